@@ -1,0 +1,258 @@
+import { defineContract } from './contract.js';
+import { boolean, currency, date, int, json, oneOf, string, timestamp } from './schema.js';
+
+// The v1 contracts. Field names listed in issue #2 are a public interface; keep them stable.
+// Money: `*_minor` integers + ISO 4217 `currency`. Times: UTC. Ids: the provider's own.
+
+const common = {
+  occurred_at: timestamp().doc('When it happened at the source (UTC); partitions by its date'),
+  updated_at: timestamp().optional().doc('When the source says this version changed; latest wins'),
+};
+
+export const CHANNELS = ['online', 'sms', 'ivr', 'call_centre', 'crm', 'other'] as const;
+
+export const click = defineContract({
+  name: 'click',
+  version: 1,
+  doc: 'A supporter clicked a call to action (web, email, TV QR code)',
+  fields: {
+    click_id: string(),
+    ...common,
+    campaign: string(),
+    cta: string(),
+    channel: string(),
+    url: string().optional(),
+    session_id: string().optional(),
+  },
+});
+
+export const donation = defineContract({
+  name: 'donation',
+  version: 1,
+  doc: 'A supporter promised a gift through some channel',
+  fields: {
+    donation_id: string(),
+    ...common,
+    channel: oneOf(CHANNELS),
+    amount_minor: int(),
+    currency: currency(),
+    campaign: string().optional(),
+    cta: string().optional(),
+    click_id: string().optional(),
+    supporter_id: string().optional(),
+    payment_provider: string().optional(),
+    payment_ref: string().optional(),
+    gift_aid: boolean().optional(),
+    status: string().optional(),
+  },
+});
+
+export const payment = defineContract({
+  name: 'payment',
+  version: 1,
+  doc: 'Money taken by a payment provider (a Stripe charge, a Braintree transaction)',
+  fields: {
+    payment_id: string(),
+    ...common,
+    provider: string(),
+    status: string(),
+    amount_minor: int(),
+    currency: currency(),
+    fee_minor: int().optional(),
+    net_minor: int().optional(),
+    donation_id: string().optional(),
+    click_id: string().optional(),
+    supporter_id: string().optional(),
+    payout_id: string().optional(),
+    settlement_batch_id: string().optional(),
+    settled_at: timestamp().optional(),
+    available_on: timestamp().optional(),
+    failure_code: string().optional(),
+  },
+});
+
+export const refund = defineContract({
+  name: 'refund',
+  version: 1,
+  doc: 'Money given back against a payment',
+  fields: {
+    refund_id: string(),
+    ...common,
+    provider: string(),
+    payment_id: string(),
+    status: string(),
+    amount_minor: int(),
+    currency: currency(),
+    reason: string().optional(),
+  },
+});
+
+export const dispute = defineContract({
+  name: 'dispute',
+  version: 1,
+  doc: 'A chargeback raised by the card holder',
+  fields: {
+    dispute_id: string(),
+    ...common,
+    provider: string(),
+    payment_id: string(),
+    status: string(),
+    amount_minor: int(),
+    currency: currency(),
+    reason: string().optional(),
+    effective_date: date().optional(),
+  },
+});
+
+export const payout = defineContract({
+  name: 'payout',
+  version: 1,
+  doc: 'A transfer from a provider to the charity bank account (Stripe payout, Braintree disbursement)',
+  fields: {
+    payout_id: string(),
+    ...common,
+    provider: string(),
+    status: string(),
+    amount_minor: int(),
+    currency: currency(),
+    arrival_date: date().optional(),
+    bank_reference: string().optional().doc('What the bank statement shows (statement descriptor)'),
+    merchant_account: string().optional(),
+  },
+});
+
+export const payout_item = defineContract({
+  name: 'payout_item',
+  version: 1,
+  doc: 'One movement inside a payout (a balance transaction, a disbursed transaction)',
+  fields: {
+    payout_item_id: string(),
+    ...common,
+    provider: string(),
+    payout_id: string(),
+    payment_id: string().optional(),
+    type: string(),
+    amount_minor: int(),
+    fee_minor: int().optional(),
+    net_minor: int().optional(),
+    currency: currency(),
+  },
+});
+
+export const bank_line = defineContract({
+  name: 'bank_line',
+  version: 1,
+  doc: 'One line of the charity bank statement',
+  fields: {
+    bank_line_id: string(),
+    ...common,
+    account: string(),
+    amount_minor: int(),
+    currency: currency(),
+    reference: string(),
+    description: string().optional(),
+    booking_date: date().optional(),
+  },
+});
+
+export const supporter = defineContract({
+  name: 'supporter',
+  version: 1,
+  doc: 'A person who gives; personal data only as hashes',
+  fields: {
+    supporter_id: string(),
+    ...common,
+    source: string(),
+    email_sha256: string().optional(),
+    postcode_district: string().optional(),
+    crm_id: string().optional(),
+    gift_aid_declared: boolean().optional(),
+  },
+});
+
+export const ticket = defineContract({
+  name: 'ticket',
+  version: 1,
+  doc: 'A supporter care ticket (Freshdesk)',
+  fields: {
+    ticket_id: string(),
+    ...common,
+    status: string(),
+    priority: string().optional(),
+    subject: string().optional(),
+    supporter_id: string().optional(),
+    donation_id: string().optional(),
+    type: string().optional(),
+  },
+});
+
+export const campaign = defineContract({
+  name: 'campaign',
+  version: 1,
+  doc: 'An appeal or campaign that donations are attributed to',
+  fields: {
+    campaign_id: string(),
+    ...common,
+    name: string(),
+    status: string().optional(),
+    starts_on: date().optional(),
+    ends_on: date().optional(),
+    target_minor: int().optional(),
+    currency: currency().optional(),
+  },
+});
+
+export const gift = defineContract({
+  name: 'gift',
+  version: 1,
+  doc: 'A donation as the CRM records it (Salesforce NPSP Opportunity / payment)',
+  fields: {
+    gift_id: string(),
+    ...common,
+    supporter_id: string().optional(),
+    campaign_id: string().optional(),
+    amount_minor: int(),
+    currency: currency(),
+    stage: string().optional(),
+    close_date: date().optional(),
+    payment_ref: string().optional(),
+    deleted: boolean().optional(),
+  },
+});
+
+/** Records that failed validation or mapping after they were accepted, with the reasons. */
+export const quarantine = defineContract({
+  name: 'quarantine',
+  version: 1,
+  doc: 'What failed validation or mapping, with the reasons; the original is kept in `raw`',
+  fields: {
+    quarantine_id: string(),
+    ...common,
+    contract: string().doc('The contract the record was meant for'),
+    version: int().optional(),
+    source: string(),
+    reasons: json(),
+    record: json().optional().doc('The record that failed (as received; card data never reaches here)'),
+  },
+});
+
+/** A connector run, recorded as data (issue #3). */
+export const sync_run = defineContract({
+  name: 'sync_run',
+  version: 1,
+  doc: 'One run of one connector stream',
+  fields: {
+    sync_run_id: string(),
+    ...common,
+    connector: string(),
+    stream: string(),
+    ended_at: timestamp().optional(),
+    records: int(),
+    pages: int(),
+    requests: int(),
+    retries: int(),
+    rate_limited: int(),
+    outcome: string(),
+    error: string().optional(),
+  },
+});

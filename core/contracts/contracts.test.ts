@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { CONTRACTS, contractsV1, extendContract, getContract, string, type Infer } from './index.js';
+
+describe('contracts', () => {
+  it('validates and normalises a donation', () => {
+    const r = contractsV1.donation.validate({
+      donation_id: 'd1',
+      occurred_at: '2026-11-29T21:15:00+01:00',
+      channel: 'sms',
+      amount_minor: 1000,
+      currency: 'gbp',
+    });
+    expect(r.errors).toBeNull();
+    expect(r.value?.occurred_at).toBe('2026-11-29T20:15:00.000Z');
+    expect(r.value?.currency).toBe('GBP');
+    expect(r.value?.click_id).toBeNull();
+  });
+
+  it('reports every bad field with its path', () => {
+    const r = contractsV1.donation.validate({ donation_id: 'd1', channel: 'fax', amount_minor: 10.5, currency: 'pounds', extra: 1 });
+    expect(r.value).toBeNull();
+    const paths = r.errors!.map((e) => e.path).sort();
+    expect(paths).toEqual([
+      'payload.amount_minor',
+      'payload.channel',
+      'payload.currency',
+      'payload.extra',
+      'payload.occurred_at',
+    ]);
+  });
+
+  it('keys every contract by <name>_id and carries money as minor units + currency', () => {
+    for (const versions of CONTRACTS.values()) {
+      for (const c of versions.values()) {
+        expect(c.key).toBe(`${c.name}_id`);
+        if ('amount_minor' in c.fields) expect(c.fields).toHaveProperty('currency');
+      }
+    }
+    expect(getContract('payment', 1)?.columns.find((c) => c.name === 'amount_minor')?.duckdbType).toBe('BIGINT');
+  });
+
+  it('grows a version only by optional fields', () => {
+    const base = contractsV1.click;
+    expect(() => extendContract(base, 2, { referrer: string() })).toThrow(/must be optional/);
+    const v2 = extendContract(base, 2, { referrer: string().optional() });
+    expect(v2.version).toBe(2);
+    const typed: Infer<typeof v2.fields> = {
+      click_id: 'c', occurred_at: '2026-11-29T20:00:00Z', campaign: 'x', cta: 'y', channel: 'web', referrer: null,
+    };
+    expect(v2.validate(typed).errors).toBeNull();
+  });
+});

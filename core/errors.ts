@@ -1,0 +1,34 @@
+// DESIGN.md rule 8: one base error with `cause`; three kinds that decide what happens next.
+// Messages must never carry secrets, card data or personal data: say what failed, not the value.
+
+export class PuddleError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Worth trying again later: 429, 5xx, network. */
+export class RetriableError extends PuddleError {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Will not get better by retrying: auth, config, other 4xx. Stops the stream, bookmark untouched. */
+export class FatalError extends PuddleError {}
+
+/** One record is bad (validation or mapping): it goes to quarantine and the run goes on. */
+export class RecordError extends PuddleError {
+  constructor(
+    message: string,
+    readonly reasons: { path: string; message: string }[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,34 @@
+// Structured one-line logs on stderr. Fields named like secrets are masked, whatever calls us.
+
+type Level = 'debug' | 'info' | 'warn' | 'error';
+const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const SECRET = /(key|secret|token|password|authorization|signature|card|email|phone|cvc|pan)/i;
+
+let threshold: number = ORDER[(process.env.PUDDLE_LOG_LEVEL as Level) ?? 'info'] ?? ORDER.info;
+
+export function setLogLevel(level: Level): void {
+  threshold = ORDER[level];
+}
+
+export function redact(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (SECRET.test(k)) out[k] = '[redacted]';
+    else if (v instanceof Error) out[k] = `${v.name}: ${v.message}`;
+    else out[k] = v;
+  }
+  return out;
+}
+
+function write(level: Level, msg: string, fields?: Record<string, unknown>): void {
+  if (ORDER[level] < threshold) return;
+  const line = { t: new Date().toISOString(), level, msg, ...(fields ? redact(fields) : {}) };
+  process.stderr.write(`${JSON.stringify(line)}\n`);
+}
+
+export const log = {
+  debug: (msg: string, fields?: Record<string, unknown>) => write('debug', msg, fields),
+  info: (msg: string, fields?: Record<string, unknown>) => write('info', msg, fields),
+  warn: (msg: string, fields?: Record<string, unknown>) => write('warn', msg, fields),
+  error: (msg: string, fields?: Record<string, unknown>) => write('error', msg, fields),
+};

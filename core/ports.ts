@@ -1,0 +1,123 @@
+// Ports: interfaces only (DESIGN.md rule 6). Adapters live in infra/<runtime>/ and are chosen once,
+// in createLocalRuntime() / createAwsRuntime(). One port test suite runs against every adapter.
+import type { Envelope } from './envelope.js';
+
+// ---------------------------------------------------------------- Queue
+/** A puddle's subscription: which contracts it receives ('*' = all, for `raw`). */
+export interface Subscription {
+  name: string;
+  contracts: readonly string[] | '*';
+  /** Deliveries after which a message moves to the dead-letter store. */
+  maxAttempts?: number;
+}
+
+export interface ClaimedMessage {
+  /** Opaque handle for ack/retry; valid until the visibility timeout ends. */
+  receipt: string;
+  envelope: Envelope;
+  /** 1 on first delivery. */
+  attempts: number;
+}
+
+export interface DeadLetter {
+  envelope: Envelope;
+  attempts: number;
+  reason: string;
+  failed_at: string;
+}
+
+export interface Queue {
+  /** Declare (or update) a subscription. Messages published before it existed are not delivered to it. */
+  subscribe(sub: Subscription): Promise<void>;
+  /** Publish a batch; resolves only once every envelope is durable for every matching subscription. */
+  publish(envelopes: readonly Envelope[]): Promise<void>;
+  /** Claim up to `max` visible messages, hiding them for `visibilityMs`. */
+  claim(subscription: string, opts: { max: number; visibilityMs: number }): Promise<ClaimedMessage[]>;
+  /** Done with these: remove them. */
+  ack(subscription: string, receipts: readonly string[]): Promise<void>;
+  /** Failed: make visible again after `delayMs`, or dead-letter once attempts reach maxAttempts. */
+  retry(subscription: string, receipts: readonly string[], opts: { reason: string; delayMs?: number }): Promise<void>;
+  deadLetters(subscription: string, limit?: number): Promise<DeadLetter[]>;
+  /** Messages waiting (visible or in flight) for one subscription. */
+  depth(subscription: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- ObjectStore
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
+export interface ObjectStore {
+  put(key: string, body: Uint8Array | string): Promise<void>;
+  /** Write only if no object has this key; true if this call wrote it. */
+  putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean>;
+  /** null when absent. */
+  get(key: string): Promise<Uint8Array | null>;
+  /** Every object whose key starts with `prefix`, sorted by key. */
+  list(prefix: string): Promise<ObjectInfo[]>;
+  /** Deleting an absent key is not an error. */
+  delete(key: string): Promise<void>;
+  /** A folder on this machine holding the objects, if the store is one (lets DuckDB read in place). */
+  readonly localRoot?: string;
+}
+
+// ---------------------------------------------------------------- StateStore
+export interface StateStore {
+  get<T = unknown>(key: string): Promise<T | null>;
+  set(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Take (or renew, if `owner` already holds it) a lease; false if someone else holds a live one. */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  releaseLease(name: string, owner: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------- Catalog
+export interface TableRef {
+  puddle: string;
+  contract: string;
+  version: number;
+}
+
+export interface CatalogFile extends TableRef {
+  /** Object key in the lake, e.g. `lake/transactions/donation/v1/dt=2026-11-29/b-<hash>.parquet`. */
+  key: string;
+  /** Partition value `YYYY-MM-DD`. */
+  dt: string;
+  rows: number;
+  bytes: number;
+  added_at: string;
+}
+
+export interface Catalog {
+  /** Register files (idempotent by key). */
+  addFiles(files: readonly CatalogFile[]): Promise<void>;
+  /** In one atomic step, drop `remove` and register `add` (compaction, replay). */
+  replaceFiles(remove: readonly string[], add: readonly CatalogFile[]): Promise<void>;
+  listFiles(filter?: Partial<TableRef> & { dt?: string }): Promise<CatalogFile[]>;
+  tables(): Promise<TableRef[]>;
+  /** Keys removed from the catalog but not yet deleted from the store (readers may still hold them). */
+  takeGarbage(olderThanMs: number): Promise<string[]>;
+}
+
+// ---------------------------------------------------------------- QueryEngine
+export type Row = Record<string, unknown>;
+
+export interface QueryEngine {
+  /** Run SQL over the catalog views; rows hold JSON-safe values (BIGINT as number when safe). */
+  query(sql: string): Promise<Row[]>;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- Clock, secrets
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface SecretStore {
+  get(name: string): string | undefined;
+}

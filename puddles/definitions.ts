@@ -1,0 +1,27 @@
+import type { Subscription } from '../core/ports.js';
+
+/** A puddle is a landed dataset: which contracts it takes from the queue. Declared as data. */
+export interface PuddleDef extends Subscription {
+  name: string;
+  contracts: readonly string[] | '*';
+  doc: string;
+}
+
+export const PUDDLES: readonly PuddleDef[] = [
+  {
+    name: 'transactions',
+    contracts: ['donation', 'payment', 'refund', 'dispute', 'payout', 'payout_item', 'bank_line'],
+    doc: 'Money: promised, taken, given back, paid out, arrived in the bank',
+  },
+  { name: 'supporters', contracts: ['supporter', 'gift'], doc: 'People and the CRM view of their gifts' },
+  { name: 'support', contracts: ['ticket'], doc: 'Supporter care tickets' },
+  { name: 'engagement', contracts: ['click', 'campaign'], doc: 'Clicks and campaigns, for attribution' },
+  { name: 'operations', contracts: ['sync_run'], doc: 'Connector runs, for status and lag' },
+  { name: 'quarantine', contracts: ['quarantine'], doc: 'What failed validation or mapping, with reasons' },
+  { name: 'raw', contracts: '*', doc: 'Every envelope exactly as received; never rewritten; replay source' },
+];
+
+/** The puddle that lands a contract (excluding `raw`, which takes everything). */
+export function puddleFor(contract: string): PuddleDef | undefined {
+  return PUDDLES.find((p) => p.contracts !== '*' && p.contracts.includes(contract));
+}
