@@ -1,0 +1,47 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { log } from '../log.js';
+
+/** Every error answer has this shape; validation answers add `rejected`. */
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+export function errorBody(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+export function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  return reply.code(status).send(errorBody(code, message));
+}
+
+// Fastify's body-parsing errors, by code. Messages are ours, so nothing from the request body is echoed.
+const KNOWN: Record<string, { status: number; code: string; message: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'body_too_large', message: 'request body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'content type must be application/json' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'malformed_json', message: 'body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'malformed_json', message: 'body is empty' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request', message: 'body size does not match Content-Length' },
+};
+
+/**
+ * Maps errors to the one reply shape. Unknown errors become a bare 500: their messages may
+ * name internals (paths, SQL) or carry data, so they go to the log with the request id only.
+ */
+export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const known = KNOWN[err.code];
+  if (known) {
+    void sendError(reply, known.status, known.code, known.message);
+    return;
+  }
+  const status = err.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    void sendError(reply, status, 'bad_request', 'the request could not be processed');
+    return;
+  }
+  log.error('request failed', { request_id: req.id, method: req.method, url: req.routeOptions.url, error: err });
+  void sendError(reply, 500, 'internal', 'internal error');
+}
+
+export function notFoundHandler(_req: FastifyRequest, reply: FastifyReply): void {
+  void sendError(reply, 404, 'not_found', 'no such route');
+}

@@ -1,0 +1,36 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+// Webhook signatures (Stripe, Braintree, ...) are computed over the exact bytes the provider sent,
+// so every body parser keeps the raw Buffer on the request before (or instead of) parsing it.
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request body exactly as received; null for requests without a body. */
+    rawBody: Buffer | null;
+  }
+}
+
+type Done = (err: Error | null, body?: unknown) => void;
+
+/**
+ * JSON bodies: keep the bytes, then parse with fastify's own parser so its prototype-poisoning
+ * guard (`__proto__` / `constructor` keys -> 400) and its error codes stay in force.
+ */
+export function registerJsonBody(app: FastifyInstance): void {
+  app.decorateRequest('rawBody', null);
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req: FastifyRequest, body: Buffer, done: Done) => {
+    req.rawBody = body;
+    parseJson(req, body.toString('utf8'), done);
+  });
+}
+
+/**
+ * For a webhook plugin whose provider posts something other than JSON (e.g. Braintree's form posts):
+ * call inside the plugin so the parser stays scoped to it; `request.body` is then the raw Buffer too.
+ */
+export function registerRawBody(app: FastifyInstance, contentType: string | string[] | RegExp): void {
+  app.addContentTypeParser(contentType, { parseAs: 'buffer' }, (req: FastifyRequest, body: Buffer, done: Done) => {
+    req.rawBody = body;
+    done(null, body);
+  });
+}

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Queue } from '../ports.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { producerRoutes } from './producer-routes.js';
+import { registerJsonBody } from './raw-body.js';
+
+export interface ServerOptions {
+  queue: Queue;
+  apiKeys: string[];
+  /** Events per producer request (default 1000). */
+  maxEvents?: number;
+  /** Largest request body in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Fastify's request logger; off by default because it costs on the hot path. */
+  logger?: boolean;
+}
+
+/**
+ * The HTTP front door: GET /healthz and POST /v1/events. Webhook receivers are added later as
+ * plugins (`app.register(...)`); every body parser keeps the raw bytes in `request.rawBody`
+ * for signature checks, and `registerRawBody` (raw-body.ts) adds non-JSON types inside a plugin.
+ */
+export function buildServer(opts: ServerOptions): FastifyInstance {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.maxBodyBytes ?? 1024 * 1024,
+    // Request ids become envelope delivery ids, so they must be unique across restarts.
+    genReqId: () => randomUUID(),
+  });
+
+  // Only JSON by default: anything else is a 415 unless a plugin registers its own parser.
+  app.removeAllContentTypeParsers();
+  registerJsonBody(app);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  app.get('/healthz', async () => ({ ok: true }));
+  void app.register(producerRoutes, { queue: opts.queue, apiKeys: opts.apiKeys, maxEvents: opts.maxEvents ?? 1000 });
+  return app;
+}

@@ -1,0 +1,13 @@
+import type { Catalog, Clock, ObjectStore, QueryEngine, Queue, SecretStore, StateStore } from './ports.js';
+
+/** The adapters one entry point chose (createLocalRuntime / createAwsRuntime), handed to everything else. */
+export interface Runtime {
+  queue: Queue;
+  store: ObjectStore;
+  state: StateStore;
+  catalog: Catalog;
+  query: QueryEngine;
+  clock: Clock;
+  secrets: SecretStore;
+  close(): Promise<void>;
+}

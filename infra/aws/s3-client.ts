@@ -1,0 +1,28 @@
+// One place that builds the S3 client, so the runtime and tools agree on endpoint and addressing style.
+import { S3Client } from '@aws-sdk/client-s3';
+
+export interface CreateS3ClientOptions {
+  /** A non-AWS endpoint (s3rver, MinIO, LocalStack). Leave unset for real S3. */
+  endpoint?: string;
+  region?: string;
+  /** Explicit keys for an S3-compatible server; leave unset to use the default AWS credential chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+export function createS3Client(opts: CreateS3ClientOptions = {}): S3Client {
+  const custom = opts.endpoint !== undefined;
+  return new S3Client({
+    region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    ...(custom
+      ? {
+          endpoint: opts.endpoint,
+          // Compatible servers rarely resolve <bucket>.<host> names, so address buckets by path.
+          forcePathStyle: true,
+          // SDK >= 3.729 adds streaming CRC32 trailers by default, which most compatible servers reject.
+          requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+          responseChecksumValidation: 'WHEN_REQUIRED' as const,
+        }
+      : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+  });
+}

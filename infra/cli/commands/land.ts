@@ -1,0 +1,23 @@
+import { PuddleConsumer } from '../../../puddles/consumer.js';
+import { PUDDLES } from '../../../puddles/definitions.js';
+import { defineCommand } from '../command.js';
+import { withLocalRuntime } from '../local-runtime.js';
+
+export const land = defineCommand({
+  name: 'land',
+  summary: 'Land everything already queued as Parquet, then exit (for batch use and tests).',
+  usage: 'puddle land',
+  options: {},
+  run: () =>
+    withLocalRuntime(async (rt) => {
+      let total = 0;
+      for (const puddle of PUDDLES) {
+        const consumer = new PuddleConsumer({ puddle, queue: rt.queue, store: rt.store, catalog: rt.catalog });
+        const n = await consumer.drain();
+        if (n) process.stdout.write(`${puddle.name}: landed ${n}\n`);
+        total += n;
+      }
+      process.stdout.write(`landed ${total} messages\n`);
+      return 0;
+    }),
+});

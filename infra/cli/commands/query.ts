@@ -1,0 +1,31 @@
+import { defineCommand } from '../command.js';
+import { formatRows, type Format } from '../format.js';
+import { withLocalRuntime } from '../local-runtime.js';
+
+export const query = defineCommand({
+  name: 'query',
+  summary: 'Run SQL over the catalog views (donation, donation_history, payment, ..., raw, quarantine).',
+  usage: 'puddle query "<SQL>" [--format table|json|csv]',
+  options: { format: { type: 'string', default: 'table', description: 'table (default), json (one array of row objects) or csv' } },
+  async run({ values, positionals }) {
+    const sql = positionals.join(' ').trim();
+    const format = values.format as Format;
+    if (!sql) {
+      process.stderr.write('puddle query: give the SQL to run, e.g. puddle query "SELECT count(*) FROM donation"\n');
+      return 2;
+    }
+    if (!['table', 'json', 'csv'].includes(format)) {
+      process.stderr.write(`puddle query: --format must be table, json or csv\n`);
+      return 2;
+    }
+    return withLocalRuntime(async (rt) => {
+      try {
+        process.stdout.write(formatRows(await rt.query.query(sql), format));
+        return 0;
+      } catch (err) {
+        process.stderr.write(`puddle query: ${(err as Error).message}\n`);
+        return 1;
+      }
+    });
+  },
+});

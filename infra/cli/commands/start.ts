@@ -1,0 +1,42 @@
+import { loadConfig } from '../../../core/config.js';
+import { startHub } from '../../local/hub.js';
+import { defineCommand } from '../command.js';
+
+export const start = defineCommand({
+  name: 'start',
+  summary: 'Run the hub: producer API, puddle consumers and (unless --no-schedule) the scheduled syncs.',
+  usage: 'puddle start [--no-schedule] [--port N]',
+  options: {
+    'no-schedule': { type: 'boolean', description: 'producer and consumers only: no scheduled syncs, no sandboxes' },
+    port: { type: 'string', description: 'listen port (default $PORT or 8787)' },
+  },
+  async run({ values }) {
+    const config = loadConfig();
+    if (values.port) config.port = Number(values.port);
+    if (config.apiKeys.length === 0) {
+      process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
+    }
+    const hub = await startHub({ config });
+    process.stdout.write(`puddle listening on ${hub.url} (home ${config.home})\n`);
+    process.stdout.write(`  POST ${hub.url}/v1/events   GET ${hub.url}/healthz\n`);
+    const tty = process.stdout.isTTY;
+    let last = '';
+    const ticker = setInterval(async () => {
+      const s = await hub.stats();
+      const line = `accepted ${s.accepted} | waiting to land ${s.waiting} | lake files ${s.files}`;
+      if (tty) process.stdout.write(`\r${line}   `);
+      else if (line !== last) process.stdout.write(`${line}\n`);
+      last = line;
+    }, tty ? 1000 : 10_000);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    clearInterval(ticker);
+    process.stdout.write('\nstopping: landing what is queued...\n');
+    await hub.stop();
+    process.stdout.write('stopped cleanly\n');
+    return 0;
+  },
+});

@@ -1,0 +1,28 @@
+import { compact } from './commands/compact.js';
+import { demo } from './commands/demo.js';
+import { land } from './commands/land.js';
+import { query } from './commands/query.js';
+import { replay } from './commands/replay.js';
+import { start } from './commands/start.js';
+import { runCommand, type Command } from './command.js';
+
+const COMMANDS: Command[] = [start, land, query, compact, replay, demo];
+
+function usage(): string {
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
+  return `puddle: a connector and integration hub for charity donation data\n\nUsage: puddle <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'puddle <command> --help' for a command's options.\nEnvironment: PUDDLE_HOME (default ./.puddle), PORT (default 8787), PUDDLE_API_KEYS (comma separated).\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    process.stderr.write(`puddle: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  return runCommand(cmd, rest);
+}

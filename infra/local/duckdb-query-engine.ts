@@ -1,0 +1,133 @@
+// The embedded QueryEngine: DuckDB views over the catalog's Parquet files. Views are rebuilt only when
+// the catalog's generation moved, and only the views whose file list changed, so freshness costs a
+// counter read per query. Queries and rebuilds take turns on one lock: nobody sees half-rebuilt views.
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+import type { Catalog, CatalogFile, ObjectStore, QueryEngine, Row } from '../../core/ports.js';
+import { sqlIdent } from '../../puddles/duckdb.js';
+import { currentViews, fileViews } from '../../puddles/views.js';
+import { readerRows } from './duckdb-json.js';
+
+/** A catalog that can say cheaply whether anything changed (SqliteCatalog does). */
+export type ChangeCountingCatalog = Catalog & { generation?(): number | Promise<number> };
+
+export interface DuckDbQueryEngineOptions {
+  catalog: ChangeCountingCatalog;
+  store: ObjectStore;
+  /** Where objects are copied when the store has no local folder (DuckDB here cannot read s3://). */
+  cacheDir?: string;
+  /** DuckDB threads for queries. */
+  threads?: number;
+}
+
+export class DuckDbQueryEngine implements QueryEngine {
+  readonly #catalog: ChangeCountingCatalog;
+  readonly #store: ObjectStore;
+  readonly #cacheDir: string;
+  readonly #threads: number;
+  #conn: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> | undefined;
+  #lock: Promise<unknown> = Promise.resolve();
+  #generation: number | undefined;
+  /** View name -> the SQL it was last created with. */
+  readonly #views = new Map<string, string>();
+  readonly #cached = new Set<string>();
+  #closed = false;
+
+  constructor(opts: DuckDbQueryEngineOptions) {
+    this.#catalog = opts.catalog;
+    this.#store = opts.store;
+    this.#cacheDir = opts.cacheDir ?? path.join(tmpdir(), `puddle-query-cache-${randomBytes(6).toString('hex')}`);
+    this.#threads = opts.threads ?? 2;
+  }
+
+  query(sql: string): Promise<Row[]> {
+    return this.#exclusive(async () => {
+      const { conn } = await this.#connection();
+      await this.#refreshIfChanged(conn);
+      return readerRows(await conn.runAndReadAll(sql));
+    });
+  }
+
+  /** Rebuild the views now, whatever the generation says. */
+  refresh(): Promise<void> {
+    return this.#exclusive(async () => {
+      const { conn } = await this.#connection();
+      this.#generation = undefined;
+      await this.#refreshIfChanged(conn);
+    });
+  }
+
+  close(): Promise<void> {
+    return this.#exclusive(async () => {
+      if (this.#closed) return;
+      this.#closed = true;
+      if (this.#conn) {
+        const { instance, conn } = await this.#conn;
+        conn.closeSync();
+        instance.closeSync();
+      }
+      if (!this.#store.localRoot) await rm(this.#cacheDir, { recursive: true, force: true });
+    });
+  }
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(fn, fn);
+    this.#lock = run.catch(() => undefined);
+    return run;
+  }
+
+  #connection(): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
+    if (this.#closed) return Promise.reject(new Error('query engine is closed'));
+    this.#conn ??= (async () => {
+      const instance = await DuckDBInstance.create(':memory:', { threads: String(this.#threads) });
+      const conn = await instance.connect();
+      return { instance, conn };
+    })();
+    return this.#conn;
+  }
+
+  async #refreshIfChanged(conn: DuckDBConnection): Promise<void> {
+    const gen = this.#catalog.generation ? await this.#catalog.generation() : undefined;
+    if (gen !== undefined && gen === this.#generation) return;
+    const files = await this.#catalog.listFiles();
+    const pathOf = await this.#localPaths(files);
+    const wanted = fileViews(files, pathOf);
+    const first = this.#views.size === 0;
+    for (const v of wanted) {
+      if (this.#views.get(v.name) === v.sql) continue;
+      await conn.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS ${v.sql}`);
+      this.#views.set(v.name, v.sql);
+    }
+    // Current views read history views by name, so they are created once and never need rebuilding.
+    if (first) for (const v of currentViews()) await conn.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS ${v.sql}`);
+    this.#generation = gen;
+  }
+
+  /** Paths DuckDB can open: in the store's folder, or copies in the cache for a remote store. */
+  async #localPaths(files: readonly CatalogFile[]): Promise<(key: string) => string> {
+    const root = this.#store.localRoot;
+    if (root) return (key) => path.join(root, ...key.split('/'));
+    const cachePath = (key: string) => path.join(this.#cacheDir, ...key.split('/'));
+    const live = new Set(files.map((f) => f.key));
+    for (const key of live) {
+      if (this.#cached.has(key)) continue;
+      const body = await this.#store.get(key);
+      if (!body) throw new Error(`catalog lists an object the store does not have: ${key}`);
+      await mkdir(path.dirname(cachePath(key)), { recursive: true });
+      await writeFile(cachePath(key), body);
+      this.#cached.add(key);
+    }
+    // No query runs during a rebuild (same lock), so copies the catalog dropped can go now.
+    for (const key of [...this.#cached]) {
+      if (live.has(key)) continue;
+      await rm(cachePath(key), { force: true });
+      this.#cached.delete(key);
+    }
+    return cachePath;
+  }
+}

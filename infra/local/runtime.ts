@@ -1,0 +1,40 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock } from '../../core/ports.js';
+import type { Runtime } from '../../core/runtime.js';
+import { DuckDbQueryEngine } from './duckdb-query-engine.js';
+import { FsObjectStore } from './fs-object-store.js';
+import { SqliteCatalog } from './sqlite-catalog.js';
+import { SqliteQueue } from './sqlite-queue.js';
+import { SqliteStateStore } from './sqlite-state-store.js';
+
+/**
+ * The embedded shape: everything under one folder (PUDDLE_HOME).
+ *   lake/       Parquet objects (the ObjectStore)
+ *   queue.db    the durable queue
+ *   state.db    bookmarks and leases
+ *   catalog.db  which files make up each table
+ */
+export function createLocalRuntime(opts: { home: string }): Runtime {
+  mkdirSync(opts.home, { recursive: true });
+  const queue = new SqliteQueue(join(opts.home, 'queue.db'));
+  const state = new SqliteStateStore(join(opts.home, 'state.db'));
+  const catalog = new SqliteCatalog(join(opts.home, 'catalog.db'));
+  const store = new FsObjectStore(opts.home);
+  const query = new DuckDbQueryEngine({ catalog, store });
+  return {
+    queue,
+    store,
+    state,
+    catalog,
+    query,
+    clock: systemClock,
+    secrets: { get: (name) => process.env[name] },
+    async close() {
+      await query.close();
+      await queue.close();
+      state.close();
+      catalog.close();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import Database from 'better-sqlite3';
+
+export type SqliteDatabase = Database.Database;
+
+/**
+ * How far a commit must get before it counts as done.
+ * - 'process' (default): WAL with synchronous=NORMAL. A commit is in the WAL file in the OS page cache when
+ *   it returns, so it survives the process being killed (SIGKILL, OOM, crash); only a power cut or kernel
+ *   panic can lose the last commits. The embedded shape runs on one machine where a process restart is the
+ *   failure that happens; an fsync per group commit would block the event loop (better-sqlite3 is synchronous)
+ *   and cap the producer well below its target.
+ * - 'power': synchronous=FULL, the WAL is fsynced on every commit; survives a power cut, costs an fsync per commit.
+ */
+export type SqliteDurability = 'process' | 'power';
+
+export interface OpenSqliteOptions {
+  durability?: SqliteDurability;
+}
+
+/** Open (creating if needed) a database in WAL mode with the pragmas every local adapter wants. */
+export function openSqlite(path: string, opts: OpenSqliteOptions = {}): SqliteDatabase {
+  const db = new Database(path);
+  // ':memory:' cannot use WAL (it reports 'memory'); that is fine, nothing there outlives the process anyway.
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${opts.durability === 'power' ? 'FULL' : 'NORMAL'}`);
+  // Producer, consumers and the CLI may open the same file from different processes: wait, don't fail.
+  db.pragma('busy_timeout = 5000');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('cache_size = -32000');
+  // Fewer, larger checkpoints: a checkpoint runs inside some unlucky commit and blocks the event loop.
+  db.pragma('wal_autocheckpoint = 4000');
+  return db;
+}

@@ -1,0 +1,75 @@
+// Compaction: merge a partition's small files into one, de-duplicated by _id (first arrival kept).
+// Crash-safe by construction: the merged file's key is a hash of its inputs, it is registered with one
+// atomic replaceFiles, and the inputs are deleted only later via takeGarbage. A crash before the swap
+// leaves an unregistered object that queries never see and the next run overwrites.
+import type { Catalog, CatalogFile, ObjectStore, TableRef } from '../core/ports.js';
+import { withConnection } from './duckdb.js';
+import { fileKey, isRawTable, setHash, tableId } from './layout.js';
+import { withLocalFiles } from './local-files.js';
+import { copyToBytesCounted } from './parquet-writer.js';
+import { readParquetSql } from './duckdb.js';
+
+export interface CompactionResult {
+  table: TableRef;
+  dt: string;
+  /** Files merged (0 when there was nothing to do). */
+  inputs: number;
+  /** Rows before and after de-duplication. */
+  rowsIn: number;
+  rowsOut: number;
+  key?: string;
+}
+
+export async function compactPartition(opts: {
+  store: ObjectStore;
+  catalog: Catalog;
+  table: TableRef;
+  dt: string;
+}): Promise<CompactionResult> {
+  const { store, catalog, table, dt } = opts;
+  const none: CompactionResult = { table, dt, inputs: 0, rowsIn: 0, rowsOut: 0 };
+  // Raw is the replay source and audit trail: its files are never rewritten.
+  if (isRawTable(table)) return none;
+  const files = await catalog.listFiles({ puddle: table.puddle, contract: table.contract, version: table.version, dt });
+  if (files.length < 2) return none;
+  const keys = files.map((f) => f.key);
+  const key = fileKey(table, dt, 'c', setHash(keys));
+  const { bytes, rows } = await withLocalFiles(store, keys, (paths) =>
+    withConnection((conn) =>
+      copyToBytesCounted(
+        conn,
+        `(SELECT * FROM ${readParquetSql(paths)} ` +
+          `QUALIFY row_number() OVER (PARTITION BY _id ORDER BY _received_at, _delivery_id) = 1 ORDER BY _changed_at, _id)`,
+      ),
+    ),
+  );
+  await store.put(key, bytes);
+  const merged: CatalogFile = { ...table, key, dt, rows, bytes: bytes.byteLength, added_at: new Date().toISOString() };
+  await catalog.replaceFiles(keys, [merged]);
+  return { table, dt, inputs: files.length, rowsIn: files.reduce((n, f) => n + f.rows, 0), rowsOut: rows, key };
+}
+
+/** Compact every partition (except raw's) that has at least `minFiles` files. */
+export async function compactAll(opts: { store: ObjectStore; catalog: Catalog; minFiles?: number }): Promise<CompactionResult[]> {
+  const minFiles = Math.max(2, opts.minFiles ?? 2);
+  const counts = new Map<string, { table: TableRef; dt: string; n: number }>();
+  for (const f of await opts.catalog.listFiles()) {
+    if (isRawTable(f)) continue;
+    const id = `${tableId(f)}|${f.dt}`;
+    const entry = counts.get(id) ?? { table: { puddle: f.puddle, contract: f.contract, version: f.version }, dt: f.dt, n: 0 };
+    entry.n++;
+    counts.set(id, entry);
+  }
+  const results: CompactionResult[] = [];
+  for (const { table, dt, n } of counts.values()) {
+    if (n >= minFiles) results.push(await compactPartition({ store: opts.store, catalog: opts.catalog, table, dt }));
+  }
+  return results;
+}
+
+/** Delete objects the catalog dropped more than `olderThanMs` ago (no reader can still hold them). */
+export async function collectGarbage(opts: { store: ObjectStore; catalog: Catalog; olderThanMs: number }): Promise<number> {
+  const keys = await opts.catalog.takeGarbage(opts.olderThanMs);
+  for (const key of keys) await opts.store.delete(key);
+  return keys.length;
+}

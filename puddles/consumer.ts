@@ -1,0 +1,198 @@
+// A puddle consumer: claim a batch (by size or time window), land it, ack. At-least-once in, idempotent out.
+import { log } from '../core/log.js';
+import type { Catalog, ClaimedMessage, ObjectStore, Queue } from '../core/ports.js';
+import type { PuddleDef } from './definitions.js';
+import { landEnvelopes, type LandResult } from './land.js';
+
+export interface PuddleConsumerOptions {
+  puddle: PuddleDef;
+  queue: Queue;
+  store: ObjectStore;
+  catalog: Catalog;
+  /** Most messages per batch (and per file). */
+  batchSize?: number;
+  /** How long the loop gathers a batch after its first message before landing it anyway. */
+  windowMs?: number;
+  /**
+   * How long claimed messages stay hidden. Too short only costs a second landing of a slow batch (queries
+   * de-duplicate); too long delays recovery after a crash by that much. Default 10 s.
+   */
+  visibilityMs?: number;
+  /** How long the loop waits between claims when the queue is empty. */
+  pollMs?: number;
+  /** Delay before a failed batch is offered again. */
+  retryDelayMs?: number;
+}
+
+const DEFAULTS = { batchSize: 5_000, windowMs: 500, visibilityMs: 10_000, pollMs: 50, retryDelayMs: 1_000 };
+
+export class PuddleConsumer {
+  readonly puddle: PuddleDef;
+  readonly #queue: Queue;
+  readonly #store: ObjectStore;
+  readonly #catalog: Catalog;
+  readonly #opts: typeof DEFAULTS;
+  #subscribed: Promise<void> | undefined;
+  #running = false;
+  #loop: Promise<void> | undefined;
+
+  constructor(opts: PuddleConsumerOptions) {
+    this.puddle = opts.puddle;
+    this.#queue = opts.queue;
+    this.#store = opts.store;
+    this.#catalog = opts.catalog;
+    this.#opts = {
+      batchSize: opts.batchSize ?? DEFAULTS.batchSize,
+      windowMs: opts.windowMs ?? DEFAULTS.windowMs,
+      visibilityMs: opts.visibilityMs ?? DEFAULTS.visibilityMs,
+      pollMs: opts.pollMs ?? DEFAULTS.pollMs,
+      retryDelayMs: opts.retryDelayMs ?? DEFAULTS.retryDelayMs,
+    };
+  }
+
+  /** Claim one batch (whatever is visible now, up to batchSize), land it and ack. Returns messages handled. */
+  async landOnce(): Promise<number> {
+    await this.#subscribe();
+    const batch = await this.#claim(this.#opts.batchSize);
+    if (batch.length) await this.#handle(batch);
+    return batch.length;
+  }
+
+  /**
+   * Land until nothing is waiting for this subscription, visible or in flight (messages a crashed process
+   * claimed come back after the visibility timeout, so this can take that long). Returns messages handled.
+   * The next batch is claimed while the
+   * previous one is written (DuckDB works on its own threads), so at most two batches are in hand.
+   */
+  async drain(): Promise<number> {
+    await this.#subscribe();
+    let total = 0;
+    let inflight: Promise<void> | undefined;
+    for (;;) {
+      const batch = await this.#claim(this.#opts.batchSize);
+      if (!batch.length) {
+        if (inflight) {
+          // The batch in hand may be handed back for retry: look again once it is settled.
+          await inflight;
+          inflight = undefined;
+          continue;
+        }
+        // Nothing visible, but messages still in flight (another consumer's batch, or one a crashed
+        // process claimed that comes back after its visibility timeout): wait for them too.
+        if ((await this.#queue.depth(this.puddle.name)) === 0) break;
+        await sleep(this.#opts.pollMs);
+        continue;
+      }
+      total += batch.length;
+      const landing = this.#handle(batch);
+      await inflight;
+      inflight = landing;
+    }
+    await inflight;
+    return total;
+  }
+
+  /** Start the background loop; resolves once subscribed. */
+  async start(): Promise<void> {
+    await this.#subscribe();
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Stop claiming; resolves when the batch in hand is landed and acked. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    await this.#loop;
+    this.#loop = undefined;
+  }
+
+  #subscribe(): Promise<void> {
+    this.#subscribed ??= this.#queue.subscribe(this.puddle).catch((err: unknown) => {
+      this.#subscribed = undefined;
+      throw err;
+    });
+    return this.#subscribed;
+  }
+
+  #claim(max: number): Promise<ClaimedMessage[]> {
+    return this.#queue.claim(this.puddle.name, { max, visibilityMs: this.#opts.visibilityMs });
+  }
+
+  async #run(): Promise<void> {
+    // As in drain(): gather the next batch while the previous one is being written.
+    let inflight: Promise<void> | undefined;
+    while (this.#running) {
+      try {
+        const batch = await this.#gather();
+        if (batch.length) {
+          const landing = this.#handle(batch);
+          await inflight;
+          inflight = landing;
+        } else {
+          await inflight;
+          inflight = undefined;
+          await sleep(this.#opts.pollMs);
+        }
+      } catch (err) {
+        // A queue hiccup must not kill the loop: what was claimed becomes visible again on its own.
+        log.error('puddle consumer loop failed; carrying on', { puddle: this.puddle.name, error: err });
+        await sleep(this.#opts.retryDelayMs);
+      }
+    }
+    await inflight;
+  }
+
+  /** Gather up to batchSize messages, landing early once windowMs has passed since the first one. */
+  async #gather(): Promise<ClaimedMessage[]> {
+    const batch: ClaimedMessage[] = [];
+    let deadline = 0;
+    while (batch.length < this.#opts.batchSize) {
+      const got = await this.#claim(this.#opts.batchSize - batch.length);
+      if (got.length) {
+        batch.push(...got);
+        if (!deadline) deadline = Date.now() + this.#opts.windowMs;
+        continue;
+      }
+      if (!batch.length || !this.#running) break;
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await sleep(Math.min(this.#opts.pollMs, left));
+    }
+    return batch;
+  }
+
+  /** Land and ack, or hand back for retry. Never rejects: whatever is not acked is redelivered anyway. */
+  async #handle(batch: ClaimedMessage[]): Promise<void> {
+    try {
+      await this.#landAndAck(batch);
+    } catch (err) {
+      log.error('ack or retry failed; the batch will be redelivered', { puddle: this.puddle.name, error: err });
+    }
+  }
+
+  async #landAndAck(batch: ClaimedMessage[]): Promise<void> {
+    const receipts = batch.map((m) => m.receipt);
+    let result: LandResult;
+    try {
+      result = await landEnvelopes({
+        puddle: this.puddle,
+        store: this.#store,
+        catalog: this.#catalog,
+        envelopes: batch.map((m) => m.envelope),
+      });
+    } catch (err) {
+      const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      log.warn('landing failed; batch will be retried', { puddle: this.puddle.name, messages: batch.length, reason });
+      await this.#queue.retry(this.puddle.name, receipts, { reason, delayMs: this.#opts.retryDelayMs });
+      return;
+    }
+    // Landed and registered: from here a crash only means the same files are written and registered again.
+    await this.#queue.ack(this.puddle.name, receipts);
+    if (result.quarantined) log.info('quarantined records', { puddle: this.puddle.name, count: result.quarantined });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,35 @@
+// One in-memory DuckDB per process for writing Parquet: creating an instance costs far more than a connection.
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+let shared: Promise<DuckDBInstance> | undefined;
+
+export function sharedDuckDb(): Promise<DuckDBInstance> {
+  // Writers share the machine with the queue and producer: two threads is what the box has.
+  shared ??= DuckDBInstance.create(':memory:', { threads: '2' });
+  return shared;
+}
+
+/** Run `fn` on a fresh connection of the shared instance (temp tables are per connection, so no name clashes). */
+export async function withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  const conn = await (await sharedDuckDb()).connect();
+  try {
+    return await fn(conn);
+  } finally {
+    conn.closeSync();
+  }
+}
+
+/** A SQL string literal. */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** A quoted SQL identifier. */
+export function sqlIdent(s: string): string {
+  return `"${s.replaceAll('"', '""')}"`;
+}
+
+/** `read_parquet([...])` over local paths; hive columns off so `dt=` folders do not add a column. */
+export function readParquetSql(paths: readonly string[]): string {
+  return `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false)`;
+}

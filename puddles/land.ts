@@ -1,0 +1,83 @@
+// Landing one batch: envelopes -> one Parquet file per table partition -> store -> catalog.
+// Writing is idempotent (keys derive from the rows' identities) and registering is idempotent by key,
+// so a crash anywhere before the ack only means the batch is landed again, onto the same keys.
+import type { Envelope } from '../core/envelope.js';
+import type { Catalog, CatalogFile, ObjectStore } from '../core/ports.js';
+import type { PuddleDef } from './definitions.js';
+import { puddleFor } from './definitions.js';
+import { fileKey, setHash, tableId, type FileOrigin } from './layout.js';
+import { columnsFor, contractRow, quarantineRow, rawRow, type LandingRow } from './landing-rows.js';
+import { writeParquet } from './parquet-writer.js';
+
+export interface LandResult {
+  files: CatalogFile[];
+  /** Rows written to the puddle's own tables (raw rows for `raw`). */
+  rows: number;
+  quarantined: number;
+}
+
+/** Build the rows for one batch: the puddle's contract rows plus quarantine rows for what failed. */
+export function rowsForBatch(puddle: PuddleDef, envelopes: readonly Envelope[]): { rows: LandingRow[]; quarantined: number } {
+  const rows: LandingRow[] = [];
+  let quarantined = 0;
+  const seen = new Set<string>();
+  for (const env of envelopes) {
+    // A message can be in one batch twice (re-published with the same id): the first arrival wins.
+    if (typeof env.id === 'string') {
+      if (seen.has(env.id)) continue;
+      seen.add(env.id);
+    }
+    if (puddle.contracts === '*') {
+      rows.push(rawRow(env, JSON.stringify(env)));
+      // No contract puddle will ever see an envelope for a contract nobody lands: quarantine it here.
+      if (typeof env.contract !== 'string' || !puddleFor(env.contract)) {
+        rows.push(quarantineRow(env, [{ path: 'envelope.contract', message: `no puddle lands contract ${String(env.contract)}` }]));
+        quarantined++;
+      }
+      continue;
+    }
+    const r = contractRow(env, puddle.name);
+    if (r.ok) rows.push(r.row);
+    else {
+      rows.push(quarantineRow(env, r.reasons));
+      quarantined++;
+    }
+  }
+  return { rows, quarantined };
+}
+
+/** Write rows as one file per table partition and return the catalog entries (not yet registered). */
+export async function writeRowFiles(store: ObjectStore, rows: readonly LandingRow[], origin: FileOrigin): Promise<CatalogFile[]> {
+  const groups = new Map<string, LandingRow[]>();
+  for (const r of rows) {
+    const g = `${tableId(r.table)}|${r.dt}`;
+    let list = groups.get(g);
+    if (!list) groups.set(g, (list = []));
+    list.push(r);
+  }
+  const files: CatalogFile[] = [];
+  for (const group of groups.values()) {
+    const { table, dt } = group[0]!;
+    const key = fileKey(table, dt, origin, setHash(group.map((r) => r.identity)));
+    const bytes = await writeParquet(
+      columnsFor(table),
+      group.map((r) => r.row),
+    );
+    await store.put(key, bytes);
+    files.push({ ...table, key, dt, rows: group.length, bytes: bytes.byteLength, added_at: new Date().toISOString() });
+  }
+  return files;
+}
+
+/** Land a batch: write its files, then register them. The caller acks only after this resolves. */
+export async function landEnvelopes(opts: {
+  puddle: PuddleDef;
+  store: ObjectStore;
+  catalog: Catalog;
+  envelopes: readonly Envelope[];
+}): Promise<LandResult> {
+  const { rows, quarantined } = rowsForBatch(opts.puddle, opts.envelopes);
+  const files = await writeRowFiles(opts.store, rows, 'b');
+  if (files.length) await opts.catalog.addFiles(files);
+  return { files, rows: rows.length - quarantined, quarantined };
+}

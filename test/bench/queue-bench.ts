@@ -1,0 +1,109 @@
+// Queue throughput on this machine: publish events/s (batches of 1 and of 100 from many concurrent callers,
+// as the HTTP producer makes them) and claim+ack messages/s. Prints figures; asserts nothing.
+// Run alone: `node --import tsx test/bench/queue-bench.ts`.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { makeEnvelope, type Envelope } from '../../core/envelope.js';
+import { SqliteQueue } from '../../infra/local/sqlite-queue.js';
+import type { SqliteDurability } from '../../infra/local/sqlite.js';
+import { PUDDLES } from '../../puddles/definitions.js';
+
+const PUBLISH_MS = 2000;
+
+function donations(n: number): Envelope[] {
+  return Array.from({ length: n }, (_, i) =>
+    makeEnvelope({
+      contract: 'donation',
+      version: 1,
+      source: 'producer',
+      stream: 'web',
+      delivery_id: `req-${i}`,
+      payload: {
+        donation_id: `don_${i.toString(36).padStart(10, '0')}`,
+        amount: 2500 + (i % 1000),
+        currency: 'GBP',
+        channel: 'web',
+        campaign_id: 'spring-appeal',
+        supporter_id: `sup_${i % 5000}`,
+        occurred_at: '2026-11-29T10:00:00.000Z',
+        gift_aid: i % 2 === 0,
+      },
+      raw: { amount: (2500 + (i % 1000)) / 100, currency: 'gbp', utm_source: 'newsletter' },
+    }),
+  );
+}
+
+async function openQueue(dir: string, name: string, durability: SqliteDurability): Promise<SqliteQueue> {
+  const queue = new SqliteQueue(join(dir, `${name}.db`), { durability });
+  // The real subscriptions: a donation fans out to `transactions` and `raw`.
+  for (const p of PUDDLES) await queue.subscribe({ name: p.name, contracts: p.contracts });
+  return queue;
+}
+
+/** `callers` concurrent loops, each publishing `batch` envelopes per call until time is up. */
+async function publishRate(queue: SqliteQueue, pool: Envelope[], batch: number, callers: number): Promise<number> {
+  let events = 0;
+  let offset = 0;
+  const start = performance.now();
+  const deadline = start + PUBLISH_MS;
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      while (performance.now() < deadline) {
+        const from = offset;
+        offset = (offset + batch) % (pool.length - batch);
+        await queue.publish(pool.slice(from, from + batch));
+        events += batch;
+      }
+    }),
+  );
+  return events / ((performance.now() - start) / 1000);
+}
+
+async function claimAckRate(queue: SqliteQueue, max: number): Promise<{ rate: number; messages: number }> {
+  let messages = 0;
+  const start = performance.now();
+  for (;;) {
+    const got = await queue.claim('transactions', { max, visibilityMs: 60_000 });
+    if (got.length === 0) break;
+    await queue.ack('transactions', got.map((m) => m.receipt));
+    messages += got.length;
+  }
+  return { rate: messages / ((performance.now() - start) / 1000), messages };
+}
+
+export async function benchQueue(): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'puddle-queue-bench-'));
+  const pool = donations(20_000);
+  const figures: Record<string, number> = {};
+  try {
+    for (const durability of ['process', 'power'] as const) {
+      const queue = await openQueue(dir, `publish-${durability}`, durability);
+      figures[`publish_batch1_x200_callers_${durability}_events_per_s`] = await publishRate(queue, pool, 1, 200);
+      figures[`publish_batch100_x20_callers_${durability}_events_per_s`] = await publishRate(queue, pool, 100, 20);
+      await queue.close();
+    }
+
+    const queue = await openQueue(dir, 'claim', 'process');
+    const backlog = 200_000;
+    for (let i = 0; i < backlog; i += 1000) await queue.publish(pool.slice(i % pool.length, (i % pool.length) + 1000));
+    for (const max of [100, 1000]) {
+      const { rate, messages } = await claimAckRate(queue, max);
+      figures[`claim_ack_max${max}_messages_per_s`] = rate;
+      figures[`claim_ack_max${max}_messages`] = messages;
+      if (max === 100) {
+        for (let i = 0; i < backlog; i += 1000) await queue.publish(pool.slice(i % pool.length, (i % pool.length) + 1000));
+      }
+    }
+    await queue.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  for (const [k, v] of Object.entries(figures)) console.log(`${k.padEnd(52)} ${Math.round(v).toLocaleString('en-GB')}`);
+  return figures;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await benchQueue();
+}

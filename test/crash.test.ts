@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { appealNight } from '../core/scenario/appeal-night.js';
+import { createLocalRuntime } from '../infra/local/runtime.js';
+import { PuddleConsumer } from '../puddles/consumer.js';
+import { PUDDLES } from '../puddles/definitions.js';
+import { postEvents, startHubProcess } from './support/hub-process.js';
+
+const KEY = 'crash-test-key';
+
+describe('a hub killed with SIGKILL mid-flight', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-crash-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it('keeps every event that got a 202, exactly once, after a restart', async () => {
+    const s = appealNight({ seed: 11, donations: 3000, invalidRate: 0, duplicateRate: 0, correctionRate: 0 });
+    const donations = s.events.filter((e) => e.contract === 'donation');
+    const env = { PUDDLE_HOME: home, PUDDLE_API_KEYS: KEY };
+    const hub = await startHubProcess(env);
+
+    // Eight senders, ten donations a request, until the hub dies under them.
+    const accepted = new Set<string>();
+    let next = 0;
+    let killed = false;
+    const sender = async () => {
+      while (next < donations.length) {
+        const batch = donations.slice(next, next + 10);
+        next += 10;
+        try {
+          const res = await postEvents(hub.url, KEY, batch);
+          if (res.status === 202) for (const e of batch) accepted.add(e.payload.donation_id as string);
+          else await res.arrayBuffer();
+        } catch {
+          if (killed) return; // connection refused or reset: the hub is gone
+        }
+      }
+    };
+    const senders = Array.from({ length: 8 }, sender);
+    while (accepted.size < 500) await new Promise((r) => setTimeout(r, 5));
+    hub.child.kill('SIGKILL');
+    killed = true;
+    await Promise.all(senders);
+    expect(await hub.exited).toBe('SIGKILL');
+    expect(accepted.size).toBeGreaterThanOrEqual(500);
+
+    // Restart, send the first 100 again (a producer retrying what it is unsure of), then land it all.
+    const again = await startHubProcess(env);
+    const res = await postEvents(again.url, KEY, donations.slice(0, 100));
+    expect(res.status).toBe(202);
+    for (const e of donations.slice(0, 100)) accepted.add(e.payload.donation_id as string);
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+
+    const rt = createLocalRuntime({ home });
+    try {
+      for (const puddle of PUDDLES) await new PuddleConsumer({ puddle, queue: rt.queue, store: rt.store, catalog: rt.catalog }).drain();
+      const rows = await rt.query.query('SELECT donation_id, count(*) AS n FROM donation_history GROUP BY donation_id');
+      const landed = new Map(rows.map((r) => [r.donation_id as string, r.n as number]));
+      const missing = [...accepted].filter((id) => !landed.has(id));
+      expect(missing).toEqual([]);
+      expect(rows.filter((r) => r.n !== 1)).toEqual([]);
+      const [current] = await rt.query.query('SELECT count(*) AS n, count(DISTINCT donation_id) AS keys FROM donation');
+      expect(current!.n).toBe(current!.keys);
+      expect(current!.n).toBeGreaterThanOrEqual(accepted.size);
+    } finally {
+      await rt.close();
+    }
+  });
+});

@@ -1,0 +1,57 @@
+// One Catalog contract suite, run against every adapter (DESIGN.md rule 6).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import type { Catalog, CatalogFile } from '../../core/ports.js';
+
+export function file(key: string, over: Partial<CatalogFile> = {}): CatalogFile {
+  return { puddle: 'transactions', contract: 'donation', version: 1, key, dt: '2026-11-29', rows: 10, bytes: 1000, added_at: '2026-11-29T20:00:00.000Z', ...over };
+}
+
+export function catalogSuite(name: string, make: () => Promise<{ catalog: Catalog; cleanup(): Promise<void> }>): void {
+  describe(`Catalog port: ${name}`, () => {
+    let catalog: Catalog;
+    let cleanup: () => Promise<void>;
+    beforeEach(async () => {
+      const made = await make();
+      catalog = made.catalog;
+      cleanup = () => made.cleanup();
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    it('registers files idempotently by key and lists them by filter', async () => {
+      await catalog.addFiles([file('a'), file('b', { dt: '2026-11-30' }), file('c', { contract: 'payment' })]);
+      await catalog.addFiles([file('a', { rows: 11 })]);
+      expect((await catalog.listFiles()).map((f) => f.key)).toEqual(['a', 'b', 'c']);
+      expect((await catalog.listFiles({ contract: 'donation' })).map((f) => f.key)).toEqual(['a', 'b']);
+      expect((await catalog.listFiles({ contract: 'donation', dt: '2026-11-30' })).map((f) => f.key)).toEqual(['b']);
+      expect((await catalog.listFiles({ version: 2 })).length).toBe(0);
+      expect((await catalog.listFiles({ contract: 'donation', dt: '2026-11-29' }))[0]).toEqual(file('a', { rows: 11 }));
+      expect(await catalog.tables()).toEqual([
+        { puddle: 'transactions', contract: 'donation', version: 1 },
+        { puddle: 'transactions', contract: 'payment', version: 1 },
+      ]);
+    });
+
+    it('replaces files atomically and hands removed keys back as garbage once old enough', async () => {
+      await catalog.addFiles([file('a'), file('b'), file('keep')]);
+      await catalog.replaceFiles(['a', 'b', 'never-registered'], [file('m')]);
+      expect((await catalog.listFiles()).map((f) => f.key)).toEqual(['keep', 'm']);
+      expect(await catalog.takeGarbage(60_000)).toEqual([]);
+      expect(await catalog.takeGarbage(0)).toEqual(['a', 'b']);
+      expect(await catalog.takeGarbage(0)).toEqual([]); // forgotten once taken
+    });
+
+    it('never hands back a key that is live again', async () => {
+      await catalog.addFiles([file('a'), file('b')]);
+      await catalog.replaceFiles(['a', 'b'], [file('b')]); // b removed and re-added in one step
+      await catalog.replaceFiles(['a2'], []);
+      await catalog.addFiles([file('x')]);
+      await catalog.replaceFiles(['x'], [file('y')]);
+      await catalog.addFiles([file('x')]); // a redelivered batch lands x again after compaction retired it
+      expect((await catalog.listFiles()).map((f) => f.key)).toEqual(['b', 'x', 'y']);
+      expect(await catalog.takeGarbage(0)).toEqual(['a']);
+    });
+  });
+}

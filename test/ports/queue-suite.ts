@@ -1,0 +1,264 @@
+// The Queue port contract, one suite for every adapter (DESIGN.md rule 6): SQLite here, SQS later.
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeEnvelope, type Envelope } from '../../core/envelope.js';
+import type { Queue } from '../../core/ports.js';
+
+export interface QueueUnderTest {
+  /** A fresh, empty queue. */
+  queue: Queue;
+  /** Open the same queue again after `queue.close()`; omit if the adapter has nothing to reopen. */
+  reopen?: () => Promise<Queue>;
+  /** Remove what the test created (files, cloud queues). */
+  cleanup?: () => Promise<void>;
+}
+
+export interface QueueSuiteOptions {
+  /** A visibility timeout short enough to wait out in a test; 50 ms unless the adapter needs more. */
+  shortVisibilityMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let counter = 0;
+export function testEnvelope(contract = 'donation', extra: Record<string, unknown> = {}): Envelope {
+  counter++;
+  return makeEnvelope({
+    contract,
+    version: 1,
+    source: 'test',
+    stream: 'suite',
+    delivery_id: `run-${counter}`,
+    payload: { [`${contract}_id`]: `${contract}-${counter}`, amount: 1000 + counter, currency: 'GBP', ...extra },
+    raw: { original: true, n: counter },
+  });
+}
+
+export function queuePortSuite(label: string, create: () => Promise<QueueUnderTest>, opts: QueueSuiteOptions = {}): void {
+  const shortMs = opts.shortVisibilityMs ?? 50;
+
+  describe(`Queue port: ${label}`, () => {
+    const opened: QueueUnderTest[] = [];
+    const extraQueues: Queue[] = [];
+    async function fresh(): Promise<QueueUnderTest> {
+      const q = await create();
+      opened.push(q);
+      return q;
+    }
+    afterEach(async () => {
+      for (const q of extraQueues.splice(0)) await q.close().catch(() => undefined);
+      for (const q of opened.splice(0)) {
+        await q.queue.close().catch(() => undefined);
+        await q.cleanup?.();
+      }
+    });
+
+    it('round-trips an envelope intact: publish, claim, ack', async () => {
+      const { queue } = await fresh();
+      await queue.subscribe({ name: 'transactions', contracts: ['donation'] });
+      const env = testEnvelope('donation', { nested: { a: [1, 'two', null] }, text: 'caf\u00e9 \u2603' });
+      await queue.publish([env]);
+      expect(await queue.depth('transactions')).toBe(1);
+
+      const claimed = await queue.claim('transactions', { max: 10, visibilityMs: 30_000 });
+      expect(claimed).toHaveLength(1);
+      expect(claimed[0]!.envelope).toEqual(env);
+      expect(claimed[0]!.attempts).toBe(1);
+      expect(typeof claimed[0]!.receipt).toBe('string');
+      // In flight still counts.
+      expect(await queue.depth('transactions')).toBe(1);
+      expect(await queue.claim('transactions', { max: 10, visibilityMs: 30_000 })).toEqual([]);
+
+      await queue.ack('transactions', [claimed[0]!.receipt]);
+      expect(await queue.depth('transactions')).toBe(0);
+    });
+
+    it('claims in publish order and respects max', async () => {
+      const { queue } = await fresh();
+      await queue.subscribe({ name: 's', contracts: '*' });
+      const envs = Array.from({ length: 7 }, () => testEnvelope());
+      await queue.publish(envs.slice(0, 3));
+      await queue.publish(envs.slice(3));
+      const first = await queue.claim('s', { max: 4, visibilityMs: 30_000 });
+      const second = await queue.claim('s', { max: 4, visibilityMs: 30_000 });
+      expect(first.map((m) => m.envelope.id)).toEqual(envs.slice(0, 4).map((e) => e.id));
+      expect(second.map((m) => m.envelope.id)).toEqual(envs.slice(4).map((e) => e.id));
+    });
+
+    it('fans out by contract and to "*" subscribers', async () => {
+      const { queue } = await fresh();
+      await queue.subscribe({ name: 'transactions', contracts: ['donation', 'payment'] });
+      await queue.subscribe({ name: 'support', contracts: ['ticket'] });
+      await queue.subscribe({ name: 'raw', contracts: '*' });
+      const donation = testEnvelope('donation');
+      const payment = testEnvelope('payment');
+      const ticket = testEnvelope('ticket');
+      const click = testEnvelope('click');
+      await queue.publish([donation, payment, ticket, click]);
+
+      const ids = async (sub: string) =>
+        (await queue.claim(sub, { max: 100, visibilityMs: 30_000 })).map((m) => m.envelope.id).sort();
+      expect(await ids('transactions')).toEqual([donation.id, payment.id].sort());
+      expect(await ids('support')).toEqual([ticket.id]);
+      expect(await ids('raw')).toEqual([donation, payment, ticket, click].map((e) => e.id).sort());
+    });
+
+    it('acks on one subscription leave the others untouched', async () => {
+      const { queue } = await fresh();
+      await queue.subscribe({ name: 'a', contracts: ['donation'] });
+      await queue.subscribe({ name: 'b', contracts: '*' });
+      const env = testEnvelope('donation');
+      await queue.publish([env]);
+      const [a] = await queue.claim('a', { max: 1, visibilityMs: 30_000 });
+      await queue.ack('a', [a!.receipt]);
+      expect(await queue.depth('a')).toBe(0);
+      const [b] = await queue.claim('b', { max: 1, visibilityMs: 30_000 });
+      expect(b!.envelope).toEqual(env);
+    });
+
+    it('does not deliver messages published before the subscription existed; updating contracts applies to later publishes', async () => {
+      const { queue } = await fresh();
+      await queue.subscribe({ name: 'early', contracts: '*' });
+      await queue.publish([testEnvelope('ticket')]);
+      await queue.subscribe({ name: 'late', contracts: ['ticket'] });
+      expect(await queue.depth('late')).toBe(0);
+      await queue.subscribe({ name: 'late', contracts: ['ticket', 'click'] });
+      const click = testEnvelope('click');
+      await queue.publish([click]);
+      const got = await queue.claim('late', { max: 10, visibilityMs: 30_000 });
+      expect(got.map((m) => m.envelope.id)).toEqual([click.id]);
+    });
+
+    it('makes an unacked message visible again after the visibility timeout', async () => {
+      const { queue } = await fresh();
+      await queue.subscribe({ name: 's', contracts: '*' });
+      const env = testEnvelope();
+      await queue.publish([env]);
+      const [first] = await queue.claim('s', { max: 1, visibilityMs: shortMs });
+      expect(first!.attempts).toBe(1);
+      expect(await queue.claim('s', { max: 1, visibilityMs: shortMs })).toEqual([]);
+      await sleep(shortMs * 3);
+      const [again] = await queue.claim('s', { max: 1, visibilityMs: 30_000 });
+      expect(again!.envelope).toEqual(env);
+      expect(again!.attempts).toBe(2);
+      expect(again!.receipt).not.toBe(first!.receipt);
+    });
+
+    it('ignores an ack with a stale receipt once someone else re-claimed the message', async () => {
+      const { queue } = await fresh();
+      await queue.subscribe({ name: 's', contracts: '*' });
+      await queue.publish([testEnvelope()]);
+      const [dead] = await queue.claim('s', { max: 1, visibilityMs: shortMs });
+      await sleep(shortMs * 3);
+      const [alive] = await queue.claim('s', { max: 1, visibilityMs: 30_000 });
+      await queue.ack('s', [dead!.receipt]); // the dead consumer wakes up late
+      expect(await queue.depth('s')).toBe(1);
+      await queue.retry('s', [dead!.receipt], { reason: 'late' }); // also a no-op
+      expect(await queue.claim('s', { max: 1, visibilityMs: 30_000 })).toEqual([]);
+      await queue.ack('s', [alive!.receipt]);
+      expect(await queue.depth('s')).toBe(0);
+      // Garbage receipts are no-ops too, not errors.
+      await queue.ack('s', ['not-a-receipt', '']);
+    });
+
+    it('retries after delayMs, then dead-letters with the reason after maxAttempts', async () => {
+      const { queue } = await fresh();
+      await queue.subscribe({ name: 's', contracts: '*', maxAttempts: 3 });
+      const env = testEnvelope();
+      await queue.publish([env]);
+
+      const [m1] = await queue.claim('s', { max: 1, visibilityMs: 30_000 });
+      await queue.retry('s', [m1!.receipt], { reason: 'boom 1', delayMs: 0 });
+      const [m2] = await queue.claim('s', { max: 1, visibilityMs: 30_000 });
+      expect(m2!.attempts).toBe(2);
+      // A delayed retry stays hidden until the delay passes.
+      await queue.retry('s', [m2!.receipt], { reason: 'boom 2', delayMs: shortMs });
+      expect(await queue.claim('s', { max: 1, visibilityMs: 30_000 })).toEqual([]);
+      expect(await queue.depth('s')).toBe(1);
+      await sleep(shortMs * 3);
+      const [m3] = await queue.claim('s', { max: 1, visibilityMs: 30_000 });
+      expect(m3!.attempts).toBe(3);
+      await queue.retry('s', [m3!.receipt], { reason: 'boom 3: mapping failed', delayMs: 0 });
+
+      expect(await queue.claim('s', { max: 1, visibilityMs: 30_000 })).toEqual([]);
+      expect(await queue.depth('s')).toBe(0);
+      const dead = await queue.deadLetters('s');
+      expect(dead).toHaveLength(1);
+      expect(dead[0]!.envelope).toEqual(env);
+      expect(dead[0]!.attempts).toBe(3);
+      expect(dead[0]!.reason).toBe('boom 3: mapping failed');
+      expect(Number.isNaN(Date.parse(dead[0]!.failed_at))).toBe(false);
+    });
+
+    it('dead-letters a message whose consumer crashed on every attempt', async () => {
+      const { queue } = await fresh();
+      await queue.subscribe({ name: 's', contracts: '*', maxAttempts: 2 });
+      const poison = testEnvelope();
+      const fine = testEnvelope();
+      await queue.publish([poison]);
+      await queue.claim('s', { max: 1, visibilityMs: shortMs });
+      await sleep(shortMs * 3);
+      const [second] = await queue.claim('s', { max: 1, visibilityMs: shortMs });
+      expect(second!.attempts).toBe(2);
+      await queue.publish([fine]);
+      await sleep(shortMs * 3);
+      // The poison one is out of attempts: it is dead-lettered, and the claim moves on to the next.
+      const got = await queue.claim('s', { max: 1, visibilityMs: 30_000 });
+      expect(got.map((m) => m.envelope.id)).toEqual([fine.id]);
+      const dead = await queue.deadLetters('s');
+      expect(dead.map((d) => d.envelope.id)).toEqual([poison.id]);
+      expect(dead[0]!.attempts).toBe(2);
+      expect(dead[0]!.reason.length).toBeGreaterThan(0);
+    });
+
+    it('counts waiting and in-flight messages per subscription in depth', async () => {
+      const { queue } = await fresh();
+      await queue.subscribe({ name: 'a', contracts: ['donation'] });
+      await queue.subscribe({ name: 'b', contracts: ['ticket'] });
+      await queue.publish([testEnvelope('donation'), testEnvelope('donation'), testEnvelope('donation'), testEnvelope('ticket')]);
+      expect(await queue.depth('a')).toBe(3);
+      expect(await queue.depth('b')).toBe(1);
+      const claimed = await queue.claim('a', { max: 2, visibilityMs: 30_000 });
+      expect(await queue.depth('a')).toBe(3);
+      await queue.ack('a', claimed.map((m) => m.receipt));
+      expect(await queue.depth('a')).toBe(1);
+    });
+
+    it('keeps every one of many concurrent publishes', async () => {
+      const { queue } = await fresh();
+      await queue.subscribe({ name: 's', contracts: '*' });
+      const batches = Array.from({ length: 50 }, (_, i) => Array.from({ length: (i % 5) + 1 }, () => testEnvelope()));
+      await Promise.all(batches.map((b) => queue.publish(b)));
+      const expected = batches.flat().map((e) => e.id).sort();
+      expect(await queue.depth('s')).toBe(expected.length);
+      const got: string[] = [];
+      for (;;) {
+        const claimed = await queue.claim('s', { max: 40, visibilityMs: 30_000 });
+        if (claimed.length === 0) break;
+        got.push(...claimed.map((m) => m.envelope.id));
+        await queue.ack('s', claimed.map((m) => m.receipt));
+      }
+      expect(got.sort()).toEqual(expected);
+      expect(await queue.depth('s')).toBe(0);
+    });
+
+    it('keeps published messages across a close and reopen', async (ctx) => {
+      const under = await fresh();
+      if (!under.reopen) return ctx.skip();
+      await under.queue.subscribe({ name: 's', contracts: '*', maxAttempts: 4 });
+      const envs = [testEnvelope(), testEnvelope(), testEnvelope()];
+      await under.queue.publish(envs);
+      const [inFlight] = await under.queue.claim('s', { max: 1, visibilityMs: shortMs });
+      await under.queue.close();
+
+      const again = await under.reopen();
+      extraQueues.push(again);
+      await sleep(shortMs * 3);
+      const got = await again.claim('s', { max: 10, visibilityMs: 30_000 });
+      expect(got.map((m) => m.envelope)).toEqual(envs);
+      expect(got[0]!.attempts).toBe(2);
+      // A receipt from before the restart cannot ack the re-claimed message.
+      await again.ack('s', [inFlight!.receipt]);
+      expect(await again.depth('s')).toBe(3);
+    });
+  });
+}

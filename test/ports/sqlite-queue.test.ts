@@ -1,0 +1,156 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteQueue } from '../../infra/local/sqlite-queue.js';
+import { queuePortSuite, testEnvelope } from './queue-suite.js';
+
+const dirs: string[] = [];
+function tempDb(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'puddle-queue-'));
+  dirs.push(dir);
+  return join(dir, 'queue.db');
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+queuePortSuite('SQLite (:memory:)', async () => ({ queue: new SqliteQueue(':memory:') }));
+
+queuePortSuite('SQLite (file, WAL)', async () => {
+  const path = tempDb();
+  return { queue: new SqliteQueue(path), reopen: async () => new SqliteQueue(path) };
+});
+
+queuePortSuite('SQLite (file, synchronous=FULL)', async () => {
+  const path = tempDb();
+  return {
+    queue: new SqliteQueue(path, { durability: 'power' }),
+    reopen: async () => new SqliteQueue(path, { durability: 'power' }),
+  };
+});
+
+function countRows(path: string, table: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
+describe('SqliteQueue specifics', () => {
+  it('stores a body once and deletes it when the last subscription is done with it', async () => {
+    const path = tempDb();
+    const queue = new SqliteQueue(path);
+    try {
+      await queue.subscribe({ name: 'a', contracts: ['donation'] });
+      await queue.subscribe({ name: 'b', contracts: '*' });
+      await queue.subscribe({ name: 'c', contracts: '*', maxAttempts: 1 });
+      await queue.publish([testEnvelope('donation'), testEnvelope('ticket')]);
+      await queue.publish([testEnvelope('nobody-but-wildcards')]);
+      expect(countRows(path, 'queue_messages')).toBe(3);
+      expect(countRows(path, 'queue_deliveries')).toBe(7);
+
+      const a = await queue.claim('a', { max: 10, visibilityMs: 30_000 });
+      await queue.ack('a', a.map((m) => m.receipt));
+      const b = await queue.claim('b', { max: 10, visibilityMs: 30_000 });
+      await queue.ack('b', b.map((m) => m.receipt));
+      expect(countRows(path, 'queue_messages')).toBe(3);
+      const c = await queue.claim('c', { max: 10, visibilityMs: 30_000 });
+      await queue.retry('c', c.map((m) => m.receipt), { reason: 'no' }); // maxAttempts 1: dead-letters all
+      expect(countRows(path, 'queue_messages')).toBe(0);
+      expect(countRows(path, 'queue_deliveries')).toBe(0);
+      expect((await queue.deadLetters('c')).length).toBe(3);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('routes to a subscription declared by another handle on the same file', async () => {
+    const path = tempDb();
+    const producer = new SqliteQueue(path);
+    const consumer = new SqliteQueue(path);
+    try {
+      await producer.publish([testEnvelope()]); // no subscriptions yet: dropped
+      await consumer.subscribe({ name: 'late', contracts: ['donation'] });
+      const env = testEnvelope('donation');
+      await producer.publish([env]);
+      const got = await consumer.claim('late', { max: 10, visibilityMs: 30_000 });
+      expect(got.map((m) => m.envelope)).toEqual([env]);
+    } finally {
+      await producer.close();
+      await consumer.close();
+    }
+  });
+
+  it('rejects an unknown subscription and use after close', async () => {
+    const queue = new SqliteQueue(':memory:');
+    await expect(queue.claim('nope', { max: 1, visibilityMs: 1000 })).rejects.toThrow(/unknown subscription/);
+    await queue.close();
+    await expect(queue.publish([testEnvelope()])).rejects.toThrow(/closed/);
+  });
+
+  it('flushes publishes still waiting for their group commit on close', async () => {
+    const path = tempDb();
+    const queue = new SqliteQueue(path);
+    await queue.subscribe({ name: 's', contracts: '*' });
+    const pending = queue.publish([testEnvelope(), testEnvelope()]);
+    await queue.close();
+    await pending;
+    const again = new SqliteQueue(path);
+    expect(await again.depth('s')).toBe(2);
+    await again.close();
+  });
+
+  it('keeps every confirmed publish when the publishing process is SIGKILLed', async () => {
+    const path = tempDb();
+    const setup = new SqliteQueue(path);
+    await setup.subscribe({ name: 'raw', contracts: '*' });
+    await setup.close();
+
+    const fixture = fileURLToPath(new URL('./fixtures/publish-until-killed.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const confirmed = new Set<string>();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    await new Promise<void>((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.startsWith('ok ')) for (const id of line.slice(3).split(',')) confirmed.add(id);
+        }
+        // Kill mid-stream, with publishes in flight, once plenty are confirmed.
+        if (confirmed.size >= 2000 && !child.killed) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('exit', () => reject(new Error(`child exited early: ${stderr.slice(0, 2000)}`)));
+    });
+    expect(await exited).toBe('SIGKILL');
+
+    const queue = new SqliteQueue(path);
+    try {
+      const found = new Set<string>();
+      for (;;) {
+        const got = await queue.claim('raw', { max: 1000, visibilityMs: 60_000 });
+        if (got.length === 0) break;
+        for (const m of got) found.add(m.envelope.id);
+      }
+      const missing = [...confirmed].filter((id) => !found.has(id));
+      expect(missing).toEqual([]);
+      expect(found.size).toBeGreaterThanOrEqual(confirmed.size);
+    } finally {
+      await queue.close();
+    }
+  });
+});

@@ -1,0 +1,270 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../core/http/server.js';
+import type { Queue } from '../core/ports.js';
+import { SqliteQueue } from '../infra/local/sqlite-queue.js';
+
+const KEY = 'test-key-0123456789';
+const auth = { authorization: `Bearer ${KEY}` };
+
+function donation(id: string, over: Record<string, unknown> = {}) {
+  return {
+    contract: 'donation',
+    version: 1,
+    payload: {
+      donation_id: id,
+      occurred_at: '2026-11-29T20:15:00+01:00',
+      channel: 'sms',
+      amount_minor: 500,
+      currency: 'gbp',
+      ...over,
+    },
+  };
+}
+
+async function post(app: FastifyInstance, body: unknown, headers: Record<string, string> = auth) {
+  return app.inject({
+    method: 'POST',
+    url: '/v1/events',
+    headers: { 'content-type': 'application/json', ...headers },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+describe('POST /v1/events', () => {
+  let dir: string;
+  let queue: SqliteQueue;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'puddle-producer-'));
+    queue = new SqliteQueue(join(dir, 'queue.db'));
+    await queue.subscribe({ name: 'raw', contracts: '*' });
+    app = buildServer({ queue, apiKeys: ['other-key', KEY], maxEvents: 1000 });
+    await app.ready();
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await queue.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function drain() {
+    const got = await queue.claim('raw', { max: 10_000, visibilityMs: 60_000 });
+    await queue.ack('raw', got.map((m) => m.receipt));
+    return got.map((m) => m.envelope);
+  }
+
+  it('answers /healthz without a key', async () => {
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ ok: true });
+  });
+
+  it('accepts a valid batch, publishes normalised envelopes, then answers 202 with their ids', async () => {
+    await drain();
+    const raw = { ...donation('d-1'), id: 'producer-1' };
+    const res = await post(app, { events: [raw, donation('d-2', { channel: 'online' })] });
+    expect(res.statusCode).toBe(202);
+    const body = res.json() as { accepted: { index: number; id: string }[] };
+    expect(body.accepted.map((a) => a.index)).toEqual([0, 1]);
+
+    const envs = await drain();
+    expect(envs.map((e) => e.id)).toEqual(body.accepted.map((a) => a.id));
+    const first = envs[0]!;
+    expect(first.contract).toBe('donation');
+    expect(first.version).toBe(1);
+    expect(first.source).toBe('producer');
+    expect(first.stream).toBe('sms');
+    expect(first.key).toBe('d-1');
+    expect(first.payload.currency).toBe('GBP');
+    expect(first.occurred_at).toBe('2026-11-29T19:15:00.000Z');
+    expect(first.raw).toEqual(raw);
+    expect(envs[1]!.stream).toBe('online');
+    expect(first.delivery_id).toBe(envs[1]!.delivery_id);
+    expect(first.delivery_id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('gives the same event the same envelope id when sent twice', async () => {
+    const a = (await post(app, { events: [donation('same')] })).json() as { accepted: { id: string }[] };
+    const b = (await post(app, { events: [donation('same')] })).json() as { accepted: { id: string }[] };
+    const c = (await post(app, { events: [donation('same', { amount_minor: 501 })] })).json() as { accepted: { id: string }[] };
+    expect(a.accepted[0]!.id).toBe(b.accepted[0]!.id);
+    expect(c.accepted[0]!.id).not.toBe(a.accepted[0]!.id);
+    const envs = await drain();
+    const delivered = envs.filter((e) => e.key === 'same');
+    expect(delivered).toHaveLength(3);
+    expect(delivered[0]!.delivery_id).not.toBe(delivered[1]!.delivery_id);
+  });
+
+  it('rejects the whole batch, listing every invalid event, and publishes nothing', async () => {
+    await drain();
+    const res = await post(app, {
+      events: [
+        donation('ok-1'),
+        donation('bad-1', { amount_minor: 4.5 }),
+        { contract: 'nope', version: 1, payload: {} },
+        { contract: 'donation', version: 9, payload: {} },
+        { ...donation('bad-4'), id: 42, extra: true },
+        'not an event',
+      ],
+    });
+    expect(res.statusCode).toBe(400);
+    const body = res.json() as { error: { code: string }; rejected: { index: number; errors: { path: string }[] }[] };
+    expect(body.error.code).toBe('invalid_events');
+    expect(body.rejected.map((r) => r.index)).toEqual([1, 2, 3, 4, 5]);
+    expect(body.rejected[0]!.errors).toEqual([{ path: 'payload.amount_minor', message: expect.any(String) }]);
+    expect(body.rejected[1]!.errors.map((e) => e.path)).toEqual(['contract']);
+    expect(body.rejected[2]!.errors.map((e) => e.path)).toEqual(['version']);
+    expect(body.rejected[3]!.errors.map((e) => e.path).sort()).toEqual(['extra', 'id']);
+    expect(body.rejected[4]!.errors.map((e) => e.path)).toEqual(['event']);
+    expect(await queue.depth('raw')).toBe(0);
+  });
+
+  it('reports top-level shape errors at index -1, path events', async () => {
+    for (const bad of [{}, { events: [] }, { events: 'x' }, [donation('a')], { events: [donation('a')], more: 1 }]) {
+      const res = await post(app, bad);
+      expect(res.statusCode).toBe(400);
+      const body = res.json() as { error: { code: string }; rejected: { index: number; errors: { path: string }[] }[] };
+      expect(body.error.code).toBe('invalid_request');
+      expect(body.rejected[0]!.index).toBe(-1);
+    }
+    const body = (await post(app, {})).json() as { rejected: { errors: { path: string }[] }[] };
+    expect(body.rejected[0]!.errors[0]!.path).toBe('events');
+    expect(await queue.depth('raw')).toBe(0);
+  });
+
+  it('answers every bad request with a JSON error and keeps serving after each', async () => {
+    const big = 'x'.repeat(1024 * 1024 + 10);
+    const cases: { name: string; status: number; code: string; send: () => Promise<{ statusCode: number; json: () => unknown; headers: Record<string, unknown> }> }[] = [
+      { name: 'no key', status: 401, code: 'unauthorized', send: () => post(app, { events: [donation('a')] }, {}) },
+      { name: 'wrong key', status: 401, code: 'unauthorized', send: () => post(app, { events: [donation('a')] }, { authorization: 'Bearer nope' }) },
+      { name: 'key prefix', status: 401, code: 'unauthorized', send: () => post(app, { events: [donation('a')] }, { authorization: `Bearer ${KEY.slice(0, -1)}` }) },
+      { name: 'wrong scheme', status: 401, code: 'unauthorized', send: () => post(app, { events: [donation('a')] }, { authorization: `Basic ${KEY}` }) },
+      { name: 'too large', status: 413, code: 'body_too_large', send: () => post(app, `{"events":"${big}"}`) },
+      {
+        name: 'too many events',
+        status: 413,
+        code: 'too_many_events',
+        send: () => post(app, { events: Array.from({ length: 1001 }, (_, i) => donation(`m-${i}`)) }),
+      },
+      {
+        name: 'text/plain',
+        status: 415,
+        code: 'unsupported_media_type',
+        send: () => app.inject({ method: 'POST', url: '/v1/events', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'hello' }),
+      },
+      { name: 'malformed', status: 400, code: 'malformed_json', send: () => post(app, '{"events":[') },
+      { name: 'empty body', status: 400, code: 'malformed_json', send: () => post(app, '') },
+      { name: 'proto poisoning', status: 400, code: 'malformed_json', send: () => post(app, '{"events":[],"__proto__":{"x":1}}') },
+      { name: 'unknown route', status: 404, code: 'not_found', send: () => app.inject({ method: 'GET', url: '/v2/nothing' }) },
+    ];
+    for (const c of cases) {
+      const res = await c.send();
+      expect(res.statusCode, c.name).toBe(c.status);
+      expect(String(res.headers['content-type']), c.name).toMatch(/^application\/json/);
+      expect((res.json() as { error: { code: string } }).error.code, c.name).toBe(c.code);
+      const ok = await post(app, { events: [donation(`after-${c.name}`)] });
+      expect(ok.statusCode, `after ${c.name}`).toBe(202);
+    }
+    const envs = await drain();
+    expect(envs.map((e) => e.key).filter((k) => !k.startsWith('after-'))).toEqual([]);
+    expect(envs).toHaveLength(cases.length);
+  });
+
+  it('accepts exactly 1000 events', async () => {
+    await drain();
+    const res = await post(app, { events: Array.from({ length: 1000 }, (_, i) => donation(`k-${i}`)) });
+    expect(res.statusCode).toBe(202);
+    expect((await drain()).length).toBe(1000);
+  });
+
+  it('serves a real client over a listening socket', async () => {
+    const srv = buildServer({ queue, apiKeys: [KEY] });
+    const url = await srv.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const res = await fetch(`${url}/v1/events`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify({ events: [donation('socket-1')] }),
+      });
+      expect(res.status).toBe(202);
+      const body = (await res.json()) as { accepted: { id: string }[] };
+      const envs = await drain();
+      expect(envs.map((e) => e.id)).toEqual([body.accepted[0]!.id]);
+
+      const bad = await fetch(`${url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(bad.status).toBe(401);
+      expect(bad.headers.get('www-authenticate')).toBe('Bearer');
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe('producer edge configurations', () => {
+  const dummy: Queue = {
+    subscribe: async () => {},
+    publish: async () => {
+      throw new Error('SQLITE_BUSY: database is locked at /secret/path');
+    },
+    claim: async () => [],
+    ack: async () => {},
+    retry: async () => {},
+    deadLetters: async () => [],
+    depth: async () => 0,
+    close: async () => {},
+  };
+
+  it('refuses every request when no API key is configured, and says why', async () => {
+    const app = buildServer({ queue: dummy, apiKeys: [] });
+    const res = await post(app, { events: [donation('a')] }, { authorization: 'Bearer ' });
+    expect(res.statusCode).toBe(401);
+    expect((res.json() as { error: { message: string } }).error.message).toContain('no API keys configured (PUDDLE_API_KEYS)');
+    await app.close();
+  });
+
+  it('answers 503 with Retry-After and claims nothing when publish fails, then recovers', async () => {
+    let fail = true;
+    const published: unknown[] = [];
+    const flaky: Queue = {
+      ...dummy,
+      publish: async (envs) => {
+        if (fail) throw new Error('SQLITE_BUSY: database is locked at /secret/path');
+        published.push(...envs);
+      },
+    };
+    const app = buildServer({ queue: flaky, apiKeys: [KEY] });
+    const res = await post(app, { events: [donation('a')] });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    const body = res.json() as Record<string, unknown>;
+    expect(body.accepted).toBeUndefined();
+    expect((body.error as { code: string }).code).toBe('queue_unavailable');
+    expect(res.body).not.toContain('/secret/path');
+    fail = false;
+    expect((await post(app, { events: [donation('a')] })).statusCode).toBe(202);
+    expect(published).toHaveLength(1);
+    await app.close();
+  });
+
+  it('honours smaller limits', async () => {
+    const app = buildServer({ queue: dummy, apiKeys: [KEY], maxEvents: 2, maxBodyBytes: 2000 });
+    expect((await post(app, { events: [donation('a'), donation('b'), donation('c')] })).statusCode).toBe(413);
+    expect((await post(app, { events: [donation('a', { campaign: 'x'.repeat(2000) })] })).statusCode).toBe(413);
+    await app.close();
+  });
+
+  it('keeps the raw body bytes on the request for signature checks', async () => {
+    const app = buildServer({ queue: dummy, apiKeys: [KEY] });
+    app.post('/echo-raw', async (req) => ({ raw: req.rawBody?.toString('utf8') ?? null }));
+    const payload = '{ "a" : 1 }';
+    const res = await app.inject({ method: 'POST', url: '/echo-raw', headers: { 'content-type': 'application/json' }, payload });
+    expect(res.json()).toEqual({ raw: payload });
+    await app.close();
+  });
+});
