@@ -1,7 +1,7 @@
 // The SQL views over the lake, one pair per contract, built from the catalog's file list:
 //   <contract>_history  every distinct version: de-duplicated by _id, first arrival kept
 //   <contract>          current: the latest version per key by _changed_at, then _received_at
-// plus `raw` (every envelope, de-duplicated by id). Views over no files still exist, empty and typed,
+// plus `raw` (every delivery as received: a producer's retry shows, a queue redelivery does not). Views over no files still exist, empty and typed,
 // so totals work on an empty lake.
 import { CONTRACTS, latestVersion, type Contract } from '../core/contracts/index.js';
 import type { CatalogFile } from '../core/ports.js';
@@ -67,7 +67,9 @@ function rawView(files: readonly CatalogFile[], pathOf: (key: string) => string)
   const inner = typedSelect(RAW_COLUMNS, [{ present: new Set(RAW_COLUMNS.map((c) => c.name)), paths }]);
   return {
     name: 'raw',
-    sql: `SELECT * FROM (${inner}) QUALIFY row_number() OVER (PARTITION BY id ORDER BY received_at, delivery_id) = 1`,
+    // A queue redelivery repeats the whole envelope (same id, received_at, delivery_id) and must
+    // collapse; a producer that sends the same event again is a new delivery that audit wants to see.
+    sql: `SELECT * FROM (${inner}) QUALIFY row_number() OVER (PARTITION BY id, received_at, delivery_id) = 1`,
   };
 }
 

@@ -79,7 +79,10 @@ describe('end to end: HTTP -> queue -> Parquet -> SQL', () => {
       `SELECT count(*) AS n, sum(amount_minor) AS amount FROM donation WHERE campaign = '${s.campaign}'`,
     );
     expect(row).toEqual({ n: s.expected.total.count, amount: s.expected.total.amount_minor });
-    const [raw] = await hub.runtime.query.query(`SELECT count(*) AS n FROM raw WHERE contract = 'donation'`);
-    expect(raw!.n as number).toBeGreaterThan(s.donations.length); // raw keeps every delivery as received
+    // raw keeps every delivery as received: the second sending is there beside the first.
+    const [raw] = await hub.runtime.query.query(
+      `SELECT (SELECT count(*) FROM raw WHERE contract = 'donation') AS deliveries, (SELECT count(*) FROM donation_history) AS versions`,
+    );
+    expect(raw!.deliveries as number).toBeGreaterThanOrEqual(2 * (raw!.versions as number));
   });
 });
