@@ -72,3 +72,9 @@ export function makeEnvelope<P extends Record<string, unknown>>(init: {
     raw: init.raw ?? null,
   };
 }
+
+/**
+ * The contract name for what goes to `raw` only: provider events that no contract takes (an unknown
+ * webhook type), kept for audit and replay. No puddle but raw lands it, and it is not quarantined.
+ */
+export const RAW_ONLY_CONTRACT = 'provider_event';

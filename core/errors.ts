@@ -10,12 +10,16 @@ export class PuddleError extends Error {
 
 /** Worth trying again later: 429, 5xx, network. */
 export class RetriableError extends PuddleError {
+  /** The HTTP status when there was one (429 counts as rate limiting). */
+  readonly status?: number;
+
   constructor(
     message: string,
     readonly retryAfterMs?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; status?: number },
   ) {
     super(message, options);
+    this.status = options?.status;
   }
 }
 

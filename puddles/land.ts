@@ -1,7 +1,7 @@
 // Landing one batch: envelopes -> one Parquet file per table partition -> store -> catalog.
 // Writing is idempotent (keys derive from the rows' identities) and registering is idempotent by key,
 // so a crash anywhere before the ack only means the batch is landed again, onto the same keys.
-import type { Envelope } from '../core/envelope.js';
+import { RAW_ONLY_CONTRACT, type Envelope } from '../core/envelope.js';
 import type { Catalog, CatalogFile, ObjectStore } from '../core/ports.js';
 import type { PuddleDef } from './definitions.js';
 import { puddleFor } from './definitions.js';
@@ -23,14 +23,16 @@ export function rowsForBatch(puddle: PuddleDef, envelopes: readonly Envelope[]):
   const seen = new Set<string>();
   for (const env of envelopes) {
     // A message can be in one batch twice (re-published with the same id): the first arrival wins.
+    // raw keeps each delivery, so there the delivery (arrival and delivery id) is part of the identity.
     if (typeof env.id === 'string') {
-      if (seen.has(env.id)) continue;
-      seen.add(env.id);
+      const identity = puddle.contracts === '*' ? `${env.id}|${env.received_at}|${env.delivery_id}` : env.id;
+      if (seen.has(identity)) continue;
+      seen.add(identity);
     }
     if (puddle.contracts === '*') {
       rows.push(rawRow(env, JSON.stringify(env)));
       // No contract puddle will ever see an envelope for a contract nobody lands: quarantine it here.
-      if (typeof env.contract !== 'string' || !puddleFor(env.contract)) {
+      if (env.contract !== RAW_ONLY_CONTRACT && (typeof env.contract !== 'string' || !puddleFor(env.contract))) {
         rows.push(quarantineRow(env, [{ path: 'envelope.contract', message: `no puddle lands contract ${String(env.contract)}` }]));
         quarantined++;
       }

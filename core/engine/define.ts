@@ -1,0 +1,77 @@
+import type { Clock, Queue, StateStore } from '../ports.js';
+import type { Mapped } from './mapped.js';
+
+/** What one page fetch returns: the records and the token for the next page (null: last page). */
+export interface Page<R> {
+  records: R[];
+  next: string | null;
+}
+
+export interface Window {
+  from: Date;
+  to: Date;
+}
+
+/** What a stream's code may use: the engine's HTTP and call wrappers, the provider client, state. */
+export interface StreamContext<C> {
+  client: C;
+  /** One provider call through the connector's request budget and the engine's retries. */
+  call<T>(what: string, fn: () => Promise<T>): Promise<T>;
+  state: StateStore;
+  clock: Clock;
+  log: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+/**
+ * A stream is data (DESIGN.md rule 1): how to fetch one page, how records are keyed and ordered, how
+ * they map to contracts. The engine owns paging, windows, retries, rate limits, checkpoints, leases.
+ */
+export interface StreamDef<C = unknown, R = unknown> {
+  name: string;
+  /** The main contract this stream feeds (its mapping may emit others too). */
+  contract: string;
+  primaryKey: (record: R) => string;
+  /** The record's position on the stream's time axis (e.g. Stripe `created`), for windows and bookmarks. */
+  cursor?: (record: R) => Date;
+  /** Date-window slicing: the engine reads [bookmark - lookback, now - lag) in windows of `sizeMs`. */
+  windows?: { sizeMs: number; lookbackMs?: number; lagMs?: number };
+  /** Fetch one page of one window (window is null for streams without windows). */
+  fetchPage?(ctx: StreamContext<C>, req: { window: Window | null; token: string | null }): Promise<Page<R>>;
+  /**
+   * Escape hatch for odd APIs (DESIGN.md rule 1): read everything and hand pages to `emit`, which
+   * publishes and checkpoints. Still uses the engine's calls, budget and state.
+   */
+  read?(ctx: StreamContext<C>, emit: (records: R[]) => Promise<void>): Promise<void>;
+  /** Optional per-page preparation before mapping (e.g. look up links in state). */
+  prepare?(ctx: StreamContext<C>, records: R[]): Promise<unknown>;
+  toContract(record: R, prepared: unknown): Mapped[];
+  /** Records for which this is true are read again by the next run (e.g. a balance still pending). */
+  revisit?: (record: R) => boolean;
+}
+
+/** Turns a provider's error into the engine's error kinds (RetriableError / FatalError). */
+export type ErrorClassifier = (err: unknown) => Error;
+
+export interface ConnectorDef<C = unknown> {
+  name: string;
+  /** Streams in the order a sync runs them. */
+  streams: StreamDef<C, never>[];
+  classifyError: ErrorClassifier;
+}
+
+export function defineStream<C, R>(def: StreamDef<C, R>): StreamDef<C, R> {
+  if (!def.fetchPage && !def.read) throw new Error(`stream ${def.name}: needs fetchPage or read`);
+  if (def.windows && !def.cursor) throw new Error(`stream ${def.name}: windows need a cursor`);
+  return def;
+}
+
+export function defineConnector<C>(def: ConnectorDef<C>): ConnectorDef<C> {
+  return def;
+}
+
+/** What a run needs from the runtime. */
+export interface EngineRuntime {
+  queue: Queue;
+  state: StateStore;
+  clock: Clock;
+}

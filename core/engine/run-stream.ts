@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import type { Envelope } from '../envelope.js';
+import { FatalError, RetriableError } from '../errors.js';
+import { log } from '../log.js';
+import { loadBookmark, saveBookmark, sliceWindows, type Bookmark } from './bookmark.js';
+import type { RequestBudget } from './budget.js';
+import type { ConnectorDef, EngineRuntime, StreamContext, StreamDef, Window } from './define.js';
+import { mappedToEnvelopes, quarantineEnvelope, type Origin } from './envelopes.js';
+import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
+import { recordRun, type RunMetrics, type RunResult } from './sync-run.js';
+
+export interface RunSettings {
+  /** Where a first sync starts (backfill). */
+  startDate: Date;
+  /** Read this range instead of resuming from the bookmark. */
+  from?: Date;
+  to?: Date;
+  /** Ignore the bookmark and read from startDate. */
+  full?: boolean;
+  /** Time box: stop at a page boundary after this, checkpointed; a later run continues. */
+  deadline?: Date;
+  retry?: RetryPolicy;
+  leaseMs?: number;
+}
+
+export interface RunOptions<C> {
+  connector: ConnectorDef<C>;
+  stream: StreamDef<C, never>;
+  client: C;
+  runtime: EngineRuntime;
+  budget: RequestBudget;
+  settings: RunSettings;
+  onProgress?: (m: RunMetrics) => void;
+}
+
+class DeadlineReached extends Error {}
+
+/** Run one stream once: lease, resume from the bookmark, page through windows, publish, checkpoint. */
+export async function runStream<C>(opts: RunOptions<C>): Promise<RunResult> {
+  const { connector, runtime, settings } = opts;
+  const stream = opts.stream as unknown as StreamDef<C, unknown>;
+  const startedAt = runtime.clock.now();
+  const runId = `${connector.name}:${stream.name}:${startedAt.toISOString()}:${randomUUID().slice(0, 8)}`;
+  const metrics: RunMetrics = { records: 0, pages: 0, requests: 0, retries: 0, rateLimited: 0, quarantined: 0 };
+  const lease = `sync:${connector.name}:${stream.name}`;
+  const leaseMs = settings.leaseMs ?? 15 * 60_000;
+  const finish = async (outcome: RunResult['outcome'], error?: string) => {
+    const result: RunResult = {
+      runId, connector: connector.name, stream: stream.name, startedAt: startedAt.toISOString(),
+      endedAt: runtime.clock.now().toISOString(), outcome, error: error ?? null, ...metrics,
+    };
+    await recordRun(runtime, result);
+    return result;
+  };
+
+  if (!(await runtime.state.acquireLease(lease, runId, leaseMs))) {
+    return finish('refused', `another run of ${connector.name}/${stream.name} holds the lease`);
+  }
+  try {
+    const ctx = streamContext(opts, metrics);
+    const run = new StreamRun(opts, ctx, metrics, runId, async () => {
+      if (!(await runtime.state.acquireLease(lease, runId, leaseMs))) {
+        throw new FatalError(`lost the lease of ${connector.name}/${stream.name} to another run`);
+      }
+    });
+    await run.execute();
+    return await finish('succeeded');
+  } catch (err) {
+    if (err instanceof DeadlineReached) return await finish('partial', 'time box reached; the next run continues from the checkpoint');
+    const message = err instanceof Error ? err.message : String(err);
+    log.error('sync run failed', { connector: connector.name, stream: stream.name, error: message });
+    return await finish('failed', message);
+  } finally {
+    await runtime.state.releaseLease(lease, runId);
+  }
+}
+
+function streamContext<C>(opts: RunOptions<C>, metrics: RunMetrics): StreamContext<C> {
+  const { connector, budget } = opts;
+  const policy = opts.settings.retry ?? DEFAULT_RETRY;
+  // Count 429s and pause the whole budget on Retry-After, whichever stream saw it.
+  const classify = (err: unknown) => {
+    const e = err instanceof RetriableError || err instanceof FatalError ? err : connector.classifyError(err);
+    if (e instanceof RetriableError && e.status === 429) {
+      metrics.rateLimited++;
+      if (e.retryAfterMs) budget.pauseFor(e.retryAfterMs);
+    }
+    return e;
+  };
+  return {
+    client: opts.client,
+    state: opts.runtime.state,
+    clock: opts.runtime.clock,
+    log: (msg, fields) => log.info(msg, { connector: connector.name, stream: opts.stream.name, ...fields }),
+    call: (what, fn) =>
+      withRetries(
+        () =>
+          budget.run(() => {
+            metrics.requests++;
+            return fn();
+          }),
+        classify,
+        policy,
+        {
+          onRetry: (err, waitMs, attempt) => {
+            metrics.retries++;
+            log.warn('retrying provider call', { connector: connector.name, call: what, attempt, waitMs: Math.round(waitMs), error: err.message });
+          },
+        },
+      ),
+  };
+}
+
+class StreamRun<C> {
+  private readonly stream: StreamDef<C, unknown>;
+  private readonly published = new Set<string>();
+  private revisitFrom: number | null = null;
+
+  constructor(
+    private readonly opts: RunOptions<C>,
+    private readonly ctx: StreamContext<C>,
+    private readonly metrics: RunMetrics,
+    private readonly runId: string,
+    private readonly renewLease: () => Promise<void>,
+  ) {
+    this.stream = opts.stream as unknown as StreamDef<C, unknown>;
+  }
+
+  async execute(): Promise<void> {
+    const { connector, runtime } = this.opts;
+    if (this.stream.read) {
+      await this.stream.read(this.ctx, (records) => this.emit(records));
+      return;
+    }
+    const bm = await loadBookmark(runtime.state, connector.name, this.stream.name);
+    for (const w of this.plan(bm)) await this.readWindow(bm, w);
+    bm.revisitFrom = this.revisitFrom === null ? null : new Date(this.revisitFrom).toISOString();
+    await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
+  }
+
+  /** The windows this run reads: an interrupted window first, then on from the bookmark. */
+  private plan(bm: Bookmark): (Window & { token: string | null })[] {
+    const { settings, runtime } = this.opts;
+    const spec = this.stream.windows;
+    if (!spec) return [{ from: new Date(0), to: new Date(0), token: settings.full ? null : (bm.window?.token ?? null) }];
+    const to = settings.to ?? new Date(runtime.clock.now().getTime() - (spec.lagMs ?? 0));
+    const out: (Window & { token: string | null })[] = [];
+    let from: Date;
+    if (settings.from) from = settings.from;
+    else if (settings.full || !bm.cursor) from = settings.startDate;
+    else if (bm.window) {
+      out.push({ from: new Date(bm.window.from), to: new Date(bm.window.to), token: bm.window.token });
+      from = new Date(bm.window.to);
+    } else {
+      from = new Date(new Date(bm.cursor).getTime() - (spec.lookbackMs ?? 0));
+      if (bm.revisitFrom && new Date(bm.revisitFrom) < from) from = new Date(bm.revisitFrom);
+    }
+    return [...out, ...sliceWindows(from, to, spec.sizeMs).map((w) => ({ ...w, token: null }))];
+  }
+
+  private async readWindow(bm: Bookmark, w: Window & { token: string | null }): Promise<void> {
+    const { connector, runtime, settings } = this.opts;
+    const windowed = Boolean(this.stream.windows);
+    const seen = new Set<string>();
+    let token = w.token;
+    for (;;) {
+      if (settings.deadline && runtime.clock.now() >= settings.deadline) {
+        bm.window = windowed ? { from: w.from.toISOString(), to: w.to.toISOString(), token } : { from: '', to: '', token };
+        if (this.revisitFrom !== null) bm.revisitFrom = new Date(Math.min(this.revisitFrom, Date.parse(bm.revisitFrom ?? '9999'))).toISOString();
+        await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
+        throw new DeadlineReached();
+      }
+      const page = await this.stream.fetchPage!(this.ctx, { window: windowed ? w : null, token });
+      await this.emit(page.records);
+      if (page.next === null) {
+        if (windowed) bm.cursor = w.to.toISOString();
+        bm.window = null;
+        await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
+        return;
+      }
+      // A provider that hands back a token it already gave would page forever: fail loudly instead.
+      if (page.next === token || seen.has(page.next)) {
+        throw new FatalError(`pagination loop in ${connector.name}/${this.stream.name}: page token ${page.next} came back twice`);
+      }
+      seen.add(page.next);
+      token = page.next;
+      // The page is on the queue: only now may the bookmark move past it (DESIGN.md rule 5).
+      bm.window = windowed ? { from: w.from.toISOString(), to: w.to.toISOString(), token } : { from: '', to: '', token };
+      await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
+      await this.renewLease();
+    }
+  }
+
+  /** Map, validate and publish one page; resolves once the queue holds it. */
+  async emit(records: unknown[]): Promise<void> {
+    const { connector, runtime } = this.opts;
+    const stream = this.stream;
+    const prepared = stream.prepare ? await stream.prepare(this.ctx, records) : undefined;
+    const received_at = runtime.clock.now().toISOString();
+    const envelopes: Envelope[] = [];
+    for (const record of records) {
+      const origin: Origin = { source: connector.name, stream: stream.name, delivery_id: this.runId, received_at, raw: record };
+      let batch: Envelope[];
+      try {
+        const r = mappedToEnvelopes(stream.toContract(record, prepared), origin);
+        batch = r.envelopes;
+        this.metrics.quarantined += r.quarantined;
+      } catch (err) {
+        // A mapping that throws on provider garbage quarantines that record; the run goes on.
+        this.metrics.quarantined++;
+        batch = [quarantineEnvelope({ contract: stream.contract }, [{ path: 'mapping', message: (err as Error).message }], origin)];
+      }
+      for (const e of batch) {
+        // Lookback windows and window edges re-read records: publish each version once per run.
+        if (this.published.has(e.id)) continue;
+        this.published.add(e.id);
+        envelopes.push(e);
+      }
+      if (stream.revisit?.(record) && stream.cursor) {
+        const t = stream.cursor(record).getTime();
+        this.revisitFrom = this.revisitFrom === null ? t : Math.min(this.revisitFrom, t);
+      }
+    }
+    if (envelopes.length) await runtime.queue.publish(envelopes);
+    this.metrics.records += records.length;
+    this.metrics.pages++;
+    this.opts.onProgress?.(this.metrics);
+  }
+}

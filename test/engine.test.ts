@@ -1,0 +1,211 @@
+import { describe, expect, it } from 'vitest';
+import { FatalError, RetriableError } from '../core/errors.js';
+import {
+  defineConnector, defineStream, loadBookmark, RequestBudget, runStream, type RunSettings, type StreamDef,
+} from '../core/engine/index.js';
+import type { Clock } from '../core/ports.js';
+import { SqliteQueue } from '../infra/local/sqlite-queue.js';
+import { SqliteStateStore } from '../infra/local/sqlite-state-store.js';
+
+// A tiny provider in memory: records with a time axis, listed newest first in pages of `pageSize`,
+// like Stripe's list API. It stands in for the provider only to exercise the engine's own logic;
+// the real SDKs against their sandboxes are tested in the connectors' suites.
+interface Rec { id: string; created: number; amount: number; pending?: boolean }
+
+function provider(records: Rec[], pageSize = 3) {
+  const calls: { from: number; to: number; after: string | null }[] = [];
+  const faults: (Error | null)[] = [];
+  return {
+    calls,
+    faults,
+    records,
+    list(from: number, to: number, after: string | null) {
+      calls.push({ from, to, after });
+      const f = faults.shift();
+      if (f) throw f;
+      const inWindow = records.filter((r) => r.created >= from && r.created < to).sort((a, b) => b.created - a.created);
+      const start = after ? inWindow.findIndex((r) => r.id === after) + 1 : 0;
+      const data = inWindow.slice(start, start + pageSize);
+      return { data, has_more: start + pageSize < inWindow.length };
+    },
+  };
+}
+
+type P = ReturnType<typeof provider>;
+const DAY = 86_400_000;
+const T0 = Date.parse('2026-11-01T00:00:00Z');
+
+function stream(overrides: Partial<StreamDef<P, Rec>> = {}) {
+  return defineStream<P, Rec>({
+    name: 'things',
+    contract: 'donation',
+    primaryKey: (r) => r.id,
+    cursor: (r) => new Date(r.created),
+    windows: { sizeMs: DAY },
+    async fetchPage(ctx, { window, token }) {
+      const res = await ctx.call('list', async () => ctx.client.list(window!.from.getTime(), window!.to.getTime(), token));
+      return { records: res.data, next: res.has_more ? res.data[res.data.length - 1]!.id : null };
+    },
+    toContract: (r) => [
+      {
+        contract: 'donation', version: 1,
+        payload: { donation_id: r.id, occurred_at: new Date(r.created).toISOString(), channel: 'online', amount_minor: r.amount, currency: 'GBP', status: r.pending ? 'pending' : 'done' },
+      },
+    ],
+    revisit: (r) => Boolean(r.pending),
+    ...overrides,
+  });
+}
+
+function setup(records: Rec[], now = T0 + 5 * DAY) {
+  const queue = new SqliteQueue(':memory:');
+  const state = new SqliteStateStore(':memory:');
+  const clock: Clock & { t: number } = { t: now, now() { return new Date(this.t); } };
+  const p = provider(records);
+  const connector = defineConnector<P>({
+    name: 'fake',
+    streams: [],
+    classifyError: (err) => (err instanceof Error && /flaky/.test(err.message) ? new RetriableError('flaky', 10) : new FatalError(String(err))),
+  });
+  const run = (s: StreamDef<P, Rec>, settings: Partial<RunSettings> = {}) =>
+    runStream({
+      connector, stream: s as never, client: p, runtime: { queue, state, clock },
+      budget: new RequestBudget({ requestsPerSecond: 0 }),
+      settings: { startDate: new Date(T0), retry: { maxAttempts: 3, baseMs: 1, maxMs: 5 }, ...settings },
+    });
+  const published = async () => {
+    const out = [];
+    for (;;) {
+      const batch = await queue.claim('all', { max: 1000, visibilityMs: 60_000 });
+      if (!batch.length) return out;
+      out.push(...batch.map((m) => m.envelope));
+      await queue.ack('all', batch.map((m) => m.receipt));
+    }
+  };
+  return { queue, state, clock, p, run, published, ready: queue.subscribe({ name: 'all', contracts: '*' }) };
+}
+
+const recs = (n: number, spacingMs = DAY / 4): Rec[] =>
+  Array.from({ length: n }, (_, i) => ({ id: `r${String(i).padStart(3, '0')}`, created: T0 + i * spacingMs, amount: 100 + i }));
+
+describe('connector engine', () => {
+  it('backfills in date windows, pages each window, and checkpoints the cursor', async () => {
+    const t = setup(recs(18)); // 4 a day over 4.5 days
+    await t.ready;
+    const r = await t.run(stream());
+    expect(r.outcome).toBe('succeeded');
+    expect(r.records).toBe(18);
+    const donations = (await t.published()).filter((e) => e.contract === 'donation');
+    expect(new Set(donations.map((e) => e.key)).size).toBe(18);
+    expect(new Set(t.p.calls.map((c) => c.from)).size).toBe(5); // five day windows
+    const bm = await loadBookmark(t.state, 'fake', 'things');
+    expect(bm.cursor).toBe(new Date(T0 + 5 * DAY).toISOString());
+    expect(bm.window).toBeNull();
+  });
+
+  it('publishes nothing and moves nothing on an empty range, and the next run reads only new records', async () => {
+    const t = setup([]);
+    await t.ready;
+    expect((await t.run(stream())).records).toBe(0);
+    t.p.records.push({ id: 'late', created: T0 + 5 * DAY + 1000, amount: 5 });
+    t.clock.t += DAY;
+    const r = await t.run(stream());
+    expect(r.records).toBe(1);
+    expect(t.p.calls.at(-1)!.from).toBe(T0 + 5 * DAY);
+  });
+
+  it('fails loudly when a page token comes back twice', async () => {
+    const t = setup(recs(10));
+    await t.ready;
+    const looping = stream({
+      async fetchPage(ctx, { window }) {
+        const res = await ctx.call('list', async () => ctx.client.list(window!.from.getTime(), window!.to.getTime(), null));
+        return { records: res.data, next: 'same-token' };
+      },
+    });
+    const r = await t.run(looping);
+    expect(r.outcome).toBe('failed');
+    expect(r.error).toMatch(/pagination loop/);
+  });
+
+  it('retries retriable errors with backoff and stops on fatal ones without moving the bookmark', async () => {
+    const t = setup(recs(6));
+    await t.ready;
+    t.p.faults.push(new Error('flaky'), new Error('flaky'));
+    const ok = await t.run(stream());
+    expect(ok.outcome).toBe('succeeded');
+    expect(ok.retries).toBe(2);
+
+    const t2 = setup(recs(6));
+    await t2.ready;
+    t2.p.faults.push(new Error('401 unauthorized'));
+    const bad = await t2.run(stream());
+    expect(bad.outcome).toBe('failed');
+    expect(bad.retries).toBe(0);
+    expect((await loadBookmark(t2.state, 'fake', 'things')).cursor).toBeNull();
+  });
+
+  it('stops at the time box, checkpointed mid-window, and the next run continues with no gap and no duplicate', async () => {
+    const t = setup(recs(18));
+    await t.ready;
+    let pages = 0;
+    const boxed = stream({
+      async fetchPage(ctx, req) {
+        if (++pages === 4) t.clock.t = T0 + 100 * DAY; // time passes: the deadline is behind us
+        return stream().fetchPage!(ctx, req);
+      },
+    });
+    const first = await t.run(boxed, { deadline: new Date(T0 + 50 * DAY), to: new Date(T0 + 5 * DAY) });
+    expect(first.outcome).toBe('partial');
+    const bm = await loadBookmark(t.state, 'fake', 'things');
+    expect(bm.window).not.toBeNull();
+    const second = await t.run(stream(), { to: new Date(T0 + 5 * DAY) });
+    expect(second.outcome).toBe('succeeded');
+    const keys = (await t.published()).filter((e) => e.contract === 'donation').map((e) => e.key);
+    expect(new Set(keys).size).toBe(18);
+    expect(keys.length).toBe(18);
+  });
+
+  it('refuses a second run while the first holds the lease', async () => {
+    const t = setup(recs(4));
+    await t.ready;
+    await t.state.acquireLease('sync:fake:things', 'someone-else', 60_000);
+    const r = await t.run(stream());
+    expect(r.outcome).toBe('refused');
+    expect(t.p.calls.length).toBe(0);
+  });
+
+  it('reads pending records again on the next run until they settle', async () => {
+    const records = recs(12);
+    records[2]!.pending = true;
+    const t = setup(records);
+    await t.ready;
+    await t.run(stream());
+    records[2]!.pending = false;
+    t.clock.t += DAY;
+    const before = t.p.calls.length;
+    await t.run(stream());
+    expect(t.p.calls[before]!.from).toBeLessThanOrEqual(records[2]!.created);
+    const versions = (await t.published()).filter((e) => e.key === 'r002').map((e) => e.payload.status);
+    expect(versions).toEqual(['pending', 'done']);
+    expect((await loadBookmark(t.state, 'fake', 'things')).revisitFrom).toBeNull();
+  });
+
+  it('quarantines a record its mapping cannot handle and goes on', async () => {
+    const t = setup(recs(4));
+    await t.ready;
+    const picky = stream({
+      toContract: (r) => {
+        if (r.id === 'r001') throw new Error('provider sent garbage');
+        return stream().toContract(r, undefined);
+      },
+    });
+    const r = await t.run(picky);
+    expect(r.outcome).toBe('succeeded');
+    expect(r.quarantined).toBe(1);
+    const all = await t.published();
+    expect(all.filter((e) => e.contract === 'quarantine')).toHaveLength(1);
+    expect(all.filter((e) => e.contract === 'donation')).toHaveLength(3);
+    expect(all.filter((e) => e.contract === 'sync_run')).toHaveLength(1);
+  });
+});
