@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The one shape on the queue, for pulled and pushed records alike (DESIGN.md rule 3).
@@ -26,22 +26,63 @@ export interface Envelope<P = Record<string, unknown>> {
   raw: unknown;
 }
 
+/**
+ * How to write one object shape (one list of keys in one order) canonically: the sorted order and the
+ * quoted keys. Producers send the same few shapes over and over (a validated payload has its contract's
+ * fields in the contract's order), so sorting and quoting once per shape instead of once per object is
+ * what makes hashing cheap on the ingest path.
+ */
+interface Shape {
+  keys: string[];
+  order: number[];
+  quoted: string[];
+}
+
+const MAX_SHAPES = 64;
+let shapes: Shape[] = [];
+
+function shapeOf(keys: string[]): Shape {
+  outer: for (let s = shapes.length - 1; s >= 0; s--) {
+    const shape = shapes[s]!;
+    if (shape.keys.length !== keys.length) continue;
+    for (let i = 0; i < keys.length; i++) if (shape.keys[i] !== keys[i]) continue outer;
+    return shape;
+  }
+  // Code-unit order, exactly what Array.prototype.sort() gives strings.
+  const order = keys.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
+  const shape = { keys: keys.slice(), order, quoted: keys.map((k) => `${JSON.stringify(k)}:`) };
+  // Bounded: odd payloads (free-form raw objects) must not grow this without limit.
+  if (shapes.length >= MAX_SHAPES) shapes = shapes.slice(MAX_SHAPES / 2);
+  shapes.push(shape);
+  return shape;
+}
+
 /** JSON with object keys sorted, so equal values always serialise to equal strings. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += `${i ? ',' : ''}${canonicalJson(value[i])}`;
+    return `${out}]`;
+  }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  const keys = Object.keys(obj);
+  const shape = shapeOf(keys);
+  let out = '{';
+  let first = true;
+  for (let j = 0; j < shape.order.length; j++) {
+    const i = shape.order[j]!;
+    const v = obj[keys[i]!];
+    if (v === undefined) continue;
+    out += `${first ? '' : ','}${shape.quoted[i]!}${typeof v === 'string' ? JSON.stringify(v) : canonicalJson(v)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
 export function envelopeId(contract: string, version: number, key: string, payload: unknown): string {
-  return createHash('sha256')
-    .update(`${contract}\u0000${version}\u0000${key}\u0000${canonicalJson(payload)}`)
-    .digest('hex')
-    .slice(0, 32);
+  // crypto.hash (one shot) skips the Hash object createHash builds; same digest.
+  return hash('sha256', `${contract}\u0000${version}\u0000${key}\u0000${canonicalJson(payload)}`, 'hex').slice(0, 32);
 }
 
 export function makeEnvelope<P extends Record<string, unknown>>(init: {

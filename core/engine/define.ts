@@ -19,6 +19,8 @@ export interface StreamContext<C> {
   call<T>(what: string, fn: () => Promise<T>): Promise<T>;
   state: StateStore;
   clock: Clock;
+  /** Where a first sync starts (escape-hatch streams that keep their own position need it). */
+  startDate: Date;
   log: (msg: string, fields?: Record<string, unknown>) => void;
 }
 

@@ -6,3 +6,4 @@ export * from './mapped.js';
 export * from './retry.js';
 export * from './run-stream.js';
 export * from './sync-run.js';
+export * from './sync.js';

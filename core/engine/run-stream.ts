@@ -30,7 +30,8 @@ export interface RunOptions<C> {
   runtime: EngineRuntime;
   budget: RequestBudget;
   settings: RunSettings;
-  onProgress?: (m: RunMetrics) => void;
+  /** After each page: the counters and, for windowed streams, how far through the range (0..1). */
+  onProgress?: (m: RunMetrics, done: number | null) => void;
 }
 
 class DeadlineReached extends Error {}
@@ -91,6 +92,7 @@ function streamContext<C>(opts: RunOptions<C>, metrics: RunMetrics): StreamConte
     client: opts.client,
     state: opts.runtime.state,
     clock: opts.runtime.clock,
+    startDate: opts.settings.startDate,
     log: (msg, fields) => log.info(msg, { connector: connector.name, stream: opts.stream.name, ...fields }),
     call: (what, fn) =>
       withRetries(
@@ -115,6 +117,8 @@ class StreamRun<C> {
   private readonly stream: StreamDef<C, unknown>;
   private readonly published = new Set<string>();
   private revisitFrom: number | null = null;
+  private range: { from: number; to: number } | null = null;
+  private position: number | null = null;
 
   constructor(
     private readonly opts: RunOptions<C>,
@@ -133,7 +137,12 @@ class StreamRun<C> {
       return;
     }
     const bm = await loadBookmark(runtime.state, connector.name, this.stream.name);
-    for (const w of this.plan(bm)) await this.readWindow(bm, w);
+    const windows = this.plan(bm);
+    if (this.stream.windows && windows.length) this.range = { from: windows[0]!.from.getTime(), to: windows[windows.length - 1]!.to.getTime() };
+    for (const w of windows) {
+      this.position = w.to.getTime();
+      await this.readWindow(bm, w);
+    }
     bm.revisitFrom = this.revisitFrom === null ? null : new Date(this.revisitFrom).toISOString();
     await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
   }
@@ -224,6 +233,7 @@ class StreamRun<C> {
     if (envelopes.length) await runtime.queue.publish(envelopes);
     this.metrics.records += records.length;
     this.metrics.pages++;
-    this.opts.onProgress?.(this.metrics);
+    const r = this.range;
+    this.opts.onProgress?.(this.metrics, r && this.position !== null && r.to > r.from ? (this.position - r.from) / (r.to - r.from) : null);
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Queue } from '../ports.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { producerRoutes } from './producer-routes.js';
@@ -14,11 +14,16 @@ export interface ServerOptions {
   maxBodyBytes?: number;
   /** Fastify's request logger; off by default because it costs on the hot path. */
   logger?: boolean;
+  /**
+   * Webhook receivers and other routes, registered after the producer routes, each in its own scope so
+   * the producer's API-key hook does not apply; `request.rawBody` is set for them as for every route.
+   */
+  plugins?: readonly FastifyPluginAsync[];
 }
 
 /**
- * The HTTP front door: GET /healthz and POST /v1/events. Webhook receivers are added later as
- * plugins (`app.register(...)`); every body parser keeps the raw bytes in `request.rawBody`
+ * The HTTP front door: GET /healthz, POST /v1/events, and the webhook receivers passed as
+ * `plugins`; every body parser keeps the raw bytes in `request.rawBody`
  * for signature checks, and `registerRawBody` (raw-body.ts) adds non-JSON types inside a plugin.
  */
 export function buildServer(opts: ServerOptions): FastifyInstance {
@@ -37,5 +42,6 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
 
   app.get('/healthz', async () => ({ ok: true }));
   void app.register(producerRoutes, { queue: opts.queue, apiKeys: opts.apiKeys, maxEvents: opts.maxEvents ?? 1000 });
+  for (const plugin of opts.plugins ?? []) void app.register(plugin);
   return app;
 }

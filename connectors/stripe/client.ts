@@ -1,0 +1,43 @@
+import Stripe from 'stripe';
+import { FatalError, RetriableError } from '../../core/errors.js';
+import { parseRetryAfter } from '../../core/engine/retry.js';
+import type { StripeConfig } from './config.js';
+
+/**
+ * The official SDK with its own retries off: it never reads Retry-After and retries 429 only on
+ * `Stripe-Should-Retry: true`, so the engine owns retries and the request budget instead.
+ */
+export function createStripeClient(config: Pick<StripeConfig, 'apiKey' | 'apiBase'>): Stripe {
+  const base = new URL(config.apiBase);
+  return new Stripe(config.apiKey, {
+    host: base.hostname,
+    port: base.port || (base.protocol === 'https:' ? 443 : 80),
+    protocol: base.protocol === 'https:' ? 'https' : 'http',
+    maxNetworkRetries: 0,
+    timeout: 30_000,
+    telemetry: false,
+  });
+}
+
+/** Stripe's errors as the engine's kinds. Messages name status and code only: never the key. */
+export function classifyStripeError(err: unknown): Error {
+  if (err instanceof Stripe.errors.StripeError) {
+    const status = err.statusCode;
+    const headers = (err.headers ?? {}) as Record<string, string | undefined>;
+    const what = `stripe: ${status ?? 'no response'} ${err.code ?? err.type}`;
+    if (err instanceof Stripe.errors.StripeConnectionError || status === undefined) {
+      return new RetriableError(`${what} (connection failed)`);
+    }
+    // Stripe tells us outright when a retry cannot help, whatever the status.
+    if (headers['stripe-should-retry'] === 'false') return new FatalError(`${what} (Stripe-Should-Retry: false)`);
+    if (status === 429 || status === 409 || status >= 500 || headers['stripe-should-retry'] === 'true') {
+      return new RetriableError(what, parseRetryAfter(headers['retry-after']), { status });
+    }
+    if (status === 401 || status === 403) return new FatalError(`${what}: check STRIPE_API_KEY and its permissions`);
+    return new FatalError(`${what}: ${err.message}`);
+  }
+  if (err instanceof Error && /ECONNRESET|ECONNREFUSED|ETIMEDOUT|socket hang up|fetch failed/.test(err.message)) {
+    return new RetriableError(`stripe: network error (${err.message})`);
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,34 @@
+import type { SecretStore } from '../../core/ports.js';
+import { FatalError } from '../../core/errors.js';
+
+export interface StripeConfig {
+  apiKey: string;
+  /** Full URL of the API (the real one unless pointed at the sandbox). */
+  apiBase: string;
+  webhookSecret: string;
+  startDate: Date;
+  /** Stripe documents 100 req/s live and 25 in test mode; stay under them. */
+  requestsPerSecond: number;
+  concurrency: number;
+  donationIdKey: string;
+}
+
+export const STRIPE_API_BASE = 'https://api.stripe.com';
+
+export function stripeConfig(secrets: SecretStore, now = new Date()): StripeConfig {
+  const apiKey = secrets.get('STRIPE_API_KEY') ?? '';
+  if (!apiKey) throw new FatalError('stripe: STRIPE_API_KEY is not set');
+  const start = secrets.get('STRIPE_START_DATE');
+  const startDate = start ? new Date(start) : new Date(now.getTime() - 365 * 86_400_000);
+  if (Number.isNaN(startDate.getTime())) throw new FatalError('stripe: STRIPE_START_DATE must be an ISO date');
+  const rps = Number(secrets.get('STRIPE_REQUESTS_PER_SECOND') ?? (apiKey.startsWith('sk_live') ? 90 : 25));
+  return {
+    apiKey,
+    apiBase: secrets.get('STRIPE_API_BASE') || STRIPE_API_BASE,
+    webhookSecret: secrets.get('STRIPE_WEBHOOK_SECRET') ?? '',
+    startDate,
+    requestsPerSecond: rps,
+    concurrency: Number(secrets.get('STRIPE_CONCURRENCY') ?? 4),
+    donationIdKey: secrets.get('STRIPE_DONATION_ID_KEY') || 'donation_id',
+  };
+}

@@ -1,0 +1,31 @@
+import type { StateStore } from '../../core/ports.js';
+import type { CheckoutLink } from './mappings.js';
+
+// A charge does not carry the click that led to it: the checkout session does (client_reference_id),
+// and the payment intent may carry the donation id in its metadata. The connector keeps those links
+// by payment intent in the state store and joins them to charges when it maps them.
+
+export interface PaymentIntentLink {
+  click_id: string | null;
+  donation_id: string | null;
+}
+
+const key = (paymentIntent: string) => `stripe:link:${paymentIntent}`;
+
+export async function saveLinks(state: StateStore, links: readonly CheckoutLink[]): Promise<void> {
+  for (const l of links) {
+    const old = (await state.get<PaymentIntentLink>(key(l.payment_intent))) ?? { click_id: null, donation_id: null };
+    const merged = { click_id: l.click_id ?? old.click_id, donation_id: l.donation_id ?? old.donation_id };
+    if (merged.click_id !== old.click_id || merged.donation_id !== old.donation_id) await state.set(key(l.payment_intent), merged);
+  }
+}
+
+export async function loadLinks(state: StateStore, paymentIntents: readonly (string | null)[]): Promise<Map<string, PaymentIntentLink>> {
+  const out = new Map<string, PaymentIntentLink>();
+  for (const pi of new Set(paymentIntents)) {
+    if (!pi) continue;
+    const l = await state.get<PaymentIntentLink>(key(pi));
+    if (l) out.set(pi, l);
+  }
+  return out;
+}

@@ -1,0 +1,280 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type Stripe from 'stripe';
+import { describe, expect, it } from 'vitest';
+import { getContract } from '../../core/contracts/index.js';
+import type { Mapped } from '../../core/engine/mapped.js';
+import {
+  linkFromCheckoutSession,
+  mapCharge,
+  mapCustomer,
+  mapDispute,
+  mapEvent,
+  mapPayout,
+  mapPayoutMember,
+  mapRefund,
+} from './mappings.js';
+import type {
+  StripeBalanceTransaction,
+  StripeCharge,
+  StripeCheckoutSession,
+  StripeCustomer,
+  StripeDispute,
+  StripeEvent,
+  StripePayout,
+  StripeRefund,
+} from './raw.js';
+
+// Real public samples: shared/wire/fixtures/stripe beside the repository (see its SOURCES.txt).
+function fixture<T>(name: string): T {
+  return JSON.parse(readFileSync(new URL(`../../../shared/wire/fixtures/stripe/${name}`, import.meta.url), 'utf8')) as T;
+}
+function resource<T>(name: string): T {
+  return structuredClone(fixture<{ resources: Record<string, unknown> }>('fixtures3.json').resources[name]) as T;
+}
+
+const CHARGE_ID = 'ch_1PgafuB7WZ01zgkWXYmPNZs8';
+const CREATED_ISO = '2009-02-13T23:31:30.000Z'; // every fixture's created: 1234567890
+
+/** Asserts the payload validates and that validation changed nothing (the mapping is already normalised). */
+function valid(mapped: Mapped[], contract: string): Record<string, unknown> {
+  expect(mapped).toHaveLength(1);
+  const m = mapped[0]!;
+  expect(m.contract).toBe(contract);
+  const r = getContract(m.contract, m.version)!.validate(m.payload);
+  expect(r.errors).toBeNull();
+  expect(r.value).toEqual(m.payload);
+  return m.payload;
+}
+
+// Compile-time: the SDK's types fit the raw shapes, so the pulling connector can pass SDK objects.
+export const sdkFits = (c: Stripe.Charge, r: Stripe.Refund, d: Stripe.Dispute, p: Stripe.Payout, b: Stripe.BalanceTransaction, cu: Stripe.Customer, s: Stripe.Checkout.Session): unknown[] => {
+  const out: [StripeCharge, StripeRefund, StripeDispute, StripePayout, StripeBalanceTransaction, StripeCustomer, StripeCheckoutSession] = [c, r, d, p, b, cu, s];
+  return out;
+};
+
+describe('mapCharge', () => {
+  it('maps the fixture charge to a payment: money, upper-case currency, exact UTC time', () => {
+    const p = valid(mapCharge(fixture<StripeCharge>('charge.json')), 'payment');
+    expect(p).toMatchObject({
+      payment_id: CHARGE_ID,
+      provider: 'stripe',
+      status: 'succeeded',
+      amount_minor: 100,
+      currency: 'USD',
+      occurred_at: CREATED_ISO,
+      updated_at: null,
+      supporter_id: null,
+      donation_id: null,
+      click_id: null,
+      failure_code: null,
+    });
+    // balance_transaction is only an id here (webhooks never expand it): no fee or net is invented.
+    expect(p).toMatchObject({ fee_minor: null, net_minor: null, available_on: null, payout_id: null });
+  });
+
+  it('takes fee, net and available_on from an expanded balance transaction (the linked fixture)', () => {
+    const charge = fixture<StripeCharge>('charge.json');
+    const bt = { ...fixture<StripeBalanceTransaction>('balance_transaction.json'), fee: 59, net: 41, available_on: 1234654290 };
+    expect(bt.id).toBe(charge.balance_transaction);
+    const p = valid(mapCharge({ ...charge, balance_transaction: bt }), 'payment');
+    expect(p).toMatchObject({ amount_minor: 100, fee_minor: 59, net_minor: 41, available_on: '2009-02-14T23:31:30.000Z', payout_id: null });
+    expect((p.amount_minor as number) - (p.fee_minor as number)).toBe(p.net_minor);
+  });
+
+  it('links the payout from the argument, else from the balance transaction', () => {
+    const charge = fixture<StripeCharge>('charge.json');
+    const bt = fixture<StripeBalanceTransaction>('balance_transaction.json');
+    const fromBt = valid(mapCharge({ ...charge, balance_transaction: { ...bt, payout: 'po_from_bt' } }), 'payment');
+    expect(fromBt.payout_id).toBe('po_from_bt');
+    const fromArg = valid(mapCharge({ ...charge, balance_transaction: { ...bt, payout: 'po_from_bt' } }, undefined, { payoutId: 'po_1Pgc79B7WZ01zgkWu1KToYf4' }), 'payment');
+    expect(fromArg.payout_id).toBe('po_1Pgc79B7WZ01zgkWu1KToYf4');
+  });
+
+  it('reads donation_id from metadata under the configured key, and takes the click id passed in', () => {
+    const charge = { ...fixture<StripeCharge>('charge.json'), metadata: { donation_id: 'don-42', gift_ref: 'G-7' } };
+    expect(valid(mapCharge(charge), 'payment').donation_id).toBe('don-42');
+    expect(valid(mapCharge(charge, { donationIdKey: 'gift_ref' }), 'payment').donation_id).toBe('G-7');
+    expect(valid(mapCharge(charge, { donationIdKey: 'absent' }), 'payment').donation_id).toBeNull();
+    expect(valid(mapCharge({ ...charge, metadata: { donation_id: '' } }), 'payment').donation_id).toBeNull();
+    expect(valid(mapCharge(charge, undefined, { clickId: 'clk-9' }), 'payment').click_id).toBe('clk-9');
+  });
+
+  it('takes the supporter from the customer id or the expanded customer', () => {
+    const charge = fixture<StripeCharge>('charge.json');
+    expect(valid(mapCharge({ ...charge, customer: 'cus_QXg1o8vcGmoR32' }), 'payment').supporter_id).toBe('cus_QXg1o8vcGmoR32');
+    const customer = fixture<StripeCustomer>('customer.json');
+    expect(valid(mapCharge({ ...charge, customer }), 'payment').supporter_id).toBe('cus_QXg1o8vcGmoR32');
+  });
+
+  it('keeps zero-decimal amounts as they are and copies the failure code', () => {
+    const charge = { ...fixture<StripeCharge>('charge.json'), amount: 5000, currency: 'jpy', status: 'failed', failure_code: 'card_declined' };
+    expect(valid(mapCharge(charge), 'payment')).toMatchObject({ amount_minor: 5000, currency: 'JPY', status: 'failed', failure_code: 'card_declined' });
+  });
+
+  it('never carries the card or billing details into the payload', () => {
+    const text = JSON.stringify(mapCharge(fixture<StripeCharge>('charge.json')));
+    for (const s of ['Jenny Rosen', '4242', 'AOB934RVNwzk6xtn', 'visa']) expect(text).not.toContain(s);
+  });
+});
+
+describe('refund, dispute, payout', () => {
+  it('maps the fixture refund, linked to its charge', () => {
+    const p = valid(mapRefund(fixture<StripeRefund>('refund.json')), 'refund');
+    expect(p).toEqual({
+      refund_id: 're_1Pgc72B7WZ01zgkWqPvrRrPE',
+      occurred_at: CREATED_ISO,
+      updated_at: null,
+      provider: 'stripe',
+      payment_id: CHARGE_ID,
+      status: 'succeeded',
+      amount_minor: 100,
+      currency: 'USD',
+      reason: null,
+    });
+  });
+
+  it('quarantines (fails validation) a refund that has no charge rather than inventing a link', () => {
+    const [m] = mapRefund({ ...fixture<StripeRefund>('refund.json'), charge: null });
+    expect(getContract('refund', 1)!.validate(m!.payload).errors).toEqual([{ path: 'payload.payment_id', message: 'is required' }]);
+  });
+
+  it('maps the fixture dispute, linked to its charge', () => {
+    const p = valid(mapDispute(fixture<StripeDispute>('dispute.json')), 'dispute');
+    expect(p).toMatchObject({
+      dispute_id: 'dp_1Pgc71B7WZ01zgkWMevJiAUx',
+      payment_id: CHARGE_ID,
+      status: 'warning_needs_response',
+      reason: 'general',
+      amount_minor: 1000,
+      currency: 'USD',
+      occurred_at: CREATED_ISO,
+      effective_date: null,
+    });
+  });
+
+  it('maps the fixture payout with its arrival day in UTC and the bank reference', () => {
+    const p = valid(mapPayout(fixture<StripePayout>('payout.json')), 'payout');
+    expect(p).toMatchObject({
+      payout_id: 'po_1Pgc79B7WZ01zgkWu1KToYf4',
+      status: 'in_transit',
+      amount_minor: 1100,
+      currency: 'USD',
+      occurred_at: CREATED_ISO,
+      arrival_date: '2009-02-13',
+      bank_reference: null,
+    });
+    const named = valid(mapPayout({ ...fixture<StripePayout>('payout.json'), statement_descriptor: 'PUDDLE DONATIONS' }), 'payout');
+    expect(named.bank_reference).toBe('PUDDLE DONATIONS');
+  });
+});
+
+describe('mapPayoutMember', () => {
+  const PO = 'po_1Pgc79B7WZ01zgkWu1KToYf4';
+
+  it('maps the fixture balance transaction to a payout item linked to payout and charge', () => {
+    const p = valid(mapPayoutMember(fixture<StripeBalanceTransaction>('balance_transaction.json'), PO), 'payout_item');
+    expect(p).toEqual({
+      payout_item_id: `${PO}:txn_1PgaxNB7WZ01zgkWEV3TLf40`,
+      occurred_at: CREATED_ISO,
+      updated_at: null,
+      provider: 'stripe',
+      payout_id: PO,
+      payment_id: CHARGE_ID,
+      type: 'charge',
+      amount_minor: 100,
+      fee_minor: 0,
+      net_minor: 100,
+      currency: 'USD',
+    });
+  });
+
+  it("skips the payout's own balance transaction", () => {
+    const own = { ...fixture<StripeBalanceTransaction>('balance_transaction.json'), id: 'txn_po', type: 'payout', amount: -1100, net: -1100, source: PO };
+    expect(mapPayoutMember(own, PO)).toEqual([]);
+  });
+
+  it("links a refund's balance transaction to the refunded charge when the source is expanded", () => {
+    const bt = fixture<StripeBalanceTransaction>('balance_transaction.json');
+    const refund = fixture<StripeRefund>('refund.json');
+    const expandedRefund = { ...bt, type: 'refund', amount: -100, net: -100, source: { id: refund.id, object: 'refund', charge: refund.charge } };
+    expect(valid(mapPayoutMember(expandedRefund, PO), 'payout_item')).toMatchObject({ payment_id: CHARGE_ID, type: 'refund', amount_minor: -100 });
+    const refundId = { ...bt, type: 'refund', amount: -100, net: -100, source: refund.id };
+    expect(valid(mapPayoutMember(refundId, PO), 'payout_item').payment_id).toBeNull();
+    const expandedCharge = { ...bt, source: { id: CHARGE_ID, object: 'charge' } };
+    expect(valid(mapPayoutMember(expandedCharge, PO), 'payout_item').payment_id).toBe(CHARGE_ID);
+  });
+});
+
+describe('mapCustomer', () => {
+  it('maps the fixture customer to a supporter', () => {
+    const p = valid(mapCustomer(fixture<StripeCustomer>('customer.json')), 'supporter');
+    expect(p).toEqual({
+      supporter_id: 'cus_QXg1o8vcGmoR32',
+      occurred_at: CREATED_ISO,
+      updated_at: null,
+      source: 'stripe',
+      email_sha256: null,
+      postcode_district: null,
+      crm_id: null,
+      gift_aid_declared: null,
+    });
+  });
+
+  it('stores the email only as SHA-256 of the trimmed lower-cased address, and no personal data', () => {
+    const customer = { ...fixture<StripeCustomer>('customer.json'), email: '  Jenny.Rosen@Example.COM ', name: 'Jenny Rosen', phone: '+44 20 7946 0000' };
+    const p = valid(mapCustomer(customer), 'supporter');
+    expect(p.email_sha256).toBe(createHash('sha256').update('jenny.rosen@example.com').digest('hex'));
+    expect(p.email_sha256).toMatch(/^[0-9a-f]{64}$/);
+    const text = JSON.stringify(mapCustomer(customer)).toLowerCase();
+    for (const s of ['jenny', 'rosen', 'example.com', '@', '7946']) expect(text).not.toContain(s);
+  });
+
+  it('maps nothing for a deleted customer stub', () => {
+    expect(mapCustomer({ id: 'cus_gone', object: 'customer', deleted: true })).toEqual([]);
+  });
+});
+
+describe('linkFromCheckoutSession', () => {
+  it('links the payment intent of the fixture session; no click or donation when the form set none', () => {
+    const session = resource<StripeCheckoutSession>('checkout.session');
+    expect(linkFromCheckoutSession(session)).toEqual({ payment_intent: 'pi_1PgafyB7WZ01zgkWSjxsAJo3', click_id: null, donation_id: null });
+  });
+
+  it('takes the click from client_reference_id (else metadata click_id) and the donation from metadata', () => {
+    const session = resource<StripeCheckoutSession>('checkout.session');
+    expect(linkFromCheckoutSession({ ...session, client_reference_id: 'clk-1', metadata: { donation_id: 'don-1', click_id: 'clk-2' } })).toEqual({
+      payment_intent: 'pi_1PgafyB7WZ01zgkWSjxsAJo3',
+      click_id: 'clk-1',
+      donation_id: 'don-1',
+    });
+    expect(linkFromCheckoutSession({ ...session, metadata: { click_id: 'clk-2' } })?.click_id).toBe('clk-2');
+    expect(linkFromCheckoutSession({ ...session, payment_intent: null })).toBeNull();
+  });
+});
+
+describe('mapEvent', () => {
+  const event = (object: unknown, type: string): StripeEvent => ({ ...fixture<StripeEvent>('event.json'), type, data: { object } });
+
+  it('routes by the object type, not the event type', () => {
+    const charge = mapEvent(event(fixture('charge.json'), 'charge.succeeded'));
+    expect(charge.known).toBe(true);
+    expect(valid(charge.mapped, 'payment').payment_id).toBe(CHARGE_ID);
+    expect(valid(mapEvent(event(fixture('dispute.json'), 'charge.dispute.created')).mapped, 'dispute').payment_id).toBe(CHARGE_ID);
+    expect(valid(mapEvent(event(fixture('refund.json'), 'charge.refund.updated')).mapped, 'refund').payment_id).toBe(CHARGE_ID);
+    expect(valid(mapEvent(event(fixture('payout.json'), 'payout.paid')).mapped, 'payout').payout_id).toBe('po_1Pgc79B7WZ01zgkWu1KToYf4');
+    expect(valid(mapEvent(event(fixture('customer.json'), 'customer.created')).mapped, 'supporter').supporter_id).toBe('cus_QXg1o8vcGmoR32');
+  });
+
+  it('passes the metadata key through', () => {
+    const charge = { ...fixture<StripeCharge>('charge.json'), metadata: { gift: 'don-7' } };
+    expect(mapEvent(event(charge, 'charge.succeeded'), { donationIdKey: 'gift' }).mapped[0]!.payload.donation_id).toBe('don-7');
+  });
+
+  it('knows checkout sessions (a link, no record) and not plans (the fixture plan.created event)', () => {
+    const checkout = mapEvent(event(resource('checkout.session'), 'checkout.session.completed'));
+    expect(checkout).toEqual({ mapped: [], known: true, checkoutLink: { payment_intent: 'pi_1PgafyB7WZ01zgkWSjxsAJo3', click_id: null, donation_id: null } });
+    expect(mapEvent(fixture<StripeEvent>('event.json'))).toEqual({ mapped: [], known: false, checkoutLink: null });
+    expect(mapEvent({ id: 'evt_x', type: 'v2.thin', created: 1, data: null }).known).toBe(false);
+  });
+});

@@ -1,0 +1,268 @@
+// Stripe objects -> v1 contracts. Pure: no I/O, no clock. Amounts are already integers in the
+// currency's minor unit, and zero-decimal currencies (JPY, KRW, ...) are integers in their only unit,
+// so every amount is copied as is; only the currency code is upper-cased (Stripe sends `usd`).
+import type { Mapped } from '../../core/engine/mapped.js';
+import { emailSha256 } from '../../core/pii.js';
+import type {
+  StripeBalanceTransaction,
+  StripeCharge,
+  StripeCheckoutSession,
+  StripeCustomer,
+  StripeDispute,
+  StripeEvent,
+  StripeMetadata,
+  StripePayout,
+  StripeRef,
+  StripeRefund,
+} from './raw.js';
+
+export const PROVIDER = 'stripe';
+
+export interface StripeMapOptions {
+  /** The metadata key the donation form writes the donation id to. */
+  donationIdKey: string;
+}
+
+export const DEFAULT_STRIPE_MAP_OPTIONS: Readonly<StripeMapOptions> = Object.freeze({ donationIdKey: 'donation_id' });
+
+/** Links a charge cannot carry itself; the connector learns them elsewhere and passes them in. */
+export interface ChargeLinks {
+  /** From the checkout session that created the charge's payment intent. */
+  clickId?: string | null;
+  /** From `GET /v1/balance_transactions?payout=po_...` when the charge's balance transaction was listed there. */
+  payoutId?: string | null;
+}
+
+/** What a checkout session tells about a payment intent's origin. */
+export interface CheckoutLink {
+  payment_intent: string;
+  click_id: string | null;
+  donation_id: string | null;
+}
+
+export function unixToIso(seconds: unknown): string | null {
+  return typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(seconds * 1000).toISOString() : null;
+}
+
+export function unixToDate(seconds: unknown): string | null {
+  return unixToIso(seconds)?.slice(0, 10) ?? null;
+}
+
+export function refId(ref: StripeRef): string | null {
+  if (typeof ref === 'string') return ref;
+  return ref && typeof ref.id === 'string' ? ref.id : null;
+}
+
+function upper(currency: unknown): unknown {
+  return typeof currency === 'string' ? currency.toUpperCase() : currency;
+}
+
+function metadataValue(metadata: StripeMetadata, key: string): string | null {
+  const v = metadata?.[key];
+  // The Dashboard lets staff blank a metadata value, which Stripe keeps as "".
+  return typeof v === 'string' && v !== '' ? v : null;
+}
+
+function expanded<T extends { id: string }>(ref: StripeRef<T>): T | null {
+  return ref !== null && typeof ref === 'object' ? ref : null;
+}
+
+export function mapCharge(charge: StripeCharge, opts: StripeMapOptions = DEFAULT_STRIPE_MAP_OPTIONS, links: ChargeLinks = {}): Mapped[] {
+  // Only a list or retrieve with `expand[]=balance_transaction` carries fee and net; webhooks never do.
+  const bt = expanded(charge.balance_transaction);
+  const payload = {
+    payment_id: charge.id,
+    occurred_at: unixToIso(charge.created),
+    // A charge object has no "last changed" time; webhook and pull versions are ordered by arrival.
+    updated_at: null,
+    provider: PROVIDER,
+    // Stripe's own status (succeeded/pending/failed): refunds and disputes are their own records.
+    status: charge.status,
+    amount_minor: charge.amount,
+    currency: upper(charge.currency),
+    fee_minor: bt ? bt.fee : null,
+    net_minor: bt ? bt.net : null,
+    donation_id: metadataValue(charge.metadata, opts.donationIdKey),
+    click_id: links.clickId ?? null,
+    supporter_id: refId(charge.customer),
+    payout_id: links.payoutId ?? (bt ? refId(bt.payout) : null),
+    settlement_batch_id: null,
+    settled_at: null,
+    available_on: bt ? unixToIso(bt.available_on) : null,
+    failure_code: charge.failure_code ?? null,
+  };
+  return [{ contract: 'payment', version: 1, payload }];
+}
+
+export function mapRefund(refund: StripeRefund): Mapped[] {
+  const payload = {
+    refund_id: refund.id,
+    occurred_at: unixToIso(refund.created),
+    updated_at: null,
+    provider: PROVIDER,
+    // Refunds of non-charge payments have no charge; they fail validation and are quarantined.
+    payment_id: refId(refund.charge),
+    status: refund.status ?? null,
+    amount_minor: refund.amount,
+    currency: upper(refund.currency),
+    reason: refund.reason ?? null,
+  };
+  return [{ contract: 'refund', version: 1, payload }];
+}
+
+export function mapDispute(dispute: StripeDispute): Mapped[] {
+  const payload = {
+    dispute_id: dispute.id,
+    occurred_at: unixToIso(dispute.created),
+    updated_at: null,
+    provider: PROVIDER,
+    payment_id: refId(dispute.charge),
+    status: dispute.status,
+    amount_minor: dispute.amount,
+    currency: upper(dispute.currency),
+    reason: dispute.reason ?? null,
+    // Stripe does not say when a dispute was decided (Braintree does).
+    effective_date: null,
+  };
+  return [{ contract: 'dispute', version: 1, payload }];
+}
+
+export function mapPayout(payout: StripePayout): Mapped[] {
+  const payload = {
+    payout_id: payout.id,
+    occurred_at: unixToIso(payout.created),
+    updated_at: null,
+    provider: PROVIDER,
+    status: payout.status,
+    amount_minor: payout.amount,
+    currency: upper(payout.currency),
+    // arrival_date is midnight UTC of the expected day, so its UTC date is the bank day.
+    arrival_date: unixToDate(payout.arrival_date),
+    bank_reference: payout.statement_descriptor ?? null,
+    merchant_account: null,
+  };
+  return [{ contract: 'payout', version: 1, payload }];
+}
+
+/** The charge a balance transaction belongs to: its source when that is a charge, or a refund's/dispute's charge. */
+function sourceCharge(source: StripeBalanceTransaction['source']): string | null {
+  // Card charges are `ch_`; charges of other payment methods (SEPA, ACH, ...) are `py_`.
+  if (typeof source === 'string') return /^(ch|py)_/.test(source) ? source : null;
+  if (!source || typeof source !== 'object') return null;
+  if (source.object === 'charge') return source.id;
+  return refId(source.charge);
+}
+
+/**
+ * One member of a payout, from `GET /v1/balance_transactions?payout=po_...`. The id is
+ * `<payout>:<balance transaction>`: membership is the pair, and a payout that fails returns its
+ * funds so the same money can be listed under a later payout too; the pair keeps both rows.
+ */
+export function mapPayoutMember(bt: StripeBalanceTransaction, payoutId: string): Mapped[] {
+  // The list includes the payout's own balance transaction (type `payout`, amount = -payout): it is
+  // the transfer itself, not a member, and counting it would cancel the payout's sum to zero.
+  if (bt.type === 'payout') return [];
+  const payload = {
+    payout_item_id: `${payoutId}:${bt.id}`,
+    occurred_at: unixToIso(bt.created),
+    updated_at: null,
+    provider: PROVIDER,
+    payout_id: payoutId,
+    payment_id: sourceCharge(bt.source),
+    type: bt.type,
+    amount_minor: bt.amount,
+    fee_minor: bt.fee,
+    net_minor: bt.net,
+    currency: upper(bt.currency),
+  };
+  return [{ contract: 'payout_item', version: 1, payload }];
+}
+
+/** Only the email hash leaves Stripe: never the name, phone or address. */
+export function mapCustomer(customer: StripeCustomer): Mapped[] {
+  // A deleted customer is a stub without `created` or email: nothing to say about the supporter.
+  if (customer.deleted === true) return [];
+  const payload = {
+    supporter_id: customer.id,
+    occurred_at: unixToIso(customer.created),
+    updated_at: null,
+    source: PROVIDER,
+    email_sha256: emailSha256(customer.email),
+    postcode_district: null,
+    crm_id: null,
+    gift_aid_declared: null,
+  };
+  return [{ contract: 'supporter', version: 1, payload }];
+}
+
+/**
+ * A checkout session's own `metadata` and `client_reference_id` stay on the session (only what the
+ * form passes as `payment_intent_data.metadata` reaches the payment intent), so the click travels here and the connector joins
+ * it to charges by `charge.payment_intent`. `client_reference_id` is Stripe's field for "your own
+ * reference": the donation form puts the click id there, or in metadata `click_id`.
+ */
+export function linkFromCheckoutSession(
+  session: StripeCheckoutSession,
+  opts: StripeMapOptions = DEFAULT_STRIPE_MAP_OPTIONS,
+): CheckoutLink | null {
+  const paymentIntent = refId(session.payment_intent);
+  if (paymentIntent === null) return null;
+  const clientRef = session.client_reference_id;
+  return {
+    payment_intent: paymentIntent,
+    click_id: typeof clientRef === 'string' && clientRef !== '' ? clientRef : metadataValue(session.metadata, 'click_id'),
+    donation_id: metadataValue(session.metadata, opts.donationIdKey),
+  };
+}
+
+export interface StripeEventMapping {
+  mapped: Mapped[];
+  /** false: no contract takes this object type, so the event goes to raw only. */
+  known: boolean;
+  /** Set for checkout sessions with a payment intent. */
+  checkoutLink: CheckoutLink | null;
+}
+
+/** The contract each object type maps to; also names the contract when a mapping fails. */
+export const STRIPE_OBJECT_CONTRACTS: Readonly<Record<string, string | null>> = Object.freeze({
+  charge: 'payment',
+  refund: 'refund',
+  dispute: 'dispute',
+  payout: 'payout',
+  customer: 'supporter',
+  'checkout.session': null,
+});
+
+/** The type of the object an event carries (`charge`, `checkout.session`, ...), or null. */
+export function eventObjectType(event: StripeEvent): string | null {
+  const obj = event.data?.object;
+  if (obj === null || typeof obj !== 'object') return null;
+  const type = (obj as { object?: unknown }).object;
+  return typeof type === 'string' ? type : null;
+}
+
+/**
+ * Routes by the object's type, not the event type: `charge.dispute.created` carries a dispute,
+ * `charge.refund.updated` a refund, and every `payout.*` event a payout (without its members, which
+ * only `balance_transactions?payout=` lists).
+ */
+export function mapEvent(event: StripeEvent, opts: StripeMapOptions = DEFAULT_STRIPE_MAP_OPTIONS): StripeEventMapping {
+  const obj = event.data?.object;
+  const none = { mapped: [], known: false, checkoutLink: null };
+  switch (eventObjectType(event)) {
+    case 'charge':
+      return { mapped: mapCharge(obj as StripeCharge, opts), known: true, checkoutLink: null };
+    case 'refund':
+      return { mapped: mapRefund(obj as StripeRefund), known: true, checkoutLink: null };
+    case 'dispute':
+      return { mapped: mapDispute(obj as StripeDispute), known: true, checkoutLink: null };
+    case 'payout':
+      return { mapped: mapPayout(obj as StripePayout), known: true, checkoutLink: null };
+    case 'customer':
+      return { mapped: mapCustomer(obj as StripeCustomer), known: true, checkoutLink: null };
+    case 'checkout.session':
+      return { mapped: [], known: true, checkoutLink: linkFromCheckoutSession(obj as StripeCheckoutSession, opts) };
+    default:
+      return none;
+  }
+}

@@ -1,0 +1,101 @@
+// The Stripe fields the mappings read, and nothing more: the SDK's own types (Stripe.Charge, ...)
+// are assignable to these, and so are webhook payloads of older API versions that lack newer fields.
+
+/** An expandable field: the id, or the object itself when the request asked for `expand[]`. */
+export type StripeRef<T extends { id: string } = { id: string }> = string | T | null | undefined;
+
+export type StripeMetadata = Record<string, string> | null | undefined;
+
+export interface StripeBalanceTransaction {
+  id: string;
+  object?: string;
+  amount: number;
+  fee: number;
+  net: number;
+  currency: string;
+  /** Unix seconds. */
+  created: number;
+  /** Unix seconds: when the funds can be paid out. */
+  available_on: number;
+  /** `pending` until available_on, then `available`: fee and net are final only then. */
+  status?: string;
+  type: string;
+  reporting_category?: string;
+  /** What moved the money: a charge (`ch_`/`py_`), refund (`re_`), dispute (`dp_`), payout (`po_`), ... */
+  source?: StripeRef<{ id: string; object?: string; charge?: StripeRef }>;
+  /** Not in the documented object; some API versions and reports fill it, so read it when present. */
+  payout?: StripeRef;
+}
+
+export interface StripeCharge {
+  id: string;
+  object?: string;
+  amount: number;
+  currency: string;
+  created: number;
+  status: string;
+  metadata?: StripeMetadata;
+  customer?: StripeRef;
+  balance_transaction?: StripeRef<StripeBalanceTransaction>;
+  payment_intent?: StripeRef;
+  failure_code?: string | null;
+}
+
+export interface StripeRefund {
+  id: string;
+  object?: string;
+  amount: number;
+  currency: string;
+  created: number;
+  status?: string | null;
+  reason?: string | null;
+  charge?: StripeRef;
+}
+
+export interface StripeDispute {
+  id: string;
+  object?: string;
+  amount: number;
+  currency: string;
+  created: number;
+  status: string;
+  reason?: string | null;
+  charge?: StripeRef;
+}
+
+export interface StripePayout {
+  id: string;
+  object?: string;
+  amount: number;
+  currency: string;
+  created: number;
+  /** Unix seconds at midnight UTC of the expected arrival day. */
+  arrival_date: number;
+  status: string;
+  statement_descriptor?: string | null;
+}
+
+export interface StripeCustomer {
+  id: string;
+  object?: string;
+  created?: number;
+  email?: string | null;
+  /** A deleted customer is only `{ id, object, deleted: true }`. */
+  deleted?: unknown;
+}
+
+export interface StripeCheckoutSession {
+  id: string;
+  object?: string;
+  payment_intent?: StripeRef;
+  client_reference_id?: string | null;
+  metadata?: StripeMetadata;
+}
+
+export interface StripeEvent {
+  id: string;
+  type: string;
+  /** Unix seconds. */
+  created: number;
+  data?: { object?: unknown } | null;
+}

@@ -1,0 +1,158 @@
+import type Stripe from 'stripe';
+import { defineStream, type Page, type StreamContext, type StreamDef } from '../../core/engine/define.js';
+import type { Mapped } from '../../core/engine/mapped.js';
+import { saveLinks, loadLinks, type PaymentIntentLink } from './links.js';
+import {
+  linkFromCheckoutSession, mapCharge, mapCustomer, mapDispute, mapEvent, mapPayout, mapPayoutMember, mapRefund, refId,
+  type StripeMapOptions,
+} from './mappings.js';
+import type {
+  StripeBalanceTransaction, StripeCharge, StripeCheckoutSession, StripeCustomer, StripeDispute, StripeEvent, StripePayout, StripeRefund,
+} from './raw.js';
+
+type Ctx = StreamContext<Stripe>;
+type ListParams = { limit: number; created: { gte: number; lt: number }; starting_after?: string; expand?: string[] };
+type Lister = (stripe: Stripe, params: ListParams) => PromiseLike<{ data: unknown[]; has_more: boolean }>;
+
+const DAY = 86_400_000;
+const sec = (d: Date) => Math.floor(d.getTime() / 1000);
+
+/** One page of a Stripe list: newest first; the next page starts after the last id (Stripe's cursor). */
+function listPage<R extends { id: string }>(resource: string, list: Lister, expand?: string[]) {
+  return async (ctx: Ctx, req: { window: { from: Date; to: Date } | null; token: string | null }): Promise<Page<R>> => {
+    const params: ListParams = { limit: 100, created: { gte: sec(req.window!.from), lt: sec(req.window!.to) } };
+    if (req.token) params.starting_after = req.token;
+    if (expand) params.expand = expand;
+    const page = (await ctx.call(`GET /v1/${resource}`, async () => list(ctx.client, params))) as { data: R[]; has_more: boolean };
+    return { records: page.data, next: page.has_more && page.data.length ? page.data[page.data.length - 1]!.id : null };
+  };
+}
+
+/** Windows of a week keep a year's backfill to ~53 windows a stream; an hour of lookback is cheap. */
+const OBJECT_WINDOWS = { sizeMs: 7 * DAY, lookbackMs: 60 * 60_000, lagMs: 5_000 };
+const created = (r: { created: number }) => new Date(r.created * 1000);
+
+export function stripeStreams(opts: StripeMapOptions): StreamDef<Stripe, never>[] {
+  const customers = defineStream<Stripe, StripeCustomer>({
+    name: 'customers', contract: 'supporter', primaryKey: (r) => r.id, cursor: (r) => created(r as { created: number }),
+    windows: OBJECT_WINDOWS,
+    fetchPage: listPage('customers', (s, p) => s.customers.list(p)),
+    toContract: (r) => mapCustomer(r),
+  });
+
+  const checkoutSessions = defineStream<Stripe, StripeCheckoutSession & { created: number }>({
+    name: 'checkout_sessions', contract: 'payment', primaryKey: (r) => r.id, cursor: created, windows: OBJECT_WINDOWS,
+    fetchPage: listPage('checkout/sessions', (s, p) => s.checkout.sessions.list(p)),
+    // Sessions feed no contract of their own: they link click -> payment intent for the charges.
+    prepare: (ctx, records) => saveLinks(ctx.state, records.flatMap((r) => linkFromCheckoutSession(r, opts) ?? [])),
+    toContract: () => [],
+  });
+
+  const paymentIntents = defineStream<Stripe, { id: string; created: number; metadata?: Record<string, string> | null }>({
+    name: 'payment_intents', contract: 'payment', primaryKey: (r) => r.id, cursor: created, windows: OBJECT_WINDOWS,
+    fetchPage: listPage('payment_intents', (s, p) => s.paymentIntents.list(p)),
+    // Forms that pass payment_intent_data.metadata leave the donation id here, not on the charge.
+    prepare: (ctx, records) =>
+      saveLinks(ctx.state, records.map((r) => ({ payment_intent: r.id, click_id: r.metadata?.click_id || null, donation_id: r.metadata?.[opts.donationIdKey] || null }))),
+    toContract: () => [],
+  });
+
+  const charges = defineStream<Stripe, StripeCharge>({
+    name: 'charges', contract: 'payment', primaryKey: (r) => r.id, cursor: created, windows: OBJECT_WINDOWS,
+    fetchPage: listPage('charges', (s, p) => s.charges.list(p), ['data.balance_transaction']),
+    prepare: (ctx, records) => loadLinks(ctx.state, records.map((r) => refId(r.payment_intent))),
+    toContract: (r, links) => {
+      const link = (links as Map<string, PaymentIntentLink>).get(refId(r.payment_intent) ?? '');
+      const withDonation = link?.donation_id && !r.metadata?.[opts.donationIdKey] ? { ...r, metadata: { ...r.metadata, [opts.donationIdKey]: link.donation_id } } : r;
+      return mapCharge(withDonation, opts, { clickId: link?.click_id ?? null });
+    },
+    // Fee and net are final only once the balance transaction is available: read it again until then.
+    revisit: (r) => r.status === 'pending' || (typeof r.balance_transaction === 'object' && r.balance_transaction?.status === 'pending'),
+  });
+
+  const refunds = defineStream<Stripe, StripeRefund>({
+    name: 'refunds', contract: 'refund', primaryKey: (r) => r.id, cursor: created, windows: OBJECT_WINDOWS,
+    fetchPage: listPage('refunds', (s, p) => s.refunds.list(p)),
+    toContract: (r) => mapRefund(r),
+    revisit: (r) => r.status === 'pending' || r.status === 'requires_action',
+  });
+
+  const disputes = defineStream<Stripe, StripeDispute>({
+    name: 'disputes', contract: 'dispute', primaryKey: (r) => r.id, cursor: created, windows: OBJECT_WINDOWS,
+    fetchPage: listPage('disputes', (s, p) => s.disputes.list(p)),
+    toContract: (r) => mapDispute(r),
+    revisit: (r) => !['won', 'lost'].includes(r.status),
+  });
+
+  const payouts = defineStream<Stripe, StripePayout>({
+    name: 'payouts', contract: 'payout', primaryKey: (r) => r.id, cursor: created, windows: OBJECT_WINDOWS,
+    fetchPage: listPage('payouts', (s, p) => s.payouts.list(p)),
+    toContract: (r) => mapPayout(r),
+    revisit: (r) => !['paid', 'failed', 'canceled'].includes(r.status),
+  });
+
+  const payoutItems = payoutItemsStream();
+
+  const events = defineStream<Stripe, StripeEvent>({
+    name: 'events', contract: 'payment', primaryKey: (r) => r.id, cursor: created,
+    // The events API is eventually consistent: read about a minute behind now.
+    windows: { sizeMs: DAY, lookbackMs: 5 * 60_000, lagMs: 60_000 },
+    fetchPage: listPage('events', (s, p) => s.events.list(p)),
+    prepare: (ctx, records) => saveLinks(ctx.state, records.flatMap((e) => mapEvent(e, opts).checkoutLink ?? [])),
+    toContract: (e): Mapped[] => {
+      const m = mapEvent(e, opts);
+      // An event's charge snapshot never has its balance transaction expanded, so it would replace a
+      // payment that has fee and net with one that has not; the charges stream re-reads changed charges.
+      return m.mapped.filter((x) => x.contract !== 'payment');
+    },
+  });
+
+  return [customers, checkoutSessions, paymentIntents, charges, refunds, disputes, payouts, payoutItems, events] as unknown as StreamDef<Stripe, never>[];
+}
+
+/**
+ * Payout membership (`GET /v1/balance_transactions?payout=po_...`): nested paging (payouts, then each
+ * payout's members), so it uses the escape hatch and keeps its own position: the payouts already read.
+ * Membership of an automatic payout is fixed when it is created, so each payout is read once.
+ */
+function payoutItemsStream() {
+  type Member = { payoutId: string; bt: StripeBalanceTransaction };
+  const key = 'bookmark:stripe:payout_items';
+  return defineStream<Stripe, Member>({
+    name: 'payout_items', contract: 'payout_item', primaryKey: (m) => `${m.payoutId}:${m.bt.id}`,
+    async read(ctx, emit) {
+      // First run: every payout since the start date. Later: the last two weeks (a payout is listed
+      // again until it is two weeks old, and `done` keeps each payout's members from being read twice).
+      const bm = (await ctx.state.get<{ since: number | null; done: Record<string, number> }>(key)) ?? { since: null, done: {} };
+      const since = bm.since ?? sec(ctx.startDate);
+      const pending: StripePayout[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await ctx.call('GET /v1/payouts', () =>
+          ctx.client.payouts.list({ limit: 100, created: { gte: since }, ...(after ? { starting_after: after } : {}) }),
+        );
+        for (const p of page.data as unknown as StripePayout[]) if (!(p.id in bm.done) && p.status !== 'failed' && p.status !== 'canceled') pending.push(p);
+        if (!page.has_more || !page.data.length) break;
+        after = page.data[page.data.length - 1]!.id;
+      }
+      for (const payout of pending.reverse()) {
+        let token: string | undefined;
+        for (;;) {
+          const page = await ctx.call('GET /v1/balance_transactions', () =>
+            ctx.client.balanceTransactions.list({ payout: payout.id, limit: 100, ...(token ? { starting_after: token } : {}) }),
+          );
+          const members = (page.data as unknown as StripeBalanceTransaction[]).map((bt) => ({ payoutId: payout.id, bt }));
+          await emit(members);
+          if (!page.has_more || !page.data.length) break;
+          token = page.data[page.data.length - 1]!.id;
+        }
+        bm.done[payout.id] = payout.created;
+        await ctx.state.set(key, bm);
+      }
+      bm.since = Math.max(since, sec(ctx.clock.now()) - 14 * 86_400);
+      for (const [id, t] of Object.entries(bm.done)) if (t < bm.since) delete bm.done[id];
+      await ctx.state.set(key, bm);
+    },
+    toContract: (m) => mapPayoutMember(m.bt, m.payoutId),
+  });
+}

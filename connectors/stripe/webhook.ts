@@ -1,0 +1,114 @@
+import { scrubPersonalData } from '../../core/pii.js';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import Stripe from 'stripe';
+import { mappedToEnvelopes, quarantineEnvelope, type Origin } from '../../core/engine/envelopes.js';
+import { RAW_ONLY_CONTRACT, makeEnvelope, type Envelope } from '../../core/envelope.js';
+import { RetriableError } from '../../core/errors.js';
+import { sendError } from '../../core/http/errors.js';
+import { log } from '../../core/log.js';
+import { systemClock, type Clock, type Queue } from '../../core/ports.js';
+import { DEFAULT_STRIPE_MAP_OPTIONS, STRIPE_OBJECT_CONTRACTS, eventObjectType, mapEvent, unixToIso, type StripeMapOptions } from './mappings.js';
+import type { StripeEvent } from './raw.js';
+
+export const STRIPE_WEBHOOK_PATH = '/webhooks/stripe';
+const SOURCE = 'webhook:stripe';
+
+export interface StripeWebhookOptions {
+  queue: Queue;
+  /** The endpoint's signing secret (`whsec_...`); empty means the endpoint refuses everything. */
+  secret: string;
+  map?: StripeMapOptions;
+  /** Oldest signature timestamp accepted, in seconds (Stripe's default 300). */
+  toleranceSeconds?: number;
+  /** For received_at and the signature's age; tests replay old signed samples with it. */
+  clock?: Clock;
+}
+
+type Verified = { event: StripeEvent } | { status: number; code: string; message: string };
+
+function verify(req: FastifyRequest, secret: string, tolerance: number, nowMs: number): Verified {
+  const header = req.headers['stripe-signature'];
+  if (typeof header !== 'string' || header === '') {
+    return { status: 400, code: 'bad_signature', message: 'missing Stripe-Signature header' };
+  }
+  if (!req.rawBody || req.rawBody.length === 0) return { status: 400, code: 'bad_signature', message: 'empty body' };
+  let event: unknown;
+  try {
+    // The signature covers the exact bytes Stripe sent, so verify rawBody, never the parsed body.
+    event = Stripe.webhooks.constructEvent(req.rawBody, header, secret, tolerance, undefined, nowMs);
+  } catch (err) {
+    // The SDK's error carries the header and payload: only our own words leave this function.
+    const stale = err instanceof Error && /tolerance/i.test(err.message);
+    const message = stale ? `signature timestamp is older than ${tolerance} s` : 'signature does not match the body and secret';
+    return { status: 400, code: 'bad_signature', message };
+  }
+  const e = event as Partial<StripeEvent> | null;
+  if (!e || typeof e.id !== 'string' || typeof e.type !== 'string') {
+    return { status: 400, code: 'invalid_event', message: 'signed body is not a Stripe event (id and type required)' };
+  }
+  return { event: e as StripeEvent };
+}
+
+function envelopesFor(event: StripeEvent, mapOpts: StripeMapOptions, receivedAt: string): Envelope[] {
+  const origin: Origin = { source: SOURCE, stream: event.type, delivery_id: event.id, received_at: receivedAt, raw: event.data?.object ?? null };
+  let out: Envelope[];
+  try {
+    out = mappedToEnvelopes(mapEvent(event, mapOpts).mapped, origin).envelopes;
+  } catch (err) {
+    // A signed event whose object the mapping cannot read: keep it, with the reason, not the values.
+    const contract = STRIPE_OBJECT_CONTRACTS[eventObjectType(event) ?? ''] ?? RAW_ONLY_CONTRACT;
+    const reason = `mapping failed: ${err instanceof Error ? err.name : 'error'}`;
+    out = [quarantineEnvelope({ contract }, [{ path: 'data.object', message: reason }], origin)];
+  }
+  // Every event also goes to raw whole, known or not: unknown types land there only, for audit and replay.
+  const rawOnly = makeEnvelope({
+    contract: RAW_ONLY_CONTRACT,
+    version: 1,
+    source: SOURCE,
+    stream: event.type,
+    payload: { provider_event_id: event.id, occurred_at: unixToIso(event.created) ?? receivedAt, type: event.type },
+    raw: scrubPersonalData(event),
+    received_at: receivedAt,
+    delivery_id: event.id,
+  });
+  out.push(rawOnly);
+  return out;
+}
+
+/**
+ * POST /webhooks/stripe. Stripe retries any non-2xx for up to three days, so 200 is sent only once
+ * the queue holds the envelopes, and a queue failure is a 503. Redeliveries carry the same event
+ * (id and object), so they give the same envelope ids and land once.
+ */
+export function stripeWebhookRoutes(opts: StripeWebhookOptions): FastifyPluginAsync {
+  const tolerance = opts.toleranceSeconds ?? 300;
+  // The SDK skips the timestamp check when tolerance is 0, which would let a captured request be replayed forever.
+  if (!Number.isFinite(tolerance) || tolerance <= 0) throw new RangeError('toleranceSeconds must be a positive number');
+  const mapOpts = opts.map ?? DEFAULT_STRIPE_MAP_OPTIONS;
+  const clock = opts.clock ?? systemClock;
+
+  return async (app) => {
+    app.post(STRIPE_WEBHOOK_PATH, async (req: FastifyRequest, reply: FastifyReply) => {
+      if (!opts.secret) return sendError(reply, 503, 'not_configured', 'webhook secret not configured');
+      const now = clock.now();
+      const v = verify(req, opts.secret, tolerance, now.getTime());
+      if ('status' in v) return sendError(reply, v.status, v.code, v.message);
+      const { event } = v;
+
+      const envelopes = envelopesFor(event, mapOpts, now.toISOString());
+      try {
+        await opts.queue.publish(envelopes);
+      } catch (err) {
+        const ms = err instanceof RetriableError ? err.retryAfterMs : undefined;
+        log.warn('stripe webhook publish failed', { request_id: req.id, event_id: event.id, event_type: event.type, error: err });
+        return sendError(
+          reply.header('retry-after', String(ms ? Math.max(1, Math.ceil(ms / 1000)) : 1)),
+          503,
+          'queue_unavailable',
+          'the queue did not accept the event; Stripe will retry',
+        );
+      }
+      return reply.code(200).send({ received: true });
+    });
+  };
+}

@@ -1,0 +1,49 @@
+import { FatalError } from '../errors.js';
+import { RequestBudget } from './budget.js';
+import type { ConnectorDef, EngineRuntime } from './define.js';
+import { runStream, type RunSettings } from './run-stream.js';
+import type { RunMetrics, RunResult } from './sync-run.js';
+
+/** A connector ready to run: its definition, its client and its budget, from the provider's config. */
+export interface ConnectorInstance<C = unknown> {
+  connector: ConnectorDef<C>;
+  client: C;
+  startDate: Date;
+  requestsPerSecond: number;
+  concurrency: number;
+  /** Provider-specific bookkeeping before the streams run (e.g. Stripe's 30-day events horizon). */
+  beforeSync?(runtime: EngineRuntime): Promise<void>;
+}
+
+export interface SyncOptions {
+  streams?: string[];
+  from?: Date;
+  to?: Date;
+  full?: boolean;
+  deadline?: Date;
+  onProgress?: (stream: string, m: RunMetrics, done: number | null) => void;
+}
+
+/** Run the connector's streams in order, sharing one request budget. A fatal stream stops the rest. */
+export async function syncConnector<C>(inst: ConnectorInstance<C>, runtime: EngineRuntime, opts: SyncOptions = {}): Promise<RunResult[]> {
+  const names = new Set(inst.connector.streams.map((s) => s.name));
+  for (const s of opts.streams ?? []) {
+    if (!names.has(s)) throw new FatalError(`${inst.connector.name}: no stream named ${s} (streams: ${[...names].join(', ')})`);
+  }
+  const budget = new RequestBudget({ requestsPerSecond: inst.requestsPerSecond, concurrency: inst.concurrency });
+  const settings: RunSettings = { startDate: inst.startDate, from: opts.from, to: opts.to, full: opts.full, deadline: opts.deadline };
+  await inst.beforeSync?.(runtime);
+  const results: RunResult[] = [];
+  for (const stream of inst.connector.streams) {
+    if (opts.streams && !opts.streams.includes(stream.name)) continue;
+    const r = await runStream({
+      connector: inst.connector, stream, client: inst.client, runtime, budget, settings,
+      onProgress: (m, done) => opts.onProgress?.(stream.name, m, done),
+    });
+    results.push(r);
+    // Auth or config failures will fail every stream the same way: say it once.
+    if (r.outcome === 'failed' && /401|403|STRIPE_API_KEY|credentials|auth/i.test(r.error ?? '')) break;
+    if (r.outcome === 'partial') break;
+  }
+  return results;
+}

@@ -1,0 +1,222 @@
+import { scrubPersonalData } from '../core/pii.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import Stripe from 'stripe';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { stripeWebhookRoutes } from '../connectors/stripe/webhook.js';
+import type { Envelope } from '../core/envelope.js';
+import { RetriableError } from '../core/errors.js';
+import { buildServer } from '../core/http/server.js';
+import type { Queue } from '../core/ports.js';
+import { SqliteQueue } from '../infra/local/sqlite-queue.js';
+
+function fixture<T = Record<string, unknown>>(name: string): T {
+  return JSON.parse(readFileSync(new URL(`../../shared/wire/fixtures/stripe/${name}`, import.meta.url), 'utf8')) as T;
+}
+
+const SAMPLE = fixture<{ secret: string; timestamp: number; stripe_signature_header: string; payload: string }>('webhook_signed_sample.json');
+const SECRET = SAMPLE.secret;
+const CHARGE_ID = 'ch_1PgafuB7WZ01zgkWXYmPNZs8';
+const EVENT = fixture('event.json');
+
+function stripeEvent(id: string, type: string, object: unknown): string {
+  return JSON.stringify({ ...EVENT, id, type, data: { object } });
+}
+
+function sign(payload: string, opts: { secret?: string; timestamp?: number } = {}): string {
+  return Stripe.webhooks.generateTestHeaderString({ payload, secret: opts.secret ?? SECRET, timestamp: opts.timestamp });
+}
+
+function post(app: FastifyInstance, payload: string, signature?: string, contentType = 'application/json') {
+  const headers: Record<string, string> = { 'content-type': contentType };
+  if (signature !== undefined) headers['stripe-signature'] = signature;
+  return app.inject({ method: 'POST', url: '/webhooks/stripe', headers, payload });
+}
+
+describe('POST /webhooks/stripe', () => {
+  let dir: string;
+  let queue: SqliteQueue;
+  let app: FastifyInstance;
+  let nowMs: number | null = null;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'puddle-stripe-webhook-'));
+    queue = new SqliteQueue(join(dir, 'queue.db'));
+    await queue.subscribe({ name: 't', contracts: '*' });
+    const clock = { now: () => new Date(nowMs ?? Date.now()) };
+    app = buildServer({ queue, apiKeys: ['producer-key-0123456789'], plugins: [stripeWebhookRoutes({ queue, secret: SECRET, clock })] });
+    await app.ready();
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await queue.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    nowMs = null;
+    await drain();
+  });
+
+  async function drain(): Promise<Envelope[]> {
+    const got = await queue.claim('t', { max: 100, visibilityMs: 1000 });
+    await queue.ack('t', got.map((m) => m.receipt));
+    return got.map((m) => m.envelope);
+  }
+
+  const byContract = (envs: Envelope[], contract: string) => envs.filter((e) => e.contract === contract);
+
+  it('accepts the fixture signed sample as of its timestamp: a payment and the raw event', async () => {
+    nowMs = (SAMPLE.timestamp + 10) * 1000;
+    const res = await post(app, SAMPLE.payload, SAMPLE.stripe_signature_header);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ received: true });
+
+    const envs = await drain();
+    expect(envs.map((e) => e.contract).sort()).toEqual(['payment', 'provider_event']);
+    const event = JSON.parse(SAMPLE.payload) as { id: string; data: { object: unknown } };
+    const [payment] = byContract(envs, 'payment');
+    expect(payment).toMatchObject({
+      source: 'webhook:stripe',
+      stream: 'charge.succeeded',
+      key: CHARGE_ID,
+      delivery_id: event.id,
+      occurred_at: '2009-02-13T23:31:30.000Z',
+      received_at: '2023-11-14T22:13:30.000Z',
+      payload: { payment_id: CHARGE_ID, provider: 'stripe', amount_minor: 100, currency: 'USD', status: 'succeeded', fee_minor: null },
+    });
+    // raw keeps the record's shape, without the person: the fixture's billing name is gone.
+    expect(payment!.raw).toEqual(scrubPersonalData(event.data.object));
+    expect(JSON.stringify(payment!.raw)).not.toContain('Jenny Rosen');
+    const [raw] = byContract(envs, 'provider_event');
+    expect(raw).toMatchObject({
+      key: event.id,
+      stream: 'charge.succeeded',
+      payload: { provider_event_id: event.id, occurred_at: '2009-02-13T23:31:30.000Z', type: 'charge.succeeded' },
+    });
+    expect(raw!.raw).toEqual(scrubPersonalData(event));
+    expect(JSON.stringify(raw!.raw)).not.toContain('Jenny Rosen');
+  });
+
+  it('refuses the same fixture sample today: its timestamp is past the 300 s tolerance', async () => {
+    const res = await post(app, SAMPLE.payload, SAMPLE.stripe_signature_header);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: { code: 'bad_signature', message: 'signature timestamp is older than 300 s' } });
+    expect(await drain()).toEqual([]);
+  });
+
+  it('accepts an event signed now, with donation_id from metadata, under a charset content type', async () => {
+    const charge = { ...fixture<Record<string, unknown>>('charge.json'), metadata: { donation_id: 'don-42' }, customer: 'cus_QXg1o8vcGmoR32' };
+    const body = stripeEvent('evt_now_1', 'charge.succeeded', charge);
+    const res = await post(app, body, sign(body), 'application/json; charset=utf-8');
+    expect(res.statusCode).toBe(200);
+    const [payment] = byContract(await drain(), 'payment');
+    expect(payment!.payload).toMatchObject({ payment_id: CHARGE_ID, donation_id: 'don-42', supporter_id: 'cus_QXg1o8vcGmoR32' });
+  });
+
+  it('refuses a tampered body, a stale timestamp, a wrong secret and a missing or garbled header, queueing nothing', async () => {
+    const body = stripeEvent('evt_bad_1', 'charge.succeeded', fixture('charge.json'));
+    const tampered = body.replace('"amount":100', '"amount":999');
+    expect(tampered).not.toBe(body);
+    const cases: [string, string | undefined, string][] = [
+      [tampered, sign(body), 'signature does not match the body and secret'],
+      [body, sign(body, { timestamp: Math.floor(Date.now() / 1000) - 600 }), 'signature timestamp is older than 300 s'],
+      [body, sign(body, { secret: 'whsec_someone_else' }), 'signature does not match the body and secret'],
+      [body, undefined, 'missing Stripe-Signature header'],
+      [body, 't=abc,v1=00', 'signature does not match the body and secret'],
+    ];
+    for (const [payload, header, message] of cases) {
+      const res = await post(app, payload, header);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({ error: { code: 'bad_signature', message } });
+    }
+    expect(await drain()).toEqual([]);
+
+    // The process keeps serving after each refusal.
+    const ok = await post(app, body, sign(body));
+    expect(ok.statusCode).toBe(200);
+    expect(byContract(await drain(), 'payment')).toHaveLength(1);
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('gives a redelivered event the same envelope ids, so it lands once', async () => {
+    const body = stripeEvent('evt_redelivered', 'charge.succeeded', fixture('charge.json'));
+    expect((await post(app, body, sign(body, { timestamp: Math.floor(Date.now() / 1000) - 60 }))).statusCode).toBe(200);
+    const first = await drain();
+    expect((await post(app, body, sign(body))).statusCode).toBe(200);
+    const second = await drain();
+    expect(first).toHaveLength(2);
+    expect(second.map((e) => e.id).sort()).toEqual(first.map((e) => e.id).sort());
+    expect(second.map((e) => e.delivery_id)).toEqual(['evt_redelivered', 'evt_redelivered']);
+  });
+
+  it('sends an unknown event type (the fixture plan.created) to raw only', async () => {
+    const body = JSON.stringify(EVENT);
+    const res = await post(app, body, sign(body));
+    expect(res.statusCode).toBe(200);
+    const envs = await drain();
+    expect(envs.map((e) => e.contract)).toEqual(['provider_event']);
+    expect(envs[0]!.payload).toEqual({ provider_event_id: 'evt_1Pgc76B7WZ01zgkWwyRHS12y', occurred_at: '2009-02-13T23:31:30.000Z', type: 'plan.created' });
+  });
+
+  it('maps refund, dispute and payout events to their contracts', async () => {
+    const cases: [string, string, string, Record<string, unknown>][] = [
+      ['charge.refund.updated', 'refund.json', 'refund', { refund_id: 're_1Pgc72B7WZ01zgkWqPvrRrPE', payment_id: CHARGE_ID, amount_minor: 100 }],
+      ['charge.dispute.created', 'dispute.json', 'dispute', { dispute_id: 'dp_1Pgc71B7WZ01zgkWMevJiAUx', payment_id: CHARGE_ID, amount_minor: 1000 }],
+      ['payout.paid', 'payout.json', 'payout', { payout_id: 'po_1Pgc79B7WZ01zgkWu1KToYf4', arrival_date: '2009-02-13', amount_minor: 1100 }],
+    ];
+    for (const [type, file, contract, expected] of cases) {
+      const body = stripeEvent(`evt_${contract}`, type, fixture(file));
+      expect((await post(app, body, sign(body))).statusCode).toBe(200);
+      const envs = await drain();
+      expect(envs.map((e) => e.contract).sort()).toEqual([contract, 'provider_event'].sort());
+      expect(byContract(envs, contract)[0]).toMatchObject({ stream: type, payload: { ...expected, currency: 'USD', provider: 'stripe' } });
+    }
+  });
+
+  it('quarantines a signed object that fails its contract, and still keeps the raw event', async () => {
+    const body = stripeEvent('evt_refund_without_charge', 'refund.created', { ...fixture<Record<string, unknown>>('refund.json'), charge: null });
+    expect((await post(app, body, sign(body))).statusCode).toBe(200);
+    const envs = await drain();
+    expect(envs.map((e) => e.contract).sort()).toEqual(['provider_event', 'quarantine']);
+    expect(JSON.parse(byContract(envs, 'quarantine')[0]!.payload.reasons as string)).toEqual([{ path: 'payload.payment_id', message: 'is required' }]);
+  });
+
+  it('leaves the producer behind its API key', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json' }, payload: '{"events":[]}' });
+    expect(res.statusCode).toBe(401);
+  });
+});
+
+describe('POST /webhooks/stripe without a working setup', () => {
+  const body = stripeEvent('evt_x', 'charge.succeeded', fixture('charge.json'));
+
+  it('answers 503 when no secret is configured and never accepts the event', async () => {
+    let published = 0;
+    const queue = { publish: async () => void published++ } as unknown as Queue;
+    const app = buildServer({ queue, apiKeys: [], plugins: [stripeWebhookRoutes({ queue, secret: '' })] });
+    const res = await post(app, body, sign(body));
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ error: { code: 'not_configured', message: 'webhook secret not configured' } });
+    expect(published).toBe(0);
+    await app.close();
+  });
+
+  it('answers 503 with Retry-After when the queue refuses, so Stripe retries', async () => {
+    const queue = { publish: async () => Promise.reject(new RetriableError('queue down', 4_500)) } as unknown as Queue;
+    const app = buildServer({ queue, apiKeys: [], plugins: [stripeWebhookRoutes({ queue, secret: SECRET })] });
+    const res = await post(app, body, sign(body));
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect((res.json() as { error: { code: string } }).error.code).toBe('queue_unavailable');
+    await app.close();
+  });
+
+  it('refuses a tolerance of 0, which would switch off the replay check', () => {
+    const queue = {} as Queue;
+    expect(() => stripeWebhookRoutes({ queue, secret: SECRET, toleranceSeconds: 0 })).toThrow(RangeError);
+  });
+});
