@@ -1,8 +1,19 @@
 import type { ConnectorInstance } from '../core/engine/sync.js';
 import type { SecretStore } from '../core/ports.js';
 import { stripeFromSecrets } from './stripe/connector.js';
+import { stripeStreams } from './stripe/streams.js';
 
-/** Every connector by name, built from its configuration (secrets and settings from the environment). */
-export const CONNECTORS: Record<string, (secrets: SecretStore) => ConnectorInstance<never>> = {
-  stripe: stripeFromSecrets as (secrets: SecretStore) => ConnectorInstance<never>,
+export interface ConnectorEntry {
+  /** Stream names in run order (for status, without credentials). */
+  streams: string[];
+  /** Build the connector from its configuration; throws FatalError when it is incomplete. */
+  make(secrets: SecretStore): ConnectorInstance<never>;
+}
+
+/** Every connector by name. */
+export const CONNECTORS: Record<string, ConnectorEntry> = {
+  stripe: {
+    streams: stripeStreams({ donationIdKey: 'donation_id' }).map((s) => s.name),
+    make: stripeFromSecrets as (secrets: SecretStore) => ConnectorInstance<never>,
+  },
 };

@@ -4,9 +4,11 @@ import { land } from './commands/land.js';
 import { query } from './commands/query.js';
 import { replay } from './commands/replay.js';
 import { start } from './commands/start.js';
+import { status } from './commands/status.js';
+import { sync } from './commands/sync.js';
 import { runCommand, type Command } from './command.js';
 
-const COMMANDS: Command[] = [start, land, query, compact, replay, demo];
+const COMMANDS: Command[] = [start, land, sync, status, query, compact, replay, demo];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

@@ -17,7 +17,7 @@ export const sync = defineCommand({
   },
   async run({ values, positionals }) {
     const name = positionals[0];
-    const make = name ? CONNECTORS[name] : undefined;
+    const make = name ? CONNECTORS[name]?.make : undefined;
     if (!make) {
       process.stderr.write(`puddle sync: name a connector: ${Object.keys(CONNECTORS).join(', ')}\n`);
       return 2;

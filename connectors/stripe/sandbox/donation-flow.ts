@@ -1,0 +1,118 @@
+import type { Ledger } from './ledger.js';
+import {
+  DAY,
+  buildBalanceTransaction,
+  buildCharge,
+  buildCheckoutSession,
+  buildCustomer,
+  buildPaymentIntent,
+  customerName,
+  stripeFee,
+} from './stripe-objects.js';
+import type { SandboxCharge, SandboxCustomer } from './types.js';
+
+/** A donation routed to Stripe: what the scenario (or the live generator) hands the sandbox. */
+export interface StripeDonation {
+  donation_id: string;
+  /** Unix seconds. */
+  at: number;
+  channel: string;
+  amount_minor: number;
+  currency: string;
+  campaign: string | null;
+  click_id: string | null;
+  supporter_id: string;
+}
+
+const FAILURE_RATE = 0.03;
+
+/**
+ * The objects one donation leaves in a Stripe account: a customer, a Checkout session for online gifts
+ * (the call centre keys cards straight into a payment intent), the payment intent, the charge and,
+ * when it succeeded, a balance transaction (fee 1.4% + 20p, available two days later).
+ */
+export function addDonation(ledger: Ledger, d: StripeDonation): SandboxCharge {
+  const { rand } = ledger;
+  const failed = rand.chance(FAILURE_RATE);
+  const online = d.channel === 'online';
+  const sessionAt = d.at - rand.int(45, 300);
+  const customerAt = online ? sessionAt : d.at - rand.int(60, 600);
+  const customer = customerFor(ledger, d.supporter_id, customerAt);
+
+  const chargeId = rand.id('ch_3');
+  const piId = `pi_3${chargeId.slice(4)}`;
+  const charge = chargeFor(ledger, d, chargeId, failed, customer, piId);
+  const pi = ledger.store(ledger.paymentIntents, buildPaymentIntent(piId, online ? sessionAt + 5 : d.at - 5, charge));
+
+  if (online) {
+    const session = ledger.store(
+      ledger.checkoutSessions,
+      buildCheckoutSession(rand.id('cs_test_a1', 40), sessionAt, charge, customer, d.click_id, d.donation_id),
+    );
+    if (!failed) ledger.emit('checkout.session.completed', session, ledger.eventTime(d.at));
+  }
+  ledger.emit(failed ? 'payment_intent.payment_failed' : 'payment_intent.succeeded', pi, ledger.eventTime(d.at));
+  ledger.emit(failed ? 'charge.failed' : 'charge.succeeded', charge, ledger.eventTime(d.at));
+  return charge;
+}
+
+/** Just a charge and its balance transaction: the 50k benchmark needs volume, not the whole journey. */
+export function addBareCharge(ledger: Ledger, d: StripeDonation): SandboxCharge {
+  const charge = chargeFor(ledger, d, ledger.rand.id('ch_3'), ledger.rand.chance(FAILURE_RATE), null, null);
+  ledger.emit(charge.status === 'failed' ? 'charge.failed' : 'charge.succeeded', charge, ledger.eventTime(d.at));
+  return charge;
+}
+
+function chargeFor(
+  ledger: Ledger,
+  d: StripeDonation,
+  chargeId: string,
+  failed: boolean,
+  customer: SandboxCustomer | null,
+  paymentIntent: string | null,
+): SandboxCharge {
+  const currency = d.currency.toLowerCase();
+  const metadata: Record<string, string> = { donation_id: d.donation_id, supporter_id: d.supporter_id, channel: d.channel };
+  if (d.campaign) metadata.campaign = d.campaign;
+  const btId = failed ? null : `txn_3${chargeId.slice(4)}`;
+  const charge = ledger.store(
+    ledger.charges,
+    buildCharge({
+      id: chargeId,
+      created: d.at,
+      amount: d.amount_minor,
+      currency,
+      customer,
+      paymentIntent,
+      balanceTransaction: btId,
+      failed,
+      metadata,
+      cardIndex: chargeId.charCodeAt(6),
+      description: d.campaign ? `Donation: ${d.campaign}` : 'Donation',
+    }),
+  );
+  if (btId) {
+    ledger.storeBalanceTransaction(
+      buildBalanceTransaction(btId, d.at, {
+        amount: d.amount_minor,
+        fee: stripeFee(d.amount_minor),
+        currency,
+        availableOn: d.at + 2 * DAY,
+        type: 'charge',
+        reportingCategory: 'charge',
+        source: chargeId,
+        description: charge.description as string,
+      }),
+    );
+  }
+  return charge;
+}
+
+function customerFor(ledger: Ledger, supporterId: string, at: number): SandboxCustomer {
+  const known = ledger.customerBySupporter.get(supporterId);
+  if (known) return known;
+  const customer = ledger.store(ledger.customers, buildCustomer(ledger.rand.id('cus_', 14), at, supporterId, customerName(ledger.customers.size)));
+  ledger.customerBySupporter.set(supporterId, customer);
+  ledger.emit('customer.created', customer, ledger.eventTime(at));
+  return customer;
+}

@@ -1,0 +1,86 @@
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SandboxStateError } from './late-changes.js';
+import { startStripeSandbox } from './start-stripe-sandbox.js';
+import { movableClock, sandboxClient } from './test-client.js';
+import type { StripeSandbox } from './types.js';
+
+describe('stripe sandbox: late changes', () => {
+  const clock = movableClock(new Date('2026-11-28T09:00:00Z'));
+  let sandbox: StripeSandbox;
+  let stripe: Stripe;
+
+  beforeAll(async () => {
+    sandbox = await startStripeSandbox({ scenario: { seed: 8, donations: 200 }, now: clock.now, rateLimit: 0 });
+    stripe = sandboxClient(sandbox);
+  });
+  afterAll(() => sandbox.close());
+
+  const succeeded = () => sandbox.data.charges.filter((c) => c.status === 'succeeded' && !c.refunded && !c.disputed && c.amount_refunded === 0);
+
+  it('refunds a charge: refund, refund balance transaction, charge.refunded and refund.created', async () => {
+    clock.advance(60_000);
+    const charge = succeeded()[0]!;
+    const refund = sandbox.refundCharge(charge.id);
+    expect(refund.amount).toBe(charge.amount);
+
+    const listed = await stripe.refunds.list({ charge: charge.id, expand: ['data.balance_transaction'] });
+    expect(listed.data.map((r) => r.id)).toEqual([refund.id]);
+    const bt = listed.data[0]!.balance_transaction as Stripe.BalanceTransaction;
+    expect(bt).toMatchObject({ type: 'refund', amount: -charge.amount, net: -charge.amount, source: refund.id });
+
+    const after = await stripe.charges.retrieve(charge.id);
+    expect(after).toMatchObject({ refunded: true, amount_refunded: charge.amount });
+
+    const now = Math.floor(clock.now().getTime() / 1000);
+    const events = await stripe.events.list({ created: { gte: now }, limit: 100 });
+    expect(events.data.map((e) => e.type).sort()).toEqual(['charge.refunded', 'refund.created']);
+    const refunded = events.data.find((e) => e.type === 'charge.refunded')!;
+    expect((refunded.data.object as Stripe.Charge).amount_refunded).toBe(charge.amount);
+    expect(refunded.data.previous_attributes).toEqual({ amount_refunded: 0, refunded: false });
+  });
+
+  it('keeps earlier event snapshots as they were', async () => {
+    const charge = succeeded()[1]!;
+    clock.advance(60_000);
+    sandbox.refundCharge(charge.id, 100);
+    const succeededEvent = sandbox.data.events.find((e) => e.type === 'charge.succeeded' && e.data.object.id === charge.id)!;
+    expect(succeededEvent.data.object.amount_refunded).toBe(0);
+    expect((await stripe.charges.retrieve(charge.id)).amount_refunded).toBe(100);
+    expect(() => sandbox.refundCharge(charge.id, charge.amount)).toThrow(SandboxStateError);
+  });
+
+  it('opens a dispute: dispute, withdrawal with fee, charge.dispute.created', async () => {
+    clock.advance(60_000);
+    const charge = succeeded()[0]!;
+    const dispute = sandbox.openDispute(charge.id);
+    const got = await stripe.disputes.retrieve(dispute.id);
+    expect(got).toMatchObject({ charge: charge.id, amount: charge.amount, status: 'needs_response' });
+    expect(got.balance_transactions[0]).toMatchObject({ amount: -charge.amount, reporting_category: 'dispute' });
+    expect((await stripe.charges.retrieve(charge.id)).disputed).toBe(true);
+    const events = await stripe.events.list({ type: 'charge.dispute.created', limit: 1 });
+    expect((events.data[0]!.data.object as Stripe.Dispute).id).toBe(dispute.id);
+  });
+
+  it('adds charges now, with their whole journey', async () => {
+    clock.advance(60_000);
+    const added = sandbox.addCharges(3);
+    const page = await stripe.charges.list({ limit: 3 });
+    expect(page.data.map((c) => c.id).sort()).toEqual(added.map((c) => c.id).sort());
+    const now = Math.floor(clock.now().getTime() / 1000);
+    expect(added.every((c) => c.created === now)).toBe(true);
+    const events = await stripe.events.list({ created: { gte: now }, types: ['charge.succeeded', 'charge.failed'], limit: 10 });
+    expect(events.data.length).toBe(3);
+  });
+
+  it('runs live, adding charges over time until stopped', async () => {
+    const before = sandbox.data.charges.length;
+    sandbox.startLive({ chargesPerSecond: 50 });
+    await vi.waitFor(() => expect(sandbox.data.charges.length).toBeGreaterThan(before + 2), { timeout: 10_000, interval: 50 });
+    sandbox.stopLive();
+    const stopped = sandbox.data.charges.length;
+    const page = await stripe.charges.list({ limit: 1 });
+    expect(page.data.length).toBe(1);
+    expect(sandbox.data.charges.length).toBe(stopped);
+  });
+});

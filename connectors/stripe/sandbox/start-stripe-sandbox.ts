@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { addDonation } from './donation-flow.js';
+import { SandboxStateError, openDispute, refundCharge } from './late-changes.js';
+import { SANDBOX_API_VERSION, type Ledger } from './ledger.js';
+import { runPayouts } from './payout-run.js';
+import { parseParams } from './query-params.js';
+import { RateLimiter } from './rate-limiter.js';
+import { BoundedRequestLog } from './request-log.js';
+import { handleGet } from './resources.js';
+import { seedLedger, syntheticDonation } from './seed.js';
+import { StripeApiError, apiError, invalidKey, rateLimited, unknownUrl } from './stripe-errors.js';
+import type { FaultInjection, SandboxCharge, StripeSandbox, StripeSandboxData, StripeSandboxOptions } from './types.js';
+import { WebhookSender } from './webhook-sender.js';
+
+/**
+ * A local server speaking Stripe's wire protocol over a seeded account: point the official SDK at it
+ * with `{ host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0 }`.
+ */
+export async function startStripeSandbox(opts: StripeSandboxOptions = {}): Promise<StripeSandbox> {
+  const apiKey = opts.apiKey ?? 'sk_test_sandbox';
+  const clock = opts.now ?? (() => new Date());
+  const nowSec = () => Math.floor(clock().getTime() / 1000);
+  const ledger = seedLedger({ scenario: opts.scenario, charges: opts.charges, nowSec });
+  const currency = ledger.charges.items[0]?.currency ?? 'gbp';
+  const limiter = new RateLimiter(opts.rateLimit ?? 25);
+  const requests = new BoundedRequestLog();
+  const faults = { status5xx: opts.faults?.status5xxNext ?? 0, status429: 0, retryAfterSeconds: 1, status401: false, latencyMs: opts.faults?.latencyMs ?? 0 };
+  const webhooks = opts.webhook ? new WebhookSender(opts.webhook.url, opts.webhook.secret) : null;
+  if (webhooks) ledger.onEvent = (event) => webhooks.enqueue(event);
+
+  const server = createServer((req, res) => {
+    void answer(req, res);
+  });
+
+  async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = `req_${randomBytes(7).toString('hex')}`;
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const method = req.method ?? 'GET';
+    req.resume(); // GETs carry no body; anything else is drained and ignored
+    let status = 200;
+    let body: unknown;
+    let headers: Record<string, string> = {};
+    try {
+      if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+      body = route(req, method, url);
+    } catch (err) {
+      const e = err instanceof StripeApiError ? err : new StripeApiError(500, 'api_error', 'Sandbox failure.');
+      if (!(err instanceof StripeApiError)) console.error('stripe sandbox:', err);
+      status = e.status;
+      headers = e.headers;
+      body = e.toJSON();
+    }
+    const json = JSON.stringify(body);
+    res.writeHead(status, {
+      ...headers,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(json),
+      'request-id': requestId,
+      'stripe-version': headerValue(req, 'stripe-version') ?? SANDBOX_API_VERSION,
+    });
+    res.end(json);
+    requests.record({ method, path: url.pathname, status, requestId });
+  }
+
+  function route(req: IncomingMessage, method: string, url: URL): unknown {
+    if (faults.status401) throw invalidKey(bearer(req));
+    if (faults.status5xx > 0) {
+      faults.status5xx--;
+      throw apiError();
+    }
+    if (faults.status429 > 0) {
+      faults.status429--;
+      throw rateLimited(faults.retryAfterSeconds);
+    }
+    const key = bearer(req);
+    if (key !== apiKey) throw invalidKey(key);
+    const wait = limiter.take();
+    if (wait > 0) throw rateLimited(wait);
+    if (method !== 'GET' || !url.pathname.startsWith('/v1/')) throw unknownUrl(method, url.pathname);
+    const now = nowSec();
+    ledger.settle(now);
+    const out = handleGet(url.pathname, parseParams(url.search), { ledger, now, eventLagSeconds: opts.eventLagSeconds ?? 0 });
+    if (out === null) throw unknownUrl(method, url.pathname);
+    return out;
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let liveTimer: NodeJS.Timeout | null = null;
+  const stopLive = () => {
+    if (liveTimer) clearInterval(liveTimer);
+    liveTimer = null;
+  };
+  const addCharges = (n: number): SandboxCharge[] => {
+    const out: SandboxCharge[] = [];
+    for (let i = 0; i < n; i++) out.push(addDonation(ledger, syntheticDonation(ledger.rand, nowSec(), currency)));
+    return out;
+  };
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    apiKey,
+    data: dataView(ledger, nowSec),
+    requests,
+    get webhookDeliveries() {
+      return webhooks?.deliveries ?? [];
+    },
+    injectFaults(f: FaultInjection) {
+      if (f.status5xx !== undefined) faults.status5xx = f.status5xx;
+      if (f.status429 !== undefined) faults.status429 = f.status429;
+      if (f.retryAfterSeconds !== undefined) faults.retryAfterSeconds = f.retryAfterSeconds;
+      if (f.status401 !== undefined) faults.status401 = f.status401;
+      if (f.latencyMs !== undefined) faults.latencyMs = f.latencyMs;
+    },
+    clearFaults() {
+      Object.assign(faults, { status5xx: 0, status429: 0, retryAfterSeconds: 1, status401: false, latencyMs: 0 });
+    },
+    refundCharge(chargeId, amount) {
+      return refundCharge(ledger, chargeOrThrow(ledger, chargeId), nowSec(), amount);
+    },
+    openDispute(chargeId) {
+      return openDispute(ledger, chargeOrThrow(ledger, chargeId), nowSec());
+    },
+    runPayouts(upTo) {
+      const payouts = runPayouts(ledger, Math.floor(upTo.getTime() / 1000));
+      ledger.settle(nowSec());
+      return payouts;
+    },
+    addCharges,
+    startLive({ chargesPerSecond }) {
+      stopLive();
+      // Real elapsed time paces the generator; the sandbox clock only stamps what it creates.
+      let last = performance.now();
+      let owed = 0;
+      liveTimer = setInterval(() => {
+        const t = performance.now();
+        owed += ((t - last) / 1000) * chargesPerSecond;
+        last = t;
+        const n = Math.floor(owed);
+        owed -= n;
+        if (n > 0) addCharges(n);
+      }, 100);
+      liveTimer.unref();
+    },
+    stopLive,
+    webhooksIdle() {
+      return webhooks?.idle() ?? Promise.resolve();
+    },
+    async close() {
+      stopLive();
+      webhooks?.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function chargeOrThrow(ledger: Ledger, id: string): SandboxCharge {
+  const charge = ledger.charges.get(id);
+  if (!charge) throw new SandboxStateError(`no such charge: ${id}`);
+  return charge;
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Stripe takes the key as a Bearer token or as the Basic-auth user name. */
+function bearer(req: IncomingMessage): string | null {
+  const auth = headerValue(req, 'authorization');
+  if (!auth) return null;
+  if (auth.startsWith('Bearer ')) return auth.slice(7).trim();
+  if (auth.startsWith('Basic ')) return Buffer.from(auth.slice(6), 'base64').toString().split(':')[0] ?? null;
+  return auth;
+}
+
+function dataView(ledger: Ledger, nowSec: () => number): StripeSandboxData {
+  const fresh = <T>(items: T): T => {
+    ledger.settle(nowSec());
+    return items;
+  };
+  return {
+    get charges() {
+      return fresh(ledger.charges.items);
+    },
+    get paymentIntents() {
+      return fresh(ledger.paymentIntents.items);
+    },
+    get refunds() {
+      return fresh(ledger.refunds.items);
+    },
+    get disputes() {
+      return fresh(ledger.disputes.items);
+    },
+    get payouts() {
+      return fresh(ledger.payouts.items);
+    },
+    get balanceTransactions() {
+      return fresh(ledger.balanceTransactions.items);
+    },
+    get customers() {
+      return fresh(ledger.customers.items);
+    },
+    get checkoutSessions() {
+      return fresh(ledger.checkoutSessions.items);
+    },
+    get events() {
+      return fresh(ledger.events.items);
+    },
+    get bankLines() {
+      return fresh(ledger.bankLines);
+    },
+    payoutOf(id) {
+      return ledger.payoutByBalanceTransaction.get(id);
+    },
+    payoutMembers(id) {
+      return ledger.payoutMembers.get(id)?.items ?? [];
+    },
+  };
+}

@@ -1,0 +1,194 @@
+import type { Infer } from '../../../core/contracts/index.js';
+import type { contractsV1 } from '../../../core/contracts/index.js';
+import type { Scenario, ScenarioOptions } from '../../../core/scenario/appeal-night.js';
+
+/** Every object the sandbox stores: Stripe's shape, with the fields the sandbox itself reads typed. */
+export interface StripeObject {
+  id: string;
+  object: string;
+  created: number;
+  [field: string]: unknown;
+}
+
+export interface SandboxCustomer extends StripeObject {
+  object: 'customer';
+  email: string;
+  metadata: { supporter_id: string };
+}
+
+export interface SandboxCheckoutSession extends StripeObject {
+  object: 'checkout.session';
+  client_reference_id: string | null;
+  payment_intent: string;
+  customer: string;
+  status: 'complete' | 'open';
+  metadata: { donation_id: string };
+}
+
+export interface SandboxPaymentIntent extends StripeObject {
+  object: 'payment_intent';
+  amount: number;
+  currency: string;
+  status: string;
+  latest_charge: string;
+}
+
+export interface SandboxCharge extends StripeObject {
+  object: 'charge';
+  amount: number;
+  amount_refunded: number;
+  currency: string;
+  paid: boolean;
+  refunded: boolean;
+  disputed: boolean;
+  status: 'succeeded' | 'failed';
+  failure_code: string | null;
+  balance_transaction: string | null;
+  customer: string | null;
+  payment_intent: string | null;
+  metadata: Record<string, string>;
+}
+
+export interface SandboxBalanceTransaction extends StripeObject {
+  object: 'balance_transaction';
+  amount: number;
+  fee: number;
+  net: number;
+  currency: string;
+  available_on: number;
+  status: 'pending' | 'available';
+  type: 'charge' | 'refund' | 'adjustment' | 'payout';
+  reporting_category: string;
+  source: string;
+}
+
+export interface SandboxRefund extends StripeObject {
+  object: 'refund';
+  amount: number;
+  charge: string;
+  currency: string;
+  balance_transaction: string;
+}
+
+export interface SandboxDispute extends StripeObject {
+  object: 'dispute';
+  amount: number;
+  charge: string;
+  currency: string;
+  balance_transactions: SandboxBalanceTransaction[];
+}
+
+export interface SandboxPayout extends StripeObject {
+  object: 'payout';
+  amount: number;
+  currency: string;
+  arrival_date: number;
+  status: 'in_transit' | 'paid';
+  automatic: true;
+  statement_descriptor: string;
+  balance_transaction: string;
+}
+
+export interface SandboxEvent extends StripeObject {
+  object: 'event';
+  type: string;
+  data: { object: StripeObject; previous_attributes?: Record<string, unknown> };
+  pending_webhooks: number;
+}
+
+/** A line of the charity's bank statement (the `bank_line` contract), one per paid payout. */
+export type BankLine = Infer<(typeof contractsV1)['bank_line']['fields']>;
+
+export interface RequestRecord {
+  method: string;
+  path: string;
+  status: number;
+  requestId: string;
+}
+
+export interface FaultInjection {
+  /** Answer the next N requests with a 500 api_error. */
+  status5xx?: number;
+  /** Answer the next N requests with a 429 rate_limit error, whatever the rate. */
+  status429?: number;
+  /** Retry-After sent with injected 429s (seconds, default 1). */
+  retryAfterSeconds?: number;
+  /** While true every request gets 401, as if the key had been rolled. */
+  status401?: boolean;
+  /** Delay every answer by this many milliseconds (0 to stop). */
+  latencyMs?: number;
+}
+
+export interface StripeSandboxOptions {
+  /** The only secret key accepted (default 'sk_test_sandbox'). */
+  apiKey?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Options for appealNight, or a ready scenario; its 'stripe' donations become charges. Without it (and without `charges`) appealNight's defaults are used. */
+  scenario?: ScenarioOptions | Scenario;
+  /** Extra synthetic charges (charge + balance transaction + event only) spread over the 14 days before now. */
+  charges?: number;
+  /** The sandbox clock (default real time); statuses, payouts and event retention follow it. */
+  now?: () => Date;
+  /** Requests per second before 429 (default 25, Stripe's sandbox limit); 0 = unlimited. */
+  rateLimit?: number;
+  faults?: { status5xxNext?: number; latencyMs?: number };
+  /** Deliver signed events created after start to this URL. */
+  webhook?: { url: string; secret: string };
+  /** Hide events younger than this many seconds from /v1/events, like Stripe's eventually consistent events API (default 0). */
+  eventLagSeconds?: number;
+}
+
+export interface StripeSandboxData {
+  readonly charges: readonly SandboxCharge[];
+  readonly paymentIntents: readonly SandboxPaymentIntent[];
+  readonly refunds: readonly SandboxRefund[];
+  readonly disputes: readonly SandboxDispute[];
+  readonly payouts: readonly SandboxPayout[];
+  readonly balanceTransactions: readonly SandboxBalanceTransaction[];
+  readonly customers: readonly SandboxCustomer[];
+  readonly checkoutSessions: readonly SandboxCheckoutSession[];
+  readonly events: readonly SandboxEvent[];
+  readonly bankLines: readonly BankLine[];
+  /** The payout a balance transaction was paid out in, if any. */
+  payoutOf(balanceTransactionId: string): string | undefined;
+  /** The balance transactions of a payout (its own 'payout' row included). */
+  payoutMembers(payoutId: string): readonly SandboxBalanceTransaction[];
+}
+
+export interface RequestLog {
+  readonly total: number;
+  /** The most recent requests (at most 10,000), oldest first. */
+  readonly entries: readonly RequestRecord[];
+  countByStatus(status: number): number;
+  reset(): void;
+}
+
+export interface WebhookDelivery {
+  eventId: string;
+  type: string;
+  attempts: number;
+  status: number | null;
+  ok: boolean;
+}
+
+export interface StripeSandbox {
+  readonly url: string;
+  readonly port: number;
+  readonly apiKey: string;
+  /** Objects in ascending (created, id) order; read-only views for assertions. */
+  readonly data: StripeSandboxData;
+  readonly requests: RequestLog;
+  readonly webhookDeliveries: readonly WebhookDelivery[];
+  injectFaults(faults: FaultInjection): void;
+  clearFaults(): void;
+  refundCharge(chargeId: string, amount?: number): SandboxRefund;
+  openDispute(chargeId: string): SandboxDispute;
+  runPayouts(upTo: Date): SandboxPayout[];
+  addCharges(n: number): SandboxCharge[];
+  startLive(opts: { chargesPerSecond: number }): void;
+  stopLive(): void;
+  /** Resolves once every queued webhook has been delivered or given up on. */
+  webhooksIdle(): Promise<void>;
+  close(): Promise<void>;
+}

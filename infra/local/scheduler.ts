@@ -1,0 +1,61 @@
+import type { EngineRuntime } from '../../core/engine/define.js';
+import { syncConnector, type ConnectorInstance } from '../../core/engine/sync.js';
+import { log } from '../../core/log.js';
+import type { ScheduleEntry } from '../../schedules/schedule.js';
+
+export interface Scheduler {
+  stop(): Promise<void>;
+}
+
+/**
+ * The in-process scheduler of the embedded hub: one timer per schedule row. A run that is still going
+ * when its next turn comes is not started twice (and the stream lease would refuse it anyway).
+ */
+export function startScheduler(opts: {
+  runtime: EngineRuntime;
+  entries: readonly ScheduleEntry[];
+  instances: Record<string, ConnectorInstance<never>>;
+  /** First run this soon after start (default 1 s). */
+  firstRunMs?: number;
+}): Scheduler {
+  const timers: NodeJS.Timeout[] = [];
+  const running = new Set<Promise<void>>();
+  const deadlines = new Set<Date>();
+  let stopping = false;
+  for (const entry of opts.entries) {
+    const inst = opts.instances[entry.connector];
+    if (!inst) continue;
+    let busy = false;
+    const tick = () => {
+      if (busy || stopping) return;
+      busy = true;
+      const deadline = new Date(Date.now() + entry.everySeconds * 1000 * 0.9);
+      deadlines.add(deadline);
+      const p = syncConnector(inst, opts.runtime, { streams: entry.streams, deadline })
+        .then((results) => {
+          const records = results.reduce((s, r) => s + r.records, 0);
+          const bad = results.filter((r) => r.outcome === 'failed' || r.outcome === 'refused');
+          if (bad.length) log.warn('scheduled sync had problems', { connector: entry.connector, problems: bad.map((r) => `${r.stream}: ${r.error}`) });
+          else log.info('scheduled sync done', { connector: entry.connector, records });
+        })
+        .catch((err: unknown) => log.error('scheduled sync failed', { connector: entry.connector, error: err }))
+        .finally(() => {
+          busy = false;
+          running.delete(p);
+          deadlines.delete(deadline);
+        });
+      running.add(p);
+    };
+    timers.push(setTimeout(tick, opts.firstRunMs ?? 1000));
+    timers.push(setInterval(tick, entry.everySeconds * 1000));
+  }
+  return {
+    async stop() {
+      stopping = true;
+      for (const t of timers) clearTimeout(t);
+      // Bring running syncs' time boxes forward: they stop at the next page, checkpointed.
+      for (const d of deadlines) d.setTime(0);
+      await Promise.all(running);
+    },
+  };
+}

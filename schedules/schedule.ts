@@ -1,0 +1,18 @@
+// The schedule table, as data: the local scheduler reads it, and the CDK stack turns each row into an
+// EventBridge rule. A run is time-boxed to its interval, so runs never pile up; the lease stops overlap.
+
+export interface ScheduleEntry {
+  connector: string;
+  /** All streams when absent. */
+  streams?: string[];
+  everySeconds: number;
+  why: string;
+}
+
+export const SCHEDULE: readonly ScheduleEntry[] = [
+  {
+    connector: 'stripe',
+    everySeconds: 60,
+    why: 'the events API runs about a minute behind; each run reads the newest window of every object stream and the events since the last run',
+  },
+];
