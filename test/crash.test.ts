@@ -53,7 +53,7 @@ describe('a hub killed with SIGKILL mid-flight', () => {
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
 
-    const rt = createLocalRuntime({ home });
+    const rt = await createLocalRuntime({ home });
     try {
       for (const puddle of PUDDLES) await new PuddleConsumer({ puddle, queue: rt.queue, store: rt.store, catalog: rt.catalog }).drain();
       const rows = await rt.query.query('SELECT donation_id, count(*) AS n FROM donation_history GROUP BY donation_id');

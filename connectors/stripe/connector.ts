@@ -8,8 +8,9 @@ import { classifyStripeError, createStripeClient } from './client.js';
 import { stripeConfig, type StripeConfig } from './config.js';
 import { stripeStreams } from './streams.js';
 
-/** Stripe keeps events for 30 days; leave a day's margin for the sync itself. */
-const EVENTS_KEPT_MS = 29 * 86_400_000;
+/** Stripe keeps events for 30 days; a first read starts a day inside that, for margin. */
+const EVENTS_KEPT_MS = 30 * 86_400_000;
+const EVENTS_FIRST_READ_MS = 29 * 86_400_000;
 const OBJECT_STREAMS = ['customers', 'checkout_sessions', 'payment_intents', 'charges', 'refunds', 'disputes', 'payouts'];
 
 export function stripeConnector(config: StripeConfig): ConnectorInstance<Stripe> {
@@ -23,7 +24,9 @@ export function stripeConnector(config: StripeConfig): ConnectorInstance<Stripe>
     startDate: config.startDate,
     requestsPerSecond: config.requestsPerSecond,
     concurrency: config.concurrency,
-    beforeSync: (runtime) => guardEventsHorizon(runtime, config.startDate),
+    beforeSync: async (runtime, streams) => {
+      if (streams.includes('events')) await guardEventsHorizon(runtime, config.startDate);
+    },
   };
 }
 
@@ -38,7 +41,7 @@ export function stripeFromSecrets(secrets: SecretStore): ConnectorInstance<Strip
  */
 export async function guardEventsHorizon(runtime: EngineRuntime, startDate: Date): Promise<void> {
   const now = runtime.clock.now().getTime();
-  const edge = new Date(Math.max(startDate.getTime(), now - EVENTS_KEPT_MS));
+  const edge = new Date(Math.max(startDate.getTime(), now - EVENTS_FIRST_READ_MS));
   const events = await loadBookmark(runtime.state, 'stripe', 'events');
   if (events.cursor === null) {
     await saveBookmark(runtime.state, 'stripe', 'events', { ...events, cursor: edge.toISOString(), window: null });

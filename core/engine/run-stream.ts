@@ -20,6 +20,10 @@ export interface RunSettings {
   /** Time box: stop at a page boundary after this, checkpointed; a later run continues. */
   deadline?: Date;
   retry?: RetryPolicy;
+  /**
+   * How long the stream's lease lives without renewal (renewed at every page). Short, so that a run
+   * killed mid-way blocks the next one only briefly; long enough for a page and its retries.
+   */
   leaseMs?: number;
 }
 
@@ -44,7 +48,7 @@ export async function runStream<C>(opts: RunOptions<C>): Promise<RunResult> {
   const runId = `${connector.name}:${stream.name}:${startedAt.toISOString()}:${randomUUID().slice(0, 8)}`;
   const metrics: RunMetrics = { records: 0, pages: 0, requests: 0, retries: 0, rateLimited: 0, quarantined: 0 };
   const lease = `sync:${connector.name}:${stream.name}`;
-  const leaseMs = settings.leaseMs ?? 15 * 60_000;
+  const leaseMs = settings.leaseMs ?? 2 * 60_000;
   const finish = async (outcome: RunResult['outcome'], error?: string) => {
     const result: RunResult = {
       runId, connector: connector.name, stream: stream.name, startedAt: startedAt.toISOString(),
@@ -156,11 +160,13 @@ class StreamRun<C> {
     const out: (Window & { token: string | null })[] = [];
     let from: Date;
     if (settings.from) from = settings.from;
-    else if (settings.full || !bm.cursor) from = settings.startDate;
+    else if (settings.full) from = settings.startDate;
     else if (bm.window) {
+      // A run stopped mid-window (time box or crash): finish that window from its page, then go on.
       out.push({ from: new Date(bm.window.from), to: new Date(bm.window.to), token: bm.window.token });
       from = new Date(bm.window.to);
-    } else {
+    } else if (!bm.cursor) from = settings.startDate;
+    else {
       from = new Date(new Date(bm.cursor).getTime() - (spec.lookbackMs ?? 0));
       if (bm.revisitFrom && new Date(bm.revisitFrom) < from) from = new Date(bm.revisitFrom);
     }

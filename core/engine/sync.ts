@@ -11,8 +11,8 @@ export interface ConnectorInstance<C = unknown> {
   startDate: Date;
   requestsPerSecond: number;
   concurrency: number;
-  /** Provider-specific bookkeeping before the streams run (e.g. Stripe's 30-day events horizon). */
-  beforeSync?(runtime: EngineRuntime): Promise<void>;
+  /** Provider-specific bookkeeping before these streams run (e.g. Stripe's 30-day events horizon). */
+  beforeSync?(runtime: EngineRuntime, streams: readonly string[]): Promise<void>;
 }
 
 export interface SyncOptions {
@@ -21,6 +21,7 @@ export interface SyncOptions {
   to?: Date;
   full?: boolean;
   deadline?: Date;
+  leaseMs?: number;
   onProgress?: (stream: string, m: RunMetrics, done: number | null) => void;
 }
 
@@ -31,11 +32,11 @@ export async function syncConnector<C>(inst: ConnectorInstance<C>, runtime: Engi
     if (!names.has(s)) throw new FatalError(`${inst.connector.name}: no stream named ${s} (streams: ${[...names].join(', ')})`);
   }
   const budget = new RequestBudget({ requestsPerSecond: inst.requestsPerSecond, concurrency: inst.concurrency });
-  const settings: RunSettings = { startDate: inst.startDate, from: opts.from, to: opts.to, full: opts.full, deadline: opts.deadline };
-  await inst.beforeSync?.(runtime);
+  const settings: RunSettings = { startDate: inst.startDate, from: opts.from, to: opts.to, full: opts.full, deadline: opts.deadline, leaseMs: opts.leaseMs };
+  const selected = inst.connector.streams.filter((s) => !opts.streams || opts.streams.includes(s.name));
+  await inst.beforeSync?.(runtime, selected.map((s) => s.name));
   const results: RunResult[] = [];
-  for (const stream of inst.connector.streams) {
-    if (opts.streams && !opts.streams.includes(stream.name)) continue;
+  for (const stream of selected) {
     const r = await runStream({
       connector: inst.connector, stream, client: inst.client, runtime, budget, settings,
       onProgress: (m, done) => opts.onProgress?.(stream.name, m, done),

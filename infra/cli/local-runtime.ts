@@ -4,7 +4,7 @@ import { createLocalRuntime } from '../local/runtime.js';
 
 /** Open the embedded runtime at PUDDLE_HOME, run `fn`, always close. */
 export async function withLocalRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = createLocalRuntime({ home: loadConfig().home });
+  const rt = await createLocalRuntime({ home: loadConfig().home });
   try {
     return await fn(rt);
   } finally {

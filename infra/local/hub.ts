@@ -38,7 +38,7 @@ function countingQueue(queue: Queue, counter: { accepted: number }): Queue {
 /** Producer, consumers and maintenance in one process: the embedded hub behind `puddle start`. */
 export async function startHub(opts: { config: PuddleConfig; maintenanceMs?: number }): Promise<Hub> {
   const { config } = opts;
-  const runtime = createLocalRuntime({ home: config.home });
+  const runtime = await createLocalRuntime({ home: config.home });
   const counter = { accepted: 0 };
   const server = buildServer({
     queue: countingQueue(runtime.queue, counter),

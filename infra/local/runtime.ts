@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../../core/ports.js';
 import type { Runtime } from '../../core/runtime.js';
+import { PUDDLES } from '../../puddles/definitions.js';
 import { DuckDbQueryEngine } from './duckdb-query-engine.js';
 import { FsObjectStore } from './fs-object-store.js';
 import { SqliteCatalog } from './sqlite-catalog.js';
@@ -15,13 +16,16 @@ import { SqliteStateStore } from './sqlite-state-store.js';
  *   state.db    bookmarks and leases
  *   catalog.db  which files make up each table
  */
-export function createLocalRuntime(opts: { home: string }): Runtime {
+export async function createLocalRuntime(opts: { home: string }): Promise<Runtime> {
   mkdirSync(opts.home, { recursive: true });
   const queue = new SqliteQueue(join(opts.home, 'queue.db'));
   const state = new SqliteStateStore(join(opts.home, 'state.db'));
   const catalog = new SqliteCatalog(join(opts.home, 'catalog.db'));
   const store = new FsObjectStore(opts.home);
   const query = new DuckDbQueryEngine({ catalog, store });
+  // Every puddle's subscription exists before anything is published: a queue only fans out to
+  // subscriptions it knows, so a sync run before the first consumer started would otherwise be lost.
+  for (const puddle of PUDDLES) await queue.subscribe(puddle);
   return {
     queue,
     store,

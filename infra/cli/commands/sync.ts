@@ -43,6 +43,7 @@ export const sync = defineCommand({
         from: dates.from ? new Date(dates.from) : undefined,
         to: dates.to ? new Date(dates.to) : undefined,
         full: Boolean(values.full),
+        leaseMs: process.env.PUDDLE_LEASE_SECONDS ? Number(process.env.PUDDLE_LEASE_SECONDS) * 1000 : undefined,
         onProgress: progress,
       }).catch((err: Error) => {
         process.stderr.write(`puddle sync: ${err.message}\n`);
