@@ -152,12 +152,13 @@ export class PuddleConsumer {
       if (got.length) {
         batch.push(...got);
         if (!deadline) deadline = Date.now() + this.#opts.windowMs;
-        continue;
       }
       if (!batch.length || !this.#running) break;
+      // Checked after every claim, not only when the queue is empty: under a steady stream some claim
+      // always returns something, and the batch would wait for batchSize instead of windowMs.
       const left = deadline - Date.now();
       if (left <= 0) break;
-      await sleep(Math.min(this.#opts.pollMs, left));
+      if (!got.length) await sleep(Math.min(this.#opts.pollMs, left));
     }
     return batch;
   }

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { loadBookmark, saveBookmark } from '../../core/engine/bookmark.js';
 import { defineStream, type Page, type StreamContext, type StreamDef } from '../../core/engine/define.js';
 import type { Mapped } from '../../core/engine/mapped.js';
 import { saveLinks, loadLinks, type PaymentIntentLink } from './links.js';
@@ -117,14 +118,15 @@ export function stripeStreams(opts: StripeMapOptions): StreamDef<Stripe, never>[
  */
 function payoutItemsStream() {
   type Member = { payoutId: string; bt: StripeBalanceTransaction };
-  const key = 'bookmark:stripe:payout_items';
   return defineStream<Stripe, Member>({
     name: 'payout_items', contract: 'payout_item', primaryKey: (m) => `${m.payoutId}:${m.bt.id}`,
     async read(ctx, emit) {
       // First run: every payout since the start date. Later: the last two weeks (a payout is listed
       // again until it is two weeks old, and `done` keeps each payout's members from being read twice).
-      const bm = (await ctx.state.get<{ since: number | null; done: Record<string, number> }>(key)) ?? { since: null, done: {} };
+      const saved = await loadBookmark(ctx.state, 'stripe', 'payout_items');
+      const bm = { since: saved.cursor ? sec(new Date(saved.cursor)) : null, done: (saved.extra?.done ?? {}) as Record<string, number> };
       const since = bm.since ?? sec(ctx.startDate);
+      const save = () => saveBookmark(ctx.state, 'stripe', 'payout_items', { ...saved, cursor: bm.since === null ? null : new Date(bm.since * 1000).toISOString(), extra: { done: bm.done } });
       const pending: StripePayout[] = [];
       let after: string | undefined;
       for (;;) {
@@ -147,11 +149,11 @@ function payoutItemsStream() {
           token = page.data[page.data.length - 1]!.id;
         }
         bm.done[payout.id] = payout.created;
-        await ctx.state.set(key, bm);
+        await save();
       }
       bm.since = Math.max(since, sec(ctx.clock.now()) - 14 * 86_400);
       for (const [id, t] of Object.entries(bm.done)) if (t < bm.since) delete bm.done[id];
-      await ctx.state.set(key, bm);
+      await save();
     },
     toContract: (m) => mapPayoutMember(m.bt, m.payoutId),
   });

@@ -10,6 +10,31 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const CURRENCY = /^[A-Z]{3}$/;
 const MAX_STRING = 4096;
 
+/** A check's verdict on a bad value; a class, so a good value (any JSON value) can never be mistaken for it. */
+class Invalid {
+  constructor(readonly message: string) {}
+}
+
+/** Fields as arrays, built once per schema: validation runs per event on the producer and again per row when landing. */
+interface CompiledFields {
+  names: string[];
+  fields: Field[];
+  known: Set<string>;
+}
+
+const compiled = new WeakMap<Fields, CompiledFields>();
+
+function compile(fields: Fields): CompiledFields {
+  let c = compiled.get(fields);
+  if (!c) {
+    const names: string[] = [];
+    for (const name in fields) names.push(name);
+    c = { names, fields: names.map((n) => fields[n]!), known: new Set(names) };
+    compiled.set(fields, c);
+  }
+  return c;
+}
+
 /**
  * Validates `input` against `fields` and returns a normalised copy (timestamps as UTC `...Z`,
  * currencies upper case, absent optionals as null) or the list of errors. Unknown fields are
@@ -23,58 +48,60 @@ export function validateFields(
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return { value: null, errors: [{ path: prefix, message: 'must be an object' }] };
   }
+  const { names, fields: list, known } = compile(fields);
   const src = input as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  const errors: FieldError[] = [];
-  for (const name in fields) {
-    const f = fields[name]!;
+  let errors: FieldError[] | null = null;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    const f = list[i]!;
     const v = src[name];
     if (v === undefined || v === null) {
-      if (!f.isOptional) errors.push({ path: `${prefix}.${name}`, message: 'is required' });
+      if (!f.isOptional) (errors ??= []).push({ path: `${prefix}.${name}`, message: 'is required' });
       out[name] = null;
       continue;
     }
     const r = checkValue(f, v);
-    if (typeof r === 'string') errors.push({ path: `${prefix}.${name}`, message: r });
-    else out[name] = r.ok;
+    if (r instanceof Invalid) (errors ??= []).push({ path: `${prefix}.${name}`, message: r.message });
+    else out[name] = r;
   }
   for (const name in src) {
-    if (!(name in fields)) errors.push({ path: `${prefix}.${name}`, message: 'is not a field of this contract' });
+    if (!known.has(name)) (errors ??= []).push({ path: `${prefix}.${name}`, message: 'is not a field of this contract' });
   }
-  return errors.length ? { value: null, errors } : { value: out, errors: null };
+  return errors ? { value: null, errors } : { value: out, errors: null };
 }
 
-function checkValue(f: Field, v: unknown): { ok: unknown } | string {
+function checkValue(f: Field, v: unknown): unknown {
   switch (f.kind) {
     case 'string':
-      if (typeof v !== 'string') return 'must be a string';
-      if (v.length > MAX_STRING) return `must be at most ${MAX_STRING} characters`;
-      return { ok: v };
+      if (typeof v !== 'string') return new Invalid('must be a string');
+      if (v.length > MAX_STRING) return new Invalid(`must be at most ${MAX_STRING} characters`);
+      return v;
     case 'int':
-      if (typeof v !== 'number' || !Number.isSafeInteger(v)) return 'must be an integer (money is in minor units)';
-      return { ok: v };
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) return new Invalid('must be an integer (money is in minor units)');
+      return v;
     case 'boolean':
-      if (typeof v !== 'boolean') return 'must be true or false';
-      return { ok: v };
+      if (typeof v !== 'boolean') return new Invalid('must be true or false');
+      return v;
     case 'timestamp': {
-      if (typeof v !== 'string' || !ISO_INSTANT.test(v)) return 'must be an ISO-8601 time with a zone, e.g. 2026-11-29T20:15:00Z';
+      if (typeof v !== 'string' || !ISO_INSTANT.test(v)) return new Invalid('must be an ISO-8601 time with a zone, e.g. 2026-11-29T20:15:00Z');
       const ms = Date.parse(v);
-      if (Number.isNaN(ms)) return 'is not a valid time';
-      return { ok: new Date(ms).toISOString() };
+      if (Number.isNaN(ms)) return new Invalid('is not a valid time');
+      return new Date(ms).toISOString();
     }
     case 'date':
-      if (typeof v !== 'string' || !ISO_DATE.test(v) || Number.isNaN(Date.parse(v))) return 'must be a date YYYY-MM-DD';
-      return { ok: v };
+      if (typeof v !== 'string' || !ISO_DATE.test(v) || Number.isNaN(Date.parse(v))) return new Invalid('must be a date YYYY-MM-DD');
+      return v;
     case 'currency': {
-      if (typeof v !== 'string') return 'must be an ISO 4217 currency code';
+      if (typeof v !== 'string') return new Invalid('must be an ISO 4217 currency code');
       const up = v.toUpperCase();
-      if (!CURRENCY.test(up)) return 'must be an ISO 4217 currency code';
-      return { ok: up };
+      if (!CURRENCY.test(up)) return new Invalid('must be an ISO 4217 currency code');
+      return up;
     }
     case 'enum':
-      if (typeof v !== 'string' || !f.values!.includes(v)) return `must be one of ${f.values!.join(', ')}`;
-      return { ok: v };
+      if (typeof v !== 'string' || !f.values!.includes(v)) return new Invalid(`must be one of ${f.values!.join(', ')}`);
+      return v;
     case 'json':
-      return { ok: typeof v === 'string' ? v : JSON.stringify(v) };
+      return typeof v === 'string' ? v : JSON.stringify(v);
   }
 }

@@ -1,14 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { PuddleConfig } from '../../core/config.js';
+import type { ConnectorInstance } from '../../core/engine/sync.js';
 import type { Envelope } from '../../core/envelope.js';
 import { buildServer } from '../../core/http/server.js';
 import { log } from '../../core/log.js';
-import type { Queue } from '../../core/ports.js';
+import type { Queue, SecretStore } from '../../core/ports.js';
 import type { Runtime } from '../../core/runtime.js';
-import { compactAll } from '../../puddles/compact.js';
+import { CONNECTORS } from '../../connectors/registry.js';
+import { newWebhookSecret, SANDBOXES, type RunningSandbox } from '../../connectors/sandboxes.js';
+import { webhookPlugins } from '../../connectors/webhooks.js';
+import { compactAll, collectGarbage } from '../../puddles/compact.js';
 import { PuddleConsumer } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
+import { SCHEDULE } from '../../schedules/schedule.js';
 import { createLocalRuntime } from './runtime.js';
+import { startScheduler, type Scheduler } from './scheduler.js';
 
 export interface HubStats {
   accepted: number;
@@ -20,8 +26,10 @@ export interface Hub {
   url: string;
   runtime: Runtime;
   server: FastifyInstance;
+  /** Sandboxes started because a provider had no credentials. */
+  sandboxes: RunningSandbox[];
   stats(): Promise<HubStats>;
-  /** Stop taking requests, land what is queued (bounded by `drainMs`), close everything. */
+  /** Stop taking requests and syncing, land what is queued (bounded by `drainMs`), close everything. */
   stop(drainMs?: number): Promise<void>;
 }
 
@@ -35,20 +43,35 @@ function countingQueue(queue: Queue, counter: { accepted: number }): Queue {
   });
 }
 
-/** Producer, consumers and maintenance in one process: the embedded hub behind `puddle start`. */
-export async function startHub(opts: { config: PuddleConfig; maintenanceMs?: number }): Promise<Hub> {
+/** Secrets from the environment, overlaid with what sandboxes provide. */
+function layered(base: SecretStore, overlay: Record<string, string>): SecretStore {
+  return { get: (name) => overlay[name] ?? base.get(name) };
+}
+
+/**
+ * Producer, webhooks, consumers, maintenance and (with `schedule`) the scheduled syncs in one
+ * process: the embedded hub behind `puddle start`.
+ */
+export async function startHub(opts: { config: PuddleConfig; schedule?: boolean; maintenanceMs?: number }): Promise<Hub> {
   const { config } = opts;
   const runtime = await createLocalRuntime({ home: config.home });
   const counter = { accepted: 0 };
+  const queue = countingQueue(runtime.queue, counter);
+
+  // Providers without credentials get a sandbox; their webhook secrets must exist before routes mount.
+  const overlay: Record<string, string> = {};
+  const wanted = opts.schedule ? Object.entries(SANDBOXES).filter(([, s]) => !s.configured(runtime.secrets)) : [];
+  for (const [, s] of wanted) overlay[s.webhookSecretName] = newWebhookSecret();
+  const secrets = layered(runtime.secrets, overlay);
+
   const server = buildServer({
-    queue: countingQueue(runtime.queue, counter),
+    queue,
     apiKeys: config.apiKeys,
     maxEvents: config.maxEvents,
     maxBodyBytes: config.maxBodyBytes,
+    plugins: webhookPlugins(queue, secrets),
   });
-  const consumers = PUDDLES.map(
-    (puddle) => new PuddleConsumer({ puddle, queue: runtime.queue, store: runtime.store, catalog: runtime.catalog }),
-  );
+  const consumers = PUDDLES.map((puddle) => new PuddleConsumer({ puddle, queue: runtime.queue, store: runtime.store, catalog: runtime.catalog }));
   for (const c of consumers) await c.start();
 
   // Small files from busy minutes are merged, and files compaction replaced are deleted once no
@@ -58,7 +81,7 @@ export async function startHub(opts: { config: PuddleConfig; maintenanceMs?: num
     maintaining = maintaining.then(async () => {
       try {
         await compactAll({ store: runtime.store, catalog: runtime.catalog, minFiles: 20 });
-        for (const key of await runtime.catalog.takeGarbage(60_000)) await runtime.store.delete(key);
+        await collectGarbage({ store: runtime.store, catalog: runtime.catalog, olderThanMs: 60_000 });
       } catch (err) {
         log.warn('maintenance failed; will try again', { error: err });
       }
@@ -66,11 +89,32 @@ export async function startHub(opts: { config: PuddleConfig; maintenanceMs?: num
   }, opts.maintenanceMs ?? 30_000);
   maintenance.unref();
 
-  const address = await server.listen({ port: config.port, host: config.host });
+  const url = await server.listen({ port: config.port, host: config.host });
+
+  const sandboxes: RunningSandbox[] = [];
+  let scheduler: Scheduler | null = null;
+  if (opts.schedule) {
+    for (const [, s] of wanted) {
+      const running = await s.start({ hubUrl: url, webhookSecret: overlay[s.webhookSecretName]! });
+      Object.assign(overlay, running.secrets);
+      sandboxes.push(running);
+    }
+    const instances: Record<string, ConnectorInstance<never>> = {};
+    for (const entry of SCHEDULE) {
+      try {
+        instances[entry.connector] = CONNECTORS[entry.connector]!.make(secrets);
+      } catch (err) {
+        log.warn('connector not scheduled', { connector: entry.connector, reason: (err as Error).message });
+      }
+    }
+    scheduler = startScheduler({ runtime, entries: SCHEDULE, instances });
+  }
+
   return {
-    url: address,
+    url,
     runtime,
     server,
+    sandboxes,
     async stats() {
       let waiting = 0;
       for (const p of PUDDLES) waiting += await runtime.queue.depth(p.name);
@@ -79,6 +123,8 @@ export async function startHub(opts: { config: PuddleConfig; maintenanceMs?: num
     },
     async stop(drainMs = 10_000) {
       clearInterval(maintenance);
+      await scheduler?.stop();
+      for (const s of sandboxes) await s.close();
       await server.close();
       const deadline = Date.now() + drainMs;
       await Promise.all(consumers.map((c) => c.stop()));

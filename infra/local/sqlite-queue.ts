@@ -11,8 +11,9 @@ export interface SqliteQueueOptions {
   durability?: SqliteDurability;
 }
 
-// Bodies are stored once; each matching subscription gets a delivery row pointing at the body, and `refs`
-// counts those rows so the body goes when the last one is acked or dead-lettered.
+// Bodies are stored once; each matching subscription gets a delivery row pointing at the body, and the body
+// goes when its last delivery row is acked or dead-lettered (found through the deliveries' primary key, not a
+// reference count: updating a count rewrote the whole body row, twice per message, on the ack path).
 // Deliveries are keyed (sub_id, seq): claim walks that key in publish order, skipping the few in flight.
 // seq is AUTOINCREMENT so a seq is never reused: a receipt names (seq, attempts), and reuse would let a late
 // ack from a dead consumer delete a newer message that happened to get the same seq.
@@ -27,8 +28,7 @@ CREATE TABLE IF NOT EXISTS queue_subscriptions (
 );
 CREATE TABLE IF NOT EXISTS queue_messages (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  body TEXT NOT NULL,
-  refs INTEGER NOT NULL
+  body TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS queue_deliveries (
   sub_id INTEGER NOT NULL,
@@ -63,6 +63,12 @@ interface SubInfo {
   max_attempts: number;
 }
 
+interface AckGroup {
+  seqs: Set<number>;
+  lo: number;
+  hi: number;
+}
+
 interface ClaimRow {
   seq: number;
   attempts: number;
@@ -83,6 +89,7 @@ export class SqliteQueue implements Queue {
   private subsByContract = new Map<string, number[]>();
   private targetCache = new Map<string, number[]>();
 
+  private readonly legacyRefs: boolean;
   private readonly insertMessageStmts = new Map<number, Statement>();
   private readonly insertDeliveryStmts = new Map<number, Statement>();
   private readonly stmt: {
@@ -96,11 +103,11 @@ export class SqliteQueue implements Queue {
     deleteDelivery: Statement;
     delivery: Statement;
     setVisibleAt: Statement;
-    deref: Statement;
-    deleteMessage: Statement;
+    deleteIfUnreferenced: Statement;
     ackMany: Statement;
-    derefMany: Statement;
-    deleteUnreferenced: Statement;
+    rangeSeqs: Statement;
+    ackRange: Statement;
+    deleteUnreferencedRange: Statement;
     insertDeadLetter: Statement;
     deadLetters: Statement;
     depth: Statement;
@@ -116,6 +123,8 @@ export class SqliteQueue implements Queue {
     this.db = openSqlite(path, { durability: opts.durability });
     this.db.exec(SCHEMA);
     const db = this.db;
+    // Queues made before bodies lost their reference count still have the NOT NULL column: fill it, ignore it.
+    this.legacyRefs = (db.prepare(`SELECT count(*) FROM pragma_table_info('queue_messages') WHERE name = 'refs'`).pluck().get() as number) > 0;
     this.stmt = {
       subsVersion: db.prepare(`SELECT v FROM queue_meta WHERE k = 'subscriptions'`).pluck(),
       bumpSubsVersion: db.prepare(`UPDATE queue_meta SET v = v + 1 WHERE k = 'subscriptions'`),
@@ -127,10 +136,13 @@ export class SqliteQueue implements Queue {
       subByName: db.prepare(`SELECT id, max_attempts FROM queue_subscriptions WHERE name = ?`),
       visible: db.prepare(
         `SELECT d.seq, d.attempts, m.body FROM queue_deliveries d JOIN queue_messages m ON m.seq = d.seq
-         WHERE d.sub_id = ? AND d.visible_at <= ? ORDER BY d.seq LIMIT ?`,
+         WHERE d.sub_id = ? AND d.seq > ? AND d.visible_at <= ? ORDER BY d.seq LIMIT ?`,
       ),
+      // The SELECT above took the lowest visible seqs, so the visible rows in [first, last] are exactly the
+      // ones it returned (poison ones already dead-lettered): one UPDATE claims them all.
       markClaimed: db.prepare(
-        `UPDATE queue_deliveries SET visible_at = ?, attempts = attempts + 1 WHERE sub_id = ? AND seq = ?`,
+        `UPDATE queue_deliveries SET visible_at = @until, attempts = attempts + 1
+         WHERE sub_id = @sub AND seq BETWEEN @first AND @last AND visible_at <= @now`,
       ),
       deleteDelivery: db.prepare(`DELETE FROM queue_deliveries WHERE sub_id = ? AND seq = ? AND attempts = ?`),
       delivery: db.prepare(
@@ -138,7 +150,6 @@ export class SqliteQueue implements Queue {
          WHERE d.sub_id = ? AND d.seq = ?`,
       ),
       setVisibleAt: db.prepare(`UPDATE queue_deliveries SET visible_at = ? WHERE sub_id = ? AND seq = ?`),
-      deref: db.prepare(`UPDATE queue_messages SET refs = refs - 1 WHERE seq = ? RETURNING refs`).pluck(),
       ackMany: db
         .prepare(
           `DELETE FROM queue_deliveries WHERE sub_id = @sub
@@ -147,11 +158,18 @@ export class SqliteQueue implements Queue {
            RETURNING seq`,
         )
         .pluck(),
-      derefMany: db.prepare(`UPDATE queue_messages SET refs = refs - 1 WHERE seq IN (SELECT value FROM json_each(?))`),
-      deleteUnreferenced: db.prepare(
-        `DELETE FROM queue_messages WHERE seq IN (SELECT value FROM json_each(?)) AND refs <= 0`,
+      rangeSeqs: db
+        .prepare(`SELECT seq FROM queue_deliveries WHERE sub_id = @sub AND seq BETWEEN @lo AND @hi AND attempts = @attempts`)
+        .pluck(),
+      ackRange: db.prepare(`DELETE FROM queue_deliveries WHERE sub_id = @sub AND seq BETWEEN @lo AND @hi AND attempts = @attempts`),
+      deleteUnreferencedRange: db.prepare(
+        `DELETE FROM queue_messages WHERE seq BETWEEN ? AND ? AND NOT EXISTS (
+           SELECT 1 FROM queue_deliveries d WHERE d.sub_id IN (SELECT id FROM queue_subscriptions) AND d.seq = queue_messages.seq)`,
       ),
-      deleteMessage: db.prepare(`DELETE FROM queue_messages WHERE seq = ?`),
+      deleteIfUnreferenced: db.prepare(
+        `DELETE FROM queue_messages WHERE seq = ? AND NOT EXISTS (
+           SELECT 1 FROM queue_deliveries d WHERE d.sub_id IN (SELECT id FROM queue_subscriptions) AND d.seq = ?)`,
+      ),
       insertDeadLetter: db.prepare(
         `INSERT INTO queue_dead_letters (sub_id, body, attempts, reason, failed_at) VALUES (?, ?, ?, ?, ?)`,
       ),
@@ -166,18 +184,37 @@ export class SqliteQueue implements Queue {
       this.claimRows(sub, max, visibilityMs),
     ).immediate;
     this.ackTx = db.transaction((subId: number, receipts: readonly string[]) => {
-      const pairs: [number, number][] = [];
+      // Matching attempts too is what makes a stale receipt a no-op. Receipts from one batch share an
+      // attempts number and cover a seq range, so each group is deleted as a range when every row of that
+      // range with that attempts number is one of ours (checked first: a range delete must not ack a row
+      // another consumer holds); otherwise row by row.
+      const groups = new Map<number, AckGroup>();
       for (const r of receipts) {
         const parsed = parseReceipt(r);
-        if (parsed) pairs.push([parsed.seq, parsed.attempts]);
+        if (!parsed) continue;
+        let g = groups.get(parsed.attempts);
+        if (!g) groups.set(parsed.attempts, (g = { seqs: new Set(), lo: parsed.seq, hi: parsed.seq }));
+        g.seqs.add(parsed.seq);
+        if (parsed.seq < g.lo) g.lo = parsed.seq;
+        if (parsed.seq > g.hi) g.hi = parsed.seq;
       }
-      if (pairs.length === 0) return;
-      // Matching attempts too is what makes a stale receipt a no-op.
-      const acked = this.stmt.ackMany.all({ sub: subId, pairs: JSON.stringify(pairs) }) as number[];
-      if (acked.length === 0) return;
-      const seqs = JSON.stringify(acked);
-      this.stmt.derefMany.run(seqs);
-      this.stmt.deleteUnreferenced.run(seqs);
+      let lo = Infinity;
+      let hi = -Infinity;
+      let acked = 0;
+      for (const [attempts, g] of groups) {
+        const range = { sub: subId, lo: g.lo, hi: g.hi, attempts };
+        const present = this.stmt.rangeSeqs.all(range) as number[];
+        if (present.length === 0) continue;
+        if (present.every((seq) => g.seqs.has(seq))) acked += this.stmt.ackRange.run(range).changes;
+        else {
+          const pairs = [...g.seqs].map((seq) => [seq, attempts]);
+          acked += (this.stmt.ackMany.all({ sub: subId, pairs: JSON.stringify(pairs) }) as number[]).length;
+        }
+        if (g.lo < lo) lo = g.lo;
+        if (g.hi > hi) hi = g.hi;
+      }
+      // Any body in the range with no delivery left is garbage, whoever acked its other deliveries.
+      if (acked > 0) this.stmt.deleteUnreferencedRange.run(lo, hi);
     }).immediate;
     this.retryTx = db.transaction((sub: SubInfo, receipts: readonly string[], reason: string, delayMs: number) => {
       const now = Date.now();
@@ -315,24 +352,25 @@ export class SqliteQueue implements Queue {
 
     // Collect the routed messages first so both tables are written with multi-row INSERTs.
     const bodies: string[] = [];
-    const refs: number[] = [];
     const targets: number[][] = [];
     for (const p of group) {
       for (let i = 0; i < p.bodies.length; i++) {
         const t = this.targetsFor(p.contracts[i]!);
         if (t.length === 0) continue; // nobody subscribed: nothing to keep
         bodies.push(p.bodies[i]!);
-        refs.push(t.length);
         targets.push(t);
       }
     }
     for (let start = 0; start < bodies.length; start += CHUNK) {
       const n = Math.min(CHUNK, bodies.length - start);
-      const params: (string | number)[] = new Array(n * 2);
-      for (let i = 0; i < n; i++) {
-        params[i * 2] = bodies[start + i]!;
-        params[i * 2 + 1] = refs[start + i]!;
-      }
+      let params: (string | number)[];
+      if (this.legacyRefs) {
+        params = new Array(n * 2);
+        for (let i = 0; i < n; i++) {
+          params[i * 2] = bodies[start + i]!;
+          params[i * 2 + 1] = targets[start + i]!.length;
+        }
+      } else params = bodies.slice(start, start + n);
       const info = this.insertMessages(n).run(params);
       // One INSERT inside a write transaction on an AUTOINCREMENT key takes consecutive seqs.
       const firstSeq = Number(info.lastInsertRowid) - n + 1;
@@ -353,7 +391,11 @@ export class SqliteQueue implements Queue {
   private insertMessages(n: number): Statement {
     let s = this.insertMessageStmts.get(n);
     if (!s) {
-      s = this.db.prepare(`INSERT INTO queue_messages (body, refs) VALUES ${Array(n).fill('(?, ?)').join(', ')}`);
+      s = this.db.prepare(
+        this.legacyRefs
+          ? `INSERT INTO queue_messages (body, refs) VALUES ${Array(n).fill('(?, ?)').join(', ')}`
+          : `INSERT INTO queue_messages (body) VALUES ${Array(n).fill('(?)').join(', ')}`,
+      );
       this.insertMessageStmts.set(n, s);
     }
     return s;
@@ -402,20 +444,27 @@ export class SqliteQueue implements Queue {
   private claimRows(sub: SubInfo, max: number, visibilityMs: number): ClaimedMessage[] {
     const now = Date.now();
     const out: ClaimedMessage[] = [];
+    let after = 0;
     // Loop because poison messages found on the way are dead-lettered instead of returned.
     while (out.length < max) {
-      const rows = this.stmt.visible.all(sub.id, now, max - out.length) as ClaimRow[];
+      const want = max - out.length;
+      const rows = this.stmt.visible.all(sub.id, after, now, want) as ClaimRow[];
       if (rows.length === 0) break;
+      let poisoned = 0;
       for (const r of rows) {
         if (r.attempts >= sub.max_attempts) {
           // Its last consumer took it and never came back (crashed on it every time): stop handing it out.
           this.deadLetter(sub.id, r.seq, r.body, r.attempts, 'visibility timeout expired on the last attempt', now);
+          poisoned++;
           continue;
         }
-        this.stmt.markClaimed.run(now + visibilityMs, sub.id, r.seq);
         const attempts = r.attempts + 1;
         out.push({ receipt: `${r.seq}.${attempts}`, envelope: JSON.parse(r.body) as Envelope, attempts });
       }
+      const first = rows[0]!.seq;
+      after = rows[rows.length - 1]!.seq;
+      if (poisoned < rows.length) this.stmt.markClaimed.run({ until: now + visibilityMs, sub: sub.id, first, last: after, now });
+      if (poisoned === 0 || rows.length < want) break;
     }
     return out;
   }
@@ -428,8 +477,7 @@ export class SqliteQueue implements Queue {
 
   /** One delivery of `seq` is gone; drop the body with the last one. */
   private release(seq: number): void {
-    const left = this.stmt.deref.get(seq) as number | undefined;
-    if (left !== undefined && left <= 0) this.stmt.deleteMessage.run(seq);
+    this.stmt.deleteIfUnreferenced.run(seq, seq);
   }
 
   private subInfo(name: string): SubInfo {

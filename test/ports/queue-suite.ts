@@ -160,6 +160,23 @@ export function queuePortSuite(label: string, create: () => Promise<QueueUnderTe
       await queue.ack('s', ['not-a-receipt', '']);
     });
 
+    it('acks only the receipts given, never a message another consumer holds between them', async () => {
+      const { queue } = await fresh();
+      await queue.subscribe({ name: 's', contracts: '*' });
+      const envs = [testEnvelope(), testEnvelope(), testEnvelope(), testEnvelope()];
+      await queue.publish(envs);
+      // Consumer A holds the 1st and 3rd message, consumer B the 2nd, all on their first attempt.
+      const [a1] = await queue.claim('s', { max: 1, visibilityMs: 30_000 });
+      const [b2] = await queue.claim('s', { max: 1, visibilityMs: 30_000 });
+      const [a3] = await queue.claim('s', { max: 1, visibilityMs: 30_000 });
+      await queue.ack('s', [a3!.receipt, a1!.receipt]);
+      expect(await queue.depth('s')).toBe(2);
+      await queue.ack('s', [b2!.receipt]);
+      const [last] = await queue.claim('s', { max: 10, visibilityMs: 30_000 }).then((m) => m.map((x) => x.envelope.id));
+      expect(last).toBe(envs[3]!.id);
+      expect(await queue.depth('s')).toBe(1);
+    });
+
     it('retries after delayMs, then dead-letters with the reason after maxAttempts', async () => {
       const { queue } = await fresh();
       await queue.subscribe({ name: 's', contracts: '*', maxAttempts: 3 });

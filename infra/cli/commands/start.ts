@@ -16,9 +16,10 @@ export const start = defineCommand({
     if (config.apiKeys.length === 0) {
       process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
     }
-    const hub = await startHub({ config });
+    const hub = await startHub({ config, schedule: !values['no-schedule'] });
     process.stdout.write(`puddle listening on ${hub.url} (home ${config.home})\n`);
-    process.stdout.write(`  POST ${hub.url}/v1/events   GET ${hub.url}/healthz\n`);
+    process.stdout.write(`  POST ${hub.url}/v1/events   POST ${hub.url}/webhooks/stripe   GET ${hub.url}/healthz\n`);
+    for (const s of hub.sandboxes) process.stdout.write(`  ${s.connector} sandbox at ${s.url} (no credentials set: syncing from it on schedule, its webhooks to this hub)\n`);
     const tty = process.stdout.isTTY;
     let last = '';
     const ticker = setInterval(async () => {

@@ -1,0 +1,37 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../core/config.js';
+import { startHub, type Hub } from '../infra/local/hub.js';
+
+// `npm start` with no Stripe key: the hub runs the Stripe sandbox live, syncs it on schedule and
+// takes its signed webhooks, so payments, payouts and webhooks land with no account.
+describe('the hub without provider credentials', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-hub-sandbox-'));
+  let hub: Hub;
+  beforeAll(async () => {
+    hub = await startHub({ config: { ...loadConfig({}), home, port: 0, apiKeys: ['k'] }, schedule: true });
+  });
+  afterAll(async () => {
+    await hub.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('starts the Stripe sandbox, syncs it, and lands payments, payouts and webhook events', async () => {
+    expect(hub.sandboxes.map((s) => s.connector)).toEqual(['stripe']);
+    let row: Record<string, unknown> = {};
+    for (let i = 0; i < 120; i++) {
+      [row = {}] = await hub.runtime.query.query(
+        `SELECT (SELECT count(*) FROM payment) AS payments, (SELECT count(*) FROM payout) AS payouts,
+                (SELECT count(*) FROM payout_item) AS items, (SELECT count(*) FROM raw WHERE source = 'webhook:stripe') AS webhooks`,
+      );
+      if ((row.payments as number) > 100 && (row.payouts as number) > 0 && (row.items as number) > 0 && (row.webhooks as number) > 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(row.payments).toBeGreaterThan(100);
+    expect(row.payouts).toBeGreaterThan(0);
+    expect(row.items).toBeGreaterThan(0);
+    expect(row.webhooks).toBeGreaterThan(0);
+  });
+});
