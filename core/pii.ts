@@ -23,12 +23,37 @@ const PERSONAL = new Set([
 ]);
 
 /** A deep copy with personal and card fields replaced by '[redacted]' (nulls stay null). */
+/**
+ * Whether a key names personal data, in any case and with or without underscores (Stripe's
+ * `billing_details`, Braintree's `firstName`, Salesforce's `MailingStreet`). Memoised: provider
+ * records repeat the same few hundred keys, and this runs on every pulled record.
+ */
+const NORMALISED = new Set([...PERSONAL].map((k) => k.replace(/_/g, '')));
+const verdicts = new Map<string, boolean>();
+function isPersonal(key: string): boolean {
+  let v = verdicts.get(key);
+  if (v === undefined) {
+    v = NORMALISED.has(key.toLowerCase().replace(/_/g, ''));
+    if (verdicts.size < 10_000) verdicts.set(key, v);
+  }
+  return v;
+}
+
+/** A deep copy with personal and card fields replaced by '[redacted]' (nulls stay null). */
 export function scrubPersonalData(value: unknown, depth = 0): unknown {
-  if (depth > 32 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => scrubPersonalData(v, depth + 1));
+  if (value === null || typeof value !== 'object' || depth > 32) return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = scrubPersonalData(value[i], depth + 1);
+    return out;
+  }
+  const src = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = PERSONAL.has(k.toLowerCase()) && v !== null ? '[redacted]' : scrubPersonalData(v, depth + 1);
+  for (const k in src) {
+    const v = src[k];
+    if (v === null || v === undefined) out[k] = v;
+    else if (isPersonal(k)) out[k] = '[redacted]';
+    else out[k] = typeof v === 'object' ? scrubPersonalData(v, depth + 1) : v;
   }
   return out;
 }

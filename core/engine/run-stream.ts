@@ -4,7 +4,7 @@ import { FatalError, RetriableError } from '../errors.js';
 import { log } from '../log.js';
 import { loadBookmark, saveBookmark, sliceWindows, type Bookmark } from './bookmark.js';
 import type { RequestBudget } from './budget.js';
-import type { ConnectorDef, EngineRuntime, StreamContext, StreamDef, Window } from './define.js';
+import type { ConnectorDef, EngineRuntime, Page, StreamContext, StreamDef, Window } from './define.js';
 import { mappedToEnvelopes, quarantineEnvelope, type Origin } from './envelopes.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
 import { recordRun, type RunMetrics, type RunResult } from './sync-run.js';
@@ -176,31 +176,43 @@ class StreamRun<C> {
   private async readWindow(bm: Bookmark, w: Window & { token: string | null }): Promise<void> {
     const { connector, runtime, settings } = this.opts;
     const windowed = Boolean(this.stream.windows);
+    const position = (token: string | null) => (windowed ? { from: w.from.toISOString(), to: w.to.toISOString(), token } : { from: '', to: '', token });
+    const fetch = (token: string | null) => this.stream.fetchPage!(this.ctx, { window: windowed ? w : null, token });
     const seen = new Set<string>();
     let token = w.token;
+    // The next page is fetched while this one is mapped and published: the provider's round trip and
+    // our own work overlap. Only a published page moves the bookmark, so a prefetch is never a gap.
+    let next: Promise<Page<unknown>> | null = fetch(token);
     for (;;) {
       if (settings.deadline && runtime.clock.now() >= settings.deadline) {
-        bm.window = windowed ? { from: w.from.toISOString(), to: w.to.toISOString(), token } : { from: '', to: '', token };
+        next.catch(() => undefined); // its page is read again by the next run
+        bm.window = position(token);
         if (this.revisitFrom !== null) bm.revisitFrom = new Date(Math.min(this.revisitFrom, Date.parse(bm.revisitFrom ?? '9999'))).toISOString();
         await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
         throw new DeadlineReached();
       }
-      const page = await this.stream.fetchPage!(this.ctx, { window: windowed ? w : null, token });
-      await this.emit(page.records);
-      if (page.next === null) {
+      const page: Page<unknown> = await next;
+      // A provider that hands back a token it already gave would page forever: fail loudly instead.
+      if (page.next !== null && (page.next === token || seen.has(page.next))) {
+        throw new FatalError(`pagination loop in ${connector.name}/${this.stream.name}: page token ${page.next} came back twice`);
+      }
+      next = page.next === null ? null : fetch(page.next);
+      try {
+        await this.emit(page.records);
+      } catch (err) {
+        next?.catch(() => undefined);
+        throw err;
+      }
+      if (page.next === null || next === null) {
         if (windowed) bm.cursor = w.to.toISOString();
         bm.window = null;
         await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
         return;
       }
-      // A provider that hands back a token it already gave would page forever: fail loudly instead.
-      if (page.next === token || seen.has(page.next)) {
-        throw new FatalError(`pagination loop in ${connector.name}/${this.stream.name}: page token ${page.next} came back twice`);
-      }
       seen.add(page.next);
       token = page.next;
       // The page is on the queue: only now may the bookmark move past it (DESIGN.md rule 5).
-      bm.window = windowed ? { from: w.from.toISOString(), to: w.to.toISOString(), token } : { from: '', to: '', token };
+      bm.window = position(token);
       await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
       await this.renewLease();
     }

@@ -6,12 +6,14 @@ import { benchFreshness, printFreshness } from './freshness-bench.js';
 import { benchIngest } from './ingest-bench.js';
 import { benchLanding } from './landing-bench.js';
 import { benchQueue } from './queue-bench.js';
+import { benchStripe } from './stripe-bench.js';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
   queue: () => benchQueue(),
   ingest: () => benchIngest({ seconds: 5 }),
   landing: () => benchLanding(),
   freshness: async () => printFreshness(await benchFreshness()),
+  stripe: () => benchStripe(),
 };
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');

@@ -1,0 +1,59 @@
+// Stripe connector benchmarks (issue #3):
+//  backfill: 50,000 charges from the sandbox under Stripe's test-mode limit of 25 req/s; elapsed next
+//            to the floor the limit sets (pages needed / 25) and the ratio (goal <= 1.10), and the 429s.
+//  engine overhead: the same backfill unthrottled: records/s mapped, validated and published (goal >= 20,000/s).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { syncConnector } from '../../core/engine/sync.js';
+import { stripeConnector } from '../../connectors/stripe/connector.js';
+import { createLocalRuntime } from '../../infra/local/runtime.js';
+
+const CHARGES = 50_000;
+
+/** The sandbox in a child process, so the provider's work does not land on the engine's core. */
+async function sandboxProcess(charges: number, rateLimit: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./fixtures/stripe-sandbox-process.ts', import.meta.url).pathname, String(charges), String(rateLimit)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    child.on('exit', (code) => reject(new Error(`sandbox exited ${code}`)));
+  });
+  const info = JSON.parse(line) as { url: string; apiKey: string; charges: number };
+  return { ...info, close: () => new Promise<void>((r) => { child.on('exit', () => r()); child.stdin!.end(); }) };
+}
+
+async function backfill(rps: number) {
+  const sandbox = await sandboxProcess(CHARGES, rps);
+  const home = mkdtempSync(join(tmpdir(), 'puddle-bench-stripe-'));
+  const rt = await createLocalRuntime({ home });
+  try {
+    const inst = stripeConnector({
+      apiKey: sandbox.apiKey, apiBase: sandbox.url, webhookSecret: '', startDate: new Date(Date.now() - 15 * 86_400_000),
+      requestsPerSecond: rps, concurrency: 4, donationIdKey: 'donation_id',
+    });
+    const started = performance.now();
+    const [r] = await syncConnector(inst, rt, { streams: ['charges'] });
+    const secs = (performance.now() - started) / 1000;
+    return { secs, r: r!, charges: sandbox.charges };
+  } finally {
+    await rt.close();
+    await sandbox.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+export async function benchStripe(): Promise<void> {
+  const limited = await backfill(25);
+  const floor = Math.ceil(limited.charges / 100) / 25;
+  console.log(`backfill of ${limited.charges} charges at 25 req/s: ${limited.r.records} records, ${limited.r.requests} requests, ${limited.secs.toFixed(1)} s`);
+  console.log(`  floor (pages needed / 25): ${floor.toFixed(1)} s   ratio ${(limited.secs / floor).toFixed(3)} (goal <= 1.10)   429s: ${limited.r.rateLimited}`);
+  const free = await backfill(0);
+  console.log(`engine overhead, unthrottled (sandbox in its own process): ${free.r.records} records in ${free.secs.toFixed(2)} s = ${Math.round(free.r.records / free.secs)} records/s (goal >= 20,000/s)`);
+}
