@@ -36,3 +36,9 @@ export class RecordError extends PuddleError {
     super(message, options);
   }
 }
+
+/**
+ * The provider will not answer for a window this large (Braintree refuses searches over its result
+ * limit): the engine splits the window in two and reads both halves, so no window is ever skipped.
+ */
+export class WindowTooLargeError extends PuddleError {}

@@ -20,7 +20,14 @@ const PERSONAL = new Set([
   'billing', 'fingerprint', 'last4', 'exp_month', 'exp_year', 'expiration_month', 'expiration_year', 'bin',
   'cardholder_name', 'card_number', 'number', 'cvc', 'cvv', 'iban', 'account_number', 'sort_code', 'ip_address',
   'customeremail', 'customer_email', 'mobilephone', 'homephone', 'mailingstreet', 'mailingpostalcode',
+  // Braintree, whose SDK camelCases every XML element (`account-holder-name` -> `accountHolderName`)
+  'cardholdername', 'accountholdername', 'maskednumber', 'expirationdate', 'uniquenumberidentifier', 'routingnumber',
+  'streetaddress', 'extendedaddress', 'locality', 'region', 'countryname', 'company', 'website', 'fax',
+  'billingaddress', 'shippingaddress', 'payerinfo', 'payeremail', 'payerfirstname', 'payerlastname', 'payerid',
+  'customerip', 'devicedata', 'username', 'venmouserid', 'bic', 'ibanlastchars',
 ]);
+/** And any name, email, phone or address field, whoever it belongs to (`payerName`, `reviewerEmail`). */
+const PERSONAL_SUFFIX = /(name|email|phone|address|postalcode)$/;
 
 /** A deep copy with personal and card fields replaced by '[redacted]' (nulls stay null). */
 /**
@@ -33,7 +40,8 @@ const verdicts = new Map<string, boolean>();
 function isPersonal(key: string): boolean {
   let v = verdicts.get(key);
   if (v === undefined) {
-    v = NORMALISED.has(key.toLowerCase().replace(/_/g, ''));
+    const k = key.toLowerCase().replace(/_/g, '');
+    v = NORMALISED.has(k) || PERSONAL_SUFFIX.test(k);
     if (verdicts.size < 10_000) verdicts.set(key, v);
   }
   return v;
@@ -42,6 +50,8 @@ function isPersonal(key: string): boolean {
 /** A deep copy with personal and card fields replaced by '[redacted]' (nulls stay null). */
 export function scrubPersonalData(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object' || depth > 32) return value;
+  // SDKs hand back Dates (Braintree): keep the time, not an empty object.
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) out[i] = scrubPersonalData(value[i], depth + 1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FatalError, RetriableError } from '../core/errors.js';
+import { FatalError, RetriableError, WindowTooLargeError } from '../core/errors.js';
 import {
   defineConnector, defineStream, loadBookmark, RequestBudget, runStream, type RunSettings, type StreamDef,
 } from '../core/engine/index.js';
@@ -207,5 +207,22 @@ describe('connector engine', () => {
     expect(all.filter((e) => e.contract === 'quarantine')).toHaveLength(1);
     expect(all.filter((e) => e.contract === 'donation')).toHaveLength(3);
     expect(all.filter((e) => e.contract === 'sync_run')).toHaveLength(1);
+  });
+
+  it('splits a window the provider finds too large, and never skips one', async () => {
+    const t = setup(recs(40, DAY / 10)); // ten a day
+    await t.ready;
+    const capped = stream({
+      async fetchPage(ctx, req) {
+        const n = t.p.records.filter((r) => r.created >= req.window!.from.getTime() && r.created < req.window!.to.getTime()).length;
+        if (req.token === null && n > 4) throw new WindowTooLargeError(`${n} results`);
+        return stream().fetchPage!(ctx, req);
+      },
+    });
+    const r = await t.run(capped);
+    expect(r.outcome).toBe('succeeded');
+    const keys = (await t.published()).filter((e) => e.contract === 'donation').map((e) => e.key);
+    expect(new Set(keys).size).toBe(40);
+    expect(keys.length).toBe(40);
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Envelope } from '../envelope.js';
-import { FatalError, RetriableError } from '../errors.js';
+import { FatalError, RetriableError, WindowTooLargeError } from '../errors.js';
 import { log } from '../log.js';
 import { loadBookmark, saveBookmark, sliceWindows, type Bookmark } from './bookmark.js';
 import type { RequestBudget } from './budget.js';
@@ -143,9 +143,20 @@ class StreamRun<C> {
     const bm = await loadBookmark(runtime.state, connector.name, this.stream.name);
     const windows = this.plan(bm);
     if (this.stream.windows && windows.length) this.range = { from: windows[0]!.from.getTime(), to: windows[windows.length - 1]!.to.getTime() };
-    for (const w of windows) {
+    while (windows.length) {
+      const w = windows.shift()!;
       this.position = w.to.getTime();
-      await this.readWindow(bm, w);
+      try {
+        await this.readWindow(bm, w);
+      } catch (err) {
+        // Too many results for the provider: read the two halves instead, oldest first.
+        const span = w.to.getTime() - w.from.getTime();
+        if (!(err instanceof WindowTooLargeError) || w.token !== null || !this.stream.windows) throw err;
+        if (span <= 2000) throw new FatalError(`${this.opts.connector.name}/${this.stream.name}: a ${span} ms window is still too large to read`);
+        const mid = new Date(w.from.getTime() + Math.floor(span / 2000) * 1000);
+        this.ctx.log('window too large: splitting it', { from: w.from.toISOString(), to: w.to.toISOString() });
+        windows.unshift({ from: w.from, to: mid, token: null }, { from: mid, to: w.to, token: null });
+      }
     }
     bm.revisitFrom = this.revisitFrom === null ? null : new Date(this.revisitFrom).toISOString();
     await saveBookmark(runtime.state, connector.name, this.stream.name, bm);

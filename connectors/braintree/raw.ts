@@ -1,0 +1,108 @@
+// The Braintree fields the mappings read, and nothing more, as the SDK gives them after parsing the
+// XML: element names camelCased (`currency-iso-code` -> currencyIsoCode), `type="integer"` and
+// `"boolean"` converted, `nil="true"` -> null, every other value a string (amounts "25.00", dates
+// "2014-02-10", datetimes "2013-11-20T23:05:38Z"). Other SDK paths (GraphQL, objects built in code)
+// give Date objects for the same fields, so every time accepts both. Everything is optional: webhook
+// samples and older API versions leave out fields the full API sends.
+
+/** A datetime or date as the XML parse gives it (string) or as other paths give it (Date). */
+export type BraintreeTime = string | Date | null | undefined;
+
+export type BraintreeString = string | null | undefined;
+
+export interface BraintreeDisbursementDetails {
+  /** The day the funds go to the bank: a `date` ("2014-02-10"), or a `datetime` in webhook samples. */
+  disbursementDate?: BraintreeTime;
+  /** In the settlement currency, which differs from the transaction's when the merchant account converts. */
+  settlementAmount?: BraintreeString;
+  settlementCurrencyIsoCode?: BraintreeString;
+  settlementCurrencyExchangeRate?: BraintreeString;
+  fundsHeld?: boolean | null;
+  /** Newer API versions only: false when the disbursement failed (bank rejected, ...). */
+  success?: boolean | null;
+}
+
+export interface BraintreeStatusEvent {
+  status?: BraintreeString;
+  timestamp?: BraintreeTime;
+  amount?: BraintreeString;
+}
+
+export interface BraintreeTransaction {
+  id: string;
+  status?: BraintreeString;
+  /** `sale` or `credit` (a refund, or a standalone credit). */
+  type?: BraintreeString;
+  amount?: BraintreeString;
+  currencyIsoCode?: BraintreeString;
+  merchantAccountId?: BraintreeString;
+  orderId?: BraintreeString;
+  createdAt?: BraintreeTime;
+  updatedAt?: BraintreeTime;
+  settlementBatchId?: BraintreeString;
+  /** Set on a refund: the sale it gives money back against. */
+  refundedTransactionId?: BraintreeString;
+  /** Marketplace sub-merchants only: what the master merchant keeps. */
+  serviceFeeAmount?: BraintreeString;
+  disbursementDetails?: BraintreeDisbursementDetails | null;
+  statusHistory?: readonly BraintreeStatusEvent[] | null;
+  /** Keys are camelCased by the SDK like every element name; an empty `<custom-fields>` parses as "". */
+  customFields?: Record<string, unknown> | string | null;
+  customer?: { id?: BraintreeString } | null;
+  /** Why a failed transaction failed: one of these, by status (see failureCodeOf). */
+  gatewayRejectionReason?: BraintreeString;
+  processorResponseCode?: BraintreeString;
+  processorSettlementResponseCode?: BraintreeString;
+}
+
+export interface BraintreeDisputeStatusEvent {
+  status?: BraintreeString;
+  timestamp?: BraintreeTime;
+  effectiveDate?: BraintreeTime;
+}
+
+export interface BraintreeDispute {
+  id: string;
+  /** The transaction's amount; what is actually disputed is amountDisputed. */
+  amount?: BraintreeString;
+  amountDisputed?: BraintreeString;
+  currencyIsoCode?: BraintreeString;
+  reason?: BraintreeString;
+  /** Lower case on the wire (`open`); the typings spell it `Open`. */
+  status?: BraintreeString;
+  /** chargeback, retrieval, pre_arbitration. */
+  kind?: BraintreeString;
+  receivedDate?: BraintreeTime;
+  effectiveDate?: BraintreeTime;
+  updatedAt?: BraintreeTime;
+  statusHistory?: readonly BraintreeDisputeStatusEvent[] | null;
+  transaction?: { id?: BraintreeString; amount?: BraintreeString } | null;
+}
+
+export interface BraintreeDisbursement {
+  id: string;
+  amount?: BraintreeString;
+  disbursementDate?: BraintreeTime;
+  /** `credit` pays the merchant; `debit` takes money back (more refunds and disputes than sales). */
+  disbursementType?: BraintreeString;
+  transactionIds?: readonly string[] | null;
+  merchantAccount?: { id?: BraintreeString; currencyIsoCode?: BraintreeString } | null;
+  success?: boolean | null;
+}
+
+export interface BraintreeSubscription {
+  id: string;
+  transactions?: readonly BraintreeTransaction[] | null;
+}
+
+/** What `gateway.webhookNotification.parse` resolves to: the kind, its time and the subject object. */
+export interface BraintreeNotification {
+  kind: string;
+  timestamp?: BraintreeTime;
+  /** The subject as parsed from the XML, before the SDK wraps it in classes. */
+  subject?: unknown;
+  transaction?: BraintreeTransaction | null;
+  disbursement?: BraintreeDisbursement | null;
+  dispute?: BraintreeDispute | null;
+  subscription?: BraintreeSubscription | null;
+}

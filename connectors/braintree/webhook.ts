@@ -1,0 +1,132 @@
+import { scrubPersonalData } from '../../core/pii.js';
+import { hash } from 'node:crypto';
+import type { BraintreeGateway } from 'braintree';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { mappedToEnvelopes, quarantineEnvelope, type Origin } from '../../core/engine/envelopes.js';
+import { RAW_ONLY_CONTRACT, makeEnvelope, type Envelope } from '../../core/envelope.js';
+import { RecordError, RetriableError } from '../../core/errors.js';
+import { sendError } from '../../core/http/errors.js';
+import { registerRawBody } from '../../core/http/raw-body.js';
+import { log } from '../../core/log.js';
+import { systemClock, type Clock, type Queue } from '../../core/ports.js';
+import { mapNotification, notificationContract, toIsoTime, type BraintreeMapOptions } from './mappings.js';
+import type { BraintreeNotification } from './raw.js';
+
+export const BRAINTREE_WEBHOOK_PATH = '/webhooks/braintree';
+const SOURCE = 'webhook:braintree';
+const FORM = 'application/x-www-form-urlencoded';
+
+export interface BraintreeWebhookOptions {
+  queue: Queue;
+  /** Configured with the merchant's public and private key: the signature is checked against them. */
+  gateway: Pick<BraintreeGateway, 'webhookNotification'>;
+  map?: BraintreeMapOptions;
+  /** For received_at. */
+  clock?: Clock;
+}
+
+type Verified = { notification: BraintreeNotification } | { status: number; code: string; message: string };
+
+/**
+ * A notification has no id of its own, so its identity is its payload: a redelivery posts the same
+ * bt_payload. Whitespace is dropped first because base64 ignores it and the SDK's samples end in "\n".
+ */
+export function notificationId(btPayload: string): string {
+  return `btn_${hash('sha256', btPayload.replace(/\s+/g, ''), 'hex').slice(0, 32)}`;
+}
+
+async function verify(gateway: BraintreeWebhookOptions['gateway'], signature: string, payload: string): Promise<Verified> {
+  let parsed: unknown;
+  try {
+    // parse() checks `publicKey|HMAC-SHA1(SHA1(privateKey), payload)` before it decodes anything.
+    parsed = await gateway.webhookNotification.parse(signature, payload);
+  } catch (err) {
+    // The SDK's errors can quote the payload: only our own words leave this function.
+    if (err instanceof Error && err.name === 'invalidSignatureError') {
+      return { status: 400, code: 'bad_signature', message: 'signature does not match the payload and keys' };
+    }
+    return { status: 400, code: 'invalid_notification', message: 'signed payload is not a Braintree notification' };
+  }
+  const n = parsed as Partial<BraintreeNotification> | null;
+  if (!n || typeof n.kind !== 'string' || n.kind === '') {
+    return { status: 400, code: 'invalid_notification', message: 'signed payload is not a Braintree notification (kind required)' };
+  }
+  return { notification: n as BraintreeNotification };
+}
+
+function occurredAt(n: BraintreeNotification, fallback: string): string {
+  const t = toIsoTime(n.timestamp);
+  return t !== null && t.endsWith('Z') && !Number.isNaN(Date.parse(t)) ? t : fallback;
+}
+
+function envelopesFor(n: BraintreeNotification, id: string, mapOpts: BraintreeMapOptions, receivedAt: string): Envelope[] {
+  const origin: Origin = { source: SOURCE, stream: n.kind, delivery_id: id, received_at: receivedAt, raw: scrubPersonalData(n.subject ?? null) };
+  let out: Envelope[];
+  try {
+    out = mappedToEnvelopes(mapNotification(n, mapOpts).mapped, origin).envelopes;
+  } catch (err) {
+    // A signed notification the mapping cannot read (e.g. an amount that is not exact money): keep
+    // it with the reason. Record errors say what failed without personal data; others only by name.
+    const contract = notificationContract(n.kind) ?? RAW_ONLY_CONTRACT;
+    const reason = err instanceof RecordError ? err.message : `mapping failed: ${err instanceof Error ? err.name : 'error'}`;
+    out = [quarantineEnvelope({ contract }, [{ path: 'subject', message: reason }], origin)];
+  }
+  // Every notification also goes to raw whole, known or not: unmapped kinds land there only.
+  out.push(
+    makeEnvelope({
+      contract: RAW_ONLY_CONTRACT,
+      version: 1,
+      source: SOURCE,
+      stream: n.kind,
+      payload: { provider_event_id: id, occurred_at: occurredAt(n, receivedAt), type: n.kind },
+      raw: scrubPersonalData({ kind: n.kind, timestamp: n.timestamp ?? null, subject: n.subject ?? null }),
+      received_at: receivedAt,
+      delivery_id: id,
+    }),
+  );
+  return out;
+}
+
+/**
+ * POST /webhooks/braintree, a form post of `bt_signature` and `bt_payload`. Braintree retries
+ * non-2xx answers, so 200 is sent only once the queue holds the envelopes, and a queue failure is a
+ * 503. A redelivery carries the same payload, so it gives the same envelope ids and lands once.
+ */
+export function braintreeWebhookRoutes(opts: BraintreeWebhookOptions): FastifyPluginAsync {
+  const mapOpts = opts.map ?? {};
+  const clock = opts.clock ?? systemClock;
+
+  return async (app) => {
+    // Scoped to this plugin: the rest of the server keeps answering 415 to form posts.
+    registerRawBody(app, FORM);
+
+    app.post(BRAINTREE_WEBHOOK_PATH, async (req: FastifyRequest, reply: FastifyReply) => {
+      if (!Buffer.isBuffer(req.body)) return sendError(reply, 415, 'unsupported_media_type', `content type must be ${FORM}`);
+      // URLSearchParams decodes `+` as a space, as form encoding says; Braintree sends base64's `+` as %2B.
+      const form = new URLSearchParams(req.body.toString('utf8'));
+      const signature = form.get('bt_signature');
+      const payload = form.get('bt_payload');
+      if (!signature || !payload) return sendError(reply, 400, 'bad_signature', 'bt_signature and bt_payload are required');
+
+      const v = await verify(opts.gateway, signature, payload);
+      if ('status' in v) return sendError(reply, v.status, v.code, v.message);
+      const { notification } = v;
+      const id = notificationId(payload);
+
+      const envelopes = envelopesFor(notification, id, mapOpts, clock.now().toISOString());
+      try {
+        await opts.queue.publish(envelopes);
+      } catch (err) {
+        const ms = err instanceof RetriableError ? err.retryAfterMs : undefined;
+        log.warn('braintree webhook publish failed', { request_id: req.id, notification_id: id, kind: notification.kind, error: err });
+        return sendError(
+          reply.header('retry-after', String(ms ? Math.max(1, Math.ceil(ms / 1000)) : 1)),
+          503,
+          'queue_unavailable',
+          'the queue did not accept the notification; Braintree will retry',
+        );
+      }
+      return reply.code(200).send({ received: true });
+    });
+  };
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { RecordError } from './errors.js';
+import { InvalidAmountError, exponentOf, toMinorUnits } from './money.js';
+
+describe('exponentOf', () => {
+  it('knows the zero-, three- and four-decimal currencies and defaults to 2', () => {
+    for (const c of ['JPY', 'KRW', 'VND', 'CLP', 'ISK', 'XOF', 'XPF', 'UGX']) expect(exponentOf(c)).toBe(0);
+    for (const c of ['KWD', 'BHD', 'JOD', 'OMR', 'TND', 'LYD', 'IQD']) expect(exponentOf(c)).toBe(3);
+    for (const c of ['CLF', 'UYW']) expect(exponentOf(c)).toBe(4);
+    for (const c of ['GBP', 'USD', 'EUR', 'CHF', 'ZZZ']) expect(exponentOf(c)).toBe(2);
+  });
+
+  it('takes lower case and refuses what is not a three-letter code', () => {
+    expect(exponentOf('jpy')).toBe(0);
+    for (const c of ['', 'JP', 'JPYY', '12A', 'J Y']) expect(() => exponentOf(c)).toThrow(InvalidAmountError);
+  });
+});
+
+describe('toMinorUnits', () => {
+  it('converts two-decimal amounts exactly, including the ones floats get wrong', () => {
+    expect(toMinorUnits('25.00', 'GBP')).toBe(2500);
+    expect(toMinorUnits('0.29', 'USD')).toBe(29); // 0.29 * 100 = 28.999999999999996
+    expect(toMinorUnits('1.15', 'GBP')).toBe(115); // Math.floor(1.15 * 100) = 114
+    expect(toMinorUnits('19.99', 'USD')).toBe(1999);
+  });
+
+  it('pads short or missing fractions', () => {
+    expect(toMinorUnits('25', 'GBP')).toBe(2500);
+    expect(toMinorUnits('25.5', 'GBP')).toBe(2550);
+    expect(toMinorUnits('250.0', 'USD')).toBe(25000);
+    expect(toMinorUnits('0.07', 'EUR')).toBe(7);
+  });
+
+  it('handles zero-decimal currencies', () => {
+    expect(toMinorUnits('2500', 'JPY')).toBe(2500);
+    expect(toMinorUnits('2500.00', 'JPY')).toBe(2500);
+    expect(toMinorUnits('150000', 'krw')).toBe(150000);
+    expect(() => toMinorUnits('2500.5', 'JPY')).toThrow(/more decimals than JPY allows \(0\)/);
+  });
+
+  it('handles three- and four-decimal currencies', () => {
+    for (const c of ['KWD', 'BHD', 'JOD', 'OMR', 'TND', 'LYD', 'IQD']) expect(toMinorUnits('2.500', c)).toBe(2500);
+    expect(toMinorUnits('2.5', 'KWD')).toBe(2500);
+    expect(toMinorUnits('0.001', 'BHD')).toBe(1);
+    expect(toMinorUnits('1.2345', 'CLF')).toBe(12345);
+    expect(() => toMinorUnits('2.5001', 'KWD')).toThrow(InvalidAmountError);
+  });
+
+  it('keeps the sign and never returns -0', () => {
+    expect(toMinorUnits('-5.00', 'GBP')).toBe(-500);
+    expect(toMinorUnits('-2500', 'JPY')).toBe(-2500);
+    expect(Object.is(toMinorUnits('-0.00', 'GBP'), 0)).toBe(true);
+  });
+
+  it('accepts extra decimals only when they are zeros', () => {
+    expect(toMinorUnits('25.0000', 'GBP')).toBe(2500);
+    expect(() => toMinorUnits('25.001', 'GBP')).toThrow(/more decimals than GBP allows \(2\)/);
+    expect(() => toMinorUnits('1.005', 'GBP')).toThrow(InvalidAmountError);
+  });
+
+  it('refuses what is not a plain decimal string', () => {
+    for (const bad of ['.5', '25.', '1e3', '', ' 25', '25 ', '+25', '2,500.00', '0x10', 'NaN', 'Infinity', '--5', '25.0.0', '٢٥']) {
+      expect(() => toMinorUnits(bad, 'GBP'), bad).toThrow(InvalidAmountError);
+    }
+    expect(() => toMinorUnits(25 as unknown as string, 'GBP')).toThrow(/a number/);
+    expect(() => toMinorUnits(null as unknown as string, 'GBP')).toThrow(/a null/);
+    expect(() => toMinorUnits('25.00', 'pounds')).toThrow(/not an ISO 4217 code/);
+  });
+
+  it('refuses amounts past the safe-integer range instead of losing pennies', () => {
+    expect(toMinorUnits('90071992547409.91', 'USD')).toBe(9007199254740991);
+    expect(() => toMinorUnits('90071992547409.92', 'USD')).toThrow(/too large/);
+  });
+
+  it('is a record error whose message quotes short input and never echoes a huge one', () => {
+    const huge = `1${'0'.repeat(5000)}x`;
+    let err: unknown;
+    try {
+      toMinorUnits(huge, 'GBP');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RecordError);
+    const message = (err as Error).message;
+    expect(message).toBe('amount a 5002-character string is not a decimal string');
+    expect(message.length).toBeLessThan(100);
+    expect(() => toMinorUnits('12abc', 'GBP')).toThrow('amount "12abc" is not a plain decimal like 25.00');
+  });
+});

@@ -1,0 +1,61 @@
+import { RecordError } from './errors.js';
+
+// DESIGN.md rule 7: money is integer minor units plus an ISO 4217 code. Providers that send decimal
+// strings ("25.00") are converted here, digit by digit: going through a float turns "0.29" into
+// 28.999999999999996 and 1.005 * 100 into 100.49999999999999, which rounding then "fixes" wrongly.
+
+/** ISO 4217 minor-unit exponents other than 2 (the default for every other code). */
+const EXPONENTS: Readonly<Record<string, number>> = Object.freeze({
+  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0, VND: 0, VUV: 0,
+  XAF: 0, XOF: 0, XPF: 0,
+  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
+  CLF: 4, UYW: 4,
+});
+
+const CURRENCY = /^[A-Za-z]{3}$/;
+// Plain decimals only: no exponent ("1e3"), no bare point (".5", "25."), no spaces, no "+", no
+// thousands separators. Provider APIs never send those, so seeing one means the input is not money.
+const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
+// Longer than any amount a safe integer can hold; checked first so a huge string costs nothing.
+const MAX_LENGTH = 40;
+
+/** An amount string that is not an exact decimal in the currency's minor units. */
+export class InvalidAmountError extends RecordError {}
+
+/** What an error may say about the input: short values verbatim, never a huge one. */
+function describe(value: unknown): string {
+  if (typeof value !== 'string') return `a ${value === null ? 'null' : typeof value}`;
+  return value.length <= 24 ? JSON.stringify(value) : `a ${value.length}-character string`;
+}
+
+function fail(message: string): never {
+  throw new InvalidAmountError(message, [{ path: 'amount', message }]);
+}
+
+/** The ISO 4217 exponent: 2 for USD/GBP/EUR and unknown codes, 0 for JPY, 3 for KWD, ... */
+export function exponentOf(currency: string): number {
+  if (typeof currency !== 'string' || !CURRENCY.test(currency)) fail(`currency ${describe(currency)} is not an ISO 4217 code`);
+  return EXPONENTS[currency.toUpperCase()] ?? 2;
+}
+
+/**
+ * Exact decimal string -> integer minor units: "25.00" GBP -> 2500, "2500" JPY -> 2500,
+ * "2.500" KWD -> 2500, "-5.00" -> -500, "25.5" -> 2550. Digits past the exponent are accepted only
+ * when they are zeros ("2500.00" JPY); anything else would silently round money.
+ */
+export function toMinorUnits(amount: string, currency: string): number {
+  const exponent = exponentOf(currency);
+  if (typeof amount !== 'string' || amount.length > MAX_LENGTH) fail(`amount ${describe(amount)} is not a decimal string`);
+  const m = DECIMAL.exec(amount);
+  if (!m) fail(`amount ${describe(amount)} is not a plain decimal like 25.00`);
+  const [, sign, whole, fraction = ''] = m;
+  const kept = fraction.slice(0, exponent);
+  if (/[^0]/.test(fraction.slice(exponent))) {
+    fail(`amount ${describe(amount)} has more decimals than ${currency.toUpperCase()} allows (${exponent})`);
+  }
+  const digits = `${whole}${kept.padEnd(exponent, '0')}`;
+  const n = Number(digits);
+  if (!Number.isSafeInteger(n)) fail(`amount ${describe(amount)} is too large`);
+  // `-0` would compare equal but serialise and hash differently from 0.
+  return sign === '-' && n !== 0 ? -n : n;
+}
