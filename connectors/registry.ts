@@ -1,5 +1,7 @@
 import type { ConnectorInstance } from '../core/engine/sync.js';
 import type { SecretStore } from '../core/ports.js';
+import { braintreeFromSecrets } from './braintree/connector.js';
+import { BRAINTREE_STREAM_NAMES } from './braintree/streams.js';
 import { stripeFromSecrets } from './stripe/connector.js';
 import { stripeStreams } from './stripe/streams.js';
 
@@ -12,6 +14,10 @@ export interface ConnectorEntry {
 
 /** Every connector by name. */
 export const CONNECTORS: Record<string, ConnectorEntry> = {
+  braintree: {
+    streams: [...BRAINTREE_STREAM_NAMES],
+    make: braintreeFromSecrets as (secrets: SecretStore) => ConnectorInstance<never>,
+  },
   stripe: {
     streams: stripeStreams({ donationIdKey: 'donation_id' }).map((s) => s.name),
     make: stripeFromSecrets as (secrets: SecretStore) => ConnectorInstance<never>,

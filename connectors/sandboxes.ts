@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SecretStore } from '../core/ports.js';
+import { startBraintreeSandbox } from './braintree/sandbox/index.js';
 import { startStripeSandbox } from './stripe/sandbox/index.js';
 
 /**
@@ -9,7 +10,7 @@ import { startStripeSandbox } from './stripe/sandbox/index.js';
 export interface RunningSandbox {
   connector: string;
   url: string;
-  /** Settings that point the connector and the webhook route at the sandbox. */
+  /** Settings that point the connector at the sandbox. */
   secrets: Record<string, string>;
   close(): Promise<void>;
 }
@@ -17,44 +18,69 @@ export interface RunningSandbox {
 export interface SandboxEntry {
   /** True when the real provider is configured, so no sandbox is needed. */
   configured(secrets: SecretStore): boolean;
-  /** The webhook secret must be known before the hub mounts its routes, so it is chosen first. */
-  webhookSecretName: string;
-  start(opts: { hubUrl: string; webhookSecret: string }): Promise<RunningSandbox>;
+  /** Secrets chosen before the hub mounts its webhook routes (signing secrets, keys). */
+  presets(): Record<string, string>;
+  start(opts: { hubUrl: string; presets: Record<string, string> }): Promise<RunningSandbox>;
+}
+
+const DAY = 86_400_000;
+const random = (prefix: string) => `${prefix}${randomBytes(16).toString('hex')}`;
+// Three days of an appeal that started five days ago: balances have settled and been paid out.
+const recentAppeal = (seed: number) => ({ seed, donations: 600, start: new Date(Date.now() - 5 * DAY), durationMinutes: 3 * 24 * 60 });
+
+/** Calls `fn` every `ms` until closed, without keeping the process alive. */
+function every(ms: number, fn: () => void): () => void {
+  const t = setInterval(fn, ms);
+  t.unref();
+  return () => clearInterval(t);
 }
 
 export const SANDBOXES: Record<string, SandboxEntry> = {
   stripe: {
     configured: (s) => Boolean(s.get('STRIPE_API_KEY')),
-    webhookSecretName: 'STRIPE_WEBHOOK_SECRET',
-    async start({ hubUrl, webhookSecret }) {
-      const now = Date.now();
-      const sandbox = await startStripeSandbox({
-        // Three days of an appeal that started five days ago, so there are balances available and paid out.
-        scenario: { seed: 2026, donations: 600, start: new Date(now - 5 * 86_400_000), durationMinutes: 3 * 24 * 60 },
-        webhook: { url: `${hubUrl}/webhooks/stripe`, secret: webhookSecret },
-      });
+    presets: () => ({ STRIPE_WEBHOOK_SECRET: random('whsec_') }),
+    async start({ hubUrl, presets }) {
+      const sandbox = await startStripeSandbox({ scenario: recentAppeal(2026), webhook: { url: `${hubUrl}/webhooks/stripe`, secret: presets.STRIPE_WEBHOOK_SECRET! } });
       sandbox.startLive({ chargesPerSecond: 1 });
       // Stripe pays out daily; the sandbox only when asked, so ask it every minute.
-      const payouts = setInterval(() => sandbox.runPayouts(new Date()), 60_000);
-      payouts.unref();
+      const stop = every(60_000, () => sandbox.runPayouts(new Date()));
       return {
         connector: 'stripe',
         url: sandbox.url,
-        secrets: {
-          STRIPE_API_KEY: sandbox.apiKey,
-          STRIPE_API_BASE: sandbox.url,
-          STRIPE_START_DATE: new Date(now - 6 * 86_400_000).toISOString(),
-        },
+        secrets: { STRIPE_API_KEY: sandbox.apiKey, STRIPE_API_BASE: sandbox.url, STRIPE_START_DATE: new Date(Date.now() - 6 * DAY).toISOString() },
         async close() {
-          clearInterval(payouts);
+          stop();
           sandbox.stopLive();
           await sandbox.close();
         },
       };
     },
   },
+  braintree: {
+    configured: (s) => Boolean(s.get('BRAINTREE_PUBLIC_KEY') && s.get('BRAINTREE_PRIVATE_KEY') && s.get('BRAINTREE_MERCHANT_ID')),
+    // The webhook route verifies with the merchant's keys, so they exist before the routes mount.
+    presets: () => ({ BRAINTREE_MERCHANT_ID: 'puddle_sandbox', BRAINTREE_PUBLIC_KEY: random('pub_'), BRAINTREE_PRIVATE_KEY: random('priv_') }),
+    async start({ hubUrl, presets }) {
+      const sandbox = await startBraintreeSandbox({
+        merchantId: presets.BRAINTREE_MERCHANT_ID,
+        publicKey: presets.BRAINTREE_PUBLIC_KEY,
+        privateKey: presets.BRAINTREE_PRIVATE_KEY,
+        scenario: recentAppeal(2027),
+        webhook: { url: `${hubUrl}/webhooks/braintree` },
+      });
+      // A sale every few seconds, and settlement/disbursement as the clock passes them.
+      const stopSales = every(3_000, () => sandbox.addTransactions(1));
+      const stopDisburse = every(60_000, () => sandbox.disburse(new Date()));
+      return {
+        connector: 'braintree',
+        url: sandbox.url,
+        secrets: { BRAINTREE_API_BASE: sandbox.url, BRAINTREE_START_DATE: new Date(Date.now() - 6 * DAY).toISOString() },
+        async close() {
+          stopSales();
+          stopDisburse();
+          await sandbox.close();
+        },
+      };
+    },
+  },
 };
-
-export function newWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString('hex')}`;
-}

@@ -1,10 +1,20 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Queue, SecretStore } from '../core/ports.js';
+import { createBraintreeGateway } from './braintree/client.js';
+import { braintreeConfig } from './braintree/config.js';
+import { braintreeWebhookRoutes } from './braintree/webhook.js';
 import { stripeWebhookRoutes } from './stripe/webhook.js';
 
 /** The webhook routes the hub mounts, each with its provider's secret (routes answer 503 without one). */
 export function webhookPlugins(queue: Queue, secrets: SecretStore): FastifyPluginAsync[] {
+  let braintreeGateway = null;
+  try {
+    braintreeGateway = createBraintreeGateway(braintreeConfig(secrets));
+  } catch {
+    // not configured: the route answers 503
+  }
   return [
+    braintreeWebhookRoutes({ queue, gateway: braintreeGateway, map: { donationIdField: secrets.get('BRAINTREE_DONATION_ID_FIELD') || undefined } }),
     stripeWebhookRoutes({
       queue,
       secret: secrets.get('STRIPE_WEBHOOK_SECRET') ?? '',

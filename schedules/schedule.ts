@@ -15,4 +15,9 @@ export const SCHEDULE: readonly ScheduleEntry[] = [
     everySeconds: 60,
     why: 'the events API runs about a minute behind; each run reads the newest window of every object stream and the events since the last run',
   },
+  {
+    connector: 'braintree',
+    everySeconds: 120,
+    why: 'searches are two calls per page and the SDK never retries: every two minutes keeps the budget free for backfills',
+  },
 ];

@@ -8,6 +8,7 @@ import { startHub, type Hub } from '../infra/local/hub.js';
 // `npm start` with no Stripe key: the hub runs the Stripe sandbox live, syncs it on schedule and
 // takes its signed webhooks, so payments, payouts and webhooks land with no account.
 describe('the hub without provider credentials', () => {
+  // (Stripe and Braintree both run as sandboxes.)
   const home = mkdtempSync(join(tmpdir(), 'puddle-hub-sandbox-'));
   let hub: Hub;
   beforeAll(async () => {
@@ -19,17 +20,19 @@ describe('the hub without provider credentials', () => {
   });
 
   it('starts the Stripe sandbox, syncs it, and lands payments, payouts and webhook events', async () => {
-    expect(hub.sandboxes.map((s) => s.connector)).toEqual(['stripe']);
+    expect(hub.sandboxes.map((s) => s.connector).sort()).toEqual(['braintree', 'stripe']);
     let row: Record<string, unknown> = {};
     for (let i = 0; i < 120; i++) {
       [row = {}] = await hub.runtime.query.query(
-        `SELECT (SELECT count(*) FROM payment) AS payments, (SELECT count(*) FROM payout) AS payouts,
+        `SELECT (SELECT count(*) FROM payment WHERE provider = 'stripe') AS payments, (SELECT count(*) FROM payout) AS payouts,
+                (SELECT count(*) FROM payment WHERE provider = 'braintree') AS braintree,
                 (SELECT count(*) FROM payout_item) AS items, (SELECT count(*) FROM raw WHERE source = 'webhook:stripe') AS webhooks`,
       );
-      if ((row.payments as number) > 100 && (row.payouts as number) > 0 && (row.items as number) > 0 && (row.webhooks as number) > 0) break;
+      if ((row.payments as number) > 100 && (row.braintree as number) > 50 && (row.payouts as number) > 0 && (row.items as number) > 0 && (row.webhooks as number) > 0) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     expect(row.payments).toBeGreaterThan(100);
+    expect(row.braintree).toBeGreaterThan(50);
     expect(row.payouts).toBeGreaterThan(0);
     expect(row.items).toBeGreaterThan(0);
     expect(row.webhooks).toBeGreaterThan(0);

@@ -18,8 +18,11 @@ const FORM = 'application/x-www-form-urlencoded';
 
 export interface BraintreeWebhookOptions {
   queue: Queue;
-  /** Configured with the merchant's public and private key: the signature is checked against them. */
-  gateway: Pick<BraintreeGateway, 'webhookNotification'>;
+  /**
+   * Configured with the merchant's public and private key: the signature is checked against them.
+   * null when Braintree is not configured: the route answers 503 and never accepts unverified posts.
+   */
+  gateway: Pick<BraintreeGateway, 'webhookNotification'> | null;
   map?: BraintreeMapOptions;
   /** For received_at. */
   clock?: Clock;
@@ -35,7 +38,7 @@ export function notificationId(btPayload: string): string {
   return `btn_${hash('sha256', btPayload.replace(/\s+/g, ''), 'hex').slice(0, 32)}`;
 }
 
-async function verify(gateway: BraintreeWebhookOptions['gateway'], signature: string, payload: string): Promise<Verified> {
+async function verify(gateway: NonNullable<BraintreeWebhookOptions['gateway']>, signature: string, payload: string): Promise<Verified> {
   let parsed: unknown;
   try {
     // parse() checks `publicKey|HMAC-SHA1(SHA1(privateKey), payload)` before it decodes anything.
@@ -101,6 +104,9 @@ export function braintreeWebhookRoutes(opts: BraintreeWebhookOptions): FastifyPl
     registerRawBody(app, FORM);
 
     app.post(BRAINTREE_WEBHOOK_PATH, async (req: FastifyRequest, reply: FastifyReply) => {
+      if (!opts.gateway) {
+        return sendError(reply, 503, 'not_configured', 'Braintree credentials are not configured (BRAINTREE_MERCHANT_ID, BRAINTREE_PUBLIC_KEY, BRAINTREE_PRIVATE_KEY)');
+      }
       if (!Buffer.isBuffer(req.body)) return sendError(reply, 415, 'unsupported_media_type', `content type must be ${FORM}`);
       // URLSearchParams decodes `+` as a space, as form encoding says; Braintree sends base64's `+` as %2B.
       const form = new URLSearchParams(req.body.toString('utf8'));

@@ -220,6 +220,24 @@ export const gift = defineContract({
   },
 });
 
+export const settlement_summary = defineContract({
+  name: 'settlement_summary',
+  version: 1,
+  doc: "A provider's settlement batch total for one day, merchant account, card type and kind: a control total",
+  fields: {
+    settlement_summary_id: string().doc('<settlement date>:<merchant account>:<card type>:<kind>'),
+    ...common,
+    provider: string(),
+    settlement_date: date(),
+    merchant_account: string(),
+    card_type: string(),
+    kind: string(),
+    count: int(),
+    amount_minor: int(),
+    currency: currency(),
+  },
+});
+
 /** Records that failed validation or mapping after they were accepted, with the reasons. */
 export const quarantine = defineContract({
   name: 'quarantine',

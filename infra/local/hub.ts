@@ -7,7 +7,7 @@ import { log } from '../../core/log.js';
 import type { Queue, SecretStore } from '../../core/ports.js';
 import type { Runtime } from '../../core/runtime.js';
 import { CONNECTORS } from '../../connectors/registry.js';
-import { newWebhookSecret, SANDBOXES, type RunningSandbox } from '../../connectors/sandboxes.js';
+import { SANDBOXES, type RunningSandbox } from '../../connectors/sandboxes.js';
 import { webhookPlugins } from '../../connectors/webhooks.js';
 import { compactAll, collectGarbage } from '../../puddles/compact.js';
 import { PuddleConsumer } from '../../puddles/consumer.js';
@@ -61,7 +61,8 @@ export async function startHub(opts: { config: PuddleConfig; schedule?: boolean;
   // Providers without credentials get a sandbox; their webhook secrets must exist before routes mount.
   const overlay: Record<string, string> = {};
   const wanted = opts.schedule ? Object.entries(SANDBOXES).filter(([, s]) => !s.configured(runtime.secrets)) : [];
-  for (const [, s] of wanted) overlay[s.webhookSecretName] = newWebhookSecret();
+  const presets = new Map(wanted.map(([name, s]) => [name, s.presets()]));
+  for (const p of presets.values()) Object.assign(overlay, p);
   const secrets = layered(runtime.secrets, overlay);
 
   const server = buildServer({
@@ -94,8 +95,8 @@ export async function startHub(opts: { config: PuddleConfig; schedule?: boolean;
   const sandboxes: RunningSandbox[] = [];
   let scheduler: Scheduler | null = null;
   if (opts.schedule) {
-    for (const [, s] of wanted) {
-      const running = await s.start({ hubUrl: url, webhookSecret: overlay[s.webhookSecretName]! });
+    for (const [name, s] of wanted) {
+      const running = await s.start({ hubUrl: url, presets: presets.get(name)! });
       Object.assign(overlay, running.secrets);
       sandboxes.push(running);
     }

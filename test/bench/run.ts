@@ -2,6 +2,7 @@
 // Every bench talks only to 127.0.0.1, is bounded in time and cleans up its temp folders.
 import { cpus, loadavg } from 'node:os';
 
+import { benchBraintree } from './braintree-bench.js';
 import { benchFreshness, printFreshness } from './freshness-bench.js';
 import { benchIngest } from './ingest-bench.js';
 import { benchLanding } from './landing-bench.js';
@@ -14,6 +15,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   landing: () => benchLanding(),
   freshness: async () => printFreshness(await benchFreshness()),
   stripe: () => benchStripe(),
+  braintree: () => benchBraintree(),
 };
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');

@@ -2,35 +2,18 @@
 //  backfill: 50,000 charges from the sandbox under Stripe's test-mode limit of 25 req/s; elapsed next
 //            to the floor the limit sets (pages needed / 25) and the ratio (goal <= 1.10), and the 429s.
 //  engine overhead: the same backfill unthrottled: records/s mapped, validated and published (goal >= 20,000/s).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { syncConnector } from '../../core/engine/sync.js';
 import { stripeConnector } from '../../connectors/stripe/connector.js';
 import { createLocalRuntime } from '../../infra/local/runtime.js';
+import { sandboxProcess } from './sandbox-process.js';
 
 const CHARGES = 50_000;
 
-/** The sandbox in a child process, so the provider's work does not land on the engine's core. */
-async function sandboxProcess(charges: number, rateLimit: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./fixtures/stripe-sandbox-process.ts', import.meta.url).pathname, String(charges), String(rateLimit)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) resolve(out.split('\n')[0]!);
-    });
-    child.on('exit', (code) => reject(new Error(`sandbox exited ${code}`)));
-  });
-  const info = JSON.parse(line) as { url: string; apiKey: string; charges: number };
-  return { ...info, close: () => new Promise<void>((r) => { child.on('exit', () => r()); child.stdin!.end(); }) };
-}
-
 async function backfill(rps: number) {
-  const sandbox = await sandboxProcess(CHARGES, rps);
+  const sandbox = await sandboxProcess<{ apiKey: string }>('stripe', CHARGES, rps);
   const home = mkdtempSync(join(tmpdir(), 'puddle-bench-stripe-'));
   const rt = await createLocalRuntime({ home });
   try {
@@ -41,7 +24,7 @@ async function backfill(rps: number) {
     const started = performance.now();
     const [r] = await syncConnector(inst, rt, { streams: ['charges'] });
     const secs = (performance.now() - started) / 1000;
-    return { secs, r: r!, charges: sandbox.charges };
+    return { secs, r: r!, charges: sandbox.records };
   } finally {
     await rt.close();
     await sandbox.close();

@@ -1,0 +1,66 @@
+import braintree from 'braintree';
+import { FatalError, RetriableError, WindowTooLargeError } from '../../core/errors.js';
+import type { BraintreeConfig } from './config.js';
+
+/** The gateway, pointed at BRAINTREE_API_BASE when set (the sandbox), else at the named environment. */
+export function createBraintreeGateway(config: BraintreeConfig): braintree.BraintreeGateway {
+  let environment: braintree.Environment;
+  if (config.apiBase) {
+    const base = new URL(config.apiBase);
+    const port = base.port || (base.protocol === 'https:' ? '443' : '80');
+    // The SDK wants the GraphQL host and port too; the sandbox answers neither, and we never call it.
+    environment = new braintree.Environment(base.hostname, port, base.origin, base.protocol === 'https:', base.hostname, port);
+  } else {
+    environment = config.environment === 'production' ? braintree.Environment.Production : braintree.Environment.Sandbox;
+  }
+  return new braintree.BraintreeGateway({ environment, merchantId: config.merchantId, publicKey: config.publicKey, privateKey: config.privateKey });
+}
+
+/**
+ * The SDK's errors (an Error whose `type` names it) as the engine's kinds. The SDK never retries and
+ * hides response headers, so a 429 carries no Retry-After: the engine's backoff decides the wait.
+ */
+export function classifyBraintreeError(err: unknown): Error {
+  const type = (err as { type?: string } | null)?.type;
+  switch (type) {
+    case 'tooManyRequestsError':
+      return new RetriableError('braintree: 429 too many requests', undefined, { status: 429 });
+    case 'serverError':
+    case 'serviceUnavailableError':
+    case 'gatewayTimeoutError':
+    case 'requestTimeoutError':
+      return new RetriableError(`braintree: ${type}`);
+    case 'authenticationError':
+      return new FatalError('braintree: 401 authentication failed: check BRAINTREE_PUBLIC_KEY and BRAINTREE_PRIVATE_KEY');
+    case 'authorizationError':
+      return new FatalError('braintree: 403 not authorised: the API key lacks the permission to search');
+    case 'upgradeRequired':
+    case 'notFoundError':
+    case 'invalidKeysError':
+      return new FatalError(`braintree: ${type}`);
+    case 'unexpectedError':
+      // What the SDK says when a response is not XML: a proxy's error page, a gateway hiccup.
+      return new RetriableError('braintree: unexpected response');
+  }
+  if (err instanceof Error && /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|socket hang up/.test(err.message)) {
+    return new RetriableError(`braintree: network error (${err.message})`);
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+interface ApiErrorResponse {
+  message?: string;
+  errors?: unknown;
+}
+
+/**
+ * A 422 resolves (the SDK does not reject it) with `apiErrorResponse`. The gateway caps searches:
+ * an answer saying the search matched too many results means "split the window".
+ */
+export function checkApiError(response: { apiErrorResponse?: ApiErrorResponse }, what: string): void {
+  const e = response.apiErrorResponse;
+  if (!e) return;
+  const text = `${e.message ?? ''} ${JSON.stringify(e.errors ?? '')}`;
+  if (/too many results|too_many_results/i.test(text)) throw new WindowTooLargeError(`braintree: ${what} matched too many results`);
+  throw new FatalError(`braintree: 422 on ${what}: ${(e.message ?? 'validation failed').slice(0, 200)}`);
+}

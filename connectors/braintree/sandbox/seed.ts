@@ -1,0 +1,103 @@
+import { appealNight, type Scenario, type ScenarioOptions } from '../../../core/scenario/appeal-night.js';
+import { disburseDue } from './disbursement-run.js';
+import { openDispute } from './disputes.js';
+import { SandboxRandom, seedFromText } from './ids.js';
+import { Ledger } from './ledger.js';
+import { settleDue } from './settlement.js';
+import { DAY, HOUR } from './time.js';
+import { createSale, settlementDueAt, refundSale, type NewSale } from './transactions.js';
+import type { SandboxTransaction } from './types.js';
+
+const DECLINE_RATE = 0.03;
+const REFUND_RATE = 0.02;
+const DISPUTE_RATE = 0.005;
+const SYNTHETIC_DAYS = 14;
+const AMOUNTS = [500, 1000, 1000, 2000, 2500, 5000, 1000, 500, 10000, 1500];
+
+export interface SeedOptions {
+  scenario?: ScenarioOptions | Scenario;
+  transactions?: number;
+  now: number;
+}
+
+/**
+ * The gateway's history up to now, replayed in time order so that settlement, refunds, chargebacks and
+ * disbursements happen in the order they would have: the scenario's Braintree donations, then synthetic sales.
+ */
+export function seedLedger(opts: SeedOptions): { ledger: Ledger; currency: string } {
+  const scenario = resolveScenario(opts);
+  const ledger = new Ledger(new SandboxRandom(scenario ? seedFromText(scenario.campaign) : 1));
+  const currency = scenario?.donations[0]?.currency ?? 'GBP';
+  const later: { at: number; apply: () => void }[] = [];
+
+  const add = (sale: NewSale): void => {
+    const tx = createSale(ledger, sale);
+    // Decide every late change for every sale, so one seed gives one history whatever the clock says.
+    const refundAt = settlementDueAt(sale.at) + ledger.rand.int(HOUR, 3 * DAY);
+    const disputeAt = settlementDueAt(sale.at) + ledger.rand.int(2 * DAY, 20 * DAY);
+    const roll = ledger.rand.next();
+    if (tx.status === 'processor_declined') return;
+    if (roll < REFUND_RATE && refundAt <= opts.now) later.push({ at: refundAt, apply: () => lateChange(tx, () => refundSale(ledger, tx, refundAt)) });
+    else if (roll >= 1 - DISPUTE_RATE && disputeAt <= opts.now) later.push({ at: disputeAt, apply: () => lateChange(tx, () => openDispute(ledger, tx, disputeAt)) });
+  };
+
+  for (const d of scenario?.donations ?? []) {
+    if (d.payment_provider !== 'braintree') continue;
+    const fields: Record<string, string> = { donation_id: d.donation_id, supporter_id: d.supporter_id, campaign: d.campaign };
+    if (d.click_id) fields.click_id = d.click_id;
+    add({
+      at: Date.parse(d.occurred_at),
+      amountMinor: d.amount_minor,
+      currency: d.currency,
+      orderId: d.donation_id,
+      customFields: fields,
+      customerId: d.supporter_id,
+      source: d.channel === 'call_centre' ? 'control_panel' : 'api',
+      declined: ledger.rand.chance(DECLINE_RATE),
+    });
+  }
+
+  const n = opts.transactions ?? 0;
+  if (n > 0) {
+    const start = opts.now - SYNTHETIC_DAYS * DAY;
+    const step = (SYNTHETIC_DAYS * DAY - 60_000) / n;
+    for (let i = 0; i < n; i++) add(syntheticSale(ledger.rand, Math.floor(start + i * step), currency));
+  }
+
+  for (const change of later.sort((a, b) => a.at - b.at)) {
+    settleDue(ledger, change.at);
+    disburseDue(ledger, change.at);
+    change.apply();
+  }
+  settleDue(ledger, opts.now);
+  disburseDue(ledger, opts.now);
+  ledger.goLive();
+  return { ledger, currency };
+}
+
+/** A refund and a dispute for one sale cannot both happen; the first to apply wins. */
+function lateChange(tx: SandboxTransaction, apply: () => void): void {
+  if (tx.status === 'settled' && tx.refund_ids.length === 0 && tx.dispute_ids.length === 0) apply();
+}
+
+function resolveScenario(opts: SeedOptions): Scenario | null {
+  const s = opts.scenario;
+  if (s && 'donations' in s && Array.isArray(s.donations)) return s as Scenario;
+  if (s) return appealNight(s as ScenarioOptions);
+  return opts.transactions ? null : appealNight();
+}
+
+/** A sale with no scenario behind it (benchmark volume, addTransactions). */
+export function syntheticSale(rand: SandboxRandom, at: number, currency: string): NewSale {
+  const donationId = `don_${rand.id(14, 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}`;
+  return {
+    at,
+    amountMinor: rand.pick(AMOUNTS),
+    currency,
+    orderId: donationId,
+    customFields: { donation_id: donationId },
+    customerId: null,
+    source: 'api',
+    declined: rand.chance(DECLINE_RATE),
+  };
+}

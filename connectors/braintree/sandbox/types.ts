@@ -1,0 +1,213 @@
+import type { Infer } from '../../../core/contracts/index.js';
+import type { contractsV1 } from '../../../core/contracts/index.js';
+import type { Scenario, ScenarioOptions } from '../../../core/scenario/appeal-night.js';
+
+export type TransactionStatus = 'authorized' | 'submitted_for_settlement' | 'settled' | 'processor_declined' | 'voided';
+
+/** One `<status-event>` of a transaction's `status-history`. */
+export interface StatusEvent {
+  status: TransactionStatus;
+  /** ISO-8601 UTC, whole seconds. */
+  timestamp: string;
+  amount: string;
+  user: string | null;
+  transaction_source: string;
+}
+
+export interface DisbursementDetails {
+  disbursement_date: string;
+  settlement_amount: string;
+  settlement_currency_iso_code: string;
+  settlement_currency_exchange_rate: string;
+  funds_held: boolean;
+  success: boolean;
+}
+
+/** A transaction as the gateway stores it (snake_case, what the XML says); read-only for tests. */
+export interface SandboxTransaction {
+  id: string;
+  type: 'sale' | 'credit';
+  status: TransactionStatus;
+  /** Decimal string with the currency's exponent ("25.00", JPY "2500"). */
+  amount: string;
+  amount_minor: number;
+  currency_iso_code: string;
+  merchant_account_id: string;
+  /** The donation id for scenario and synthetic sales; a refund keeps its sale's. */
+  order_id: string | null;
+  created_at: string;
+  /** Bumped by creation, settlement and refunds; NOT by disbursement or disputes (as on Braintree). */
+  updated_at: string;
+  settlement_batch_id: string | null;
+  refunded_transaction_id: string | null;
+  refund_ids: string[];
+  disbursement_details: DisbursementDetails | null;
+  status_history: StatusEvent[];
+  custom_fields: Record<string, string>;
+  customer: { id: string | null; first_name: string | null };
+  card_type: string;
+  card_last_4: string;
+  processor_response_code: string;
+  processor_response_text: string;
+  processor_authorization_code: string | null;
+  dispute_ids: string[];
+}
+
+export interface DisputeStatusEvent {
+  status: string;
+  timestamp: string;
+  effective_date: string;
+  /** The disbursement that withdrew the disputed amount, once it ran. */
+  disbursement_date: string | null;
+}
+
+export interface SandboxDispute {
+  id: string;
+  amount: string;
+  amount_disputed: string;
+  amount_won: string;
+  amount_minor: number;
+  currency_iso_code: string;
+  merchant_account_id: string;
+  case_number: string;
+  reference_number: string;
+  kind: 'chargeback';
+  reason: string;
+  reason_code: string;
+  status: 'open';
+  received_date: string;
+  reply_by_date: string;
+  date_opened: string;
+  created_at: string;
+  updated_at: string;
+  transaction: { id: string; amount: string; created_at: string; order_id: string | null };
+  status_history: DisputeStatusEvent[];
+}
+
+export interface SandboxDisbursement {
+  id: string;
+  merchant_account_id: string;
+  currency_iso_code: string;
+  /** Net: sales minus refunds minus chargebacks; negative for a 'debit' disbursement. */
+  amount: string;
+  amount_minor: number;
+  disbursement_date: string;
+  disbursement_type: 'credit' | 'debit';
+  transaction_ids: string[];
+  dispute_ids: string[];
+  success: true;
+}
+
+export interface SandboxSettlementBatch {
+  /** `YYYY-MM-DD_<merchant account>`, as `settlement_batch_id` on its transactions. */
+  id: string;
+  settlement_date: string;
+  merchant_account_id: string;
+  transaction_ids: string[];
+}
+
+/** A line of the charity's bank statement (the `bank_line` contract), one per disbursement. */
+export type BankLine = Infer<(typeof contractsV1)['bank_line']['fields']>;
+
+export interface RequestRecord {
+  method: string;
+  path: string;
+  status: number;
+  requestId: string;
+}
+
+export interface RequestLog {
+  readonly total: number;
+  /** The most recent requests (at most 10,000), oldest first. */
+  readonly entries: readonly RequestRecord[];
+  countByStatus(status: number): number;
+  reset(): void;
+}
+
+export interface FaultInjection {
+  /** Answer the next N requests with 429 (SDK: tooManyRequestsError). */
+  status429?: number;
+  /** Answer the next N requests with `status5xxCode` (default 500, SDK: serverError). */
+  status5xx?: number;
+  status5xxCode?: 500 | 503 | 504;
+  /** While true every request gets 401 (SDK: authenticationError), as if the keys had been revoked. */
+  status401?: boolean;
+  /** Answer the next N requests with a 422 api-error-response (SDK: an ErrorResponse with success false). */
+  status422?: number;
+  /** Retry-After sent with 429s, in seconds (default 1). The SDK ignores it; the engine's own HTTP may not. */
+  retryAfterSeconds?: number;
+  /** Delay every answer (0 to stop). */
+  latencyMs?: number;
+}
+
+export interface BraintreeSandboxOptions {
+  merchantId?: string;
+  publicKey?: string;
+  privateKey?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Options for appealNight, or a ready scenario: its 'braintree' donations become transactions. Without it (and without `transactions`) appealNight's defaults are used. */
+  scenario?: ScenarioOptions | Scenario;
+  /** Extra synthetic sales spread over the 14 days before now (benchmark volume). */
+  transactions?: number;
+  /** The sandbox clock (default real time). Settlement and disbursement follow it on every request. */
+  now?: () => Date;
+  /** Requests per second before 429; 0 (default) = unlimited. */
+  rateLimit?: number;
+  /** Ids per page announced by advanced_search_ids (default 50, as the gateway). */
+  pageSize?: number;
+  /** Disputes per page of disputes/advanced_search (default 10). */
+  disputePageSize?: number;
+  /** A transaction search matching more than this (default 50,000) answers "too many results". */
+  maxSearchResults?: number;
+  /** 'error' (default): 422 api-error-response; 'truncate': the first maxSearchResults ids, as the gateway's documented cap does. */
+  onTooManyResults?: 'error' | 'truncate';
+  /** Deliver signed notifications for changes made after start (form fields bt_signature, bt_payload). */
+  webhook?: { url: string; attempts?: number };
+}
+
+export interface BraintreeSandboxData {
+  /** Ascending (created_at, id). */
+  readonly transactions: readonly SandboxTransaction[];
+  readonly disputes: readonly SandboxDispute[];
+  readonly disbursements: readonly SandboxDisbursement[];
+  readonly settlementBatches: readonly SandboxSettlementBatch[];
+  readonly bankLines: readonly BankLine[];
+  transaction(id: string): SandboxTransaction | undefined;
+}
+
+export interface WebhookDelivery {
+  kind: string;
+  subjectId: string;
+  attempts: number;
+  status: number | null;
+  ok: boolean;
+}
+
+export interface BraintreeSandbox {
+  readonly url: string;
+  readonly port: number;
+  readonly merchantId: string;
+  readonly publicKey: string;
+  readonly privateKey: string;
+  readonly data: BraintreeSandboxData;
+  /** Same as data.bankLines. */
+  readonly bankLines: readonly BankLine[];
+  readonly requests: RequestLog;
+  readonly webhookDeliveries: readonly WebhookDelivery[];
+  injectFaults(faults: FaultInjection): void;
+  clearFaults(): void;
+  /** Settle every submitted_for_settlement transaction due by `upTo` (next day 02:00 UTC after creation). */
+  settle(upTo: Date): SandboxTransaction[];
+  /** Settle, then disburse everything due by `upTo` (2 days after settlement): one disbursement per merchant account per date. */
+  disburse(upTo: Date): SandboxDisbursement[];
+  /** A credit for `amountMinor` (default: what is left) of a settled sale, created at the clock's now. */
+  refund(transactionId: string, amountMinor?: number): SandboxTransaction;
+  /** A chargeback on a settled sale, received at the clock's now. */
+  openDispute(transactionId: string): SandboxDispute;
+  /** N synthetic sales created at the clock's now. */
+  addTransactions(n: number): SandboxTransaction[];
+  /** Resolves once every queued notification has been delivered or given up on. */
+  webhooksIdle(): Promise<void>;
+  close(): Promise<void>;
+}

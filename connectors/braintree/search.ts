@@ -1,0 +1,103 @@
+import type braintree from 'braintree';
+import type { Page, StreamContext, Window } from '../../core/engine/define.js';
+import { WindowTooLargeError } from '../../core/errors.js';
+import { checkApiError } from './client.js';
+import type { BraintreeDispute, BraintreeTransaction } from './raw.js';
+
+type Ctx = StreamContext<braintree.BraintreeGateway>;
+type Criteria = Record<string, unknown>;
+// The SDK's own HTTP client: its auth, headers and XML parsing, one request at a time, so that each
+// request goes through the engine's budget and retries (the SDK's search stream would hide them).
+type SdkHttp = { post(url: string, body: unknown): Promise<Record<string, unknown>> };
+const http = (g: braintree.BraintreeGateway) => (g as unknown as { http: SdkHttp }).http;
+const merchantPath = (g: braintree.BraintreeGateway) => (g as unknown as { config: { baseMerchantPath(): string } }).config.baseMerchantPath();
+
+/** The gateway returns at most this many ids for one search, silently dropping the rest. */
+export const MAX_SEARCH_RESULTS = 50_000;
+
+const list = <T>(v: unknown): T[] => (v === undefined || v === null || v === '' ? [] : Array.isArray(v) ? (v as T[]) : [v as T]);
+
+/** Range criteria for a half-open window: Braintree ranges are inclusive, to the second. */
+export function timeRange(w: Window): { min: string; max: string } {
+  const from = Math.floor(w.from.getTime() / 1000) * 1000;
+  const to = Math.floor(w.to.getTime() / 1000) * 1000;
+  return { min: new Date(from).toISOString(), max: new Date(to - 1).toISOString() };
+}
+
+/** Date criteria (disbursement, effective, settlement dates): every date the window touches. */
+export function dateRange(w: Window): { min: string; max: string } {
+  return { min: w.from.toISOString().slice(0, 10), max: new Date(w.to.getTime() - 1).toISOString().slice(0, 10) };
+}
+
+async function searchIds(ctx: Ctx, criteria: Criteria, what: string): Promise<{ ids: string[]; pageSize: number }> {
+  const g = ctx.client;
+  const res = await ctx.call(`transactions/advanced_search_ids ${what}`, () =>
+    http(g).post(`${merchantPath(g)}/transactions/advanced_search_ids`, { search: criteria }),
+  );
+  checkApiError(res, `transaction search ${what}`);
+  const results = (res.searchResults ?? {}) as { ids?: unknown; pageSize?: number };
+  const ids = list<string>(Array.isArray(results.ids) ? results.ids : (results.ids as { item?: unknown } | undefined)?.item);
+  // The cap is silent: exactly the cap means there may be more. Split rather than lose any.
+  if (ids.length >= MAX_SEARCH_RESULTS) throw new WindowTooLargeError(`braintree: ${what} reached the ${MAX_SEARCH_RESULTS}-result cap`);
+  return { ids, pageSize: Math.max(1, Number(results.pageSize ?? 50)) };
+}
+
+async function transactionsByIds(ctx: Ctx, criteria: Criteria, ids: string[], what: string): Promise<BraintreeTransaction[]> {
+  const g = ctx.client;
+  const res = await ctx.call(`transactions/advanced_search ${what}`, () =>
+    http(g).post(`${merchantPath(g)}/transactions/advanced_search`, { search: { ...criteria, ids } }),
+  );
+  checkApiError(res, `transaction search ${what}`);
+  return list<BraintreeTransaction>((res.creditCardTransactions as { transaction?: unknown } | undefined)?.transaction);
+}
+
+/**
+ * Paging for the two-step transaction search: the first page of a window searches ids (one call),
+ * every page fetches up to page-size transactions by id; the page token is the offset into the ids.
+ * The ids of the window in progress are kept in memory; a run that resumes mid-window searches
+ * them again (a closed time window's ids do not change).
+ */
+export function transactionPager(criteriaFor: (w: Window) => Criteria, what: string) {
+  const cache = new Map<string, { ids: string[]; pageSize: number }>();
+  return async (ctx: Ctx, req: { window: Window | null; token: string | null }): Promise<Page<BraintreeTransaction>> => {
+    const w = req.window!;
+    const key = `${w.from.toISOString()}|${w.to.toISOString()}`;
+    const criteria = criteriaFor(w);
+    let found = cache.get(key);
+    if (!found) {
+      found = await searchIds(ctx, criteria, what);
+      cache.set(key, found);
+    }
+    const offset = req.token === null ? 0 : Number(req.token);
+    const ids = found.ids.slice(offset, offset + found.pageSize);
+    const records = ids.length ? await transactionsByIds(ctx, criteria, ids, what) : [];
+    const end = offset + ids.length;
+    if (end >= found.ids.length) cache.delete(key);
+    return { records, next: end < found.ids.length ? String(end) : null };
+  };
+}
+
+/** Every transaction a window's search finds, all pages in one go (for sweeps that aggregate a day). */
+export async function allTransactions(ctx: Ctx, criteria: Criteria, what: string): Promise<BraintreeTransaction[]> {
+  const { ids, pageSize } = await searchIds(ctx, criteria, what);
+  const out: BraintreeTransaction[] = [];
+  for (let i = 0; i < ids.length; i += pageSize) out.push(...(await transactionsByIds(ctx, criteria, ids.slice(i, i + pageSize), what)));
+  return out;
+}
+
+/** Disputes are searched by page number (`/disputes/advanced_search?page=N`), not by ids. */
+export function disputePager(criteriaFor: (w: Window) => Criteria) {
+  return async (ctx: Ctx, req: { window: Window | null; token: string | null }): Promise<Page<BraintreeDispute>> => {
+    const g = ctx.client;
+    const page = req.token === null ? 1 : Number(req.token);
+    const res = await ctx.call('disputes/advanced_search', () =>
+      http(g).post(`${merchantPath(g)}/disputes/advanced_search?page=${page}`, { search: criteriaFor(req.window!) }),
+    );
+    checkApiError(res, 'dispute search');
+    const d = (res.disputes ?? {}) as { totalItems?: number; pageSize?: number; dispute?: unknown };
+    const records = list<BraintreeDispute>(d.dispute).filter((x) => x !== null);
+    const total = Number(d.totalItems ?? 0);
+    const size = Math.max(1, Number(d.pageSize ?? (records.length || 1)));
+    return { records, next: page * size < total ? String(page + 1) : null };
+  };
+}

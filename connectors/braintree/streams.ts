@@ -1,0 +1,115 @@
+import type braintree from 'braintree';
+import { defineStream, type StreamDef, type Window } from '../../core/engine/define.js';
+import type { Mapped } from '../../core/engine/mapped.js';
+import { FatalError } from '../../core/errors.js';
+import { toMinorUnits } from '../../core/money.js';
+import type { BraintreeConfig } from './config.js';
+import { mapDispute, mapTransaction, payoutFromItems, PROVIDER, toIsoTime, type BraintreeMapOptions } from './mappings.js';
+import type { BraintreeDispute, BraintreeTransaction } from './raw.js';
+import { allTransactions, dateRange, disputePager, timeRange, transactionPager } from './search.js';
+
+type G = braintree.BraintreeGateway;
+const DAY = 86_400_000;
+const createdAt = (t: BraintreeTransaction) => new Date(toIsoTime(t.createdAt) ?? 0);
+
+/** The streams in run order (status lists them without credentials). */
+export const BRAINTREE_STREAM_NAMES = ['transactions', 'settlements', 'disbursements', 'disputes', 'settlement_summaries'] as const;
+
+export function braintreeStreams(config: BraintreeConfig): StreamDef<G, never>[] {
+  const opts: BraintreeMapOptions = config.donationIdField ? { donationIdField: config.donationIdField } : {};
+
+  // New transactions (sales and refund credits), by creation time.
+  const transactions = defineStream<G, BraintreeTransaction>({
+    name: 'transactions', contract: 'payment', primaryKey: (t) => t.id!, cursor: createdAt,
+    windows: { sizeMs: DAY, lookbackMs: 60 * 60_000, lagMs: 60_000 },
+    fetchPage: transactionPager((w) => ({ created_at: timeRange(w) }), 'by created_at'),
+    toContract: (t) => mapTransaction(t, opts),
+  });
+
+  // Changes after creation: a transaction's updated_at is not searchable, but each status change has
+  // its own searchable time. Settlement is the one that moves money (and sets settlement_batch_id).
+  const settlements = defineStream<G, BraintreeTransaction>({
+    name: 'settlements', contract: 'payment', primaryKey: (t) => t.id!,
+    cursor: (t) => new Date(toIsoTime(t.statusHistory?.find((e) => e?.status === 'settled')?.timestamp) ?? toIsoTime(t.updatedAt) ?? 0),
+    windows: { sizeMs: DAY, lookbackMs: 60 * 60_000, lagMs: 60_000 },
+    fetchPage: transactionPager((w) => ({ settled_at: timeRange(w) }), 'by settled_at'),
+    toContract: (t) => mapTransaction(t, opts),
+  });
+
+  // Disbursement does not change updated_at or any status: sweep by disbursement date, a few days
+  // back each run. A window's page is the whole day(s), so each day's payout is summed from all its items.
+  type Swept = { tx: BraintreeTransaction } | { payout: Mapped };
+  const disbursements = defineStream<G, Swept>({
+    name: 'disbursements', contract: 'payout_item',
+    primaryKey: (s) => ('tx' in s ? s.tx.id! : String(s.payout.payload.payout_id)),
+    cursor: (s) => ('tx' in s ? createdAt(s.tx) : new Date(String(s.payout.payload.occurred_at))),
+    windows: { sizeMs: DAY, lookbackMs: 3 * DAY, lagMs: 0 },
+    async fetchPage(ctx, req) {
+      const w = req.window!;
+      const txs = await allTransactions(ctx, { disbursement_date: dateRange(w) }, 'by disbursement_date');
+      const items = txs.flatMap((tx) => mapTransaction(tx, opts)).filter((m) => m.contract === 'payout_item');
+      const days = new Set(items.map((m) => `${m.payload.payout_id}`));
+      const payouts = [...days].flatMap((id) => {
+        const [account, date] = [id.slice(0, id.lastIndexOf(':')), id.slice(id.lastIndexOf(':') + 1)];
+        return payoutFromItems(account, date, items);
+      });
+      return { records: [...txs.map((tx) => ({ tx })), ...payouts.map((payout) => ({ payout }))], next: null };
+    },
+    toContract: (s) => ('tx' in s ? mapTransaction(s.tx, opts) : [s.payout]),
+  });
+
+  // Disputes by effective date (not received date): a dispute's changes move its effective date.
+  const disputes = defineStream<G, BraintreeDispute>({
+    name: 'disputes', contract: 'dispute', primaryKey: (d) => d.id!,
+    cursor: (d) => new Date(toIsoTime(d.receivedDate) ?? 0),
+    windows: { sizeMs: 7 * DAY, lookbackMs: 3 * DAY, lagMs: 0 },
+    fetchPage: disputePager((w: Window) => ({ effective_date: dateRange(w) })),
+    toContract: (d) => mapDispute(d),
+  });
+
+  // Settlement batch summaries per settlement date: the gateway's own control totals.
+  type SummaryRecord = { date: string; cardType?: string; count?: string | number; merchantAccountId?: string; kind?: string; amountSettled?: string };
+  const settlementSummaries = defineStream<G, SummaryRecord>({
+    name: 'settlement_summaries', contract: 'settlement_summary',
+    primaryKey: (r) => `${r.date}:${r.merchantAccountId}:${r.cardType}:${r.kind}`,
+    cursor: (r) => new Date(`${r.date}T00:00:00Z`),
+    windows: { sizeMs: DAY, lookbackMs: 2 * DAY, lagMs: 0 },
+    async fetchPage(ctx, req) {
+      const { min, max } = dateRange(req.window!);
+      const records: SummaryRecord[] = [];
+      for (let d = min; d <= max; d = new Date(Date.parse(`${d}T00:00:00Z`) + DAY).toISOString().slice(0, 10)) {
+        const date = d;
+        const res = (await ctx.call('settlement_batch_summary', () =>
+          ctx.client.settlementBatchSummary.generate({ settlementDate: date }),
+        )) as unknown as { success: boolean; message?: string; settlementBatchSummary?: { records?: SummaryRecord[] } };
+        if (!res.success) throw new FatalError(`braintree: settlement batch summary for ${date}: ${(res.message ?? 'failed').slice(0, 200)}`);
+        for (const r of res.settlementBatchSummary?.records ?? []) records.push({ ...r, date });
+      }
+      return { records, next: null };
+    },
+    toContract: (r) => {
+      const account = r.merchantAccountId ?? 'unknown';
+      const currency = config.accountCurrencies[account] ?? config.defaultCurrency;
+      return [
+        {
+          contract: 'settlement_summary', version: 1,
+          payload: {
+            settlement_summary_id: `${r.date}:${account}:${r.cardType}:${r.kind}`,
+            occurred_at: `${r.date}T00:00:00.000Z`,
+            updated_at: null,
+            provider: PROVIDER,
+            settlement_date: r.date,
+            merchant_account: account,
+            card_type: r.cardType ?? 'unknown',
+            kind: r.kind ?? 'unknown',
+            count: Number(r.count ?? 0),
+            amount_minor: toMinorUnits(String(r.amountSettled ?? '0'), currency),
+            currency,
+          },
+        },
+      ];
+    },
+  });
+
+  return [transactions, settlements, disbursements, disputes, settlementSummaries] as unknown as StreamDef<G, never>[];
+}

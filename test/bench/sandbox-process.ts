@@ -1,0 +1,24 @@
+import { spawn } from 'node:child_process';
+
+/** A provider sandbox in a child process (see fixtures/sandbox-process.ts); close() ends it. */
+export async function sandboxProcess<T extends Record<string, unknown>>(provider: 'stripe' | 'braintree', records: number, rateLimit: number) {
+  const script = new URL('./fixtures/sandbox-process.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, ['--import', 'tsx', script, provider, String(records), String(rateLimit)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    child.on('exit', (code) => reject(new Error(`${provider} sandbox exited (${code})`)));
+  });
+  const info = JSON.parse(line) as T & { url: string; records: number };
+  return {
+    ...info,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.on('exit', () => resolve());
+        child.stdin!.end();
+      }),
+  };
+}

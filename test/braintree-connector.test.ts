@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBookmark } from '../core/engine/bookmark.js';
+import { braintreeHarness, BT_NOW } from './support/braintree-harness.js';
+
+type H = Awaited<ReturnType<typeof braintreeHarness>>;
+const byStream = <T extends { stream: string }>(results: T[], name: string) => results.find((r) => r.stream === name)!;
+const DAY = 86_400_000;
+
+describe('Braintree connector against the sandbox: backfill, sweeps and late changes', () => {
+  let h: H;
+  beforeAll(async () => {
+    h = await braintreeHarness();
+  });
+  afterAll(() => h.close());
+
+  it('backfills transactions across many pages of ids, with exact money and links', async () => {
+    const results = await h.sync();
+    expect(results.map((r) => [r.stream, r.outcome])).toEqual(results.map((r) => [r.stream, 'succeeded']));
+    await h.land();
+    const sales = h.sandbox.data.transactions.filter((t) => t.type === 'sale');
+    const credits = h.sandbox.data.transactions.filter((t) => t.type === 'credit');
+    expect(sales.length).toBeGreaterThan(100);
+    // page size 10: many second-step requests, one ids search per day window
+    expect(byStream(results, 'transactions').requests).toBeGreaterThan(sales.length / 10);
+    const [p] = await h.q(`SELECT count(*) AS n, sum(amount_minor) AS amount FROM payment WHERE provider = 'braintree'`);
+    expect(p).toEqual({ n: sales.length, amount: sales.reduce((s, t) => s + t.amount_minor, 0) });
+    const [r] = await h.q(`SELECT count(*) AS n FROM refund WHERE provider = 'braintree'`);
+    expect(r!.n).toBe(credits.length);
+    const settled = sales.find((t) => t.settlement_batch_id)!;
+    const [row] = await h.q(`SELECT donation_id, settlement_batch_id, currency, status FROM payment WHERE payment_id = '${settled.id}'`);
+    expect(row).toEqual({ donation_id: settled.order_id, settlement_batch_id: settled.settlement_batch_id, currency: 'GBP', status: settled.status });
+
+    // control totals: the settlement summaries equal what the payments say was settled that day
+    const summaries = await h.q(`SELECT settlement_date, sum(amount_minor) AS amount FROM settlement_summary WHERE kind = 'sale' GROUP BY ALL`);
+    expect(summaries.length).toBeGreaterThan(0);
+    for (const s of summaries) {
+      const [pay] = await h.q(
+        `SELECT sum(amount_minor) AS amount FROM payment WHERE provider = 'braintree' AND settlement_batch_id LIKE '${s.settlement_date}_%'`,
+      );
+      expect(pay!.amount).toBe(s.amount);
+    }
+  });
+
+  it('picks up disbursement, which does not change updated_at, through the disbursement-date sweep', async () => {
+    h.clock.set(new Date(BT_NOW.getTime() + 3 * DAY));
+    const disbursed = h.sandbox.data.transactions.filter((t) => t.disbursement_details);
+    expect(disbursed.length).toBeGreaterThan(0);
+    const results = await h.sync();
+    expect(byStream(results, 'disbursements').outcome).toBe('succeeded');
+    await h.land();
+    for (const d of h.sandbox.data.disbursements) {
+      const id = `${d.merchant_account_id}:${d.disbursement_date}`;
+      const [po] = await h.q(`SELECT amount_minor FROM payout WHERE payout_id = '${id}'`);
+      const [items] = await h.q(`SELECT sum(amount_minor) AS total, count(*) AS n FROM payout_item WHERE payout_id = '${id}'`);
+      expect(po!.amount_minor).toBe(items!.total);
+      expect(items!.n).toBe(d.transaction_ids.length);
+    }
+    const t = disbursed[0]!;
+    const [pay] = await h.q(`SELECT payout_id FROM payment WHERE payment_id = '${t.id}'`);
+    expect(pay!.payout_id).toBe(`${t.merchant_account_id}:${t.disbursement_details!.disbursement_date}`);
+  });
+
+  it('picks up a dispute opened later, by effective date', async () => {
+    const target = h.sandbox.data.transactions.find((t) => t.type === 'sale' && t.status === 'settled')!;
+    const dispute = h.sandbox.openDispute(target.id);
+    h.clock.advance(60 * 60_000);
+    const results = await h.sync({ streams: ['disputes'] });
+    expect(results[0]!.outcome).toBe('succeeded');
+    await h.land();
+    expect(await h.q(`SELECT payment_id, status FROM dispute WHERE dispute_id = '${dispute.id}'`)).toEqual([{ payment_id: target.id, status: 'open' }]);
+  });
+});
+
+describe('Braintree connector against the sandbox: edges and faults', () => {
+  let h: H;
+  beforeAll(async () => {
+    h = await braintreeHarness({ scenario: { seed: 22, donations: 800 } });
+  });
+  afterAll(() => h.close());
+
+  it('answers an empty window with one ids search and nothing else', async () => {
+    const [r] = await h.sync({ streams: ['transactions'], from: new Date('2026-11-02T00:00:00Z'), to: new Date('2026-11-03T00:00:00Z') });
+    expect(r).toMatchObject({ outcome: 'succeeded', records: 0, requests: 1 });
+  });
+
+  it('retries a 429 and a 5xx, then succeeds', async () => {
+    h.sandbox.injectFaults({ status429: 1 });
+    const [a] = await h.sync({ streams: ['settlement_summaries'] });
+    expect(a).toMatchObject({ outcome: 'succeeded', rateLimited: 1, retries: 1 });
+    h.sandbox.injectFaults({ status5xx: 2 });
+    const [b] = await h.sync({ streams: ['disputes'] });
+    expect(b).toMatchObject({ outcome: 'succeeded', retries: 2 });
+  });
+
+  it('stops on 401 without touching the bookmark', async () => {
+    await h.sync({ streams: ['settlements'] });
+    const before = await loadBookmark(h.rt.state, 'braintree', 'settlements');
+    h.clock.advance(60_000);
+    const [r] = await h.sync({ streams: ['settlements'] }, { privateKey: 'wrong' });
+    expect(r!.outcome).toBe('failed');
+    expect(r!.error).toMatch(/401/);
+    expect(r!.error).not.toContain('wrong');
+    expect((await loadBookmark(h.rt.state, 'braintree', 'settlements')).cursor).toBe(before.cursor);
+  });
+
+  it('resumes a run stopped mid-window, from its page of ids, with no gap and no duplicate', async () => {
+    const [first] = await h.sync({ streams: ['transactions'], deadline: new Date(0) });
+    expect(first!.outcome).toBe('partial');
+    let rounds = 0;
+    let done = false;
+    while (!done && rounds++ < 400) {
+      // each run gets one page before its time box closes
+      const [r] = await h.sync({ streams: ['transactions'], deadline: new Date(h.clock.now().getTime() + 1) });
+      done = r!.outcome === 'succeeded';
+    }
+    expect(done).toBe(true);
+    await h.land();
+    const all = h.sandbox.data.transactions;
+    const [p] = await h.q(`SELECT count(*) AS n, count(DISTINCT payment_id) AS ids FROM payment WHERE provider = 'braintree'`);
+    const sales = all.filter((t) => t.type === 'sale').length;
+    expect(p).toEqual({ n: sales, ids: sales });
+  });
+});
+
+describe('Braintree connector: a search larger than the gateway allows', () => {
+  let h: H;
+  beforeAll(async () => {
+    h = await braintreeHarness({ scenario: { seed: 23, donations: 1500 }, maxSearchResults: 40 });
+  });
+  afterAll(() => h.close());
+
+  it('splits the window and never skips one', async () => {
+    const [r] = await h.sync({ streams: ['transactions'] });
+    expect(r!.outcome).toBe('succeeded');
+    expect(h.sandbox.requests.countByStatus(422)).toBeGreaterThan(0); // it really was refused, then split
+    await h.land();
+    const sales = h.sandbox.data.transactions.filter((t) => t.type === 'sale').length;
+    expect(await h.q(`SELECT count(*) AS n FROM payment WHERE provider = 'braintree'`)).toEqual([{ n: sales }]);
+  });
+});
