@@ -44,9 +44,6 @@ describe('Stripe connector against the sandbox: backfill, then incremental', () 
       supporters: h.sandbox.data.customers.length,
       items: members.length,
     });
-    // every payout's items add up to it
-    const sums = await h.q('SELECT p.payout_id, p.amount_minor, sum(i.net_minor) AS items FROM payout p JOIN payout_item i USING (payout_id) GROUP BY ALL');
-    for (const s of sums) expect(s.items).toBe(s.amount_minor);
     const [runs] = await h.q(`SELECT count(*) AS n FROM sync_run WHERE connector = 'stripe' AND outcome = 'succeeded'`);
     expect(runs!.n).toBe(9);
   });
@@ -72,6 +69,17 @@ describe('Stripe connector against the sandbox: backfill, then incremental', () 
     expect(po!.n).toBe(newPayouts.length);
     const [items] = await h.q(`SELECT count(*) AS n FROM payout_item WHERE payout_id IN (${ids})`);
     expect(items!.n).toBeGreaterThan(0);
+    // every payout's items add up to it (the sandbox paid out once the balances became available)
+    const sums = await h.q('SELECT p.payout_id, p.amount_minor, sum(i.net_minor) AS items FROM payout p JOIN payout_item i USING (payout_id) GROUP BY ALL');
+    for (const s of sums) expect(s.items).toBe(s.amount_minor);
+    // each paid-out payment knows its payout, and keeps its fee and net
+    const [paid] = await h.q(
+      `SELECT count(*) AS n, count(*) FILTER (WHERE p.payout_id IS DISTINCT FROM i.payout_id OR p.fee_minor IS NULL) AS wrong
+       FROM payment p JOIN payout_item i ON i.payment_id = p.payment_id`,
+    );
+    expect(paid!.n).toBeGreaterThan(0);
+    expect(sums.length).toBeGreaterThan(0);
+    expect(paid!.wrong).toBe(0);
     // incremental: a handful of requests, not a second backfill
     expect(byStream(results, 'charges').requests).toBeLessThan(10);
   });

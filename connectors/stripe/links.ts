@@ -29,3 +29,21 @@ export async function loadLinks(state: StateStore, paymentIntents: readonly (str
   }
   return out;
 }
+
+// Which payout paid a charge out is known only from the payout's side (`balance_transactions?payout=`);
+// the charge's balance transaction rarely says. Kept by charge id so every later version of the
+// payment (a re-read, a full resync) carries it.
+const payoutKey = (chargeId: string) => `stripe:payout-of:${chargeId}`;
+
+export async function savePayoutOf(state: StateStore, pairs: readonly { chargeId: string; payoutId: string }[]): Promise<void> {
+  for (const p of pairs) await state.set(payoutKey(p.chargeId), p.payoutId);
+}
+
+export async function loadPayoutOf(state: StateStore, chargeIds: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const id of new Set(chargeIds)) {
+    const payout = await state.get<string>(payoutKey(id));
+    if (payout) out.set(id, payout);
+  }
+  return out;
+}

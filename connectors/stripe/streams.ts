@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import { loadBookmark, saveBookmark } from '../../core/engine/bookmark.js';
 import { defineStream, type Page, type StreamContext, type StreamDef } from '../../core/engine/define.js';
 import type { Mapped } from '../../core/engine/mapped.js';
-import { saveLinks, loadLinks, type PaymentIntentLink } from './links.js';
+import { loadLinks, loadPayoutOf, saveLinks, savePayoutOf, type PaymentIntentLink } from './links.js';
 import {
   linkFromCheckoutSession, mapCharge, mapCustomer, mapDispute, mapEvent, mapPayout, mapPayoutMember, mapRefund, refId,
   type StripeMapOptions,
@@ -33,7 +33,23 @@ function listPage<R extends { id: string }>(resource: string, list: Lister, expa
 const OBJECT_WINDOWS = { sizeMs: 7 * DAY, lookbackMs: 60 * 60_000, lagMs: 5_000 };
 const created = (r: { created: number }) => new Date(r.created * 1000);
 
+type ChargeLinkMaps = { intents: Map<string, PaymentIntentLink>; payouts: Map<string, string> };
+
+/** What a charge does not carry itself: its click and donation (from checkout) and its payout. */
+async function chargeLinks(ctx: Ctx, charges: StripeCharge[]): Promise<ChargeLinkMaps> {
+  return {
+    intents: await loadLinks(ctx.state, charges.map((c) => refId(c.payment_intent))),
+    payouts: await loadPayoutOf(ctx.state, charges.map((c) => c.id)),
+  };
+}
+
 export function stripeStreams(opts: StripeMapOptions): StreamDef<Stripe, never>[] {
+  const chargeToPayment = (r: StripeCharge, links: ChargeLinkMaps): Mapped[] => {
+    const link = links.intents.get(refId(r.payment_intent) ?? '');
+    const withDonation = link?.donation_id && !r.metadata?.[opts.donationIdKey] ? { ...r, metadata: { ...r.metadata, [opts.donationIdKey]: link.donation_id } } : r;
+    return mapCharge(withDonation, opts, { clickId: link?.click_id ?? null, payoutId: links.payouts.get(r.id) ?? null });
+  };
+
   const customers = defineStream<Stripe, StripeCustomer>({
     name: 'customers', contract: 'supporter', primaryKey: (r) => r.id, cursor: (r) => created(r as { created: number }),
     windows: OBJECT_WINDOWS,
@@ -61,12 +77,8 @@ export function stripeStreams(opts: StripeMapOptions): StreamDef<Stripe, never>[
   const charges = defineStream<Stripe, StripeCharge>({
     name: 'charges', contract: 'payment', primaryKey: (r) => r.id, cursor: created, windows: OBJECT_WINDOWS,
     fetchPage: listPage('charges', (s, p) => s.charges.list(p), ['data.balance_transaction']),
-    prepare: (ctx, records) => loadLinks(ctx.state, records.map((r) => refId(r.payment_intent))),
-    toContract: (r, links) => {
-      const link = (links as Map<string, PaymentIntentLink>).get(refId(r.payment_intent) ?? '');
-      const withDonation = link?.donation_id && !r.metadata?.[opts.donationIdKey] ? { ...r, metadata: { ...r.metadata, [opts.donationIdKey]: link.donation_id } } : r;
-      return mapCharge(withDonation, opts, { clickId: link?.click_id ?? null });
-    },
+    prepare: (ctx, records) => chargeLinks(ctx, records),
+    toContract: (r, links) => chargeToPayment(r, links as ChargeLinkMaps),
     // Fee and net are final only once the balance transaction is available: read it again until then.
     revisit: (r) => r.status === 'pending' || (typeof r.balance_transaction === 'object' && r.balance_transaction?.status === 'pending'),
   });
@@ -92,7 +104,7 @@ export function stripeStreams(opts: StripeMapOptions): StreamDef<Stripe, never>[
     revisit: (r) => !['paid', 'failed', 'canceled'].includes(r.status),
   });
 
-  const payoutItems = payoutItemsStream();
+  const payoutItems = payoutItemsStream(chargeToPayment);
 
   const events = defineStream<Stripe, StripeEvent>({
     name: 'events', contract: 'payment', primaryKey: (r) => r.id, cursor: created,
@@ -116,8 +128,9 @@ export function stripeStreams(opts: StripeMapOptions): StreamDef<Stripe, never>[
  * payout's members), so it uses the escape hatch and keeps its own position: the payouts already read.
  * Membership of an automatic payout is fixed when it is created, so each payout is read once.
  */
-function payoutItemsStream() {
+function payoutItemsStream(chargeToPayment: (c: StripeCharge, links: ChargeLinkMaps) => Mapped[]) {
   type Member = { payoutId: string; bt: StripeBalanceTransaction };
+  const chargeOf = (m: Member) => (typeof m.bt.source === 'object' && m.bt.source?.object === 'charge' ? (m.bt.source as unknown as StripeCharge) : null);
   return defineStream<Stripe, Member>({
     name: 'payout_items', contract: 'payout_item', primaryKey: (m) => `${m.payoutId}:${m.bt.id}`,
     async read(ctx, emit) {
@@ -141,7 +154,8 @@ function payoutItemsStream() {
         let token: string | undefined;
         for (;;) {
           const page = await ctx.call('GET /v1/balance_transactions', () =>
-            ctx.client.balanceTransactions.list({ payout: payout.id, limit: 100, ...(token ? { starting_after: token } : {}) }),
+            // The source charge comes along, so its payment can be re-emitted with the payout it went out in.
+            ctx.client.balanceTransactions.list({ payout: payout.id, limit: 100, expand: ['data.source'], ...(token ? { starting_after: token } : {}) }),
           );
           const members = (page.data as unknown as StripeBalanceTransaction[]).map((bt) => ({ payoutId: payout.id, bt }));
           await emit(members);
@@ -155,6 +169,16 @@ function payoutItemsStream() {
       for (const [id, t] of Object.entries(bm.done)) if (t < bm.since) delete bm.done[id];
       await save();
     },
-    toContract: (m) => mapPayoutMember(m.bt, m.payoutId),
+    async prepare(ctx, members) {
+      const charges = members.flatMap((m) => chargeOf(m) ?? []);
+      await savePayoutOf(ctx.state, members.flatMap((m) => (chargeOf(m) ? [{ chargeId: chargeOf(m)!.id, payoutId: m.payoutId }] : [])));
+      return chargeLinks(ctx, charges);
+    },
+    toContract: (m, links) => {
+      const charge = chargeOf(m);
+      // The member row is the charge's own balance transaction: with it the payment keeps fee and net.
+      const payment = charge ? chargeToPayment({ ...charge, balance_transaction: { ...m.bt, source: charge.id } }, links as ChargeLinkMaps) : [];
+      return [...mapPayoutMember(m.bt, m.payoutId), ...payment];
+    },
   });
 }
