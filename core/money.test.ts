@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecordError } from './errors.js';
-import { InvalidAmountError, exponentOf, toMinorUnits } from './money.js';
+import { InvalidAmountError, exponentOf, fromMinorUnits, toMinorUnits } from './money.js';
 
 describe('exponentOf', () => {
   it('knows the zero-, three- and four-decimal currencies and defaults to 2', () => {
@@ -85,5 +85,36 @@ describe('toMinorUnits', () => {
     expect(message).toBe('amount a 5002-character string is not a decimal string');
     expect(message.length).toBeLessThan(100);
     expect(() => toMinorUnits('12abc', 'GBP')).toThrow('amount "12abc" is not a plain decimal like 25.00');
+  });
+});
+
+describe('fromMinorUnits', () => {
+  it('writes the currency\'s exponent: two, zero, three and four decimals', () => {
+    expect(fromMinorUnits(2500, 'GBP')).toBe('25.00');
+    expect(fromMinorUnits(2500, 'JPY')).toBe('2500');
+    expect(fromMinorUnits(2500, 'KWD')).toBe('2.500');
+    expect(fromMinorUnits(12345, 'CLF')).toBe('1.2345');
+    expect(fromMinorUnits(1999, 'usd')).toBe('19.99');
+  });
+
+  it('pads small amounts and keeps the sign, never writing -0', () => {
+    expect(fromMinorUnits(7, 'EUR')).toBe('0.07');
+    expect(fromMinorUnits(0, 'GBP')).toBe('0.00');
+    expect(fromMinorUnits(-0, 'GBP')).toBe('0.00');
+    expect(fromMinorUnits(-5, 'GBP')).toBe('-0.05');
+    expect(fromMinorUnits(-2500, 'JPY')).toBe('-2500');
+    expect(fromMinorUnits(1, 'BHD')).toBe('0.001');
+  });
+
+  it('is the inverse of toMinorUnits', () => {
+    for (const [minor, currency] of [[29, 'USD'], [115, 'GBP'], [-500, 'GBP'], [150000, 'KRW'], [2500, 'OMR'], [9007199254740991, 'USD']] as const) {
+      expect(toMinorUnits(fromMinorUnits(minor, currency), currency)).toBe(minor);
+    }
+  });
+
+  it('refuses what is not a safe integer, or not a currency code', () => {
+    for (const bad of [2.5, Number.NaN, Infinity, 2 ** 53]) expect(() => fromMinorUnits(bad, 'GBP')).toThrow(InvalidAmountError);
+    expect(() => fromMinorUnits(2.5, 'GBP')).toThrow('amount 2.5 is not a whole number of minor units');
+    expect(() => fromMinorUnits(2500, 'pounds')).toThrow(/not an ISO 4217 code/);
   });
 });

@@ -59,3 +59,19 @@ export function toMinorUnits(amount: string, currency: string): number {
   // `-0` would compare equal but serialise and hash differently from 0.
   return sign === '-' && n !== 0 ? -n : n;
 }
+
+/**
+ * Integer minor units -> the exact decimal string with the currency's exponent, the inverse of
+ * toMinorUnits: 2500 GBP -> "25.00", 2500 JPY -> "2500", 2500 KWD -> "2.500", -5 GBP -> "-0.05".
+ * Built from digits, not by dividing, for the same float reasons.
+ */
+export function fromMinorUnits(minor: number, currency: string): string {
+  const exponent = exponentOf(currency);
+  if (!Number.isSafeInteger(minor)) {
+    fail(`amount ${typeof minor === 'number' ? String(minor) : describe(minor)} is not a whole number of minor units`);
+  }
+  const sign = minor < 0 ? '-' : '';
+  const digits = String(Math.abs(minor)).padStart(exponent + 1, '0');
+  if (exponent === 0) return sign + digits;
+  return `${sign}${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
+}

@@ -1,5 +1,5 @@
+import { fromMinorUnits } from '../../../core/money.js';
 import type { DisbursementItem, Ledger } from './ledger.js';
-import { formatMinor } from './money.js';
 import { disbursementXml } from './objects-xml.js';
 import { addDays, dayOf, isoSeconds } from './time.js';
 import { notifyTransaction } from './transactions.js';
@@ -13,7 +13,7 @@ import type { SandboxDisbursement } from './types.js';
  */
 export function disburseDue(ledger: Ledger, upTo: number): SandboxDisbursement[] {
   const groups = new Map<string, { account: string; day: string; at: number; items: DisbursementItem[] }>();
-  for (const { at, item } of ledger.toDisburse.popDue(upTo)) {
+  for (const { at, item } of ledger.toDisburse.popDueWithTimes(upTo)) {
     const account = item.kind === 'transaction' ? item.tx.merchant_account_id : item.dispute.merchant_account_id;
     let day = dayOf(at);
     // Something made late for a date already paid (a mutation dated in the past) goes out the next free day.
@@ -61,7 +61,7 @@ function disburse(ledger: Ledger, account: string, day: string, at: number, item
     id: ledger.rand.id(12),
     merchant_account_id: account,
     currency_iso_code: currency,
-    amount: formatMinor(net, currency),
+    amount: fromMinorUnits(net, currency),
     amount_minor: net,
     disbursement_date: day,
     disbursement_type: net < 0 ? 'debit' : 'credit',

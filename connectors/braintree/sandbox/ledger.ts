@@ -1,4 +1,4 @@
-import { DueQueue } from './due-queue.js';
+import { TimeQueue } from '../../sandbox-kit/time-queue.js';
 import type { SandboxRandom } from './ids.js';
 import type { XmlObject } from './xml.js';
 import type {
@@ -34,8 +34,8 @@ export class Ledger {
   readonly disbursedKeys = new Set<string>();
   readonly settlementBatches = new Map<string, SandboxSettlementBatch>();
   readonly bankLines: BankLine[] = [];
-  readonly toSettle = new DueQueue<SandboxTransaction>();
-  readonly toDisburse = new DueQueue<DisbursementItem>();
+  readonly toSettle = new TimeQueue<SandboxTransaction>();
+  readonly toDisburse = new TimeQueue<DisbursementItem>();
   onNotification: ((n: Notification) => void) | null = null;
   private live = false;
 

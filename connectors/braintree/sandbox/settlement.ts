@@ -1,5 +1,5 @@
+import { fromMinorUnits } from '../../../core/money.js';
 import type { Ledger } from './ledger.js';
-import { formatMinor } from './money.js';
 import { addDays, dayOf, isoSeconds } from './time.js';
 import { notifyTransaction } from './transactions.js';
 import type { SandboxTransaction } from './types.js';
@@ -13,7 +13,7 @@ export const DISBURSEMENT_LAG_DAYS = 2;
  */
 export function settleDue(ledger: Ledger, upTo: number): SandboxTransaction[] {
   const settled: SandboxTransaction[] = [];
-  for (const { at, item: tx } of ledger.toSettle.popDue(upTo)) {
+  for (const { at, item: tx } of ledger.toSettle.popDueWithTimes(upTo)) {
     if (tx.status !== 'submitted_for_settlement') continue;
     const when = isoSeconds(at);
     const day = dayOf(at);
@@ -68,5 +68,5 @@ export function batchSummary(ledger: Ledger, settlementDate: string, customField
       g.count++;
     }
   }
-  return [...groups.values()].map((g) => ({ ...g.record, count: String(g.count), amount_settled: formatMinor(g.minor, g.currency) }));
+  return [...groups.values()].map((g) => ({ ...g.record, count: String(g.count), amount_settled: fromMinorUnits(g.minor, g.currency) }));
 }

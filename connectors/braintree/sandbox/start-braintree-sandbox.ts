@@ -1,6 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, headerValue, listenOnLoopback } from '../../sandbox-kit/local-server.js';
+import { RateLimiter } from '../../sandbox-kit/rate-limiter.js';
+import { BoundedRequestLog } from '../../sandbox-kit/request-log.js';
 import {
   BraintreeApiError,
   forbidden,
@@ -14,8 +16,6 @@ import {
 import { disburseDue } from './disbursement-run.js';
 import { openDispute } from './disputes.js';
 import type { Ledger } from './ledger.js';
-import { BoundedRequestLog } from './request-log.js';
-import { RateLimiter } from './rate-limiter.js';
 import { route, type RouteContext } from './routes.js';
 import { seedLedger, syntheticSale } from './seed.js';
 import { settleDue } from './settlement.js';
@@ -101,9 +101,9 @@ export async function startBraintreeSandbox(opts: BraintreeSandboxOptions = {}):
       faults.status429--;
       throw tooManyRequests(faults.retryAfterSeconds);
     }
-    const auth = Buffer.from(header(req, 'authorization') ?? '');
+    const auth = Buffer.from(headerValue(req, 'authorization') ?? '');
     if (auth.length !== expectedAuth.length || !timingSafeEqual(auth, expectedAuth)) throw unauthenticated();
-    const version = Number(header(req, 'x-apiversion'));
+    const version = Number(headerValue(req, 'x-apiversion'));
     if (!Number.isInteger(version) || version < MIN_API_VERSION) throw upgradeRequired();
     const wait = limiter.take();
     if (wait > 0) throw tooManyRequests(wait);
@@ -129,11 +129,7 @@ export async function startBraintreeSandbox(opts: BraintreeSandboxOptions = {}):
     return out;
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server, opts.port);
 
   const txOrThrow = (id: string): SandboxTransaction => {
     const tx = ledger.byId.get(id);
@@ -189,17 +185,9 @@ export async function startBraintreeSandbox(opts: BraintreeSandboxOptions = {}):
     },
     async close() {
       webhooks?.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
     },
   };
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -222,25 +210,26 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 /** Read-only views that first bring time-driven state up to the clock, so assertions see what a request would. */
 function dataView(ledger: Ledger, catchUp: () => void): BraintreeSandboxData {
-  const fresh = <T>(items: T): T => {
+  // A thunk, so that what is read is taken after the catch-up, not before it.
+  const fresh = <T>(read: () => T): T => {
     catchUp();
-    return items;
+    return read();
   };
   return {
     get transactions() {
-      return fresh(ledger.transactions);
+      return fresh(() => ledger.transactions);
     },
     get disputes() {
-      return fresh(ledger.disputes);
+      return fresh(() => ledger.disputes);
     },
     get disbursements() {
-      return fresh(ledger.disbursements);
+      return fresh(() => ledger.disbursements);
     },
     get settlementBatches() {
-      return fresh([...ledger.settlementBatches.values()]);
+      return fresh(() => [...ledger.settlementBatches.values()]);
     },
     get bankLines() {
-      return fresh(ledger.bankLines);
+      return fresh(() => ledger.bankLines);
     },
     transaction(id) {
       catchUp();

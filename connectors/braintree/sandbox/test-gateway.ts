@@ -2,6 +2,8 @@ import braintree from 'braintree';
 import type { Readable } from 'node:stream';
 import type { BraintreeSandbox } from './types.js';
 
+export { movableClock } from '../../sandbox-kit/movable-clock.js';
+
 /** The official SDK pointed at a sandbox, as the connector's tests and the benchmark use it. */
 export function sandboxGateway(
   sandbox: Pick<BraintreeSandbox, 'port' | 'merchantId' | 'publicKey' | 'privateKey'>,
@@ -25,20 +27,6 @@ export function collect<T>(stream: Readable): Promise<T[]> {
     stream.on('end', () => resolve(out));
     stream.on('error', (err: unknown) => reject(err));
   });
-}
-
-/** A clock tests can move; the sandbox reads it on every request. */
-export function movableClock(start: Date): { now: () => Date; set(d: Date): void; advance(ms: number): void } {
-  let t = start.getTime();
-  return {
-    now: () => new Date(t),
-    set: (d) => {
-      t = d.getTime();
-    },
-    advance: (ms) => {
-      t += ms;
-    },
-  };
 }
 
 type Builder = {

@@ -1,5 +1,5 @@
+import { fromMinorUnits } from '../../../core/money.js';
 import type { Ledger } from './ledger.js';
-import { formatMinor } from './money.js';
 import { transactionXml } from './objects-xml.js';
 import { DAY, HOUR, isoSeconds, startOfDay } from './time.js';
 import type { SandboxTransaction, StatusEvent } from './types.js';
@@ -33,7 +33,7 @@ export function settlementDueAt(createdMs: number): number {
 export function createSale(ledger: Ledger, sale: NewSale): SandboxTransaction {
   const rand = ledger.rand;
   const created = isoSeconds(sale.at);
-  const amount = formatMinor(sale.amountMinor, sale.currency);
+  const amount = fromMinorUnits(sale.amountMinor, sale.currency);
   const user = sale.source === 'api' ? 'puddle_api' : 'call_centre';
   const event = (status: StatusEvent['status']): StatusEvent => ({ status, timestamp: created, amount, user, transaction_source: sale.source });
   const tx: SandboxTransaction = {
@@ -80,7 +80,7 @@ export function refundSale(ledger: Ledger, sale: SandboxTransaction, at: number,
     throw new SandboxStateError(`refund of ${value} on ${sale.id} exceeds the ${sale.amount_minor - refunded} left to refund`);
   }
   const created = isoSeconds(at);
-  const amount = formatMinor(value, sale.currency_iso_code);
+  const amount = fromMinorUnits(value, sale.currency_iso_code);
   const credit: SandboxTransaction = {
     ...sale,
     id: ledger.newId(),

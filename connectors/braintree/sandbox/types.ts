@@ -1,6 +1,11 @@
 import type { Infer } from '../../../core/contracts/index.js';
 import type { contractsV1 } from '../../../core/contracts/index.js';
 import type { Scenario, ScenarioOptions } from '../../../core/scenario/appeal-night.js';
+import type { SandboxFaults } from '../../sandbox-kit/faults.js';
+import type { RequestLog } from '../../sandbox-kit/request-log.js';
+import type { DeliveryProgress } from '../../sandbox-kit/webhook-delivery.js';
+
+export type { RequestLog, RequestRecord } from '../../sandbox-kit/request-log.js';
 
 export type TransactionStatus = 'authorized' | 'submitted_for_settlement' | 'settled' | 'processor_declined' | 'voided';
 
@@ -109,35 +114,15 @@ export interface SandboxSettlementBatch {
 /** A line of the charity's bank statement (the `bank_line` contract), one per disbursement. */
 export type BankLine = Infer<(typeof contractsV1)['bank_line']['fields']>;
 
-export interface RequestRecord {
-  method: string;
-  path: string;
-  status: number;
-  requestId: string;
-}
-
-export interface RequestLog {
-  readonly total: number;
-  /** The most recent requests (at most 10,000), oldest first. */
-  readonly entries: readonly RequestRecord[];
-  countByStatus(status: number): number;
-  reset(): void;
-}
-
-export interface FaultInjection {
-  /** Answer the next N requests with 429 (SDK: tooManyRequestsError). */
-  status429?: number;
-  /** Answer the next N requests with `status5xxCode` (default 500, SDK: serverError). */
-  status5xx?: number;
+/**
+ * What the SDK makes of each: 429 tooManyRequestsError, 5xx serverError, 401 authenticationError.
+ * The SDK ignores Retry-After; the engine's own HTTP may not.
+ */
+export interface FaultInjection extends SandboxFaults {
+  /** The status injected 5xx answers get (default 500). */
   status5xxCode?: 500 | 503 | 504;
-  /** While true every request gets 401 (SDK: authenticationError), as if the keys had been revoked. */
-  status401?: boolean;
   /** Answer the next N requests with a 422 api-error-response (SDK: an ErrorResponse with success false). */
   status422?: number;
-  /** Retry-After sent with 429s, in seconds (default 1). The SDK ignores it; the engine's own HTTP may not. */
-  retryAfterSeconds?: number;
-  /** Delay every answer (0 to stop). */
-  latencyMs?: number;
 }
 
 export interface BraintreeSandboxOptions {
@@ -176,12 +161,9 @@ export interface BraintreeSandboxData {
   transaction(id: string): SandboxTransaction | undefined;
 }
 
-export interface WebhookDelivery {
+export interface WebhookDelivery extends DeliveryProgress {
   kind: string;
   subjectId: string;
-  attempts: number;
-  status: number | null;
-  ok: boolean;
 }
 
 export interface BraintreeSandbox {

@@ -1,11 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
+import { WebhookDeliveryQueue } from '../../sandbox-kit/webhook-delivery.js';
 import type { Notification } from './ledger.js';
 import type { WebhookDelivery } from './types.js';
 import { toXml } from './xml.js';
-
-const FIRST_BACKOFF_MS = 200;
-/** Long runs make many notifications; keep only recent deliveries for inspection. */
-const KEEP_DELIVERIES = 10_000;
 
 export interface SignedNotification {
   bt_signature: string;
@@ -34,75 +31,36 @@ export function notificationXml(n: Notification): string {
 </notification>`;
 }
 
-/**
- * Posts notifications one at a time, in order, as form fields, retrying failures with backoff.
- * Delivery never blocks the API: mutations return at once and tests await `idle()`.
- */
+/** Braintree's side of delivery: each notification signed and posted as the form fields bt_signature, bt_payload. */
 export class WebhookSender {
-  deliveries: WebhookDelivery[] = [];
-  private chain: Promise<void> = Promise.resolve();
-  private closed = false;
-  private readonly sleeping = new Map<NodeJS.Timeout, () => void>();
+  private readonly queue: WebhookDeliveryQueue<WebhookDelivery>;
 
   constructor(
-    private readonly url: string,
+    url: string,
     private readonly keys: { publicKey: string; privateKey: string },
-    private readonly attempts = 4,
-  ) {}
+    attempts?: number,
+  ) {
+    this.queue = new WebhookDeliveryQueue(url, attempts);
+  }
+
+  get deliveries(): readonly WebhookDelivery[] {
+    return this.queue.deliveries;
+  }
 
   enqueue(n: Notification): void {
-    // The body is fixed when the change happens; later changes to the object must not leak into it.
     const signed = signNotification(notificationXml(n), this.keys.publicKey, this.keys.privateKey);
     const body = new URLSearchParams({ bt_signature: signed.bt_signature, bt_payload: signed.bt_payload }).toString();
-    const delivery: WebhookDelivery = { kind: n.kind, subjectId: n.subjectId, attempts: 0, status: null, ok: false };
-    this.deliveries.push(delivery);
-    if (this.deliveries.length > KEEP_DELIVERIES * 1.5) this.deliveries = this.deliveries.slice(-KEEP_DELIVERIES);
-    this.chain = this.chain.then(() => this.deliver(body, delivery));
+    this.queue.enqueue(
+      { kind: n.kind, subjectId: n.subjectId, attempts: 0, status: null, ok: false },
+      { body, headers: () => ({ 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Braintree Webhooks (sandbox)' }) },
+    );
   }
 
   idle(): Promise<void> {
-    return this.chain;
+    return this.queue.idle();
   }
 
   close(): void {
-    this.closed = true;
-    for (const [t, wake] of this.sleeping) {
-      clearTimeout(t);
-      wake();
-    }
-    this.sleeping.clear();
-  }
-
-  private async deliver(body: string, delivery: WebhookDelivery): Promise<void> {
-    for (let attempt = 0; attempt < this.attempts && !this.closed; attempt++) {
-      if (attempt > 0) await this.sleep(FIRST_BACKOFF_MS * 2 ** (attempt - 1));
-      if (this.closed) return;
-      delivery.attempts++;
-      try {
-        const res = await fetch(this.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Braintree Webhooks (sandbox)' },
-          body,
-        });
-        await res.arrayBuffer();
-        delivery.status = res.status;
-        if (res.ok) {
-          delivery.ok = true;
-          return;
-        }
-      } catch {
-        delivery.status = null;
-      }
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.sleeping.delete(t);
-        resolve();
-      }, ms);
-      this.sleeping.set(t, resolve);
-    });
+    this.queue.close();
   }
 }

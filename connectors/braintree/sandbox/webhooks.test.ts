@@ -1,32 +1,16 @@
 import braintree from 'braintree';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestReceiver, type TestReceiver } from '../../sandbox-kit/test-receiver.js';
 import { startBraintreeSandbox } from './start-braintree-sandbox.js';
 import { movableClock, sandboxGateway } from './test-gateway.js';
 import type { BraintreeSandbox } from './types.js';
 import { signNotification } from './webhook-sender.js';
 
-/** A receiver that keeps the form fields, as the webhook route will get them, and can fail on purpose. */
-async function startReceiver(): Promise<{ server: Server; url: string; received: { bt_signature: string; bt_payload: string; contentType: string }[]; failNext: { n: number } }> {
-  const received: { bt_signature: string; bt_payload: string; contentType: string }[] = [];
-  const failNext = { n: 0 };
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (failNext.n > 0) {
-        failNext.n--;
-        res.writeHead(503).end();
-        return;
-      }
-      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-      received.push({ bt_signature: form.get('bt_signature') ?? '', bt_payload: form.get('bt_payload') ?? '', contentType: String(req.headers['content-type']) });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/braintree`, received, failNext };
+/** The form fields as the webhook route will get them. */
+interface Received {
+  bt_signature: string;
+  bt_payload: string;
+  contentType: string;
 }
 
 interface Note {
@@ -39,7 +23,7 @@ interface Note {
 
 describe('braintree sandbox: webhooks', () => {
   const clock = movableClock(new Date('2026-11-27T23:30:00Z'));
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: TestReceiver<Received>;
   let sandbox: BraintreeSandbox;
   let gateway: braintree.BraintreeGateway;
   // The typings' notification union has no common subject fields; read what the SDK actually sets.
@@ -47,13 +31,19 @@ describe('braintree sandbox: webhooks', () => {
     (await Promise.all(receiver.received.map((r) => gateway.webhookNotification.parse(r.bt_signature, r.bt_payload)))) as unknown as Note[];
 
   beforeAll(async () => {
-    receiver = await startReceiver();
+    receiver = await startTestReceiver<Received>({
+      path: '/webhooks/braintree',
+      read: (body, headers) => {
+        const form = new URLSearchParams(body);
+        return { bt_signature: form.get('bt_signature') ?? '', bt_payload: form.get('bt_payload') ?? '', contentType: String(headers['content-type']) };
+      },
+    });
     sandbox = await startBraintreeSandbox({ scenario: { seed: 8, donations: 120 }, now: clock.now, webhook: { url: receiver.url } });
     gateway = sandboxGateway(sandbox);
   });
   afterAll(async () => {
     await sandbox.close();
-    await new Promise((resolve) => receiver.server.close(resolve));
+    await receiver.close();
   });
 
   it('signs exactly as the SDK\'s webhook testing gateway does', () => {

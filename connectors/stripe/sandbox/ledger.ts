@@ -1,6 +1,6 @@
+import { TimeQueue } from '../../sandbox-kit/time-queue.js';
 import type { SandboxRandom } from './ids.js';
 import { SortedCollection } from './sorted-collection.js';
-import { TimeQueue } from './time-queue.js';
 import type {
   BankLine,
   SandboxBalanceTransaction,

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, headerValue, listenOnLoopback } from '../../sandbox-kit/local-server.js';
+import { RateLimiter } from '../../sandbox-kit/rate-limiter.js';
+import { BoundedRequestLog } from '../../sandbox-kit/request-log.js';
 import { addDonation } from './donation-flow.js';
 import { SandboxStateError, openDispute, refundCharge } from './late-changes.js';
 import { SANDBOX_API_VERSION, type Ledger } from './ledger.js';
 import { runPayouts } from './payout-run.js';
 import { parseParams } from './query-params.js';
-import { RateLimiter } from './rate-limiter.js';
-import { BoundedRequestLog } from './request-log.js';
 import { handleGet } from './resources.js';
 import { seedLedger, syntheticDonation } from './seed.js';
 import { StripeApiError, apiError, invalidKey, rateLimited, unknownUrl } from './stripe-errors.js';
@@ -86,11 +86,7 @@ export async function startStripeSandbox(opts: StripeSandboxOptions = {}): Promi
     return out;
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server, opts.port);
 
   let liveTimer: NodeJS.Timeout | null = null;
   const stopLive = () => {
@@ -156,10 +152,7 @@ export async function startStripeSandbox(opts: StripeSandboxOptions = {}): Promi
     async close() {
       stopLive();
       webhooks?.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
     },
   };
 }
@@ -168,11 +161,6 @@ function chargeOrThrow(ledger: Ledger, id: string): SandboxCharge {
   const charge = ledger.charges.get(id);
   if (!charge) throw new SandboxStateError(`no such charge: ${id}`);
   return charge;
-}
-
-function headerValue(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }
 
 /** Stripe takes the key as a Bearer token or as the Basic-auth user name. */
@@ -184,47 +172,23 @@ function bearer(req: IncomingMessage): string | null {
   return auth;
 }
 
+/** The ledger's collections the data view lists, under the same names on both. */
+const LISTED = ['charges', 'paymentIntents', 'refunds', 'disputes', 'payouts', 'balanceTransactions', 'customers', 'checkoutSessions', 'events'] as const satisfies readonly (
+  keyof StripeSandboxData & keyof Ledger
+)[];
+
+/** Read-only views that first bring payouts and balances up to the clock, so assertions see what a request would. */
 function dataView(ledger: Ledger, nowSec: () => number): StripeSandboxData {
   const fresh = <T>(items: T): T => {
     ledger.settle(nowSec());
     return items;
   };
-  return {
-    get charges() {
-      return fresh(ledger.charges.items);
-    },
-    get paymentIntents() {
-      return fresh(ledger.paymentIntents.items);
-    },
-    get refunds() {
-      return fresh(ledger.refunds.items);
-    },
-    get disputes() {
-      return fresh(ledger.disputes.items);
-    },
-    get payouts() {
-      return fresh(ledger.payouts.items);
-    },
-    get balanceTransactions() {
-      return fresh(ledger.balanceTransactions.items);
-    },
-    get customers() {
-      return fresh(ledger.customers.items);
-    },
-    get checkoutSessions() {
-      return fresh(ledger.checkoutSessions.items);
-    },
-    get events() {
-      return fresh(ledger.events.items);
-    },
-    get bankLines() {
-      return fresh(ledger.bankLines);
-    },
-    payoutOf(id) {
-      return ledger.payoutByBalanceTransaction.get(id);
-    },
-    payoutMembers(id) {
-      return ledger.payoutMembers.get(id)?.items ?? [];
-    },
-  };
+  const view = {} as StripeSandboxData;
+  for (const name of LISTED) {
+    Object.defineProperty(view, name, { enumerable: true, configurable: true, get: () => fresh(ledger[name].items) });
+  }
+  Object.defineProperty(view, 'bankLines', { enumerable: true, configurable: true, get: () => fresh(ledger.bankLines) });
+  view.payoutOf = (id) => ledger.payoutByBalanceTransaction.get(id);
+  view.payoutMembers = (id) => ledger.payoutMembers.get(id)?.items ?? [];
+  return view;
 }

@@ -1,6 +1,11 @@
 import type { Infer } from '../../../core/contracts/index.js';
 import type { contractsV1 } from '../../../core/contracts/index.js';
 import type { Scenario, ScenarioOptions } from '../../../core/scenario/appeal-night.js';
+import type { SandboxFaults } from '../../sandbox-kit/faults.js';
+import type { RequestLog } from '../../sandbox-kit/request-log.js';
+import type { DeliveryProgress } from '../../sandbox-kit/webhook-delivery.js';
+
+export type { RequestLog, RequestRecord } from '../../sandbox-kit/request-log.js';
 
 /** Every object the sandbox stores: Stripe's shape, with the fields the sandbox itself reads typed. */
 export interface StripeObject {
@@ -99,25 +104,8 @@ export interface SandboxEvent extends StripeObject {
 /** A line of the charity's bank statement (the `bank_line` contract), one per paid payout. */
 export type BankLine = Infer<(typeof contractsV1)['bank_line']['fields']>;
 
-export interface RequestRecord {
-  method: string;
-  path: string;
-  status: number;
-  requestId: string;
-}
-
-export interface FaultInjection {
-  /** Answer the next N requests with a 500 api_error. */
-  status5xx?: number;
-  /** Answer the next N requests with a 429 rate_limit error, whatever the rate. */
-  status429?: number;
-  /** Retry-After sent with injected 429s (seconds, default 1). */
-  retryAfterSeconds?: number;
-  /** While true every request gets 401, as if the key had been rolled. */
-  status401?: boolean;
-  /** Delay every answer by this many milliseconds (0 to stop). */
-  latencyMs?: number;
-}
+/** Injected 5xx answers are 500 api_error, injected 429s rate_limit errors, 401s invalid_request_error. */
+export type FaultInjection = SandboxFaults;
 
 export interface StripeSandboxOptions {
   /** The only secret key accepted (default 'sk_test_sandbox'). */
@@ -156,20 +144,9 @@ export interface StripeSandboxData {
   payoutMembers(payoutId: string): readonly SandboxBalanceTransaction[];
 }
 
-export interface RequestLog {
-  readonly total: number;
-  /** The most recent requests (at most 10,000), oldest first. */
-  readonly entries: readonly RequestRecord[];
-  countByStatus(status: number): number;
-  reset(): void;
-}
-
-export interface WebhookDelivery {
+export interface WebhookDelivery extends DeliveryProgress {
   eventId: string;
   type: string;
-  attempts: number;
-  status: number | null;
-  ok: boolean;
 }
 
 export interface StripeSandbox {

@@ -1,45 +1,33 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestReceiver, type TestReceiver } from '../../sandbox-kit/test-receiver.js';
 import { startStripeSandbox } from './start-stripe-sandbox.js';
 import type { StripeSandbox } from './types.js';
 
 const SECRET = 'whsec_sandbox_test';
 
-/** A receiver that keeps the raw bodies (signatures are over bytes) and can fail on purpose. */
-async function startReceiver(): Promise<{ server: Server; url: string; received: { body: string; signature: string }[]; failNext: { n: number } }> {
-  const received: { body: string; signature: string }[] = [];
-  const failNext = { n: 0 };
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (failNext.n > 0) {
-        failNext.n--;
-        res.writeHead(503).end();
-        return;
-      }
-      received.push({ body: Buffer.concat(chunks).toString('utf8'), signature: String(req.headers['stripe-signature']) });
-      res.writeHead(200).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/stripe`, received, failNext };
+/** The raw body is kept as sent: the signature is over its bytes. */
+interface Received {
+  body: string;
+  signature: string;
 }
 
 describe('stripe sandbox: webhooks', () => {
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: TestReceiver<Received>;
   let sandbox: StripeSandbox;
   const stripe = new Stripe('sk_test_unused');
 
   beforeAll(async () => {
-    receiver = await startReceiver();
+    receiver = await startTestReceiver<Received>({
+      path: '/webhooks/stripe',
+      read: (body, headers) => ({ body, signature: String(headers['stripe-signature']) }),
+      okBody: '{}',
+    });
     sandbox = await startStripeSandbox({ scenario: { seed: 4, donations: 100 }, webhook: { url: receiver.url, secret: SECRET } });
   });
   afterAll(async () => {
     await sandbox.close();
-    await new Promise((resolve) => receiver.server.close(resolve));
+    await receiver.close();
   });
 
   it('does not deliver the seeded history', async () => {

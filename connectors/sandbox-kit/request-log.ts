@@ -1,4 +1,17 @@
-import type { RequestLog, RequestRecord } from './types.js';
+export interface RequestRecord {
+  method: string;
+  path: string;
+  status: number;
+  requestId: string;
+}
+
+export interface RequestLog {
+  readonly total: number;
+  /** The most recent requests (at most 10,000), oldest first. */
+  readonly entries: readonly RequestRecord[];
+  countByStatus(status: number): number;
+  reset(): void;
+}
 
 /** Bounded, because `npm start` runs the sandbox for hours. */
 const KEEP = 10_000;
