@@ -1,0 +1,60 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../bin/puddle.mjs', import.meta.url));
+const run = promisify(execFile);
+
+/** Run the CLI as a user would; resolves with its exit code and output whatever the code. */
+async function puddle(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, PUDDLE_LOG_LEVEL: 'error', ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('the puddle CLI', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-cli-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it('has --help on every command', async () => {
+    const top = await puddle(['--help']);
+    expect(top.code).toBe(0);
+    const commands = [...top.stdout.matchAll(/^ {2}(\w+) {2,}/gm)].map((m) => m[1]!);
+    expect(commands).toEqual(expect.arrayContaining(['start', 'land', 'sync', 'status', 'query', 'compact', 'replay', 'demo']));
+    const helps = await Promise.all(commands.map((c) => puddle([c, '--help'])));
+    helps.forEach((r, i) => {
+      expect(r.code, commands[i]).toBe(0);
+      expect(r.stdout, commands[i]).toContain(`Usage: puddle ${commands[i]}`);
+    });
+  });
+
+  it('says what is wrong with a bad command line, with exit code 2', async () => {
+    expect((await puddle(['nope'])).code).toBe(2);
+    expect((await puddle(['query', '--format', 'xml', 'SELECT 1'], { PUDDLE_HOME: home })).code).toBe(2);
+    expect((await puddle(['replay', '--contract', 'nope'], { PUDDLE_HOME: home })).code).toBe(2);
+    const sync = await puddle(['sync', 'stripe'], { PUDDLE_HOME: home, STRIPE_API_KEY: '' });
+    expect(sync.code).toBe(2);
+    expect(sync.stderr).toContain('STRIPE_API_KEY');
+  });
+
+  it('runs the demo, then answers SQL as JSON and CSV over what landed', async () => {
+    const demo = await puddle(['demo', '--once', '--donations', '300', '--seed', '9'], { PUDDLE_HOME: home });
+    expect(demo.code).toBe(0);
+    expect(demo.stdout).toContain('totals match');
+    const json = await puddle(['query', '--format', 'json', 'SELECT count(*) AS n FROM donation'], { PUDDLE_HOME: home });
+    expect(JSON.parse(json.stdout)).toEqual([{ n: 300 }]);
+    const csv = await puddle(['query', '--format', 'csv', 'SELECT channel FROM donation GROUP BY 1 ORDER BY 1'], { PUDDLE_HOME: home });
+    expect(csv.stdout.split('\n')[0]).toBe('channel');
+    const bad = await puddle(['query', 'SELECT nope FROM donation'], { PUDDLE_HOME: home });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/nope/);
+  });
+});
