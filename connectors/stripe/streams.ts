@@ -162,7 +162,10 @@ function payoutItemsStream(chargeToPayment: (c: StripeCharge, links: ChargeLinkM
           if (!page.has_more || !page.data.length) break;
           token = page.data[page.data.length - 1]!.id;
         }
-        bm.done[payout.id] = payout.created;
+        // Stripe lists a payout's members completely only once its reconciliation has completed
+        // (payout.reconciliation_completed): until then, read them again next run.
+        const status = (payout as { reconciliation_status?: string }).reconciliation_status;
+        if (status === undefined || status === 'completed' || status === 'not_applicable') bm.done[payout.id] = payout.created;
         await save();
       }
       bm.since = Math.max(since, sec(ctx.clock.now()) - 14 * 86_400);
