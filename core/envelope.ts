@@ -74,10 +74,28 @@ export function canonicalJson(value: unknown): string {
     const i = shape.order[j]!;
     const v = obj[keys[i]!];
     if (v === undefined) continue;
-    out += `${first ? '' : ','}${shape.quoted[i]!}${typeof v === 'string' ? JSON.stringify(v) : canonicalJson(v)}`;
+    out += `${first ? '' : ','}${shape.quoted[i]!}${primitiveJson(v) ?? canonicalJson(v)}`;
     first = false;
   }
   return `${out}}`;
+}
+
+/**
+ * What JSON.stringify writes for a string, number, boolean or null; undefined for anything else. Payload
+ * fields are nearly all of these, and writing null, numbers and booleans here instead of through
+ * JSON.stringify roughly halves the cost of canonical JSON on the ingest path.
+ */
+function primitiveJson(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    default:
+      return v === null ? 'null' : undefined;
+  }
 }
 
 export function envelopeId(contract: string, version: number, key: string, payload: unknown): string {

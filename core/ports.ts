@@ -17,6 +17,11 @@ export interface ClaimedMessage {
   envelope: Envelope;
   /** 1 on first delivery. */
   attempts: number;
+  /**
+   * With `claim(..., { withBody: true })`: the envelope's JSON text exactly as queued, when the adapter stores
+   * it so. The raw puddle keeps it as it is instead of serialising the parsed envelope again (the same text).
+   */
+  body?: string;
 }
 
 export interface DeadLetter {
@@ -31,8 +36,12 @@ export interface Queue {
   subscribe(sub: Subscription): Promise<void>;
   /** Publish a batch; resolves only once every envelope is durable for every matching subscription. */
   publish(envelopes: readonly Envelope[]): Promise<void>;
-  /** Claim up to `max` visible messages, hiding them for `visibilityMs`. */
-  claim(subscription: string, opts: { max: number; visibilityMs: number }): Promise<ClaimedMessage[]>;
+  /**
+   * Claim up to `max` visible messages, hiding them for `visibilityMs`. `withBody` asks for each message's
+   * queued JSON text too (ClaimedMessage.body), where the adapter has it; only ask when it is used, since
+   * holding every batch's text twice (text and parsed) costs the landing path about a tenth of its speed.
+   */
+  claim(subscription: string, opts: { max: number; visibilityMs: number; withBody?: boolean }): Promise<ClaimedMessage[]>;
   /** Done with these: remove them. */
   ack(subscription: string, receipts: readonly string[]): Promise<void>;
   /** Failed: make visible again after `delayMs`, or dead-letter once attempts reach maxAttempts. */

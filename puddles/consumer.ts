@@ -116,7 +116,8 @@ export class PuddleConsumer {
   }
 
   #claim(max: number): Promise<ClaimedMessage[]> {
-    return this.#queue.claim(this.puddle.name, { max, visibilityMs: this.#opts.visibilityMs });
+    // Only raw keeps the queued text (the envelope as delivered); the others would just hold it twice.
+    return this.#queue.claim(this.puddle.name, { max, visibilityMs: this.#opts.visibilityMs, withBody: this.puddle.contracts === '*' });
   }
 
   async #run(): Promise<void> {
@@ -181,6 +182,7 @@ export class PuddleConsumer {
         store: this.#store,
         catalog: this.#catalog,
         envelopes: batch.map((m) => m.envelope),
+        bodies: batch.map((m) => m.body),
       });
     } catch (err) {
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);

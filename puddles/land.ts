@@ -16,12 +16,20 @@ export interface LandResult {
   quarantined: number;
 }
 
-/** Build the rows for one batch: the puddle's contract rows plus quarantine rows for what failed. */
-export function rowsForBatch(puddle: PuddleDef, envelopes: readonly Envelope[]): { rows: LandingRow[]; quarantined: number } {
+/**
+ * Build the rows for one batch: the puddle's contract rows plus quarantine rows for what failed.
+ * `bodies[i]`, when given, is envelope i's JSON text as queued; raw keeps it instead of serialising again.
+ */
+export function rowsForBatch(
+  puddle: PuddleDef,
+  envelopes: readonly Envelope[],
+  bodies?: readonly (string | undefined)[],
+): { rows: LandingRow[]; quarantined: number } {
   const rows: LandingRow[] = [];
   let quarantined = 0;
   const seen = new Set<string>();
-  for (const env of envelopes) {
+  for (let i = 0; i < envelopes.length; i++) {
+    const env = envelopes[i]!;
     // A message can be in one batch twice (re-published with the same id): the first arrival wins.
     // raw keeps each delivery, so there the delivery (arrival and delivery id) is part of the identity.
     if (typeof env.id === 'string') {
@@ -30,7 +38,7 @@ export function rowsForBatch(puddle: PuddleDef, envelopes: readonly Envelope[]):
       seen.add(identity);
     }
     if (puddle.contracts === '*') {
-      rows.push(rawRow(env, JSON.stringify(env)));
+      rows.push(rawRow(env, bodies?.[i] ?? JSON.stringify(env)));
       // No contract puddle will ever see an envelope for a contract nobody lands: quarantine it here.
       if (env.contract !== RAW_ONLY_CONTRACT && (typeof env.contract !== 'string' || !puddleFor(env.contract))) {
         rows.push(quarantineRow(env, [{ path: 'envelope.contract', message: `no puddle lands contract ${String(env.contract)}` }]));
@@ -77,8 +85,10 @@ export async function landEnvelopes(opts: {
   store: ObjectStore;
   catalog: Catalog;
   envelopes: readonly Envelope[];
+  /** Each envelope's JSON text as queued, where known (ClaimedMessage.body). */
+  bodies?: readonly (string | undefined)[];
 }): Promise<LandResult> {
-  const { rows, quarantined } = rowsForBatch(opts.puddle, opts.envelopes);
+  const { rows, quarantined } = rowsForBatch(opts.puddle, opts.envelopes, opts.bodies);
   const files = await writeRowFiles(opts.store, rows, 'b');
   if (files.length) await opts.catalog.addFiles(files);
   return { files, rows: rows.length - quarantined, quarantined };

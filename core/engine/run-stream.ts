@@ -208,6 +208,10 @@ class StreamRun<C> {
         throw new FatalError(`pagination loop in ${connector.name}/${this.stream.name}: page token ${page.next} came back twice`);
       }
       next = page.next === null ? null : fetch(page.next);
+      // Let the prefetch reach the wire before mapping this page: the request is written in a nextTick
+      // at the end of a chain of promise steps, which would otherwise wait behind the whole synchronous
+      // map and serialise below, and the provider would start on the next page only once we were done.
+      if (next) await new Promise<void>((resolve) => setImmediate(resolve));
       try {
         await this.emit(page.records);
       } catch (err) {

@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Envelope } from '../../core/envelope.js';
 import { FatalError, PuddleError } from '../../core/errors.js';
 import type { ClaimedMessage, DeadLetter, Queue, Subscription } from '../../core/ports.js';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { openSqlite, type SqliteDatabase, type SqliteDurability } from './sqlite.js';
 
 export interface SqliteQueueOptions {
@@ -9,6 +10,8 @@ export interface SqliteQueueOptions {
   defaultMaxAttempts?: number;
   /** See SqliteDurability: 'process' (default) survives a killed process, 'power' also a power cut. */
   durability?: SqliteDurability;
+  /** Checkpoint the WAL from a worker thread (see sqlite-checkpointer.ts); default true for a file. */
+  backgroundCheckpoints?: boolean;
 }
 
 // Bodies are stored once; each matching subscription gets a delivery row pointing at the body, and the body
@@ -77,6 +80,7 @@ interface ClaimRow {
 
 export class SqliteQueue implements Queue {
   private readonly db: SqliteDatabase;
+  private readonly checkpointer: Checkpointer | null;
   private readonly defaultMaxAttempts: number;
   private closed = false;
 
@@ -114,7 +118,7 @@ export class SqliteQueue implements Queue {
   };
 
   private readonly commitGroup: (group: Pending[]) => void;
-  private readonly claimTx: (sub: SubInfo, max: number, visibilityMs: number) => ClaimedMessage[];
+  private readonly claimTx: (sub: SubInfo, max: number, visibilityMs: number, withBody: boolean) => ClaimedMessage[];
   private readonly ackTx: (subId: number, receipts: readonly string[]) => void;
   private readonly retryTx: (sub: SubInfo, receipts: readonly string[], reason: string, delayMs: number) => void;
 
@@ -123,6 +127,8 @@ export class SqliteQueue implements Queue {
     this.db = openSqlite(path, { durability: opts.durability });
     this.db.exec(SCHEMA);
     const db = this.db;
+    const wal = (db.pragma('journal_mode', { simple: true }) as string) === 'wal';
+    this.checkpointer = wal && (opts.backgroundCheckpoints ?? true) ? startCheckpointer(path, { durability: opts.durability }) : null;
     // Queues made before bodies lost their reference count still have the NOT NULL column: fill it, ignore it.
     this.legacyRefs = (db.prepare(`SELECT count(*) FROM pragma_table_info('queue_messages') WHERE name = 'refs'`).pluck().get() as number) > 0;
     this.stmt = {
@@ -180,8 +186,8 @@ export class SqliteQueue implements Queue {
     };
 
     this.commitGroup = db.transaction((group: Pending[]) => this.writeGroup(group)).immediate;
-    this.claimTx = db.transaction((sub: SubInfo, max: number, visibilityMs: number) =>
-      this.claimRows(sub, max, visibilityMs),
+    this.claimTx = db.transaction((sub: SubInfo, max: number, visibilityMs: number, withBody: boolean) =>
+      this.claimRows(sub, max, visibilityMs, withBody),
     ).immediate;
     this.ackTx = db.transaction((subId: number, receipts: readonly string[]) => {
       // Matching attempts too is what makes a stale receipt a no-op. Receipts from one batch share an
@@ -276,12 +282,12 @@ export class SqliteQueue implements Queue {
     });
   }
 
-  async claim(subscription: string, opts: { max: number; visibilityMs: number }): Promise<ClaimedMessage[]> {
+  async claim(subscription: string, opts: { max: number; visibilityMs: number; withBody?: boolean }): Promise<ClaimedMessage[]> {
     this.assertOpen();
     const sub = this.subInfo(subscription);
     const max = Math.max(0, Math.floor(opts.max));
     if (max === 0) return [];
-    return this.claimTx(sub, max, Math.max(0, opts.visibilityMs));
+    return this.claimTx(sub, max, Math.max(0, opts.visibilityMs), opts.withBody === true);
   }
 
   async ack(subscription: string, receipts: readonly string[]): Promise<void> {
@@ -325,6 +331,7 @@ export class SqliteQueue implements Queue {
     if (this.closed) return;
     this.flushNow();
     this.closed = true;
+    await this.checkpointer?.stop();
     this.db.close();
   }
 
@@ -441,7 +448,7 @@ export class SqliteQueue implements Queue {
   }
 
   /** Runs inside the claim transaction. */
-  private claimRows(sub: SubInfo, max: number, visibilityMs: number): ClaimedMessage[] {
+  private claimRows(sub: SubInfo, max: number, visibilityMs: number, withBody: boolean): ClaimedMessage[] {
     const now = Date.now();
     const out: ClaimedMessage[] = [];
     let after = 0;
@@ -459,7 +466,9 @@ export class SqliteQueue implements Queue {
           continue;
         }
         const attempts = r.attempts + 1;
-        out.push({ receipt: `${r.seq}.${attempts}`, envelope: JSON.parse(r.body) as Envelope, attempts });
+        const m: ClaimedMessage = { receipt: `${r.seq}.${attempts}`, envelope: JSON.parse(r.body) as Envelope, attempts };
+        if (withBody) m.body = r.body;
+        out.push(m);
       }
       const first = rows[0]!.seq;
       after = rows[rows.length - 1]!.seq;

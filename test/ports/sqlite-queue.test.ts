@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,33 @@ function countRows(path: string, table: string): number {
 }
 
 describe('SqliteQueue specifics', () => {
+  it('hands back the queued JSON text only when asked, and it is the envelope exactly', async () => {
+    const queue = new SqliteQueue(tempDb());
+    try {
+      await queue.subscribe({ name: 'raw', contracts: '*' });
+      const envelopes = [testEnvelope('donation'), testEnvelope('ticket', { note: 'a "quoted" \u2028 line' })];
+      await queue.publish(envelopes);
+      const plain = await queue.claim('raw', { max: 10, visibilityMs: 0 });
+      expect(plain.map((m) => m.body)).toEqual([undefined, undefined]);
+      const withBody = await queue.claim('raw', { max: 10, visibilityMs: 0, withBody: true });
+      expect(withBody.map((m) => m.body)).toEqual(envelopes.map((e) => JSON.stringify(e)));
+      expect(withBody.map((m) => JSON.stringify(m.envelope))).toEqual(withBody.map((m) => m.body));
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('closes cleanly with background checkpoints running, leaving no WAL behind', async () => {
+    const path = tempDb();
+    const queue = new SqliteQueue(path);
+    await queue.subscribe({ name: 'raw', contracts: '*' });
+    for (let i = 0; i < 20; i++) await queue.publish(Array.from({ length: 50 }, () => testEnvelope('donation')));
+    await new Promise((r) => setTimeout(r, 300)); // a few of the worker's rounds
+    await queue.close();
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    expect(countRows(path, 'queue_messages')).toBe(1000);
+  });
+
   it('stores a body once and deletes it when the last subscription is done with it', async () => {
     const path = tempDb();
     const queue = new SqliteQueue(path);
