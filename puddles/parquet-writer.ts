@@ -5,7 +5,7 @@
 // DuckDB on its own threads leaves the event loop free sooner, so landing uses CSV; the appender stays
 // for the benchmark's baseline and for anyone who wants it.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -62,6 +62,8 @@ export function tempPath(ext: string): string {
   if (!tmpReady) {
     mkdirSync(TMP_DIR, { recursive: true });
     tmpReady = true;
+    // Files in it are unlinked as they are used; the folder itself goes when the process does.
+    process.once('exit', () => rmSync(TMP_DIR, { recursive: true, force: true }));
   }
   return path.join(TMP_DIR, `${randomBytes(8).toString('hex')}.${ext}`);
 }
