@@ -80,6 +80,8 @@ describe('Stripe connector against the sandbox: backfill, then incremental', () 
     expect(paid!.n).toBeGreaterThan(0);
     expect(sums.length).toBeGreaterThan(0);
     expect(paid!.wrong).toBe(0);
+    // no new charge was made, yet the charges whose balance transaction was still pending were read again
+    expect(byStream(results, 'charges').records).toBeGreaterThan(0);
     // incremental: a handful of requests, not a second backfill
     expect(byStream(results, 'charges').requests).toBeLessThan(10);
   });
