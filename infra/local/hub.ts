@@ -108,7 +108,8 @@ export async function startHub(opts: { config: PuddleConfig; schedule?: boolean;
         log.warn('connector not scheduled', { connector: entry.connector, reason: (err as Error).message });
       }
     }
-    scheduler = startScheduler({ runtime, entries: SCHEDULE, instances });
+    // Syncs publish through the counting queue too, so the live line counts everything accepted.
+    scheduler = startScheduler({ runtime: { queue, state: runtime.state, clock: runtime.clock }, entries: SCHEDULE, instances });
   }
 
   return {

@@ -18,7 +18,7 @@ export const start = defineCommand({
     }
     const hub = await startHub({ config, schedule: !values['no-schedule'] });
     process.stdout.write(`puddle listening on ${hub.url} (home ${config.home})\n`);
-    process.stdout.write(`  POST ${hub.url}/v1/events   POST ${hub.url}/webhooks/stripe   GET ${hub.url}/healthz\n`);
+    process.stdout.write(`  POST ${hub.url}/v1/events   POST ${hub.url}/webhooks/stripe   POST ${hub.url}/webhooks/braintree   GET ${hub.url}/healthz\n`);
     for (const s of hub.sandboxes) process.stdout.write(`  ${s.connector} sandbox at ${s.url} (no credentials set: syncing from it on schedule, its webhooks to this hub)\n`);
     const tty = process.stdout.isTTY;
     let last = '';
