@@ -2,20 +2,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { collectGarbage, compactAll, compactPartition } from '../../puddles/compact.js';
 import { landEnvelopes } from '../../puddles/land.js';
-import { createLake, donation, type Lake } from './lake-fixture.js';
+import { donation, useLake } from './lake-fixture.js';
 
-let lake: Lake;
-beforeEach(async () => {
-  lake = await createLake();
-  await lake.subscribeAll();
-});
-afterEach(async () => {
-  await lake.close();
-});
+const lake = useLake();
 
 const TABLE = { puddle: 'transactions', contract: 'donation', version: 1 };
 const SNAPSHOT = `SELECT count(*) AS n, sum(amount_minor) AS total, count(DISTINCT donation_id) AS ids,

@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { afterEach, beforeEach } from 'vitest';
+
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
 import { FsObjectStore } from '../../infra/local/fs-object-store.js';
@@ -53,6 +55,28 @@ export async function createLake(): Promise<Lake> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A fresh, subscribed lake for every test of the calling file (hooks registered here). The returned
+ * object forwards to the current test's lake.
+ */
+export function useLake(): Lake {
+  let current: Lake | undefined;
+  beforeEach(async () => {
+    current = await createLake();
+    await current.subscribeAll();
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return new Proxy({} as Lake, {
+    get: (_target, prop) => {
+      if (!current) throw new Error('useLake(): the lake exists only inside a test');
+      return current[prop as keyof Lake];
+    },
+  });
 }
 
 export function donation(

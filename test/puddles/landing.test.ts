@@ -2,22 +2,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import type { ObjectStore } from '../../core/ports.js';
 import { PuddleConsumer } from '../../puddles/consumer.js';
 import { landEnvelopes } from '../../puddles/land.js';
-import { createLake, donation, type Lake } from './lake-fixture.js';
+import { donation, useLake } from './lake-fixture.js';
 
-let lake: Lake;
-beforeEach(async () => {
-  lake = await createLake();
-  await lake.subscribeAll();
-});
-afterEach(async () => {
-  await lake.close();
-});
+const lake = useLake();
 
 async function drainAll(): Promise<void> {
   await lake.consumer('transactions').drain();

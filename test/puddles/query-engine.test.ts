@@ -2,21 +2,14 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { Catalog, ObjectStore } from '../../core/ports.js';
 import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
 import { collectGarbage, compactAll } from '../../puddles/compact.js';
-import { createLake, donation, type Lake } from './lake-fixture.js';
+import { donation, useLake } from './lake-fixture.js';
 
-let lake: Lake;
-beforeEach(async () => {
-  lake = await createLake();
-  await lake.subscribeAll();
-});
-afterEach(async () => {
-  await lake.close();
-});
+const lake = useLake();
 
 /** The same objects, seen through a store with no local folder (as S3 would be). */
 function remoteView(store: ObjectStore): ObjectStore {

@@ -1,17 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { makeEnvelope } from '../../core/envelope.js';
 import { replay } from '../../puddles/replay.js';
-import { createLake, donation, type Lake } from './lake-fixture.js';
+import { donation, useLake } from './lake-fixture.js';
 
-let lake: Lake;
-beforeEach(async () => {
-  lake = await createLake();
-  await lake.subscribeAll();
-});
-afterEach(async () => {
-  await lake.close();
-});
+const lake = useLake();
 
 const SNAPSHOT = `SELECT occurred_at::DATE AS d, count(*) AS n, sum(amount_minor) AS total,
   (SELECT count(*) FROM donation_history h WHERE h.occurred_at::DATE = donation.occurred_at::DATE) AS versions
