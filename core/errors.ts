@@ -26,6 +26,9 @@ export class RetriableError extends PuddleError {
 /** Will not get better by retrying: auth, config, other 4xx. Stops the stream, bookmark untouched. */
 export class FatalError extends PuddleError {}
 
+/** The provider refused our credentials (401/403): every stream of the connector will fail the same way. */
+export class AuthError extends FatalError {}
+
 /** One record is bad (validation or mapping): it goes to quarantine and the run goes on. */
 export class RecordError extends PuddleError {
   constructor(

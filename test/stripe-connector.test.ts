@@ -171,6 +171,10 @@ describe('Stripe connector against the sandbox: paging, faults and leases', () =
     expect(r!.error).not.toContain('sk_test_wrong');
     expect(r!.retries).toBe(0);
     expect((await loadBookmark(h.rt.state, 'stripe', 'disputes')).cursor).toBe(before.cursor);
+    // a whole sync with a refused key says so once, instead of failing every stream the same way
+    const all = await h.sync({}, { apiKey: 'sk_test_wrong' });
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({ outcome: 'failed', authFailed: true });
   });
 
   it('refuses a second run of a stream while the first holds its lease', async () => {

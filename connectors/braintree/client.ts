@@ -1,5 +1,5 @@
 import braintree from 'braintree';
-import { FatalError, RetriableError, WindowTooLargeError } from '../../core/errors.js';
+import { AuthError, FatalError, RetriableError, WindowTooLargeError } from '../../core/errors.js';
 import type { BraintreeConfig } from './config.js';
 
 /** The gateway, pointed at BRAINTREE_API_BASE when set (the sandbox), else at the named environment. */
@@ -31,9 +31,9 @@ export function classifyBraintreeError(err: unknown): Error {
     case 'requestTimeoutError':
       return new RetriableError(`braintree: ${type}`);
     case 'authenticationError':
-      return new FatalError('braintree: 401 authentication failed: check BRAINTREE_PUBLIC_KEY and BRAINTREE_PRIVATE_KEY');
+      return new AuthError('braintree: 401 authentication failed: check BRAINTREE_PUBLIC_KEY and BRAINTREE_PRIVATE_KEY');
     case 'authorizationError':
-      return new FatalError('braintree: 403 not authorised: the API key lacks the permission to search');
+      return new AuthError('braintree: 403 not authorised: the API key lacks the permission to search');
     case 'upgradeRequired':
     case 'notFoundError':
     case 'invalidKeysError':

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { FatalError, RetriableError } from '../../core/errors.js';
+import { AuthError, FatalError, RetriableError } from '../../core/errors.js';
 import { parseRetryAfter } from '../../core/engine/retry.js';
 import type { StripeConfig } from './config.js';
 
@@ -33,7 +33,7 @@ export function classifyStripeError(err: unknown): Error {
     if (status === 429 || status === 409 || status >= 500 || headers['stripe-should-retry'] === 'true') {
       return new RetriableError(what, parseRetryAfter(headers['retry-after']), { status });
     }
-    if (status === 401 || status === 403) return new FatalError(`${what}: check STRIPE_API_KEY and its permissions`);
+    if (status === 401 || status === 403) return new AuthError(`${what}: check STRIPE_API_KEY and its permissions`);
     return new FatalError(`${what}: ${err.message}`);
   }
   if (err instanceof Error && /ECONNRESET|ECONNREFUSED|ETIMEDOUT|socket hang up|fetch failed/.test(err.message)) {

@@ -150,6 +150,7 @@ function payoutItemsStream(chargeToPayment: (c: StripeCharge, links: ChargeLinkM
         if (!page.has_more || !page.data.length) break;
         after = page.data[page.data.length - 1]!.id;
       }
+      // Stripe lists newest first: read the oldest payout first, so `done` grows in time order.
       for (const payout of pending.reverse()) {
         let token: string | undefined;
         for (;;) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Envelope } from '../envelope.js';
-import { FatalError, RetriableError, WindowTooLargeError } from '../errors.js';
+import { AuthError, FatalError, RetriableError, WindowTooLargeError } from '../errors.js';
 import { log } from '../log.js';
 import { loadBookmark, saveBookmark, sliceWindows, type Bookmark } from './bookmark.js';
 import type { RequestBudget } from './budget.js';
@@ -49,10 +49,10 @@ export async function runStream<C>(opts: RunOptions<C>): Promise<RunResult> {
   const metrics: RunMetrics = { records: 0, pages: 0, requests: 0, retries: 0, rateLimited: 0, quarantined: 0 };
   const lease = `sync:${connector.name}:${stream.name}`;
   const leaseMs = settings.leaseMs ?? 2 * 60_000;
-  const finish = async (outcome: RunResult['outcome'], error?: string) => {
+  const finish = async (outcome: RunResult['outcome'], error?: string, authFailed = false) => {
     const result: RunResult = {
       runId, connector: connector.name, stream: stream.name, startedAt: startedAt.toISOString(),
-      endedAt: runtime.clock.now().toISOString(), outcome, error: error ?? null, ...metrics,
+      endedAt: runtime.clock.now().toISOString(), outcome, error: error ?? null, authFailed, ...metrics,
     };
     await recordRun(runtime, result);
     return result;
@@ -74,7 +74,7 @@ export async function runStream<C>(opts: RunOptions<C>): Promise<RunResult> {
     if (err instanceof DeadlineReached) return await finish('partial', 'time box reached; the next run continues from the checkpoint');
     const message = err instanceof Error ? err.message : String(err);
     log.error('sync run failed', { connector: connector.name, stream: stream.name, error: message });
-    return await finish('failed', message);
+    return await finish('failed', message, err instanceof AuthError);
   } finally {
     await runtime.state.releaseLease(lease, runId);
   }
@@ -198,7 +198,11 @@ class StreamRun<C> {
       if (settings.deadline && runtime.clock.now() >= settings.deadline) {
         next.catch(() => undefined); // its page is read again by the next run
         bm.window = position(token);
-        if (this.revisitFrom !== null) bm.revisitFrom = new Date(Math.min(this.revisitFrom, Date.parse(bm.revisitFrom ?? '9999'))).toISOString();
+        // Keep the older of the saved and this run's revisit points: both still have unsettled records.
+        if (this.revisitFrom !== null) {
+          const saved = bm.revisitFrom ? Date.parse(bm.revisitFrom) : Infinity;
+          bm.revisitFrom = new Date(Math.min(this.revisitFrom, saved)).toISOString();
+        }
         await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
         throw new DeadlineReached();
       }
@@ -229,7 +233,6 @@ class StreamRun<C> {
       // The page is on the queue: only now may the bookmark move past it (DESIGN.md rule 5).
       bm.window = position(token);
       await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
-      await this.renewLease();
     }
   }
 
@@ -264,6 +267,8 @@ class StreamRun<C> {
       }
     }
     if (envelopes.length) await runtime.queue.publish(envelopes);
+    // Every published page renews the lease, whether the engine pages or an escape-hatch stream does.
+    await this.renewLease();
     this.metrics.records += records.length;
     this.metrics.pages++;
     const r = this.range;

@@ -21,6 +21,8 @@ export interface RunResult extends RunMetrics {
   /** succeeded; partial (time box reached, checkpointed); failed; refused (another run holds the lease). */
   outcome: 'succeeded' | 'partial' | 'failed' | 'refused';
   error: string | null;
+  /** The provider refused the credentials: the connector's other streams would fail the same way. */
+  authFailed?: boolean;
 }
 
 export const lastRunKey = (connector: string, stream: string) => `lastrun:${connector}:${stream}`;

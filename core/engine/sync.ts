@@ -42,8 +42,8 @@ export async function syncConnector<C>(inst: ConnectorInstance<C>, runtime: Engi
       onProgress: (m, done) => opts.onProgress?.(stream.name, m, done),
     });
     results.push(r);
-    // Auth or config failures will fail every stream the same way: say it once.
-    if (r.outcome === 'failed' && /401|403|STRIPE_API_KEY|credentials|auth/i.test(r.error ?? '')) break;
+    // Refused credentials will fail every stream the same way: say it once.
+    if (r.authFailed) break;
     if (r.outcome === 'partial') break;
   }
   return results;

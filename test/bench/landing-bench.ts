@@ -6,48 +6,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { makeEnvelope, type Envelope } from '../../core/envelope.js';
+import { benchDonations } from './donation-envelopes.js';
 import { FsObjectStore } from '../../infra/local/fs-object-store.js';
 import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
 import { SqliteQueue } from '../../infra/local/sqlite-queue.js';
 import { PuddleConsumer } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
-import { contractRow } from '../../puddles/landing-rows.js';
-import { columnsFor } from '../../puddles/landing-rows.js';
+import { columnsFor, contractRow } from '../../puddles/landing-rows.js';
 import { writeParquet, writeParquetWithAppender } from '../../puddles/parquet-writer.js';
 
-const CHANNELS = ['online', 'sms', 'ivr', 'call_centre'] as const;
 
-function donations(n: number): Envelope[] {
-  return Array.from({ length: n }, (_, i) =>
-    makeEnvelope({
-      contract: 'donation',
-      version: 1,
-      source: 'producer',
-      stream: 'web',
-      delivery_id: `req-${Math.floor(i / 100)}`,
-      received_at: new Date(Date.UTC(2026, 10, 29, 20, 0, 0) + i).toISOString(),
-      payload: {
-        donation_id: `don_${i.toString(36).padStart(10, '0')}`,
-        occurred_at: new Date(Date.UTC(2026, 10, 29, 20, 0, 0) + i).toISOString(),
-        channel: CHANNELS[i % CHANNELS.length],
-        amount_minor: 2500 + (i % 1000),
-        currency: 'GBP',
-        campaign: 'winter-appeal',
-        supporter_id: `sup_${i % 5000}`,
-        gift_aid: i % 2 === 0,
-      },
-      raw: { amount: (2500 + (i % 1000)) / 100, currency: 'gbp' },
-    }),
-  );
-}
 
 export async function benchLanding(opts: { rows?: number; batchSize?: number } = {}): Promise<void> {
   const n = opts.rows ?? 100_000;
   const batchSize = opts.batchSize ?? 5_000;
   const dir = mkdtempSync(join(tmpdir(), 'puddle-landing-bench-'));
   try {
-    const envs = donations(n);
+    const envs = benchDonations(n);
     const queue = new SqliteQueue(join(dir, 'queue.db'));
     const store = new FsObjectStore(join(dir, 'lake-root'));
     const catalog = new SqliteCatalog(join(dir, 'catalog.db'));

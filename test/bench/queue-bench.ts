@@ -5,35 +5,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { makeEnvelope, type Envelope } from '../../core/envelope.js';
+import type { Envelope } from '../../core/envelope.js';
+import { benchDonations } from './donation-envelopes.js';
 import { SqliteQueue } from '../../infra/local/sqlite-queue.js';
 import type { SqliteDurability } from '../../infra/local/sqlite.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 
 const PUBLISH_MS = 2000;
 
-function donations(n: number): Envelope[] {
-  return Array.from({ length: n }, (_, i) =>
-    makeEnvelope({
-      contract: 'donation',
-      version: 1,
-      source: 'producer',
-      stream: 'web',
-      delivery_id: `req-${i}`,
-      payload: {
-        donation_id: `don_${i.toString(36).padStart(10, '0')}`,
-        amount: 2500 + (i % 1000),
-        currency: 'GBP',
-        channel: 'web',
-        campaign_id: 'spring-appeal',
-        supporter_id: `sup_${i % 5000}`,
-        occurred_at: '2026-11-29T10:00:00.000Z',
-        gift_aid: i % 2 === 0,
-      },
-      raw: { amount: (2500 + (i % 1000)) / 100, currency: 'gbp', utm_source: 'newsletter' },
-    }),
-  );
-}
 
 async function openQueue(dir: string, name: string, durability: SqliteDurability): Promise<SqliteQueue> {
   const queue = new SqliteQueue(join(dir, `${name}.db`), { durability });
@@ -75,7 +54,7 @@ async function claimAckRate(queue: SqliteQueue, max: number): Promise<{ rate: nu
 
 export async function benchQueue(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'puddle-queue-bench-'));
-  const pool = donations(20_000);
+  const pool = benchDonations(20_000);
   const figures: Record<string, number> = {};
   try {
     for (const durability of ['process', 'power'] as const) {

@@ -1,4 +1,4 @@
-import { getContract, latestVersion } from '../../../core/contracts/index.js';
+import { latestVersion } from '../../../core/contracts/index.js';
 import { replay as replayContract } from '../../../puddles/replay.js';
 import { defineCommand } from '../command.js';
 import { withLocalRuntime } from '../local-runtime.js';
@@ -14,7 +14,7 @@ export const replay = defineCommand({
   },
   async run({ values }) {
     const contract = values.contract as string | undefined;
-    if (!contract || !latestVersion(contract) || !getContract(contract, 1)) {
+    if (!contract || !latestVersion(contract)) {
       process.stderr.write(`puddle replay: --contract must name a known contract\n`);
       return 2;
     }
