@@ -15,7 +15,7 @@ const noAdapters = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.puddle/', 'dist/', 'coverage/', 'cdk.out/'] },
+  { ignores: ['node_modules/', '.puddle/', 'dist/', 'coverage/', 'cdk.out/', '.tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -16,7 +16,7 @@ describe('scrubPersonalData (camelCase)', () => {
       statusHistory: [{ status: 'settled', timestamp: new Date('2024-01-02T03:04:05Z') }],
       orderId: null,
     };
-    const out = scrub(tx) as typeof tx;
+    const out = scrub(tx) as unknown as typeof tx;
     expect(out.id).toBe('tx1');
     expect(out.customer).toEqual({ id: 'c1', firstName: '[redacted]', lastName: '[redacted]', email: '[redacted]', phone: '[redacted]', company: '[redacted]' });
     expect(out.billing).toBe('[redacted]');

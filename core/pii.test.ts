@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emailSha256, scrubPersonalData } from './pii.js';
+import { emailSha256, redactPersonalData, scrubPersonalData } from './pii.js';
 
 describe('personal data', () => {
   it('hashes emails the same way whatever their case and spaces', () => {
@@ -13,12 +13,29 @@ describe('personal data', () => {
       payment_method_details: { card: { brand: 'visa', last4: '4242', exp_month: 12, fingerprint: 'abc' } },
       refunds: { data: [{ id: 're_1', receipt_email: 'jo@example.org' }] }, description: null,
     };
-    const s = scrubPersonalData(charge) as typeof charge;
+    const s = scrubPersonalData(charge) as unknown as typeof charge;
     const text = JSON.stringify(s);
     expect(text).not.toMatch(/Jo Bloggs|jo@example|4242|abc/);
     expect(s.amount).toBe(500);
     expect(s.payment_method_details.card.brand).toBe('visa');
     expect(s.billing_details).toBe('[redacted]');
     expect(charge.billing_details.name).toBe('Jo Bloggs'); // the input is untouched
+  });
+
+  it('redacts in place exactly as the copy does, Dates as times, and copies what cannot change', () => {
+    const record = () => ({
+      id: 'ch_1', amount: 500, created: new Date('2026-11-01T10:00:00Z'), billing_details: { name: 'Jo Bloggs' },
+      payment_method_details: { card: { brand: 'visa', last4: '4242' } }, refunds: [{ id: 're_1', receipt_email: 'jo@example.org' }],
+    });
+    const original = record();
+    const same = redactPersonalData(original);
+    expect(same).toBe(original);
+    expect(same).toEqual(scrubPersonalData(record()));
+    expect(JSON.stringify(same)).not.toMatch(/Jo Bloggs|jo@example|4242/);
+    expect(original.created).toBe('2026-11-01T10:00:00.000Z');
+    const frozen = Object.freeze({ id: 'x', email: 'jo@example.org' });
+    expect(redactPersonalData(frozen)).toEqual({ id: 'x', email: '[redacted]' });
+    expect(frozen.email).toBe('jo@example.org');
+    expect(redactPersonalData(null)).toBeNull();
   });
 });

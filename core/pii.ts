@@ -29,7 +29,6 @@ const PERSONAL = new Set([
 /** And any name, email, phone or address field, whoever it belongs to (`payerName`, `reviewerEmail`). */
 const PERSONAL_SUFFIX = /(name|email|phone|address|postalcode)$/;
 
-/** A deep copy with personal and card fields replaced by '[redacted]' (nulls stay null). */
 /**
  * Whether a key names personal data, in any case and with or without underscores (Stripe's
  * `billing_details`, Braintree's `firstName`, Salesforce's `MailingStreet`). Memoised: provider
@@ -47,14 +46,58 @@ function isPersonal(key: string): boolean {
   return v;
 }
 
+declare const REDACTED: unique symbol;
+/**
+ * A record whose personal and card fields were replaced by '[redacted]': the only kind of provider
+ * record the raw trail and quarantine take (Origin.raw), so a path that forgets to redact does not compile.
+ */
+export type Redacted = { readonly [REDACTED]: true };
+
 /** A deep copy with personal and card fields replaced by '[redacted]' (nulls stay null). */
-export function scrubPersonalData(value: unknown, depth = 0): unknown {
+export function scrubPersonalData(value: unknown): Redacted {
+  return scrubCopy(value, 0) as Redacted;
+}
+
+/**
+ * The same, in place: for a record its reader owns and has finished mapping (the engine's pages), where
+ * a copy of every pulled record was a tenth of the work of a sync. Returns the record; a top-level Date
+ * or a frozen object cannot change in place, so those come back as a scrubbed copy.
+ */
+export function redactPersonalData(value: unknown): Redacted {
+  if (value === null || typeof value !== 'object' || value instanceof Date || Object.isFrozen(value)) return scrubPersonalData(value);
+  return redactInPlace(value, 0) as Redacted;
+}
+
+function redactInPlace(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object' || depth > 32) return value;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (v !== null && typeof v === 'object') value[i] = redactInPlace(v, depth + 1);
+    }
+    return value;
+  }
+  const obj = value as Record<string, unknown>;
+  for (const k in obj) {
+    const v = obj[k];
+    if (v === null || v === undefined) continue;
+    if (isPersonal(k)) obj[k] = '[redacted]';
+    else if (typeof v === 'object') {
+      const r = redactInPlace(v, depth + 1);
+      if (r !== v) obj[k] = r;
+    }
+  }
+  return obj;
+}
+
+function scrubCopy(value: unknown, depth: number): unknown {
   if (value === null || typeof value !== 'object' || depth > 32) return value;
   // SDKs hand back Dates (Braintree): keep the time, not an empty object.
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = scrubPersonalData(value[i], depth + 1);
+    for (let i = 0; i < value.length; i++) out[i] = scrubCopy(value[i], depth + 1);
     return out;
   }
   const src = value as Record<string, unknown>;
@@ -63,7 +106,7 @@ export function scrubPersonalData(value: unknown, depth = 0): unknown {
     const v = src[k];
     if (v === null || v === undefined) out[k] = v;
     else if (isPersonal(k)) out[k] = '[redacted]';
-    else out[k] = typeof v === 'object' ? scrubPersonalData(v, depth + 1) : v;
+    else out[k] = typeof v === 'object' ? scrubCopy(v, depth + 1) : v;
   }
   return out;
 }

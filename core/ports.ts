@@ -76,6 +76,8 @@ export interface ObjectStore {
 // ---------------------------------------------------------------- StateStore
 export interface StateStore {
   get<T = unknown>(key: string): Promise<T | null>;
+  /** The values of those keys that exist, in one round trip (a page of records looks up its links at once). */
+  getMany<T = unknown>(keys: readonly string[]): Promise<Map<string, T>>;
   set(key: string, value: unknown): Promise<void>;
   delete(key: string): Promise<void>;
   /** Take (or renew, if `owner` already holds it) a lease; false if someone else holds a live one. */

@@ -3,7 +3,7 @@ import { FatalError, RetriableError, WindowTooLargeError } from '../core/errors.
 import {
   defineConnector, defineStream, loadBookmark, RequestBudget, runStream, type RunSettings, type StreamDef,
 } from '../core/engine/index.js';
-import type { Clock } from '../core/ports.js';
+import type { Clock, Queue } from '../core/ports.js';
 import { SqliteQueue } from '../infra/local/sqlite-queue.js';
 import { SqliteStateStore } from '../infra/local/sqlite-state-store.js';
 
@@ -67,9 +67,9 @@ function setup(records: Rec[], now = T0 + 5 * DAY) {
     streams: [],
     classifyError: (err) => (err instanceof Error && /flaky/.test(err.message) ? new RetriableError('flaky', 10) : new FatalError(String(err))),
   });
-  const run = (s: StreamDef<P, Rec>, settings: Partial<RunSettings> = {}) =>
+  const run = (s: StreamDef<P, Rec>, settings: Partial<RunSettings> = {}, onQueue: Queue = queue) =>
     runStream({
-      connector, stream: s as never, client: p, runtime: { queue, state, clock },
+      connector, stream: s as never, client: p, runtime: { queue: onQueue, state, clock },
       budget: new RequestBudget({ requestsPerSecond: 0 }),
       settings: { startDate: new Date(T0), retry: { maxAttempts: 3, baseMs: 1, maxMs: 5 }, ...settings },
     });
@@ -166,6 +166,28 @@ describe('connector engine', () => {
     expect(keys.length).toBe(18);
   });
 
+  it('stops on a publish the queue refuses, the bookmark on the last page it confirmed, and the next run has no gap', async () => {
+    const t = setup(recs(18)); // 4 a day: pages of 3, so most windows take two pages
+    await t.ready;
+    // The sync maps each page while the queue commits the one before: the refusal of the 4th page must
+    // still stop the run before anything after it is checkpointed.
+    let publishes = 0;
+    const refusing: Queue = Object.assign(Object.create(t.queue) as Queue, {
+      publish: (envelopes: Parameters<Queue['publish']>[0]) =>
+        ++publishes === 4 ? Promise.reject(new Error('disk full')) : t.queue.publish(envelopes),
+    });
+    const first = await t.run(stream(), { to: new Date(T0 + 5 * DAY) }, refusing);
+    expect(first.outcome).toBe('failed');
+    expect(first.error).toContain('disk full');
+    expect(first.pages).toBe(3);
+    const confirmed = new Set((await t.published()).filter((e) => e.contract === 'donation').map((e) => e.key));
+    expect(confirmed.size).toBe(7); // 3 + 1 on day one, 3 on day two
+    const second = await t.run(stream(), { to: new Date(T0 + 5 * DAY) });
+    expect(second.outcome).toBe('succeeded');
+    const later = (await t.published()).filter((e) => e.contract === 'donation').map((e) => e.key);
+    expect(new Set([...confirmed, ...later]).size).toBe(18);
+  });
+
   it('refuses a second run while the first holds the lease', async () => {
     const t = setup(recs(4));
     await t.ready;
@@ -191,8 +213,11 @@ describe('connector engine', () => {
     expect((await loadBookmark(t.state, 'fake', 'things')).revisitFrom).toBeNull();
   });
 
-  it('quarantines a record its mapping cannot handle and goes on', async () => {
-    const t = setup(recs(4));
+  it('quarantines a record its mapping cannot handle and goes on, keeping no personal data in either', async () => {
+    const records = recs(4);
+    // Provider records carry people's details no contract takes; neither path may keep them.
+    for (const r of records) Object.assign(r, { billing_details: { name: 'Jo Bloggs' }, receipt_email: 'jo@example.org' });
+    const t = setup(records);
     await t.ready;
     const picky = stream({
       toContract: (r) => {
@@ -207,6 +232,9 @@ describe('connector engine', () => {
     expect(all.filter((e) => e.contract === 'quarantine')).toHaveLength(1);
     expect(all.filter((e) => e.contract === 'donation')).toHaveLength(3);
     expect(all.filter((e) => e.contract === 'sync_run')).toHaveLength(1);
+    const text = JSON.stringify(all);
+    expect(text).not.toMatch(/Jo Bloggs|jo@example\.org/);
+    expect(all.find((e) => e.contract === 'quarantine')!.raw).toMatchObject({ id: 'r001', billing_details: '[redacted]', receipt_email: '[redacted]' });
   });
 
   it('splits a window the provider finds too large, and never skips one', async () => {

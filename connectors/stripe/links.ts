@@ -13,18 +13,22 @@ export interface PaymentIntentLink {
 const key = (paymentIntent: string) => `stripe:link:${paymentIntent}`;
 
 export async function saveLinks(state: StateStore, links: readonly CheckoutLink[]): Promise<void> {
+  const saved = await state.getMany<PaymentIntentLink>(links.map((l) => key(l.payment_intent)));
   for (const l of links) {
-    const old = (await state.get<PaymentIntentLink>(key(l.payment_intent))) ?? { click_id: null, donation_id: null };
+    const old = saved.get(key(l.payment_intent)) ?? { click_id: null, donation_id: null };
     const merged = { click_id: l.click_id ?? old.click_id, donation_id: l.donation_id ?? old.donation_id };
-    if (merged.click_id !== old.click_id || merged.donation_id !== old.donation_id) await state.set(key(l.payment_intent), merged);
+    if (merged.click_id === old.click_id && merged.donation_id === old.donation_id) continue;
+    await state.set(key(l.payment_intent), merged);
+    saved.set(key(l.payment_intent), merged); // a page may name one intent twice
   }
 }
 
 export async function loadLinks(state: StateStore, paymentIntents: readonly (string | null)[]): Promise<Map<string, PaymentIntentLink>> {
+  const wanted = [...new Set(paymentIntents)].filter((pi): pi is string => Boolean(pi));
+  const found = await state.getMany<PaymentIntentLink>(wanted.map(key));
   const out = new Map<string, PaymentIntentLink>();
-  for (const pi of new Set(paymentIntents)) {
-    if (!pi) continue;
-    const l = await state.get<PaymentIntentLink>(key(pi));
+  for (const pi of wanted) {
+    const l = found.get(key(pi));
     if (l) out.set(pi, l);
   }
   return out;
@@ -40,9 +44,11 @@ export async function savePayoutOf(state: StateStore, pairs: readonly { chargeId
 }
 
 export async function loadPayoutOf(state: StateStore, chargeIds: readonly string[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(chargeIds)];
+  const found = await state.getMany<string>(wanted.map(payoutKey));
   const out = new Map<string, string>();
-  for (const id of new Set(chargeIds)) {
-    const payout = await state.get<string>(payoutKey(id));
+  for (const id of wanted) {
+    const payout = found.get(payoutKey(id));
     if (payout) out.set(id, payout);
   }
   return out;

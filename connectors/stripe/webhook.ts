@@ -50,7 +50,7 @@ function verify(req: FastifyRequest, secret: string, tolerance: number, nowMs: n
 }
 
 function envelopesFor(event: StripeEvent, mapOpts: StripeMapOptions, receivedAt: string): Envelope[] {
-  const origin: Origin = { source: SOURCE, stream: event.type, delivery_id: event.id, received_at: receivedAt, raw: event.data?.object ?? null };
+  const origin: Origin = { source: SOURCE, stream: event.type, delivery_id: event.id, received_at: receivedAt, raw: scrubPersonalData(event.data?.object ?? null) };
   let out: Envelope[];
   try {
     out = mappedToEnvelopes(mapEvent(event, mapOpts).mapped, origin).envelopes;

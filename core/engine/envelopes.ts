@@ -1,6 +1,6 @@
 import { getContract } from '../contracts/index.js';
 import { makeEnvelope, type Envelope } from '../envelope.js';
-import { scrubPersonalData } from '../pii.js';
+import type { Redacted } from '../pii.js';
 import type { Mapped } from './mapped.js';
 
 export interface Origin {
@@ -10,8 +10,12 @@ export interface Origin {
   /** Run id or webhook delivery id. */
   delivery_id: string;
   received_at: string;
-  /** The record exactly as the provider sent it. */
-  raw: unknown;
+  /**
+   * The record as the provider sent it, with personal and card data redacted (scrubPersonalData, or
+   * redactPersonalData once the mapping has read it): the raw trail keeps the record's shape for
+   * audit, not the person. Provider records carry names, emails and card details no contract takes.
+   */
+  raw: Redacted;
 }
 
 /**
@@ -19,10 +23,7 @@ export interface Origin {
  * becomes a `quarantine` envelope carrying the reasons and the raw record, so one bad record never
  * stops a run or a webhook and nothing accepted is lost (DESIGN.md rule 8).
  */
-export function mappedToEnvelopes(mapped: readonly Mapped[], provided: Origin): { envelopes: Envelope[]; quarantined: number } {
-  // Provider records carry names, emails and card details the contracts never take: the raw trail
-  // keeps the record's shape for audit, not the person.
-  const origin = { ...provided, raw: scrubPersonalData(provided.raw) };
+export function mappedToEnvelopes(mapped: readonly Mapped[], origin: Origin): { envelopes: Envelope[]; quarantined: number } {
   const envelopes: Envelope[] = [];
   let quarantined = 0;
   for (const m of mapped) {

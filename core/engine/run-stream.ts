@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Envelope } from '../envelope.js';
 import { AuthError, FatalError, RetriableError, WindowTooLargeError } from '../errors.js';
 import { log } from '../log.js';
+import { redactPersonalData } from '../pii.js';
 import { loadBookmark, saveBookmark, sliceWindows, type Bookmark } from './bookmark.js';
 import type { RequestBudget } from './budget.js';
 import type { ConnectorDef, EngineRuntime, Page, StreamContext, StreamDef, Window } from './define.js';
 import { mappedToEnvelopes, quarantineEnvelope, type Origin } from './envelopes.js';
+import type { Mapped } from './mapped.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
 import { recordRun, type RunMetrics, type RunResult } from './sync-run.js';
 
@@ -194,9 +196,20 @@ class StreamRun<C> {
     // The next page is fetched while this one is mapped and published: the provider's round trip and
     // our own work overlap. Only a published page moves the bookmark, so a prefetch is never a gap.
     let next: Promise<Page<unknown>> | null = fetch(token);
+    // The previous page's publish and checkpoint: this page is mapped while the queue commits that one
+    // (on its writer thread, where it has one); the bookmark still moves one confirmed page at a time.
+    let behind: Promise<void> = Promise.resolve();
+    const stop = async (err: unknown): Promise<never> => {
+      next?.catch(() => undefined);
+      await behind.catch(() => undefined);
+      throw err;
+    };
     for (;;) {
+      const fetching: Promise<Page<unknown>> | null = next;
+      if (!fetching) return behind; // not reached: the last page returns below
       if (settings.deadline && runtime.clock.now() >= settings.deadline) {
-        next.catch(() => undefined); // its page is read again by the next run
+        fetching.catch(() => undefined); // its page is read again by the next run
+        await behind;
         bm.window = position(token);
         // Keep the older of the saved and this run's revisit points: both still have unsettled records.
         if (this.revisitFrom !== null) {
@@ -206,54 +219,80 @@ class StreamRun<C> {
         await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
         throw new DeadlineReached();
       }
-      const page: Page<unknown> = await next;
+      let page: Page<unknown>;
+      try {
+        page = await fetching;
+      } catch (err) {
+        next = null;
+        return stop(err);
+      }
       // A provider that hands back a token it already gave would page forever: fail loudly instead.
       if (page.next !== null && (page.next === token || seen.has(page.next))) {
-        throw new FatalError(`pagination loop in ${connector.name}/${this.stream.name}: page token ${page.next} came back twice`);
+        return stop(new FatalError(`pagination loop in ${connector.name}/${this.stream.name}: page token ${page.next} came back twice`));
       }
       next = page.next === null ? null : fetch(page.next);
       // Let the prefetch reach the wire before mapping this page: the request is written in a nextTick
       // at the end of a chain of promise steps, which would otherwise wait behind the whole synchronous
       // map and serialise below, and the provider would start on the next page only once we were done.
       if (next) await new Promise<void>((resolve) => setImmediate(resolve));
+      let envelopes: Envelope[];
       try {
-        await this.emit(page.records);
+        envelopes = await this.mapPage(page.records);
+        await behind;
       } catch (err) {
-        next?.catch(() => undefined);
-        throw err;
+        return stop(err);
       }
-      if (page.next === null || next === null) {
-        if (windowed) bm.cursor = w.to.toISOString();
-        bm.window = null;
-        await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
-        return;
-      }
-      seen.add(page.next);
-      token = page.next;
+      const last = page.next === null || next === null;
+      const resumeAt = page.next;
       // The page is on the queue: only now may the bookmark move past it (DESIGN.md rule 5).
-      bm.window = position(token);
-      await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
+      behind = this.publishPage(envelopes, page.records.length).then(() => {
+        if (last) {
+          if (windowed) bm.cursor = w.to.toISOString();
+          bm.window = null;
+        } else bm.window = position(resumeAt);
+        return saveBookmark(runtime.state, connector.name, this.stream.name, bm);
+      });
+      if (last) return behind;
+      seen.add(resumeAt!);
+      token = resumeAt;
     }
   }
 
   /** Map, validate and publish one page; resolves once the queue holds it. */
   async emit(records: unknown[]): Promise<void> {
+    await this.publishPage(await this.mapPage(records), records.length);
+  }
+
+  /** Map and validate one page; what this run already published is left out. */
+  private async mapPage(records: unknown[]): Promise<Envelope[]> {
     const { connector, runtime } = this.opts;
     const stream = this.stream;
     const prepared = stream.prepare ? await stream.prepare(this.ctx, records) : undefined;
     const received_at = runtime.clock.now().toISOString();
     const envelopes: Envelope[] = [];
     for (const record of records) {
-      const origin: Origin = { source: connector.name, stream: stream.name, delivery_id: this.runId, received_at, raw: record };
-      let batch: Envelope[];
+      if (stream.revisit?.(record) && stream.cursor) {
+        const t = stream.cursor(record).getTime();
+        this.revisitFrom = this.revisitFrom === null ? t : Math.min(this.revisitFrom, t);
+      }
+      let mapped: Mapped[] | null = null;
+      let failure: unknown = null;
       try {
-        const r = mappedToEnvelopes(stream.toContract(record, prepared), origin);
+        mapped = stream.toContract(record, prepared);
+      } catch (err) {
+        failure = err;
+      }
+      // The page is the engine's and the mapping has read it: redact in place, no copy.
+      const origin: Origin = { source: connector.name, stream: stream.name, delivery_id: this.runId, received_at, raw: redactPersonalData(record) };
+      let batch: Envelope[];
+      if (mapped) {
+        const r = mappedToEnvelopes(mapped, origin);
         batch = r.envelopes;
         this.metrics.quarantined += r.quarantined;
-      } catch (err) {
+      } else {
         // A mapping that throws on provider garbage quarantines that record; the run goes on.
         this.metrics.quarantined++;
-        batch = [quarantineEnvelope({ contract: stream.contract }, [{ path: 'mapping', message: (err as Error).message }], origin)];
+        batch = [quarantineEnvelope({ contract: stream.contract }, [{ path: 'mapping', message: (failure as Error)?.message ?? String(failure) }], origin)];
       }
       for (const e of batch) {
         // Lookback windows and window edges re-read records: publish each version once per run.
@@ -261,15 +300,16 @@ class StreamRun<C> {
         this.published.add(e.id);
         envelopes.push(e);
       }
-      if (stream.revisit?.(record) && stream.cursor) {
-        const t = stream.cursor(record).getTime();
-        this.revisitFrom = this.revisitFrom === null ? t : Math.min(this.revisitFrom, t);
-      }
     }
-    if (envelopes.length) await runtime.queue.publish(envelopes);
+    return envelopes;
+  }
+
+  /** Publish one mapped page; resolves once the queue holds it. */
+  private async publishPage(envelopes: Envelope[], records: number): Promise<void> {
+    if (envelopes.length) await this.opts.runtime.queue.publish(envelopes);
     // Every published page renews the lease, whether the engine pages or an escape-hatch stream does.
     await this.renewLease();
-    this.metrics.records += records.length;
+    this.metrics.records += records;
     this.metrics.pages++;
     const r = this.range;
     this.opts.onProgress?.(this.metrics, r && this.position !== null && r.to > r.from ? (this.position - r.from) / (r.to - r.from) : null);

@@ -1,3 +1,4 @@
+import { scrubPersonalData } from '../pii.js';
 import { log } from '../log.js';
 import { mappedToEnvelopes } from './envelopes.js';
 import type { EngineRuntime } from './define.js';
@@ -51,7 +52,7 @@ export async function recordRun(runtime: EngineRuntime, r: RunResult): Promise<v
         },
       },
     ],
-    { source: 'engine', stream: r.stream, delivery_id: r.runId, received_at: r.endedAt, raw: null },
+    { source: 'engine', stream: r.stream, delivery_id: r.runId, received_at: r.endedAt, raw: scrubPersonalData(null) },
   );
   try {
     await runtime.queue.publish(envelopes);

@@ -3,6 +3,8 @@ import type { Envelope } from '../../core/envelope.js';
 import { FatalError, PuddleError } from '../../core/errors.js';
 import type { ClaimedMessage, DeadLetter, Queue, Subscription } from '../../core/ports.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { WriterThread } from './sqlite-queue-write-thread.js';
+import { QueueWriter } from './sqlite-queue-writer.mjs';
 import { openSqlite, type SqliteDatabase, type SqliteDurability } from './sqlite.js';
 
 export interface SqliteQueueOptions {
@@ -12,6 +14,8 @@ export interface SqliteQueueOptions {
   durability?: SqliteDurability;
   /** Checkpoint the WAL from a worker thread (see sqlite-checkpointer.ts); default true for a file. */
   backgroundCheckpoints?: boolean;
+  /** Commit publishes from a writer thread (see sqlite-queue-write-thread.ts); default true for a file. */
+  backgroundWrites?: boolean;
 }
 
 // Bodies are stored once; each matching subscription gets a delivery row pointing at the body, and the body
@@ -51,9 +55,6 @@ CREATE TABLE IF NOT EXISTS queue_dead_letters (
 CREATE INDEX IF NOT EXISTS queue_dead_letters_sub ON queue_dead_letters (sub_id, id);
 `;
 
-/** Rows per multi-row INSERT: few statements per group commit, well under SQLite's 32766 parameters. */
-const CHUNK = 100;
-
 interface Pending {
   contracts: string[];
   bodies: string[];
@@ -86,20 +87,12 @@ export class SqliteQueue implements Queue {
 
   private pending: Pending[] = [];
   private flushScheduled = false;
+  /** Publishes are written by the writer thread, or here on this connection (made on first use). */
+  private readonly thread: WriterThread | null;
+  private writer: QueueWriter | null = null;
 
-  /** Fan-out targets per contract, rebuilt whenever the subscriptions change (here or in another process). */
-  private subsVersion = -1;
-  private wildcardSubs: number[] = [];
-  private subsByContract = new Map<string, number[]>();
-  private targetCache = new Map<string, number[]>();
-
-  private readonly legacyRefs: boolean;
-  private readonly insertMessageStmts = new Map<number, Statement>();
-  private readonly insertDeliveryStmts = new Map<number, Statement>();
   private readonly stmt: {
-    subsVersion: Statement;
     bumpSubsVersion: Statement;
-    allSubs: Statement;
     upsertSub: Statement;
     subByName: Statement;
     visible: Statement;
@@ -117,7 +110,6 @@ export class SqliteQueue implements Queue {
     depth: Statement;
   };
 
-  private readonly commitGroup: (group: Pending[]) => void;
   private readonly claimTx: (sub: SubInfo, max: number, visibilityMs: number, withBody: boolean) => ClaimedMessage[];
   private readonly ackTx: (subId: number, receipts: readonly string[]) => void;
   private readonly retryTx: (sub: SubInfo, receipts: readonly string[], reason: string, delayMs: number) => void;
@@ -129,12 +121,9 @@ export class SqliteQueue implements Queue {
     const db = this.db;
     const wal = (db.pragma('journal_mode', { simple: true }) as string) === 'wal';
     this.checkpointer = wal && (opts.backgroundCheckpoints ?? true) ? startCheckpointer(path, { durability: opts.durability }) : null;
-    // Queues made before bodies lost their reference count still have the NOT NULL column: fill it, ignore it.
-    this.legacyRefs = (db.prepare(`SELECT count(*) FROM pragma_table_info('queue_messages') WHERE name = 'refs'`).pluck().get() as number) > 0;
+    this.thread = wal && (opts.backgroundWrites ?? true) ? new WriterThread({ file: path, durability: opts.durability }, () => this.localWriter()) : null;
     this.stmt = {
-      subsVersion: db.prepare(`SELECT v FROM queue_meta WHERE k = 'subscriptions'`).pluck(),
       bumpSubsVersion: db.prepare(`UPDATE queue_meta SET v = v + 1 WHERE k = 'subscriptions'`),
-      allSubs: db.prepare(`SELECT id, contracts FROM queue_subscriptions`),
       upsertSub: db.prepare(
         `INSERT INTO queue_subscriptions (name, contracts, max_attempts) VALUES (?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET contracts = excluded.contracts, max_attempts = excluded.max_attempts`,
@@ -185,7 +174,6 @@ export class SqliteQueue implements Queue {
       depth: db.prepare(`SELECT count(*) FROM queue_deliveries WHERE sub_id = ?`).pluck(),
     };
 
-    this.commitGroup = db.transaction((group: Pending[]) => this.writeGroup(group)).immediate;
     this.claimTx = db.transaction((sub: SubInfo, max: number, visibilityMs: number, withBody: boolean) =>
       this.claimRows(sub, max, visibilityMs, withBody),
     ).immediate;
@@ -246,13 +234,13 @@ export class SqliteQueue implements Queue {
       throw new FatalError(`subscription ${sub.name}: maxAttempts must be a positive integer`);
     }
     const contracts = sub.contracts === '*' ? '*' : JSON.stringify([...sub.contracts]);
-    // Publishes already queued in this process must not be routed with the new subscription mid-group.
+    // Publishes already made in this process must not be routed with the new subscription mid-group.
     this.flushNow();
+    await this.thread?.drain();
     this.db.transaction(() => {
       this.stmt.upsertSub.run(sub.name, contracts, maxAttempts);
       this.stmt.bumpSubsVersion.run();
     }).immediate();
-    this.subsVersion = -1;
   }
 
   publish(envelopes: readonly Envelope[]): Promise<void> {
@@ -331,6 +319,7 @@ export class SqliteQueue implements Queue {
     if (this.closed) return;
     this.flushNow();
     this.closed = true;
+    await this.thread?.stop();
     await this.checkpointer?.stop();
     this.db.close();
   }
@@ -342,8 +331,17 @@ export class SqliteQueue implements Queue {
     if (this.pending.length === 0) return;
     const group = this.pending;
     this.pending = [];
+    const contracts = group.length === 1 ? group[0]!.contracts : group.flatMap((p) => p.contracts);
+    const bodies = group.length === 1 ? group[0]!.bodies : group.flatMap((p) => p.bodies);
+    if (this.thread) {
+      this.thread.write(contracts, bodies).then(
+        () => group.forEach((p) => p.resolve()),
+        (err: unknown) => group.forEach((p) => p.reject(err)),
+      );
+      return;
+    }
     try {
-      this.commitGroup(group);
+      this.localWriter().write(contracts, bodies);
     } catch (err) {
       const failure = new PuddleError('queue publish failed', { cause: err });
       for (const p of group) p.reject(failure);
@@ -352,99 +350,8 @@ export class SqliteQueue implements Queue {
     for (const p of group) p.resolve();
   }
 
-  /** Runs inside the group's write transaction. */
-  private writeGroup(group: Pending[]): void {
-    const version = this.stmt.subsVersion.get() as number;
-    if (version !== this.subsVersion) this.loadSubscriptions(version);
-
-    // Collect the routed messages first so both tables are written with multi-row INSERTs.
-    const bodies: string[] = [];
-    const targets: number[][] = [];
-    for (const p of group) {
-      for (let i = 0; i < p.bodies.length; i++) {
-        const t = this.targetsFor(p.contracts[i]!);
-        if (t.length === 0) continue; // nobody subscribed: nothing to keep
-        bodies.push(p.bodies[i]!);
-        targets.push(t);
-      }
-    }
-    for (let start = 0; start < bodies.length; start += CHUNK) {
-      const n = Math.min(CHUNK, bodies.length - start);
-      let params: (string | number)[];
-      if (this.legacyRefs) {
-        params = new Array(n * 2);
-        for (let i = 0; i < n; i++) {
-          params[i * 2] = bodies[start + i]!;
-          params[i * 2 + 1] = targets[start + i]!.length;
-        }
-      } else params = bodies.slice(start, start + n);
-      const info = this.insertMessages(n).run(params);
-      // One INSERT inside a write transaction on an AUTOINCREMENT key takes consecutive seqs.
-      const firstSeq = Number(info.lastInsertRowid) - n + 1;
-      const deliveries: number[] = [];
-      for (let i = 0; i < n; i++) for (const subId of targets[start + i]!) deliveries.push(subId, firstSeq + i);
-      this.insertDeliveries(deliveries);
-    }
-  }
-
-  private insertDeliveries(flat: number[]): void {
-    const rows = flat.length / 2;
-    for (let start = 0; start < rows; start += CHUNK) {
-      const n = Math.min(CHUNK, rows - start);
-      this.insertDeliveryStmt(n).run(flat.slice(start * 2, (start + n) * 2));
-    }
-  }
-
-  private insertMessages(n: number): Statement {
-    let s = this.insertMessageStmts.get(n);
-    if (!s) {
-      s = this.db.prepare(
-        this.legacyRefs
-          ? `INSERT INTO queue_messages (body, refs) VALUES ${Array(n).fill('(?, ?)').join(', ')}`
-          : `INSERT INTO queue_messages (body) VALUES ${Array(n).fill('(?)').join(', ')}`,
-      );
-      this.insertMessageStmts.set(n, s);
-    }
-    return s;
-  }
-
-  private insertDeliveryStmt(n: number): Statement {
-    let s = this.insertDeliveryStmts.get(n);
-    if (!s) {
-      s = this.db.prepare(
-        `INSERT INTO queue_deliveries (sub_id, seq, visible_at, attempts) VALUES ${Array(n).fill('(?, ?, 0, 0)').join(', ')}`,
-      );
-      this.insertDeliveryStmts.set(n, s);
-    }
-    return s;
-  }
-
-  private loadSubscriptions(version: number): void {
-    this.wildcardSubs = [];
-    this.subsByContract = new Map();
-    this.targetCache = new Map();
-    for (const row of this.stmt.allSubs.all() as { id: number; contracts: string }[]) {
-      if (row.contracts === '*') {
-        this.wildcardSubs.push(row.id);
-        continue;
-      }
-      for (const c of JSON.parse(row.contracts) as string[]) {
-        const list = this.subsByContract.get(c) ?? [];
-        if (!list.includes(row.id)) list.push(row.id);
-        this.subsByContract.set(c, list);
-      }
-    }
-    this.subsVersion = version;
-  }
-
-  private targetsFor(contract: string): number[] {
-    let t = this.targetCache.get(contract);
-    if (!t) {
-      const specific = this.subsByContract.get(contract) ?? [];
-      t = [...specific, ...this.wildcardSubs.filter((id) => !specific.includes(id))];
-      this.targetCache.set(contract, t);
-    }
-    return t;
+  private localWriter(): QueueWriter {
+    return (this.writer ??= new QueueWriter(this.db));
   }
 
   /** Runs inside the claim transaction. */

@@ -12,13 +12,15 @@ CREATE TABLE IF NOT EXISTS state_leases (name TEXT PRIMARY KEY, owner TEXT NOT N
 export class SqliteStateStore implements StateStore {
   private readonly db: SqliteDatabase;
   private closed = false;
-  private readonly stmt: Record<'get' | 'set' | 'delete' | 'acquire' | 'release', Statement>;
+  private readonly stmt: Record<'get' | 'getMany' | 'set' | 'delete' | 'acquire' | 'release', Statement>;
 
   constructor(path: string, opts: { durability?: SqliteDurability } = {}) {
     this.db = openSqlite(path, opts);
     this.db.exec(SCHEMA);
     this.stmt = {
       get: this.db.prepare('SELECT value FROM state_values WHERE key = ?').pluck(),
+      // A JSON array of keys: one statement for any number of them, no parameter limit.
+      getMany: this.db.prepare('SELECT key, value FROM state_values WHERE key IN (SELECT value FROM json_each(?))').raw(),
       set: this.db.prepare(
         'INSERT INTO state_values (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       ),
@@ -38,6 +40,14 @@ export class SqliteStateStore implements StateStore {
     this.assertOpen();
     const value = this.stmt.get.get(key) as string | undefined;
     return value === undefined ? null : (JSON.parse(value) as T);
+  }
+
+  async getMany<T = unknown>(keys: readonly string[]): Promise<Map<string, T>> {
+    this.assertOpen();
+    const out = new Map<string, T>();
+    if (keys.length === 0) return out;
+    for (const [key, value] of this.stmt.getMany.all(JSON.stringify(keys)) as [string, string][]) out.set(key, JSON.parse(value) as T);
+    return out;
   }
 
   async set(key: string, value: unknown): Promise<void> {

@@ -20,17 +20,24 @@ export interface OpenSqliteOptions {
 /** Open (creating if needed) a database in WAL mode with the pragmas every local adapter wants. */
 export function openSqlite(path: string, opts: OpenSqliteOptions = {}): SqliteDatabase {
   const db = new Database(path);
-  // ':memory:' cannot use WAL (it reports 'memory'); that is fine, nothing there outlives the process anyway.
-  // Larger pages: a group commit of queue bodies appends far fewer WAL frames (measured ~20% less publish
-  // time than 4 KiB). Only a new file takes it; an existing WAL database keeps its page size, which is fine.
-  db.pragma('page_size = 16384');
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${opts.durability === 'power' ? 'FULL' : 'NORMAL'}`);
-  // Producer, consumers and the CLI may open the same file from different processes: wait, don't fail.
-  db.pragma('busy_timeout = 5000');
-  db.pragma('temp_store = MEMORY');
-  db.pragma('cache_size = -32000');
-  // Fewer, larger checkpoints: a checkpoint runs inside some unlucky commit and blocks the event loop.
-  db.pragma('wal_autocheckpoint = 4000');
+  for (const p of sqlitePragmas(opts)) db.pragma(p);
   return db;
+}
+
+/** The pragmas openSqlite sets, in order; a worker thread's connection sets the same ones. */
+export function sqlitePragmas(opts: OpenSqliteOptions = {}): string[] {
+  return [
+    // Larger pages: a group commit of queue bodies appends far fewer WAL frames (measured ~20% less publish
+    // time than 4 KiB). Only a new file takes it; an existing WAL database keeps its page size, which is fine.
+    'page_size = 16384',
+    // ':memory:' cannot use WAL (it reports 'memory'); that is fine, nothing there outlives the process anyway.
+    'journal_mode = WAL',
+    `synchronous = ${opts.durability === 'power' ? 'FULL' : 'NORMAL'}`,
+    // Producer, consumers and the CLI may open the same file from different processes: wait, don't fail.
+    'busy_timeout = 5000',
+    'temp_store = MEMORY',
+    'cache_size = -32000',
+    // Fewer, larger checkpoints: a checkpoint runs inside some unlucky commit and blocks the event loop.
+    'wal_autocheckpoint = 4000',
+  ];
 }

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 /** A provider sandbox in a child process (see fixtures/sandbox-process.ts); close() ends it. */
 export async function sandboxProcess<T extends Record<string, unknown>>(provider: 'stripe' | 'braintree', records: number, rateLimit: number) {
   const script = new URL('./fixtures/sandbox-process.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, ['--import', 'tsx', script, provider, String(records), String(rateLimit)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.SANDBOX_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.SANDBOX_PROF] : []), '--import', 'tsx', script, provider, String(records), String(rateLimit)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {

@@ -114,6 +114,28 @@ describe('SqliteQueue specifics', () => {
     }
   });
 
+  it('commits publishes on its writer thread, and on its own connection once that thread is gone', async () => {
+    const path = tempDb();
+    const queue = new SqliteQueue(path);
+    try {
+      await queue.subscribe({ name: 'raw', contracts: '*' });
+      const thread = (queue as unknown as { thread: { worker: { threadId: number; terminate(): Promise<number> } } }).thread;
+      expect(thread.worker.threadId).toBeGreaterThan(0);
+      await queue.publish([testEnvelope('donation')]);
+      // Kill the thread with groups on their way to it: none may be lost, and later ones still land.
+      const inFlight = Array.from({ length: 20 }, () => queue.publish([testEnvelope('donation'), testEnvelope('ticket')]));
+      await thread.worker.terminate();
+      await Promise.all(inFlight);
+      await queue.publish([testEnvelope('refund')]);
+      expect(await queue.depth('raw')).toBeGreaterThanOrEqual(42); // a group it committed may land twice
+      const keys = new Set((await queue.claim('raw', { max: 100, visibilityMs: 30_000 })).map((m) => m.envelope.id));
+      expect(keys.size).toBe(42);
+    } finally {
+      await queue.close();
+    }
+    expect(countRows(path, 'queue_messages')).toBeGreaterThanOrEqual(42);
+  });
+
   it('rejects an unknown subscription and use after close', async () => {
     const queue = new SqliteQueue(':memory:');
     await expect(queue.claim('nope', { max: 1, visibilityMs: 1000 })).rejects.toThrow(/unknown subscription/);

@@ -24,6 +24,20 @@ export function stateStorePortSuite(label: string, create: () => Promise<StateSt
       for (const s of opened.splice(0)) await s.cleanup?.();
     });
 
+    it('gets many keys at once, leaving out the missing ones', async () => {
+      const { store } = await fresh();
+      expect(await store.getMany(['a', 'b'])).toEqual(new Map());
+      await store.set('link:pi_1', { click_id: 'c1' });
+      await store.set('link:pi_2', null);
+      await store.set('link:pi_3', 'x');
+      const keys = ['link:pi_1', 'link:pi_2', 'link:missing', 'link:pi_1', ...Array.from({ length: 40_000 }, (_, i) => `k${i}`)];
+      const got = await store.getMany(keys);
+      expect([...got.keys()].sort()).toEqual(['link:pi_1', 'link:pi_2']);
+      expect(got.get('link:pi_1')).toEqual({ click_id: 'c1' });
+      expect(got.get('link:pi_2')).toBeNull();
+      expect(await store.getMany([])).toEqual(new Map());
+    });
+
     it('gets, sets, overwrites and deletes JSON values', async () => {
       const { store } = await fresh();
       expect(await store.get('bookmark:stripe:charges')).toBeNull();

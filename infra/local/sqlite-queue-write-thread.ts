@@ -1,0 +1,131 @@
+import { Worker } from 'node:worker_threads';
+import { PuddleError } from '../../core/errors.js';
+import { log } from '../../core/log.js';
+import type { QueueWriter } from './sqlite-queue-writer.mjs';
+import { sqlitePragmas, type SqliteDurability } from './sqlite.js';
+
+/**
+ * Publishes committed from a worker thread, on the worker's own connection.
+ *
+ * Why: better-sqlite3 is synchronous, so every group commit of a busy producer or sync ran on the event
+ * loop (a tenth to a sixth of its time: inserting a few KB of JSON per record, twice with its delivery
+ * rows). Here the event loop only serialises and posts the bodies (strings, so the copy is a memcpy) and
+ * resolves each publish when the worker says its transaction committed: durability is unchanged, and the
+ * sync maps the next page while this one is written. Groups that queue up behind a running transaction
+ * are written together, so a burst still costs few transactions.
+ *
+ * Claims and acks stay on the queue's own connection (short transactions; SQLite's busy wait covers the
+ * moments the two overlap). If the worker dies, the groups it had not confirmed are written on the
+ * queue's connection instead (a group it had committed may then be written twice: delivery is at least
+ * once and landing is idempotent), and so is everything after.
+ */
+interface WriteMessage {
+  id: number;
+  contracts: string[];
+  bodies: string[];
+}
+type ToWorker = WriteMessage | { stop: true };
+type FromWorker = { done: number[] } | { failed: number[]; error: string };
+
+interface Inflight {
+  contracts: string[];
+  bodies: string[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export interface WriterThreadData {
+  file: string;
+  durability?: SqliteDurability;
+}
+
+export class WriterThread {
+  private readonly worker: Worker;
+  private readonly exited: Promise<void>;
+  private readonly inflight = new Map<number, Inflight>();
+  private nextId = 1;
+  private stopping = false;
+  private fallback: QueueWriter | null = null;
+  private idle: (() => void)[] = [];
+
+  /** `onConnection` gives the connection to write on should the worker die. */
+  constructor(data: WriterThreadData, private readonly onConnection: () => QueueWriter) {
+    this.worker = new Worker(new URL('./sqlite-queue-write-thread.mjs', import.meta.url), {
+      workerData: { file: data.file, pragmas: sqlitePragmas({ durability: data.durability }) },
+      // Plain JavaScript: none of the parent's loaders (tsx) in the worker.
+      execArgv: [],
+    });
+    // Only work in flight keeps the process up (see write()).
+    this.worker.unref();
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.on('message', (m: FromWorker) => this.settle(m));
+    this.worker.on('error', (err) => this.takeOver(err));
+    this.worker.once('exit', (code) => {
+      if (!this.stopping) this.takeOver(new Error(`queue writer thread exited (${code})`));
+    });
+  }
+
+  /** Resolves once the group is committed. */
+  write(contracts: string[], bodies: string[]): Promise<void> {
+    if (this.fallback) return this.writeHere(contracts, bodies);
+    return new Promise<void>((resolve, reject) => {
+      const id = this.nextId++;
+      if (this.inflight.size === 0) this.worker.ref();
+      this.inflight.set(id, { contracts, bodies, resolve, reject });
+      this.worker.postMessage({ id, contracts, bodies } satisfies ToWorker);
+    });
+  }
+
+  /** Resolves when every group written so far is settled. */
+  drain(): Promise<void> {
+    if (this.inflight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  async stop(): Promise<void> {
+    await this.drain();
+    this.stopping = true;
+    this.worker.ref();
+    this.worker.postMessage({ stop: true } satisfies ToWorker);
+    await this.exited;
+  }
+
+  private settle(m: FromWorker): void {
+    const ids = 'done' in m ? m.done : m.failed;
+    const failure = 'failed' in m ? new PuddleError('queue publish failed', { cause: new Error(m.error) }) : null;
+    for (const id of ids) {
+      const p = this.inflight.get(id);
+      if (!p) continue;
+      this.inflight.delete(id);
+      if (failure) p.reject(failure);
+      else p.resolve();
+    }
+    this.afterSettle();
+  }
+
+  private afterSettle(): void {
+    if (this.inflight.size > 0) return;
+    this.worker.unref();
+    for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  /** The worker is gone: write what it had not confirmed, and all later groups, on the queue's connection. */
+  private takeOver(err: unknown): void {
+    if (this.fallback) return;
+    log.warn('queue writer thread stopped; publishing on the main connection', { error: err });
+    this.fallback = this.onConnection();
+    const pending = [...this.inflight.values()];
+    this.inflight.clear();
+    for (const p of pending) this.writeHere(p.contracts, p.bodies).then(p.resolve, p.reject);
+    this.afterSettle();
+  }
+
+  private writeHere(contracts: string[], bodies: string[]): Promise<void> {
+    try {
+      this.fallback!.write(contracts, bodies);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(new PuddleError('queue publish failed', { cause: err }));
+    }
+  }
+}
