@@ -16,6 +16,21 @@ describe('contracts', () => {
     expect(r.value?.click_id).toBeNull();
   });
 
+  it('refuses times and dates that are not on the calendar, instead of rolling them over', () => {
+    const at = (occurred_at: string) =>
+      contractsV1.donation.validate({ donation_id: 'd1', occurred_at, channel: 'sms', amount_minor: 1000, currency: 'GBP' });
+    for (const bad of ['2026-02-30T10:00:00Z', '2026-02-29T10:00:00.000Z', '2026-04-31T10:00:00+01:00', '2026-01-01T24:00:00Z', '2026-13-01T10:00:00Z']) {
+      expect(at(bad).errors?.map((e) => e.message), bad).toEqual(['is not a valid time']);
+    }
+    expect(at('2024-02-29T10:00:00.000Z').value?.occurred_at).toBe('2024-02-29T10:00:00.000Z');
+    expect(at('2026-12-31T23:59:59.999Z').value?.occurred_at).toBe('2026-12-31T23:59:59.999Z');
+    expect(at('2027-01-01T00:30:00+01:00').value?.occurred_at).toBe('2026-12-31T23:30:00.000Z');
+    const line = (booking_date: string) =>
+      contractsV1.bank_line.validate({ bank_line_id: 'b1', occurred_at: '2026-11-29T10:00:00Z', account: 'a', amount_minor: 1, currency: 'GBP', reference: 'r', booking_date });
+    expect(line('2026-02-30').errors?.map((e) => e.path)).toEqual(['payload.booking_date']);
+    expect(line('2028-02-29').errors).toBeNull();
+  });
+
   it('reports every bad field with its path', () => {
     const r = contractsV1.donation.validate({ donation_id: 'd1', channel: 'fax', amount_minor: 10.5, currency: 'pounds', extra: 1 });
     expect(r.value).toBeNull();

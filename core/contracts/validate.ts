@@ -86,11 +86,13 @@ function checkValue(f: Field, v: unknown): unknown {
     case 'timestamp': {
       if (typeof v !== 'string' || !ISO_INSTANT.test(v)) return new Invalid('must be an ISO-8601 time with a zone, e.g. 2026-11-29T20:15:00Z');
       const ms = Date.parse(v);
-      if (Number.isNaN(ms)) return new Invalid('is not a valid time');
+      if (Number.isNaN(ms) || !onTheCalendar(v)) return new Invalid('is not a valid time');
+      // Already what toISOString writes (UTC, milliseconds): keep the string, skip a Date per field.
+      if (v.length === 24 && v.charCodeAt(23) === 90 /* Z */) return v;
       return new Date(ms).toISOString();
     }
     case 'date':
-      if (typeof v !== 'string' || !ISO_DATE.test(v) || Number.isNaN(Date.parse(v))) return new Invalid('must be a date YYYY-MM-DD');
+      if (typeof v !== 'string' || !ISO_DATE.test(v) || !onTheCalendar(v)) return new Invalid('must be a date YYYY-MM-DD');
       return v;
     case 'currency': {
       if (typeof v !== 'string') return new Invalid('must be an ISO 4217 currency code');
@@ -104,4 +106,20 @@ function checkValue(f: Field, v: unknown): unknown {
     case 'json':
       return typeof v === 'string' ? v : JSON.stringify(v);
   }
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Date.parse rolls impossible dates over ('2026-02-30' is 2 March, hour 24 the next day): a contract
+ * must refuse them, not move a donation to another day. `v` already matched ISO_DATE or ISO_INSTANT.
+ */
+function onTheCalendar(v: string): boolean {
+  const year = Number(v.slice(0, 4));
+  const month = Number(v.slice(5, 7));
+  const day = Number(v.slice(8, 10));
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return false;
+  return v.length === 10 || (Number(v.slice(11, 13)) < 24 && Number(v.slice(14, 16)) < 60);
 }

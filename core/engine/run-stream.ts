@@ -42,6 +42,9 @@ export interface RunOptions<C> {
 
 class DeadlineReached extends Error {}
 
+/** Pages published and not yet confirmed by the queue, per stream run: enough to keep a writer thread busy. */
+const PAGES_IN_FLIGHT = 4;
+
 /** Run one stream once: lease, resume from the bookmark, page through windows, publish, checkpoint. */
 export async function runStream<C>(opts: RunOptions<C>): Promise<RunResult> {
   const { connector, runtime, settings } = opts;
@@ -196,20 +199,22 @@ class StreamRun<C> {
     // The next page is fetched while this one is mapped and published: the provider's round trip and
     // our own work overlap. Only a published page moves the bookmark, so a prefetch is never a gap.
     let next: Promise<Page<unknown>> | null = fetch(token);
-    // The previous page's publish and checkpoint: this page is mapped while the queue commits that one
-    // (on its writer thread, where it has one); the bookmark still moves one confirmed page at a time.
-    let behind: Promise<void> = Promise.resolve();
+    // Pages are mapped while the queue commits the ones before (on its writer thread, where it has one):
+    // up to PAGES_IN_FLIGHT published and not yet confirmed. The bookmark still moves in page order, past
+    // a page only once the queue has confirmed it and every page before it.
+    let checkpointed: Promise<void> = Promise.resolve();
+    const inFlight: Promise<void>[] = [];
     const stop = async (err: unknown): Promise<never> => {
       next?.catch(() => undefined);
-      await behind.catch(() => undefined);
+      await checkpointed.catch(() => undefined);
       throw err;
     };
     for (;;) {
       const fetching: Promise<Page<unknown>> | null = next;
-      if (!fetching) return behind; // not reached: the last page returns below
+      if (!fetching) return checkpointed; // not reached: the last page returns below
       if (settings.deadline && runtime.clock.now() >= settings.deadline) {
         fetching.catch(() => undefined); // its page is read again by the next run
-        await behind;
+        await checkpointed;
         bm.window = position(token);
         // Keep the older of the saved and this run's revisit points: both still have unsettled records.
         if (this.revisitFrom !== null) {
@@ -238,21 +243,26 @@ class StreamRun<C> {
       let envelopes: Envelope[];
       try {
         envelopes = await this.mapPage(page.records);
-        await behind;
+        while (inFlight.length >= PAGES_IN_FLIGHT) await inFlight.shift();
       } catch (err) {
         return stop(err);
       }
       const last = page.next === null || next === null;
       const resumeAt = page.next;
+      const published = this.publishPage(envelopes, page.records.length);
+      published.catch(() => undefined); // it fails the run through the chain below
       // The page is on the queue: only now may the bookmark move past it (DESIGN.md rule 5).
-      behind = this.publishPage(envelopes, page.records.length).then(() => {
-        if (last) {
-          if (windowed) bm.cursor = w.to.toISOString();
-          bm.window = null;
-        } else bm.window = position(resumeAt);
-        return saveBookmark(runtime.state, connector.name, this.stream.name, bm);
-      });
-      if (last) return behind;
+      checkpointed = checkpointed
+        .then(() => published)
+        .then(() => {
+          if (last) {
+            if (windowed) bm.cursor = w.to.toISOString();
+            bm.window = null;
+          } else bm.window = position(resumeAt);
+          return saveBookmark(runtime.state, connector.name, this.stream.name, bm);
+        });
+      inFlight.push(checkpointed);
+      if (last) return checkpointed;
       seen.add(resumeAt!);
       token = resumeAt;
     }

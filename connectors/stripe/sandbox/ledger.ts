@@ -44,6 +44,12 @@ export class Ledger {
   /** Balance transactions not yet swept into a payout. */
   unpaid: SandboxBalanceTransaction[] = [];
 
+  /**
+   * Every object as the list endpoints serialise it, by expand spec. An unthrottled backfill would
+   * otherwise spend the sandbox's core re-serialising the same charges, and the benchmark that measures
+   * the engine would measure the sandbox too. Any change to the account clears it (see changed()).
+   */
+  private readonly jsonCache = new Map<string, WeakMap<StripeObject, string>>();
   private readonly becomingAvailable = new TimeQueue<SandboxBalanceTransaction>();
   private readonly arriving = new TimeQueue<SandboxPayout>();
   /** False while seeding: objects are appended unsorted and events are history, not deliveries. */
@@ -64,7 +70,26 @@ export class Ledger {
     return this.live ? this.nowSec() : at;
   }
 
+  /** The JSON of `obj` under `spec` (an expand list), made by `make` unless nothing changed since. */
+  serialized(obj: StripeObject, spec: string, make: () => string): string {
+    let bySpec = this.jsonCache.get(spec);
+    if (!bySpec) this.jsonCache.set(spec, (bySpec = new WeakMap()));
+    let json = bySpec.get(obj);
+    if (json === undefined) bySpec.set(obj, (json = make()));
+    return json;
+  }
+
+  /**
+   * Objects are edited in place (a refund, a balance turning available) and one object appears inside
+   * another (expand), so any change drops every cached serialisation. Called by store, emit and settle,
+   * which every change goes through in the same synchronous step.
+   */
+  private changed(): void {
+    this.jsonCache.clear();
+  }
+
   store<T extends StripeObject>(collection: SortedCollection<T>, obj: T): T {
+    this.changed();
     if (this.live) collection.add(obj);
     else collection.addUnsorted(obj);
     this.byId.set(obj.id, obj);
@@ -87,6 +112,7 @@ export class Ledger {
 
   /** Record an event; its data.object is a shallow snapshot, valid because nested parts are replaced, never edited. */
   emit(type: string, obj: StripeObject, created: number, previous?: Record<string, unknown>): SandboxEvent {
+    this.changed();
     const event: SandboxEvent = {
       id: this.rand.id('evt_'),
       object: 'event',
@@ -109,7 +135,10 @@ export class Ledger {
 
   /** Bring time-driven state up to the clock: available balances, arrived payouts (and their bank lines). */
   settle(now: number): void {
-    for (const bt of this.becomingAvailable.popDue(now)) bt.status = 'available';
+    for (const bt of this.becomingAvailable.popDue(now)) {
+      bt.status = 'available';
+      this.changed();
+    }
     for (const payout of this.arriving.popDue(now)) {
       payout.status = 'paid';
       const at = this.eventTime(payout.arrival_date);

@@ -83,4 +83,21 @@ describe('stripe sandbox: late changes', () => {
     expect(page.data.length).toBe(1);
     expect(sandbox.data.charges.length).toBe(stopped);
   });
+
+  it('lists what changed since the last list: a refund, and a balance that became available', async () => {
+    // Last in this file: it moves the clock days on. A charge whose balance is still pending.
+    const charge = succeeded().find((c) => sandbox.data.balanceTransactions.find((b) => b.source === c.id)?.status === 'pending')!;
+    const list = async () =>
+      (await stripe.charges.list({ created: { gte: charge.created, lte: charge.created }, expand: ['data.balance_transaction'], limit: 100 })).data.find(
+        (c) => c.id === charge.id,
+      )!;
+    const before = await list(); // serialised once here, and kept until something changes
+    expect(before.amount_refunded).toBe(0);
+    sandbox.refundCharge(charge.id, 100);
+    expect((await list()).amount_refunded).toBe(100);
+    const bt = () => sandbox.data.balanceTransactions.find((b) => b.source === charge.id && b.type === 'charge')!;
+    expect((before.balance_transaction as Stripe.BalanceTransaction).status).toBe('pending');
+    clock.set(new Date((bt().available_on + 1) * 1000));
+    expect(((await list()).balance_transaction as Stripe.BalanceTransaction).status).toBe('available');
+  });
 });

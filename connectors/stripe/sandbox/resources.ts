@@ -160,15 +160,20 @@ function list(r: Resource, params: Params, ctx: ResourceContext): unknown {
     kind: r.kind,
   });
   const lookup = (id: string) => ctx.ledger.byId.get(id);
-  return {
-    object: 'list',
-    url: `/v1/${r.path}`,
-    has_more: page.hasMore,
-    data: page.data.map((obj) => {
-      const shown = sel.decorate ? sel.decorate(obj) : obj;
-      return expand.length ? expandObject(shown, expand, lookup) : shown;
-    }),
+  const show = (obj: StripeObject) => {
+    const shown = sel.decorate ? sel.decorate(obj) : obj;
+    return expand.length ? expandObject(shown, expand, lookup) : shown;
   };
+  // Events change after the fact (pending_webhooks) and decorated rows depend on the query: not cached.
+  if (sel.decorate || r.path === 'events') return { object: 'list', url: `/v1/${r.path}`, has_more: page.hasMore, data: page.data.map(show) };
+  const spec = expand.join(',');
+  const items = page.data.map((obj) => ctx.ledger.serialized(obj, spec, () => JSON.stringify(show(obj))));
+  return new JsonText(`{"object":"list","url":${JSON.stringify(`/v1/${r.path}`)},"has_more":${page.hasMore},"data":[${items.join(',')}]}`);
+}
+
+/** A body already serialised (the server sends it as it is). */
+export class JsonText {
+  constructor(readonly text: string) {}
 }
 
 function retrieve(r: Resource, id: string, params: Params, ctx: ResourceContext): unknown {

@@ -8,7 +8,7 @@ import { SandboxStateError, openDispute, refundCharge } from './late-changes.js'
 import { SANDBOX_API_VERSION, type Ledger } from './ledger.js';
 import { runPayouts } from './payout-run.js';
 import { parseParams } from './query-params.js';
-import { handleGet } from './resources.js';
+import { JsonText, handleGet } from './resources.js';
 import { seedLedger, syntheticDonation } from './seed.js';
 import { StripeApiError, apiError, invalidKey, rateLimited, unknownUrl } from './stripe-errors.js';
 import type { FaultInjection, SandboxCharge, StripeSandbox, StripeSandboxData, StripeSandboxOptions } from './types.js';
@@ -52,7 +52,7 @@ export async function startStripeSandbox(opts: StripeSandboxOptions = {}): Promi
       headers = e.headers;
       body = e.toJSON();
     }
-    const json = JSON.stringify(body);
+    const json = body instanceof JsonText ? body.text : JSON.stringify(body);
     res.writeHead(status, {
       ...headers,
       'content-type': 'application/json',
