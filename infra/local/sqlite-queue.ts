@@ -87,8 +87,12 @@ export class SqliteQueue implements Queue {
 
   private pending: Pending[] = [];
   private flushScheduled = false;
-  /** Publishes are written by the writer thread, or here on this connection (made on first use). */
-  private readonly thread: WriterThread | null;
+  /**
+   * Publishes are written by the writer thread, started at the first publish (a process that only
+   * claims, or `puddle status`, never starts one), or here on this connection (made on first use).
+   */
+  private readonly threadFor: (() => WriterThread) | null;
+  private thread: WriterThread | null = null;
   private writer: QueueWriter | null = null;
 
   private readonly stmt: {
@@ -121,7 +125,8 @@ export class SqliteQueue implements Queue {
     const db = this.db;
     const wal = (db.pragma('journal_mode', { simple: true }) as string) === 'wal';
     this.checkpointer = wal && (opts.backgroundCheckpoints ?? true) ? startCheckpointer(path, { durability: opts.durability }) : null;
-    this.thread = wal && (opts.backgroundWrites ?? true) ? new WriterThread({ file: path, durability: opts.durability }, () => this.localWriter()) : null;
+    this.threadFor =
+      wal && (opts.backgroundWrites ?? true) ? () => (this.thread ??= new WriterThread({ file: path, durability: opts.durability }, () => this.localWriter())) : null;
     this.stmt = {
       bumpSubsVersion: db.prepare(`UPDATE queue_meta SET v = v + 1 WHERE k = 'subscriptions'`),
       upsertSub: db.prepare(
@@ -333,8 +338,8 @@ export class SqliteQueue implements Queue {
     this.pending = [];
     const contracts = group.length === 1 ? group[0]!.contracts : group.flatMap((p) => p.contracts);
     const bodies = group.length === 1 ? group[0]!.bodies : group.flatMap((p) => p.bodies);
-    if (this.thread) {
-      this.thread.write(contracts, bodies).then(
+    if (this.threadFor) {
+      this.threadFor().write(contracts, bodies).then(
         () => group.forEach((p) => p.resolve()),
         (err: unknown) => group.forEach((p) => p.reject(err)),
       );

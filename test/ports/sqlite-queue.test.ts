@@ -119,9 +119,11 @@ describe('SqliteQueue specifics', () => {
     const queue = new SqliteQueue(path);
     try {
       await queue.subscribe({ name: 'raw', contracts: '*' });
-      const thread = (queue as unknown as { thread: { worker: { threadId: number; terminate(): Promise<number> } } }).thread;
-      expect(thread.worker.threadId).toBeGreaterThan(0);
+      const internals = queue as unknown as { thread: { worker: { threadId: number; terminate(): Promise<number> } } | null };
+      expect(internals.thread).toBeNull(); // started by the first publish, not before
       await queue.publish([testEnvelope('donation')]);
+      const thread = internals.thread!;
+      expect(thread.worker.threadId).toBeGreaterThan(0);
       // Kill the thread with groups on their way to it: none may be lost, and later ones still land.
       const inFlight = Array.from({ length: 20 }, () => queue.publish([testEnvelope('donation'), testEnvelope('ticket')]));
       await thread.worker.terminate();
