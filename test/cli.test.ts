@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startStripeSandbox } from '../connectors/stripe/sandbox/index.js';
 
 const BIN = fileURLToPath(new URL('../bin/puddle.mjs', import.meta.url));
 const run = promisify(execFile);
@@ -56,5 +57,25 @@ describe('the puddle CLI', () => {
     const bad = await puddle(['query', 'SELECT nope FROM donation'], { PUDDLE_HOME: home });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/nope/);
+  });
+
+  it('shows a bar per stream in a real terminal, then the table', async () => {
+    // `script` (bsdutils, in every Debian) runs the CLI on a pseudo-terminal, as a person at a shell would.
+    const sandbox = await startStripeSandbox({ charges: 1500, rateLimit: 0 });
+    try {
+      const cmd = `'${process.execPath}' '${BIN}' sync stripe --streams charges,refunds`;
+      const { stdout } = await run('script', ['-qec', cmd, '/dev/null'], {
+        env: {
+          ...process.env, PUDDLE_LOG_LEVEL: 'error', PUDDLE_HOME: join(home, 'tty'), STRIPE_API_KEY: sandbox.apiKey,
+          STRIPE_API_BASE: sandbox.url, STRIPE_START_DATE: new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 10),
+        },
+      });
+      expect(stdout).toContain('\x1b[K'); // lines redrawn in place
+      expect(stdout).toMatch(new RegExp(`charges +\\[#{24}\\] records ${sandbox.data.charges.length} `));
+      expect(stdout).toMatch(/refunds +\[[#-]{24}\] records \d+/);
+      expect(stdout).toMatch(/charges \| succeeded \| 1500 /);
+    } finally {
+      await sandbox.close();
+    }
   });
 });

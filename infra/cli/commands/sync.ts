@@ -1,8 +1,8 @@
 import { syncConnector } from '../../../core/engine/sync.js';
-import type { RunMetrics } from '../../../core/engine/sync-run.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
 import { defineCommand } from '../command.js';
 import { formatRows } from '../format.js';
+import { progressPrinter } from '../progress.js';
 import { withLocalRuntime } from '../local-runtime.js';
 
 export const sync = defineCommand({
@@ -37,20 +37,20 @@ export const sync = defineCommand({
         process.stderr.write(`puddle sync: ${(err as Error).message}\n`);
         return 2;
       }
-      const progress = progressPrinter();
+      const progress = progressPrinter(process.stdout);
       const results = await syncConnector(inst, rt, {
         streams: (values.streams as string | undefined)?.split(',').map((s) => s.trim()).filter(Boolean),
         from: dates.from ? new Date(dates.from) : undefined,
         to: dates.to ? new Date(dates.to) : undefined,
         full: Boolean(values.full),
         leaseMs: process.env.PUDDLE_LEASE_SECONDS ? Number(process.env.PUDDLE_LEASE_SECONDS) * 1000 : undefined,
-        onProgress: progress,
+        onProgress: progress.update,
       }).catch((err: Error) => {
         process.stderr.write(`puddle sync: ${err.message}\n`);
         return null;
       });
       if (!results) return 2;
-      if (process.stdout.isTTY) process.stdout.write('\n');
+      progress.done();
       process.stdout.write(
         formatRows(
           results.map((r) => ({ stream: r.stream, outcome: r.outcome, records: r.records, pages: r.pages, requests: r.requests, retries: r.retries, '429s': r.rateLimited, quarantined: r.quarantined, error: r.error })),
@@ -62,23 +62,3 @@ export const sync = defineCommand({
     });
   },
 });
-
-/** A progress bar on a terminal; plain log lines (one per stream, every few seconds) otherwise. */
-function progressPrinter() {
-  const started = Date.now();
-  let lastLine = 0;
-  return (stream: string, m: RunMetrics, done: number | null) => {
-    const secs = (Date.now() - started) / 1000;
-    const rate = secs > 0 ? (m.requests / secs).toFixed(1) : '0';
-    const counters = `records ${m.records}  pages ${m.pages}  ${rate} req/s  retries ${m.retries}  429s ${m.rateLimited}`;
-    if (process.stdout.isTTY) {
-      const width = 24;
-      const filled = done === null ? 0 : Math.round(Math.min(1, done) * width);
-      const bar = done === null ? ' '.repeat(width) : '#'.repeat(filled) + '-'.repeat(width - filled);
-      process.stdout.write(`\r${stream.padEnd(18)} [${bar}] ${counters}   `);
-    } else if (Date.now() - lastLine > 5000) {
-      lastLine = Date.now();
-      process.stdout.write(`${stream}: ${counters}\n`);
-    }
-  };
-}
