@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, envelopeId, makeEnvelope } from './envelope.js';
+import { canonicalJson, envelopeId, makeEnvelope, parseEnvelopeWithoutRaw, type Envelope } from './envelope.js';
 
 const PAYLOAD = {
   donation_id: 'don_1',
@@ -55,5 +55,31 @@ describe('envelope id', () => {
     for (let i = 0; i < 200; i++) values.push({ [`k${i}`]: i, [`j${200 - i}`]: [i], b: { [`x${i % 7}`]: 'v' } });
     for (const v of values) expect(canonicalJson(v)).toBe(reference(v));
     for (const v of values) expect(canonicalJson(v)).toBe(reference(v));
+  });
+});
+
+describe('an envelope read back without raw', () => {
+  const base = { contract: 'payment', version: 1, source: 'stripe', stream: 'charges', delivery_id: 'run-1', received_at: '2026-11-29T20:00:00.000Z' };
+  const cases: Envelope[] = [
+    makeEnvelope({ ...base, payload: { payment_id: 'ch_1', note: 'a ,"raw": inside a string' }, raw: { id: 'ch_1', nested: { raw: 1, x: ',"raw":' } } }),
+    // A payload (quarantined, so never validated) with its own nested "raw" key before the top-level one.
+    makeEnvelope({ ...base, contract: 'quarantine', payload: { quarantine_id: 'q', record: { a: 1, raw: { b: 2 } } }, raw: [1, 2] }),
+    makeEnvelope({ ...base, payload: { payment_id: 'ch_2', raw: 'flat' }, raw: null }),
+  ];
+
+  it('is the envelope with raw null, or (when the payload holds the key itself) the whole envelope', () => {
+    const [strings, nested, flat] = cases.map((e) => parseEnvelopeWithoutRaw(JSON.stringify(e)));
+    expect(strings).toEqual({ ...cases[0]!, raw: null });
+    expect(nested).toEqual(cases[1]); // the first ,"raw": was the payload's: parsed whole, never cut wrong
+    expect(flat).toEqual({ ...cases[2]!, raw: null });
+  });
+
+  it('reads a text whose raw is not last, or that has none, whole', () => {
+    const e = cases[0]!;
+    const { raw, ...rest } = e;
+    const rawFirst = JSON.stringify({ raw, ...rest });
+    expect(parseEnvelopeWithoutRaw(rawFirst)).toEqual(e);
+    expect(parseEnvelopeWithoutRaw(JSON.stringify(rest))).toEqual(rest);
+    expect(() => parseEnvelopeWithoutRaw('{"id":')).toThrow(SyntaxError);
   });
 });

@@ -133,6 +133,30 @@ export function makeEnvelope<P extends Record<string, unknown>>(init: {
 }
 
 /**
+ * An envelope from its queued JSON text, leaving `raw` out (null): every puddle but raw needs only the
+ * payload, and the provider's record is most of the text (a Stripe charge is ~2 of ~2.7 kB).
+ * makeEnvelope puts `raw` last, so the text up to the top-level `,"raw":` is the rest of the envelope. That
+ * sequence cannot occur earlier: inside strings its quotes are escaped, and inside the payload (or any
+ * object) the cut would leave a brace open, so the parse below fails. Anything else is parsed whole.
+ */
+export function parseEnvelopeWithoutRaw(text: string): Envelope {
+  const at = text.indexOf(',"raw":');
+  if (at > 0) {
+    let head: Partial<Envelope> | null = null;
+    try {
+      head = JSON.parse(`${text.slice(0, at)}}`) as Partial<Envelope>;
+    } catch {
+      // not the top-level key after all
+    }
+    if (head && head.payload !== undefined && head.id !== undefined && head.received_at !== undefined && head.delivery_id !== undefined) {
+      head.raw = null;
+      return head as Envelope;
+    }
+  }
+  return JSON.parse(text) as Envelope;
+}
+
+/**
  * The contract name for what goes to `raw` only: provider events that no contract takes (an unknown
  * webhook type), kept for audit and replay. No puddle but raw lands it, and it is not quarantined.
  */

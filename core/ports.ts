@@ -11,6 +11,15 @@ export interface Subscription {
   maxAttempts?: number;
 }
 
+export interface ClaimOptions {
+  max: number;
+  visibilityMs: number;
+  /** Also hand back each message's queued JSON text (see ClaimedMessage.body). */
+  withBody?: boolean;
+  /** The caller never reads `envelope.raw`: an adapter may leave it null rather than parse it. */
+  withoutRaw?: boolean;
+}
+
 export interface ClaimedMessage {
   /** Opaque handle for ack/retry; valid until the visibility timeout ends. */
   receipt: string;
@@ -41,7 +50,7 @@ export interface Queue {
    * queued JSON text too (ClaimedMessage.body), where the adapter has it; only ask when it is used, since
    * holding every batch's text twice (text and parsed) costs the landing path about a tenth of its speed.
    */
-  claim(subscription: string, opts: { max: number; visibilityMs: number; withBody?: boolean }): Promise<ClaimedMessage[]>;
+  claim(subscription: string, opts: ClaimOptions): Promise<ClaimedMessage[]>;
   /** Done with these: remove them. */
   ack(subscription: string, receipts: readonly string[]): Promise<void>;
   /** Failed: make visible again after `delayMs`, or dead-letter once attempts reach maxAttempts. */

@@ -116,8 +116,10 @@ export class PuddleConsumer {
   }
 
   #claim(max: number): Promise<ClaimedMessage[]> {
-    // Only raw keeps the queued text (the envelope as delivered); the others would just hold it twice.
-    return this.#queue.claim(this.puddle.name, { max, visibilityMs: this.#opts.visibilityMs, withBody: this.puddle.contracts === '*' });
+    // Only raw keeps the queued text (the envelope as delivered); the others would just hold it twice, and
+    // never read the provider's record (envelope.raw), so they need not parse it either.
+    const raw = this.puddle.contracts === '*';
+    return this.#queue.claim(this.puddle.name, { max, visibilityMs: this.#opts.visibilityMs, withBody: raw, withoutRaw: !raw });
   }
 
   async #run(): Promise<void> {

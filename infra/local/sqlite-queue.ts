@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
-import type { Envelope } from '../../core/envelope.js';
+import { parseEnvelopeWithoutRaw, type Envelope } from '../../core/envelope.js';
 import { FatalError, PuddleError } from '../../core/errors.js';
-import type { ClaimedMessage, DeadLetter, Queue, Subscription } from '../../core/ports.js';
+import type { ClaimedMessage, ClaimOptions, DeadLetter, Queue, Subscription } from '../../core/ports.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { WriterThread } from './sqlite-queue-write-thread.js';
 import { QueueWriter } from './sqlite-queue-writer.mjs';
@@ -114,7 +114,7 @@ export class SqliteQueue implements Queue {
     depth: Statement;
   };
 
-  private readonly claimTx: (sub: SubInfo, max: number, visibilityMs: number, withBody: boolean) => ClaimedMessage[];
+  private readonly claimTx: (sub: SubInfo, max: number, visibilityMs: number, withBody: boolean, withoutRaw: boolean) => ClaimedMessage[];
   private readonly ackTx: (subId: number, receipts: readonly string[]) => void;
   private readonly retryTx: (sub: SubInfo, receipts: readonly string[], reason: string, delayMs: number) => void;
 
@@ -179,8 +179,8 @@ export class SqliteQueue implements Queue {
       depth: db.prepare(`SELECT count(*) FROM queue_deliveries WHERE sub_id = ?`).pluck(),
     };
 
-    this.claimTx = db.transaction((sub: SubInfo, max: number, visibilityMs: number, withBody: boolean) =>
-      this.claimRows(sub, max, visibilityMs, withBody),
+    this.claimTx = db.transaction((sub: SubInfo, max: number, visibilityMs: number, withBody: boolean, withoutRaw: boolean) =>
+      this.claimRows(sub, max, visibilityMs, withBody, withoutRaw),
     ).immediate;
     this.ackTx = db.transaction((subId: number, receipts: readonly string[]) => {
       // Matching attempts too is what makes a stale receipt a no-op. Receipts from one batch share an
@@ -275,12 +275,12 @@ export class SqliteQueue implements Queue {
     });
   }
 
-  async claim(subscription: string, opts: { max: number; visibilityMs: number; withBody?: boolean }): Promise<ClaimedMessage[]> {
+  async claim(subscription: string, opts: ClaimOptions): Promise<ClaimedMessage[]> {
     this.assertOpen();
     const sub = this.subInfo(subscription);
     const max = Math.max(0, Math.floor(opts.max));
     if (max === 0) return [];
-    return this.claimTx(sub, max, Math.max(0, opts.visibilityMs), opts.withBody === true);
+    return this.claimTx(sub, max, Math.max(0, opts.visibilityMs), opts.withBody === true, opts.withoutRaw === true);
   }
 
   async ack(subscription: string, receipts: readonly string[]): Promise<void> {
@@ -360,7 +360,7 @@ export class SqliteQueue implements Queue {
   }
 
   /** Runs inside the claim transaction. */
-  private claimRows(sub: SubInfo, max: number, visibilityMs: number, withBody: boolean): ClaimedMessage[] {
+  private claimRows(sub: SubInfo, max: number, visibilityMs: number, withBody: boolean, withoutRaw: boolean): ClaimedMessage[] {
     const now = Date.now();
     const out: ClaimedMessage[] = [];
     let after = 0;
@@ -378,7 +378,8 @@ export class SqliteQueue implements Queue {
           continue;
         }
         const attempts = r.attempts + 1;
-        const m: ClaimedMessage = { receipt: `${r.seq}.${attempts}`, envelope: JSON.parse(r.body) as Envelope, attempts };
+        const envelope = withoutRaw ? parseEnvelopeWithoutRaw(r.body) : (JSON.parse(r.body) as Envelope);
+        const m: ClaimedMessage = { receipt: `${r.seq}.${attempts}`, envelope, attempts };
         if (withBody) m.body = r.body;
         out.push(m);
       }
