@@ -1,5 +1,7 @@
+import { hostname } from 'node:os';
 import type { Statement } from 'better-sqlite3';
 import { PuddleError } from '../../core/errors.js';
+import { log } from '../../core/log.js';
 import type { StateStore } from '../../core/ports.js';
 import { openSqlite, type SqliteDatabase, type SqliteDurability } from './sqlite.js';
 
@@ -12,11 +14,15 @@ CREATE TABLE IF NOT EXISTS state_leases (name TEXT PRIMARY KEY, owner TEXT NOT N
 export class SqliteStateStore implements StateStore {
   private readonly db: SqliteDatabase;
   private closed = false;
-  private readonly stmt: Record<'get' | 'getMany' | 'set' | 'delete' | 'acquire' | 'release', Statement>;
+  private readonly stmt: Record<'get' | 'getMany' | 'set' | 'delete' | 'acquire' | 'holder' | 'release', Statement>;
+  private readonly host = hostname();
 
   constructor(path: string, opts: { durability?: SqliteDurability } = {}) {
     this.db = openSqlite(path, opts);
     this.db.exec(SCHEMA);
+    // Leases made before they recorded their process: add the columns (a NULL holder is never judged dead).
+    const columns = new Set((this.db.prepare(`SELECT name FROM pragma_table_info('state_leases')`).pluck().all() as string[]));
+    if (!columns.has('host')) this.db.exec('ALTER TABLE state_leases ADD COLUMN host TEXT; ALTER TABLE state_leases ADD COLUMN pid INTEGER;');
     this.stmt = {
       get: this.db.prepare('SELECT value FROM state_values WHERE key = ?').pluck(),
       // A JSON array of keys: one statement for any number of them, no parameter limit.
@@ -27,11 +33,13 @@ export class SqliteStateStore implements StateStore {
       delete: this.db.prepare('DELETE FROM state_values WHERE key = ?'),
       // One statement, so two processes racing for a lease cannot both win: the row is taken when absent,
       // and only overwritten when it is ours (renew) or has expired.
+      // @stale names a holder found dead (see acquireLease): taken over only if it still holds the lease.
       acquire: this.db.prepare(
-        `INSERT INTO state_leases (name, owner, expires_at) VALUES (@name, @owner, @expires)
-         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-         WHERE state_leases.owner = excluded.owner OR state_leases.expires_at <= @now`,
+        `INSERT INTO state_leases (name, owner, expires_at, host, pid) VALUES (@name, @owner, @expires, @host, @pid)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at, host = excluded.host, pid = excluded.pid
+         WHERE state_leases.owner = excluded.owner OR state_leases.expires_at <= @now OR state_leases.owner = @stale`,
       ),
+      holder: this.db.prepare('SELECT owner, host, pid FROM state_leases WHERE name = ?'),
       release: this.db.prepare('DELETE FROM state_leases WHERE name = ? AND owner = ?'),
     };
   }
@@ -60,11 +68,23 @@ export class SqliteStateStore implements StateStore {
     this.stmt.delete.run(key);
   }
 
+  /**
+   * Take the lease if it is free, expired or already ours. A lease held by a process of this machine that
+   * no longer exists (a hub or `puddle sync` that was killed) is taken at once rather than after its
+   * expiry: restarting after a crash would otherwise wait out the lease. A holder that may be alive
+   * (another machine, a process we cannot signal, or one that has the same pid by reuse) is waited out.
+   */
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
     this.assertOpen();
     // Wall clock on purpose: the lease must mean the same thing to another process on this machine.
     const now = Date.now();
-    return this.stmt.acquire.run({ name, owner, expires: now + ttlMs, now }).changes === 1;
+    const row = { name, owner, expires: now + ttlMs, now, host: this.host, pid: process.pid, stale: null as string | null };
+    if (this.stmt.acquire.run(row).changes === 1) return true;
+    const holder = this.stmt.holder.get(name) as { owner: string; host: string | null; pid: number | null } | undefined;
+    if (!holder || holder.host !== this.host || holder.pid === null || holder.pid === process.pid || processExists(holder.pid)) return false;
+    const taken = this.stmt.acquire.run({ ...row, stale: holder.owner }).changes === 1;
+    if (taken) log.info('took over a lease whose process is gone', { lease: name, previous: holder.owner, pid: holder.pid });
+    return taken;
   }
 
   async releaseLease(name: string, owner: string): Promise<void> {
@@ -80,5 +100,15 @@ export class SqliteStateStore implements StateStore {
 
   private assertOpen(): void {
     if (this.closed) throw new PuddleError('state store is closed');
+  }
+}
+
+/** Signal 0 checks without signalling: ESRCH means no such process; EPERM means one exists (not ours). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
