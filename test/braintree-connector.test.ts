@@ -71,6 +71,60 @@ describe('Braintree connector against the sandbox: backfill, sweeps and late cha
   });
 });
 
+describe('Braintree connector against the sandbox: a sale voided after it was synced', () => {
+  let h: H;
+  beforeAll(async () => {
+    h = await braintreeHarness();
+  });
+  afterAll(() => h.close());
+
+  it('picks up the void, which no created_at or settled_at search finds, through the status-change sweep', async () => {
+    const backfill = await h.sync();
+    expect(byStream(backfill, 'status_changes').outcome).toBe('succeeded');
+    // The scenario's sales have all settled by now: sell a few more, and sync them as submitted_for_settlement.
+    h.clock.advance(10 * 60_000);
+    const sale = h.sandbox.addTransactions(3).find((t) => t.status === 'submitted_for_settlement')!;
+    h.clock.advance(10 * 60_000);
+    await h.sync();
+    await h.land();
+    const payment = (id: string) => h.q(`SELECT status, updated_at FROM payment WHERE payment_id = '${id}'`);
+    const versions = (id: string) => h.q(`SELECT status, updated_at FROM payment_history WHERE payment_id = '${id}' ORDER BY updated_at`);
+    const createdAt = new Date(sale.created_at).toISOString();
+    expect(await payment(sale.id)).toEqual([{ status: 'submitted_for_settlement', updated_at: createdAt }]);
+
+    // A run two hours on moves the created_at lookback past the sale, so only the new stream can see the void.
+    h.clock.advance(2 * 60 * 60_000);
+    await h.sync();
+    h.clock.advance(5 * 60_000);
+    const voided = h.sandbox.voidTransaction(sale.id);
+    const voidedAt = new Date(voided.updated_at).toISOString();
+    expect(voidedAt).toBe('2026-11-29T14:25:00.000Z');
+    h.clock.advance(5 * 60_000);
+    const results = await h.sync();
+    expect(byStream(results, 'status_changes')).toMatchObject({ outcome: 'succeeded', records: 1 });
+    await h.land();
+    expect(await payment(sale.id)).toEqual([{ status: 'voided', updated_at: voidedAt }]);
+    const history = [
+      { status: 'submitted_for_settlement', updated_at: createdAt },
+      { status: 'voided', updated_at: voidedAt },
+    ];
+    expect(await versions(sale.id)).toEqual(history);
+
+    // The next run re-reads the void in its lookback: the same version, not a new one. It never settles.
+    h.clock.advance(DAY);
+    const again = await h.sync();
+    expect(byStream(again, 'status_changes').outcome).toBe('succeeded');
+    await h.land();
+    expect(await versions(sale.id)).toEqual(history);
+    // Each re-read is the same envelope (same id), which the lake keeps once.
+    const [raw] = await h.q(`SELECT count(DISTINCT id) AS versions, count(*) AS deliveries FROM raw WHERE stream = 'status_changes' AND key = '${sale.id}'`);
+    expect(raw).toEqual({ versions: 1, deliveries: 2 });
+    const voidedFrom = await h.q(`SELECT DISTINCT stream FROM raw WHERE key = '${sale.id}' AND envelope LIKE '%"status":"voided"%'`);
+    expect(voidedFrom).toEqual([{ stream: 'status_changes' }]);
+    expect(h.sandbox.data.transaction(sale.id)).toMatchObject({ status: 'voided', settlement_batch_id: null });
+  });
+});
+
 describe('Braintree connector against the sandbox: edges and faults', () => {
   let h: H;
   beforeAll(async () => {

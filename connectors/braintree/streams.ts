@@ -13,7 +13,19 @@ const DAY = 86_400_000;
 const createdAt = (t: BraintreeTransaction) => new Date(toIsoTime(t.createdAt) ?? 0);
 
 /** The streams in run order (status lists them without credentials). */
-export const BRAINTREE_STREAM_NAMES = ['transactions', 'settlements', 'disbursements', 'disputes', 'settlement_summaries'] as const;
+export const BRAINTREE_STREAM_NAMES = ['transactions', 'settlements', 'status_changes', 'disbursements', 'disputes', 'settlement_summaries'] as const;
+
+/**
+ * The searchable times of the status changes that end a transaction without settling it: a void (a sale
+ * still in the batch is voided, not refunded), an expired authorization, a failure, an ACH return.
+ */
+export const STATUS_CHANGE_CRITERIA = ['voided_at', 'authorization_expired_at', 'failed_at', 'ach_return_responses_created_at'] as const;
+const STATUS_CHANGES = new Set(['voided', 'authorization_expired', 'failed']);
+/** When the transaction last changed to one of STATUS_CHANGES (an ACH return has no status event: updated_at). */
+const statusChangedAt = (t: BraintreeTransaction) => {
+  const events = (Array.isArray(t.statusHistory) ? t.statusHistory : []).filter((e) => STATUS_CHANGES.has(String(e?.status)));
+  return new Date(toIsoTime(events.at(-1)?.timestamp) ?? toIsoTime(t.updatedAt) ?? 0);
+};
 
 export function braintreeStreams(config: BraintreeConfig): StreamDef<G, never>[] {
   const opts: BraintreeMapOptions = config.donationIdField ? { donationIdField: config.donationIdField } : {};
@@ -33,6 +45,22 @@ export function braintreeStreams(config: BraintreeConfig): StreamDef<G, never>[]
     cursor: (t) => new Date(toIsoTime(t.statusHistory?.find((e) => e?.status === 'settled')?.timestamp) ?? toIsoTime(t.updatedAt) ?? 0),
     windows: { sizeMs: DAY, lookbackMs: 60 * 60_000, lagMs: 60_000 },
     fetchPage: transactionPager((w) => ({ settled_at: timeRange(w) }), 'by settled_at'),
+    toContract: (t) => mapTransaction(t, opts),
+  });
+
+  // The other status changes after creation: without them a voided, expired or failed transaction would
+  // stay submitted_for_settlement or authorized in the lake forever. One search per criterion, merged by id.
+  const statusChanges = defineStream<G, BraintreeTransaction>({
+    name: 'status_changes', contract: 'payment', primaryKey: (t) => t.id!,
+    cursor: statusChangedAt,
+    windows: { sizeMs: DAY, lookbackMs: 60 * 60_000, lagMs: 60_000 },
+    async fetchPage(ctx, req) {
+      const byId = new Map<string, BraintreeTransaction>();
+      for (const field of STATUS_CHANGE_CRITERIA) {
+        for (const tx of await allTransactions(ctx, { [field]: timeRange(req.window!) }, `by ${field}`)) byId.set(tx.id!, tx);
+      }
+      return { records: [...byId.values()], next: null };
+    },
     toContract: (t) => mapTransaction(t, opts),
   });
 
@@ -111,5 +139,5 @@ export function braintreeStreams(config: BraintreeConfig): StreamDef<G, never>[]
     },
   });
 
-  return [transactions, settlements, disbursements, disputes, settlementSummaries] as unknown as StreamDef<G, never>[];
+  return [transactions, settlements, statusChanges, disbursements, disputes, settlementSummaries] as unknown as StreamDef<G, never>[];
 }

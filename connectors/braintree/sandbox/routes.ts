@@ -5,6 +5,7 @@ import { disputeXml, transactionXml } from './objects-xml.js';
 import { SearchCriteriaError } from './search-criteria.js';
 import { batchSummary } from './settlement.js';
 import { searchTransactions } from './transaction-search.js';
+import { canVoid, voidSale } from './void.js';
 import { array, collectionDocument, document } from './xml.js';
 
 export interface RouteContext {
@@ -15,12 +16,15 @@ export interface RouteContext {
   onTooManyResults: 'error' | 'truncate';
   /** Custom field names the merchant has defined (settlement summaries may group by them). */
   customFields: ReadonlySet<string>;
+  /** The sandbox clock in ms, for changes made through the API (a void). */
+  now: () => number;
 }
 
 /** One request under /merchants/{id}: the XML answer, null for an unknown route, or a thrown BraintreeApiError. */
 export function route(ctx: RouteContext, method: string, path: string, query: URLSearchParams, body: unknown): string | null {
   const parts = path.split('/').filter(Boolean);
   const [resource, action, extra] = parts;
+  if (method === 'PUT' && resource === 'transactions' && action && extra === 'void' && parts.length === 3) return voidTransaction(ctx, action);
   if (extra !== undefined) return null;
   if (method === 'POST' && resource === 'transactions' && action === 'advanced_search_ids') return searchIds(ctx, body);
   if (method === 'POST' && resource === 'transactions' && action === 'advanced_search') return searchPage(ctx, body);
@@ -37,6 +41,17 @@ export function route(ctx: RouteContext, method: string, path: string, query: UR
     return document('dispute', disputeXml(dispute));
   }
   return null;
+}
+
+/** `gateway.transaction.void(id)`: the voided transaction, or the gateway's 91504 when it cannot be voided. */
+function voidTransaction(ctx: RouteContext, id: string): string {
+  const tx = ctx.ledger.byId.get(decodeURIComponent(id));
+  if (!tx) throw notFound();
+  if (!canVoid(tx)) {
+    const message = 'Transaction can only be voided if status is authorized, submitted_for_settlement, or - for PayPal - settlement_pending.';
+    throw validationFailed('transaction', [{ attribute: 'base', code: '91504', message }]);
+  }
+  return document('transaction', transactionXml(voidSale(ctx.ledger, tx, ctx.now()), ctx.ledger));
 }
 
 function criteria(body: unknown): unknown {

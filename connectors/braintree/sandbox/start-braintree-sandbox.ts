@@ -21,6 +21,7 @@ import { seedLedger, syntheticSale } from './seed.js';
 import { settleDue } from './settlement.js';
 import { createSale, refundSale, SandboxStateError } from './transactions.js';
 import type { BraintreeSandbox, BraintreeSandboxData, BraintreeSandboxOptions, FaultInjection, SandboxTransaction } from './types.js';
+import { voidSale } from './void.js';
 import { WebhookSender } from './webhook-sender.js';
 
 /** The SDK sends X-ApiVersion 6; older versions are refused with 426 (SDK: upgradeRequired). */
@@ -46,6 +47,7 @@ export async function startBraintreeSandbox(opts: BraintreeSandboxOptions = {}):
     maxSearchResults: opts.maxSearchResults ?? 50_000,
     onTooManyResults: opts.onTooManyResults ?? 'error',
     customFields: CUSTOM_FIELDS,
+    now: nowMs,
   };
   const limiter = new RateLimiter(opts.rateLimit ?? 0);
   const requests = new BoundedRequestLog();
@@ -170,6 +172,10 @@ export async function startBraintreeSandbox(opts: BraintreeSandboxOptions = {}):
     refund(transactionId, amountMinor) {
       catchUp();
       return refundSale(ledger, txOrThrow(transactionId), nowMs(), amountMinor);
+    },
+    voidTransaction(transactionId) {
+      catchUp();
+      return voidSale(ledger, txOrThrow(transactionId), nowMs());
     },
     openDispute(transactionId) {
       catchUp();

@@ -22,6 +22,7 @@ function transactionFields(ledger: Ledger): Readonly<Record<string, FieldSpec<Tx
     authorization_expired_at: { kind: 'datetime', values: () => [] },
     failed_at: { kind: 'datetime', values: () => [] },
     gateway_rejected_at: { kind: 'datetime', values: () => [] },
+    ach_return_responses_created_at: { kind: 'datetime', values: () => [] },
     disbursement_date: { kind: 'date', values: (t) => [t.disbursement_details?.disbursement_date ?? null] },
     dispute_date: { kind: 'date', values: (t) => t.dispute_ids.map((id) => ledger.disputesById.get(id)!.received_date) },
     amount: { kind: 'amount', values: (t) => [t.amount] },

@@ -41,7 +41,7 @@ export interface SandboxTransaction {
   /** The donation id for scenario and synthetic sales; a refund keeps its sale's. */
   order_id: string | null;
   created_at: string;
-  /** Bumped by creation, settlement and refunds; NOT by disbursement or disputes (as on Braintree). */
+  /** Bumped by creation, settlement, voiding and refunds; NOT by disbursement or disputes (as on Braintree). */
   updated_at: string;
   settlement_batch_id: string | null;
   refunded_transaction_id: string | null;
@@ -185,6 +185,11 @@ export interface BraintreeSandbox {
   disburse(upTo: Date): SandboxDisbursement[];
   /** A credit for `amountMinor` (default: what is left) of a settled sale, created at the clock's now. */
   refund(transactionId: string, amountMinor?: number): SandboxTransaction;
+  /**
+   * Void an authorized or submitted_for_settlement sale at the clock's now (SandboxStateError otherwise):
+   * status `voided`, a `voided` status event, `updated_at` moved; it is never settled or disbursed.
+   */
+  voidTransaction(transactionId: string): SandboxTransaction;
   /** A chargeback on a settled sale, received at the clock's now. */
   openDispute(transactionId: string): SandboxDispute;
   /** N synthetic sales created at the clock's now. */
