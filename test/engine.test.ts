@@ -224,20 +224,27 @@ describe('connector engine', () => {
     await t.ready;
     const picky = stream({
       toContract: (r) => {
-        if (r.id === 'r001') throw new Error('provider sent garbage');
+        if (r.id === 'r001' || r.id === 'r002') throw new Error('provider sent garbage');
         return stream().toContract(r, undefined);
       },
     });
     const r = await t.run(picky);
     expect(r.outcome).toBe('succeeded');
-    expect(r.quarantined).toBe(1);
+    expect(r.quarantined).toBe(2);
     const all = await t.published();
-    expect(all.filter((e) => e.contract === 'quarantine')).toHaveLength(1);
-    expect(all.filter((e) => e.contract === 'donation')).toHaveLength(3);
+    const quarantined = all.filter((e) => e.contract === 'quarantine');
+    // One each, named by the source's key and dated by the record's own time: a re-read is the same envelope.
+    expect(quarantined.map((e) => e.payload.quarantine_id).sort()).toEqual(['fake:donation:r001', 'fake:donation:r002']);
+    expect(quarantined.find((e) => e.key === 'fake:donation:r001')!.payload.occurred_at).toBe(new Date(T0 + DAY / 4).toISOString());
+    expect(all.filter((e) => e.contract === 'donation')).toHaveLength(2);
     expect(all.filter((e) => e.contract === 'sync_run')).toHaveLength(1);
     const text = JSON.stringify(all);
     expect(text).not.toMatch(/Jo Bloggs|jo@example\.org/);
-    expect(all.find((e) => e.contract === 'quarantine')!.raw).toMatchObject({ id: 'r001', billing_details: '[redacted]', receipt_email: '[redacted]' });
+    expect(all.find((e) => e.key === 'fake:donation:r001')!.raw).toMatchObject({ id: 'r001', billing_details: '[redacted]', receipt_email: '[redacted]' });
+    const again = await t.run(picky, { full: true });
+    expect(again.quarantined).toBe(2);
+    const reread = (await t.published()).filter((e) => e.contract === 'quarantine');
+    expect(reread.map((e) => e.id).sort()).toEqual(quarantined.map((e) => e.id).sort());
   });
 
   it('splits a window the provider finds too large, and never skips one', async () => {

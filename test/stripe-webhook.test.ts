@@ -182,7 +182,15 @@ describe('POST /webhooks/stripe', () => {
     expect((await post(app, body, sign(body))).statusCode).toBe(200);
     const envs = await drain();
     expect(envs.map((e) => e.contract).sort()).toEqual(['provider_event', 'quarantine']);
-    expect(JSON.parse(byContract(envs, 'quarantine')[0]!.payload.reasons as string)).toEqual([{ path: 'payload.payment_id', message: 'is required' }]);
+    const quarantined = byContract(envs, 'quarantine')[0]!;
+    expect(JSON.parse(quarantined.payload.reasons as string)).toEqual([{ path: 'payload.payment_id', message: 'is required' }]);
+    // Stripe redelivers it a minute later: the same quarantine envelope, so it is never counted twice.
+    nowMs = Date.now() + 60_000;
+    expect((await post(app, body, sign(body, { timestamp: Math.floor(nowMs / 1000) }))).statusCode).toBe(200);
+    const again = byContract(await drain(), 'quarantine')[0]!;
+    expect(again.received_at).not.toBe(quarantined.received_at);
+    expect(again.id).toBe(quarantined.id);
+    expect(again.payload).toMatchObject({ quarantine_id: 'webhook:stripe:refund:re_1Pgc72B7WZ01zgkWqPvrRrPE', occurred_at: quarantined.payload.occurred_at });
   });
 
   it('leaves the producer behind its API key', async () => {

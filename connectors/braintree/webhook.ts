@@ -63,7 +63,11 @@ function occurredAt(n: BraintreeNotification, fallback: string): string {
 }
 
 function envelopesFor(n: BraintreeNotification, id: string, mapOpts: BraintreeMapOptions, receivedAt: string): Envelope[] {
-  const origin: Origin = { source: SOURCE, stream: n.kind, delivery_id: id, received_at: receivedAt, raw: scrubPersonalData(n.subject ?? null) };
+  const origin: Origin = {
+    source: SOURCE, stream: n.kind, delivery_id: id, received_at: receivedAt, raw: scrubPersonalData(n.subject ?? null),
+    // The notification's id (a hash of the signed payload) names it: a redelivery is the same record.
+    record_key: id, occurred_at: occurredAt(n, receivedAt),
+  };
   let out: Envelope[];
   try {
     out = mappedToEnvelopes(mapNotification(n, mapOpts).mapped, origin).envelopes;

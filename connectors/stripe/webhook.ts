@@ -50,7 +50,11 @@ function verify(req: FastifyRequest, secret: string, tolerance: number, nowMs: n
 }
 
 function envelopesFor(event: StripeEvent, mapOpts: StripeMapOptions, receivedAt: string): Envelope[] {
-  const origin: Origin = { source: SOURCE, stream: event.type, delivery_id: event.id, received_at: receivedAt, raw: scrubPersonalData(event.data?.object ?? null) };
+  const object = event.data?.object as { id?: unknown } | null | undefined;
+  const origin: Origin = {
+    source: SOURCE, stream: event.type, delivery_id: event.id, received_at: receivedAt, raw: scrubPersonalData(object ?? null),
+    record_key: typeof object?.id === 'string' ? object.id : null, occurred_at: unixToIso(event.created),
+  };
   let out: Envelope[];
   try {
     out = mappedToEnvelopes(mapEvent(event, mapOpts).mapped, origin).envelopes;

@@ -1,5 +1,5 @@
 import { getContract } from '../contracts/index.js';
-import { makeEnvelope, type Envelope } from '../envelope.js';
+import { envelopeId, makeEnvelope, type Envelope } from '../envelope.js';
 import type { Redacted } from '../pii.js';
 import type { Mapped } from './mapped.js';
 
@@ -16,6 +16,13 @@ export interface Origin {
    * audit, not the person. Provider records carry names, emails and card details no contract takes.
    */
   raw: Redacted;
+  /**
+   * What the source calls this record (a connector's primary key), and when the source says it happened
+   * (the record's cursor time, the event's creation): a record quarantined again on a re-read or a
+   * redelivered webhook then gets the same quarantine envelope, not one per arrival.
+   */
+  record_key?: string | null;
+  occurred_at?: string | null;
 }
 
 /**
@@ -41,16 +48,22 @@ export function mappedToEnvelopes(mapped: readonly Mapped[], origin: Origin): { 
   return { envelopes, quarantined };
 }
 
-/** A record that could not be mapped at all (the mapping threw): quarantine it with the reason. */
+/**
+ * A record that could not be mapped (the mapping threw) or failed its contract: quarantine it with the
+ * reasons. Its id names the record (its contract key, else the source's own key, else a hash of what was
+ * received), and its time is the record's own where known, so arriving again never makes a second one.
+ */
 export function quarantineEnvelope(
   m: { contract: string; version?: number; payload?: Record<string, unknown> },
   reasons: { path: string; message: string }[],
   origin: Origin,
 ): Envelope {
   const key = m.payload?.[`${m.contract}_id`];
+  const which = typeof key === 'string' && key ? key : (origin.record_key ?? `sha256:${envelopeId('raw', 0, '', origin.raw)}`);
+  const own = m.payload?.occurred_at;
   const payload = {
-    quarantine_id: `${origin.source}:${m.contract}:${typeof key === 'string' ? key : origin.delivery_id}`,
-    occurred_at: origin.received_at,
+    quarantine_id: `${origin.source}:${m.contract}:${which}`,
+    occurred_at: isTime(own) ? own : isTime(origin.occurred_at) ? origin.occurred_at : origin.received_at,
     updated_at: null,
     contract: m.contract,
     version: m.version ?? null,
@@ -60,3 +73,6 @@ export function quarantineEnvelope(
   };
   return makeEnvelope({ contract: 'quarantine', version: 1, payload, ...origin });
 }
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+const isTime = (v: unknown): v is string => typeof v === 'string' && ISO_UTC.test(v) && !Number.isNaN(Date.parse(v));

@@ -42,6 +42,25 @@ export interface RunOptions<C> {
 
 class DeadlineReached extends Error {}
 
+/** The source's own key and time for a record its mapping could not read (either may fail on garbage too). */
+function recordIdentity(stream: StreamDef<unknown, unknown>, record: unknown): Pick<Origin, 'record_key' | 'occurred_at'> {
+  let record_key: string | null = null;
+  let occurred_at: string | null = null;
+  try {
+    const k = stream.primaryKey(record);
+    if (typeof k === 'string' && k) record_key = k;
+  } catch {
+    // garbage without a key: the quarantine id falls back to a hash of the record
+  }
+  try {
+    const t = stream.cursor?.(record);
+    if (t instanceof Date && !Number.isNaN(t.getTime())) occurred_at = t.toISOString();
+  } catch {
+    // garbage without a time: received_at
+  }
+  return { record_key, occurred_at };
+}
+
 /** Pages published and not yet confirmed by the queue, per stream run: enough to keep a writer thread busy. */
 const PAGES_IN_FLIGHT = 4;
 
@@ -294,6 +313,7 @@ class StreamRun<C> {
       }
       // The page is the engine's and the mapping has read it: redact in place, no copy.
       const origin: Origin = { source: connector.name, stream: stream.name, delivery_id: this.runId, received_at, raw: redactPersonalData(record) };
+      if (!mapped) Object.assign(origin, recordIdentity(stream, record));
       let batch: Envelope[];
       if (mapped) {
         const r = mappedToEnvelopes(mapped, origin);
