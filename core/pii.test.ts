@@ -37,5 +37,10 @@ describe('personal data', () => {
     expect(redactPersonalData(frozen)).toEqual({ id: 'x', email: '[redacted]' });
     expect(frozen.email).toBe('jo@example.org');
     expect(redactPersonalData(null)).toBeNull();
+    // Deeper parts that cannot change: a copy, still fully redacted.
+    const nested = { id: 'y', card: Object.freeze({ last4: '4242', brand: 'visa' }) };
+    expect(redactPersonalData(nested)).toEqual({ id: 'y', card: { last4: '[redacted]', brand: 'visa' } });
+    const readOnly = Object.defineProperty({ id: 'z' }, 'email', { value: 'jo@example.org', enumerable: true, writable: false });
+    expect(JSON.stringify(redactPersonalData(readOnly))).not.toContain('jo@example.org');
   });
 });

@@ -60,12 +60,18 @@ export function scrubPersonalData(value: unknown): Redacted {
 
 /**
  * The same, in place: for a record its reader owns and has finished mapping (the engine's pages), where
- * a copy of every pulled record was a tenth of the work of a sync. Returns the record; a top-level Date
- * or a frozen object cannot change in place, so those come back as a scrubbed copy.
+ * a copy of every pulled record was a tenth of the work of a sync. Returns the record; what cannot change
+ * in place (a Date, a frozen object, a read-only property anywhere inside) comes back as a scrubbed copy.
  */
 export function redactPersonalData(value: unknown): Redacted {
   if (value === null || typeof value !== 'object' || value instanceof Date || Object.isFrozen(value)) return scrubPersonalData(value);
-  return redactInPlace(value, 0) as Redacted;
+  try {
+    return redactInPlace(value, 0) as Redacted;
+  } catch {
+    // A part that cannot change (frozen deeper down, a read-only property): a copy instead. What was
+    // already replaced in place is '[redacted]' in the copy too.
+    return scrubPersonalData(value);
+  }
 }
 
 function redactInPlace(value: unknown, depth: number): unknown {

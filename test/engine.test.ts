@@ -191,6 +191,30 @@ describe('connector engine', () => {
     expect(after).toHaveLength(14); // read on from day two: nothing of day one again
   });
 
+  it('fails the run, not the process, when a publish or a prefetched page fails while the loop waits elsewhere', async () => {
+    // A slow queue: pages queue up in flight, and the loop waits for room while the next page is fetched.
+    const slowly = (t: ReturnType<typeof setup>, failAt: number | null): Queue => {
+      let n = 0;
+      return Object.assign(Object.create(t.queue) as Queue, {
+        publish: async (envelopes: Parameters<Queue['publish']>[0]) => {
+          await new Promise((r) => setTimeout(r, 20));
+          if (++n === failAt) throw new Error('disk full');
+          return t.queue.publish(envelopes);
+        },
+      });
+    };
+    const a = setup(recs(40, DAY / 10)); // ten a day: four pages a day
+    await a.ready;
+    a.p.faults.push(null, null, null, null, null, new Error('401 token revoked')); // the sixth page
+    const fetchFails = await a.run(stream(), { to: new Date(T0 + 4 * DAY) }, slowly(a, null));
+    expect(fetchFails).toMatchObject({ outcome: 'failed', error: expect.stringContaining('401') });
+    const b = setup(recs(40, DAY / 10));
+    await b.ready;
+    const publishFails = await b.run(stream(), { to: new Date(T0 + 4 * DAY) }, slowly(b, 1));
+    expect(publishFails).toMatchObject({ outcome: 'failed', error: 'disk full', pages: 0 });
+    expect((await loadBookmark(b.state, 'fake', 'things')).cursor).toBeNull();
+  });
+
   it('refuses a second run while the first holds the lease', async () => {
     const t = setup(recs(4));
     await t.ready;

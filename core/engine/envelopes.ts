@@ -1,5 +1,6 @@
 import { getContract } from '../contracts/index.js';
 import { envelopeId, makeEnvelope, type Envelope } from '../envelope.js';
+import { parseIsoInstant } from '../time.js';
 import type { Redacted } from '../pii.js';
 import type { Mapped } from './mapped.js';
 
@@ -74,5 +75,6 @@ export function quarantineEnvelope(
   return makeEnvelope({ contract: 'quarantine', version: 1, payload, ...origin });
 }
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-const isTime = (v: unknown): v is string => typeof v === 'string' && ISO_UTC.test(v) && !Number.isNaN(Date.parse(v));
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+/** A time the quarantine contract itself accepts (Date.parse would take '2026-02-30' and roll it over). */
+const isTime = (v: unknown): v is string => typeof v === 'string' && ISO_UTC.test(v) && !Number.isNaN(parseIsoInstant(v));

@@ -217,12 +217,20 @@ class StreamRun<C> {
     let token = w.token;
     // The next page is fetched while this one is mapped and published: the provider's round trip and
     // our own work overlap. Only a published page moves the bookmark, so a prefetch is never a gap.
-    let next: Promise<Page<unknown>> | null = fetch(token);
+    // Every promise made ahead of its await is marked handled at once (its rejection still reaches the
+    // await): one that fails while the loop waits elsewhere would otherwise kill the process.
+    const ahead = <T>(p: Promise<T>): Promise<T> => {
+      p.catch(() => undefined);
+      return p;
+    };
+    let next: Promise<Page<unknown>> | null = ahead(fetch(token));
     // Pages are mapped while the queue commits the ones before (on its writer thread, where it has one):
     // up to PAGES_IN_FLIGHT published and not yet confirmed. The bookmark still moves in page order, past
     // a page only once the queue has confirmed it and every page before it.
     let checkpointed: Promise<void> = Promise.resolve();
     const inFlight: Promise<void>[] = [];
+    // The first failure of a publish or a checkpoint: the loop stops at its next turn, not four pages on.
+    const failed: { err?: unknown; yes: boolean } = { yes: false };
     const stop = async (err: unknown): Promise<never> => {
       next?.catch(() => undefined);
       await checkpointed.catch(() => undefined);
@@ -231,6 +239,7 @@ class StreamRun<C> {
     for (;;) {
       const fetching: Promise<Page<unknown>> | null = next;
       if (!fetching) return checkpointed; // not reached: the last page returns below
+      if (failed.yes) return stop(failed.err);
       if (settings.deadline && runtime.clock.now() >= settings.deadline) {
         fetching.catch(() => undefined); // its page is read again by the next run
         await checkpointed;
@@ -254,7 +263,7 @@ class StreamRun<C> {
       if (page.next !== null && (page.next === token || seen.has(page.next))) {
         return stop(new FatalError(`pagination loop in ${connector.name}/${this.stream.name}: page token ${page.next} came back twice`));
       }
-      next = page.next === null ? null : fetch(page.next);
+      next = page.next === null ? null : ahead(fetch(page.next));
       // Let the prefetch reach the wire before mapping this page: the request is written in a nextTick
       // at the end of a chain of promise steps, which would otherwise wait behind the whole synchronous
       // map and serialise below, and the provider would start on the next page only once we were done.
@@ -268,18 +277,22 @@ class StreamRun<C> {
       }
       const last = page.next === null || next === null;
       const resumeAt = page.next;
-      const published = this.publishPage(envelopes, page.records.length);
-      published.catch(() => undefined); // it fails the run through the chain below
+      const published = ahead(this.publishPage(envelopes, page.records.length));
       // The page is on the queue: only now may the bookmark move past it (DESIGN.md rule 5).
-      checkpointed = checkpointed
-        .then(() => published)
-        .then(() => {
-          if (last) {
-            if (windowed) bm.cursor = w.to.toISOString();
-            bm.window = null;
-          } else bm.window = position(resumeAt);
-          return saveBookmark(runtime.state, connector.name, this.stream.name, bm);
-        });
+      checkpointed = ahead(
+        checkpointed
+          .then(() => published)
+          .then(() => {
+            if (last) {
+              if (windowed) bm.cursor = w.to.toISOString();
+              bm.window = null;
+            } else bm.window = position(resumeAt);
+            return saveBookmark(runtime.state, connector.name, this.stream.name, bm);
+          }),
+      );
+      checkpointed.catch((err: unknown) => {
+        if (!failed.yes) Object.assign(failed, { yes: true, err });
+      });
       inFlight.push(checkpointed);
       if (last) return checkpointed;
       seen.add(resumeAt!);
@@ -311,9 +324,12 @@ class StreamRun<C> {
       } catch (err) {
         failure = err;
       }
-      // The page is the engine's and the mapping has read it: redact in place, no copy.
-      const origin: Origin = { source: connector.name, stream: stream.name, delivery_id: this.runId, received_at, raw: redactPersonalData(record) };
-      if (!mapped) Object.assign(origin, recordIdentity(stream, record));
+      // Read before redaction, which may rewrite fields a key or a cursor reads (a Date becomes a string).
+      const { record_key, occurred_at } = recordIdentity(stream, record);
+      // The page is the engine's and the mapping has read it: redact in place, no copy. (So a mapping must
+      // not hand back objects of the record itself: validation copies a payload only after this.)
+      const raw = redactPersonalData(record);
+      const origin: Origin = { source: connector.name, stream: stream.name, delivery_id: this.runId, received_at, raw, record_key, occurred_at };
       let batch: Envelope[];
       if (mapped) {
         const r = mappedToEnvelopes(mapped, origin);

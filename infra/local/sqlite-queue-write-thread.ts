@@ -46,7 +46,8 @@ export class WriterThread {
   private nextId = 1;
   private stopping = false;
   private fallback: QueueWriter | null = null;
-  private idle: (() => void)[] = [];
+  /** drain() callers: each waits for the groups sent before it asked (ids up to `upTo`), not for later ones. */
+  private waiting: { upTo: number; resolve: () => void }[] = [];
 
   /** `onConnection` gives the connection to write on should the worker die. */
   constructor(data: WriterThreadData, private readonly onConnection: () => QueueWriter) {
@@ -76,10 +77,17 @@ export class WriterThread {
     });
   }
 
-  /** Resolves when every group written so far is settled. */
+  /** Resolves when every group sent so far is settled (later ones, under steady publishing, need not be). */
   drain(): Promise<void> {
-    if (this.inflight.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
+    const upTo = this.nextId - 1;
+    if (this.oldestInFlight() > upTo) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push({ upTo, resolve }));
+  }
+
+  /** Ids only grow and the map keeps insertion order: its first key is the oldest group still unsettled. */
+  private oldestInFlight(): number {
+    const first = this.inflight.keys().next();
+    return first.done ? Infinity : first.value;
   }
 
   async stop(): Promise<void> {
@@ -104,9 +112,14 @@ export class WriterThread {
   }
 
   private afterSettle(): void {
-    if (this.inflight.size > 0) return;
-    this.worker.unref();
-    for (const resolve of this.idle.splice(0)) resolve();
+    if (this.inflight.size === 0) this.worker.unref();
+    const oldest = this.oldestInFlight();
+    const still: typeof this.waiting = [];
+    for (const w of this.waiting) {
+      if (w.upTo < oldest) w.resolve();
+      else still.push(w);
+    }
+    this.waiting = still;
   }
 
   /** The worker is gone: write what it had not confirmed, and all later groups, on the queue's connection. */

@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { parseEnvelopeWithoutRaw, type Envelope } from '../../core/envelope.js';
 import { FatalError, PuddleError } from '../../core/errors.js';
+import { log } from '../../core/log.js';
 import type { ClaimedMessage, ClaimOptions, DeadLetter, Queue, Subscription } from '../../core/ports.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { WriterThread } from './sqlite-queue-write-thread.js';
@@ -338,8 +339,15 @@ export class SqliteQueue implements Queue {
     this.pending = [];
     const contracts = group.length === 1 ? group[0]!.contracts : group.flatMap((p) => p.contracts);
     const bodies = group.length === 1 ? group[0]!.bodies : group.flatMap((p) => p.bodies);
-    if (this.threadFor) {
-      this.threadFor().write(contracts, bodies).then(
+    let thread: WriterThread | null = null;
+    try {
+      thread = this.threadFor?.() ?? null;
+    } catch (err) {
+      // No thread could be started (out of memory, too many threads): commit here; the next flush tries again.
+      log.warn('no queue writer thread; committing on the main connection', { error: err });
+    }
+    if (thread) {
+      thread.write(contracts, bodies).then(
         () => group.forEach((p) => p.resolve()),
         (err: unknown) => group.forEach((p) => p.reject(err)),
       );

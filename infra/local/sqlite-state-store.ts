@@ -1,3 +1,4 @@
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Statement } from 'better-sqlite3';
 import { PuddleError } from '../../core/errors.js';
@@ -15,7 +16,7 @@ export class SqliteStateStore implements StateStore {
   private readonly db: SqliteDatabase;
   private closed = false;
   private readonly stmt: Record<'get' | 'getMany' | 'set' | 'delete' | 'acquire' | 'holder' | 'release', Statement>;
-  private readonly host = hostname();
+  private readonly host = processSpace();
 
   constructor(path: string, opts: { durability?: SqliteDurability } = {}) {
     this.db = openSqlite(path, opts);
@@ -69,8 +70,8 @@ export class SqliteStateStore implements StateStore {
   }
 
   /**
-   * Take the lease if it is free, expired or already ours. A lease held by a process of this machine that
-   * no longer exists (a hub or `puddle sync` that was killed) is taken at once rather than after its
+   * Take the lease if it is free, expired or already ours. A lease held by a process of this machine (and
+   * pid namespace) that no longer exists (a hub or `puddle sync` that was killed) is taken at once rather than after its
    * expiry: restarting after a crash would otherwise wait out the lease. A holder that may be alive
    * (another machine, a process we cannot signal, or one that has the same pid by reuse) is waited out.
    */
@@ -81,7 +82,9 @@ export class SqliteStateStore implements StateStore {
     const row = { name, owner, expires: now + ttlMs, now, host: this.host, pid: process.pid, stale: null as string | null };
     if (this.stmt.acquire.run(row).changes === 1) return true;
     const holder = this.stmt.holder.get(name) as { owner: string; host: string | null; pid: number | null } | undefined;
-    if (!holder || holder.host !== this.host || holder.pid === null || holder.pid === process.pid || processExists(holder.pid)) return false;
+    if (!holder || this.host === null || holder.host !== this.host || holder.pid === null || holder.pid === process.pid || processExists(holder.pid)) {
+      return false;
+    }
     const taken = this.stmt.acquire.run({ ...row, stale: holder.owner }).changes === 1;
     if (taken) log.info('took over a lease whose process is gone', { lease: name, previous: holder.owner, pid: holder.pid });
     return taken;
@@ -100,6 +103,20 @@ export class SqliteStateStore implements StateStore {
 
   private assertOpen(): void {
     if (this.closed) throw new PuddleError('state store is closed');
+  }
+}
+
+/**
+ * Where a pid means one process: this host name, this boot, this pid namespace (containers that share a
+ * host name and a volume each have their own). Null where that cannot be known (not Linux): such a
+ * process never judges another's lease dead.
+ */
+function processSpace(): string | null {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return `${hostname()}|${boot}|${readlinkSync('/proc/self/ns/pid')}`;
+  } catch {
+    return null;
   }
 }
 

@@ -138,6 +138,34 @@ describe('SqliteQueue specifics', () => {
     expect(countRows(path, 'queue_messages')).toBeGreaterThanOrEqual(42);
   });
 
+  it('subscribes while publishes keep coming, waiting only for those made before it', async () => {
+    const queue = new SqliteQueue(tempDb());
+    try {
+      await queue.subscribe({ name: 'first', contracts: '*' });
+      let publishing = true;
+      const sent: Promise<void>[] = [];
+      // A publish every turn of the event loop: some group is always in flight on the writer thread.
+      const pump = (async () => {
+        while (publishing) {
+          sent.push(queue.publish([testEnvelope('donation')]));
+          await new Promise((r) => setImmediate(r));
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 100));
+      const subscribed = queue.subscribe({ name: 'late', contracts: ['donation'] }).then(() => 'subscribed');
+      const outcome = await Promise.race([subscribed, new Promise((r) => setTimeout(() => r('still waiting'), 2000))]);
+      publishing = false;
+      await pump;
+      await Promise.all(sent);
+      expect(outcome).toBe('subscribed');
+      expect(await queue.depth('first')).toBe(sent.length);
+      expect(await queue.depth('late')).toBeGreaterThan(0);
+      expect(await queue.depth('late')).toBeLessThan(sent.length);
+    } finally {
+      await queue.close();
+    }
+  });
+
   it('rejects an unknown subscription and use after close', async () => {
     const queue = new SqliteQueue(':memory:');
     await expect(queue.claim('nope', { max: 1, visibilityMs: 1000 })).rejects.toThrow(/unknown subscription/);

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { getContract } from '../contracts/index.js';
+import { scrubPersonalData } from '../pii.js';
+import { mappedToEnvelopes } from './envelopes.js';
+
+describe('quarantine envelopes', () => {
+  const origin = (received_at: string) => ({ source: 'stripe', stream: 'charges', delivery_id: 'run-1', received_at, raw: scrubPersonalData({ id: 'ch_1' }) });
+  const bad = (occurred_at: string) => [{ contract: 'donation', version: 1, payload: { donation_id: 'd1', occurred_at, channel: 'fax', amount_minor: 1, currency: 'GBP' } }];
+
+  it('are dated by the record, so a second arrival is the same envelope, and pass their own contract', () => {
+    const first = mappedToEnvelopes(bad('2026-11-29T09:00:00Z'), origin('2026-11-29T10:00:00.000Z')).envelopes[0]!;
+    const again = mappedToEnvelopes(bad('2026-11-29T09:00:00Z'), origin('2026-11-29T11:00:00.000Z')).envelopes[0]!;
+    expect(first.contract).toBe('quarantine');
+    expect(first.payload).toMatchObject({ quarantine_id: 'stripe:donation:d1', occurred_at: '2026-11-29T09:00:00Z' });
+    expect(again.id).toBe(first.id);
+    expect(getContract('quarantine', 1)!.validate(first.payload).errors).toBeNull();
+  });
+
+  it('fall back to the arrival time when the record has no real time of its own', () => {
+    // '2026-02-30' is no day: the contract refuses it, so the quarantine row must not carry it either.
+    const q = mappedToEnvelopes(bad('2026-02-30T10:00:00Z'), origin('2026-11-29T10:00:00.000Z')).envelopes[0]!;
+    expect(q.payload.occurred_at).toBe('2026-11-29T10:00:00.000Z');
+    expect(getContract('quarantine', 1)!.validate(q.payload).errors).toBeNull();
+  });
+});
