@@ -69,34 +69,27 @@ describe('POST /webhooks/stripe', () => {
 
   const byContract = (envs: Envelope[], contract: string) => envs.filter((e) => e.contract === contract);
 
-  it('accepts the fixture signed sample as of its timestamp: a payment and the raw event', async () => {
+  it('accepts the fixture signed sample (a charge) as of its timestamp: the raw event, and no payment', async () => {
     nowMs = (SAMPLE.timestamp + 10) * 1000;
     const res = await post(app, SAMPLE.payload, SAMPLE.stripe_signature_header);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ received: true });
 
+    // A charge snapshot has no fee, net or payout: as a payment it would replace the charges stream's full
+    // version in the lake. It is kept in raw; the charges stream reads the charge.
     const envs = await drain();
-    expect(envs.map((e) => e.contract).sort()).toEqual(['payment', 'provider_event']);
+    expect(envs.map((e) => e.contract)).toEqual(['provider_event']);
     const event = JSON.parse(SAMPLE.payload) as { id: string; data: { object: unknown } };
-    const [payment] = byContract(envs, 'payment');
-    expect(payment).toMatchObject({
-      source: 'webhook:stripe',
-      stream: 'charge.succeeded',
-      key: CHARGE_ID,
-      delivery_id: event.id,
-      occurred_at: '2009-02-13T23:31:30.000Z',
-      received_at: '2023-11-14T22:13:30.000Z',
-      payload: { payment_id: CHARGE_ID, provider: 'stripe', amount_minor: 100, currency: 'USD', status: 'succeeded', fee_minor: null },
-    });
-    // raw keeps the record's shape, without the person: the fixture's billing name is gone.
-    expect(payment!.raw).toEqual(scrubPersonalData(event.data.object));
-    expect(JSON.stringify(payment!.raw)).not.toContain('Jenny Rosen');
     const [raw] = byContract(envs, 'provider_event');
     expect(raw).toMatchObject({
+      source: 'webhook:stripe',
+      delivery_id: event.id,
+      received_at: '2023-11-14T22:13:30.000Z',
       key: event.id,
       stream: 'charge.succeeded',
       payload: { provider_event_id: event.id, occurred_at: '2009-02-13T23:31:30.000Z', type: 'charge.succeeded' },
     });
+    // raw keeps the record's shape, without the person: the fixture's billing name is gone.
     expect(raw!.raw).toEqual(scrubPersonalData(event));
     expect(JSON.stringify(raw!.raw)).not.toContain('Jenny Rosen');
   });
@@ -108,17 +101,19 @@ describe('POST /webhooks/stripe', () => {
     expect(await drain()).toEqual([]);
   });
 
-  it('accepts an event signed now, with donation_id from metadata, under a charset content type', async () => {
-    const charge = { ...fixture<Record<string, unknown>>('charge.json'), metadata: { donation_id: 'don-42' }, customer: 'cus_QXg1o8vcGmoR32' };
-    const body = stripeEvent('evt_now_1', 'charge.succeeded', charge);
+  it('accepts an event signed now under a charset content type, dated by the event', async () => {
+    const body = stripeEvent('evt_now_1', 'charge.refund.updated', fixture('refund.json'));
     const res = await post(app, body, sign(body), 'application/json; charset=utf-8');
     expect(res.statusCode).toBe(200);
-    const [payment] = byContract(await drain(), 'payment');
-    expect(payment!.payload).toMatchObject({ payment_id: CHARGE_ID, donation_id: 'don-42', supporter_id: 'cus_QXg1o8vcGmoR32' });
+    const [refund] = byContract(await drain(), 'refund');
+    const created = (JSON.parse(body) as { created: number }).created;
+    expect(refund).toMatchObject({ stream: 'charge.refund.updated', key: 're_1Pgc72B7WZ01zgkWqPvrRrPE', payload: { payment_id: CHARGE_ID } });
+    // The snapshot is the refund as of its event: a late older event never replaces a newer state.
+    expect(refund!.payload.updated_at).toBe(new Date(created * 1000).toISOString());
   });
 
   it('refuses a tampered body, a stale timestamp, a wrong secret and a missing or garbled header, queueing nothing', async () => {
-    const body = stripeEvent('evt_bad_1', 'charge.succeeded', fixture('charge.json'));
+    const body = stripeEvent('evt_bad_1', 'charge.refund.updated', fixture('refund.json'));
     const tampered = body.replace('"amount":100', '"amount":999');
     expect(tampered).not.toBe(body);
     const cases: [string, string | undefined, string][] = [
@@ -138,12 +133,12 @@ describe('POST /webhooks/stripe', () => {
     // The process keeps serving after each refusal.
     const ok = await post(app, body, sign(body));
     expect(ok.statusCode).toBe(200);
-    expect(byContract(await drain(), 'payment')).toHaveLength(1);
+    expect(byContract(await drain(), 'refund')).toHaveLength(1);
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 
   it('gives a redelivered event the same envelope ids, so it lands once', async () => {
-    const body = stripeEvent('evt_redelivered', 'charge.succeeded', fixture('charge.json'));
+    const body = stripeEvent('evt_redelivered', 'charge.refund.updated', fixture('refund.json'));
     expect((await post(app, body, sign(body, { timestamp: Math.floor(Date.now() / 1000) - 60 }))).statusCode).toBe(200);
     const first = await drain();
     expect((await post(app, body, sign(body))).statusCode).toBe(200);

@@ -257,18 +257,24 @@ describe('mapEvent', () => {
   const event = (object: unknown, type: string): StripeEvent => ({ ...fixture<StripeEvent>('event.json'), type, data: { object } });
 
   it('routes by the object type, not the event type', () => {
+    // A charge snapshot has no fee, net or payout: known, kept in raw, but no payment (the charges stream's).
     const charge = mapEvent(event(fixture('charge.json'), 'charge.succeeded'));
-    expect(charge.known).toBe(true);
-    expect(valid(charge.mapped, 'payment').payment_id).toBe(CHARGE_ID);
+    expect(charge).toEqual({ mapped: [], known: true, checkoutLink: null });
     expect(valid(mapEvent(event(fixture('dispute.json'), 'charge.dispute.created')).mapped, 'dispute').payment_id).toBe(CHARGE_ID);
     expect(valid(mapEvent(event(fixture('refund.json'), 'charge.refund.updated')).mapped, 'refund').payment_id).toBe(CHARGE_ID);
     expect(valid(mapEvent(event(fixture('payout.json'), 'payout.paid')).mapped, 'payout').payout_id).toBe('po_1Pgc79B7WZ01zgkWu1KToYf4');
     expect(valid(mapEvent(event(fixture('customer.json'), 'customer.created')).mapped, 'supporter').supporter_id).toBe('cus_QXg1o8vcGmoR32');
   });
 
-  it('passes the metadata key through', () => {
-    const charge = { ...fixture<StripeCharge>('charge.json'), metadata: { gift: 'don-7' } };
-    expect(mapEvent(event(charge, 'charge.succeeded'), { donationIdKey: 'gift' }).mapped[0]!.payload.donation_id).toBe('don-7');
+  it('dates each snapshot by its event, so a late older event never replaces a newer state', () => {
+    const dispute = fixture<Record<string, unknown>>('dispute.json');
+    const at = (created: number, status: string) =>
+      valid(mapEvent({ ...event({ ...dispute, status }, 'charge.dispute.updated'), created }).mapped, 'dispute');
+    const older = at(1_796_000_000, 'under_review');
+    const newer = at(1_796_000_600, 'won');
+    expect(older.updated_at).toBe('2026-11-30T00:53:20.000Z');
+    expect(String(newer.updated_at) > String(older.updated_at)).toBe(true);
+    expect(valid(mapDispute(dispute as never), 'dispute').updated_at).toBeNull(); // a listed object: no event time
   });
 
   it('knows checkout sessions (a link, no record) and not plans (the fixture plan.created event)', () => {

@@ -252,18 +252,33 @@ export function mapEvent(event: StripeEvent, opts: StripeMapOptions = DEFAULT_ST
   const none = { mapped: [], known: false, checkoutLink: null };
   switch (eventObjectType(event)) {
     case 'charge':
-      return { mapped: mapCharge(obj as StripeCharge, opts), known: true, checkoutLink: null };
+      // A charge snapshot never has its balance transaction expanded (no fee, net or payout) and knows
+      // nothing of the click: as a payment it would replace the charges stream's full version. The event
+      // goes to raw; the charges stream reads the charge (and re-reads it while it is pending).
+      return { mapped: [], known: true, checkoutLink: null };
     case 'refund':
-      return { mapped: mapRefund(obj as StripeRefund), known: true, checkoutLink: null };
+      return { mapped: asOf(event, mapRefund(obj as StripeRefund)), known: true, checkoutLink: null };
     case 'dispute':
-      return { mapped: mapDispute(obj as StripeDispute), known: true, checkoutLink: null };
+      return { mapped: asOf(event, mapDispute(obj as StripeDispute)), known: true, checkoutLink: null };
     case 'payout':
-      return { mapped: mapPayout(obj as StripePayout), known: true, checkoutLink: null };
+      return { mapped: asOf(event, mapPayout(obj as StripePayout)), known: true, checkoutLink: null };
     case 'customer':
-      return { mapped: mapCustomer(obj as StripeCustomer), known: true, checkoutLink: null };
+      return { mapped: asOf(event, mapCustomer(obj as StripeCustomer)), known: true, checkoutLink: null };
     case 'checkout.session':
       return { mapped: [], known: true, checkoutLink: linkFromCheckoutSession(obj as StripeCheckoutSession, opts) };
     default:
       return none;
   }
+}
+
+/**
+ * A snapshot carried by an event is the object as of the event: that is its version's time. Stripe
+ * objects carry no "last changed" time, so without it versions would be ordered by arrival, and an older
+ * event that arrives late (a retried webhook; the events stream reads newest first and a minute behind the
+ * object streams) would replace a newer state for good.
+ */
+function asOf(event: StripeEvent, mapped: Mapped[]): Mapped[] {
+  const at = unixToIso(event.created);
+  if (at === null) return mapped;
+  return mapped.map((m) => (m.payload.updated_at == null || String(m.payload.updated_at) < at ? { ...m, payload: { ...m.payload, updated_at: at } } : m));
 }

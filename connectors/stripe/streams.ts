@@ -112,12 +112,8 @@ export function stripeStreams(opts: StripeMapOptions): StreamDef<Stripe, never>[
     windows: { sizeMs: DAY, lookbackMs: 5 * 60_000, lagMs: 60_000 },
     fetchPage: listPage('events', (s, p) => s.events.list(p)),
     prepare: (ctx, records) => saveLinks(ctx.state, records.flatMap((e) => mapEvent(e, opts).checkoutLink ?? [])),
-    toContract: (e): Mapped[] => {
-      const m = mapEvent(e, opts);
-      // An event's charge snapshot never has its balance transaction expanded, so it would replace a
-      // payment that has fee and net with one that has not; the charges stream re-reads changed charges.
-      return m.mapped.filter((x) => x.contract !== 'payment');
-    },
+    // Charge snapshots map to nothing (see mapEvent); the others are versions as of their event.
+    toContract: (e): Mapped[] => mapEvent(e, opts).mapped,
   });
 
   return [customers, checkoutSessions, paymentIntents, charges, refunds, disputes, payouts, payoutItems, events] as unknown as StreamDef<Stripe, never>[];
