@@ -10,6 +10,7 @@ import {
   mapCustomer,
   mapDispute,
   mapEvent,
+  stripeMinor,
   mapPayout,
   mapPayoutMember,
   mapRefund,
@@ -115,6 +116,28 @@ describe('mapCharge', () => {
   it('never carries the card or billing details into the payload', () => {
     const text = JSON.stringify(mapCharge(fixture<StripeCharge>('charge.json')));
     for (const s of ['Jenny Rosen', '4242', 'AOB934RVNwzk6xtn', 'visa']) expect(text).not.toContain(s);
+  });
+});
+
+describe('Stripe amounts in ISO 4217 minor units', () => {
+  const charge = (currency: string, amount: number, bt?: { fee: number; net: number; currency: string }) => ({
+    ...fixture<StripeCharge>('charge.json'), currency, amount,
+    balance_transaction: bt ? { ...fixture<StripeBalanceTransaction>('balance_transaction.json'), amount, ...bt } : null,
+  });
+
+  it('copies two-, zero- and three-decimal amounts as they are', () => {
+    expect(valid(mapCharge(charge('gbp', 2500)), 'payment')).toMatchObject({ amount_minor: 2500, currency: 'GBP' });
+    expect(valid(mapCharge(charge('jpy', 500)), 'payment')).toMatchObject({ amount_minor: 500, currency: 'JPY' });
+    expect(valid(mapCharge(charge('kwd', 1250)), 'payment')).toMatchObject({ amount_minor: 1250, currency: 'KWD' });
+  });
+
+  it('converts the two whose Stripe decimals are not ISO 4217: ISK (Stripe 2, ISO 0) and MGA (Stripe 0, ISO 2)', () => {
+    // 500 krona is 50000 at Stripe and 500 in ISO units; 5000 ariary is 5000 at Stripe and 500000 in ISO units.
+    expect(valid(mapCharge(charge('isk', 50_000, { fee: 1_500, net: 48_500, currency: 'isk' })), 'payment')).toMatchObject({
+      amount_minor: 500, fee_minor: 15, net_minor: 485, currency: 'ISK',
+    });
+    expect(valid(mapCharge(charge('mga', 5_000)), 'payment')).toMatchObject({ amount_minor: 500_000, currency: 'MGA' });
+    expect(() => stripeMinor(12_345, 'isk')).toThrow(/not a whole number/);
   });
 });
 

@@ -1,6 +1,9 @@
 // Stripe objects -> v1 contracts. Pure: no I/O, no clock. Amounts are already integers in the
 // currency's minor unit, and zero-decimal currencies (JPY, KRW, ...) are integers in their only unit,
-// so every amount is copied as is; only the currency code is upper-cased (Stripe sends `usd`).
+// so amounts are copied as is, except for the two currencies whose Stripe unit is not ISO 4217's (see
+// stripeMinor); the currency code is upper-cased (Stripe sends `usd`).
+import { RecordError } from '../../core/errors.js';
+import { exponentOf } from '../../core/money.js';
 import { isoFromMs } from '../../core/time.js';
 import type { Mapped } from '../../core/engine/mapped.js';
 import { emailSha256 } from '../../core/pii.js';
@@ -58,6 +61,25 @@ function upper(currency: unknown): unknown {
   return typeof currency === 'string' ? currency.toUpperCase() : currency;
 }
 
+/**
+ * Stripe's decimals where they differ from ISO 4217's (contracts carry ISO minor units, as Braintree's
+ * amounts do): Stripe keeps ISK two-decimal for backwards compatibility (100 is 1 krona; ISO: 0) and
+ * treats MGA as zero-decimal (ISO: 2). Stripe's docs, "Supported currencies" (zero-decimal, special cases).
+ */
+const STRIPE_DECIMALS: Readonly<Record<string, number>> = Object.freeze({ ISK: 2, MGA: 0 });
+
+/** A Stripe amount in ISO 4217 minor units of `currency`; anything that is not an integer is left for the contract to refuse. */
+export function stripeMinor(amount: unknown, currency: unknown): unknown {
+  const code = typeof currency === 'string' ? currency.toUpperCase() : null;
+  const stripe = code === null ? undefined : STRIPE_DECIMALS[code];
+  if (stripe === undefined || typeof amount !== 'number' || !Number.isSafeInteger(amount)) return amount;
+  const shift = exponentOf(code!) - stripe;
+  if (shift >= 0) return amount * 10 ** shift;
+  const unit = 10 ** -shift;
+  if (amount % unit !== 0) throw new RecordError(`${code} amount ${amount} is not a whole number of ISO minor units (Stripe sends ${code} with ${stripe} decimals)`);
+  return amount / unit;
+}
+
 function metadataValue(metadata: StripeMetadata, key: string): string | null {
   const v = metadata?.[key];
   // The Dashboard lets staff blank a metadata value, which Stripe keeps as "".
@@ -79,10 +101,10 @@ export function mapCharge(charge: StripeCharge, opts: StripeMapOptions = DEFAULT
     provider: PROVIDER,
     // Stripe's own status (succeeded/pending/failed): refunds and disputes are their own records.
     status: charge.status,
-    amount_minor: charge.amount,
+    amount_minor: stripeMinor(charge.amount, charge.currency),
     currency: upper(charge.currency),
-    fee_minor: bt ? bt.fee : null,
-    net_minor: bt ? bt.net : null,
+    fee_minor: bt ? stripeMinor(bt.fee, bt.currency) : null,
+    net_minor: bt ? stripeMinor(bt.net, bt.currency) : null,
     donation_id: metadataValue(charge.metadata, opts.donationIdKey),
     click_id: links.clickId ?? null,
     supporter_id: refId(charge.customer),
@@ -104,7 +126,7 @@ export function mapRefund(refund: StripeRefund): Mapped[] {
     // Refunds of non-charge payments have no charge; they fail validation and are quarantined.
     payment_id: refId(refund.charge),
     status: refund.status ?? null,
-    amount_minor: refund.amount,
+    amount_minor: stripeMinor(refund.amount, refund.currency),
     currency: upper(refund.currency),
     reason: refund.reason ?? null,
   };
@@ -119,7 +141,7 @@ export function mapDispute(dispute: StripeDispute): Mapped[] {
     provider: PROVIDER,
     payment_id: refId(dispute.charge),
     status: dispute.status,
-    amount_minor: dispute.amount,
+    amount_minor: stripeMinor(dispute.amount, dispute.currency),
     currency: upper(dispute.currency),
     reason: dispute.reason ?? null,
     // Stripe does not say when a dispute was decided (Braintree does).
@@ -135,7 +157,7 @@ export function mapPayout(payout: StripePayout): Mapped[] {
     updated_at: null,
     provider: PROVIDER,
     status: payout.status,
-    amount_minor: payout.amount,
+    amount_minor: stripeMinor(payout.amount, payout.currency),
     currency: upper(payout.currency),
     // arrival_date is midnight UTC of the expected day, so its UTC date is the bank day.
     arrival_date: unixToDate(payout.arrival_date),
@@ -171,9 +193,9 @@ export function mapPayoutMember(bt: StripeBalanceTransaction, payoutId: string):
     payout_id: payoutId,
     payment_id: sourceCharge(bt.source),
     type: bt.type,
-    amount_minor: bt.amount,
-    fee_minor: bt.fee,
-    net_minor: bt.net,
+    amount_minor: stripeMinor(bt.amount, bt.currency),
+    fee_minor: stripeMinor(bt.fee, bt.currency),
+    net_minor: stripeMinor(bt.net, bt.currency),
     currency: upper(bt.currency),
   };
   return [{ contract: 'payout_item', version: 1, payload }];
