@@ -114,8 +114,12 @@ export interface CatalogFile extends TableRef {
 export interface Catalog {
   /** Register files (idempotent by key). */
   addFiles(files: readonly CatalogFile[]): Promise<void>;
-  /** In one atomic step, drop `remove` and register `add` (compaction, replay). */
-  replaceFiles(remove: readonly string[], add: readonly CatalogFile[]): Promise<void>;
+  /**
+   * In one atomic step, drop `remove` and register `add` (compaction, replay). With `ifAllPresent`, do
+   * nothing unless every key in `remove` is still registered (compaction: another process may have
+   * retired its inputs meanwhile). Says whether it did it.
+   */
+  replaceFiles(remove: readonly string[], add: readonly CatalogFile[], opts?: { ifAllPresent?: boolean }): Promise<boolean>;
   listFiles(filter?: Partial<TableRef> & { dt?: string }): Promise<CatalogFile[]>;
   tables(): Promise<TableRef[]>;
   /** Keys removed from the catalog but not yet deleted from the store (readers may still hold them). */

@@ -45,7 +45,10 @@ export async function compactPartition(opts: {
   );
   await store.put(key, bytes);
   const merged: CatalogFile = { ...table, key, dt, rows, bytes: bytes.byteLength, added_at: new Date().toISOString() };
-  await catalog.replaceFiles(keys, [merged]);
+  // A replay (or another compactor) may have retired some inputs while this one read them: registering the
+  // merge then would bring their old rows back. Then nothing is swapped; the unregistered object is an
+  // orphan like a crash's, which queries never see.
+  if (!(await catalog.replaceFiles(keys, [merged], { ifAllPresent: true }))) return none;
   return { table, dt, inputs: files.length, rowsIn: files.reduce((n, f) => n + f.rows, 0), rowsOut: rows, key };
 }
 

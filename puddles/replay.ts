@@ -22,6 +22,8 @@ export interface ReplayResult {
   partitions: string[];
   filesRemoved: number;
   filesAdded: number;
+  /** Files kept because they hold a row raw does not have yet (raw lands behind the contract puddles). */
+  filesKept: number;
 }
 
 /** `from`/`to` are inclusive `YYYY-MM-DD` bounds on the occurred_at date; omitted means unbounded. */
@@ -39,6 +41,7 @@ export async function replay(opts: {
 
   const rawFiles = await catalog.listFiles({ puddle: RAW_TABLE.puddle, contract: RAW_TABLE.contract, version: RAW_TABLE.version });
   const rows: LandingRow[] = [];
+  const seen = new Set<string>();
   let read = 0;
   let invalid = 0;
   if (rawFiles.length) {
@@ -48,7 +51,6 @@ export async function replay(opts: {
         const result = await conn.stream(
           `SELECT envelope FROM ${readParquetSql(paths)} WHERE contract = ${sqlString(contract)} ORDER BY received_at, id, delivery_id`,
         );
-        const seen = new Set<string>();
         for await (const chunk of result.yieldRowsJs()) {
           for (const [text] of chunk) {
             read++;
@@ -64,12 +66,39 @@ export async function replay(opts: {
     );
   }
 
-  const old = (await catalog.listFiles({ contract })).filter((f) => f.puddle !== RAW_TABLE.puddle && inRange(f.dt));
+  const inScope = (await catalog.listFiles({ contract })).filter((f) => f.puddle !== RAW_TABLE.puddle && inRange(f.dt));
+  // A file with a row raw has not landed yet (the hub running beside this, raw a batch behind) must stay:
+  // removing it would drop an accepted record that the replay cannot bring back. Its other rows are then
+  // in two files, which the views' de-duplication by _id absorbs.
+  const ahead = await filesAheadOf(store, inScope, seen);
+  const old = inScope.filter((f) => !ahead.has(f.key));
   const added: CatalogFile[] = await writeRowFiles(store, rows, 'r');
   await catalog.replaceFiles(
     old.map((f) => f.key),
     added,
   );
   const partitions = [...new Set([...old.map((f) => f.dt), ...added.map((f) => f.dt)])].sort();
-  return { contract, read, rows: rows.length, invalid, partitions, filesRemoved: old.length, filesAdded: added.length };
+  return { contract, read, rows: rows.length, invalid, partitions, filesRemoved: old.length, filesAdded: added.length, filesKept: ahead.size };
+}
+
+/** The keys of `files` holding an _id not in `known`. A file that cannot be read is not among them: replay replaces it. */
+async function filesAheadOf(store: ObjectStore, files: readonly CatalogFile[], known: ReadonlySet<string>): Promise<Set<string>> {
+  const ahead = new Set<string>();
+  if (files.length === 0) return ahead;
+  const idsOf = (keys: readonly string[]) =>
+    withLocalFiles(store, keys, (paths) =>
+      withConnection(async (conn) => {
+        const rows = (await conn.runAndReadAll(`SELECT DISTINCT _id, filename FROM read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false, filename = true)`)).getRowsJS();
+        return rows.map(([id, file]) => ({ id: String(id), key: keys[paths.indexOf(String(file))]! }));
+      }),
+    );
+  let found: { id: string; key: string }[] = [];
+  try {
+    found = await idsOf(files.map((f) => f.key));
+  } catch {
+    // Some file is lost or corrupt (what replay is for): look at them one by one.
+    for (const f of files) found.push(...(await idsOf([f.key]).catch(() => [])));
+  }
+  for (const { id, key } of found) if (!known.has(id)) ahead.add(key);
+  return ahead;
 }

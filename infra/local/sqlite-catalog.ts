@@ -63,11 +63,13 @@ export class SqliteCatalog implements Catalog {
     })();
   }
 
-  async replaceFiles(remove: readonly string[], add: readonly CatalogFile[]): Promise<void> {
-    if (!remove.length && !add.length) return;
+  async replaceFiles(remove: readonly string[], add: readonly CatalogFile[], opts: { ifAllPresent?: boolean } = {}): Promise<boolean> {
+    if (!remove.length && !add.length) return true;
     const now = Date.now();
     const adding = new Set(add.map((f) => f.key));
-    this.#db.transaction(() => {
+    const has = this.#db.prepare('SELECT 1 FROM files WHERE key = ?').pluck();
+    return this.#db.transaction(() => {
+      if (opts.ifAllPresent && remove.some((key) => has.get(key) === undefined)) return false;
       for (const key of remove) {
         // A replay or compaction that produces the same key again keeps it live, not garbage.
         if (adding.has(key)) continue;
@@ -75,7 +77,8 @@ export class SqliteCatalog implements Catalog {
       }
       for (const f of add) this.#add(f);
       this.#bump();
-    })();
+      return true;
+    }).immediate();
   }
 
   async listFiles(filter: Partial<TableRef> & { dt?: string } = {}): Promise<CatalogFile[]> {

@@ -43,6 +43,14 @@ export function catalogSuite(name: string, make: () => Promise<{ catalog: Catalo
       expect(await catalog.takeGarbage(0)).toEqual([]); // forgotten once taken
     });
 
+    it('replaces only if every key to remove is still there, when asked', async () => {
+      await catalog.addFiles([file('a'), file('b')]);
+      expect(await catalog.replaceFiles(['a', 'gone'], [file('m')], { ifAllPresent: true })).toBe(false);
+      expect((await catalog.listFiles()).map((f) => f.key)).toEqual(['a', 'b']);
+      expect(await catalog.replaceFiles(['a', 'b'], [file('m')], { ifAllPresent: true })).toBe(true);
+      expect((await catalog.listFiles()).map((f) => f.key)).toEqual(['m']);
+    });
+
     it('never hands back a key that is live again', async () => {
       await catalog.addFiles([file('a'), file('b')]);
       await catalog.replaceFiles(['a', 'b'], [file('b')]); // b removed and re-added in one step

@@ -90,6 +90,27 @@ describe('compaction', () => {
     expect(await lake.engine.query(`SELECT count(*) AS n FROM donation_history`)).toEqual([{ n: 60 }]);
   });
 
+  it('swaps nothing when a replay retired its inputs while it was merging them', async () => {
+    await lake.queue.publish(Array.from({ length: 60 }, (_, i) => donation(`z${i}`, 1)));
+    await lake.consumer('transactions', { batchSize: 20 }).drain();
+    const inputs = await lake.catalog.listFiles({ contract: 'donation' });
+    // Between compaction's listing and its swap, a replay takes the partition over.
+    const replayed = { ...inputs[0]!, key: inputs[0]!.key.replace(/\/[^/]+$/, '/r-replayed.parquet') };
+    const racing = {
+      ...lake.catalog,
+      listFiles: async (filter?: Parameters<typeof lake.catalog.listFiles>[0]) => {
+        const files = await lake.catalog.listFiles(filter);
+        await lake.store.put(replayed.key, (await lake.store.get(inputs[0]!.key))!);
+        await lake.catalog.replaceFiles(inputs.map((f) => f.key), [replayed]);
+        return files;
+      },
+      replaceFiles: lake.catalog.replaceFiles.bind(lake.catalog),
+    };
+    const res = await compactPartition({ store: lake.store, catalog: racing as unknown as typeof lake.catalog, table: TABLE, dt: '2026-11-29' });
+    expect(res.inputs).toBe(0);
+    expect((await lake.catalog.listFiles({ contract: 'donation' })).map((f) => f.key)).toEqual([replayed.key]);
+  });
+
   it('compactAll compacts busy partitions and never touches raw', async () => {
     await lake.queue.publish(Array.from({ length: 50 }, (_, i) => donation(`a${i}`, 1, { occurred_at: i % 2 ? '2026-11-28T10:00:00Z' : '2026-11-29T10:00:00Z' })));
     await lake.consumer('transactions', { batchSize: 10 }).drain();

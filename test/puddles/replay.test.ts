@@ -63,4 +63,26 @@ describe('replay', () => {
       { donation_id: 'b', amount_minor: 2 },
     ]);
   });
+
+  it('keeps files holding rows raw has not landed yet, so a replay beside a running hub drops nothing', async () => {
+    await lake.queue.publish([donation('first', 500)]);
+    await lake.consumer('transactions').drain();
+    await lake.consumer('raw').drain();
+    // The next donation is landed by its puddle, and raw (a separate consumer) is a batch behind.
+    await lake.queue.publish([donation('second', 500)]);
+    await lake.consumer('transactions').drain();
+    const total = `SELECT count(*) AS n, sum(amount_minor) AS total FROM donation`;
+    expect(await lake.engine.query(total)).toEqual([{ n: 2, total: 1000 }]);
+
+    const during = await replay({ store: lake.store, catalog: lake.catalog, contract: 'donation' });
+    expect(during).toMatchObject({ rows: 1, filesKept: 1 });
+    expect(await lake.engine.query(total)).toEqual([{ n: 2, total: 1000 }]);
+
+    // Once raw has caught up, a replay takes every file over.
+    await lake.consumer('raw').drain();
+    const after = await replay({ store: lake.store, catalog: lake.catalog, contract: 'donation' });
+    expect(after).toMatchObject({ rows: 2, filesKept: 0 });
+    expect(await lake.engine.query(total)).toEqual([{ n: 2, total: 1000 }]);
+    expect((await lake.catalog.listFiles({ contract: 'donation' })).every((f) => /\/r-/.test(f.key))).toBe(true);
+  });
 });
