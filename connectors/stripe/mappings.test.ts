@@ -137,6 +137,10 @@ describe('Stripe amounts in ISO 4217 minor units', () => {
       amount_minor: 500, fee_minor: 15, net_minor: 485, currency: 'ISK',
     });
     expect(valid(mapCharge(charge('mga', 5_000)), 'payment')).toMatchObject({ amount_minor: 500_000, currency: 'MGA' });
+    // Taken in EUR, settled in GBP: fee and net are GBP, so the EUR payment does not carry them.
+    expect(valid(mapCharge(charge('eur', 1_000, { fee: 45, net: 820, currency: 'gbp' })), 'payment')).toMatchObject({
+      amount_minor: 1_000, currency: 'EUR', fee_minor: null, net_minor: null,
+    });
     expect(() => stripeMinor(12_345, 'isk')).toThrow(/not a whole number/);
   });
 });

@@ -93,6 +93,7 @@ function expanded<T extends { id: string }>(ref: StripeRef<T>): T | null {
 export function mapCharge(charge: StripeCharge, opts: StripeMapOptions = DEFAULT_STRIPE_MAP_OPTIONS, links: ChargeLinks = {}): Mapped[] {
   // Only a list or retrieve with `expand[]=balance_transaction` carries fee and net; webhooks never do.
   const bt = expanded(charge.balance_transaction);
+  const settled = bt !== null && upper(bt.currency) === upper(charge.currency) ? bt : null;
   const payload = {
     payment_id: charge.id,
     occurred_at: unixToIso(charge.created),
@@ -103,8 +104,10 @@ export function mapCharge(charge: StripeCharge, opts: StripeMapOptions = DEFAULT
     status: charge.status,
     amount_minor: stripeMinor(charge.amount, charge.currency),
     currency: upper(charge.currency),
-    fee_minor: bt ? stripeMinor(bt.fee, bt.currency) : null,
-    net_minor: bt ? stripeMinor(bt.net, bt.currency) : null,
+    // Fee and net are in the balance transaction's (settlement) currency. A charge in another currency
+    // (EUR taken, GBP settled) would put them under the wrong code here: they stay on its payout_item.
+    fee_minor: settled ? stripeMinor(settled.fee, settled.currency) : null,
+    net_minor: settled ? stripeMinor(settled.net, settled.currency) : null,
     donation_id: metadataValue(charge.metadata, opts.donationIdKey),
     click_id: links.clickId ?? null,
     supporter_id: refId(charge.customer),
