@@ -38,9 +38,13 @@ export function classifyBraintreeError(err: unknown): Error {
     case 'notFoundError':
     case 'invalidKeysError':
       return new FatalError(`braintree: ${type}`);
-    case 'unexpectedError':
-      // What the SDK says when a response is not XML: a proxy's error page, a gateway hiccup.
-      return new RetriableError('braintree: unexpected response');
+    case 'unexpectedError': {
+      // Any status the SDK does not name (400, 409, 413, 502, ...), as `Unexpected HTTP response: NNN`.
+      // Another 4xx will not change on retry (DESIGN.md rule 8); a 5xx or an unreadable answer might.
+      const status = Number(/Unexpected HTTP response: (\d{3})/.exec(String((err as Error).message))?.[1]);
+      if (status >= 400 && status < 500 && status !== 408) return new FatalError(`braintree: ${status} unexpected response`);
+      return new RetriableError(`braintree: ${Number.isFinite(status) ? `${status} ` : ''}unexpected response`, undefined, Number.isFinite(status) ? { status } : {});
+    }
   }
   if (err instanceof Error && /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|socket hang up/.test(err.message)) {
     return new RetriableError(`braintree: network error (${err.message})`);

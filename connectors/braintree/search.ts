@@ -1,6 +1,6 @@
 import type braintree from 'braintree';
 import type { Page, StreamContext, Window } from '../../core/engine/define.js';
-import { WindowTooLargeError } from '../../core/errors.js';
+import { RetriableError, WindowTooLargeError } from '../../core/errors.js';
 import { checkApiError } from './client.js';
 import type { BraintreeDispute, BraintreeTransaction } from './raw.js';
 
@@ -14,6 +14,20 @@ const merchantPath = (g: braintree.BraintreeGateway) => (g as unknown as { confi
 
 /** The gateway returns at most this many ids for one search, silently dropping the rest. */
 export const MAX_SEARCH_RESULTS = 50_000;
+
+/**
+ * The answer must be the gateway's document for this call. A 200 that is not XML (a proxy's or a
+ * firewall's HTML page) reaches us from the SDK as a bare string: read as "nothing found", it would move
+ * the bookmark past a window that was never read.
+ */
+function gatewayAnswer(res: unknown, root: string, what: string): Record<string, unknown> {
+  // A 422 first: the gateway's own refusal (too many results: split the window) says more than its shape.
+  if (res !== null && typeof res === 'object') checkApiError(res as { apiErrorResponse?: never }, what);
+  if (res === null || typeof res !== 'object' || !(root in res)) {
+    throw new RetriableError(`braintree: the answer to ${what} is not a gateway ${root} document`);
+  }
+  return res as Record<string, unknown>;
+}
 
 const list = <T>(v: unknown): T[] => (v === undefined || v === null || v === '' ? [] : Array.isArray(v) ? (v as T[]) : [v as T]);
 
@@ -31,10 +45,10 @@ export function dateRange(w: Window): { min: string; max: string } {
 
 async function searchIds(ctx: Ctx, criteria: Criteria, what: string): Promise<{ ids: string[]; pageSize: number }> {
   const g = ctx.client;
-  const res = await ctx.call(`transactions/advanced_search_ids ${what}`, () =>
-    http(g).post(`${merchantPath(g)}/transactions/advanced_search_ids`, { search: criteria }),
+  // Checked inside the call, so that an answer that is not the gateway's is retried like a 5xx.
+  const res = await ctx.call(`transactions/advanced_search_ids ${what}`, async () =>
+    gatewayAnswer(await http(g).post(`${merchantPath(g)}/transactions/advanced_search_ids`, { search: criteria }), 'searchResults', `transaction search ${what}`),
   );
-  checkApiError(res, `transaction search ${what}`);
   const results = (res.searchResults ?? {}) as { ids?: unknown; pageSize?: number };
   const ids = list<string>(Array.isArray(results.ids) ? results.ids : (results.ids as { item?: unknown } | undefined)?.item);
   // The cap is silent: exactly the cap means there may be more. Split rather than lose any.
@@ -44,11 +58,12 @@ async function searchIds(ctx: Ctx, criteria: Criteria, what: string): Promise<{ 
 
 async function transactionsByIds(ctx: Ctx, criteria: Criteria, ids: string[], what: string): Promise<BraintreeTransaction[]> {
   const g = ctx.client;
-  const res = await ctx.call(`transactions/advanced_search ${what}`, () =>
-    http(g).post(`${merchantPath(g)}/transactions/advanced_search`, { search: { ...criteria, ids } }),
+  const res = await ctx.call(`transactions/advanced_search ${what}`, async () =>
+    gatewayAnswer(await http(g).post(`${merchantPath(g)}/transactions/advanced_search`, { search: { ...criteria, ids } }), 'creditCardTransactions', `transaction search ${what}`),
   );
-  checkApiError(res, `transaction search ${what}`);
-  return list<BraintreeTransaction>((res.creditCardTransactions as { transaction?: unknown } | undefined)?.transaction);
+  const found = list<BraintreeTransaction>((res.creditCardTransactions as { transaction?: unknown } | undefined)?.transaction);
+  if (found.length < ids.length) ctx.log('fewer transactions than ids asked for', { search: what, asked: ids.length, found: found.length });
+  return found;
 }
 
 /**
@@ -90,10 +105,9 @@ export function disputePager(criteriaFor: (w: Window) => Criteria) {
   return async (ctx: Ctx, req: { window: Window | null; token: string | null }): Promise<Page<BraintreeDispute>> => {
     const g = ctx.client;
     const page = req.token === null ? 1 : Number(req.token);
-    const res = await ctx.call('disputes/advanced_search', () =>
-      http(g).post(`${merchantPath(g)}/disputes/advanced_search?page=${page}`, { search: criteriaFor(req.window!) }),
+    const res = await ctx.call('disputes/advanced_search', async () =>
+      gatewayAnswer(await http(g).post(`${merchantPath(g)}/disputes/advanced_search?page=${page}`, { search: criteriaFor(req.window!) }), 'disputes', 'dispute search'),
     );
-    checkApiError(res, 'dispute search');
     const d = (res.disputes ?? {}) as { totalItems?: number; pageSize?: number; dispute?: unknown };
     const records = list<BraintreeDispute>(d.dispute).filter((x) => x !== null);
     const total = Number(d.totalItems ?? 0);

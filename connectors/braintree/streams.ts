@@ -4,7 +4,7 @@ import type { Mapped } from '../../core/engine/mapped.js';
 import { FatalError } from '../../core/errors.js';
 import { toMinorUnits } from '../../core/money.js';
 import type { BraintreeConfig } from './config.js';
-import { mapDispute, mapTransaction, payoutFromItems, PROVIDER, toIsoTime, type BraintreeMapOptions } from './mappings.js';
+import { disbursementDateOf, mapDispute, mapTransaction, payoutFromItems, payoutIdOf, PROVIDER, toIsoTime, type BraintreeMapOptions } from './mappings.js';
 import type { BraintreeDispute, BraintreeTransaction } from './raw.js';
 import { allTransactions, dateRange, disputePager, timeRange, transactionPager } from './search.js';
 
@@ -75,11 +75,28 @@ export function braintreeStreams(config: BraintreeConfig): StreamDef<G, never>[]
     async fetchPage(ctx, req) {
       const w = req.window!;
       const txs = await allTransactions(ctx, { disbursement_date: dateRange(w) }, 'by disbursement_date');
-      const items = txs.flatMap((tx) => mapTransaction(tx, opts)).filter((m) => m.contract === 'payout_item');
+      // A transaction the mapping refuses goes to quarantine (through toContract below) and its day's
+      // payout is withheld, since a sum without it would be wrong; it must never fail the page, or the
+      // bookmark would stop here and no later day's payout would land.
+      const items: Mapped[] = [];
+      const incomplete = new Set<string>();
+      for (const tx of txs) {
+        try {
+          items.push(...mapTransaction(tx, opts).filter((m) => m.contract === 'payout_item'));
+        } catch {
+          incomplete.add(String(payoutIdOf(tx.merchantAccountId, disbursementDateOf(tx))));
+        }
+      }
       const days = new Set(items.map((m) => `${m.payload.payout_id}`));
       const payouts = [...days].flatMap((id) => {
         const [account, date] = [id.slice(0, id.lastIndexOf(':')), id.slice(id.lastIndexOf(':') + 1)];
-        return payoutFromItems(account, date, items);
+        try {
+          if (!incomplete.has(id)) return payoutFromItems(account, date, items);
+        } catch {
+          // an item without an amount: withheld like the above
+        }
+        ctx.log('payout withheld: a transaction of that day is in quarantine', { payout_id: id });
+        return [];
       });
       return { records: [...txs.map((tx) => ({ tx })), ...payouts.map((payout) => ({ payout }))], next: null };
     },

@@ -51,7 +51,7 @@ export async function startBraintreeSandbox(opts: BraintreeSandboxOptions = {}):
   };
   const limiter = new RateLimiter(opts.rateLimit ?? 0);
   const requests = new BoundedRequestLog();
-  const noFaults = { status429: 0, status5xx: 0, status5xxCode: 500, status401: false, status422: 0, retryAfterSeconds: 1, latencyMs: 0 };
+  const noFaults = { status429: 0, status5xx: 0, status5xxCode: 500, status401: false, status422: 0, htmlPage: 0, retryAfterSeconds: 1, latencyMs: 0 };
   const faults = { ...noFaults };
   const webhooks = opts.webhook ? new WebhookSender(opts.webhook.url, { publicKey, privateKey }, opts.webhook.attempts) : null;
   if (webhooks) ledger.onNotification = (n) => webhooks.enqueue(n);
@@ -79,6 +79,14 @@ export async function startBraintreeSandbox(opts: BraintreeSandboxOptions = {}):
     try {
       const raw = await readBody(req);
       if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+      if (faults.htmlPage > 0) {
+        faults.htmlPage--;
+        const page = '<html><body><h1>Please wait</h1></body></html>';
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(page) });
+        res.end(page);
+        requests.record({ method, path: url.pathname, status: 200, requestId });
+        return;
+      }
       body = handle(req, method, url, raw);
     } catch (err) {
       const e = err instanceof BraintreeApiError ? err : serverError();

@@ -123,6 +123,8 @@ export interface FaultInjection extends SandboxFaults {
   status5xxCode?: 500 | 503 | 504;
   /** Answer the next N requests with a 422 api-error-response (SDK: an ErrorResponse with success false). */
   status422?: number;
+  /** Answer the next N requests 200 with an HTML page, as a proxy or firewall in the way would. */
+  htmlPage?: number;
 }
 
 export interface BraintreeSandboxOptions {

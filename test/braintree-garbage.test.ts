@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadBookmark } from '../core/engine/bookmark.js';
+import { AuthError, FatalError, RetriableError } from '../core/errors.js';
+import { classifyBraintreeError } from '../connectors/braintree/client.js';
+import { braintreeHarness, BT_NOW } from './support/braintree-harness.js';
+
+// Provider garbage, through the real SDK against the sandbox: what a proxy, a broken record or an odd
+// status does to a run. None of it may move a bookmark past data, or stop a stream for good.
+type H = Awaited<ReturnType<typeof braintreeHarness>>;
+const DAY = 86_400_000;
+const byStream = <T extends { stream: string }>(results: T[], name: string) => results.find((r) => r.stream === name)!;
+
+describe('Braintree connector on provider garbage', () => {
+  let h: H | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it('retries a 200 that is an HTML page (a proxy in the way), and never reads it as an empty window', async () => {
+    h = await braintreeHarness({ scenario: { seed: 5, donations: 200 } });
+    h.sandbox.injectFaults({ htmlPage: 1 });
+    const once = byStream(await h.sync({ streams: ['transactions'] }), 'transactions');
+    expect(once).toMatchObject({ outcome: 'succeeded', retries: 1 });
+    expect(once.records).toBe(h.sandbox.data.transactions.length);
+
+    // Every answer an HTML page: the run fails and the bookmark stays where it was.
+    const before = await loadBookmark(h.engineRuntime.state, 'braintree', 'transactions');
+    h.clock.advance(DAY);
+    h.sandbox.addTransactions(3);
+    h.sandbox.injectFaults({ htmlPage: 1_000 });
+    const blocked = byStream(await h.sync({ streams: ['transactions'] }, { requestsPerSecond: 0 }), 'transactions');
+    expect(blocked.outcome).toBe('failed');
+    expect(blocked.error).toContain('not a gateway searchResults document');
+    expect(await loadBookmark(h.engineRuntime.state, 'braintree', 'transactions')).toEqual(before);
+  });
+
+  it('quarantines a disbursed transaction with a bad amount, withholds only its day\'s payout, and goes on', async () => {
+    h = await braintreeHarness();
+    h.clock.set(new Date(BT_NOW.getTime() + 3 * DAY));
+    const days = h.sandbox.data.disbursements;
+    expect(days.length).toBeGreaterThan(1);
+    const broken = days[0]!;
+    const tx = h.sandbox.data.transaction(broken.transaction_ids[0]!)!;
+    tx.disbursement_details!.settlement_amount = '10.005'; // more decimals than GBP has
+    const run = byStream(await h.sync({ streams: ['disbursements'] }), 'disbursements');
+    expect(run.outcome).toBe('succeeded');
+    expect(run.quarantined).toBeGreaterThanOrEqual(1);
+    await h.land();
+    const payout = (d: (typeof days)[number]) => h!.q(`SELECT amount_minor FROM payout WHERE payout_id = '${d.merchant_account_id}:${d.disbursement_date}'`);
+    expect(await payout(broken)).toEqual([]);
+    for (const d of days.slice(1)) expect(await payout(d)).toHaveLength(1);
+    expect(await h.q(`SELECT count(*) AS n FROM quarantine WHERE quarantine_id LIKE '%${tx.id}%'`)).toEqual([{ n: 1 }]);
+    expect((await loadBookmark(h.engineRuntime.state, 'braintree', 'disbursements')).cursor).not.toBeNull();
+  });
+
+  it('treats a status the SDK does not name by its class: another 4xx is fatal, a 5xx or an unreadable answer retriable', () => {
+    const unexpected = (message: string) => Object.assign(new Error(message), { type: 'unexpectedError' });
+    expect(classifyBraintreeError(unexpected('Unexpected HTTP response: 400'))).toBeInstanceOf(FatalError);
+    expect(classifyBraintreeError(unexpected('Unexpected HTTP response: 409')).message).toBe('braintree: 409 unexpected response');
+    const bad = classifyBraintreeError(unexpected('Unexpected HTTP response: 502'));
+    expect(bad).toBeInstanceOf(RetriableError);
+    expect((bad as RetriableError).status).toBe(502);
+    expect(classifyBraintreeError(unexpected('Unexpected HTTP response: 408'))).toBeInstanceOf(RetriableError);
+    expect(classifyBraintreeError(unexpected('some body that is not XML'))).toBeInstanceOf(RetriableError);
+    expect(classifyBraintreeError(Object.assign(new Error('x'), { type: 'authenticationError' }))).toBeInstanceOf(AuthError);
+  });
+});
