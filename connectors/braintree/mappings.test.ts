@@ -326,6 +326,17 @@ describe('mapDispute, mapDisbursement, payoutFromItems', () => {
     expect(debit.amount_minor).toBe(-10000);
   });
 
+  it("dates the notification's disbursement by the notification, so Braintree's total outranks a swept sum", async () => {
+    const n = await notification('disbursement');
+    const [fromWebhook] = mapNotification(n).mapped;
+    expect(fromWebhook!.payload.updated_at).toBe(toIsoTime(n.timestamp));
+    const swept = payoutFromItems('merchant_account_token', '2014-02-10', [
+      { contract: 'payout_item', version: 1, payload: { payout_id: 'merchant_account_token:2014-02-10', amount_minor: 9_000, currency: 'USD' } },
+    ])[0]!.payload;
+    // The views order versions by updated_at, else occurred_at: the gateway's own total is the later one.
+    expect(String(fromWebhook!.payload.updated_at) > String(swept.updated_at ?? swept.occurred_at)).toBe(true);
+  });
+
   it('sums payout items into their payout, ignoring other payouts, and refuses mixed currencies', async () => {
     const sale = mapTransaction(await fixtureTx([...SETTLED, disbursed('2013-11-23', '196.00', 'USD')]));
     const refund = mapTransaction(

@@ -237,7 +237,12 @@ export function mapDispute(d: BraintreeDispute): Mapped[] {
   return [{ contract: 'dispute', version: 1, payload }];
 }
 
-export function mapDisbursement(d: BraintreeDisbursement): Mapped[] {
+/**
+ * Braintree's own disbursement. `notifiedAt` (the notification's time) dates this version: the gateway's
+ * total then outranks a total the disbursements sweep summed from the items it found (no time of its own),
+ * whichever arrives later.
+ */
+export function mapDisbursement(d: BraintreeDisbursement, notifiedAt: string | null = null): Mapped[] {
   const date = toDate(d.disbursementDate);
   const currency = d.merchantAccount?.currencyIsoCode;
   const amount = minor(d.amount, currency);
@@ -245,7 +250,7 @@ export function mapDisbursement(d: BraintreeDisbursement): Mapped[] {
     // Not `d.id`: transactions name their payout by merchant account and day, so both sides must.
     payout_id: payoutIdOf(d.merchantAccount?.id, date),
     occurred_at: toIsoTime(date),
-    updated_at: null,
+    updated_at: notifiedAt,
     provider: PROVIDER,
     status: d.success === false ? 'failed' : 'paid',
     // A debit disbursement takes money from the bank account (refunds and disputes exceeded sales).
@@ -322,7 +327,7 @@ export function mapNotification(n: BraintreeNotification, opts: BraintreeMapOpti
     return { mapped: txs.flatMap((tx) => mapTransaction(tx, opts)), known: true };
   }
   if (kind === 'disbursement' || kind === 'disbursement_exception') {
-    return { mapped: n.disbursement ? mapDisbursement(n.disbursement) : [], known: true };
+    return { mapped: n.disbursement ? mapDisbursement(n.disbursement, toIsoTime(n.timestamp)) : [], known: true };
   }
   if (kind.startsWith('dispute_')) return { mapped: n.dispute ? mapDispute(n.dispute) : [], known: true };
   return { mapped: [], known: false };
