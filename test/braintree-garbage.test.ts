@@ -54,6 +54,21 @@ describe('Braintree connector on provider garbage', () => {
     expect((await loadBookmark(h.engineRuntime.state, 'braintree', 'disbursements')).cursor).not.toBeNull();
   });
 
+  it('quarantines settlement summaries of a merchant account whose currency it was not told, never guessing one', async () => {
+    h = await braintreeHarness({ scenario: { seed: 5, donations: 200 } });
+    h.clock.set(new Date(BT_NOW.getTime() + DAY));
+    const accounts = [...new Set(h.sandbox.data.transactions.map((t) => t.merchant_account_id))];
+    const known = accounts[0]!;
+    const [listed] = await h.sync({ streams: ['settlement_summaries'] }, { accountCurrencies: { [`${known}-not-this-one`]: 'JPY' } });
+    expect(listed).toMatchObject({ outcome: 'succeeded' });
+    expect(listed!.quarantined).toBeGreaterThan(0);
+    expect(listed!.quarantined).toBe(listed!.records);
+    await h.land();
+    expect(await h.q(`SELECT count(*) AS n FROM settlement_summary`)).toEqual([{ n: 0 }]);
+    const reasons = await h.q(`SELECT DISTINCT reasons FROM quarantine WHERE contract = 'settlement_summary'`);
+    expect(JSON.stringify(reasons)).toContain('BRAINTREE_ACCOUNT_CURRENCIES');
+  });
+
   it('treats a status the SDK does not name by its class: another 4xx is fatal, a 5xx or an unreadable answer retriable', () => {
     const unexpected = (message: string) => Object.assign(new Error(message), { type: 'unexpectedError' });
     expect(classifyBraintreeError(unexpected('Unexpected HTTP response: 400'))).toBeInstanceOf(FatalError);

@@ -1,7 +1,7 @@
 import type braintree from 'braintree';
 import { defineStream, type StreamDef, type Window } from '../../core/engine/define.js';
 import type { Mapped } from '../../core/engine/mapped.js';
-import { FatalError } from '../../core/errors.js';
+import { FatalError, RecordError } from '../../core/errors.js';
 import { toMinorUnits } from '../../core/money.js';
 import type { BraintreeConfig } from './config.js';
 import { disbursementDateOf, mapDispute, mapTransaction, payoutFromItems, payoutIdOf, PROVIDER, toIsoTime, type BraintreeMapOptions } from './mappings.js';
@@ -134,7 +134,11 @@ export function braintreeStreams(config: BraintreeConfig): StreamDef<G, never>[]
     },
     toContract: (r) => {
       const account = r.merchantAccountId ?? 'unknown';
-      const currency = config.accountCurrencies[account] ?? config.defaultCurrency;
+      // Summaries carry no currency. With accounts listed, an unlisted one is not guessed (a JPY account
+      // read as GBP would be 100x off): it goes to quarantine. With none listed, there is one currency.
+      const listed = Object.keys(config.accountCurrencies).length > 0;
+      const currency = config.accountCurrencies[account] ?? (listed ? null : config.defaultCurrency);
+      if (currency === null) throw new RecordError(`merchant account ${account} is not in BRAINTREE_ACCOUNT_CURRENCIES: its currency is unknown`);
       return [
         {
           contract: 'settlement_summary', version: 1,
