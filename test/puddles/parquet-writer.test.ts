@@ -58,6 +58,22 @@ describe('parquet writer', () => {
     expect(await readBack(await writeParquet(COLUMNS, ROWS))).toEqual(EXPECTED);
   });
 
+  it('keeps a leading byte order mark (the JS client drops it when decoding a result; the file has it)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'puddle-writer-bom-'));
+    const file = path.join(dir, 'x.parquet');
+    await writeFile(file, await writeParquet([{ name: 's', type: 'VARCHAR' }], [['\ufeffpasted'], ['plain']]));
+    const inst = await DuckDBInstance.create(':memory:');
+    const conn = await inst.connect();
+    try {
+      const rows = (await conn.runAndReadAll(`SELECT length(s) AS n, unicode(s) AS first FROM '${file}'`)).getRowObjectsJS();
+      expect(rows).toEqual([{ n: 7n, first: 0xfeff }, { n: 5n, first: 112 }]);
+    } finally {
+      conn.closeSync();
+      inst.closeSync();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('writes the same through the appender route', async () => {
     expect(await readBack(await writeParquetWithAppender(COLUMNS, ROWS))).toEqual(EXPECTED);
   });
