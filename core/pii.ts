@@ -55,7 +55,7 @@ export type Redacted = { readonly [REDACTED]: true };
 
 /** A deep copy with personal and card fields replaced by '[redacted]' (nulls stay null). */
 export function scrubPersonalData(value: unknown): Redacted {
-  return scrubCopy(value, 0) as Redacted;
+  return redact(value, 0, false) as Redacted;
 }
 
 /**
@@ -66,7 +66,7 @@ export function scrubPersonalData(value: unknown): Redacted {
 export function redactPersonalData(value: unknown): Redacted {
   if (value === null || typeof value !== 'object' || value instanceof Date || Object.isFrozen(value)) return scrubPersonalData(value);
   try {
-    return redactInPlace(value, 0) as Redacted;
+    return redact(value, 0, true) as Redacted;
   } catch {
     // A part that cannot change (frozen deeper down, a read-only property): a copy instead. What was
     // already replaced in place is '[redacted]' in the copy too.
@@ -74,45 +74,26 @@ export function redactPersonalData(value: unknown): Redacted {
   }
 }
 
-function redactInPlace(value: unknown, depth: number): unknown {
-  if (value === null || typeof value !== 'object' || depth > 32) return value;
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const v: unknown = value[i];
-      if (v !== null && typeof v === 'object') value[i] = redactInPlace(v, depth + 1);
-    }
-    return value;
-  }
-  const obj = value as Record<string, unknown>;
-  for (const k in obj) {
-    const v = obj[k];
-    if (v === null || v === undefined) continue;
-    if (isPersonal(k)) obj[k] = '[redacted]';
-    else if (typeof v === 'object') {
-      const r = redactInPlace(v, depth + 1);
-      if (r !== v) obj[k] = r;
-    }
-  }
-  return obj;
-}
-
-function scrubCopy(value: unknown, depth: number): unknown {
+/** One walk for both: `inPlace` writes only what changes into the record itself, else builds a copy. */
+function redact(value: unknown, depth: number, inPlace: boolean): unknown {
   if (value === null || typeof value !== 'object' || depth > 32) return value;
   // SDKs hand back Dates (Braintree): keep the time, not an empty object.
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (Array.isArray(value)) {
-    const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = scrubCopy(value[i], depth + 1);
+    const out = inPlace ? value : new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      const r = redact(v, depth + 1, inPlace);
+      if (!inPlace || r !== v) out[i] = r;
+    }
     return out;
   }
   const src = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = inPlace ? src : {};
   for (const k in src) {
     const v = src[k];
-    if (v === null || v === undefined) out[k] = v;
-    else if (isPersonal(k)) out[k] = '[redacted]';
-    else out[k] = typeof v === 'object' ? scrubCopy(v, depth + 1) : v;
+    const r = v === null || v === undefined ? v : isPersonal(k) ? '[redacted]' : typeof v === 'object' ? redact(v, depth + 1, inPlace) : v;
+    if (!inPlace || r !== v) out[k] = r;
   }
   return out;
 }

@@ -51,6 +51,14 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146_097 + doe - 719_468;
 }
 
+/** `YYYY-MM-DDTHH:MM[:SS[.fraction]]` with a zone: the one time format contracts take. */
+export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** Milliseconds of an ISO_INSTANT string naming a real time; NaN for anything else. */
+export function isoInstantMs(v: unknown): number {
+  return typeof v === 'string' && ISO_INSTANT.test(v) ? parseIsoInstant(v) : NaN;
+}
+
 /**
  * Milliseconds of a string that already matched `YYYY-MM-DDTHH:MM[:SS[.fraction]](Z|±HH[:]MM)`, or NaN
  * when it names no real time: Date.parse's value, except that where Date.parse rolls an impossible date

@@ -88,8 +88,9 @@ async function filesAheadOf(store: ObjectStore, files: readonly CatalogFile[], k
   const idsOf = (keys: readonly string[]) =>
     withLocalFiles(store, keys, (paths) =>
       withConnection(async (conn) => {
+        const keyOf = new Map(paths.map((p, i) => [p, keys[i]!]));
         const rows = (await conn.runAndReadAll(`SELECT DISTINCT _id, filename FROM read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false, filename = true)`)).getRowsJS();
-        return rows.map(([id, file]) => ({ id: String(id), key: keys[paths.indexOf(String(file))]! }));
+        return rows.map(([id, file]) => ({ id: String(id), key: keyOf.get(String(file))! }));
       }),
     );
   let found: { id: string; key: string }[] = [];

@@ -4,8 +4,8 @@ import type { BraintreeGateway } from 'braintree';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { mappedToEnvelopes, quarantineEnvelope, type Origin } from '../../core/engine/envelopes.js';
 import { RAW_ONLY_CONTRACT, makeEnvelope, type Envelope } from '../../core/envelope.js';
-import { RecordError, RetriableError } from '../../core/errors.js';
-import { sendError } from '../../core/http/errors.js';
+import { RecordError } from '../../core/errors.js';
+import { queueUnavailable, sendError } from '../../core/http/errors.js';
 import { registerRawBody } from '../../core/http/raw-body.js';
 import { log } from '../../core/log.js';
 import { systemClock, type Clock, type Queue } from '../../core/ports.js';
@@ -127,14 +127,8 @@ export function braintreeWebhookRoutes(opts: BraintreeWebhookOptions): FastifyPl
       try {
         await opts.queue.publish(envelopes);
       } catch (err) {
-        const ms = err instanceof RetriableError ? err.retryAfterMs : undefined;
-        log.warn('braintree webhook publish failed', { request_id: req.id, notification_id: id, kind: notification.kind, error: err });
-        return sendError(
-          reply.header('retry-after', String(ms ? Math.max(1, Math.ceil(ms / 1000)) : 1)),
-          503,
-          'queue_unavailable',
-          'the queue did not accept the notification; Braintree will retry',
-        );
+          log.warn('braintree webhook publish failed', { request_id: req.id, notification_id: id, kind: notification.kind, error: err });
+        return queueUnavailable(reply, err, 'the queue did not accept the notification; Braintree will retry');
       }
       return reply.code(200).send({ received: true });
     });

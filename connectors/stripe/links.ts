@@ -23,13 +23,18 @@ export async function saveLinks(state: StateStore, links: readonly CheckoutLink[
   }
 }
 
-export async function loadLinks(state: StateStore, paymentIntents: readonly (string | null)[]): Promise<Map<string, PaymentIntentLink>> {
-  const wanted = [...new Set(paymentIntents)].filter((pi): pi is string => Boolean(pi));
-  const found = await state.getMany<PaymentIntentLink>(wanted.map(key));
-  const out = new Map<string, PaymentIntentLink>();
-  for (const pi of wanted) {
-    const l = found.get(key(pi));
-    if (l) out.set(pi, l);
+export function loadLinks(state: StateStore, paymentIntents: readonly (string | null)[]): Promise<Map<string, PaymentIntentLink>> {
+  return loadEach<PaymentIntentLink>(state, paymentIntents, key);
+}
+
+/** The saved values of `ids` (nulls and repeats skipped), by id, in one state look-up. */
+async function loadEach<T>(state: StateStore, ids: readonly (string | null)[], keyOf: (id: string) => string): Promise<Map<string, T>> {
+  const wanted = [...new Set(ids)].filter((id): id is string => Boolean(id));
+  const found = await state.getMany<T>(wanted.map(keyOf));
+  const out = new Map<string, T>();
+  for (const id of wanted) {
+    const v = found.get(keyOf(id));
+    if (v) out.set(id, v);
   }
   return out;
 }
@@ -43,13 +48,6 @@ export async function savePayoutOf(state: StateStore, pairs: readonly { chargeId
   for (const p of pairs) await state.set(payoutKey(p.chargeId), p.payoutId);
 }
 
-export async function loadPayoutOf(state: StateStore, chargeIds: readonly string[]): Promise<Map<string, string>> {
-  const wanted = [...new Set(chargeIds)];
-  const found = await state.getMany<string>(wanted.map(payoutKey));
-  const out = new Map<string, string>();
-  for (const id of wanted) {
-    const payout = found.get(payoutKey(id));
-    if (payout) out.set(id, payout);
-  }
-  return out;
+export function loadPayoutOf(state: StateStore, chargeIds: readonly string[]): Promise<Map<string, string>> {
+  return loadEach<string>(state, chargeIds, payoutKey);
 }

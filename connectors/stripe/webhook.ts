@@ -3,8 +3,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import Stripe from 'stripe';
 import { mappedToEnvelopes, quarantineEnvelope, type Origin } from '../../core/engine/envelopes.js';
 import { RAW_ONLY_CONTRACT, makeEnvelope, type Envelope } from '../../core/envelope.js';
-import { RetriableError } from '../../core/errors.js';
-import { sendError } from '../../core/http/errors.js';
+import { queueUnavailable, sendError } from '../../core/http/errors.js';
 import { log } from '../../core/log.js';
 import { systemClock, type Clock, type Queue } from '../../core/ports.js';
 import { DEFAULT_STRIPE_MAP_OPTIONS, STRIPE_OBJECT_CONTRACTS, eventObjectType, mapEvent, unixToIso, type StripeMapOptions } from './mappings.js';
@@ -103,14 +102,8 @@ export function stripeWebhookRoutes(opts: StripeWebhookOptions): FastifyPluginAs
       try {
         await opts.queue.publish(envelopes);
       } catch (err) {
-        const ms = err instanceof RetriableError ? err.retryAfterMs : undefined;
-        log.warn('stripe webhook publish failed', { request_id: req.id, event_id: event.id, event_type: event.type, error: err });
-        return sendError(
-          reply.header('retry-after', String(ms ? Math.max(1, Math.ceil(ms / 1000)) : 1)),
-          503,
-          'queue_unavailable',
-          'the queue did not accept the event; Stripe will retry',
-        );
+          log.warn('stripe webhook publish failed', { request_id: req.id, event_id: event.id, event_type: event.type, error: err });
+        return queueUnavailable(reply, err, 'the queue did not accept the event; Stripe will retry');
       }
       return reply.code(200).send({ received: true });
     });

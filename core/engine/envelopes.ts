@@ -1,6 +1,7 @@
 import { getContract } from '../contracts/index.js';
-import { envelopeId, makeEnvelope, type Envelope } from '../envelope.js';
-import { parseIsoInstant } from '../time.js';
+import { hash } from 'node:crypto';
+import { canonicalJson, makeEnvelope, type Envelope } from '../envelope.js';
+import { isoInstantMs } from '../time.js';
 import type { Redacted } from '../pii.js';
 import type { Mapped } from './mapped.js';
 
@@ -16,7 +17,7 @@ export interface Origin {
    * redactPersonalData once the mapping has read it): the raw trail keeps the record's shape for
    * audit, not the person. Provider records carry names, emails and card details no contract takes.
    */
-  raw: Redacted;
+  raw: Redacted | null;
   /**
    * What the source calls this record (a connector's primary key), and when the source says it happened
    * (the record's cursor time, the event's creation): a record quarantined again on a re-read or a
@@ -60,7 +61,7 @@ export function quarantineEnvelope(
   origin: Origin,
 ): Envelope {
   const key = m.payload?.[`${m.contract}_id`];
-  const which = typeof key === 'string' && key ? key : (origin.record_key ?? `sha256:${envelopeId('raw', 0, '', origin.raw)}`);
+  const which = typeof key === 'string' && key ? key : (origin.record_key ?? `sha256:${hash('sha256', canonicalJson(origin.raw), 'hex').slice(0, 32)}`);
   const own = m.payload?.occurred_at;
   const payload = {
     quarantine_id: `${origin.source}:${m.contract}:${which}`,
@@ -75,6 +76,5 @@ export function quarantineEnvelope(
   return makeEnvelope({ contract: 'quarantine', version: 1, payload, ...origin });
 }
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 /** A time the quarantine contract itself accepts (Date.parse would take '2026-02-30' and roll it over). */
-const isTime = (v: unknown): v is string => typeof v === 'string' && ISO_UTC.test(v) && !Number.isNaN(parseIsoInstant(v));
+const isTime = (v: unknown): v is string => !Number.isNaN(isoInstantMs(v));

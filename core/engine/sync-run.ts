@@ -1,4 +1,3 @@
-import { scrubPersonalData } from '../pii.js';
 import { log } from '../log.js';
 import { mappedToEnvelopes } from './envelopes.js';
 import type { EngineRuntime } from './define.js';
@@ -52,7 +51,7 @@ export async function recordRun(runtime: EngineRuntime, r: RunResult): Promise<v
         },
       },
     ],
-    { source: 'engine', stream: r.stream, delivery_id: r.runId, received_at: r.endedAt, raw: scrubPersonalData(null) },
+    { source: 'engine', stream: r.stream, delivery_id: r.runId, received_at: r.endedAt, raw: null },
   );
   try {
     await runtime.queue.publish(envelopes);

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { RetriableError } from '../errors.js';
 import { log } from '../log.js';
 
 /** Every error answer has this shape; validation answers add `rejected`. */
@@ -12,6 +13,15 @@ export function errorBody(code: string, message: string): ErrorBody {
 
 export function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   return reply.code(status).send(errorBody(code, message));
+}
+
+/**
+ * The queue refused a publish: 503 with Retry-After (the queue's own hint, else 1 s), so the sender —
+ * a producer, Stripe, Braintree — retries; nothing of the request was accepted.
+ */
+export function queueUnavailable(reply: FastifyReply, err: unknown, message: string): FastifyReply {
+  const ms = err instanceof RetriableError ? err.retryAfterMs : undefined;
+  return sendError(reply.header('retry-after', String(ms ? Math.max(1, Math.ceil(ms / 1000)) : 1)), 503, 'queue_unavailable', message);
 }
 
 // Fastify's body-parsing errors, by code. Messages are ours, so nothing from the request body is echoed.

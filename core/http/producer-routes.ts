@@ -1,11 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CONTRACTS, type Contract, type FieldError } from '../contracts/index.js';
 import { makeEnvelope, type Envelope } from '../envelope.js';
-import { RetriableError } from '../errors.js';
 import { log } from '../log.js';
 import type { Queue } from '../ports.js';
 import { createApiKeyCheck } from './auth.js';
-import { errorBody, sendError } from './errors.js';
+import { errorBody, queueUnavailable } from './errors.js';
 
 export interface ProducerRoutesOptions {
   queue: Queue;
@@ -136,14 +135,8 @@ export async function producerRoutes(app: FastifyInstance, opts: ProducerRoutesO
     try {
       await queue.publish(envelopes);
     } catch (err) {
-      const ms = err instanceof RetriableError ? err.retryAfterMs : undefined;
       log.warn('producer publish failed', { request_id: req.id, events: list.length, error: err });
-      return sendError(
-        reply.header('retry-after', String(ms ? Math.max(1, Math.ceil(ms / 1000)) : 1)),
-        503,
-        'queue_unavailable',
-        'the queue did not accept the events; nothing was accepted, retry later',
-      );
+      return queueUnavailable(reply, err, 'the queue did not accept the events; nothing was accepted, retry later');
     }
 
     // Envelope ids are hex, so the answer can be written directly; this is the hot path.

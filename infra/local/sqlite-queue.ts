@@ -115,7 +115,7 @@ export class SqliteQueue implements Queue {
     depth: Statement;
   };
 
-  private readonly claimTx: (sub: SubInfo, max: number, visibilityMs: number, withBody: boolean, withoutRaw: boolean) => ClaimedMessage[];
+  private readonly claimTx: (sub: SubInfo, opts: ClaimOptions) => ClaimedMessage[];
   private readonly ackTx: (subId: number, receipts: readonly string[]) => void;
   private readonly retryTx: (sub: SubInfo, receipts: readonly string[], reason: string, delayMs: number) => void;
 
@@ -180,9 +180,7 @@ export class SqliteQueue implements Queue {
       depth: db.prepare(`SELECT count(*) FROM queue_deliveries WHERE sub_id = ?`).pluck(),
     };
 
-    this.claimTx = db.transaction((sub: SubInfo, max: number, visibilityMs: number, withBody: boolean, withoutRaw: boolean) =>
-      this.claimRows(sub, max, visibilityMs, withBody, withoutRaw),
-    ).immediate;
+    this.claimTx = db.transaction((sub: SubInfo, opts: ClaimOptions) => this.claimRows(sub, opts)).immediate;
     this.ackTx = db.transaction((subId: number, receipts: readonly string[]) => {
       // Matching attempts too is what makes a stale receipt a no-op. Receipts from one batch share an
       // attempts number and cover a seq range, so each group is deleted as a range when every row of that
@@ -281,7 +279,7 @@ export class SqliteQueue implements Queue {
     const sub = this.subInfo(subscription);
     const max = Math.max(0, Math.floor(opts.max));
     if (max === 0) return [];
-    return this.claimTx(sub, max, Math.max(0, opts.visibilityMs), opts.withBody === true, opts.withoutRaw === true);
+    return this.claimTx(sub, { ...opts, max, visibilityMs: Math.max(0, opts.visibilityMs) });
   }
 
   async ack(subscription: string, receipts: readonly string[]): Promise<void> {
@@ -368,7 +366,7 @@ export class SqliteQueue implements Queue {
   }
 
   /** Runs inside the claim transaction. */
-  private claimRows(sub: SubInfo, max: number, visibilityMs: number, withBody: boolean, withoutRaw: boolean): ClaimedMessage[] {
+  private claimRows(sub: SubInfo, { max, visibilityMs, withBody, withoutRaw }: ClaimOptions): ClaimedMessage[] {
     const now = Date.now();
     const out: ClaimedMessage[] = [];
     let after = 0;

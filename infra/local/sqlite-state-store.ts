@@ -16,7 +16,7 @@ export class SqliteStateStore implements StateStore {
   private readonly db: SqliteDatabase;
   private closed = false;
   private readonly stmt: Record<'get' | 'getMany' | 'set' | 'delete' | 'acquire' | 'holder' | 'release', Statement>;
-  private readonly host = processSpace();
+  private readonly host = PROCESS_SPACE;
 
   constructor(path: string, opts: { durability?: SqliteDurability } = {}) {
     this.db = openSqlite(path, opts);
@@ -111,6 +111,8 @@ export class SqliteStateStore implements StateStore {
  * host name and a volume each have their own). Null where that cannot be known (not Linux): such a
  * process never judges another's lease dead.
  */
+const PROCESS_SPACE = processSpace(); // read once per process, not per store
+
 function processSpace(): string | null {
   try {
     const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
