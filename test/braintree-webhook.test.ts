@@ -10,8 +10,8 @@ import { buildServer } from '../core/http/server.js';
 import type { Queue } from '../core/ports.js';
 import { SqliteQueue } from '../infra/local/sqlite-queue.js';
 
-// Real public samples (shared/wire/fixtures/braintree, see its SOURCES.txt), signed with these keys.
-const FIXTURES = new URL('../../shared/wire/fixtures/braintree/', import.meta.url);
+// Real public samples (test/fixtures/braintree, see test/fixtures/SOURCES.md), signed with these keys.
+const FIXTURES = new URL('./fixtures/braintree/', import.meta.url);
 const KEYS = { merchantId: 'test_merchant_id', publicKey: 'test_public_key', privateKey: 'test_private_key' };
 const SIGNED = (JSON.parse(readFileSync(new URL('webhooks/signed_samples.json', FIXTURES), 'utf8')) as {
   samples: Record<string, Sample>;

@@ -13,7 +13,7 @@ import type { Queue } from '../core/ports.js';
 import { SqliteQueue } from '../infra/local/sqlite-queue.js';
 
 function fixture<T = Record<string, unknown>>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`../../shared/wire/fixtures/stripe/${name}`, import.meta.url), 'utf8')) as T;
+  return JSON.parse(readFileSync(new URL(`./fixtures/stripe/${name}`, import.meta.url), 'utf8')) as T;
 }
 
 const SAMPLE = fixture<{ secret: string; timestamp: number; stripe_signature_header: string; payload: string }>('webhook_signed_sample.json');

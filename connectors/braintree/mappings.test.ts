@@ -16,8 +16,8 @@ import {
 } from './mappings.js';
 import type { BraintreeDisbursement, BraintreeDispute, BraintreeNotification, BraintreeTransaction } from './raw.js';
 
-// Real public samples: shared/wire/fixtures/braintree beside the repository (see its SOURCES.txt).
-const FIXTURES = new URL('../../../shared/wire/fixtures/braintree/', import.meta.url);
+// Real public samples: test/fixtures/braintree (see test/fixtures/SOURCES.md).
+const FIXTURES = new URL('../../test/fixtures/braintree/', import.meta.url);
 const SEARCH_XML = readFileSync(new URL('search_page_credit_card_transactions.xml', FIXTURES), 'utf8');
 const SIGNED = (JSON.parse(readFileSync(new URL('webhooks/signed_samples.json', FIXTURES), 'utf8')) as {
   samples: Record<string, { bt_signature: string; bt_payload: string }>;

@@ -26,9 +26,9 @@ import type {
   StripeRefund,
 } from './raw.js';
 
-// Real public samples: shared/wire/fixtures/stripe beside the repository (see its SOURCES.txt).
+// Real public samples: test/fixtures/stripe (see test/fixtures/SOURCES.md).
 function fixture<T>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`../../../shared/wire/fixtures/stripe/${name}`, import.meta.url), 'utf8')) as T;
+  return JSON.parse(readFileSync(new URL(`../../test/fixtures/stripe/${name}`, import.meta.url), 'utf8')) as T;
 }
 function resource<T>(name: string): T {
   return structuredClone(fixture<{ resources: Record<string, unknown> }>('fixtures3.json').resources[name]) as T;

@@ -20,7 +20,7 @@ const NIL_ADDRESS: XmlObject = {
 
 const CARD_LOGOS: Record<string, string> = { Visa: 'visa', MasterCard: 'mastercard', 'American Express': 'american_express' };
 
-/** A transaction shaped like the recorded `<transaction>` in shared/wire/fixtures (plus disputes and disbursement). */
+/** A transaction shaped like the recorded `<transaction>` in test/fixtures/braintree (plus disputes and disbursement). */
 export function transactionXml(tx: SandboxTransaction, ledger: Ledger): XmlObject {
   const d = tx.disbursement_details;
   return {

@@ -9,7 +9,7 @@ import type {
   SandboxRefund,
 } from './types.js';
 
-// Builders for Stripe's object shapes (shared/wire/fixtures/stripe). Nested parts that never change are
+// Builders for Stripe's object shapes (test/fixtures/stripe). Nested parts that never change are
 // shared, frozen objects: 50k charges then cost little memory, and a mutation must replace a nested
 // object rather than edit it, which is also what keeps event snapshots (shallow copies) honest.
 
