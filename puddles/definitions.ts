@@ -10,7 +10,7 @@ export interface PuddleDef extends Subscription {
 export const PUDDLES: readonly PuddleDef[] = [
   {
     name: 'transactions',
-    contracts: ['donation', 'payment', 'refund', 'dispute', 'payout', 'payout_item', 'bank_line', 'settlement_summary'],
+    contracts: ['donation', 'payment', 'refund', 'dispute', 'payout', 'payout_item', 'bank_line', 'bank_statement', 'bank_line_detail', 'settlement_summary'],
     doc: 'Money: promised, taken, given back, paid out, arrived in the bank',
   },
   { name: 'supporters', contracts: ['supporter', 'gift'], doc: 'People and the CRM view of their gifts' },

@@ -64,4 +64,12 @@ describe('contracts', () => {
     };
     expect(v2.validate(typed).errors).toBeNull();
   });
+
+  it('keeps every version of a contract: bank_line v2 adds optional fields and still takes a v1 payload', () => {
+    expect([...CONTRACTS.get('bank_line')!.keys()].sort()).toEqual([1, 2]);
+    const v1 = { bank_line_id: 'b1', occurred_at: '2026-11-29T10:00:00Z', account: 'a', amount_minor: 1, currency: 'GBP', reference: 'r' };
+    expect(getContract('bank_line', 2)!.validate(v1).errors).toBeNull();
+    expect(getContract('bank_line', 2)!.validate({ ...v1, status: 'sideways' }).errors?.map((e) => e.path)).toEqual(['payload.status']);
+    expect(getContract('bank_line', 1)!.validate({ ...v1, status: 'booked' }).errors?.map((e) => e.path)).toEqual(['payload.status']);
+  });
 });

@@ -1,4 +1,5 @@
 import type { Contract } from './contract.js';
+import * as bank from './bank.js';
 import * as v1 from './catalog.js';
 
 export * from './contract.js';
@@ -6,13 +7,23 @@ export * from './schema.js';
 export * from './validate.js';
 export { CHANNELS } from './catalog.js';
 export * as contractsV1 from './catalog.js';
+export * as bankContracts from './bank.js';
 
 /** Every contract, every version: name -> version -> Contract. */
-export const CONTRACTS: ReadonlyMap<string, ReadonlyMap<number, Contract>> = new Map(
-  (Object.values(v1) as unknown[])
-    .filter((c): c is Contract => typeof c === 'object' && c !== null && 'validate' in c)
-    .map((c) => [c.name, new Map<number, Contract>([[c.version, c]])]),
-);
+export const CONTRACTS: ReadonlyMap<string, ReadonlyMap<number, Contract>> = collect([v1, bank]);
+
+function collect(modules: readonly object[]): Map<string, Map<number, Contract>> {
+  const out = new Map<string, Map<number, Contract>>();
+  for (const c of modules.flatMap((m) => Object.values(m) as unknown[])) {
+    if (typeof c !== 'object' || c === null || !('validate' in c)) continue;
+    const contract = c as Contract;
+    let versions = out.get(contract.name);
+    if (!versions) out.set(contract.name, (versions = new Map()));
+    if (versions.has(contract.version)) throw new Error(`contract ${contract.name} v${contract.version} defined twice`);
+    versions.set(contract.version, contract);
+  }
+  return out;
+}
 
 export function getContract(name: string, version: number): Contract | undefined {
   return CONTRACTS.get(name)?.get(version);

@@ -1,0 +1,64 @@
+import { bank_line } from './catalog.js';
+import { defineContract, extendContract } from './contract.js';
+import { boolean, currency, date, int, oneOf, string, timestamp } from './schema.js';
+
+// Bank statements (issue #9): camt.052/053/054, BAI2 and bank CSV exports all read into these shapes.
+// bank_line grows additively (DESIGN.md rule 2): v1 producers keep sending v1, imports send v2.
+
+export const BANK_LINE_STATUSES = ['booked', 'pending', 'info'] as const;
+export const BANK_SOURCE_FORMATS = ['camt.052', 'camt.053', 'camt.054', 'bai2', 'csv', 'api'] as const;
+
+export const bank_line_v2 = extendContract(bank_line, 2, {
+  value_date: date().optional().doc('When the money is value-dated (interest counts from it)'),
+  statement_id: string().optional().doc('The bank_statement this line came in'),
+  entry_reference: string().optional().doc("The bank's own reference for the entry (camt NtryRef / AcctSvcrRef, BAI2 bank reference)"),
+  end_to_end_id: string().optional().doc("The payer's end-to-end id, when the bank passes it on"),
+  bank_transaction_code: string().optional().doc('camt BkTxCd (Domn/Fmly/SubFmlyCd or Prtry), BAI2 type code, CSV type'),
+  counterparty: string().optional().doc('Who paid or was paid (an organisation; a person only as the bank prints it)'),
+  status: oneOf(BANK_LINE_STATUSES).optional().doc('booked, pending (camt PDNG / intraday) or info'),
+  reversal: boolean().optional().doc('The bank reversed an earlier entry (camt RvslInd)'),
+  batch_count: int().optional().doc('Transactions in a batch booking (their details go to bank_line_detail)'),
+  source_format: oneOf(BANK_SOURCE_FORMATS).optional(),
+  source_position: string().optional().doc('Where in the file: statement index and entry number, or line number'),
+});
+
+export const bank_statement = defineContract({
+  name: 'bank_statement',
+  version: 1,
+  doc: 'One statement or report of one bank account: period, balances and entry count, for control',
+  fields: {
+    bank_statement_id: string(),
+    occurred_at: timestamp().doc('When the bank created the statement'),
+    updated_at: timestamp().optional(),
+    account: string(),
+    currency: currency(),
+    source_format: oneOf(BANK_SOURCE_FORMATS),
+    period_from: timestamp().optional(),
+    period_to: timestamp().optional(),
+    opening_balance_minor: int().optional(),
+    closing_balance_minor: int().optional(),
+    entry_count: int(),
+    credit_total_minor: int().optional(),
+    debit_total_minor: int().optional(),
+    balanced: boolean().doc('opening + entries = closing (true also when the file carries no balances to check)'),
+    file_sha256: string(),
+    file_name: string().optional(),
+  },
+});
+
+export const bank_line_detail = defineContract({
+  name: 'bank_line_detail',
+  version: 1,
+  doc: 'One transaction inside a batch-booked bank line (camt TxDtls)',
+  fields: {
+    bank_line_detail_id: string(),
+    occurred_at: timestamp(),
+    updated_at: timestamp().optional(),
+    bank_line_id: string(),
+    amount_minor: int().optional(),
+    currency: currency().optional(),
+    end_to_end_id: string().optional(),
+    reference: string().optional(),
+    counterparty: string().optional(),
+  },
+});
