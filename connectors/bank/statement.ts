@@ -1,0 +1,104 @@
+// What every bank file reader (camt.052/053/054, BAI2, CSV) returns: statements of one account each, with
+// their entries, before any contract or envelope is made. One shape, so checks (balances, counts), ids and
+// envelopes are written once for every format (issue #9).
+import type { BANK_SOURCE_FORMATS } from '../../core/contracts/bank.js';
+
+export type BankSourceFormat = (typeof BANK_SOURCE_FORMATS)[number];
+
+export interface StatementEntry {
+  /** 1-based position in its statement, for position-based ids and for naming it in errors. */
+  position: number;
+  /** Where in the file (a line number, or an XML element path with its line), for errors and `source_position`. */
+  locator: string;
+  /** Signed minor units: credits positive, debits negative (from the credit/debit indicator, never guessed). */
+  amount_minor: number;
+  currency: string;
+  /** YYYY-MM-DD: booking date (camt BookgDt, BAI2 the group's as-of date, CSV the transaction date). */
+  booking_date: string | null;
+  value_date: string | null;
+  status: 'booked' | 'pending' | 'info';
+  reversal: boolean;
+  /** The bank's own reference for the entry (camt AcctSvcrRef / NtryRef, BAI2 bank reference), when it gives one. */
+  entry_reference: string | null;
+  end_to_end_id: string | null;
+  /** What the statement line says: remittance info, reference text, description. */
+  reference: string;
+  description: string | null;
+  bank_transaction_code: string | null;
+  counterparty: string | null;
+  /** Transactions of a batch booking (camt Btch/TxDtls); empty for a single entry. */
+  details: StatementEntryDetail[];
+  batch_count: number | null;
+}
+
+export interface StatementEntryDetail {
+  amount_minor: number | null;
+  currency: string | null;
+  end_to_end_id: string | null;
+  reference: string | null;
+  counterparty: string | null;
+}
+
+export interface Statement {
+  format: BankSourceFormat;
+  /** The statement's own id when the file has one (camt Stmt/Id, BAI2 file id + group), else null. */
+  statement_ref: string | null;
+  /** Account identifier as the file gives it (IBAN, sort code + number, BAI2 customer account). */
+  account: string;
+  currency: string;
+  /** When the bank created it (camt CreDtTm, BAI2 file creation date/time), UTC ISO. */
+  created_at: string;
+  period_from: string | null;
+  period_to: string | null;
+  /** Opening booked balance (camt OPBD/PRCD, BAI2 010/040), signed minor units; null when the file has none. */
+  opening_balance_minor: number | null;
+  closing_balance_minor: number | null;
+  /** Entry count and sums the file itself declares (camt TxsSummry, BAI2 49/98/99), to check against the entries. */
+  declared: { entry_count: number | null; credit_total_minor: number | null; debit_total_minor: number | null; control_total_minor: number | null };
+  entries: StatementEntry[];
+}
+
+/** A bank file that parsed but whose numbers do not add up: nothing of it is imported. */
+export interface StatementProblem {
+  /** The element or line at fault, e.g. `Stmt[1]/Bal[CLBD]` or `line 17 (49 record)`. */
+  where: string;
+  message: string;
+}
+
+/** Malformed input (bad XML/CSV, a missing required element, an unknown layout): exit code 2, nothing imported. */
+export class BankFileError extends Error {
+  constructor(
+    message: string,
+    readonly where: string,
+  ) {
+    super(`${where}: ${message}`);
+    this.name = 'BankFileError';
+  }
+}
+
+/** What a reader needs that the file may not say: never default a currency or guess a date order. */
+export interface ReadOptions {
+  account?: string;
+  currency?: string;
+  /** CSV layout preset name (lloyds, natwest, barclays, hsbc) or a column map. */
+  layout?: string | CsvColumnMap;
+}
+
+/** A JSON column map for CSV exports no preset covers. */
+export interface CsvColumnMap {
+  date: string;
+  /** `DD/MM/YYYY`, `MM/DD/YYYY`, `YYYY-MM-DD`, ... : required, because 03/04 is ambiguous. */
+  date_format: string;
+  description: string;
+  /** Either one signed amount column, or separate debit and credit columns. */
+  amount?: string;
+  debit?: string;
+  credit?: string;
+  currency?: string;
+  type?: string;
+  reference?: string;
+  balance?: string;
+  account?: string;
+  /** How many lines precede the header. */
+  skip_lines?: number;
+}
