@@ -102,3 +102,15 @@ export interface CsvColumnMap {
   /** How many lines precede the header. */
   skip_lines?: number;
 }
+
+/**
+ * What a reader returns: the statements, and the numbers in the file that do not add up (a format's own controls,
+ * such as BAI2's 49/98/99 totals, are checked by its reader; balances and counts common to all formats by the importer).
+ */
+export interface ReadResult {
+  statements: Statement[];
+  problems: StatementProblem[];
+}
+
+/** A reader of one format: the whole file's text in, statements out; throws BankFileError on malformed input. */
+export type BankFileReader = (text: string, opts: ReadOptions) => ReadResult;
