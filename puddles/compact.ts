@@ -2,12 +2,13 @@
 // Crash-safe by construction: the merged file's key is a hash of its inputs, it is registered with one
 // atomic replaceFiles, and the inputs are deleted only later via takeGarbage. A crash before the swap
 // leaves an unregistered object that queries never see and the next run overwrites.
+import { CONTRACTS } from '../core/contracts/index.js';
 import type { Catalog, CatalogFile, ObjectStore, TableRef } from '../core/ports.js';
 import { withConnection } from './duckdb.js';
 import { fileKey, isRawTable, setHash, tableId } from './layout.js';
 import { withLocalFiles } from './local-files.js';
-import { copyToBytesCounted } from './parquet-writer.js';
-import { readParquetSql } from './duckdb.js';
+import { contractColumns, copyToBytesCounted } from './parquet-writer.js';
+import { duckdbSource, firstPerKeySql, type SourceSql } from './views.js';
 
 export interface CompactionResult {
   table: TableRef;
@@ -18,6 +19,17 @@ export interface CompactionResult {
   rowsIn: number;
   rowsOut: number;
   key?: string;
+}
+
+/**
+ * The merge as portable SQL (puddles/portable-sql.ts): one row per _id, first arrival kept, in change order.
+ * `source` gives the FROM item for the input files (DuckDB's read_parquet here; a table name for the check).
+ */
+export function compactionSql(table: TableRef, paths: readonly string[], source: SourceSql = duckdbSource): string {
+  const contract = CONTRACTS.get(table.contract)?.get(table.version);
+  if (!contract) throw new Error(`cannot compact ${tableId(table)}: no such contract version`);
+  const columns = contractColumns(contract).map((c) => c.name);
+  return `${firstPerKeySql(columns, source(table, paths), ['_id'], ['_received_at', '_delivery_id'])} ORDER BY _changed_at, _id`;
 }
 
 export async function compactPartition(opts: {
@@ -36,11 +48,7 @@ export async function compactPartition(opts: {
   const key = fileKey(table, dt, 'c', setHash(keys));
   const { bytes, rows } = await withLocalFiles(store, keys, (paths) =>
     withConnection((conn) =>
-      copyToBytesCounted(
-        conn,
-        `(SELECT * FROM ${readParquetSql(paths)} ` +
-          `QUALIFY row_number() OVER (PARTITION BY _id ORDER BY _received_at, _delivery_id) = 1 ORDER BY _changed_at, _id)`,
-      ),
+      copyToBytesCounted(conn, `(${compactionSql(table, paths)})`),
     ),
   );
   await store.put(key, bytes);
