@@ -1,0 +1,364 @@
+// BAI2 (Bank Administration Institute cash management balance reporting, version 2) to Statements.
+//
+// Records: 01 file header, 02 group header (as-of date = booking date of every entry in the group), 03 account
+// identifier with summary/balance triples, 16 transaction detail, 88 continuation, 49 account trailer, 98 group
+// trailer, 99 file trailer. One Statement per 03 account.
+//
+// Rules taken from the BAI2 specification, as banks apply them:
+// - Fields are comma separated; a record ends with `/`, except a 16 record whose text field runs to the end of the
+//   line. An 88 record continues the previous record: when that one ended with `/` the 88 starts a new field,
+//   otherwise (a 16 whose text was cut at the line length) it carries on the same text, joined without a separator
+//   (NatWest's `...INTERNATIONAL-5373 CLIE` + `NT SECCY AC TFR`).
+// - Amounts are unsigned digits in the currency's minor units (the implied decimals); 03 amounts may carry a sign.
+// - 16 type codes 100-399 are credits, 400-699 debits; 890 carries information only. Anything else has no direction
+//   we could know, so it is refused rather than guessed.
+// - Funds type 0/1/2/Z (or empty) adds no field; S adds 3 (immediate, one-day, two-or-more-day amounts), V adds 2
+//   (value date, value time), D adds a count n and n pairs (days, amount). They shift the bank and customer
+//   references and the text, so they are read before them.
+// - Controls: 49 total = every amount of the account's 03 (and its 88s) and 16 records, 49 count = the account's
+//   physical records from 03 to 49; 98 = the group's 49 totals, its account count and records from 02 to 98; 99 =
+//   the 98 totals, group count and all records. Each mismatch is a StatementProblem naming the trailer's line; they
+//   are compared with what the file holds, so one wrong 49 is one problem, not three.
+// - Currency: the 03 record's, else the 02 group's. The spec defaults an empty one to USD; we never do: without
+//   one, --currency (opts.currency) is required. A currency in the file wins over opts.currency.
+// - Dates are YYMMDD (years 70-99 are 19xx, else 20xx); times HHMM (some banks write HH:MM:SS), 2400 and 9999
+//   meaning end of day. BAI2 carries no time zone: created_at is read as UTC.
+import {
+  BankFileError,
+  type BankFileReader,
+  type ReadOptions,
+  type ReadResult,
+  type Statement,
+  type StatementEntry,
+  type StatementProblem,
+} from './statement.js';
+
+interface LogicalRecord {
+  code: string;
+  /** First physical line (1-based). */
+  line: number;
+  /** Physical records it spans (the record and its 88s), for the trailers' record counts. */
+  physical: number;
+  text: string;
+}
+
+/** Physical lines joined into logical records (88s folded into the record they continue). */
+function logicalRecords(text: string): LogicalRecord[] {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+  const out: LogicalRecord[] = [];
+  lines.forEach((raw, i) => {
+    const line = raw.trimEnd();
+    if (!line.trim()) return;
+    const m = /^(\d{2}),/.exec(line) ?? /^(\d{2})$/.exec(line);
+    if (!m) throw new BankFileError('not a BAI2 record (each line starts with a two-digit record code and a comma)', `line ${i + 1}`);
+    const code = m[1]!;
+    const body = line.slice(3);
+    if (code === '88') {
+      const prev = out.at(-1);
+      if (!prev) throw new BankFileError('an 88 continuation record with nothing before it to continue', `line ${i + 1}`);
+      prev.physical++;
+      if (prev.text.endsWith('/')) prev.text = `${prev.text.slice(0, -1)},${body}`;
+      else if (prev.code === '16') prev.text += body; // the text field goes on
+      else prev.text += `,${body}`;
+      return;
+    }
+    out.push({ code, line: i + 1, physical: 1, text: line });
+  });
+  return out;
+}
+
+/** Fields of a non-16 record: its text without the record code and the closing `/`. */
+function fields(r: LogicalRecord): string[] {
+  const t = r.text.endsWith('/') ? r.text.slice(0, -1) : r.text;
+  return t.split(',').slice(1);
+}
+
+const where = (r: LogicalRecord) => `line ${r.line} (${r.code} record)`;
+
+function parseAmount(s: string, r: LogicalRecord, what: string, signed: boolean): number | null {
+  const v = s.trim();
+  if (v === '') return null;
+  if (!(signed ? /^[+-]?\d+$/ : /^\d+$/).test(v)) {
+    throw new BankFileError(`${what} ${JSON.stringify(v.slice(0, 24))} is not ${signed ? 'a signed' : 'an unsigned'} whole number of minor units`, where(r));
+  }
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new BankFileError(`${what} is too large`, where(r));
+  return n === 0 ? 0 : n; // never -0
+}
+
+function parseCount(s: string | undefined, r: LogicalRecord, what: string): number | null {
+  const v = (s ?? '').trim();
+  if (v === '') return null;
+  if (!/^\d+$/.test(v)) throw new BankFileError(`${what} ${JSON.stringify(v.slice(0, 12))} is not a count`, where(r));
+  return Number(v);
+}
+
+function parseDate(s: string | undefined, r: LogicalRecord, what: string): string {
+  const v = (s ?? '').trim();
+  const m = /^(\d{2})(\d{2})(\d{2})$/.exec(v);
+  if (!m) throw new BankFileError(`${what} ${JSON.stringify(v.slice(0, 12))} is not a YYMMDD date`, where(r));
+  const yy = Number(m[1]);
+  const year = yy >= 70 ? 1900 + yy : 2000 + yy;
+  const iso = `${year}-${m[2]}-${m[3]}`;
+  const d = new Date(`${iso}T00:00:00Z`);
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== iso) throw new BankFileError(`${what} ${v} is not a calendar date`, where(r));
+  return iso;
+}
+
+/** HHMM, HH:MM or HH:MM:SS; 2400 and 9999 are the end of the day. Empty means the start of the day. */
+function parseTime(s: string | undefined, r: LogicalRecord, what: string): string {
+  const v = (s ?? '').trim();
+  if (v === '') return '00:00:00.000';
+  if (v === '2400' || v === '9999' || v === '24:00' || v === '24:00:00') return '23:59:59.999';
+  const m = /^(\d{2}):?(\d{2})(?::(\d{2}))?$/.exec(v);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3] ?? 0) > 59) {
+    throw new BankFileError(`${what} ${JSON.stringify(v.slice(0, 12))} is not a time (HHMM)`, where(r));
+  }
+  return `${m[1]}:${m[2]}:${m[3] ?? '00'}.000`;
+}
+
+/** How many fields a funds type adds after itself, reading from `rest` (the fields after the funds type). */
+function fundsExtra(funds: string, rest: readonly string[], r: LogicalRecord): number {
+  switch (funds.trim().toUpperCase()) {
+    case '':
+    case '0':
+    case '1':
+    case '2':
+    case 'Z':
+      return 0;
+    case 'S':
+      return 3;
+    case 'V':
+      return 2;
+    case 'D': {
+      const n = parseCount(rest[0], r, 'distribution count (funds type D)');
+      if (n === null) throw new BankFileError('funds type D without its number of distributions', where(r));
+      return 1 + 2 * n;
+    }
+    default:
+      throw new BankFileError(`unknown funds type ${JSON.stringify(funds.slice(0, 4))} (BAI2 knows 0, 1, 2, S, V, D, Z)`, where(r));
+  }
+}
+
+const CURRENCY = /^[A-Z]{3}$/;
+
+interface AccountState {
+  record: LogicalRecord;
+  statement: Statement;
+  /** Sum of every amount in the 03 and 16 records, and physical records so far (for the 49). */
+  total: number;
+  records: number;
+  groupCurrency: string;
+}
+
+interface GroupState {
+  record: LogicalRecord;
+  index: number;
+  asOf: string;
+  asOfTime: string;
+  currency: string;
+  accounts: number;
+  /** Sum of the accounts' computed totals, and physical records so far (for the 98). */
+  total: number;
+  records: number;
+}
+
+/** Summary triples of an 03 record: type code, amount, item count, funds type (and its extra fields). */
+function readSummaries(f: readonly string[], r: LogicalRecord): { code: string; amount: number | null }[] {
+  const out: { code: string; amount: number | null }[] = [];
+  let i = 0;
+  while (i < f.length) {
+    const code = f[i]!.trim();
+    if (code === '' && f.slice(i).every((x) => x.trim() === '')) break; // trailing empty fields
+    if (!/^\d{3}$/.test(code)) throw new BankFileError(`summary type code ${JSON.stringify(code.slice(0, 8))} is not three digits`, where(r));
+    const amount = parseAmount(f[i + 1] ?? '', r, `amount of type ${code}`, true);
+    const funds = f[i + 3] ?? '';
+    i += 4 + fundsExtra(funds, f.slice(i + 4), r);
+    out.push({ code, amount });
+  }
+  return out;
+}
+
+export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadResult => {
+  const records = logicalRecords(text);
+  const statements: Statement[] = [];
+  const problems: StatementProblem[] = [];
+  const mismatch = (r: LogicalRecord, what: string, declared: number | null, actual: number) => {
+    if (declared !== actual) problems.push({ where: where(r), message: `${what}: the file declares ${declared ?? 'nothing'}, it holds ${actual}` });
+  };
+
+  const first = records[0];
+  if (!first || first.code !== '01') throw new BankFileError('a BAI2 file starts with an 01 file header', first ? where(first) : 'line 1');
+  const header = fields(first);
+  const version = (header[7] ?? '').trim();
+  if (version !== '2') throw new BankFileError(`version ${JSON.stringify(version.slice(0, 4))}: only BAI version 2 is read`, where(first));
+  const sender = (header[0] ?? '').trim();
+  const fileDate = parseDate(header[2], first, 'file creation date');
+  const created_at = `${fileDate}T${parseTime(header[3], first, 'file creation time')}Z`;
+  const fileId = (header[4] ?? '').trim();
+
+  let group: GroupState | undefined;
+  let account: AccountState | undefined;
+  let groups = 0;
+  let fileTotal = 0;
+  let fileRecords = first.physical;
+  let ended = false;
+
+  for (const r of records.slice(1)) {
+    if (ended) throw new BankFileError('a record after the 99 file trailer', where(r));
+    fileRecords += r.physical;
+    if (group) group.records += r.physical;
+    if (account) account.records += r.physical;
+    const f = r.code === '16' ? [] : fields(r);
+    switch (r.code) {
+      case '02': {
+        if (group) throw new BankFileError('a new group starts before the previous one ended with 98', where(r));
+        const asOf = parseDate(f[3], r, 'as-of date');
+        group = {
+          record: r,
+          index: ++groups,
+          asOf,
+          asOfTime: parseTime(f[4], r, 'as-of time'),
+          currency: (f[5] ?? '').trim().toUpperCase(),
+          accounts: 0,
+          total: 0,
+          records: r.physical,
+        };
+        break;
+      }
+      case '03': {
+        if (!group) throw new BankFileError('an 03 account record outside a group (no 02 before it)', where(r));
+        if (account) throw new BankFileError('a new account starts before the previous one ended with 49', where(r));
+        const accountId = (f[0] ?? '').trim() || opts.account || '';
+        if (!accountId) throw new BankFileError('the 03 record names no account; give --account', where(r));
+        const currency = (f[1] ?? '').trim().toUpperCase() || group.currency || (opts.currency ?? '').trim().toUpperCase();
+        if (!currency) {
+          throw new BankFileError(
+            'neither this 03 record nor its 02 group names a currency; BAI2 would default to USD, Puddle does not guess: give --currency',
+            where(r),
+          );
+        }
+        if (!CURRENCY.test(currency)) throw new BankFileError(`currency ${JSON.stringify(currency.slice(0, 8))} is not an ISO 4217 code`, where(r));
+        const summaries = readSummaries(f.slice(2), r);
+        const amountOf = (code: string) => summaries.find((s) => s.code === code)?.amount ?? null;
+        // Opening/closing as one pair: ledger (010/015) when the file gives either, else available (040/045),
+        // so an opening ledger is never checked against a closing available balance.
+        const ledger = amountOf('010') !== null || amountOf('015') !== null;
+        group.accounts++;
+        account = {
+          record: r,
+          total: summaries.reduce((n, s) => n + (s.amount ?? 0), 0),
+          records: r.physical,
+          groupCurrency: group.currency,
+          statement: {
+            format: 'bai2',
+            statement_ref: [sender, fileDate, fileId, `g${group.index}`, `a${group.accounts}`].join('/'),
+            account: accountId,
+            currency,
+            created_at,
+            period_from: `${group.asOf}T00:00:00.000Z`,
+            period_to: `${group.asOf}T${group.asOfTime === '00:00:00.000' ? '23:59:59.999' : group.asOfTime}Z`,
+            opening_balance_minor: ledger ? amountOf('010') : amountOf('040'),
+            closing_balance_minor: ledger ? amountOf('015') : amountOf('045'),
+            // BAI2's controls are not entry counts or net sums (they add the 03 balances): checked here instead.
+            declared: { entry_count: null, credit_total_minor: null, debit_total_minor: null, control_total_minor: null },
+            entries: [],
+          },
+        };
+        statements.push(account.statement);
+        break;
+      }
+      case '16': {
+        if (!account || !group) throw new BankFileError('a 16 transaction outside an account (no 03 before it)', where(r));
+        const entry = readDetail(r, account.statement, group.asOf);
+        account.total += Math.abs(entry.amount_minor);
+        account.statement.entries.push(entry);
+        break;
+      }
+      case '49': {
+        if (!account || !group) throw new BankFileError('a 49 account trailer with no account open', where(r));
+        mismatch(r, `account ${account.statement.account} control total`, parseAmount(f[0] ?? '', r, 'control total', true), account.total);
+        mismatch(r, `account ${account.statement.account} record count`, parseCount(f[1], r, 'record count'), account.records);
+        group.total += account.total;
+        account = undefined;
+        break;
+      }
+      case '98': {
+        if (!group) throw new BankFileError('a 98 group trailer with no group open', where(r));
+        if (account) throw new BankFileError('the group ends before its last account ended with 49', where(r));
+        mismatch(r, `group ${group.index} control total`, parseAmount(f[0] ?? '', r, 'control total', true), group.total);
+        mismatch(r, `group ${group.index} number of accounts`, parseCount(f[1], r, 'number of accounts'), group.accounts);
+        mismatch(r, `group ${group.index} record count`, parseCount(f[2], r, 'record count'), group.records);
+        fileTotal += group.total;
+        group = undefined;
+        break;
+      }
+      case '99': {
+        if (group) throw new BankFileError('the file ends before its last group ended with 98', where(r));
+        mismatch(r, 'file control total', parseAmount(f[0] ?? '', r, 'control total', true), fileTotal);
+        mismatch(r, 'file number of groups', parseCount(f[1], r, 'number of groups'), groups);
+        mismatch(r, 'file record count', parseCount(f[2], r, 'record count'), fileRecords);
+        ended = true;
+        break;
+      }
+      case '01':
+        throw new BankFileError('a second 01 file header (one file per BAI2 file)', where(r));
+      default:
+        throw new BankFileError(`unknown BAI2 record code ${r.code}`, where(r));
+    }
+  }
+  if (!ended) throw new BankFileError('the file ends without its 99 file trailer (cut short?)', `line ${records.at(-1)!.line}`);
+  return { statements, problems };
+};
+
+/** One 16 record (with its 88s) to an entry. */
+function readDetail(r: LogicalRecord, s: Statement, asOf: string): StatementEntry {
+  // Split only as far as the text field: the text itself may hold commas and slashes.
+  const parts = r.text.split(',');
+  const typeCode = (parts[1] ?? '').trim();
+  if (!/^\d{3}$/.test(typeCode)) throw new BankFileError(`type code ${JSON.stringify(typeCode.slice(0, 8))} is not three digits`, where(r));
+  const code = Number(typeCode);
+  const amount = parseAmount(parts[2] ?? '', r, 'amount', false);
+  const funds = parts[3] ?? '';
+  const extra = fundsExtra(funds, parts.slice(4), r);
+  const extras = parts.slice(4, 4 + extra);
+  const refAt = 4 + extra;
+  if (parts.length < refAt + 2) throw new BankFileError('the 16 record ends before its bank and customer references', where(r));
+  const clean = (v: string) => {
+    const t = v.replace(/\/$/, '').trim();
+    return t === '' ? null : t;
+  };
+  const bankRef = clean(parts[refAt]!);
+  const customerRef = clean(parts[refAt + 1]!);
+  // Everything after the customer reference is text; a closing `/` is the record delimiter, not text.
+  const text = parts.length > refAt + 2 ? clean(parts.slice(refAt + 2).join(',')) : null;
+
+  let sign: 1 | -1 | 0;
+  if (code >= 100 && code <= 399) sign = 1;
+  else if (code >= 400 && code <= 699) sign = -1;
+  else if (code === 890) sign = 0;
+  else throw new BankFileError(`type code ${typeCode} is neither a credit (100-399) nor a debit (400-699): its direction is unknown`, where(r));
+  if (amount === null && sign !== 0) throw new BankFileError('a credit or debit without an amount', where(r));
+
+  const fundsCode = funds.trim().toUpperCase();
+  const value_date = fundsCode === 'V' && (extras[0] ?? '').trim() !== '' ? parseDate(extras[0], r, 'value date') : null;
+  const signed = sign === 0 ? (amount ?? 0) : sign * amount!;
+  return {
+    position: s.entries.length + 1,
+    locator: `line ${r.line}`,
+    amount_minor: signed === 0 ? 0 : signed,
+    currency: s.currency,
+    booking_date: asOf,
+    value_date,
+    status: sign === 0 ? 'info' : 'booked',
+    reversal: false,
+    entry_reference: bankRef,
+    end_to_end_id: null,
+    reference: text ?? customerRef ?? bankRef ?? '',
+    description: text,
+    bank_transaction_code: typeCode,
+    counterparty: null,
+    details: [],
+    batch_count: null,
+  };
+}
