@@ -169,6 +169,43 @@ describe('Stripe webhooks prompt a re-read of the object', () => {
     expect(await until(`SELECT fee_minor FROM payment WHERE payment_id = '${charge.id}'`, (r) => r.length > 0)).toEqual([{ fee_minor: bt.fee }]);
   });
 
+  it('re-reads payouts from their webhooks, and a charge re-read keeps the payout it went out in', async () => {
+    await refetcher.idle();
+    sandbox.requests.reset();
+    // Days later, the charges taken since the seeded history have become available and are paid out.
+    clock.set(new Date(NOW.getTime() + 4 * 86_400_000));
+    const payouts = sandbox.runPayouts(clock.now());
+    expect(payouts.length).toBeGreaterThan(0);
+    await sandbox.webhooksIdle();
+    await refetcher.idle();
+    // payout.created, payout.paid and payout.reconciliation_completed of one payout within the window: one read.
+    expect(payouts.map((po) => sandbox.requests.entries.filter((r) => r.path === `/v1/payouts/${po.id}`).length)).toEqual(payouts.map(() => 1));
+    const ids = payouts.map((po) => `'${po.id}'`).join(',');
+    const landed = await until(`SELECT payout_id, amount_minor, status FROM payout WHERE payout_id IN (${ids}) ORDER BY payout_id`, (r) => r.length === payouts.length);
+    expect(landed).toEqual(
+      [...payouts].sort((a, b) => (a.id < b.id ? -1 : 1)).map((po) => ({ payout_id: po.id, amount_minor: po.amount, status: sandbox.data.payouts.find((p) => p.id === po.id)!.status })),
+    );
+
+    // Which payout paid a charge out is known from the payout's side only (its members, read by a sync):
+    // a later re-read of the charge keeps it instead of wiping it.
+    const payout = payouts[0]!;
+    const member = sandbox.data.payoutMembers(payout.id).find((b) => b.type === 'charge')!;
+    const charge = sandbox.data.charges.find((c) => c.id === member.source)!;
+    expect((await syncConnector(instances.stripe!, lake.engineRuntime, { streams: ['payout_items'] })).map((r) => r.outcome)).toEqual(['succeeded']);
+    expect((await post(signedEvent('evt_paid_out', 'charge.updated', charge))).status).toBe(200);
+    await refetcher.idle();
+    expect(await until(audits(['evt_paid_out']), (r) => r.length > 0)).toMatchObject([{ type: 'reread.succeeded' }]);
+    expect(chargeReads(charge.id)).toHaveLength(1);
+    // The re-read's own version (raw keeps every envelope as delivered) names the payout.
+    const reread = await until(
+      `SELECT json_extract_string(envelope, '$.payload.payout_id') AS payout_id, json_extract(envelope, '$.payload.fee_minor')::INTEGER AS fee_minor
+       FROM raw WHERE contract = 'payment' AND key = '${charge.id}' AND delivery_id LIKE 'reread:stripe:charges:%' AND received_at >= TIMESTAMP '${clock.now().toISOString().slice(0, 19)}'`,
+      (r) => r.length > 0,
+    );
+    expect(reread).toEqual([{ payout_id: payout.id, fee_minor: member.fee }]);
+    expect(await lake.q(`SELECT payout_id FROM payment WHERE payment_id = '${charge.id}'`)).toEqual([{ payout_id: payout.id }]);
+  });
+
   it('warns and leaves objects beyond the queue cap to the next sync; without credentials it records that too', async () => {
     const capped = new Refetcher({ runtime: lake.engineRuntime, instances, retry: RETRY, maxPending: 2, coalesceMs: 2_000 });
     const bare = new Refetcher({ runtime: lake.engineRuntime, instances: {}, retry: RETRY, coalesceMs: 10 });
