@@ -89,6 +89,23 @@ describe('Braintree webhooks prompt a re-read of the transaction', () => {
     expect(versions.map((v) => v.n)).toEqual(settled.map(() => 1));
   });
 
+  it('re-reads a dispute by id when it is opened, landing the version a sync would', async () => {
+    const sale = sandbox.data.transactions.find((t) => t.type === 'sale' && t.status === 'settled' && !t.dispute_ids.length)!;
+    sandbox.requests.reset();
+    const dispute = sandbox.openDispute(sale.id);
+    await sandbox.webhooksIdle();
+    await refetcher.idle();
+    expect(sandbox.requests.entries.map((r) => [r.method, r.path, r.status])).toEqual([['GET', `/merchants/${keys.merchantId}/disputes/${dispute.id}`, 200]]);
+    await lake.land();
+    expect(await lake.q(`SELECT payment_id, status, amount_minor FROM dispute WHERE dispute_id = '${dispute.id}'`)).toEqual([
+      { payment_id: sale.id, status: 'open', amount_minor: dispute.amount_minor },
+    ]);
+    const results = await syncConnector(inst, lake.engineRuntime, { streams: ['disputes'] });
+    expect(results[0]!.records).toBeGreaterThan(0);
+    await lake.land();
+    expect(await lake.q(`SELECT count(*) AS n FROM dispute_history WHERE dispute_id = '${dispute.id}'`)).toEqual([{ n: 1 }]);
+  });
+
   it('retries a failed read through the engine (the SDK never retries)', async () => {
     sandbox.addTransactions(1);
     clock.set(new Date(NOW.getTime() + 2 * DAY));

@@ -271,12 +271,17 @@ export class Refetcher implements Prompter {
 
   private async mapAndPublish(connector: string, stream: StreamDef<unknown, unknown>, ctx: StreamContext<unknown>, group: Pending[], fetched: Fetched[]): Promise<void> {
     const found: { p: Pending; record: unknown }[] = [];
+    let deferred = 0;
     group.forEach((p, i) => {
       const f = fetched[i]!;
       if ('record' in f) found.push({ p, record: f.record });
-      else this.record(p, p.webhooks, f.outcome);
+      else {
+        if (f.outcome.outcome === 'deferred') deferred++;
+        this.record(p, p.webhooks, f.outcome);
+      }
     });
-    if (!found.length) return this.deferredWarning(connector, stream.name, group.length);
+    if (deferred) log.warn('re-reads left to the next sync', { connector, stream: stream.name, objects: deferred });
+    if (!found.length) return;
     const received_at = this.opts.runtime.clock.now().toISOString();
     const delivery_id = `reread:${connector}:${stream.name}:${received_at}:${randomUUID().slice(0, 8)}`;
     let envelopes: Envelope[];
@@ -296,11 +301,6 @@ export class Refetcher implements Prompter {
       log.warn('re-read versions not accepted by the queue; the next sync covers them', { connector, stream: stream.name, error: err });
       for (const f of found) this.record(f.p, f.p.webhooks, { outcome: 'deferred', reason: 'failed', detail: 'the queue did not accept the re-read versions' });
     }
-    this.deferredWarning(connector, stream.name, group.length - found.length);
-  }
-
-  private deferredWarning(connector: string, stream: string, n: number): void {
-    if (n > 0) log.warn('re-reads left to the next sync', { connector, stream, objects: n });
   }
 
   /** After a batch: objects prompted again during their read are read once more, the rest are done. */
