@@ -175,7 +175,7 @@ export async function mapRecords<C>(
     // The page is the engine's and the mapping has read it: redact in place, no copy. (So a mapping must
     // not hand back objects of the record itself: validation copies a payload only after this.)
     const raw = redactPersonalData(record);
-    const origin: Origin = { ...delivery, stream: stream.name, raw, record_key, occurred_at };
+    const origin: Origin = { source: delivery.source, stream: stream.name, delivery_id: delivery.delivery_id, received_at: delivery.received_at, raw, record_key, occurred_at };
     if (mapped) {
       const r = mappedToEnvelopes(mapped, origin);
       for (const e of r.envelopes) envelopes.push(e);
