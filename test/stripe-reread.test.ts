@@ -206,6 +206,23 @@ describe('Stripe webhooks prompt a re-read of the object', () => {
     expect(await lake.q(`SELECT payout_id FROM payment WHERE payment_id = '${charge.id}'`)).toEqual([{ payout_id: payout.id }]);
   });
 
+  it('re-reads the refund and the dispute their webhooks name, and the charge they changed', async () => {
+    await sandbox.webhooksIdle();
+    await refetcher.idle();
+    sandbox.requests.reset();
+    const [refunded, disputed] = seededCharges().slice(5, 7) as [SandboxCharge, SandboxCharge];
+    const refund = sandbox.refundCharge(refunded.id, 100);
+    const dispute = sandbox.openDispute(disputed.id);
+    await sandbox.webhooksIdle();
+    await refetcher.idle();
+    const paths = sandbox.requests.entries.map((r) => r.path).sort();
+    expect(paths).toEqual([`/v1/charges/${refunded.id}`, `/v1/charges/${disputed.id}`, `/v1/disputes/${dispute.id}`, `/v1/refunds/${refund.id}`].sort());
+    expect(await until(`SELECT payment_id, amount_minor FROM refund WHERE refund_id = '${refund.id}'`, (r) => r.length > 0)).toEqual([{ payment_id: refunded.id, amount_minor: 100 }]);
+    expect(await until(`SELECT payment_id, status FROM dispute WHERE dispute_id = '${dispute.id}'`, (r) => r.length > 0)).toEqual([
+      { payment_id: disputed.id, status: sandbox.data.disputes.find((d) => d.id === dispute.id)!.status },
+    ]);
+  });
+
   it('warns and leaves objects beyond the queue cap to the next sync; without credentials it records that too', async () => {
     const capped = new Refetcher({ runtime: lake.engineRuntime, instances, retry: RETRY, maxPending: 2, coalesceMs: 2_000 });
     const bare = new Refetcher({ runtime: lake.engineRuntime, instances: {}, retry: RETRY, coalesceMs: 10 });
