@@ -1,12 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { Prompter } from '../core/engine/refetch.js';
 import type { Queue, SecretStore } from '../core/ports.js';
 import { createBraintreeGateway } from './braintree/client.js';
 import { braintreeConfig } from './braintree/config.js';
 import { braintreeWebhookRoutes } from './braintree/webhook.js';
 import { stripeWebhookRoutes } from './stripe/webhook.js';
 
-/** The webhook routes the hub mounts, each with its provider's secret (routes answer 503 without one). */
-export function webhookPlugins(queue: Queue, secrets: SecretStore): FastifyPluginAsync[] {
+/**
+ * The webhook routes the hub mounts, each with its provider's secret (routes answer 503 without one),
+ * and the refetcher that re-reads what each webhook names (none: the webhook alone lands).
+ */
+export function webhookPlugins(queue: Queue, secrets: SecretStore, refetch?: Prompter): FastifyPluginAsync[] {
   let braintreeGateway = null;
   try {
     braintreeGateway = createBraintreeGateway(braintreeConfig(secrets));
@@ -14,11 +18,12 @@ export function webhookPlugins(queue: Queue, secrets: SecretStore): FastifyPlugi
     // not configured: the route answers 503
   }
   return [
-    braintreeWebhookRoutes({ queue, gateway: braintreeGateway, map: { donationIdField: secrets.get('BRAINTREE_DONATION_ID_FIELD') || undefined } }),
+    braintreeWebhookRoutes({ queue, gateway: braintreeGateway, map: { donationIdField: secrets.get('BRAINTREE_DONATION_ID_FIELD') || undefined }, refetch }),
     stripeWebhookRoutes({
       queue,
       secret: secrets.get('STRIPE_WEBHOOK_SECRET') ?? '',
       map: { donationIdKey: secrets.get('STRIPE_DONATION_ID_KEY') || 'donation_id' },
+      refetch,
     }),
   ];
 }

@@ -10,6 +10,16 @@ export interface PuddleConfig {
   /** Producer limits. */
   maxEvents: number;
   maxBodyBytes: number;
+  /** Objects webhooks asked to re-read that may wait at once; beyond, the next sync covers them (default 1000). */
+  refetchMaxPending?: number;
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text.trim() === '') return fallback;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${name} must be a positive whole number (got ${JSON.stringify(text.slice(0, 20))})`);
+  return n;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
@@ -23,5 +33,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
       .filter(Boolean),
     maxEvents: 1000,
     maxBodyBytes: 1024 * 1024,
+    refetchMaxPending: positiveInteger(env, 'PUDDLE_REFETCH_MAX_PENDING', 1000),
   };
 }

@@ -29,6 +29,9 @@ export class FatalError extends PuddleError {}
 /** The provider refused our credentials (401/403): every stream of the connector will fail the same way. */
 export class AuthError extends FatalError {}
 
+/** The provider says the object asked for by id does not exist (404): a re-read by id records it, a sync stops as on any 4xx. */
+export class NotFoundError extends FatalError {}
+
 /** One record is bad (validation or mapping): it goes to quarantine and the run goes on. */
 export class RecordError extends PuddleError {
   constructor(

@@ -26,9 +26,11 @@ describe('the hub without provider credentials', () => {
       [row = {}] = await hub.runtime.query.query(
         `SELECT (SELECT count(*) FROM payment WHERE provider = 'stripe') AS payments, (SELECT count(*) FROM payout) AS payouts,
                 (SELECT count(*) FROM payment WHERE provider = 'braintree') AS braintree,
-                (SELECT count(*) FROM payout_item) AS items, (SELECT count(*) FROM raw WHERE source = 'webhook:stripe') AS webhooks`,
+                (SELECT count(*) FROM payout_item) AS items, (SELECT count(*) FROM raw WHERE source = 'webhook:stripe') AS webhooks,
+                (SELECT count(*) FROM raw WHERE source = 'webhook:stripe' AND stream = 'reread'
+                   AND json_extract_string(envelope, '$.payload.type') = 'reread.succeeded') AS rereads`,
       );
-      if ((row.payments as number) > 100 && (row.braintree as number) > 50 && (row.payouts as number) > 0 && (row.items as number) > 0 && (row.webhooks as number) > 0) break;
+      if ((row.payments as number) > 100 && (row.braintree as number) > 50 && (row.payouts as number) > 0 && (row.items as number) > 0 && (row.webhooks as number) > 0 && (row.rereads as number) > 0) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     expect(row.payments).toBeGreaterThan(100);
@@ -36,5 +38,7 @@ describe('the hub without provider credentials', () => {
     expect(row.payouts).toBeGreaterThan(0);
     expect(row.items).toBeGreaterThan(0);
     expect(row.webhooks).toBeGreaterThan(0);
+    // The hub re-reads what the sandbox's webhooks name, with the connector it syncs with.
+    expect(row.rereads).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,5 @@
 import braintree from 'braintree';
-import { AuthError, FatalError, RetriableError, WindowTooLargeError } from '../../core/errors.js';
+import { AuthError, FatalError, NotFoundError, RetriableError, WindowTooLargeError } from '../../core/errors.js';
 import type { BraintreeConfig } from './config.js';
 
 /** The gateway, pointed at BRAINTREE_API_BASE when set (the sandbox), else at the named environment. */
@@ -34,8 +34,9 @@ export function classifyBraintreeError(err: unknown): Error {
       return new AuthError('braintree: 401 authentication failed: check BRAINTREE_PUBLIC_KEY and BRAINTREE_PRIVATE_KEY');
     case 'authorizationError':
       return new AuthError('braintree: 403 not authorised: the API key lacks the permission to search');
-    case 'upgradeRequired':
     case 'notFoundError':
+      return new NotFoundError('braintree: 404 not found');
+    case 'upgradeRequired':
     case 'invalidKeysError':
       return new FatalError(`braintree: ${type}`);
     case 'unexpectedError': {

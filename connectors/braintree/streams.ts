@@ -35,6 +35,8 @@ export function braintreeStreams(config: BraintreeConfig): StreamDef<G, never>[]
     name: 'transactions', contract: 'payment', primaryKey: (t) => t.id!, cursor: createdAt,
     windows: { sizeMs: DAY, lookbackMs: 60 * 60_000, lagMs: 60_000 },
     fetchPage: transactionPager((w) => ({ created_at: timeRange(w) }), 'by created_at'),
+    // A webhook's prompt: the SDK's own find, one request through the engine's budget and retries.
+    fetchById: async (ctx, id) => (await ctx.call('transaction.find', () => ctx.client.transaction.find(id))) as unknown as BraintreeTransaction,
     toContract: (t) => mapTransaction(t, opts),
   });
 
@@ -109,6 +111,7 @@ export function braintreeStreams(config: BraintreeConfig): StreamDef<G, never>[]
     cursor: (d) => new Date(toIsoTime(d.receivedDate) ?? 0),
     windows: { sizeMs: 7 * DAY, lookbackMs: 3 * DAY, lagMs: 0 },
     fetchPage: disputePager((w: Window) => ({ effective_date: dateRange(w) })),
+    fetchById: async (ctx, id) => (await ctx.call('dispute.find', () => ctx.client.dispute.find(id))) as unknown as BraintreeDispute,
     toContract: (d) => mapDispute(d),
   });
 

@@ -3,6 +3,7 @@ import { hash } from 'node:crypto';
 import type { BraintreeGateway } from 'braintree';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { mappedToEnvelopes, quarantineEnvelope, type Origin } from '../../core/engine/envelopes.js';
+import type { Prompter, RefetchPrompt } from '../../core/engine/refetch.js';
 import { RAW_ONLY_CONTRACT, makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { RecordError } from '../../core/errors.js';
 import { queueUnavailable, sendError } from '../../core/http/errors.js';
@@ -26,6 +27,23 @@ export interface BraintreeWebhookOptions {
   map?: BraintreeMapOptions;
   /** For received_at. */
   clock?: Clock;
+  /** Re-reads the object a notification names once `raw` has it (core/engine/refetch.ts); without it, none. */
+  refetch?: Prompter;
+}
+
+const TRANSACTION_KINDS = new Set(['transaction_settled', 'transaction_settlement_declined', 'transaction_disbursed', 'refund_failed']);
+
+/**
+ * The object a notification names, read again by id: a transaction (a subscription charge names its
+ * newest one) or a dispute. A disbursement names a day of transactions, which the disbursements stream
+ * sweeps, so it prompts nothing.
+ */
+export function braintreeRereads(n: BraintreeNotification): RefetchPrompt[] {
+  const txs = Array.isArray(n.subscription?.transactions) ? n.subscription.transactions : [];
+  const tx = TRANSACTION_KINDS.has(n.kind) ? n.transaction : n.kind.startsWith('subscription_charged_') ? txs[0] : undefined;
+  if (typeof tx?.id === 'string' && tx.id) return [{ connector: 'braintree', stream: 'transactions', id: tx.id }];
+  if (n.kind.startsWith('dispute_') && typeof n.dispute?.id === 'string' && n.dispute.id) return [{ connector: 'braintree', stream: 'disputes', id: n.dispute.id }];
+  return [];
 }
 
 type Verified = { notification: BraintreeNotification } | { status: number; code: string; message: string };
@@ -123,13 +141,16 @@ export function braintreeWebhookRoutes(opts: BraintreeWebhookOptions): FastifyPl
       const { notification } = v;
       const id = notificationId(payload);
 
-      const envelopes = envelopesFor(notification, id, mapOpts, clock.now().toISOString());
+      const receivedAt = clock.now().toISOString();
+      const envelopes = envelopesFor(notification, id, mapOpts, receivedAt);
       try {
         await opts.queue.publish(envelopes);
       } catch (err) {
-          log.warn('braintree webhook publish failed', { request_id: req.id, notification_id: id, kind: notification.kind, error: err });
+        log.warn('braintree webhook publish failed', { request_id: req.id, notification_id: id, kind: notification.kind, error: err });
         return queueUnavailable(reply, err, 'the queue did not accept the notification; Braintree will retry');
       }
+      // `raw` has the notification: the re-read runs after the answer, and its outcome never changes it.
+      opts.refetch?.prompt({ source: SOURCE, delivery_id: id, type: notification.kind, occurred_at: occurredAt(notification, receivedAt) }, braintreeRereads(notification));
       return reply.code(200).send({ received: true });
     });
   };

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { AuthError, FatalError, RetriableError } from '../../core/errors.js';
+import { AuthError, FatalError, NotFoundError, RetriableError } from '../../core/errors.js';
 import { parseRetryAfter } from '../../core/engine/retry.js';
 import type { StripeConfig } from './config.js';
 
@@ -34,6 +34,8 @@ export function classifyStripeError(err: unknown): Error {
       return new RetriableError(what, parseRetryAfter(headers['retry-after']), { status });
     }
     if (status === 401 || status === 403) return new AuthError(`${what}: check STRIPE_API_KEY and its permissions`);
+    // The message names the object's id, never more (`No such charge: 'ch_...'`).
+    if (status === 404 && err.code === 'resource_missing') return new NotFoundError(`${what}: ${err.message}`);
     return new FatalError(`${what}: ${err.message}`);
   }
   if (err instanceof Error && /ECONNRESET|ECONNREFUSED|ETIMEDOUT|socket hang up|fetch failed/.test(err.message)) {

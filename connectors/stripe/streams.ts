@@ -29,6 +29,14 @@ function listPage<R extends { id: string }>(resource: string, list: Lister, expa
   };
 }
 
+/**
+ * One object by id (a webhook's prompt), in the same shape its list gives, so the stream's own mapping
+ * reads it: `expand` must match the list's (`data.balance_transaction` there, `balance_transaction` here).
+ */
+function retrieveOne<R>(resource: string, retrieve: (stripe: Stripe, id: string) => PromiseLike<unknown>) {
+  return async (ctx: Ctx, id: string): Promise<R | null> => (await ctx.call(`GET /v1/${resource}/:id`, async () => retrieve(ctx.client, id))) as R;
+}
+
 /** Windows of a week keep a year's backfill to ~53 windows a stream; an hour of lookback is cheap. */
 const OBJECT_WINDOWS = { sizeMs: 7 * DAY, lookbackMs: 60 * 60_000, lagMs: 5_000 };
 const created = (r: { created: number }) => new Date(r.created * 1000);
@@ -54,12 +62,14 @@ export function stripeStreams(opts: StripeMapOptions): StreamDef<Stripe, never>[
     name: 'customers', contract: 'supporter', primaryKey: (r) => r.id, cursor: (r) => created(r as { created: number }),
     windows: OBJECT_WINDOWS,
     fetchPage: listPage('customers', (s, p) => s.customers.list(p)),
+    fetchById: retrieveOne('customers', (s, id) => s.customers.retrieve(id)),
     toContract: (r) => mapCustomer(r),
   });
 
   const checkoutSessions = defineStream<Stripe, StripeCheckoutSession & { created: number }>({
     name: 'checkout_sessions', contract: 'payment', primaryKey: (r) => r.id, cursor: created, windows: OBJECT_WINDOWS,
     fetchPage: listPage('checkout/sessions', (s, p) => s.checkout.sessions.list(p)),
+    fetchById: retrieveOne('checkout/sessions', (s, id) => s.checkout.sessions.retrieve(id)),
     // Sessions feed no contract of their own: they link click -> payment intent for the charges.
     prepare: (ctx, records) => saveLinks(ctx.state, records.flatMap((r) => linkFromCheckoutSession(r, opts) ?? [])),
     toContract: () => [],
@@ -68,6 +78,7 @@ export function stripeStreams(opts: StripeMapOptions): StreamDef<Stripe, never>[
   const paymentIntents = defineStream<Stripe, { id: string; created: number; metadata?: Record<string, string> | null }>({
     name: 'payment_intents', contract: 'payment', primaryKey: (r) => r.id, cursor: created, windows: OBJECT_WINDOWS,
     fetchPage: listPage('payment_intents', (s, p) => s.paymentIntents.list(p)),
+    fetchById: retrieveOne('payment_intents', (s, id) => s.paymentIntents.retrieve(id)),
     // Forms that pass payment_intent_data.metadata leave the donation id here, not on the charge.
     prepare: (ctx, records) =>
       saveLinks(ctx.state, records.map((r) => ({ payment_intent: r.id, click_id: r.metadata?.click_id || null, donation_id: r.metadata?.[opts.donationIdKey] || null }))),
@@ -77,6 +88,8 @@ export function stripeStreams(opts: StripeMapOptions): StreamDef<Stripe, never>[
   const charges = defineStream<Stripe, StripeCharge>({
     name: 'charges', contract: 'payment', primaryKey: (r) => r.id, cursor: created, windows: OBJECT_WINDOWS,
     fetchPage: listPage('charges', (s, p) => s.charges.list(p), ['data.balance_transaction']),
+    // A webhook's charge snapshot has no fee, net or payout: the re-read expands its balance transaction.
+    fetchById: retrieveOne('charges', (s, id) => s.charges.retrieve(id, { expand: ['balance_transaction'] })),
     prepare: (ctx, records) => chargeLinks(ctx, records),
     toContract: (r, links) => chargeToPayment(r, links as ChargeLinkMaps),
     // Fee and net are final only once the balance transaction is available: read it again until then.
@@ -86,6 +99,7 @@ export function stripeStreams(opts: StripeMapOptions): StreamDef<Stripe, never>[
   const refunds = defineStream<Stripe, StripeRefund>({
     name: 'refunds', contract: 'refund', primaryKey: (r) => r.id, cursor: created, windows: OBJECT_WINDOWS,
     fetchPage: listPage('refunds', (s, p) => s.refunds.list(p)),
+    fetchById: retrieveOne('refunds', (s, id) => s.refunds.retrieve(id)),
     toContract: (r) => mapRefund(r),
     revisit: (r) => r.status === 'pending' || r.status === 'requires_action',
   });
@@ -93,6 +107,7 @@ export function stripeStreams(opts: StripeMapOptions): StreamDef<Stripe, never>[
   const disputes = defineStream<Stripe, StripeDispute>({
     name: 'disputes', contract: 'dispute', primaryKey: (r) => r.id, cursor: created, windows: OBJECT_WINDOWS,
     fetchPage: listPage('disputes', (s, p) => s.disputes.list(p)),
+    fetchById: retrieveOne('disputes', (s, id) => s.disputes.retrieve(id)),
     toContract: (r) => mapDispute(r),
     revisit: (r) => !['won', 'lost'].includes(r.status),
   });
@@ -100,6 +115,7 @@ export function stripeStreams(opts: StripeMapOptions): StreamDef<Stripe, never>[
   const payouts = defineStream<Stripe, StripePayout>({
     name: 'payouts', contract: 'payout', primaryKey: (r) => r.id, cursor: created, windows: OBJECT_WINDOWS,
     fetchPage: listPage('payouts', (s, p) => s.payouts.list(p)),
+    fetchById: retrieveOne('payouts', (s, id) => s.payouts.retrieve(id)),
     toContract: (r) => mapPayout(r),
     revisit: (r) => !['paid', 'failed', 'canceled'].includes(r.status),
   });

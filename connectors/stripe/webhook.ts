@@ -2,6 +2,7 @@ import { scrubPersonalData } from '../../core/pii.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import Stripe from 'stripe';
 import { mappedToEnvelopes, quarantineEnvelope, type Origin } from '../../core/engine/envelopes.js';
+import type { Prompter, RefetchPrompt } from '../../core/engine/refetch.js';
 import { RAW_ONLY_CONTRACT, makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { queueUnavailable, sendError } from '../../core/http/errors.js';
 import { log } from '../../core/log.js';
@@ -21,6 +22,27 @@ export interface StripeWebhookOptions {
   toleranceSeconds?: number;
   /** For received_at and the signature's age; tests replay old signed samples with it. */
   clock?: Clock;
+  /** Re-reads the object an event names once `raw` has the event (core/engine/refetch.ts); without it, none. */
+  refetch?: Prompter;
+}
+
+/** The stream of the Stripe connector that reads each object type by id. */
+const REREAD_STREAMS: Readonly<Record<string, string>> = Object.freeze({
+  charge: 'charges',
+  refund: 'refunds',
+  dispute: 'disputes',
+  payout: 'payouts',
+  customer: 'customers',
+  // These save the click and donation links a charge's payment is mapped with (streams run in order).
+  'checkout.session': 'checkout_sessions',
+  payment_intent: 'payment_intents',
+});
+
+/** An event is a notice (Stripe's own guidance): the object it names is read again, whole, by id. */
+export function stripeRereads(event: StripeEvent): RefetchPrompt[] {
+  const stream = REREAD_STREAMS[eventObjectType(event) ?? ''];
+  const id = (event.data?.object as { id?: unknown } | null | undefined)?.id;
+  return stream && typeof id === 'string' && id !== '' ? [{ connector: 'stripe', stream, id }] : [];
 }
 
 type Verified = { event: StripeEvent } | { status: number; code: string; message: string };
@@ -102,9 +124,14 @@ export function stripeWebhookRoutes(opts: StripeWebhookOptions): FastifyPluginAs
       try {
         await opts.queue.publish(envelopes);
       } catch (err) {
-          log.warn('stripe webhook publish failed', { request_id: req.id, event_id: event.id, event_type: event.type, error: err });
+        log.warn('stripe webhook publish failed', { request_id: req.id, event_id: event.id, event_type: event.type, error: err });
         return queueUnavailable(reply, err, 'the queue did not accept the event; Stripe will retry');
       }
+      // `raw` has the event: the re-read runs after the answer, and its outcome never changes it.
+      opts.refetch?.prompt(
+        { source: SOURCE, delivery_id: event.id, type: event.type, occurred_at: unixToIso(event.created) ?? now.toISOString() },
+        stripeRereads(event),
+      );
       return reply.code(200).send({ received: true });
     });
   };

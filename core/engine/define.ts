@@ -44,6 +44,12 @@ export interface StreamDef<C = unknown, R = unknown> {
    * publishes and checkpoints. Still uses the engine's calls, budget and state.
    */
   read?(ctx: StreamContext<C>, emit: (records: R[]) => Promise<void>): Promise<void>;
+  /**
+   * Read one record by its id (a webhook's prompt: core/engine/refetch.ts), in the same shape a page
+   * holds, so the same prepare and toContract map it. null (or a NotFoundError) when the provider has no
+   * such object. Only through `ctx.call`, like a page: the engine owns budget and retries.
+   */
+  fetchById?(ctx: StreamContext<C>, id: string): Promise<R | null>;
   /** Optional per-page preparation before mapping (e.g. look up links in state). */
   prepare?(ctx: StreamContext<C>, records: R[]): Promise<unknown>;
   toContract(record: R, prepared: unknown): Mapped[];

@@ -104,7 +104,14 @@ export async function runStream<C>(opts: RunOptions<C>): Promise<RunResult> {
   }
 }
 
-function streamContext<C>(opts: RunOptions<C>, metrics: RunMetrics): StreamContext<C> {
+/**
+ * The context a stream's code gets: its client, and every provider call through the connector's budget
+ * and the engine's retries (a sync's pages and a webhook's re-reads alike).
+ */
+export function streamContext<C>(
+  opts: Pick<RunOptions<C>, 'connector' | 'stream' | 'client' | 'runtime' | 'budget' | 'settings'>,
+  metrics: RunMetrics,
+): StreamContext<C> {
   const { connector, budget } = opts;
   const policy = opts.settings.retry ?? DEFAULT_RETRY;
   // Count 429s and pause the whole budget on Retry-After, whichever stream saw it.
@@ -139,6 +146,47 @@ function streamContext<C>(opts: RunOptions<C>, metrics: RunMetrics): StreamConte
         },
       ),
   };
+}
+
+/**
+ * A stream's records as envelopes, exactly as a sync maps them: the stream's prepare, then toContract per
+ * record, validated against the contracts; a record that fails goes to quarantine with the reasons; each
+ * record is redacted in place once its mapping has read it (so the caller must own `records`).
+ */
+export async function mapRecords<C>(
+  stream: StreamDef<C, unknown>,
+  ctx: StreamContext<C>,
+  records: unknown[],
+  delivery: Pick<Origin, 'source' | 'delivery_id' | 'received_at'>,
+): Promise<{ envelopes: Envelope[]; quarantined: number }> {
+  const prepared = stream.prepare ? await stream.prepare(ctx, records) : undefined;
+  const envelopes: Envelope[] = [];
+  let quarantined = 0;
+  for (const record of records) {
+    let mapped: Mapped[] | null = null;
+    let failure: unknown = null;
+    try {
+      mapped = stream.toContract(record, prepared);
+    } catch (err) {
+      failure = err;
+    }
+    // Read before redaction, which may rewrite fields a key or a cursor reads (a Date becomes a string).
+    const { record_key, occurred_at } = recordIdentity(stream, record);
+    // The page is the engine's and the mapping has read it: redact in place, no copy. (So a mapping must
+    // not hand back objects of the record itself: validation copies a payload only after this.)
+    const raw = redactPersonalData(record);
+    const origin: Origin = { source: delivery.source, stream: stream.name, delivery_id: delivery.delivery_id, received_at: delivery.received_at, raw, record_key, occurred_at };
+    if (mapped) {
+      const r = mappedToEnvelopes(mapped, origin);
+      for (const e of r.envelopes) envelopes.push(e);
+      quarantined += r.quarantined;
+    } else {
+      // A mapping that throws on provider garbage quarantines that record; the run goes on.
+      quarantined++;
+      envelopes.push(quarantineEnvelope({ contract: stream.contract }, [{ path: 'mapping', message: (failure as Error)?.message ?? String(failure) }], origin));
+    }
+  }
+  return { envelopes, quarantined };
 }
 
 class StreamRun<C> {
@@ -307,45 +355,23 @@ class StreamRun<C> {
 
   /** Map and validate one page; what this run already published is left out. */
   private async mapPage(records: unknown[]): Promise<Envelope[]> {
-    const { connector, runtime } = this.opts;
     const stream = this.stream;
-    const prepared = stream.prepare ? await stream.prepare(this.ctx, records) : undefined;
-    const received_at = runtime.clock.now().toISOString();
-    const envelopes: Envelope[] = [];
-    for (const record of records) {
-      if (stream.revisit?.(record) && stream.cursor) {
+    if (stream.revisit && stream.cursor) {
+      for (const record of records) {
+        if (!stream.revisit(record)) continue;
         const t = stream.cursor(record).getTime();
         this.revisitFrom = this.revisitFrom === null ? t : Math.min(this.revisitFrom, t);
       }
-      let mapped: Mapped[] | null = null;
-      let failure: unknown = null;
-      try {
-        mapped = stream.toContract(record, prepared);
-      } catch (err) {
-        failure = err;
-      }
-      // Read before redaction, which may rewrite fields a key or a cursor reads (a Date becomes a string).
-      const { record_key, occurred_at } = recordIdentity(stream, record);
-      // The page is the engine's and the mapping has read it: redact in place, no copy. (So a mapping must
-      // not hand back objects of the record itself: validation copies a payload only after this.)
-      const raw = redactPersonalData(record);
-      const origin: Origin = { source: connector.name, stream: stream.name, delivery_id: this.runId, received_at, raw, record_key, occurred_at };
-      let batch: Envelope[];
-      if (mapped) {
-        const r = mappedToEnvelopes(mapped, origin);
-        batch = r.envelopes;
-        this.metrics.quarantined += r.quarantined;
-      } else {
-        // A mapping that throws on provider garbage quarantines that record; the run goes on.
-        this.metrics.quarantined++;
-        batch = [quarantineEnvelope({ contract: stream.contract }, [{ path: 'mapping', message: (failure as Error)?.message ?? String(failure) }], origin)];
-      }
-      for (const e of batch) {
-        // Lookback windows and window edges re-read records: publish each version once per run.
-        if (this.published.has(e.id)) continue;
-        this.published.add(e.id);
-        envelopes.push(e);
-      }
+    }
+    const origin = { source: this.opts.connector.name, delivery_id: this.runId, received_at: this.opts.runtime.clock.now().toISOString() };
+    const mapped = await mapRecords(stream, this.ctx, records, origin);
+    this.metrics.quarantined += mapped.quarantined;
+    const envelopes: Envelope[] = [];
+    for (const e of mapped.envelopes) {
+      // Lookback windows and window edges re-read records: publish each version once per run.
+      if (this.published.has(e.id)) continue;
+      this.published.add(e.id);
+      envelopes.push(e);
     }
     return envelopes;
   }

@@ -25,13 +25,26 @@ export interface SyncOptions {
   onProgress?: (stream: string, m: RunMetrics, done: number | null) => void;
 }
 
-/** Run the connector's streams in order, sharing one request budget. A fatal stream stops the rest. */
+const budgets = new WeakMap<ConnectorInstance<unknown>, RequestBudget>();
+
+/**
+ * The instance's one request budget, made on first use: its syncs and its re-reads by id
+ * (refetch.ts) share it, since the provider counts every request against one limit.
+ */
+export function budgetOf<C>(inst: ConnectorInstance<C>): RequestBudget {
+  const key = inst as ConnectorInstance<unknown>;
+  let budget = budgets.get(key);
+  if (!budget) budgets.set(key, (budget = new RequestBudget({ requestsPerSecond: inst.requestsPerSecond, concurrency: inst.concurrency })));
+  return budget;
+}
+
+/** Run the connector's streams in order, sharing the instance's request budget. A fatal stream stops the rest. */
 export async function syncConnector<C>(inst: ConnectorInstance<C>, runtime: EngineRuntime, opts: SyncOptions = {}): Promise<RunResult[]> {
   const names = new Set(inst.connector.streams.map((s) => s.name));
   for (const s of opts.streams ?? []) {
     if (!names.has(s)) throw new FatalError(`${inst.connector.name}: no stream named ${s} (streams: ${[...names].join(', ')})`);
   }
-  const budget = new RequestBudget({ requestsPerSecond: inst.requestsPerSecond, concurrency: inst.concurrency });
+  const budget = budgetOf(inst);
   const settings: RunSettings = { startDate: inst.startDate, from: opts.from, to: opts.to, full: opts.full, deadline: opts.deadline, leaseMs: opts.leaseMs };
   const selected = inst.connector.streams.filter((s) => !opts.streams || opts.streams.includes(s.name));
   await inst.beforeSync?.(runtime, selected.map((s) => s.name));

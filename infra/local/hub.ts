@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { PuddleConfig } from '../../core/config.js';
+import { Refetcher } from '../../core/engine/refetch.js';
 import type { ConnectorInstance } from '../../core/engine/sync.js';
 import type { Envelope } from '../../core/envelope.js';
 import { buildServer } from '../../core/http/server.js';
@@ -64,13 +65,17 @@ export async function startHub(opts: { config: PuddleConfig; schedule?: boolean;
   const presets = new Map(wanted.map(([name, s]) => [name, s.presets()]));
   for (const p of presets.values()) Object.assign(overlay, p);
   const secrets = layered(runtime.secrets, overlay);
+  // Webhooks are prompts: what they name is re-read with the connector instances made below.
+  const instances: Record<string, ConnectorInstance<never>> = {};
+  const engineRuntime = { queue, state: runtime.state, clock: runtime.clock };
+  const refetcher = new Refetcher({ runtime: engineRuntime, instances, maxPending: config.refetchMaxPending });
 
   const server = buildServer({
     queue,
     apiKeys: config.apiKeys,
     maxEvents: config.maxEvents,
     maxBodyBytes: config.maxBodyBytes,
-    plugins: webhookPlugins(queue, secrets),
+    plugins: webhookPlugins(queue, secrets, refetcher),
   });
   const consumers = PUDDLES.map((puddle) => new PuddleConsumer({ puddle, queue: runtime.queue, store: runtime.store, catalog: runtime.catalog }));
   for (const c of consumers) await c.start();
@@ -100,17 +105,16 @@ export async function startHub(opts: { config: PuddleConfig; schedule?: boolean;
       Object.assign(overlay, running.secrets);
       sandboxes.push(running);
     }
-    const instances: Record<string, ConnectorInstance<never>> = {};
-    for (const entry of SCHEDULE) {
-      try {
-        instances[entry.connector] = CONNECTORS[entry.connector]!.make(secrets);
-      } catch (err) {
-        log.warn('connector not scheduled', { connector: entry.connector, reason: (err as Error).message });
-      }
-    }
-    // Syncs publish through the counting queue too, so the live line counts everything accepted.
-    scheduler = startScheduler({ runtime: { queue, state: runtime.state, clock: runtime.clock }, entries: SCHEDULE, instances });
   }
+  for (const [name, entry] of Object.entries(CONNECTORS)) {
+    try {
+      instances[name] = entry.make(secrets);
+    } catch (err) {
+      (opts.schedule ? log.warn : log.info)('connector not configured: no syncs and no webhook re-reads', { connector: name, reason: (err as Error).message });
+    }
+  }
+  // Syncs publish through the counting queue too, so the live line counts everything accepted.
+  if (opts.schedule) scheduler = startScheduler({ runtime: engineRuntime, entries: SCHEDULE, instances });
 
   return {
     url,
@@ -126,6 +130,7 @@ export async function startHub(opts: { config: PuddleConfig; schedule?: boolean;
     async stop(drainMs = 10_000) {
       clearInterval(maintenance);
       await scheduler?.stop();
+      await refetcher.stop();
       for (const s of sandboxes) await s.close();
       await server.close();
       const deadline = Date.now() + drainMs;

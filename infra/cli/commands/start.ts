@@ -7,7 +7,7 @@ export const start = defineCommand({
   summary: 'Run the hub: producer API, puddle consumers and (unless --no-schedule) the scheduled syncs.',
   usage: 'puddle start [--no-schedule] [--port N]',
   options: {
-    'no-schedule': { type: 'boolean', description: 'producer and consumers only: no scheduled syncs, no sandboxes' },
+    'no-schedule': { type: 'boolean', description: 'producer, webhooks and consumers only: no scheduled syncs, no sandboxes (webhooks still prompt re-reads where credentials are set)' },
     port: { type: 'string', description: 'listen port (default $PORT or 8787)' },
   },
   async run({ values }) {
