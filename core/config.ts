@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { parseFeedKeys, type FeedKey } from './http/auth.js';
 
 /** Configuration from the environment, read once at an entry point. */
 export interface PuddleConfig {
@@ -6,12 +7,26 @@ export interface PuddleConfig {
   home: string;
   port: number;
   host: string;
+  /** Producer keys: write events only. */
   apiKeys: string[];
+  /** Read keys: totals, reports and the dashboard. */
+  readKeys?: string[];
+  /** Feed keys: only the feeds each names. */
+  feedKeys?: FeedKey[];
+  /** How often the live totals are checked against the SQL view (default 60 s). */
+  driftCheckMs?: number;
   /** Producer limits. */
   maxEvents: number;
   maxBodyBytes: number;
   /** Objects webhooks asked to re-read that may wait at once; beyond, the next sync covers them (default 1000). */
   refetchMaxPending?: number;
+}
+
+function keyList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -27,10 +42,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     home: resolve(env.PUDDLE_HOME ?? './.puddle'),
     port: Number(env.PORT ?? 8787),
     host: env.HOST ?? '127.0.0.1',
-    apiKeys: (env.PUDDLE_API_KEYS ?? '')
-      .split(',')
-      .map((k) => k.trim())
-      .filter(Boolean),
+    apiKeys: keyList(env.PUDDLE_API_KEYS),
+    readKeys: keyList(env.PUDDLE_READ_KEYS),
+    feedKeys: parseFeedKeys(env.PUDDLE_FEED_KEYS),
+    driftCheckMs: positiveInteger(env, 'PUDDLE_DRIFT_CHECK_SECONDS', 60) * 1000,
     maxEvents: 1000,
     maxBodyBytes: 1024 * 1024,
     refetchMaxPending: positiveInteger(env, 'PUDDLE_REFETCH_MAX_PENDING', 1000),

@@ -3,6 +3,7 @@ import { log } from '../core/log.js';
 import type { Catalog, ClaimedMessage, ObjectStore, Queue } from '../core/ports.js';
 import type { PuddleDef } from './definitions.js';
 import { landEnvelopes, type LandResult } from './land.js';
+import { landedMessages, type LandedListener } from './landed.js';
 
 export interface PuddleConsumerOptions {
   puddle: PuddleDef;
@@ -22,6 +23,8 @@ export interface PuddleConsumerOptions {
   pollMs?: number;
   /** Delay before a failed batch is offered again. */
   retryDelayMs?: number;
+  /** Told what each batch landed, once it is registered (a redelivered batch is told again). */
+  onLanded?: LandedListener;
 }
 
 const DEFAULTS = { batchSize: 5_000, windowMs: 500, visibilityMs: 10_000, pollMs: 50, retryDelayMs: 1_000 };
@@ -32,6 +35,7 @@ export class PuddleConsumer {
   readonly #store: ObjectStore;
   readonly #catalog: Catalog;
   readonly #opts: typeof DEFAULTS;
+  readonly #onLanded: LandedListener | undefined;
   #subscribed: Promise<void> | undefined;
   #running = false;
   #loop: Promise<void> | undefined;
@@ -41,6 +45,7 @@ export class PuddleConsumer {
     this.#queue = opts.queue;
     this.#store = opts.store;
     this.#catalog = opts.catalog;
+    this.#onLanded = opts.onLanded;
     this.#opts = {
       batchSize: opts.batchSize ?? DEFAULTS.batchSize,
       windowMs: opts.windowMs ?? DEFAULTS.windowMs,
@@ -193,6 +198,16 @@ export class PuddleConsumer {
       return;
     }
     // Landed and registered: from here a crash only means the same files are written and registered again.
+    if (this.#onLanded) {
+      for (const msg of landedMessages(result.landed)) {
+        try {
+          this.#onLanded(msg);
+        } catch (err) {
+          // A listener's fault must not stop landing; what it missed it rebuilds from the lake.
+          log.error('landed listener failed', { puddle: this.puddle.name, contract: msg.contract, error: err });
+        }
+      }
+    }
     await this.#queue.ack(this.puddle.name, receipts);
     if (result.quarantined) log.info('quarantined records', { puddle: this.puddle.name, count: result.quarantined });
   }

@@ -14,6 +14,8 @@ export interface LandResult {
   /** Rows written to the puddle's own tables (raw rows for `raw`). */
   rows: number;
   quarantined: number;
+  /** The rows written (contract and quarantine rows, and raw rows for `raw`), for landed listeners. */
+  landed: LandingRow[];
 }
 
 /**
@@ -91,5 +93,5 @@ export async function landEnvelopes(opts: {
   const { rows, quarantined } = rowsForBatch(opts.puddle, opts.envelopes, opts.bodies);
   const files = await writeRowFiles(opts.store, rows, 'b');
   if (files.length) await opts.catalog.addFiles(files);
-  return { files, rows: rows.length - quarantined, quarantined };
+  return { files, rows: rows.length - quarantined, quarantined, landed: rows };
 }

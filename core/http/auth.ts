@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /**
- * Bearer API key check. Keys are compared as SHA-256 digests with timingSafeEqual, so neither
- * the content nor the length of a configured key leaks through response timing; every key is
- * compared on every call (no early exit) for the same reason.
+ * Bearer API keys and their scopes. Keys are compared as SHA-256 digests with timingSafeEqual, so neither
+ * the content nor the length of a configured key leaks through response timing; every key is compared on
+ * every call (no early exit) for the same reason. A key is never logged: callers see only its label.
  */
 export interface ApiKeyCheck {
   /** True when the header is `Bearer <one of the keys>` (scheme case-insensitive). */
@@ -12,20 +12,88 @@ export interface ApiKeyCheck {
   readonly configured: boolean;
 }
 
+/** What a key may do: write events, read totals/reports/dashboard, or read some named feeds. */
+export type KeyScope = 'producer' | 'read' | 'feed';
+
+/** Who presented a key: its scope and a label safe to log and audit (`read#2`: the second read key). */
+export interface KeyIdentity {
+  scope: KeyScope;
+  label: string;
+  /** For a feed key: the feeds it may read. */
+  feeds: readonly string[];
+}
+
+export interface KeyRingConfig {
+  producer?: readonly string[];
+  read?: readonly string[];
+  feeds?: readonly FeedKey[];
+}
+
+export interface FeedKey {
+  key: string;
+  feeds: readonly string[];
+}
+
+export interface KeyRing {
+  /** The identity of a presented key, or null for none or an unknown key. */
+  identify(presented: string | undefined): KeyIdentity | null;
+  /** Whether any key of this scope exists (a 401 then says which variable to set). */
+  has(scope: KeyScope): boolean;
+}
+
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
-export function createApiKeyCheck(apiKeys: readonly string[]): ApiKeyCheck {
-  const digests = apiKeys.filter((k) => k.length > 0).map(digest);
+/** The key in `Bearer <key>` (RFC 7235 schemes are case-insensitive), or undefined. */
+export function bearerKey(authorization: string | undefined): string | undefined {
+  if (authorization === undefined || authorization.length < 8 || authorization.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+  const key = authorization.slice(7).trim();
+  return key === '' ? undefined : key;
+}
+
+export function createKeyRing(config: KeyRingConfig): KeyRing {
+  const entries: { digest: Buffer; identity: KeyIdentity }[] = [];
+  const add = (scope: KeyScope, keys: readonly string[], feedsOf: (i: number) => readonly string[]) => {
+    keys.forEach((k, i) => {
+      if (k.length > 0) entries.push({ digest: digest(k), identity: { scope, label: `${scope}#${i + 1}`, feeds: feedsOf(i) } });
+    });
+  };
+  add('producer', config.producer ?? [], () => []);
+  add('read', config.read ?? [], () => []);
+  const feedKeys = config.feeds ?? [];
+  add('feed', feedKeys.map((f) => f.key), (i) => feedKeys[i]!.feeds);
   return {
-    configured: digests.length > 0,
-    check(authorization) {
-      if (digests.length === 0 || authorization === undefined) return false;
-      // "Bearer" + one space, then the key; RFC 7235 schemes are case-insensitive.
-      if (authorization.length < 8 || authorization.slice(0, 7).toLowerCase() !== 'bearer ') return false;
-      const presented = digest(authorization.slice(7).trim());
-      let ok = false;
-      for (const d of digests) ok = timingSafeEqual(presented, d) || ok;
-      return ok;
+    has: (scope) => entries.some((e) => e.identity.scope === scope),
+    identify(presented) {
+      if (presented === undefined || presented === '' || entries.length === 0) return null;
+      const d = digest(presented);
+      let found: KeyIdentity | null = null;
+      // No early exit: the time taken does not say which key (or whether any) matched.
+      for (const e of entries) if (timingSafeEqual(d, e.digest) && found === null) found = e.identity;
+      return found;
     },
   };
+}
+
+export function createApiKeyCheck(apiKeys: readonly string[]): ApiKeyCheck {
+  const ring = createKeyRing({ producer: apiKeys });
+  return {
+    configured: ring.has('producer'),
+    check: (authorization) => ring.identify(bearerKey(authorization))?.scope === 'producer',
+  };
+}
+
+/**
+ * `PUDDLE_FEED_KEYS`: `key:feed1+feed2,key2:feed3`. Errors name the entry by position, never its key.
+ */
+export function parseFeedKeys(text: string | undefined): FeedKey[] {
+  if (text === undefined || text.trim() === '') return [];
+  return text.split(',').map((entry, i) => {
+    const at = entry.lastIndexOf(':');
+    const key = at < 0 ? '' : entry.slice(0, at).trim();
+    const feeds = at < 0 ? [] : entry.slice(at + 1).split('+').map((f) => f.trim()).filter(Boolean);
+    if (key === '' || feeds.length === 0) {
+      throw new RangeError(`PUDDLE_FEED_KEYS entry ${i + 1} must be key:feed1+feed2 (a key, a colon, one or more feed names joined by +)`);
+    }
+    return { key, feeds };
+  });
 }

@@ -3,12 +3,14 @@ import { CONTRACTS, type Contract, type FieldError } from '../contracts/index.js
 import { makeEnvelope, type Envelope } from '../envelope.js';
 import { log } from '../log.js';
 import type { Queue } from '../ports.js';
-import { createApiKeyCheck } from './auth.js';
+import { bearerKey, createKeyRing, type KeyRing } from './auth.js';
 import { errorBody, queueUnavailable } from './errors.js';
 
 export interface ProducerRoutesOptions {
   queue: Queue;
   apiKeys: readonly string[];
+  /** Every scope's keys, so a read or feed key gets 403 here rather than 401 (default: only apiKeys). */
+  keys?: KeyRing;
   /** Events per request; more is a 413. */
   maxEvents: number;
 }
@@ -72,16 +74,21 @@ function rejectRequest(reply: FastifyReply, status: number, code: string, messag
  */
 export async function producerRoutes(app: FastifyInstance, opts: ProducerRoutesOptions): Promise<void> {
   const { queue, maxEvents } = opts;
-  const keys = createApiKeyCheck(opts.apiKeys);
+  const keys = opts.keys ?? createKeyRing({ producer: opts.apiKeys });
   const noKeysMessage = 'no API keys configured (PUDDLE_API_KEYS)';
 
   // onRequest runs before the body is read: an unauthenticated client cannot make us buffer 1 MiB.
   app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-    if (keys.check(req.headers.authorization)) return done();
+    const who = keys.identify(bearerKey(req.headers.authorization));
+    if (who?.scope === 'producer') return done();
+    if (who) {
+      void reply.code(403).send(errorBody('forbidden', `a ${who.scope} key cannot write events; use a producer key (PUDDLE_API_KEYS)`));
+      return;
+    }
     void reply
       .header('www-authenticate', 'Bearer')
       .code(401)
-      .send(errorBody('unauthorized', keys.configured ? 'missing or invalid API key (Authorization: Bearer <key>)' : noKeysMessage));
+      .send(errorBody('unauthorized', keys.has('producer') ? 'missing or invalid API key (Authorization: Bearer <key>)' : noKeysMessage));
   });
 
   app.post('/v1/events', async (req, reply) => {

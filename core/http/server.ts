@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Queue } from '../ports.js';
+import type { KeyRing } from './auth.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { producerRoutes } from './producer-routes.js';
 import { registerJsonBody } from './raw-body.js';
@@ -8,6 +9,8 @@ import { registerJsonBody } from './raw-body.js';
 export interface ServerOptions {
   queue: Queue;
   apiKeys: string[];
+  /** Every scope's keys (producer, read, feed): a key outside its scope is 403, not 401. */
+  keys?: KeyRing;
   /** Events per producer request (default 1000). */
   maxEvents?: number;
   /** Largest request body in bytes (default 1 MiB). */
@@ -41,7 +44,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   app.setNotFoundHandler(notFoundHandler);
 
   app.get('/healthz', async () => ({ ok: true }));
-  void app.register(producerRoutes, { queue: opts.queue, apiKeys: opts.apiKeys, maxEvents: opts.maxEvents ?? 1000 });
+  void app.register(producerRoutes, { queue: opts.queue, apiKeys: opts.apiKeys, ...(opts.keys ? { keys: opts.keys } : {}), maxEvents: opts.maxEvents ?? 1000 });
   for (const plugin of opts.plugins ?? []) void app.register(plugin);
   return app;
 }

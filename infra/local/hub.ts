@@ -3,6 +3,7 @@ import type { PuddleConfig } from '../../core/config.js';
 import { Refetcher } from '../../core/engine/refetch.js';
 import type { ConnectorInstance } from '../../core/engine/sync.js';
 import type { Envelope } from '../../core/envelope.js';
+import { createKeyRing } from '../../core/http/auth.js';
 import { buildServer } from '../../core/http/server.js';
 import { log } from '../../core/log.js';
 import type { Queue, SecretStore } from '../../core/ports.js';
@@ -13,6 +14,9 @@ import { webhookPlugins } from '../../connectors/webhooks.js';
 import { compactAll, collectGarbage } from '../../puddles/compact.js';
 import { PuddleConsumer } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
+import { totalsRoutes } from '../../puddles/http/totals-routes.js';
+import type { LandedRows } from '../../puddles/landed.js';
+import { TotalsKeeper } from '../../puddles/totals-keeper.js';
 import { SCHEDULE } from '../../schedules/schedule.js';
 import { createLocalRuntime } from './runtime.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
@@ -29,6 +33,8 @@ export interface Hub {
   server: FastifyInstance;
   /** Sandboxes started because a provider had no credentials. */
   sandboxes: RunningSandbox[];
+  /** The live totals (rebuilt from the lake before the hub listens) and their drift checks. */
+  totals: TotalsKeeper;
   stats(): Promise<HubStats>;
   /** Stop taking requests and syncing, land what is queued (bounded by `drainMs`), close everything. */
   stop(drainMs?: number): Promise<void>;
@@ -53,7 +59,13 @@ function layered(base: SecretStore, overlay: Record<string, string>): SecretStor
  * Producer, webhooks, consumers, maintenance and (with `schedule`) the scheduled syncs in one
  * process: the embedded hub behind `puddle start`.
  */
-export async function startHub(opts: { config: PuddleConfig; schedule?: boolean; maintenanceMs?: number }): Promise<Hub> {
+export async function startHub(opts: {
+  config: PuddleConfig;
+  schedule?: boolean;
+  maintenanceMs?: number;
+  /** Stream timings for tests (defaults: 250 ms between pushes, 15 s heartbeats). */
+  stream?: { minIntervalMs?: number; heartbeatMs?: number };
+}): Promise<Hub> {
   const { config } = opts;
   const runtime = await createLocalRuntime({ home: config.home });
   const counter = { accepted: 0 };
@@ -70,15 +82,33 @@ export async function startHub(opts: { config: PuddleConfig; schedule?: boolean;
   const engineRuntime = { queue, state: runtime.state, clock: runtime.clock };
   const refetcher = new Refetcher({ runtime: engineRuntime, instances, maxPending: config.refetchMaxPending });
 
+  const keys = createKeyRing({ producer: config.apiKeys, read: config.readKeys ?? [], feeds: config.feedKeys ?? [] });
+  const keeper = new TotalsKeeper(runtime.query);
+  const listeners = [keeper.onLanded];
+  const onLanded = (landed: LandedRows) => {
+    for (const l of listeners) l(landed);
+  };
+
   const server = buildServer({
     queue,
     apiKeys: config.apiKeys,
+    keys,
     maxEvents: config.maxEvents,
     maxBodyBytes: config.maxBodyBytes,
-    plugins: webhookPlugins(queue, secrets, refetcher),
+    plugins: [
+      ...webhookPlugins(queue, secrets, refetcher),
+      async (app) => {
+        await app.register(totalsRoutes, { keys, totals: keeper.totals, ...opts.stream });
+      },
+    ],
   });
-  const consumers = PUDDLES.map((puddle) => new PuddleConsumer({ puddle, queue: runtime.queue, store: runtime.store, catalog: runtime.catalog }));
+  const consumers = PUDDLES.map(
+    (puddle) => new PuddleConsumer({ puddle, queue: runtime.queue, store: runtime.store, catalog: runtime.catalog, onLanded }),
+  );
   for (const c of consumers) await c.start();
+  // After the consumers start: what they land meanwhile is applied too, and applying twice changes nothing.
+  await keeper.rebuild();
+  keeper.startDriftChecks(config.driftCheckMs ?? 60_000);
 
   // Small files from busy minutes are merged, and files compaction replaced are deleted once no
   // reader can still hold them (a minute is far longer than any query here).
@@ -121,6 +151,7 @@ export async function startHub(opts: { config: PuddleConfig; schedule?: boolean;
     runtime,
     server,
     sandboxes,
+    totals: keeper,
     async stats() {
       let waiting = 0;
       for (const p of PUDDLES) waiting += await runtime.queue.depth(p.name);
@@ -140,6 +171,7 @@ export async function startHub(opts: { config: PuddleConfig; schedule?: boolean;
         while (Date.now() < deadline && (await c.landOnce()) > 0);
       }
       await maintaining;
+      await keeper.stop();
       await runtime.close();
     },
   };

@@ -1,0 +1,131 @@
+// GET /v1/totals and GET /v1/totals/stream: the live total from the in-memory aggregate (read keys only).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { KeyRing } from '../../core/http/auth.js';
+import { errorBody } from '../../core/http/errors.js';
+import { requireScope } from '../../core/http/scope.js';
+import type { LiveTotals, TotalsBy, TotalsQuery } from '../live-totals.js';
+
+export interface TotalsRoutesOptions {
+  keys: KeyRing;
+  totals: LiveTotals;
+  /** Least time between two pushes on one stream (default 250 ms). */
+  minIntervalMs?: number;
+  /** Time between heartbeat comments on an idle stream (default 15 s). */
+  heartbeatMs?: number;
+}
+
+const BY: readonly TotalsBy[] = ['channel', 'campaign', 'cta'];
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+// Process start: event ids of one process never repeat another's, so a client resuming after a restart
+// always gets the current document.
+const BOOT = Date.now().toString(36);
+
+/** A query string's totals question, or the parameter that is wrong and why. */
+export function parseTotalsQuery(q: Record<string, unknown>): TotalsQuery | { error: string } {
+  for (const k of Object.keys(q)) if (!['campaign', 'by', 'box', 'from', 'to'].includes(k)) return { error: `${k} is not a parameter (campaign, by, box, from, to)` };
+  const one = (k: string): string | undefined => {
+    const v = q[k];
+    return v === undefined ? undefined : Array.isArray(v) ? String(v[0]) : String(v);
+  };
+  const by = one('by') ?? 'channel';
+  if (!BY.includes(by as TotalsBy)) return { error: 'by must be channel, campaign or cta' };
+  const box = one('box') ?? '15m';
+  if (box !== '15m') return { error: 'box must be 15m (boxes are 15 minutes, UTC)' };
+  const campaign = one('campaign');
+  if (campaign !== undefined && (campaign === '' || campaign.length > 200)) return { error: 'campaign must be 1 to 200 characters' };
+  const time = (k: 'from' | 'to'): number | undefined | { error: string } => {
+    const v = one(k);
+    if (v === undefined) return undefined;
+    const t = Date.parse(DATE.test(v) ? `${v}T00:00:00Z` : v);
+    if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}/.test(v)) return { error: `${k} must be an ISO timestamp or a date YYYY-MM-DD` };
+    // A date as `to` means the whole of that day.
+    return k === 'to' && DATE.test(v) ? t + 86_400_000 : t;
+  };
+  const from = time('from');
+  const to = time('to');
+  if (typeof from === 'object') return from;
+  if (typeof to === 'object') return to;
+  return { by: by as TotalsBy, ...(campaign !== undefined ? { campaign } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+}
+
+function queryOf(req: FastifyRequest, reply: FastifyReply): TotalsQuery | undefined {
+  const q = parseTotalsQuery((req.query ?? {}) as Record<string, unknown>);
+  if ('error' in q) {
+    void reply.code(400).send(errorBody('invalid_query', q.error));
+    return undefined;
+  }
+  return q;
+}
+
+export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptions): Promise<void> {
+  const { totals } = opts;
+  const minInterval = opts.minIntervalMs ?? 250;
+  const heartbeatMs = opts.heartbeatMs ?? 15_000;
+  app.addHook('onRequest', requireScope(opts.keys, (who) => who.scope === 'read', 'totals'));
+  // Open streams would hold server.close() forever: end them first (clients reconnect to the next process).
+  const streams = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const end of streams) end();
+    done();
+  });
+
+  app.get('/v1/totals', async (req, reply) => {
+    const q = queryOf(req, reply);
+    if (!q) return reply;
+    return reply.header('cache-control', 'no-store').send(totals.document(q));
+  });
+
+  app.get('/v1/totals/stream', (req, reply) => {
+    const q = queryOf(req, reply);
+    if (!q) return reply;
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    // Browsers reconnect by themselves after this long, sending the last id they saw.
+    res.write('retry: 1000\n\n');
+    const lastHeader = req.headers['last-event-id'];
+    let lastId = typeof lastHeader === 'string' ? lastHeader : '';
+    let lastBody = '';
+    let lastSent = 0;
+    let pending: NodeJS.Timeout | undefined;
+    const send = () => {
+      pending = undefined;
+      const id = `${BOOT}-${totals.version}`;
+      if (id === lastId) return;
+      const body = JSON.stringify(totals.document(q));
+      lastId = id;
+      // A change elsewhere (another campaign) bumps the version but not this document: nothing to push.
+      if (body === lastBody) return;
+      lastBody = body;
+      lastSent = Date.now();
+      res.write(`id: ${id}\nevent: totals\ndata: ${body}\n\n`);
+    };
+    const changed = () => {
+      if (pending) return;
+      pending = setTimeout(send, Math.max(0, lastSent + minInterval - Date.now()));
+    };
+    const heartbeat = setInterval(() => res.write(`: heartbeat ${new Date().toISOString()}\n\n`), heartbeatMs);
+    const unsubscribe = totals.onChange(changed);
+    // A client resuming with the current id already has this document; anyone else gets it now.
+    if (lastId !== `${BOOT}-${totals.version}`) send();
+    const close = () => {
+      streams.delete(end);
+      unsubscribe();
+      clearInterval(heartbeat);
+      if (pending) clearTimeout(pending);
+    };
+    const end = () => {
+      close();
+      res.end();
+    };
+    streams.add(end);
+    res.on('close', close);
+    res.on('error', close);
+    return reply;
+  });
+}

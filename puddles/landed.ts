@@ -1,0 +1,31 @@
+// What a consumer landed, as a plain message: a contract's rows as column -> value objects. Listeners (the
+// live totals, the supplier feeds) take only this, so landing can move to another thread or process later and
+// send the same message over a port.
+import type { LandingRow } from './landing-rows.js';
+import { columnsFor } from './landing-rows.js';
+import type { Cell } from './parquet-writer.js';
+
+export interface LandedRows {
+  contract: string;
+  version: number;
+  /** Contract columns plus the envelope columns (`_id`, `_changed_at`, `_received_at`, ...). */
+  rows: Record<string, Cell>[];
+}
+
+/** Called after rows are registered in the catalog (and before the queue ack): a redelivery may repeat them. */
+export type LandedListener = (landed: LandedRows) => void;
+
+/** Group a batch's contract rows into messages, one per contract version; raw rows are left out. */
+export function landedMessages(rows: readonly LandingRow[]): LandedRows[] {
+  const out = new Map<string, LandedRows & { names: string[] }>();
+  for (const r of rows) {
+    if (r.table.puddle === 'raw') continue;
+    const id = `${r.table.contract}|${r.table.version}`;
+    let msg = out.get(id);
+    if (!msg) out.set(id, (msg = { contract: r.table.contract, version: r.table.version, rows: [], names: columnsFor(r.table).map((c) => c.name) }));
+    const obj: Record<string, Cell> = {};
+    for (let i = 0; i < msg.names.length; i++) obj[msg.names[i]!] = r.row[i] ?? null;
+    msg.rows.push(obj);
+  }
+  return [...out.values()].map(({ contract, version, rows: list }) => ({ contract, version, rows: list }));
+}

@@ -1,0 +1,222 @@
+// The live total: pledges per channel, campaign, call to action, currency and 15-minute box, kept in memory
+// from what consumers land, so GET /v1/totals never scans the lake. It is defined exactly as the SQL view
+// `totals_by_box` (puddles/queries/totals-by-box-live.sql holds the same question for the drift check): the
+// current version of each donation (latest by _changed_at, then _received_at, then _id, as the `donation`
+// view orders them), counted when its status is not failed or cancelled, boxed by its occurred_at (UTC).
+// Applying a row keeps the newest version per donation, so applying the same rows twice, or in any order,
+// gives the same state: a redelivered batch never counts twice and the rebuild may overlap live landing.
+import type { LandedRows } from './landed.js';
+import type { Cell } from './parquet-writer.js';
+
+export const BOX_MS = 15 * 60 * 1000;
+/** Statuses that are not pledges (both spellings of cancelled, as totals_by_box has them). */
+export const NOT_PLEDGED: ReadonlySet<string> = new Set(['failed', 'cancelled', 'canceled']);
+export type TotalsBy = 'channel' | 'campaign' | 'cta';
+
+/** One cell of the aggregate: a box of one channel, campaign, cta and currency. */
+export interface TotalsCell {
+  channel: string | null;
+  campaign: string | null;
+  cta: string | null;
+  currency: string;
+  box: number;
+  amount_minor: number;
+  count: number;
+}
+
+interface Version {
+  changed: number;
+  received: number;
+  id: string;
+  cell: TotalsCell | null;
+  amount: number;
+}
+
+export interface TotalsQuery {
+  campaign?: string;
+  by: TotalsBy;
+  /** Boxes whose start is at or after this (ms), and before `to`. */
+  from?: number;
+  to?: number;
+}
+
+export interface Amount {
+  amount_minor: number;
+  count: number;
+}
+
+export interface CurrencyTotals {
+  currency: string;
+  total: Amount;
+  by: ({ key: string | null } & Amount)[];
+  boxes: ({ start: string } & Amount)[];
+}
+
+/** GET /v1/totals: the main currency's figures at the top, every currency (main first) in `currencies`. */
+export interface TotalsDocument {
+  as_of: string | null;
+  currency: string | null;
+  total: Amount;
+  by: ({ key: string | null } & Amount)[];
+  boxes: ({ start: string } & Amount)[];
+  currencies: CurrencyTotals[];
+}
+
+const str = (v: Cell | undefined): string | null => (v === null || v === undefined ? null : String(v));
+const ms = (v: Cell | undefined): number => (typeof v === 'string' ? Date.parse(v) : typeof v === 'number' ? v : Number.NaN);
+
+function newer(a: { changed: number; received: number; id: string }, b: Version): boolean {
+  if (a.changed !== b.changed) return a.changed > b.changed;
+  if (a.received !== b.received) return a.received > b.received;
+  return a.id > b.id;
+}
+
+export class LiveTotals {
+  readonly #donations = new Map<string, Version>();
+  readonly #cells = new Map<string, TotalsCell>();
+  readonly #listeners = new Set<() => void>();
+  #asOf = Number.NEGATIVE_INFINITY;
+  #version = 0;
+  #cache = new Map<string, TotalsDocument>();
+
+  /** Bumped on every change; a document built at one version stays right until the next. */
+  get version(): number {
+    return this.#version;
+  }
+
+  get donations(): number {
+    return this.#donations.size;
+  }
+
+  /** A landed message: only donation rows matter; everything else is ignored. */
+  apply(landed: LandedRows): void {
+    if (landed.contract !== 'donation') return;
+    if (this.applyRows(landed.rows)) this.#changed();
+  }
+
+  /** Apply donation rows (contract and envelope columns); returns whether anything changed. */
+  applyRows(rows: readonly Record<string, Cell>[]): boolean {
+    let changed = false;
+    for (const r of rows) {
+      const key = str(r.donation_id);
+      const id = str(r._id);
+      const occurred = ms(r.occurred_at);
+      const received = ms(r._received_at);
+      if (key === null || id === null || Number.isNaN(occurred) || Number.isNaN(received)) continue;
+      if (received > this.#asOf) {
+        this.#asOf = received;
+        changed = true;
+      }
+      const next = { changed: ms(r._changed_at), received, id };
+      const prev = this.#donations.get(key);
+      if (prev && !newer(next, prev)) continue;
+      const status = str(r.status);
+      const amount = Number(r.amount_minor);
+      const pledged = (status === null || !NOT_PLEDGED.has(status)) && Number.isSafeInteger(amount);
+      if (prev?.cell) {
+        prev.cell.amount_minor -= prev.amount;
+        prev.cell.count -= 1;
+      }
+      const cell = pledged
+        ? this.#cell(str(r.channel), str(r.campaign), str(r.cta), String(r.currency), Math.floor(occurred / BOX_MS) * BOX_MS)
+        : null;
+      if (cell) {
+        cell.amount_minor += amount;
+        cell.count += 1;
+      }
+      this.#donations.set(key, { ...next, cell, amount: pledged ? amount : 0 });
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** Forget everything (before a rebuild from the lake). */
+  clear(): void {
+    this.#donations.clear();
+    this.#cells.clear();
+    this.#asOf = Number.NEGATIVE_INFINITY;
+    this.#changed();
+  }
+
+  /** Called (synchronously) after every change; returns the unsubscribe function. */
+  onChange(fn: () => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** The non-empty cells, as totals_by_box rows would be (for the drift check and the dashboard). */
+  cells(): TotalsCell[] {
+    return [...this.#cells.values()].filter((c) => c.count !== 0 || c.amount_minor !== 0);
+  }
+
+  asOf(): string | null {
+    return Number.isFinite(this.#asOf) ? new Date(this.#asOf).toISOString() : null;
+  }
+
+  /** The document for a query, built once per version and query. */
+  document(q: TotalsQuery): TotalsDocument {
+    const cacheKey = `${q.campaign ?? ''}|${q.by}|${q.from ?? ''}|${q.to ?? ''}`;
+    const hit = this.#cache.get(cacheKey);
+    if (hit) return hit;
+    const perCurrency = new Map<string, { total: Amount; by: Map<string | null, Amount>; boxes: Map<number, Amount> }>();
+    for (const c of this.#cells.values()) {
+      if (c.count === 0 && c.amount_minor === 0) continue;
+      if (q.campaign !== undefined && c.campaign !== q.campaign) continue;
+      if (q.from !== undefined && c.box < q.from) continue;
+      if (q.to !== undefined && c.box >= q.to) continue;
+      let cur = perCurrency.get(c.currency);
+      if (!cur) perCurrency.set(c.currency, (cur = { total: { amount_minor: 0, count: 0 }, by: new Map(), boxes: new Map() }));
+      add(cur.total, c);
+      const k = c[q.by];
+      add(cur.by.get(k) ?? set(cur.by, k), c);
+      add(cur.boxes.get(c.box) ?? set(cur.boxes, c.box), c);
+    }
+    const currencies: CurrencyTotals[] = [...perCurrency.entries()]
+      .map(([currency, v]) => ({
+        currency,
+        total: v.total,
+        by: [...v.by.entries()]
+          .map(([key, a]) => ({ key, ...a }))
+          .sort((a, b) => b.amount_minor - a.amount_minor || String(a.key).localeCompare(String(b.key))),
+        boxes: [...v.boxes.entries()].sort(([a], [b]) => a - b).map(([start, a]) => ({ start: new Date(start).toISOString(), ...a })),
+      }))
+      // The main currency is the one with the most pledges: a campaign's home currency on the night.
+      .sort((a, b) => b.total.count - a.total.count || a.currency.localeCompare(b.currency));
+    const main = currencies[0];
+    const doc: TotalsDocument = {
+      as_of: this.asOf(),
+      currency: main?.currency ?? null,
+      total: main?.total ?? { amount_minor: 0, count: 0 },
+      by: main?.by ?? [],
+      boxes: main?.boxes ?? [],
+      currencies,
+    };
+    if (this.#cache.size > 100) this.#cache.clear();
+    this.#cache.set(cacheKey, doc);
+    return doc;
+  }
+
+  #cell(channel: string | null, campaign: string | null, cta: string | null, currency: string, box: number): TotalsCell {
+    const k = JSON.stringify([channel, campaign, cta, currency, box]);
+    let c = this.#cells.get(k);
+    if (!c) this.#cells.set(k, (c = { channel, campaign, cta, currency, box, amount_minor: 0, count: 0 }));
+    return c;
+  }
+
+  #changed(): void {
+    this.#version++;
+    this.#cache = new Map();
+    for (const fn of this.#listeners) fn();
+  }
+}
+
+function add(to: Amount, from: Amount): void {
+  to.amount_minor += from.amount_minor;
+  to.count += from.count;
+}
+
+function set<K>(m: Map<K, Amount>, k: K): Amount {
+  const a = { amount_minor: 0, count: 0 };
+  m.set(k, a);
+  return a;
+}

@@ -1,0 +1,70 @@
+// Keeps the live totals honest: rebuilt from the lake on start, fed by landed rows, and compared with the
+// SQL view on a timer. A drift is logged and kept for the dashboard; it is never corrected silently.
+import { log } from '../core/log.js';
+import type { QueryEngine } from '../core/ports.js';
+import type { LandedRows } from './landed.js';
+import { LiveTotals } from './live-totals.js';
+import { checkDrift, rebuildTotals, type DriftReport } from './totals-sql.js';
+
+export class TotalsKeeper {
+  readonly totals = new LiveTotals();
+  readonly #query: QueryEngine;
+  #timer: NodeJS.Timeout | undefined;
+  #checking: Promise<DriftReport | undefined> = Promise.resolve(undefined);
+  #last: DriftReport | undefined;
+  #lastConclusive: DriftReport | undefined;
+  #ready = false;
+
+  constructor(query: QueryEngine) {
+    this.#query = query;
+  }
+
+  /** The listener consumers call with what they landed. */
+  readonly onLanded = (landed: LandedRows): void => this.totals.apply(landed);
+
+  /** Load the lake's current donations; rows landed meanwhile are kept (applying is order-free). */
+  async rebuild(): Promise<number> {
+    const n = await rebuildTotals(this.totals, this.#query);
+    this.#ready = true;
+    return n;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Check against SQL every `everyMs`. */
+  startDriftChecks(everyMs: number): void {
+    this.#timer = setInterval(() => void this.checkDrift(), everyMs);
+    this.#timer.unref();
+  }
+
+  /** One check now (checks never overlap). */
+  checkDrift(): Promise<DriftReport | undefined> {
+    this.#checking = this.#checking.then(async () => {
+      try {
+        const r = await checkDrift(this.totals, this.#query);
+        this.#last = r;
+        if (!r.inconclusive) this.#lastConclusive = r;
+        if (!r.ok) {
+          log.warn('live totals drift from the SQL view', { against: r.against, boxes: r.differences.length, first: r.differences[0] });
+        }
+        return r;
+      } catch (err) {
+        log.warn('totals drift check failed; will try again', { error: err });
+        return undefined;
+      }
+    });
+    return this.#checking;
+  }
+
+  /** The last check that could compare (an inconclusive one is reported beside it). */
+  drift(): { last: DriftReport | undefined; lastConclusive: DriftReport | undefined } {
+    return { last: this.#last, lastConclusive: this.#lastConclusive };
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#checking;
+  }
+}

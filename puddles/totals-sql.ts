@@ -1,0 +1,111 @@
+// The SQL side of the live totals: the rebuild on start, and the periodic drift check against the view.
+import type { QueryEngine, Row } from '../core/ports.js';
+import { type LiveTotals, type TotalsCell } from './live-totals.js';
+
+/** Current donations with what the aggregate needs to place each one and to order later versions. */
+export const REBUILD_SQL = `SELECT donation_id, channel, campaign, cta, currency, amount_minor, status, occurred_at,
+  _id, _changed_at, _received_at FROM donation`;
+
+/**
+ * The same question as the `totals_by_box` view (issue #9), written over the `donation` view for a lake
+ * whose engine has no such view yet: pledges per box, channel, campaign, cta and currency, up to today.
+ */
+export const TOTALS_BY_BOX_FALLBACK_SQL = `SELECT box_start, channel, campaign, cta, currency, count(*) AS pledges,
+  sum(amount_minor) AS amount_minor
+FROM (
+  SELECT channel, campaign, cta, currency, amount_minor,
+    date_trunc('hour', occurred_at) + INTERVAL '15' MINUTE * CAST(floor(minute(occurred_at) / 15) AS INTEGER) AS box_start
+  FROM donation
+  WHERE coalesce(status, '') NOT IN ('failed', 'cancelled', 'canceled') AND CAST(occurred_at AS DATE) <= current_date
+) AS d
+GROUP BY box_start, channel, campaign, cta, currency`;
+
+const VIEW_SQL = 'SELECT box_start, channel, campaign, cta, currency, pledges, amount_minor FROM totals_by_box';
+
+/** Load the current donations from the lake into the aggregate (which may already hold newer rows). */
+export async function rebuildTotals(totals: LiveTotals, query: QueryEngine): Promise<number> {
+  const rows = await query.query(REBUILD_SQL);
+  totals.applyRows(rows as Record<string, string | number | null>[]);
+  return rows.length;
+}
+
+export interface DriftDifference {
+  box_start: string;
+  channel: string | null;
+  campaign: string | null;
+  cta: string | null;
+  currency: string;
+  live: { amount_minor: number; count: number };
+  sql: { amount_minor: number; count: number };
+}
+
+export interface DriftReport {
+  checked_at: string;
+  /** `totals_by_box`, or `donation` while the engine has no such view. */
+  against: string;
+  /** Live and SQL agree on every box up to today. */
+  ok: boolean;
+  /** Rows landed while the SQL ran, so the two could not be compared; the next check tries again. */
+  inconclusive: boolean;
+  differences: DriftDifference[];
+  boxes: number;
+}
+
+/** Whether the query engine has `totals_by_box` (issue #9's view). */
+async function viewSql(query: QueryEngine): Promise<{ sql: string; against: string }> {
+  try {
+    await query.query('SELECT * FROM totals_by_box LIMIT 0');
+    return { sql: VIEW_SQL, against: 'totals_by_box' };
+  } catch {
+    return { sql: TOTALS_BY_BOX_FALLBACK_SQL, against: 'donation' };
+  }
+}
+
+const cellKey = (c: { box: number; channel: string | null; campaign: string | null; cta: string | null; currency: string }) =>
+  JSON.stringify([c.box, c.channel, c.campaign, c.cta, c.currency]);
+
+/** The SQL totals per box as aggregate cells. */
+export async function sqlCells(query: QueryEngine): Promise<{ cells: TotalsCell[]; against: string }> {
+  const { sql, against } = await viewSql(query);
+  const rows: Row[] = await query.query(sql);
+  const cells = rows.map((r) => ({
+    box: Date.parse(String(r.box_start)),
+    channel: (r.channel as string | null) ?? null,
+    campaign: (r.campaign as string | null) ?? null,
+    cta: (r.cta as string | null) ?? null,
+    currency: String(r.currency),
+    amount_minor: Number(r.amount_minor),
+    count: Number(r.pledges),
+  }));
+  return { cells, against };
+}
+
+/**
+ * Compare the aggregate with the SQL view, box by box, up to the end of today (the view leaves later dates
+ * out). If anything landed while the SQL ran the comparison is inconclusive rather than a false alarm.
+ */
+export async function checkDrift(totals: LiveTotals, query: QueryEngine, now: Date = new Date()): Promise<DriftReport> {
+  const before = totals.version;
+  const { cells: sql, against } = await sqlCells(query);
+  const checked_at = now.toISOString();
+  if (totals.version !== before) return { checked_at, against, ok: true, inconclusive: true, differences: [], boxes: sql.length };
+  const endOfToday = Math.floor(now.getTime() / 86_400_000 + 1) * 86_400_000;
+  const live = new Map(totals.cells().filter((c) => c.box < endOfToday).map((c) => [cellKey(c), c]));
+  const differences: DriftDifference[] = [];
+  const seen = new Set<string>();
+  const diff = (c: TotalsCell, l: TotalsCell | undefined, s: TotalsCell | undefined) => {
+    const la = { amount_minor: l?.amount_minor ?? 0, count: l?.count ?? 0 };
+    const sa = { amount_minor: s?.amount_minor ?? 0, count: s?.count ?? 0 };
+    if (la.amount_minor === sa.amount_minor && la.count === sa.count) return;
+    differences.push({ box_start: new Date(c.box).toISOString(), channel: c.channel, campaign: c.campaign, cta: c.cta, currency: c.currency, live: la, sql: sa });
+  };
+  for (const s of sql) {
+    const k = cellKey(s);
+    seen.add(k);
+    diff(s, live.get(k), s);
+  }
+  for (const [k, l] of live) if (!seen.has(k)) diff(l, l, undefined);
+  differences.sort((a, b) => a.box_start.localeCompare(b.box_start));
+  return { checked_at, against, ok: differences.length === 0, inconclusive: false, differences, boxes: sql.length };
+}
+

@@ -1,0 +1,50 @@
+// A hub with all three kinds of key, for the live totals, dashboard and feed tests.
+import { loadConfig } from '../../core/config.js';
+import type { Row } from '../../core/ports.js';
+import { startHub, type Hub } from '../../infra/local/hub.js';
+import { TOTALS_BY_BOX_FALLBACK_SQL } from '../../puddles/totals-sql.js';
+
+export const PRODUCER_KEY = 'producer-key-live-0001';
+export const READ_KEY = 'read-key-live-0002';
+export const FEED_KEY = 'feed-key-live-0003';
+export const OTHER_FEED_KEY = 'feed-key-live-0004';
+
+export function startLiveHub(home: string, opts: { port?: number; heartbeatMs?: number } = {}): Promise<Hub> {
+  return startHub({
+    config: {
+      ...loadConfig({}),
+      home,
+      port: opts.port ?? 0,
+      apiKeys: [PRODUCER_KEY],
+      readKeys: [READ_KEY],
+      feedKeys: [
+        { key: FEED_KEY, feeds: ['giro_requests'] },
+        { key: OTHER_FEED_KEY, feeds: ['some_other_feed'] },
+      ],
+    },
+    ...(opts.heartbeatMs ? { stream: { heartbeatMs: opts.heartbeatMs } } : {}),
+  });
+}
+
+export async function waitLanded(hub: Hub): Promise<void> {
+  for (let i = 0; i < 600 && (await hub.stats()).waiting > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  if ((await hub.stats()).waiting > 0) throw new Error('the hub did not land what was queued within 30 s');
+}
+
+export function getJson(url: string, key?: string): Promise<Response> {
+  return fetch(url, key ? { headers: { authorization: `Bearer ${key}` } } : {});
+}
+
+/** SQL totals per currency: the `totals_by_box` view when the engine has it, else the same SQL over `donation`. */
+export async function sqlTotals(hub: Hub, where = 'true'): Promise<Row[]> {
+  let from = 'totals_by_box';
+  try {
+    await hub.runtime.query.query('SELECT * FROM totals_by_box LIMIT 0');
+  } catch {
+    from = `(${TOTALS_BY_BOX_FALLBACK_SQL})`;
+  }
+  return hub.runtime.query.query(
+    `SELECT currency, CAST(sum(pledges) AS BIGINT) AS count, CAST(sum(amount_minor) AS BIGINT) AS amount_minor
+     FROM ${from} AS t WHERE ${where} GROUP BY currency ORDER BY currency`,
+  );
+}

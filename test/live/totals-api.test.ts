@@ -1,0 +1,162 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appealNight, toRequests } from '../../core/scenario/appeal-night.js';
+import type { Hub } from '../../infra/local/hub.js';
+import type { TotalsDocument } from '../../puddles/live-totals.js';
+import { postEvents } from '../support/hub-process.js';
+import { FEED_KEY, getJson, PRODUCER_KEY, READ_KEY, sqlTotals, startLiveHub, waitLanded } from './live-hub.js';
+
+const donation = (id: string, over: Record<string, unknown> = {}) => ({
+  contract: 'donation',
+  version: 1,
+  payload: {
+    donation_id: id,
+    occurred_at: '2026-11-27T20:07:00Z',
+    channel: 'online',
+    amount_minor: 1234,
+    currency: 'GBP',
+    campaign: 'appeal-night-2026',
+    cta: 'tv-qr',
+    ...over,
+  },
+});
+
+async function totals(hub: Hub, query = ''): Promise<TotalsDocument> {
+  const res = await getJson(`${hub.url}/v1/totals${query}`, READ_KEY);
+  expect(res.status).toBe(200);
+  return (await res.json()) as TotalsDocument;
+}
+
+async function post(hub: Hub, events: unknown[]) {
+  const res = await postEvents(hub.url, PRODUCER_KEY, events);
+  expect(res.status).toBe(202);
+  await res.arrayBuffer();
+  await waitLanded(hub);
+}
+
+describe('live totals API', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-totals-'));
+  let hub: Hub;
+  const s = appealNight({ seed: 11, donations: 800, duplicateRate: 0.05, invalidRate: 0 });
+
+  beforeAll(async () => {
+    hub = await startLiveHub(home);
+    for (const req of toRequests(s, 200)) await post(hub, req.events);
+    // Another currency, a failed and a cancelled donation, and one with no status at all.
+    await post(hub, [
+      donation('live-eur-1', { currency: 'EUR', amount_minor: 2500, channel: 'sms', cta: 'tv-sms' }),
+      donation('live-eur-2', { currency: 'EUR', amount_minor: 1001, occurred_at: '2026-11-27T21:44:59Z' }),
+      donation('live-failed', { status: 'failed' }),
+      donation('live-cancelled', { status: 'cancelled', amount_minor: 999 }),
+      donation('live-nostatus', { amount_minor: 777, cta: undefined }),
+    ]);
+  });
+  afterAll(async () => {
+    await hub.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('asks for a read key: none or unknown is 401, a producer or feed key 403', async () => {
+    expect((await getJson(`${hub.url}/v1/totals`)).status).toBe(401);
+    expect((await getJson(`${hub.url}/v1/totals`, 'not-a-key')).status).toBe(401);
+    expect((await getJson(`${hub.url}/v1/totals`, PRODUCER_KEY)).status).toBe(403);
+    expect((await getJson(`${hub.url}/v1/totals`, FEED_KEY)).status).toBe(403);
+    expect((await getJson(`${hub.url}/v1/totals/stream`, FEED_KEY)).status).toBe(403);
+    expect((await getJson(`${hub.url}/v1/totals`, READ_KEY)).status).toBe(200);
+  });
+
+  it('lets only producer keys write events: a read or feed key is 403, an unknown key 401', async () => {
+    const ev = [donation('scope-check')];
+    for (const [key, status] of [[READ_KEY, 403], [FEED_KEY, 403], ['nope', 401]] as const) {
+      const res = await postEvents(hub.url, key, ev);
+      expect(res.status).toBe(status);
+      const text = await res.text();
+      expect(text).not.toContain(key);
+    }
+  });
+
+  it('equals the SQL totals_by_box to the penny, per currency, by channel and per box', async () => {
+    const doc = await totals(hub);
+    const sql = await sqlTotals(hub);
+    expect(doc.currencies.map((c) => ({ currency: c.currency, count: c.total.count, amount_minor: c.total.amount_minor }))
+      .sort((a, b) => a.currency.localeCompare(b.currency))).toEqual(sql);
+    // The scenario's own truth, plus the GBP donations added above that count (failed and cancelled do not).
+    expect(doc.currency).toBe('GBP');
+    expect(doc.total).toEqual({ count: s.expected.total.count + 1, amount_minor: s.expected.total.amount_minor + 777 });
+    const eur = doc.currencies.find((c) => c.currency === 'EUR')!;
+    expect(eur.total).toEqual({ amount_minor: 3501, count: 2 });
+    expect(eur.boxes.map((b) => b.start)).toEqual(['2026-11-27T20:00:00.000Z', '2026-11-27T21:30:00.000Z']);
+
+    const byChannel = await hub.runtime.query.query(
+      `SELECT channel AS key, CAST(sum(amount_minor) AS BIGINT) AS amount_minor, count(*) AS count FROM donation
+       WHERE currency = 'GBP' AND coalesce(status, '') NOT IN ('failed', 'cancelled') GROUP BY channel`,
+    );
+    expect([...doc.by].sort((a, b) => String(a.key).localeCompare(String(b.key)))).toEqual(
+      byChannel.sort((a, b) => String(a.key).localeCompare(String(b.key))),
+    );
+    const boxSum = doc.boxes.reduce((a, b) => a + b.amount_minor, 0);
+    expect(boxSum).toBe(doc.total.amount_minor);
+    expect(doc.boxes.every((b) => Date.parse(b.start) % (15 * 60_000) === 0)).toBe(true);
+    expect(Date.parse(doc.as_of!)).toBeGreaterThan(Date.parse('2026-11-27T00:00:00Z'));
+
+    const drift = await hub.totals.checkDrift();
+    expect(drift).toMatchObject({ ok: true, inconclusive: false, differences: [] });
+  });
+
+  it('filters by campaign, groups by cta and campaign, and narrows boxes with from and to', async () => {
+    const byCta = await totals(hub, `?campaign=${s.campaign}&by=cta`);
+    const sql = await hub.runtime.query.query(
+      `SELECT cta AS key, CAST(sum(amount_minor) AS BIGINT) AS amount_minor, count(*) AS count FROM donation
+       WHERE currency = 'GBP' AND campaign = '${s.campaign}' AND coalesce(status, '') NOT IN ('failed', 'cancelled') GROUP BY cta`,
+    );
+    const norm = (r: readonly object[]) => [...r as { key?: unknown }[]].sort((a, b) => String(a.key).localeCompare(String(b.key)));
+    expect(norm(byCta.by)).toEqual(norm(sql));
+    expect((await totals(hub, '?campaign=no-such-campaign')).total).toEqual({ amount_minor: 0, count: 0 });
+    const byCampaign = await totals(hub, '?by=campaign');
+    expect(byCampaign.by.reduce((a, b) => a + b.count, 0)).toBe(byCampaign.total.count);
+
+    const window = await totals(hub, '?from=2026-11-27T20:00:00Z&to=2026-11-27T20:30:00Z');
+    const [w] = await sqlTotals(hub, `currency = 'GBP' AND box_start >= TIMESTAMP '2026-11-27 20:00:00' AND box_start < TIMESTAMP '2026-11-27 20:30:00'`);
+    expect(window.total).toEqual({ count: w!.count, amount_minor: w!.amount_minor });
+    expect(window.boxes.length).toBeLessThanOrEqual(2);
+    const day = await totals(hub, '?from=2026-11-27&to=2026-11-27');
+    expect(day.total).toEqual((await totals(hub)).total);
+  });
+
+  it('names the parameter that is wrong', async () => {
+    for (const [q, word] of [['?by=amount', 'by'], ['?box=1h', 'box'], ['?from=yesterday', 'from'], ['?sql=select', 'sql']]) {
+      const res = await getJson(`${hub.url}/v1/totals${q}`, READ_KEY);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain(word);
+    }
+  });
+
+  it('replaces a donation by its newer version, drops it when it fails, and never counts a redelivery twice', async () => {
+    const before = (await totals(hub)).total;
+    await post(hub, [donation('sup-1', { amount_minor: 1000 })]);
+    expect((await totals(hub)).total).toEqual({ count: before.count + 1, amount_minor: before.amount_minor + 1000 });
+    // Sent again: the same envelope, and a re-send of the same payload: nothing changes.
+    await post(hub, [donation('sup-1', { amount_minor: 1000 })]);
+    expect((await totals(hub)).total).toEqual({ count: before.count + 1, amount_minor: before.amount_minor + 1000 });
+    // A corrected amount replaces the old one; an older version arriving late does not win.
+    await post(hub, [donation('sup-1', { amount_minor: 1500, updated_at: '2026-11-27T20:10:00Z' })]);
+    await post(hub, [donation('sup-1', { amount_minor: 9999, updated_at: '2026-11-27T20:08:00Z' })]);
+    expect((await totals(hub)).total).toEqual({ count: before.count + 1, amount_minor: before.amount_minor + 1500 });
+    // Its payment failed: it no longer counts.
+    await post(hub, [donation('sup-1', { amount_minor: 1500, status: 'failed', updated_at: '2026-11-27T20:20:00Z' })]);
+    expect((await totals(hub)).total).toEqual(before);
+    const [sql] = await sqlTotals(hub, `currency = 'GBP'`);
+    expect(before).toEqual({ count: sql!.count, amount_minor: sql!.amount_minor });
+    expect(await hub.totals.checkDrift()).toMatchObject({ ok: true, inconclusive: false });
+  });
+
+  it('is rebuilt from the lake when the hub starts again', async () => {
+    const doc = await totals(hub);
+    await hub.stop();
+    hub = await startLiveHub(home);
+    const again = await totals(hub);
+    expect(again).toEqual(doc);
+  });
+});
