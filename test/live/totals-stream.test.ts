@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Hub } from '../../infra/local/hub.js';
+import type { TotalsDocument } from '../../puddles/live-totals.js';
+import { postEvents } from '../support/hub-process.js';
+import { PRODUCER_KEY, READ_KEY, startLiveHub, waitLanded } from './live-hub.js';
+import { openSse, type SseClient } from './sse-client.js';
+
+const auth = { authorization: `Bearer ${READ_KEY}` };
+const donation = (id: string, amount: number) => ({
+  contract: 'donation',
+  version: 1,
+  payload: { donation_id: id, occurred_at: '2026-11-27T20:01:00Z', channel: 'sms', amount_minor: amount, currency: 'GBP', campaign: 'stream-test', cta: 'tv-sms' },
+});
+const docOf = (m: { data?: string }) => JSON.parse(m.data!) as TotalsDocument;
+const seq = (id: string) => Number(id.split('-')[1]);
+
+describe('GET /v1/totals/stream', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-stream-'));
+  let hub: Hub;
+  const open: SseClient[] = [];
+  const sse = async (query = '', headers: Record<string, string> = {}) => {
+    const c = await openSse(`${hub.url}/v1/totals/stream${query}`, { ...auth, ...headers });
+    open.push(c);
+    return c;
+  };
+  const post = async (events: unknown[]) => {
+    const res = await postEvents(hub.url, PRODUCER_KEY, events);
+    expect(res.status).toBe(202);
+    await res.arrayBuffer();
+    await waitLanded(hub);
+  };
+
+  beforeAll(async () => {
+    hub = await startLiveHub(home, { heartbeatMs: 300 });
+  });
+  afterAll(async () => {
+    for (const c of open) c.close();
+    await hub.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('is refused without a read key', async () => {
+    const c = await openSse(`${hub.url}/v1/totals/stream`, {});
+    expect(c.status).toBe(401);
+    c.close();
+  });
+
+  it('sends the current document at once, then each change in order, with increasing ids', async () => {
+    const c = await sse('?campaign=stream-test');
+    expect(c.status).toBe(200);
+    const first = await c.next((m) => m.event === 'totals');
+    expect(docOf(first).total).toEqual({ amount_minor: 0, count: 0 });
+    await post([donation('s-1', 500)]);
+    const second = await c.next((m) => m.event === 'totals' && docOf(m).total.count === 1);
+    expect(docOf(second).total.amount_minor).toBe(500);
+    await post([donation('s-2', 700)]);
+    const third = await c.next((m) => m.event === 'totals' && docOf(m).total.count === 2);
+    expect(docOf(third).total.amount_minor).toBe(1200);
+    const ids = c.messages.filter((m) => m.event === 'totals').map((m) => seq(m.id!));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(ids.length);
+    // Every pushed document equals what GET /v1/totals answers for the same question.
+    const res = await fetch(`${hub.url}/v1/totals?campaign=stream-test`, { headers: auth });
+    expect(await res.json()).toEqual(docOf(c.messages.filter((m) => m.event === 'totals').at(-1)!));
+  });
+
+  it('sends heartbeats on an idle stream', async () => {
+    const c = await sse();
+    await c.next((m) => m.comment?.startsWith('heartbeat') === true);
+    await c.next((m) => m.comment?.startsWith('heartbeat') === true, c.messages.length);
+  });
+
+  it('resumes with Last-Event-ID: the current id gets only later changes, an old one the current document', async () => {
+    const a = await sse('?campaign=stream-test');
+    const latest = await a.next((m) => m.event === 'totals');
+    a.close();
+
+    const resumed = await sse('?campaign=stream-test', { 'last-event-id': latest.id! });
+    // Two heartbeats and no document: it already had this one.
+    await resumed.next((m) => m.comment?.startsWith('heartbeat') === true);
+    await resumed.next((m) => m.comment?.startsWith('heartbeat') === true, resumed.messages.findIndex((m) => m.comment) + 1);
+    expect(resumed.messages.some((m) => m.event === 'totals')).toBe(false);
+    await post([donation('s-3', 300)]);
+    const change = await resumed.next((m) => m.event === 'totals');
+    expect(docOf(change).total).toEqual({ amount_minor: 1500, count: 3 });
+    expect(seq(change.id!)).toBeGreaterThan(seq(latest.id!));
+
+    const stale = await sse('?campaign=stream-test', { 'last-event-id': `${latest.id!.split('-')[0]}-0` });
+    expect(docOf(await stale.next((m) => m.event === 'totals')).total.count).toBe(3);
+    const otherProcess = await sse('?campaign=stream-test', { 'last-event-id': 'zzz-999999' });
+    expect(docOf(await otherProcess.next((m) => m.event === 'totals')).total.count).toBe(3);
+  });
+
+  it('coalesces a burst of changes into few pushes, the last one right', async () => {
+    const c = await sse('?campaign=stream-test');
+    await c.next((m) => m.event === 'totals');
+    const at = c.messages.length;
+    const events = Array.from({ length: 40 }, (_, i) => donation(`burst-${i}`, 100));
+    for (let i = 0; i < 40; i += 4) await postEvents(hub.url, PRODUCER_KEY, events.slice(i, i + 4)).then((r) => r.arrayBuffer());
+    await waitLanded(hub);
+    const last = await c.next((m) => m.event === 'totals' && docOf(m).total.count === 43, at);
+    expect(docOf(last).total.amount_minor).toBe(1500 + 4000);
+    const pushes = c.messages.slice(at).filter((m) => m.event === 'totals');
+    // Never the same document twice in a row.
+    for (let i = 1; i < pushes.length; i++) expect(pushes[i]!.data).not.toBe(pushes[i - 1]!.data);
+  });
+});
