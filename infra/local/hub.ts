@@ -14,12 +14,15 @@ import { webhookPlugins } from '../../connectors/webhooks.js';
 import { compactAll, collectGarbage } from '../../puddles/compact.js';
 import { PuddleConsumer } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
+import { dashboardRoutes } from '../../puddles/http/dashboard-routes.js';
+import { opsRoutes } from '../../puddles/http/ops-routes.js';
 import { totalsRoutes } from '../../puddles/http/totals-routes.js';
 import type { LandedRows } from '../../puddles/landed.js';
 import { TotalsKeeper } from '../../puddles/totals-keeper.js';
 import { SCHEDULE } from '../../schedules/schedule.js';
 import { createLocalRuntime } from './runtime.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
+import { ensureWebBuilt } from './web-assets.js';
 
 export interface HubStats {
   accepted: number;
@@ -89,6 +92,17 @@ export async function startHub(opts: {
     for (const l of listeners) l(landed);
   };
 
+  // The dashboard's files are built from web/ when missing or stale; without them the API still serves.
+  const webDir = await ensureWebBuilt().catch((err: unknown) => {
+    log.error('dashboard not available', { reason: err instanceof Error ? err.message : String(err) });
+    return null;
+  });
+  const queueDepths = async () => {
+    const out: Record<string, number> = {};
+    for (const p of PUDDLES) out[p.name] = await runtime.queue.depth(p.name);
+    return out;
+  };
+
   const server = buildServer({
     queue,
     apiKeys: config.apiKeys,
@@ -100,6 +114,16 @@ export async function startHub(opts: {
       async (app) => {
         await app.register(totalsRoutes, { keys, totals: keeper.totals, ...opts.stream });
       },
+      async (app) => {
+        await app.register(opsRoutes, { keys, query: runtime.query, keeper, queueDepths });
+      },
+      ...(webDir
+        ? [
+            async (app: FastifyInstance) => {
+              await app.register(dashboardRoutes, { keys, webDir });
+            },
+          ]
+        : []),
     ],
   });
   const consumers = PUDDLES.map(

@@ -1,0 +1,89 @@
+// The dashboard pages, `/` (operations) and `/tv` (the broadcast total), and their built assets.
+// `?key=<read key>` is swapped for an HttpOnly cookie and a redirect to the same page without it, so the key
+// is not left in the address bar, the history or a screenshot.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { KeyRing } from '../../core/http/auth.js';
+import { KEY_COOKIE, presentedKey } from '../../core/http/scope.js';
+
+export interface DashboardRoutesOptions {
+  keys: KeyRing;
+  /** The built pages (index.html, tv.html, assets/). */
+  webDir: string;
+}
+
+const PAGES: Record<string, string> = { '/': 'index.html', '/tv': 'tv.html' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+};
+// Scripts and data only from this hub; uPlot sets element styles from script, which CSP allows.
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+function page(reply: FastifyReply, status: number, title: string, text: string): FastifyReply {
+  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('content-security-policy', CSP)
+    .send(`<!doctype html><html lang="en"><meta charset="utf-8"><title>${esc(title)}</title><body style="font:20px sans-serif;padding:2em"><h1>${esc(title)}</h1><p>${esc(text)}</p></body></html>`);
+}
+
+export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoutesOptions): Promise<void> {
+  const { keys, webDir } = opts;
+  const html = new Map<string, string>();
+
+  const servePage = async (req: FastifyRequest, reply: FastifyReply) => {
+    const route = req.routeOptions.url ?? '/';
+    const url = new URL(req.url, 'http://hub');
+    const offered = url.searchParams.get('key');
+    if (offered !== null) {
+      url.searchParams.delete('key');
+      const who = keys.identify(offered);
+      if (who?.scope !== 'read') return page(reply, who ? 403 : 401, 'Not a read key', 'This page needs a read key (PUDDLE_READ_KEYS).');
+      const cookie = `${KEY_COOKIE}=${encodeURIComponent(offered)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000`;
+      // 303: the browser fetches the clean address with GET, and the keyed one is not kept as the page's URL.
+      return reply
+        .code(303)
+        .header('set-cookie', cookie)
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .header('location', `${url.pathname}${url.search}`)
+        .send();
+    }
+    const who = keys.identify(presentedKey(req));
+    if (!who) return page(reply, 401, 'A read key is needed', `Open ${route === '/' ? '/' : route}?key=<read key> once; the browser then keeps it in a cookie.`);
+    if (who.scope !== 'read') return page(reply, 403, 'Not a read key', `A ${who.scope} key cannot open the dashboard.`);
+    const file = PAGES[route]!;
+    let body = html.get(file);
+    if (body === undefined) html.set(file, (body = await readFile(path.join(webDir, file), 'utf8')));
+    return reply
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .header('content-security-policy', CSP)
+      .send(body);
+  };
+  app.get('/', servePage);
+  app.get('/tv', servePage);
+
+  // Built assets have content hashes in their names: cache them for good. No key needed, they hold no data.
+  app.get<{ Params: { file: string } }>('/assets/:file', async (req, reply) => {
+    const { file } = req.params;
+    if (!/^[\w.-]+$/.test(file) || file.startsWith('.')) return reply.code(404).send({ error: { code: 'not_found', message: 'no such asset' } });
+    try {
+      const body = await readFile(path.join(webDir, 'assets', file));
+      return reply
+        .header('content-type', TYPES[path.extname(file)] ?? 'application/octet-stream')
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .send(body);
+    } catch {
+      return reply.code(404).send({ error: { code: 'not_found', message: 'no such asset' } });
+    }
+  });
+}

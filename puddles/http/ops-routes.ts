@@ -1,0 +1,119 @@
+// The operations dashboard's data (read keys only). Every answer comes from a fixed query written here or a
+// named view; nothing from the caller reaches SQL. Answers are cached for a few seconds: several screens
+// polling must not queue scans in front of the drift check and the reports.
+import type { FastifyInstance } from 'fastify';
+import type { KeyRing } from '../../core/http/auth.js';
+import { requireScope } from '../../core/http/scope.js';
+import type { QueryEngine, Row } from '../../core/ports.js';
+import { BOX_MS } from '../live-totals.js';
+import type { TotalsKeeper } from '../totals-keeper.js';
+
+export interface OpsRoutesOptions {
+  keys: KeyRing;
+  query: QueryEngine;
+  keeper: TotalsKeeper;
+  /** Messages waiting per puddle. */
+  queueDepths(): Promise<Record<string, number>>;
+  /** How long an answer is reused (default 3 s). */
+  cacheMs?: number;
+}
+
+export const OPS_SQL = {
+  syncRuns: `SELECT connector, count(*) AS runs, max(occurred_at) AS last_started_at, max(ended_at) AS last_ended_at,
+    max_by(outcome, occurred_at) AS last_outcome FROM sync_run GROUP BY connector ORDER BY connector`,
+  webhooks: `SELECT source, count(*) AS webhooks, max(received_at) AS last_received_at FROM raw
+    WHERE contract = 'provider_event' AND stream <> 'reread' GROUP BY source ORDER BY source`,
+  quarantine: `SELECT count(*) AS n FROM quarantine`,
+  journey: `SELECT stage, currency, count(*) AS count, CAST(sum(amount_minor) AS BIGINT) AS amount_minor
+    FROM recon_journey GROUP BY stage, currency ORDER BY stage, currency`,
+  breaksByType: `SELECT break_type, currency, count(*) AS count, CAST(sum(amount_minor) AS BIGINT) AS amount_minor
+    FROM recon_breaks GROUP BY break_type, currency ORDER BY break_type, currency`,
+  newestBreaks: `SELECT break_type, object_kind, object_id, amount_minor, currency, age_days, reason FROM recon_breaks
+    ORDER BY age_days ASC, break_type, object_id LIMIT 25`,
+} as const;
+
+/** The journey's stages in the order money travels. */
+export const FUNNEL = ['clicked', 'pledged', 'paid', 'paid_out', 'banked'] as const;
+
+/** Rows of a fixed query, or `null` when its view does not exist on this lake (yet). */
+async function rowsOrMissing(query: QueryEngine, sql: string): Promise<Row[] | null> {
+  try {
+    return await query.query(sql);
+  } catch (err) {
+    if (err instanceof Error && /does not exist|not found/i.test(err.message)) return null;
+    throw err;
+  }
+}
+
+export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): Promise<void> {
+  const { query, keeper } = opts;
+  const cacheMs = opts.cacheMs ?? 3000;
+  const cache = new Map<string, { at: number; value: Promise<unknown> }>();
+  const cached = <T>(name: string, make: () => Promise<T>): Promise<T> => {
+    const hit = cache.get(name);
+    if (hit && Date.now() - hit.at < cacheMs) return hit.value as Promise<T>;
+    const value = make();
+    cache.set(name, { at: Date.now(), value });
+    value.catch(() => cache.delete(name));
+    return value;
+  };
+  app.addHook('onRequest', requireScope(opts.keys, (who) => who.scope === 'read', 'the dashboard'));
+
+  app.get('/v1/ops/status', () =>
+    cached('status', async () => {
+      const now = Date.now();
+      const [runs, hooks, [q]] = [await query.query(OPS_SQL.syncRuns), await query.query(OPS_SQL.webhooks), await query.query(OPS_SQL.quarantine)];
+      const sources = new Map<string, Record<string, unknown>>();
+      for (const r of runs) {
+        const ended = r.last_ended_at ? Date.parse(String(r.last_ended_at)) : null;
+        sources.set(String(r.connector), { source: r.connector, runs: r.runs, last_run_started_at: r.last_started_at, last_run_ended_at: r.last_ended_at, last_outcome: r.last_outcome, lag_seconds: ended === null ? null : Math.max(0, Math.round((now - ended) / 1000)) });
+      }
+      for (const h of hooks) {
+        const s = sources.get(String(h.source)) ?? { source: h.source };
+        sources.set(String(h.source), { ...s, webhooks: h.webhooks, last_webhook_at: h.last_received_at });
+      }
+      const drift = keeper.drift();
+      return {
+        now: new Date(now).toISOString(),
+        sources: [...sources.values()],
+        queue: await opts.queueDepths(),
+        quarantine: Number(q?.n ?? 0),
+        totals: { ready: keeper.ready, donations: keeper.totals.donations, as_of: keeper.totals.asOf(), drift: drift.lastConclusive ?? null, last_check: drift.last ?? null },
+      };
+    }),
+  );
+
+  // Where each call to action drew pledges: from its first box to the end of its last, per currency-free count.
+  app.get('/v1/ops/ctas', () => {
+    const windows = new Map<string, { cta: string | null; from: number; to: number; count: number }>();
+    for (const c of keeper.totals.cells()) {
+      const k = String(c.cta);
+      const w = windows.get(k) ?? { cta: c.cta, from: c.box, to: c.box + BOX_MS, count: 0 };
+      w.from = Math.min(w.from, c.box);
+      w.to = Math.max(w.to, c.box + BOX_MS);
+      w.count += c.count;
+      windows.set(k, w);
+    }
+    return {
+      ctas: [...windows.values()]
+        .filter((w) => w.count > 0)
+        .sort((a, b) => a.from - b.from)
+        .map((w) => ({ cta: w.cta, from: new Date(w.from).toISOString(), to: new Date(w.to).toISOString(), count: w.count })),
+    };
+  });
+
+  app.get('/v1/ops/journey', () =>
+    cached('journey', async () => {
+      const rows = await rowsOrMissing(query, OPS_SQL.journey);
+      return { available: rows !== null, funnel: FUNNEL, stages: rows ?? [] };
+    }),
+  );
+
+  app.get('/v1/ops/breaks', () =>
+    cached('breaks', async () => {
+      const byType = await rowsOrMissing(query, OPS_SQL.breaksByType);
+      const newest = byType === null ? null : await rowsOrMissing(query, OPS_SQL.newestBreaks);
+      return { available: byType !== null, by_type: byType ?? [], newest: newest ?? [] };
+    }),
+  );
+}

@@ -1,0 +1,119 @@
+// The dashboard in a real browser: Debian's chromium, headless, driven by playwright-core.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appealNight, toRequests } from '../../core/scenario/appeal-night.js';
+import type { Hub } from '../../infra/local/hub.js';
+import { formatMoney } from '../../web/src/money.js';
+import { postEvents } from '../support/hub-process.js';
+import { PRODUCER_KEY, READ_KEY, sqlTotals, startLiveHub, waitLanded } from './live-hub.js';
+
+/** Screenshots for a person to look at; test-output/ is not committed. */
+const SHOTS = resolve(import.meta.dirname, '..', '..', 'test-output', 'dashboard');
+const CHROMIUM = process.env.PUDDLE_CHROMIUM ?? '/usr/bin/chromium';
+
+const donation = (id: string, amount: number, currency = 'GBP') => ({
+  contract: 'donation',
+  version: 1,
+  payload: { donation_id: id, occurred_at: '2026-11-27T21:05:00Z', channel: 'online', amount_minor: amount, currency, campaign: 'appeal-night-2026', cta: 'tv-qr' },
+});
+
+describe('dashboard in headless Chromium', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-dashboard-'));
+  let hub: Hub;
+  let browser: Browser;
+  const s = appealNight({ seed: 5, donations: 500, duplicateRate: 0.03, invalidRate: 0 });
+
+  const post = async (events: unknown[]) => {
+    const res = await postEvents(hub.url, PRODUCER_KEY, events);
+    expect(res.status).toBe(202);
+    await res.arrayBuffer();
+    await waitLanded(hub);
+  };
+  const sqlTotal = async (currency = 'GBP') => {
+    const row = (await sqlTotals(hub)).find((r) => r.currency === currency)!;
+    return formatMoney(Number(row.amount_minor), currency);
+  };
+  const totalShows = (page: Page, text: string, timeout = 10_000) =>
+    page.waitForFunction((t) => document.querySelector('[data-testid="total"]')?.textContent === t, text, { timeout });
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    hub = await startLiveHub(home);
+    for (const req of toRequests(s, 250)) await post(req.events);
+    await post([donation('dash-eur-1', 4200, 'EUR'), donation('dash-usd-1', 1999, 'USD')]);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('swaps ?key= for an HttpOnly cookie and a clean address, and refuses a page without a key', async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    const bare = await page.goto(`${hub.url}/tv`);
+    expect(bare!.status()).toBe(401);
+    await page.goto(`${hub.url}/tv?key=${PRODUCER_KEY}`);
+    expect(await page.textContent('h1')).toContain('Not a read key');
+    const res = await page.goto(`${hub.url}/tv?key=${READ_KEY}&campaign=${s.campaign}`);
+    expect(page.url()).toBe(`${hub.url}/tv?campaign=${s.campaign}`);
+    // The keyed address answered only with a redirect: it never became a page.
+    expect((await res!.request().redirectedFrom()!.response())!.status()).toBe(303);
+    const [cookie] = await ctx.cookies();
+    expect(cookie).toMatchObject({ name: 'puddle_key', httpOnly: true, sameSite: 'Strict' });
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    await ctx.close();
+  });
+
+  it('/tv shows the SQL total to the penny and follows new events without a reload', async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    await page.goto(`${hub.url}/tv?key=${READ_KEY}`);
+    await totalShows(page, await sqlTotal());
+    expect(await page.textContent('#others')).toContain(formatMoney(4200, 'EUR'));
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await page.screenshot({ path: join(SHOTS, 'tv.png') });
+
+    await post([donation('dash-new-1', 12345), donation('dash-new-2', 55)]);
+    const expected = await sqlTotal();
+    // Landed: the stream pushes within 250 ms, so the screen has it well inside 2 s.
+    await totalShows(page, expected, 2000);
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    await page.close();
+  });
+
+  it('/ shows totals by channel and campaign, the box chart, sources and the totals check', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1300 } });
+    await page.goto(`${hub.url}/?key=${READ_KEY}`);
+    expect(page.url()).toBe(`${hub.url}/`);
+    await totalShows(page, await sqlTotal());
+    await page.waitForSelector('#chart canvas');
+    await page.waitForFunction(() => document.querySelectorAll('#by-campaign tbody tr').length > 0);
+    const channels = await page.$$eval('#by-channel tbody tr td:first-child', (tds) => tds.map((td) => td.textContent));
+    const sqlChannels = await hub.runtime.query.query('SELECT DISTINCT channel FROM donation');
+    expect(new Set(channels)).toEqual(new Set(sqlChannels.map((r) => r.channel)));
+    await hub.totals.checkDrift();
+    await page.waitForFunction(() => document.getElementById('drift')?.textContent === 'agrees', null, { timeout: 15_000 });
+    await page.screenshot({ path: join(SHOTS, 'ops.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('/tv keeps going after the hub restarts', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.goto(`${hub.url}/tv?key=${READ_KEY}`);
+    await totalShows(page, await sqlTotal());
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
+    const port = Number(new URL(hub.url).port);
+    await hub.stop();
+    await page.waitForFunction(() => document.body.dataset.link === 'reconnecting', null, { timeout: 15_000 });
+    hub = await startLiveHub(home, { port });
+    await post([donation('dash-after-restart', 777)]);
+    await totalShows(page, await sqlTotal(), 30_000);
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7);
+    await page.screenshot({ path: join(SHOTS, 'tv-after-restart.png') });
+    await page.close();
+  });
+});

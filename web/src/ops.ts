@@ -1,0 +1,235 @@
+// `/`: the operations dashboard. Totals come live from the stream; the rest (sources, queue, quarantine,
+// drift, journey, breaks) from fixed read endpoints, polled every few seconds.
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import './ops.css';
+import { formatCount, formatMoney } from './money.js';
+import { followTotals, totalsQuery, type TotalsDocument } from './live.js';
+
+const $ = (id: string) => document.getElementById(id)!;
+const params = new URLSearchParams(location.search);
+const POLL_MS = 3000;
+const CTA_COLOURS = ['#ff9f1c', '#2ec4b6', '#9b5de5', '#e71d36', '#3a86ff', '#8ac926', '#6c757d'];
+const LANE = 7;
+
+type Cell = string | number | null | undefined;
+
+function cell(value: Cell, cls = ''): HTMLTableCellElement {
+  const td = document.createElement('td');
+  td.textContent = value === null || value === undefined ? '—' : String(value);
+  if (cls) td.className = cls;
+  return td;
+}
+
+function table(id: string, head: string[], rows: (HTMLTableCellElement[])[], numeric: number[] = []): void {
+  const t = $(id) as HTMLTableElement;
+  const tr = document.createElement('tr');
+  head.forEach((h, i) => {
+    const th = document.createElement('th');
+    th.textContent = h;
+    if (numeric.includes(i)) th.className = 'num';
+    tr.append(th);
+  });
+  const thead = document.createElement('thead');
+  thead.append(tr);
+  const tbody = document.createElement('tbody');
+  for (const r of rows) {
+    const row = document.createElement('tr');
+    row.append(...r);
+    tbody.append(row);
+  }
+  if (rows.length === 0) {
+    const row = document.createElement('tr');
+    const td = cell('none', 'muted');
+    td.colSpan = head.length;
+    row.append(td);
+    tbody.append(row);
+  }
+  t.replaceChildren(thead, tbody);
+}
+
+async function getJson<T>(path: string): Promise<T | undefined> {
+  try {
+    const res = await fetch(path, { headers: { accept: 'application/json' } });
+    return res.ok ? ((await res.json()) as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const ago = (iso: unknown): string => {
+  if (typeof iso !== 'string') return '—';
+  const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
+  return s < 120 ? `${s} s ago` : s < 7200 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
+};
+
+// ---- the chart: pledges per box, all currencies counted, CTA windows shaded behind
+let ctaWindows: { cta: string | null; from: string; to: string }[] = [];
+let plot: uPlot | undefined;
+
+function chartData(doc: TotalsDocument): uPlot.AlignedData {
+  const counts = new Map<number, number>();
+  for (const c of doc.currencies) for (const b of c.boxes) counts.set(Date.parse(b.start) / 1000, (counts.get(Date.parse(b.start) / 1000) ?? 0) + b.count);
+  const xs = [...counts.keys()].sort((a, b) => a - b);
+  return [xs, xs.map((x) => counts.get(x)!)];
+}
+
+function drawChart(doc: TotalsDocument): void {
+  const data = chartData(doc);
+  if (plot) {
+    plot.setData(data);
+    return;
+  }
+  const el = $('chart');
+  plot = new uPlot(
+    {
+      width: Math.max(300, el.clientWidth),
+      height: 260,
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.15] } },
+      padding: [8 + LANE * 7, 16, 0, 0],
+      series: [{}, { label: 'donations', stroke: '#3b6fd8', fill: 'rgba(59, 111, 216, 0.35)', width: 1, points: { show: false }, paths: uPlot.paths.bars!({ size: [0.8, 40] }) }],
+      axes: [{}, { label: 'per 15 min' }],
+      hooks: {
+        // Each call to action's window is a lane above the bars, so windows that overlap stay readable.
+        draw: [
+          (u) => {
+            const { ctx } = u;
+            const lane = LANE * devicePixelRatio;
+            ctaWindows.forEach((w, i) => {
+              const x0 = u.valToPos(Date.parse(w.from) / 1000, 'x', true);
+              const x1 = u.valToPos(Date.parse(w.to) / 1000, 'x', true);
+              ctx.fillStyle = CTA_COLOURS[i % CTA_COLOURS.length]!;
+              ctx.fillRect(x0, u.bbox.top - (i + 1) * lane - 2, Math.max(2, x1 - x0), lane - 2);
+            });
+          },
+        ],
+      },
+    },
+    data,
+    el,
+  );
+  new ResizeObserver(() => plot?.setSize({ width: Math.max(300, el.clientWidth), height: 260 })).observe(el);
+}
+
+function showTotals(doc: TotalsDocument): void {
+  $('total').textContent = doc.currency ? formatMoney(doc.total.amount_minor, doc.currency) : '—';
+  $('count').textContent = `${formatCount(doc.total.count)} pledges`;
+  $('others').textContent = doc.currencies.slice(1).map((c) => `+ ${formatMoney(c.total.amount_minor, c.currency)} (${formatCount(c.total.count)})`).join('   ');
+  $('asof').textContent = doc.as_of ? `newest landed ${ago(doc.as_of)}` : 'nothing landed yet';
+  const rows = doc.currencies.flatMap((c) => c.by.map((b) => [cell(b.key), cell(c.currency), cell(formatCount(b.count), 'num'), cell(formatMoney(b.amount_minor, c.currency), 'num')]));
+  table('by-channel', ['channel', 'currency', 'count', 'amount'], rows, [2, 3]);
+  drawChart(doc);
+}
+
+async function pollCampaigns(): Promise<void> {
+  const doc = await getJson<TotalsDocument>(`/v1/totals${totalsQuery(params, 'campaign')}`);
+  if (!doc) return;
+  table('by-campaign', ['campaign', 'currency', 'count', 'amount'],
+    doc.currencies.flatMap((c) => c.by.map((b) => [cell(b.key), cell(c.currency), cell(formatCount(b.count), 'num'), cell(formatMoney(b.amount_minor, c.currency), 'num')])), [2, 3]);
+  const ctas = await getJson<{ ctas: typeof ctaWindows }>('/v1/ops/ctas');
+  if (ctas) {
+    ctaWindows = ctas.ctas.slice(0, 6);
+    const legend = $('ctas');
+    legend.replaceChildren(
+      ...ctaWindows.map((w, i) => {
+        const span = document.createElement('span');
+        const swatch = document.createElement('i');
+        swatch.style.background = CTA_COLOURS[i % CTA_COLOURS.length]!;
+        span.append(swatch, `${w.cta ?? '(none)'} ${w.from.slice(11, 16)}–${w.to.slice(11, 16)}`);
+        return span;
+      }),
+    );
+    plot?.redraw(false);
+  }
+}
+
+interface Status {
+  sources: Record<string, Cell>[];
+  queue: Record<string, number>;
+  quarantine: number;
+  totals: { ready: boolean; drift: { ok: boolean; checked_at: string; against: string; differences: unknown[] } | null };
+}
+
+async function pollStatus(): Promise<void> {
+  const s = await getJson<Status>('/v1/ops/status');
+  if (!s) return;
+  $('queue').textContent = formatCount(Object.values(s.queue).reduce((a, b) => a + b, 0));
+  $('quarantine').textContent = formatCount(s.quarantine);
+  const drift = s.totals.drift;
+  const d = $('drift');
+  d.className = `big ${drift ? (drift.ok ? 'good' : 'bad') : 'muted'}`;
+  d.textContent = drift ? (drift.ok ? 'agrees' : `${drift.differences.length} boxes differ`) : 'not checked yet';
+  $('drift-detail').textContent = drift ? `live vs SQL ${drift.against}, ${ago(drift.checked_at)}` : 'live vs SQL, every minute';
+  table('sources', ['source', 'last sync run', 'outcome', 'lag', 'last webhook', 'webhooks'],
+    s.sources.map((r) => [cell(r.source), cell(ago(r.last_run_ended_at ?? r.last_run_started_at)), cell(r.last_outcome), cell(typeof r.lag_seconds === 'number' ? `${r.lag_seconds} s` : null, 'num'), cell(r.last_webhook_at ? ago(r.last_webhook_at) : null), cell(r.webhooks, 'num')]), [3, 5]);
+}
+
+interface Journey {
+  available: boolean;
+  funnel: string[];
+  stages: { stage: string; currency: string; count: number; amount_minor: number }[];
+}
+
+async function pollJourney(): Promise<void> {
+  const j = await getJson<Journey>('/v1/ops/journey');
+  const el = $('funnel');
+  if (!j || !j.available) {
+    el.textContent = 'the journey view (recon_journey) is not on this lake yet';
+    el.className = 'funnel muted';
+    return;
+  }
+  el.className = 'funnel';
+  const count = new Map<string, number>();
+  for (const r of j.stages) count.set(r.stage, (count.get(r.stage) ?? 0) + r.count);
+  // A donation at a later stage has passed the earlier ones: the funnel counts those that reached each.
+  const reached = j.funnel.map((_, i) => j.funnel.slice(i).reduce((a, st) => a + (count.get(st) ?? 0), 0));
+  const top = Math.max(1, ...reached);
+  const rows = j.funnel.map((stage, i) => {
+    const row = document.createElement('div');
+    row.className = 'row';
+    const bar = document.createElement('div');
+    bar.className = 'bar';
+    bar.style.width = `${(100 * reached[i]!) / top}%`;
+    const label = document.createElement('span');
+    label.textContent = stage.replace('_', ' ');
+    const n = document.createElement('span');
+    n.textContent = formatCount(reached[i]!);
+    n.style.textAlign = 'right';
+    row.append(label, bar, n);
+    return row;
+  });
+  const off = ['failed', 'refunded', 'disputed'].filter((st) => count.get(st)).map((st) => `${st} ${formatCount(count.get(st)!)}`);
+  const note = document.createElement('p');
+  note.className = 'muted';
+  note.textContent = off.join(' · ');
+  el.replaceChildren(...rows, note);
+}
+
+interface Breaks {
+  available: boolean;
+  by_type: { break_type: string; currency: string | null; count: number; amount_minor: number | null }[];
+  newest: Record<string, Cell>[];
+}
+
+const money = (minor: Cell, currency: Cell) => (typeof minor === 'number' && typeof currency === 'string' ? formatMoney(minor, currency) : null);
+
+async function pollBreaks(): Promise<void> {
+  const b = await getJson<Breaks>('/v1/ops/breaks');
+  if (!b) return;
+  if (!b.available) {
+    table('breaks-by-type', ['the break view (recon_breaks) is not on this lake yet'], []);
+    table('breaks', ['—'], []);
+    return;
+  }
+  table('breaks-by-type', ['type', 'count', 'amount'], b.by_type.map((r) => [cell(r.break_type), cell(formatCount(r.count), 'num'), cell(money(r.amount_minor, r.currency), 'num')]), [1, 2]);
+  table('breaks', ['type', 'object', 'id', 'amount', 'age (days)', 'reason'],
+    b.newest.map((r) => [cell(r.break_type), cell(r.object_kind), cell(r.object_id), cell(money(r.amount_minor, r.currency), 'num'), cell(r.age_days, 'num'), cell(r.reason)]), [3, 4]);
+}
+
+followTotals(totalsQuery(params, 'channel'), showTotals, (state) => {
+  $('state').textContent = state;
+  document.body.dataset.link = state;
+});
+const poll = () => Promise.all([pollCampaigns(), pollStatus(), pollJourney(), pollBreaks()]);
+void poll();
+setInterval(() => void poll(), POLL_MS);
