@@ -16,7 +16,8 @@ export const PUDDLES: readonly PuddleDef[] = [
   { name: 'supporters', contracts: ['supporter', 'gift'], doc: 'People and the CRM view of their gifts' },
   { name: 'support', contracts: ['ticket'], doc: 'Supporter care tickets' },
   { name: 'engagement', contracts: ['click', 'campaign'], doc: 'Clicks and campaigns, for attribution' },
-  { name: 'operations', contracts: ['sync_run'], doc: 'Connector runs, for status and lag' },
+  { name: 'operations', contracts: ['sync_run', 'feed_fetch'], doc: 'Connector runs, for status and lag; supplier feed fetches, for audit' },
+  { name: 'supplies', contracts: ['school_giro_request'], doc: 'What suppliers fulfil: giro form packs for schools' },
   { name: 'quarantine', contracts: ['quarantine'], doc: 'What failed validation or mapping, with reasons' },
   { name: 'raw', contracts: '*', doc: 'Every envelope exactly as received; never rewritten; replay source' },
 ];

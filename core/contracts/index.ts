@@ -1,6 +1,7 @@
 import type { Contract } from './contract.js';
 import * as bank from './bank.js';
 import * as v1 from './catalog.js';
+import * as supplies from './supplies.js';
 
 export * from './contract.js';
 export * from './schema.js';
@@ -10,7 +11,7 @@ export * as contractsV1 from './catalog.js';
 export * as bankContracts from './bank.js';
 
 /** Every contract, every version: name -> version -> Contract. */
-export const CONTRACTS: ReadonlyMap<string, ReadonlyMap<number, Contract>> = collect([v1, bank]);
+export const CONTRACTS: ReadonlyMap<string, ReadonlyMap<number, Contract>> = collect([v1, bank, supplies]);
 
 function collect(modules: readonly object[]): Map<string, Map<number, Contract>> {
   const out = new Map<string, Map<number, Contract>>();

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { PuddleConfig } from '../../core/config.js';
 import { Refetcher } from '../../core/engine/refetch.js';
@@ -14,7 +15,9 @@ import { webhookPlugins } from '../../connectors/webhooks.js';
 import { compactAll, collectGarbage } from '../../puddles/compact.js';
 import { PuddleConsumer } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
+import { FeedWriter } from '../../puddles/feeds.js';
 import { dashboardRoutes } from '../../puddles/http/dashboard-routes.js';
+import { feedRoutes } from '../../puddles/http/feed-routes.js';
 import { opsRoutes } from '../../puddles/http/ops-routes.js';
 import { totalsRoutes } from '../../puddles/http/totals-routes.js';
 import type { LandedRows } from '../../puddles/landed.js';
@@ -22,6 +25,7 @@ import { TotalsKeeper } from '../../puddles/totals-keeper.js';
 import { SCHEDULE } from '../../schedules/schedule.js';
 import { createLocalRuntime } from './runtime.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
+import { SqliteFeedLog } from './sqlite-feed-log.js';
 import { ensureWebBuilt } from './web-assets.js';
 
 export interface HubStats {
@@ -87,7 +91,9 @@ export async function startHub(opts: {
 
   const keys = createKeyRing({ producer: config.apiKeys, read: config.readKeys ?? [], feeds: config.feedKeys ?? [] });
   const keeper = new TotalsKeeper(runtime.query);
-  const listeners = [keeper.onLanded];
+  const feedLog = new SqliteFeedLog(join(config.home, 'feeds.db'));
+  const feeds = new FeedWriter(feedLog);
+  const listeners = [keeper.onLanded, feeds.onLanded];
   const onLanded = (landed: LandedRows) => {
     for (const l of listeners) l(landed);
   };
@@ -115,6 +121,9 @@ export async function startHub(opts: {
         await app.register(totalsRoutes, { keys, totals: keeper.totals, ...opts.stream });
       },
       async (app) => {
+        await app.register(feedRoutes, { keys, log: feedLog, queue });
+      },
+      async (app) => {
         await app.register(opsRoutes, { keys, query: runtime.query, keeper, queueDepths });
       },
       ...(webDir
@@ -132,6 +141,7 @@ export async function startHub(opts: {
   for (const c of consumers) await c.start();
   // After the consumers start: what they land meanwhile is applied too, and applying twice changes nothing.
   await keeper.rebuild();
+  await feeds.catchUp(runtime.query);
   keeper.startDriftChecks(config.driftCheckMs ?? 60_000);
 
   // Small files from busy minutes are merged, and files compaction replaced are deleted once no
@@ -196,6 +206,7 @@ export async function startHub(opts: {
       }
       await maintaining;
       await keeper.stop();
+      feedLog.close();
       await runtime.close();
     },
   };

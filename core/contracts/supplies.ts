@@ -1,0 +1,45 @@
+// Contracts for what suppliers fulfil and the feeds they read (issue #10). A giro request is a school's
+// (an organisation's) request for a pack of giro forms: its name and postal address, never a person's.
+import { defineContract } from './contract.js';
+import { int, string, timestamp } from './schema.js';
+
+const common = {
+  occurred_at: timestamp().doc('When it happened at the source (UTC); partitions by its date'),
+  updated_at: timestamp().optional().doc('When the source says this version changed; latest wins'),
+};
+
+export const school_giro_request = defineContract({
+  name: 'school_giro_request',
+  version: 1,
+  doc: 'A school asked for a pack of giro (paying-in) forms for its fundraising; a print house sends them',
+  fields: {
+    school_giro_request_id: string(),
+    ...common,
+    school_name: string().doc("The school's name (an organisation, not a person)"),
+    school_urn: string().optional().doc("The school's official reference (e.g. the DfE URN in England)"),
+    address_line1: string().doc("The school's postal address"),
+    address_line2: string().optional(),
+    town: string(),
+    postcode: string(),
+    country: string().optional().doc('ISO 3166-1 alpha-2; absent means the campaign country'),
+    pack_size: int().doc('How many giro forms to print and send'),
+    requested_at: timestamp(),
+    campaign: string().optional(),
+  },
+});
+
+/** One fetch of a supplier feed, recorded for audit: who (the key's label, never the key), what, how much. */
+export const feed_fetch = defineContract({
+  name: 'feed_fetch',
+  version: 1,
+  doc: 'A supplier fetched a page of a feed',
+  fields: {
+    feed_fetch_id: string(),
+    ...common,
+    feed: string(),
+    key_label: string().doc('Which configured key, by position (feed#2), never the key itself'),
+    after: string().optional().doc('The cursor asked for (absent: from the start)'),
+    next: string().optional().doc('The cursor answered'),
+    rows: int(),
+  },
+});

@@ -1,0 +1,117 @@
+// Supplier feeds, as data: what a supplier may fetch, in the order it landed. A feed takes the rows of one
+// contract as consumers land them (every version once, by its envelope id), keeps the listed columns of
+// those that pass its filter, and gives each a position in a durable log; a cursor is a position, so a page
+// never changes and a row landed later always comes after every cursor already handed out.
+import { latestVersion } from '../core/contracts/index.js';
+import type { QueryEngine } from '../core/ports.js';
+import { sqlIdent } from './duckdb.js';
+import type { LandedRows } from './landed.js';
+import type { Cell } from './parquet-writer.js';
+
+export type FeedFilter =
+  | { column: string; op: '=' | '!=' | '>' | '>=' | '<' | '<='; value: string | number | boolean }
+  | { column: string; op: 'not_null' };
+
+export interface FeedDef {
+  name: string;
+  /** The contract whose landed rows feed it. */
+  contract: string;
+  /** Columns the supplier gets, in this order. */
+  columns: readonly string[];
+  /** Every condition must hold. */
+  filter: readonly FeedFilter[];
+  /**
+   * The order rows take when the log is caught up from the lake (after a crash between landing and the log):
+   * landing order, which `_received_at` then `_id` follows. Live rows take the order they land in.
+   */
+  orderKey: readonly string[];
+  doc: string;
+}
+
+export const FEEDS: readonly FeedDef[] = [
+  {
+    name: 'giro_requests',
+    contract: 'school_giro_request',
+    columns: ['school_giro_request_id', 'school_name', 'school_urn', 'address_line1', 'address_line2', 'town', 'postcode', 'country', 'pack_size', 'requested_at', 'campaign'],
+    filter: [{ column: 'pack_size', op: '>', value: 0 }],
+    orderKey: ['_received_at', '_id'],
+    doc: 'Giro form packs for a print house to send to schools',
+  },
+];
+
+export function feedNamed(name: string): FeedDef | undefined {
+  return FEEDS.find((f) => f.name === name);
+}
+
+/** One row bound for a feed: its version's envelope id (so it is logged once) and the supplier's columns. */
+export interface FeedEntry {
+  recordId: string;
+  row: Record<string, Cell>;
+}
+
+/** The durable, ordered log behind the feeds (SQLite here: infra/local/sqlite-feed-log.ts). */
+export interface FeedLog {
+  /** Append rows not already in the feed's log, in the order given. */
+  append(feed: string, entries: readonly FeedEntry[]): void;
+  /** Up to `limit` rows after position `after` (0: the start), with their positions. */
+  read(feed: string, after: number, limit: number): { position: number; row: Record<string, Cell> }[];
+  close(): void;
+}
+
+function passes(filter: readonly FeedFilter[], row: Record<string, Cell>): boolean {
+  return filter.every((f) => {
+    const v = row[f.column];
+    if (f.op === 'not_null') return v !== null && v !== undefined;
+    if (v === null || v === undefined) return false;
+    if (f.op === '=') return v === f.value;
+    if (f.op === '!=') return v !== f.value;
+    if (typeof v !== typeof f.value) return false;
+    const c = v < f.value ? -1 : v > f.value ? 1 : 0;
+    return f.op === '>' ? c > 0 : f.op === '>=' ? c >= 0 : f.op === '<' ? c < 0 : c <= 0;
+  });
+}
+
+/** Timestamps as one spelling (`...T20:00:00.000Z`), whether a row came from landing or from the lake. */
+function timestampColumns(contract: string): Set<string> {
+  const c = latestVersion(contract);
+  return new Set(c ? c.columns.filter((x) => x.duckdbType === 'TIMESTAMP').map((x) => x.name) : []);
+}
+
+/** The feed entries a landed message holds. */
+export function feedEntries(feed: FeedDef, rows: readonly Record<string, Cell>[]): FeedEntry[] {
+  const out: FeedEntry[] = [];
+  const times = timestampColumns(feed.contract);
+  for (const r of rows) {
+    if (typeof r._id !== 'string' || !passes(feed.filter, r)) continue;
+    const row: Record<string, Cell> = {};
+    for (const c of feed.columns) {
+      const v = r[c] ?? null;
+      row[c] = times.has(c) && typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(Date.parse(v)).toISOString() : v;
+    }
+    out.push({ recordId: r._id, row });
+  }
+  return out;
+}
+
+/** Feeds the log from landed rows, and catches it up from the lake on start. */
+export class FeedWriter {
+  readonly #log: FeedLog;
+  readonly #feeds: readonly FeedDef[];
+
+  constructor(log: FeedLog, feeds: readonly FeedDef[] = FEEDS) {
+    this.#log = log;
+    this.#feeds = feeds;
+  }
+
+  readonly onLanded = (landed: LandedRows): void => {
+    for (const f of this.#feeds) if (f.contract === landed.contract) this.#log.append(f.name, feedEntries(f, landed.rows));
+  };
+
+  /** Rows in the lake the log has not seen (landed while no hub listened), appended in the feed's order key. */
+  async catchUp(query: QueryEngine): Promise<void> {
+    for (const f of this.#feeds) {
+      const rows = await query.query(`SELECT * FROM ${sqlIdent(`${f.contract}_history`)} ORDER BY ${f.orderKey.map(sqlIdent).join(', ')}`);
+      this.#log.append(f.name, feedEntries(f, rows as Record<string, Cell>[]));
+    }
+  }
+}

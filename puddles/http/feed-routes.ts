@@ -1,0 +1,71 @@
+// GET /v1/feeds/<name>?after=<cursor>&limit=<n>: a supplier's batches, for feed keys that name the feed.
+// Each fetch is recorded as a `feed_fetch` event (the key's label, never the key) before the rows are sent:
+// a fetch the audit cannot record is refused (503) rather than served unrecorded.
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { KeyRing } from '../../core/http/auth.js';
+import { errorBody, queueUnavailable } from '../../core/http/errors.js';
+import { requireScope } from '../../core/http/scope.js';
+import { makeEnvelope } from '../../core/envelope.js';
+import type { Queue } from '../../core/ports.js';
+import { feedNamed, type FeedLog } from '../feeds.js';
+
+export interface FeedRoutesOptions {
+  keys: KeyRing;
+  log: FeedLog;
+  queue: Queue;
+  /** Most rows per page (default 1000). */
+  maxLimit?: number;
+}
+
+const CURSOR = /^\d{1,15}$/;
+
+export async function feedRoutes(app: FastifyInstance, opts: FeedRoutesOptions): Promise<void> {
+  const maxLimit = opts.maxLimit ?? 1000;
+  app.addHook(
+    'onRequest',
+    requireScope(opts.keys, (who, req) => who.scope === 'feed' && who.feeds.includes((req.params as { name?: string }).name ?? ''), 'this feed'),
+  );
+
+  app.get<{ Params: { name: string }; Querystring: Record<string, string | string[] | undefined> }>('/v1/feeds/:name', async (req, reply) => {
+    const feed = feedNamed(req.params.name);
+    if (!feed) return reply.code(404).send(errorBody('not_found', 'no such feed'));
+    for (const k of Object.keys(req.query)) if (k !== 'after' && k !== 'limit') return reply.code(400).send(errorBody('invalid_query', `${k} is not a parameter (after, limit)`));
+    const after = req.query.after;
+    const limitText = req.query.limit;
+    if (after !== undefined && (typeof after !== 'string' || !CURSOR.test(after))) {
+      return reply.code(400).send(errorBody('invalid_query', 'after must be a cursor this feed returned as next'));
+    }
+    const limit = limitText === undefined ? 100 : Number(limitText);
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > maxLimit) {
+      return reply.code(400).send(errorBody('invalid_query', `limit must be a whole number from 1 to ${maxLimit}`));
+    }
+    const from = after === undefined ? 0 : Number(after);
+    const page = opts.log.read(feed.name, from, limit);
+    const next = page.length ? String(page[page.length - 1]!.position) : (after ?? null);
+    const now = new Date().toISOString();
+    const audit = makeEnvelope({
+      contract: 'feed_fetch',
+      version: 1,
+      source: 'hub',
+      stream: 'feeds',
+      payload: {
+        feed_fetch_id: randomUUID(),
+        occurred_at: now,
+        feed: feed.name,
+        key_label: req.keyIdentity!.label,
+        ...(after !== undefined ? { after } : {}),
+        ...(next !== null ? { next } : {}),
+        rows: page.length,
+      },
+      delivery_id: req.id,
+      received_at: now,
+    });
+    try {
+      await opts.queue.publish([audit]);
+    } catch (err) {
+      return queueUnavailable(reply, err, 'the fetch could not be recorded for audit; nothing was served, retry later');
+    }
+    return reply.header('cache-control', 'no-store').send({ rows: page.map((p) => p.row), next });
+  });
+}
