@@ -10,6 +10,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 import type { Catalog, CatalogFile, ObjectStore, QueryEngine, Row } from '../../core/ports.js';
 import { sqlIdent } from '../../puddles/duckdb.js';
+import { namedViews } from '../../puddles/named-views.js';
 import { currentViews, fileViews } from '../../puddles/views.js';
 import { readerRows } from './duckdb-json.js';
 
@@ -103,8 +104,9 @@ export class DuckDbQueryEngine implements QueryEngine {
       await conn.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS ${v.sql}`);
       this.#views.set(v.name, v.sql);
     }
-    // Current views read history views by name, so they are created once and never need rebuilding.
-    if (first) for (const v of currentViews()) await conn.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS ${v.sql}`);
+    // Current views read history views by name, and named views (reports) read current views by name, so
+    // both are created once and never need rebuilding.
+    if (first) for (const v of [...currentViews(), ...namedViews()]) await conn.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS ${v.sql}`);
     this.#generation = gen;
   }
 
