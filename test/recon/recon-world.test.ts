@@ -4,15 +4,14 @@
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 
 import { reconWorld, type ReconWorld } from '../../core/scenario/recon-world.js';
-import { reconParamsView } from '../../puddles/named-views.js';
+import { setReconParams } from '../../puddles/reports.js';
 import { createLake, type Lake } from '../puddles/lake-fixture.js';
 
 let lake: Lake;
 let world: ReconWorld;
 
 async function asOf(date: string): Promise<void> {
-  const v = reconParamsView({ as_of: date });
-  await lake.engine.query(`CREATE OR REPLACE VIEW ${v.name} AS ${v.sql}`);
+  await setReconParams(lake.engine, { as_of: date });
 }
 
 beforeAll(async () => {
