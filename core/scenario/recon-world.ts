@@ -268,7 +268,8 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
   const disputedPay = stripeCharge(disputedLater, '2026-11-24T12:00:09.000Z');
   stages.set(disputedLater.donation_id as string, 'disputed');
   disputes.push({ dispute_id: id('dp_'), occurred_at: '2026-11-29T10:00:00.000Z', provider: 'stripe', payment_id: disputedPay.payment_id, status: 'lost', amount_minor: 5000, currency: 'GBP', reason: 'fraudulent' });
-  extraItem('2026-11-30', { type: 'adjustment', payment_id: disputedPay.payment_id, amount_minor: -5000, fee_minor: 1500, net_minor: -6500, occurred_at: '2026-11-29T10:00:00.000Z' });
+  // As Stripe lists it: the adjustment's source is the dispute, so the mapped item names no payment.
+  extraItem('2026-11-30', { type: 'adjustment', payment_id: null, amount_minor: -5000, fee_minor: 1500, net_minor: -6500, occurred_at: '2026-11-29T10:00:00.000Z' });
   const refundRecent = donation('2026-11-25T12:00:00.000Z', 'online', 1000);
   const refundRecentPay = stripeCharge(refundRecent, '2026-11-25T12:00:09.000Z');
   stages.set(refundRecent.donation_id as string, 'refunded');

@@ -156,6 +156,17 @@ b_refund AS (
     AND CAST(s.occurred_at AS DATE) <= x.as_of
     AND date_diff('day', CAST(s.occurred_at AS DATE), x.as_of) > x.grace_refund_not_netted_days
     AND NOT EXISTS (SELECT 1 FROM money_back m WHERE m.payment_id = s.payment_id)
+    -- Stripe lists a chargeback as an `adjustment` whose source is the dispute, not the charge, so the
+    -- mapping leaves its payment_id empty: then an adjustment of minus the disputed amount, of the same
+    -- provider, on or after the dispute, takes it back.
+    AND NOT EXISTS (
+      SELECT 1
+      FROM items i
+      JOIN po o ON o.payout_id = i.payout_id
+      WHERE i.payment_id IS NULL AND i.type IN ('adjustment', 'dispute', 'chargeback')
+        AND o.provider = s.provider AND i.currency = s.currency AND i.amount_minor = -s.amount_minor
+        AND CAST(i.occurred_at AS DATE) >= CAST(s.occurred_at AS DATE)
+    )
 ),
 b_duplicate AS (
   SELECT 'DUPLICATE_PAYMENT', 'payment', p.payment_id, p.amount_minor, p.currency, CAST(p.occurred_at AS DATE),
