@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { reconParamsSql, reconProvidersSql, type ReconParamValues } from './recon-params.js';
+import { reconParamsSql, reconProvidersSql, reconStatusesSql, type ReconParamValues } from './recon-params.js';
 import type { ViewDef } from './views.js';
 
 export const QUERIES_DIR = path.join(import.meta.dirname, 'queries');
@@ -38,6 +38,7 @@ export function namedViews(): ViewDef[] {
   return [
     reconParamsView(),
     { name: 'recon_providers', sql: reconProvidersSql() },
+    { name: 'recon_statuses', sql: reconStatusesSql() },
     ...NAMED_VIEW_FILES.map((name) => ({ name, sql: readQuery(name) })),
   ];
 }

@@ -72,3 +72,27 @@ export function reconProvidersSql(): string {
   const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
   return RECON_PROVIDERS.map((p) => `SELECT ${q(p.provider)} AS provider, ${q(p.bank_text)} AS bank_text, ${q(p.kind)} AS kind`).join(' UNION ALL ');
 }
+
+/**
+ * What a payment's or refund's status means, across providers: `succeeded` (money taken or given back),
+ * `failed`; any status not listed is `pending` (Stripe `pending`, Braintree `authorized`, ...).
+ */
+export const RECON_STATUSES: readonly { status: string; outcome: 'succeeded' | 'failed'; doc: string }[] = [
+  { status: 'succeeded', outcome: 'succeeded', doc: 'Stripe charge or refund' },
+  { status: 'submitted_for_settlement', outcome: 'succeeded', doc: 'Braintree: captured, settles within a day' },
+  { status: 'settling', outcome: 'succeeded', doc: 'Braintree' },
+  { status: 'settled', outcome: 'succeeded', doc: 'Braintree' },
+  { status: 'paid', outcome: 'succeeded', doc: 'a producer (IVR, call centre) that took the card itself' },
+  { status: 'failed', outcome: 'failed', doc: 'Stripe; Braintree' },
+  { status: 'processor_declined', outcome: 'failed', doc: 'Braintree' },
+  { status: 'gateway_rejected', outcome: 'failed', doc: 'Braintree' },
+  { status: 'settlement_declined', outcome: 'failed', doc: 'Braintree' },
+  { status: 'voided', outcome: 'failed', doc: 'Braintree: cancelled before settlement' },
+  { status: 'canceled', outcome: 'failed', doc: 'Stripe' },
+  { status: 'cancelled', outcome: 'failed', doc: 'producers' },
+];
+
+export function reconStatusesSql(): string {
+  const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
+  return RECON_STATUSES.map((p) => `SELECT ${q(p.status)} AS status, ${q(p.outcome)} AS outcome`).join(' UNION ALL ');
+}

@@ -7,7 +7,8 @@ WITH x AS (
   SELECT * FROM recon_params
 ),
 don AS (
-  SELECT d.* FROM donation d CROSS JOIN x WHERE CAST(d.occurred_at AS DATE) <= x.as_of
+  SELECT d.donation_id, d.occurred_at, d.channel, d.status, d.amount_minor, d.currency
+  FROM donation d CROSS JOIN x WHERE CAST(d.occurred_at AS DATE) <= x.as_of
 ),
 link AS (
   SELECT * FROM recon_payment_link
@@ -27,7 +28,8 @@ po AS (
   SELECT o.* FROM payout o CROSS JOIN x WHERE CAST(o.occurred_at AS DATE) <= x.as_of
 ),
 items AS (
-  SELECT i.* FROM payout_item i CROSS JOIN x WHERE CAST(i.occurred_at AS DATE) <= x.as_of
+  SELECT i.payout_id, i.payment_id, i.type, i.amount_minor, i.net_minor, i.currency, i.occurred_at
+  FROM payout_item i CROSS JOIN x WHERE CAST(i.occurred_at AS DATE) <= x.as_of
 ),
 cand AS (
   SELECT * FROM recon_bank_candidates
@@ -140,7 +142,7 @@ b_refund AS (
   FROM refund r
   CROSS JOIN x
   LEFT JOIN link l ON l.payment_id = r.payment_id
-  WHERE r.status IN ('succeeded', 'settled', 'settling', 'submitted_for_settlement')
+  WHERE r.status IN (SELECT status FROM recon_statuses WHERE outcome = 'succeeded')
     AND CAST(r.occurred_at AS DATE) <= x.as_of
     AND date_diff('day', CAST(r.occurred_at AS DATE), x.as_of) > x.grace_refund_not_netted_days
     AND NOT EXISTS (SELECT 1 FROM money_back m WHERE m.payment_id = r.payment_id)

@@ -11,11 +11,13 @@ WITH x AS (
 ),
 lake AS (
   SELECT
-    CASE WHEN strpos(coalesce(settlement_batch_id, ''), '_') = 11 THEN TRY_CAST(substr(settlement_batch_id, 1, 10) AS DATE) END AS batch_day,
-    CASE WHEN strpos(coalesce(settlement_batch_id, ''), '_') = 11 THEN substr(settlement_batch_id, 12) END AS batch_account,
-    l.*
-  FROM recon_payment_link l
-  WHERE outcome = 'succeeded'
+    CASE WHEN strpos(coalesce(p.settlement_batch_id, ''), '_') = 11 THEN TRY_CAST(substr(p.settlement_batch_id, 1, 10) AS DATE) END AS batch_day,
+    CASE WHEN strpos(coalesce(p.settlement_batch_id, ''), '_') = 11 THEN substr(p.settlement_batch_id, 12) END AS batch_account,
+    p.settled_at, p.occurred_at, p.provider, p.currency, p.amount_minor
+  FROM payment p
+  JOIN recon_statuses s ON s.status = p.status AND s.outcome = 'succeeded'
+  CROSS JOIN x
+  WHERE CAST(p.occurred_at AS DATE) <= x.as_of
 ),
 lake_totals AS (
   SELECT

@@ -8,7 +8,8 @@ WITH x AS (
   SELECT * FROM recon_params
 ),
 don AS (
-  SELECT d.* FROM donation d CROSS JOIN x WHERE CAST(d.occurred_at AS DATE) <= x.as_of
+  SELECT d.donation_id, d.channel, d.campaign, d.cta, d.click_id, d.amount_minor, d.currency, d.occurred_at, d.status, d.payment_provider
+  FROM donation d CROSS JOIN x WHERE CAST(d.occurred_at AS DATE) <= x.as_of
 ),
 attempts AS (
   SELECT
@@ -22,7 +23,9 @@ attempts AS (
   WHERE l.donation_id IS NOT NULL
 ),
 pay AS (
-  SELECT * FROM attempts WHERE k = 1
+  SELECT donation_id, payment_id, outcome, occurred_at, provider, fee_minor, net_minor, payout_id, any_failed
+  FROM attempts
+  WHERE k = 1
 ),
 banked AS (
   SELECT c.payout_id, min(c.bank_line_id) AS bank_line_id, min(c.rule) AS rule, min(b.booking_day) AS booking_day
@@ -34,7 +37,7 @@ banked AS (
 refunded AS (
   SELECT DISTINCT r.payment_id
   FROM refund r CROSS JOIN x
-  WHERE r.status IN ('succeeded', 'settled', 'settling', 'submitted_for_settlement') AND CAST(r.occurred_at AS DATE) <= x.as_of
+  WHERE r.status IN (SELECT status FROM recon_statuses WHERE outcome = 'succeeded') AND CAST(r.occurred_at AS DATE) <= x.as_of
 ),
 disputed AS (
   SELECT DISTINCT s.payment_id
@@ -42,11 +45,17 @@ disputed AS (
   WHERE s.status NOT IN ('won', 'warning_needs_response', 'warning_under_review', 'warning_closed', 'prevented')
     AND CAST(s.occurred_at AS DATE) <= x.as_of
 ),
+-- Breaks on the donation or its payment carry its donation_id; a payout's breaks reach every donation it paid.
+b AS (
+  SELECT donation_id, break_type, object_kind, object_id FROM recon_breaks
+),
 brk AS (
-  SELECT donation_id, break_type FROM recon_breaks WHERE donation_id IS NOT NULL
-  UNION
-  SELECT p.donation_id, b.break_type FROM recon_breaks b JOIN pay p ON p.payout_id = b.object_id
-  WHERE b.object_kind = 'payout' AND p.outcome = 'succeeded'
+  SELECT donation_id, break_type FROM b WHERE donation_id IS NOT NULL
+  UNION ALL
+  SELECT p.donation_id, b.break_type
+  FROM b
+  JOIN pay p ON p.payout_id = b.object_id
+  WHERE b.object_kind = 'payout' AND b.donation_id IS NULL AND p.outcome = 'succeeded'
 ),
 open_breaks AS (
   SELECT

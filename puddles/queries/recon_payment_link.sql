@@ -1,20 +1,16 @@
 -- For every payment known on the as-of date: did it succeed, which donation is it for (and by which exact
 -- key), and which payout carried its money (and by which exact key). One row per payment.
--- Succeeded: Stripe `succeeded`; Braintree `submitted_for_settlement`, `settling`, `settled`; producers' `paid`.
--- Failed: Stripe `failed`; Braintree `processor_declined`, `gateway_rejected`, `settlement_declined`, `failed`,
--- `voided`; `canceled`. Anything else (authorized, pending) is `pending`.
+-- Succeeded or failed as recon_statuses says (Stripe, Braintree and producers' statuses); any other status is
+-- `pending` (Stripe pending, Braintree authorized).
 -- Donation keys, in order: payment.donation_id, then donation.payment_ref = payment_id (IVR and call centres
 -- send the provider's id). Payout keys, in order: payment.payout_id, then a payout_item naming the payment
 -- with money in (a failed payout's items come back in a later payout: the paid, latest one wins).
 WITH pay AS (
   SELECT
     p.*,
-    CASE
-      WHEN p.status IN ('succeeded', 'settled', 'settling', 'submitted_for_settlement', 'paid') THEN 'succeeded'
-      WHEN p.status IN ('failed', 'processor_declined', 'gateway_rejected', 'settlement_declined', 'voided', 'canceled', 'cancelled') THEN 'failed'
-      ELSE 'pending'
-    END AS outcome
+    coalesce(s.outcome, 'pending') AS outcome
   FROM payment p
+  LEFT JOIN recon_statuses s ON s.status = p.status
   CROSS JOIN recon_params x
   WHERE CAST(p.occurred_at AS DATE) <= x.as_of
 ),
