@@ -44,7 +44,10 @@ export const report = defineCommand({
           const n = await copyOut(rt.query, sql, 'parquet', out!);
           process.stderr.write(`puddle report: wrote ${n} rows to ${out!}\n`);
         } else {
-          const text = formatRows(await rt.query.query(sql), format as Format);
+          const rows = await rt.query.query(sql);
+          // An empty report still names its columns (a scheduled CSV keeps its header).
+          const columns = rows.length ? undefined : (await rt.query.query(`DESCRIBE ${sql}`)).map((c) => String(c.column_name));
+          const text = formatRows(rows, format as Format, columns);
           if (out) await writeFile(out, text);
           else process.stdout.write(text);
         }
