@@ -28,7 +28,7 @@ pay AS (
   WHERE k = 1
 ),
 banked AS (
-  SELECT c.payout_id, min(c.bank_line_id) AS bank_line_id, min(c.rule) AS rule, min(b.booking_day) AS booking_day
+  SELECT c.payout_id, min(c.bank_line_id) AS bank_line_id, min(b.booking_day) AS booking_day
   FROM recon_bank_candidates c
   JOIN recon_bank_text b ON b.bank_line_id = c.bank_line_id
   WHERE c.outcome = 'matched'
@@ -93,7 +93,6 @@ j AS (
     CASE WHEN p.outcome = 'succeeded' THEN o.arrival_date END AS paid_out_on,
     CASE WHEN p.outcome = 'succeeded' THEN bk.bank_line_id END AS bank_line_id,
     CASE WHEN p.outcome = 'succeeded' THEN bk.booking_day END AS banked_on,
-    CASE WHEN p.outcome = 'succeeded' THEN bk.rule END AS bank_rule,
     CASE
       WHEN p.outcome = 'succeeded' AND ds.payment_id IS NOT NULL THEN 'disputed'
       WHEN p.outcome = 'succeeded' AND rf.payment_id IS NOT NULL THEN 'refunded'
@@ -133,7 +132,6 @@ SELECT
   paid_out_on,
   bank_line_id,
   banked_on,
-  bank_rule,
   stage,
   date_diff('second', clicked_at, pledged_at) AS click_to_pledge_s,
   date_diff('second', pledged_at, paid_at) AS pledge_to_paid_s,
