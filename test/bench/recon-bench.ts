@@ -143,9 +143,19 @@ export async function benchRecon(opts: { donations?: number } = {}): Promise<voi
     for (const f of files) console.log(`    ${f.contract.padEnd(12)} ${String(f.rows).padStart(9)} rows ${(f.bytes / 1e6).toFixed(1).padStart(6)} MB`);
     const catalog = new SqliteCatalog(join(dir, 'catalog.db'));
     await catalog.addFiles(files);
-    const engine = new DuckDbQueryEngine({ catalog, store: new FsObjectStore(dir, { fsync: false }), threads: 2 });
+    for (const materializeCurrent of [false, true]) {
+      console.log(materializeCurrent ? '  with current state materialised first (puddle report):' : '  views over the whole history (a live hub):');
+      await queries(new DuckDbQueryEngine({ catalog, store: new FsObjectStore(dir, { fsync: false }), threads: 2, materializeCurrent }));
+    }
+    catalog.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function queries(engine: DuckDbQueryEngine): Promise<void> {
     try {
-      await timed('views built, recon_params as of 2026-12-20', () => setReconParams(engine, { as_of: '2026-12-20' }));
+      await timed('views built (and tables), recon_params as of 2026-12-20', () => setReconParams(engine, { as_of: '2026-12-20' }));
       await timed('current state only: donation, payment, payout_item', () =>
         engine.query('SELECT (SELECT count(*) FROM donation) AS d, (SELECT count(*) FROM payment) AS p, (SELECT count(*) FROM payout_item) AS i'));
       const journey = await timed('recon_journey: every donation, stage by stage', () =>
@@ -161,11 +171,7 @@ export async function benchRecon(opts: { donations?: number } = {}): Promise<voi
       console.log(`    ${matches.map((r) => `${String(r.rule)} ${String(r.n)}`).join(', ')}`);
     } finally {
       await engine.close();
-      catalog.close();
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -4,14 +4,15 @@
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 
 import { reconWorld, type ReconWorld } from '../../core/scenario/recon-world.js';
+import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
 import { setReconParams } from '../../puddles/reports.js';
-import { createLake, type Lake } from '../puddles/lake-fixture.js';
+import { createLake, donation, type Lake } from '../puddles/lake-fixture.js';
 
 let lake: Lake;
 let world: ReconWorld;
 
-async function asOf(date: string): Promise<void> {
-  await setReconParams(lake.engine, { as_of: date });
+async function asOf(date: string, engine = lake.engine): Promise<void> {
+  await setReconParams(engine, { as_of: date });
 }
 
 beforeAll(async () => {
@@ -125,6 +126,24 @@ describe('reconciliation over a world with ground truth', () => {
       expect(later.map((b) => b.object_id).sort()).toEqual([...unpaid].sort());
     } finally {
       await asOf(world.asOf);
+    }
+  });
+
+  it('answers the same over materialised current state, and refreshes it when more lands', async () => {
+    const snap = new DuckDbQueryEngine({ catalog: lake.catalog, store: lake.store, materializeCurrent: true });
+    try {
+      await asOf(world.asOf, snap);
+      for (const sql of ['SELECT * FROM recon_breaks ORDER BY break_type, object_id', 'SELECT * FROM recon_journey ORDER BY donation_id', 'SELECT * FROM recon_matches ORDER BY left_id, right_id']) {
+        expect(await snap.query(sql)).toEqual(await lake.engine.query(sql));
+      }
+      const before = await snap.query('SELECT count(*) AS n FROM donation');
+      await lake.queue.publish([donation('don_late_arrival', 1234, { occurred_at: '2027-01-10T10:00:00Z', received_at: '2027-01-10T10:00:01Z' })]);
+      await lake.consumer('transactions').drain();
+      expect(await snap.query('SELECT count(*) AS n FROM donation')).toEqual([{ n: (before[0]!.n as number) + 1 }]);
+      const [late] = await snap.query(`SELECT break_type FROM recon_breaks WHERE object_id = 'don_late_arrival'`);
+      expect(late).toEqual({ break_type: 'DONATION_NOT_PAID' });
+    } finally {
+      await snap.close();
     }
   });
 });
