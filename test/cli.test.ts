@@ -50,7 +50,8 @@ describe('the puddle CLI', () => {
     const demo = await puddle(['demo', '--once', '--donations', '300', '--seed', '9'], { PUDDLE_HOME: home });
     expect(demo.code).toBe(0);
     expect(demo.stdout).toContain('totals match');
-    const json = await puddle(['query', '--format', 'json', 'SELECT count(*) AS n FROM donation'], { PUDDLE_HOME: home });
+    expect(demo.stdout).toContain('reconciliation matches the world');
+    const json = await puddle(['query', '--format', 'json', "SELECT count(*) AS n FROM donation WHERE campaign LIKE 'appeal-night%'"], { PUDDLE_HOME: home });
     expect(JSON.parse(json.stdout)).toEqual([{ n: 300 }]);
     const csv = await puddle(['query', '--format', 'csv', 'SELECT channel FROM donation GROUP BY 1 ORDER BY 1'], { PUDDLE_HOME: home });
     expect(csv.stdout.split('\n')[0]).toBe('channel');

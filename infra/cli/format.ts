@@ -2,9 +2,10 @@ import type { Row } from '../../core/ports.js';
 
 export type Format = 'table' | 'json' | 'csv';
 
-export function formatRows(rows: Row[], format: Format): string {
+/** `columns` names the columns when there may be no rows to learn them from (a CSV keeps its header). */
+export function formatRows(rows: Row[], format: Format, columns?: readonly string[]): string {
   if (format === 'json') return `${JSON.stringify(rows)}\n`;
-  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cols = columns ? [...columns] : [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
   if (format === 'csv') {
     const esc = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);

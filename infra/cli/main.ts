@@ -1,14 +1,16 @@
 import { compact } from './commands/compact.js';
 import { demo } from './commands/demo.js';
+import { exportView } from './commands/export.js';
 import { land } from './commands/land.js';
 import { query } from './commands/query.js';
 import { replay } from './commands/replay.js';
+import { report } from './commands/report.js';
 import { start } from './commands/start.js';
 import { status } from './commands/status.js';
 import { sync } from './commands/sync.js';
 import { runCommand, type Command } from './command.js';
 
-const COMMANDS: Command[] = [start, land, sync, status, query, compact, replay, demo];
+const COMMANDS: Command[] = [start, land, sync, status, query, report, exportView, compact, replay, demo];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

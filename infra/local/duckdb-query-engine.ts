@@ -10,6 +10,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 import type { Catalog, CatalogFile, ObjectStore, QueryEngine, Row } from '../../core/ports.js';
 import { sqlIdent } from '../../puddles/duckdb.js';
+import { namedViews } from '../../puddles/named-views.js';
 import { currentViews, fileViews } from '../../puddles/views.js';
 import { readerRows } from './duckdb-json.js';
 
@@ -23,6 +24,12 @@ export interface DuckDbQueryEngineOptions {
   cacheDir?: string;
   /** DuckDB threads for queries. */
   threads?: number;
+  /**
+   * Snapshot each contract's current state into a table whenever the views are rebuilt, so a query stops
+   * de-duplicating the whole history each time it names a contract. For one-shot reports (`puddle report`,
+   * `puddle export`) over a lake that does not change meanwhile; a live hub rebuilds too often for it.
+   */
+  materializeCurrent?: boolean;
 }
 
 export class DuckDbQueryEngine implements QueryEngine {
@@ -30,6 +37,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   readonly #store: ObjectStore;
   readonly #cacheDir: string;
   readonly #threads: number;
+  readonly #materialize: boolean;
   #conn: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> | undefined;
   #lock: Promise<unknown> = Promise.resolve();
   #generation: number | undefined;
@@ -43,6 +51,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.#store = opts.store;
     this.#cacheDir = opts.cacheDir ?? path.join(tmpdir(), `puddle-query-cache-${randomBytes(6).toString('hex')}`);
     this.#threads = opts.threads ?? 2;
+    this.#materialize = opts.materializeCurrent ?? false;
   }
 
   query(sql: string): Promise<Row[]> {
@@ -103,8 +112,16 @@ export class DuckDbQueryEngine implements QueryEngine {
       await conn.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS ${v.sql}`);
       this.#views.set(v.name, v.sql);
     }
-    // Current views read history views by name, so they are created once and never need rebuilding.
-    if (first) for (const v of currentViews()) await conn.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS ${v.sql}`);
+    // Current views read history views by name, and named views (reports) read current views by name, so
+    // both are created once and never need rebuilding.
+    if (first) for (const v of [...currentViews(), ...namedViews()]) await conn.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS ${v.sql}`);
+    if (this.#materialize) {
+      for (const v of currentViews()) {
+        const table = sqlIdent(`_current_${v.name}`);
+        await conn.run(`CREATE OR REPLACE TABLE ${table} AS ${v.sql}`);
+        if (first) await conn.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS SELECT * FROM ${table}`);
+      }
+    }
     this.#generation = gen;
   }
 

@@ -16,13 +16,13 @@ import { SqliteStateStore } from './sqlite-state-store.js';
  *   state.db    bookmarks and leases
  *   catalog.db  which files make up each table
  */
-export async function createLocalRuntime(opts: { home: string }): Promise<Runtime> {
+export async function createLocalRuntime(opts: { home: string; materializeCurrent?: boolean }): Promise<Runtime> {
   mkdirSync(opts.home, { recursive: true });
   const queue = new SqliteQueue(join(opts.home, 'queue.db'));
   const state = new SqliteStateStore(join(opts.home, 'state.db'));
   const catalog = new SqliteCatalog(join(opts.home, 'catalog.db'));
   const store = new FsObjectStore(opts.home);
-  const query = new DuckDbQueryEngine({ catalog, store });
+  const query = new DuckDbQueryEngine({ catalog, store, materializeCurrent: opts.materializeCurrent });
   // Every puddle's subscription exists before anything is published: a queue only fans out to
   // subscriptions it knows, so a sync run before the first consumer started would otherwise be lost.
   for (const puddle of PUDDLES) await queue.subscribe(puddle);

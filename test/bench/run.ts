@@ -7,6 +7,7 @@ import { benchFreshness, printFreshness } from './freshness-bench.js';
 import { benchIngest } from './ingest-bench.js';
 import { benchLanding } from './landing-bench.js';
 import { benchQueue } from './queue-bench.js';
+import { benchRecon } from './recon-bench.js';
 import { benchStripe } from './stripe-bench.js';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
@@ -16,6 +17,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   freshness: async () => printFreshness(await benchFreshness()),
   stripe: () => benchStripe(),
   braintree: () => benchBraintree(),
+  recon: () => benchRecon(),
 };
 
 /** A fixed piece of work, timed: the median of five rounds of parsing and serialising the same record. */

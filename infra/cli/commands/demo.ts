@@ -3,11 +3,12 @@ import { loadConfig } from '../../../core/config.js';
 import { appealNight, toRequests } from '../../../core/scenario/appeal-night.js';
 import { startHub } from '../../local/hub.js';
 import { defineCommand } from '../command.js';
+import { demoRecon } from '../demo-recon.js';
 import { formatRows } from '../format.js';
 
 export const demo = defineCommand({
   name: 'demo',
-  summary: 'Push an appeal-night scenario through the producer over HTTP, wait for it to land, compare SQL totals.',
+  summary: 'Push an appeal night and a reconciliation world through the producer over HTTP; compare SQL totals, the journey funnel and the breaks with the truth.',
   usage: 'puddle demo --once [--donations N] [--seed N]',
   options: {
     once: { type: 'boolean', description: 'run the scenario once, print totals, exit (non-zero if they differ)' },
@@ -56,7 +57,8 @@ export const demo = defineCommand({
       process.stdout.write(formatRows(merged, 'table'));
       const ok = JSON.stringify(rows) === JSON.stringify(expected) && sent.rejected === s.invalidIndexes.size && sent.failed === 0;
       process.stdout.write(ok ? 'totals match\n' : 'totals DIFFER\n');
-      return ok ? 0 : 1;
+      const reconOk = await demoRecon(hub.url, key, hub.runtime.query, async () => (await hub.stats()).waiting, (t) => process.stdout.write(t));
+      return ok && reconOk ? 0 : 1;
     } finally {
       await hub.stop();
     }

@@ -1,0 +1,600 @@
+import { makeEnvelope, type Envelope } from '../envelope.js';
+import { pick, seededRandom } from './random.js';
+
+// A whole money world with ground truth, for the reconciliation views: clicks, donations on every channel,
+// payments (Stripe charges, Braintree transactions), payout items, payouts, refunds, disputes, settlement
+// summaries, bank statements and bank lines, shaped as the connectors map them (Stripe: items carry gross,
+// fee and net, the payout is their net sum, bank line reference = statement descriptor; Braintree: one
+// payout per merchant account and day keyed `<account>:<date>`, items without fees, the bank names
+// BRAINTREE a business day later). Into it go breaks of every type, each once or twice, and controls that
+// must not break. `truth` says what the reports must find: every break, every match and its rule, each
+// donation's stage, and the totals, to the penny.
+
+export interface WorldOptions {
+  seed?: number;
+  /** Ordinary donations spread over the campaign (the injected cases come on top). */
+  donations?: number;
+}
+
+export interface TruthBreak {
+  break_type: string;
+  object_kind: string;
+  object_id: string;
+  amount_minor: number;
+}
+
+export interface TruthMatch {
+  left_kind: string;
+  left_id: string;
+  right_kind: string;
+  right_id: string;
+  rule: string;
+}
+
+export interface ReconWorld {
+  asOf: string;
+  envelopes: Envelope[];
+  truth: {
+    breaks: TruthBreak[];
+    matches: TruthMatch[];
+    /** donation_id -> stage, for every donation dated on or before asOf. */
+    stages: Map<string, string>;
+    /** Pledges (current donations not failed or cancelled, dated on or before asOf) per currency. */
+    pledges: Map<string, { count: number; amount_minor: number }>;
+    /** box start ISO | channel | campaign | cta | currency -> count and amount. */
+    boxes: Map<string, { pledges: number; amount_minor: number }>;
+  };
+}
+
+const DAY = 86_400_000;
+const AS_OF = '2027-01-20';
+const CAMPAIGN = 'winter-appeal-2026';
+const AMOUNTS: (readonly [number, number])[] = [
+  [500, 20],
+  [1000, 30],
+  [2000, 20],
+  [2500, 10],
+  [5000, 10],
+  [10000, 5],
+  [1500, 5],
+];
+const SMS_AMOUNTS: (readonly [number, number])[] = [
+  [500, 50],
+  [1000, 40],
+  [2000, 10],
+];
+const WEB_CTAS = ['tv-qr', 'email', 'social', 'homepage'];
+const BT_WEB = 'charity_web';
+const BT_PHONE = 'charity_phone';
+const SUMMARY_CARDS = ['Visa', 'MasterCard'];
+
+const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
+const midnight = (day: string) => `${day}T00:00:00.000Z`;
+const plusSeconds = (iso: string, s: number) => new Date(Date.parse(iso) + s * 1000).toISOString();
+const compact = (day: string) => day.replaceAll('-', '');
+/** Stripe's UK card price: 1.5% + 20p, rounded half up. */
+const stripeFee = (amount: number) => Math.floor((amount * 15 + 500) / 1000) + 20;
+
+type P = Record<string, unknown>;
+
+interface StripeCharge {
+  payment: P;
+  /** What the payout item says (normally the payment's own values). */
+  item: { amount: number; fee: number; net: number };
+}
+
+/** Generate the world. Same options, same world. */
+export function reconWorld(opts: WorldOptions = {}): ReconWorld {
+  const rand = seededRandom(opts.seed ?? 9);
+  const n = opts.donations ?? 300;
+  let seq = 0;
+  const id = (prefix: string) => `${prefix}${(++seq).toString(36).padStart(5, '0')}`;
+
+  const clicks: P[] = [];
+  const donations: P[] = [];
+  const corrections: P[] = [];
+  const payments: P[] = [];
+  const refunds: P[] = [];
+  const disputes: P[] = [];
+  const items: P[] = [];
+  const payouts: P[] = [];
+  const lines: P[] = [];
+  const statements: P[] = [];
+  const summaries: P[] = [];
+  const gifts: P[] = [];
+  const breaks: TruthBreak[] = [];
+  const matches: TruthMatch[] = [];
+  const stages = new Map<string, string>();
+
+  // Stripe charges waiting for their payout, by available day; Braintree sales by account and disbursement day.
+  const stripeByAvailable = new Map<string, StripeCharge[]>();
+  const stripeExtraItems = new Map<string, P[]>(); // refunds, disputes, reversals netted in a day's payout
+  const braintreeByPayout = new Map<string, P[]>();
+
+  function donation(at: string, channel: string, amount: number, extra: P = {}): P {
+    const d: P = {
+      donation_id: id('don_'),
+      occurred_at: at,
+      channel,
+      amount_minor: amount,
+      currency: 'GBP',
+      campaign: CAMPAIGN,
+      cta: channel === 'sms' ? 'tv-sms' : channel === 'online' ? WEB_CTAS[Math.floor(rand() * WEB_CTAS.length)] : 'tv-phone',
+      supporter_id: id('sup_'),
+      ...extra,
+    };
+    if (channel === 'online' && !('click_id' in extra)) {
+      const k = 1 + Math.floor(rand() * 3);
+      for (let c = k; c >= 1; c--) {
+        const click = { click_id: id('clk_'), occurred_at: plusSeconds(at, -c * 40), campaign: CAMPAIGN, cta: d.cta, channel: 'web' };
+        clicks.push(click);
+        d.click_id = click.click_id;
+      }
+    }
+    donations.push(d);
+    return d;
+  }
+
+  /** A Stripe charge for a donation, queued for its day's payout unless `payout` is false. */
+  function stripeCharge(d: P, at: string, o: { status?: string; amount?: number; currency?: string; fee?: number; net?: number; payout?: boolean; byRef?: boolean; payoutKey?: boolean } = {}): P {
+    const amount = o.amount ?? (d.amount_minor as number);
+    const status = o.status ?? 'succeeded';
+    const fee = stripeFee(amount);
+    const p: P = {
+      payment_id: id('ch_'),
+      occurred_at: at,
+      provider: 'stripe',
+      status,
+      amount_minor: amount,
+      currency: o.currency ?? 'GBP',
+      fee_minor: status === 'succeeded' ? (o.fee ?? fee) : null,
+      net_minor: status === 'succeeded' ? (o.net ?? amount - fee) : null,
+      donation_id: o.byRef ? null : d.donation_id,
+      available_on: status === 'succeeded' ? midnight(addDays(at.slice(0, 10), 2)) : null,
+      failure_code: status === 'failed' ? 'card_declined' : null,
+    };
+    if (o.byRef) d.payment_ref = p.payment_id;
+    payments.push(p);
+    if (status === 'succeeded' && o.payout !== false) {
+      const day = addDays(at.slice(0, 10), 2);
+      const list = stripeByAvailable.get(day) ?? [];
+      // A charge taken in another currency settles in GBP: its item is in GBP (at 0.86).
+      const itemAmount = p.currency === 'GBP' ? amount : Math.round(amount * 0.86);
+      list.push({ payment: p, item: { amount: itemAmount, fee: stripeFee(itemAmount), net: itemAmount - stripeFee(itemAmount) } });
+      stripeByAvailable.set(day, list);
+      // Half of the charges learn their payout from the balance transaction (payment.payout_id), half only
+      // from the payout's member list (payout_item.payment_id).
+      if (o.payoutKey ?? rand() < 0.5) p.payout_id = `po_${compact(day)}`;
+    }
+    return p;
+  }
+
+  /** A Braintree sale, settled the next day and disbursed the day after to its merchant account. */
+  function braintreeSale(d: P, at: string, account: string, o: { disburse?: boolean; byRef?: boolean } = {}): P {
+    const settledDay = addDays(at.slice(0, 10), 1);
+    const disbursed = addDays(settledDay, 1);
+    const p: P = {
+      payment_id: id('bt_'),
+      occurred_at: at,
+      updated_at: midnight(disbursed),
+      provider: 'braintree',
+      status: 'settled',
+      amount_minor: d.amount_minor,
+      currency: 'GBP',
+      fee_minor: null,
+      net_minor: null,
+      donation_id: o.byRef ? null : d.donation_id,
+      payout_id: o.disburse === false ? null : `${account}:${disbursed}`,
+      settlement_batch_id: `${settledDay}_${account}`,
+      settled_at: `${settledDay}T03:00:00.000Z`,
+      card_type: SUMMARY_CARDS[Math.floor(rand() * SUMMARY_CARDS.length)],
+    };
+    if (o.byRef) d.payment_ref = p.payment_id;
+    payments.push(p);
+    if (o.disburse !== false) {
+      const key = `${account}:${disbursed}`;
+      braintreeByPayout.set(key, [...(braintreeByPayout.get(key) ?? []), p]);
+    }
+    return p;
+  }
+
+  // ---------------------------------------------------------------- ordinary donations
+  const start = Date.parse('2026-11-23T08:00:00Z');
+  const ordinary: P[] = [];
+  for (let i = 0; i < n; i++) {
+    // A two-week appeal with its TV night on Friday 27 November: half the gifts come that evening.
+    const night = rand() < 0.5;
+    const ms = night ? Date.parse('2026-11-27T19:00:00Z') + rand() * 3 * 3_600_000 : start + Math.floor(rand() * 14) * DAY + rand() * 14 * 3_600_000;
+    const at = new Date(Math.floor(ms / 1000) * 1000).toISOString();
+    const channel = pick(rand, [['online', 50], ['sms', 25], ['ivr', 8], ['call_centre', 12], ['other', 5]] as const);
+    const d = donation(at, channel, pick(rand, channel === 'sms' ? SMS_AMOUNTS : AMOUNTS));
+    ordinary.push(d);
+  }
+  // Payments after all donations exist, so amounts can still be made unique per Braintree payout (below).
+  for (const d of ordinary) {
+    const channel = d.channel as string;
+    const at = plusSeconds(d.occurred_at as string, 8);
+    if (channel === 'sms' || channel === 'other') {
+      stages.set(d.donation_id as string, 'pledged');
+      continue;
+    }
+    const viaPhone = channel !== 'online';
+    if (rand() < 0.7) stripeCharge(d, at, { byRef: viaPhone });
+    else braintreeSale(d, at, viaPhone ? BT_PHONE : BT_WEB, { byRef: viaPhone });
+    stages.set(d.donation_id as string, 'banked');
+  }
+
+  // ---------------------------------------------------------------- controls that must not break
+  // A £1 gift: 1.5% + 20p is 22p, 22% of the gift, and still no FEE_ANOMALY.
+  const pound = donation('2026-11-27T20:01:00.000Z', 'online', 100);
+  stripeCharge(pound, '2026-11-27T20:01:08.000Z');
+  stages.set(pound.donation_id as string, 'banked');
+  // A declined card, then a successful one: the successful payment's stage, no DONATION_NOT_PAID.
+  const retry = donation('2026-11-27T20:05:00.000Z', 'online', 2000);
+  stripeCharge(retry, '2026-11-27T20:05:05.000Z', { status: 'failed' });
+  stripeCharge(retry, '2026-11-27T20:06:10.000Z');
+  stages.set(retry.donation_id as string, 'banked');
+  // The call centre keys £500 for £50 and corrects it: the payment matches the corrected amount.
+  const keyed = donation('2026-11-27T21:10:00.000Z', 'call_centre', 5000, { updated_at: '2026-11-27T21:15:00.000Z' });
+  corrections.push({ ...keyed, amount_minor: 50000, updated_at: '2026-11-27T21:10:00.000Z' });
+  stripeCharge(keyed, '2026-11-27T21:14:00.000Z', { byRef: true });
+  stages.set(keyed.donation_id as string, 'banked');
+  // A cancelled online gift and cash gifts: not expected to be paid by card.
+  const cancelled = donation('2026-11-27T21:20:00.000Z', 'online', 1000, { status: 'cancelled' });
+  stages.set(cancelled.donation_id as string, 'pledged');
+  // Late-arriving data inside its grace period: a donation from yesterday not yet paid.
+  const recent = donation('2027-01-19T18:00:00.000Z', 'online', 2500);
+  stages.set(recent.donation_id as string, 'pledged');
+  // A payment two days short of available_on + 3.
+  const recentPaid = donation('2027-01-16T10:00:00.000Z', 'online', 3000);
+  stripeCharge(recentPaid, '2027-01-16T10:00:07.000Z', { payout: false });
+  stages.set(recentPaid.donation_id as string, 'paid');
+  // A payout that arrived the day before yesterday, its bank line not booked yet.
+  const inTransit = donation('2027-01-14T10:00:00.000Z', 'online', 4000);
+  const inTransitPay = stripeCharge(inTransit, '2027-01-14T10:00:06.000Z', { payout: false });
+  const inTransitPayout = `po_${compact('2027-01-16')}`;
+  inTransitPay.payout_id = inTransitPayout;
+  stages.set(inTransit.donation_id as string, 'paid_out');
+  // Something dated after the as-of date: left out of every report.
+  donation('2027-01-22T09:00:00.000Z', 'online', 7000);
+  // A refund netted in the next payout, a dispute netted later, a refund still inside its grace period.
+  const refundedLater = donation('2026-11-24T11:00:00.000Z', 'online', 2500);
+  const refundedPay = stripeCharge(refundedLater, '2026-11-24T11:00:09.000Z');
+  stages.set(refundedLater.donation_id as string, 'refunded');
+  const refundNetted = { refund_id: id('re_'), occurred_at: '2026-11-27T09:00:00.000Z', provider: 'stripe', payment_id: refundedPay.payment_id, status: 'succeeded', amount_minor: 2500, currency: 'GBP' };
+  refunds.push(refundNetted);
+  extraItem('2026-11-28', { type: 'refund', payment_id: refundedPay.payment_id, amount_minor: -2500, fee_minor: 0, net_minor: -2500, occurred_at: refundNetted.occurred_at });
+  const disputedLater = donation('2026-11-24T12:00:00.000Z', 'online', 5000);
+  const disputedPay = stripeCharge(disputedLater, '2026-11-24T12:00:09.000Z');
+  stages.set(disputedLater.donation_id as string, 'disputed');
+  disputes.push({ dispute_id: id('dp_'), occurred_at: '2026-11-29T10:00:00.000Z', provider: 'stripe', payment_id: disputedPay.payment_id, status: 'lost', amount_minor: 5000, currency: 'GBP', reason: 'fraudulent' });
+  // As Stripe lists it: the adjustment's source is the dispute, so the mapped item names no payment.
+  extraItem('2026-11-30', { type: 'adjustment', payment_id: null, amount_minor: -5000, fee_minor: 1500, net_minor: -6500, occurred_at: '2026-11-29T10:00:00.000Z' });
+  const refundRecent = donation('2026-11-25T12:00:00.000Z', 'online', 1000);
+  const refundRecentPay = stripeCharge(refundRecent, '2026-11-25T12:00:09.000Z');
+  stages.set(refundRecent.donation_id as string, 'refunded');
+  refunds.push({ refund_id: id('re_'), occurred_at: '2027-01-15T09:00:00.000Z', provider: 'stripe', payment_id: refundRecentPay.payment_id, status: 'succeeded', amount_minor: 1000, currency: 'GBP' });
+  // A CRM gift recorded against a Stripe payment.
+  const crmGift = ordinary.find((d) => d.channel === 'online' && payments.some((p) => p.donation_id === d.donation_id && p.provider === 'stripe'))!;
+  const crmPay = payments.find((p) => p.donation_id === crmGift.donation_id)!;
+  gifts.push({ gift_id: id('006'), occurred_at: plusSeconds(crmPay.occurred_at as string, 3600), amount_minor: crmPay.amount_minor, currency: 'GBP', payment_ref: crmPay.payment_id, stage: 'Closed Won' });
+  matches.push({ left_kind: 'gift', left_id: gifts[0]!.gift_id as string, right_kind: 'payment', right_id: crmPay.payment_id as string, rule: 'gift.payment_ref' });
+  // Braintree: both merchant accounts' disbursements of one day arrive as one bank credit (payout_day_sum).
+  const mergedDay = '2026-12-03';
+  for (const account of [BT_WEB, BT_PHONE]) {
+    const d = donation('2026-12-01T15:00:00.000Z', account === BT_WEB ? 'online' : 'call_centre', account === BT_WEB ? 3300 : 4400);
+    braintreeSale(d, '2026-12-01T15:00:08.000Z', account, { byRef: account === BT_PHONE });
+    stages.set(d.donation_id as string, 'banked');
+  }
+
+  // ---------------------------------------------------------------- injected breaks
+  const expectBreak = (break_type: string, object_kind: string, object_id: unknown, amount_minor: number) =>
+    breaks.push({ break_type, object_kind, object_id: String(object_id), amount_minor });
+
+  const unpaid = donation('2026-11-27T20:30:00.000Z', 'online', 2500);
+  expectBreak('DONATION_NOT_PAID', 'donation', unpaid.donation_id, 2500);
+  stages.set(unpaid.donation_id as string, 'pledged');
+  const declined = donation('2026-11-27T20:31:00.000Z', 'ivr', 1000);
+  stripeCharge(declined, '2026-11-27T20:31:30.000Z', { status: 'failed', byRef: true });
+  expectBreak('DONATION_NOT_PAID', 'donation', declined.donation_id, 1000);
+  stages.set(declined.donation_id as string, 'failed');
+
+  const neverPaidOut = donation('2026-11-25T10:00:00.000Z', 'online', 2000);
+  const neverPaidOutPay = stripeCharge(neverPaidOut, '2026-11-25T10:00:05.000Z', { payout: false });
+  expectBreak('PAID_NOT_PAID_OUT', 'payment', neverPaidOutPay.payment_id, 2000);
+  stages.set(neverPaidOut.donation_id as string, 'paid');
+  const btNeverPaidOut = donation('2026-11-26T10:00:00.000Z', 'online', 1500);
+  const btNeverPaidOutPay = braintreeSale(btNeverPaidOut, '2026-11-26T10:00:05.000Z', BT_WEB, { disburse: false });
+  expectBreak('PAID_NOT_PAID_OUT', 'payment', btNeverPaidOutPay.payment_id, 1500);
+  stages.set(btNeverPaidOut.donation_id as string, 'paid');
+
+  // Fee anomalies on the payment (its payout item has Stripe's real figures).
+  for (const [amount, fee, net] of [
+    [2000, -5, 2005],
+    [2000, 50, 1900],
+    [5000, 1000, 4000],
+  ] as const) {
+    const d = donation('2026-11-27T20:40:00.000Z', 'online', amount);
+    const p = stripeCharge(d, '2026-11-27T20:40:09.000Z', { fee, net });
+    expectBreak('FEE_ANOMALY', 'payment', p.payment_id, fee);
+    stages.set(d.donation_id as string, 'banked');
+  }
+
+  const wrongAmount = donation('2026-11-27T20:45:00.000Z', 'call_centre', 2500);
+  stripeCharge(wrongAmount, '2026-11-27T20:45:30.000Z', { amount: 2000, byRef: true });
+  expectBreak('AMOUNT_MISMATCH', 'donation', wrongAmount.donation_id, -500);
+  stages.set(wrongAmount.donation_id as string, 'banked');
+  const wrongCurrency = donation('2026-11-27T20:46:00.000Z', 'online', 2500);
+  stripeCharge(wrongCurrency, '2026-11-27T20:46:09.000Z', { currency: 'EUR', fee: undefined });
+  // Stripe leaves fee and net off a charge settled in another currency.
+  const eurPay = payments[payments.length - 1]!;
+  eurPay.fee_minor = null;
+  eurPay.net_minor = null;
+  expectBreak('CURRENCY_MISMATCH', 'donation', wrongCurrency.donation_id, 2500);
+  stages.set(wrongCurrency.donation_id as string, 'banked');
+
+  const twice = donation('2026-11-27T20:50:00.000Z', 'online', 1000);
+  stripeCharge(twice, '2026-11-27T20:50:09.000Z', { payoutKey: true });
+  const second = stripeCharge(twice, '2026-11-27T20:51:40.000Z', { payoutKey: true });
+  expectBreak('DUPLICATE_PAYMENT', 'payment', second.payment_id, 1000);
+  stages.set(twice.donation_id as string, 'banked');
+
+  const refundLost = donation('2026-11-24T13:00:00.000Z', 'online', 2000);
+  const refundLostPay = stripeCharge(refundLost, '2026-11-24T13:00:09.000Z');
+  const lostRefund = { refund_id: id('re_'), occurred_at: '2026-12-01T09:00:00.000Z', provider: 'stripe', payment_id: refundLostPay.payment_id, status: 'succeeded', amount_minor: 2000, currency: 'GBP' };
+  refunds.push(lostRefund);
+  expectBreak('REFUND_NOT_NETTED', 'refund', lostRefund.refund_id, -2000);
+  stages.set(refundLost.donation_id as string, 'refunded');
+  const disputeLost = donation('2026-11-24T13:30:00.000Z', 'online', 2500);
+  const disputeLostPay = braintreeSale(disputeLost, '2026-11-24T13:30:09.000Z', BT_WEB);
+  const openDispute = { dispute_id: id('dp_'), occurred_at: '2026-12-02T10:00:00.000Z', provider: 'braintree', payment_id: disputeLostPay.payment_id, status: 'open', amount_minor: 2500, currency: 'GBP', reason: 'fraud' };
+  disputes.push(openDispute);
+  expectBreak('REFUND_NOT_NETTED', 'dispute', openDispute.dispute_id, -2500);
+  stages.set(disputeLost.donation_id as string, 'disputed');
+
+  // Two Braintree payouts of one amount on one day, two bank credits of that amount: never guessed.
+  const twins: string[] = [];
+  for (const account of [BT_WEB, BT_PHONE]) {
+    const d = donation('2026-12-08T15:00:00.000Z', account === BT_WEB ? 'online' : 'call_centre', 2537);
+    braintreeSale(d, '2026-12-08T15:00:08.000Z', account, { byRef: account === BT_PHONE });
+    stages.set(d.donation_id as string, 'paid_out');
+    twins.push(`${account}:2026-12-10`);
+  }
+
+  // Every day a special payout needs has at least one charge (available two days after it is taken).
+  for (const day of ['2026-11-27', '2026-11-30', '2026-12-01', '2026-12-02', '2026-12-04', '2026-12-05', '2026-12-06']) {
+    const d = donation(`${addDays(day, -2)}T14:00:00.000Z`, 'online', 1000);
+    stripeCharge(d, `${addDays(day, -2)}T14:00:09.000Z`);
+    stages.set(d.donation_id as string, 'banked');
+  }
+
+  // ---------------------------------------------------------------- Stripe payouts
+  // One payout per available day, arriving the next day; the bank books it that day with the descriptor.
+  const failedPayouts: { id: string; amount: number; reversedOn: string | null }[] = [];
+  const stripeDays = [...new Set([...stripeByAvailable.keys(), ...stripeExtraItems.keys()])].sort();
+  const special = {
+    noLine: '2026-11-30',
+    itemsMismatch: '2026-12-01',
+    weekendLate: '2026-11-27', // arrives Saturday 28th, booked Monday 30th
+    noReference: '2026-12-02',
+    failedReversed: '2026-12-04',
+    failedOpen: '2026-12-06',
+  };
+  for (const day of stripeDays) {
+    const charges = stripeByAvailable.get(day) ?? [];
+    const payoutId = `po_${compact(day)}`;
+    const arrival = addDays(day, 1);
+    let net = 0;
+    for (const c of charges) {
+      items.push({ payout_item_id: `${payoutId}:txn_${c.payment.payment_id as string}`, occurred_at: c.payment.occurred_at, provider: 'stripe', payout_id: payoutId, payment_id: c.payment.payment_id, type: 'charge', amount_minor: c.item.amount, fee_minor: c.item.fee, net_minor: c.item.net, currency: 'GBP' });
+      net += c.item.net;
+      matches.push({ left_kind: 'payment', left_id: c.payment.payment_id as string, right_kind: 'payout', right_id: payoutId, rule: c.payment.payout_id ? 'payment.payout_id' : 'payout_item.payment_id' });
+    }
+    for (const extra of stripeExtraItems.get(day) ?? []) {
+      items.push({ ...extra, payout_item_id: `${payoutId}:${id('txn_')}`, provider: 'stripe', payout_id: payoutId, currency: 'GBP' });
+      net += extra.net_minor as number;
+    }
+    // The day after a failed payout, its money comes back as a payout_failure item (no charge of its own).
+    const reversal = failedPayouts.find((f) => f.reversedOn === day);
+    if (reversal) {
+      items.push({ payout_item_id: `${payoutId}:${id('txn_')}`, occurred_at: midnight(day), provider: 'stripe', payout_id: payoutId, payment_id: null, type: 'payout_failure', amount_minor: reversal.amount, fee_minor: 0, net_minor: reversal.amount, currency: 'GBP' });
+      net += reversal.amount;
+    }
+    const amount = day === special.itemsMismatch ? net + 100 : net;
+    if (day === special.itemsMismatch) expectBreak('PAYOUT_ITEMS_MISMATCH', 'payout', payoutId, 100);
+    const failed = day === special.failedOpen || day === special.failedReversed;
+    const payout: P = { payout_id: payoutId, occurred_at: midnight(day), provider: 'stripe', status: failed ? 'failed' : 'paid', amount_minor: amount, currency: 'GBP', arrival_date: arrival, bank_reference: `CHARITY SC${compact(day)}`, merchant_account: null };
+    payouts.push(payout);
+    if (failed) {
+      failedPayouts.push({ id: payoutId, amount, reversedOn: day === special.failedReversed ? addDays(day, 1) : null });
+      if (day === special.failedOpen) expectBreak('PAYOUT_FAILED', 'payout', payoutId, amount);
+      notBanked(charges);
+      continue;
+    }
+    if (day === special.noLine) {
+      expectBreak('PAYOUT_NO_BANK_LINE', 'payout', payoutId, amount);
+      notBanked(charges);
+      continue;
+    }
+    const booking = day === special.weekendLate ? addDays(arrival, 2) : arrival;
+    const line = bankLine(booking, amount, day === special.noReference ? '' : (payout.bank_reference as string), 'STRIPE PAYMENTS UK LTD');
+    matches.push({ left_kind: 'payout', left_id: payoutId, right_kind: 'bank_line', right_id: line, rule: day === special.noReference ? 'amount_provider' : 'bank_reference' });
+  }
+  // The recent payout still in transit to the bank (inside its grace period).
+  {
+    const net = (inTransitPay.net_minor as number);
+    items.push({ payout_item_id: `${inTransitPayout}:txn_${inTransitPay.payment_id as string}`, occurred_at: inTransitPay.occurred_at, provider: 'stripe', payout_id: inTransitPayout, payment_id: inTransitPay.payment_id, type: 'charge', amount_minor: 4000, fee_minor: inTransitPay.fee_minor, net_minor: net, currency: 'GBP' });
+    payouts.push({ payout_id: inTransitPayout, occurred_at: midnight('2027-01-16'), provider: 'stripe', status: 'paid', amount_minor: net, currency: 'GBP', arrival_date: '2027-01-18', bank_reference: 'CHARITY SC20270116', merchant_account: null });
+    matches.push({ left_kind: 'payment', left_id: inTransitPay.payment_id as string, right_kind: 'payout', right_id: inTransitPayout, rule: 'payment.payout_id' });
+  }
+
+  // ---------------------------------------------------------------- Braintree payouts
+  // Keep every ordinary payout's amount unique among its neighbours, so amount_provider has one candidate:
+  // bump one gift by a penny where two would collide (the world's own rule, not the matcher's).
+  const btKeys = [...braintreeByPayout.keys()].sort();
+  const sumOf = (key: string) => braintreeByPayout.get(key)!.reduce((s, p) => s + (p.amount_minor as number), 0);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const a of btKeys) {
+      if (twins.includes(a)) continue;
+      const clash = btKeys.some((b) => b !== a && sumOf(b) === sumOf(a) && Math.abs(Date.parse(b.split(':')[1]!) - Date.parse(a.split(':')[1]!)) <= 6 * DAY);
+      if (!clash) continue;
+      const p = braintreeByPayout.get(a)![0]!;
+      p.amount_minor = (p.amount_minor as number) + 1;
+      const d = donations.find((x) => x.donation_id === p.donation_id || x.payment_ref === p.payment_id)!;
+      d.amount_minor = p.amount_minor;
+      changed = true;
+    }
+  }
+  const mergedLine: { amount: number; ids: string[] } = { amount: 0, ids: [] };
+  for (const key of btKeys) {
+    const [account, day] = key.split(':') as [string, string];
+    const sales = braintreeByPayout.get(key)!;
+    let amount = 0;
+    for (const p of sales) {
+      items.push({ payout_item_id: `${key}:${p.payment_id as string}`, occurred_at: midnight(day), provider: 'braintree', payout_id: key, payment_id: p.payment_id, type: 'sale', amount_minor: p.amount_minor, fee_minor: null, net_minor: null, currency: 'GBP' });
+      amount += p.amount_minor as number;
+      matches.push({ left_kind: 'payment', left_id: p.payment_id as string, right_kind: 'payout', right_id: key, rule: 'payment.payout_id' });
+    }
+    payouts.push({ payout_id: key, occurred_at: midnight(day), updated_at: `${day}T06:00:00.000Z`, provider: 'braintree', status: 'paid', amount_minor: amount, currency: 'GBP', arrival_date: day, bank_reference: null, merchant_account: account });
+    if (twins.includes(key)) continue;
+    if (day === mergedDay) {
+      mergedLine.amount += amount;
+      mergedLine.ids.push(key);
+      continue;
+    }
+    const line = bankLine(addDays(day, 1), amount, `BRAINTREE ${day}`, `BRAINTREE PAYMENTS ${account.toUpperCase()}`);
+    matches.push({ left_kind: 'payout', left_id: key, right_kind: 'bank_line', right_id: line, rule: 'amount_provider' });
+  }
+  const merged = bankLine(addDays(mergedDay, 1), mergedLine.amount, 'BRAINTREE FUNDING', 'BRAINTREE FUNDING');
+  for (const key of mergedLine.ids) matches.push({ left_kind: 'payout', left_id: key, right_kind: 'bank_line', right_id: merged, rule: 'payout_day_sum' });
+  for (let i = 0; i < 2; i++) {
+    const line = bankLine('2026-12-11', 2537, 'BRAINTREE', 'BRAINTREE PAYMENTS');
+    expectBreak('AMBIGUOUS_MATCH', 'bank_line', line, 2537);
+  }
+
+  // Braintree's settlement summaries per day, account, card type: one overstated.
+  const summaryKeys = new Map<string, { count: number; amount: number; day: string; account: string; card: string }>();
+  for (const p of payments) {
+    if (p.provider !== 'braintree') continue;
+    const [day, ...rest] = (p.settlement_batch_id as string).split('_');
+    const account = rest.join('_');
+    const key = `${day!}:${account}:${p.card_type as string}:sale`;
+    const s = summaryKeys.get(key) ?? { count: 0, amount: 0, day: day!, account, card: p.card_type as string };
+    s.count++;
+    s.amount += p.amount_minor as number;
+    summaryKeys.set(key, s);
+  }
+  const overstated = [...summaryKeys.keys()].sort()[2]!;
+  for (const [key, s] of summaryKeys) {
+    const over = key === overstated ? 1000 : 0;
+    summaries.push({ settlement_summary_id: key, occurred_at: midnight(s.day), provider: 'braintree', settlement_date: s.day, merchant_account: s.account, card_type: s.card, kind: 'sale', count: s.count + (over ? 1 : 0), amount_minor: s.amount + over, currency: 'GBP' });
+    if (over) expectBreak('CONTROL_TOTAL_MISMATCH', 'settlement_summary', `${s.day}:${s.account}:sale`, 1000);
+  }
+
+  // ---------------------------------------------------------------- other bank lines
+  const unknown = bankLine('2026-12-02', 4321, 'CHARITY SC99999999', 'STRIPE PAYMENTS UK LTD');
+  expectBreak('BANK_LINE_NO_PAYOUT', 'bank_line', unknown, 4321);
+  bankLine('2027-01-19', 1234, 'CHARITY SC20270118', 'STRIPE PAYMENTS UK LTD'); // its payout not synced yet: inside grace
+  bankLine('2026-12-10', 125000, 'GIFT AID REPAYMENT', 'HMRC CHARITIES');
+  bankLine('2026-12-15', -1500, 'STRIPE BILLING', 'STRIPE PAYMENTS UK LTD'); // a debit: not a payout
+  // SMS: October remitted in full (the period in the text), November short (period from the booking date),
+  // December still inside its 45 days.
+  const smsOf = (month: string) => donations.filter((d) => d.channel === 'sms' && (d.occurred_at as string).startsWith(month));
+  for (let i = 0; i < 6; i++) {
+    const d = donation(`2026-10-${String(10 + i).padStart(2, '0')}T19:00:00.000Z`, 'sms', 500);
+    stages.set(d.donation_id as string, 'pledged');
+  }
+  const total = (ds: P[]) => ds.reduce((s, d) => s + (d.amount_minor as number), 0);
+  bankLine('2026-12-14', total(smsOf('2026-10')), 'DONR SMS 2026-10', 'DONR LTD');
+  const november = total(smsOf('2026-11'));
+  bankLine('2027-01-14', november - 1500, 'SMS REMITTANCE', 'DONR LTD');
+  expectBreak('SMS_PLEDGE_UNCOLLECTED', 'sms_month', '2026-11 GBP', 1500);
+
+  // Statements: one per month, balanced; and one file that did not add up.
+  for (const month of ['2026-10', '2026-11', '2026-12', '2027-01']) {
+    const mine = lines.filter((l) => (l.booking_date as string).startsWith(month));
+    for (const l of mine) l.statement_id = `stmt-${month}`;
+    const credits = mine.filter((l) => (l.amount_minor as number) > 0).reduce((s, l) => s + (l.amount_minor as number), 0);
+    const debits = -mine.filter((l) => (l.amount_minor as number) < 0).reduce((s, l) => s + (l.amount_minor as number), 0);
+    statements.push({ bank_statement_id: `stmt-${month}`, occurred_at: `${month}-28T18:00:00.000Z`, account: 'GB29NWBK60161331926819', currency: 'GBP', source_format: 'camt.053', opening_balance_minor: 1_000_000, closing_balance_minor: 1_000_000 + credits - debits, entry_count: mine.length, credit_total_minor: credits, debit_total_minor: debits, balanced: true, file_sha256: `sha-${month}` });
+  }
+  statements.push({ bank_statement_id: 'stmt-bad', occurred_at: '2026-12-20T18:00:00.000Z', account: 'GB29NWBK60161331926819', currency: 'GBP', source_format: 'camt.053', opening_balance_minor: 0, closing_balance_minor: 100, entry_count: 0, credit_total_minor: 0, debit_total_minor: 0, balanced: false, file_sha256: 'sha-bad', file_name: 'statement-2026-12-20.xml' });
+  expectBreak('STATEMENT_UNBALANCED', 'bank_statement', 'stmt-bad', 100);
+
+  // ---------------------------------------------------------------- matches by key
+  for (const p of payments) {
+    if (p.status !== 'succeeded' && p.status !== 'settled') continue;
+    const d = donations.find((x) => x.donation_id === p.donation_id || x.payment_ref === p.payment_id)!;
+    matches.push({ left_kind: 'donation', left_id: d.donation_id as string, right_kind: 'payment', right_id: p.payment_id as string, rule: p.donation_id ? 'payment.donation_id' : 'donation.payment_ref' });
+  }
+
+  function notBanked(charges: StripeCharge[]): void {
+    for (const c of charges) if (stages.get(donationOf(c.payment)) === 'banked') stages.set(donationOf(c.payment), 'paid_out');
+  }
+  function extraItem(day: string, item: P): void {
+    stripeExtraItems.set(day, [...(stripeExtraItems.get(day) ?? []), item]);
+  }
+  function donationOf(p: P): string {
+    return (p.donation_id as string | null) ?? (donations.find((d) => d.payment_ref === p.payment_id)!.donation_id as string);
+  }
+  function bankLine(day: string, amount: number, reference: string, description: string): string {
+    const lineId = id('bl_');
+    lines.push({ bank_line_id: lineId, occurred_at: midnight(day), account: 'GB29NWBK60161331926819', amount_minor: amount, currency: 'GBP', reference, description, booking_date: day, value_date: day, entry_reference: `NWB${compact(day)}${lineId.slice(-4)}`, counterparty: description, status: 'booked', source_format: 'camt.053' });
+    return lineId;
+  }
+
+  // ---------------------------------------------------------------- truth for totals
+  const pledges = new Map<string, { count: number; amount_minor: number }>();
+  const boxes = new Map<string, { pledges: number; amount_minor: number }>();
+  for (const d of donations) {
+    const day = (d.occurred_at as string).slice(0, 10);
+    if (day > AS_OF) {
+      stages.delete(d.donation_id as string);
+      continue;
+    }
+    if (!stages.has(d.donation_id as string)) throw new Error(`recon world: donation ${d.donation_id as string} has no stage`);
+    if (d.status === 'failed' || d.status === 'cancelled') continue;
+    const c = pledges.get(d.currency as string) ?? { count: 0, amount_minor: 0 };
+    c.count++;
+    c.amount_minor += d.amount_minor as number;
+    pledges.set(d.currency as string, c);
+    const ms = Date.parse(d.occurred_at as string);
+    const box = new Date(ms - (ms % (15 * 60_000))).toISOString();
+    const key = [box, d.channel, d.campaign, d.cta, d.currency].join('|');
+    const b = boxes.get(key) ?? { pledges: 0, amount_minor: 0 };
+    b.pledges++;
+    b.amount_minor += d.amount_minor as number;
+    boxes.set(key, b);
+  }
+
+  // ---------------------------------------------------------------- envelopes
+  const envelopes: Envelope[] = [];
+  const add = (contract: string, version: number, payload: P) => {
+    // A payment's card type only feeds the world's settlement summaries; the contract has no such field.
+    const clean: P = { ...payload };
+    if (contract === 'payment') delete clean.card_type;
+    for (const k of Object.keys(clean)) if (clean[k] === undefined) delete clean[k];
+    envelopes.push(makeEnvelope({ contract, version, source: 'world', stream: contract, payload: clean, received_at: receivedAt(clean), delivery_id: `world-${contract}` }));
+  };
+  for (const c of clicks) add('click', 1, c);
+  for (const d of corrections) add('donation', 1, d);
+  for (const d of donations) add('donation', 1, d);
+  for (const p of payments) add('payment', 1, p);
+  for (const r of refunds) add('refund', 1, r);
+  for (const s of disputes) add('dispute', 1, s);
+  for (const i of items) add('payout_item', 1, i);
+  for (const o of payouts) add('payout', 1, o);
+  for (const s of summaries) add('settlement_summary', 1, s);
+  for (const g of gifts) add('gift', 1, g);
+  for (const l of lines) add('bank_line', 2, l);
+  for (const s of statements) add('bank_statement', 1, s);
+
+  return { asOf: AS_OF, envelopes, truth: { breaks, matches, stages, pledges, boxes } };
+}
+
+/** Puddle heard of each record a minute after it changed. */
+function receivedAt(p: P): string {
+  const at = (p.updated_at as string | undefined) ?? (p.occurred_at as string);
+  return new Date(Date.parse(at) + 60_000).toISOString();
+}

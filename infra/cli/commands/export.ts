@@ -1,0 +1,47 @@
+import { isDate, setReconParams } from '../../../puddles/reports.js';
+import { defineCommand } from '../command.js';
+import { copyOut, type FileFormat } from '../copy-out.js';
+import { withLocalRuntime } from '../local-runtime.js';
+
+const NAME = /^[a-z_][a-z0-9_]*$/;
+
+export const exportView = defineCommand({
+  name: 'export',
+  summary: 'Write a view (recon_journey, donation, ...) to a flat, typed Parquet or CSV file, e.g. for Tableau Desktop.',
+  usage: 'puddle export <view> --format parquet|csv --out FILE [--as-of DATE]',
+  options: {
+    format: { type: 'string', default: 'parquet', description: 'parquet (default) or csv' },
+    out: { type: 'string', description: 'the file to write' },
+    'as-of': { type: 'string', description: 'for recon_* views: "now" for ages and grace periods (YYYY-MM-DD)' },
+  },
+  async run({ values, positionals }) {
+    const fail = (msg: string) => {
+      process.stderr.write(`puddle export: ${msg}\n`);
+      return Promise.resolve(2);
+    };
+    const view = positionals[0];
+    if (!view || positionals.length > 1 || !NAME.test(view)) return fail('name one view, e.g. puddle export recon_journey --out journey.parquet');
+    const format = values.format as string;
+    if (format !== 'parquet' && format !== 'csv') return fail('--format must be parquet or csv');
+    const out = values.out as string | undefined;
+    if (!out) return fail('--out FILE is required');
+    const asOf = values['as-of'] as string | undefined;
+    if (asOf !== undefined && !isDate(asOf)) return fail(`--as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}`);
+    return withLocalRuntime(async (rt) => {
+      try {
+        const [known] = await rt.query.query(`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = '${view}'`);
+        if (!Number(known?.n)) {
+          process.stderr.write(`puddle export: no view ${view} (see puddle query "SELECT table_name FROM information_schema.tables")\n`);
+          return 2;
+        }
+        if (asOf) await setReconParams(rt.query, { as_of: asOf });
+        const n = await copyOut(rt.query, `SELECT * FROM ${view}`, format as FileFormat, out);
+        process.stderr.write(`puddle export: wrote ${n} rows of ${view} to ${out}\n`);
+        return 0;
+      } catch (err) {
+        process.stderr.write(`puddle export: ${(err as Error).message}\n`);
+        return 1;
+      }
+    }, { materializeCurrent: true });
+  },
+});

@@ -1,0 +1,58 @@
+// The second half of `puddle demo --once`: a whole money world (core/scenario/recon-world.ts) goes through the
+// producer over HTTP like any producer's events, lands, and the reconciliation views are compared with the
+// world's truth: the journey funnel (donations per stage) and the breaks per type. Other data in the same
+// lake (the appeal night, sandboxes) has breaks of its own; only the world's objects are compared.
+import type { QueryEngine } from '../../core/ports.js';
+import { reconWorld } from '../../core/scenario/recon-world.js';
+import { setReconParams } from '../../puddles/reports.js';
+import { formatRows } from './format.js';
+
+const STAGES = ['clicked', 'pledged', 'failed', 'paid', 'paid_out', 'banked', 'refunded', 'disputed'];
+
+export async function demoRecon(url: string, apiKey: string, engine: QueryEngine, waiting: () => Promise<number>, out: (s: string) => void): Promise<boolean> {
+  const world = reconWorld({ seed: 9, donations: 300 });
+  const events = world.envelopes.map((e) => ({ contract: e.contract, version: e.version, payload: e.payload }));
+  let failed = 0;
+  for (let i = 0; i < events.length; i += 200) {
+    const res = await fetch(`${url}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ events: events.slice(i, i + 200) }),
+    });
+    await res.arrayBuffer();
+    if (res.status !== 202) failed++;
+  }
+  out(`\nreconciliation world: sent ${events.length} events (clicks, donations, payments, payouts, bank lines, ...)${failed ? `, ${failed} requests FAILED` : ''}\n`);
+  const donations = new Set(world.envelopes.filter((e) => e.contract === 'donation').map((e) => e.key));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if ((await waiting()) === 0) {
+      const [row] = await engine.query(`SELECT count(*) AS n FROM donation WHERE campaign = 'winter-appeal-2026'`);
+      if (row?.n === donations.size) break;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await setReconParams(engine, { as_of: world.asOf });
+
+  const ids = new Set<string>(world.truth.breaks.map((b) => b.object_id));
+  for (const e of world.envelopes) ids.add(e.key);
+  const stages = await engine.query(`SELECT donation_id, stage FROM recon_journey WHERE campaign = 'winter-appeal-2026'`);
+  const funnel = STAGES.map((stage) => {
+    const sql = stages.filter((r) => r.stage === stage).length;
+    const truth = [...world.truth.stages.values()].filter((s) => s === stage).length;
+    return { stage, sql_donations: sql, world_donations: truth, match: sql === truth ? 'yes' : 'NO' };
+  });
+  out(`journey funnel as of ${world.asOf}:\n${formatRows(funnel, 'table')}`);
+
+  const found = (await engine.query('SELECT break_type, object_id FROM recon_breaks')).filter((b) => ids.has(b.object_id as string));
+  const types = [...new Set([...world.truth.breaks.map((b) => b.break_type), ...found.map((b) => b.break_type as string)])].sort();
+  const breaks = types.map((t) => {
+    const sql = found.filter((b) => b.break_type === t).length;
+    const truth = world.truth.breaks.filter((b) => b.break_type === t).length;
+    return { break_type: t, sql_breaks: sql, injected: truth, match: sql === truth ? 'yes' : 'NO' };
+  });
+  out(`breaks on the world's objects (puddle report breaks --as-of ${world.asOf} shows them all):\n${formatRows(breaks, 'table')}`);
+  const ok = failed === 0 && funnel.every((f) => f.match === 'yes') && breaks.every((b) => b.match === 'yes');
+  out(ok ? 'reconciliation matches the world\n' : 'reconciliation DIFFERS from the world\n');
+  return ok;
+}

@@ -1,0 +1,44 @@
+// Named views: reports defined once as SQL in puddles/queries/ and created, under the file's name, after the
+// contract views, so `puddle query`, `puddle report`, the API and Tableau (through Athena in the AWS shape)
+// all read the same definition. Listed in dependency order: a view may read only the views above it.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { reconParamsSql, reconProvidersSql, reconStatusesSql, type ReconParamValues } from './recon-params.js';
+import type { ViewDef } from './views.js';
+
+export const QUERIES_DIR = path.join(import.meta.dirname, 'queries');
+
+/** Views made from a SQL file `puddles/queries/<name>.sql`, in creation order. */
+export const NAMED_VIEW_FILES: readonly string[] = [
+  'recon_bank_text',
+  'recon_payment_link',
+  'recon_bank_candidates',
+  'recon_matches',
+  'recon_controls',
+  'recon_breaks',
+  'recon_journey',
+  'recon_payout',
+  'totals_by_box',
+];
+
+/** The SQL of a query file, as a view body: the header comment kept, the closing semicolon dropped. */
+export function readQuery(name: string): string {
+  const sql = readFileSync(path.join(QUERIES_DIR, `${name}.sql`), 'utf8');
+  return sql.trim().replace(/;\s*$/, '');
+}
+
+/** The `recon_params` view, with some parameters overridden for one report run. */
+export function reconParamsView(overrides: ReconParamValues = {}): ViewDef {
+  return { name: 'recon_params', sql: reconParamsSql(overrides) };
+}
+
+/** Every named view, parameters first, in the order they must be created. */
+export function namedViews(): ViewDef[] {
+  return [
+    reconParamsView(),
+    { name: 'recon_providers', sql: reconProvidersSql() },
+    { name: 'recon_statuses', sql: reconStatusesSql() },
+    ...NAMED_VIEW_FILES.map((name) => ({ name, sql: readQuery(name) })),
+  ];
+}

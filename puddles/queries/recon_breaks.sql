@@ -1,0 +1,295 @@
+-- Where does the chain from donation to bank break? One row per open break, on the object the break is
+-- about, with the amount at stake, its age in days (from the object's date to the as-of date) and a reason.
+-- A break opens only once its grace period (recon_params) has passed; objects dated after the as-of date are
+-- left out. Related objects are in donation_id, payment_id, payout_id, bank_line_id and related_ids.
+-- Card channels (online, ivr, call_centre) are expected to be paid per donation; SMS by month (remittance).
+WITH x AS (
+  SELECT * FROM recon_params
+),
+don AS (
+  SELECT d.donation_id, d.occurred_at, d.channel, d.status, d.amount_minor, d.currency
+  FROM donation d CROSS JOIN x WHERE CAST(d.occurred_at AS DATE) <= x.as_of
+),
+link AS (
+  SELECT * FROM recon_payment_link
+),
+ok AS (
+  SELECT l.*, row_number() OVER (PARTITION BY donation_id ORDER BY occurred_at, payment_id) AS k
+  FROM link l
+  WHERE outcome = 'succeeded' AND donation_id IS NOT NULL
+),
+attempts AS (
+  SELECT donation_id, count(*) AS n, max(CASE WHEN outcome = 'succeeded' THEN 1 ELSE 0 END) AS any_ok, max(payment_id) AS last_payment_id
+  FROM link
+  WHERE donation_id IS NOT NULL
+  GROUP BY donation_id
+),
+po AS (
+  SELECT o.* FROM payout o CROSS JOIN x WHERE CAST(o.occurred_at AS DATE) <= x.as_of
+),
+items AS (
+  SELECT i.payout_id, i.payment_id, i.type, i.amount_minor, i.net_minor, i.currency, i.occurred_at
+  FROM payout_item i CROSS JOIN x WHERE CAST(i.occurred_at AS DATE) <= x.as_of
+),
+cand AS (
+  SELECT * FROM recon_bank_candidates
+),
+money_back AS (
+  SELECT DISTINCT payment_id FROM items WHERE payment_id IS NOT NULL AND amount_minor < 0
+),
+b_donation_not_paid AS (
+  SELECT 'DONATION_NOT_PAID' AS break_type, 'donation' AS object_kind, d.donation_id AS object_id, d.amount_minor, d.currency,
+    CAST(d.occurred_at AS DATE) AS object_date,
+    CASE WHEN a.donation_id IS NULL THEN 'card-channel donation has no payment'
+         ELSE 'no payment attempt for this donation succeeded' END AS reason,
+    d.donation_id, a.last_payment_id AS payment_id, CAST(NULL AS VARCHAR) AS payout_id, CAST(NULL AS VARCHAR) AS bank_line_id,
+    CAST(NULL AS VARCHAR) AS related_ids
+  FROM don d
+  CROSS JOIN x
+  LEFT JOIN attempts a ON a.donation_id = d.donation_id
+  WHERE d.channel IN ('online', 'ivr', 'call_centre')
+    AND coalesce(d.status, '') NOT IN ('cancelled', 'canceled', 'started', 'abandoned')
+    AND coalesce(a.any_ok, 0) = 0
+    AND date_diff('day', CAST(d.occurred_at AS DATE), x.as_of) > x.grace_donation_not_paid_days
+),
+b_paid_not_paid_out AS (
+  SELECT 'PAID_NOT_PAID_OUT', 'payment', l.payment_id, l.amount_minor, l.currency, CAST(l.occurred_at AS DATE),
+    CASE WHEN l.available_on IS NOT NULL THEN 'no payout carries this payment ' || CAST(x.grace_paid_not_paid_out_days AS VARCHAR) || ' days after available_on'
+         ELSE 'no payout carries this payment ' || CAST(x.grace_paid_not_paid_out_no_available_days AS VARCHAR) || ' days after it was taken' END,
+    l.donation_id, l.payment_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
+  FROM link l
+  CROSS JOIN x
+  WHERE l.outcome = 'succeeded' AND l.payout_id IS NULL
+    AND CASE WHEN l.available_on IS NOT NULL
+             THEN date_diff('day', CAST(l.available_on AS DATE), x.as_of) > x.grace_paid_not_paid_out_days
+             ELSE date_diff('day', CAST(l.occurred_at AS DATE), x.as_of) > x.grace_paid_not_paid_out_no_available_days END
+),
+b_payout_no_bank_line AS (
+  SELECT 'PAYOUT_NO_BANK_LINE', 'payout', o.payout_id, o.amount_minor, o.currency, o.arrival_date,
+    'payout ' || o.status || ', no bank line of that amount in arrival_date -' || CAST(x.match_days_before AS VARCHAR) || '..+'
+      || CAST(x.match_days_after AS VARCHAR) || ' days',
+    CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), o.payout_id, CAST(NULL AS VARCHAR), o.bank_reference
+  FROM po o
+  CROSS JOIN x
+  WHERE o.status IN ('paid', 'in_transit') AND o.amount_minor <> 0 AND o.arrival_date IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM cand c WHERE c.payout_id = o.payout_id)
+    AND date_diff('day', o.arrival_date, x.as_of) > x.grace_payout_no_bank_line_days
+),
+b_bank_line_no_payout AS (
+  SELECT 'BANK_LINE_NO_PAYOUT', 'bank_line', b.bank_line_id, b.amount_minor, b.currency, b.booking_day,
+    'credit names ' || b.payout_provider || ' but matches no payout',
+    CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), b.bank_line_id, b.statement_id
+  FROM recon_bank_text b
+  CROSS JOIN x
+  WHERE b.amount_minor > 0 AND b.payout_provider IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM cand c WHERE c.bank_line_id = b.bank_line_id)
+    AND date_diff('day', b.booking_day, x.as_of) > x.grace_bank_line_no_payout_days
+),
+b_ambiguous AS (
+  SELECT 'AMBIGUOUS_MATCH', 'bank_line', b.bank_line_id, b.amount_minor, b.currency, b.booking_day,
+    CAST(c.n AS VARCHAR) || ' candidate payouts by rule ' || c.rule || ': not guessed',
+    CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), c.first_payout, b.bank_line_id,
+    c.first_payout || CASE WHEN c.n > 1 THEN ', ' || c.last_payout ELSE '' END
+      || CASE WHEN c.n > 2 THEN ' and ' || CAST(c.n - 2 AS VARCHAR) || ' more' ELSE '' END
+  FROM (
+    SELECT bank_line_id, min(rule) AS rule, count(DISTINCT payout_id) AS n, min(payout_id) AS first_payout, max(payout_id) AS last_payout
+    FROM cand
+    WHERE outcome = 'ambiguous'
+    GROUP BY bank_line_id
+  ) c
+  JOIN recon_bank_text b ON b.bank_line_id = c.bank_line_id
+),
+b_items AS (
+  SELECT 'PAYOUT_ITEMS_MISMATCH', 'payout', o.payout_id, o.amount_minor - s.items_minor, o.currency, coalesce(o.arrival_date, CAST(o.occurred_at AS DATE)),
+    'payout amount ' || CAST(o.amount_minor AS VARCHAR) || ' but its ' || CAST(s.n AS VARCHAR) || ' items sum to '
+      || CAST(s.items_minor AS VARCHAR) || ' (net)',
+    CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), o.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
+  FROM po o
+  JOIN (SELECT payout_id, count(*) AS n, sum(coalesce(net_minor, amount_minor)) AS items_minor FROM items GROUP BY payout_id) s
+    ON s.payout_id = o.payout_id
+  CROSS JOIN x
+  WHERE o.status NOT IN ('canceled', 'cancelled') AND o.amount_minor <> s.items_minor
+    AND date_diff('day', coalesce(o.arrival_date, CAST(o.occurred_at AS DATE)), x.as_of) > x.grace_payout_items_days
+),
+b_fee AS (
+  SELECT 'FEE_ANOMALY', 'payment', l.payment_id, l.fee_minor, l.currency, CAST(l.occurred_at AS DATE),
+    CASE WHEN l.fee_minor < 0 THEN 'negative fee'
+         WHEN l.net_minor IS NOT NULL AND l.net_minor <> l.amount_minor - l.fee_minor
+           THEN 'net ' || CAST(l.net_minor AS VARCHAR) || ' is not amount - fee ' || CAST(l.amount_minor - l.fee_minor AS VARCHAR)
+         ELSE 'fee above ' || CAST(x.fee_max_percent AS VARCHAR) || '% of the amount + ' || CAST(x.fee_allowance_minor AS VARCHAR) END,
+    l.donation_id, l.payment_id, l.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
+  FROM link l
+  CROSS JOIN x
+  WHERE l.outcome = 'succeeded' AND l.fee_minor IS NOT NULL
+    AND (l.fee_minor < 0
+      OR (l.net_minor IS NOT NULL AND l.net_minor <> l.amount_minor - l.fee_minor)
+      OR l.fee_minor * 100 > l.amount_minor * x.fee_max_percent + x.fee_allowance_minor * 100)
+),
+b_mismatch AS (
+  SELECT CASE WHEN d.currency <> p.currency THEN 'CURRENCY_MISMATCH' ELSE 'AMOUNT_MISMATCH' END, 'donation', d.donation_id,
+    CASE WHEN d.currency <> p.currency THEN d.amount_minor ELSE p.amount_minor - d.amount_minor END, d.currency,
+    CAST(d.occurred_at AS DATE),
+    'donation ' || CAST(d.amount_minor AS VARCHAR) || ' ' || d.currency || ', its payment ' || CAST(p.amount_minor AS VARCHAR) || ' ' || p.currency,
+    d.donation_id, p.payment_id, p.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
+  FROM don d
+  JOIN ok p ON p.donation_id = d.donation_id AND p.k = 1
+  WHERE d.currency <> p.currency OR d.amount_minor <> p.amount_minor
+),
+b_refund AS (
+  SELECT 'REFUND_NOT_NETTED', 'refund', r.refund_id, -r.amount_minor, r.currency, CAST(r.occurred_at AS DATE),
+    'refund ' || r.status || '; no payout takes it back ' || CAST(x.grace_refund_not_netted_days AS VARCHAR) || ' days on',
+    l.donation_id, r.payment_id, l.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
+  FROM refund r
+  CROSS JOIN x
+  LEFT JOIN link l ON l.payment_id = r.payment_id
+  WHERE r.status IN (SELECT status FROM recon_statuses WHERE outcome = 'succeeded')
+    AND CAST(r.occurred_at AS DATE) <= x.as_of
+    AND date_diff('day', CAST(r.occurred_at AS DATE), x.as_of) > x.grace_refund_not_netted_days
+    AND NOT EXISTS (SELECT 1 FROM money_back m WHERE m.payment_id = r.payment_id)
+  UNION ALL
+  SELECT 'REFUND_NOT_NETTED', 'dispute', s.dispute_id, -s.amount_minor, s.currency, CAST(s.occurred_at AS DATE),
+    'dispute ' || s.status || '; no payout takes it back ' || CAST(x.grace_refund_not_netted_days AS VARCHAR) || ' days on',
+    l.donation_id, s.payment_id, l.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
+  FROM dispute s
+  CROSS JOIN x
+  LEFT JOIN link l ON l.payment_id = s.payment_id
+  -- Inquiries (warning_*) withdraw nothing; a won dispute's money came back.
+  WHERE s.status NOT IN ('won', 'warning_needs_response', 'warning_under_review', 'warning_closed', 'prevented')
+    AND CAST(s.occurred_at AS DATE) <= x.as_of
+    AND date_diff('day', CAST(s.occurred_at AS DATE), x.as_of) > x.grace_refund_not_netted_days
+    AND NOT EXISTS (SELECT 1 FROM money_back m WHERE m.payment_id = s.payment_id)
+    -- Stripe lists a chargeback as an `adjustment` whose source is the dispute, not the charge, so the
+    -- mapping leaves its payment_id empty: then an adjustment of minus the disputed amount, of the same
+    -- provider, on or after the dispute, takes it back.
+    AND NOT EXISTS (
+      SELECT 1
+      FROM items i
+      JOIN po o ON o.payout_id = i.payout_id
+      WHERE i.payment_id IS NULL AND i.type IN ('adjustment', 'dispute', 'chargeback')
+        AND o.provider = s.provider AND i.currency = s.currency AND i.amount_minor = -s.amount_minor
+        AND CAST(i.occurred_at AS DATE) >= CAST(s.occurred_at AS DATE)
+    )
+),
+b_duplicate AS (
+  SELECT 'DUPLICATE_PAYMENT', 'payment', p.payment_id, p.amount_minor, p.currency, CAST(p.occurred_at AS DATE),
+    'payment number ' || CAST(p.k AS VARCHAR) || ' that succeeded for one donation',
+    p.donation_id, p.payment_id, p.payout_id, CAST(NULL AS VARCHAR), f.payment_id
+  FROM ok p
+  JOIN ok f ON f.donation_id = p.donation_id AND f.k = 1
+  WHERE p.k > 1
+),
+b_control AS (
+  SELECT 'CONTROL_TOTAL_MISMATCH', 'settlement_summary', CAST(c.day AS VARCHAR) || ':' || c.account || ':sale',
+    c.summary_minus_lake_minor, c.currency, c.day,
+    c.provider || ' settled ' || CAST(c.summary_count AS VARCHAR) || ' sales for ' || CAST(c.summary_amount_minor AS VARCHAR)
+      || '; the lake has ' || CAST(c.lake_count AS VARCHAR) || ' for ' || CAST(c.lake_amount_minor AS VARCHAR),
+    CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
+  FROM recon_controls c
+  CROSS JOIN x
+  WHERE c.summary_count IS NOT NULL
+    AND (c.summary_count <> c.lake_count OR c.summary_amount_minor <> c.lake_amount_minor)
+    AND date_diff('day', c.day, x.as_of) > x.grace_control_total_days
+),
+b_statement AS (
+  SELECT 'STATEMENT_UNBALANCED', 'bank_statement', s.bank_statement_id,
+    s.closing_balance_minor - s.opening_balance_minor - s.credit_total_minor + s.debit_total_minor,
+    s.currency, CAST(s.occurred_at AS DATE),
+    'opening balance + entries <> closing balance (or counts or control totals wrong)',
+    CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), s.file_name
+  FROM bank_statement s
+  CROSS JOIN x
+  WHERE NOT s.balanced AND CAST(s.occurred_at AS DATE) <= x.as_of
+),
+b_payout_failed AS (
+  SELECT 'PAYOUT_FAILED', 'payout', f.payout_id, f.amount_minor, f.currency, coalesce(f.arrival_date, CAST(f.occurred_at AS DATE)),
+    'payout failed; no later payout carries its reversal yet',
+    CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), f.payout_id, CAST(NULL AS VARCHAR), f.bank_reference
+  FROM po f
+  CROSS JOIN x
+  WHERE f.status = 'failed'
+    AND date_diff('day', coalesce(f.arrival_date, CAST(f.occurred_at AS DATE)), x.as_of) > x.grace_payout_failed_days
+    -- The reversal (Stripe balance transaction type payout_failure) names the failed payout when the mapping
+    -- knows it, else it is an item of the same provider, currency and amount in a later payout.
+    AND NOT EXISTS (
+      SELECT 1
+      FROM items i
+      JOIN po o ON o.payout_id = i.payout_id
+      WHERE i.type IN ('payout_failure', 'payout_reversal', 'payout_cancel')
+        AND o.payout_id <> f.payout_id AND o.provider = f.provider
+        AND coalesce(o.arrival_date, CAST(o.occurred_at AS DATE)) >= coalesce(f.arrival_date, CAST(f.occurred_at AS DATE))
+        AND (i.payment_id = f.payout_id
+          OR (i.payment_id IS NULL AND i.currency = f.currency AND coalesce(i.net_minor, i.amount_minor) = f.amount_minor))
+    )
+),
+sms_pledged AS (
+  SELECT
+    substr(CAST(CAST(d.occurred_at AS DATE) AS VARCHAR), 1, 7) AS period,
+    d.currency,
+    count(*) AS pledges,
+    sum(d.amount_minor) AS pledged_minor,
+    max(CAST(date_trunc('month', d.occurred_at) + INTERVAL '1' MONTH AS DATE)) AS next_month,
+    max(CAST(date_trunc('month', d.occurred_at) + INTERVAL '1' MONTH - INTERVAL '1' DAY AS DATE)) AS month_end
+  FROM don d
+  WHERE d.channel = 'sms' AND coalesce(d.status, '') NOT IN ('failed', 'cancelled', 'canceled')
+  GROUP BY substr(CAST(CAST(d.occurred_at AS DATE) AS VARCHAR), 1, 7), d.currency
+),
+-- A remittance is a credit naming an SMS aggregator (recon_providers, kind sms). It pays the month written in
+-- its text as YYYY-MM when there is one, else the month two months before it was booked (aggregators pay
+-- about 45 days after the month ends).
+sms_remitted AS (
+  SELECT period, currency, count(*) AS lines, sum(amount_minor) AS remitted_minor
+  FROM (
+    SELECT
+      coalesce(nullif(regexp_extract(b.txt, '(20[0-9][0-9]-[01][0-9])', 1), ''),
+               substr(CAST(CAST(date_trunc('month', b.booking_day) - INTERVAL '2' MONTH AS DATE) AS VARCHAR), 1, 7)) AS period,
+      b.currency,
+      b.amount_minor
+    FROM recon_bank_text b
+    WHERE b.sms_aggregator IS NOT NULL AND b.amount_minor > 0
+  ) r
+  GROUP BY period, currency
+),
+b_sms AS (
+  SELECT 'SMS_PLEDGE_UNCOLLECTED', 'sms_month', p.period || ' ' || p.currency, p.pledged_minor - coalesce(r.remitted_minor, 0), p.currency,
+    p.month_end,
+    CAST(p.pledges AS VARCHAR) || ' SMS pledges for ' || CAST(p.pledged_minor AS VARCHAR) || '; the aggregators remitted '
+      || CAST(coalesce(r.remitted_minor, 0) AS VARCHAR) || ' in ' || CAST(coalesce(r.lines, 0) AS VARCHAR) || ' payment(s)',
+    CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
+  FROM sms_pledged p
+  CROSS JOIN x
+  LEFT JOIN sms_remitted r ON r.period = p.period AND r.currency = p.currency
+  WHERE p.pledged_minor > coalesce(r.remitted_minor, 0)
+    AND date_diff('day', p.next_month, x.as_of) >= x.grace_sms_days
+),
+all_breaks AS (
+  SELECT * FROM b_donation_not_paid
+  UNION ALL SELECT * FROM b_paid_not_paid_out
+  UNION ALL SELECT * FROM b_payout_no_bank_line
+  UNION ALL SELECT * FROM b_bank_line_no_payout
+  UNION ALL SELECT * FROM b_ambiguous
+  UNION ALL SELECT * FROM b_items
+  UNION ALL SELECT * FROM b_fee
+  UNION ALL SELECT * FROM b_mismatch
+  UNION ALL SELECT * FROM b_refund
+  UNION ALL SELECT * FROM b_duplicate
+  UNION ALL SELECT * FROM b_control
+  UNION ALL SELECT * FROM b_statement
+  UNION ALL SELECT * FROM b_payout_failed
+  UNION ALL SELECT * FROM b_sms
+)
+SELECT
+  b.break_type,
+  b.object_kind,
+  b.object_id,
+  b.amount_minor,
+  b.currency,
+  b.object_date,
+  date_diff('day', b.object_date, x.as_of) AS age_days,
+  b.reason,
+  b.donation_id,
+  b.payment_id,
+  b.payout_id,
+  b.bank_line_id,
+  b.related_ids
+FROM all_breaks b
+CROSS JOIN x

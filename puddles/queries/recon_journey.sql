@@ -1,0 +1,142 @@
+-- How did each donation's money travel, from the first click to the bank? One row per donation (dated by
+-- the as-of date): its click, its payment (the first that succeeded; else the first attempt), payout and
+-- bank line, the stage it reached, the lags between stages, and the breaks open on it or on its payout.
+-- Stage precedence: disputed, refunded (of the successful payment) > banked > paid_out > paid > failed (only
+-- when no attempt succeeded) > pledged; `clicked` is a donation whose form was started but not completed
+-- (status started or abandoned). SMS pledges stay `pledged`: they are collected by month (recon_breaks).
+WITH x AS (
+  SELECT * FROM recon_params
+),
+don AS (
+  SELECT d.donation_id, d.channel, d.campaign, d.cta, d.click_id, d.amount_minor, d.currency, d.occurred_at, d.status, d.payment_provider
+  FROM donation d CROSS JOIN x WHERE CAST(d.occurred_at AS DATE) <= x.as_of
+),
+attempts AS (
+  SELECT
+    l.*,
+    row_number() OVER (
+      PARTITION BY l.donation_id
+      ORDER BY CASE l.outcome WHEN 'succeeded' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, l.occurred_at, l.payment_id
+    ) AS k,
+    max(CASE WHEN l.outcome = 'failed' THEN 1 ELSE 0 END) OVER (PARTITION BY l.donation_id) AS any_failed
+  FROM recon_payment_link l
+  WHERE l.donation_id IS NOT NULL
+),
+pay AS (
+  SELECT donation_id, payment_id, outcome, occurred_at, provider, fee_minor, net_minor, payout_id, any_failed
+  FROM attempts
+  WHERE k = 1
+),
+banked AS (
+  SELECT c.payout_id, min(c.bank_line_id) AS bank_line_id, min(b.booking_day) AS booking_day
+  FROM recon_bank_candidates c
+  JOIN recon_bank_text b ON b.bank_line_id = c.bank_line_id
+  WHERE c.outcome = 'matched'
+  GROUP BY c.payout_id
+),
+refunded AS (
+  SELECT DISTINCT r.payment_id
+  FROM refund r CROSS JOIN x
+  WHERE r.status IN (SELECT status FROM recon_statuses WHERE outcome = 'succeeded') AND CAST(r.occurred_at AS DATE) <= x.as_of
+),
+disputed AS (
+  SELECT DISTINCT s.payment_id
+  FROM dispute s CROSS JOIN x
+  WHERE s.status NOT IN ('won', 'warning_needs_response', 'warning_under_review', 'warning_closed', 'prevented')
+    AND CAST(s.occurred_at AS DATE) <= x.as_of
+),
+-- Breaks on the donation or its payment carry its donation_id; a payout's breaks reach every donation it paid.
+b AS (
+  SELECT donation_id, break_type, object_kind, object_id FROM recon_breaks
+),
+brk AS (
+  SELECT donation_id, break_type FROM b WHERE donation_id IS NOT NULL
+  UNION ALL
+  SELECT p.donation_id, b.break_type
+  FROM b
+  JOIN pay p ON p.payout_id = b.object_id
+  WHERE b.object_kind = 'payout' AND b.donation_id IS NULL AND p.outcome = 'succeeded'
+),
+open_breaks AS (
+  SELECT
+    donation_id,
+    max(CASE WHEN break_type = 'DONATION_NOT_PAID' THEN ',DONATION_NOT_PAID' ELSE '' END)
+      || max(CASE WHEN break_type = 'AMOUNT_MISMATCH' THEN ',AMOUNT_MISMATCH' ELSE '' END)
+      || max(CASE WHEN break_type = 'CURRENCY_MISMATCH' THEN ',CURRENCY_MISMATCH' ELSE '' END)
+      || max(CASE WHEN break_type = 'DUPLICATE_PAYMENT' THEN ',DUPLICATE_PAYMENT' ELSE '' END)
+      || max(CASE WHEN break_type = 'FEE_ANOMALY' THEN ',FEE_ANOMALY' ELSE '' END)
+      || max(CASE WHEN break_type = 'PAID_NOT_PAID_OUT' THEN ',PAID_NOT_PAID_OUT' ELSE '' END)
+      || max(CASE WHEN break_type = 'REFUND_NOT_NETTED' THEN ',REFUND_NOT_NETTED' ELSE '' END)
+      || max(CASE WHEN break_type = 'PAYOUT_ITEMS_MISMATCH' THEN ',PAYOUT_ITEMS_MISMATCH' ELSE '' END)
+      || max(CASE WHEN break_type = 'PAYOUT_FAILED' THEN ',PAYOUT_FAILED' ELSE '' END)
+      || max(CASE WHEN break_type = 'PAYOUT_NO_BANK_LINE' THEN ',PAYOUT_NO_BANK_LINE' ELSE '' END) AS brk_list
+  FROM brk
+  GROUP BY donation_id
+),
+j AS (
+  SELECT
+    d.donation_id,
+    d.channel,
+    d.campaign,
+    d.cta,
+    d.click_id,
+    d.amount_minor,
+    d.currency,
+    c.occurred_at AS clicked_at,
+    d.occurred_at AS pledged_at,
+    CASE WHEN p.outcome = 'succeeded' THEN p.occurred_at END AS paid_at,
+    p.payment_id,
+    coalesce(p.provider, d.payment_provider) AS provider,
+    p.fee_minor,
+    p.net_minor,
+    CASE WHEN p.outcome = 'succeeded' THEN p.payout_id END AS payout_id,
+    CASE WHEN p.outcome = 'succeeded' THEN o.arrival_date END AS paid_out_on,
+    CASE WHEN p.outcome = 'succeeded' THEN bk.bank_line_id END AS bank_line_id,
+    CASE WHEN p.outcome = 'succeeded' THEN bk.booking_day END AS banked_on,
+    CASE
+      WHEN p.outcome = 'succeeded' AND ds.payment_id IS NOT NULL THEN 'disputed'
+      WHEN p.outcome = 'succeeded' AND rf.payment_id IS NOT NULL THEN 'refunded'
+      WHEN p.outcome = 'succeeded' AND bk.bank_line_id IS NOT NULL THEN 'banked'
+      WHEN p.outcome = 'succeeded' AND p.payout_id IS NOT NULL THEN 'paid_out'
+      WHEN p.outcome = 'succeeded' THEN 'paid'
+      WHEN p.any_failed = 1 AND p.outcome = 'failed' THEN 'failed'
+      WHEN d.status IN ('started', 'abandoned') THEN 'clicked'
+      ELSE 'pledged'
+    END AS stage,
+    ob.brk_list
+  FROM don d
+  LEFT JOIN click c ON c.click_id = d.click_id
+  LEFT JOIN pay p ON p.donation_id = d.donation_id
+  LEFT JOIN payout o ON o.payout_id = p.payout_id
+  LEFT JOIN banked bk ON bk.payout_id = p.payout_id
+  LEFT JOIN refunded rf ON rf.payment_id = p.payment_id
+  LEFT JOIN disputed ds ON ds.payment_id = p.payment_id
+  LEFT JOIN open_breaks ob ON ob.donation_id = d.donation_id
+)
+SELECT
+  donation_id,
+  channel,
+  campaign,
+  cta,
+  click_id,
+  amount_minor,
+  currency,
+  clicked_at,
+  pledged_at,
+  paid_at,
+  payment_id,
+  provider,
+  fee_minor,
+  net_minor,
+  payout_id,
+  paid_out_on,
+  bank_line_id,
+  banked_on,
+  stage,
+  date_diff('second', clicked_at, pledged_at) AS click_to_pledge_s,
+  date_diff('second', pledged_at, paid_at) AS pledge_to_paid_s,
+  date_diff('day', CAST(paid_at AS DATE), paid_out_on) AS paid_to_paid_out_days,
+  date_diff('day', paid_out_on, banked_on) AS paid_out_to_banked_days,
+  date_diff('day', CAST(pledged_at AS DATE), banked_on) AS pledge_to_banked_days,
+  CASE WHEN brk_list IS NULL OR brk_list = '' THEN '' ELSE substr(brk_list, 2) END AS open_breaks
+FROM j

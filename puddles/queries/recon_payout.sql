@@ -1,0 +1,109 @@
+-- What made up each payout, and did it reach the bank? One `payout` row per payout (gross, fees, refunds,
+-- disputes, other, net of its items against the payout's amount, the matched bank line and the rule), then
+-- one `item` row per payout item (the payment and donation it belongs to).
+-- Item kinds: charge (Stripe charge/payment, Braintree sale), refund, dispute (Stripe adjustment, chargebacks),
+-- payout_reversal (a failed payout's money coming back), other (fees billed in the balance, ...).
+-- gross/fees/net per item: amount_minor, fee_minor, net_minor (Braintree items carry no fee: net = amount).
+WITH x AS (
+  SELECT * FROM recon_params
+),
+items AS (
+  SELECT
+    i.*,
+    CASE
+      WHEN i.type IN ('charge', 'payment', 'sale') THEN 'charge'
+      WHEN i.type IN ('refund', 'payment_refund', 'credit') THEN 'refund'
+      WHEN i.type IN ('adjustment', 'dispute', 'chargeback', 'dispute_reversal') THEN 'dispute'
+      WHEN i.type IN ('payout_failure', 'payout_reversal', 'payout_cancel') THEN 'payout_reversal'
+      ELSE 'other'
+    END AS kind,
+    coalesce(i.net_minor, i.amount_minor) AS net
+  FROM payout_item i CROSS JOIN x
+  WHERE CAST(i.occurred_at AS DATE) <= x.as_of
+),
+sums AS (
+  SELECT
+    payout_id,
+    count(*) AS items,
+    sum(CASE WHEN kind = 'charge' THEN amount_minor ELSE 0 END) AS gross_minor,
+    sum(coalesce(fee_minor, 0)) AS fees_minor,
+    sum(CASE WHEN kind = 'refund' THEN net ELSE 0 END) AS refunds_minor,
+    sum(CASE WHEN kind = 'dispute' THEN net ELSE 0 END) AS disputes_minor,
+    sum(CASE WHEN kind IN ('payout_reversal', 'other') THEN net ELSE 0 END) AS other_minor,
+    sum(net) AS net_minor
+  FROM items
+  GROUP BY payout_id
+),
+bank AS (
+  SELECT c.payout_id, min(c.bank_line_id) AS bank_line_id, min(c.rule) AS rule, min(c.outcome) AS outcome, min(b.booking_day) AS booking_day
+  FROM recon_bank_candidates c
+  JOIN recon_bank_text b ON b.bank_line_id = c.bank_line_id
+  GROUP BY c.payout_id
+),
+link AS (
+  SELECT payment_id, donation_id FROM recon_payment_link
+)
+SELECT
+  'payout' AS row_kind,
+  o.payout_id,
+  o.provider,
+  o.merchant_account,
+  o.status,
+  o.arrival_date,
+  o.bank_reference,
+  o.amount_minor AS payout_amount_minor,
+  o.currency,
+  CAST(NULL AS VARCHAR) AS payout_item_id,
+  CAST(NULL AS VARCHAR) AS item_type,
+  CAST(NULL AS VARCHAR) AS item_kind,
+  CAST(NULL AS VARCHAR) AS payment_id,
+  CAST(NULL AS VARCHAR) AS donation_id,
+  coalesce(s.items, 0) AS items,
+  coalesce(s.gross_minor, 0) AS gross_minor,
+  coalesce(s.fees_minor, 0) AS fees_minor,
+  coalesce(s.refunds_minor, 0) AS refunds_minor,
+  coalesce(s.disputes_minor, 0) AS disputes_minor,
+  coalesce(s.other_minor, 0) AS other_minor,
+  coalesce(s.net_minor, 0) AS net_minor,
+  o.amount_minor - coalesce(s.net_minor, 0) AS payout_minus_items_minor,
+  CASE WHEN b.outcome = 'matched' THEN b.bank_line_id END AS bank_line_id,
+  CASE WHEN b.outcome = 'matched' THEN b.booking_day END AS banked_on,
+  b.rule AS match_rule,
+  b.outcome AS match_outcome
+FROM payout o
+CROSS JOIN x
+LEFT JOIN sums s ON s.payout_id = o.payout_id
+LEFT JOIN bank b ON b.payout_id = o.payout_id
+WHERE CAST(o.occurred_at AS DATE) <= x.as_of
+UNION ALL
+SELECT
+  'item',
+  i.payout_id,
+  i.provider,
+  o.merchant_account,
+  o.status,
+  o.arrival_date,
+  o.bank_reference,
+  o.amount_minor,
+  i.currency,
+  i.payout_item_id,
+  i.type,
+  i.kind,
+  i.payment_id,
+  l.donation_id,
+  1,
+  CASE WHEN i.kind = 'charge' THEN i.amount_minor ELSE 0 END,
+  coalesce(i.fee_minor, 0),
+  CASE WHEN i.kind = 'refund' THEN i.net ELSE 0 END,
+  CASE WHEN i.kind = 'dispute' THEN i.net ELSE 0 END,
+  CASE WHEN i.kind IN ('payout_reversal', 'other') THEN i.net ELSE 0 END,
+  i.net,
+  CAST(NULL AS BIGINT),
+  CASE WHEN b.outcome = 'matched' THEN b.bank_line_id END,
+  CASE WHEN b.outcome = 'matched' THEN b.booking_day END,
+  b.rule,
+  b.outcome
+FROM items i
+LEFT JOIN payout o ON o.payout_id = i.payout_id
+LEFT JOIN bank b ON b.payout_id = i.payout_id
+LEFT JOIN link l ON l.payment_id = i.payment_id

@@ -1,0 +1,98 @@
+// The reconciliation's parameters, in one place: a table with documented defaults, rendered as the
+// one-row `recon_params` view every recon_* view reads (CROSS JOIN recon_params). A report run may
+// override any of them (`--as-of` fixes "now"), by replacing that one view before it queries.
+// Defaults are what a UK charity's finance lead expects of Stripe, Braintree, BACS and SMS giving.
+
+export interface ReconParam {
+  name: string;
+  /** An integer, or for `as_of` a date `YYYY-MM-DD` (null: today, `current_date`). */
+  default: number | string | null;
+  doc: string;
+}
+
+export const RECON_PARAMS: readonly ReconParam[] = [
+  { name: 'as_of', default: null, doc: '"Now" for ages and grace periods; objects dated after it are left out (default: today, UTC)' },
+  { name: 'match_days_before', default: 1, doc: 'A bank line may be booked this many days before the payout\'s arrival_date' },
+  { name: 'match_days_after', default: 3, doc: 'and this many days after it (weekends, BACS, Braintree\'s 1-2 business days)' },
+  { name: 'grace_donation_not_paid_days', default: 2, doc: 'DONATION_NOT_PAID once a card-channel donation is older than this' },
+  { name: 'grace_paid_not_paid_out_days', default: 3, doc: 'PAID_NOT_PAID_OUT this many days after the payment\'s available_on' },
+  { name: 'grace_paid_not_paid_out_no_available_days', default: 10, doc: 'PAID_NOT_PAID_OUT this many days after the payment when it has no available_on (Braintree)' },
+  { name: 'grace_payout_no_bank_line_days', default: 3, doc: 'PAYOUT_NO_BANK_LINE this many days after arrival_date' },
+  { name: 'grace_bank_line_no_payout_days', default: 3, doc: 'BANK_LINE_NO_PAYOUT this many days after the booking date (a payout synced late)' },
+  { name: 'grace_payout_items_days', default: 2, doc: 'PAYOUT_ITEMS_MISMATCH this many days after arrival_date (items are read after the payout)' },
+  { name: 'grace_refund_not_netted_days', default: 10, doc: 'REFUND_NOT_NETTED this many days after the refund or dispute' },
+  { name: 'grace_control_total_days', default: 2, doc: 'CONTROL_TOTAL_MISMATCH this many days after the settlement date' },
+  { name: 'grace_payout_failed_days', default: 0, doc: 'PAYOUT_FAILED this many days after the failed payout\'s arrival_date (0: at once, bank details may be wrong)' },
+  { name: 'grace_sms_days', default: 45, doc: 'SMS_PLEDGE_UNCOLLECTED this many days after the month ends (aggregators pay ~45 days after month end)' },
+  { name: 'fee_max_percent', default: 10, doc: 'FEE_ANOMALY when fee > fee_max_percent % of the amount + fee_allowance_minor' },
+  { name: 'fee_allowance_minor', default: 30, doc: '(so 1.5% + 20p on a GBP 1 gift does not flag)' },
+];
+
+export type ReconParamValues = Partial<Record<string, number | string | null>>;
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The one-row SELECT for `recon_params`, with defaults replaced by `overrides` (checked: a bad value is named). */
+export function reconParamsSql(overrides: ReconParamValues = {}): string {
+  for (const name of Object.keys(overrides)) {
+    if (!RECON_PARAMS.some((p) => p.name === name)) throw new Error(`recon_params: no parameter ${name}`);
+  }
+  const cols = RECON_PARAMS.map((p) => {
+    const v = p.name in overrides ? overrides[p.name] : p.default;
+    if (p.name === 'as_of') {
+      if (v === null || v === undefined) return 'current_date AS as_of';
+      if (typeof v !== 'string' || !DATE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) {
+        throw new Error(`recon_params: as_of must be a date YYYY-MM-DD, not ${JSON.stringify(v)}`);
+      }
+      return `DATE '${v}' AS as_of`;
+    }
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new Error(`recon_params: ${p.name} must be an integer, not ${JSON.stringify(v)}`);
+    return `CAST(${v} AS INTEGER) AS ${p.name}`;
+  });
+  return `SELECT ${cols.join(', ')}`;
+}
+
+/**
+ * Payment providers and SMS aggregators as a bank statement names them. A credit naming a `payout`
+ * provider must match a payout (else BANK_LINE_NO_PAYOUT); a credit naming an `sms` aggregator is that
+ * aggregator's monthly remittance. Anything else (Gift Aid from HMRC, a cheque) is not Puddle's to match.
+ */
+export const RECON_PROVIDERS: readonly { provider: string; bank_text: string; kind: 'payout' | 'sms' }[] = [
+  { provider: 'stripe', bank_text: 'STRIPE', kind: 'payout' },
+  { provider: 'braintree', bank_text: 'BRAINTREE', kind: 'payout' },
+  { provider: 'paypal', bank_text: 'PAYPAL', kind: 'payout' },
+  { provider: 'gocardless', bank_text: 'GOCARDLESS', kind: 'payout' },
+  { provider: 'sms:donr', bank_text: 'DONR', kind: 'sms' },
+  { provider: 'sms:justgiving', bank_text: 'JUSTGIVING', kind: 'sms' },
+  { provider: 'sms:instagiv', bank_text: 'INSTAGIV', kind: 'sms' },
+  { provider: 'sms:fonix', bank_text: 'FONIX', kind: 'sms' },
+];
+
+export function reconProvidersSql(): string {
+  const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
+  return RECON_PROVIDERS.map((p) => `SELECT ${q(p.provider)} AS provider, ${q(p.bank_text)} AS bank_text, ${q(p.kind)} AS kind`).join(' UNION ALL ');
+}
+
+/**
+ * What a payment's or refund's status means, across providers: `succeeded` (money taken or given back),
+ * `failed`; any status not listed is `pending` (Stripe `pending`, Braintree `authorized`, ...).
+ */
+export const RECON_STATUSES: readonly { status: string; outcome: 'succeeded' | 'failed'; doc: string }[] = [
+  { status: 'succeeded', outcome: 'succeeded', doc: 'Stripe charge or refund' },
+  { status: 'submitted_for_settlement', outcome: 'succeeded', doc: 'Braintree: captured, settles within a day' },
+  { status: 'settling', outcome: 'succeeded', doc: 'Braintree' },
+  { status: 'settled', outcome: 'succeeded', doc: 'Braintree' },
+  { status: 'paid', outcome: 'succeeded', doc: 'a producer (IVR, call centre) that took the card itself' },
+  { status: 'failed', outcome: 'failed', doc: 'Stripe; Braintree' },
+  { status: 'processor_declined', outcome: 'failed', doc: 'Braintree' },
+  { status: 'gateway_rejected', outcome: 'failed', doc: 'Braintree' },
+  { status: 'settlement_declined', outcome: 'failed', doc: 'Braintree' },
+  { status: 'voided', outcome: 'failed', doc: 'Braintree: cancelled before settlement' },
+  { status: 'canceled', outcome: 'failed', doc: 'Stripe' },
+  { status: 'cancelled', outcome: 'failed', doc: 'producers' },
+];
+
+export function reconStatusesSql(): string {
+  const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
+  return RECON_STATUSES.map((p) => `SELECT ${q(p.status)} AS status, ${q(p.outcome)} AS outcome`).join(' UNION ALL ');
+}

@@ -1,0 +1,47 @@
+// The reports `puddle report <name>` prints: each is one named view (puddles/queries/), the date column that
+// --from/--to narrow, and a stable order. The same views are what Tableau reads through Athena.
+import type { QueryEngine } from '../core/ports.js';
+import { reconParamsView } from './named-views.js';
+import type { ReconParamValues } from './recon-params.js';
+
+export interface ReportDef {
+  view: string;
+  /** The column --from/--to compare (as a date). */
+  dateColumn: string;
+  orderBy: string;
+  doc: string;
+}
+
+export const REPORTS: Readonly<Record<string, ReportDef>> = {
+  journey: { view: 'recon_journey', dateColumn: 'pledged_at', orderBy: 'pledged_at, donation_id', doc: 'one row per donation: click -> payment -> payout -> bank, its stage and open breaks' },
+  breaks: { view: 'recon_breaks', dateColumn: 'object_date', orderBy: 'break_type, object_date, object_id', doc: 'every open break, on its object, with amount, age and reason' },
+  payouts: { view: 'recon_payout', dateColumn: 'arrival_date', orderBy: 'arrival_date, payout_id, row_kind DESC, payout_item_id', doc: 'per payout and item: gross, fees, refunds, disputes, net, the bank line' },
+  controls: { view: 'recon_controls', dateColumn: 'day', orderBy: 'day, provider, account, currency', doc: 'per day, provider and account: lake vs settlement summary vs payouts vs bank' },
+  matches: { view: 'recon_matches', dateColumn: 'on_date', orderBy: 'left_kind, left_id, right_kind, right_id', doc: 'every match with its rule and reason' },
+  totals: { view: 'totals_by_box', dateColumn: 'box_start', orderBy: 'box_start, channel, campaign, cta, currency', doc: 'pledges per 15-minute box, channel, campaign and call to action' },
+};
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function isDate(v: string): boolean {
+  return DATE.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
+}
+
+/** The SELECT of a report, narrowed to [from, to] (dates, inclusive) on its date column. */
+export function reportSql(name: string, range: { from?: string; to?: string } = {}): string {
+  const r = REPORTS[name];
+  if (!r) throw new Error(`no report ${name}: one of ${Object.keys(REPORTS).join(', ')}`);
+  const where: string[] = [];
+  for (const [op, v] of [['>=', range.from], ['<=', range.to]] as const) {
+    if (v === undefined) continue;
+    if (!isDate(v)) throw new Error(`--from/--to take a date YYYY-MM-DD, not ${JSON.stringify(v)}`);
+    where.push(`CAST(${r.dateColumn} AS DATE) ${op} DATE '${v}'`);
+  }
+  return `SELECT * FROM ${r.view}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${r.orderBy}`;
+}
+
+/** Fix the reconciliation's parameters (as-of date, windows, grace) for the queries that follow on this engine. */
+export async function setReconParams(engine: QueryEngine, overrides: ReconParamValues): Promise<void> {
+  const v = reconParamsView(overrides);
+  await engine.query(`CREATE OR REPLACE VIEW ${v.name} AS ${v.sql}`);
+}

@@ -1,0 +1,149 @@
+// The reconciliation views over a world with ground truth (core/scenario/recon-world.ts), landed through
+// the real queue, consumers, Parquet and DuckDB: every injected break is found and no other, every match
+// has the rule the world expects, each donation reaches its stage, and totals equal the truth to the penny.
+import { beforeAll, afterAll, describe, expect, it } from 'vitest';
+
+import { reconWorld, type ReconWorld } from '../../core/scenario/recon-world.js';
+import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
+import { setReconParams } from '../../puddles/reports.js';
+import { createLake, donation, type Lake } from '../puddles/lake-fixture.js';
+
+let lake: Lake;
+let world: ReconWorld;
+
+async function asOf(date: string, engine = lake.engine): Promise<void> {
+  await setReconParams(engine, { as_of: date });
+}
+
+beforeAll(async () => {
+  world = reconWorld({ seed: Number(process.env.RECON_SEED ?? 9), donations: Number(process.env.RECON_N ?? 300) });
+  lake = await createLake();
+  await lake.subscribeAll();
+  for (let i = 0; i < world.envelopes.length; i += 500) await lake.queue.publish(world.envelopes.slice(i, i + 500));
+  for (const p of ['transactions', 'engagement', 'supporters']) await lake.consumer(p).drain();
+  await asOf(world.asOf);
+}, 120_000);
+
+afterAll(async () => {
+  await lake?.close();
+});
+
+const key = (r: Record<string, unknown>, cols: string[]) => cols.map((c) => String(r[c])).join('|');
+
+describe('reconciliation over a world with ground truth', () => {
+  it('lands the whole world (nothing quarantined)', async () => {
+    expect(await lake.engine.query('SELECT contract, reasons FROM quarantine LIMIT 3')).toEqual([]);
+    expect(await lake.engine.query('SELECT count(*) AS n FROM payment')).toEqual([{ n: world.envelopes.filter((e) => e.contract === 'payment').length }]);
+  });
+
+  it('finds every injected break, and no other', async () => {
+    const rows = await lake.engine.query('SELECT * FROM recon_breaks ORDER BY break_type, object_id');
+    const cols = ['break_type', 'object_kind', 'object_id', 'amount_minor'];
+    expect(rows.map((r) => key(r, cols)).sort()).toEqual(world.truth.breaks.map((b) => key(b as never, cols)).sort());
+    const types = new Set(rows.map((r) => r.break_type));
+    expect([...types].sort()).toEqual(
+      [
+        'AMBIGUOUS_MATCH', 'AMOUNT_MISMATCH', 'BANK_LINE_NO_PAYOUT', 'CONTROL_TOTAL_MISMATCH', 'CURRENCY_MISMATCH', 'DONATION_NOT_PAID',
+        'DUPLICATE_PAYMENT', 'FEE_ANOMALY', 'PAID_NOT_PAID_OUT', 'PAYOUT_FAILED', 'PAYOUT_ITEMS_MISMATCH', 'PAYOUT_NO_BANK_LINE',
+        'REFUND_NOT_NETTED', 'SMS_PLEDGE_UNCOLLECTED', 'STATEMENT_UNBALANCED',
+      ].sort(),
+    );
+    for (const r of rows) {
+      expect(typeof r.reason).toBe('string');
+      expect(r.age_days as number).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('matches by the rule the world expects', async () => {
+    const rows = await lake.engine.query('SELECT * FROM recon_matches');
+    const cols = ['left_kind', 'left_id', 'right_kind', 'right_id', 'rule'];
+    const got = rows.map((r) => key(r, cols)).sort();
+    const want = world.truth.matches.map((m) => key(m as never, cols)).sort();
+    expect(got.filter((g) => !want.includes(g))).toEqual([]);
+    expect(want.filter((w) => !got.includes(w))).toEqual([]);
+    expect(new Set(rows.filter((r) => r.left_kind === 'payout').map((r) => r.rule))).toEqual(new Set(['bank_reference', 'amount_provider', 'payout_day_sum']));
+    const late = rows.find((r) => r.left_kind === 'payout' && r.day_diff === 2);
+    expect(late?.rule).toBe('bank_reference');
+    for (const r of rows.filter((x) => x.left_kind === 'payout')) expect(r.amount_diff_minor).toBe(0);
+  });
+
+  it('puts every donation at its stage', async () => {
+    const rows = await lake.engine.query('SELECT donation_id, stage FROM recon_journey');
+    expect(rows.length).toBe(world.truth.stages.size);
+    const wrong = rows.filter((r) => world.truth.stages.get(r.donation_id as string) !== r.stage);
+    expect(wrong.map((r) => `${String(r.donation_id)}: ${String(r.stage)} (want ${String(world.truth.stages.get(r.donation_id as string))})`)).toEqual([]);
+  });
+
+  it('lists the breaks open on a donation, including its payout\'s', async () => {
+    const fee = world.truth.breaks.find((b) => b.break_type === 'FEE_ANOMALY')!;
+    const [row] = await lake.engine.query(`SELECT j.open_breaks FROM recon_journey j JOIN payment p ON p.donation_id = j.donation_id WHERE p.payment_id = '${fee.object_id}'`);
+    expect(row!.open_breaks).toBe('FEE_ANOMALY');
+    const mismatch = world.truth.breaks.find((b) => b.break_type === 'PAYOUT_ITEMS_MISMATCH')!;
+    const onPayout = await lake.engine.query(`SELECT DISTINCT open_breaks FROM recon_journey WHERE payout_id = '${mismatch.object_id}'`);
+    expect(onPayout.map((r) => r.open_breaks)).toContain('PAYOUT_ITEMS_MISMATCH');
+    const [clean] = await lake.engine.query(`SELECT count(*) AS n FROM recon_journey WHERE stage = 'banked' AND open_breaks = ''`);
+    expect(clean!.n as number).toBeGreaterThan(0);
+  });
+
+  it('totals pledges by 15-minute box to the penny', async () => {
+    const rows = await lake.engine.query('SELECT * FROM totals_by_box');
+    const got = new Map(rows.map((r) => [[new Date(r.box_start as string).toISOString(), r.channel, r.campaign, r.cta, r.currency].join('|'), { pledges: r.pledges, amount_minor: r.amount_minor }]));
+    expect(got).toEqual(world.truth.boxes);
+    const sums = await lake.engine.query('SELECT currency, sum(pledges) AS count, sum(amount_minor) AS amount_minor FROM totals_by_box GROUP BY currency');
+    expect(new Map(sums.map((s) => [s.currency, { count: s.count, amount_minor: s.amount_minor }]))).toEqual(world.truth.pledges);
+  });
+
+  it('explains each payout: items against the amount, and the bank line', async () => {
+    const heads = await lake.engine.query(`SELECT * FROM recon_payout WHERE row_kind = 'payout'`);
+    const off = heads.filter((h) => h.payout_minus_items_minor !== 0);
+    const mismatch = world.truth.breaks.find((b) => b.break_type === 'PAYOUT_ITEMS_MISMATCH')!;
+    expect(off.map((h) => [h.payout_id, h.payout_minus_items_minor])).toEqual([[mismatch.object_id, 100]]);
+    const items = await lake.engine.query(`SELECT payout_id, sum(net_minor) AS net FROM recon_payout WHERE row_kind = 'item' GROUP BY payout_id`);
+    const byPayout = new Map(items.map((i) => [i.payout_id, i.net]));
+    for (const h of heads) expect(h.net_minor).toBe(byPayout.get(h.payout_id) ?? 0);
+    const dispute = heads.filter((h) => (h.disputes_minor as number) !== 0);
+    expect(dispute.map((h) => h.disputes_minor)).toEqual([-6500]);
+  });
+
+  it('controls each day and account against the provider\'s summary', async () => {
+    const rows = await lake.engine.query(`SELECT * FROM recon_controls WHERE summary_count IS NOT NULL`);
+    expect(rows.length).toBeGreaterThan(3);
+    const off = rows.filter((r) => r.summary_minus_lake_minor !== 0);
+    const control = world.truth.breaks.find((b) => b.break_type === 'CONTROL_TOTAL_MISMATCH')!;
+    expect(off.map((r) => `${String(r.day)}:${String(r.account)}:sale`)).toEqual([control.object_id]);
+  });
+
+  it('moves "now" with --as-of: grace periods count to it and later objects are left out', async () => {
+    try {
+      await asOf('2026-11-29');
+      const early = await lake.engine.query(`SELECT break_type, object_id FROM recon_breaks`);
+      const unpaid = world.truth.breaks.filter((b) => b.break_type === 'DONATION_NOT_PAID').map((b) => b.object_id);
+      expect(early.filter((b) => unpaid.includes(b.object_id as string))).toEqual([]);
+      const [latest] = await lake.engine.query(`SELECT max(pledged_at) AS t FROM recon_journey`);
+      expect((latest!.t as string) < '2026-11-30').toBe(true);
+      await asOf('2026-11-30');
+      const later = await lake.engine.query(`SELECT object_id FROM recon_breaks WHERE break_type = 'DONATION_NOT_PAID'`);
+      expect(later.map((b) => b.object_id).sort()).toEqual([...unpaid].sort());
+    } finally {
+      await asOf(world.asOf);
+    }
+  });
+
+  it('answers the same over materialised current state, and refreshes it when more lands', async () => {
+    const snap = new DuckDbQueryEngine({ catalog: lake.catalog, store: lake.store, materializeCurrent: true });
+    try {
+      await asOf(world.asOf, snap);
+      for (const sql of ['SELECT * FROM recon_breaks ORDER BY break_type, object_id', 'SELECT * FROM recon_journey ORDER BY donation_id', 'SELECT * FROM recon_matches ORDER BY left_id, right_id']) {
+        expect(await snap.query(sql)).toEqual(await lake.engine.query(sql));
+      }
+      const before = await snap.query('SELECT count(*) AS n FROM donation');
+      await lake.queue.publish([donation('don_late_arrival', 1234, { occurred_at: '2027-01-10T10:00:00Z', received_at: '2027-01-10T10:00:01Z' })]);
+      await lake.consumer('transactions').drain();
+      expect(await snap.query('SELECT count(*) AS n FROM donation')).toEqual([{ n: (before[0]!.n as number) + 1 }]);
+      const [late] = await snap.query(`SELECT break_type FROM recon_breaks WHERE object_id = 'don_late_arrival'`);
+      expect(late).toEqual({ break_type: 'DONATION_NOT_PAID' });
+    } finally {
+      await snap.close();
+    }
+  });
+});

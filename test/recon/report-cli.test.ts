@@ -1,0 +1,87 @@
+// `puddle report` and `puddle export` as a user runs them, over a home where the recon world has landed.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { reconWorld } from '../../core/scenario/recon-world.js';
+import { createLocalRuntime } from '../../infra/local/runtime.js';
+import { PuddleConsumer } from '../../puddles/consumer.js';
+import { PUDDLES } from '../../puddles/definitions.js';
+
+const BIN = fileURLToPath(new URL('../../bin/puddle.mjs', import.meta.url));
+const run = promisify(execFile);
+const home = mkdtempSync(join(tmpdir(), 'puddle-report-'));
+const world = reconWorld({ seed: 9, donations: 120 });
+
+async function puddle(args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, PUDDLE_LOG_LEVEL: 'error', PUDDLE_HOME: home } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  const rt = await createLocalRuntime({ home });
+  try {
+    for (const p of PUDDLES) await rt.queue.subscribe(p);
+    await rt.queue.publish(world.envelopes);
+    for (const puddle of PUDDLES) await new PuddleConsumer({ puddle, queue: rt.queue, store: rt.store, catalog: rt.catalog }).drain();
+  } finally {
+    await rt.close();
+  }
+}, 120_000);
+
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+describe('puddle report and export', () => {
+  it('prints the breaks as one JSON array and fails a scheduled check when any is open', async () => {
+    const r = await puddle(['report', 'breaks', '--as-of', world.asOf, '--format', 'json', '--fail-on-breaks']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${world.truth.breaks.length} breaks open`);
+    const rows = JSON.parse(r.stdout) as { break_type: string; object_id: string }[];
+    expect(rows.map((b) => `${b.break_type}|${b.object_id}`).sort()).toEqual(world.truth.breaks.map((b) => `${b.break_type}|${b.object_id}`).sort());
+  });
+
+  it('narrows by --from/--to and passes the check when nothing is open in range', async () => {
+    const r = await puddle(['report', 'breaks', '--as-of', world.asOf, '--from', '2027-01-01', '--to', '2027-01-20', '--format', 'csv', '--fail-on-breaks']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['break_type,object_kind,object_id,amount_minor,currency,object_date,age_days,reason,donation_id,payment_id,payout_id,bank_line_id,related_ids']);
+  });
+
+  it('writes a typed Parquet report and export that DuckDB reads back', async () => {
+    const file = join(home, 'journey.parquet');
+    const r = await puddle(['report', 'journey', '--as-of', world.asOf, '--format', 'parquet', '--out', file]);
+    expect(r.code).toBe(0);
+    const csv = join(home, 'breaks.csv');
+    expect((await puddle(['export', 'recon_breaks', '--as-of', world.asOf, '--format', 'csv', '--out', csv])).code).toBe(0);
+    expect(readFileSync(csv, 'utf8').trim().split('\n')).toHaveLength(world.truth.breaks.length + 1);
+    const inst = await DuckDBInstance.create(':memory:');
+    const conn = await inst.connect();
+    try {
+      const types = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).getRowObjectsJS();
+      const byName = Object.fromEntries(types.map((t) => [t.column_name, t.column_type]));
+      expect(byName).toMatchObject({ amount_minor: 'BIGINT', pledged_at: 'TIMESTAMP', banked_on: 'DATE', stage: 'VARCHAR' });
+      const [n] = (await conn.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${file}')`)).getRowObjectsJS();
+      expect(Number(n!.n)).toBe(world.truth.stages.size);
+    } finally {
+      conn.closeSync();
+      inst.closeSync();
+    }
+  });
+
+  it('refuses a bad command line with exit code 2', async () => {
+    expect((await puddle(['report', 'nope'])).code).toBe(2);
+    expect((await puddle(['report', 'breaks', '--as-of', '20/01/2027'])).stderr).toContain('YYYY-MM-DD');
+    expect((await puddle(['report', 'journey', '--format', 'parquet'])).code).toBe(2);
+    expect((await puddle(['export', 'no_such_view', '--out', join(home, 'x.csv')])).code).toBe(2);
+  });
+});
