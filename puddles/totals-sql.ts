@@ -1,24 +1,11 @@
-// The SQL side of the live totals: the rebuild on start, and the periodic drift check against the view.
+// The SQL side of the live totals: the rebuild on start, and the periodic drift check against the view
+// `totals_by_box` (issue #9), the one definition finance reports use.
 import type { QueryEngine, Row } from '../core/ports.js';
 import { type LiveTotals, type TotalsCell } from './live-totals.js';
 
 /** Current donations with what the aggregate needs to place each one and to order later versions. */
 export const REBUILD_SQL = `SELECT donation_id, channel, campaign, cta, currency, amount_minor, status, occurred_at,
   _id, _changed_at, _received_at FROM donation`;
-
-/**
- * The same question as the `totals_by_box` view (issue #9), written over the `donation` view for a lake
- * whose engine has no such view yet: pledges per box, channel, campaign, cta and currency, up to today.
- */
-export const TOTALS_BY_BOX_FALLBACK_SQL = `SELECT box_start, channel, campaign, cta, currency, count(*) AS pledges,
-  sum(amount_minor) AS amount_minor
-FROM (
-  SELECT channel, campaign, cta, currency, amount_minor,
-    date_trunc('hour', occurred_at) + INTERVAL '15' MINUTE * CAST(floor(minute(occurred_at) / 15) AS INTEGER) AS box_start
-  FROM donation
-  WHERE coalesce(status, '') NOT IN ('failed', 'cancelled', 'canceled') AND CAST(occurred_at AS DATE) <= current_date
-) AS d
-GROUP BY box_start, channel, campaign, cta, currency`;
 
 const VIEW_SQL = 'SELECT box_start, channel, campaign, cta, currency, pledges, amount_minor FROM totals_by_box';
 
@@ -41,7 +28,7 @@ export interface DriftDifference {
 
 export interface DriftReport {
   checked_at: string;
-  /** `totals_by_box`, or `donation` while the engine has no such view. */
+  /** The view compared with: `totals_by_box` (puddles/queries/totals_by_box.sql). */
   against: string;
   /** Live and SQL agree on every box up to today. */
   ok: boolean;
@@ -51,23 +38,13 @@ export interface DriftReport {
   boxes: number;
 }
 
-/** Whether the query engine has `totals_by_box` (issue #9's view). */
-async function viewSql(query: QueryEngine): Promise<{ sql: string; against: string }> {
-  try {
-    await query.query('SELECT * FROM totals_by_box LIMIT 0');
-    return { sql: VIEW_SQL, against: 'totals_by_box' };
-  } catch {
-    return { sql: TOTALS_BY_BOX_FALLBACK_SQL, against: 'donation' };
-  }
-}
-
 const cellKey = (c: { box: number; channel: string | null; campaign: string | null; cta: string | null; currency: string }) =>
   JSON.stringify([c.box, c.channel, c.campaign, c.cta, c.currency]);
 
 /** The SQL totals per box as aggregate cells. */
 export async function sqlCells(query: QueryEngine): Promise<{ cells: TotalsCell[]; against: string }> {
-  const { sql, against } = await viewSql(query);
-  const rows: Row[] = await query.query(sql);
+  const against = 'totals_by_box';
+  const rows: Row[] = await query.query(VIEW_SQL);
   const cells = rows.map((r) => ({
     box: Date.parse(String(r.box_start)),
     channel: (r.channel as string | null) ?? null,

@@ -97,6 +97,18 @@ describe('dashboard in headless Chromium', () => {
     expect(new Set(channels)).toEqual(new Set(sqlChannels.map((r) => r.channel)));
     await hub.totals.checkDrift();
     await page.waitForFunction(() => document.getElementById('drift')?.textContent === 'agrees', null, { timeout: 15_000 });
+    // The journey funnel from recon_journey: every scenario donation at least pledged.
+    await page.waitForSelector('#funnel .row');
+    const pledged = await page.$$eval('#funnel .row', (rows) => rows.map((r) => r.lastElementChild?.textContent));
+    const [j] = await hub.runtime.query.query(`SELECT count(*) AS n FROM recon_journey WHERE stage NOT IN ('clicked', 'failed', 'refunded', 'disputed')`);
+    expect(pledged[1]).toBe(Number(j!.n).toLocaleString('en-GB'));
+
+    // A payout that failed yesterday: a PAYOUT_FAILED break, the newest, shows in the tables without a reload.
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    await post([{ contract: 'payout', version: 1, payload: { payout_id: 'po_dash_failed', occurred_at: `${yesterday}T06:00:00Z`, provider: 'stripe', status: 'failed', amount_minor: 123456, currency: 'GBP', arrival_date: yesterday } }]);
+    await page.waitForFunction(() => document.querySelector('#breaks')?.textContent?.includes('po_dash_failed') === true, null, { timeout: 20_000 });
+    const row = await page.$eval('#breaks-by-type', (t) => [...t.querySelectorAll('tr')].find((tr) => tr.textContent?.includes('PAYOUT_FAILED'))?.textContent);
+    expect(row).toContain(formatMoney(123456, 'GBP'));
     await page.screenshot({ path: join(SHOTS, 'ops.png'), fullPage: true });
     await page.close();
   });

@@ -2,7 +2,6 @@
 import { loadConfig } from '../../core/config.js';
 import type { Row } from '../../core/ports.js';
 import { startHub, type Hub } from '../../infra/local/hub.js';
-import { TOTALS_BY_BOX_FALLBACK_SQL } from '../../puddles/totals-sql.js';
 
 export const PRODUCER_KEY = 'producer-key-live-0001';
 export const READ_KEY = 'read-key-live-0002';
@@ -35,16 +34,10 @@ export function getJson(url: string, key?: string): Promise<Response> {
   return fetch(url, key ? { headers: { authorization: `Bearer ${key}` } } : {});
 }
 
-/** SQL totals per currency: the `totals_by_box` view when the engine has it, else the same SQL over `donation`. */
+/** SQL totals per currency from the `totals_by_box` view (puddles/queries/totals_by_box.sql). */
 export async function sqlTotals(hub: Hub, where = 'true'): Promise<Row[]> {
-  let from = 'totals_by_box';
-  try {
-    await hub.runtime.query.query('SELECT * FROM totals_by_box LIMIT 0');
-  } catch {
-    from = `(${TOTALS_BY_BOX_FALLBACK_SQL})`;
-  }
   return hub.runtime.query.query(
     `SELECT currency, CAST(sum(pledges) AS BIGINT) AS count, CAST(sum(amount_minor) AS BIGINT) AS amount_minor
-     FROM ${from} AS t WHERE ${where} GROUP BY currency ORDER BY currency`,
+     FROM totals_by_box WHERE ${where} GROUP BY currency ORDER BY currency`,
   );
 }

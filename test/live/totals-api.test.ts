@@ -102,7 +102,7 @@ describe('live totals API', () => {
     expect(Date.parse(doc.as_of!)).toBeGreaterThan(Date.parse('2026-11-27T00:00:00Z'));
 
     const drift = await hub.totals.checkDrift();
-    expect(drift).toMatchObject({ ok: true, inconclusive: false, differences: [] });
+    expect(drift).toMatchObject({ against: 'totals_by_box', ok: true, inconclusive: false, differences: [] });
   });
 
   it('filters by campaign, groups by cta and campaign, and narrows boxes with from and to', async () => {
