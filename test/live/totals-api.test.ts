@@ -159,4 +159,40 @@ describe('live totals API', () => {
     const again = await totals(hub);
     expect(again).toEqual(doc);
   });
+
+  it('shows sources, queue, quarantine and the totals check on /v1/ops/status (read keys only)', async () => {
+    expect((await getJson(`${hub.url}/v1/ops/status`, FEED_KEY)).status).toBe(403);
+    expect((await getJson(`${hub.url}/v1/ops/status`)).status).toBe(401);
+    await hub.totals.checkDrift();
+    const res = await getJson(`${hub.url}/v1/ops/status`, READ_KEY);
+    expect(res.status).toBe(200);
+    const status = (await res.json()) as { queue: Record<string, number>; quarantine: number; totals: { ready: boolean; drift: { ok: boolean; against: string } } };
+    expect(status.queue.transactions).toBe(0);
+    expect(status.quarantine).toBe(0);
+    expect(status.totals).toMatchObject({ ready: true, drift: { ok: true, against: 'totals_by_box' } });
+  });
+
+  it('reports a drift between the live aggregate and the SQL view, and logs it, instead of hiding it', async () => {
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      lines.push(String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof process.stderr.write;
+    try {
+      // A row the lake never had: only the aggregate counts it.
+      hub.totals.totals.applyRows([
+        { donation_id: 'ghost', occurred_at: '2026-11-27T20:31:00Z', channel: 'online', amount_minor: 4242, currency: 'GBP', campaign: 'c', cta: 'x', status: null, _id: 'g', _changed_at: '2026-11-27T20:31:00Z', _received_at: '2026-11-27T20:31:00Z' },
+      ]);
+      const report = await hub.totals.checkDrift();
+      expect(report).toMatchObject({ ok: false, inconclusive: false });
+      expect(report!.differences).toEqual([
+        { box_start: '2026-11-27T20:30:00.000Z', channel: 'online', campaign: 'c', cta: 'x', currency: 'GBP', live: { amount_minor: 4242, count: 1 }, sql: { amount_minor: 0, count: 0 } },
+      ]);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(lines.some((l) => l.includes('live totals drift from the SQL view'))).toBe(true);
+    expect(hub.totals.drift().lastConclusive?.ok).toBe(false);
+  });
 });
