@@ -9,11 +9,32 @@ export const REBUILD_SQL = `SELECT donation_id, channel, campaign, cta, currency
 
 const VIEW_SQL = 'SELECT box_start, channel, campaign, cta, currency, pledges, amount_minor FROM totals_by_box';
 
-/** Load the current donations from the lake into the aggregate (which may already hold newer rows). */
-export async function rebuildTotals(totals: LiveTotals, query: QueryEngine): Promise<number> {
-  const rows = await query.query(REBUILD_SQL);
-  totals.applyRows(rows as Record<string, string | number | null>[]);
-  return rows.length;
+/**
+ * Load the lake's current donations into the aggregate (which may already hold newer rows), a page at a time:
+ * the view is evaluated once into a temporary table, so millions of rows never sit in memory as objects at
+ * once. An engine without temporary tables gets one query.
+ */
+export async function rebuildTotals(totals: LiveTotals, query: QueryEngine, pageRows = 200_000): Promise<number> {
+  const table = '_puddle_totals_rebuild';
+  try {
+    await query.query(`CREATE OR REPLACE TEMP TABLE ${table} AS ${REBUILD_SQL}`);
+  } catch {
+    const rows = await query.query(REBUILD_SQL);
+    totals.applyRows(rows as Record<string, string | number | null>[]);
+    return rows.length;
+  }
+  let n = 0;
+  try {
+    for (;;) {
+      const rows = await query.query(`SELECT * FROM ${table} ORDER BY rowid LIMIT ${pageRows} OFFSET ${n}`);
+      totals.applyRows(rows as Record<string, string | number | null>[]);
+      n += rows.length;
+      if (rows.length < pageRows) break;
+    }
+  } finally {
+    await query.query(`DROP TABLE IF EXISTS ${table}`);
+  }
+  return n;
 }
 
 export interface DriftDifference {

@@ -8,6 +8,7 @@ import { benchIngest } from './ingest-bench.js';
 import { benchLanding } from './landing-bench.js';
 import { benchQueue } from './queue-bench.js';
 import { benchRecon } from './recon-bench.js';
+import { benchTotals } from './totals-bench.js';
 import { benchStripe } from './stripe-bench.js';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
@@ -18,6 +19,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   stripe: () => benchStripe(),
   braintree: () => benchBraintree(),
   recon: () => benchRecon(),
+  totals: () => benchTotals(),
 };
 
 /** A fixed piece of work, timed: the median of five rounds of parsing and serialising the same record. */

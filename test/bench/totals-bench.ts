@@ -1,0 +1,234 @@
+// The live total at appeal-night scale (issue #10), printed, not asserted:
+//  1. SQL `totals_by_box` over a lake of `sqlDonations` (default 10,000,000) donations, written directly as
+//     Parquet by DuckDB COPY and read through the real catalog and views (goal <= 1 s).
+//  2. A hub over a lake of `hubDonations` (default 1,000,000): the rebuild on start, then GET /v1/totals p99
+//     (goal <= 50 ms) with 1,000 sequential requests from this process.
+//  3. Donations POSTed at 3,500 events/s for `seconds`: accepted (202) -> visible on /v1/totals/stream,
+//     p99 per batch (goal <= 2 s).
+// Why the hub part is smaller than 10M: the aggregate keeps one small entry per donation (its cell, amount
+// and version order, so a later version replaces it exactly), about 150-200 bytes in V8; 10M of them is
+// 1.5-2 GB, more than this shared 2-core machine has to spare next to DuckDB. The request time depends on the
+// number of cells (boxes x channels x campaigns x ctas x currencies), not on the number of donations.
+// Run alone: `node --import tsx test/bench/totals-bench.ts [sqlDonations] [hubDonations] [seconds]`.
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+import { DuckDBInstance } from '@duckdb/node-api';
+
+import { loadConfig } from '../../core/config.js';
+import { latestVersion } from '../../core/contracts/index.js';
+import type { CatalogFile } from '../../core/ports.js';
+import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
+import { FsObjectStore } from '../../infra/local/fs-object-store.js';
+import { startHub } from '../../infra/local/hub.js';
+import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
+import { puddleFor } from '../../puddles/definitions.js';
+import { sqlString } from '../../puddles/duckdb.js';
+import { fileKey } from '../../puddles/layout.js';
+import { contractColumns } from '../../puddles/parquet-writer.js';
+
+const PRODUCER = 'bench-producer-key';
+const READ = 'bench-read-key';
+const DAYS = 3;
+
+/** n donations over three evenings' worth of boxes, 6 channels x 4 campaigns x 8 ctas, 1 in 50 failed. */
+async function writeDonations(home: string, n: number): Promise<CatalogFile[]> {
+  const inst = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const conn = await inst.connect();
+  const c = latestVersion('donation')!;
+  const table = { puddle: puddleFor('donation')!.name, contract: 'donation', version: c.version };
+  const files: CatalogFile[] = [];
+  const perFile = 2_500_000;
+  try {
+    for (let start = 0, part = 0; start < n; start += perFile, part++) {
+      const count = Math.min(perFile, n - start);
+      const cols: Record<string, string> = {
+        donation_id: `'d' || i`,
+        occurred_at: `TIMESTAMP '2026-11-20 18:00:00' + to_seconds(CAST(i * ${DAYS * 86_400} / ${n} AS BIGINT))`,
+        updated_at: 'NULL',
+        channel: `(['online', 'sms', 'ivr', 'call_centre', 'crm', 'other'])[1 + i % 6]`,
+        amount_minor: `100 * (1 + i % 50)`,
+        currency: `CASE WHEN i % 40 = 0 THEN 'EUR' ELSE 'GBP' END`,
+        campaign: `'campaign-' || (i % 4)`,
+        cta: `'cta-' || (i % 8)`,
+        status: `CASE WHEN i % 50 = 7 THEN 'failed' END`,
+        _id: 'md5(CAST(i AS VARCHAR))',
+        _source: `'bench'`, _stream: `'donation'`, _delivery_id: `'bench'`,
+      };
+      cols._changed_at = cols.occurred_at!;
+      cols._received_at = `${cols.occurred_at!} + INTERVAL 1 MINUTE`;
+      const list = contractColumns(c).map((col) => `CAST(${cols[col.name] ?? 'NULL'} AS ${col.type}) AS ${col.name}`).join(', ');
+      const key = fileKey(table, '2026-11-20', 'b', `benchtotals${part}`.padEnd(32, '0').slice(0, 32));
+      const file = join(home, key);
+      mkdirSync(dirname(file), { recursive: true });
+      await conn.run(`COPY (SELECT ${list} FROM range(${start}, ${start + count}) t(i)) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
+      files.push({ ...table, key, dt: '2026-11-20', rows: count, bytes: statSync(file).size, added_at: new Date().toISOString() });
+    }
+  } finally {
+    conn.closeSync();
+    inst.closeSync();
+  }
+  return files;
+}
+
+async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  const out = await fn();
+  console.log(`  ${label.padEnd(58)} ${((performance.now() - t) / 1000).toFixed(2)} s`);
+  return out;
+}
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+
+async function lake(n: number): Promise<{ home: string; catalog: SqliteCatalog }> {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-totals-bench-'));
+  const files = await timed(`write ${n.toLocaleString('en-GB')} donations as Parquet`, () => writeDonations(home, n));
+  const catalog = new SqliteCatalog(join(home, 'catalog.db'));
+  await catalog.addFiles(files);
+  return { home, catalog };
+}
+
+async function sqlPart(n: number): Promise<void> {
+  console.log(`SQL totals_by_box over ${n.toLocaleString('en-GB')} donations (goal <= 1 s):`);
+  const { home, catalog } = await lake(n);
+  try {
+    for (const materializeCurrent of [false, true]) {
+      const engine = new DuckDbQueryEngine({ catalog, store: new FsObjectStore(home, { fsync: false }), threads: 2, materializeCurrent });
+      try {
+        const how = materializeCurrent ? 'current state materialised (puddle report)' : 'views over the history (a live hub)';
+        await timed(`views built [${how}]`, () => engine.query('SELECT 1'));
+        for (const round of [1, 2]) {
+          const [r] = await timed(`totals_by_box, round ${round}`, () =>
+            engine.query('SELECT count(*) AS cells, CAST(sum(pledges) AS BIGINT) AS pledges FROM totals_by_box'));
+          if (round === 2) console.log(`    ${String(r!.cells)} cells, ${String(r!.pledges)} pledges`);
+        }
+      } finally {
+        await engine.close();
+      }
+    }
+  } finally {
+    catalog.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+function get(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const req = request(url, { headers: { authorization: `Bearer ${READ}` }, agent: keepAlive }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(performance.now() - t));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+let keepAlive: import('node:http').Agent;
+
+/** Heap in use after a full collection, so garbage from the rebuild's pages does not count. */
+function heapAfterGc(): number {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  return process.memoryUsage().heapUsed;
+}
+
+async function hubPart(n: number, seconds: number): Promise<void> {
+  console.log(`\nA hub over ${n.toLocaleString('en-GB')} donations:`);
+  const { home, catalog } = await lake(n);
+  catalog.close();
+  const { Agent } = await import('node:http');
+  keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+  const heapBefore = heapAfterGc();
+  const hub = await timed('start (rebuild of the live totals from the lake)', () =>
+    startHub({ config: { ...loadConfig({}), home, port: 0, apiKeys: [PRODUCER], readKeys: [READ], driftCheckMs: 3_600_000 } }));
+  try {
+    console.log(`    ${hub.totals.totals.donations.toLocaleString('en-GB')} donations held, heap +${((heapAfterGc() - heapBefore) / 1e6).toFixed(0)} MB after a GC`);
+    const times: number[] = [];
+    for (let i = 0; i < 1000; i++) times.push(await get(`${hub.url}/v1/totals?by=${['channel', 'campaign', 'cta'][i % 3]}${i % 2 ? '&campaign=campaign-1' : ''}`));
+    console.log(`  GET /v1/totals, 1,000 requests (goal p99 <= 50 ms): p50 ${pct(times, 50).toFixed(2)} ms, p99 ${pct(times, 99).toFixed(2)} ms, max ${Math.max(...times).toFixed(2)} ms`);
+    await streamPart(hub.url, seconds);
+  } finally {
+    keepAlive.destroy();
+    await hub.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** POST at 3,500 events/s in batches of 50 every ~14 ms; time from each 202 to the stream showing it. */
+async function streamPart(url: string, seconds: number): Promise<void> {
+  const rate = 3500;
+  const batch = 50;
+  const campaign = 'bench-stream';
+  let shownCount = 0;
+  const shown: { at: number; count: number }[] = [];
+  const stream = request(`${url}/v1/totals/stream?campaign=${campaign}`, { headers: { authorization: `Bearer ${READ}` } }, (res) => {
+    res.setEncoding('utf8');
+    let buf = '';
+    res.on('data', (chunk: string) => {
+      buf += chunk;
+      let at: number;
+      while ((at = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, at);
+        buf = buf.slice(at + 2);
+        const data = block.split('\n').find((l) => l.startsWith('data: '));
+        if (!data) continue;
+        const doc = JSON.parse(data.slice(6)) as { currencies: { total: { count: number } }[] };
+        shownCount = doc.currencies.reduce((a, c) => a + c.total.count, 0);
+        shown.push({ at: performance.now(), count: shownCount });
+      }
+    });
+  });
+  stream.end();
+  const accepted: { at: number; count: number }[] = [];
+  let sent = 0;
+  let failed = 0;
+  const started = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let k = 0; performance.now() - started < seconds * 1000; k++) {
+    const due = started + (k * batch * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const events = Array.from({ length: batch }, (_, i) => ({
+      contract: 'donation',
+      version: 1,
+      payload: { donation_id: `s-${k}-${i}`, occurred_at: '2026-11-27T20:00:00Z', channel: 'sms', amount_minor: 500, currency: 'GBP', campaign, cta: 'tv-sms' },
+    }));
+    const upTo = (sent += batch);
+    inflight.push(
+      fetch(`${url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${PRODUCER}`, 'content-type': 'application/json' }, body: JSON.stringify({ events }) })
+        .then(async (res) => {
+          await res.arrayBuffer();
+          if (res.status === 202) accepted.push({ at: performance.now(), count: upTo });
+          else failed++;
+        }),
+    );
+  }
+  await Promise.all(inflight);
+  const wall = (performance.now() - started) / 1000;
+  // Wait for the stream to catch up (bounded).
+  const maxCount = Math.max(0, ...accepted.map((a) => a.count));
+  for (let i = 0; i < 600 && shownCount < maxCount; i++) await new Promise((r) => setTimeout(r, 100));
+  stream.destroy();
+  // Batches may be accepted out of order; a batch is visible once the stream shows a count covering it
+  // (counts only grow here: every event is a new pledge).
+  const lags = accepted.map((a) => {
+    const s = shown.find((x) => x.count >= a.count && x.at >= a.at) ?? shown.find((x) => x.count >= a.count);
+    return s ? Math.max(0, s.at - a.at) : Number.POSITIVE_INFINITY;
+  });
+  console.log(`  POST ${sent.toLocaleString('en-GB')} events in ${wall.toFixed(1)} s (${(sent / wall).toFixed(0)}/s asked ${rate}/s), ${failed} batches refused`);
+  console.log(`  accepted -> on the SSE stream, per batch of ${batch} (goal p99 <= 2 s): p50 ${(pct(lags, 50) / 1000).toFixed(2)} s, p99 ${(pct(lags, 99) / 1000).toFixed(2)} s, max ${(Math.max(...lags) / 1000).toFixed(2)} s; stream pushes ${shown.length}, last count ${shownCount}`);
+}
+
+export async function benchTotals(opts: { sqlDonations?: number; hubDonations?: number; seconds?: number } = {}): Promise<void> {
+  await sqlPart(opts.sqlDonations ?? 10_000_000);
+  await hubPart(opts.hubDonations ?? 1_000_000, opts.seconds ?? 20);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await benchTotals({ sqlDonations: Number(process.argv[2] ?? 10_000_000), hubDonations: Number(process.argv[3] ?? 1_000_000), seconds: Number(process.argv[4] ?? 20) });
+}
