@@ -19,6 +19,10 @@ export const start = defineCommand({
     const hub = await startHub({ config, schedule: !values['no-schedule'] });
     process.stdout.write(`puddle listening on ${hub.url} (home ${config.home})\n`);
     process.stdout.write(`  POST ${hub.url}/v1/events   POST ${hub.url}/webhooks/stripe   POST ${hub.url}/webhooks/braintree   GET ${hub.url}/healthz\n`);
+    process.stdout.write(`  dashboard ${hub.url}/?key=<read key>   TV ${hub.url}/tv?key=<read key>   GET ${hub.url}/v1/totals   GET ${hub.url}/v1/feeds/<name>\n`);
+    if ((config.readKeys ?? []).length === 0) {
+      process.stderr.write('note: PUDDLE_READ_KEYS is empty, so the totals, the dashboard and /tv answer 401 to everyone\n');
+    }
     for (const s of hub.sandboxes) process.stdout.write(`  ${s.connector} sandbox at ${s.url} (no credentials set: syncing from it on schedule, its webhooks to this hub)\n`);
     const tty = process.stdout.isTTY;
     let last = '';
