@@ -15,14 +15,19 @@ export interface LandedRows {
 /** Called after rows are registered in the catalog (and before the queue ack): a redelivery may repeat them. */
 export type LandedListener = (landed: LandedRows) => void;
 
-/** Group a batch's contract rows into messages, one per contract version; raw rows are left out. */
+/**
+ * Group a batch's rows into messages, one per contract version. Raw rows come as contract `raw` with the
+ * envelope's own fields but not its text (listeners want who sent what when, and the text is most of it).
+ */
 export function landedMessages(rows: readonly LandingRow[]): LandedRows[] {
   const out = new Map<string, LandedRows & { names: string[] }>();
   for (const r of rows) {
-    if (r.table.puddle === 'raw') continue;
     const id = `${r.table.contract}|${r.table.version}`;
     let msg = out.get(id);
-    if (!msg) out.set(id, (msg = { contract: r.table.contract, version: r.table.version, rows: [], names: columnsFor(r.table).map((c) => c.name) }));
+    if (!msg) {
+      const names = columnsFor(r.table).map((c) => c.name).filter((n) => !(r.table.puddle === 'raw' && n === 'envelope'));
+      out.set(id, (msg = { contract: r.table.contract, version: r.table.version, rows: [], names }));
+    }
     const obj: Record<string, Cell> = {};
     for (let i = 0; i < msg.names.length; i++) obj[msg.names[i]!] = r.row[i] ?? null;
     msg.rows.push(obj);

@@ -22,6 +22,7 @@ import { opsRoutes } from '../../puddles/http/ops-routes.js';
 import { totalsRoutes } from '../../puddles/http/totals-routes.js';
 import type { LandedRows } from '../../puddles/landed.js';
 import { TotalsKeeper } from '../../puddles/totals-keeper.js';
+import { WebhookFreshness } from '../../puddles/webhook-freshness.js';
 import { SCHEDULE } from '../../schedules/schedule.js';
 import { createLocalRuntime } from './runtime.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
@@ -93,7 +94,8 @@ export async function startHub(opts: {
   const keeper = new TotalsKeeper(runtime.query);
   const feedLog = new SqliteFeedLog(join(config.home, 'feeds.db'));
   const feeds = new FeedWriter(feedLog);
-  const listeners = [keeper.onLanded, feeds.onLanded];
+  const webhooks = new WebhookFreshness();
+  const listeners = [keeper.onLanded, feeds.onLanded, webhooks.onLanded];
   const onLanded = (landed: LandedRows) => {
     for (const l of listeners) l(landed);
   };
@@ -124,7 +126,7 @@ export async function startHub(opts: {
         await app.register(feedRoutes, { keys, log: feedLog, queue });
       },
       async (app) => {
-        await app.register(opsRoutes, { keys, query: runtime.query, keeper, queueDepths });
+        await app.register(opsRoutes, { keys, query: runtime.query, keeper, webhooks, queueDepths });
       },
       ...(webDir
         ? [
@@ -142,6 +144,8 @@ export async function startHub(opts: {
   // After the consumers start: what they land meanwhile is applied too, and applying twice changes nothing.
   await keeper.rebuild();
   await feeds.catchUp(runtime.query);
+  // Scans raw once; the dashboard shows what has landed meanwhile, so start does not wait for it.
+  const seeding = webhooks.seed(runtime.query).catch((err: unknown) => log.warn('could not read the last webhooks from raw', { error: err }));
   keeper.startDriftChecks(config.driftCheckMs ?? 60_000);
 
   // Small files from busy minutes are merged, and files compaction replaced are deleted once no
@@ -206,6 +210,7 @@ export async function startHub(opts: {
       }
       await maintaining;
       await keeper.stop();
+      await seeding;
       feedLog.close();
       await runtime.close();
     },

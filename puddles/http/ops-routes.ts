@@ -7,11 +7,13 @@ import { requireScope } from '../../core/http/scope.js';
 import type { QueryEngine, Row } from '../../core/ports.js';
 import { BOX_MS } from '../live-totals.js';
 import type { TotalsKeeper } from '../totals-keeper.js';
+import type { WebhookFreshness } from '../webhook-freshness.js';
 
 export interface OpsRoutesOptions {
   keys: KeyRing;
   query: QueryEngine;
   keeper: TotalsKeeper;
+  webhooks: WebhookFreshness;
   /** Messages waiting per puddle. */
   queueDepths(): Promise<Record<string, number>>;
   /** How long an answer is reused (default 3 s). */
@@ -21,8 +23,6 @@ export interface OpsRoutesOptions {
 export const OPS_SQL = {
   syncRuns: `SELECT connector, count(*) AS runs, max(occurred_at) AS last_started_at, max(ended_at) AS last_ended_at,
     max_by(outcome, occurred_at) AS last_outcome FROM sync_run GROUP BY connector ORDER BY connector`,
-  webhooks: `SELECT source, count(*) AS webhooks, max(received_at) AS last_received_at FROM raw
-    WHERE contract = 'provider_event' AND stream <> 'reread' GROUP BY source ORDER BY source`,
   quarantine: `SELECT count(*) AS n FROM quarantine`,
   journey: `SELECT stage, currency, count(*) AS count, CAST(sum(amount_minor) AS BIGINT) AS amount_minor
     FROM recon_journey GROUP BY stage, currency ORDER BY stage, currency`,
@@ -62,15 +62,14 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
   app.get('/v1/ops/status', () =>
     cached('status', async () => {
       const now = Date.now();
-      const [runs, hooks, [q]] = [await query.query(OPS_SQL.syncRuns), await query.query(OPS_SQL.webhooks), await query.query(OPS_SQL.quarantine)];
+      const [runs, [q]] = [await query.query(OPS_SQL.syncRuns), await query.query(OPS_SQL.quarantine)];
       const sources = new Map<string, Record<string, unknown>>();
       for (const r of runs) {
         const ended = r.last_ended_at ? Date.parse(String(r.last_ended_at)) : null;
         sources.set(String(r.connector), { source: r.connector, runs: r.runs, last_run_started_at: r.last_started_at, last_run_ended_at: r.last_ended_at, last_outcome: r.last_outcome, lag_seconds: ended === null ? null : Math.max(0, Math.round((now - ended) / 1000)) });
       }
-      for (const h of hooks) {
-        const s = sources.get(String(h.source)) ?? { source: h.source };
-        sources.set(String(h.source), { ...s, webhooks: h.webhooks, last_webhook_at: h.last_received_at });
+      for (const [source, at] of Object.entries(opts.webhooks.snapshot())) {
+        sources.set(source, { ...(sources.get(source) ?? { source }), last_webhook_at: at });
       }
       const drift = keeper.drift();
       return {

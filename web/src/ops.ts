@@ -160,8 +160,8 @@ async function pollStatus(): Promise<void> {
   d.className = `big ${drift ? (drift.ok ? 'good' : 'bad') : 'muted'}`;
   d.textContent = drift ? (drift.ok ? 'agrees' : `${drift.differences.length} boxes differ`) : 'not checked yet';
   $('drift-detail').textContent = drift ? `live vs SQL ${drift.against}, ${ago(drift.checked_at)}` : 'live vs SQL, every minute';
-  table('sources', ['source', 'last sync run', 'outcome', 'lag', 'last webhook', 'webhooks'],
-    s.sources.map((r) => [cell(r.source), cell(ago(r.last_run_ended_at ?? r.last_run_started_at)), cell(r.last_outcome), cell(typeof r.lag_seconds === 'number' ? `${r.lag_seconds} s` : null, 'num'), cell(r.last_webhook_at ? ago(r.last_webhook_at) : null), cell(r.webhooks, 'num')]), [3, 5]);
+  table('sources', ['source', 'sync runs', 'last sync run', 'outcome', 'lag', 'last webhook'],
+    s.sources.map((r) => [cell(r.source), cell(r.runs, 'num'), cell(r.last_run_started_at ? ago(r.last_run_ended_at ?? r.last_run_started_at) : null), cell(r.last_outcome), cell(typeof r.lag_seconds === 'number' ? `${r.lag_seconds} s` : null, 'num'), cell(r.last_webhook_at ? ago(r.last_webhook_at) : null)]), [1, 4]);
 }
 
 interface Journey {
