@@ -3,9 +3,13 @@
 import type { QueryEngine, Row } from '../core/ports.js';
 import { type LiveTotals, type TotalsCell } from './live-totals.js';
 
-/** Current donations with what the aggregate needs to place each one and to order later versions. */
-export const REBUILD_SQL = `SELECT donation_id, channel, campaign, cta, currency, amount_minor, status, occurred_at,
-  _id, _changed_at, _received_at FROM donation`;
+/**
+ * Current donations with what the aggregate needs to place each one and to order later versions. Times come
+ * as epoch milliseconds: millions of rows are read on start, and numbers cost far less than ISO strings.
+ */
+export const REBUILD_SQL = `SELECT donation_id, channel, campaign, cta, currency, amount_minor, status,
+  epoch_ms(occurred_at) AS occurred_at, _id, epoch_ms(_changed_at) AS _changed_at, epoch_ms(_received_at) AS _received_at
+  FROM donation`;
 
 const VIEW_SQL = 'SELECT box_start, channel, campaign, cta, currency, pledges, amount_minor FROM totals_by_box';
 
