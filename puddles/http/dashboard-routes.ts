@@ -46,7 +46,8 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
       url.searchParams.delete('key');
       const who = keys.identify(offered);
       if (who?.scope !== 'read') return page(reply, who ? 403 : 401, 'Not a read key', 'This page needs a read key (PUDDLE_READ_KEYS).');
-      const cookie = `${KEY_COOKIE}=${encodeURIComponent(offered)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000`;
+      // Secure when the page itself came over TLS; plain http on 127.0.0.1 could not send it back otherwise.
+      const cookie = `${KEY_COOKIE}=${encodeURIComponent(offered)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000${req.protocol === 'https' ? '; Secure' : ''}`;
       // 303: the browser fetches the clean address with GET, and the keyed one is not kept as the page's URL.
       return reply
         .code(303)

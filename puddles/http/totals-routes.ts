@@ -36,7 +36,8 @@ export function parseTotalsQuery(q: Record<string, unknown>): TotalsQuery | { er
   const time = (k: 'from' | 'to'): number | undefined | { error: string } => {
     const v = one(k);
     if (v === undefined) return undefined;
-    const t = Date.parse(DATE.test(v) ? `${v}T00:00:00Z` : v);
+    // A time without a zone is UTC, like the boxes (Date.parse would read it in the server's zone).
+    const t = Date.parse(DATE.test(v) ? `${v}T00:00:00Z` : /(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : `${v}Z`);
     if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}/.test(v)) return { error: `${k} must be an ISO timestamp or a date YYYY-MM-DD` };
     // A date as `to` means the whole of that day.
     return k === 'to' && DATE.test(v) ? t + 86_400_000 : t;

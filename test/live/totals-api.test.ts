@@ -121,6 +121,8 @@ describe('live totals API', () => {
     const [w] = await sqlTotals(hub, `currency = 'GBP' AND box_start >= TIMESTAMP '2026-11-27 20:00:00' AND box_start < TIMESTAMP '2026-11-27 20:30:00'`);
     expect(window.total).toEqual({ count: w!.count, amount_minor: w!.amount_minor });
     expect(window.boxes.length).toBeLessThanOrEqual(2);
+    // No zone means UTC, as the boxes are.
+    expect((await totals(hub, '?from=2026-11-27T20:00:00&to=2026-11-27T20:30:00')).total).toEqual(window.total);
     const day = await totals(hub, '?from=2026-11-27&to=2026-11-27');
     expect(day.total).toEqual((await totals(hub)).total);
   });
