@@ -1,5 +1,6 @@
 import { hash, randomUUID } from 'node:crypto';
 import type { Envelope } from '../../core/envelope.js';
+import { fromMinorUnits } from '../../core/money.js';
 import type { Queue } from '../../core/ports.js';
 import { checkStatement, statementWhere } from './checks.js';
 import { detectFormat, isBankFormat, type BankFormat } from './detect.js';
@@ -131,3 +132,15 @@ export async function importBankFile(queue: Queue, file: { name: string | null; 
   outcome.status = 'imported';
   return outcome;
 }
+
+/** What a file's import says, one line (or a few, for problems). */
+export function describeImport(name: string, o: ImportOutcome): string {
+  if (o.status === 'malformed') return `${name}: malformed, nothing imported: ${o.error}\n`;
+  const money = o.totals
+    .map((t) => `credits ${t.credits} = ${fromMinorUnits(t.credits_minor, t.currency)} ${t.currency}, debits ${t.debits} = ${fromMinorUnits(t.debits_minor, t.currency)} ${t.currency}`)
+    .join('; ');
+  const head = `${name}: ${o.format}, ${o.statements} statement${o.statements === 1 ? '' : 's'}, ${o.entries} entries${money ? ` (${money})` : ''}`;
+  if (o.status === 'imported') return `${head}, ${o.lines} bank lines imported\n`;
+  return `${head}: does not add up, nothing imported (statement marked unbalanced, quarantined):\n${o.problems.map((p) => `  ${p.where}: ${p.message}\n`).join('')}`;
+}
+

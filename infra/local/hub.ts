@@ -13,6 +13,7 @@ import { compactAll, collectGarbage } from '../../puddles/compact.js';
 import { PuddleConsumer } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import { SCHEDULE } from '../../schedules/schedule.js';
+import { startBankInbox } from './bank-inbox.js';
 import { createLocalRuntime } from './runtime.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 
@@ -112,6 +113,9 @@ export async function startHub(opts: { config: PuddleConfig; schedule?: boolean;
     scheduler = startScheduler({ runtime: { queue, state: runtime.state, clock: runtime.clock }, entries: SCHEDULE, instances });
   }
 
+  // Bank files dropped in $PUDDLE_HOME/inbox/bank (and the sandboxes' daily statements) are imported.
+  const inbox = startBankInbox({ home: config.home, queue, sandboxLines: sandboxes.length ? () => sandboxes.flatMap((s) => s.bankLines?.() ?? []) : undefined });
+
   return {
     url,
     runtime,
@@ -126,6 +130,7 @@ export async function startHub(opts: { config: PuddleConfig; schedule?: boolean;
     async stop(drainMs = 10_000) {
       clearInterval(maintenance);
       await scheduler?.stop();
+      await inbox.stop();
       for (const s of sandboxes) await s.close();
       await server.close();
       const deadline = Date.now() + drainMs;

@@ -1,21 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { importBankFile, type ImportOptions, type ImportOutcome } from '../../../connectors/bank/import-file.js';
+import { describeImport, importBankFile, type ImportOptions } from '../../../connectors/bank/import-file.js';
 import type { CsvColumnMap } from '../../../connectors/bank/statement.js';
-import { fromMinorUnits } from '../../../core/money.js';
 import { defineCommand } from '../command.js';
 import { withLocalRuntime } from '../local-runtime.js';
-
-/** What a file's import says, one line (or a few, for problems). */
-export function describeOutcome(name: string, o: ImportOutcome): string {
-  if (o.status === 'malformed') return `${name}: malformed, nothing imported: ${o.error}\n`;
-  const money = o.totals
-    .map((t) => `credits ${t.credits} = ${fromMinorUnits(t.credits_minor, t.currency)} ${t.currency}, debits ${t.debits} = ${fromMinorUnits(t.debits_minor, t.currency)} ${t.currency}`)
-    .join('; ');
-  const head = `${name}: ${o.format}, ${o.statements} statement${o.statements === 1 ? '' : 's'}, ${o.entries} entries${money ? ` (${money})` : ''}`;
-  if (o.status === 'imported') return `${head}, ${o.lines} bank lines imported\n`;
-  return `${head}: does not add up, nothing imported (statement marked unbalanced, quarantined):\n${o.problems.map((p) => `  ${p.where}: ${p.message}\n`).join('')}`;
-}
 
 function layoutOption(v: string | undefined): string | CsvColumnMap | undefined {
   if (v === undefined) return undefined;
@@ -68,7 +56,7 @@ export const importCommand = defineCommand({
           continue;
         }
         const outcome = await importBankFile(rt.queue, { name: basename(file), bytes }, opts);
-        const text = describeOutcome(file, outcome);
+        const text = describeImport(file, outcome);
         if (outcome.status === 'imported') process.stdout.write(text);
         else process.stderr.write(text);
         code = Math.max(code, outcome.status === 'malformed' ? 2 : outcome.status === 'unbalanced' ? 1 : 0);
