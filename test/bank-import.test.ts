@@ -40,10 +40,9 @@ describe('importing bank statements into the lake', () => {
     expect(await lake.q('SELECT balanced, opening_balance_minor, closing_balance_minor, entry_count FROM bank_statement')).toEqual([
       { balanced: true, opening_balance_minor: 3306, closing_balance_minor: 2306, entry_count: 4 },
     ]);
-    // The raw trail keeps the entry as read for audit, with the counterparty's name redacted (it may be a person);
-    // the payload keeps it as the bank printed it.
-    const raw = await lake.q("SELECT DISTINCT json_extract_string(envelope, '$.raw.counterparty_name') AS name FROM raw WHERE contract = 'bank_line' AND json_extract_string(envelope, '$.raw.counterparty_name') IS NOT NULL");
-    expect(raw).toEqual([{ name: '[redacted]' }]);
+    // The raw trail points into the file (hash and position) and holds no counterparty name.
+    const raw = await lake.q("SELECT json_extract_string(envelope, '$.raw.file_sha256') AS sha, json_extract_string(envelope, '$.raw.source_position') AS pos, CAST(json_extract(envelope, '$.raw') AS VARCHAR) LIKE '%Testkonto%' AS named FROM raw WHERE contract = 'bank_line' ORDER BY pos LIMIT 1");
+    expect(raw).toEqual([{ sha: first.file_sha256, pos: 'Stmt[1]/Ntry[1] (line 60)', named: false }]);
   });
 
   it('a camt.052 then the camt.053 with the same entries (and more) gives one bank_line per entry, the 053 version current', async () => {

@@ -84,29 +84,13 @@ function origin(file: BankFile, format: string, raw: unknown): Origin {
 }
 
 /**
- * What the file said about the entry, for the raw trail. A counterparty may be a person (a donor paying by
- * transfer), so it goes in as `counterparty_name`, which scrubPersonalData redacts like any other name; the
- * payload keeps it, as the bank printed it, because that is what finance ticks against.
+ * The raw trail's record of an entry: which file (by hash and name) and where in it. The bank file itself is the
+ * record as received (the drop folder keeps it in done/, identified by the same hash); copying every entry's
+ * fields again into raw doubled each envelope for nothing the payload does not hold, and would put counterparty
+ * names, which may be a person's (a donor paying by transfer), in the raw trail, which keeps no personal data.
  */
 function rawEntry(e: StatementEntry, file: BankFile): unknown {
-  return {
-    file_sha256: file.sha256,
-    locator: e.locator,
-    status: e.status,
-    reversal: e.reversal,
-    amount_minor: e.amount_minor,
-    currency: e.currency,
-    booking_date: e.booking_date,
-    value_date: e.value_date,
-    entry_reference: e.entry_reference,
-    end_to_end_id: e.end_to_end_id,
-    reference: e.reference,
-    description: e.description,
-    bank_transaction_code: e.bank_transaction_code,
-    counterparty_name: e.counterparty,
-    batch_count: e.batch_count,
-    details: e.details.map((d) => ({ ...d, counterparty: undefined, counterparty_name: d.counterparty })),
-  };
+  return { file_sha256: file.sha256, file_name: file.name, source_position: e.locator };
 }
 
 /** The envelopes of a statement that adds up: the statement, its lines and their batch details. */
