@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeCamt, type CamtEntryInput } from '../connectors/bank/camt-writer.js';
 import { importBankFile } from '../connectors/bank/import-file.js';
+import { buildServer } from '../core/http/server.js';
 import { systemClock } from '../core/ports.js';
 import { startBankInbox } from '../infra/local/bank-inbox.js';
 import { tempLake } from './support/temp-lake.js';
@@ -88,6 +89,26 @@ describe('importing bank statements into the lake', () => {
     expect(r.error).toMatch(/^line \d+, column \d+: malformed XML/);
     await lake.land();
     expect(await lake.q('SELECT count(*) AS n FROM raw')).toEqual([{ n: 0 }]);
+  });
+
+  it('bank_line v1 events through POST /v1/events still land beside imported v2 lines', async () => {
+    const app = buildServer({ queue: lake.rt.queue, apiKeys: ['k'] });
+    try {
+      const res = await app.inject({
+        method: 'POST', url: '/v1/events', headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+        payload: { events: [{ contract: 'bank_line', version: 1, payload: { bank_line_id: 'manual-1', occurred_at: '2026-12-01T00:00:00Z', account: 'charity-current', amount_minor: 2_500, currency: 'GBP', reference: 'HMRC GIFT AID', booking_date: '2026-12-01' } }] },
+      });
+      expect(res.statusCode).toBe(202);
+    } finally {
+      await app.close();
+    }
+    await importBankFile(lake.rt.queue, { name: 'a.xml', bytes: fixture('camt052_v02_intraday.xml') });
+    await lake.land();
+    expect(await lake.q('SELECT bank_line_id, amount_minor, source_format FROM bank_line ORDER BY amount_minor')).toEqual([
+      { bank_line_id: 'DE58740618130100033626/2013122710583450000', amount_minor: 200, source_format: 'camt.052' },
+      { bank_line_id: 'DE58740618130100033626/2013122710583670000', amount_minor: 300, source_format: 'camt.052' },
+      { bank_line_id: 'manual-1', amount_minor: 2_500, source_format: null },
+    ]);
   });
 
   it('the drop folder imports stable files, moves them to done/ or failed/ with a log, and skips temp names', async () => {

@@ -40,8 +40,9 @@ export interface ImportOutcome {
   error: string | null;
 }
 
-/** Envelopes per queue publish: one transaction each, built while the previous one commits. */
+/** Envelopes per queue publish: one transaction each. */
 const CHUNK = 5000;
+const IN_FLIGHT = 3;
 
 export function fileSha256(bytes: Buffer | string): string {
   return hash('sha256', bytes, 'hex');
@@ -114,21 +115,28 @@ export async function importBankFile(queue: Queue, file: { name: string | null; 
     return outcome;
   }
 
-  let committing: Promise<void> = Promise.resolve();
+  // Up to IN_FLIGHT chunks wait on the queue's writer thread while the next is built: the writer commits one
+  // group while this thread makes envelopes, instead of each waiting for the other.
+  const inFlight: Promise<void>[] = [];
   let chunk: Envelope[] = [];
-  for (let i = 0; i < result.statements.length; i++) {
-    for (const e of eachStatementEnvelope(result.statements[i]!, i, meta)) {
-      if (e.contract === 'bank_line') outcome.lines++;
-      chunk.push(e);
-      if (chunk.length >= CHUNK) {
-        await committing;
-        committing = queue.publish(chunk);
-        chunk = [];
+  const flush = async () => {
+    if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
+    inFlight.push(queue.publish(chunk));
+    chunk = [];
+  };
+  try {
+    for (let i = 0; i < result.statements.length; i++) {
+      for (const e of eachStatementEnvelope(result.statements[i]!, i, meta)) {
+        if (e.contract === 'bank_line') outcome.lines++;
+        chunk.push(e);
+        if (chunk.length >= CHUNK) await flush();
       }
     }
+    if (chunk.length) await flush();
+  } finally {
+    // Every publish is awaited, so a failure is reported and none is left unobserved.
+    await Promise.all(inFlight);
   }
-  await committing;
-  await queue.publish(chunk);
   outcome.status = 'imported';
   return outcome;
 }

@@ -1,6 +1,6 @@
 import { quarantineEnvelope, type Origin } from '../../core/engine/envelopes.js';
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
-import { scrubPersonalData } from '../../core/pii.js';
+import { redactPersonalData } from '../../core/pii.js';
 import type { Statement, StatementEntry, StatementProblem } from './statement.js';
 
 // Statements -> envelopes: one bank_statement per statement, one bank_line (v2) per booked or pending entry, one
@@ -80,7 +80,7 @@ export function statementPayload(s: Statement, index: number, file: BankFile, ba
 }
 
 function origin(file: BankFile, format: string, raw: unknown): Origin {
-  return { source: BANK_SOURCE, stream: format, delivery_id: file.delivery_id, received_at: file.received_at, raw: scrubPersonalData(raw) };
+  return { source: BANK_SOURCE, stream: format, delivery_id: file.delivery_id, received_at: file.received_at, raw: redactPersonalData(raw) };
 }
 
 /**
