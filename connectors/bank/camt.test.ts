@@ -113,6 +113,8 @@ describe('readCamt', () => {
     expect(errorOf(() => readCamt('<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.11"/>', {})).message).toContain('not supported');
     expect(errorOf(() => readCamt(fixture('camt053_v02_4entries_batch.xml').replace('<Amt Ccy="EUR">3.00</Amt>', '<Amt>3.00</Amt>'), {})).message).toMatch(/Ntry\[2\].*no Ccy/);
     expect(errorOf(() => readCamt(fixture('camt053_v02_4entries_batch.xml').replace('<Amt Ccy="EUR">3.00</Amt>', '<Amt Ccy="EUR">3.001</Amt>'), {})).message).toContain('more decimals');
+    expect(errorOf(() => readCamt(fixture('camt053_v02_4entries_batch.xml').replace('<Amt Ccy="EUR">3.00</Amt>', '<Amt Ccy="EUR">-3.00</Amt>'), {})).message).toContain('has a sign');
+    expect(errorOf(() => readCamt(fixture('camt053_v02_4entries_batch.xml').replace('<Sts>BOOK</Sts>', '<Sts>DONE</Sts>'), {}))).toMatchObject({ where: 'Stmt[1]/Ntry[1] (line 60)' });
   });
 
   it('reads back what the writer wrote, pending and reversed entries included, in every version', () => {

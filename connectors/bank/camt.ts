@@ -142,6 +142,8 @@ function day(v: string | null, where: string): string | null {
 function signed(amount: RawAmount, cdtDbt: string | null, where: string): number {
   if (!amount.ccy) throw new BankFileError('Amt has no Ccy attribute (a currency is never assumed)', `${where} (line ${amount.line})`);
   if (cdtDbt !== 'CRDT' && cdtDbt !== 'DBIT') throw new BankFileError(`CdtDbtInd must be CRDT or DBIT, found ${cdtDbt === null ? 'none' : `'${cdtDbt}'`}`, where);
+  // camt amounts are unsigned: the direction is CdtDbtInd's alone, so a sign in Amt is an error, not a hint.
+  if (amount.value.startsWith('-')) throw new BankFileError(`Amt '${amount.value}' has a sign (camt amounts are unsigned)`, `${where} (line ${amount.line})`);
   let minor: number;
   try {
     minor = toMinorUnits(amount.value, amount.ccy);
