@@ -1,7 +1,8 @@
 import { fromMinorUnits } from '../../core/money.js';
 
 // Writes camt.053 (and camt.052/054) documents: the sandboxes' daily statements, test files and the benchmark's
-// 100,000-entry statement. Only what Puddle reads is written; the output reads back through readCamt.
+// 100,000-entry statement. Only what Puddle reads is written, in the 001.02 forms for versions below 7 and the
+// 001.08 forms from 7 (Sts/Cd, Pty): the output reads back through readCamt; it is not checked against each XSD.
 
 export interface CamtEntryInput {
   /** Signed minor units: credit positive, debit negative. */
@@ -73,7 +74,7 @@ function code(c: string | null | undefined): string {
 function party(name: string | null | undefined, credit: boolean, v: number): string {
   if (!name) return '';
   const role = credit ? 'Dbtr' : 'Cdtr';
-  // From 001.07 a party is wrapped in Pty.
+  // The 001.08 form wraps a party in Pty.
   return v >= 7 ? `<RltdPties><${role}><Pty><Nm>${esc(name)}</Nm></Pty></${role}></RltdPties>` : `<RltdPties><${role}><Nm>${esc(name)}</Nm></${role}></RltdPties>`;
 }
 

@@ -14,9 +14,10 @@ import { Lines, scanXml, XmlSyntaxError, type XmlHandler } from './xml-scan.js';
 
 // ISO 20022 cash management, read in one pass (xml-scan.ts: well-formedness checked, line numbers for errors):
 // camt.053 BkToCstmrStmt/Stmt (end of day), camt.052 BkToCstmrAcctRpt/Rpt (intraday), camt.054
-// BkToCstmrDbtCdtNtfctn/Ntfctn (notifications), versions 001.02 to 001.08. The three share the Ntry shape; what
-// changed between versions and is read here: Sts is text in 02-06 and Sts/Cd in 07-08, a party's name is Dbtr/Nm
-// up to 06 and Dbtr/Pty/Nm from 07, TxDtls carry their own Amt and CdtDbtInd from 03 (AmtDtls/TxAmt before).
+// BkToCstmrDbtCdtNtfctn/Ntfctn (notifications), versions 001.02 to 001.08. The three share the Ntry shape. What
+// differs between the versions' samples (001.02 and 001.08): Sts is the code as text or Sts/Cd, a party's name
+// Dbtr/Nm or Dbtr/Pty/Nm, a transaction's amount AmtDtls/TxAmt/Amt or its own Amt + CdtDbtInd. Both forms of each
+// are read whatever the version says, so a bank that mixes them is still read.
 
 const KINDS = {
   '052': { root: 'BkToCstmrAcctRpt', report: 'Rpt', format: 'camt.052' },
