@@ -6,7 +6,7 @@ import { checkStatement, statementWhere } from './checks.js';
 import { detectFormat, isBankFormat, type BankFormat } from './detect.js';
 import { READERS } from './readers.js';
 import { BankFileError, type ReadOptions, type ReadResult, type StatementProblem } from './statement.js';
-import { eachStatementEnvelope, unbalancedEnvelopes, type BankFile } from './to-envelopes.js';
+import { eachStatementEnvelope, unbalancedEnvelopes, validateStatement, type BankFile } from './to-envelopes.js';
 
 // One bank file in, envelopes on the queue: the path behind `puddle import bank`, the hub's drop folder and the
 // benchmark. A file is imported whole or not at all: malformed input publishes nothing, a file that does not add up
@@ -93,6 +93,15 @@ export async function importBankFile(queue: Queue, file: { name: string | null; 
   outcome.entries = result.statements.reduce((n, s) => n + s.entries.length, 0);
   outcome.totals = totalsOf(result);
   const meta: BankFile = { name: file.name, sha256, received_at: new Date().toISOString(), delivery_id: `import:${sha256.slice(0, 16)}:${randomUUID()}` };
+
+  // Records a contract refuses make the file malformed, before anything of it is published.
+  try {
+    result.statements.forEach((s, i) => validateStatement(s, i, meta));
+  } catch (err) {
+    if (!(err instanceof BankFileError)) throw err;
+    outcome.error = err.message;
+    return outcome;
+  }
 
   const perStatement = result.statements.map((s, i) => checkStatement(s, i));
   // A reader's problem belongs to the statement it names; one it cannot place (a file trailer) to all of them.

@@ -1,7 +1,8 @@
 import { quarantineEnvelope, type Origin } from '../../core/engine/envelopes.js';
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { redactPersonalData } from '../../core/pii.js';
-import type { Statement, StatementEntry, StatementProblem } from './statement.js';
+import { getContract } from '../../core/contracts/index.js';
+import { BankFileError, type Statement, type StatementEntry, type StatementProblem } from './statement.js';
 
 // Statements -> envelopes: one bank_statement per statement, one bank_line (v2) per booked or pending entry, one
 // bank_line_detail per transaction of a batch booking. Ids are chosen so that the same entry read again (the same
@@ -93,16 +94,21 @@ function rawEntry(e: StatementEntry, file: BankFile): unknown {
   return { file_sha256: file.sha256, file_name: file.name, source_position: e.locator };
 }
 
-/** The envelopes of a statement that adds up: the statement, its lines and their batch details. */
-export function statementEnvelopes(s: Statement, index: number, file: BankFile): Envelope[] {
-  return [...eachStatementEnvelope(s, index, file)];
+/** One record to publish: its contract, payload and raw, and where in the file it came from. */
+interface BankRecord {
+  contract: 'bank_statement' | 'bank_line' | 'bank_line_detail';
+  version: number;
+  payload: Record<string, unknown>;
+  raw: unknown;
+  locator: string;
 }
 
-/** The same, one at a time, so a 100,000-entry statement is published in chunks while the rest is built. */
-export function* eachStatementEnvelope(s: Statement, index: number, file: BankFile): Generator<Envelope> {
+/** The payloads of a statement that adds up: the statement, its lines and their batch details. */
+function* eachRecord(s: Statement, index: number, file: BankFile): Generator<BankRecord> {
   const stmtPayload = statementPayload(s, index, file, true);
   const statement_id = stmtPayload.bank_statement_id as string;
-  yield makeEnvelope({ contract: 'bank_statement', version: 1, payload: stmtPayload, ...origin(file, s.format, { file_sha256: file.sha256, locator: s.locator ?? null }) });
+  const where = s.locator ?? `statement ${index + 1}`;
+  yield { contract: 'bank_statement', version: 1, payload: stmtPayload, raw: { file_sha256: file.sha256, locator: s.locator ?? null }, locator: where };
   const ids = lineIds(s);
   for (let i = 0; i < s.entries.length; i++) {
     const id = ids[i];
@@ -110,7 +116,7 @@ export function* eachStatementEnvelope(s: Statement, index: number, file: BankFi
     const e = s.entries[i]!;
     const day = e.booking_date ?? e.value_date;
     const occurred_at = day ? `${day}T00:00:00.000Z` : s.created_at;
-    const o = origin(file, s.format, rawEntry(e, file));
+    const raw = rawEntry(e, file);
     const payload = {
       bank_line_id: id,
       occurred_at,
@@ -134,7 +140,7 @@ export function* eachStatementEnvelope(s: Statement, index: number, file: BankFi
       source_format: s.format,
       source_position: e.locator,
     };
-    yield makeEnvelope({ contract: 'bank_line', version: 2, payload, ...o });
+    yield { contract: 'bank_line', version: 2, payload, raw, locator: e.locator };
     for (let n = 0; n < e.details.length; n++) {
       const d = e.details[n]!;
       const detail = {
@@ -148,9 +154,31 @@ export function* eachStatementEnvelope(s: Statement, index: number, file: BankFi
         reference: d.reference,
         counterparty: d.counterparty,
       };
-      yield makeEnvelope({ contract: 'bank_line_detail', version: 1, payload: detail, ...o });
+      yield { contract: 'bank_line_detail', version: 1, payload: detail, raw, locator: `${e.locator} TxDtls[${n + 1}]` };
     }
   }
+}
+
+/**
+ * Every record of a statement checked against its contract before anything is published: landing would
+ * quarantine a record that fails (say, a booking date of 2026-02-30 or a 5,000-character reference), which would
+ * import the file in part. Throws a BankFileError naming the entry and the field.
+ */
+export function validateStatement(s: Statement, index: number, file: BankFile): void {
+  for (const r of eachRecord(s, index, file)) {
+    const errors = getContract(r.contract, r.version)!.validate(r.payload).errors;
+    if (errors) throw new BankFileError(errors.map((e) => `${r.contract}.${e.path.replace(/^payload\./, '')} ${e.message}`).join('; '), r.locator);
+  }
+}
+
+/** The envelopes of a statement that adds up (checked by validateStatement), one at a time, for chunked publishing. */
+export function* eachStatementEnvelope(s: Statement, index: number, file: BankFile): Generator<Envelope> {
+  for (const r of eachRecord(s, index, file)) yield makeEnvelope({ contract: r.contract, version: r.version, payload: r.payload, ...origin(file, s.format, r.raw) });
+}
+
+/** All of them at once. */
+export function statementEnvelopes(s: Statement, index: number, file: BankFile): Envelope[] {
+  return [...eachStatementEnvelope(s, index, file)];
 }
 
 /**
