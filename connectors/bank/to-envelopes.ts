@@ -2,7 +2,7 @@ import { quarantineEnvelope, type Origin } from '../../core/engine/envelopes.js'
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { redactPersonalData } from '../../core/pii.js';
 import { getContract } from '../../core/contracts/index.js';
-import { BankFileError, type Statement, type StatementEntry, type StatementProblem } from './statement.js';
+import { BankFileError, type Statement, type StatementProblem } from './statement.js';
 
 // Statements -> envelopes: one bank_statement per statement, one bank_line (v2) per booked or pending entry, one
 // bank_line_detail per transaction of a batch booking. Ids are chosen so that the same entry read again (the same
@@ -85,13 +85,15 @@ function origin(file: BankFile, format: string, raw: unknown): Origin {
 }
 
 /**
- * The raw trail's record of an entry: which file (by hash and name) and where in it. The bank file itself is the
- * record as received (the drop folder keeps it in done/, identified by the same hash); copying every entry's
- * fields again into raw doubled each envelope for nothing the payload does not hold, and would put counterparty
- * names, which may be a person's (a donor paying by transfer), in the raw trail, which keeps no personal data.
+ * The raw trail's record of an entry: which file (by hash) it is in; the payload says where (source_position).
+ * The bank file itself is the record as received (the drop folder keeps it in done/, identified by the same hash),
+ * and the file name is on its bank_statement; copying every entry's fields into raw again doubled each envelope for
+ * nothing the payload does not hold, and would put counterparty names, which may be a person's (a donor paying by
+ * transfer), in the raw trail, which keeps no personal data. (Not `file_name`: pii.ts redacts any key ending in
+ * "name".)
  */
-function rawEntry(e: StatementEntry, file: BankFile): unknown {
-  return { file_sha256: file.sha256, file_name: file.name, source_position: e.locator };
+function rawEntry(file: BankFile): unknown {
+  return { file_sha256: file.sha256 };
 }
 
 /** One record to publish: its contract, payload and raw, and where in the file it came from. */
@@ -108,7 +110,7 @@ function* eachRecord(s: Statement, index: number, file: BankFile): Generator<Ban
   const stmtPayload = statementPayload(s, index, file, true);
   const statement_id = stmtPayload.bank_statement_id as string;
   const where = s.locator ?? `statement ${index + 1}`;
-  yield { contract: 'bank_statement', version: 1, payload: stmtPayload, raw: { file_sha256: file.sha256, locator: s.locator ?? null }, locator: where };
+  yield { contract: 'bank_statement', version: 1, payload: stmtPayload, raw: { file_sha256: file.sha256, file: file.name, locator: s.locator ?? null }, locator: where };
   const ids = lineIds(s);
   for (let i = 0; i < s.entries.length; i++) {
     const id = ids[i];
@@ -116,7 +118,7 @@ function* eachRecord(s: Statement, index: number, file: BankFile): Generator<Ban
     const e = s.entries[i]!;
     const day = e.booking_date ?? e.value_date;
     const occurred_at = day ? `${day}T00:00:00.000Z` : s.created_at;
-    const raw = rawEntry(e, file);
+    const raw = rawEntry(file);
     const payload = {
       bank_line_id: id,
       occurred_at,
@@ -187,7 +189,7 @@ export function statementEnvelopes(s: Statement, index: number, file: BankFile):
  */
 export function unbalancedEnvelopes(s: Statement, index: number, file: BankFile, problems: readonly StatementProblem[]): Envelope[] {
   const payload = statementPayload(s, index, file, false);
-  const o = origin(file, s.format, { file_sha256: file.sha256, file_name: file.name, locator: s.locator ?? null });
+  const o = origin(file, s.format, { file_sha256: file.sha256, file: file.name, locator: s.locator ?? null });
   return [
     makeEnvelope({ contract: 'bank_statement', version: 1, payload, ...o }),
     quarantineEnvelope(
