@@ -158,17 +158,21 @@ export function scanXml(src: string, h: XmlHandler): void {
 export class Lines {
   private pos = 0;
   private line = 1;
-  constructor(private readonly src: string) {}
+  /** The first newline at or after `pos`: offsets before it are on `line`, with no search. */
+  private next: number;
+  constructor(private readonly src: string) {
+    this.next = src.indexOf('\n');
+  }
 
   at(offset: number): number {
     if (offset < this.pos) {
       this.pos = 0;
       this.line = 1;
+      this.next = this.src.indexOf('\n');
     }
-    let i = this.src.indexOf('\n', this.pos);
-    while (i >= 0 && i < offset) {
+    while (this.next >= 0 && this.next < offset) {
       this.line++;
-      i = this.src.indexOf('\n', i + 1);
+      this.next = this.src.indexOf('\n', this.next + 1);
     }
     this.pos = offset;
     return this.line;
