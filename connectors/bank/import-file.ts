@@ -6,7 +6,7 @@ import { checkStatement, statementWhere } from './checks.js';
 import { detectFormat, isBankFormat, type BankFormat } from './detect.js';
 import { READERS } from './readers.js';
 import { BankFileError, type ReadOptions, type ReadResult, type StatementProblem } from './statement.js';
-import { eachStatementEnvelope, unbalancedEnvelopes, validateStatement, type BankFile } from './to-envelopes.js';
+import { statementEnvelopes, unbalancedEnvelopes, type BankFile } from './to-envelopes.js';
 
 // One bank file in, envelopes on the queue: the path behind `puddle import bank`, the hub's drop folder and the
 // benchmark. A file is imported whole or not at all: malformed input publishes nothing, a file that does not add up
@@ -94,15 +94,6 @@ export async function importBankFile(queue: Queue, file: { name: string | null; 
   outcome.totals = totalsOf(result);
   const meta: BankFile = { name: file.name, sha256, received_at: new Date().toISOString(), delivery_id: `import:${sha256.slice(0, 16)}:${randomUUID()}` };
 
-  // Records a contract refuses make the file malformed, before anything of it is published.
-  try {
-    result.statements.forEach((s, i) => validateStatement(s, i, meta));
-  } catch (err) {
-    if (!(err instanceof BankFileError)) throw err;
-    outcome.error = err.message;
-    return outcome;
-  }
-
   const perStatement = result.statements.map((s, i) => checkStatement(s, i));
   // A reader's problem belongs to the statement it names; one it cannot place (a file trailer) to all of them.
   const wheres = result.statements.map((s, i) => statementWhere(s, i).replace(/ \(line \d+\)$/, ''));
@@ -124,24 +115,24 @@ export async function importBankFile(queue: Queue, file: { name: string | null; 
     return outcome;
   }
 
-  // Up to IN_FLIGHT chunks wait on the queue's writer thread while the next is built: the writer commits one
-  // group while this thread makes envelopes, instead of each waiting for the other.
-  const inFlight: Promise<void>[] = [];
-  let chunk: Envelope[] = [];
-  const flush = async () => {
-    if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
-    inFlight.push(queue.publish(chunk));
-    chunk = [];
-  };
+  // Every envelope is made (and its record checked) before the first is published: a record its contract refuses
+  // makes the file malformed with nothing of it imported.
+  const envelopes: Envelope[] = [];
   try {
-    for (let i = 0; i < result.statements.length; i++) {
-      for (const e of eachStatementEnvelope(result.statements[i]!, i, meta)) {
-        if (e.contract === 'bank_line') outcome.lines++;
-        chunk.push(e);
-        if (chunk.length >= CHUNK) await flush();
-      }
+    result.statements.forEach((s, i) => statementEnvelopes(s, i, meta, envelopes));
+  } catch (err) {
+    if (!(err instanceof BankFileError)) throw err;
+    outcome.error = err.message;
+    return outcome;
+  }
+  for (const e of envelopes) if (e.contract === 'bank_line') outcome.lines++;
+  // Published in chunks, up to IN_FLIGHT of them waiting on the queue's writer thread at once.
+  const inFlight: Promise<void>[] = [];
+  try {
+    for (let i = 0; i < envelopes.length; i += CHUNK) {
+      if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
+      inFlight.push(queue.publish(envelopes.slice(i, i + CHUNK)));
     }
-    if (chunk.length) await flush();
   } finally {
     // Every publish is awaited, so a failure is reported and none is left unobserved.
     await Promise.all(inFlight);

@@ -162,25 +162,18 @@ function* eachRecord(s: Statement, index: number, file: BankFile): Generator<Ban
 }
 
 /**
- * Every record of a statement checked against its contract before anything is published: landing would
- * quarantine a record that fails (say, a booking date of 2026-02-30 or a 5,000-character reference), which would
- * import the file in part. Throws a BankFileError naming the entry and the field.
+ * The envelopes of a statement that adds up, every record checked against its contract first (and the contract's
+ * normalised copy used). All are made before any is published: landing would quarantine a record that fails (say,
+ * a booking date of 2026-02-30 or a 5,000-character reference), which would import the file in part. Throws a
+ * BankFileError naming the entry and the field.
  */
-export function validateStatement(s: Statement, index: number, file: BankFile): void {
+export function statementEnvelopes(s: Statement, index: number, file: BankFile, out: Envelope[] = []): Envelope[] {
   for (const r of eachRecord(s, index, file)) {
-    const errors = getContract(r.contract, r.version)!.validate(r.payload).errors;
-    if (errors) throw new BankFileError(errors.map((e) => `${r.contract}.${e.path.replace(/^payload\./, '')} ${e.message}`).join('; '), r.locator);
+    const checked = getContract(r.contract, r.version)!.validate(r.payload);
+    if (checked.errors) throw new BankFileError(checked.errors.map((e) => `${r.contract}.${e.path.replace(/^payload\./, '')} ${e.message}`).join('; '), r.locator);
+    out.push(makeEnvelope({ contract: r.contract, version: r.version, payload: checked.value, ...origin(file, s.format, r.raw) }));
   }
-}
-
-/** The envelopes of a statement that adds up (checked by validateStatement), one at a time, for chunked publishing. */
-export function* eachStatementEnvelope(s: Statement, index: number, file: BankFile): Generator<Envelope> {
-  for (const r of eachRecord(s, index, file)) yield makeEnvelope({ contract: r.contract, version: r.version, payload: r.payload, ...origin(file, s.format, r.raw) });
-}
-
-/** All of them at once. */
-export function statementEnvelopes(s: Statement, index: number, file: BankFile): Envelope[] {
-  return [...eachStatementEnvelope(s, index, file)];
+  return out;
 }
 
 /**
