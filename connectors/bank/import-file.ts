@@ -48,7 +48,7 @@ export function fileSha256(bytes: Buffer | string): string {
   return hash('sha256', bytes, 'hex');
 }
 
-/** Read, check and turn into envelopes, without publishing (the benchmark's parse-only figure uses `read`). */
+/** Detect the format and read the file with its reader (the benchmark's parse-only figure). */
 export function readBankFile(bytes: Buffer | string, opts: ImportOptions): { format: BankFormat; result: ReadResult } {
   const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
   const format = opts.format ?? detectFormat(text);
@@ -99,7 +99,8 @@ export async function importBankFile(queue: Queue, file: { name: string | null; 
   const wheres = result.statements.map((s, i) => statementWhere(s, i).replace(/ \(line \d+\)$/, ''));
   const unplaced: StatementProblem[] = [];
   for (const p of result.problems) {
-    const i = wheres.findIndex((w) => p.where.startsWith(w));
+    // `Stmt[1]` names `Stmt[1]/Ntry[3]` but not `Stmt[10]`.
+    const i = wheres.findIndex((w) => p.where.startsWith(w) && !/^[\w[\]]/.test(p.where.slice(w.length)));
     if (i >= 0) perStatement[i]!.push(p);
     else unplaced.push(p);
   }
@@ -126,7 +127,8 @@ export async function importBankFile(queue: Queue, file: { name: string | null; 
     return outcome;
   }
   for (const e of envelopes) if (e.contract === 'bank_line') outcome.lines++;
-  // Published in chunks, up to IN_FLIGHT of them waiting on the queue's writer thread at once.
+  // Published in chunks, up to IN_FLIGHT of them waiting on the queue's writer thread at once. A queue failure part
+  // way leaves part of the file queued; importing it again is safe (the same ids), and the error says to.
   const inFlight: Promise<void>[] = [];
   try {
     for (let i = 0; i < envelopes.length; i += CHUNK) {

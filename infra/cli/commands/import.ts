@@ -55,7 +55,15 @@ export const importCommand = defineCommand({
           code = 2;
           continue;
         }
-        const outcome = await importBankFile(rt.queue, { name: basename(file), bytes }, opts);
+        let outcome;
+        try {
+          outcome = await importBankFile(rt.queue, { name: basename(file), bytes }, opts);
+        } catch (err) {
+          // The queue failed (disk full, closed): part of the file may be queued; the same ids make a retry safe.
+          process.stderr.write(`${file}: not imported, the queue failed: ${(err as Error).message} (importing it again is safe)\n`);
+          code = Math.max(code, 1);
+          continue;
+        }
         const text = describeImport(file, outcome);
         if (outcome.status === 'imported') process.stdout.write(text);
         else process.stderr.write(text);
