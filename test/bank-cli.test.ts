@@ -46,7 +46,7 @@ describe('puddle import bank', () => {
     // A good file next to a malformed one: the good one is imported, the exit code is the worst.
     const mixed = await puddle(['import', 'bank', join(FIXTURES, 'camt054_v08_batch_strd.xml'), broken], home);
     expect(mixed.code).toBe(2);
-    expect(mixed.stdout).toContain('1 bank lines imported');
+    expect(mixed.stdout).toContain('camt.054, 1 statement, 1 entry (credits 0 = 0.00 SEK, debits 1 = 200000.00 SEK), 1 bank line imported');
 
     expect((await puddle(['import', 'bank', join(home, 'missing.xml')], home)).code).toBe(2);
     expect((await puddle(['import', 'bank', renamed, '--format', 'ofx'], home)).code).toBe(2);

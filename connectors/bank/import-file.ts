@@ -149,8 +149,8 @@ export function describeImport(name: string, o: ImportOutcome): string {
   const money = o.totals
     .map((t) => `credits ${t.credits} = ${fromMinorUnits(t.credits_minor, t.currency)} ${t.currency}, debits ${t.debits} = ${fromMinorUnits(t.debits_minor, t.currency)} ${t.currency}`)
     .join('; ');
-  const head = `${name}: ${o.format}, ${o.statements} statement${o.statements === 1 ? '' : 's'}, ${o.entries} entries${money ? ` (${money})` : ''}`;
-  if (o.status === 'imported') return `${head}, ${o.lines} bank lines imported\n`;
+  const head = `${name}: ${o.format}, ${o.statements} statement${o.statements === 1 ? '' : 's'}, ${o.entries} ${o.entries === 1 ? 'entry' : 'entries'}${money ? ` (${money})` : ''}`;
+  if (o.status === 'imported') return `${head}, ${o.lines} bank line${o.lines === 1 ? '' : 's'} imported\n`;
   return `${head}: does not add up, nothing imported (statement marked unbalanced, quarantined):\n${o.problems.map((p) => `  ${p.where}: ${p.message}\n`).join('')}`;
 }
 
