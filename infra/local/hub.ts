@@ -14,6 +14,7 @@ import { compactAll, collectGarbage } from '../../puddles/compact.js';
 import { PuddleConsumer } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import { SCHEDULE } from '../../schedules/schedule.js';
+import { startBankInbox } from './bank-inbox.js';
 import { createLocalRuntime } from './runtime.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 
@@ -116,6 +117,9 @@ export async function startHub(opts: { config: PuddleConfig; schedule?: boolean;
   // Syncs publish through the counting queue too, so the live line counts everything accepted.
   if (opts.schedule) scheduler = startScheduler({ runtime: engineRuntime, entries: SCHEDULE, instances });
 
+  // Bank files dropped in $PUDDLE_HOME/inbox/bank (and the sandboxes' daily statements) are imported.
+  const inbox = startBankInbox({ home: config.home, queue, sandboxLines: sandboxes.length ? () => sandboxes.flatMap((s) => s.bankLines?.() ?? []) : undefined });
+
   return {
     url,
     runtime,
@@ -131,6 +135,7 @@ export async function startHub(opts: { config: PuddleConfig; schedule?: boolean;
       clearInterval(maintenance);
       await scheduler?.stop();
       await refetcher.stop();
+      await inbox.stop();
       for (const s of sandboxes) await s.close();
       await server.close();
       const deadline = Date.now() + drainMs;
