@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeCamt, type CamtEntryInput } from '../connectors/bank/camt-writer.js';
-import { importBankFile } from '../connectors/bank/import-file.js';
+import { importBankFile, parseImportOptions } from '../connectors/bank/import-file.js';
 import { buildServer } from '../core/http/server.js';
 import { systemClock } from '../core/ports.js';
 import { startBankInbox } from '../infra/local/bank-inbox.js';
@@ -147,6 +147,35 @@ describe('importing bank statements into the lake', () => {
     await lake.land();
     expect(await lake.q('SELECT count(*) AS n, sum(amount_minor) AS total FROM bank_line')).toEqual([{ n: 2, total: 500 }]);
     expect(await lake.q('SELECT count(*) AS n FROM bank_statement WHERE NOT balanced')).toEqual([{ n: 1 }]);
+  });
+
+  it('the drop folder reads CSV and currency-less BAI2 with the hub\'s PUDDLE_BANK_* settings, and says which a file lacks', async () => {
+    const named = (o: string) => `PUDDLE_BANK_${o.toUpperCase()}`;
+    expect(() => parseImportOptions({ currency: 'pounds' }, named)).toThrow('PUDDLE_BANK_CURRENCY must be an ISO 4217 code');
+    const run = async (settings: Parameters<typeof parseImportOptions>[0], files: Record<string, string>) => {
+      const inbox = startBankInbox({ home: lake.home, queue: lake.rt.queue, intervalMs: 3_600_000, importOptions: parseImportOptions(settings, named) });
+      try {
+        for (const [name, sample] of Object.entries(files)) writeFileSync(join(inbox.dir, name), fixture(sample));
+        await inbox.scan();
+        await inbox.scan();
+        return inbox.dir;
+      } finally {
+        await inbox.stop();
+      }
+    };
+    // A CSV layout set for the hub: the CSV imports; the BAI2 file without a currency is refused, asking for one.
+    const dir = await run({ layout: 'natwest' }, { 'natwest.csv': 'natwest_made_export.csv', 'spec.bai2': 'bai2_spec_example_usd.txt' });
+    expect(readdirSync(join(dir, 'done')).sort()).toEqual(['natwest.csv', 'natwest.csv.log']);
+    expect(readFileSync(join(dir, 'failed', 'spec.bai2.log'), 'utf8')).toContain('give --currency');
+    // With PUDDLE_BANK_CURRENCY it fills in the empty currency; a BAI2 file that names its own keeps it.
+    await run({ currency: 'usd' }, { 'spec.bai2': 'bai2_spec_example_usd.txt', 'nwb.bai2': 'bai2_natwest_gbp.bai2' });
+    expect(readdirSync(join(dir, 'done')).filter((f) => !f.endsWith('.log')).sort()).toEqual(['natwest.csv', 'nwb.bai2', 'spec.bai2']);
+    await lake.land();
+    expect(await lake.q('SELECT source_format, currency, count(*) AS n FROM bank_line GROUP BY 1, 2 ORDER BY 1, 2')).toEqual([
+      { source_format: 'bai2', currency: 'GBP', n: 5 },
+      { source_format: 'bai2', currency: 'USD', n: 4 },
+      { source_format: 'csv', currency: 'GBP', n: 6 },
+    ]);
   });
 
   it('the drop folder writes and imports the sandboxes\' daily statements', async () => {

@@ -1,11 +1,12 @@
 import { hash, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Envelope } from '../../core/envelope.js';
 import { fromMinorUnits } from '../../core/money.js';
 import type { Queue } from '../../core/ports.js';
 import { checkStatement, statementWhere } from './checks.js';
 import { detectFormat, isBankFormat, type BankFormat } from './detect.js';
 import { READERS } from './readers.js';
-import { BankFileError, type ReadOptions, type ReadResult, type StatementProblem } from './statement.js';
+import { BankFileError, type CsvColumnMap, type ReadOptions, type ReadResult, type StatementProblem } from './statement.js';
 import { statementEnvelopes, unbalancedEnvelopes, type BankFile } from './to-envelopes.js';
 
 // One bank file in, envelopes on the queue: the path behind `puddle import bank`, the hub's drop folder and the
@@ -15,6 +16,32 @@ import { statementEnvelopes, unbalancedEnvelopes, type BankFile } from './to-env
 export interface ImportOptions extends ReadOptions {
   /** Skip detection (`--format`). */
   format?: string;
+}
+
+/** The options as text (the CLI's flags, the hub's PUDDLE_BANK_* settings), and the name each goes by there. */
+export interface ImportOptionsText {
+  format?: string;
+  layout?: string;
+  account?: string;
+  currency?: string;
+}
+
+/**
+ * Parse import options given as text: a layout is a preset name or a JSON column map file; a currency an ISO 4217
+ * code. Throws an Error naming the option (as `name` spells it) that is wrong.
+ */
+export function parseImportOptions(text: ImportOptionsText, name: (option: keyof ImportOptionsText) => string): ImportOptions {
+  let layout: string | CsvColumnMap | undefined = text.layout || undefined;
+  if (layout !== undefined && (layout.endsWith('.json') || existsSync(layout))) {
+    try {
+      layout = JSON.parse(readFileSync(layout, 'utf8')) as CsvColumnMap;
+    } catch (err) {
+      throw new Error(`${name('layout')}: ${(err as Error).message}`);
+    }
+  }
+  const currency = text.currency?.trim().toUpperCase() || undefined;
+  if (currency !== undefined && !/^[A-Z]{3}$/.test(currency)) throw new Error(`${name('currency')} must be an ISO 4217 code such as GBP`);
+  return { format: text.format || undefined, layout, account: text.account?.trim() || undefined, currency };
 }
 
 export interface CurrencyTotals {

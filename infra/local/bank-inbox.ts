@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeImport, importBankFile } from '../../connectors/bank/import-file.js';
+import { describeImport, importBankFile, type ImportOptions } from '../../connectors/bank/import-file.js';
 import { writeDailyStatements, type SandboxBankLine } from '../../connectors/bank/sandbox-statements.js';
 import { log } from '../../core/log.js';
 import type { Queue } from '../../core/ports.js';
@@ -26,6 +26,8 @@ export interface BankInboxOptions {
   queue: Queue;
   /** Between scans; a file must look the same on two of them. Default 2 s. */
   intervalMs?: number;
+  /** For files that do not say their layout, currency or account themselves (the CLI's --layout, --currency, --account). */
+  importOptions?: ImportOptions;
   /** Running sandboxes' bank lines, written into the inbox as daily camt.053 statements. */
   sandboxLines?: () => readonly SandboxBankLine[];
 }
@@ -50,7 +52,7 @@ export function startBankInbox(opts: BankInboxOptions): BankInbox {
   async function importOne(name: string): Promise<void> {
     const path = join(dir, name);
     const bytes = readFileSync(path);
-    const outcome = await importBankFile(opts.queue, { name, bytes });
+    const outcome = await importBankFile(opts.queue, { name, bytes }, opts.importOptions);
     const target = outcome.status === 'imported' ? done : failed;
     const moved = freeName(target, name);
     writeFileSync(join(target, `${moved}.log`), `${new Date().toISOString()} ${outcome.status}\n${describeImport(name, outcome)}`);

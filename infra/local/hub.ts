@@ -15,6 +15,7 @@ import { PuddleConsumer } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import { SCHEDULE } from '../../schedules/schedule.js';
 import { startBankInbox } from './bank-inbox.js';
+import { parseImportOptions } from '../../connectors/bank/import-file.js';
 import { createLocalRuntime } from './runtime.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 
@@ -118,7 +119,8 @@ export async function startHub(opts: { config: PuddleConfig; schedule?: boolean;
   if (opts.schedule) scheduler = startScheduler({ runtime: engineRuntime, entries: SCHEDULE, instances });
 
   // Bank files dropped in $PUDDLE_HOME/inbox/bank (and the sandboxes' daily statements) are imported.
-  const inbox = startBankInbox({ home: config.home, queue, sandboxLines: sandboxes.length ? () => sandboxes.flatMap((s) => s.bankLines?.() ?? []) : undefined });
+  const importOptions = parseImportOptions(config.bankInbox ?? {}, (option) => `PUDDLE_BANK_${option.toUpperCase()}`);
+  const inbox = startBankInbox({ home: config.home, queue, importOptions, sandboxLines: sandboxes.length ? () => sandboxes.flatMap((s) => s.bankLines?.() ?? []) : undefined });
 
   return {
     url,

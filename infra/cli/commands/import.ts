@@ -1,15 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { describeImport, importBankFile, type ImportOptions } from '../../../connectors/bank/import-file.js';
-import type { CsvColumnMap } from '../../../connectors/bank/statement.js';
+import { describeImport, importBankFile, parseImportOptions, type ImportOptions, type ImportOptionsText } from '../../../connectors/bank/import-file.js';
 import { defineCommand } from '../command.js';
 import { withLocalRuntime } from '../local-runtime.js';
-
-function layoutOption(v: string | undefined): string | CsvColumnMap | undefined {
-  if (v === undefined) return undefined;
-  if (!v.endsWith('.json') && !existsSync(v)) return v;
-  return JSON.parse(readFileSync(v, 'utf8')) as CsvColumnMap;
-}
 
 export const importCommand = defineCommand({
   name: 'import',
@@ -27,21 +20,11 @@ export const importCommand = defineCommand({
       process.stderr.write('puddle import: usage: puddle import bank <file>...\n');
       return 2;
     }
-    let layout;
+    let opts: ImportOptions;
     try {
-      layout = layoutOption(values.layout as string | undefined);
+      opts = parseImportOptions(values as ImportOptionsText, (option) => `--${option}`);
     } catch (err) {
-      process.stderr.write(`puddle import: --layout: ${(err as Error).message}\n`);
-      return 2;
-    }
-    const opts: ImportOptions = {
-      format: values.format as string | undefined,
-      layout,
-      account: values.account as string | undefined,
-      currency: (values.currency as string | undefined)?.toUpperCase(),
-    };
-    if (opts.currency !== undefined && !/^[A-Z]{3}$/.test(opts.currency)) {
-      process.stderr.write(`puddle import: --currency must be an ISO 4217 code such as GBP\n`);
+      process.stderr.write(`puddle import: ${(err as Error).message}\n`);
       return 2;
     }
     return withLocalRuntime(async (rt) => {
