@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SecretStore } from '../core/ports.js';
+import type { SandboxBankLine } from './bank/sandbox-statements.js';
 import { startBraintreeSandbox } from './braintree/sandbox/index.js';
 import { startStripeSandbox } from './stripe/sandbox/index.js';
 
@@ -12,6 +13,8 @@ export interface RunningSandbox {
   url: string;
   /** Settings that point the connector at the sandbox. */
   secrets: Record<string, string>;
+  /** The bank lines its payouts or disbursements made so far (written as daily camt.053 files by the hub). */
+  bankLines?(): readonly SandboxBankLine[];
   close(): Promise<void>;
 }
 
@@ -47,6 +50,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
       return {
         connector: 'stripe',
         url: sandbox.url,
+        bankLines: () => sandbox.data.bankLines,
         secrets: { STRIPE_API_KEY: sandbox.apiKey, STRIPE_API_BASE: sandbox.url, STRIPE_START_DATE: new Date(Date.now() - 6 * DAY).toISOString() },
         async close() {
           stop();
@@ -74,6 +78,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
       return {
         connector: 'braintree',
         url: sandbox.url,
+        bankLines: () => sandbox.bankLines,
         secrets: { BRAINTREE_API_BASE: sandbox.url, BRAINTREE_START_DATE: new Date(Date.now() - 6 * DAY).toISOString() },
         async close() {
           stopSales();

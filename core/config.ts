@@ -20,6 +20,8 @@ export interface PuddleConfig {
   maxBodyBytes: number;
   /** Objects webhooks asked to re-read that may wait at once; beyond, the next sync covers them (default 1000). */
   refetchMaxPending?: number;
+  /** How the drop folder reads files that do not say it themselves (PUDDLE_BANK_LAYOUT, _CURRENCY, _ACCOUNT). */
+  bankInbox?: { layout?: string; currency?: string; account?: string };
 }
 
 function keyList(text: string | undefined): string[] {
@@ -49,5 +51,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     maxEvents: 1000,
     maxBodyBytes: 1024 * 1024,
     refetchMaxPending: positiveInteger(env, 'PUDDLE_REFETCH_MAX_PENDING', 1000),
+    bankInbox: { layout: env.PUDDLE_BANK_LAYOUT, currency: env.PUDDLE_BANK_CURRENCY, account: env.PUDDLE_BANK_ACCOUNT },
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,5 +40,26 @@ describe('the hub without provider credentials', () => {
     expect(row.webhooks).toBeGreaterThan(0);
     // The hub re-reads what the sandbox's webhooks name, with the connector it syncs with.
     expect(row.rereads).toBeGreaterThan(0);
+  });
+
+  it("writes the sandboxes' bank lines as daily camt.053 files into the drop folder, which imports them", async () => {
+    let row: Record<string, unknown> = {};
+    for (let i = 0; i < 120; i++) {
+      [row = {}] = await hub.runtime.query.query(
+        `SELECT (SELECT count(*) FROM bank_line WHERE source_format = 'camt.053') AS lines,
+                (SELECT count(*) FROM bank_statement WHERE balanced) AS balanced, (SELECT count(*) FROM bank_statement WHERE NOT balanced) AS unbalanced,
+                (SELECT count(*) FROM payout p JOIN bank_line b ON strpos(b.reference, p.bank_reference) > 0 AND b.amount_minor = p.amount_minor) AS referenced`,
+      );
+      if ((row.lines as number) > 0 && (row.referenced as number) > 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(row.lines).toBeGreaterThan(0);
+    expect(row.balanced).toBeGreaterThan(0);
+    expect(row.unbalanced).toBe(0);
+    // A Stripe payout's bank reference is in its line's text: what matching looks for.
+    expect(row.referenced).toBeGreaterThan(0);
+    const done = readdirSync(join(home, 'inbox', 'bank', 'done'));
+    expect(done.some((n) => /^SBX-charity-current-[A-Z]{3}-\d{4}-\d{2}-\d{2}\.camt053\.xml$/.test(n))).toBe(true);
+    expect(readdirSync(join(home, 'inbox', 'bank', 'failed'))).toEqual([]);
   });
 });

@@ -43,6 +43,8 @@ export interface Statement {
   format: BankSourceFormat;
   /** The statement's own id when the file has one (camt Stmt/Id, BAI2 file id + group), else null. */
   statement_ref: string | null;
+  /** Where the statement is in the file, for problems (`Stmt[1] (line 13)`, `line 3 (03 record)`); optional. */
+  locator?: string;
   /** Account identifier as the file gives it (IBAN, sort code + number, BAI2 customer account). */
   account: string;
   currency: string;
@@ -53,8 +55,23 @@ export interface Statement {
   /** Opening booked balance (camt OPBD/PRCD, BAI2 010/040), signed minor units; null when the file has none. */
   opening_balance_minor: number | null;
   closing_balance_minor: number | null;
-  /** Entry count and sums the file itself declares (camt TxsSummry, BAI2 49/98/99), to check against the entries. */
-  declared: { entry_count: number | null; credit_total_minor: number | null; debit_total_minor: number | null; control_total_minor: number | null };
+  /**
+   * Entry count and sums the file itself declares (camt TxsSummry, BAI2 49/98/99), checked against the entries by
+   * checks.ts: `credit_total_minor` and `debit_total_minor` are magnitudes (both >= 0), `control_total_minor` the
+   * signed net of the entries (camt TtlNetNtry). BAI2's 49/98/99 control totals also add the 03 record's balance
+   * amounts, so they are not this net: its reader checks them itself and leaves this null.
+   */
+  declared: {
+    entry_count: number | null;
+    credit_total_minor: number | null;
+    debit_total_minor: number | null;
+    control_total_minor: number | null;
+    /** Number of credit / debit entries (camt TtlCdtNtries / TtlDbtNtries NbOfNtries). */
+    credit_count?: number | null;
+    debit_count?: number | null;
+    /** Sum of the entries' amounts without sign (camt TtlNtries/Sum). */
+    absolute_total_minor?: number | null;
+  };
   entries: StatementEntry[];
 }
 

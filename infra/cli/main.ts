@@ -1,6 +1,7 @@
 import { compact } from './commands/compact.js';
 import { demo } from './commands/demo.js';
 import { exportView } from './commands/export.js';
+import { importCommand } from './commands/import.js';
 import { land } from './commands/land.js';
 import { query } from './commands/query.js';
 import { replay } from './commands/replay.js';
@@ -10,7 +11,7 @@ import { status } from './commands/status.js';
 import { sync } from './commands/sync.js';
 import { runCommand, type Command } from './command.js';
 
-const COMMANDS: Command[] = [start, land, sync, status, query, report, exportView, compact, replay, demo];
+const COMMANDS: Command[] = [start, land, sync, importCommand, status, query, report, exportView, compact, replay, demo];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

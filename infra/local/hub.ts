@@ -24,6 +24,8 @@ import type { LandedRows } from '../../puddles/landed.js';
 import { TotalsKeeper } from '../../puddles/totals-keeper.js';
 import { WebhookFreshness } from '../../puddles/webhook-freshness.js';
 import { SCHEDULE } from '../../schedules/schedule.js';
+import { startBankInbox } from './bank-inbox.js';
+import { parseImportOptions } from '../../connectors/bank/import-file.js';
 import { createLocalRuntime } from './runtime.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { SqliteFeedLog } from './sqlite-feed-log.js';
@@ -184,6 +186,10 @@ export async function startHub(opts: {
   // Syncs publish through the counting queue too, so the live line counts everything accepted.
   if (opts.schedule) scheduler = startScheduler({ runtime: engineRuntime, entries: SCHEDULE, instances });
 
+  // Bank files dropped in $PUDDLE_HOME/inbox/bank (and the sandboxes' daily statements) are imported.
+  const importOptions = parseImportOptions(config.bankInbox ?? {}, (option) => `PUDDLE_BANK_${option.toUpperCase()}`);
+  const inbox = startBankInbox({ home: config.home, queue, importOptions, sandboxLines: sandboxes.length ? () => sandboxes.flatMap((s) => s.bankLines?.() ?? []) : undefined });
+
   return {
     url,
     runtime,
@@ -200,6 +206,7 @@ export async function startHub(opts: {
       clearInterval(maintenance);
       await scheduler?.stop();
       await refetcher.stop();
+      await inbox.stop();
       for (const s of sandboxes) await s.close();
       await server.close();
       const deadline = Date.now() + drainMs;

@@ -2,6 +2,7 @@
 // Every bench talks only to 127.0.0.1, is bounded in time and cleans up its temp folders.
 import { cpus, loadavg } from 'node:os';
 
+import { benchBank } from './bank-bench.js';
 import { benchBraintree } from './braintree-bench.js';
 import { benchFreshness, printFreshness } from './freshness-bench.js';
 import { benchIngest } from './ingest-bench.js';
@@ -19,6 +20,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   stripe: () => benchStripe(),
   braintree: () => benchBraintree(),
   recon: () => benchRecon(),
+  bank: () => benchBank(),
   totals: () => benchTotals(),
 };
 

@@ -1,0 +1,182 @@
+import { hash, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Envelope } from '../../core/envelope.js';
+import { fromMinorUnits } from '../../core/money.js';
+import type { Queue } from '../../core/ports.js';
+import { checkStatement, statementWhere } from './checks.js';
+import { detectFormat, isBankFormat, type BankFormat } from './detect.js';
+import { READERS } from './readers.js';
+import { BankFileError, type CsvColumnMap, type ReadOptions, type ReadResult, type StatementProblem } from './statement.js';
+import { statementEnvelopes, unbalancedEnvelopes, type BankFile } from './to-envelopes.js';
+
+// One bank file in, envelopes on the queue: the path behind `puddle import bank`, the hub's drop folder and the
+// benchmark. A file is imported whole or not at all: malformed input publishes nothing, a file that does not add up
+// publishes only its statements marked unbalanced and a quarantine row (so the break is visible in SQL).
+
+export interface ImportOptions extends ReadOptions {
+  /** Skip detection (`--format`). */
+  format?: string;
+}
+
+/** The options as text (the CLI's flags, the hub's PUDDLE_BANK_* settings), and the name each goes by there. */
+export interface ImportOptionsText {
+  format?: string;
+  layout?: string;
+  account?: string;
+  currency?: string;
+}
+
+/**
+ * Parse import options given as text: a layout is a preset name or a JSON column map file; a currency an ISO 4217
+ * code. Throws an Error naming the option (as `name` spells it) that is wrong.
+ */
+export function parseImportOptions(text: ImportOptionsText, name: (option: keyof ImportOptionsText) => string): ImportOptions {
+  let layout: string | CsvColumnMap | undefined = text.layout || undefined;
+  if (layout !== undefined && (layout.endsWith('.json') || existsSync(layout))) {
+    try {
+      layout = JSON.parse(readFileSync(layout, 'utf8')) as CsvColumnMap;
+    } catch (err) {
+      throw new Error(`${name('layout')}: ${(err as Error).message}`);
+    }
+  }
+  const currency = text.currency?.trim().toUpperCase() || undefined;
+  if (currency !== undefined && !/^[A-Z]{3}$/.test(currency)) throw new Error(`${name('currency')} must be an ISO 4217 code such as GBP`);
+  return { format: text.format || undefined, layout, account: text.account?.trim() || undefined, currency };
+}
+
+export interface CurrencyTotals {
+  currency: string;
+  credits: number;
+  credits_minor: number;
+  debits: number;
+  debits_minor: number;
+}
+
+export interface ImportOutcome {
+  /** imported: every line published; unbalanced: it does not add up (exit 1); malformed: unreadable (exit 2). */
+  status: 'imported' | 'unbalanced' | 'malformed';
+  format: string | null;
+  file_sha256: string;
+  statements: number;
+  entries: number;
+  /** bank_line envelopes published (booked and pending entries). */
+  lines: number;
+  totals: CurrencyTotals[];
+  problems: StatementProblem[];
+  /** What made a malformed file unreadable, naming the line. */
+  error: string | null;
+}
+
+/** Envelopes per queue publish: one transaction each. */
+const CHUNK = 5000;
+const IN_FLIGHT = 3;
+
+export function fileSha256(bytes: Buffer | string): string {
+  return hash('sha256', bytes, 'hex');
+}
+
+/** Detect the format and read the file with its reader (the benchmark's parse-only figure). */
+export function readBankFile(bytes: Buffer | string, opts: ImportOptions): { format: BankFormat; result: ReadResult } {
+  const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
+  const format = opts.format ?? detectFormat(text);
+  if (!isBankFormat(format)) throw new BankFileError(`unknown format '${format}' (camt, bai2 or csv)`, '--format');
+  return { format, result: READERS[format](text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, opts) };
+}
+
+function totalsOf(result: ReadResult): CurrencyTotals[] {
+  const by = new Map<string, CurrencyTotals>();
+  for (const s of result.statements) {
+    for (const e of s.entries) {
+      let t = by.get(e.currency);
+      if (!t) by.set(e.currency, (t = { currency: e.currency, credits: 0, credits_minor: 0, debits: 0, debits_minor: 0 }));
+      if (e.amount_minor >= 0) {
+        t.credits++;
+        t.credits_minor += e.amount_minor;
+      } else {
+        t.debits++;
+        t.debits_minor -= e.amount_minor;
+      }
+    }
+  }
+  return [...by.values()];
+}
+
+export async function importBankFile(queue: Queue, file: { name: string | null; bytes: Buffer | string }, opts: ImportOptions = {}): Promise<ImportOutcome> {
+  const sha256 = fileSha256(file.bytes);
+  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, totals: [], problems: [], error: null };
+  let read;
+  try {
+    read = readBankFile(file.bytes, opts);
+  } catch (err) {
+    if (!(err instanceof BankFileError)) throw err;
+    outcome.error = err.message;
+    return outcome;
+  }
+  const { result } = read;
+  outcome.format = result.statements[0]?.format ?? read.format;
+  outcome.statements = result.statements.length;
+  outcome.entries = result.statements.reduce((n, s) => n + s.entries.length, 0);
+  outcome.totals = totalsOf(result);
+  const meta: BankFile = { name: file.name, sha256, received_at: new Date().toISOString(), delivery_id: `import:${sha256.slice(0, 16)}:${randomUUID()}` };
+
+  const perStatement = result.statements.map((s, i) => checkStatement(s, i));
+  // A reader's problem belongs to the statement it names; one it cannot place (a file trailer) to all of them.
+  const wheres = result.statements.map((s, i) => statementWhere(s, i).replace(/ \(line \d+\)$/, ''));
+  const unplaced: StatementProblem[] = [];
+  for (const p of result.problems) {
+    // `Stmt[1]` names `Stmt[1]/Ntry[3]` but not `Stmt[10]`.
+    const i = wheres.findIndex((w) => p.where.startsWith(w) && !/^[\w[\]]/.test(p.where.slice(w.length)));
+    if (i >= 0) perStatement[i]!.push(p);
+    else unplaced.push(p);
+  }
+  outcome.problems = [...perStatement.flat(), ...unplaced];
+  if (outcome.problems.length) {
+    outcome.status = 'unbalanced';
+    const envelopes: Envelope[] = [];
+    result.statements.forEach((s, i) => {
+      const own = [...perStatement[i]!, ...unplaced];
+      if (own.length) envelopes.push(...unbalancedEnvelopes(s, i, meta, own));
+    });
+    await queue.publish(envelopes);
+    return outcome;
+  }
+
+  // Every envelope is made (and its record checked) before the first is published: a record its contract refuses
+  // makes the file malformed with nothing of it imported.
+  const envelopes: Envelope[] = [];
+  try {
+    const seen = new Map<string, number>(); // position-based line ids count across the file's statements
+    result.statements.forEach((s, i) => statementEnvelopes(s, i, meta, envelopes, seen));
+  } catch (err) {
+    if (!(err instanceof BankFileError)) throw err;
+    outcome.error = err.message;
+    return outcome;
+  }
+  for (const e of envelopes) if (e.contract === 'bank_line') outcome.lines++;
+  // Published in chunks, up to IN_FLIGHT of them waiting on the queue's writer thread at once. A queue failure part
+  // way leaves part of the file queued; importing it again is safe (the same ids), and the error says to.
+  const inFlight: Promise<void>[] = [];
+  try {
+    for (let i = 0; i < envelopes.length; i += CHUNK) {
+      if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
+      inFlight.push(queue.publish(envelopes.slice(i, i + CHUNK)));
+    }
+  } finally {
+    // Every publish is awaited, so a failure is reported and none is left unobserved.
+    await Promise.all(inFlight);
+  }
+  outcome.status = 'imported';
+  return outcome;
+}
+
+/** What a file's import says, one line (or a few, for problems). */
+export function describeImport(name: string, o: ImportOutcome): string {
+  if (o.status === 'malformed') return `${name}: malformed, nothing imported: ${o.error}\n`;
+  const money = o.totals
+    .map((t) => `credits ${t.credits} = ${fromMinorUnits(t.credits_minor, t.currency)} ${t.currency}, debits ${t.debits} = ${fromMinorUnits(t.debits_minor, t.currency)} ${t.currency}`)
+    .join('; ');
+  const head = `${name}: ${o.format}, ${o.statements} statement${o.statements === 1 ? '' : 's'}, ${o.entries} ${o.entries === 1 ? 'entry' : 'entries'}${money ? ` (${money})` : ''}`;
+  if (o.status === 'imported') return `${head}, ${o.lines} bank line${o.lines === 1 ? '' : 's'} imported\n`;
+  return `${head}: does not add up, nothing imported (statement marked unbalanced, quarantined):\n${o.problems.map((p) => `  ${p.where}: ${p.message}\n`).join('')}`;
+}
+

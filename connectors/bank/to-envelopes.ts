@@ -1,0 +1,195 @@
+import { quarantineEnvelope, type Origin } from '../../core/engine/envelopes.js';
+import { makeEnvelope, type Envelope } from '../../core/envelope.js';
+import { redactPersonalData } from '../../core/pii.js';
+import { getContract } from '../../core/contracts/index.js';
+import { BankFileError, type Statement, type StatementProblem } from './statement.js';
+
+// Statements -> envelopes: one bank_statement per statement, one bank_line (v2) per booked or pending entry, one
+// bank_line_detail per transaction of a batch booking. Ids are chosen so that the same entry read again (the same
+// file twice, or the camt.052 that announced it and then the camt.053 that books it) gets the same bank_line_id.
+
+export const BANK_SOURCE = 'bank';
+
+/** The file a statement came from. */
+export interface BankFile {
+  name: string | null;
+  sha256: string;
+  received_at: string;
+  delivery_id: string;
+}
+
+export function statementId(s: Statement, index: number, file: BankFile): string {
+  // The bank's statement id is unique per account (camt Stmt/Id); without one the file's hash and the position do.
+  return s.statement_ref ? `${s.account}/${s.format}/${s.statement_ref}` : `${s.account}/${s.format}/sha256:${file.sha256.slice(0, 16)}/${index + 1}`;
+}
+
+/**
+ * The bank_line_id of each entry (null for information-only entries, which are not lines).
+ *
+ * - With the bank's own entry reference (camt AcctSvcrRef, else NtryRef; BAI2 bank reference): `account/ref`.
+ *   The account servicer's reference is given when the entry is booked and repeated in every later report of it,
+ *   so the 052 and the 053 agree.
+ * - Without one: `account/booking date/amount currency/n`, n counting the entries with that same date, amount and
+ *   currency in the statement (1, 2, ...). Not the entry's position in the file: a camt.052 holds the day's first
+ *   entries and the camt.053 all of them, with other entries in between, so positions differ while "the second
+ *   5.00 GBP credit booked on 2026-12-01" is the same entry in both. The text is left out too, because an intraday
+ *   report often carries less remittance detail than the statement.
+ *   n counts across the whole file (pass one `seen` for all its statements): a BAI2 file may list the same account
+ *   twice under one as-of date, and equal amounts in the two blocks are two entries, not one.
+ */
+export function lineIds(s: Statement, seen = new Map<string, number>()): (string | null)[] {
+  return s.entries.map((e) => {
+    if (e.status === 'info') return null;
+    if (e.entry_reference) return `${s.account}/${e.entry_reference}`;
+    const k = `${s.account}/${e.booking_date ?? e.value_date ?? 'undated'}/${e.amount_minor}${e.currency}`;
+    const n = (seen.get(k) ?? 0) + 1;
+    seen.set(k, n);
+    return `${k}/${n}`;
+  });
+}
+
+function totals(s: Statement) {
+  let credits = 0;
+  let debits = 0;
+  for (const e of s.entries) {
+    if (e.currency !== s.currency) continue;
+    if (e.amount_minor >= 0) credits += e.amount_minor;
+    else debits -= e.amount_minor;
+  }
+  return { credits, debits };
+}
+
+export function statementPayload(s: Statement, index: number, file: BankFile, balanced: boolean): Record<string, unknown> {
+  const t = totals(s);
+  return {
+    bank_statement_id: statementId(s, index, file),
+    occurred_at: s.created_at,
+    updated_at: null,
+    account: s.account,
+    currency: s.currency,
+    source_format: s.format,
+    period_from: s.period_from,
+    period_to: s.period_to,
+    opening_balance_minor: s.opening_balance_minor,
+    closing_balance_minor: s.closing_balance_minor,
+    entry_count: s.entries.length,
+    credit_total_minor: t.credits,
+    debit_total_minor: t.debits,
+    balanced,
+    file_sha256: file.sha256,
+    file_name: file.name,
+  };
+}
+
+function origin(file: BankFile, format: string, raw: unknown): Origin {
+  return { source: BANK_SOURCE, stream: format, delivery_id: file.delivery_id, received_at: file.received_at, raw: redactPersonalData(raw) };
+}
+
+/**
+ * The raw trail's record of an entry: which file (by hash) it is in; the payload says where (source_position).
+ * The bank file itself is the record as received (the drop folder keeps it in done/, identified by the same hash),
+ * and the file name is on its bank_statement; copying every entry's fields into raw again doubled each envelope for
+ * nothing the payload does not hold, and would put counterparty names, which may be a person's (a donor paying by
+ * transfer), in the raw trail, which keeps no personal data. (Not `file_name`: pii.ts redacts any key ending in
+ * "name".)
+ */
+function rawEntry(file: BankFile): unknown {
+  return { file_sha256: file.sha256 };
+}
+
+/** One record to publish: its contract, payload and raw, and where in the file it came from. */
+interface BankRecord {
+  contract: 'bank_statement' | 'bank_line' | 'bank_line_detail';
+  version: number;
+  payload: Record<string, unknown>;
+  raw: unknown;
+  locator: string;
+}
+
+/** The payloads of a statement that adds up: the statement, its lines and their batch details. */
+function* eachRecord(s: Statement, index: number, file: BankFile, seen?: Map<string, number>): Generator<BankRecord> {
+  const stmtPayload = statementPayload(s, index, file, true);
+  const statement_id = stmtPayload.bank_statement_id as string;
+  const where = s.locator ?? `statement ${index + 1}`;
+  yield { contract: 'bank_statement', version: 1, payload: stmtPayload, raw: { file_sha256: file.sha256, file: file.name, locator: s.locator ?? null }, locator: where };
+  const ids = lineIds(s, seen);
+  for (let i = 0; i < s.entries.length; i++) {
+    const id = ids[i];
+    if (!id) continue;
+    const e = s.entries[i]!;
+    const day = e.booking_date ?? e.value_date;
+    const occurred_at = day ? `${day}T00:00:00.000Z` : s.created_at;
+    const raw = rawEntry(file);
+    const payload = {
+      bank_line_id: id,
+      occurred_at,
+      // The later report of an entry wins: a camt.053 (created after the day's camt.052) replaces its version.
+      updated_at: s.created_at,
+      account: s.account,
+      amount_minor: e.amount_minor,
+      currency: e.currency,
+      reference: e.reference,
+      description: e.description,
+      booking_date: e.booking_date,
+      value_date: e.value_date,
+      statement_id,
+      entry_reference: e.entry_reference,
+      end_to_end_id: e.end_to_end_id,
+      bank_transaction_code: e.bank_transaction_code,
+      counterparty: e.counterparty,
+      status: e.status,
+      reversal: e.reversal,
+      batch_count: e.batch_count,
+      source_format: s.format,
+      source_position: e.locator,
+    };
+    yield { contract: 'bank_line', version: 2, payload, raw, locator: e.locator };
+    for (let n = 0; n < e.details.length; n++) {
+      const d = e.details[n]!;
+      const detail = {
+        bank_line_detail_id: `${id}/${n + 1}`,
+        occurred_at,
+        updated_at: s.created_at,
+        bank_line_id: id,
+        amount_minor: d.amount_minor,
+        currency: d.currency,
+        end_to_end_id: d.end_to_end_id,
+        reference: d.reference,
+        counterparty: d.counterparty,
+      };
+      yield { contract: 'bank_line_detail', version: 1, payload: detail, raw, locator: `${e.locator} TxDtls[${n + 1}]` };
+    }
+  }
+}
+
+/**
+ * The envelopes of a statement that adds up, every record checked against its contract first (and the contract's
+ * normalised copy used). All are made before any is published: landing would quarantine a record that fails (say,
+ * a booking date of 2026-02-30 or a 5,000-character reference), which would import the file in part. Throws a
+ * BankFileError naming the entry and the field.
+ */
+export function statementEnvelopes(s: Statement, index: number, file: BankFile, out: Envelope[] = [], seen?: Map<string, number>): Envelope[] {
+  for (const r of eachRecord(s, index, file, seen)) {
+    const checked = getContract(r.contract, r.version)!.validate(r.payload);
+    if (checked.errors) throw new BankFileError(checked.errors.map((e) => `${r.contract}.${e.path.replace(/^payload\./, '')} ${e.message}`).join('; '), r.locator);
+    out.push(makeEnvelope({ contract: r.contract, version: r.version, payload: checked.value, ...origin(file, s.format, r.raw) }));
+  }
+  return out;
+}
+
+/**
+ * A statement that does not add up: its bank_statement with balanced=false (the reconciliation shows it as a
+ * STATEMENT_UNBALANCED break) and a quarantine row with the problems. None of its lines.
+ */
+export function unbalancedEnvelopes(s: Statement, index: number, file: BankFile, problems: readonly StatementProblem[]): Envelope[] {
+  const payload = statementPayload(s, index, file, false);
+  const o = origin(file, s.format, { file_sha256: file.sha256, file: file.name, locator: s.locator ?? null });
+  return [
+    makeEnvelope({ contract: 'bank_statement', version: 1, payload, ...o }),
+    quarantineEnvelope(
+      { contract: 'bank_statement', version: 1, payload },
+      problems.map((p) => ({ path: p.where, message: p.message })),
+      { ...o, record_key: payload.bank_statement_id as string, occurred_at: s.created_at },
+    ),
+  ];
+}

@@ -1,0 +1,108 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeImport, importBankFile, type ImportOptions } from '../../connectors/bank/import-file.js';
+import { writeDailyStatements, type SandboxBankLine } from '../../connectors/bank/sandbox-statements.js';
+import { log } from '../../core/log.js';
+import type { Queue } from '../../core/ports.js';
+
+// The drop folder `$PUDDLE_HOME/inbox/bank/`: the hub imports each file put there, then moves it to `done/` (imported)
+// or `failed/` (malformed, or does not add up) with `<name>.log` beside it saying what happened.
+//
+// A file still being written must not be read half. Two rules, either is enough:
+// - names starting with `.` or ending in `.tmp` or `.part` are never read: write under such a name, then rename
+//   (a rename within one folder is atomic), as the sandboxes' statement writer does;
+// - any other file is read only once its size and modification time have not changed between two scans (one
+//   scan interval apart), for tools that copy in place.
+
+export interface BankInbox {
+  dir: string;
+  /** One scan now (also what the timer runs); resolves when the files found stable are imported. */
+  scan(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface BankInboxOptions {
+  home: string;
+  queue: Queue;
+  /** Between scans; a file must look the same on two of them. Default 2 s. */
+  intervalMs?: number;
+  /** For files that do not say their layout, currency or account themselves (the CLI's --layout, --currency, --account). */
+  importOptions?: ImportOptions;
+  /** Running sandboxes' bank lines, written into the inbox as daily camt.053 statements. */
+  sandboxLines?: () => readonly SandboxBankLine[];
+}
+
+const IGNORED = /^\.|\.(tmp|part)$/;
+
+/** A free name in `dir`: the same, or with the time before it when a file of that name is already there. */
+function freeName(dir: string, name: string): string {
+  if (!existsSync(join(dir, name)) && !existsSync(join(dir, `${name}.log`))) return name;
+  return `${new Date().toISOString().replace(/[:.]/g, '-')}-${name}`;
+}
+
+export function startBankInbox(opts: BankInboxOptions): BankInbox {
+  const dir = join(opts.home, 'inbox', 'bank');
+  const done = join(dir, 'done');
+  const failed = join(dir, 'failed');
+  for (const d of [dir, done, failed]) mkdirSync(d, { recursive: true });
+  const seen = new Map<string, string>();
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+
+  async function importOne(name: string): Promise<void> {
+    const path = join(dir, name);
+    const bytes = readFileSync(path);
+    const outcome = await importBankFile(opts.queue, { name, bytes }, opts.importOptions);
+    const target = outcome.status === 'imported' ? done : failed;
+    const moved = freeName(target, name);
+    writeFileSync(join(target, `${moved}.log`), `${new Date().toISOString()} ${outcome.status}\n${describeImport(name, outcome)}`);
+    renameSync(path, join(target, moved));
+    log.info('bank file imported', { file: name, status: outcome.status, entries: outcome.entries, lines: outcome.lines });
+  }
+
+  async function scanOnce(): Promise<void> {
+    if (opts.sandboxLines) {
+      try {
+        writeDailyStatements(dir, opts.sandboxLines(), new Date());
+      } catch (err) {
+        log.warn('sandbox statements not written', { error: err });
+      }
+    }
+    const names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isFile() && !IGNORED.test(d.name)).map((d) => d.name).sort();
+    for (const name of [...seen.keys()]) if (!names.includes(name)) seen.delete(name);
+    for (const name of names) {
+      if (stopped) return;
+      let st;
+      try {
+        st = statSync(join(dir, name));
+      } catch {
+        continue;
+      }
+      const look = `${st.size}:${st.mtimeMs}`;
+      if (seen.get(name) !== look) {
+        seen.set(name, look);
+        continue;
+      }
+      seen.delete(name);
+      try {
+        await importOne(name);
+      } catch (err) {
+        // The queue could not take it (or the disk failed): leave the file where it is for the next scan.
+        log.warn('bank file not imported; will try again', { file: name, error: err });
+      }
+    }
+  }
+
+  const scan = () => (running = running.then(scanOnce, scanOnce));
+  const timer = setInterval(() => void scan(), opts.intervalMs ?? 2000);
+  timer.unref();
+  return {
+    dir,
+    scan,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running.catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../bin/puddle.mjs', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('./fixtures/bank/', import.meta.url));
+const run = promisify(execFile);
+
+async function puddle(args: string[], home: string) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, PUDDLE_LOG_LEVEL: 'error', PUDDLE_HOME: home } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('puddle import bank', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-bank-cli-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it('imports files whatever their name (exit 0), refuses what does not add up (1) and malformed input (2), importing nothing of those', async () => {
+    const renamed = join(home, 'statement.txt');
+    copyFileSync(join(FIXTURES, 'camt053_v02_4entries_batch.xml'), renamed);
+    const ok = await puddle(['import', 'bank', renamed, join(FIXTURES, 'camt052_v02_intraday.xml')], home);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('statement.txt: camt.053, 1 statement, 4 entries (credits 1 = 1.00 EUR, debits 3 = 11.00 EUR), 4 bank lines imported');
+    expect(ok.stdout).toContain('camt052_v02_intraday.xml: camt.052, 1 statement, 2 entries (credits 2 = 5.00 EUR, debits 0 = 0.00 EUR), 2 bank lines imported');
+
+    const unbalanced = await puddle(['import', 'bank', join(FIXTURES, 'camt053_v02_ing_batch_txssummry.xml')], home);
+    expect(unbalanced.code).toBe(1);
+    expect(unbalanced.stderr).toContain('does not add up, nothing imported');
+    expect(unbalanced.stderr).toContain('Stmt[1] (line 8): closing balance: opening 7329.80 EUR + booked entries 2934.26 EUR');
+
+    const broken = join(home, 'broken.xml');
+    writeFileSync(broken, '<?xml version="1.0"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">\n<BkToCstmrStmt>\n<Stmt><Id>x</Stmt>\n');
+    const malformed = await puddle(['import', 'bank', broken], home);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toMatch(/broken\.xml: malformed, nothing imported: line 4, column \d+: malformed XML/);
+
+    // A good file next to a malformed one: the good one is imported, the exit code is the worst.
+    const mixed = await puddle(['import', 'bank', join(FIXTURES, 'camt054_v08_batch_strd.xml'), broken], home);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stdout).toContain('camt.054, 1 statement, 1 entry (credits 0 = 0.00 SEK, debits 1 = 200000.00 SEK), 1 bank line imported');
+
+    expect((await puddle(['import', 'bank', join(home, 'missing.xml')], home)).code).toBe(2);
+    expect((await puddle(['import', 'bank', renamed, '--format', 'ofx'], home)).code).toBe(2);
+    expect((await puddle(['import', 'bank', renamed, '--currency', 'pounds'], home)).code).toBe(2);
+    expect((await puddle(['import', 'nope', renamed], home)).code).toBe(2);
+
+    expect((await puddle(['land'], home)).code).toBe(0);
+    const q = await puddle(['query', '--format', 'json', 'SELECT source_format, count(*) AS n, sum(amount_minor) AS total FROM bank_line GROUP BY 1 ORDER BY 1'], home);
+    expect(JSON.parse(q.stdout)).toEqual([
+      { source_format: 'camt.052', n: 2, total: 500 },
+      { source_format: 'camt.053', n: 4, total: -1000 },
+      { source_format: 'camt.054', n: 1, total: -20000000 },
+    ]);
+    const s = await puddle(['query', '--format', 'json', 'SELECT balanced, count(*) AS n FROM bank_statement GROUP BY 1 ORDER BY 1'], home);
+    expect(JSON.parse(s.stdout)).toEqual([{ balanced: false, n: 1 }, { balanced: true, n: 3 }]);
+  });
+
+  it('reads BAI2 and CSV through the same command: no currency or date order guessed, a running balance that breaks refused', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'puddle-bank-cli-formats-'));
+    try {
+      const bai2 = await puddle(['import', 'bank', join(FIXTURES, 'bai2_natwest_gbp.bai2'), join(FIXTURES, 'bai2_sample1_cad.txt')], own);
+      expect(bai2.code, bai2.stderr).toBe(0);
+      expect(bai2.stdout).toContain('bai2_natwest_gbp.bai2: bai2, 1 statement, 5 entries (credits 1 = 0.89 GBP, debits 4 = 27.65 GBP), 5 bank lines imported');
+
+      // The BAI2 spec says an empty currency means USD: Puddle asks instead, and takes the answer.
+      const usd = join(FIXTURES, 'bai2_spec_example_usd.txt');
+      const asked = await puddle(['import', 'bank', usd], own);
+      expect(asked.code).toBe(2);
+      expect(asked.stderr).toContain('give --currency');
+      expect((await puddle(['import', 'bank', usd, '--currency', 'USD'], own)).code).toBe(0);
+
+      const natwest = join(FIXTURES, 'natwest_made_export.csv');
+      const noLayout = await puddle(['import', 'bank', natwest], own);
+      expect(noLayout.code).toBe(2);
+      expect(noLayout.stderr).toContain('needs --layout');
+      const csv = await puddle(['import', 'bank', natwest, '--layout', 'natwest'], own);
+      expect(csv.code, csv.stderr).toBe(0);
+      expect(csv.stdout).toContain('csv, 2 statements, 6 entries');
+
+      // The public Lloyds sample's running balance is 4.12 off at its sixth line: nothing of it is imported.
+      const lloyds = await puddle(['import', 'bank', join(FIXTURES, 'lloyds_online_export.csv'), '--layout', 'lloyds'], own);
+      expect(lloyds.code).toBe(1);
+      expect(lloyds.stderr).toContain('line 6: balance 6029.49 GBP does not follow');
+
+      expect((await puddle(['land'], own)).code).toBe(0);
+      const q = await puddle(['query', '--format', 'json', 'SELECT source_format, currency, count(*) AS n FROM bank_line GROUP BY 1, 2 ORDER BY 1, 2'], own);
+      expect(JSON.parse(q.stdout)).toEqual([
+        { source_format: 'bai2', currency: 'CAD', n: 17 },
+        { source_format: 'bai2', currency: 'GBP', n: 5 },
+        { source_format: 'bai2', currency: 'USD', n: 4 },
+        { source_format: 'csv', currency: 'GBP', n: 6 },
+      ]);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,203 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeCamt, type CamtEntryInput } from '../connectors/bank/camt-writer.js';
+import { importBankFile, parseImportOptions } from '../connectors/bank/import-file.js';
+import { buildServer } from '../core/http/server.js';
+import { systemClock } from '../core/ports.js';
+import { startBankInbox } from '../infra/local/bank-inbox.js';
+import { tempLake } from './support/temp-lake.js';
+
+// Bank files through the real path: import -> SQLite queue -> landing (Parquet) -> DuckDB views.
+
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/bank/${name}`, import.meta.url));
+
+type Lake = Awaited<ReturnType<typeof tempLake>>;
+
+describe('importing bank statements into the lake', () => {
+  let lake: Lake;
+  beforeEach(async () => {
+    lake = await tempLake(systemClock);
+  });
+  afterEach(async () => {
+    await lake.close();
+  });
+
+  it('lands one bank_line per entry, batch details and the statement; importing the file again changes nothing', async () => {
+    const file = { name: 'stmt.xml', bytes: fixture('camt053_v02_4entries_batch.xml') };
+    const first = await importBankFile(lake.rt.queue, file);
+    expect(first).toMatchObject({ status: 'imported', format: 'camt.053', statements: 1, entries: 4, lines: 4 });
+    await lake.land();
+    await importBankFile(lake.rt.queue, file);
+    await lake.land();
+    const lines = await lake.q('SELECT bank_line_id, amount_minor, currency, CAST(booking_date AS VARCHAR) AS booked, status, counterparty, batch_count FROM bank_line ORDER BY bank_line_id');
+    expect(lines).toEqual([
+      { bank_line_id: 'DE14740618130000033626/2013122710583450000', amount_minor: -200, currency: 'EUR', booked: '2013-12-27', status: 'booked', counterparty: 'Testkonto Nummer 2', batch_count: null },
+      { bank_line_id: 'DE14740618130000033626/2013122710583600000', amount_minor: -300, currency: 'EUR', booked: '2013-12-27', status: 'booked', counterparty: 'Testkonto Nummer 2', batch_count: null },
+      { bank_line_id: 'DE14740618130000033626/2013122711085260000', amount_minor: 100, currency: 'EUR', booked: '2013-12-27', status: 'booked', counterparty: 'Testkonto Nummer 2', batch_count: null },
+      { bank_line_id: 'DE14740618130000033626/2013122711513230000', amount_minor: -600, currency: 'EUR', booked: '2013-12-27', status: 'booked', counterparty: null, batch_count: 2 },
+    ]);
+    expect(await lake.q('SELECT count(*) AS n, sum(amount_minor) AS total FROM bank_line_detail')).toEqual([{ n: 2, total: -600 }]);
+    expect(await lake.q('SELECT balanced, opening_balance_minor, closing_balance_minor, entry_count FROM bank_statement')).toEqual([
+      { balanced: true, opening_balance_minor: 3306, closing_balance_minor: 2306, entry_count: 4 },
+    ]);
+    // The raw trail points into the file (its hash) and holds no counterparty name.
+    const raw = await lake.q("SELECT DISTINCT CAST(json_extract(envelope, '$.raw') AS VARCHAR) AS raw FROM raw WHERE contract = 'bank_line'");
+    expect(raw).toEqual([{ raw: `{"file_sha256":"${first.file_sha256}"}` }]);
+    const [stmt] = await lake.q("SELECT json_extract_string(envelope, '$.raw.file') AS file FROM raw WHERE contract = 'bank_statement'");
+    expect(stmt).toEqual({ file: 'stmt.xml' });
+  });
+
+  it('a camt.052 then the camt.053 with the same entries (and more) gives one bank_line per entry, the 053 version current', async () => {
+    const created052 = '2026-12-01T11:00:00Z';
+    const created053 = '2026-12-01T23:00:00Z';
+    const early: CamtEntryInput[] = [
+      { amount_minor: 500, booking_date: '2026-12-01', remittance: 'gift' },
+      { amount_minor: 2_000, booking_date: '2026-12-01', entry_reference: 'BANKREF-1', remittance: 'PUDDLE PO 1' },
+    ];
+    const later: CamtEntryInput[] = [{ amount_minor: -150, booking_date: '2026-12-01', remittance: 'fee' }, ...early, { amount_minor: 500, booking_date: '2026-12-01', remittance: 'another gift' }];
+    const stmt = (entries: CamtEntryInput[], created: string) => ({ id: `S-${created}`, account: 'GB33BUKB20201555555555', currency: 'GBP', created_at: created, opening_balance_minor: 10_000, entries });
+    const r052 = await importBankFile(lake.rt.queue, { name: 'a.xml', bytes: writeCamt({ kind: '052', message_id: 'a', created_at: created052, statements: [stmt(early, created052)] }) });
+    const r053 = await importBankFile(lake.rt.queue, { name: 'b.xml', bytes: writeCamt({ kind: '053', message_id: 'b', created_at: created053, statements: [stmt(later, created053)] }) });
+    expect([r052.status, r053.status]).toEqual(['imported', 'imported']);
+    await lake.land();
+    const lines = await lake.q('SELECT bank_line_id, amount_minor, source_format FROM bank_line ORDER BY bank_line_id');
+    expect(lines).toEqual([
+      { bank_line_id: 'GB33BUKB20201555555555/2026-12-01/-150GBP/1', amount_minor: -150, source_format: 'camt.053' },
+      { bank_line_id: 'GB33BUKB20201555555555/2026-12-01/500GBP/1', amount_minor: 500, source_format: 'camt.053' },
+      { bank_line_id: 'GB33BUKB20201555555555/2026-12-01/500GBP/2', amount_minor: 500, source_format: 'camt.053' },
+      { bank_line_id: 'GB33BUKB20201555555555/BANKREF-1', amount_minor: 2_000, source_format: 'camt.053' },
+    ]);
+  });
+
+  it('a file that does not add up imports no lines: an unbalanced bank_statement and a quarantine row naming the problem', async () => {
+    const r = await importBankFile(lake.rt.queue, { name: 'ing.xml', bytes: fixture('camt053_v02_ing_batch_txssummry.xml') });
+    expect(r.status).toBe('unbalanced');
+    await lake.land();
+    expect(await lake.q('SELECT count(*) AS n FROM bank_line')).toEqual([{ n: 0 }]);
+    expect(await lake.q('SELECT bank_statement_id, balanced, file_name FROM bank_statement WHERE NOT balanced')).toEqual([
+      { bank_statement_id: 'NL18INGB00012345678/camt.053/2019062434566666666666666', balanced: false, file_name: 'ing.xml' },
+    ]);
+    const [q] = await lake.q("SELECT contract, reasons FROM quarantine WHERE source = 'bank'");
+    expect(q!.contract).toBe('bank_statement');
+    const reasons = JSON.parse(q!.reasons as string) as { path: string; message: string }[];
+    expect(reasons[0]).toEqual({ path: 'Stmt[1] (line 8): closing balance', message: expect.stringContaining('but the closing balance is 23038.20 EUR') });
+  });
+
+  it('malformed XML publishes nothing', async () => {
+    const bytes = Buffer.from(fixture('camt052_v02_intraday.xml').toString('utf8').replace('</Rpt>', '</Rptx>'));
+    const r = await importBankFile(lake.rt.queue, { name: 'bad.xml', bytes });
+    expect(r.status).toBe('malformed');
+    expect(r.error).toMatch(/^line \d+, column \d+: malformed XML/);
+    // Well-formed, but the 10th entry's booking date is not on the calendar: the contract refuses it, so none of the file goes.
+    const entries: CamtEntryInput[] = Array.from({ length: 12 }, (_, i) => ({ amount_minor: 100 + i, booking_date: i === 9 ? '2026-02-30' : '2026-02-27', entry_reference: `R${i}` }));
+    const xml = writeCamt({ message_id: 'm', created_at: '2026-03-01T00:00:00Z', statements: [{ id: 'S', account: 'ACC', currency: 'GBP', created_at: '2026-03-01T00:00:00Z', opening_balance_minor: 0, entries }] });
+    const bad = await importBankFile(lake.rt.queue, { name: 'date.xml', bytes: xml });
+    expect(bad.status).toBe('malformed');
+    expect(bad.error).toMatch(/^Stmt\[1\]\/Ntry\[10\] \(line \d+\): bank_line\.(occurred_at|booking_date) /);
+    await lake.land();
+    expect(await lake.q('SELECT count(*) AS n FROM raw')).toEqual([{ n: 0 }]);
+  });
+
+  it('bank_line v1 events through POST /v1/events still land beside imported v2 lines', async () => {
+    const app = buildServer({ queue: lake.rt.queue, apiKeys: ['k'] });
+    try {
+      const res = await app.inject({
+        method: 'POST', url: '/v1/events', headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+        payload: { events: [{ contract: 'bank_line', version: 1, payload: { bank_line_id: 'manual-1', occurred_at: '2026-12-01T00:00:00Z', account: 'charity-current', amount_minor: 2_500, currency: 'GBP', reference: 'HMRC GIFT AID', booking_date: '2026-12-01' } }] },
+      });
+      expect(res.statusCode).toBe(202);
+    } finally {
+      await app.close();
+    }
+    await importBankFile(lake.rt.queue, { name: 'a.xml', bytes: fixture('camt052_v02_intraday.xml') });
+    await lake.land();
+    expect(await lake.q('SELECT bank_line_id, amount_minor, source_format FROM bank_line ORDER BY amount_minor')).toEqual([
+      { bank_line_id: 'DE58740618130100033626/2013122710583450000', amount_minor: 200, source_format: 'camt.052' },
+      { bank_line_id: 'DE58740618130100033626/2013122710583670000', amount_minor: 300, source_format: 'camt.052' },
+      { bank_line_id: 'manual-1', amount_minor: 2_500, source_format: null },
+    ]);
+  });
+
+  it('the drop folder imports stable files, moves them to done/ or failed/ with a log, and skips temp names', async () => {
+    const inbox = startBankInbox({ home: lake.home, queue: lake.rt.queue, intervalMs: 3_600_000 });
+    try {
+      writeFileSync(join(inbox.dir, 'good.xml'), fixture('camt052_v02_intraday.xml'));
+      writeFileSync(join(inbox.dir, 'unbalanced.xml'), fixture('camt053_v02_ing_batch_txssummry.xml'));
+      writeFileSync(join(inbox.dir, 'broken.xml'), '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>');
+      writeFileSync(join(inbox.dir, '.half-written.xml.tmp'), '<Docu');
+      await inbox.scan();
+      // Seen once: not read yet (it may still be growing).
+      expect(readdirSync(join(inbox.dir, 'done'))).toEqual([]);
+      await inbox.scan();
+      expect(readdirSync(join(inbox.dir, 'done')).sort()).toEqual(['good.xml', 'good.xml.log']);
+      expect(readdirSync(join(inbox.dir, 'failed')).sort()).toEqual(['broken.xml', 'broken.xml.log', 'unbalanced.xml', 'unbalanced.xml.log']);
+      expect(existsSync(join(inbox.dir, '.half-written.xml.tmp'))).toBe(true);
+      expect(readFileSync(join(inbox.dir, 'done', 'good.xml.log'), 'utf8')).toContain('2 bank lines imported');
+      expect(readFileSync(join(inbox.dir, 'failed', 'broken.xml.log'), 'utf8')).toMatch(/malformed, nothing imported: line \d+/);
+      expect(readFileSync(join(inbox.dir, 'failed', 'unbalanced.xml.log'), 'utf8')).toContain('closing balance');
+      // The same name again goes beside the first, not over it.
+      writeFileSync(join(inbox.dir, 'good.xml'), fixture('camt052_v02_intraday.xml'));
+      await inbox.scan();
+      await inbox.scan();
+      expect(readdirSync(join(inbox.dir, 'done'))).toHaveLength(4);
+    } finally {
+      await inbox.stop();
+    }
+    await lake.land();
+    expect(await lake.q('SELECT count(*) AS n, sum(amount_minor) AS total FROM bank_line')).toEqual([{ n: 2, total: 500 }]);
+    expect(await lake.q('SELECT count(*) AS n FROM bank_statement WHERE NOT balanced')).toEqual([{ n: 1 }]);
+  });
+
+  it('the drop folder reads CSV and currency-less BAI2 with the hub\'s PUDDLE_BANK_* settings, and says which a file lacks', async () => {
+    const named = (o: string) => `PUDDLE_BANK_${o.toUpperCase()}`;
+    expect(() => parseImportOptions({ currency: 'pounds' }, named)).toThrow('PUDDLE_BANK_CURRENCY must be an ISO 4217 code');
+    const run = async (settings: Parameters<typeof parseImportOptions>[0], files: Record<string, string>) => {
+      const inbox = startBankInbox({ home: lake.home, queue: lake.rt.queue, intervalMs: 3_600_000, importOptions: parseImportOptions(settings, named) });
+      try {
+        for (const [name, sample] of Object.entries(files)) writeFileSync(join(inbox.dir, name), fixture(sample));
+        await inbox.scan();
+        await inbox.scan();
+        return inbox.dir;
+      } finally {
+        await inbox.stop();
+      }
+    };
+    // A CSV layout set for the hub: the CSV imports; the BAI2 file without a currency is refused, asking for one.
+    const dir = await run({ layout: 'natwest' }, { 'natwest.csv': 'natwest_made_export.csv', 'spec.bai2': 'bai2_spec_example_usd.txt' });
+    expect(readdirSync(join(dir, 'done')).sort()).toEqual(['natwest.csv', 'natwest.csv.log']);
+    expect(readFileSync(join(dir, 'failed', 'spec.bai2.log'), 'utf8')).toContain('give --currency');
+    // With PUDDLE_BANK_CURRENCY it fills in the empty currency; a BAI2 file that names its own keeps it.
+    await run({ currency: 'usd' }, { 'spec.bai2': 'bai2_spec_example_usd.txt', 'nwb.bai2': 'bai2_natwest_gbp.bai2' });
+    expect(readdirSync(join(dir, 'done')).filter((f) => !f.endsWith('.log')).sort()).toEqual(['natwest.csv', 'nwb.bai2', 'spec.bai2']);
+    await lake.land();
+    expect(await lake.q('SELECT source_format, currency, count(*) AS n FROM bank_line GROUP BY 1, 2 ORDER BY 1, 2')).toEqual([
+      { source_format: 'bai2', currency: 'GBP', n: 5 },
+      { source_format: 'bai2', currency: 'USD', n: 4 },
+      { source_format: 'csv', currency: 'GBP', n: 6 },
+    ]);
+  });
+
+  it('the drop folder writes and imports the sandboxes\' daily statements', async () => {
+    const lines = [
+      { bank_line_id: 'bl_po_1', account: 'charity-current', amount_minor: 12_000, currency: 'GBP', reference: 'PUDDLE PO1', description: 'STRIPE PAYMENTS UK LTD', booking_date: '2026-11-20', occurred_at: '2026-11-20T00:00:00Z' },
+      { bank_line_id: 'bl_bt_1', account: 'charity-current', amount_minor: 3_000, currency: 'GBP', reference: 'BRAINTREE 2026-11-21', booking_date: '2026-11-21', occurred_at: '2026-11-21T09:00:00Z' },
+    ];
+    const inbox = startBankInbox({ home: lake.home, queue: lake.rt.queue, intervalMs: 3_600_000, sandboxLines: () => lines });
+    try {
+      await inbox.scan();
+      await inbox.scan();
+    } finally {
+      await inbox.stop();
+    }
+    expect(readdirSync(join(inbox.dir, 'done')).filter((n) => n.endsWith('.xml')).sort()).toEqual([
+      'SBX-charity-current-GBP-2026-11-20.camt053.xml', 'SBX-charity-current-GBP-2026-11-21.camt053.xml',
+    ]);
+    await lake.land();
+    expect(await lake.q('SELECT bank_line_id, amount_minor, reference FROM bank_line ORDER BY 1')).toEqual([
+      { bank_line_id: 'charity-current/bl_bt_1', amount_minor: 3_000, reference: 'BRAINTREE 2026-11-21' },
+      { bank_line_id: 'charity-current/bl_po_1', amount_minor: 12_000, reference: 'PUDDLE PO1' },
+    ]);
+    expect(await lake.q('SELECT count(*) AS n FROM bank_statement WHERE balanced')).toEqual([{ n: 2 }]);
+  });
+});
