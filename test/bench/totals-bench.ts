@@ -37,7 +37,7 @@ const READ = 'bench-read-key';
 const DAYS = 3;
 
 /** n donations over three evenings' worth of boxes, 6 channels x 4 campaigns x 8 ctas, 1 in 50 failed. */
-async function writeDonations(home: string, n: number): Promise<CatalogFile[]> {
+export async function writeDonations(home: string, n: number): Promise<CatalogFile[]> {
   const inst = await DuckDBInstance.create(':memory:', { threads: '2' });
   const conn = await inst.connect();
   const c = latestVersion('donation')!;

@@ -8,12 +8,13 @@ export const READ_KEY = 'read-key-live-0002';
 export const FEED_KEY = 'feed-key-live-0003';
 export const OTHER_FEED_KEY = 'feed-key-live-0004';
 
-export function startLiveHub(home: string, opts: { port?: number; heartbeatMs?: number } = {}): Promise<Hub> {
+export function startLiveHub(home: string, opts: { port?: number; heartbeatMs?: number; driftCheckMs?: number } = {}): Promise<Hub> {
   return startHub({
     config: {
       ...loadConfig({}),
       home,
       port: opts.port ?? 0,
+      ...(opts.driftCheckMs ? { driftCheckMs: opts.driftCheckMs } : {}),
       apiKeys: [PRODUCER_KEY],
       readKeys: [READ_KEY],
       feedKeys: [

@@ -34,7 +34,7 @@ describe('GET /v1/totals/stream', () => {
   };
 
   beforeAll(async () => {
-    hub = await startLiveHub(home, { heartbeatMs: 300 });
+    hub = await startLiveHub(home, { heartbeatMs: 300, driftCheckMs: 200 });
   });
   afterAll(async () => {
     for (const c of open) c.close();
@@ -106,5 +106,10 @@ describe('GET /v1/totals/stream', () => {
     const pushes = c.messages.slice(at).filter((m) => m.event === 'totals');
     // Never the same document twice in a row.
     for (let i = 1; i < pushes.length; i++) expect(pushes[i]!.data).not.toBe(pushes[i - 1]!.data);
+  });
+
+  it('checks the live totals against totals_by_box on its own, on a timer', async () => {
+    for (let i = 0; i < 100 && !hub.totals.drift().lastConclusive; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(hub.totals.drift().lastConclusive).toMatchObject({ against: 'totals_by_box', ok: true });
   });
 });
