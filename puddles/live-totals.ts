@@ -24,14 +24,6 @@ export interface TotalsCell {
   count: number;
 }
 
-interface Version {
-  changed: number;
-  received: number;
-  id: string;
-  cell: TotalsCell | null;
-  amount: number;
-}
-
 export interface TotalsQuery {
   campaign?: string;
   by: TotalsBy;
@@ -65,15 +57,47 @@ export interface TotalsDocument {
 const str = (v: Cell | undefined): string | null => (v === null || v === undefined ? null : String(v));
 const ms = (v: Cell | undefined): number => (typeof v === 'string' ? Date.parse(v) : typeof v === 'number' ? v : Number.NaN);
 
-function newer(a: { changed: number; received: number; id: string }, b: Version): boolean {
-  if (a.changed !== b.changed) return a.changed > b.changed;
-  if (a.received !== b.received) return a.received > b.received;
-  return a.id > b.id;
+/**
+ * Per-donation state in parallel typed arrays, one slot per donation: about a third of the memory of an
+ * object per donation (a few million donations are held on an appeal night).
+ */
+class Slots {
+  changed = new Float64Array(1024);
+  received = new Float64Array(1024);
+  amount = new Float64Array(1024);
+  /** Index into the cells, or -1 when the current version does not count. */
+  cell = new Int32Array(1024);
+  ids: string[] = [];
+  size = 0;
+
+  add(): number {
+    if (this.size === this.cell.length) {
+      const grow = <T extends Float64Array | Int32Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.changed = grow(this.changed);
+      this.received = grow(this.received);
+      this.amount = grow(this.amount);
+      this.cell = grow(this.cell);
+    }
+    return this.size++;
+  }
+
+  /** Whether (changed, received, id) orders after the slot's version, as the `donation` view orders them. */
+  newer(slot: number, changed: number, received: number, id: string): boolean {
+    if (changed !== this.changed[slot]) return changed > this.changed[slot]!;
+    if (received !== this.received[slot]) return received > this.received[slot]!;
+    return id > this.ids[slot]!;
+  }
 }
 
 export class LiveTotals {
-  readonly #donations = new Map<string, Version>();
-  readonly #cells = new Map<string, TotalsCell>();
+  #slotOf = new Map<string, number>();
+  #slots = new Slots();
+  #cells: TotalsCell[] = [];
+  #cellIndex = new Map<string, number>();
   readonly #listeners = new Set<() => void>();
   #asOf = Number.NEGATIVE_INFINITY;
   #version = 0;
@@ -85,7 +109,7 @@ export class LiveTotals {
   }
 
   get donations(): number {
-    return this.#donations.size;
+    return this.#slotOf.size;
   }
 
   /** A landed message: only donation rows matter; everything else is ignored. */
@@ -107,24 +131,33 @@ export class LiveTotals {
         this.#asOf = received;
         changed = true;
       }
-      const next = { changed: ms(r._changed_at), received, id };
-      const prev = this.#donations.get(key);
-      if (prev && !newer(next, prev)) continue;
+      const changedAt = ms(r._changed_at);
+      const slots = this.#slots;
+      let slot = this.#slotOf.get(key);
+      if (slot !== undefined && !slots.newer(slot, changedAt, received, id)) continue;
       const status = str(r.status);
       const amount = Number(r.amount_minor);
       const pledged = (status === null || !NOT_PLEDGED.has(status)) && Number.isSafeInteger(amount);
-      if (prev?.cell) {
-        prev.cell.amount_minor -= prev.amount;
-        prev.cell.count -= 1;
+      if (slot === undefined) {
+        slot = slots.add();
+        this.#slotOf.set(key, slot);
+      } else if (slots.cell[slot]! >= 0) {
+        const old = this.#cells[slots.cell[slot]!]!;
+        old.amount_minor -= slots.amount[slot]!;
+        old.count -= 1;
       }
       const cell = pledged
         ? this.#cell(str(r.channel), str(r.campaign), str(r.cta), String(r.currency), Math.floor(occurred / BOX_MS) * BOX_MS)
-        : null;
-      if (cell) {
-        cell.amount_minor += amount;
-        cell.count += 1;
+        : -1;
+      if (cell >= 0) {
+        this.#cells[cell]!.amount_minor += amount;
+        this.#cells[cell]!.count += 1;
       }
-      this.#donations.set(key, { ...next, cell, amount: pledged ? amount : 0 });
+      slots.changed[slot] = changedAt;
+      slots.received[slot] = received;
+      slots.amount[slot] = pledged ? amount : 0;
+      slots.cell[slot] = cell;
+      slots.ids[slot] = id;
       changed = true;
     }
     return changed;
@@ -132,8 +165,10 @@ export class LiveTotals {
 
   /** Forget everything (before a rebuild from the lake). */
   clear(): void {
-    this.#donations.clear();
-    this.#cells.clear();
+    this.#slotOf = new Map();
+    this.#slots = new Slots();
+    this.#cells = [];
+    this.#cellIndex = new Map();
     this.#asOf = Number.NEGATIVE_INFINITY;
     this.#changed();
   }
@@ -146,7 +181,7 @@ export class LiveTotals {
 
   /** The non-empty cells, as totals_by_box rows would be (for the drift check and the dashboard). */
   cells(): TotalsCell[] {
-    return [...this.#cells.values()].filter((c) => c.count !== 0 || c.amount_minor !== 0);
+    return this.#cells.filter((c) => c.count !== 0 || c.amount_minor !== 0);
   }
 
   asOf(): string | null {
@@ -159,7 +194,7 @@ export class LiveTotals {
     const hit = this.#cache.get(cacheKey);
     if (hit) return hit;
     const perCurrency = new Map<string, { total: Amount; by: Map<string | null, Amount>; boxes: Map<number, Amount> }>();
-    for (const c of this.#cells.values()) {
+    for (const c of this.#cells) {
       if (c.count === 0 && c.amount_minor === 0) continue;
       if (q.campaign !== undefined && c.campaign !== q.campaign) continue;
       if (q.from !== undefined && c.box < q.from) continue;
@@ -196,11 +231,15 @@ export class LiveTotals {
     return doc;
   }
 
-  #cell(channel: string | null, campaign: string | null, cta: string | null, currency: string, box: number): TotalsCell {
-    const k = JSON.stringify([channel, campaign, cta, currency, box]);
-    let c = this.#cells.get(k);
-    if (!c) this.#cells.set(k, (c = { channel, campaign, cta, currency, box, amount_minor: 0, count: 0 }));
-    return c;
+  #cell(channel: string | null, campaign: string | null, cta: string | null, currency: string, box: number): number {
+    // Each part length-prefixed, so no value can run into the next; null is `-`, apart from ''.
+    const k = `${part(channel)}${part(campaign)}${part(cta)}${part(currency)}${box}`;
+    let i = this.#cellIndex.get(k);
+    if (i === undefined) {
+      i = this.#cells.push({ channel, campaign, cta, currency, box, amount_minor: 0, count: 0 }) - 1;
+      this.#cellIndex.set(k, i);
+    }
+    return i;
   }
 
   #changed(): void {
@@ -208,6 +247,10 @@ export class LiveTotals {
     this.#cache = new Map();
     for (const fn of this.#listeners) fn();
   }
+}
+
+function part(v: string | null): string {
+  return v === null ? '-' : `${v.length}:${v}`;
 }
 
 function add(to: Amount, from: Amount): void {
