@@ -1,7 +1,7 @@
 // The live total: pledges per channel, campaign, call to action, currency and 15-minute box, kept in memory
 // from what consumers land, so GET /v1/totals never scans the lake. It is defined exactly as the SQL view
-// `totals_by_box` (puddles/queries/totals-by-box-live.sql holds the same question for the drift check): the
-// current version of each donation (latest by _changed_at, then _received_at, then _id, as the `donation`
+// `totals_by_box` (puddles/queries/totals_by_box.sql, which the drift check compares it with): the current
+// version of each donation (latest by _changed_at, then _received_at, then _id, as the `donation`
 // view orders them), counted when its status is not failed or cancelled, boxed by its occurred_at (UTC).
 // Applying a row keeps the newest version per donation, so applying the same rows twice, or in any order,
 // gives the same state: a redelivered batch never counts twice and the rebuild may overlap live landing.
