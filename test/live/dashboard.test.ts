@@ -82,6 +82,14 @@ describe('dashboard in headless Chromium', () => {
     // Landed: the stream pushes within 250 ms, so the screen has it well inside 2 s.
     await totalShows(page, expected, 2000);
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+
+    // Millions still fit inside the title-safe area (90% of the width).
+    await post([donation('dash-big', 123_456_789)]);
+    await totalShows(page, await sqlTotal());
+    const fit = await page.$eval('#total', (el) => ({ width: el.getBoundingClientRect().width, text: el.scrollWidth, screen: window.innerWidth }));
+    expect(fit.width).toBeLessThanOrEqual(fit.screen * 0.9);
+    expect(fit.text).toBeLessThanOrEqual(fit.screen * 0.9);
+    await page.screenshot({ path: join(SHOTS, 'tv-millions.png') });
     await page.close();
   });
 

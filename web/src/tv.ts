@@ -12,7 +12,12 @@ if (campaign) $('campaign').textContent = campaign;
 followTotals(
   totalsQuery(params, 'channel'),
   (doc) => {
-    $('total').textContent = doc.currency ? formatMoney(doc.total.amount_minor, doc.currency) : formatMoney(0, 'GBP');
+    const total = $('total');
+    const text = doc.currency ? formatMoney(doc.total.amount_minor, doc.currency) : formatMoney(0, 'GBP');
+    // Millions must still fit the title-safe width: the size follows the number of characters (a digit is
+    // about 0.63 em wide), so it changes only when the total gains a digit, never as digits change.
+    if (text.length !== total.textContent?.length) total.style.fontSize = `min(12vw, ${(140 / text.length).toFixed(2)}vw)`;
+    total.textContent = text;
     $('count').textContent = `${formatCount(doc.total.count)} ${doc.total.count === 1 ? 'donation' : 'donations'}`;
     const others = $('others');
     others.replaceChildren(
