@@ -29,11 +29,13 @@ export async function rebuildTotals(totals: LiveTotals, query: QueryEngine, page
   }
   let n = 0;
   try {
-    for (;;) {
-      const rows = await query.query(`SELECT * FROM ${table} ORDER BY rowid LIMIT ${pageRows} OFFSET ${n}`);
+    const [top] = await query.query(`SELECT coalesce(max(rowid) + 1, 0) AS n FROM ${table}`);
+    const end = Number(top?.n ?? 0);
+    for (let from = 0; from < end; from += pageRows) {
+      // A range of row ids, not LIMIT/OFFSET: each page is a slice of the table, never a sort of all of it.
+      const rows = await query.query(`SELECT * FROM ${table} WHERE rowid >= ${from} AND rowid < ${from + pageRows}`);
       totals.applyRows(rows as Record<string, string | number | null>[]);
       n += rows.length;
-      if (rows.length < pageRows) break;
     }
   } finally {
     await query.query(`DROP TABLE IF EXISTS ${table}`);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appealNight, toRequests } from '../../core/scenario/appeal-night.js';
 import type { Hub } from '../../infra/local/hub.js';
-import type { TotalsDocument } from '../../puddles/live-totals.js';
+import { LiveTotals, type TotalsDocument } from '../../puddles/live-totals.js';
+import { rebuildTotals } from '../../puddles/totals-sql.js';
 import { postEvents } from '../support/hub-process.js';
 import { FEED_KEY, getJson, PRODUCER_KEY, READ_KEY, sqlTotals, startLiveHub, waitLanded } from './live-hub.js';
 
@@ -160,6 +161,11 @@ describe('live totals API', () => {
     hub = await startLiveHub(home);
     const again = await totals(hub);
     expect(again).toEqual(doc);
+    // Read a page of 97 rows at a time: the same cells.
+    const paged = new LiveTotals();
+    expect(await rebuildTotals(paged, hub.runtime.query, 97)).toBe(hub.totals.totals.donations);
+    const sorted = (t: LiveTotals) => t.cells().map((c) => JSON.stringify(c)).sort();
+    expect(sorted(paged)).toEqual(sorted(hub.totals.totals));
   });
 
   it('shows sources, queue, quarantine and the totals check on /v1/ops/status (read keys only)', async () => {
