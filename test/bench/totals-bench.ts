@@ -1,14 +1,14 @@
 // The live total at appeal-night scale (issue #10), printed, not asserted:
 //  1. SQL `totals_by_box` over a lake of `sqlDonations` (default 10,000,000) donations, written directly as
 //     Parquet by DuckDB COPY and read through the real catalog and views (goal <= 1 s).
-//  2. A hub over a lake of `hubDonations` (default 1,000,000): the rebuild on start, then GET /v1/totals p99
-//     (goal <= 50 ms) with 1,000 sequential requests from this process.
+//  2. A hub over a lake of `hubDonations` (default 10,000,000): the rebuild on start and the heap it takes,
+//     then GET /v1/totals p99 (goal <= 50 ms) with 1,000 sequential requests from this process.
 //  3. Donations POSTed at 3,500 events/s for `seconds`: accepted (202) -> visible on /v1/totals/stream,
 //     p99 per batch (goal <= 2 s).
-// Why the hub part is smaller than 10M: the aggregate keeps one small entry per donation (its cell, amount
-// and version order, so a later version replaces it exactly), about 150-200 bytes in V8; 10M of them is
-// 1.5-2 GB, more than this shared 2-core machine has to spare next to DuckDB. The request time depends on the
-// number of cells (boxes x channels x campaigns x ctas x currencies), not on the number of donations.
+// The aggregate holds one slot per donation (about 130 bytes: 1.3 GB of heap at 10M), so a smaller hub part
+// (`node --import tsx test/bench/totals-bench.ts 10000000 1000000`) suits a machine with less memory to spare;
+// the request time depends on the number of cells (boxes x channels x campaigns x ctas x currencies), not on
+// the number of donations.
 // Run alone: `node --import tsx test/bench/totals-bench.ts [sqlDonations] [hubDonations] [seconds]`.
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
@@ -226,9 +226,9 @@ async function streamPart(url: string, seconds: number): Promise<void> {
 
 export async function benchTotals(opts: { sqlDonations?: number; hubDonations?: number; seconds?: number } = {}): Promise<void> {
   await sqlPart(opts.sqlDonations ?? 10_000_000);
-  await hubPart(opts.hubDonations ?? 1_000_000, opts.seconds ?? 20);
+  await hubPart(opts.hubDonations ?? 10_000_000, opts.seconds ?? 20);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await benchTotals({ sqlDonations: Number(process.argv[2] ?? 10_000_000), hubDonations: Number(process.argv[3] ?? 1_000_000), seconds: Number(process.argv[4] ?? 20) });
+  await benchTotals({ sqlDonations: Number(process.argv[2] ?? 10_000_000), hubDonations: Number(process.argv[3] ?? 10_000_000), seconds: Number(process.argv[4] ?? 20) });
 }
