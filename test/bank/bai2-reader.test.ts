@@ -6,7 +6,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { readBai2 } from '../../connectors/bank/bai2.js';
-import { BankFileError, type Statement } from '../../connectors/bank/statement.js';
+import type { Statement } from '../../connectors/bank/statement.js';
+import { bankError } from './bank-error.js';
 
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, '../fixtures/bank', name), 'utf8');
 const NATWEST = fixture('bai2_natwest_gbp.bai2');
@@ -15,16 +16,6 @@ const SPEC = fixture('bai2_spec_example_usd.txt');
 
 const net = (s: Statement) => s.entries.reduce((n, e) => n + e.amount_minor, 0);
 
-/** The BankFileError `fn` throws (fails the test when it throws nothing or something else). */
-function bankError(fn: () => unknown): BankFileError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(BankFileError);
-    return e as BankFileError;
-  }
-  throw new Error('expected a BankFileError');
-}
 
 describe('readBai2', () => {
   it('reads the NatWest sample: GBP from the 03 record, 88 text joined, balances that add up', () => {

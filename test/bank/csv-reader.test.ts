@@ -6,7 +6,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { readCsv } from '../../connectors/bank/csv.js';
-import { BankFileError, type CsvColumnMap, type Statement } from '../../connectors/bank/statement.js';
+import type { CsvColumnMap, Statement } from '../../connectors/bank/statement.js';
+import { bankError } from './bank-error.js';
 
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, '../fixtures/bank', name), 'utf8');
 const LLOYDS = fixture('lloyds_online_export.csv');
@@ -16,15 +17,6 @@ const HSBC = fixture('hsbc_made_export.csv');
 
 const net = (s: Statement) => s.entries.reduce((n, e) => n + e.amount_minor, 0);
 
-function bankError(fn: () => unknown): BankFileError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(BankFileError);
-    return e as BankFileError;
-  }
-  throw new Error('expected a BankFileError');
-}
 
 const MAP: CsvColumnMap = { date: 'When', date_format: 'DD/MM/YYYY', description: 'What', amount: 'Amount', balance: 'Balance' };
 
