@@ -171,10 +171,15 @@ describe('live totals API', () => {
   it('shows sources, queue, quarantine and the totals check on /v1/ops/status (read keys only)', async () => {
     expect((await getJson(`${hub.url}/v1/ops/status`, FEED_KEY)).status).toBe(403);
     expect((await getJson(`${hub.url}/v1/ops/status`)).status).toBe(401);
+    const ended = new Date(Date.now() - 90_000).toISOString();
+    await post(hub, [{ contract: 'sync_run', version: 1, payload: { sync_run_id: 'run-1', occurred_at: new Date(Date.now() - 120_000).toISOString(), connector: 'stripe', stream: 'charges', ended_at: ended, records: 10, pages: 1, requests: 1, retries: 0, rate_limited: 0, outcome: 'succeeded' } }]);
     await hub.totals.checkDrift();
     const res = await getJson(`${hub.url}/v1/ops/status`, READ_KEY);
     expect(res.status).toBe(200);
-    const status = (await res.json()) as { queue: Record<string, number>; quarantine: number; totals: { ready: boolean; drift: { ok: boolean; against: string } } };
+    const status = (await res.json()) as { sources: Record<string, unknown>[]; queue: Record<string, number>; quarantine: number; totals: { ready: boolean; drift: { ok: boolean; against: string } } };
+    expect(status.sources).toHaveLength(1);
+    expect(status.sources[0]).toMatchObject({ source: 'stripe', runs: 1, last_outcome: 'succeeded', last_run_ended_at: ended });
+    expect(status.sources[0]!.lag_seconds).toBeGreaterThanOrEqual(90);
     expect(status.queue.transactions).toBe(0);
     expect(status.quarantine).toBe(0);
     expect(status.totals).toMatchObject({ ready: true, drift: { ok: true, against: 'totals_by_box' } });
