@@ -16,8 +16,9 @@ export interface OpsRoutesOptions {
   webhooks: WebhookFreshness;
   /** Messages waiting per puddle. */
   queueDepths(): Promise<Record<string, number>>;
-  /** How long an answer is reused (default 3 s). */
+  /** How long an answer is reused (default 3 s), and the journey and breaks (default 10 s). */
   cacheMs?: number;
+  reportsCacheMs?: number;
 }
 
 export const OPS_SQL = {
@@ -48,14 +49,22 @@ async function rowsOrMissing(query: QueryEngine, sql: string): Promise<Row[] | n
 export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): Promise<void> {
   const { query, keeper } = opts;
   const cacheMs = opts.cacheMs ?? 3000;
-  const cache = new Map<string, { at: number; value: Promise<unknown> }>();
-  const cached = <T>(name: string, make: () => Promise<T>): Promise<T> => {
+  const reportsMs = opts.reportsCacheMs ?? 10_000;
+  const cache = new Map<string, { at: number; ttl: number; value: Promise<unknown> }>();
+  // An answer is reused for `cacheMs`, or for five times as long as it took to compute (the journey and
+  // breaks views read the whole lake: on a big one, screens polling every few seconds would otherwise keep
+  // the query engine busy all the time).
+  const cached = <T>(name: string, make: () => Promise<T>, minMs = cacheMs): Promise<T> => {
     const hit = cache.get(name);
-    if (hit && Date.now() - hit.at < cacheMs) return hit.value as Promise<T>;
-    const value = make();
-    cache.set(name, { at: Date.now(), value });
-    value.catch(() => cache.delete(name));
-    return value;
+    if (hit && Date.now() - hit.at < hit.ttl) return hit.value as Promise<T>;
+    const started = Date.now();
+    const entry = { at: started, ttl: minMs, value: make() as Promise<unknown> };
+    cache.set(name, entry);
+    entry.value.then(
+      () => (entry.ttl = Math.max(minMs, 5 * (Date.now() - started))),
+      () => cache.delete(name),
+    );
+    return entry.value as Promise<T>;
   };
   app.addHook('onRequest', requireScope(opts.keys, (who) => who.scope === 'read', 'the dashboard'));
 
@@ -105,7 +114,7 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
     cached('journey', async () => {
       const rows = await rowsOrMissing(query, OPS_SQL.journey);
       return { available: rows !== null, funnel: FUNNEL, stages: rows ?? [] };
-    }),
+    }, reportsMs),
   );
 
   app.get('/v1/ops/breaks', () =>
@@ -113,6 +122,6 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
       const byType = await rowsOrMissing(query, OPS_SQL.breaksByType);
       const newest = byType === null ? null : await rowsOrMissing(query, OPS_SQL.newestBreaks);
       return { available: byType !== null, by_type: byType ?? [], newest: newest ?? [] };
-    }),
+    }, reportsMs),
   );
 }

@@ -114,7 +114,7 @@ describe('dashboard in headless Chromium', () => {
     // A payout that failed yesterday: a PAYOUT_FAILED break, the newest, shows in the tables without a reload.
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     await post([{ contract: 'payout', version: 1, payload: { payout_id: 'po_dash_failed', occurred_at: `${yesterday}T06:00:00Z`, provider: 'stripe', status: 'failed', amount_minor: 123456, currency: 'GBP', arrival_date: yesterday } }]);
-    await page.waitForFunction(() => document.querySelector('#breaks')?.textContent?.includes('po_dash_failed') === true, null, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelector('#breaks')?.textContent?.includes('po_dash_failed') === true, null, { timeout: 30_000 });
     const row = await page.$eval('#breaks-by-type', (t) => [...t.querySelectorAll('tr')].find((tr) => tr.textContent?.includes('PAYOUT_FAILED'))?.textContent);
     expect(row).toContain(formatMoney(123456, 'GBP'));
     await page.screenshot({ path: join(SHOTS, 'ops.png'), fullPage: true });
