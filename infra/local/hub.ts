@@ -75,6 +75,11 @@ export async function startHub(opts: {
   maintenanceMs?: number;
   /** Stream timings for tests (defaults: 250 ms between pushes, 15 s heartbeats). */
   stream?: { minIntervalMs?: number; heartbeatMs?: number };
+  /**
+   * Listen before the live totals are rebuilt (they answer 503 until then): a restart on the night takes
+   * events at once instead of after a rebuild that takes minutes on a big lake. `puddle start` does this.
+   */
+  totalsInBackground?: boolean;
 }): Promise<Hub> {
   const { config } = opts;
   const runtime = await createLocalRuntime({ home: config.home });
@@ -122,7 +127,7 @@ export async function startHub(opts: {
     plugins: [
       ...webhookPlugins(queue, secrets, refetcher),
       async (app) => {
-        await app.register(totalsRoutes, { keys, totals: keeper.totals, ...opts.stream });
+        await app.register(totalsRoutes, { keys, totals: keeper.totals, ready: () => keeper.ready, ...opts.stream });
       },
       async (app) => {
         await app.register(feedRoutes, { keys, log: feedLog, queue });
@@ -144,11 +149,14 @@ export async function startHub(opts: {
   );
   for (const c of consumers) await c.start();
   // After the consumers start: what they land meanwhile is applied too, and applying twice changes nothing.
-  await keeper.rebuild();
+  const rebuilding = keeper.rebuild().then(
+    () => keeper.startDriftChecks(config.driftCheckMs ?? 60_000),
+    (err: unknown) => log.error('live totals could not be rebuilt from the lake; /v1/totals answers 503', { error: err }),
+  );
+  if (!opts.totalsInBackground) await rebuilding;
   await feeds.catchUp(runtime.query);
   // Scans raw once; the dashboard shows what has landed meanwhile, so start does not wait for it.
   const seeding = webhooks.seed(runtime.query).catch((err: unknown) => log.warn('could not read the last webhooks from raw', { error: err }));
-  keeper.startDriftChecks(config.driftCheckMs ?? 60_000);
 
   // Small files from busy minutes are merged, and files compaction replaced are deleted once no
   // reader can still hold them (a minute is far longer than any query here).
@@ -216,6 +224,7 @@ export async function startHub(opts: {
         while (Date.now() < deadline && (await c.landOnce()) > 0);
       }
       await maintaining;
+      await rebuilding;
       await keeper.stop();
       await seeding;
       feedLog.close();

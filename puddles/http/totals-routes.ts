@@ -8,6 +8,8 @@ import type { LiveTotals, TotalsBy, TotalsQuery } from '../live-totals.js';
 export interface TotalsRoutesOptions {
   keys: KeyRing;
   totals: LiveTotals;
+  /** False while the totals are being rebuilt from the lake: answers are then 503 (default: always ready). */
+  ready?: () => boolean;
   /** Least time between two pushes on one stream (default 250 ms). */
   minIntervalMs?: number;
   /** Time between heartbeat comments on an idle stream (default 15 s). */
@@ -49,7 +51,12 @@ export function parseTotalsQuery(q: Record<string, unknown>): TotalsQuery | { er
   return { by: by as TotalsBy, ...(campaign !== undefined ? { campaign } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
 }
 
-function queryOf(req: FastifyRequest, reply: FastifyReply): TotalsQuery | undefined {
+function queryOf(req: FastifyRequest, reply: FastifyReply, ready: () => boolean): TotalsQuery | undefined {
+  if (!ready()) {
+    // A total that is still being rebuilt would be too low: say so rather than show it.
+    void reply.code(503).header('retry-after', '2').send(errorBody('warming_up', 'the live totals are being rebuilt from the lake; try again shortly'));
+    return undefined;
+  }
   const q = parseTotalsQuery((req.query ?? {}) as Record<string, unknown>);
   if ('error' in q) {
     void reply.code(400).send(errorBody('invalid_query', q.error));
@@ -62,6 +69,7 @@ export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptio
   const { totals } = opts;
   const minInterval = opts.minIntervalMs ?? 250;
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
+  const ready = opts.ready ?? (() => true);
   app.addHook('onRequest', requireScope(opts.keys, (who) => who.scope === 'read', 'totals'));
   // Open streams would hold server.close() forever: end them first (clients reconnect to the next process).
   const streams = new Set<() => void>();
@@ -71,13 +79,13 @@ export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptio
   });
 
   app.get('/v1/totals', async (req, reply) => {
-    const q = queryOf(req, reply);
+    const q = queryOf(req, reply, ready);
     if (!q) return reply;
     return reply.header('cache-control', 'no-store').send(totals.document(q));
   });
 
   app.get('/v1/totals/stream', (req, reply) => {
-    const q = queryOf(req, reply);
+    const q = queryOf(req, reply, ready);
     if (!q) return reply;
     reply.hijack();
     const res = reply.raw;

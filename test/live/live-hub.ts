@@ -8,7 +8,7 @@ export const READ_KEY = 'read-key-live-0002';
 export const FEED_KEY = 'feed-key-live-0003';
 export const OTHER_FEED_KEY = 'feed-key-live-0004';
 
-export function startLiveHub(home: string, opts: { port?: number; heartbeatMs?: number; driftCheckMs?: number } = {}): Promise<Hub> {
+export function startLiveHub(home: string, opts: { port?: number; heartbeatMs?: number; driftCheckMs?: number; totalsInBackground?: boolean } = {}): Promise<Hub> {
   return startHub({
     config: {
       ...loadConfig({}),
@@ -23,6 +23,7 @@ export function startLiveHub(home: string, opts: { port?: number; heartbeatMs?: 
       ],
     },
     ...(opts.heartbeatMs ? { stream: { heartbeatMs: opts.heartbeatMs } } : {}),
+    ...(opts.totalsInBackground ? { totalsInBackground: true } : {}),
   });
 }
 

@@ -16,7 +16,7 @@ export const start = defineCommand({
     if (config.apiKeys.length === 0) {
       process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
     }
-    const hub = await startHub({ config, schedule: !values['no-schedule'] });
+    const hub = await startHub({ config, schedule: !values['no-schedule'], totalsInBackground: true });
     process.stdout.write(`puddle listening on ${hub.url} (home ${config.home})\n`);
     process.stdout.write(`  POST ${hub.url}/v1/events   POST ${hub.url}/webhooks/stripe   POST ${hub.url}/webhooks/braintree   GET ${hub.url}/healthz\n`);
     process.stdout.write(`  dashboard ${hub.url}/?key=<read key>   TV ${hub.url}/tv?key=<read key>   GET ${hub.url}/v1/totals   GET ${hub.url}/v1/feeds/<name>\n`);
