@@ -59,10 +59,13 @@ export interface DriftReport {
   against: string;
   /** Live and SQL agree on every box up to today. */
   ok: boolean;
-  /** Rows landed while the SQL ran, so the two could not be compared; the next check tries again. */
+  /** Every box changed while the SQL ran, so nothing could be compared; the next check tries again. */
   inconclusive: boolean;
   differences: DriftDifference[];
+  /** Boxes compared. */
   boxes: number;
+  /** Boxes left out because they changed while the SQL ran. */
+  skipped: number;
 }
 
 const cellKey = (c: { box: number; channel: string | null; campaign: string | null; cta: string | null; currency: string }) =>
@@ -86,18 +89,25 @@ export async function sqlCells(query: QueryEngine): Promise<{ cells: TotalsCell[
 
 /**
  * Compare the aggregate with the SQL view, box by box, up to the end of today (the view leaves later dates
- * out). If anything landed while the SQL ran the comparison is inconclusive rather than a false alarm.
+ * out). Boxes that changed in the aggregate while the SQL ran are left out of this check (`skipped`): the
+ * SQL may have read the lake before or after those rows, so comparing them would raise false alarms. On a busy
+ * night most boxes are quiet (old boxes stop changing), so the check still covers nearly everything.
  */
 export async function checkDrift(totals: LiveTotals, query: QueryEngine, now: Date = new Date()): Promise<DriftReport> {
   const before = totals.version;
   const { cells: sql, against } = await sqlCells(query);
   const checked_at = now.toISOString();
-  if (totals.version !== before) return { checked_at, against, ok: true, inconclusive: true, differences: [], boxes: sql.length };
   const endOfToday = Math.floor(now.getTime() / 86_400_000 + 1) * 86_400_000;
+  const moved = (c: TotalsCell) => totals.changedSince(before, c);
   const live = new Map(totals.cells().filter((c) => c.box < endOfToday).map((c) => [cellKey(c), c]));
   const differences: DriftDifference[] = [];
   const seen = new Set<string>();
+  let skipped = 0;
   const diff = (c: TotalsCell, l: TotalsCell | undefined, s: TotalsCell | undefined) => {
+    if (moved(c)) {
+      skipped++;
+      return;
+    }
     const la = { amount_minor: l?.amount_minor ?? 0, count: l?.count ?? 0 };
     const sa = { amount_minor: s?.amount_minor ?? 0, count: s?.count ?? 0 };
     if (la.amount_minor === sa.amount_minor && la.count === sa.count) return;
@@ -110,6 +120,6 @@ export async function checkDrift(totals: LiveTotals, query: QueryEngine, now: Da
   }
   for (const [k, l] of live) if (!seen.has(k)) diff(l, l, undefined);
   differences.sort((a, b) => a.box_start.localeCompare(b.box_start));
-  return { checked_at, against, ok: differences.length === 0, inconclusive: false, differences, boxes: sql.length };
+  const compared = seen.size + [...live.keys()].filter((k) => !seen.has(k)).length - skipped;
+  return { checked_at, against, ok: differences.length === 0, inconclusive: compared === 0 && skipped > 0, differences, boxes: compared, skipped };
 }
-
