@@ -58,6 +58,16 @@ describe('envelope id', () => {
   });
 });
 
+describe('canonical JSON of a string field', () => {
+  it('escapes exactly what JSON.stringify escapes (the fast path quotes the rest directly)', () => {
+    const strings = ['plain', '', 'quote " inside', 'back\\slash', 'tab\tnew\nline\r', '\u0000\u001f\u007f', '\u2028\u2029', 'é ü £ €', '😀 pair', 'lone \ud83d high', 'lone \ude00 low', '\ude00\ud83d reversed'];
+    for (const s of strings) {
+      expect(canonicalJson({ s })).toBe(`{"s":${JSON.stringify(s)}}`);
+    }
+    expect(canonicalJson({ s: 'lone \ud83d' })).toBe('{"s":"lone \\ud83d"}');
+  });
+});
+
 describe('an envelope read back without raw', () => {
   const base = { contract: 'payment', version: 1, source: 'stripe', stream: 'charges', delivery_id: 'run-1', received_at: '2026-11-29T20:00:00.000Z' };
   const cases: Envelope[] = [

@@ -80,6 +80,10 @@ export function canonicalJson(value: unknown): string {
   return `${out}}`;
 }
 
+/** What JSON.stringify escapes in a string: a quote, a backslash, control characters and (lone) surrogates. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 /**
  * What JSON.stringify writes for a string, number, boolean or null; undefined for anything else. Payload
  * fields are nearly all of these, and writing null, numbers and booleans here instead of through
@@ -88,7 +92,8 @@ export function canonicalJson(value: unknown): string {
 function primitiveJson(v: unknown): string | undefined {
   switch (typeof v) {
     case 'string':
-      return JSON.stringify(v);
+      // Most strings need no escaping, and quoting them directly is about twice as fast as JSON.stringify's call.
+      return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
     case 'number':
       return Number.isFinite(v) ? String(v) : 'null';
     case 'boolean':

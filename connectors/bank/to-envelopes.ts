@@ -1,6 +1,6 @@
 import { quarantineEnvelope, type Origin } from '../../core/engine/envelopes.js';
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
-import { redactPersonalData } from '../../core/pii.js';
+import { redactPersonalData, type Redacted } from '../../core/pii.js';
 import { getContract } from '../../core/contracts/index.js';
 import { BankFileError, type Statement, type StatementProblem } from './statement.js';
 
@@ -102,8 +102,17 @@ interface BankRecord {
   contract: 'bank_statement' | 'bank_line' | 'bank_line_detail';
   version: number;
   payload: Record<string, unknown>;
-  raw: unknown;
+  raw: Redacted;
   locator: string;
+}
+
+/** A record its contract accepted: the contract's normalised copy of the payload, ready to become an envelope. */
+export interface CheckedRecord {
+  contract: string;
+  version: number;
+  payload: Record<string, unknown>;
+  raw: Redacted;
+  stream: string;
 }
 
 /** The payloads of a statement that adds up: the statement, its lines and their batch details. */
@@ -111,15 +120,16 @@ function* eachRecord(s: Statement, index: number, file: BankFile, seen?: Map<str
   const stmtPayload = statementPayload(s, index, file, true);
   const statement_id = stmtPayload.bank_statement_id as string;
   const where = s.locator ?? `statement ${index + 1}`;
-  yield { contract: 'bank_statement', version: 1, payload: stmtPayload, raw: { file_sha256: file.sha256, file: file.name, locator: s.locator ?? null }, locator: where };
+  yield { contract: 'bank_statement', version: 1, payload: stmtPayload, raw: redactPersonalData({ file_sha256: file.sha256, file: file.name, locator: s.locator ?? null }), locator: where };
   const ids = lineIds(s, seen);
+  // The same for every line of the file: redacted once and shared (it serialises the same into each envelope).
+  const raw = redactPersonalData(rawEntry(file));
   for (let i = 0; i < s.entries.length; i++) {
     const id = ids[i];
     if (!id) continue;
     const e = s.entries[i]!;
     const day = e.booking_date ?? e.value_date;
     const occurred_at = day ? `${day}T00:00:00.000Z` : s.created_at;
-    const raw = rawEntry(file);
     const payload = {
       bank_line_id: id,
       occurred_at,
@@ -163,17 +173,28 @@ function* eachRecord(s: Statement, index: number, file: BankFile, seen?: Map<str
 }
 
 /**
- * The envelopes of a statement that adds up, every record checked against its contract first (and the contract's
- * normalised copy used). All are made before any is published: landing would quarantine a record that fails (say,
- * a booking date of 2026-02-30 or a 5,000-character reference), which would import the file in part. Throws a
- * BankFileError naming the entry and the field.
+ * The records of a statement that adds up, each checked against its contract (and the contract's normalised copy
+ * kept), appended to `out`. Throws a BankFileError naming the entry and the field at the first record its contract
+ * refuses: landing would quarantine it (say, a booking date of 2026-02-30 or a 5,000-character reference), which
+ * would import the file in part, so every record of a file is checked before any of it is published.
  */
-export function statementEnvelopes(s: Statement, index: number, file: BankFile, out: Envelope[] = [], seen?: Map<string, number>): Envelope[] {
+export function checkedRecords(s: Statement, index: number, file: BankFile, out: CheckedRecord[] = [], seen?: Map<string, number>): CheckedRecord[] {
   for (const r of eachRecord(s, index, file, seen)) {
     const checked = getContract(r.contract, r.version)!.validate(r.payload);
     if (checked.errors) throw new BankFileError(checked.errors.map((e) => `${r.contract}.${e.path.replace(/^payload\./, '')} ${e.message}`).join('; '), r.locator);
-    out.push(makeEnvelope({ contract: r.contract, version: r.version, payload: checked.value, ...origin(file, s.format, r.raw) }));
+    out.push({ contract: r.contract, version: r.version, payload: checked.value, raw: r.raw, stream: s.format });
   }
+  return out;
+}
+
+/** The envelope of a checked record (its id is the hash of its content: the same record always gets the same id). */
+export function recordEnvelope(r: CheckedRecord, file: BankFile): Envelope {
+  return makeEnvelope({ contract: r.contract, version: r.version, payload: r.payload, source: BANK_SOURCE, stream: r.stream, delivery_id: file.delivery_id, received_at: file.received_at, raw: r.raw });
+}
+
+/** The envelopes of a statement that adds up (checkedRecords, then recordEnvelope for each). */
+export function statementEnvelopes(s: Statement, index: number, file: BankFile, out: Envelope[] = [], seen?: Map<string, number>): Envelope[] {
+  for (const r of checkedRecords(s, index, file, [], seen)) out.push(recordEnvelope(r, file));
   return out;
 }
 

@@ -31,6 +31,21 @@ describe('contracts', () => {
     expect(line('2028-02-29').errors).toBeNull();
   });
 
+  it('gives the same answer for a time or date seen just before (each field remembers its last good value)', () => {
+    const at = (occurred_at: string) =>
+      contractsV1.donation.validate({ donation_id: 'd1', occurred_at, channel: 'sms', amount_minor: 1000, currency: 'GBP' });
+    for (let i = 0; i < 3; i++) {
+      expect(at('2026-11-29T21:15:00+01:00').value?.occurred_at).toBe('2026-11-29T20:15:00.000Z');
+      expect(at('2026-02-30T10:00:00Z').errors?.map((e) => e.message)).toEqual(['is not a valid time']);
+      expect(at('2026-11-29T20:15:00.000Z').value?.occurred_at).toBe('2026-11-29T20:15:00.000Z');
+    }
+    const line = (booking_date: string) =>
+      contractsV1.bank_line.validate({ bank_line_id: 'b1', occurred_at: '2026-11-29T10:00:00Z', account: 'a', amount_minor: 1, currency: 'GBP', reference: 'r', booking_date });
+    for (const d of ['2028-02-29', '2028-02-29', '2026-02-30', '2026-02-30', '2028-02-29']) {
+      expect(line(d).errors?.map((e) => e.path) ?? null).toEqual(d === '2026-02-30' ? ['payload.booking_date'] : null);
+    }
+  });
+
   it('reports every bad field with its path', () => {
     const r = contractsV1.donation.validate({ donation_id: 'd1', channel: 'fax', amount_minor: 10.5, currency: 'pounds', extra: 1 });
     expect(r.value).toBeNull();

@@ -23,15 +23,30 @@ function checkFor(f: Field): Check {
       return (v) => (typeof v === 'number' && Number.isSafeInteger(v) ? v : BAD);
     case 'boolean':
       return (v) => (typeof v === 'boolean' ? v : BAD);
-    case 'timestamp':
+    case 'timestamp': {
+      // The last good value and its normal form, per field: a batch (a bank statement's lines, a page of a
+      // provider's records) repeats the same time over and over, and a string compare is cheaper than parsing.
+      let lastIn: unknown = BAD;
+      let lastOut: unknown = BAD;
       return (v) => {
+        if (v === lastIn) return lastOut;
         const ms = isoInstantMs(v);
         if (Number.isNaN(ms)) return BAD;
         // Already what toISOString writes (UTC, milliseconds): keep the string.
-        return (v as string).length === 24 && (v as string).charCodeAt(23) === 90 /* Z */ ? v : isoFromMs(ms);
+        lastOut = (v as string).length === 24 && (v as string).charCodeAt(23) === 90 /* Z */ ? v : isoFromMs(ms);
+        lastIn = v;
+        return lastOut;
       };
-    case 'date':
-      return (v) => (typeof v === 'string' && ISO_DATE.test(v) && onTheCalendar(v) ? v : BAD);
+    }
+    case 'date': {
+      let last: unknown = BAD; // the last good date, as for timestamps
+      return (v) => {
+        if (v === last) return v;
+        if (typeof v !== 'string' || !ISO_DATE.test(v) || !onTheCalendar(v)) return BAD;
+        last = v;
+        return v;
+      };
+    }
     case 'currency':
       return (v) => {
         if (typeof v !== 'string') return BAD;
