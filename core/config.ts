@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseFeedKeys, type FeedKey } from './http/auth.js';
+import { ConfigError } from './errors.js';
 
 /** Configuration from the environment, read once at an entry point. */
 export interface PuddleConfig {
@@ -35,7 +36,7 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
   const text = env[name];
   if (text === undefined || text.trim() === '') return fallback;
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${name} must be a positive whole number (got ${JSON.stringify(text.slice(0, 20))})`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive whole number (got ${JSON.stringify(text.slice(0, 20))})`);
   return n;
 }
 

@@ -26,6 +26,9 @@ export class RetriableError extends PuddleError {
 /** Will not get better by retrying: auth, config, other 4xx. Stops the stream, bookmark untouched. */
 export class FatalError extends PuddleError {}
 
+/** A setting (an environment variable, an option) is wrong: the process says which, in one line, and stops. */
+export class ConfigError extends FatalError {}
+
 /** The provider refused our credentials (401/403): every stream of the connector will fail the same way. */
 export class AuthError extends FatalError {}
 

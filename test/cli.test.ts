@@ -44,6 +44,10 @@ describe('the puddle CLI', () => {
     const sync = await puddle(['sync', 'stripe'], { PUDDLE_HOME: home, STRIPE_API_KEY: '' });
     expect(sync.code).toBe(2);
     expect(sync.stderr).toContain('STRIPE_API_KEY');
+    // A wrong setting: one line naming it (never the key), not a stack trace.
+    const feeds = await puddle(['start', '--no-schedule'], { PUDDLE_HOME: home, PORT: '0', PUDDLE_FEED_KEYS: 'sekret-feed-key' });
+    expect(feeds.code).toBe(2);
+    expect(feeds.stderr).toBe('puddle start: PUDDLE_FEED_KEYS entry 1 must be key:feed1+feed2 (a key, a colon, one or more feed names joined by +)\n');
   });
 
   it('runs the demo, then answers SQL as JSON and CSV over what landed', async () => {

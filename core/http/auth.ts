@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { ConfigError } from '../errors.js';
 
 /**
  * Bearer API keys and their scopes. Keys are compared as SHA-256 digests with timingSafeEqual, so neither
@@ -92,7 +93,7 @@ export function parseFeedKeys(text: string | undefined): FeedKey[] {
     const key = at < 0 ? '' : entry.slice(0, at).trim();
     const feeds = at < 0 ? [] : entry.slice(at + 1).split('+').map((f) => f.trim()).filter(Boolean);
     if (key === '' || feeds.length === 0) {
-      throw new RangeError(`PUDDLE_FEED_KEYS entry ${i + 1} must be key:feed1+feed2 (a key, a colon, one or more feed names joined by +)`);
+      throw new ConfigError(`PUDDLE_FEED_KEYS entry ${i + 1} must be key:feed1+feed2 (a key, a colon, one or more feed names joined by +)`);
     }
     return { key, feeds };
   });

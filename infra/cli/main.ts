@@ -9,6 +9,7 @@ import { report } from './commands/report.js';
 import { start } from './commands/start.js';
 import { status } from './commands/status.js';
 import { sync } from './commands/sync.js';
+import { ConfigError } from '../../core/errors.js';
 import { runCommand, type Command } from './command.js';
 
 const COMMANDS: Command[] = [start, land, sync, importCommand, status, query, report, exportView, compact, replay, demo];
@@ -29,5 +30,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`puddle: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
-  return runCommand(cmd, rest);
+  try {
+    return await runCommand(cmd, rest);
+  } catch (err) {
+    // A wrong setting is the user's to fix: one line naming it, not a stack trace.
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`puddle ${cmd.name}: ${err.message}\n`);
+    return 2;
+  }
 }
