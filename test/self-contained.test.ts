@@ -37,7 +37,9 @@ describe('the repository stands alone', () => {
   it('finds a path that leaves the repository, and none in the project', () => {
     // The check itself must catch what broke fresh clones before.
     const probe = join(ROOT, 'test', 'x.test.ts');
-    expect(pathsOutside(probe, "new URL('../../shared/wire/fixtures/stripe/', import.meta.url)")).toHaveLength(2);
+    // Built from parts, so this file itself holds no such path.
+    const outside = ['..', '..', 'shared', 'wire', 'fixtures', 'stripe', ''].join('/');
+    expect(pathsOutside(probe, `new URL('${outside}', import.meta.url)`)).toHaveLength(2);
     expect(pathsOutside(probe, "import { a } from '../core/a.js'")).toEqual([]);
 
     const offenders = projectFiles()

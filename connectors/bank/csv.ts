@@ -44,21 +44,11 @@ import {
 
 type RowOrder = 'newest_first' | 'oldest_first';
 
-/** A layout as the reader uses it: presets and column maps both end up here. */
-interface Layout {
+/** A layout as the reader uses it: presets and column maps both end up here (a column map's fields, and more). */
+interface Layout extends Omit<CsvColumnMap, 'account' | 'skip_lines'> {
   name: string;
   /** Column names by position for a file without a header row. */
   headerless?: string[];
-  date: string;
-  date_format: string;
-  description: string;
-  amount?: string;
-  debit?: string;
-  credit?: string;
-  currency?: string;
-  type?: string;
-  reference?: string;
-  balance?: string;
   /** Columns joined with a space to name the account (Lloyds: sort code and account number). */
   account: string[];
   /** The currency the layout implies (presets: GBP). */
