@@ -1,0 +1,103 @@
+import { createSign } from 'node:crypto';
+import { Connection, OAuth2, type Record as SfRecord } from 'jsforce';
+import { setDefaults } from 'jsforce/lib/request.js';
+import { AuthError, FatalError, RetriableError, WindowTooLargeError } from '../../core/errors.js';
+import type { SalesforceConfig } from './config.js';
+
+// jsforce retries GETs on 420/429/5xx five times on its own (ignoring Retry-After), and query, queryMore
+// and describe pass no per-call options: only the module defaults reach them. The engine owns retries.
+setDefaults({ followRedirect: true, retry: { methods: [] } });
+
+export interface QueryPage {
+  records: SfRecord[];
+  done: boolean;
+  totalSize: number;
+}
+
+/**
+ * A jsforce Connection for the configured auth mode. Modes that cannot refresh through jsforce's own
+ * refresh (jwt, client credentials: no refresh token) re-mint through `refreshFn`; on INVALID_SESSION_ID
+ * jsforce calls it once and replays the request. A refused re-mint rejects the call: the stream stops.
+ */
+export class SalesforceClient {
+  readonly conn: Connection;
+
+  constructor(readonly config: SalesforceConfig) {
+    const base = { instanceUrl: config.instanceUrl, version: config.apiVersion };
+    const oauth2 = new OAuth2({ loginUrl: config.loginUrl, clientId: config.clientId ?? undefined, clientSecret: config.clientSecret ?? undefined });
+    if (config.auth === 'access_token') {
+      // No oauth2 config: jsforce would otherwise install a refresh that fails without an errorCode.
+      this.conn = new Connection({ ...base, accessToken: config.accessToken! });
+    } else {
+      this.conn = new Connection({
+        ...base,
+        oauth2,
+        accessToken: config.accessToken ?? undefined,
+        refreshFn: (_conn, callback) => {
+          mint(oauth2, config).then(
+            (res) => callback(null, res.access_token, res),
+            (err: unknown) => callback(err as Error),
+          );
+        },
+      });
+    }
+  }
+
+  /** One page of a query; `all` reads deleted rows too (queryAll). autoFetch stays off: the engine pages. */
+  async query(soql: string, all: boolean): Promise<QueryPage> {
+    const res = await this.conn.query(soql, { scanAll: all, autoFetch: false });
+    return { records: res.records, done: res.done, totalSize: res.totalSize };
+  }
+}
+
+function mint(oauth2: OAuth2, config: SalesforceConfig) {
+  switch (config.auth) {
+    case 'client_credentials':
+      return oauth2.requestToken({ grant_type: 'client_credentials' });
+    case 'refresh_token':
+      return oauth2.refreshToken(config.refreshToken!);
+    case 'jwt':
+      return oauth2.requestToken({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: jwtAssertion(config) });
+    default:
+      return Promise.reject(new AuthError('salesforce: the access token expired; set a new SALESFORCE_ACCESS_TOKEN'));
+  }
+}
+
+/** RS256 JWT bearer assertion (jsforce does not sign): iss = consumer key, sub = username, aud = login host. */
+export function jwtAssertion(config: SalesforceConfig, now = Date.now()): string {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const aud = /test\.salesforce\.com/.test(config.loginUrl) ? 'https://test.salesforce.com' : /^https:\/\/login\.salesforce\.com/.test(config.loginUrl) ? 'https://login.salesforce.com' : config.loginUrl;
+  const body = `${part({ alg: 'RS256' })}.${part({ iss: config.clientId, sub: config.username, aud, exp: Math.floor(now / 1000) + 180 })}`;
+  return `${body}.${createSign('RSA-SHA256').update(body).sign(config.privateKey!).toString('base64url')}`;
+}
+
+const RETRIABLE = new Set(['SERVER_UNAVAILABLE', 'UNABLE_TO_LOCK_ROW', 'UNKNOWN_EXCEPTION', 'REQUEST_RUNNING_TOO_LONG']);
+const AUTH = new Set(['INVALID_SESSION_ID', 'invalid_grant', 'invalid_client', 'invalid_client_id', 'unsupported_grant_type', 'INVALID_AUTH_HEADER']);
+
+/**
+ * jsforce errors carry the body's errorCode (as `errorCode` and `name`) and no HTTP status: a non-JSON
+ * answer becomes `ERROR_HTTP_<status>`. Messages are Salesforce's own (no record data in them).
+ */
+export function classifySalesforceError(err: unknown): Error {
+  if (err instanceof RetriableError || err instanceof FatalError || err instanceof WindowTooLargeError) return err;
+  const e = err as { errorCode?: string; name?: string; message?: string; code?: string } | null;
+  const code = e?.errorCode ?? e?.name ?? '';
+  const msg = String(e?.message ?? err).slice(0, 200);
+  const http = /^ERROR_HTTP_(\d{3})$/.exec(code);
+  if (http) {
+    const status = Number(http[1]);
+    if (status >= 500 || status === 429 || status === 408) return new RetriableError(`salesforce: HTTP ${status}`, undefined, { status, cause: err });
+    if (status === 401) return new AuthError(`salesforce: 401 ${msg}`, { cause: err });
+    return new FatalError(`salesforce: HTTP ${status}`, { cause: err });
+  }
+  if (RETRIABLE.has(code)) return new RetriableError(`salesforce: ${code}`, undefined, { status: 503, cause: err });
+  if (AUTH.has(code)) return new AuthError(`salesforce: ${code}: authentication refused (${msg})`, { cause: err });
+  // jsforce wraps a failed refreshFn (or its own refresh) in a plain Error with this message.
+  if (/^Unable to refresh session/.test(msg)) return new AuthError(`salesforce: re-authentication refused (${msg})`, { cause: err });
+  if (code === 'QUERY_TIMEOUT') return new WindowTooLargeError(`salesforce: QUERY_TIMEOUT`, { cause: err });
+  // The daily cap: never retried in a loop (it lifts over 24 hours, not seconds).
+  if (code === 'REQUEST_LIMIT_EXCEEDED') return new FatalError(`salesforce: REQUEST_LIMIT_EXCEEDED: ${msg}`, { cause: err });
+  if (/ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|socket hang up|fetch failed/i.test(`${e?.code ?? ''} ${msg}`)) return new RetriableError(`salesforce: network error (${msg})`, undefined, { cause: err });
+  if (code) return new FatalError(`salesforce: ${code}: ${msg}`, { cause: err });
+  return err instanceof Error ? err : new Error(String(err));
+}
