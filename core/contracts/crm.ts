@@ -1,4 +1,4 @@
-import { gift } from './catalog.js';
+import { gift, supporter } from './catalog.js';
 import { defineContract, extendContract } from './contract.js';
 import { boolean, currency, date, int, string, timestamp } from './schema.js';
 
@@ -76,4 +76,9 @@ export const gift_allocation = defineContract({
     percent: string().optional().doc('Exact decimal as Salesforce sent it'),
     deleted: boolean().optional(),
   },
+});
+
+export const supporter_v2 = extendContract(supporter, 2, {
+  deleted: boolean().optional().doc('The CRM deleted the person (or merged them away)'),
+  merged_into: string().optional().doc('The supporter this one was merged into (Salesforce MasterRecordId)'),
 });

@@ -1,0 +1,103 @@
+import { defineStream, type Page, type StreamContext, type StreamDef, type Window } from '../../core/engine/define.js';
+import type { Mapped } from '../../core/engine/mapped.js';
+import { FatalError } from '../../core/errors.js';
+import type { SalesforceClient } from './client.js';
+import { withNamespace, type SalesforceConfig } from './config.js';
+import { mapAllocation, mapCampaign, mapContact, mapOpportunity, mapPayment, mapRecurringDonation, sfTime, type SalesforceMapOptions, type SfRecord } from './mappings.js';
+
+type C = SalesforceClient;
+const DAY = 86_400_000;
+const SYSTEM = ['Id', 'IsDeleted', 'CreatedDate', 'SystemModstamp'];
+
+/** The streams in run order (status lists them without credentials). */
+export const SALESFORCE_STREAM_NAMES = ['campaigns', 'contacts', 'recurring_donations', 'gifts', 'gift_payments', 'allocations'] as const;
+
+interface ObjectSpec {
+  name: (typeof SALESFORCE_STREAM_NAMES)[number];
+  object: string;
+  contract: string;
+  /** Stored fields only (never formula fields: their changes do not bump SystemModstamp), NPSP names. */
+  fields: string[];
+  map(r: SfRecord, o: SalesforceMapOptions): Mapped[];
+}
+
+const OBJECTS: ObjectSpec[] = [
+  { name: 'campaigns', object: 'Campaign', contract: 'campaign', fields: ['Name', 'Status', 'StartDate', 'EndDate', 'ExpectedRevenue'], map: mapCampaign },
+  { name: 'contacts', object: 'Contact', contract: 'supporter', fields: ['Email', 'MailingPostalCode', 'MasterRecordId'], map: (r) => mapContact(r) },
+  {
+    name: 'recurring_donations', object: 'npe03__Recurring_Donation__c', contract: 'recurring_donation',
+    fields: ['npe03__Amount__c', 'npe03__Contact__c', 'npe03__Organization__c', 'npe03__Installment_Period__c', 'npsp__InstallmentFrequency__c', 'npsp__Status__c', 'npsp__RecurringType__c', 'npsp__CommitmentId__c'],
+    map: mapRecurringDonation,
+  },
+  {
+    name: 'gifts', object: 'Opportunity', contract: 'gift',
+    fields: ['AccountId', 'Amount', 'CloseDate', 'StageName', 'IsWon', 'CampaignId', 'RecordTypeId', 'npsp__Primary_Contact__c', 'npe03__Recurring_Donation__c'],
+    map: mapOpportunity,
+  },
+  {
+    name: 'gift_payments', object: 'npe01__OppPayment__c', contract: 'gift_payment',
+    fields: ['npe01__Opportunity__c', 'npe01__Payment_Amount__c', 'npe01__Payment_Date__c', 'npe01__Scheduled_Date__c', 'npe01__Paid__c', 'npe01__Written_Off__c', 'npe01__Payment_Method__c', 'npsp__OriginalPayment__c'],
+    map: mapPayment,
+  },
+  {
+    name: 'allocations', object: 'npsp__Allocation__c', contract: 'gift_allocation',
+    fields: ['npsp__Opportunity__c', 'npsp__Payment__c', 'npsp__Recurring_Donation__c', 'npsp__Campaign__c', 'npsp__General_Accounting_Unit__c', 'npsp__Amount__c', 'npsp__Percent__c'],
+    map: mapAllocation,
+  },
+];
+
+/** SOQL takes datetimes unquoted as `2026-11-30T10:00:00.000Z`; always written from a Date, never pasted from an answer. */
+export const soqlDateTime = (d: Date) => d.toISOString();
+
+const ID = /^[A-Za-z0-9]{15,18}$/;
+
+/** A keyset page token `<SystemModstamp ISO>|<Id>`: restartable after a kill, and never the same twice. */
+export function parseToken(token: string): { stamp: Date; id: string } {
+  const [stamp, id] = token.split('|');
+  const d = new Date(stamp ?? '');
+  if (!id || !ID.test(id) || Number.isNaN(d.getTime())) throw new FatalError(`salesforce: bad page token in the bookmark: ${token.slice(0, 60)}`);
+  return { stamp: d, id };
+}
+
+/**
+ * One page of [from, to) on (SystemModstamp, Id): rows sharing one stamp (a mass update of thousands)
+ * are split across pages by Id, so each is read once; queryAll, so deletions arrive as IsDeleted rows.
+ */
+export function keysetSoql(object: string, fields: string[], w: Window, after: { stamp: Date; id: string } | null, limit: number): string {
+  const where = [`SystemModstamp >= ${soqlDateTime(w.from)}`, `SystemModstamp < ${soqlDateTime(w.to)}`];
+  if (after) {
+    const s = soqlDateTime(after.stamp);
+    where.push(`(SystemModstamp > ${s} OR (SystemModstamp = ${s} AND Id > '${after.id}'))`);
+  }
+  return `SELECT ${fields.join(', ')} FROM ${object} WHERE ${where.join(' AND ')} ORDER BY SystemModstamp, Id LIMIT ${limit}`;
+}
+
+export function salesforceStreams(config: SalesforceConfig): StreamDef<C, never>[] {
+  const opts: SalesforceMapOptions = { namespace: config.namespace, currency: config.currency, paymentRefFields: config.paymentRefFields, donationIdField: config.donationIdField };
+  const ns = (f: string) => withNamespace(f, config.namespace);
+  return OBJECTS.map((spec) => {
+    const object = ns(spec.object);
+    const extra = [
+      ...(spec.name === 'gift_payments' ? config.paymentRefFields : []),
+      ...(spec.name === 'gifts' && config.donationIdField ? [config.donationIdField] : []),
+    ];
+    const fields = [...new Set([...SYSTEM, ...spec.fields, ...extra].map(ns))];
+    return defineStream<C, SfRecord>({
+      name: spec.name,
+      contract: spec.contract,
+      primaryKey: (r) => String(r.Id),
+      cursor: (r) => new Date(sfTime(r.SystemModstamp, 'SystemModstamp')),
+      // Rows commit after their stamp (lookback); the newest minute is left for the next run (lag).
+      windows: { sizeMs: 7 * DAY, lookbackMs: config.lookbackMs, lagMs: 60_000 },
+      async fetchPage(ctx: StreamContext<C>, req): Promise<Page<SfRecord>> {
+        const soql = keysetSoql(object, fields, req.window!, req.token ? parseToken(req.token) : null, config.pageSize);
+        const page = await ctx.call(`queryAll ${object}`, () => ctx.client.query(soql, true));
+        const records = page.records as SfRecord[];
+        const last = records.at(-1);
+        const full = records.length >= config.pageSize;
+        return { records, next: full && last ? `${sfTime(last.SystemModstamp, 'SystemModstamp')}|${String(last.Id)}` : null };
+      },
+      toContract: (r) => spec.map(r, opts),
+    });
+  }) as unknown as StreamDef<C, never>[];
+}

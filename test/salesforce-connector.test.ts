@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBookmark } from '../core/engine/bookmark.js';
+import { emailSha256 } from '../core/pii.js';
+import { salesforceHarness, SF_NOW } from './support/salesforce-harness.js';
+
+type H = Awaited<ReturnType<typeof salesforceHarness>>;
+const byStream = <T extends { stream: string }>(results: T[], name: string) => results.find((r) => r.stream === name)!;
+const MINUTE = 60_000;
+const live = (h: H, object: string) => [...h.sandbox.org.rows.get(object)!.values()];
+
+describe('Salesforce connector against the sandbox with the real jsforce', () => {
+  let h: H;
+  beforeAll(async () => {
+    h = await salesforceHarness({ scenario: { seed: 12, donations: 1200, start: new Date('2026-11-20T18:00:00Z') } });
+  });
+  afterAll(() => h.close());
+
+  it('backfills every NPSP object into its contract, in keyset pages, with exact money and hashed emails', async () => {
+    const results = await h.sync();
+    expect(results.map((r) => [r.stream, r.outcome])).toEqual(results.map((r) => [r.stream, 'succeeded']));
+    await h.land();
+    const gifts = live(h, 'Opportunity');
+    expect(gifts.length).toBeGreaterThan(1000);
+    expect(byStream(results, 'gifts').pages).toBeGreaterThan(2); // pageSize 500
+    const [g] = await h.q('SELECT count(*) AS n, sum(amount_minor) AS amount FROM gift');
+    const expected = gifts.reduce((s, r) => s + Math.round((r.Amount as number) * 100), 0);
+    expect(g).toEqual({ n: gifts.length, amount: expected });
+    const payments = live(h, 'npe01__OppPayment__c');
+    const [p] = await h.q("SELECT count(*) AS n, count(*) FILTER (WHERE payment_ref LIKE 'ch_%') AS stripe, count(*) FILTER (WHERE amount_minor < 0) AS refunds FROM gift_payment");
+    expect(p!.n).toBe(payments.length);
+    expect(p!.stripe).toBeGreaterThan(100);
+    expect(p!.refunds).toBe(payments.filter((r) => (r.npe01__Payment_Amount__c as number) < 0).length);
+    const [won] = await h.q("SELECT count(*) AS n FROM gift WHERE is_won AND donation_id LIKE 'don_%'");
+    expect(won!.n).toBe(gifts.filter((r) => r.IsWon).length);
+    for (const [contract, object] of [['recurring_donation', 'npe03__Recurring_Donation__c'], ['gift_allocation', 'npsp__Allocation__c'], ['campaign', 'Campaign'], ['supporter', 'Contact']] as const) {
+      const [c] = await h.q(`SELECT count(*) AS n FROM ${contract}`);
+      expect(c!.n, contract).toBe(live(h, object).length);
+    }
+    const contact = live(h, 'Contact')[0]!;
+    const [s] = await h.q(`SELECT email_sha256, postcode_district FROM supporter WHERE supporter_id = '${String(contact.Id)}'`);
+    expect(s).toEqual({ email_sha256: emailSha256(contact.Email as string), postcode_district: 'SW1A' });
+    const [raw] = await h.q("SELECT count(*) AS n FROM raw WHERE CAST(envelope AS VARCHAR) LIKE '%@example.org%'");
+    expect(raw!.n).toBe(0);
+    const bm = await loadBookmark(h.engineRuntime.state, 'salesforce', 'gifts');
+    expect(bm.cursor).toBe(new Date(SF_NOW.getTime() - MINUTE).toISOString());
+  });
+
+  it('reads late-committed rows (within the lookback), edits, deletions and undeletions on the next run', async () => {
+    h.clock.advance(30 * MINUTE);
+    const [first, second] = live(h, 'Opportunity').filter((r) => !r.IsDeleted) as { Id: string }[];
+    h.sandbox.org.update('Opportunity', first!.Id, { StageName: 'Closed Lost', IsWon: false });
+    // committed now, stamped 5 minutes before the last run's cursor
+    const late = h.sandbox.org.insert('Opportunity', { Name: 'late', Amount: 12.34, StageName: 'Closed Won', IsWon: true, CloseDate: '2026-11-29' }, SF_NOW.getTime() - 6 * MINUTE);
+    const payment = live(h, 'npe01__OppPayment__c')[0]!.Id as string;
+    h.sandbox.org.delete('npe01__OppPayment__c', payment);
+    h.sandbox.org.delete('Opportunity', second!.Id);
+    h.clock.advance(MINUTE);
+    h.sandbox.org.undelete('Opportunity', second!.Id);
+    h.clock.advance(5 * MINUTE);
+    const results = await h.sync();
+    expect(results.every((r) => r.outcome === 'succeeded')).toBe(true);
+    await h.land();
+    expect(await h.q(`SELECT stage, is_won FROM gift WHERE gift_id = '${first!.Id}'`)).toEqual([{ stage: 'Closed Lost', is_won: false }]);
+    expect(await h.q(`SELECT amount_minor FROM gift WHERE gift_id = '${late}'`)).toEqual([{ amount_minor: 1234 }]);
+    expect(await h.q(`SELECT deleted FROM gift_payment WHERE gift_payment_id = '${payment}'`)).toEqual([{ deleted: true }]);
+    expect(await h.q(`SELECT deleted FROM gift WHERE gift_id = '${second!.Id}'`)).toEqual([{ deleted: false }]);
+  });
+
+  it('quarantines a gift without an amount and lands the rest', async () => {
+    h.clock.advance(10 * MINUTE);
+    const bad = h.sandbox.org.insert('Opportunity', { Name: 'no amount', Amount: null, StageName: 'Prospecting' });
+    const good = h.sandbox.org.insert('Opportunity', { Name: 'ok', Amount: 5, StageName: 'Closed Won', IsWon: true });
+    h.clock.advance(2 * MINUTE);
+    const [r] = await h.sync({ streams: ['gifts'] });
+    expect(r).toMatchObject({ outcome: 'succeeded', quarantined: 1 });
+    await h.land();
+    expect(await h.q(`SELECT count(*) AS n FROM gift WHERE gift_id IN ('${bad}', '${good}')`)).toEqual([{ n: 1 }]);
+    const [q] = await h.q(`SELECT contract, CAST(reasons AS VARCHAR) AS reasons FROM quarantine WHERE contract = 'gift'`);
+    expect(q!.reasons).toMatch(/Amount/);
+  });
+
+  it('retries 5xx (JSON and HTML bodies) in the engine only: each fault costs exactly one request', async () => {
+    h.clock.advance(10 * MINUTE);
+    h.sandbox.org.insert('Campaign', { Name: 'Winter appeal', Status: 'Planned' });
+    h.clock.advance(2 * MINUTE);
+    const before = h.sandbox.requests.countByStatus(503);
+    h.sandbox.faults.status5xx = 1;
+    h.sandbox.faults.html5xx = 1;
+    const [r] = await h.sync({ streams: ['campaigns'] });
+    expect(r).toMatchObject({ outcome: 'succeeded', retries: 2 });
+    expect(h.sandbox.requests.countByStatus(503) - before).toBe(2);
+    await h.land();
+    expect(await h.q("SELECT count(*) AS n FROM campaign WHERE name = 'Winter appeal'")).toEqual([{ n: 1 }]);
+  });
+
+  it('re-mints an expired session once and replays; a refused re-mint stops the stream with its bookmark untouched', async () => {
+    h.clock.advance(10 * MINUTE);
+    h.sandbox.expireTokens();
+    h.clock.advance(2 * MINUTE);
+    const [ok] = await h.sync({ streams: ['contacts'] });
+    expect(ok!.outcome).toBe('succeeded');
+    expect(h.sandbox.requests.countByStatus(401)).toBeGreaterThan(0);
+    const before = await loadBookmark(h.engineRuntime.state, 'salesforce', 'contacts');
+    h.clock.advance(10 * MINUTE);
+    h.sandbox.expireTokens();
+    h.sandbox.faults.refuseAuth = true;
+    try {
+      const results = await h.sync();
+      expect(results).toHaveLength(1); // an auth failure stops the other streams too
+      expect(results[0]).toMatchObject({ outcome: 'failed', authFailed: true });
+      expect(results[0]!.error).toMatch(/re-authentication refused/);
+    } finally {
+      h.sandbox.faults.refuseAuth = false;
+    }
+    const after = await loadBookmark(h.engineRuntime.state, 'salesforce', 'campaigns');
+    expect(after.cursor).not.toBeNull();
+    expect((await loadBookmark(h.engineRuntime.state, 'salesforce', 'contacts')).cursor).toBe(before.cursor);
+  });
+});
+
+describe('Salesforce keyset paging', () => {
+  it('reads 2,500 rows that share one SystemModstamp once each, across pages (keyset on SystemModstamp, Id)', async () => {
+    const h = await salesforceHarness({});
+    try {
+      const stamp = SF_NOW.getTime() - 3 * 86_400_000;
+      for (let i = 0; i < 2500; i++) h.sandbox.org.insert('Opportunity', { Name: `mass ${i}`, Amount: 1, StageName: 'Closed Won', IsWon: true }, stamp);
+      const [r] = await h.sync({ streams: ['gifts'], from: new Date(stamp - 3_600_000) }, { pageSize: 1000 });
+      expect(r).toMatchObject({ outcome: 'succeeded', records: 2500, pages: 3 });
+      await h.land();
+      expect(await h.q('SELECT count(*) AS n, count(DISTINCT gift_id) AS d FROM gift')).toEqual([{ n: 2500, d: 2500 }]);
+      const [raw] = await h.q("SELECT count(*) AS n FROM raw WHERE contract = 'gift'");
+      expect(raw!.n).toBe(2500);
+    } finally {
+      await h.close();
+    }
+  });
+});
