@@ -83,3 +83,12 @@ function seedScenario(org: Org, rand: SeededRandom, scenario: Scenario, opts: Sc
     }
   }
 }
+
+/** A new online gift with its paid payment, now (live mode: the CRM keeps recording gifts). */
+export function addLiveGift(org: Org, rand: SeededRandom): string {
+  const amount = rand.pick([5, 10, 10, 20, 25, 50]);
+  const today = new Date(org.now()).toISOString().slice(0, 10);
+  const gift = org.insert('Opportunity', { Name: 'Online donation', Amount: amount, CloseDate: today, StageName: 'Closed Won', IsWon: true, IsClosed: true, Donation_ID__c: `don_${rand.chars(14, 'abcdefghijklmnopqrstuvwxyz0123456789')}` });
+  org.insert('npe01__OppPayment__c', { npe01__Opportunity__c: gift, npe01__Payment_Amount__c: amount, npe01__Payment_Date__c: today, npe01__Paid__c: true, npe01__Written_Off__c: false, npe01__Payment_Method__c: 'Credit Card', npsp__Type__c: 'Sale' });
+  return gift;
+}

@@ -4,7 +4,8 @@ import { closeServer, headerValue, listenOnLoopback } from '../../sandbox-kit/lo
 import { BoundedRequestLog, type RequestLog } from '../../sandbox-kit/request-log.js';
 import { Org } from './org.js';
 import { OBJECTS } from './schema.js';
-import { seedOrg, type SalesforceSeed } from './seed.js';
+import { SeededRandom } from '../../sandbox-kit/seeded-ids.js';
+import { addLiveGift, seedOrg, type SalesforceSeed } from './seed.js';
 import { SoqlError } from './soql.js';
 
 export interface SalesforceSandboxOptions extends SalesforceSeed {
@@ -47,6 +48,8 @@ export interface SalesforceSandbox {
   apiUsage(): { used: number; limit: number };
   /** Every token minted so far stops working (sessions time out). */
   expireTokens(): void;
+  /** Record `n` new online gifts with their payments, now. */
+  addGifts(n: number): void;
   close(): Promise<void>;
 }
 
@@ -217,6 +220,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     };
   }
 
+  const live = new SeededRandom((opts.scenario?.seed ?? 1) + 1);
   const port = await listenOnLoopback(server);
   url = `http://127.0.0.1:${port}`;
   return {
@@ -224,6 +228,9 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     apiUsage: () => ({ used, limit }),
     expireTokens: () => {
       for (const t of tokens.keys()) tokens.set(t, 0);
+    },
+    addGifts: (n) => {
+      for (let i = 0; i < n; i++) addLiveGift(org, live);
     },
     close: () => closeServer(server),
   };
