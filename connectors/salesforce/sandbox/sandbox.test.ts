@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError } from '../../../core/errors.js';
 import { SalesforceClient, classifySalesforceError } from '../client.js';
@@ -32,8 +33,12 @@ describe('Salesforce sandbox with the real jsforce', () => {
     startDate: new Date('2026-11-01T00:00:00Z'), requestsPerSecond: 0, concurrency: 2, lookbackMs: 600_000, namespace: 'npsp',
     currency: 'GBP', paymentRefFields: ['npsp__Gateway_Payment_ID__c'], donationIdField: null, pageSize: 2000, ...over,
   });
+  const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
   beforeAll(async () => {
-    sandbox = await startSalesforceSandbox({ now: () => NOW, scenario: { seed: 5, donations: 300, start: new Date('2026-11-20T18:00:00Z') }, batchSize: 100 });
+    sandbox = await startSalesforceSandbox({
+      now: () => NOW, scenario: { seed: 5, donations: 300, start: new Date('2026-11-20T18:00:00Z') }, batchSize: 100,
+      jwt: { publicKey: keys.publicKey, username: 'integration@charity.example' },
+    });
   });
   afterAll(() => sandbox.close());
 
@@ -77,6 +82,18 @@ describe('Salesforce sandbox with the real jsforce', () => {
     } finally {
       sandbox.faults.refuseAuth = false;
     }
+  });
+
+  it('jwt (RS256 assertion verified against the public key) and refresh_token mint sessions; a wrong key is refused', async () => {
+    const jwt = new SalesforceClient(config({ auth: 'jwt', accessToken: null, username: 'integration@charity.example', privateKey: keys.privateKey }));
+    expect((await jwt.query('SELECT Id FROM Campaign LIMIT 1', false)).records).toHaveLength(1);
+    const refresh = new SalesforceClient(config({ auth: 'refresh_token', accessToken: null }));
+    expect((await refresh.query('SELECT Id FROM Campaign LIMIT 1', false)).records).toHaveLength(1);
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const forged = new SalesforceClient(config({ auth: 'jwt', accessToken: null, username: 'integration@charity.example', privateKey: other.privateKey }));
+    const err = await forged.query('SELECT Id FROM Campaign LIMIT 1', false).then(() => null, (e: unknown) => e);
+    expect(String(err)).toMatch(/invalid assertion signature/);
+    expect(classifySalesforceError(err)).toBeInstanceOf(AuthError);
   });
 
   it('answers errors as Salesforce does: INVALID_FIELD, MALFORMED_QUERY, and a 503 jsforce does not retry', async () => {
