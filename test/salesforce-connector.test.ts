@@ -135,3 +135,30 @@ describe('Salesforce keyset paging', () => {
     }
   });
 });
+
+describe('Salesforce describe: what the integration user can see', () => {
+  it('drops a hidden optional field or a formula, and stops on a hidden required field or a missing NPSP package, bookmark untouched', async () => {
+    const h = await salesforceHarness({ scenario: { seed: 3, donations: 100, start: new Date('2026-11-20T18:00:00Z') } });
+    try {
+      h.sandbox.org.hidden.add('Contact.MailingPostalCode');
+      h.sandbox.org.hidden.add('Opportunity.Amount');
+      h.sandbox.org.absent.add('npe01__OppPayment__c');
+      const results = await h.sync({ streams: ['contacts', 'gifts', 'gift_payments'] }, { donationIdField: 'npsp__Amount_Outstanding__c' });
+      expect(results.map((r) => r.outcome)).toEqual(['succeeded', 'failed', 'failed']);
+      expect(results[1]!.error).toBe('salesforce: Opportunity.Amount is not visible to the integration user, and the connector needs it');
+      expect(results[2]!.error).toMatch(/no npe01__OppPayment__c object: is the NPSP package installed/);
+      expect((await loadBookmark(h.engineRuntime.state, 'salesforce', 'gifts')).cursor).toBeNull();
+      await h.land();
+      const [s] = await h.q('SELECT count(*) AS n, count(postcode_district) AS postcodes FROM supporter');
+      expect(s).toEqual({ n: live(h, 'Contact').length, postcodes: 0 });
+
+      h.sandbox.org.hidden.delete('Opportunity.Amount');
+      h.clock.advance(5 * 60_000); // past the describe cache
+      const [gifts] = await h.sync({ streams: ['gifts'] }, { donationIdField: 'npsp__Amount_Outstanding__c' });
+      expect(gifts!.outcome).toBe('succeeded'); // the formula field was dropped, not queried
+      expect((await loadBookmark(h.engineRuntime.state, 'salesforce', 'gift_payments')).cursor).toBeNull();
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -8,6 +8,8 @@ import type { SalesforceConfig } from './config.js';
 // and describe pass no per-call options: only the module defaults reach them. The engine owns retries.
 setDefaults({ followRedirect: true, retry: { methods: [] } });
 
+const DESCRIBE_TTL_MS = 4 * 60_000;
+
 export interface QueryPage {
   records: SfRecord[];
   done: boolean;
@@ -41,6 +43,28 @@ export class SalesforceClient {
         },
       });
     }
+  }
+
+  private readonly described = new Map<string, { at: number; fields: Map<string, { calculated: boolean }> }>();
+
+  /**
+   * The object's fields as this user sees them (field-level security, installed packages), cached for
+   * a few minutes: about once per scheduled run rather than once per page. null: no such object.
+   */
+  async describeFields(object: string, now: number): Promise<Map<string, { calculated: boolean }> | null> {
+    const hit = this.described.get(object);
+    if (hit && now - hit.at < DESCRIBE_TTL_MS) return hit.fields;
+    let res;
+    try {
+      res = await this.conn.describe(object);
+    } catch (err) {
+      const code = (err as { errorCode?: string }).errorCode;
+      if (code === 'NOT_FOUND' || code === 'INVALID_TYPE') return null;
+      throw err;
+    }
+    const fields = new Map(res.fields.map((f) => [f.name, { calculated: Boolean(f.calculated) }]));
+    this.described.set(object, { at: now, fields });
+    return fields;
   }
 
   /** One page of a query; `all` reads deleted rows too (queryAll). autoFetch stays off: the engine pages. */

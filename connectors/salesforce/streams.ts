@@ -1,6 +1,7 @@
 import { defineStream, type Page, type StreamContext, type StreamDef, type Window } from '../../core/engine/define.js';
 import type { Mapped } from '../../core/engine/mapped.js';
 import { FatalError } from '../../core/errors.js';
+import { log } from '../../core/log.js';
 import type { SalesforceClient } from './client.js';
 import { withNamespace, type SalesforceConfig } from './config.js';
 import { mapAllocation, mapCampaign, mapContact, mapOpportunity, mapPayment, mapRecurringDonation, sfTime, type SalesforceMapOptions, type SfRecord } from './mappings.js';
@@ -18,30 +19,36 @@ interface ObjectSpec {
   contract: string;
   /** Stored fields only (never formula fields: their changes do not bump SystemModstamp), NPSP names. */
   fields: string[];
+  /** Fields without which no record maps: a user who cannot see one is a configuration error. */
+  required: string[];
   map(r: SfRecord, o: SalesforceMapOptions): Mapped[];
 }
 
 const OBJECTS: ObjectSpec[] = [
-  { name: 'campaigns', object: 'Campaign', contract: 'campaign', fields: ['Name', 'Status', 'StartDate', 'EndDate', 'ExpectedRevenue'], map: mapCampaign },
-  { name: 'contacts', object: 'Contact', contract: 'supporter', fields: ['Email', 'MailingPostalCode', 'MasterRecordId'], map: (r) => mapContact(r) },
+  { name: 'campaigns', object: 'Campaign', contract: 'campaign', fields: ['Name', 'Status', 'StartDate', 'EndDate', 'ExpectedRevenue'], required: ['Name'], map: mapCampaign },
+  { name: 'contacts', object: 'Contact', contract: 'supporter', fields: ['Email', 'MailingPostalCode', 'MasterRecordId'], required: [], map: (r) => mapContact(r) },
   {
     name: 'recurring_donations', object: 'npe03__Recurring_Donation__c', contract: 'recurring_donation',
     fields: ['npe03__Amount__c', 'npe03__Contact__c', 'npe03__Organization__c', 'npe03__Installment_Period__c', 'npsp__InstallmentFrequency__c', 'npsp__Status__c', 'npsp__RecurringType__c', 'npsp__CommitmentId__c'],
+    required: [],
     map: mapRecurringDonation,
   },
   {
     name: 'gifts', object: 'Opportunity', contract: 'gift',
     fields: ['AccountId', 'Amount', 'CloseDate', 'StageName', 'IsWon', 'CampaignId', 'RecordTypeId', 'npsp__Primary_Contact__c', 'npe03__Recurring_Donation__c'],
+    required: ['Amount', 'StageName'],
     map: mapOpportunity,
   },
   {
     name: 'gift_payments', object: 'npe01__OppPayment__c', contract: 'gift_payment',
     fields: ['npe01__Opportunity__c', 'npe01__Payment_Amount__c', 'npe01__Payment_Date__c', 'npe01__Scheduled_Date__c', 'npe01__Paid__c', 'npe01__Written_Off__c', 'npe01__Payment_Method__c', 'npsp__OriginalPayment__c'],
+    required: ['npe01__Opportunity__c', 'npe01__Payment_Amount__c'],
     map: mapPayment,
   },
   {
     name: 'allocations', object: 'npsp__Allocation__c', contract: 'gift_allocation',
     fields: ['npsp__Opportunity__c', 'npsp__Payment__c', 'npsp__Recurring_Donation__c', 'npsp__Campaign__c', 'npsp__General_Accounting_Unit__c', 'npsp__Amount__c', 'npsp__Percent__c'],
+    required: [],
     map: mapAllocation,
   },
 ];
@@ -72,6 +79,30 @@ export function keysetSoql(object: string, fields: string[], w: Window, after: {
   return `SELECT ${fields.join(', ')} FROM ${object} WHERE ${where.join(' AND ')} ORDER BY SystemModstamp, Id LIMIT ${limit}`;
 }
 
+/**
+ * The declared fields this user can query, from describe: an optional one that is hidden (field-level
+ * security) or a formula (its changes do not bump SystemModstamp) is dropped with a warning; a required
+ * one, or the object itself, missing stops the stream with a configuration error (bookmark untouched).
+ */
+async function visibleFields(ctx: StreamContext<C>, object: string, declared: string[], required: Set<string>, namespace: string): Promise<string[]> {
+  const described = await ctx.call(`describe ${object}`, () => ctx.client.describeFields(object, ctx.clock.now().getTime()));
+  if (!described) {
+    throw new FatalError(`salesforce: the org has no ${object} object: is the NPSP package installed, and is SALESFORCE_NPSP_NAMESPACE (${namespace || 'empty'}) right?`);
+  }
+  const out: string[] = [];
+  for (const f of declared) {
+    const d = described.get(f);
+    if (d && !d.calculated) {
+      out.push(f);
+      continue;
+    }
+    const why = d ? 'is a formula field (its changes do not bump SystemModstamp)' : 'is not visible to the integration user';
+    if (required.has(f)) throw new FatalError(`salesforce: ${object}.${f} ${why}, and the connector needs it`);
+    log.warn(`salesforce: dropping a declared field: it ${why}`, { object, field: f });
+  }
+  return out;
+}
+
 export function salesforceStreams(config: SalesforceConfig): StreamDef<C, never>[] {
   const opts: SalesforceMapOptions = { namespace: config.namespace, currency: config.currency, paymentRefFields: config.paymentRefFields, donationIdField: config.donationIdField };
   const ns = (f: string) => withNamespace(f, config.namespace);
@@ -90,7 +121,8 @@ export function salesforceStreams(config: SalesforceConfig): StreamDef<C, never>
       // Rows commit after their stamp (lookback); the newest minute is left for the next run (lag).
       windows: { sizeMs: 7 * DAY, lookbackMs: config.lookbackMs, lagMs: 60_000 },
       async fetchPage(ctx: StreamContext<C>, req): Promise<Page<SfRecord>> {
-        const soql = keysetSoql(object, fields, req.window!, req.token ? parseToken(req.token) : null, config.pageSize);
+        const visible = await visibleFields(ctx, object, fields, new Set([...SYSTEM, ...spec.required].map(ns)), config.namespace);
+        const soql = keysetSoql(object, visible, req.window!, req.token ? parseToken(req.token) : null, config.pageSize);
         const page = await ctx.call(`queryAll ${object}`, () => ctx.client.query(soql, true));
         const records = page.records as SfRecord[];
         const last = records.at(-1);

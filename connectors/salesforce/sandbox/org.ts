@@ -17,6 +17,8 @@ export class Org {
   readonly rows = new Map<string, Map<string, Row>>();
   /** Fields hidden from this user (field-level security): absent from describe, INVALID_FIELD in a query. */
   readonly hidden = new Set<string>();
+  /** Objects of a package that is not installed (e.g. NPSP): unknown to query and describe. */
+  readonly absent = new Set<string>();
   private readonly rand: SeededRandom;
 
   constructor(
@@ -28,7 +30,7 @@ export class Org {
   }
 
   private table(object: string): Map<string, Row> {
-    const t = this.rows.get(object);
+    const t = this.absent.has(object) ? undefined : this.rows.get(object);
     if (!t) throw new SoqlError('INVALID_TYPE', `sObject type '${object}' is not supported`);
     return t;
   }

@@ -210,7 +210,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   }
 
   function describe(object: string): unknown {
-    const spec = OBJECTS[object];
+    const spec = org.absent.has(object) ? undefined : OBJECTS[object];
     if (!spec) throw new SfError(404, 'NOT_FOUND', `The requested resource does not exist`);
     return {
       name: object, keyPrefix: spec.keyPrefix, queryable: true, custom: object.endsWith('__c'),
