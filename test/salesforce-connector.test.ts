@@ -162,3 +162,37 @@ describe('Salesforce describe: what the integration user can see', () => {
     }
   });
 });
+
+describe('Salesforce daily API share', () => {
+  it('stops cleanly at SALESFORCE_MAX_API_SHARE with outcome quota, never retries the daily cap, and resumes the next day', async () => {
+    const h = await salesforceHarness({ scenario: { seed: 4, donations: 600, start: new Date('2026-11-20T18:00:00Z') }, dailyLimit: 24 });
+    try {
+      const over = { startDate: new Date('2026-11-19T00:00:00Z'), pageSize: 2000 };
+      const first = await h.sync({}, { ...over, maxApiShare: 0.5 });
+      expect(first.at(-1)).toMatchObject({ outcome: 'quota', error: "salesforce: 12 of the org's 24 daily API requests used (SALESFORCE_MAX_API_SHARE 0.5): stopping until the next run" });
+      expect(first.length).toBeLessThan(6); // the other streams wait for the next run too
+      expect(first.slice(0, -1).every((r) => r.outcome === 'succeeded')).toBe(true);
+      expect(h.sandbox.apiUsage().used).toBe(12);
+
+      // Other integrations took nearly all the rest: the cap (403 REQUEST_LIMIT_EXCEEDED) is hit once, not retried.
+      h.sandbox.resetApiUsage(24);
+      const second = await h.sync({}, { ...over, maxApiShare: 1 });
+      expect(second.at(-1)).toMatchObject({ outcome: 'quota' });
+      expect(second.at(-1)!.error).toMatch(/daily API request limit is reached/);
+      expect(h.sandbox.requests.countByStatus(403)).toBe(1);
+
+      h.clock.advance(86_400_000);
+      h.sandbox.resetApiUsage();
+      const third = await h.sync({}, { ...over, maxApiShare: 1 });
+      expect(third.map((r) => r.outcome)).toEqual(third.map(() => 'succeeded'));
+      expect(third).toHaveLength(6);
+      await h.land();
+      for (const [contract, object] of [['gift', 'Opportunity'], ['gift_payment', 'npe01__OppPayment__c'], ['supporter', 'Contact'], ['gift_allocation', 'npsp__Allocation__c']] as const) {
+        const [c] = await h.q(`SELECT count(*) AS n, count(DISTINCT ${contract}_id) AS ids FROM ${contract}`);
+        expect(c, contract).toEqual({ n: live(h, object).length, ids: live(h, object).length });
+      }
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { createSign } from 'node:crypto';
 import { Connection, OAuth2, type Record as SfRecord } from 'jsforce';
 import { setDefaults } from 'jsforce/lib/request.js';
-import { AuthError, FatalError, RetriableError, WindowTooLargeError } from '../../core/errors.js';
+import { AuthError, FatalError, QuotaReachedError, RetriableError, WindowTooLargeError } from '../../core/errors.js';
 import type { SalesforceConfig } from './config.js';
 
 // jsforce retries GETs on 420/429/5xx five times on its own (ignoring Retry-After), and query, queryMore
@@ -45,6 +45,17 @@ export class SalesforceClient {
     }
   }
 
+  /**
+   * Before each call: the daily usage Salesforce reported on the last answer (Sforce-Limit-Info, which
+   * jsforce keeps in limitInfo). At SALESFORCE_MAX_API_SHARE the run stops at its checkpoint.
+   */
+  checkQuota(): void {
+    const usage = this.conn.limitInfo?.apiUsage;
+    if (usage && usage.limit > 0 && usage.used / usage.limit >= this.config.maxApiShare) {
+      throw new QuotaReachedError(`salesforce: ${usage.used} of the org's ${usage.limit} daily API requests used (SALESFORCE_MAX_API_SHARE ${this.config.maxApiShare}): stopping until the next run`);
+    }
+  }
+
   private readonly described = new Map<string, { at: number; fields: Map<string, { calculated: boolean }> }>();
 
   /**
@@ -54,6 +65,7 @@ export class SalesforceClient {
   async describeFields(object: string, now: number): Promise<Map<string, { calculated: boolean }> | null> {
     const hit = this.described.get(object);
     if (hit && now - hit.at < DESCRIBE_TTL_MS) return hit.fields;
+    this.checkQuota();
     let res;
     try {
       res = await this.conn.describe(object);
@@ -69,6 +81,7 @@ export class SalesforceClient {
 
   /** One page of a query; `all` reads deleted rows too (queryAll). autoFetch stays off: the engine pages. */
   async query(soql: string, all: boolean): Promise<QueryPage> {
+    this.checkQuota();
     const res = await this.conn.query(soql, { scanAll: all, autoFetch: false });
     return { records: res.records, done: res.done, totalSize: res.totalSize };
   }
@@ -103,7 +116,7 @@ const AUTH = new Set(['INVALID_SESSION_ID', 'invalid_grant', 'invalid_client', '
  * answer becomes `ERROR_HTTP_<status>`. Messages are Salesforce's own (no record data in them).
  */
 export function classifySalesforceError(err: unknown): Error {
-  if (err instanceof RetriableError || err instanceof FatalError || err instanceof WindowTooLargeError) return err;
+  if (err instanceof RetriableError || err instanceof FatalError || err instanceof WindowTooLargeError || err instanceof QuotaReachedError) return err;
   const e = err as { errorCode?: string; name?: string; message?: string; code?: string } | null;
   const code = e?.errorCode ?? e?.name ?? '';
   const msg = String(e?.message ?? err).slice(0, 200);
@@ -119,8 +132,12 @@ export function classifySalesforceError(err: unknown): Error {
   // jsforce wraps a failed refreshFn (or its own refresh) in a plain Error with this message.
   if (/^Unable to refresh session/.test(msg)) return new AuthError(`salesforce: re-authentication refused (${msg})`, { cause: err });
   if (code === 'QUERY_TIMEOUT') return new WindowTooLargeError(`salesforce: QUERY_TIMEOUT`, { cause: err });
-  // The daily cap: never retried in a loop (it lifts over 24 hours, not seconds).
-  if (code === 'REQUEST_LIMIT_EXCEEDED') return new FatalError(`salesforce: REQUEST_LIMIT_EXCEEDED: ${msg}`, { cause: err });
+  // The daily cap: never retried in a loop (it lifts over 24 hours, not seconds). Other limits under this
+  // code (concurrent long-running requests) do lift in seconds.
+  if (code === 'REQUEST_LIMIT_EXCEEDED') {
+    if (/TotalRequests/i.test(msg)) return new QuotaReachedError(`salesforce: the org's daily API request limit is reached (REQUEST_LIMIT_EXCEEDED): stopping until the next run`, { cause: err });
+    return new RetriableError(`salesforce: REQUEST_LIMIT_EXCEEDED: ${msg}`, undefined, { cause: err });
+  }
   if (/ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|socket hang up|fetch failed/i.test(`${e?.code ?? ''} ${msg}`)) return new RetriableError(`salesforce: network error (${msg})`, undefined, { cause: err });
   if (code) return new FatalError(`salesforce: ${code}: ${msg}`, { cause: err });
   return err instanceof Error ? err : new Error(String(err));

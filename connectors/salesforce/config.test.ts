@@ -6,7 +6,7 @@ const secrets = (m: Record<string, string>) => ({ get: (k: string) => m[k] });
 describe('Salesforce configuration', () => {
   it('reads defaults: API 60.0, GBP, npsp namespace, the three payment ref fields, 10-minute lookback', () => {
     const c = salesforceConfig(secrets({ SALESFORCE_INSTANCE_URL: 'https://charity.my.salesforce.com/', SALESFORCE_ACCESS_TOKEN: 'tok' }));
-    expect(c).toMatchObject({ auth: 'access_token', instanceUrl: 'https://charity.my.salesforce.com', apiVersion: '60.0', currency: 'GBP', namespace: 'npsp', lookbackMs: 600_000 });
+    expect(c).toMatchObject({ auth: 'access_token', instanceUrl: 'https://charity.my.salesforce.com', apiVersion: '60.0', currency: 'GBP', namespace: 'npsp', lookbackMs: 600_000, maxApiShare: 0.5 });
     expect(c.paymentRefFields).toEqual(['npsp__Gateway_Payment_ID__c', 'npsp__Elevate_Payment_ID__c', 'npe01__Check_Reference_Number__c']);
   });
 

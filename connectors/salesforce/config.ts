@@ -32,6 +32,8 @@ export interface SalesforceConfig {
   paymentRefFields: string[];
   /** A custom Opportunity field holding the web form's donation id. */
   donationIdField: string | null;
+  /** Stop the run cleanly once this share of the org's daily API requests is used (other integrations need the rest). */
+  maxApiShare: number;
   /** Rows per query (keyset page). */
   pageSize: number;
 }
@@ -75,8 +77,10 @@ export function salesforceConfig(secrets: SecretStore, now = new Date()): Salesf
     currency: (get('SALESFORCE_CURRENCY') ?? 'GBP').toUpperCase(),
     paymentRefFields: (get('SALESFORCE_PAYMENT_REF_FIELDS') ?? DEFAULT_PAYMENT_REF_FIELDS.join(',')).split(',').map((f) => f.trim()).filter(Boolean),
     donationIdField: get('SALESFORCE_DONATION_ID_FIELD'),
+    maxApiShare: positive(secrets.get('SALESFORCE_MAX_API_SHARE'), 'SALESFORCE_MAX_API_SHARE', 0.5),
     pageSize: Math.min(2000, positive(secrets.get('SALESFORCE_PAGE_SIZE'), 'SALESFORCE_PAGE_SIZE', 2000) || 2000),
   };
+  if (config.maxApiShare <= 0 || config.maxApiShare > 1) throw new FatalError('salesforce: SALESFORCE_MAX_API_SHARE must be above 0 and at most 1');
   if (!/^\d+\.\d$/.test(config.apiVersion)) throw new FatalError('salesforce: SALESFORCE_API_VERSION must look like 60.0');
   if (Number.isNaN(config.startDate.getTime())) throw new FatalError('salesforce: SALESFORCE_START_DATE must be an ISO date');
   if (!/^[A-Z]{3}$/.test(config.currency)) throw new FatalError('salesforce: SALESFORCE_CURRENCY must be an ISO 4217 code such as GBP');

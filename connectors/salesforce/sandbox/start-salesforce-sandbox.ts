@@ -48,6 +48,8 @@ export interface SalesforceSandbox {
   apiUsage(): { used: number; limit: number };
   /** Every token minted so far stops working (sessions time out). */
   expireTokens(): void;
+  /** A new day: the daily API request count starts again (at `used`, to stand for other integrations' calls). */
+  resetApiUsage(used?: number): void;
   /** Record `n` new online gifts with their payments, now. */
   addGifts(n: number): void;
   close(): Promise<void>;
@@ -228,6 +230,9 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     apiUsage: () => ({ used, limit }),
     expireTokens: () => {
       for (const t of tokens.keys()) tokens.set(t, 0);
+    },
+    resetApiUsage: (n = 0) => {
+      used = n;
     },
     addGifts: (n) => {
       for (let i = 0; i < n; i++) addLiveGift(org, live);
