@@ -196,3 +196,27 @@ describe('Salesforce daily API share', () => {
     }
   });
 });
+
+describe('Salesforce faults that change what a window reads', () => {
+  it('splits a window on QUERY_TIMEOUT until each half answers, and says a merged-away contact was merged', async () => {
+    const h = await salesforceHarness({});
+    try {
+      const start = SF_NOW.getTime() - 2 * 86_400_000;
+      for (let i = 0; i < 300; i++) h.sandbox.org.insert('Opportunity', { Name: `g${i}`, Amount: 2, StageName: 'Closed Won' }, start + i * 500_000);
+      const winner = h.sandbox.org.insert('Contact', { Email: 'a@example.org' }, start);
+      const loser = h.sandbox.org.insert('Contact', { Email: 'a.other@example.org' }, start);
+      h.sandbox.org.merge('Contact', loser, winner, start + 1000);
+      h.sandbox.faults.queryTimeoutOver = 100;
+      const results = await h.sync({ streams: ['gifts', 'contacts'], from: new Date(start - 3_600_000) });
+      const [gifts, contacts] = [byStream(results, 'gifts'), byStream(results, 'contacts')];
+      expect(gifts).toMatchObject({ outcome: 'succeeded', records: 300 });
+      expect(h.sandbox.requests.entries.filter((e) => e.status === 400).length).toBeGreaterThan(0);
+      expect(contacts!.outcome).toBe('succeeded');
+      await h.land();
+      expect(await h.q('SELECT count(*) AS n FROM gift')).toEqual([{ n: 300 }]);
+      expect(await h.q(`SELECT deleted, merged_into FROM supporter WHERE supporter_id = '${loser}'`)).toEqual([{ deleted: true, merged_into: winner }]);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -58,6 +58,12 @@ export class Org {
     Object.assign(this.get(object, id), { IsDeleted: false, SystemModstamp: at });
   }
 
+  /** A merge (Contact, Account): the loser is deleted and names the winner in MasterRecordId. */
+  merge(object: string, loserId: string, winnerId: string, at = this.now()): void {
+    this.get(object, winnerId);
+    Object.assign(this.get(object, loserId), { MasterRecordId: winnerId, IsDeleted: true, LastModifiedDate: at, SystemModstamp: at });
+  }
+
   /** Gone for good (emptied Recycle Bin): not even queryAll sees it. */
   purge(object: string, id: string): void {
     this.table(object).delete(id);
