@@ -34,6 +34,8 @@ export interface SalesforceConfig {
   donationIdField: string | null;
   /** Stop the run cleanly once this share of the org's daily API requests is used (other integrations need the rest). */
   maxApiShare: number;
+  /** A first sync of an object with at least this many rows goes through a Bulk API 2.0 job. */
+  bulkThreshold: number;
   /** Rows per query (keyset page). */
   pageSize: number;
 }
@@ -78,6 +80,7 @@ export function salesforceConfig(secrets: SecretStore, now = new Date()): Salesf
     paymentRefFields: (get('SALESFORCE_PAYMENT_REF_FIELDS') ?? DEFAULT_PAYMENT_REF_FIELDS.join(',')).split(',').map((f) => f.trim()).filter(Boolean),
     donationIdField: get('SALESFORCE_DONATION_ID_FIELD'),
     maxApiShare: positive(secrets.get('SALESFORCE_MAX_API_SHARE'), 'SALESFORCE_MAX_API_SHARE', 0.5),
+    bulkThreshold: positive(secrets.get('SALESFORCE_BULK_THRESHOLD'), 'SALESFORCE_BULK_THRESHOLD', 50_000),
     pageSize: Math.min(2000, positive(secrets.get('SALESFORCE_PAGE_SIZE'), 'SALESFORCE_PAGE_SIZE', 2000) || 2000),
   };
   if (config.maxApiShare <= 0 || config.maxApiShare > 1) throw new FatalError('salesforce: SALESFORCE_MAX_API_SHARE must be above 0 and at most 1');

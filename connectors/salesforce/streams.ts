@@ -2,6 +2,7 @@ import { defineStream, type Page, type StreamContext, type StreamDef, type Windo
 import type { Mapped } from '../../core/engine/mapped.js';
 import { FatalError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
+import { bulkBackfill, type BulkObject } from './bulk-backfill.js';
 import type { SalesforceClient } from './client.js';
 import { withNamespace, type SalesforceConfig } from './config.js';
 import { mapAllocation, mapCampaign, mapContact, mapOpportunity, mapPayment, mapRecurringDonation, sfTime, type SalesforceMapOptions, type SfRecord } from './mappings.js';
@@ -11,10 +12,10 @@ const DAY = 86_400_000;
 const SYSTEM = ['Id', 'IsDeleted', 'CreatedDate', 'SystemModstamp'];
 
 /** The streams in run order (status lists them without credentials). */
-export const SALESFORCE_STREAM_NAMES = ['campaigns', 'contacts', 'recurring_donations', 'gifts', 'gift_payments', 'allocations'] as const;
+export const SALESFORCE_STREAM_NAMES = ['backfill', 'campaigns', 'contacts', 'recurring_donations', 'gifts', 'gift_payments', 'allocations'] as const;
 
 interface ObjectSpec {
-  name: (typeof SALESFORCE_STREAM_NAMES)[number];
+  name: Exclude<(typeof SALESFORCE_STREAM_NAMES)[number], 'backfill'>;
   object: string;
   contract: string;
   /** Stored fields only (never formula fields: their changes do not bump SystemModstamp), NPSP names. */
@@ -106,13 +107,27 @@ async function visibleFields(ctx: StreamContext<C>, object: string, declared: st
 export function salesforceStreams(config: SalesforceConfig): StreamDef<C, never>[] {
   const opts: SalesforceMapOptions = { namespace: config.namespace, currency: config.currency, paymentRefFields: config.paymentRefFields, donationIdField: config.donationIdField };
   const ns = (f: string) => withNamespace(f, config.namespace);
-  return OBJECTS.map((spec) => {
-    const object = ns(spec.object);
+  const fieldsOf = (spec: ObjectSpec) => {
     const extra = [
       ...(spec.name === 'gift_payments' ? config.paymentRefFields : []),
       ...(spec.name === 'gifts' && config.donationIdField ? [config.donationIdField] : []),
     ];
-    const fields = [...new Set([...SYSTEM, ...spec.fields, ...extra].map(ns))];
+    return [...new Set([...SYSTEM, ...spec.fields, ...extra].map(ns))];
+  };
+  const bulkObjects: BulkObject[] = OBJECTS.map((spec) => ({ stream: spec.name, object: ns(spec.object), fields: fieldsOf(spec) }));
+  const mapperOf = new Map(OBJECTS.map((spec) => [ns(spec.object), spec.map]));
+  // First syncs of large objects (Bulk API 2.0), before the REST streams; nothing to do on later runs.
+  const backfill = defineStream<C, { object: string; row: SfRecord }>({
+    name: 'backfill',
+    contract: 'gift',
+    primaryKey: (r) => String(r.row.Id),
+    cursor: (r) => new Date(sfTime(r.row.SystemModstamp, 'SystemModstamp')),
+    read: (ctx, emit) => bulkBackfill(ctx, emit, { connector: 'salesforce', objects: bulkObjects, threshold: config.bulkThreshold, lookbackMs: config.lookbackMs, maxRecords: config.pageSize }),
+    toContract: (r) => mapperOf.get(r.object)!(r.row, opts),
+  });
+  const rest = OBJECTS.map((spec) => {
+    const object = ns(spec.object);
+    const fields = fieldsOf(spec);
     return defineStream<C, SfRecord>({
       name: spec.name,
       contract: spec.contract,
@@ -131,5 +146,6 @@ export function salesforceStreams(config: SalesforceConfig): StreamDef<C, never>
       },
       toContract: (r) => spec.map(r, opts),
     });
-  }) as unknown as StreamDef<C, never>[];
+  });
+  return [backfill, ...rest] as unknown as StreamDef<C, never>[];
 }

@@ -2,6 +2,7 @@ import { createVerify, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { closeServer, headerValue, listenOnLoopback } from '../../sandbox-kit/local-server.js';
 import { BoundedRequestLog, type RequestLog } from '../../sandbox-kit/request-log.js';
+import { BulkJobs } from './bulk-jobs.js';
 import { Org } from './org.js';
 import { OBJECTS } from './schema.js';
 import { SeededRandom } from '../../sandbox-kit/seeded-ids.js';
@@ -90,6 +91,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const accessToken = mint();
   const locators = new Map<string, { version: string; records: Record<string, unknown>[]; offset: number; size: number }>();
   const requests = new BoundedRequestLog();
+  const bulk = new BulkJobs(org);
   const faults: SalesforceFaults = { status5xx: 0, html5xx: 0, queryTimeoutOver: 0, refuseAuth: false };
   let used = 0;
   let url = '';
@@ -107,9 +109,18 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     let status = 200;
     let text: string;
     let type = 'application/json;charset=UTF-8';
+    const extra: Record<string, string> = {};
     try {
       if (u.pathname === '/services/oauth2/token' && method === 'POST') text = JSON.stringify(grant(new URLSearchParams(body)));
-      else text = JSON.stringify(api(req, method, u));
+      else {
+        const out = api(req, method, u, body);
+        if (out instanceof CsvPage) {
+          type = 'text/csv';
+          text = out.csv;
+          extra['sforce-locator'] = out.next;
+          extra['sforce-numberofrecords'] = String(out.count);
+        } else text = JSON.stringify(out);
+      }
     } catch (err) {
       if (err instanceof OAuthError) {
         status = 400;
@@ -125,7 +136,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
         text = JSON.stringify([{ message: e.message, errorCode: e.errorCode }]);
       }
     }
-    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text), 'sforce-limit-info': `api-usage=${used}/${limit}` });
+    res.writeHead(status, { ...extra, 'content-type': type, 'content-length': Buffer.byteLength(text), 'sforce-limit-info': `api-usage=${used}/${limit}` });
     res.end(text);
     requests.record({ method, path: u.pathname, status, requestId: randomBytes(6).toString('hex') });
   }
@@ -155,7 +166,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     if (!claims.exp || claims.exp * 1000 < clock().getTime()) throw new OAuthError('invalid_grant', 'expired authorization code');
   }
 
-  function api(req: IncomingMessage, method: string, u: URL): unknown {
+  function api(req: IncomingMessage, method: string, u: URL, body: string): unknown {
     const auth = headerValue(req, 'authorization') ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
     const expires = tokens.get(token);
@@ -171,9 +182,40 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     if (used >= limit) throw new SfError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
     used++;
     const m = API.exec(u.pathname);
-    if (!m || method !== 'GET') throw new SfError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    if (!m) throw new SfError(404, 'NOT_FOUND', 'The requested resource does not exist');
     const [, version, rest] = m as unknown as [string, string, string];
     let hit: RegExpExecArray | null;
+    if (rest === '/jobs/query' && method === 'POST') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        throw new SfError(400, 'JSON_PARSER_ERROR', 'The request body is not JSON');
+      }
+      try {
+        return bulk.create(parsed);
+      } catch (err) {
+        if (err instanceof SoqlError) throw err;
+        throw new SfError(400, 'INVALIDJOB', 'query and operation (query or queryAll) are required');
+      }
+    }
+    if (method !== 'GET') throw new SfError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    if ((hit = /^\/jobs\/query\/(\w+)$/.exec(rest))) {
+      const job = bulk.poll(hit[1]!);
+      if (!job) throw new SfError(404, 'NOT_FOUND', 'The requested resource does not exist');
+      return job;
+    }
+    if ((hit = /^\/jobs\/query\/(\w+)\/results$/.exec(rest))) {
+      const r = bulk.results(hit[1]!, u.searchParams.get('locator'), Number(u.searchParams.get('maxRecords') ?? 50_000));
+      if (r === 'not_found') throw new SfError(404, 'NOT_FOUND', 'The requested resource does not exist');
+      if (r === 'not_complete') throw new SfError(400, 'INVALIDJOBSTATE', 'The job is not complete');
+      if (r === 'bad_locator') throw new SfError(400, 'INVALID_LOCATOR', 'invalid locator');
+      return new CsvPage(r.csv, r.next, r.count);
+    }
+    if (rest === '/limits/recordCount') {
+      const names = (u.searchParams.get('sObjects') ?? '').split(',').filter(Boolean);
+      return { sObjects: names.filter((n) => org.rows.has(n) && !org.absent.has(n)).map((name) => ({ name, count: [...org.rows.get(name)!.values()].filter((r) => !r.IsDeleted).length })) };
+    }
     if (rest === '/query' || rest === '/queryAll') {
       const soql = u.searchParams.get('q');
       if (!soql) throw new SfError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
@@ -251,3 +293,11 @@ class OAuthError extends Error {
 }
 
 class HtmlError extends Error {}
+
+class CsvPage {
+  constructor(
+    readonly csv: string,
+    readonly next: string,
+    readonly count: number,
+  ) {}
+}
