@@ -31,4 +31,25 @@ describe('Salesforce first sync through Bulk API 2.0', () => {
       await h.close();
     }
   });
+
+  it('resumes a job that a run left mid-way from its saved locator: one job, every row once', async () => {
+    const h = await salesforceHarness({ opportunities: 2500 });
+    try {
+      const over = { bulkThreshold: 1000, pageSize: 1000 };
+      h.sandbox.faults.bulkPagesBeforeFailure = 2;
+      const [first] = await h.sync({ streams: ['backfill'] }, over);
+      expect(first).toMatchObject({ outcome: 'failed', records: 2000 });
+      expect((await loadBookmark(h.engineRuntime.state, 'salesforce', 'gifts')).cursor).toBeNull();
+      h.sandbox.faults.bulkPagesBeforeFailure = -1;
+      const [second] = await h.sync({ streams: ['backfill'] }, over);
+      expect(second).toMatchObject({ outcome: 'succeeded', records: 500 });
+      expect(h.sandbox.requests.entries.filter((e) => e.path.endsWith('/jobs/query')).length).toBe(1);
+      await h.land();
+      expect(await h.q('SELECT count(*) AS n, count(DISTINCT gift_id) AS ids FROM gift')).toEqual([{ n: 2500, ids: 2500 }]);
+      const [raw] = await h.q("SELECT count(*) AS n FROM raw WHERE contract = 'gift'");
+      expect(raw!.n).toBe(2500);
+    } finally {
+      await h.close();
+    }
+  });
 });

@@ -33,6 +33,8 @@ export interface SalesforceFaults {
   queryTimeoutOver: number;
   /** The token endpoint refuses every grant (revoked connected app). */
   refuseAuth: boolean;
+  /** Bulk result pages served before every later one answers 400 (a run that dies mid-job); -1: never. */
+  bulkPagesBeforeFailure: number;
 }
 
 export interface SalesforceSandbox {
@@ -92,7 +94,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const locators = new Map<string, { version: string; records: Record<string, unknown>[]; offset: number; size: number }>();
   const requests = new BoundedRequestLog();
   const bulk = new BulkJobs(org);
-  const faults: SalesforceFaults = { status5xx: 0, html5xx: 0, queryTimeoutOver: 0, refuseAuth: false };
+  const faults: SalesforceFaults = { status5xx: 0, html5xx: 0, queryTimeoutOver: 0, refuseAuth: false, bulkPagesBeforeFailure: -1 };
   let used = 0;
   let url = '';
 
@@ -206,6 +208,8 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
       return job;
     }
     if ((hit = /^\/jobs\/query\/(\w+)\/results$/.exec(rest))) {
+      if (faults.bulkPagesBeforeFailure === 0) throw new SfError(400, 'INVALIDJOBSTATE', 'Simulated failure while reading results');
+      if (faults.bulkPagesBeforeFailure > 0) faults.bulkPagesBeforeFailure--;
       const r = bulk.results(hit[1]!, u.searchParams.get('locator'), Number(u.searchParams.get('maxRecords') ?? 50_000));
       if (r === 'not_found') throw new SfError(404, 'NOT_FOUND', 'The requested resource does not exist');
       if (r === 'not_complete') throw new SfError(400, 'INVALIDJOBSTATE', 'The job is not complete');
