@@ -222,3 +222,33 @@ describe('Salesforce faults that change what a window reads', () => {
     }
   });
 });
+
+describe('Salesforce: a record edited between two pages of one run', () => {
+  it('is read once in this run at its old place or once at its new stamp, never lost, and the edit lands', async () => {
+    const h = await salesforceHarness({});
+    try {
+      const start = SF_NOW.getTime() - 86_400_000;
+      const ids: string[] = [];
+      for (let i = 0; i < 250; i++) ids.push(h.sandbox.org.insert('Opportunity', { Name: `g${i}`, Amount: 3, StageName: 'Pledged' }, start + i * 1000));
+      // after the first page: edit a row the run has not reached yet (it moves past the window) and one it has read
+      h.sandbox.onQuery = (n) => {
+        if (n !== 1) return;
+        h.sandbox.org.update('Opportunity', ids[200]!, { StageName: 'Closed Won' }, SF_NOW.getTime() - 30_000);
+        h.sandbox.org.update('Opportunity', ids[10]!, { StageName: 'Closed Won' }, SF_NOW.getTime() - 30_000);
+      };
+      const [first] = await h.sync({ streams: ['gifts'], from: new Date(start - 3_600_000) }, { pageSize: 100 });
+      expect(first).toMatchObject({ outcome: 'succeeded', records: 249 });
+      h.sandbox.onQuery = null;
+      h.clock.advance(2 * 60_000);
+      const [second] = await h.sync({ streams: ['gifts'] }, { pageSize: 100 });
+      expect(second!.outcome).toBe('succeeded');
+      await h.land();
+      expect(await h.q('SELECT count(*) AS n FROM gift')).toEqual([{ n: 250 }]);
+      expect(await h.q(`SELECT gift_id, stage FROM gift WHERE gift_id IN ('${ids[10]}', '${ids[200]}') ORDER BY gift_id`)).toEqual(
+        [ids[10]!, ids[200]!].sort().map((gift_id) => ({ gift_id, stage: 'Closed Won' })),
+      );
+    } finally {
+      await h.close();
+    }
+  });
+});

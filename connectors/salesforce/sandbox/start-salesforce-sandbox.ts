@@ -53,6 +53,8 @@ export interface SalesforceSandbox {
   expireTokens(): void;
   /** A new day: the daily API request count starts again (at `used`, to stand for other integrations' calls). */
   resetApiUsage(used?: number): void;
+  /** Called after each query page is answered (tests change data between two pages with it). */
+  onQuery: ((served: number) => void) | null;
   /** Record `n` new online gifts with their payments, now. */
   addGifts(n: number): void;
   close(): Promise<void>;
@@ -96,6 +98,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const bulk = new BulkJobs(org);
   const faults: SalesforceFaults = { status5xx: 0, html5xx: 0, queryTimeoutOver: 0, refuseAuth: false, bulkPagesBeforeFailure: -1 };
   let used = 0;
+  let queries = 0;
   let url = '';
 
   const server = createServer((req, res) => {
@@ -227,7 +230,10 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
       if (faults.queryTimeoutOver > 0 && r.matched > faults.queryTimeoutOver) throw new SfError(400, 'QUERY_TIMEOUT', 'Your query request was running for too long.');
       const asked = /batchSize=(\d+)/.exec(headerValue(req, 'sforce-query-options') ?? '')?.[1];
       const size = Math.min(2000, Math.max(200, Number(asked ?? opts.batchSize ?? 2000)), opts.batchSize ?? 2000);
-      return page(version, { version, records: r.records, offset: 0, size }, rest.slice(1));
+      const out = page(version, { version, records: r.records, offset: 0, size }, rest.slice(1));
+      queries++;
+      self.onQuery?.(queries);
+      return out;
     }
     if ((hit = /^\/(query|queryAll)\/([\w-]+)$/.exec(rest))) {
       const cursor = locators.get(hit[2]!);
@@ -271,7 +277,8 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const live = new SeededRandom((opts.scenario?.seed ?? 1) + 1);
   const port = await listenOnLoopback(server);
   url = `http://127.0.0.1:${port}`;
-  return {
+  const self: SalesforceSandbox = {
+    onQuery: null,
     url, org, requests, faults, accessToken, clientId, clientSecret, refreshToken,
     apiUsage: () => ({ used, limit }),
     expireTokens: () => {
@@ -285,6 +292,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     },
     close: () => closeServer(server),
   };
+  return self;
 }
 
 class OAuthError extends Error {
