@@ -52,4 +52,22 @@ describe('Salesforce first sync through Bulk API 2.0', () => {
       await h.close();
     }
   });
+
+  it('re-mints a session that expires between two result pages (own HTTP call) and goes on', async () => {
+    const h = await salesforceHarness({ opportunities: 2500 });
+    try {
+      let before = -1;
+      h.sandbox.onBulkPage = (n) => {
+        if (n !== 1) return;
+        before = h.sandbox.requests.countByStatus(401);
+        h.sandbox.expireTokens();
+      };
+      const [r] = await h.sync({ streams: ['backfill'] }, { bulkThreshold: 1000, pageSize: 1000 });
+      expect(r).toMatchObject({ outcome: 'succeeded', records: 2500 });
+      // after the first page: our page call was refused, then jsforce's poll, which re-minted and replayed
+      expect(h.sandbox.requests.countByStatus(401) - before).toBe(2);
+    } finally {
+      await h.close();
+    }
+  });
 });

@@ -86,7 +86,15 @@ export async function bulkBackfill(
         const locator = st.locator;
         const url: string = `${ctx.client.config.instanceUrl}${base}/jobs/query/${jobId}/results?maxRecords=${opts.maxRecords}${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`;
         const page = await ctx.call(`bulk results ${o.object}`, async (): Promise<{ text: string; next: string }> => {
-          const res = await fetch(url, { headers: { Authorization: `Bearer ${conn.accessToken ?? ''}`, Accept: 'text/csv' } });
+          const get = () => fetch(url, { headers: { Authorization: `Bearer ${conn.accessToken ?? ''}`, Accept: 'text/csv' } });
+          let res = await get();
+          if (res.status === 401) {
+            // Our own call cannot refresh the session: a cheap jsforce call (a job poll) re-mints it through
+            // refreshFn on the same 401 and replays, then the page is asked again once. access_token mode cannot.
+            await res.body?.cancel();
+            await conn.request(`${base}/jobs/query/${jobId}`);
+            res = await get();
+          }
           const text = await res.text();
           if (!res.ok) {
             let body: { errorCode?: string; message?: string } = {};

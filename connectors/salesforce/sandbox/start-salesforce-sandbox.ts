@@ -55,6 +55,8 @@ export interface SalesforceSandbox {
   resetApiUsage(used?: number): void;
   /** Called after each query page is answered (tests change data between two pages with it). */
   onQuery: ((served: number) => void) | null;
+  /** Called after each Bulk result page is answered. */
+  onBulkPage: ((served: number) => void) | null;
   /** Record `n` new online gifts with their payments, now. */
   addGifts(n: number): void;
   close(): Promise<void>;
@@ -99,6 +101,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const faults: SalesforceFaults = { status5xx: 0, html5xx: 0, queryTimeoutOver: 0, refuseAuth: false, bulkPagesBeforeFailure: -1 };
   let used = 0;
   let queries = 0;
+  let bulkPages = 0;
   let url = '';
 
   const server = createServer((req, res) => {
@@ -217,6 +220,8 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
       if (r === 'not_found') throw new SfError(404, 'NOT_FOUND', 'The requested resource does not exist');
       if (r === 'not_complete') throw new SfError(400, 'INVALIDJOBSTATE', 'The job is not complete');
       if (r === 'bad_locator') throw new SfError(400, 'INVALID_LOCATOR', 'invalid locator');
+      bulkPages++;
+      self.onBulkPage?.(bulkPages);
       return new CsvPage(r.csv, r.next, r.count);
     }
     if (rest === '/limits/recordCount') {
@@ -279,6 +284,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   url = `http://127.0.0.1:${port}`;
   const self: SalesforceSandbox = {
     onQuery: null,
+    onBulkPage: null,
     url, org, requests, faults, accessToken, clientId, clientSecret, refreshToken,
     apiUsage: () => ({ used, limit }),
     expireTokens: () => {
