@@ -252,3 +252,27 @@ describe('Salesforce: a record edited between two pages of one run', () => {
     }
   });
 });
+
+describe('Salesforce multi-currency orgs', () => {
+  it("reads each record's CurrencyIsoCode (REST and Bulk) instead of SALESFORCE_CURRENCY, exactly in its exponent", async () => {
+    const h = await salesforceHarness({ multiCurrency: true });
+    try {
+      const at = SF_NOW.getTime() - 86_400_000;
+      const eur = h.sandbox.org.insert('Opportunity', { Name: 'eur', Amount: 10.5, CurrencyIsoCode: 'EUR', StageName: 'Closed Won' }, at);
+      const jpy = h.sandbox.org.insert('Opportunity', { Name: 'jpy', Amount: 1500, CurrencyIsoCode: 'JPY', StageName: 'Closed Won' }, at);
+      const pay = h.sandbox.org.insert('npe01__OppPayment__c', { npe01__Opportunity__c: jpy, npe01__Payment_Amount__c: 1500, CurrencyIsoCode: 'JPY' }, at);
+      // gifts by Bulk (threshold 1), payments by REST
+      const results = await h.sync({ streams: ['backfill', 'gift_payments'] }, { bulkThreshold: 2, pageSize: 1000 });
+      expect(results.map((r) => r.outcome)).toEqual(['succeeded', 'succeeded']);
+      expect(results[0]!.records).toBe(2);
+      await h.land();
+      expect(await h.q(`SELECT gift_id, amount_minor, currency FROM gift ORDER BY amount_minor`)).toEqual([
+        { gift_id: eur, amount_minor: 1050, currency: 'EUR' },
+        { gift_id: jpy, amount_minor: 1500, currency: 'JPY' },
+      ]);
+      expect(await h.q(`SELECT amount_minor, currency FROM gift_payment WHERE gift_payment_id = '${pay}'`)).toEqual([{ amount_minor: 1500, currency: 'JPY' }]);
+    } finally {
+      await h.close();
+    }
+  });
+});

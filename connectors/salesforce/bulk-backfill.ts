@@ -14,6 +14,8 @@ export interface BulkObject {
   stream: string;
   object: string;
   fields: string[];
+  /** Fields without which no record maps. */
+  required: string[];
 }
 
 interface BulkState {
@@ -42,7 +44,16 @@ function typed(row: Record<string, string>, types: Map<string, string>): SfRecor
 export async function bulkBackfill(
   ctx: StreamContext<SalesforceClient>,
   emit: (records: { object: string; row: SfRecord }[]) => Promise<void>,
-  opts: { connector: string; objects: BulkObject[]; threshold: number; lookbackMs: number; maxRecords: number; sleep?: (ms: number) => Promise<void> },
+  opts: {
+    connector: string;
+    objects: BulkObject[];
+    threshold: number;
+    lookbackMs: number;
+    maxRecords: number;
+    /** The declared fields this user can query (describe), as the REST streams use them. */
+    visible: (ctx: StreamContext<SalesforceClient>, o: BulkObject) => Promise<string[]>;
+    sleep?: (ms: number) => Promise<void>;
+  },
 ): Promise<void> {
   const conn = ctx.client.conn;
   const base = `/services/data/v${ctx.client.config.apiVersion}`;
@@ -63,9 +74,10 @@ export async function bulkBackfill(
     if (!st) {
       const count = counts.get(o.object) ?? 0;
       if (count < opts.threshold) continue;
+      const fields = await opts.visible(ctx, o);
       const job = await ctx.call(`bulk job ${o.object}`, () =>
         conn.request<{ id: string; createdDate: string }>({
-          method: 'POST', url: `${base}/jobs/query`, body: JSON.stringify({ operation: 'queryAll', query: `SELECT ${o.fields.join(', ')} FROM ${o.object}` }),
+          method: 'POST', url: `${base}/jobs/query`, body: JSON.stringify({ operation: 'queryAll', query: `SELECT ${fields.join(', ')} FROM ${o.object}` }),
           headers: { 'Content-Type': 'application/json; charset=utf-8' },
         }),
       );

@@ -85,7 +85,7 @@ export function keysetSoql(object: string, fields: string[], w: Window, after: {
  * security) or a formula (its changes do not bump SystemModstamp) is dropped with a warning; a required
  * one, or the object itself, missing stops the stream with a configuration error (bookmark untouched).
  */
-async function visibleFields(ctx: StreamContext<C>, object: string, declared: string[], required: Set<string>, namespace: string): Promise<string[]> {
+export async function visibleFields(ctx: StreamContext<C>, object: string, declared: string[], required: Set<string>, namespace: string): Promise<string[]> {
   const described = await ctx.call(`describe ${object}`, () => ctx.client.describeFields(object, ctx.clock.now().getTime()));
   if (!described) {
     throw new FatalError(`salesforce: the org has no ${object} object: is the NPSP package installed, and is SALESFORCE_NPSP_NAMESPACE (${namespace || 'empty'}) right?`);
@@ -98,6 +98,7 @@ async function visibleFields(ctx: StreamContext<C>, object: string, declared: st
       continue;
     }
     const why = d ? 'is a formula field (its changes do not bump SystemModstamp)' : 'is not visible to the integration user';
+    if (!d && f === 'CurrencyIsoCode') continue; // a single-currency org: expected, not worth a warning
     if (required.has(f)) throw new FatalError(`salesforce: ${object}.${f} ${why}, and the connector needs it`);
     log.warn(`salesforce: dropping a declared field: it ${why}`, { object, field: f });
   }
@@ -112,9 +113,12 @@ export function salesforceStreams(config: SalesforceConfig): StreamDef<C, never>
       ...(spec.name === 'gift_payments' ? config.paymentRefFields : []),
       ...(spec.name === 'gifts' && config.donationIdField ? [config.donationIdField] : []),
     ];
-    return [...new Set([...SYSTEM, ...spec.fields, ...extra].map(ns))];
+    // CurrencyIsoCode exists only in multi-currency orgs: describe drops it elsewhere (SALESFORCE_CURRENCY applies).
+    const currency = spec.name === 'contacts' ? [] : ['CurrencyIsoCode'];
+    return [...new Set([...SYSTEM, ...currency, ...spec.fields, ...extra].map(ns))];
   };
-  const bulkObjects: BulkObject[] = OBJECTS.map((spec) => ({ stream: spec.name, object: ns(spec.object), fields: fieldsOf(spec) }));
+  const requiredOf = (spec: ObjectSpec) => new Set([...SYSTEM, ...spec.required].map(ns));
+  const bulkObjects: BulkObject[] = OBJECTS.map((spec) => ({ stream: spec.name, object: ns(spec.object), fields: fieldsOf(spec), required: [...requiredOf(spec)] }));
   const mapperOf = new Map(OBJECTS.map((spec) => [ns(spec.object), spec.map]));
   // First syncs of large objects (Bulk API 2.0), before the REST streams; nothing to do on later runs.
   const backfill = defineStream<C, { object: string; row: SfRecord }>({
@@ -122,7 +126,9 @@ export function salesforceStreams(config: SalesforceConfig): StreamDef<C, never>
     contract: 'gift',
     primaryKey: (r) => String(r.row.Id),
     cursor: (r) => new Date(sfTime(r.row.SystemModstamp, 'SystemModstamp')),
-    read: (ctx, emit) => bulkBackfill(ctx, emit, { connector: 'salesforce', objects: bulkObjects, threshold: config.bulkThreshold, lookbackMs: config.lookbackMs, maxRecords: config.pageSize }),
+    read: (ctx, emit) => bulkBackfill(ctx, emit, { connector: 'salesforce', objects: bulkObjects, threshold: config.bulkThreshold, lookbackMs: config.lookbackMs, maxRecords: config.pageSize,
+        visible: (ctx, o) => visibleFields(ctx, o.object, o.fields, new Set(o.required), config.namespace),
+      }),
     toContract: (r) => mapperOf.get(r.object)!(r.row, opts),
   });
   const rest = OBJECTS.map((spec) => {
@@ -136,7 +142,7 @@ export function salesforceStreams(config: SalesforceConfig): StreamDef<C, never>
       // Rows commit after their stamp (lookback); the newest minute is left for the next run (lag).
       windows: { sizeMs: 7 * DAY, lookbackMs: config.lookbackMs, lagMs: 60_000 },
       async fetchPage(ctx: StreamContext<C>, req): Promise<Page<SfRecord>> {
-        const visible = await visibleFields(ctx, object, fields, new Set([...SYSTEM, ...spec.required].map(ns)), config.namespace);
+        const visible = await visibleFields(ctx, object, fields, requiredOf(spec), config.namespace);
         const soql = keysetSoql(object, visible, req.window!, req.token ? parseToken(req.token) : null, config.pageSize);
         const page = await ctx.call(`queryAll ${object}`, () => ctx.client.query(soql, true));
         const records = page.records as SfRecord[];

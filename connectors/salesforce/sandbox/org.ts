@@ -24,9 +24,14 @@ export class Org {
   constructor(
     readonly now: () => number,
     seed = 1,
+    multiCurrency = false,
   ) {
     this.rand = new SeededRandom(seed);
-    for (const name of Object.keys(OBJECTS)) this.rows.set(name, new Map());
+    for (const [name, spec] of Object.entries(OBJECTS)) {
+      this.rows.set(name, new Map());
+      // A single-currency org has no CurrencyIsoCode at all: describe leaves it out, a query naming it fails.
+      if (!multiCurrency && 'CurrencyIsoCode' in spec.fields) this.hidden.add(`${name}.CurrencyIsoCode`);
+    }
   }
 
   private table(object: string): Map<string, Row> {

@@ -22,6 +22,8 @@ export interface SalesforceSandboxOptions extends SalesforceSeed {
   batchSize?: number;
   /** The org's daily API request limit (Sforce-Limit-Info). */
   dailyLimit?: number;
+  /** A multi-currency org: records carry CurrencyIsoCode (default: single-currency, no such field). */
+  multiCurrency?: boolean;
 }
 
 export interface SalesforceFaults {
@@ -81,7 +83,7 @@ class SfError extends Error {
  */
 export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}): Promise<SalesforceSandbox> {
   const clock = opts.now ?? (() => new Date());
-  const org = new Org(() => clock().getTime(), opts.scenario?.seed ?? 1);
+  const org = new Org(() => clock().getTime(), opts.scenario?.seed ?? 1, opts.multiCurrency ?? false);
   seedOrg(org, opts);
   const clientId = opts.clientId ?? 'puddle_sandbox_client';
   const clientSecret = opts.clientSecret ?? randomBytes(12).toString('hex');
