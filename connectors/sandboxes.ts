@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { SecretStore } from '../core/ports.js';
 import type { SandboxBankLine } from './bank/sandbox-statements.js';
 import { startBraintreeSandbox } from './braintree/sandbox/index.js';
+import { startSalesforceSandbox } from './salesforce/sandbox/index.js';
 import { startStripeSandbox } from './stripe/sandbox/index.js';
 
 /**
@@ -28,8 +29,10 @@ export interface SandboxEntry {
 
 const DAY = 86_400_000;
 const random = (prefix: string) => `${prefix}${randomBytes(16).toString('hex')}`;
-// Three days of an appeal that started five days ago: balances have settled and been paid out.
-const recentAppeal = (seed: number) => ({ seed, donations: 600, start: new Date(Date.now() - 5 * DAY), durationMinutes: 3 * 24 * 60 });
+// Three days of an appeal that started five days ago: balances have settled and been paid out. One start
+// for every sandbox, so the Salesforce sandbox seeded with Stripe's scenario names Stripe's charges.
+let appealStart: Date | null = null;
+const recentAppeal = (seed: number) => ({ seed, donations: 600, start: (appealStart ??= new Date(Date.now() - 5 * DAY)), durationMinutes: 3 * 24 * 60 });
 
 /** Calls `fn` every `ms` until closed, without keeping the process alive. */
 function every(ms: number, fn: () => void): () => void {
@@ -83,6 +86,28 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
         async close() {
           stopSales();
           stopDisburse();
+          await sandbox.close();
+        },
+      };
+    },
+  },
+  salesforce: {
+    configured: (s) => Boolean(s.get('SALESFORCE_INSTANCE_URL')),
+    presets: () => ({}),
+    async start() {
+      // Seeded from Stripe's scenario: its gift payments carry the Stripe sandbox's charge ids.
+      const sandbox = await startSalesforceSandbox({ scenario: recentAppeal(2026) });
+      const stop = every(10_000, () => sandbox.addGifts(1));
+      return {
+        connector: 'salesforce',
+        url: sandbox.url,
+        secrets: {
+          SALESFORCE_AUTH: 'client_credentials', SALESFORCE_INSTANCE_URL: sandbox.url, SALESFORCE_LOGIN_URL: sandbox.url,
+          SALESFORCE_CLIENT_ID: sandbox.clientId, SALESFORCE_CLIENT_SECRET: sandbox.clientSecret,
+          SALESFORCE_DONATION_ID_FIELD: 'Donation_ID__c', SALESFORCE_START_DATE: new Date(Date.now() - 6 * DAY).toISOString(),
+        },
+        async close() {
+          stop();
           await sandbox.close();
         },
       };

@@ -51,3 +51,10 @@ export class RecordError extends PuddleError {
  * limit): the engine splits the window in two and reads both halves, so no window is ever skipped.
  */
 export class WindowTooLargeError extends PuddleError {}
+
+/**
+ * The provider's API allowance for the day is used up to the share this connector may take (or the
+ * provider refused: its daily cap). Not an error: the run stops at its last checkpoint with outcome
+ * `quota`, and the next run resumes. Never retried (the allowance comes back over hours, not seconds).
+ */
+export class QuotaReachedError extends PuddleError {}

@@ -20,4 +20,9 @@ export const SCHEDULE: readonly ScheduleEntry[] = [
     everySeconds: 120,
     why: 'searches are two calls per page and the SDK never retries: every two minutes keeps the budget free for backfills',
   },
+  {
+    connector: 'salesforce',
+    everySeconds: 300,
+    why: 'API calls count against the org-wide daily limit shared with every other integration; each run is one query per object (more when pages are full), and rows commit up to the 10-minute lookback late anyway',
+  },
 ];

@@ -20,7 +20,7 @@ describe('the hub without provider credentials', () => {
   });
 
   it('starts the Stripe sandbox, syncs it, and lands payments, payouts and webhook events', async () => {
-    expect(hub.sandboxes.map((s) => s.connector).sort()).toEqual(['braintree', 'stripe']);
+    expect(hub.sandboxes.map((s) => s.connector).sort()).toEqual(['braintree', 'salesforce', 'stripe']);
     let row: Record<string, unknown> = {};
     for (let i = 0; i < 120; i++) {
       [row = {}] = await hub.runtime.query.query(
@@ -40,6 +40,21 @@ describe('the hub without provider credentials', () => {
     expect(row.webhooks).toBeGreaterThan(0);
     // The hub re-reads what the sandbox's webhooks name, with the connector it syncs with.
     expect(row.rereads).toBeGreaterThan(0);
+  });
+
+  it('syncs the Salesforce sandbox, whose gift payments name the Stripe sandbox charges', async () => {
+    let row: Record<string, unknown> = {};
+    for (let i = 0; i < 120; i++) {
+      [row = {}] = await hub.runtime.query.query(
+        `SELECT (SELECT count(*) FROM gift) AS gifts, (SELECT count(*) FROM gift_payment) AS payments,
+                (SELECT count(*) FROM gift_payment g JOIN payment p ON p.payment_id = g.payment_ref AND p.amount_minor = g.amount_minor) AS tied`,
+      );
+      if ((row.gifts as number) > 100 && (row.tied as number) > 50) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(row.gifts).toBeGreaterThan(100);
+    expect(row.payments).toBeGreaterThan(100);
+    expect(row.tied).toBeGreaterThan(50);
   });
 
   it("writes the sandboxes' bank lines as daily camt.053 files into the drop folder, which imports them", async () => {

@@ -1,5 +1,6 @@
 import type { Contract } from './contract.js';
 import * as bank from './bank.js';
+import * as crm from './crm.js';
 import * as v1 from './catalog.js';
 import * as supplies from './supplies.js';
 
@@ -9,9 +10,10 @@ export * from './validate.js';
 export { CHANNELS } from './catalog.js';
 export * as contractsV1 from './catalog.js';
 export * as bankContracts from './bank.js';
+export * as crmContracts from './crm.js';
 
 /** Every contract, every version: name -> version -> Contract. */
-export const CONTRACTS: ReadonlyMap<string, ReadonlyMap<number, Contract>> = collect([v1, bank, supplies]);
+export const CONTRACTS: ReadonlyMap<string, ReadonlyMap<number, Contract>> = collect([v1, bank, crm, supplies]);
 
 function collect(modules: readonly object[]): Map<string, Map<number, Contract>> {
   const out = new Map<string, Map<number, Contract>>();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Envelope } from '../envelope.js';
-import { AuthError, FatalError, RetriableError, WindowTooLargeError } from '../errors.js';
+import { AuthError, FatalError, QuotaReachedError, RetriableError, WindowTooLargeError } from '../errors.js';
 import { log } from '../log.js';
 import { redactPersonalData } from '../pii.js';
 import { loadBookmark, saveBookmark, sliceWindows, type Bookmark } from './bookmark.js';
@@ -96,6 +96,8 @@ export async function runStream<C>(opts: RunOptions<C>): Promise<RunResult> {
     return await finish('succeeded');
   } catch (err) {
     if (err instanceof DeadlineReached) return await finish('partial', 'time box reached; the next run continues from the checkpoint');
+    // The pages before were published and checkpointed (readWindow waits for them before it rethrows).
+    if (err instanceof QuotaReachedError) return await finish('quota', err.message);
     const message = err instanceof Error ? err.message : String(err);
     log.error('sync run failed', { connector: connector.name, stream: stream.name, error: message });
     return await finish('failed', message, err instanceof AuthError);

@@ -18,8 +18,11 @@ export interface RunResult extends RunMetrics {
   stream: string;
   startedAt: string;
   endedAt: string;
-  /** succeeded; partial (time box reached, checkpointed); failed; refused (another run holds the lease). */
-  outcome: 'succeeded' | 'partial' | 'failed' | 'refused';
+  /**
+   * succeeded; partial (time box reached, checkpointed); quota (the provider's daily API share is used:
+   * checkpointed, not an error); failed; refused (another run holds the lease).
+   */
+  outcome: 'succeeded' | 'partial' | 'quota' | 'failed' | 'refused';
   error: string | null;
   /** The provider refused the credentials: the connector's other streams would fail the same way. */
   authFailed?: boolean;

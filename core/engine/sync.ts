@@ -58,6 +58,8 @@ export async function syncConnector<C>(inst: ConnectorInstance<C>, runtime: Engi
     // Refused credentials will fail every stream the same way: say it once.
     if (r.authFailed) break;
     if (r.outcome === 'partial') break;
+    // The API allowance is the connector's, not the stream's: the other streams would stop the same way.
+    if (r.outcome === 'quota') break;
   }
   return results;
 }

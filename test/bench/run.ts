@@ -9,6 +9,7 @@ import { benchIngest } from './ingest-bench.js';
 import { benchLanding } from './landing-bench.js';
 import { benchQueue } from './queue-bench.js';
 import { benchRecon } from './recon-bench.js';
+import { benchSalesforce } from './salesforce-bench.js';
 import { benchTotals } from './totals-bench.js';
 import { benchStripe } from './stripe-bench.js';
 
@@ -19,6 +20,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   freshness: async () => printFreshness(await benchFreshness()),
   stripe: () => benchStripe(),
   braintree: () => benchBraintree(),
+  salesforce: () => benchSalesforce(),
   recon: () => benchRecon(),
   bank: () => benchBank(),
   totals: () => benchTotals(),

@@ -1,0 +1,144 @@
+import { createSign } from 'node:crypto';
+import { Connection, OAuth2, type Record as SfRecord } from 'jsforce';
+import { setDefaults } from 'jsforce/lib/request.js';
+import { AuthError, FatalError, QuotaReachedError, RetriableError, WindowTooLargeError } from '../../core/errors.js';
+import type { SalesforceConfig } from './config.js';
+
+// jsforce retries GETs on 420/429/5xx five times on its own (ignoring Retry-After), and query, queryMore
+// and describe pass no per-call options: only the module defaults reach them. The engine owns retries.
+setDefaults({ followRedirect: true, retry: { methods: [] } });
+
+const DESCRIBE_TTL_MS = 4 * 60_000;
+
+export interface QueryPage {
+  records: SfRecord[];
+  done: boolean;
+  totalSize: number;
+}
+
+/**
+ * A jsforce Connection for the configured auth mode. Modes that cannot refresh through jsforce's own
+ * refresh (jwt, client credentials: no refresh token) re-mint through `refreshFn`; on INVALID_SESSION_ID
+ * jsforce calls it once and replays the request. A refused re-mint rejects the call: the stream stops.
+ */
+export class SalesforceClient {
+  readonly conn: Connection;
+
+  constructor(readonly config: SalesforceConfig) {
+    const base = { instanceUrl: config.instanceUrl, version: config.apiVersion };
+    const oauth2 = new OAuth2({ loginUrl: config.loginUrl, clientId: config.clientId ?? undefined, clientSecret: config.clientSecret ?? undefined });
+    if (config.auth === 'access_token') {
+      // No oauth2 config: jsforce would otherwise install a refresh that fails without an errorCode.
+      this.conn = new Connection({ ...base, accessToken: config.accessToken! });
+    } else {
+      this.conn = new Connection({
+        ...base,
+        oauth2,
+        accessToken: config.accessToken ?? undefined,
+        refreshFn: (_conn, callback) => {
+          mint(oauth2, config).then(
+            (res) => callback(null, res.access_token, res),
+            (err: unknown) => callback(err as Error),
+          );
+        },
+      });
+    }
+  }
+
+  /**
+   * Before each call: the daily usage Salesforce reported on the last answer (Sforce-Limit-Info, which
+   * jsforce keeps in limitInfo). At SALESFORCE_MAX_API_SHARE the run stops at its checkpoint.
+   */
+  checkQuota(): void {
+    const usage = this.conn.limitInfo?.apiUsage;
+    if (usage && usage.limit > 0 && usage.used / usage.limit >= this.config.maxApiShare) {
+      throw new QuotaReachedError(`salesforce: ${usage.used} of the org's ${usage.limit} daily API requests used (SALESFORCE_MAX_API_SHARE ${this.config.maxApiShare}): stopping until the next run`);
+    }
+  }
+
+  private readonly described = new Map<string, { at: number; fields: Map<string, { calculated: boolean }> }>();
+
+  /**
+   * The object's fields as this user sees them (field-level security, installed packages), cached for
+   * a few minutes: about once per scheduled run rather than once per page. null: no such object.
+   */
+  async describeFields(object: string, now: number): Promise<Map<string, { calculated: boolean }> | null> {
+    const hit = this.described.get(object);
+    if (hit && now - hit.at < DESCRIBE_TTL_MS) return hit.fields;
+    this.checkQuota();
+    let res;
+    try {
+      res = await this.conn.describe(object);
+    } catch (err) {
+      const code = (err as { errorCode?: string }).errorCode;
+      if (code === 'NOT_FOUND' || code === 'INVALID_TYPE') return null;
+      throw err;
+    }
+    const fields = new Map(res.fields.map((f) => [f.name, { calculated: Boolean(f.calculated) }]));
+    this.described.set(object, { at: now, fields });
+    return fields;
+  }
+
+  /** One page of a query; `all` reads deleted rows too (queryAll). autoFetch stays off: the engine pages. */
+  async query(soql: string, all: boolean): Promise<QueryPage> {
+    this.checkQuota();
+    const res = await this.conn.query(soql, { scanAll: all, autoFetch: false });
+    return { records: res.records, done: res.done, totalSize: res.totalSize };
+  }
+}
+
+function mint(oauth2: OAuth2, config: SalesforceConfig) {
+  switch (config.auth) {
+    case 'client_credentials':
+      return oauth2.requestToken({ grant_type: 'client_credentials' });
+    case 'refresh_token':
+      return oauth2.refreshToken(config.refreshToken!);
+    case 'jwt':
+      return oauth2.requestToken({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: jwtAssertion(config) });
+    default:
+      return Promise.reject(new AuthError('salesforce: the access token expired; set a new SALESFORCE_ACCESS_TOKEN'));
+  }
+}
+
+/** RS256 JWT bearer assertion (jsforce does not sign): iss = consumer key, sub = username, aud = login host. */
+export function jwtAssertion(config: SalesforceConfig, now = Date.now()): string {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const aud = /test\.salesforce\.com/.test(config.loginUrl) ? 'https://test.salesforce.com' : /^https:\/\/login\.salesforce\.com/.test(config.loginUrl) ? 'https://login.salesforce.com' : config.loginUrl;
+  const body = `${part({ alg: 'RS256' })}.${part({ iss: config.clientId, sub: config.username, aud, exp: Math.floor(now / 1000) + 180 })}`;
+  return `${body}.${createSign('RSA-SHA256').update(body).sign(config.privateKey!).toString('base64url')}`;
+}
+
+const RETRIABLE = new Set(['SERVER_UNAVAILABLE', 'UNABLE_TO_LOCK_ROW', 'UNKNOWN_EXCEPTION', 'REQUEST_RUNNING_TOO_LONG']);
+const AUTH = new Set(['INVALID_SESSION_ID', 'invalid_grant', 'invalid_client', 'invalid_client_id', 'unsupported_grant_type', 'INVALID_AUTH_HEADER']);
+
+/**
+ * jsforce errors carry the body's errorCode (as `errorCode` and `name`) and no HTTP status: a non-JSON
+ * answer becomes `ERROR_HTTP_<status>`. Messages are Salesforce's own (no record data in them).
+ */
+export function classifySalesforceError(err: unknown): Error {
+  if (err instanceof RetriableError || err instanceof FatalError || err instanceof WindowTooLargeError || err instanceof QuotaReachedError) return err;
+  const e = err as { errorCode?: string; name?: string; message?: string; code?: string } | null;
+  const code = e?.errorCode ?? e?.name ?? '';
+  const msg = String(e?.message ?? err).slice(0, 200);
+  const http = /^ERROR_HTTP_(\d{3})$/.exec(code);
+  if (http) {
+    const status = Number(http[1]);
+    if (status >= 500 || status === 429 || status === 408) return new RetriableError(`salesforce: HTTP ${status}`, undefined, { status, cause: err });
+    if (status === 401) return new AuthError(`salesforce: 401 ${msg}`, { cause: err });
+    return new FatalError(`salesforce: HTTP ${status}`, { cause: err });
+  }
+  if (RETRIABLE.has(code)) return new RetriableError(`salesforce: ${code}`, undefined, { status: 503, cause: err });
+  if (AUTH.has(code)) return new AuthError(`salesforce: ${code}: authentication refused (${msg})`, { cause: err });
+  // jsforce wraps a failed refreshFn (or its own refresh) in a plain Error with this message.
+  if (/^Unable to refresh session/.test(msg)) return new AuthError(`salesforce: re-authentication refused (${msg})`, { cause: err });
+  if (code === 'QUERY_TIMEOUT') return new WindowTooLargeError(`salesforce: QUERY_TIMEOUT`, { cause: err });
+  // The daily cap: never retried in a loop (it lifts over 24 hours, not seconds). Other limits under this
+  // code (concurrent long-running requests) do lift in seconds.
+  if (code === 'REQUEST_LIMIT_EXCEEDED') {
+    if (/TotalRequests/i.test(msg)) return new QuotaReachedError(`salesforce: the org's daily API request limit is reached (REQUEST_LIMIT_EXCEEDED): stopping until the next run`, { cause: err });
+    return new RetriableError(`salesforce: REQUEST_LIMIT_EXCEEDED: ${msg}`, undefined, { cause: err });
+  }
+  if (/ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|socket hang up|fetch failed/i.test(`${e?.code ?? ''} ${msg}`)) return new RetriableError(`salesforce: network error (${msg})`, undefined, { cause: err });
+  if (code) return new FatalError(`salesforce: ${code}: ${msg}`, { cause: err });
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { withNamespace } from './config.js';
+import { mapAllocation, mapPayment, postcodeDistrict, sfTime, type SalesforceMapOptions } from './mappings.js';
+import { keysetSoql, parseToken } from './streams.js';
+
+const opts: SalesforceMapOptions = { namespace: 'npsp', currency: 'GBP', paymentRefFields: ['npsp__Gateway_Payment_ID__c', 'npsp__Elevate_Payment_ID__c', 'npe01__Check_Reference_Number__c'], donationIdField: null };
+const base = { Id: 'a018d0000000001AAA', CreatedDate: '2026-11-29T10:00:00.000+0000', SystemModstamp: '2026-11-29T10:05:00.000+0000', IsDeleted: false };
+
+describe('Salesforce mappings', () => {
+  it('maps a refund payment exactly, with the first non-empty payment ref and its original', () => {
+    const [m] = mapPayment({ ...base, npe01__Payment_Amount__c: -10.1, npsp__Gateway_Payment_ID__c: '', npsp__Elevate_Payment_ID__c: 'el_1', npsp__OriginalPayment__c: 'a018d0000000000AAA' }, opts);
+    expect(m!.payload).toMatchObject({ amount_minor: -1010, currency: 'GBP', payment_ref: 'el_1', original_payment_id: 'a018d0000000000AAA', updated_at: '2026-11-29T10:05:00.000Z' });
+  });
+
+  it('reads npsp fields under another namespace, and leaves a percent-based allocation without an amount', () => {
+    expect(withNamespace('npsp__Amount__c', '')).toBe('Amount__c');
+    const [m] = mapAllocation({ ...base, Amount__c: null, Percent__c: 60, Opportunity__c: '0068d0000000001AAA' }, { ...opts, namespace: '' });
+    expect(m!.payload).toMatchObject({ amount_minor: null, currency: null, percent: '60', gift_id: '0068d0000000001AAA' });
+  });
+
+  it('refuses amounts with more decimals than the currency has, and times that are not times', () => {
+    expect(() => mapPayment({ ...base, npe01__Payment_Amount__c: 10.005 }, opts)).toThrow(/more decimals/);
+    expect(() => sfTime('yesterday', 'SystemModstamp')).toThrow(/SystemModstamp is not a Salesforce datetime/);
+    expect(postcodeDistrict('ec1a 1bb')).toBe('EC1A');
+    expect(postcodeDistrict('not a postcode')).toBeNull();
+  });
+
+  it('writes SOQL datetimes as Salesforce requires and refuses a page token that is not ours', () => {
+    const soql = keysetSoql('Opportunity', ['Id'], { from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-11-08T00:00:00Z') }, parseToken('2026-11-02T00:00:00.000Z|0068d0000000001AAA'), 2000);
+    expect(soql).toBe(
+      "SELECT Id FROM Opportunity WHERE SystemModstamp >= 2026-11-01T00:00:00.000Z AND SystemModstamp < 2026-11-08T00:00:00.000Z AND (SystemModstamp > 2026-11-02T00:00:00.000Z OR (SystemModstamp = 2026-11-02T00:00:00.000Z AND Id > '0068d0000000001AAA')) ORDER BY SystemModstamp, Id LIMIT 2000",
+    );
+    expect(() => parseToken("2026-11-02T00:00:00.000Z|x' OR Id != '")).toThrow(/bad page token/);
+  });
+});

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import type { Org } from './org.js';
+
+// Bulk API 2.0 query jobs as Salesforce runs them: a job is created UploadComplete, is InProgress on the
+// first poll and JobComplete on the next; its results are CSV pages chained by Sforce-Locator, the last
+// page answering `Sforce-Locator: null` (the string).
+
+export interface BulkJob {
+  id: string;
+  operation: 'query' | 'queryAll';
+  object: string;
+  createdDate: string;
+  state: 'UploadComplete' | 'InProgress' | 'JobComplete';
+  rows: Record<string, unknown>[];
+  fields: string[];
+  /** locator -> offset into rows */
+  locators: Map<string, number>;
+  polls: number;
+}
+
+/** A CSV cell as Bulk writes it: null is an empty cell, everything else quoted when it must be. */
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export class BulkJobs {
+  private readonly jobs = new Map<string, BulkJob>();
+
+  constructor(private readonly org: Org) {}
+
+  create(body: unknown): Record<string, unknown> {
+    const b = body as { query?: string; operation?: string } | null;
+    if (!b?.query || (b.operation !== 'query' && b.operation !== 'queryAll')) throw new Error('bad job');
+    const result = this.org.query(b.query, b.operation === 'queryAll');
+    const fields = /^\s*SELECT\s+(.*?)\s+FROM\s/is.exec(b.query)![1]!.split(',').map((f) => f.trim());
+    const job: BulkJob = {
+      id: `7508d${randomBytes(7).toString('hex').slice(0, 13)}`, operation: b.operation, object: result.object,
+      createdDate: new Date(this.org.now()).toISOString().replace('Z', '+0000'), state: 'UploadComplete',
+      rows: result.records, fields, locators: new Map(), polls: 0,
+    };
+    this.jobs.set(job.id, job);
+    return this.info(job);
+  }
+
+  poll(id: string): Record<string, unknown> | null {
+    const job = this.jobs.get(id);
+    if (!job) return null;
+    job.polls++;
+    job.state = job.polls >= 2 ? 'JobComplete' : 'InProgress';
+    return this.info(job);
+  }
+
+  /** One CSV page from `locator` (null: the first), at most maxRecords rows, and the next locator ('null' at the end). */
+  results(id: string, locator: string | null, maxRecords: number): { csv: string; next: string; count: number } | 'not_found' | 'not_complete' | 'bad_locator' {
+    const job = this.jobs.get(id);
+    if (!job) return 'not_found';
+    if (job.state !== 'JobComplete') return 'not_complete';
+    const offset = locator === null ? 0 : job.locators.get(locator);
+    if (offset === undefined) return 'bad_locator';
+    const rows = job.rows.slice(offset, offset + maxRecords);
+    const end = offset + rows.length;
+    let next = 'null';
+    if (end < job.rows.length) {
+      next = randomBytes(6).toString('base64url');
+      job.locators.set(next, end);
+    }
+    const lines = [job.fields.map(cell).join(','), ...rows.map((r) => job.fields.map((f) => cell(r[f])).join(','))];
+    return { csv: `${lines.join('\n')}\n`, next, count: rows.length };
+  }
+
+  private info(job: BulkJob): Record<string, unknown> {
+    return { id: job.id, operation: job.operation, object: job.object, createdDate: job.createdDate, state: job.state, concurrencyMode: 'Parallel', contentType: 'CSV', apiVersion: 60.0, lineEnding: 'LF', columnDelimiter: 'COMMA' };
+  }
+}

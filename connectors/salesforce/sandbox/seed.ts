@@ -1,0 +1,94 @@
+import { appealNight, type Scenario, type ScenarioOptions } from '../../../core/scenario/appeal-night.js';
+import { fromMinorUnits } from '../../../core/money.js';
+import { seedLedger } from '../../stripe/sandbox/seed.js';
+import { SeededRandom } from '../../sandbox-kit/seeded-ids.js';
+import type { Org } from './org.js';
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+export interface SalesforceSeed {
+  /** The appeal whose donations become gifts; gifts paid through Stripe carry the charge id the Stripe sandbox seeded from the same scenario. */
+  scenario?: ScenarioOptions;
+  /** Extra Opportunities with no scenario behind them (volume), spread over the last 14 days. */
+  opportunities?: number;
+}
+
+/**
+ * Fill the org the way NPSP fills it: a campaign, a contact per supporter, a Closed Won opportunity
+ * per donation with its payment (the gateway's id in npsp__Gateway_Payment_ID__c, so reconciliation
+ * can tie a gift to the money), a few pledges without payment, a refund as a negative payment, monthly
+ * recurring donations, and 60/40 fund allocations.
+ */
+export function seedOrg(org: Org, seed: SalesforceSeed): void {
+  const rand = new SeededRandom(seed.scenario?.seed ?? 7);
+  if (seed.scenario) seedScenario(org, rand, appealNight(seed.scenario), seed.scenario);
+  const n = seed.opportunities ?? 0;
+  const start = org.now() - 14 * DAY;
+  for (let i = 0; i < n; i++) {
+    const at = start + Math.floor((i * (14 * DAY - MINUTE)) / Math.max(1, n));
+    org.insert('Opportunity', { Name: `Gift ${i + 1}`, Amount: 10 + (i % 5) * 5, CloseDate: new Date(at).toISOString().slice(0, 10), StageName: 'Closed Won', IsWon: true, IsClosed: true }, at);
+  }
+}
+
+function seedScenario(org: Org, rand: SeededRandom, scenario: Scenario, opts: ScenarioOptions): void {
+  const now = org.now();
+  // The Stripe sandbox seeded from the same scenario gives each donation the same charge id.
+  const stripe = seedLedger({ scenario: opts, nowSec: () => Math.floor(now / 1000) });
+  const chargeOf = new Map(stripe.charges.items.filter((c) => c.status === 'succeeded').map((c) => [c.metadata.donation_id, c.id]));
+  const first = Date.parse(scenario.donations[0]?.occurred_at ?? new Date(now).toISOString());
+  const campaignId = org.insert('Campaign', { Name: scenario.campaign, Status: 'In Progress', StartDate: new Date(first).toISOString().slice(0, 10), IsActive: true, ExpectedRevenue: 50000 }, first - DAY);
+  const gau = ['a0B8dGENERALFUND01', 'a0B8dEMERGENCYAPP1'];
+  const contacts = new Map<string, string>();
+  for (const d of scenario.donations) {
+    const at = Date.parse(d.occurred_at);
+    if (at > now) continue;
+    let contactId = contacts.get(d.supporter_id);
+    if (!contactId) {
+      contactId = org.insert('Contact', { FirstName: 'Sam', LastName: `Supporter ${contacts.size + 1}`, Email: `${d.supporter_id}@example.org`, MailingPostalCode: 'SW1A 1AA' }, at);
+      contacts.set(d.supporter_id, contactId);
+    }
+    const amount = Number(fromMinorUnits(d.amount_minor, d.currency));
+    const pledge = rand.chance(0.03);
+    const commit = at + rand.int(1, 5) * MINUTE; // the CRM hears of a gift a few minutes after the money
+    const gift = org.insert('Opportunity', {
+      Name: `${d.donation_id} donation`, Amount: amount, CloseDate: d.occurred_at.slice(0, 10), StageName: pledge ? 'Pledged' : 'Closed Won',
+      IsWon: !pledge, IsClosed: !pledge, CampaignId: campaignId, npsp__Primary_Contact__c: contactId, Donation_ID__c: d.donation_id,
+    }, commit);
+    if (pledge) continue;
+    const ref = chargeOf.get(d.donation_id) ?? null;
+    const payment = org.insert('npe01__OppPayment__c', {
+      npe01__Opportunity__c: gift, npe01__Payment_Amount__c: amount, npe01__Payment_Date__c: d.occurred_at.slice(0, 10), npe01__Paid__c: true,
+      npe01__Written_Off__c: false, npe01__Payment_Method__c: d.channel === 'online' ? 'Credit Card' : 'Other', npsp__Gateway_Payment_ID__c: ref, npsp__Type__c: 'Sale',
+    }, commit);
+    if (rand.chance(0.2)) {
+      const sixty = Math.round(d.amount_minor * 0.6);
+      for (const [g, minor] of [[gau[0]!, sixty], [gau[1]!, d.amount_minor - sixty]] as const) {
+        org.insert('npsp__Allocation__c', { npsp__Opportunity__c: gift, npsp__General_Accounting_Unit__c: g, npsp__Amount__c: Number(fromMinorUnits(minor, d.currency)) }, commit);
+      }
+    }
+    if (rand.chance(0.02) && commit + DAY <= now) {
+      org.insert('npe01__OppPayment__c', {
+        npe01__Opportunity__c: gift, npe01__Payment_Amount__c: -amount, npe01__Payment_Date__c: new Date(commit + DAY).toISOString().slice(0, 10), npe01__Paid__c: true,
+        npe01__Written_Off__c: false, npsp__Type__c: 'Refund', npsp__OriginalPayment__c: payment,
+      }, commit + DAY);
+    }
+    if (rand.chance(0.05)) {
+      const rd = org.insert('npe03__Recurring_Donation__c', {
+        npe03__Amount__c: amount, npe03__Contact__c: contactId, npe03__Installment_Period__c: 'Monthly', npsp__InstallmentFrequency__c: 1,
+        npsp__Status__c: 'Active', npsp__RecurringType__c: 'Open', npsp__CommitmentId__c: null,
+      }, commit);
+      org.insert('npsp__Allocation__c', { npsp__Recurring_Donation__c: rd, npsp__General_Accounting_Unit__c: gau[0]!, npsp__Percent__c: 100 }, commit);
+      org.update('Opportunity', gift, { npe03__Recurring_Donation__c: rd }, commit);
+    }
+  }
+}
+
+/** A new online gift with its paid payment, now (live mode: the CRM keeps recording gifts). */
+export function addLiveGift(org: Org, rand: SeededRandom): string {
+  const amount = rand.pick([5, 10, 10, 20, 25, 50]);
+  const today = new Date(org.now()).toISOString().slice(0, 10);
+  const gift = org.insert('Opportunity', { Name: 'Online donation', Amount: amount, CloseDate: today, StageName: 'Closed Won', IsWon: true, IsClosed: true, Donation_ID__c: `don_${rand.chars(14, 'abcdefghijklmnopqrstuvwxyz0123456789')}` });
+  org.insert('npe01__OppPayment__c', { npe01__Opportunity__c: gift, npe01__Payment_Amount__c: amount, npe01__Payment_Date__c: today, npe01__Paid__c: true, npe01__Written_Off__c: false, npe01__Payment_Method__c: 'Credit Card', npsp__Type__c: 'Sale' });
+  return gift;
+}

@@ -1,0 +1,323 @@
+import { createVerify, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { closeServer, headerValue, listenOnLoopback } from '../../sandbox-kit/local-server.js';
+import { BoundedRequestLog, type RequestLog } from '../../sandbox-kit/request-log.js';
+import { BulkJobs } from './bulk-jobs.js';
+import { Org } from './org.js';
+import { OBJECTS } from './schema.js';
+import { SeededRandom } from '../../sandbox-kit/seeded-ids.js';
+import { addLiveGift, seedOrg, type SalesforceSeed } from './seed.js';
+import { SoqlError } from './soql.js';
+
+export interface SalesforceSandboxOptions extends SalesforceSeed {
+  now?: () => Date;
+  clientId?: string;
+  clientSecret?: string;
+  refreshToken?: string;
+  /** PEM public key that JWT bearer assertions must be signed with (RS256), and the username they name. */
+  jwt?: { publicKey: string; username: string };
+  /** How long a minted token lives (default an hour). */
+  tokenTtlMs?: number;
+  /** Rows per query page when the client asks for none (Salesforce: 2000). */
+  batchSize?: number;
+  /** The org's daily API request limit (Sforce-Limit-Info). */
+  dailyLimit?: number;
+  /** A multi-currency org: records carry CurrencyIsoCode (default: single-currency, no such field). */
+  multiCurrency?: boolean;
+}
+
+export interface SalesforceFaults {
+  /** Answer the next N API calls with 503 and a JSON error array. */
+  status5xx: number;
+  /** Answer the next N API calls with 503 and an HTML page (as a load balancer does). */
+  html5xx: number;
+  /** A query matching more rows than this answers QUERY_TIMEOUT (0: never). */
+  queryTimeoutOver: number;
+  /** The token endpoint refuses every grant (revoked connected app). */
+  refuseAuth: boolean;
+  /** Bulk result pages served before every later one answers 400 (a run that dies mid-job); -1: never. */
+  bulkPagesBeforeFailure: number;
+}
+
+export interface SalesforceSandbox {
+  url: string;
+  org: Org;
+  requests: RequestLog;
+  faults: SalesforceFaults;
+  /** A valid token minted for tests (access_token mode). */
+  accessToken: string;
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  /** API calls counted against the daily limit so far. */
+  apiUsage(): { used: number; limit: number };
+  /** Every token minted so far stops working (sessions time out). */
+  expireTokens(): void;
+  /** A new day: the daily API request count starts again (at `used`, to stand for other integrations' calls). */
+  resetApiUsage(used?: number): void;
+  /** Called after each query page is answered (tests change data between two pages with it). */
+  onQuery: ((served: number) => void) | null;
+  /** Called after each Bulk result page is answered. */
+  onBulkPage: ((served: number) => void) | null;
+  /** Record `n` new online gifts with their payments, now. */
+  addGifts(n: number): void;
+  close(): Promise<void>;
+}
+
+const API = /^\/services\/data\/v(\d+\.\d)(\/.*)$/;
+
+class SfError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A local server speaking the Salesforce REST wire protocol as jsforce uses it: OAuth token grants,
+ * query / queryAll / queryMore over a real SOQL subset, describe and limits, with Sforce-Limit-Info on
+ * every answer and Salesforce's error arrays. Point jsforce at it with `instanceUrl: sandbox.url`.
+ */
+export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}): Promise<SalesforceSandbox> {
+  const clock = opts.now ?? (() => new Date());
+  const org = new Org(() => clock().getTime(), opts.scenario?.seed ?? 1, opts.multiCurrency ?? false);
+  seedOrg(org, opts);
+  const clientId = opts.clientId ?? 'puddle_sandbox_client';
+  const clientSecret = opts.clientSecret ?? randomBytes(12).toString('hex');
+  const refreshToken = opts.refreshToken ?? `5Aep${randomBytes(12).toString('hex')}`;
+  const ttl = opts.tokenTtlMs ?? 3_600_000;
+  const limit = opts.dailyLimit ?? 100_000;
+  const tokens = new Map<string, number>();
+  const mint = () => {
+    const t = `00D8d000000sbox!${randomBytes(18).toString('base64url')}`;
+    tokens.set(t, clock().getTime() + ttl);
+    return t;
+  };
+  const accessToken = mint();
+  const locators = new Map<string, { version: string; records: Record<string, unknown>[]; offset: number; size: number }>();
+  const requests = new BoundedRequestLog();
+  const bulk = new BulkJobs(org);
+  const faults: SalesforceFaults = { status5xx: 0, html5xx: 0, queryTimeoutOver: 0, refuseAuth: false, bulkPagesBeforeFailure: -1 };
+  let used = 0;
+  let queries = 0;
+  let bulkPages = 0;
+  let url = '';
+
+  const server = createServer((req, res) => {
+    void answer(req, res);
+  });
+
+  async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const u = new URL(req.url ?? '/', 'http://sandbox');
+    const method = req.method ?? 'GET';
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    let status = 200;
+    let text: string;
+    let type = 'application/json;charset=UTF-8';
+    const extra: Record<string, string> = {};
+    try {
+      if (u.pathname === '/services/oauth2/token' && method === 'POST') text = JSON.stringify(grant(new URLSearchParams(body)));
+      else {
+        const out = api(req, method, u, body);
+        if (out instanceof CsvPage) {
+          type = 'text/csv';
+          text = out.csv;
+          extra['sforce-locator'] = out.next;
+          extra['sforce-numberofrecords'] = String(out.count);
+        } else text = JSON.stringify(out);
+      }
+    } catch (err) {
+      if (err instanceof OAuthError) {
+        status = 400;
+        text = JSON.stringify({ error: err.error, error_description: err.message });
+      } else if (err instanceof HtmlError) {
+        status = 503;
+        type = 'text/html';
+        text = '<html><body><h1>503 Service Unavailable</h1>Maintenance in progress.</body></html>';
+      } else {
+        const e = err instanceof SfError ? err : err instanceof SoqlError ? new SfError(400, err.errorCode, err.message) : new SfError(500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred.');
+        if (!(err instanceof SfError) && !(err instanceof SoqlError)) console.error('salesforce sandbox:', err);
+        status = e.status;
+        text = JSON.stringify([{ message: e.message, errorCode: e.errorCode }]);
+      }
+    }
+    res.writeHead(status, { ...extra, 'content-type': type, 'content-length': Buffer.byteLength(text), 'sforce-limit-info': `api-usage=${used}/${limit}` });
+    res.end(text);
+    requests.record({ method, path: u.pathname, status, requestId: randomBytes(6).toString('hex') });
+  }
+
+  function grant(form: URLSearchParams): unknown {
+    if (faults.refuseAuth) throw new OAuthError('invalid_grant', 'expired access/refresh token');
+    const kind = form.get('grant_type');
+    if (kind === 'client_credentials') {
+      if (form.get('client_id') !== clientId || form.get('client_secret') !== clientSecret) throw new OAuthError('invalid_client', 'invalid client credentials');
+    } else if (kind === 'refresh_token') {
+      if (form.get('refresh_token') !== refreshToken) throw new OAuthError('invalid_grant', 'expired access/refresh token');
+    } else if (kind === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
+      verifyJwt(form.get('assertion') ?? '');
+    } else throw new OAuthError('unsupported_grant_type', 'grant type not supported');
+    return { access_token: mint(), instance_url: url, id: `${url}/id/00D8d000000sbox/0058d000000user`, token_type: 'Bearer', issued_at: String(clock().getTime()), signature: randomBytes(12).toString('base64') };
+  }
+
+  function verifyJwt(assertion: string): void {
+    const [h, p, sig] = assertion.split('.');
+    if (!opts.jwt || !h || !p || !sig) throw new OAuthError('invalid_grant', 'invalid assertion');
+    const ok = createVerify('RSA-SHA256').update(`${h}.${p}`).verify(opts.jwt.publicKey, Buffer.from(sig, 'base64url'));
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as { iss?: string; sub?: string; aud?: string; exp?: number };
+    if (!ok) throw new OAuthError('invalid_grant', 'invalid assertion signature');
+    if (claims.iss !== clientId) throw new OAuthError('invalid_client_id', 'client identifier invalid');
+    if (claims.sub !== opts.jwt.username) throw new OAuthError('invalid_grant', 'user hasn\'t approved this consumer');
+    if (!/^https:\/\/(login|test)\.salesforce\.com$/.test(claims.aud ?? '') && claims.aud !== url) throw new OAuthError('invalid_grant', 'audience is invalid');
+    if (!claims.exp || claims.exp * 1000 < clock().getTime()) throw new OAuthError('invalid_grant', 'expired authorization code');
+  }
+
+  function api(req: IncomingMessage, method: string, u: URL, body: string): unknown {
+    const auth = headerValue(req, 'authorization') ?? '';
+    const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+    const expires = tokens.get(token);
+    if (expires === undefined || expires <= clock().getTime()) throw new SfError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+    if (faults.html5xx > 0) {
+      faults.html5xx--;
+      throw new HtmlError();
+    }
+    if (faults.status5xx > 0) {
+      faults.status5xx--;
+      throw new SfError(503, 'SERVER_UNAVAILABLE', 'Server temporarily unavailable.');
+    }
+    if (used >= limit) throw new SfError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
+    used++;
+    const m = API.exec(u.pathname);
+    if (!m) throw new SfError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    const [, version, rest] = m as unknown as [string, string, string];
+    let hit: RegExpExecArray | null;
+    if (rest === '/jobs/query' && method === 'POST') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        throw new SfError(400, 'JSON_PARSER_ERROR', 'The request body is not JSON');
+      }
+      try {
+        return bulk.create(parsed);
+      } catch (err) {
+        if (err instanceof SoqlError) throw err;
+        throw new SfError(400, 'INVALIDJOB', 'query and operation (query or queryAll) are required');
+      }
+    }
+    if (method !== 'GET') throw new SfError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    if ((hit = /^\/jobs\/query\/(\w+)$/.exec(rest))) {
+      const job = bulk.poll(hit[1]!);
+      if (!job) throw new SfError(404, 'NOT_FOUND', 'The requested resource does not exist');
+      return job;
+    }
+    if ((hit = /^\/jobs\/query\/(\w+)\/results$/.exec(rest))) {
+      if (faults.bulkPagesBeforeFailure === 0) throw new SfError(400, 'INVALIDJOBSTATE', 'Simulated failure while reading results');
+      if (faults.bulkPagesBeforeFailure > 0) faults.bulkPagesBeforeFailure--;
+      const r = bulk.results(hit[1]!, u.searchParams.get('locator'), Number(u.searchParams.get('maxRecords') ?? 50_000));
+      if (r === 'not_found') throw new SfError(404, 'NOT_FOUND', 'The requested resource does not exist');
+      if (r === 'not_complete') throw new SfError(400, 'INVALIDJOBSTATE', 'The job is not complete');
+      if (r === 'bad_locator') throw new SfError(400, 'INVALID_LOCATOR', 'invalid locator');
+      bulkPages++;
+      self.onBulkPage?.(bulkPages);
+      return new CsvPage(r.csv, r.next, r.count);
+    }
+    if (rest === '/limits/recordCount') {
+      const names = (u.searchParams.get('sObjects') ?? '').split(',').filter(Boolean);
+      return { sObjects: names.filter((n) => org.rows.has(n) && !org.absent.has(n)).map((name) => ({ name, count: [...org.rows.get(name)!.values()].filter((r) => !r.IsDeleted).length })) };
+    }
+    if (rest === '/query' || rest === '/queryAll') {
+      const soql = u.searchParams.get('q');
+      if (!soql) throw new SfError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
+      const r = org.query(soql, rest === '/queryAll');
+      if (faults.queryTimeoutOver > 0 && r.matched > faults.queryTimeoutOver) throw new SfError(400, 'QUERY_TIMEOUT', 'Your query request was running for too long.');
+      const asked = /batchSize=(\d+)/.exec(headerValue(req, 'sforce-query-options') ?? '')?.[1];
+      const size = Math.min(2000, Math.max(200, Number(asked ?? opts.batchSize ?? 2000)), opts.batchSize ?? 2000);
+      const out = page(version, { version, records: r.records, offset: 0, size }, rest.slice(1));
+      queries++;
+      self.onQuery?.(queries);
+      return out;
+    }
+    if ((hit = /^\/(query|queryAll)\/([\w-]+)$/.exec(rest))) {
+      const cursor = locators.get(hit[2]!);
+      if (!cursor) throw new SfError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+      locators.delete(hit[2]!);
+      return page(version, cursor, hit[1]!);
+    }
+    if ((hit = /^\/sobjects\/(\w+)\/describe$/.exec(rest))) return describe(hit[1]!);
+    if (rest === '/limits') return { DailyApiRequests: { Max: limit, Remaining: limit - used } };
+    throw new SfError(404, 'NOT_FOUND', 'The requested resource does not exist');
+  }
+
+  function page(version: string, c: { version: string; records: Record<string, unknown>[]; offset: number; size: number }, kind: string): unknown {
+    const records = c.records.slice(c.offset, c.offset + c.size);
+    const offset = c.offset + records.length;
+    const done = offset >= c.records.length;
+    const out: Record<string, unknown> = { totalSize: c.records.length, done, records };
+    if (!done) {
+      const locator = `01g8d${randomBytes(6).toString('hex')}-${offset}`;
+      locators.set(locator, { ...c, offset });
+      out.nextRecordsUrl = `/services/data/v${version}/${kind}/${locator}`;
+    }
+    for (const r of records) {
+      const a = r.attributes as { type: string; url: string };
+      if (!a.url.startsWith('/services')) a.url = `/services/data/v${version}${a.url}`;
+    }
+    return out;
+  }
+
+  function describe(object: string): unknown {
+    const spec = org.absent.has(object) ? undefined : OBJECTS[object];
+    if (!spec) throw new SfError(404, 'NOT_FOUND', `The requested resource does not exist`);
+    return {
+      name: object, keyPrefix: spec.keyPrefix, queryable: true, custom: object.endsWith('__c'),
+      fields: Object.entries(spec.fields)
+        .filter(([f]) => !org.hidden.has(`${object}.${f}`))
+        .map(([name, f]) => ({ name, type: f.type, calculated: Boolean(f.calculated), nillable: name !== 'Id' })),
+    };
+  }
+
+  const live = new SeededRandom((opts.scenario?.seed ?? 1) + 1);
+  const port = await listenOnLoopback(server);
+  url = `http://127.0.0.1:${port}`;
+  const self: SalesforceSandbox = {
+    onQuery: null,
+    onBulkPage: null,
+    url, org, requests, faults, accessToken, clientId, clientSecret, refreshToken,
+    apiUsage: () => ({ used, limit }),
+    expireTokens: () => {
+      for (const t of tokens.keys()) tokens.set(t, 0);
+    },
+    resetApiUsage: (n = 0) => {
+      used = n;
+    },
+    addGifts: (n) => {
+      for (let i = 0; i < n; i++) addLiveGift(org, live);
+    },
+    close: () => closeServer(server),
+  };
+  return self;
+}
+
+class OAuthError extends Error {
+  constructor(
+    readonly error: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+class HtmlError extends Error {}
+
+class CsvPage {
+  constructor(
+    readonly csv: string,
+    readonly next: string,
+    readonly count: number,
+  ) {}
+}

@@ -1,0 +1,157 @@
+import { defineStream, type Page, type StreamContext, type StreamDef, type Window } from '../../core/engine/define.js';
+import type { Mapped } from '../../core/engine/mapped.js';
+import { FatalError } from '../../core/errors.js';
+import { log } from '../../core/log.js';
+import { bulkBackfill, type BulkObject } from './bulk-backfill.js';
+import type { SalesforceClient } from './client.js';
+import { withNamespace, type SalesforceConfig } from './config.js';
+import { mapAllocation, mapCampaign, mapContact, mapOpportunity, mapPayment, mapRecurringDonation, sfTime, type SalesforceMapOptions, type SfRecord } from './mappings.js';
+
+type C = SalesforceClient;
+const DAY = 86_400_000;
+const SYSTEM = ['Id', 'IsDeleted', 'CreatedDate', 'SystemModstamp'];
+
+/** The streams in run order (status lists them without credentials). */
+export const SALESFORCE_STREAM_NAMES = ['backfill', 'campaigns', 'contacts', 'recurring_donations', 'gifts', 'gift_payments', 'allocations'] as const;
+
+interface ObjectSpec {
+  name: Exclude<(typeof SALESFORCE_STREAM_NAMES)[number], 'backfill'>;
+  object: string;
+  contract: string;
+  /** Stored fields only (never formula fields: their changes do not bump SystemModstamp), NPSP names. */
+  fields: string[];
+  /** Fields without which no record maps: a user who cannot see one is a configuration error. */
+  required: string[];
+  map(r: SfRecord, o: SalesforceMapOptions): Mapped[];
+}
+
+const OBJECTS: ObjectSpec[] = [
+  { name: 'campaigns', object: 'Campaign', contract: 'campaign', fields: ['Name', 'Status', 'StartDate', 'EndDate', 'ExpectedRevenue'], required: ['Name'], map: mapCampaign },
+  { name: 'contacts', object: 'Contact', contract: 'supporter', fields: ['Email', 'MailingPostalCode', 'MasterRecordId'], required: [], map: (r) => mapContact(r) },
+  {
+    name: 'recurring_donations', object: 'npe03__Recurring_Donation__c', contract: 'recurring_donation',
+    fields: ['npe03__Amount__c', 'npe03__Contact__c', 'npe03__Organization__c', 'npe03__Installment_Period__c', 'npsp__InstallmentFrequency__c', 'npsp__Status__c', 'npsp__RecurringType__c', 'npsp__CommitmentId__c'],
+    required: [],
+    map: mapRecurringDonation,
+  },
+  {
+    name: 'gifts', object: 'Opportunity', contract: 'gift',
+    fields: ['AccountId', 'Amount', 'CloseDate', 'StageName', 'IsWon', 'CampaignId', 'RecordTypeId', 'npsp__Primary_Contact__c', 'npe03__Recurring_Donation__c'],
+    required: ['Amount', 'StageName'],
+    map: mapOpportunity,
+  },
+  {
+    name: 'gift_payments', object: 'npe01__OppPayment__c', contract: 'gift_payment',
+    fields: ['npe01__Opportunity__c', 'npe01__Payment_Amount__c', 'npe01__Payment_Date__c', 'npe01__Scheduled_Date__c', 'npe01__Paid__c', 'npe01__Written_Off__c', 'npe01__Payment_Method__c', 'npsp__OriginalPayment__c'],
+    required: ['npe01__Opportunity__c', 'npe01__Payment_Amount__c'],
+    map: mapPayment,
+  },
+  {
+    name: 'allocations', object: 'npsp__Allocation__c', contract: 'gift_allocation',
+    fields: ['npsp__Opportunity__c', 'npsp__Payment__c', 'npsp__Recurring_Donation__c', 'npsp__Campaign__c', 'npsp__General_Accounting_Unit__c', 'npsp__Amount__c', 'npsp__Percent__c'],
+    required: [],
+    map: mapAllocation,
+  },
+];
+
+/** SOQL takes datetimes unquoted as `2026-11-30T10:00:00.000Z`; always written from a Date, never pasted from an answer. */
+export const soqlDateTime = (d: Date) => d.toISOString();
+
+const ID = /^[A-Za-z0-9]{15,18}$/;
+
+/** A keyset page token `<SystemModstamp ISO>|<Id>`: restartable after a kill, and never the same twice. */
+export function parseToken(token: string): { stamp: Date; id: string } {
+  const [stamp, id] = token.split('|');
+  const d = new Date(stamp ?? '');
+  if (!id || !ID.test(id) || Number.isNaN(d.getTime())) throw new FatalError(`salesforce: bad page token in the bookmark: ${token.slice(0, 60)}`);
+  return { stamp: d, id };
+}
+
+/**
+ * One page of [from, to) on (SystemModstamp, Id): rows sharing one stamp (a mass update of thousands)
+ * are split across pages by Id, so each is read once; queryAll, so deletions arrive as IsDeleted rows.
+ */
+export function keysetSoql(object: string, fields: string[], w: Window, after: { stamp: Date; id: string } | null, limit: number): string {
+  const where = [`SystemModstamp >= ${soqlDateTime(w.from)}`, `SystemModstamp < ${soqlDateTime(w.to)}`];
+  if (after) {
+    const s = soqlDateTime(after.stamp);
+    where.push(`(SystemModstamp > ${s} OR (SystemModstamp = ${s} AND Id > '${after.id}'))`);
+  }
+  return `SELECT ${fields.join(', ')} FROM ${object} WHERE ${where.join(' AND ')} ORDER BY SystemModstamp, Id LIMIT ${limit}`;
+}
+
+/**
+ * The declared fields this user can query, from describe: an optional one that is hidden (field-level
+ * security) or a formula (its changes do not bump SystemModstamp) is dropped with a warning; a required
+ * one, or the object itself, missing stops the stream with a configuration error (bookmark untouched).
+ */
+export async function visibleFields(ctx: StreamContext<C>, object: string, declared: string[], required: Set<string>, namespace: string): Promise<string[]> {
+  const described = await ctx.call(`describe ${object}`, () => ctx.client.describeFields(object, ctx.clock.now().getTime()));
+  if (!described) {
+    throw new FatalError(`salesforce: the org has no ${object} object: is the NPSP package installed, and is SALESFORCE_NPSP_NAMESPACE (${namespace || 'empty'}) right?`);
+  }
+  const out: string[] = [];
+  for (const f of declared) {
+    const d = described.get(f);
+    if (d && !d.calculated) {
+      out.push(f);
+      continue;
+    }
+    const why = d ? 'is a formula field (its changes do not bump SystemModstamp)' : 'is not visible to the integration user';
+    if (!d && f === 'CurrencyIsoCode') continue; // a single-currency org: expected, not worth a warning
+    if (required.has(f)) throw new FatalError(`salesforce: ${object}.${f} ${why}, and the connector needs it`);
+    log.warn(`salesforce: dropping a declared field: it ${why}`, { object, field: f });
+  }
+  return out;
+}
+
+export function salesforceStreams(config: SalesforceConfig): StreamDef<C, never>[] {
+  const opts: SalesforceMapOptions = { namespace: config.namespace, currency: config.currency, paymentRefFields: config.paymentRefFields, donationIdField: config.donationIdField };
+  const ns = (f: string) => withNamespace(f, config.namespace);
+  const fieldsOf = (spec: ObjectSpec) => {
+    const extra = [
+      ...(spec.name === 'gift_payments' ? config.paymentRefFields : []),
+      ...(spec.name === 'gifts' && config.donationIdField ? [config.donationIdField] : []),
+    ];
+    // CurrencyIsoCode exists only in multi-currency orgs: describe drops it elsewhere (SALESFORCE_CURRENCY applies).
+    const currency = spec.name === 'contacts' ? [] : ['CurrencyIsoCode'];
+    return [...new Set([...SYSTEM, ...currency, ...spec.fields, ...extra].map(ns))];
+  };
+  const requiredOf = (spec: ObjectSpec) => new Set([...SYSTEM, ...spec.required].map(ns));
+  const bulkObjects: BulkObject[] = OBJECTS.map((spec) => ({ stream: spec.name, object: ns(spec.object), fields: fieldsOf(spec), required: [...requiredOf(spec)] }));
+  const mapperOf = new Map(OBJECTS.map((spec) => [ns(spec.object), spec.map]));
+  // First syncs of large objects (Bulk API 2.0), before the REST streams; nothing to do on later runs.
+  const backfill = defineStream<C, { object: string; row: SfRecord }>({
+    name: 'backfill',
+    contract: 'gift',
+    primaryKey: (r) => String(r.row.Id),
+    cursor: (r) => new Date(sfTime(r.row.SystemModstamp, 'SystemModstamp')),
+    read: (ctx, emit) => bulkBackfill(ctx, emit, { connector: 'salesforce', objects: bulkObjects, threshold: config.bulkThreshold, lookbackMs: config.lookbackMs, maxRecords: config.pageSize,
+        visible: (ctx, o) => visibleFields(ctx, o.object, o.fields, new Set(o.required), config.namespace),
+      }),
+    toContract: (r) => mapperOf.get(r.object)!(r.row, opts),
+  });
+  const rest = OBJECTS.map((spec) => {
+    const object = ns(spec.object);
+    const fields = fieldsOf(spec);
+    return defineStream<C, SfRecord>({
+      name: spec.name,
+      contract: spec.contract,
+      primaryKey: (r) => String(r.Id),
+      cursor: (r) => new Date(sfTime(r.SystemModstamp, 'SystemModstamp')),
+      // Rows commit after their stamp (lookback); the newest minute is left for the next run (lag).
+      windows: { sizeMs: 7 * DAY, lookbackMs: config.lookbackMs, lagMs: 60_000 },
+      async fetchPage(ctx: StreamContext<C>, req): Promise<Page<SfRecord>> {
+        const visible = await visibleFields(ctx, object, fields, requiredOf(spec), config.namespace);
+        const soql = keysetSoql(object, visible, req.window!, req.token ? parseToken(req.token) : null, config.pageSize);
+        const page = await ctx.call(`queryAll ${object}`, () => ctx.client.query(soql, true));
+        const records = page.records as SfRecord[];
+        const last = records.at(-1);
+        const full = records.length >= config.pageSize;
+        return { records, next: full && last ? `${sfTime(last.SystemModstamp, 'SystemModstamp')}|${String(last.Id)}` : null };
+      },
+      toContract: (r) => spec.map(r, opts),
+    });
+  });
+  return [backfill, ...rest] as unknown as StreamDef<C, never>[];
+}

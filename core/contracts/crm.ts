@@ -1,0 +1,84 @@
+import { gift, supporter } from './catalog.js';
+import { defineContract, extendContract } from './contract.js';
+import { boolean, currency, date, int, string, timestamp } from './schema.js';
+
+// The CRM side of reconciliation (issue #12): Salesforce NPSP Opportunities, their payments, recurring
+// donations and allocations. `gift` grows additively (DESIGN.md rule 2); the rest are new.
+
+const common = {
+  occurred_at: timestamp().doc('When it happened at the source (UTC); partitions by its date'),
+  updated_at: timestamp().optional().doc('When the source says this version changed; latest wins'),
+};
+
+export const gift_v2 = extendContract(gift, 2, {
+  is_won: boolean().optional().doc('The stage counts as won (Salesforce IsWon)'),
+  record_type: string().optional().doc('The Opportunity record type (Donation, Major Gift, ...)'),
+  account_id: string().optional().doc('The household or organisation account'),
+  recurring_donation_id: string().optional().doc('The recurring donation this gift is an instalment of'),
+  donation_id: string().optional().doc('The donation id the gift carries (a configurable custom field)'),
+});
+
+export const gift_payment = defineContract({
+  name: 'gift_payment',
+  version: 1,
+  doc: 'A payment the CRM records against a gift (NPSP npe01__OppPayment__c); refunds are negative',
+  fields: {
+    gift_payment_id: string(),
+    ...common,
+    gift_id: string().optional(),
+    amount_minor: int(),
+    currency: currency(),
+    paid: boolean().optional(),
+    written_off: boolean().optional(),
+    payment_date: date().optional(),
+    scheduled_date: date().optional(),
+    method: string().optional(),
+    payment_ref: string().optional().doc("The processor's id (gateway payment id, Elevate id or cheque reference)"),
+    original_payment_id: string().optional().doc('For a refund: the payment it gives back'),
+    deleted: boolean().optional(),
+  },
+});
+
+export const recurring_donation = defineContract({
+  name: 'recurring_donation',
+  version: 1,
+  doc: 'A recurring gift commitment (NPSP npe03__Recurring_Donation__c)',
+  fields: {
+    recurring_donation_id: string(),
+    ...common,
+    supporter_id: string().optional(),
+    account_id: string().optional(),
+    amount_minor: int().optional(),
+    currency: currency().optional(),
+    installment_period: string().optional(),
+    installment_frequency: int().optional(),
+    status: string().optional(),
+    recurring_type: string().optional(),
+    commitment_id: string().optional(),
+    deleted: boolean().optional(),
+  },
+});
+
+export const gift_allocation = defineContract({
+  name: 'gift_allocation',
+  version: 1,
+  doc: 'A share of a gift, payment or recurring donation given to a fund (NPSP npsp__Allocation__c)',
+  fields: {
+    gift_allocation_id: string(),
+    ...common,
+    gift_id: string().optional(),
+    gift_payment_id: string().optional(),
+    recurring_donation_id: string().optional(),
+    campaign_id: string().optional(),
+    fund_id: string().optional().doc('The General Accounting Unit'),
+    amount_minor: int().optional().doc('Absent for percent-based allocations'),
+    currency: currency().optional(),
+    percent: string().optional().doc('Exact decimal as Salesforce sent it'),
+    deleted: boolean().optional(),
+  },
+});
+
+export const supporter_v2 = extendContract(supporter, 2, {
+  deleted: boolean().optional().doc('The CRM deleted the person (or merged them away)'),
+  merged_into: string().optional().doc('The supporter this one was merged into (Salesforce MasterRecordId)'),
+});

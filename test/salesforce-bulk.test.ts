@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { loadBookmark } from '../core/engine/bookmark.js';
+import { salesforceHarness, SF_NOW } from './support/salesforce-harness.js';
+
+describe('Salesforce first sync through Bulk API 2.0', () => {
+  it('reads a large object with a queryAll job, paging CSV results by Sforce-Locator through the engine, then REST takes over', async () => {
+    const h = await salesforceHarness({ opportunities: 2500 });
+    try {
+      const gone = [...h.sandbox.org.rows.get('Opportunity')!.keys()][7]!;
+      h.sandbox.org.delete('Opportunity', gone);
+      const over = { bulkThreshold: 1000, pageSize: 1000 };
+      const [backfill, gifts] = await h.sync({ streams: ['backfill', 'gifts'] }, over);
+      expect(backfill).toMatchObject({ outcome: 'succeeded', records: 2500, pages: 3 });
+      expect(gifts!.outcome).toBe('succeeded');
+      const results = h.sandbox.requests.entries.filter((e) => /\/jobs\/query\/\w+\/results$/.test(e.path));
+      expect(results.map((e) => e.status)).toEqual([200, 200, 200]);
+      // the REST stream starts from the job's creation minus the lookback, not from the start date
+      expect(gifts!.records).toBeLessThan(10);
+      expect((await loadBookmark(h.engineRuntime.state, 'salesforce', 'gifts')).cursor).toBe(new Date(SF_NOW.getTime() - 60_000).toISOString());
+      await h.land();
+      const rows = [...h.sandbox.org.rows.get('Opportunity')!.values()];
+      const [g] = await h.q('SELECT count(*) AS n, count(DISTINCT gift_id) AS ids, sum(amount_minor) AS amount, count(*) FILTER (WHERE deleted) AS deleted FROM gift');
+      expect(g).toEqual({ n: 2500, ids: 2500, amount: rows.reduce((s, r) => s + (r.Amount as number) * 100, 0), deleted: 1 });
+      expect(await h.q(`SELECT is_won, stage FROM gift WHERE gift_id = '${String(rows[0]!.Id)}'`)).toEqual([{ is_won: true, stage: 'Closed Won' }]);
+
+      // a later run starts no second job for gifts (the other objects, still unsynced and small, cost one count)
+      const [again] = await h.sync({ streams: ['backfill'] }, over);
+      expect(again).toMatchObject({ outcome: 'succeeded', requests: 1, records: 0 });
+      expect(h.sandbox.requests.entries.filter((e) => e.path.endsWith('/jobs/query')).length).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('resumes a job that a run left mid-way from its saved locator: one job, every row once', async () => {
+    const h = await salesforceHarness({ opportunities: 2500 });
+    try {
+      const over = { bulkThreshold: 1000, pageSize: 1000 };
+      h.sandbox.faults.bulkPagesBeforeFailure = 2;
+      const [first] = await h.sync({ streams: ['backfill'] }, over);
+      expect(first).toMatchObject({ outcome: 'failed', records: 2000 });
+      expect((await loadBookmark(h.engineRuntime.state, 'salesforce', 'gifts')).cursor).toBeNull();
+      h.sandbox.faults.bulkPagesBeforeFailure = -1;
+      const [second] = await h.sync({ streams: ['backfill'] }, over);
+      expect(second).toMatchObject({ outcome: 'succeeded', records: 500 });
+      expect(h.sandbox.requests.entries.filter((e) => e.path.endsWith('/jobs/query')).length).toBe(1);
+      await h.land();
+      expect(await h.q('SELECT count(*) AS n, count(DISTINCT gift_id) AS ids FROM gift')).toEqual([{ n: 2500, ids: 2500 }]);
+      const [raw] = await h.q("SELECT count(*) AS n FROM raw WHERE contract = 'gift'");
+      expect(raw!.n).toBe(2500);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('re-mints a session that expires between two result pages (own HTTP call) and goes on', async () => {
+    const h = await salesforceHarness({ opportunities: 2500 });
+    try {
+      let before = -1;
+      h.sandbox.onBulkPage = (n) => {
+        if (n !== 1) return;
+        before = h.sandbox.requests.countByStatus(401);
+        h.sandbox.expireTokens();
+      };
+      const [r] = await h.sync({ streams: ['backfill'] }, { bulkThreshold: 1000, pageSize: 1000 });
+      expect(r).toMatchObject({ outcome: 'succeeded', records: 2500 });
+      // after the first page: our page call was refused, then jsforce's poll, which re-minted and replayed
+      expect(h.sandbox.requests.countByStatus(401) - before).toBe(2);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,0 +1,32 @@
+import { syncConnector, type SyncOptions } from '../../core/engine/sync.js';
+import { salesforceConnector } from '../../connectors/salesforce/connector.js';
+import { DEFAULT_PAYMENT_REF_FIELDS, type SalesforceConfig } from '../../connectors/salesforce/config.js';
+import { startSalesforceSandbox, type SalesforceSandbox, type SalesforceSandboxOptions } from '../../connectors/salesforce/sandbox/index.js';
+import { movableClock } from '../../connectors/sandbox-kit/movable-clock.js';
+import { tempLake } from './temp-lake.js';
+
+export const SF_NOW = new Date('2026-11-29T12:00:00Z');
+
+/** A Salesforce sandbox, an embedded runtime on a temp folder, and one clock for both. */
+export async function salesforceHarness(opts: SalesforceSandboxOptions = {}) {
+  const clock = movableClock(SF_NOW);
+  const sandbox: SalesforceSandbox = await startSalesforceSandbox({ now: clock.now, ...opts });
+  const lake = await tempLake({ now: clock.now });
+  const config = (over: Partial<SalesforceConfig> = {}): SalesforceConfig => ({
+    auth: 'client_credentials', instanceUrl: sandbox.url, loginUrl: sandbox.url, apiVersion: '60.0', accessToken: null,
+    clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, refreshToken: null, username: null, privateKey: null,
+    startDate: new Date('2026-11-01T00:00:00Z'), requestsPerSecond: 0, concurrency: 2, lookbackMs: 600_000, namespace: 'npsp',
+    currency: 'GBP', paymentRefFields: DEFAULT_PAYMENT_REF_FIELDS, donationIdField: 'Donation_ID__c', maxApiShare: 1, bulkThreshold: 1_000_000, pageSize: 500, ...over,
+  });
+  return {
+    ...lake,
+    clock,
+    sandbox,
+    config,
+    sync: (o: SyncOptions = {}, over: Partial<SalesforceConfig> = {}) => syncConnector(salesforceConnector(config(over)), lake.engineRuntime, o),
+    async close() {
+      await sandbox.close();
+      await lake.close();
+    },
+  };
+}
