@@ -38,7 +38,7 @@ export function budgetOf<C>(inst: ConnectorInstance<C>): RequestBudget {
   return budget;
 }
 
-/** Run the connector's streams in order, sharing the instance's request budget. A fatal stream stops the rest. */
+/** Run the connector's streams in order, sharing the instance's request budget. Refused credentials, a time box reached (partial) or the API quota reached stop the rest; another stream's failure does not (each stream has its own bookmark, so the others still make progress). */
 export async function syncConnector<C>(inst: ConnectorInstance<C>, runtime: EngineRuntime, opts: SyncOptions = {}): Promise<RunResult[]> {
   const names = new Set(inst.connector.streams.map((s) => s.name));
   for (const s of opts.streams ?? []) {
