@@ -1,24 +1,14 @@
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runPuddle } from './support/run-cli.js';
 
-const BIN = fileURLToPath(new URL('../bin/puddle.mjs', import.meta.url));
+const puddle = (args: string[], home: string) => runPuddle(args, { PUDDLE_HOME: home });
+
 const FIXTURES = fileURLToPath(new URL('./fixtures/bank/', import.meta.url));
-const run = promisify(execFile);
 
-async function puddle(args: string[], home: string) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, PUDDLE_LOG_LEVEL: 'error', PUDDLE_HOME: home } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('puddle import bank', () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-bank-cli-'));

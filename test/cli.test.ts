@@ -6,20 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startStripeSandbox } from '../connectors/stripe/sandbox/index.js';
+import { runPuddle } from './support/run-cli.js';
 
 const BIN = fileURLToPath(new URL('../bin/puddle.mjs', import.meta.url));
+const puddle = runPuddle;
 const run = promisify(execFile);
-
-/** Run the CLI as a user would; resolves with its exit code and output whatever the code. */
-async function puddle(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, PUDDLE_LOG_LEVEL: 'error', ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('the puddle CLI', () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-cli-'));

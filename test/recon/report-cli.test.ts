@@ -1,10 +1,7 @@
 // `puddle report` and `puddle export` as a user runs them, over a home where the recon world has landed.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,21 +10,12 @@ import { reconWorld } from '../../core/scenario/recon-world.js';
 import { createLocalRuntime } from '../../infra/local/runtime.js';
 import { PuddleConsumer } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
+import { runPuddle } from '../support/run-cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/puddle.mjs', import.meta.url));
-const run = promisify(execFile);
 const home = mkdtempSync(join(tmpdir(), 'puddle-report-'));
 const world = reconWorld({ seed: 9, donations: 120 });
+const puddle = (args: string[]) => runPuddle(args, { PUDDLE_HOME: home });
 
-async function puddle(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, PUDDLE_LOG_LEVEL: 'error', PUDDLE_HOME: home } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 beforeAll(async () => {
   const rt = await createLocalRuntime({ home });
