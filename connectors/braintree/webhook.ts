@@ -80,11 +80,11 @@ function occurredAt(n: BraintreeNotification, fallback: string): string {
   return t !== null && t.endsWith('Z') && !Number.isNaN(Date.parse(t)) ? t : fallback;
 }
 
-function envelopesFor(n: BraintreeNotification, id: string, mapOpts: BraintreeMapOptions, receivedAt: string): Envelope[] {
+function envelopesFor(n: BraintreeNotification, id: string, mapOpts: BraintreeMapOptions, receivedAt: string, occurred: string): Envelope[] {
   const origin: Origin = {
     source: SOURCE, stream: n.kind, delivery_id: id, received_at: receivedAt, raw: scrubPersonalData(n.subject ?? null),
     // The notification's id (a hash of the signed payload) names it: a redelivery is the same record.
-    record_key: id, occurred_at: occurredAt(n, receivedAt),
+    record_key: id, occurred_at: occurred,
   };
   let out: Envelope[];
   try {
@@ -103,7 +103,7 @@ function envelopesFor(n: BraintreeNotification, id: string, mapOpts: BraintreeMa
       version: 1,
       source: SOURCE,
       stream: n.kind,
-      payload: { provider_event_id: id, occurred_at: occurredAt(n, receivedAt), type: n.kind },
+      payload: { provider_event_id: id, occurred_at: occurred, type: n.kind },
       raw: scrubPersonalData({ kind: n.kind, timestamp: n.timestamp ?? null, subject: n.subject ?? null }),
       received_at: receivedAt,
       delivery_id: id,
@@ -142,7 +142,8 @@ export function braintreeWebhookRoutes(opts: BraintreeWebhookOptions): FastifyPl
       const id = notificationId(payload);
 
       const receivedAt = clock.now().toISOString();
-      const envelopes = envelopesFor(notification, id, mapOpts, receivedAt);
+      const occurred = occurredAt(notification, receivedAt);
+      const envelopes = envelopesFor(notification, id, mapOpts, receivedAt, occurred);
       try {
         await opts.queue.publish(envelopes);
       } catch (err) {
@@ -150,7 +151,7 @@ export function braintreeWebhookRoutes(opts: BraintreeWebhookOptions): FastifyPl
         return queueUnavailable(reply, err, 'the queue did not accept the notification; Braintree will retry');
       }
       // `raw` has the notification: the re-read runs after the answer, and its outcome never changes it.
-      opts.refetch?.prompt({ source: SOURCE, delivery_id: id, type: notification.kind, occurred_at: occurredAt(notification, receivedAt) }, braintreeRereads(notification));
+      opts.refetch?.prompt({ source: SOURCE, delivery_id: id, type: notification.kind, occurred_at: occurred }, braintreeRereads(notification));
       return reply.code(200).send({ received: true });
     });
   };

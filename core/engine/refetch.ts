@@ -91,7 +91,9 @@ interface Pending {
   againSince: number;
 }
 
-type Fetched = { record: unknown } | { outcome: RereadOutcome };
+/** A read that did not find a record to map: not found, or deferred with a reason. */
+type Unread = Exclude<RereadOutcome, { outcome: 'succeeded' }>;
+type Fetched = { record: unknown } | { outcome: Unread };
 
 /**
  * Webhooks are prompts (issue 8): a webhook names an object, and the engine reads that object's current
@@ -317,10 +319,10 @@ export class Refetcher implements Prompter {
   }
 
   /** An outcome's audit records, published soon with others (a flood of deferrals makes few publishes). */
-  private record(target: RefetchPrompt, webhooks: readonly PromptingWebhook[], outcome: RereadOutcome): void {
+  // Successes are counted where their versions are published (mapAndPublish); only these come through here.
+  private record(target: RefetchPrompt, webhooks: readonly PromptingWebhook[], outcome: Unread): void {
     if (outcome.outcome === 'deferred') this.counts.deferred[outcome.reason] = (this.counts.deferred[outcome.reason] ?? 0) + webhooks.length;
-    else if (outcome.outcome === 'not_found') this.counts.notFound += webhooks.length;
-    else this.counts.succeeded += webhooks.length;
+    else this.counts.notFound += webhooks.length;
     const at = this.opts.runtime.clock.now().toISOString();
     for (const w of webhooks) this.outbox.push(auditEnvelope(target, w, outcome, at));
     if (!this.flushing) this.flushing = new Promise<void>((r) => setImmediate(r)).then(() => this.flush());
