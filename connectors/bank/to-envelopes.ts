@@ -97,6 +97,11 @@ function rawEntry(file: BankFile): unknown {
   return { file_sha256: file.sha256 };
 }
 
+/** The raw trail's record of a statement, balanced or not: which file, and where in it. */
+function rawStatement(s: Statement, file: BankFile): unknown {
+  return { file_sha256: file.sha256, file: file.name, locator: s.locator ?? null };
+}
+
 /** One record to publish: its contract, payload and raw, and where in the file it came from. */
 interface BankRecord {
   contract: 'bank_statement' | 'bank_line' | 'bank_line_detail';
@@ -120,7 +125,7 @@ function* eachRecord(s: Statement, index: number, file: BankFile, seen?: Map<str
   const stmtPayload = statementPayload(s, index, file, true);
   const statement_id = stmtPayload.bank_statement_id as string;
   const where = s.locator ?? `statement ${index + 1}`;
-  yield { contract: 'bank_statement', version: 1, payload: stmtPayload, raw: redactPersonalData({ file_sha256: file.sha256, file: file.name, locator: s.locator ?? null }), locator: where };
+  yield { contract: 'bank_statement', version: 1, payload: stmtPayload, raw: redactPersonalData(rawStatement(s, file)), locator: where };
   const ids = lineIds(s, seen);
   // The same for every line of the file: redacted once and shared (it serialises the same into each envelope).
   const raw = redactPersonalData(rawEntry(file));
@@ -204,7 +209,7 @@ export function statementEnvelopes(s: Statement, index: number, file: BankFile, 
  */
 export function unbalancedEnvelopes(s: Statement, index: number, file: BankFile, problems: readonly StatementProblem[]): Envelope[] {
   const payload = statementPayload(s, index, file, false);
-  const o = origin(file, s.format, { file_sha256: file.sha256, file: file.name, locator: s.locator ?? null });
+  const o = origin(file, s.format, rawStatement(s, file));
   return [
     makeEnvelope({ contract: 'bank_statement', version: 1, payload, ...o }),
     quarantineEnvelope(
