@@ -13,6 +13,7 @@ export const QUERIES_DIR = path.join(import.meta.dirname, 'queries');
 export const NAMED_VIEW_FILES: readonly string[] = [
   'recon_bank_text',
   'recon_payment_link',
+  'recon_gift_link',
   'recon_bank_candidates',
   'recon_matches',
   'recon_controls',

@@ -99,6 +99,11 @@ describe('mapCharge', () => {
     expect(valid(mapCharge(charge, { donationIdKey: 'absent' }), 'payment').donation_id).toBeNull();
     expect(valid(mapCharge({ ...charge, metadata: { donation_id: '' } }), 'payment').donation_id).toBeNull();
     expect(valid(mapCharge(charge, undefined, { clickId: 'clk-9' }), 'payment').click_id).toBe('clk-9');
+    // payment v2 names the intent, so a CRM that stored pi_... joins too; a charge without one says null.
+    expect(valid(mapCharge({ ...charge, payment_intent: 'pi_3Pgafy' }), 'payment').payment_intent_id).toBe('pi_3Pgafy');
+    expect(valid(mapCharge({ ...charge, payment_intent: { id: 'pi_3Pgafz' } as never }), 'payment').payment_intent_id).toBe('pi_3Pgafz');
+    expect(valid(mapCharge({ ...charge, payment_intent: null }), 'payment').payment_intent_id).toBeNull();
+    expect(mapCharge(charge)[0]!.version).toBe(2);
   });
 
   it('takes the supporter from the customer id or the expanded customer', () => {

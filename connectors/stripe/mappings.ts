@@ -1,4 +1,4 @@
-// Stripe objects -> v1 contracts. Pure: no I/O, no clock. Amounts are already integers in the
+// Stripe objects -> contracts (v1; payment v2). Pure: no I/O, no clock. Amounts are already integers in the
 // currency's minor unit, and zero-decimal currencies (JPY, KRW, ...) are integers in their only unit,
 // so amounts are copied as is, except for the two currencies whose Stripe unit is not ISO 4217's (see
 // stripeMinor); the currency code is upper-cased (Stripe sends `usd`).
@@ -116,8 +116,10 @@ export function mapCharge(charge: StripeCharge, opts: StripeMapOptions = DEFAULT
     settled_at: null,
     available_on: bt ? unixToIso(bt.available_on) : null,
     failure_code: charge.failure_code ?? null,
+    // A CRM may record the intent's id rather than the charge's (payment v2).
+    payment_intent_id: refId(charge.payment_intent ?? null),
   };
-  return [{ contract: 'payment', version: 1, payload }];
+  return [{ contract: 'payment', version: 2, payload }];
 }
 
 export function mapRefund(refund: StripeRefund): Mapped[] {

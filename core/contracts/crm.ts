@@ -1,4 +1,4 @@
-import { gift, supporter } from './catalog.js';
+import { gift, payment, supporter } from './catalog.js';
 import { defineContract, extendContract } from './contract.js';
 import { boolean, currency, date, int, string, timestamp } from './schema.js';
 
@@ -16,6 +16,14 @@ export const gift_v2 = extendContract(gift, 2, {
   account_id: string().optional().doc('The household or organisation account'),
   recurring_donation_id: string().optional().doc('The recurring donation this gift is an instalment of'),
   donation_id: string().optional().doc('The donation id the gift carries (a configurable custom field)'),
+});
+
+/**
+ * payment v2: Stripe's payment intent beside the charge. A CRM that stored `pi_...` as the gateway id (NPSP
+ * Elevate, most Stripe apps for Salesforce) then joins a provider payment in SQL as one that stored `ch_...`.
+ */
+export const payment_v2 = extendContract(payment, 2, {
+  payment_intent_id: string().optional().doc('Stripe: the payment intent the charge belongs to (pi_...)'),
 });
 
 export const gift_payment = defineContract({

@@ -1,5 +1,6 @@
 -- Every match Puddle made, with the rule that made it and a sentence of reason: donation -> payment and
--- payment -> payout by exact keys, gift -> payment by the CRM's payment_ref, payout -> bank line by the
+-- payment -> payout by exact keys, CRM gift and gift payment -> payment by the CRM's payment_ref (the payment's
+-- id or its Stripe payment intent: recon_gift_link), payout -> bank line by the
 -- rules of recon_bank_candidates (matched pairs only; ambiguous ones are AMBIGUOUS_MATCH breaks).
 -- Only successful payments are matched: a declined attempt carries no money. amount_diff_minor is right
 -- minus left where both are one amount (a non-zero difference also shows as a break, never as tolerance).
@@ -44,17 +45,16 @@ CROSS JOIN params p
 WHERE l.payout_id IS NOT NULL
 UNION ALL
 SELECT
-  'gift', g.gift_id, 'payment', l.payment_id, 'gift.payment_ref',
-  'the CRM gift names the payment in payment_ref',
-  l.amount_minor - g.amount_minor,
-  date_diff('day', CAST(g.occurred_at AS DATE), CAST(l.occurred_at AS DATE)),
-  CAST(g.occurred_at AS DATE),
+  g.crm_kind, g.crm_id, 'payment', g.payment_id, g.crm_kind || '.payment_ref',
+  'the CRM ' || CASE WHEN g.crm_kind = 'gift' THEN 'gift' ELSE 'gift payment (of gift ' || coalesce(g.gift_id, '?') || ')' END
+    || ' names the payment' || CASE WHEN g.named_by = 'payment_intent_id' THEN ' by its payment intent' ELSE '' END || ' in payment_ref',
+  g.payment_amount_minor - g.amount_minor,
+  date_diff('day', CAST(g.paid_at AS DATE), g.crm_date),
+  g.crm_date,
   p.used
-FROM gift g
-JOIN link l ON l.payment_id = g.payment_ref
+FROM recon_gift_link g
 CROSS JOIN params p
-CROSS JOIN x
-WHERE NOT coalesce(g.deleted, false) AND CAST(g.occurred_at AS DATE) <= x.as_of
+WHERE g.payment_outcome = 'succeeded' AND g.amount_minor > 0
 UNION ALL
 SELECT
   'payout', c.payout_id, 'bank_line', c.bank_line_id, c.rule,
