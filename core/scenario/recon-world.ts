@@ -31,9 +31,20 @@ export interface TruthMatch {
   rule: string;
 }
 
+/**
+ * The CRM's side of the world (Salesforce NPSP), as the connector maps it: gifts (gift v2, Opportunities) and
+ * gift payments (npe01__OppPayment__c) with 18-character Salesforce ids. They are also among `envelopes`; the
+ * demo seeds the Salesforce sandbox with them instead and syncs it (connectors/salesforce/sandbox/seed.ts).
+ */
+export interface WorldCrm {
+  gifts: Record<string, unknown>[];
+  giftPayments: Record<string, unknown>[];
+}
+
 export interface ReconWorld {
   asOf: string;
   envelopes: Envelope[];
+  crm: WorldCrm;
   truth: {
     breaks: TruthBreak[];
     matches: TruthMatch[];
@@ -368,6 +379,28 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
     stages.set(d.donation_id as string, 'banked');
   }
 
+  // CRM (Salesforce NPSP) cases; the CRM records every other paid payment (see "the CRM" below).
+  const crmSkip = new Set<string>(); // paid payments the CRM never recorded
+  const crmAmount = new Map<string, number>(); // payment -> the amount the CRM recorded instead
+  const crmTwice = new Set<string>(); // payments keyed into the CRM twice (two gifts, one gateway id)
+  const crmNoRefund = new Set<string>(); // provider refunds the CRM has not recorded
+  const giftMissing = donation('2026-11-26T11:00:00.000Z', 'online', 3500);
+  const giftMissingPay = stripeCharge(giftMissing, '2026-11-26T11:00:09.000Z');
+  crmSkip.add(giftMissingPay.payment_id as string);
+  expectBreak('GIFT_MISSING', 'payment', giftMissingPay.payment_id, 3500);
+  stages.set(giftMissing.donation_id as string, 'banked');
+  const giftWrong = donation('2026-11-26T11:10:00.000Z', 'online', 2000);
+  const giftWrongPay = stripeCharge(giftWrong, '2026-11-26T11:10:09.000Z');
+  crmAmount.set(giftWrongPay.payment_id as string, 2500);
+  stages.set(giftWrong.donation_id as string, 'banked');
+  const giftTwice = donation('2026-11-26T11:20:00.000Z', 'call_centre', 4000);
+  crmTwice.add(stripeCharge(giftTwice, '2026-11-26T11:20:30.000Z', { byRef: true }).payment_id as string);
+  stages.set(giftTwice.donation_id as string, 'banked');
+  crmNoRefund.add(refundNetted.refund_id);
+  expectBreak('CRM_REFUND_MISSING', 'refund', refundNetted.refund_id, -2500);
+  // A payment two days old is not in the CRM yet: inside its grace.
+  crmSkip.add(payments.find((p) => p.donation_id === recentPaid.donation_id)!.payment_id as string);
+
   // ---------------------------------------------------------------- Stripe payouts
   // One payout per available day, arriving the next day; the bank books it that day with the descriptor.
   const failedPayouts: { id: string; amount: number; reversedOn: string | null }[] = [];
@@ -544,6 +577,59 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
     return lineId;
   }
 
+  // ---------------------------------------------------------------- the CRM
+  // NPSP records each paid payment as a Closed Won Opportunity with one paid payment, an hour later, naming
+  // the processor's id: Braintree's transaction id; for Stripe every other charge by its payment intent (pi_),
+  // as Stripe's Salesforce apps do, the rest by the charge id. Refunds are negative payments naming the original.
+  const crmGifts: P[] = [];
+  const crmPayments: P[] = [];
+  let sfSeq = 0;
+  const sfId = (prefix: string) => `${prefix}8dWLD${(++sfSeq).toString(36).padStart(10, '0')}`;
+  const recordGift = (at: string, amount: number, currency: string, o: P = {}): P => {
+    const g: P = { gift_id: sfId('006'), occurred_at: at, amount_minor: amount, currency, stage: 'Closed Won', close_date: at.slice(0, 10), deleted: false, is_won: true, ...o };
+    crmGifts.push(g);
+    return g;
+  };
+  const recordPayment = (g: P, amount: number, ref: string | null, o: P = {}): P => {
+    const gp: P = {
+      gift_payment_id: sfId('a01'), occurred_at: g.occurred_at, gift_id: g.gift_id, amount_minor: amount, currency: g.currency, paid: true, written_off: false,
+      payment_date: g.close_date, method: ref?.startsWith('CHQ') ? 'Check' : 'Credit Card', payment_ref: ref, original_payment_id: null, deleted: false, ...o,
+    };
+    crmPayments.push(gp);
+    return gp;
+  };
+  let stripeSeen = 0;
+  for (const p of payments) {
+    if ((p.status !== 'succeeded' && p.status !== 'settled') || crmSkip.has(p.payment_id as string)) continue;
+    const donationId = donationOf(p);
+    if (p.provider === 'stripe') p.payment_intent_id = `pi_${(p.payment_id as string).slice(3)}`;
+    const ref = p.provider === 'stripe' && stripeSeen++ % 2 === 0 ? (p.payment_intent_id as string) : (p.payment_id as string);
+    const at = plusSeconds(p.occurred_at as string, 3600);
+    const amount = crmAmount.get(p.payment_id as string) ?? (p.amount_minor as number);
+    const times = crmTwice.has(p.payment_id as string) ? 2 : 1;
+    for (let t = 0; t < times; t++) {
+      const g = recordGift(plusSeconds(at, t * 86_400), amount, p.currency as string, { donation_id: donationId });
+      const gp = recordPayment(g, amount, ref);
+      matches.push({ left_kind: 'gift_payment', left_id: gp.gift_payment_id as string, right_kind: 'payment', right_id: p.payment_id as string, rule: 'gift_payment.payment_ref' });
+      if (amount !== p.amount_minor) expectBreak('GIFT_AMOUNT_DIFFERS', 'gift_payment', gp.gift_payment_id, (p.amount_minor as number) - amount);
+      if (t > 0) expectBreak('GATEWAY_ID_REUSED', 'gift_payment', gp.gift_payment_id, amount);
+      for (const r of refunds) {
+        if (r.payment_id !== p.payment_id || crmNoRefund.has(r.refund_id as string)) continue;
+        recordPayment(g, -(r.amount_minor as number), ref, { occurred_at: plusSeconds(r.occurred_at as string, 3600), payment_date: (r.occurred_at as string).slice(0, 10), original_payment_id: gp.gift_payment_id });
+      }
+    }
+  }
+  // A gift deleted in the CRM names the payment the CRM is missing: it does not count.
+  recordPayment(recordGift('2026-11-26T12:00:00.000Z', 3500, 'GBP', { deleted: true }), 3500, giftMissingPay.payment_id as string, { deleted: true });
+  // Won, its payment scheduled but never paid: GIFT_NOT_PAID. A recent one is inside its grace; a pledge is
+  // not won; a cheque paid in the CRM names no provider payment and is not a break.
+  const unpaidGift = recordGift('2026-12-10T09:00:00.000Z', 10000, 'GBP');
+  recordPayment(unpaidGift, 10000, null, { paid: false, payment_date: null, scheduled_date: '2026-12-10', method: 'Bank Transfer' });
+  expectBreak('GIFT_NOT_PAID', 'gift', unpaidGift.gift_id, 10000);
+  recordPayment(recordGift('2027-01-16T09:00:00.000Z', 5000, 'GBP'), 5000, null, { paid: false, payment_date: null, scheduled_date: '2027-01-16', method: 'Bank Transfer' });
+  recordGift('2026-12-01T09:00:00.000Z', 25000, 'GBP', { stage: 'Pledged', is_won: false });
+  recordPayment(recordGift('2026-12-03T09:00:00.000Z', 5000, 'GBP'), 5000, 'CHQ-100234');
+
   // ---------------------------------------------------------------- truth for totals
   const pledges = new Map<string, { count: number; amount_minor: number }>();
   const boxes = new Map<string, { pledges: number; amount_minor: number }>();
@@ -580,17 +666,19 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
   for (const c of clicks) add('click', 1, c);
   for (const d of corrections) add('donation', 1, d);
   for (const d of donations) add('donation', 1, d);
-  for (const p of payments) add('payment', 1, p);
+  for (const p of payments) add('payment', 2, p);
   for (const r of refunds) add('refund', 1, r);
   for (const s of disputes) add('dispute', 1, s);
   for (const i of items) add('payout_item', 1, i);
   for (const o of payouts) add('payout', 1, o);
   for (const s of summaries) add('settlement_summary', 1, s);
   for (const g of gifts) add('gift', 1, g);
+  for (const g of crmGifts) add('gift', 2, g);
+  for (const g of crmPayments) add('gift_payment', 1, g);
   for (const l of lines) add('bank_line', 2, l);
   for (const s of statements) add('bank_statement', 1, s);
 
-  return { asOf: AS_OF, envelopes, truth: { breaks, matches, stages, pledges, boxes } };
+  return { asOf: AS_OF, envelopes, crm: { gifts: crmGifts, giftPayments: crmPayments }, truth: { breaks, matches, stages, pledges, boxes } };
 }
 
 /** Puddle heard of each record a minute after it changed. */

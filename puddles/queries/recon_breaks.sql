@@ -3,6 +3,7 @@
 -- A break opens only once its grace period (recon_params) has passed; objects dated after the as-of date are
 -- left out. Related objects are in donation_id, payment_id, payout_id, bank_line_id and related_ids.
 -- Card channels (online, ivr, call_centre) are expected to be paid per donation; SMS by month (remittance).
+-- The CRM (gift, gift_payment) is expected to record every paid payment, once, for its amount, and its refunds.
 WITH x AS (
   SELECT * FROM recon_params
 ),
@@ -261,6 +262,93 @@ b_sms AS (
   WHERE p.pledged_minor > coalesce(r.remitted_minor, 0)
     AND date_diff('day', p.next_month, x.as_of) >= x.grace_sms_days
 ),
+-- The CRM side (Salesforce NPSP): only on a lake that has CRM records naming payments at all (recon_gift_link),
+-- so a charity without a CRM connector gets no CRM breaks.
+gl AS (
+  SELECT * FROM recon_gift_link
+),
+crm_on AS (
+  SELECT count(*) AS n FROM gl WHERE payment_ref IS NOT NULL
+),
+-- Payments the CRM records (a positive gift payment or a gift names them).
+crm_named AS (
+  SELECT DISTINCT payment_id FROM gl WHERE payment_id IS NOT NULL AND amount_minor > 0
+),
+b_gift_missing AS (
+  SELECT 'GIFT_MISSING', 'payment', l.payment_id, l.amount_minor, l.currency, CAST(l.occurred_at AS DATE),
+    'paid ' || l.provider || ' payment that no CRM gift payment names ' || CAST(x.grace_gift_missing_days AS VARCHAR) || ' days on',
+    l.donation_id, l.payment_id, l.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
+  FROM link l
+  CROSS JOIN x
+  CROSS JOIN crm_on c
+  WHERE c.n > 0 AND l.outcome = 'succeeded' AND l.amount_minor > 0
+    AND NOT EXISTS (SELECT 1 FROM crm_named m WHERE m.payment_id = l.payment_id)
+    AND date_diff('day', CAST(l.occurred_at AS DATE), x.as_of) > x.grace_gift_missing_days
+),
+b_gift_amount AS (
+  SELECT 'GIFT_AMOUNT_DIFFERS', g.crm_kind, g.crm_id,
+    CASE WHEN g.currency <> g.payment_currency THEN g.amount_minor ELSE g.payment_amount_minor - g.amount_minor END, g.currency,
+    g.crm_date,
+    'the CRM records ' || CAST(g.amount_minor AS VARCHAR) || ' ' || g.currency || ', the payment it names took '
+      || CAST(g.payment_amount_minor AS VARCHAR) || ' ' || g.payment_currency,
+    g.donation_id, g.payment_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), g.gift_id
+  FROM gl g
+  WHERE g.payment_outcome = 'succeeded' AND g.amount_minor > 0
+    AND (g.currency <> g.payment_currency OR g.amount_minor <> g.payment_amount_minor)
+),
+-- A won gift (IsWon; producers' v1 gifts: stage Closed Won) is paid when the CRM has a paid, not written-off
+-- positive payment for it, or when it names a payment that succeeded itself.
+gift_paid AS (
+  SELECT DISTINCT gift_id FROM gl
+  WHERE gift_id IS NOT NULL AND amount_minor > 0
+    AND ((crm_kind = 'gift_payment' AND coalesce(paid, false) AND NOT coalesce(written_off, false)) OR (crm_kind = 'gift' AND payment_outcome = 'succeeded'))
+),
+b_gift_not_paid AS (
+  SELECT 'GIFT_NOT_PAID', 'gift', g.gift_id, g.amount_minor, g.currency, coalesce(g.close_date, CAST(g.occurred_at AS DATE)),
+    'won gift (' || coalesce(g.stage, 'no stage') || ') with no paid payment ' || CAST(x.grace_gift_not_paid_days AS VARCHAR) || ' days after its close date',
+    g.donation_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
+  FROM gift g
+  CROSS JOIN x
+  CROSS JOIN crm_on c
+  WHERE c.n > 0 AND NOT coalesce(g.deleted, false) AND coalesce(g.is_won, g.stage = 'Closed Won')
+    AND g.amount_minor > 0 AND CAST(g.occurred_at AS DATE) <= x.as_of
+    AND NOT EXISTS (SELECT 1 FROM gift_paid p WHERE p.gift_id = g.gift_id)
+    AND date_diff('day', coalesce(g.close_date, CAST(g.occurred_at AS DATE)), x.as_of) > x.grace_gift_not_paid_days
+),
+-- One processor id on two CRM payments: a gift keyed twice, or one payment recorded against two gifts. The
+-- second and later (by when the CRM recorded them) are the breaks; refunds (negative) may repeat the id.
+reused AS (
+  SELECT g.*, row_number() OVER (PARTITION BY g.payment_ref ORDER BY g.occurred_at, g.crm_id) AS k
+  FROM gl g
+  WHERE g.crm_kind = 'gift_payment' AND g.payment_ref IS NOT NULL AND g.amount_minor > 0
+),
+b_gateway_reused AS (
+  SELECT 'GATEWAY_ID_REUSED', 'gift_payment', r.crm_id, r.amount_minor, r.currency, r.crm_date,
+    'gateway id ' || r.payment_ref || ' is on CRM payment number ' || CAST(r.k AS VARCHAR) || ' (gift ' || coalesce(r.gift_id, '?') || ')',
+    r.donation_id, r.payment_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), f.crm_id
+  FROM reused r
+  JOIN reused f ON f.payment_ref = r.payment_ref AND f.k = 1
+  WHERE r.k > 1
+),
+-- A provider refund of a payment the CRM records, with no negative CRM payment on that gift.
+b_crm_refund AS (
+  SELECT 'CRM_REFUND_MISSING', 'refund', r.refund_id, -r.amount_minor, r.currency, CAST(r.occurred_at AS DATE),
+    'refund ' || r.status || ' at ' || r.provider || '; gift ' || g.gift_id || ' in the CRM shows no refund '
+      || CAST(x.grace_crm_refund_missing_days AS VARCHAR) || ' days on',
+    g.donation_id, r.payment_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), g.gift_id
+  FROM refund r
+  CROSS JOIN x
+  JOIN (
+    SELECT payment_id, min(gift_id) AS gift_id, min(donation_id) AS donation_id
+    FROM gl
+    WHERE payment_outcome = 'succeeded' AND amount_minor > 0 AND gift_id IS NOT NULL
+    GROUP BY payment_id
+  ) g ON g.payment_id = r.payment_id
+  WHERE r.status IN (SELECT status FROM recon_statuses WHERE outcome = 'succeeded')
+    AND CAST(r.occurred_at AS DATE) <= x.as_of
+    AND date_diff('day', CAST(r.occurred_at AS DATE), x.as_of) > x.grace_crm_refund_missing_days
+    AND NOT EXISTS (SELECT 1 FROM gift_payment n WHERE n.gift_id = g.gift_id AND n.amount_minor < 0 AND NOT coalesce(n.deleted, false))
+),
 all_breaks AS (
   SELECT * FROM b_donation_not_paid
   UNION ALL SELECT * FROM b_paid_not_paid_out
@@ -276,6 +364,11 @@ all_breaks AS (
   UNION ALL SELECT * FROM b_statement
   UNION ALL SELECT * FROM b_payout_failed
   UNION ALL SELECT * FROM b_sms
+  UNION ALL SELECT * FROM b_gift_missing
+  UNION ALL SELECT * FROM b_gift_amount
+  UNION ALL SELECT * FROM b_gift_not_paid
+  UNION ALL SELECT * FROM b_gateway_reused
+  UNION ALL SELECT * FROM b_crm_refund
 )
 SELECT
   b.break_type,

@@ -4,6 +4,8 @@
 -- Stage precedence: disputed, refunded (of the successful payment) > banked > paid_out > paid > failed (only
 -- when no attempt succeeded) > pledged; `clicked` is a donation whose form was started but not completed
 -- (status started or abandoned). SMS pledges stay `pledged`: they are collected by month (recon_breaks).
+-- Beside the money's stages, the CRM's: gift_id, gift_stage (the CRM's own stage name, e.g. Closed Won) and
+-- when the CRM recorded it (null: not in the CRM).
 WITH x AS (
   SELECT * FROM recon_params
 ),
@@ -45,6 +47,26 @@ disputed AS (
   WHERE s.status NOT IN ('won', 'warning_needs_response', 'warning_under_review', 'warning_closed', 'prevented')
     AND CAST(s.occurred_at AS DATE) <= x.as_of
 ),
+-- The CRM's record of the gift: the gift whose payment (or itself) names the donation's payment, else a gift
+-- that names the donation (gift.donation_id, a configurable Salesforce field).
+crm AS (
+  SELECT payment_id, gift_id, occurred_at
+  FROM (
+    SELECT payment_id, gift_id, occurred_at, row_number() OVER (PARTITION BY payment_id ORDER BY occurred_at, crm_id) AS k
+    FROM recon_gift_link
+    WHERE payment_id IS NOT NULL AND gift_id IS NOT NULL AND amount_minor > 0
+  ) r
+  WHERE k = 1
+),
+gift_by_donation AS (
+  SELECT donation_id, gift_id, occurred_at
+  FROM (
+    SELECT g.donation_id, g.gift_id, g.occurred_at, row_number() OVER (PARTITION BY g.donation_id ORDER BY g.occurred_at, g.gift_id) AS k
+    FROM gift g CROSS JOIN x
+    WHERE g.donation_id IS NOT NULL AND NOT coalesce(g.deleted, false) AND CAST(g.occurred_at AS DATE) <= x.as_of
+  ) r
+  WHERE k = 1
+),
 -- Breaks on the donation or its payment carry its donation_id; a payout's breaks reach every donation it paid.
 b AS (
   SELECT donation_id, break_type, object_kind, object_id FROM recon_breaks
@@ -69,7 +91,10 @@ open_breaks AS (
       || max(CASE WHEN break_type = 'REFUND_NOT_NETTED' THEN ',REFUND_NOT_NETTED' ELSE '' END)
       || max(CASE WHEN break_type = 'PAYOUT_ITEMS_MISMATCH' THEN ',PAYOUT_ITEMS_MISMATCH' ELSE '' END)
       || max(CASE WHEN break_type = 'PAYOUT_FAILED' THEN ',PAYOUT_FAILED' ELSE '' END)
-      || max(CASE WHEN break_type = 'PAYOUT_NO_BANK_LINE' THEN ',PAYOUT_NO_BANK_LINE' ELSE '' END) AS brk_list
+      || max(CASE WHEN break_type = 'PAYOUT_NO_BANK_LINE' THEN ',PAYOUT_NO_BANK_LINE' ELSE '' END)
+      || max(CASE WHEN break_type = 'GIFT_MISSING' THEN ',GIFT_MISSING' ELSE '' END)
+      || max(CASE WHEN break_type = 'GIFT_AMOUNT_DIFFERS' THEN ',GIFT_AMOUNT_DIFFERS' ELSE '' END)
+      || max(CASE WHEN break_type = 'CRM_REFUND_MISSING' THEN ',CRM_REFUND_MISSING' ELSE '' END) AS brk_list
   FROM brk
   GROUP BY donation_id
 ),
@@ -103,6 +128,9 @@ j AS (
       WHEN d.status IN ('started', 'abandoned') THEN 'clicked'
       ELSE 'pledged'
     END AS stage,
+    coalesce(cg.gift_id, gd.gift_id) AS gift_id,
+    gf.stage AS gift_stage,
+    coalesce(cg.occurred_at, gd.occurred_at) AS gift_recorded_at,
     ob.brk_list
   FROM don d
   LEFT JOIN click c ON c.click_id = d.click_id
@@ -112,6 +140,9 @@ j AS (
   LEFT JOIN refunded rf ON rf.payment_id = p.payment_id
   LEFT JOIN disputed ds ON ds.payment_id = p.payment_id
   LEFT JOIN open_breaks ob ON ob.donation_id = d.donation_id
+  LEFT JOIN crm cg ON cg.payment_id = p.payment_id AND p.outcome = 'succeeded'
+  LEFT JOIN gift_by_donation gd ON gd.donation_id = d.donation_id
+  LEFT JOIN gift gf ON gf.gift_id = coalesce(cg.gift_id, gd.gift_id)
 )
 SELECT
   donation_id,
@@ -138,5 +169,9 @@ SELECT
   date_diff('day', CAST(paid_at AS DATE), paid_out_on) AS paid_to_paid_out_days,
   date_diff('day', paid_out_on, banked_on) AS paid_out_to_banked_days,
   date_diff('day', CAST(pledged_at AS DATE), banked_on) AS pledge_to_banked_days,
-  CASE WHEN brk_list IS NULL OR brk_list = '' THEN '' ELSE substr(brk_list, 2) END AS open_breaks
+  CASE WHEN brk_list IS NULL OR brk_list = '' THEN '' ELSE substr(brk_list, 2) END AS open_breaks,
+  gift_id,
+  gift_stage,
+  gift_recorded_at,
+  date_diff('second', paid_at, gift_recorded_at) AS paid_to_gift_s
 FROM j

@@ -46,6 +46,7 @@ describe('reconciliation over a world with ground truth', () => {
         'AMBIGUOUS_MATCH', 'AMOUNT_MISMATCH', 'BANK_LINE_NO_PAYOUT', 'CONTROL_TOTAL_MISMATCH', 'CURRENCY_MISMATCH', 'DONATION_NOT_PAID',
         'DUPLICATE_PAYMENT', 'FEE_ANOMALY', 'PAID_NOT_PAID_OUT', 'PAYOUT_FAILED', 'PAYOUT_ITEMS_MISMATCH', 'PAYOUT_NO_BANK_LINE',
         'REFUND_NOT_NETTED', 'SMS_PLEDGE_UNCOLLECTED', 'STATEMENT_UNBALANCED',
+        'GIFT_MISSING', 'GIFT_AMOUNT_DIFFERS', 'GIFT_NOT_PAID', 'GATEWAY_ID_REUSED', 'CRM_REFUND_MISSING',
       ].sort(),
     );
     for (const r of rows) {
@@ -83,6 +84,18 @@ describe('reconciliation over a world with ground truth', () => {
     expect(onPayout.map((r) => r.open_breaks)).toContain('PAYOUT_ITEMS_MISMATCH');
     const [clean] = await lake.engine.query(`SELECT count(*) AS n FROM recon_journey WHERE stage = 'banked' AND open_breaks = ''`);
     expect(clean!.n as number).toBeGreaterThan(0);
+  });
+
+  it('puts the CRM gift beside the money on the journey', async () => {
+    const missing = world.truth.breaks.find((b) => b.break_type === 'GIFT_MISSING')!;
+    const [row] = await lake.engine.query(`SELECT gift_id, open_breaks FROM recon_journey WHERE payment_id = '${missing.object_id}'`);
+    expect(row).toEqual({ gift_id: null, open_breaks: 'GIFT_MISSING' });
+    const refs = world.crm.giftPayments.map((g) => g.payment_ref);
+    const viaIntent = [...world.crm.giftPayments].reverse().find((g) => String(g.payment_ref).startsWith('pi_') && refs.filter((r) => r === g.payment_ref).length === 1)!;
+    const [j] = await lake.engine.query(`SELECT j.gift_id, j.gift_stage, j.paid_to_gift_s FROM recon_journey j JOIN recon_gift_link l ON l.payment_id = j.payment_id WHERE l.crm_id = '${String(viaIntent.gift_payment_id)}'`);
+    expect(j).toEqual({ gift_id: viaIntent.gift_id, gift_stage: 'Closed Won', paid_to_gift_s: 3600 });
+    const [n] = await lake.engine.query(`SELECT count(*) AS n FROM recon_journey WHERE stage IN ('paid', 'paid_out', 'banked') AND gift_id IS NULL`);
+    expect(n!.n).toBe(2); // the payment the CRM never recorded, and a recent one inside its grace
   });
 
   it('totals pledges by 15-minute box to the penny', async () => {
