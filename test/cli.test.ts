@@ -46,6 +46,9 @@ describe('the puddle CLI', () => {
     expect(demo.code).toBe(0);
     expect(demo.stdout).toContain('totals match');
     expect(demo.stdout).toContain('reconciliation matches the world');
+    // the world's CRM came through a Salesforce sandbox and the connector, and its breaks are in the check
+    expect(demo.stdout).toMatch(/its CRM: (\d+) of \1 Salesforce gifts and payments synced/);
+    for (const t of ['GIFT_MISSING', 'GIFT_AMOUNT_DIFFERS', 'GIFT_NOT_PAID', 'GATEWAY_ID_REUSED', 'CRM_REFUND_MISSING']) expect(demo.stdout).toMatch(new RegExp(`${t} +\\| 1 +\\| 1 +\\| yes`));
     const json = await puddle(['query', '--format', 'json', "SELECT count(*) AS n FROM donation WHERE campaign LIKE 'appeal-night%'"], { PUDDLE_HOME: home });
     expect(JSON.parse(json.stdout)).toEqual([{ n: 300 }]);
     const csv = await puddle(['query', '--format', 'csv', 'SELECT channel FROM donation GROUP BY 1 ORDER BY 1'], { PUDDLE_HOME: home });

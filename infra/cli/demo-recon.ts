@@ -1,17 +1,22 @@
 // The second half of `puddle demo --once`: a whole money world (core/scenario/recon-world.ts) goes through the
 // producer over HTTP like any producer's events, lands, and the reconciliation views are compared with the
-// world's truth: the journey funnel (donations per stage) and the breaks per type. Other data in the same
-// lake (the appeal night, sandboxes) has breaks of its own; only the world's objects are compared.
+// world's truth: the journey funnel (donations per stage) and the breaks per type. The world's CRM records
+// (Salesforce NPSP gifts and payments) take the connector's path instead: a Salesforce sandbox seeded with them,
+// synced onto the hub's queue (demo-crm.ts). Other data in the same lake (the appeal night, sandboxes) has
+// breaks of its own; only the world's objects are compared.
 import type { QueryEngine } from '../../core/ports.js';
+import type { Runtime } from '../../core/runtime.js';
 import { reconWorld } from '../../core/scenario/recon-world.js';
 import { setReconParams } from '../../puddles/reports.js';
+import { syncWorldCrm } from './demo-crm.js';
 import { formatRows } from './format.js';
 
 const STAGES = ['clicked', 'pledged', 'failed', 'paid', 'paid_out', 'banked', 'refunded', 'disputed'];
 
-export async function demoRecon(url: string, apiKey: string, engine: QueryEngine, waiting: () => Promise<number>, out: (s: string) => void): Promise<boolean> {
+export async function demoRecon(url: string, apiKey: string, runtime: Pick<Runtime, 'queue' | 'clock'>, engine: QueryEngine, waiting: () => Promise<number>, out: (s: string) => void): Promise<boolean> {
   const world = reconWorld({ seed: 9, donations: 300 });
-  const events = world.envelopes.map((e) => ({ contract: e.contract, version: e.version, payload: e.payload }));
+  const viaCrm = (e: { contract: string; version: number }) => e.contract === 'gift_payment' || (e.contract === 'gift' && e.version === 2);
+  const events = world.envelopes.filter((e) => !viaCrm(e)).map((e) => ({ contract: e.contract, version: e.version, payload: e.payload }));
   let failed = 0;
   for (let i = 0; i < events.length; i += 200) {
     const res = await fetch(`${url}/v1/events`, {
@@ -23,12 +28,18 @@ export async function demoRecon(url: string, apiKey: string, engine: QueryEngine
     if (res.status !== 202) failed++;
   }
   out(`\nreconciliation world: sent ${events.length} events (clicks, donations, payments, payouts, bank lines, ...)${failed ? `, ${failed} requests FAILED` : ''}\n`);
+  const crm = await syncWorldCrm(world.crm, runtime);
+  const crmCount = world.crm.gifts.length + world.crm.giftPayments.length;
+  out(`its CRM: ${crm.records} of ${crmCount} Salesforce gifts and payments synced from a sandbox seeded with them${crm.ok ? '' : ', the sync FAILED'}\n`);
+  if (!crm.ok || crm.records !== crmCount) failed++;
   const donations = new Set(world.envelopes.filter((e) => e.contract === 'donation').map((e) => e.key));
+  const paymentIds = world.crm.giftPayments.map((p) => `'${String(p.gift_payment_id)}'`).join(', ');
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if ((await waiting()) === 0) {
       const [row] = await engine.query(`SELECT count(*) AS n FROM donation WHERE campaign = 'winter-appeal-2026'`);
-      if (row?.n === donations.size) break;
+      const [crmRow] = await engine.query(`SELECT count(*) AS n FROM gift_payment WHERE gift_payment_id IN (${paymentIds})`);
+      if (row?.n === donations.size && crmRow?.n === world.crm.giftPayments.length) break;
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -1,4 +1,5 @@
 import { appealNight, type Scenario, type ScenarioOptions } from '../../../core/scenario/appeal-night.js';
+import type { WorldCrm } from '../../../core/scenario/recon-world.js';
 import { fromMinorUnits } from '../../../core/money.js';
 import { seedLedger } from '../../stripe/sandbox/seed.js';
 import { SeededRandom } from '../../sandbox-kit/seeded-ids.js';
@@ -12,6 +13,8 @@ export interface SalesforceSeed {
   scenario?: ScenarioOptions;
   /** Extra Opportunities with no scenario behind them (volume), spread over the last 14 days. */
   opportunities?: number;
+  /** The reconciliation world's CRM records (core/scenario/recon-world.ts), with their own ids and dates. */
+  crm?: WorldCrm;
 }
 
 /**
@@ -23,6 +26,7 @@ export interface SalesforceSeed {
 export function seedOrg(org: Org, seed: SalesforceSeed): void {
   const rand = new SeededRandom(seed.scenario?.seed ?? 7);
   if (seed.scenario) seedScenario(org, rand, appealNight(seed.scenario), seed.scenario);
+  if (seed.crm) seedWorldCrm(org, seed.crm, org.now() - 5 * MINUTE);
   const n = seed.opportunities ?? 0;
   const start = org.now() - 14 * DAY;
   for (let i = 0; i < n; i++) {
@@ -81,6 +85,35 @@ function seedScenario(org: Org, rand: SeededRandom, scenario: Scenario, opts: Sc
       org.insert('npsp__Allocation__c', { npsp__Recurring_Donation__c: rd, npsp__General_Accounting_Unit__c: gau[0]!, npsp__Percent__c: 100 }, commit);
       org.update('Opportunity', gift, { npe03__Recurring_Donation__c: rd }, commit);
     }
+  }
+}
+
+/**
+ * The world's gifts and gift payments as NPSP rows, so the connector maps them back to the same payloads:
+ * CreatedDate is the record's occurred_at; SystemModstamp is `at` (the world's dates may lie ahead of the
+ * sandbox's clock, and a sync reads by SystemModstamp). A cheque's reference goes where NPSP keeps it.
+ */
+export function seedWorldCrm(org: Org, crm: WorldCrm, at: number): void {
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  const money = (minor: unknown, currency: unknown) => Number(fromMinorUnits(minor as number, currency as string));
+  for (const g of crm.gifts) {
+    const id = org.insert('Opportunity', {
+      Id: text(g.gift_id), CreatedDate: Date.parse(g.occurred_at as string), Name: `Gift ${String(g.gift_id)}`, CurrencyIsoCode: text(g.currency),
+      Amount: money(g.amount_minor, g.currency), CloseDate: text(g.close_date), StageName: text(g.stage), IsWon: g.is_won === true, IsClosed: g.is_won === true,
+      Donation_ID__c: text(g.donation_id),
+    }, at);
+    if (g.deleted === true) org.delete('Opportunity', id, at);
+  }
+  for (const p of crm.giftPayments) {
+    const cheque = p.method === 'Check';
+    const id = org.insert('npe01__OppPayment__c', {
+      Id: text(p.gift_payment_id), CreatedDate: Date.parse(p.occurred_at as string), CurrencyIsoCode: text(p.currency), npe01__Opportunity__c: text(p.gift_id),
+      npe01__Payment_Amount__c: money(p.amount_minor, p.currency), npe01__Payment_Date__c: text(p.payment_date), npe01__Scheduled_Date__c: text(p.scheduled_date),
+      npe01__Paid__c: p.paid === true, npe01__Written_Off__c: p.written_off === true, npe01__Payment_Method__c: text(p.method),
+      npsp__Gateway_Payment_ID__c: cheque ? null : text(p.payment_ref), npe01__Check_Reference_Number__c: cheque ? text(p.payment_ref) : null,
+      npsp__OriginalPayment__c: text(p.original_payment_id), npsp__Type__c: (p.amount_minor as number) < 0 ? 'Refund' : 'Sale',
+    }, at);
+    if (p.deleted === true) org.delete('npe01__OppPayment__c', id, at);
   }
 }
 

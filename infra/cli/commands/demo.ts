@@ -57,7 +57,7 @@ export const demo = defineCommand({
       process.stdout.write(formatRows(merged, 'table'));
       const ok = JSON.stringify(rows) === JSON.stringify(expected) && sent.rejected === s.invalidIndexes.size && sent.failed === 0;
       process.stdout.write(ok ? 'totals match\n' : 'totals DIFFER\n');
-      const reconOk = await demoRecon(hub.url, key, hub.runtime.query, async () => (await hub.stats()).waiting, (t) => process.stdout.write(t));
+      const reconOk = await demoRecon(hub.url, key, hub.runtime, hub.runtime.query, async () => (await hub.stats()).waiting, (t) => process.stdout.write(t));
       return ok && reconOk ? 0 : 1;
     } finally {
       await hub.stop();
