@@ -71,3 +71,41 @@ describe('Salesforce first sync through Bulk API 2.0', () => {
     }
   });
 });
+
+describe('Salesforce Bulk result pages: what the engine retries', () => {
+  it('retries a page that answers 5xx, whatever errorCode its body names, then goes on', async () => {
+    const h = await salesforceHarness({ opportunities: 2500 });
+    try {
+      h.sandbox.onBulkPage = (n) => {
+        if (n === 1) h.sandbox.faults.answerNext.push({ status: 500, errorCode: 'INTERNAL_ERROR', message: 'An unexpected error occurred' }, { status: 503, errorCode: 'SERVER_UNAVAILABLE', message: 'Server temporarily unavailable.' });
+      };
+      const [r] = await h.sync({ streams: ['backfill'] }, { bulkThreshold: 1000, pageSize: 1000 });
+      expect(r).toMatchObject({ outcome: 'succeeded', records: 2500, retries: 2 });
+      const results = h.sandbox.requests.entries.filter((e) => /\/jobs\/query\/\w+\/results$/.test(e.path));
+      expect(results.map((e) => e.status)).toEqual([200, 500, 503, 200, 200]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('never retries the daily limit (REQUEST_LIMIT_EXCEEDED): the run stops as quota and the next one resumes the job', async () => {
+    const h = await salesforceHarness({ opportunities: 2500 });
+    try {
+      h.sandbox.onBulkPage = (n) => {
+        if (n === 1) h.sandbox.faults.answerNext.push({ status: 403, errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' });
+      };
+      const over = { bulkThreshold: 1000, pageSize: 1000 };
+      const [first] = await h.sync({ streams: ['backfill'] }, over);
+      expect(first).toMatchObject({ outcome: 'quota', records: 1000, retries: 0 });
+      const results = () => h.sandbox.requests.entries.filter((e) => /\/jobs\/query\/\w+\/results$/.test(e.path)).map((e) => e.status);
+      expect(results()).toEqual([200, 403]);
+      const [second] = await h.sync({ streams: ['backfill'] }, over);
+      expect(second).toMatchObject({ outcome: 'succeeded', records: 1500 });
+      expect(results()).toEqual([200, 403, 200, 200]);
+      await h.land();
+      expect(await h.q('SELECT count(*) AS n, count(DISTINCT gift_id) AS ids FROM gift')).toEqual([{ n: 2500, ids: 2500 }]);
+    } finally {
+      await h.close();
+    }
+  });
+});

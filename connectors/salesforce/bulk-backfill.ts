@@ -115,7 +115,9 @@ export async function bulkBackfill(
             } catch {
               // an HTML error page
             }
-            throw Object.assign(new Error(body.message ?? `HTTP ${res.status}`), { errorCode: body.errorCode ?? `ERROR_HTTP_${res.status}` });
+            // Shaped as jsforce's errors (errorCode from the body), plus the HTTP status jsforce's lack: a 5xx
+            // is retried whatever its code says (classifySalesforceError).
+            throw Object.assign(new Error(body.message ?? `HTTP ${res.status}`), { errorCode: body.errorCode ?? `ERROR_HTTP_${res.status}`, status: res.status });
           }
           return { text, next: res.headers.get('sforce-locator') ?? 'null' };
         });

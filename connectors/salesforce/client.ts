@@ -127,6 +127,9 @@ export function classifySalesforceError(err: unknown): Error {
     if (status === 401) return new AuthError(`salesforce: 401 ${msg}`, { cause: err });
     return new FatalError(`salesforce: HTTP ${status}`, { cause: err });
   }
+  // The connector's own HTTP calls (Bulk result pages) carry the status: any 5xx is the server's trouble.
+  const status = typeof (err as { status?: unknown } | null)?.status === 'number' ? (err as { status: number }).status : null;
+  if (status !== null && status >= 500 && code !== 'REQUEST_LIMIT_EXCEEDED') return new RetriableError(`salesforce: HTTP ${status} ${code}`, undefined, { status, cause: err });
   if (RETRIABLE.has(code)) return new RetriableError(`salesforce: ${code}`, undefined, { status: 503, cause: err });
   if (AUTH.has(code)) return new AuthError(`salesforce: ${code}: authentication refused (${msg})`, { cause: err });
   // jsforce wraps a failed refreshFn (or its own refresh) in a plain Error with this message.

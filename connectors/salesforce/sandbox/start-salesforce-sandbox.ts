@@ -37,6 +37,8 @@ export interface SalesforceFaults {
   refuseAuth: boolean;
   /** Bulk result pages served before every later one answers 400 (a run that dies mid-job); -1: never. */
   bulkPagesBeforeFailure: number;
+  /** The next API calls answer these errors, one each, in order (any status and errorCode). */
+  answerNext: { status: number; errorCode: string; message: string }[];
 }
 
 export interface SalesforceSandbox {
@@ -100,7 +102,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const locators = new Map<string, { version: string; records: Record<string, unknown>[]; offset: number; size: number }>();
   const requests = new BoundedRequestLog();
   const bulk = new BulkJobs(org);
-  const faults: SalesforceFaults = { status5xx: 0, html5xx: 0, queryTimeoutOver: 0, refuseAuth: false, bulkPagesBeforeFailure: -1 };
+  const faults: SalesforceFaults = { status5xx: 0, html5xx: 0, queryTimeoutOver: 0, refuseAuth: false, bulkPagesBeforeFailure: -1, answerNext: [] };
   let used = 0;
   let queries = 0;
   let bulkPages = 0;
@@ -189,6 +191,8 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
       faults.status5xx--;
       throw new SfError(503, 'SERVER_UNAVAILABLE', 'Server temporarily unavailable.');
     }
+    const next = faults.answerNext.shift();
+    if (next) throw new SfError(next.status, next.errorCode, next.message);
     if (used >= limit) throw new SfError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
     used++;
     const m = API.exec(u.pathname);
