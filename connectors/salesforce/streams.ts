@@ -3,6 +3,7 @@ import type { Mapped } from '../../core/engine/mapped.js';
 import { FatalError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { bulkBackfill, type BulkObject } from './bulk-backfill.js';
+import { remember, sweepDue, sweepPage, type SweepSpec } from './deletion-sweep.js';
 import type { SalesforceClient } from './client.js';
 import { withNamespace, type SalesforceConfig } from './config.js';
 import { mapAllocation, mapCampaign, mapContact, mapOpportunity, mapPayment, mapRecurringDonation, sfTime, type SalesforceMapOptions, type SfRecord } from './mappings.js';
@@ -120,13 +121,19 @@ export function salesforceStreams(config: SalesforceConfig): StreamDef<C, never>
   const requiredOf = (spec: ObjectSpec) => new Set([...SYSTEM, ...spec.required].map(ns));
   const bulkObjects: BulkObject[] = OBJECTS.map((spec) => ({ stream: spec.name, object: ns(spec.object), fields: fieldsOf(spec), required: [...requiredOf(spec)] }));
   const mapperOf = new Map(OBJECTS.map((spec) => [ns(spec.object), spec.map]));
+  // What a deleted version needs to map, kept per record read (deletion-sweep.ts).
+  const sweepOf = new Map(OBJECTS.map((spec): [string, SweepSpec] => [ns(spec.object), { object: ns(spec.object), keep: [...spec.required.map(ns), 'CurrencyIsoCode'] }]));
   // First syncs of large objects (Bulk API 2.0), before the REST streams; nothing to do on later runs.
   const backfill = defineStream<C, { object: string; row: SfRecord }>({
     name: 'backfill',
     contract: 'gift',
     primaryKey: (r) => String(r.row.Id),
     cursor: (r) => new Date(sfTime(r.row.SystemModstamp, 'SystemModstamp')),
-    read: (ctx, emit) => bulkBackfill(ctx, emit, { connector: 'salesforce', objects: bulkObjects, threshold: config.bulkThreshold, lookbackMs: config.lookbackMs, maxRecords: config.pageSize,
+    read: (ctx, emit) => bulkBackfill(ctx, async (records) => {
+        const first = records[0];
+        if (first) await remember(ctx, sweepOf.get(first.object)!, records.map((r) => r.row));
+        await emit(records);
+      }, { connector: 'salesforce', objects: bulkObjects, threshold: config.bulkThreshold, lookbackMs: config.lookbackMs, maxRecords: config.pageSize,
         visible: (ctx, o) => visibleFields(ctx, o.object, o.fields, new Set(o.required), config.namespace),
       }),
     toContract: (r) => mapperOf.get(r.object)!(r.row, opts),
@@ -143,9 +150,19 @@ export function salesforceStreams(config: SalesforceConfig): StreamDef<C, never>
       windows: { sizeMs: 7 * DAY, lookbackMs: config.lookbackMs, lagMs: 60_000 },
       async fetchPage(ctx: StreamContext<C>, req): Promise<Page<SfRecord>> {
         const visible = await visibleFields(ctx, object, fields, requiredOf(spec), config.namespace);
-        const soql = keysetSoql(object, visible, req.window!, req.token ? parseToken(req.token) : null, config.pageSize);
+        const sweep = sweepOf.get(object)!;
+        // After a gap longer than the Recycle Bin keeps deletions, the window starts with an id sweep (tokens
+        // `sweep|<last id>`, then `swept`): purged rows come back as deleted versions.
+        if (req.token?.startsWith('sweep|') || (req.token === null && (await sweepDue(ctx, object, req.window!.from)))) {
+          const swept = await sweepPage(ctx, sweep, req.token ? req.token.slice(6) : null, config.pageSize);
+          if (swept.tombstones.length) ctx.log('salesforce: rows purged during a gap longer than the Recycle Bin land as deleted', { object, rows: swept.tombstones.length });
+          return { records: swept.tombstones, next: swept.last === null ? 'swept' : `sweep|${swept.last}` };
+        }
+        const after = req.token && req.token !== 'swept' ? parseToken(req.token) : null;
+        const soql = keysetSoql(object, visible, req.window!, after, config.pageSize);
         const page = await ctx.call(`queryAll ${object}`, () => ctx.client.query(soql, true));
         const records = page.records as SfRecord[];
+        await remember(ctx, sweep, records);
         const last = records.at(-1);
         const full = records.length >= config.pageSize;
         return { records, next: full && last ? `${sfTime(last.SystemModstamp, 'SystemModstamp')}|${String(last.Id)}` : null };
