@@ -95,8 +95,8 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
     configured: (s) => Boolean(s.get('SALESFORCE_INSTANCE_URL')),
     presets: () => ({}),
     async start() {
-      // Seeded from Stripe's scenario: its gift payments carry the Stripe sandbox's charge ids.
-      const sandbox = await startSalesforceSandbox({ scenario: recentAppeal(2026) });
+      // Seeded from Stripe's and Braintree's scenarios: its gift payments carry those sandboxes' charge and transaction ids.
+      const sandbox = await startSalesforceSandbox({ scenario: recentAppeal(2026), braintreeScenario: recentAppeal(2027) });
       const stop = every(10_000, () => sandbox.addGifts(1));
       return {
         connector: 'salesforce',

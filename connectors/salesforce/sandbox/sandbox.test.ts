@@ -107,3 +107,29 @@ describe('Salesforce sandbox with the real jsforce', () => {
     expect((await client.query('SELECT Id FROM Contact LIMIT 1', false)).records).toHaveLength(1);
   });
 });
+
+describe('Salesforce sandbox seed beside the other sandboxes', () => {
+  it('names the Stripe and Braintree sandboxes\' own ids on the gift payments of their appeals', async () => {
+    const { startBraintreeSandbox } = await import('../../braintree/sandbox/start-braintree-sandbox.js');
+    const { startStripeSandbox } = await import('../../stripe/sandbox/index.js');
+    const start = new Date(NOW.getTime() - 5 * 86_400_000);
+    const stripeScenario = { seed: 31, donations: 200, start, durationMinutes: 3 * 24 * 60 };
+    const braintreeScenario = { seed: 32, donations: 200, start, durationMinutes: 3 * 24 * 60 };
+    const now = () => NOW;
+    const bt = await startBraintreeSandbox({ scenario: braintreeScenario, now });
+    const stripe = await startStripeSandbox({ scenario: stripeScenario, now });
+    const sf = await startSalesforceSandbox({ scenario: stripeScenario, braintreeScenario, now });
+    try {
+      const refs = new Map([...sf.org.rows.get('npe01__OppPayment__c')!.values()].filter((r) => r.npsp__Gateway_Payment_ID__c).map((r) => [r.npsp__Gateway_Payment_ID__c as string, r.npe01__Payment_Amount__c as number]));
+      const sales = bt.data.transactions.filter((t) => t.type === 'sale' && t.status !== 'processor_declined');
+      const charges = stripe.data.charges.filter((c) => c.status === 'succeeded');
+      expect(sales.length).toBeGreaterThan(10);
+      expect(charges.length).toBeGreaterThan(10);
+      for (const t of sales) expect(refs.get(t.id), t.id).toBe(t.amount_minor / 100);
+      for (const c of charges) expect(refs.get(c.id), c.id).toBe(c.amount / 100);
+      expect(refs.size).toBe(sales.length + charges.length);
+    } finally {
+      await Promise.all([sf.close(), bt.close(), stripe.close()]);
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { appealNight, type Scenario, type ScenarioOptions } from '../../../core/scenario/appeal-night.js';
 import type { WorldCrm } from '../../../core/scenario/recon-world.js';
 import { fromMinorUnits } from '../../../core/money.js';
+import { seedLedger as seedBraintreeLedger } from '../../braintree/sandbox/seed.js';
 import { seedLedger } from '../../stripe/sandbox/seed.js';
 import { SeededRandom } from '../../sandbox-kit/seeded-ids.js';
 import type { Org } from './org.js';
@@ -11,6 +12,8 @@ const DAY = 86_400_000;
 export interface SalesforceSeed {
   /** The appeal whose donations become gifts; gifts paid through Stripe carry the charge id the Stripe sandbox seeded from the same scenario. */
   scenario?: ScenarioOptions;
+  /** The Braintree sandbox's appeal: its Braintree donations become gifts naming the transaction ids that sandbox seeded. */
+  braintreeScenario?: ScenarioOptions;
   /** Extra Opportunities with no scenario behind them (volume), spread over the last 14 days. */
   opportunities?: number;
   /** The reconciliation world's CRM records (core/scenario/recon-world.ts), with their own ids and dates. */
@@ -25,7 +28,11 @@ export interface SalesforceSeed {
  */
 export function seedOrg(org: Org, seed: SalesforceSeed): void {
   const rand = new SeededRandom(seed.scenario?.seed ?? 7);
-  if (seed.scenario) seedScenario(org, rand, appealNight(seed.scenario), seed.scenario);
+  if (seed.scenario) seedScenario(org, rand, appealNight(seed.scenario), stripeRefs(seed.scenario, org.now()), () => true);
+  if (seed.braintreeScenario) {
+    const scenario = appealNight(seed.braintreeScenario);
+    seedScenario(org, rand, scenario, braintreeRefs(scenario, org.now()), (d) => d.payment_provider === 'braintree');
+  }
   if (seed.crm) seedWorldCrm(org, seed.crm, org.now() - 5 * MINUTE);
   const n = seed.opportunities ?? 0;
   const start = org.now() - 14 * DAY;
@@ -35,32 +42,42 @@ export function seedOrg(org: Org, seed: SalesforceSeed): void {
   }
 }
 
-function seedScenario(org: Org, rand: SeededRandom, scenario: Scenario, opts: ScenarioOptions): void {
-  const now = org.now();
-  // The Stripe sandbox seeded from the same scenario gives each donation the same charge id.
+/** The Stripe sandbox seeded from the same scenario gives each donation the same charge id. */
+function stripeRefs(opts: ScenarioOptions, now: number): Map<string, string> {
   const stripe = seedLedger({ scenario: opts, nowSec: () => Math.floor(now / 1000) });
-  const chargeOf = new Map(stripe.charges.items.filter((c) => c.status === 'succeeded').map((c) => [c.metadata.donation_id, c.id]));
+  return new Map(stripe.charges.items.filter((c) => c.status === 'succeeded' && c.metadata.donation_id).map((c) => [c.metadata.donation_id!, c.id]));
+}
+
+/** Likewise the Braintree sandbox: each of the scenario's Braintree donations, its sale's transaction id. */
+function braintreeRefs(scenario: Scenario, now: number): Map<string, string> {
+  const { ledger } = seedBraintreeLedger({ scenario, now });
+  return new Map(ledger.transactions.filter((t) => t.type === 'sale' && t.order_id && t.status !== 'processor_declined').map((t) => [t.order_id!, t.id]));
+}
+
+function seedScenario(org: Org, rand: SeededRandom, scenario: Scenario, chargeOf: Map<string, string>, wanted: (d: Scenario['donations'][number]) => boolean): void {
+  const now = org.now();
   const first = Date.parse(scenario.donations[0]?.occurred_at ?? new Date(now).toISOString());
   const campaignId = org.insert('Campaign', { Name: scenario.campaign, Status: 'In Progress', StartDate: new Date(first).toISOString().slice(0, 10), IsActive: true, ExpectedRevenue: 50000 }, first - DAY);
   const gau = ['a0B8dGENERALFUND01', 'a0B8dEMERGENCYAPP1'];
   const contacts = new Map<string, string>();
   for (const d of scenario.donations) {
     const at = Date.parse(d.occurred_at);
-    if (at > now) continue;
+    if (at > now || !wanted(d)) continue;
     let contactId = contacts.get(d.supporter_id);
     if (!contactId) {
       contactId = org.insert('Contact', { FirstName: 'Sam', LastName: `Supporter ${contacts.size + 1}`, Email: `${d.supporter_id}@example.org`, MailingPostalCode: 'SW1A 1AA' }, at);
       contacts.set(d.supporter_id, contactId);
     }
     const amount = Number(fromMinorUnits(d.amount_minor, d.currency));
-    const pledge = rand.chance(0.03);
+    const ref = chargeOf.get(d.donation_id) ?? null;
+    // Pledges (no payment yet) only among gifts no provider took money for: the CRM records what was paid.
+    const pledge = rand.chance(0.03) && ref === null;
     const commit = at + rand.int(1, 5) * MINUTE; // the CRM hears of a gift a few minutes after the money
     const gift = org.insert('Opportunity', {
       Name: `${d.donation_id} donation`, Amount: amount, CloseDate: d.occurred_at.slice(0, 10), StageName: pledge ? 'Pledged' : 'Closed Won',
       IsWon: !pledge, IsClosed: !pledge, CampaignId: campaignId, npsp__Primary_Contact__c: contactId, Donation_ID__c: d.donation_id,
     }, commit);
     if (pledge) continue;
-    const ref = chargeOf.get(d.donation_id) ?? null;
     const payment = org.insert('npe01__OppPayment__c', {
       npe01__Opportunity__c: gift, npe01__Payment_Amount__c: amount, npe01__Payment_Date__c: d.occurred_at.slice(0, 10), npe01__Paid__c: true,
       npe01__Written_Off__c: false, npe01__Payment_Method__c: d.channel === 'online' ? 'Credit Card' : 'Other', npsp__Gateway_Payment_ID__c: ref, npsp__Type__c: 'Sale',
