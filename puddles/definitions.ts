@@ -13,7 +13,7 @@ export const PUDDLES: readonly PuddleDef[] = [
     contracts: ['donation', 'payment', 'refund', 'dispute', 'payout', 'payout_item', 'bank_line', 'bank_statement', 'bank_line_detail', 'settlement_summary'],
     doc: 'Money: promised, taken, given back, paid out, arrived in the bank',
   },
-  { name: 'supporters', contracts: ['supporter', 'gift', 'gift_payment', 'recurring_donation', 'gift_allocation'], doc: 'People and the CRM view of their gifts, payments, recurring donations and allocations' },
+  { name: 'supporters', contracts: ['supporter', 'gift', 'gift_payment', 'recurring_donation', 'gift_allocation', 'crm_account', 'gift_contact_role', 'campaign_member'], doc: 'People and the CRM view of their accounts, gifts, payments, roles, recurring donations, allocations and campaign memberships' },
   { name: 'support', contracts: ['ticket'], doc: 'Supporter care tickets' },
   { name: 'engagement', contracts: ['click', 'campaign'], doc: 'Clicks and campaigns, for attribution' },
   { name: 'operations', contracts: ['sync_run', 'feed_fetch'], doc: 'Connector runs, for status and lag; supplier feed fetches, for audit' },

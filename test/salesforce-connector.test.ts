@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBookmark } from '../core/engine/bookmark.js';
 import { emailSha256 } from '../core/pii.js';
+import { SALESFORCE_STREAM_NAMES } from '../connectors/salesforce/streams.js';
 import { salesforceHarness, SF_NOW } from './support/salesforce-harness.js';
 
 type H = Awaited<ReturnType<typeof salesforceHarness>>;
@@ -32,15 +33,23 @@ describe('Salesforce connector against the sandbox with the real jsforce', () =>
     expect(p!.refunds).toBe(payments.filter((r) => (r.npe01__Payment_Amount__c as number) < 0).length);
     const [won] = await h.q("SELECT count(*) AS n FROM gift WHERE is_won AND donation_id LIKE 'don_%'");
     expect(won!.n).toBe(gifts.filter((r) => r.IsWon).length);
-    for (const [contract, object] of [['recurring_donation', 'npe03__Recurring_Donation__c'], ['gift_allocation', 'npsp__Allocation__c'], ['campaign', 'Campaign'], ['supporter', 'Contact']] as const) {
+    for (const [contract, object] of [['recurring_donation', 'npe03__Recurring_Donation__c'], ['gift_allocation', 'npsp__Allocation__c'], ['campaign', 'Campaign'], ['supporter', 'Contact'], ['crm_account', 'Account'], ['gift_contact_role', 'OpportunityContactRole'], ['campaign_member', 'CampaignMember']] as const) {
       const [c] = await h.q(`SELECT count(*) AS n FROM ${contract}`);
       expect(c!.n, contract).toBe(live(h, object).length);
     }
     const contact = live(h, 'Contact')[0]!;
     const [s] = await h.q(`SELECT email_sha256, postcode_district FROM supporter WHERE supporter_id = '${String(contact.Id)}'`);
     expect(s).toEqual({ email_sha256: emailSha256(contact.Email as string), postcode_district: 'SW1A' });
-    const [raw] = await h.q("SELECT count(*) AS n FROM raw WHERE CAST(envelope AS VARCHAR) LIKE '%@example.org%'");
+    const [raw] = await h.q("SELECT count(*) AS n FROM raw WHERE CAST(envelope AS VARCHAR) LIKE '%@example.org%' OR CAST(envelope AS VARCHAR) LIKE '%Supporter 1 Household%'");
     expect(raw!.n).toBe(0);
+    // Gift Aid declarations from SALESFORCE_GIFT_AID_FIELD; households, donor roles and campaign members link back
+    const [aid] = await h.q('SELECT count(*) FILTER (WHERE gift_aid_declared) AS yes, count(*) FILTER (WHERE gift_aid_declared IS NULL) AS unknown FROM supporter');
+    expect(aid).toEqual({ yes: live(h, 'Contact').filter((c) => c.Gift_Aid_Declared__c === true).length, unknown: 0 });
+    const [links] = await h.q(`SELECT
+        (SELECT count(*) FROM gift_contact_role r JOIN gift g USING (gift_id) JOIN supporter s ON s.supporter_id = r.supporter_id WHERE r.role = 'Donor' AND r.is_primary) AS roles,
+        (SELECT count(*) FROM campaign_member m JOIN campaign c USING (campaign_id) WHERE m.responded) AS members,
+        (SELECT count(*) FROM crm_account WHERE account_type = 'Household Account' AND postcode_district = 'SW1A') AS households`);
+    expect(links).toEqual({ roles: live(h, 'OpportunityContactRole').length, members: live(h, 'CampaignMember').length, households: live(h, 'Account').length });
     const bm = await loadBookmark(h.engineRuntime.state, 'salesforce', 'gifts');
     expect(bm.cursor).toBe(new Date(SF_NOW.getTime() - MINUTE).toISOString());
   });
@@ -187,7 +196,7 @@ describe('Salesforce daily API share', () => {
       h.sandbox.resetApiUsage();
       const third = await h.sync({}, { ...over, maxApiShare: 1 });
       expect(third.map((r) => r.outcome)).toEqual(third.map(() => 'succeeded'));
-      expect(third).toHaveLength(7);
+      expect(third).toHaveLength(SALESFORCE_STREAM_NAMES.length);
       await h.land();
       for (const [contract, object] of [['gift', 'Opportunity'], ['gift_payment', 'npe01__OppPayment__c'], ['supporter', 'Contact'], ['gift_allocation', 'npsp__Allocation__c']] as const) {
         const [c] = await h.q(`SELECT count(*) AS n, count(DISTINCT ${contract}_id) AS ids FROM ${contract}`);

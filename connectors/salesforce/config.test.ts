@@ -17,5 +17,8 @@ describe('Salesforce configuration', () => {
     expect(() => salesforceConfig(secrets({ ...base, SALESFORCE_AUTH: 'password' }))).toThrow(/SALESFORCE_AUTH must be one of/);
     expect(() => salesforceConfig(secrets({ ...base, SALESFORCE_ACCESS_TOKEN: 't', SALESFORCE_API_VERSION: 'v60' }))).toThrow(/look like 60.0/);
     expect(() => salesforceConfig(secrets({ SALESFORCE_ACCESS_TOKEN: 't' }))).toThrow(/SALESFORCE_INSTANCE_URL/);
+    // field names go into SOQL: only API names
+    expect(() => salesforceConfig(secrets({ ...base, SALESFORCE_ACCESS_TOKEN: 't', SALESFORCE_GIFT_AID_FIELD: "Gift_Aid__c, (SELECT Id FROM Contacts)" }))).toThrow('SALESFORCE_GIFT_AID_FIELD must be a field API name');
+    expect(salesforceConfig(secrets({ ...base, SALESFORCE_ACCESS_TOKEN: 't', SALESFORCE_GIFT_AID_FIELD: 'Gift_Aid_Declared__c' })).giftAidField).toBe('Gift_Aid_Declared__c');
   });
 });

@@ -32,6 +32,8 @@ export interface SalesforceConfig {
   paymentRefFields: string[];
   /** A custom Opportunity field holding the web form's donation id. */
   donationIdField: string | null;
+  /** A Contact checkbox: the supporter has a Gift Aid declaration (supporter.gift_aid_declared). */
+  giftAidField: string | null;
   /** Stop the run cleanly once this share of the org's daily API requests is used (other integrations need the rest). */
   maxApiShare: number;
   /** A first sync of an object with at least this many rows goes through a Bulk API 2.0 job. */
@@ -79,6 +81,7 @@ export function salesforceConfig(secrets: SecretStore, now = new Date()): Salesf
     currency: (get('SALESFORCE_CURRENCY') ?? 'GBP').toUpperCase(),
     paymentRefFields: (get('SALESFORCE_PAYMENT_REF_FIELDS') ?? DEFAULT_PAYMENT_REF_FIELDS.join(',')).split(',').map((f) => f.trim()).filter(Boolean),
     donationIdField: get('SALESFORCE_DONATION_ID_FIELD'),
+    giftAidField: get('SALESFORCE_GIFT_AID_FIELD'),
     maxApiShare: positive(secrets.get('SALESFORCE_MAX_API_SHARE'), 'SALESFORCE_MAX_API_SHARE', 0.5),
     bulkThreshold: positive(secrets.get('SALESFORCE_BULK_THRESHOLD'), 'SALESFORCE_BULK_THRESHOLD', 50_000),
     pageSize: Math.min(2000, positive(secrets.get('SALESFORCE_PAGE_SIZE'), 'SALESFORCE_PAGE_SIZE', 2000) || 2000),
@@ -87,6 +90,9 @@ export function salesforceConfig(secrets: SecretStore, now = new Date()): Salesf
   if (!/^\d+\.\d$/.test(config.apiVersion)) throw new FatalError('salesforce: SALESFORCE_API_VERSION must look like 60.0');
   if (Number.isNaN(config.startDate.getTime())) throw new FatalError('salesforce: SALESFORCE_START_DATE must be an ISO date');
   if (!/^[A-Z]{3}$/.test(config.currency)) throw new FatalError('salesforce: SALESFORCE_CURRENCY must be an ISO 4217 code such as GBP');
+  for (const [name, v] of [['SALESFORCE_DONATION_ID_FIELD', config.donationIdField], ['SALESFORCE_GIFT_AID_FIELD', config.giftAidField]] as const) {
+    if (v !== null && !/^[A-Za-z]\w*$/.test(v)) throw new FatalError(`salesforce: ${name} must be a field API name such as Gift_Aid_Declared__c`);
+  }
   if (!/^\w*$/.test(config.namespace)) throw new FatalError('salesforce: SALESFORCE_NPSP_NAMESPACE must be a namespace prefix such as npsp, or empty');
   if (auth === 'access_token') need(config.accessToken, 'SALESFORCE_ACCESS_TOKEN', auth);
   if (auth === 'client_credentials') {

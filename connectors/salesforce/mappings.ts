@@ -16,6 +16,8 @@ export interface SalesforceMapOptions {
   currency: string;
   paymentRefFields: string[];
   donationIdField: string | null;
+  /** A Contact checkbox saying the supporter made a Gift Aid declaration (SALESFORCE_GIFT_AID_FIELD). */
+  giftAidField?: string | null;
 }
 
 export const PROVIDER = 'salesforce';
@@ -63,13 +65,14 @@ export function mapCampaign(r: SfRecord, o: SalesforceMapOptions): Mapped[] {
   }];
 }
 
-export function mapContact(r: SfRecord): Mapped[] {
+export function mapContact(r: SfRecord, o?: SalesforceMapOptions): Mapped[] {
   const merged = str(r.MasterRecordId);
   return [{
     contract: 'supporter', version: 2,
     payload: {
       supporter_id: r.Id, ...versionTimes(r), source: PROVIDER, crm_id: r.Id,
       email_sha256: emailSha256(str(r.Email)), postcode_district: postcodeDistrict(r.MailingPostalCode),
+      gift_aid_declared: o?.giftAidField ? bool(r[o.giftAidField]) : null,
       deleted: r.IsDeleted === true, merged_into: merged,
     },
   }];
@@ -136,6 +139,39 @@ export function mapAllocation(r: SfRecord, o: SalesforceMapOptions): Mapped[] {
       recurring_donation_id: str(n('npsp__Recurring_Donation__c')), campaign_id: str(n('npsp__Campaign__c')), fund_id: str(n('npsp__General_Accounting_Unit__c')),
       amount_minor: amount, currency: amount === null ? null : currency,
       percent: typeof percent === 'number' || typeof percent === 'string' ? String(percent) : null, deleted: r.IsDeleted === true,
+    },
+  }];
+}
+
+export function mapAccount(r: SfRecord): Mapped[] {
+  return [{
+    contract: 'crm_account', version: 1,
+    payload: {
+      crm_account_id: r.Id, ...versionTimes(r), account_type: str(r.npe01__SYSTEM_AccountType__c), record_type: str(r.RecordTypeId),
+      postcode_district: postcodeDistrict(r.BillingPostalCode), deleted: r.IsDeleted === true, merged_into: str(r.MasterRecordId),
+    },
+  }];
+}
+
+export function mapContactRole(r: SfRecord): Mapped[] {
+  return [{
+    contract: 'gift_contact_role', version: 1,
+    payload: {
+      gift_contact_role_id: r.Id, ...versionTimes(r), gift_id: str(r.OpportunityId), supporter_id: str(r.ContactId), role: str(r.Role),
+      is_primary: bool(r.IsPrimary), deleted: r.IsDeleted === true,
+    },
+  }];
+}
+
+/** Leads are not supporters: a lead's membership maps to nothing. */
+export function mapCampaignMember(r: SfRecord): Mapped[] {
+  const contact = str(r.ContactId);
+  if (!contact) return [];
+  return [{
+    contract: 'campaign_member', version: 1,
+    payload: {
+      campaign_member_id: r.Id, ...versionTimes(r), campaign_id: str(r.CampaignId), supporter_id: contact, status: str(r.Status),
+      responded: bool(r.HasResponded), deleted: r.IsDeleted === true,
     },
   }];
 }

@@ -6,14 +6,19 @@ import { bulkBackfill, type BulkObject } from './bulk-backfill.js';
 import { remember, sweepDue, sweepPage, type SweepSpec } from './deletion-sweep.js';
 import type { SalesforceClient } from './client.js';
 import { withNamespace, type SalesforceConfig } from './config.js';
-import { mapAllocation, mapCampaign, mapContact, mapOpportunity, mapPayment, mapRecurringDonation, sfTime, type SalesforceMapOptions, type SfRecord } from './mappings.js';
+import {
+  mapAccount, mapAllocation, mapCampaign, mapCampaignMember, mapContact, mapContactRole, mapOpportunity, mapPayment, mapRecurringDonation, sfTime,
+  type SalesforceMapOptions, type SfRecord,
+} from './mappings.js';
 
 type C = SalesforceClient;
 const DAY = 86_400_000;
 const SYSTEM = ['Id', 'IsDeleted', 'CreatedDate', 'SystemModstamp'];
 
 /** The streams in run order (status lists them without credentials). */
-export const SALESFORCE_STREAM_NAMES = ['backfill', 'campaigns', 'contacts', 'recurring_donations', 'gifts', 'gift_payments', 'allocations'] as const;
+export const SALESFORCE_STREAM_NAMES = [
+  'backfill', 'campaigns', 'accounts', 'contacts', 'campaign_members', 'recurring_donations', 'gifts', 'contact_roles', 'gift_payments', 'allocations',
+] as const;
 
 interface ObjectSpec {
   name: Exclude<(typeof SALESFORCE_STREAM_NAMES)[number], 'backfill'>;
@@ -28,7 +33,9 @@ interface ObjectSpec {
 
 const OBJECTS: ObjectSpec[] = [
   { name: 'campaigns', object: 'Campaign', contract: 'campaign', fields: ['Name', 'Status', 'StartDate', 'EndDate', 'ExpectedRevenue'], required: ['Name'], map: mapCampaign },
-  { name: 'contacts', object: 'Contact', contract: 'supporter', fields: ['Email', 'MailingPostalCode', 'MasterRecordId'], required: [], map: (r) => mapContact(r) },
+  { name: 'accounts', object: 'Account', contract: 'crm_account', fields: ['RecordTypeId', 'npe01__SYSTEM_AccountType__c', 'BillingPostalCode', 'MasterRecordId'], required: [], map: (r) => mapAccount(r) },
+  { name: 'contacts', object: 'Contact', contract: 'supporter', fields: ['Email', 'MailingPostalCode', 'MasterRecordId'], required: [], map: mapContact },
+  { name: 'campaign_members', object: 'CampaignMember', contract: 'campaign_member', fields: ['CampaignId', 'ContactId', 'Status', 'HasResponded'], required: ['CampaignId'], map: (r) => mapCampaignMember(r) },
   {
     name: 'recurring_donations', object: 'npe03__Recurring_Donation__c', contract: 'recurring_donation',
     fields: ['npe03__Amount__c', 'npe03__Contact__c', 'npe03__Organization__c', 'npe03__Installment_Period__c', 'npsp__InstallmentFrequency__c', 'npsp__Status__c', 'npsp__RecurringType__c', 'npsp__CommitmentId__c'],
@@ -41,6 +48,7 @@ const OBJECTS: ObjectSpec[] = [
     required: ['Amount', 'StageName'],
     map: mapOpportunity,
   },
+  { name: 'contact_roles', object: 'OpportunityContactRole', contract: 'gift_contact_role', fields: ['OpportunityId', 'ContactId', 'Role', 'IsPrimary'], required: ['OpportunityId'], map: (r) => mapContactRole(r) },
   {
     name: 'gift_payments', object: 'npe01__OppPayment__c', contract: 'gift_payment',
     fields: ['npe01__Opportunity__c', 'npe01__Payment_Amount__c', 'npe01__Payment_Date__c', 'npe01__Scheduled_Date__c', 'npe01__Paid__c', 'npe01__Written_Off__c', 'npe01__Payment_Method__c', 'npsp__OriginalPayment__c'],
@@ -107,15 +115,17 @@ export async function visibleFields(ctx: StreamContext<C>, object: string, decla
 }
 
 export function salesforceStreams(config: SalesforceConfig): StreamDef<C, never>[] {
-  const opts: SalesforceMapOptions = { namespace: config.namespace, currency: config.currency, paymentRefFields: config.paymentRefFields, donationIdField: config.donationIdField };
+  const opts: SalesforceMapOptions = { namespace: config.namespace, currency: config.currency, paymentRefFields: config.paymentRefFields, donationIdField: config.donationIdField, giftAidField: config.giftAidField };
   const ns = (f: string) => withNamespace(f, config.namespace);
   const fieldsOf = (spec: ObjectSpec) => {
     const extra = [
       ...(spec.name === 'gift_payments' ? config.paymentRefFields : []),
       ...(spec.name === 'gifts' && config.donationIdField ? [config.donationIdField] : []),
+      ...(spec.name === 'contacts' && config.giftAidField ? [config.giftAidField] : []),
     ];
     // CurrencyIsoCode exists only in multi-currency orgs: describe drops it elsewhere (SALESFORCE_CURRENCY applies).
-    const currency = spec.name === 'contacts' ? [] : ['CurrencyIsoCode'];
+    // Objects without money never have it.
+    const currency = ['contacts', 'accounts', 'campaign_members', 'contact_roles'].includes(spec.name) ? [] : ['CurrencyIsoCode'];
     return [...new Set([...SYSTEM, ...currency, ...spec.fields, ...extra].map(ns))];
   };
   const requiredOf = (spec: ObjectSpec) => new Set([...SYSTEM, ...spec.required].map(ns));

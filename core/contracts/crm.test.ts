@@ -20,6 +20,6 @@ describe('CRM contracts', () => {
 
   it('allocations need no amount (percent-based), and every CRM contract lands in the supporters puddle', () => {
     expect(getContract('gift_allocation', 1)!.validate({ gift_allocation_id: 'a0A', occurred_at: '2026-11-29T10:00:00Z', percent: '50.00' }).errors).toBeNull();
-    for (const name of ['gift', 'gift_payment', 'recurring_donation', 'gift_allocation']) expect(puddleFor(name)?.name).toBe('supporters');
+    for (const name of ['gift', 'gift_payment', 'recurring_donation', 'gift_allocation', 'crm_account', 'gift_contact_role', 'campaign_member']) expect(puddleFor(name)?.name).toBe('supporters');
   });
 });

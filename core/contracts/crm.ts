@@ -86,6 +86,51 @@ export const gift_allocation = defineContract({
   },
 });
 
+export const crm_account = defineContract({
+  name: 'crm_account',
+  version: 1,
+  doc: 'A CRM account (Salesforce Account): an NPSP household or an organisation; no name, as a household is named after its people',
+  fields: {
+    crm_account_id: string(),
+    ...common,
+    account_type: string().optional().doc('Household or Organization (NPSP npe01__SYSTEM_AccountType__c)'),
+    record_type: string().optional().doc('The Account record type (RecordTypeId)'),
+    postcode_district: string().optional().doc('The billing postcode\'s outward code only'),
+    deleted: boolean().optional(),
+    merged_into: string().optional().doc('The account this one was merged into (MasterRecordId)'),
+  },
+});
+
+export const gift_contact_role = defineContract({
+  name: 'gift_contact_role',
+  version: 1,
+  doc: 'A supporter\'s part in a gift (Salesforce OpportunityContactRole): donor, soft credit, household member',
+  fields: {
+    gift_contact_role_id: string(),
+    ...common,
+    gift_id: string().optional(),
+    supporter_id: string().optional(),
+    role: string().optional().doc('Donor, Soft Credit, Household Member, ...'),
+    is_primary: boolean().optional(),
+    deleted: boolean().optional(),
+  },
+});
+
+export const campaign_member = defineContract({
+  name: 'campaign_member',
+  version: 1,
+  doc: 'A supporter on a campaign (Salesforce CampaignMember, contacts only: leads are not supporters yet)',
+  fields: {
+    campaign_member_id: string(),
+    ...common,
+    campaign_id: string().optional(),
+    supporter_id: string().optional(),
+    status: string().optional().doc('Sent, Responded, ...'),
+    responded: boolean().optional(),
+    deleted: boolean().optional(),
+  },
+});
+
 export const supporter_v2 = extendContract(supporter, 2, {
   deleted: boolean().optional().doc('The CRM deleted the person (or merged them away)'),
   merged_into: string().optional().doc('The supporter this one was merged into (Salesforce MasterRecordId)'),

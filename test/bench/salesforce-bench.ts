@@ -25,7 +25,7 @@ export async function benchSalesforce(): Promise<void> {
           auth: 'access_token', instanceUrl: sandbox.url, loginUrl: sandbox.url, apiVersion: '60.0', accessToken: sandbox.accessToken,
           clientId: null, clientSecret: null, refreshToken: null, username: null, privateKey: null,
           startDate: new Date(Date.now() - 15 * 86_400_000), requestsPerSecond: BUDGET, concurrency: 2, lookbackMs: 600_000, namespace: 'npsp',
-          currency: 'GBP', paymentRefFields: DEFAULT_PAYMENT_REF_FIELDS, donationIdField: null, maxApiShare: 1,
+          currency: 'GBP', paymentRefFields: DEFAULT_PAYMENT_REF_FIELDS, donationIdField: null, giftAidField: null, maxApiShare: 1,
           bulkThreshold: path === 'bulk' ? 1 : Number.MAX_SAFE_INTEGER, pageSize: 2000,
         });
         const started = performance.now();

@@ -16,7 +16,7 @@ export async function salesforceHarness(opts: SalesforceSandboxOptions = {}) {
     auth: 'client_credentials', instanceUrl: sandbox.url, loginUrl: sandbox.url, apiVersion: '60.0', accessToken: null,
     clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, refreshToken: null, username: null, privateKey: null,
     startDate: new Date('2026-11-01T00:00:00Z'), requestsPerSecond: 0, concurrency: 2, lookbackMs: 600_000, namespace: 'npsp',
-    currency: 'GBP', paymentRefFields: DEFAULT_PAYMENT_REF_FIELDS, donationIdField: 'Donation_ID__c', maxApiShare: 1, bulkThreshold: 1_000_000, pageSize: 500, ...over,
+    currency: 'GBP', paymentRefFields: DEFAULT_PAYMENT_REF_FIELDS, donationIdField: 'Donation_ID__c', giftAidField: 'Gift_Aid_Declared__c', maxApiShare: 1, bulkThreshold: 1_000_000, pageSize: 500, ...over,
   });
   return {
     ...lake,

@@ -31,7 +31,7 @@ describe('Salesforce sandbox with the real jsforce', () => {
     auth: 'access_token', instanceUrl: sandbox.url, loginUrl: sandbox.url, apiVersion: '60.0', accessToken: sandbox.accessToken,
     clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, refreshToken: sandbox.refreshToken, username: null, privateKey: null,
     startDate: new Date('2026-11-01T00:00:00Z'), requestsPerSecond: 0, concurrency: 2, lookbackMs: 600_000, namespace: 'npsp',
-    currency: 'GBP', paymentRefFields: ['npsp__Gateway_Payment_ID__c'], donationIdField: null, maxApiShare: 1, bulkThreshold: 1_000_000, pageSize: 2000, ...over,
+    currency: 'GBP', paymentRefFields: ['npsp__Gateway_Payment_ID__c'], donationIdField: null, giftAidField: null, maxApiShare: 1, bulkThreshold: 1_000_000, pageSize: 2000, ...over,
   });
   const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
   beforeAll(async () => {

@@ -24,11 +24,26 @@ export const OBJECTS: Record<string, { keyPrefix: string; fields: Record<string,
     keyPrefix: '701',
     fields: { ...system, ...currencyCode, Name: { type: 'string' }, Status: { type: 'picklist' }, StartDate: { type: 'date' }, EndDate: { type: 'date' }, ExpectedRevenue: { type: 'currency' }, IsActive: { type: 'boolean' } },
   },
+  Account: {
+    keyPrefix: '001',
+    fields: {
+      ...system, Name: { type: 'string' }, RecordTypeId: { type: 'reference' }, npe01__SYSTEM_AccountType__c: { type: 'string' }, BillingPostalCode: { type: 'string' },
+      MasterRecordId: { type: 'reference' }, npo02__TotalOppAmount__c: { type: 'currency', calculated: true },
+    },
+  },
+  CampaignMember: {
+    keyPrefix: '00v',
+    fields: { ...system, CampaignId: { type: 'reference' }, ContactId: { type: 'reference' }, LeadId: { type: 'reference' }, Status: { type: 'picklist' }, HasResponded: { type: 'boolean' } },
+  },
+  OpportunityContactRole: {
+    keyPrefix: '00K',
+    fields: { ...system, OpportunityId: { type: 'reference' }, ContactId: { type: 'reference' }, Role: { type: 'picklist' }, IsPrimary: { type: 'boolean' } },
+  },
   Contact: {
     keyPrefix: '003',
     fields: {
       ...system, FirstName: { type: 'string' }, LastName: { type: 'string' }, Email: { type: 'email' }, MailingPostalCode: { type: 'string' },
-      AccountId: { type: 'reference' }, MasterRecordId: { type: 'reference' }, npo02__TotalOppAmount__c: { type: 'currency' },
+      Gift_Aid_Declared__c: { type: 'boolean' }, AccountId: { type: 'reference' }, MasterRecordId: { type: 'reference' }, npo02__TotalOppAmount__c: { type: 'currency' },
     },
   },
   Opportunity: {

@@ -65,8 +65,14 @@ function seedScenario(org: Org, rand: SeededRandom, scenario: Scenario, chargeOf
     if (at > now || !wanted(d)) continue;
     let contactId = contacts.get(d.supporter_id);
     if (!contactId) {
-      contactId = org.insert('Contact', { FirstName: 'Sam', LastName: `Supporter ${contacts.size + 1}`, Email: `${d.supporter_id}@example.org`, MailingPostalCode: 'SW1A 1AA' }, at);
+      // NPSP gives each person a household account, and the appeal's campaign lists them as members.
+      const household = org.insert('Account', { Name: `Supporter ${contacts.size + 1} Household`, npe01__SYSTEM_AccountType__c: 'Household Account', BillingPostalCode: 'SW1A 1AA' }, at);
+      contactId = org.insert('Contact', {
+        FirstName: 'Sam', LastName: `Supporter ${contacts.size + 1}`, Email: `${d.supporter_id}@example.org`, MailingPostalCode: 'SW1A 1AA', AccountId: household,
+        Gift_Aid_Declared__c: rand.chance(0.4),
+      }, at);
       contacts.set(d.supporter_id, contactId);
+      org.insert('CampaignMember', { CampaignId: campaignId, ContactId: contactId, Status: 'Responded', HasResponded: true }, at);
     }
     const amount = Number(fromMinorUnits(d.amount_minor, d.currency));
     const ref = chargeOf.get(d.donation_id) ?? null;
@@ -77,6 +83,7 @@ function seedScenario(org: Org, rand: SeededRandom, scenario: Scenario, chargeOf
       Name: `${d.donation_id} donation`, Amount: amount, CloseDate: d.occurred_at.slice(0, 10), StageName: pledge ? 'Pledged' : 'Closed Won',
       IsWon: !pledge, IsClosed: !pledge, CampaignId: campaignId, npsp__Primary_Contact__c: contactId, Donation_ID__c: d.donation_id,
     }, commit);
+    org.insert('OpportunityContactRole', { OpportunityId: gift, ContactId: contactId, Role: 'Donor', IsPrimary: true }, commit);
     if (pledge) continue;
     const payment = org.insert('npe01__OppPayment__c', {
       npe01__Opportunity__c: gift, npe01__Payment_Amount__c: amount, npe01__Payment_Date__c: d.occurred_at.slice(0, 10), npe01__Paid__c: true,
