@@ -55,4 +55,41 @@ describe('Salesforce deletion sweep after a long gap', () => {
       await h.close();
     }
   });
+
+  it('lands the deleted versions of a sweep whose run died before the queue took them, on the next run', async () => {
+    const h = await salesforceHarness({ opportunities: 30 });
+    try {
+      await h.sync({ streams: ['gifts'] });
+      const ids = [...h.sandbox.org.rows.get('Opportunity')!.keys()].sort();
+      h.sandbox.org.purge('Opportunity', ids[3]!);
+      h.sandbox.org.purge('Opportunity', ids[25]!);
+      h.clock.advance(20 * DAY);
+      // the queue refuses the pages carrying the deleted versions, once: the run fails after the sweep ended
+      const queue = h.engineRuntime.queue;
+      const publish = queue.publish.bind(queue);
+      let refused = 0;
+      queue.publish = async (envelopes) => {
+        if (refused === 0 && envelopes.some((e) => (e.payload as { deleted?: boolean }).deleted === true)) {
+          refused++;
+          throw new Error('queue unavailable');
+        }
+        return publish(envelopes);
+      };
+      const [failed] = await h.sync({ streams: ['gifts'] }, { pageSize: 10 });
+      expect(failed!.outcome).toBe('failed');
+      expect(refused).toBe(1);
+      const [resumed] = await h.sync({ streams: ['gifts'] }, { pageSize: 10 });
+      expect(resumed!.outcome).toBe('succeeded');
+      await h.land();
+      expect((await h.q('SELECT gift_id FROM gift WHERE deleted ORDER BY gift_id')).map((r) => r.gift_id)).toEqual([ids[3], ids[25]]);
+      // and once confirmed, a later run does not land them again
+      const [versions] = await h.q('SELECT count(*) AS n FROM gift_history');
+      h.clock.advance(DAY);
+      await h.sync({ streams: ['gifts'] });
+      await h.land();
+      expect(await h.q('SELECT count(*) AS n FROM gift_history')).toEqual([versions]);
+    } finally {
+      await h.close();
+    }
+  });
 });

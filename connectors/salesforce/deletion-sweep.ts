@@ -1,4 +1,5 @@
-import type { StreamContext } from '../../core/engine/define.js';
+import type { Bookmark } from '../../core/engine/bookmark.js';
+import type { StreamContext, Window } from '../../core/engine/define.js';
 import type { SalesforceClient } from './client.js';
 import type { SfRecord } from './mappings.js';
 
@@ -9,6 +10,9 @@ import type { SfRecord } from './mappings.js';
 // longer than the horizon the first window begins with an id-only sweep, `SELECT Id ... ORDER BY Id` in
 // keyset pages through queryAll: a known, live id that is no longer there in the page's id range was purged,
 // and lands as a deleted version (its SystemModstamp the sweep's time, so it supersedes what landed before).
+// The memory forgets those rows when the sweep ends, before its last page is on the queue; so the deleted
+// versions of the sweep are kept as pending until the bookmark shows the page confirmed, and a run that
+// resumes the window before that (the last one died) lands them again, identical, so they land once.
 
 /** The Recycle Bin: deleted rows stay visible to queryAll this long after their deletion, at most. */
 export const RECYCLE_BIN_MS = 15 * 86_400_000;
@@ -27,6 +31,12 @@ const sweepKey = (object: string) => `salesforce:sweep:${object}`;
 
 interface Header {
   chunks: number;
+}
+
+interface SweepState {
+  at: string;
+  /** The deleted versions of the last sweep, until the bookmark shows them published. */
+  pending?: { records: SfRecord[]; windowFrom: string; windowTo: string };
 }
 
 export interface SweepSpec {
@@ -61,7 +71,7 @@ async function known(ctx: StreamContext<SalesforceClient>, object: string): Prom
 export async function sweepDue(ctx: StreamContext<SalesforceClient>, object: string, windowFrom: Date): Promise<boolean> {
   const now = ctx.clock.now().getTime();
   if (now - windowFrom.getTime() < SWEEP_AFTER_MS) return false;
-  const last = await ctx.state.get<{ at: string }>(sweepKey(object));
+  const last = await ctx.state.get<SweepState>(sweepKey(object));
   if (last && now - Date.parse(last.at) < SWEEP_AFTER_MS) return false;
   // Nothing read yet (a first sync from the start date): nothing can have gone missing.
   if (!(await ctx.state.get<Header>(headerKey(object)))) {
@@ -71,13 +81,33 @@ export async function sweepDue(ctx: StreamContext<SalesforceClient>, object: str
   return true;
 }
 
+/**
+ * Before a window's first page or a sweep page: the last sweep's deleted versions, if the bookmark does not show
+ * them published (the window they were read in was resumed from before them); null when nothing is pending.
+ */
+export async function unconfirmedSweep(ctx: StreamContext<SalesforceClient>, object: string, bookmark: () => Promise<Bookmark>): Promise<SfRecord[] | null> {
+  const last = await ctx.state.get<SweepState>(sweepKey(object));
+  if (!last?.pending) return null;
+  const bm = await bookmark();
+  const w = bm.window;
+  const past =
+    (bm.cursor !== null && Date.parse(bm.cursor) >= Date.parse(last.pending.windowTo)) ||
+    (w !== null && w.from === last.pending.windowFrom && w.token !== null && !w.token.startsWith('sweep|')) ||
+    (w !== null && Date.parse(w.from) > Date.parse(last.pending.windowFrom));
+  if (past) {
+    await ctx.state.set(sweepKey(object), { at: last.at });
+    return null;
+  }
+  return last.pending.records;
+}
+
 /** Id-only keyset page of the sweep, after `after` (null: the first). */
 export function sweepSoql(object: string, after: string | null, limit: number): string {
   return `SELECT Id FROM ${object} WHERE Id > '${after ?? LOWEST_ID}' ORDER BY Id LIMIT ${limit}`;
 }
 
 /** One sweep's view of what is known, from its first page to its last (rebuilt if a run resumes mid-sweep). */
-const caches = new Map<string, { known: Map<string, Entry>; sorted: string[]; at: string }>();
+const caches = new Map<string, { known: Map<string, Entry>; sorted: string[]; at: string; found: SfRecord[] }>();
 
 /**
  * One page of the sweep: the ids present in (after, last of the page] (to the end on the last page); known
@@ -87,13 +117,14 @@ const caches = new Map<string, { known: Map<string, Entry>; sorted: string[]; at
 export async function sweepPage(
   ctx: StreamContext<SalesforceClient>,
   spec: SweepSpec,
+  window: Window,
   after: string | null,
   limit: number,
 ): Promise<{ tombstones: SfRecord[]; last: string | null }> {
   let c = caches.get(spec.object);
   if (!c || after === null) {
     const k = await known(ctx, spec.object);
-    c = { known: k, sorted: [...k.keys()].sort(), at: ctx.clock.now().toISOString() };
+    c = { known: k, sorted: [...k.keys()].sort(), at: ctx.clock.now().toISOString(), found: [] };
     caches.set(spec.object, c);
   }
   const page = await ctx.call(`sweep ${spec.object}`, () => ctx.client.query(sweepSoql(spec.object, after, limit), true));
@@ -110,6 +141,7 @@ export async function sweepPage(
     const row: SfRecord = { Id: id, IsDeleted: true, SystemModstamp: c.at, CreatedDate: e[3] };
     spec.keep.forEach((f, i) => (row[f] = e[4 + i]));
     tombstones.push(row);
+    c.found.push(row);
     c.known.delete(id);
   }
   if (end === null) {
@@ -120,7 +152,9 @@ export async function sweepPage(
     for (let n = 0; n < header.chunks; n++) await ctx.state.set(chunkKey(spec.object, n), entries.slice(n * CHUNK, (n + 1) * CHUNK));
     for (let n = header.chunks; n < old.chunks; n++) await ctx.state.delete(chunkKey(spec.object, n));
     await ctx.state.set(headerKey(spec.object), header);
-    await ctx.state.set(sweepKey(spec.object), { at: c.at });
+    // Every deleted version this sweep found since it (re)started: pages before the last may be unconfirmed too.
+    const pending = c.found.length ? { records: c.found, windowFrom: window.from.toISOString(), windowTo: window.to.toISOString() } : undefined;
+    await ctx.state.set(sweepKey(spec.object), { at: c.at, pending } satisfies SweepState);
     caches.delete(spec.object);
   }
   return { tombstones, last: end };

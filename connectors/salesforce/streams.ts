@@ -3,7 +3,8 @@ import type { Mapped } from '../../core/engine/mapped.js';
 import { FatalError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { bulkBackfill, type BulkObject } from './bulk-backfill.js';
-import { remember, sweepDue, sweepPage, type SweepSpec } from './deletion-sweep.js';
+import { remember, sweepDue, sweepPage, unconfirmedSweep, type SweepSpec } from './deletion-sweep.js';
+import { loadBookmark } from '../../core/engine/bookmark.js';
 import type { SalesforceClient } from './client.js';
 import { withNamespace, type SalesforceConfig } from './config.js';
 import {
@@ -163,8 +164,14 @@ export function salesforceStreams(config: SalesforceConfig): StreamDef<C, never>
         const sweep = sweepOf.get(object)!;
         // After a gap longer than the Recycle Bin keeps deletions, the window starts with an id sweep (tokens
         // `sweep|<last id>`, then `swept`): purged rows come back as deleted versions.
-        if (req.token?.startsWith('sweep|') || (req.token === null && (await sweepDue(ctx, object, req.window!.from)))) {
-          const swept = await sweepPage(ctx, sweep, req.token ? req.token.slice(6) : null, config.pageSize);
+        const sweeping = req.token?.startsWith('sweep|') ?? false;
+        if (sweeping || req.token === null) {
+          // The last sweep's deleted versions, if the run that found them died before they were published.
+          const pending = await unconfirmedSweep(ctx, object, () => loadBookmark(ctx.state, 'salesforce', spec.name));
+          if (pending) return { records: pending, next: 'swept' };
+        }
+        if (sweeping || (req.token === null && (await sweepDue(ctx, object, req.window!.from)))) {
+          const swept = await sweepPage(ctx, sweep, req.window!, req.token ? req.token.slice(6) : null, config.pageSize);
           if (swept.tombstones.length) ctx.log('salesforce: rows purged during a gap longer than the Recycle Bin land as deleted', { object, rows: swept.tombstones.length });
           return { records: swept.tombstones, next: swept.last === null ? 'swept' : `sweep|${swept.last}` };
         }
