@@ -4,23 +4,13 @@ import type { SandboxFaults } from '../../sandbox-kit/faults.js';
 import { closeServer, headerValue, listenOnLoopback } from '../../sandbox-kit/local-server.js';
 import { RateLimiter } from '../../sandbox-kit/rate-limiter.js';
 import { BoundedRequestLog, type RequestLog } from '../../sandbox-kit/request-log.js';
+import { FRESHDESK_PLAN_LIMITS, type FreshdeskLimits } from '../config.js';
 import type { FreshdeskErrorBody, FreshdeskTicket } from '../raw.js';
 import { AutomationRules, type AutomationRule, type RuleDelivery } from './automation-rules.js';
 import { Helpdesk } from './helpdesk.js';
 import { seedHelpdesk, type FreshdeskSeed } from './seed.js';
 
-/** Freshdesk's per-minute limits by plan (support article 225439): the account's, and the list endpoints' caps. */
-export const FRESHDESK_PLANS = {
-  growth: { perMinute: 200, ticketsList: 20, contactsList: 20 },
-  pro: { perMinute: 400, ticketsList: 100, contactsList: 100 },
-  enterprise: { perMinute: 700, ticketsList: 200, contactsList: 200 },
-} as const;
-export type FreshdeskPlan = keyof typeof FRESHDESK_PLANS;
-export interface FreshdeskLimits {
-  perMinute: number;
-  ticketsList: number;
-  contactsList: number;
-}
+export { FRESHDESK_PLAN_LIMITS as FRESHDESK_PLANS, type FreshdeskLimits } from '../config.js';
 
 export const MAX_PAGES = 300;
 const DAY = 86_400_000;
@@ -85,7 +75,7 @@ export async function startFreshdeskSandbox(opts: FreshdeskSandboxOptions = {}):
   const helpdesk = new Helpdesk(() => clock().getTime());
   seedHelpdesk(helpdesk, opts);
   const apiKey = opts.apiKey ?? randomBytes(10).toString('base64url');
-  const limits = opts.limits ?? FRESHDESK_PLANS.growth;
+  const limits = opts.limits ?? FRESHDESK_PLAN_LIMITS.growth;
   const minuteMs = opts.minuteMs ?? 60_000;
   const includeCredits = opts.includeCredits ?? 1;
   const account = new RateLimiter(limits.perMinute, minuteMs);
