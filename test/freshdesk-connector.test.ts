@@ -10,7 +10,7 @@ const byStream = <T extends { stream: string }>(results: T[], name: string) => r
 
 describe('Freshdesk connector against the sandbox with the real HTTP client', () => {
   let h: H;
-  const ids: Record<string, number> = {};
+  const ids = {} as Record<'jo' | 'refund' | 'field' | 'custom', number>;
   beforeAll(async () => {
     h = await freshdeskHarness({ scenario: { seed: 12, donations: 400, start: new Date(FD_NOW.getTime() - 5 * DAY), durationMinutes: 3 * 24 * 60 } });
     const d = h.sandbox.helpdesk;
@@ -75,7 +75,7 @@ describe('Freshdesk connector against the sandbox with the real HTTP client', ()
   it('does not lose a ticket when another one is updated while the list is being paged', async () => {
     const d = h.sandbox.helpdesk;
     h.clock.advance(10 * MINUTE);
-    const requester = ids.jo!;
+    const requester = ids.jo;
     const batch = Array.from({ length: 250 }, (_, i) => d.addTicket({ requester_id: requester, subject: `bulk ${i}`, description: 'x' }, h.clock.now().getTime() - 5 * MINUTE + i * 1000).id);
     let moved = false;
     h.sandbox.onPage = (path, page) => {
@@ -97,7 +97,7 @@ describe('Freshdesk connector against the sandbox with the real HTTP client', ()
 
   it('retries 5xx (JSON and HTML) and an injected 429 with Retry-After, and lands once', async () => {
     h.clock.advance(10 * MINUTE);
-    const t = h.sandbox.helpdesk.addTicket({ requester_id: ids.jo!, subject: 'after faults', description: 'x' }, h.clock.now().getTime() - 3 * MINUTE);
+    const t = h.sandbox.helpdesk.addTicket({ requester_id: ids.jo, subject: 'after faults', description: 'x' }, h.clock.now().getTime() - 3 * MINUTE);
     Object.assign(h.sandbox.faults, { status5xx: 1, html5xx: 1, status429: 1, retryAfterSeconds: 1 });
     const [r] = await h.sync({ streams: ['tickets'] });
     expect(r).toMatchObject({ outcome: 'succeeded', rateLimited: 1 });
