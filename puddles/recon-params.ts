@@ -24,6 +24,7 @@ export const RECON_PARAMS: readonly ReconParam[] = [
   { name: 'grace_control_total_days', default: 2, doc: 'CONTROL_TOTAL_MISMATCH this many days after the settlement date' },
   { name: 'grace_payout_failed_days', default: 0, doc: 'PAYOUT_FAILED this many days after the failed payout\'s arrival_date (0: at once, bank details may be wrong)' },
   { name: 'grace_sms_days', default: 45, doc: 'SMS_PLEDGE_UNCOLLECTED this many days after the month ends (aggregators pay ~45 days after month end)' },
+  { name: 'grace_ticket_money_days', default: 5, doc: 'A refund-request or cancellation ticket shows in `puddle report tickets` once this many days old with no refund or cancellation behind it' },
   { name: 'fee_max_percent', default: 10, doc: 'FEE_ANOMALY when fee > fee_max_percent % of the amount + fee_allowance_minor' },
   { name: 'fee_allowance_minor', default: 30, doc: '(so 1.5% + 20p on a GBP 1 gift does not flag)' },
 ];

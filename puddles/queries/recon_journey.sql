@@ -4,6 +4,7 @@
 -- Stage precedence: disputed, refunded (of the successful payment) > banked > paid_out > paid > failed (only
 -- when no attempt succeeded) > pledged; `clicked` is a donation whose form was started but not completed
 -- (status started or abandoned). SMS pledges stay `pledged`: they are collected by month (recon_breaks).
+-- open_tickets: the supporter care tickets still open on the donation or its payment (recon_tickets).
 WITH x AS (
   SELECT * FROM recon_params
 ),
@@ -73,6 +74,12 @@ open_breaks AS (
   FROM brk
   GROUP BY donation_id
 ),
+tickets AS (
+  SELECT donation_id, count(*) AS open_tickets
+  FROM recon_tickets
+  WHERE open AND donation_id IS NOT NULL
+  GROUP BY donation_id
+),
 j AS (
   SELECT
     d.donation_id,
@@ -103,7 +110,8 @@ j AS (
       WHEN d.status IN ('started', 'abandoned') THEN 'clicked'
       ELSE 'pledged'
     END AS stage,
-    ob.brk_list
+    ob.brk_list,
+    coalesce(tk.open_tickets, 0) AS open_tickets
   FROM don d
   LEFT JOIN click c ON c.click_id = d.click_id
   LEFT JOIN pay p ON p.donation_id = d.donation_id
@@ -112,6 +120,7 @@ j AS (
   LEFT JOIN refunded rf ON rf.payment_id = p.payment_id
   LEFT JOIN disputed ds ON ds.payment_id = p.payment_id
   LEFT JOIN open_breaks ob ON ob.donation_id = d.donation_id
+  LEFT JOIN tickets tk ON tk.donation_id = d.donation_id
 )
 SELECT
   donation_id,
@@ -138,5 +147,6 @@ SELECT
   date_diff('day', CAST(paid_at AS DATE), paid_out_on) AS paid_to_paid_out_days,
   date_diff('day', paid_out_on, banked_on) AS paid_out_to_banked_days,
   date_diff('day', CAST(pledged_at AS DATE), banked_on) AS pledge_to_banked_days,
-  CASE WHEN brk_list IS NULL OR brk_list = '' THEN '' ELSE substr(brk_list, 2) END AS open_breaks
+  CASE WHEN brk_list IS NULL OR brk_list = '' THEN '' ELSE substr(brk_list, 2) END AS open_breaks,
+  open_tickets
 FROM j
