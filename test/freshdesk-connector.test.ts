@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBookmark } from '../core/engine/bookmark.js';
+import { budgetOf, syncConnector } from '../core/engine/sync.js';
+import { freshdeskConnector } from '../connectors/freshdesk/connector.js';
 import { emailSha256 } from '../core/pii.js';
 import { freshdeskHarness, FD_NOW } from './support/freshdesk-harness.js';
 
@@ -159,6 +161,24 @@ describe('Freshdesk budget against the sandbox limits', () => {
       expect(byStream(results, 'tickets').pages).toBeGreaterThan(20);
       expect(h.sandbox.requests.countByStatus(429)).toBe(0);
       expect(h.sandbox.credits.tickets_list).toBe(3 * byStream(results, 'tickets').requests);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('hands the budget what X-Ratelimit-Remaining says is left', async () => {
+    const limits = { perMinute: 1000, ticketsList: 1000, contactsList: 1000 };
+    const h = await freshdeskHarness({ tickets: 50, limits, minuteMs: 600_000 });
+    try {
+      const inst = freshdeskConnector(h.config());
+      h.sandbox.spendCredits(900);
+      const [r] = await syncConnector(inst, h.engineRuntime, { streams: ['ticket_fields'] });
+      expect(r!.outcome).toBe('succeeded');
+      // 1000 a (ten-minute) window, 900 spent by someone else, 1 by this call: what is left is low, and the budget knows it.
+      const allowance = budgetOf(inst).allowance!;
+      expect(allowance.total).toBe(1000);
+      expect(allowance.remaining).toBeGreaterThanOrEqual(99);
+      expect(allowance.remaining).toBeLessThan(200); // the bucket refills a little while the call is made
     } finally {
       await h.close();
     }

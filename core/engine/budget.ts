@@ -126,6 +126,11 @@ export class RequestBudget {
     if (Number.isFinite(o.remaining) && Number.isFinite(o.total) && o.remaining >= 0 && o.total > 0) this.reported = { remaining: o.remaining, total: o.total };
   }
 
+  /** What the provider last said is left of its allowance (null: it said nothing), for status and tests. */
+  get allowance(): RateObservation | null {
+    return this.reported ? { ...this.reported } : null;
+  }
+
   /** Hold every request until `ms` from now. */
   pauseFor(ms: number): void {
     this.resumeAt = Math.max(this.resumeAt, Date.now() + ms);
