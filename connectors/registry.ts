@@ -2,6 +2,8 @@ import type { ConnectorInstance } from '../core/engine/sync.js';
 import type { SecretStore } from '../core/ports.js';
 import { braintreeFromSecrets } from './braintree/connector.js';
 import { BRAINTREE_STREAM_NAMES } from './braintree/streams.js';
+import { freshdeskFromSecrets } from './freshdesk/connector.js';
+import { FRESHDESK_STREAM_NAMES } from './freshdesk/streams.js';
 import { salesforceFromSecrets } from './salesforce/connector.js';
 import { SALESFORCE_STREAM_NAMES } from './salesforce/streams.js';
 import { stripeFromSecrets } from './stripe/connector.js';
@@ -19,6 +21,10 @@ export const CONNECTORS: Record<string, ConnectorEntry> = {
   braintree: {
     streams: [...BRAINTREE_STREAM_NAMES],
     make: braintreeFromSecrets as (secrets: SecretStore) => ConnectorInstance<never>,
+  },
+  freshdesk: {
+    streams: [...FRESHDESK_STREAM_NAMES],
+    make: freshdeskFromSecrets as (secrets: SecretStore) => ConnectorInstance<never>,
   },
   salesforce: {
     streams: [...SALESFORCE_STREAM_NAMES],

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { SecretStore } from '../core/ports.js';
 import type { SandboxBankLine } from './bank/sandbox-statements.js';
 import { startBraintreeSandbox } from './braintree/sandbox/index.js';
+import { startFreshdeskSandbox } from './freshdesk/sandbox/index.js';
 import { startSalesforceSandbox } from './salesforce/sandbox/index.js';
 import { startStripeSandbox } from './stripe/sandbox/index.js';
 
@@ -86,6 +87,36 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
         async close() {
           stopSales();
           stopDisburse();
+          await sandbox.close();
+        },
+      };
+    },
+  },
+  freshdesk: {
+    configured: (s) => Boolean(s.get('FRESHDESK_API_KEY')),
+    // The webhook route checks Basic auth, so its user and secret exist before the routes mount.
+    presets: () => ({ FRESHDESK_WEBHOOK_USER: 'puddle', FRESHDESK_WEBHOOK_SECRET: random('fdwh_') }),
+    async start({ hubUrl, presets }) {
+      // Supporters of Stripe's appeal write in: tickets name its donations, requesters share its supporters' emails.
+      const sandbox = await startFreshdeskSandbox({
+        scenario: recentAppeal(2026),
+        rules: [{ url: `${hubUrl}/webhooks/freshdesk`, body: 'template', basicAuth: { user: presets.FRESHDESK_WEBHOOK_USER!, password: presets.FRESHDESK_WEBHOOK_SECRET! } }],
+      });
+      // An agent works a ticket every 20 seconds: its automation rule posts, and the hub re-reads it.
+      let next = 1;
+      const stop = every(20_000, () => {
+        const ids = [...sandbox.helpdesk.tickets.keys()];
+        if (!ids.length) return;
+        const id = ids[next++ % ids.length]!;
+        const t = sandbox.helpdesk.ticket(id);
+        sandbox.helpdesk.updateTicket(id, { status: t.status >= 5 ? 2 : t.status + 1, responded: true });
+      });
+      return {
+        connector: 'freshdesk',
+        url: sandbox.url,
+        secrets: { FRESHDESK_API_KEY: sandbox.apiKey, FRESHDESK_API_BASE: sandbox.url, FRESHDESK_START_DATE: new Date(Date.now() - 6 * DAY).toISOString() },
+        async close() {
+          stop();
           await sandbox.close();
         },
       };

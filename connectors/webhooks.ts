@@ -4,6 +4,7 @@ import type { Queue, SecretStore } from '../core/ports.js';
 import { createBraintreeGateway } from './braintree/client.js';
 import { braintreeConfig } from './braintree/config.js';
 import { braintreeWebhookRoutes } from './braintree/webhook.js';
+import { freshdeskWebhookAuth, freshdeskWebhookRoutes } from './freshdesk/webhook.js';
 import { stripeWebhookRoutes } from './stripe/webhook.js';
 
 /**
@@ -19,6 +20,7 @@ export function webhookPlugins(queue: Queue, secrets: SecretStore, refetch?: Pro
   }
   return [
     braintreeWebhookRoutes({ queue, gateway: braintreeGateway, map: { donationIdField: secrets.get('BRAINTREE_DONATION_ID_FIELD') || undefined }, refetch }),
+    freshdeskWebhookRoutes({ queue, auth: freshdeskWebhookAuth(secrets), refetch }),
     stripeWebhookRoutes({
       queue,
       secret: secrets.get('STRIPE_WEBHOOK_SECRET') ?? '',

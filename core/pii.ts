@@ -25,9 +25,14 @@ const PERSONAL = new Set([
   'streetaddress', 'extendedaddress', 'locality', 'region', 'countryname', 'company', 'website', 'fax',
   'billingaddress', 'shippingaddress', 'payerinfo', 'payeremail', 'payerfirstname', 'payerlastname', 'payerid',
   'customerip', 'devicedata', 'username', 'venmouserid', 'bic', 'ibanlastchars',
+  // Freshdesk: contacts' and tickets' other addresses, mobiles, social handles, and the free text a
+  // supporter writes (their name, address and order numbers end up there)
+  'mobile', 'twitter_id', 'facebook_id', 'description', 'description_text', 'ticket_description', 'ticket_subject',
 ]);
+/** Free text that holds personal data when it is text: Freshdesk's ticket `subject` (Braintree's `subject` is an object, walked as usual). */
+const PERSONAL_TEXT = new Set(['subject']);
 /** And any name, email, phone or address field, whoever it belongs to (`payerName`, `reviewerEmail`). */
-const PERSONAL_SUFFIX = /(name|email|phone|address|postalcode)$/;
+const PERSONAL_SUFFIX = /(name|email|emails|phone|address|postalcode)$/;
 
 /**
  * Whether a key names personal data, in any case and with or without underscores (Stripe's
@@ -92,7 +97,11 @@ function redact(value: unknown, depth: number, inPlace: boolean): unknown {
   const out: Record<string, unknown> = inPlace ? src : {};
   for (const k in src) {
     const v = src[k];
-    const r = v === null || v === undefined ? v : isPersonal(k) ? '[redacted]' : typeof v === 'object' ? redact(v, depth + 1, inPlace) : v;
+    const r =
+      v === null || v === undefined ? v
+      : isPersonal(k) || (typeof v === 'string' && PERSONAL_TEXT.has(k)) ? '[redacted]'
+      : typeof v === 'object' ? redact(v, depth + 1, inPlace)
+      : v;
     if (!inPlace || r !== v) out[k] = r;
   }
   return out;

@@ -17,9 +17,11 @@ export const NAMED_VIEW_FILES: readonly string[] = [
   'recon_bank_candidates',
   'recon_matches',
   'recon_controls',
+  'recon_tickets',
   'recon_breaks',
   'recon_journey',
   'recon_payout',
+  'recon_ticket_followup',
   'totals_by_box',
 ];
 

@@ -27,6 +27,7 @@ export const RECON_PARAMS: readonly ReconParam[] = [
   { name: 'grace_gift_missing_days', default: 7, doc: 'GIFT_MISSING this many days after a paid provider payment that no CRM gift payment names (gifts are keyed in batches)' },
   { name: 'grace_gift_not_paid_days', default: 7, doc: 'GIFT_NOT_PAID this many days after a won gift\'s close date while it has no paid payment' },
   { name: 'grace_crm_refund_missing_days', default: 7, doc: 'CRM_REFUND_MISSING this many days after a provider refund the CRM has not recorded' },
+  { name: 'grace_ticket_money_days', default: 5, doc: 'A refund-request or cancellation ticket shows in `puddle report tickets` once this many days old with no refund or cancellation behind it' },
   { name: 'fee_max_percent', default: 10, doc: 'FEE_ANOMALY when fee > fee_max_percent % of the amount + fee_allowance_minor' },
   { name: 'fee_allowance_minor', default: 30, doc: '(so 1.5% + 20p on a GBP 1 gift does not flag)' },
 ];

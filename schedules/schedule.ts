@@ -21,6 +21,11 @@ export const SCHEDULE: readonly ScheduleEntry[] = [
     why: 'searches are two calls per page and the SDK never retries: every two minutes keeps the budget free for backfills',
   },
   {
+    connector: 'freshdesk',
+    everySeconds: 300,
+    why: 'per-minute limits are shared with agents\' apps and webhooks (Growth: 20 ticket-list calls a minute); automation-rule webhooks prompt re-reads in between, and each run reads only what changed since its bookmark',
+  },
+  {
     connector: 'salesforce',
     everySeconds: 300,
     why: 'API calls count against the org-wide daily limit shared with every other integration; each run is one query per object (more when pages are full), and rows commit up to the 10-minute lookback late anyway',

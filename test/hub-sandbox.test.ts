@@ -20,7 +20,7 @@ describe('the hub without provider credentials', () => {
   });
 
   it('starts the Stripe sandbox, syncs it, and lands payments, payouts and webhook events', async () => {
-    expect(hub.sandboxes.map((s) => s.connector).sort()).toEqual(['braintree', 'salesforce', 'stripe']);
+    expect(hub.sandboxes.map((s) => s.connector).sort()).toEqual(['braintree', 'freshdesk', 'salesforce', 'stripe']);
     let row: Record<string, unknown> = {};
     for (let i = 0; i < 120; i++) {
       [row = {}] = await hub.runtime.query.query(
@@ -55,6 +55,21 @@ describe('the hub without provider credentials', () => {
     expect(row.gifts).toBeGreaterThan(100);
     expect(row.payments).toBeGreaterThan(100);
     expect(row.tied).toBeGreaterThan(50);
+  });
+
+  it('syncs the Freshdesk sandbox, whose tickets name the donations Stripe took', async () => {
+    let row: Record<string, unknown> = {};
+    for (let i = 0; i < 120; i++) {
+      [row = {}] = await hub.runtime.query.query(
+        `SELECT (SELECT count(*) FROM ticket) AS tickets, (SELECT count(*) FROM supporter WHERE source = 'freshdesk') AS contacts,
+                (SELECT count(*) FROM ticket t JOIN payment p ON p.donation_id = t.donation_id AND p.provider = 'stripe') AS linked`,
+      );
+      if ((row.tickets as number) > 10 && (row.linked as number) > 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(row.tickets).toBeGreaterThan(10);
+    expect(row.contacts).toBeGreaterThan(5);
+    expect(row.linked).toBeGreaterThan(0);
   });
 
   it("writes the sandboxes' bank lines as daily camt.053 files into the drop folder, which imports them", async () => {

@@ -1,4 +1,4 @@
-import { gift, payment, supporter } from './catalog.js';
+import { gift, payment, supporter, ticket } from './catalog.js';
 import { defineContract, extendContract } from './contract.js';
 import { boolean, currency, date, int, string, timestamp } from './schema.js';
 
@@ -134,4 +134,17 @@ export const campaign_member = defineContract({
 export const supporter_v2 = extendContract(supporter, 2, {
   deleted: boolean().optional().doc('The CRM deleted the person (or merged them away)'),
   merged_into: string().optional().doc('The supporter this one was merged into (Salesforce MasterRecordId)'),
+});
+
+// Supporter care (issue #13): a Freshdesk ticket linked to the supporter, the donation and the payment.
+export const ticket_v2 = extendContract(ticket, 2, {
+  requester_email_sha256: string().optional().doc("SHA-256 of the requester's trimmed, lower-cased email (core/pii.ts emailSha256)"),
+  payment_ref: string().optional().doc("The processor's payment id the ticket names: a custom field, else the first match of the reference pattern"),
+  link_source: string().optional().doc('Where payment_ref came from: field or pattern'),
+  deleted: boolean().optional().doc('Deleted in the help desk'),
+  spam: boolean().optional().doc('Marked as spam'),
+  source: string().optional().doc('The channel it came in by: email, portal, phone, chat, ...'),
+  resolved_at: timestamp().optional(),
+  closed_at: timestamp().optional(),
+  first_responded_at: timestamp().optional(),
 });

@@ -26,3 +26,61 @@ describe('request budget', () => {
     expect(Date.now() - t).toBeGreaterThanOrEqual(290);
   });
 });
+
+describe('per-window budgets', () => {
+  const startsOf = async (budget: RequestBudget, calls: { cost?: number; endpoint?: string }[]) => {
+    const starts: { at: number; i: number }[] = [];
+    await Promise.all(calls.map((c, i) => budget.run(async () => void starts.push({ at: Date.now(), i }), c)));
+    return starts.sort((a, b) => a.at - b.at);
+  };
+
+  it('spaces credits over the window by their cost', async () => {
+    // 10 credits a 1000 ms window: a 3-credit call holds the next one back 300 ms, a 1-credit one 100 ms.
+    const budget = new RequestBudget({ requestsPerSecond: 0, perWindow: { limit: 10, windowMs: 1000 } });
+    const s = await startsOf(budget, [{ cost: 3 }, { cost: 1 }, { cost: 1 }]);
+    expect(s[1]!.at - s[0]!.at).toBeGreaterThanOrEqual(299);
+    expect(s[2]!.at - s[1]!.at).toBeGreaterThanOrEqual(99);
+    expect(s[2]!.at - s[1]!.at).toBeLessThan(299);
+  });
+
+  it('never lets an endpoint take more calls in any window than its cap, while others use the account', async () => {
+    const budget = new RequestBudget({
+      requestsPerSecond: 0, concurrency: 4,
+      perWindow: { limit: 200, windowMs: 300 },
+      endpoints: { tickets_list: { limit: 4, windowMs: 300 } },
+    });
+    const calls = Array.from({ length: 12 }, (_, i) => (i % 2 ? { cost: 3, endpoint: 'tickets_list' } : { cost: 1 }));
+    const s = await startsOf(budget, calls);
+    const list = s.filter((x) => x.i % 2).map((x) => x.at);
+    // 4 a 300 ms window: any five list calls span at least a whole window.
+    for (let i = 4; i < list.length; i++) expect(list[i]! - list[i - 4]!).toBeGreaterThanOrEqual(299);
+    // An endpoint without a bucket of its own counts only against the account.
+    const other = await startsOf(budget, [{ endpoint: 'unknown' }, { endpoint: 'unknown' }]);
+    expect(other[1]!.at - other[0]!.at).toBeLessThan(299);
+  });
+
+  it('slows down as the provider reports its allowance running low, and recovers', async () => {
+    const budget = new RequestBudget({ requestsPerSecond: 0, perWindow: { limit: 1000, windowMs: 1000 }, lowWater: 0.2 });
+    budget.observe({ remaining: 5, total: 100 }); // 5 left: spread over a window, 200 ms apart
+    const slow = await startsOf(budget, [{}, {}, {}]);
+    expect(slow[1]!.at - slow[0]!.at).toBeGreaterThanOrEqual(195);
+    expect(slow[2]!.at - slow[1]!.at).toBeGreaterThanOrEqual(195);
+    budget.observe({ remaining: 90, total: 100 });
+    await budget.run(async () => undefined); // the first after recovering still waits out the last slow gap
+    const fast = await startsOf(budget, [{}, {}, {}]);
+    expect(fast[2]!.at - fast[0]!.at).toBeLessThan(150);
+  });
+
+  it('a Retry-After pause holds calls whatever their bucket', async () => {
+    const budget = new RequestBudget({ requestsPerSecond: 0, perWindow: { limit: 1000, windowMs: 1000 }, endpoints: { list: { limit: 1000, windowMs: 1000 } } });
+    budget.pauseFor(250);
+    const t = Date.now();
+    await Promise.all([budget.run(async () => undefined, { endpoint: 'list' }), budget.run(async () => undefined, { cost: 5 })]);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(240);
+  });
+
+  it('refuses limits that cannot space anything', () => {
+    expect(() => new RequestBudget({ requestsPerSecond: 0, perWindow: { limit: 0, windowMs: 60_000 } })).toThrow(/perWindow/);
+    expect(() => new RequestBudget({ requestsPerSecond: 0, endpoints: { list: { limit: 20, windowMs: 0 } } })).toThrow(/endpoints.list/);
+  });
+});

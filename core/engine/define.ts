@@ -1,4 +1,5 @@
 import type { Clock, Queue, StateStore } from '../ports.js';
+import type { CallCost, RateObservation } from './budget.js';
 import type { Mapped } from './mapped.js';
 
 /** What one page fetch returns: the records and the token for the next page (null: last page). */
@@ -15,8 +16,11 @@ export interface Window {
 /** What a stream's code may use: the engine's HTTP and call wrappers, the provider client, state. */
 export interface StreamContext<C> {
   client: C;
-  /** One provider call through the connector's request budget and the engine's retries. */
-  call<T>(what: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * One provider call through the connector's request budget and the engine's retries; `cost` says
+   * what it takes from per-window budgets (credits, and which endpoint's bucket).
+   */
+  call<T>(what: string, fn: () => Promise<T>, cost?: CallCost): Promise<T>;
   state: StateStore;
   clock: Clock;
   /** Where a first sync starts (escape-hatch streams that keep their own position need it). */
@@ -65,6 +69,11 @@ export interface ConnectorDef<C = unknown> {
   /** Streams in the order a sync runs them. */
   streams: StreamDef<C, never>[];
   classifyError: ErrorClassifier;
+  /**
+   * What the provider says is left of its allowance, read from a call's result or error (an
+   * `X-Ratelimit-Remaining`-style header); the budget slows down as it runs low. null: nothing said.
+   */
+  rateObservation?: (outcome: unknown) => RateObservation | null;
 }
 
 export function defineStream<C, R>(def: StreamDef<C, R>): StreamDef<C, R> {

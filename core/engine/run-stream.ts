@@ -125,19 +125,31 @@ export function streamContext<C>(
     }
     return e;
   };
+  // What the provider says is left of its allowance, from answers and errors alike.
+  const observe = (outcome: unknown) => {
+    const o = connector.rateObservation?.(outcome);
+    if (o) budget.observe(o);
+  };
   return {
     client: opts.client,
     state: opts.runtime.state,
     clock: opts.runtime.clock,
     startDate: opts.settings.startDate,
     log: (msg, fields) => log.info(msg, { connector: connector.name, stream: opts.stream.name, ...fields }),
-    call: (what, fn) =>
+    call: (what, fn, cost) =>
       withRetries(
         () =>
-          budget.run(() => {
+          budget.run(async () => {
             metrics.requests++;
-            return fn();
-          }),
+            try {
+              const out = await fn();
+              observe(out);
+              return out;
+            } catch (err) {
+              observe(err);
+              throw err;
+            }
+          }, cost),
         classify,
         policy,
         {

@@ -1,5 +1,5 @@
 import { FatalError } from '../errors.js';
-import { RequestBudget } from './budget.js';
+import { RequestBudget, type BudgetOptions } from './budget.js';
 import type { ConnectorDef, EngineRuntime } from './define.js';
 import { runStream, type RunSettings } from './run-stream.js';
 import type { RunMetrics, RunResult } from './sync-run.js';
@@ -11,6 +11,8 @@ export interface ConnectorInstance<C = unknown> {
   startDate: Date;
   requestsPerSecond: number;
   concurrency: number;
+  /** Per-window allowances (credits per minute, endpoint caps) for providers that count that way. */
+  windows?: Pick<BudgetOptions, 'perWindow' | 'endpoints' | 'lowWater'>;
   /** Provider-specific bookkeeping before these streams run (e.g. Stripe's 30-day events horizon). */
   beforeSync?(runtime: EngineRuntime, streams: readonly string[]): Promise<void>;
 }
@@ -34,7 +36,7 @@ const budgets = new WeakMap<ConnectorInstance<unknown>, RequestBudget>();
 export function budgetOf<C>(inst: ConnectorInstance<C>): RequestBudget {
   const key = inst as ConnectorInstance<unknown>;
   let budget = budgets.get(key);
-  if (!budget) budgets.set(key, (budget = new RequestBudget({ requestsPerSecond: inst.requestsPerSecond, concurrency: inst.concurrency })));
+  if (!budget) budgets.set(key, (budget = new RequestBudget({ requestsPerSecond: inst.requestsPerSecond, concurrency: inst.concurrency, ...inst.windows })));
   return budget;
 }
 

@@ -4,6 +4,8 @@
 -- left out. Related objects are in donation_id, payment_id, payout_id, bank_line_id and related_ids.
 -- Card channels (online, ivr, call_centre) are expected to be paid per donation; SMS by month (remittance).
 -- The CRM (gift, gift_payment) is expected to record every paid payment, once, for its amount, and its refunds.
+-- open_tickets counts the open supporter care tickets on the break's donation or payment (recon_tickets): a
+-- break a supporter has already complained about is urgent; open_ticket_id names one of them.
 WITH x AS (
   SELECT * FROM recon_params
 ),
@@ -369,6 +371,12 @@ all_breaks AS (
   UNION ALL SELECT * FROM b_gift_not_paid
   UNION ALL SELECT * FROM b_gateway_reused
   UNION ALL SELECT * FROM b_crm_refund
+),
+tix AS (
+  SELECT b.break_type, b.object_kind, b.object_id, count(DISTINCT t.ticket_id) AS open_tickets, min(t.ticket_id) AS open_ticket_id
+  FROM all_breaks b
+  JOIN recon_tickets t ON t.open AND (t.donation_id = b.donation_id OR t.payment_id = b.payment_id)
+  GROUP BY b.break_type, b.object_kind, b.object_id
 )
 SELECT
   b.break_type,
@@ -383,6 +391,9 @@ SELECT
   b.payment_id,
   b.payout_id,
   b.bank_line_id,
-  b.related_ids
+  b.related_ids,
+  coalesce(k.open_tickets, 0) AS open_tickets,
+  k.open_ticket_id
 FROM all_breaks b
 CROSS JOIN x
+LEFT JOIN tix k ON k.break_type = b.break_type AND k.object_kind = b.object_kind AND k.object_id = b.object_id

@@ -6,6 +6,7 @@
 -- (status started or abandoned). SMS pledges stay `pledged`: they are collected by month (recon_breaks).
 -- Beside the money's stages, the CRM's: gift_id, gift_stage (the CRM's own stage name, e.g. Closed Won) and
 -- when the CRM recorded it (null: not in the CRM).
+-- open_tickets: the supporter care tickets still open on the donation or its payment (recon_tickets).
 WITH x AS (
   SELECT * FROM recon_params
 ),
@@ -98,6 +99,12 @@ open_breaks AS (
   FROM brk
   GROUP BY donation_id
 ),
+tickets AS (
+  SELECT donation_id, count(*) AS open_tickets
+  FROM recon_tickets
+  WHERE open AND donation_id IS NOT NULL
+  GROUP BY donation_id
+),
 j AS (
   SELECT
     d.donation_id,
@@ -131,7 +138,8 @@ j AS (
     coalesce(cg.gift_id, gd.gift_id) AS gift_id,
     gf.stage AS gift_stage,
     coalesce(cg.occurred_at, gd.occurred_at) AS gift_recorded_at,
-    ob.brk_list
+    ob.brk_list,
+    coalesce(tk.open_tickets, 0) AS open_tickets
   FROM don d
   LEFT JOIN click c ON c.click_id = d.click_id
   LEFT JOIN pay p ON p.donation_id = d.donation_id
@@ -143,6 +151,7 @@ j AS (
   LEFT JOIN crm cg ON cg.payment_id = p.payment_id AND p.outcome = 'succeeded'
   LEFT JOIN gift_by_donation gd ON gd.donation_id = d.donation_id
   LEFT JOIN gift gf ON gf.gift_id = coalesce(cg.gift_id, gd.gift_id)
+  LEFT JOIN tickets tk ON tk.donation_id = d.donation_id
 )
 SELECT
   donation_id,
@@ -173,5 +182,6 @@ SELECT
   gift_id,
   gift_stage,
   gift_recorded_at,
-  date_diff('second', paid_at, gift_recorded_at) AS paid_to_gift_s
+  date_diff('second', paid_at, gift_recorded_at) AS paid_to_gift_s,
+  open_tickets
 FROM j

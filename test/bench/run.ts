@@ -4,6 +4,7 @@ import { cpus, loadavg } from 'node:os';
 
 import { benchBank } from './bank-bench.js';
 import { benchBraintree } from './braintree-bench.js';
+import { benchFreshdesk } from './freshdesk-bench.js';
 import { benchFreshness, printFreshness } from './freshness-bench.js';
 import { benchIngest } from './ingest-bench.js';
 import { benchLanding } from './landing-bench.js';
@@ -21,6 +22,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   stripe: () => benchStripe(),
   braintree: () => benchBraintree(),
   salesforce: () => benchSalesforce(),
+  freshdesk: () => benchFreshdesk(),
   recon: () => benchRecon(),
   bank: () => benchBank(),
   totals: () => benchTotals(),

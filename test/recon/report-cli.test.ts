@@ -42,7 +42,7 @@ describe('puddle report and export', () => {
   it('narrows by --from/--to and passes the check when nothing is open in range', async () => {
     const r = await puddle(['report', 'breaks', '--as-of', world.asOf, '--from', '2027-01-01', '--to', '2027-01-20', '--format', 'csv', '--fail-on-breaks']);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split('\n')).toEqual(['break_type,object_kind,object_id,amount_minor,currency,object_date,age_days,reason,donation_id,payment_id,payout_id,bank_line_id,related_ids']);
+    expect(r.stdout.trim().split('\n')).toEqual(['break_type,object_kind,object_id,amount_minor,currency,object_date,age_days,reason,donation_id,payment_id,payout_id,bank_line_id,related_ids,open_tickets,open_ticket_id']);
   });
 
   it('writes a typed Parquet report and export that DuckDB reads back', async () => {

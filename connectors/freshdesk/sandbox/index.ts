@@ -1,0 +1,3 @@
+export * from './automation-rules.js';
+export * from './helpdesk.js';
+export * from './start-freshdesk-sandbox.js';

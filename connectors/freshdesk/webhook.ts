@@ -1,0 +1,134 @@
+import { hash, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Prompter, RefetchPrompt } from '../../core/engine/refetch.js';
+import { RAW_ONLY_CONTRACT, makeEnvelope } from '../../core/envelope.js';
+import { queueUnavailable, sendError } from '../../core/http/errors.js';
+import { log } from '../../core/log.js';
+import { scrubPersonalData } from '../../core/pii.js';
+import { systemClock, type Clock, type Queue, type SecretStore } from '../../core/ports.js';
+import { isoInstantMs } from '../../core/time.js';
+import type { FreshdeskWebhookBody } from './raw.js';
+
+export const FRESHDESK_WEBHOOK_PATH = '/webhooks/freshdesk';
+const SOURCE = 'webhook:freshdesk';
+
+/**
+ * Automation rules sign nothing and carry no event id or time, so the route takes only calls that
+ * authenticate: "Requires Authentication" (Basic auth with `user` and `secret`), or a custom header named
+ * `header` carrying `secret`.
+ */
+export interface FreshdeskWebhookAuth {
+  user: string;
+  secret: string;
+  /** Lower-case header name for a token instead of Basic auth; empty: Basic only. */
+  header: string;
+}
+
+export interface FreshdeskWebhookOptions {
+  queue: Queue;
+  auth: FreshdeskWebhookAuth;
+  clock?: Clock;
+  /** Re-reads the ticket a webhook names once `raw` has it (core/engine/refetch.ts); without it, none. */
+  refetch?: Prompter;
+}
+
+export function freshdeskWebhookAuth(secrets: SecretStore): FreshdeskWebhookAuth {
+  return {
+    user: secrets.get('FRESHDESK_WEBHOOK_USER') ?? '',
+    secret: secrets.get('FRESHDESK_WEBHOOK_SECRET') ?? '',
+    header: (secrets.get('FRESHDESK_WEBHOOK_HEADER') ?? '').toLowerCase(),
+  };
+}
+
+/** Equal in constant time whatever the lengths (both sides hashed first). */
+function same(a: string, b: string): boolean {
+  return timingSafeEqual(hash('sha256', a, 'buffer'), hash('sha256', b, 'buffer'));
+}
+
+function authenticated(req: FastifyRequest, auth: FreshdeskWebhookAuth): boolean {
+  let ok = false;
+  if (auth.header) {
+    const v = req.headers[auth.header];
+    if (typeof v === 'string') ok = same(v, auth.secret) || ok;
+  }
+  const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  if (basic) {
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+    const i = decoded.indexOf(':');
+    // Both compared, always, so the answer's timing does not say which one was wrong.
+    const userOk = same(i < 0 ? decoded : decoded.slice(0, i), auth.user);
+    const secretOk = same(i < 0 ? '' : decoded.slice(i + 1), auth.secret);
+    ok = (userOk && secretOk) || ok;
+  }
+  return ok;
+}
+
+/** The ticket id of Freshdesk's default body (`freshdesk_webhook.ticket_id`, a string) or of a custom template (`ticket_id`). */
+export function webhookTicketId(body: unknown): string | null {
+  const b = body as FreshdeskWebhookBody | null;
+  if (!b || typeof b !== 'object' || Array.isArray(b)) return null;
+  const inner = b.freshdesk_webhook && typeof b.freshdesk_webhook === 'object' ? b.freshdesk_webhook : null;
+  const v = inner?.ticket_id ?? b.ticket_id;
+  const s = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : '';
+  return /^[1-9]\d{0,18}$/.test(s) ? s : null;
+}
+
+function eventOf(body: FreshdeskWebhookBody): string {
+  const e = body.freshdesk_webhook?.triggered_event ?? body.event ?? body.triggered_event;
+  return typeof e === 'string' && e.length > 0 && e.length <= 200 ? e : 'freshdesk_webhook';
+}
+
+/**
+ * POST /webhooks/freshdesk. The body is a prompt: it goes to `raw` (personal fields redacted: the default
+ * body carries the requester's name and email, the subject and the description), and the ticket it names
+ * is read again by id through the engine, so what lands is the version a sync would give. Freshdesk
+ * retries a failed call (5, 30, 60 minutes later): 200 only once the queue has the webhook, 503 if not.
+ */
+export function freshdeskWebhookRoutes(opts: FreshdeskWebhookOptions): FastifyPluginAsync {
+  const clock = opts.clock ?? systemClock;
+  const configured = Boolean(opts.auth.secret && (opts.auth.user || opts.auth.header));
+  return async (app) => {
+    app.post(
+      FRESHDESK_WEBHOOK_PATH,
+      {
+        // Before the body is read: an unauthenticated caller learns nothing about it, and nothing is kept.
+        onRequest: async (req, reply) => {
+          if (!configured) return sendError(reply, 503, 'not_configured', 'webhook credentials are not configured (FRESHDESK_WEBHOOK_USER and FRESHDESK_WEBHOOK_SECRET, or FRESHDESK_WEBHOOK_HEADER and FRESHDESK_WEBHOOK_SECRET)');
+          if (!authenticated(req, opts.auth)) return sendError(reply.header('www-authenticate', 'Basic realm="puddle"'), 401, 'unauthorized', 'Basic auth or the webhook token header is missing or wrong');
+          return undefined;
+        },
+      },
+      async (req: FastifyRequest, reply: FastifyReply) => {
+        const body = req.body as FreshdeskWebhookBody;
+        const ticketId = webhookTicketId(body);
+        if (!ticketId) return sendError(reply, 400, 'invalid_webhook', 'body must carry a ticket id: {"freshdesk_webhook":{"ticket_id":...}} or {"ticket_id":...}');
+        const now = clock.now().toISOString();
+        // No event id and no time from Freshdesk: the body's bytes name the call (a retry posts the same
+        // body and lands once), and a template's updated_at, when it has one, dates it.
+        const id = `fdw_${hash('sha256', req.rawBody ?? JSON.stringify(body), 'hex').slice(0, 32)}`;
+        const stamped = typeof body.updated_at === 'string' && !Number.isNaN(isoInstantMs(body.updated_at)) ? new Date(isoInstantMs(body.updated_at)).toISOString() : null;
+        const occurred = stamped ?? now;
+        const type = eventOf(body);
+        const envelope = makeEnvelope({
+          contract: RAW_ONLY_CONTRACT,
+          version: 1,
+          source: SOURCE,
+          stream: 'automation_rule',
+          payload: { provider_event_id: id, occurred_at: occurred, type },
+          raw: scrubPersonalData(body),
+          received_at: now,
+          delivery_id: id,
+        });
+        try {
+          await opts.queue.publish([envelope]);
+        } catch (err) {
+          log.warn('freshdesk webhook publish failed', { request_id: req.id, webhook_id: id, error: err });
+          return queueUnavailable(reply, err, 'the queue did not accept the webhook; Freshdesk will retry');
+        }
+        const prompts: RefetchPrompt[] = [{ connector: 'freshdesk', stream: 'tickets', id: ticketId }];
+        opts.refetch?.prompt({ source: SOURCE, delivery_id: id, type, occurred_at: occurred }, prompts);
+        return reply.code(200).send({ received: true });
+      },
+    );
+  };
+}

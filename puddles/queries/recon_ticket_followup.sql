@@ -1,0 +1,50 @@
+-- Care promised money back and the money trail does not show it: tickets of type refund request or
+-- cancellation (by their type's words), older than grace_ticket_money_days, whose donation or payment shows no
+-- refund that succeeded, no payment cancelled or voided, and no cancelled donation. One row per ticket, open or
+-- not (a ticket closed as "done" with no refund behind it is the one finance most needs to see).
+WITH x AS (
+  SELECT * FROM recon_params
+),
+t AS (
+  SELECT
+    r.*,
+    CASE WHEN lower(coalesce(r.type, '')) LIKE '%refund%' THEN 'refund' ELSE 'cancellation' END AS wanted
+  FROM recon_tickets r
+  WHERE lower(coalesce(r.type, '')) LIKE '%refund%' OR lower(coalesce(r.type, '')) LIKE '%cancel%'
+),
+refunded AS (
+  SELECT DISTINCT rf.payment_id
+  FROM refund rf CROSS JOIN x
+  WHERE rf.status IN (SELECT status FROM recon_statuses WHERE outcome = 'succeeded') AND CAST(rf.occurred_at AS DATE) <= x.as_of
+),
+cancelled_payment AS (
+  SELECT DISTINCT payment_id FROM payment WHERE status IN ('canceled', 'cancelled', 'voided')
+),
+cancelled_donation AS (
+  SELECT DISTINCT donation_id FROM donation WHERE status IN ('canceled', 'cancelled')
+)
+SELECT
+  t.ticket_id,
+  t.type,
+  t.status,
+  t.open,
+  t.opened_on,
+  t.age_days,
+  t.wanted,
+  t.donation_id,
+  t.payment_id,
+  p.amount_minor,
+  p.currency,
+  CASE WHEN t.payment_id IS NULL AND t.donation_id IS NULL THEN 'the ticket names no donation or payment the lake knows'
+       WHEN t.payment_id IS NULL THEN 'the donation has no successful payment to ' || CASE WHEN t.wanted = 'refund' THEN 'refund' ELSE 'cancel' END
+       WHEN t.wanted = 'refund' THEN 'no refund of this payment ' || CAST(t.age_days AS VARCHAR) || ' days after the ticket'
+       ELSE 'no cancellation of this donation or payment ' || CAST(t.age_days AS VARCHAR) || ' days after the ticket' END AS reason
+FROM t
+CROSS JOIN x
+LEFT JOIN payment p ON p.payment_id = t.payment_id
+WHERE t.age_days > x.grace_ticket_money_days
+  AND NOT EXISTS (SELECT 1 FROM refunded r WHERE r.payment_id = t.payment_id)
+  AND (t.wanted = 'refund' OR (
+    NOT EXISTS (SELECT 1 FROM cancelled_payment c WHERE c.payment_id = t.payment_id)
+    AND NOT EXISTS (SELECT 1 FROM cancelled_donation c WHERE c.donation_id = t.donation_id)
+  ))

@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshdeskConnector } from '../connectors/freshdesk/connector.js';
+import { freshdeskWebhookRoutes } from '../connectors/freshdesk/webhook.js';
+import { Refetcher } from '../core/engine/refetch.js';
+import type { ConnectorInstance } from '../core/engine/sync.js';
+import { buildServer } from '../core/http/server.js';
+import { freshdeskHarness } from './support/freshdesk-harness.js';
+
+// An automation rule's webhook is a prompt: the route checks its credentials, keeps the body (redacted) in
+// raw, and the ticket it names is read again by id through the engine, landing as the version a sync gives.
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/freshdesk/${name}`, import.meta.url), 'utf8');
+const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+
+describe('Freshdesk webhooks', () => {
+  let h: Awaited<ReturnType<typeof freshdeskHarness>>;
+  let app: FastifyInstance;
+  let url: string;
+  let refetcher: Refetcher;
+  const instances: Record<string, ConnectorInstance<never>> = {};
+  const auth = { user: 'puddle', secret: 'fd-secret-1', header: 'x-puddle-token' };
+
+  beforeAll(async () => {
+    h = await freshdeskHarness();
+    refetcher = new Refetcher({ runtime: h.engineRuntime, instances, retry: { maxAttempts: 3, baseMs: 20, maxMs: 100 }, coalesceMs: 100 });
+    instances.freshdesk = freshdeskConnector(h.config()) as ConnectorInstance<never>;
+    app = buildServer({ queue: h.rt.queue, apiKeys: [], plugins: [freshdeskWebhookRoutes({ queue: h.rt.queue, auth, refetch: refetcher, clock: h.clock })] });
+    url = `${await app.listen({ port: 0, host: '127.0.0.1' })}/webhooks/freshdesk`;
+  });
+  afterAll(async () => {
+    await refetcher.stop();
+    await app.close();
+    await h.close();
+  });
+
+  const post = (body: string, headers: Record<string, string>) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const reads = (id: number) => h.sandbox.requests.entries.filter((r) => r.path.startsWith(`/api/v2/tickets/${id}?`));
+
+  it('takes the default body from a rule with Basic auth, keeps it redacted, and lands the ticket re-read by id', async () => {
+    const d = h.sandbox.helpdesk;
+    const jo = d.addContact({ name: 'Jo Giver', email: 'jo@example.org' });
+    const t = d.addTicket({ requester_id: jo.id, subject: 'Cancel my gift, Jo Giver', description: 'cancel', type: 'Cancel regular gift', custom_fields: { cf_donation_id: 'don_w1' } });
+    d.updateTicket(t.id, { status: 6 });
+    // The body Freshdesk posts (fixture), naming this ticket: its id is a string there.
+    const body = fixture('webhook_automation_status_changed.json').replace('"ticket_id":"11"', `"ticket_id":"${t.id}"`);
+    const res = await post(body, { authorization: basic(auth.user, auth.secret) });
+    expect(res.status).toBe(200);
+    await refetcher.idle();
+    expect(reads(t.id).map((r) => r.status)).toEqual([200]);
+    await h.land();
+    expect(await h.q(`SELECT donation_id, type, status FROM ticket WHERE ticket_id = '${t.id}'`)).toEqual([{ donation_id: 'don_w1', type: 'Cancel regular gift', status: 'status_6' }]);
+    const [raw] = await h.q(`SELECT CAST(envelope AS VARCHAR) AS e FROM raw WHERE source = 'webhook:freshdesk' AND stream = 'automation_rule'`);
+    expect(raw!.e).toContain('{status:{from:4,to:6}}');
+    for (const personal of ['requester-bob@example.com', 'Requester Bob', 'Test ticket subject', 'Test ticket description']) expect(raw!.e).not.toContain(personal);
+    const audits = await h.q(`SELECT json_extract_string(envelope, '$.payload.type') AS type FROM raw WHERE source = 'webhook:freshdesk' AND stream = 'reread'`);
+    expect(audits).toEqual([{ type: 'reread.succeeded' }]);
+    // Freshdesk retries the same body: it lands once more in nothing.
+    expect((await post(body, { authorization: basic(auth.user, auth.secret) })).status).toBe(200);
+    await refetcher.idle();
+    await h.land();
+    expect(await h.q(`SELECT count(*) AS n FROM raw WHERE source = 'webhook:freshdesk' AND stream = 'automation_rule'`)).toEqual([{ n: 1 }]);
+  });
+
+  it('takes the custom JSON template with the header token, from the sandbox automation rule', async () => {
+    const sandbox2 = await import('../connectors/freshdesk/sandbox/index.js');
+    const rules = new sandbox2.AutomationRules(h.sandbox.helpdesk, [{ url, body: 'template', headers: { 'x-puddle-token': auth.secret }, events: ['updated'] }]);
+    try {
+      const d = h.sandbox.helpdesk;
+      const jo = d.addContact({ name: 'Al', email: 'al@example.org' });
+      const t = d.addTicket({ requester_id: jo.id, subject: 'Refund', description: 'refund ch_3Ab8JYkPo2VBUHrC9', type: 'Refund request' });
+      h.clock.advance(60_000);
+      d.updateTicket(t.id, { status: 4 });
+      await rules.idle();
+      expect(rules.deliveries.map((x) => [x.ticketId, x.status])).toEqual([[t.id, 200]]);
+      await refetcher.idle();
+      await h.land();
+      expect(await h.q(`SELECT status, payment_ref, CAST(resolved_at AS VARCHAR) IS NOT NULL AS resolved FROM ticket WHERE ticket_id = '${t.id}'`)).toEqual([{ status: 'resolved', payment_ref: 'ch_3Ab8JYkPo2VBUHrC9', resolved: true }]);
+    } finally {
+      rules.close();
+    }
+  });
+
+  it('refuses wrong or missing credentials with 401 and keeps nothing; a body without a ticket id is a 400', async () => {
+    const before = await h.rt.queue.depth('raw');
+    const body = fixture('webhook_automation_ticket_created.json');
+    expect((await post(body, { authorization: basic(auth.user, 'wrong') })).status).toBe(401);
+    expect((await post(body, { authorization: basic('someone', auth.secret) })).status).toBe(401);
+    expect((await post(body, { 'x-puddle-token': 'wrong' })).status).toBe(401);
+    expect((await post('{not json', {})).status).toBe(401);
+    expect((await post(body, {})).status).toBe(401);
+    expect(await h.rt.queue.depth('raw')).toBe(before);
+    const bad = await post('{"freshdesk_webhook":{"ticket_id":"{{ticket.id}}"}}', { 'x-puddle-token': auth.secret });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/ticket id/);
+  });
+
+  it('answers 503 when no webhook credentials are configured', async () => {
+    const other = buildServer({ queue: h.rt.queue, apiKeys: [], plugins: [freshdeskWebhookRoutes({ queue: h.rt.queue, auth: { user: '', secret: '', header: '' } })] });
+    const u = await other.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const res = await fetch(`${u}/webhooks/freshdesk`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: fixture('webhook_automation_ticket_created.json') });
+      expect(res.status).toBe(503);
+    } finally {
+      await other.close();
+    }
+  });
+});
