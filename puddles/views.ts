@@ -157,14 +157,18 @@ function stateCurrentView(latest: Contract, files: readonly CatalogFile[], pathO
   const recentFiles = files.filter((f) => !f.current && !f.folded);
   if (!recentFiles.length) return { name: latest.name, sql: `SELECT ${list} FROM (${state}) AS _puddle_state WHERE _current` };
   const recent = typedSelect(columns, sourcesOf(latest, recentFiles, pathOf), source);
-  // Null keys form one partition in the history form (PARTITION BY), so they match here too.
-  const sameKey = `_puddle_r.${key} IS NOT DISTINCT FROM _puddle_s.${key}`;
-  const touched =
-    `SELECT ${list} FROM _puddle_state AS _puddle_s WHERE EXISTS (SELECT 1 FROM _puddle_recent AS _puddle_r WHERE ${sameKey}) ` +
-    `UNION ALL SELECT ${list} FROM _puddle_recent`;
+  // No WITH: an engine may materialise a CTE named twice (DuckDB does), which for the state means copying
+  // every row and column before the join; inline, each reference reads only the columns it needs.
+  const stateRel = `(${state}) AS _puddle_s`;
+  // The recent keys, once each, joined rather than correlated (a correlated NOT EXISTS makes DuckDB list
+  // every distinct key of the state first). Null keys are one partition in the history form (PARTITION BY),
+  // so they match here too.
+  const recentKeys = `(SELECT DISTINCT ${key} AS _puddle_key, 1 AS _puddle_hit FROM (${recent}) AS _puddle_r) AS _puddle_k`;
+  const sameKey = `_puddle_k._puddle_key IS NOT DISTINCT FROM _puddle_s.${key}`;
+  const cols = names.map((n) => `_puddle_s.${sqlIdent(n)}`).join(', ');
+  const touched = `SELECT ${cols} FROM ${stateRel} JOIN ${recentKeys} ON ${sameKey} UNION ALL SELECT ${list} FROM (${recent}) AS _puddle_recent`;
   const sql =
-    `WITH _puddle_state AS (${state}), _puddle_recent AS (${recent}) ` +
-    `SELECT ${list} FROM _puddle_state AS _puddle_s WHERE _puddle_s._current AND NOT EXISTS (SELECT 1 FROM _puddle_recent AS _puddle_r WHERE ${sameKey}) ` +
+    `SELECT ${cols} FROM ${stateRel} LEFT JOIN ${recentKeys} ON ${sameKey} WHERE _puddle_s._current AND _puddle_k._puddle_hit IS NULL ` +
     `UNION ALL ${firstPerKeySql(names, `(${firstPerKeySql(names, `(${touched})`, ['_id'], FIRST_ARRIVAL)})`, [key], LATEST_FIRST)}`;
   return { name: latest.name, sql };
 }
