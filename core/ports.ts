@@ -109,17 +109,24 @@ export interface CatalogFile extends TableRef {
   rows: number;
   bytes: number;
   added_at: string;
+  /**
+   * A current-state file (puddles/current-state.ts): the latest version per key of every folded file of its
+   * contract, in the contract's latest columns. Absent on history files.
+   */
+  current?: boolean;
+  /** A history file whose rows the contract's current-state files already hold (it was folded into them). */
+  folded?: boolean;
 }
 
 export interface Catalog {
   /** Register files (idempotent by key). */
   addFiles(files: readonly CatalogFile[]): Promise<void>;
   /**
-   * In one atomic step, drop `remove` and register `add` (compaction, replay). With `ifAllPresent`, do
-   * nothing unless every key in `remove` is still registered (compaction: another process may have
-   * retired its inputs meanwhile). Says whether it did it.
+   * In one atomic step, drop `remove`, register `add` and mark the files `fold` names as folded
+   * (compaction, replay, folding current state). With `ifAllPresent`, do nothing unless every key in `remove`
+   * and `fold` is still registered (another process may have retired them meanwhile). Says whether it did it.
    */
-  replaceFiles(remove: readonly string[], add: readonly CatalogFile[], opts?: { ifAllPresent?: boolean }): Promise<boolean>;
+  replaceFiles(remove: readonly string[], add: readonly CatalogFile[], opts?: { ifAllPresent?: boolean; fold?: readonly string[] }): Promise<boolean>;
   listFiles(filter?: Partial<TableRef> & { dt?: string }): Promise<CatalogFile[]>;
   tables(): Promise<TableRef[]>;
   /** Keys removed from the catalog but not yet deleted from the store (readers may still hold them). */

@@ -1,9 +1,13 @@
-// Compaction: merge a partition's small files into one, de-duplicated by _id (first arrival kept).
+// Compaction: merge a partition's small files into one, de-duplicated by _id (first arrival kept); then
+// fold what landed since into each contract's current state (puddles/current-state.ts).
+// Files already folded into current state are merged only with each other, and files not yet folded only
+// with each other, so a merge never turns a big folded file back into "recent" rows the views re-read.
 // Crash-safe by construction: the merged file's key is a hash of its inputs, it is registered with one
 // atomic replaceFiles, and the inputs are deleted only later via takeGarbage. A crash before the swap
 // leaves an unregistered object that queries never see and the next run overwrites.
 import { CONTRACTS } from '../core/contracts/index.js';
 import type { Catalog, CatalogFile, ObjectStore, TableRef } from '../core/ports.js';
+import { foldAll, type FoldResult } from './current-state.js';
 import { withConnection } from './duckdb.js';
 import { fileKey, isRawTable, setHash, tableId } from './layout.js';
 import { withLocalFiles } from './local-files.js';
@@ -37,12 +41,16 @@ export async function compactPartition(opts: {
   catalog: Catalog;
   table: TableRef;
   dt: string;
+  /** Only the files folded into current state (true) or only the others (false); all when absent. */
+  folded?: boolean;
 }): Promise<CompactionResult> {
   const { store, catalog, table, dt } = opts;
   const none: CompactionResult = { table, dt, inputs: 0, rowsIn: 0, rowsOut: 0 };
   // Raw is the replay source and audit trail: its files are never rewritten.
   if (isRawTable(table)) return none;
-  const files = await catalog.listFiles({ puddle: table.puddle, contract: table.contract, version: table.version, dt });
+  const files = (await catalog.listFiles({ puddle: table.puddle, contract: table.contract, version: table.version, dt })).filter(
+    (f) => !f.current && (opts.folded === undefined || !!f.folded === opts.folded),
+  );
   if (files.length < 2) return none;
   const keys = files.map((f) => f.key);
   const key = fileKey(table, dt, 'c', setHash(keys));
@@ -52,7 +60,9 @@ export async function compactPartition(opts: {
     ),
   );
   await store.put(key, bytes);
-  const merged: CatalogFile = { ...table, key, dt, rows, bytes: bytes.byteLength, added_at: new Date().toISOString() };
+  // Its rows are all in current state only if every input's were.
+  const folded = files.every((f) => f.folded);
+  const merged: CatalogFile = { ...table, key, dt, rows, bytes: bytes.byteLength, added_at: new Date().toISOString(), ...(folded ? { folded } : {}) };
   // A replay (or another compactor) may have retired some inputs while this one read them: registering the
   // merge then would bring their old rows back. Then nothing is swapped; the unregistered object is an
   // orphan like a crash's, which queries never see.
@@ -60,22 +70,34 @@ export async function compactPartition(opts: {
   return { table, dt, inputs: files.length, rowsIn: files.reduce((n, f) => n + f.rows, 0), rowsOut: rows, key };
 }
 
-/** Compact every partition (except raw's) that has at least `minFiles` files. */
-export async function compactAll(opts: { store: ObjectStore; catalog: Catalog; minFiles?: number }): Promise<CompactionResult[]> {
+export interface MaintenanceResult {
+  compacted: CompactionResult[];
+  /** Current state folded after compacting (one entry per contract with unfolded files). */
+  folded: FoldResult[];
+}
+
+/**
+ * Compact every partition (except raw's) that has at least `minFiles` files of one fold state, then fold
+ * each contract's new files into its current state. A contract with current state is folded again only
+ * once `foldMinRows` rows landed since (default: `defaultFoldRows` in puddles/current-state.ts).
+ */
+export async function compactAll(opts: { store: ObjectStore; catalog: Catalog; minFiles?: number; foldMinRows?: number }): Promise<MaintenanceResult> {
   const minFiles = Math.max(2, opts.minFiles ?? 2);
-  const counts = new Map<string, { table: TableRef; dt: string; n: number }>();
+  const counts = new Map<string, { table: TableRef; dt: string; folded: boolean; n: number }>();
   for (const f of await opts.catalog.listFiles()) {
-    if (isRawTable(f)) continue;
-    const id = `${tableId(f)}|${f.dt}`;
-    const entry = counts.get(id) ?? { table: { puddle: f.puddle, contract: f.contract, version: f.version }, dt: f.dt, n: 0 };
+    if (isRawTable(f) || f.current) continue;
+    const folded = !!f.folded;
+    const id = `${tableId(f)}|${f.dt}|${folded}`;
+    const entry = counts.get(id) ?? { table: { puddle: f.puddle, contract: f.contract, version: f.version }, dt: f.dt, folded, n: 0 };
     entry.n++;
     counts.set(id, entry);
   }
-  const results: CompactionResult[] = [];
-  for (const { table, dt, n } of counts.values()) {
-    if (n >= minFiles) results.push(await compactPartition({ store: opts.store, catalog: opts.catalog, table, dt }));
+  const compacted: CompactionResult[] = [];
+  for (const { table, dt, folded, n } of counts.values()) {
+    if (n >= minFiles) compacted.push(await compactPartition({ store: opts.store, catalog: opts.catalog, table, dt, folded }));
   }
-  return results;
+  const folded = await foldAll({ store: opts.store, catalog: opts.catalog, minRows: opts.foldMinRows });
+  return { compacted, folded };
 }
 
 /** Delete objects the catalog dropped more than `olderThanMs` ago (no reader can still hold them). */

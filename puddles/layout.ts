@@ -37,6 +37,14 @@ export function fileKey(t: TableRef, dt: string, origin: FileOrigin, hash: strin
   return `${partitionPrefix(t, dt)}${origin}-${hash}.parquet`;
 }
 
+/**
+ * e.g. `lake/transactions/donation/v1/current/s-<hash>.parquet`: a contract's current state
+ * (puddles/current-state.ts), outside every `dt=` partition, so compaction and partition listings never meet it.
+ */
+export function currentStateKey(t: TableRef, hash: string): string {
+  return `${tablePrefix(t)}current/s-${hash}.parquet`;
+}
+
 /** Order-independent hash of a set of identities (envelope ids, input keys). */
 export function setHash(parts: readonly string[]): string {
   return createHash('sha256')

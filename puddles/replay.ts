@@ -66,7 +66,11 @@ export async function replay(opts: {
     );
   }
 
-  const inScope = (await catalog.listFiles({ contract })).filter((f) => f.puddle !== RAW_TABLE.puddle && inRange(f.dt));
+  const contractFiles = (await catalog.listFiles({ contract })).filter((f) => f.puddle !== RAW_TABLE.puddle);
+  const inScope = contractFiles.filter((f) => !f.current && inRange(f.dt));
+  // The contract's current state may hold rows the replay takes away: it goes in the same swap, views read
+  // the whole history until the next fold, and that fold starts over (puddles/current-state.ts).
+  const state = contractFiles.filter((f) => f.current);
   // A file with a row raw has not landed yet (the hub running beside this, raw a batch behind) must stay:
   // removing it would drop an accepted record that the replay cannot bring back. Its other rows are then
   // in two files, which the views' de-duplication by _id absorbs.
@@ -74,7 +78,7 @@ export async function replay(opts: {
   const old = inScope.filter((f) => !ahead.has(f.key));
   const added: CatalogFile[] = await writeRowFiles(store, rows, 'r');
   await catalog.replaceFiles(
-    old.map((f) => f.key),
+    [...old, ...state].map((f) => f.key),
     added,
   );
   const partitions = [...new Set([...old.map((f) => f.dt), ...added.map((f) => f.dt)])].sort();

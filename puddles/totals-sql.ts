@@ -4,7 +4,8 @@ import type { QueryEngine, Row } from '../core/ports.js';
 import { type LiveTotals, type TotalsCell } from './live-totals.js';
 
 /**
- * Current donations with what the aggregate needs to place each one and to order later versions. Times come
+ * Current donations (the `donation` view: the folded current state plus what landed since, never a
+ * de-duplication of the whole history once compaction has run) with what the aggregate needs to place each one and to order later versions. Times come
  * as epoch milliseconds: millions of rows are read on start, and numbers cost far less than ISO strings.
  */
 export const REBUILD_SQL = `SELECT donation_id, channel, campaign, cta, currency, amount_minor, status,
@@ -12,6 +13,14 @@ export const REBUILD_SQL = `SELECT donation_id, channel, campaign, cta, currency
   FROM donation`;
 
 const VIEW_SQL = 'SELECT box_start, channel, campaign, cta, currency, pledges, amount_minor FROM totals_by_box';
+
+/**
+ * As landed rows: the aggregate's version moves, so a drift check right after the rebuild sees the rebuilt
+ * cells as settled rather than as changing under it (which left every box out of the check).
+ */
+function apply(totals: LiveTotals, rows: readonly Row[]): void {
+  totals.apply({ contract: 'donation', version: 0, rows: rows as Record<string, string | number | null>[] });
+}
 
 /**
  * Load the lake's current donations into the aggregate (which may already hold newer rows), a page at a time:
@@ -24,7 +33,7 @@ export async function rebuildTotals(totals: LiveTotals, query: QueryEngine, page
     await query.query(`CREATE OR REPLACE TEMP TABLE ${table} AS ${REBUILD_SQL}`);
   } catch {
     const rows = await query.query(REBUILD_SQL);
-    totals.applyRows(rows as Record<string, string | number | null>[]);
+    apply(totals, rows);
     return rows.length;
   }
   let n = 0;
@@ -34,7 +43,7 @@ export async function rebuildTotals(totals: LiveTotals, query: QueryEngine, page
     for (let from = 0; from < end; from += pageRows) {
       // A range of row ids, not LIMIT/OFFSET: each page is a slice of the table, never a sort of all of it.
       const rows = await query.query(`SELECT * FROM ${table} WHERE rowid >= ${from} AND rowid < ${from + pageRows}`);
-      totals.applyRows(rows as Record<string, string | number | null>[]);
+      apply(totals, rows);
       n += rows.length;
     }
   } finally {

@@ -1,8 +1,13 @@
 // The SQL views over the lake, one pair per contract, built from the catalog's file list:
 //   <contract>_history  every distinct version: de-duplicated by _id, first arrival kept
-//   <contract>          current: the latest version per key by _changed_at, then _received_at
+//   <contract>          current: the latest version per key by _changed_at, then _received_at, then _id
 // plus `raw` (every delivery as received: a producer's retry shows, a queue redelivery does not). Views over no files still exist, empty and typed,
 // so totals work on an empty lake.
+//
+// Current views read the contract's current state (puddles/current-state.ts: the latest version per key of
+// every folded file, written after compaction) plus the few versions landed since, which supersede it by key.
+// The answer is the one a de-duplication of the whole history gives (test/puddles/current-state.test.ts
+// compares them); a contract without current state yet is de-duplicated from its whole history.
 //
 // One SQL for DuckDB and Athena (Trino): every view is written in the subset both accept (puddles/portable-sql.ts
 // lists the rules; no QUALIFY, no `::`). The only DuckDB-only part is where rows come from, `read_parquet([...])`,
@@ -20,14 +25,30 @@ export interface ViewDef {
   sql: string;
 }
 
-/** The FROM item that reads one table version's files. The one engine-specific piece of every view. */
-export type SourceSql = (table: TableRef, paths: readonly string[]) => string;
+/**
+ * The FROM item that reads one table version's files (`current`: its current-state files). The one
+ * engine-specific piece of every view.
+ */
+export type SourceSql = (table: TableRef, paths: readonly string[], current?: boolean) => string;
 
 /** DuckDB reads the files themselves. */
 export const duckdbSource: SourceSql = (_table, paths) => readParquetSql(paths);
 
-/** A plain table name per table version (`"transactions/donation/v1"`): what the portable check substitutes. */
-export const tableNameSource: SourceSql = (table) => sqlIdent(tableId(table));
+/**
+ * A plain table name per table version (`"transactions/donation/v1"`, `".../v1/current"`): what the portable
+ * check substitutes.
+ */
+export const tableNameSource: SourceSql = (table, _paths, current) => sqlIdent(`${tableId(table)}${current ? '/current' : ''}`);
+
+/** "Latest" for a current view: the order the newest version of a key comes first in. */
+export const LATEST_FIRST: readonly string[] = ['_changed_at DESC', '_received_at DESC', '_id DESC'];
+/** "First arrival" for one envelope id: the order its first delivery comes first in. */
+export const FIRST_ARRIVAL: readonly string[] = ['_received_at', '_delivery_id'];
+/**
+ * The current-state column saying which row is its key's current version; the key's other rows there tie
+ * with it on _changed_at (see puddles/current-state.ts for why they are kept).
+ */
+export const CURRENT_FLAG: ColumnSpec = { name: '_current', type: 'BOOLEAN' };
 
 /**
  * The first row per `partitionBy` in `orderBy` order, keeping exactly `columns` (portable form of DuckDB's
@@ -42,14 +63,15 @@ export function firstPerKeySql(columns: readonly string[], from: string, partiti
   );
 }
 
-interface Source {
+export interface Source {
   table: TableRef;
   present: ReadonlySet<string>;
   paths: string[];
+  current?: boolean;
 }
 
 /** `SELECT` of typed columns from some files, or an empty typed relation when there are none. */
-function typedSelect(columns: readonly ColumnSpec[], sources: Source[], source: SourceSql): string {
+export function typedSelect(columns: readonly ColumnSpec[], sources: readonly Source[], source: SourceSql): string {
   const nonEmpty = sources.filter((s) => s.paths.length);
   if (!nonEmpty.length) {
     return `SELECT ${columns.map((c) => `CAST(NULL AS ${c.type}) AS ${sqlIdent(c.name)}`).join(', ')} WHERE false`;
@@ -60,39 +82,54 @@ function typedSelect(columns: readonly ColumnSpec[], sources: Source[], source: 
       const cols = columns.map((c) =>
         s.present.has(c.name) ? `CAST(${sqlIdent(c.name)} AS ${c.type}) AS ${sqlIdent(c.name)}` : `CAST(NULL AS ${c.type}) AS ${sqlIdent(c.name)}`,
       );
-      return `SELECT ${cols.join(', ')} FROM ${source(s.table, s.paths)}`;
+      return `SELECT ${cols.join(', ')} FROM ${source(s.table, s.paths, s.current)}`;
     })
     .join(' UNION ALL ');
 }
 
-/** The history view of one contract: every version file it has, shaped as the latest version. */
-function historyView(latest: Contract, files: readonly CatalogFile[], pathOf: (key: string) => string, source: SourceSql): ViewDef {
+/**
+ * A contract's files as sources, one per table version in version order, each knowing which of the
+ * latest version's columns it has (current-state files also have CURRENT_FLAG).
+ */
+export function sourcesOf(latest: Contract, files: readonly CatalogFile[], pathOf: (key: string) => string): Source[] {
   const byVersion = new Map<number, { table: TableRef; paths: string[] }>();
   for (const f of files) {
     let entry = byVersion.get(f.version);
     if (!entry) byVersion.set(f.version, (entry = { table: { puddle: f.puddle, contract: f.contract, version: f.version }, paths: [] }));
     entry.paths.push(pathOf(f.key));
   }
-  const sources = [...byVersion.entries()]
+  const current = files.some((f) => f.current);
+  return [...byVersion.entries()]
     .sort(([a], [b]) => a - b)
     .flatMap(([version, { table, paths }]) => {
       const c = CONTRACTS.get(latest.name)?.get(version);
-      return c ? [{ table, present: new Set(contractColumns(c).map((x) => x.name)), paths }] : [];
+      if (!c) return [];
+      const present = new Set(contractColumns(c).map((x) => x.name));
+      if (current) present.add(CURRENT_FLAG.name);
+      return [{ table, present, paths, ...(current ? { current } : {}) }];
     });
+}
+
+/** The history view of one contract: every version file it has, shaped as the latest version. */
+function historyView(latest: Contract, files: readonly CatalogFile[], pathOf: (key: string) => string, source: SourceSql): ViewDef {
   const columns = contractColumns(latest);
-  const inner = typedSelect(columns, sources, source);
+  const inner = typedSelect(columns, sourcesOf(latest, files, pathOf), source);
   return {
     name: `${latest.name}_history`,
     sql: firstPerKeySql(
       columns.map((c) => c.name),
       `(${inner})`,
       ['_id'],
-      ['_received_at', '_delivery_id'],
+      FIRST_ARRIVAL,
     ),
   };
 }
 
-/** Current = latest per key; a delayed older snapshot has an older _changed_at and never wins. */
+/**
+ * Current = latest per key, de-duplicated from the whole history; a delayed older snapshot has an older
+ * _changed_at and never wins. The view of a contract without current state, and the reference the
+ * current-state views are tested against.
+ */
 export function currentView(contract: Contract): ViewDef {
   return {
     name: contract.name,
@@ -100,9 +137,40 @@ export function currentView(contract: Contract): ViewDef {
       contractColumns(contract).map((c) => c.name),
       sqlIdent(`${contract.name}_history`),
       [sqlIdent(contract.key)],
-      ['_changed_at DESC', '_received_at DESC', '_id DESC'],
+      LATEST_FIRST,
     ),
   };
+}
+
+/**
+ * Current from current state: its current rows for keys nothing landed for since the fold, UNION ALL the
+ * latest per key among the recent versions and the state's rows for those keys (an anti-join and a
+ * semi-join on the recent keys, so the big state is scanned once and never windowed). Recent rows are
+ * de-duplicated by _id together with the state's (first arrival kept), exactly as the history view would.
+ */
+function stateCurrentView(latest: Contract, files: readonly CatalogFile[], pathOf: (key: string) => string, source: SourceSql): ViewDef {
+  const columns = contractColumns(latest);
+  const names = columns.map((c) => c.name);
+  const list = names.map(sqlIdent).join(', ');
+  const key = sqlIdent(latest.key);
+  const state = typedSelect([...columns, CURRENT_FLAG], sourcesOf(latest, files.filter((f) => f.current), pathOf), source);
+  const recentFiles = files.filter((f) => !f.current && !f.folded);
+  if (!recentFiles.length) return { name: latest.name, sql: `SELECT ${list} FROM (${state}) AS _puddle_state WHERE _current` };
+  const recent = typedSelect(columns, sourcesOf(latest, recentFiles, pathOf), source);
+  // No WITH: an engine may materialise a CTE named twice (DuckDB does), which for the state means copying
+  // every row and column before the join; inline, each reference reads only the columns it needs.
+  const stateRel = `(${state}) AS _puddle_s`;
+  // The recent keys, once each, joined rather than correlated (a correlated NOT EXISTS makes DuckDB list
+  // every distinct key of the state first). Null keys are one partition in the history form (PARTITION BY),
+  // so they match here too.
+  const recentKeys = `(SELECT DISTINCT ${key} AS _puddle_key, 1 AS _puddle_hit FROM (${recent}) AS _puddle_r) AS _puddle_k`;
+  const sameKey = `_puddle_k._puddle_key IS NOT DISTINCT FROM _puddle_s.${key}`;
+  const cols = names.map((n) => `_puddle_s.${sqlIdent(n)}`).join(', ');
+  const touched = `SELECT ${cols} FROM ${stateRel} JOIN ${recentKeys} ON ${sameKey} UNION ALL SELECT ${list} FROM (${recent}) AS _puddle_recent`;
+  const sql =
+    `SELECT ${cols} FROM ${stateRel} LEFT JOIN ${recentKeys} ON ${sameKey} WHERE _puddle_s._current AND _puddle_k._puddle_hit IS NULL ` +
+    `UNION ALL ${firstPerKeySql(names, `(${firstPerKeySql(names, `(${touched})`, ['_id'], FIRST_ARRIVAL)})`, [key], LATEST_FIRST)}`;
+  return { name: latest.name, sql };
 }
 
 function rawView(files: readonly CatalogFile[], pathOf: (key: string) => string, source: SourceSql): ViewDef {
@@ -122,7 +190,7 @@ function rawView(files: readonly CatalogFile[], pathOf: (key: string) => string,
 }
 
 /**
- * Every file-dependent view (history views and raw) for this file list. Current views depend only on history.
+ * Every file-dependent view (history, current and raw) for this file list.
  * `source` turns a table version's files into a FROM item (DuckDB's read_parquet unless told otherwise).
  */
 export function fileViews(files: readonly CatalogFile[], pathOf: (key: string) => string, source: SourceSql = duckdbSource): ViewDef[] {
@@ -137,14 +205,18 @@ export function fileViews(files: readonly CatalogFile[], pathOf: (key: string) =
     if (!list) byContract.set(f.contract, (list = []));
     list.push(f);
   }
-  const out: ViewDef[] = [];
+  const history: ViewDef[] = [];
+  const current: ViewDef[] = [];
   for (const name of [...CONTRACTS.keys()].sort()) {
-    out.push(historyView(latestVersion(name)!, byContract.get(name) ?? [], pathOf, source));
+    const latest = latestVersion(name)!;
+    const list = byContract.get(name) ?? [];
+    history.push(historyView(latest, list.filter((f) => !f.current), pathOf, source));
+    current.push(list.some((f) => f.current) ? stateCurrentView(latest, list, pathOf, source) : currentView(latest));
   }
-  out.push(rawView(raw, pathOf, source));
-  return out;
+  return [...history, rawView(raw, pathOf, source), ...current];
 }
 
+/** Every contract's current view de-duplicated from its whole history (see `currentView`). */
 export function currentViews(): ViewDef[] {
   return [...CONTRACTS.keys()].sort().map((name) => currentView(latestVersion(name)!));
 }

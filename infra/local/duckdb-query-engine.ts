@@ -14,6 +14,8 @@ import { namedViews } from '../../puddles/named-views.js';
 import { currentViews, fileViews } from '../../puddles/views.js';
 import { readerRows } from './duckdb-json.js';
 
+const currentViewNames = () => currentViews().map((v) => v.name);
+
 /** A catalog that can say cheaply whether anything changed (SqliteCatalog does). */
 export type ChangeCountingCatalog = Catalog & { generation?(): number | Promise<number> };
 
@@ -25,9 +27,10 @@ export interface DuckDbQueryEngineOptions {
   /** DuckDB threads for queries. */
   threads?: number;
   /**
-   * Snapshot each contract's current state into a table whenever the views are rebuilt, so a query stops
-   * de-duplicating the whole history each time it names a contract. For one-shot reports (`puddle report`,
-   * `puddle export`) over a lake that does not change meanwhile; a live hub rebuilds too often for it.
+   * Snapshot each contract's current view into a table whenever the views are rebuilt, so a query that names
+   * a contract several times works it out once. For one-shot reports (`puddle report`, `puddle export`) over
+   * a lake that does not change meanwhile; a live hub rebuilds too often for it (its current views read the
+   * current state compaction keeps, puddles/current-state.ts).
    */
   materializeCurrent?: boolean;
 }
@@ -107,21 +110,21 @@ export class DuckDbQueryEngine implements QueryEngine {
     const pathOf = await this.#localPaths(files);
     const wanted = fileViews(files, pathOf);
     const first = this.#views.size === 0;
+    const current = new Set(currentViewNames());
     for (const v of wanted) {
-      if (this.#views.get(v.name) === v.sql) continue;
-      await conn.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS ${v.sql}`);
-      this.#views.set(v.name, v.sql);
-    }
-    // Current views read history views by name, and named views (reports) read current views by name, so
-    // both are created once and never need rebuilding.
-    if (first) for (const v of [...currentViews(), ...namedViews()]) await conn.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS ${v.sql}`);
-    if (this.#materialize) {
-      for (const v of currentViews()) {
+      let sql = v.sql;
+      if (this.#materialize && current.has(v.name)) {
+        // Views come in dependency order (history before current), so the snapshot reads fresh views.
         const table = sqlIdent(`_current_${v.name}`);
         await conn.run(`CREATE OR REPLACE TABLE ${table} AS ${v.sql}`);
-        if (first) await conn.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS SELECT * FROM ${table}`);
+        sql = `SELECT * FROM ${table}`;
       }
+      if (this.#views.get(v.name) === sql) continue;
+      await conn.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS ${sql}`);
+      this.#views.set(v.name, sql);
     }
+    // Named views (reports) read current views by name, so they are created once and never need rebuilding.
+    if (first) for (const v of namedViews()) await conn.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS ${v.sql}`);
     this.#generation = gen;
   }
 

@@ -13,6 +13,8 @@ interface FileRow {
   rows: number;
   bytes: number;
   added_at: string;
+  current: number;
+  folded: number;
 }
 
 export class SqliteCatalog implements Catalog {
@@ -21,6 +23,7 @@ export class SqliteCatalog implements Catalog {
   readonly #delete: (key: string) => number;
   readonly #markGarbage: (key: string, at: number) => void;
   readonly #unmarkGarbage: (key: string) => void;
+  readonly #fold: (key: string) => void;
   readonly #bump: () => void;
   readonly #generation: () => number;
 
@@ -35,10 +38,17 @@ export class SqliteCatalog implements Catalog {
       CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
       INSERT OR IGNORE INTO meta (name, value) VALUES ('generation', 0);
     `);
+    // Catalogs made before current state existed lack its two columns: every file there is unfolded history.
+    const have = new Set((this.#db.prepare(`PRAGMA table_info(files)`).all() as { name: string }[]).map((c) => c.name));
+    for (const col of ['current', 'folded']) {
+      if (!have.has(col)) this.#db.exec(`ALTER TABLE files ADD COLUMN ${col} INTEGER NOT NULL DEFAULT 0`);
+    }
     const upsert = this.#db.prepare(`
-      INSERT INTO files (key, puddle, contract, version, dt, rows, bytes, added_at)
-      VALUES (@key, @puddle, @contract, @version, @dt, @rows, @bytes, @added_at)
+      INSERT INTO files (key, puddle, contract, version, dt, rows, bytes, added_at, current, folded)
+      VALUES (@key, @puddle, @contract, @version, @dt, @rows, @bytes, @added_at, @current, @folded)
       ON CONFLICT (key) DO UPDATE SET rows = excluded.rows, bytes = excluded.bytes`);
+    // A key registered again (a redelivered batch) holds the same rows, so it keeps its folded mark.
+    const fold = this.#db.prepare(`UPDATE files SET folded = 1 WHERE key = ?`);
     const del = this.#db.prepare(`DELETE FROM files WHERE key = ?`);
     const mark = this.#db.prepare(
       `INSERT INTO garbage (key, removed_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET removed_at = excluded.removed_at`,
@@ -47,7 +57,11 @@ export class SqliteCatalog implements Catalog {
     const bump = this.#db.prepare(`UPDATE meta SET value = value + 1 WHERE name = 'generation'`);
     const gen = this.#db.prepare(`SELECT value FROM meta WHERE name = 'generation'`).pluck();
     this.#upsert = (f) =>
-      upsert.run({ key: f.key, puddle: f.puddle, contract: f.contract, version: f.version, dt: f.dt, rows: f.rows, bytes: f.bytes, added_at: f.added_at });
+      upsert.run({
+        key: f.key, puddle: f.puddle, contract: f.contract, version: f.version, dt: f.dt, rows: f.rows, bytes: f.bytes, added_at: f.added_at,
+        current: f.current ? 1 : 0, folded: f.folded ? 1 : 0,
+      });
+    this.#fold = (key) => fold.run(key);
     this.#delete = (key) => del.run(key).changes;
     this.#markGarbage = (key, at) => mark.run(key, at);
     this.#unmarkGarbage = (key) => unmark.run(key);
@@ -63,19 +77,21 @@ export class SqliteCatalog implements Catalog {
     })();
   }
 
-  async replaceFiles(remove: readonly string[], add: readonly CatalogFile[], opts: { ifAllPresent?: boolean } = {}): Promise<boolean> {
-    if (!remove.length && !add.length) return true;
+  async replaceFiles(remove: readonly string[], add: readonly CatalogFile[], opts: { ifAllPresent?: boolean; fold?: readonly string[] } = {}): Promise<boolean> {
+    const fold = opts.fold ?? [];
+    if (!remove.length && !add.length && !fold.length) return true;
     const now = Date.now();
     const adding = new Set(add.map((f) => f.key));
     const has = this.#db.prepare('SELECT 1 FROM files WHERE key = ?').pluck();
     return this.#db.transaction(() => {
-      if (opts.ifAllPresent && remove.some((key) => has.get(key) === undefined)) return false;
+      if (opts.ifAllPresent && [...remove, ...fold].some((key) => has.get(key) === undefined)) return false;
       for (const key of remove) {
         // A replay or compaction that produces the same key again keeps it live, not garbage.
         if (adding.has(key)) continue;
         if (this.#delete(key) > 0) this.#markGarbage(key, now);
       }
       for (const f of add) this.#add(f);
+      for (const key of fold) this.#fold(key);
       this.#bump();
       return true;
     }).immediate();
@@ -91,9 +107,14 @@ export class SqliteCatalog implements Catalog {
         params.push(v);
       }
     }
-    const sql = `SELECT key, puddle, contract, version, dt, rows, bytes, added_at FROM files
+    const sql = `SELECT key, puddle, contract, version, dt, rows, bytes, added_at, current, folded FROM files
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY key`;
-    return (this.#db.prepare(sql).all(...params) as FileRow[]).map((r) => ({ ...r }));
+    // The two marks appear only when set, so a history file reads back exactly as it was registered.
+    return (this.#db.prepare(sql).all(...params) as FileRow[]).map(({ current, folded, ...r }) => ({
+      ...r,
+      ...(current ? { current: true } : {}),
+      ...(folded ? { folded: true } : {}),
+    }));
   }
 
   async tables(): Promise<TableRef[]> {

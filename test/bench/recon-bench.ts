@@ -2,8 +2,9 @@
 // payments, payout items, payouts and bank lines (goal: <= 10 s each on this 2-core machine). The lake is
 // written directly as Parquet by DuckDB COPY (landing a million envelopes through the queue would take
 // minutes and is measured by the landing bench), registered in a real SqliteCatalog, and read by the real
-// DuckDbQueryEngine and its views. Also times the current-state views alone, since every query
-// de-duplicates the whole history first. Prints figures; asserts nothing.
+// DuckDbQueryEngine and its views: over the whole history (no current state yet), snapshotted as `puddle
+// report` does, and over the current state compaction folds (puddles/current-state.ts). Also times the
+// current views alone. Prints figures; asserts nothing.
 // Run alone: `node --import tsx test/bench/recon-bench.ts [donations]`.
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import type { CatalogFile } from '../../core/ports.js';
 import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
 import { FsObjectStore } from '../../infra/local/fs-object-store.js';
 import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
+import { foldAll } from '../../puddles/current-state.js';
 import { puddleFor } from '../../puddles/definitions.js';
 import { sqlString } from '../../puddles/duckdb.js';
 import { fileKey } from '../../puddles/layout.js';
@@ -143,10 +145,15 @@ export async function benchRecon(opts: { donations?: number } = {}): Promise<voi
     for (const f of files) console.log(`    ${f.contract.padEnd(12)} ${String(f.rows).padStart(9)} rows ${(f.bytes / 1e6).toFixed(1).padStart(6)} MB`);
     const catalog = new SqliteCatalog(join(dir, 'catalog.db'));
     await catalog.addFiles(files);
+    const store = new FsObjectStore(dir, { fsync: false });
     for (const materializeCurrent of [false, true]) {
-      console.log(materializeCurrent ? '  with current state materialised first (puddle report):' : '  views over the whole history (a live hub):');
-      await queries(new DuckDbQueryEngine({ catalog, store: new FsObjectStore(dir, { fsync: false }), threads: 2, materializeCurrent }));
+      console.log(materializeCurrent ? '  with current state materialised first (puddle report):' : '  views over the whole history (no current state yet):');
+      await queries(new DuckDbQueryEngine({ catalog, store, threads: 2, materializeCurrent }));
     }
+    const folded = await timed('fold the current state of every contract (compaction)', () => foldAll({ store, catalog }));
+    console.log(`    ${folded.map((f) => `${f.contract} ${f.rowsOut}`).join(', ')}`);
+    console.log('  plain views over the current state (a live hub after compaction):');
+    await queries(new DuckDbQueryEngine({ catalog, store, threads: 2 }));
     catalog.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,11 @@
 // The live total at appeal-night scale (issue #10), printed, not asserted:
 //  1. SQL `totals_by_box` over a lake of `sqlDonations` (default 10,000,000) donations, written directly as
-//     Parquet by DuckDB COPY and read through the real catalog and views (goal <= 1 s).
-//  2. A hub over a lake of `hubDonations` (default 10,000,000): the rebuild on start and the heap it takes,
-//     then GET /v1/totals p99 (goal <= 50 ms) with 1,000 sequential requests from this process.
+//     Parquet by DuckDB COPY and read through the real catalog and views (goal <= 1 s): once over the whole
+//     history (no current state yet), then over the current state a fold wrote (puddles/current-state.ts),
+//     then with 1 % new donations and a later version of 1 in 500 landed since, then after folding those in.
+//  2. A hub over a lake of `hubDonations` (default 10,000,000), folded as compaction leaves it: the rebuild
+//     on start, the heap it keeps and the process's peak RSS meanwhile, one drift check, then GET /v1/totals
+//     p99 (goal <= 50 ms) with 1,000 sequential requests from this process.
 //  3. Donations POSTed at 3,500 events/s for `seconds`: accepted (202) -> visible on /v1/totals/stream,
 //     p99 per batch (goal <= 2 s).
 // The aggregate holds one slot per donation (about 130 bytes: 1.3 GB of heap at 10M), so a smaller hub part
@@ -27,6 +30,7 @@ import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
 import { FsObjectStore } from '../../infra/local/fs-object-store.js';
 import { startHub } from '../../infra/local/hub.js';
 import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
+import { foldAll } from '../../puddles/current-state.js';
 import { puddleFor } from '../../puddles/definitions.js';
 import { sqlString } from '../../puddles/duckdb.js';
 import { fileKey } from '../../puddles/layout.js';
@@ -36,44 +40,79 @@ const PRODUCER = 'bench-producer-key';
 const READ = 'bench-read-key';
 const DAYS = 3;
 
-/** n donations over three evenings' worth of boxes, 6 channels x 4 campaigns x 8 ctas, 1 in 50 failed. */
-export async function writeDonations(home: string, n: number): Promise<CatalogFile[]> {
-  const inst = await DuckDBInstance.create(':memory:', { threads: '2' });
-  const conn = await inst.connect();
+/** The column expressions of a donation row `i` of `n`, over three evenings, as first landed. */
+function donationColumns(n: number): Record<string, string> {
+  const cols: Record<string, string> = {
+    donation_id: `'d' || i`,
+    occurred_at: `TIMESTAMP '2026-11-20 18:00:00' + to_seconds(CAST(i * ${DAYS * 86_400} / ${n} AS BIGINT))`,
+    updated_at: 'NULL',
+    channel: `(['online', 'sms', 'ivr', 'call_centre', 'crm', 'other'])[1 + i % 6]`,
+    amount_minor: `100 * (1 + i % 50)`,
+    currency: `CASE WHEN i % 40 = 0 THEN 'EUR' ELSE 'GBP' END`,
+    campaign: `'campaign-' || (i % 4)`,
+    cta: `'cta-' || (i % 8)`,
+    status: `CASE WHEN i % 50 = 7 THEN 'failed' END`,
+    _id: 'md5(CAST(i AS VARCHAR))',
+    _source: `'bench'`, _stream: `'donation'`, _delivery_id: `'bench'`,
+  };
+  cols._changed_at = cols.occurred_at!;
+  cols._received_at = `${cols.occurred_at!} + INTERVAL 1 MINUTE`;
+  return cols;
+}
+
+async function writeFile(conn: import('@duckdb/node-api').DuckDBConnection, home: string, name: string, cols: Record<string, string>, from: string): Promise<CatalogFile> {
   const c = latestVersion('donation')!;
   const table = { puddle: puddleFor('donation')!.name, contract: 'donation', version: c.version };
-  const files: CatalogFile[] = [];
-  const perFile = 2_500_000;
+  const list = contractColumns(c).map((col) => `CAST(${cols[col.name] ?? 'NULL'} AS ${col.type}) AS ${col.name}`).join(', ');
+  const key = fileKey(table, '2026-11-20', 'b', name.padEnd(32, '0').slice(0, 32));
+  const file = join(home, key);
+  mkdirSync(dirname(file), { recursive: true });
+  const res = await conn.runAndReadAll(`COPY (SELECT ${list} FROM ${from}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
+  const rows = Number(res.getRowsJS()[0]?.[0] ?? 0);
+  return { ...table, key, dt: '2026-11-20', rows, bytes: statSync(file).size, added_at: new Date().toISOString() };
+}
+
+async function withDuckDb<T>(fn: (conn: import('@duckdb/node-api').DuckDBConnection) => Promise<T>): Promise<T> {
+  const inst = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const conn = await inst.connect();
   try {
-    for (let start = 0, part = 0; start < n; start += perFile, part++) {
-      const count = Math.min(perFile, n - start);
-      const cols: Record<string, string> = {
-        donation_id: `'d' || i`,
-        occurred_at: `TIMESTAMP '2026-11-20 18:00:00' + to_seconds(CAST(i * ${DAYS * 86_400} / ${n} AS BIGINT))`,
-        updated_at: 'NULL',
-        channel: `(['online', 'sms', 'ivr', 'call_centre', 'crm', 'other'])[1 + i % 6]`,
-        amount_minor: `100 * (1 + i % 50)`,
-        currency: `CASE WHEN i % 40 = 0 THEN 'EUR' ELSE 'GBP' END`,
-        campaign: `'campaign-' || (i % 4)`,
-        cta: `'cta-' || (i % 8)`,
-        status: `CASE WHEN i % 50 = 7 THEN 'failed' END`,
-        _id: 'md5(CAST(i AS VARCHAR))',
-        _source: `'bench'`, _stream: `'donation'`, _delivery_id: `'bench'`,
-      };
-      cols._changed_at = cols.occurred_at!;
-      cols._received_at = `${cols.occurred_at!} + INTERVAL 1 MINUTE`;
-      const list = contractColumns(c).map((col) => `CAST(${cols[col.name] ?? 'NULL'} AS ${col.type}) AS ${col.name}`).join(', ');
-      const key = fileKey(table, '2026-11-20', 'b', `benchtotals${part}`.padEnd(32, '0').slice(0, 32));
-      const file = join(home, key);
-      mkdirSync(dirname(file), { recursive: true });
-      await conn.run(`COPY (SELECT ${list} FROM range(${start}, ${start + count}) t(i)) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
-      files.push({ ...table, key, dt: '2026-11-20', rows: count, bytes: statSync(file).size, added_at: new Date().toISOString() });
-    }
+    return await fn(conn);
   } finally {
     conn.closeSync();
     inst.closeSync();
   }
+}
+
+/** n donations over three evenings' worth of boxes, 6 channels x 4 campaigns x 8 ctas, 1 in 50 failed. */
+export async function writeDonations(home: string, n: number): Promise<CatalogFile[]> {
+  const files: CatalogFile[] = [];
+  const perFile = 2_500_000;
+  await withDuckDb(async (conn) => {
+    for (let start = 0, part = 0; start < n; start += perFile, part++) {
+      const count = Math.min(perFile, n - start);
+      files.push(await writeFile(conn, home, `benchtotals${part}`, donationColumns(n), `range(${start}, ${start + count}) t(i)`));
+    }
+  });
   return files;
+}
+
+/**
+ * What lands after the last fold, as one more file: `fresh` new donations, and a later version of every
+ * `every`-th existing one (a third of them cancelled, the rest paid with a pound more), so both the
+ * anti-join (keys with nothing recent) and the superseding (keys with a newer version) are exercised.
+ */
+async function writeRecent(home: string, n: number, fresh: number, every: number): Promise<CatalogFile[]> {
+  return withDuckDb(async (conn) => {
+    const added = await writeFile(conn, home, 'benchrecentnew', donationColumns(n), `range(${n}, ${n + fresh}) t(i)`);
+    const cols = donationColumns(n);
+    cols.amount_minor = `100 * (1 + i % 50) + 100`;
+    cols.status = `CASE WHEN i % 3 = 0 THEN 'cancelled' ELSE 'paid' END`;
+    cols._id = `md5('update-' || i)`;
+    cols._changed_at = `${cols.occurred_at!} + INTERVAL 1 HOUR`;
+    cols._received_at = `TIMESTAMP '2026-11-24 09:00:00'`;
+    const updated = await writeFile(conn, home, 'benchrecentupd', cols, `range(0, ${n}, ${every}) t(i)`);
+    return [added, updated];
+  });
 }
 
 async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
@@ -93,23 +132,53 @@ async function lake(n: number): Promise<{ home: string; catalog: SqliteCatalog }
   return { home, catalog };
 }
 
+const TOTALS = 'SELECT count(*) AS cells, CAST(sum(pledges) AS BIGINT) AS pledges, CAST(sum(amount_minor) AS BIGINT) AS amount FROM totals_by_box';
+const summary = (r: Record<string, unknown> | undefined) => `${String(r?.cells)} cells, ${String(r?.pledges)} pledges, ${String(r?.amount)} minor units`;
+
+async function totalsRounds(engine: DuckDbQueryEngine, label: string, goal = ' (goal <= 1 s)'): Promise<Record<string, unknown>> {
+  let last: Record<string, unknown> | undefined;
+  for (const round of [1, 2, 3]) {
+    [last] = await timed(`totals_by_box, ${label}, round ${round}${goal}`, () => engine.query(TOTALS));
+  }
+  console.log(`    ${summary(last)}`);
+  return last!;
+}
+
 async function sqlPart(n: number): Promise<void> {
   console.log(`SQL totals_by_box over ${n.toLocaleString('en-GB')} donations (goal <= 1 s):`);
   const { home, catalog } = await lake(n);
+  const store = new FsObjectStore(home, { fsync: false });
+  const engine = (materializeCurrent = false) => new DuckDbQueryEngine({ catalog, store, threads: 2, materializeCurrent });
   try {
-    for (const materializeCurrent of [false, true]) {
-      const engine = new DuckDbQueryEngine({ catalog, store: new FsObjectStore(home, { fsync: false }), threads: 2, materializeCurrent });
-      try {
-        const how = materializeCurrent ? 'current state materialised (puddle report)' : 'views over the history (a live hub)';
-        await timed(`views built [${how}]`, () => engine.query('SELECT 1'));
-        for (const round of [1, 2]) {
-          const [r] = await timed(`totals_by_box, round ${round}`, () =>
-            engine.query('SELECT count(*) AS cells, CAST(sum(pledges) AS BIGINT) AS pledges FROM totals_by_box'));
-          if (round === 2) console.log(`    ${String(r!.cells)} cells, ${String(r!.pledges)} pledges`);
-        }
-      } finally {
-        await engine.close();
-      }
+    // Before any fold: the whole history de-duplicated per query (what every query did before current state).
+    let reference: Record<string, unknown>;
+    const before = engine();
+    try {
+      await timed('views built [no current state yet: whole history]', () => before.query('SELECT 1'));
+      [reference] = (await timed('totals_by_box over the whole history (the old way)', () => before.query(TOTALS))) as [Record<string, unknown>];
+      console.log(`    ${summary(reference)}`);
+    } finally {
+      await before.close();
+    }
+    const [first] = await timed('fold the current state from the whole history (first compaction)', () => foldAll({ store, catalog }));
+    console.log(`    ${first!.rowsIn.toLocaleString('en-GB')} rows in, ${first!.rowsOut.toLocaleString('en-GB')} rows of state`);
+    const live = engine();
+    try {
+      await timed('views built [current state]', () => live.query('SELECT 1'));
+      const folded = await totalsRounds(live, 'current state alone');
+      console.log(`    same as the whole-history answer: ${JSON.stringify(folded) === JSON.stringify(reference!) ? 'yes' : 'NO'}`);
+      const fresh = Math.max(1000, Math.round(n / 100));
+      const every = 500;
+      const recent = await writeRecent(home, n, fresh, every);
+      await catalog.addFiles(recent);
+      console.log(`  landed since the fold: ${fresh.toLocaleString('en-GB')} new donations and ${recent[1]!.rows.toLocaleString('en-GB')} later versions (${(fresh + recent[1]!.rows).toLocaleString('en-GB')} recent rows)`);
+      const withRecent = await totalsRounds(live, 'state + recent rows');
+      const [again] = await timed('fold the recent rows in (incremental fold)', () => foldAll({ store, catalog, minRows: 0 }));
+      console.log(`    ${again!.rowsIn.toLocaleString('en-GB')} rows in, ${again!.rowsOut.toLocaleString('en-GB')} rows of state`);
+      const refolded = await totalsRounds(live, 'after the incremental fold');
+      console.log(`    same as state + recent: ${JSON.stringify(refolded) === JSON.stringify(withRecent) ? 'yes' : 'NO'}`);
+    } finally {
+      await live.close();
     }
   } finally {
     catalog.close();
@@ -140,14 +209,22 @@ function heapAfterGc(): number {
 async function hubPart(n: number, seconds: number): Promise<void> {
   console.log(`\nA hub over ${n.toLocaleString('en-GB')} donations:`);
   const { home, catalog } = await lake(n);
+  // A lake the hub has been running on is compacted, so its current state is folded.
+  await timed('fold the current state (as compaction leaves it)', () => foldAll({ store: new FsObjectStore(home, { fsync: false }), catalog }));
   catalog.close();
   const { Agent } = await import('node:http');
   keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
   const heapBefore = heapAfterGc();
-  const hub = await timed('start (rebuild of the live totals from the lake)', () =>
+  const rssBefore = process.memoryUsage.rss();
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 100);
+  const hub = await timed('start (rebuild of the live totals from the current state)', () =>
     startHub({ config: { ...loadConfig({}), home, port: 0, apiKeys: [PRODUCER], readKeys: [READ], driftCheckMs: 3_600_000 } }));
+  clearInterval(sampler);
   try {
-    console.log(`    ${hub.totals.totals.donations.toLocaleString('en-GB')} donations held, heap +${((heapAfterGc() - heapBefore) / 1e6).toFixed(0)} MB after a GC`);
+    console.log(`    ${hub.totals.totals.donations.toLocaleString('en-GB')} donations held, heap +${((heapAfterGc() - heapBefore) / 1e6).toFixed(0)} MB after a GC; process RSS peak during the rebuild +${((rssPeak - rssBefore) / 1e6).toFixed(0)} MB (DuckDB included)`);
+    const drift = await timed('one drift check (totals_by_box against the aggregate)', () => hub.totals.checkDrift());
+    console.log(`    ${drift?.ok ? 'no drift' : 'DRIFT'}: ${drift?.boxes} boxes compared`);
     const times: number[] = [];
     for (let i = 0; i < 1000; i++) times.push(await get(`${hub.url}/v1/totals?by=${['channel', 'campaign', 'cta'][i % 3]}${i % 2 ? '&campaign=campaign-1' : ''}`));
     console.log(`  GET /v1/totals, 1,000 requests (goal p99 <= 50 ms): p50 ${pct(times, 50).toFixed(2)} ms, p99 ${pct(times, 99).toFixed(2)} ms, max ${Math.max(...times).toFixed(2)} ms`);

@@ -51,6 +51,18 @@ export function catalogSuite(name: string, make: () => Promise<{ catalog: Catalo
       expect((await catalog.listFiles()).map((f) => f.key)).toEqual(['m']);
     });
 
+    it('registers current-state files and marks folded files in the same swap, only if all are still there', async () => {
+      await catalog.addFiles([file('a'), file('b'), file('s1', { dt: '', current: true })]);
+      expect(await catalog.replaceFiles(['s1'], [file('s2', { dt: '', current: true })], { ifAllPresent: true, fold: ['a', 'gone'] })).toBe(false);
+      expect((await catalog.listFiles()).filter((f) => f.folded)).toEqual([]);
+      expect(await catalog.replaceFiles(['s1'], [file('s2', { dt: '', current: true })], { ifAllPresent: true, fold: ['a', 'b'] })).toBe(true);
+      expect(await catalog.listFiles()).toEqual([file('a', { folded: true }), file('b', { folded: true }), file('s2', { dt: '', current: true })]);
+      // A redelivered batch registers the same key again with the same rows: still folded.
+      await catalog.addFiles([file('a')]);
+      expect((await catalog.listFiles({ dt: '2026-11-29' })).map((f) => [f.key, !!f.folded])).toEqual([['a', true], ['b', true]]);
+      expect(await catalog.takeGarbage(0)).toEqual(['s1']);
+    });
+
     it('never hands back a key that is live again', async () => {
       await catalog.addFiles([file('a'), file('b')]);
       await catalog.replaceFiles(['a', 'b'], [file('b')]); // b removed and re-added in one step

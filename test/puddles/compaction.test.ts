@@ -118,13 +118,19 @@ describe('compaction', () => {
     const rawBefore = (await lake.catalog.listFiles({ puddle: 'raw' })).map((f) => f.key);
     expect(rawBefore.length).toBe(5);
     const results = await compactAll({ store: lake.store, catalog: lake.catalog, minFiles: 3 });
-    expect(results.map((r) => r.dt).sort()).toEqual(['2026-11-28', '2026-11-29']);
-    expect(await lake.catalog.listFiles({ contract: 'donation' })).toHaveLength(2);
+    expect(results.compacted.map((r) => r.dt).sort()).toEqual(['2026-11-28', '2026-11-29']);
+    // Two merged partitions, and the current state folded from them.
+    expect((await lake.catalog.listFiles({ contract: 'donation' })).map((f) => [f.dt, !!f.current, !!f.folded])).toEqual([
+      ['', true, false],
+      ['2026-11-28', false, true],
+      ['2026-11-29', false, true],
+    ]);
+    expect(results.folded).toMatchObject([{ contract: 'donation', folded: 2, rowsIn: 50, rowsOut: 50 }]);
     expect((await lake.catalog.listFiles({ puddle: 'raw' })).map((f) => f.key)).toEqual(rawBefore);
     expect(await compactPartition({ store: lake.store, catalog: lake.catalog, table: { puddle: 'raw', contract: 'envelope', version: 1 }, dt: '2026-11-29' })).toMatchObject({ inputs: 0 });
     expect(await lake.engine.query(`SELECT count(*) AS n FROM donation`)).toEqual([{ n: 50 }]);
     // The merged file is a real zstd Parquet file.
-    const merged = (await lake.catalog.listFiles({ contract: 'donation' }))[0]!;
+    const merged = (await lake.catalog.listFiles({ contract: 'donation', dt: '2026-11-29' }))[0]!;
     const bytes = await readFile(path.join(lake.dir, merged.key));
     expect(bytes.subarray(0, 4).toString()).toBe('PAR1');
   });

@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { latestVersion } from '../../core/contracts/index.js';
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { sqlIdent } from '../../puddles/duckdb.js';
-import { compactionSql } from '../../puddles/compact.js';
+import { compactAll, compactionSql } from '../../puddles/compact.js';
+import { foldSql } from '../../puddles/current-state.js';
 import { contractColumns } from '../../puddles/parquet-writer.js';
 import { portableSqlErrors, trinoSyntaxErrors } from '../../puddles/portable-sql.js';
 import { forbiddenSqlConstructs } from '../../puddles/sql-dialect.js';
@@ -117,6 +118,34 @@ describe('generated views', () => {
       const portable = v.sql.replace(/read_parquet\(\[[^\]]*\], hive_partitioning = false\)/g, 'SRC');
       expect(forbiddenSqlConstructs(portable), v.name).toEqual([]);
     }
+  });
+
+  it('current-state views (state alone, state plus recent files) and the fold are portable', async () => {
+    await landSmallLake(lake);
+    await compactAll({ store: lake.store, catalog: lake.catalog, foldMinRows: 0 });
+    await lake.queue.publish([donation('d4', 700, { received_at: '2026-11-29T22:00:00.000Z', delivery: 'late' })]);
+    await lake.consumer('transactions').drain();
+    const files = await lake.catalog.listFiles();
+    const views = fileViews(files, (k) => k, tableNameSource);
+    const current = views.filter((v) => v.sql.includes('/current'));
+    expect(current.map((v) => v.name)).toEqual(expect.arrayContaining(['donation', 'payment', 'bank_line']));
+    expect(views.find((v) => v.name === 'donation')!.sql).toContain('_puddle_recent');
+    expect(views.find((v) => v.name === 'payment')!.sql).not.toContain('_puddle_recent');
+    for (const v of current) expect(portableSqlErrors(v.sql), `${v.name}: ${v.sql}`).toEqual([]);
+    for (const name of ['donation', 'bank_line']) {
+      const c = latestVersion(name)!;
+      const mine = files.filter((f) => f.contract === name);
+      for (const sql of [
+        foldSql(c, [], mine.filter((f) => !f.current), (k) => k, tableNameSource),
+        foldSql(c, mine.filter((f) => f.current), mine.filter((f) => !f.current && !f.folded), (k) => k, tableNameSource),
+      ]) expect(portableSqlErrors(sql), sql).toEqual([]);
+    }
+    expect(await lake.engine.query('SELECT donation_id, amount_minor FROM donation ORDER BY donation_id')).toEqual([
+      { donation_id: 'd1', amount_minor: 500 },
+      { donation_id: 'd2', amount_minor: 1200 },
+      { donation_id: 'd3', amount_minor: 2500 },
+      { donation_id: 'd4', amount_minor: 700 },
+    ]);
   });
 
   it('compaction SQL is portable for every table', async () => {

@@ -1,0 +1,138 @@
+// Current state: per contract, the latest version of every key, kept as Parquet so the current views (and
+// the live totals' rebuild) stop de-duplicating the whole history on every query. A fold reads the
+// contract's current-state files and the history files not yet folded into them, writes the new state as
+// one file, and in one atomic catalog step swaps the old state for it and marks those history files folded.
+// Views then read the state plus the unfolded files (puddles/views.ts); both give exactly the answer a
+// de-duplication of the whole history gives.
+//
+// Why the state keeps more than one row for some keys: the history keeps the first arrival of each envelope
+// id, and "latest" orders by _changed_at, then arrival. A key's rows that tie with its winner on _changed_at
+// are kept too (flagged `_current = false`): if one of those losers is sent again later, its copy must
+// still count as its first arrival, which loses, and not as a new arrival, which would win. A row with an
+// older _changed_at can never win again, whatever arrives, so it is dropped. Ties are rare (a record
+// changed without its updated_at moving), so the state is about one row per key.
+//
+// Crash-safe like compaction: the state's key is a hash of its inputs, the swap is one replaceFiles that
+// does nothing if any input was retired meanwhile (a compaction, a replay), and the old state goes the
+// garbage route. A replay drops the state (its rows may be gone from the history); the next fold starts over.
+import { CONTRACTS, latestVersion, type Contract } from '../core/contracts/index.js';
+import type { Catalog, CatalogFile, ObjectStore } from '../core/ports.js';
+import { sqlIdent, withConnection } from './duckdb.js';
+import { currentStateKey, isRawTable, setHash } from './layout.js';
+import { withLocalFiles } from './local-files.js';
+import { contractColumns, copyToBytesCounted } from './parquet-writer.js';
+import { CURRENT_FLAG, duckdbSource, FIRST_ARRIVAL, firstPerKeySql, LATEST_FIRST, sourcesOf, typedSelect, type SourceSql } from './views.js';
+
+export interface FoldResult {
+  contract: string;
+  /** History files folded in (0 when nothing was done). */
+  folded: number;
+  /** Rows read from those files, and rows in the new state. */
+  rowsIn: number;
+  rowsOut: number;
+  key?: string;
+}
+
+/**
+ * The latest rows per key of `from` (a de-duplicated relation), with every row tying with the winner on
+ * _changed_at kept and flagged: CURRENT_FLAG is true on the winner only.
+ */
+function latestWithTiesSql(contract: Contract, from: string): string {
+  const names = contractColumns(contract).map((c) => c.name);
+  const key = sqlIdent(contract.key);
+  return (
+    `SELECT ${names.map(sqlIdent).join(', ')}, _puddle_rn = 1 AS ${sqlIdent(CURRENT_FLAG.name)} FROM ` +
+    `(SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${LATEST_FIRST.join(', ')}) AS _puddle_rn, ` +
+    `max(_changed_at) OVER (PARTITION BY ${key}) AS _puddle_max FROM ${from} AS _puddle_all) AS _puddle_ranked ` +
+    `WHERE _puddle_rn = 1 OR _changed_at = _puddle_max OR _puddle_max IS NULL`
+  );
+}
+
+/**
+ * The fold as portable SQL: the new state from the old one (`state`, current-state files) and the history
+ * files not yet in it (`recent`). Keys with no recent rows keep their state rows untouched; the others are
+ * worked out again from their state rows and the recent rows, de-duplicated by _id first.
+ */
+export function foldSql(
+  contract: Contract,
+  state: readonly CatalogFile[],
+  recent: readonly CatalogFile[],
+  pathOf: (key: string) => string,
+  source: SourceSql = duckdbSource,
+): string {
+  const columns = contractColumns(contract);
+  const names = columns.map((c) => c.name);
+  const list = names.map(sqlIdent).join(', ');
+  const recentSql = typedSelect(columns, sourcesOf(contract, recent, pathOf), source);
+  const dedup = (from: string) => `(${firstPerKeySql(names, from, ['_id'], FIRST_ARRIVAL)})`;
+  if (!state.length) return latestWithTiesSql(contract, dedup(`(${recentSql})`));
+  const stateSql = typedSelect([...columns, CURRENT_FLAG], sourcesOf(contract, state, pathOf), source);
+  const key = sqlIdent(contract.key);
+  const sameKey = `_puddle_r.${key} IS NOT DISTINCT FROM _puddle_s.${key}`;
+  const touched =
+    `(SELECT ${list} FROM _puddle_state AS _puddle_s WHERE EXISTS (SELECT 1 FROM _puddle_recent AS _puddle_r WHERE ${sameKey}) ` +
+    `UNION ALL SELECT ${list} FROM _puddle_recent)`;
+  return (
+    `WITH _puddle_state AS (${stateSql}), _puddle_recent AS (${recentSql}) ` +
+    `SELECT ${list}, ${sqlIdent(CURRENT_FLAG.name)} FROM _puddle_state AS _puddle_s ` +
+    `WHERE NOT EXISTS (SELECT 1 FROM _puddle_recent AS _puddle_r WHERE ${sameKey}) ` +
+    `UNION ALL ${latestWithTiesSql(contract, dedup(touched))}`
+  );
+}
+
+/**
+ * How many rows must land before a state of `stateRows` rows is folded again: 20,000 or 2 % of it, whichever
+ * is more. A fold rewrites the whole state, while views read that many recent rows beside it cheaply (their
+ * cost grows with the recent rows, see puddles/views.ts), so each landed row is rewritten about 50 times.
+ */
+export function defaultFoldRows(stateRows: number): number {
+  return Math.max(20_000, Math.ceil(stateRows / 50));
+}
+
+/**
+ * Fold a contract's unfolded history files into its current state. Nothing is done when there is nothing
+ * new, or when the state exists and fewer than `minRows` rows (default `defaultFoldRows`) landed since.
+ */
+export async function foldCurrentState(opts: { store: ObjectStore; catalog: Catalog; contract: string; minRows?: number }): Promise<FoldResult> {
+  const { store, catalog, contract: name } = opts;
+  const none: FoldResult = { contract: name, folded: 0, rowsIn: 0, rowsOut: 0 };
+  const contract = latestVersion(name);
+  if (!contract) throw new Error(`cannot fold ${name}: no such contract`);
+  const files = (await catalog.listFiles({ contract: name })).filter((f) => !isRawTable(f));
+  const state = files.filter((f) => f.current);
+  // Without a state, folded marks are left from one a replay dropped: everything is folded again.
+  const recent = files.filter((f) => !f.current && (!state.length || !f.folded));
+  const rowsIn = recent.reduce((n, f) => n + f.rows, 0);
+  const stateRows = state.reduce((n, f) => n + f.rows, 0);
+  if (!recent.length || (state.length && rowsIn < (opts.minRows ?? defaultFoldRows(stateRows)))) return none;
+  // The state sits with the contract's history (replay may have landed it under a fallback puddle name).
+  const table = { puddle: (state[0] ?? recent[0])!.puddle, contract: name, version: contract.version };
+  const inputs = [...state, ...recent].map((f) => f.key);
+  const key = currentStateKey(table, setHash(inputs));
+  const { bytes, rows } = await withLocalFiles(store, inputs, (paths) => {
+    const pathOf = new Map(inputs.map((k, i) => [k, paths[i]!]));
+    const sql = foldSql(contract, state, recent, (k) => pathOf.get(k)!);
+    return withConnection((conn) => copyToBytesCounted(conn, `(${sql})`));
+  });
+  await store.put(key, bytes);
+  const file: CatalogFile = { ...table, key, dt: '', rows, bytes: bytes.byteLength, added_at: new Date().toISOString(), current: true };
+  const swapped = await catalog.replaceFiles(
+    state.map((f) => f.key),
+    [file],
+    { ifAllPresent: true, fold: recent.map((f) => f.key) },
+  );
+  // Something retired an input meanwhile: the new state is an orphan nobody reads; the next fold tries again.
+  if (!swapped) return none;
+  return { contract: name, folded: recent.length, rowsIn, rowsOut: rows, key };
+}
+
+/** Fold every contract that has unfolded history (see foldCurrentState for `minRows`). */
+export async function foldAll(opts: { store: ObjectStore; catalog: Catalog; minRows?: number }): Promise<FoldResult[]> {
+  const files = (await opts.catalog.listFiles()).filter((f) => !isRawTable(f) && CONTRACTS.has(f.contract));
+  const stated = new Set(files.filter((f) => f.current).map((f) => f.contract));
+  // A contract whose state a replay dropped has only folded-marked history left: it is folded again too.
+  const pending = new Set(files.filter((f) => !f.current && (!f.folded || !stated.has(f.contract))).map((f) => f.contract));
+  const out: FoldResult[] = [];
+  for (const contract of [...pending].sort()) out.push(await foldCurrentState({ ...opts, contract }));
+  return out;
+}
