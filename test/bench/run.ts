@@ -5,6 +5,7 @@ import { cpus, loadavg } from 'node:os';
 import { benchBank } from './bank-bench.js';
 import { benchBraintree } from './braintree-bench.js';
 import { benchFreshness, printFreshness } from './freshness-bench.js';
+import { benchHub } from './hub-bench.js';
 import { benchIngest } from './ingest-bench.js';
 import { benchLanding } from './landing-bench.js';
 import { benchQueue } from './queue-bench.js';
@@ -16,6 +17,7 @@ import { benchStripe } from './stripe-bench.js';
 const BENCHES: Record<string, () => Promise<unknown>> = {
   queue: () => benchQueue(),
   ingest: () => benchIngest({ seconds: 5 }),
+  hub: () => benchHub(),
   landing: () => benchLanding(),
   freshness: async () => printFreshness(await benchFreshness()),
   stripe: () => benchStripe(),
