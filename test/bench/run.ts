@@ -12,12 +12,14 @@ import { benchQueue } from './queue-bench.js';
 import { benchRecon } from './recon-bench.js';
 import { benchSalesforce } from './salesforce-bench.js';
 import { benchTotals } from './totals-bench.js';
+import { benchStartup } from './startup-bench.js';
 import { benchStripe } from './stripe-bench.js';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
   queue: () => benchQueue(),
   ingest: () => benchIngest({ seconds: 5 }),
   hub: () => benchHub(),
+  startup: () => benchStartup(),
   landing: () => benchLanding(),
   freshness: async () => printFreshness(await benchFreshness()),
   stripe: () => benchStripe(),
