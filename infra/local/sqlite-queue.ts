@@ -113,6 +113,7 @@ export class SqliteQueue implements Queue {
     insertDeadLetter: Statement;
     deadLetters: Statement;
     depth: Statement;
+    oldestReceived: Statement;
   };
 
   private readonly claimTx: (sub: SubInfo, opts: ClaimOptions) => ClaimedMessage[];
@@ -178,6 +179,12 @@ export class SqliteQueue implements Queue {
         `SELECT body, attempts, reason, failed_at FROM queue_dead_letters WHERE sub_id = ? ORDER BY id LIMIT ?`,
       ),
       depth: db.prepare(`SELECT count(*) FROM queue_deliveries WHERE sub_id = ?`).pluck(),
+      oldestReceived: db
+        .prepare(
+          `SELECT m.body ->> '$.received_at' FROM queue_deliveries d JOIN queue_messages m ON m.seq = d.seq
+           WHERE d.sub_id = ? ORDER BY d.seq LIMIT 1`,
+        )
+        .pluck(),
     };
 
     this.claimTx = db.transaction((sub: SubInfo, opts: ClaimOptions) => this.claimRows(sub, opts)).immediate;
@@ -317,6 +324,21 @@ export class SqliteQueue implements Queue {
   async depth(subscription: string): Promise<number> {
     this.assertOpen();
     return this.stmt.depth.get(this.subInfo(subscription).id) as number;
+  }
+
+  /**
+   * How long the oldest delivery still waiting for any of `subscriptions` has waited since the hub received
+   * it (its envelope's received_at), in ms; 0 when none waits. Walks each subscription's key from its start.
+   */
+  async oldestWaitingMs(subscriptions: readonly string[]): Promise<number> {
+    this.assertOpen();
+    let oldest = Infinity;
+    for (const name of subscriptions) {
+      const at = this.stmt.oldestReceived.get(this.subInfo(name).id) as string | null | undefined;
+      const t = at ? Date.parse(at) : NaN;
+      if (Number.isFinite(t) && t < oldest) oldest = t;
+    }
+    return oldest === Infinity ? 0 : Math.max(0, Date.now() - oldest);
   }
 
   async close(): Promise<void> {
