@@ -21,6 +21,12 @@ export interface PuddleConfig {
   maxBodyBytes: number;
   /** Objects webhooks asked to re-read that may wait at once; beyond, the next sync covers them (default 1000). */
   refetchMaxPending?: number;
+  /**
+   * Deliveries waiting to land (over all puddles; an event is one per puddle it goes to) above which the hub
+   * reports that landing is behind, on /healthz and its live line (default 200,000). The producer keeps
+   * answering 202 while the queue commits: the bound is a signal, not a limit (PUDDLE_MAX_QUEUE_DEPTH).
+   */
+  maxQueueDepth?: number;
   /** How the drop folder reads files that do not say it themselves (PUDDLE_BANK_LAYOUT, _CURRENCY, _ACCOUNT). */
   bankInbox?: { layout?: string; currency?: string; account?: string };
 }
@@ -52,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     maxEvents: 1000,
     maxBodyBytes: 1024 * 1024,
     refetchMaxPending: positiveInteger(env, 'PUDDLE_REFETCH_MAX_PENDING', 1000),
+    maxQueueDepth: positiveInteger(env, 'PUDDLE_MAX_QUEUE_DEPTH', 200_000),
     bankInbox: { layout: env.PUDDLE_BANK_LAYOUT, currency: env.PUDDLE_BANK_CURRENCY, account: env.PUDDLE_BANK_ACCOUNT },
   };
 }

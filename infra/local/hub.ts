@@ -24,7 +24,7 @@ import { WebhookFreshness } from '../../puddles/webhook-freshness.js';
 import { SCHEDULE } from '../../schedules/schedule.js';
 import { startBankInbox } from './bank-inbox.js';
 import { parseImportOptions } from '../../connectors/bank/import-file.js';
-import { LandingThreads } from './landing-thread.js';
+import { LandingThreads, type LandingThreadsOptions } from './landing-thread.js';
 import { createLocalRuntime } from './runtime.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { SqliteFeedLog } from './sqlite-feed-log.js';
@@ -34,6 +34,11 @@ export interface HubStats {
   accepted: number;
   waiting: number;
   files: number;
+  /** How long the oldest event waiting to land has waited, in ms (0 when none). */
+  oldestWaitingMs: number;
+  /** `waiting` is above the configured bound (config.maxQueueDepth): landing is behind. */
+  behind: boolean;
+  bound: number;
 }
 
 export interface Hub {
@@ -79,6 +84,8 @@ export async function startHub(opts: {
    * events at once instead of after a rebuild that takes minutes on a big lake. `puddle start` does this.
    */
   totalsInBackground?: boolean;
+  /** Landing threads' settings (tests make landing slow to see a backlog). */
+  landing?: Pick<LandingThreadsOptions, 'consumer' | 'groups' | 'backlogMs'>;
 }): Promise<Hub> {
   const { config } = opts;
   const runtime = await createLocalRuntime({ home: config.home });
@@ -120,8 +127,19 @@ export async function startHub(opts: {
     return out;
   };
 
+  // Landing behind is reported (here and on the live line), never refused: while the queue commits, events
+  // are safe, and refusing them would move the backlog to the producers, who may have nowhere to keep it.
+  const bound = config.maxQueueDepth ?? 200_000;
+  const lag = () => {
+    const b = landing.backlog();
+    return { waiting: b.waiting, oldestWaitingMs: b.oldestMs, behind: b.waiting > bound, bound, reported: b.at > 0 };
+  };
   const server = buildServer({
     queue,
+    health: () => {
+      const l = lag();
+      return { landing: l.reported ? { waiting: l.waiting, oldest_waiting_s: l.oldestWaitingMs / 1000, bound: l.bound, behind: l.behind } : { starting: true } };
+    },
     apiKeys: config.apiKeys,
     keys,
     maxEvents: config.maxEvents,
@@ -147,8 +165,18 @@ export async function startHub(opts: {
     ],
   });
   // Landing and the lake's maintenance run on worker threads with their own connections (landing-thread.ts).
-  const landing = new LandingThreads({ home: config.home, onLanded, maintenanceMs: opts.maintenanceMs });
+  const landing = new LandingThreads({ home: config.home, onLanded, maintenanceMs: opts.maintenanceMs, ...opts.landing });
   await landing.start();
+  let wasBehind = false;
+  const lagWatch = setInterval(() => {
+    const l = lag();
+    if (l.behind !== wasBehind) {
+      if (l.behind) log.warn('landing is behind: more waits in the queue than the bound (still accepting: the queue is durable)', { waiting: l.waiting, bound, oldest_waiting_s: l.oldestWaitingMs / 1000 });
+      else log.info('landing caught up', { waiting: l.waiting, bound });
+      wasBehind = l.behind;
+    }
+  }, 1_000);
+  lagWatch.unref();
   // After the consumers start: what they land meanwhile is applied too, and applying twice changes nothing.
   const rebuilding = keeper.rebuild().then(
     () => keeper.startDriftChecks(config.driftCheckMs ?? 60_000),
@@ -191,11 +219,15 @@ export async function startHub(opts: {
     sandboxes,
     totals: keeper,
     async stats() {
-      const waiting = Object.values(await queueDepths()).reduce((a, b) => a + b, 0);
+      // Counted now, not from the landing threads' last report: callers wait on this reaching 0.
+      let waiting = 0;
+      for (const p of PUDDLES) waiting += await runtime.queue.depth(p.name);
       const files = (await runtime.catalog.listFiles()).length;
-      return { accepted: counter.accepted, waiting, files };
+      const l = lag();
+      return { accepted: counter.accepted, waiting, files, oldestWaitingMs: l.oldestWaitingMs, behind: waiting > bound, bound };
     },
     async stop(drainMs = 10_000) {
+      clearInterval(lagWatch);
       await scheduler?.stop();
       await refetcher.stop();
       await inbox.stop();

@@ -3,10 +3,12 @@
 // (for the live totals and the feeds) and how much waits in its puddles' queues (for the lag report).
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import { RAW_ONLY_CONTRACT } from '../../core/envelope.js';
 import { log } from '../../core/log.js';
 import { compactAll, collectGarbage } from '../../puddles/compact.js';
 import { PuddleConsumer } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
+import { RAW_TABLE } from '../../puddles/layout.js';
 import { FsObjectStore } from './fs-object-store.js';
 import type { FromLandingWorker, LandingWorkerData, ToLandingWorker } from './landing-messages.js';
 import { SqliteCatalog } from './sqlite-catalog.js';
@@ -30,7 +32,14 @@ const consumers = puddles.map(
       catalog,
       ...data.consumer,
       // Rows cross to the hub by structured clone (bigints and all); the hub's listeners run there.
-      onLanded: (landed) => send({ type: 'landed', landed }),
+      onLanded: (landed) => {
+        if (landed.contract === RAW_TABLE.contract) {
+          // Of raw's rows only the webhooks' own (raw-only) ones have a listener (webhook freshness): cloning
+          // every envelope's raw row to the hub cost both threads for nothing.
+          const rows = landed.rows.filter((r) => r.contract === RAW_ONLY_CONTRACT);
+          if (rows.length) send({ type: 'landed', landed: { ...landed, rows } });
+        } else send({ type: 'landed', landed });
+      },
     }),
 );
 for (const c of consumers) await c.start();
