@@ -27,6 +27,8 @@ export interface PuddleConfig {
    * answering 202 while the queue commits: the bound is a signal, not a limit (PUDDLE_MAX_QUEUE_DEPTH).
    */
   maxQueueDepth?: number;
+  /** How much lower the landing threads run than the producer (nice steps on Linux, 0-19; default 5; PUDDLE_LANDING_NICE). */
+  landingNice?: number;
   /** How the drop folder reads files that do not say it themselves (PUDDLE_BANK_LAYOUT, _CURRENCY, _ACCOUNT). */
   bankInbox?: { layout?: string; currency?: string; account?: string };
 }
@@ -59,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     maxBodyBytes: 1024 * 1024,
     refetchMaxPending: positiveInteger(env, 'PUDDLE_REFETCH_MAX_PENDING', 1000),
     maxQueueDepth: positiveInteger(env, 'PUDDLE_MAX_QUEUE_DEPTH', 200_000),
+    landingNice: env.PUDDLE_LANDING_NICE === '0' ? 0 : Math.min(19, positiveInteger(env, 'PUDDLE_LANDING_NICE', 5)),
     bankInbox: { layout: env.PUDDLE_BANK_LAYOUT, currency: env.PUDDLE_BANK_CURRENCY, account: env.PUDDLE_BANK_ACCOUNT },
   };
 }

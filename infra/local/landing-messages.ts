@@ -8,6 +8,8 @@ export interface LandingWorkerData {
   puddles: string[];
   /** Compaction and garbage collection every this many ms; 0: not in this thread. */
   maintenanceMs: number;
+  /** Added to the thread's nice value (Linux), so the producer gets the CPU first; 0 leaves it. */
+  nice: number;
   /** How often the backlog is reported. */
   backlogMs: number;
   /** PuddleConsumer options (batch size, window, visibility, poll). */

@@ -28,6 +28,8 @@ export interface LandingThreadsOptions {
   groups?: string[][];
   /** Compaction and garbage collection period, in the last thread (default 30 s). */
   maintenanceMs?: number;
+  /** How much lower than the producer the landing threads run (nice, Linux; default 5, 0 for the same). */
+  nice?: number;
   /** How often each thread reports its backlog (default 500 ms). */
   backlogMs?: number;
   consumer?: LandingWorkerData['consumer'];
@@ -74,6 +76,7 @@ export class LandingThreads {
         // Compaction never touches raw: it runs beside the other puddles' landing.
         maintenanceMs: i === groups.length - 1 ? (this.#opts.maintenanceMs ?? 30_000) : 0,
         backlogMs: this.#opts.backlogMs ?? 500,
+        nice: this.#opts.nice ?? 5,
         consumer: this.#opts.consumer ?? {},
       }),
     );
@@ -156,6 +159,6 @@ function startWorker(data: LandingWorkerData): Worker {
   if (!here.endsWith('.ts')) return new Worker(new URL('./landing-worker.js', here), { workerData: data });
   return new Worker(new URL('./worker-boot.mjs', here), {
     workerData: { ...data, entry: new URL('./landing-worker.ts', here).href },
-    execArgv: [],
+    execArgv: process.execArgv.filter((a) => a.startsWith('--cpu-prof')),
   });
 }

@@ -1,6 +1,8 @@
 // A landing thread (see landing-thread.ts): puddle consumers and, in one of the threads, the lake's
 // maintenance, on this thread's own SQLite connections and DuckDB instance. It tells the hub what it landed
 // (for the live totals and the feeds) and how much waits in its puddles' queues (for the lag report).
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RAW_ONLY_CONTRACT } from '../../core/envelope.js';
@@ -17,6 +19,18 @@ import { SqliteQueue } from './sqlite-queue.js';
 const data = workerData as LandingWorkerData;
 const port = parentPort!;
 const send = (m: FromLandingWorker) => port.postMessage(m);
+
+// Landing yields the CPU to the producer when both want it: a request waits for its commit while landing
+// only has to keep within seconds. Linux gives each thread its own nice value, and threads made later by
+// this one (DuckDB's) inherit it. Elsewhere, or without /proc, landing runs at the process's priority.
+if (data.nice) {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isSafeInteger(tid) && tid !== process.pid) setPriority(tid, Math.min(19, getPriority(tid) + data.nice));
+  } catch {
+    // not Linux, or not allowed: same priority as the producer
+  }
+}
 
 // The hub's queue connection runs the WAL checkpointer and commits publishes; this one only claims and acks.
 const queue = new SqliteQueue(join(data.home, 'queue.db'), { backgroundCheckpoints: false, backgroundWrites: false });
