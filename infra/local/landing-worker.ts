@@ -11,12 +11,15 @@ import { compactAll, collectGarbage } from '../../puddles/compact.js';
 import { PuddleConsumer } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import { RAW_TABLE } from '../../puddles/layout.js';
+import { setParquetRoute } from '../../puddles/parquet-writer.js';
 import { FsObjectStore } from './fs-object-store.js';
 import type { FromLandingWorker, LandingWorkerData, ToLandingWorker } from './landing-messages.js';
 import { SqliteCatalog } from './sqlite-catalog.js';
 import { SqliteQueue } from './sqlite-queue.js';
 
 const data = workerData as LandingWorkerData;
+// This thread's event loop is landing's own: Parquet through the appender (see parquet-writer.ts).
+setParquetRoute('appender');
 const port = parentPort!;
 const send = (m: FromLandingWorker) => port.postMessage(m);
 
