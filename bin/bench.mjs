@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- ingest|landing|freshness|queue ...]`: the benchmarks, through tsx's loader like bin/puddle.mjs.
+// `npm run bench [-- ingest|hub|startup|landing|freshness|queue ...]`: the benchmarks, through tsx's loader like bin/puddle.mjs.
 import { register } from 'tsx/esm/api';
 
 register();

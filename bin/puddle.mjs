@@ -1,7 +1,17 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader, so a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/js/<fingerprint>/, see bin/build.mjs). The fingerprint of the sources is checked
+// first (a stat of each, a few ms): after an edit or a checkout the build is redone before anything runs,
+// so a stale build never runs, and a fresh clone that skipped `npm ci`'s build still works.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ensureBuilt } from './build.mjs';
 
-register();
-const { main } = await import('../infra/cli/main.ts');
+let dir;
+try {
+  dir = await ensureBuilt();
+} catch (err) {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
+const { main } = await import(pathToFileURL(path.join(dir, 'infra', 'cli', 'main.js')).href);
 process.exitCode = await main(process.argv.slice(2));

@@ -21,6 +21,14 @@ export interface PuddleConfig {
   maxBodyBytes: number;
   /** Objects webhooks asked to re-read that may wait at once; beyond, the next sync covers them (default 1000). */
   refetchMaxPending?: number;
+  /**
+   * Deliveries waiting to land (over all puddles; an event is one per puddle it goes to) above which the hub
+   * reports that landing is behind, on /healthz and its live line (default 200,000). The producer keeps
+   * answering 202 while the queue commits: the bound is a signal, not a limit (PUDDLE_MAX_QUEUE_DEPTH).
+   */
+  maxQueueDepth?: number;
+  /** How much lower the landing threads run than the producer (nice steps on Linux, 0-19; default 0; PUDDLE_LANDING_NICE). */
+  landingNice?: number;
   /** How the drop folder reads files that do not say it themselves (PUDDLE_BANK_LAYOUT, _CURRENCY, _ACCOUNT). */
   bankInbox?: { layout?: string; currency?: string; account?: string };
 }
@@ -40,6 +48,15 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
   return n;
 }
 
+/** 0-19 steps of nice (Linux); unset: 0. */
+function niceSteps(env: NodeJS.ProcessEnv, name: string): number {
+  const text = env[name];
+  if (text === undefined || text.trim() === '') return 0;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 19) throw new ConfigError(`${name} must be a whole number from 0 to 19 (got ${JSON.stringify(text.slice(0, 20))})`);
+  return n;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
   return {
     home: resolve(env.PUDDLE_HOME ?? './.puddle'),
@@ -52,6 +69,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     maxEvents: 1000,
     maxBodyBytes: 1024 * 1024,
     refetchMaxPending: positiveInteger(env, 'PUDDLE_REFETCH_MAX_PENDING', 1000),
+    maxQueueDepth: positiveInteger(env, 'PUDDLE_MAX_QUEUE_DEPTH', 200_000),
+    landingNice: niceSteps(env, 'PUDDLE_LANDING_NICE'),
     bankInbox: { layout: env.PUDDLE_BANK_LAYOUT, currency: env.PUDDLE_BANK_CURRENCY, account: env.PUDDLE_BANK_ACCOUNT },
   };
 }

@@ -22,6 +22,8 @@ export interface ServerOptions {
    * the producer's API-key hook does not apply; `request.rawBody` is set for them as for every route.
    */
   plugins?: readonly FastifyPluginAsync[];
+  /** More for GET /healthz to say (the hub's landing backlog), beside `ok: true`. */
+  health?: () => Record<string, unknown>;
 }
 
 /**
@@ -43,7 +45,10 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
-  app.get('/healthz', async () => ({ ok: true }));
+  // Always 200 while the process serves: a backlog is reported, not failed, because the producer still
+  // accepts (the queue is durable) and a balancer that dropped it would turn lag into lost requests.
+  const health = opts.health;
+  app.get('/healthz', async () => (health ? { ok: true, ...health() } : { ok: true }));
   void app.register(producerRoutes, { queue: opts.queue, apiKeys: opts.apiKeys, ...(opts.keys ? { keys: opts.keys } : {}), maxEvents: opts.maxEvents ?? 1000 });
   for (const plugin of opts.plugins ?? []) void app.register(plugin);
   return app;

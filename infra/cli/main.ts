@@ -1,35 +1,41 @@
-import { compact } from './commands/compact.js';
-import { demo } from './commands/demo.js';
-import { exportView } from './commands/export.js';
-import { importCommand } from './commands/import.js';
-import { land } from './commands/land.js';
-import { query } from './commands/query.js';
-import { replay } from './commands/replay.js';
-import { report } from './commands/report.js';
-import { start } from './commands/start.js';
-import { status } from './commands/status.js';
-import { sync } from './commands/sync.js';
 import { ConfigError } from '../../core/errors.js';
 import { runCommand, type Command } from './command.js';
 
-const COMMANDS: Command[] = [start, land, sync, importCommand, status, query, report, exportView, compact, replay, demo];
+// Each command is imported only when it runs: together they pull in every provider SDK, fastify and DuckDB,
+// which took a second of module loading before `puddle query "select 1"` could start (issue 14 asks <= 300 ms).
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  start: async () => (await import('./commands/start.js')).start,
+  land: async () => (await import('./commands/land.js')).land,
+  sync: async () => (await import('./commands/sync.js')).sync,
+  import: async () => (await import('./commands/import.js')).importCommand,
+  status: async () => (await import('./commands/status.js')).status,
+  query: async () => (await import('./commands/query.js')).query,
+  report: async () => (await import('./commands/report.js')).report,
+  export: async () => (await import('./commands/export.js')).exportView,
+  compact: async () => (await import('./commands/compact.js')).compact,
+  replay: async () => (await import('./commands/replay.js')).replay,
+  demo: async () => (await import('./commands/demo.js')).demo,
+};
 
-function usage(): string {
-  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
+/** The command list with summaries: loads every command, which only help and mistakes need. */
+async function usage(): Promise<string> {
+  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
   return `puddle: a connector and integration hub for charity donation data\n\nUsage: puddle <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'puddle <command> --help' for a command's options.\nEnvironment: PUDDLE_HOME (default ./.puddle), PORT (default 8787), PUDDLE_API_KEYS (comma separated).\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage());
+    process.stdout.write(await usage());
     return name ? 0 : 2;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) {
-    process.stderr.write(`puddle: unknown command '${name}'\n\n${usage()}`);
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
+    process.stderr.write(`puddle: unknown command '${name}'\n\n${await usage()}`);
     return 2;
   }
+  const cmd = await load();
   try {
     return await runCommand(cmd, rest);
   } catch (err) {

@@ -12,8 +12,6 @@ import type { Runtime } from '../../core/runtime.js';
 import { CONNECTORS } from '../../connectors/registry.js';
 import { SANDBOXES, type RunningSandbox } from '../../connectors/sandboxes.js';
 import { webhookPlugins } from '../../connectors/webhooks.js';
-import { compactAll, collectGarbage } from '../../puddles/compact.js';
-import { PuddleConsumer } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import { FeedWriter } from '../../puddles/feeds.js';
 import { dashboardRoutes } from '../../puddles/http/dashboard-routes.js';
@@ -26,6 +24,7 @@ import { WebhookFreshness } from '../../puddles/webhook-freshness.js';
 import { SCHEDULE } from '../../schedules/schedule.js';
 import { startBankInbox } from './bank-inbox.js';
 import { parseImportOptions } from '../../connectors/bank/import-file.js';
+import { LandingThreads, type LandingThreadsOptions } from './landing-thread.js';
 import { createLocalRuntime } from './runtime.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { SqliteFeedLog } from './sqlite-feed-log.js';
@@ -35,6 +34,11 @@ export interface HubStats {
   accepted: number;
   waiting: number;
   files: number;
+  /** How long the oldest event waiting to land has waited, in ms (0 when none). */
+  oldestWaitingMs: number;
+  /** `waiting` is above the configured bound (config.maxQueueDepth): landing is behind. */
+  behind: boolean;
+  bound: number;
 }
 
 export interface Hub {
@@ -80,6 +84,8 @@ export async function startHub(opts: {
    * events at once instead of after a rebuild that takes minutes on a big lake. `puddle start` does this.
    */
   totalsInBackground?: boolean;
+  /** Landing threads' settings (tests make landing slow to see a backlog). */
+  landing?: Pick<LandingThreadsOptions, 'consumer' | 'groups' | 'backlogMs'>;
 }): Promise<Hub> {
   const { config } = opts;
   const runtime = await createLocalRuntime({ home: config.home });
@@ -112,14 +118,28 @@ export async function startHub(opts: {
     log.error('dashboard not available', { reason: err instanceof Error ? err.message : String(err) });
     return null;
   });
+  // The landing threads count what waits (off this event loop); before their first report, the queue does.
   const queueDepths = async () => {
+    const reported = landing.backlog();
+    if (reported.at) return reported.depths;
     const out: Record<string, number> = {};
     for (const p of PUDDLES) out[p.name] = await runtime.queue.depth(p.name);
     return out;
   };
 
+  // Landing behind is reported (here and on the live line), never refused: while the queue commits, events
+  // are safe, and refusing them would move the backlog to the producers, who may have nowhere to keep it.
+  const bound = config.maxQueueDepth ?? 200_000;
+  const lag = () => {
+    const b = landing.backlog();
+    return { waiting: b.waiting, oldestWaitingMs: b.oldestMs, behind: b.waiting > bound, bound, reported: b.at > 0 };
+  };
   const server = buildServer({
     queue,
+    health: () => {
+      const l = lag();
+      return { landing: l.reported ? { waiting: l.waiting, oldest_waiting_s: l.oldestWaitingMs / 1000, bound: l.bound, behind: l.behind } : { starting: true } };
+    },
     apiKeys: config.apiKeys,
     keys,
     maxEvents: config.maxEvents,
@@ -144,10 +164,19 @@ export async function startHub(opts: {
         : []),
     ],
   });
-  const consumers = PUDDLES.map(
-    (puddle) => new PuddleConsumer({ puddle, queue: runtime.queue, store: runtime.store, catalog: runtime.catalog, onLanded }),
-  );
-  for (const c of consumers) await c.start();
+  // Landing and the lake's maintenance run on worker threads with their own connections (landing-thread.ts).
+  const landing = new LandingThreads({ home: config.home, onLanded, maintenanceMs: opts.maintenanceMs, nice: config.landingNice, ...opts.landing });
+  await landing.start();
+  let wasBehind = false;
+  const lagWatch = setInterval(() => {
+    const l = lag();
+    if (l.behind !== wasBehind) {
+      if (l.behind) log.warn('landing is behind: more waits in the queue than the bound (still accepting: the queue is durable)', { waiting: l.waiting, bound, oldest_waiting_s: l.oldestWaitingMs / 1000 });
+      else log.info('landing caught up', { waiting: l.waiting, bound });
+      wasBehind = l.behind;
+    }
+  }, 1_000);
+  lagWatch.unref();
   // After the consumers start: what they land meanwhile is applied too, and applying twice changes nothing.
   const rebuilding = keeper.rebuild().then(
     () => keeper.startDriftChecks(config.driftCheckMs ?? 60_000),
@@ -157,21 +186,6 @@ export async function startHub(opts: {
   await feeds.catchUp(runtime.query);
   // Scans raw once; the dashboard shows what has landed meanwhile, so start does not wait for it.
   const seeding = webhooks.seed(runtime.query).catch((err: unknown) => log.warn('could not read the last webhooks from raw', { error: err }));
-
-  // Small files from busy minutes are merged, and files compaction replaced are deleted once no
-  // reader can still hold them (a minute is far longer than any query here).
-  let maintaining = Promise.resolve();
-  const maintenance = setInterval(() => {
-    maintaining = maintaining.then(async () => {
-      try {
-        await compactAll({ store: runtime.store, catalog: runtime.catalog, minFiles: 20 });
-        await collectGarbage({ store: runtime.store, catalog: runtime.catalog, olderThanMs: 60_000 });
-      } catch (err) {
-        log.warn('maintenance failed; will try again', { error: err });
-      }
-    });
-  }, opts.maintenanceMs ?? 30_000);
-  maintenance.unref();
 
   const url = await server.listen({ port: config.port, host: config.host });
 
@@ -205,25 +219,22 @@ export async function startHub(opts: {
     sandboxes,
     totals: keeper,
     async stats() {
+      // Counted now, not from the landing threads' last report: callers wait on this reaching 0.
       let waiting = 0;
       for (const p of PUDDLES) waiting += await runtime.queue.depth(p.name);
       const files = (await runtime.catalog.listFiles()).length;
-      return { accepted: counter.accepted, waiting, files };
+      const l = lag();
+      return { accepted: counter.accepted, waiting, files, oldestWaitingMs: l.oldestWaitingMs, behind: waiting > bound, bound };
     },
     async stop(drainMs = 10_000) {
-      clearInterval(maintenance);
+      clearInterval(lagWatch);
       await scheduler?.stop();
       await refetcher.stop();
       await inbox.stop();
       for (const s of sandboxes) await s.close();
       await server.close();
-      const deadline = Date.now() + drainMs;
-      await Promise.all(consumers.map((c) => c.stop()));
       // Land what is still queued, within the time we were given: what is left stays durable in the queue.
-      for (const c of consumers) {
-        while (Date.now() < deadline && (await c.landOnce()) > 0);
-      }
-      await maintaining;
+      await landing.stop(drainMs);
       await rebuilding;
       await keeper.stop();
       await seeding;

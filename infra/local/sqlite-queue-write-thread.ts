@@ -53,8 +53,8 @@ export class WriterThread {
   constructor(data: WriterThreadData, private readonly onConnection: () => QueueWriter) {
     this.worker = new Worker(new URL('./sqlite-queue-write-thread.mjs', import.meta.url), {
       workerData: { file: data.file, pragmas: sqlitePragmas({ durability: data.durability }) },
-      // Plain JavaScript: none of the parent's loaders (tsx) in the worker.
-      execArgv: [],
+      // Plain JavaScript: none of the parent's loaders (tsx) in the worker; `node --cpu-prof` profiles it too.
+      execArgv: process.execArgv.filter((a) => a.startsWith('--cpu-prof')),
     });
     // Only work in flight keeps the process up (see write()).
     this.worker.unref();

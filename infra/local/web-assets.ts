@@ -7,7 +7,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import path from 'node:path';
 import { log } from '../../core/log.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
+// The repository: two folders up from this file, or from its compiled copy in dist/js/<build>/infra/local.
+const ROOT = (() => {
+  for (let dir = path.resolve(import.meta.dirname, '..', '..'); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${import.meta.dirname}`);
+  }
+})();
 export const WEB_SOURCE = path.join(ROOT, 'web');
 export const WEB_DIST = path.join(ROOT, 'dist', 'web');
 const STAMP = '.source-hash';

@@ -6,17 +6,21 @@ import { benchBank } from './bank-bench.js';
 import { benchBraintree } from './braintree-bench.js';
 import { benchFreshdesk } from './freshdesk-bench.js';
 import { benchFreshness, printFreshness } from './freshness-bench.js';
+import { benchHub } from './hub-bench.js';
 import { benchIngest } from './ingest-bench.js';
 import { benchLanding } from './landing-bench.js';
 import { benchQueue } from './queue-bench.js';
 import { benchRecon } from './recon-bench.js';
 import { benchSalesforce } from './salesforce-bench.js';
 import { benchTotals } from './totals-bench.js';
+import { benchStartup } from './startup-bench.js';
 import { benchStripe } from './stripe-bench.js';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
   queue: () => benchQueue(),
   ingest: () => benchIngest({ seconds: 5 }),
+  hub: () => benchHub(),
+  startup: () => benchStartup(),
   landing: () => benchLanding(),
   freshness: async () => printFreshness(await benchFreshness()),
   stripe: () => benchStripe(),

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 
-import { writeParquet, writeParquetWithAppender, type Cell, type ColumnSpec } from '../../puddles/parquet-writer.js';
+import { setParquetRoute, writeParquet, writeParquetWithAppender, type Cell, type ColumnSpec } from '../../puddles/parquet-writer.js';
 
 const COLUMNS: ColumnSpec[] = [
   { name: 's', type: 'VARCHAR' },
@@ -76,5 +76,14 @@ describe('parquet writer', () => {
 
   it('writes the same through the appender route', async () => {
     expect(await readBack(await writeParquetWithAppender(COLUMNS, ROWS))).toEqual(EXPECTED);
+  });
+
+  it('takes the appender route for writeParquet where a thread asks for it (the landing threads of the hub)', async () => {
+    setParquetRoute('appender');
+    try {
+      expect(await readBack(await writeParquet(COLUMNS, ROWS))).toEqual(EXPECTED);
+    } finally {
+      setParquetRoute('csv');
+    }
   });
 });

@@ -28,7 +28,9 @@ export const start = defineCommand({
     let last = '';
     const ticker = setInterval(async () => {
       const s = await hub.stats();
-      const line = `accepted ${s.accepted} | waiting to land ${s.waiting} | lake files ${s.files}`;
+      const oldest = s.oldestWaitingMs >= 1000 ? ` (oldest ${(s.oldestWaitingMs / 1000).toFixed(1)} s)` : '';
+      const behind = s.behind ? ` | BEHIND: over ${s.bound} waiting (PUDDLE_MAX_QUEUE_DEPTH), still accepting` : '';
+      const line = `accepted ${s.accepted} | waiting to land ${s.waiting}${oldest} | lake files ${s.files}${behind}`;
       if (tty) process.stdout.write(`\r${line}   `);
       else if (line !== last) process.stdout.write(`${line}\n`);
       last = line;

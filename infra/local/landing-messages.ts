@@ -1,0 +1,26 @@
+// What the hub and its landing threads (landing-thread.ts, landing-worker.ts) say to each other.
+import type { LandedRows } from '../../puddles/landed.js';
+
+export interface LandingWorkerData {
+  /** PUDDLE_HOME: the thread opens queue.db and catalog.db there, and the lake. */
+  home: string;
+  /** The puddles this thread lands. */
+  puddles: string[];
+  /** Compaction and garbage collection every this many ms; 0: not in this thread. */
+  maintenanceMs: number;
+  /** Added to the thread's nice value (Linux), so the producer gets the CPU first; 0 leaves it. */
+  nice: number;
+  /** How often the backlog is reported. */
+  backlogMs: number;
+  /** PuddleConsumer options (batch size, window, visibility, poll). */
+  consumer: { batchSize?: number; windowMs?: number; visibilityMs?: number; pollMs?: number };
+}
+
+export type ToLandingWorker = { type: 'stop'; drainMs: number };
+
+export type FromLandingWorker =
+  | { type: 'ready' }
+  | { type: 'landed'; landed: LandedRows }
+  /** Deliveries waiting per puddle, and how long the oldest has waited (0 when none). */
+  | { type: 'backlog'; depths: Record<string, number>; oldestMs: number }
+  | { type: 'stopped' };

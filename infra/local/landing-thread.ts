@@ -1,0 +1,168 @@
+import { Worker } from 'node:worker_threads';
+import { log } from '../../core/log.js';
+import { PUDDLES } from '../../puddles/definitions.js';
+import type { LandedListener } from '../../puddles/landed.js';
+import type { FromLandingWorker, LandingWorkerData, ToLandingWorker } from './landing-messages.js';
+
+/**
+ * The hub's landing, off its event loop: worker threads (landing-worker.ts) that claim, parse, validate,
+ * build rows, write Parquet, register and ack, each on its own SQLite connections and DuckDB instance, and
+ * one of them also compacts and collects garbage. (WAL checkpoints already run on a thread of their own,
+ * sqlite-checkpointer.ts.)
+ *
+ * Why: landing on the producer's event loop took most of it under load (parsing claimed JSON, building
+ * rows and CSV text, synchronous SQLite), so requests waited behind batches: p99 177 ms at 1 event a
+ * request, 20,000 events/s at 100 (`npm run bench -- hub`, see NOTES-hub.md). The producer now only
+ * validates, serialises and hands bodies to the queue's writer thread.
+ *
+ * What stays the same: the queue is the hand-off, so a thread that dies loses nothing (what it claimed
+ * comes back after the visibility timeout, landing is idempotent) and is started again; the listeners
+ * (live totals, feeds, webhook freshness) run here on the hub's thread with the rows each batch landed,
+ * told before the ack as before; stop() lands what is queued within the time given.
+ */
+export interface LandingThreadsOptions {
+  home: string;
+  /** Told what each batch landed (on this thread). */
+  onLanded: LandedListener;
+  /** Puddles per thread; default raw alone (it lands every envelope) and the rest together. */
+  groups?: string[][];
+  /** Compaction and garbage collection period, in the last thread (default 30 s). */
+  maintenanceMs?: number;
+  /**
+   * How much lower than the producer the landing threads run (nice steps, Linux; default 0). On a machine
+   * of its own this gives requests the CPU first; on a shared one it also hands landing's time to the
+   * neighbours (measured: drain 40 s instead of 15 s with 5), so it is off unless asked for.
+   */
+  nice?: number;
+  /** How often each thread reports its backlog (default 500 ms). */
+  backlogMs?: number;
+  consumer?: LandingWorkerData['consumer'];
+}
+
+export interface LandingBacklog {
+  /** Deliveries waiting over all puddles (claimed ones included, until acked). */
+  waiting: number;
+  depths: Record<string, number>;
+  /** How long the oldest waiting delivery has waited since the hub received it; 0 when none. */
+  oldestMs: number;
+  /** When the threads last reported (0: not yet). */
+  at: number;
+}
+
+interface Slot {
+  data: LandingWorkerData;
+  worker: Worker;
+  stopped: Promise<void>;
+  depths: Record<string, number>;
+  oldestMs: number;
+  at: number;
+}
+
+const RESTART_MS = 1_000;
+
+export class LandingThreads {
+  readonly #opts: LandingThreadsOptions;
+  readonly #slots: Slot[] = [];
+  #stopping = false;
+
+  constructor(opts: LandingThreadsOptions) {
+    this.#opts = opts;
+  }
+
+  /** Start every thread; resolves once each has its consumers running. */
+  async start(): Promise<void> {
+    const all = PUDDLES.map((p) => p.name);
+    const groups = (this.#opts.groups ?? [['raw'], all.filter((n) => n !== 'raw')]).filter((g) => g.length);
+    const starting = groups.map((puddles, i) =>
+      this.#spawn({
+        home: this.#opts.home,
+        puddles,
+        // Compaction never touches raw: it runs beside the other puddles' landing.
+        maintenanceMs: i === groups.length - 1 ? (this.#opts.maintenanceMs ?? 30_000) : 0,
+        backlogMs: this.#opts.backlogMs ?? 500,
+        nice: this.#opts.nice ?? 0,
+        consumer: this.#opts.consumer ?? {},
+      }),
+    );
+    await Promise.all(starting);
+  }
+
+  backlog(): LandingBacklog {
+    const depths: Record<string, number> = {};
+    let waiting = 0;
+    let oldestMs = 0;
+    let at = Infinity;
+    for (const s of this.#slots) {
+      Object.assign(depths, s.depths);
+      for (const d of Object.values(s.depths)) waiting += d;
+      oldestMs = Math.max(oldestMs, s.oldestMs);
+      at = Math.min(at, s.at);
+    }
+    return { waiting, depths, oldestMs, at: at === Infinity ? 0 : at };
+  }
+
+  /** Stop claiming, land what is queued within `drainMs` (the rest stays durable in the queue), end the threads. */
+  async stop(drainMs: number): Promise<void> {
+    this.#stopping = true;
+    await Promise.all(
+      this.#slots.map(async (s) => {
+        s.worker.postMessage({ type: 'stop', drainMs } satisfies ToLandingWorker);
+        await s.stopped;
+        await s.worker.terminate();
+      }),
+    );
+  }
+
+  #spawn(data: LandingWorkerData, slot?: Slot): Promise<void> {
+    const worker = startWorker(data);
+    let stoppedResolve!: () => void;
+    const stopped = new Promise<void>((r) => (stoppedResolve = r));
+    const s: Slot = slot ?? { data, worker, stopped, depths: {}, oldestMs: 0, at: 0 };
+    Object.assign(s, { worker, stopped });
+    if (!slot) this.#slots.push(s);
+    return new Promise<void>((resolve, reject) => {
+      let ready = false;
+      worker.on('message', (m: FromLandingWorker) => {
+        if (m.type === 'landed') {
+          try {
+            this.#opts.onLanded(m.landed);
+          } catch (err) {
+            // A listener's fault must not stop landing; what it missed it rebuilds from the lake.
+            log.error('landed listener failed', { contract: m.landed.contract, error: err });
+          }
+        } else if (m.type === 'backlog') {
+          s.depths = m.depths;
+          s.oldestMs = m.oldestMs;
+          s.at = Date.now();
+        } else if (m.type === 'ready') {
+          ready = true;
+          resolve();
+        } else if (m.type === 'stopped') stoppedResolve();
+      });
+      worker.on('error', (err) => log.error('landing thread failed', { puddles: data.puddles.join(','), error: err }));
+      worker.once('exit', (code) => {
+        stoppedResolve();
+        if (!ready) return reject(new Error(`landing thread for ${data.puddles.join(', ')} exited (${code}) before it started`));
+        if (this.#stopping) return;
+        // What it had claimed comes back after the visibility timeout; a new thread lands it.
+        log.error('landing thread stopped; starting another', { puddles: data.puddles.join(','), code });
+        setTimeout(() => {
+          if (!this.#stopping) this.#spawn(data, s).catch((err: unknown) => log.error('landing thread could not restart', { error: err }));
+        }, RESTART_MS).unref();
+      });
+    });
+  }
+}
+
+/**
+ * The compiled hub (dist/js) starts the thread on its .js file, with the process's node flags (so
+ * `--cpu-prof` profiles it too); the TypeScript (tests, benchmarks) goes through tsx (worker-boot.mjs).
+ */
+function startWorker(data: LandingWorkerData): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./landing-worker.js', here), { workerData: data });
+  return new Worker(new URL('./worker-boot.mjs', here), {
+    workerData: { ...data, entry: new URL('./landing-worker.ts', here).href },
+    execArgv: process.execArgv.filter((a) => a.startsWith('--cpu-prof')),
+  });
+}

@@ -1,0 +1,113 @@
+// A landing thread (see landing-thread.ts): puddle consumers and, in one of the threads, the lake's
+// maintenance, on this thread's own SQLite connections and DuckDB instance. It tells the hub what it landed
+// (for the live totals and the feeds) and how much waits in its puddles' queues (for the lag report).
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { RAW_ONLY_CONTRACT } from '../../core/envelope.js';
+import { log } from '../../core/log.js';
+import { compactAll, collectGarbage } from '../../puddles/compact.js';
+import { PuddleConsumer } from '../../puddles/consumer.js';
+import { PUDDLES } from '../../puddles/definitions.js';
+import { RAW_TABLE } from '../../puddles/layout.js';
+import { setParquetRoute } from '../../puddles/parquet-writer.js';
+import { FsObjectStore } from './fs-object-store.js';
+import type { FromLandingWorker, LandingWorkerData, ToLandingWorker } from './landing-messages.js';
+import { SqliteCatalog } from './sqlite-catalog.js';
+import { SqliteQueue } from './sqlite-queue.js';
+
+const data = workerData as LandingWorkerData;
+// This thread's event loop is landing's own: Parquet through the appender (see parquet-writer.ts).
+setParquetRoute('appender');
+const port = parentPort!;
+const send = (m: FromLandingWorker) => port.postMessage(m);
+
+// Landing yields the CPU to the producer when both want it: a request waits for its commit while landing
+// only has to keep within seconds. Linux gives each thread its own nice value, and threads made later by
+// this one (DuckDB's) inherit it. Elsewhere, or without /proc, landing runs at the process's priority.
+if (data.nice) {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isSafeInteger(tid) && tid !== process.pid) setPriority(tid, Math.min(19, getPriority(tid) + data.nice));
+  } catch {
+    // not Linux, or not allowed: same priority as the producer
+  }
+}
+
+// The hub's queue connection runs the WAL checkpointer and commits publishes; this one only claims and acks.
+const queue = new SqliteQueue(join(data.home, 'queue.db'), { backgroundCheckpoints: false, backgroundWrites: false });
+const catalog = new SqliteCatalog(join(data.home, 'catalog.db'));
+const store = new FsObjectStore(data.home);
+const puddles = PUDDLES.filter((p) => data.puddles.includes(p.name));
+const consumers = puddles.map(
+  (puddle) =>
+    new PuddleConsumer({
+      puddle,
+      queue,
+      store,
+      catalog,
+      ...data.consumer,
+      // Rows cross to the hub by structured clone (bigints and all); the hub's listeners run there.
+      onLanded: (landed) => {
+        if (landed.contract === RAW_TABLE.contract) {
+          // Of raw's rows only the webhooks' own (raw-only) ones have a listener (webhook freshness): cloning
+          // every envelope's raw row to the hub cost both threads for nothing.
+          const rows = landed.rows.filter((r) => r.contract === RAW_ONLY_CONTRACT);
+          if (rows.length) send({ type: 'landed', landed: { ...landed, rows } });
+        } else send({ type: 'landed', landed });
+      },
+    }),
+);
+for (const c of consumers) await c.start();
+
+// How far landing is behind: deliveries waiting and the oldest one's age, read here so the hub's event loop
+// never counts rows.
+const reportBacklog = async () => {
+  try {
+    const depths: Record<string, number> = {};
+    for (const p of puddles) depths[p.name] = await queue.depth(p.name);
+    send({ type: 'backlog', depths, oldestMs: await queue.oldestWaitingMs(puddles.map((p) => p.name)) });
+  } catch (err) {
+    log.warn('could not read the queue backlog', { error: err });
+  }
+};
+const backlog = setInterval(reportBacklog, data.backlogMs);
+await reportBacklog();
+
+// Small files from busy minutes are merged, and files compaction replaced are deleted once no reader can
+// still hold them (a minute is far longer than any query here).
+let maintaining = Promise.resolve();
+const maintenance = data.maintenanceMs
+  ? setInterval(() => {
+      maintaining = maintaining.then(async () => {
+        try {
+          await compactAll({ store, catalog, minFiles: 20 });
+          await collectGarbage({ store, catalog, olderThanMs: 60_000 });
+        } catch (err) {
+          log.warn('maintenance failed; will try again', { error: err });
+        }
+      });
+    }, data.maintenanceMs)
+  : undefined;
+
+port.on('message', (m: ToLandingWorker) => {
+  if (m.type !== 'stop') return;
+  void (async () => {
+    clearInterval(backlog);
+    if (maintenance) clearInterval(maintenance);
+    const deadline = Date.now() + m.drainMs;
+    await Promise.all(consumers.map((c) => c.stop()));
+    // Land what is still queued, within the time we were given: what is left stays durable in the queue.
+    for (const c of consumers) {
+      while (Date.now() < deadline && (await c.landOnce()) > 0);
+    }
+    await maintaining;
+    await reportBacklog();
+    await queue.close();
+    catalog.close();
+    send({ type: 'stopped' });
+    port.close();
+  })();
+});
+send({ type: 'ready' });

@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../core/config.js';
+import { buildServer } from '../core/http/server.js';
+import { startHub } from '../infra/local/hub.js';
+import { SqliteQueue } from '../infra/local/sqlite-queue.js';
+import { postEvents } from './support/hub-process.js';
+
+const KEY = 'backpressure-key';
+
+const donation = (id: string) => ({
+  contract: 'donation',
+  version: 1,
+  payload: { donation_id: id, occurred_at: '2026-11-29T20:15:00Z', channel: 'sms', amount_minor: 500, currency: 'GBP' },
+});
+
+describe('a queue that cannot commit (disk full, or any failed commit)', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-backpressure-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it('answers 503 with Retry-After and writes nothing of the request; 202 again once it commits', async () => {
+    const file = join(home, 'queue.db');
+    // A file queue: publishes commit on its writer thread, as in the hub.
+    const queue = new SqliteQueue(file);
+    await queue.subscribe({ name: 'raw', contracts: '*' });
+    await queue.subscribe({ name: 'transactions', contracts: ['donation'] });
+    const app = buildServer({ queue, apiKeys: [KEY] });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    // Another connection to the same file, as an operator would have: counts rows, and makes commits fail
+    // after the bodies are inserted and before their deliveries are (SQLite's own error, the whole
+    // transaction rolled back), which is where a full disk would stop a group commit half-way.
+    const db = new Database(file);
+    const counts = () => db.prepare('SELECT (SELECT count(*) FROM queue_messages) AS messages, (SELECT count(*) FROM queue_deliveries) AS deliveries').get();
+    try {
+      expect((await postEvents(url, KEY, [donation('ok-1')])).status).toBe(202);
+      const before = counts();
+      expect(before).toEqual({ messages: 1, deliveries: 2 });
+      db.exec(`CREATE TRIGGER disk_full BEFORE INSERT ON queue_deliveries BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+
+      // Several requests at once share one group commit: every one of them is refused, none half-kept.
+      const answers = await Promise.all([1, 2, 3, 4].map((i) => postEvents(url, KEY, [donation(`full-${i}-a`), donation(`full-${i}-b`)])));
+      for (const res of answers) {
+        expect(res.status).toBe(503);
+        expect(res.headers.get('retry-after')).toBe('1');
+        const body = (await res.json()) as { error: { code: string; message: string } };
+        expect(body.error.code).toBe('queue_unavailable');
+        expect(body.error.message).not.toMatch(/disk|sqlite|trigger/i);
+      }
+      expect(counts()).toEqual(before);
+
+      db.exec('DROP TRIGGER disk_full');
+      expect((await postEvents(url, KEY, [donation('ok-2'), donation('ok-3')])).status).toBe(202);
+      expect(counts()).toEqual({ messages: 3, deliveries: 6 });
+      const raw = await queue.claim('raw', { max: 10, visibilityMs: 60_000 });
+      expect(raw.map((m) => m.envelope.payload.donation_id)).toEqual(['ok-1', 'ok-2', 'ok-3']);
+    } finally {
+      db.close();
+      await app.close();
+      await queue.close();
+    }
+  });
+});
+
+describe('landing behind the queue-depth bound', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-lag-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it('keeps answering 202, and /healthz and the live stats say landing is behind; stop lands it all', async () => {
+    // Consumers that hold a batch for a minute before landing it: the queue fills as on a night landing lags.
+    const hub = await startHub({
+      config: { ...loadConfig({}), home, port: 0, apiKeys: [KEY], maxQueueDepth: 6 },
+      landing: { consumer: { windowMs: 60_000 }, backlogMs: 50 },
+    });
+    try {
+      const health = async () => (await (await fetch(`${hub.url}/healthz`)).json()) as { ok: boolean; landing: Record<string, unknown> };
+      expect((await postEvents(hub.url, KEY, [donation('lag-1'), donation('lag-2')])).status).toBe(202);
+      expect((await postEvents(hub.url, KEY, [donation('lag-3'), donation('lag-4')])).status).toBe(202);
+      // Four donations: eight deliveries (raw and transactions), above the bound of six.
+      let h = await health();
+      for (let i = 0; i < 200 && h.landing.behind !== true; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        h = await health();
+      }
+      expect(h.ok).toBe(true);
+      expect(h.landing).toMatchObject({ waiting: 8, bound: 6, behind: true });
+      expect(h.landing.oldest_waiting_s).toBeGreaterThanOrEqual(0);
+      const stats = await hub.stats();
+      expect(stats).toMatchObject({ accepted: 4, waiting: 8, behind: true, bound: 6 });
+      expect((await postEvents(hub.url, KEY, [donation('lag-5')])).status).toBe(202);
+    } finally {
+      await hub.stop();
+    }
+    const again = await startHub({ config: { ...loadConfig({}), home, port: 0, apiKeys: [KEY] } });
+    try {
+      expect((await again.stats()).waiting).toBe(0);
+      const rows = await again.runtime.query.query('SELECT count(*) AS n FROM donation');
+      expect(rows).toEqual([{ n: 5 }]);
+    } finally {
+      await again.stop();
+    }
+  });
+});

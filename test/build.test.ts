@@ -1,0 +1,47 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ensureBuilt, fingerprint, ROOT } from '../bin/build.mjs';
+
+describe('the compiled JavaScript bin/puddle.mjs runs (bin/build.mjs)', () => {
+  it('holds every module and the files they read beside them', async () => {
+    const dir = await ensureBuilt({ quiet: true });
+    for (const f of ['infra/cli/main.js', 'infra/local/hub.js', 'infra/local/sqlite-queue-write-thread.mjs', 'infra/local/sqlite-queue-writer.mjs', 'puddles/queries/recon_breaks.sql', '.complete']) {
+      expect(existsSync(path.join(dir, f)), f).toBe(true);
+    }
+    expect(existsSync(path.join(dir, 'core/money.test.js'))).toBe(false);
+  });
+
+  it('is rebuilt, into a new folder, when a source is newer than the build, so a stale build never runs', async () => {
+    const before = await ensureBuilt({ quiet: true });
+    const source = path.join(ROOT, 'core', 'money.ts');
+    const { atime, mtime } = statSync(source);
+    try {
+      utimesSync(source, atime, new Date(mtime.getTime() + 60_000));
+      expect(path.basename(before)).not.toBe(fingerprint().hash);
+      const after = await ensureBuilt({ quiet: true });
+      expect(after).not.toBe(before);
+      expect(path.basename(after)).toBe(fingerprint().hash);
+      expect(existsSync(path.join(after, 'core', 'money.js'))).toBe(true);
+    } finally {
+      utimesSync(source, atime, mtime);
+    }
+    expect(path.basename(await ensureBuilt({ quiet: true }))).toBe(path.basename(before));
+  });
+
+  it('runs a command from the build: puddle query answers', () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'puddle-build-'));
+    try {
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'puddle.mjs'), 'query', 'SELECT 41 + 1 AS answer', '--format', 'json'], {
+        env: { ...process.env, PUDDLE_HOME: home },
+        encoding: 'utf8',
+      });
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout)).toEqual([{ answer: 42 }]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
