@@ -1,4 +1,4 @@
-import type { Clock, Queue, StateStore } from '../ports.js';
+import type { Clock, OpsEvents, Queue, StateStore } from '../ports.js';
 import type { Mapped } from './mapped.js';
 
 /** What one page fetch returns: the records and the token for the next page (null: last page). */
@@ -82,4 +82,6 @@ export interface EngineRuntime {
   queue: Queue;
   state: StateStore;
   clock: Clock;
+  /** Where a finished run is announced; log lines when absent. */
+  events?: OpsEvents;
 }

@@ -4,15 +4,12 @@
 import { CONTRACTS, type Contract } from '../../core/contracts/index.js';
 import type { TableRef } from '../../core/ports.js';
 import { contractColumns, RAW_COLUMNS, type ColumnSpec, type ColumnType } from '../../puddles/columns.js';
-import { puddleFor, PUDDLES, type PuddleDef } from '../../puddles/definitions.js';
+import { DEFAULT_MAX_ATTEMPTS, puddleFor, PUDDLES, type PuddleDef } from '../../puddles/definitions.js';
 import { LAKE_PREFIX, RAW_TABLE, tablePrefix } from '../../puddles/layout.js';
 import { SCHEDULE, type ScheduleEntry } from '../../schedules/schedule.js';
 
 /** Resource names start with this, so one account can tell Puddle's resources apart (and IAM can scope to them). */
 export const NAME_PREFIX = 'puddle';
-
-/** Deliveries before a message moves to its dead-letter queue, when a puddle does not say (the SQLite queue's default). */
-export const DEFAULT_MAX_RECEIVE_COUNT = 5;
 
 // ---------------------------------------------------------------- handlers
 
@@ -87,7 +84,7 @@ export function queueSpec(p: PuddleDef): QueueSpec {
     name: `${NAME_PREFIX}-${p.name}`,
     deadLetterName: `${NAME_PREFIX}-${p.name}-dlq`,
     filterPolicy: p.contracts === '*' ? null : { contract: [...p.contracts] },
-    maxReceiveCount: p.maxAttempts ?? DEFAULT_MAX_RECEIVE_COUNT,
+    maxReceiveCount: p.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     visibilityTimeoutSeconds: consumer.timeoutSeconds * VISIBILITY_PER_CONSUMER_TIMEOUT,
     retentionSeconds: 4 * DAY,
     deadLetterRetentionSeconds: 14 * DAY,
