@@ -27,7 +27,7 @@ import { CreateTableCommand, EntityNotFoundException, GetTableCommand, type Glue
 
 import { FatalError } from '../../core/errors.js';
 import type { Catalog, CatalogFile, ObjectStore, TableRef } from '../../core/ports.js';
-import { BUCKET_PREFIXES, GLUE_DATABASE, glueTableName, glueTableParameters, glueTableSpec, SYMLINK_STORAGE } from './shape.js';
+import { BUCKET_PREFIXES, GLUE_DATABASE, glueTableInput, glueTableName } from './shape.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -315,24 +315,6 @@ export class GlueCatalog implements Catalog {
     // Normally the CDK app created it; a contract version newer than the deployed stack is created here, alike.
     await this.#glue.send(new CreateTableCommand({ DatabaseName: this.#database, TableInput: glueTableInput(table, this.#manifests.bucket) }));
   }
-}
-
-/** The Glue TableInput of a lake table: symlink manifests, Parquet SerDe, `dt` projected (no crawler, no partitions). */
-export function glueTableInput(table: TableRef, bucket: string) {
-  const spec = glueTableSpec(table);
-  return {
-    Name: spec.name,
-    TableType: 'EXTERNAL_TABLE',
-    Parameters: glueTableParameters(spec, bucket),
-    PartitionKeys: [{ Name: spec.partitionKey.name, Type: spec.partitionKey.type }],
-    StorageDescriptor: {
-      Columns: spec.columns.map((c) => ({ Name: c.name, Type: c.type })),
-      Location: `s3://${bucket}/${spec.manifestPrefix}`,
-      InputFormat: SYMLINK_STORAGE.inputFormat,
-      OutputFormat: SYMLINK_STORAGE.outputFormat,
-      SerdeInfo: { SerializationLibrary: SYMLINK_STORAGE.serde },
-    },
-  };
 }
 
 // ---------------------------------------------------------------- item shapes

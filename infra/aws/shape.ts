@@ -23,23 +23,32 @@ export interface HandlerSpec {
   timeoutSeconds: number;
   /** What invokes it. */
   trigger: 'http' | 'sqs' | 'schedule' | 's3-object-created';
+  /** HTTP API routes (`METHOD /path`) for http handlers. */
+  routes?: string[];
   why: string;
 }
 
-function handler(name: HandlerName, memoryMb: number, timeoutSeconds: number, trigger: HandlerSpec['trigger'], why: string): HandlerSpec {
-  return { name, entry: `infra/aws/handlers/${name}.ts`, memoryMb, timeoutSeconds, trigger, why };
+function handler(
+  name: HandlerName,
+  memoryMb: number,
+  timeoutSeconds: number,
+  trigger: HandlerSpec['trigger'],
+  why: string,
+  routes?: string[],
+): HandlerSpec {
+  return { name, entry: `infra/aws/handlers/${name}.ts`, memoryMb, timeoutSeconds, trigger, why, ...(routes ? { routes } : {}) };
 }
 
 export const HANDLERS: readonly HandlerSpec[] = [
-  handler('producer', 256, 10, 'http', 'POST /v1/events: validate and publish; API Gateway gives up after 30 s anyway'),
-  handler('webhooks', 256, 10, 'http', 'providers retry webhooks that do not answer within seconds'),
+  handler('producer', 256, 10, 'http', 'validate and publish; API Gateway gives up after 30 s anyway', ['POST /v1/events']),
+  handler('webhooks', 256, 10, 'http', 'providers retry webhooks that do not answer within seconds', ['POST /webhooks/{provider}']),
   // Landing a batch of up to 1,000 envelopes with DuckDB takes about 1.5 s at 2 GB; a minute leaves room for S3 retries.
   handler('consumer', 2048, 60, 'sqs', 'one SQS batch per invocation, written as Parquet and registered'),
   // Lambda's 15-minute ceiling; the connector engine time-boxes the run inside it and checkpoints.
   handler('sync', 1024, 900, 'schedule', 'one connector run per schedule entry'),
   handler('compaction', 2048, 900, 'schedule', "merges each partition's small files"),
   handler('bank-import', 1024, 300, 's3-object-created', 'a bank statement file dropped under inbox/bank/'),
-  handler('totals', 512, 10, 'http', 'the live totals API, from the counters the consumers keep'),
+  handler('totals', 512, 10, 'http', 'the live totals API, from the counters the consumers keep', ['GET /v1/totals']),
 ];
 
 export function handlerSpec(name: HandlerName): HandlerSpec {
@@ -92,6 +101,15 @@ export function queueSpec(p: PuddleDef): QueueSpec {
 }
 
 export const QUEUES: readonly QueueSpec[] = PUDDLES.map(queueSpec);
+
+/**
+ * How Lambda reads each queue: up to 1,000 messages or 20 s per invocation (one Parquet file per partition per
+ * batch), at most 5 concurrent consumers per queue (DynamoDB catalog writes per partition stay few).
+ */
+export const CONSUMER_BATCH = { size: 1000, windowSeconds: 20, maxConcurrency: 5 } as const;
+
+/** The HTTP API's stage throttle: below the account's 10,000 requests/s default, so one client cannot take all of it. */
+export const API_THROTTLE = { ratePerSecond: 2000, burst: 5000 } as const;
 
 // ---------------------------------------------------------------- DynamoDB
 
@@ -256,6 +274,24 @@ export const SYMLINK_STORAGE = {
   serde: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
 } as const;
 
+/** The Glue TableInput of a lake table: symlink manifests, Parquet SerDe, `dt` projected (no crawler, no partitions). */
+export function glueTableInput(table: TableRef, bucket: string) {
+  const spec = glueTableSpec(table);
+  return {
+    Name: spec.name,
+    TableType: 'EXTERNAL_TABLE',
+    Parameters: glueTableParameters(spec, bucket),
+    PartitionKeys: [{ Name: spec.partitionKey.name, Type: spec.partitionKey.type }],
+    StorageDescriptor: {
+      Columns: spec.columns.map((c) => ({ Name: c.name, Type: c.type })),
+      Location: `s3://${bucket}/${spec.manifestPrefix}`,
+      InputFormat: SYMLINK_STORAGE.inputFormat,
+      OutputFormat: SYMLINK_STORAGE.outputFormat,
+      SerdeInfo: { SerializationLibrary: SYMLINK_STORAGE.serde },
+    },
+  };
+}
+
 // ---------------------------------------------------------------- Athena, EventBridge, schedules
 
 export const ATHENA = {
@@ -265,6 +301,29 @@ export const ATHENA = {
 } as const;
 
 export const EVENT_BUS = { name: `${NAME_PREFIX}-ops`, source: 'puddle' } as const;
+
+/** Metrics the handlers publish (CloudWatch embedded metric format) for the alarms the stack sets. */
+export const METRICS = {
+  namespace: 'Puddle',
+  /** Seconds since a connector's last successful run, dimension `Connector` (published by the sync handler). */
+  connectorLag: 'ConnectorLagSeconds',
+} as const;
+
+/** A connector is stale when its last good run is this many schedule intervals old. */
+export const STALE_AFTER_INTERVALS = 10;
+
+/** Environment variables every function gets: where its resources are. */
+export const ENV = {
+  bucket: 'PUDDLE_BUCKET',
+  topicArn: 'PUDDLE_TOPIC_ARN',
+  queueUrls: 'PUDDLE_QUEUE_URLS',
+  stateTable: 'PUDDLE_STATE_TABLE',
+  catalogTable: 'PUDDLE_CATALOG_TABLE',
+  glueDatabase: 'PUDDLE_GLUE_DATABASE',
+  athenaWorkgroup: 'PUDDLE_ATHENA_WORKGROUP',
+  eventBus: 'PUDDLE_EVENT_BUS',
+  rawObjectLockDays: 'PUDDLE_RAW_OBJECT_LOCK_DAYS',
+} as const;
 
 export interface ScheduleSpec {
   name: string;
