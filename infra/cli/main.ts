@@ -1,4 +1,5 @@
 import { compact } from './commands/compact.js';
+import { cost } from './commands/cost.js';
 import { demo } from './commands/demo.js';
 import { exportView } from './commands/export.js';
 import { importCommand } from './commands/import.js';
@@ -12,7 +13,7 @@ import { sync } from './commands/sync.js';
 import { ConfigError } from '../../core/errors.js';
 import { runCommand, type Command } from './command.js';
 
-const COMMANDS: Command[] = [start, land, sync, importCommand, status, query, report, exportView, compact, replay, demo];
+const COMMANDS: Command[] = [start, land, sync, importCommand, status, query, report, exportView, compact, replay, demo, cost];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
