@@ -67,13 +67,14 @@ interface Needs {
 }
 
 const NEEDS: Record<HandlerName, Needs> = {
-  producer: { publish: true },
+  // Producer and totals read their API keys from Secrets Manager.
+  producer: { publish: true, secrets: true },
   webhooks: { publish: true, state: true, secrets: true },
   consumer: { readObjects: true, writeObjects: true, publish: true, state: true, catalog: true },
   sync: { publish: true, state: true, secrets: true },
   compaction: { readObjects: true, writeObjects: true, state: true, catalog: true, athena: true },
   'bank-import': { readObjects: true, writeObjects: true, publish: true, state: true },
-  totals: { state: true, athena: true, readObjects: true, catalog: true },
+  totals: { state: true, athena: true, readObjects: true, catalog: true, secrets: true },
 };
 
 export class PuddleStack extends Stack {
