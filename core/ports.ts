@@ -142,6 +142,33 @@ export interface QueryEngine {
   close(): Promise<void>;
 }
 
+// ---------------------------------------------------------------- OpsEvents
+/**
+ * What operations people want to hear about, as data. Embedded, each becomes a log line (core/ops-events.ts);
+ * on AWS they go to an EventBridge bus, where users route them to mail or chat with their own rules.
+ * Fields are ids, counts and reasons: never personal data, card data or secrets.
+ */
+export type OpsEvent =
+  | {
+      type: 'sync_run.finished';
+      connector: string;
+      stream: string;
+      run_id: string;
+      /** succeeded, partial (time box reached), quota or refused (another run holds the lease). */
+      outcome: string;
+      records: number;
+      quarantined: number;
+    }
+  | { type: 'sync_run.failed'; connector: string; stream: string; run_id: string; error: string; auth_failed: boolean }
+  | { type: 'breaks.opened'; open: number; as_of: string | null }
+  | { type: 'totals.drift'; against: string; boxes_differing: number; first: unknown }
+  | { type: 'dead_letter'; puddle: string; messages: number; reason: string };
+
+export interface OpsEvents {
+  /** Hand events on. Never rejects: an ops event that cannot be delivered is logged, and the work goes on. */
+  emit(events: readonly OpsEvent[]): Promise<void>;
+}
+
 // ---------------------------------------------------------------- Clock, secrets
 export interface Clock {
   now(): Date;

@@ -1,4 +1,4 @@
-import type { Catalog, Clock, ObjectStore, QueryEngine, Queue, SecretStore, StateStore } from './ports.js';
+import type { Catalog, Clock, ObjectStore, OpsEvents, QueryEngine, Queue, SecretStore, StateStore } from './ports.js';
 
 /** The adapters one entry point chose (createLocalRuntime / createAwsRuntime), handed to everything else. */
 export interface Runtime {
@@ -9,5 +9,7 @@ export interface Runtime {
   query: QueryEngine;
   clock: Clock;
   secrets: SecretStore;
+  /** Operational events; log lines when absent (core/ops-events.ts). */
+  events?: OpsEvents;
   close(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 // A puddle consumer: claim a batch (by size or time window), land it, ack. At-least-once in, idempotent out.
 import { log } from '../core/log.js';
-import type { Catalog, ClaimedMessage, ObjectStore, Queue } from '../core/ports.js';
-import type { PuddleDef } from './definitions.js';
+import { logOpsEvents } from '../core/ops-events.js';
+import type { Catalog, ClaimedMessage, ObjectStore, OpsEvents, Queue } from '../core/ports.js';
+import { DEFAULT_MAX_ATTEMPTS, type PuddleDef } from './definitions.js';
 import { landEnvelopes, type LandResult } from './land.js';
 import { landedMessages, type LandedListener } from './landed.js';
 
@@ -25,6 +26,8 @@ export interface PuddleConsumerOptions {
   retryDelayMs?: number;
   /** Told what each batch landed, once it is registered (a redelivered batch is told again). */
   onLanded?: LandedListener;
+  /** Told when a failed batch sends messages to the dead-letter store (log lines when absent). */
+  events?: OpsEvents;
 }
 
 const DEFAULTS = { batchSize: 5_000, windowMs: 500, visibilityMs: 10_000, pollMs: 50, retryDelayMs: 1_000 };
@@ -36,6 +39,7 @@ export class PuddleConsumer {
   readonly #catalog: Catalog;
   readonly #opts: typeof DEFAULTS;
   readonly #onLanded: LandedListener | undefined;
+  readonly #events: OpsEvents;
   #subscribed: Promise<void> | undefined;
   #running = false;
   #loop: Promise<void> | undefined;
@@ -46,6 +50,7 @@ export class PuddleConsumer {
     this.#store = opts.store;
     this.#catalog = opts.catalog;
     this.#onLanded = opts.onLanded;
+    this.#events = opts.events ?? logOpsEvents;
     this.#opts = {
       batchSize: opts.batchSize ?? DEFAULTS.batchSize,
       windowMs: opts.windowMs ?? DEFAULTS.windowMs,
@@ -195,6 +200,9 @@ export class PuddleConsumer {
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       log.warn('landing failed; batch will be retried', { puddle: this.puddle.name, messages: batch.length, reason });
       await this.#queue.retry(this.puddle.name, receipts, { reason, delayMs: this.#opts.retryDelayMs });
+      // The queue dead-letters a message once its deliveries reach maxAttempts: this retry did that to these.
+      const dead = batch.filter((m) => m.attempts >= (this.puddle.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)).length;
+      if (dead) await this.#events.emit([{ type: 'dead_letter', puddle: this.puddle.name, messages: dead, reason }]);
       return;
     }
     // Landed and registered: from here a crash only means the same files are written and registered again.

@@ -1,5 +1,8 @@
 import type { Subscription } from '../core/ports.js';
 
+/** Deliveries before a message is dead-lettered, when a puddle does not say (the SQLite queue and the SQS queues agree). */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
 /** A puddle is a landed dataset: which contracts it takes from the queue. Declared as data. */
 export interface PuddleDef extends Subscription {
   name: string;

@@ -12,43 +12,11 @@ import path from 'node:path';
 
 import { DuckDBDateValue, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 
-import type { Contract } from '../core/contracts/index.js';
 import { sqlIdent, sqlString, withConnection } from './duckdb.js';
 
-export type ColumnType = 'VARCHAR' | 'BIGINT' | 'BOOLEAN' | 'TIMESTAMP' | 'DATE' | 'DOUBLE';
-
-export interface ColumnSpec {
-  name: string;
-  type: ColumnType;
-}
-
-/** Added to every contract puddle's payload columns. `_changed_at` is envelope.occurred_at (updated_at, else occurred_at). */
-export const ENVELOPE_COLUMNS: readonly ColumnSpec[] = [
-  { name: '_id', type: 'VARCHAR' },
-  { name: '_source', type: 'VARCHAR' },
-  { name: '_stream', type: 'VARCHAR' },
-  { name: '_changed_at', type: 'TIMESTAMP' },
-  { name: '_received_at', type: 'TIMESTAMP' },
-  { name: '_delivery_id', type: 'VARCHAR' },
-];
-
-/** The raw puddle: the envelope's own fields, plus its JSON text exactly as delivered. */
-export const RAW_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'id', type: 'VARCHAR' },
-  { name: 'contract', type: 'VARCHAR' },
-  { name: 'version', type: 'BIGINT' },
-  { name: 'source', type: 'VARCHAR' },
-  { name: 'stream', type: 'VARCHAR' },
-  { name: 'key', type: 'VARCHAR' },
-  { name: 'occurred_at', type: 'TIMESTAMP' },
-  { name: 'received_at', type: 'TIMESTAMP' },
-  { name: 'delivery_id', type: 'VARCHAR' },
-  { name: 'envelope', type: 'VARCHAR' },
-];
-
-export function contractColumns(contract: Contract): ColumnSpec[] {
-  return [...contract.columns.map((c) => ({ name: c.name, type: c.duckdbType as ColumnType })), ...ENVELOPE_COLUMNS];
-}
+// The column lists live in columns.ts (no DuckDB import there, so the AWS shape and CDK can read them).
+export { contractColumns, ENVELOPE_COLUMNS, RAW_COLUMNS, type ColumnSpec, type ColumnType } from './columns.js';
+import type { ColumnSpec } from './columns.js';
 
 /** Cell values: strings, numbers, booleans, null. TIMESTAMP cells are ISO strings, DATE cells `YYYY-MM-DD`. */
 export type Cell = string | number | boolean | null;

@@ -1,7 +1,8 @@
 // Keeps the live totals honest: rebuilt from the lake on start, fed by landed rows, and compared with the
 // SQL view on a timer. A drift is logged and kept for the dashboard; it is never corrected silently.
 import { log } from '../core/log.js';
-import type { QueryEngine } from '../core/ports.js';
+import { logOpsEvents } from '../core/ops-events.js';
+import type { OpsEvents, QueryEngine } from '../core/ports.js';
 import type { LandedRows } from './landed.js';
 import { LiveTotals } from './live-totals.js';
 import { checkDrift, rebuildTotals, type DriftReport } from './totals-sql.js';
@@ -16,8 +17,11 @@ export class TotalsKeeper {
   #ready = false;
   #stopped = false;
 
-  constructor(query: QueryEngine) {
+  readonly #events: OpsEvents;
+
+  constructor(query: QueryEngine, events: OpsEvents = logOpsEvents) {
     this.#query = query;
+    this.#events = events;
   }
 
   /** The listener consumers call with what they landed. */
@@ -61,7 +65,7 @@ export class TotalsKeeper {
         this.#last = r;
         if (!r.inconclusive) this.#lastConclusive = r;
         if (!r.ok) {
-          log.warn('live totals drift from the SQL view', { against: r.against, boxes: r.differences.length, first: r.differences[0] });
+          await this.#events.emit([{ type: 'totals.drift', against: r.against, boxes_differing: r.differences.length, first: r.differences[0] ?? null }]);
         }
         return r;
       } catch (err) {

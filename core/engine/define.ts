@@ -1,4 +1,4 @@
-import type { Clock, Queue, StateStore } from '../ports.js';
+import type { Clock, OpsEvents, Queue, StateStore } from '../ports.js';
 import type { CallCost, RateObservation } from './budget.js';
 import type { Mapped } from './mapped.js';
 
@@ -91,4 +91,6 @@ export interface EngineRuntime {
   queue: Queue;
   state: StateStore;
   clock: Clock;
+  /** Where a finished run is announced; log lines when absent. */
+  events?: OpsEvents;
 }

@@ -1,4 +1,5 @@
 import { log } from '../log.js';
+import { logOpsEvents, syncRunEvent } from '../ops-events.js';
 import { mappedToEnvelopes } from './envelopes.js';
 import type { EngineRuntime } from './define.js';
 
@@ -61,4 +62,6 @@ export async function recordRun(runtime: EngineRuntime, r: RunResult): Promise<v
   } catch (err) {
     log.warn('could not record the sync run', { runId: r.runId, error: err });
   }
+  // A run the lease refused did nothing: not worth announcing.
+  if (r.outcome !== 'refused') await (runtime.events ?? logOpsEvents).emit([syncRunEvent(r)]);
 }

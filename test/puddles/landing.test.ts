@@ -5,7 +5,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
-import type { ObjectStore } from '../../core/ports.js';
+import type { ObjectStore, OpsEvent } from '../../core/ports.js';
 import { PuddleConsumer } from '../../puddles/consumer.js';
 import { landEnvelopes } from '../../puddles/land.js';
 import { donation, useLake } from './lake-fixture.js';
@@ -221,8 +221,12 @@ describe('landing', () => {
     };
     await lake.queue.subscribe({ ...lake.puddle('transactions'), maxAttempts: 2 });
     await lake.queue.publish([donation('x', 1)]);
-    const consumer = new PuddleConsumer({ puddle: { ...lake.puddle('transactions'), maxAttempts: 2 }, queue: lake.queue, store: broken, catalog: lake.catalog, retryDelayMs: 0 });
+    const told: OpsEvent[] = [];
+    const events = { emit: async (e: readonly OpsEvent[]) => void told.push(...e) };
+    const consumer = new PuddleConsumer({ puddle: { ...lake.puddle('transactions'), maxAttempts: 2 }, queue: lake.queue, store: broken, catalog: lake.catalog, retryDelayMs: 0, events });
     expect(await consumer.drain()).toBe(2);
+    // Told once, on the delivery that reached maxAttempts, not on the first failure.
+    expect(told).toEqual([{ type: 'dead_letter', puddle: 'transactions', messages: 1, reason: expect.stringContaining('disk on fire') }]);
     const dead = await lake.queue.deadLetters('transactions');
     expect(dead).toHaveLength(1);
     expect(dead[0]!.reason).toContain('disk on fire');

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 
+import { logOpsEvents } from '../../../core/ops-events.js';
 import { REPORTS, isDate, reportSql, setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
 import { copyOut } from '../copy-out.js';
@@ -56,6 +57,7 @@ export const report = defineCommand({
           const open = Number(row?.n ?? 0);
           if (open > 0) {
             process.stderr.write(`puddle report: ${open} break${open === 1 ? '' : 's'} open\n`);
+            await (rt.events ?? logOpsEvents).emit([{ type: 'breaks.opened', open, as_of: (values['as-of'] as string | undefined) ?? null }]);
             return 1;
           }
         }

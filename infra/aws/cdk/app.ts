@@ -1,0 +1,21 @@
+// `npm run synth`: the CDK app. Context (`-c name=value`): rawObjectLockDays, duckdbLayer (a folder laid out as a
+// Lambda layer, nodejs/node_modules/@duckdb/...), alarmEmail. Synth needs neither network nor Docker.
+import { App } from 'aws-cdk-lib';
+
+import { PuddleStack } from './puddle-stack.js';
+
+const app = new App();
+const context = (name: string): string | undefined => {
+  const v: unknown = app.node.tryGetContext(name);
+  return v === undefined || v === null || v === '' ? undefined : String(v);
+};
+const lockDays = context('rawObjectLockDays');
+if (lockDays !== undefined && !/^[1-9]\d*$/.test(lockDays)) throw new Error(`context rawObjectLockDays must be a whole number of days, not ${JSON.stringify(lockDays)}`);
+
+new PuddleStack(app, 'Puddle', {
+  description: 'Puddle: donation data hub (AWS shape)',
+  rawObjectLockDays: lockDays === undefined ? undefined : Number(lockDays),
+  duckdbLayerDir: context('duckdbLayer'),
+  alarmEmail: context('alarmEmail'),
+});
+app.synth();

@@ -1,0 +1,82 @@
+// One Lambda function per handler in shape.ts: esbuild bundles made on this machine (no Docker), Node 22, arm64.
+// A handler whose entry file is not in the checkout yet gets a placeholder that fails every invocation with a
+// message naming the missing file (and synth warns), so the rest of the stack still synthesises and deploys.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+import { Annotations, Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+import type { HandlerSpec } from '../shape.js';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
+
+/** Lambda refuses nodejs20.x since 2026; esbuild targets the same major. */
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
+const ESBUILD_TARGET = 'node22';
+
+export interface FunctionOptions {
+  environment: Record<string, string>;
+  /** A Lambda layer holding @duckdb/node-api with its linux-arm64 binding (see NOTES), for the handlers that write Parquet. */
+  duckdbLayer?: lambda.ILayerVersion;
+}
+
+/** Handlers that land or read Parquet with DuckDB; its native binding cannot be bundled by esbuild. */
+const USES_DUCKDB: ReadonlySet<string> = new Set(['consumer', 'compaction', 'bank-import', 'totals']);
+
+export function handlerFunction(scope: Construct, spec: HandlerSpec, opts: FunctionOptions): lambda.Function {
+  const id = `Fn-${spec.name}`;
+  const common = {
+    functionName: `puddle-${spec.name}`,
+    runtime: LAMBDA_RUNTIME,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: spec.memoryMb,
+    timeout: Duration.seconds(spec.timeoutSeconds),
+    environment: { ...opts.environment, NODE_OPTIONS: '--enable-source-maps' },
+    logGroup: new logs.LogGroup(scope, `${id}-logs`, { logGroupName: `/aws/lambda/puddle-${spec.name}`, retention: logs.RetentionDays.ONE_MONTH }),
+    description: spec.why,
+    layers: USES_DUCKDB.has(spec.name) && opts.duckdbLayer ? [opts.duckdbLayer] : undefined,
+  };
+  const entry = path.join(REPO_ROOT, spec.entry);
+  if (!existsSync(entry)) {
+    Annotations.of(scope).addWarningV2(`puddle:missing-handler-${spec.name}`, `${spec.entry} does not exist yet: puddle-${spec.name} is a placeholder that fails every call`);
+    return new lambda.Function(scope, id, {
+      ...common,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline(
+        `exports.handler = async () => { throw new Error('puddle-${spec.name}: ${spec.entry} was not in the checkout this stack was built from'); };`,
+      ),
+    });
+  }
+  if (USES_DUCKDB.has(spec.name) && !opts.duckdbLayer) {
+    Annotations.of(scope).addWarningV2(`puddle:no-duckdb-layer-${spec.name}`, `puddle-${spec.name} needs the DuckDB layer: synth with -c duckdbLayer=<folder> (see the README)`);
+  }
+  return new NodejsFunction(scope, id, {
+    ...common,
+    entry,
+    handler: 'handler',
+    projectRoot: REPO_ROOT,
+    depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+    bundling: {
+      forceDockerBundling: false,
+      format: OutputFormat.ESM,
+      target: ESBUILD_TARGET,
+      minify: true,
+      sourceMap: true,
+      mainFields: ['module', 'main'],
+      // The runtime has SDK v3; DuckDB comes from the layer.
+      externalModules: ['@aws-sdk/*', '@duckdb/node-api', '@duckdb/node-bindings'],
+      // ESM bundles of CommonJS dependencies call require(): give them one.
+      banner: "import { createRequire as __puddleRequire } from 'module'; const require = __puddleRequire(import.meta.url);",
+      // The named views read puddles/queries/*.sql beside the module (import.meta.dirname): ship them beside the bundle.
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        afterBundling: (inputDir: string, outputDir: string) => [`cp -r "${inputDir}/puddles/queries" "${outputDir}/queries"`],
+      },
+    },
+  });
+}

@@ -1,0 +1,139 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { CONTRACTS } from '../../../core/contracts/index.js';
+import { PUDDLES } from '../../../puddles/definitions.js';
+import { SCHEDULE } from '../../../schedules/schedule.js';
+import { ATHENA, HANDLERS, QUEUES } from '../shape.js';
+import { PuddleStack } from './puddle-stack.js';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+let template: Template;
+let resources: Record<string, Resource>;
+
+beforeAll(() => {
+  // Bundling skipped: the template is what is under test, not esbuild.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  template = Template.fromStack(new PuddleStack(app, 'Test', { rawObjectLockDays: 365 }));
+  resources = template.toJSON().Resources as Record<string, Resource>;
+});
+
+const ofType = (type: string) => Object.values(resources).filter((r) => r.Type === type);
+const DATA_SERVICES = ['s3', 'sqs', 'sns', 'dynamodb', 'glue', 'athena', 'events', 'secretsmanager', 'kms'];
+
+describe('the CloudFormation template', () => {
+  it('grants no wildcard actions on data services', () => {
+    const actions = ofType('AWS::IAM::Policy').flatMap((p) =>
+      ((p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement ?? []).flatMap((s) => [s.Action].flat()),
+    );
+    expect(actions.length).toBeGreaterThan(20);
+    const wild = actions.filter((a) => a === '*' || (a.includes('*') && DATA_SERVICES.includes(a.split(':')[0]!)));
+    expect(wild).toEqual([]);
+  });
+
+  it('has an encrypted bucket that blocks public access, with lifecycle rules for raw and query results and Object Lock', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      ObjectLockEnabled: true,
+      VersioningConfiguration: { Status: 'Enabled' },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'lake/raw/envelope/v1/', Transitions: [Match.objectLike({ StorageClass: 'STANDARD_IA', TransitionInDays: 30 })] }),
+          Match.objectLike({ Prefix: 'athena-results/', ExpirationInDays: 7 }),
+        ]),
+      },
+    });
+  });
+
+  it('has one queue per puddle, each with a dead-letter queue, subscribed to the topic with its filter policy', () => {
+    template.resourceCountIs('AWS::SQS::Queue', PUDDLES.length * 2);
+    template.resourceCountIs('AWS::SNS::Subscription', PUDDLES.length);
+    for (const q of QUEUES) {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: q.name,
+        VisibilityTimeout: q.visibilityTimeoutSeconds,
+        RedrivePolicy: { maxReceiveCount: q.maxReceiveCount, deadLetterTargetArn: Match.anyValue() },
+        SqsManagedSseEnabled: true,
+      });
+    }
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sqs',
+      RawMessageDelivery: true,
+      FilterPolicy: { contract: Match.arrayWith(['donation', 'bank_line']) },
+    });
+    // raw takes everything: no filter.
+    const unfiltered = ofType('AWS::SNS::Subscription').filter((s) => s.Properties.FilterPolicy === undefined);
+    expect(unfiltered.length).toBe(1);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', PUDDLES.length);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 1000, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+  });
+
+  it('has one Glue table per contract version (and raw), symlink manifests with dt projected', () => {
+    const versions = [...CONTRACTS.values()].reduce((n, v) => n + v.size, 0);
+    template.resourceCountIs('AWS::Glue::Table', versions + 1);
+    template.hasResourceProperties('AWS::Glue::Table', {
+      DatabaseName: 'puddle',
+      TableInput: {
+        Name: 'donation_v1',
+        TableType: 'EXTERNAL_TABLE',
+        PartitionKeys: [{ Name: 'dt', Type: 'string' }],
+        Parameters: Match.objectLike({ 'projection.enabled': 'true', 'projection.dt.type': 'date', 'projection.dt.format': 'yyyy-MM-dd' }),
+        StorageDescriptor: Match.objectLike({
+          InputFormat: 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat',
+          SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+          Columns: Match.arrayWith([{ Name: 'amount_minor', Type: 'bigint' }]),
+        }),
+      },
+    });
+    template.resourceCountIs('AWS::Glue::Crawler', 0);
+  });
+
+  it('has an Athena workgroup with an enforced scan cutoff', () => {
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      Name: ATHENA.workgroup,
+      WorkGroupConfiguration: Match.objectLike({ BytesScannedCutoffPerQuery: ATHENA.bytesScannedCutoffPerQuery, EnforceWorkGroupConfiguration: true }),
+    });
+  });
+
+  it('has one function per handler on Node 22 or newer, arm64', () => {
+    const fns = ofType('AWS::Lambda::Function').filter((f) => String(f.Properties.FunctionName ?? '').startsWith('puddle-'));
+    expect(fns.map((f) => f.Properties.FunctionName).sort()).toEqual(HANDLERS.map((h) => `puddle-${h.name}`).sort());
+    for (const f of fns) {
+      expect(f.Properties.Architectures).toEqual(['arm64']);
+      const major = Number(/^nodejs(\d+)\.x$/.exec(String(f.Properties.Runtime))?.[1]);
+      expect(major).toBeGreaterThanOrEqual(22);
+    }
+  });
+
+  it('has one schedule per schedules/ entry, plus compaction', () => {
+    template.resourceCountIs('AWS::Scheduler::Schedule', SCHEDULE.length + 1);
+    for (const e of SCHEDULE) {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: `rate(${e.everySeconds / 60} ${e.everySeconds === 60 ? 'minute' : 'minutes'})`,
+        Target: Match.objectLike({ Input: JSON.stringify({ connector: e.connector }) }),
+      });
+    }
+  });
+
+  it('has an ops bus and alarms on dead letters, connector staleness and totals drift', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'puddle-ops' });
+    const alarms = ofType('AWS::CloudWatch::Alarm').map((a) => String(a.Properties.AlarmName));
+    for (const p of PUDDLES) expect(alarms).toContain(`puddle-dead-letters-${p.name}`);
+    for (const e of SCHEDULE) expect(alarms).toContain(`puddle-connector-stale-${e.connector}`);
+    expect(alarms).toContain('puddle-totals-drift');
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'puddle-state',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      SSESpecification: { SSEEnabled: true },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'puddle-catalog',
+      KeySchema: [
+        { AttributeName: 'kind', KeyType: 'HASH' },
+        { AttributeName: 'id', KeyType: 'RANGE' },
+      ],
+    });
+  });
+});

@@ -1,0 +1,375 @@
+// The AWS shape as one CloudFormation stack, built from infra/aws/shape.ts (which reads puddles, contracts and
+// schedules): nothing here lists a puddle, a contract or a connector by hand.
+import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as athena from 'aws-cdk-lib/aws-athena';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as snsSubs from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+
+import { SCHEDULE } from '../../../schedules/schedule.js';
+import {
+  API_THROTTLE,
+  ATHENA,
+  BUCKET_PREFIXES,
+  CATALOG_TABLE,
+  CONSUMER_BATCH,
+  ENV,
+  EVENT_BUS,
+  GLUE_DATABASE,
+  GLUE_TABLES,
+  glueTableInput,
+  HANDLERS,
+  LIFECYCLE,
+  METRICS,
+  QUEUES,
+  SCHEDULES,
+  STALE_AFTER_INTERVALS,
+  STATE_TABLE,
+  TOPIC,
+  type DynamoTableSpec,
+  type HandlerName,
+} from '../shape.js';
+import { handlerFunction, LAMBDA_RUNTIME } from './functions.js';
+
+export interface PuddleStackProps extends StackProps {
+  /** Days raw objects are locked against deletion (Object Lock, set per object by the raw writer); off when unset. */
+  rawObjectLockDays?: number;
+  /** A folder laid out as a Lambda layer, nodejs/node_modules/@duckdb/... for linux-arm64 (see NOTES); handlers warn without it. */
+  duckdbLayerDir?: string;
+  /** Mail address that receives the alarms, if any. */
+  alarmEmail?: string;
+}
+
+/** What each handler may touch, beyond its trigger. Least privilege: named actions on named resources. */
+interface Needs {
+  readObjects?: boolean;
+  writeObjects?: boolean;
+  publish?: boolean;
+  state?: boolean;
+  catalog?: boolean;
+  athena?: boolean;
+  secrets?: boolean;
+}
+
+const NEEDS: Record<HandlerName, Needs> = {
+  // Producer and totals read their API keys from Secrets Manager.
+  producer: { publish: true, secrets: true },
+  webhooks: { publish: true, state: true, secrets: true },
+  consumer: { readObjects: true, writeObjects: true, publish: true, state: true, catalog: true },
+  sync: { publish: true, state: true, secrets: true },
+  compaction: { readObjects: true, writeObjects: true, state: true, catalog: true, athena: true },
+  'bank-import': { readObjects: true, writeObjects: true, publish: true, state: true },
+  totals: { state: true, athena: true, readObjects: true, catalog: true, secrets: true },
+};
+
+export class PuddleStack extends Stack {
+  readonly functions = new Map<HandlerName, lambda.Function>();
+
+  constructor(scope: Construct, id: string, props: PuddleStackProps = {}) {
+    super(scope, id, props);
+    const lock = props.rawObjectLockDays;
+
+    // ------------------------------------------------------------ bucket
+    const bucket = new s3.Bucket(this, 'Lake', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      // Object Lock needs versioning; objects are then locked one by one by the raw writer (never lake files,
+      // which compaction and replay must be able to delete).
+      versioned: lock !== undefined,
+      objectLockEnabled: lock !== undefined ? true : undefined,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        ...LIFECYCLE.map((r) => ({
+          id: r.prefix.replace(/\W+/g, '-'),
+          prefix: r.prefix,
+          ...(r.infrequentAccessAfterDays !== null
+            ? { transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(r.infrequentAccessAfterDays) }] }
+            : {}),
+          ...(r.expireAfterDays !== null ? { expiration: Duration.days(r.expireAfterDays) } : {}),
+        })),
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+    });
+    // S3 -> EventBridge for the bank drop folder, set on the L1 (the L2 flag adds a custom-resource Lambda).
+    (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
+
+    // ------------------------------------------------------------ topic, queues
+    const topic = new sns.Topic(this, 'Envelopes', { topicName: TOPIC.name });
+    const queues = QUEUES.map((spec) => {
+      const dlq = new sqs.Queue(this, `Dlq-${spec.puddle}`, {
+        queueName: spec.deadLetterName,
+        retentionPeriod: Duration.seconds(spec.deadLetterRetentionSeconds),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+      const queue = new sqs.Queue(this, `Queue-${spec.puddle}`, {
+        queueName: spec.name,
+        visibilityTimeout: Duration.seconds(spec.visibilityTimeoutSeconds),
+        retentionPeriod: Duration.seconds(spec.retentionSeconds),
+        deadLetterQueue: { queue: dlq, maxReceiveCount: spec.maxReceiveCount },
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+      topic.addSubscription(
+        new snsSubs.SqsSubscription(queue, {
+          rawMessageDelivery: true,
+          ...(spec.filterPolicy
+            ? { filterPolicy: { [TOPIC.contractAttribute]: sns.SubscriptionFilter.stringFilter({ allowlist: spec.filterPolicy.contract }) } }
+            : {}),
+        }),
+      );
+      return { spec, queue, dlq };
+    });
+
+    // ------------------------------------------------------------ DynamoDB
+    const table = (id: string, spec: DynamoTableSpec) =>
+      new dynamodb.Table(this, id, {
+        tableName: spec.name,
+        partitionKey: { name: spec.partitionKey.name, type: dynamodb.AttributeType.STRING },
+        ...(spec.sortKey ? { sortKey: { name: spec.sortKey.name, type: dynamodb.AttributeType.STRING } } : {}),
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        encryption: dynamodb.TableEncryption.AWS_MANAGED,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        timeToLiveAttribute: spec.ttlAttribute,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    const stateTable = table('State', STATE_TABLE);
+    const catalogTable = table('Catalog', CATALOG_TABLE);
+
+    // ------------------------------------------------------------ Glue, Athena
+    const database = new glue.CfnDatabase(this, 'GlueDatabase', { catalogId: Aws.ACCOUNT_ID, databaseInput: { name: GLUE_DATABASE } });
+    for (const spec of GLUE_TABLES) {
+      const t = new glue.CfnTable(this, `Table-${spec.name}`, {
+        catalogId: Aws.ACCOUNT_ID,
+        databaseName: GLUE_DATABASE,
+        tableInput: lowerKeys(glueTableInput(spec.table, bucket.bucketName)) as glue.CfnTable.TableInputProperty,
+      });
+      t.node.addDependency(database);
+    }
+    const workgroup = new athena.CfnWorkGroup(this, 'Workgroup', {
+      name: ATHENA.workgroup,
+      recursiveDeleteOption: true,
+      workGroupConfiguration: {
+        bytesScannedCutoffPerQuery: ATHENA.bytesScannedCutoffPerQuery,
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+        resultConfiguration: {
+          outputLocation: `s3://${bucket.bucketName}/${BUCKET_PREFIXES.queryResults}`,
+          encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+        },
+      },
+    });
+
+    // ------------------------------------------------------------ EventBridge bus, alerts
+    const bus = new events.EventBus(this, 'OpsBus', { eventBusName: EVENT_BUS.name });
+    const alerts = new sns.Topic(this, 'Alerts', { topicName: 'puddle-alerts' });
+    if (props.alarmEmail) alerts.addSubscription(new snsSubs.EmailSubscription(props.alarmEmail));
+
+    // ------------------------------------------------------------ functions
+    const environment: Record<string, string> = {
+      [ENV.bucket]: bucket.bucketName,
+      [ENV.topicArn]: topic.topicArn,
+      [ENV.queueUrls]: Stack.of(this).toJsonString(Object.fromEntries(queues.map((q) => [q.spec.puddle, q.queue.queueUrl]))),
+      [ENV.stateTable]: stateTable.tableName,
+      [ENV.catalogTable]: catalogTable.tableName,
+      [ENV.glueDatabase]: GLUE_DATABASE,
+      [ENV.athenaWorkgroup]: ATHENA.workgroup,
+      [ENV.eventBus]: bus.eventBusName,
+      ...(lock !== undefined ? { [ENV.rawObjectLockDays]: String(lock) } : {}),
+    };
+    const duckdbLayer = props.duckdbLayerDir
+      ? new lambda.LayerVersion(this, 'DuckDb', {
+          code: lambda.Code.fromAsset(props.duckdbLayerDir),
+          compatibleArchitectures: [lambda.Architecture.ARM_64],
+          compatibleRuntimes: [LAMBDA_RUNTIME],
+          description: '@duckdb/node-api with its linux-arm64 binding',
+        })
+      : undefined;
+    for (const spec of HANDLERS) {
+      const fn = handlerFunction(this, spec, { environment, duckdbLayer });
+      this.functions.set(spec.name, fn);
+      this.#grant(fn, NEEDS[spec.name], { bucket, topic, stateTable, catalogTable, workgroup, bus });
+    }
+    const fn = (name: HandlerName) => this.functions.get(name)!;
+
+    // HTTP API: producer, webhooks, totals.
+    const api = new apigw.HttpApi(this, 'Api', { apiName: 'puddle' });
+    const stage = api.defaultStage!.node.defaultChild as apigw.CfnStage;
+    stage.defaultRouteSettings = { throttlingRateLimit: API_THROTTLE.ratePerSecond, throttlingBurstLimit: API_THROTTLE.burst };
+    for (const spec of HANDLERS) {
+      for (const route of spec.routes ?? []) {
+        const [method, routePath] = route.split(' ') as [keyof typeof apigw.HttpMethod, string];
+        api.addRoutes({ path: routePath, methods: [apigw.HttpMethod[method]], integration: new HttpLambdaIntegration(`Int-${spec.name}-${method}`, fn(spec.name)) });
+      }
+    }
+    new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
+
+    // Consumer: one event source per queue (the record's queue ARN says which puddle).
+    for (const { queue } of queues) {
+      fn('consumer').addEventSource(
+        new SqsEventSource(queue, {
+          batchSize: CONSUMER_BATCH.size,
+          maxBatchingWindow: Duration.seconds(CONSUMER_BATCH.windowSeconds),
+          reportBatchItemFailures: true,
+          maxConcurrency: CONSUMER_BATCH.maxConcurrency,
+        }),
+      );
+    }
+
+    // Schedules: one per schedules/ entry (sync), plus compaction.
+    for (const s of SCHEDULES) {
+      new scheduler.Schedule(this, `Schedule-${s.name}`, {
+        scheduleName: s.name,
+        schedule: scheduler.ScheduleExpression.expression(s.expression),
+        target: new schedulerTargets.LambdaInvoke(fn(s.handler), { input: scheduler.ScheduleTargetInput.fromObject(s.input), retryAttempts: 0 }),
+        description: s.why,
+      });
+    }
+
+    // Bank files dropped under inbox/bank/.
+    new events.Rule(this, 'BankInbox', {
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [bucket.bucketName] }, object: { key: [{ prefix: BUCKET_PREFIXES.bankInbox }] } },
+      },
+      targets: [new eventTargets.LambdaFunction(fn('bank-import'))],
+    });
+
+    // ------------------------------------------------------------ alarms
+    const alarm = (a: cloudwatch.Alarm) => a.addAlarmAction(new cwActions.SnsAction(alerts));
+    for (const { spec, dlq } of queues) {
+      alarm(
+        dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }).createAlarm(this, `DlqDepth-${spec.puddle}`, {
+          alarmName: `puddle-dead-letters-${spec.puddle}`,
+          alarmDescription: `Messages in ${spec.deadLetterName}: they failed ${spec.maxReceiveCount} deliveries`,
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    for (const entry of SCHEDULE) {
+      const staleAfter = entry.everySeconds * STALE_AFTER_INTERVALS;
+      alarm(
+        new cloudwatch.Metric({
+          namespace: METRICS.namespace,
+          metricName: METRICS.connectorLag,
+          dimensionsMap: { Connector: entry.connector },
+          statistic: 'Maximum',
+          period: Duration.minutes(5),
+        }).createAlarm(this, `Stale-${entry.connector}`, {
+          alarmName: `puddle-connector-stale-${entry.connector}`,
+          alarmDescription: `${entry.connector} has not synced successfully for ${staleAfter} s (${STALE_AFTER_INTERVALS} schedule intervals)`,
+          threshold: staleAfter,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          // No figure at all means the sync function is not running: that is stale too.
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        }),
+      );
+    }
+    // Totals drift arrives as an ops event; a rule forwards it to the alerts topic, and its match count drives the alarm.
+    const driftRule = new events.Rule(this, 'DriftRule', {
+      eventBus: bus,
+      eventPattern: { source: [EVENT_BUS.source], detailType: ['totals.drift'] },
+      targets: [new eventTargets.SnsTopic(alerts)],
+    });
+    alarm(
+      new cloudwatch.Metric({
+        namespace: 'AWS/Events',
+        metricName: 'MatchedEvents',
+        dimensionsMap: { RuleName: driftRule.ruleName, EventBusName: bus.eventBusName },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }).createAlarm(this, 'TotalsDrift', {
+        alarmName: 'puddle-totals-drift',
+        alarmDescription: 'The live totals differ from the SQL view totals_by_box',
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
+    new CfnOutput(this, 'AthenaWorkgroup', { value: ATHENA.workgroup });
+  }
+
+  #grant(
+    fn: lambda.Function,
+    needs: Needs,
+    r: { bucket: s3.Bucket; topic: sns.Topic; stateTable: dynamodb.Table; catalogTable: dynamodb.Table; workgroup: athena.CfnWorkGroup; bus: events.EventBus },
+  ): void {
+    const allow = (actions: string[], resources: string[]) => fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+    const objects = r.bucket.arnForObjects('*');
+    if (needs.readObjects || needs.writeObjects) allow(['s3:ListBucket'], [r.bucket.bucketArn]);
+    if (needs.readObjects) allow(['s3:GetObject'], [objects]);
+    if (needs.writeObjects) allow(['s3:PutObject', 's3:DeleteObject'], [objects]);
+    if (needs.publish) allow(['sns:Publish'], [r.topic.topicArn]);
+    const itemActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query'];
+    if (needs.state) allow(itemActions, [r.stateTable.tableArn]);
+    if (needs.catalog) {
+      allow(itemActions, [r.catalogTable.tableArn]);
+      allow(
+        ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:CreateTable'],
+        [
+          Stack.of(this).formatArn({ service: 'glue', resource: 'catalog' }),
+          Stack.of(this).formatArn({ service: 'glue', resource: 'database', resourceName: GLUE_DATABASE }),
+          Stack.of(this).formatArn({ service: 'glue', resource: 'table', resourceName: `${GLUE_DATABASE}/*` }),
+        ],
+      );
+    }
+    if (needs.athena) {
+      allow(
+        ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution'],
+        [Stack.of(this).formatArn({ service: 'athena', resource: 'workgroup', resourceName: r.workgroup.name })],
+      );
+      // Athena reads the tables' definitions and writes results with the caller's rights.
+      allow(['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'], [
+        Stack.of(this).formatArn({ service: 'glue', resource: 'catalog' }),
+        Stack.of(this).formatArn({ service: 'glue', resource: 'database', resourceName: GLUE_DATABASE }),
+        Stack.of(this).formatArn({ service: 'glue', resource: 'table', resourceName: `${GLUE_DATABASE}/*` }),
+      ]);
+      allow(['s3:PutObject'], [r.bucket.arnForObjects(`${BUCKET_PREFIXES.queryResults}*`)]);
+      allow(['s3:GetObject'], [objects]);
+      allow(['s3:ListBucket', 's3:GetBucketLocation'], [r.bucket.bucketArn]);
+    }
+    if (needs.secrets) {
+      allow(['secretsmanager:GetSecretValue'], [Stack.of(this).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'puddle/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })]);
+    }
+    r.bus.grantPutEventsTo(fn);
+  }
+}
+
+/** CloudFormation's L1 Glue props are the API's names with a lower-case first letter. */
+function lowerKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(lowerKeys);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [
+        k.charAt(0).toLowerCase() + k.slice(1),
+        // Table parameters are a free-form map: keep its keys as they are.
+        k === 'Parameters' ? x : lowerKeys(x),
+      ]),
+    );
+  }
+  return v;
+}

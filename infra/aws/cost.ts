@@ -1,0 +1,150 @@
+// The AWS bill of an appeal night, from per-event request counts the code knows (batch sizes, queues per event,
+// files per batch) and list prices in one table. Money here is US dollars as floats on purpose: this is an
+// estimate printed to a person, never a ledger amount.
+import { API_THROTTLE, CONSUMER_BATCH, handlerSpec, QUEUES } from './shape.js';
+
+/** List prices (USD), as read on PRICES_DATE; us-east-1 unless noted. London (eu-west-2) is equal or a few % higher. */
+export const PRICES_DATE = '2026-11-30';
+export const PRICES = {
+  httpApiPerMillion: { usd: 1.0, source: 'API Gateway HTTP API, first 300M requests/month' },
+  lambdaRequestPerMillion: { usd: 0.2, source: 'AWS Lambda requests' },
+  lambdaGbSecondArm: { usd: 0.0000133334, source: 'AWS Lambda duration, arm64' },
+  snsPublishPerMillion: { usd: 0.5, source: 'SNS standard topic requests (a PublishBatch of up to 10 is one request per 64 KB); delivery to SQS free' },
+  sqsPerMillion: { usd: 0.4, source: 'SQS standard requests (per 64 KB chunk); first 1M/month free, not deducted here' },
+  s3PutPerThousand: { usd: 0.005, source: 'S3 Standard PUT/COPY/POST/LIST' },
+  dynamoWritePerMillion: { usd: 0.625, source: 'DynamoDB on-demand write request units (1 KB each)' },
+  athenaPerTb: { usd: 5.0, source: 'Athena SQL, per TB scanned, 10 MB minimum per query' },
+  logsPerGb: { usd: 0.5, source: 'CloudWatch Logs ingestion (standard)' },
+  eventsPerMillion: { usd: 1.0, source: 'EventBridge custom events' },
+} as const;
+
+/** What one event costs in work, measured or assumed; each figure says where it comes from. */
+export const ASSUMPTIONS = {
+  envelopeBytes: 1024,
+  /** An accepted donation goes to its own puddle's queue and to raw. */
+  deliveriesPerEvent: 2,
+  producerMs: { base: 40, perEvent: 0.2 },
+  producerLogBytes: 650,
+  /** Landing a full batch with DuckDB at 2 GB (research: ~1.5 s per 1,000 envelopes). */
+  consumerSecondsPerBatch: 1.5,
+  consumerLogBytes: 2000,
+  /** Each batch writes one Parquet file and rewrites one manifest per partition (one partition on the night). */
+  s3PutsPerBatch: 2,
+  /** Catalog writes per batch: key hint, partition item (sized by its file list), garbage unmark. */
+  catalogFileEntryBytes: 150,
+  compactionEveryMinutes: 15,
+  /** The dashboard's SQL panels refresh every 10 s; the TV total comes from counters, not Athena. */
+  athenaQueryEverySeconds: 10,
+  athenaBytesPerQuery: 30 * 1024 ** 2,
+  /** Empty long polls by the Lambda pollers: 5 per queue, each a 20 s wait. */
+  idlePollersPerQueue: 5,
+} as const;
+
+export interface CostInput {
+  donations: number;
+  /** Peak donations per second. */
+  peak: number;
+  /** Events per POST (the producer API takes up to 1,000). */
+  batch: number;
+  /** How long the night lasts. */
+  hours: number;
+}
+
+export interface CostLine {
+  item: string;
+  quantity: string;
+  usd: number;
+}
+
+export interface CostEstimate {
+  lines: CostLine[];
+  totalUsd: number;
+  limits: string[];
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-GB');
+
+export function estimateCost(input: CostInput): CostEstimate {
+  const { donations, peak, batch, hours } = input;
+  const a = ASSUMPTIONS;
+  const seconds = hours * 3600;
+  const posts = Math.ceil(donations / batch);
+  const deliveries = donations * a.deliveriesPerEvent;
+
+  const producerGbS = posts * (handlerSpec('producer').memoryMb / 1024) * ((a.producerMs.base + a.producerMs.perEvent * batch) / 1000);
+  const snsRequests = posts * Math.ceil(batch / 10);
+
+  // A batch closes at CONSUMER_BATCH.size messages or after the window, whichever comes first, on the average rate.
+  const perQueueRate = donations / seconds;
+  const messagesPerBatch = Math.max(1, Math.min(CONSUMER_BATCH.size, perQueueRate * CONSUMER_BATCH.windowSeconds));
+  const batches = a.deliveriesPerEvent * Math.ceil(donations / messagesPerBatch);
+  const consumerGbS = batches * (handlerSpec('consumer').memoryMb / 1024) * a.consumerSecondsPerBatch * (messagesPerBatch / CONSUMER_BATCH.size);
+
+  // Receives and deletes carry at most 10 messages; the pollers' empty waits add a fixed count per queue.
+  const idlePolls = QUEUES.length * a.idlePollersPerQueue * (seconds / 20);
+  const sqsRequests = (2 * deliveries) / 10 + idlePolls;
+
+  const compactions = a.deliveriesPerEvent * (seconds / 60 / a.compactionEveryMinutes);
+  const s3Puts = batches * a.s3PutsPerBatch + compactions * 2;
+
+  // Between compactions a partition gathers files; each catalog write rewrites its item (1 WRU per KB).
+  const filesBetween = (a.compactionEveryMinutes * 60) / (messagesPerBatch / perQueueRate);
+  const partitionWru = Math.max(1, Math.ceil((filesBetween / 2) * a.catalogFileEntryBytes / 1024));
+  const dynamoWru = batches * (partitionWru + 2);
+
+  const athenaQueries = seconds / a.athenaQueryEverySeconds;
+  const athenaBytes = athenaQueries * Math.max(10 * 1024 ** 2, a.athenaBytesPerQuery);
+
+  const logBytes = posts * a.producerLogBytes + batches * a.consumerLogBytes;
+  const P = PRICES;
+  const lines: CostLine[] = [
+    { item: 'HTTP API requests', quantity: `${fmt(posts)} requests`, usd: (posts / 1e6) * P.httpApiPerMillion.usd },
+    {
+      item: 'producer Lambda',
+      quantity: `${fmt(posts)} invocations, ${fmt(producerGbS)} GB-s`,
+      usd: (posts / 1e6) * P.lambdaRequestPerMillion.usd + producerGbS * P.lambdaGbSecondArm.usd,
+    },
+    { item: 'SNS PublishBatch', quantity: `${fmt(snsRequests)} requests`, usd: (snsRequests / 1e6) * P.snsPublishPerMillion.usd },
+    { item: 'SQS (receive, delete, idle polls)', quantity: `${fmt(sqsRequests)} requests`, usd: (sqsRequests / 1e6) * P.sqsPerMillion.usd },
+    {
+      item: 'consumer Lambda',
+      quantity: `${fmt(batches)} batches, ${fmt(consumerGbS)} GB-s`,
+      usd: (batches / 1e6) * P.lambdaRequestPerMillion.usd + consumerGbS * P.lambdaGbSecondArm.usd,
+    },
+    { item: 'S3 PUTs (files, manifests, compaction)', quantity: `${fmt(s3Puts)} PUTs`, usd: (s3Puts / 1000) * P.s3PutPerThousand.usd },
+    { item: 'DynamoDB catalog writes', quantity: `${fmt(dynamoWru)} WRU`, usd: (dynamoWru / 1e6) * P.dynamoWritePerMillion.usd },
+    { item: 'Athena dashboard queries', quantity: `${fmt(athenaQueries)} queries, ${(athenaBytes / 1024 ** 3).toFixed(1)} GiB`, usd: (athenaBytes / 1024 ** 4) * P.athenaPerTb.usd },
+    { item: 'CloudWatch Logs', quantity: `${(logBytes / 1024 ** 3).toFixed(2)} GiB`, usd: (logBytes / 1024 ** 3) * P.logsPerGb.usd },
+  ];
+  const totalUsd = lines.reduce((s, l) => s + l.usd, 0);
+
+  const producerConcurrency = (peak / batch) * ((a.producerMs.base + a.producerMs.perEvent * batch) / 1000);
+  const consumerMax = QUEUES.length * CONSUMER_BATCH.maxConcurrency;
+  const landPerSecond = CONSUMER_BATCH.maxConcurrency * (CONSUMER_BATCH.size / a.consumerSecondsPerBatch);
+  const limits = [
+    `Producer: ${Math.ceil(peak / batch)} requests/s at peak; HTTP API stage throttle set to ${fmt(API_THROTTLE.ratePerSecond)}/s (account default 10,000/s).`,
+    `Lambda concurrency: producer ~${Math.ceil(producerConcurrency)} at peak plus at most ${consumerMax} consumers (5 per queue); account default 1,000 per region.`,
+    `SNS: ${Math.ceil((peak / batch) * Math.ceil(batch / 10))} publish requests/s at peak; the Publish quota depends on the region (Service Quotas, "Publish API TPS").`,
+    `Landing: up to ~${fmt(landPerSecond)} messages/s per queue (5 consumers x ${CONSUMER_BATCH.size} per ${a.consumerSecondsPerBatch} s) against a peak of ${fmt(peak)}/s.`,
+    `Catalog: ~${Math.ceil(filesBetween)} files per partition between compactions (an item holds about 2,500).`,
+    'Athena: seconds per query and a per-account cap on concurrent queries; the on-screen total comes from counters, never from Athena.',
+  ];
+  return { lines, totalUsd, limits };
+}
+
+export function formatCost(input: CostInput, est: CostEstimate): string {
+  const w = Math.max(...est.lines.map((l) => l.item.length));
+  const q = Math.max(...est.lines.map((l) => l.quantity.length));
+  const money = (usd: number) => `$${usd.toFixed(2).padStart(7)}`;
+  const out = [
+    `Appeal night: ${fmt(input.donations)} donations over ${input.hours} h, peak ${fmt(input.peak)}/s, ${input.batch} event${input.batch === 1 ? '' : 's'} per POST`,
+    `List prices of ${PRICES_DATE} (USD, us-east-1; London equal or a few % higher; check the AWS Pricing Calculator)`,
+    '',
+    ...est.lines.map((l) => `${l.item.padEnd(w)}  ${l.quantity.padEnd(q)}  ${money(l.usd)}`),
+    `${'total'.padEnd(w)}  ${''.padEnd(q)}  ${money(est.totalUsd)}`,
+    '',
+    'Limits that bite first:',
+    ...est.limits.map((l) => `- ${l}`),
+  ];
+  return `${out.join('\n')}\n`;
+}

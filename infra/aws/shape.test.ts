@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+
+import { CONTRACTS } from '../../core/contracts/index.js';
+import { PUDDLES } from '../../puddles/definitions.js';
+import { SCHEDULE } from '../../schedules/schedule.js';
+import {
+  GLUE_TABLES,
+  glueTableParameters,
+  handlerSpec,
+  HANDLERS,
+  QUEUES,
+  rateExpression,
+  syncSchedules,
+  VISIBILITY_PER_CONSUMER_TIMEOUT,
+} from './shape.js';
+
+describe('the AWS shape, derived from the code', () => {
+  it('has one queue per puddle, filtered on its contracts, with a dead-letter queue', () => {
+    expect(QUEUES.map((q) => q.puddle)).toEqual(PUDDLES.map((p) => p.name));
+    const tx = QUEUES.find((q) => q.puddle === 'transactions')!;
+    expect(tx.filterPolicy).toEqual({ contract: expect.arrayContaining(['donation', 'payment', 'bank_line']) });
+    expect(tx.deadLetterName).toBe('puddle-transactions-dlq');
+    expect(QUEUES.find((q) => q.puddle === 'raw')!.filterPolicy).toBeNull();
+    for (const q of QUEUES) {
+      expect(q.maxReceiveCount).toBeGreaterThan(1);
+      expect(q.visibilityTimeoutSeconds).toBe(handlerSpec('consumer').timeoutSeconds * VISIBILITY_PER_CONSUMER_TIMEOUT);
+      expect(q.deadLetterRetentionSeconds).toBeGreaterThan(q.retentionSeconds);
+    }
+  });
+
+  it('has one Glue table per contract version, typed from the contract, plus raw', () => {
+    const versions = [...CONTRACTS.values()].reduce((n, v) => n + v.size, 0);
+    expect(GLUE_TABLES.length).toBe(versions + 1);
+    expect(new Set(GLUE_TABLES.map((t) => t.name)).size).toBe(GLUE_TABLES.length);
+    const donation = GLUE_TABLES.find((t) => t.name === 'donation_v1')!;
+    expect(donation.dataPrefix).toBe('lake/transactions/donation/v1/');
+    const type = (n: string) => donation.columns.find((c) => c.name === n)?.type;
+    expect([type('amount_minor'), type('currency'), type('occurred_at'), type('_received_at')]).toEqual(['bigint', 'string', 'timestamp', 'timestamp']);
+    expect(GLUE_TABLES.find((t) => t.name === 'bank_line_v2')!.columns.map((c) => c.name)).toContain('end_to_end_id');
+    expect(GLUE_TABLES.find((t) => t.name === 'raw_envelope_v1')!.dataPrefix).toBe('lake/raw/envelope/v1/');
+    const params = glueTableParameters(donation, 'b');
+    expect(params['projection.dt.type']).toBe('date');
+    expect(params['storage.location.template']).toBe('s3://b/manifests/donation_v1/dt=${dt}/');
+  });
+
+  it('has one sync schedule per schedules/ entry, as whole-minute rates', () => {
+    expect(syncSchedules().map((s) => s.input.connector)).toEqual(SCHEDULE.map((e) => e.connector));
+    expect(rateExpression(60)).toBe('rate(1 minute)');
+    expect(rateExpression(300)).toBe('rate(5 minutes)');
+    expect(() => rateExpression(90)).toThrow(/whole minutes/);
+  });
+
+  it('lists every handler with its entry file', () => {
+    expect(HANDLERS.map((h) => h.entry)).toEqual(
+      ['producer', 'webhooks', 'consumer', 'sync', 'compaction', 'bank-import', 'totals'].map((n) => `infra/aws/handlers/${n}.ts`),
+    );
+  });
+});

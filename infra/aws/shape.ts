@@ -1,0 +1,371 @@
+// The AWS shape as data, derived from what the code already declares (puddles, contracts, schedules): no second
+// list. The CDK app (infra/aws/cdk/), the runtime adapters and `puddle aws local` all read this one description,
+// so it must stay free of CDK (and of DuckDB): plain values only.
+import { CONTRACTS, type Contract } from '../../core/contracts/index.js';
+import type { TableRef } from '../../core/ports.js';
+import { contractColumns, RAW_COLUMNS, type ColumnSpec, type ColumnType } from '../../puddles/columns.js';
+import { DEFAULT_MAX_ATTEMPTS, puddleFor, PUDDLES, type PuddleDef } from '../../puddles/definitions.js';
+import { LAKE_PREFIX, RAW_TABLE, tablePrefix } from '../../puddles/layout.js';
+import { SCHEDULE, type ScheduleEntry } from '../../schedules/schedule.js';
+
+/** Resource names start with this, so one account can tell Puddle's resources apart (and IAM can scope to them). */
+export const NAME_PREFIX = 'puddle';
+
+// ---------------------------------------------------------------- handlers
+
+export type HandlerName = 'producer' | 'webhooks' | 'consumer' | 'sync' | 'compaction' | 'bank-import' | 'totals';
+
+export interface HandlerSpec {
+  name: HandlerName;
+  /** Entry file, relative to the repository root; exports `handler`. */
+  entry: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  /** What invokes it. */
+  trigger: 'http' | 'sqs' | 'schedule' | 's3-object-created';
+  /** HTTP API routes (`METHOD /path`) for http handlers. */
+  routes?: string[];
+  why: string;
+}
+
+function handler(
+  name: HandlerName,
+  memoryMb: number,
+  timeoutSeconds: number,
+  trigger: HandlerSpec['trigger'],
+  why: string,
+  routes?: string[],
+): HandlerSpec {
+  return { name, entry: `infra/aws/handlers/${name}.ts`, memoryMb, timeoutSeconds, trigger, why, ...(routes ? { routes } : {}) };
+}
+
+export const HANDLERS: readonly HandlerSpec[] = [
+  handler('producer', 256, 10, 'http', 'validate and publish; API Gateway gives up after 30 s anyway', ['POST /v1/events']),
+  handler('webhooks', 256, 10, 'http', 'providers retry webhooks that do not answer within seconds', ['POST /webhooks/{provider}']),
+  // Landing a batch of up to 1,000 envelopes with DuckDB takes about 1.5 s at 2 GB; a minute leaves room for S3 retries.
+  handler('consumer', 2048, 60, 'sqs', 'one SQS batch per invocation, written as Parquet and registered'),
+  // Lambda's 15-minute ceiling; the connector engine time-boxes the run inside it and checkpoints.
+  handler('sync', 1024, 900, 'schedule', 'one connector run per schedule entry'),
+  handler('compaction', 2048, 900, 'schedule', "merges each partition's small files"),
+  handler('bank-import', 1024, 300, 's3-object-created', 'a bank statement file dropped under inbox/bank/'),
+  handler('totals', 512, 10, 'http', 'the live totals API, from the counters the consumers keep', ['GET /v1/totals']),
+];
+
+export function handlerSpec(name: HandlerName): HandlerSpec {
+  const h = HANDLERS.find((x) => x.name === name);
+  if (!h) throw new Error(`no handler ${name}`);
+  return h;
+}
+
+// ---------------------------------------------------------------- topic and queues
+
+export const TOPIC = {
+  name: `${NAME_PREFIX}-envelopes`,
+  /** The message attribute the queues filter on (the queue adapter sets it on every publish). */
+  contractAttribute: 'contract',
+} as const;
+
+export interface QueueSpec {
+  puddle: string;
+  name: string;
+  deadLetterName: string;
+  /** SNS subscription filter policy on the `contract` attribute; null takes everything (the raw puddle). */
+  filterPolicy: { contract: string[] } | null;
+  maxReceiveCount: number;
+  visibilityTimeoutSeconds: number;
+  /** SQS keeps a message at most 14 days; the dead-letter queue keeps it the longest so nothing expires unseen. */
+  retentionSeconds: number;
+  deadLetterRetentionSeconds: number;
+}
+
+/**
+ * AWS asks for a queue visibility timeout of at least six times the consuming function's timeout when a Lambda
+ * event source mapping reads it (retries of a throttled invocation happen inside the timeout).
+ */
+export const VISIBILITY_PER_CONSUMER_TIMEOUT = 6;
+
+const DAY = 86_400;
+
+export function queueSpec(p: PuddleDef): QueueSpec {
+  const consumer = handlerSpec('consumer');
+  return {
+    puddle: p.name,
+    name: `${NAME_PREFIX}-${p.name}`,
+    deadLetterName: `${NAME_PREFIX}-${p.name}-dlq`,
+    filterPolicy: p.contracts === '*' ? null : { contract: [...p.contracts] },
+    maxReceiveCount: p.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    visibilityTimeoutSeconds: consumer.timeoutSeconds * VISIBILITY_PER_CONSUMER_TIMEOUT,
+    retentionSeconds: 4 * DAY,
+    deadLetterRetentionSeconds: 14 * DAY,
+  };
+}
+
+export const QUEUES: readonly QueueSpec[] = PUDDLES.map(queueSpec);
+
+/**
+ * How Lambda reads each queue: up to 1,000 messages or 20 s per invocation (one Parquet file per partition per
+ * batch), at most 5 concurrent consumers per queue (DynamoDB catalog writes per partition stay few).
+ */
+export const CONSUMER_BATCH = { size: 1000, windowSeconds: 20, maxConcurrency: 5 } as const;
+
+/** The HTTP API's stage throttle: below the account's 10,000 requests/s default, so one client cannot take all of it. */
+export const API_THROTTLE = { ratePerSecond: 2000, burst: 5000 } as const;
+
+// ---------------------------------------------------------------- DynamoDB
+
+export interface DynamoTableSpec {
+  name: string;
+  partitionKey: { name: string; type: 'S' };
+  sortKey?: { name: string; type: 'S' };
+  /** Attribute DynamoDB's TTL deletes by (lazily: readers still check it). */
+  ttlAttribute?: string;
+  why: string;
+}
+
+/** Bookmarks, leases, run status: single-item conditional writes keyed by the StateStore key. */
+export const STATE_TABLE: DynamoTableSpec = {
+  name: `${NAME_PREFIX}-state`,
+  partitionKey: { name: 'pk', type: 'S' },
+  ttlAttribute: 'expires_at',
+  why: 'StateStore: bookmarks and leases',
+};
+
+/** The live file list (Catalog): one item per table partition, plus key hints and garbage (infra/aws/glue-catalog.ts). */
+export const CATALOG_TABLE: DynamoTableSpec = {
+  name: `${NAME_PREFIX}-catalog`,
+  partitionKey: { name: 'kind', type: 'S' },
+  sortKey: { name: 'id', type: 'S' },
+  why: 'Catalog: which files make up each partition, with a version for conditional writes',
+};
+
+// ---------------------------------------------------------------- bucket
+
+/** One bucket; these prefixes divide it (the ObjectStore's keys are the same strings). */
+export const BUCKET_PREFIXES = {
+  /** Landed Parquet: `lake/<puddle>/<contract>/v<N>/dt=YYYY-MM-DD/`. Raw is `lake/raw/...`. */
+  lake: `${LAKE_PREFIX}/`,
+  /** The raw puddle: every envelope as received, never rewritten (Object Lock may guard it). */
+  raw: `${tablePrefix(RAW_TABLE)}`,
+  quarantine: `${LAKE_PREFIX}/quarantine/`,
+  /** Athena reads tables through these symlink manifests, one per partition, written by the catalog. */
+  manifests: 'manifests/',
+  /** Bank statement files dropped here are imported (S3 object created -> bank-import). */
+  bankInbox: 'inbox/bank/',
+  /** Athena query results; short-lived. */
+  queryResults: 'athena-results/',
+} as const;
+
+export interface LifecycleSpec {
+  prefix: string;
+  /** Move to infrequent access after this many days (null: never). */
+  infrequentAccessAfterDays: number | null;
+  expireAfterDays: number | null;
+  why: string;
+}
+
+export const LIFECYCLE: readonly LifecycleSpec[] = [
+  {
+    prefix: BUCKET_PREFIXES.raw,
+    infrequentAccessAfterDays: 30,
+    expireAfterDays: null,
+    why: 'raw is the replay source and audit trail: kept, but rarely read after the first month',
+  },
+  { prefix: BUCKET_PREFIXES.queryResults, infrequentAccessAfterDays: null, expireAfterDays: 7, why: 'query results are read once' },
+];
+
+// ---------------------------------------------------------------- Glue
+
+export const GLUE_DATABASE = 'puddle';
+
+export interface GlueColumn {
+  name: string;
+  type: string;
+}
+
+export interface GlueTableSpec {
+  table: TableRef;
+  /** `donation_v1`; the raw table is `raw_envelope_v1`. */
+  name: string;
+  columns: GlueColumn[];
+  partitionKey: GlueColumn;
+  /** Where the table's data files live, relative to the bucket (`lake/transactions/donation/v1/`). */
+  dataPrefix: string;
+  /** Where Athena reads the table: one symlink manifest per `dt=` folder, listing the catalog's live files. */
+  manifestPrefix: string;
+}
+
+const GLUE_TYPE_OF: Record<ColumnType, string> = {
+  VARCHAR: 'string',
+  BIGINT: 'bigint',
+  BOOLEAN: 'boolean',
+  TIMESTAMP: 'timestamp',
+  DATE: 'date',
+  DOUBLE: 'double',
+};
+
+function glueColumns(cols: readonly ColumnSpec[]): GlueColumn[] {
+  return cols.map((c) => ({ name: c.name, type: GLUE_TYPE_OF[c.type] }));
+}
+
+/** Glue names: lower case letters, digits and underscores. */
+export function glueTableName(t: TableRef): string {
+  const base = t.puddle === RAW_TABLE.puddle ? `raw_${t.contract}` : t.contract;
+  return `${base}_v${t.version}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+}
+
+export function glueTableSpec(t: TableRef): GlueTableSpec {
+  const columns = t.puddle === RAW_TABLE.puddle ? glueColumns(RAW_COLUMNS) : glueColumns(contractColumns(contractOf(t)));
+  const name = glueTableName(t);
+  return {
+    table: t,
+    name,
+    columns,
+    partitionKey: { name: 'dt', type: 'string' },
+    dataPrefix: tablePrefix(t),
+    manifestPrefix: `${BUCKET_PREFIXES.manifests}${name}/`,
+  };
+}
+
+function contractOf(t: TableRef): Contract {
+  const c = CONTRACTS.get(t.contract)?.get(t.version);
+  if (!c) throw new Error(`no contract ${t.contract} v${t.version}`);
+  return c;
+}
+
+/** Every table the lake can hold: each contract version in its puddle, and raw. */
+export function lakeTables(): TableRef[] {
+  const out: TableRef[] = [];
+  for (const [name, versions] of [...CONTRACTS.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const puddle = puddleFor(name)?.name;
+    if (!puddle) throw new Error(`contract ${name} belongs to no puddle (puddles/definitions.ts)`);
+    for (const version of [...versions.keys()].sort((a, b) => a - b)) out.push({ puddle, contract: name, version });
+  }
+  out.push(RAW_TABLE);
+  return out;
+}
+
+export const GLUE_TABLES: readonly GlueTableSpec[] = lakeTables().map(glueTableSpec);
+
+/** Partition projection on `dt`: Athena computes partitions from these, so no crawler and no partition API calls. */
+export const DT_PROJECTION = { firstDay: '2020-01-01', format: 'yyyy-MM-dd' } as const;
+
+/** The Glue TableInput parameters of a lake table (the CDK app and the catalog's ensureTable both use them). */
+export function glueTableParameters(spec: GlueTableSpec, bucket: string): Record<string, string> {
+  return {
+    classification: 'parquet',
+    EXTERNAL: 'TRUE',
+    'projection.enabled': 'true',
+    'projection.dt.type': 'date',
+    'projection.dt.range': `${DT_PROJECTION.firstDay},NOW`,
+    'projection.dt.format': DT_PROJECTION.format,
+    'projection.dt.interval': '1',
+    'projection.dt.interval.unit': 'DAYS',
+    'storage.location.template': `s3://${bucket}/${spec.manifestPrefix}dt=\${dt}/`,
+  };
+}
+
+/**
+ * Symlink tables: the location holds text manifests naming Parquet files, which Athena reads with the Parquet SerDe.
+ * The input format is what makes Athena read the manifest's list instead of every file under a folder.
+ */
+export const SYMLINK_STORAGE = {
+  inputFormat: 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat',
+  outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+  serde: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+} as const;
+
+/** The Glue TableInput of a lake table: symlink manifests, Parquet SerDe, `dt` projected (no crawler, no partitions). */
+export function glueTableInput(table: TableRef, bucket: string) {
+  const spec = glueTableSpec(table);
+  return {
+    Name: spec.name,
+    TableType: 'EXTERNAL_TABLE',
+    Parameters: glueTableParameters(spec, bucket),
+    PartitionKeys: [{ Name: spec.partitionKey.name, Type: spec.partitionKey.type }],
+    StorageDescriptor: {
+      Columns: spec.columns.map((c) => ({ Name: c.name, Type: c.type })),
+      Location: `s3://${bucket}/${spec.manifestPrefix}`,
+      InputFormat: SYMLINK_STORAGE.inputFormat,
+      OutputFormat: SYMLINK_STORAGE.outputFormat,
+      SerdeInfo: { SerializationLibrary: SYMLINK_STORAGE.serde },
+    },
+  };
+}
+
+// ---------------------------------------------------------------- Athena, EventBridge, schedules
+
+export const ATHENA = {
+  workgroup: `${NAME_PREFIX}`,
+  /** Per-query cutoff: a runaway scan stops at 10 GiB (about $0.05) instead of scanning the lake. */
+  bytesScannedCutoffPerQuery: 10 * 1024 ** 3,
+} as const;
+
+export const EVENT_BUS = { name: `${NAME_PREFIX}-ops`, source: 'puddle' } as const;
+
+/** Metrics the handlers publish (CloudWatch embedded metric format) for the alarms the stack sets. */
+export const METRICS = {
+  namespace: 'Puddle',
+  /** Seconds since a connector's last successful run, dimension `Connector` (published by the sync handler). */
+  connectorLag: 'ConnectorLagSeconds',
+} as const;
+
+/** A connector is stale when its last good run is this many schedule intervals old. */
+export const STALE_AFTER_INTERVALS = 10;
+
+/** Environment variables every function gets: where its resources are. */
+export const ENV = {
+  bucket: 'PUDDLE_BUCKET',
+  topicArn: 'PUDDLE_TOPIC_ARN',
+  queueUrls: 'PUDDLE_QUEUE_URLS',
+  stateTable: 'PUDDLE_STATE_TABLE',
+  catalogTable: 'PUDDLE_CATALOG_TABLE',
+  glueDatabase: 'PUDDLE_GLUE_DATABASE',
+  athenaWorkgroup: 'PUDDLE_ATHENA_WORKGROUP',
+  eventBus: 'PUDDLE_EVENT_BUS',
+  rawObjectLockDays: 'PUDDLE_RAW_OBJECT_LOCK_DAYS',
+} as const;
+
+export interface ScheduleSpec {
+  name: string;
+  /** EventBridge Scheduler expression. */
+  expression: string;
+  handler: HandlerName;
+  /** The JSON the handler receives. */
+  input: Record<string, unknown>;
+  why: string;
+}
+
+export function rateExpression(seconds: number): string {
+  if (!Number.isInteger(seconds) || seconds < 60 || seconds % 60 !== 0) {
+    throw new Error(`schedule every ${seconds}s: EventBridge Scheduler rates are whole minutes`);
+  }
+  const minutes = seconds / 60;
+  return `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`;
+}
+
+export function scheduleSpec(e: ScheduleEntry): ScheduleSpec {
+  return {
+    name: `${NAME_PREFIX}-sync-${e.connector}`,
+    expression: rateExpression(e.everySeconds),
+    handler: 'sync',
+    input: { connector: e.connector, ...(e.streams ? { streams: [...e.streams] } : {}) },
+    why: e.why,
+  };
+}
+
+/** One schedule per `schedules/` entry, plus compaction. */
+export const SCHEDULES: readonly ScheduleSpec[] = [
+  ...SCHEDULE.map(scheduleSpec),
+  {
+    name: `${NAME_PREFIX}-compaction`,
+    expression: rateExpression(15 * 60),
+    handler: 'compaction',
+    input: {},
+    why: "an appeal night lands a file per batch; merging every 15 minutes keeps each partition's manifest and scans small",
+  },
+];
+
+/** The schedules that come from `schedules/`, one per entry. */
+export function syncSchedules(): ScheduleSpec[] {
+  return SCHEDULES.filter((s) => s.handler === 'sync');
+}

@@ -1,0 +1,36 @@
+import { estimateCost, formatCost } from '../../aws/cost.js';
+import { defineCommand } from '../command.js';
+
+export const cost = defineCommand({
+  name: 'cost',
+  summary: "Print an appeal night's AWS bill for the AWS shape, item by item, with the limits that bite first.",
+  usage: 'puddle cost --donations N --peak R [--batch B] [--hours H]',
+  options: {
+    donations: { type: 'string', description: 'donations on the night' },
+    peak: { type: 'string', description: 'peak donations per second' },
+    batch: { type: 'string', default: '1', description: 'events per POST /v1/events (1 to 1000, default 1)' },
+    hours: { type: 'string', default: '5', description: 'how long the night lasts (default 5)' },
+  },
+  async run({ values }) {
+    const fail = (msg: string) => {
+      process.stderr.write(`puddle cost: ${msg}\n`);
+      return 2;
+    };
+    const num = (name: string, max = Number.MAX_SAFE_INTEGER): number | string => {
+      const raw = values[name];
+      if (raw === undefined) return `--${name} is required`;
+      const n = Number(raw);
+      if (!/^\d+(\.\d+)?$/.test(String(raw)) || !(n > 0) || n > max) return `--${name} takes a positive number${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}, not ${JSON.stringify(raw)}`;
+      return n;
+    };
+    const donations = num('donations');
+    const peak = num('peak');
+    const batch = num('batch', 1000);
+    const hours = num('hours', 24);
+    for (const v of [donations, peak, batch, hours]) if (typeof v === 'string') return fail(v);
+    if (!Number.isInteger(batch)) return fail(`--batch takes a whole number of events, not ${String(values.batch)}`);
+    const input = { donations: donations as number, peak: peak as number, batch: batch as number, hours: hours as number };
+    process.stdout.write(formatCost(input, estimateCost(input)));
+    return 0;
+  },
+});

@@ -1,0 +1,132 @@
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+  type QueryExecutionState,
+} from '@aws-sdk/client-athena';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { RetriableError } from '../../core/errors.js';
+import { AthenaQueryEngine, athenaViews, ScanCutoffError, type QueryStats } from '../../infra/aws/athena-query-engine.js';
+import { ATHENA, GLUE_TABLES } from '../../infra/aws/shape.js';
+import { NAMED_VIEW_FILES } from '../../puddles/named-views.js';
+import { portableSqlErrors } from '../../puddles/portable-sql.js';
+
+// Athena has no emulator: its client is mocked, and what is checked is how the engine drives the API
+// (states, paging, errors) and that the views it creates are Trino SQL.
+const athena = mockClient(AthenaClient);
+afterAll(() => athena.restore());
+beforeEach(() => athena.reset());
+
+function engine(extra: { onStats?: (s: QueryStats) => void; now?: () => number; maxWaitMs?: number } = {}) {
+  return new AthenaQueryEngine({ client: new AthenaClient({ region: 'eu-west-2' }), sleep: async () => {}, ...extra });
+}
+
+function states(...list: { state: QueryExecutionState; reason?: string; category?: number; scanned?: number; type?: 'DML' | 'DDL' }[]) {
+  let call = athena.on(GetQueryExecutionCommand);
+  for (const s of list) {
+    call = call.resolvesOnce({
+      QueryExecution: {
+        QueryExecutionId: 'q-1',
+        StatementType: s.type ?? 'DML',
+        Status: { State: s.state, StateChangeReason: s.reason, ...(s.category ? { AthenaError: { ErrorCategory: s.category } } : {}) },
+        Statistics: { DataScannedInBytes: s.scanned ?? 0, EngineExecutionTimeInMillis: 1200 },
+      },
+    });
+  }
+}
+
+const columns = [
+  { Name: 'channel', Type: 'varchar' },
+  { Name: 'n', Type: 'bigint' },
+  { Name: 'total', Type: 'bigint' },
+  { Name: 'last_at', Type: 'timestamp' },
+  { Name: 'share', Type: 'double' },
+  { Name: 'ok', Type: 'boolean' },
+];
+const row = (...v: (string | undefined)[]) => ({ Data: v.map((x) => (x === undefined ? {} : { VarCharValue: x })) });
+
+describe('AthenaQueryEngine', () => {
+  it('runs through the workgroup, waits out QUEUED and RUNNING, pages the results and reports bytes scanned', async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+    states({ state: 'QUEUED' }, { state: 'RUNNING' }, { state: 'SUCCEEDED', scanned: 31_457_280 });
+    athena
+      .on(GetQueryResultsCommand, { QueryExecutionId: 'q-1', NextToken: undefined })
+      .resolves({
+        ResultSet: {
+          ResultSetMetadata: { ColumnInfo: columns },
+          Rows: [row('channel', 'n', 'total', 'last_at', 'share', 'ok'), row('sms', '2', '1500', '2026-11-27 20:15:03.000', '0.25', 'true')],
+        },
+        NextToken: 'page-2',
+      })
+      .on(GetQueryResultsCommand, { QueryExecutionId: 'q-1', NextToken: 'page-2' })
+      .resolves({
+        ResultSet: { ResultSetMetadata: { ColumnInfo: columns }, Rows: [row('online', '9007199254740993', '0', undefined, undefined, 'false')] },
+      });
+    const seen: QueryStats[] = [];
+    const rows = await engine({ onStats: (s) => seen.push(s) }).query('SELECT channel, count(*) AS n FROM donation GROUP BY channel');
+    expect(rows).toEqual([
+      { channel: 'sms', n: 2, total: 1500, last_at: '2026-11-27T20:15:03.000Z', share: 0.25, ok: true },
+      // Beyond 2^53 a BIGINT stays exact as a string, as the DuckDB engine gives it.
+      { channel: 'online', n: '9007199254740993', total: 0, last_at: null, share: null, ok: false },
+    ]);
+    expect(seen).toEqual([{ queryId: 'q-1', bytesScanned: 31_457_280, engineMs: 1200 }]);
+    const start = athena.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input;
+    expect(start.WorkGroup).toBe(ATHENA.workgroup);
+    expect(start.QueryExecutionContext).toEqual({ Database: 'puddle' });
+    expect(athena.commandCalls(GetQueryExecutionCommand).length).toBe(3);
+    expect(athena.commandCalls(GetQueryResultsCommand).length).toBe(2);
+  });
+
+  it('says why a FAILED query failed, and whether trying again may help', async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+    states({ state: 'FAILED', reason: "line 1:8: Column 'nope' cannot be resolved", category: 2 });
+    const err = await engine().query('SELECT nope FROM donation').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(RetriableError);
+    expect((err as Error).message).toMatch(/q-1 failed: line 1:8: Column 'nope' cannot be resolved/);
+
+    athena.reset();
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+    states({ state: 'FAILED', reason: 'Internal error', category: 1 });
+    await expect(engine().query('SELECT 1')).rejects.toBeInstanceOf(RetriableError);
+  });
+
+  it('reports a query stopped by the scan cutoff as such', async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+    states({ state: 'RUNNING' }, { state: 'CANCELLED', reason: 'Query cancelled! : Bytes scanned limit was exceeded', scanned: ATHENA.bytesScannedCutoffPerQuery });
+    const err = await engine().query('SELECT * FROM raw').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ScanCutoffError);
+    expect((err as Error).message).toMatch(/scan cutoff/);
+    expect(athena.commandCalls(GetQueryResultsCommand).length).toBe(0);
+  });
+
+  it('gives up waiting after maxWaitMs with a retriable error', async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { QueryExecutionId: 'q-1', Status: { State: 'RUNNING' } } });
+    let t = 0;
+    await expect(engine({ now: () => (t += 1000), maxWaitMs: 5000 }).query('SELECT 1')).rejects.toThrow(/still RUNNING after 5 s/);
+  });
+
+  it('creates every view in dependency order as DDL, each in Trino SQL over the Glue tables', async () => {
+    let n = 0;
+    athena.on(StartQueryExecutionCommand).callsFake(() => ({ QueryExecutionId: `q-${++n}` }));
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { StatementType: 'DDL', Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 0 } } });
+    const created = await engine().createViews();
+    expect(created.indexOf('donation_history')).toBeLessThan(created.indexOf('donation'));
+    expect(created.indexOf('donation')).toBeLessThan(created.indexOf('recon_journey'));
+    expect(created.slice(-NAMED_VIEW_FILES.length)).toEqual([...NAMED_VIEW_FILES]);
+    expect(created).toContain('raw');
+    expect(athena.commandCalls(GetQueryResultsCommand).length).toBe(0);
+    const ddl = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.QueryString!);
+    expect(ddl[0]).toMatch(/^CREATE OR REPLACE VIEW "[a-z_]+" AS /);
+    // Every version's Glue table is read (bank_line v1 and v2), even before any file landed.
+    const bankLine = athenaViews().find((v) => v.name === 'bank_line_history')!.sql;
+    expect(bankLine).toContain('"puddle"."bank_line_v1"');
+    expect(bankLine).toContain('"puddle"."bank_line_v2"');
+    for (const t of GLUE_TABLES) expect(ddl.some((q) => q.includes(`"puddle"."${t.name}"`))).toBe(true);
+    for (const v of athenaViews()) expect({ view: v.name, errors: portableSqlErrors(v.sql) }).toEqual({ view: v.name, errors: [] });
+  });
+});
