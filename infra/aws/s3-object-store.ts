@@ -51,7 +51,7 @@ export class S3ObjectStore implements ObjectStore {
   async putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean> {
     const fullKey = this.#fullKey(key);
     // The HEAD saves an upload when the key is plainly there, and keeps the answer right on S3-compatible
-    // servers that ignore If-None-Match (s3rver does). Only the conditional PUT makes it atomic, so on such
+    // servers that ignore If-None-Match (fauxqs, s3rver). Only the conditional PUT makes it atomic, so on such
     // servers two racing callers can both "win": the guarantee there is best effort.
     if (await this.#exists(fullKey)) return false;
     for (let attempt = 0; ; attempt++) {
