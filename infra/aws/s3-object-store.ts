@@ -6,12 +6,12 @@ import {
   ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
-  S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
 
-import { FatalError, PuddleError, RetriableError } from '../../core/errors.js';
+import { FatalError } from '../../core/errors.js';
 import type { ObjectInfo, ObjectStore } from '../../core/ports.js';
+import { httpStatus, toPuddleError as toAwsError } from './aws-errors.js';
 
 export interface S3ObjectStoreOptions {
   client: S3Client;
@@ -143,20 +143,4 @@ export class S3ObjectStore implements ObjectStore {
   }
 }
 
-function httpStatus(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null || !('$metadata' in err)) return undefined;
-  return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-}
-
-/** Map SDK failures onto DESIGN.md rule 8. Messages name the operation and S3 error code, never the body. */
-function toPuddleError(op: string, err: unknown): PuddleError {
-  if (err instanceof PuddleError) return err;
-  const status = httpStatus(err);
-  const code = err instanceof S3ServiceException ? err.name : err instanceof Error ? err.name : 'UnknownError';
-  const message = `S3 ${op} failed: ${code}${status ? ` (HTTP ${status})` : ''}`;
-  // No status means the request never got an answer (network, timeout): worth another go.
-  if (status === undefined || status === 429 || status >= 500 || code === 'SlowDown') {
-    return new RetriableError(message, undefined, { cause: err });
-  }
-  return new FatalError(message, { cause: err });
-}
+const toPuddleError = (op: string, err: unknown) => toAwsError('S3', op, err);
