@@ -34,7 +34,7 @@ const PUBLISH_ENTRY_ATTEMPTS = 3;
 const PUBLISH_CONCURRENCY = 10;
 
 /** Message attributes this adapter sets; `contract` is what the subscriptions' filter policies match. */
-const ATTR = {
+export const QUEUE_ATTRIBUTES = {
   contract: 'contract',
   /** Where an envelope too big for SNS was put in the overflow store; the message body is then a pointer. */
   overflow: 'overflow_key',
@@ -43,6 +43,18 @@ const ATTR = {
   attempts: 'dead_attempts',
   failedAt: 'dead_failed_at',
 } as const;
+const ATTR = QUEUE_ATTRIBUTES;
+
+/**
+ * A queued message's envelope text: the body itself, or for an envelope that was too big for SNS, the
+ * object its `overflow_key` attribute names. Shared with the consumer function, which gets SQS records.
+ */
+export async function queuedText(body: string, overflowKey: string | undefined, overflow: ObjectStore): Promise<string> {
+  if (overflowKey === undefined) return body;
+  const bytes = await overflow.get(overflowKey);
+  if (bytes === null) throw new FatalError(`queue overflow object is missing: ${overflowKey}`);
+  return new TextDecoder().decode(bytes);
+}
 
 export interface SnsSqsQueueOptions {
   sns: SNSClient;
@@ -318,12 +330,7 @@ export class SnsSqsQueue implements Queue {
   /** The envelope's JSON text, from the message or, for an overflow pointer, from the object store. */
   async #readBody(m: Message, withoutRaw: boolean): Promise<{ envelope: Envelope; body: string; overflowKey: string | undefined }> {
     const overflowKey = m.MessageAttributes?.[ATTR.overflow]?.StringValue;
-    let body = m.Body ?? '';
-    if (overflowKey !== undefined) {
-      const bytes = await this.#overflow.get(overflowKey);
-      if (bytes === null) throw new FatalError(`queue overflow object is missing: ${overflowKey}`);
-      body = new TextDecoder().decode(bytes);
-    }
+    const body = await queuedText(m.Body ?? '', overflowKey, this.#overflow);
     let envelope: Envelope;
     try {
       envelope = withoutRaw ? parseEnvelopeWithoutRaw(body) : (JSON.parse(body) as Envelope);

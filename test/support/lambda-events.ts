@@ -1,0 +1,101 @@
+// Lambda event and context shapes as AWS sends them (@types/aws-lambda), built from what the emulators
+// hold, so handlers are called exactly as the Lambda service would call them.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Message } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
+
+export function lambdaContext(opts: { remainingMs?: number; functionName?: string } = {}): Context {
+  const deadline = Date.now() + (opts.remainingMs ?? 60_000);
+  const functionName = opts.functionName ?? 'puddle-test';
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: '2026/11/30/[$LATEST]0123456789abcdef',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** An HTTP API (payload 2.0) request; `base64` sends the body base64-encoded, as API Gateway does for binary types. */
+export function httpApiEvent(opts: {
+  method: string;
+  path: string;
+  query?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  base64?: boolean;
+  stage?: string;
+  cookies?: string[];
+}): APIGatewayProxyEventV2 {
+  const stage = opts.stage ?? '$default';
+  const rawPath = stage === '$default' ? opts.path : `/${stage}${opts.path}`;
+  const bytes = opts.body === undefined ? undefined : Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(opts.body, 'utf8');
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString: opts.query ?? '',
+    ...(opts.cookies ? { cookies: opts.cookies } : {}),
+    headers: {
+      host: 'abc123.execute-api.us-east-1.amazonaws.com',
+      'user-agent': 'test',
+      'x-forwarded-for': '203.0.113.7',
+      'x-forwarded-proto': 'https',
+      ...(bytes ? { 'content-length': String(bytes.length) } : {}),
+      ...Object.fromEntries(Object.entries(opts.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+    },
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'abc123',
+      domainName: 'abc123.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'abc123',
+      http: { method: opts.method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'test' },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage,
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(bytes ? { body: opts.base64 ? bytes.toString('base64') : bytes.toString('utf8') } : {}),
+    isBase64Encoded: Boolean(opts.base64 && bytes),
+  };
+}
+
+/** SQS messages received from an emulator queue, as the event source mapping hands them to the function. */
+export function sqsEvent(messages: readonly Message[], queueArn: string): SQSEvent {
+  return { Records: messages.map((m) => sqsRecord(m, queueArn)) };
+}
+
+export function sqsRecord(m: Message, queueArn: string, overrides: Partial<SQSRecord> = {}): SQSRecord {
+  const body = m.Body ?? '';
+  const messageAttributes: SQSRecord['messageAttributes'] = {};
+  for (const [name, a] of Object.entries(m.MessageAttributes ?? {})) {
+    messageAttributes[name] = { dataType: a.DataType ?? 'String', stringValue: a.StringValue, stringListValues: [], binaryListValues: [] };
+  }
+  const now = String(Date.now());
+  return {
+    messageId: m.MessageId ?? randomUUID(),
+    receiptHandle: m.ReceiptHandle ?? randomUUID(),
+    body,
+    attributes: {
+      ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
+      SentTimestamp: m.Attributes?.SentTimestamp ?? now,
+      SenderId: 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: now,
+    },
+    messageAttributes,
+    md5OfBody: createHash('md5').update(body).digest('hex'),
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: 'us-east-1',
+    ...overrides,
+  };
+}
