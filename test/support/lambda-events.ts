@@ -2,7 +2,7 @@
 // hold, so handlers are called exactly as the Lambda service would call them.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context, S3Event, SQSEvent, SQSRecord } from 'aws-lambda';
 
 export function lambdaContext(opts: { remainingMs?: number; functionName?: string } = {}): Context {
   const deadline = Date.now() + (opts.remainingMs ?? 60_000);
@@ -97,5 +97,27 @@ export function sqsRecord(m: Message, queueArn: string, overrides: Partial<SQSRe
     eventSourceARN: queueArn,
     awsRegion: 'us-east-1',
     ...overrides,
+  };
+}
+
+/** An S3 event notification for objects put, with keys URL-encoded as S3 sends them (space as `+`). */
+export function s3PutEvent(bucket: string, objects: { key: string; size: number }[]): S3Event {
+  return {
+    Records: objects.map((o, i) => ({
+      eventVersion: '2.1',
+      eventSource: 'aws:s3',
+      awsRegion: 'us-east-1',
+      eventTime: new Date().toISOString(),
+      eventName: 'ObjectCreated:Put',
+      userIdentity: { principalId: 'AWS:AIDAEXAMPLE' },
+      requestParameters: { sourceIPAddress: '203.0.113.7' },
+      responseElements: { 'x-amz-request-id': randomUUID(), 'x-amz-id-2': randomUUID() },
+      s3: {
+        s3SchemaVersion: '1.0',
+        configurationId: 'bank-inbox',
+        bucket: { name: bucket, ownerIdentity: { principalId: 'EXAMPLE' }, arn: `arn:aws:s3:::${bucket}` },
+        object: { key: encodeURIComponent(o.key).replace(/%2F/g, '/').replace(/%20/g, '+'), size: o.size, eTag: createHash('md5').update(o.key).digest('hex'), sequencer: `0A1B2C3D4E5F6${i}` },
+      },
+    })),
   };
 }
