@@ -1,3 +1,4 @@
+import { aws } from './commands/aws.js';
 import { compact } from './commands/compact.js';
 import { demo } from './commands/demo.js';
 import { exportView } from './commands/export.js';
@@ -12,7 +13,7 @@ import { sync } from './commands/sync.js';
 import { ConfigError } from '../../core/errors.js';
 import { runCommand, type Command } from './command.js';
 
-const COMMANDS: Command[] = [start, land, sync, importCommand, status, query, report, exportView, compact, replay, demo];
+const COMMANDS: Command[] = [start, land, sync, importCommand, status, query, report, exportView, compact, replay, demo, aws];
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

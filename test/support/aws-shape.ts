@@ -6,8 +6,9 @@ import { vi } from 'vitest';
 
 import { provisionShape } from '../../infra/aws/provision.js';
 import { createAwsClients, type AwsClients } from '../../infra/aws/runtime.js';
+import { emulatorEnv } from '../../infra/aws/local/emulators.js';
 import { startTestDynalite, type RunningDynalite } from './dynalite.js';
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startTestFauxqs, type RunningFauxqs } from './fauxqs.js';
+import { startTestFauxqs, type RunningFauxqs } from './fauxqs.js';
 
 export interface TestShape {
   fauxqs: RunningFauxqs;
@@ -21,15 +22,8 @@ export interface TestShape {
 export async function startTestShape(): Promise<TestShape> {
   const fauxqs = await startTestFauxqs();
   const dynalite = await startTestDynalite();
-  const endpoints: Record<string, string> = {
-    AWS_ENDPOINT_URL_S3: fauxqs.endpoint,
-    AWS_ENDPOINT_URL_SNS: fauxqs.endpoint,
-    AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
-    AWS_REGION: EMULATOR_REGION,
-    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-  };
+  const endpoints = emulatorEnv(fauxqs, dynalite);
+
   for (const [k, v] of Object.entries(endpoints)) vi.stubEnv(k, v);
   const clients = createAwsClients();
   const run = randomUUID().slice(0, 8);

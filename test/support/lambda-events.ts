@@ -2,25 +2,11 @@
 // hold, so handlers are called exactly as the Lambda service would call them.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
+import { lambdaContextOf, sqsRecordOf } from '../../infra/aws/local/lambda-bridge.js';
 import type { APIGatewayProxyEventV2, Context, S3Event, SQSEvent, SQSRecord } from 'aws-lambda';
 
 export function lambdaContext(opts: { remainingMs?: number; functionName?: string } = {}): Context {
-  const deadline = Date.now() + (opts.remainingMs ?? 60_000);
-  const functionName = opts.functionName ?? 'puddle-test';
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: '2026/11/30/[$LATEST]0123456789abcdef',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return lambdaContextOf(opts.functionName ?? 'puddle-test', opts.remainingMs ?? 60_000);
 }
 
 /** An HTTP API (payload 2.0) request; `base64` sends the body base64-encoded, as API Gateway does for binary types. */
@@ -74,30 +60,8 @@ export function sqsEvent(messages: readonly Message[], queueArn: string): SQSEve
   return { Records: messages.map((m) => sqsRecord(m, queueArn)) };
 }
 
-export function sqsRecord(m: Message, queueArn: string, overrides: Partial<SQSRecord> = {}): SQSRecord {
-  const body = m.Body ?? '';
-  const messageAttributes: SQSRecord['messageAttributes'] = {};
-  for (const [name, a] of Object.entries(m.MessageAttributes ?? {})) {
-    messageAttributes[name] = { dataType: a.DataType ?? 'String', stringValue: a.StringValue, stringListValues: [], binaryListValues: [] };
-  }
-  const now = String(Date.now());
-  return {
-    messageId: m.MessageId ?? randomUUID(),
-    receiptHandle: m.ReceiptHandle ?? randomUUID(),
-    body,
-    attributes: {
-      ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-      SentTimestamp: m.Attributes?.SentTimestamp ?? now,
-      SenderId: 'AIDAEXAMPLE',
-      ApproximateFirstReceiveTimestamp: now,
-    },
-    messageAttributes,
-    md5OfBody: createHash('md5').update(body).digest('hex'),
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: 'us-east-1',
-    ...overrides,
-  };
+export function sqsRecord(m: Message, queueArn: string): SQSRecord {
+  return sqsRecordOf(m, queueArn, 'us-east-1');
 }
 
 /** An S3 event notification for objects put, with keys URL-encoded as S3 sends them (space as `+`). */
