@@ -8,7 +8,5 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: run files in parallel, but not so many that child-process tests starve.
     maxWorkers: 2,
-    // One s3rver for the run; tests read its URL with inject('s3Endpoint').
-    globalSetup: ['test/s3rver-setup.ts'],
   },
 });

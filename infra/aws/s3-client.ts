@@ -2,7 +2,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 
 export interface CreateS3ClientOptions {
-  /** A non-AWS endpoint (s3rver, MinIO, LocalStack). Leave unset for real S3. */
+  /** A non-AWS endpoint (fauxqs, MinIO, LocalStack). Leave unset for real S3 or for `AWS_ENDPOINT_URL_S3`. */
   endpoint?: string;
   region?: string;
   /** Explicit keys for an S3-compatible server; leave unset to use the default AWS credential chain. */

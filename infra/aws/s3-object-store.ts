@@ -6,12 +6,12 @@ import {
   ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
-  S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
 
-import { FatalError, PuddleError, RetriableError } from '../../core/errors.js';
+import { FatalError } from '../../core/errors.js';
 import type { ObjectInfo, ObjectStore } from '../../core/ports.js';
+import { httpStatus, toPuddleError as toAwsError } from './aws-errors.js';
 
 export interface S3ObjectStoreOptions {
   client: S3Client;
@@ -51,7 +51,7 @@ export class S3ObjectStore implements ObjectStore {
   async putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean> {
     const fullKey = this.#fullKey(key);
     // The HEAD saves an upload when the key is plainly there, and keeps the answer right on S3-compatible
-    // servers that ignore If-None-Match (s3rver does). Only the conditional PUT makes it atomic, so on such
+    // servers that ignore If-None-Match (fauxqs, s3rver). Only the conditional PUT makes it atomic, so on such
     // servers two racing callers can both "win": the guarantee there is best effort.
     if (await this.#exists(fullKey)) return false;
     for (let attempt = 0; ; attempt++) {
@@ -143,20 +143,4 @@ export class S3ObjectStore implements ObjectStore {
   }
 }
 
-function httpStatus(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null || !('$metadata' in err)) return undefined;
-  return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-}
-
-/** Map SDK failures onto DESIGN.md rule 8. Messages name the operation and S3 error code, never the body. */
-function toPuddleError(op: string, err: unknown): PuddleError {
-  if (err instanceof PuddleError) return err;
-  const status = httpStatus(err);
-  const code = err instanceof S3ServiceException ? err.name : err instanceof Error ? err.name : 'UnknownError';
-  const message = `S3 ${op} failed: ${code}${status ? ` (HTTP ${status})` : ''}`;
-  // No status means the request never got an answer (network, timeout): worth another go.
-  if (status === undefined || status === 429 || status >= 500 || code === 'SlowDown') {
-    return new RetriableError(message, undefined, { cause: err });
-  }
-  return new FatalError(message, { cause: err });
-}
+const toPuddleError = (op: string, err: unknown) => toAwsError('S3', op, err);

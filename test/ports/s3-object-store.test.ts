@@ -1,25 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CreateBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { FatalError } from '../../core/errors.js';
 import { createS3Client } from '../../infra/aws/s3-client.js';
 import { S3ObjectStore } from '../../infra/aws/s3-object-store.js';
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startTestFauxqs, type RunningFauxqs } from '../support/fauxqs.js';
 import { objectStoreSuite } from './object-store-suite.js';
 
-const bucket = inject('s3Bucket');
+const bucket = 'puddle-test';
+let fauxqs: RunningFauxqs;
 let client: S3Client;
 
-beforeAll(() => {
-  client = createS3Client({
-    endpoint: inject('s3Endpoint'),
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+beforeAll(async () => {
+  fauxqs = await startTestFauxqs();
+  client = createS3Client({ endpoint: fauxqs.endpoint, region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS });
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
 });
 
-afterAll(() => {
+afterAll(async () => {
   client.destroy();
+  await fauxqs.stop();
 });
 
 /** Each test gets its own root prefix in the shared bucket; cleanup removes whatever it left. */
@@ -29,18 +31,24 @@ async function removePrefix(prefix: string): Promise<void> {
   if (keys.length > 0) await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
 }
 
-// Two s3rver gaps, relaxed here in the test (the adapter has no s3rver branches):
-// - s3rver ignores If-None-Match on PUT, so the adapter's only guard there is HEAD-then-PUT, which two racing
-//   callers can both pass. The exactly-one-winner test is therefore SKIPPED for s3rver: it holds on real S3
-//   (conditional writes), not on this stand-in. The sequential putIfAbsent tests still run.
-// - s3rver lists in folder-walk order (`a/z.txt` before `a.txt`), not S3's byte order, and resumes after the
-//   last key returned, so paging drops keys when `a.txt` and `a/...` are both present. The suite therefore
-//   runs with the default page size (no paging); paging has its own test below on keys s3rver orders right.
+// fauxqs ignores If-None-Match on PUT (as every S3 emulator on npm does), so the adapter's only guard there is
+// HEAD-then-PUT, which two racing callers can both pass: the exactly-one-winner test is SKIPPED here. It holds
+// on real S3; the 412/409 answers that make it hold are tested below with a mocked client.
 objectStoreSuite(
-  'S3ObjectStore on s3rver',
+  'S3ObjectStore on fauxqs',
   async () => {
     const prefix = `suite-${randomUUID()}/`;
     return { store: new S3ObjectStore({ client, bucket, prefix }), cleanup: () => removePrefix(prefix) };
+  },
+  { atomicPutIfAbsent: false },
+);
+
+// fauxqs lists in S3's byte order across pages (`a-b`, `a.txt`, `a/z.txt`), so the whole suite runs paged too.
+objectStoreSuite(
+  'S3ObjectStore on fauxqs, 1 key a page',
+  async () => {
+    const prefix = `paged-${randomUUID()}/`;
+    return { store: new S3ObjectStore({ client, bucket, prefix, pageSize: 1 }), cleanup: () => removePrefix(prefix) };
   },
   { atomicPutIfAbsent: false },
 );
@@ -49,10 +57,7 @@ describe('S3ObjectStore specifics', () => {
   it('pages through ListObjectsV2 with continuation tokens', async () => {
     const prefix = `paging-${randomUUID()}`;
     // A client of its own, counting the list requests it sends, to prove the listing really paged.
-    const counted = createS3Client({
-      endpoint: inject('s3Endpoint'),
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    });
+    const counted = createS3Client({ endpoint: fauxqs.endpoint, credentials: EMULATOR_CREDENTIALS });
     let listCalls = 0;
     counted.middlewareStack.add(
       (next, context) => (args) => {
@@ -101,5 +106,71 @@ describe('S3ObjectStore specifics', () => {
   it('rejects an out-of-range pageSize', () => {
     expect(() => new S3ObjectStore({ client, bucket, pageSize: 0 })).toThrow(FatalError);
     expect(() => new S3ObjectStore({ client, bucket, pageSize: 1001 })).toThrow(FatalError);
+  });
+});
+
+// No emulator honours If-None-Match, so S3's own answers to a conditional PUT are played by a mocked client:
+// these are the branches that make putIfAbsent atomic on real S3.
+describe('S3ObjectStore.putIfAbsent against S3 conditional-write answers (mocked client)', () => {
+  const notFound = () => new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 } });
+  const answer = (name: string, status: number) =>
+    new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message: name });
+
+  function mocked() {
+    const s3 = new S3Client({ region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS });
+    const mock = mockClient(s3);
+    mock.on(PutObjectCommand).callsFake(() => {
+      throw new Error('unexpected PutObject');
+    });
+    mock.rejects(notFound()); // HeadObject: not there yet
+    return { s3, mock, store: new S3ObjectStore({ client: s3, bucket: 'lake', prefix: 'p/' }) };
+  }
+
+  it('sends If-None-Match: * and reports a win when S3 accepts the write', async () => {
+    const { mock, store } = mocked();
+    mock.on(PutObjectCommand).resolves({});
+    expect(await store.putIfAbsent('k.bin', 'body')).toBe(true);
+    const puts = mock.commandCalls(PutObjectCommand);
+    expect(puts).toHaveLength(1);
+    expect(puts[0]!.args[0].input).toMatchObject({ Bucket: 'lake', Key: 'p/k.bin', IfNoneMatch: '*' });
+  });
+
+  it('412 PreconditionFailed: someone else wrote the key first, so this call did not', async () => {
+    const { mock, store } = mocked();
+    mock.on(PutObjectCommand).rejects(answer('PreconditionFailed', 412));
+    expect(await store.putIfAbsent('k.bin', 'body')).toBe(false);
+    expect(mock.commandCalls(PutObjectCommand)).toHaveLength(1);
+  });
+
+  it('409 ConditionalRequestConflict: retries, then takes the answer of the settled write', async () => {
+    const { mock, store } = mocked();
+    mock
+      .on(PutObjectCommand)
+      .rejectsOnce(answer('ConditionalRequestConflict', 409))
+      .rejectsOnce(answer('ConditionalRequestConflict', 409))
+      .resolvesOnce({});
+    expect(await store.putIfAbsent('k.bin', 'body')).toBe(true);
+    expect(mock.commandCalls(PutObjectCommand)).toHaveLength(3);
+
+    const lost = mocked();
+    lost.mock.on(PutObjectCommand).rejectsOnce(answer('ConditionalRequestConflict', 409)).rejectsOnce(answer('PreconditionFailed', 412));
+    expect(await lost.store.putIfAbsent('k.bin', 'body')).toBe(false);
+  });
+
+  it('gives up after repeated 409s with a FatalError naming the S3 error, not the body', async () => {
+    const { mock, store } = mocked();
+    mock.on(PutObjectCommand).rejects(answer('ConditionalRequestConflict', 409));
+    const err = await store.putIfAbsent('k.bin', 'card 4242424242424242').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FatalError);
+    expect((err as Error).message).toBe('S3 putIfAbsent failed: ConditionalRequestConflict (HTTP 409)');
+    expect(mock.commandCalls(PutObjectCommand)).toHaveLength(4); // the first try and 3 retries
+  });
+
+  it('skips the upload when HEAD already finds the key', async () => {
+    const { mock, store } = mocked();
+    mock.reset();
+    mock.resolves({}); // HeadObject: there
+    expect(await store.putIfAbsent('k.bin', 'body')).toBe(false);
+    expect(mock.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 });

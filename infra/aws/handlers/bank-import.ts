@@ -1,0 +1,73 @@
+// Bank statement files put in the lake bucket under `inbox/bank/` are imported as `puddle import bank` does,
+// then moved to `inbox/bank/done/` (imported) or `inbox/bank/failed/` (malformed, or does not add up), each
+// with `<name>.log` beside it, as the embedded drop folder does. Triggered by S3 ObjectCreated, delivered as
+// an S3 notification or through EventBridge ("Object Created").
+import type { EventBridgeEvent, S3Event } from 'aws-lambda';
+
+import { describeImport, importBankFile, parseImportOptions } from '../../../connectors/bank/import-file.js';
+import { ConfigError } from '../../../core/errors.js';
+import { log } from '../../../core/log.js';
+import { S3ObjectStore } from '../s3-object-store.js';
+import { defaultRuntime, type RuntimeSource } from './runtime-source.js';
+
+export const BANK_INBOX = 'inbox/bank/';
+const DONE = `${BANK_INBOX}done/`;
+const FAILED = `${BANK_INBOX}failed/`;
+/** Names a writer uses while uploading, never read (as in the embedded drop folder). */
+const IGNORED = /^\.|\.(tmp|part|log)$/;
+
+type ObjectCreated = EventBridgeEvent<'Object Created', { bucket: { name: string }; object: { key: string } }>;
+
+/** Bucket and key of every object the event says was created. S3 notifications URL-encode keys (`+` = space). */
+export function createdObjects(event: S3Event | ObjectCreated): { bucket: string; key: string }[] {
+  if ('Records' in event) {
+    return event.Records.filter((r) => r.eventName.startsWith('ObjectCreated')).map((r) => ({
+      bucket: r.s3.bucket.name,
+      key: decodeURIComponent(r.s3.object.key.replace(/\+/g, ' ')),
+    }));
+  }
+  if (event['detail-type'] === 'Object Created') return [{ bucket: event.detail.bucket.name, key: event.detail.object.key }];
+  return [];
+}
+
+/** A file to import: directly in the inbox (not in done/ or failed/), not a partial upload. */
+export function isInboxFile(key: string): boolean {
+  if (!key.startsWith(BANK_INBOX)) return false;
+  const name = key.slice(BANK_INBOX.length);
+  return name !== '' && !name.includes('/') && !IGNORED.test(name);
+}
+
+export function makeBankImportHandler(runtime: RuntimeSource) {
+  return async (event: S3Event | ObjectCreated): Promise<{ imported: string[]; refused: string[] }> => {
+    const rt = await runtime();
+    const importOptions = parseImportOptions(
+      { layout: process.env.PUDDLE_BANK_LAYOUT, currency: process.env.PUDDLE_BANK_CURRENCY, account: process.env.PUDDLE_BANK_ACCOUNT },
+      (option) => `PUDDLE_BANK_${option.toUpperCase()}`,
+    );
+    const out = { imported: [] as string[], refused: [] as string[] };
+    for (const { bucket, key } of createdObjects(event)) {
+      if (bucket !== rt.env.bucket) throw new ConfigError(`bank import: object in bucket ${bucket}, but this function reads ${rt.env.bucket}`);
+      if (!isInboxFile(key)) continue;
+      // The inbox is at the bucket's root, whatever folder the lake uses.
+      const inbox = new S3ObjectStore({ client: rt.clients.s3, bucket });
+      const bytes = await inbox.get(key);
+      if (bytes === null) {
+        log.info('bank file already moved (event delivered again)', { file: key });
+        continue;
+      }
+      const name = key.slice(BANK_INBOX.length);
+      // A queue failure throws here, leaving the file in place: Lambda retries the event.
+      const outcome = await importBankFile(rt.queue, { name, bytes: Buffer.from(bytes) }, importOptions);
+      const target = outcome.status === 'imported' ? DONE : FAILED;
+      const moved = (await inbox.get(`${target}${name}`)) === null ? name : `${new Date().toISOString().replace(/[:.]/g, '-')}-${name}`;
+      await inbox.put(`${target}${moved}.log`, `${new Date().toISOString()} ${outcome.status}\n${describeImport(name, outcome)}`);
+      await inbox.put(`${target}${moved}`, bytes);
+      await inbox.delete(key);
+      (outcome.status === 'imported' ? out.imported : out.refused).push(name);
+      log.info('bank file imported', { file: name, status: outcome.status, entries: outcome.entries, lines: outcome.lines });
+    }
+    return out;
+  };
+}
+
+export const handler = makeBankImportHandler(defaultRuntime);

@@ -1,0 +1,42 @@
+// Scheduled compaction: merge each partition's small files (one per consumer batch) into one, then
+// delete the files compaction retired once no query can still be reading them.
+import { ConfigError } from '../../../core/errors.js';
+import { log } from '../../../core/log.js';
+import { collectGarbage, compactAll } from '../../../puddles/compact.js';
+import { defaultRuntime, type RuntimeSource } from './runtime-source.js';
+
+export interface CompactionSettings {
+  /** Partitions with fewer files are left alone (PUDDLE_COMPACT_MIN_FILES, default 20). */
+  minFiles: number;
+  /**
+   * Retired files older than this are deleted (PUDDLE_GC_AFTER_MINUTES, default 60): longer than an Athena
+   * query runs (30 minutes by default), so a query never loses a file it listed.
+   */
+  garbageAfterMs: number;
+}
+
+export function compactionSettings(env: NodeJS.ProcessEnv = process.env): CompactionSettings {
+  const whole = (name: string, fallback: number): number => {
+    const text = env[name]?.trim();
+    if (!text) return fallback;
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${name} must be a whole number (got ${JSON.stringify(text.slice(0, 20))})`);
+    return n;
+  };
+  return { minFiles: Math.max(2, whole('PUDDLE_COMPACT_MIN_FILES', 20)), garbageAfterMs: whole('PUDDLE_GC_AFTER_MINUTES', 60) * 60_000 };
+}
+
+export function makeCompactionHandler(runtime: RuntimeSource, settings: () => CompactionSettings = compactionSettings) {
+  return async (): Promise<{ partitions: number; filesMerged: number; deleted: number }> => {
+    const rt = await runtime();
+    const { minFiles, garbageAfterMs } = settings();
+    const results = await compactAll({ store: rt.store, catalog: rt.catalog, minFiles });
+    const deleted = await collectGarbage({ store: rt.store, catalog: rt.catalog, olderThanMs: garbageAfterMs });
+    const merged = results.filter((r) => r.inputs > 0);
+    const summary = { partitions: merged.length, filesMerged: merged.reduce((n, r) => n + r.inputs, 0), deleted };
+    log.info('compaction finished', summary);
+    return summary;
+  };
+}
+
+export const handler = makeCompactionHandler(defaultRuntime);

@@ -1,0 +1,62 @@
+// A scheduled connector sync: EventBridge Scheduler invokes this function with `{connector, streams?}`
+// (the schedule table's entry). The run is time-boxed inside the Lambda's own deadline, read from the
+// context, and checkpoints as it goes: a run cut short ends `partial` and the next invocation resumes.
+import type { Context } from 'aws-lambda';
+
+import { CONNECTORS, type ConnectorEntry } from '../../../connectors/registry.js';
+import { syncConnector } from '../../../core/engine/sync.js';
+import { ConfigError } from '../../../core/errors.js';
+import { log } from '../../../core/log.js';
+import { defaultRuntime, type RuntimeSource } from './runtime-source.js';
+
+export interface SyncInvocation {
+  connector: string;
+  streams?: string[];
+}
+
+export interface SyncSummary {
+  connector: string;
+  runs: { stream: string; outcome: string; records: number; error: string | null }[];
+}
+
+/**
+ * Time kept back from the deadline for the last checkpoint and publish, and the function's own exit:
+ * a tenth of what is left, at least 5 s and at most 60 s.
+ */
+export function syncDeadline(context: Pick<Context, 'getRemainingTimeInMillis'>, now = Date.now()): Date {
+  const left = context.getRemainingTimeInMillis();
+  const reserve = Math.min(60_000, Math.max(5_000, left / 10));
+  return new Date(now + Math.max(0, left - reserve));
+}
+
+/** The invocation's input: as the schedule sends it, or as an EventBridge rule's `detail`. */
+export function parseInvocation(event: unknown, connectors: Record<string, ConnectorEntry> = CONNECTORS): SyncInvocation {
+  const body = typeof event === 'object' && event !== null && 'detail' in event && typeof event.detail === 'object' ? event.detail : event;
+  if (typeof body !== 'object' || body === null) throw new ConfigError('sync invocation must be an object {connector, streams?}');
+  const { connector, streams } = body as { connector?: unknown; streams?: unknown };
+  if (typeof connector !== 'string' || !connectors[connector]) {
+    throw new ConfigError(`sync invocation: connector must be one of ${Object.keys(connectors).join(', ')} (got ${JSON.stringify(connector)?.slice(0, 40)})`);
+  }
+  if (streams !== undefined && !(Array.isArray(streams) && streams.every((s) => typeof s === 'string'))) {
+    throw new ConfigError('sync invocation: streams must be a list of stream names');
+  }
+  return { connector, ...(streams ? { streams: streams as string[] } : {}) };
+}
+
+export function makeConnectorSyncHandler(runtime: RuntimeSource, connectors: Record<string, ConnectorEntry> = CONNECTORS) {
+  return async (event: unknown, context: Context): Promise<SyncSummary> => {
+    const { connector, streams } = parseInvocation(event, connectors);
+    const rt = await runtime();
+    const instance = connectors[connector]!.make(rt.secrets);
+    const deadline = syncDeadline(context);
+    const results = await syncConnector(instance, { queue: rt.queue, state: rt.state, clock: rt.clock }, { streams, deadline });
+    const summary: SyncSummary = {
+      connector,
+      runs: results.map((r) => ({ stream: r.stream, outcome: r.outcome, records: r.records, error: r.error })),
+    };
+    log.info('sync finished', { connector, runs: summary.runs.map((r) => `${r.stream}:${r.outcome}:${r.records}`).join(' ') });
+    return summary;
+  };
+}
+
+export const handler = makeConnectorSyncHandler(defaultRuntime);

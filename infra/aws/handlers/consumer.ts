@@ -1,0 +1,113 @@
+// A puddle consumer as a Lambda on its puddle's SQS queue (event source mapping with
+// reportBatchItemFailures). Each record is read through Powertools' BatchProcessor (a record that is not an
+// envelope fails alone); the batch is then landed as one, by the embedded consumer's own code
+// (PuddleConsumer.landOnce over the records), so landing, quarantine and listeners are not written twice.
+// What landed is acked (left out of batchItemFailures, so Lambda deletes it); what failed is reported
+// and SQS offers it again after the visibility timeout, until the redrive policy dead-letters it.
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+
+import { parseEnvelopeWithoutRaw, type Envelope } from '../../../core/envelope.js';
+import { ConfigError, FatalError } from '../../../core/errors.js';
+import type { ClaimOptions, ClaimedMessage, DeadLetter, Queue } from '../../../core/ports.js';
+import { PuddleConsumer } from '../../../puddles/consumer.js';
+import { PUDDLES, type PuddleDef } from '../../../puddles/definitions.js';
+import type { LandedListener } from '../../../puddles/landed.js';
+import { QUEUE_ATTRIBUTES, queuedText } from '../sns-sqs-queue.js';
+import { defaultRuntime, type RuntimeSource } from './runtime-source.js';
+
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** The puddle a record's queue serves: its name is `<PUDDLE_QUEUE_PREFIX><puddle>` (the ARN's last part). */
+export function puddleOfQueue(queueArn: string, queuePrefix: string): PuddleDef {
+  const name = queueArn.split(':').pop() ?? '';
+  const puddle = name.startsWith(queuePrefix) ? PUDDLES.find((p) => p.name === name.slice(queuePrefix.length)) : undefined;
+  if (!puddle) throw new ConfigError(`queue ${name} serves no puddle (expected ${queuePrefix}<puddle>)`);
+  return puddle;
+}
+
+export function makeConsumerHandler(runtime: RuntimeSource, opts: { onLanded?: LandedListener } = {}): SqsHandler {
+  return async (event, context) => {
+    const rt = await runtime();
+    const records = event.Records ?? [];
+    if (records.length === 0) return { batchItemFailures: [] };
+    // One event source mapping per queue, so every record of a batch is from the same puddle.
+    const puddle = puddleOfQueue(records[0]!.eventSourceARN, rt.env.queuePrefix);
+    const raw = puddle.contracts === '*';
+
+    const decoded = new Map<string, ClaimedMessage>();
+    const decode = async (record: SQSRecord): Promise<void> => {
+      if (puddleOfQueue(record.eventSourceARN, rt.env.queuePrefix) !== puddle) throw new FatalError('a batch mixes records of two queues');
+      const text = await queuedText(record.body, record.messageAttributes?.[QUEUE_ATTRIBUTES.overflow]?.stringValue, rt.store);
+      let envelope: Envelope;
+      try {
+        envelope = raw ? (JSON.parse(text) as Envelope) : parseEnvelopeWithoutRaw(text);
+      } catch (err) {
+        throw new FatalError(`SQS message ${record.messageId} is not an envelope (invalid JSON)`, { cause: err });
+      }
+      decoded.set(record.messageId, {
+        receipt: record.messageId,
+        envelope,
+        attempts: Number(record.attributes.ApproximateReceiveCount ?? 1),
+        ...(raw ? { body: text } : {}),
+      });
+    };
+    const read = await processPartialResponse(event, decode, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
+
+    const batch = new RecordBatch(records.filter((r) => decoded.has(r.messageId)).map((r) => decoded.get(r.messageId)!));
+    if (batch.size > 0) {
+      const consumer = new PuddleConsumer({ puddle, queue: batch, store: rt.store, catalog: rt.catalog, batchSize: batch.size, onLanded: opts.onLanded });
+      await consumer.landOnce();
+    }
+    const failures: SQSBatchItemFailure[] = [...read.batchItemFailures, ...batch.failed.map((id) => ({ itemIdentifier: id }))];
+    return { batchItemFailures: failures };
+  };
+}
+
+/**
+ * One Lambda batch seen as a Queue, so PuddleConsumer can land it: claim hands out the records once, ack
+ * and retry only note the outcome (Lambda deletes what is not reported as failed).
+ */
+class RecordBatch implements Queue {
+  readonly #messages: ClaimedMessage[];
+  #claimed = false;
+  readonly failed: string[] = [];
+
+  constructor(messages: ClaimedMessage[]) {
+    this.#messages = messages;
+  }
+
+  get size(): number {
+    return this.#messages.length;
+  }
+
+  async subscribe(): Promise<void> {}
+
+  async publish(): Promise<void> {
+    throw new FatalError('a consumer batch cannot publish');
+  }
+
+  async claim(_subscription: string, opts: ClaimOptions): Promise<ClaimedMessage[]> {
+    if (this.#claimed) return [];
+    this.#claimed = true;
+    return this.#messages.slice(0, opts.max);
+  }
+
+  async ack(): Promise<void> {}
+
+  async retry(_subscription: string, receipts: readonly string[]): Promise<void> {
+    this.failed.push(...receipts);
+  }
+
+  async deadLetters(): Promise<DeadLetter[]> {
+    return [];
+  }
+
+  async depth(): Promise<number> {
+    return this.#claimed ? 0 : this.#messages.length;
+  }
+
+  async close(): Promise<void> {}
+}
+
+export const handler = makeConsumerHandler(defaultRuntime);

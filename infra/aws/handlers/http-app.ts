@@ -1,0 +1,24 @@
+// The fastify app a function serves: the producer routes, plus whatever plugins it adds (webhooks). Keys
+// come from the runtime's secrets (the Secrets Manager secret), read with the embedded shape's rules.
+import type { FastifyPluginAsync } from 'fastify';
+
+import { loadConfig } from '../../../core/config.js';
+import { createKeyRing } from '../../../core/http/auth.js';
+import { buildServer } from '../../../core/http/server.js';
+import type { SecretStore } from '../../../core/ports.js';
+import type { AwsRuntime } from '../runtime.js';
+
+const KEY_VARS = ['PUDDLE_API_KEYS', 'PUDDLE_READ_KEYS', 'PUDDLE_FEED_KEYS'] as const;
+
+/** The embedded shape's configuration, with its key lists taken from the secrets instead of the environment. */
+export function configFrom(secrets: SecretStore, env: NodeJS.ProcessEnv = process.env) {
+  const overlay: NodeJS.ProcessEnv = { ...env };
+  for (const name of KEY_VARS) overlay[name] = secrets.get(name);
+  return loadConfig(overlay);
+}
+
+export function buildHttpApp(rt: AwsRuntime, plugins: readonly FastifyPluginAsync[] = []) {
+  const config = configFrom(rt.secrets);
+  const keys = createKeyRing({ producer: config.apiKeys, read: config.readKeys ?? [], feeds: config.feedKeys ?? [] });
+  return buildServer({ queue: rt.queue, apiKeys: config.apiKeys, keys, maxEvents: config.maxEvents, maxBodyBytes: config.maxBodyBytes, plugins });
+}

@@ -1,0 +1,248 @@
+// `puddle aws local`: the AWS shape on this machine. fauxqs and dynalite run in this process, the bucket,
+// topic, queues and table are made as the stack makes them (provisionShape), and the Lambda handlers are
+// driven the way AWS drives them: HTTP requests become HTTP API v2 events, each puddle's queue is polled and
+// its messages handed to the consumer handler as SQS events (deleted only when not reported failed), and
+// the schedule invokes the connector and compaction handlers. Only Glue and Athena are stood in for: the
+// embedded catalog in PUDDLE_HOME (with a copy of the lake there) and DuckDB, the same SQL.
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+
+import { CONNECTORS } from '../../../connectors/registry.js';
+import { log } from '../../../core/log.js';
+import { PUDDLES } from '../../../puddles/definitions.js';
+import { SCHEDULE } from '../../../schedules/schedule.js';
+import { DuckDbQueryEngine } from '../../local/duckdb-query-engine.js';
+import { FsObjectStore } from '../../local/fs-object-store.js';
+import { SqliteCatalog } from '../../local/sqlite-catalog.js';
+import { makeCompactionHandler } from '../handlers/compaction.js';
+import { makeConnectorSyncHandler } from '../handlers/connector-sync.js';
+import { makeConsumerHandler } from '../handlers/consumer.js';
+import type { HttpHandler } from '../handlers/http-event.js';
+import { makeProducerHandler } from '../handlers/producer.js';
+import { makeWebhooksHandler } from '../handlers/webhooks.js';
+import { provisionShape } from '../provision.js';
+import { createAwsClients, createAwsRuntime, type AwsRuntime } from '../runtime.js';
+import { queueNames } from '../sqs-subscriptions.js';
+import { emulatorEnv, EMULATOR_REGION, startDynaliteEmulator, startFauxqsEmulator } from './emulators.js';
+import { FolderCopyCatalog } from './folder-catalog.js';
+import { httpEventOf, lambdaContextOf, sqsRecordOf, writeHttpResult } from './lambda-bridge.js';
+
+export interface AwsLocalOptions {
+  home: string;
+  port: number;
+  host: string;
+  /** Run the schedule table against the connector handler (connectors with credentials only). */
+  schedule?: boolean;
+  /** Event source mapping settings: most records a batch, and how long to gather one. */
+  batchSize?: number;
+  windowMs?: number;
+  /** The queues' visibility timeout while a batch is in the consumer's hands (seconds). */
+  visibilitySeconds?: number;
+  /**
+   * Faults, for tests: given the consumer invocation's number, how many ms to let it run before it is
+   * abandoned as Lambda abandons a timed-out or crashed invocation (nothing is deleted; SQS offers the
+   * batch again after the visibility timeout). Undefined lets it finish.
+   */
+  killConsumerAfterMs?: (invocation: number) => number | undefined;
+}
+
+export interface AwsLocal {
+  url: string;
+  runtime: AwsRuntime;
+  /** Messages waiting (visible or in flight) per puddle queue. */
+  depths(): Promise<Record<string, number>>;
+  /** Consumer invocations so far, and how many were abandoned. */
+  invocations(): { started: number; killed: number };
+  stop(): Promise<void>;
+}
+
+const KILLED: unique symbol = Symbol('killed');
+
+export async function startAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
+  mkdirSync(opts.home, { recursive: true });
+  const fauxqs = await startFauxqsEmulator();
+  const dynalite = await startDynaliteEmulator();
+  // This process is pointed at the emulators the way any machine is: the SDK's own variables.
+  const saved = new Map<string, string | undefined>();
+  const setEnv = (vars: Record<string, string>) => {
+    for (const [k, v] of Object.entries(vars)) {
+      if (!saved.has(k)) saved.set(k, process.env[k]);
+      process.env[k] = v;
+    }
+  };
+  setEnv(emulatorEnv(fauxqs, dynalite));
+  const clients = createAwsClients();
+  const run = randomUUID().slice(0, 8);
+  setEnv(await provisionShape(clients, { bucket: `puddle-local-${run}`, topic: 'puddle-envelopes', queuePrefix: 'puddle-', stateTable: 'puddle-state' }));
+
+  const inner = new SqliteCatalog(join(opts.home, 'catalog.db'));
+  const folder = new FsObjectStore(opts.home);
+  const runtime = await createAwsRuntime({
+    catalog: ({ store }) => {
+      const catalog = new FolderCopyCatalog({ inner, lake: store, folder });
+      return { catalog, query: new DuckDbQueryEngine({ catalog, store: folder }) };
+    },
+  });
+  const source = async () => runtime;
+
+  // ---------------------------------------------------------------- HTTP: API Gateway's part
+  const producer = makeProducerHandler(source);
+  const webhooks = makeWebhooksHandler(source);
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const event = httpEventOf(req, Buffer.concat(chunks));
+      const handler: HttpHandler = event.rawPath.startsWith('/webhooks/') ? webhooks : producer;
+      handler(event).then(
+        (result) => writeHttpResult(res, result),
+        (err: unknown) => {
+          log.error('handler failed', { path: event.rawPath, error: err });
+          writeHttpResult(res, { statusCode: 502, headers: { 'content-type': 'application/json' }, body: '{"message":"Internal Server Error"}' });
+        },
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(opts.port, opts.host, () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${opts.host}:${port}`;
+
+  // ---------------------------------------------------------------- SQS -> consumer: the event source mapping's part
+  const consumer = makeConsumerHandler(source);
+  const batchSize = opts.batchSize ?? 100;
+  const windowMs = opts.windowMs ?? 500;
+  const visibility = opts.visibilitySeconds ?? 30;
+  let running = true;
+  const counts = { started: 0, killed: 0 };
+  const queues = await Promise.all(
+    PUDDLES.map(async (p) => {
+      const urlOf = (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: queueNames(runtime.env.queuePrefix, p.name).queue }))).QueueUrl!;
+      const arn = (await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: urlOf, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+      return { puddle: p.name, url: urlOf, arn };
+    }),
+  );
+
+  async function gather(queueUrl: string): Promise<Message[]> {
+    const batch: Message[] = [];
+    const deadline = Date.now() + windowMs;
+    while (running && batch.length < batchSize) {
+      const got = await clients.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: Math.min(10, batchSize - batch.length),
+          VisibilityTimeout: visibility,
+          WaitTimeSeconds: batch.length === 0 ? 1 : 0,
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      batch.push(...(got.Messages ?? []));
+      if (batch.length > 0 && (Date.now() >= deadline || (got.Messages ?? []).length === 0)) break;
+      if (batch.length === 0) break; // the long poll found nothing: let the loop check `running`
+    }
+    return batch;
+  }
+
+  async function poll(q: { puddle: string; url: string; arn: string }): Promise<void> {
+    while (running) {
+      try {
+        const messages = await gather(q.url);
+        if (messages.length === 0) continue;
+        const n = ++counts.started;
+        const invocation = consumer({ Records: messages.map((m) => sqsRecordOf(m, q.arn, EMULATOR_REGION)) }, lambdaContextOf(`puddle-consumer-${q.puddle}`, visibility * 1000));
+        const killAfter = opts.killConsumerAfterMs?.(n);
+        const outcome: SQSBatchResponse | typeof KILLED =
+          killAfter === undefined ? await invocation : await Promise.race([invocation, sleep(killAfter).then((): typeof KILLED => KILLED)]);
+        if (outcome === KILLED) {
+          counts.killed++;
+          invocation.catch(() => undefined); // the abandoned run may still write files: the redelivery overwrites them
+          log.info('consumer invocation killed (fault injection)', { puddle: q.puddle, messages: messages.length });
+          continue;
+        }
+        const failed = new Set(outcome.batchItemFailures.map((f) => f.itemIdentifier));
+        const done = messages.filter((m) => !failed.has(m.MessageId ?? ''));
+        for (let i = 0; i < done.length; i += 10) {
+          const chunk = done.slice(i, i + 10);
+          await clients.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: q.url, Entries: chunk.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })) }));
+        }
+      } catch (err) {
+        // A crashed invocation: nothing deleted, SQS offers the batch again after the visibility timeout.
+        log.error('consumer invocation failed; the batch comes back after its visibility timeout', { puddle: q.puddle, error: err });
+        await sleep(200);
+      }
+    }
+  }
+  const pollers = queues.map((q) => poll(q));
+
+  // ---------------------------------------------------------------- schedules: EventBridge Scheduler's part
+  const timers: NodeJS.Timeout[] = [];
+  const scheduled = new Set<Promise<unknown>>();
+  const every = (ms: number, name: string, fn: () => Promise<unknown>) => {
+    let busy = false;
+    const t = setInterval(() => {
+      if (busy || !running) return;
+      busy = true;
+      const p = fn()
+        .catch((err: unknown) => log.error('scheduled invocation failed', { function: name, error: err }))
+        .finally(() => {
+          busy = false;
+          scheduled.delete(p);
+        });
+      scheduled.add(p);
+    }, ms);
+    t.unref();
+    timers.push(t);
+  };
+  if (opts.schedule) {
+    const sync = makeConnectorSyncHandler(source);
+    for (const entry of SCHEDULE) {
+      try {
+        CONNECTORS[entry.connector]!.make(runtime.secrets);
+      } catch (err) {
+        log.warn('connector not configured: not scheduled', { connector: entry.connector, reason: (err as Error).message });
+        continue;
+      }
+      // A function's timeout is at most 15 minutes; a run is time-boxed to its interval, as embedded.
+      const timeoutMs = Math.min(900_000, entry.everySeconds * 1000);
+      every(entry.everySeconds * 1000, 'connector-sync', () => sync({ connector: entry.connector, ...(entry.streams ? { streams: entry.streams } : {}) }, lambdaContextOf('puddle-sync', timeoutMs)));
+    }
+    const compaction = makeCompactionHandler(source);
+    every(300_000, 'compaction', () => compaction());
+  }
+
+  return {
+    url,
+    runtime,
+    async depths() {
+      const out: Record<string, number> = {};
+      for (const p of PUDDLES) out[p.name] = await runtime.queue.depth(p.name);
+      return out;
+    },
+    invocations: () => ({ ...counts }),
+    async stop() {
+      running = false;
+      for (const t of timers) clearInterval(t);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all(pollers);
+      await Promise.all(scheduled);
+      await runtime.close();
+      inner.close();
+      for (const c of Object.values(clients)) (c as { destroy(): void }).destroy();
+      await fauxqs.stop();
+      await dynalite.stop();
+      for (const [k, v] of saved) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,97 @@
+// What API Gateway and the Lambda service do between the world and a handler, for `puddle aws local`:
+// an HTTP request becomes an HTTP API payload 2.0 event, a received SQS message an SQS event record, and
+// the handler's v2 result an HTTP response.
+import { createHash, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Message } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, SQSRecord } from 'aws-lambda';
+
+export function httpEventOf(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const headers: Record<string, string> = {};
+  let cookies: string[] | undefined;
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    // HTTP API joins repeated headers with commas and moves cookies out of the headers.
+    if (name === 'cookie') cookies = String(value).split(/;\s*/).filter(Boolean);
+    else headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const now = new Date();
+  const method = req.method ?? 'GET';
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    ...(cookies ? { cookies } : {}),
+    headers,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    // Always base64, as API Gateway does for binary media types: the handler must decode it to check signatures.
+    ...(body.length > 0 ? { body: body.toString('base64') } : {}),
+    isBase64Encoded: body.length > 0,
+  };
+}
+
+export function writeHttpResult(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, String(value));
+  if (result.cookies?.length) res.setHeader('set-cookie', result.cookies);
+  const body = result.body === undefined ? Buffer.alloc(0) : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body, 'utf8');
+  res.statusCode = result.statusCode ?? 200;
+  res.setHeader('content-length', body.length);
+  res.end(body);
+}
+
+/** A message from ReceiveMessage as the event source mapping hands it to the function. */
+export function sqsRecordOf(m: Message, queueArn: string, region: string): SQSRecord {
+  const body = m.Body ?? '';
+  const messageAttributes: SQSRecord['messageAttributes'] = {};
+  for (const [name, a] of Object.entries(m.MessageAttributes ?? {})) {
+    messageAttributes[name] = { dataType: a.DataType ?? 'String', stringValue: a.StringValue, stringListValues: [], binaryListValues: [] };
+  }
+  const now = String(Date.now());
+  return {
+    messageId: m.MessageId ?? randomUUID(),
+    receiptHandle: m.ReceiptHandle ?? '',
+    body,
+    attributes: {
+      ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
+      SentTimestamp: m.Attributes?.SentTimestamp ?? now,
+      SenderId: m.Attributes?.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? now,
+    },
+    messageAttributes,
+    md5OfBody: m.MD5OfBody ?? createHash('md5').update(body).digest('hex'),
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: region,
+  };
+}
+
+export function lambdaContextOf(functionName: string, timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `local/${randomUUID()}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,136 @@
+// The AWS shape's adapters, chosen once per entry point (DESIGN.md rule 6), as createLocalRuntime does for
+// the embedded shape. Names come from environment variables the stack sets on every function; endpoints
+// only through the SDK's own AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL (how emulators are reached):
+// there is no other code path for tests.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+
+import { ConfigError } from '../../core/errors.js';
+import { systemClock, type Catalog, type ObjectStore, type QueryEngine, type SecretStore } from '../../core/ports.js';
+import type { Runtime } from '../../core/runtime.js';
+import { DynamoDbStateStore } from './dynamodb-state-store.js';
+import { createS3Client } from './s3-client.js';
+import { S3ObjectStore } from './s3-object-store.js';
+import { loadSecrets } from './secrets.js';
+import { SnsSqsQueue } from './sns-sqs-queue.js';
+
+/** What the stack tells a function, read once. */
+export interface AwsEnv {
+  /** The lake bucket (PUDDLE_BUCKET). */
+  bucket: string;
+  /** Folder inside the bucket that is the store root (PUDDLE_LAKE_PREFIX, default none). */
+  lakePrefix: string;
+  /** The topic every envelope is published to (PUDDLE_TOPIC_ARN). */
+  topicArn: string;
+  /** Queue names are `<prefix><puddle>` and `<prefix><puddle>-dlq` (PUDDLE_QUEUE_PREFIX). */
+  queuePrefix: string;
+  /** Bookmarks and leases (PUDDLE_STATE_TABLE). */
+  stateTable: string;
+  /** A Secrets Manager secret holding a JSON object of provider settings (PUDDLE_SECRETS_ID, optional). */
+  secretsId: string | undefined;
+}
+
+export const AWS_ENV_VARS = {
+  bucket: 'PUDDLE_BUCKET',
+  lakePrefix: 'PUDDLE_LAKE_PREFIX',
+  topicArn: 'PUDDLE_TOPIC_ARN',
+  queuePrefix: 'PUDDLE_QUEUE_PREFIX',
+  stateTable: 'PUDDLE_STATE_TABLE',
+  secretsId: 'PUDDLE_SECRETS_ID',
+} as const;
+
+export function readAwsEnv(env: NodeJS.ProcessEnv = process.env): AwsEnv {
+  const required = (name: string): string => {
+    const value = env[name]?.trim();
+    if (!value) throw new ConfigError(`${name} is not set: the AWS shape needs it (the stack sets it on every function)`);
+    return value;
+  };
+  const topicArn = required(AWS_ENV_VARS.topicArn);
+  if (!topicArn.startsWith('arn:')) throw new ConfigError(`${AWS_ENV_VARS.topicArn} must be an SNS topic ARN (arn:aws:sns:...)`);
+  return {
+    bucket: required(AWS_ENV_VARS.bucket),
+    lakePrefix: env[AWS_ENV_VARS.lakePrefix]?.trim() ?? '',
+    topicArn,
+    queuePrefix: env[AWS_ENV_VARS.queuePrefix]?.trim() ?? '',
+    stateTable: required(AWS_ENV_VARS.stateTable),
+    secretsId: env[AWS_ENV_VARS.secretsId]?.trim() || undefined,
+  };
+}
+
+export interface AwsClients {
+  s3: S3Client;
+  sns: SNSClient;
+  sqs: SQSClient;
+  dynamodb: DynamoDBClient;
+}
+
+/** Region and credentials from the default chain; endpoints from AWS_ENDPOINT_URL_* when set. */
+export function createAwsClients(): AwsClients {
+  return {
+    s3: createS3Client(),
+    sns: new SNSClient({}),
+    // The queue URL's own host would otherwise override the endpoint the SDK resolved (AWS_ENDPOINT_URL_SQS
+    // included); the resolved one is right on AWS too, since every queue is in the function's region.
+    sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
+    dynamodb: new DynamoDBClient({}),
+  };
+}
+
+/**
+ * The Glue catalog and the Athena query engine are made by their own adapters and handed in here, so this
+ * runtime does not depend on them; each gets the clients and the lake.
+ */
+export type CatalogFactory = (deps: { env: AwsEnv; clients: AwsClients; store: ObjectStore }) => { catalog: Catalog; query: QueryEngine };
+
+export interface AwsRuntime extends Runtime {
+  env: AwsEnv;
+  clients: AwsClients;
+}
+
+export async function createAwsRuntime(opts: { env?: NodeJS.ProcessEnv; clients?: AwsClients; catalog?: CatalogFactory } = {}): Promise<AwsRuntime> {
+  const env = readAwsEnv(opts.env);
+  const clients = opts.clients ?? createAwsClients();
+  const store = new S3ObjectStore({ client: clients.s3, bucket: env.bucket, prefix: env.lakePrefix });
+  const queue = new SnsSqsQueue({
+    sns: clients.sns,
+    sqs: clients.sqs,
+    topicArn: env.topicArn,
+    queuePrefix: env.queuePrefix,
+    // The stack made the queues and subscriptions; functions only check them.
+    provision: false,
+    overflow: store,
+  });
+  const state = new DynamoDbStateStore({ client: clients.dynamodb, table: env.stateTable });
+  const { catalog, query } = (opts.catalog ?? notWired)({ env, clients, store });
+  const secrets: SecretStore = await loadSecrets({ secretId: env.secretsId, env: opts.env ?? process.env });
+  const owned = !opts.clients;
+  return {
+    env,
+    clients,
+    queue,
+    store,
+    state,
+    catalog,
+    query,
+    clock: systemClock,
+    secrets,
+    async close() {
+      await query.close();
+      await queue.close();
+      if (owned) for (const c of Object.values(clients)) (c as { destroy(): void }).destroy();
+    },
+  };
+}
+
+/** Until a Catalog and QueryEngine are handed in: a clear error on first use, not at start (producers need neither). */
+const notWired: CatalogFactory = () => {
+  const fail = (): never => {
+    throw new ConfigError('no catalog configured: createAwsRuntime was not given the Glue catalog and Athena query engine');
+  };
+  return {
+    catalog: { addFiles: fail, replaceFiles: fail, listFiles: fail, tables: fail, takeGarbage: fail },
+    query: { query: fail, close: async () => undefined },
+  };
+};

@@ -1,0 +1,35 @@
+import { loadConfig } from '../../../core/config.js';
+import { defineCommand } from '../command.js';
+
+export const aws = defineCommand({
+  name: 'aws',
+  summary: 'Run the AWS shape on this machine: Lambda handlers over fauxqs (S3, SNS, SQS) and dynalite (DynamoDB), in this process.',
+  usage: 'puddle aws local [--no-schedule] [--port N]',
+  options: {
+    'no-schedule': { type: 'boolean', description: 'producer, webhooks and consumers only: no scheduled syncs or compaction' },
+    port: { type: 'string', description: 'listen port (default $PORT or 8787)' },
+  },
+  async run({ values, positionals }) {
+    if (positionals[0] !== 'local') {
+      process.stderr.write('puddle aws: the only subcommand is `local` (deploying is `cdk deploy`, see the README)\n');
+      return 2;
+    }
+    const config = loadConfig();
+    if (values.port) config.port = Number(values.port);
+    if (config.apiKeys.length === 0) process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
+    // Loaded only here: it pulls in the emulators (dev dependencies) and the AWS SDK.
+    const { startAwsLocal } = await import('../../aws/local/aws-local.js');
+    const local = await startAwsLocal({ home: config.home, port: config.port, host: config.host, schedule: !values['no-schedule'] });
+    process.stdout.write(`puddle (AWS shape, emulated) listening on ${local.url} (home ${config.home})\n`);
+    process.stdout.write(`  POST ${local.url}/v1/events   POST ${local.url}/webhooks/stripe   POST ${local.url}/webhooks/braintree   GET ${local.url}/healthz\n`);
+    process.stdout.write(`  puddle query / puddle report with PUDDLE_HOME=${config.home} answer over what it lands\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    process.stdout.write('\nstopping...\n');
+    await local.stop();
+    process.stdout.write('stopped (the emulators kept everything in memory: the queues are gone, the lake copy stays in PUDDLE_HOME)\n');
+    return 0;
+  },
+});

@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { BANK_INBOX, createdObjects, isInboxFile, makeBankImportHandler } from '../../infra/aws/handlers/bank-import.js';
+import { createAwsRuntime, type AwsRuntime } from '../../infra/aws/runtime.js';
+import { S3ObjectStore } from '../../infra/aws/s3-object-store.js';
+import { startTestShape, type TestShape } from '../support/aws-shape.js';
+import { s3PutEvent } from '../support/lambda-events.js';
+
+let shape: TestShape;
+let rt: AwsRuntime;
+let bucket: S3ObjectStore;
+
+beforeAll(async () => {
+  shape = await startTestShape();
+  rt = await createAwsRuntime();
+  bucket = new S3ObjectStore({ client: shape.clients.s3, bucket: rt.env.bucket });
+});
+
+afterAll(async () => {
+  await rt.close();
+  await shape.stop();
+});
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/bank/${name}`, import.meta.url));
+const text = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
+
+describe('bank import handler (S3 ObjectCreated under inbox/bank/)', () => {
+  it('imports a statement put in the inbox, moves it to done/ with a log, and skips a second delivery of the event', async () => {
+    const name = 'march statement.xml'; // a space: S3 sends it as `+`
+    const bytes = fixture('camt053_v02_4entries_batch.xml');
+    await bucket.put(`${BANK_INBOX}${name}`, bytes);
+    const handler = makeBankImportHandler(async () => rt);
+    const event = s3PutEvent(rt.env.bucket, [{ key: `${BANK_INBOX}${name}`, size: bytes.length }]);
+    expect(event.Records[0]!.s3.object.key).toBe('inbox/bank/march+statement.xml');
+
+    expect(await handler(event)).toEqual({ imported: [name], refused: [] });
+    const published = await rt.queue.claim('transactions', { max: 100, visibilityMs: 60_000 });
+    expect(published.filter((m) => m.envelope.contract === 'bank_line')).toHaveLength(4);
+    expect(await bucket.get(`${BANK_INBOX}${name}`)).toBeNull();
+    expect(Buffer.from((await bucket.get(`${BANK_INBOX}done/${name}`))!)).toEqual(bytes);
+    expect(text(await bucket.get(`${BANK_INBOX}done/${name}.log`))).toMatch(/ imported\n/);
+
+    expect(await handler(event)).toEqual({ imported: [], refused: [] });
+  });
+
+  it('moves a file that is not a statement to failed/, with the reason in its log', async () => {
+    await bucket.put(`${BANK_INBOX}notes.csv`, 'hello,world\n1,2\n');
+    const res = await makeBankImportHandler(async () => rt)(s3PutEvent(rt.env.bucket, [{ key: `${BANK_INBOX}notes.csv`, size: 16 }]));
+    expect(res).toEqual({ imported: [], refused: ['notes.csv'] });
+    expect(text(await bucket.get(`${BANK_INBOX}failed/notes.csv`))).toBe('hello,world\n1,2\n');
+    expect(text(await bucket.get(`${BANK_INBOX}failed/notes.csv.log`))).toMatch(/ malformed\n/);
+  });
+
+  it('reads EventBridge "Object Created" events too, and only files directly in the inbox', () => {
+    const ev = {
+      version: '0',
+      id: 'e1',
+      'detail-type': 'Object Created' as const,
+      source: 'aws.s3',
+      account: '000000000000',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [],
+      detail: { bucket: { name: 'lake' }, object: { key: 'inbox/bank/a b.xml' } },
+    };
+    expect(createdObjects(ev)).toEqual([{ bucket: 'lake', key: 'inbox/bank/a b.xml' }]);
+    expect(['inbox/bank/a.xml', 'inbox/bank/done/a.xml', 'inbox/bank/.a.xml', 'inbox/bank/a.xml.part', 'inbox/bank/a.xml.log', 'lake/x'].map(isInboxFile)).toEqual([
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+  });
+});

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { makeEnvelope } from '../../core/envelope.js';
+import { ConfigError } from '../../core/errors.js';
+import { compactionSettings, makeCompactionHandler } from '../../infra/aws/handlers/compaction.js';
+import { createAwsRuntime, type AwsRuntime } from '../../infra/aws/runtime.js';
+import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
+import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
+import { PUDDLES } from '../../puddles/definitions.js';
+import { landEnvelopes } from '../../puddles/land.js';
+import { startTestShape, type TestShape } from '../support/aws-shape.js';
+
+// The catalog and query engine are the embedded ones standing in for Glue and Athena (no emulator);
+// the lake is S3 on fauxqs.
+let shape: TestShape;
+let rt: AwsRuntime;
+let catalog: SqliteCatalog;
+
+beforeAll(async () => {
+  shape = await startTestShape();
+  catalog = new SqliteCatalog(':memory:');
+  rt = await createAwsRuntime({ catalog: ({ store }) => ({ catalog, query: new DuckDbQueryEngine({ catalog, store }) }) });
+});
+
+afterAll(async () => {
+  await rt.close();
+  catalog.close();
+  await shape.stop();
+});
+
+const transactions = PUDDLES.find((p) => p.name === 'transactions')!;
+const donation = (i: number, amount: number) =>
+  makeEnvelope({
+    contract: 'donation',
+    version: 1,
+    source: 'producer',
+    delivery_id: `req-${i}`,
+    payload: { donation_id: `don_k${i}`, occurred_at: '2026-11-27T20:15:03Z', channel: 'ivr', amount_minor: amount, currency: 'GBP', campaign: 'compact' },
+  });
+
+describe('compaction handler (schedule)', () => {
+  it('merges a partition of small files into one in S3, the totals unchanged, and deletes the retired files', async () => {
+    // Three consumer batches, one overlapping another (a redelivery): three files, four distinct donations.
+    for (const batch of [[donation(1, 100), donation(2, 200)], [donation(3, 300)], [donation(3, 300), donation(4, 400)]]) {
+      await landEnvelopes({ puddle: transactions, store: rt.store, catalog, envelopes: batch });
+    }
+    const before = await catalog.listFiles({ contract: 'donation', dt: '2026-11-27' });
+    expect(before).toHaveLength(3);
+    const sum = "SELECT count(*) AS n, sum(amount_minor) AS total FROM donation WHERE campaign = 'compact'";
+    expect(await rt.query.query(sum)).toEqual([{ n: 4, total: 1000 }]);
+
+    const res = await makeCompactionHandler(async () => rt, () => ({ minFiles: 2, garbageAfterMs: 0 }))();
+    expect(res).toEqual({ partitions: 1, filesMerged: 3, deleted: 3 });
+    const after = await catalog.listFiles({ contract: 'donation', dt: '2026-11-27' });
+    expect(after).toHaveLength(1);
+    expect(after[0]!.rows).toBe(4);
+    for (const f of before) expect(await rt.store.get(f.key)).toBeNull();
+    expect(await rt.store.get(after[0]!.key)).not.toBeNull();
+    expect(await rt.query.query(sum)).toEqual([{ n: 4, total: 1000 }]);
+  });
+
+  it('reads its settings from the environment, refusing a wrong one by name', () => {
+    expect(compactionSettings({})).toEqual({ minFiles: 20, garbageAfterMs: 3_600_000 });
+    expect(compactionSettings({ PUDDLE_COMPACT_MIN_FILES: '5', PUDDLE_GC_AFTER_MINUTES: '90' })).toEqual({ minFiles: 5, garbageAfterMs: 5_400_000 });
+    expect(() => compactionSettings({ PUDDLE_GC_AFTER_MINUTES: 'soon' })).toThrow(new ConfigError('PUDDLE_GC_AFTER_MINUTES must be a whole number (got "soon")'));
+  });
+});

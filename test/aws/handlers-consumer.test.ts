@@ -1,0 +1,117 @@
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { makeEnvelope, type Envelope } from '../../core/envelope.js';
+import type { ObjectStore } from '../../core/ports.js';
+import { makeConsumerHandler, puddleOfQueue } from '../../infra/aws/handlers/consumer.js';
+import { createAwsRuntime, type AwsRuntime } from '../../infra/aws/runtime.js';
+import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
+import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
+import { startTestShape, type TestShape } from '../support/aws-shape.js';
+import { lambdaContext, sqsEvent, sqsRecord } from '../support/lambda-events.js';
+
+// Glue and Athena have no emulator: the catalog and the query engine here are the embedded ones, handed to
+// createAwsRuntime the way the Glue/Athena adapters will be. Queue, lake and state are fauxqs and dynalite.
+let shape: TestShape;
+let rt: AwsRuntime;
+let catalog: SqliteCatalog;
+
+beforeAll(async () => {
+  shape = await startTestShape();
+  catalog = new SqliteCatalog(':memory:');
+  rt = await createAwsRuntime({ catalog: ({ store }) => ({ catalog, query: new DuckDbQueryEngine({ catalog, store }) }) });
+});
+
+afterAll(async () => {
+  await rt.close();
+  catalog.close();
+  await shape.stop();
+});
+
+let n = 0;
+function donation(amount: number, extra: Record<string, unknown> = {}): Envelope {
+  n++;
+  return makeEnvelope({
+    contract: 'donation',
+    version: 1,
+    source: 'producer',
+    delivery_id: `req-${n}`,
+    payload: { donation_id: `don_c${n}`, occurred_at: '2026-11-27T20:15:03Z', channel: 'online', amount_minor: amount, currency: 'GBP', campaign: 'appeal', ...extra },
+  });
+}
+
+/** What the event source mapping would hand the function for this puddle's queue: one receive, as records. */
+async function receiveAsLambda(puddle: string): Promise<{ messages: Message[]; arn: string }> {
+  const url = (await shape.clients.sqs.send(new GetQueueUrlCommand({ QueueName: `${shape.env.PUDDLE_QUEUE_PREFIX}${puddle}` }))).QueueUrl!;
+  const arn = (await shape.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  const got = await shape.clients.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 30, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
+  );
+  return { messages: got.Messages ?? [], arn };
+}
+
+async function query<T>(sql: string): Promise<T> {
+  return (await rt.query.query(sql))[0] as T;
+}
+
+describe('consumer handler (SQS event, Powertools BatchProcessor, partial batch failures)', () => {
+  it('lands a batch as Parquet the query engine reads back, and reports only the record that is not an envelope', async () => {
+    const envs = [donation(500), donation(1250), donation(2000)];
+    await rt.queue.publish(envs);
+    const { messages, arn } = await receiveAsLambda('transactions');
+    expect(messages).toHaveLength(3);
+    const event = sqsEvent(messages, arn);
+    event.Records.push(sqsRecord({ MessageId: 'garbage-1', Body: '{"not": "an envelope"' }, arn));
+
+    const handler = makeConsumerHandler(async () => rt);
+    const res = await handler(event, lambdaContext());
+    expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: 'garbage-1' }] });
+
+    const files = await catalog.listFiles({ puddle: 'transactions', contract: 'donation' });
+    expect(files).toHaveLength(1);
+    expect(files[0]!.rows).toBe(3);
+    expect(await rt.store.get(files[0]!.key)).not.toBeNull();
+    const totals = await query<{ n: number; total: number }>("SELECT count(*) AS n, sum(amount_minor) AS total FROM donation WHERE campaign = 'appeal'");
+    expect(totals).toEqual({ n: 3, total: 3750 });
+
+    // Redelivered (Lambda crashed before SQS deleted them): lands onto the same key, counted once.
+    const again = await handler(sqsEvent(messages, arn), lambdaContext());
+    expect(again.batchItemFailures).toEqual([]);
+    expect(await query<{ n: number }>("SELECT count(*) AS n FROM donation WHERE campaign = 'appeal'")).toEqual({ n: 3 });
+  });
+
+  it('reads an envelope that went through S3 for its size, and the raw puddle keeps its text exactly', async () => {
+    const big = donation(700, { note: 'x'.repeat(300 * 1024) });
+    await rt.queue.publish([big]);
+    const { messages, arn } = await receiveAsLambda('raw');
+    const record = messages.find((m) => m.MessageAttributes?.overflow_key);
+    expect(record).toBeDefined();
+    expect(Buffer.byteLength(record!.Body!)).toBeLessThan(1024);
+    const res = await makeConsumerHandler(async () => rt)(sqsEvent(messages, arn), lambdaContext());
+    expect(res.batchItemFailures).toEqual([]);
+    const row = await query<{ envelope: string }>(`SELECT envelope FROM raw WHERE id = '${big.id}'`);
+    expect(row.envelope).toBe(JSON.stringify(big));
+  });
+
+  it('reports every record when the batch cannot be landed, so SQS offers them all again', async () => {
+    const envs = [donation(100), donation(200)];
+    await rt.queue.publish(envs);
+    const { messages, arn } = await receiveAsLambda('transactions');
+    // The lake refuses writes (S3 down); reads still work, so the records themselves are readable.
+    const broken: ObjectStore = {
+      get: (key) => rt.store.get(key),
+      list: (prefix) => rt.store.list(prefix),
+      delete: (key) => rt.store.delete(key),
+      putIfAbsent: () => Promise.reject(new Error('S3 is down')),
+      put: () => Promise.reject(new Error('S3 is down')),
+    };
+    const res = await makeConsumerHandler(async () => ({ ...rt, store: broken }))(sqsEvent(messages, arn), lambdaContext());
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(messages.map((m) => m.MessageId).sort());
+  });
+
+  it('knows its puddle from the queue ARN, and refuses a queue that serves none', () => {
+    const prefix = shape.env.PUDDLE_QUEUE_PREFIX!;
+    expect(puddleOfQueue(`arn:aws:sqs:us-east-1:000000000000:${prefix}supporters`, prefix).name).toBe('supporters');
+    expect(() => puddleOfQueue('arn:aws:sqs:us-east-1:000000000000:other-queue', prefix)).toThrow(/queue other-queue serves no puddle/);
+  });
+});

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+import { startStripeSandbox, type StripeSandbox } from '../../connectors/stripe/sandbox/index.js';
+import { ConfigError } from '../../core/errors.js';
+import { makeConnectorSyncHandler, parseInvocation, syncDeadline } from '../../infra/aws/handlers/connector-sync.js';
+import { createAwsRuntime, type AwsRuntime } from '../../infra/aws/runtime.js';
+import { startTestShape, type TestShape } from '../support/aws-shape.js';
+import { lambdaContext } from '../support/lambda-events.js';
+
+let shape: TestShape;
+let sandbox: StripeSandbox;
+let rt: AwsRuntime;
+
+beforeAll(async () => {
+  shape = await startTestShape();
+  sandbox = await startStripeSandbox({ rateLimit: 0, scenario: { seed: 11, donations: 120 } });
+  // Provider settings as the function reads them: from its secrets (here the environment, no secret id).
+  vi.stubEnv('STRIPE_API_KEY', sandbox.apiKey);
+  vi.stubEnv('STRIPE_API_BASE', sandbox.url);
+  vi.stubEnv('STRIPE_START_DATE', new Date(Date.now() - 40 * 86_400_000).toISOString());
+  vi.stubEnv('STRIPE_REQUESTS_PER_SECOND', '0');
+  rt = await createAwsRuntime();
+});
+
+afterAll(async () => {
+  await rt.close();
+  await sandbox.close();
+  await shape.stop();
+});
+
+async function drainIds(puddle: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (;;) {
+    const got = await rt.queue.claim(puddle, { max: 100, visibilityMs: 60_000 });
+    if (got.length === 0) return ids;
+    ids.push(...got.map((m) => m.envelope.id));
+    await rt.queue.ack(puddle, got.map((m) => m.receipt));
+  }
+}
+
+describe('connector sync handler (EventBridge Scheduler invocation)', () => {
+  it('stops at a deadline taken from the Lambda context, then the next invocation resumes from the checkpoint', async () => {
+    const handler = makeConnectorSyncHandler(async () => rt);
+    // 5 s left is all reserve: the run stops at its first deadline check, checkpointed.
+    const cut = await handler({ connector: 'stripe', streams: ['charges'] }, lambdaContext({ remainingMs: 5_000 }));
+    expect(cut.runs).toEqual([expect.objectContaining({ stream: 'charges', outcome: 'partial' })]);
+    const first = await drainIds('transactions');
+
+    const rest = await handler({ connector: 'stripe', streams: ['charges'] }, lambdaContext({ remainingMs: 900_000 }));
+    expect(rest.runs).toEqual([expect.objectContaining({ stream: 'charges', outcome: 'succeeded' })]);
+    const second = await drainIds('transactions');
+    const charges = new Set([...first, ...second]);
+    expect(charges.size).toBe(cut.runs[0]!.records + rest.runs[0]!.records);
+    expect(charges.size).toBeGreaterThan(0);
+    // The run is recorded where `puddle status` looks: in the state table.
+    expect(await rt.state.get('lastrun:stripe:charges')).toMatchObject({ outcome: 'succeeded' });
+    // Run again: nothing new since the bookmark.
+    const again = await handler({ connector: 'stripe', streams: ['charges'] }, lambdaContext());
+    expect(again.runs[0]!.outcome).toBe('succeeded');
+  });
+
+  it('reads the schedule input directly or as a rule event detail, and names what is wrong', () => {
+    expect(parseInvocation({ connector: 'stripe' })).toEqual({ connector: 'stripe' });
+    expect(parseInvocation({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: { connector: 'braintree', streams: ['transactions'] } })).toEqual({
+      connector: 'braintree',
+      streams: ['transactions'],
+    });
+    expect(() => parseInvocation({ connector: 'paypal' })).toThrow(ConfigError);
+    expect(() => parseInvocation({ connector: 'paypal' })).toThrow(/connector must be one of braintree, salesforce, stripe \(got "paypal"\)/);
+    expect(() => parseInvocation({ connector: 'stripe', streams: 'charges' })).toThrow('sync invocation: streams must be a list of stream names');
+    expect(() => parseInvocation(null)).toThrow(/must be an object/);
+  });
+
+  it('keeps a tenth of the time left (5 to 60 s) for the last checkpoint', () => {
+    const at = (left: number) => syncDeadline({ getRemainingTimeInMillis: () => left }, 0).getTime();
+    expect(at(900_000)).toBe(840_000);
+    expect(at(200_000)).toBe(180_000);
+    expect(at(20_000)).toBe(15_000);
+    expect(at(3_000)).toBe(0);
+  });
+});

@@ -1,0 +1,44 @@
+// The AWS shape on emulators for a test file: fauxqs (S3, SNS, SQS) and dynalite in this process, the
+// resources provisioned, and the environment a function would get, endpoints included, set on process.env
+// (the SDK reads AWS_ENDPOINT_URL_* from there, as it would on a machine pointed at emulators).
+import { randomUUID } from 'node:crypto';
+import { vi } from 'vitest';
+
+import { provisionShape } from '../../infra/aws/provision.js';
+import { createAwsClients, type AwsClients } from '../../infra/aws/runtime.js';
+import { emulatorEnv } from '../../infra/aws/local/emulators.js';
+import { startTestDynalite, type RunningDynalite } from './dynalite.js';
+import { startTestFauxqs, type RunningFauxqs } from './fauxqs.js';
+
+export interface TestShape {
+  fauxqs: RunningFauxqs;
+  dynalite: RunningDynalite;
+  /** Clients made the runtime's way (from the environment), for the test's own look-ups. */
+  clients: AwsClients;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function startTestShape(): Promise<TestShape> {
+  const fauxqs = await startTestFauxqs();
+  const dynalite = await startTestDynalite();
+  const endpoints = emulatorEnv(fauxqs, dynalite);
+
+  for (const [k, v] of Object.entries(endpoints)) vi.stubEnv(k, v);
+  const clients = createAwsClients();
+  const run = randomUUID().slice(0, 8);
+  const names = await provisionShape(clients, { bucket: `puddle-${run}`, topic: `puddle-${run}`, queuePrefix: `puddle-${run}-`, stateTable: `puddle-state-${run}` });
+  for (const [k, v] of Object.entries(names)) vi.stubEnv(k, v);
+  return {
+    fauxqs,
+    dynalite,
+    clients,
+    env: { ...endpoints, ...names },
+    async stop() {
+      for (const c of Object.values(clients)) (c as { destroy(): void }).destroy();
+      vi.unstubAllEnvs();
+      await fauxqs.stop();
+      await dynalite.stop();
+    },
+  };
+}
