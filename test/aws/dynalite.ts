@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-// @ts-expect-error dynalite ships no types
 import dynalite from 'dynalite';
 
 export interface Dynalite {

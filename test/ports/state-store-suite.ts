@@ -60,12 +60,13 @@ export function stateStorePortSuite(label: string, create: () => Promise<StateSt
       const { store } = await fresh();
       expect(await store.acquireLease('run:stripe:charges', 'runner-a', 60_000)).toBe(true);
       expect(await store.acquireLease('run:stripe:charges', 'runner-b', 60_000)).toBe(false);
-      // Renewing: the holder gets it again, here with a short ttl.
-      expect(await store.acquireLease('run:stripe:charges', 'runner-a', 40)).toBe(true);
+      // Renewing: the holder gets it again, here with a short ttl (long enough that the next call, on a loaded
+      // machine, still comes before it ends).
+      expect(await store.acquireLease('run:stripe:charges', 'runner-a', 1500)).toBe(true);
       expect(await store.acquireLease('run:stripe:charges', 'runner-b', 60_000)).toBe(false);
       // A different lease name is independent.
       expect(await store.acquireLease('run:stripe:refunds', 'runner-b', 60_000)).toBe(true);
-      await sleep(120);
+      await sleep(1600);
       expect(await store.acquireLease('run:stripe:charges', 'runner-b', 60_000)).toBe(true);
       expect(await store.acquireLease('run:stripe:charges', 'runner-a', 60_000)).toBe(false);
     });

@@ -27,13 +27,13 @@ export function compactionSettings(env: NodeJS.ProcessEnv = process.env): Compac
 }
 
 export function makeCompactionHandler(runtime: RuntimeSource, settings: () => CompactionSettings = compactionSettings) {
-  return async (): Promise<{ partitions: number; filesMerged: number; deleted: number }> => {
+  return async (): Promise<{ partitions: number; filesMerged: number; foldedContracts: number; deleted: number }> => {
     const rt = await runtime();
     const { minFiles, garbageAfterMs } = settings();
-    const results = await compactAll({ store: rt.store, catalog: rt.catalog, minFiles });
+    const { compacted, folded } = await compactAll({ store: rt.store, catalog: rt.catalog, minFiles });
     const deleted = await collectGarbage({ store: rt.store, catalog: rt.catalog, olderThanMs: garbageAfterMs });
-    const merged = results.filter((r) => r.inputs > 0);
-    const summary = { partitions: merged.length, filesMerged: merged.reduce((n, r) => n + r.inputs, 0), deleted };
+    const merged = compacted.filter((r) => r.inputs > 0);
+    const summary = { partitions: merged.length, filesMerged: merged.reduce((n, r) => n + r.inputs, 0), foldedContracts: folded.filter((f) => f.folded > 0).length, deleted };
     log.info('compaction finished', summary);
     return summary;
   };
