@@ -66,7 +66,7 @@ describe('connector sync handler (EventBridge Scheduler invocation)', () => {
       streams: ['transactions'],
     });
     expect(() => parseInvocation({ connector: 'paypal' })).toThrow(ConfigError);
-    expect(() => parseInvocation({ connector: 'paypal' })).toThrow(/connector must be one of braintree, salesforce, stripe \(got "paypal"\)/);
+    expect(() => parseInvocation({ connector: 'paypal' })).toThrow(/connector must be one of braintree, freshdesk, salesforce, stripe \(got "paypal"\)/);
     expect(() => parseInvocation({ connector: 'stripe', streams: 'charges' })).toThrow('sync invocation: streams must be a list of stream names');
     expect(() => parseInvocation(null)).toThrow(/must be an object/);
   });
