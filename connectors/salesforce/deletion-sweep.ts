@@ -1,5 +1,6 @@
 import type { Bookmark } from '../../core/engine/bookmark.js';
 import type { StreamContext, Window } from '../../core/engine/define.js';
+import { FatalError } from '../../core/errors.js';
 import type { SalesforceClient } from './client.js';
 import type { SfRecord } from './mappings.js';
 
@@ -103,6 +104,8 @@ export async function unconfirmedSweep(ctx: StreamContext<SalesforceClient>, obj
 
 /** Id-only keyset page of the sweep, after `after` (null: the first). */
 export function sweepSoql(object: string, after: string | null, limit: number): string {
+  // The id comes back from the bookmark's page token: only an id goes into SOQL.
+  if (after !== null && !/^[A-Za-z0-9]{15,18}$/.test(after)) throw new FatalError(`salesforce: bad sweep token in the bookmark: ${after.slice(0, 40)}`);
   return `SELECT Id FROM ${object} WHERE Id > '${after ?? LOWEST_ID}' ORDER BY Id LIMIT ${limit}`;
 }
 
