@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,9 @@ describe('the compiled JavaScript bin/puddle.mjs runs (bin/build.mjs)', () => {
     const before = await ensureBuilt({ quiet: true });
     const source = path.join(ROOT, 'core', 'money.ts');
     const { atime, mtime } = statSync(source);
+    // utimes takes seconds as a float, which can land a nanosecond below the original and move the
+    // fingerprint's whole milliseconds; touch restores the exact nanoseconds.
+    const mtimeNs = statSync(source, { bigint: true }).mtimeNs;
     try {
       utimesSync(source, atime, new Date(mtime.getTime() + 60_000));
       expect(path.basename(before)).not.toBe(fingerprint().hash);
@@ -26,7 +29,7 @@ describe('the compiled JavaScript bin/puddle.mjs runs (bin/build.mjs)', () => {
       expect(path.basename(after)).toBe(fingerprint().hash);
       expect(existsSync(path.join(after, 'core', 'money.js'))).toBe(true);
     } finally {
-      utimesSync(source, atime, mtime);
+      execFileSync('touch', ['-m', '-d', `@${mtimeNs / 1_000_000_000n}.${String(mtimeNs % 1_000_000_000n).padStart(9, '0')}`, source]);
     }
     expect(path.basename(await ensureBuilt({ quiet: true }))).toBe(path.basename(before));
   });
