@@ -143,10 +143,12 @@ export function currentView(contract: Contract): ViewDef {
 }
 
 /**
- * Current from current state: its current rows for keys nothing landed for since the fold, UNION ALL the
- * latest per key among the recent versions and the state's rows for those keys (an anti-join and a
- * semi-join on the recent keys, so the big state is scanned once and never windowed). Recent rows are
- * de-duplicated by _id together with the state's (first arrival kept), exactly as the history view would.
+ * Current from current state: the state's current rows, except for keys where a row landed since the fold
+ * wins, UNION ALL those winning recent rows. Which recent rows win is settled per recent key against the
+ * state's current row, reading only its key and _changed_at (a newer recent row wins, an older one loses,
+ * a new key has no state row); only where they tie on _changed_at are the state's rows of that key read in
+ * full and de-duplicated by _id with the recent ones (first arrival kept), exactly as the history form does.
+ * So a query reads the state's wide columns once, for the rows it returns, and never windows the state.
  */
 function stateCurrentView(latest: Contract, files: readonly CatalogFile[], pathOf: (key: string) => string, source: SourceSql): ViewDef {
   const columns = contractColumns(latest);
@@ -157,19 +159,41 @@ function stateCurrentView(latest: Contract, files: readonly CatalogFile[], pathO
   const recentFiles = files.filter((f) => !f.current && !f.folded);
   if (!recentFiles.length) return { name: latest.name, sql: `SELECT ${list} FROM (${state}) AS _puddle_state WHERE _current` };
   const recent = typedSelect(columns, sourcesOf(latest, recentFiles, pathOf), source);
-  // No WITH: an engine may materialise a CTE named twice (DuckDB does), which for the state means copying
-  // every row and column before the join; inline, each reference reads only the columns it needs.
-  const stateRel = `(${state}) AS _puddle_s`;
-  // The recent keys, once each, joined rather than correlated (a correlated NOT EXISTS makes DuckDB list
-  // every distinct key of the state first). Null keys are one partition in the history form (PARTITION BY),
-  // so they match here too.
-  const recentKeys = `(SELECT DISTINCT ${key} AS _puddle_key, 1 AS _puddle_hit FROM (${recent}) AS _puddle_r) AS _puddle_k`;
-  const sameKey = `_puddle_k._puddle_key IS NOT DISTINCT FROM _puddle_s.${key}`;
-  const cols = names.map((n) => `_puddle_s.${sqlIdent(n)}`).join(', ');
-  const touched = `SELECT ${cols} FROM ${stateRel} JOIN ${recentKeys} ON ${sameKey} UNION ALL SELECT ${list} FROM (${recent}) AS _puddle_recent`;
+  // Null keys are one partition in the history form (PARTITION BY), so they match here too.
+  const same = (a: string, b: string) => `${a} IS NOT DISTINCT FROM ${b}`;
+  const withClass = (alias: string, classes: string) =>
+    `(SELECT ${names.map((n) => `${alias}.${sqlIdent(n)}`).join(', ')} FROM (${recent}) AS ${alias} ` +
+    `JOIN _puddle_class AS _puddle_c ON ${same(`_puddle_c._puddle_key`, `${alias}.${key}`)} AND _puddle_c._puddle_verdict IN (${classes}))`;
+  // Per recent key: the newest _changed_at among its recent rows against the state's current row's.
+  const classify =
+    `SELECT _puddle_rk._puddle_key, CASE WHEN _puddle_w._puddle_hit IS NULL THEN 'new' ` +
+    `WHEN _puddle_rk._puddle_max > _puddle_w._changed_at THEN 'recent' WHEN _puddle_rk._puddle_max < _puddle_w._changed_at THEN 'state' ` +
+    `ELSE 'tie' END AS _puddle_verdict ` +
+    `FROM (SELECT ${key} AS _puddle_key, max(_changed_at) AS _puddle_max FROM (${recent}) AS _puddle_r GROUP BY ${key}) AS _puddle_rk ` +
+    `LEFT JOIN (SELECT ${key} AS _puddle_key, _changed_at, 1 AS _puddle_hit FROM (${state}) AS _puddle_s WHERE _current) AS _puddle_w ` +
+    `ON ${same('_puddle_w._puddle_key', '_puddle_rk._puddle_key')}`;
+  // New keys and keys a newer recent row takes: the latest of their recent rows (a state row cannot share
+  // an _id with a row whose _changed_at differs from its own).
+  const plain = firstPerKeySql(names, `(${firstPerKeySql(names, withClass('_puddle_r', `'new', 'recent'`), ['_id'], FIRST_ARRIVAL)})`, [key], LATEST_FIRST);
+  // Ties: the state's rows of those keys (only what ordering needs) beside the recent rows, marked apart.
+  const fromState = '_puddle_from_state';
+  const stateTies =
+    `SELECT ${columns.map((c) => (['_id', '_changed_at', '_received_at', '_delivery_id', latest.key].includes(c.name) ? `_puddle_s.${sqlIdent(c.name)}` : `CAST(NULL AS ${c.type}) AS ${sqlIdent(c.name)}`)).join(', ')}, 1 AS ${fromState} ` +
+    `FROM (${state}) AS _puddle_s JOIN _puddle_class AS _puddle_c ON ${same('_puddle_c._puddle_key', `_puddle_s.${key}`)} AND _puddle_c._puddle_verdict = 'tie'`;
+  const recentTies = `SELECT ${names.map((n) => `_puddle_t.${sqlIdent(n)}`).join(', ')}, 0 AS ${fromState} FROM ${withClass('_puddle_t', `'tie'`)} AS _puddle_t`;
+  const tied =
+    `SELECT ${list} FROM (${firstPerKeySql(
+      [...names, fromState],
+      `(${firstPerKeySql([...names, fromState], `(${stateTies} UNION ALL ${recentTies})`, ['_id'], [...FIRST_ARRIVAL, `${fromState} DESC`])})`,
+      [key],
+      LATEST_FIRST,
+    )}) AS _puddle_tied WHERE ${fromState} = 0`;
   const sql =
-    `SELECT ${cols} FROM ${stateRel} LEFT JOIN ${recentKeys} ON ${sameKey} WHERE _puddle_s._current AND _puddle_k._puddle_hit IS NULL ` +
-    `UNION ALL ${firstPerKeySql(names, `(${firstPerKeySql(names, `(${touched})`, ['_id'], FIRST_ARRIVAL)})`, [key], LATEST_FIRST)}`;
+    `WITH _puddle_class AS (${classify}), _puddle_won AS (${plain} UNION ALL ${tied}) ` +
+    `SELECT ${names.map((n) => `_puddle_s.${sqlIdent(n)}`).join(', ')} FROM (${state}) AS _puddle_s ` +
+    `LEFT JOIN (SELECT DISTINCT ${key} AS _puddle_key, 1 AS _puddle_hit FROM _puddle_won) AS _puddle_k ON ${same('_puddle_k._puddle_key', `_puddle_s.${key}`)} ` +
+    `WHERE _puddle_s._current AND _puddle_k._puddle_hit IS NULL ` +
+    `UNION ALL SELECT ${list} FROM _puddle_won`;
   return { name: latest.name, sql };
 }
 

@@ -79,7 +79,12 @@ interface Held {
   body: string;
   attempts: number;
   overflowKey: string | undefined;
+  /** When its visibility ends: after that the receipt is stale and the entry only takes memory. */
+  until: number;
 }
+
+/** Held entries are swept of stale ones once there are this many (claims never settled, e.g. a crash test). */
+const HELD_SWEEP_AT = 10_000;
 
 /**
  * What SQS cannot do that the port asks (the suite declares these, see test/ports/sns-sqs-queue.test.ts):
@@ -157,6 +162,10 @@ export class SnsSqsQueue implements Queue {
     const q = await this.#subs.resolve(subscription);
     const out: ClaimedMessage[] = [];
     const visibility = seconds(opts.visibilityMs);
+    if (this.#held.size >= HELD_SWEEP_AT) {
+      const now = Date.now();
+      for (const [receipt, held] of this.#held) if (held.until < now) this.#held.delete(receipt);
+    }
     while (out.length < opts.max) {
       const got = await awsCall('SQS', 'ReceiveMessage', () =>
         this.#sqs.send(
@@ -171,7 +180,7 @@ export class SnsSqsQueue implements Queue {
         ),
       );
       const messages = got.Messages ?? [];
-      for (const m of messages) out.push(await this.#toClaimed(m, opts));
+      for (const m of messages) out.push(await this.#toClaimed(m, opts, visibility));
       if (messages.length === 0) break;
     }
     return out;
@@ -319,11 +328,11 @@ export class SnsSqsQueue implements Queue {
     }
   }
 
-  async #toClaimed(m: Message, opts: ClaimOptions): Promise<ClaimedMessage> {
+  async #toClaimed(m: Message, opts: ClaimOptions, visibilityS: number): Promise<ClaimedMessage> {
     if (!m.ReceiptHandle) throw new PuddleError('SQS ReceiveMessage returned a message without a receipt handle');
     const { envelope, body, overflowKey } = await this.#readBody(m, opts.withoutRaw ?? false);
     const attempts = Number(m.Attributes?.ApproximateReceiveCount ?? 1);
-    this.#held.set(m.ReceiptHandle, { body, attempts, overflowKey });
+    this.#held.set(m.ReceiptHandle, { body, attempts, overflowKey, until: Date.now() + visibilityS * 1000 });
     return { receipt: m.ReceiptHandle, envelope, attempts, ...(opts.withBody ? { body } : {}) };
   }
 

@@ -109,6 +109,14 @@ describe('consumer handler (SQS event, Powertools BatchProcessor, partial batch 
     expect(res.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(messages.map((m) => m.MessageId).sort());
   });
 
+  it('as deployed before the Glue catalog is wired: reports every record failed (the log names what is missing)', async () => {
+    const { handler } = await import('../../infra/aws/handlers/consumer.js');
+    await rt.queue.publish([donation(900)]);
+    const { messages, arn } = await receiveAsLambda('transactions');
+    const res = await handler(sqsEvent(messages, arn), lambdaContext());
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(messages.map((m) => m.MessageId).sort());
+  });
+
   it('knows its puddle from the queue ARN, and refuses a queue that serves none', () => {
     const prefix = shape.env.PUDDLE_QUEUE_PREFIX!;
     expect(puddleOfQueue(`arn:aws:sqs:us-east-1:000000000000:${prefix}supporters`, prefix).name).toBe('supporters');

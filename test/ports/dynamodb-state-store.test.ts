@@ -42,7 +42,8 @@ stateStorePortSuite('DynamoDB on dynalite', async () => {
       for (const c of extra) c.destroy();
     },
   };
-});
+  // Each call is an HTTP round trip: on a loaded machine 40 ms can pass between two of them.
+}, { shortLeaseMs: 1000 });
 
 describe('DynamoDbStateStore specifics', () => {
   /** A client that counts BatchGetItem calls and the keys in each. */

@@ -161,7 +161,7 @@ export async function startAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
         if (outcome === KILLED) {
           counts.killed++;
           invocation.catch(() => undefined); // the abandoned run may still write files: the redelivery overwrites them
-          log.info('consumer invocation killed (fault injection)', { puddle: q.puddle, messages: messages.length });
+          log.debug('consumer invocation killed (fault injection)', { puddle: q.puddle, messages: messages.length });
           continue;
         }
         const failed = new Set(outcome.batchItemFailures.map((f) => f.itemIdentifier));
