@@ -43,7 +43,7 @@ stateStorePortSuite('DynamoDB on dynalite', async () => {
     },
   };
   // Each call is an HTTP round trip: on a loaded machine 40 ms can pass between two of them.
-}, { shortLeaseMs: 1000 });
+});
 
 describe('DynamoDbStateStore specifics', () => {
   /** A client that counts BatchGetItem calls and the keys in each. */

@@ -15,7 +15,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface StateStoreSuiteOptions {
   /**
    * A lease time short enough to wait out, yet longer than two of the adapter's round trips on a busy
-   * machine: 40 ms unless the adapter needs more (a network store does).
+   * machine: 1 s unless the adapter says otherwise.
    */
   shortLeaseMs?: number;
 }
