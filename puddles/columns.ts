@@ -33,6 +33,12 @@ export const RAW_COLUMNS: readonly ColumnSpec[] = [
   { name: 'envelope', type: 'VARCHAR' },
 ];
 
+/**
+ * The current-state column saying which row is its key's current version; the key's other rows there tie
+ * with it on _changed_at (see puddles/current-state.ts for why they are kept). Only current-state files have it.
+ */
+export const CURRENT_FLAG: ColumnSpec = { name: '_current', type: 'BOOLEAN' };
+
 export function contractColumns(contract: Contract): ColumnSpec[] {
   return [...contract.columns.map((c) => ({ name: c.name, type: c.duckdbType as ColumnType })), ...ENVELOPE_COLUMNS];
 }

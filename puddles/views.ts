@@ -18,6 +18,7 @@ import { CONTRACTS, latestVersion, type Contract } from '../core/contracts/index
 import type { CatalogFile, TableRef } from '../core/ports.js';
 import { readParquetSql, sqlIdent } from './duckdb.js';
 import { RAW_TABLE, tableId } from './layout.js';
+import { CURRENT_FLAG } from './columns.js';
 import { contractColumns, RAW_COLUMNS, type ColumnSpec } from './parquet-writer.js';
 
 export interface ViewDef {
@@ -44,11 +45,8 @@ export const tableNameSource: SourceSql = (table, _paths, current) => sqlIdent(`
 export const LATEST_FIRST: readonly string[] = ['_changed_at DESC', '_received_at DESC', '_id DESC'];
 /** "First arrival" for one envelope id: the order its first delivery comes first in. */
 export const FIRST_ARRIVAL: readonly string[] = ['_received_at', '_delivery_id'];
-/**
- * The current-state column saying which row is its key's current version; the key's other rows there tie
- * with it on _changed_at (see puddles/current-state.ts for why they are kept).
- */
-export const CURRENT_FLAG: ColumnSpec = { name: '_current', type: 'BOOLEAN' };
+/** Defined with the other columns (puddles/columns.ts), so the AWS shape can type its Glue table without DuckDB. */
+export { CURRENT_FLAG };
 
 /**
  * The first row per `partitionBy` in `orderBy` order, keeping exactly `columns` (portable form of DuckDB's

@@ -13,11 +13,12 @@ import {
 } from '@aws-sdk/client-athena';
 
 import { FatalError, PuddleError, RetriableError } from '../../core/errors.js';
-import type { CatalogFile, QueryEngine, Row, TableRef } from '../../core/ports.js';
+import { CONTRACTS } from '../../core/contracts/index.js';
+import type { CatalogFile, QueryEngine, Row } from '../../core/ports.js';
 import { sqlIdent } from '../../puddles/duckdb.js';
 import { namedViews } from '../../puddles/named-views.js';
-import { currentViews, fileViews, type ViewDef } from '../../puddles/views.js';
-import { ATHENA, GLUE_DATABASE, glueTableName, lakeTables } from './shape.js';
+import { fileViews, type SourceSql, type ViewDef } from '../../puddles/views.js';
+import { ATHENA, GLUE_DATABASE, GLUE_TABLES, glueTableName, type GlueTableKind, type GlueTableSpec } from './shape.js';
 
 /** A query the workgroup stopped because it would have scanned more than its cutoff. */
 export class ScanCutoffError extends FatalError {}
@@ -105,7 +106,8 @@ export class AthenaQueryEngine implements QueryEngine {
 
   /**
    * Create (or replace) every view, in dependency order: the history views and raw over the Glue tables (one
-   * per contract version, so a version with no files yet still reads as empty), the current views, then the
+   * per contract version, so a version with no files yet still reads as empty), the current views (over the
+   * current-state tables and the unfolded files' tables, see athenaViews), then the
    * named reconciliation views. DDL scans nothing and costs nothing. Run at deploy time and after a new contract version.
    */
   async createViews(): Promise<string[]> {
@@ -163,12 +165,34 @@ export class AthenaQueryEngine implements QueryEngine {
   }
 }
 
-/** The views Athena gets, in creation order: the embedded views with Glue tables as their sources. */
+/**
+ * The views Athena gets, in creation order: the embedded views (puddles/views.ts), built from one stand-in file
+ * per Glue table, so each source is a table name. The history views and raw read the tables of every live
+ * file; the current views read the contract's current-state table and the tables of the files not folded into
+ * it yet (`*_recent`), the same SQL DuckDB runs over those files. Views are fixed at creation, not rebuilt per
+ * file list, so the current view is always the current-state form: with no state yet its state table is empty
+ * and every file is unfolded, which reads as the history form (the Glue catalog clears the folded marks
+ * before a state goes away, infra/aws/glue-catalog.ts).
+ */
 export function athenaViews(database: string = GLUE_DATABASE): ViewDef[] {
-  // One stand-in "file" per table version: fileViews then reads every version's table, files or not.
-  const tables: CatalogFile[] = lakeTables().map((t) => ({ ...t, key: glueTableName(t), dt: '', rows: 0, bytes: 0, added_at: '' }));
-  const source = (t: TableRef) => `${sqlIdent(database)}.${sqlIdent(glueTableName(t))}`;
-  return [...fileViews(tables, (key) => key, source), ...currentViews(), ...namedViews()];
+  const standIn = (spec: GlueTableSpec): CatalogFile => ({
+    ...spec.table,
+    key: spec.name,
+    dt: spec.kind === 'current' ? '' : '2026-01-01',
+    rows: 0,
+    bytes: 0,
+    added_at: '',
+    ...(spec.kind === 'current' ? { current: true } : {}),
+  });
+  const source: SourceSql = (table, names) => {
+    if (names.length !== 1) throw new Error(`Athena views: ${glueTableName(table)} should be read through one Glue table, got ${names.join(', ')}`);
+    return `${sqlIdent(database)}.${sqlIdent(names[0]!)}`;
+  };
+  const of = (kinds: readonly GlueTableKind[]) => GLUE_TABLES.filter((t) => kinds.includes(t.kind)).map(standIn);
+  const contracts = new Set(CONTRACTS.keys());
+  const history = fileViews(of(['files']), (key) => key, source).filter((v) => !contracts.has(v.name));
+  const current = fileViews(of(['recent', 'current']), (key) => key, source).filter((v) => contracts.has(v.name));
+  return [...history, ...current, ...namedViews()];
 }
 
 function queryError(queryId: string, execution: QueryExecution): PuddleError {

@@ -27,9 +27,18 @@ import { CreateTableCommand, EntityNotFoundException, GetTableCommand, type Glue
 
 import { FatalError } from '../../core/errors.js';
 import type { Catalog, CatalogFile, ObjectStore, TableRef } from '../../core/ports.js';
-import { BUCKET_PREFIXES, GLUE_DATABASE, glueTableInput, glueTableName } from './shape.js';
+import { BUCKET_PREFIXES, GLUE_DATABASE, glueTableInput, glueTableName, glueTablesOf, type GlueTableKind, type GlueTableSpec } from './shape.js';
 
 type Item = Record<string, AttributeValue>;
+
+/** One partition's share of a change. */
+interface Change {
+  table: TableRef;
+  dt: string;
+  remove: string[];
+  add: CatalogFile[];
+  fold: string[];
+}
 
 interface Partition {
   table: TableRef;
@@ -76,49 +85,101 @@ export class GlueCatalog implements Catalog {
     await this.replaceFiles([], files);
   }
 
-  async replaceFiles(remove: readonly string[], add: readonly CatalogFile[], opts: { ifAllPresent?: boolean } = {}): Promise<boolean> {
-    if (!remove.length && !add.length) return true;
+  /**
+   * Without transactions across items, a change spanning partitions is written partition by partition, in an
+   * order where every state in between reads the same as the one before it or the one after (the views read
+   * current state plus the history files not folded into it, puddles/views.ts):
+   * 1. If the change leaves a contract's current-state partition losing files and gaining none (a replay
+   *    dropping the state, a fold moving it to a newer contract version), that contract's folded marks are
+   *    cleared first: a folded file whose rows are in a state that still exists is read twice, which the views
+   *    absorb (same _id), never missed.
+   * 2. Current-state partitions next, those only losing files before those gaining some, so two states are
+   *    never live at once. This write is the commit point: with ifAllPresent it is conditional on the
+   *    partition's version, so the old state is exactly as checked.
+   * 3. History partitions last, with the folded marks. A crash before them leaves the new state registered and
+   *    its inputs unmarked: they read as recent rows the state already holds, which the views de-duplicate, and
+   *    the next fold takes them again (its state's key is a hash of its inputs, so a new file) and marks them.
+   *    A fold key that vanished meanwhile (a compaction merged it into an unfolded file) is skipped: its rows
+   *    are read from the merged file as recent ones.
+   * Each partition's manifests are rewritten right after its write, so Athena sees the changes in the same order.
+   * What stays open, as on the embedded catalog: a replay that listed the old state before a fold swapped it
+   * does not remove the new one.
+   */
+  async replaceFiles(
+    remove: readonly string[],
+    add: readonly CatalogFile[],
+    opts: { ifAllPresent?: boolean; fold?: readonly string[] } = {},
+  ): Promise<boolean> {
+    const fold = opts.fold ?? [];
+    if (!remove.length && !add.length && !fold.length) return true;
+    const ifAllPresent = opts.ifAllPresent === true;
     const adding = new Map(add.map((f) => [f.key, f]));
-    const hints = await this.#hints(remove);
-    if (opts.ifAllPresent && remove.some((k) => !hints.has(k))) return false;
+    const hints = await this.#hints([...remove, ...fold]);
+    if (ifAllPresent && [...remove, ...fold].some((k) => !hints.has(k))) return false;
 
     // Group the change by partition.
-    const changes = new Map<string, { table: TableRef; dt: string; remove: string[]; add: CatalogFile[] }>();
-    const changeFor = (id: string, table: TableRef, dt: string) => {
+    const changes = new Map<string, Change>();
+    const changeFor = (id: string) => {
       let c = changes.get(id);
-      if (!c) changes.set(id, (c = { table, dt, remove: [], add: [] }));
+      if (!c) changes.set(id, (c = { ...parsePartitionId(id), remove: [], add: [], fold: [] }));
       return c;
     };
-    for (const f of adding.values()) changeFor(partitionId(f, f.dt), tableOf(f), f.dt).add.push(f);
+    for (const f of adding.values()) changeFor(partitionId(f, f.dt)).add.push(f);
     for (const key of remove) {
       const id = hints.get(key);
       if (id === undefined || adding.has(key)) continue; // never registered, or kept live by this very change
-      const { table, dt } = parsePartitionId(id);
-      changeFor(id, table, dt).remove.push(key);
+      changeFor(id).remove.push(key);
+    }
+    for (const key of fold) {
+      const id = hints.get(key);
+      if (id !== undefined) changeFor(id).fold.push(key);
     }
 
-    await Promise.all([...new Set([...adding.values()].map((f) => tableOf(f)))].map((t) => this.#ensureGlueTable(t)));
+    const specs = new Map([...adding.values()].flatMap((f) => glueTablesOf(tableOf(f), f.current === true)).map((t) => [t.name, t]));
+    await Promise.all([...specs.values()].map((t) => this.#ensureGlueTable(t)));
     // Hints first: a file is never in a partition whose hint is missing.
     await this.#writeHints(add);
 
-    if (opts.ifAllPresent) {
-      // Checked on every partition before any is written; then each write re-checks on its own version.
+    if (ifAllPresent) {
+      // Checked on every partition before any is written; then the first write re-checks on its own version.
       for (const [id, c] of changes) {
         const part = await this.#readPartition(id, c.table, c.dt);
-        if (c.remove.some((k) => !part.files.has(k))) return false;
+        if ([...c.remove, ...c.fold].some((k) => !part.files.has(k))) return false;
       }
     }
-    const removed: string[] = [];
-    for (const [id, c] of changes) {
-      const r = await this.#applyToPartition(id, c.table, c.dt, c.remove, c.add, opts.ifAllPresent === true);
+
+    const ordered = [...changes.entries()].sort(([, a], [, b]) => writeRank(a) - writeRank(b));
+    // Step 1: contracts whose state a current partition loses without this change giving it another there.
+    const stateless = new Set(ordered.filter(([, c]) => c.dt === '' && c.remove.length && !c.add.length).map(([, c]) => c.table.contract));
+    for (const contract of stateless) await this.#unfoldContract(contract);
+
+    let committed = false;
+    for (const [id, c] of ordered) {
+      // Until something is written, ifAllPresent can still say no; after that, the rest is finished.
+      const strict = ifAllPresent && !committed;
+      const r = await this.#updatePartition(id, c.table, c.dt, (part) => {
+        if (strict && [...c.remove, ...c.fold].some((k) => !part.files.has(k))) return null;
+        const gone = c.remove.filter((k) => part.files.delete(k));
+        for (const f of c.add) {
+          // A key registered again (a redelivered batch) holds the same rows: it keeps its marks.
+          const had = part.files.get(f.key);
+          part.files.set(f.key, had ? withMarks(f, had) : f);
+        }
+        for (const k of c.fold) {
+          const f = part.files.get(k);
+          if (f) part.files.set(k, { ...f, folded: true });
+        }
+        return gone;
+      });
       if (r === null) return false;
-      removed.push(...r);
+      committed = true;
+      // Marked at once, so a crash in a later partition does not leave this one's removed objects to no one.
+      const now = this.#now();
+      await this.#batchWrite(r.map((key) => ({ PutRequest: { Item: { kind: s('garbage'), id: s(key), removed_at: n(now) } } })));
+      await this.#writeManifest(id, c.table, c.dt);
     }
-    const now = this.#now();
-    await this.#batchWrite(removed.map((key) => ({ PutRequest: { Item: { kind: s('garbage'), id: s(key), removed_at: n(now) } } })));
     // A key landed again after a compaction retired it is live again: it must never be handed out as garbage.
     await this.#batchWrite([...adding.keys()].map((key) => ({ DeleteRequest: { Key: { kind: s('garbage'), id: s(key) } } })));
-    await Promise.all([...changes.entries()].map(([id, c]) => this.#writeManifest(id, c.table, c.dt)));
     return true;
   }
 
@@ -173,13 +234,15 @@ export class GlueCatalog implements Catalog {
 
   // ---------------------------------------------------------------- partitions
 
-  /** Apply one partition's share of a change with a version check; the removed keys, or null if ifAllPresent failed. */
-  async #applyToPartition(id: string, table: TableRef, dt: string, remove: string[], add: CatalogFile[], ifAllPresent: boolean): Promise<string[] | null> {
+  /**
+   * Apply `change` to a partition with a version check, reading it again after each lost race. `change` edits
+   * the files in place and gives the removed keys, or null to give up (nothing written).
+   */
+  async #updatePartition(id: string, table: TableRef, dt: string, change: (part: Partition) => string[] | null): Promise<string[] | null> {
     for (let race = 0; race < MAX_RACES; race++) {
       const part = await this.#readPartition(id, table, dt);
-      if (ifAllPresent && remove.some((k) => !part.files.has(k))) return null;
-      const removed = remove.filter((k) => part.files.delete(k));
-      for (const f of add) part.files.set(f.key, f);
+      const removed = change(part);
+      if (removed === null) return null;
       try {
         await this.#db.send(
           new PutItemCommand({
@@ -200,6 +263,19 @@ export class GlueCatalog implements Catalog {
       }
     }
     throw new FatalError(`catalog partition ${id}: lost ${MAX_RACES} write races in a row`);
+  }
+
+  /** Clear the folded marks of every history partition of `contract` (its current state is going away). */
+  async #unfoldContract(contract: string): Promise<void> {
+    for (const part of await this.#partitions({ contract })) {
+      if (part.dt === '' || ![...part.files.values()].some((f) => f.folded)) continue;
+      const id = partitionId(part.table, part.dt);
+      await this.#updatePartition(id, part.table, part.dt, (p) => {
+        for (const [k, f] of p.files) if (f.folded) p.files.set(k, withMarks(f, {}));
+        return [];
+      });
+      await this.#writeManifest(id, part.table, part.dt);
+    }
   }
 
   async #readPartition(id: string, table: TableRef, dt: string): Promise<Partition> {
@@ -272,48 +348,56 @@ export class GlueCatalog implements Catalog {
 
   // ---------------------------------------------------------------- manifests and Glue
 
-  /** The manifest Athena reads for one partition (bucket-relative key). */
-  manifestKey(table: TableRef, dt: string): string {
-    return `${BUCKET_PREFIXES.manifests}${glueTableName(table)}/dt=${dt}/manifest`;
+  /**
+   * The manifest Athena reads for one partition of a Glue table (bucket-relative key): `files` and `recent` have
+   * one per `dt`, `current` one for the whole table.
+   */
+  manifestKey(table: TableRef, dt: string, kind: GlueTableKind = 'files'): string {
+    const prefix = `${BUCKET_PREFIXES.manifests}${glueTableName(table, kind)}/`;
+    return kind === 'current' ? `${prefix}manifest` : `${prefix}dt=${dt}/manifest`;
   }
 
   /**
-   * Rewrite a partition's manifest from its current state. Two writers may finish out of order, so after writing
-   * it reads the version again and writes once more if it moved: the last writer always writes the newest list.
+   * Rewrite a partition's manifests from its current state: a current-state partition's one, or a history
+   * partition's full list and its unfolded files (raw has only the first). Two writers may finish out of order,
+   * so after writing it reads the version again and writes once more if it moved: the last writer always writes
+   * the newest list.
    */
   async #writeManifest(id: string, table: TableRef, dt: string): Promise<void> {
+    const kinds = glueTablesOf(table, dt === '').map((t) => t.kind);
     for (let round = 0; round < MAX_RACES; round++) {
       const part = await this.#readPartition(id, table, dt);
-      const lines = [...part.files.keys()].sort().map((key) => `s3://${this.#manifests.bucket}/${key}\n`);
-      await this.#manifests.store.put(this.manifestKey(table, dt), lines.join(''));
+      const files = [...part.files.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      for (const kind of kinds) {
+        const listed = kind === 'recent' ? files.filter((f) => !f.folded) : files;
+        await this.#manifests.store.put(this.manifestKey(table, dt, kind), listed.map((f) => `s3://${this.#manifests.bucket}/${f.key}\n`).join(''));
+      }
       const after = await this.#readPartition(id, table, dt);
       if (after.ver === part.ver) return;
     }
   }
 
-  #ensureGlueTable(table: TableRef): Promise<void> {
-    const name = glueTableName(table);
-    let pending = this.#glueTables.get(name);
+  #ensureGlueTable(spec: GlueTableSpec): Promise<void> {
+    let pending = this.#glueTables.get(spec.name);
     if (!pending) {
-      pending = this.#createGlueTableIfMissing(table).catch((err: unknown) => {
-        this.#glueTables.delete(name); // let the next call try again
+      pending = this.#createGlueTableIfMissing(spec).catch((err: unknown) => {
+        this.#glueTables.delete(spec.name); // let the next call try again
         throw err;
       });
-      this.#glueTables.set(name, pending);
+      this.#glueTables.set(spec.name, pending);
     }
     return pending;
   }
 
-  async #createGlueTableIfMissing(table: TableRef): Promise<void> {
-    const name = glueTableName(table);
+  async #createGlueTableIfMissing(spec: GlueTableSpec): Promise<void> {
     try {
-      await this.#glue.send(new GetTableCommand({ DatabaseName: this.#database, Name: name }));
+      await this.#glue.send(new GetTableCommand({ DatabaseName: this.#database, Name: spec.name }));
       return;
     } catch (err) {
       if (!(err instanceof EntityNotFoundException)) throw err;
     }
     // Normally the CDK app created it; a contract version newer than the deployed stack is created here, alike.
-    await this.#glue.send(new CreateTableCommand({ DatabaseName: this.#database, TableInput: glueTableInput(table, this.#manifests.bucket) }));
+    await this.#glue.send(new CreateTableCommand({ DatabaseName: this.#database, TableInput: glueTableInput(spec, this.#manifests.bucket) }));
   }
 }
 
@@ -335,26 +419,52 @@ function tableKey(t: TableRef): string {
   return `${t.puddle}/${t.contract}/v${t.version}`;
 }
 
+/** `puddle/contract/vN/<dt>`; a contract's current-state files (no dt) are `puddle/contract/vN/current`. */
 function partitionId(t: TableRef, dt: string): string {
-  return `${tableKey(t)}/${dt}`;
+  return `${tableKey(t)}/${dt === '' ? CURRENT_PARTITION : dt}`;
 }
+
+const CURRENT_PARTITION = 'current';
 
 function parsePartitionId(id: string): { table: TableRef; dt: string } {
   const m = /^(.+)\/(.+)\/v(\d+)\/([^/]+)$/.exec(id);
   if (!m) throw new FatalError(`catalog: malformed partition id ${JSON.stringify(id)}`);
-  return { table: { puddle: m[1]!, contract: m[2]!, version: Number(m[3]) }, dt: m[4]! };
+  return { table: { puddle: m[1]!, contract: m[2]!, version: Number(m[3]) }, dt: m[4] === CURRENT_PARTITION ? '' : m[4]! };
+}
+
+/** Lowest first: current-state partitions that only lose files, those that gain some, then history. */
+function writeRank(c: Change): number {
+  if (c.dt !== '') return 2;
+  return c.add.length ? 1 : 0;
+}
+
+/** `f` with `from`'s marks (present only when set, so a history file reads back exactly as registered). */
+function withMarks(f: CatalogFile, from: { current?: boolean; folded?: boolean }): CatalogFile {
+  const { current: _current, folded: _folded, ...rest } = f;
+  return { ...rest, ...(from.current ? { current: true } : {}), ...(from.folded ? { folded: true } : {}) };
 }
 
 function partitionItem(id: string, part: Partition, ver: number): Item {
   const files: Record<string, AttributeValue> = {};
-  for (const f of part.files.values()) files[f.key] = { M: { rows: n(f.rows), bytes: n(f.bytes), added_at: s(f.added_at) } };
+  for (const f of part.files.values()) {
+    files[f.key] = {
+      M: {
+        rows: n(f.rows),
+        bytes: n(f.bytes),
+        added_at: s(f.added_at),
+        ...(f.current ? { current: { BOOL: true } } : {}),
+        ...(f.folded ? { folded: { BOOL: true } } : {}),
+      },
+    };
+  }
   return {
     kind: s('part'),
     id: s(id),
     puddle: s(part.table.puddle),
     contract: s(part.table.contract),
     version: n(part.table.version),
-    dt: s(part.dt),
+    // The current-state partition has no dt; its id says so (no empty string stored).
+    ...(part.dt ? { dt: s(part.dt) } : {}),
     files: { M: files },
     ver: n(ver),
   };
@@ -362,11 +472,12 @@ function partitionItem(id: string, part: Partition, ver: number): Item {
 
 function fromPartitionItem(it: Item): Partition {
   const table = { puddle: it.puddle!.S!, contract: it.contract!.S!, version: Number(it.version!.N) };
-  const dt = it.dt!.S!;
+  const dt = it.dt?.S ?? '';
   const files = new Map<string, CatalogFile>();
   for (const [key, v] of Object.entries(it.files?.M ?? {})) {
     const m = v.M!;
-    files.set(key, { ...table, key, dt, rows: Number(m.rows!.N), bytes: Number(m.bytes!.N), added_at: m.added_at!.S! });
+    const file: CatalogFile = { ...table, key, dt, rows: Number(m.rows!.N), bytes: Number(m.bytes!.N), added_at: m.added_at!.S! };
+    files.set(key, withMarks(file, { current: m.current?.BOOL === true, folded: m.folded?.BOOL === true }));
   }
   return { table, dt, files, ver: Number(it.ver!.N) };
 }

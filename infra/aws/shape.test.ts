@@ -28,9 +28,9 @@ describe('the AWS shape, derived from the code', () => {
     }
   });
 
-  it('has one Glue table per contract version, typed from the contract, plus raw', () => {
+  it('has two Glue tables per contract version (every file, the unfolded ones), one for current state per contract, plus raw', () => {
     const versions = [...CONTRACTS.values()].reduce((n, v) => n + v.size, 0);
-    expect(GLUE_TABLES.length).toBe(versions + 1);
+    expect(GLUE_TABLES.length).toBe(2 * versions + CONTRACTS.size + 1);
     expect(new Set(GLUE_TABLES.map((t) => t.name)).size).toBe(GLUE_TABLES.length);
     const donation = GLUE_TABLES.find((t) => t.name === 'donation_v1')!;
     expect(donation.dataPrefix).toBe('lake/transactions/donation/v1/');
@@ -41,6 +41,16 @@ describe('the AWS shape, derived from the code', () => {
     const params = glueTableParameters(donation, 'b');
     expect(params['projection.dt.type']).toBe('date');
     expect(params['storage.location.template']).toBe('s3://b/manifests/donation_v1/dt=${dt}/');
+    expect(glueTableParameters(GLUE_TABLES.find((t) => t.name === 'donation_v1_recent')!, 'b')['storage.location.template']).toBe(
+      's3://b/manifests/donation_v1_recent/dt=${dt}/',
+    );
+    // Current state: the latest version's columns plus _current, no dt, written only in the latest version.
+    const current = GLUE_TABLES.find((t) => t.name === 'bank_line_v2_current')!;
+    expect(current.partitionKey).toBeNull();
+    expect(current.columns.at(-1)).toEqual({ name: '_current', type: 'boolean' });
+    expect(glueTableParameters(current, 'b')['projection.enabled']).toBeUndefined();
+    expect(GLUE_TABLES.some((t) => t.name === 'bank_line_v1_current')).toBe(false);
+    expect(GLUE_TABLES.some((t) => t.name.startsWith('raw_') && t.kind !== 'files')).toBe(false);
   });
 
   it('has one sync schedule per schedules/ entry, as whole-minute rates', () => {

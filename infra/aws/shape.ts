@@ -1,9 +1,9 @@
 // The AWS shape as data, derived from what the code already declares (puddles, contracts, schedules): no second
 // list. The CDK app (infra/aws/cdk/), the runtime adapters and `puddle aws local` all read this one description,
 // so it must stay free of CDK (and of DuckDB): plain values only.
-import { CONTRACTS, type Contract } from '../../core/contracts/index.js';
+import { CONTRACTS, latestVersion, type Contract } from '../../core/contracts/index.js';
 import type { TableRef } from '../../core/ports.js';
-import { contractColumns, RAW_COLUMNS, type ColumnSpec, type ColumnType } from '../../puddles/columns.js';
+import { contractColumns, CURRENT_FLAG, RAW_COLUMNS, type ColumnSpec, type ColumnType } from '../../puddles/columns.js';
 import { DEFAULT_MAX_ATTEMPTS, puddleFor, PUDDLES, type PuddleDef } from '../../puddles/definitions.js';
 import { LAKE_PREFIX, RAW_TABLE, tablePrefix } from '../../puddles/layout.js';
 import { SCHEDULE, type ScheduleEntry } from '../../schedules/schedule.js';
@@ -182,15 +182,27 @@ export interface GlueColumn {
   type: string;
 }
 
+/**
+ * What a Glue table reads. Every contract version has three (the raw table only the first), all symlink tables over
+ * the same Parquet files, told apart by which manifests the catalog writes for them (infra/aws/glue-catalog.ts):
+ * - `files`: every live history file, one manifest per `dt` (the history views, and anyone querying a table);
+ * - `recent`: the live history files not yet folded into current state, one manifest per `dt`;
+ * - `current`: the contract's current-state files (puddles/current-state.ts), one manifest, no `dt`.
+ * The current views read `current` plus `recent` (puddles/views.ts), as the embedded shape reads those files.
+ */
+export type GlueTableKind = 'files' | 'recent' | 'current';
+
 export interface GlueTableSpec {
   table: TableRef;
-  /** `donation_v1`; the raw table is `raw_envelope_v1`. */
+  kind: GlueTableKind;
+  /** `donation_v1`, `donation_v1_recent`, `donation_v1_current`; the raw table is `raw_envelope_v1`. */
   name: string;
   columns: GlueColumn[];
-  partitionKey: GlueColumn;
+  /** `dt`; null for current state, which has no partitions. */
+  partitionKey: GlueColumn | null;
   /** Where the table's data files live, relative to the bucket (`lake/transactions/donation/v1/`). */
   dataPrefix: string;
-  /** Where Athena reads the table: one symlink manifest per `dt=` folder, listing the catalog's live files. */
+  /** Where Athena reads the table: symlink manifests listing the catalog's live files (one per `dt=` folder if partitioned). */
   manifestPrefix: string;
 }
 
@@ -208,22 +220,36 @@ function glueColumns(cols: readonly ColumnSpec[]): GlueColumn[] {
 }
 
 /** Glue names: lower case letters, digits and underscores. */
-export function glueTableName(t: TableRef): string {
+export function glueTableName(t: TableRef, kind: GlueTableKind = 'files'): string {
   const base = t.puddle === RAW_TABLE.puddle ? `raw_${t.contract}` : t.contract;
-  return `${base}_v${t.version}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  return `${base}_v${t.version}${kind === 'files' ? '' : `_${kind}`}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
 }
 
-export function glueTableSpec(t: TableRef): GlueTableSpec {
-  const columns = t.puddle === RAW_TABLE.puddle ? glueColumns(RAW_COLUMNS) : glueColumns(contractColumns(contractOf(t)));
-  const name = glueTableName(t);
+/**
+ * The current-state file's columns: the contract's, plus the flag saying which row is its key's current version
+ * (puddles/views.ts CURRENT_FLAG). Current state is always written in the contract's latest version.
+ */
+const CURRENT_FLAG_COLUMN: GlueColumn = { name: CURRENT_FLAG.name, type: GLUE_TYPE_OF[CURRENT_FLAG.type] };
+
+export function glueTableSpec(t: TableRef, kind: GlueTableKind = 'files'): GlueTableSpec {
+  if (kind !== 'files' && t.puddle === RAW_TABLE.puddle) throw new Error(`raw has no ${kind} table: it is never folded`);
+  const base = t.puddle === RAW_TABLE.puddle ? glueColumns(RAW_COLUMNS) : glueColumns(contractColumns(contractOf(t)));
+  const name = glueTableName(t, kind);
   return {
     table: t,
+    kind,
     name,
-    columns,
-    partitionKey: { name: 'dt', type: 'string' },
+    columns: kind === 'current' ? [...base, CURRENT_FLAG_COLUMN] : base,
+    partitionKey: kind === 'current' ? null : { name: 'dt', type: 'string' },
     dataPrefix: tablePrefix(t),
     manifestPrefix: `${BUCKET_PREFIXES.manifests}${name}/`,
   };
+}
+
+/** The Glue tables a catalog file is read through: its history tables, or its contract's current-state table. */
+export function glueTablesOf(t: TableRef, current: boolean): GlueTableSpec[] {
+  if (current) return [glueTableSpec(t, 'current')];
+  return t.puddle === RAW_TABLE.puddle ? [glueTableSpec(t)] : [glueTableSpec(t), glueTableSpec(t, 'recent')];
 }
 
 function contractOf(t: TableRef): Contract {
@@ -244,16 +270,25 @@ export function lakeTables(): TableRef[] {
   return out;
 }
 
-export const GLUE_TABLES: readonly GlueTableSpec[] = lakeTables().map(glueTableSpec);
+/**
+ * Every Glue table: `files` and `recent` per contract version, `current` per contract's latest version (where
+ * current state is written), and raw.
+ */
+export const GLUE_TABLES: readonly GlueTableSpec[] = lakeTables().flatMap((t) => {
+  if (t.puddle === RAW_TABLE.puddle) return [glueTableSpec(t)];
+  const latest = t.version === latestVersion(t.contract)?.version;
+  return [glueTableSpec(t), glueTableSpec(t, 'recent'), ...(latest ? [glueTableSpec(t, 'current')] : [])];
+});
 
 /** Partition projection on `dt`: Athena computes partitions from these, so no crawler and no partition API calls. */
 export const DT_PROJECTION = { firstDay: '2020-01-01', format: 'yyyy-MM-dd' } as const;
 
 /** The Glue TableInput parameters of a lake table (the CDK app and the catalog's ensureTable both use them). */
 export function glueTableParameters(spec: GlueTableSpec, bucket: string): Record<string, string> {
+  const common = { classification: 'parquet', EXTERNAL: 'TRUE' };
+  if (!spec.partitionKey) return common;
   return {
-    classification: 'parquet',
-    EXTERNAL: 'TRUE',
+    ...common,
     'projection.enabled': 'true',
     'projection.dt.type': 'date',
     'projection.dt.range': `${DT_PROJECTION.firstDay},NOW`,
@@ -275,13 +310,12 @@ export const SYMLINK_STORAGE = {
 } as const;
 
 /** The Glue TableInput of a lake table: symlink manifests, Parquet SerDe, `dt` projected (no crawler, no partitions). */
-export function glueTableInput(table: TableRef, bucket: string) {
-  const spec = glueTableSpec(table);
+export function glueTableInput(spec: GlueTableSpec, bucket: string) {
   return {
     Name: spec.name,
     TableType: 'EXTERNAL_TABLE',
     Parameters: glueTableParameters(spec, bucket),
-    PartitionKeys: [{ Name: spec.partitionKey.name, Type: spec.partitionKey.type }],
+    PartitionKeys: spec.partitionKey ? [{ Name: spec.partitionKey.name, Type: spec.partitionKey.type }] : [],
     StorageDescriptor: {
       Columns: spec.columns.map((c) => ({ Name: c.name, Type: c.type })),
       Location: `s3://${bucket}/${spec.manifestPrefix}`,

@@ -127,6 +127,17 @@ describe('AthenaQueryEngine', () => {
     expect(bankLine).toContain('"puddle"."bank_line_v1"');
     expect(bankLine).toContain('"puddle"."bank_line_v2"');
     for (const t of GLUE_TABLES) expect(ddl.some((q) => q.includes(`"puddle"."${t.name}"`))).toBe(true);
+    // History reads every live file; current reads the current state plus the files not folded into it yet.
+    const views = new Map(athenaViews().map((v) => [v.name, v.sql]));
+    expect(views.get('donation_history')).toContain('"puddle"."donation_v1"');
+    expect(views.get('donation_history')).not.toMatch(/donation_v1_(recent|current)/);
+    expect(views.get('donation')).toContain('"puddle"."donation_v1_current"');
+    expect(views.get('donation')).toContain('"puddle"."donation_v1_recent"');
+    expect(views.get('donation')).not.toContain('"puddle"."donation_v1"');
+    expect(views.get('bank_line')).toContain('"puddle"."bank_line_v1_recent"');
+    expect(views.get('bank_line')).toContain('"puddle"."bank_line_v2_current"');
+    expect(views.get('bank_line')).not.toContain('bank_line_v1_current');
+    expect(new Set(created).size).toBe(created.length);
     for (const v of athenaViews()) expect({ view: v.name, errors: portableSqlErrors(v.sql) }).toEqual({ view: v.name, errors: [] });
   });
 });

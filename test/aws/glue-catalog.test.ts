@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateTableCommand, EntityNotFoundException, GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -37,7 +38,23 @@ async function makeCatalog(now?: () => number) {
   const tableName = `catalog-${randomUUID()}`;
   await createDynamoTable(db.client, CATALOG_TABLE, tableName);
   const catalog = new GlueCatalog({ dynamo: db.client, tableName, glue: new GlueClient({ region: 'us-east-1' }), manifests: { store, bucket: 'lake-bucket' }, now });
-  return { catalog, store, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return { catalog, store, tableName, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+const k = (name: string, dt = '2026-11-29') => `lake/transactions/donation/v1/dt=${dt}/${name}.parquet`;
+const s3 = (key: string) => `s3://lake-bucket/${key}\n`;
+const state = (name: string) => file(`lake/transactions/donation/v1/current/${name}.parquet`, { dt: '', current: true });
+
+/** The DynamoDB client as a process sees it that dies at its first write to a history partition's item. */
+function crashOnHistoryWrite(client: DynamoDBClient): DynamoDBClient {
+  const send = (command: unknown) => {
+    if (command instanceof PutItemCommand) {
+      const item = command.input.Item;
+      if (item?.kind?.S === 'part' && !item.id?.S?.endsWith('/current')) return Promise.reject(new Error('crash: the process died here'));
+    }
+    return client.send(command as PutItemCommand);
+  };
+  return new Proxy(client, { get: (target, prop, receiver) => (prop === 'send' ? send : Reflect.get(target, prop, receiver)) });
 }
 
 // Current-state files and fold marks are not in the Glue catalog yet (README, "The AWS shape": what is not joined).
@@ -47,7 +64,6 @@ describe('GlueCatalog specifics', () => {
   it('writes one manifest per partition naming exactly the live files, so Athena never reads retired ones', async () => {
     const { catalog, store, cleanup } = await makeCatalog();
     try {
-      const k = (name: string, dt = '2026-11-29') => `lake/transactions/donation/v1/dt=${dt}/${name}.parquet`;
       await catalog.addFiles([file(k('b-1')), file(k('b-2')), file(k('b-3', '2026-11-30'), { dt: '2026-11-30' })]);
       const manifest = async (dt: string) => new TextDecoder().decode((await store.get(`manifests/donation_v1/dt=${dt}/manifest`))!);
       expect(await manifest('2026-11-29')).toBe(`s3://lake-bucket/${k('b-1')}\ns3://lake-bucket/${k('b-2')}\n`);
@@ -70,7 +86,8 @@ describe('GlueCatalog specifics', () => {
       await catalog.addFiles([file('x1'), file('x2', { dt: '2026-11-30' })]);
       await catalog.addFiles([file('x3')]);
       const creates = glue.commandCalls(CreateTableCommand);
-      expect(creates.length).toBe(1);
+      // The table of every live file and the one of the files not yet folded into current state.
+      expect(creates.map((c) => c.args[0].input.TableInput?.Name)).toEqual(['donation_v1', 'donation_v1_recent']);
       const input = creates[0]!.args[0].input;
       expect(input.DatabaseName).toBe('puddle');
       expect(input.TableInput?.Name).toBe('donation_v1');
@@ -79,6 +96,113 @@ describe('GlueCatalog specifics', () => {
       expect(input.TableInput?.Parameters?.['projection.dt.type']).toBe('date');
       expect(input.TableInput?.PartitionKeys).toEqual([{ Name: 'dt', Type: 'string' }]);
       expect(input.TableInput?.StorageDescriptor?.Columns).toContainEqual({ Name: 'amount_minor', Type: 'bigint' });
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('creates the current-state table without dt, with the _current column', async () => {
+    const { catalog, cleanup } = await makeCatalog();
+    try {
+      await catalog.addFiles([file('lake/transactions/donation/v1/current/s-1.parquet', { dt: '', current: true })]);
+      const creates = glue.commandCalls(CreateTableCommand);
+      expect(creates.length).toBe(1);
+      const input = creates[0]!.args[0].input.TableInput!;
+      expect(input.Name).toBe('donation_v1_current');
+      expect(input.PartitionKeys).toEqual([]);
+      expect(input.Parameters?.['projection.enabled']).toBeUndefined();
+      expect(input.StorageDescriptor?.Location).toBe('s3://lake-bucket/manifests/donation_v1_current/');
+      expect(input.StorageDescriptor?.Columns).toContainEqual({ Name: '_current', Type: 'boolean' });
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('writes the current-state manifest and, per partition, one of the files not yet folded', async () => {
+    const { catalog, store, cleanup } = await makeCatalog();
+    try {
+      const text = async (key: string) => new TextDecoder().decode((await store.get(key))!);
+      await catalog.addFiles([file(k('b-1')), file(k('b-2')), file(k('b-3', '2026-11-30'), { dt: '2026-11-30' })]);
+      expect(await text('manifests/donation_v1_recent/dt=2026-11-29/manifest')).toBe(`${s3(k('b-1'))}${s3(k('b-2'))}`);
+      expect(await catalog.replaceFiles([], [state('s-1')], { ifAllPresent: true, fold: [k('b-1'), k('b-3', '2026-11-30')] })).toBe(true);
+      expect(await text('manifests/donation_v1_current/manifest')).toBe(s3(state('s-1').key));
+      // The full list still names every live file (the history views read it); the recent one only the unfolded.
+      expect(await text('manifests/donation_v1/dt=2026-11-29/manifest')).toBe(`${s3(k('b-1'))}${s3(k('b-2'))}`);
+      expect(await text('manifests/donation_v1_recent/dt=2026-11-29/manifest')).toBe(s3(k('b-2')));
+      expect(await text('manifests/donation_v1_recent/dt=2026-11-30/manifest')).toBe('');
+      // A compaction of the folded files keeps its merge folded: it stays out of the recent list.
+      expect(await catalog.replaceFiles([], [file(k('c-1'), { folded: true })])).toBe(true);
+      expect(await text('manifests/donation_v1_recent/dt=2026-11-29/manifest')).toBe(s3(k('b-2')));
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('a fold that crashes after swapping the state leaves its inputs unfolded, and the next fold marks them', async () => {
+    const { catalog, store, tableName, cleanup } = await makeCatalog();
+    try {
+      const text = async (key: string) => new TextDecoder().decode((await store.get(key))!);
+      await catalog.addFiles([file(k('b-1')), file(k('b-2')), file(k('b-3', '2026-11-30'), { dt: '2026-11-30' })]);
+      expect(await catalog.replaceFiles([], [state('s-1')], { ifAllPresent: true, fold: [k('b-1')] })).toBe(true);
+      // The same catalog table through a client that dies on the first write to a history partition.
+      const crashing = new GlueCatalog({ dynamo: crashOnHistoryWrite(db.client), tableName, glue: new GlueClient({ region: 'us-east-1' }), manifests: { store, bucket: 'lake-bucket' } });
+      await expect(crashing.replaceFiles([state('s-1').key], [state('s-2')], { ifAllPresent: true, fold: [k('b-2'), k('b-3', '2026-11-30')] })).rejects.toThrow(/crash/);
+      // The new state is live (the commit point), the old one gone, its inputs still unfolded: views read them
+      // as recent rows the state already holds and de-duplicate them.
+      const listed = await catalog.listFiles();
+      expect(listed.filter((f) => f.current).map((f) => f.key)).toEqual([state('s-2').key]);
+      expect(listed.filter((f) => f.folded).map((f) => f.key)).toEqual([k('b-1')]);
+      expect(await text('manifests/donation_v1_current/manifest')).toBe(s3(state('s-2').key));
+      expect(await text('manifests/donation_v1_recent/dt=2026-11-29/manifest')).toBe(s3(k('b-2')));
+      // The next fold takes the new state and the unmarked files, and marks them.
+      expect(await catalog.replaceFiles([state('s-2').key], [state('s-3')], { ifAllPresent: true, fold: [k('b-2'), k('b-3', '2026-11-30')] })).toBe(true);
+      expect((await catalog.listFiles()).map((f) => [f.key, !!f.current, !!f.folded])).toEqual([
+        [state('s-3').key, true, false],
+        [k('b-1'), false, true],
+        [k('b-2'), false, true],
+        [k('b-3', '2026-11-30'), false, true],
+      ]);
+      expect(await text('manifests/donation_v1_recent/dt=2026-11-29/manifest')).toBe('');
+      expect((await catalog.takeGarbage(0)).sort()).toEqual([state('s-1').key, state('s-2').key]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('clears the folded marks before dropping a state that nothing replaces (a replay), so no row goes unread', async () => {
+    const { catalog, store, cleanup } = await makeCatalog();
+    try {
+      const text = async (key: string) => new TextDecoder().decode((await store.get(key))!);
+      await catalog.addFiles([file(k('b-1')), file(k('b-2'))]);
+      expect(await catalog.replaceFiles([], [state('s-1')], { ifAllPresent: true, fold: [k('b-1'), k('b-2')] })).toBe(true);
+      expect(await text('manifests/donation_v1_recent/dt=2026-11-29/manifest')).toBe('');
+      // Replay: the state and one partition's files go, a re-derived file comes.
+      await catalog.replaceFiles([state('s-1').key, k('b-1')], [file(k('r-1'))]);
+      expect((await catalog.listFiles()).map((f) => [f.key, !!f.current, !!f.folded])).toEqual([
+        [k('b-2'), false, false],
+        [k('r-1'), false, false],
+      ]);
+      expect(await text('manifests/donation_v1_current/manifest')).toBe('');
+      expect(await text('manifests/donation_v1_recent/dt=2026-11-29/manifest')).toBe(`${s3(k('b-2'))}${s3(k('r-1'))}`);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('moves current state to a newer contract version without two states live at once', async () => {
+    const { catalog, cleanup } = await makeCatalog();
+    try {
+      const bank = (v: number, dt = '2026-11-29') => ({ puddle: 'bank', contract: 'bank_line', version: v, dt });
+      const v1state = file('lake/bank/bank_line/v1/current/s-1.parquet', { ...bank(1, ''), current: true });
+      const v2state = file('lake/bank/bank_line/v2/current/s-2.parquet', { ...bank(2, ''), current: true });
+      await catalog.addFiles([file('l-1', bank(1)), file('l-2', bank(2))]);
+      expect(await catalog.replaceFiles([], [v1state], { ifAllPresent: true, fold: ['l-1'] })).toBe(true);
+      expect(await catalog.replaceFiles([v1state.key], [v2state], { ifAllPresent: true, fold: ['l-1', 'l-2'] })).toBe(true);
+      expect((await catalog.listFiles()).map((f) => [f.key, !!f.current, !!f.folded])).toEqual([
+        ['l-1', false, true],
+        ['l-2', false, true],
+        [v2state.key, true, false],
+      ]);
     } finally {
       await cleanup();
     }

@@ -70,9 +70,10 @@ describe('the CloudFormation template', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 1000, FunctionResponseTypes: ['ReportBatchItemFailures'] });
   });
 
-  it('has one Glue table per contract version (and raw), symlink manifests with dt projected', () => {
+  it('has the Glue tables of every contract version, current state and raw, symlink manifests with dt projected', () => {
     const versions = [...CONTRACTS.values()].reduce((n, v) => n + v.size, 0);
-    template.resourceCountIs('AWS::Glue::Table', versions + 1);
+    // Per version every live file and the unfolded ones; per contract its current state; raw.
+    template.resourceCountIs('AWS::Glue::Table', 2 * versions + CONTRACTS.size + 1);
     template.hasResourceProperties('AWS::Glue::Table', {
       DatabaseName: 'puddle',
       TableInput: {
@@ -87,6 +88,19 @@ describe('the CloudFormation template', () => {
         }),
       },
     });
+    template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({
+        Name: 'donation_v1_recent',
+        PartitionKeys: [{ Name: 'dt', Type: 'string' }],
+        StorageDescriptor: Match.objectLike({ Location: Match.anyValue() }),
+      }),
+    });
+    type TableInput = { Name: string; PartitionKeys: unknown[]; Parameters: Record<string, string>; StorageDescriptor: { Columns: unknown[] } };
+    const inputs = ofType('AWS::Glue::Table').map((t) => (t.Properties as { TableInput: TableInput }).TableInput);
+    const current = inputs.find((t) => t.Name === 'donation_v1_current')!;
+    expect(current.PartitionKeys).toEqual([]);
+    expect(current.Parameters['projection.enabled']).toBeUndefined();
+    expect(current.StorageDescriptor.Columns).toContainEqual({ Name: '_current', Type: 'boolean' });
     template.resourceCountIs('AWS::Glue::Crawler', 0);
   });
 

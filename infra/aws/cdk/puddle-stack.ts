@@ -158,7 +158,7 @@ export class PuddleStack extends Stack {
       const t = new glue.CfnTable(this, `Table-${spec.name}`, {
         catalogId: Aws.ACCOUNT_ID,
         databaseName: GLUE_DATABASE,
-        tableInput: lowerKeys(glueTableInput(spec.table, bucket.bucketName)) as glue.CfnTable.TableInputProperty,
+        tableInput: lowerKeys(glueTableInput(spec, bucket.bucketName)) as glue.CfnTable.TableInputProperty,
       });
       t.node.addDependency(database);
     }

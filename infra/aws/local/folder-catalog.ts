@@ -21,7 +21,7 @@ export class FolderCopyCatalog implements Catalog {
     await this.#inner.addFiles(files);
   }
 
-  async replaceFiles(remove: readonly string[], add: readonly CatalogFile[], opts?: { ifAllPresent?: boolean }): Promise<boolean> {
+  async replaceFiles(remove: readonly string[], add: readonly CatalogFile[], opts?: { ifAllPresent?: boolean; fold?: readonly string[] }): Promise<boolean> {
     await this.#copy(add);
     return this.#inner.replaceFiles(remove, add, opts);
   }
