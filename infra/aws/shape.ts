@@ -2,9 +2,9 @@
 // list. The CDK app (infra/aws/cdk/), the runtime adapters and `puddle aws local` all read this one description,
 // so it must stay free of CDK (and of DuckDB): plain values only.
 import { CONTRACTS, type Contract } from '../../core/contracts/index.js';
-import type { TableRef } from '../../core/ports.js';
+import type { Subscription, TableRef } from '../../core/ports.js';
 import { contractColumns, RAW_COLUMNS, type ColumnSpec, type ColumnType } from '../../puddles/columns.js';
-import { DEFAULT_MAX_ATTEMPTS, puddleFor, PUDDLES, type PuddleDef } from '../../puddles/definitions.js';
+import { DEFAULT_MAX_ATTEMPTS, puddleFor, PUDDLES } from '../../puddles/definitions.js';
 import { LAKE_PREFIX, RAW_TABLE, tablePrefix } from '../../puddles/layout.js';
 import { SCHEDULE, type ScheduleEntry } from '../../schedules/schedule.js';
 
@@ -86,21 +86,33 @@ export const VISIBILITY_PER_CONSUMER_TIMEOUT = 6;
 
 const DAY = 86_400;
 
-export function queueSpec(p: PuddleDef): QueueSpec {
+/** The deployed queues' prefix (PUDDLE_QUEUE_PREFIX); tests and `puddle aws local` may choose another. */
+export const QUEUE_PREFIX = `${NAME_PREFIX}-`;
+
+/** The queue names of a subscription: the one definition (stack, provisioning, the queue adapter, the consumer). */
+export function queueNames(prefix: string, subscription: string): { queue: string; dlq: string } {
+  return { queue: `${prefix}${subscription}`, dlq: `${prefix}${subscription}-dlq` };
+}
+
+/** What a queue is made from: a puddle, or any subscription of the Queue port (the port suites make their own). */
+export type QueueSource = Subscription;
+
+export function queueSpec(p: QueueSource, prefix: string = QUEUE_PREFIX, defaultMaxAttempts: number = DEFAULT_MAX_ATTEMPTS): QueueSpec {
   const consumer = handlerSpec('consumer');
+  const names = queueNames(prefix, p.name);
   return {
     puddle: p.name,
-    name: `${NAME_PREFIX}-${p.name}`,
-    deadLetterName: `${NAME_PREFIX}-${p.name}-dlq`,
-    filterPolicy: p.contracts === '*' ? null : { contract: [...p.contracts] },
-    maxReceiveCount: p.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    name: names.queue,
+    deadLetterName: names.dlq,
+    filterPolicy: p.contracts === '*' ? null : { [TOPIC.contractAttribute]: [...p.contracts] },
+    maxReceiveCount: p.maxAttempts ?? defaultMaxAttempts,
     visibilityTimeoutSeconds: consumer.timeoutSeconds * VISIBILITY_PER_CONSUMER_TIMEOUT,
     retentionSeconds: 4 * DAY,
     deadLetterRetentionSeconds: 14 * DAY,
   };
 }
 
-export const QUEUES: readonly QueueSpec[] = PUDDLES.map(queueSpec);
+export const QUEUES: readonly QueueSpec[] = PUDDLES.map((p) => queueSpec(p));
 
 /**
  * How Lambda reads each queue: up to 1,000 messages or 20 s per invocation (one Parquet file per partition per
@@ -312,18 +324,30 @@ export const METRICS = {
 /** A connector is stale when its last good run is this many schedule intervals old. */
 export const STALE_AFTER_INTERVALS = 10;
 
-/** Environment variables every function gets: where its resources are. */
+/**
+ * Environment variables every function gets: where its resources are. The one list: createAwsRuntime and the
+ * default runtime source read these names, the CDK stack sets them (a template test checks every one read is set).
+ */
 export const ENV = {
+  /** The lake bucket (also `queue-overflow/`, `manifests/`, the bank inbox). */
   bucket: 'PUDDLE_BUCKET',
+  /** Optional folder inside the bucket that is the store root (the stack sets none). */
+  lakePrefix: 'PUDDLE_LAKE_PREFIX',
   topicArn: 'PUDDLE_TOPIC_ARN',
-  queueUrls: 'PUDDLE_QUEUE_URLS',
+  /** Queue names are `<prefix><puddle>` and `<prefix><puddle>-dlq` (queueNames). */
+  queuePrefix: 'PUDDLE_QUEUE_PREFIX',
   stateTable: 'PUDDLE_STATE_TABLE',
+  /** The Secrets Manager secret (a JSON object of names to strings) with provider settings and API keys. */
+  secretsId: 'PUDDLE_SECRETS_ID',
   catalogTable: 'PUDDLE_CATALOG_TABLE',
   glueDatabase: 'PUDDLE_GLUE_DATABASE',
   athenaWorkgroup: 'PUDDLE_ATHENA_WORKGROUP',
   eventBus: 'PUDDLE_EVENT_BUS',
   rawObjectLockDays: 'PUDDLE_RAW_OBJECT_LOCK_DAYS',
 } as const;
+
+/** The secret the stack points PUDDLE_SECRETS_ID at; the functions may read `puddle/*` secrets only. */
+export const SECRETS_ID = `${NAME_PREFIX}/settings`;
 
 export interface ScheduleSpec {
   name: string;

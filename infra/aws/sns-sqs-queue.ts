@@ -17,7 +17,9 @@ import {
 import { parseEnvelopeWithoutRaw, type Envelope } from '../../core/envelope.js';
 import { FatalError, PuddleError, RetriableError } from '../../core/errors.js';
 import type { ClaimOptions, ClaimedMessage, DeadLetter, ObjectStore, Queue, Subscription } from '../../core/ports.js';
+import { DEFAULT_MAX_ATTEMPTS } from '../../puddles/definitions.js';
 import { awsCall } from './aws-errors.js';
+import { TOPIC } from './shape.js';
 import { SqsSubscriptions, type SubscriptionQueues } from './sqs-subscriptions.js';
 
 /**
@@ -35,7 +37,8 @@ const PUBLISH_CONCURRENCY = 10;
 
 /** Message attributes this adapter sets; `contract` is what the subscriptions' filter policies match. */
 export const QUEUE_ATTRIBUTES = {
-  contract: 'contract',
+  /** What the subscriptions' filter policies match (shape.ts TOPIC). */
+  contract: TOPIC.contractAttribute,
   /** Where an envelope too big for SNS was put in the overflow store; the message body is then a pointer. */
   overflow: 'overflow_key',
   /** Set on messages this adapter dead-letters itself (retry() on the last attempt). */
@@ -118,8 +121,7 @@ export class SnsSqsQueue implements Queue {
       topicArn: opts.topicArn,
       queuePrefix: opts.queuePrefix,
       provision: opts.provision,
-      defaultMaxAttempts: opts.defaultMaxAttempts ?? 5,
-      filterAttribute: ATTR.contract,
+      defaultMaxAttempts: opts.defaultMaxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     });
   }
 

@@ -109,12 +109,11 @@ describe('consumer handler (SQS event, Powertools BatchProcessor, partial batch 
     expect(res.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(messages.map((m) => m.MessageId).sort());
   });
 
-  it('as deployed before the Glue catalog is wired: reports every record failed (the log names what is missing)', async () => {
+  it('as deployed without the Glue settings: the invocation fails naming the missing variable, so SQS offers the batch again', async () => {
     const { handler } = await import('../../infra/aws/handlers/consumer.js');
     await rt.queue.publish([donation(900)]);
     const { messages, arn } = await receiveAsLambda('transactions');
-    const res = await handler(sqsEvent(messages, arn), lambdaContext());
-    expect(res.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(messages.map((m) => m.MessageId).sort());
+    await expect(handler(sqsEvent(messages, arn), lambdaContext())).rejects.toThrow(/^PUDDLE_GLUE_DATABASE is not set/);
   });
 
   it('knows its puddle from the queue ARN, and refuses a queue that serves none', () => {
