@@ -4,7 +4,12 @@ import { CONTRACTS } from '../../core/contracts/index.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import { SCHEDULE } from '../../schedules/schedule.js';
 import {
+  BUCKET_PREFIXES,
   GLUE_TABLES,
+  LIFECYCLE,
+  overflowExpiryDays,
+  QUEUE_PREFIX,
+  queueNames,
   glueTableParameters,
   handlerSpec,
   HANDLERS,
@@ -26,6 +31,18 @@ describe('the AWS shape, derived from the code', () => {
       expect(q.visibilityTimeoutSeconds).toBe(handlerSpec('consumer').timeoutSeconds * VISIBILITY_PER_CONSUMER_TIMEOUT);
       expect(q.deadLetterRetentionSeconds).toBeGreaterThan(q.retentionSeconds);
     }
+  });
+
+  it('names every queue with queueNames, the one definition the queue adapter and `puddle aws local` use', () => {
+    for (const q of QUEUES) expect({ queue: q.name, dlq: q.deadLetterName }).toEqual(queueNames(QUEUE_PREFIX, q.puddle));
+    expect(queueNames('puddle-', 'raw')).toEqual({ queue: 'puddle-raw', dlq: 'puddle-raw-dlq' });
+  });
+
+  it('keeps overflow objects longer than any queue keeps a message', () => {
+    const rule = LIFECYCLE.find((r) => r.prefix === BUCKET_PREFIXES.queueOverflow)!;
+    const longest = Math.max(...QUEUES.map((q) => Math.max(q.retentionSeconds, q.deadLetterRetentionSeconds)));
+    expect(rule.expireAfterDays! * 86_400).toBeGreaterThan(longest);
+    expect(overflowExpiryDays([{ ...QUEUES[0]!, retentionSeconds: 86_400, deadLetterRetentionSeconds: 2.5 * 86_400 }])).toBe(4);
   });
 
   it('has one Glue table per contract version, typed from the contract, plus raw', () => {

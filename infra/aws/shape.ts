@@ -137,8 +137,9 @@ export interface DynamoTableSpec {
 /** Bookmarks, leases, run status: single-item conditional writes keyed by the StateStore key. */
 export const STATE_TABLE: DynamoTableSpec = {
   name: `${NAME_PREFIX}-state`,
+  // infra/aws/dynamodb-state-store.ts: `v:<key>` values and `lease:<name>` leases, a lease's `ttl` in epoch seconds.
   partitionKey: { name: 'pk', type: 'S' },
-  ttlAttribute: 'expires_at',
+  ttlAttribute: 'ttl',
   why: 'StateStore: bookmarks and leases',
 };
 
@@ -165,6 +166,8 @@ export const BUCKET_PREFIXES = {
   bankInbox: 'inbox/bank/',
   /** Athena query results; short-lived. */
   queryResults: 'athena-results/',
+  /** Envelopes too big for SNS, which the queued message points at (infra/aws/sns-sqs-queue.ts). */
+  queueOverflow: 'queue-overflow/',
 } as const;
 
 export interface LifecycleSpec {
@@ -183,7 +186,22 @@ export const LIFECYCLE: readonly LifecycleSpec[] = [
     why: 'raw is the replay source and audit trail: kept, but rarely read after the first month',
   },
   { prefix: BUCKET_PREFIXES.queryResults, infrequentAccessAfterDays: null, expireAfterDays: 7, why: 'query results are read once' },
+  {
+    prefix: BUCKET_PREFIXES.queueOverflow,
+    infrequentAccessAfterDays: null,
+    expireAfterDays: overflowExpiryDays(),
+    why: 'every subscription reads the same overflow object, so no consumer may delete it: it goes once no queue can hold its message',
+  },
 ];
+
+/**
+ * Days an overflow object must outlive its message: the longest any queue keeps one, dead-letter queues
+ * included (SQS counts a dead letter's age from its first enqueue), plus a day for the object's own put.
+ */
+export function overflowExpiryDays(queues: readonly QueueSpec[] = QUEUES): number {
+  const longest = Math.max(...queues.flatMap((q) => [q.retentionSeconds, q.deadLetterRetentionSeconds]));
+  return Math.ceil(longest / DAY) + 1;
+}
 
 // ---------------------------------------------------------------- Glue
 
@@ -345,6 +363,19 @@ export const ENV = {
   eventBus: 'PUDDLE_EVENT_BUS',
   rawObjectLockDays: 'PUDDLE_RAW_OBJECT_LOCK_DAYS',
 } as const;
+
+/**
+ * Variables a function reads that may be left unset, each with its default; the stack sets every other one it
+ * reads (infra/aws/cdk/function-env.test.ts checks this against what the readers actually ask for).
+ */
+export const OPTIONAL_ENV: Readonly<Record<string, string>> = {
+  [ENV.lakePrefix]: 'the lake at the bucket root (the Glue catalog refuses a folder)',
+  PUDDLE_COMPACT_MIN_FILES: 'compaction leaves partitions with fewer files alone (20)',
+  PUDDLE_GC_AFTER_MINUTES: 'retired files are deleted after this long (60)',
+  PUDDLE_BANK_LAYOUT: "bank import: the file's layout is detected",
+  PUDDLE_BANK_CURRENCY: "bank import: the statement's own currency",
+  PUDDLE_BANK_ACCOUNT: "bank import: the statement's own account",
+};
 
 /** The secret the stack points PUDDLE_SECRETS_ID at; the functions may read `puddle/*` secrets only. */
 export const SECRETS_ID = `${NAME_PREFIX}/settings`;

@@ -19,7 +19,7 @@ import { FatalError, PuddleError, RetriableError } from '../../core/errors.js';
 import type { ClaimOptions, ClaimedMessage, DeadLetter, ObjectStore, Queue, Subscription } from '../../core/ports.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../../puddles/definitions.js';
 import { awsCall } from './aws-errors.js';
-import { TOPIC } from './shape.js';
+import { BUCKET_PREFIXES, TOPIC } from './shape.js';
 import { SqsSubscriptions, type SubscriptionQueues } from './sqs-subscriptions.js';
 
 /**
@@ -114,7 +114,7 @@ export class SnsSqsQueue implements Queue {
     this.#sqs = opts.sqs;
     this.#topicArn = opts.topicArn;
     this.#overflow = opts.overflow;
-    this.#overflowPrefix = opts.overflowPrefix ?? 'queue-overflow/';
+    this.#overflowPrefix = opts.overflowPrefix ?? BUCKET_PREFIXES.queueOverflow;
     this.#subs = new SqsSubscriptions({
       sns: opts.sns,
       sqs: opts.sqs,

@@ -42,6 +42,8 @@ describe('the CloudFormation template', () => {
         Rules: Match.arrayWith([
           Match.objectLike({ Prefix: 'lake/raw/envelope/v1/', Transitions: [Match.objectLike({ StorageClass: 'STANDARD_IA', TransitionInDays: 30 })] }),
           Match.objectLike({ Prefix: 'athena-results/', ExpirationInDays: 7 }),
+          // Overflow objects outlive every queue's messages, dead letters included (14 days), by a day.
+          Match.objectLike({ Prefix: 'queue-overflow/', ExpirationInDays: 15 }),
         ]),
       },
     });
@@ -126,6 +128,9 @@ describe('the CloudFormation template', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: 'puddle-state',
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      // The attribute DynamoDbStateStore writes on leases (epoch seconds).
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
       SSESpecification: { SSEEnabled: true },
     });
     template.hasResourceProperties('AWS::DynamoDB::Table', {
