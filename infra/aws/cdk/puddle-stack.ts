@@ -278,7 +278,9 @@ export class PuddleStack extends Stack {
           metricName: METRICS.connectorLag,
           dimensionsMap: { Connector: entry.connector },
           statistic: 'Maximum',
-          period: Duration.minutes(5),
+          // At least two runs a period: a run that lands just past a period's end must not leave it empty
+          // (missing data counts as stale below).
+          period: Duration.seconds(Math.max(300, 2 * entry.everySeconds)),
         }).createAlarm(this, `Stale-${entry.connector}`, {
           alarmName: `puddle-connector-stale-${entry.connector}`,
           alarmDescription: `${entry.connector} has not synced successfully for ${staleAfter} s (${STALE_AFTER_INTERVALS} schedule intervals)`,
