@@ -1,6 +1,6 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import type { ObjectStore, OpsEvent } from '../../core/ports.js';
@@ -151,6 +151,7 @@ describe('consumer handler (SQS event, Powertools BatchProcessor, partial batch 
 
   it('as deployed without the Glue settings: the invocation fails naming the missing variable, so SQS offers the batch again', async () => {
     const { handler } = await import('../../infra/aws/handlers/consumer.js');
+    vi.stubEnv(ENV.glueDatabase, '');
     await rt.queue.publish([donation(900)]);
     const { messages, arn } = await receiveAsLambda('transactions');
     await expect(handler(sqsEvent(messages, arn), lambdaContext())).rejects.toThrow(/^PUDDLE_GLUE_DATABASE is not set/);

@@ -22,6 +22,7 @@ const glue = mockClient(GlueClient);
 const athena = mockClient(AthenaClient);
 const eventbridge = mockClient(EventBridgeClient);
 
+// Other names than the test shape's, so the assertions show these are the ones used.
 const GLUE_ATHENA = { [ENV.glueDatabase]: 'puddle_test', [ENV.athenaWorkgroup]: 'puddle_test_wg', [ENV.eventBus]: 'puddle-test-ops' };
 
 beforeAll(async () => {
@@ -52,6 +53,7 @@ describe('the default runtime source (what every deployed function runs on)', ()
   it('with the variables set, builds the Glue catalog, the Athena engine and the EventBridge events, and a consumer lands', async () => {
     for (const [k, v] of Object.entries(GLUE_ATHENA)) vi.stubEnv(k, v);
     vi.stubEnv(ENV.catalogTable, shape.env[ENV.catalogTable]!);
+    expect(process.env[ENV.glueDatabase]).toBe('puddle_test');
     const rt = await defaultRuntime();
     expect(rt.catalog).toBeInstanceOf(GlueCatalog);
     expect(rt.query).toBeInstanceOf(AthenaQueryEngine);
