@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { threadId } from 'node:worker_threads';
 import path from 'node:path';
 
 import { DuckDBDateValue, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
@@ -21,7 +22,9 @@ import type { ColumnSpec } from './columns.js';
 /** Cell values: strings, numbers, booleans, null. TIMESTAMP cells are ISO strings, DATE cells `YYYY-MM-DD`. */
 export type Cell = string | number | boolean | null;
 
-const TMP_DIR = path.join(tmpdir(), `puddle-parquet-${process.pid}`);
+// One folder per thread: a landing worker thread's 'exit' fires when that thread ends (at shutdown), and a
+// folder shared by the process would then be removed under the other threads still landing.
+const TMP_DIR = path.join(tmpdir(), `puddle-parquet-${process.pid}-${threadId}`);
 let tmpReady = false;
 let tableSeq = 0;
 

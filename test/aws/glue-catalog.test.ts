@@ -40,7 +40,8 @@ async function makeCatalog(now?: () => number) {
   return { catalog, store, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-catalogSuite('GlueCatalog (DynamoDB on dynalite, Glue mocked)', makeCatalog);
+// Current-state files and fold marks are not in the Glue catalog yet (README, "The AWS shape": what is not joined).
+catalogSuite('GlueCatalog (DynamoDB on dynalite, Glue mocked)', makeCatalog, { currentState: false });
 
 describe('GlueCatalog specifics', () => {
   it('writes one manifest per partition naming exactly the live files, so Athena never reads retired ones', async () => {
