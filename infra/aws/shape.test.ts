@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import { CONTRACTS } from '../../core/contracts/index.js';
@@ -38,6 +41,12 @@ describe('the AWS shape, derived from the code', () => {
     expect(queueNames('puddle-', 'raw')).toEqual({ queue: 'puddle-raw', dlq: 'puddle-raw-dlq' });
   });
 
+  it('points every function that has a handler file at it (only totals is not written yet)', () => {
+    const missing = HANDLERS.filter((h) => !existsSync(path.join(import.meta.dirname, '..', '..', h.entry))).map((h) => h.name);
+    expect(missing).toEqual(['totals']);
+    expect(handlerSpec('sync').entry).toBe('infra/aws/handlers/connector-sync.ts');
+  });
+
   it('keeps overflow objects longer than any queue keeps a message', () => {
     const rule = LIFECYCLE.find((r) => r.prefix === BUCKET_PREFIXES.queueOverflow)!;
     const longest = Math.max(...QUEUES.map((q) => Math.max(q.retentionSeconds, q.deadLetterRetentionSeconds)));
@@ -69,7 +78,7 @@ describe('the AWS shape, derived from the code', () => {
 
   it('lists every handler with its entry file', () => {
     expect(HANDLERS.map((h) => h.entry)).toEqual(
-      ['producer', 'webhooks', 'consumer', 'sync', 'compaction', 'bank-import', 'totals'].map((n) => `infra/aws/handlers/${n}.ts`),
+      ['producer', 'webhooks', 'consumer', 'connector-sync', 'compaction', 'bank-import', 'totals'].map((n) => `infra/aws/handlers/${n}.ts`),
     );
   });
 });

@@ -35,8 +35,9 @@ function handler(
   trigger: HandlerSpec['trigger'],
   why: string,
   routes?: string[],
+  file: string = name,
 ): HandlerSpec {
-  return { name, entry: `infra/aws/handlers/${name}.ts`, memoryMb, timeoutSeconds, trigger, why, ...(routes ? { routes } : {}) };
+  return { name, entry: `infra/aws/handlers/${file}.ts`, memoryMb, timeoutSeconds, trigger, why, ...(routes ? { routes } : {}) };
 }
 
 export const HANDLERS: readonly HandlerSpec[] = [
@@ -45,7 +46,7 @@ export const HANDLERS: readonly HandlerSpec[] = [
   // Landing a batch of up to 1,000 envelopes with DuckDB takes about 1.5 s at 2 GB; a minute leaves room for S3 retries.
   handler('consumer', 2048, 60, 'sqs', 'one SQS batch per invocation, written as Parquet and registered'),
   // Lambda's 15-minute ceiling; the connector engine time-boxes the run inside it and checkpoints.
-  handler('sync', 1024, 900, 'schedule', 'one connector run per schedule entry'),
+  handler('sync', 1024, 900, 'schedule', 'one connector run per schedule entry', undefined, 'connector-sync'),
   handler('compaction', 2048, 900, 'schedule', "merges each partition's small files"),
   handler('bank-import', 1024, 300, 's3-object-created', 'a bank statement file dropped under inbox/bank/'),
   handler('totals', 512, 10, 'http', 'the live totals API, from the counters the consumers keep', ['GET /v1/totals']),
@@ -378,7 +379,7 @@ export const OPTIONAL_ENV: Readonly<Record<string, string>> = {
 };
 
 /** The secret the stack points PUDDLE_SECRETS_ID at; the functions may read `puddle/*` secrets only. */
-export const SECRETS_ID = `${NAME_PREFIX}/settings`;
+export const SECRETS_ID = `${NAME_PREFIX}/hub`;
 
 export interface ScheduleSpec {
   name: string;
