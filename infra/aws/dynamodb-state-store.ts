@@ -8,9 +8,7 @@
 import {
   BatchGetItemCommand,
   ConditionalCheckFailedException,
-  CreateTableCommand,
   DeleteItemCommand,
-  DescribeTableCommand,
   GetItemCommand,
   PutItemCommand,
   type AttributeValue,
@@ -21,6 +19,8 @@ import {
 import { RetriableError } from '../../core/errors.js';
 import type { StateStore } from '../../core/ports.js';
 import { awsCall, errorCode, toPuddleError } from './aws-errors.js';
+import { ensureDynamoTable } from './dynamo-tables.js';
+import { STATE_TABLE } from './shape.js';
 
 /** BatchGetItem takes at most 100 keys a call (and refuses 101, as AWS does). */
 export const BATCH_GET_MAX_KEYS = 100;
@@ -155,26 +155,9 @@ function sleep(ms: number): Promise<void> {
 }
 
 /**
- * Creates the state table as the CDK shape declares it (on-demand, `pk` string key) and waits until it is
+ * Creates the state table as shape.ts declares it (the CDK stack deploys the same) and waits until it is
  * ACTIVE: for emulators and `puddle aws local`; the deployed table comes from the stack.
  */
 export async function ensureStateTable(client: DynamoDBClient, table: string): Promise<void> {
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: table,
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-  } catch (err) {
-    if (errorCode(err) !== 'ResourceInUseException') throw toPuddleError('DynamoDB', 'CreateTable', err);
-  }
-  for (let i = 0; i < 100; i++) {
-    const out = await awsCall('DynamoDB', 'DescribeTable', () => client.send(new DescribeTableCommand({ TableName: table })));
-    if (out.Table?.TableStatus === 'ACTIVE') return;
-    await sleep(100);
-  }
-  throw new RetriableError(`DynamoDB table ${table} did not become ACTIVE`);
+  await ensureDynamoTable(client, STATE_TABLE, table);
 }

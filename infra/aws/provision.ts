@@ -1,15 +1,16 @@
 // Creates the AWS shape's data resources on an endpoint that has none yet: the lake bucket, the topic, one
-// queue + DLQ + filtered subscription per puddle, and the state table. For emulators (tests, `puddle aws
-// local`); on AWS the CDK app makes them, from the same names (queueNames, PUDDLES).
+// queue + DLQ + filtered subscription per puddle, the state table and the catalog table. For emulators (tests,
+// `puddle aws local`); on AWS the CDK app makes them. Both read infra/aws/shape.ts (queueSpec through the queue
+// adapter's provisioning, STATE_TABLE, CATALOG_TABLE), so the two cannot drift apart.
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 
 import { PUDDLES } from '../../puddles/definitions.js';
 import { awsCall, errorCode, toPuddleError } from './aws-errors.js';
-import { ensureStateTable } from './dynamodb-state-store.js';
+import { ensureDynamoTable } from './dynamo-tables.js';
 import type { AwsClients } from './runtime.js';
-import { AWS_ENV_VARS } from './runtime.js';
 import { S3ObjectStore } from './s3-object-store.js';
+import { CATALOG_TABLE, ENV, STATE_TABLE } from './shape.js';
 import { SnsSqsQueue } from './sns-sqs-queue.js';
 
 export interface ShapeNames {
@@ -17,6 +18,7 @@ export interface ShapeNames {
   topic: string;
   queuePrefix: string;
   stateTable: string;
+  catalogTable: string;
 }
 
 /** Idempotent. Returns the environment a function needs to find what was made (see readAwsEnv). */
@@ -33,16 +35,19 @@ export async function provisionShape(clients: AwsClients, names: ShapeNames): Pr
     sqs: clients.sqs,
     topicArn,
     queuePrefix: names.queuePrefix,
+    // Queues, DLQs and subscriptions from shape.ts queueSpec (names, retention, visibility, redrive, filter).
     provision: true,
     overflow: new S3ObjectStore({ client: clients.s3, bucket: names.bucket }),
   });
   for (const puddle of PUDDLES) await queue.subscribe(puddle);
   await queue.close();
-  await ensureStateTable(clients.dynamodb, names.stateTable);
+  await ensureDynamoTable(clients.dynamodb, STATE_TABLE, names.stateTable);
+  await ensureDynamoTable(clients.dynamodb, CATALOG_TABLE, names.catalogTable);
   return {
-    [AWS_ENV_VARS.bucket]: names.bucket,
-    [AWS_ENV_VARS.topicArn]: topicArn,
-    [AWS_ENV_VARS.queuePrefix]: names.queuePrefix,
-    [AWS_ENV_VARS.stateTable]: names.stateTable,
+    [ENV.bucket]: names.bucket,
+    [ENV.topicArn]: topicArn,
+    [ENV.queuePrefix]: names.queuePrefix,
+    [ENV.stateTable]: names.stateTable,
+    [ENV.catalogTable]: names.catalogTable,
   };
 }

@@ -2,18 +2,22 @@
 // the embedded shape. Names come from environment variables the stack sets on every function; endpoints
 // only through the SDK's own AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL (how emulators are reached):
 // there is no other code path for tests.
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GlueClient } from '@aws-sdk/client-glue';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 import { ConfigError } from '../../core/errors.js';
-import { systemClock, type Catalog, type ObjectStore, type QueryEngine, type SecretStore } from '../../core/ports.js';
+import { systemClock, type Catalog, type ObjectStore, type OpsEvents, type QueryEngine, type SecretStore } from '../../core/ports.js';
 import type { Runtime } from '../../core/runtime.js';
 import { DynamoDbStateStore } from './dynamodb-state-store.js';
 import { createS3Client } from './s3-client.js';
 import { S3ObjectStore } from './s3-object-store.js';
 import { loadSecrets } from './secrets.js';
+import { ENV } from './shape.js';
 import { SnsSqsQueue } from './sns-sqs-queue.js';
 
 /** What the stack tells a function, read once. */
@@ -32,21 +36,18 @@ export interface AwsEnv {
   secretsId: string | undefined;
 }
 
-export const AWS_ENV_VARS = {
-  bucket: 'PUDDLE_BUCKET',
-  lakePrefix: 'PUDDLE_LAKE_PREFIX',
-  topicArn: 'PUDDLE_TOPIC_ARN',
-  queuePrefix: 'PUDDLE_QUEUE_PREFIX',
-  stateTable: 'PUDDLE_STATE_TABLE',
-  secretsId: 'PUDDLE_SECRETS_ID',
-} as const;
+/** The names, from the one list in shape.ts (the stack sets the same). */
+export const AWS_ENV_VARS = ENV;
+
+/** A variable the stack sets on every function; a ConfigError naming it when it is not there. */
+export function requiredEnv(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`${name} is not set: the AWS shape needs it (the stack sets it on every function)`);
+  return value;
+}
 
 export function readAwsEnv(env: NodeJS.ProcessEnv = process.env): AwsEnv {
-  const required = (name: string): string => {
-    const value = env[name]?.trim();
-    if (!value) throw new ConfigError(`${name} is not set: the AWS shape needs it (the stack sets it on every function)`);
-    return value;
-  };
+  const required = (name: string): string => requiredEnv(env, name);
   const topicArn = required(AWS_ENV_VARS.topicArn);
   if (!topicArn.startsWith('arn:')) throw new ConfigError(`${AWS_ENV_VARS.topicArn} must be an SNS topic ARN (arn:aws:sns:...)`);
   return {
@@ -64,6 +65,9 @@ export interface AwsClients {
   sns: SNSClient;
   sqs: SQSClient;
   dynamodb: DynamoDBClient;
+  glue: GlueClient;
+  athena: AthenaClient;
+  eventbridge: EventBridgeClient;
 }
 
 /** Region and credentials from the default chain; endpoints from AWS_ENDPOINT_URL_* when set. */
@@ -75,6 +79,10 @@ export function createAwsClients(): AwsClients {
     // included); the resolved one is right on AWS too, since every queue is in the function's region.
     sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
     dynamodb: new DynamoDBClient({}),
+    // Made here so one close() destroys them; constructing a client opens nothing.
+    glue: new GlueClient({}),
+    athena: new AthenaClient({}),
+    eventbridge: new EventBridgeClient({}),
   };
 }
 
@@ -89,7 +97,12 @@ export interface AwsRuntime extends Runtime {
   clients: AwsClients;
 }
 
-export async function createAwsRuntime(opts: { env?: NodeJS.ProcessEnv; clients?: AwsClients; catalog?: CatalogFactory } = {}): Promise<AwsRuntime> {
+/** Where operational events go (EventBridge when deployed); without one they are log lines (core/ops-events.ts). */
+export type EventsFactory = (deps: { env: AwsEnv; clients: AwsClients }) => OpsEvents;
+
+export async function createAwsRuntime(
+  opts: { env?: NodeJS.ProcessEnv; clients?: AwsClients; catalog?: CatalogFactory; events?: EventsFactory } = {},
+): Promise<AwsRuntime> {
   const env = readAwsEnv(opts.env);
   const clients = opts.clients ?? createAwsClients();
   const store = new S3ObjectStore({ client: clients.s3, bucket: env.bucket, prefix: env.lakePrefix });
@@ -104,6 +117,7 @@ export async function createAwsRuntime(opts: { env?: NodeJS.ProcessEnv; clients?
   });
   const state = new DynamoDbStateStore({ client: clients.dynamodb, table: env.stateTable });
   const { catalog, query } = (opts.catalog ?? notWired)({ env, clients, store });
+  const events = opts.events?.({ env, clients });
   const secrets: SecretStore = await loadSecrets({ secretId: env.secretsId, env: opts.env ?? process.env });
   const owned = !opts.clients;
   return {
@@ -116,6 +130,7 @@ export async function createAwsRuntime(opts: { env?: NodeJS.ProcessEnv; clients?
     query,
     clock: systemClock,
     secrets,
+    ...(events ? { events } : {}),
     async close() {
       await query.close();
       await queue.close();

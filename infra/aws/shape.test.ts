@@ -1,10 +1,18 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import { CONTRACTS } from '../../core/contracts/index.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import { SCHEDULE } from '../../schedules/schedule.js';
 import {
+  BUCKET_PREFIXES,
   GLUE_TABLES,
+  LIFECYCLE,
+  overflowExpiryDays,
+  QUEUE_PREFIX,
+  queueNames,
   glueTableParameters,
   handlerSpec,
   HANDLERS,
@@ -26,6 +34,24 @@ describe('the AWS shape, derived from the code', () => {
       expect(q.visibilityTimeoutSeconds).toBe(handlerSpec('consumer').timeoutSeconds * VISIBILITY_PER_CONSUMER_TIMEOUT);
       expect(q.deadLetterRetentionSeconds).toBeGreaterThan(q.retentionSeconds);
     }
+  });
+
+  it('names every queue with queueNames, the one definition the queue adapter and `puddle aws local` use', () => {
+    for (const q of QUEUES) expect({ queue: q.name, dlq: q.deadLetterName }).toEqual(queueNames(QUEUE_PREFIX, q.puddle));
+    expect(queueNames('puddle-', 'raw')).toEqual({ queue: 'puddle-raw', dlq: 'puddle-raw-dlq' });
+  });
+
+  it('points every function that has a handler file at it (only totals is not written yet)', () => {
+    const missing = HANDLERS.filter((h) => !existsSync(path.join(import.meta.dirname, '..', '..', h.entry))).map((h) => h.name);
+    expect(missing).toEqual(['totals']);
+    expect(handlerSpec('sync').entry).toBe('infra/aws/handlers/connector-sync.ts');
+  });
+
+  it('keeps overflow objects longer than any queue keeps a message', () => {
+    const rule = LIFECYCLE.find((r) => r.prefix === BUCKET_PREFIXES.queueOverflow)!;
+    const longest = Math.max(...QUEUES.map((q) => Math.max(q.retentionSeconds, q.deadLetterRetentionSeconds)));
+    expect(rule.expireAfterDays! * 86_400).toBeGreaterThan(longest);
+    expect(overflowExpiryDays([{ ...QUEUES[0]!, retentionSeconds: 86_400, deadLetterRetentionSeconds: 2.5 * 86_400 }])).toBe(4);
   });
 
   it('has two Glue tables per contract version (every file, the unfolded ones), one for current state per contract, plus raw', () => {
@@ -62,7 +88,7 @@ describe('the AWS shape, derived from the code', () => {
 
   it('lists every handler with its entry file', () => {
     expect(HANDLERS.map((h) => h.entry)).toEqual(
-      ['producer', 'webhooks', 'consumer', 'sync', 'compaction', 'bank-import', 'totals'].map((n) => `infra/aws/handlers/${n}.ts`),
+      ['producer', 'webhooks', 'consumer', 'connector-sync', 'compaction', 'bank-import', 'totals'].map((n) => `infra/aws/handlers/${n}.ts`),
     );
   });
 });

@@ -2,7 +2,7 @@
 // list. The CDK app (infra/aws/cdk/), the runtime adapters and `puddle aws local` all read this one description,
 // so it must stay free of CDK (and of DuckDB): plain values only.
 import { CONTRACTS, latestVersion, type Contract } from '../../core/contracts/index.js';
-import type { TableRef } from '../../core/ports.js';
+import type { Subscription, TableRef } from '../../core/ports.js';
 import { contractColumns, CURRENT_FLAG, RAW_COLUMNS, type ColumnSpec, type ColumnType } from '../../puddles/columns.js';
 import { DEFAULT_MAX_ATTEMPTS, puddleFor, PUDDLES, type PuddleDef } from '../../puddles/definitions.js';
 import { LAKE_PREFIX, RAW_TABLE, tablePrefix } from '../../puddles/layout.js';
@@ -35,8 +35,9 @@ function handler(
   trigger: HandlerSpec['trigger'],
   why: string,
   routes?: string[],
+  file: string = name,
 ): HandlerSpec {
-  return { name, entry: `infra/aws/handlers/${name}.ts`, memoryMb, timeoutSeconds, trigger, why, ...(routes ? { routes } : {}) };
+  return { name, entry: `infra/aws/handlers/${file}.ts`, memoryMb, timeoutSeconds, trigger, why, ...(routes ? { routes } : {}) };
 }
 
 export const HANDLERS: readonly HandlerSpec[] = [
@@ -45,7 +46,7 @@ export const HANDLERS: readonly HandlerSpec[] = [
   // Landing a batch of up to 1,000 envelopes with DuckDB takes about 1.5 s at 2 GB; a minute leaves room for S3 retries.
   handler('consumer', 2048, 60, 'sqs', 'one SQS batch per invocation, written as Parquet and registered'),
   // Lambda's 15-minute ceiling; the connector engine time-boxes the run inside it and checkpoints.
-  handler('sync', 1024, 900, 'schedule', 'one connector run per schedule entry'),
+  handler('sync', 1024, 900, 'schedule', 'one connector run per schedule entry', undefined, 'connector-sync'),
   handler('compaction', 2048, 900, 'schedule', "merges each partition's small files"),
   handler('bank-import', 1024, 300, 's3-object-created', 'a bank statement file dropped under inbox/bank/'),
   handler('totals', 512, 10, 'http', 'the live totals API, from the counters the consumers keep', ['GET /v1/totals']),
@@ -86,21 +87,33 @@ export const VISIBILITY_PER_CONSUMER_TIMEOUT = 6;
 
 const DAY = 86_400;
 
-export function queueSpec(p: PuddleDef): QueueSpec {
+/** The deployed queues' prefix (PUDDLE_QUEUE_PREFIX); tests and `puddle aws local` may choose another. */
+export const QUEUE_PREFIX = `${NAME_PREFIX}-`;
+
+/** The queue names of a subscription: the one definition (stack, provisioning, the queue adapter, the consumer). */
+export function queueNames(prefix: string, subscription: string): { queue: string; dlq: string } {
+  return { queue: `${prefix}${subscription}`, dlq: `${prefix}${subscription}-dlq` };
+}
+
+/** What a queue is made from: a puddle, or any subscription of the Queue port (the port suites make their own). */
+export type QueueSource = Subscription;
+
+export function queueSpec(p: QueueSource, prefix: string = QUEUE_PREFIX, defaultMaxAttempts: number = DEFAULT_MAX_ATTEMPTS): QueueSpec {
   const consumer = handlerSpec('consumer');
+  const names = queueNames(prefix, p.name);
   return {
     puddle: p.name,
-    name: `${NAME_PREFIX}-${p.name}`,
-    deadLetterName: `${NAME_PREFIX}-${p.name}-dlq`,
-    filterPolicy: p.contracts === '*' ? null : { contract: [...p.contracts] },
-    maxReceiveCount: p.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    name: names.queue,
+    deadLetterName: names.dlq,
+    filterPolicy: p.contracts === '*' ? null : { [TOPIC.contractAttribute]: [...p.contracts] },
+    maxReceiveCount: p.maxAttempts ?? defaultMaxAttempts,
     visibilityTimeoutSeconds: consumer.timeoutSeconds * VISIBILITY_PER_CONSUMER_TIMEOUT,
     retentionSeconds: 4 * DAY,
     deadLetterRetentionSeconds: 14 * DAY,
   };
 }
 
-export const QUEUES: readonly QueueSpec[] = PUDDLES.map(queueSpec);
+export const QUEUES: readonly QueueSpec[] = PUDDLES.map((p) => queueSpec(p));
 
 /**
  * How Lambda reads each queue: up to 1,000 messages or 20 s per invocation (one Parquet file per partition per
@@ -125,8 +138,9 @@ export interface DynamoTableSpec {
 /** Bookmarks, leases, run status: single-item conditional writes keyed by the StateStore key. */
 export const STATE_TABLE: DynamoTableSpec = {
   name: `${NAME_PREFIX}-state`,
+  // infra/aws/dynamodb-state-store.ts: `v:<key>` values and `lease:<name>` leases, a lease's `ttl` in epoch seconds.
   partitionKey: { name: 'pk', type: 'S' },
-  ttlAttribute: 'expires_at',
+  ttlAttribute: 'ttl',
   why: 'StateStore: bookmarks and leases',
 };
 
@@ -153,6 +167,8 @@ export const BUCKET_PREFIXES = {
   bankInbox: 'inbox/bank/',
   /** Athena query results; short-lived. */
   queryResults: 'athena-results/',
+  /** Envelopes too big for SNS, which the queued message points at (infra/aws/sns-sqs-queue.ts). */
+  queueOverflow: 'queue-overflow/',
 } as const;
 
 export interface LifecycleSpec {
@@ -171,7 +187,22 @@ export const LIFECYCLE: readonly LifecycleSpec[] = [
     why: 'raw is the replay source and audit trail: kept, but rarely read after the first month',
   },
   { prefix: BUCKET_PREFIXES.queryResults, infrequentAccessAfterDays: null, expireAfterDays: 7, why: 'query results are read once' },
+  {
+    prefix: BUCKET_PREFIXES.queueOverflow,
+    infrequentAccessAfterDays: null,
+    expireAfterDays: overflowExpiryDays(),
+    why: 'every subscription reads the same overflow object, so no consumer may delete it: it goes once no queue can hold its message',
+  },
 ];
+
+/**
+ * Days an overflow object must outlive its message: the longest any queue keeps one, dead-letter queues
+ * included (SQS counts a dead letter's age from its first enqueue), plus a day for the object's own put.
+ */
+export function overflowExpiryDays(queues: readonly QueueSpec[] = QUEUES): number {
+  const longest = Math.max(...queues.flatMap((q) => [q.retentionSeconds, q.deadLetterRetentionSeconds]));
+  return Math.ceil(longest / DAY) + 1;
+}
 
 // ---------------------------------------------------------------- Glue
 
@@ -346,18 +377,43 @@ export const METRICS = {
 /** A connector is stale when its last good run is this many schedule intervals old. */
 export const STALE_AFTER_INTERVALS = 10;
 
-/** Environment variables every function gets: where its resources are. */
+/**
+ * Environment variables every function gets: where its resources are. The one list: createAwsRuntime and the
+ * default runtime source read these names, the CDK stack sets them (a template test checks every one read is set).
+ */
 export const ENV = {
+  /** The lake bucket (also `queue-overflow/`, `manifests/`, the bank inbox). */
   bucket: 'PUDDLE_BUCKET',
+  /** Optional folder inside the bucket that is the store root (the stack sets none). */
+  lakePrefix: 'PUDDLE_LAKE_PREFIX',
   topicArn: 'PUDDLE_TOPIC_ARN',
-  queueUrls: 'PUDDLE_QUEUE_URLS',
+  /** Queue names are `<prefix><puddle>` and `<prefix><puddle>-dlq` (queueNames). */
+  queuePrefix: 'PUDDLE_QUEUE_PREFIX',
   stateTable: 'PUDDLE_STATE_TABLE',
+  /** The Secrets Manager secret (a JSON object of names to strings) with provider settings and API keys. */
+  secretsId: 'PUDDLE_SECRETS_ID',
   catalogTable: 'PUDDLE_CATALOG_TABLE',
   glueDatabase: 'PUDDLE_GLUE_DATABASE',
   athenaWorkgroup: 'PUDDLE_ATHENA_WORKGROUP',
   eventBus: 'PUDDLE_EVENT_BUS',
   rawObjectLockDays: 'PUDDLE_RAW_OBJECT_LOCK_DAYS',
 } as const;
+
+/**
+ * Variables a function reads that may be left unset, each with its default; the stack sets every other one it
+ * reads (infra/aws/cdk/function-env.test.ts checks this against what the readers actually ask for).
+ */
+export const OPTIONAL_ENV: Readonly<Record<string, string>> = {
+  [ENV.lakePrefix]: 'the lake at the bucket root (the Glue catalog refuses a folder)',
+  PUDDLE_COMPACT_MIN_FILES: 'compaction leaves partitions with fewer files alone (20)',
+  PUDDLE_GC_AFTER_MINUTES: 'retired files are deleted after this long (60)',
+  PUDDLE_BANK_LAYOUT: "bank import: the file's layout is detected",
+  PUDDLE_BANK_CURRENCY: "bank import: the statement's own currency",
+  PUDDLE_BANK_ACCOUNT: "bank import: the statement's own account",
+};
+
+/** The secret the stack points PUDDLE_SECRETS_ID at; the functions may read `puddle/*` secrets only. */
+export const SECRETS_ID = `${NAME_PREFIX}/hub`;
 
 export interface ScheduleSpec {
   name: string;

@@ -17,7 +17,9 @@ import {
 import { parseEnvelopeWithoutRaw, type Envelope } from '../../core/envelope.js';
 import { FatalError, PuddleError, RetriableError } from '../../core/errors.js';
 import type { ClaimOptions, ClaimedMessage, DeadLetter, ObjectStore, Queue, Subscription } from '../../core/ports.js';
+import { DEFAULT_MAX_ATTEMPTS } from '../../puddles/definitions.js';
 import { awsCall } from './aws-errors.js';
+import { BUCKET_PREFIXES, TOPIC } from './shape.js';
 import { SqsSubscriptions, type SubscriptionQueues } from './sqs-subscriptions.js';
 
 /**
@@ -35,7 +37,8 @@ const PUBLISH_CONCURRENCY = 10;
 
 /** Message attributes this adapter sets; `contract` is what the subscriptions' filter policies match. */
 export const QUEUE_ATTRIBUTES = {
-  contract: 'contract',
+  /** What the subscriptions' filter policies match (shape.ts TOPIC). */
+  contract: TOPIC.contractAttribute,
   /** Where an envelope too big for SNS was put in the overflow store; the message body is then a pointer. */
   overflow: 'overflow_key',
   /** Set on messages this adapter dead-letters itself (retry() on the last attempt). */
@@ -111,15 +114,14 @@ export class SnsSqsQueue implements Queue {
     this.#sqs = opts.sqs;
     this.#topicArn = opts.topicArn;
     this.#overflow = opts.overflow;
-    this.#overflowPrefix = opts.overflowPrefix ?? 'queue-overflow/';
+    this.#overflowPrefix = opts.overflowPrefix ?? BUCKET_PREFIXES.queueOverflow;
     this.#subs = new SqsSubscriptions({
       sns: opts.sns,
       sqs: opts.sqs,
       topicArn: opts.topicArn,
       queuePrefix: opts.queuePrefix,
       provision: opts.provision,
-      defaultMaxAttempts: opts.defaultMaxAttempts ?? 5,
-      filterAttribute: ATTR.contract,
+      defaultMaxAttempts: opts.defaultMaxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     });
   }
 

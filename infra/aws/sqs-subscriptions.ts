@@ -1,5 +1,6 @@
 // Which SQS queue (and dead-letter queue) serves each subscription, found by name and, when asked to
-// provision, created together with the topic subscription that feeds it.
+// provision, created together with the topic subscription that feeds it, from shape.ts queueSpec: the same
+// description the CDK stack deploys (names, retention, visibility timeout, redrive, filter policy).
 import {
   ListSubscriptionsByTopicCommand,
   SetSubscriptionAttributesCommand,
@@ -17,6 +18,9 @@ import {
 import { ConfigError, FatalError } from '../../core/errors.js';
 import type { Subscription } from '../../core/ports.js';
 import { awsCall, errorCode } from './aws-errors.js';
+import { queueNames, queueSpec } from './shape.js';
+
+export { queueNames };
 
 export interface SubscriptionQueues {
   url: string;
@@ -32,22 +36,6 @@ export interface SqsSubscriptionsOptions {
   queuePrefix: string;
   provision: boolean;
   defaultMaxAttempts: number;
-  /** The message attribute the filter policy matches. */
-  filterAttribute: string;
-}
-
-/** SQS keeps a message at most 14 days; dead letters should outlive their source queue's retention. */
-const DLQ_RETENTION_S = 14 * 24 * 3600;
-
-/** The queue names a subscription uses (one definition, shared with the CDK shape and `puddle aws local`). */
-export function queueNames(prefix: string, subscription: string): { queue: string; dlq: string } {
-  return { queue: `${prefix}${subscription}`, dlq: `${prefix}${subscription}-dlq` };
-}
-
-/** The SNS filter policy that sends a subscription its contracts; null (no policy) for one that takes all. */
-export function filterPolicy(sub: Subscription, attribute = 'contract'): string | null {
-  if (sub.contracts === '*') return null;
-  return JSON.stringify({ [attribute]: [...sub.contracts] });
 }
 
 export class SqsSubscriptions {
@@ -106,14 +94,17 @@ export class SqsSubscriptions {
 
   async #provision(sub: Subscription): Promise<SubscriptionQueues> {
     const { sqs, sns, topicArn } = this.#opts;
-    const maxAttempts = sub.maxAttempts ?? this.#opts.defaultMaxAttempts;
+    const spec = queueSpec(sub, this.#opts.queuePrefix, this.#opts.defaultMaxAttempts);
+    const maxAttempts = spec.maxReceiveCount;
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 1000) {
       throw new FatalError(`subscription ${sub.name}: maxAttempts must be an integer from 1 to 1000 (SQS maxReceiveCount)`);
     }
-    const names = queueNames(this.#opts.queuePrefix, sub.name);
-    const dlqUrl = await this.#createQueue(names.dlq, { MessageRetentionPeriod: String(DLQ_RETENTION_S) });
+    const dlqUrl = await this.#createQueue(spec.deadLetterName, { MessageRetentionPeriod: String(spec.deadLetterRetentionSeconds) });
     const dlqArn = await this.#queueArn(dlqUrl);
-    const url = await this.#createQueue(names.queue, {});
+    const url = await this.#createQueue(spec.name, {
+      MessageRetentionPeriod: String(spec.retentionSeconds),
+      VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
+    });
     const queueArn = await this.#queueArn(url);
     await awsCall('SQS', 'SetQueueAttributes', () =>
       sqs.send(
@@ -139,7 +130,8 @@ export class SqsSubscriptions {
       ),
     );
 
-    const policy = filterPolicy(sub, this.#opts.filterAttribute);
+    // The SNS filter policy that sends a subscription its contracts; none for one that takes all.
+    const policy = spec.filterPolicy ? JSON.stringify(spec.filterPolicy) : null;
     const existing = await this.#subscriptionFor(queueArn);
     if (existing) {
       // Updating it applies to later publishes only, as the port says; an empty policy means "everything".

@@ -1,12 +1,15 @@
-import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
-import type { ObjectStore } from '../../core/ports.js';
+import type { ObjectStore, OpsEvent } from '../../core/ports.js';
 import { makeConsumerHandler, puddleOfQueue } from '../../infra/aws/handlers/consumer.js';
 import { createAwsRuntime, type AwsRuntime } from '../../infra/aws/runtime.js';
 import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
 import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
+import { ENV } from '../../infra/aws/shape.js';
+import { testEnvelope } from '../ports/queue-suite.js';
 import { startTestShape, type TestShape } from '../support/aws-shape.js';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/lambda-events.js';
 
@@ -48,6 +51,12 @@ async function receiveAsLambda(puddle: string): Promise<{ messages: Message[]; a
     new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 30, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
   );
   return { messages: got.Messages ?? [], arn };
+}
+
+/** Make received messages visible again at once, as Lambda's reported failures are after the visibility timeout. */
+async function releaseNow(puddle: string, messages: Message[]): Promise<void> {
+  const url = (await shape.clients.sqs.send(new GetQueueUrlCommand({ QueueName: `${shape.env.PUDDLE_QUEUE_PREFIX}${puddle}` }))).QueueUrl!;
+  for (const m of messages) await shape.clients.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }));
 }
 
 async function query<T>(sql: string): Promise<T> {
@@ -109,12 +118,43 @@ describe('consumer handler (SQS event, Powertools BatchProcessor, partial batch 
     expect(res.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(messages.map((m) => m.MessageId).sort());
   });
 
-  it('as deployed before the Glue catalog is wired: reports every record failed (the log names what is missing)', async () => {
+  it('tells a dead_letter ops event for each record reported failed on its last receive, unreadable or not landed', async () => {
+    // The support puddle's queue is untouched by the other tests. One envelope, one message that is not one.
+    await rt.queue.publish([testEnvelope('ticket')]);
+    await shape.clients.sns.send(
+      new PublishCommand({ TopicArn: shape.env[ENV.topicArn], Message: 'not json', MessageAttributes: { contract: { DataType: 'String', StringValue: 'ticket' } } }),
+    );
+    const told: OpsEvent[] = [];
+    const broken: ObjectStore = { get: (k) => rt.store.get(k), list: (p) => rt.store.list(p), delete: (k) => rt.store.delete(k), put: () => Promise.reject(new Error('S3 is down')), putIfAbsent: () => Promise.reject(new Error('S3 is down')) };
+    const handler = makeConsumerHandler(async () => ({ ...rt, store: broken, events: { emit: async (e) => void told.push(...e) } }));
+    const receiveCounts = (ms: Message[]) => ms.map((m) => Number(m.Attributes!.ApproximateReceiveCount)).sort();
+
+    // Receives 1 to 4 (SQS's own count): failed, offered again, nothing told. The redrive policy allows 5.
+    for (let receive = 1; receive <= 4; receive++) {
+      const { messages, arn } = await receiveAsLambda('support');
+      expect(receiveCounts(messages)).toEqual([receive, receive]);
+      const res = await handler(sqsEvent(messages, arn), lambdaContext());
+      expect(res.batchItemFailures).toHaveLength(2);
+      await releaseNow('support', messages);
+    }
+    expect(told).toEqual([]);
+
+    const { messages, arn } = await receiveAsLambda('support');
+    expect(receiveCounts(messages)).toEqual([5, 5]);
+    const res = await handler(sqsEvent(messages, arn), lambdaContext());
+    expect(res.batchItemFailures).toHaveLength(2);
+    expect(told).toEqual([
+      { type: 'dead_letter', puddle: 'support', messages: 1, reason: 'Error: S3 is down' },
+      { type: 'dead_letter', puddle: 'support', messages: 1, reason: expect.stringMatching(/^FatalError: SQS message .* is not an envelope \(invalid JSON\)$/) },
+    ]);
+  });
+
+  it('as deployed without the Glue settings: the invocation fails naming the missing variable, so SQS offers the batch again', async () => {
     const { handler } = await import('../../infra/aws/handlers/consumer.js');
+    vi.stubEnv(ENV.glueDatabase, '');
     await rt.queue.publish([donation(900)]);
     const { messages, arn } = await receiveAsLambda('transactions');
-    const res = await handler(sqsEvent(messages, arn), lambdaContext());
-    expect(res.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(messages.map((m) => m.MessageId).sort());
+    await expect(handler(sqsEvent(messages, arn), lambdaContext())).rejects.toThrow(/^PUDDLE_GLUE_DATABASE is not set/);
   });
 
   it('knows its puddle from the queue ARN, and refuses a queue that serves none', () => {

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { startStripeSandbox, type StripeSandbox } from '../../connectors/stripe/sandbox/index.js';
 import { ConfigError } from '../../core/errors.js';
+import type { RunResult } from '../../core/engine/sync-run.js';
+import { connectorLagSeconds, goodRunKey } from '../../infra/aws/connector-lag-metric.js';
 import { makeConnectorSyncHandler, parseInvocation, syncDeadline } from '../../infra/aws/handlers/connector-sync.js';
+import { METRICS } from '../../infra/aws/shape.js';
 import { createAwsRuntime, type AwsRuntime } from '../../infra/aws/runtime.js';
 import { startTestShape, type TestShape } from '../support/aws-shape.js';
 import { lambdaContext } from '../support/lambda-events.js';
@@ -69,6 +72,38 @@ describe('connector sync handler (EventBridge Scheduler invocation)', () => {
     expect(() => parseInvocation({ connector: 'paypal' })).toThrow(/connector must be one of braintree, freshdesk, salesforce, stripe \(got "paypal"\)/);
     expect(() => parseInvocation({ connector: 'stripe', streams: 'charges' })).toThrow('sync invocation: streams must be a list of stream names');
     expect(() => parseInvocation(null)).toThrow(/must be an object/);
+  });
+
+  it('publishes the staleness alarm\'s figure as one EMF line: seconds since the connector\'s last good run', async () => {
+    const lines: string[] = [];
+    const at = Date.parse('2030-01-01T00:00:00Z');
+    const handler = makeConnectorSyncHandler(async () => rt, undefined, { writeMetric: (l) => lines.push(l), now: () => at });
+    const out = await handler({ connector: 'stripe', streams: ['charges'] }, lambdaContext());
+    expect(out.runs.map((r) => r.outcome)).toEqual(['succeeded']);
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    // The namespace, metric and dimension the stack's alarm watches (the template test checks the alarm's side).
+    expect(line._aws).toEqual({
+      Timestamp: at,
+      CloudWatchMetrics: [{ Namespace: METRICS.namespace, Dimensions: [['Connector']], Metrics: [{ Name: METRICS.connectorLag, Unit: 'Seconds' }] }],
+    });
+    expect(line.Connector).toBe('stripe');
+    const lastRun = (await rt.state.get<{ endedAt: string }>('lastrun:stripe:charges'))!;
+    expect(await rt.state.get(goodRunKey('stripe', 'charges'))).toBe(lastRun.endedAt);
+    expect(line[METRICS.connectorLag]).toBe(Math.floor((at - Date.parse(lastRun.endedAt)) / 1000));
+    expect(lines[0]).not.toContain('\n');
+  });
+
+  it('measures lag from the last good run: failures and quota let it grow, refusals say nothing, a stream never good counts from its first try', async () => {
+    const run = (stream: string, outcome: RunResult['outcome'], at: string) =>
+      ({ connector: 'lagtest', stream, outcome, startedAt: at, endedAt: at, runId: `r-${at}`, error: null }) as unknown as RunResult;
+    const now = Date.parse('2026-11-30T12:00:00Z');
+    expect(await connectorLagSeconds(rt.state, [run('a', 'refused', '2026-11-30T11:00:00Z')], now)).toBeNull();
+    expect(await connectorLagSeconds(rt.state, [run('a', 'failed', '2026-11-30T11:00:00Z')], now)).toBe(3600);
+    expect(await connectorLagSeconds(rt.state, [run('a', 'failed', '2026-11-30T11:30:00Z')], now)).toBe(3600);
+    expect(await connectorLagSeconds(rt.state, [run('a', 'partial', '2026-11-30T11:50:00Z')], now)).toBe(600);
+    expect(await connectorLagSeconds(rt.state, [run('a', 'quota', '2026-11-30T11:55:00Z'), run('b', 'succeeded', '2026-11-30T11:59:00Z')], now)).toBe(600);
+    expect(await connectorLagSeconds(rt.state, [run('a', 'succeeded', '2026-11-30T11:59:30Z'), run('b', 'refused', '2026-11-30T11:59:50Z')], now)).toBe(60);
   });
 
   it('keeps a tenth of the time left (5 to 60 s) for the last checkpoint', () => {

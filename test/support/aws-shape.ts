@@ -6,6 +6,7 @@ import { vi } from 'vitest';
 
 import { provisionShape } from '../../infra/aws/provision.js';
 import { createAwsClients, type AwsClients } from '../../infra/aws/runtime.js';
+import { ENV } from '../../infra/aws/shape.js';
 import { emulatorEnv } from '../../infra/aws/local/emulators.js';
 import { startTestDynalite, type RunningDynalite } from './dynalite.js';
 import { startTestFauxqs, type RunningFauxqs } from './fauxqs.js';
@@ -27,7 +28,11 @@ export async function startTestShape(): Promise<TestShape> {
   for (const [k, v] of Object.entries(endpoints)) vi.stubEnv(k, v);
   const clients = createAwsClients();
   const run = randomUUID().slice(0, 8);
-  const names = await provisionShape(clients, { bucket: `puddle-${run}`, topic: `puddle-${run}`, queuePrefix: `puddle-${run}-`, stateTable: `puddle-state-${run}` });
+  const names = await provisionShape(clients, { bucket: `puddle-${run}`, topic: `puddle-${run}`, queuePrefix: `puddle-${run}-`, stateTable: `puddle-state-${run}`, catalogTable: `puddle-catalog-${run}` });
+  // What the stack also sets: names in the services with no emulator (Glue, Athena, EventBridge). Nothing here
+  // calls them; a test that does mocks their clients.
+  const unemulated = { [ENV.glueDatabase]: 'puddle', [ENV.athenaWorkgroup]: 'puddle', [ENV.eventBus]: `puddle-ops-${run}` };
+  Object.assign(names, unemulated);
   for (const [k, v] of Object.entries(names)) vi.stubEnv(k, v);
   return {
     fauxqs,

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACTS } from '../../../core/contracts/index.js';
 import { PUDDLES } from '../../../puddles/definitions.js';
 import { SCHEDULE } from '../../../schedules/schedule.js';
-import { ATHENA, HANDLERS, QUEUES } from '../shape.js';
+import { ATHENA, HANDLERS, METRICS, QUEUES } from '../shape.js';
 import { PuddleStack } from './puddle-stack.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -42,6 +42,8 @@ describe('the CloudFormation template', () => {
         Rules: Match.arrayWith([
           Match.objectLike({ Prefix: 'lake/raw/envelope/v1/', Transitions: [Match.objectLike({ StorageClass: 'STANDARD_IA', TransitionInDays: 30 })] }),
           Match.objectLike({ Prefix: 'athena-results/', ExpirationInDays: 7 }),
+          // Overflow objects outlive every queue's messages, dead letters included (14 days), by a day.
+          Match.objectLike({ Prefix: 'queue-overflow/', ExpirationInDays: 15 }),
         ]),
       },
     });
@@ -135,11 +137,25 @@ describe('the CloudFormation template', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'puddle-ops' });
     const alarms = ofType('AWS::CloudWatch::Alarm').map((a) => String(a.Properties.AlarmName));
     for (const p of PUDDLES) expect(alarms).toContain(`puddle-dead-letters-${p.name}`);
-    for (const e of SCHEDULE) expect(alarms).toContain(`puddle-connector-stale-${e.connector}`);
+    for (const e of SCHEDULE) {
+      expect(alarms).toContain(`puddle-connector-stale-${e.connector}`);
+      // The figure the sync function publishes as EMF (test/aws/handlers-sync.test.ts checks its line).
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `puddle-connector-stale-${e.connector}`,
+        Namespace: METRICS.namespace,
+        MetricName: METRICS.connectorLag,
+        Dimensions: [{ Name: 'Connector', Value: e.connector }],
+        Period: Math.max(300, 2 * e.everySeconds),
+        TreatMissingData: 'breaching',
+      });
+    }
     expect(alarms).toContain('puddle-totals-drift');
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: 'puddle-state',
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      // The attribute DynamoDbStateStore writes on leases (epoch seconds).
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
       SSESpecification: { SSEEnabled: true },
     });
     template.hasResourceProperties('AWS::DynamoDB::Table', {

@@ -36,8 +36,10 @@ import {
   HANDLERS,
   LIFECYCLE,
   METRICS,
+  QUEUE_PREFIX,
   QUEUES,
   SCHEDULES,
+  SECRETS_ID,
   STALE_AFTER_INTERVALS,
   STATE_TABLE,
   TOPIC,
@@ -186,7 +188,8 @@ export class PuddleStack extends Stack {
     const environment: Record<string, string> = {
       [ENV.bucket]: bucket.bucketName,
       [ENV.topicArn]: topic.topicArn,
-      [ENV.queueUrls]: Stack.of(this).toJsonString(Object.fromEntries(queues.map((q) => [q.spec.puddle, q.queue.queueUrl]))),
+      [ENV.queuePrefix]: QUEUE_PREFIX,
+      [ENV.secretsId]: SECRETS_ID,
       [ENV.stateTable]: stateTable.tableName,
       [ENV.catalogTable]: catalogTable.tableName,
       [ENV.glueDatabase]: GLUE_DATABASE,
@@ -275,7 +278,9 @@ export class PuddleStack extends Stack {
           metricName: METRICS.connectorLag,
           dimensionsMap: { Connector: entry.connector },
           statistic: 'Maximum',
-          period: Duration.minutes(5),
+          // At least two runs a period: a run that lands just past a period's end must not leave it empty
+          // (missing data counts as stale below).
+          period: Duration.seconds(Math.max(300, 2 * entry.everySeconds)),
         }).createAlarm(this, `Stale-${entry.connector}`, {
           alarmName: `puddle-connector-stale-${entry.connector}`,
           alarmDescription: `${entry.connector} has not synced successfully for ${staleAfter} s (${STALE_AFTER_INTERVALS} schedule intervals)`,

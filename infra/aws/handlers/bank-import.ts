@@ -4,7 +4,7 @@
 // an S3 notification or through EventBridge ("Object Created").
 import type { EventBridgeEvent, S3Event } from 'aws-lambda';
 
-import { describeImport, importBankFile, parseImportOptions } from '../../../connectors/bank/import-file.js';
+import { describeImport, importBankFile, parseImportOptions, type ImportOptions } from '../../../connectors/bank/import-file.js';
 import { ConfigError } from '../../../core/errors.js';
 import { log } from '../../../core/log.js';
 import { S3ObjectStore } from '../s3-object-store.js';
@@ -37,13 +37,18 @@ export function isInboxFile(key: string): boolean {
   return name !== '' && !name.includes('/') && !IGNORED.test(name);
 }
 
+/** The import options, as `puddle import bank` takes them; all optional (shape.ts OPTIONAL_ENV). */
+export function bankImportSettings(env: NodeJS.ProcessEnv = process.env): ImportOptions {
+  return parseImportOptions(
+    { layout: env.PUDDLE_BANK_LAYOUT, currency: env.PUDDLE_BANK_CURRENCY, account: env.PUDDLE_BANK_ACCOUNT },
+    (option) => `PUDDLE_BANK_${option.toUpperCase()}`,
+  );
+}
+
 export function makeBankImportHandler(runtime: RuntimeSource) {
   return async (event: S3Event | ObjectCreated): Promise<{ imported: string[]; refused: string[] }> => {
     const rt = await runtime();
-    const importOptions = parseImportOptions(
-      { layout: process.env.PUDDLE_BANK_LAYOUT, currency: process.env.PUDDLE_BANK_CURRENCY, account: process.env.PUDDLE_BANK_ACCOUNT },
-      (option) => `PUDDLE_BANK_${option.toUpperCase()}`,
-    );
+    const importOptions = bankImportSettings();
     const out = { imported: [] as string[], refused: [] as string[] };
     for (const { bucket, key } of createdObjects(event)) {
       if (bucket !== rt.env.bucket) throw new ConfigError(`bank import: object in bucket ${bucket}, but this function reads ${rt.env.bucket}`);

@@ -7,6 +7,7 @@ import { CONNECTORS, type ConnectorEntry } from '../../../connectors/registry.js
 import { syncConnector } from '../../../core/engine/sync.js';
 import { ConfigError } from '../../../core/errors.js';
 import { log } from '../../../core/log.js';
+import { connectorLagLine, connectorLagSeconds, writeStdoutLine } from '../connector-lag-metric.js';
 import { defaultRuntime, type RuntimeSource } from './runtime-source.js';
 
 export interface SyncInvocation {
@@ -43,7 +44,15 @@ export function parseInvocation(event: unknown, connectors: Record<string, Conne
   return { connector, ...(streams ? { streams: streams as string[] } : {}) };
 }
 
-export function makeConnectorSyncHandler(runtime: RuntimeSource, connectors: Record<string, ConnectorEntry> = CONNECTORS) {
+export interface SyncHandlerOptions {
+  /** Where the lag metric's EMF line goes (stdout, where CloudWatch Logs reads it). */
+  writeMetric?: (line: string) => void;
+  /** Epoch ms the lag is measured at (the runtime's clock). */
+  now?: () => number;
+}
+
+export function makeConnectorSyncHandler(runtime: RuntimeSource, connectors: Record<string, ConnectorEntry> = CONNECTORS, opts: SyncHandlerOptions = {}) {
+  const writeMetric = opts.writeMetric ?? writeStdoutLine;
   return async (event: unknown, context: Context): Promise<SyncSummary> => {
     const { connector, streams } = parseInvocation(event, connectors);
     const rt = await runtime();
@@ -55,6 +64,15 @@ export function makeConnectorSyncHandler(runtime: RuntimeSource, connectors: Rec
       runs: results.map((r) => ({ stream: r.stream, outcome: r.outcome, records: r.records, error: r.error })),
     };
     log.info('sync finished', { connector, runs: summary.runs.map((r) => `${r.stream}:${r.outcome}:${r.records}`).join(' ') });
+    // The staleness alarm's figure. Its failure must not fail a sync that ran: the alarm treats a missing
+    // figure as stale, so a lasting fault is still seen.
+    try {
+      const now = opts.now?.() ?? rt.clock.now().getTime();
+      const lag = await connectorLagSeconds(rt.state, results, now);
+      if (lag !== null) writeMetric(connectorLagLine(connector, lag, now));
+    } catch (err) {
+      log.warn('connector lag metric not published', { connector, error: err });
+    }
     return summary;
   };
 }

@@ -3,16 +3,20 @@
 // envelope fails alone); the batch is then landed as one, by the embedded consumer's own code
 // (PuddleConsumer.landOnce over the records), so landing, quarantine and listeners are not written twice.
 // What landed is acked (left out of batchItemFailures, so Lambda deletes it); what failed is reported
-// and SQS offers it again after the visibility timeout, until the redrive policy dead-letters it.
+// and SQS offers it again after the visibility timeout, until the redrive policy dead-letters it. A record
+// reported failed on its last receive (ApproximateReceiveCount at the queue's maxReceiveCount) is going to the
+// DLQ now: that is told as a `dead_letter` ops event (EventBridge when deployed), as the embedded consumer does.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
 import { parseEnvelopeWithoutRaw, type Envelope } from '../../../core/envelope.js';
 import { ConfigError, FatalError } from '../../../core/errors.js';
+import { logOpsEvents } from '../../../core/ops-events.js';
 import type { ClaimOptions, ClaimedMessage, DeadLetter, Queue } from '../../../core/ports.js';
 import { PuddleConsumer } from '../../../puddles/consumer.js';
 import { PUDDLES, type PuddleDef } from '../../../puddles/definitions.js';
 import type { LandedListener } from '../../../puddles/landed.js';
+import { queueSpec } from '../shape.js';
 import { QUEUE_ATTRIBUTES, queuedText } from '../sns-sqs-queue.js';
 import { defaultRuntime, type RuntimeSource } from './runtime-source.js';
 
@@ -34,9 +38,21 @@ export function makeConsumerHandler(runtime: RuntimeSource, opts: { onLanded?: L
     // One event source mapping per queue, so every record of a batch is from the same puddle.
     const puddle = puddleOfQueue(records[0]!.eventSourceARN, rt.env.queuePrefix);
     const raw = puddle.contracts === '*';
+    const events = rt.events ?? logOpsEvents;
+    // The redrive policy's count, from the same spec the stack and provisioning make the queue from.
+    const maxReceiveCount = queueSpec(puddle, rt.env.queuePrefix).maxReceiveCount;
+    const unreadable = new Map<string, string>();
 
     const decoded = new Map<string, ClaimedMessage>();
     const decode = async (record: SQSRecord): Promise<void> => {
+      try {
+        await decodeOne(record);
+      } catch (err) {
+        unreadable.set(record.messageId, err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+        throw err;
+      }
+    };
+    const decodeOne = async (record: SQSRecord): Promise<void> => {
       if (puddleOfQueue(record.eventSourceARN, rt.env.queuePrefix) !== puddle) throw new FatalError('a batch mixes records of two queues');
       const text = await queuedText(record.body, record.messageAttributes?.[QUEUE_ATTRIBUTES.overflow]?.stringValue, rt.store);
       let envelope: Envelope;
@@ -56,8 +72,18 @@ export function makeConsumerHandler(runtime: RuntimeSource, opts: { onLanded?: L
 
     const batch = new RecordBatch(records.filter((r) => decoded.has(r.messageId)).map((r) => decoded.get(r.messageId)!));
     if (batch.size > 0) {
-      const consumer = new PuddleConsumer({ puddle, queue: batch, store: rt.store, catalog: rt.catalog, batchSize: batch.size, onLanded: opts.onLanded });
+      // PuddleConsumer tells a landing failure on the last attempt as dead_letter itself (with the landing's reason).
+      const consumer = new PuddleConsumer({ puddle, queue: batch, store: rt.store, catalog: rt.catalog, batchSize: batch.size, onLanded: opts.onLanded, events });
       await consumer.landOnce();
+    }
+    const lastTries = read.batchItemFailures.filter((f) => {
+      const record = records.find((r) => r.messageId === f.itemIdentifier);
+      return record && Number(record.attributes.ApproximateReceiveCount ?? 1) >= maxReceiveCount;
+    });
+    if (lastTries.length) {
+      const first = unreadable.get(lastTries[0]!.itemIdentifier) ?? 'unreadable record';
+      const reason = lastTries.length === 1 ? first : `${first} (and ${lastTries.length - 1} more unreadable)`;
+      await events.emit([{ type: 'dead_letter', puddle: puddle.name, messages: lastTries.length, reason }]);
     }
     const failures: SQSBatchItemFailure[] = [...read.batchItemFailures, ...batch.failed.map((id) => ({ itemIdentifier: id }))];
     return { batchItemFailures: failures };

@@ -1,17 +1,25 @@
 // The runtime each function uses: made once per cold start from the stack's environment, on first use.
+import { eventBridgeEvents, glueAthenaCatalog, readGlueAthenaEnv } from '../glue-athena-factory.js';
 import { createAwsRuntime, type AwsRuntime } from '../runtime.js';
 
 export type RuntimeSource = () => Promise<AwsRuntime>;
 
+/**
+ * The deployed shape: the Glue catalog, the Athena query engine and the EventBridge bus, named by the variables
+ * the stack sets. A missing one fails the invocation with a ConfigError naming it (before any record is touched,
+ * so an SQS batch is offered again once the function is fixed).
+ */
+export async function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<AwsRuntime> {
+  const catalog = glueAthenaCatalog(readGlueAthenaEnv(env));
+  const events = eventBridgeEvents(env);
+  return createAwsRuntime({ env, catalog, events });
+}
+
 let shared: Promise<AwsRuntime> | undefined;
 
-/**
- * The deployed functions' runtime. The Glue catalog and Athena engine are handed to createAwsRuntime here
- * once their adapters exist; until then the functions that need them (consumer, compaction) fail with a
- * ConfigError naming what is missing, and the others run.
- */
+/** The deployed functions' runtime, shared by every invocation of a warm container; tried again after a failure. */
 export const defaultRuntime: RuntimeSource = () => {
-  shared ??= createAwsRuntime();
+  shared ??= runtimeFromEnv();
   shared.catch(() => (shared = undefined));
   return shared;
 };

@@ -1,0 +1,89 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateTableCommand, EntityNotFoundException, GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { makeEnvelope } from '../../core/envelope.js';
+import { ConfigError } from '../../core/errors.js';
+import { AthenaQueryEngine } from '../../infra/aws/athena-query-engine.js';
+import { EventBridgeOpsEvents } from '../../infra/aws/eventbridge-events.js';
+import { GlueCatalog } from '../../infra/aws/glue-catalog.js';
+import { defaultRuntime, runtimeFromEnv } from '../../infra/aws/handlers/runtime-source.js';
+import { ENV } from '../../infra/aws/shape.js';
+import { startTestShape, type TestShape } from '../support/aws-shape.js';
+import { lambdaContext, sqsEvent } from '../support/lambda-events.js';
+
+// The deployed functions' runtime source. S3, SNS, SQS (fauxqs) and DynamoDB (dynalite) are real; Glue, Athena
+// and EventBridge have no emulator, so their clients are mocked for every instance (the source makes its own).
+let shape: TestShape;
+const glue = mockClient(GlueClient);
+const athena = mockClient(AthenaClient);
+const eventbridge = mockClient(EventBridgeClient);
+
+// Other names than the test shape's, so the assertions show these are the ones used.
+const GLUE_ATHENA = { [ENV.glueDatabase]: 'puddle_test', [ENV.athenaWorkgroup]: 'puddle_test_wg', [ENV.eventBus]: 'puddle-test-ops' };
+
+beforeAll(async () => {
+  shape = await startTestShape();
+});
+afterAll(async () => {
+  await shape.stop();
+  for (const m of [glue, athena, eventbridge]) m.restore();
+});
+beforeEach(() => {
+  glue.reset();
+  glue.on(GetTableCommand).rejects(new EntityNotFoundException({ message: 'no such table', $metadata: {} }));
+  glue.on(CreateTableCommand).resolves({});
+});
+
+describe('the default runtime source (what every deployed function runs on)', () => {
+  it('fails with a ConfigError naming the first missing Glue/Athena/EventBridge variable', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...GLUE_ATHENA };
+    delete env[ENV.catalogTable];
+    await expect(runtimeFromEnv(env)).rejects.toThrow(new ConfigError('PUDDLE_CATALOG_TABLE is not set: the AWS shape needs it (the stack sets it on every function)'));
+    await expect(runtimeFromEnv({ ...process.env, ...GLUE_ATHENA, [ENV.athenaWorkgroup]: ' ' })).rejects.toThrow(/^PUDDLE_ATHENA_WORKGROUP is not set/);
+    await expect(runtimeFromEnv({ ...process.env, ...GLUE_ATHENA, [ENV.eventBus]: undefined })).rejects.toThrow(/^PUDDLE_EVENT_BUS is not set/);
+    // The shared source gives the same answer, and tries again once the variable is there.
+    vi.stubEnv(ENV.catalogTable, '');
+    await expect(defaultRuntime()).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it('with the variables set, builds the Glue catalog, the Athena engine and the EventBridge events, and a consumer lands', async () => {
+    for (const [k, v] of Object.entries(GLUE_ATHENA)) vi.stubEnv(k, v);
+    vi.stubEnv(ENV.catalogTable, shape.env[ENV.catalogTable]!);
+    expect(process.env[ENV.glueDatabase]).toBe('puddle_test');
+    const rt = await defaultRuntime();
+    expect(rt.catalog).toBeInstanceOf(GlueCatalog);
+    expect(rt.query).toBeInstanceOf(AthenaQueryEngine);
+    expect(rt.events).toBeInstanceOf(EventBridgeOpsEvents);
+    expect(await defaultRuntime()).toBe(rt);
+
+    // The exported consumer handler, as Lambda calls it: the batch lands and is registered in the catalog.
+    const envelope = makeEnvelope({
+      contract: 'donation',
+      version: 1,
+      source: 'producer',
+      delivery_id: 'req-source-1',
+      payload: { donation_id: 'don_src1', occurred_at: '2026-11-27T20:15:03Z', channel: 'online', amount_minor: 1500, currency: 'GBP', campaign: 'appeal' },
+    });
+    await rt.queue.publish([envelope]);
+    const url = (await shape.clients.sqs.send(new GetQueueUrlCommand({ QueueName: `${shape.env[ENV.queuePrefix]}transactions` }))).QueueUrl!;
+    const arn = (await shape.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    const got = await shape.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 30, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
+    );
+    expect(got.Messages).toHaveLength(1);
+    const { handler } = await import('../../infra/aws/handlers/consumer.js');
+    expect(await handler(sqsEvent(got.Messages!, arn), lambdaContext())).toEqual({ batchItemFailures: [] });
+
+    const files = await rt.catalog.listFiles({ puddle: 'transactions', contract: 'donation' });
+    expect(files.map((f) => f.rows)).toEqual([1]);
+    // Glue was asked in the stack's database; the manifest Athena reads names the file in the stack's bucket.
+    expect(glue.commandCalls(CreateTableCommand).map((c) => [c.args[0].input.DatabaseName, c.args[0].input.TableInput?.Name])).toEqual([['puddle_test', 'donation_v1']]);
+    const manifest = await rt.store.get(`manifests/donation_v1/dt=${files[0]!.dt}/manifest`);
+    expect(new TextDecoder().decode(manifest!)).toBe(`s3://${shape.env[ENV.bucket]}/${files[0]!.key}\n`);
+    await rt.close();
+  });
+});
