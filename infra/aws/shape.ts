@@ -4,7 +4,7 @@
 import { CONTRACTS, latestVersion, type Contract } from '../../core/contracts/index.js';
 import type { Subscription, TableRef } from '../../core/ports.js';
 import { contractColumns, CURRENT_FLAG, RAW_COLUMNS, type ColumnSpec, type ColumnType } from '../../puddles/columns.js';
-import { DEFAULT_MAX_ATTEMPTS, puddleFor, PUDDLES, type PuddleDef } from '../../puddles/definitions.js';
+import { DEFAULT_MAX_ATTEMPTS, puddleFor, PUDDLES } from '../../puddles/definitions.js';
 import { LAKE_PREFIX, RAW_TABLE, tablePrefix } from '../../puddles/layout.js';
 import { SCHEDULE, type ScheduleEntry } from '../../schedules/schedule.js';
 
