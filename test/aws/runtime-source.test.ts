@@ -81,7 +81,7 @@ describe('the default runtime source (what every deployed function runs on)', ()
     const files = await rt.catalog.listFiles({ puddle: 'transactions', contract: 'donation' });
     expect(files.map((f) => f.rows)).toEqual([1]);
     // Glue was asked in the stack's database; the manifest Athena reads names the file in the stack's bucket.
-    expect(glue.commandCalls(CreateTableCommand).map((c) => [c.args[0].input.DatabaseName, c.args[0].input.TableInput?.Name])).toEqual([['puddle_test', 'donation_v1']]);
+    expect(glue.commandCalls(CreateTableCommand).map((c) => [c.args[0].input.DatabaseName, c.args[0].input.TableInput?.Name])).toEqual([['puddle_test', 'donation_v1'], ['puddle_test', 'donation_v1_recent']]);
     const manifest = await rt.store.get(`manifests/donation_v1/dt=${files[0]!.dt}/manifest`);
     expect(new TextDecoder().decode(manifest!)).toBe(`s3://${shape.env[ENV.bucket]}/${files[0]!.key}\n`);
     await rt.close();
