@@ -57,8 +57,7 @@ function crashOnHistoryWrite(client: DynamoDBClient): DynamoDBClient {
   return new Proxy(client, { get: (target, prop, receiver) => (prop === 'send' ? send : Reflect.get(target, prop, receiver)) });
 }
 
-// Current-state files and fold marks are not in the Glue catalog yet (README, "The AWS shape": what is not joined).
-catalogSuite('GlueCatalog (DynamoDB on dynalite, Glue mocked)', makeCatalog, { currentState: false });
+catalogSuite('GlueCatalog (DynamoDB on dynalite, Glue mocked)', makeCatalog);
 
 describe('GlueCatalog specifics', () => {
   it('writes one manifest per partition naming exactly the live files, so Athena never reads retired ones', async () => {
