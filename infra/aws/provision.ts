@@ -7,9 +7,11 @@ import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { PUDDLES } from '../../puddles/definitions.js';
 import { awsCall, errorCode, toPuddleError } from './aws-errors.js';
 import { ensureStateTable } from './dynamodb-state-store.js';
+import { createDynamoTable } from './dynamo-tables.js';
 import type { AwsClients } from './runtime.js';
 import { AWS_ENV_VARS } from './runtime.js';
 import { S3ObjectStore } from './s3-object-store.js';
+import { ENV, TOTALS_TABLE } from './shape.js';
 import { SnsSqsQueue } from './sns-sqs-queue.js';
 
 export interface ShapeNames {
@@ -17,6 +19,8 @@ export interface ShapeNames {
   topic: string;
   queuePrefix: string;
   stateTable: string;
+  /** The live totals' counters (PUDDLE_TOTALS_TABLE), when the functions run should keep or serve them. */
+  totalsTable?: string;
 }
 
 /** Idempotent. Returns the environment a function needs to find what was made (see readAwsEnv). */
@@ -39,7 +43,9 @@ export async function provisionShape(clients: AwsClients, names: ShapeNames): Pr
   for (const puddle of PUDDLES) await queue.subscribe(puddle);
   await queue.close();
   await ensureStateTable(clients.dynamodb, names.stateTable);
+  if (names.totalsTable) await createDynamoTable(clients.dynamodb, TOTALS_TABLE, names.totalsTable);
   return {
+    ...(names.totalsTable ? { [ENV.totalsTable]: names.totalsTable } : {}),
     [AWS_ENV_VARS.bucket]: names.bucket,
     [AWS_ENV_VARS.topicArn]: topicArn,
     [AWS_ENV_VARS.queuePrefix]: names.queuePrefix,

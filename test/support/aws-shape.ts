@@ -27,7 +27,7 @@ export async function startTestShape(): Promise<TestShape> {
   for (const [k, v] of Object.entries(endpoints)) vi.stubEnv(k, v);
   const clients = createAwsClients();
   const run = randomUUID().slice(0, 8);
-  const names = await provisionShape(clients, { bucket: `puddle-${run}`, topic: `puddle-${run}`, queuePrefix: `puddle-${run}-`, stateTable: `puddle-state-${run}` });
+  const names = await provisionShape(clients, { bucket: `puddle-${run}`, topic: `puddle-${run}`, queuePrefix: `puddle-${run}-`, stateTable: `puddle-state-${run}`, totalsTable: `puddle-totals-${run}` });
   for (const [k, v] of Object.entries(names)) vi.stubEnv(k, v);
   return {
     fauxqs,

@@ -78,7 +78,7 @@ export async function startAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
   setEnv(emulatorEnv(fauxqs, dynalite));
   const clients = createAwsClients();
   const run = randomUUID().slice(0, 8);
-  setEnv(await provisionShape(clients, { bucket: `puddle-local-${run}`, topic: 'puddle-envelopes', queuePrefix: 'puddle-', stateTable: 'puddle-state' }));
+  setEnv(await provisionShape(clients, { bucket: `puddle-local-${run}`, topic: 'puddle-envelopes', queuePrefix: 'puddle-', stateTable: 'puddle-state', totalsTable: 'puddle-totals' }));
 
   const inner = new SqliteCatalog(join(opts.home, 'catalog.db'));
   const folder = new FsObjectStore(opts.home);
