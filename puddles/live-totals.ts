@@ -124,44 +124,35 @@ export class LiveTotals {
   applyRows(rows: readonly Record<string, Cell>[]): boolean {
     let changed = false;
     for (const r of rows) {
-      const key = str(r.donation_id);
-      const id = str(r._id);
-      const occurred = ms(r.occurred_at);
-      const received = ms(r._received_at);
-      if (key === null || id === null || Number.isNaN(occurred) || Number.isNaN(received)) continue;
-      if (received > this.#asOf) {
-        this.#asOf = received;
+      const d = readDonationRow(r);
+      if (!d) continue;
+      if (d.received > this.#asOf) {
+        this.#asOf = d.received;
         changed = true;
       }
-      const changedAt = ms(r._changed_at);
       const slots = this.#slots;
-      let slot = this.#slotOf.get(key);
-      if (slot !== undefined && !slots.newer(slot, changedAt, received, id)) continue;
-      const status = str(r.status);
-      const amount = Number(r.amount_minor);
-      const pledged = (status === null || !NOT_PLEDGED.has(status)) && Number.isSafeInteger(amount);
+      let slot = this.#slotOf.get(d.key);
+      if (slot !== undefined && !slots.newer(slot, d.changed, d.received, d.id)) continue;
       if (slot === undefined) {
         slot = slots.add();
-        this.#slotOf.set(key, slot);
+        this.#slotOf.set(d.key, slot);
       } else if (slots.cell[slot]! >= 0) {
         const old = this.#cells[slots.cell[slot]!]!;
         old.amount_minor -= slots.amount[slot]!;
         old.count -= 1;
         this.#touched[slots.cell[slot]!] = this.#version + 1;
       }
-      const cell = pledged
-        ? this.#cell(str(r.channel), str(r.campaign), str(r.cta), String(r.currency), Math.floor(occurred / BOX_MS) * BOX_MS)
-        : -1;
+      const cell = d.pledged ? this.#cell(d.cell.channel, d.cell.campaign, d.cell.cta, d.cell.currency, d.cell.box) : -1;
       if (cell >= 0) {
-        this.#cells[cell]!.amount_minor += amount;
+        this.#cells[cell]!.amount_minor += d.amount;
         this.#cells[cell]!.count += 1;
         this.#touched[cell] = this.#version + 1;
       }
-      slots.changed[slot] = changedAt;
-      slots.received[slot] = received;
-      slots.amount[slot] = pledged ? amount : 0;
+      slots.changed[slot] = d.changed;
+      slots.received[slot] = d.received;
+      slots.amount[slot] = d.pledged ? d.amount : 0;
       slots.cell[slot] = cell;
-      slots.ids[slot] = id;
+      slots.ids[slot] = d.id;
       changed = true;
     }
     return changed;
@@ -191,7 +182,7 @@ export class LiveTotals {
 
   /** Whether a cell with these keys changed after `version` (or was created after it). */
   changedSince(version: number, c: { channel: string | null; campaign: string | null; cta: string | null; currency: string; box: number }): boolean {
-    const i = this.#cellIndex.get(`${part(c.channel)}${part(c.campaign)}${part(c.cta)}${part(c.currency)}${c.box}`);
+    const i = this.#cellIndex.get(cellId(c));
     return i !== undefined && this.#touched[i]! > version;
   }
 
@@ -204,47 +195,14 @@ export class LiveTotals {
     const cacheKey = `${q.campaign ?? ''}|${q.by}|${q.from ?? ''}|${q.to ?? ''}`;
     const hit = this.#cache.get(cacheKey);
     if (hit) return hit;
-    const perCurrency = new Map<string, { total: Amount; by: Map<string | null, Amount>; boxes: Map<number, Amount> }>();
-    for (const c of this.#cells) {
-      if (c.count === 0 && c.amount_minor === 0) continue;
-      if (q.campaign !== undefined && c.campaign !== q.campaign) continue;
-      if (q.from !== undefined && c.box < q.from) continue;
-      if (q.to !== undefined && c.box >= q.to) continue;
-      let cur = perCurrency.get(c.currency);
-      if (!cur) perCurrency.set(c.currency, (cur = { total: { amount_minor: 0, count: 0 }, by: new Map(), boxes: new Map() }));
-      add(cur.total, c);
-      const k = c[q.by];
-      add(cur.by.get(k) ?? set(cur.by, k), c);
-      add(cur.boxes.get(c.box) ?? set(cur.boxes, c.box), c);
-    }
-    const currencies: CurrencyTotals[] = [...perCurrency.entries()]
-      .map(([currency, v]) => ({
-        currency,
-        total: v.total,
-        by: [...v.by.entries()]
-          .map(([key, a]) => ({ key, ...a }))
-          .sort((a, b) => b.amount_minor - a.amount_minor || String(a.key).localeCompare(String(b.key))),
-        boxes: [...v.boxes.entries()].sort(([a], [b]) => a - b).map(([start, a]) => ({ start: new Date(start).toISOString(), ...a })),
-      }))
-      // The main currency is the one with the most pledges: a campaign's home currency on the night.
-      .sort((a, b) => b.total.count - a.total.count || a.currency.localeCompare(b.currency));
-    const main = currencies[0];
-    const doc: TotalsDocument = {
-      as_of: this.asOf(),
-      currency: main?.currency ?? null,
-      total: main?.total ?? { amount_minor: 0, count: 0 },
-      by: main?.by ?? [],
-      boxes: main?.boxes ?? [],
-      currencies,
-    };
+    const doc = totalsDocument(this.#cells, this.asOf(), q);
     if (this.#cache.size > 100) this.#cache.clear();
     this.#cache.set(cacheKey, doc);
     return doc;
   }
 
   #cell(channel: string | null, campaign: string | null, cta: string | null, currency: string, box: number): number {
-    // Each part length-prefixed, so no value can run into the next; null is `-`, apart from ''.
-    const k = `${part(channel)}${part(campaign)}${part(cta)}${part(currency)}${box}`;
+    const k = cellId({ channel, campaign, cta, currency, box });
     let i = this.#cellIndex.get(k);
     if (i === undefined) {
       i = this.#cells.push({ channel, campaign, cta, currency, box, amount_minor: 0, count: 0 }) - 1;
@@ -259,6 +217,90 @@ export class LiveTotals {
     this.#cache = new Map();
     for (const fn of this.#listeners) fn();
   }
+}
+
+/** The cell keys of a donation version: what it counts towards (box = start of its 15-minute box, ms UTC). */
+export interface CellKey {
+  channel: string | null;
+  campaign: string | null;
+  cta: string | null;
+  currency: string;
+  box: number;
+}
+
+/** One donation row as the aggregate sees it (null when it can never be placed: no key, id or times). */
+export interface DonationVersion {
+  key: string;
+  id: string;
+  /** _changed_at, then _received_at, then _id order versions, as the `donation` view does. */
+  changed: number;
+  received: number;
+  pledged: boolean;
+  /** Counted amount (0 when not pledged). */
+  amount: number;
+  cell: CellKey;
+}
+
+export function readDonationRow(r: Record<string, Cell>): DonationVersion | null {
+  const key = str(r.donation_id);
+  const id = str(r._id);
+  const occurred = ms(r.occurred_at);
+  const received = ms(r._received_at);
+  if (key === null || id === null || Number.isNaN(occurred) || Number.isNaN(received)) return null;
+  const status = str(r.status);
+  const amount = Number(r.amount_minor);
+  const pledged = (status === null || !NOT_PLEDGED.has(status)) && Number.isSafeInteger(amount);
+  return {
+    key,
+    id,
+    changed: ms(r._changed_at),
+    received,
+    pledged,
+    amount: pledged ? amount : 0,
+    cell: { channel: str(r.channel), campaign: str(r.campaign), cta: str(r.cta), currency: String(r.currency), box: Math.floor(occurred / BOX_MS) * BOX_MS },
+  };
+}
+
+/** A cell's identity as text: each part length-prefixed, so no value can run into the next; null is `-`, apart from ''. */
+export function cellId(c: CellKey): string {
+  return `${part(c.channel)}${part(c.campaign)}${part(c.cta)}${part(c.currency)}${c.box}`;
+}
+
+/** The GET /v1/totals document over cells (any order; empty cells are left out). */
+export function totalsDocument(cells: Iterable<TotalsCell>, asOf: string | null, q: TotalsQuery): TotalsDocument {
+  const perCurrency = new Map<string, { total: Amount; by: Map<string | null, Amount>; boxes: Map<number, Amount> }>();
+  for (const c of cells) {
+    if (c.count === 0 && c.amount_minor === 0) continue;
+    if (q.campaign !== undefined && c.campaign !== q.campaign) continue;
+    if (q.from !== undefined && c.box < q.from) continue;
+    if (q.to !== undefined && c.box >= q.to) continue;
+    let cur = perCurrency.get(c.currency);
+    if (!cur) perCurrency.set(c.currency, (cur = { total: { amount_minor: 0, count: 0 }, by: new Map(), boxes: new Map() }));
+    add(cur.total, c);
+    const k = c[q.by];
+    add(cur.by.get(k) ?? set(cur.by, k), c);
+    add(cur.boxes.get(c.box) ?? set(cur.boxes, c.box), c);
+  }
+  const currencies: CurrencyTotals[] = [...perCurrency.entries()]
+    .map(([currency, v]) => ({
+      currency,
+      total: v.total,
+      by: [...v.by.entries()]
+        .map(([key, a]) => ({ key, ...a }))
+        .sort((a, b) => b.amount_minor - a.amount_minor || String(a.key).localeCompare(String(b.key))),
+      boxes: [...v.boxes.entries()].sort(([a], [b]) => a - b).map(([start, a]) => ({ start: new Date(start).toISOString(), ...a })),
+    }))
+    // The main currency is the one with the most pledges: a campaign's home currency on the night.
+    .sort((a, b) => b.total.count - a.total.count || a.currency.localeCompare(b.currency));
+  const main = currencies[0];
+  return {
+    as_of: asOf,
+    currency: main?.currency ?? null,
+    total: main?.total ?? { amount_minor: 0, count: 0 },
+    by: main?.by ?? [],
+    boxes: main?.boxes ?? [],
+    currencies,
+  };
 }
 
 function part(v: string | null): string {

@@ -10,7 +10,7 @@ import { awsCall, errorCode, toPuddleError } from './aws-errors.js';
 import { ensureDynamoTable } from './dynamo-tables.js';
 import type { AwsClients } from './runtime.js';
 import { S3ObjectStore } from './s3-object-store.js';
-import { CATALOG_TABLE, ENV, STATE_TABLE } from './shape.js';
+import { CATALOG_TABLE, ENV, STATE_TABLE, TOTALS_TABLE } from './shape.js';
 import { SnsSqsQueue } from './sns-sqs-queue.js';
 
 export interface ShapeNames {
@@ -19,6 +19,8 @@ export interface ShapeNames {
   queuePrefix: string;
   stateTable: string;
   catalogTable: string;
+  /** The live totals' counters (PUDDLE_TOTALS_TABLE), when the functions run should keep or serve them. */
+  totalsTable?: string;
 }
 
 /** Idempotent. Returns the environment a function needs to find what was made (see readAwsEnv). */
@@ -43,7 +45,9 @@ export async function provisionShape(clients: AwsClients, names: ShapeNames): Pr
   await queue.close();
   await ensureDynamoTable(clients.dynamodb, STATE_TABLE, names.stateTable);
   await ensureDynamoTable(clients.dynamodb, CATALOG_TABLE, names.catalogTable);
+  if (names.totalsTable) await ensureDynamoTable(clients.dynamodb, TOTALS_TABLE, names.totalsTable);
   return {
+    ...(names.totalsTable ? { [ENV.totalsTable]: names.totalsTable } : {}),
     [ENV.bucket]: names.bucket,
     [ENV.topicArn]: topicArn,
     [ENV.queuePrefix]: names.queuePrefix,

@@ -152,6 +152,14 @@ export const CATALOG_TABLE: DynamoTableSpec = {
   why: 'Catalog: which files make up each partition, with a version for conditional writes',
 };
 
+/** The live totals' counters (infra/aws/dynamodb-totals.ts): one item per donation and per box cell; consumers write, totals reads. */
+export const TOTALS_TABLE: DynamoTableSpec = {
+  name: `${NAME_PREFIX}-totals`,
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  why: 'live totals: each donation\'s counted version and the per-box counters GET /v1/totals reads',
+};
+
 // ---------------------------------------------------------------- bucket
 
 /** One bucket; these prefixes divide it (the ObjectStore's keys are the same strings). */
@@ -393,6 +401,7 @@ export const ENV = {
   /** The Secrets Manager secret (a JSON object of names to strings) with provider settings and API keys. */
   secretsId: 'PUDDLE_SECRETS_ID',
   catalogTable: 'PUDDLE_CATALOG_TABLE',
+  totalsTable: 'PUDDLE_TOTALS_TABLE',
   glueDatabase: 'PUDDLE_GLUE_DATABASE',
   athenaWorkgroup: 'PUDDLE_ATHENA_WORKGROUP',
   eventBus: 'PUDDLE_EVENT_BUS',

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KeyRing } from '../../core/http/auth.js';
 import { errorBody } from '../../core/http/errors.js';
 import { requireScope } from '../../core/http/scope.js';
-import type { LiveTotals, TotalsBy, TotalsQuery } from '../live-totals.js';
+import type { LiveTotals, TotalsBy, TotalsDocument, TotalsQuery } from '../live-totals.js';
 
 export interface TotalsRoutesOptions {
   keys: KeyRing;
@@ -65,23 +65,35 @@ function queryOf(req: FastifyRequest, reply: FastifyReply, ready: () => boolean)
   return q;
 }
 
+export interface TotalsDocumentRouteOptions {
+  keys: KeyRing;
+  /** The document for a query, from wherever the counters are (in memory here, DynamoDB in the AWS shape). */
+  document: (q: TotalsQuery) => TotalsDocument | Promise<TotalsDocument>;
+  ready?: () => boolean;
+}
+
+/** GET /v1/totals alone (read keys only): the embedded hub and the AWS totals function both serve it. */
+export async function totalsDocumentRoute(app: FastifyInstance, opts: TotalsDocumentRouteOptions): Promise<void> {
+  const ready = opts.ready ?? (() => true);
+  app.addHook('onRequest', requireScope(opts.keys, (who) => who.scope === 'read', 'totals'));
+  app.get('/v1/totals', async (req, reply) => {
+    const q = queryOf(req, reply, ready);
+    if (!q) return reply;
+    return reply.header('cache-control', 'no-store').send(await opts.document(q));
+  });
+}
+
 export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptions): Promise<void> {
   const { totals } = opts;
   const minInterval = opts.minIntervalMs ?? 250;
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const ready = opts.ready ?? (() => true);
-  app.addHook('onRequest', requireScope(opts.keys, (who) => who.scope === 'read', 'totals'));
+  await totalsDocumentRoute(app, { keys: opts.keys, document: (q) => totals.document(q), ready });
   // Open streams would hold server.close() forever: end them first (clients reconnect to the next process).
   const streams = new Set<() => void>();
   app.addHook('preClose', (done) => {
     for (const end of streams) end();
     done();
-  });
-
-  app.get('/v1/totals', async (req, reply) => {
-    const q = queryOf(req, reply, ready);
-    if (!q) return reply;
-    return reply.header('cache-control', 'no-store').send(totals.document(q));
   });
 
   app.get('/v1/totals/stream', (req, reply) => {

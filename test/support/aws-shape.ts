@@ -28,7 +28,7 @@ export async function startTestShape(): Promise<TestShape> {
   for (const [k, v] of Object.entries(endpoints)) vi.stubEnv(k, v);
   const clients = createAwsClients();
   const run = randomUUID().slice(0, 8);
-  const names = await provisionShape(clients, { bucket: `puddle-${run}`, topic: `puddle-${run}`, queuePrefix: `puddle-${run}-`, stateTable: `puddle-state-${run}`, catalogTable: `puddle-catalog-${run}` });
+  const names = await provisionShape(clients, { bucket: `puddle-${run}`, topic: `puddle-${run}`, queuePrefix: `puddle-${run}-`, stateTable: `puddle-state-${run}`, catalogTable: `puddle-catalog-${run}`, totalsTable: `puddle-totals-${run}` });
   // What the stack also sets: names in the services with no emulator (Glue, Athena, EventBridge). Nothing here
   // calls them; a test that does mocks their clients.
   const unemulated = { [ENV.glueDatabase]: 'puddle', [ENV.athenaWorkgroup]: 'puddle', [ENV.eventBus]: `puddle-ops-${run}` };

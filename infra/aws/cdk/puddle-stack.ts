@@ -42,6 +42,7 @@ import {
   SECRETS_ID,
   STALE_AFTER_INTERVALS,
   STATE_TABLE,
+  TOTALS_TABLE,
   TOPIC,
   type DynamoTableSpec,
   type HandlerName,
@@ -66,17 +67,20 @@ interface Needs {
   catalog?: boolean;
   athena?: boolean;
   secrets?: boolean;
+  /** The live totals' counters: the consumer keeps them, the totals function reads them. */
+  totals?: 'read' | 'write';
 }
 
 const NEEDS: Record<HandlerName, Needs> = {
   // Producer and totals read their API keys from Secrets Manager.
   producer: { publish: true, secrets: true },
   webhooks: { publish: true, state: true, secrets: true },
-  consumer: { readObjects: true, writeObjects: true, publish: true, state: true, catalog: true },
+  consumer: { readObjects: true, writeObjects: true, publish: true, state: true, catalog: true, totals: 'write' },
   sync: { publish: true, state: true, secrets: true },
   compaction: { readObjects: true, writeObjects: true, state: true, catalog: true, athena: true },
   'bank-import': { readObjects: true, writeObjects: true, publish: true, state: true },
-  totals: { state: true, athena: true, readObjects: true, catalog: true, secrets: true },
+  // Answers from the counters alone: no Athena, no lake.
+  totals: { secrets: true, totals: 'read' },
 };
 
 export class PuddleStack extends Stack {
@@ -153,6 +157,7 @@ export class PuddleStack extends Stack {
       });
     const stateTable = table('State', STATE_TABLE);
     const catalogTable = table('Catalog', CATALOG_TABLE);
+    const totalsTable = table('Totals', TOTALS_TABLE);
 
     // ------------------------------------------------------------ Glue, Athena
     const database = new glue.CfnDatabase(this, 'GlueDatabase', { catalogId: Aws.ACCOUNT_ID, databaseInput: { name: GLUE_DATABASE } });
@@ -192,6 +197,7 @@ export class PuddleStack extends Stack {
       [ENV.secretsId]: SECRETS_ID,
       [ENV.stateTable]: stateTable.tableName,
       [ENV.catalogTable]: catalogTable.tableName,
+      [ENV.totalsTable]: totalsTable.tableName,
       [ENV.glueDatabase]: GLUE_DATABASE,
       [ENV.athenaWorkgroup]: ATHENA.workgroup,
       [ENV.eventBus]: bus.eventBusName,
@@ -208,7 +214,7 @@ export class PuddleStack extends Stack {
     for (const spec of HANDLERS) {
       const fn = handlerFunction(this, spec, { environment, duckdbLayer });
       this.functions.set(spec.name, fn);
-      this.#grant(fn, NEEDS[spec.name], { bucket, topic, stateTable, catalogTable, workgroup, bus });
+      this.#grant(fn, NEEDS[spec.name], { bucket, topic, stateTable, catalogTable, totalsTable, workgroup, bus });
     }
     const fn = (name: HandlerName) => this.functions.get(name)!;
 
@@ -321,7 +327,7 @@ export class PuddleStack extends Stack {
   #grant(
     fn: lambda.Function,
     needs: Needs,
-    r: { bucket: s3.Bucket; topic: sns.Topic; stateTable: dynamodb.Table; catalogTable: dynamodb.Table; workgroup: athena.CfnWorkGroup; bus: events.EventBus },
+    r: { bucket: s3.Bucket; topic: sns.Topic; stateTable: dynamodb.Table; catalogTable: dynamodb.Table; totalsTable: dynamodb.Table; workgroup: athena.CfnWorkGroup; bus: events.EventBus },
   ): void {
     const allow = (actions: string[], resources: string[]) => fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
     const objects = r.bucket.arnForObjects('*');
@@ -331,6 +337,9 @@ export class PuddleStack extends Stack {
     if (needs.publish) allow(['sns:Publish'], [r.topic.topicArn]);
     const itemActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query'];
     if (needs.state) allow(itemActions, [r.stateTable.tableArn]);
+    // Conditional puts and ADDs per donation and box; reads by partition. No Scan (the repair is run by hand).
+    if (needs.totals === 'write') allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [r.totalsTable.tableArn]);
+    if (needs.totals === 'read') allow(['dynamodb:GetItem', 'dynamodb:Query'], [r.totalsTable.tableArn]);
     if (needs.catalog) {
       allow(itemActions, [r.catalogTable.tableArn]);
       allow(

@@ -15,10 +15,13 @@ import { logOpsEvents } from '../../../core/ops-events.js';
 import type { ClaimOptions, ClaimedMessage, DeadLetter, Queue } from '../../../core/ports.js';
 import { PuddleConsumer } from '../../../puddles/consumer.js';
 import { PUDDLES, type PuddleDef } from '../../../puddles/definitions.js';
-import type { LandedListener } from '../../../puddles/landed.js';
+import type { LandedListener, LandedRows } from '../../../puddles/landed.js';
+import type { DynamoDbTotals } from '../dynamodb-totals.js';
+import type { AwsRuntime } from '../runtime.js';
 import { queueSpec } from '../shape.js';
 import { QUEUE_ATTRIBUTES, queuedText } from '../sns-sqs-queue.js';
 import { defaultRuntime, type RuntimeSource } from './runtime-source.js';
+import { keepsTotals, totalsTable } from './totals-table.js';
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -30,7 +33,13 @@ export function puddleOfQueue(queueArn: string, queuePrefix: string): PuddleDef 
   return puddle;
 }
 
-export function makeConsumerHandler(runtime: RuntimeSource, opts: { onLanded?: LandedListener } = {}): SqsHandler {
+export interface ConsumerHandlerOptions {
+  onLanded?: LandedListener;
+  /** The live totals' counters, kept by the puddle that lands donations (default: the stack's totals table). */
+  totals?: (rt: AwsRuntime) => DynamoDbTotals;
+}
+
+export function makeConsumerHandler(runtime: RuntimeSource, opts: ConsumerHandlerOptions = {}): SqsHandler {
   return async (event, context) => {
     const rt = await runtime();
     const records = event.Records ?? [];
@@ -73,8 +82,19 @@ export function makeConsumerHandler(runtime: RuntimeSource, opts: { onLanded?: L
     const batch = new RecordBatch(records.filter((r) => decoded.has(r.messageId)).map((r) => decoded.get(r.messageId)!));
     if (batch.size > 0) {
       // PuddleConsumer tells a landing failure on the last attempt as dead_letter itself (with the landing's reason).
-      const consumer = new PuddleConsumer({ puddle, queue: batch, store: rt.store, catalog: rt.catalog, batchSize: batch.size, onLanded: opts.onLanded, events });
+      // The counters are written after landing, before the batch is acked: if they fail, the handler throws
+      // and the whole batch comes again (landing and the counters both take repeats).
+      const totals = keepsTotals(puddle) ? (opts.totals ?? totalsTable)(rt) : undefined;
+      const landed: LandedRows[] = [];
+      const onLanded: LandedListener | undefined = totals
+        ? (l) => {
+            opts.onLanded?.(l);
+            landed.push(l);
+          }
+        : opts.onLanded;
+      const consumer = new PuddleConsumer({ puddle, queue: batch, store: rt.store, catalog: rt.catalog, batchSize: batch.size, onLanded, events });
       await consumer.landOnce();
+      for (const l of landed) await totals!.apply(l);
     }
     const lastTries = read.batchItemFailures.filter((f) => {
       const record = records.find((r) => r.messageId === f.itemIdentifier);

@@ -17,8 +17,14 @@ export function configFrom(secrets: SecretStore, env: NodeJS.ProcessEnv = proces
   return loadConfig(overlay);
 }
 
+/** The key ring the routes check: producer, read and feed keys. */
+export function keyRingFrom(secrets: SecretStore) {
+  const config = configFrom(secrets);
+  return createKeyRing({ producer: config.apiKeys, read: config.readKeys ?? [], feeds: config.feedKeys ?? [] });
+}
+
 export function buildHttpApp(rt: AwsRuntime, plugins: readonly FastifyPluginAsync[] = []) {
   const config = configFrom(rt.secrets);
-  const keys = createKeyRing({ producer: config.apiKeys, read: config.readKeys ?? [], feeds: config.feedKeys ?? [] });
+  const keys = keyRingFrom(rt.secrets);
   return buildServer({ queue: rt.queue, apiKeys: config.apiKeys, keys, maxEvents: config.maxEvents, maxBodyBytes: config.maxBodyBytes, plugins });
 }

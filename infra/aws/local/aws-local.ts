@@ -27,7 +27,7 @@ import { makeProducerHandler } from '../handlers/producer.js';
 import { makeWebhooksHandler } from '../handlers/webhooks.js';
 import { provisionShape } from '../provision.js';
 import { createAwsClients, createAwsRuntime, type AwsRuntime } from '../runtime.js';
-import { CATALOG_TABLE, QUEUE_PREFIX, queueNames, STATE_TABLE, TOPIC } from '../shape.js';
+import { CATALOG_TABLE, QUEUE_PREFIX, queueNames, STATE_TABLE, TOPIC, TOTALS_TABLE } from '../shape.js';
 import { emulatorEnv, EMULATOR_REGION, startDynaliteEmulator, startFauxqsEmulator } from './emulators.js';
 import { FolderCopyCatalog } from './folder-catalog.js';
 import { httpEventOf, lambdaContextOf, sqsRecordOf, writeHttpResult } from './lambda-bridge.js';
@@ -79,7 +79,7 @@ export async function startAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
   const clients = createAwsClients();
   const run = randomUUID().slice(0, 8);
   setEnv(
-    await provisionShape(clients, { bucket: `puddle-local-${run}`, topic: TOPIC.name, queuePrefix: QUEUE_PREFIX, stateTable: STATE_TABLE.name, catalogTable: CATALOG_TABLE.name }),
+    await provisionShape(clients, { bucket: `puddle-local-${run}`, topic: TOPIC.name, queuePrefix: QUEUE_PREFIX, stateTable: STATE_TABLE.name, catalogTable: CATALOG_TABLE.name, totalsTable: TOTALS_TABLE.name }),
   );
 
   const inner = new SqliteCatalog(join(opts.home, 'catalog.db'));

@@ -1,0 +1,305 @@
+// The live totals on DynamoDB (the AWS shape): the counters consumers keep as `donation` rows land, so
+// GET /v1/totals never asks Athena. Same definition as puddles/live-totals.ts (and the `totals_by_box` view):
+// the current version of each donation (latest by _changed_at, then _received_at, then _id), counted when
+// its status is not failed or cancelled, boxed by occurred_at. Row reading and cell identity are
+// live-totals.ts's own (readDonationRow, cellId), the document is its totalsDocument.
+//
+// No transactions (dynalite cannot test them), so each donation has one item holding its current version and
+// what that version counts (its cell and amount). A version is taken by a conditional put that only an
+// ordered-newer version wins; only the winner moves the box counters (ADD the new contribution, ADD minus the
+// old one). A redelivered or older version loses the condition and changes nothing, so batches may repeat
+// and arrive in any order.
+//
+// A crash (or a failed call) between winning the donation item and the counter ADDs leaves the counters off
+// by that donation: the redelivery loses the condition (its version is already there) and does not fix it.
+// The drift is small (a few donations per crash) and the drift check against `totals_by_box` reports it;
+// `repair()` then recomputes every counter from the donation items (run it with the consumers paused: an ADD
+// landing during the recompute is overwritten).
+//
+// Table: partition key `pk` (S), sort key `sk` (S), on-demand. Items:
+//   pk `d:<donation_id>`        sk `d`                 { ch, rc, id, amt, cell?: cell keys as JSON }
+//   pk `c:<campaign part>`      sk `<box, 15 digits>|<cellId>`  { channel, campaign, cta, currency, box, amount_minor, count }
+//   pk `campaigns`              sk `<campaign part>`   { campaign }   (which cell partitions exist)
+//   pk `as_of`                  sk `-`                 { t }          (latest _received_at applied, ms)
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+
+import type { LandedRows } from '../../puddles/landed.js';
+import { cellId, readDonationRow, type CellKey, type DonationVersion, type TotalsCell, type TotalsQuery } from '../../puddles/live-totals.js';
+import type { Cell } from '../../puddles/parquet-writer.js';
+import { awsCall, errorCode, toPuddleError } from './aws-errors.js';
+
+/** Donations applied at once (versions of one donation always in order, one after another). */
+const CONCURRENCY = 16;
+
+export interface DynamoDbTotalsOptions {
+  client: DynamoDBClient;
+  table: string;
+}
+
+const campaignPart = (c: string | null): string => (c === null ? '-' : `${c.length}:${c}`);
+const boxPart = (box: number): string => String(box).padStart(15, '0');
+const cellSk = (c: CellKey): string => `${boxPart(c.box)}|${cellId(c)}`;
+const cellPk = (campaign: string | null): string => `c:${campaignPart(campaign)}`;
+const s = (v: string | null): AttributeValue => (v === null ? { NULL: true } : { S: v });
+const n = (v: number): AttributeValue => ({ N: String(v) });
+const str = (v: AttributeValue | undefined): string | null => (v?.S === undefined ? null : v.S);
+
+export class DynamoDbTotals {
+  readonly #client: DynamoDBClient;
+  readonly #table: string;
+
+  constructor(opts: DynamoDbTotalsOptions) {
+    this.#client = opts.client;
+    this.#table = opts.table;
+  }
+
+  /** A landed message: only donation rows matter. Resolves once every counter move is written. */
+  async apply(landed: LandedRows): Promise<void> {
+    if (landed.contract !== 'donation') return;
+    await this.applyRows(landed.rows);
+  }
+
+  async applyRows(rows: readonly Record<string, Cell>[]): Promise<void> {
+    const byKey = new Map<string, DonationVersion[]>();
+    let asOf = Number.NEGATIVE_INFINITY;
+    for (const r of rows) {
+      const d = readDonationRow(r);
+      // Landing refuses rows without _changed_at (landing-rows.ts); DynamoDB cannot store NaN.
+      if (!d || Number.isNaN(d.changed)) continue;
+      asOf = Math.max(asOf, d.received);
+      const list = byKey.get(d.key);
+      if (list) list.push(d);
+      else byKey.set(d.key, [d]);
+    }
+    const lists = [...byKey.values()];
+    let next = 0;
+    const worker = async () => {
+      while (next < lists.length) {
+        for (const d of lists[next++]!) await this.#applyOne(d);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, lists.length) }, worker));
+    if (Number.isFinite(asOf)) await this.#advanceAsOf(asOf);
+  }
+
+  async #applyOne(d: DonationVersion): Promise<void> {
+    const out = await conditional('PutItem', () =>
+        this.#client.send(
+          new PutItemCommand({
+            TableName: this.#table,
+            Item: {
+              pk: { S: `d:${d.key}` },
+              sk: { S: 'd' },
+              ch: n(d.changed),
+              rc: n(d.received),
+              id: { S: d.id },
+              amt: n(d.amount),
+              ...(d.pledged ? { cell: { S: JSON.stringify(d.cell) } } : {}),
+            },
+            // Ordered as the `donation` view orders versions (ids compare by bytes here, by UTF-16 in
+            // live-totals.ts: the same for the ASCII ids envelopes carry).
+            ConditionExpression: 'attribute_not_exists(pk) OR ch < :ch OR (ch = :ch AND rc < :rc) OR (ch = :ch AND rc = :rc AND id < :id)',
+            ExpressionAttributeValues: { ':ch': n(d.changed), ':rc': n(d.received), ':id': { S: d.id } },
+            ReturnValues: 'ALL_OLD',
+          }),
+        ),
+      );
+    // Lost: a newer (or this very) version is there already.
+    if (!out) return;
+    const old = out.Attributes;
+    // Won: move the counters. A crash from here on is the drift the header describes.
+    const oldCell = old?.cell?.S === undefined ? undefined : (JSON.parse(old.cell.S) as CellKey);
+    const oldAmount = Number(old?.amt?.N ?? 0);
+    const newCell = d.pledged ? d.cell : undefined;
+    if (oldCell && newCell && cellId(oldCell) === cellId(newCell)) {
+      if (d.amount !== oldAmount) await this.#add(newCell, d.amount - oldAmount, 0);
+      return;
+    }
+    if (oldCell) await this.#add(oldCell, -oldAmount, -1);
+    if (newCell) await this.#add(newCell, d.amount, 1);
+  }
+
+  async #add(c: CellKey, amount: number, count: number): Promise<void> {
+    await awsCall('DynamoDB', 'UpdateItem', () =>
+      this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { pk: { S: cellPk(c.campaign) }, sk: { S: cellSk(c) } },
+          UpdateExpression: 'SET channel = :channel, campaign = :campaign, cta = :cta, currency = :currency, box = :box ADD amount_minor :a, #count :n',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: {
+            ':channel': s(c.channel),
+            ':campaign': s(c.campaign),
+            ':cta': s(c.cta),
+            ':currency': { S: c.currency },
+            ':box': n(c.box),
+            ':a': n(amount),
+            ':n': n(count),
+          },
+        }),
+      ),
+    );
+    if (count > 0) await this.#registerCampaign(c.campaign);
+  }
+
+  async #registerCampaign(campaign: string | null): Promise<void> {
+    await awsCall('DynamoDB', 'PutItem', () =>
+      this.#client.send(new PutItemCommand({ TableName: this.#table, Item: { pk: { S: 'campaigns' }, sk: { S: campaignPart(campaign) }, campaign: s(campaign) } })),
+    );
+  }
+
+  async #advanceAsOf(t: number): Promise<void> {
+    await conditional('UpdateItem', () =>
+      this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { pk: { S: 'as_of' }, sk: { S: '-' } },
+          UpdateExpression: 'SET t = :t',
+          ConditionExpression: 'attribute_not_exists(t) OR t < :t',
+          ExpressionAttributeValues: { ':t': n(t) },
+        }),
+      ),
+    );
+  }
+
+  async asOf(): Promise<string | null> {
+    const out = await awsCall('DynamoDB', 'GetItem', () =>
+      this.#client.send(new GetItemCommand({ TableName: this.#table, Key: { pk: { S: 'as_of' }, sk: { S: '-' } } })),
+    );
+    const t = out.Item?.t?.N;
+    return t === undefined ? null : new Date(Number(t)).toISOString();
+  }
+
+  /** The non-empty cells a query can use: one campaign's partition, or every campaign's; boxes in [from, to). */
+  async cells(q: Pick<TotalsQuery, 'campaign' | 'from' | 'to'> = {}): Promise<TotalsCell[]> {
+    const partitions = q.campaign !== undefined ? [cellPk(q.campaign)] : (await this.#queryAll('campaigns')).map((i) => cellPk(str(i.campaign)));
+    const lo = q.from === undefined ? '0' : boxPart(q.from);
+    const hi = q.to === undefined ? '~' : boxPart(q.to);
+    const out: TotalsCell[] = [];
+    for (const pk of partitions) {
+      for (const i of await this.#queryAll(pk, lo, hi)) {
+        const cell = toCell(i);
+        if (cell.count !== 0 || cell.amount_minor !== 0) out.push(cell);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Recompute every counter from the donation items (after a drift report). Run with consumers paused: a
+   * counter ADD landing between the scan and the overwrite would be lost.
+   */
+  async repair(): Promise<{ donations: number; cells: number }> {
+    const want = new Map<string, TotalsCell>();
+    let donations = 0;
+    for (const i of await this.#scan('d:')) {
+      donations++;
+      if (i.cell?.S === undefined) continue;
+      const c = JSON.parse(i.cell.S) as CellKey;
+      const k = cellSk(c);
+      const cell = want.get(k) ?? { ...c, amount_minor: 0, count: 0 };
+      cell.amount_minor += Number(i.amt?.N ?? 0);
+      cell.count += 1;
+      want.set(k, cell);
+    }
+    for (const i of await this.#scan('c:')) {
+      const c = toCell(i);
+      if (!want.has(cellSk(c))) want.set(cellSk(c), { ...c, amount_minor: 0, count: 0 });
+    }
+    for (const c of want.values()) {
+      await awsCall('DynamoDB', 'PutItem', () =>
+        this.#client.send(
+          new PutItemCommand({
+            TableName: this.#table,
+            Item: {
+              pk: { S: cellPk(c.campaign) },
+              sk: { S: cellSk(c) },
+              channel: s(c.channel),
+              campaign: s(c.campaign),
+              cta: s(c.cta),
+              currency: { S: c.currency },
+              box: n(c.box),
+              amount_minor: n(c.amount_minor),
+              count: n(c.count),
+            },
+          }),
+        ),
+      );
+      if (c.count > 0) await this.#registerCampaign(c.campaign);
+    }
+    return { donations, cells: want.size };
+  }
+
+  async #queryAll(pk: string, lo?: string, hi?: string): Promise<Record<string, AttributeValue>[]> {
+    const out: Record<string, AttributeValue>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await awsCall('DynamoDB', 'Query', () =>
+        this.#client.send(
+          new QueryCommand({
+            TableName: this.#table,
+            KeyConditionExpression: lo === undefined ? 'pk = :pk' : 'pk = :pk AND sk BETWEEN :lo AND :hi',
+            ExpressionAttributeValues: { ':pk': { S: pk }, ...(lo !== undefined ? { ':lo': { S: lo }, ':hi': { S: hi! } } : {}) },
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      out.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    // No filter for `to`: sort keys of the box starting at `to` run on after its digits, so sort above `hi`.
+    return out;
+  }
+
+  async #scan(prefix: string): Promise<Record<string, AttributeValue>[]> {
+    const out: Record<string, AttributeValue>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await awsCall('DynamoDB', 'Scan', () =>
+        this.#client.send(
+          new ScanCommand({
+            TableName: this.#table,
+            FilterExpression: 'begins_with(pk, :p)',
+            ExpressionAttributeValues: { ':p': { S: prefix } },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      out.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+}
+
+/** One conditional call: undefined when its condition failed, AWS failures mapped as awsCall maps them. */
+async function conditional<T>(op: string, call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException || errorCode(err) === 'ConditionalCheckFailedException') return undefined;
+    throw toPuddleError('DynamoDB', op, err);
+  }
+}
+
+function toCell(i: Record<string, AttributeValue>): TotalsCell {
+  return {
+    channel: str(i.channel),
+    campaign: str(i.campaign),
+    cta: str(i.cta),
+    currency: i.currency?.S ?? '',
+    box: Number(i.box?.N ?? 0),
+    amount_minor: Number(i.amount_minor?.N ?? 0),
+    count: Number(i.count?.N ?? 0),
+  };
+}

@@ -1,0 +1,203 @@
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+import { makeEnvelope, type Envelope } from '../../core/envelope.js';
+import type { DynamoDbTotals } from '../../infra/aws/dynamodb-totals.js';
+import { makeConsumerHandler } from '../../infra/aws/handlers/consumer.js';
+import { makeTotalsHandler } from '../../infra/aws/handlers/totals.js';
+import { totalsTable } from '../../infra/aws/handlers/totals-table.js';
+import { createAwsRuntime, type AwsRuntime } from '../../infra/aws/runtime.js';
+import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
+import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
+import { LiveTotals, cellId, type TotalsCell } from '../../puddles/live-totals.js';
+import { startTestShape, type TestShape } from '../support/aws-shape.js';
+import { httpApiEvent, lambdaContext, sqsEvent } from '../support/lambda-events.js';
+
+// The counters are kept by the real consumer handler (fauxqs queue, dynalite table, Parquet read back by the
+// embedded DuckDB engine), and compared with the SQL view totals_by_box over the same landed rows and with
+// the embedded hub's in-memory aggregate fed the same rows.
+const READ_KEY = 'read-key-0123456789abcdef';
+const API_KEY = 'producer-key-0123456789abcdef';
+let shape: TestShape;
+let rt: AwsRuntime;
+let catalog: SqliteCatalog;
+let totals: DynamoDbTotals;
+const live = new LiveTotals();
+
+beforeAll(async () => {
+  shape = await startTestShape();
+  vi.stubEnv('PUDDLE_API_KEYS', API_KEY);
+  vi.stubEnv('PUDDLE_READ_KEYS', READ_KEY);
+  catalog = new SqliteCatalog(':memory:');
+  rt = await createAwsRuntime({ catalog: ({ store }) => ({ catalog, query: new DuckDbQueryEngine({ catalog, store }) }) });
+  totals = totalsTable(rt);
+});
+
+afterAll(async () => {
+  await rt.close();
+  catalog.close();
+  await shape.stop();
+});
+
+let n = 0;
+function donation(id: string, amount: number, extra: Record<string, unknown> = {}): Envelope {
+  n++;
+  return makeEnvelope({
+    contract: 'donation',
+    version: 1,
+    source: 'producer',
+    delivery_id: `req-t${n}`,
+    payload: { donation_id: id, occurred_at: '2026-11-27T20:15:03Z', channel: 'sms', amount_minor: amount, currency: 'GBP', campaign: 'appeal', cta: 'tv', ...extra },
+  });
+}
+
+async function receiveAll(): Promise<{ messages: Message[]; arn: string }> {
+  const url = (await shape.clients.sqs.send(new GetQueueUrlCommand({ QueueName: `${shape.env.PUDDLE_QUEUE_PREFIX}transactions` }))).QueueUrl!;
+  const arn = (await shape.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  const messages: Message[] = [];
+  for (;;) {
+    const got = await shape.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 60, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
+    );
+    if (!got.Messages?.length) break;
+    messages.push(...got.Messages);
+  }
+  return { messages, arn };
+}
+
+const consumer = () => makeConsumerHandler(async () => rt, { onLanded: (l) => live.apply(l) });
+
+/** Publish envelopes and land them through the consumer handler, one SQS batch each; returns the batches. */
+async function land(envs: Envelope[]): Promise<{ messages: Message[]; arn: string }> {
+  await rt.queue.publish(envs);
+  const got = await receiveAll();
+  expect(got.messages).toHaveLength(envs.length);
+  const res = await consumer()(sqsEvent(got.messages, got.arn), lambdaContext());
+  expect(res.batchItemFailures).toEqual([]);
+  return got;
+}
+
+const key = (c: Omit<TotalsCell, 'amount_minor' | 'count'>) => cellId(c);
+const sorted = (cells: TotalsCell[]) => cells.map((c) => [key(c), c.amount_minor, c.count] as const).sort();
+
+async function sqlCells(): Promise<TotalsCell[]> {
+  const rows = await rt.query.query(
+    'SELECT epoch_ms(box_start) AS box, channel, campaign, cta, currency, CAST(pledges AS BIGINT) AS count, CAST(amount_minor AS BIGINT) AS amount_minor FROM totals_by_box',
+  );
+  return rows.map((r) => ({
+    box: Number(r.box),
+    channel: r.channel as string | null,
+    campaign: r.campaign as string | null,
+    cta: r.cta as string | null,
+    currency: String(r.currency),
+    count: Number(r.count),
+    amount_minor: Number(r.amount_minor),
+  }));
+}
+
+async function getTotals(query: string, key = READ_KEY) {
+  const res = await makeTotalsHandler(async () => rt)(httpApiEvent({ method: 'GET', path: '/v1/totals', query, headers: { authorization: `Bearer ${key}` } }));
+  return { status: res.statusCode, body: JSON.parse(res.body ?? 'null') as Record<string, unknown>, headers: res.headers };
+}
+
+describe('live totals on DynamoDB (kept by the consumer handler, served by the totals handler)', () => {
+  it('supersedes by _changed_at, ignores a late older version, drops cancelled and failed, and never counts a redelivery twice', async () => {
+    const first = await land([
+      donation('d1', 500),
+      donation('d2', 1000, { channel: 'online', updated_at: '2026-11-27T20:20:00Z' }),
+      donation('d3', 700, { status: 'failed' }),
+      donation('d4', 900, { currency: 'EUR', occurred_at: '2026-11-27T21:40:00Z' }),
+      donation('d5', 300, { campaign: 'other', cta: undefined }),
+    ]);
+    expect(sorted(await totals.cells())).toEqual(sorted(live.cells()));
+
+    // d1 corrected upward and moved to another box; d2's older version arrives late; d4 cancelled.
+    await land([
+      donation('d1', 800, { updated_at: '2026-11-27T20:31:00Z', occurred_at: '2026-11-27T20:31:00Z' }),
+      donation('d2', 99_999, { channel: 'online', updated_at: '2026-11-27T20:16:00Z' }),
+      donation('d4', 900, { currency: 'EUR', occurred_at: '2026-11-27T21:40:00Z', updated_at: '2026-11-27T21:50:00Z', status: 'cancelled' }),
+    ]);
+    const want = sorted(await sqlCells());
+    expect(sorted(await totals.cells())).toEqual(want);
+    expect(sorted(live.cells())).toEqual(want);
+    const appeal = await totals.cells({ campaign: 'appeal' });
+    expect(appeal.reduce((a, c) => a + c.amount_minor, 0)).toBe(800 + 1000);
+    expect(appeal.find((c) => c.channel === 'online')).toMatchObject({ amount_minor: 1000, count: 1 });
+
+    // The first batch redelivered (Lambda died before SQS deleted it): nothing moves, though d1's first version is in it.
+    const again = await consumer()(sqsEvent(first.messages, first.arn), lambdaContext());
+    expect(again.batchItemFailures).toEqual([]);
+    expect(sorted(await totals.cells())).toEqual(want);
+    expect(want.some(([k]) => k.includes('3:EUR'))).toBe(false);
+  });
+
+  it('equals totals_by_box over many versions landed in shuffled batches with redeliveries', async () => {
+    const envs: Envelope[] = [];
+    for (let d = 0; d < 60; d++) {
+      for (let v = 0; v < 1 + (d % 3); v++) {
+        envs.push(
+          donation(`m${d}`, 100 * (1 + ((d * 7 + v * 3) % 40)), {
+            channel: ['sms', 'online', 'ivr'][d % 3],
+            cta: `cta${d % 4}`,
+            campaign: d % 5 === 0 ? 'spring' : 'appeal',
+            currency: d % 9 === 0 ? 'EUR' : 'GBP',
+            occurred_at: new Date(Date.UTC(2026, 10, 27, 19 + (d % 3), (d * 11) % 60)).toISOString(),
+            updated_at: new Date(Date.UTC(2026, 10, 27, 22, d % 60, v)).toISOString(),
+            ...((d + v) % 7 === 0 ? { status: 'failed' } : (d + v) % 11 === 0 ? { status: 'cancelled' } : {}),
+          }),
+        );
+      }
+    }
+    // Later versions before earlier ones, in three batches; the middle one twice.
+    const shuffled = [...envs].reverse();
+    await land(shuffled.slice(0, 40));
+    const mid = await land(shuffled.slice(40, 80));
+    await land(shuffled.slice(80));
+    expect((await consumer()(sqsEvent(mid.messages, mid.arn), lambdaContext())).batchItemFailures).toEqual([]);
+    const want = sorted(await sqlCells());
+    expect(sorted(await totals.cells())).toEqual(want);
+    expect(sorted(live.cells())).toEqual(want);
+  });
+
+  it('serves GET /v1/totals with the embedded document, read keys only, from the counters', async () => {
+    for (const query of ['', 'by=cta', 'campaign=appeal&by=channel', 'campaign=spring&by=campaign&box=15m', 'from=2026-11-27T20:00:00Z&to=2026-11-27T21:00:00Z']) {
+      const res = await getTotals(query);
+      expect(res.status).toBe(200);
+      expect(res.headers?.['cache-control']).toBe('no-store');
+      const params = Object.fromEntries(new URLSearchParams(query));
+      const q = {
+        by: (params.by ?? 'channel') as 'channel',
+        ...(params.campaign ? { campaign: params.campaign } : {}),
+        ...(params.from ? { from: Date.parse(params.from) } : {}),
+        ...(params.to ? { to: Date.parse(params.to) } : {}),
+      };
+      expect(res.body).toEqual(JSON.parse(JSON.stringify(live.document(q))));
+    }
+    const range = await getTotals('from=2026-11-27T20:00:00Z&to=2026-11-27T20:15:00Z');
+    expect((range.body.boxes as { start: string }[]).map((b) => b.start)).toEqual(['2026-11-27T20:00:00.000Z']);
+    expect((await getTotals('by=donor')).status).toBe(400);
+    expect((await getTotals('', API_KEY)).status).toBe(403);
+    expect((await getTotals('', 'nope-0123456789abcdefgh')).status).toBe(401);
+  });
+
+  it('repair recomputes the counters from the per-donation items after a drift', async () => {
+    const want = sorted(await totals.cells());
+    const [victim] = await totals.cells({ campaign: 'appeal' });
+    // What a crash between winning a donation's version and moving its box would leave: a box off by one.
+    await shape.clients.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: shape.env.PUDDLE_TOTALS_TABLE!,
+        Key: { pk: { S: `c:${'appeal'.length}:appeal` }, sk: { S: `${String(victim!.box).padStart(15, '0')}|${cellId(victim!)}` } },
+        UpdateExpression: 'ADD amount_minor :a, #c :n',
+        ExpressionAttributeNames: { '#c': 'count' },
+        ExpressionAttributeValues: { ':a': { N: '-100' }, ':n': { N: '-1' } },
+      }),
+    );
+    expect(sorted(await totals.cells())).not.toEqual(want);
+    const r = await totals.repair();
+    expect(r.donations).toBe(65);
+    expect(sorted(await totals.cells())).toEqual(want);
+    expect(sorted(await totals.cells())).toEqual(sorted(await sqlCells()));
+  });
+});
