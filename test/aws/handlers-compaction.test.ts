@@ -3,30 +3,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEnvelope } from '../../core/envelope.js';
 import { ConfigError } from '../../core/errors.js';
 import { compactionSettings, makeCompactionHandler } from '../../infra/aws/handlers/compaction.js';
-import { createAwsRuntime, type AwsRuntime } from '../../infra/aws/runtime.js';
-import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
-import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
+import type { AwsRuntime } from '../../infra/aws/runtime.js';
+import type { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import { landEnvelopes } from '../../puddles/land.js';
-import { startTestShape, type TestShape } from '../support/aws-shape.js';
+import { startShapeWithEmbeddedCatalog } from '../support/aws-shape.js';
 
 // The catalog and query engine are the embedded ones standing in for Glue and Athena (no emulator);
 // the lake is S3 on fauxqs.
-let shape: TestShape;
 let rt: AwsRuntime;
 let catalog: SqliteCatalog;
 
+let stop: () => Promise<void>;
+
 beforeAll(async () => {
-  shape = await startTestShape();
-  catalog = new SqliteCatalog(':memory:');
-  rt = await createAwsRuntime({ catalog: ({ store }) => ({ catalog, query: new DuckDbQueryEngine({ catalog, store }) }) });
+  ({ rt, catalog, stop } = await startShapeWithEmbeddedCatalog());
 });
 
-afterAll(async () => {
-  await rt.close();
-  catalog.close();
-  await shape.stop();
-});
+afterAll(() => stop());
 
 const transactions = PUDDLES.find((p) => p.name === 'transactions')!;
 const donation = (i: number, amount: number) =>

@@ -5,12 +5,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import type { ObjectStore, OpsEvent } from '../../core/ports.js';
 import { makeConsumerHandler, puddleOfQueue } from '../../infra/aws/handlers/consumer.js';
-import { createAwsRuntime, type AwsRuntime } from '../../infra/aws/runtime.js';
-import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
-import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
+import type { AwsRuntime } from '../../infra/aws/runtime.js';
+import type { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
 import { ENV } from '../../infra/aws/shape.js';
 import { testEnvelope } from '../ports/queue-suite.js';
-import { startTestShape, type TestShape } from '../support/aws-shape.js';
+import { startShapeWithEmbeddedCatalog, type TestShape } from '../support/aws-shape.js';
 import { lambdaContext, sqsEvent, sqsRecord } from '../support/lambda-events.js';
 
 // Glue and Athena have no emulator: the catalog and the query engine here are the embedded ones, handed to
@@ -19,17 +18,13 @@ let shape: TestShape;
 let rt: AwsRuntime;
 let catalog: SqliteCatalog;
 
+let stop: () => Promise<void>;
+
 beforeAll(async () => {
-  shape = await startTestShape();
-  catalog = new SqliteCatalog(':memory:');
-  rt = await createAwsRuntime({ catalog: ({ store }) => ({ catalog, query: new DuckDbQueryEngine({ catalog, store }) }) });
+  ({ shape, rt, catalog, stop } = await startShapeWithEmbeddedCatalog());
 });
 
-afterAll(async () => {
-  await rt.close();
-  catalog.close();
-  await shape.stop();
-});
+afterAll(() => stop());
 
 let n = 0;
 function donation(amount: number, extra: Record<string, unknown> = {}): Envelope {

@@ -5,7 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { vi } from 'vitest';
 
 import { provisionShape } from '../../infra/aws/provision.js';
-import { createAwsClients, type AwsClients } from '../../infra/aws/runtime.js';
+import { createAwsClients, createAwsRuntime, type AwsClients, type AwsRuntime } from '../../infra/aws/runtime.js';
+import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
+import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
 import { ENV } from '../../infra/aws/shape.js';
 import { emulatorEnv } from '../../infra/aws/local/emulators.js';
 import { startTestDynalite, type RunningDynalite } from './dynalite.js';
@@ -44,6 +46,26 @@ export async function startTestShape(): Promise<TestShape> {
       vi.unstubAllEnvs();
       await fauxqs.stop();
       await dynalite.stop();
+    },
+  };
+}
+
+/**
+ * The shape with the embedded catalog and DuckDB standing in for Glue and Athena (no emulator), handed to
+ * createAwsRuntime the way the Glue/Athena factory is: for handler tests that read the lake back.
+ */
+export async function startShapeWithEmbeddedCatalog(): Promise<{ shape: TestShape; rt: AwsRuntime; catalog: SqliteCatalog; stop(): Promise<void> }> {
+  const shape = await startTestShape();
+  const catalog = new SqliteCatalog(':memory:');
+  const rt = await createAwsRuntime({ catalog: ({ store }) => ({ catalog, query: new DuckDbQueryEngine({ catalog, store }) }) });
+  return {
+    shape,
+    rt,
+    catalog,
+    async stop() {
+      await rt.close();
+      catalog.close();
+      await shape.stop();
     },
   };
 }
