@@ -21,7 +21,7 @@ describe('Salesforce first sync through Bulk API 2.0', () => {
       const rows = [...h.sandbox.org.rows.get('Opportunity')!.values()];
       const [g] = await h.q('SELECT count(*) AS n, count(DISTINCT gift_id) AS ids, sum(amount_minor) AS amount, count(*) FILTER (WHERE deleted) AS deleted FROM gift');
       expect(g).toEqual({ n: 2500, ids: 2500, amount: rows.reduce((s, r) => s + (r.Amount as number) * 100, 0), deleted: 1 });
-      expect(await h.q(`SELECT is_won, stage FROM gift WHERE gift_id = '${String(rows[0]!.Id)}'`)).toEqual([{ is_won: true, stage: 'Closed Won' }]);
+      expect(await h.q(`SELECT is_won, stage, record_type FROM gift WHERE gift_id = '${String(rows[0]!.Id)}'`)).toEqual([{ is_won: true, stage: 'Closed Won', record_type: 'Donation' }]);
 
       // a later run starts no second job for gifts (the other objects, still unsynced and small, cost one count)
       const [again] = await h.sync({ streams: ['backfill'] }, over);

@@ -33,6 +33,11 @@ describe('Salesforce connector against the sandbox with the real jsforce', () =>
     expect(p!.refunds).toBe(payments.filter((r) => (r.npe01__Payment_Amount__c as number) < 0).length);
     const [won] = await h.q("SELECT count(*) AS n FROM gift WHERE is_won AND donation_id LIKE 'don_%'");
     expect(won!.n).toBe(gifts.filter((r) => r.IsWon).length);
+    // Record types by DeveloperName from describe, not the 012... ids the rows carry
+    const types = await h.q('SELECT record_type, count(*) AS n FROM gift GROUP BY ALL ORDER BY record_type');
+    const majors = gifts.filter((r) => (r.Amount as number) >= 1000).length;
+    expect(types).toEqual([{ record_type: 'Donation', n: gifts.length - majors }, ...(majors ? [{ record_type: 'MajorGift', n: majors }] : [])]);
+    expect(await h.q('SELECT DISTINCT record_type FROM crm_account')).toEqual([{ record_type: 'HH_Account' }]);
     for (const [contract, object] of [['recurring_donation', 'npe03__Recurring_Donation__c'], ['gift_allocation', 'npsp__Allocation__c'], ['campaign', 'Campaign'], ['supporter', 'Contact'], ['crm_account', 'Account'], ['gift_contact_role', 'OpportunityContactRole'], ['campaign_member', 'CampaignMember']] as const) {
       const [c] = await h.q(`SELECT count(*) AS n FROM ${contract}`);
       expect(c!.n, contract).toBe(live(h, object).length);

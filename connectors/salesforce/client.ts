@@ -24,7 +24,11 @@ export interface QueryPage {
 export class SalesforceClient {
   readonly conn: Connection;
 
-  constructor(readonly config: SalesforceConfig) {
+  /**
+   * recordTypes: record type id -> DeveloperName, filled from every describe (ids are unique across objects);
+   * the streams' mappings read the same map (connector.ts hands both the one instance).
+   */
+  constructor(readonly config: SalesforceConfig, readonly recordTypes = new Map<string, string>()) {
     const base = { instanceUrl: config.instanceUrl, version: config.apiVersion };
     const oauth2 = new OAuth2({ loginUrl: config.loginUrl, clientId: config.clientId ?? undefined, clientSecret: config.clientSecret ?? undefined });
     if (config.auth === 'access_token') {
@@ -57,10 +61,10 @@ export class SalesforceClient {
   }
 
   private readonly described = new Map<string, { at: number; fields: Map<string, { calculated: boolean }> }>();
-
   /**
    * The object's fields as this user sees them (field-level security, installed packages), cached for
    * a few minutes: about once per scheduled run rather than once per page. null: no such object.
+   * Its record types are remembered too (recordTypes), so a gift says `Donation`, not `0128d...`.
    */
   async describeFields(object: string, now: number): Promise<Map<string, { calculated: boolean }> | null> {
     const hit = this.described.get(object);
@@ -75,6 +79,10 @@ export class SalesforceClient {
       throw err;
     }
     const fields = new Map(res.fields.map((f) => [f.name, { calculated: Boolean(f.calculated) }]));
+    // developerName is in describe since API 43.0; jsforce's type predates it.
+    for (const t of (res.recordTypeInfos ?? []) as { recordTypeId?: string; developerName?: string }[]) {
+      if (t.recordTypeId && t.developerName) this.recordTypes.set(t.recordTypeId, t.developerName);
+    }
     this.described.set(object, { at: now, fields });
     return fields;
   }

@@ -6,13 +6,15 @@ import { salesforceConfig, type SalesforceConfig } from './config.js';
 import { salesforceStreams } from './streams.js';
 
 export function salesforceConnector(config: SalesforceConfig): ConnectorInstance<SalesforceClient> {
+  // Describe fills it (client), the mappings read it (streams): a gift's record type by name.
+  const recordTypes = new Map<string, string>();
   return {
     connector: defineConnector<SalesforceClient>({
       name: 'salesforce',
-      streams: salesforceStreams(config),
+      streams: salesforceStreams(config, recordTypes),
       classifyError: classifySalesforceError,
     }),
-    client: new SalesforceClient(config),
+    client: new SalesforceClient(config, recordTypes),
     startDate: config.startDate,
     requestsPerSecond: config.requestsPerSecond,
     concurrency: config.concurrency,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { withNamespace } from './config.js';
-import { mapAllocation, mapPayment, postcodeDistrict, sfTime, type SalesforceMapOptions } from './mappings.js';
+import { mapAccount, mapAllocation, mapOpportunity, mapPayment, postcodeDistrict, sfTime, type SalesforceMapOptions } from './mappings.js';
 import { keysetSoql, parseToken } from './streams.js';
 
 const opts: SalesforceMapOptions = { namespace: 'npsp', currency: 'GBP', paymentRefFields: ['npsp__Gateway_Payment_ID__c', 'npsp__Elevate_Payment_ID__c', 'npe01__Check_Reference_Number__c'], donationIdField: null };
@@ -16,6 +16,13 @@ describe('Salesforce mappings', () => {
     expect(withNamespace('npsp__Amount__c', '')).toBe('Amount__c');
     const [m] = mapAllocation({ ...base, Amount__c: null, Percent__c: 60, Opportunity__c: '0068d0000000001AAA' }, { ...opts, namespace: '' });
     expect(m!.payload).toMatchObject({ amount_minor: null, currency: null, percent: '60', gift_id: '0068d0000000001AAA' });
+  });
+
+  it("names a record type by describe's DeveloperName, and keeps an id describe does not list", () => {
+    const o = { ...opts, recordTypes: new Map([['0128d000000DONoAAA', 'Donation']]) };
+    const gift = (RecordTypeId: string | null) => mapOpportunity({ ...base, Amount: 5, RecordTypeId }, o)[0]!.payload.record_type;
+    expect([gift('0128d000000DONoAAA'), gift('0128d000000GONEAAA'), gift(null)]).toEqual(['Donation', '0128d000000GONEAAA', null]);
+    expect(mapAccount({ ...base, RecordTypeId: '0128d000000DONoAAA' }, o)[0]!.payload.record_type).toBe('Donation');
   });
 
   it('refuses amounts with more decimals than the currency has, and times that are not times', () => {

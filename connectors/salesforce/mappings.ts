@@ -18,6 +18,8 @@ export interface SalesforceMapOptions {
   donationIdField: string | null;
   /** A Contact checkbox saying the supporter made a Gift Aid declaration (SALESFORCE_GIFT_AID_FIELD). */
   giftAidField?: string | null;
+  /** Record type id -> DeveloperName, from describe (client.ts); an id it does not list is kept as the id. */
+  recordTypes?: ReadonlyMap<string, string>;
 }
 
 export const PROVIDER = 'salesforce';
@@ -40,6 +42,11 @@ export function minor(v: unknown, currency: string, field: string): number | nul
   return toMinorUnits(String(v), currency);
 }
 
+/** The record type's DeveloperName (stable across orgs and languages, unlike its label), else its id. */
+const recordType = (r: SfRecord, o: SalesforceMapOptions | undefined) => {
+  const id = str(r.RecordTypeId);
+  return id === null ? null : (o?.recordTypes?.get(id) ?? id);
+};
 const currencyOf = (r: SfRecord, o: SalesforceMapOptions) => str(r.CurrencyIsoCode)?.toUpperCase() ?? o.currency;
 
 /** The outward code of a UK postcode ("SW1A 1AA" -> "SW1A"): a district, not a person. */
@@ -88,7 +95,7 @@ export function mapOpportunity(r: SfRecord, o: SalesforceMapOptions): Mapped[] {
     payload: {
       gift_id: r.Id, ...versionTimes(r), supporter_id: str(n('npsp__Primary_Contact__c')), campaign_id: str(r.CampaignId),
       amount_minor: amount, currency, stage: str(r.StageName), close_date: date(r.CloseDate), deleted: r.IsDeleted === true,
-      is_won: bool(r.IsWon), record_type: str(r.RecordTypeId), account_id: str(r.AccountId),
+      is_won: bool(r.IsWon), record_type: recordType(r, o), account_id: str(r.AccountId),
       recurring_donation_id: str(r.npe03__Recurring_Donation__c), donation_id: o.donationIdField ? str(r[o.donationIdField]) : null,
     },
   }];
@@ -143,11 +150,11 @@ export function mapAllocation(r: SfRecord, o: SalesforceMapOptions): Mapped[] {
   }];
 }
 
-export function mapAccount(r: SfRecord): Mapped[] {
+export function mapAccount(r: SfRecord, o?: SalesforceMapOptions): Mapped[] {
   return [{
     contract: 'crm_account', version: 1,
     payload: {
-      crm_account_id: r.Id, ...versionTimes(r), account_type: str(r.npe01__SYSTEM_AccountType__c), record_type: str(r.RecordTypeId),
+      crm_account_id: r.Id, ...versionTimes(r), account_type: str(r.npe01__SYSTEM_AccountType__c), record_type: recordType(r, o),
       postcode_district: postcodeDistrict(r.BillingPostalCode), deleted: r.IsDeleted === true, merged_into: str(r.MasterRecordId),
     },
   }];

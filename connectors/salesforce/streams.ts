@@ -34,7 +34,7 @@ interface ObjectSpec {
 
 const OBJECTS: ObjectSpec[] = [
   { name: 'campaigns', object: 'Campaign', contract: 'campaign', fields: ['Name', 'Status', 'StartDate', 'EndDate', 'ExpectedRevenue'], required: ['Name'], map: mapCampaign },
-  { name: 'accounts', object: 'Account', contract: 'crm_account', fields: ['RecordTypeId', 'npe01__SYSTEM_AccountType__c', 'BillingPostalCode', 'MasterRecordId'], required: [], map: (r) => mapAccount(r) },
+  { name: 'accounts', object: 'Account', contract: 'crm_account', fields: ['RecordTypeId', 'npe01__SYSTEM_AccountType__c', 'BillingPostalCode', 'MasterRecordId'], required: [], map: (r, o) => mapAccount(r, o) },
   { name: 'contacts', object: 'Contact', contract: 'supporter', fields: ['Email', 'MailingPostalCode', 'MasterRecordId'], required: [], map: mapContact },
   { name: 'campaign_members', object: 'CampaignMember', contract: 'campaign_member', fields: ['CampaignId', 'ContactId', 'Status', 'HasResponded'], required: ['CampaignId'], map: (r) => mapCampaignMember(r) },
   {
@@ -115,8 +115,8 @@ export async function visibleFields(ctx: StreamContext<C>, object: string, decla
   return out;
 }
 
-export function salesforceStreams(config: SalesforceConfig): StreamDef<C, never>[] {
-  const opts: SalesforceMapOptions = { namespace: config.namespace, currency: config.currency, paymentRefFields: config.paymentRefFields, donationIdField: config.donationIdField, giftAidField: config.giftAidField };
+export function salesforceStreams(config: SalesforceConfig, recordTypes: ReadonlyMap<string, string> = new Map()): StreamDef<C, never>[] {
+  const opts: SalesforceMapOptions = { recordTypes, namespace: config.namespace, currency: config.currency, paymentRefFields: config.paymentRefFields, donationIdField: config.donationIdField, giftAidField: config.giftAidField };
   const ns = (f: string) => withNamespace(f, config.namespace);
   const fieldsOf = (spec: ObjectSpec) => {
     const extra = [

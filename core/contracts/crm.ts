@@ -12,7 +12,7 @@ const common = {
 
 export const gift_v2 = extendContract(gift, 2, {
   is_won: boolean().optional().doc('The stage counts as won (Salesforce IsWon)'),
-  record_type: string().optional().doc('The Opportunity record type (Donation, Major Gift, ...)'),
+  record_type: string().optional().doc('The Opportunity record type by DeveloperName (Donation, MajorGift, ...); its id when describe does not list it'),
   account_id: string().optional().doc('The household or organisation account'),
   recurring_donation_id: string().optional().doc('The recurring donation this gift is an instalment of'),
   donation_id: string().optional().doc('The donation id the gift carries (a configurable custom field)'),
@@ -94,7 +94,7 @@ export const crm_account = defineContract({
     crm_account_id: string(),
     ...common,
     account_type: string().optional().doc('Household or Organization (NPSP npe01__SYSTEM_AccountType__c)'),
-    record_type: string().optional().doc('The Account record type (RecordTypeId)'),
+    record_type: string().optional().doc('The Account record type by DeveloperName (HH_Account, Organization, ...); its id when describe does not list it'),
     postcode_district: string().optional().doc('The billing postcode\'s outward code only'),
     deleted: boolean().optional(),
     merged_into: string().optional().doc('The account this one was merged into (MasterRecordId)'),

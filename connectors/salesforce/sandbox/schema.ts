@@ -19,7 +19,25 @@ const system: Record<string, FieldSpec> = {
 /** Only multi-currency orgs have it: the sandbox hides it unless asked for one (see Org). */
 const currencyCode: Record<string, FieldSpec> = { CurrencyIsoCode: { type: 'picklist' } };
 
-export const OBJECTS: Record<string, { keyPrefix: string; fields: Record<string, FieldSpec> }> = {
+/** A record type as describe lists it (`recordTypeInfos`); ids start 012, as Salesforce's do. */
+export interface RecordTypeSpec {
+  id: string;
+  developerName: string;
+  name: string;
+}
+
+/** Every object with record types also has the master one, which records never carry once others exist. */
+export const MASTER_RECORD_TYPE: RecordTypeSpec = { id: '012000000000000AAA', developerName: 'Master', name: 'Master' };
+
+/** The NPSP record types the seed uses (the package's own developer names). */
+export const RECORD_TYPES = {
+  householdAccount: { id: '0128d000000HHacAAA', developerName: 'HH_Account', name: 'Household Account' },
+  organization: { id: '0128d000000ORGaAAA', developerName: 'Organization', name: 'Organization' },
+  donation: { id: '0128d000000DONoAAA', developerName: 'Donation', name: 'Donation' },
+  majorGift: { id: '0128d000000MAJoAAA', developerName: 'MajorGift', name: 'Major Gift' },
+} satisfies Record<string, RecordTypeSpec>;
+
+export const OBJECTS: Record<string, { keyPrefix: string; fields: Record<string, FieldSpec>; recordTypes?: RecordTypeSpec[] }> = {
   Campaign: {
     keyPrefix: '701',
     fields: { ...system, ...currencyCode, Name: { type: 'string' }, Status: { type: 'picklist' }, StartDate: { type: 'date' }, EndDate: { type: 'date' }, ExpectedRevenue: { type: 'currency' }, IsActive: { type: 'boolean' } },
@@ -30,6 +48,7 @@ export const OBJECTS: Record<string, { keyPrefix: string; fields: Record<string,
       ...system, Name: { type: 'string' }, RecordTypeId: { type: 'reference' }, npe01__SYSTEM_AccountType__c: { type: 'string' }, BillingPostalCode: { type: 'string' },
       MasterRecordId: { type: 'reference' }, npo02__TotalOppAmount__c: { type: 'currency', calculated: true },
     },
+    recordTypes: [MASTER_RECORD_TYPE, RECORD_TYPES.householdAccount, RECORD_TYPES.organization],
   },
   CampaignMember: {
     keyPrefix: '00v',
@@ -54,6 +73,7 @@ export const OBJECTS: Record<string, { keyPrefix: string; fields: Record<string,
       npsp__Primary_Contact__c: { type: 'reference' }, npe03__Recurring_Donation__c: { type: 'reference' }, Donation_ID__c: { type: 'string' },
       npsp__Amount_Outstanding__c: { type: 'currency', calculated: true },
     },
+    recordTypes: [MASTER_RECORD_TYPE, RECORD_TYPES.donation, RECORD_TYPES.majorGift],
   },
   npe01__OppPayment__c: {
     keyPrefix: 'a01',

@@ -5,6 +5,7 @@ import { seedLedger as seedBraintreeLedger } from '../../braintree/sandbox/seed.
 import { seedLedger } from '../../stripe/sandbox/seed.js';
 import { SeededRandom } from '../../sandbox-kit/seeded-ids.js';
 import type { Org } from './org.js';
+import { RECORD_TYPES } from './schema.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -38,7 +39,7 @@ export function seedOrg(org: Org, seed: SalesforceSeed): void {
   const start = org.now() - 14 * DAY;
   for (let i = 0; i < n; i++) {
     const at = start + Math.floor((i * (14 * DAY - MINUTE)) / Math.max(1, n));
-    org.insert('Opportunity', { Name: `Gift ${i + 1}`, Amount: 10 + (i % 5) * 5, CloseDate: new Date(at).toISOString().slice(0, 10), StageName: 'Closed Won', IsWon: true, IsClosed: true }, at);
+    org.insert('Opportunity', { Name: `Gift ${i + 1}`, RecordTypeId: RECORD_TYPES.donation.id, Amount: 10 + (i % 5) * 5, CloseDate: new Date(at).toISOString().slice(0, 10), StageName: 'Closed Won', IsWon: true, IsClosed: true }, at);
   }
 }
 
@@ -66,7 +67,7 @@ function seedScenario(org: Org, rand: SeededRandom, scenario: Scenario, chargeOf
     let contactId = contacts.get(d.supporter_id);
     if (!contactId) {
       // NPSP gives each person a household account, and the appeal's campaign lists them as members.
-      const household = org.insert('Account', { Name: `Supporter ${contacts.size + 1} Household`, npe01__SYSTEM_AccountType__c: 'Household Account', BillingPostalCode: 'SW1A 1AA' }, at);
+      const household = org.insert('Account', { Name: `Supporter ${contacts.size + 1} Household`, RecordTypeId: RECORD_TYPES.householdAccount.id, npe01__SYSTEM_AccountType__c: 'Household Account', BillingPostalCode: 'SW1A 1AA' }, at);
       contactId = org.insert('Contact', {
         FirstName: 'Sam', LastName: `Supporter ${contacts.size + 1}`, Email: `${d.supporter_id}@example.org`, MailingPostalCode: 'SW1A 1AA', AccountId: household,
         Gift_Aid_Declared__c: rand.chance(0.4),
@@ -80,7 +81,7 @@ function seedScenario(org: Org, rand: SeededRandom, scenario: Scenario, chargeOf
     const pledge = rand.chance(0.03) && ref === null;
     const commit = at + rand.int(1, 5) * MINUTE; // the CRM hears of a gift a few minutes after the money
     const gift = org.insert('Opportunity', {
-      Name: `${d.donation_id} donation`, Amount: amount, CloseDate: d.occurred_at.slice(0, 10), StageName: pledge ? 'Pledged' : 'Closed Won',
+      Name: `${d.donation_id} donation`, Amount: amount, RecordTypeId: (amount >= 1000 ? RECORD_TYPES.majorGift : RECORD_TYPES.donation).id, CloseDate: d.occurred_at.slice(0, 10), StageName: pledge ? 'Pledged' : 'Closed Won',
       IsWon: !pledge, IsClosed: !pledge, CampaignId: campaignId, npsp__Primary_Contact__c: contactId, Donation_ID__c: d.donation_id,
     }, commit);
     org.insert('OpportunityContactRole', { OpportunityId: gift, ContactId: contactId, Role: 'Donor', IsPrimary: true }, commit);

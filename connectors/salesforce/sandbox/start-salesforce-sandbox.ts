@@ -282,6 +282,11 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
       fields: Object.entries(spec.fields)
         .filter(([f]) => !org.hidden.has(`${object}.${f}`))
         .map(([name, f]) => ({ name, type: f.type, calculated: Boolean(f.calculated), nillable: name !== 'Id' })),
+      // As Salesforce lists them: the master record type last, and only objects that have record types.
+      recordTypeInfos: (spec.recordTypes ?? []).map((t) => ({
+        recordTypeId: t.id, developerName: t.developerName, name: t.name, active: true, available: true,
+        master: t.developerName === 'Master', defaultRecordTypeMapping: false,
+      })).sort((a, b) => Number(a.master) - Number(b.master)),
     };
   }
 
