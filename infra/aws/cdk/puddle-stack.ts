@@ -81,6 +81,9 @@ const NEEDS: Record<HandlerName, Needs> = {
   'bank-import': { readObjects: true, writeObjects: true, publish: true, state: true },
   // Answers from the counters alone: no Athena, no lake.
   totals: { secrets: true, totals: 'read' },
+  // Reads the counters and asks Athena for totals_by_box (Athena reads the lake with its rights); writes nothing
+  // but query results: a drift is reported, never repaired.
+  'totals-drift': { athena: true, totals: 'read' },
 };
 
 export class PuddleStack extends Stack {
