@@ -197,7 +197,6 @@ export class PuddleStack extends Stack {
       [ENV.bucket]: bucket.bucketName,
       [ENV.topicArn]: topic.topicArn,
       [ENV.queuePrefix]: QUEUE_PREFIX,
-      [ENV.secretsId]: SECRETS_ID,
       [ENV.stateTable]: stateTable.tableName,
       [ENV.catalogTable]: catalogTable.tableName,
       [ENV.totalsTable]: totalsTable.tableName,
@@ -215,7 +214,10 @@ export class PuddleStack extends Stack {
         })
       : undefined;
     for (const spec of HANDLERS) {
-      const fn = handlerFunction(this, spec, { environment, duckdbLayer });
+      // The secret is named only to functions whose role may read it: the runtime reads a named secret on every
+      // cold start, so naming it elsewhere would fail those functions with AccessDenied.
+      const secrets: Record<string, string> = NEEDS[spec.name].secrets ? { [ENV.secretsId]: SECRETS_ID } : {};
+      const fn = handlerFunction(this, spec, { environment: { ...environment, ...secrets }, duckdbLayer });
       this.functions.set(spec.name, fn);
       this.#grant(fn, NEEDS[spec.name], { bucket, topic, stateTable, catalogTable, totalsTable, workgroup, bus });
     }
