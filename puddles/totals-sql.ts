@@ -3,14 +3,22 @@
 import type { OpsEvent, QueryEngine, Row } from '../core/ports.js';
 import { type LiveTotals, type TotalsCell } from './live-totals.js';
 
+const rebuildSql = (time: (column: string) => string) => `SELECT donation_id, channel, campaign, cta, currency, amount_minor, status,
+  ${time('occurred_at')} AS occurred_at, _id, ${time('_changed_at')} AS _changed_at, ${time('_received_at')} AS _received_at
+  FROM donation`;
+
 /**
  * Current donations (the `donation` view: the folded current state plus what landed since, never a
  * de-duplication of the whole history once compaction has run) with what the aggregate needs to place each one and to order later versions. Times come
  * as epoch milliseconds: millions of rows are read on start, and numbers cost far less than ISO strings.
  */
-export const REBUILD_SQL = `SELECT donation_id, channel, campaign, cta, currency, amount_minor, status,
-  epoch_ms(occurred_at) AS occurred_at, _id, epoch_ms(_changed_at) AS _changed_at, epoch_ms(_received_at) AS _received_at
-  FROM donation`;
+export const REBUILD_SQL = rebuildSql((c) => `epoch_ms(${c})`);
+
+/**
+ * The same rows in the SQL both engines speak (Athena has no epoch_ms): times as the engine gives them, ISO text,
+ * which readDonationRow reads as well. The AWS shape's counters are rebuilt from it (infra/aws/totals-rebuild.ts).
+ */
+export const PORTABLE_REBUILD_SQL = rebuildSql((c) => c);
 
 const VIEW_SQL = 'SELECT box_start, channel, campaign, cta, currency, pledges, amount_minor FROM totals_by_box';
 
