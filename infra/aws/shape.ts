@@ -417,6 +417,7 @@ export const ENV = {
 export const OPTIONAL_ENV: Readonly<Record<string, string>> = {
   [ENV.lakePrefix]: 'the lake at the bucket root (the Glue catalog refuses a folder)',
   [ENV.secretsId]: 'no secret: names are read from the environment (the stack names it only to functions that may read it)',
+  [ENV.rawObjectLockDays]: 'raw objects are not locked (the stack sets it when rawObjectLockDays is)',
   PUDDLE_COMPACT_MIN_FILES: 'compaction leaves partitions with fewer files alone (20)',
   PUDDLE_GC_AFTER_MINUTES: 'retired files are deleted after this long (60)',
   PUDDLE_BANK_LAYOUT: "bank import: the file's layout is detected",
