@@ -364,7 +364,8 @@ export class PuddleStack extends Stack {
     if (needs.readObjects || needs.writeObjects) allow(['s3:ListBucket'], [r.bucket.bucketArn]);
     if (needs.readObjects) allow(['s3:GetObject'], [objects]);
     if (needs.writeObjects) allow(['s3:PutObject', 's3:DeleteObject'], [objects]);
-    // A PUT that sets a retention also needs this right; raw keys only (it cannot shorten one: that is Bypass...).
+    // A PUT carrying a retention needs this right too, on raw keys only. It cannot shorten or lift a GOVERNANCE
+    // lock: that takes s3:BypassGovernanceRetention, which no function has.
     if (needs.writesRaw && r.lock) allow(['s3:PutObjectRetention'], [r.bucket.arnForObjects(`${BUCKET_PREFIXES.raw}*`)]);
     if (needs.publish) allow(['sns:Publish'], [r.topic.topicArn]);
     const itemActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query'];
