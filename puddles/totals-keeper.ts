@@ -5,7 +5,7 @@ import { logOpsEvents } from '../core/ops-events.js';
 import type { OpsEvents, QueryEngine } from '../core/ports.js';
 import type { LandedRows } from './landed.js';
 import { LiveTotals } from './live-totals.js';
-import { checkDrift, rebuildTotals, type DriftReport } from './totals-sql.js';
+import { checkDrift, driftEvent, rebuildTotals, type DriftReport } from './totals-sql.js';
 
 export class TotalsKeeper {
   readonly totals = new LiveTotals();
@@ -65,7 +65,7 @@ export class TotalsKeeper {
         this.#last = r;
         if (!r.inconclusive) this.#lastConclusive = r;
         if (!r.ok) {
-          await this.#events.emit([{ type: 'totals.drift', against: r.against, boxes_differing: r.differences.length, first: r.differences[0] ?? null }]);
+          await this.#events.emit([driftEvent(r)]);
         }
         return r;
       } catch (err) {

@@ -1,23 +1,28 @@
 // The SQL side of the live totals: the rebuild on start, and the periodic drift check against the view
 // `totals_by_box` (issue #9), the one definition finance reports use.
-import type { QueryEngine, Row } from '../core/ports.js';
+import type { OpsEvent, QueryEngine, Row } from '../core/ports.js';
 import { type LiveTotals, type TotalsCell } from './live-totals.js';
+
+const rebuildSql = (time: (column: string) => string) => `SELECT donation_id, channel, campaign, cta, currency, amount_minor, status,
+  ${time('occurred_at')} AS occurred_at, _id, ${time('_changed_at')} AS _changed_at, ${time('_received_at')} AS _received_at
+  FROM donation`;
 
 /**
  * Current donations (the `donation` view: the folded current state plus what landed since, never a
  * de-duplication of the whole history once compaction has run) with what the aggregate needs to place each one and to order later versions. Times come
  * as epoch milliseconds: millions of rows are read on start, and numbers cost far less than ISO strings.
  */
-export const REBUILD_SQL = `SELECT donation_id, channel, campaign, cta, currency, amount_minor, status,
-  epoch_ms(occurred_at) AS occurred_at, _id, epoch_ms(_changed_at) AS _changed_at, epoch_ms(_received_at) AS _received_at
-  FROM donation`;
+export const REBUILD_SQL = rebuildSql((c) => `epoch_ms(${c})`);
+
+/**
+ * The same rows in the SQL both engines speak (Athena has no epoch_ms): times as the engine gives them, ISO text,
+ * which readDonationRow reads as well. The AWS shape's counters are rebuilt from it (infra/aws/totals-rebuild.ts).
+ */
+export const PORTABLE_REBUILD_SQL = rebuildSql((c) => c);
 
 const VIEW_SQL = 'SELECT box_start, channel, campaign, cta, currency, pledges, amount_minor FROM totals_by_box';
 
-/**
- * As landed rows: the aggregate's version moves, so a drift check right after the rebuild sees the rebuilt
- * cells as settled rather than as changing under it (which left every box out of the check).
- */
+/** As landed rows: applying is order-free, so rows the aggregate took meanwhile are kept. */
 function apply(totals: LiveTotals, rows: readonly Row[]): void {
   totals.apply({ contract: 'donation', version: 0, rows: rows as Record<string, string | number | null>[] });
 }
@@ -97,23 +102,35 @@ export async function sqlCells(query: QueryEngine): Promise<{ cells: TotalsCell[
 }
 
 /**
- * Compare the aggregate with the SQL view, box by box, up to the end of today (the view leaves later dates
- * out). Boxes that changed in the aggregate while the SQL ran are left out of this check (`skipped`): the
- * SQL may have read the lake before or after those rows, so comparing them would raise false alarms. On a busy
- * night most boxes are quiet (old boxes stop changing), so the check still covers nearly everything.
+ * What the drift check compares with the SQL view: anything that can list its non-empty cells now, the embedded
+ * aggregate (LiveTotals) or the AWS shape's DynamoDB counters (infra/aws/dynamodb-totals.ts).
  */
-export async function checkDrift(totals: LiveTotals, query: QueryEngine, now: Date = new Date()): Promise<DriftReport> {
-  const before = totals.version;
-  const { cells: sql, against } = await sqlCells(query);
-  const checked_at = now.toISOString();
+export interface LiveCells {
+  cells(): TotalsCell[] | Promise<TotalsCell[]>;
+}
+
+/**
+ * Compare the live cells with the SQL view, box by box, up to the end of today (the view leaves later dates
+ * out). The cells are read before and after the SQL runs; a box whose cell differs between the two reads
+ * moved while the SQL ran, and is left out of this check (`skipped`): the SQL may have read the lake before or
+ * after those rows, so comparing them would raise false alarms. On a busy night most boxes are quiet (old boxes
+ * stop changing), so the check still covers nearly everything.
+ */
+export async function checkDrift(totals: LiveCells, query: QueryEngine, now: Date = new Date()): Promise<DriftReport> {
   const endOfToday = Math.floor(now.getTime() / 86_400_000 + 1) * 86_400_000;
-  const moved = (c: TotalsCell) => totals.changedSince(before, c);
-  const live = new Map(totals.cells().filter((c) => c.box < endOfToday).map((c) => [cellKey(c), c]));
+  // Copies: the embedded aggregate's cells are updated in place.
+  const read = async () => new Map((await totals.cells()).filter((c) => c.box < endOfToday).map((c) => [cellKey(c), { ...c }] as const));
+  const beforeCells = await read();
+  const { cells: sql, against } = await sqlCells(query);
+  const live = await read();
+  const checked_at = now.toISOString();
+  const same = (a: TotalsCell | undefined, b: TotalsCell | undefined) => (a?.amount_minor ?? 0) === (b?.amount_minor ?? 0) && (a?.count ?? 0) === (b?.count ?? 0);
+  const moved = (k: string) => !same(beforeCells.get(k), live.get(k));
   const differences: DriftDifference[] = [];
   const seen = new Set<string>();
   let skipped = 0;
-  const diff = (c: TotalsCell, l: TotalsCell | undefined, s: TotalsCell | undefined) => {
-    if (moved(c)) {
+  const diff = (k: string, c: TotalsCell, l: TotalsCell | undefined, s: TotalsCell | undefined) => {
+    if (moved(k)) {
       skipped++;
       return;
     }
@@ -125,10 +142,17 @@ export async function checkDrift(totals: LiveTotals, query: QueryEngine, now: Da
   for (const s of sql) {
     const k = cellKey(s);
     seen.add(k);
-    diff(s, live.get(k), s);
+    diff(k, s, live.get(k), s);
   }
-  for (const [k, l] of live) if (!seen.has(k)) diff(l, l, undefined);
+  // Cells only the live side has (after the SQL, or emptied while it ran: then `moved` leaves them out).
+  const liveOnly = new Map([...beforeCells, ...live].filter(([k]) => !seen.has(k)));
+  for (const [k, l] of liveOnly) diff(k, l, live.get(k), undefined);
   differences.sort((a, b) => a.box_start.localeCompare(b.box_start));
-  const compared = seen.size + [...live.keys()].filter((k) => !seen.has(k)).length - skipped;
+  const compared = seen.size + liveOnly.size - skipped;
   return { checked_at, against, ok: differences.length === 0, inconclusive: compared === 0 && skipped > 0, differences, boxes: compared, skipped };
+}
+
+/** The ops event a drift report raises (the embedded keeper logs it, the AWS check sends it to the bus). */
+export function driftEvent(r: DriftReport): OpsEvent {
+  return { type: 'totals.drift', against: r.against, boxes_differing: r.differences.length, first: r.differences[0] ?? null };
 }

@@ -13,6 +13,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError } from '../../core/errors.js';
 import { systemClock, type Catalog, type ObjectStore, type OpsEvents, type QueryEngine, type SecretStore } from '../../core/ports.js';
 import type { Runtime } from '../../core/runtime.js';
+import { RAW_TABLE, tablePrefix } from '../../puddles/layout.js';
 import { DynamoDbStateStore } from './dynamodb-state-store.js';
 import { createS3Client } from './s3-client.js';
 import { S3ObjectStore } from './s3-object-store.js';
@@ -34,6 +35,8 @@ export interface AwsEnv {
   stateTable: string;
   /** A Secrets Manager secret holding a JSON object of provider settings (PUDDLE_SECRETS_ID, optional). */
   secretsId: string | undefined;
+  /** Days each raw object is locked for (PUDDLE_RAW_OBJECT_LOCK_DAYS, set when the stack enables Object Lock); none when unset. */
+  rawObjectLockDays: number | undefined;
 }
 
 /** The names, from the one list in shape.ts (the stack sets the same). */
@@ -57,7 +60,17 @@ export function readAwsEnv(env: NodeJS.ProcessEnv = process.env): AwsEnv {
     queuePrefix: env[AWS_ENV_VARS.queuePrefix]?.trim() ?? '',
     stateTable: required(AWS_ENV_VARS.stateTable),
     secretsId: env[AWS_ENV_VARS.secretsId]?.trim() || undefined,
+    rawObjectLockDays: lockDays(env),
   };
+}
+
+function lockDays(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env[AWS_ENV_VARS.rawObjectLockDays]?.trim();
+  if (!text) return undefined;
+  if (!/^[1-9]\d{0,5}$/.test(text)) {
+    throw new ConfigError(`${AWS_ENV_VARS.rawObjectLockDays} must be a whole number of days (got ${JSON.stringify(text.slice(0, 20))})`);
+  }
+  return Number(text);
 }
 
 export interface AwsClients {
@@ -105,7 +118,13 @@ export async function createAwsRuntime(
 ): Promise<AwsRuntime> {
   const env = readAwsEnv(opts.env);
   const clients = opts.clients ?? createAwsClients();
-  const store = new S3ObjectStore({ client: clients.s3, bucket: env.bucket, prefix: env.lakePrefix });
+  const store = new S3ObjectStore({
+    client: clients.s3,
+    bucket: env.bucket,
+    prefix: env.lakePrefix,
+    // Raw envelopes are the replay source and audit trail: locked one by one when the stack enables Object Lock.
+    ...(env.rawObjectLockDays !== undefined ? { retention: { prefix: tablePrefix(RAW_TABLE), days: env.rawObjectLockDays, mode: 'GOVERNANCE' as const } } : {}),
+  });
   const queue = new SnsSqsQueue({
     sns: clients.sns,
     sqs: clients.sqs,

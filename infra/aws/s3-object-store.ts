@@ -1,4 +1,12 @@
 // ObjectStore on S3 (AWS shape's lake). Keys live under an optional prefix so one bucket can hold several lakes.
+//
+// Object Lock (the stack's `rawObjectLockDays`): keys under the retention prefix (the raw table's folder) are
+// PUT with their own retention, mode and date, rather than relying on a bucket default retention. A default would
+// lock every new object version in the bucket: each rewritten Athena manifest, every compaction input and merged
+// lake file, query results and queue overflow would all be kept for the whole period (versions piling up that no
+// lifecycle rule may remove), while the audit trail that needs it is raw alone. S3 refuses a PUT carrying
+// retention without an integrity header (Content-MD5 or x-amz-checksum-*), so locked PUTs always ask the SDK for
+// a CRC32 checksum, even on a client set to compute checksums only when required (S3-compatible endpoints).
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -20,6 +28,21 @@ export interface S3ObjectStoreOptions {
   prefix?: string;
   /** Keys per ListObjectsV2 page (S3 caps it at 1000); small values let tests exercise paging. */
   pageSize?: number;
+  /** Object Lock retention for keys under a prefix (the bucket must have Object Lock enabled). */
+  retention?: ObjectRetention;
+  now?: () => number;
+}
+
+export interface ObjectRetention {
+  /** Store keys starting with this are locked: the raw table's folder. */
+  prefix: string;
+  days: number;
+  /**
+   * GOVERNANCE: nobody deletes or shortens it without the s3:BypassGovernanceRetention right, which no Puddle
+   * function has; an administrator who holds it can still erase one person's data on a lawful request. COMPLIANCE
+   * would forbid that to everyone, root included, for the whole period.
+   */
+  mode: 'GOVERNANCE' | 'COMPLIANCE';
 }
 
 /** S3 answers 409 while another conditional write to the key is in flight; retrying then settles it. */
@@ -30,6 +53,8 @@ export class S3ObjectStore implements ObjectStore {
   readonly #bucket: string;
   readonly #prefix: string;
   readonly #pageSize: number | undefined;
+  readonly #retention: ObjectRetention | undefined;
+  readonly #now: () => number;
 
   constructor(opts: S3ObjectStoreOptions) {
     this.#client = opts.client;
@@ -40,11 +65,16 @@ export class S3ObjectStore implements ObjectStore {
       throw new FatalError('S3ObjectStore pageSize must be an integer from 1 to 1000');
     }
     this.#pageSize = opts.pageSize;
+    if (opts.retention && !(Number.isSafeInteger(opts.retention.days) && opts.retention.days >= 1)) {
+      throw new FatalError('S3ObjectStore retention days must be a whole number of at least 1');
+    }
+    this.#retention = opts.retention;
+    this.#now = opts.now ?? Date.now;
   }
 
   async put(key: string, body: Uint8Array | string): Promise<void> {
     await this.#send('put', () =>
-      this.#client.send(new PutObjectCommand({ Bucket: this.#bucket, Key: this.#fullKey(key), Body: body })),
+      this.#client.send(new PutObjectCommand({ Bucket: this.#bucket, Key: this.#fullKey(key), Body: body, ...this.#lockOf(key) })),
     );
   }
 
@@ -57,7 +87,7 @@ export class S3ObjectStore implements ObjectStore {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.#client.send(
-          new PutObjectCommand({ Bucket: this.#bucket, Key: fullKey, Body: body, IfNoneMatch: '*' }),
+          new PutObjectCommand({ Bucket: this.#bucket, Key: fullKey, Body: body, IfNoneMatch: '*', ...this.#lockOf(key) }),
         );
         return true;
       } catch (err) {
@@ -118,6 +148,17 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   // ------------------------------------------------------------------ internals
+
+  /** The PutObject fields that lock a key under the retention prefix (none for other keys). */
+  #lockOf(key: string) {
+    const r = this.#retention;
+    if (!r || !key.startsWith(r.prefix)) return {};
+    return {
+      ObjectLockMode: r.mode,
+      ObjectLockRetainUntilDate: new Date(this.#now() + r.days * 86_400_000),
+      ChecksumAlgorithm: 'CRC32' as const,
+    };
+  }
 
   #fullKey(key: string): string {
     if (key === '') throw new FatalError('Object key must not be empty');

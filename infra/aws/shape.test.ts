@@ -88,7 +88,7 @@ describe('the AWS shape, derived from the code', () => {
 
   it('lists every handler with its entry file', () => {
     expect(HANDLERS.map((h) => h.entry)).toEqual(
-      ['producer', 'webhooks', 'consumer', 'connector-sync', 'compaction', 'bank-import', 'totals'].map((n) => `infra/aws/handlers/${n}.ts`),
+      ['producer', 'webhooks', 'consumer', 'connector-sync', 'compaction', 'bank-import', 'totals', 'totals-drift'].map((n) => `infra/aws/handlers/${n}.ts`),
     );
   });
 });

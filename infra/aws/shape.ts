@@ -13,7 +13,7 @@ export const NAME_PREFIX = 'puddle';
 
 // ---------------------------------------------------------------- handlers
 
-export type HandlerName = 'producer' | 'webhooks' | 'consumer' | 'sync' | 'compaction' | 'bank-import' | 'totals';
+export type HandlerName = 'producer' | 'webhooks' | 'consumer' | 'sync' | 'compaction' | 'bank-import' | 'totals' | 'totals-drift';
 
 export interface HandlerSpec {
   name: HandlerName;
@@ -50,6 +50,8 @@ export const HANDLERS: readonly HandlerSpec[] = [
   handler('compaction', 2048, 900, 'schedule', "merges each partition's small files"),
   handler('bank-import', 1024, 300, 's3-object-created', 'a bank statement file dropped under inbox/bank/'),
   handler('totals', 512, 10, 'http', 'the live totals API, from the counters the consumers keep', ['GET /v1/totals']),
+  // One Athena query (totals_by_box) and two reads of every counter; Athena's own wait is capped at 10 minutes.
+  handler('totals-drift', 512, 900, 'schedule', 'compares the live totals counters with the SQL view totals_by_box'),
 ];
 
 export function handlerSpec(name: HandlerName): HandlerSpec {
@@ -414,6 +416,8 @@ export const ENV = {
  */
 export const OPTIONAL_ENV: Readonly<Record<string, string>> = {
   [ENV.lakePrefix]: 'the lake at the bucket root (the Glue catalog refuses a folder)',
+  [ENV.secretsId]: 'no secret: names are read from the environment (the stack names it only to functions that may read it)',
+  [ENV.rawObjectLockDays]: 'raw objects are not locked (the stack sets it when rawObjectLockDays is)',
   PUDDLE_COMPACT_MIN_FILES: 'compaction leaves partitions with fewer files alone (20)',
   PUDDLE_GC_AFTER_MINUTES: 'retired files are deleted after this long (60)',
   PUDDLE_BANK_LAYOUT: "bank import: the file's layout is detected",
@@ -452,7 +456,7 @@ export function scheduleSpec(e: ScheduleEntry): ScheduleSpec {
   };
 }
 
-/** One schedule per `schedules/` entry, plus compaction. */
+/** One schedule per `schedules/` entry, plus compaction and the totals drift check. */
 export const SCHEDULES: readonly ScheduleSpec[] = [
   ...SCHEDULE.map(scheduleSpec),
   {
@@ -461,6 +465,13 @@ export const SCHEDULES: readonly ScheduleSpec[] = [
     handler: 'compaction',
     input: {},
     why: "an appeal night lands a file per batch; merging every 15 minutes keeps each partition's manifest and scans small",
+  },
+  {
+    name: `${NAME_PREFIX}-totals-drift`,
+    expression: rateExpression(15 * 60),
+    handler: 'totals-drift',
+    input: {},
+    why: 'the on-screen totals must agree with finance\'s SQL; a check scans the donation view once (cents per day)',
   },
 ];
 

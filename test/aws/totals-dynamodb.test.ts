@@ -1,4 +1,3 @@
-import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -11,7 +10,7 @@ import { createAwsRuntime, type AwsRuntime } from '../../infra/aws/runtime.js';
 import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
 import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
 import { LiveTotals, cellId, type TotalsCell } from '../../puddles/live-totals.js';
-import { startTestShape, type TestShape } from '../support/aws-shape.js';
+import { landThroughConsumer, startTestShape, type TestShape } from '../support/aws-shape.js';
 import { httpApiEvent, lambdaContext, sqsEvent } from '../support/lambda-events.js';
 
 // The counters are kept by the real consumer handler (fauxqs queue, dynalite table, Parquet read back by the
@@ -52,31 +51,10 @@ function donation(id: string, amount: number, extra: Record<string, unknown> = {
   });
 }
 
-async function receiveAll(): Promise<{ messages: Message[]; arn: string }> {
-  const url = (await shape.clients.sqs.send(new GetQueueUrlCommand({ QueueName: `${shape.env.PUDDLE_QUEUE_PREFIX}transactions` }))).QueueUrl!;
-  const arn = (await shape.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-  const messages: Message[] = [];
-  for (;;) {
-    const got = await shape.clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 60, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
-    );
-    if (!got.Messages?.length) break;
-    messages.push(...got.Messages);
-  }
-  return { messages, arn };
-}
-
 const consumer = () => makeConsumerHandler(async () => rt, { onLanded: (l) => live.apply(l) });
 
 /** Publish envelopes and land them through the consumer handler, one SQS batch each; returns the batches. */
-async function land(envs: Envelope[]): Promise<{ messages: Message[]; arn: string }> {
-  await rt.queue.publish(envs);
-  const got = await receiveAll();
-  expect(got.messages).toHaveLength(envs.length);
-  const res = await consumer()(sqsEvent(got.messages, got.arn), lambdaContext());
-  expect(res.batchItemFailures).toEqual([]);
-  return got;
-}
+const land = (envs: Envelope[]) => landThroughConsumer(shape, rt, envs, { onLanded: (l) => live.apply(l) });
 
 const key = (c: Omit<TotalsCell, 'amount_minor' | 'count'>) => cellId(c);
 const sorted = (cells: TotalsCell[]) => cells.map((c) => [key(c), c.amount_minor, c.count] as const).sort();

@@ -2,16 +2,21 @@
 // resources provisioned, and the environment a function would get, endpoints included, set on process.env
 // (the SDK reads AWS_ENDPOINT_URL_* from there, as it would on a machine pointed at emulators).
 import { randomUUID } from 'node:crypto';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { vi } from 'vitest';
 
+import type { Envelope } from '../../core/envelope.js';
+import { makeConsumerHandler, type ConsumerHandlerOptions } from '../../infra/aws/handlers/consumer.js';
+
 import { provisionShape } from '../../infra/aws/provision.js';
-import { createAwsClients, createAwsRuntime, type AwsClients, type AwsRuntime } from '../../infra/aws/runtime.js';
+import { createAwsClients, createAwsRuntime, type AwsClients, type AwsRuntime, type EventsFactory } from '../../infra/aws/runtime.js';
 import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
 import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
 import { ENV } from '../../infra/aws/shape.js';
 import { emulatorEnv } from '../../infra/aws/local/emulators.js';
 import { startTestDynalite, type RunningDynalite } from './dynalite.js';
 import { startTestFauxqs, type RunningFauxqs } from './fauxqs.js';
+import { lambdaContext, sqsEvent } from './lambda-events.js';
 
 export interface TestShape {
   fauxqs: RunningFauxqs;
@@ -54,10 +59,12 @@ export async function startTestShape(): Promise<TestShape> {
  * The shape with the embedded catalog and DuckDB standing in for Glue and Athena (no emulator), handed to
  * createAwsRuntime the way the Glue/Athena factory is: for handler tests that read the lake back.
  */
-export async function startShapeWithEmbeddedCatalog(): Promise<{ shape: TestShape; rt: AwsRuntime; catalog: SqliteCatalog; stop(): Promise<void> }> {
+export async function startShapeWithEmbeddedCatalog(
+  opts: { events?: EventsFactory } = {},
+): Promise<{ shape: TestShape; rt: AwsRuntime; catalog: SqliteCatalog; stop(): Promise<void> }> {
   const shape = await startTestShape();
   const catalog = new SqliteCatalog(':memory:');
-  const rt = await createAwsRuntime({ catalog: ({ store }) => ({ catalog, query: new DuckDbQueryEngine({ catalog, store }) }) });
+  const rt = await createAwsRuntime({ catalog: ({ store }) => ({ catalog, query: new DuckDbQueryEngine({ catalog, store }) }), ...(opts.events ? { events: opts.events } : {}) });
   return {
     shape,
     rt,
@@ -68,4 +75,31 @@ export async function startShapeWithEmbeddedCatalog(): Promise<{ shape: TestShap
       await shape.stop();
     },
   };
+}
+
+/**
+ * Publish envelopes on the shape's topic and land them through the consumer handler as one SQS batch of the
+ * `transactions` queue, as Lambda would deliver it; returns the batch (to deliver it again).
+ */
+export async function landThroughConsumer(
+  shape: TestShape,
+  rt: AwsRuntime,
+  envs: readonly Envelope[],
+  opts: ConsumerHandlerOptions = {},
+): Promise<{ messages: Message[]; arn: string }> {
+  await rt.queue.publish([...envs]);
+  const url = (await shape.clients.sqs.send(new GetQueueUrlCommand({ QueueName: `${shape.env.PUDDLE_QUEUE_PREFIX}transactions` }))).QueueUrl!;
+  const arn = (await shape.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  const messages: Message[] = [];
+  for (;;) {
+    const got = await shape.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 60, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
+    );
+    if (!got.Messages?.length) break;
+    messages.push(...got.Messages);
+  }
+  if (messages.length !== envs.length) throw new Error(`expected ${envs.length} messages on the transactions queue, received ${messages.length}`);
+  const res = await makeConsumerHandler(async () => rt, opts)(sqsEvent(messages, arn), lambdaContext());
+  if (res.batchItemFailures.length) throw new Error(`the consumer reported ${res.batchItemFailures.length} failed records`);
+  return { messages, arn };
 }

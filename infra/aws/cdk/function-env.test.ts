@@ -80,12 +80,30 @@ describe('the environment of each function', () => {
   it('names the queues, the secret and the Glue/Athena resources the stack made', () => {
     const env = variables.get('puddle-consumer')!;
     expect(env[ENV.queuePrefix]).toBe(QUEUE_PREFIX);
-    expect(env[ENV.secretsId]).toBe(SECRETS_ID);
+    expect(variables.get('puddle-producer')![ENV.secretsId]).toBe(SECRETS_ID);
     // The functions may read `puddle/*` secrets only.
     expect(SECRETS_ID.startsWith('puddle/')).toBe(true);
     for (const name of [ENV.bucket, ENV.topicArn, ENV.stateTable, ENV.catalogTable, ENV.glueDatabase, ENV.athenaWorkgroup, ENV.eventBus]) {
       expect(env[name], name).toBeTruthy();
     }
+  });
+
+  it('names the secret to exactly the functions whose role may read it (the runtime reads a named secret at start)', () => {
+    const resources = Template.fromStack(new PuddleStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'SecretTest')).toJSON().Resources as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown> }
+    >;
+    const readers = new Set<string>();
+    for (const p of Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy')) {
+      const statements = (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement;
+      if (!statements.some((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'))) continue;
+      const role = (p.Properties.Roles as { Ref: string }[])[0]!.Ref;
+      const fn = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties.Role).includes(`"${role}"`))!;
+      readers.add(String(fn.Properties.FunctionName));
+    }
+    const named = [...variables].filter(([, env]) => env[ENV.secretsId] !== undefined).map(([name]) => name);
+    expect(named.sort()).toEqual([...readers].sort());
+    expect(named.sort()).toEqual(['puddle-producer', 'puddle-sync', 'puddle-totals', 'puddle-webhooks']);
   });
 
   it('has handlers that read the environment only through the readers recorded above', () => {

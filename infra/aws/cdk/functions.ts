@@ -24,8 +24,12 @@ export interface FunctionOptions {
   duckdbLayer?: lambda.ILayerVersion;
 }
 
-/** Handlers that land or read Parquet with DuckDB; its native binding cannot be bundled by esbuild. */
-const USES_DUCKDB: ReadonlySet<string> = new Set(['consumer', 'compaction', 'bank-import', 'totals']);
+/**
+ * Handlers whose bundle imports DuckDB, whose native binding esbuild cannot bundle: those landing or reading
+ * Parquet, and those importing it through shared modules (the totals function through the live totals, the drift
+ * check through the Athena engine's use of puddles/duckdb.ts for identifier quoting).
+ */
+const USES_DUCKDB: ReadonlySet<string> = new Set(['consumer', 'compaction', 'bank-import', 'totals', 'totals-drift']);
 
 export function handlerFunction(scope: Construct, spec: HandlerSpec, opts: FunctionOptions): lambda.Function {
   const id = `Fn-${spec.name}`;

@@ -123,8 +123,9 @@ describe('the CloudFormation template', () => {
     }
   });
 
-  it('has one schedule per schedules/ entry, plus compaction', () => {
-    template.resourceCountIs('AWS::Scheduler::Schedule', SCHEDULE.length + 1);
+  it('has one schedule per schedules/ entry, plus compaction and the totals drift check', () => {
+    template.resourceCountIs('AWS::Scheduler::Schedule', SCHEDULE.length + 2);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'puddle-totals-drift', ScheduleExpression: 'rate(15 minutes)' });
     for (const e of SCHEDULE) {
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
         ScheduleExpression: `rate(${e.everySeconds / 60} ${e.everySeconds === 60 ? 'minute' : 'minutes'})`,
@@ -150,6 +151,8 @@ describe('the CloudFormation template', () => {
       });
     }
     expect(alarms).toContain('puddle-totals-drift');
+    // The drift check's events are what the alarm counts: the rule matching them is on the bus it sends to.
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['puddle'], 'detail-type': ['totals.drift'] }, EventBusName: Match.anyValue() });
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: 'puddle-state',
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
@@ -165,5 +168,54 @@ describe('the CloudFormation template', () => {
         { AttributeName: 'id', KeyType: 'RANGE' },
       ],
     });
+  });
+
+  it('lets the drift check read the counters and ask Athena, and write nothing but query results and its events', () => {
+    const roleId = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith('Fntotalsdrift'))![0];
+    const statements = ofType('AWS::IAM::Policy')
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+    const actions = statements.flatMap((s) => [s.Action].flat()).sort();
+    expect(actions).toEqual(
+      expect.arrayContaining(['athena:StartQueryExecution', 'athena:GetQueryResults', 'dynamodb:Query', 'dynamodb:GetItem', 'events:PutEvents', 's3:GetObject']),
+    );
+    for (const a of ['s3:DeleteObject', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan', 'sns:Publish', 'secretsmanager:GetSecretValue', 'glue:CreateTable']) {
+      expect(actions, a).not.toContain(a);
+    }
+    // Its only S3 write is Athena's results folder.
+    const puts = statements.filter((s) => [s.Action].flat().includes('s3:PutObject'));
+    expect(puts.map((s) => JSON.stringify(s.Resource))).toEqual([expect.stringContaining('/athena-results/*')]);
+  });
+
+  it('locks raw objects one by one when rawObjectLockDays is set: no bucket default, retention rights for raw writers only, old versions expired', () => {
+    const bucket = ofType('AWS::S3::Bucket').find((b) => b.Properties.ObjectLockEnabled === true)!;
+    // No default retention: it would lock every object (manifests, compacted lake files, query results).
+    expect((bucket.Properties.ObjectLockConfiguration as { Rule?: unknown } | undefined)?.Rule).toBeUndefined();
+    const rules = (bucket.Properties.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+    expect(rules).toContainEqual(expect.objectContaining({ Id: 'noncurrent-versions', NoncurrentVersionExpiration: { NoncurrentDays: 7 } }));
+    expect(rules).toContainEqual(expect.objectContaining({ Id: 'expired-delete-markers', ExpiredObjectDeleteMarker: true }));
+
+    const roleOf = (name: string) => Object.entries(resources).find(([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith(`Fn${name}`))![0];
+    const retention = new Map<string, string[]>();
+    for (const p of ofType('AWS::IAM::Policy')) {
+      for (const st of (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement) {
+        if (![st.Action].flat().includes('s3:PutObjectRetention')) continue;
+        const role = (p.Properties.Roles as { Ref: string }[])[0]!.Ref;
+        retention.set(role, [...(retention.get(role) ?? []), JSON.stringify(st.Resource)]);
+      }
+    }
+    expect([...retention.keys()].sort()).toEqual([roleOf('compaction'), roleOf('consumer')].sort());
+    for (const resource of retention.values()) expect(resource).toEqual([expect.stringContaining('/lake/raw/envelope/v1/*')]);
+    const consumer = ofType('AWS::Lambda::Function').find((f) => f.Properties.FunctionName === 'puddle-consumer')!;
+    expect((consumer.Properties.Environment as { Variables: Record<string, string> }).Variables.PUDDLE_RAW_OBJECT_LOCK_DAYS).toBe('365');
+  });
+
+  it('has no Object Lock, versioning or retention rights without rawObjectLockDays', () => {
+    const plain = Template.fromStack(new PuddleStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Plain')).toJSON().Resources as Record<string, Resource>;
+    const bucket = Object.values(plain).find((r) => r.Type === 'AWS::S3::Bucket' && (r.Properties.LifecycleConfiguration as object | undefined))!;
+    expect(bucket.Properties.ObjectLockEnabled).toBeUndefined();
+    expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
+    expect(JSON.stringify(plain)).not.toContain('s3:PutObjectRetention');
+    expect(JSON.stringify(plain)).not.toContain('PUDDLE_RAW_OBJECT_LOCK_DAYS');
   });
 });

@@ -50,7 +50,10 @@ import {
 import { handlerFunction, LAMBDA_RUNTIME } from './functions.js';
 
 export interface PuddleStackProps extends StackProps {
-  /** Days raw objects are locked against deletion (Object Lock, set per object by the raw writer); off when unset. */
+  /**
+   * Days raw objects are locked against deletion (Object Lock in GOVERNANCE mode, set per object by the raw writer:
+   * see infra/aws/s3-object-store.ts for why not a bucket default); off when unset.
+   */
   rawObjectLockDays?: number;
   /** A folder laid out as a Lambda layer, nodejs/node_modules/@duckdb/... for linux-arm64 (see NOTES); handlers warn without it. */
   duckdbLayerDir?: string;
@@ -69,19 +72,27 @@ interface Needs {
   secrets?: boolean;
   /** The live totals' counters: the consumer keeps them, the totals function reads them. */
   totals?: 'read' | 'write';
+  /** Writes raw objects (landing raw, merging its files), so sets their Object Lock retention when the stack locks raw. */
+  writesRaw?: boolean;
 }
 
 const NEEDS: Record<HandlerName, Needs> = {
   // Producer and totals read their API keys from Secrets Manager.
   producer: { publish: true, secrets: true },
   webhooks: { publish: true, state: true, secrets: true },
-  consumer: { readObjects: true, writeObjects: true, publish: true, state: true, catalog: true, totals: 'write' },
+  consumer: { readObjects: true, writeObjects: true, publish: true, state: true, catalog: true, totals: 'write', writesRaw: true },
   sync: { publish: true, state: true, secrets: true },
-  compaction: { readObjects: true, writeObjects: true, state: true, catalog: true, athena: true },
+  compaction: { readObjects: true, writeObjects: true, state: true, catalog: true, athena: true, writesRaw: true },
   'bank-import': { readObjects: true, writeObjects: true, publish: true, state: true },
   // Answers from the counters alone: no Athena, no lake.
   totals: { secrets: true, totals: 'read' },
+  // Reads the counters and asks Athena for totals_by_box (Athena reads the lake with its rights); writes nothing
+  // but query results: a drift is reported, never repaired.
+  'totals-drift': { athena: true, totals: 'read' },
 };
+
+/** Days an overwritten or deleted object version is kept in a versioned (Object Lock) bucket. */
+const NONCURRENT_VERSION_DAYS = 7;
 
 export class PuddleStack extends Stack {
   readonly functions = new Map<HandlerName, lambda.Function>();
@@ -96,7 +107,7 @@ export class PuddleStack extends Stack {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       // Object Lock needs versioning; objects are then locked one by one by the raw writer (never lake files,
-      // which compaction and replay must be able to delete).
+      // which compaction and replay must be able to delete). No default retention: it would lock every object.
       versioned: lock !== undefined,
       objectLockEnabled: lock !== undefined ? true : undefined,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -110,6 +121,14 @@ export class PuddleStack extends Stack {
           ...(r.expireAfterDays !== null ? { expiration: Duration.days(r.expireAfterDays) } : {}),
         })),
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // Versioning (for Object Lock) keeps what is overwritten or deleted (each manifest rewrite, every file
+        // compaction retires): drop those versions after a week. Locked raw versions stay until their date passes.
+        ...(lock !== undefined
+          ? [
+              { id: 'noncurrent-versions', noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS) },
+              { id: 'expired-delete-markers', expiredObjectDeleteMarker: true },
+            ]
+          : []),
       ],
     });
     // S3 -> EventBridge for the bank drop folder, set on the L1 (the L2 flag adds a custom-resource Lambda).
@@ -194,7 +213,6 @@ export class PuddleStack extends Stack {
       [ENV.bucket]: bucket.bucketName,
       [ENV.topicArn]: topic.topicArn,
       [ENV.queuePrefix]: QUEUE_PREFIX,
-      [ENV.secretsId]: SECRETS_ID,
       [ENV.stateTable]: stateTable.tableName,
       [ENV.catalogTable]: catalogTable.tableName,
       [ENV.totalsTable]: totalsTable.tableName,
@@ -212,9 +230,12 @@ export class PuddleStack extends Stack {
         })
       : undefined;
     for (const spec of HANDLERS) {
-      const fn = handlerFunction(this, spec, { environment, duckdbLayer });
+      // The secret is named only to functions whose role may read it: the runtime reads a named secret on every
+      // cold start, so naming it elsewhere would fail those functions with AccessDenied.
+      const secrets: Record<string, string> = NEEDS[spec.name].secrets ? { [ENV.secretsId]: SECRETS_ID } : {};
+      const fn = handlerFunction(this, spec, { environment: { ...environment, ...secrets }, duckdbLayer });
       this.functions.set(spec.name, fn);
-      this.#grant(fn, NEEDS[spec.name], { bucket, topic, stateTable, catalogTable, totalsTable, workgroup, bus });
+      this.#grant(fn, NEEDS[spec.name], { bucket, topic, stateTable, catalogTable, totalsTable, workgroup, bus, lock: lock !== undefined });
     }
     const fn = (name: HandlerName) => this.functions.get(name)!;
 
@@ -327,13 +348,25 @@ export class PuddleStack extends Stack {
   #grant(
     fn: lambda.Function,
     needs: Needs,
-    r: { bucket: s3.Bucket; topic: sns.Topic; stateTable: dynamodb.Table; catalogTable: dynamodb.Table; totalsTable: dynamodb.Table; workgroup: athena.CfnWorkGroup; bus: events.EventBus },
+    r: {
+      bucket: s3.Bucket;
+      topic: sns.Topic;
+      stateTable: dynamodb.Table;
+      catalogTable: dynamodb.Table;
+      totalsTable: dynamodb.Table;
+      workgroup: athena.CfnWorkGroup;
+      bus: events.EventBus;
+      lock: boolean;
+    },
   ): void {
     const allow = (actions: string[], resources: string[]) => fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
     const objects = r.bucket.arnForObjects('*');
     if (needs.readObjects || needs.writeObjects) allow(['s3:ListBucket'], [r.bucket.bucketArn]);
     if (needs.readObjects) allow(['s3:GetObject'], [objects]);
     if (needs.writeObjects) allow(['s3:PutObject', 's3:DeleteObject'], [objects]);
+    // A PUT carrying a retention needs this right too, on raw keys only. It cannot shorten or lift a GOVERNANCE
+    // lock: that takes s3:BypassGovernanceRetention, which no function has.
+    if (needs.writesRaw && r.lock) allow(['s3:PutObjectRetention'], [r.bucket.arnForObjects(`${BUCKET_PREFIXES.raw}*`)]);
     if (needs.publish) allow(['sns:Publish'], [r.topic.topicArn]);
     const itemActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query'];
     if (needs.state) allow(itemActions, [r.stateTable.tableArn]);

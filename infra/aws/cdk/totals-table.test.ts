@@ -30,20 +30,21 @@ describe('the live totals table in the template', () => {
     for (const fn of fns) expect(Object.keys((fn.Properties.Environment as { Variables: object }).Variables)).toContain(ENV.totalsTable);
   });
 
-  it('is written by the consumer only and read by the totals function only, with named actions', () => {
+  it('is written by the consumer only and read by the totals function and the drift check only, with named actions', () => {
     const tableId = Object.entries(resources).find(([, r]) => r.Type === 'AWS::DynamoDB::Table' && r.Properties.TableName === TOTALS_TABLE.name)![0];
     const access = new Map<string, string[]>();
     for (const p of Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy')) {
       const roles = JSON.stringify(p.Properties.Roles);
       for (const s of (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement) {
         if (!JSON.stringify(s.Resource).includes(`"${tableId}"`)) continue;
-        const fn = /Fn(consumer|totals|producer|webhooks|sync|compaction|bankimport)/.exec(roles)?.[1] ?? roles;
+        const fn = /Fn(consumer|totalsdrift|totals|producer|webhooks|sync|compaction|bankimport)/.exec(roles)?.[1] ?? roles;
         access.set(fn, [...(access.get(fn) ?? []), ...[s.Action].flat()].sort());
       }
     }
     expect(Object.fromEntries(access)).toEqual({
       consumer: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
       totals: ['dynamodb:GetItem', 'dynamodb:Query'],
+      totalsdrift: ['dynamodb:GetItem', 'dynamodb:Query'],
     });
   });
 });

@@ -3,15 +3,17 @@ import { defineCommand } from '../command.js';
 
 export const aws = defineCommand({
   name: 'aws',
-  summary: 'Run the AWS shape on this machine: Lambda handlers over fauxqs (S3, SNS, SQS) and dynalite (DynamoDB), in this process.',
-  usage: 'puddle aws local [--no-schedule] [--port N]',
+  summary:
+    'Run the AWS shape on this machine: Lambda handlers over fauxqs (S3, SNS, SQS) and dynalite (DynamoDB), in this process; or backfill a deployed stack\'s live totals counters from its lake (totals-rebuild).',
+  usage: 'puddle aws local [--no-schedule] [--port N] | puddle aws totals-rebuild',
   options: {
     'no-schedule': { type: 'boolean', description: 'producer, webhooks and consumers only: no scheduled syncs or compaction' },
     port: { type: 'string', description: 'listen port (default $PORT or 8787)' },
   },
   async run({ values, positionals }) {
+    if (positionals[0] === 'totals-rebuild') return totalsRebuild();
     if (positionals[0] !== 'local') {
-      process.stderr.write('puddle aws: the only subcommand is `local` (deploying is `cdk deploy`, see the README)\n');
+      process.stderr.write('puddle aws: the subcommands are `local` and `totals-rebuild` (deploying is `cdk deploy`, see the README)\n');
       return 2;
     }
     const config = loadConfig();
@@ -33,3 +35,17 @@ export const aws = defineCommand({
     return 0;
   },
 });
+
+/** The deployed stack's counters from its lake, through Athena, with the credentials and region of this shell. */
+async function totalsRebuild(): Promise<number> {
+  const { rebuildDeployedCounters } = await import('../../aws/totals-rebuild.js');
+  let shown = 0;
+  const out = await rebuildDeployedCounters(process.env, (applied, of) => {
+    if (applied - shown < 50_000 && applied < of) return;
+    shown = applied;
+    process.stderr.write(`  ${applied} of ${of} donations applied\n`);
+  });
+  const scanned = out.bytesScanned === undefined ? '' : `, Athena scanned ${(out.bytesScanned / 1024 ** 2).toFixed(1)} MiB`;
+  process.stdout.write(`totals counters in ${out.table}: ${out.rows} current donations applied from the lake${scanned} (running it again changes nothing)\n`);
+  return 0;
+}
