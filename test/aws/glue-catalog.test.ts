@@ -14,6 +14,7 @@ import { CATALOG_TABLE } from '../../infra/aws/shape.js';
 import type { ObjectStore } from '../../core/ports.js';
 import { FsObjectStore } from '../../infra/local/fs-object-store.js';
 import { catalogSuite, file } from '../ports/catalog-suite.js';
+import { failNextPut } from '../support/failing-store.js';
 import { startDynalite, type Dynalite } from './dynalite.js';
 
 // DynamoDB is real (dynalite, the wire protocol); Glue has no emulator, so its client is mocked.
@@ -58,27 +59,7 @@ function crashOnHistoryWrite(client: DynamoDBClient): DynamoDBClient {
   return new Proxy(client, { get: (target, prop, receiver) => (prop === 'send' ? send : Reflect.get(target, prop, receiver)) });
 }
 
-/**
- * The manifests' store as a process sees it that dies during its next manifest PUT (a Lambda timeout or crash
- * right after the DynamoDB write): that one PUT throws and writes nothing; every other call goes through.
- */
-function failNextManifestPut(store: ObjectStore): ObjectStore & { armed: boolean } {
-  const wrapped: ObjectStore & { armed: boolean } = {
-    armed: true,
-    async put(key, body) {
-      if (wrapped.armed && key.startsWith('manifests/')) {
-        wrapped.armed = false;
-        throw new Error('crash: the process died before its manifest PUT');
-      }
-      return store.put(key, body);
-    },
-    putIfAbsent: (key, body) => store.putIfAbsent(key, body),
-    get: (key) => store.get(key),
-    list: (prefix) => store.list(prefix),
-    delete: (key) => store.delete(key),
-  };
-  return wrapped;
-}
+const failNextManifestPut = (store: ObjectStore) => failNextPut(store, 'manifests/');
 
 catalogSuite('GlueCatalog (DynamoDB on dynalite, Glue mocked)', makeCatalog);
 
