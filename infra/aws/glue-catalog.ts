@@ -6,6 +6,9 @@
 // - S3 holds one symlink manifest per partition (`manifests/<table>/dt=<dt>/manifest`), rewritten after each change:
 //   Athena reads the files a manifest names, never a folder listing, so files the catalog retired (compaction
 //   inputs, replayed files) and orphans of a crashed landing are invisible to it at once. See NOTES-aws2.md.
+//   A process can die between a partition's DynamoDB write and its manifest PUT, leaving the manifest behind the
+//   item; each manifest's written version is kept in a sidecar item so that a sweep finds and repairs those, and
+//   garbage collection checks the manifests of the partitions it is about to empty (see repairManifests).
 // - Glue holds the table definitions (columns, partition projection on `dt`, the manifest location), created
 //   when first needed from infra/aws/shape.ts, the same data the CDK app deploys.
 // A change spanning several partitions (replay) is applied partition by partition, each atomic: a crash in the
@@ -208,6 +211,10 @@ export class GlueCatalog implements Catalog {
       .filter((it) => Number(it.removed_at?.N) <= cutoff)
       .map((it) => ({ key: it.id!.S!, removedAt: it.removed_at!.N! }));
     const hints = await this.#hints(marks.map((m) => m.key));
+    // No file is handed out for deletion while a manifest of its partition may still name it (a process died
+    // between the item's write and the manifest's PUT): those manifests are brought up to date first.
+    const owners = new Set(marks.flatMap((m) => hints.get(m.key) ?? []));
+    await this.#settleManifests(owners);
     const taken: string[] = [];
     for (const m of marks) {
       // Live again (re-added after its removal, and the unmarking has not run yet): drop the mark, keep the file.
@@ -367,13 +374,86 @@ export class GlueCatalog implements Catalog {
     const kinds = glueTablesOf(table, dt === '').map((t) => t.kind);
     for (let round = 0; round < MAX_RACES; round++) {
       const part = await this.#readPartition(id, table, dt);
-      const files = [...part.files.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      for (const kind of kinds) {
-        const listed = kind === 'recent' ? files.filter((f) => !f.folded) : files;
-        await this.#manifests.store.put(this.manifestKey(table, dt, kind), listed.map((f) => `s3://${this.#manifests.bucket}/${f.key}\n`).join(''));
-      }
+      for (const kind of kinds) await this.#manifests.store.put(this.manifestKey(table, dt, kind), this.#manifestText(part, kind));
       const after = await this.#readPartition(id, table, dt);
-      if (after.ver === part.ver) return;
+      if (after.ver === part.ver) {
+        await this.#recordManifest(id, part.ver);
+        return;
+      }
+    }
+    // Still racing after MAX_RACES rounds: nothing recorded, so the next sweep rewrites it.
+  }
+
+  /**
+   * The sidecar `kind=manifest, id=<partition>` item: the partition version its manifests were last written
+   * from, set only after the PUTs and only upwards (a slower writer of an older version never lowers it). It lives
+   * in DynamoDB, not in S3 object metadata, so one query lists every recorded version (no HEAD per manifest) and
+   * the ObjectStore port needs no metadata. Written after the PUTs: a crash in between leaves the record behind
+   * the item, which is the stale case the sweep looks for; never ahead of what was written.
+   */
+  async #recordManifest(id: string, ver: number): Promise<void> {
+    try {
+      await this.#db.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: { kind: s('manifest'), id: s(id), ver: n(ver) },
+          ConditionExpression: 'attribute_not_exists(id) OR ver < :v',
+          ExpressionAttributeValues: { ':v': n(ver) },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  /** The text a partition's manifest of `kind` should hold now. */
+  #manifestText(part: Partition, kind: GlueTableKind): string {
+    const files = [...part.files.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const listed = kind === 'recent' ? files.filter((f) => !f.folded) : files;
+    return listed.map((f) => `s3://${this.#manifests.bucket}/${f.key}\n`).join('');
+  }
+
+  /**
+   * Rewrite every partition's manifests whose recorded version is behind its item (a process died between the
+   * DynamoDB write and the PUT, or never recorded). One query of the items' ids and versions (not their file
+   * lists) and one of the records, then a rewrite per stale partition only. Returns how many it rewrote. The
+   * scheduled compaction runs it first, so a stale manifest lasts at most one schedule period, even for a `dt`
+   * nothing will change again. A catalog from before the records existed has none: its first sweep rewrites
+   * every manifest once.
+   */
+  async repairManifests(): Promise<number> {
+    const projection = { ProjectionExpression: 'id, ver' };
+    const items = await this.#query({ KeyConditionExpression: 'kind = :k', ExpressionAttributeValues: { ':k': s('part') }, ConsistentRead: true, ...projection });
+    const records = await this.#query({ KeyConditionExpression: 'kind = :k', ExpressionAttributeValues: { ':k': s('manifest') }, ConsistentRead: true, ...projection });
+    const written = new Map(records.map((it) => [it.id!.S!, Number(it.ver!.N)]));
+    let repaired = 0;
+    for (const it of items) {
+      const id = it.id!.S!;
+      if ((written.get(id) ?? 0) >= Number(it.ver!.N)) continue;
+      const { table, dt } = parsePartitionId(id);
+      await this.#writeManifest(id, table, dt);
+      repaired++;
+    }
+    return repaired;
+  }
+
+  /**
+   * Before garbage collection hands out keys of these partitions: make sure no manifest of theirs still names a
+   * file the item no longer holds. This compares the manifests' text, not the recorded version: a PUT of an old
+   * list that landed late (after a newer writer recorded its version) and whose writer then died would pass a
+   * version check, and a deleted file named by a manifest is exactly what must never happen. The cost is one GET
+   * per manifest of the few partitions holding garbage. Throws if a rewrite fails: then nothing is taken.
+   */
+  async #settleManifests(ids: Iterable<string>): Promise<void> {
+    for (const id of ids) {
+      const { table, dt } = parsePartitionId(id);
+      const part = await this.#readPartition(id, table, dt);
+      for (const kind of glueTablesOf(table, dt === '').map((t) => t.kind)) {
+        const got = await this.#manifests.store.get(this.manifestKey(table, dt, kind));
+        if (got !== null && new TextDecoder().decode(got) === this.#manifestText(part, kind)) continue;
+        await this.#writeManifest(id, table, dt);
+        break;
+      }
     }
   }
 

@@ -11,8 +11,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDynamoTable } from '../../infra/aws/dynamo-tables.js';
 import { GlueCatalog } from '../../infra/aws/glue-catalog.js';
 import { CATALOG_TABLE } from '../../infra/aws/shape.js';
+import type { ObjectStore } from '../../core/ports.js';
 import { FsObjectStore } from '../../infra/local/fs-object-store.js';
 import { catalogSuite, file } from '../ports/catalog-suite.js';
+import { failNextPut } from '../support/failing-store.js';
 import { startDynalite, type Dynalite } from './dynalite.js';
 
 // DynamoDB is real (dynalite, the wire protocol); Glue has no emulator, so its client is mocked.
@@ -57,7 +59,91 @@ function crashOnHistoryWrite(client: DynamoDBClient): DynamoDBClient {
   return new Proxy(client, { get: (target, prop, receiver) => (prop === 'send' ? send : Reflect.get(target, prop, receiver)) });
 }
 
+const failNextManifestPut = (store: ObjectStore) => failNextPut(store, 'manifests/');
+
 catalogSuite('GlueCatalog (DynamoDB on dynalite, Glue mocked)', makeCatalog);
+
+describe('GlueCatalog manifests left behind by a crash', () => {
+  const text = async (store: ObjectStore, dt = '2026-11-29', table = 'donation_v1') =>
+    new TextDecoder().decode((await store.get(`manifests/${table}/dt=${dt}/manifest`)) ?? new Uint8Array());
+
+  it('a compaction whose manifest PUT failed leaves the old list; garbage collection rewrites it before handing out the inputs', async () => {
+    const { catalog, store, tableName, cleanup } = await makeCatalog();
+    try {
+      await catalog.addFiles([file(k('b-1')), file(k('b-2'))]);
+      const failing = failNextManifestPut(store);
+      const crashing = new GlueCatalog({ dynamo: db.client, tableName, glue: new GlueClient({ region: 'us-east-1' }), manifests: { store: failing, bucket: 'lake-bucket' } });
+      await expect(crashing.replaceFiles([k('b-1'), k('b-2')], [file(k('c-1'))], { ifAllPresent: true })).rejects.toThrow(/crash/);
+      // The catalog swapped; Athena's list did not: it still names the inputs, which are now garbage.
+      expect((await catalog.listFiles()).map((f) => f.key)).toEqual([k('c-1')]);
+      expect(await text(store)).toBe(`${s3(k('b-1'))}${s3(k('b-2'))}`);
+      expect(await text(store, '2026-11-29', 'donation_v1_recent')).toBe(`${s3(k('b-1'))}${s3(k('b-2'))}`);
+      // Garbage collection: the manifests are brought up to date before any input is handed out for deletion.
+      expect(await catalog.takeGarbage(0)).toEqual([k('b-1'), k('b-2')]);
+      expect(await text(store)).toBe(s3(k('c-1')));
+      expect(await text(store, '2026-11-29', 'donation_v1_recent')).toBe(s3(k('c-1')));
+      // Now in step: the sweep finds nothing to do.
+      expect(await catalog.repairManifests()).toBe(0);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('hands out nothing while the stale manifest cannot be rewritten', async () => {
+    const { catalog, store, tableName, cleanup } = await makeCatalog();
+    try {
+      await catalog.addFiles([file(k('b-1')), file(k('b-2'))]);
+      const failing = failNextManifestPut(store);
+      const crashing = new GlueCatalog({ dynamo: db.client, tableName, glue: new GlueClient({ region: 'us-east-1' }), manifests: { store: failing, bucket: 'lake-bucket' } });
+      await expect(crashing.replaceFiles([k('b-1'), k('b-2')], [file(k('c-1'))], { ifAllPresent: true })).rejects.toThrow(/crash/);
+      // Garbage collection through a process whose manifest PUT fails too: it fails without taking a mark.
+      failing.armed = true;
+      await expect(crashing.takeGarbage(0)).rejects.toThrow(/crash/);
+      expect(await text(store)).toBe(`${s3(k('b-1'))}${s3(k('b-2'))}`);
+      // The marks are still there: the next collection repairs, then takes them.
+      expect(await catalog.takeGarbage(0)).toEqual([k('b-1'), k('b-2')]);
+      expect(await text(store)).toBe(s3(k('c-1')));
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('the sweep rewrites every manifest behind its item (a landed file Athena never saw) and only those', async () => {
+    const { catalog, store, tableName, cleanup } = await makeCatalog();
+    try {
+      await catalog.addFiles([file(k('b-1')), file(k('b-2', '2026-11-30'), { dt: '2026-11-30' }), state('s-1')]);
+      expect(await catalog.repairManifests()).toBe(0);
+      const failing = failNextManifestPut(store);
+      const crashing = new GlueCatalog({ dynamo: db.client, tableName, glue: new GlueClient({ region: 'us-east-1' }), manifests: { store: failing, bucket: 'lake-bucket' } });
+      await expect(crashing.addFiles([file(k('b-3'))])).rejects.toThrow(/crash/);
+      expect(await text(store)).toBe(s3(k('b-1')));
+      const before30 = await text(store, '2026-11-30');
+      expect(await catalog.repairManifests()).toBe(1);
+      expect(await text(store)).toBe(`${s3(k('b-1'))}${s3(k('b-3'))}`);
+      expect(await text(store, '2026-11-29', 'donation_v1_recent')).toBe(`${s3(k('b-1'))}${s3(k('b-3'))}`);
+      expect(await text(store, '2026-11-30')).toBe(before30);
+      expect(await catalog.repairManifests()).toBe(0);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('a manifest overwritten late by an older list (its writer died after the PUT) is caught by garbage collection', async () => {
+    const { catalog, store, cleanup } = await makeCatalog();
+    try {
+      await catalog.addFiles([file(k('b-1')), file(k('b-2'))]);
+      const old = await text(store);
+      expect(await catalog.replaceFiles([k('b-1'), k('b-2')], [file(k('c-1'))], { ifAllPresent: true })).toBe(true);
+      // A slow PUT of the list from before the compaction lands after the newer writer recorded its version.
+      await store.put('manifests/donation_v1/dt=2026-11-29/manifest', old);
+      expect(await catalog.repairManifests()).toBe(0); // the version record cannot see this one
+      expect(await catalog.takeGarbage(0)).toEqual([k('b-1'), k('b-2')]);
+      expect(await text(store)).toBe(s3(k('c-1')));
+    } finally {
+      await cleanup();
+    }
+  });
+});
 
 describe('GlueCatalog specifics', () => {
   it('writes one manifest per partition naming exactly the live files, so Athena never reads retired ones', async () => {

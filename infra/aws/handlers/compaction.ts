@@ -1,7 +1,10 @@
 // Scheduled compaction: merge each partition's small files (one per consumer batch) into one, then
-// delete the files compaction retired once no query can still be reading them.
+// delete the files compaction retired once no query can still be reading them. First, on the Glue catalog, it
+// rewrites every symlink manifest left behind its catalog item by a process that died between the two writes
+// (GlueCatalog.repairManifests): otherwise Athena would keep reading the old list of a `dt` nothing changes again.
 import { ConfigError } from '../../../core/errors.js';
 import { log } from '../../../core/log.js';
+import type { Catalog } from '../../../core/ports.js';
 import { collectGarbage, compactAll } from '../../../puddles/compact.js';
 import { defaultRuntime, type RuntimeSource } from './runtime-source.js';
 
@@ -27,16 +30,28 @@ export function compactionSettings(env: NodeJS.ProcessEnv = process.env): Compac
 }
 
 export function makeCompactionHandler(runtime: RuntimeSource, settings: () => CompactionSettings = compactionSettings) {
-  return async (): Promise<{ partitions: number; filesMerged: number; foldedContracts: number; deleted: number }> => {
+  return async (): Promise<{ manifestsRepaired: number; partitions: number; filesMerged: number; foldedContracts: number; deleted: number }> => {
     const rt = await runtime();
     const { minFiles, garbageAfterMs } = settings();
+    // Before anything else, so this run's own work starts from manifests that match the catalog.
+    const manifestsRepaired = hasManifests(rt.catalog) ? await rt.catalog.repairManifests() : 0;
+    if (manifestsRepaired) log.warn('stale manifests repaired', { manifestsRepaired });
     const { compacted, folded } = await compactAll({ store: rt.store, catalog: rt.catalog, minFiles });
     const deleted = await collectGarbage({ store: rt.store, catalog: rt.catalog, olderThanMs: garbageAfterMs });
     const merged = compacted.filter((r) => r.inputs > 0);
-    const summary = { partitions: merged.length, filesMerged: merged.reduce((n, r) => n + r.inputs, 0), foldedContracts: folded.filter((f) => f.folded > 0).length, deleted };
+    const summary = { manifestsRepaired, partitions: merged.length, filesMerged: merged.reduce((n, r) => n + r.inputs, 0), foldedContracts: folded.filter((f) => f.folded > 0).length, deleted };
     log.info('compaction finished', summary);
     return summary;
   };
+}
+
+/** The Glue catalog's manifest sweep; the embedded catalog (`puddle aws local`, tests) has no manifests. */
+interface ManifestSweep {
+  repairManifests(): Promise<number>;
+}
+
+function hasManifests(catalog: Catalog): catalog is Catalog & ManifestSweep {
+  return typeof (catalog as Partial<ManifestSweep>).repairManifests === 'function';
 }
 
 export const handler = makeCompactionHandler(defaultRuntime);
