@@ -22,6 +22,8 @@ export interface PuddleConsumerOptions {
   visibilityMs?: number;
   /** How long the loop waits between claims when the queue is empty. */
   pollMs?: number;
+  /** How long to wait before gathering the next batch, given how long the last one took (default: none). */
+  pauseAfter?: (batchMs: number) => number;
   /** Delay before a failed batch is offered again. */
   retryDelayMs?: number;
   /** Told what each batch landed, once it is registered (a redelivered batch is told again). */
@@ -40,6 +42,7 @@ export class PuddleConsumer {
   readonly #opts: typeof DEFAULTS;
   readonly #onLanded: LandedListener | undefined;
   readonly #events: OpsEvents;
+  readonly #pauseAfter: ((batchMs: number) => number) | undefined;
   #subscribed: Promise<void> | undefined;
   #running = false;
   #loop: Promise<void> | undefined;
@@ -51,6 +54,7 @@ export class PuddleConsumer {
     this.#catalog = opts.catalog;
     this.#onLanded = opts.onLanded;
     this.#events = opts.events ?? logOpsEvents;
+    this.#pauseAfter = opts.pauseAfter;
     this.#opts = {
       batchSize: opts.batchSize ?? DEFAULTS.batchSize,
       windowMs: opts.windowMs ?? DEFAULTS.windowMs,
@@ -137,11 +141,14 @@ export class PuddleConsumer {
     let inflight: Promise<void> | undefined;
     while (this.#running) {
       try {
+        const started = Date.now();
         const batch = await this.#gather();
         if (batch.length) {
           const landing = this.#handle(batch);
           await inflight;
           inflight = landing;
+          const pause = this.#pauseAfter?.(Date.now() - started) ?? 0;
+          if (pause > 0 && this.#running) await sleep(pause);
         } else {
           await inflight;
           inflight = undefined;
