@@ -130,10 +130,10 @@ export class PuddleConsumer {
   }
 
   #claim(max: number): Promise<ClaimedMessage[]> {
-    // Only raw keeps the queued text (the envelope as delivered); the others would just hold it twice, and
-    // never read the provider's record (envelope.raw), so they need not parse it either.
+    // Only raw keeps the queued text (the envelope as delivered); the others would just hold it twice. No
+    // puddle reads the provider's record (envelope.raw; raw keeps it inside the text), so none parses it.
     const raw = this.puddle.contracts === '*';
-    return this.#queue.claim(this.puddle.name, { max, visibilityMs: this.#opts.visibilityMs, withBody: raw, withoutRaw: !raw });
+    return this.#queue.claim(this.puddle.name, { max, visibilityMs: this.#opts.visibilityMs, withBody: raw, withoutRaw: true });
   }
 
   async #run(): Promise<void> {
