@@ -105,6 +105,7 @@ export class SqliteQueue implements Queue {
     body: Statement;
     markClaimed: Statement;
     deleteDelivery: Statement;
+    dropDelivery: Statement;
     delivery: Statement;
     setVisibleAt: Statement;
     deleteIfUnreferenced: Statement;
@@ -153,6 +154,7 @@ export class SqliteQueue implements Queue {
          WHERE sub_id = @sub AND seq BETWEEN @first AND @last AND visible_at <= @now`,
       ),
       deleteDelivery: db.prepare(`DELETE FROM queue_deliveries WHERE sub_id = ? AND seq = ? AND attempts = ?`),
+      dropDelivery: db.prepare(`DELETE FROM queue_deliveries WHERE sub_id = ? AND seq = ?`),
       delivery: db.prepare(
         `SELECT d.attempts, m.body FROM queue_deliveries d JOIN queue_messages m ON m.seq = d.seq
          WHERE d.sub_id = ? AND d.seq = ?`,
@@ -298,37 +300,40 @@ export class SqliteQueue implements Queue {
     const rows = this.claimTx(sub, { ...opts, max, visibilityMs: Math.max(0, opts.visibilityMs) });
     if (rows.length === 0) return [];
     // Bodies are read after the commit, not inside it: the write lock covers only the delivery rows (a claim
-    // of 5,000 held it ~8x longer when it read ~3 MB of bodies too), so the producer's commits wait less.
+    // of 5,000 used to read ~3 MB of bodies under it), so the producer's commits wait less.
     // A claimed body cannot go meanwhile: it goes with its last delivery row, and ours is now invisible to
     // other consumers and has a new attempts number no stale receipt matches.
     const bodies = this.bodiesOf(rows);
-    const out: ClaimedMessage[] = new Array(rows.length);
+    const out: ClaimedMessage[] = [];
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
+      const body = bodies[i];
+      if (body === undefined) {
+        // A delivery whose body is gone can never be landed (the old JOIN skipped it for ever): drop it.
+        log.warn('queue delivery without a body dropped', { subscription, seq: r.seq });
+        this.stmt.dropDelivery.run(sub.id, r.seq);
+        continue;
+      }
       const attempts = r.attempts + 1;
-      const body = bodies[i]!;
       const envelope = opts.withoutRaw ? parseEnvelopeWithoutRaw(body) : (JSON.parse(body) as Envelope);
       const m: ClaimedMessage = { receipt: `${r.seq}.${attempts}`, envelope, attempts };
       if (opts.withBody) m.body = body;
-      out[i] = m;
+      out.push(m);
     }
     return out;
   }
 
   /** The bodies of claimed rows (in seq order), read in one range scan when the range is mostly ours. */
-  private bodiesOf(rows: readonly ClaimRow[]): string[] {
+  private bodiesOf(rows: readonly ClaimRow[]): (string | undefined)[] {
     const first = rows[0]!.seq;
     const last = rows[rows.length - 1]!.seq;
-    const out: string[] = new Array(rows.length);
+    const out: (string | undefined)[] = new Array(rows.length);
     if (last - first + 1 <= rows.length * 2) {
       const bySeq = new Map<number, string>();
       for (const [seq, body] of this.stmt.bodiesInRange.all(first, last) as [number, string][]) bySeq.set(seq, body);
-      for (let i = 0; i < rows.length; i++) out[i] = bySeq.get(rows[i]!.seq)!;
+      for (let i = 0; i < rows.length; i++) out[i] = bySeq.get(rows[i]!.seq);
     } else {
-      for (let i = 0; i < rows.length; i++) out[i] = this.stmt.body.get(rows[i]!.seq) as string;
-    }
-    for (let i = 0; i < rows.length; i++) {
-      if (out[i] === undefined) throw new PuddleError(`queue message ${rows[i]!.seq} has a delivery but no body`);
+      for (let i = 0; i < rows.length; i++) out[i] = this.stmt.body.get(rows[i]!.seq) as string | undefined;
     }
     return out;
   }
@@ -445,7 +450,7 @@ export class SqliteQueue implements Queue {
       for (const r of rows) {
         if (r.attempts >= sub.max_attempts) {
           // Its last consumer took it and never came back (crashed on it every time): stop handing it out.
-          this.deadLetter(sub.id, r.seq, this.stmt.body.get(r.seq) as string, r.attempts, 'visibility timeout expired on the last attempt', now);
+          this.deadLetter(sub.id, r.seq, (this.stmt.body.get(r.seq) as string | undefined) ?? 'null', r.attempts, 'visibility timeout expired on the last attempt', now);
           poisoned++;
           continue;
         }
