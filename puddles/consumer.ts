@@ -43,6 +43,8 @@ export class PuddleConsumer {
   readonly #onLanded: LandedListener | undefined;
   readonly #events: OpsEvents;
   readonly #pauseAfter: ((batchMs: number) => number) | undefined;
+  /** Ends a pause early (stop() must not wait it out). */
+  #wake: (() => void) | undefined;
   #subscribed: Promise<void> | undefined;
   #running = false;
   #loop: Promise<void> | undefined;
@@ -117,6 +119,7 @@ export class PuddleConsumer {
   /** Stop claiming; resolves when the batch in hand is landed and acked. */
   async stop(): Promise<void> {
     this.#running = false;
+    this.#wake?.();
     await this.#loop;
     this.#loop = undefined;
   }
@@ -148,7 +151,16 @@ export class PuddleConsumer {
           await inflight;
           inflight = landing;
           const pause = this.#pauseAfter?.(Date.now() - started) ?? 0;
-          if (pause > 0 && this.#running) await sleep(pause);
+          if (pause > 0 && this.#running) {
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, pause);
+              this.#wake = () => {
+                clearTimeout(timer);
+                resolve();
+              };
+            });
+            this.#wake = undefined;
+          }
         } else {
           await inflight;
           inflight = undefined;
