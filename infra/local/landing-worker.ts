@@ -41,7 +41,7 @@ const catalog = new SqliteCatalog(join(data.home, 'catalog.db'));
 const store = new FsObjectStore(data.home);
 const puddles = PUDDLES.filter((p) => data.puddles.includes(p.name));
 // While the producer is busy (a burst), land a batch and then leave the cores to it for three times as long:
-// the queue keeps what waits, and the drain after the burst goes flat out (measured: see NOTES-hub.md).
+// the queue keeps what waits, and the drain after the burst goes flat out (README, "Landing and backpressure").
 const producerBusy = new Int32Array(data.producerBusy);
 const pauseAfter = (batchMs: number) => (Atomics.load(producerBusy, 0) > data.yieldAbove ? Math.min(1_000, batchMs * 3) : 0);
 const consumers = puddles.map(
