@@ -29,6 +29,11 @@ export interface PuddleConfig {
   maxQueueDepth?: number;
   /** How much lower the landing threads run than the producer (nice steps on Linux, 0-19; default 0; PUDDLE_LANDING_NICE). */
   landingNice?: number;
+  /**
+   * Share of the producer's event loop in use (0 to 1) above which landing pauses between batches, leaving
+   * the cores to the burst (default 0.5; 1: never; PUDDLE_LANDING_YIELD_ABOVE).
+   */
+  landingYieldAbove?: number;
   /** How the drop folder reads files that do not say it themselves (PUDDLE_BANK_LAYOUT, _CURRENCY, _ACCOUNT). */
   bankInbox?: { layout?: string; currency?: string; account?: string };
 }
@@ -49,6 +54,14 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
 }
 
 /** 0-19 steps of nice (Linux); unset: 0. */
+function share(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text.trim() === '') return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(`${name} must be a number from 0 to 1 (got ${JSON.stringify(text.slice(0, 20))})`);
+  return n;
+}
+
 function niceSteps(env: NodeJS.ProcessEnv, name: string): number {
   const text = env[name];
   if (text === undefined || text.trim() === '') return 0;
@@ -71,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     refetchMaxPending: positiveInteger(env, 'PUDDLE_REFETCH_MAX_PENDING', 1000),
     maxQueueDepth: positiveInteger(env, 'PUDDLE_MAX_QUEUE_DEPTH', 200_000),
     landingNice: niceSteps(env, 'PUDDLE_LANDING_NICE'),
+    landingYieldAbove: share(env, 'PUDDLE_LANDING_YIELD_ABOVE', 0.5),
     bankInbox: { layout: env.PUDDLE_BANK_LAYOUT, currency: env.PUDDLE_BANK_CURRENCY, account: env.PUDDLE_BANK_ACCOUNT },
   };
 }

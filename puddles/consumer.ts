@@ -22,6 +22,8 @@ export interface PuddleConsumerOptions {
   visibilityMs?: number;
   /** How long the loop waits between claims when the queue is empty. */
   pollMs?: number;
+  /** How long to wait before gathering the next batch, given how long the last one took (default: none). */
+  pauseAfter?: (batchMs: number) => number;
   /** Delay before a failed batch is offered again. */
   retryDelayMs?: number;
   /** Told what each batch landed, once it is registered (a redelivered batch is told again). */
@@ -40,6 +42,9 @@ export class PuddleConsumer {
   readonly #opts: typeof DEFAULTS;
   readonly #onLanded: LandedListener | undefined;
   readonly #events: OpsEvents;
+  readonly #pauseAfter: ((batchMs: number) => number) | undefined;
+  /** Ends a pause early (stop() must not wait it out). */
+  #wake: (() => void) | undefined;
   #subscribed: Promise<void> | undefined;
   #running = false;
   #loop: Promise<void> | undefined;
@@ -51,6 +56,7 @@ export class PuddleConsumer {
     this.#catalog = opts.catalog;
     this.#onLanded = opts.onLanded;
     this.#events = opts.events ?? logOpsEvents;
+    this.#pauseAfter = opts.pauseAfter;
     this.#opts = {
       batchSize: opts.batchSize ?? DEFAULTS.batchSize,
       windowMs: opts.windowMs ?? DEFAULTS.windowMs,
@@ -113,6 +119,7 @@ export class PuddleConsumer {
   /** Stop claiming; resolves when the batch in hand is landed and acked. */
   async stop(): Promise<void> {
     this.#running = false;
+    this.#wake?.();
     await this.#loop;
     this.#loop = undefined;
   }
@@ -126,10 +133,10 @@ export class PuddleConsumer {
   }
 
   #claim(max: number): Promise<ClaimedMessage[]> {
-    // Only raw keeps the queued text (the envelope as delivered); the others would just hold it twice, and
-    // never read the provider's record (envelope.raw), so they need not parse it either.
+    // Only raw keeps the queued text (the envelope as delivered); the others would just hold it twice. No
+    // puddle reads the provider's record (envelope.raw; raw keeps it inside the text), so none parses it.
     const raw = this.puddle.contracts === '*';
-    return this.#queue.claim(this.puddle.name, { max, visibilityMs: this.#opts.visibilityMs, withBody: raw, withoutRaw: !raw });
+    return this.#queue.claim(this.puddle.name, { max, visibilityMs: this.#opts.visibilityMs, withBody: raw, withoutRaw: true });
   }
 
   async #run(): Promise<void> {
@@ -137,11 +144,23 @@ export class PuddleConsumer {
     let inflight: Promise<void> | undefined;
     while (this.#running) {
       try {
+        const started = Date.now();
         const batch = await this.#gather();
         if (batch.length) {
           const landing = this.#handle(batch);
           await inflight;
           inflight = landing;
+          const pause = this.#pauseAfter?.(Date.now() - started) ?? 0;
+          if (pause > 0 && this.#running) {
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, pause);
+              this.#wake = () => {
+                clearTimeout(timer);
+                resolve();
+              };
+            });
+            this.#wake = undefined;
+          }
         } else {
           await inflight;
           inflight = undefined;

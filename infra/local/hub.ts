@@ -165,7 +165,7 @@ export async function startHub(opts: {
     ],
   });
   // Landing and the lake's maintenance run on worker threads with their own connections (landing-thread.ts).
-  const landing = new LandingThreads({ home: config.home, onLanded, maintenanceMs: opts.maintenanceMs, nice: config.landingNice, ...opts.landing });
+  const landing = new LandingThreads({ home: config.home, onLanded, maintenanceMs: opts.maintenanceMs, nice: config.landingNice, yieldAbove: config.landingYieldAbove, ...opts.landing });
   await landing.start();
   let wasBehind = false;
   const lagWatch = setInterval(() => {

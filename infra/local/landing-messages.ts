@@ -12,6 +12,13 @@ export interface LandingWorkerData {
   nice: number;
   /** How often the backlog is reported. */
   backlogMs: number;
+  /**
+   * The producer's event-loop use in per mille (Int32 at index 0), written by the hub every 200 ms; above
+   * `yieldAbove` a landing thread pauses after each batch (see landing-thread.ts).
+   */
+  producerBusy: SharedArrayBuffer;
+  /** Per mille; 1000 or more: never pause. */
+  yieldAbove: number;
   /** PuddleConsumer options (batch size, window, visibility, poll). */
   consumer: { batchSize?: number; windowMs?: number; visibilityMs?: number; pollMs?: number };
 }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { log } from '../../core/log.js';
 import { PUDDLES } from '../../puddles/definitions.js';
@@ -34,6 +35,13 @@ export interface LandingThreadsOptions {
    * neighbours (measured: drain 40 s instead of 15 s with 5), so it is off unless asked for.
    */
   nice?: number;
+  /**
+   * Above this share of the producer's event loop in use (0 to 1; default 0.5), landing pauses after each
+   * batch for three times as long as the batch took: while a burst is on, the producer gets the cores and
+   * the queue holds the rest (durably); at the night's steady rate the producer is far below it and landing
+   * runs flat out. 1 never pauses.
+   */
+  yieldAbove?: number;
   /** How often each thread reports its backlog (default 500 ms). */
   backlogMs?: number;
   consumer?: LandingWorkerData['consumer'];
@@ -64,6 +72,8 @@ export class LandingThreads {
   readonly #opts: LandingThreadsOptions;
   readonly #slots: Slot[] = [];
   #stopping = false;
+  readonly #producerBusy = new SharedArrayBuffer(4);
+  #busyTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: LandingThreadsOptions) {
     this.#opts = opts;
@@ -71,6 +81,15 @@ export class LandingThreads {
 
   /** Start every thread; resolves once each has its consumers running. */
   async start(): Promise<void> {
+    // The producer's event-loop use, for the threads to see without a message: a busy event loop is a burst.
+    const busy = new Int32Array(this.#producerBusy);
+    let last = performance.eventLoopUtilization();
+    this.#busyTimer = setInterval(() => {
+      const now = performance.eventLoopUtilization();
+      Atomics.store(busy, 0, Math.round(performance.eventLoopUtilization(now, last).utilization * 1000));
+      last = now;
+    }, 200);
+    this.#busyTimer.unref();
     const all = PUDDLES.map((p) => p.name);
     const groups = (this.#opts.groups ?? [['raw'], all.filter((n) => n !== 'raw')]).filter((g) => g.length);
     const starting = groups.map((puddles, i) =>
@@ -81,6 +100,8 @@ export class LandingThreads {
         maintenanceMs: i === groups.length - 1 ? (this.#opts.maintenanceMs ?? 30_000) : 0,
         backlogMs: this.#opts.backlogMs ?? 500,
         nice: this.#opts.nice ?? 0,
+        producerBusy: this.#producerBusy,
+        yieldAbove: Math.round((this.#opts.yieldAbove ?? 0.5) * 1000),
         consumer: this.#opts.consumer ?? {},
       }),
     );
@@ -104,6 +125,9 @@ export class LandingThreads {
   /** Stop claiming, land what is queued within `drainMs` (the rest stays durable in the queue), end the threads. */
   async stop(drainMs: number): Promise<void> {
     this.#stopping = true;
+    clearInterval(this.#busyTimer);
+    // Draining is all there is left to do: no pauses.
+    Atomics.store(new Int32Array(this.#producerBusy), 0, 0);
     await Promise.all(
       this.#slots.map(async (s) => {
         s.worker.postMessage({ type: 'stop', drainMs } satisfies ToLandingWorker);

@@ -40,6 +40,10 @@ const queue = new SqliteQueue(join(data.home, 'queue.db'), { backgroundCheckpoin
 const catalog = new SqliteCatalog(join(data.home, 'catalog.db'));
 const store = new FsObjectStore(data.home);
 const puddles = PUDDLES.filter((p) => data.puddles.includes(p.name));
+// While the producer is busy (a burst), land a batch and then leave the cores to it for three times as long:
+// the queue keeps what waits, and the drain after the burst goes flat out (README, "Landing and backpressure").
+const producerBusy = new Int32Array(data.producerBusy);
+const pauseAfter = (batchMs: number) => (Atomics.load(producerBusy, 0) > data.yieldAbove ? Math.min(1_000, batchMs * 3) : 0);
 const consumers = puddles.map(
   (puddle) =>
     new PuddleConsumer({
@@ -47,6 +51,7 @@ const consumers = puddles.map(
       queue,
       store,
       catalog,
+      pauseAfter,
       ...data.consumer,
       // Rows cross to the hub by structured clone (bigints and all); the hub's listeners run there.
       onLanded: (landed) => {

@@ -21,7 +21,7 @@ port.on('message', (first) => {
     batch.push(m);
   }
   if (batch.length) {
-    const ids = batch.map((b) => b.id);
+    const ids = batch.flatMap((b) => b.ids);
     try {
       if (batch.length === 1) writer.write(batch[0].contracts, batch[0].bodies);
       else writer.write(batch.flatMap((b) => b.contracts), batch.flatMap((b) => b.bodies));

@@ -167,6 +167,70 @@ describe('SqliteQueue specifics', () => {
     }
   });
 
+  it('claims nothing without waiting for the write lock when nothing is visible', async () => {
+    const path = tempDb();
+    const queue = new SqliteQueue(path);
+    const other = new Database(path);
+    try {
+      await queue.subscribe({ name: 'idle', contracts: ['donation'] });
+      await queue.subscribe({ name: 'busy', contracts: ['ticket'] });
+      await queue.publish([testEnvelope('ticket')]);
+      // Another writer (the producer's commit, say) holds the lock: an idle poll must not queue behind it
+      // (it used to BEGIN IMMEDIATE and wait out the busy timeout, then throw SQLITE_BUSY).
+      other.exec('BEGIN IMMEDIATE');
+      expect(await queue.claim('idle', { max: 10, visibilityMs: 30_000 })).toEqual([]);
+      other.exec('ROLLBACK');
+      const got = await queue.claim('busy', { max: 10, visibilityMs: 30_000, withBody: true });
+      expect(got.map((m) => m.envelope.contract)).toEqual(['ticket']);
+      expect(JSON.parse(got[0]!.body!)).toEqual(got[0]!.envelope);
+    } finally {
+      other.close();
+      await queue.close();
+    }
+  });
+
+  it('drops a delivery whose body is gone and hands out the rest', async () => {
+    const path = tempDb();
+    const queue = new SqliteQueue(path);
+    try {
+      await queue.subscribe({ name: 'a', contracts: '*' });
+      const envelopes = [testEnvelope(), testEnvelope(), testEnvelope()];
+      await queue.publish(envelopes);
+      const db = new Database(path);
+      db.prepare('DELETE FROM queue_messages WHERE seq = (SELECT min(seq) + 1 FROM queue_messages)').run();
+      db.close();
+      const got = await queue.claim('a', { max: 10, visibilityMs: 30_000 });
+      expect(got.map((m) => m.envelope.id)).toEqual([envelopes[0]!.id, envelopes[2]!.id]);
+      expect(await queue.depth('a')).toBe(2);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('resolves each publish only once its rows are committed, however many groups wait behind the first', async () => {
+    const path = tempDb();
+    const queue = new SqliteQueue(path);
+    const reader = new Database(path, { readonly: true });
+    const has = reader.prepare(`SELECT count(*) FROM queue_messages WHERE body ->> '$.id' = ?`).pluck();
+    try {
+      await queue.subscribe({ name: 'a', contracts: '*' });
+      // One publish per tick of the event loop: each its own group, most held while an earlier one commits.
+      const seen: number[] = [];
+      const publishes: Promise<void>[] = [];
+      for (let i = 0; i < 60; i++) {
+        const env = testEnvelope();
+        publishes.push(queue.publish([env]).then(() => void seen.push(has.get(env.id) as number)));
+        await new Promise((r) => setImmediate(r));
+      }
+      await Promise.all(publishes);
+      expect(seen).toEqual(Array(60).fill(1));
+      expect(await queue.depth('a')).toBe(60);
+    } finally {
+      reader.close();
+      await queue.close();
+    }
+  });
+
   it('rejects an unknown subscription and use after close', async () => {
     const queue = new SqliteQueue(':memory:');
     await expect(queue.claim('nope', { max: 1, visibilityMs: 1000 })).rejects.toThrow(/unknown subscription/);

@@ -233,6 +233,19 @@ describe('landing', () => {
     expect(await lake.catalog.listFiles({ contract: 'donation' })).toEqual([]);
   });
 
+  it('pauses its background loop after a batch for as long as pauseAfter says, and stop() ends the pause', async () => {
+    const asked: number[] = [];
+    const consumer = lake.consumer('transactions', { batchSize: 10, windowMs: 20, pollMs: 5, pauseAfter: (ms) => (asked.push(ms), 600_000) });
+    await lake.queue.publish(Array.from({ length: 25 }, (_, i) => donation(`p${i}`, 2)));
+    await consumer.start();
+    for (let i = 0; i < 400 && (await lake.queue.depth('transactions')) > 15; i++) await new Promise((r) => setTimeout(r, 10));
+    await consumer.stop();
+    // One batch landed; without the pause the loop would have claimed and landed the next meanwhile.
+    expect(await lake.queue.depth('transactions')).toBe(15);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toBeGreaterThanOrEqual(0);
+  });
+
   it('lands in the background loop and stops after the batch in hand', async () => {
     const consumer = lake.consumer('transactions', { windowMs: 20, pollMs: 5 });
     await consumer.start();

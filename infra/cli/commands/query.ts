@@ -1,6 +1,6 @@
 import { defineCommand } from '../command.js';
 import { formatRows, type Format } from '../format.js';
-import { withLocalRuntime } from '../local-runtime.js';
+import { withLocalQueryEngine } from '../local-runtime.js';
 
 export const query = defineCommand({
   name: 'query',
@@ -18,9 +18,9 @@ export const query = defineCommand({
       process.stderr.write(`puddle query: --format must be table, json or csv\n`);
       return 2;
     }
-    return withLocalRuntime(async (rt) => {
+    return withLocalQueryEngine(async (engine) => {
       try {
-        process.stdout.write(formatRows(await rt.query.query(sql), format));
+        process.stdout.write(formatRows(await engine.query(sql), format));
         return 0;
       } catch (err) {
         process.stderr.write(`puddle query: ${(err as Error).message}\n`);
