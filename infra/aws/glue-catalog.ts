@@ -5,7 +5,8 @@
 //   Removing by key finds the partition through a per-key hint item; hints may be stale, the partition decides.
 // - S3 holds one symlink manifest per partition (`manifests/<table>/dt=<dt>/manifest`), rewritten after each change:
 //   Athena reads the files a manifest names, never a folder listing, so files the catalog retired (compaction
-//   inputs, replayed files) and orphans of a crashed landing are invisible to it at once. See NOTES-aws2.md.
+//   inputs, replayed files) and orphans of a crashed landing are invisible to it at once. See README, "How Athena
+//   never sees retired files".
 //   A process can die between a partition's DynamoDB write and its manifest PUT, leaving the manifest behind the
 //   item; each manifest's written version is kept in a sidecar item so that a sweep finds and repairs those, and
 //   garbage collection checks the manifests of the partitions it is about to empty (see repairManifests).

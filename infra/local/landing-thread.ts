@@ -13,8 +13,8 @@ import type { FromLandingWorker, LandingWorkerData, ToLandingWorker } from './la
  *
  * Why: landing on the producer's event loop took most of it under load (parsing claimed JSON, building
  * rows and CSV text, synchronous SQLite), so requests waited behind batches: p99 177 ms at 1 event a
- * request, 20,000 events/s at 100 (`npm run bench -- hub`, see NOTES-hub.md). The producer now only
- * validates, serialises and hands bodies to the queue's writer thread.
+ * request, 20,000 events/s at 100 (`npm run bench -- hub`; README, "Benchmarks" > "The whole hub"). The
+ * producer now only validates, serialises and hands bodies to the queue's writer thread.
  *
  * What stays the same: the queue is the hand-off, so a thread that dies loses nothing (what it claimed
  * comes back after the visibility timeout, landing is idempotent) and is started again; the listeners

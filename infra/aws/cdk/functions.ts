@@ -20,7 +20,7 @@ const ESBUILD_TARGET = 'node22';
 
 export interface FunctionOptions {
   environment: Record<string, string>;
-  /** A Lambda layer holding @duckdb/node-api with its linux-arm64 binding (see NOTES), for the handlers that write Parquet. */
+  /** A Lambda layer holding @duckdb/node-api with its linux-arm64 binding (README, "Deploying", step 2), for the handlers that write Parquet. */
   duckdbLayer?: lambda.ILayerVersion;
 }
 

@@ -55,7 +55,7 @@ export interface PuddleStackProps extends StackProps {
    * see infra/aws/s3-object-store.ts for why not a bucket default); off when unset.
    */
   rawObjectLockDays?: number;
-  /** A folder laid out as a Lambda layer, nodejs/node_modules/@duckdb/... for linux-arm64 (see NOTES); handlers warn without it. */
+  /** A folder laid out as a Lambda layer, nodejs/node_modules/@duckdb/... for linux-arm64 (README, "Deploying", step 2); handlers warn without it. */
   duckdbLayerDir?: string;
   /** Mail address that receives the alarms, if any. */
   alarmEmail?: string;
