@@ -142,11 +142,20 @@ export function currentView(contract: Contract): ViewDef {
 
 /**
  * Current from current state: the state's current rows, except for keys where a row landed since the fold
- * wins, UNION ALL those winning recent rows. Which recent rows win is settled per recent key against the
- * state's current row, reading only its key and _changed_at (a newer recent row wins, an older one loses,
- * a new key has no state row); only where they tie on _changed_at are the state's rows of that key read in
- * full and de-duplicated by _id with the recent ones (first arrival kept), exactly as the history form does.
- * So a query reads the state's wide columns once, for the rows it returns, and never windows the state.
+ * wins, UNION ALL the winning recent rows. The state is read in two passes (three or four when a tie needs
+ * it), each joined against a small relation worked out from the recent rows, on which the hash table is built:
+ *  1. the rows returned: a state row stays when its key has no recent row or only older ones (every state
+ *     row of a key has the same _changed_at, puddles/current-state.ts, so each row decides alone); only its
+ *     key and _changed_at are read besides the columns the query uses;
+ *  2. per recent key, its newest _changed_at against the state's current row's (only key and _changed_at
+ *     read): a newer recent row wins, an older one loses, a new key has no state row;
+ *  3. where they tie on _changed_at (a record changed without its updated_at moving, or sent again), the
+ *     state's rows of those keys (only what ordering needs) are de-duplicated by _id with the recent ones
+ *     (first arrival kept) and the latest taken, exactly as the history form does; a state row that wins
+ *     is read again in full by key and _id. With no tie these joins' build sides are empty and DuckDB
+ *     stops probing the state after its first vector.
+ * Part 1 sits outside the WITH the others share: DuckDB prunes no column of a query's relation under a WITH
+ * it materialises, so a WITH over the whole view would make every query read every column of the state.
  */
 function stateCurrentView(latest: Contract, files: readonly CatalogFile[], pathOf: (key: string) => string, source: SourceSql): ViewDef {
   const columns = contractColumns(latest);
@@ -157,12 +166,15 @@ function stateCurrentView(latest: Contract, files: readonly CatalogFile[], pathO
   const recentFiles = files.filter((f) => !f.current && !f.folded);
   if (!recentFiles.length) return { name: latest.name, sql: `SELECT ${list} FROM (${state}) AS _puddle_state WHERE _current` };
   const recent = typedSelect(columns, sourcesOf(latest, recentFiles, pathOf), source);
+  const of = (alias: string, cols: readonly string[]) => cols.map((n) => `${alias}.${sqlIdent(n)}`).join(', ');
   // Null keys are one partition in the history form (PARTITION BY), so they match here too.
   const same = (a: string, b: string) => `${a} IS NOT DISTINCT FROM ${b}`;
+  const fromState = '_puddle_from_state';
+  const cur = '_puddle_cur';
   const withClass = (alias: string, classes: string) =>
-    `(SELECT ${names.map((n) => `${alias}.${sqlIdent(n)}`).join(', ')} FROM (${recent}) AS ${alias} ` +
+    `(SELECT ${of(alias, names)} FROM (${recent}) AS ${alias} ` +
     `JOIN _puddle_class AS _puddle_c ON ${same(`_puddle_c._puddle_key`, `${alias}.${key}`)} AND _puddle_c._puddle_verdict IN (${classes}))`;
-  // Per recent key: the newest _changed_at among its recent rows against the state's current row's.
+  // 2. Per recent key: the newest _changed_at among its recent rows against the state's current row's.
   const classify =
     `SELECT _puddle_rk._puddle_key, CASE WHEN _puddle_w._puddle_hit IS NULL THEN 'new' ` +
     `WHEN _puddle_rk._puddle_max > _puddle_w._changed_at THEN 'recent' WHEN _puddle_rk._puddle_max < _puddle_w._changed_at THEN 'state' ` +
@@ -170,29 +182,37 @@ function stateCurrentView(latest: Contract, files: readonly CatalogFile[], pathO
     `FROM (SELECT ${key} AS _puddle_key, max(_changed_at) AS _puddle_max FROM (${recent}) AS _puddle_r GROUP BY ${key}) AS _puddle_rk ` +
     `LEFT JOIN (SELECT ${key} AS _puddle_key, _changed_at, 1 AS _puddle_hit FROM (${state}) AS _puddle_s WHERE _current) AS _puddle_w ` +
     `ON ${same('_puddle_w._puddle_key', '_puddle_rk._puddle_key')}`;
+  // 3. Ties: the state's rows of those keys (only what ordering needs) beside the recent rows, marked
+  // apart; the winner per key, wherever it comes from.
+  const ordering = new Set(['_id', '_changed_at', '_received_at', '_delivery_id', latest.key]);
+  const stateTies =
+    `SELECT ${columns.map((c) => (ordering.has(c.name) ? `_puddle_s.${sqlIdent(c.name)}` : `CAST(NULL AS ${c.type}) AS ${sqlIdent(c.name)}`)).join(', ')}, ` +
+    `1 AS ${fromState}, _puddle_s._current AS ${cur} ` +
+    `FROM (${state}) AS _puddle_s JOIN _puddle_class AS _puddle_c ON ${same('_puddle_c._puddle_key', `_puddle_s.${key}`)} AND _puddle_c._puddle_verdict = 'tie'`;
+  const recentTies = `SELECT ${of('_puddle_t', names)}, 0 AS ${fromState}, false AS ${cur} FROM ${withClass('_puddle_t', `'tie'`)} AS _puddle_t`;
+  const tieCols = [...names, fromState, cur];
+  const tied = firstPerKeySql(
+    tieCols,
+    `(${firstPerKeySql(tieCols, `(${stateTies} UNION ALL ${recentTies})`, ['_id'], [...FIRST_ARRIVAL, `${fromState} DESC`])})`,
+    [key],
+    LATEST_FIRST,
+  );
+  const shared = `WITH _puddle_class AS (${classify}), _puddle_tied AS (${tied}) `;
+  // 1. The state rows that stay.
+  const kept =
+    `SELECT ${of('_puddle_s', names)} FROM (${state}) AS _puddle_s LEFT JOIN ` +
+    `(SELECT ${key} AS _puddle_key, max(_changed_at) AS _puddle_max, 1 AS _puddle_hit FROM (${recent}) AS _puddle_r GROUP BY ${key}) AS _puddle_k ` +
+    `ON ${same('_puddle_k._puddle_key', `_puddle_s.${key}`)} ` +
+    `WHERE _puddle_s._current AND (_puddle_k._puddle_hit IS NULL OR _puddle_k._puddle_max < _puddle_s._changed_at)`;
   // New keys and keys a newer recent row takes: the latest of their recent rows (a state row cannot share
   // an _id with a row whose _changed_at differs from its own).
   const plain = firstPerKeySql(names, `(${firstPerKeySql(names, withClass('_puddle_r', `'new', 'recent'`), ['_id'], FIRST_ARRIVAL)})`, [key], LATEST_FIRST);
-  // Ties: the state's rows of those keys (only what ordering needs) beside the recent rows, marked apart.
-  const fromState = '_puddle_from_state';
-  const stateTies =
-    `SELECT ${columns.map((c) => (['_id', '_changed_at', '_received_at', '_delivery_id', latest.key].includes(c.name) ? `_puddle_s.${sqlIdent(c.name)}` : `CAST(NULL AS ${c.type}) AS ${sqlIdent(c.name)}`)).join(', ')}, 1 AS ${fromState} ` +
-    `FROM (${state}) AS _puddle_s JOIN _puddle_class AS _puddle_c ON ${same('_puddle_c._puddle_key', `_puddle_s.${key}`)} AND _puddle_c._puddle_verdict = 'tie'`;
-  const recentTies = `SELECT ${names.map((n) => `_puddle_t.${sqlIdent(n)}`).join(', ')}, 0 AS ${fromState} FROM ${withClass('_puddle_t', `'tie'`)} AS _puddle_t`;
-  const tied =
-    `SELECT ${list} FROM (${firstPerKeySql(
-      [...names, fromState],
-      `(${firstPerKeySql([...names, fromState], `(${stateTies} UNION ALL ${recentTies})`, ['_id'], [...FIRST_ARRIVAL, `${fromState} DESC`])})`,
-      [key],
-      LATEST_FIRST,
-    )}) AS _puddle_tied WHERE ${fromState} = 0`;
-  const sql =
-    `WITH _puddle_class AS (${classify}), _puddle_won AS (${plain} UNION ALL ${tied}) ` +
-    `SELECT ${names.map((n) => `_puddle_s.${sqlIdent(n)}`).join(', ')} FROM (${state}) AS _puddle_s ` +
-    `LEFT JOIN (SELECT DISTINCT ${key} AS _puddle_key, 1 AS _puddle_hit FROM _puddle_won) AS _puddle_k ON ${same('_puddle_k._puddle_key', `_puddle_s.${key}`)} ` +
-    `WHERE _puddle_s._current AND _puddle_k._puddle_hit IS NULL ` +
-    `UNION ALL SELECT ${list} FROM _puddle_won`;
-  return { name: latest.name, sql };
+  const promoted =
+    `SELECT ${of('_puddle_s', names)} FROM (${state}) AS _puddle_s ` +
+    `JOIN (SELECT ${key} AS _puddle_key, _id FROM _puddle_tied WHERE ${fromState} = 1) AS _puddle_p ` +
+    `ON ${same('_puddle_p._puddle_key', `_puddle_s.${key}`)} AND _puddle_p._id = _puddle_s._id`;
+  const won = `${shared}${plain} UNION ALL SELECT ${list} FROM _puddle_tied WHERE ${fromState} = 0 UNION ALL ${promoted}`;
+  return { name: latest.name, sql: `${kept} UNION ALL SELECT ${list} FROM (${won}) AS _puddle_won` };
 }
 
 function rawView(files: readonly CatalogFile[], pathOf: (key: string) => string, source: SourceSql): ViewDef {

@@ -2,7 +2,9 @@
 //  1. SQL `totals_by_box` over a lake of `sqlDonations` (default 10,000,000) donations, written directly as
 //     Parquet by DuckDB COPY and read through the real catalog and views (goal <= 1 s): once over the whole
 //     history (no current state yet), then over the current state a fold wrote (puddles/current-state.ts),
-//     then with 1 % new donations and a later version of 1 in 500 landed since, then after folding those in.
+//     then with 1 % new donations and a later version of 1 in 500 landed since (120,000 recent rows at 10M), then
+//     with 0.8 % more new donations (200,000 recent rows at 10M: as many as land before the next fold, see
+//     defaultFoldRows), then after folding those in.
 //  2. A hub over a lake of `hubDonations` (default 10,000,000), folded as compaction leaves it: the rebuild
 //     on start, the heap it keeps and the process's peak RSS meanwhile, one drift check, then GET /v1/totals
 //     p99 (goal <= 50 ms) with 1,000 sequential requests from this process.
@@ -12,7 +14,8 @@
 // (`node --import tsx test/bench/totals-bench.ts 10000000 1000000`) suits a machine with less memory to spare;
 // the request time depends on the number of cells (boxes x channels x campaigns x ctas x currencies), not on
 // the number of donations.
-// Run alone: `node --import tsx test/bench/totals-bench.ts [sqlDonations] [hubDonations] [seconds]`.
+// Run alone: `node --import tsx test/bench/totals-bench.ts [sqlDonations] [hubDonations] [seconds]`; the SQL part
+// alone: `PUDDLE_BENCH_TOTALS_SQL_ONLY=1 npm run bench -- totals` (or hubDonations 0).
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -172,7 +175,12 @@ async function sqlPart(n: number): Promise<void> {
       const recent = await writeRecent(home, n, fresh, every);
       await catalog.addFiles(recent);
       console.log(`  landed since the fold: ${fresh.toLocaleString('en-GB')} new donations and ${recent[1]!.rows.toLocaleString('en-GB')} later versions (${(fresh + recent[1]!.rows).toLocaleString('en-GB')} recent rows)`);
-      const withRecent = await totalsRounds(live, 'state + recent rows');
+      await totalsRounds(live, 'state + recent rows');
+      const more = Math.max(800, Math.round((n * 8) / 1000));
+      const [added] = await withDuckDb(async (conn) => [await writeFile(conn, home, 'benchrecentmore', donationColumns(n), `range(${n + fresh}, ${n + fresh + more}) t(i)`)]);
+      await catalog.addFiles([added!]);
+      console.log(`  landed since: ${more.toLocaleString('en-GB')} more new donations (${(fresh + recent[1]!.rows + more).toLocaleString('en-GB')} recent rows)`);
+      const withRecent = await totalsRounds(live, 'state + more recent rows');
       const [again] = await timed('fold the recent rows in (incremental fold)', () => foldAll({ store, catalog, minRows: 0 }));
       console.log(`    ${again!.rowsIn.toLocaleString('en-GB')} rows in, ${again!.rowsOut.toLocaleString('en-GB')} rows of state`);
       const refolded = await totalsRounds(live, 'after the incremental fold');
@@ -304,7 +312,7 @@ async function streamPart(url: string, seconds: number): Promise<void> {
 export async function benchTotals(opts: { sqlDonations?: number; hubDonations?: number; seconds?: number } = {}): Promise<void> {
   if (opts.sqlDonations !== 0) await sqlPart(opts.sqlDonations ?? 10_000_000);
   // 0 leaves a part out (`... totals-bench.ts 10000000 0` times the SQL alone).
-  if (opts.hubDonations !== 0) await hubPart(opts.hubDonations ?? 10_000_000, opts.seconds ?? 20);
+  if (opts.hubDonations !== 0 && !process.env.PUDDLE_BENCH_TOTALS_SQL_ONLY) await hubPart(opts.hubDonations ?? 10_000_000, opts.seconds ?? 20);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

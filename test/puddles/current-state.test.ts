@@ -173,6 +173,24 @@ describe('current state', () => {
     expect(((await expectSameAsFullHistory()) as { amount_minor: number }[]).map((r) => r.amount_minor)).toEqual([200, 300]);
   });
 
+  it('lets a tying state row that was not current win when a copy of the current one turns out to have arrived first', async () => {
+    const at = (m: number) => `2026-11-29T20:${String(m).padStart(2, '0')}:00.000Z`;
+    // x and y tie on _changed_at; y arrived later, so y is current and x is kept beside it as a tie.
+    const x = donation('k', 100, { received_at: at(10), delivery: 'a' });
+    const y = donation('k', 200, { received_at: at(20), delivery: 'b', status: 'paid' });
+    await land([x, y, donation('m', 50, { received_at: at(11), delivery: 'c' })]);
+    await foldCurrentState({ store: lake.store, catalog: lake.catalog, contract: 'donation' });
+    // A copy of y that had been received before x (a delivery held up in a queue) lands after the fold: y's
+    // first arrival is now earlier than x's, so x wins. m gets a tie whose recent row is new and later: it wins.
+    const yEarly = makeEnvelope({ contract: 'donation', version: 1, source: 'producer', stream: 'web', payload: y.payload, received_at: at(5), delivery_id: 'held' });
+    expect(yEarly.id).toBe(y.id);
+    await land([yEarly, donation('m', 75, { received_at: at(30), delivery: 'd' })]);
+    const rows = (await expectSameAsFullHistory()) as { donation_id: string; amount_minor: number }[];
+    expect(rows.map((r) => [r.donation_id, r.amount_minor])).toEqual([['k', 100], ['m', 75]]);
+    await foldCurrentState({ store: lake.store, catalog: lake.catalog, contract: 'donation', minRows: 0 });
+    expect(((await expectSameAsFullHistory()) as { amount_minor: number }[]).map((r) => r.amount_minor)).toEqual([100, 75]);
+  });
+
   it('keeps a deleted record as its current version, as the history form does', async () => {
     const gift = (id: string, updated: string, deleted: boolean | undefined, received: string) =>
       makeEnvelope({

@@ -129,8 +129,8 @@ describe('generated views', () => {
     const views = fileViews(files, (k) => k, tableNameSource);
     const current = views.filter((v) => v.sql.includes('/current'));
     expect(current.map((v) => v.name)).toEqual(expect.arrayContaining(['donation', 'payment', 'bank_line']));
-    expect(views.find((v) => v.name === 'donation')!.sql).toContain('_puddle_won');
-    expect(views.find((v) => v.name === 'payment')!.sql).not.toContain('_puddle_won');
+    expect(views.find((v) => v.name === 'donation')!.sql).toContain('_puddle_from_state');
+    expect(views.find((v) => v.name === 'payment')!.sql).not.toContain('_puddle_from_state');
     for (const v of current) expect(portableSqlErrors(v.sql), `${v.name}: ${v.sql}`).toEqual([]);
     for (const name of ['donation', 'bank_line']) {
       const c = latestVersion(name)!;
