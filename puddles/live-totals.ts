@@ -97,8 +97,6 @@ export class LiveTotals {
   #slotOf = new Map<string, number>();
   #slots = new Slots();
   #cells: TotalsCell[] = [];
-  /** Per cell, the version that last changed it (so a drift check can leave out cells that moved meanwhile). */
-  #touched: number[] = [];
   #cellIndex = new Map<string, number>();
   readonly #listeners = new Set<() => void>();
   #asOf = Number.NEGATIVE_INFINITY;
@@ -140,13 +138,11 @@ export class LiveTotals {
         const old = this.#cells[slots.cell[slot]!]!;
         old.amount_minor -= slots.amount[slot]!;
         old.count -= 1;
-        this.#touched[slots.cell[slot]!] = this.#version + 1;
       }
       const cell = d.pledged ? this.#cell(d.cell.channel, d.cell.campaign, d.cell.cta, d.cell.currency, d.cell.box) : -1;
       if (cell >= 0) {
         this.#cells[cell]!.amount_minor += d.amount;
         this.#cells[cell]!.count += 1;
-        this.#touched[cell] = this.#version + 1;
       }
       slots.changed[slot] = d.changed;
       slots.received[slot] = d.received;
@@ -163,7 +159,6 @@ export class LiveTotals {
     this.#slotOf = new Map();
     this.#slots = new Slots();
     this.#cells = [];
-    this.#touched = [];
     this.#cellIndex = new Map();
     this.#asOf = Number.NEGATIVE_INFINITY;
     this.#changed();
@@ -178,12 +173,6 @@ export class LiveTotals {
   /** The non-empty cells, as totals_by_box rows would be (for the drift check and the dashboard). */
   cells(): TotalsCell[] {
     return this.#cells.filter((c) => c.count !== 0 || c.amount_minor !== 0);
-  }
-
-  /** Whether a cell with these keys changed after `version` (or was created after it). */
-  changedSince(version: number, c: { channel: string | null; campaign: string | null; cta: string | null; currency: string; box: number }): boolean {
-    const i = this.#cellIndex.get(cellId(c));
-    return i !== undefined && this.#touched[i]! > version;
   }
 
   asOf(): string | null {
@@ -206,7 +195,6 @@ export class LiveTotals {
     let i = this.#cellIndex.get(k);
     if (i === undefined) {
       i = this.#cells.push({ channel, campaign, cta, currency, box, amount_minor: 0, count: 0 }) - 1;
-      this.#touched[i] = this.#version + 1;
       this.#cellIndex.set(k, i);
     }
     return i;
