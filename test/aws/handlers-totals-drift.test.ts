@@ -3,7 +3,6 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import type { DynamoDbTotals } from '../../infra/aws/dynamodb-totals.js';
 import { EventBridgeOpsEvents } from '../../infra/aws/eventbridge-events.js';
 import { makeTotalsDriftHandler } from '../../infra/aws/handlers/totals-drift.js';
@@ -11,6 +10,7 @@ import { totalsTable } from '../../infra/aws/handlers/totals-table.js';
 import type { AwsRuntime } from '../../infra/aws/runtime.js';
 import { cellId, type TotalsCell } from '../../puddles/live-totals.js';
 import { landThroughConsumer, startShapeWithEmbeddedCatalog, type TestShape } from '../support/aws-shape.js';
+import { donationEnvelope } from '../support/donation-envelope.js';
 
 // The scheduled drift check on the AWS shape: counters kept by the real consumer handler in dynalite, the SQL view
 // totals_by_box run by the embedded engine standing in for Athena over the Parquet the consumer wrote to S3
@@ -36,17 +36,7 @@ beforeEach(() => {
   eb.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => ({ FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `e-${i}` })) }));
 });
 
-let n = 0;
-function donation(id: string, amount: number, extra: Record<string, unknown> = {}): Envelope {
-  n++;
-  return makeEnvelope({
-    contract: 'donation',
-    version: 1,
-    source: 'producer',
-    delivery_id: `req-drift-${n}`,
-    payload: { donation_id: id, occurred_at: '2026-11-27T20:15:03Z', channel: 'sms', amount_minor: amount, currency: 'GBP', campaign: 'appeal', cta: 'tv', ...extra },
-  });
-}
+const donation = donationEnvelope;
 
 const check = (runtime: AwsRuntime = rt) => makeTotalsDriftHandler(async () => runtime)();
 const sentEvents = () => eb.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);

@@ -1,7 +1,7 @@
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { makeEnvelope, type Envelope } from '../../core/envelope.js';
+import type { Envelope } from '../../core/envelope.js';
 import type { DynamoDbTotals } from '../../infra/aws/dynamodb-totals.js';
 import { makeConsumerHandler } from '../../infra/aws/handlers/consumer.js';
 import { makeTotalsHandler } from '../../infra/aws/handlers/totals.js';
@@ -12,6 +12,7 @@ import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
 import { LiveTotals, cellId, type TotalsCell } from '../../puddles/live-totals.js';
 import { landThroughConsumer, startTestShape, type TestShape } from '../support/aws-shape.js';
 import { httpApiEvent, lambdaContext, sqsEvent } from '../support/lambda-events.js';
+import { donationEnvelope } from '../support/donation-envelope.js';
 
 // The counters are kept by the real consumer handler (fauxqs queue, dynalite table, Parquet read back by the
 // embedded DuckDB engine), and compared with the SQL view totals_by_box over the same landed rows and with
@@ -39,17 +40,7 @@ afterAll(async () => {
   await shape.stop();
 });
 
-let n = 0;
-function donation(id: string, amount: number, extra: Record<string, unknown> = {}): Envelope {
-  n++;
-  return makeEnvelope({
-    contract: 'donation',
-    version: 1,
-    source: 'producer',
-    delivery_id: `req-t${n}`,
-    payload: { donation_id: id, occurred_at: '2026-11-27T20:15:03Z', channel: 'sms', amount_minor: amount, currency: 'GBP', campaign: 'appeal', cta: 'tv', ...extra },
-  });
-}
+const donation = donationEnvelope;
 
 const consumer = () => makeConsumerHandler(async () => rt, { onLanded: (l) => live.apply(l) });
 

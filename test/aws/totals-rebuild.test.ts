@@ -3,7 +3,7 @@ import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { makeEnvelope, type Envelope } from '../../core/envelope.js';
+import type { Envelope } from '../../core/envelope.js';
 import { createDynamoTable } from '../../infra/aws/dynamo-tables.js';
 import { DynamoDbTotals } from '../../infra/aws/dynamodb-totals.js';
 import { totalsTable } from '../../infra/aws/handlers/totals-table.js';
@@ -16,6 +16,7 @@ import { compactAll } from '../../puddles/compact.js';
 import { portableSqlErrors } from '../../puddles/portable-sql.js';
 import { checkDrift, PORTABLE_REBUILD_SQL } from '../../puddles/totals-sql.js';
 import { landThroughConsumer, startShapeWithEmbeddedCatalog, type TestShape } from '../support/aws-shape.js';
+import { donationEnvelope } from '../support/donation-envelope.js';
 
 // Backfilling the DynamoDB counters from a lake the consumer handler landed (S3 on fauxqs, counters on dynalite),
 // with the embedded engine standing in for Athena; then the CLI path, with Athena's client mocked.
@@ -29,17 +30,7 @@ beforeAll(async () => {
 });
 afterAll(() => stop());
 
-let n = 0;
-function donation(id: string, amount: number, extra: Record<string, unknown> = {}): Envelope {
-  n++;
-  return makeEnvelope({
-    contract: 'donation',
-    version: 1,
-    source: 'producer',
-    delivery_id: `req-rebuild-${n}`,
-    payload: { donation_id: id, occurred_at: '2026-11-27T20:15:03Z', channel: 'sms', amount_minor: amount, currency: 'GBP', campaign: 'appeal', cta: 'tv', ...extra },
-  });
-}
+const donation = donationEnvelope;
 
 async function freshTable(name: string): Promise<DynamoDbTotals> {
   const table = `${shape.env.PUDDLE_TOTALS_TABLE}-${name}`;
