@@ -64,6 +64,11 @@ const failNextManifestPut = (store: ObjectStore) => failNextPut(store, 'manifest
 catalogSuite('GlueCatalog (DynamoDB on dynalite, Glue mocked)', makeCatalog);
 
 describe('GlueCatalog manifests left behind by a crash', () => {
+  /** A second process on the same catalog whose next manifest PUT fails (as a crash between the two writes would). */
+  const crashingCatalog = (store: ObjectStore, tableName: string) => {
+    const failing = failNextManifestPut(store);
+    return { failing, crashing: new GlueCatalog({ dynamo: db.client, tableName, glue: new GlueClient({ region: 'us-east-1' }), manifests: { store: failing, bucket: 'lake-bucket' } }) };
+  };
   const text = async (store: ObjectStore, dt = '2026-11-29', table = 'donation_v1') =>
     new TextDecoder().decode((await store.get(`manifests/${table}/dt=${dt}/manifest`)) ?? new Uint8Array());
 
@@ -71,8 +76,7 @@ describe('GlueCatalog manifests left behind by a crash', () => {
     const { catalog, store, tableName, cleanup } = await makeCatalog();
     try {
       await catalog.addFiles([file(k('b-1')), file(k('b-2'))]);
-      const failing = failNextManifestPut(store);
-      const crashing = new GlueCatalog({ dynamo: db.client, tableName, glue: new GlueClient({ region: 'us-east-1' }), manifests: { store: failing, bucket: 'lake-bucket' } });
+      const { crashing } = crashingCatalog(store, tableName);
       await expect(crashing.replaceFiles([k('b-1'), k('b-2')], [file(k('c-1'))], { ifAllPresent: true })).rejects.toThrow(/crash/);
       // The catalog swapped; Athena's list did not: it still names the inputs, which are now garbage.
       expect((await catalog.listFiles()).map((f) => f.key)).toEqual([k('c-1')]);
@@ -93,8 +97,7 @@ describe('GlueCatalog manifests left behind by a crash', () => {
     const { catalog, store, tableName, cleanup } = await makeCatalog();
     try {
       await catalog.addFiles([file(k('b-1')), file(k('b-2'))]);
-      const failing = failNextManifestPut(store);
-      const crashing = new GlueCatalog({ dynamo: db.client, tableName, glue: new GlueClient({ region: 'us-east-1' }), manifests: { store: failing, bucket: 'lake-bucket' } });
+      const { failing, crashing } = crashingCatalog(store, tableName);
       await expect(crashing.replaceFiles([k('b-1'), k('b-2')], [file(k('c-1'))], { ifAllPresent: true })).rejects.toThrow(/crash/);
       // Garbage collection through a process whose manifest PUT fails too: it fails without taking a mark.
       failing.armed = true;
@@ -113,8 +116,7 @@ describe('GlueCatalog manifests left behind by a crash', () => {
     try {
       await catalog.addFiles([file(k('b-1')), file(k('b-2', '2026-11-30'), { dt: '2026-11-30' }), state('s-1')]);
       expect(await catalog.repairManifests()).toBe(0);
-      const failing = failNextManifestPut(store);
-      const crashing = new GlueCatalog({ dynamo: db.client, tableName, glue: new GlueClient({ region: 'us-east-1' }), manifests: { store: failing, bucket: 'lake-bucket' } });
+      const { crashing } = crashingCatalog(store, tableName);
       await expect(crashing.addFiles([file(k('b-3'))])).rejects.toThrow(/crash/);
       expect(await text(store)).toBe(s3(k('b-1')));
       const before30 = await text(store, '2026-11-30');
