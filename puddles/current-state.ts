@@ -65,7 +65,11 @@ export function foldSql(
   const list = names.map(sqlIdent).join(', ');
   const recentSql = typedSelect(columns, sourcesOf(contract, recent, pathOf), source);
   const dedup = (from: string) => `(${firstPerKeySql(names, from, ['_id'], FIRST_ARRIVAL)})`;
-  if (!state.length) return latestWithTiesSql(contract, dedup(`(${recentSql})`));
+  // A first fold is written in _changed_at order: a view then finds the state rows as new as some recent
+  // row by the row groups' statistics alone (puddles/views.ts), and similar timestamps side by side compress
+  // better. A later fold keeps that order without sorting again (a third of the fold's time at 10M rows): the
+  // untouched rows stream through in order and the keys it touched, nearly all newer, go after them.
+  if (!state.length) return `SELECT * FROM (${latestWithTiesSql(contract, dedup(`(${recentSql})`))}) AS _puddle_fold ORDER BY _changed_at`;
   const stateSql = typedSelect([...columns, CURRENT_FLAG], sourcesOf(contract, state, pathOf), source);
   const key = sqlIdent(contract.key);
   const sameKey = `_puddle_r.${key} IS NOT DISTINCT FROM _puddle_s.${key}`;

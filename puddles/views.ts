@@ -142,18 +142,22 @@ export function currentView(contract: Contract): ViewDef {
 
 /**
  * Current from current state: the state's current rows, except for keys where a row landed since the fold
- * wins, UNION ALL the winning recent rows. The state is read in two passes (three or four when a tie needs
- * it), each joined against a small relation worked out from the recent rows, on which the hash table is built:
- *  1. the rows returned: a state row stays when its key has no recent row or only older ones (every state
- *     row of a key has the same _changed_at, puddles/current-state.ts, so each row decides alone); only its
- *     key and _changed_at are read besides the columns the query uses;
- *  2. per recent key, its newest _changed_at against the state's current row's (only key and _changed_at
- *     read): a newer recent row wins, an older one loses, a new key has no state row;
- *  3. where they tie on _changed_at (a record changed without its updated_at moving, or sent again), the
- *     state's rows of those keys (only what ordering needs) are de-duplicated by _id with the recent ones
- *     (first arrival kept) and the latest taken, exactly as the history form does; a state row that wins
- *     is read again in full by key and _id. With no tie these joins' build sides are empty and DuckDB
- *     stops probing the state after its first vector.
+ * wins, UNION ALL the winning recent rows. The state is read once in full (only the columns the query uses)
+ * and otherwise only where a small relation worked out from the recent rows says so:
+ *  1. the rows returned: the state's current rows of keys with no recent row at all (an anti-join that
+ *     reads only the key besides the query's columns);
+ *  2. per recent key, whether the state has a row at least as new as its newest recent one (`state`: the
+ *     state's row is newer and wins; `tie`: the same _changed_at, or none on the recent side). Only state rows
+ *     at least as new as the oldest of those newest recent rows can match, and DuckDB skips the state's row
+ *     groups whose statistics say they hold none (the fold writes the state in _changed_at order). On a live
+ *     night recent rows are new donations and fresh updates, so this reads the state's last row groups only;
+ *     a backfill of versions changed long before they landed makes it read every key and _changed_at of the
+ *     state once (the slow case, until the next fold). Keys with no such row are won by their latest recent row;
+ *  3. `state` keys: their state rows come back (a join whose build side is empty, so DuckDB stops probing the
+ *     state after its first vector, unless a delayed older version landed);
+ *  4. `tie` keys: the state's rows of those keys (only what ordering needs) are de-duplicated by _id with the
+ *     recent ones (first arrival kept) and the latest taken, exactly as the history form does; a state row
+ *     that wins is read again in full by key and _id. With no tie these joins' build sides are empty too.
  * Part 1 sits outside the WITH the others share: DuckDB prunes no column of a query's relation under a WITH
  * it materialises, so a WITH over the whole view would make every query read every column of the state.
  */
@@ -174,15 +178,27 @@ function stateCurrentView(latest: Contract, files: readonly CatalogFile[], pathO
   const withClass = (alias: string, classes: string) =>
     `(SELECT ${of(alias, names)} FROM (${recent}) AS ${alias} ` +
     `JOIN _puddle_class AS _puddle_c ON ${same(`_puddle_c._puddle_key`, `${alias}.${key}`)} AND _puddle_c._puddle_verdict IN (${classes}))`;
-  // 2. Per recent key: the newest _changed_at among its recent rows against the state's current row's.
-  const classify =
-    `SELECT _puddle_rk._puddle_key, CASE WHEN _puddle_w._puddle_hit IS NULL THEN 'new' ` +
-    `WHEN _puddle_rk._puddle_max > _puddle_w._changed_at THEN 'recent' WHEN _puddle_rk._puddle_max < _puddle_w._changed_at THEN 'state' ` +
-    `ELSE 'tie' END AS _puddle_verdict ` +
-    `FROM (SELECT ${key} AS _puddle_key, max(_changed_at) AS _puddle_max FROM (${recent}) AS _puddle_r GROUP BY ${key}) AS _puddle_rk ` +
-    `LEFT JOIN (SELECT ${key} AS _puddle_key, _changed_at, 1 AS _puddle_hit FROM (${state}) AS _puddle_s WHERE _current) AS _puddle_w ` +
-    `ON ${same('_puddle_w._puddle_key', '_puddle_rk._puddle_key')}`;
-  // 3. Ties: the state's rows of those keys (only what ordering needs) beside the recent rows, marked
+  const recentKeys = `SELECT ${key} AS _puddle_key, max(_changed_at) AS _puddle_max, count(*) AS _puddle_n FROM (${recent}) AS _puddle_r GROUP BY ${key}`;
+  // 2. State rows at least as new as a recent key's newest row, in two branches so the common one can skip
+  // row groups by a plain range filter: a recent key with a _changed_at, and one whose rows all have none
+  // (an empty build side, bar files not written by Puddle). NULL comparisons are ties, decided as the
+  // history form's NULLS LAST ordering decides them; a state row with no _changed_at loses to any recent
+  // row with one, so it needs no branch.
+  const match = (stateWhere: string, keysWhere: string, on: string) =>
+    `SELECT _puddle_rk._puddle_key, CASE WHEN _puddle_w._changed_at > _puddle_rk._puddle_max THEN 'state' ELSE 'tie' END AS _puddle_verdict ` +
+    `FROM (SELECT _puddle_key, _puddle_max FROM _puddle_recent_keys WHERE ${keysWhere}) AS _puddle_rk ` +
+    `JOIN (SELECT ${key} AS _puddle_key, _changed_at FROM (${state}) AS _puddle_s WHERE _current AND ${stateWhere}) AS _puddle_w ` +
+    `ON ${same('_puddle_w._puddle_key', '_puddle_rk._puddle_key')}${on}`;
+  const classify = [
+    match(
+      `_changed_at >= (SELECT min(_puddle_max) FROM _puddle_recent_keys)`,
+      // A key newer than the whole state cannot match: left out of the join's build side.
+      `_puddle_max <= (SELECT max(_changed_at) FROM (${state}) AS _puddle_m)`,
+      ' AND _puddle_w._changed_at >= _puddle_rk._puddle_max',
+    ),
+    match('true', '_puddle_max IS NULL', ''),
+  ].join(' UNION ALL ');
+  // 4. Ties: the state's rows of those keys (only what ordering needs) beside the recent rows, marked
   // apart; the winner per key, wherever it comes from.
   const ordering = new Set(['_id', '_changed_at', '_received_at', '_delivery_id', latest.key]);
   const stateTies =
@@ -197,21 +213,32 @@ function stateCurrentView(latest: Contract, files: readonly CatalogFile[], pathO
     [key],
     LATEST_FIRST,
   );
-  const shared = `WITH _puddle_class AS (${classify}), _puddle_tied AS (${tied}) `;
-  // 1. The state rows that stay.
+  const shared = `WITH _puddle_recent_keys AS (${recentKeys}), _puddle_class AS (${classify}), _puddle_tied AS (${tied}) `;
+  // 1. The state rows of keys nothing landed for since the fold.
   const kept =
     `SELECT ${of('_puddle_s', names)} FROM (${state}) AS _puddle_s LEFT JOIN ` +
-    `(SELECT ${key} AS _puddle_key, max(_changed_at) AS _puddle_max, 1 AS _puddle_hit FROM (${recent}) AS _puddle_r GROUP BY ${key}) AS _puddle_k ` +
-    `ON ${same('_puddle_k._puddle_key', `_puddle_s.${key}`)} ` +
-    `WHERE _puddle_s._current AND (_puddle_k._puddle_hit IS NULL OR _puddle_k._puddle_max < _puddle_s._changed_at)`;
-  // New keys and keys a newer recent row takes: the latest of their recent rows (a state row cannot share
-  // an _id with a row whose _changed_at differs from its own).
-  const plain = firstPerKeySql(names, `(${firstPerKeySql(names, withClass('_puddle_r', `'new', 'recent'`), ['_id'], FIRST_ARRIVAL)})`, [key], LATEST_FIRST);
+    `(SELECT DISTINCT ${key} AS _puddle_key, 1 AS _puddle_hit FROM (${recent}) AS _puddle_r) AS _puddle_k ` +
+    `ON ${same('_puddle_k._puddle_key', `_puddle_s.${key}`)} WHERE _puddle_s._current AND _puddle_k._puddle_hit IS NULL`;
+  // Keys no state row is as new for: the latest of their recent rows (a state row cannot share an _id with a
+  // row whose _changed_at differs from its own). Most such keys have one recent row, which is the answer;
+  // only keys with several go through the two windows (which carry every column and sort).
+  const free = (n: string) =>
+    `(SELECT ${of('_puddle_r', names)} FROM (${recent}) AS _puddle_r JOIN (SELECT _puddle_rk._puddle_key FROM _puddle_recent_keys AS _puddle_rk ` +
+    `LEFT JOIN _puddle_class AS _puddle_c ON ${same('_puddle_c._puddle_key', '_puddle_rk._puddle_key')} ` +
+    `WHERE _puddle_c._puddle_verdict IS NULL AND _puddle_rk._puddle_n ${n}) AS _puddle_f ON ${same('_puddle_f._puddle_key', `_puddle_r.${key}`)})`;
+  const plain =
+    `SELECT ${list} FROM ${free('= 1')} AS _puddle_one UNION ALL ` +
+    firstPerKeySql(names, `(${firstPerKeySql(names, free('> 1'), ['_id'], FIRST_ARRIVAL)})`, [key], LATEST_FIRST);
+  // 3. Keys whose state row is newer than anything recent: that row.
+  const stateWins =
+    `SELECT ${of('_puddle_s', names)} FROM (${state}) AS _puddle_s ` +
+    `JOIN (SELECT _puddle_key FROM _puddle_class WHERE _puddle_verdict = 'state') AS _puddle_o ` +
+    `ON ${same('_puddle_o._puddle_key', `_puddle_s.${key}`)} WHERE _puddle_s._current`;
   const promoted =
     `SELECT ${of('_puddle_s', names)} FROM (${state}) AS _puddle_s ` +
     `JOIN (SELECT ${key} AS _puddle_key, _id FROM _puddle_tied WHERE ${fromState} = 1) AS _puddle_p ` +
     `ON ${same('_puddle_p._puddle_key', `_puddle_s.${key}`)} AND _puddle_p._id = _puddle_s._id`;
-  const won = `${shared}${plain} UNION ALL SELECT ${list} FROM _puddle_tied WHERE ${fromState} = 0 UNION ALL ${promoted}`;
+  const won = `${shared}${plain} UNION ALL ${stateWins} UNION ALL SELECT ${list} FROM _puddle_tied WHERE ${fromState} = 0 UNION ALL ${promoted}`;
   return { name: latest.name, sql: `${kept} UNION ALL SELECT ${list} FROM (${won}) AS _puddle_won` };
 }
 

@@ -2,9 +2,10 @@
 //  1. SQL `totals_by_box` over a lake of `sqlDonations` (default 10,000,000) donations, written directly as
 //     Parquet by DuckDB COPY and read through the real catalog and views (goal <= 1 s): once over the whole
 //     history (no current state yet), then over the current state a fold wrote (puddles/current-state.ts),
-//     then with 1 % new donations and a later version of 1 in 500 landed since (120,000 recent rows at 10M), then
-//     with 0.8 % more new donations (200,000 recent rows at 10M: as many as land before the next fold, see
-//     defaultFoldRows), then after folding those in.
+//     then with 1 % new donations and a later version of 1 in 500, changed as it lands, landed since (120,000
+//     recent rows at 10M), then with 0.8 % more new donations (200,000 recent rows at 10M: as many as land
+//     before the next fold, see defaultFoldRows), then with a backfill of later versions of 1 in 997 changed
+//     days before they land (the slow case of puddles/views.ts), then after folding those in.
 //  2. A hub over a lake of `hubDonations` (default 10,000,000), folded as compaction leaves it: the rebuild
 //     on start, the heap it keeps and the process's peak RSS meanwhile, one drift check, then GET /v1/totals
 //     p99 (goal <= 50 ms) with 1,000 sequential requests from this process.
@@ -100,22 +101,33 @@ export async function writeDonations(home: string, n: number): Promise<CatalogFi
 }
 
 /**
- * What lands after the last fold, as one more file: `fresh` new donations, and a later version of every
- * `every`-th existing one (a third of them cancelled, the rest paid with a pound more), so both the
- * anti-join (keys with nothing recent) and the superseding (keys with a newer version) are exercised.
+ * Later versions of every `every`-th existing donation (a third of them cancelled, the rest paid with a pound
+ * more), as one file named `name`, all landing at `landed`. `late` says when each changed: `false` at landing
+ * (a webhook or producer update on the night: updated_at is when it happened), `true` an hour after the
+ * donation (a backfill or a provider catching up days later: updated_at long before it lands).
+ */
+async function writeVersions(conn: import('@duckdb/node-api').DuckDBConnection, home: string, n: number, name: string, every: number, late: boolean): Promise<CatalogFile> {
+  const cols = donationColumns(n);
+  const landed = `TIMESTAMP '2026-11-24 09:00:00'`;
+  cols.amount_minor = `100 * (1 + i % 50) + 100`;
+  cols.status = `CASE WHEN i % 3 = 0 THEN 'cancelled' ELSE 'paid' END`;
+  cols._id = `md5('${name}-' || i)`;
+  cols.updated_at = late ? `${cols.occurred_at!} + INTERVAL 1 HOUR` : `${landed} - INTERVAL 1 MINUTE + to_seconds(i % 60)`;
+  cols._changed_at = cols.updated_at;
+  cols._received_at = landed;
+  return writeFile(conn, home, name, cols, `range(0, ${n}, ${every}) t(i)`);
+}
+
+/**
+ * What lands after the last fold on the night, as two files: `fresh` new donations, and later versions of
+ * every `every`-th existing one changed as they land, so both the anti-join (keys with nothing recent) and
+ * the superseding (keys with a newer version) are exercised.
  */
 async function writeRecent(home: string, n: number, fresh: number, every: number): Promise<CatalogFile[]> {
-  return withDuckDb(async (conn) => {
-    const added = await writeFile(conn, home, 'benchrecentnew', donationColumns(n), `range(${n}, ${n + fresh}) t(i)`);
-    const cols = donationColumns(n);
-    cols.amount_minor = `100 * (1 + i % 50) + 100`;
-    cols.status = `CASE WHEN i % 3 = 0 THEN 'cancelled' ELSE 'paid' END`;
-    cols._id = `md5('update-' || i)`;
-    cols._changed_at = `${cols.occurred_at!} + INTERVAL 1 HOUR`;
-    cols._received_at = `TIMESTAMP '2026-11-24 09:00:00'`;
-    const updated = await writeFile(conn, home, 'benchrecentupd', cols, `range(0, ${n}, ${every}) t(i)`);
-    return [added, updated];
-  });
+  return withDuckDb(async (conn) => [
+    await writeFile(conn, home, 'benchrecentnew', donationColumns(n), `range(${n}, ${n + fresh}) t(i)`),
+    await writeVersions(conn, home, n, 'benchrecentupd', every, false),
+  ]);
 }
 
 async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
@@ -174,13 +186,19 @@ async function sqlPart(n: number): Promise<void> {
       const every = 500;
       const recent = await writeRecent(home, n, fresh, every);
       await catalog.addFiles(recent);
-      console.log(`  landed since the fold: ${fresh.toLocaleString('en-GB')} new donations and ${recent[1]!.rows.toLocaleString('en-GB')} later versions (${(fresh + recent[1]!.rows).toLocaleString('en-GB')} recent rows)`);
+          console.log(`  landed since the fold: ${fresh.toLocaleString('en-GB')} new donations and ${recent[1]!.rows.toLocaleString('en-GB')} later versions changed as they land (${(fresh + recent[1]!.rows).toLocaleString('en-GB')} recent rows)`);
       await totalsRounds(live, 'state + recent rows');
       const more = Math.max(800, Math.round((n * 8) / 1000));
       const [added] = await withDuckDb(async (conn) => [await writeFile(conn, home, 'benchrecentmore', donationColumns(n), `range(${n + fresh}, ${n + fresh + more}) t(i)`)]);
       await catalog.addFiles([added!]);
       console.log(`  landed since: ${more.toLocaleString('en-GB')} more new donations (${(fresh + recent[1]!.rows + more).toLocaleString('en-GB')} recent rows)`);
-      const withRecent = await totalsRounds(live, 'state + more recent rows');
+      await totalsRounds(live, 'state + more recent rows');
+      // Versions changed long before they land cannot be told from the state's rows by their _changed_at
+      // alone: each is looked up in the whole state (puddles/views.ts, step 2).
+      const late = await withDuckDb(async (conn) => [await writeVersions(conn, home, n, 'benchrecentlate', 997, true)]);
+      await catalog.addFiles(late);
+      console.log(`  landed since: ${late[0]!.rows.toLocaleString('en-GB')} later versions of old donations changed days before they land (a backfill; ${(fresh + recent[1]!.rows + more + late[0]!.rows).toLocaleString('en-GB')} recent rows)`);
+      const withRecent = await totalsRounds(live, 'state + recent rows + a backfill');
       const [again] = await timed('fold the recent rows in (incremental fold)', () => foldAll({ store, catalog, minRows: 0 }));
       console.log(`    ${again!.rowsIn.toLocaleString('en-GB')} rows in, ${again!.rowsOut.toLocaleString('en-GB')} rows of state`);
       const refolded = await totalsRounds(live, 'after the incremental fold');
