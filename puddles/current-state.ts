@@ -72,14 +72,16 @@ export function foldSql(
   if (!state.length) return `SELECT * FROM (${latestWithTiesSql(contract, dedup(`(${recentSql})`))}) AS _puddle_fold ORDER BY _changed_at`;
   const stateSql = typedSelect([...columns, CURRENT_FLAG], sourcesOf(contract, state, pathOf), source);
   const key = sqlIdent(contract.key);
-  const sameKey = `_puddle_r.${key} IS NOT DISTINCT FROM _puddle_s.${key}`;
-  const touched =
-    `(SELECT ${list} FROM _puddle_state AS _puddle_s WHERE EXISTS (SELECT 1 FROM _puddle_recent AS _puddle_r WHERE ${sameKey}) ` +
-    `UNION ALL SELECT ${list} FROM _puddle_recent)`;
+  // The state once, each row marked when a recent row shares its key (a hash join on the few recent keys;
+  // DuckDB ran the NOT EXISTS form this replaces as a far slower correlated plan).
+  const marked =
+    `SELECT _puddle_s.*, _puddle_k._puddle_hit FROM (${stateSql}) AS _puddle_s LEFT JOIN ` +
+    `(SELECT DISTINCT ${key} AS _puddle_key, 1 AS _puddle_hit FROM _puddle_recent) AS _puddle_k ` +
+    `ON _puddle_k._puddle_key IS NOT DISTINCT FROM _puddle_s.${key}`;
+  const touched = `(SELECT ${list} FROM _puddle_marked WHERE _puddle_hit = 1 UNION ALL SELECT ${list} FROM _puddle_recent)`;
   return (
-    `WITH _puddle_state AS (${stateSql}), _puddle_recent AS (${recentSql}) ` +
-    `SELECT ${list}, ${sqlIdent(CURRENT_FLAG.name)} FROM _puddle_state AS _puddle_s ` +
-    `WHERE NOT EXISTS (SELECT 1 FROM _puddle_recent AS _puddle_r WHERE ${sameKey}) ` +
+    `WITH _puddle_recent AS (${recentSql}), _puddle_marked AS (${marked}) ` +
+    `SELECT ${list}, ${sqlIdent(CURRENT_FLAG.name)} FROM _puddle_marked WHERE _puddle_hit IS NULL ` +
     `UNION ALL ${latestWithTiesSql(contract, dedup(touched))}`
   );
 }
