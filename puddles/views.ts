@@ -155,9 +155,10 @@ export function currentView(contract: Contract): ViewDef {
  *     state once (the slow case, until the next fold). Keys with no such row are won by their latest recent row;
  *  3. `state` keys: their state rows come back (a join whose build side is empty, so DuckDB stops probing the
  *     state after its first vector, unless a delayed older version landed);
- *  4. `tie` keys: the state's rows of those keys (only what ordering needs) are de-duplicated by _id with the
- *     recent ones (first arrival kept) and the latest taken, exactly as the history form does; a state row
- *     that wins is read again in full by key and _id. With no tie these joins' build sides are empty too.
+ *  4. `tie` keys: the state's rows of those keys are de-duplicated by _id with the recent ones (first arrival
+ *     kept) and the latest taken, exactly as the history form does. With no tie this join's build side is
+ *     empty too. (It used to read only the ordering columns and fetch a winning state row again by key and
+ *     _id; DuckDB built that second join's hash table on the whole state when its estimates said so.)
  * Part 1 sits outside the WITH the others share: DuckDB prunes no column of a query's relation under a WITH
  * it materialises, so a WITH over the whole view would make every query read every column of the state.
  */
@@ -174,7 +175,6 @@ function stateCurrentView(latest: Contract, files: readonly CatalogFile[], pathO
   // Null keys are one partition in the history form (PARTITION BY), so they match here too.
   const same = (a: string, b: string) => `${a} IS NOT DISTINCT FROM ${b}`;
   const fromState = '_puddle_from_state';
-  const cur = '_puddle_cur';
   const withClass = (alias: string, classes: string) =>
     `(SELECT ${of(alias, names)} FROM (${recent}) AS ${alias} ` +
     `JOIN _puddle_class AS _puddle_c ON ${same(`_puddle_c._puddle_key`, `${alias}.${key}`)} AND _puddle_c._puddle_verdict IN (${classes}))`;
@@ -198,22 +198,20 @@ function stateCurrentView(latest: Contract, files: readonly CatalogFile[], pathO
     ),
     match('true', '_puddle_max IS NULL', ''),
   ].join(' UNION ALL ');
-  // 4. Ties: the state's rows of those keys (only what ordering needs) beside the recent rows, marked
-  // apart; the winner per key, wherever it comes from.
-  const ordering = new Set(['_id', '_changed_at', '_received_at', '_delivery_id', latest.key]);
+  // 4. Ties: the state's rows of those keys beside the recent rows, marked apart; the winner per key, wherever
+  // it comes from. Read once, so not materialised: the state's scan reads only the columns the query uses.
   const stateTies =
-    `SELECT ${columns.map((c) => (ordering.has(c.name) ? `_puddle_s.${sqlIdent(c.name)}` : `CAST(NULL AS ${c.type}) AS ${sqlIdent(c.name)}`)).join(', ')}, ` +
-    `1 AS ${fromState}, _puddle_s._current AS ${cur} ` +
+    `SELECT ${of('_puddle_s', names)}, 1 AS ${fromState} ` +
     `FROM (${state}) AS _puddle_s JOIN _puddle_class AS _puddle_c ON ${same('_puddle_c._puddle_key', `_puddle_s.${key}`)} AND _puddle_c._puddle_verdict = 'tie'`;
-  const recentTies = `SELECT ${of('_puddle_t', names)}, 0 AS ${fromState}, false AS ${cur} FROM ${withClass('_puddle_t', `'tie'`)} AS _puddle_t`;
-  const tieCols = [...names, fromState, cur];
+  const recentTies = `SELECT ${of('_puddle_t', names)}, 0 AS ${fromState} FROM ${withClass('_puddle_t', `'tie'`)} AS _puddle_t`;
+  const tieCols = [...names, fromState];
   const tied = firstPerKeySql(
-    tieCols,
+    names,
     `(${firstPerKeySql(tieCols, `(${stateTies} UNION ALL ${recentTies})`, ['_id'], [...FIRST_ARRIVAL, `${fromState} DESC`])})`,
     [key],
     LATEST_FIRST,
   );
-  const shared = `WITH _puddle_recent_keys AS (${recentKeys}), _puddle_class AS (${classify}), _puddle_tied AS (${tied}) `;
+  const shared = `WITH _puddle_recent_keys AS (${recentKeys}), _puddle_class AS (${classify}) `;
   // 1. The state rows of keys nothing landed for since the fold.
   const kept =
     `SELECT ${of('_puddle_s', names)} FROM (${state}) AS _puddle_s LEFT JOIN ` +
@@ -234,11 +232,7 @@ function stateCurrentView(latest: Contract, files: readonly CatalogFile[], pathO
     `SELECT ${of('_puddle_s', names)} FROM (${state}) AS _puddle_s ` +
     `JOIN (SELECT _puddle_key FROM _puddle_class WHERE _puddle_verdict = 'state') AS _puddle_o ` +
     `ON ${same('_puddle_o._puddle_key', `_puddle_s.${key}`)} WHERE _puddle_s._current`;
-  const promoted =
-    `SELECT ${of('_puddle_s', names)} FROM (${state}) AS _puddle_s ` +
-    `JOIN (SELECT ${key} AS _puddle_key, _id FROM _puddle_tied WHERE ${fromState} = 1) AS _puddle_p ` +
-    `ON ${same('_puddle_p._puddle_key', `_puddle_s.${key}`)} AND _puddle_p._id = _puddle_s._id`;
-  const won = `${shared}${plain} UNION ALL ${stateWins} UNION ALL SELECT ${list} FROM _puddle_tied WHERE ${fromState} = 0 UNION ALL ${promoted}`;
+  const won = `${shared}${plain} UNION ALL ${stateWins} UNION ALL ${tied}`;
   return { name: latest.name, sql: `${kept} UNION ALL SELECT ${list} FROM (${won}) AS _puddle_won` };
 }
 
