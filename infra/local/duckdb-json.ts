@@ -21,15 +21,40 @@ export function jsonSafe(value: unknown): unknown {
   return value;
 }
 
+/** Types whose JS values are already JSON-safe (or null): no per-value conversion needed. */
+const PLAIN = new Set<DuckDBTypeId>([
+  DuckDBTypeId.VARCHAR,
+  DuckDBTypeId.BOOLEAN,
+  DuckDBTypeId.DOUBLE,
+  DuckDBTypeId.FLOAT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UTINYINT,
+]);
+
+const toDate = (v: unknown): unknown => (v instanceof Date ? v.toISOString().slice(0, 10) : jsonSafe(v));
+const plain = (v: unknown): unknown => (v === undefined ? null : typeof v === 'number' && !Number.isFinite(v) ? null : v);
+
+/**
+ * Rows as JSON-safe objects. Column by column, so each column converts with its own function: the live
+ * totals' rebuild turns millions of rows into objects, and strings and small numbers need no work at all.
+ */
 export function readerRows(reader: DuckDBResultReader): Row[] {
   const names = reader.deduplicatedColumnNames();
-  const dateCols = new Set(names.filter((_, i) => reader.columnTypeId(i) === DuckDBTypeId.DATE));
-  return reader.getRowObjectsJS().map((row) => {
-    const out: Row = {};
-    for (const name of names) {
-      const v = row[name];
-      out[name] = dateCols.has(name) && v instanceof Date ? v.toISOString().slice(0, 10) : jsonSafe(v);
-    }
-    return out;
+  const columns = reader.getColumnsJS();
+  const convert = names.map((_, i) => {
+    const type = reader.columnTypeId(i);
+    return type === DuckDBTypeId.DATE ? toDate : PLAIN.has(type) ? plain : jsonSafe;
   });
+  const n = reader.currentRowCount;
+  const rows: Row[] = new Array<Row>(n);
+  for (let r = 0; r < n; r++) {
+    const out: Row = {};
+    for (let c = 0; c < names.length; c++) out[names[c]!] = convert[c]!(columns[c]![r]);
+    rows[r] = out;
+  }
+  return rows;
 }
