@@ -31,6 +31,18 @@ describe('DuckDbQueryEngine', () => {
     );
     expect(row).toEqual({ small: 42, big: '9007199254740993', s: 3, d: '2026-11-29', t: '2026-11-29T20:15:00.123Z', dec: 1.5, list: [1, 2], n: null });
     expect(() => JSON.stringify(row)).not.toThrow();
+    // Column by column over several rows: types passed through as they are, NULLs among them, a non-finite
+    // double as null, a struct converted inside.
+    const rows = await lake.engine.query(
+      `SELECT i::INTEGER AS i, 'v' || i AS s, i % 2 = 0 AS b, CASE WHEN i = 2 THEN 'inf'::DOUBLE ELSE i / 2 END AS f,
+              CASE WHEN i = 1 THEN NULL ELSE DATE '2026-11-29' + i::INTEGER END AS d, {'n': i::BIGINT} AS st
+       FROM range(1, 4) t(i) ORDER BY i`,
+    );
+    expect(rows).toEqual([
+      { i: 1, s: 'v1', b: false, f: 0.5, d: null, st: { n: 1 } },
+      { i: 2, s: 'v2', b: true, f: null, d: '2026-12-01', st: { n: 2 } },
+      { i: 3, s: 'v3', b: false, f: 1.5, d: '2026-12-02', st: { n: 3 } },
+    ]);
   });
 
   it('sees newly landed files on the next query', async () => {
