@@ -129,9 +129,13 @@ export interface EnvelopeInit<P extends Record<string, unknown>> {
   delivery_id: string;
 }
 
+let keyFieldOf = { contract: '', field: '_id' };
+
 /** The contract key's value: `payload[contract + '_id']`. */
 function keyOf(init: EnvelopeInit<Record<string, unknown>>): string {
-  return String(init.payload[`${init.contract}_id`]);
+  // The field name kept from the last call: a name built anew is looked up in the string table every time.
+  if (keyFieldOf.contract !== init.contract) keyFieldOf = { contract: init.contract, field: `${init.contract}_id` };
+  return String(init.payload[keyFieldOf.field]);
 }
 
 function envelopeFrom<P extends Record<string, unknown>>(init: EnvelopeInit<P>, key: string, id: string): Envelope<P> {
@@ -242,10 +246,10 @@ function writeEnvelope(out: string[], e: Envelope, payloadJson: string): number 
   }
   // The head is short: one rope of a few small strings costs less than a piece each in the join.
   const head =
-    `{"id":${stringJson(e.id)},"contract":${stringJson(e.contract)},"version":${primitiveJson(e.version)!}` +
-    `,"source":${stringJson(e.source)},"stream":${e.stream === null ? 'null' : stringJson(e.stream)}` +
-    `,"key":${stringJson(e.key)},"occurred_at":${stringJson(e.occurred_at)},"received_at":${stringJson(e.received_at)}` +
-    `,"delivery_id":${stringJson(e.delivery_id)},"payload":`;
+    `{"id":${stringJson(e.id)},"contract":${quoted.contract(e.contract)},"version":${primitiveJson(e.version)!}` +
+    `,"source":${quoted.source(e.source)},"stream":${e.stream === null ? 'null' : quoted.stream(e.stream)}` +
+    `,"key":${stringJson(e.key)},"occurred_at":${quoted.occurred(e.occurred_at)},"received_at":${quoted.received(e.received_at)}` +
+    `,"delivery_id":${quoted.delivery(e.delivery_id)},"payload":`;
   out.push(head, payloadJson, ',"raw":', raw, '}');
   return head.length + payloadJson.length + 7 + raw.length + 1;
 }
@@ -253,6 +257,22 @@ function writeEnvelope(out: string[], e: Envelope, payloadJson: string): number 
 function stringJson(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
+
+/** stringJson remembering its last string: one per envelope field whose value repeats from event to event. */
+function lastQuoted(): (s: string) => string {
+  let last: string | null = null;
+  let q = '';
+  return (s) => {
+    if (s !== last) {
+      q = stringJson(s);
+      last = s;
+    }
+    return q;
+  };
+}
+
+/** Every event of a request has the same received_at and delivery_id, and mostly the same contract, source and stream. */
+const quoted = { contract: lastQuoted(), source: lastQuoted(), stream: lastQuoted(), occurred: lastQuoted(), received: lastQuoted(), delivery: lastQuoted() };
 
 /**
  * An envelope from its queued JSON text, leaving `raw` out (null): every puddle but raw needs only the
