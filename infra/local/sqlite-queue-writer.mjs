@@ -27,6 +27,7 @@ export function unpackAll(packs) {
 }
 
 /**
+ * splitEnvelopeTexts (core/envelope.ts) for the writer thread, which loads plain JavaScript only.
  * @param {string} text
  * @param {ArrayLike<number>} lengths
  * @returns {string[]}
