@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, envelopeId, makeEnvelope, parseEnvelopeWithoutRaw, type Envelope } from './envelope.js';
+import { canonicalJson, envelopeId, envelopeText, EnvelopeTextWriter, makeEnvelope, parseEnvelopeWithoutRaw, splitEnvelopeTexts, type Envelope } from './envelope.js';
 
 const PAYLOAD = {
   donation_id: 'don_1',
@@ -65,6 +65,83 @@ describe('canonical JSON of a string field', () => {
       expect(canonicalJson({ s })).toBe(`{"s":${JSON.stringify(s)}}`);
     }
     expect(canonicalJson({ s: 'lone \ud83d' })).toBe('{"s":"lone \\ud83d"}');
+  });
+});
+
+describe('an envelope made with its queued text', () => {
+  const AWKWARD = ['plain', '', 'quote " inside', 'back\\slash', 'tab\tnew\nline\r', '\u0000\u001f\u007f', '\u2028\u2029', 'é ü £ €', '😀 pair', 'lone \ud83d high', 'lone \ude00 low', '\ude00\ud83d reversed', ',"raw":'];
+
+  function made(init: Parameters<EnvelopeTextWriter['add']>[0]): { envelope: Envelope; text: string } {
+    const writer = new EnvelopeTextWriter();
+    const envelope = writer.add(init);
+    return { envelope, text: writer.finish().text };
+  }
+
+  function check(init: Parameters<EnvelopeTextWriter['add']>[0]) {
+    const { envelope, text } = made(init);
+    expect(envelope).toEqual(makeEnvelope(init));
+    const stringified = JSON.stringify(envelope);
+    // The same JSON value, and the keys in JSON.stringify's order (one envelope shape; raw last).
+    expect(JSON.parse(text)).toEqual(JSON.parse(stringified));
+    expect(Object.keys(JSON.parse(text) as object)).toEqual(Object.keys(JSON.parse(stringified) as object));
+    // Everything but the payload is written exactly as JSON.stringify writes it; the payload is its canonical JSON.
+    const payloadAt = stringified.indexOf(',"payload":');
+    expect(text.slice(0, payloadAt)).toBe(stringified.slice(0, payloadAt));
+    expect(text).toBe(`${stringified.slice(0, payloadAt)},"payload":${canonicalJson(envelope.payload)},"raw":${JSON.stringify(envelope.raw)}}`);
+    expect(parseEnvelopeWithoutRaw(text)).toEqual({ ...JSON.parse(stringified), raw: null });
+    return text;
+  }
+
+  it('writes every field as JSON.stringify does, awkward strings included, with the id makeEnvelope gives', () => {
+    for (const s of AWKWARD) {
+      const init = {
+        contract: `donation${s}`,
+        version: 1,
+        source: `producer${s}`,
+        stream: s,
+        payload: { [`donation${s}_id`]: `d${s}`, campaign: s, [`k${s}`]: s, amount_minor: 5, ok: true, none: null, updated_at: `t${s}` },
+        raw: { s, [s]: [s, 1.5, null, { n: { s } }], nested: { raw: s } },
+        received_at: `2026-11-29T20:00:00.000Z${s}`,
+        delivery_id: `req${s}`,
+      };
+      check(init);
+      check({ ...init, stream: null, raw: undefined });
+      check({ ...init, raw: [s, { z: 1, a: 2 }], payload: { [`donation${s}_id`]: s, occurred_at: s } });
+    }
+  });
+
+  it('keeps the ids of earlier releases', () => {
+    const { envelope, text } = made({ contract: 'donation', version: 1, source: 'producer', payload: PAYLOAD, delivery_id: 'r1', received_at: '2026-11-29T20:00:00.000Z' });
+    expect(envelope.id).toBe('35b5efc9fd84f650a2e6a6113cf365c0');
+    expect(text).toContain('"id":"35b5efc9fd84f650a2e6a6113cf365c0"');
+  });
+
+  it('writes many envelopes into one text, each the same as written alone', () => {
+    const writer = new EnvelopeTextWriter();
+    const inits = AWKWARD.map((s, i) => ({ contract: 'donation', version: 1, source: 'producer', stream: i % 2 ? null : s, payload: { donation_id: `d${i}${s}`, note: s }, raw: { s }, delivery_id: `r${s}` }));
+    const envelopes = inits.map((init) => writer.add(init));
+    const texts = writer.finish();
+    expect(texts.lengths).toHaveLength(inits.length);
+    expect(splitEnvelopeTexts(texts)).toEqual(envelopes.map((e) => envelopeText(e, canonicalJson(e.payload))));
+    expect(splitEnvelopeTexts(texts).map((t) => JSON.parse(t) as unknown)).toEqual(envelopes.map((e) => JSON.parse(JSON.stringify(e)) as unknown));
+    expect(() => splitEnvelopeTexts({ text: texts.text.slice(1), lengths: texts.lengths })).toThrow(/characters listed/);
+  });
+
+  it('falls back to JSON.stringify for an envelope makeEnvelope would not make, still the same JSON value', () => {
+    const e = makeEnvelope({ contract: 'donation', version: 1, source: 'x', payload: { donation_id: 'd' }, delivery_id: 'r' });
+    const odd = [
+      { ...e, raw: undefined },
+      { ...e, raw: () => 1 },
+      { ...e, delivery_id: undefined },
+      { ...e, version: '1' },
+      { ...e, stream: 3 },
+      { ...e, occurred_at: new Date(0) },
+    ] as unknown as Envelope[];
+    for (const o of odd) {
+      const text = envelopeText(o, canonicalJson(o.payload));
+      expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(o)));
+      expect(text).toBe(JSON.stringify(o));
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 // Ports: interfaces only (DESIGN.md rule 6). Adapters live in infra/<runtime>/ and are chosen once,
 // in createLocalRuntime() / createAwsRuntime(). One port test suite runs against every adapter.
-import type { Envelope } from './envelope.js';
+import type { Envelope, EnvelopeTexts } from './envelope.js';
 
 // ---------------------------------------------------------------- Queue
 /** A puddle's subscription: which contracts it receives ('*' = all, for `raw`). */
@@ -43,8 +43,12 @@ export interface DeadLetter {
 export interface Queue {
   /** Declare (or update) a subscription. Messages published before it existed are not delivered to it. */
   subscribe(sub: Subscription): Promise<void>;
-  /** Publish a batch; resolves only once every envelope is durable for every matching subscription. */
-  publish(envelopes: readonly Envelope[]): Promise<void>;
+  /**
+   * Publish a batch; resolves only once every envelope is durable for every matching subscription.
+   * `texts`, when given, holds the envelopes' JSON texts in order (EnvelopeTextWriter wrote them while
+   * making the ids): an adapter that queues text uses them instead of serialising the envelopes again.
+   */
+  publish(envelopes: readonly Envelope[], texts?: EnvelopeTexts): Promise<void>;
   /**
    * Claim up to `max` visible messages, hiding them for `visibilityMs`. `withBody` asks for each message's
    * queued JSON text too (ClaimedMessage.body), where the adapter has it; only ask when it is used, since

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnvelopeWithoutRaw } from '../core/envelope.js';
 import { buildServer } from '../core/http/server.js';
 import type { Queue } from '../core/ports.js';
 import { SqliteQueue } from '../infra/local/sqlite-queue.js';
@@ -99,6 +100,28 @@ describe('POST /v1/events', () => {
     const delivered = envs.filter((e) => e.key === 'same');
     expect(delivered).toHaveLength(3);
     expect(delivered[0]!.delivery_id).not.toBe(delivered[1]!.delivery_id);
+  });
+
+  it('keeps the ids of earlier releases and queues text that parses to the envelope, raw last', async () => {
+    await drain();
+    // Awkward strings in the payload and in raw: quotes, backslashes, control characters, lone surrogates.
+    const odd = donation('d-"odd"\\\u0001', { campaign: 'x\ud800y \u2028 é 😀', cta: 'tab\there\n' });
+    const raw = { ...odd, id: 'p-\udc00' };
+    const res = await post(app, { events: [donation('pinned'), raw] });
+    expect(res.statusCode).toBe(202);
+    const ids = (res.json() as { accepted: { id: string }[] }).accepted.map((a) => a.id);
+    // What this event's id has been since ids were defined (a re-sent event must still de-duplicate).
+    expect(ids).toEqual(['d1b362db3d962ef8231b2d4553293638', 'eca2d3e317d47f10d535e9572f61b476']);
+    const got = await queue.claim('raw', { max: 10, visibilityMs: 60_000, withBody: true });
+    await queue.ack('raw', got.map((m) => m.receipt));
+    expect(got.map((m) => m.envelope.id)).toEqual(ids);
+    for (const m of got) {
+      expect(JSON.parse(m.body!)).toEqual(JSON.parse(JSON.stringify(m.envelope)));
+      expect(Object.keys(JSON.parse(m.body!) as object).at(-1)).toBe('raw');
+      expect(parseEnvelopeWithoutRaw(m.body!)).toEqual({ ...m.envelope, raw: null });
+    }
+    expect(got[1]!.envelope.raw).toEqual(raw);
+    expect(got[1]!.envelope.payload.campaign).toBe('x\ud800y \u2028 é 😀');
   });
 
   it('rejects the whole batch, listing every invalid event, and publishes nothing', async () => {

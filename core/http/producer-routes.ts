@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CONTRACTS, type Contract, type FieldError } from '../contracts/index.js';
-import { makeEnvelope, type Envelope } from '../envelope.js';
+import { EnvelopeTextWriter, type Envelope } from '../envelope.js';
 import { log } from '../log.js';
 import type { Queue } from '../ports.js';
 import { bearerKey, createKeyRing, type KeyRing } from './auth.js';
@@ -115,6 +115,7 @@ export async function producerRoutes(app: FastifyInstance, opts: ProducerRoutesO
     const list = events as unknown[];
     const receivedAt = new Date().toISOString();
     const envelopes: Envelope[] = new Array(list.length);
+    const texts = new EnvelopeTextWriter();
     let rejected: RejectedEvent[] | null = null;
     for (let i = 0; i < list.length; i++) {
       const ev = list[i];
@@ -122,7 +123,7 @@ export async function producerRoutes(app: FastifyInstance, opts: ProducerRoutesO
       if ('errors' in r) (rejected ??= []).push({ index: i, errors: r.errors });
       else if (rejected === null) {
         const channel = r.value.channel;
-        envelopes[i] = makeEnvelope({
+        envelopes[i] = texts.add({
           contract: r.contract.name,
           version: r.contract.version,
           source: 'producer',
@@ -140,7 +141,7 @@ export async function producerRoutes(app: FastifyInstance, opts: ProducerRoutesO
     }
 
     try {
-      await queue.publish(envelopes);
+      await queue.publish(envelopes, texts.finish());
     } catch (err) {
       log.warn('producer publish failed', { request_id: req.id, events: list.length, error: err });
       return queueUnavailable(reply, err, 'the queue did not accept the events; nothing was accepted, retry later');

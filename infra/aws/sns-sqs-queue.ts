@@ -14,7 +14,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 
-import { parseEnvelopeWithoutRaw, type Envelope } from '../../core/envelope.js';
+import { parseEnvelopeWithoutRaw, splitEnvelopeTexts, type Envelope, type EnvelopeTexts } from '../../core/envelope.js';
 import { FatalError, PuddleError, RetriableError } from '../../core/errors.js';
 import type { ClaimOptions, ClaimedMessage, DeadLetter, ObjectStore, Queue, Subscription } from '../../core/ports.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../../puddles/definitions.js';
@@ -130,12 +130,16 @@ export class SnsSqsQueue implements Queue {
     await this.#subs.declare(sub);
   }
 
-  async publish(envelopes: readonly Envelope[]): Promise<void> {
+  async publish(envelopes: readonly Envelope[], texts?: EnvelopeTexts): Promise<void> {
     this.#assertOpen();
+    if (texts !== undefined && texts.lengths.length !== envelopes.length) {
+      throw new PuddleError(`publish: ${texts.lengths.length} texts for ${envelopes.length} envelopes`);
+    }
+    const bodies = texts ? splitEnvelopeTexts(texts) : null;
     const entries: PublishBatchRequestEntry[] = [];
     const sizes: number[] = [];
     for (const [i, env] of envelopes.entries()) {
-      const body = JSON.stringify(env);
+      const body = bodies?.[i] ?? JSON.stringify(env);
       const attributes: Record<string, { DataType: string; StringValue: string }> = {
         [ATTR.contract]: { DataType: 'String', StringValue: env.contract },
       };

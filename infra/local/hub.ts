@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { PuddleConfig } from '../../core/config.js';
 import { Refetcher } from '../../core/engine/refetch.js';
 import type { ConnectorInstance } from '../../core/engine/sync.js';
-import type { Envelope } from '../../core/envelope.js';
+import type { Envelope, EnvelopeTexts } from '../../core/envelope.js';
 import { createKeyRing } from '../../core/http/auth.js';
 import { buildServer } from '../../core/http/server.js';
 import { log } from '../../core/log.js';
@@ -57,8 +57,8 @@ export interface Hub {
 /** Counts envelopes the queue confirmed, for the live line. */
 function countingQueue(queue: Queue, counter: { accepted: number }): Queue {
   return Object.assign(Object.create(queue) as Queue, {
-    publish: async (envelopes: readonly Envelope[]) => {
-      await queue.publish(envelopes);
+    publish: async (envelopes: readonly Envelope[], texts?: EnvelopeTexts) => {
+      await queue.publish(envelopes, texts);
       counter.accepted += envelopes.length;
     },
   });

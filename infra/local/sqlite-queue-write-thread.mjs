@@ -3,7 +3,7 @@
 // worker does not inherit the parent's TypeScript loader.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { QueueWriter } from './sqlite-queue-writer.mjs';
+import { QueueWriter, unpackAll } from './sqlite-queue-writer.mjs';
 
 const port = parentPort;
 const db = new Database(workerData.file);
@@ -23,8 +23,8 @@ port.on('message', (first) => {
   if (batch.length) {
     const ids = batch.flatMap((b) => b.ids);
     try {
-      if (batch.length === 1) writer.write(batch[0].contracts, batch[0].bodies);
-      else writer.write(batch.flatMap((b) => b.contracts), batch.flatMap((b) => b.bodies));
+      if (batch.length === 1) writer.write(batch[0].contracts, unpackAll(batch[0].packs));
+      else writer.write(batch.flatMap((b) => b.contracts), batch.flatMap((b) => unpackAll(b.packs)));
       port.postMessage({ done: ids });
     } catch (err) {
       port.postMessage({ failed: ids, error: err instanceof Error ? err.message : String(err) });

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { PuddleError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
-import type { QueueWriter } from './sqlite-queue-writer.mjs';
+import { unpackAll, type PackedBodies, type QueueWriter } from './sqlite-queue-writer.mjs';
 import { sqlitePragmas, type SqliteDurability } from './sqlite.js';
 
 /**
@@ -9,7 +9,7 @@ import { sqlitePragmas, type SqliteDurability } from './sqlite.js';
  *
  * Why: better-sqlite3 is synchronous, so every group commit of a busy producer or sync ran on the event
  * loop (a tenth to a sixth of its time: inserting a few KB of JSON per record, twice with its delivery
- * rows). Here the event loop only serialises and posts the bodies (strings, so the copy is a memcpy) and
+ * rows). Here the event loop only serialises and posts the bodies (a string per publish: a memcpy) and
  * resolves each publish when the worker says its transaction committed: durability is unchanged, and the
  * sync maps the next page while this one is written. Groups that queue up behind a running transaction
  * are written together, so a burst still costs few transactions.
@@ -22,14 +22,15 @@ import { sqlitePragmas, type SqliteDurability } from './sqlite.js';
 interface WriteMessage {
   ids: number[];
   contracts: string[];
-  bodies: string[];
+  /** The bodies, packed per publish (packBodies). */
+  packs: PackedBodies[];
 }
 type ToWorker = WriteMessage | { stop: true };
 type FromWorker = { done: number[] } | { failed: number[]; error: string };
 
 interface Inflight {
   contracts: string[];
-  bodies: string[];
+  packs: PackedBodies[];
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -76,34 +77,23 @@ export class WriterThread {
   }
 
   /** Resolves once the group is committed. */
-  write(contracts: string[], bodies: string[]): Promise<void> {
-    if (this.fallback) return this.writeHere(contracts, bodies);
+  write(contracts: string[], packs: PackedBodies[]): Promise<void> {
+    if (this.fallback) return this.writeHere(contracts, packs);
     return new Promise<void>((resolve, reject) => {
       const id = this.nextId++;
       if (this.inflight.size === 0) this.worker.ref();
-      this.inflight.set(id, { contracts, bodies, resolve, reject });
+      this.inflight.set(id, { contracts, packs, resolve, reject });
       if (this.posted > 0) this.held.push(id);
       else this.post([id]);
     });
   }
 
   private post(ids: number[]): void {
-    let contracts: string[];
-    let bodies: string[];
-    if (ids.length === 1) ({ contracts, bodies } = this.inflight.get(ids[0]!)!);
-    else {
-      contracts = [];
-      bodies = [];
-      for (const id of ids) {
-        const g = this.inflight.get(id)!;
-        for (let i = 0; i < g.bodies.length; i++) {
-          contracts.push(g.contracts[i]!);
-          bodies.push(g.bodies[i]!);
-        }
-      }
-    }
+    const groups = ids.map((id) => this.inflight.get(id)!);
+    const contracts = groups.length === 1 ? groups[0]!.contracts : groups.flatMap((g) => g.contracts);
+    const packs = groups.length === 1 ? groups[0]!.packs : groups.flatMap((g) => g.packs);
     this.posted++;
-    this.worker.postMessage({ ids, contracts, bodies } satisfies ToWorker);
+    this.worker.postMessage({ ids, contracts, packs } satisfies ToWorker);
   }
 
   /** Resolves when every group sent so far is settled (later ones, under steady publishing, need not be). */
@@ -165,13 +155,13 @@ export class WriterThread {
     const pending = [...this.inflight.values()];
     this.inflight.clear();
     this.held = [];
-    for (const p of pending) this.writeHere(p.contracts, p.bodies).then(p.resolve, p.reject);
+    for (const p of pending) this.writeHere(p.contracts, p.packs).then(p.resolve, p.reject);
     this.afterSettle();
   }
 
-  private writeHere(contracts: string[], bodies: string[]): Promise<void> {
+  private writeHere(contracts: string[], packs: PackedBodies[]): Promise<void> {
     try {
-      this.fallback!.write(contracts, bodies);
+      this.fallback!.write(contracts, unpackAll(packs));
       return Promise.resolve();
     } catch (err) {
       return Promise.reject(new PuddleError('queue publish failed', { cause: err }));

@@ -2,6 +2,44 @@
 // the parent's TypeScript loader (a worker does not inherit module hooks, and registering tsx in each
 // worker cost ~0.25 s of CPU per queue). Types: sqlite-queue-writer.d.mts.
 
+/**
+ * A publish's bodies as one string and their lengths (EnvelopeTexts, core/envelope.ts): how they wait for
+ * the group commit and cross to the writer thread. The producer's arrive so (EnvelopeTextWriter); other
+ * publishes are packed here. One string per publish is one object for the scavenger to copy while it
+ * waits, and one memcpy for postMessage. Packs are not joined into one per group: a string of megabytes is
+ * allocated in the old generation, and the major GCs that brought cost more than the copy saved.
+ * @param {readonly string[]} bodies
+ * @returns {{ text: string, lengths: Uint32Array }}
+ */
+export function packBodies(bodies) {
+  const lengths = new Uint32Array(bodies.length);
+  for (let i = 0; i < bodies.length; i++) lengths[i] = bodies[i].length;
+  return { text: bodies.join(''), lengths };
+}
+
+/**
+ * The bodies of several packs, in order.
+ * @param {readonly { text: string, lengths: Uint32Array }[]} packs
+ * @returns {string[]}
+ */
+export function unpackAll(packs) {
+  return packs.length === 1 ? unpackBodies(packs[0].text, packs[0].lengths) : packs.flatMap((p) => unpackBodies(p.text, p.lengths));
+}
+
+/**
+ * splitEnvelopeTexts (core/envelope.ts) for the writer thread, which loads plain JavaScript only.
+ * @param {string} text
+ * @param {ArrayLike<number>} lengths
+ * @returns {string[]}
+ */
+export function unpackBodies(text, lengths) {
+  const bodies = new Array(lengths.length);
+  let at = 0;
+  for (let i = 0; i < lengths.length; i++) bodies[i] = text.slice(at, (at += lengths[i]));
+  if (at !== text.length) throw new Error(`queue writer: bodies of ${at} characters in a text of ${text.length}`);
+  return bodies;
+}
+
 /** Rows per multi-row INSERT: few statements per group commit, well under SQLite's 32766 parameters. */
 const CHUNK = 100;
 

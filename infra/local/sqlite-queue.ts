@@ -1,11 +1,11 @@
 import type { Statement } from 'better-sqlite3';
-import { parseEnvelopeWithoutRaw, type Envelope } from '../../core/envelope.js';
+import { parseEnvelopeWithoutRaw, type Envelope, type EnvelopeTexts } from '../../core/envelope.js';
 import { FatalError, PuddleError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import type { ClaimedMessage, ClaimOptions, DeadLetter, Queue, Subscription } from '../../core/ports.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { WriterThread } from './sqlite-queue-write-thread.js';
-import { QueueWriter } from './sqlite-queue-writer.mjs';
+import { packBodies, QueueWriter, unpackAll, type PackedBodies } from './sqlite-queue-writer.mjs';
 import { openSqlite, type SqliteDatabase, type SqliteDurability } from './sqlite.js';
 
 export interface SqliteQueueOptions {
@@ -58,7 +58,7 @@ CREATE INDEX IF NOT EXISTS queue_dead_letters_sub ON queue_dead_letters (sub_id,
 
 interface Pending {
   contracts: string[];
-  bodies: string[];
+  bodies: PackedBodies;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -262,24 +262,29 @@ export class SqliteQueue implements Queue {
     }).immediate();
   }
 
-  publish(envelopes: readonly Envelope[]): Promise<void> {
+  publish(envelopes: readonly Envelope[], texts?: EnvelopeTexts): Promise<void> {
     if (this.closed) return Promise.reject(new PuddleError('queue is closed'));
     if (envelopes.length === 0) return Promise.resolve();
+    if (texts !== undefined && texts.lengths.length !== envelopes.length) {
+      return Promise.reject(new PuddleError(`publish: ${texts.lengths.length} texts for ${envelopes.length} envelopes`));
+    }
     const contracts: string[] = new Array(envelopes.length);
-    const bodies: string[] = new Array(envelopes.length);
+    const bodies: string[] | null = texts ? null : new Array(envelopes.length);
     try {
       // Serialise here, not in the group commit, so one unserialisable envelope fails only its own caller.
       for (let i = 0; i < envelopes.length; i++) {
         const e = envelopes[i]!;
         if (typeof e.contract !== 'string' || !e.contract) throw new PuddleError('envelope has no contract');
         contracts[i] = e.contract;
-        bodies[i] = JSON.stringify(e);
+        if (bodies) bodies[i] = JSON.stringify(e);
       }
     } catch (err) {
       return Promise.reject(err instanceof PuddleError ? err : new PuddleError('envelope is not serialisable', { cause: err }));
     }
+    // One string per publish from here on (see packBodies).
+    const packed = texts ?? packBodies(bodies!);
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ contracts, bodies, resolve, reject });
+      this.pending.push({ contracts, bodies: packed, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         // Group commit: every publish made before the event loop reaches the check phase (all requests
@@ -407,7 +412,7 @@ export class SqliteQueue implements Queue {
     const group = this.pending;
     this.pending = [];
     const contracts = group.length === 1 ? group[0]!.contracts : group.flatMap((p) => p.contracts);
-    const bodies = group.length === 1 ? group[0]!.bodies : group.flatMap((p) => p.bodies);
+    const packs = group.map((p) => p.bodies);
     let thread: WriterThread | null = null;
     try {
       thread = this.threadFor?.() ?? null;
@@ -416,14 +421,14 @@ export class SqliteQueue implements Queue {
       log.warn('no queue writer thread; committing on the main connection', { error: err });
     }
     if (thread) {
-      thread.write(contracts, bodies).then(
+      thread.write(contracts, packs).then(
         () => group.forEach((p) => p.resolve()),
         (err: unknown) => group.forEach((p) => p.reject(err)),
       );
       return;
     }
     try {
-      this.localWriter().write(contracts, bodies);
+      this.localWriter().write(contracts, unpackAll(packs));
     } catch (err) {
       const failure = new PuddleError('queue publish failed', { cause: err });
       for (const p of group) p.reject(failure);

@@ -6,8 +6,9 @@
 // PUDDLE_BENCH_SECONDS (default 10) sets each load's length; PUDDLE_BENCH_CPU_PROF=<dir> runs the hub with
 // `node --cpu-prof` and prints where its threads spent their time (test/bench/cpu-profile-summary.ts);
 // PUDDLE_BENCH_LOADS=1,100,paced (the default) picks which loads run.
+// The hub runs with the node flags of `npm start` (package.json), printed on the first line.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -49,6 +50,17 @@ interface Backlog {
   /** Deliveries waiting when the load stopped, and how long landing took to clear them. */
   depthAtStop: number;
   drainS: number;
+}
+
+/**
+ * The node flags `npm start` gives the hub (package.json's start script), so the bench runs what users run:
+ * a young generation of 64 MB semispaces, since with 64 requests of 100 events in flight the default 16 MB
+ * had the scavenger copy them over and over (a fifth of the event loop; see NOTES-producer.md).
+ */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+  const m = /\bnode ((?:--\S+ )*)bin\/puddle\.mjs start\b/.exec(pkg.scripts.start ?? '');
+  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
 }
 
 function runLoad(url: string, load: Load, seconds: number, prefix: string): Promise<LoadResult> {
@@ -181,11 +193,13 @@ export async function benchHub(opts: { seconds?: number; cpuProfDir?: string } =
   let watch: QueueWatch | undefined;
   try {
     const t0 = performance.now();
+    const flags = startFlags();
     hub = await startHubProcess(
       { PUDDLE_HOME: home, PUDDLE_API_KEYS: KEY, PUDDLE_LOG_LEVEL: 'warn' },
-      { nodeArgs: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [] },
+      { nodeArgs: [...flags, ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])] },
     );
-    console.log(`hub listening after ${((performance.now() - t0) / 1000).toFixed(2)} s (puddle start --no-schedule, fresh PUDDLE_HOME)`);
+    const how = flags.length ? `node ${flags.join(' ')} (as npm start runs it) ` : '';
+    console.log(`hub listening after ${((performance.now() - t0) / 1000).toFixed(2)} s (${how}puddle start --no-schedule, fresh PUDDLE_HOME)`);
     watch = new QueueWatch(join(home, 'queue.db'));
 
     const only = (process.env.PUDDLE_BENCH_LOADS ?? '1,100,paced').split(',');

@@ -1,6 +1,6 @@
 // The Queue port contract, one suite for every adapter (DESIGN.md rule 6): SQLite here, SQS later.
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeEnvelope, type Envelope } from '../../core/envelope.js';
+import { EnvelopeTextWriter, makeEnvelope, splitEnvelopeTexts, type Envelope } from '../../core/envelope.js';
 import type { Queue } from '../../core/ports.js';
 
 export interface QueueUnderTest {
@@ -57,6 +57,25 @@ export function queuePortSuite(label: string, create: () => Promise<QueueUnderTe
         await q.queue.close().catch(() => undefined);
         await q.cleanup?.();
       }
+    });
+
+    it('queues the texts it is given (makeQueuedEnvelope) and refuses texts that do not pair with the envelopes', async () => {
+      const { queue } = await fresh();
+      await queue.subscribe({ name: 'texts', contracts: ['donation'] });
+      const writer = new EnvelopeTextWriter();
+      const envelopes = [1, 2].map((n) =>
+        writer.add({ contract: 'donation', version: 1, source: 'test', delivery_id: `texts-${n}`, payload: { note: 'q " \u2028 \ud800', donation_id: `t-${n}` }, raw: { n } }),
+      );
+      const texts = writer.finish();
+      await expect(queue.publish([envelopes[0]!], texts)).rejects.toThrow(/2 texts for 1 envelopes/);
+      await queue.publish(envelopes, texts);
+      const claimed = await queue.claim('texts', { max: 10, visibilityMs: 30_000, withBody: true });
+      await queue.ack('texts', claimed.map((m) => m.receipt));
+      const byKey = (a: { envelope: Envelope }, b: { envelope: Envelope }) => (a.envelope.key < b.envelope.key ? -1 : 1);
+      claimed.sort(byKey);
+      expect(claimed.map((m) => m.envelope)).toEqual(envelopes);
+      // The given text, not a re-serialisation (its payload keys are sorted; JSON.stringify's are not).
+      if (claimed[0]!.body !== undefined) expect(claimed.map((m) => m.body)).toEqual(splitEnvelopeTexts(texts));
     });
 
     it('round-trips an envelope intact: publish, claim, ack', async () => {
