@@ -56,12 +56,21 @@ export interface Hub {
 
 /** Counts envelopes the queue confirmed, for the live line. */
 function countingQueue(queue: Queue, counter: { accepted: number }): Queue {
-  return Object.assign(Object.create(queue) as Queue, {
+  // Every method delegates with the queue itself as `this` (an Object.create wrapper would let a method
+  // that sets a field set it on the wrapper).
+  return {
+    subscribe: (sub) => queue.subscribe(sub),
     publish: async (envelopes: readonly Envelope[], texts?: EnvelopeTexts) => {
       await queue.publish(envelopes, texts);
       counter.accepted += envelopes.length;
     },
-  });
+    claim: (subscription, opts) => queue.claim(subscription, opts),
+    ack: (subscription, receipts) => queue.ack(subscription, receipts),
+    retry: (subscription, receipts, opts) => queue.retry(subscription, receipts, opts),
+    deadLetters: (subscription, limit) => queue.deadLetters(subscription, limit),
+    depth: (subscription) => queue.depth(subscription),
+    close: () => queue.close(),
+  };
 }
 
 /** Secrets from the environment, overlaid with what sandboxes provide. */
