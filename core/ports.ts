@@ -135,6 +135,12 @@ export interface Catalog {
   tables(): Promise<TableRef[]>;
   /** Keys removed from the catalog but not yet deleted from the store (readers may still hold them). */
   takeGarbage(olderThanMs: number): Promise<string[]>;
+  /**
+   * A catalog that keeps a second copy of its file lists (the Glue catalog's symlink manifests, which Athena
+   * reads) rewrites any copy left behind by a process that died between the two writes; says how many.
+   * Scheduled compaction calls it first. A catalog with one copy has no such method.
+   */
+  repairManifests?(): Promise<number>;
 }
 
 // ---------------------------------------------------------------- QueryEngine

@@ -4,7 +4,6 @@
 // (GlueCatalog.repairManifests): otherwise Athena would keep reading the old list of a `dt` nothing changes again.
 import { ConfigError } from '../../../core/errors.js';
 import { log } from '../../../core/log.js';
-import type { Catalog } from '../../../core/ports.js';
 import { collectGarbage, compactAll } from '../../../puddles/compact.js';
 import { defaultRuntime, type RuntimeSource } from './runtime-source.js';
 
@@ -34,7 +33,7 @@ export function makeCompactionHandler(runtime: RuntimeSource, settings: () => Co
     const rt = await runtime();
     const { minFiles, garbageAfterMs } = settings();
     // Before anything else, so this run's own work starts from manifests that match the catalog.
-    const manifestsRepaired = hasManifests(rt.catalog) ? await rt.catalog.repairManifests() : 0;
+    const manifestsRepaired = (await rt.catalog.repairManifests?.()) ?? 0;
     if (manifestsRepaired) log.warn('stale manifests repaired', { manifestsRepaired });
     const { compacted, folded } = await compactAll({ store: rt.store, catalog: rt.catalog, minFiles });
     const deleted = await collectGarbage({ store: rt.store, catalog: rt.catalog, olderThanMs: garbageAfterMs });
@@ -43,15 +42,6 @@ export function makeCompactionHandler(runtime: RuntimeSource, settings: () => Co
     log.info('compaction finished', summary);
     return summary;
   };
-}
-
-/** The Glue catalog's manifest sweep; the embedded catalog (`puddle aws local`, tests) has no manifests. */
-interface ManifestSweep {
-  repairManifests(): Promise<number>;
-}
-
-function hasManifests(catalog: Catalog): catalog is Catalog & ManifestSweep {
-  return typeof (catalog as Partial<ManifestSweep>).repairManifests === 'function';
 }
 
 export const handler = makeCompactionHandler(defaultRuntime);
