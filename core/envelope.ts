@@ -171,6 +171,13 @@ export interface EnvelopeTexts {
   lengths: Uint32Array;
 }
 
+/** Refuses texts that do not list one text per envelope (what every queue checks before it trusts them). */
+export function checkEnvelopeTexts(envelopes: readonly Envelope[], texts: EnvelopeTexts | undefined): void {
+  if (texts !== undefined && texts.lengths.length !== envelopes.length) {
+    throw new PuddleError(`publish: ${texts.lengths.length} texts for ${envelopes.length} envelopes`);
+  }
+}
+
 /** The texts as separate strings (slices of the one). */
 export function splitEnvelopeTexts(texts: EnvelopeTexts): string[] {
   const out: string[] = new Array(texts.lengths.length);

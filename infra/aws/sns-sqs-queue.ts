@@ -14,7 +14,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 
-import { parseEnvelopeWithoutRaw, splitEnvelopeTexts, type Envelope, type EnvelopeTexts } from '../../core/envelope.js';
+import { checkEnvelopeTexts, parseEnvelopeWithoutRaw, splitEnvelopeTexts, type Envelope, type EnvelopeTexts } from '../../core/envelope.js';
 import { FatalError, PuddleError, RetriableError } from '../../core/errors.js';
 import type { ClaimOptions, ClaimedMessage, DeadLetter, ObjectStore, Queue, Subscription } from '../../core/ports.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../../puddles/definitions.js';
@@ -132,9 +132,7 @@ export class SnsSqsQueue implements Queue {
 
   async publish(envelopes: readonly Envelope[], texts?: EnvelopeTexts): Promise<void> {
     this.#assertOpen();
-    if (texts !== undefined && texts.lengths.length !== envelopes.length) {
-      throw new PuddleError(`publish: ${texts.lengths.length} texts for ${envelopes.length} envelopes`);
-    }
+    checkEnvelopeTexts(envelopes, texts);
     const bodies = texts ? splitEnvelopeTexts(texts) : null;
     const entries: PublishBatchRequestEntry[] = [];
     const sizes: number[] = [];

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { parseEnvelopeWithoutRaw, type Envelope, type EnvelopeTexts } from '../../core/envelope.js';
+import { checkEnvelopeTexts, parseEnvelopeWithoutRaw, type Envelope, type EnvelopeTexts } from '../../core/envelope.js';
 import { FatalError, PuddleError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import type { ClaimedMessage, ClaimOptions, DeadLetter, Queue, Subscription } from '../../core/ports.js';
@@ -265,12 +265,10 @@ export class SqliteQueue implements Queue {
   publish(envelopes: readonly Envelope[], texts?: EnvelopeTexts): Promise<void> {
     if (this.closed) return Promise.reject(new PuddleError('queue is closed'));
     if (envelopes.length === 0) return Promise.resolve();
-    if (texts !== undefined && texts.lengths.length !== envelopes.length) {
-      return Promise.reject(new PuddleError(`publish: ${texts.lengths.length} texts for ${envelopes.length} envelopes`));
-    }
     const contracts: string[] = new Array(envelopes.length);
     const bodies: string[] | null = texts ? null : new Array(envelopes.length);
     try {
+      checkEnvelopeTexts(envelopes, texts);
       // Serialise here, not in the group commit, so one unserialisable envelope fails only its own caller.
       for (let i = 0; i < envelopes.length; i++) {
         const e = envelopes[i]!;

@@ -55,7 +55,7 @@ interface Backlog {
 /**
  * The node flags `npm start` gives the hub (package.json's start script), so the bench runs what users run:
  * a young generation of 64 MB semispaces, since with 64 requests of 100 events in flight the default 16 MB
- * had the scavenger copy them over and over (a fifth of the event loop; see NOTES-producer.md).
+ * had the scavenger copy them over and over (a fifth of the event loop; README, "The whole hub").
  */
 function startFlags(): string[] {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
