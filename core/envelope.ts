@@ -201,14 +201,15 @@ export class EnvelopeTextWriter {
   readonly #parts: string[] = [];
   readonly #lengths: number[] = [];
 
-  add<P extends Record<string, unknown>>(init: EnvelopeInit<P>): Envelope<P> {
+  /** `rawText`, when given, is init.raw's JSON text as received (the producer's event as sent), kept as is. */
+  add<P extends Record<string, unknown>>(init: EnvelopeInit<P>, rawText?: string): Envelope<P> {
     const key = keyOf(init);
     const payloadJson = canonicalJson(init.payload);
     const input = idInput(init.contract, init.version, key, payloadJson);
     const envelope = envelopeFrom(init, key, idHash(input));
     // canonicalJson's text is a rope of small strings, and hashing flattened `input` in place: the payload's
     // text sliced from it is flat.
-    this.#lengths.push(writeEnvelope(this.#parts, envelope, input.slice(input.length - payloadJson.length)));
+    this.#lengths.push(writeEnvelope(this.#parts, envelope, input.slice(input.length - payloadJson.length), rawText));
     return envelope;
   }
 
@@ -229,12 +230,13 @@ export function envelopeText(e: Envelope, payloadJson: string): string {
 }
 
 /**
- * Appends envelopeText's pieces to `out`; returns the text's length. An envelope whose fields are not the
+ * Appends envelopeText's pieces to `out`; returns the text's length. `rawText` is e.raw's text when the
+ * caller has it (not checked: it must be JSON of the same value). An envelope whose fields are not the
  * plain strings and numbers makeEnvelope gives (or whose raw JSON.stringify would leave out) is written by
  * JSON.stringify.
  */
-function writeEnvelope(out: string[], e: Envelope, payloadJson: string): number {
-  const raw = JSON.stringify(e.raw);
+function writeEnvelope(out: string[], e: Envelope, payloadJson: string, rawText?: string): number {
+  const raw = rawText ?? JSON.stringify(e.raw);
   if (
     raw === undefined ||
     typeof e.id !== 'string' ||

@@ -124,6 +124,22 @@ describe('POST /v1/events', () => {
     expect(got[1]!.envelope.payload.campaign).toBe('x\ud800y \u2028 é 😀');
   });
 
+  it("queues each event's raw as the producer sent it (spacing, key order, number spelling)", async () => {
+    await drain();
+    const sent = '{ "payload": {"currency":"GBP", "amount_minor": 500.0, "channel":"sms", "occurred_at":"2026-11-29T20:15:00Z", "donation_id":"as-sent"},\n  "version": 1, "contract": "donation" }';
+    const res = await post(app, `{"events": [\n  ${sent}\n]}`);
+    expect(res.statusCode).toBe(202);
+    const got = await queue.claim('raw', { max: 10, visibilityMs: 60_000, withBody: true });
+    await queue.ack('raw', got.map((m) => m.receipt));
+    expect(got).toHaveLength(1);
+    expect(got[0]!.body!.endsWith(`,"raw":${sent}}`)).toBe(true);
+    expect(got[0]!.envelope.raw).toEqual(JSON.parse(sent));
+    // The id is the payload's, however it was spelt.
+    const again = await post(app, { events: [donation('as-sent', { occurred_at: '2026-11-29T20:15:00Z', currency: 'GBP' })] });
+    expect((again.json() as { accepted: { id: string }[] }).accepted[0]!.id).toBe(got[0]!.envelope.id);
+    await drain();
+  });
+
   it('rejects the whole batch, listing every invalid event, and publishes nothing', async () => {
     await drain();
     const res = await post(app, {

@@ -5,6 +5,7 @@ import { log } from '../log.js';
 import type { Queue } from '../ports.js';
 import { bearerKey, createKeyRing, type KeyRing } from './auth.js';
 import { errorBody, queueUnavailable } from './errors.js';
+import { eventTexts } from './event-texts.js';
 
 export interface ProducerRoutesOptions {
   queue: Queue;
@@ -116,6 +117,9 @@ export async function producerRoutes(app: FastifyInstance, opts: ProducerRoutesO
     const receivedAt = new Date().toISOString();
     const envelopes: Envelope[] = new Array(list.length);
     const texts = new EnvelopeTextWriter();
+    // Each event's text as sent becomes its envelope's raw text (see event-texts.ts); else it is serialised.
+    let rawTexts = req.bodyText === null ? null : eventTexts(req.bodyText);
+    if (rawTexts !== null && rawTexts.length !== list.length) rawTexts = null;
     let rejected: RejectedEvent[] | null = null;
     for (let i = 0; i < list.length; i++) {
       const ev = list[i];
@@ -132,7 +136,7 @@ export async function producerRoutes(app: FastifyInstance, opts: ProducerRoutesO
           raw: ev,
           delivery_id: req.id,
           received_at: receivedAt,
-        });
+        }, rawTexts?.[i]);
       }
     }
     if (rejected !== null) {

@@ -6,6 +6,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The request body exactly as received; null for requests without a body. */
     rawBody: Buffer | null;
+    /** A JSON body as text (what was parsed); null for other requests. */
+    bodyText: string | null;
   }
 }
 
@@ -17,10 +19,12 @@ type Done = (err: Error | null, body?: unknown) => void;
  */
 export function registerJsonBody(app: FastifyInstance): void {
   app.decorateRequest('rawBody', null);
+  app.decorateRequest('bodyText', null);
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req: FastifyRequest, body: Buffer, done: Done) => {
     req.rawBody = body;
-    parseJson(req, body.toString('utf8'), done);
+    req.bodyText = body.toString('utf8');
+    parseJson(req, req.bodyText, done);
   });
 }
 
