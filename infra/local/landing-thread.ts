@@ -37,9 +37,9 @@ export interface LandingThreadsOptions {
   nice?: number;
   /**
    * Above this share of the producer's event loop in use (0 to 1; default 0.5), landing pauses after each
-   * batch for three times as long as the batch took: while a burst is on, the producer gets the cores and
-   * the queue holds the rest (durably); at the night's steady rate the producer is far below it and landing
-   * runs flat out. 1 never pauses.
+   * batch for nine times as long as the batch took (landing-worker.ts): while a burst is on, the producer
+   * gets the cores and the queue holds the rest (durably); at the night's steady rate the producer is far
+   * below it and landing runs flat out. 1 never pauses.
    */
   yieldAbove?: number;
   /** How often each thread reports its backlog (default 500 ms). */
