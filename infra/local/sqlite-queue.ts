@@ -56,6 +56,9 @@ CREATE TABLE IF NOT EXISTS queue_dead_letters (
 CREATE INDEX IF NOT EXISTS queue_dead_letters_sub ON queue_dead_letters (sub_id, id);
 `;
 
+/** Past this many ranges of unreferenced bodies, an ack checks body by body instead (deleteUnreferenced). */
+const MAX_BODY_RANGES = 64;
+
 interface Pending {
   contracts: string[];
   bodies: PackedBodies;
@@ -113,6 +116,9 @@ export class SqliteQueue implements Queue {
     rangeSeqs: Statement;
     ackRange: Statement;
     deleteUnreferencedRange: Statement;
+    subIds: Statement;
+    referencedInRange: Statement;
+    deleteBodyRange: Statement;
     insertDeadLetter: Statement;
     deadLetters: Statement;
     depth: Statement;
@@ -176,6 +182,9 @@ export class SqliteQueue implements Queue {
         `DELETE FROM queue_messages WHERE seq BETWEEN ? AND ? AND NOT EXISTS (
            SELECT 1 FROM queue_deliveries d WHERE d.sub_id IN (SELECT id FROM queue_subscriptions) AND d.seq = queue_messages.seq)`,
       ),
+      subIds: db.prepare(`SELECT id FROM queue_subscriptions`).pluck(),
+      referencedInRange: db.prepare(`SELECT seq FROM queue_deliveries WHERE sub_id = ? AND seq BETWEEN ? AND ?`).pluck(),
+      deleteBodyRange: db.prepare(`DELETE FROM queue_messages WHERE seq BETWEEN ? AND ?`),
       deleteIfUnreferenced: db.prepare(
         `DELETE FROM queue_messages WHERE seq = ? AND NOT EXISTS (
            SELECT 1 FROM queue_deliveries d WHERE d.sub_id IN (SELECT id FROM queue_subscriptions) AND d.seq = ?)`,
@@ -227,7 +236,7 @@ export class SqliteQueue implements Queue {
         if (g.hi > hi) hi = g.hi;
       }
       // Any body in the range with no delivery left is garbage, whoever acked its other deliveries.
-      if (acked > 0) this.stmt.deleteUnreferencedRange.run(lo, hi);
+      if (acked > 0) this.deleteUnreferenced(lo, hi);
     }).immediate;
     this.retryTx = db.transaction((sub: SubInfo, receipts: readonly string[], reason: string, delayMs: number) => {
       const now = Date.now();
@@ -471,6 +480,39 @@ export class SqliteQueue implements Queue {
     this.stmt.insertDeadLetter.run(subId, body, attempts, reason, new Date(now).toISOString());
     this.stmt.deleteDelivery.run(subId, seq, attempts);
     this.release(seq);
+  }
+
+  /**
+   * Inside a write transaction: drops the bodies in [lo, hi] that no delivery points at. The deliveries
+   * still in the range are read with one range scan of the key per subscription; the bodies between them go
+   * by rowid ranges. When every body is still wanted (a message's first subscription to ack it), nothing is
+   * written. Checking each body against every subscription instead (NOT EXISTS) was half of an ack's time:
+   * ~10 ms of a 5,000-message batch, with the queue's write lock held.
+   */
+  private deleteUnreferenced(lo: number, hi: number): void {
+    const kept: number[] = [];
+    for (const subId of this.stmt.subIds.all() as number[]) {
+      for (const seq of this.stmt.referencedInRange.all(subId, lo, hi) as number[]) kept.push(seq);
+    }
+    if (kept.length === 0) {
+      this.stmt.deleteBodyRange.run(lo, hi);
+      return;
+    }
+    kept.sort((a, b) => a - b);
+    // The ranges between the kept seqs, [from, to] pairs (a seq may be kept by several subscriptions).
+    const ranges: number[] = [];
+    let from = lo;
+    for (const seq of kept) {
+      if (seq > from) ranges.push(from, seq - 1);
+      if (seq >= from) from = seq + 1;
+    }
+    if (from <= hi) ranges.push(from, hi);
+    // Many scattered survivors (puddles far apart in the range): one statement rather than many.
+    if (ranges.length > MAX_BODY_RANGES * 2) {
+      this.stmt.deleteUnreferencedRange.run(lo, hi);
+      return;
+    }
+    for (let i = 0; i < ranges.length; i += 2) this.stmt.deleteBodyRange.run(ranges[i], ranges[i + 1]);
   }
 
   /** One delivery of `seq` is gone; drop the body with the last one. */

@@ -97,6 +97,53 @@ describe('SqliteQueue specifics', () => {
     }
   });
 
+  it('keeps exactly the bodies some delivery still needs when acks leave them scattered', async () => {
+    const path = tempDb();
+    const queue = new SqliteQueue(path);
+    const seqsOf = (ids: string[]) => {
+      const db = new Database(path, { readonly: true });
+      try {
+        const has = db.prepare(`SELECT count(*) FROM queue_messages WHERE body ->> '$.id' = ?`).pluck();
+        return ids.filter((id) => (has.get(id) as number) > 0);
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      await queue.subscribe({ name: 'all', contracts: '*' });
+      await queue.subscribe({ name: 'donations', contracts: ['donation'] });
+      // Donations and tickets interleaved: every donation has two deliveries, every ticket one.
+      const envs = Array.from({ length: 400 }, (_, i) => testEnvelope(i % 2 === 0 ? 'donation' : 'ticket'));
+      await queue.publish(envs);
+      const donations = envs.filter((e) => e.contract === 'donation').map((e) => e.id);
+      const tickets = envs.filter((e) => e.contract === 'ticket').map((e) => e.id);
+
+      // 'all' acks everything: tickets go, donations stay for 'donations' (200 survivors, 200 ranges apart).
+      const all = await queue.claim('all', { max: 1000, visibilityMs: 30_000 });
+      await queue.ack('all', all.map((m) => m.receipt));
+      expect(seqsOf(tickets)).toEqual([]);
+      expect(seqsOf(donations)).toEqual(donations);
+
+      // 'donations' acks every third, then the rest from a second claim: each body goes with its last delivery.
+      const d = await queue.claim('donations', { max: 1000, visibilityMs: 30_000 });
+      const every3 = d.filter((_, i) => i % 3 === 0);
+      await queue.ack('donations', every3.map((m) => m.receipt));
+      const gone = new Set(every3.map((m) => m.envelope.id));
+      expect(seqsOf(donations)).toEqual(donations.filter((id) => !gone.has(id)));
+      // Two runs with ten survivors between them: the bodies either side go, the ten stay.
+      const rest = d.filter((_, i) => i % 3 !== 0);
+      const runs = [...rest.slice(0, 10), ...rest.slice(20, 30)];
+      await queue.ack('donations', runs.map((m) => m.receipt));
+      for (const m of runs) gone.add(m.envelope.id);
+      expect(seqsOf(donations)).toEqual(donations.filter((id) => !gone.has(id)));
+      await queue.ack('donations', [...rest.slice(10, 20), ...rest.slice(30)].map((m) => m.receipt));
+      expect(countRows(path, 'queue_messages')).toBe(0);
+      expect(countRows(path, 'queue_deliveries')).toBe(0);
+    } finally {
+      await queue.close();
+    }
+  });
+
   it('routes to a subscription declared by another handle on the same file', async () => {
     const path = tempDb();
     const producer = new SqliteQueue(path);
