@@ -166,6 +166,35 @@ describe('connector engine', () => {
     expect(keys.length).toBe(18);
   });
 
+  it('does not retry a call that fails once the deadline has passed: the run has stopped and left it behind', async () => {
+    const t = setup(recs(18));
+    await t.ready;
+    let pages = 0;
+    const boxed = stream({
+      async fetchPage(ctx, req) {
+        // The prefetch of page two starts after the deadline, and the provider is down for it.
+        if (++pages === 2) {
+          t.clock.t = T0 + 100 * DAY;
+          t.p.faults.push(new RetriableError('provider down'));
+        }
+        return stream().fetchPage!(ctx, req);
+      },
+    });
+    const run = await t.run(boxed, { deadline: new Date(T0 + 50 * DAY), to: new Date(T0 + 5 * DAY) });
+    expect(run.outcome).toBe('partial');
+    // Retries here are 1-5 ms apart: any would have happened by now.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.p.calls).toHaveLength(2);
+    expect(run.retries).toBe(0);
+    // Before the deadline the same fault is retried, as always.
+    const t2 = setup(recs(4));
+    await t2.ready;
+    t2.p.faults.push(new RetriableError('provider down'));
+    const ok = await t2.run(stream(), { to: new Date(T0 + 5 * DAY) });
+    expect(ok.outcome).toBe('succeeded');
+    expect(ok.retries).toBe(1);
+  });
+
   it('stops on a publish the queue refuses, the bookmark on the last page it confirmed, and the next run has no gap', async () => {
     const t = setup(recs(18)); // 4 a day: pages of 3, so each day takes a page of 3 and a page of 1
     await t.ready;

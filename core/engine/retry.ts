@@ -11,6 +11,8 @@ export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseMs: 500, maxMs: 
 
 export interface RetryEvents {
   onRetry(err: RetriableError, waitMs: number, attempt: number): void;
+  /** True once no one needs the answer any more (the run's deadline passed): the error is thrown, not retried. */
+  giveUp?(): boolean;
 }
 
 /**
@@ -28,7 +30,7 @@ export async function withRetries<T>(
       return await fn();
     } catch (raw) {
       const err = raw instanceof RetriableError || raw instanceof FatalError ? raw : classify(raw);
-      if (!(err instanceof RetriableError) || attempt >= policy.maxAttempts) throw err;
+      if (!(err instanceof RetriableError) || attempt >= policy.maxAttempts || events.giveUp?.()) throw err;
       const backoff = Math.random() * Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1));
       const waitMs = Math.max(err.retryAfterMs ?? 0, backoff);
       events.onRetry(err, waitMs, attempt);

@@ -116,6 +116,7 @@ export function streamContext<C>(
 ): StreamContext<C> {
   const { connector, budget } = opts;
   const policy = opts.settings.retry ?? DEFAULT_RETRY;
+  const deadline = opts.settings.deadline;
   // Count 429s and pause the whole budget on Retry-After, whichever stream saw it.
   const classify = (err: unknown) => {
     const e = err instanceof RetriableError || err instanceof FatalError ? err : connector.classifyError(err);
@@ -157,6 +158,10 @@ export function streamContext<C>(
             metrics.retries++;
             log.warn('retrying provider call', { connector: connector.name, call: what, attempt, waitMs: Math.round(waitMs), error: err.message });
           },
+          // Past the deadline the run stops at its next page and leaves its prefetch behind: retrying that
+          // call (for up to minutes, against a provider that is down, or a sandbox the hub just closed) only
+          // kept a stopped hub's process alive, logging retries after "stopped cleanly".
+          giveUp: () => deadline !== undefined && opts.runtime.clock.now() >= deadline,
         },
       ),
   };
