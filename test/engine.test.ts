@@ -145,15 +145,22 @@ describe('connector engine', () => {
     expect((await loadBookmark(t2.state, 'fake', 'things')).cursor).toBeNull();
   });
 
+  /** The stream, calling `atPage` before each page it fetches (its count from 1). */
+  function counting(atPage: (page: number) => void) {
+    let pages = 0;
+    return stream({
+      async fetchPage(ctx, req) {
+        atPage(++pages);
+        return stream().fetchPage!(ctx, req);
+      },
+    });
+  }
+
   it('stops at the time box, checkpointed mid-window, and the next run continues with no gap and no duplicate', async () => {
     const t = setup(recs(18));
     await t.ready;
-    let pages = 0;
-    const boxed = stream({
-      async fetchPage(ctx, req) {
-        if (++pages === 4) t.clock.t = T0 + 100 * DAY; // time passes: the deadline is behind us
-        return stream().fetchPage!(ctx, req);
-      },
+    const boxed = counting((page) => {
+      if (page === 4) t.clock.t = T0 + 100 * DAY; // time passes: the deadline is behind us
     });
     const first = await t.run(boxed, { deadline: new Date(T0 + 50 * DAY), to: new Date(T0 + 5 * DAY) });
     expect(first.outcome).toBe('partial');
@@ -169,16 +176,12 @@ describe('connector engine', () => {
   it('does not retry a call that fails once the deadline has passed: the run has stopped and left it behind', async () => {
     const t = setup(recs(18));
     await t.ready;
-    let pages = 0;
-    const boxed = stream({
-      async fetchPage(ctx, req) {
-        // The prefetch of page two starts after the deadline, and the provider is down for it.
-        if (++pages === 2) {
-          t.clock.t = T0 + 100 * DAY;
-          t.p.faults.push(new RetriableError('provider down'));
-        }
-        return stream().fetchPage!(ctx, req);
-      },
+    const boxed = counting((page) => {
+      // The prefetch of page two starts after the deadline, and the provider is down for it.
+      if (page === 2) {
+        t.clock.t = T0 + 100 * DAY;
+        t.p.faults.push(new RetriableError('provider down'));
+      }
     });
     const run = await t.run(boxed, { deadline: new Date(T0 + 50 * DAY), to: new Date(T0 + 5 * DAY) });
     expect(run.outcome).toBe('partial');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Envelope } from '../envelope.js';
+import type { Clock } from '../ports.js';
 import { AuthError, FatalError, QuotaReachedError, RetriableError, WindowTooLargeError } from '../errors.js';
 import { log } from '../log.js';
 import { redactPersonalData } from '../pii.js';
@@ -110,13 +111,17 @@ export async function runStream<C>(opts: RunOptions<C>): Promise<RunResult> {
  * The context a stream's code gets: its client, and every provider call through the connector's budget
  * and the engine's retries (a sync's pages and a webhook's re-reads alike).
  */
+/** The run's time box is over (the scheduler's stop moves the deadline to 0, so this is read each time). */
+function pastDeadline(settings: RunSettings, clock: Clock): boolean {
+  return settings.deadline !== undefined && clock.now() >= settings.deadline;
+}
+
 export function streamContext<C>(
   opts: Pick<RunOptions<C>, 'connector' | 'stream' | 'client' | 'runtime' | 'budget' | 'settings'>,
   metrics: RunMetrics,
 ): StreamContext<C> {
   const { connector, budget } = opts;
   const policy = opts.settings.retry ?? DEFAULT_RETRY;
-  const deadline = opts.settings.deadline;
   // Count 429s and pause the whole budget on Retry-After, whichever stream saw it.
   const classify = (err: unknown) => {
     const e = err instanceof RetriableError || err instanceof FatalError ? err : connector.classifyError(err);
@@ -161,7 +166,7 @@ export function streamContext<C>(
           // Past the deadline the run stops at its next page and leaves its prefetch behind: retrying that
           // call (for up to minutes, against a provider that is down, or a sandbox the hub just closed) only
           // kept a stopped hub's process alive, logging retries after "stopped cleanly".
-          giveUp: () => deadline !== undefined && opts.runtime.clock.now() >= deadline,
+          giveUp: () => pastDeadline(opts.settings, opts.runtime.clock),
         },
       ),
   };
@@ -307,7 +312,7 @@ class StreamRun<C> {
       const fetching: Promise<Page<unknown>> | null = next;
       if (!fetching) return checkpointed; // not reached: the last page returns below
       if (failed.yes) return stop(failed.err);
-      if (settings.deadline && runtime.clock.now() >= settings.deadline) {
+      if (pastDeadline(settings, runtime.clock)) {
         fetching.catch(() => undefined); // its page is read again by the next run
         await checkpointed;
         bm.window = position(token);

@@ -24,7 +24,7 @@ port.on('message', (first) => {
     const ids = batch.flatMap((b) => b.ids);
     try {
       if (batch.length === 1) writer.write(batch[0].contracts, unpackAll(batch[0].packs));
-      else writer.write(batch.flatMap((b) => b.contracts), batch.flatMap((b) => unpackAll(b.packs)));
+      else writer.write(batch.flatMap((b) => b.contracts), unpackAll(batch.flatMap((b) => b.packs)));
       port.postMessage({ done: ids });
     } catch (err) {
       port.postMessage({ failed: ids, error: err instanceof Error ? err.message : String(err) });
