@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnvelopeWithoutRaw } from '../core/envelope.js';
-import { buildServer } from '../core/http/server.js';
+import { buildServer, fastPathRequests } from '../core/http/server.js';
 import type { Queue } from '../core/ports.js';
 import { SqliteQueue } from '../infra/local/sqlite-queue.js';
 
@@ -26,16 +27,45 @@ function donation(id: string, over: Record<string, unknown> = {}) {
   };
 }
 
-async function post(app: FastifyInstance, body: unknown, headers: Record<string, string> = auth) {
-  return app.inject({
-    method: 'POST',
-    url: '/v1/events',
-    headers: { 'content-type': 'application/json', ...headers },
-    payload: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+interface Answer {
+  statusCode: number;
+  body: string;
+  headers: Record<string, string | undefined>;
+  json: () => unknown;
 }
 
-describe('POST /v1/events', () => {
+/**
+ * Every test below runs twice: through `inject` (Fastify's route) and over a listening socket, where the
+ * producer's fast path (core/http/producer-fast-path.ts) answers what it takes and Fastify the rest.
+ */
+const VIA = ['inject', 'socket'] as const;
+type Via = (typeof VIA)[number];
+const listening = new WeakMap<FastifyInstance, Promise<string>>();
+
+async function request(via: Via, app: FastifyInstance, req: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; payload?: string }): Promise<Answer> {
+  if (via === 'inject') {
+    const res = await app.inject(req);
+    return { statusCode: res.statusCode, body: res.body, headers: res.headers as Record<string, string>, json: () => res.json() };
+  }
+  if (!listening.has(app)) listening.set(app, app.listen({ host: '127.0.0.1', port: 0 }));
+  const url = await listening.get(app)!;
+  const res = await fetch(`${url}${req.url}`, { method: req.method, headers: req.headers, body: req.payload });
+  const body = await res.text();
+  return { statusCode: res.status, body, headers: Object.fromEntries(res.headers), json: () => JSON.parse(body) };
+}
+
+function poster(via: Via) {
+  return (app: FastifyInstance, body: unknown, headers: Record<string, string> = auth) =>
+    request(via, app, {
+      method: 'POST',
+      url: '/v1/events',
+      headers: { 'content-type': 'application/json', ...headers },
+      payload: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+}
+
+describe.each(VIA)('POST /v1/events (%s)', (via) => {
+  const post = poster(via);
   let dir: string;
   let queue: SqliteQueue;
   let app: FastifyInstance;
@@ -179,7 +209,7 @@ describe('POST /v1/events', () => {
 
   it('answers every bad request with a JSON error and keeps serving after each', async () => {
     const big = 'x'.repeat(1024 * 1024 + 10);
-    const cases: { name: string; status: number; code: string; send: () => Promise<{ statusCode: number; json: () => unknown; headers: Record<string, unknown> }> }[] = [
+    const cases: { name: string; status: number; code: string; send: () => Promise<Answer> }[] = [
       { name: 'no key', status: 401, code: 'unauthorized', send: () => post(app, { events: [donation('a')] }, {}) },
       { name: 'wrong key', status: 401, code: 'unauthorized', send: () => post(app, { events: [donation('a')] }, { authorization: 'Bearer nope' }) },
       { name: 'key prefix', status: 401, code: 'unauthorized', send: () => post(app, { events: [donation('a')] }, { authorization: `Bearer ${KEY.slice(0, -1)}` }) },
@@ -195,12 +225,12 @@ describe('POST /v1/events', () => {
         name: 'text/plain',
         status: 415,
         code: 'unsupported_media_type',
-        send: () => app.inject({ method: 'POST', url: '/v1/events', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'hello' }),
+        send: () => request(via, app, { method: 'POST', url: '/v1/events', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'hello' }),
       },
       { name: 'malformed', status: 400, code: 'malformed_json', send: () => post(app, '{"events":[') },
       { name: 'empty body', status: 400, code: 'malformed_json', send: () => post(app, '') },
       { name: 'proto poisoning', status: 400, code: 'malformed_json', send: () => post(app, '{"events":[],"__proto__":{"x":1}}') },
-      { name: 'unknown route', status: 404, code: 'not_found', send: () => app.inject({ method: 'GET', url: '/v2/nothing' }) },
+      { name: 'unknown route', status: 404, code: 'not_found', send: () => request(via, app, { method: 'GET', url: '/v2/nothing' }) },
     ];
     for (const c of cases) {
       const res = await c.send();
@@ -213,6 +243,18 @@ describe('POST /v1/events', () => {
     const envs = await drain();
     expect(envs.map((e) => e.key).filter((k) => !k.startsWith('after-'))).toEqual([]);
     expect(envs).toHaveLength(cases.length);
+  });
+
+  it('takes plain producer requests on the fast path over a socket, and leaves the rest to Fastify', async () => {
+    await drain();
+    const before = fastPathRequests(app);
+    expect((await post(app, { events: [donation('fp-1')] })).statusCode).toBe(202);
+    expect((await post(app, '{"events":[')).statusCode).toBe(400);
+    expect((await post(app, { events: [donation('fp-2')] }, { authorization: 'Bearer nope' })).statusCode).toBe(401);
+    expect((await post(app, { events: [donation('fp-3')] }, { ...auth, 'content-type': 'application/json; charset=latin1' })).statusCode).toBe(202);
+    // Over a socket: the first two on the fast path; the unknown key and the unusual content type in Fastify.
+    expect(fastPathRequests(app) - before).toBe(via === 'socket' ? 2 : 0);
+    expect((await drain()).map((e) => e.key)).toEqual(['fp-1', 'fp-3']);
   });
 
   it('accepts exactly 1000 events', async () => {
@@ -245,19 +287,21 @@ describe('POST /v1/events', () => {
   });
 });
 
-describe('producer edge configurations', () => {
-  const dummy: Queue = {
-    subscribe: async () => {},
-    publish: async () => {
-      throw new Error('SQLITE_BUSY: database is locked at /secret/path');
-    },
-    claim: async () => [],
-    ack: async () => {},
-    retry: async () => {},
-    deadLetters: async () => [],
-    depth: async () => 0,
-    close: async () => {},
-  };
+const dummy: Queue = {
+  subscribe: async () => {},
+  publish: async () => {
+    throw new Error('SQLITE_BUSY: database is locked at /secret/path');
+  },
+  claim: async () => [],
+  ack: async () => {},
+  retry: async () => {},
+  deadLetters: async () => [],
+  depth: async () => 0,
+  close: async () => {},
+};
+
+describe.each(VIA)('producer edge configurations (%s)', (via) => {
+  const post = poster(via);
 
   it('refuses every request when no API key is configured, and says why', async () => {
     const app = buildServer({ queue: dummy, apiKeys: [] });
@@ -305,5 +349,57 @@ describe('producer edge configurations', () => {
     const res = await app.inject({ method: 'POST', url: '/echo-raw', headers: { 'content-type': 'application/json' }, payload });
     expect(res.json()).toEqual({ raw: payload });
     await app.close();
+  });
+});
+
+describe('the producer fast path while the server closes', () => {
+  it('answers what it took, and leaves requests that arrive after close() to Fastify (503, Connection: close)', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let published = 0;
+    const slow: Queue = {
+      ...dummy,
+      publish: async () => {
+        await gate;
+        published++;
+      },
+    };
+    const app = buildServer({ queue: slow, apiKeys: [KEY] });
+    const port = Number(new URL(await app.listen({ host: '127.0.0.1', port: 0 })).port);
+    const body = JSON.stringify({ events: [donation('closing-1')] });
+    const req = `POST /v1/events HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${KEY}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+    // Raw sockets, so that each request's timing is ours; an answer is complete once its JSON body has come.
+    const open = () => {
+      const socket = connect(port, '127.0.0.1');
+      let got = '';
+      const answered = new Promise<string>((resolve) =>
+        socket.on('data', (d: Buffer) => {
+          got += d.toString();
+          if (got.endsWith('}')) resolve(got);
+        }),
+      );
+      return { socket, answered };
+    };
+    // A: a request the fast path took, waiting on the queue when close() starts.
+    const a = open();
+    a.socket.write(req);
+    await expect.poll(() => fastPathRequests(app)).toBe(1);
+    // B: a request whose headers are still arriving when close() starts.
+    const b = open();
+    b.socket.write(req.slice(0, 20));
+    await new Promise((r) => setTimeout(r, 50));
+    const closed = app.close();
+    b.socket.write(req.slice(20));
+    const bAnswer = await b.answered;
+    release();
+    const aAnswer = await a.answered;
+    a.socket.destroy();
+    b.socket.destroy();
+    await closed;
+    expect(aAnswer).toMatch(/^HTTP\/1.1 202 /);
+    expect(bAnswer).toMatch(/^HTTP\/1.1 503 /);
+    expect(bAnswer.toLowerCase()).toContain('connection: close');
+    expect(published).toBe(1);
+    expect(fastPathRequests(app)).toBe(1);
   });
 });

@@ -20,12 +20,17 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
  * a producer, Stripe, Braintree — retries; nothing of the request was accepted.
  */
 export function queueUnavailable(reply: FastifyReply, err: unknown, message: string): FastifyReply {
+  return sendError(reply.header('retry-after', retryAfterSeconds(err)), 503, 'queue_unavailable', message);
+}
+
+/** Retry-After for a refused publish: the queue's own hint in whole seconds, else 1. */
+export function retryAfterSeconds(err: unknown): string {
   const ms = err instanceof RetriableError ? err.retryAfterMs : undefined;
-  return sendError(reply.header('retry-after', String(ms ? Math.max(1, Math.ceil(ms / 1000)) : 1)), 503, 'queue_unavailable', message);
+  return String(ms ? Math.max(1, Math.ceil(ms / 1000)) : 1);
 }
 
 // Fastify's body-parsing errors, by code. Messages are ours, so nothing from the request body is echoed.
-const KNOWN: Record<string, { status: number; code: string; message: string }> = {
+export const BODY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'body_too_large', message: 'request body is too large' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'content type must be application/json' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'malformed_json', message: 'body is not valid JSON' },
@@ -38,7 +43,7 @@ const KNOWN: Record<string, { status: number; code: string; message: string }> =
  * name internals (paths, SQL) or carry data, so they go to the log with the request id only.
  */
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
-  const known = KNOWN[err.code];
+  const known = BODY_ERRORS[err.code];
   if (known) {
     void sendError(reply, known.status, known.code, known.message);
     return;

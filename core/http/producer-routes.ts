@@ -3,17 +3,14 @@ import { CONTRACTS, type Contract, type FieldError } from '../contracts/index.js
 import { EnvelopeTextWriter, type Envelope } from '../envelope.js';
 import { log } from '../log.js';
 import type { Queue } from '../ports.js';
-import { bearerKey, createKeyRing, type KeyRing } from './auth.js';
-import { errorBody, queueUnavailable } from './errors.js';
+import { bearerKey, type KeyRing } from './auth.js';
+import { errorBody, retryAfterSeconds } from './errors.js';
 import { eventTexts } from './event-texts.js';
 
 export interface ProducerRoutesOptions {
-  queue: Queue;
-  apiKeys: readonly string[];
-  /** Every scope's keys, so a read or feed key gets 403 here rather than 401 (default: only apiKeys). */
-  keys?: KeyRing;
-  /** Events per request; more is a 413. */
-  maxEvents: number;
+  /** Every scope's keys, so a read or feed key gets 403 here rather than 401. */
+  keys: KeyRing;
+  accept: EventsAcceptor;
 }
 
 /** One invalid event; index -1 means the request as a whole (path `events` or a top-level field). */
@@ -65,60 +62,52 @@ export function checkEvent(ev: unknown): Checked {
   return { errors };
 }
 
-function rejectRequest(reply: FastifyReply, status: number, code: string, message: string, rejected: RejectedEvent[]) {
-  return reply.code(status).send({ ...errorBody(code, message), rejected });
+/** An answer to POST /v1/events, whichever of the server's two paths took the request (producer-fast-path.ts). */
+export interface ProducerAnswer {
+  status: number;
+  /** JSON text. */
+  body: string;
+  /** Seconds, on a 503. */
+  retryAfter?: string;
 }
 
+/** Accepts one parsed request body: validates the batch, publishes it, and says what to answer. */
+export type EventsAcceptor = (body: unknown, bodyText: string | null, requestId: string) => Promise<ProducerAnswer>;
+
+const reject = (status: number, code: string, message: string, rejected: RejectedEvent[]): ProducerAnswer => ({
+  status,
+  body: JSON.stringify({ ...errorBody(code, message), rejected }),
+});
+
 /**
- * POST /v1/events: the private REST producer. A batch is atomic: every event is validated first,
- * and only a fully valid batch is published; 202 is sent only after the queue said it is durable.
+ * The producer's work for one request. A batch is atomic: every event is validated first, and only a fully
+ * valid batch is published; 202 is answered only after the queue said it is durable.
  */
-export async function producerRoutes(app: FastifyInstance, opts: ProducerRoutesOptions): Promise<void> {
-  const { queue, maxEvents } = opts;
-  const keys = opts.keys ?? createKeyRing({ producer: opts.apiKeys });
-  const noKeysMessage = 'no API keys configured (PUDDLE_API_KEYS)';
-
-  // onRequest runs before the body is read: an unauthenticated client cannot make us buffer 1 MiB.
-  app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-    const who = keys.identify(bearerKey(req.headers.authorization));
-    if (who?.scope === 'producer') return done();
-    if (who) {
-      void reply.code(403).send(errorBody('forbidden', `a ${who.scope} key cannot write events; use a producer key (PUDDLE_API_KEYS)`));
-      return;
-    }
-    void reply
-      .header('www-authenticate', 'Bearer')
-      .code(401)
-      .send(errorBody('unauthorized', keys.has('producer') ? 'missing or invalid API key (Authorization: Bearer <key>)' : noKeysMessage));
-  });
-
-  app.post('/v1/events', async (req, reply) => {
-    const body = req.body as Record<string, unknown> | null | undefined;
+export function eventsAcceptor(queue: Queue, maxEvents: number): EventsAcceptor {
+  return async (body, bodyText, requestId) => {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      return rejectRequest(reply, 400, 'invalid_request', 'body must be an object with an events array', [
+      return reject(400, 'invalid_request', 'body must be an object with an events array', [
         { index: -1, errors: [{ path: 'events', message: 'is required: an array of events' }] },
       ]);
     }
-    const events = body.events;
+    const events = (body as Record<string, unknown>).events;
     const topErrors: FieldError[] = [];
     for (const k in body) if (k !== 'events') topErrors.push({ path: k, message: 'is not a field of the request' });
     if (!Array.isArray(events) || events.length === 0) {
       topErrors.push({ path: 'events', message: `is required: an array of 1 to ${maxEvents} events` });
     } else if (events.length > maxEvents) {
-      return rejectRequest(reply, 413, 'too_many_events', `at most ${maxEvents} events per request`, [
+      return reject(413, 'too_many_events', `at most ${maxEvents} events per request`, [
         { index: -1, errors: [{ path: 'events', message: `must hold at most ${maxEvents} events` }] },
       ]);
     }
-    if (topErrors.length > 0) {
-      return rejectRequest(reply, 400, 'invalid_request', 'the request is not a valid batch', [{ index: -1, errors: topErrors }]);
-    }
+    if (topErrors.length > 0) return reject(400, 'invalid_request', 'the request is not a valid batch', [{ index: -1, errors: topErrors }]);
 
     const list = events as unknown[];
     const receivedAt = new Date().toISOString();
     const envelopes: Envelope[] = new Array(list.length);
     const texts = new EnvelopeTextWriter();
     // Each event's text as sent becomes its envelope's raw text (see event-texts.ts); else it is serialised.
-    let rawTexts = req.bodyText === null ? null : eventTexts(req.bodyText);
+    let rawTexts = bodyText === null ? null : eventTexts(bodyText);
     if (rawTexts !== null && rawTexts.length !== list.length) rawTexts = null;
     let rejected: RejectedEvent[] | null = null;
     for (let i = 0; i < list.length; i++) {
@@ -134,21 +123,22 @@ export async function producerRoutes(app: FastifyInstance, opts: ProducerRoutesO
           stream: typeof channel === 'string' ? channel : null,
           payload: r.value,
           raw: ev,
-          delivery_id: req.id,
+          delivery_id: requestId,
           received_at: receivedAt,
         }, rawTexts?.[i]);
       }
     }
     if (rejected !== null) {
       const n = rejected.length;
-      return rejectRequest(reply, 400, 'invalid_events', `${n} of ${list.length} events are invalid; nothing was accepted`, rejected);
+      return reject(400, 'invalid_events', `${n} of ${list.length} events are invalid; nothing was accepted`, rejected);
     }
 
     try {
       await queue.publish(envelopes, texts.finish());
     } catch (err) {
-      log.warn('producer publish failed', { request_id: req.id, events: list.length, error: err });
-      return queueUnavailable(reply, err, 'the queue did not accept the events; nothing was accepted, retry later');
+      log.warn('producer publish failed', { request_id: requestId, events: list.length, error: err });
+      const message = 'the queue did not accept the events; nothing was accepted, retry later';
+      return { status: 503, body: JSON.stringify(errorBody('queue_unavailable', message)), retryAfter: retryAfterSeconds(err) };
     }
 
     // Envelope ids are hex, so the answer can be written directly; this is the hot path.
@@ -156,6 +146,41 @@ export async function producerRoutes(app: FastifyInstance, opts: ProducerRoutesO
     for (let i = 0; i < envelopes.length; i++) {
       out += `${i ? ',' : ''}{"index":${i},"id":"${envelopes[i]!.id}"}`;
     }
-    return reply.code(202).header('content-type', JSON_TYPE).send(`${out}]}`);
+    return { status: 202, body: `${out}]}` };
+  };
+}
+
+/** Whether a request may write events (the producer scope); otherwise the 401 or 403 to send. */
+export function producerKeyCheck(keys: KeyRing): (authorization: string | undefined) => ProducerAnswer | null {
+  const noKey = keys.has('producer') ? 'missing or invalid API key (Authorization: Bearer <key>)' : 'no API keys configured (PUDDLE_API_KEYS)';
+  return (authorization) => {
+    const who = keys.identify(bearerKey(authorization));
+    if (who?.scope === 'producer') return null;
+    if (who) return { status: 403, body: JSON.stringify(errorBody('forbidden', `a ${who.scope} key cannot write events; use a producer key (PUDDLE_API_KEYS)`)) };
+    return { status: 401, body: JSON.stringify(errorBody('unauthorized', noKey)) };
+  };
+}
+
+function send(reply: FastifyReply, a: ProducerAnswer): FastifyReply {
+  if (a.retryAfter !== undefined) void reply.header('retry-after', a.retryAfter);
+  if (a.status === 401) void reply.header('www-authenticate', 'Bearer');
+  return reply.code(a.status).header('content-type', JSON_TYPE).send(a.body);
+}
+
+/**
+ * POST /v1/events through Fastify: for `inject`, for requests the fast path leaves alone (a key outside the
+ * producer scope, a chunked or oversized body, another content type) and while the server closes.
+ */
+export async function producerRoutes(app: FastifyInstance, opts: ProducerRoutesOptions): Promise<void> {
+  const check = producerKeyCheck(opts.keys);
+  const accept = opts.accept;
+
+  // onRequest runs before the body is read: an unauthenticated client cannot make us buffer 1 MiB.
+  app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    const refused = check(req.headers.authorization);
+    if (refused === null) return done();
+    void send(reply, refused);
   });
+
+  app.post('/v1/events', async (req, reply) => send(reply, await accept(req.body, req.bodyText, req.id)));
 }

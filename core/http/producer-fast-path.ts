@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { log } from '../log.js';
+import { BODY_ERRORS, errorBody } from './errors.js';
+import type { EventsAcceptor, ProducerAnswer } from './producer-routes.js';
+
+/**
+ * POST /v1/events on a listening server, answered straight from node:http instead of through Fastify.
+ *
+ * Why: at one event a request Fastify's request and reply objects, hooks, routing, content-type parser and
+ * reply pipeline cost about as much of the event loop as the producer's own work (README, "The whole hub").
+ * This path takes only the plain, well-formed case: POST to exactly /v1/events, a JSON content type, a
+ * Content-Length within the body limit, a producer key, and a server that is not closing. Everything else
+ * (another key, chunked or oversized bodies, other content types, the 503s of a closing server) goes on to
+ * Fastify, which answers it as before. What both paths do with a request is one function
+ * (`eventsAcceptor`), and the tests run the producer's suite through both (test/producer.test.ts).
+ */
+export interface FastPathOptions {
+  accept: EventsAcceptor;
+  /** True when the request's Authorization is a producer key. */
+  isProducer: (authorization: string | undefined) => boolean;
+  maxBodyBytes: number;
+  /** Fastify's own JSON parser (prototype-poisoning guard included), so both paths parse alike. */
+  parseJson: (req: unknown, text: string, done: (err: Error | null, body?: unknown) => void) => void;
+  /** True once the server is closing: Fastify then answers 503 with `Connection: close`. */
+  closing: () => boolean;
+}
+
+export interface FastPath {
+  /** Takes the request and answers it (true), or leaves it for Fastify (false). */
+  (req: IncomingMessage, res: ServerResponse): boolean;
+  /** Requests this path took, for the tests that check it is the one that answered. */
+  readonly taken: number;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8']);
+
+export function producerFastPath(opts: FastPathOptions): FastPath {
+  let taken = 0;
+  const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.method !== 'POST' || req.url !== '/v1/events' || opts.closing()) return false;
+    const type = req.headers['content-type'];
+    if (type === undefined || !JSON_TYPES.has(type.toLowerCase())) return false;
+    const length = Number(req.headers['content-length']);
+    if (!(length > 0 && length <= opts.maxBodyBytes) || req.headers['transfer-encoding'] !== undefined) return false;
+    if (!opts.isProducer(req.headers.authorization)) return false;
+    taken++;
+    const chunks: Buffer[] = [];
+    let got = 0;
+    req.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      got += chunk.length;
+    });
+    // A client that goes away mid-body leaves nothing to answer; the socket is node's to clean up.
+    req.on('error', () => {});
+    req.on('end', () => {
+      if (got !== length) return answer(res, bodyError('FST_ERR_CTP_INVALID_CONTENT_LENGTH'));
+      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, got)).toString('utf8');
+      let body: unknown;
+      let bad = false;
+      opts.parseJson(null, text, (err, value) => {
+        bad = err !== null;
+        body = value;
+      });
+      if (bad) return answer(res, bodyError('FST_ERR_CTP_INVALID_JSON_BODY'));
+      const id = randomUUID();
+      opts.accept(body, text, id).then(
+        (a) => answer(res, a),
+        (err: unknown) => {
+          log.error('request failed', { request_id: id, method: 'POST', url: '/v1/events', error: err });
+          answer(res, { status: 500, body: JSON.stringify(errorBody('internal', 'internal error')) });
+        },
+      );
+    });
+    return true;
+  };
+  return Object.defineProperty(handle, 'taken', { get: () => taken }) as FastPath;
+}
+
+function bodyError(code: string): ProducerAnswer {
+  const e = BODY_ERRORS[code]!;
+  return { status: e.status, body: JSON.stringify(errorBody(e.code, e.message)) };
+}
+
+function answer(res: ServerResponse, a: ProducerAnswer): void {
+  const headers: OutgoingHttpHeaders = { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(a.body) };
+  if (a.retryAfter !== undefined) headers['retry-after'] = a.retryAfter;
+  res.writeHead(a.status, headers).end(a.body);
+}
