@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../core/config.js';
 import { buildServer } from '../core/http/server.js';
 import { startHub } from '../infra/local/hub.js';
@@ -89,6 +89,13 @@ describe('landing behind the queue-depth bound', () => {
       expect(h.landing.oldest_waiting_s).toBeGreaterThanOrEqual(0);
       const stats = await hub.stats();
       expect(stats).toMatchObject({ accepted: 4, waiting: 8, behind: true, bound: 6 });
+      // The live line's figures: the landing threads' report, with no count on the producer's event loop.
+      const depth = vi.spyOn(hub.runtime.queue, 'depth');
+      expect(await hub.stats({ reported: true })).toMatchObject({ accepted: 4, waiting: 8, behind: true, bound: 6 });
+      expect(depth).not.toHaveBeenCalled();
+      await hub.stats();
+      expect(depth).toHaveBeenCalled();
+      depth.mockRestore();
       expect((await postEvents(hub.url, KEY, [donation('lag-5')])).status).toBe(202);
     } finally {
       await hub.stop();

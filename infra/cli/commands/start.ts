@@ -27,7 +27,7 @@ export const start = defineCommand({
     const tty = process.stdout.isTTY;
     let last = '';
     const ticker = setInterval(async () => {
-      const s = await hub.stats();
+      const s = await hub.stats({ reported: true });
       const oldest = s.oldestWaitingMs >= 1000 ? ` (oldest ${(s.oldestWaitingMs / 1000).toFixed(1)} s)` : '';
       const behind = s.behind ? ` | BEHIND: over ${s.bound} waiting (PUDDLE_MAX_QUEUE_DEPTH), still accepting` : '';
       const line = `accepted ${s.accepted} | waiting to land ${s.waiting}${oldest} | lake files ${s.files}${behind}`;
