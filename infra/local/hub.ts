@@ -52,7 +52,7 @@ export interface Hub {
   /**
    * What the hub has accepted and what waits to land. `reported`: the landing threads' last count (at most
    * ~0.5 s old, more on a deep backlog) instead of counting now on this event loop; the live line asks for
-   * it every second, and counting a backlog of a million deliveries took the producer's loop ~100 ms.
+   * it every second, and counting a backlog of a million deliveries held the producer's loop for tens of ms.
    */
   stats(opts?: { reported?: boolean }): Promise<HubStats>;
   /** Stop taking requests and syncing, land what is queued (bounded by `drainMs`), close everything. */
