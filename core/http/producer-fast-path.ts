@@ -57,13 +57,8 @@ export function producerFastPath(opts: FastPathOptions): FastPath {
     req.on('end', () => {
       if (got !== length) return answer(res, bodyError('FST_ERR_CTP_INVALID_CONTENT_LENGTH'));
       const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, got)).toString('utf8');
-      let body: unknown;
-      let bad = false;
-      opts.parseJson(null, text, (err, value) => {
-        bad = err !== null;
-        body = value;
-      });
-      if (bad) return answer(res, bodyError('FST_ERR_CTP_INVALID_JSON_BODY'));
+      const body = parse(opts.parseJson, text);
+      if (body === NOT_JSON) return answer(res, bodyError('FST_ERR_CTP_INVALID_JSON_BODY'));
       const id = randomUUID();
       opts.accept(body, text, id).then(
         (a) => answer(res, a),
@@ -76,6 +71,20 @@ export function producerFastPath(opts: FastPathOptions): FastPath {
     return true;
   };
   return Object.defineProperty(handle, 'taken', { get: () => taken }) as FastPath;
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+/**
+ * The parsed body, or NOT_JSON. A function of its own so that no closure in the request's handler holds
+ * the parsed body while its commit is awaited (see eventsAcceptor).
+ */
+function parse(parseJson: FastPathOptions['parseJson'], text: string): unknown {
+  let out: unknown = NOT_JSON;
+  parseJson(null, text, (err, value) => {
+    if (err === null) out = value;
+  });
+  return out;
 }
 
 function bodyError(code: string): ProducerAnswer {

@@ -65,9 +65,13 @@ function countingQueue(queue: Queue, counter: { accepted: number }): Queue {
   // that sets a field set it on the wrapper).
   return {
     subscribe: (sub) => queue.subscribe(sub),
-    publish: async (envelopes: readonly Envelope[], texts?: EnvelopeTexts) => {
-      await queue.publish(envelopes, texts);
-      counter.accepted += envelopes.length;
+    // Not async: an async function keeps its parameters while it awaits. Only the count waits for the
+    // commit, not the envelopes (see eventsAcceptor).
+    publish: (envelopes: readonly Envelope[], texts?: EnvelopeTexts) => {
+      const n = envelopes.length;
+      return queue.publish(envelopes, texts).then(() => {
+        counter.accepted += n;
+      });
     },
     claim: (subscription, opts) => queue.claim(subscription, opts),
     ack: (subscription, receipts) => queue.ack(subscription, receipts),
