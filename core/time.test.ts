@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isoFromMs, parseIsoInstant } from './time.js';
+import { dateParse, isoFromMs, parseIsoInstant } from './time.js';
 
 // A seeded generator, so a failure names an input that fails again.
 function rng(seed: number) {
@@ -20,6 +20,13 @@ describe('ISO times without Date', () => {
     for (const ms of samples) expect(isoFromMs(ms), String(ms)).toBe(new Date(ms).toISOString());
     // Outside the fast range, Date's own answer: six-digit years, before 1970, fractions of a millisecond.
     for (const ms of [-1, -62_167_219_200_000, 253_402_300_800_000, 1.5]) expect(isoFromMs(ms)).toBe(new Date(ms).toISOString());
+  });
+
+  it('dateParse is Date.parse, canonical or not', () => {
+    const r = rng(5);
+    const samples = ['2026-02-30T10:00:00.000Z', '2026-11-29T24:00:00.000Z', '2026-11-29T20:15:00Z', '2026-11-29', 'x', '', '2026-11-29T20:15:00.000+01:00', '0000-01-01T00:00:00.000Z'];
+    for (let i = 0; i < 20_000; i++) samples.push(new Date(Math.floor(r() * 253_402_300_800_000)).toISOString());
+    for (const v of samples) expect(dateParse(v), v).toBe(Date.parse(v));
   });
 
   it("reads the value Date.parse reads, for every real time in every accepted shape", () => {

@@ -3,6 +3,7 @@
 import { getContract, type Contract, type FieldError } from '../core/contracts/index.js';
 import type { Envelope } from '../core/envelope.js';
 import type { TableRef } from '../core/ports.js';
+import { dateParse } from '../core/time.js';
 import { puddleFor } from './definitions.js';
 import { RAW_TABLE, utcDate } from './layout.js';
 import { contractColumns, RAW_COLUMNS, type Cell, type ColumnSpec } from './parquet-writer.js';
@@ -37,7 +38,7 @@ export function columnsFor(table: TableRef): ColumnSpec[] {
 
 /** Cheaper than utcDate on the hot path: only "does it parse". */
 function isTime(v: unknown): v is string {
-  return typeof v === 'string' && !Number.isNaN(Date.parse(v));
+  return typeof v === 'string' && !Number.isNaN(dateParse(v));
 }
 
 function str(v: unknown): string | null {

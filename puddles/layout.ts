@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 
 import type { TableRef } from '../core/ports.js';
+import { dateParse, isoFromMs } from '../core/time.js';
 
 export const LAKE_PREFIX = 'lake';
 
@@ -45,10 +46,16 @@ export function currentStateKey(t: TableRef, hash: string): string {
   return `${tablePrefix(t)}current/s-${hash}.parquet`;
 }
 
+/**
+ * sort()'s own order for strings (UTF-16 code units), compared directly: the default comparator converts
+ * both sides to strings first, and sorting a 5,000-row batch's identities was a twentieth of landing.
+ */
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Order-independent hash of a set of identities (envelope ids, input keys). */
 export function setHash(parts: readonly string[]): string {
   return createHash('sha256')
-    .update([...parts].sort().join('\n'))
+    .update([...parts].sort(byCodeUnits).join('\n'))
     .digest('hex')
     .slice(0, 32);
 }
@@ -56,9 +63,9 @@ export function setHash(parts: readonly string[]): string {
 /** The UTC calendar date of an instant, or null if it is not a time. */
 export function utcDate(iso: unknown): string | null {
   if (typeof iso !== 'string') return null;
-  const ms = Date.parse(iso);
+  const ms = dateParse(iso);
   if (Number.isNaN(ms)) return null;
-  const d = new Date(ms).toISOString();
+  const d = isoFromMs(ms);
   // Years beyond 9999 serialise with a sign and would make a strange partition name.
   return /^\d{4}-/.test(d) ? d.slice(0, 10) : null;
 }

@@ -5,6 +5,7 @@
 // view orders them), counted when its status is not failed or cancelled, boxed by its occurred_at (UTC).
 // Applying a row keeps the newest version per donation, so applying the same rows twice, or in any order,
 // gives the same state: a redelivered batch never counts twice and the rebuild may overlap live landing.
+import { dateParse } from '../core/time.js';
 import type { LandedRows } from './landed.js';
 import type { Cell } from './parquet-writer.js';
 
@@ -55,7 +56,7 @@ export interface TotalsDocument {
 }
 
 const str = (v: Cell | undefined): string | null => (v === null || v === undefined ? null : String(v));
-const ms = (v: Cell | undefined): number => (typeof v === 'string' ? Date.parse(v) : typeof v === 'number' ? v : Number.NaN);
+const ms = (v: Cell | undefined): number => (typeof v === 'string' ? dateParse(v) : typeof v === 'number' ? v : Number.NaN);
 
 /**
  * ms() remembering the last string it read: landed rows repeat the same few times (every event of a
@@ -69,7 +70,7 @@ function lastMs(): (v: Cell | undefined) => number {
     if (typeof v !== 'string') return ms(v);
     if (v !== last) {
       last = v;
-      value = Date.parse(v);
+      value = dateParse(v);
     }
     return value;
   };

@@ -13,6 +13,7 @@ import path from 'node:path';
 
 import { DuckDBDateValue, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 
+import { dateParse } from '../core/time.js';
 import { sqlIdent, sqlString, withConnection } from './duckdb.js';
 
 // The column lists live in columns.ts (no DuckDB import there, so the AWS shape and CDK can read them).
@@ -188,7 +189,7 @@ function appendRows(appender: DuckDBAppender, columns: readonly ColumnSpec[], ro
           appender.appendDouble(Number(v));
           break;
         case 'TIMESTAMP': {
-          const ms = Date.parse(String(v));
+          const ms = dateParse(String(v));
           if (Number.isNaN(ms)) appender.appendNull();
           else appender.appendTimestamp(new DuckDBTimestampValue(BigInt(ms) * 1000n));
           break;
