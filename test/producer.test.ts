@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnvelopeWithoutRaw } from '../core/envelope.js';
+import { producerFastPath } from '../core/http/producer-fast-path.js';
 import { buildServer, fastPathRequests } from '../core/http/server.js';
 import type { Queue } from '../core/ports.js';
 import { SqliteQueue } from '../infra/local/sqlite-queue.js';
@@ -402,4 +405,43 @@ describe('the producer fast path while the server closes', () => {
     expect(published).toBe(1);
     expect(fastPathRequests(app)).toBe(1);
   });
+});
+
+describe('the producer fast path when the batch work fails', () => {
+  it('answers 500 without the fault, whether the work throws or rejects, and keeps serving', async () => {
+    let mode: 'throw' | 'reject' | 'ok' = 'throw';
+    const fast = producerFastPath({
+      accept: (_body, _text, id) => {
+        if (mode === 'throw') throw new Error('bug at /secret/path');
+        if (mode === 'reject') return Promise.reject(new Error('bug at /secret/path'));
+        return Promise.resolve({ status: 202, body: JSON.stringify({ id }) });
+      },
+      isProducer: () => true,
+      maxBodyBytes: 10_000,
+      parseJson: (_req, text, done) => done(null, JSON.parse(text)),
+      closing: () => false,
+    });
+    const server = createServer((req, res) => {
+      if (!fast(req, res)) res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/events`;
+    const send = () => fetch(url, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ events: [donation('x')] }) });
+    try {
+      for (const m of ['throw', 'reject'] as const) {
+        mode = m;
+        const res = await send();
+        expect(res.status, m).toBe(500);
+        const text = await res.text();
+        expect(JSON.parse(text)).toEqual({ error: { code: 'internal', message: 'internal error' } });
+        expect(text).not.toContain('secret');
+      }
+      mode = 'ok';
+      expect((await send()).status).toBe(202);
+      expect(fast.taken).toBe(3);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    // Without the guard the first request is never answered: fail in seconds, not at the suite's timeout.
+  }, 10_000);
 });

@@ -60,13 +60,19 @@ export function producerFastPath(opts: FastPathOptions): FastPath {
       const body = parse(opts.parseJson, text);
       if (body === NOT_JSON) return answer(res, bodyError('FST_ERR_CTP_INVALID_JSON_BODY'));
       const id = randomUUID();
-      opts.accept(body, text, id).then(
-        (a) => answer(res, a),
-        (err: unknown) => {
-          log.error('request failed', { request_id: id, method: 'POST', url: '/v1/events', error: err });
-          answer(res, { status: 500, body: JSON.stringify(errorBody('internal', 'internal error')) });
-        },
-      );
+      const failed = (err: unknown) => {
+        log.error('request failed', { request_id: id, method: 'POST', url: '/v1/events', error: err });
+        answer(res, { status: 500, body: JSON.stringify(errorBody('internal', 'internal error')) });
+      };
+      // A fault thrown here would be an uncaught exception in an event handler, and end the process; through
+      // Fastify it is a 500, so it is here too.
+      let pending: Promise<ProducerAnswer>;
+      try {
+        pending = opts.accept(body, text, id);
+      } catch (err) {
+        return failed(err);
+      }
+      pending.then((a) => answer(res, a), failed);
     });
     return true;
   };
