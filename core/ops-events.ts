@@ -3,10 +3,14 @@
 import { log } from './log.js';
 import type { OpsEvent, OpsEvents } from './ports.js';
 
-/** Each event's log message, and whether it needs a person (warn) or is for the record (info). */
-const LINES: Record<OpsEvent['type'], { msg: string; warn: boolean }> = {
+/**
+ * Each event's log message, and whether it needs a person (warn) or is for the record (info). A failed sync
+ * run is not written here: the engine logs it where it fails (core/engine/run-stream.ts, with the run id), in
+ * both shapes, and writing the event too gave every failure two lines.
+ */
+const LINES: Record<OpsEvent['type'], { msg: string; warn: boolean } | null> = {
   'sync_run.finished': { msg: 'sync run finished', warn: false },
-  'sync_run.failed': { msg: 'sync run failed', warn: true },
+  'sync_run.failed': null,
   'breaks.opened': { msg: 'reconciliation breaks are open', warn: true },
   'totals.drift': { msg: 'live totals drift from the SQL view', warn: true },
   dead_letter: { msg: 'messages moved to the dead-letter store', warn: true },
@@ -17,6 +21,7 @@ export const logOpsEvents: OpsEvents = {
     for (const e of events) {
       const { type, ...fields } = e;
       const line = LINES[type];
+      if (!line) continue;
       (line.warn ? log.warn : log.info)(line.msg, { event: type, ...fields });
     }
   },

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FatalError, RetriableError, WindowTooLargeError } from '../core/errors.js';
 import {
   defineConnector, defineStream, loadBookmark, RequestBudget, runStream, type RunSettings, type StreamDef,
@@ -139,9 +139,19 @@ describe('connector engine', () => {
     const t2 = setup(recs(6));
     await t2.ready;
     t2.p.faults.push(new Error('401 unauthorized'));
-    const bad = await t2.run(stream());
+    const lines: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (lines.push(String(chunk)), true));
+    let bad;
+    try {
+      bad = await t2.run(stream());
+    } finally {
+      stderr.mockRestore();
+    }
     expect(bad.outcome).toBe('failed');
     expect(bad.retries).toBe(0);
+    // One log line for the failure (the engine's, with the run id), not a second one from the ops event.
+    const failed = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'sync run failed');
+    expect(failed).toEqual([expect.objectContaining({ level: 'error', run_id: bad.runId, stream: 'things', auth_failed: bad.authFailed })]);
     expect((await loadBookmark(t2.state, 'fake', 'things')).cursor).toBeNull();
   });
 

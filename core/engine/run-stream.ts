@@ -100,7 +100,8 @@ export async function runStream<C>(opts: RunOptions<C>): Promise<RunResult> {
     // The pages before were published and checkpointed (readWindow waits for them before it rethrows).
     if (err instanceof QuotaReachedError) return await finish('quota', err.message);
     const message = err instanceof Error ? err.message : String(err);
-    log.error('sync run failed', { connector: connector.name, stream: stream.name, error: message });
+    // The one log line of a failed run, in both shapes (the embedded event log does not repeat it).
+    log.error('sync run failed', { connector: connector.name, stream: stream.name, run_id: runId, error: message, auth_failed: err instanceof AuthError });
     return await finish('failed', message, err instanceof AuthError);
   } finally {
     await runtime.state.releaseLease(lease, runId);
