@@ -4,7 +4,7 @@ import { logOpsEvents } from '../core/ops-events.js';
 import type { Catalog, ClaimedMessage, ObjectStore, OpsEvents, Queue } from '../core/ports.js';
 import { DEFAULT_MAX_ATTEMPTS, type PuddleDef } from './definitions.js';
 import { landEnvelopes, type LandResult } from './land.js';
-import { landedMessages, type LandedListener } from './landed.js';
+import { landedMessages, type LandedColumns, type LandedListener } from './landed.js';
 
 export interface PuddleConsumerOptions {
   puddle: PuddleDef;
@@ -28,6 +28,8 @@ export interface PuddleConsumerOptions {
   retryDelayMs?: number;
   /** Told what each batch landed, once it is registered (a redelivered batch is told again). */
   onLanded?: LandedListener;
+  /** Which columns onLanded reads, per table (default: all of every table). */
+  landedColumns?: LandedColumns;
   /** Told when a failed batch sends messages to the dead-letter store (log lines when absent). */
   events?: OpsEvents;
 }
@@ -41,6 +43,7 @@ export class PuddleConsumer {
   readonly #catalog: Catalog;
   readonly #opts: typeof DEFAULTS;
   readonly #onLanded: LandedListener | undefined;
+  readonly #landedColumns: LandedColumns | undefined;
   readonly #events: OpsEvents;
   readonly #pauseAfter: ((batchMs: number) => number) | undefined;
   /** Ends a pause early (stop() must not wait it out). */
@@ -55,6 +58,7 @@ export class PuddleConsumer {
     this.#store = opts.store;
     this.#catalog = opts.catalog;
     this.#onLanded = opts.onLanded;
+    this.#landedColumns = opts.landedColumns;
     this.#events = opts.events ?? logOpsEvents;
     this.#pauseAfter = opts.pauseAfter;
     this.#opts = {
@@ -226,7 +230,7 @@ export class PuddleConsumer {
     }
     // Landed and registered: from here a crash only means the same files are written and registered again.
     if (this.#onLanded) {
-      for (const msg of landedMessages(result.landed)) {
+      for (const msg of landedMessages(result.landed, this.#landedColumns)) {
         try {
           this.#onLanded(msg);
         } catch (err) {

@@ -71,6 +71,11 @@ function passes(filter: readonly FeedFilter[], row: Record<string, Cell>): boole
   });
 }
 
+/** The columns of a landed row that feedEntries reads for a feed: its id, its filter's and its own. */
+export function feedColumns(feed: FeedDef): string[] {
+  return ['_id', ...feed.filter.map((f) => f.column), ...feed.columns];
+}
+
 /** Timestamps as one spelling (`...T20:00:00.000Z`), whether a row came from landing or from the lake. */
 function timestampColumns(contract: string): Set<string> {
   const c = latestVersion(contract);

@@ -261,6 +261,11 @@ export interface DonationVersion {
   cell: CellKey;
 }
 
+/** The columns of a landed donation row that readDonationRow reads (and nothing else here reads). */
+export const DONATION_COLUMNS: readonly string[] = [
+  'donation_id', '_id', 'occurred_at', '_received_at', '_changed_at', 'status', 'amount_minor', 'channel', 'campaign', 'cta', 'currency',
+];
+
 export function readDonationRow(r: Record<string, Cell>): DonationVersion | null {
   const key = str(r.donation_id);
   const id = str(r._id);

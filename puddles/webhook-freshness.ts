@@ -9,6 +9,9 @@ import { RAW_TABLE } from './layout.js';
 export const LAST_WEBHOOK_SQL = `SELECT source, max(received_at) AS last_received_at FROM raw
   WHERE contract = '${RAW_ONLY_CONTRACT}' AND stream <> 'reread' GROUP BY source`;
 
+/** The columns of a landed raw row that onLanded reads. */
+export const FRESHNESS_COLUMNS: readonly string[] = ['contract', 'stream', 'source', 'received_at'];
+
 export class WebhookFreshness {
   readonly #last = new Map<string, number>();
 

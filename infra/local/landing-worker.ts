@@ -11,6 +11,7 @@ import { log } from '../../core/log.js';
 import { compactAll, collectGarbage } from '../../puddles/compact.js';
 import { PuddleConsumer } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
+import { hubLandedColumns } from '../../puddles/hub-listening.js';
 import { RAW_TABLE } from '../../puddles/layout.js';
 import { setParquetRoute } from '../../puddles/parquet-writer.js';
 import { FsObjectStore } from './fs-object-store.js';
@@ -59,6 +60,8 @@ const consumers = puddles.map(
       store,
       catalog,
       pauseAfter,
+      // Only what the hub's listeners read (puddles/hub-listening.ts): rows nobody reads stay here.
+      landedColumns: hubLandedColumns,
       ...data.consumer,
       // Rows cross to the hub by structured clone (bigints and all); the hub's listeners run there.
       onLanded: (landed) => {
