@@ -8,7 +8,7 @@
 // PUDDLE_BENCH_LOADS=1,100,paced (the default) picks which loads run.
 // The hub runs with the node flags of `npm start` (package.json), printed on the first line.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -34,6 +34,10 @@ interface Load {
 }
 
 interface LoadResult {
+  /** Requests answered 2xx. */
+  requests: number;
+  /** The load generator's own CPU, µs. */
+  loadCpuUs: number;
   requestsPerSec: number;
   eventsPerSec: number;
   p50: number;
@@ -79,6 +83,8 @@ function runLoad(url: string, load: Load, seconds: number, prefix: string): Prom
       const duration = Number(r.duration ?? seconds);
       const latency = r.latency as Record<string, number>;
       resolve({
+        requests: ok,
+        loadCpuUs: Number(r.cpuUs ?? NaN),
         requestsPerSec: ok / duration,
         eventsPerSec: (ok * load.eventsPerRequest) / duration,
         p50: latency.p50 ?? NaN,
@@ -87,6 +93,32 @@ function runLoad(url: string, load: Load, seconds: number, prefix: string): Prom
       });
     });
   });
+}
+
+/**
+ * CPU time of a process's threads from /proc (Linux; null elsewhere), µs: the main thread (the producer's
+ * event loop) and all threads. Steadier than throughput when the host's speed moves from minute to minute.
+ */
+function threadCpu(pid: number): { main: number; all: number } | null {
+  try {
+    let main = 0;
+    let all = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      } catch {
+        continue; // a thread that ended meanwhile
+      }
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const us = (Number(f[11]) + Number(f[12])) * 10_000; // utime + stime, in USER_HZ (100) ticks
+      all += us;
+      if (Number(tid) === pid) main = us;
+    }
+    return { main, all };
+  } catch {
+    return null;
+  }
 }
 
 /** Reads the hub's queue file from this process (its own read-only connection): how much waits, and since when. */
@@ -120,7 +152,14 @@ class QueueWatch {
   }
 }
 
-async function loadHub(hubUrl: string, watch: QueueWatch, load: Load, seconds: number, prefix: string): Promise<{ result: LoadResult; backlog: Backlog }> {
+interface HubCpu {
+  /** µs per request answered, while the load ran: the hub's main thread, all its threads, the load generator. */
+  main: number;
+  all: number;
+  load: number;
+}
+
+async function loadHub(hubUrl: string, hubPid: number, watch: QueueWatch, load: Load, seconds: number, prefix: string): Promise<{ result: LoadResult; backlog: Backlog; cpu: HubCpu | null }> {
   const samples: Backlog['samples'] = [];
   const started = Date.now();
   const at = () => (Date.now() - started) / 1000;
@@ -128,8 +167,12 @@ async function loadHub(hubUrl: string, watch: QueueWatch, load: Load, seconds: n
     const s = watch.sample();
     samples.push([at(), s.depth, s.ageS]);
   }, 500);
+  const before = threadCpu(hubPid);
   const result = await runLoad(`${hubUrl}/v1/events`, load, seconds, prefix);
+  const after = threadCpu(hubPid);
   clearInterval(timer);
+  const n = Math.max(1, result.requests);
+  const cpu = before && after ? { main: (after.main - before.main) / n, all: (after.all - before.all) / n, load: result.loadCpuUs / n } : null;
   const stop = Date.now();
   const depthAtStop = watch.sample().depth;
   // The end of the drain is looked for every 100 ms; the backlog is counted for the timeline every 500 ms.
@@ -151,6 +194,7 @@ async function loadHub(hubUrl: string, watch: QueueWatch, load: Load, seconds: n
   const during = samples.filter(([t]) => t <= (stop - started) / 1000);
   return {
     result,
+    cpu,
     backlog: {
       samples,
       maxDepth: Math.max(0, ...during.map(([, d]) => d)),
@@ -225,12 +269,15 @@ export async function benchHub(opts: { seconds?: number; cpuProfDir?: string } =
     ].filter((l) => only.includes(String(l.eventsPerRequest)));
     const rows: string[][] = [];
     const backlogs: [string, Backlog][] = [];
+    const cpus: [Load, HubCpu | null][] = [];
+    const hubPid = hub.child.pid!;
     const figures: Record<string, { hub: LoadResult; bare: LoadResult; backlog: Backlog }> = {};
     let round = 0;
     for (const load of loads) {
       await runLoad(`${bare.url}/v1/events`, load, 1, 'warm'); // JIT and connections, for both servers
       const b = await runLoad(`${bare.url}/v1/events`, load, Math.min(seconds, 5), 'bare');
-      const { result: h, backlog } = await loadHub(hub.url, watch, load, seconds, `r${round++}`);
+      const { result: h, backlog, cpu } = await loadHub(hub.url, hubPid, watch, load, seconds, `r${round++}`);
+      cpus.push([load, cpu]);
       figures[load.name] = { hub: h, bare: b, backlog };
       backlogs.push([load.name, backlog]);
       for (const [server, r] of [['bare node:http', b], ['puddle hub', h]] as const) {
@@ -239,15 +286,22 @@ export async function benchHub(opts: { seconds?: number; cpuProfDir?: string } =
     }
     // The night's steady rate: does landing keep up (oldest unlanded event younger than 2 s)?
     const paced: Load = { name: '3,500 events/s paced (10/request)', eventsPerRequest: 10, connections: 16, overallRate: 350 };
-    let pacedRun: { result: LoadResult; backlog: Backlog } | undefined;
+    let pacedRun: { result: LoadResult; backlog: Backlog; cpu: HubCpu | null } | undefined;
     if (only.includes('paced')) {
-      pacedRun = await loadHub(hub.url, watch, paced, seconds, `r${round++}`);
+      pacedRun = await loadHub(hub.url, hubPid, watch, paced, seconds, `r${round++}`);
+      cpus.push([paced, pacedRun.cpu]);
       const p = pacedRun.result;
       backlogs.push([paced.name, pacedRun.backlog]);
       rows.push([paced.name, 'puddle hub', fmt(p.eventsPerSec), fmt(p.requestsPerSec), `${p.p50}`, `${p.p99}`, '-', `${p.failed}`]);
     }
 
     printTable(['load', 'server', 'events/s', 'requests/s', 'p50 ms', 'p99 ms', 'vs bare', 'failed'], rows);
+    // CPU per request from /proc: steadier than throughput when the host's speed moves between runs.
+    console.log('\nCPU while loading, per request answered (per event in brackets), from /proc: the hub\'s main thread (the producer), all its threads, the load generator:');
+    for (const [load, c] of cpus) {
+      const us = (v: number) => `${v.toFixed(1)} µs${load.eventsPerRequest > 1 ? ` (${(v / load.eventsPerRequest).toFixed(2)})` : ''}`;
+      console.log(`  ${load.name}: ${c ? `main ${us(c.main)}, all ${us(c.all)}, load generator ${us(c.load)}` : 'not available (no /proc)'}`);
+    }
     console.log('\nqueue while loading (deliveries waiting over all puddles / age of the oldest unlanded event), then the drain:');
     for (const [name, b] of backlogs) {
       console.log(`  ${name}: max ${fmt(b.maxDepth)} waiting, oldest ${b.maxAgeS.toFixed(1)} s; at stop ${fmt(b.depthAtStop)}, drained in ${b.drainS.toFixed(1)} s${b.drainS ? ` (${fmt(b.depthAtStop / b.drainS)} deliveries/s)` : ''}`);
