@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { log } from '../log.js';
 import { BODY_ERRORS, errorBody } from './errors.js';
-import type { EventsAcceptor, ProducerAnswer } from './producer-routes.js';
+import { JSON_TYPE, type EventsAcceptor, type ProducerAnswer } from './producer-routes.js';
 
 /**
  * POST /v1/events on a listening server, answered straight from node:http instead of through Fastify.
@@ -33,7 +33,6 @@ export interface FastPath {
   readonly taken: number;
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
 const JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8']);
 
 export function producerFastPath(opts: FastPathOptions): FastPath {

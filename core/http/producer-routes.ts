@@ -8,8 +8,8 @@ import { errorBody, retryAfterSeconds } from './errors.js';
 import { eventTexts } from './event-texts.js';
 
 export interface ProducerRoutesOptions {
-  /** Every scope's keys, so a read or feed key gets 403 here rather than 401. */
-  keys: KeyRing;
+  /** producerKeyCheck over every scope's keys, so a read or feed key gets 403 here rather than 401. */
+  check: ProducerKeyCheck;
   accept: EventsAcceptor;
 }
 
@@ -22,7 +22,8 @@ export interface RejectedEvent {
 const EVENT_FIELDS = new Set(['contract', 'version', 'id', 'payload']);
 const MAX_PRODUCER_ID = 256;
 const KNOWN_CONTRACTS = [...CONTRACTS.keys()].join(', ');
-const JSON_TYPE = 'application/json; charset=utf-8';
+/** Every answer's content type, on both paths. */
+export const JSON_TYPE = 'application/json; charset=utf-8';
 
 type Checked = { contract: Contract; value: Record<string, unknown> } | { errors: FieldError[] };
 
@@ -175,8 +176,10 @@ function checkBatch(body: unknown, bodyText: string | null, requestId: string, m
   return { envelopes, texts: texts.finish(), accepted: `${out}]}` };
 }
 
-/** Whether a request may write events (the producer scope); otherwise the 401 or 403 to send. */
-export function producerKeyCheck(keys: KeyRing): (authorization: string | undefined) => ProducerAnswer | null {
+/** Null when a request's Authorization may write events (the producer scope); otherwise the 401 or 403 to send. */
+export type ProducerKeyCheck = (authorization: string | undefined) => ProducerAnswer | null;
+
+export function producerKeyCheck(keys: KeyRing): ProducerKeyCheck {
   const noKey = keys.has('producer') ? 'missing or invalid API key (Authorization: Bearer <key>)' : 'no API keys configured (PUDDLE_API_KEYS)';
   return (authorization) => {
     const who = keys.identify(bearerKey(authorization));
@@ -197,8 +200,7 @@ function send(reply: FastifyReply, a: ProducerAnswer): FastifyReply {
  * producer scope, a chunked or oversized body, another content type) and while the server closes.
  */
 export async function producerRoutes(app: FastifyInstance, opts: ProducerRoutesOptions): Promise<void> {
-  const check = producerKeyCheck(opts.keys);
-  const accept = opts.accept;
+  const { check, accept } = opts;
 
   // onRequest runs before the body is read: an unauthenticated client cannot make us buffer 1 MiB.
   app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {

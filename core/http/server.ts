@@ -68,11 +68,11 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     closing = true;
     done();
   });
-  const isProducer = producerKeyCheck(keys);
+  const check = producerKeyCheck(keys);
   if (!logger) {
     fast = producerFastPath({
       accept,
-      isProducer: (authorization) => isProducer(authorization) === null,
+      isProducer: (authorization) => check(authorization) === null,
       maxBodyBytes: bodyLimit,
       parseJson: app.getDefaultJsonParser('error', 'error') as never,
       closing: () => closing,
@@ -85,7 +85,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   // accepts (the queue is durable) and a balancer that dropped it would turn lag into lost requests.
   const health = opts.health;
   app.get('/healthz', async () => (health ? { ok: true, ...health() } : { ok: true }));
-  void app.register(producerRoutes, { keys, accept });
+  void app.register(producerRoutes, { check, accept });
   for (const plugin of opts.plugins ?? []) void app.register(plugin);
   return app;
 }
