@@ -24,6 +24,11 @@ export interface PuddleConsumerOptions {
   pollMs?: number;
   /** How long to wait before gathering the next batch, given how long the last one took (default: none). */
   pauseAfter?: (batchMs: number) => number;
+  /**
+   * Asked every 100 ms while paused: true ends the pause early, because its reason has gone (the hub's burst
+   * is over, landing-worker.ts). Without it a pause runs its whole length (stop() still ends it).
+   */
+  pauseOver?: () => boolean;
   /** Delay before a failed batch is offered again. */
   retryDelayMs?: number;
   /** Told what each batch landed, once it is registered (a redelivered batch is told again). */
@@ -35,6 +40,8 @@ export interface PuddleConsumerOptions {
 }
 
 const DEFAULTS = { batchSize: 5_000, windowMs: 500, visibilityMs: 10_000, pollMs: 50, retryDelayMs: 1_000 };
+/** How often a pause asks pauseOver(). */
+const PAUSE_CHECK_MS = 100;
 
 export class PuddleConsumer {
   readonly puddle: PuddleDef;
@@ -46,6 +53,7 @@ export class PuddleConsumer {
   readonly #landedColumns: LandedColumns | undefined;
   readonly #events: OpsEvents;
   readonly #pauseAfter: ((batchMs: number) => number) | undefined;
+  readonly #pauseOver: (() => boolean) | undefined;
   /** Ends a pause early (stop() must not wait it out). */
   #wake: (() => void) | undefined;
   #subscribed: Promise<void> | undefined;
@@ -61,6 +69,7 @@ export class PuddleConsumer {
     this.#landedColumns = opts.landedColumns;
     this.#events = opts.events ?? logOpsEvents;
     this.#pauseAfter = opts.pauseAfter;
+    this.#pauseOver = opts.pauseOver;
     this.#opts = {
       batchSize: opts.batchSize ?? DEFAULTS.batchSize,
       windowMs: opts.windowMs ?? DEFAULTS.windowMs,
@@ -155,16 +164,7 @@ export class PuddleConsumer {
           await inflight;
           inflight = landing;
           const pause = this.#pauseAfter?.(Date.now() - started) ?? 0;
-          if (pause > 0 && this.#running) {
-            await new Promise<void>((resolve) => {
-              const timer = setTimeout(resolve, pause);
-              this.#wake = () => {
-                clearTimeout(timer);
-                resolve();
-              };
-            });
-            this.#wake = undefined;
-          }
+          if (pause > 0) await this.#pause(pause);
         } else {
           await inflight;
           inflight = undefined;
@@ -177,6 +177,24 @@ export class PuddleConsumer {
       }
     }
     await inflight;
+  }
+
+  /** Wait up to `ms`: less once pauseOver() says so, or when stop() is called. */
+  async #pause(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const left = until - Date.now();
+      if (left <= 0 || !this.#running) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.#pauseOver ? Math.min(left, PAUSE_CHECK_MS) : left);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+      if (this.#pauseOver?.()) return;
+    }
   }
 
   /** Gather up to batchSize messages, landing early once windowMs has passed since the first one. */

@@ -36,10 +36,11 @@ export interface LandingThreadsOptions {
    */
   nice?: number;
   /**
-   * Above this share of the producer's event loop in use (0 to 1; default 0.5), landing pauses after each
-   * batch for nine times as long as the batch took (landing-worker.ts): while a burst is on, the producer
-   * gets the cores and the queue holds the rest (durably); at the night's steady rate the producer is far
-   * below it and landing runs flat out. 1 never pauses.
+   * Above this share of the producer's event loop in use (0 to 1; default 0.5) for two 200 ms windows
+   * running, landing pauses after each batch for nine times as long as the batch took (landing-worker.ts),
+   * and resumes as soon as the share falls below it: while a burst is on, the producer gets the cores and
+   * the queue holds the rest (durably); at the night's steady rate the producer is far below it and landing
+   * runs flat out. 1 never pauses.
    */
   yieldAbove?: number;
   /** How often each thread reports its backlog (default 500 ms). */
@@ -82,12 +83,17 @@ export class LandingThreads {
   /** Start every thread; resolves once each has its consumers running. */
   async start(): Promise<void> {
     // The producer's event-loop use, for the threads to see without a message: a busy event loop is a burst.
+    // The lower of the last two 200 ms windows: one busy window alone is a major GC or a slow listener, not a
+    // burst, and pausing landing for it stopped a drain for 2 s (measured, before pauses could end early).
     const busy = new Int32Array(this.#producerBusy);
     let last = performance.eventLoopUtilization();
+    let lastShare = 0;
     this.#busyTimer = setInterval(() => {
       const now = performance.eventLoopUtilization();
-      Atomics.store(busy, 0, Math.round(performance.eventLoopUtilization(now, last).utilization * 1000));
+      const share = Math.round(performance.eventLoopUtilization(now, last).utilization * 1000);
+      Atomics.store(busy, 0, Math.min(share, lastShare));
       last = now;
+      lastShare = share;
     }, 200);
     this.#busyTimer.unref();
     const all = PUDDLES.map((p) => p.name);

@@ -246,6 +246,21 @@ describe('landing', () => {
     expect(asked[0]).toBeGreaterThanOrEqual(0);
   });
 
+  it('ends a pause early once pauseOver says its reason has gone', async () => {
+    let over = false;
+    const consumer = lake.consumer('transactions', { batchSize: 10, windowMs: 20, pollMs: 5, pauseAfter: () => (over ? 0 : 600_000), pauseOver: () => over });
+    await lake.queue.publish(Array.from({ length: 25 }, (_, i) => donation(`o${i}`, 2)));
+    await consumer.start();
+    for (let i = 0; i < 400 && (await lake.queue.depth('transactions')) > 15; i++) await new Promise((r) => setTimeout(r, 10));
+    // Paused after the first batch: nothing more lands while the reason holds (checks run every 100 ms).
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await lake.queue.depth('transactions')).toBe(15);
+    over = true;
+    for (let i = 0; i < 400 && (await lake.queue.depth('transactions')) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await lake.queue.depth('transactions')).toBe(0);
+    await consumer.stop();
+  });
+
   it('lands in the background loop and stops after the batch in hand', async () => {
     const consumer = lake.consumer('transactions', { windowMs: 20, pollMs: 5 });
     await consumer.start();
