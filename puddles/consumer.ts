@@ -29,6 +29,12 @@ export interface PuddleConsumerOptions {
    * is over, landing-worker.ts). Without it a pause runs its whole length (stop() still ends it).
    */
   pauseOver?: () => boolean;
+  /**
+   * Asked before each batch of the background loop: while true, it claims nothing and asks again in 250 ms.
+   * For a helper: a second consumer of a puddle, in another landing thread, that lands only while the puddle
+   * is far behind (landing-worker.ts).
+   */
+  standBy?: () => boolean;
   /** Delay before a failed batch is offered again. */
   retryDelayMs?: number;
   /** Told what each batch landed, once it is registered (a redelivered batch is told again). */
@@ -39,9 +45,12 @@ export interface PuddleConsumerOptions {
   events?: OpsEvents;
 }
 
-const DEFAULTS = { batchSize: 5_000, windowMs: 500, visibilityMs: 10_000, pollMs: 50, retryDelayMs: 1_000 };
+export const DEFAULT_BATCH_SIZE = 5_000;
+const DEFAULTS = { batchSize: DEFAULT_BATCH_SIZE, windowMs: 500, visibilityMs: 10_000, pollMs: 50, retryDelayMs: 1_000 };
 /** How often a pause asks pauseOver(). */
 const PAUSE_CHECK_MS = 100;
+/** How often a consumer standing by asks standBy() again. */
+const STAND_BY_MS = 250;
 
 export class PuddleConsumer {
   readonly puddle: PuddleDef;
@@ -54,6 +63,7 @@ export class PuddleConsumer {
   readonly #events: OpsEvents;
   readonly #pauseAfter: ((batchMs: number) => number) | undefined;
   readonly #pauseOver: (() => boolean) | undefined;
+  readonly #standBy: (() => boolean) | undefined;
   /** Ends a pause early (stop() must not wait it out). */
   #wake: (() => void) | undefined;
   #subscribed: Promise<void> | undefined;
@@ -70,6 +80,7 @@ export class PuddleConsumer {
     this.#events = opts.events ?? logOpsEvents;
     this.#pauseAfter = opts.pauseAfter;
     this.#pauseOver = opts.pauseOver;
+    this.#standBy = opts.standBy;
     this.#opts = {
       batchSize: opts.batchSize ?? DEFAULTS.batchSize,
       windowMs: opts.windowMs ?? DEFAULTS.windowMs,
@@ -157,6 +168,12 @@ export class PuddleConsumer {
     let inflight: Promise<void> | undefined;
     while (this.#running) {
       try {
+        if (this.#standBy?.()) {
+          await inflight;
+          inflight = undefined;
+          await this.#sleep(STAND_BY_MS);
+          continue;
+        }
         const started = Date.now();
         const batch = await this.#gather();
         if (batch.length) {
@@ -185,16 +202,22 @@ export class PuddleConsumer {
     for (;;) {
       const left = until - Date.now();
       if (left <= 0 || !this.#running) return;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.#pauseOver ? Math.min(left, PAUSE_CHECK_MS) : left);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
+      await this.#sleep(this.#pauseOver ? Math.min(left, PAUSE_CHECK_MS) : left);
       if (this.#pauseOver?.()) return;
     }
+  }
+
+  /** A sleep that stop() ends. */
+  async #sleep(ms: number): Promise<void> {
+    if (!this.#running) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#wake = undefined;
   }
 
   /** Gather up to batchSize messages, landing early once windowMs has passed since the first one. */

@@ -25,7 +25,7 @@ export interface LandingThreadsOptions {
   home: string;
   /** Told what each batch landed (on this thread). */
   onLanded: LandedListener;
-  /** Puddles per thread; default raw alone (it lands every envelope) and the rest together. */
+  /** Puddles per thread; default raw alone (it lands every envelope) and the rest together. Each thread also helps land the others' puddles while they are far behind (landing-worker.ts). */
   groups?: string[][];
   /** Compaction and garbage collection period, in the last thread (default 30 s). */
   maintenanceMs?: number;
@@ -102,6 +102,7 @@ export class LandingThreads {
       this.#spawn({
         home: this.#opts.home,
         puddles,
+        helps: all.filter((n) => !puddles.includes(n)),
         // Compaction never touches raw: it runs beside the other puddles' landing.
         maintenanceMs: i === groups.length - 1 ? (this.#opts.maintenanceMs ?? 30_000) : 0,
         backlogMs: this.#opts.backlogMs ?? 500,

@@ -104,6 +104,7 @@ export class SqliteQueue implements Queue {
     subByName: Statement;
     visible: Statement;
     anyVisible: Statement;
+    visibleBeyond: Statement;
     bodiesInRange: Statement;
     body: Statement;
     markClaimed: Statement;
@@ -151,6 +152,7 @@ export class SqliteQueue implements Queue {
          WHERE sub_id = ? AND seq > ? AND visible_at <= ? ORDER BY seq LIMIT ?`,
       ),
       anyVisible: db.prepare(`SELECT 1 FROM queue_deliveries WHERE sub_id = ? AND visible_at <= ? LIMIT 1`).pluck(),
+      visibleBeyond: db.prepare(`SELECT 1 FROM queue_deliveries WHERE sub_id = ? AND visible_at <= ? LIMIT 1 OFFSET ?`).pluck(),
       bodiesInRange: db.prepare(`SELECT seq, body FROM queue_messages WHERE seq BETWEEN ? AND ?`).raw(),
       body: db.prepare(`SELECT body FROM queue_messages WHERE seq = ?`).pluck(),
       // The SELECT above took the lowest visible seqs, so the visible rows in [first, last] are exactly the
@@ -380,6 +382,15 @@ export class SqliteQueue implements Queue {
       reason: r.reason,
       failed_at: r.failed_at,
     }));
+  }
+
+  /**
+   * Whether more than `n` deliveries of `subscription` are visible (claimable) now. Synchronous, and walks at
+   * most the subscription's key up to the (n+1)th visible row: cheap enough to ask every few hundred ms.
+   */
+  visibleMoreThan(subscription: string, n: number): boolean {
+    this.assertOpen();
+    return this.stmt.visibleBeyond.get(this.subInfo(subscription).id, Date.now(), Math.max(0, Math.floor(n))) !== undefined;
   }
 
   async depth(subscription: string): Promise<number> {

@@ -236,6 +236,24 @@ describe('SqliteQueue specifics', () => {
     }
   });
 
+  it('says whether more than n deliveries are visible, leaving claimed ones out', async () => {
+    const queue = new SqliteQueue(tempDb());
+    try {
+      await queue.subscribe({ name: 'tickets', contracts: ['ticket'] });
+      await queue.subscribe({ name: 'other', contracts: ['donation'] });
+      await queue.publish(Array.from({ length: 5 }, () => testEnvelope('ticket')));
+      expect(queue.visibleMoreThan('tickets', 4)).toBe(true);
+      expect(queue.visibleMoreThan('tickets', 5)).toBe(false);
+      expect(queue.visibleMoreThan('other', 0)).toBe(false);
+      await queue.claim('tickets', { max: 2, visibilityMs: 30_000 });
+      expect(queue.visibleMoreThan('tickets', 2)).toBe(true);
+      expect(queue.visibleMoreThan('tickets', 3)).toBe(false);
+      expect(() => queue.visibleMoreThan('nobody', 0)).toThrow(/unknown subscription/);
+    } finally {
+      await queue.close();
+    }
+  });
+
   it('drops a delivery whose body is gone and hands out the rest', async () => {
     const path = tempDb();
     const queue = new SqliteQueue(path);
