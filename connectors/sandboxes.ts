@@ -30,10 +30,15 @@ export interface SandboxEntry {
 
 const DAY = 86_400_000;
 const random = (prefix: string) => `${prefix}${randomBytes(16).toString('hex')}`;
-// Three days of an appeal that started five days ago: balances have settled and been paid out. One start
-// for every sandbox, so the Salesforce sandbox seeded with Stripe's scenario names Stripe's charges.
+// Three days of an appeal that started six days ago: balances have settled and been paid out. A charge is
+// available two days on, paid out at the next midnight and in the bank a day later, so the earliest payouts
+// are booked the day before yesterday: in a daily statement at any hour (a day's statement is written ten
+// minutes after it ends). Five days ago left them all on yesterday's, which does not exist from midnight to
+// 00:10. One start for every sandbox, so the Salesforce sandbox seeded with Stripe's scenario names Stripe's charges.
 let appealStart: Date | null = null;
-const recentAppeal = (seed: number) => ({ seed, donations: 600, start: (appealStart ??= new Date(Date.now() - 5 * DAY)), durationMinutes: 3 * 24 * 60 });
+const recentAppeal = (seed: number) => ({ seed, donations: 600, start: (appealStart ??= new Date(Date.now() - 6 * DAY)), durationMinutes: 3 * 24 * 60 });
+/** Where the connectors start reading: a day before the appeal, so none of its records is on the edge. */
+const connectorsStart = () => new Date(Date.now() - 7 * DAY).toISOString();
 
 /** Calls `fn` every `ms` until closed, without keeping the process alive. */
 function every(ms: number, fn: () => void): () => void {
@@ -55,7 +60,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
         connector: 'stripe',
         url: sandbox.url,
         bankLines: () => sandbox.data.bankLines,
-        secrets: { STRIPE_API_KEY: sandbox.apiKey, STRIPE_API_BASE: sandbox.url, STRIPE_START_DATE: new Date(Date.now() - 6 * DAY).toISOString() },
+        secrets: { STRIPE_API_KEY: sandbox.apiKey, STRIPE_API_BASE: sandbox.url, STRIPE_START_DATE: connectorsStart() },
         async close() {
           stop();
           sandbox.stopLive();
@@ -83,7 +88,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
         connector: 'braintree',
         url: sandbox.url,
         bankLines: () => sandbox.bankLines,
-        secrets: { BRAINTREE_API_BASE: sandbox.url, BRAINTREE_START_DATE: new Date(Date.now() - 6 * DAY).toISOString() },
+        secrets: { BRAINTREE_API_BASE: sandbox.url, BRAINTREE_START_DATE: connectorsStart() },
         async close() {
           stopSales();
           stopDisburse();
@@ -114,7 +119,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
       return {
         connector: 'freshdesk',
         url: sandbox.url,
-        secrets: { FRESHDESK_API_KEY: sandbox.apiKey, FRESHDESK_API_BASE: sandbox.url, FRESHDESK_START_DATE: new Date(Date.now() - 6 * DAY).toISOString() },
+        secrets: { FRESHDESK_API_KEY: sandbox.apiKey, FRESHDESK_API_BASE: sandbox.url, FRESHDESK_START_DATE: connectorsStart() },
         async close() {
           stop();
           await sandbox.close();
@@ -135,7 +140,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
         secrets: {
           SALESFORCE_AUTH: 'client_credentials', SALESFORCE_INSTANCE_URL: sandbox.url, SALESFORCE_LOGIN_URL: sandbox.url,
           SALESFORCE_CLIENT_ID: sandbox.clientId, SALESFORCE_CLIENT_SECRET: sandbox.clientSecret,
-          SALESFORCE_DONATION_ID_FIELD: 'Donation_ID__c', SALESFORCE_START_DATE: new Date(Date.now() - 6 * DAY).toISOString(),
+          SALESFORCE_DONATION_ID_FIELD: 'Donation_ID__c', SALESFORCE_START_DATE: connectorsStart(),
         },
         async close() {
           stop();
