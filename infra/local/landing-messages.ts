@@ -4,10 +4,8 @@ import type { LandedRows } from '../../puddles/landed.js';
 export interface LandingWorkerData {
   /** PUDDLE_HOME: the thread opens queue.db and catalog.db there, and the lake. */
   home: string;
-  /** The puddles this thread lands (and reports the backlog of). */
+  /** The puddles this thread lands and reports the backlog of; it helps with the others (landing-worker.ts). */
   puddles: string[];
-  /** Other threads' puddles this one helps land while they are far behind (landing-worker.ts). */
-  helps: string[];
   /** Compaction and garbage collection every this many ms; 0: not in this thread. */
   maintenanceMs: number;
   /** Added to the thread's nice value (Linux), so the producer gets the CPU first; 0 leaves it. */

@@ -102,7 +102,6 @@ export class LandingThreads {
       this.#spawn({
         home: this.#opts.home,
         puddles,
-        helps: all.filter((n) => !puddles.includes(n)),
         // Compaction never touches raw: it runs beside the other puddles' landing.
         maintenanceMs: i === groups.length - 1 ? (this.#opts.maintenanceMs ?? 30_000) : 0,
         backlogMs: this.#opts.backlogMs ?? 500,

@@ -42,7 +42,8 @@ const queue = new SqliteQueue(join(data.home, 'queue.db'), { backgroundCheckpoin
 const catalog = new SqliteCatalog(join(data.home, 'catalog.db'));
 const store = new FsObjectStore(data.home);
 const puddles = PUDDLES.filter((p) => data.puddles.includes(p.name));
-const helped = PUDDLES.filter((p) => data.helps.includes(p.name));
+// Every other puddle is another thread's: this one helps land it while it is far behind (below).
+const helped = PUDDLES.filter((p) => !data.puddles.includes(p.name));
 // While the producer is busy (a burst), land a batch and then leave the cores to it for nine times as long
 // (at most 2 s): landing keeps a tenth of its pace, the queue keeps what waits, and the drain after the
 // burst goes flat out (README, "Landing and backpressure"). At three times (a quarter of its pace, at most
