@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { log } from '../core/log.js';
+import { stopStep } from '../infra/local/hub.js';
 import { appealNight } from '../core/scenario/appeal-night.js';
 import { createLocalRuntime } from '../infra/local/runtime.js';
 import { PuddleConsumer } from '../puddles/consumer.js';
@@ -66,6 +68,26 @@ describe('a hub killed with SIGKILL mid-flight', () => {
       expect(current!.n).toBeGreaterThanOrEqual(accepted.size);
     } finally {
       await rt.close();
+    }
+  });
+});
+
+describe('stopping the hub', () => {
+  it('says which step it still waits for while that step is slow, and nothing when it is quick', async () => {
+    const warn = vi.spyOn(log, 'warn').mockImplementation(() => undefined);
+    try {
+      await stopStep('quick', async () => undefined, 20);
+      expect(warn).not.toHaveBeenCalled();
+      await stopStep('landing', () => new Promise((r) => setTimeout(r, 130)), 40);
+      const said = warn.mock.calls.filter(([msg]) => msg === 'stopping: still waiting');
+      expect(said.length).toBeGreaterThanOrEqual(2);
+      expect(said[0]![1]).toMatchObject({ step: 'landing' });
+      // Once the step is done, nothing more is said.
+      const n = warn.mock.calls.length;
+      await new Promise((r) => setTimeout(r, 120));
+      expect(warn.mock.calls.length).toBe(n);
+    } finally {
+      warn.mockRestore();
     }
   });
 });

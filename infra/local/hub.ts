@@ -247,18 +247,37 @@ export async function startHub(opts: {
     },
     async stop(drainMs = 10_000) {
       clearInterval(lagWatch);
-      await scheduler?.stop();
-      await refetcher.stop();
-      await inbox.stop();
-      for (const s of sandboxes) await s.close();
-      await server.close();
+      await stopStep('scheduled syncs', async () => scheduler?.stop());
+      await stopStep('webhook re-reads', () => refetcher.stop());
+      await stopStep('bank drop folder', () => inbox.stop());
+      await stopStep('sandboxes', async () => {
+        for (const s of sandboxes) await s.close();
+      });
+      await stopStep('HTTP server', () => server.close());
       // Land what is still queued, within the time we were given: what is left stays durable in the queue.
-      await landing.stop(drainMs);
-      await rebuilding;
-      await keeper.stop();
+      await stopStep('landing', () => landing.stop(drainMs));
+      await stopStep('live totals', async () => {
+        await rebuilding;
+        await keeper.stop();
+      });
       await seeding;
       feedLog.close();
-      await runtime.close();
+      await stopStep('queue and catalog', () => runtime.close());
     },
   };
+}
+
+/**
+ * One step of stopping the hub, saying every `everyMs` that it still waits for it: a stop that hangs names
+ * the part it waits for (in the log, and so in a test's output), instead of only timing out.
+ */
+export async function stopStep(step: string, work: () => Promise<unknown>, everyMs = 10_000): Promise<void> {
+  const started = Date.now();
+  const waiting = setInterval(() => log.warn('stopping: still waiting', { step, waited_s: Math.round((Date.now() - started) / 1000) }), everyMs);
+  waiting.unref();
+  try {
+    await work();
+  } finally {
+    clearInterval(waiting);
+  }
 }
