@@ -64,7 +64,7 @@ export class PuddleConsumer {
   readonly #pauseAfter: ((batchMs: number) => number) | undefined;
   readonly #pauseOver: (() => boolean) | undefined;
   readonly #standBy: (() => boolean) | undefined;
-  /** Ends a pause early (stop() must not wait it out). */
+  /** Ends the background loop's current sleep (a pause, a stand-by, a poll): stop() must not wait it out. */
   #wake: (() => void) | undefined;
   #subscribed: Promise<void> | undefined;
   #running = false;
@@ -185,12 +185,12 @@ export class PuddleConsumer {
         } else {
           await inflight;
           inflight = undefined;
-          await sleep(this.#opts.pollMs);
+          await this.#sleep(this.#opts.pollMs);
         }
       } catch (err) {
         // A queue hiccup must not kill the loop: what was claimed becomes visible again on its own.
         log.error('puddle consumer loop failed; carrying on', { puddle: this.puddle.name, error: err });
-        await sleep(this.#opts.retryDelayMs);
+        await this.#sleep(this.#opts.retryDelayMs);
       }
     }
     await inflight;
