@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../core/config.js';
 import { buildServer } from '../core/http/server.js';
 import { startHub } from '../infra/local/hub.js';
+import { loopBusySampler } from '../infra/local/loop-busy.js';
 import { SqliteQueue } from '../infra/local/sqlite-queue.js';
 import { postEvents } from './support/hub-process.js';
 
@@ -138,5 +140,27 @@ describe('landing threads helping each other', () => {
     } finally {
       await hub.stop();
     }
+  });
+});
+
+describe('how busy the producer is, as landing reads it (loop-busy.ts)', () => {
+  const spin = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
+
+  it('is busy while the loop works, and not while it waits: idle, or blocked without using a CPU', async () => {
+    const sample = loopBusySampler();
+    spin(300);
+    expect(sample()).toBeGreaterThan(0.5);
+
+    await sleep(300);
+    expect(sample()).toBeLessThan(0.2);
+
+    // A loop blocked in a call is "in use" to the event loop's own measure, but leaves the CPU to landing.
+    const before = performance.eventLoopUtilization();
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+    expect(performance.eventLoopUtilization(before).utilization).toBeGreaterThan(0.9);
+    expect(sample()).toBeLessThan(0.2);
   });
 });

@@ -1,9 +1,9 @@
-import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { log } from '../../core/log.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import type { LandedListener } from '../../puddles/landed.js';
 import type { FromLandingWorker, LandingWorkerData, ToLandingWorker } from './landing-messages.js';
+import { loopBusySampler } from './loop-busy.js';
 
 /**
  * The hub's landing, off its event loop: worker threads (landing-worker.ts) that claim, parse, validate,
@@ -36,7 +36,7 @@ export interface LandingThreadsOptions {
    */
   nice?: number;
   /**
-   * Above this share of the producer's event loop in use (0 to 1; default 0.5) for two 200 ms windows
+   * Above this share of the producer's event loop in use (0 to 1, as loop-busy.ts counts it; default 0.5) for two 200 ms windows
    * running, landing pauses after each batch for nine times as long as the batch took (landing-worker.ts),
    * and resumes as soon as the share falls below it: while a burst is on, the producer gets the cores and
    * the queue holds the rest (durably); at the night's steady rate the producer is far below it and landing
@@ -85,14 +85,13 @@ export class LandingThreads {
     // The producer's event-loop use, for the threads to see without a message: a busy event loop is a burst.
     // The lower of the last two 200 ms windows: one busy window alone is a major GC or a slow listener, not a
     // burst, and pausing landing for it stopped a drain for 2 s (measured, before pauses could end early).
+    // (loop-busy.ts: the loop's use, as far as its CPU time backs it.)
     const busy = new Int32Array(this.#producerBusy);
-    let last = performance.eventLoopUtilization();
+    const sample = loopBusySampler();
     let lastShare = 0;
     this.#busyTimer = setInterval(() => {
-      const now = performance.eventLoopUtilization();
-      const share = Math.round(performance.eventLoopUtilization(now, last).utilization * 1000);
+      const share = Math.round(sample() * 1000);
       Atomics.store(busy, 0, Math.min(share, lastShare));
-      last = now;
       lastShare = share;
     }, 200);
     this.#busyTimer.unref();
