@@ -3,6 +3,7 @@
 //   Every change is a single-item conditional write on that version, so replaceFiles with ifAllPresent is exact
 //   (compaction touches one partition) and nothing needs TransactWriteItems (100-item cap; not in dynalite).
 //   Removing by key finds the partition through a per-key hint item; hints may be stale, the partition decides.
+//   A hint goes when garbage collection hands its file out (#dropHint).
 // - S3 holds one symlink manifest per partition (`manifests/<table>/dt=<dt>/manifest`), rewritten after each change:
 //   Athena reads the files a manifest names, never a folder listing, so files the catalog retired (compaction
 //   inputs, replayed files) and orphans of a crashed landing are invisible to it at once. See README, "How Athena
@@ -235,7 +236,9 @@ export class GlueCatalog implements Catalog {
         if (err instanceof ConditionalCheckFailedException) continue;
         throw err;
       }
-      if (!live) taken.push(m.key);
+      if (live) continue;
+      taken.push(m.key);
+      await this.#dropHint(m.key, m.removedAt);
     }
     return taken.sort();
   }
@@ -339,7 +342,30 @@ export class GlueCatalog implements Catalog {
   }
 
   #writeHints(files: readonly CatalogFile[]): Promise<void> {
-    return this.#batchWrite(files.map((f) => ({ PutRequest: { Item: { kind: s('key'), id: s(f.key), part: s(partitionId(f, f.dt)) } } })));
+    const now = n(this.#now());
+    return this.#batchWrite(files.map((f) => ({ PutRequest: { Item: { kind: s('key'), id: s(f.key), part: s(partitionId(f, f.dt)), written_at: now } } })));
+  }
+
+  /**
+   * Deletes the hint of a file handed out as garbage: without this, every file the lake ever registered
+   * (each landed batch, compaction input and replayed file) left an item behind for good. Only a hint
+   * written before the file's removal goes: a key registered again since (a redelivered batch after a
+   * compaction retired it) wrote a newer one, which stays. Hints from before written_at existed go too.
+   */
+  async #dropHint(key: string, removedAt: string): Promise<void> {
+    try {
+      await this.#db.send(
+        new DeleteItemCommand({
+          TableName: this.#table,
+          Key: { kind: s('key'), id: s(key) },
+          ConditionExpression: 'attribute_not_exists(written_at) OR written_at < :r',
+          ExpressionAttributeValues: { ':r': { N: removedAt } },
+        }),
+      );
+    } catch {
+      // Newer (kept on purpose), or the delete failed: a hint left behind costs an item, nothing else, and
+      // must not lose the files already taken from their marks.
+    }
   }
 
   async #batchWrite(requests: NonNullable<ConstructorParameters<typeof BatchWriteItemCommand>[0]['RequestItems']>[string]): Promise<void> {
@@ -402,8 +428,9 @@ export class GlueCatalog implements Catalog {
           ExpressionAttributeValues: { ':v': n(ver) },
         }),
       );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    } catch {
+      // Newer (kept on purpose), or the delete failed: a hint left behind costs an item, nothing else, and
+      // must not lose the files already taken from their marks.
     }
   }
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { CreateTableCommand, EntityNotFoundException, GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -319,6 +319,53 @@ describe('GlueCatalog specifics', () => {
       ]);
       expect(results.filter(Boolean).length).toBe(1);
       expect((await catalog.listFiles()).length).toBe(1);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe('GlueCatalog key hints', () => {
+  const hintKeys = async (tableName: string) => {
+    const got = await db.client.send(
+      new QueryCommand({ TableName: tableName, KeyConditionExpression: 'kind = :k', ExpressionAttributeValues: { ':k': { S: 'key' } }, ConsistentRead: true }),
+    );
+    return (got.Items ?? []).map((it) => it.id!.S!).sort();
+  };
+
+  it('drops the hint of each file garbage collection hands out, and keeps those of live files', async () => {
+    let clock = 1_000_000;
+    const { catalog, tableName, cleanup } = await makeCatalog(() => clock);
+    try {
+      await catalog.addFiles([file(k('b-1')), file(k('b-2')), file(k('b-3'))]);
+      clock += 1_000;
+      expect(await catalog.replaceFiles([k('b-1'), k('b-2')], [file(k('c-1'))], { ifAllPresent: true })).toBe(true);
+      expect(await hintKeys(tableName)).toEqual([k('b-1'), k('b-2'), k('b-3'), k('c-1')]);
+      clock += 1_000;
+      expect(await catalog.takeGarbage(0)).toEqual([k('b-1'), k('b-2')]);
+      expect(await hintKeys(tableName)).toEqual([k('b-3'), k('c-1')]);
+      // The live files can still be removed by key: their hints are what finds them.
+      expect(await catalog.replaceFiles([k('b-3'), k('c-1')], [file(k('c-2'))], { ifAllPresent: true })).toBe(true);
+      expect((await catalog.listFiles()).map((f) => f.key)).toEqual([k('c-2')]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('keeps a hint written after the removal: a key being registered again', async () => {
+    let clock = 1_000_000;
+    const { catalog, tableName, cleanup } = await makeCatalog(() => clock);
+    try {
+      await catalog.addFiles([file(k('b-1')), file(k('b-2'))]);
+      clock += 1_000;
+      expect(await catalog.replaceFiles([k('b-1')], [file(k('c-1'))], { ifAllPresent: true })).toBe(true);
+      clock += 1_000;
+      // A redelivered batch registers b-1 again: its hint is written first, then its partition.
+      const hint = { kind: { S: 'key' }, id: { S: k('b-1') }, part: { S: 'transactions/donation/v1/2026-11-29' }, written_at: { N: String(clock) } };
+      await db.client.send(new PutItemCommand({ TableName: tableName, Item: hint }));
+      clock += 1_000;
+      await catalog.takeGarbage(0);
+      expect(await hintKeys(tableName)).toEqual([k('b-1'), k('b-2'), k('c-1')]);
     } finally {
       await cleanup();
     }
