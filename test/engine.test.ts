@@ -208,6 +208,50 @@ describe('connector engine', () => {
     expect(ok.retries).toBe(1);
   });
 
+  it("stops waiting out a provider's Retry-After once its deadline is moved to now (the scheduler's stop), checkpointed", async () => {
+    const t = setup(recs(8));
+    await t.ready;
+    // The provider asks for a minute's pause at the first page: the retry would wait it out.
+    t.p.faults.push(new RetriableError('rate limited', 60_000, { status: 429 }));
+    const deadline = new Date(T0 + 50 * DAY);
+    const budget = new RequestBudget({ requestsPerSecond: 0 });
+    const running = runStream({
+      connector: defineConnector<P>({ name: 'fake', streams: [], classifyError: (err) => new FatalError(String(err)) }),
+      stream: stream() as never,
+      client: t.p,
+      runtime: { queue: t.queue, state: t.state, clock: t.clock },
+      budget,
+      settings: { startDate: new Date(T0), deadline, to: new Date(T0 + 5 * DAY) },
+    });
+    setTimeout(() => deadline.setTime(0), 200);
+    const run = await running;
+    expect(run.outcome).toBe('partial');
+    expect(t.p.calls).toHaveLength(1);
+    // The next run reads from where this one stopped: everything, once.
+    const next = await t.run(stream(), { to: new Date(T0 + 5 * DAY) });
+    expect(next.outcome).toBe('succeeded');
+    expect((await t.published()).filter((e) => e.contract === 'donation')).toHaveLength(8);
+  }, 10_000);
+
+  it("stops waiting for its turn in a budget paused by another caller's Retry-After once its deadline is moved to now", async () => {
+    const t = setup(recs(8));
+    await t.ready;
+    const deadline = new Date(T0 + 50 * DAY);
+    const budget = new RequestBudget({ requestsPerSecond: 0 });
+    budget.pauseFor(60_000); // another stream of the connector was told to wait a minute
+    const running = runStream({
+      connector: defineConnector<P>({ name: 'fake', streams: [], classifyError: (err) => new FatalError(String(err)) }),
+      stream: stream() as never,
+      client: t.p,
+      runtime: { queue: t.queue, state: t.state, clock: t.clock },
+      budget,
+      settings: { startDate: new Date(T0), deadline, to: new Date(T0 + 5 * DAY) },
+    });
+    setTimeout(() => deadline.setTime(0), 200);
+    expect((await running).outcome).toBe('partial');
+    expect(t.p.calls).toHaveLength(0);
+  }, 10_000);
+
   it('stops on a publish the queue refuses, the bookmark on the last page it confirmed, and the next run has no gap', async () => {
     const t = setup(recs(18)); // 4 a day: pages of 3, so each day takes a page of 3 and a page of 1
     await t.ready;

@@ -160,4 +160,15 @@ describe('Refetcher', () => {
       ['evt_2:reread:t1', 'reread.deferred', 'stopping'],
     ]);
   });
+
+  it("on stop, a read waiting out the provider's Retry-After stops waiting, and is deferred (stopping)", async () => {
+    s = setup();
+    await s.ready;
+    s.p.faults.push(new RetriableError('rate limited', 60_000, { status: 429 })); // wait a minute
+    s.refetcher.prompt(s.hook(1), [{ connector: 'fake', stream: 'things', id: 't1' }]);
+    while (s.p.reads.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await s.refetcher.stop();
+    expect(s.p.reads).toEqual(['t1']);
+    expect(s.outcomes(await s.published())).toEqual([['evt_1:reread:t1', 'reread.deferred', 'stopping']]);
+  }, 10_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestBudget } from './budget.js';
+import { GaveUpWaiting, RequestBudget } from './budget.js';
 
 describe('request budget', () => {
   it('never starts more requests in a second than the budget, even with the event loop busy', async () => {
@@ -24,6 +24,26 @@ describe('request budget', () => {
     const t = Date.now();
     await budget.run(async () => undefined);
     expect(Date.now() - t).toBeGreaterThanOrEqual(290);
+  });
+
+  it('lets a caller stop waiting through a pause once it gives up (its run stopped), without making the call', async () => {
+    const budget = new RequestBudget({ requestsPerSecond: 0 });
+    budget.pauseFor(60_000); // a Retry-After of a minute
+    let stopped = false;
+    let made = false;
+    const call = budget.run(async () => (made = true), {}, () => stopped);
+    setTimeout(() => (stopped = true), 100);
+    await expect(call).rejects.toBeInstanceOf(GaveUpWaiting);
+    expect(made).toBe(false);
+  });
+
+  it('goes on with the callers behind one that gave up', async () => {
+    const budget = new RequestBudget({ requestsPerSecond: 2 });
+    await budget.run(async () => 'first'); // the next may start 500 ms on
+    const gaveUp = budget.run(async () => 'second', {}, () => true);
+    const third = budget.run(async () => 'third');
+    await expect(gaveUp).rejects.toBeInstanceOf(GaveUpWaiting);
+    expect(await third).toBe('third');
   });
 });
 

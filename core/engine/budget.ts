@@ -1,4 +1,5 @@
 import PQueue from 'p-queue';
+import { RetriableError } from '../errors.js';
 
 /** A provider allowance counted over a window (Freshdesk: credits per minute, per account or per endpoint). */
 export interface WindowLimit {
@@ -77,18 +78,26 @@ export class RequestBudget {
     this.lowWater = opts.lowWater ?? 0.2;
   }
 
-  run<T>(fn: () => Promise<T>, cost: CallCost = {}): Promise<T> {
+  /**
+   * Runs `fn` when the budget allows. `giveUp`, asked while the call waits its turn, ends the wait once
+   * true: the call is not made and rejects with GaveUpWaiting (the run it was for has stopped).
+   */
+  run<T>(fn: () => Promise<T>, cost: CallCost = {}, giveUp?: () => boolean): Promise<T> {
     return this.queue.add(async () => {
-      await this.turn(cost);
+      if (!(await this.turn(cost, giveUp))) throw new GaveUpWaiting();
       return fn();
     }) as Promise<T>;
   }
 
-  /** Resolves when this caller may start: after every bucket's spacing, and after any pause. */
-  private turn(cost: CallCost): Promise<void> {
+  /**
+   * Resolves when this caller may start (true: after every bucket's spacing, and after any pause), or when
+   * giveUp() turns true first (false: the call takes no spacing, and the callers behind it go on).
+   */
+  private async turn(cost: CallCost, giveUp?: () => boolean): Promise<boolean> {
     const credits = cost.cost ?? 1;
     if (!(credits >= 0) || !Number.isFinite(credits)) throw new RangeError(`call cost must be a non-negative number, got ${credits}`);
     const endpoint = cost.endpoint === undefined ? undefined : this.endpoints.get(cost.endpoint);
+    let started = false;
     this.gate = this.gate.then(async () => {
       for (;;) {
         const due = Math.max(
@@ -99,15 +108,17 @@ export class RequestBudget {
         );
         const wait = due - Date.now();
         if (wait <= 0) break;
-        await sleep(wait);
+        if (await waitUnless(wait, giveUp)) return;
       }
+      started = true;
       const now = Date.now();
       this.perSecond.nextAt = now + this.perSecond.gapMs;
       if (this.account) this.account.nextAt = now + this.account.gapMs * credits + this.slowdownMs(credits);
       else if (this.reported) this.perSecond.nextAt = Math.max(this.perSecond.nextAt, now + this.slowdownMs(credits));
       if (endpoint) endpoint.nextAt = now + endpoint.gapMs;
     });
-    return this.gate;
+    await this.gate;
+    return started;
   }
 
   /**
@@ -144,4 +155,25 @@ function spacingOf(l: WindowLimit, where: string): number {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** How often a wait asks whether to give up: a stopping hub ends its syncs' waits within this. */
+const GIVE_UP_CHECK_MS = 200;
+
+/** Waits `ms`, or less once `giveUp()` turns true (asked every 200 ms); true when it gave up. */
+export async function waitUnless(ms: number, giveUp?: () => boolean): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (giveUp?.()) return true;
+    const left = until - Date.now();
+    if (left <= 0) return false;
+    await sleep(giveUp ? Math.min(left, GIVE_UP_CHECK_MS) : left);
+  }
+}
+
+/** A call that stopped waiting for its turn in the budget: the run it was for is over (its deadline passed). */
+export class GaveUpWaiting extends RetriableError {
+  constructor() {
+    super("stopped waiting for the provider's budget: the run's time box is over");
+  }
 }

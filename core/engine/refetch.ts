@@ -119,6 +119,11 @@ export class Refetcher implements Prompter {
   private outbox: Envelope[] = [];
   private flushing: Promise<void> | null = null;
   private stopping = false;
+  /**
+   * The re-reads' time box: never, until stop() moves it to 0. A read under way then ends its waits (a
+   * retry's backoff, a Retry-After pause of its budget) and is deferred, instead of holding the hub's stop.
+   */
+  private readonly deadline = new Date(8.64e15);
   private full = { dropped: 0, warnedAt: -Infinity };
 
   constructor(private readonly opts: RefetcherOptions) {
@@ -162,9 +167,10 @@ export class Refetcher implements Prompter {
     }
   }
 
-  /** Stop taking prompts: what waits is recorded as deferred (stopping), reads under way finish. */
+  /** Stop taking prompts: what waits is recorded as deferred (stopping); reads under way finish, or end their waits (deferred, stopping). */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.deadline.setTime(0);
     for (const c of this.connectors.values()) {
       if (c.timer) clearTimeout(c.timer);
       c.timer = null;
@@ -260,10 +266,10 @@ export class Refetcher implements Prompter {
       const started = ordered.map(([name, group]) => {
         const stream = streams.find((s) => s.name === name)!;
         const ctx = streamContext(
-          { connector: inst.connector, stream: stream as never, client: inst.client, runtime: this.opts.runtime, budget: budgetOf(inst), settings: { startDate: inst.startDate, retry: this.retry } },
+          { connector: inst.connector, stream: stream as never, client: inst.client, runtime: this.opts.runtime, budget: budgetOf(inst), settings: { startDate: inst.startDate, retry: this.retry, deadline: this.deadline } },
           this.metrics,
         );
-        return { stream, ctx, group, fetched: group.map((p) => fetchOne(stream, ctx, p.id)) };
+        return { stream, ctx, group, fetched: group.map((p) => fetchOne(stream, ctx, p.id, () => this.stopping)) };
       });
       for (const s of started) await this.mapAndPublish(connector, s.stream, s.ctx, s.group, await Promise.all(s.fetched));
     } finally {
@@ -343,12 +349,14 @@ export class Refetcher implements Prompter {
 }
 
 /** One read by id, its failure turned into an outcome: retries are the engine's (ctx.call), not ours. */
-async function fetchOne(stream: StreamDef<unknown, unknown>, ctx: StreamContext<unknown>, id: string): Promise<Fetched> {
+async function fetchOne(stream: StreamDef<unknown, unknown>, ctx: StreamContext<unknown>, id: string, stopping: () => boolean): Promise<Fetched> {
   try {
     const record = await stream.fetchById!(ctx, id);
     return record === null || record === undefined ? { outcome: { outcome: 'not_found' } } : { record };
   } catch (err) {
     if (err instanceof NotFoundError) return { outcome: { outcome: 'not_found' } };
+    // A provider call cut short by the hub's stop (see `deadline`): the next sync covers it.
+    if (err instanceof RetriableError && stopping()) return { outcome: { outcome: 'deferred', reason: 'stopping', detail: describe(err) } };
     const reason: DeferReason =
       err instanceof RetriableError ? 'provider_unreachable' : err instanceof AuthError || err instanceof FatalError ? 'provider_refused' : 'failed';
     return { outcome: { outcome: 'deferred', reason, detail: describe(err) } };

@@ -1,5 +1,5 @@
 import { FatalError, RetriableError } from '../errors.js';
-import { sleep } from './budget.js';
+import { waitUnless } from './budget.js';
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -34,7 +34,8 @@ export async function withRetries<T>(
       const backoff = Math.random() * Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1));
       const waitMs = Math.max(err.retryAfterMs ?? 0, backoff);
       events.onRetry(err, waitMs, attempt);
-      await sleep(waitMs);
+      // A wait cut short by giveUp() ends the call with the error it was retrying.
+      if (await waitUnless(waitMs, events.giveUp)) throw err;
     }
   }
 }

@@ -123,6 +123,12 @@ export function streamContext<C>(
 ): StreamContext<C> {
   const { connector, budget } = opts;
   const policy = opts.settings.retry ?? DEFAULT_RETRY;
+  // Past the deadline the run stops at its next page and leaves its prefetch behind: retrying that call
+  // (for up to minutes, against a provider that is down, or a sandbox the hub just closed) only kept a
+  // stopped hub's process alive, logging retries after "stopped cleanly". A call already waiting (a retry's
+  // backoff, its turn in the budget after a 429's Retry-After) stops waiting too: the scheduler's stop
+  // waits for its runs, and a Freshdesk Retry-After of 60 s held Ctrl-C for as long.
+  const giveUp = () => pastDeadline(opts.settings, opts.runtime.clock);
   // Count 429s and pause the whole budget on Retry-After, whichever stream saw it.
   const classify = (err: unknown) => {
     const e = err instanceof RetriableError || err instanceof FatalError ? err : connector.classifyError(err);
@@ -146,17 +152,21 @@ export function streamContext<C>(
     call: (what, fn, cost) =>
       withRetries(
         () =>
-          budget.run(async () => {
-            metrics.requests++;
-            try {
-              const out = await fn();
-              observe(out);
-              return out;
-            } catch (err) {
-              observe(err);
-              throw err;
-            }
-          }, cost),
+          budget.run(
+            async () => {
+              metrics.requests++;
+              try {
+                const out = await fn();
+                observe(out);
+                return out;
+              } catch (err) {
+                observe(err);
+                throw err;
+              }
+            },
+            cost,
+            giveUp,
+          ),
         classify,
         policy,
         {
@@ -164,10 +174,7 @@ export function streamContext<C>(
             metrics.retries++;
             log.warn('retrying provider call', { connector: connector.name, call: what, attempt, waitMs: Math.round(waitMs), error: err.message });
           },
-          // Past the deadline the run stops at its next page and leaves its prefetch behind: retrying that
-          // call (for up to minutes, against a provider that is down, or a sandbox the hub just closed) only
-          // kept a stopped hub's process alive, logging retries after "stopped cleanly".
-          giveUp: () => pastDeadline(opts.settings, opts.runtime.clock),
+          giveUp,
         },
       ),
   };
@@ -309,27 +316,34 @@ class StreamRun<C> {
       await checkpointed.catch(() => undefined);
       throw err;
     };
+    // Past the deadline: checkpoint at the page being read (`token`), then end the run as partial.
+    const stopAtDeadline = async (): Promise<never> => {
+      await checkpointed;
+      bm.window = position(token);
+      // Keep the older of the saved and this run's revisit points: both still have unsettled records.
+      if (this.revisitFrom !== null) {
+        const saved = bm.revisitFrom ? Date.parse(bm.revisitFrom) : Infinity;
+        bm.revisitFrom = new Date(Math.min(this.revisitFrom, saved)).toISOString();
+      }
+      await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
+      throw new DeadlineReached();
+    };
     for (;;) {
       const fetching: Promise<Page<unknown>> | null = next;
       if (!fetching) return checkpointed; // not reached: the last page returns below
       if (failed.yes) return stop(failed.err);
       if (pastDeadline(settings, runtime.clock)) {
         fetching.catch(() => undefined); // its page is read again by the next run
-        await checkpointed;
-        bm.window = position(token);
-        // Keep the older of the saved and this run's revisit points: both still have unsettled records.
-        if (this.revisitFrom !== null) {
-          const saved = bm.revisitFrom ? Date.parse(bm.revisitFrom) : Infinity;
-          bm.revisitFrom = new Date(Math.min(this.revisitFrom, saved)).toISOString();
-        }
-        await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
-        throw new DeadlineReached();
+        return stopAtDeadline();
       }
       let page: Page<unknown>;
       try {
         page = await fetching;
       } catch (err) {
         next = null;
+        // The time box ended while the page waited (a retry's backoff, a Retry-After pause of the budget):
+        // the wait gave up (retry.ts, budget.ts), and the page is read again by the next run.
+        if (err instanceof RetriableError && pastDeadline(settings, runtime.clock)) return stopAtDeadline();
         return stop(err);
       }
       // A provider that hands back a token it already gave would page forever: fail loudly instead.
