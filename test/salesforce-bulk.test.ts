@@ -53,6 +53,28 @@ describe('Salesforce first sync through Bulk API 2.0', () => {
     }
   });
 
+  it("stops between result pages once the run's time box ends (Ctrl-C): partial, and the next run reads on from there", async () => {
+    const h = await salesforceHarness({ opportunities: 2500 });
+    try {
+      const over = { bulkThreshold: 1000, pageSize: 1000 };
+      const deadline = new Date(SF_NOW.getTime() + 3_600_000);
+      // The scheduler's stop moves the deadline to now while the first result page is served.
+      h.sandbox.onBulkPage = (n) => {
+        if (n === 1) deadline.setTime(0);
+      };
+      const [first] = await h.sync({ streams: ['backfill'], deadline }, over);
+      expect(first).toMatchObject({ outcome: 'partial', records: 1000 });
+      h.sandbox.onBulkPage = null;
+      const [second] = await h.sync({ streams: ['backfill'] }, over);
+      expect(second).toMatchObject({ outcome: 'succeeded', records: 1500 });
+      expect(h.sandbox.requests.entries.filter((e) => e.path.endsWith('/jobs/query')).length).toBe(1);
+      await h.land();
+      expect(await h.q('SELECT count(*) AS n, count(DISTINCT gift_id) AS ids FROM gift')).toEqual([{ n: 2500, ids: 2500 }]);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('re-mints a session that expires between two result pages (own HTTP call) and goes on', async () => {
     const h = await salesforceHarness({ opportunities: 2500 });
     try {

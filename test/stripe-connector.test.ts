@@ -199,4 +199,16 @@ describe('Stripe connector against the sandbox: paging, faults and leases', () =
     const [p] = await h.q('SELECT count(*) AS n, count(DISTINCT payment_id) AS ids FROM payment');
     expect(p).toEqual({ n: h.sandbox.data.charges.length, ids: h.sandbox.data.charges.length });
   });
+
+  it("stops payout items (its own read) at the run's time box, before the next payout; the next run reads them all once", async () => {
+    const fresh = () => saveBookmark(h.rt.state, 'stripe', 'payout_items', { cursor: null, window: null, revisitFrom: null, updatedAt: '' });
+    await fresh();
+    const [whole] = await h.sync({ streams: ['payout_items'] });
+    expect(whole!.records).toBeGreaterThan(0);
+    await fresh();
+    const [first] = await h.sync({ streams: ['payout_items'], deadline: new Date(NOW.getTime() - 1) });
+    expect(first).toMatchObject({ outcome: 'partial', records: 0 });
+    const [second] = await h.sync({ streams: ['payout_items'] });
+    expect(second).toMatchObject({ outcome: 'succeeded', records: whole!.records });
+  });
 });

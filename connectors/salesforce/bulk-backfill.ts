@@ -90,11 +90,15 @@ export async function bulkBackfill(
         const info = await ctx.call(`bulk poll ${o.object}`, () => conn.request<{ state: string; errorMessage?: string }>(`${base}/jobs/query/${st!.jobId}`));
         if (info.state === 'JobComplete') break;
         if (info.state === 'Failed' || info.state === 'Aborted') throw new FatalError(`salesforce: bulk job for ${o.object} ${info.state}: ${(info.errorMessage ?? '').slice(0, 200)}`);
+        // The run's time box is over (Ctrl-C): the job is saved, and the next run polls it again.
+        if (ctx.stopping()) return;
         await sleep(POLL_MS);
       }
       const types = new Map([...((await ctx.call(`describe ${o.object}`, () => conn.describe(o.object))).fields ?? [])].map((f) => [f.name, f.type as string]));
       const jobId = st.jobId;
       while (st.locator !== 'null') {
+        // Each page's locator is saved once its rows are on the queue: the next run reads on from here.
+        if (ctx.stopping()) return;
         const locator = st.locator;
         const url: string = `${ctx.client.config.instanceUrl}${base}/jobs/query/${jobId}/results?maxRecords=${opts.maxRecords}${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`;
         const page = await ctx.call(`bulk results ${o.object}`, async (): Promise<{ text: string; next: string }> => {

@@ -164,6 +164,8 @@ function payoutItemsStream(chargeToPayment: (c: StripeCharge, links: ChargeLinkM
       }
       // Stripe lists newest first: read the oldest payout first, so `done` grows in time order.
       for (const payout of pending.reverse()) {
+        // The run's time box is over (Ctrl-C): the payouts read so far are saved; the next run goes on.
+        if (ctx.stopping()) return;
         let token: string | undefined;
         for (;;) {
           const page = await ctx.call('GET /v1/balance_transactions', () =>

@@ -26,6 +26,12 @@ export interface StreamContext<C> {
   /** Where a first sync starts (escape-hatch streams that keep their own position need it). */
   startDate: Date;
   log: (msg: string, fields?: Record<string, unknown>) => void;
+  /**
+   * True once the run's time box is over (the scheduler's stop moves it to now: Ctrl-C). The engine's own
+   * paging stops at its next page by itself; a stream with its own `read` asks this at each safe point
+   * (its position saved) and returns, and the run ends as partial: the next run continues from there.
+   */
+  stopping(): boolean;
 }
 
 /**

@@ -149,6 +149,7 @@ export function streamContext<C>(
     clock: opts.runtime.clock,
     startDate: opts.settings.startDate,
     log: (msg, fields) => log.info(msg, { connector: connector.name, stream: opts.stream.name, ...fields }),
+    stopping: giveUp,
     call: (what, fn, cost) =>
       withRetries(
         () =>
@@ -242,6 +243,8 @@ class StreamRun<C> {
     const { connector, runtime } = this.opts;
     if (this.stream.read) {
       await this.stream.read(this.ctx, (records) => this.emit(records));
+      // It returned at a safe point because the time box ended (ctx.stopping()), or finished just then.
+      if (pastDeadline(this.opts.settings, runtime.clock)) throw new DeadlineReached();
       return;
     }
     const bm = await loadBookmark(runtime.state, connector.name, this.stream.name);
