@@ -98,7 +98,7 @@ export class RequestBudget {
     if (!(credits >= 0) || !Number.isFinite(credits)) throw new RangeError(`call cost must be a non-negative number, got ${credits}`);
     const endpoint = cost.endpoint === undefined ? undefined : this.endpoints.get(cost.endpoint);
     let started = false;
-    this.gate = this.gate.then(async () => {
+    const mine = this.gate.then(async () => {
       for (;;) {
         const due = Math.max(
           this.perSecond.nextAt,
@@ -117,7 +117,8 @@ export class RequestBudget {
       else if (this.reported) this.perSecond.nextAt = Math.max(this.perSecond.nextAt, now + this.slowdownMs(credits));
       if (endpoint) endpoint.nextAt = now + endpoint.gapMs;
     });
-    await this.gate;
+    this.gate = mine;
+    await mine;
     return started;
   }
 
