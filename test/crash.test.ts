@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../core/config.js';
 import { log } from '../core/log.js';
-import { stopStep } from '../infra/local/hub.js';
+import { startHub, stopStep } from '../infra/local/hub.js';
 import { appealNight } from '../core/scenario/appeal-night.js';
 import { createLocalRuntime } from '../infra/local/runtime.js';
 import { PuddleConsumer } from '../puddles/consumer.js';
@@ -90,4 +92,23 @@ describe('stopping the hub', () => {
       warn.mockRestore();
     }
   });
+
+  it('stops although a client stalled halfway through a request, cutting it after the grace period and saying so', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'puddle-stop-stalled-'));
+    const hub = await startHub({ config: { ...loadConfig({}), home, port: 0, apiKeys: [KEY] } });
+    const warn = vi.spyOn(log, 'warn');
+    try {
+      const { port } = new URL(hub.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => {});
+      await new Promise<void>((r) => socket.on('connect', () => r()));
+      socket.write(`POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${KEY}\r\nContent-Length: 500\r\n\r\n{"events":[`);
+      await new Promise((r) => setTimeout(r, 100));
+      await hub.stop();
+      expect(warn.mock.calls.find(([msg]) => msg === 'stopping: closed connections still open after the grace period')?.[1]).toEqual({ connections: 1 });
+    } finally {
+      warn.mockRestore();
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -5,7 +5,7 @@ import { Refetcher } from '../../core/engine/refetch.js';
 import type { ConnectorInstance } from '../../core/engine/sync.js';
 import type { Envelope, EnvelopeTexts } from '../../core/envelope.js';
 import { createKeyRing } from '../../core/http/auth.js';
-import { buildServer } from '../../core/http/server.js';
+import { buildServer, closeServer } from '../../core/http/server.js';
 import { log } from '../../core/log.js';
 import type { Queue, SecretStore } from '../../core/ports.js';
 import type { Runtime } from '../../core/runtime.js';
@@ -253,7 +253,10 @@ export async function startHub(opts: {
       await stopStep('sandboxes', async () => {
         for (const s of sandboxes) await s.close();
       });
-      await stopStep('HTTP server', () => server.close());
+      await stopStep('HTTP server', async () => {
+        const cut = await closeServer(server);
+        if (cut) log.warn('stopping: closed connections still open after the grace period', { connections: cut });
+      });
       // Land what is still queued, within the time we were given: what is left stays durable in the queue.
       await stopStep('landing', () => landing.stop(drainMs));
       await stopStep('live totals', async () => {
