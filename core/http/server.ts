@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Queue } from '../ports.js';
 import { createKeyRing, type KeyRing } from './auth.js';
@@ -101,8 +101,12 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
  * test's hub.stop() waiting on its HTTP server for more than 60 s). A client that stopped halfway through
  * a body held it for ever (there is no request timeout: a large body on a slow link must not be cut).
  */
-export async function closeServer(app: FastifyInstance, graceMs = 5_000): Promise<number> {
-  const server = app.server;
+export function closeServer(app: FastifyInstance, graceMs = 5_000): Promise<number> {
+  return closeGracefully(app.server, () => app.close(), graceMs);
+}
+
+/** closeServer for any node:http server, `close` being what stops it (server.close, Fastify's close). */
+export async function closeGracefully(server: Server, close: () => Promise<unknown>, graceMs = 5_000): Promise<number> {
   const cutAt = Date.now() + graceMs;
   let cut = 0;
   const sweep = setInterval(() => {
@@ -114,7 +118,7 @@ export async function closeServer(app: FastifyInstance, graceMs = 5_000): Promis
     });
   }, 50);
   try {
-    await app.close();
+    await close();
   } finally {
     clearInterval(sweep);
   }

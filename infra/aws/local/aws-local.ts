@@ -6,6 +6,7 @@
 // embedded catalog in PUDDLE_HOME (with a copy of the lake there) and DuckDB, the same SQL.
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { closeGracefully } from '../../../core/http/server.js';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
@@ -229,7 +230,8 @@ export async function startAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
     async stop() {
       running = false;
       for (const t of timers) clearInterval(t);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Requests under way are answered; keep-alive connections close once idle (core/http/server.ts).
+      await closeGracefully(server, () => new Promise<void>((resolve) => server.close(() => resolve())));
       await Promise.all(pollers);
       await Promise.all(scheduled);
       await runtime.close();
