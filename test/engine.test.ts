@@ -67,10 +67,10 @@ function setup(records: Rec[], now = T0 + 5 * DAY) {
     streams: [],
     classifyError: (err) => (err instanceof Error && /flaky/.test(err.message) ? new RetriableError('flaky', 10) : new FatalError(String(err))),
   });
-  const run = (s: StreamDef<P, Rec>, settings: Partial<RunSettings> = {}, onQueue: Queue = queue) =>
+  const run = (s: StreamDef<P, Rec>, settings: Partial<RunSettings> = {}, onQueue: Queue = queue, budget = new RequestBudget({ requestsPerSecond: 0 })) =>
     runStream({
       connector, stream: s as never, client: p, runtime: { queue: onQueue, state, clock },
-      budget: new RequestBudget({ requestsPerSecond: 0 }),
+      budget,
       settings: { startDate: new Date(T0), retry: { maxAttempts: 3, baseMs: 1, maxMs: 5 }, ...settings },
     });
   const published = async () => {
@@ -214,15 +214,7 @@ describe('connector engine', () => {
     // The provider asks for a minute's pause at the first page: the retry would wait it out.
     t.p.faults.push(new RetriableError('rate limited', 60_000, { status: 429 }));
     const deadline = new Date(T0 + 50 * DAY);
-    const budget = new RequestBudget({ requestsPerSecond: 0 });
-    const running = runStream({
-      connector: defineConnector<P>({ name: 'fake', streams: [], classifyError: (err) => new FatalError(String(err)) }),
-      stream: stream() as never,
-      client: t.p,
-      runtime: { queue: t.queue, state: t.state, clock: t.clock },
-      budget,
-      settings: { startDate: new Date(T0), deadline, to: new Date(T0 + 5 * DAY) },
-    });
+    const running = t.run(stream(), { deadline, to: new Date(T0 + 5 * DAY) });
     setTimeout(() => deadline.setTime(0), 200);
     const run = await running;
     expect(run.outcome).toBe('partial');
@@ -239,14 +231,7 @@ describe('connector engine', () => {
     const deadline = new Date(T0 + 50 * DAY);
     const budget = new RequestBudget({ requestsPerSecond: 0 });
     budget.pauseFor(60_000); // another stream of the connector was told to wait a minute
-    const running = runStream({
-      connector: defineConnector<P>({ name: 'fake', streams: [], classifyError: (err) => new FatalError(String(err)) }),
-      stream: stream() as never,
-      client: t.p,
-      runtime: { queue: t.queue, state: t.state, clock: t.clock },
-      budget,
-      settings: { startDate: new Date(T0), deadline, to: new Date(T0 + 5 * DAY) },
-    });
+    const running = t.run(stream(), { deadline, to: new Date(T0 + 5 * DAY) }, t.queue, budget);
     setTimeout(() => deadline.setTime(0), 200);
     expect((await running).outcome).toBe('partial');
     expect(t.p.calls).toHaveLength(0);
