@@ -269,7 +269,7 @@ export class Refetcher implements Prompter {
           { connector: inst.connector, stream: stream as never, client: inst.client, runtime: this.opts.runtime, budget: budgetOf(inst), settings: { startDate: inst.startDate, retry: this.retry, deadline: this.deadline } },
           this.metrics,
         );
-        return { stream, ctx, group, fetched: group.map((p) => fetchOne(stream, ctx, p.id, () => this.stopping)) };
+        return { stream, ctx, group, fetched: group.map((p) => fetchOne(stream, ctx, p.id)) };
       });
       for (const s of started) await this.mapAndPublish(connector, s.stream, s.ctx, s.group, await Promise.all(s.fetched));
     } finally {
@@ -349,14 +349,14 @@ export class Refetcher implements Prompter {
 }
 
 /** One read by id, its failure turned into an outcome: retries are the engine's (ctx.call), not ours. */
-async function fetchOne(stream: StreamDef<unknown, unknown>, ctx: StreamContext<unknown>, id: string, stopping: () => boolean): Promise<Fetched> {
+async function fetchOne(stream: StreamDef<unknown, unknown>, ctx: StreamContext<unknown>, id: string): Promise<Fetched> {
   try {
     const record = await stream.fetchById!(ctx, id);
     return record === null || record === undefined ? { outcome: { outcome: 'not_found' } } : { record };
   } catch (err) {
     if (err instanceof NotFoundError) return { outcome: { outcome: 'not_found' } };
     // A provider call cut short by the hub's stop (see `deadline`): the next sync covers it.
-    if (err instanceof RetriableError && stopping()) return { outcome: { outcome: 'deferred', reason: 'stopping', detail: describe(err) } };
+    if (err instanceof RetriableError && ctx.stopping()) return { outcome: { outcome: 'deferred', reason: 'stopping', detail: describe(err) } };
     const reason: DeferReason =
       err instanceof RetriableError ? 'provider_unreachable' : err instanceof AuthError || err instanceof FatalError ? 'provider_refused' : 'failed';
     return { outcome: { outcome: 'deferred', reason, detail: describe(err) } };

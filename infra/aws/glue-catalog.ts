@@ -428,9 +428,8 @@ export class GlueCatalog implements Catalog {
           ExpressionAttributeValues: { ':v': n(ver) },
         }),
       );
-    } catch {
-      // Newer (kept on purpose), or the delete failed: a hint left behind costs an item, nothing else, and
-      // must not lose the files already taken from their marks.
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
     }
   }
 
