@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +93,34 @@ describe('stopping the hub', () => {
       warn.mockRestore();
     }
   });
+
+  it('stops within seconds of Ctrl-C while a scheduled Salesforce call hangs, and the process exits', async () => {
+    // A Salesforce org that takes every request and never answers: jsforce alone would wait 30 minutes.
+    let seen = 0;
+    const org = createServer(() => void seen++);
+    await new Promise<void>((r) => org.listen(0, '127.0.0.1', r));
+    const home = mkdtempSync(join(tmpdir(), 'puddle-stop-hung-call-'));
+    try {
+      const hub = await startHubProcess(
+        { PUDDLE_HOME: home, PUDDLE_API_KEYS: KEY, SALESFORCE_INSTANCE_URL: `http://127.0.0.1:${(org.address() as { port: number }).port}`, SALESFORCE_ACCESS_TOKEN: 'hung-org-token' },
+        { schedule: true },
+      );
+      await vi.waitFor(() => expect(seen).toBeGreaterThan(0), { timeout: 20_000, interval: 100 });
+      const stoppedAt = Date.now();
+      hub.child.kill('SIGINT');
+      expect(await hub.exited).toBe(0);
+      expect(Date.now() - stoppedAt).toBeLessThan(20_000);
+      expect(hub.output()).toContain('stopped cleanly');
+      expect(hub.output()).not.toContain('hung-org-token');
+      // The run ends as partial (read again next time), not as failed; the process says why it exited.
+      expect(hub.output()).not.toContain('sync run failed');
+      expect(hub.output()).toContain('stopped: exiting although calls the stop no longer waited for are still open');
+    } finally {
+      org.closeAllConnections();
+      org.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('stops although a client stalled halfway through a request, cutting it after the grace period and saying so', async () => {
     const home = mkdtempSync(join(tmpdir(), 'puddle-stop-stalled-'));

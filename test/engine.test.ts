@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FatalError, RetriableError, WindowTooLargeError } from '../core/errors.js';
 import {
-  defineConnector, defineStream, loadBookmark, RequestBudget, runStream, type RunSettings, type StreamDef,
+  CALL_GRACE_MS, defineConnector, defineStream, loadBookmark, RequestBudget, runStream, type RunSettings, type StreamDef,
 } from '../core/engine/index.js';
 import type { Clock, Queue } from '../core/ports.js';
 import { SqliteQueue } from '../infra/local/sqlite-queue.js';
@@ -223,6 +223,48 @@ describe('connector engine', () => {
     const next = await t.run(stream(), { to: new Date(T0 + 5 * DAY) });
     expect(next.outcome).toBe('succeeded');
     expect((await t.published()).filter((e) => e.contract === 'donation')).toHaveLength(8);
+  }, 10_000);
+
+  it('stops waiting for a provider call that never answers once its deadline is moved to now, and the next run reads it all once', async () => {
+    const t = setup(recs(8));
+    await t.ready;
+    // The third page's call hangs (the SDK would wait out its own timeout: jsforce's is 30 minutes).
+    let hung = 0;
+    const list = t.p.list.bind(t.p);
+    t.p.list = (from, to, after) => (t.p.calls.length === 2 && hung++ === 0 ? (t.p.calls.push({ from, to, after }), new Promise<never>(() => {})) as never : list(from, to, after));
+    const deadline = new Date(T0 + 50 * DAY);
+    const running = t.run(stream(), { deadline, to: new Date(T0 + 5 * DAY) });
+    await vi.waitFor(() => expect(hung).toBe(1));
+    const stoppedAt = Date.now();
+    deadline.setTime(0);
+    const run = await running;
+    expect(Date.now() - stoppedAt).toBeLessThan(1_000);
+    expect(run.outcome).toBe('partial');
+    const next = await t.run(stream(), { to: new Date(T0 + 5 * DAY) });
+    expect(next.outcome).toBe('succeeded');
+    const ids = (await t.published()).filter((e) => e.contract === 'donation').map((e) => e.key);
+    expect(new Set(ids).size).toBe(8);
+    expect(ids).toHaveLength(8);
+  }, 10_000);
+
+  it('gives a call in flight at the end of its time box a grace period, then stops waiting for it', async () => {
+    const t = setup(recs(8));
+    await t.ready;
+    let answer: ((v: ReturnType<P['list']>) => void) | null = null;
+    const list = t.p.list.bind(t.p);
+    t.p.list = (from, to, after) => (t.p.calls.length === 1 && !answer ? new Promise((r) => (answer = r)) as never : list(from, to, after));
+    const deadline = new Date(T0 + 50 * DAY);
+    let outcome: string | null = null;
+    const running = t.run(stream(), { deadline, to: new Date(T0 + 5 * DAY) }).then((r) => (outcome = r.outcome));
+    await vi.waitFor(() => expect(answer).not.toBeNull());
+    // The time box ends while the call is in flight: within the grace the run still waits for the answer.
+    t.clock.t = deadline.getTime() + CALL_GRACE_MS - 1_000;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(outcome).toBeNull();
+    // Past the grace it stops waiting.
+    t.clock.t = deadline.getTime() + CALL_GRACE_MS;
+    await running;
+    expect(outcome).toBe('partial');
   }, 10_000);
 
   it("stops waiting for its turn in a budget paused by another caller's Retry-After once its deadline is moved to now", async () => {

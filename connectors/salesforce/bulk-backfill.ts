@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { loadBookmark, saveBookmark } from '../../core/engine/bookmark.js';
 import type { StreamContext } from '../../core/engine/define.js';
 import { FatalError } from '../../core/errors.js';
-import type { SalesforceClient } from './client.js';
+import { SALESFORCE_TIMEOUT_MS, type SalesforceClient } from './client.js';
 import type { SfRecord } from './mappings.js';
 
 // Large first syncs through Bulk API 2.0: one queryAll job per object, its CSV result pages read with our own
@@ -102,7 +102,8 @@ export async function bulkBackfill(
         const locator = st.locator;
         const url: string = `${ctx.client.config.instanceUrl}${base}/jobs/query/${jobId}/results?maxRecords=${opts.maxRecords}${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`;
         const page = await ctx.call(`bulk results ${o.object}`, async (): Promise<{ text: string; next: string }> => {
-          const get = () => fetch(url, { headers: { Authorization: `Bearer ${conn.accessToken ?? ''}`, Accept: 'text/csv' } });
+          // The timeout covers the whole page, body included (a page is at most SALESFORCE_PAGE_SIZE rows).
+          const get = () => fetch(url, { headers: { Authorization: `Bearer ${conn.accessToken ?? ''}`, Accept: 'text/csv' }, signal: AbortSignal.timeout(SALESFORCE_TIMEOUT_MS) });
           let res = await get();
           if (res.status === 401) {
             // Our own call cannot refresh the session: a cheap jsforce call (a job poll) re-mints it through

@@ -4,9 +4,23 @@ import { setDefaults } from 'jsforce/lib/request.js';
 import { AuthError, FatalError, QuotaReachedError, RetriableError, WindowTooLargeError } from '../../core/errors.js';
 import type { SalesforceConfig } from './config.js';
 
+/**
+ * How long one call may wait for Salesforce's answer. Salesforce itself stops a synchronous request after
+ * about 120 s (REQUEST_RUNNING_TOO_LONG, retried), so past this no answer is coming; jsforce would wait
+ * 30 minutes. `HTTP_TIMEOUT` (milliseconds) overrides it, as it does in jsforce.
+ */
+export const SALESFORCE_TIMEOUT_MS = Number(process.env.HTTP_TIMEOUT) || 150_000;
+
 // jsforce retries GETs on 420/429/5xx five times on its own (ignoring Retry-After), and query, queryMore
 // and describe pass no per-call options: only the module defaults reach them. The engine owns retries.
-setDefaults({ followRedirect: true, retry: { methods: [] } });
+// setDefaults replaces jsforce's own defaults, so what they held is set again: the proxy jsforce reads from
+// the environment (a charity's network may only reach Salesforce through one) and a timeout.
+setDefaults({
+  followRedirect: true,
+  retry: { methods: [] },
+  timeout: SALESFORCE_TIMEOUT_MS,
+  httpProxy: process.env.https_proxy ?? process.env.http_proxy ?? process.env.HTTPS_PROXY ?? process.env.HTTP_PROXY ?? undefined,
+});
 
 const DESCRIBE_TTL_MS = 4 * 60_000;
 
@@ -148,6 +162,11 @@ export function classifySalesforceError(err: unknown): Error {
   if (code === 'REQUEST_LIMIT_EXCEEDED') {
     if (/TotalRequests/i.test(msg)) return new QuotaReachedError(`salesforce: the org's daily API request limit is reached (REQUEST_LIMIT_EXCEEDED): stopping until the next run`, { cause: err });
     return new RetriableError(`salesforce: REQUEST_LIMIT_EXCEEDED: ${msg}`, undefined, { cause: err });
+  }
+  // jsforce aborts a call past its timeout (AbortError, with a message that says "10 minutes" whatever the
+  // timeout was); our own fetch of a Bulk results page says TimeoutError.
+  if (code === 'AbortError' || code === 'TimeoutError') {
+    return new RetriableError(`salesforce: no answer within ${SALESFORCE_TIMEOUT_MS < 10_000 ? `${SALESFORCE_TIMEOUT_MS} ms` : `${Math.round(SALESFORCE_TIMEOUT_MS / 1000)} s`}`, undefined, { cause: err });
   }
   if (/ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|socket hang up|fetch failed/i.test(`${e?.code ?? ''} ${msg}`)) return new RetriableError(`salesforce: network error (${msg})`, undefined, { cause: err });
   if (code) return new FatalError(`salesforce: ${code}: ${msg}`, { cause: err });

@@ -172,9 +172,34 @@ export async function waitUnless(ms: number, giveUp?: () => boolean): Promise<bo
   }
 }
 
-/** A call that stopped waiting for its turn in the budget: the run it was for is over (its deadline passed). */
+/**
+ * `work`'s outcome, or GaveUpWaiting once `giveUp()` turns true first (asked every 200 ms). The work itself
+ * goes on (an SDK call cannot be cancelled from outside); its outcome, when it comes, is dropped.
+ */
+export function unlessGivenUp<T>(work: Promise<T>, giveUp?: () => boolean): Promise<T> {
+  if (!giveUp) return work;
+  return new Promise<T>((resolve, reject) => {
+    const check = setInterval(() => {
+      if (!giveUp()) return;
+      clearInterval(check);
+      reject(new GaveUpWaiting('stopped waiting for a provider call still in flight: the run\'s time box is over'));
+    }, GIVE_UP_CHECK_MS);
+    work.then(
+      (value) => {
+        clearInterval(check);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearInterval(check);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** A call that stopped waiting (for its turn in the budget, or for its answer): the run it was for is over (its deadline passed). */
 export class GaveUpWaiting extends RetriableError {
-  constructor() {
-    super("stopped waiting for the provider's budget: the run's time box is over");
+  constructor(message = "stopped waiting for the provider's budget: the run's time box is over") {
+    super(message);
   }
 }

@@ -5,7 +5,7 @@ import { AuthError, FatalError, QuotaReachedError, RetriableError, WindowTooLarg
 import { log } from '../log.js';
 import { redactPersonalData } from '../pii.js';
 import { loadBookmark, saveBookmark, sliceWindows, type Bookmark } from './bookmark.js';
-import type { RequestBudget } from './budget.js';
+import { unlessGivenUp, type RequestBudget } from './budget.js';
 import type { ConnectorDef, EngineRuntime, Page, StreamContext, StreamDef, Window } from './define.js';
 import { mappedToEnvelopes, quarantineEnvelope, type Origin } from './envelopes.js';
 import type { Mapped } from './mapped.js';
@@ -112,10 +112,22 @@ export async function runStream<C>(opts: RunOptions<C>): Promise<RunResult> {
  * The context a stream's code gets: its client, and every provider call through the connector's budget
  * and the engine's retries (a sync's pages and a webhook's re-reads alike).
  */
-/** The run's time box is over (the scheduler's stop moves the deadline to 0, so this is read each time). */
-function pastDeadline(settings: RunSettings, clock: Clock): boolean {
-  return settings.deadline !== undefined && clock.now() >= settings.deadline;
+/**
+ * The run's time box is over, `graceMs` ago (the scheduler's stop moves the deadline to 0, so this is read
+ * each time).
+ */
+function pastDeadline(settings: RunSettings, clock: Clock, graceMs = 0): boolean {
+  return settings.deadline !== undefined && clock.now().getTime() >= settings.deadline.getTime() + graceMs;
 }
+
+/**
+ * How long a provider call still in flight when its run's time box ends may take to answer before the run
+ * stops waiting for it. A hung call (jsforce waits up to 30 minutes by default) held its run, and so the
+ * hub's Ctrl-C, for as long as the SDK's own timeout. At a stop the deadline is 0, so the run stops waiting
+ * within the 200 ms check; at the end of a time box a slow page gets this much longer. The page whose answer
+ * is dropped is read again by the next run, from the last checkpoint.
+ */
+export const CALL_GRACE_MS = 5_000;
 
 export function streamContext<C>(
   opts: Pick<RunOptions<C>, 'connector' | 'stream' | 'client' | 'runtime' | 'budget' | 'settings'>,
@@ -129,6 +141,7 @@ export function streamContext<C>(
   // backoff, its turn in the budget after a 429's Retry-After) stops waiting too: the scheduler's stop
   // waits for its runs, and a Freshdesk Retry-After of 60 s held Ctrl-C for as long.
   const giveUp = () => pastDeadline(opts.settings, opts.runtime.clock);
+  const abandon = () => pastDeadline(opts.settings, opts.runtime.clock, CALL_GRACE_MS);
   // Count 429s and pause the whole budget on Retry-After, whichever stream saw it.
   const classify = (err: unknown) => {
     const e = err instanceof RetriableError || err instanceof FatalError ? err : connector.classifyError(err);
@@ -157,7 +170,7 @@ export function streamContext<C>(
             async () => {
               metrics.requests++;
               try {
-                const out = await fn();
+                const out = await unlessGivenUp(fn(), abandon);
                 observe(out);
                 return out;
               } catch (err) {
@@ -242,7 +255,13 @@ class StreamRun<C> {
   async execute(): Promise<void> {
     const { connector, runtime } = this.opts;
     if (this.stream.read) {
-      await this.stream.read(this.ctx, (records) => this.emit(records));
+      try {
+        await this.stream.read(this.ctx, (records) => this.emit(records));
+      } catch (err) {
+        // A call the time box cut short (a wait, or an answer it stopped waiting for): as for pages, not a failure.
+        if (err instanceof RetriableError && pastDeadline(this.opts.settings, runtime.clock)) throw new DeadlineReached();
+        throw err;
+      }
       // It returned at a safe point because the time box ended (ctx.stopping()), or finished just then.
       if (pastDeadline(this.opts.settings, runtime.clock)) throw new DeadlineReached();
       return;

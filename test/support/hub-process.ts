@@ -11,9 +11,12 @@ export interface HubProcess {
   exited: Promise<number | string>;
 }
 
-/** Start `puddle start --no-schedule` as a child process (`nodeArgs` go to its node) and wait until it listens. */
-export async function startHubProcess(env: Record<string, string>, opts: { nodeArgs?: string[] } = {}): Promise<HubProcess> {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'start', '--no-schedule'], {
+/**
+ * Start `puddle start --no-schedule` (or with its schedule, `schedule: true`) as a child process (`nodeArgs`
+ * go to its node) and wait until it listens.
+ */
+export async function startHubProcess(env: Record<string, string>, opts: { nodeArgs?: string[]; schedule?: boolean } = {}): Promise<HubProcess> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'start', ...(opts.schedule ? [] : ['--no-schedule'])], {
     env: { ...process.env, PORT: '0', PUDDLE_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,4 +1,5 @@
 import { loadConfig } from '../../../core/config.js';
+import { log } from '../../../core/log.js';
 import { startHub } from '../../local/hub.js';
 import { defineCommand } from '../command.js';
 
@@ -44,6 +45,27 @@ export const start = defineCommand({
     process.stdout.write('\nstopping: landing what is queued...\n');
     await hub.stop();
     process.stdout.write('stopped cleanly\n');
+    exitOnceIdle();
     return 0;
   },
 });
+
+/** How long a stopped hub waits for what still holds the process before it exits anyway. */
+const EXIT_GRACE_MS = 2_000;
+
+/**
+ * Everything durable is closed once the hub has stopped. What can still hold the process open is a provider
+ * call the stop stopped waiting for: an SDK's call cannot be cancelled from outside, and it keeps its socket
+ * and its timer until its own timeout (jsforce: 2.5 minutes, Braintree: 60 s). The process exits then
+ * instead of waiting it out, saying what was still open. The timer is unref'd: a process with nothing
+ * left exits at once, as before.
+ */
+function exitOnceIdle(): void {
+  setTimeout(() => {
+    // Counted by kind, leaving out the terminal or pipes of stdio and timers (this one among them).
+    const open: Record<string, number> = {};
+    for (const r of process.getActiveResourcesInfo()) if (!['TTYWrap', 'PipeWrap', 'Timeout'].includes(r)) open[r] = (open[r] ?? 0) + 1;
+    log.warn('stopped: exiting although calls the stop no longer waited for are still open', { open });
+    process.exit();
+  }, EXIT_GRACE_MS).unref();
+}
