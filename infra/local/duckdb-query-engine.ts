@@ -1,6 +1,7 @@
-// The embedded QueryEngine: DuckDB views over the catalog's Parquet files. Views are rebuilt only when
-// the catalog's generation moved, and only the views whose file list changed, so freshness costs a
-// counter read per query. Queries and rebuilds take turns on one lock: nobody sees half-rebuilt views.
+// The embedded QueryEngine: DuckDB views over the catalog's Parquet files. A query gets the views it names
+// (and the views those read), created or rebuilt when the catalog's generation moved and their file list
+// changed, so freshness costs a counter read per query. Queries and rebuilds take turns on one lock:
+// nobody sees half-rebuilt views.
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,10 +12,9 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Catalog, CatalogFile, ObjectStore, QueryEngine, Row } from '../../core/ports.js';
 import { sqlIdent } from '../../puddles/duckdb.js';
 import { namedViews } from '../../puddles/named-views.js';
-import { currentViews, fileViews } from '../../puddles/views.js';
+import { currentViews, fileViews, type ViewDef } from '../../puddles/views.js';
 import { readerRows } from './duckdb-json.js';
 
-const currentViewNames = () => currentViews().map((v) => v.name);
 
 /** A catalog that can say cheaply whether anything changed (SqliteCatalog does). */
 export type ChangeCountingCatalog = Catalog & { generation?(): number | Promise<number> };
@@ -35,11 +35,39 @@ export interface DuckDbQueryEngineOptions {
   materializeCurrent?: boolean;
 }
 
-/** A query that may read a named view: names one, or lists or describes what exists. */
-let namesNamedView: RegExp | undefined;
-function mayReadNamedView(sql: string): boolean {
-  namesNamedView ??= new RegExp(`${namedViews().map((v) => v.name).join('|')}|\\b(show|describe|summarize|information_schema|duckdb_views|duckdb_tables|pragma)\\b`, 'i');
-  return namesNamedView.test(sql);
+/** SQL that lists or describes what exists: it gets every view. */
+const INTROSPECTION = /\b(show|describe|summarize|information_schema|duckdb_views|duckdb_tables|duckdb_columns|pragma)\b/i;
+
+/**
+ * Every view in creation order (file views: history before current; then the reports' named views, which
+ * read them) with what each reads: the views whose names its SQL mentions. A name inside a file path or
+ * a column counts too, which only ever creates a view more than needed.
+ */
+interface ViewPlan {
+  defs: ViewDef[];
+  /** View name (lower case, as every view's is) -> the views it reads. */
+  reads: Map<string, string[]>;
+  /** Any view name, as a whole word, in any case (DuckDB's identifiers are case-insensitive). */
+  names: RegExp;
+}
+
+function viewPlan(defs: ViewDef[]): ViewPlan {
+  const names = new RegExp(`\\b(${defs.map((d) => d.name).join('|')})\\b`, 'gi');
+  const reads = new Map(defs.map((d) => [d.name, [...new Set(Array.from(d.sql.matchAll(names), (m) => m[1]!.toLowerCase()))].filter((n) => n !== d.name)]));
+  return { defs, reads, names };
+}
+
+/** The views `sql` may read, with the views those read; every view for introspection. */
+function viewsReadBy(plan: ViewPlan, sql: string): Set<string> {
+  if (INTROSPECTION.test(sql)) return new Set(plan.defs.map((d) => d.name));
+  const out = new Set<string>();
+  const visit = (name: string) => {
+    if (out.has(name)) return;
+    out.add(name);
+    for (const dep of plan.reads.get(name) ?? []) visit(dep);
+  };
+  for (const m of sql.matchAll(plan.names)) visit(m[1]!.toLowerCase());
+  return out;
 }
 
 export class DuckDbQueryEngine implements QueryEngine {
@@ -51,11 +79,12 @@ export class DuckDbQueryEngine implements QueryEngine {
   #conn: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> | undefined;
   #lock: Promise<unknown> = Promise.resolve();
   #generation: number | undefined;
-  /** View name -> the SQL it was last created with. */
+  /** The views as of the catalog's generation `#generation`. */
+  #plan: ViewPlan | undefined;
+  /** View name -> the definition's SQL it was last created from. */
   readonly #views = new Map<string, string>();
   readonly #cached = new Set<string>();
   #closed = false;
-  #named = false;
 
   constructor(opts: DuckDbQueryEngineOptions) {
     this.#catalog = opts.catalog;
@@ -68,18 +97,21 @@ export class DuckDbQueryEngine implements QueryEngine {
   query(sql: string): Promise<Row[]> {
     return this.#exclusive(async () => {
       const { conn } = await this.#connection();
-      await this.#refreshIfChanged(conn);
-      if (!this.#named && mayReadNamedView(sql)) await this.#createNamedViews(conn);
+      // `select 1` needs no view, `FROM donation` two (donation and donation_history), not all 60: creating
+      // them all was ~75 ms of every `puddle query` on this host (README, "Start-up").
+      const plan = await this.#planIfChanged();
+      await this.#createViews(conn, plan, viewsReadBy(plan, sql));
       return readerRows(await conn.runAndReadAll(sql));
     });
   }
 
-  /** Rebuild the views now, whatever the generation says. */
+  /** Rebuild every view now, whatever the generation says. */
   refresh(): Promise<void> {
     return this.#exclusive(async () => {
       const { conn } = await this.#connection();
       this.#generation = undefined;
-      await this.#refreshIfChanged(conn);
+      const plan = await this.#planIfChanged();
+      await this.#createViews(conn, plan, new Set(plan.defs.map((d) => d.name)));
     });
   }
 
@@ -112,35 +144,35 @@ export class DuckDbQueryEngine implements QueryEngine {
     return this.#conn;
   }
 
-  async #refreshIfChanged(conn: DuckDBConnection): Promise<void> {
+  /** The views for the catalog as it is now: worked out again only when its generation moved. */
+  async #planIfChanged(): Promise<ViewPlan> {
     const gen = this.#catalog.generation ? await this.#catalog.generation() : undefined;
-    if (gen !== undefined && gen === this.#generation) return;
+    if (this.#plan && gen !== undefined && gen === this.#generation) return this.#plan;
     const files = await this.#catalog.listFiles();
     const pathOf = await this.#localPaths(files);
-    const wanted = fileViews(files, pathOf);
-    const current = new Set(currentViewNames());
-    for (const v of wanted) {
+    this.#plan = viewPlan([...fileViews(files, pathOf), ...namedViews()]);
+    this.#generation = gen;
+    // A snapshot's definition reads views, not files, so it does not change when they do: take it again.
+    if (this.#materialize) for (const v of currentViews()) this.#views.delete(v.name);
+    return this.#plan;
+  }
+
+  /** Creates, in dependency order, those of `wanted` not yet created from their current definition. */
+  async #createViews(conn: DuckDBConnection, plan: ViewPlan, wanted: ReadonlySet<string>): Promise<void> {
+    if (wanted.size === 0) return;
+    const current = this.#materialize ? new Set(currentViews().map((v) => v.name)) : null;
+    for (const v of plan.defs) {
+      if (!wanted.has(v.name) || this.#views.get(v.name) === v.sql) continue;
       let sql = v.sql;
-      if (this.#materialize && current.has(v.name)) {
-        // Views come in dependency order (history before current), so the snapshot reads fresh views.
+      if (current?.has(v.name)) {
+        // The views it reads come before it, so the snapshot reads fresh views.
         const table = sqlIdent(`_current_${v.name}`);
         await conn.run(`CREATE OR REPLACE TABLE ${table} AS ${v.sql}`);
         sql = `SELECT * FROM ${table}`;
       }
-      if (this.#views.get(v.name) === sql) continue;
       await conn.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS ${sql}`);
-      this.#views.set(v.name, sql);
+      this.#views.set(v.name, v.sql);
     }
-    this.#generation = gen;
-  }
-
-  /**
-   * The reports' views, on first use: binding their SQL is most of a fresh engine's set-up (~0.1 s of the
-   * 0.3 s budget for `puddle query "select 1"`), and most queries name none of them.
-   */
-  async #createNamedViews(conn: DuckDBConnection): Promise<void> {
-    for (const v of namedViews()) await conn.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS ${v.sql}`);
-    this.#named = true;
   }
 
   /** Paths DuckDB can open: in the store's folder, or copies in the cache for a remote store. */

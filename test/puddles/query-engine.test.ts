@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { Catalog, ObjectStore } from '../../core/ports.js';
 import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
 import { collectGarbage, compactAll } from '../../puddles/compact.js';
+import { namedViews } from '../../puddles/named-views.js';
+import { fileViews } from '../../puddles/views.js';
 import { donation, useLake } from './lake-fixture.js';
 
 const lake = useLake();
@@ -91,6 +93,45 @@ describe('DuckDbQueryEngine', () => {
     } finally {
       await remote.close();
       await rm(cacheDir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives a fresh engine the views a query names and the views those read, whatever their case', async () => {
+    await lake.queue.publish([donation('a', 1)]);
+    await lake.consumer('transactions').drain();
+    const engine = new DuckDbQueryEngine({ catalog: lake.catalog, store: lake.store });
+    try {
+      expect(await engine.query('select 1 AS one')).toEqual([{ one: 1 }]);
+      expect(await engine.query('SELECT count(*) AS n FROM "DONATION"')).toEqual([{ n: 1 }]);
+      // recon_journey reads recon_params, donation, recon_payment_link (which reads payment, payout_item), ...
+      expect(await engine.query('SELECT donation_id FROM recon_journey')).toEqual([{ donation_id: 'a' }]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('lists every view to SQL that asks what exists, from a fresh engine', async () => {
+    const engine = new DuckDbQueryEngine({ catalog: lake.catalog, store: lake.store });
+    try {
+      const all = [...fileViews([], (k) => k), ...namedViews()].map((v) => v.name).sort();
+      const listed = await engine.query('SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name');
+      expect(listed.map((r) => r.view_name)).toEqual(all);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('takes a current view\'s snapshot again when files land (materializeCurrent)', async () => {
+    const engine = new DuckDbQueryEngine({ catalog: lake.catalog, store: lake.store, materializeCurrent: true });
+    try {
+      await lake.queue.publish([donation('m1', 1)]);
+      await lake.consumer('transactions').drain();
+      expect(await engine.query('SELECT count(*) AS n FROM donation')).toEqual([{ n: 1 }]);
+      await lake.queue.publish([donation('m2', 2)]);
+      await lake.consumer('transactions').drain();
+      expect(await engine.query('SELECT count(*) AS n, sum(amount_minor) AS s FROM donation')).toEqual([{ n: 2, s: 3 }]);
+    } finally {
+      await engine.close();
     }
   });
 
