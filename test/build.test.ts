@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureBuilt, fingerprint, ROOT } from '../bin/build.mjs';
+import { startHubProcess } from './support/hub-process.js';
 
 describe('the compiled JavaScript bin/puddle.mjs runs (bin/build.mjs)', () => {
   it('holds every module and the files they read beside them', async () => {
@@ -32,6 +33,19 @@ describe('the compiled JavaScript bin/puddle.mjs runs (bin/build.mjs)', () => {
       execFileSync('touch', ['-m', '-d', `@${mtimeNs / 1_000_000_000n}.${String(mtimeNs % 1_000_000_000n).padStart(9, '0')}`, source]);
     }
     expect(path.basename(await ensureBuilt({ quiet: true }))).toBe(path.basename(before));
+  });
+
+  it('runs the hub with the young generation npm start gives it when bin/puddle.mjs is run as a program', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'puddle-exec-'));
+    const hub = await startHubProcess({ PUDDLE_HOME: home }, { asExecutable: true });
+    try {
+      const argv = readFileSync(`/proc/${hub.child.pid}/cmdline`, 'utf8').split('\0');
+      expect(argv).toContain('--max-semi-space-size=64');
+    } finally {
+      hub.child.kill('SIGTERM');
+      expect(await hub.exited).toBe(0);
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('runs a command from the build: puddle query answers', () => {

@@ -13,10 +13,12 @@ export interface HubProcess {
 
 /**
  * Start `puddle start --no-schedule` (or with its schedule, `schedule: true`) as a child process (`nodeArgs`
- * go to its node) and wait until it listens.
+ * go to its node, unless `asExecutable`) and wait until it listens.
  */
-export async function startHubProcess(env: Record<string, string>, opts: { nodeArgs?: string[]; schedule?: boolean } = {}): Promise<HubProcess> {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'start', ...(opts.schedule ? [] : ['--no-schedule'])], {
+export async function startHubProcess(env: Record<string, string>, opts: { nodeArgs?: string[]; schedule?: boolean; asExecutable?: boolean } = {}): Promise<HubProcess> {
+  const args = ['start', ...(opts.schedule ? [] : ['--no-schedule'])];
+  // asExecutable: bin/puddle.mjs run as a program (its shebang), as `npx puddle` and an installed `puddle` run it.
+  const child = spawn(opts.asExecutable ? BIN : process.execPath, opts.asExecutable ? args : [...(opts.nodeArgs ?? []), BIN, ...args], {
     env: { ...process.env, PORT: '0', PUDDLE_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
