@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { startStripeSandbox, type StripeSandbox } from '../../connectors/stripe/sandbox/index.js';
 import { ConfigError } from '../../core/errors.js';
+import { CALL_GRACE_MS } from '../../core/engine/run-stream.js';
 import type { RunResult } from '../../core/engine/sync-run.js';
 import { connectorLagSeconds, goodRunKey } from '../../infra/aws/connector-lag-metric.js';
 import { makeConnectorSyncHandler, parseInvocation, syncDeadline } from '../../infra/aws/handlers/connector-sync.js';
@@ -106,11 +107,12 @@ describe('connector sync handler (EventBridge Scheduler invocation)', () => {
     expect(await connectorLagSeconds(rt.state, [run('a', 'succeeded', '2026-11-30T11:59:30Z'), run('b', 'refused', '2026-11-30T11:59:50Z')], now)).toBe(60);
   });
 
-  it('keeps a tenth of the time left (5 to 60 s) for the last checkpoint', () => {
+  it('keeps a tenth of the time left (5 to 60 s) for the last checkpoint, after the grace of a call in flight', () => {
     const at = (left: number) => syncDeadline({ getRemainingTimeInMillis: () => left }, 0).getTime();
-    expect(at(900_000)).toBe(840_000);
-    expect(at(200_000)).toBe(180_000);
-    expect(at(20_000)).toBe(15_000);
+    expect(CALL_GRACE_MS).toBe(5_000);
+    expect(at(900_000)).toBe(835_000);
+    expect(at(200_000)).toBe(175_000);
+    expect(at(20_000)).toBe(10_000);
     expect(at(3_000)).toBe(0);
   });
 });

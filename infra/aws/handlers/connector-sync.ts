@@ -4,6 +4,7 @@
 import type { Context } from 'aws-lambda';
 
 import { CONNECTORS, type ConnectorEntry } from '../../../connectors/registry.js';
+import { CALL_GRACE_MS } from '../../../core/engine/run-stream.js';
 import { syncConnector } from '../../../core/engine/sync.js';
 import { ConfigError } from '../../../core/errors.js';
 import { log } from '../../../core/log.js';
@@ -22,11 +23,13 @@ export interface SyncSummary {
 
 /**
  * Time kept back from the deadline for the last checkpoint and publish, and the function's own exit:
- * a tenth of what is left, at least 5 s and at most 60 s.
+ * a tenth of what is left, at least 5 s and at most 60 s; and before that the grace a provider call in
+ * flight at the deadline gets before the run stops waiting for it (CALL_GRACE_MS), so a hung call never
+ * runs the function into Lambda's own timeout.
  */
 export function syncDeadline(context: Pick<Context, 'getRemainingTimeInMillis'>, now = Date.now()): Date {
   const left = context.getRemainingTimeInMillis();
-  const reserve = Math.min(60_000, Math.max(5_000, left / 10));
+  const reserve = CALL_GRACE_MS + Math.min(60_000, Math.max(5_000, left / 10));
   return new Date(now + Math.max(0, left - reserve));
 }
 
