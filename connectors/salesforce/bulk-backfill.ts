@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { loadBookmark, saveBookmark } from '../../core/engine/bookmark.js';
 import type { StreamContext } from '../../core/engine/define.js';
 import { FatalError } from '../../core/errors.js';
+import { fetchThroughProxy } from '../../core/http/proxy.js';
 import { SALESFORCE_TIMEOUT_MS, type SalesforceClient } from './client.js';
 import type { SfRecord } from './mappings.js';
 
@@ -102,8 +103,9 @@ export async function bulkBackfill(
         const locator = st.locator;
         const url: string = `${ctx.client.config.instanceUrl}${base}/jobs/query/${jobId}/results?maxRecords=${opts.maxRecords}${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`;
         const page = await ctx.call(`bulk results ${o.object}`, async (): Promise<{ text: string; next: string }> => {
-          // The timeout covers the whole page, body included (a page is at most SALESFORCE_PAGE_SIZE rows).
-          const get = () => fetch(url, { headers: { Authorization: `Bearer ${conn.accessToken ?? ''}`, Accept: 'text/csv' }, signal: AbortSignal.timeout(SALESFORCE_TIMEOUT_MS) });
+          // The timeout covers the whole page, body included (a page is at most SALESFORCE_PAGE_SIZE rows); the
+          // page goes through the proxy jsforce's calls use, if one applies.
+          const get = () => fetchThroughProxy(url, { headers: { Authorization: `Bearer ${conn.accessToken ?? ''}`, Accept: 'text/csv' }, signal: AbortSignal.timeout(SALESFORCE_TIMEOUT_MS) });
           let res = await get();
           if (res.status === 401) {
             // Our own call cannot refresh the session: a cheap jsforce call (a job poll) re-mints it through

@@ -2,6 +2,7 @@ import { createSign } from 'node:crypto';
 import { Connection, OAuth2, type Record as SfRecord } from 'jsforce';
 import { setDefaults } from 'jsforce/lib/request.js';
 import { AuthError, FatalError, QuotaReachedError, RetriableError, WindowTooLargeError } from '../../core/errors.js';
+import { proxyFor } from '../../core/http/proxy.js';
 import type { SalesforceConfig } from './config.js';
 
 /**
@@ -13,14 +14,10 @@ export const SALESFORCE_TIMEOUT_MS = Number(process.env.HTTP_TIMEOUT) || 150_000
 
 // jsforce retries GETs on 420/429/5xx five times on its own (ignoring Retry-After), and query, queryMore
 // and describe pass no per-call options: only the module defaults reach them. The engine owns retries.
-// setDefaults replaces jsforce's own defaults, so what they held is set again: the proxy jsforce reads from
-// the environment (a charity's network may only reach Salesforce through one) and a timeout.
-setDefaults({
-  followRedirect: true,
-  retry: { methods: [] },
-  timeout: SALESFORCE_TIMEOUT_MS,
-  httpProxy: process.env.https_proxy ?? process.env.http_proxy ?? process.env.HTTPS_PROXY ?? process.env.HTTP_PROXY ?? undefined,
-});
+// setDefaults replaces jsforce's own defaults, so what they held is set again: a timeout here, and the
+// proxy per connection (SalesforceClient: jsforce's default sent every call, a sandbox's on this machine
+// too, through HTTPS_PROXY, whatever NO_PROXY said).
+setDefaults({ followRedirect: true, retry: { methods: [] }, timeout: SALESFORCE_TIMEOUT_MS });
 
 const DESCRIBE_TTL_MS = 4 * 60_000;
 
@@ -43,8 +40,9 @@ export class SalesforceClient {
    * the streams' mappings read the same map (connector.ts hands both the one instance).
    */
   constructor(readonly config: SalesforceConfig, readonly recordTypes = new Map<string, string>()) {
-    const base = { instanceUrl: config.instanceUrl, version: config.apiVersion };
-    const oauth2 = new OAuth2({ loginUrl: config.loginUrl, clientId: config.clientId ?? undefined, clientSecret: config.clientSecret ?? undefined });
+    // The outbound proxy from the environment, if one applies to the org's host (core/http/proxy.ts).
+    const base = { instanceUrl: config.instanceUrl, version: config.apiVersion, httpProxy: proxyFor(config.instanceUrl) };
+    const oauth2 = new OAuth2({ loginUrl: config.loginUrl, clientId: config.clientId ?? undefined, clientSecret: config.clientSecret ?? undefined, httpProxy: proxyFor(config.loginUrl) });
     if (config.auth === 'access_token') {
       // No oauth2 config: jsforce would otherwise install a refresh that fails without an errorCode.
       this.conn = new Connection({ ...base, accessToken: config.accessToken! });

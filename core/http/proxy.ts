@@ -1,0 +1,54 @@
+import { request as httpRequest, type Agent } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
+import createHttpsProxyAgent from 'https-proxy-agent';
+
+/**
+ * The outbound proxy for a URL, read from the environment the way curl reads it: `HTTPS_PROXY` (or
+ * `https_proxy`) for https URLs, `HTTP_PROXY` (`http_proxy`) for http ones, none for a host `NO_PROXY`
+ * lists. A charity's network may reach Salesforce only through its proxy, while the hub's own sandboxes
+ * listen on this machine: loopback names (`localhost`, `127.0.0.1`, `::1`) never go through one.
+ *
+ * NO_PROXY: comma- or space-separated entries; `*` for every host; a name matches itself and its
+ * subdomains (`example.org` and `.example.org` both match `api.example.org`); an entry may name a port
+ * (`host:8443`). IP ranges (CIDR) are not read.
+ */
+export function proxyFor(url: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (host === 'localhost' || host === '127.0.0.1' || host === '::1') return undefined;
+  const proxy = u.protocol === 'https:' ? (env.https_proxy ?? env.HTTPS_PROXY) : (env.http_proxy ?? env.HTTP_PROXY);
+  if (!proxy) return undefined;
+  const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+  for (const raw of (env.no_proxy ?? env.NO_PROXY ?? '').split(/[\s,]+/)) {
+    const entry = raw.trim().toLowerCase();
+    if (entry === '') continue;
+    if (entry === '*') return undefined;
+    const m = /^\[(.+)\](?::(\d+))?$/.exec(entry) ?? /^([^:]+)(?::(\d+))?$/.exec(entry) ?? [entry, entry, undefined];
+    const name = m[1]!.replace(/^\*?\./, '');
+    if (m[2] !== undefined && m[2] !== port) continue;
+    if (host === name || host.endsWith(`.${name}`)) return undefined;
+  }
+  return proxy;
+}
+
+/**
+ * `fetch` for a GET, through the proxy `proxyFor` names for the URL, if any: Node's own fetch reads no proxy
+ * settings. The answer is a standard Response either way (its body streamed from the proxied request).
+ */
+export function fetchThroughProxy(url: string, init: { headers: Record<string, string>; signal?: AbortSignal }): Promise<Response> {
+  const proxy = proxyFor(url);
+  if (proxy === undefined) return fetch(url, init);
+  return new Promise((resolve, reject) => {
+    const get = url.startsWith('https:') ? httpsRequest : httpRequest;
+    // agent-base's Agent predates @types/node's; it is what node:http and node:https take.
+    const agent = createHttpsProxyAgent(proxy) as unknown as Agent;
+    const req = get(url, { headers: init.headers, agent, signal: init.signal }, (res) => {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(res.headers)) for (const v of [value ?? []].flat()) headers.append(name, v);
+      resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, { status: res.statusCode, headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
