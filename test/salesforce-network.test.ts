@@ -1,30 +1,13 @@
 import { createServer, type Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RetriableError } from '../core/errors.js';
 import { fetchThroughProxy } from '../core/http/proxy.js';
+import { startConnectProxy, type ConnectProxy } from './support/connect-proxy.js';
 
 // jsforce's timeout is read when the client module loads: set it before the (dynamic) import.
 vi.stubEnv('HTTP_TIMEOUT', '300');
 const { SalesforceClient, classifySalesforceError, SALESFORCE_TIMEOUT_MS } = await import('../connectors/salesforce/client.js');
 const { salesforceConfig } = await import('../connectors/salesforce/config.js');
-
-// An outbound proxy, as a charity's network may require: it tunnels CONNECT requests and notes them.
-const tunnels: string[] = [];
-const sockets = new Set<Socket>();
-const proxy = createServer().on('connect', (req, client: Socket, head: Buffer) => {
-  tunnels.push(req.url!);
-  const [host, port] = req.url!.split(':');
-  const up = connect(Number(port), host, () => {
-    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    up.write(head);
-    up.pipe(client).pipe(up);
-  });
-  for (const s of [client, up]) {
-    sockets.add(s);
-    s.on('error', () => {});
-  }
-});
 
 /** Listens on `host`; 127.0.0.2 stands for a host elsewhere (it is not a loopback name, so a proxy applies). */
 async function listen(server: Server, host: string): Promise<string> {
@@ -41,16 +24,20 @@ describe('Salesforce calls on the network: timeouts and the outbound proxy', () 
   // Answers a Bulk result page.
   const pages = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/csv', 'sforce-locator': 'MTAwMDA' }).end(`Id\n001\n${req.headers.authorization}\n`));
   let pagesUrl = '';
+  let proxy: ConnectProxy;
+  let tunnels: string[] = [];
   beforeAll(async () => {
+    proxy = await startConnectProxy();
+    tunnels = proxy.tunnels;
     const port = new URL(await listen(hung, '0.0.0.0')).port;
     hungUrl = `http://127.0.0.2:${port}`;
     hungHere = `http://127.0.0.1:${port}`;
     pagesUrl = await listen(pages, '127.0.0.2');
-    vi.stubEnv('HTTP_PROXY', await listen(proxy, '127.0.0.1'));
+    vi.stubEnv('HTTP_PROXY', proxy.url);
   });
   afterAll(() => {
-    for (const s of sockets) s.destroy();
-    for (const s of [hung, pages, proxy]) {
+    proxy.close();
+    for (const s of [hung, pages]) {
       s.closeAllConnections();
       s.close();
     }

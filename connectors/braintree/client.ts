@@ -1,5 +1,6 @@
 import braintree from 'braintree';
 import { AuthError, FatalError, NotFoundError, RetriableError, WindowTooLargeError } from '../../core/errors.js';
+import { proxyAgent } from '../../core/http/proxy.js';
 import type { BraintreeConfig } from './config.js';
 
 /** The gateway, pointed at BRAINTREE_API_BASE when set (the sandbox), else at the named environment. */
@@ -13,7 +14,10 @@ export function createBraintreeGateway(config: BraintreeConfig): braintree.Brain
   } else {
     environment = config.environment === 'production' ? braintree.Environment.Production : braintree.Environment.Sandbox;
   }
-  return new braintree.BraintreeGateway({ environment, merchantId: config.merchantId, publicKey: config.publicKey, privateKey: config.privateKey });
+  // The outbound proxy from the environment, if one applies (core/http/proxy.ts); the SDK takes it as
+  // `customHttpAgent`, which its types leave out.
+  const customHttpAgent = proxyAgent(config.apiBase ?? `https://${config.environment === 'production' ? 'api' : 'api.sandbox'}.braintreegateway.com`);
+  return new braintree.BraintreeGateway({ environment, merchantId: config.merchantId, publicKey: config.publicKey, privateKey: config.privateKey, customHttpAgent } as braintree.KeyGatewayConfig);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { AuthError, FatalError, NotFoundError, RetriableError } from '../../core/errors.js';
 import type { RateObservation } from '../../core/engine/budget.js';
 import { parseRetryAfter } from '../../core/engine/retry.js';
+import { fetchThroughProxy } from '../../core/http/proxy.js';
 import type { FreshdeskErrorBody } from './raw.js';
 
 /** One answer: the parsed body, the next page's path (from `Link: <...>; rel="next"`), what the account has left. */
@@ -63,7 +64,8 @@ export class FreshdeskClient {
   }
 
   async get<T>(pathAndQuery: string): Promise<FreshdeskAnswer<T>> {
-    const res = await fetch(`${this.apiBase}${pathAndQuery}`, {
+    // Through the outbound proxy from the environment, if one applies (core/http/proxy.ts).
+    const res = await fetchThroughProxy(`${this.apiBase}${pathAndQuery}`, {
       headers: { authorization: this.auth, accept: 'application/json' },
       signal: AbortSignal.timeout(this.timeoutMs),
     });

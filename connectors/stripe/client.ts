@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { AuthError, FatalError, NotFoundError, RetriableError } from '../../core/errors.js';
 import { parseRetryAfter } from '../../core/engine/retry.js';
+import { proxyAgent } from '../../core/http/proxy.js';
 import type { StripeConfig } from './config.js';
 
 /**
@@ -16,6 +17,8 @@ export function createStripeClient(config: Pick<StripeConfig, 'apiKey' | 'apiBas
     maxNetworkRetries: 0,
     timeout: 30_000,
     telemetry: false,
+    // The outbound proxy from the environment, if one applies (core/http/proxy.ts).
+    httpAgent: proxyAgent(config.apiBase),
   });
 }
 

@@ -32,23 +32,32 @@ export function proxyFor(url: string, env: NodeJS.ProcessEnv = process.env): str
   return proxy;
 }
 
+/** An agent for node:http/https (and the SDKs that take one) that goes through the URL's proxy; none if none applies. */
+export function proxyAgent(url: string): Agent | undefined {
+  const proxy = proxyFor(url);
+  // agent-base's Agent predates @types/node's; it is what node:http and node:https take.
+  return proxy === undefined ? undefined : (createHttpsProxyAgent(proxy) as unknown as Agent);
+}
+
 /**
  * `fetch` for a GET, through the proxy `proxyFor` names for the URL, if any: Node's own fetch reads no proxy
  * settings. The answer is a standard Response either way (its body streamed from the proxied request).
  */
 export function fetchThroughProxy(url: string, init: { headers: Record<string, string>; signal?: AbortSignal }): Promise<Response> {
-  const proxy = proxyFor(url);
-  if (proxy === undefined) return fetch(url, init);
+  const agent = proxyAgent(url);
+  if (agent === undefined) return fetch(url, init);
   return new Promise((resolve, reject) => {
     const get = url.startsWith('https:') ? httpsRequest : httpRequest;
-    // agent-base's Agent predates @types/node's; it is what node:http and node:https take.
-    const agent = createHttpsProxyAgent(proxy) as unknown as Agent;
-    const req = get(url, { headers: init.headers, agent, signal: init.signal }, (res) => {
+    const { signal } = init;
+    const req = get(url, { headers: init.headers, agent, signal }, (res) => {
+      // A timeout while the body streams fails the body's read with the signal's reason, as fetch's does.
+      signal?.addEventListener('abort', () => res.destroy(signal.reason as Error), { once: true });
       const headers = new Headers();
       for (const [name, value] of Object.entries(res.headers)) for (const v of [value ?? []].flat()) headers.append(name, v);
       resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, { status: res.statusCode, headers }));
     });
-    req.on('error', reject);
+    // fetch rejects with the signal's reason (a TimeoutError for AbortSignal.timeout), node:http with an AbortError.
+    req.on('error', (err) => reject(signal?.aborted ? signal.reason : err));
     req.end();
   });
 }
