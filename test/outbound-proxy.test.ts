@@ -7,7 +7,7 @@ import { startFreshdeskSandbox, type FreshdeskSandbox } from '../connectors/fres
 import { createStripeClient } from '../connectors/stripe/client.js';
 import { startStripeSandbox, type StripeSandbox } from '../connectors/stripe/sandbox/index.js';
 import { RetriableError } from '../core/errors.js';
-import { startConnectProxy, type ConnectProxy } from './support/connect-proxy.js';
+import { startConnectProxy, stubProxyEnv, type ConnectProxy } from './support/connect-proxy.js';
 
 // Each provider's real client, against its sandbox under a name only the proxy can resolve: an answer means
 // the call went through the proxy the environment names (HTTP_PROXY: the sandboxes speak plain HTTP).
@@ -30,7 +30,7 @@ describe('the connectors behind an outbound proxy (HTTP_PROXY / HTTPS_PROXY)', (
     hung.url = `http://127.0.0.1:${(hung.server.address() as { port: number }).port}`;
     const hosts = Object.fromEntries(['stripe', 'braintree', 'freshdesk', 'hung'].map((n) => [`${n}.sandbox.test`, '127.0.0.1']));
     proxy = await startConnectProxy(hosts);
-    vi.stubEnv('HTTP_PROXY', proxy.url);
+    stubProxyEnv(proxy.url);
   });
   afterAll(async () => {
     vi.unstubAllEnvs();

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RetriableError } from '../core/errors.js';
 import { fetchThroughProxy } from '../core/http/proxy.js';
-import { startConnectProxy, type ConnectProxy } from './support/connect-proxy.js';
+import { startConnectProxy, stubProxyEnv, type ConnectProxy } from './support/connect-proxy.js';
 
 // jsforce's timeout is read when the client module loads: set it before the (dynamic) import.
 vi.stubEnv('HTTP_TIMEOUT', '300');
@@ -33,7 +33,7 @@ describe('Salesforce calls on the network: timeouts and the outbound proxy', () 
     hungUrl = `http://127.0.0.2:${port}`;
     hungHere = `http://127.0.0.1:${port}`;
     pagesUrl = await listen(pages, '127.0.0.2');
-    vi.stubEnv('HTTP_PROXY', proxy.url);
+    stubProxyEnv(proxy.url);
   });
   afterAll(() => {
     proxy.close();

@@ -6,8 +6,9 @@ import createHttpsProxyAgent from 'https-proxy-agent';
 /**
  * The outbound proxy for a URL, read from the environment the way curl reads it: `HTTPS_PROXY` (or
  * `https_proxy`) for https URLs, `HTTP_PROXY` (`http_proxy`) for http ones, none for a host `NO_PROXY`
- * lists. A charity's network may reach Salesforce only through its proxy, while the hub's own sandboxes
- * listen on this machine: loopback names (`localhost`, `127.0.0.1`, `::1`) never go through one.
+ * lists (an empty variable counts as unset, as Go reads them). A charity's network may reach the providers
+ * only through its proxy, while the hub's own sandboxes listen on this machine: loopback names
+ * (`localhost`, `127.0.0.1`, `::1`) never go through one.
  *
  * NO_PROXY: comma- or space-separated entries; `*` for every host; a name matches itself and its
  * subdomains (`example.org` and `.example.org` both match `api.example.org`); an entry may name a port
@@ -17,10 +18,10 @@ export function proxyFor(url: string, env: NodeJS.ProcessEnv = process.env): str
   const u = new URL(url);
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
   if (host === 'localhost' || host === '127.0.0.1' || host === '::1') return undefined;
-  const proxy = u.protocol === 'https:' ? (env.https_proxy ?? env.HTTPS_PROXY) : (env.http_proxy ?? env.HTTP_PROXY);
+  const proxy = u.protocol === 'https:' ? env.https_proxy || env.HTTPS_PROXY : env.http_proxy || env.HTTP_PROXY;
   if (!proxy) return undefined;
   const port = u.port || (u.protocol === 'https:' ? '443' : '80');
-  for (const raw of (env.no_proxy ?? env.NO_PROXY ?? '').split(/[\s,]+/)) {
+  for (const raw of (env.no_proxy || env.NO_PROXY || '').split(/[\s,]+/)) {
     const entry = raw.trim().toLowerCase();
     if (entry === '') continue;
     if (entry === '*') return undefined;

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { vi } from 'vitest';
 
 export interface ConnectProxy {
   /** http://127.0.0.1:<port>: what HTTP_PROXY / HTTPS_PROXY would say. */
@@ -40,4 +41,9 @@ export async function startConnectProxy(hosts: Record<string, string> = {}): Pro
       server.close();
     },
   };
+}
+
+/** Points this process's proxy variables (for http URLs) at `url`, whatever the machine's own say: lower case first, as curl reads them. */
+export function stubProxyEnv(url: string): void {
+  for (const [name, value] of Object.entries({ HTTP_PROXY: url, http_proxy: url, NO_PROXY: '', no_proxy: '' })) vi.stubEnv(name, value);
 }
