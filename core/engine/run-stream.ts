@@ -109,10 +109,6 @@ export async function runStream<C>(opts: RunOptions<C>): Promise<RunResult> {
 }
 
 /**
- * The context a stream's code gets: its client, and every provider call through the connector's budget
- * and the engine's retries (a sync's pages and a webhook's re-reads alike).
- */
-/**
  * The run's time box is over, `graceMs` ago (the scheduler's stop moves the deadline to 0, so this is read
  * each time).
  */
@@ -129,6 +125,10 @@ function pastDeadline(settings: RunSettings, clock: Clock, graceMs = 0): boolean
  */
 export const CALL_GRACE_MS = 5_000;
 
+/**
+ * The context a stream's code gets: its client, and every provider call through the connector's budget
+ * and the engine's retries (a sync's pages and a webhook's re-reads alike).
+ */
 export function streamContext<C>(
   opts: Pick<RunOptions<C>, 'connector' | 'stream' | 'client' | 'runtime' | 'budget' | 'settings'>,
   metrics: RunMetrics,
