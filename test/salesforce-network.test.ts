@@ -22,7 +22,10 @@ describe('Salesforce calls on the network: timeouts and the outbound proxy', () 
   let hungUrl = '';
   let hungHere = '';
   // Answers a Bulk result page.
-  const pages = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/csv', 'sforce-locator': 'MTAwMDA' }).end(`Id\n001\n${req.headers.authorization}\n`));
+  const pages = createServer((req, res) => {
+    if (req.url === '/empty') res.writeHead(204).end();
+    else res.writeHead(200, { 'content-type': 'text/csv', 'sforce-locator': 'MTAwMDA' }).end(`Id\n001\n${req.headers.authorization}\n`);
+  });
   let pagesUrl = '';
   let proxy: ConnectProxy;
   let tunnels: string[] = [];
@@ -83,6 +86,9 @@ describe('Salesforce calls on the network: timeouts and the outbound proxy', () 
     expect(res.status).toBe(200);
     expect(res.headers.get('sforce-locator')).toBe('MTAwMDA');
     expect(await res.text()).toBe('Id\n001\nBearer abc\n');
+    // An answer that must have no body still makes a Response.
+    const empty = await fetchThroughProxy(`${pagesUrl}/empty`, { headers: {} });
+    expect([empty.status, await empty.text()]).toEqual([204, '']);
   });
 
   it('classifies a timed-out fetch of our own (a Bulk results page) as retriable, proxied or not', async () => {

@@ -55,7 +55,11 @@ export function fetchThroughProxy(url: string, init: { headers: Record<string, s
       signal?.addEventListener('abort', () => res.destroy(signal.reason as Error), { once: true });
       const headers = new Headers();
       for (const [name, value] of Object.entries(res.headers)) for (const v of [value ?? []].flat()) headers.append(name, v);
-      resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, { status: res.statusCode, headers }));
+      const status = res.statusCode ?? 502;
+      // A Response with one of these statuses must have no body.
+      const bodiless = status === 204 || status === 205 || status === 304;
+      if (bodiless) res.resume();
+      resolve(new Response(bodiless ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status, headers }));
     });
     // fetch rejects with the signal's reason (a TimeoutError for AbortSignal.timeout), node:http with an AbortError.
     req.on('error', (err) => reject(signal?.aborted ? signal.reason : err));
