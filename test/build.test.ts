@@ -39,6 +39,8 @@ describe('the compiled JavaScript bin/puddle.mjs runs (bin/build.mjs)', () => {
     const home = mkdtempSync(path.join(tmpdir(), 'puddle-exec-'));
     const hub = await startHubProcess({ PUDDLE_HOME: home }, { asExecutable: true });
     try {
+      // Answering means its event loop has run, so its signal handlers are in place for the SIGTERM below.
+      expect((await fetch(`${hub.url}/healthz`)).status).toBe(200);
       const argv = readFileSync(`/proc/${hub.child.pid}/cmdline`, 'utf8').split('\0');
       expect(argv).toContain('--max-semi-space-size=64');
     } finally {
