@@ -170,7 +170,7 @@ export function streamContext<C>(
             async () => {
               metrics.requests++;
               try {
-                const out = await unlessGivenUp(fn(), abandon);
+                const out = await unlessGivenUp(fn(), opts.settings.deadline ? abandon : undefined);
                 observe(out);
                 return out;
               } catch (err) {

@@ -38,34 +38,43 @@ export interface DuckDbQueryEngineOptions {
 const INTROSPECTION = /\b(show|describe|summarize|information_schema|duckdb_views|duckdb_tables|duckdb_columns|pragma)\b/i;
 
 /**
- * Every view in creation order (file views: history before current; then the reports' named views, which
- * read them) with what each reads: the views whose names its SQL mentions. A name inside a file path or
- * a column counts too, which only ever creates a view more than needed.
+ * What each view reads (the views whose names its SQL mentions) and a pattern for any view name, worked out
+ * once from the views' SQL without files: file paths would only add false names, and the names and what
+ * reads what are the same for every file list. A name in a column or a comment counts too, which only ever
+ * creates a view more than needed.
  */
-interface ViewPlan {
-  defs: ViewDef[];
+interface ViewGraph {
   /** View name (lower case, as every view's is) -> the views it reads. */
   reads: Map<string, string[]>;
   /** Any view name, as a whole word, in any case (DuckDB's identifiers are case-insensitive). */
   names: RegExp;
 }
 
-function viewPlan(defs: ViewDef[]): ViewPlan {
+let graph: ViewGraph | undefined;
+function viewGraph(): ViewGraph {
+  if (graph) return graph;
+  const defs = allViews([]);
   const names = new RegExp(`\\b(${defs.map((d) => d.name).join('|')})\\b`, 'gi');
   const reads = new Map(defs.map((d) => [d.name, [...new Set(Array.from(d.sql.matchAll(names), (m) => m[1]!.toLowerCase()))].filter((n) => n !== d.name)]));
-  return { defs, reads, names };
+  return (graph = { reads, names });
 }
 
-/** The views `sql` may read, with the views those read; every view for introspection. */
-function viewsReadBy(plan: ViewPlan, sql: string): Set<string> {
-  if (INTROSPECTION.test(sql)) return new Set(plan.defs.map((d) => d.name));
+/** Every view in creation order: file views (history before current), then the reports' views, which read them. */
+function allViews(files: readonly CatalogFile[], pathOf: (key: string) => string = (k) => k): ViewDef[] {
+  return [...fileViews(files, pathOf), ...namedViews()];
+}
+
+/** The views `sql` may read, with the views those read; null: every view (SQL that asks what exists). */
+function viewsReadBy(sql: string): Set<string> | null {
+  if (INTROSPECTION.test(sql)) return null;
+  const { reads, names } = viewGraph();
   const out = new Set<string>();
   const visit = (name: string) => {
     if (out.has(name)) return;
     out.add(name);
-    for (const dep of plan.reads.get(name) ?? []) visit(dep);
+    for (const dep of reads.get(name) ?? []) visit(dep);
   };
-  for (const m of sql.matchAll(plan.names)) visit(m[1]!.toLowerCase());
+  for (const m of sql.matchAll(names)) visit(m[1]!.toLowerCase());
   return out;
 }
 
@@ -78,8 +87,8 @@ export class DuckDbQueryEngine implements QueryEngine {
   #conn: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> | undefined;
   #lock: Promise<unknown> = Promise.resolve();
   #generation: number | undefined;
-  /** The views as of the catalog's generation `#generation`. */
-  #plan: ViewPlan | undefined;
+  /** The views as of the catalog's generation `#generation`, in creation order. */
+  #defs: ViewDef[] | undefined;
   /** View name -> the definition's SQL it was last created from. */
   readonly #views = new Map<string, string>();
   readonly #cached = new Set<string>();
@@ -98,8 +107,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       const { conn } = await this.#connection();
       // `select 1` needs no view, `FROM donation` two (donation and donation_history), not all 60: creating
       // them all was ~75 ms of every `puddle query` on this host (README, "Start-up").
-      const plan = await this.#planIfChanged();
-      await this.#createViews(conn, plan, viewsReadBy(plan, sql));
+      await this.#createViews(conn, await this.#viewsIfChanged(), viewsReadBy(sql));
       return readerRows(await conn.runAndReadAll(sql));
     });
   }
@@ -109,8 +117,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     return this.#exclusive(async () => {
       const { conn } = await this.#connection();
       this.#generation = undefined;
-      const plan = await this.#planIfChanged();
-      await this.#createViews(conn, plan, new Set(plan.defs.map((d) => d.name)));
+      await this.#createViews(conn, await this.#viewsIfChanged(), null);
     });
   }
 
@@ -144,24 +151,23 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   /** The views for the catalog as it is now: worked out again only when its generation moved. */
-  async #planIfChanged(): Promise<ViewPlan> {
+  async #viewsIfChanged(): Promise<ViewDef[]> {
     const gen = this.#catalog.generation ? await this.#catalog.generation() : undefined;
-    if (this.#plan && gen !== undefined && gen === this.#generation) return this.#plan;
+    if (this.#defs && gen !== undefined && gen === this.#generation) return this.#defs;
     const files = await this.#catalog.listFiles();
-    const pathOf = await this.#localPaths(files);
-    this.#plan = viewPlan([...fileViews(files, pathOf), ...namedViews()]);
+    this.#defs = allViews(files, await this.#localPaths(files));
     this.#generation = gen;
     // A snapshot's definition reads views, not files, so it does not change when they do: take it again.
     if (this.#materialize) for (const v of currentViews()) this.#views.delete(v.name);
-    return this.#plan;
+    return this.#defs;
   }
 
-  /** Creates, in dependency order, those of `wanted` not yet created from their current definition. */
-  async #createViews(conn: DuckDBConnection, plan: ViewPlan, wanted: ReadonlySet<string>): Promise<void> {
-    if (wanted.size === 0) return;
+  /** Creates, in dependency order, those of `wanted` (null: all) not yet created from their current definition. */
+  async #createViews(conn: DuckDBConnection, defs: readonly ViewDef[], wanted: ReadonlySet<string> | null): Promise<void> {
+    if (wanted?.size === 0) return;
     const current = this.#materialize ? new Set(currentViews().map((v) => v.name)) : null;
-    for (const v of plan.defs) {
-      if (!wanted.has(v.name) || this.#views.get(v.name) === v.sql) continue;
+    for (const v of defs) {
+      if ((wanted && !wanted.has(v.name)) || this.#views.get(v.name) === v.sql) continue;
       let sql = v.sql;
       if (current?.has(v.name)) {
         // The views it reads come before it, so the snapshot reads fresh views.
