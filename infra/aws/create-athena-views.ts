@@ -4,9 +4,10 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 
 import { AthenaQueryEngine } from './athena-query-engine.js';
+import { callLimits, readCallTimeoutMs } from './call-limits.js';
 import { ATHENA, ENV, GLUE_DATABASE } from './shape.js';
 
-const client = new AthenaClient({});
+const client = new AthenaClient(callLimits(readCallTimeoutMs()));
 try {
   const engine = new AthenaQueryEngine({
     client,

@@ -14,6 +14,7 @@ import { ConfigError } from '../../core/errors.js';
 import { systemClock, type Catalog, type ObjectStore, type OpsEvents, type QueryEngine, type SecretStore } from '../../core/ports.js';
 import type { Runtime } from '../../core/runtime.js';
 import { RAW_TABLE, tablePrefix } from '../../puddles/layout.js';
+import { callLimits, readCallTimeoutMs } from './call-limits.js';
 import { DynamoDbStateStore } from './dynamodb-state-store.js';
 import { createS3Client } from './s3-client.js';
 import { S3ObjectStore } from './s3-object-store.js';
@@ -83,19 +84,24 @@ export interface AwsClients {
   eventbridge: EventBridgeClient;
 }
 
-/** Region and credentials from the default chain; endpoints from AWS_ENDPOINT_URL_* when set. */
-export function createAwsClients(): AwsClients {
+/**
+ * Region and credentials from the default chain; endpoints from AWS_ENDPOINT_URL_* when set; every call limited
+ * to PUDDLE_AWS_CALL_TIMEOUT_MS without an answer (call-limits.ts).
+ */
+export function createAwsClients(env: NodeJS.ProcessEnv = process.env): AwsClients {
+  const timeoutMs = readCallTimeoutMs(env);
+  const limits = callLimits(timeoutMs);
   return {
-    s3: createS3Client(),
-    sns: new SNSClient({}),
+    s3: createS3Client({ callTimeoutMs: timeoutMs }),
+    sns: new SNSClient(limits),
     // The queue URL's own host would otherwise override the endpoint the SDK resolved (AWS_ENDPOINT_URL_SQS
     // included); the resolved one is right on AWS too, since every queue is in the function's region.
-    sqs: new SQSClient({ useQueueUrlAsEndpoint: false }),
-    dynamodb: new DynamoDBClient({}),
+    sqs: new SQSClient({ ...limits, useQueueUrlAsEndpoint: false }),
+    dynamodb: new DynamoDBClient(limits),
     // Made here so one close() destroys them; constructing a client opens nothing.
-    glue: new GlueClient({}),
-    athena: new AthenaClient({}),
-    eventbridge: new EventBridgeClient({}),
+    glue: new GlueClient(limits),
+    athena: new AthenaClient(limits),
+    eventbridge: new EventBridgeClient(limits),
   };
 }
 
@@ -117,7 +123,7 @@ export async function createAwsRuntime(
   opts: { env?: NodeJS.ProcessEnv; clients?: AwsClients; catalog?: CatalogFactory; events?: EventsFactory } = {},
 ): Promise<AwsRuntime> {
   const env = readAwsEnv(opts.env);
-  const clients = opts.clients ?? createAwsClients();
+  const clients = opts.clients ?? createAwsClients(opts.env);
   const store = new S3ObjectStore({
     client: clients.s3,
     bucket: env.bucket,

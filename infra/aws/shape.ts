@@ -408,6 +408,8 @@ export const ENV = {
   athenaWorkgroup: 'PUDDLE_ATHENA_WORKGROUP',
   eventBus: 'PUDDLE_EVENT_BUS',
   rawObjectLockDays: 'PUDDLE_RAW_OBJECT_LOCK_DAYS',
+  /** How long one AWS call may go without an answer, in ms (call-limits.ts). */
+  callTimeoutMs: 'PUDDLE_AWS_CALL_TIMEOUT_MS',
 } as const;
 
 /**
@@ -418,6 +420,7 @@ export const OPTIONAL_ENV: Readonly<Record<string, string>> = {
   [ENV.lakePrefix]: 'the lake at the bucket root (the Glue catalog refuses a folder)',
   [ENV.secretsId]: 'no secret: names are read from the environment (the stack names it only to functions that may read it)',
   [ENV.rawObjectLockDays]: 'raw objects are not locked (the stack sets it when rawObjectLockDays is)',
+  [ENV.callTimeoutMs]: 'an AWS call is given up after 10 s without an answer (the stack sets a fifth of the function timeout, at most 10 s)',
   PUDDLE_COMPACT_MIN_FILES: 'compaction leaves partitions with fewer files alone (20)',
   PUDDLE_GC_AFTER_MINUTES: 'retired files are deleted after this long (60)',
   PUDDLE_BANK_LAYOUT: "bank import: the file's layout is detected",

@@ -13,6 +13,7 @@ import type { QueryEngine } from '../../core/ports.js';
 import type { Cell } from '../../puddles/parquet-writer.js';
 import { PORTABLE_REBUILD_SQL } from '../../puddles/totals-sql.js';
 import { AthenaQueryEngine } from './athena-query-engine.js';
+import { callLimits, readCallTimeoutMs } from './call-limits.js';
 import { DynamoDbTotals } from './dynamodb-totals.js';
 import { ATHENA, ENV, GLUE_DATABASE, TOTALS_TABLE } from './shape.js';
 
@@ -51,8 +52,9 @@ export async function rebuildDeployedCounters(
   onProgress?: (applied: number, of: number) => void,
 ): Promise<RebuildOutcome & { table: string }> {
   const table = env[ENV.totalsTable]?.trim() || TOTALS_TABLE.name;
-  const dynamodb = new DynamoDBClient({});
-  const athena = new AthenaClient({});
+  const limits = callLimits(readCallTimeoutMs(env));
+  const dynamodb = new DynamoDBClient(limits);
+  const athena = new AthenaClient(limits);
   try {
     const query = new AthenaQueryEngine({
       client: athena,

@@ -7,6 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { callTimeoutMsFor } from '../call-limits.js';
 import { bankImportSettings } from '../handlers/bank-import.js';
 import { compactionSettings } from '../handlers/compaction.js';
 import { runtimeFromEnv } from '../handlers/runtime-source.js';
@@ -86,6 +87,15 @@ describe('the environment of each function', () => {
     for (const name of [ENV.bucket, ENV.topicArn, ENV.stateTable, ENV.catalogTable, ENV.glueDatabase, ENV.athenaWorkgroup, ENV.eventBus]) {
       expect(env[name], name).toBeTruthy();
     }
+  });
+
+  it("gives each function an AWS call limit that its SDK's three attempts fit into", () => {
+    for (const spec of HANDLERS) {
+      const limit = Number(variables.get(`puddle-${spec.name}`)![ENV.callTimeoutMs]);
+      expect(limit, spec.name).toBe(callTimeoutMsFor(spec));
+      expect(3 * limit, spec.name).toBeLessThan(spec.timeoutSeconds * 1000);
+    }
+    expect(variables.get('puddle-producer')![ENV.callTimeoutMs]).toBe('2000');
   });
 
   it('names the secret to exactly the functions whose role may read it (the runtime reads a named secret at start)', () => {

@@ -22,6 +22,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
 import { SCHEDULE } from '../../../schedules/schedule.js';
+import { callTimeoutMsFor } from '../call-limits.js';
 import {
   API_THROTTLE,
   ATHENA,
@@ -233,7 +234,8 @@ export class PuddleStack extends Stack {
       // The secret is named only to functions whose role may read it: the runtime reads a named secret on every
       // cold start, so naming it elsewhere would fail those functions with AccessDenied.
       const secrets: Record<string, string> = NEEDS[spec.name].secrets ? { [ENV.secretsId]: SECRETS_ID } : {};
-      const fn = handlerFunction(this, spec, { environment: { ...environment, ...secrets }, duckdbLayer });
+      const limit = { [ENV.callTimeoutMs]: String(callTimeoutMsFor(spec)) };
+      const fn = handlerFunction(this, spec, { environment: { ...environment, ...secrets, ...limit }, duckdbLayer });
       this.functions.set(spec.name, fn);
       this.#grant(fn, NEEDS[spec.name], { bucket, topic, stateTable, catalogTable, totalsTable, workgroup, bus, lock: lock !== undefined });
     }
