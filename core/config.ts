@@ -53,7 +53,7 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
   return n;
 }
 
-/** 0-19 steps of nice (Linux); unset: 0. */
+/** A share from 0 to 1; unset: the fallback. */
 function share(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const text = env[name];
   if (text === undefined || text.trim() === '') return fallback;
@@ -62,6 +62,7 @@ function share(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return n;
 }
 
+/** 0-19 steps of nice (Linux); unset: 0. */
 function niceSteps(env: NodeJS.ProcessEnv, name: string): number {
   const text = env[name];
   if (text === undefined || text.trim() === '') return 0;
