@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { PuddleError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
-import { unpackAll, type PackedBodies, type QueueWriter } from './sqlite-queue-writer.mjs';
+import { joinSmallPacks, unpackAll, type PackedBodies, type QueueWriter } from './sqlite-queue-writer.mjs';
 import { sqlitePragmas, type SqliteDurability } from './sqlite.js';
 
 /**
@@ -93,7 +93,7 @@ export class WriterThread {
     const contracts = groups.length === 1 ? groups[0]!.contracts : groups.flatMap((g) => g.contracts);
     const packs = groups.length === 1 ? groups[0]!.packs : groups.flatMap((g) => g.packs);
     this.posted++;
-    this.worker.postMessage({ ids, contracts, packs } satisfies ToWorker);
+    this.worker.postMessage({ ids, contracts, packs: packs.length > 1 ? joinSmallPacks(packs) : packs } satisfies ToWorker);
   }
 
   /** Resolves when every group sent so far is settled (later ones, under steady publishing, need not be). */

@@ -17,6 +17,45 @@ export function packBodies(bodies) {
   return { text: bodies.join(''), lengths };
 }
 
+/** Characters up to which joinSmallPacks joins packs into one. */
+const JOIN_CHARS = 64 * 1024;
+
+/**
+ * The same bodies in fewer packs: runs of small packs joined into one, in order. For the post to the writer
+ * thread: structured cloning costs about 4 µs per typed array and 1 µs per string, so a group of 30 one-event
+ * publishes (1 event a request, 64 connections) cost ~250 µs of the event loop to post as 30 packs and ~30 µs
+ * as one. Large packs stay as they are (see packBodies: a joined string of megabytes costs major GCs).
+ * @param {readonly { text: string, lengths: Uint32Array }[]} packs
+ * @returns {{ text: string, lengths: Uint32Array }[]}
+ */
+export function joinSmallPacks(packs) {
+  const out = [];
+  for (let i = 0; i < packs.length; ) {
+    let end = i + 1;
+    let chars = packs[i].text.length;
+    let count = packs[i].lengths.length;
+    while (end < packs.length && chars + packs[end].text.length <= JOIN_CHARS) {
+      chars += packs[end].text.length;
+      count += packs[end].lengths.length;
+      end++;
+    }
+    if (end === i + 1) out.push(packs[i]);
+    else {
+      const texts = new Array(end - i);
+      const lengths = new Uint32Array(count);
+      let at = 0;
+      for (let j = i; j < end; j++) {
+        texts[j - i] = packs[j].text;
+        lengths.set(packs[j].lengths, at);
+        at += packs[j].lengths.length;
+      }
+      out.push({ text: texts.join(''), lengths });
+    }
+    i = end;
+  }
+  return out;
+}
+
 /**
  * The bodies of several packs, in order.
  * @param {readonly { text: string, lengths: Uint32Array }[]} packs

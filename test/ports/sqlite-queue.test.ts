@@ -185,6 +185,26 @@ describe('SqliteQueue specifics', () => {
     expect(countRows(path, 'queue_messages')).toBeGreaterThanOrEqual(42);
   });
 
+  it('keeps every body whole and in order when publishes waiting for the writer thread are posted together', async () => {
+    const queue = new SqliteQueue(tempDb());
+    try {
+      await queue.subscribe({ name: 'raw', contracts: '*' });
+      await queue.publish([testEnvelope('donation')]);
+      // Publishes made while a group commits wait and go to the thread in one post, small ones joined into one
+      // text (joinSmallPacks); one of 100 kB stays on its own. Sizes vary so that a wrong cut shows.
+      const sent: ReturnType<typeof testEnvelope>[][] = [];
+      for (let i = 0; i < 300; i++) {
+        const note = i === 150 ? 'x'.repeat(100_000) : 'é'.repeat(i % 7);
+        sent.push(Array.from({ length: 1 + (i % 3) }, () => testEnvelope('donation', { note })));
+      }
+      await Promise.all(sent.map((envelopes) => queue.publish(envelopes)));
+      const got = await queue.claim('raw', { max: 1000, visibilityMs: 30_000 });
+      expect(got.slice(1).map((m) => m.envelope)).toEqual(sent.flat());
+    } finally {
+      await queue.close();
+    }
+  });
+
   it('subscribes while publishes keep coming, waiting only for those made before it', async () => {
     const queue = new SqliteQueue(tempDb());
     try {
