@@ -32,4 +32,19 @@ describe('proxyFor', () => {
     expect(no('*', 'https://anything.example/')).toBe(true);
     expect(proxyFor('https://x.example/', { ...env, no_proxy: 'x.example', NO_PROXY: '' })).toBeUndefined();
   });
+
+  it('skips addresses in the IP ranges NO_PROXY lists, and only those', () => {
+    const no = (NO_PROXY: string, url: string) => proxyFor(url, { ...env, NO_PROXY }) === undefined;
+    expect(no('10.0.0.0/8', 'http://10.20.30.40:8080/')).toBe(true);
+    expect(no('10.0.0.0/8', 'http://11.0.0.1/')).toBe(false);
+    expect(no('example.org, 192.168.1.0/24', 'https://192.168.1.77/')).toBe(true);
+    expect(no('192.168.1.0/24', 'https://192.168.2.1/')).toBe(false);
+    expect(no('fd00::/8', 'http://[fd12:3456::1]/')).toBe(true);
+    expect(no('fd00::/8', 'http://[fe80::1]/')).toBe(false);
+    // A name is not resolved; a range of the other family, or a malformed one, matches nothing.
+    expect(no('10.0.0.0/8', 'https://ten.example/')).toBe(false);
+    expect(no('::/0', 'http://10.1.1.1/')).toBe(false);
+    expect(no('10.0.0.0/33, 10.0.0.0/x, /8', 'http://10.1.1.1/')).toBe(false);
+    expect(no('0.0.0.0/0', 'http://203.0.113.9/')).toBe(true);
+  });
 });

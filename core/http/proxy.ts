@@ -1,5 +1,6 @@
 import { request as httpRequest, type Agent } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { BlockList, isIP } from 'node:net';
 import { Readable } from 'node:stream';
 import createHttpsProxyAgent from 'https-proxy-agent';
 
@@ -12,7 +13,8 @@ import createHttpsProxyAgent from 'https-proxy-agent';
  *
  * NO_PROXY: comma- or space-separated entries; `*` for every host; a name matches itself and its
  * subdomains (`example.org` and `.example.org` both match `api.example.org`); an entry may name a port
- * (`host:8443`). IP ranges (CIDR) are not read.
+ * (`host:8443`); an IP range (`10.0.0.0/8`, `fd00::/8`) matches a URL whose host is an address in it, as
+ * curl reads it (a name is not resolved to see whether its address is in a range).
  */
 export function proxyFor(url: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const u = new URL(url);
@@ -25,12 +27,28 @@ export function proxyFor(url: string, env: NodeJS.ProcessEnv = process.env): str
     const entry = raw.trim().toLowerCase();
     if (entry === '') continue;
     if (entry === '*') return undefined;
+    if (entry.includes('/')) {
+      if (inRange(host, entry)) return undefined;
+      continue;
+    }
     const m = /^\[(.+)\](?::(\d+))?$/.exec(entry) ?? /^([^:]+)(?::(\d+))?$/.exec(entry) ?? [entry, entry, undefined];
     const name = m[1]!.replace(/^\*?\./, '');
     if (m[2] !== undefined && m[2] !== port) continue;
     if (host === name || host.endsWith(`.${name}`)) return undefined;
   }
   return proxy;
+}
+
+/** Whether `host` is an IP address in the range `cidr` (`10.0.0.0/8`); false for a name or a malformed range. */
+function inRange(host: string, cidr: string): boolean {
+  const family = isIP(host);
+  const [net, bits] = cidr.split('/');
+  const prefix = Number(bits);
+  if (family === 0 || isIP(net!) !== family || !/^\d{1,3}$/.test(bits!) || prefix > (family === 4 ? 32 : 128)) return false;
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  const range = new BlockList();
+  range.addSubnet(net!, prefix, type);
+  return range.check(host, type);
 }
 
 /** An agent for node:http/https (and the SDKs that take one) that goes through the URL's proxy; none if none applies. */
