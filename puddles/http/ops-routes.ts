@@ -68,28 +68,28 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
   };
   app.addHook('onRequest', requireScope(opts.keys, (who) => who.scope === 'read', 'the dashboard'));
 
-  app.get('/v1/ops/status', () =>
-    cached('status', async () => {
-      const now = Date.now();
-      const [runs, [q]] = [await query.query(OPS_SQL.syncRuns), await query.query(OPS_SQL.quarantine)];
-      const sources = new Map<string, Record<string, unknown>>();
-      for (const r of runs) {
-        const ended = r.last_ended_at ? Date.parse(String(r.last_ended_at)) : null;
-        sources.set(String(r.connector), { source: r.connector, runs: r.runs, last_run_started_at: r.last_started_at, last_run_ended_at: r.last_ended_at, last_outcome: r.last_outcome, lag_seconds: ended === null ? null : Math.max(0, Math.round((now - ended) / 1000)) });
-      }
-      for (const [source, at] of Object.entries(opts.webhooks.snapshot())) {
-        sources.set(source, { ...(sources.get(source) ?? { source }), last_webhook_at: at });
-      }
-      const drift = keeper.drift();
-      return {
-        now: new Date(now).toISOString(),
-        sources: [...sources.values()],
-        queue: await opts.queueDepths(),
-        quarantine: Number(q?.n ?? 0),
-        totals: { ready: keeper.ready, donations: keeper.totals.donations, as_of: keeper.totals.asOf(), drift: drift.lastConclusive ?? null, last_check: drift.last ?? null },
-      };
-    }),
-  );
+  // Only the SQL is reused: the totals check, the queue and the webhooks are read fresh for every answer (a
+  // status made while the lake was slow to read would otherwise show "not checked yet" for 5x that long).
+  app.get('/v1/ops/status', async () => {
+    const [runs, [q]] = await cached('status', async () => [await query.query(OPS_SQL.syncRuns), await query.query(OPS_SQL.quarantine)] as const);
+    const now = Date.now();
+    const sources = new Map<string, Record<string, unknown>>();
+    for (const r of runs) {
+      const ended = r.last_ended_at ? Date.parse(String(r.last_ended_at)) : null;
+      sources.set(String(r.connector), { source: r.connector, runs: r.runs, last_run_started_at: r.last_started_at, last_run_ended_at: r.last_ended_at, last_outcome: r.last_outcome, lag_seconds: ended === null ? null : Math.max(0, Math.round((now - ended) / 1000)) });
+    }
+    for (const [source, at] of Object.entries(opts.webhooks.snapshot())) {
+      sources.set(source, { ...(sources.get(source) ?? { source }), last_webhook_at: at });
+    }
+    const drift = keeper.drift();
+    return {
+      now: new Date(now).toISOString(),
+      sources: [...sources.values()],
+      queue: await opts.queueDepths(),
+      quarantine: Number(q?.n ?? 0),
+      totals: { ready: keeper.ready, donations: keeper.totals.donations, as_of: keeper.totals.asOf(), drift: drift.lastConclusive ?? null, last_check: drift.last ?? null },
+    };
+  });
 
   // Where each call to action drew pledges: from its first box to the end of its last, per currency-free count.
   app.get('/v1/ops/ctas', () => {
