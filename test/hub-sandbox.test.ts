@@ -1,22 +1,45 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../core/config.js';
 import { startHub, type Hub } from '../infra/local/hub.js';
 
 // `npm start` with no Stripe key: the hub runs the Stripe sandbox live, syncs it on schedule and
 // takes its signed webhooks, so payments, payouts and webhooks land with no account.
+const OWN_STRIPE_SECRET = 'whsec_own_0123456789abcdef';
+
 describe('the hub without provider credentials', () => {
   // (Stripe and Braintree both run as sandboxes.)
   const home = mkdtempSync(join(tmpdir(), 'puddle-hub-sandbox-'));
   let hub: Hub;
   beforeAll(async () => {
+    // Webhook secrets set for the real providers, before their API keys are: the sandboxes must use them, not replace them.
+    vi.stubEnv('STRIPE_WEBHOOK_SECRET', OWN_STRIPE_SECRET);
+    vi.stubEnv('FRESHDESK_WEBHOOK_USER', 'fd-own-user');
+    vi.stubEnv('FRESHDESK_WEBHOOK_SECRET', 'fd-own-secret');
     hub = await startHub({ config: { ...loadConfig({}), home, port: 0, apiKeys: ['k'] }, schedule: true });
   });
   afterAll(async () => {
     await hub.stop();
+    vi.unstubAllEnvs();
     rmSync(home, { recursive: true, force: true });
+  });
+
+  it('keeps the webhook secrets the environment sets: a webhook signed with them is taken', async () => {
+    const body = JSON.stringify({ id: 'evt_own_secret', object: 'event', type: 'customer.created', created: 1764600000, data: { object: { id: 'cus_own', object: 'customer' } } });
+    const signed = await fetch(`${hub.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: body, secret: OWN_STRIPE_SECRET }) },
+      body,
+    });
+    expect(signed.status).toBe(200);
+    const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
+    const ticket = JSON.stringify({ ticket_id: 1 });
+    const freshdesk = (authorization: string) => fetch(`${hub.url}/webhooks/freshdesk`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: ticket });
+    expect((await freshdesk(basic('fd-own-user', 'wrong'))).status).toBe(401);
+    expect((await freshdesk(basic('fd-own-user', 'fd-own-secret'))).status).not.toBe(401);
   });
 
   it('starts the Stripe sandbox, syncs it, and lands payments, payouts and webhook events', async () => {

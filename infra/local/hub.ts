@@ -82,6 +82,13 @@ function countingQueue(queue: Queue, counter: { accepted: number }): Queue {
   };
 }
 
+/** A sandbox's presets with each name the secrets already have taken from them instead. */
+function setWins(presets: Record<string, string>, secrets: SecretStore): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(presets)) out[name] = secrets.get(name) || value;
+  return out;
+}
+
 /** Secrets from the environment, overlaid with what sandboxes provide. */
 function layered(base: SecretStore, overlay: Record<string, string>): SecretStore {
   return { get: (name) => overlay[name] ?? base.get(name) };
@@ -113,7 +120,9 @@ export async function startHub(opts: {
   // Providers without credentials get a sandbox; their webhook secrets must exist before routes mount.
   const overlay: Record<string, string> = {};
   const wanted = opts.schedule ? Object.entries(SANDBOXES).filter(([, s]) => !s.configured(runtime.secrets)) : [];
-  const presets = new Map(wanted.map(([name, s]) => [name, s.presets()]));
+  // A value the operator set wins over the preset, and the sandbox uses it too (it signs its webhooks with it): a
+  // STRIPE_WEBHOOK_SECRET set for the real Stripe's webhooks must not be replaced because no API key is set yet.
+  const presets = new Map(wanted.map(([name, s]) => [name, setWins(s.presets(), runtime.secrets)]));
   for (const p of presets.values()) Object.assign(overlay, p);
   const secrets = layered(runtime.secrets, overlay);
   // Webhooks are prompts: what they name is re-read with the connector instances made below.
