@@ -22,6 +22,19 @@ describe('personal data', () => {
     expect(charge.billing_details.name).toBe('Jo Bloggs'); // the input is untouched
   });
 
+  it("scrubs a dispute's evidence and IP addresses under any name, not words that end in 'ip'", () => {
+    const dispute = {
+      id: 'dp_1', amount: 500, reason: 'fraudulent', evidence_details: { due_by: 1764600000, has_evidence: true },
+      evidence: { customer_name: 'Jo Bloggs', customer_purchase_ip: '10.1.2.3', uncategorized_text: 'Jo lives at 1 High St' },
+      metadata: { customer_purchase_ip: '10.1.2.3', customerIp: '10.9.9.9', ip: '10.8.8.8', relationship: 'friend', membership: 'gold' },
+    };
+    const s = scrubPersonalData(dispute) as unknown as typeof dispute;
+    expect(JSON.stringify(s)).not.toMatch(/Jo|10\.\d/);
+    expect(s.evidence).toBe('[redacted]');
+    expect(s.evidence_details).toEqual({ due_by: 1764600000, has_evidence: true });
+    expect(s.metadata).toEqual({ customer_purchase_ip: '[redacted]', customerIp: '[redacted]', ip: '[redacted]', relationship: 'friend', membership: 'gold' });
+  });
+
   it('redacts in place exactly as the copy does, Dates as times, and copies what cannot change', () => {
     const record = () => ({
       id: 'ch_1', amount: 500, created: new Date('2026-11-01T10:00:00Z'), billing_details: { name: 'Jo Bloggs' },

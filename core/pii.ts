@@ -28,11 +28,15 @@ const PERSONAL = new Set([
   // Freshdesk: contacts' and tickets' other addresses, mobiles, social handles, and the free text a
   // supporter writes (their name, address and order numbers end up there)
   'mobile', 'twitter_id', 'facebook_id', 'description', 'description_text', 'ticket_description', 'ticket_subject',
+  // Stripe's dispute evidence: the donor's name, email, addresses, purchase IP and free-text explanations
+  'evidence',
 ]);
 /** Free text that holds personal data when it is text: Freshdesk's ticket `subject` (Braintree's `subject` is an object, walked as usual). */
 const PERSONAL_TEXT = new Set(['subject']);
 /** And any name, email, phone or address field, whoever it belongs to (`payerName`, `reviewerEmail`). */
 const PERSONAL_SUFFIX = /(name|email|emails|phone|address|postalcode)$/;
+/** An IP address under any name (`customer_purchase_ip`, `customerIp`, `ip`), read before case and underscores go (`relationship` is not one). */
+const IP_KEY = /(?:^|_)ip$|[a-z]Ip$|^IP$/;
 
 /**
  * Whether a key names personal data, in any case and with or without underscores (Stripe's
@@ -45,7 +49,7 @@ function isPersonal(key: string): boolean {
   let v = verdicts.get(key);
   if (v === undefined) {
     const k = key.toLowerCase().replace(/_/g, '');
-    v = NORMALISED.has(k) || PERSONAL_SUFFIX.test(k);
+    v = NORMALISED.has(k) || PERSONAL_SUFFIX.test(k) || IP_KEY.test(key);
     if (verdicts.size < 10_000) verdicts.set(key, v);
   }
   return v;
