@@ -197,6 +197,20 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(await queue.depth('raw')).toBe(0);
   });
 
+  it("refuses the contracts only the hub writes (its audit of runs, quarantine and feed fetches), naming the ones it takes", async () => {
+    await drain();
+    const fetch = { feed_fetch_id: 'forged-1', occurred_at: '2026-11-29T20:15:00Z', feed: 'giro_requests', key_label: 'feed#1', after: '0', next: '500', rows: 500 };
+    const run = { sync_run_id: 'forged-2', occurred_at: '2026-11-29T20:15:00Z', connector: 'stripe', stream: 'charges', records: 1, pages: 1, requests: 1, retries: 0, rate_limited: 0, outcome: 'succeeded' };
+    const res = await post(app, { events: [donation('ok-2'), { contract: 'feed_fetch', version: 1, payload: fetch }, { contract: 'sync_run', version: 1, payload: run }] });
+    expect(res.statusCode).toBe(400);
+    const body = res.json() as { rejected: { index: number; errors: { path: string; message: string }[] }[] };
+    expect(body.rejected.map((r) => r.index)).toEqual([1, 2]);
+    const [message] = body.rejected[0]!.errors.map((e) => `${e.path} ${e.message}`);
+    expect(message).toMatch(/^contract is written by the hub itself, not by producers: one of .*\bdonation\b/);
+    expect(message).not.toMatch(/feed_fetch|sync_run|quarantine/);
+    expect(await queue.depth('raw')).toBe(0);
+  });
+
   it('reports top-level shape errors at index -1, path events', async () => {
     for (const bad of [{}, { events: [] }, { events: 'x' }, [donation('a')], { events: [donation('a')], more: 1 }]) {
       const res = await post(app, bad);

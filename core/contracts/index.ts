@@ -15,6 +15,12 @@ export * as crmContracts from './crm.js';
 /** Every contract, every version: name -> version -> Contract. */
 export const CONTRACTS: ReadonlyMap<string, ReadonlyMap<number, Contract>> = collect([v1, bank, crm, supplies]);
 
+/**
+ * Contracts only the hub writes: its own audit of connector runs, quarantined records and supplier feed
+ * fetches. A producer key must not be able to add rows to that audit (they would read as the hub's own).
+ */
+export const WRITTEN_BY_HUB: ReadonlySet<string> = new Set([v1.sync_run.name, v1.quarantine.name, supplies.feed_fetch.name]);
+
 function collect(modules: readonly object[]): Map<string, Map<number, Contract>> {
   const out = new Map<string, Map<number, Contract>>();
   for (const c of modules.flatMap((m) => Object.values(m) as unknown[])) {

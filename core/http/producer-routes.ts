@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CONTRACTS, type Contract, type FieldError } from '../contracts/index.js';
+import { CONTRACTS, WRITTEN_BY_HUB, type Contract, type FieldError } from '../contracts/index.js';
 import { EnvelopeTextWriter, type Envelope, type EnvelopeTexts } from '../envelope.js';
 import { log } from '../log.js';
 import type { Queue } from '../ports.js';
@@ -21,7 +21,7 @@ export interface RejectedEvent {
 
 const EVENT_FIELDS = new Set(['contract', 'version', 'id', 'payload']);
 const MAX_PRODUCER_ID = 256;
-const KNOWN_CONTRACTS = [...CONTRACTS.keys()].join(', ');
+const KNOWN_CONTRACTS = [...CONTRACTS.keys()].filter((c) => !WRITTEN_BY_HUB.has(c)).join(', ');
 /** Every answer's content type, on both paths. */
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -45,6 +45,7 @@ export function checkEvent(ev: unknown): Checked {
   } else {
     const versions = CONTRACTS.get(e.contract);
     if (!versions) errors.push({ path: 'contract', message: `is not a known contract: one of ${KNOWN_CONTRACTS}` });
+    else if (WRITTEN_BY_HUB.has(e.contract)) errors.push({ path: 'contract', message: `is written by the hub itself, not by producers: one of ${KNOWN_CONTRACTS}` });
     else if (typeof e.version !== 'number' || !Number.isInteger(e.version)) {
       errors.push({ path: 'version', message: 'is required: an integer contract version' });
     } else {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeEnvelope } from '../../core/envelope.js';
 import { appealNight, toRequests } from '../../core/scenario/appeal-night.js';
 import type { Hub } from '../../infra/local/hub.js';
 import Fastify from 'fastify';
@@ -225,7 +226,10 @@ describe('live totals API', () => {
     expect((await getJson(`${hub.url}/v1/ops/status`, FEED_KEY)).status).toBe(403);
     expect((await getJson(`${hub.url}/v1/ops/status`)).status).toBe(401);
     const ended = new Date(Date.now() - 90_000).toISOString();
-    await post(hub, [{ contract: 'sync_run', version: 1, payload: { sync_run_id: 'run-1', occurred_at: new Date(Date.now() - 120_000).toISOString(), connector: 'stripe', stream: 'charges', ended_at: ended, records: 10, pages: 1, requests: 1, retries: 0, rate_limited: 0, outcome: 'succeeded' } }]);
+    // A run recorded the way the engine records one (producers may not write sync_run).
+    const payload = { sync_run_id: 'run-1', occurred_at: new Date(Date.now() - 120_000).toISOString(), connector: 'stripe', stream: 'charges', ended_at: ended, records: 10, pages: 1, requests: 1, retries: 0, rate_limited: 0, outcome: 'succeeded' };
+    await hub.runtime.queue.publish([makeEnvelope({ contract: 'sync_run', version: 1, source: 'stripe', stream: 'charges', payload, delivery_id: 'run-1' })]);
+    await waitLanded(hub);
     await hub.totals.checkDrift();
     const res = await getJson(`${hub.url}/v1/ops/status`, READ_KEY);
     expect(res.status).toBe(200);
