@@ -54,6 +54,28 @@ describe('puddle import bank', () => {
     expect(JSON.parse(s.stdout)).toEqual([{ balanced: false, n: 1 }, { balanced: true, n: 3 }]);
   });
 
+  it('refuses an empty file (0 bytes, or only whitespace and a BOM) as malformed, whatever the format: a download cut short is not a success', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'puddle-bank-cli-empty-'));
+    try {
+      const empty = join(own, 'empty.csv');
+      writeFileSync(empty, '');
+      const blank = join(own, 'blank.csv');
+      writeFileSync(blank, '\uFEFF \r\n\n');
+      const csv = await puddle(['import', 'bank', empty, blank, '--layout', 'barclays'], own);
+      expect(csv.code).toBe(2);
+      expect(csv.stdout).toBe('');
+      expect(csv.stderr).toContain('empty.csv: malformed, nothing imported: line 1: the file is empty');
+      expect(csv.stderr).toContain('blank.csv: malformed, nothing imported: line 1: the file is empty');
+      for (const format of ['camt', 'bai2']) {
+        const r = await puddle(['import', 'bank', empty, '--format', format], own);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain('the file is empty');
+      }
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   it('reads BAI2 and CSV through the same command: no currency or date order guessed, a running balance that breaks refused', async () => {
     const own = mkdtempSync(join(tmpdir(), 'puddle-bank-cli-formats-'));
     try {

@@ -178,6 +178,25 @@ describe('importing bank statements into the lake', () => {
     ]);
   });
 
+  it('the drop folder moves an empty file (a download cut short) to failed/ with a log saying so', async () => {
+    const inbox = startBankInbox({ home: lake.home, queue: lake.rt.queue, intervalMs: 3_600_000, importOptions: { layout: 'barclays' } });
+    try {
+      writeFileSync(join(inbox.dir, 'empty.csv'), '');
+      writeFileSync(join(inbox.dir, 'blank.csv'), '\uFEFF\n  \n');
+      await inbox.scan();
+      await inbox.scan();
+      expect(readdirSync(join(inbox.dir, 'done'))).toEqual([]);
+      expect(readdirSync(join(inbox.dir, 'failed')).sort()).toEqual(['blank.csv', 'blank.csv.log', 'empty.csv', 'empty.csv.log']);
+      for (const name of ['empty.csv', 'blank.csv']) {
+        const log = readFileSync(join(inbox.dir, 'failed', `${name}.log`), 'utf8');
+        expect(log).toContain(' malformed\n');
+        expect(log).toContain(`${name}: malformed, nothing imported: line 1: the file is empty`);
+      }
+    } finally {
+      await inbox.stop();
+    }
+  });
+
   it('the drop folder writes and imports the sandboxes\' daily statements', async () => {
     const lines = [
       { bank_line_id: 'bl_po_1', account: 'charity-current', amount_minor: 12_000, currency: 'GBP', reference: 'PUDDLE PO1', description: 'STRIPE PAYMENTS UK LTD', booking_date: '2026-11-20', occurred_at: '2026-11-20T00:00:00Z' },

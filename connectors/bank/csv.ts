@@ -306,7 +306,8 @@ export const readCsv: BankFileReader = (text: string, opts: ReadOptions): ReadRe
     if (first && norm(first.cells[dateIdx] ?? '') === layout.date.toLowerCase()) records = records.slice(1); // a header after all
   } else {
     const header = records[0];
-    if (!header) return { statements: [], problems: [] };
+    // Nothing left after skip_lines: no header to read the columns from.
+    if (!header) throw new BankFileError(`no header row${layout.skip_lines ? ` after the ${layout.skip_lines} skipped line(s)` : ''}`, 'line 1');
     names = header.cells.map(cell);
     records = records.slice(1);
     const have = new Set(header.cells.map(norm));

@@ -83,6 +83,9 @@ export function fileSha256(bytes: Buffer | string): string {
 /** Detect the format and read the file with its reader (the benchmark's parse-only figure). */
 export function readBankFile(bytes: Buffer | string, opts: ImportOptions): { format: BankFormat; result: ReadResult } {
   const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
+  // A download cut short can leave a 0-byte file; read as a CSV it is "0 statements imported", which looks
+  // like success. Refused before detection, so every format (and --format) says the same thing.
+  if (/^\uFEFF?\s*$/.test(text)) throw new BankFileError('the file is empty (nothing but whitespace): a download cut short?', 'line 1');
   const format = opts.format ?? detectFormat(text);
   if (!isBankFormat(format)) throw new BankFileError(`unknown format '${format}' (camt, bai2 or csv)`, '--format');
   return { format, result: READERS[format](text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, opts) };

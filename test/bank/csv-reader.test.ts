@@ -194,4 +194,9 @@ describe('readCsv refusals and column maps', () => {
   it('an export with a header and no rows holds no statements', () => {
     expect(readCsv(LLOYDS.split('\n')[0]!, { layout: 'lloyds' })).toEqual({ statements: [], problems: [] });
   });
+
+  it('a file with no header row left (empty, or every line skipped) is refused, not read as no statements', () => {
+    expect(bankError(() => readCsv('', { layout: 'lloyds' })).message).toBe('line 1: no header row');
+    expect(bankError(() => readCsv('Exported 2026-12-01\n', { layout: { ...MAP, skip_lines: 1 }, currency: 'GBP', account: 'A' })).message).toBe('line 1: no header row after the 1 skipped line(s)');
+  });
 });
