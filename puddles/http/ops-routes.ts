@@ -27,7 +27,9 @@ export const OPS_SQL = {
   quarantine: `SELECT count(*) AS n FROM quarantine`,
   journey: `SELECT stage, currency, count(*) AS count, CAST(sum(amount_minor) AS BIGINT) AS amount_minor
     FROM recon_journey GROUP BY stage, currency ORDER BY stage, currency`,
-  breaksByType: `SELECT break_type, currency, count(*) AS count, CAST(sum(amount_minor) AS BIGINT) AS amount_minor
+  // The amount at stake: a break's amount is signed (payment - donation, a shortfall), and +25.00 and -25.00
+  // are 50.00 to look into, not nothing, so the absolute amounts are added.
+  breaksByType: `SELECT break_type, currency, count(*) AS count, CAST(sum(abs(amount_minor)) AS BIGINT) AS amount_minor
     FROM recon_breaks GROUP BY break_type, currency ORDER BY break_type, currency`,
   newestBreaks: `SELECT break_type, object_kind, object_id, amount_minor, currency, age_days, reason FROM recon_breaks
     ORDER BY age_days ASC, break_type, object_id LIMIT 25`,

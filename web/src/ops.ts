@@ -221,7 +221,7 @@ async function pollBreaks(): Promise<void> {
     table('breaks', ['—'], []);
     return;
   }
-  table('breaks-by-type', ['type', 'currency', 'count', 'amount'], b.by_type.map((r) => [cell(r.break_type), cell(r.currency), cell(formatCount(r.count), 'num'), cell(money(r.amount_minor, r.currency), 'num')]), [2, 3]);
+  table('breaks-by-type', ['type', 'currency', 'count', 'at stake'], b.by_type.map((r) => [cell(r.break_type), cell(r.currency), cell(formatCount(r.count), 'num'), cell(money(r.amount_minor, r.currency), 'num')]), [2, 3]);
   table('breaks', ['type', 'object', 'id', 'amount', 'age (days)', 'reason'],
     b.newest.map((r) => [cell(r.break_type), cell(r.object_kind), cell(r.object_id), cell(money(r.amount_minor, r.currency), 'num'), cell(r.age_days, 'num'), cell(r.reason)]), [3, 4]);
 }
