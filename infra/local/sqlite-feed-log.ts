@@ -8,6 +8,7 @@ export class SqliteFeedLog implements FeedLog {
   readonly #db: SqliteDatabase;
   readonly #insert;
   readonly #read;
+  readonly #last;
 
   constructor(path: string) {
     this.#db = openSqlite(path);
@@ -20,7 +21,10 @@ export class SqliteFeedLog implements FeedLog {
       UNIQUE (feed, record_id)
     )`);
     this.#insert = this.#db.prepare('INSERT OR IGNORE INTO feed_row (feed, record_id, row, appended_at) VALUES (?, ?, ?, ?)');
+    // A feed's last position without visiting its rows (the unique index is ordered by record id, not position).
+    this.#db.exec('CREATE INDEX IF NOT EXISTS feed_row_position ON feed_row (feed, position)');
     this.#read = this.#db.prepare('SELECT position, row FROM feed_row WHERE feed = ? AND position > ? ORDER BY position LIMIT ?');
+    this.#last = this.#db.prepare('SELECT coalesce(max(position), 0) AS last FROM feed_row WHERE feed = ?');
   }
 
   append(feed: string, entries: readonly FeedEntry[]): void {
@@ -33,6 +37,10 @@ export class SqliteFeedLog implements FeedLog {
 
   read(feed: string, after: number, limit: number): { position: number; row: Record<string, Cell> }[] {
     return (this.#read.all(feed, after, limit) as { position: number; row: string }[]).map((r) => ({ position: r.position, row: JSON.parse(r.row) as Record<string, Cell> }));
+  }
+
+  last(feed: string): number {
+    return (this.#last.get(feed) as { last: number }).last;
   }
 
   close(): void {

@@ -42,6 +42,15 @@ export async function feedRoutes(app: FastifyInstance, opts: FeedRoutesOptions):
     }
     const from = after === undefined ? 0 : Number(after);
     const page = opts.log.read(feed.name, from, limit);
+    // Only an empty page can come from a cursor past the end. Such a cursor was never handed out by this log
+    // (feeds.db was rebuilt, numbered afresh, or it came from another hub): answering it with an empty page
+    // would have the supplier wait there and silently skip every row numbered up to it.
+    if (!page.length && from > 0) {
+      const last = opts.log.last(feed.name);
+      if (from > last) {
+        return reply.code(409).send(errorBody('cursor_past_end', `after is past the end of this feed (its last position is ${last}): the cursor was not handed out by this feed's log, which may have been rebuilt; start again without after and skip the ids you already have`));
+      }
+    }
     const next = page.length ? String(page[page.length - 1]!.position) : (after ?? null);
     const now = new Date().toISOString();
     const audit = makeEnvelope({

@@ -114,6 +114,21 @@ describe('supplier feeds: GET /v1/feeds/giro_requests', () => {
     });
   });
 
+  it('refuses a cursor past the end of the feed (409): a stale cursor must not skip the rows up to it', async () => {
+    const whole = await fetchPage(null, 1000);
+    const last = Number(whole.next);
+    // Caught up: the last cursor handed out gives an empty page and keeps the cursor.
+    expect(await fetchPage(String(last))).toEqual({ rows: [], next: String(last) });
+    for (const after of [String(last + 1), '999']) {
+      const res = await getJson(`${hub.url}/v1/feeds/giro_requests?after=${after}`, FEED_KEY);
+      expect(res.status).toBe(409);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('cursor_past_end');
+      expect(body.error.message).toContain(`its last position is ${last}`);
+      expect(body.error.message).toContain('start again without after');
+    }
+  });
+
   it('records each fetch for audit with the key label, never the key', async () => {
     const before = await fetchPage(null, 2);
     await waitLanded(hub);

@@ -54,6 +54,9 @@ class MemoryFeedLog implements FeedLog {
   read(): { position: number; row: Record<string, never> }[] {
     return [];
   }
+  last(): number {
+    return 0;
+  }
   close(): void {}
 }
 
