@@ -3,6 +3,8 @@
 // those that pass its filter, and gives each a position in a durable log; a cursor is a position, so a page
 // never changes and a row landed later always comes after every cursor already handed out.
 import { latestVersion } from '../core/contracts/index.js';
+import { ConfigError } from '../core/errors.js';
+import type { FeedKey } from '../core/http/auth.js';
 import type { QueryEngine } from '../core/ports.js';
 import { sqlIdent } from './duckdb.js';
 import type { LandedRows } from './landed.js';
@@ -43,6 +45,20 @@ export function feedNamed(name: string): FeedDef | undefined {
   return FEEDS.find((f) => f.name === name);
 }
 
+/**
+ * The start-up check of PUDDLE_FEED_KEYS: a key naming a feed that does not exist would be refused (403) on
+ * every fetch, and the supplier would find out, not the operator. The entry is named by position, never by
+ * what it says: a key and a feed written the wrong way round would put the key in the message.
+ */
+export function checkFeedKeys(keys: readonly FeedKey[]): void {
+  keys.forEach((k, i) => {
+    const bad = k.feeds.findIndex((f) => !feedNamed(f));
+    if (bad < 0) return;
+    const which = k.feeds.length > 1 ? `its feed ${bad + 1}` : 'its feed';
+    throw new ConfigError(`PUDDLE_FEED_KEYS entry ${i + 1}: ${which} does not exist (the feeds are ${FEEDS.map((f) => f.name).join(', ')})`);
+  });
+}
+
 /** One row bound for a feed: its version's envelope id (so it is logged once) and the supplier's columns. */
 export interface FeedEntry {
   recordId: string;
@@ -55,6 +71,8 @@ export interface FeedLog {
   append(feed: string, entries: readonly FeedEntry[]): void;
   /** Up to `limit` rows after position `after` (0: the start), with their positions. */
   read(feed: string, after: number, limit: number): { position: number; row: Record<string, Cell> }[];
+  /** The feed's last position (0 when it is empty): a cursor past it was never handed out by this log. */
+  last(feed: string): number;
   close(): void;
 }
 

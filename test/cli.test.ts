@@ -39,6 +39,18 @@ describe('the puddle CLI', () => {
     const feeds = await puddle(['start', '--no-schedule'], { PUDDLE_HOME: home, PORT: '0', PUDDLE_FEED_KEYS: 'sekret-feed-key' });
     expect(feeds.code).toBe(2);
     expect(feeds.stderr).toBe('puddle start: PUDDLE_FEED_KEYS entry 1 must be key:feed1+feed2 (a key, a colon, one or more feed names joined by +)\n');
+    // A feed that does not exist: refused at start, not a 403 the supplier meets. Named by position, so a key
+    // written where the feed goes (entry 3) is not printed either.
+    for (const [keys, which] of [
+      ['k1-sekret:giro_requests,k2-sekret:nosuchfeed', 'entry 2: its feed does'],
+      ['k1-sekret:giro_requests,k2-sekret:giro_requests+nosuchfeed', 'entry 2: its feed 2 does'],
+      ['k1-sekret:giro_requests,k2-sekret:giro_requests,giro_requests:k3-sekret', 'entry 3: its feed does'],
+    ] as const) {
+      const unknown = await puddle(['start', '--no-schedule'], { PUDDLE_HOME: home, PORT: '0', PUDDLE_FEED_KEYS: keys });
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toBe(`puddle start: PUDDLE_FEED_KEYS ${which} not exist (the feeds are giro_requests)\n`);
+      expect(unknown.stdout).toBe('');
+    }
   });
 
   it('runs the demo, then answers SQL as JSON and CSV over what landed', async () => {

@@ -1,5 +1,6 @@
 import { loadConfig } from '../../../core/config.js';
 import { log } from '../../../core/log.js';
+import { checkFeedKeys } from '../../../puddles/feeds.js';
 import { startHub } from '../../local/hub.js';
 import { defineCommand } from '../command.js';
 
@@ -13,6 +14,7 @@ export const start = defineCommand({
   },
   async run({ values }) {
     const config = loadConfig();
+    checkFeedKeys(config.feedKeys ?? []);
     if (values.port) config.port = Number(values.port);
     if (config.apiKeys.length === 0) {
       process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
