@@ -1,7 +1,7 @@
 // The live total: pledges per channel, campaign, call to action, currency and 15-minute box, kept in memory
 // from what consumers land, so GET /v1/totals never scans the lake. It is defined exactly as the SQL view
 // `totals_by_box` (puddles/queries/totals_by_box.sql, which the drift check compares it with): the current
-// version of each donation (latest by _changed_at, then _received_at, then _id, as the `donation`
+// version of each donation (latest by _changed_at, then first arrival, then _id, as the `donation`
 // view orders them), counted when its status is not failed or cancelled, boxed by its occurred_at (UTC).
 // Applying a row keeps the newest version per donation, so applying the same rows twice, or in any order,
 // gives the same state: a redelivered batch never counts twice and the rebuild may overlap live landing.
@@ -104,20 +104,29 @@ class Slots {
       this.amount = grow(this.amount);
       this.cell = grow(this.cell);
     }
+    this.cell[this.size] = -1;
     return this.size++;
   }
+}
 
-  /** Whether (changed, received, id) orders after the slot's version, as the `donation` view orders them. */
-  newer(slot: number, changed: number, received: number, id: string): boolean {
-    if (changed !== this.changed[slot]) return changed > this.changed[slot]!;
-    if (received !== this.received[slot]) return received > this.received[slot]!;
-    return id > this.ids[slot]!;
-  }
+/**
+ * A version tying with its donation's current one on _changed_at (an event sent again, or a change without
+ * updated_at moving): its envelope id, first arrival and what it would count. The views keep the first arrival
+ * of each envelope id and then take the latest, so a loser sent again later still loses: the live totals must
+ * remember these to decide the same way. Only kept while they tie; a newer version drops them.
+ */
+interface Tied {
+  id: string;
+  received: number;
+  amount: number;
+  cell: number;
 }
 
 export class LiveTotals {
   #slotOf = new Map<string, number>();
   #slots = new Slots();
+  /** Per slot, the versions tying with its current one (only slots that have more than one). */
+  #ties = new Map<number, Tied[]>();
   #cells: TotalsCell[] = [];
   #cellIndex = new Map<string, number>();
   /** The cell #cell found last, or -1. */
@@ -154,33 +163,69 @@ export class LiveTotals {
       }
       const slots = this.#slots;
       let slot = this.#slotOf.get(d.key);
-      if (slot !== undefined && !slots.newer(slot, d.changed, d.received, d.id)) continue;
       if (slot === undefined) {
         slot = slots.add();
         this.#slotOf.set(d.key, slot);
-      } else if (slots.cell[slot]! >= 0) {
-        const old = this.#cells[slots.cell[slot]!]!;
-        old.amount_minor -= slots.amount[slot]!;
-        old.count -= 1;
+      } else if (d.changed === slots.changed[slot]) {
+        if (this.#tie(slot, d)) changed = true;
+        continue;
+      } else if (!(d.changed > slots.changed[slot]!)) {
+        continue;
+      } else {
+        this.#ties.delete(slot);
       }
-      const cell = d.pledged ? this.#cell(d.cell.channel, d.cell.campaign, d.cell.cta, d.cell.currency, d.cell.box) : -1;
-      if (cell >= 0) {
-        this.#cells[cell]!.amount_minor += d.amount;
-        this.#cells[cell]!.count += 1;
-      }
-      slots.changed[slot] = d.changed;
-      slots.received[slot] = d.received;
-      slots.amount[slot] = d.pledged ? d.amount : 0;
-      slots.cell[slot] = cell;
-      slots.ids[slot] = d.id;
+      this.#place(slot, d.id, d.changed, d.received, d.amount, this.#cellOf(d));
       changed = true;
     }
     return changed;
   }
 
+  /**
+   * A version tying with the slot's on _changed_at: an envelope id seen before keeps its first arrival (a
+   * re-send changes nothing), and the winner is the latest by (first arrival, id), as the views decide.
+   */
+  #tie(slot: number, d: DonationVersion): boolean {
+    const slots = this.#slots;
+    const ties = this.#ties.get(slot) ?? [{ id: slots.ids[slot]!, received: slots.received[slot]!, amount: slots.amount[slot]!, cell: slots.cell[slot]! }];
+    const seen = ties.find((t) => t.id === d.id);
+    if (seen && d.received >= seen.received) return false;
+    const v = { id: d.id, received: d.received, amount: d.amount, cell: this.#cellOf(d) };
+    if (seen) Object.assign(seen, v);
+    else ties.push(v);
+    if (ties.length > 1) this.#ties.set(slot, ties);
+    const win = ties.reduce((a, b) => (b.received > a.received || (b.received === a.received && b.id > a.id) ? b : a));
+    if (win.id === slots.ids[slot] && win.received === slots.received[slot] && win.amount === slots.amount[slot] && win.cell === slots.cell[slot]) return false;
+    this.#place(slot, win.id, slots.changed[slot]!, win.received, win.amount, win.cell);
+    return true;
+  }
+
+  /** Make a version the slot's current one, moving its contribution. */
+  #place(slot: number, id: string, changed: number, received: number, amount: number, cell: number): void {
+    const slots = this.#slots;
+    if (slots.cell[slot]! >= 0) {
+      const old = this.#cells[slots.cell[slot]!]!;
+      old.amount_minor -= slots.amount[slot]!;
+      old.count -= 1;
+    }
+    if (cell >= 0) {
+      this.#cells[cell]!.amount_minor += amount;
+      this.#cells[cell]!.count += 1;
+    }
+    slots.changed[slot] = changed;
+    slots.received[slot] = received;
+    slots.amount[slot] = cell >= 0 ? amount : 0;
+    slots.cell[slot] = cell;
+    slots.ids[slot] = id;
+  }
+
+  #cellOf(d: DonationVersion): number {
+    return d.pledged ? this.#cell(d.cell.channel, d.cell.campaign, d.cell.cta, d.cell.currency, d.cell.box) : -1;
+  }
+
   /** Forget everything (before a rebuild from the lake). */
   clear(): void {
     this.#slotOf = new Map();
+    this.#ties = new Map();
     this.#slots = new Slots();
     this.#cells = [];
     this.#cellIndex = new Map();
@@ -252,7 +297,7 @@ export interface CellKey {
 export interface DonationVersion {
   key: string;
   id: string;
-  /** _changed_at, then _received_at, then _id order versions, as the `donation` view does. */
+  /** _changed_at, then first arrival (_received_at of an envelope id's first delivery), then _id order versions, as the `donation` view does. */
   changed: number;
   received: number;
   pledged: boolean;

@@ -3,9 +3,23 @@
 import type { OpsEvent, QueryEngine, Row } from '../core/ports.js';
 import { type LiveTotals, type TotalsCell } from './live-totals.js';
 
-const rebuildSql = (time: (column: string) => string) => `SELECT donation_id, channel, campaign, cta, currency, amount_minor, status,
-  ${time('occurred_at')} AS occurred_at, _id, ${time('_changed_at')} AS _changed_at, ${time('_received_at')} AS _received_at
-  FROM donation`;
+const rebuildSql = (time: (column: string) => string, from = 'donation', h = '') => `SELECT ${h}donation_id, ${h}channel, ${h}campaign, ${h}cta,
+  ${h}currency, ${h}amount_minor, ${h}status, ${time(`${h}occurred_at`)} AS occurred_at, ${h}_id, ${time(`${h}_changed_at`)} AS _changed_at,
+  ${time(`${h}_received_at`)} AS _received_at
+  FROM ${from}`;
+
+/**
+ * The versions that tie with a current one on _changed_at without being it (`current`: the current rows, with
+ * times as epoch ms), at their first arrival as donation_history keeps them. The aggregate needs them after a
+ * restart: a loser sent again later must still lose, as in the views, and only its first arrival says so. It
+ * reads the donation history once (a few columns), and returns only such versions, nearly always none.
+ */
+const tiesSql = (current: string) =>
+  rebuildSql(
+    (c) => `epoch_ms(${c})`,
+    `donation_history AS h JOIN ${current} AS c ON h.donation_id = c.donation_id AND epoch_ms(h._changed_at) = c._changed_at AND h._id <> c._id`,
+    'h.',
+  );
 
 /**
  * Current donations (the `donation` view: the folded current state plus what landed since, never a
@@ -39,6 +53,7 @@ export async function rebuildTotals(totals: LiveTotals, query: QueryEngine, page
   } catch {
     const rows = await query.query(REBUILD_SQL);
     apply(totals, rows);
+    apply(totals, await query.query(tiesSql(`(${REBUILD_SQL})`)));
     return rows.length;
   }
   let n = 0;
@@ -51,6 +66,7 @@ export async function rebuildTotals(totals: LiveTotals, query: QueryEngine, page
       apply(totals, rows);
       n += rows.length;
     }
+    apply(totals, await query.query(tiesSql(table)));
   } finally {
     await query.query(`DROP TABLE IF EXISTS ${table}`);
   }

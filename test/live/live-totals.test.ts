@@ -45,6 +45,9 @@ function expected(rows: Record<string, string | number | null>[]) {
 const cellsOf = (t: LiveTotals) =>
   t.cells().map((c) => [JSON.stringify([c.channel, c.campaign, c.cta, c.currency, c.box]), [c.amount_minor, c.count]] as const).sort();
 
+// apply(), as consumers call it: applyRows alone does not bump the version the documents are cached by.
+const put = (t: LiveTotals, rows: Record<string, string | number | null>[]) => t.apply({ contract: 'donation', version: 1, rows });
+
 describe('LiveTotals', () => {
   it('gives the same totals whatever order versions arrive in, and when rows are applied twice', () => {
     const rows = versions();
@@ -71,5 +74,34 @@ describe('LiveTotals', () => {
     t.apply({ contract: 'payment', version: 1, rows });
     expect(t.version).toBe(v);
     expect(told).toBe(1);
+  });
+
+  // A producer retry: A, then a correction B with the same _changed_at (no updated_at), then A sent again. The
+  // views keep A's first arrival, so B stays current; every order of arrival must say so.
+  it('keeps a re-sent envelope at its first arrival, so a resent older event never beats a correction', () => {
+    const row = (id: string, amount: number, received: string) => ({
+      donation_id: 'rs1', occurred_at: '2026-12-01T20:15:03Z', channel: 'sms', amount_minor: amount, currency: 'GBP', campaign: 'rs', cta: null,
+      status: null, _id: id, _changed_at: '2026-12-01T20:15:03Z', _received_at: received,
+    });
+    const a = row('id-a', 500, '2026-12-01T21:00:00Z');
+    const b = row('id-b', 1500, '2026-12-01T21:00:02Z');
+    const again = row('id-a', 500, '2026-12-01T21:00:04Z');
+    const total = (t: LiveTotals) => t.document({ by: 'channel', campaign: 'rs' }).total;
+    for (const order of [[a, b, again], [again, b, a], [b, again, a], [again, a, b], [a, again, b], [b, a, again]]) {
+      const t = new LiveTotals();
+      put(t, order);
+      expect(total(t)).toEqual({ amount_minor: 1500, count: 1 });
+    }
+    // After a restart the rebuild gives the current version and the tying ones at their first arrival
+    // (totals-sql.ts); a later re-send of A still loses.
+    const t = new LiveTotals();
+    put(t, [b]);
+    put(t, [a]);
+    put(t, [row('id-a', 500, '2026-12-01T22:00:00Z')]);
+    expect(total(t)).toEqual({ amount_minor: 1500, count: 1 });
+    // A newer version still wins, and the ties it supersedes are forgotten.
+    put(t, [{ ...row('id-c', 700, '2026-12-01T22:00:01Z'), _changed_at: '2026-12-01T20:16:00Z' }]);
+    put(t, [row('id-a', 500, '2026-12-01T22:00:02Z')]);
+    expect(total(t)).toEqual({ amount_minor: 700, count: 1 });
   });
 });
