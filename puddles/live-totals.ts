@@ -2,9 +2,10 @@
 // from what consumers land, so GET /v1/totals never scans the lake. It is defined exactly as the SQL view
 // `totals_by_box` (puddles/queries/totals_by_box.sql, which the drift check compares it with): the current
 // version of each donation (latest by _changed_at, then first arrival, then _id, as the `donation`
-// view orders them), counted when its status is not failed or cancelled, boxed by its occurred_at (UTC).
-// Applying a row keeps the newest version per donation, so applying the same rows twice, or in any order,
-// gives the same state: a redelivered batch never counts twice and the rebuild may overlap live landing.
+// view orders them), counted when its status is not failed or cancelled, boxed by its occurred_at (UTC), from
+// the day of its occurred_at on (see countsUntil). Applying a row keeps the newest version per donation, so
+// applying the same rows twice, or in any order, gives the same state: a redelivered batch never counts twice
+// and the rebuild may overlap live landing.
 import { dateParse } from '../core/time.js';
 import type { LandedRows } from './landed.js';
 import type { Cell } from './parquet-writer.js';
@@ -240,9 +241,13 @@ export class LiveTotals {
     return () => this.#listeners.delete(fn);
   }
 
-  /** The non-empty cells, as totals_by_box rows would be (for the drift check and the dashboard). */
-  cells(): TotalsCell[] {
-    return this.#cells.filter((c) => c.count !== 0 || c.amount_minor !== 0);
+  /**
+   * The non-empty cells that count at `now`, as totals_by_box rows would be (for the drift check and the
+   * dashboard): boxes dated after today are held back, as in the view (see countsUntil).
+   */
+  cells(now: number = Date.now()): TotalsCell[] {
+    const until = countsUntil(now);
+    return this.#cells.filter((c) => (c.count !== 0 || c.amount_minor !== 0) && c.box < until);
   }
 
   asOf(): string | null {
@@ -250,11 +255,12 @@ export class LiveTotals {
   }
 
   /** The document for a query, built once per version and query. */
-  document(q: TotalsQuery): TotalsDocument {
-    const cacheKey = `${q.campaign ?? ''}|${q.by}|${q.from ?? ''}|${q.to ?? ''}`;
+  document(q: TotalsQuery, now: number = Date.now()): TotalsDocument {
+    const until = countsUntil(now);
+    const cacheKey = `${q.campaign ?? ''}|${q.by}|${q.from ?? ''}|${q.to ?? ''}|${until}`;
     const hit = this.#cache.get(cacheKey);
     if (hit) return hit;
-    const doc = totalsDocument(this.#cells, this.asOf(), q);
+    const doc = totalsDocument(this.#cells, this.asOf(), { ...q, to: Math.min(q.to ?? until, until) });
     if (this.#cache.size > 100) this.#cache.clear();
     this.#cache.set(cacheKey, doc);
     return doc;
@@ -282,6 +288,15 @@ export class LiveTotals {
     this.#cache = new Map();
     for (const fn of this.#listeners) fn();
   }
+}
+
+/**
+ * Where counting stops at `now`: the end of today (UTC). totals_by_box counts a donation once its occurred_at
+ * date is on or before its as_of (today by default), so a donation dated in the future (a mistyped year, a
+ * scheduled gift) is held in the aggregate but counts only from its day on, in the live total and in SQL alike.
+ */
+export function countsUntil(now: number): number {
+  return Math.floor(now / 86_400_000 + 1) * 86_400_000;
 }
 
 /** The cell keys of a donation version: what it counts towards (box = start of its 15-minute box, ms UTC). */

@@ -87,7 +87,7 @@ export interface DriftReport {
   checked_at: string;
   /** The view compared with: `totals_by_box` (puddles/queries/totals_by_box.sql). */
   against: string;
-  /** Live and SQL agree on every box up to today. */
+  /** Live and SQL agree on every box the live side counts or the view has. */
   ok: boolean;
   /** Every box changed while the SQL ran, so nothing could be compared; the next check tries again. */
   inconclusive: boolean;
@@ -126,16 +126,16 @@ export interface LiveCells {
 }
 
 /**
- * Compare the live cells with the SQL view, box by box, up to the end of today (the view leaves later dates
- * out). The cells are read before and after the SQL runs; a box whose cell differs between the two reads
- * moved while the SQL ran, and is left out of this check (`skipped`): the SQL may have read the lake before or
- * after those rows, so comparing them would raise false alarms. On a busy night most boxes are quiet (old boxes
+ * Compare the live cells with the SQL view, box by box: every cell the live side counts, with no cut of its own,
+ * so a live total that counted a box the view leaves out (one dated after today) shows as a drift. The cells are
+ * read before and after the SQL runs; a box whose cell differs between the two reads moved while the SQL ran,
+ * and is left out of this check (`skipped`): the SQL may have read the lake before or after those rows, so
+ * comparing them would raise false alarms. On a busy night most boxes are quiet (old boxes
  * stop changing), so the check still covers nearly everything.
  */
 export async function checkDrift(totals: LiveCells, query: QueryEngine, now: Date = new Date()): Promise<DriftReport> {
-  const endOfToday = Math.floor(now.getTime() / 86_400_000 + 1) * 86_400_000;
   // Copies: the embedded aggregate's cells are updated in place.
-  const read = async () => new Map((await totals.cells()).filter((c) => c.box < endOfToday).map((c) => [cellKey(c), { ...c }] as const));
+  const read = async () => new Map((await totals.cells()).map((c) => [cellKey(c), { ...c }] as const));
   const beforeCells = await read();
   const { cells: sql, against } = await sqlCells(query);
   const live = await read();

@@ -104,4 +104,20 @@ describe('LiveTotals', () => {
     put(t, [row('id-a', 500, '2026-12-01T22:00:02Z')]);
     expect(total(t)).toEqual({ amount_minor: 700, count: 1 });
   });
+
+  it('counts a donation dated after today only from its day on, as totals_by_box does', () => {
+    const t = new LiveTotals();
+    const at = '2099-01-01T00:00:00Z';
+    put(t, [
+      { donation_id: 'fut', occurred_at: at, channel: 'sms', amount_minor: 1_000_000, currency: 'GBP', campaign: 'fut', cta: null, status: null, _id: 'f', _changed_at: at, _received_at: '2026-12-01T21:00:00Z' },
+    ]);
+    const before = Date.parse('2098-12-31T23:59:59Z');
+    expect(t.document({ by: 'channel', campaign: 'fut' }, before).total).toEqual({ amount_minor: 0, count: 0 });
+    expect(t.document({ by: 'channel', campaign: 'fut', to: Date.parse('2100-01-01') }, before).total).toEqual({ amount_minor: 0, count: 0 });
+    expect(t.cells(before)).toEqual([]);
+    // Its day has come: it counts, in the document and in the cells the drift check compares.
+    const on = Date.parse('2099-01-01T00:00:00Z');
+    expect(t.document({ by: 'channel', campaign: 'fut' }, on).total).toEqual({ amount_minor: 1_000_000, count: 1 });
+    expect(t.cells(on)).toHaveLength(1);
+  });
 });
