@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dateParse, isoFromMs, parseIsoInstant } from './time.js';
+import { dateParse, isCalendarDate, isoFromMs, parseIsoInstant } from './time.js';
 
 // A seeded generator, so a failure names an input that fails again.
 function rng(seed: number) {
@@ -55,5 +55,15 @@ describe('ISO times without Date', () => {
     }
     expect(parseIsoInstant('2024-02-29T10:00:00Z')).toBe(Date.parse('2024-02-29T10:00:00Z'));
     expect(parseIsoInstant('2000-02-29T23:59:59.999-23:59')).toBe(Date.parse('2000-02-29T23:59:59.999-23:59'));
+  });
+});
+
+describe('isCalendarDate', () => {
+  it('takes only YYYY-MM-DD days that are on the calendar', () => {
+    for (const v of ['2026-11-30', '2024-02-29', '2000-02-29', '2026-12-31', '0001-01-01']) expect(isCalendarDate(v), v).toBe(true);
+    // Each of these Date.parse reads as some day (rolled over), or is not the shape.
+    for (const v of ['2026-11-31', '2026-02-30', '2027-02-29', '1900-02-29', '2026-13-01', '2026-00-10', '2026-01-00', '2026-1-01', '2026-01-01T00:00Z', ' 2026-01-01', 20260101, null]) {
+      expect(isCalendarDate(v), String(v)).toBe(false);
+    }
   });
 });

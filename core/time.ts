@@ -51,6 +51,21 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146_097 + doe - 719_468;
 }
 
+/** `YYYY-MM-DD`: the one date format contracts, the read API and the CLI take. */
+export const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * A real calendar date `YYYY-MM-DD`. '2026-02-30' is not one, though Date.parse rolls it over to 2 March:
+ * a check by Date.parse would let it through to shift a range or fail later in DuckDB.
+ */
+export function isCalendarDate(v: unknown): boolean {
+  if (typeof v !== 'string' || !ISO_DATE.test(v)) return false;
+  const year = digits2(v, 0) * 100 + digits2(v, 2);
+  const month = digits2(v, 5);
+  const day = digits2(v, 8);
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
 /** `YYYY-MM-DDTHH:MM[:SS[.fraction]]` with a zone: the one time format contracts take. */
 export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 

@@ -2,6 +2,7 @@
 // one-row `recon_params` view every recon_* view reads (CROSS JOIN recon_params). A report run may
 // override any of them (`--as-of` fixes "now"), by replacing that one view before it queries.
 // Defaults are what a UK charity's finance lead expects of Stripe, Braintree, BACS and SMS giving.
+import { isCalendarDate } from '../core/time.js';
 
 export interface ReconParam {
   name: string;
@@ -34,8 +35,6 @@ export const RECON_PARAMS: readonly ReconParam[] = [
 
 export type ReconParamValues = Partial<Record<string, number | string | null>>;
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 /** The one-row SELECT for `recon_params`, with defaults replaced by `overrides` (checked: a bad value is named). */
 export function reconParamsSql(overrides: ReconParamValues = {}): string {
   for (const name of Object.keys(overrides)) {
@@ -45,7 +44,7 @@ export function reconParamsSql(overrides: ReconParamValues = {}): string {
     const v = p.name in overrides ? overrides[p.name] : p.default;
     if (p.name === 'as_of') {
       if (v === null || v === undefined) return 'current_date AS as_of';
-      if (typeof v !== 'string' || !DATE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) {
+      if (!isCalendarDate(v)) {
         throw new Error(`recon_params: as_of must be a date YYYY-MM-DD, not ${JSON.stringify(v)}`);
       }
       return `DATE '${v}' AS as_of`;

@@ -1,6 +1,7 @@
 // The reports `puddle report <name>` prints: each is one named view (puddles/queries/), the date column that
 // --from/--to narrow, and a stable order. The same views are what Tableau reads through Athena.
 import type { QueryEngine } from '../core/ports.js';
+import { isCalendarDate } from '../core/time.js';
 import { reconParamsView } from './named-views.js';
 import type { ReconParamValues } from './recon-params.js';
 
@@ -22,12 +23,6 @@ export const REPORTS: Readonly<Record<string, ReportDef>> = {
   totals: { view: 'totals_by_box', dateColumn: 'box_start', orderBy: 'box_start, channel, campaign, cta, currency', doc: 'pledges per 15-minute box, channel, campaign and call to action' },
 };
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-export function isDate(v: string): boolean {
-  return DATE.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
-}
-
 /** The SELECT of a report, narrowed to [from, to] (dates, inclusive) on its date column. */
 export function reportSql(name: string, range: { from?: string; to?: string } = {}): string {
   const r = REPORTS[name];
@@ -35,7 +30,7 @@ export function reportSql(name: string, range: { from?: string; to?: string } = 
   const where: string[] = [];
   for (const [op, v] of [['>=', range.from], ['<=', range.to]] as const) {
     if (v === undefined) continue;
-    if (!isDate(v)) throw new Error(`--from/--to take a date YYYY-MM-DD, not ${JSON.stringify(v)}`);
+    if (!isCalendarDate(v)) throw new Error(`--from/--to take a date YYYY-MM-DD, not ${JSON.stringify(v)}`);
     where.push(`CAST(${r.dateColumn} AS DATE) ${op} DATE '${v}'`);
   }
   return `SELECT * FROM ${r.view}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${r.orderBy}`;

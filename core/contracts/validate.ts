@@ -1,4 +1,4 @@
-import { daysInMonth, ISO_INSTANT, isoFromMs, isoInstantMs } from '../time.js';
+import { isCalendarDate, ISO_INSTANT, isoFromMs, isoInstantMs } from '../time.js';
 import type { Field, Fields } from './schema.js';
 
 export interface FieldError {
@@ -6,7 +6,6 @@ export interface FieldError {
   message: string;
 }
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const CURRENCY = /^[A-Z]{3}$/;
 const MAX_STRING = 4096;
 
@@ -42,7 +41,7 @@ function checkFor(f: Field): Check {
       let last: unknown = BAD; // the last good date, as for timestamps
       return (v) => {
         if (v === last) return v;
-        if (typeof v !== 'string' || !ISO_DATE.test(v) || !onTheCalendar(v)) return BAD;
+        if (!isCalendarDate(v)) return BAD;
         last = v;
         return v;
       };
@@ -166,12 +165,4 @@ export function validateFields(
     if (!known.has(name)) errors.push({ path: `${prefix}.${name}`, message: 'is not a field of this contract' });
   }
   return { value: null, errors };
-}
-
-/** A real date ('2026-02-30' is not one, though Date.parse rolls it over to 2 March). `v` matched ISO_DATE. */
-function onTheCalendar(v: string): boolean {
-  const year = Number(v.slice(0, 4));
-  const month = Number(v.slice(5, 7));
-  const day = Number(v.slice(8, 10));
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
 }

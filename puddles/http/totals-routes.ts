@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KeyRing } from '../../core/http/auth.js';
 import { errorBody } from '../../core/http/errors.js';
 import { requireScope } from '../../core/http/scope.js';
+import { isCalendarDate, isoInstantMs } from '../../core/time.js';
 import type { LiveTotals, TotalsBy, TotalsDocument, TotalsQuery } from '../live-totals.js';
 
 export interface TotalsRoutesOptions {
@@ -17,7 +18,6 @@ export interface TotalsRoutesOptions {
 }
 
 const BY: readonly TotalsBy[] = ['channel', 'campaign', 'cta'];
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 // Process start: event ids of one process never repeat another's, so a client resuming after a restart
 // always gets the current document.
 const BOOT = Date.now().toString(36);
@@ -38,11 +38,13 @@ export function parseTotalsQuery(q: Record<string, unknown>): TotalsQuery | { er
   const time = (k: 'from' | 'to'): number | undefined | { error: string } => {
     const v = one(k);
     if (v === undefined) return undefined;
-    // A time without a zone is UTC, like the boxes (Date.parse would read it in the server's zone).
-    const t = Date.parse(DATE.test(v) ? `${v}T00:00:00Z` : /(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : `${v}Z`);
-    if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}/.test(v)) return { error: `${k} must be an ISO timestamp or a date YYYY-MM-DD` };
+    const date = isCalendarDate(v);
+    // A time without a zone is UTC, like the boxes. The strict parse refuses '2026-11-31' and
+    // '2026-02-30T10:00Z', which Date.parse would roll over into the next month.
+    const t = isoInstantMs(date ? `${v}T00:00Z` : /(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v.toUpperCase() : `${v}Z`);
+    if (Number.isNaN(t)) return { error: `${k} must be an ISO timestamp or a date YYYY-MM-DD, on the calendar` };
     // A date as `to` means the whole of that day.
-    return k === 'to' && DATE.test(v) ? t + 86_400_000 : t;
+    return k === 'to' && date ? t + 86_400_000 : t;
   };
   const from = time('from');
   const to = time('to');

@@ -26,6 +26,8 @@ describe('recon_params', () => {
 
   it('names a bad override', () => {
     expect(() => reconParamsSql({ as_of: '20/01/2027' })).toThrow(/as_of must be a date YYYY-MM-DD/);
+    // Date.parse rolls it to 2 March; DuckDB would refuse it later with a raw conversion error.
+    expect(() => reconParamsSql({ as_of: '2027-02-30' })).toThrow(/as_of must be a date YYYY-MM-DD/);
     expect(() => reconParamsSql({ as_of: "2027-01-20' OR 1=1 --" })).toThrow(/as_of/);
     expect(() => reconParamsSql({ grace_sms_days: 4.5 })).toThrow(/grace_sms_days must be an integer/);
     expect(() => reconParamsSql({ window: 3 })).toThrow(/no parameter window/);

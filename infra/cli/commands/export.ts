@@ -1,4 +1,5 @@
-import { isDate, setReconParams } from '../../../puddles/reports.js';
+import { isCalendarDate } from '../../../core/time.js';
+import { setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
 import { copyOut, type FileFormat } from '../copy-out.js';
 import { withLocalRuntime } from '../local-runtime.js';
@@ -26,7 +27,7 @@ export const exportView = defineCommand({
     const out = values.out as string | undefined;
     if (!out) return fail('--out FILE is required');
     const asOf = values['as-of'] as string | undefined;
-    if (asOf !== undefined && !isDate(asOf)) return fail(`--as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}`);
+    if (asOf !== undefined && !isCalendarDate(asOf)) return fail(`--as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}`);
     return withLocalRuntime(async (rt) => {
       try {
         const [known] = await rt.query.query(`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = '${view}'`);

@@ -1,4 +1,5 @@
 import { latestVersion } from '../../../core/contracts/index.js';
+import { isCalendarDate } from '../../../core/time.js';
 import { replay as replayContract } from '../../../puddles/replay.js';
 import { defineCommand } from '../command.js';
 import { withLocalRuntime } from '../local-runtime.js';
@@ -19,7 +20,7 @@ export const replay = defineCommand({
       return 2;
     }
     for (const d of [values.from, values.to]) {
-      if (d !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(String(d))) {
+      if (d !== undefined && !isCalendarDate(d)) {
         process.stderr.write(`puddle replay: --from/--to take a date YYYY-MM-DD\n`);
         return 2;
       }

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 
 import { logOpsEvents } from '../../../core/ops-events.js';
-import { REPORTS, isDate, reportSql, setReconParams } from '../../../puddles/reports.js';
+import { isCalendarDate } from '../../../core/time.js';
+import { REPORTS, reportSql, setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
 import { copyOut } from '../copy-out.js';
 import { formatRows, type Format } from '../format.js';
@@ -34,7 +35,7 @@ export const report = defineCommand({
     if (format === 'parquet' && !out) return fail('--format parquet needs --out FILE');
     for (const opt of ['as-of', 'from', 'to']) {
       const v = values[opt] as string | undefined;
-      if (v !== undefined && !isDate(v)) return fail(`--${opt} takes a date YYYY-MM-DD, not ${JSON.stringify(v)}`);
+      if (v !== undefined && !isCalendarDate(v)) return fail(`--${opt} takes a date YYYY-MM-DD, not ${JSON.stringify(v)}`);
     }
     const range = { from: values.from as string | undefined, to: values.to as string | undefined };
     return withLocalRuntime(async (rt) => {

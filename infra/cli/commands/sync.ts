@@ -1,5 +1,6 @@
 import { syncConnector } from '../../../core/engine/sync.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
+import { isCalendarDate } from '../../../core/time.js';
 import { defineCommand } from '../command.js';
 import { formatRows } from '../format.js';
 import { progressPrinter } from '../progress.js';
@@ -24,7 +25,8 @@ export const sync = defineCommand({
     }
     const dates = { from: values.from as string | undefined, to: values.to as string | undefined };
     for (const [k, v] of Object.entries(dates)) {
-      if (v !== undefined && Number.isNaN(Date.parse(v))) {
+      // Every ISO 8601 time starts with its date, which must be on the calendar: Date.parse rolls 02-30 over.
+      if (v !== undefined && (Number.isNaN(Date.parse(v)) || !isCalendarDate(v.slice(0, 10)))) {
         process.stderr.write(`puddle sync: --${k} must be an ISO 8601 time\n`);
         return 2;
       }
