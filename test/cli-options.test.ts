@@ -1,9 +1,13 @@
-// The CLI's edges that need no lake: options refused before anything runs.
+// The CLI's edges that need no lake: options refused before anything runs, a closed stdout.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runPuddle } from './support/run-cli.js';
+
+const BIN = fileURLToPath(new URL('../bin/puddle.mjs', import.meta.url));
 
 describe('the puddle CLI, without a lake', () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-cli-options-'));
@@ -26,5 +30,24 @@ describe('the puddle CLI, without a lake', () => {
       expect(r.stderr, args.join(' ')).toContain(option);
       expect(r.stderr, args.join(' ')).not.toMatch(/Conversion Error|\n\s+at /);
     });
+  });
+
+  it('ends quietly when the reader closes its stdout, with no stack trace', async () => {
+    // Far more than a pipe's buffer, so the CLI is still writing when the reader goes.
+    const child = spawn(process.execPath, [BIN, 'query', '--format', 'csv', 'SELECT * FROM range(300000)'], {
+      env: { ...process.env, PUDDLE_HOME: home, PUDDLE_LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let chunks = 0;
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => {
+      chunks++;
+      child.stdout.destroy();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(chunks, stderr).toBe(1);
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|\n\s+at /);
+    expect(code).toBe(0);
   });
 });

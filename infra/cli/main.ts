@@ -26,7 +26,23 @@ async function usage(): Promise<string> {
   return `puddle: a connector and integration hub for charity donation data\n\nUsage: puddle <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'puddle <command> --help' for a command's options.\nEnvironment: PUDDLE_HOME (default ./.puddle), PORT (default 8787), PUDDLE_API_KEYS (comma separated).\n`;
 }
 
+/**
+ * A reader that closed our stdout (`puddle query ... | head -1`) makes the next write fail with EPIPE, which,
+ * unhandled, is a stack trace. Like cat and git, say nothing: the stream is destroyed, so later writes are
+ * dropped, and the command still finishes its work (`start` and `sync` must not lose what they have queued).
+ */
+let quietStdout = false;
+function quietOnClosedStdout(): void {
+  // Once per process: tests call main() many times.
+  if (quietStdout) return;
+  quietStdout = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedStdout();
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(await usage());
