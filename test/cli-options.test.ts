@@ -1,10 +1,11 @@
-// The CLI's edges that need no lake: options refused before anything runs, a closed stdout.
+// The CLI's edges that need no lake: options refused before anything runs, help text, a closed stdout.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { REPORTS } from '../puddles/reports.js';
 import { runPuddle } from './support/run-cli.js';
 
 const BIN = fileURLToPath(new URL('../bin/puddle.mjs', import.meta.url));
@@ -30,6 +31,14 @@ describe('the puddle CLI, without a lake', () => {
       expect(r.stderr, args.join(' ')).toContain(option);
       expect(r.stderr, args.join(' ')).not.toMatch(/Conversion Error|\n\s+at /);
     });
+  });
+
+  it('lists every report in `puddle report --help`, from the reports themselves', async () => {
+    const help = await puddle(['report', '--help']);
+    expect(help.code).toBe(0);
+    const summary = help.stdout.split('\n')[0]!;
+    for (const name of Object.keys(REPORTS)) expect(summary).toMatch(new RegExp(`\\b${name}\\b`));
+    expect(summary).toContain('tickets');
   });
 
   it('ends quietly when the reader closes its stdout, with no stack trace', async () => {

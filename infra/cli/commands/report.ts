@@ -12,7 +12,8 @@ const FORMATS = ['table', 'json', 'csv', 'parquet'];
 
 export const report = defineCommand({
   name: 'report',
-  summary: 'Print a reconciliation report (journey, breaks, payouts, controls, matches, totals).',
+  // Named from REPORTS, as usage is: a list written out by hand left `tickets` out.
+  summary: `Print a reconciliation report (${Object.keys(REPORTS).join(', ')}).`,
   usage: `puddle report ${Object.keys(REPORTS).join('|')} [--as-of DATE] [--from DATE] [--to DATE] [--format table|json|csv|parquet] [--out FILE] [--fail-on-breaks]`,
   options: {
     'as-of': { type: 'string', description: '"now" for ages and grace periods (YYYY-MM-DD); later objects are left out. Default: today' },
