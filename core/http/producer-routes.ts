@@ -46,8 +46,12 @@ export function checkEvent(ev: unknown): Checked {
     const versions = CONTRACTS.get(e.contract);
     if (!versions) errors.push({ path: 'contract', message: `is not a known contract: one of ${KNOWN_CONTRACTS}` });
     else if (WRITTEN_BY_HUB.has(e.contract)) errors.push({ path: 'contract', message: `is written by the hub itself, not by producers: one of ${KNOWN_CONTRACTS}` });
-    else if (typeof e.version !== 'number' || !Number.isInteger(e.version)) {
+    else if (e.version === undefined || e.version === null) {
+      // Null counts as missing, as it does for a payload field.
       errors.push({ path: 'version', message: 'is required: an integer contract version' });
+    } else if (typeof e.version !== 'number' || !Number.isInteger(e.version)) {
+      // Present but "1" or 1.5: saying "is required" would send the producer looking for a missing field.
+      errors.push({ path: 'version', message: 'must be an integer contract version, e.g. 1' });
     } else {
       contract = versions.get(e.version);
       if (!contract) errors.push({ path: 'version', message: `is not a known version: one of ${[...versions.keys()].join(', ')}` });
