@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { SecretStore } from '../core/ports.js';
 import type { SandboxBankLine } from './bank/sandbox-statements.js';
+import { seedFromText } from './sandbox-kit/seeded-ids.js';
+import type { SandboxWorld } from './sandbox-world.js';
 import { startBraintreeSandbox } from './braintree/sandbox/index.js';
 import { startFreshdeskSandbox } from './freshdesk/sandbox/index.js';
 import { startSalesforceSandbox } from './salesforce/sandbox/index.js';
@@ -25,7 +27,7 @@ export interface SandboxEntry {
   configured(secrets: SecretStore): boolean;
   /** Secrets chosen before the hub mounts its webhook routes (signing secrets, keys). */
   presets(): Record<string, string>;
-  start(opts: { hubUrl: string; presets: Record<string, string> }): Promise<RunningSandbox>;
+  start(opts: { hubUrl: string; presets: Record<string, string>; world: SandboxWorld }): Promise<RunningSandbox>;
 }
 
 const DAY = 86_400_000;
@@ -34,11 +36,27 @@ const random = (prefix: string) => `${prefix}${randomBytes(16).toString('hex')}`
 // available two days on, paid out at the next midnight and in the bank a day later, so the earliest payouts
 // are booked the day before yesterday: in a daily statement at any hour (a day's statement is written ten
 // minutes after it ends). Five days ago left them all on yesterday's, which does not exist from midnight to
-// 00:10. One start for every sandbox, so the Salesforce sandbox seeded with Stripe's scenario names Stripe's charges.
-let appealStart: Date | null = null;
-const recentAppeal = (seed: number) => ({ seed, donations: 600, start: (appealStart ??= new Date(Date.now() - 6 * DAY)), durationMinutes: 3 * 24 * 60 });
+// 00:10. Six days before the home's first start (sandbox-world.ts), the same at every start of the home, and
+// one start for every sandbox, so the Salesforce sandbox seeded with Stripe's scenario names Stripe's charges.
+const recentAppeal = (seed: number, world: SandboxWorld) => ({ seed, donations: 600, start: new Date(world.asOf.getTime() - 6 * DAY), durationMinutes: 3 * 24 * 60 });
 /** Where the connectors start reading: a day before the appeal, so none of its records is on the edge. */
-const connectorsStart = () => new Date(Date.now() - 7 * DAY).toISOString();
+const connectorsStart = (world: SandboxWorld) => new Date(world.asOf.getTime() - 7 * DAY).toISOString();
+/** The first start draws live ids on from the seed, as it always did; later starts from a stream of their own. */
+const liveSeed = (seed: number, world: SandboxWorld) => (world.start > 1 ? seedFromText(`live:${seed}:${world.start}`) : undefined);
+
+/**
+ * The sandbox clock: the world's moment while the sandbox builds its history, so every start builds the same
+ * one (refunds and payouts that fall later are not made up at a restart), then real time for what it adds live.
+ */
+function worldClock(world: SandboxWorld): { now: () => Date; live(): void } {
+  let seeding = true;
+  return {
+    now: () => (seeding ? new Date(world.asOf) : new Date()),
+    live: () => {
+      seeding = false;
+    },
+  };
+}
 
 /** Calls `fn` every `ms` until closed, without keeping the process alive. */
 function every(ms: number, fn: () => void): () => void {
@@ -51,8 +69,13 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
   stripe: {
     configured: (s) => Boolean(s.get('STRIPE_API_KEY')),
     presets: () => ({ STRIPE_WEBHOOK_SECRET: random('whsec_') }),
-    async start({ hubUrl, presets }) {
-      const sandbox = await startStripeSandbox({ scenario: recentAppeal(2026), webhook: { url: `${hubUrl}/webhooks/stripe`, secret: presets.STRIPE_WEBHOOK_SECRET! } });
+    async start({ hubUrl, presets, world }) {
+      const clock = worldClock(world);
+      const sandbox = await startStripeSandbox({
+        scenario: recentAppeal(2026, world), now: clock.now, liveSeed: liveSeed(2026, world),
+        webhook: { url: `${hubUrl}/webhooks/stripe`, secret: presets.STRIPE_WEBHOOK_SECRET! },
+      });
+      clock.live();
       sandbox.startLive({ chargesPerSecond: 1 });
       // Stripe pays out daily; the sandbox only when asked, so ask it every minute.
       const stop = every(60_000, () => sandbox.runPayouts(new Date()));
@@ -60,7 +83,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
         connector: 'stripe',
         url: sandbox.url,
         bankLines: () => sandbox.data.bankLines,
-        secrets: { STRIPE_API_KEY: sandbox.apiKey, STRIPE_API_BASE: sandbox.url, STRIPE_START_DATE: connectorsStart() },
+        secrets: { STRIPE_API_KEY: sandbox.apiKey, STRIPE_API_BASE: sandbox.url, STRIPE_START_DATE: connectorsStart(world) },
         async close() {
           stop();
           sandbox.stopLive();
@@ -73,14 +96,18 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
     configured: (s) => Boolean(s.get('BRAINTREE_PUBLIC_KEY') && s.get('BRAINTREE_PRIVATE_KEY') && s.get('BRAINTREE_MERCHANT_ID')),
     // The webhook route verifies with the merchant's keys, so they exist before the routes mount.
     presets: () => ({ BRAINTREE_MERCHANT_ID: 'puddle_sandbox', BRAINTREE_PUBLIC_KEY: random('pub_'), BRAINTREE_PRIVATE_KEY: random('priv_') }),
-    async start({ hubUrl, presets }) {
+    async start({ hubUrl, presets, world }) {
+      const clock = worldClock(world);
       const sandbox = await startBraintreeSandbox({
         merchantId: presets.BRAINTREE_MERCHANT_ID,
         publicKey: presets.BRAINTREE_PUBLIC_KEY,
         privateKey: presets.BRAINTREE_PRIVATE_KEY,
-        scenario: recentAppeal(2027),
+        scenario: recentAppeal(2027, world),
+        now: clock.now,
+        liveSeed: liveSeed(2027, world),
         webhook: { url: `${hubUrl}/webhooks/braintree` },
       });
+      clock.live();
       // A sale every few seconds, and settlement/disbursement as the clock passes them.
       const stopSales = every(3_000, () => sandbox.addTransactions(1));
       const stopDisburse = every(60_000, () => sandbox.disburse(new Date()));
@@ -88,7 +115,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
         connector: 'braintree',
         url: sandbox.url,
         bankLines: () => sandbox.bankLines,
-        secrets: { BRAINTREE_API_BASE: sandbox.url, BRAINTREE_START_DATE: connectorsStart() },
+        secrets: { BRAINTREE_API_BASE: sandbox.url, BRAINTREE_START_DATE: connectorsStart(world) },
         async close() {
           stopSales();
           stopDisburse();
@@ -101,12 +128,15 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
     configured: (s) => Boolean(s.get('FRESHDESK_API_KEY')),
     // The webhook route checks Basic auth, so its user and secret exist before the routes mount.
     presets: () => ({ FRESHDESK_WEBHOOK_USER: 'puddle', FRESHDESK_WEBHOOK_SECRET: random('fdwh_') }),
-    async start({ hubUrl, presets }) {
+    async start({ hubUrl, presets, world }) {
+      const clock = worldClock(world);
       // Supporters of Stripe's appeal write in: tickets name its donations, requesters share its supporters' emails.
       const sandbox = await startFreshdeskSandbox({
-        scenario: recentAppeal(2026),
+        scenario: recentAppeal(2026, world),
+        now: clock.now,
         rules: [{ url: `${hubUrl}/webhooks/freshdesk`, body: 'template', basicAuth: { user: presets.FRESHDESK_WEBHOOK_USER!, password: presets.FRESHDESK_WEBHOOK_SECRET! } }],
       });
+      clock.live();
       // An agent works a ticket every 20 seconds: its automation rule posts, and the hub re-reads it.
       let next = 1;
       const stop = every(20_000, () => {
@@ -119,7 +149,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
       return {
         connector: 'freshdesk',
         url: sandbox.url,
-        secrets: { FRESHDESK_API_KEY: sandbox.apiKey, FRESHDESK_API_BASE: sandbox.url, FRESHDESK_START_DATE: connectorsStart() },
+        secrets: { FRESHDESK_API_KEY: sandbox.apiKey, FRESHDESK_API_BASE: sandbox.url, FRESHDESK_START_DATE: connectorsStart(world) },
         async close() {
           stop();
           await sandbox.close();
@@ -130,9 +160,13 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
   salesforce: {
     configured: (s) => Boolean(s.get('SALESFORCE_INSTANCE_URL')),
     presets: () => ({}),
-    async start() {
+    async start({ world }) {
+      const clock = worldClock(world);
       // Seeded from Stripe's and Braintree's scenarios: its gift payments carry those sandboxes' charge and transaction ids.
-      const sandbox = await startSalesforceSandbox({ scenario: recentAppeal(2026), braintreeScenario: recentAppeal(2027) });
+      const sandbox = await startSalesforceSandbox({
+        scenario: recentAppeal(2026, world), braintreeScenario: recentAppeal(2027, world), now: clock.now, liveSeed: liveSeed(2026, world),
+      });
+      clock.live();
       const stop = every(10_000, () => sandbox.addGifts(1));
       return {
         connector: 'salesforce',
@@ -140,7 +174,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
         secrets: {
           SALESFORCE_AUTH: 'client_credentials', SALESFORCE_INSTANCE_URL: sandbox.url, SALESFORCE_LOGIN_URL: sandbox.url,
           SALESFORCE_CLIENT_ID: sandbox.clientId, SALESFORCE_CLIENT_SECRET: sandbox.clientSecret,
-          SALESFORCE_DONATION_ID_FIELD: 'Donation_ID__c', SALESFORCE_START_DATE: connectorsStart(),
+          SALESFORCE_DONATION_ID_FIELD: 'Donation_ID__c', SALESFORCE_START_DATE: connectorsStart(world),
         },
         async close() {
           stop();

@@ -5,9 +5,14 @@ import { seededRandom } from '../../core/scenario/random.js';
  * its own; they all draw from this one stream, so adding a draw anywhere changes every later id.
  */
 export class SeededRandom {
-  readonly next: () => number;
+  next: () => number;
 
   constructor(seed: number) {
+    this.next = seededRandom(seed);
+  }
+
+  /** Continue from another seed: what a restarted host does after seeding, so live ids never repeat an earlier start's. */
+  reseed(seed: number): void {
     this.next = seededRandom(seed);
   }
 
@@ -29,6 +34,16 @@ export class SeededRandom {
   pick<T>(items: readonly T[]): T {
     return items[Math.floor(this.next() * items.length)]!;
   }
+}
+
+/** For sandboxes a host restarts over the same seeded history (the hub, on one PUDDLE_HOME). */
+export interface LiveSeedOption {
+  /**
+   * The id stream after seeding. The history is the same for a seed, and so is the stream after it: a host
+   * that starts a sandbox again passes a new one each start, so what it adds live never reuses an earlier
+   * start's ids with other times and amounts. Without it the stream goes on from the seed's.
+   */
+  liveSeed?: number;
 }
 
 /** A seed for a ready-made scenario, from its campaign name. */

@@ -11,6 +11,7 @@ import type { Queue, SecretStore } from '../../core/ports.js';
 import type { Runtime } from '../../core/runtime.js';
 import { CONNECTORS } from '../../connectors/registry.js';
 import { SANDBOXES, type RunningSandbox } from '../../connectors/sandboxes.js';
+import { sandboxWorld } from '../../connectors/sandbox-world.js';
 import { webhookPlugins } from '../../connectors/webhooks.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import { FeedWriter } from '../../puddles/feeds.js';
@@ -218,9 +219,11 @@ export async function startHub(opts: {
 
   const sandboxes: RunningSandbox[] = [];
   let scheduler: Scheduler | null = null;
-  if (opts.schedule) {
+  if (opts.schedule && wanted.length) {
+    // The same appeal at every start of this home: a restart must not move the seeded ids to other times.
+    const world = sandboxWorld(config.home, runtime.clock.now());
     for (const [name, s] of wanted) {
-      const running = await s.start({ hubUrl: url, presets: presets.get(name)! });
+      const running = await s.start({ hubUrl: url, presets: presets.get(name)!, world });
       Object.assign(overlay, running.secrets);
       sandboxes.push(running);
     }

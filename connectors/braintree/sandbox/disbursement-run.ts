@@ -1,4 +1,5 @@
 import { fromMinorUnits } from '../../../core/money.js';
+import { SandboxRandom, seedFromText } from './ids.js';
 import type { DisbursementItem, Ledger } from './ledger.js';
 import { disbursementXml } from './objects-xml.js';
 import { addDays, dayOf, isoSeconds } from './time.js';
@@ -58,7 +59,9 @@ function disburse(ledger: Ledger, account: string, day: string, at: number, item
     }
   }
   const disbursement: SandboxDisbursement = {
-    id: ledger.rand.id(12),
+    // From the merchant, account and date, not the drawn stream: a restarted sandbox disburses a day it did
+    // not reach before under the same id whatever it drew meanwhile (live sales, another start's stream).
+    id: new SandboxRandom(seedFromText(`${ledger.seed}|${account}|${day}`)).id(12),
     merchant_account_id: account,
     currency_iso_code: currency,
     amount: fromMinorUnits(net, currency),

@@ -39,7 +39,11 @@ export class Ledger {
   onNotification: ((n: Notification) => void) | null = null;
   private live = false;
 
-  constructor(readonly rand: SandboxRandom) {}
+  /** `seed` names the merchant's history: what is derived from it, not drawn, is the same whenever it is made. */
+  constructor(
+    readonly rand: SandboxRandom,
+    readonly seed = 1,
+  ) {}
 
   /** A fresh transaction or dispute id (they share the gateway's id space here). */
   newId(): string {

@@ -26,7 +26,8 @@ export interface SeedOptions {
  */
 export function seedLedger(opts: SeedOptions): { ledger: Ledger; currency: string } {
   const scenario = resolveScenario(opts);
-  const ledger = new Ledger(new SandboxRandom(scenario ? seedFromText(scenario.campaign) : 1));
+  const seed = scenario ? seedFromText(scenario.campaign) : 1;
+  const ledger = new Ledger(new SandboxRandom(seed), seed);
   const currency = scenario?.donations[0]?.currency ?? 'GBP';
   const later: { at: number; apply: () => void }[] = [];
 

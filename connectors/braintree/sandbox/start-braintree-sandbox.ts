@@ -40,6 +40,7 @@ export async function startBraintreeSandbox(opts: BraintreeSandboxOptions = {}):
   const clock = opts.now ?? (() => new Date());
   const nowMs = () => clock().getTime();
   const { ledger, currency } = seedLedger({ scenario: opts.scenario, transactions: opts.transactions, now: nowMs() });
+  if (opts.liveSeed !== undefined) ledger.rand.reseed(opts.liveSeed);
   const ctx: RouteContext = {
     ledger,
     pageSize: opts.pageSize ?? 50,

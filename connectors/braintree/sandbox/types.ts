@@ -1,6 +1,7 @@
 import type { Infer } from '../../../core/contracts/index.js';
 import type { contractsV1 } from '../../../core/contracts/index.js';
 import type { Scenario, ScenarioOptions } from '../../../core/scenario/appeal-night.js';
+import type { LiveSeedOption } from '../../sandbox-kit/seeded-ids.js';
 import type { SandboxFaults } from '../../sandbox-kit/faults.js';
 import type { RequestLog } from '../../sandbox-kit/request-log.js';
 import type { DeliveryProgress } from '../../sandbox-kit/webhook-delivery.js';
@@ -127,7 +128,7 @@ export interface FaultInjection extends SandboxFaults {
   htmlPage?: number;
 }
 
-export interface BraintreeSandboxOptions {
+export interface BraintreeSandboxOptions extends LiveSeedOption {
   merchantId?: string;
   publicKey?: string;
   privateKey?: string;

@@ -19,7 +19,7 @@ export class Org {
   readonly hidden = new Set<string>();
   /** Objects of a package that is not installed (e.g. NPSP): unknown to query and describe. */
   readonly absent = new Set<string>();
-  private readonly rand: SeededRandom;
+  readonly rand: SeededRandom;
 
   constructor(
     readonly now: () => number,

@@ -5,11 +5,11 @@ import { BoundedRequestLog, type RequestLog } from '../../sandbox-kit/request-lo
 import { BulkJobs } from './bulk-jobs.js';
 import { Org } from './org.js';
 import { OBJECTS } from './schema.js';
-import { SeededRandom } from '../../sandbox-kit/seeded-ids.js';
+import { SeededRandom, type LiveSeedOption } from '../../sandbox-kit/seeded-ids.js';
 import { addLiveGift, seedOrg, type SalesforceSeed } from './seed.js';
 import { SoqlError } from './soql.js';
 
-export interface SalesforceSandboxOptions extends SalesforceSeed {
+export interface SalesforceSandboxOptions extends SalesforceSeed, LiveSeedOption {
   now?: () => Date;
   clientId?: string;
   clientSecret?: string;
@@ -87,6 +87,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const clock = opts.now ?? (() => new Date());
   const org = new Org(() => clock().getTime(), opts.scenario?.seed ?? 1, opts.multiCurrency ?? false);
   seedOrg(org, opts);
+  if (opts.liveSeed !== undefined) org.rand.reseed(opts.liveSeed);
   const clientId = opts.clientId ?? 'puddle_sandbox_client';
   const clientSecret = opts.clientSecret ?? randomBytes(12).toString('hex');
   const refreshToken = opts.refreshToken ?? `5Aep${randomBytes(12).toString('hex')}`;
@@ -290,7 +291,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     };
   }
 
-  const live = new SeededRandom((opts.scenario?.seed ?? 1) + 1);
+  const live = new SeededRandom((opts.liveSeed ?? opts.scenario?.seed ?? 1) + 1);
   const port = await listenOnLoopback(server);
   url = `http://127.0.0.1:${port}`;
   const self: SalesforceSandbox = {

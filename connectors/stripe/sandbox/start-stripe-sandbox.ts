@@ -23,6 +23,7 @@ export async function startStripeSandbox(opts: StripeSandboxOptions = {}): Promi
   const clock = opts.now ?? (() => new Date());
   const nowSec = () => Math.floor(clock().getTime() / 1000);
   const ledger = seedLedger({ scenario: opts.scenario, charges: opts.charges, nowSec });
+  if (opts.liveSeed !== undefined) ledger.rand.reseed(opts.liveSeed);
   const currency = ledger.charges.items[0]?.currency ?? 'gbp';
   const limiter = new RateLimiter(opts.rateLimit ?? 25);
   const requests = new BoundedRequestLog();
