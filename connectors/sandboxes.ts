@@ -27,7 +27,8 @@ export interface SandboxEntry {
   configured(secrets: SecretStore): boolean;
   /** Secrets chosen before the hub mounts its webhook routes (signing secrets, keys). */
   presets(): Record<string, string>;
-  start(opts: { hubUrl: string; presets: Record<string, string>; world: SandboxWorld }): Promise<RunningSandbox>;
+  /** `now` is the clock once the history is built (default real time; tests move it). */
+  start(opts: { hubUrl: string; presets: Record<string, string>; world: SandboxWorld; now?: () => Date }): Promise<RunningSandbox>;
 }
 
 const DAY = 86_400_000;
@@ -48,10 +49,10 @@ const liveSeed = (seed: number, world: SandboxWorld) => (world.start > 1 ? seedF
  * The sandbox clock: the world's moment while the sandbox builds its history, so every start builds the same
  * one (refunds and payouts that fall later are not made up at a restart), then real time for what it adds live.
  */
-function worldClock(world: SandboxWorld): { now: () => Date; live(): void } {
+function worldClock(world: SandboxWorld, live: () => Date = () => new Date()): { now: () => Date; live(): void } {
   let seeding = true;
   return {
-    now: () => (seeding ? new Date(world.asOf) : new Date()),
+    now: () => (seeding ? new Date(world.asOf) : live()),
     live: () => {
       seeding = false;
     },
@@ -69,8 +70,8 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
   stripe: {
     configured: (s) => Boolean(s.get('STRIPE_API_KEY')),
     presets: () => ({ STRIPE_WEBHOOK_SECRET: random('whsec_') }),
-    async start({ hubUrl, presets, world }) {
-      const clock = worldClock(world);
+    async start({ hubUrl, presets, world, now }) {
+      const clock = worldClock(world, now);
       const sandbox = await startStripeSandbox({
         scenario: recentAppeal(2026, world), now: clock.now, liveSeed: liveSeed(2026, world),
         webhook: { url: `${hubUrl}/webhooks/stripe`, secret: presets.STRIPE_WEBHOOK_SECRET! },
@@ -78,7 +79,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
       clock.live();
       sandbox.startLive({ chargesPerSecond: 1 });
       // Stripe pays out daily; the sandbox only when asked, so ask it every minute.
-      const stop = every(60_000, () => sandbox.runPayouts(new Date()));
+      const stop = every(60_000, () => sandbox.runPayouts(clock.now()));
       return {
         connector: 'stripe',
         url: sandbox.url,
@@ -96,8 +97,8 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
     configured: (s) => Boolean(s.get('BRAINTREE_PUBLIC_KEY') && s.get('BRAINTREE_PRIVATE_KEY') && s.get('BRAINTREE_MERCHANT_ID')),
     // The webhook route verifies with the merchant's keys, so they exist before the routes mount.
     presets: () => ({ BRAINTREE_MERCHANT_ID: 'puddle_sandbox', BRAINTREE_PUBLIC_KEY: random('pub_'), BRAINTREE_PRIVATE_KEY: random('priv_') }),
-    async start({ hubUrl, presets, world }) {
-      const clock = worldClock(world);
+    async start({ hubUrl, presets, world, now }) {
+      const clock = worldClock(world, now);
       const sandbox = await startBraintreeSandbox({
         merchantId: presets.BRAINTREE_MERCHANT_ID,
         publicKey: presets.BRAINTREE_PUBLIC_KEY,
@@ -110,7 +111,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
       clock.live();
       // A sale every few seconds, and settlement/disbursement as the clock passes them.
       const stopSales = every(3_000, () => sandbox.addTransactions(1));
-      const stopDisburse = every(60_000, () => sandbox.disburse(new Date()));
+      const stopDisburse = every(60_000, () => sandbox.disburse(clock.now()));
       return {
         connector: 'braintree',
         url: sandbox.url,
@@ -128,8 +129,8 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
     configured: (s) => Boolean(s.get('FRESHDESK_API_KEY')),
     // The webhook route checks Basic auth, so its user and secret exist before the routes mount.
     presets: () => ({ FRESHDESK_WEBHOOK_USER: 'puddle', FRESHDESK_WEBHOOK_SECRET: random('fdwh_') }),
-    async start({ hubUrl, presets, world }) {
-      const clock = worldClock(world);
+    async start({ hubUrl, presets, world, now }) {
+      const clock = worldClock(world, now);
       // Supporters of Stripe's appeal write in: tickets name its donations, requesters share its supporters' emails.
       const sandbox = await startFreshdeskSandbox({
         scenario: recentAppeal(2026, world),
@@ -160,8 +161,8 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
   salesforce: {
     configured: (s) => Boolean(s.get('SALESFORCE_INSTANCE_URL')),
     presets: () => ({}),
-    async start({ world }) {
-      const clock = worldClock(world);
+    async start({ world, now }) {
+      const clock = worldClock(world, now);
       // Seeded from Stripe's and Braintree's scenarios: its gift payments carry those sandboxes' charge and transaction ids.
       const sandbox = await startSalesforceSandbox({
         scenario: recentAppeal(2026, world), braintreeScenario: recentAppeal(2027, world), now: clock.now, liveSeed: liveSeed(2026, world),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sandboxWorld } from '../connectors/sandbox-world.js';
 import { SANDBOXES, type RunningSandbox } from '../connectors/sandboxes.js';
+import { movableClock } from '../connectors/sandbox-kit/movable-clock.js';
 import { startStripeSandbox } from '../connectors/stripe/sandbox/index.js';
 
 const DAY = 86_400_000;
@@ -23,24 +24,36 @@ async function stripeList(s: RunningSandbox, resource: string): Promise<Record<s
   }
 }
 
-/** Starts the sandboxes on `home` at `now` and reads what they serve of the seeded history. */
-async function served(home: string, now: Date) {
-  const world = sandboxWorld(home, now);
+/** Asks the Braintree sandbox anything, so it settles and disburses up to its clock, as on every request. */
+async function braintreeCatchUp(s: RunningSandbox, presets: Record<string, string>): Promise<void> {
+  const auth = Buffer.from(`${presets.BRAINTREE_PUBLIC_KEY}:${presets.BRAINTREE_PRIVATE_KEY}`).toString('base64');
+  await fetch(`${s.url}/merchants/${presets.BRAINTREE_MERCHANT_ID}/transactions/none`, { headers: { authorization: `Basic ${auth}`, 'x-apiversion': '6' } });
+}
+
+/**
+ * Starts the sandboxes on `home` at `start`, moves their clock to `read` (as a running hub's clock moves)
+ * and reads what they serve.
+ */
+async function served(home: string, start: Date, read: Date) {
+  const world = sandboxWorld(home, start);
+  const clock = movableClock(start);
   const started: RunningSandbox[] = [];
+  const presets: Record<string, string>[] = [];
   try {
     for (const name of ['stripe', 'braintree', 'salesforce', 'freshdesk']) {
       const entry = SANDBOXES[name]!;
-      started.push(await entry.start({ hubUrl: 'http://127.0.0.1:9', presets: entry.presets(), world }));
+      presets.push(entry.presets());
+      started.push(await entry.start({ hubUrl: 'http://127.0.0.1:9', presets: presets.at(-1)!, world, now: clock.now }));
     }
     const [stripe, braintree] = started as [RunningSandbox, RunningSandbox];
-    // Live charges (one a second) are left out: they are made at the real clock, with ids of this start.
-    const history = (rows: Record<string, unknown>[]) => rows.filter((r) => (r.created as number) * 1000 <= world.asOf.getTime());
+    clock.set(read);
+    await braintreeCatchUp(braintree, presets[1]!);
     return {
       world,
-      charges: history(await stripeList(stripe, 'charges')),
-      payouts: history(await stripeList(stripe, 'payouts')),
-      // Nothing adds refunds live: all of them are history, and none may be made up past the world's moment.
+      charges: await stripeList(stripe, 'charges'),
+      payouts: await stripeList(stripe, 'payouts'),
       refunds: await stripeList(stripe, 'refunds'),
+      disputes: await stripeList(stripe, 'disputes'),
       stripeBank: stripe.bankLines!(),
       braintreeBank: braintree.bankLines!(),
       starts: started.map((s) => Object.entries(s.secrets).filter(([k]) => k.endsWith('_START_DATE'))),
@@ -50,26 +63,46 @@ async function served(home: string, now: Date) {
   }
 }
 
+type Row = { [k: string]: unknown };
+const key = (r: object) => String((r as Row).id ?? (r as Row).bank_line_id);
+
+/** Every record both starts served is the same record: an id never comes back with other times or amounts. */
+function expectNoIdChanged<T extends object>(a: readonly T[], b: readonly T[]): number {
+  const later = new Map(b.map((r) => [key(r), r]));
+  let shared = 0;
+  for (const r of a) {
+    if (!later.has(key(r))) continue;
+    shared++;
+    expect(later.get(key(r))).toEqual(r);
+  }
+  return shared;
+}
+
 describe("the sandboxes' world on one home", () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-sandbox-world-'));
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   it('serves the same appeal (ids, times, amounts) at a restart days later', async () => {
-    const first = await served(home, FIRST);
-    const again = await served(home, LATER);
+    const first = await served(home, FIRST, new Date(FIRST.getTime() + 1.5 * DAY));
+    const again = await served(home, LATER, LATER);
     expect(first.world).toEqual({ asOf: FIRST, start: 1 });
     expect(again.world).toEqual({ asOf: FIRST, start: 2 });
     // The appeal sits six to three days before the home's first start, not before the restart.
-    expect(first.charges.length).toBeGreaterThan(100);
+    const history = (rows: Row[]) => rows.filter((r) => (r.created as number) * 1000 < FIRST.getTime());
+    expect(history(first.charges).length).toBeGreaterThan(100);
     for (const c of first.charges) expect((c.created as number) * 1000).toBeGreaterThanOrEqual(FIRST.getTime() - 6 * DAY);
-    expect(first.payouts.length).toBeGreaterThan(0);
-    expect(first.braintreeBank.length).toBeGreaterThan(0);
-    expect(again.charges).toEqual(first.charges);
+    expect(history(again.charges)).toEqual(history(first.charges));
     expect(again.payouts).toEqual(first.payouts);
-    expect(again.refunds).toEqual(first.refunds);
-    for (const r of again.refunds) expect((r.created as number) * 1000).toBeLessThanOrEqual(FIRST.getTime());
     expect(again.stripeBank).toEqual(first.stripeBank);
-    expect(again.braintreeBank).toEqual(first.braintreeBank);
+    // Refunds and disputes are history only: none is made up past the world's moment at a restart.
+    expect(again.refunds).toEqual(first.refunds);
+    expect(again.disputes).toEqual(first.disputes);
+    // Live charges (one a second) have ids of their own start; any id served twice is the same charge.
+    expectNoIdChanged(first.charges, again.charges);
+    // Braintree disburses the appeal's last days after the world's moment, as the clock passes them: the
+    // restart's disbursements are the first start's, ids included, whatever each start drew meanwhile.
+    expect(first.braintreeBank.some((l) => Date.parse(l.occurred_at) > FIRST.getTime())).toBe(true);
+    expect(expectNoIdChanged(first.braintreeBank, again.braintreeBank)).toBe(first.braintreeBank.length);
     expect(again.starts).toEqual(first.starts);
   });
 
