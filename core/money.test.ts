@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { RecordError } from './errors.js';
-import { InvalidAmountError, exponentOf, fromMinorUnits, toMinorUnits } from './money.js';
+import { InvalidAmountError, exponentOf, fromMinorUnits, isCurrencyCode, toMinorUnits } from './money.js';
 
 describe('exponentOf', () => {
   it('knows the zero-, three- and four-decimal currencies and defaults to 2', () => {
     for (const c of ['JPY', 'KRW', 'VND', 'CLP', 'ISK', 'XOF', 'XPF', 'UGX']) expect(exponentOf(c)).toBe(0);
     for (const c of ['KWD', 'BHD', 'JOD', 'OMR', 'TND', 'LYD', 'IQD']) expect(exponentOf(c)).toBe(3);
     for (const c of ['CLF', 'UYW']) expect(exponentOf(c)).toBe(4);
-    for (const c of ['GBP', 'USD', 'EUR', 'CHF', 'ZZZ']) expect(exponentOf(c)).toBe(2);
+    for (const c of ['GBP', 'USD', 'EUR', 'CHF', 'ZWG', 'SLE']) expect(exponentOf(c)).toBe(2);
   });
 
-  it('takes lower case and refuses what is not a three-letter code', () => {
+  it('takes lower case and refuses what is not an ISO 4217 code in use: a typo or a made-up code', () => {
     expect(exponentOf('jpy')).toBe(0);
-    for (const c of ['', 'JP', 'JPYY', '12A', 'J Y']) expect(() => exponentOf(c)).toThrow(InvalidAmountError);
+    for (const c of ['', 'JP', 'JPYY', '12A', 'J Y', 'ZZZ', 'GPB', 'XYZ']) expect(() => exponentOf(c)).toThrow(InvalidAmountError);
+    expect(isCurrencyCode('gbp')).toBe(true);
+    expect(isCurrencyCode('GPB')).toBe(false);
   });
 });
 

@@ -13,6 +13,19 @@ const EXPONENTS: Readonly<Record<string, number>> = Object.freeze({
 });
 
 const CURRENCY = /^[A-Za-z]{3}$/;
+/**
+ * The ISO 4217 codes in use: ICU's list (Node ships full ICU; 160-odd codes, recent ones such as ZWG and SLE
+ * included) and the fund codes above it leaves out. A well-formed code outside it is a typo (`GPB`) or made up
+ * (`ZZZ`): taken, it would put a donation or a bank line in a currency that never totals or reconciles with
+ * anything. A Node without the list (small ICU) checks the shape only.
+ */
+const ISO_4217: ReadonlySet<string> | null =
+  typeof Intl.supportedValuesOf === 'function' ? new Set([...Intl.supportedValuesOf('currency'), ...Object.keys(EXPONENTS)]) : null;
+
+/** Whether `code` is an ISO 4217 currency code in use, in any case. */
+export function isCurrencyCode(code: unknown): code is string {
+  return typeof code === 'string' && CURRENCY.test(code) && (ISO_4217 === null || ISO_4217.has(code.toUpperCase()));
+}
 // Plain decimals only: no exponent ("1e3"), no bare point (".5", "25."), no spaces, no "+", no
 // thousands separators. Provider APIs never send those, so seeing one means the input is not money.
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
@@ -32,9 +45,9 @@ function fail(message: string): never {
   throw new InvalidAmountError(message, [{ path: 'amount', message }]);
 }
 
-/** The ISO 4217 exponent: 2 for USD/GBP/EUR and unknown codes, 0 for JPY, 3 for KWD, ... */
+/** The ISO 4217 exponent: 2 for USD/GBP/EUR and most codes, 0 for JPY, 3 for KWD, ... */
 export function exponentOf(currency: string): number {
-  if (typeof currency !== 'string' || !CURRENCY.test(currency)) fail(`currency ${describe(currency)} is not an ISO 4217 code`);
+  if (!isCurrencyCode(currency)) fail(`currency ${describe(currency)} is not an ISO 4217 code`);
   return EXPONENTS[currency.toUpperCase()] ?? 2;
 }
 

@@ -16,6 +16,15 @@ describe('contracts', () => {
     expect(r.value?.click_id).toBeNull();
   });
 
+  it('refuses a currency that is not an ISO 4217 code in use (a typo such as GPB), saying so', () => {
+    const errors = (currency: unknown) =>
+      contractsV1.donation.validate({ donation_id: 'd1', occurred_at: '2026-11-29T20:15:00Z', channel: 'sms', amount_minor: 1000, currency }).errors;
+    expect(errors('GPB')).toEqual([{ path: 'payload.currency', message: 'is not an ISO 4217 currency code in use (e.g. GBP, EUR, USD)' }]);
+    expect(errors('zzz')).toHaveLength(1);
+    expect(errors('pounds')).toEqual([{ path: 'payload.currency', message: 'must be an ISO 4217 currency code' }]);
+    expect(errors('eur')).toBeNull();
+  });
+
   it('refuses times and dates that are not on the calendar, instead of rolling them over', () => {
     const at = (occurred_at: string) =>
       contractsV1.donation.validate({ donation_id: 'd1', occurred_at, channel: 'sms', amount_minor: 1000, currency: 'GBP' });

@@ -1,3 +1,4 @@
+import { isCurrencyCode } from '../money.js';
 import { isCalendarDate, ISO_INSTANT, isoFromMs, isoInstantMs } from '../time.js';
 import type { Field, Fields } from './schema.js';
 
@@ -6,7 +7,6 @@ export interface FieldError {
   message: string;
 }
 
-const CURRENCY = /^[A-Z]{3}$/;
 const MAX_STRING = 4096;
 
 /** What a check returns for a bad value; a unique object, so no good value (any JSON value) can be it. */
@@ -49,8 +49,7 @@ function checkFor(f: Field): Check {
     case 'currency':
       return (v) => {
         if (typeof v !== 'string') return BAD;
-        const up = v.toUpperCase();
-        return CURRENCY.test(up) ? up : BAD;
+        return isCurrencyCode(v) ? v.toUpperCase() : BAD;
       };
     case 'enum': {
       const values = f.values!;
@@ -75,7 +74,7 @@ function whyBad(f: Field, v: unknown): string {
     case 'date':
       return 'must be a date YYYY-MM-DD';
     case 'currency':
-      return 'must be an ISO 4217 currency code';
+      return typeof v === 'string' && /^[A-Za-z]{3}$/.test(v) ? 'is not an ISO 4217 currency code in use (e.g. GBP, EUR, USD)' : 'must be an ISO 4217 currency code';
     case 'enum':
       return `must be one of ${f.values!.join(', ')}`;
     case 'json':
