@@ -88,6 +88,17 @@ function setup(records: Rec[], now = T0 + 5 * DAY) {
 const recs = (n: number, spacingMs = DAY / 4): Rec[] =>
   Array.from({ length: n }, (_, i) => ({ id: `r${String(i).padStart(3, '0')}`, created: T0 + i * spacingMs, amount: 100 + i }));
 
+/** The stream, calling `atPage` before each page it fetches (its count from 1). */
+function counting(atPage: (page: number) => void) {
+  let pages = 0;
+  return stream({
+    async fetchPage(ctx, req) {
+      atPage(++pages);
+      return stream().fetchPage!(ctx, req);
+    },
+  });
+}
+
 describe('connector engine', () => {
   it('backfills in date windows, pages each window, and checkpoints the cursor', async () => {
     const t = setup(recs(18)); // 4 a day over 4.5 days
@@ -154,17 +165,6 @@ describe('connector engine', () => {
     expect(failed).toEqual([expect.objectContaining({ level: 'error', run_id: bad.runId, stream: 'things', auth_failed: bad.authFailed })]);
     expect((await loadBookmark(t2.state, 'fake', 'things')).cursor).toBeNull();
   });
-
-  /** The stream, calling `atPage` before each page it fetches (its count from 1). */
-  function counting(atPage: (page: number) => void) {
-    let pages = 0;
-    return stream({
-      async fetchPage(ctx, req) {
-        atPage(++pages);
-        return stream().fetchPage!(ctx, req);
-      },
-    });
-  }
 
   it('stops at the time box, checkpointed mid-window, and the next run continues with no gap and no duplicate', async () => {
     const t = setup(recs(18));
@@ -399,5 +399,74 @@ describe('connector engine', () => {
     const keys = (await t.published()).filter((e) => e.contract === 'donation').map((e) => e.key);
     expect(new Set(keys).size).toBe(40);
     expect(keys.length).toBe(40);
+  });
+});
+
+describe('connector engine: backfills (--from/--to) and the bookmark', () => {
+  const LAG = 60_000;
+  const lagged = () => stream({ windows: { sizeMs: DAY, lagMs: LAG } });
+  const cursor = async (t: ReturnType<typeof setup>) => (await loadBookmark(t.state, 'fake', 'things')).cursor;
+
+  it('reads a --to in the future only up to now minus the lag, and the next run reads what was made after it', async () => {
+    const t = setup(recs(18));
+    await t.ready;
+    await t.run(lagged());
+    t.clock.t += DAY;
+    const now = t.clock.t;
+    const backfill = await t.run(lagged(), { from: new Date(T0 + 3 * DAY), to: new Date(T0 + 60 * DAY) });
+    expect(backfill.outcome).toBe('succeeded');
+    expect(Math.max(...t.p.calls.map((c) => c.to))).toBe(now - LAG);
+    expect(await cursor(t)).toBe(new Date(now - LAG).toISOString());
+    // A charge made after the backfill: the next scheduled run reads it.
+    t.p.records.push({ id: 'after', created: now + 3_600_000, amount: 7 });
+    t.clock.t += DAY;
+    const next = await t.run(lagged());
+    expect(next.records).toBe(1);
+    expect((await t.published()).some((e) => e.key === 'after')).toBe(true);
+  });
+
+  it('leaves a later bookmark where it was after a backfill of the past, and the next run reads on from it', async () => {
+    const t = setup(recs(18));
+    await t.ready;
+    await t.run(lagged());
+    const before = await cursor(t);
+    const backfill = await t.run(lagged(), { from: new Date(T0 + DAY), to: new Date(T0 + 2 * DAY) });
+    expect(backfill.records).toBe(4);
+    expect(await cursor(t)).toBe(before);
+    t.clock.t += DAY;
+    const calls = t.p.calls.length;
+    await t.run(lagged());
+    expect(Math.min(...t.p.calls.slice(calls).map((c) => c.from))).toBe(Date.parse(before!));
+  });
+
+  it('does not move the bookmark over records nobody read when a backfill starts after it', async () => {
+    const t = setup(recs(18), T0 + 2 * DAY);
+    await t.ready;
+    await t.run(stream());
+    t.clock.t = T0 + 5 * DAY;
+    await t.run(stream(), { from: new Date(T0 + 3 * DAY) });
+    expect(await cursor(t)).toBe(new Date(T0 + 2 * DAY).toISOString());
+  });
+
+  it('resumes a backfill stopped part-way when it is run again, without touching the bookmark meanwhile', async () => {
+    const t = setup(recs(18));
+    await t.ready;
+    await t.run(stream(), { to: new Date(T0 + 4 * DAY) });
+    const bm = await loadBookmark(t.state, 'fake', 'things');
+    const range = { from: new Date(T0), to: new Date(T0 + 3 * DAY) };
+    const deadline = new Date(T0 + 50 * DAY);
+    const stopped = await t.run(counting((page) => page === 4 && deadline.setTime(0)), { ...range, deadline });
+    expect(stopped.outcome).toBe('partial');
+    const mid = await loadBookmark(t.state, 'fake', 'things');
+    expect({ cursor: mid.cursor, window: mid.window }).toEqual({ cursor: bm.cursor, window: null });
+    expect(mid.backfill?.window).not.toBeNull();
+    const calls = t.p.calls.length;
+    const again = await t.run(stream(), range);
+    expect(again.outcome).toBe('succeeded');
+    expect(t.p.calls[calls]!.after).not.toBeNull(); // from its page, not from the start
+    expect((await loadBookmark(t.state, 'fake', 'things')).backfill).toBeNull();
+    // Each of the 12 records of the range is published once by the two backfill runs.
+    const keys = (await t.published()).filter((e) => e.contract === 'donation').map((e) => e.key);
+    expect(keys.length - 16).toBe(12);
   });
 });

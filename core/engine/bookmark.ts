@@ -1,14 +1,32 @@
 import type { StateStore } from '../ports.js';
 
-/**
- * Where a stream stands. `cursor`: everything before it has been published. `window`/`token`: a
- * window in progress and the page to continue from, so a time-boxed or killed run resumes with no
- * gap. `revisitFrom`: the oldest record that must be read again (still pending at the provider).
- */
-export interface Bookmark {
+/** A window in progress and the page to continue from, so a time-boxed or killed run resumes with no gap. */
+export interface WindowCheckpoint {
+  from: string;
+  to: string;
+  token: string | null;
+}
+
+/** How far a run has read: everything before `cursor` is published, and `window` is under way. */
+export interface ReadPosition {
   cursor: string | null;
-  window: { from: string; to: string; token: string | null } | null;
+  window: WindowCheckpoint | null;
+}
+
+/** A backfill's own position, named by the range it reads (`to` null: up to now). */
+export interface BackfillPosition extends ReadPosition {
+  from: string;
+  to: string | null;
+}
+
+/**
+ * Where a stream stands: the incremental run's own position. `revisitFrom`: the oldest record that must be
+ * read again (still pending at the provider). `backfill`: a bounded backfill (`--from`) stopped part-way,
+ * kept apart so that it never moves the incremental position; the same `--from`/`--to` again resumes it.
+ */
+export interface Bookmark extends ReadPosition {
   revisitFrom: string | null;
+  backfill?: BackfillPosition | null;
   /** Stream-specific extras (escape-hatch streams keep their own position here). */
   extra?: Record<string, unknown>;
   updatedAt: string;

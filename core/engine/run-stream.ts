@@ -4,7 +4,7 @@ import type { Clock } from '../ports.js';
 import { AuthError, FatalError, QuotaReachedError, RetriableError, WindowTooLargeError } from '../errors.js';
 import { log } from '../log.js';
 import { redactPersonalData } from '../pii.js';
-import { loadBookmark, saveBookmark, sliceWindows, type Bookmark } from './bookmark.js';
+import { loadBookmark, saveBookmark, sliceWindows, type BackfillPosition, type Bookmark, type ReadPosition } from './bookmark.js';
 import { unlessGivenUp, type RequestBudget } from './budget.js';
 import type { ConnectorDef, EngineRuntime, Page, StreamContext, StreamDef, Window } from './define.js';
 import { mappedToEnvelopes, quarantineEnvelope, type Origin } from './envelopes.js';
@@ -15,7 +15,10 @@ import { recordRun, type RunMetrics, type RunResult } from './sync-run.js';
 export interface RunSettings {
   /** Where a first sync starts (backfill). */
   startDate: Date;
-  /** Read this range instead of resuming from the bookmark. */
+  /**
+   * Read this range instead of resuming from the bookmark: a backfill, checkpointed apart from the
+   * bookmark's own position (see `Bookmark.backfill`). `to` alone caps an incremental run.
+   */
   from?: Date;
   to?: Date;
   /** Ignore the bookmark and read from startDate. */
@@ -241,6 +244,8 @@ class StreamRun<C> {
   private revisitFrom: number | null = null;
   private range: { from: number; to: number } | null = null;
   private position: number | null = null;
+  /** Where a backfill's checkpoints go (null: the bookmark's own position). */
+  private backfill: BackfillPosition | null = null;
 
   constructor(
     private readonly opts: RunOptions<C>,
@@ -267,6 +272,7 @@ class StreamRun<C> {
       return;
     }
     const bm = await loadBookmark(runtime.state, connector.name, this.stream.name);
+    this.backfill = this.backfillPosition(bm);
     const windows = this.plan(bm);
     if (this.stream.windows && windows.length) this.range = { from: windows[0]!.from.getTime(), to: windows[windows.length - 1]!.to.getTime() };
     while (windows.length) {
@@ -284,8 +290,26 @@ class StreamRun<C> {
         windows.unshift({ from: w.from, to: mid, token: null }, { from: mid, to: w.to, token: null });
       }
     }
-    bm.revisitFrom = this.revisitFrom === null ? null : new Date(this.revisitFrom).toISOString();
+    if (!this.backfill) bm.revisitFrom = this.revisitFrom === null ? null : new Date(this.revisitFrom).toISOString();
+    else {
+      // A backfill re-read only its range: the stream's own revisit point still stands.
+      this.keepOlderRevisit(bm);
+      if (bm.backfill === this.backfill) bm.backfill = null;
+    }
     await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
+  }
+
+  /**
+   * A backfill's (`from`) own position, where its checkpoints go instead of the bookmark's: the one saved by
+   * the same range stopped part-way (so running it again resumes it), or a new one. Null: not a backfill.
+   */
+  private backfillPosition(bm: Bookmark): BackfillPosition | null {
+    const { from, to } = this.opts.settings;
+    if (!this.stream.windows || !from) return null;
+    const range = { from: from.toISOString(), to: to?.toISOString() ?? null };
+    const saved = bm.backfill;
+    if (saved && saved.from === range.from && saved.to === range.to) return saved;
+    return { ...range, cursor: null, window: null };
   }
 
   /** The windows this run reads: an interrupted window first, then on from the bookmark. */
@@ -293,11 +317,16 @@ class StreamRun<C> {
     const { settings, runtime } = this.opts;
     const spec = this.stream.windows;
     if (!spec) return [{ from: new Date(0), to: new Date(0), token: settings.full ? null : (bm.window?.token ?? null) }];
-    const to = settings.to ?? new Date(runtime.clock.now().getTime() - (spec.lagMs ?? 0));
+    // Never past what an incremental run reads up to: a later `--to` read a future with nothing in it yet,
+    // and the bookmark it left there skipped every record made until then.
+    const to = new Date(Math.min(settings.to?.getTime() ?? Infinity, runtime.clock.now().getTime() - (spec.lagMs ?? 0)));
     const out: (Window & { token: string | null })[] = [];
     let from: Date;
-    if (settings.from) from = settings.from;
-    else if (settings.full) from = settings.startDate;
+    const bf = this.backfill;
+    if (bf) {
+      if (bf.window) out.push({ from: new Date(bf.window.from), to: new Date(bf.window.to), token: bf.window.token });
+      from = bf.window ? new Date(bf.window.to) : bf.cursor ? new Date(bf.cursor) : settings.from!;
+    } else if (settings.full) from = settings.startDate;
     else if (bm.window) {
       // A run stopped mid-window (time box or crash): finish that window from its page, then go on.
       out.push({ from: new Date(bm.window.from), to: new Date(bm.window.to), token: bm.window.token });
@@ -310,8 +339,27 @@ class StreamRun<C> {
     return [...out, ...sliceWindows(from, to, spec.sizeMs).map((w) => ({ ...w, token: null }))];
   }
 
+  /** Keep the older of the saved and this run's revisit points: both still have unsettled records. */
+  private keepOlderRevisit(bm: Bookmark): void {
+    if (this.revisitFrom === null) return;
+    const saved = bm.revisitFrom ? Date.parse(bm.revisitFrom) : Infinity;
+    bm.revisitFrom = new Date(Math.min(this.revisitFrom, saved)).toISOString();
+  }
+
+  /**
+   * Window `w` is read and published. The stream's cursor moves only forward, and only over a window that
+   * starts at or before it (or the start date): a backfill of the past pulled it back (the next run read
+   * everything since again), and one starting past it would have jumped records nobody read.
+   */
+  private windowRead(bm: Bookmark, w: Window): void {
+    if (this.backfill) this.backfill.cursor = w.to.toISOString();
+    const readTo = bm.cursor ? Date.parse(bm.cursor) : this.opts.settings.startDate.getTime();
+    if (w.from.getTime() <= readTo && (!bm.cursor || w.to.getTime() > readTo)) bm.cursor = w.to.toISOString();
+  }
+
   private async readWindow(bm: Bookmark, w: Window & { token: string | null }): Promise<void> {
     const { connector, runtime, settings } = this.opts;
+    const at: ReadPosition = this.backfill ?? bm;
     const windowed = Boolean(this.stream.windows);
     const position = (token: string | null) => (windowed ? { from: w.from.toISOString(), to: w.to.toISOString(), token } : { from: '', to: '', token });
     const fetch = (token: string | null) => this.stream.fetchPage!(this.ctx, { window: windowed ? w : null, token });
@@ -341,12 +389,9 @@ class StreamRun<C> {
     // Past the deadline: checkpoint at the page being read (`token`), then end the run as partial.
     const stopAtDeadline = async (): Promise<never> => {
       await checkpointed;
-      bm.window = position(token);
-      // Keep the older of the saved and this run's revisit points: both still have unsettled records.
-      if (this.revisitFrom !== null) {
-        const saved = bm.revisitFrom ? Date.parse(bm.revisitFrom) : Infinity;
-        bm.revisitFrom = new Date(Math.min(this.revisitFrom, saved)).toISOString();
-      }
+      at.window = position(token);
+      if (this.backfill) bm.backfill = this.backfill;
+      this.keepOlderRevisit(bm);
       await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
       throw new DeadlineReached();
     };
@@ -393,9 +438,10 @@ class StreamRun<C> {
           .then(() => published)
           .then(() => {
             if (last) {
-              if (windowed) bm.cursor = w.to.toISOString();
-              bm.window = null;
-            } else bm.window = position(resumeAt);
+              if (windowed) this.windowRead(bm, w);
+              at.window = null;
+            } else at.window = position(resumeAt);
+            if (this.backfill) bm.backfill = this.backfill;
             return saveBookmark(runtime.state, connector.name, this.stream.name, bm);
           }),
       );

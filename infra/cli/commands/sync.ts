@@ -12,8 +12,8 @@ export const sync = defineCommand({
   usage: `puddle sync <${Object.keys(CONNECTORS).join('|')}> [--streams a,b] [--from ISO] [--to ISO] [--full]`,
   options: {
     streams: { type: 'string', description: 'only these streams (comma separated)' },
-    from: { type: 'string', description: 'read from this time instead of the bookmark (ISO 8601)' },
-    to: { type: 'string', description: 'read up to this time (ISO 8601; default now)' },
+    from: { type: 'string', description: 'backfill from this time; the bookmark stays unless the range reaches it (ISO 8601)' },
+    to: { type: 'string', description: 'read up to this time, at most now minus the lag (ISO 8601; default now)' },
     full: { type: 'boolean', description: 'ignore bookmarks and backfill from the start date' },
   },
   async run({ values, positionals }) {
