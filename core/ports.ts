@@ -164,7 +164,7 @@ export type OpsEvent =
       connector: string;
       stream: string;
       run_id: string;
-      /** succeeded, partial (time box reached), quota or refused (another run holds the lease). */
+      /** succeeded, partial (time box reached or stopped), quota or refused (another run holds the lease). */
       outcome: string;
       records: number;
       quarantined: number;

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FatalError, RetriableError, WindowTooLargeError } from '../core/errors.js';
 import {
-  CALL_GRACE_MS, defineConnector, defineStream, loadBookmark, RequestBudget, runStream, type RunSettings, type StreamDef,
+  CALL_GRACE_MS, defineConnector, defineStream, loadBookmark, RequestBudget, runStream, stopRuns, type RunSettings, type StreamDef,
 } from '../core/engine/index.js';
 import type { Clock, Queue } from '../core/ports.js';
 import { SqliteQueue } from '../infra/local/sqlite-queue.js';
@@ -174,6 +174,7 @@ describe('connector engine', () => {
     });
     const first = await t.run(boxed, { deadline: new Date(T0 + 50 * DAY), to: new Date(T0 + 5 * DAY) });
     expect(first.outcome).toBe('partial');
+    expect(first.error).toBe('time box reached; the next run continues from the checkpoint');
     const bm = await loadBookmark(t.state, 'fake', 'things');
     expect(bm.window).not.toBeNull();
     const second = await t.run(stream(), { to: new Date(T0 + 5 * DAY) });
@@ -215,9 +216,11 @@ describe('connector engine', () => {
     t.p.faults.push(new RetriableError('rate limited', 60_000, { status: 429 }));
     const deadline = new Date(T0 + 50 * DAY);
     const running = t.run(stream(), { deadline, to: new Date(T0 + 5 * DAY) });
-    setTimeout(() => deadline.setTime(0), 200);
+    setTimeout(() => stopRuns(deadline), 200);
     const run = await running;
     expect(run.outcome).toBe('partial');
+    // Its record says someone stopped it, not that its time ran out.
+    expect(run.error).toBe('stopped; the next run continues from the checkpoint');
     expect(t.p.calls).toHaveLength(1);
     // The next run reads from where this one stopped: everything, once.
     const next = await t.run(stream(), { to: new Date(T0 + 5 * DAY) });

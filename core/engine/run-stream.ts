@@ -99,7 +99,7 @@ export async function runStream<C>(opts: RunOptions<C>): Promise<RunResult> {
     await run.execute();
     return await finish('succeeded');
   } catch (err) {
-    if (err instanceof DeadlineReached) return await finish('partial', 'time box reached; the next run continues from the checkpoint');
+    if (err instanceof DeadlineReached) return await finish('partial', `${stopped(settings) ? 'stopped' : 'time box reached'}; the next run continues from the checkpoint`);
     // The pages before were published and checkpointed (readWindow waits for them before it rethrows).
     if (err instanceof QuotaReachedError) return await finish('quota', err.message);
     const message = err instanceof Error ? err.message : String(err);
@@ -110,6 +110,16 @@ export async function runStream<C>(opts: RunOptions<C>): Promise<RunResult> {
     await runtime.state.releaseLease(lease, runId);
   }
 }
+
+/**
+ * Stop the runs of this deadline (Ctrl-C): they end at their next page, checkpointed, as at the end of a
+ * time box. Epoch 0, which no time box is, so that a run's record says it was stopped.
+ */
+export function stopRuns(deadline: Date): void {
+  deadline.setTime(0);
+}
+
+const stopped = (settings: RunSettings): boolean => settings.deadline?.getTime() === 0;
 
 /**
  * The run's time box is over, `graceMs` ago (the scheduler's stop moves the deadline to 0, so this is read

@@ -20,7 +20,7 @@ export interface RunResult extends RunMetrics {
   startedAt: string;
   endedAt: string;
   /**
-   * succeeded; partial (time box reached, checkpointed); quota (the provider's daily API share is used:
+   * succeeded; partial (time box reached or stopped, checkpointed: `error` says which); quota (the provider's daily API share is used:
    * checkpointed, not an error); failed; refused (another run holds the lease).
    */
   outcome: 'succeeded' | 'partial' | 'quota' | 'failed' | 'refused';

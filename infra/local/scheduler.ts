@@ -1,4 +1,5 @@
 import type { EngineRuntime } from '../../core/engine/define.js';
+import { stopRuns } from '../../core/engine/run-stream.js';
 import { syncConnector, type ConnectorInstance } from '../../core/engine/sync.js';
 import { log } from '../../core/log.js';
 import type { ScheduleEntry } from '../../schedules/schedule.js';
@@ -54,7 +55,7 @@ export function startScheduler(opts: {
       stopping = true;
       for (const t of timers) clearTimeout(t);
       // Bring running syncs' time boxes forward: they stop at the next page, checkpointed.
-      for (const d of deadlines) d.setTime(0);
+      for (const d of deadlines) stopRuns(d);
       await Promise.all(running);
     },
   };
