@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startStripeSandbox } from '../connectors/stripe/sandbox/index.js';
 import { runPuddle } from './support/run-cli.js';
+import { createLocalRuntime } from '../infra/local/runtime.js';
+import { lastRunKey, type RunResult } from '../core/engine/sync-run.js';
 
 const BIN = fileURLToPath(new URL('../bin/puddle.mjs', import.meta.url));
 const puddle = runPuddle;
@@ -89,4 +91,33 @@ describe('the puddle CLI', () => {
       await sandbox.close();
     }
   });
+
+  it('stops at Ctrl-C on a sync: prints the table, records the run as stopped, exits 130', async () => {
+    const sandbox = await startStripeSandbox({ charges: 3000, rateLimit: 0 });
+    const ctrlC = join(home, 'ctrl-c');
+    try {
+      const child = spawn(process.execPath, [BIN, 'sync', 'stripe', '--streams', 'charges'], {
+        env: {
+          ...process.env, PUDDLE_LOG_LEVEL: 'error', PUDDLE_HOME: ctrlC, STRIPE_API_KEY: sandbox.apiKey, STRIPE_API_BASE: sandbox.url,
+          STRIPE_START_DATE: new Date(Date.now() - 15 * 86_400_000).toISOString(), STRIPE_REQUESTS_PER_SECOND: '8',
+        },
+      });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += String(d)));
+      const exited = new Promise((r) => child.on('exit', (code, signal) => r(signal ?? code)));
+      while (sandbox.requests.total < 4) await new Promise((r) => setTimeout(r, 20));
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stdout).toMatch(/charges \| partial +\| \d+ .*\| stopped; the next run continues from the checkpoint/);
+      const rt = await createLocalRuntime({ home: ctrlC });
+      try {
+        const last = await rt.state.get<RunResult>(lastRunKey('stripe', 'charges'));
+        expect(last).toMatchObject({ outcome: 'partial', error: 'stopped; the next run continues from the checkpoint' });
+      } finally {
+        await rt.close();
+      }
+    } finally {
+      await sandbox.close();
+    }
+  }, 30_000);
 });

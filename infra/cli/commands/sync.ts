@@ -1,3 +1,4 @@
+import { stopRuns } from '../../../core/engine/run-stream.js';
 import { syncConnector } from '../../../core/engine/sync.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
 import { isCalendarDate } from '../../../core/time.js';
@@ -40,17 +41,26 @@ export const sync = defineCommand({
         return 2;
       }
       const progress = progressPrinter(process.stdout);
+      // Ctrl-C stops the run at its next page, checkpointed and recorded as partial like the hub's, and the
+      // table still says what was read (it used to kill the process: no table, no sync_run row). A second
+      // Ctrl-C, the listener gone, exits at once.
+      const deadline = new Date(8.64e15); // no time box: only a stop ends it early
+      const stop = () => stopRuns(deadline);
+      process.once('SIGINT', stop);
       const results = await syncConnector(inst, rt, {
         streams: (values.streams as string | undefined)?.split(',').map((s) => s.trim()).filter(Boolean),
         from: dates.from ? new Date(dates.from) : undefined,
         to: dates.to ? new Date(dates.to) : undefined,
         full: Boolean(values.full),
         leaseMs: process.env.PUDDLE_LEASE_SECONDS ? Number(process.env.PUDDLE_LEASE_SECONDS) * 1000 : undefined,
+        deadline,
         onProgress: progress.update,
-      }).catch((err: Error) => {
-        process.stderr.write(`puddle sync: ${err.message}\n`);
-        return null;
-      });
+      })
+        .catch((err: Error) => {
+          process.stderr.write(`puddle sync: ${err.message}\n`);
+          return null;
+        })
+        .finally(() => process.off('SIGINT', stop));
       if (!results) return 2;
       progress.done();
       process.stdout.write(
@@ -60,7 +70,8 @@ export const sync = defineCommand({
         ),
       );
       process.stdout.write(`published to the queue; a running hub or 'puddle land' lands it\n`);
-      return results.some((r) => r.outcome === 'failed' || r.outcome === 'refused') ? 1 : 0;
+      if (results.some((r) => r.outcome === 'failed' || r.outcome === 'refused')) return 1;
+      return deadline.getTime() === 0 ? 130 : 0; // as a shell reports a command Ctrl-C ended
     });
   },
 });
