@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { FatalError, RetriableError, WindowTooLargeError } from '../core/errors.js';
 import {
-  CALL_GRACE_MS, defineConnector, defineStream, loadBookmark, RequestBudget, runStream, stopRuns, type RunSettings, type StreamDef,
+  CALL_GRACE_MS, defineConnector, defineStream, loadBookmark, RequestBudget, runStream, saveBookmark, stopRuns, type RunSettings, type StreamDef,
 } from '../core/engine/index.js';
 import type { Clock, Queue } from '../core/ports.js';
 import { SqliteQueue } from '../infra/local/sqlite-queue.js';
@@ -449,6 +449,15 @@ describe('connector engine: backfills (--from/--to) and the bookmark', () => {
     t.clock.t = T0 + 5 * DAY;
     await t.run(stream(), { from: new Date(T0 + 3 * DAY) });
     expect(await cursor(t)).toBe(new Date(T0 + 2 * DAY).toISOString());
+  });
+
+  it('puts a bookmark left in the future back to what it read on --full', async () => {
+    const t = setup(recs(18));
+    await t.ready;
+    await saveBookmark(t.state, 'fake', 'things', { cursor: new Date(T0 + 60 * DAY).toISOString(), window: null, revisitFrom: null, updatedAt: '' });
+    const full = await t.run(stream(), { full: true });
+    expect(full.records).toBe(18);
+    expect(await cursor(t)).toBe(new Date(T0 + 5 * DAY).toISOString());
   });
 
   it('resumes a backfill stopped part-way when it is run again, without touching the bookmark meanwhile', async () => {

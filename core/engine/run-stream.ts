@@ -283,6 +283,9 @@ class StreamRun<C> {
     }
     const bm = await loadBookmark(runtime.state, connector.name, this.stream.name);
     this.backfill = this.backfillPosition(bm);
+    // --full reads everything again and the cursor follows it from the start: also the way out for a cursor
+    // a backfill left in the future before 2026-12-01 (the cursor only moves forward otherwise).
+    if (this.opts.settings.full && !this.backfill && this.stream.windows) bm.cursor = null;
     const windows = this.plan(bm);
     if (this.stream.windows && windows.length) this.range = { from: windows[0]!.from.getTime(), to: windows[windows.length - 1]!.to.getTime() };
     while (windows.length) {
