@@ -1,6 +1,6 @@
 import type { Ledger } from './ledger.js';
 import { buildBalanceTransaction, buildDispute, buildRefund } from './stripe-objects.js';
-import type { SandboxCharge, SandboxDispute, SandboxRefund } from './types.js';
+import type { SandboxCharge, SandboxCustomer, SandboxDispute, SandboxRefund } from './types.js';
 
 /** UK dispute fee, taken from the balance with the disputed amount. */
 const DISPUTE_FEE = 2000;
@@ -64,4 +64,18 @@ export function openDispute(ledger: Ledger, charge: SandboxCharge, at: number): 
   ledger.emit('charge.dispute.funds_withdrawn', dispute, eventAt);
   ledger.emit('charge.updated', charge, eventAt, previous);
   return dispute;
+}
+
+/**
+ * A customer deleted (e.g. a GDPR erasure): gone from lists and retrieves, so a list cursor naming it
+ * answers 400 resource_missing with `param: 'starting_after'`, as Stripe does. (Stripe's retrieve
+ * answers a `deleted: true` stub; this one answers 404, which no caller here tells apart.)
+ */
+export function deleteCustomer(ledger: Ledger, id: string, at: number): SandboxCustomer {
+  const customer = ledger.customers.remove(id);
+  if (!customer) throw new SandboxStateError(`no customer ${id} to delete`);
+  ledger.byId.delete(id);
+  for (const [supporter, c] of ledger.customerBySupporter) if (c.id === id) ledger.customerBySupporter.delete(supporter);
+  ledger.emit('customer.deleted', customer, ledger.eventTime(at));
+  return customer;
 }

@@ -84,6 +84,18 @@ describe('stripe sandbox: late changes', () => {
     expect(sandbox.data.charges.length).toBe(stopped);
   });
 
+  it('deletes a customer: gone from lists, and a cursor naming it is refused as Stripe refuses it', async () => {
+    clock.advance(60_000);
+    const [newest, second, third] = (await stripe.customers.list({ limit: 3 })).data;
+    sandbox.deleteCustomer(second!.id);
+    expect((await stripe.customers.list({ limit: 2 })).data.map((c) => c.id)).toEqual([newest!.id, third!.id]);
+    const cursor = await stripe.customers.list({ starting_after: second!.id }).catch((e: unknown) => e);
+    expect(cursor).toMatchObject({ type: 'StripeInvalidRequestError', statusCode: 400, code: 'resource_missing', param: 'starting_after' });
+    expect(await stripe.customers.retrieve(second!.id).catch((e: unknown) => e)).toMatchObject({ statusCode: 404 });
+    expect((await stripe.events.list({ type: 'customer.deleted', limit: 1 })).data[0]!.data.object).toMatchObject({ id: second!.id });
+    expect(() => sandbox.deleteCustomer(second!.id)).toThrow(SandboxStateError);
+  });
+
   it('lists what changed since the last list: a refund, and a balance that became available', async () => {
     // Last in this file: it moves the clock days on. A charge whose balance is still pending.
     const charge = succeeded().find((c) => sandbox.data.balanceTransactions.find((b) => b.source === c.id)?.status === 'pending')!;

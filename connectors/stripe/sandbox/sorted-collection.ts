@@ -49,6 +49,16 @@ export class SortedCollection<T extends { id: string; created: number }> {
     for (let i = lo; i < this.items.length; i++) this.position.set(this.items[i]!.id, i);
   }
 
+  /** Forget an object (a deleted customer); the positions after it move down one. */
+  remove(id: string): T | undefined {
+    const at = this.indexOf(id);
+    if (at === undefined) return undefined;
+    const [item] = this.items.splice(at, 1);
+    this.position.delete(id);
+    for (let i = at; i < this.items.length; i++) this.position.set(this.items[i]!.id, i);
+    return item;
+  }
+
   finalize(): void {
     if (this.sorted) return;
     this.items.sort(compare);

@@ -4,7 +4,7 @@ import { closeServer, headerValue, listenOnLoopback } from '../../sandbox-kit/lo
 import { RateLimiter } from '../../sandbox-kit/rate-limiter.js';
 import { BoundedRequestLog } from '../../sandbox-kit/request-log.js';
 import { addDonation } from './donation-flow.js';
-import { SandboxStateError, openDispute, refundCharge } from './late-changes.js';
+import { SandboxStateError, deleteCustomer, openDispute, refundCharge } from './late-changes.js';
 import { SANDBOX_API_VERSION, type Ledger } from './ledger.js';
 import { runPayouts } from './payout-run.js';
 import { parseParams } from './query-params.js';
@@ -124,6 +124,9 @@ export async function startStripeSandbox(opts: StripeSandboxOptions = {}): Promi
     },
     openDispute(chargeId) {
       return openDispute(ledger, chargeOrThrow(ledger, chargeId), nowSec());
+    },
+    deleteCustomer(customerId) {
+      return deleteCustomer(ledger, customerId, nowSec());
     },
     runPayouts(upTo) {
       const payouts = runPayouts(ledger, Math.floor(upTo.getTime() / 1000));

@@ -162,6 +162,8 @@ export interface StripeSandbox {
   clearFaults(): void;
   refundCharge(chargeId: string, amount?: number): SandboxRefund;
   openDispute(chargeId: string): SandboxDispute;
+  /** Delete a customer: later lists, retrieves and cursors naming it answer as for an unknown id. */
+  deleteCustomer(customerId: string): SandboxCustomer;
   runPayouts(upTo: Date): SandboxPayout[];
   addCharges(n: number): SandboxCharge[];
   startLive(opts: { chargesPerSecond: number }): void;
