@@ -1,5 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadBookmark, saveBookmark } from '../core/engine/bookmark.js';
+import { classifyStripeError, MissingCursorError } from '../connectors/stripe/client.js';
 import { NOW, stripeHarness, type StripeHarness } from './support/stripe-harness.js';
 
 const byStream = <T extends { stream: string }>(results: T[], name: string) => results.find((r) => r.stream === name)!;
@@ -210,5 +212,50 @@ describe('Stripe connector against the sandbox: paging, faults and leases', () =
     expect(first).toMatchObject({ outcome: 'partial', records: 0 });
     const [second] = await h.sync({ streams: ['payout_items'] });
     expect(second).toMatchObject({ outcome: 'succeeded', records: whole!.records });
+  });
+});
+
+describe('Stripe connector against the sandbox: a saved page cursor whose object was deleted', () => {
+  let h: StripeHarness;
+  beforeAll(async () => {
+    h = await stripeHarness();
+  });
+  afterAll(() => h.close());
+
+  it('reads the window again from its start, with a warning naming no id, instead of failing every run', async () => {
+    const customers = h.sandbox.data.customers; // oldest first
+    expect(customers.length).toBeGreaterThan(150); // more than one page of 100
+    const window = { from: new Date(customers[0]!.created * 1000).toISOString(), to: new Date((customers.at(-1)!.created + 1) * 1000).toISOString() };
+    // A run stopped after the first page (newest first) saved the last customer of that page as its token;
+    // that customer is then erased.
+    const gone = customers[customers.length - 100]!.id;
+    await saveBookmark(h.rt.state, 'stripe', 'customers', { cursor: null, window: { ...window, token: gone }, revisitFrom: null, updatedAt: '' });
+    h.sandbox.deleteCustomer(gone);
+    const left = h.sandbox.data.customers.length;
+
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
+    let run;
+    try {
+      [run] = await h.sync({ streams: ['customers'], to: new Date(window.to) });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(run).toMatchObject({ outcome: 'succeeded', error: null, records: left });
+    const warning = lines.filter((l) => l.includes('"level":"warn"') && l.includes('cursor'));
+    expect(warning).toHaveLength(1);
+    expect(warning[0]).not.toContain('cus_');
+    expect((await loadBookmark(h.rt.state, 'stripe', 'customers')).window).toBeNull();
+    await h.land();
+    expect(await h.q(`SELECT count(DISTINCT supporter_id) AS n FROM supporter WHERE source = 'stripe'`)).toEqual([{ n: left }]);
+  });
+
+  it('keeps every other 400 fatal, a missing object named by another parameter included', () => {
+    const error = (param: string) =>
+      classifyStripeError(new Stripe.errors.StripeInvalidRequestError({ type: 'invalid_request_error', statusCode: 400, code: 'resource_missing', param, message: "No such customer: 'cus_x'" }));
+    expect(error('starting_after')).toBeInstanceOf(MissingCursorError);
+    expect(error('starting_after').message).not.toContain('cus_x');
+    expect(error('customer')).not.toBeInstanceOf(MissingCursorError);
+    expect(error('customer').constructor.name).toBe('FatalError');
   });
 });

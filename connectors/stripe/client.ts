@@ -22,6 +22,12 @@ export function createStripeClient(config: Pick<StripeConfig, 'apiKey' | 'apiBas
   });
 }
 
+/**
+ * The object a list's `starting_after` names no longer exists (deleted since the page was read, e.g. a
+ * customer erased). Not a failure of the stream: its window can be read again from the start.
+ */
+export class MissingCursorError extends FatalError {}
+
 /** Stripe's errors as the engine's kinds. Messages name status and code only: never the key. */
 export function classifyStripeError(err: unknown): Error {
   if (err instanceof Stripe.errors.StripeError) {
@@ -37,6 +43,10 @@ export function classifyStripeError(err: unknown): Error {
       return new RetriableError(what, parseRetryAfter(headers['retry-after']), { status });
     }
     if (status === 401 || status === 403) return new AuthError(`${what}: check STRIPE_API_KEY and its permissions`);
+    // Only the cursor parameter: any other missing object (a bad filter id) stays fatal. No id in the message.
+    if (status === 400 && err.code === 'resource_missing' && err.param === 'starting_after') {
+      return new MissingCursorError(`${what}: the list cursor (starting_after) no longer exists`);
+    }
     // The message names the object's id, never more (`No such charge: 'ch_...'`).
     if (status === 404 && err.code === 'resource_missing') return new NotFoundError(`${what}: ${err.message}`);
     return new FatalError(`${what}: ${err.message}`);
