@@ -259,3 +259,43 @@ describe('Stripe connector against the sandbox: a saved page cursor whose object
     expect(error('customer').constructor.name).toBe('FatalError');
   });
 });
+
+describe('Stripe connector against the sandbox: payout items, which keep their own position', () => {
+  let h: StripeHarness;
+  beforeAll(async () => {
+    // Bare charges over the last 14 days: a payout a day.
+    h = await stripeHarness({ charges: 300 });
+    expect((await h.sync({ streams: ['payout_items'] }))[0]!.records).toBeGreaterThan(0);
+  });
+  afterAll(() => h.close());
+
+  it('reads payout items again with --full, and those of the payouts a --from window holds; its lag closes when a run succeeds', async () => {
+    const start = h.config().startDate.getTime() / 1000;
+    /** Members (the payout's own row included) of the payouts created in [from, to) that a read lists. */
+    const membersOf = (from: number, to = Infinity) =>
+      h.sandbox.data.payouts
+        .filter((p) => p.created >= Math.max(from, start) && p.created < to) // the sandbox's are paid or in transit
+        .reduce((n, p) => n + h.sandbox.data.payoutMembers(p.id).length, 0);
+    const [again] = await h.sync({ streams: ['payout_items'] });
+    expect(again).toMatchObject({ outcome: 'succeeded', records: 0 }); // each payout is read once
+    expect(Date.parse((await loadBookmark(h.rt.state, 'stripe', 'payout_items')).cursor!)).toBe(h.clock.now().getTime());
+
+    const [full] = await h.sync({ streams: ['payout_items'], full: true });
+    expect(full).toMatchObject({ outcome: 'succeeded', records: membersOf(start) });
+    expect(full!.records).toBeGreaterThan(0);
+
+    const created = h.sandbox.data.payouts.map((p) => p.created).sort((a, b) => a - b);
+    expect(created.length).toBeGreaterThan(3);
+    const [from, to] = [created[1]!, created[created.length - 2]!];
+    const [window] = await h.sync({ streams: ['payout_items'], from: new Date(from * 1000), to: new Date(to * 1000) });
+    expect(window).toMatchObject({ outcome: 'succeeded', records: membersOf(from, to) });
+    expect(window!.records).toBeGreaterThan(0);
+    expect(window!.records).toBeLessThan(full!.records);
+    // Back to incremental: nothing again, and the window of a payout long done is still read on --from.
+    h.clock.advance(20 * 86_400_000);
+    expect((await h.sync({ streams: ['payout_items'] }))[0]).toMatchObject({ records: 0 });
+    expect((await h.sync({ streams: ['payout_items'], from: new Date(from * 1000), to: new Date(to * 1000) }))[0]).toMatchObject({ records: membersOf(from, to) });
+    const bookmark = await loadBookmark(h.rt.state, 'stripe', 'payout_items');
+    expect(Date.parse(bookmark.cursor!)).toBe(h.clock.now().getTime());
+  });
+});

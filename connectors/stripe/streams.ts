@@ -1,9 +1,9 @@
 import type Stripe from 'stripe';
-import { loadBookmark, saveBookmark } from '../../core/engine/bookmark.js';
 import { defineStream, type Page, type StreamContext, type StreamDef } from '../../core/engine/define.js';
 import type { Mapped } from '../../core/engine/mapped.js';
 import { log } from '../../core/log.js';
 import { MissingCursorError } from './client.js';
+import { listFrom, loadPayoutItemsPosition, savePayoutItemsPosition, wanted } from './payout-items-position.js';
 import { loadLinks, loadPayoutOf, saveLinks, savePayoutOf, type PaymentIntentLink } from './links.js';
 import {
   linkFromCheckoutSession, mapCharge, mapCustomer, mapDispute, mapEvent, mapPayout, mapPayoutMember, mapRefund, refId,
@@ -154,7 +154,8 @@ export function stripeStreams(opts: StripeMapOptions): StreamDef<Stripe, never>[
 
 /**
  * Payout membership (`GET /v1/balance_transactions?payout=po_...`): nested paging (payouts, then each
- * payout's members), so it uses the escape hatch and keeps its own position: the payouts already read.
+ * payout's members), so it uses the escape hatch and keeps its own position: the payouts already read
+ * (payout-items-position.ts; `--full` and `--from` reach it through the connector's beforeSync).
  * Membership of an automatic payout is fixed when it is created, so each payout is read once.
  */
 function payoutItemsStream(chargeToPayment: (c: StripeCharge, links: ChargeLinkMaps) => Mapped[]) {
@@ -164,18 +165,20 @@ function payoutItemsStream(chargeToPayment: (c: StripeCharge, links: ChargeLinkM
     name: 'payout_items', contract: 'payout_item', primaryKey: (m) => `${m.payoutId}:${m.bt.id}`,
     async read(ctx, emit) {
       // First run: every payout since the start date. Later: the last two weeks (a payout is listed
-      // again until it is two weeks old, and `done` keeps each payout's members from being read twice).
-      const saved = await loadBookmark(ctx.state, 'stripe', 'payout_items');
-      const bm = { since: saved.cursor ? sec(new Date(saved.cursor)) : null, done: (saved.extra?.done ?? {}) as Record<string, number> };
+      // again until it is two weeks old, and `done` keeps each payout's members from being read twice),
+      // and the older payouts a --full or --from asked for (`rescan`), until a run has read them.
+      const { bookmark, position: bm } = await loadPayoutItemsPosition(ctx.state);
       const since = bm.since ?? sec(ctx.startDate);
-      const save = () => saveBookmark(ctx.state, 'stripe', 'payout_items', { ...saved, cursor: bm.since === null ? null : new Date(bm.since * 1000).toISOString(), extra: { done: bm.done } });
+      // Every payout created before this is listed below: once all are read, the cursor moves here.
+      const listedAt = ctx.clock.now();
+      const save = (complete = false) => savePayoutItemsPosition(ctx.state, bookmark, bm, complete ? listedAt : undefined);
       const pending: StripePayout[] = [];
       let after: string | undefined;
       for (;;) {
         const page = await ctx.call('GET /v1/payouts', () =>
-          ctx.client.payouts.list({ limit: 100, created: { gte: since }, ...(after ? { starting_after: after } : {}) }),
+          ctx.client.payouts.list({ limit: 100, created: { gte: listFrom(bm, since) }, ...(after ? { starting_after: after } : {}) }),
         );
-        for (const p of page.data as unknown as StripePayout[]) if (!(p.id in bm.done) && p.status !== 'failed' && p.status !== 'canceled') pending.push(p);
+        for (const p of page.data as unknown as StripePayout[]) if (wanted(bm, since, p) && p.status !== 'failed' && p.status !== 'canceled') pending.push(p);
         if (!page.has_more || !page.data.length) break;
         after = page.data[page.data.length - 1]!.id;
       }
@@ -201,8 +204,9 @@ function payoutItemsStream(chargeToPayment: (c: StripeCharge, links: ChargeLinkM
         await save();
       }
       bm.since = Math.max(since, sec(ctx.clock.now()) - 14 * 86_400);
+      bm.rescan = null;
       for (const [id, t] of Object.entries(bm.done)) if (t < bm.since) delete bm.done[id];
-      await save();
+      await save(true);
     },
     async prepare(ctx, members) {
       const charges = members.flatMap((m) => chargeOf(m) ?? []);

@@ -13,8 +13,11 @@ export interface ConnectorInstance<C = unknown> {
   concurrency: number;
   /** Per-window allowances (credits per minute, endpoint caps) for providers that count that way. */
   windows?: Pick<BudgetOptions, 'perWindow' | 'endpoints' | 'lowWater'>;
-  /** Provider-specific bookkeeping before these streams run (e.g. Stripe's 30-day events horizon). */
-  beforeSync?(runtime: EngineRuntime, streams: readonly string[]): Promise<void>;
+  /**
+   * Provider-specific bookkeeping before these streams run (e.g. Stripe's 30-day events horizon); `range` is
+   * the sync's --from/--to/--full, for streams with their own `read` that keep their own position.
+   */
+  beforeSync?(runtime: EngineRuntime, streams: readonly string[], range: Pick<SyncOptions, 'from' | 'to' | 'full'>): Promise<void>;
 }
 
 export interface SyncOptions {
@@ -49,7 +52,7 @@ export async function syncConnector<C>(inst: ConnectorInstance<C>, runtime: Engi
   const budget = budgetOf(inst);
   const settings: RunSettings = { startDate: inst.startDate, from: opts.from, to: opts.to, full: opts.full, deadline: opts.deadline, leaseMs: opts.leaseMs };
   const selected = inst.connector.streams.filter((s) => !opts.streams || opts.streams.includes(s.name));
-  await inst.beforeSync?.(runtime, selected.map((s) => s.name));
+  await inst.beforeSync?.(runtime, selected.map((s) => s.name), { from: opts.from, to: opts.to, full: opts.full });
   const results: RunResult[] = [];
   for (const stream of selected) {
     const r = await runStream({
