@@ -7,7 +7,8 @@ export interface FieldError {
   message: string;
 }
 
-const MAX_STRING = 4096;
+/** The longest string a contract's field takes: what a filter on such a field (a campaign) must take too. */
+export const MAX_STRING = 4096;
 
 /** What a check returns for a bad value; a unique object, so no good value (any JSON value) can be it. */
 const BAD: unique symbol = Symbol('bad');

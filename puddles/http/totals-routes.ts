@@ -1,5 +1,6 @@
 // GET /v1/totals and GET /v1/totals/stream: the live total from the in-memory aggregate (read keys only).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { MAX_STRING } from '../../core/contracts/index.js';
 import type { KeyRing } from '../../core/http/auth.js';
 import { errorBody } from '../../core/http/errors.js';
 import { requireScope } from '../../core/http/scope.js';
@@ -34,7 +35,8 @@ export function parseTotalsQuery(q: Record<string, unknown>): TotalsQuery | { er
   const box = one('box') ?? '15m';
   if (box !== '15m') return { error: 'box must be 15m (boxes are 15 minutes, UTC)' };
   const campaign = one('campaign');
-  if (campaign !== undefined && (campaign === '' || campaign.length > 200)) return { error: 'campaign must be 1 to 200 characters' };
+  // Any campaign a donation may carry can be asked for (a shorter limit left long names listed but unfilterable).
+  if (campaign !== undefined && (campaign === '' || campaign.length > MAX_STRING)) return { error: `campaign must be 1 to ${MAX_STRING} characters` };
   const time = (k: 'from' | 'to'): number | undefined | { error: string } => {
     const v = one(k);
     if (v === undefined) return undefined;

@@ -37,6 +37,13 @@ describe('GET /v1/totals: from and to are real calendar dates', () => {
     }
   });
 
+  it('takes any campaign a donation may carry (up to 4096 characters), and refuses a longer one', async () => {
+    expect((await ask(`?campaign=${'c'.repeat(4096)}`)).statusCode).toBe(200);
+    const res = await ask(`?campaign=${'c'.repeat(4097)}`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toBe('campaign must be 1 to 4096 characters');
+  });
+
   it('still takes real dates and timestamps: a date as to is the whole day, and no more', async () => {
     expect((await ask('?to=2026-11-30')).json().total.count).toBe(1);
     expect((await ask('?to=2026-12-01')).json().total.count).toBe(2);
