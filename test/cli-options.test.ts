@@ -33,6 +33,18 @@ describe('the puddle CLI, without a lake', () => {
     });
   });
 
+  it('says when a command that reads the lake is pointed at a home that does not exist (a mistyped PUDDLE_HOME)', async () => {
+    const typo = join(home, 'typo');
+    const first = await runPuddle(['query', 'SELECT 1 AS one', '--format', 'json'], { PUDDLE_HOME: typo });
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toEqual([{ one: 1 }]);
+    expect(first.stderr).toBe(`note: ${typo} (PUDDLE_HOME) did not exist: this is a new, empty home, with nothing synced or landed yet\n`);
+    // The home exists now: no note again.
+    expect((await runPuddle(['query', 'SELECT 1'], { PUDDLE_HOME: typo })).stderr).toBe('');
+    const status = await runPuddle(['status'], { PUDDLE_HOME: join(home, 'other') });
+    expect(status.stderr).toContain('did not exist: this is a new, empty home');
+  });
+
   it('lists every report in `puddle report --help`, from the reports themselves', async () => {
     const help = await puddle(['report', '--help']);
     expect(help.code).toBe(0);

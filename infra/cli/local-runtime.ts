@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../core/config.js';
 import type { QueryEngine } from '../../core/ports.js';
@@ -8,10 +8,12 @@ import type { Runtime } from '../../core/runtime.js';
  * Open the embedded runtime at PUDDLE_HOME, run `fn`, always close. `materializeCurrent`: for one-shot
  * reports, snapshot each contract's current state once instead of de-duplicating history in every query.
  */
-export async function withLocalRuntime<T>(fn: (rt: Runtime) => Promise<T>, opts: { materializeCurrent?: boolean } = {}): Promise<T> {
+export async function withLocalRuntime<T>(fn: (rt: Runtime) => Promise<T>, opts: { materializeCurrent?: boolean; reads?: boolean } = {}): Promise<T> {
   // Loaded here, not at the top: `puddle <command> --help` loads the command's module and nothing it runs.
   const { createLocalRuntime } = await import('../local/runtime.js');
-  const rt = await createLocalRuntime({ home: loadConfig().home, ...opts });
+  const { home } = loadConfig();
+  if (opts.reads) noteNewHome(home);
+  const rt = await createLocalRuntime({ home, materializeCurrent: opts.materializeCurrent });
   try {
     return await fn(rt);
   } finally {
@@ -31,6 +33,7 @@ export async function withLocalQueryEngine<T>(fn: (query: QueryEngine) => Promis
     import('../local/duckdb-query-engine.js'),
   ]);
   const { home } = loadConfig();
+  noteNewHome(home);
   mkdirSync(home, { recursive: true });
   const catalog = new SqliteCatalog(join(home, 'catalog.db'));
   const query = new DuckDbQueryEngine({ catalog, store: new FsObjectStore(home) });
@@ -40,4 +43,12 @@ export async function withLocalQueryEngine<T>(fn: (query: QueryEngine) => Promis
     await query.close();
     catalog.close();
   }
+}
+
+/**
+ * A command that reads the lake, pointed at a home that does not exist (a mistyped PUDDLE_HOME, or run from
+ * another folder than the hub's ./.puddle), would answer from a new, empty one: zero rows, "never synced". Say so.
+ */
+function noteNewHome(home: string): void {
+  if (!existsSync(home)) process.stderr.write(`note: ${home} (PUDDLE_HOME) did not exist: this is a new, empty home, with nothing synced or landed yet\n`);
 }

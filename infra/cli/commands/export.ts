@@ -43,6 +43,6 @@ export const exportView = defineCommand({
         process.stderr.write(`puddle export: ${(err as Error).message}\n`);
         return 1;
       }
-    }, { materializeCurrent: true });
+    }, { materializeCurrent: true, reads: true });
   },
 });
