@@ -6,9 +6,8 @@ import type { StateStore } from '../../core/ports.js';
  * oldest payout creation time it still lists (epoch seconds; null: the start date), and `done`, the payouts
  * from then on whose members were read completely (id -> created), and `rescan`, payouts created in
  * [from, to) that `--full` or `--from` asked to be read again (to null: no end) until a run has read them.
- * The bookmark's `cursor` is when the last
- * complete read listed the payouts, so `puddle status` shows a lag that closes when a run succeeds (until
- * 2026-12-01 it held `since`, kept 14 days back, and the lag never closed).
+ * The bookmark's `cursor` is when the last complete read listed the payouts, so `puddle status` shows a lag
+ * that closes when a run succeeds (until 2026-12-01 it held `since`, kept 14 days back, and the lag never closed).
  */
 export interface PayoutItemsPosition {
   since: number | null;
