@@ -35,6 +35,14 @@ export class AuthError extends FatalError {}
 /** The provider says the object asked for by id does not exist (404): a re-read by id records it, a sync stops as on any 4xx. */
 export class NotFoundError extends FatalError {}
 
+/**
+ * The page token a request carried is no longer valid at the provider (Stripe: the object `starting_after`
+ * names was deleted since; Salesforce: a query locator expired or was released). Reading the window again
+ * from its start, without the token, works, and records land idempotently: the engine does that, once per
+ * window and run (run-stream.ts). Where no token was sent, or a stream pages itself (`read`), it is fatal.
+ */
+export class CursorGoneError extends FatalError {}
+
 /** One record is bad (validation or mapping): it goes to quarantine and the run goes on. */
 export class RecordError extends PuddleError {
   constructor(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Envelope } from '../envelope.js';
 import type { Clock } from '../ports.js';
-import { AuthError, FatalError, QuotaReachedError, RetriableError, WindowTooLargeError } from '../errors.js';
+import { AuthError, CursorGoneError, FatalError, QuotaReachedError, RetriableError, WindowTooLargeError } from '../errors.js';
 import { log } from '../log.js';
 import { redactPersonalData } from '../pii.js';
 import { loadBookmark, saveBookmark, sliceWindows, type BackfillPosition, type Bookmark, type ReadPosition } from './bookmark.js';
@@ -370,6 +370,11 @@ class StreamRun<C> {
     if (w.from.getTime() <= readTo && (!bm.cursor || w.to.getTime() > readTo)) bm.cursor = w.to.toISOString();
   }
 
+  /** How a log line or an error names window `w` (never a token). */
+  private windowName(w: Window): string {
+    return this.stream.windows ? `[${w.from.toISOString()}, ${w.to.toISOString()})` : '(the whole stream)';
+  }
+
   private async readWindow(bm: Bookmark, w: Window & { token: string | null }): Promise<void> {
     const { connector, runtime, settings } = this.opts;
     const at: ReadPosition = this.backfill ?? bm;
@@ -378,6 +383,8 @@ class StreamRun<C> {
     const fetch = (token: string | null) => this.stream.fetchPage!(this.ctx, { window: windowed ? w : null, token });
     const seen = new Set<string>();
     let token = w.token;
+    // The window was read again from its start once in this run, its token gone (CursorGoneError).
+    let reread = false;
     // The next page is fetched while this one is mapped and published: the provider's round trip and
     // our own work overlap. Only a published page moves the bookmark, so a prefetch is never a gap.
     // Every promise made ahead of its await is marked handled at once (its rejection still reaches the
@@ -394,6 +401,19 @@ class StreamRun<C> {
     const inFlight: Promise<void>[] = [];
     // The first failure of a publish or a checkpoint: the loop stops at its next turn, not four pages on.
     const failed: { err?: unknown; yes: boolean } = { yes: false };
+    // A bookmark change, made after every checkpoint queued before it, in order.
+    const checkpoint = (change: () => Promise<void>) => {
+      checkpointed = ahead(checkpointed.then(change));
+      checkpointed.catch((err: unknown) => {
+        if (!failed.yes) Object.assign(failed, { yes: true, err });
+      });
+      inFlight.push(checkpointed);
+    };
+    const savePosition = (window: ReadPosition['window']) => {
+      at.window = window;
+      if (this.backfill) bm.backfill = this.backfill;
+      return saveBookmark(runtime.state, connector.name, this.stream.name, bm);
+    };
     const stop = async (err: unknown): Promise<never> => {
       next?.catch(() => undefined);
       await checkpointed.catch(() => undefined);
@@ -402,10 +422,8 @@ class StreamRun<C> {
     // Past the deadline: checkpoint at the page being read (`token`), then end the run as partial.
     const stopAtDeadline = async (): Promise<never> => {
       await checkpointed;
-      at.window = position(token);
-      if (this.backfill) bm.backfill = this.backfill;
       this.keepOlderRevisit(bm);
-      await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
+      await savePosition(position(token));
       throw new DeadlineReached();
     };
     for (;;) {
@@ -424,7 +442,27 @@ class StreamRun<C> {
         // The time box ended while the page waited (a retry's backoff, a Retry-After pause of the budget):
         // the wait gave up (retry.ts, budget.ts), and the page is read again by the next run.
         if (err instanceof RetriableError && pastDeadline(settings, runtime.clock)) return stopAtDeadline();
-        return stop(err);
+        if (!(err instanceof CursorGoneError) || token === null) return stop(err);
+        // Gone again after reading from the start: the provider invalidates tokens faster than we page, and
+        // reading again would loop. A normal failure; the bookmark holds the last confirmed page.
+        if (reread) {
+          return stop(new FatalError(`${connector.name}/${this.stream.name}: the page token was no longer valid again after reading the window ${this.windowName(w)} from its start: stopping (${err.message})`, { cause: err }));
+        }
+        // The token the request carried (a page cursor whose object was deleted, an expired query locator)
+        // is refused; the window read from its start without it works, and what was published already lands
+        // again idempotently. No token or record id in the line: a cursor may name an erased person.
+        reread = true;
+        log.warn('page token no longer valid at the provider: reading the window again from its start', {
+          connector: connector.name, stream: this.stream.name, window: this.windowName(w), run_id: this.runId,
+        });
+        token = null;
+        seen.clear();
+        // The bookmark stops naming the refused token: after the pages confirmed before (whose checkpoints
+        // saved it), the window's position goes back to its start, and a run that ends before its next page
+        // is confirmed resumes there, not at the token.
+        checkpoint(() => savePosition(position(null)));
+        next = ahead(fetch(null));
+        continue;
       }
       // A provider that hands back a token it already gave would page forever: fail loudly instead.
       if (page.next !== null && (page.next === token || seen.has(page.next))) {
@@ -446,22 +484,11 @@ class StreamRun<C> {
       const resumeAt = page.next;
       const published = ahead(this.publishPage(envelopes, page.records.length));
       // The page is on the queue: only now may the bookmark move past it (DESIGN.md rule 5).
-      checkpointed = ahead(
-        checkpointed
-          .then(() => published)
-          .then(() => {
-            if (last) {
-              if (windowed) this.windowRead(bm, w);
-              at.window = null;
-            } else at.window = position(resumeAt);
-            if (this.backfill) bm.backfill = this.backfill;
-            return saveBookmark(runtime.state, connector.name, this.stream.name, bm);
-          }),
-      );
-      checkpointed.catch((err: unknown) => {
-        if (!failed.yes) Object.assign(failed, { yes: true, err });
+      checkpoint(async () => {
+        await published;
+        if (last && windowed) this.windowRead(bm, w);
+        return savePosition(last ? null : position(resumeAt));
       });
-      inFlight.push(checkpointed);
       if (last) return checkpointed;
       seen.add(resumeAt!);
       token = resumeAt;
