@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadBookmark } from '../core/engine/bookmark.js';
 import { salesforceHarness, SF_NOW } from './support/salesforce-harness.js';
 
@@ -126,6 +126,71 @@ describe('Salesforce Bulk result pages: what the engine retries', () => {
       expect(results()).toEqual([200, 403, 200, 200]);
       await h.land();
       expect(await h.q('SELECT count(*) AS n, count(DISTINCT gift_id) AS ids FROM gift')).toEqual([{ n: 2500, ids: 2500 }]);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('Salesforce Bulk: a saved job that no longer exists (Salesforce deletes jobs after seven days)', () => {
+  const DAY = 86_400_000;
+  const over = { bulkThreshold: 1000, pageSize: 1000 };
+  const jobsMade = (h: Awaited<ReturnType<typeof salesforceHarness>>) => h.sandbox.requests.entries.filter((e) => e.path.endsWith('/jobs/query')).length;
+  const warnings = async <T>(fn: () => Promise<T>): Promise<{ out: T; warned: Record<string, unknown>[] }> => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
+    try {
+      const out = await fn();
+      return { out, warned: lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 'warn') };
+    } finally {
+      spy.mockRestore();
+    }
+  };
+
+  it('starts a new job instead of failing every run: every row lands once, and REST takes over from the new job', async () => {
+    const h = await salesforceHarness({ opportunities: 2500 });
+    try {
+      h.sandbox.faults.bulkPagesBeforeFailure = 1;
+      const [first] = await h.sync({ streams: ['backfill'] }, over);
+      expect(first).toMatchObject({ outcome: 'failed', records: 1000 });
+      h.sandbox.faults.bulkPagesBeforeFailure = -1;
+      // The backfill is not resumed within the week: its job is deleted.
+      h.clock.advance(8 * DAY);
+      const { out: [second], warned } = await warnings(() => h.sync({ streams: ['backfill'] }, over));
+      expect(second).toMatchObject({ outcome: 'succeeded', records: 2500 });
+      expect(jobsMade(h)).toBe(2);
+      const polls = h.sandbox.requests.entries.filter((e) => /\/jobs\/query\/\w+$/.test(e.path));
+      expect(polls.map((e) => e.status)).toContain(404);
+      expect(warned).toEqual([expect.objectContaining({ connector: 'salesforce', stream: 'backfill', object: 'Opportunity', msg: expect.stringContaining('starting a new one') })]);
+      // REST takes over from the new job's creation (minus the lookback), not the lost one's
+      expect(Date.parse((await loadBookmark(h.engineRuntime.state, 'salesforce', 'gifts')).cursor!)).toBeGreaterThan(SF_NOW.getTime() + 7 * DAY);
+      await h.land();
+      expect(await h.q('SELECT count(*) AS n, count(DISTINCT gift_id) AS ids FROM gift')).toEqual([{ n: 2500, ids: 2500 }]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('fails the run if the new job is gone too within the same run (no loop); the next run starts again', async () => {
+    const h = await salesforceHarness({ opportunities: 2500 });
+    try {
+      h.sandbox.faults.bulkPagesBeforeFailure = 1;
+      await h.sync({ streams: ['backfill'] }, over);
+      h.sandbox.faults.bulkPagesBeforeFailure = -1;
+      h.clock.advance(8 * DAY);
+      // The new job's first page is served, then a week passes before the next.
+      h.sandbox.onBulkPage = (n) => {
+        if (n === 2) h.clock.advance(8 * DAY);
+      };
+      const { out: [second], warned } = await warnings(() => h.sync({ streams: ['backfill'] }, over));
+      expect(second).toMatchObject({ outcome: 'failed', records: 1000 });
+      expect(second!.error).toMatch(/the bulk job for Opportunity no longer exists/);
+      expect(jobsMade(h)).toBe(2);
+      expect(warned).toHaveLength(1);
+      h.sandbox.onBulkPage = null;
+      const [third] = await h.sync({ streams: ['backfill'] }, over);
+      expect(third).toMatchObject({ outcome: 'succeeded', records: 2500 });
+      expect(jobsMade(h)).toBe(3);
     } finally {
       await h.close();
     }

@@ -1,8 +1,9 @@
 import { parse } from 'csv-parse/sync';
 import { loadBookmark, saveBookmark } from '../../core/engine/bookmark.js';
 import type { StreamContext } from '../../core/engine/define.js';
-import { FatalError } from '../../core/errors.js';
+import { CursorGoneError, FatalError, NotFoundError } from '../../core/errors.js';
 import { fetchThroughProxy } from '../../core/http/proxy.js';
+import { log } from '../../core/log.js';
 import { SALESFORCE_TIMEOUT_MS, type SalesforceClient } from './client.js';
 import type { SfRecord } from './mappings.js';
 
@@ -10,6 +11,14 @@ import type { SfRecord } from './mappings.js';
 // HTTP calls through the engine (jsforce 3.10.16's bulk2 crashes the process on a second page). The job id and
 // the next locator are kept in state after each published page, so a killed run resumes the same job; once
 // done, the object's REST stream starts from the job's creation minus the lookback.
+//
+// A saved job can be gone: Salesforce deletes jobs seven days after they were made (and anyone may delete one),
+// and until 2026-12-02 a backfill stopped part-way and not resumed within the week failed with 404 NOT_FOUND on
+// every later run. That is the engine's CursorGoneError case (a saved position the provider no longer honours;
+// reading again from the start works and lands idempotently), but this read is an escape hatch whose position
+// is a job, not a page token the engine could drop: so here a gone job is a CursorGoneError, and the object
+// starts a new job, once per run; gone again, the run fails, as the engine's re-read would. The locator alone
+// never goes stale: it stays valid as long as its job exists (Bulk API 2.0, "Get Results for a Query Job").
 
 export interface BulkObject {
   stream: string;
@@ -70,68 +79,99 @@ export async function bulkBackfill(
     const res = await ctx.call('recordCount', () => conn.request<{ sObjects: { name: string; count: number }[] }>(`${base}/limits/recordCount?sObjects=${fresh.join(',')}`));
     for (const s of res.sObjects) counts.set(s.name, s.count);
   }
+  /** A new queryAll job for the object, saved before its first poll. */
+  const startJob = async (o: BulkObject, rows: number | null): Promise<BulkState> => {
+    const fields = await opts.visible(ctx, o);
+    const job = await ctx.call(`bulk job ${o.object}`, () =>
+      conn.request<{ id: string; createdDate: string }>({
+        method: 'POST', url: `${base}/jobs/query`, body: JSON.stringify({ operation: 'queryAll', query: `SELECT ${fields.join(', ')} FROM ${o.object}` }),
+        headers: { 'Content-Type': 'application/json; charset=utf-8' },
+      }),
+    );
+    const st = { jobId: job.id, createdDate: job.createdDate, locator: null };
+    await ctx.state.set(stateKey(o.object), st);
+    ctx.log('bulk backfill started', { object: o.object, rows });
+    return st;
+  };
+  /** A call about the saved job: its 404 says the job is gone (see the top of this file). */
+  const jobCall = async <T>(what: string, o: BulkObject, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await ctx.call(what, fn);
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new CursorGoneError(`salesforce: the bulk job for ${o.object} no longer exists (deleted, or older than seven days)`, { cause: err });
+      throw err;
+    }
+  };
+  /** Poll the job and read its result pages from the saved locator; false: stopped at the time box. */
+  const readJob = async (o: BulkObject, saved: BulkState): Promise<boolean> => {
+    let st = saved;
+    if (st.locator === 'null') return true;
+    for (;;) {
+      const info = await jobCall(`bulk poll ${o.object}`, o, () => conn.request<{ state: string; errorMessage?: string }>(`${base}/jobs/query/${st.jobId}`));
+      if (info.state === 'JobComplete') break;
+      if (info.state === 'Failed' || info.state === 'Aborted') throw new FatalError(`salesforce: bulk job for ${o.object} ${info.state}: ${(info.errorMessage ?? '').slice(0, 200)}`);
+      // The run's time box is over (Ctrl-C): the job is saved, and the next run polls it again.
+      if (ctx.stopping()) return false;
+      await sleep(POLL_MS);
+    }
+    const types = new Map([...((await ctx.call(`describe ${o.object}`, () => conn.describe(o.object))).fields ?? [])].map((f) => [f.name, f.type as string]));
+    const jobId = st.jobId;
+    while (st.locator !== 'null') {
+      // Each page's locator is saved once its rows are on the queue: the next run reads on from here.
+      if (ctx.stopping()) return false;
+      const locator = st.locator;
+      const url: string = `${ctx.client.config.instanceUrl}${base}/jobs/query/${jobId}/results?maxRecords=${opts.maxRecords}${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`;
+      const page = await jobCall(`bulk results ${o.object}`, o, async (): Promise<{ text: string; next: string }> => {
+        // The timeout covers the whole page, body included (a page is at most SALESFORCE_PAGE_SIZE rows); the
+        // page goes through the proxy jsforce's calls use, if one applies.
+        const get = () => fetchThroughProxy(url, { headers: { Authorization: `Bearer ${conn.accessToken ?? ''}`, Accept: 'text/csv' }, signal: AbortSignal.timeout(SALESFORCE_TIMEOUT_MS) });
+        let res = await get();
+        if (res.status === 401) {
+          // Our own call cannot refresh the session: a cheap jsforce call (a job poll) re-mints it through
+          // refreshFn on the same 401 and replays, then the page is asked again once. access_token mode cannot.
+          await res.body?.cancel();
+          await conn.request(`${base}/jobs/query/${jobId}`);
+          res = await get();
+        }
+        const text = await res.text();
+        if (!res.ok) {
+          let body: { errorCode?: string; message?: string } = {};
+          try {
+            body = (JSON.parse(text) as { errorCode?: string; message?: string }[])[0] ?? {};
+          } catch {
+            // an HTML error page
+          }
+          // Shaped as jsforce's errors (errorCode from the body), plus the HTTP status jsforce's lack: a 5xx
+          // is retried whatever its code says (classifySalesforceError).
+          throw Object.assign(new Error(body.message ?? `HTTP ${res.status}`), { errorCode: body.errorCode ?? `ERROR_HTTP_${res.status}`, status: res.status });
+        }
+        return { text, next: res.headers.get('sforce-locator') ?? 'null' };
+      });
+      const rows = parse(page.text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+      await emit(rows.map((r) => ({ object: o.object, row: typed(r, types) })));
+      st = { ...st, locator: page.next || 'null' };
+      await ctx.state.set(stateKey(o.object), st);
+    }
+    return true;
+  };
   for (const o of opts.objects) {
     let st: BulkState | null = (await ctx.state.get<BulkState>(stateKey(o.object))) ?? null;
     if (!st) {
       const count = counts.get(o.object) ?? 0;
       if (count < opts.threshold) continue;
-      const fields = await opts.visible(ctx, o);
-      const job = await ctx.call(`bulk job ${o.object}`, () =>
-        conn.request<{ id: string; createdDate: string }>({
-          method: 'POST', url: `${base}/jobs/query`, body: JSON.stringify({ operation: 'queryAll', query: `SELECT ${fields.join(', ')} FROM ${o.object}` }),
-          headers: { 'Content-Type': 'application/json; charset=utf-8' },
-        }),
-      );
-      st = { jobId: job.id, createdDate: job.createdDate, locator: null };
-      await ctx.state.set(stateKey(o.object), st);
-      ctx.log('bulk backfill started', { object: o.object, rows: count });
+      st = await startJob(o, count);
     }
-    if (st.locator !== 'null') {
-      for (;;) {
-        const info = await ctx.call(`bulk poll ${o.object}`, () => conn.request<{ state: string; errorMessage?: string }>(`${base}/jobs/query/${st!.jobId}`));
-        if (info.state === 'JobComplete') break;
-        if (info.state === 'Failed' || info.state === 'Aborted') throw new FatalError(`salesforce: bulk job for ${o.object} ${info.state}: ${(info.errorMessage ?? '').slice(0, 200)}`);
-        // The run's time box is over (Ctrl-C): the job is saved, and the next run polls it again.
-        if (ctx.stopping()) return;
-        await sleep(POLL_MS);
-      }
-      const types = new Map([...((await ctx.call(`describe ${o.object}`, () => conn.describe(o.object))).fields ?? [])].map((f) => [f.name, f.type as string]));
-      const jobId = st.jobId;
-      while (st.locator !== 'null') {
-        // Each page's locator is saved once its rows are on the queue: the next run reads on from here.
-        if (ctx.stopping()) return;
-        const locator = st.locator;
-        const url: string = `${ctx.client.config.instanceUrl}${base}/jobs/query/${jobId}/results?maxRecords=${opts.maxRecords}${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`;
-        const page = await ctx.call(`bulk results ${o.object}`, async (): Promise<{ text: string; next: string }> => {
-          // The timeout covers the whole page, body included (a page is at most SALESFORCE_PAGE_SIZE rows); the
-          // page goes through the proxy jsforce's calls use, if one applies.
-          const get = () => fetchThroughProxy(url, { headers: { Authorization: `Bearer ${conn.accessToken ?? ''}`, Accept: 'text/csv' }, signal: AbortSignal.timeout(SALESFORCE_TIMEOUT_MS) });
-          let res = await get();
-          if (res.status === 401) {
-            // Our own call cannot refresh the session: a cheap jsforce call (a job poll) re-mints it through
-            // refreshFn on the same 401 and replays, then the page is asked again once. access_token mode cannot.
-            await res.body?.cancel();
-            await conn.request(`${base}/jobs/query/${jobId}`);
-            res = await get();
-          }
-          const text = await res.text();
-          if (!res.ok) {
-            let body: { errorCode?: string; message?: string } = {};
-            try {
-              body = (JSON.parse(text) as { errorCode?: string; message?: string }[])[0] ?? {};
-            } catch {
-              // an HTML error page
-            }
-            // Shaped as jsforce's errors (errorCode from the body), plus the HTTP status jsforce's lack: a 5xx
-            // is retried whatever its code says (classifySalesforceError).
-            throw Object.assign(new Error(body.message ?? `HTTP ${res.status}`), { errorCode: body.errorCode ?? `ERROR_HTTP_${res.status}`, status: res.status });
-          }
-          return { text, next: res.headers.get('sforce-locator') ?? 'null' };
-        });
-        const rows = parse(page.text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-        await emit(rows.map((r) => ({ object: o.object, row: typed(r, types) })));
-        st = { ...st, locator: page.next || 'null' };
-        await ctx.state.set(stateKey(o.object), st);
+    let restarted = false;
+    for (;;) {
+      try {
+        if (!(await readJob(o, st))) return;
+        break;
+      } catch (err) {
+        if (!(err instanceof CursorGoneError) || restarted) throw err;
+        restarted = true;
+        // The rows already read from the old job land again, idempotently. No ids in the line.
+        log.warn('salesforce bulk job no longer exists (older than seven days, or deleted): starting a new one', { connector: opts.connector, stream: 'backfill', object: o.object });
+        st = await startJob(o, null);
       }
     }
     // Incremental REST takes over from the job's start, minus the lookback for rows committed late.

@@ -3,7 +3,10 @@ import type { Org } from './org.js';
 
 // Bulk API 2.0 query jobs as Salesforce runs them: a job is created UploadComplete, is InProgress on the
 // first poll and JobComplete on the next; its results are CSV pages chained by Sforce-Locator, the last
-// page answering `Sforce-Locator: null` (the string).
+// page answering `Sforce-Locator: null` (the string). Seven days after it was made a job is deleted, as
+// Salesforce does ("Job and Batch Lifespan"): its poll and results then answer 404 NOT_FOUND.
+
+const LIFESPAN_MS = 7 * 86_400_000;
 
 export interface BulkJob {
   id: string;
@@ -44,8 +47,18 @@ export class BulkJobs {
     return this.info(job);
   }
 
-  poll(id: string): Record<string, unknown> | null {
+  /** The job, unless it never existed or is past its lifespan (then it is deleted). */
+  private find(id: string): BulkJob | undefined {
     const job = this.jobs.get(id);
+    if (job && this.org.now() - Date.parse(job.createdDate.replace('+0000', 'Z')) >= LIFESPAN_MS) {
+      this.jobs.delete(id);
+      return undefined;
+    }
+    return job;
+  }
+
+  poll(id: string): Record<string, unknown> | null {
+    const job = this.find(id);
     if (!job) return null;
     job.polls++;
     job.state = job.polls >= 2 ? 'JobComplete' : 'InProgress';
@@ -54,7 +67,7 @@ export class BulkJobs {
 
   /** One CSV page from `locator` (null: the first), at most maxRecords rows, and the next locator ('null' at the end). */
   results(id: string, locator: string | null, maxRecords: number): { csv: string; next: string; count: number } | 'not_found' | 'not_complete' | 'bad_locator' {
-    const job = this.jobs.get(id);
+    const job = this.find(id);
     if (!job) return 'not_found';
     if (job.state !== 'JobComplete') return 'not_complete';
     const offset = locator === null ? 0 : job.locators.get(locator);
