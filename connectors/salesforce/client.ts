@@ -1,7 +1,7 @@
 import { createSign } from 'node:crypto';
 import { Connection, OAuth2, type Record as SfRecord } from 'jsforce';
 import { setDefaults } from 'jsforce/lib/request.js';
-import { AuthError, FatalError, NotFoundError, QuotaReachedError, RetriableError, WindowTooLargeError } from '../../core/errors.js';
+import { AuthError, CursorGoneError, FatalError, NotFoundError, QuotaReachedError, RetriableError, WindowTooLargeError } from '../../core/errors.js';
 import { proxyFor } from '../../core/http/proxy.js';
 import type { SalesforceConfig } from './config.js';
 
@@ -155,6 +155,11 @@ export function classifySalesforceError(err: unknown): Error {
   // jsforce wraps a failed refreshFn (or its own refresh) in a plain Error with this message.
   if (/^Unable to refresh session/.test(msg)) return new AuthError(`salesforce: re-authentication refused (${msg})`, { cause: err });
   if (code === 'QUERY_TIMEOUT') return new WindowTooLargeError(`salesforce: QUERY_TIMEOUT`, { cause: err });
+  // A REST query locator (nextRecordsUrl, queryMore) is gone: idle for 15 minutes, past its two days, or
+  // released because the user opened an eleventh (Salesforce answers 400, some releases 404). Reading again
+  // from the query works, so a stream that pages by locator gets the engine's re-read of its window. The
+  // streams here page by keyset (`<stamp>|<id>`), which never goes stale; this covers a locator all the same.
+  if (code === 'INVALID_QUERY_LOCATOR') return new CursorGoneError('salesforce: INVALID_QUERY_LOCATOR: the query locator expired or was released', { cause: err });
   // Not there (404): a Bulk job deleted since (bulk-backfill.ts starts a new one), a wrong API path. Fatal.
   if (code === 'NOT_FOUND') return new NotFoundError(`salesforce: NOT_FOUND: ${msg}`, { cause: err });
   // The daily cap: never retried in a loop (it lifts over 24 hours, not seconds). Other limits under this

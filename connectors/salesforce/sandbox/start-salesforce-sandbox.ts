@@ -78,6 +78,10 @@ class SfError extends Error {
   }
 }
 
+/** A user's open query cursors (an eleventh releases the oldest), and how long one lives idle. */
+const OPEN_CURSORS = 10;
+const LOCATOR_IDLE_MS = 15 * 60_000;
+
 /**
  * A local server speaking the Salesforce REST wire protocol as jsforce uses it: OAuth token grants,
  * query / queryAll / queryMore over a real SOQL subset, describe and limits, with Sforce-Limit-Info on
@@ -100,7 +104,9 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     return t;
   };
   const accessToken = mint();
-  const locators = new Map<string, { version: string; records: Record<string, unknown>[]; offset: number; size: number }>();
+  // Open query cursors, oldest first. As Salesforce: a locator serves once, lapses after 15 minutes idle, and
+  // opening an eleventh cursor releases the oldest; each answers INVALID_QUERY_LOCATOR afterwards.
+  const locators = new Map<string, { version: string; records: Record<string, unknown>[]; offset: number; size: number; at: number }>();
   const requests = new BoundedRequestLog();
   const bulk = new BulkJobs(org);
   const faults: SalesforceFaults = { status5xx: 0, html5xx: 0, queryTimeoutOver: 0, refuseAuth: false, bulkPagesBeforeFailure: -1, answerNext: [] };
@@ -249,8 +255,8 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     }
     if ((hit = /^\/(query|queryAll)\/([\w-]+)$/.exec(rest))) {
       const cursor = locators.get(hit[2]!);
-      if (!cursor) throw new SfError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
       locators.delete(hit[2]!);
+      if (!cursor || clock().getTime() - cursor.at > LOCATOR_IDLE_MS) throw new SfError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
       return page(version, cursor, hit[1]!);
     }
     if ((hit = /^\/sobjects\/(\w+)\/describe$/.exec(rest))) return describe(hit[1]!);
@@ -265,7 +271,8 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     const out: Record<string, unknown> = { totalSize: c.records.length, done, records };
     if (!done) {
       const locator = `01g8d${randomBytes(6).toString('hex')}-${offset}`;
-      locators.set(locator, { ...c, offset });
+      locators.set(locator, { ...c, offset, at: clock().getTime() });
+      if (locators.size > OPEN_CURSORS) locators.delete(locators.keys().next().value!);
       out.nextRecordsUrl = `/services/data/v${version}/${kind}/${locator}`;
     }
     for (const r of records) {
