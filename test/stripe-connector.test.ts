@@ -1,7 +1,10 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadBookmark, saveBookmark } from '../core/engine/bookmark.js';
-import { classifyStripeError, MissingCursorError } from '../connectors/stripe/client.js';
+import { classifyStripeError } from '../connectors/stripe/client.js';
+import { stripeConnector } from '../connectors/stripe/connector.js';
+import { syncConnector } from '../core/engine/sync.js';
+import { CursorGoneError } from '../core/errors.js';
 import { NOW, stripeHarness, type StripeHarness } from './support/stripe-harness.js';
 
 const byStream = <T extends { stream: string }>(results: T[], name: string) => results.find((r) => r.stream === name)!;
@@ -139,8 +142,6 @@ describe('Stripe connector against the sandbox: paging, faults and leases', () =
   });
 
   it('fails loudly when the provider hands back the same cursor', async () => {
-    const { stripeConnector } = await import('../connectors/stripe/connector.js');
-    const { syncConnector } = await import('../core/engine/sync.js');
     const inst = stripeConnector(h.config());
     // A provider bug: every page is the first page, so the next cursor never moves.
     const real = inst.client.charges.list.bind(inst.client.charges);
@@ -215,17 +216,33 @@ describe('Stripe connector against the sandbox: paging, faults and leases', () =
   });
 });
 
-describe('Stripe connector against the sandbox: a saved page cursor whose object was deleted', () => {
+describe('Stripe connector against the sandbox: a page cursor whose object was deleted', () => {
   let h: StripeHarness;
   beforeAll(async () => {
-    h = await stripeHarness();
+    h = await stripeHarness({ scenario: { seed: 5, donations: 700 } }); // over 300 customers: pages of 100
   });
   afterAll(() => h.close());
+
+  /** Runs `fn` and returns its result and the warnings it logged. */
+  const warnings = async <T>(fn: () => Promise<T>): Promise<{ out: T; warned: string[] }> => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
+    try {
+      return { out: await fn(), warned: lines.filter((l) => l.includes('"level":"warn"')) };
+    } finally {
+      spy.mockRestore();
+    }
+  };
+  /** One window over every customer (a run's own windows are a week: fewer than a page each). */
+  const allCustomers = () => {
+    const customers = h.sandbox.data.customers; // oldest first
+    return { from: new Date(customers[0]!.created * 1000).toISOString(), to: new Date((customers.at(-1)!.created + 1) * 1000).toISOString() };
+  };
 
   it('reads the window again from its start, with a warning naming no id, instead of failing every run', async () => {
     const customers = h.sandbox.data.customers; // oldest first
     expect(customers.length).toBeGreaterThan(150); // more than one page of 100
-    const window = { from: new Date(customers[0]!.created * 1000).toISOString(), to: new Date((customers.at(-1)!.created + 1) * 1000).toISOString() };
+    const window = allCustomers();
     // A run stopped after the first page (newest first) saved the last customer of that page as its token;
     // that customer is then erased.
     const gone = customers[customers.length - 100]!.id;
@@ -233,29 +250,53 @@ describe('Stripe connector against the sandbox: a saved page cursor whose object
     h.sandbox.deleteCustomer(gone);
     const left = h.sandbox.data.customers.length;
 
-    const lines: string[] = [];
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
-    let run;
-    try {
-      [run] = await h.sync({ streams: ['customers'], to: new Date(window.to) });
-    } finally {
-      spy.mockRestore();
-    }
+    const { out: [run], warned } = await warnings(() => h.sync({ streams: ['customers'], to: new Date(window.to) }));
     expect(run).toMatchObject({ outcome: 'succeeded', error: null, records: left });
-    const warning = lines.filter((l) => l.includes('"level":"warn"') && l.includes('cursor'));
-    expect(warning).toHaveLength(1);
-    expect(warning[0]).not.toContain('cus_');
+    expect(warned).toHaveLength(1);
+    expect(JSON.parse(warned[0]!)).toMatchObject({ msg: expect.stringContaining('reading the window again from its start'), connector: 'stripe', stream: 'customers', window: `[${window.from}, ${window.to})` });
+    expect(warned[0]).not.toContain('cus_');
     expect((await loadBookmark(h.rt.state, 'stripe', 'customers')).window).toBeNull();
     await h.land();
     expect(await h.q(`SELECT count(DISTINCT supporter_id) AS n FROM supporter WHERE source = 'stripe'`)).toEqual([{ n: left }]);
   });
 
+  it('reads the window again from its start when a customer is erased between two pages of one run', async () => {
+    const window = allCustomers();
+    const before = h.sandbox.data.customers.length;
+    expect(before).toBeGreaterThan(200);
+    await saveBookmark(h.rt.state, 'stripe', 'customers', { cursor: null, window: { ...window, token: null }, revisitFrom: null, updatedAt: '' });
+    // The real SDK against the sandbox; only the moment of the erasure is the test's: the customer the second
+    // page ends with (the third page's `starting_after`) is deleted as that page is answered.
+    const inst = stripeConnector(h.config());
+    const real = inst.client.customers.list.bind(inst.client.customers);
+    const cursors: (string | undefined)[] = [];
+    let erased = '';
+    inst.client.customers.list = (async (params: Stripe.CustomerListParams) => {
+      cursors.push(params.starting_after);
+      const page = await real(params);
+      if (cursors.length === 2) h.sandbox.deleteCustomer((erased = page.data.at(-1)!.id));
+      return page;
+    }) as never;
+
+    const { out: [run], warned } = await warnings(() => syncConnector(inst, h.engineRuntime, { streams: ['customers'], to: new Date(window.to) }));
+    expect(run).toMatchObject({ outcome: 'succeeded', error: null });
+    // pages 1 and 2, page 3 refused (400 resource_missing on starting_after), then the window from its start,
+    // whose page 1 hands out the same cursor again: not a pagination loop
+    expect(cursors.slice(0, 5)).toEqual([undefined, cursors[1], erased, undefined, cursors[1]]);
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).not.toContain('cus_');
+    expect((await loadBookmark(h.rt.state, 'stripe', 'customers')).window).toBeNull();
+    await h.land();
+    // Every customer landed, the erased one too (its page was published before the erasure).
+    expect(await h.q(`SELECT count(DISTINCT supporter_id) AS n FROM supporter WHERE source = 'stripe'`)).toEqual([{ n: before }]);
+  });
+
   it('keeps every other 400 fatal, a missing object named by another parameter included', () => {
     const error = (param: string) =>
       classifyStripeError(new Stripe.errors.StripeInvalidRequestError({ type: 'invalid_request_error', statusCode: 400, code: 'resource_missing', param, message: "No such customer: 'cus_x'" }));
-    expect(error('starting_after')).toBeInstanceOf(MissingCursorError);
+    expect(error('starting_after')).toBeInstanceOf(CursorGoneError);
     expect(error('starting_after').message).not.toContain('cus_x');
-    expect(error('customer')).not.toBeInstanceOf(MissingCursorError);
+    expect(error('customer')).not.toBeInstanceOf(CursorGoneError);
     expect(error('customer').constructor.name).toBe('FatalError');
   });
 });

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { AuthError, FatalError, NotFoundError, RetriableError } from '../../core/errors.js';
+import { AuthError, CursorGoneError, FatalError, NotFoundError, RetriableError } from '../../core/errors.js';
 import { parseRetryAfter } from '../../core/engine/retry.js';
 import { proxyAgent } from '../../core/http/proxy.js';
 import type { StripeConfig } from './config.js';
@@ -22,12 +22,6 @@ export function createStripeClient(config: Pick<StripeConfig, 'apiKey' | 'apiBas
   });
 }
 
-/**
- * The object a list's `starting_after` names no longer exists (deleted since the page was read, e.g. a
- * customer erased). Not a failure of the stream: its window can be read again from the start.
- */
-export class MissingCursorError extends FatalError {}
-
 /** Stripe's errors as the engine's kinds. Messages name status and code only: never the key. */
 export function classifyStripeError(err: unknown): Error {
   if (err instanceof Stripe.errors.StripeError) {
@@ -43,9 +37,11 @@ export function classifyStripeError(err: unknown): Error {
       return new RetriableError(what, parseRetryAfter(headers['retry-after']), { status });
     }
     if (status === 401 || status === 403) return new AuthError(`${what}: check STRIPE_API_KEY and its permissions`);
-    // Only the cursor parameter: any other missing object (a bad filter id) stays fatal. No id in the message.
+    // The object a list's `starting_after` names was deleted since its page was read (e.g. a customer
+    // erased): the engine reads the window again from its start. Only the cursor parameter: any other
+    // missing object (a bad filter id) stays fatal. No id in the message: it may name an erased person.
     if (status === 400 && err.code === 'resource_missing' && err.param === 'starting_after') {
-      return new MissingCursorError(`${what}: the list cursor (starting_after) no longer exists`);
+      return new CursorGoneError(`${what}: the list cursor (starting_after) no longer exists`);
     }
     // The message names the object's id, never more (`No such charge: 'ch_...'`).
     if (status === 404 && err.code === 'resource_missing') return new NotFoundError(`${what}: ${err.message}`);

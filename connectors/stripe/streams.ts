@@ -1,8 +1,6 @@
 import type Stripe from 'stripe';
 import { defineStream, type Page, type StreamContext, type StreamDef } from '../../core/engine/define.js';
 import type { Mapped } from '../../core/engine/mapped.js';
-import { log } from '../../core/log.js';
-import { MissingCursorError } from './client.js';
 import { listFrom, loadPayoutItemsPosition, savePayoutItemsPosition, wanted } from './payout-items-position.js';
 import { loadLinks, loadPayoutOf, saveLinks, savePayoutOf, type PaymentIntentLink } from './links.js';
 import {
@@ -22,26 +20,15 @@ const sec = (d: Date) => Math.floor(d.getTime() / 1000);
 
 /**
  * One page of a Stripe list: newest first; the next page starts after the last id (Stripe's cursor).
- * A saved cursor whose object was deleted since (Stripe: 400 resource_missing on `starting_after`) would
- * fail every later run: the window is read again from its start instead (records land idempotently).
+ * A cursor whose object was deleted since answers 400 resource_missing on `starting_after`: the classifier
+ * makes it a CursorGoneError, and the engine reads the window again from its start.
  */
 function listPage<R extends { id: string }>(resource: string, list: Lister, expand?: string[]) {
   return async (ctx: Ctx, req: { window: { from: Date; to: Date } | null; token: string | null }): Promise<Page<R>> => {
     const params: ListParams = { limit: 100, created: { gte: sec(req.window!.from), lt: sec(req.window!.to) } };
+    if (req.token) params.starting_after = req.token;
     if (expand) params.expand = expand;
-    const read = async (token: string | null) =>
-      (await ctx.call(`GET /v1/${resource}`, async () => list(ctx.client, token ? { ...params, starting_after: token } : params))) as { data: R[]; has_more: boolean };
-    let page;
-    try {
-      page = await read(req.token);
-    } catch (err) {
-      if (!(err instanceof MissingCursorError) || !req.token) throw err;
-      // No ids: the cursor may name an erased customer.
-      log.warn('stripe list cursor no longer exists (its object was deleted): reading the window again from its start', {
-        connector: 'stripe', resource, window_from: req.window!.from.toISOString(), window_to: req.window!.to.toISOString(),
-      });
-      page = await read(null);
-    }
+    const page = (await ctx.call(`GET /v1/${resource}`, async () => list(ctx.client, params))) as { data: R[]; has_more: boolean };
     return { records: page.data, next: page.has_more && page.data.length ? page.data[page.data.length - 1]!.id : null };
   };
 }
