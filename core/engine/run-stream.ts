@@ -466,7 +466,7 @@ class StreamRun<C> {
       }
       // A provider that hands back a token it already gave would page forever: fail loudly instead.
       if (page.next !== null && (page.next === token || seen.has(page.next))) {
-        return stop(new FatalError(`pagination loop in ${connector.name}/${this.stream.name}: page token ${page.next} came back twice`));
+        return stop(new FatalError(`pagination loop in ${connector.name}/${this.stream.name}: a page token came back twice in window ${this.windowName(w)}`));
       }
       next = page.next === null ? null : ahead(fetch(page.next));
       // Let the prefetch reach the wire before mapping this page: the request is written in a nextTick
