@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dateParse, isCalendarDate, isoFromMs, parseIsoInstant } from './time.js';
+import { dateParse, isCalendarDate, isoFromMs, parseIsoInstant, utcInstantMs } from './time.js';
 
 // A seeded generator, so a failure names an input that fails again.
 function rng(seed: number) {
@@ -64,6 +64,24 @@ describe('isCalendarDate', () => {
     // Each of these Date.parse reads as some day (rolled over), or is not the shape.
     for (const v of ['2026-11-31', '2026-02-30', '2027-02-29', '1900-02-29', '2026-13-01', '2026-00-10', '2026-01-00', '2026-1-01', '2026-01-01T00:00Z', ' 2026-01-01', 20260101, null]) {
       expect(isCalendarDate(v), String(v)).toBe(false);
+    }
+  });
+});
+
+describe('utcInstantMs', () => {
+  it('reads a date as its midnight UTC, a time without a zone as UTC, and a time with a zone at its zone', () => {
+    expect(utcInstantMs('2026-11-30')).toBe(Date.UTC(2026, 10, 30));
+    expect(utcInstantMs('2026-11-30T18:00')).toBe(Date.UTC(2026, 10, 30, 18));
+    expect(utcInstantMs('2026-11-30t18:00:05.25')).toBe(Date.UTC(2026, 10, 30, 18, 0, 5, 250));
+    expect(utcInstantMs('2026-11-30T18:00:00Z')).toBe(Date.UTC(2026, 10, 30, 18));
+    expect(utcInstantMs('2026-11-30T18:00:00z')).toBe(Date.UTC(2026, 10, 30, 18));
+    expect(utcInstantMs('2026-11-30T18:00:00+01:00')).toBe(Date.UTC(2026, 10, 30, 17));
+    expect(utcInstantMs('2026-11-30T18:00-0500')).toBe(Date.UTC(2026, 10, 30, 23));
+  });
+
+  it('refuses what names no real time', () => {
+    for (const v of ['2026-02-29', '2026-11-31T10:00', '2026-11-30T24:00', '2026-11-30T18:00+25:00', '2026-11-30 18:00', '2026-11-30T18', '30/11/2026', '', 'now']) {
+      expect(utcInstantMs(v), v).toBeNaN();
     }
   });
 });

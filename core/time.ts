@@ -90,6 +90,21 @@ export function isoInstantMs(v: unknown): number {
   return typeof v === 'string' && ISO_INSTANT.test(v) ? parseIsoInstant(v) : NaN;
 }
 
+/** A zone at the end of a time: `Z`, `+01:00`, `-0500`. */
+const ZONE_AT_END = /(Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * Milliseconds of what a person types for a point in time: a date `YYYY-MM-DD` (its midnight) or an ISO_INSTANT
+ * time with or without its zone (`t` and `z` in either case); NaN when it names no real time. No zone means UTC
+ * (DESIGN.md rule 7), never the machine's zone: `new Date('2026-11-30T18:00')` is local time, so the same
+ * command meant different hours on a laptop in London and a server in Virginia.
+ */
+export function utcInstantMs(v: string): number {
+  const s = v.toUpperCase();
+  if (isCalendarDate(s)) return isoInstantMs(`${s}T00:00Z`);
+  return isoInstantMs(ZONE_AT_END.test(s) ? s : `${s}Z`);
+}
+
 /**
  * Milliseconds of a string that already matched `YYYY-MM-DDTHH:MM[:SS[.fraction]](Z|±HH[:]MM)`, or NaN
  * when it names no real time: Date.parse's value, except that where Date.parse rolls an impossible date

@@ -23,6 +23,8 @@ describe('the puddle CLI, without a lake', () => {
       [['export', 'recon_journey', '--as-of', '2026-02-30', '--out', join(home, 'x.csv'), '--format', 'csv'], '--as-of'],
       [['replay', '--contract', 'donation', '--from', '2026-02-30'], '--from'],
       [['sync', 'stripe', '--to', '2026-02-30T10:00:00Z'], '--to'],
+      // Date.parse takes hour 24 as the next day's midnight.
+      [['sync', 'stripe', '--from', '2026-11-30T24:00'], '--from'],
     ];
     const results = await Promise.all(cases.map(([args]) => puddle(args)));
     results.forEach((r, i) => {

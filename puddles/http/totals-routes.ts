@@ -4,7 +4,7 @@ import { MAX_STRING } from '../../core/contracts/index.js';
 import type { KeyRing } from '../../core/http/auth.js';
 import { errorBody } from '../../core/http/errors.js';
 import { requireScope } from '../../core/http/scope.js';
-import { isCalendarDate, isoInstantMs } from '../../core/time.js';
+import { isCalendarDate, utcInstantMs } from '../../core/time.js';
 import type { LiveTotals, TotalsBy, TotalsDocument, TotalsQuery } from '../live-totals.js';
 
 export interface TotalsRoutesOptions {
@@ -41,9 +41,9 @@ export function parseTotalsQuery(q: Record<string, unknown>): TotalsQuery | { er
     const v = one(k);
     if (v === undefined) return undefined;
     const date = isCalendarDate(v);
-    // A time without a zone is UTC, like the boxes. The strict parse refuses '2026-11-31' and
-    // '2026-02-30T10:00Z', which Date.parse would roll over into the next month.
-    const t = isoInstantMs(date ? `${v}T00:00Z` : /(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v.toUpperCase() : `${v}Z`);
+    // A time without a zone is UTC, like the boxes (and `puddle sync --from`). The strict parse refuses
+    // '2026-11-31' and '2026-02-30T10:00Z', which Date.parse would roll over into the next month.
+    const t = utcInstantMs(v);
     if (Number.isNaN(t)) return { error: `${k} must be an ISO timestamp or a date YYYY-MM-DD, on the calendar` };
     // A date as `to` means the whole of that day.
     return k === 'to' && date ? t + 86_400_000 : t;

@@ -1,7 +1,7 @@
 import { stopRuns } from '../../../core/engine/run-stream.js';
 import { syncConnector } from '../../../core/engine/sync.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
-import { isCalendarDate } from '../../../core/time.js';
+import { utcInstantMs } from '../../../core/time.js';
 import { defineCommand } from '../command.js';
 import { formatRows } from '../format.js';
 import { progressPrinter } from '../progress.js';
@@ -13,8 +13,8 @@ export const sync = defineCommand({
   usage: `puddle sync <${Object.keys(CONNECTORS).join('|')}> [--streams a,b] [--from ISO] [--to ISO] [--full]`,
   options: {
     streams: { type: 'string', description: 'only these streams (comma separated)' },
-    from: { type: 'string', description: 'backfill from this time; the bookmark stays unless the range reaches it (ISO 8601)' },
-    to: { type: 'string', description: 'read up to this time, at most now minus the lag (ISO 8601; default now)' },
+    from: { type: 'string', description: 'backfill from this time; the bookmark stays unless the range reaches it (ISO 8601; no zone: UTC)' },
+    to: { type: 'string', description: 'read up to this time, at most now minus the lag (ISO 8601; no zone: UTC; default now)' },
     full: { type: 'boolean', description: 'ignore bookmarks and backfill from the start date' },
   },
   async run({ values, positionals }) {
@@ -24,13 +24,17 @@ export const sync = defineCommand({
       process.stderr.write(`puddle sync: name a connector: ${Object.keys(CONNECTORS).join(', ')}\n`);
       return 2;
     }
-    const dates = { from: values.from as string | undefined, to: values.to as string | undefined };
-    for (const [k, v] of Object.entries(dates)) {
-      // Every ISO 8601 time starts with its date, which must be on the calendar: Date.parse rolls 02-30 over.
-      if (v !== undefined && (Number.isNaN(Date.parse(v)) || !isCalendarDate(v.slice(0, 10)))) {
-        process.stderr.write(`puddle sync: --${k} must be an ISO 8601 time\n`);
+    const range: { from?: Date; to?: Date } = {};
+    for (const k of ['from', 'to'] as const) {
+      const v = values[k] as string | undefined;
+      if (v === undefined) continue;
+      // Read as /v1/totals reads it: no zone is UTC, not this machine's zone, and 02-30 is refused, not rolled over.
+      const ms = utcInstantMs(v);
+      if (Number.isNaN(ms)) {
+        process.stderr.write(`puddle sync: --${k} takes a date YYYY-MM-DD or a time such as 2026-11-30T18:00:00Z or 2026-11-30T18:00+01:00 (no zone: UTC), on the calendar; not ${JSON.stringify(v)}\n`);
         return 2;
       }
+      range[k] = new Date(ms);
     }
     return withLocalRuntime(async (rt) => {
       let inst;
@@ -49,8 +53,8 @@ export const sync = defineCommand({
       process.once('SIGINT', stop);
       const results = await syncConnector(inst, rt, {
         streams: (values.streams as string | undefined)?.split(',').map((s) => s.trim()).filter(Boolean),
-        from: dates.from ? new Date(dates.from) : undefined,
-        to: dates.to ? new Date(dates.to) : undefined,
+        from: range.from,
+        to: range.to,
         full: Boolean(values.full),
         leaseMs: process.env.PUDDLE_LEASE_SECONDS ? Number(process.env.PUDDLE_LEASE_SECONDS) * 1000 : undefined,
         deadline,
