@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecordError } from './errors.js';
-import { InvalidAmountError, exponentOf, fromMinorUnits, isCurrencyCode, toMinorUnits } from './money.js';
+import { InvalidAmountError, exponentOf, fromMinorUnits, isCurrencyCode, isCurrencyShaped, toMinorUnits } from './money.js';
 
 describe('exponentOf', () => {
   it('knows the zero-, three- and four-decimal currencies and defaults to 2', () => {
@@ -15,6 +15,11 @@ describe('exponentOf', () => {
     for (const c of ['', 'JP', 'JPYY', '12A', 'J Y', 'ZZZ', 'GPB', 'XYZ']) expect(() => exponentOf(c)).toThrow(InvalidAmountError);
     expect(isCurrencyCode('gbp')).toBe(true);
     expect(isCurrencyCode('GPB')).toBe(false);
+  });
+
+  it('tells a well-formed code not in use (a typo) from a value that is no code at all', () => {
+    for (const c of ['GBP', 'gbp', 'GPB', 'ZZZ']) expect(isCurrencyShaped(c), c).toBe(true);
+    for (const c of ['', 'GB', 'GBPP', 'G1P', 'G P', 'pounds', 826, null]) expect(isCurrencyShaped(c), String(c)).toBe(false);
   });
 });
 

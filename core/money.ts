@@ -13,6 +13,12 @@ const EXPONENTS: Readonly<Record<string, number>> = Object.freeze({
 });
 
 const CURRENCY = /^[A-Za-z]{3}$/;
+
+/** Whether `code` has the shape of an ISO 4217 code (three letters, in any case), in use or not. */
+export function isCurrencyShaped(code: unknown): code is string {
+  return typeof code === 'string' && CURRENCY.test(code);
+}
+
 /**
  * The ISO 4217 codes in use: ICU's list (Node ships full ICU; 160-odd codes, recent ones such as ZWG and SLE
  * included) and the fund codes above it leaves out. A well-formed code outside it is a typo (`GPB`) or made up
@@ -24,7 +30,7 @@ const ISO_4217: ReadonlySet<string> | null =
 
 /** Whether `code` is an ISO 4217 currency code in use, in any case. */
 export function isCurrencyCode(code: unknown): code is string {
-  return typeof code === 'string' && CURRENCY.test(code) && (ISO_4217 === null || ISO_4217.has(code.toUpperCase()));
+  return isCurrencyShaped(code) && (ISO_4217 === null || ISO_4217.has(code.toUpperCase()));
 }
 // Plain decimals only: no exponent ("1e3"), no bare point (".5", "25."), no spaces, no "+", no
 // thousands separators. Provider APIs never send those, so seeing one means the input is not money.

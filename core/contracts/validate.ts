@@ -1,4 +1,4 @@
-import { isCurrencyCode } from '../money.js';
+import { isCurrencyCode, isCurrencyShaped } from '../money.js';
 import { isCalendarDate, ISO_INSTANT, isoFromMs, isoInstantMs } from '../time.js';
 import type { Field, Fields } from './schema.js';
 
@@ -75,7 +75,8 @@ function whyBad(f: Field, v: unknown): string {
     case 'date':
       return 'must be a date YYYY-MM-DD';
     case 'currency':
-      return typeof v === 'string' && /^[A-Za-z]{3}$/.test(v) ? 'is not an ISO 4217 currency code in use (e.g. GBP, EUR, USD)' : 'must be an ISO 4217 currency code';
+      // Well formed but not in use ('GPB', 'ZZZ') is most likely a typo: say so apart from a value that is no code at all.
+      return isCurrencyShaped(v) ? 'is not an ISO 4217 currency code in use (e.g. GBP, EUR, USD)' : 'must be an ISO 4217 currency code';
     case 'enum':
       return `must be one of ${f.values!.join(', ')}`;
     case 'json':
