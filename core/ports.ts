@@ -146,9 +146,17 @@ export interface Catalog {
 // ---------------------------------------------------------------- QueryEngine
 export type Row = Record<string, unknown>;
 
+/** A query's column names, in the result's order (each one a key of every row), and its rows. */
+export interface QueryResult {
+  columns: string[];
+  rows: Row[];
+}
+
 export interface QueryEngine {
   /** Run SQL over the catalog views; rows hold JSON-safe values (BIGINT as number when safe). */
   query(sql: string): Promise<Row[]>;
+  /** query's rows with the result's column names, which rows alone cannot give when there are none (a CSV's header). */
+  queryWithColumns(sql: string): Promise<QueryResult>;
   close(): Promise<void>;
 }
 

@@ -47,6 +47,20 @@ describe('the puddle CLI, without a lake', () => {
     expect(status.stderr).toContain('did not exist: this is a new, empty home');
   });
 
+  it('prints the header of a CSV with no rows, in the columns\' order', async () => {
+    const [empty, view, ordered] = await Promise.all([
+      puddle(['query', '--format', 'csv', `SELECT 2 AS b, 'x' AS "1" WHERE false`]),
+      // An empty lake's view still has its contract's columns.
+      puddle(['query', '--format', 'csv', 'SELECT donation_id, amount_minor FROM donation']),
+      puddle(['query', '--format', 'csv', `SELECT 2 AS b, 'x' AS "1"`]),
+    ]);
+    expect(empty.stdout).toBe('b,1\n');
+    expect(view.stdout).toBe('donation_id,amount_minor\n');
+    // A row object lists the key "1" before "b": the header follows the SQL, not the object.
+    expect(ordered.stdout).toBe('b,1\n2,x\n');
+    for (const r of [empty, view, ordered]) expect(r.code, r.stderr).toBe(0);
+  });
+
   it('lists every report in `puddle report --help`, from the reports themselves', async () => {
     const help = await puddle(['report', '--help']);
     expect(help.code).toBe(0);

@@ -14,7 +14,7 @@ import {
 
 import { FatalError, PuddleError, RetriableError } from '../../core/errors.js';
 import { CONTRACTS } from '../../core/contracts/index.js';
-import type { CatalogFile, QueryEngine, Row } from '../../core/ports.js';
+import type { CatalogFile, QueryEngine, QueryResult, Row } from '../../core/ports.js';
 import { sqlIdent } from '../../puddles/duckdb.js';
 import { namedViews } from '../../puddles/named-views.js';
 import { fileViews, type SourceSql, type ViewDef } from '../../puddles/views.js';
@@ -76,8 +76,13 @@ export class AthenaQueryEngine implements QueryEngine {
     return (await this.run(sql)).rows;
   }
 
-  /** Run one statement; its rows and what it scanned. */
-  async run(sql: string): Promise<{ rows: Row[]; stats: QueryStats }> {
+  async queryWithColumns(sql: string): Promise<QueryResult> {
+    const { columns, rows } = await this.run(sql);
+    return { columns, rows };
+  }
+
+  /** Run one statement; its columns, its rows and what it scanned. */
+  async run(sql: string): Promise<QueryResult & { stats: QueryStats }> {
     const started = await this.#client.send(
       new StartQueryExecutionCommand({
         QueryString: sql,
@@ -95,8 +100,8 @@ export class AthenaQueryEngine implements QueryEngine {
     };
     this.#lastStats = stats;
     this.#onStats?.(stats, sql);
-    const rows = execution.StatementType === 'DDL' ? [] : await this.#results(queryId);
-    return { rows, stats };
+    const { columns, rows } = execution.StatementType === 'DDL' ? { columns: [], rows: [] } : await this.#results(queryId);
+    return { columns, rows, stats };
   }
 
   /** What the last query scanned. */
@@ -140,7 +145,8 @@ export class AthenaQueryEngine implements QueryEngine {
     }
   }
 
-  async #results(queryId: string): Promise<Row[]> {
+  /** The rows, page by page, and the column names from the result's metadata: there even when no row is. */
+  async #results(queryId: string): Promise<QueryResult> {
     const rows: Row[] = [];
     let columns: ColumnInfo[] | undefined;
     let token: string | undefined;
@@ -155,13 +161,13 @@ export class AthenaQueryEngine implements QueryEngine {
       for (const [i, r] of data.entries()) {
         if (first && i === 0) continue;
         const out: Row = {};
-        for (const [c, col] of columns.entries()) out[col.Name ?? `_col${c}`] = jsonValue(r.Data?.[c]?.VarCharValue, col.Type ?? 'varchar');
+        for (const [c, col] of columns.entries()) out[columnName(col, c)] = jsonValue(r.Data?.[c]?.VarCharValue, col.Type ?? 'varchar');
         rows.push(out);
       }
       first = false;
       token = page.NextToken;
     } while (token);
-    return rows;
+    return { columns: (columns ?? []).map(columnName), rows };
   }
 }
 
@@ -194,6 +200,9 @@ export function athenaViews(database: string = GLUE_DATABASE): ViewDef[] {
   const current = fileViews(of(['recent', 'current']), (key) => key, source).filter((v) => contracts.has(v.name));
   return [...history, ...current, ...namedViews()];
 }
+
+/** A result column's name, as each row is keyed by it. */
+const columnName = (col: ColumnInfo, c: number): string => col.Name ?? `_col${c}`;
 
 function queryError(queryId: string, execution: QueryExecution): PuddleError {
   const reason = execution.Status?.StateChangeReason ?? 'no reason given';

@@ -171,6 +171,6 @@ const notWired: CatalogFactory = () => {
   };
   return {
     catalog: { addFiles: fail, replaceFiles: fail, listFiles: fail, tables: fail, takeGarbage: fail },
-    query: { query: fail, close: async () => undefined },
+    query: { query: fail, queryWithColumns: fail, close: async () => undefined },
   };
 };

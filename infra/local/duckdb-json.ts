@@ -2,7 +2,7 @@
 // timestamps as ISO strings ending in Z, dates as YYYY-MM-DD.
 import { DuckDBTypeId, type DuckDBResultReader } from '@duckdb/node-api';
 
-import type { Row } from '../../core/ports.js';
+import type { QueryResult, Row } from '../../core/ports.js';
 
 export function jsonSafe(value: unknown): unknown {
   if (value === null || value === undefined) return null;
@@ -39,10 +39,12 @@ const toDate = (v: unknown): unknown => (v instanceof Date ? v.toISOString().sli
 const plain = (v: unknown): unknown => (v === undefined ? null : typeof v === 'number' && !Number.isFinite(v) ? null : v);
 
 /**
- * Rows as JSON-safe objects. Column by column, so each column converts with its own function: the live
- * totals' rebuild turns millions of rows into objects, and strings and small numbers need no work at all.
+ * Rows as JSON-safe objects, and the column names they are keyed by (deduplicated, as the keys are: `a`, `a_1`),
+ * which the reader has even when no row came back. Column by column, so each column converts with its own
+ * function: the live totals' rebuild turns millions of rows into objects, and strings and small numbers need
+ * no work at all.
  */
-export function readerRows(reader: DuckDBResultReader): Row[] {
+export function readerResult(reader: DuckDBResultReader): QueryResult {
   const names = reader.deduplicatedColumnNames();
   const columns = reader.getColumnsJS();
   const convert = names.map((_, i) => {
@@ -56,5 +58,5 @@ export function readerRows(reader: DuckDBResultReader): Row[] {
     for (let c = 0; c < names.length; c++) out[names[c]!] = convert[c]!(columns[c]![r]);
     rows[r] = out;
   }
-  return rows;
+  return { columns: names, rows };
 }

@@ -9,11 +9,11 @@ import path from 'node:path';
 
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
-import type { Catalog, CatalogFile, ObjectStore, QueryEngine, Row } from '../../core/ports.js';
+import type { Catalog, CatalogFile, ObjectStore, QueryEngine, QueryResult, Row } from '../../core/ports.js';
 import { sqlIdent } from '../../puddles/duckdb.js';
 import { namedViews } from '../../puddles/named-views.js';
 import { currentViews, fileViews, type ViewDef } from '../../puddles/views.js';
-import { readerRows } from './duckdb-json.js';
+import { readerResult } from './duckdb-json.js';
 
 /** A catalog that can say cheaply whether anything changed (SqliteCatalog does). */
 export type ChangeCountingCatalog = Catalog & { generation?(): number | Promise<number> };
@@ -102,13 +102,17 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.#materialize = opts.materializeCurrent ?? false;
   }
 
-  query(sql: string): Promise<Row[]> {
+  async query(sql: string): Promise<Row[]> {
+    return (await this.queryWithColumns(sql)).rows;
+  }
+
+  queryWithColumns(sql: string): Promise<QueryResult> {
     return this.#exclusive(async () => {
       const { conn } = await this.#connection();
       // `select 1` needs no view, `FROM donation` two (donation and donation_history), not all 60: creating
       // them all was ~75 ms of every `puddle query` on this host (README, "Start-up").
       await this.#createViews(conn, await this.#viewsIfChanged(), viewsReadBy(sql));
-      return readerRows(await conn.runAndReadAll(sql));
+      return readerResult(await conn.runAndReadAll(sql));
     });
   }
 

@@ -80,6 +80,19 @@ describe('AthenaQueryEngine', () => {
     expect(athena.commandCalls(GetQueryResultsCommand).length).toBe(2);
   });
 
+  it('names the columns of a result with no rows, from its metadata', async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+    states({ state: 'SUCCEEDED' });
+    // An empty SELECT's only row is the header; the names are also in ResultSetMetadata.
+    athena.on(GetQueryResultsCommand).resolves({ ResultSet: { ResultSetMetadata: { ColumnInfo: columns }, Rows: [row(...columns.map((c) => c.Name))] } });
+    expect(await engine().queryWithColumns("SELECT * FROM totals WHERE channel = 'none'")).toEqual({ columns: columns.map((c) => c.Name), rows: [] });
+
+    athena.reset();
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+    states({ state: 'SUCCEEDED', type: 'DDL' });
+    expect(await engine().queryWithColumns('CREATE OR REPLACE VIEW v AS SELECT 1 AS a')).toEqual({ columns: [], rows: [] });
+  });
+
   it('says why a FAILED query failed, and whether trying again may help', async () => {
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
     states({ state: 'FAILED', reason: "line 1:8: Column 'nope' cannot be resolved", category: 2 });

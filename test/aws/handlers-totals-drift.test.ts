@@ -107,6 +107,7 @@ describe('totals drift check (scheduled function)', () => {
           await totals.applyRows([{ donation_id: 'mid-check', occurred_at: at, channel: 'ivr', amount_minor: 5, currency: 'GBP', campaign: 'appeal', cta: 'tv', status: null, _id: 'm', _changed_at: at, _received_at: at }]);
           return rows;
         },
+        queryWithColumns: (sql) => rt.query.queryWithColumns(sql),
         close: async () => undefined,
       },
     };

@@ -232,7 +232,11 @@ describe('live totals API', () => {
       expect(await hub.totals.checkDrift()).toMatchObject({ ok: true, inconclusive: false });
       // The same from an engine without temporary tables (the rebuild's one-query way), A sent again after it.
       const oneQuery = new LiveTotals();
-      const engine = { query: async (sql: string) => (sql.startsWith('CREATE') ? Promise.reject(new Error('no temp tables')) : hub.runtime.query.query(sql)), close: async () => undefined };
+      const engine = {
+        query: async (sql: string) => (sql.startsWith('CREATE') ? Promise.reject(new Error('no temp tables')) : hub.runtime.query.query(sql)),
+        queryWithColumns: (sql: string) => hub.runtime.query.queryWithColumns(sql),
+        close: async () => undefined,
+      };
       await rebuildTotals(oneQuery, engine);
       const [a] = await hub.runtime.query.query(`SELECT * FROM donation_history WHERE donation_id = 'rs1' AND amount_minor = 500`);
       oneQuery.apply({ contract: 'donation', version: 1, rows: [{ ...a, _received_at: new Date().toISOString() } as Record<string, string | number | null>] });
@@ -329,6 +333,7 @@ describe('live totals API', () => {
         ] });
         return rows;
       },
+      queryWithColumns: (sql: string) => hub.runtime.query.queryWithColumns(sql),
       close: async () => undefined,
     };
     const report = await checkDrift(hub.totals.totals, engine);

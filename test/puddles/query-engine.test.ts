@@ -47,6 +47,16 @@ describe('DuckDbQueryEngine', () => {
     ]);
   });
 
+  it('names the columns of a result, in its order, with rows or none', async () => {
+    // No rows: the names come from the result, not from rows; a view over an empty lake has its contract's.
+    expect(await lake.engine.queryWithColumns(`SELECT 2 AS b, 'x' AS "1" WHERE false`)).toEqual({ columns: ['b', '1'], rows: [] });
+    expect((await lake.engine.queryWithColumns('SELECT donation_id, amount_minor FROM donation')).columns).toEqual(['donation_id', 'amount_minor']);
+    // With rows: the keys of each row, in the result's order (an object lists "1" before "b" whatever the SQL said).
+    const { columns, rows } = await lake.engine.queryWithColumns(`SELECT 2 AS b, 'x' AS "1", 3 AS b`);
+    expect(columns).toEqual(['b', '1', 'b:1']);
+    expect(rows).toEqual([{ b: 2, 1: 'x', 'b:1': 3 }]);
+  });
+
   it('sees newly landed files on the next query', async () => {
     expect(await lake.engine.query('SELECT count(*) AS n FROM donation')).toEqual([{ n: 0 }]);
     await lake.queue.publish([donation('a', 1)]);

@@ -20,7 +20,9 @@ export const query = defineCommand({
     }
     return withLocalQueryEngine(async (engine) => {
       try {
-        process.stdout.write(formatRows(await engine.query(sql), format));
+        // The engine's column names, not the rows' keys: a result with no rows still has its CSV header.
+        const { columns, rows } = await engine.queryWithColumns(sql);
+        process.stdout.write(formatRows(rows, format, columns));
         return 0;
       } catch (err) {
         process.stderr.write(`puddle query: ${(err as Error).message}\n`);

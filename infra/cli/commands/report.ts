@@ -47,9 +47,8 @@ export const report = defineCommand({
           const n = await copyOut(rt.query, sql, 'parquet', out!);
           process.stderr.write(`puddle report: wrote ${n} rows to ${out!}\n`);
         } else {
-          const rows = await rt.query.query(sql);
           // An empty report still names its columns (a scheduled CSV keeps its header).
-          const columns = rows.length ? undefined : (await rt.query.query(`DESCRIBE ${sql}`)).map((c) => String(c.column_name));
+          const { columns, rows } = await rt.query.queryWithColumns(sql);
           const text = formatRows(rows, format as Format, columns);
           if (out) await writeFile(out, text);
           else process.stdout.write(text);
