@@ -66,6 +66,29 @@ describe('puddle report and export', () => {
     }
   });
 
+  it('writes the same CSV from report and export, instants as ISO 8601 UTC with a Z, as the JSON has them', async () => {
+    const file = join(home, 'journey.csv');
+    const [csv, exported, json] = await Promise.all([
+      puddle(['report', 'journey', '--as-of', world.asOf, '--format', 'csv']),
+      puddle(['export', 'recon_journey', '--as-of', world.asOf, '--format', 'csv', '--out', file]),
+      puddle(['report', 'journey', '--as-of', world.asOf, '--format', 'json']),
+    ]);
+    for (const r of [csv, exported, json]) expect(r.code, r.stderr).toBe(0);
+    const lines = csv.stdout.trimEnd().split('\n');
+    const header = lines[0]!.split(',');
+    const at = header.indexOf('pledged_at');
+    expect(at).toBeGreaterThan(-1);
+    // No cell of the journey holds a comma or a quote, so a split reads it.
+    const pledged = lines.slice(1).map((l) => l.split(',')[at]!).filter(Boolean);
+    expect(pledged.length).toBeGreaterThan(0);
+    for (const v of pledged) expect(v).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    // The same text as the JSON report's, row for row (both in the report's order).
+    const rows = JSON.parse(json.stdout) as { pledged_at: string | null }[];
+    expect(pledged).toEqual(rows.map((r) => r.pledged_at).filter(Boolean));
+    // Export writes the view in its own order; line for line it is the report.
+    expect(readFileSync(file, 'utf8').trimEnd().split('\n').sort()).toEqual([...lines].sort());
+  });
+
   it('refuses a bad command line with exit code 2', async () => {
     expect((await puddle(['report', 'nope'])).code).toBe(2);
     expect((await puddle(['report', 'breaks', '--as-of', '20/01/2027'])).stderr).toContain('YYYY-MM-DD');

@@ -4,7 +4,7 @@ import { logOpsEvents } from '../../../core/ops-events.js';
 import { isCalendarDate } from '../../../core/time.js';
 import { REPORTS, reportSql, setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
-import { copyOut } from '../copy-out.js';
+import { copyOut, csvText } from '../copy-out.js';
 import { formatRows, type Format } from '../format.js';
 import { withLocalRuntime } from '../local-runtime.js';
 
@@ -43,11 +43,13 @@ export const report = defineCommand({
       try {
         if (values['as-of']) await setReconParams(rt.query, { as_of: values['as-of'] as string });
         const sql = reportSql(name, range);
-        if (format === 'parquet') {
-          const n = await copyOut(rt.query, sql, 'parquet', out!);
+        if (format === 'parquet' || (format === 'csv' && out)) {
+          // The writer `puddle export` uses: one CSV format (timestamps, quoting) whichever command wrote it.
+          const n = await copyOut(rt.query, sql, format, out!);
           process.stderr.write(`puddle report: wrote ${n} rows to ${out!}\n`);
+        } else if (format === 'csv') {
+          process.stdout.write(await csvText(rt.query, sql));
         } else {
-          // An empty report still names its columns (a scheduled CSV keeps its header).
           const { columns, rows } = await rt.query.queryWithColumns(sql);
           const text = formatRows(rows, format as Format, columns);
           if (out) await writeFile(out, text);
