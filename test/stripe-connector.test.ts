@@ -185,6 +185,10 @@ describe('Stripe connector against the sandbox: paging, faults and leases', () =
     const [a, b] = await Promise.all([h.sync({ streams: ['charges'], full: true }), h.sync({ streams: ['charges'], full: true })]);
     h.sandbox.injectFaults({ latencyMs: 0 });
     expect([a[0]!.outcome, b[0]!.outcome].sort()).toEqual(['refused', 'succeeded']);
+    // The one refused says that its --full was not kept either (payout_items says the same: its own test).
+    expect([a[0]!, b[0]!].find((r) => r.outcome === 'refused')!.error).toBe(
+      'another run of stripe/charges holds the lease: nothing was read or kept (nor its --full); run it again once that run has ended',
+    );
   });
 
   it('resumes a time-boxed run from its checkpoint with no gap and no duplicate', async () => {

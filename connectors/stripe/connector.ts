@@ -6,7 +6,6 @@ import { log } from '../../core/log.js';
 import type { SecretStore } from '../../core/ports.js';
 import { classifyStripeError, createStripeClient } from './client.js';
 import { stripeConfig, type StripeConfig } from './config.js';
-import { rescopePayoutItems } from './payout-items-position.js';
 import { stripeStreams } from './streams.js';
 
 /** Stripe keeps events for 30 days; a first read starts a day inside that, for margin. */
@@ -25,9 +24,8 @@ export function stripeConnector(config: StripeConfig): ConnectorInstance<Stripe>
     startDate: config.startDate,
     requestsPerSecond: config.requestsPerSecond,
     concurrency: config.concurrency,
-    beforeSync: async (runtime, streams, range) => {
+    beforeSync: async (runtime, streams) => {
       if (streams.includes('events')) await guardEventsHorizon(runtime, config.startDate);
-      if (streams.includes('payout_items')) await rescopePayoutItems(runtime.state, range, config.startDate);
     },
   };
 }

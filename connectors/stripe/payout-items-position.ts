@@ -1,4 +1,5 @@
 import { loadBookmark, saveBookmark, type Bookmark } from '../../core/engine/bookmark.js';
+import type { SyncRange } from '../../core/engine/define.js';
 import type { StateStore } from '../../core/ports.js';
 
 /**
@@ -13,12 +14,6 @@ export interface PayoutItemsPosition {
   since: number | null;
   done: Record<string, number>;
   rescan: { from: number; to: number | null } | null;
-}
-
-export interface SyncRange {
-  from?: Date;
-  to?: Date;
-  full?: boolean;
 }
 
 const sec = (d: Date) => Math.floor(d.getTime() / 1000);
@@ -43,17 +38,17 @@ export async function savePayoutItemsPosition(state: StateStore, bookmark: Bookm
  * reach, so the payouts created in [from, to) (from the start date with --full) are forgotten as done and
  * their members read again (they land idempotently). Only those: a `--from` a year back with a `--to` a
  * month later reads a month of payouts, not the year since. A rescan not finished yet is widened.
+ * False when the range asks nothing. Called by the run itself, under the stream's lease (see StreamContext.range).
  */
-export async function rescopePayoutItems(state: StateStore, range: SyncRange, startDate: Date): Promise<void> {
+export function rescopePayoutItems(position: PayoutItemsPosition, range: SyncRange, startDate: Date): boolean {
   const floor = range.from ?? (range.full ? startDate : undefined);
-  if (!floor) return;
-  const { bookmark, position } = await loadPayoutItemsPosition(state);
+  if (!floor) return false;
   const lo = sec(floor);
   const hi = range.to ? sec(range.to) : null;
   for (const [id, created] of Object.entries(position.done)) if (created >= lo && (hi === null || created < hi)) delete position.done[id];
   const was = position.rescan;
   position.rescan = was ? { from: Math.min(was.from, lo), to: was.to === null || hi === null ? null : Math.max(was.to, hi) } : { from: lo, to: hi };
-  await savePayoutItemsPosition(state, bookmark, position);
+  return true;
 }
 
 /** The read lists payouts created from here: its own floor, or a rescan's start if older. */

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { defineStream, type Page, type StreamContext, type StreamDef } from '../../core/engine/define.js';
 import type { Mapped } from '../../core/engine/mapped.js';
-import { listFrom, loadPayoutItemsPosition, savePayoutItemsPosition, wanted } from './payout-items-position.js';
+import { listFrom, loadPayoutItemsPosition, rescopePayoutItems, savePayoutItemsPosition, wanted } from './payout-items-position.js';
 import { loadLinks, loadPayoutOf, saveLinks, savePayoutOf, type PaymentIntentLink } from './links.js';
 import {
   linkFromCheckoutSession, mapCharge, mapCustomer, mapDispute, mapEvent, mapPayout, mapPayoutMember, mapRefund, refId,
@@ -142,7 +142,7 @@ export function stripeStreams(opts: StripeMapOptions): StreamDef<Stripe, never>[
 /**
  * Payout membership (`GET /v1/balance_transactions?payout=po_...`): nested paging (payouts, then each
  * payout's members), so it uses the escape hatch and keeps its own position: the payouts already read
- * (payout-items-position.ts; `--full` and `--from` reach it through the connector's beforeSync).
+ * (payout-items-position.ts; `--full` and `--from` reach it through `ctx.range`, under the stream's lease).
  * Membership of an automatic payout is fixed when it is created, so each payout is read once.
  */
 function payoutItemsStream(chargeToPayment: (c: StripeCharge, links: ChargeLinkMaps) => Mapped[]) {
@@ -159,6 +159,8 @@ function payoutItemsStream(chargeToPayment: (c: StripeCharge, links: ChargeLinkM
       // Every payout created before this is listed below: once all are read, the cursor moves here.
       const listedAt = ctx.clock.now();
       const save = (complete = false) => savePayoutItemsPosition(ctx.state, bookmark, bm, complete ? listedAt : undefined);
+      // Kept at once, so that a run stopped before its first payout still leaves the rescan to the next.
+      if (rescopePayoutItems(bm, ctx.range, ctx.startDate)) await save();
       const pending: StripePayout[] = [];
       let after: string | undefined;
       for (;;) {

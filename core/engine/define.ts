@@ -13,6 +13,16 @@ export interface Window {
   to: Date;
 }
 
+/**
+ * What a sync was asked to read beyond its bookmarks (`puddle sync --from/--to/--full`); all unset for a
+ * scheduled run.
+ */
+export interface SyncRange {
+  from?: Date;
+  to?: Date;
+  full?: boolean;
+}
+
 /** What a stream's code may use: the engine's HTTP and call wrappers, the provider client, state. */
 export interface StreamContext<C> {
   client: C;
@@ -25,6 +35,12 @@ export interface StreamContext<C> {
   clock: Clock;
   /** Where a first sync starts (escape-hatch streams that keep their own position need it). */
   startDate: Date;
+  /**
+   * This run's range. A stream that keeps its own position applies it in its run, which holds the stream's
+   * lease: applied before that (in a connector's beforeSync, until 2026-12-02), a run of the stream already
+   * under way wrote its own position back over it.
+   */
+  range: SyncRange;
   log: (msg: string, fields?: Record<string, unknown>) => void;
   /**
    * True once the run's time box is over (the scheduler's stop moves it to now: Ctrl-C). The engine's own

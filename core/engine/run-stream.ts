@@ -6,23 +6,20 @@ import { log } from '../log.js';
 import { redactPersonalData } from '../pii.js';
 import { loadBookmark, saveBookmark, sliceWindows, type BackfillPosition, type Bookmark, type ReadPosition } from './bookmark.js';
 import { unlessGivenUp, type RequestBudget } from './budget.js';
-import type { ConnectorDef, EngineRuntime, Page, StreamContext, StreamDef, Window } from './define.js';
+import type { ConnectorDef, EngineRuntime, Page, StreamContext, StreamDef, SyncRange, Window } from './define.js';
 import { mappedToEnvelopes, quarantineEnvelope, type Origin } from './envelopes.js';
 import type { Mapped } from './mapped.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
 import { recordRun, type RunMetrics, type RunResult } from './sync-run.js';
 
-export interface RunSettings {
+/**
+ * `from`: read this range instead of resuming from the bookmark: a backfill, checkpointed apart from the
+ * bookmark's own position (see `Bookmark.backfill`); `to` alone caps an incremental run. `full`: ignore the
+ * bookmark and read from startDate.
+ */
+export interface RunSettings extends SyncRange {
   /** Where a first sync starts (backfill). */
   startDate: Date;
-  /**
-   * Read this range instead of resuming from the bookmark: a backfill, checkpointed apart from the
-   * bookmark's own position (see `Bookmark.backfill`). `to` alone caps an incremental run.
-   */
-  from?: Date;
-  to?: Date;
-  /** Ignore the bookmark and read from startDate. */
-  full?: boolean;
   /** Time box: stop at a page boundary after this, checkpointed; a later run continues. */
   deadline?: Date;
   retry?: RetryPolicy;
@@ -87,7 +84,10 @@ export async function runStream<C>(opts: RunOptions<C>): Promise<RunResult> {
   };
 
   if (!(await runtime.state.acquireLease(lease, runId, leaseMs))) {
-    return finish('refused', `another run of ${connector.name}/${stream.name} holds the lease`);
+    // Nothing of this run is kept, its --full or --from included (a stream's own position is only touched
+    // under the lease): said plainly, since a range asked for could look as if a later run would read it.
+    const asked = settings.full || settings.from ? ` (nor its ${settings.from ? '--from' : '--full'})` : '';
+    return finish('refused', `another run of ${connector.name}/${stream.name} holds the lease: nothing was read or kept${asked}; run it again once that run has ended`);
   }
   try {
     const ctx = streamContext(opts, metrics);
@@ -174,6 +174,7 @@ export function streamContext<C>(
     state: opts.runtime.state,
     clock: opts.runtime.clock,
     startDate: opts.settings.startDate,
+    range: { from: opts.settings.from, to: opts.settings.to, full: opts.settings.full },
     log: (msg, fields) => log.info(msg, { connector: connector.name, stream: opts.stream.name, ...fields }),
     stopping: giveUp,
     call: (what, fn, cost) =>

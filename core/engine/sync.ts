@@ -1,6 +1,6 @@
 import { FatalError } from '../errors.js';
 import { RequestBudget, type BudgetOptions } from './budget.js';
-import type { ConnectorDef, EngineRuntime } from './define.js';
+import type { ConnectorDef, EngineRuntime, SyncRange } from './define.js';
 import { runStream, type RunSettings } from './run-stream.js';
 import type { RunMetrics, RunResult } from './sync-run.js';
 
@@ -14,17 +14,15 @@ export interface ConnectorInstance<C = unknown> {
   /** Per-window allowances (credits per minute, endpoint caps) for providers that count that way. */
   windows?: Pick<BudgetOptions, 'perWindow' | 'endpoints' | 'lowWater'>;
   /**
-   * Provider-specific bookkeeping before these streams run (e.g. Stripe's 30-day events horizon); `range` is
-   * the sync's --from/--to/--full, for streams with their own `read` that keep their own position.
+   * Provider-specific bookkeeping before these streams run (e.g. Stripe's 30-day events horizon). It holds no
+   * stream's lease, so the sync's range is not given here: a stream that keeps its own position applies it in
+   * its own run (`ctx.range`); from here, a run of the stream under way overwrote it.
    */
-  beforeSync?(runtime: EngineRuntime, streams: readonly string[], range: Pick<SyncOptions, 'from' | 'to' | 'full'>): Promise<void>;
+  beforeSync?(runtime: EngineRuntime, streams: readonly string[]): Promise<void>;
 }
 
-export interface SyncOptions {
+export interface SyncOptions extends SyncRange {
   streams?: string[];
-  from?: Date;
-  to?: Date;
-  full?: boolean;
   deadline?: Date;
   leaseMs?: number;
   onProgress?: (stream: string, m: RunMetrics, done: number | null) => void;
@@ -52,7 +50,7 @@ export async function syncConnector<C>(inst: ConnectorInstance<C>, runtime: Engi
   const budget = budgetOf(inst);
   const settings: RunSettings = { startDate: inst.startDate, from: opts.from, to: opts.to, full: opts.full, deadline: opts.deadline, leaseMs: opts.leaseMs };
   const selected = inst.connector.streams.filter((s) => !opts.streams || opts.streams.includes(s.name));
-  await inst.beforeSync?.(runtime, selected.map((s) => s.name), { from: opts.from, to: opts.to, full: opts.full });
+  await inst.beforeSync?.(runtime, selected.map((s) => s.name));
   const results: RunResult[] = [];
   for (const stream of selected) {
     const r = await runStream({
