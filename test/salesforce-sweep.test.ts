@@ -2,9 +2,33 @@
 // deletion ages past 15 days, while the connector does not run; the next run begins with an id-only sweep
 // and lands both as deleted versions, with their amounts, beside a deletion still in the bin.
 import { describe, expect, it } from 'vitest';
+import { loadBookmark } from '../core/engine/bookmark.js';
 import { salesforceHarness } from './support/salesforce-harness.js';
 
 const DAY = 86_400_000;
+
+type Harness = Awaited<ReturnType<typeof salesforceHarness>>;
+
+/**
+ * The queue refuses the first publish that carries a deleted version, once: the run fails after its sweep ended.
+ * `published`: the deleted versions the queue took since.
+ */
+function refuseDeletedOnce(h: Harness): { refused: number; published: number } {
+  const queue = h.engineRuntime.queue;
+  const publish = queue.publish.bind(queue);
+  const seen = { refused: 0, published: 0 };
+  queue.publish = async (envelopes) => {
+    const deleted = envelopes.filter((e) => (e.payload as { deleted?: boolean }).deleted === true).length;
+    if (seen.refused === 0 && deleted) {
+      seen.refused++;
+      throw new Error('queue unavailable');
+    }
+    const out = await publish(envelopes);
+    seen.published += deleted;
+    return out;
+  };
+  return seen;
+}
 
 describe('Salesforce deletion sweep after a long gap', () => {
   it('lands rows purged during the gap as deleted versions, once, and sweeps only after a gap', async () => {
@@ -91,5 +115,77 @@ describe('Salesforce deletion sweep after a long gap', () => {
     } finally {
       await h.close();
     }
+  });
+
+  describe('during a --from backfill', () => {
+    // The scheduled run read everything up to 2026-11-29; 20 days later, before it runs again, a backfill of
+    // the first half of November sweeps (its window is weeks behind now) and the queue refuses the deleted
+    // versions. The sweep's pending versions are the backfill's to confirm, by the backfill's own checkpoint:
+    // until 2026-12-02 they were judged by the scheduled run's bookmark, already past the backfill's window,
+    // taken as published and forgotten, and the purged rows never landed as deleted.
+    const backfill = { from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-11-15T00:00:00Z') };
+
+    async function sweptByAFailedBackfill(h: Harness) {
+      await h.sync({ streams: ['gifts'] });
+      const scheduled = await loadBookmark(h.rt.state, 'salesforce', 'gifts');
+      const ids = [...h.sandbox.org.rows.get('Opportunity')!.keys()].sort();
+      h.sandbox.org.purge('Opportunity', ids[3]!);
+      h.sandbox.org.purge('Opportunity', ids[25]!);
+      h.clock.advance(20 * DAY);
+      const queue = refuseDeletedOnce(h);
+      const [failed] = await h.sync({ streams: ['gifts'], ...backfill }, { pageSize: 10 });
+      expect(failed!.outcome).toBe('failed');
+      expect(queue.refused).toBe(1);
+      return { scheduled, purged: [ids[3], ids[25]], queue };
+    }
+    /** The scheduled run's own position: a backfill never moves it back, nor over what it did not read. */
+    const ownPosition = async (h: Harness) => {
+      const { cursor, window, revisitFrom } = await loadBookmark(h.rt.state, 'salesforce', 'gifts');
+      return { cursor, window, revisitFrom };
+    };
+
+    it('lands the deleted versions when the same backfill runs again, and leaves the scheduled position alone', async () => {
+      const h = await salesforceHarness({ opportunities: 30 });
+      try {
+        const { scheduled, purged, queue } = await sweptByAFailedBackfill(h);
+        const own = { cursor: scheduled.cursor, window: scheduled.window, revisitFrom: scheduled.revisitFrom };
+        expect(await ownPosition(h)).toEqual(own);
+        const [resumed] = await h.sync({ streams: ['gifts'], ...backfill }, { pageSize: 10 });
+        expect(resumed!.outcome).toBe('succeeded');
+        expect(queue.published).toBe(2);
+        expect(await ownPosition(h)).toEqual(own);
+        await h.land();
+        expect((await h.q('SELECT gift_id FROM gift WHERE deleted ORDER BY gift_id')).map((r) => r.gift_id)).toEqual(purged);
+        // Confirmed by the backfill's own checkpoints: the scheduled run neither hands them over again nor sweeps again.
+        const [versions] = await h.q('SELECT count(*) AS n FROM gift_history');
+        const [next] = await h.sync({ streams: ['gifts'] });
+        expect(next!.outcome).toBe('succeeded');
+        expect(queue.published).toBe(2);
+        await h.land();
+        expect(await h.q('SELECT count(*) AS n FROM gift_history')).toEqual([versions]);
+      } finally {
+        await h.close();
+      }
+    });
+
+    it('lands them on the next scheduled run when the backfill is not run again', async () => {
+      const h = await salesforceHarness({ opportunities: 30 });
+      try {
+        const { purged, queue } = await sweptByAFailedBackfill(h);
+        const [next] = await h.sync({ streams: ['gifts'] });
+        expect(next!.outcome).toBe('succeeded');
+        expect(queue.published).toBe(2);
+        await h.land();
+        expect((await h.q('SELECT gift_id FROM gift WHERE deleted ORDER BY gift_id')).map((r) => r.gift_id)).toEqual(purged);
+        // Now confirmed by the scheduled run's checkpoints: the backfill run again does not hand them over again.
+        const [versions] = await h.q('SELECT count(*) AS n FROM gift_history');
+        expect((await h.sync({ streams: ['gifts'], ...backfill }))[0]!.outcome).toBe('succeeded');
+        expect(queue.published).toBe(2);
+        await h.land();
+        expect(await h.q('SELECT count(*) AS n FROM gift_history')).toEqual([versions]);
+      } finally {
+        await h.close();
+      }
+    });
   });
 });

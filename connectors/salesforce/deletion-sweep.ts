@@ -1,5 +1,5 @@
-import type { Bookmark } from '../../core/engine/bookmark.js';
-import type { StreamContext, Window } from '../../core/engine/define.js';
+import { backfillPositionIn, backfillRangeOf, loadBookmark, type BackfillRange, type ReadPosition } from '../../core/engine/bookmark.js';
+import type { StreamContext } from '../../core/engine/define.js';
 import { FatalError } from '../../core/errors.js';
 import type { SalesforceClient } from './client.js';
 import type { SfRecord } from './mappings.js';
@@ -12,8 +12,15 @@ import type { SfRecord } from './mappings.js';
 // keyset pages through queryAll: a known, live id that is no longer there in the page's id range was purged,
 // and lands as a deleted version (its SystemModstamp the sweep's time, so it supersedes what landed before).
 // The memory forgets those rows when the sweep ends, before its last page is on the queue; so the deleted
-// versions of the sweep are kept as pending until the bookmark shows the page confirmed, and a run that
+// versions of the sweep are kept as pending until the checkpoints show the page confirmed, and a run that
 // resumes the window before that (the last one died) lands them again, identical, so they land once.
+//
+// Whose checkpoints: the position of the run that handed them to the queue. A `--from` backfill checkpoints
+// to its own position (Bookmark.backfill), not the stream's: until 2026-12-02 a backfill's pending versions
+// were judged by the stream's own cursor, already past the backfill's window, so a backfill that died with
+// them unconfirmed lost them for good (the memory had forgotten those rows). A run whose position has not
+// confirmed them, because it is another (the scheduled run after a backfill, or the reverse) or because it
+// died, hands them over again and owns them from then on; the other position is never touched.
 
 /** The Recycle Bin: deleted rows stay visible to queryAll this long after their deletion, at most. */
 export const RECYCLE_BIN_MS = 15 * 86_400_000;
@@ -34,13 +41,22 @@ interface Header {
   chunks: number;
 }
 
+/** Whose checkpoints confirm pending versions: a backfill's (by its range), or the stream's own (null). */
+type Owner = BackfillRange | null;
+
 interface SweepState {
   at: string;
-  /** The deleted versions of the last sweep, until the bookmark shows them published. */
-  pending?: { records: SfRecord[]; windowFrom: string; windowTo: string };
+  /**
+   * The deleted versions of the last sweep, until the checkpoints of `owner` show them published: moved on
+   * from `before`, that position as saved when they were handed over. (Pending versions saved before
+   * 2026-12-02 have no `before`: they are handed over once more.)
+   */
+  pending?: { records: SfRecord[]; owner?: Owner; before?: ReadPosition };
 }
 
 export interface SweepSpec {
+  /** The stream that reads the object: its bookmark holds the positions that confirm a sweep. */
+  stream: string;
   object: string;
   /** Fields a deleted version needs to map (the stream's required fields, CurrencyIsoCode). */
   keep: string[];
@@ -82,24 +98,48 @@ export async function sweepDue(ctx: StreamContext<SalesforceClient>, object: str
   return true;
 }
 
+/** This run's owner: a run with `from` is a backfill, with its own position (see run-stream.ts). */
+const ownerOf = (ctx: StreamContext<SalesforceClient>): Owner => backfillRangeOf(ctx.range);
+
 /**
- * Before a window's first page or a sweep page: the last sweep's deleted versions, if the bookmark does not show
- * them published (the window they were read in was resumed from before them); null when nothing is pending.
+ * Where `owner`'s checkpoints stand now. A backfill that saved none yet, or has finished, is at its start (a
+ * finished one's versions are then handed over once more: identical, they land once).
  */
-export async function unconfirmedSweep(ctx: StreamContext<SalesforceClient>, object: string, bookmark: () => Promise<Bookmark>): Promise<SfRecord[] | null> {
-  const last = await ctx.state.get<SweepState>(sweepKey(object));
-  if (!last?.pending) return null;
-  const bm = await bookmark();
-  const w = bm.window;
-  const past =
-    (bm.cursor !== null && Date.parse(bm.cursor) >= Date.parse(last.pending.windowTo)) ||
-    (w !== null && w.from === last.pending.windowFrom && w.token !== null && !w.token.startsWith('sweep|')) ||
-    (w !== null && Date.parse(w.from) > Date.parse(last.pending.windowFrom));
-  if (past) {
-    await ctx.state.set(sweepKey(object), { at: last.at });
+async function savedPosition(ctx: StreamContext<SalesforceClient>, stream: string, owner: Owner): Promise<ReadPosition> {
+  const bm = await loadBookmark(ctx.state, 'salesforce', stream);
+  const at = owner ? backfillPositionIn(bm, owner) : bm;
+  return { cursor: at.cursor, window: at.window };
+}
+
+/**
+ * The position moved on since the hand-over, and not to a page of a sweep: the page that carried the versions
+ * (its next token is `swept`) was checkpointed, and checkpoints follow page order. A position that reads on
+ * without them (a --full from the start date, before its first checkpoint) has not moved, so it hands them over.
+ */
+function movedOn(now: ReadPosition, before: ReadPosition): boolean {
+  if (now.window?.token?.startsWith('sweep|')) return false;
+  const [a, b] = [now.window, before.window];
+  const sameWindow = a === null || b === null ? a === b : a.from === b.from && a.to === b.to && a.token === b.token;
+  return now.cursor !== before.cursor || !sameWindow;
+}
+
+/**
+ * Before a window's first page or a sweep page: the last sweep's deleted versions, if their owner's checkpoints
+ * do not show them published (its run died before the queue took them, or it is another run's position); this
+ * run hands them over again and owns them from now on. Null when nothing is pending.
+ */
+export async function unconfirmedSweep(ctx: StreamContext<SalesforceClient>, spec: SweepSpec): Promise<SfRecord[] | null> {
+  const last = await ctx.state.get<SweepState>(sweepKey(spec.object));
+  const pending = last?.pending;
+  if (!last || !pending) return null;
+  if (pending.before && movedOn(await savedPosition(ctx, spec.stream, pending.owner ?? null), pending.before)) {
+    await ctx.state.set(sweepKey(spec.object), { at: last.at } satisfies SweepState);
     return null;
   }
-  return last.pending.records;
+  const owner = ownerOf(ctx);
+  const handedOver = { records: pending.records, owner, before: await savedPosition(ctx, spec.stream, owner) };
+  await ctx.state.set(sweepKey(spec.object), { at: last.at, pending: handedOver } satisfies SweepState);
+  return pending.records;
 }
 
 /** Id-only keyset page of the sweep, after `after` (null: the first). */
@@ -120,7 +160,6 @@ const caches = new Map<string, { known: Map<string, Entry>; sorted: string[]; at
 export async function sweepPage(
   ctx: StreamContext<SalesforceClient>,
   spec: SweepSpec,
-  window: Window,
   after: string | null,
   limit: number,
 ): Promise<{ tombstones: SfRecord[]; last: string | null }> {
@@ -156,7 +195,9 @@ export async function sweepPage(
     for (let n = header.chunks; n < old.chunks; n++) await ctx.state.delete(chunkKey(spec.object, n));
     await ctx.state.set(headerKey(spec.object), header);
     // Every deleted version this sweep found since it (re)started: pages before the last may be unconfirmed too.
-    const pending = c.found.length ? { records: c.found, windowFrom: window.from.toISOString(), windowTo: window.to.toISOString() } : undefined;
+    // This run's position, as saved now, is before the last page: the page is not on the queue yet.
+    const owner = ownerOf(ctx);
+    const pending = c.found.length ? { records: c.found, owner, before: await savedPosition(ctx, spec.stream, owner) } : undefined;
     await ctx.state.set(sweepKey(spec.object), { at: c.at, pending } satisfies SweepState);
     caches.delete(spec.object);
   }

@@ -4,7 +4,6 @@ import { FatalError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { bulkBackfill, type BulkObject } from './bulk-backfill.js';
 import { remember, sweepDue, sweepPage, unconfirmedSweep, type SweepSpec } from './deletion-sweep.js';
-import { loadBookmark } from '../../core/engine/bookmark.js';
 import type { SalesforceClient } from './client.js';
 import { withNamespace, type SalesforceConfig } from './config.js';
 import {
@@ -133,7 +132,7 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
   const bulkObjects: BulkObject[] = OBJECTS.map((spec) => ({ stream: spec.name, object: ns(spec.object), fields: fieldsOf(spec), required: [...requiredOf(spec)] }));
   const mapperOf = new Map(OBJECTS.map((spec) => [ns(spec.object), spec.map]));
   // What a deleted version needs to map, kept per record read (deletion-sweep.ts).
-  const sweepOf = new Map(OBJECTS.map((spec): [string, SweepSpec] => [ns(spec.object), { object: ns(spec.object), keep: [...spec.required.map(ns), 'CurrencyIsoCode'] }]));
+  const sweepOf = new Map(OBJECTS.map((spec): [string, SweepSpec] => [ns(spec.object), { stream: spec.name, object: ns(spec.object), keep: [...spec.required.map(ns), 'CurrencyIsoCode'] }]));
   // First syncs of large objects (Bulk API 2.0), before the REST streams; nothing to do on later runs.
   const backfill = defineStream<C, { object: string; row: SfRecord }>({
     name: 'backfill',
@@ -167,11 +166,11 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
         const sweeping = req.token?.startsWith('sweep|') ?? false;
         if (sweeping || req.token === null) {
           // The last sweep's deleted versions, if the run that found them died before they were published.
-          const pending = await unconfirmedSweep(ctx, object, () => loadBookmark(ctx.state, 'salesforce', spec.name));
+          const pending = await unconfirmedSweep(ctx, sweep);
           if (pending) return { records: pending, next: 'swept' };
         }
         if (sweeping || (req.token === null && (await sweepDue(ctx, object, req.window!.from)))) {
-          const swept = await sweepPage(ctx, sweep, req.window!, req.token ? req.token.slice(6) : null, config.pageSize);
+          const swept = await sweepPage(ctx, sweep, req.token ? req.token.slice(6) : null, config.pageSize);
           if (swept.tombstones.length) ctx.log('salesforce: rows purged during a gap longer than the Recycle Bin land as deleted', { object, rows: swept.tombstones.length });
           return { records: swept.tombstones, next: swept.last === null ? 'swept' : `sweep|${swept.last}` };
         }

@@ -1,4 +1,5 @@
 import type { StateStore } from '../ports.js';
+import type { SyncRange } from './define.js';
 
 /** A window in progress and the page to continue from, so a time-boxed or killed run resumes with no gap. */
 export interface WindowCheckpoint {
@@ -17,6 +18,23 @@ export interface ReadPosition {
 export interface BackfillPosition extends ReadPosition {
   from: string;
   to: string | null;
+}
+
+/** The name of a backfill's position: the range it reads. */
+export type BackfillRange = Pick<BackfillPosition, 'from' | 'to'>;
+
+/** The backfill a windowed stream's run of this range is, by name; null when it is not one (no `from`). */
+export function backfillRangeOf(range: SyncRange): BackfillRange | null {
+  return range.from ? { from: range.from.toISOString(), to: range.to?.toISOString() ?? null } : null;
+}
+
+/**
+ * Where a backfill of `range` reads on from, and checkpoints to: the position the same range saved when it
+ * stopped part-way, or a new one (another range's, or none: it starts afresh).
+ */
+export function backfillPositionIn(bm: Bookmark, range: BackfillRange): BackfillPosition {
+  const saved = bm.backfill;
+  return saved && saved.from === range.from && saved.to === range.to ? saved : { ...range, cursor: null, window: null };
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Clock } from '../ports.js';
 import { AuthError, CursorGoneError, FatalError, QuotaReachedError, RetriableError, WindowTooLargeError } from '../errors.js';
 import { log } from '../log.js';
 import { redactPersonalData } from '../pii.js';
-import { loadBookmark, saveBookmark, sliceWindows, type BackfillPosition, type Bookmark, type ReadPosition } from './bookmark.js';
+import { backfillPositionIn, backfillRangeOf, loadBookmark, saveBookmark, sliceWindows, type BackfillPosition, type Bookmark, type ReadPosition } from './bookmark.js';
 import { unlessGivenUp, type RequestBudget } from './budget.js';
 import type { ConnectorDef, EngineRuntime, Page, StreamContext, StreamDef, SyncRange, Window } from './define.js';
 import { mappedToEnvelopes, quarantineEnvelope, type Origin } from './envelopes.js';
@@ -318,12 +318,8 @@ class StreamRun<C> {
    * the same range stopped part-way (so running it again resumes it), or a new one. Null: not a backfill.
    */
   private backfillPosition(bm: Bookmark): BackfillPosition | null {
-    const { from, to } = this.opts.settings;
-    if (!this.stream.windows || !from) return null;
-    const range = { from: from.toISOString(), to: to?.toISOString() ?? null };
-    const saved = bm.backfill;
-    if (saved && saved.from === range.from && saved.to === range.to) return saved;
-    return { ...range, cursor: null, window: null };
+    const range = this.stream.windows ? backfillRangeOf(this.opts.settings) : null;
+    return range && backfillPositionIn(bm, range);
   }
 
   /** The windows this run reads: an interrupted window first, then on from the bookmark. */
