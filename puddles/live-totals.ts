@@ -110,15 +110,8 @@ class Slots {
   }
 }
 
-/**
- * A version tying with its donation's current one on _changed_at (an event sent again, or a change without
- * updated_at moving): its envelope id, first arrival and what it would count. The views keep the first arrival
- * of each envelope id and then take the latest, so a loser sent again later still loses: the live totals must
- * remember these to decide the same way. Only kept while they tie; a newer version drops them.
- */
-interface Tied {
-  id: string;
-  received: number;
+/** A tying version here: what it counts as an index into the cells (-1: nothing). */
+interface Tied extends TiedVersion {
   amount: number;
   cell: number;
 }
@@ -181,20 +174,13 @@ export class LiveTotals {
     return changed;
   }
 
-  /**
-   * A version tying with the slot's on _changed_at: an envelope id seen before keeps its first arrival (a
-   * re-send changes nothing), and the winner is the latest by (first arrival, id), as the views decide.
-   */
+  /** A version tying with the slot's on _changed_at, decided by the views' rule (takeTiedVersion, tieWinner). */
   #tie(slot: number, d: DonationVersion): boolean {
     const slots = this.#slots;
-    const ties = this.#ties.get(slot) ?? [{ id: slots.ids[slot]!, received: slots.received[slot]!, amount: slots.amount[slot]!, cell: slots.cell[slot]! }];
-    const seen = ties.find((t) => t.id === d.id);
-    if (seen && d.received >= seen.received) return false;
-    const v = { id: d.id, received: d.received, amount: d.amount, cell: this.#cellOf(d) };
-    if (seen) Object.assign(seen, v);
-    else ties.push(v);
+    const ties: Tied[] = this.#ties.get(slot) ?? [{ id: slots.ids[slot]!, received: slots.received[slot]!, amount: slots.amount[slot]!, cell: slots.cell[slot]! }];
+    if (!takeTiedVersion(ties, d.id, d.received, () => ({ id: d.id, received: d.received, amount: d.amount, cell: this.#cellOf(d) }))) return false;
     if (ties.length > 1) this.#ties.set(slot, ties);
-    const win = ties.reduce((a, b) => (b.received > a.received || (b.received === a.received && b.id > a.id) ? b : a));
+    const win = tieWinner(ties);
     if (win.id === slots.ids[slot] && win.received === slots.received[slot] && win.amount === slots.amount[slot] && win.cell === slots.cell[slot]) return false;
     this.#place(slot, win.id, slots.changed[slot]!, win.received, win.amount, win.cell);
     return true;
@@ -297,6 +283,37 @@ export class LiveTotals {
  */
 export function countsUntil(now: number): number {
   return Math.floor(now / 86_400_000 + 1) * 86_400_000;
+}
+
+/**
+ * A version tying with its donation's current one on _changed_at (an event sent again, or a change without
+ * updated_at moving): its envelope id and first arrival. The views keep the first arrival of each envelope id
+ * (donation_history) and then take the latest (donation), so a loser sent again later still loses: live totals
+ * must remember the tying versions to decide the same way. Only kept while they tie; a newer version drops them.
+ */
+export interface TiedVersion {
+  id: string;
+  received: number;
+}
+
+/**
+ * Take a version into its donation's versions tying on _changed_at (`ties`, the current one among them; changed
+ * in place), as donation_history does: an envelope id keeps its first arrival, so one seen before at the same or an
+ * earlier arrival (a re-send, a redelivery) changes nothing and false is returned; one seen later (the first
+ * delivery landing after a re-send) moves that id back to this arrival. `version` builds the entry when needed.
+ * Then tieWinner says which version is current.
+ */
+export function takeTiedVersion<T extends TiedVersion>(ties: T[], id: string, received: number, version: () => T): boolean {
+  const seen = ties.find((t) => t.id === id);
+  if (seen && received >= seen.received) return false;
+  if (seen) Object.assign(seen, version());
+  else ties.push(version());
+  return true;
+}
+
+/** The current one of versions tying on _changed_at: the latest first arrival, then the greatest envelope id (the `donation` view's order). */
+export function tieWinner<T extends TiedVersion>(ties: readonly T[]): T {
+  return ties.reduce((a, b) => (b.received > a.received || (b.received === a.received && b.id > a.id) ? b : a));
 }
 
 /** The cell keys of a donation version: what it counts towards (box = start of its 15-minute box, ms UTC). */
