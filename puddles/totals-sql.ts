@@ -34,6 +34,16 @@ export const REBUILD_SQL = rebuildSql((c) => `epoch_ms(${c})`);
  */
 export const PORTABLE_REBUILD_SQL = rebuildSql((c) => c);
 
+/**
+ * tiesSql's rows in the SQL both engines speak, joined with the `donation` view itself: the AWS shape's counters
+ * take them after PORTABLE_REBUILD_SQL's, so a loser sent again after a backfill still loses there too.
+ */
+export const PORTABLE_TIES_SQL = rebuildSql(
+  (c) => c,
+  'donation_history AS h JOIN donation AS c ON h.donation_id = c.donation_id AND h._changed_at = c._changed_at AND h._id <> c._id',
+  'h.',
+);
+
 const VIEW_SQL = 'SELECT box_start, channel, campaign, cta, currency, pledges, amount_minor FROM totals_by_box';
 
 /** As landed rows: applying is order-free, so rows the aggregate took meanwhile are kept. */

@@ -1,14 +1,20 @@
 // The live totals on DynamoDB (the AWS shape): the counters consumers keep as `donation` rows land, so
 // GET /v1/totals never asks Athena. Same definition as puddles/live-totals.ts (and the `totals_by_box` view):
-// the current version of each donation (latest by _changed_at, then _received_at, then _id), counted when
-// its status is not failed or cancelled, boxed by occurred_at. Row reading and cell identity are
-// live-totals.ts's own (readDonationRow, cellId), the document is its totalsDocument.
+// the current version of each donation (latest by _changed_at, then first arrival, then _id), counted when its
+// status is not failed or cancelled, boxed by occurred_at. Row reading, cell identity and the tie rule
+// (takeTiedVersion, tieWinner) are live-totals.ts's own; the document is its totalsDocument.
 //
 // No transactions (dynalite cannot test them), so each donation has one item holding its current version and
-// what that version counts (its cell and amount). A version is taken by a conditional put that only an
-// ordered-newer version wins; only the winner moves the box counters (ADD the new contribution, ADD minus the
-// old one). A redelivered or older version loses the condition and changes nothing, so batches may repeat
-// and arrive in any order.
+// what that version counts (its cell and amount), plus, while other versions tie with it on _changed_at, those
+// versions at their first arrival (an envelope sent again must not win a tie; only its first arrival says so).
+// Every change of the item is one conditional write, and only its winner moves the box counters (ADD the new
+// contribution, ADD minus the old one):
+//  - a version newer by _changed_at (or a donation's first) is one conditional update that only such a version
+//    wins; the tying versions it supersedes are dropped;
+//  - a version with the item's _changed_at is decided on the item as read (consistently), and written only if
+//    the item's revision `rev` is still the one read; a writer that lost the race reads again and decides again.
+// A redelivered version (its envelope id already there at the same or an earlier arrival) or an older one
+// changes nothing, so batches may repeat and arrive in any order, and invocations may run at once.
 //
 // A crash (or a failed call) between winning the donation item and the counter ADDs leaves the counters off
 // by that donation: the redelivery loses the condition (its version is already there) and does not fix it.
@@ -17,10 +23,12 @@
 // landing during the recompute is overwritten).
 //
 // Table: partition key `pk` (S), sort key `sk` (S), on-demand. Items:
-//   pk `d:<donation_id>`        sk `d`                 { ch, rc, id, amt, cell?: cell keys as JSON }
+//   pk `d:<donation_id>`        sk `d`                 { ch, rc, id, amt, cell?: cell keys as JSON, rev, ties?: JSON }
 //   pk `c:<campaign part>`      sk `<box, 15 digits>|<cellId>`  { channel, campaign, cta, currency, box, amount_minor, count }
 //   pk `campaigns`              sk `<campaign part>`   { campaign }   (which cell partitions exist)
 //   pk `as_of`                  sk `-`                 { t }          (latest _received_at applied, ms)
+// A donation item's `rc` is its current version's first arrival; `ties`, only while versions tie, lists every one
+// of them (the current one too) as [{ id, received, amount, cell }]. Items written before `rev` existed have none.
 import {
   ConditionalCheckFailedException,
   GetItemCommand,
@@ -33,12 +41,31 @@ import {
 } from '@aws-sdk/client-dynamodb';
 
 import type { LandedRows } from '../../puddles/landed.js';
-import { cellId, readDonationRow, type CellKey, type DonationVersion, type TotalsCell, type TotalsQuery } from '../../puddles/live-totals.js';
+import { RetriableError } from '../../core/errors.js';
+import {
+  cellId,
+  readDonationRow,
+  takeTiedVersion,
+  tieWinner,
+  type CellKey,
+  type DonationVersion,
+  type TiedVersion,
+  type TotalsCell,
+  type TotalsQuery,
+} from '../../puddles/live-totals.js';
 import type { Cell } from '../../puddles/parquet-writer.js';
 import { awsCall, errorCode, toPuddleError } from './aws-errors.js';
 
 /** Donations applied at once (versions of one donation always in order, one after another). */
 const CONCURRENCY = 16;
+/** Lost revision races on one donation item before giving up (each lost race means another writer progressed). */
+const MAX_RACES = 20;
+
+/** A version as a donation item keeps it: what it counts (cell null: nothing). */
+interface StoredVersion extends TiedVersion {
+  amount: number;
+  cell: CellKey | null;
+}
 
 export interface DynamoDbTotalsOptions {
   client: DynamoDBClient;
@@ -92,40 +119,68 @@ export class DynamoDbTotals {
   }
 
   async #applyOne(d: DonationVersion): Promise<void> {
-    const out = await conditional('PutItem', () =>
+    const version: StoredVersion = { id: d.id, received: d.received, amount: d.amount, cell: d.pledged ? d.cell : null };
+    const key = { pk: { S: `d:${d.key}` }, sk: { S: 'd' } };
+    for (let race = 0; race < MAX_RACES; race++) {
+      const newer = await conditional('UpdateItem', () =>
         this.#client.send(
-          new PutItemCommand({
+          new UpdateItemCommand({
             TableName: this.#table,
-            Item: {
-              pk: { S: `d:${d.key}` },
-              sk: { S: 'd' },
-              ch: n(d.changed),
-              rc: n(d.received),
-              id: { S: d.id },
-              amt: n(d.amount),
-              ...(d.pledged ? { cell: { S: JSON.stringify(d.cell) } } : {}),
-            },
-            // Ordered as the `donation` view orders versions (ids compare by bytes here, by UTF-16 in
-            // live-totals.ts: the same for the ASCII ids envelopes carry).
-            ConditionExpression: 'attribute_not_exists(pk) OR ch < :ch OR (ch = :ch AND rc < :rc) OR (ch = :ch AND rc = :rc AND id < :id)',
-            ExpressionAttributeValues: { ':ch': n(d.changed), ':rc': n(d.received), ':id': { S: d.id } },
+            Key: key,
+            ...itemUpdate(d.changed, version, null),
+            ConditionExpression: 'attribute_not_exists(pk) OR ch < :ch',
             ReturnValues: 'ALL_OLD',
           }),
         ),
       );
-    // Lost: a newer (or this very) version is there already.
-    if (!out) return;
-    const old = out.Attributes;
-    // Won: move the counters. A crash from here on is the drift the header describes.
-    const oldCell = old?.cell?.S === undefined ? undefined : (JSON.parse(old.cell.S) as CellKey);
-    const oldAmount = Number(old?.amt?.N ?? 0);
-    const newCell = d.pledged ? d.cell : undefined;
+      // Won: newer than what was there (or the first), which it moves from.
+      if (newer) return this.#move(newer.Attributes ? storedCurrent(newer.Attributes) : null, version);
+      // Lost: the item has this _changed_at or a later one (its _changed_at never goes down).
+      const item = (
+        await awsCall('DynamoDB', 'GetItem', () => this.#client.send(new GetItemCommand({ TableName: this.#table, Key: key, ConsistentRead: true })))
+      ).Item;
+      // Gone since (deleted by hand): start again.
+      if (!item) continue;
+      if (Number(item.ch?.N) !== d.changed) return;
+      const current = storedCurrent(item);
+      const ties: StoredVersion[] = item.ties?.S === undefined ? [current] : (JSON.parse(item.ties.S) as StoredVersion[]);
+      // A re-send or a redelivery: its envelope id is there already, at this arrival or an earlier one.
+      if (!takeTiedVersion(ties, d.id, d.received, () => version)) return;
+      const win = tieWinner(ties);
+      const update = itemUpdate(d.changed, win, ties);
+      const rev = item.rev?.N;
+      if (rev !== undefined) update.ExpressionAttributeValues[':rev'] = { N: rev };
+      const written = await conditional('UpdateItem', () =>
+        this.#client.send(
+          new UpdateItemCommand({
+            TableName: this.#table,
+            Key: key,
+            ...update,
+            ConditionExpression: rev === undefined ? 'attribute_not_exists(rev)' : 'rev = :rev',
+          }),
+        ),
+      );
+      // Won: the item was as read, so the counters move from the version read to the winner (often the same).
+      if (written) return this.#move(current, win);
+      // Lost: another writer changed the item since it was read; decide again on what it wrote.
+    }
+    throw new RetriableError(`DynamoDB totals: a donation item changed under ${MAX_RACES} writes in a row`);
+  }
+
+  /**
+   * Move a donation's contribution from one version's cell and amount to another's, after winning its item. A
+   * crash from here on is the drift the header describes.
+   */
+  async #move(from: StoredVersion | null, to: StoredVersion): Promise<void> {
+    const oldCell = from?.cell ?? null;
+    const oldAmount = from?.amount ?? 0;
+    const newCell = to.cell;
     if (oldCell && newCell && cellId(oldCell) === cellId(newCell)) {
-      if (d.amount !== oldAmount) await this.#add(newCell, d.amount - oldAmount, 0);
+      if (to.amount !== oldAmount) await this.#add(newCell, to.amount - oldAmount, 0);
       return;
     }
     if (oldCell) await this.#add(oldCell, -oldAmount, -1);
-    if (newCell) await this.#add(newCell, d.amount, 1);
+    if (newCell) await this.#add(newCell, to.amount, 1);
   }
 
   async #add(c: CellKey, amount: number, count: number): Promise<void> {
@@ -297,6 +352,39 @@ async function conditional<T>(op: string, call: () => Promise<T>): Promise<T | u
     if (err instanceof ConditionalCheckFailedException || errorCode(err) === 'ConditionalCheckFailedException') return undefined;
     throw toPuddleError('DynamoDB', op, err);
   }
+}
+
+/**
+ * The update that makes `v` a donation item's current version, with the versions tying with it (none: null or
+ * only itself). Every write of the item bumps its revision, which the tie path's condition reads.
+ */
+function itemUpdate(changed: number, v: StoredVersion, ties: readonly StoredVersion[] | null) {
+  const set = ['ch = :ch', 'rc = :rc', '#id = :id', 'amt = :amt'];
+  const remove: string[] = [];
+  const values: Record<string, AttributeValue> = { ':ch': n(changed), ':rc': n(v.received), ':id': { S: v.id }, ':amt': n(v.amount), ':one': n(1) };
+  if (v.cell) {
+    set.push('#cell = :cell');
+    values[':cell'] = { S: JSON.stringify(v.cell) };
+  } else remove.push('#cell');
+  if (ties && ties.length > 1) {
+    set.push('ties = :ties');
+    values[':ties'] = { S: JSON.stringify(ties) };
+  } else remove.push('ties');
+  return {
+    UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''} ADD rev :one`,
+    ExpressionAttributeNames: { '#id': 'id', '#cell': 'cell' },
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** A donation item's current version. */
+function storedCurrent(i: Record<string, AttributeValue>): StoredVersion {
+  return {
+    id: i.id?.S ?? '',
+    received: Number(i.rc?.N),
+    amount: Number(i.amt?.N ?? 0),
+    cell: i.cell?.S === undefined ? null : (JSON.parse(i.cell.S) as CellKey),
+  };
 }
 
 function toCell(i: Record<string, AttributeValue>): TotalsCell {

@@ -1,7 +1,9 @@
 // Backfill of the live totals' DynamoDB counters from the lake: for a lake landed before the totals table
 // existed (or a table emptied by hand). The lake's current donations (PORTABLE_REBUILD_SQL over the `donation`
-// view, through Athena) are applied through DynamoDbTotals.applyRows, the consumers' own path: each donation's
-// version is taken by a conditional put that only an ordered-newer version wins, so the backfill
+// view, through Athena), then the versions tying with them on _changed_at at their first arrival
+// (PORTABLE_TIES_SQL, nearly always none: without them an envelope sent again after the backfill could win a tie
+// it lost in the view), are applied through DynamoDbTotals.applyRows, the consumers' own path: each donation's
+// version is taken by a conditional write that only an ordered-newer version wins, so the backfill
 //  - is idempotent: run twice, the second run loses every condition and moves nothing;
 //  - may run while the consumers land: whichever of the two applies a donation's newer version wins, and an
 //    older version applied after it changes nothing (unlike DynamoDbTotals.repair(), which needs them paused).
@@ -11,7 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 import type { QueryEngine } from '../../core/ports.js';
 import type { Cell } from '../../puddles/parquet-writer.js';
-import { PORTABLE_REBUILD_SQL } from '../../puddles/totals-sql.js';
+import { PORTABLE_REBUILD_SQL, PORTABLE_TIES_SQL } from '../../puddles/totals-sql.js';
 import { AthenaQueryEngine } from './athena-query-engine.js';
 import { callLimits, readCallTimeoutMs } from './call-limits.js';
 import { DynamoDbTotals } from './dynamodb-totals.js';
@@ -20,13 +22,13 @@ import { ATHENA, ENV, GLUE_DATABASE, TOTALS_TABLE } from './shape.js';
 export interface RebuildOutcome {
   /** Rows the query gave (one per current donation version). */
   rows: number;
-  /** Bytes Athena scanned, when the engine says. */
+  /** Bytes Athena scanned (both queries), when the engine says. */
   bytesScanned?: number;
 }
 
 /**
  * Apply the lake's current donations to the counters, `chunkRows` at a time (progress is reported per chunk; a
- * run stopped half way is simply run again).
+ * run stopped half way is simply run again), then the versions tying with them.
  */
 export async function rebuildCounters(
   totals: Pick<DynamoDbTotals, 'applyRows'>,
@@ -39,7 +41,12 @@ export async function rebuildCounters(
     await totals.applyRows(rows.slice(i, i + chunk));
     opts.onProgress?.(Math.min(i + chunk, rows.length), rows.length);
   }
-  const bytesScanned = query instanceof AthenaQueryEngine ? query.lastStats()?.bytesScanned : undefined;
+  const scanned = () => (query instanceof AthenaQueryEngine ? query.lastStats()?.bytesScanned : undefined);
+  const currentScanned = scanned();
+  const ties = (await query.query(PORTABLE_TIES_SQL)) as Record<string, Cell>[];
+  const tiesScanned = scanned();
+  await totals.applyRows(ties);
+  const bytesScanned = currentScanned === undefined && tiesScanned === undefined ? undefined : (currentScanned ?? 0) + (tiesScanned ?? 0);
   return { rows: rows.length, ...(bytesScanned !== undefined ? { bytesScanned } : {}) };
 }
 

@@ -14,7 +14,7 @@ import { aws } from '../../infra/cli/commands/aws.js';
 import type { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
 import { compactAll } from '../../puddles/compact.js';
 import { portableSqlErrors } from '../../puddles/portable-sql.js';
-import { checkDrift, PORTABLE_REBUILD_SQL } from '../../puddles/totals-sql.js';
+import { checkDrift, PORTABLE_REBUILD_SQL, PORTABLE_TIES_SQL } from '../../puddles/totals-sql.js';
 import { landThroughConsumer, startShapeWithEmbeddedCatalog, type TestShape } from '../support/aws-shape.js';
 import { donationEnvelope } from '../support/donation-envelope.js';
 
@@ -104,21 +104,31 @@ describe('rebuilding the totals counters from the lake', () => {
 
   it('asks Athena in the SQL both engines speak', () => {
     expect(portableSqlErrors(PORTABLE_REBUILD_SQL)).toEqual([]);
+    expect(portableSqlErrors(PORTABLE_TIES_SQL)).toEqual([]);
   });
 
   it('`puddle aws totals-rebuild` applies what Athena answers to the table the environment names', async () => {
     const athena = mockClient(AthenaClient);
     try {
-      athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-rebuild' });
-      athena.on(GetQueryExecutionCommand).resolves({
-        QueryExecution: { QueryExecutionId: 'q-rebuild', StatementType: 'DML', Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 3 * 1024 ** 2 } },
+      const execution = (id: string, mib: number) => ({
+        QueryExecution: { QueryExecutionId: id, StatementType: 'DML' as const, Status: { State: 'SUCCEEDED' as const }, Statistics: { DataScannedInBytes: mib * 1024 ** 2 } },
       });
+      athena.on(StartQueryExecutionCommand, { QueryString: PORTABLE_REBUILD_SQL }).resolves({ QueryExecutionId: 'q-rebuild' });
+      athena.on(StartQueryExecutionCommand, { QueryString: PORTABLE_TIES_SQL }).resolves({ QueryExecutionId: 'q-ties' });
+      athena.on(GetQueryExecutionCommand, { QueryExecutionId: 'q-rebuild' }).resolves(execution('q-rebuild', 3));
+      athena.on(GetQueryExecutionCommand, { QueryExecutionId: 'q-ties' }).resolves(execution('q-ties', 1));
       const columns = [
         ['donation_id', 'varchar'], ['channel', 'varchar'], ['campaign', 'varchar'], ['cta', 'varchar'], ['currency', 'varchar'], ['amount_minor', 'bigint'],
         ['status', 'varchar'], ['occurred_at', 'timestamp'], ['_id', 'varchar'], ['_changed_at', 'timestamp'], ['_received_at', 'timestamp'],
       ];
       const row = (...v: (string | undefined)[]) => ({ Data: v.map((x) => (x === undefined ? {} : { VarCharValue: x })) });
-      athena.on(GetQueryResultsCommand).resolves({
+      const results = (...rows: ReturnType<typeof row>[]) => ({
+        ResultSet: { ResultSetMetadata: { ColumnInfo: columns.map(([Name, Type]) => ({ Name, Type })) }, Rows: [row(...columns.map(([c]) => c)), ...rows] },
+      });
+      // a1's other version with its _changed_at, first arrived before it: it lost the tie in the view.
+      const loser = ['a1', 'sms', 'night', undefined, 'GBP', '9999', undefined, '2026-11-27 20:16:00.000', 'id-a0', '2026-11-27 20:16:00.000', '2026-11-27 20:16:00.500'];
+      athena.on(GetQueryResultsCommand, { QueryExecutionId: 'q-ties' }).resolves(results(row(...loser)));
+      athena.on(GetQueryResultsCommand, { QueryExecutionId: 'q-rebuild' }).resolves({
         ResultSet: {
           ResultSetMetadata: { ColumnInfo: columns.map(([Name, Type]) => ({ Name, Type })) },
           Rows: [
@@ -140,14 +150,18 @@ describe('rebuilding the totals counters from the lake', () => {
         out.mockRestore();
       }
       expect(code).toBe(0);
-      expect(printed.join('')).toContain(`3 current donations applied from the lake, Athena scanned 3.0 MiB`);
+      expect(printed.join('')).toContain(`3 current donations applied from the lake, Athena scanned 4.0 MiB`);
       expect(athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input)).toEqual([
         { QueryString: PORTABLE_REBUILD_SQL, WorkGroup: 'puddle', QueryExecutionContext: { Database: 'puddle' } },
+        { QueryString: PORTABLE_TIES_SQL, WorkGroup: 'puddle', QueryExecutionContext: { Database: 'puddle' } },
       ]);
-      expect(await target.cells()).toEqual([
-        { channel: 'sms', campaign: 'night', cta: null, currency: 'GBP', box: Date.parse('2026-11-27T20:15:00Z'), amount_minor: 3200, count: 2 },
-      ]);
+      const night = [{ channel: 'sms', campaign: 'night', cta: null, currency: 'GBP', box: Date.parse('2026-11-27T20:15:00Z'), amount_minor: 3200, count: 2 }];
+      expect(await target.cells()).toEqual(night);
       expect(await target.asOf()).toBe('2026-11-27T20:30:02.000Z');
+      // The loser sent again after the backfill: its first arrival came with the backfill, so it still loses.
+      const [name, channel, campaign, cta, currency, amount_minor, status, occurred_at, _id, _changed_at] = loser;
+      await target.applyRows([{ donation_id: name!, channel: channel!, campaign: campaign!, cta: cta ?? null, currency: currency!, amount_minor: Number(amount_minor), status: status ?? null, occurred_at: occurred_at!, _id: _id!, _changed_at: _changed_at!, _received_at: '2026-11-28 09:00:00.000' }]);
+      expect(await target.cells()).toEqual(night);
     } finally {
       athena.restore();
     }

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+import type { Envelope } from '../../core/envelope.js';
+import { createDynamoTable } from '../../infra/aws/dynamo-tables.js';
+import { DynamoDbTotals } from '../../infra/aws/dynamodb-totals.js';
+import { makeTotalsHandler } from '../../infra/aws/handlers/totals.js';
+import { totalsTable } from '../../infra/aws/handlers/totals-table.js';
+import type { AwsRuntime } from '../../infra/aws/runtime.js';
+import { TOTALS_TABLE } from '../../infra/aws/shape.js';
+import { rebuildCounters } from '../../infra/aws/totals-rebuild.js';
+import { cellId, type TotalsCell } from '../../puddles/live-totals.js';
+import { sqlCells } from '../../puddles/totals-sql.js';
+import { landThroughConsumer, startShapeWithEmbeddedCatalog, type TestShape } from '../support/aws-shape.js';
+import { donationEnvelope } from '../support/donation-envelope.js';
+import { httpApiEvent } from '../support/lambda-events.js';
+
+// A rule the DynamoDB counters share with the embedded aggregate and totals_by_box beyond "latest by
+// _changed_at": which of two versions with the same _changed_at is current (the latest first arrival, so an envelope
+// sent again never wins). Counters kept by the real consumer handler (fauxqs, dynalite), the view run by the
+// embedded engine over the Parquet it wrote.
+const READ_KEY = 'read-key-0123456789abcdef';
+let shape: TestShape;
+let rt: AwsRuntime;
+let stop: () => Promise<void>;
+let totals: DynamoDbTotals;
+
+beforeAll(async () => {
+  ({ shape, rt, stop } = await startShapeWithEmbeddedCatalog());
+  vi.stubEnv('PUDDLE_READ_KEYS', READ_KEY);
+  totals = totalsTable(rt);
+});
+afterAll(() => stop());
+
+const sum = (cells: TotalsCell[]) => cells.reduce((a, c) => ({ amount_minor: a.amount_minor + c.amount_minor, count: a.count + c.count }), { amount_minor: 0, count: 0 });
+const sorted = (cells: TotalsCell[]) => cells.map((c) => [cellId(c), c.amount_minor, c.count] as const).sort();
+const view = async (campaign: string) => sorted((await sqlCells(rt.query)).cells.filter((c) => c.campaign === campaign));
+
+async function apiTotal(query: string): Promise<unknown> {
+  const res = await makeTotalsHandler(async () => rt)(httpApiEvent({ method: 'GET', path: '/v1/totals', query, headers: { authorization: `Bearer ${READ_KEY}` } }));
+  expect(res.statusCode).toBe(200);
+  return (JSON.parse(res.body ?? 'null') as { total: unknown }).total;
+}
+
+async function freshTable(name: string): Promise<DynamoDbTotals> {
+  const table = `${shape.env.PUDDLE_TOTALS_TABLE}-${name}`;
+  await createDynamoTable(shape.clients.dynamodb, TOTALS_TABLE, table);
+  return new DynamoDbTotals({ client: shape.clients.dynamodb, table });
+}
+
+/**
+ * A producer's retry: A, then a correction B of the same donation with the same _changed_at (no updated_at),
+ * then A sent again. Same payload, so the same envelope id; each a delivery of its own, received when given.
+ */
+function abaVersions(donation: string, campaign: string) {
+  const version = (amount: number, received: string): Envelope => ({
+    ...donationEnvelope(donation, amount, { campaign, occurred_at: '2026-11-27T20:15:03Z' }),
+    received_at: received,
+  });
+  return { a: version(500, '2026-11-27T21:00:00.000Z'), b: version(1500, '2026-11-27T21:00:02.000Z'), again: version(500, '2026-11-27T21:00:04.000Z') };
+}
+
+describe('DynamoDB live totals: versions tying on _changed_at', () => {
+  it('keeps a re-sent envelope at its first arrival, so A, B, A again counts B, in every order of arrival', async () => {
+    const orders = ['a b again', 'again b a', 'b again a', 'again a b', 'a again b', 'b a again'];
+    for (const [i, order] of orders.entries()) {
+      const v = abaVersions(`tie-${i}`, 'tie');
+      // One SQS batch each: separate consumer invocations, as a producer's three requests would land.
+      for (const name of order.split(' ')) await landThroughConsumer(shape, rt, [v[name as keyof typeof v]]);
+      expect(sum(await totals.cells({ campaign: 'tie' })), order).toEqual({ amount_minor: 1500 * (i + 1), count: i + 1 });
+    }
+    expect(sorted(await totals.cells({ campaign: 'tie' }))).toEqual(await view('tie'));
+    expect(await apiTotal('campaign=tie')).toEqual({ amount_minor: 1500 * orders.length, count: orders.length });
+
+    // The first batch delivered again (SQS at-least-once), and A sent once more much later: nothing moves.
+    const v = abaVersions('tie-0', 'tie');
+    await landThroughConsumer(shape, rt, [{ ...v.again, received_at: '2026-11-28T09:00:00.000Z' }]);
+    expect(sum(await totals.cells({ campaign: 'tie' }))).toEqual({ amount_minor: 1500 * orders.length, count: orders.length });
+    expect(sorted(await totals.cells({ campaign: 'tie' }))).toEqual(await view('tie'));
+  });
+
+  it('backfilled from the lake, still lets B win when A is sent again afterwards', async () => {
+    const fresh = await freshTable('rebuilt');
+    await rebuildCounters(fresh, rt.query);
+    expect(sorted(await fresh.cells({ campaign: 'tie' }))).toEqual(await view('tie'));
+    // The rebuild gave each donation B (its current version) and A at its first arrival (from donation_history).
+    const v = abaVersions('tie-0', 'tie');
+    await landThroughConsumer(shape, rt, [{ ...v.again, received_at: '2026-11-28T10:00:00.000Z' }], { totals: () => fresh });
+    expect(sum(await fresh.cells({ campaign: 'tie' }))).toEqual({ amount_minor: 1500 * 6, count: 6 });
+  });
+
+  it('stays right when Lambdas apply the versions at once, and when SQS delivers them again', async () => {
+    const table = await freshTable('race');
+    // Separate instances, as separate invocations would have; each version applied by several at the same time.
+    const lambdas = Array.from({ length: 4 }, () => new DynamoDbTotals({ client: shape.clients.dynamodb, table: `${shape.env.PUDDLE_TOTALS_TABLE}-race` }));
+    const row = (e: Envelope) => ({
+      ...(e.payload as Record<string, string | number | null>),
+      status: null,
+      _id: e.id,
+      _changed_at: '2026-11-27T20:15:03.000Z',
+      _received_at: e.received_at,
+    });
+    const donations = 4;
+    const versions = Array.from({ length: donations }, (_, d) => abaVersions(`race-${d}`, 'race'));
+    const copies = (d: number, list: Envelope[]) => list.map((e, j) => lambdas[(d + j) % lambdas.length]!.applyRows([row(e)]));
+    // A sent again lands first, then A's first delivery; then B several times at once (SQS redelivering while the
+    // first copy is still being applied) with more copies of A: every copy of B reads the same item, one wins
+    // and moves the counters, the others lose the race, read B there and change nothing.
+    await Promise.all(versions.flatMap((v, d) => copies(d, [v.again])));
+    await Promise.all(versions.flatMap((v, d) => copies(d, [v.a])));
+    await Promise.all(versions.flatMap((v, d) => copies(d, [v.b, v.b, v.again, v.b, v.a, v.b])));
+    expect(sum(await table.cells({ campaign: 'race' }, { consistent: true }))).toEqual({ amount_minor: 1500 * donations, count: donations });
+    // The whole lot delivered again, all at once.
+    await Promise.all(versions.flatMap((v, d) => copies(d, [v.again, v.b, v.a, v.again, v.b, v.a])));
+    expect(sum(await table.cells({ campaign: 'race' }, { consistent: true }))).toEqual({ amount_minor: 1500 * donations, count: donations });
+    // Every counter is what its donations' items say: no winner moved a counter twice, none lost its move.
+    const before = sorted(await table.cells({}, { consistent: true }));
+    await table.repair();
+    expect(sorted(await table.cells({}, { consistent: true }))).toEqual(before);
+  });
+});
