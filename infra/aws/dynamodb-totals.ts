@@ -1,8 +1,9 @@
 // The live totals on DynamoDB (the AWS shape): the counters consumers keep as `donation` rows land, so
 // GET /v1/totals never asks Athena. Same definition as puddles/live-totals.ts (and the `totals_by_box` view):
 // the current version of each donation (latest by _changed_at, then first arrival, then _id), counted when its
-// status is not failed or cancelled, boxed by occurred_at. Row reading, cell identity and the tie rule
-// (takeTiedVersion, tieWinner) are live-totals.ts's own; the document is its totalsDocument.
+// status is not failed or cancelled, boxed by occurred_at, from the day of its occurred_at on. Row reading, cell
+// identity, the tie rule (takeTiedVersion, tieWinner) and where counting stops (countsUntil) are live-totals.ts's
+// own; the document is its totalsDocument.
 //
 // No transactions (dynalite cannot test them), so each donation has one item holding its current version and
 // what that version counts (its cell and amount), plus, while other versions tie with it on _changed_at, those
@@ -15,6 +16,10 @@
 //    the item's revision `rev` is still the one read; a writer that lost the race reads again and decides again.
 // A redelivered version (its envelope id already there at the same or an earlier arrival) or an older one
 // changes nothing, so batches may repeat and arrive in any order, and invocations may run at once.
+//
+// A donation dated after today is counted into its box like any other, and every read leaves out the boxes from
+// the end of today on (countsUntil), as totals_by_box leaves out dates after its as_of: it counts from its day on
+// without anything being written that day.
 //
 // A crash (or a failed call) between winning the donation item and the counter ADDs leaves the counters off
 // by that donation: the redelivery loses the condition (its version is already there) and does not fix it.
@@ -44,6 +49,7 @@ import type { LandedRows } from '../../puddles/landed.js';
 import { RetriableError } from '../../core/errors.js';
 import {
   cellId,
+  countsUntil,
   readDonationRow,
   takeTiedVersion,
   tieWinner,
@@ -235,16 +241,22 @@ export class DynamoDbTotals {
   }
 
   /**
-   * The non-empty cells a query can use: one campaign's partition, or every campaign's; boxes in [from, to).
-   * `consistent` reads what every acknowledged write left (the drift check compares two reads); the API does
-   * without (half the read cost, a second behind at most).
+   * The non-empty cells a query can use: one campaign's partition, or every campaign's; boxes in [from, to) that
+   * count at `now` (default: the clock), as LiveTotals.cells gives them. `consistent` reads what every
+   * acknowledged write left (the drift check compares two reads); the API does without (half the read cost, a
+   * second behind at most).
    */
-  async cells(q: Pick<TotalsQuery, 'campaign' | 'from' | 'to'> = {}, opts: { consistent?: boolean } = {}): Promise<TotalsCell[]> {
+  async cells(q: Pick<TotalsQuery, 'campaign' | 'from' | 'to'> = {}, opts: { consistent?: boolean; now?: number } = {}): Promise<TotalsCell[]> {
     const consistent = opts.consistent ?? false;
     const partitions =
       q.campaign !== undefined ? [cellPk(q.campaign)] : (await this.#queryAll(consistent, 'campaigns')).map((i) => cellPk(str(i.campaign)));
     const lo = q.from === undefined ? '0' : boxPart(q.from);
-    const hi = q.to === undefined ? '~' : boxPart(q.to);
+    // Boxes dated after today are kept but not counted yet (see the header).
+    const until = countsUntil(opts.now ?? Date.now());
+    const to = Math.min(q.to ?? until, until);
+    // DynamoDB refuses BETWEEN with its bounds the wrong way round.
+    if (q.from !== undefined && q.from >= to) return [];
+    const hi = boxPart(to);
     const out: TotalsCell[] = [];
     for (const pk of partitions) {
       for (const i of await this.#queryAll(consistent, pk, lo, hi)) {

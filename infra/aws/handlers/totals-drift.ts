@@ -28,8 +28,10 @@ export function makeTotalsDriftHandler(runtime: RuntimeSource, opts: { totals?: 
   return async (): Promise<DriftSummary> => {
     const rt = await runtime();
     const totals = (opts.totals ?? totalsTable)(rt);
-    // Strongly consistent reads: the check compares a read before the SQL with one after it.
-    const report: DriftReport = await checkDrift({ cells: () => totals.cells({}, { consistent: true }) }, rt.query, opts.now?.() ?? new Date());
+    const now = opts.now?.() ?? new Date();
+    // Strongly consistent reads: the check compares a read before the SQL with one after it. The boxes that count
+    // at the check's time, as the view (as_of today) has them: a box dated after today is no drift.
+    const report: DriftReport = await checkDrift({ cells: () => totals.cells({}, { consistent: true, now: now.getTime() }) }, rt.query, now);
     const summary: DriftSummary = { ok: report.ok, inconclusive: report.inconclusive, boxes: report.boxes, skipped: report.skipped, differing: report.differences.length };
     if (report.ok) {
       log.info('totals drift check: counters agree with the SQL view', { against: report.against, ...summary });
