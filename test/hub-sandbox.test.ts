@@ -115,4 +115,13 @@ describe('the hub without provider credentials', () => {
     expect(done.some((n) => /^SBX-charity-current-[A-Z]{3}-\d{4}-\d{2}-\d{2}\.camt053\.xml$/.test(n))).toBe(true);
     expect(readdirSync(join(home, 'inbox', 'bank', 'failed'))).toEqual([]);
   });
+
+  it("quarantines none of the sandboxes' records: their money has the sign its contract takes", async () => {
+    // After the syncs above: refunds, disputes and gifts are positive, debits and refund items negative.
+    // The first test's hand-made customer (no `created` in its object) is the only record that should be held.
+    const rows = await hub.runtime.query.query(
+      `SELECT contract, source, CAST(reasons AS VARCHAR) AS reasons FROM quarantine WHERE quarantine_id <> 'webhook:stripe:supporter:cus_own'`,
+    );
+    expect(rows).toEqual([]);
+  });
 });

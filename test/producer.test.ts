@@ -197,6 +197,20 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(await queue.depth('raw')).toBe(0);
   });
 
+  it('refuses a negative donation with a 400 naming the amount, and publishes nothing', async () => {
+    await drain();
+    const res = await post(app, { events: [donation('neg-1'), donation('neg-2', { amount_minor: -500 })] });
+    expect(res.statusCode).toBe(400);
+    const body = res.json() as { error: { code: string }; rejected: { index: number; errors: unknown[] }[] };
+    expect(body.error.code).toBe('invalid_events');
+    expect(body.rejected).toEqual([{ index: 1, errors: [{ path: 'payload.amount_minor', message: 'must not be negative' }] }]);
+    expect(await queue.depth('raw')).toBe(0);
+    // A bank line moves money both ways: its negative amount is taken.
+    const line = { contract: 'bank_line', version: 1, payload: { bank_line_id: 'neg-b', occurred_at: '2026-11-29T10:00:00Z', account: 'a', amount_minor: -500, currency: 'GBP', reference: 'r' } };
+    expect((await post(app, { events: [line] })).statusCode).toBe(202);
+    await drain();
+  });
+
   it("refuses the contracts only the hub writes (its audit of runs, quarantine and feed fetches), naming the ones it takes", async () => {
     await drain();
     const fetch = { feed_fetch_id: 'forged-1', occurred_at: '2026-11-29T20:15:00Z', feed: 'giro_requests', key_label: 'feed#1', after: '0', next: '500', rows: 500 };

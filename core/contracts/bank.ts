@@ -1,6 +1,6 @@
 import { bank_line } from './catalog.js';
 import { defineContract, extendContract } from './contract.js';
-import { boolean, currency, date, int, oneOf, string, timestamp } from './schema.js';
+import { boolean, currency, date, int, nonNegativeInt, oneOf, string, timestamp } from './schema.js';
 
 // Bank statements (issue #9): camt.052/053/054, BAI2 and bank CSV exports all read into these shapes.
 // bank_line grows additively (DESIGN.md rule 2): v1 producers keep sending v1, imports send v2.
@@ -38,8 +38,8 @@ export const bank_statement = defineContract({
     opening_balance_minor: int().optional(),
     closing_balance_minor: int().optional(),
     entry_count: int(),
-    credit_total_minor: int().optional(),
-    debit_total_minor: int().optional(),
+    credit_total_minor: nonNegativeInt().optional().doc('The credits added up: a magnitude'),
+    debit_total_minor: nonNegativeInt().optional().doc('The debits added up: a magnitude, not negative'),
     balanced: boolean().doc('opening + entries = closing (true also when the file carries no balances to check)'),
     file_sha256: string(),
     file_name: string().optional(),

@@ -1,8 +1,12 @@
 import { defineContract } from './contract.js';
-import { boolean, currency, date, int, json, oneOf, string, timestamp } from './schema.js';
+import { boolean, currency, date, int, json, nonNegativeInt, oneOf, string, timestamp } from './schema.js';
 
 // The v1 contracts. Field names listed in issue #2 are a public interface; keep them stable.
 // Money: `*_minor` integers + ISO 4217 `currency`. Times: UTC. Ids: the provider's own.
+// Sign: money that only flows one way is `nonNegativeInt()` (a gift, a charge, a refund's or a dispute's own
+// amount: giving back has its own contract, not a negative gift). Money that moves both ways stays a signed
+// `int()`: bank lines and payouts (a debit), payout items (refunds, fees, adjustments), fees and nets
+// (the reconciliation's FEE_ANOMALY break looks for a negative fee, so one must land), settlement totals.
 
 const common = {
   occurred_at: timestamp().doc('When it happened at the source (UTC); partitions by its date'),
@@ -34,7 +38,7 @@ export const donation = defineContract({
     donation_id: string(),
     ...common,
     channel: oneOf(CHANNELS),
-    amount_minor: int(),
+    amount_minor: nonNegativeInt().doc('A pledge is never negative: a refund is its own contract'),
     currency: currency(),
     campaign: string().optional(),
     cta: string().optional(),
@@ -56,9 +60,9 @@ export const payment = defineContract({
     ...common,
     provider: string(),
     status: string(),
-    amount_minor: int(),
+    amount_minor: nonNegativeInt(),
     currency: currency(),
-    fee_minor: int().optional(),
+    fee_minor: int().optional().doc('Signed: a negative fee lands, for the reconciliation to flag (FEE_ANOMALY)'),
     net_minor: int().optional(),
     donation_id: string().optional(),
     click_id: string().optional(),
@@ -81,7 +85,7 @@ export const refund = defineContract({
     provider: string(),
     payment_id: string(),
     status: string(),
-    amount_minor: int(),
+    amount_minor: nonNegativeInt().doc('How much was given back, as a positive amount'),
     currency: currency(),
     reason: string().optional(),
   },
@@ -97,7 +101,7 @@ export const dispute = defineContract({
     provider: string(),
     payment_id: string(),
     status: string(),
-    amount_minor: int(),
+    amount_minor: nonNegativeInt().doc('How much the card holder disputes, as a positive amount'),
     currency: currency(),
     reason: string().optional(),
     effective_date: date().optional(),
@@ -113,7 +117,7 @@ export const payout = defineContract({
     ...common,
     provider: string(),
     status: string(),
-    amount_minor: int(),
+    amount_minor: int().doc('Negative for a debit: the provider took money from the bank account'),
     currency: currency(),
     arrival_date: date().optional(),
     bank_reference: string().optional().doc('What the bank statement shows (statement descriptor)'),
@@ -132,7 +136,7 @@ export const payout_item = defineContract({
     payout_id: string(),
     payment_id: string().optional(),
     type: string(),
-    amount_minor: int(),
+    amount_minor: int().doc('Signed as it moves the payout: a refund, a dispute or a fee is negative'),
     fee_minor: int().optional(),
     net_minor: int().optional(),
     currency: currency(),
@@ -147,7 +151,7 @@ export const bank_line = defineContract({
     bank_line_id: string(),
     ...common,
     account: string(),
-    amount_minor: int(),
+    amount_minor: int().doc('Signed: credits positive, debits negative'),
     currency: currency(),
     reference: string(),
     description: string().optional(),
@@ -197,7 +201,7 @@ export const campaign = defineContract({
     status: string().optional(),
     starts_on: date().optional(),
     ends_on: date().optional(),
-    target_minor: int().optional(),
+    target_minor: nonNegativeInt().optional(),
     currency: currency().optional(),
   },
 });
@@ -211,7 +215,7 @@ export const gift = defineContract({
     ...common,
     supporter_id: string().optional(),
     campaign_id: string().optional(),
-    amount_minor: int(),
+    amount_minor: nonNegativeInt().doc('A gift is never negative: the CRM records a refund as a negative gift_payment'),
     currency: currency(),
     stage: string().optional(),
     close_date: date().optional(),
@@ -233,7 +237,7 @@ export const settlement_summary = defineContract({
     card_type: string(),
     kind: string(),
     count: int(),
-    amount_minor: int(),
+    amount_minor: int().doc("As the provider totals it; `kind` says which way the money went"),
     currency: currency(),
   },
 });

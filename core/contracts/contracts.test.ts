@@ -68,6 +68,56 @@ describe('contracts', () => {
     ]);
   });
 
+  it('refuses a negative amount where money flows one way, naming the field; keeps the sign where it moves both ways', () => {
+    const donation = (amount_minor: number) =>
+      contractsV1.donation.validate({ donation_id: 'd1', occurred_at: '2026-11-29T20:15:00Z', channel: 'sms', amount_minor, currency: 'GBP' });
+    expect(donation(-500).errors).toEqual([{ path: 'payload.amount_minor', message: 'must not be negative' }]);
+    expect(donation(0).errors).toBeNull();
+    // A fraction is still "not an integer", below zero or not.
+    expect(donation(-4.5).errors?.map((e) => e.message)).toEqual(['must be an integer (money is in minor units)']);
+    const line = { bank_line_id: 'b1', occurred_at: '2026-11-29T10:00:00Z', account: 'a', amount_minor: -500, currency: 'GBP', reference: 'r' };
+    expect(contractsV1.bank_line.validate(line).errors).toBeNull();
+
+    // Every money field, decided once in its contract: which refuse a value below zero (the rest are signed).
+    const oneWay = new Set<string>();
+    const signed = new Set<string>();
+    for (const [name, versions] of CONTRACTS) {
+      for (const c of versions.values()) {
+        for (const [f, field] of Object.entries(c.fields)) if (f.endsWith('_minor')) (field.min === 0 ? oneWay : signed).add(`${name}.${f}`);
+      }
+    }
+    expect([...oneWay].sort()).toEqual([
+      'bank_statement.credit_total_minor',
+      'bank_statement.debit_total_minor',
+      'campaign.target_minor',
+      'dispute.amount_minor',
+      'donation.amount_minor',
+      'gift.amount_minor',
+      'payment.amount_minor',
+      'recurring_donation.amount_minor',
+      'refund.amount_minor',
+    ]);
+    expect([...signed].sort()).toEqual([
+      'bank_line.amount_minor',
+      'bank_line_detail.amount_minor',
+      'bank_statement.closing_balance_minor',
+      'bank_statement.opening_balance_minor',
+      'gift_allocation.amount_minor',
+      'gift_payment.amount_minor',
+      'payment.fee_minor',
+      'payment.net_minor',
+      'payout.amount_minor',
+      'payout_item.amount_minor',
+      'payout_item.fee_minor',
+      'payout_item.net_minor',
+      'settlement_summary.amount_minor',
+    ]);
+    // Both versions of a contract agree (v2 grows from v1's own fields).
+    expect(getContract('gift', 2)!.validate({ gift_id: 'g', occurred_at: '2026-11-29T10:00:00Z', amount_minor: -1, currency: 'GBP' }).errors).toEqual([
+      { path: 'payload.amount_minor', message: 'must not be negative' },
+    ]);
+  });
+
   it('keys every contract by <name>_id and carries money as minor units + currency', () => {
     for (const versions of CONTRACTS.values()) {
       for (const c of versions.values()) {

@@ -1,6 +1,6 @@
 import { gift, payment, supporter, ticket } from './catalog.js';
 import { defineContract, extendContract } from './contract.js';
-import { boolean, currency, date, int, string, timestamp } from './schema.js';
+import { boolean, currency, date, int, nonNegativeInt, string, timestamp } from './schema.js';
 
 // The CRM side of reconciliation (issue #12): Salesforce NPSP Opportunities, their payments, recurring
 // donations and allocations. `gift` grows additively (DESIGN.md rule 2); the rest are new.
@@ -34,7 +34,7 @@ export const gift_payment = defineContract({
     gift_payment_id: string(),
     ...common,
     gift_id: string().optional(),
-    amount_minor: int(),
+    amount_minor: int().doc('Signed: a refund is a negative payment naming original_payment_id'),
     currency: currency(),
     paid: boolean().optional(),
     written_off: boolean().optional(),
@@ -56,7 +56,7 @@ export const recurring_donation = defineContract({
     ...common,
     supporter_id: string().optional(),
     account_id: string().optional(),
-    amount_minor: int().optional(),
+    amount_minor: nonNegativeInt().optional(),
     currency: currency().optional(),
     installment_period: string().optional(),
     installment_frequency: int().optional(),
@@ -79,7 +79,7 @@ export const gift_allocation = defineContract({
     recurring_donation_id: string().optional(),
     campaign_id: string().optional(),
     fund_id: string().optional().doc('The General Accounting Unit'),
-    amount_minor: int().optional().doc('Absent for percent-based allocations'),
+    amount_minor: int().optional().doc('Absent for percent-based allocations; signed, as a refund payment\'s allocations are negative'),
     currency: currency().optional(),
     percent: string().optional().doc('Exact decimal as Salesforce sent it'),
     deleted: boolean().optional(),

@@ -9,6 +9,8 @@ export interface Field<T = unknown, O extends boolean = boolean> {
   readonly isOptional: O;
   readonly values?: readonly string[];
   readonly description?: string;
+  /** The least value an `int` field takes (0 for money that is never negative); absent: any safe integer. */
+  readonly min?: number;
   /** Phantom: carries the TypeScript type of the field's value. */
   readonly __type?: T;
 }
@@ -18,35 +20,36 @@ export type Builder<T, O extends boolean = false> = Field<T, O> & {
   doc(text: string): Builder<T, O>;
 };
 
-function field<T, O extends boolean = false>(
-  kind: FieldKind,
-  values?: readonly string[],
-  description?: string,
-  isOptional = false,
-): Builder<T, O> {
+type Spec = Pick<Field, 'kind' | 'values' | 'description' | 'min'>;
+
+function field<T, O extends boolean = false>(spec: Spec, isOptional = false): Builder<T, O> {
   return {
-    kind,
+    ...spec,
     isOptional: isOptional as O,
-    values,
-    description,
-    optional: () => field<T, true>(kind, values, description, true),
-    doc: (text: string) => field<T, O>(kind, values, text, isOptional),
+    optional: () => field<T, true>(spec, true),
+    doc: (text: string) => field<T, O>({ ...spec, description: text }, isOptional),
   };
 }
 
-export const string = () => field<string>('string');
-/** Integer (minor units for money). Stored as BIGINT. */
-export const int = () => field<number>('int');
-export const boolean = () => field<boolean>('boolean');
+export const string = () => field<string>({ kind: 'string' });
+/** Integer (minor units for money, signed: a bank line, a payout, a fee may be below zero). Stored as BIGINT. */
+export const int = () => field<number>({ kind: 'int' });
+/**
+ * Integer that is never below zero: money that only flows one way (a donation, a payment, a refund's own
+ * amount), whose opposite has its own contract or field. Validation refuses a negative value, so a producer
+ * gets a 400 naming the field and a connector's record goes to quarantine. Stored as BIGINT, as `int`.
+ */
+export const nonNegativeInt = () => field<number>({ kind: 'int', min: 0 });
+export const boolean = () => field<boolean>({ kind: 'boolean' });
 /** UTC instant, ISO-8601 on the wire and in payloads (normalised to `...Z`), TIMESTAMP in Parquet. */
-export const timestamp = () => field<string>('timestamp');
+export const timestamp = () => field<string>({ kind: 'timestamp' });
 /** Calendar date `YYYY-MM-DD`. */
-export const date = () => field<string>('date');
+export const date = () => field<string>({ kind: 'date' });
 /** ISO 4217 alpha code, upper case. */
-export const currency = () => field<string>('currency');
-export const oneOf = <const V extends readonly string[]>(values: V) => field<V[number]>('enum', values);
+export const currency = () => field<string>({ kind: 'currency' });
+export const oneOf = <const V extends readonly string[]>(values: V) => field<V[number]>({ kind: 'enum', values });
 /** Arbitrary JSON, stored as a JSON string column. */
-export const json = () => field<unknown>('json');
+export const json = () => field<unknown>({ kind: 'json' });
 
 export type Fields = Record<string, Field>;
 

@@ -19,8 +19,10 @@ function checkFor(f: Field): Check {
   switch (f.kind) {
     case 'string':
       return (v) => (typeof v === 'string' && v.length <= MAX_STRING ? v : BAD);
-    case 'int':
-      return (v) => (typeof v === 'number' && Number.isSafeInteger(v) ? v : BAD);
+    case 'int': {
+      const min = f.min ?? -Number.MAX_SAFE_INTEGER;
+      return (v) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= min ? v : BAD);
+    }
     case 'boolean':
       return (v) => (typeof v === 'boolean' ? v : BAD);
     case 'timestamp': {
@@ -67,6 +69,7 @@ function whyBad(f: Field, v: unknown): string {
     case 'string':
       return typeof v !== 'string' ? 'must be a string' : `must be at most ${MAX_STRING} characters`;
     case 'int':
+      if (f.min !== undefined && Number.isInteger(v) && (v as number) < f.min) return f.min === 0 ? 'must not be negative' : `must be ${f.min} or more`;
       return 'must be an integer (money is in minor units)';
     case 'boolean':
       return 'must be true or false';

@@ -16,6 +16,15 @@ describe('quarantine envelopes', () => {
     expect(getContract('quarantine', 1)!.validate(first.payload).errors).toBeNull();
   });
 
+  it("hold a connector's record whose amount is below zero where its contract takes none, with the field named", () => {
+    const refund = (amount_minor: number) => [{ contract: 'refund', version: 1, payload: { refund_id: 're_1', occurred_at: '2026-11-29T09:00:00Z', provider: 'stripe', payment_id: 'ch_1', status: 'succeeded', amount_minor, currency: 'GBP' } }];
+    const r = mappedToEnvelopes(refund(-500), origin('2026-11-29T10:00:00.000Z'));
+    expect(r.quarantined).toBe(1);
+    expect(r.envelopes[0]!.contract).toBe('quarantine');
+    expect(JSON.parse(r.envelopes[0]!.payload.reasons as string)).toEqual([{ path: 'payload.amount_minor', message: 'must not be negative' }]);
+    expect(mappedToEnvelopes(refund(500), origin('2026-11-29T10:00:00.000Z')).envelopes[0]!.contract).toBe('refund');
+  });
+
   it('fall back to the arrival time when the record has no real time of its own', () => {
     // '2026-02-30' is no day: the contract refuses it, so the quarantine row must not carry it either.
     const q = mappedToEnvelopes(bad('2026-02-30T10:00:00Z'), origin('2026-11-29T10:00:00.000Z')).envelopes[0]!;
