@@ -211,6 +211,18 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     await drain();
   });
 
+  it('says an amount too large to hold exactly is too large (it is an integer), and publishes nothing', async () => {
+    await drain();
+    const text = JSON.stringify({ events: [donation('huge')] }).replace('"amount_minor":500', '"amount_minor":9007199254740993');
+    const res = await post(app, text);
+    expect(res.statusCode).toBe(400);
+    const body = res.json() as { rejected: { index: number; errors: unknown[] }[] };
+    expect(body.rejected).toEqual([
+      { index: 0, errors: [{ path: 'payload.amount_minor', message: 'must be a whole number no larger than 9007199254740991: a larger one cannot be held exactly' }] },
+    ]);
+    expect(await queue.depth('raw')).toBe(0);
+  });
+
   it("refuses the contracts only the hub writes (its audit of runs, quarantine and feed fetches), naming the ones it takes", async () => {
     await drain();
     const fetch = { feed_fetch_id: 'forged-1', occurred_at: '2026-11-29T20:15:00Z', feed: 'giro_requests', key_label: 'feed#1', after: '0', next: '500', rows: 500 };

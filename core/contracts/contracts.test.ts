@@ -118,6 +118,21 @@ describe('contracts', () => {
     ]);
   });
 
+  it('says a whole number too large to hold exactly is too large, not that it is no integer', () => {
+    const donation = (amount: string) =>
+      contractsV1.donation.validate(JSON.parse(`{"donation_id":"d1","occurred_at":"2026-11-29T20:15:00Z","channel":"sms","currency":"GBP","amount_minor":${amount}}`));
+    const tooLarge = 'must be a whole number no larger than 9007199254740991: a larger one cannot be held exactly';
+    expect(donation('9007199254740993').errors).toEqual([{ path: 'payload.amount_minor', message: tooLarge }]);
+    expect(donation('1e300').errors?.map((e) => e.message)).toEqual([tooLarge]);
+    expect(donation('9007199254740991').errors).toBeNull();
+    // Signed money has a floor too; a one-way amount below zero is refused for its sign first.
+    const line = (amount: string) =>
+      contractsV1.bank_line.validate(JSON.parse(`{"bank_line_id":"b1","occurred_at":"2026-11-29T10:00:00Z","account":"a","currency":"GBP","reference":"r","amount_minor":${amount}}`));
+    expect(line('-9007199254740993').errors?.map((e) => e.message)).toEqual(['must be a whole number no smaller than -9007199254740991: a smaller one cannot be held exactly']);
+    expect(donation('-9007199254740993').errors?.map((e) => e.message)).toEqual(['must not be negative']);
+    expect(donation('"500"').errors?.map((e) => e.message)).toEqual(['must be an integer (money is in minor units)']);
+  });
+
   it('keys every contract by <name>_id and carries money as minor units + currency', () => {
     for (const versions of CONTRACTS.values()) {
       for (const c of versions.values()) {

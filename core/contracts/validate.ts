@@ -69,8 +69,13 @@ function whyBad(f: Field, v: unknown): string {
     case 'string':
       return typeof v !== 'string' ? 'must be a string' : `must be at most ${MAX_STRING} characters`;
     case 'int':
-      if (f.min !== undefined && Number.isInteger(v) && (v as number) < f.min) return f.min === 0 ? 'must not be negative' : `must be ${f.min} or more`;
-      return 'must be an integer (money is in minor units)';
+      if (typeof v !== 'number' || !Number.isInteger(v)) return 'must be an integer (money is in minor units)';
+      if (f.min !== undefined && v < f.min) return f.min === 0 ? 'must not be negative' : `must be ${f.min} or more`;
+      // A whole number all the same, but past 2^53 a double no longer holds every integer: 9007199254740993
+      // arrives as ...992, so it is refused for its size rather than called "not an integer".
+      return v > 0
+        ? `must be a whole number no larger than ${Number.MAX_SAFE_INTEGER}: a larger one cannot be held exactly`
+        : `must be a whole number no smaller than ${-Number.MAX_SAFE_INTEGER}: a smaller one cannot be held exactly`;
     case 'boolean':
       return 'must be true or false';
     case 'timestamp':
