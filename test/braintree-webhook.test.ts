@@ -239,6 +239,10 @@ describe('POST /webhooks/braintree', () => {
     // JSON is not what Braintree posts.
     const json = await post(app, JSON.stringify(good), 'application/json');
     expect(json.statusCode).toBe(415);
+    // Nor is its body parsed to say so: garbage JSON is refused by its type, not answered malformed_json.
+    const garbage = await post(app, '{"bt_signature": nope', 'application/json');
+    expect(garbage.statusCode).toBe(415);
+    expect(garbage.json()).toEqual({ error: { code: 'unsupported_media_type', message: 'content type must be application/x-www-form-urlencoded' } });
     expect(await drain()).toEqual([]);
 
     // The server keeps serving after each refusal (and takes a charset parameter on the form type).

@@ -137,6 +137,26 @@ describe('POST /webhooks/stripe', () => {
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 
+  it('checks the signature before it parses: a garbage body learns only that it is not signed', async () => {
+    const garbage = '{"id": "evt_garbage", not json at all';
+    for (const [header, message] of [
+      [sign('{"id":"evt_other"}'), 'signature does not match the body and secret'],
+      [undefined, 'missing Stripe-Signature header'],
+    ] as const) {
+      const res = await post(app, garbage, header);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({ error: { code: 'bad_signature', message } });
+    }
+    // Not even the content type is read before the signature.
+    const typed = await post(app, garbage, sign('x'), 'text/plain');
+    expect(typed.json()).toEqual({ error: { code: 'bad_signature', message: 'signature does not match the body and secret' } });
+    // Signed, it is parsed, and said to be no JSON (Stripe never sends that; a broken proxy might).
+    const signed = await post(app, garbage, sign(garbage));
+    expect(signed.statusCode).toBe(400);
+    expect(signed.json()).toEqual({ error: { code: 'invalid_event', message: 'signed body is not JSON' } });
+    expect(await drain()).toEqual([]);
+  });
+
   it('gives a redelivered event the same envelope ids, so it lands once', async () => {
     const body = stripeEvent('evt_redelivered', 'charge.refund.updated', fixture('refund.json'));
     expect((await post(app, body, sign(body, { timestamp: Math.floor(Date.now() / 1000) - 60 }))).statusCode).toBe(200);
@@ -205,6 +225,14 @@ describe('POST /webhooks/stripe without a working setup', () => {
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual({ error: { code: 'not_configured', message: 'webhook secret not configured' } });
     expect(published).toBe(0);
+    await app.close();
+  });
+
+  it('answers 503 without a secret before it reads the body, garbage included', async () => {
+    const queue = { publish: async () => undefined } as unknown as Queue;
+    const app = buildServer({ queue, apiKeys: [], plugins: [stripeWebhookRoutes({ queue, secret: '' })] });
+    const res = await post(app, 'not json');
+    expect(res.statusCode).toBe(503);
     await app.close();
   });
 

@@ -7,7 +7,7 @@ import type { Prompter, RefetchPrompt } from '../../core/engine/refetch.js';
 import { RAW_ONLY_CONTRACT, makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { RecordError } from '../../core/errors.js';
 import { queueUnavailable, sendError } from '../../core/http/errors.js';
-import { registerRawBody } from '../../core/http/raw-body.js';
+import { keepBodiesUnparsed } from '../../core/http/raw-body.js';
 import { log } from '../../core/log.js';
 import { systemClock, type Clock, type Queue } from '../../core/ports.js';
 import { mapNotification, notificationContract, toIsoTime, type BraintreeMapOptions } from './mappings.js';
@@ -16,6 +16,9 @@ import type { BraintreeNotification } from './raw.js';
 export const BRAINTREE_WEBHOOK_PATH = '/webhooks/braintree';
 const SOURCE = 'webhook:braintree';
 const FORM = 'application/x-www-form-urlencoded';
+
+/** The form type, with or without parameters (`; charset=utf-8`). */
+const isForm = (contentType: string | undefined) => contentType?.split(';', 1)[0]!.trim().toLowerCase() === FORM;
 
 export interface BraintreeWebhookOptions {
   queue: Queue;
@@ -122,14 +125,18 @@ export function braintreeWebhookRoutes(opts: BraintreeWebhookOptions): FastifyPl
   const clock = opts.clock ?? systemClock;
 
   return async (app) => {
-    // Scoped to this plugin: the rest of the server keeps answering 415 to form posts.
-    registerRawBody(app, FORM);
+    // Scoped to this plugin: the rest of the server keeps answering 415 to form posts. No body here is parsed
+    // before the route looks at it: a JSON body, garbage included, got 400 malformed_json from the server's
+    // parser before any signature check; now it is refused by its content type, its bytes unread.
+    keepBodiesUnparsed(app);
 
     app.post(BRAINTREE_WEBHOOK_PATH, async (req: FastifyRequest, reply: FastifyReply) => {
       if (!opts.gateway) {
         return sendError(reply, 503, 'not_configured', 'Braintree credentials are not configured (BRAINTREE_MERCHANT_ID, BRAINTREE_PUBLIC_KEY, BRAINTREE_PRIVATE_KEY)');
       }
-      if (!Buffer.isBuffer(req.body)) return sendError(reply, 415, 'unsupported_media_type', `content type must be ${FORM}`);
+      if (!isForm(req.headers['content-type']) || !Buffer.isBuffer(req.body)) return sendError(reply, 415, 'unsupported_media_type', `content type must be ${FORM}`);
+      // The signature travels inside the form, so the form is decoded first (a decoder that cannot fail);
+      // the SDK then checks it before it decodes the payload's base64 and XML.
       // URLSearchParams decodes `+` as a space, as form encoding says; Braintree sends base64's `+` as %2B.
       const form = new URLSearchParams(req.body.toString('utf8'));
       const signature = form.get('bt_signature');

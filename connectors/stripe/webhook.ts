@@ -5,6 +5,7 @@ import { mappedToEnvelopes, quarantineEnvelope, type Origin } from '../../core/e
 import type { Prompter, RefetchPrompt } from '../../core/engine/refetch.js';
 import { RAW_ONLY_CONTRACT, makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { queueUnavailable, sendError } from '../../core/http/errors.js';
+import { keepBodiesUnparsed } from '../../core/http/raw-body.js';
 import { log } from '../../core/log.js';
 import { systemClock, type Clock, type Queue } from '../../core/ports.js';
 import { DEFAULT_STRIPE_MAP_OPTIONS, STRIPE_OBJECT_CONTRACTS, eventObjectType, mapEvent, unixToIso, type StripeMapOptions } from './mappings.js';
@@ -53,15 +54,20 @@ function verify(req: FastifyRequest, secret: string, tolerance: number, nowMs: n
     return { status: 400, code: 'bad_signature', message: 'missing Stripe-Signature header' };
   }
   if (!req.rawBody || req.rawBody.length === 0) return { status: 400, code: 'bad_signature', message: 'empty body' };
-  let event: unknown;
   try {
-    // The signature covers the exact bytes Stripe sent, so verify rawBody, never the parsed body.
-    event = Stripe.webhooks.constructEvent(req.rawBody, header, secret, tolerance, undefined, nowMs);
+    // The signature covers the exact bytes Stripe sent, so verify rawBody; nothing has parsed it yet.
+    Stripe.webhooks.signature!.verifyHeader(req.rawBody, header, secret, tolerance, undefined, nowMs);
   } catch (err) {
     // The SDK's error carries the header and payload: only our own words leave this function.
     const stale = err instanceof Error && /tolerance/i.test(err.message);
     const message = stale ? `signature timestamp is older than ${tolerance} s` : 'signature does not match the body and secret';
     return { status: 400, code: 'bad_signature', message };
+  }
+  let event: unknown;
+  try {
+    event = JSON.parse(req.rawBody.toString('utf8'));
+  } catch {
+    return { status: 400, code: 'invalid_event', message: 'signed body is not JSON' };
   }
   const e = event as Partial<StripeEvent> | null;
   if (!e || typeof e.id !== 'string' || typeof e.type !== 'string') {
@@ -113,6 +119,9 @@ export function stripeWebhookRoutes(opts: StripeWebhookOptions): FastifyPluginAs
   const clock = opts.clock ?? systemClock;
 
   return async (app) => {
+    // Verified before parsed: verify() parses the bytes only once the signature matched them.
+    keepBodiesUnparsed(app);
+
     app.post(STRIPE_WEBHOOK_PATH, async (req: FastifyRequest, reply: FastifyReply) => {
       if (!opts.secret) return sendError(reply, 503, 'not_configured', 'webhook secret not configured');
       const now = clock.now();

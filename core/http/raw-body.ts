@@ -29,11 +29,15 @@ export function registerJsonBody(app: FastifyInstance): void {
 }
 
 /**
- * For a webhook plugin whose provider posts something other than JSON (e.g. Braintree's form posts):
- * call inside the plugin so the parser stays scoped to it; `request.body` is then the raw Buffer too.
+ * For a webhook plugin that checks a signature before it reads anything: call inside the plugin, so it
+ * stays scoped to it. Every body, whatever its content type, is kept as the raw Buffer (`request.body` and
+ * `request.rawBody`) and parsed by nobody: the route verifies the bytes first, then parses them itself.
+ * With the server's JSON parser in front, an unsigned garbage body got 400 malformed_json, so anyone could
+ * reach the parser and learn how it read their bytes before any signature was looked at.
  */
-export function registerRawBody(app: FastifyInstance, contentType: string | string[] | RegExp): void {
-  app.addContentTypeParser(contentType, { parseAs: 'buffer' }, (req: FastifyRequest, body: Buffer, done: Done) => {
+export function keepBodiesUnparsed(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req: FastifyRequest, body: Buffer, done: Done) => {
     req.rawBody = body;
     done(null, body);
   });

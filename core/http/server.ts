@@ -31,7 +31,7 @@ export interface ServerOptions {
 /**
  * The HTTP front door: GET /healthz, POST /v1/events, and the webhook receivers passed as
  * `plugins`; every body parser keeps the raw bytes in `request.rawBody`
- * for signature checks, and `registerRawBody` (raw-body.ts) adds non-JSON types inside a plugin.
+ * for signature checks, and a webhook plugin calls `keepBodiesUnparsed` (raw-body.ts) to verify before any parsing.
  */
 export function buildServer(opts: ServerOptions): FastifyInstance {
   const keys = opts.keys ?? createKeyRing({ producer: opts.apiKeys });
