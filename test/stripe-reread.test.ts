@@ -144,6 +144,38 @@ describe('Stripe webhooks prompt a re-read of the object', () => {
     expect(recorded.map((r) => [r.key, r.type])).toEqual(ids.sort().map((id) => [`${id}:reread:${charge.id}`, 'reread.succeeded']));
   });
 
+  it("keeps each delivery of a redelivered webhook and each re-read in raw, and the README's query lists the outcome once", async () => {
+    await sandbox.webhooksIdle();
+    await refetcher.idle();
+    sandbox.requests.reset();
+    const charge = seededCharges()[7]!;
+    expect((await post(signedEvent('evt_sent_twice', 'charge.succeeded', charge))).status).toBe(200);
+    await refetcher.idle();
+    // Stripe sends it again a minute later (the same event, signed anew): the hub reads the charge again.
+    clock.set(new Date(clock.now().getTime() + 60_000));
+    expect((await post(signedEvent('evt_sent_twice', 'charge.succeeded', charge))).status).toBe(200);
+    await refetcher.idle();
+    expect(chargeReads(charge.id)).toHaveLength(2);
+
+    // raw is the immutable trail of arrivals: both deliveries of the webhook and both re-reads' records,
+    // each under one id (landing is idempotent by id; the trail is not).
+    const trail = await until(
+      `SELECT stream, count(*) AS n, count(DISTINCT id) AS ids FROM raw WHERE delivery_id = 'evt_sent_twice' GROUP BY stream ORDER BY stream`,
+      (r) => r.length === 2 && r.every((x) => x.n === 2),
+    );
+    expect(trail).toEqual([
+      { stream: 'charge.succeeded', n: 2, ids: 1 },
+      { stream: 'reread', n: 2, ids: 1 },
+    ]);
+    // The query README.md gives ("Audit" under "Webhooks are prompts"): one row per webhook, object and outcome.
+    const readme = `SELECT key, json_extract_string(envelope, '$.payload.type') AS outcome,
+                      json_extract_string(envelope, '$.payload.reason') AS reason,
+                      count(*) AS recorded, max(received_at) AS last_at
+                    FROM raw WHERE stream = 'reread' GROUP BY id, key, outcome, reason ORDER BY last_at DESC LIMIT 20`;
+    const listed = await lake.q(`SELECT key, outcome, reason, recorded FROM (${readme}) AS r WHERE key LIKE 'evt_sent_twice:%'`);
+    expect(listed).toEqual([{ key: `evt_sent_twice:reread:${charge.id}`, outcome: 'reread.succeeded', reason: null, recorded: 2 }]);
+  });
+
   it('retries a provider outage with backoff, then defers to the next sync, which lands the charge', async () => {
     await refetcher.idle();
     sandbox.requests.reset();

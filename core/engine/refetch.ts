@@ -106,7 +106,9 @@ type Fetched = { record: unknown } | { outcome: Unread };
  *
  * Every outcome is recorded in `raw`, one provider_event per webhook and object (stream `reread`, key
  * `<webhook id>:reread:<object id>`, type `reread.succeeded`, `reread.not_found` or `reread.deferred`),
- * with an id that depends only on the webhook and the outcome, so a redelivery records once.
+ * with an id that depends only on the webhook and the outcome. A redelivery that comes after the read is
+ * read again and recorded again under that id, with its own received_at: raw keeps every arrival, and
+ * whoever counts outcomes counts ids (the README's audit query does).
  */
 export class Refetcher implements Prompter {
   private readonly pending = new Map<string, Pending>();
@@ -372,7 +374,8 @@ function describe(err: unknown): string {
 /**
  * The audit record of one webhook's re-read of one object: raw only. Its payload depends only on the
  * webhook and the outcome (never on when it was read), so a redelivered webhook with the same outcome
- * gives the same envelope id; details that vary (the error's words) ride in `raw`.
+ * gives the same envelope id (raw keeps both arrivals; counting by id counts it once); details that vary
+ * (the error's words) ride in `raw`.
  */
 export function auditEnvelope(target: RefetchPrompt, webhook: PromptingWebhook, outcome: RereadOutcome, receivedAt: string): Envelope {
   return makeEnvelope({
