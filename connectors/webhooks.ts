@@ -3,9 +3,12 @@ import type { Prompter } from '../core/engine/refetch.js';
 import type { Queue, SecretStore } from '../core/ports.js';
 import { createBraintreeGateway } from './braintree/client.js';
 import { braintreeConfig } from './braintree/config.js';
-import { braintreeWebhookRoutes } from './braintree/webhook.js';
-import { freshdeskWebhookAuth, freshdeskWebhookRoutes } from './freshdesk/webhook.js';
-import { stripeWebhookRoutes } from './stripe/webhook.js';
+import { BRAINTREE_WEBHOOK_PATH, braintreeWebhookRoutes } from './braintree/webhook.js';
+import { FRESHDESK_WEBHOOK_PATH, freshdeskWebhookAuth, freshdeskWebhookRoutes } from './freshdesk/webhook.js';
+import { STRIPE_WEBHOOK_PATH, stripeWebhookRoutes } from './stripe/webhook.js';
+
+/** The paths webhookPlugins mounts (POST), for what the hub says it listens on. */
+export const WEBHOOK_PATHS: readonly string[] = [STRIPE_WEBHOOK_PATH, BRAINTREE_WEBHOOK_PATH, FRESHDESK_WEBHOOK_PATH];
 
 /**
  * The webhook routes the hub mounts, each with its provider's secret (routes answer 503 without one),

@@ -1,5 +1,6 @@
-// Provider webhooks (POST /webhooks/stripe, /webhooks/braintree) behind API Gateway, through the embedded
-// hub's routes: signatures are checked there, on the bytes the provider sent (http-event.ts keeps them).
+// Provider webhooks (POST /webhooks/stripe, /webhooks/braintree, /webhooks/freshdesk) behind API Gateway,
+// through the embedded hub's routes: signatures are checked there, on the bytes the provider sent (http-event.ts
+// keeps them).
 //
 // No re-read prompter: a Lambda is frozen once it has answered, so a re-read started after the answer
 // might never run. What a webhook names is landed from the webhook itself, and the next scheduled sync

@@ -21,9 +21,10 @@ export const aws = defineCommand({
     if (config.apiKeys.length === 0) process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
     // Loaded only here: it pulls in the emulators (dev dependencies) and the AWS SDK.
     const { startAwsLocal } = await import('../../aws/local/aws-local.js');
+    const { routesLine } = await import('../banner.js');
     const local = await startAwsLocal({ home: config.home, port: config.port, host: config.host, schedule: !values['no-schedule'] });
     process.stdout.write(`puddle (AWS shape, emulated) listening on ${local.url} (home ${config.home})\n`);
-    process.stdout.write(`  POST ${local.url}/v1/events   POST ${local.url}/webhooks/stripe   POST ${local.url}/webhooks/braintree   GET ${local.url}/healthz\n`);
+    process.stdout.write(routesLine(local.url));
     process.stdout.write(`  puddle query / puddle report with PUDDLE_HOME=${config.home} answer over what it lands\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

@@ -2,6 +2,7 @@ import { loadConfig } from '../../../core/config.js';
 import { log } from '../../../core/log.js';
 import { checkFeedKeys } from '../../../puddles/feeds.js';
 import { startHub } from '../../local/hub.js';
+import { routesLine } from '../banner.js';
 import { defineCommand } from '../command.js';
 
 export const start = defineCommand({
@@ -21,7 +22,7 @@ export const start = defineCommand({
     }
     const hub = await startHub({ config, schedule: !values['no-schedule'], totalsInBackground: true });
     process.stdout.write(`puddle listening on ${hub.url} (home ${config.home})\n`);
-    process.stdout.write(`  POST ${hub.url}/v1/events   POST ${hub.url}/webhooks/stripe   POST ${hub.url}/webhooks/braintree   GET ${hub.url}/healthz\n`);
+    process.stdout.write(routesLine(hub.url));
     process.stdout.write(`  dashboard ${hub.url}/?key=<read key>   TV ${hub.url}/tv?key=<read key>   GET ${hub.url}/v1/totals   GET ${hub.url}/v1/feeds/<name>\n`);
     if ((config.readKeys ?? []).length === 0) {
       process.stderr.write('note: PUDDLE_READ_KEYS is empty, so the totals, the dashboard and /tv answer 401 to everyone\n');
