@@ -1,5 +1,6 @@
-// `puddle sync --from/--to` read on a machine whose zone is not UTC: a time without a zone is UTC there too.
-import { mkdtempSync, rmSync } from 'node:fs';
+// `puddle sync --from/--to` read on a machine whose zone is not UTC: a time without a zone is UTC there too;
+// a range that holds nothing is refused before anything runs.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,12 +23,16 @@ describe('puddle sync --from/--to on a machine in New York', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  /** The charges one `puddle sync stripe --streams charges --from F --to T` read, with TZ set to New York. */
-  async function chargesRead(name: string, from: string, to: string): Promise<number> {
-    const r = await runPuddle(['sync', 'stripe', '--streams', 'charges', '--from', from, '--to', to], {
+  /** `puddle sync stripe --streams charges ...args` against the sandbox, with TZ set to New York. */
+  const syncCharges = (name: string, args: string[]) =>
+    runPuddle(['sync', 'stripe', '--streams', 'charges', ...args], {
       TZ: 'America/New_York', PUDDLE_HOME: join(home, name), STRIPE_API_KEY: sandbox.apiKey, STRIPE_API_BASE: sandbox.url,
       STRIPE_START_DATE: isoFromMs(Date.now() - 30 * 86_400_000),
     });
+
+  /** The charges one `puddle sync stripe --streams charges --from F --to T` read. */
+  async function chargesRead(name: string, from: string, to: string): Promise<number> {
+    const r = await syncCharges(name, ['--from', from, '--to', to]);
     expect(r.code, r.stderr).toBe(0);
     const m = /charges \| succeeded \| (\d+) /.exec(r.stdout);
     expect(m, r.stdout).not.toBeNull();
@@ -48,5 +53,22 @@ describe('puddle sync --from/--to on a machine in New York', () => {
     expect(offset).toBe(1);
     // Read as New York time the range starts five hours later, past the first charge and before the second.
     expect(zoneless).toBe(1);
+  }, 60_000);
+
+  it('refuses a --to before or at --from with exit code 2, before it opens the home: no run, no sync_run row', async () => {
+    const [before, same] = await Promise.all([
+      syncCharges('reversed', ['--from', '2026-11-30T00:00:00Z', '--to', '2026-11-29T00:00:00Z']),
+      // The same instant written two ways: a range holds its --from but not its --to, so this one is empty.
+      syncCharges('equal', ['--from', '2026-11-30', '--to', '2026-11-30T01:00+01:00']),
+    ]);
+    expect(before.code, before.stdout).toBe(2);
+    expect(before.stderr).toBe('puddle sync: --to is before --from (2026-11-30T00:00:00.000Z to 2026-11-29T00:00:00.000Z): a range reads from --from up to, not including, --to; give a later --to\n');
+    expect(same.code, same.stdout).toBe(2);
+    expect(same.stderr).toContain('--to is the same time as --from (2026-11-30T00:00:00.000Z to 2026-11-30T00:00:00.000Z)');
+    // Until 2026-12-02 both ran: "succeeded", 0 requests, exit 0, and a sync_run row in a home made for it.
+    for (const [r, name] of [[before, 'reversed'], [same, 'equal']] as const) {
+      expect(r.stdout).toBe('');
+      expect(existsSync(join(home, name))).toBe(false);
+    }
   }, 60_000);
 });

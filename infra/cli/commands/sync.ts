@@ -36,6 +36,13 @@ export const sync = defineCommand({
       }
       range[k] = new Date(ms);
     }
+    // A range includes its --from and stops before its --to, as every window does: equal bounds, like a --to
+    // before --from, hold nothing, and a run over them would be recorded as a sync that succeeded.
+    if (range.from && range.to && range.to <= range.from) {
+      const how = range.to < range.from ? 'is before' : 'is the same time as';
+      process.stderr.write(`puddle sync: --to ${how} --from (${range.from.toISOString()} to ${range.to.toISOString()}): a range reads from --from up to, not including, --to; give a later --to\n`);
+      return 2;
+    }
     return withLocalRuntime(async (rt) => {
       let inst;
       try {
