@@ -62,7 +62,7 @@ describe('puddle sync --from/--to on a machine in New York', () => {
       syncCharges('equal', ['--from', '2026-11-30', '--to', '2026-11-30T01:00+01:00']),
     ]);
     expect(before.code, before.stdout).toBe(2);
-    expect(before.stderr).toBe('puddle sync: --to is before --from (2026-11-30T00:00:00.000Z to 2026-11-29T00:00:00.000Z): a range reads from --from up to, not including, --to; give a later --to\n');
+    expect(before.stderr).toContain('puddle sync: --to is before --from (2026-11-30T00:00:00.000Z to 2026-11-29T00:00:00.000Z): a range reads from --from up to, not including, --to; give a later --to\n');
     expect(same.code, same.stdout).toBe(2);
     expect(same.stderr).toContain('--to is the same time as --from (2026-11-30T00:00:00.000Z to 2026-11-30T00:00:00.000Z)');
     // Until 2026-12-02 both ran: "succeeded", 0 requests, exit 0, and a sync_run row in a home made for it.
@@ -70,5 +70,23 @@ describe('puddle sync --from/--to on a machine in New York', () => {
       expect(r.stdout).toBe('');
       expect(existsSync(join(home, name))).toBe(false);
     }
+  }, 60_000);
+
+  it('refuses --full with --from or --to with exit code 2, saying what each does, before it opens the home', async () => {
+    const [withFrom, withTo, withBoth] = await Promise.all([
+      syncCharges('full-from', ['--full', '--from', '2026-11-01']),
+      syncCharges('full-to', ['--full', '--to', '2026-11-01']),
+      syncCharges('full-both', ['--from', '2026-11-01', '--to', '2026-11-02', '--full']),
+    ]);
+    for (const [r, given] of [[withFrom, '--from'], [withTo, '--to'], [withBoth, '--from and --to']] as const) {
+      expect(r.code, r.stdout).toBe(2);
+      expect(r.stderr).toContain(
+        `puddle sync: --full does not go with ${given}: --full reads every stream again from its start date and moves its bookmark to where that read ends; ` +
+          '--from/--to read only that range, a backfill that leaves the bookmark where it is. Give one or the other\n',
+      );
+      expect(r.stdout).toBe('');
+    }
+    // Until 2026-12-02 --full was dropped for the --from range (and with --to alone moved the bookmark back to it).
+    for (const name of ['full-from', 'full-to', 'full-both']) expect(existsSync(join(home, name))).toBe(false);
   }, 60_000);
 });

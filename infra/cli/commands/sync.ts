@@ -15,7 +15,7 @@ export const sync = defineCommand({
     streams: { type: 'string', description: 'only these streams (comma separated)' },
     from: { type: 'string', description: 'backfill from this time; the bookmark stays unless the range reaches it (ISO 8601; no zone: UTC)' },
     to: { type: 'string', description: 'read up to this time, at most now minus the lag (ISO 8601; no zone: UTC; default now)' },
-    full: { type: 'boolean', description: 'ignore bookmarks and backfill from the start date' },
+    full: { type: 'boolean', description: 'ignore bookmarks and backfill from the start date (not with --from or --to)' },
   },
   async run({ values, positionals }) {
     const name = positionals[0];
@@ -35,6 +35,16 @@ export const sync = defineCommand({
         return 2;
       }
       range[k] = new Date(ms);
+    }
+    // The engine took a --from range and dropped --full without a word (and --full with --to alone read from
+    // the start date and moved the bookmark back to --to): neither is what a person asking for both meant.
+    if (values.full && (range.from || range.to)) {
+      const given = range.from && range.to ? '--from and --to' : range.from ? '--from' : '--to';
+      process.stderr.write(
+        `puddle sync: --full does not go with ${given}: --full reads every stream again from its start date and moves its bookmark to where that read ends; ` +
+          `--from/--to read only that range, a backfill that leaves the bookmark where it is. Give one or the other\n`,
+      );
+      return 2;
     }
     // A range includes its --from and stops before its --to, as every window does: equal bounds, like a --to
     // before --from, hold nothing, and a run over them would be recorded as a sync that succeeded.
