@@ -1,4 +1,5 @@
 import type { ConnectorInstance } from '../core/engine/sync.js';
+import { ConfigError } from '../core/errors.js';
 import type { SecretStore } from '../core/ports.js';
 import { braintreeFromSecrets } from './braintree/connector.js';
 import { BRAINTREE_STREAM_NAMES } from './braintree/streams.js';
@@ -35,3 +36,19 @@ export const CONNECTORS: Record<string, ConnectorEntry> = {
     make: stripeFromSecrets as (secrets: SecretStore) => ConnectorInstance<never>,
   },
 };
+
+/**
+ * Throws the ConfigError of a connector with a setting that is set but wrong (a start date not on the
+ * calendar), so `puddle start` stops on it with exit code 2, as on a wrong PUDDLE_ setting, instead of running
+ * without that connector behind one warning in the log. A connector without credentials is not wrong, only not
+ * configured: the hub runs its sandbox, or goes without it.
+ */
+export function checkConnectorSettings(secrets: SecretStore): void {
+  for (const entry of Object.values(CONNECTORS)) {
+    try {
+      entry.make(secrets);
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+    }
+  }
+}

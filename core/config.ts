@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { parseFeedKeys, type FeedKey } from './http/auth.js';
 import { ConfigError } from './errors.js';
+import type { SecretStore } from './ports.js';
+import { utcInstantMs } from './time.js';
 
 /** Configuration from the environment, read once at an entry point. */
 export interface PuddleConfig {
@@ -69,6 +71,24 @@ function niceSteps(env: NodeJS.ProcessEnv, name: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 19) throw new ConfigError(`${name} must be a whole number from 0 to 19 (got ${JSON.stringify(text.slice(0, 20))})`);
   return n;
+}
+
+const YEAR_MS = 365 * 86_400_000;
+
+/**
+ * A connector's start date setting (`STRIPE_START_DATE`, ...), read as `puddle sync --from` reads its time: a
+ * date (its midnight UTC) or an ISO time, no zone meaning UTC. `new Date(text)` read a time without a zone in
+ * the machine's zone, so one setting started the backfill at different hours on a laptop and on a server, and
+ * it rolled 2026-02-30 over to 2 March. Unset or empty: a year before `now`.
+ */
+export function startDateSetting(secrets: SecretStore, name: string, now: Date): Date {
+  const text = secrets.get(name)?.trim();
+  if (!text) return new Date(now.getTime() - YEAR_MS);
+  const ms = utcInstantMs(text);
+  if (Number.isNaN(ms)) {
+    throw new ConfigError(`${name} must be a date YYYY-MM-DD or a time such as 2026-11-30T18:00:00Z (no zone: UTC), on the calendar (got ${JSON.stringify(text.slice(0, 40))})`);
+  }
+  return new Date(ms);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {

@@ -1,3 +1,4 @@
+import { startDateSetting } from '../../core/config.js';
 import { FatalError } from '../../core/errors.js';
 import type { SecretStore } from '../../core/ports.js';
 
@@ -27,9 +28,7 @@ export function braintreeConfig(secrets: SecretStore, now = new Date()): Braintr
   }
   const environment = (secrets.get('BRAINTREE_ENVIRONMENT') ?? 'sandbox').toLowerCase();
   if (environment !== 'sandbox' && environment !== 'production') throw new FatalError('braintree: BRAINTREE_ENVIRONMENT must be sandbox or production');
-  const start = secrets.get('BRAINTREE_START_DATE');
-  const startDate = start ? new Date(start) : new Date(now.getTime() - 365 * 86_400_000);
-  if (Number.isNaN(startDate.getTime())) throw new FatalError('braintree: BRAINTREE_START_DATE must be an ISO date');
+  const startDate = startDateSetting(secrets, 'BRAINTREE_START_DATE', now);
   const accountCurrencies = Object.fromEntries(
     (secrets.get('BRAINTREE_ACCOUNT_CURRENCIES') ?? '')
       .split(',')

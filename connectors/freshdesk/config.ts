@@ -1,3 +1,4 @@
+import { startDateSetting } from '../../core/config.js';
 import { FatalError } from '../../core/errors.js';
 import type { SecretStore } from '../../core/ports.js';
 
@@ -56,9 +57,7 @@ export function freshdeskConfig(secrets: SecretStore, now = new Date()): Freshde
   if (!/^https?:\/\/[^/]+\/?$/.test(base)) {
     throw new FatalError('freshdesk: set FRESHDESK_DOMAIN (acme or acme.freshdesk.com) or FRESHDESK_API_BASE (the host URL such as https://acme.freshdesk.com, without /api/v2)');
   }
-  const start = secrets.get('FRESHDESK_START_DATE');
-  const startDate = start ? new Date(start) : new Date(now.getTime() - 365 * 86_400_000);
-  if (Number.isNaN(startDate.getTime())) throw new FatalError('freshdesk: FRESHDESK_START_DATE must be an ISO date');
+  const startDate = startDateSetting(secrets, 'FRESHDESK_START_DATE', now);
   const plan = (secrets.get('FRESHDESK_PLAN') || 'growth').toLowerCase();
   if (!(plan in FRESHDESK_PLAN_LIMITS)) throw new FatalError(`freshdesk: FRESHDESK_PLAN must be one of ${Object.keys(FRESHDESK_PLAN_LIMITS).join(', ')}`);
   const planLimits = FRESHDESK_PLAN_LIMITS[plan as FreshdeskPlan];

@@ -1,3 +1,4 @@
+import { startDateSetting } from '../../core/config.js';
 import { FatalError } from '../../core/errors.js';
 import type { SecretStore } from '../../core/ports.js';
 
@@ -73,7 +74,7 @@ export function salesforceConfig(secrets: SecretStore, now = new Date()): Salesf
     refreshToken: get('SALESFORCE_REFRESH_TOKEN'),
     username: get('SALESFORCE_USERNAME'),
     privateKey: get('SALESFORCE_PRIVATE_KEY'),
-    startDate: new Date(get('SALESFORCE_START_DATE') ?? now.getTime() - 365 * 86_400_000),
+    startDate: startDateSetting(secrets, 'SALESFORCE_START_DATE', now),
     requestsPerSecond: positive(secrets.get('SALESFORCE_REQUESTS_PER_SECOND'), 'SALESFORCE_REQUESTS_PER_SECOND', 5),
     concurrency: positive(secrets.get('SALESFORCE_CONCURRENCY'), 'SALESFORCE_CONCURRENCY', 2) || 1,
     lookbackMs: positive(secrets.get('SALESFORCE_LOOKBACK_SECONDS'), 'SALESFORCE_LOOKBACK_SECONDS', 600) * 1000,
@@ -88,7 +89,6 @@ export function salesforceConfig(secrets: SecretStore, now = new Date()): Salesf
   };
   if (config.maxApiShare <= 0 || config.maxApiShare > 1) throw new FatalError('salesforce: SALESFORCE_MAX_API_SHARE must be above 0 and at most 1');
   if (!/^\d+\.\d$/.test(config.apiVersion)) throw new FatalError('salesforce: SALESFORCE_API_VERSION must look like 60.0');
-  if (Number.isNaN(config.startDate.getTime())) throw new FatalError('salesforce: SALESFORCE_START_DATE must be an ISO date');
   if (!/^[A-Z]{3}$/.test(config.currency)) throw new FatalError('salesforce: SALESFORCE_CURRENCY must be an ISO 4217 code such as GBP');
   for (const [name, v] of [['SALESFORCE_DONATION_ID_FIELD', config.donationIdField], ['SALESFORCE_GIFT_AID_FIELD', config.giftAidField]] as const) {
     if (v !== null && !/^[A-Za-z]\w*$/.test(v)) throw new FatalError(`salesforce: ${name} must be a field API name such as Gift_Aid_Declared__c`);

@@ -1,4 +1,5 @@
 import type { SecretStore } from '../../core/ports.js';
+import { startDateSetting } from '../../core/config.js';
 import { FatalError } from '../../core/errors.js';
 
 export interface StripeConfig {
@@ -18,9 +19,7 @@ export const STRIPE_API_BASE = 'https://api.stripe.com';
 export function stripeConfig(secrets: SecretStore, now = new Date()): StripeConfig {
   const apiKey = secrets.get('STRIPE_API_KEY') ?? '';
   if (!apiKey) throw new FatalError('stripe: STRIPE_API_KEY is not set');
-  const start = secrets.get('STRIPE_START_DATE');
-  const startDate = start ? new Date(start) : new Date(now.getTime() - 365 * 86_400_000);
-  if (Number.isNaN(startDate.getTime())) throw new FatalError('stripe: STRIPE_START_DATE must be an ISO date');
+  const startDate = startDateSetting(secrets, 'STRIPE_START_DATE', now);
   const rps = Number(secrets.get('STRIPE_REQUESTS_PER_SECOND') ?? (apiKey.startsWith('sk_live') ? 90 : 25));
   return {
     apiKey,

@@ -11,10 +11,13 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run the `puddle` CLI as a user would; resolves with its exit code and output whatever the code. */
-export async function runPuddle(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+/**
+ * Run the `puddle` CLI as a user would; resolves with its exit code and output whatever the code. `timeoutMs`:
+ * stop it (SIGTERM) if it is still running then, for a command that should have refused to start.
+ */
+export async function runPuddle(args: string[], env: Record<string, string> = {}, opts: { timeoutMs?: number } = {}): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, PUDDLE_LOG_LEVEL: 'error', ...env } });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, PUDDLE_LOG_LEVEL: 'error', ...env }, timeout: opts.timeoutMs });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

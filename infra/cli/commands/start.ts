@@ -1,5 +1,6 @@
 import { loadConfig } from '../../../core/config.js';
 import { log } from '../../../core/log.js';
+import { checkConnectorSettings } from '../../../connectors/registry.js';
 import { checkFeedKeys } from '../../../puddles/feeds.js';
 import { startHub } from '../../local/hub.js';
 import { routesLine } from '../banner.js';
@@ -16,6 +17,8 @@ export const start = defineCommand({
   async run({ values }) {
     const config = loadConfig();
     checkFeedKeys(config.feedKeys ?? []);
+    // Before anything opens: the hub's connectors read their settings from the environment (the local runtime's secrets).
+    checkConnectorSettings({ get: (name) => process.env[name] });
     if (values.port) config.port = Number(values.port);
     if (config.apiKeys.length === 0) {
       process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
