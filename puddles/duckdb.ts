@@ -3,9 +3,26 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 let shared: Promise<DuckDBInstance> | undefined;
 
+/**
+ * A new in-memory DuckDB whose connections read and write times in UTC (DESIGN.md rule 7): every DuckDB
+ * Puddle opens comes from here. DuckDB takes the machine's zone otherwise, so `current_date` (recon_params'
+ * default as_of, "today") was the local date, and a TIMESTAMPTZ was cast to a date or text in local time.
+ */
+export async function createDuckDb(threads: number): Promise<DuckDBInstance> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
+  // Set after create, not in its options: TimeZone is ICU's setting, and create refuses it before ICU loads.
+  const conn = await instance.connect();
+  try {
+    await conn.run("SET GLOBAL TimeZone = 'UTC'");
+  } finally {
+    conn.closeSync();
+  }
+  return instance;
+}
+
 export function sharedDuckDb(): Promise<DuckDBInstance> {
   // Writers share the machine with the queue and producer: two threads is what the box has.
-  shared ??= DuckDBInstance.create(':memory:', { threads: '2' });
+  shared ??= createDuckDb(2);
   return shared;
 }
 

@@ -7,10 +7,10 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBInstance, DuckDBConnection } from '@duckdb/node-api';
 
 import type { Catalog, CatalogFile, ObjectStore, QueryEngine, QueryResult, Row } from '../../core/ports.js';
-import { sqlIdent } from '../../puddles/duckdb.js';
+import { createDuckDb, sqlIdent } from '../../puddles/duckdb.js';
 import { namedViews } from '../../puddles/named-views.js';
 import { currentViews, fileViews, type ViewDef } from '../../puddles/views.js';
 import { readerResult } from './duckdb-json.js';
@@ -147,7 +147,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   #connection(): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
     if (this.#closed) return Promise.reject(new Error('query engine is closed'));
     this.#conn ??= (async () => {
-      const instance = await DuckDBInstance.create(':memory:', { threads: String(this.#threads) });
+      const instance = await createDuckDb(this.#threads);
       const conn = await instance.connect();
       return { instance, conn };
     })();
