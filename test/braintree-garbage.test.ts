@@ -1,7 +1,8 @@
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadBookmark } from '../core/engine/bookmark.js';
 import { AuthError, FatalError, RetriableError } from '../core/errors.js';
-import { classifyBraintreeError } from '../connectors/braintree/client.js';
+import { classifyBraintreeError, createBraintreeGateway } from '../connectors/braintree/client.js';
 import { braintreeHarness, BT_NOW } from './support/braintree-harness.js';
 
 // Provider garbage, through the real SDK against the sandbox: what a proxy, a broken record or an odd
@@ -79,5 +80,25 @@ describe('Braintree connector on provider garbage', () => {
     expect(classifyBraintreeError(unexpected('Unexpected HTTP response: 408'))).toBeInstanceOf(RetriableError);
     expect(classifyBraintreeError(unexpected('some body that is not XML'))).toBeInstanceOf(RetriableError);
     expect(classifyBraintreeError(Object.assign(new Error('x'), { type: 'authenticationError' }))).toBeInstanceOf(AuthError);
+  });
+
+  it('names a connection refused a retriable network error (the SDK types it unexpectedError), in the run too', async () => {
+    h = await braintreeHarness({ scenario: { seed: 5, donations: 20 } });
+    // A port nothing listens on: taken, then let go.
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const apiBase = `http://127.0.0.1:${(closed.address() as { port: number }).port}`;
+    await new Promise((r) => closed.close(r));
+
+    const raw = await createBraintreeGateway(h.config({ apiBase })).transaction.find('tx1').then(() => null, (e: unknown) => e);
+    expect(raw).toMatchObject({ type: 'unexpectedError' });
+    const err = classifyBraintreeError(raw);
+    expect(err).toBeInstanceOf(RetriableError);
+    expect(err.message).toMatch(/^braintree: network error \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)$/);
+
+    // The engine retries it, then records the run failed with that message (what status and sync_run show).
+    const run = byStream(await h.sync({ streams: ['transactions'] }, { apiBase }), 'transactions');
+    expect(run).toMatchObject({ outcome: 'failed', retries: 4 });
+    expect(run.error).toMatch(/^braintree: network error \(connect ECONNREFUSED/);
   });
 });

@@ -44,9 +44,15 @@ export function classifyBraintreeError(err: unknown): Error {
     case 'invalidKeysError':
       return new FatalError(`braintree: ${type}`);
     case 'unexpectedError': {
+      const message = String((err as Error).message);
+      // The SDK gives a connection that failed this type too, the socket's error in its message ("Unexpected
+      // request error: Error: connect ECONNREFUSED 127.0.0.1:443", "Request timed out" after its timeout):
+      // nothing answered, so it is a network error, worth retrying, and must be named as one, not as a response.
+      const network = /^Unexpected (?:request|response) error: (?:\w*Error: )?(.*)/.exec(message)?.[1] ?? (message === 'Request timed out' ? 'timed out' : null);
+      if (network !== null) return new RetriableError(`braintree: network error (${network.slice(0, 200)})`, undefined, { cause: err });
       // Any status the SDK does not name (400, 409, 413, 502, ...), as `Unexpected HTTP response: NNN`.
       // Another 4xx will not change on retry (DESIGN.md rule 8); a 5xx or an unreadable answer might.
-      const status = Number(/Unexpected HTTP response: (\d{3})/.exec(String((err as Error).message))?.[1]);
+      const status = Number(/Unexpected HTTP response: (\d{3})/.exec(message)?.[1]);
       if (status >= 400 && status < 500 && status !== 408) return new FatalError(`braintree: ${status} unexpected response`);
       return new RetriableError(`braintree: ${Number.isFinite(status) ? `${status} ` : ''}unexpected response`, undefined, Number.isFinite(status) ? { status } : {});
     }
