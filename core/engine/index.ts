@@ -6,5 +6,6 @@ export * from './mapped.js';
 export * from './refetch.js';
 export * from './retry.js';
 export * from './run-stream.js';
+export * from './stream-status.js';
 export * from './sync-run.js';
 export * from './sync.js';

@@ -181,7 +181,7 @@ export async function startHub(opts: {
         await app.register(feedRoutes, { keys, log: feedLog, queue });
       },
       async (app) => {
-        await app.register(opsRoutes, { keys, query: runtime.query, keeper, webhooks, queueDepths });
+        await app.register(opsRoutes, { keys, query: runtime.query, keeper, webhooks, queueDepths, state: runtime.state, connectors: CONNECTORS, clock: runtime.clock });
       },
       ...(webDir
         ? [

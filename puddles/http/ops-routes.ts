@@ -2,9 +2,11 @@
 // named view; nothing from the caller reaches SQL. Answers are cached for a few seconds: several screens
 // polling must not queue scans in front of the drift check and the reports.
 import type { FastifyInstance } from 'fastify';
+import { readStreamStatus } from '../../core/engine/stream-status.js';
 import type { KeyRing } from '../../core/http/auth.js';
 import { requireScope } from '../../core/http/scope.js';
-import type { QueryEngine, Row } from '../../core/ports.js';
+import { systemClock, type Clock, type QueryEngine, type Row, type StateStore } from '../../core/ports.js';
+import { connectorHealth } from './connector-health.js';
 import { BOX_MS } from '../live-totals.js';
 import type { TotalsKeeper } from '../totals-keeper.js';
 import type { WebhookFreshness } from '../webhook-freshness.js';
@@ -16,14 +18,20 @@ export interface OpsRoutesOptions {
   webhooks: WebhookFreshness;
   /** Messages waiting per puddle. */
   queueDepths(): Promise<Record<string, number>>;
+  /** Where the connectors' bookmarks and last runs are kept, and their streams: outcome and lag per source. */
+  state: StateStore;
+  connectors: Readonly<Record<string, { readonly streams: readonly string[] }>>;
+  clock?: Clock;
   /** How long an answer is reused (default 3 s), and the journey and breaks (default 10 s). */
   cacheMs?: number;
   reportsCacheMs?: number;
 }
 
 export const OPS_SQL = {
-  syncRuns: `SELECT connector, count(*) AS runs, max(occurred_at) AS last_started_at, max(ended_at) AS last_ended_at,
-    max_by(outcome, occurred_at) AS last_outcome FROM sync_run GROUP BY connector ORDER BY connector`,
+  // The count of runs comes from the lake (and the last run's times, for a connector with no state here):
+  // outcome and lag come from each stream's last run and bookmark in state (stream-status.ts).
+  syncRuns: `SELECT connector, count(*) AS runs, max(occurred_at) AS last_started_at, max(ended_at) AS last_ended_at
+    FROM sync_run GROUP BY connector ORDER BY connector`,
   quarantine: `SELECT count(*) AS n FROM quarantine`,
   journey: `SELECT stage, currency, count(*) AS count, CAST(sum(amount_minor) AS BIGINT) AS amount_minor
     FROM recon_journey GROUP BY stage, currency ORDER BY stage, currency`,
@@ -72,13 +80,17 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
 
   // Only the SQL is reused: the totals check, the queue and the webhooks are read fresh for every answer (a
   // status made while the lake was slow to read would otherwise show "not checked yet" for 5x that long).
+  // The streams' state is read fresh too: one round trip, and a failure must show at the next poll.
   app.get('/v1/ops/status', async () => {
     const [runs, [q]] = await cached('status', async () => [await query.query(OPS_SQL.syncRuns), await query.query(OPS_SQL.quarantine)] as const);
-    const now = Date.now();
+    const now = (opts.clock ?? systemClock).now().getTime();
     const sources = new Map<string, Record<string, unknown>>();
     for (const r of runs) {
-      const ended = r.last_ended_at ? Date.parse(String(r.last_ended_at)) : null;
-      sources.set(String(r.connector), { source: r.connector, runs: r.runs, last_run_started_at: r.last_started_at, last_run_ended_at: r.last_ended_at, last_outcome: r.last_outcome, lag_seconds: ended === null ? null : Math.max(0, Math.round((now - ended) / 1000)) });
+      sources.set(String(r.connector), { source: r.connector, runs: r.runs, last_run_started_at: r.last_started_at, last_run_ended_at: r.last_ended_at, last_outcome: null, failing_streams: [], lag_seconds: null, streams: [] });
+    }
+    // What the streams' state says wins over the lake's last runs: it is written before a run is published.
+    for (const health of connectorHealth(await readStreamStatus(opts.state, opts.connectors, now))) {
+      sources.set(health.source, { runs: 0, ...sources.get(health.source), ...health });
     }
     for (const [source, at] of Object.entries(opts.webhooks.snapshot())) {
       sources.set(source, { ...(sources.get(source) ?? { source }), last_webhook_at: at });
@@ -86,7 +98,7 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
     const drift = keeper.drift();
     return {
       now: new Date(now).toISOString(),
-      sources: [...sources.values()],
+      sources: [...sources.values()].sort((a, b) => String(a.source).localeCompare(String(b.source))),
       queue: await opts.queueDepths(),
       quarantine: Number(q?.n ?? 0),
       totals: { ready: keeper.ready, donations: keeper.totals.donations, as_of: keeper.totals.asOf(), drift: drift.lastConclusive ?? null, last_check: drift.last ?? null },

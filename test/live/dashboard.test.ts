@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMPTY_BOOKMARK, saveBookmark } from '../../core/engine/bookmark.js';
+import { recordRun } from '../../core/engine/sync-run.js';
 import { appealNight, toRequests } from '../../core/scenario/appeal-night.js';
 import type { Hub } from '../../infra/local/hub.js';
 import { formatMoney } from '../../web/src/money.js';
@@ -117,6 +119,22 @@ describe('dashboard in headless Chromium', () => {
     await page.waitForFunction(() => document.querySelector('#breaks')?.textContent?.includes('po_dash_failed') === true, null, { timeout: 30_000 });
     const row = await page.$eval('#breaks-by-type', (t) => [...t.querySelectorAll('tr')].find((tr) => tr.textContent?.includes('PAYOUT_FAILED'))?.textContent);
     expect(row).toContain(formatMoney(123456, 'GBP'));
+
+    // A connector whose first stream fails while the next succeeds reads as failing, naming the stream, with its
+    // lag from the failed stream's bookmark (ten minutes old), not from the run that ended a moment ago.
+    const { state, queue, clock } = hub.runtime;
+    const at = (agoMs: number) => new Date(Date.now() - agoMs).toISOString();
+    const run = { connector: 'braintree', records: 0, pages: 1, requests: 5, retries: 4, rateLimited: 0, quarantined: 0 };
+    await saveBookmark(state, 'braintree', 'transactions', { ...EMPTY_BOOKMARK, cursor: at(600_000) });
+    await saveBookmark(state, 'braintree', 'settlements', { ...EMPTY_BOOKMARK, cursor: at(1_000) });
+    await recordRun({ queue, state, clock }, { ...run, runId: 'dash-bt-1', stream: 'transactions', startedAt: at(9_000), endedAt: at(5_000), outcome: 'failed', error: 'braintree: network error (connect ECONNREFUSED 127.0.0.1:9)' });
+    await recordRun({ queue, state, clock }, { ...run, runId: 'dash-bt-2', stream: 'settlements', startedAt: at(5_000), endedAt: at(1_000), outcome: 'succeeded', error: null });
+    const line = () => page.$eval('#sources', (t) => [...t.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)).find((r) => r[0] === 'braintree'));
+    await page.waitForFunction(() => document.querySelector('#sources')?.textContent?.includes('failed: transactions') === true, null, { timeout: 15_000 });
+    const bt = await line();
+    expect(bt![3]).toBe('failed: transactions');
+    expect(bt![4]).toBe('10 min');
+    expect(await page.$eval('#sources', (t) => [...t.querySelectorAll('td.bad')].map((td) => td.textContent))).toEqual(['failed: transactions']);
     await page.screenshot({ path: join(SHOTS, 'ops.png'), fullPage: true });
     await page.close();
   });

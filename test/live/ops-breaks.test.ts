@@ -44,7 +44,7 @@ describe('GET /v1/ops/breaks', () => {
     ]);
     const app = Fastify();
     const unused = {} as never;
-    await app.register(opsRoutes, { keys: createKeyRing({ read: [READ_KEY] }), query: lake.engine, keeper: unused as TotalsKeeper, webhooks: unused as WebhookFreshness, queueDepths: async () => ({}) });
+    await app.register(opsRoutes, { keys: createKeyRing({ read: [READ_KEY] }), query: lake.engine, keeper: unused as TotalsKeeper, webhooks: unused as WebhookFreshness, queueDepths: async () => ({}), state: unused, connectors: {} });
     try {
       const res = await app.inject({ url: '/v1/ops/breaks', headers: { authorization: `Bearer ${READ_KEY}` } });
       expect(res.statusCode).toBe(200);

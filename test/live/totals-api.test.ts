@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEnvelope } from '../../core/envelope.js';
+import { EMPTY_BOOKMARK, saveBookmark } from '../../core/engine/bookmark.js';
+import { recordRun } from '../../core/engine/sync-run.js';
 import { appealNight, toRequests } from '../../core/scenario/appeal-night.js';
 import type { Hub } from '../../infra/local/hub.js';
 import Fastify from 'fastify';
@@ -278,9 +279,10 @@ describe('live totals API', () => {
     expect((await getJson(`${hub.url}/v1/ops/status`, FEED_KEY)).status).toBe(403);
     expect((await getJson(`${hub.url}/v1/ops/status`)).status).toBe(401);
     const ended = new Date(Date.now() - 90_000).toISOString();
-    // A run recorded the way the engine records one (producers may not write sync_run).
-    const payload = { sync_run_id: 'run-1', occurred_at: new Date(Date.now() - 120_000).toISOString(), connector: 'stripe', stream: 'charges', ended_at: ended, records: 10, pages: 1, requests: 1, retries: 0, rate_limited: 0, outcome: 'succeeded' };
-    await hub.runtime.queue.publish([makeEnvelope({ contract: 'sync_run', version: 1, source: 'stripe', stream: 'charges', payload, delivery_id: 'run-1' })]);
+    // A run recorded by the engine (producers may not write sync_run), after it moved the bookmark to 150 s ago.
+    const { state, queue, clock } = hub.runtime;
+    await saveBookmark(state, 'stripe', 'charges', { ...EMPTY_BOOKMARK, cursor: new Date(Date.now() - 150_000).toISOString() });
+    await recordRun({ queue, state, clock }, { runId: 'run-1', connector: 'stripe', stream: 'charges', startedAt: new Date(Date.now() - 120_000).toISOString(), endedAt: ended, outcome: 'succeeded', error: null, records: 10, pages: 1, requests: 1, retries: 0, rateLimited: 0, quarantined: 0 });
     await waitLanded(hub);
     await hub.totals.checkDrift();
     const res = await getJson(`${hub.url}/v1/ops/status`, READ_KEY);
@@ -288,7 +290,9 @@ describe('live totals API', () => {
     const status = (await res.json()) as { sources: Record<string, unknown>[]; queue: Record<string, number>; quarantine: number; totals: { ready: boolean; drift: { ok: boolean; against: string } } };
     expect(status.sources).toHaveLength(1);
     expect(status.sources[0]).toMatchObject({ source: 'stripe', runs: 1, last_outcome: 'succeeded', last_run_ended_at: ended });
-    expect(status.sources[0]!.lag_seconds).toBeGreaterThanOrEqual(90);
+    // The lag is how old the data is (the bookmark), as `puddle status` says, not the time since the run ended.
+    expect(status.sources[0]!.lag_seconds).toBeGreaterThanOrEqual(150);
+    expect(status.sources[0]!.lag_seconds).toBeLessThan(180);
     expect(status.queue.transactions).toBe(0);
     expect(status.quarantine).toBe(0);
     expect(status.totals).toMatchObject({ ready: true, drift: { ok: true, against: 'totals_by_box' } });

@@ -143,8 +143,20 @@ async function pollCampaigns(): Promise<void> {
   }
 }
 
+/** A source's line (puddles/http/connector-health.ts): a connector's syncs, a provider's webhooks, or both. */
+interface Source {
+  source: string;
+  runs?: number;
+  last_run_started_at?: string | null;
+  last_run_ended_at?: string | null;
+  last_outcome?: string | null;
+  failing_streams?: string[];
+  lag_seconds?: number | null;
+  last_webhook_at?: string;
+}
+
 interface Status {
-  sources: Record<string, Cell>[];
+  sources: Source[];
   queue: Record<string, number>;
   quarantine: number;
   totals: { ready: boolean; drift: { ok: boolean; checked_at: string; against: string; differences: unknown[] } | null };
@@ -161,8 +173,18 @@ async function pollStatus(): Promise<void> {
   d.textContent = drift ? (drift.ok ? 'agrees' : `${drift.differences.length} boxes differ`) : 'not checked yet';
   $('drift-detail').textContent = drift ? `live vs SQL ${drift.against}, ${ago(drift.checked_at)}` : 'live vs SQL, every minute';
   table('sources', ['source', 'sync runs', 'last sync run', 'outcome', 'lag', 'last webhook'],
-    s.sources.map((r) => [cell(r.source), cell(r.runs, 'num'), cell(r.last_run_started_at ? ago(r.last_run_ended_at ?? r.last_run_started_at) : null), cell(r.last_outcome), cell(typeof r.lag_seconds === 'number' ? `${r.lag_seconds} s` : null, 'num'), cell(r.last_webhook_at ? ago(r.last_webhook_at) : null)]), [1, 4]);
+    s.sources.map((r) => [cell(r.source), cell(r.runs, 'num'), cell(r.last_run_started_at ? ago(r.last_run_ended_at ?? r.last_run_started_at) : null), outcomeCell(r), cell(typeof r.lag_seconds === 'number' ? duration(r.lag_seconds) : null, 'num'), cell(r.last_webhook_at ? ago(r.last_webhook_at) : null)]), [1, 4]);
 }
+
+/** A connector with any stream failing reads as failing, naming those streams (the others may be fine). */
+function outcomeCell(r: Source): HTMLTableCellElement {
+  const failing = r.failing_streams ?? [];
+  return failing.length ? cell(`failed: ${failing.join(', ')}`, 'bad') : cell(r.last_outcome);
+}
+
+/** The lag: how old the connector's stalest data is, not how long ago a run ended. */
+const duration = (s: number): string =>
+  s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : s < 172_800 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86_400)} days`;
 
 interface Journey {
   available: boolean;

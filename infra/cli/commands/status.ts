@@ -1,5 +1,4 @@
-import { loadBookmark } from '../../../core/engine/bookmark.js';
-import { lastRunKey, type RunResult } from '../../../core/engine/sync-run.js';
+import { readStreamStatus } from '../../../core/engine/stream-status.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
 import { defineCommand } from '../command.js';
 import { formatRows, type Format } from '../format.js';
@@ -12,24 +11,17 @@ export const status = defineCommand({
   options: { format: { type: 'string', default: 'table', description: 'table (default) or json' } },
   run: ({ values }) =>
     withLocalRuntime(async (rt) => {
-      const now = rt.clock.now().getTime();
-      const rows = [];
-      for (const [connector, entry] of Object.entries(CONNECTORS)) {
-        for (const stream of entry.streams) {
-          const bm = await loadBookmark(rt.state, connector, stream);
-          const last = await rt.state.get<RunResult>(lastRunKey(connector, stream));
-          rows.push({
-            connector,
-            stream,
-            bookmark: bm.cursor ?? (bm.updatedAt ? 'kept by the stream' : 'never synced'),
-            in_progress: bm.window ? `window from ${bm.window.from}` : '',
-            last_run: last ? `${last.outcome} at ${last.endedAt}` : '',
-            records: last?.records ?? null,
-            lag: bm.cursor ? humanLag(now - Date.parse(bm.cursor)) : '',
-            error: last?.error ?? '',
-          });
-        }
-      }
+      const streams = await readStreamStatus(rt.state, CONNECTORS, rt.clock.now().getTime());
+      const rows = streams.map(({ connector, stream, bookmark: bm, lastRun: last, lagMs }) => ({
+        connector,
+        stream,
+        bookmark: bm?.cursor ?? (bm?.updatedAt ? 'kept by the stream' : 'never synced'),
+        in_progress: bm?.window ? `window from ${bm.window.from}` : '',
+        last_run: last ? `${last.outcome} at ${last.endedAt}` : '',
+        records: last?.records ?? null,
+        lag: lagMs === null ? '' : humanLag(lagMs),
+        error: last?.error ?? '',
+      }));
       process.stdout.write(formatRows(rows, values.format === 'json' ? 'json' : ('table' as Format)));
       return 0;
     }, { reads: true }),

@@ -1,0 +1,54 @@
+// One line per connector on the operations dashboard, from its streams' bookmarks and last runs. A connector
+// is as healthy as its worst stream: each stream has its own bookmark and runs on its own, so one that keeps
+// failing is not made good by the streams that ran after it.
+import type { StreamStatus } from '../../core/engine/stream-status.js';
+import type { RunResult } from '../../core/engine/sync-run.js';
+
+export interface StreamHealth {
+  stream: string;
+  last_outcome: RunResult['outcome'] | null;
+  last_run_ended_at: string | null;
+  lag_seconds: number | null;
+  /** The last run's error (the engine's words: never secrets or personal data). */
+  error: string | null;
+}
+
+export interface ConnectorHealth {
+  source: string;
+  last_run_started_at: string | null;
+  last_run_ended_at: string | null;
+  /** `failed` while the last run of any of its streams failed; else the outcome of its newest run. */
+  last_outcome: RunResult['outcome'] | null;
+  /** The streams whose last run failed, in run order. */
+  failing_streams: string[];
+  /** The largest of its streams' lags (streamLagMs), in seconds: its data is as old as its stalest stream's. */
+  lag_seconds: number | null;
+  streams: StreamHealth[];
+}
+
+const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms / 1000));
+const latest = (a: string | null, b: string | undefined) => (b !== undefined && (a === null || Date.parse(b) > Date.parse(a)) ? b : a);
+
+/** The connectors that have synced at least once here (a bookmark or a run), in the order first seen. */
+export function connectorHealth(streams: readonly StreamStatus[]): ConnectorHealth[] {
+  const out = new Map<string, ConnectorHealth & { newest: number }>();
+  for (const s of streams) {
+    if (!s.bookmark && !s.lastRun) continue;
+    let c = out.get(s.connector);
+    if (!c) out.set(s.connector, (c = { source: s.connector, last_run_started_at: null, last_run_ended_at: null, last_outcome: null, failing_streams: [], lag_seconds: null, streams: [], newest: -Infinity }));
+    const run = s.lastRun;
+    c.streams.push({ stream: s.stream, last_outcome: run?.outcome ?? null, last_run_ended_at: run?.endedAt ?? null, lag_seconds: seconds(s.lagMs), error: run?.error ?? null });
+    c.last_run_started_at = latest(c.last_run_started_at, run?.startedAt);
+    c.last_run_ended_at = latest(c.last_run_ended_at, run?.endedAt);
+    if (run && Date.parse(run.endedAt) > c.newest) {
+      c.newest = Date.parse(run.endedAt);
+      if (!c.failing_streams.length) c.last_outcome = run.outcome;
+    }
+    if (run?.outcome === 'failed') {
+      c.failing_streams.push(s.stream);
+      c.last_outcome = 'failed';
+    }
+    if (s.lagMs !== null) c.lag_seconds = Math.max(c.lag_seconds ?? -Infinity, seconds(s.lagMs)!);
+  }
+  return [...out.values()].map(({ newest: _, ...c }) => c);
+}

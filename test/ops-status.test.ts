@@ -1,0 +1,72 @@
+// The operations view of a connector whose runs fail, from real runs: the Braintree SDK against the sandbox,
+// the engine's bookmarks and run records, the lake's sync_run read by DuckDB. On call, "fine" must mean fine.
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunResult } from '../core/engine/sync-run.js';
+import { createKeyRing } from '../core/http/auth.js';
+import { CONNECTORS } from '../connectors/registry.js';
+import type { ConnectorHealth } from '../puddles/http/connector-health.js';
+import { opsRoutes } from '../puddles/http/ops-routes.js';
+import type { TotalsKeeper } from '../puddles/totals-keeper.js';
+import { WebhookFreshness } from '../puddles/webhook-freshness.js';
+import { braintreeHarness, BT_NOW } from './support/braintree-harness.js';
+
+const READ_KEY = 'read-key-ops-status-0001';
+const MIN = 60_000;
+
+describe('GET /v1/ops/status on a connector with a failing stream', () => {
+  let h: Awaited<ReturnType<typeof braintreeHarness>>;
+  let second: RunResult[];
+  beforeAll(async () => {
+    h = await braintreeHarness({ scenario: { seed: 5, donations: 40 } });
+    const first = await h.sync();
+    expect(first.map((r) => r.outcome)).toEqual(first.map(() => 'succeeded'));
+    // Three minutes on, the gateway fails every attempt of the first stream's first call; the streams after
+    // it run and succeed, so the connector's newest run is a success.
+    h.clock.advance(3 * MIN);
+    h.sandbox.injectFaults({ status5xx: 5 });
+    second = await h.sync();
+    await h.land();
+    h.clock.advance(5_000);
+  }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const status = async () => {
+    const app = Fastify();
+    await app.register(opsRoutes, {
+      keys: createKeyRing({ read: [READ_KEY] }), query: h.rt.query, keeper: { drift: () => ({}), totals: { asOf: () => null } } as unknown as TotalsKeeper,
+      webhooks: new WebhookFreshness(), queueDepths: async () => ({}), state: h.engineRuntime.state, connectors: { braintree: CONNECTORS.braintree! }, clock: h.clock,
+    });
+    try {
+      const res = await app.inject({ url: '/v1/ops/status', headers: { authorization: `Bearer ${READ_KEY}` } });
+      expect(res.statusCode).toBe(200);
+      return res.json<{ sources: (ConnectorHealth & { runs: number })[] }>();
+    } finally {
+      await app.close();
+    }
+  };
+
+  it('shows it failing and names the stream, though streams that ran after it succeeded', async () => {
+    expect(second[0]).toMatchObject({ stream: 'transactions', outcome: 'failed' });
+    expect(second.slice(1).map((r) => r.outcome)).toEqual(second.slice(1).map(() => 'succeeded'));
+    const { sources } = await status();
+    expect(sources).toHaveLength(1);
+    const bt = sources[0]!;
+    expect(bt).toMatchObject({ source: 'braintree', runs: 2 * second.length, last_outcome: 'failed', failing_streams: ['transactions'] });
+    expect(bt.streams.find((s) => s.stream === 'transactions')).toMatchObject({ last_outcome: 'failed', error: expect.stringMatching(/^braintree: serverError/) });
+  });
+
+  it("measures lag as puddle status does, from the bookmark: the failed stream's data is as old as its first run left it", async () => {
+    const { sources } = await status();
+    const bt = sources[0]!;
+    // transactions read up to the first run's now minus its one-minute lag, and no further since.
+    const now = BT_NOW.getTime() + 3 * MIN + 5_000;
+    expect(bt.lag_seconds).toBe((now - (BT_NOW.getTime() - MIN)) / 1000);
+    expect(bt.streams.find((s) => s.stream === 'transactions')!.lag_seconds).toBe(bt.lag_seconds);
+    // A stream that succeeded just now (no lag of its own) is seconds behind.
+    expect(bt.streams.find((s) => s.stream === 'disputes')!.lag_seconds).toBe(5);
+    expect(Date.parse(bt.last_run_ended_at!)).toBe(BT_NOW.getTime() + 3 * MIN);
+  });
+});
