@@ -23,6 +23,12 @@ export class RetriableError extends PuddleError {
   }
 }
 
+/**
+ * The queue could not commit a publish (a full disk, a read-only file, an I/O error): nothing of it was kept.
+ * Its own kind so that the hub can tell its health from it, apart from a publish refused for its content.
+ */
+export class QueueCommitError extends PuddleError {}
+
 /** Will not get better by retrying: auth, config, other 4xx. Stops the stream, bookmark untouched. */
 export class FatalError extends PuddleError {}
 

@@ -2,6 +2,7 @@
 import { log } from '../core/log.js';
 import { logOpsEvents } from '../core/ops-events.js';
 import type { Catalog, ClaimedMessage, ObjectStore, OpsEvents, Queue } from '../core/ports.js';
+import { RepeatedFailure, type FailureState } from '../core/repeated-failure.js';
 import { DEFAULT_MAX_ATTEMPTS, type PuddleDef } from './definitions.js';
 import { landEnvelopes, type LandResult } from './land.js';
 import { landedMessages, type LandedColumns, type LandedListener } from './landed.js';
@@ -69,6 +70,11 @@ export class PuddleConsumer {
   #subscribed: Promise<void> | undefined;
   #running = false;
   #loop: Promise<void> | undefined;
+  /**
+   * Landing that fails batch after batch (a full or read-only disk, a queue that cannot commit a claim): logged
+   * when it starts, then counted every 10 s, and reported (failure) until a batch lands again.
+   */
+  readonly #failing: RepeatedFailure;
 
   constructor(opts: PuddleConsumerOptions) {
     this.puddle = opts.puddle;
@@ -81,6 +87,7 @@ export class PuddleConsumer {
     this.#pauseAfter = opts.pauseAfter;
     this.#pauseOver = opts.pauseOver;
     this.#standBy = opts.standBy;
+    this.#failing = new RepeatedFailure({ fields: { puddle: opts.puddle.name } });
     this.#opts = {
       batchSize: opts.batchSize ?? DEFAULTS.batchSize,
       windowMs: opts.windowMs ?? DEFAULTS.windowMs,
@@ -88,6 +95,11 @@ export class PuddleConsumer {
       pollMs: opts.pollMs ?? DEFAULTS.pollMs,
       retryDelayMs: opts.retryDelayMs ?? DEFAULTS.retryDelayMs,
     };
+  }
+
+  /** Landing's failure going on (batches, claims or acks failing, none landed since), or null. */
+  get failure(): FailureState | null {
+    return this.#failing.current();
   }
 
   /** Claim one batch (whatever is visible now, up to batchSize), land it and ack. Returns messages handled. */
@@ -189,7 +201,7 @@ export class PuddleConsumer {
         }
       } catch (err) {
         // A queue hiccup must not kill the loop: what was claimed becomes visible again on its own.
-        log.error('puddle consumer loop failed; carrying on', { puddle: this.puddle.name, error: err });
+        this.#failing.fail('puddle consumer loop failed; carrying on', err);
         await this.#sleep(this.#opts.retryDelayMs);
       }
     }
@@ -245,7 +257,7 @@ export class PuddleConsumer {
     try {
       await this.#landAndAck(batch);
     } catch (err) {
-      log.error('ack or retry failed; the batch will be redelivered', { puddle: this.puddle.name, error: err });
+      this.#failing.fail('ack or retry failed; the batch will be redelivered', err);
     }
   }
 
@@ -262,7 +274,7 @@ export class PuddleConsumer {
       });
     } catch (err) {
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      log.warn('landing failed; batch will be retried', { puddle: this.puddle.name, messages: batch.length, reason });
+      this.#failing.fail('landing failed; batch will be retried', err, { messages: batch.length }, 'warn');
       await this.#queue.retry(this.puddle.name, receipts, { reason, delayMs: this.#opts.retryDelayMs });
       // The queue dead-letters a message once its deliveries reach maxAttempts: this retry did that to these.
       const dead = batch.filter((m) => m.attempts >= (this.puddle.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)).length;
@@ -281,6 +293,7 @@ export class PuddleConsumer {
       }
     }
     await this.#queue.ack(this.puddle.name, receipts);
+    this.#failing.succeeded('landing works again');
     if (result.quarantined) log.info('quarantined records', { puddle: this.puddle.name, count: result.quarantined });
   }
 }

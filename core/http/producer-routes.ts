@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CONTRACTS, WRITTEN_BY_HUB, type Contract, type FieldError } from '../contracts/index.js';
 import { EnvelopeTextWriter, type Envelope, type EnvelopeTexts } from '../envelope.js';
-import { log } from '../log.js';
 import type { Queue } from '../ports.js';
+import { RepeatedFailure } from '../repeated-failure.js';
 import { bearerKey, type KeyRing } from './auth.js';
 import { errorBody, retryAfterSeconds } from './errors.js';
 import { eventTexts } from './event-texts.js';
@@ -101,8 +101,11 @@ interface Batch {
  * event as raw) were most of what the young generation's scavenges had to copy on the producer's loop.
  */
 export function eventsAcceptor(queue: Queue, maxEvents: number): EventsAcceptor {
+  // A queue that cannot commit (a full disk) refuses every request: the first is logged, then a count every
+  // 10 s, not a line per request.
+  const failing = new RepeatedFailure();
   const unavailable = (err: unknown, requestId: string, events: number): ProducerAnswer => {
-    log.warn('producer publish failed', { request_id: requestId, events, error: err });
+    failing.fail('producer publish failed', err, { request_id: requestId, events }, 'warn');
     const message = 'the queue did not accept the events; nothing was accepted, retry later';
     return { status: 503, body: JSON.stringify(errorBody('queue_unavailable', message)), retryAfter: retryAfterSeconds(err) };
   };
@@ -118,7 +121,10 @@ export function eventsAcceptor(queue: Queue, maxEvents: number): EventsAcceptor 
       return Promise.resolve(unavailable(err, requestId, events));
     }
     return published.then(
-      (): ProducerAnswer => ({ status: 202, body: accepted }),
+      (): ProducerAnswer => {
+        failing.succeeded('producer publishes are accepted again');
+        return { status: 202, body: accepted };
+      },
       (err: unknown) => unavailable(err, requestId, events),
     );
   };

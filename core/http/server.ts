@@ -24,8 +24,11 @@ export interface ServerOptions {
    * the producer's API-key hook does not apply; `request.rawBody` is set for them as for every route.
    */
   plugins?: readonly FastifyPluginAsync[];
-  /** More for GET /healthz to say (the hub's landing backlog), beside `ok: true`. */
-  health?: () => Record<string, unknown>;
+  /**
+   * What GET /healthz says beside `ok: true` (the hub's queue and landing); it may set `ok`, and `accepting:
+   * false` (events are refused: the queue cannot commit) makes the answer a 503.
+   */
+  health?: () => Record<string, unknown> & { ok?: boolean; accepting?: boolean };
 }
 
 /**
@@ -81,10 +84,14 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
-  // Always 200 while the process serves: a backlog is reported, not failed, because the producer still
-  // accepts (the queue is durable) and a balancer that dropped it would turn lag into lost requests.
+  // 200 while the process accepts events: a backlog or failing landing is reported, not failed, because the
+  // producer still accepts (the queue is durable) and a balancer that dropped it would turn lag into lost
+  // requests. 503 only while it accepts none (the queue cannot commit): a balancer should send them elsewhere.
   const health = opts.health;
-  app.get('/healthz', async () => (health ? { ok: true, ...health() } : { ok: true }));
+  app.get('/healthz', async (_req, reply) => {
+    const said = health?.() ?? {};
+    return reply.code(said.accepting === false ? 503 : 200).send({ ok: true, ...said });
+  });
   void app.register(producerRoutes, { check, accept });
   for (const plugin of opts.plugins ?? []) void app.register(plugin);
   return app;

@@ -4,10 +4,12 @@ import type { PuddleConfig } from '../../core/config.js';
 import { Refetcher } from '../../core/engine/refetch.js';
 import type { ConnectorInstance } from '../../core/engine/sync.js';
 import type { Envelope, EnvelopeTexts } from '../../core/envelope.js';
+import { QueueCommitError } from '../../core/errors.js';
 import { createKeyRing } from '../../core/http/auth.js';
 import { buildServer, closeServer } from '../../core/http/server.js';
 import { log } from '../../core/log.js';
 import type { Queue, SecretStore } from '../../core/ports.js';
+import { RepeatedFailure, type FailureState } from '../../core/repeated-failure.js';
 import type { Runtime } from '../../core/runtime.js';
 import { CONNECTORS } from '../../connectors/registry.js';
 import { SANDBOXES, type RunningSandbox } from '../../connectors/sandboxes.js';
@@ -40,6 +42,10 @@ export interface HubStats {
   /** `waiting` is above the configured bound (config.maxQueueDepth): landing is behind. */
   behind: boolean;
   bound: number;
+  /** The queue cannot commit (events are refused with 503): since when, why, how many publishes failed. */
+  queueFailing: FailureState | null;
+  /** The puddles whose landing fails, each with its failure (their events wait, durably, in the queue). */
+  landingFailing: Record<string, FailureState>;
 }
 
 export interface Hub {
@@ -60,8 +66,8 @@ export interface Hub {
   stop(drainMs?: number): Promise<void>;
 }
 
-/** Counts envelopes the queue confirmed, for the live line. */
-function countingQueue(queue: Queue, counter: { accepted: number }): Queue {
+/** Counts envelopes the queue confirmed, for the live line, and tells `commits` whether the queue commits. */
+function countingQueue(queue: Queue, counter: { accepted: number }, commits: RepeatedFailure): Queue {
   // Every method delegates with the queue itself as `this` (an Object.create wrapper would let a method
   // that sets a field set it on the wrapper).
   return {
@@ -70,9 +76,17 @@ function countingQueue(queue: Queue, counter: { accepted: number }): Queue {
     // commit, not the envelopes (see eventsAcceptor).
     publish: (envelopes: readonly Envelope[], texts?: EnvelopeTexts) => {
       const n = envelopes.length;
-      return queue.publish(envelopes, texts).then(() => {
-        counter.accepted += n;
-      });
+      return queue.publish(envelopes, texts).then(
+        () => {
+          counter.accepted += n;
+          commits.succeeded('the queue commits again');
+        },
+        (err: unknown) => {
+          // Only a commit that failed says something of the queue (not an envelope refused for its content).
+          if (err instanceof QueueCommitError) commits.fail('the queue cannot commit: events are refused (503) until it can', err);
+          throw err;
+        },
+      );
     },
     claim: (subscription, opts) => queue.claim(subscription, opts),
     ack: (subscription, receipts) => queue.ack(subscription, receipts),
@@ -116,7 +130,8 @@ export async function startHub(opts: {
   const { config } = opts;
   const runtime = await createLocalRuntime({ home: config.home });
   const counter = { accepted: 0 };
-  const queue = countingQueue(runtime.queue, counter);
+  const commits = new RepeatedFailure();
+  const queue = countingQueue(runtime.queue, counter, commits);
 
   // Providers without credentials get a sandbox; their webhook secrets must exist before routes mount.
   const overlay: Record<string, string> = {};
@@ -162,12 +177,32 @@ export async function startHub(opts: {
     const b = landing.backlog();
     return { waiting: b.waiting, oldestWaitingMs: b.oldestMs, behind: b.waiting > bound, bound, reported: b.at > 0 };
   };
+  // What /healthz, the operations status and the live line say. `accepting` is what a load balancer needs:
+  // false while the queue cannot commit, when every event is refused with 503 (/healthz answers 503 too, so a
+  // balancer sends producers to a hub that can take their events). Landing that fails or lags is reported, with
+  // `ok` false, but the hub still accepts: its events wait in the queue, durably, and refusing them would move
+  // the backlog to producers that may have nowhere to keep it. A queue failure is reported for a minute after
+  // the last failed publish (RepeatedFailure's staleMs): a balancer that stopped sending gets the hub back to
+  // try again, rather than never, since only a publish tells whether the queue commits.
+  const health = () => {
+    const l = lag();
+    const queueFailing = commits.current();
+    const landingFailing = landing.failures();
+    const failing = Object.keys(landingFailing).length > 0;
+    const accepting = queueFailing === null;
+    return {
+      ok: accepting && !failing,
+      accepting,
+      queue: queueFailing ? { committing: false, ...queueFailing } : { committing: true },
+      landing: {
+        ...(l.reported ? { waiting: l.waiting, oldest_waiting_s: l.oldestWaitingMs / 1000, bound: l.bound, behind: l.behind } : { starting: true }),
+        ...(failing ? { failing: landingFailing } : {}),
+      },
+    };
+  };
   const server = buildServer({
     queue,
-    health: () => {
-      const l = lag();
-      return { landing: l.reported ? { waiting: l.waiting, oldest_waiting_s: l.oldestWaitingMs / 1000, bound: l.bound, behind: l.behind } : { starting: true } };
-    },
+    health,
     apiKeys: config.apiKeys,
     keys,
     maxEvents: config.maxEvents,
@@ -181,7 +216,7 @@ export async function startHub(opts: {
         await app.register(feedRoutes, { keys, log: feedLog, queue });
       },
       async (app) => {
-        await app.register(opsRoutes, { keys, query: runtime.query, keeper, webhooks, queueDepths, state: runtime.state, connectors: CONNECTORS, clock: runtime.clock });
+        await app.register(opsRoutes, { keys, query: runtime.query, keeper, webhooks, queueDepths, state: runtime.state, connectors: CONNECTORS, clock: runtime.clock, health });
       },
       ...(webDir
         ? [
@@ -255,7 +290,7 @@ export async function startHub(opts: {
       if (opts.reported && l.reported) waiting = l.waiting;
       else for (const p of PUDDLES) waiting += await runtime.queue.depth(p.name);
       const files = (await runtime.catalog.listFiles()).length;
-      return { accepted: counter.accepted, waiting, files, oldestWaitingMs: l.oldestWaitingMs, behind: waiting > bound, bound };
+      return { accepted: counter.accepted, waiting, files, oldestWaitingMs: l.oldestWaitingMs, behind: waiting > bound, bound, queueFailing: commits.current(), landingFailing: landing.failures() };
     },
     async stop(drainMs = 10_000) {
       clearInterval(lagWatch);

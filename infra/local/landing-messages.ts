@@ -1,4 +1,5 @@
 // What the hub and its landing threads (landing-thread.ts, landing-worker.ts) say to each other.
+import type { FailureState } from '../../core/repeated-failure.js';
 import type { LandedRows } from '../../puddles/landed.js';
 
 export interface LandingWorkerData {
@@ -19,8 +20,8 @@ export interface LandingWorkerData {
   producerBusy: SharedArrayBuffer;
   /** Per mille; 1000 or more: never pause. */
   yieldAbove: number;
-  /** PuddleConsumer options (batch size, window, visibility, poll). */
-  consumer: { batchSize?: number; windowMs?: number; visibilityMs?: number; pollMs?: number };
+  /** PuddleConsumer options (batch size, window, visibility, poll, the delay before a failed batch is retried). */
+  consumer: { batchSize?: number; windowMs?: number; visibilityMs?: number; pollMs?: number; retryDelayMs?: number };
 }
 
 export type ToLandingWorker = { type: 'stop'; drainMs: number };
@@ -30,4 +31,6 @@ export type FromLandingWorker =
   | { type: 'landed'; landed: LandedRows }
   /** Deliveries waiting per puddle, and how long the oldest has waited (0 when none). */
   | { type: 'backlog'; depths: Record<string, number>; oldestMs: number }
+  /** The puddles whose landing fails here now (the thread's consumers and helpers), with each one's failure. */
+  | { type: 'failures'; failures: Record<string, FailureState> }
   | { type: 'stopped' };

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { log } from '../../core/log.js';
+import type { FailureState } from '../../core/repeated-failure.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import type { LandedListener } from '../../puddles/landed.js';
 import type { FromLandingWorker, LandingWorkerData, ToLandingWorker } from './landing-messages.js';
@@ -65,6 +66,7 @@ interface Slot {
   depths: Record<string, number>;
   oldestMs: number;
   at: number;
+  failures: Record<string, FailureState>;
 }
 
 const RESTART_MS = 1_000;
@@ -127,6 +129,15 @@ export class LandingThreads {
     return { waiting, depths, oldestMs, at: at === Infinity ? 0 : at };
   }
 
+  /** The puddles whose landing fails now (batches, claims or acks, none landed since), each with its latest failure. */
+  failures(): Record<string, FailureState> {
+    const out: Record<string, FailureState> = {};
+    for (const s of this.#slots) {
+      for (const [puddle, f] of Object.entries(s.failures)) if (!out[puddle] || f.last_at > out[puddle].last_at) out[puddle] = f;
+    }
+    return out;
+  }
+
   /** Stop claiming, land what is queued within `drainMs` (the rest stays durable in the queue), end the threads. */
   async stop(drainMs: number): Promise<void> {
     this.#stopping = true;
@@ -146,8 +157,9 @@ export class LandingThreads {
     const worker = startWorker(data);
     let stoppedResolve!: () => void;
     const stopped = new Promise<void>((r) => (stoppedResolve = r));
-    const s: Slot = slot ?? { data, worker, stopped, depths: {}, oldestMs: 0, at: 0 };
-    Object.assign(s, { worker, stopped });
+    const s: Slot = slot ?? { data, worker, stopped, depths: {}, oldestMs: 0, at: 0, failures: {} };
+    // A new thread reports its own failures: the dead one's would stay for ever (it reports only changes).
+    Object.assign(s, { worker, stopped, failures: {} });
     if (!slot) this.#slots.push(s);
     return new Promise<void>((resolve, reject) => {
       let ready = false;
@@ -163,6 +175,8 @@ export class LandingThreads {
           s.depths = m.depths;
           s.oldestMs = m.oldestMs;
           s.at = Date.now();
+        } else if (m.type === 'failures') {
+          s.failures = m.failures;
         } else if (m.type === 'ready') {
           ready = true;
           resolve();

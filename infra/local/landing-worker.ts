@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RAW_ONLY_CONTRACT } from '../../core/envelope.js';
 import { log } from '../../core/log.js';
+import type { FailureState } from '../../core/repeated-failure.js';
 import { compactAll, collectGarbage } from '../../puddles/compact.js';
 import { DEFAULT_BATCH_SIZE, PuddleConsumer } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
@@ -96,8 +97,14 @@ for (const c of consumers) await c.start();
 // counting stays under a fortieth of the thread while the drain needs it most.
 let backlogTimer: NodeJS.Timeout | undefined;
 let reporting = true;
+let lastFailures = '{}';
 const reportBacklog = async () => {
   const started = performance.now();
+  // Failures first, and whatever the counts do: on a full disk the hub must hear that landing fails.
+  const failures = landingFailures();
+  const said = JSON.stringify(failures);
+  if (said !== lastFailures) send({ type: 'failures', failures });
+  lastFailures = said;
   try {
     const depths: Record<string, number> = {};
     for (const p of puddles) depths[p.name] = await queue.depth(p.name);
@@ -107,6 +114,16 @@ const reportBacklog = async () => {
   }
   if (reporting) backlogTimer = setTimeout(() => void reportBacklog(), Math.max(data.backlogMs, (performance.now() - started) * 40));
 };
+/** Per puddle, the latest failure of any consumer of it here (its own or a helper). */
+function landingFailures(): Record<string, FailureState> {
+  const out: Record<string, FailureState> = {};
+  for (const c of consumers) {
+    const f = c.failure;
+    const had = out[c.puddle.name];
+    if (f && (!had || f.last_at > had.last_at)) out[c.puddle.name] = f;
+  }
+  return out;
+}
 await reportBacklog();
 
 // Small files from busy minutes are merged, and files compaction replaced are deleted once no reader can

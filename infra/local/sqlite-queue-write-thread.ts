@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { PuddleError } from '../../core/errors.js';
+import { QueueCommitError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { joinSmallPacks, unpackAll, type PackedBodies, type QueueWriter } from './sqlite-queue-writer.mjs';
 import { sqlitePragmas, type SqliteDurability } from './sqlite.js';
@@ -120,7 +120,7 @@ export class WriterThread {
   private settle(m: FromWorker): void {
     this.posted--;
     const ids = 'done' in m ? m.done : m.failed;
-    const failure = 'failed' in m ? new PuddleError('queue publish failed', { cause: new Error(m.error) }) : null;
+    const failure = 'failed' in m ? new QueueCommitError('queue publish failed', { cause: new Error(m.error) }) : null;
     for (const id of ids) {
       const p = this.inflight.get(id);
       if (!p) continue;
@@ -164,7 +164,7 @@ export class WriterThread {
       this.fallback!.write(contracts, unpackAll(packs));
       return Promise.resolve();
     } catch (err) {
-      return Promise.reject(new PuddleError('queue publish failed', { cause: err }));
+      return Promise.reject(new QueueCommitError('queue publish failed', { cause: err }));
     }
   }
 }

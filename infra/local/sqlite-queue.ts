@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { checkEnvelopeTexts, parseEnvelopeWithoutRaw, type Envelope, type EnvelopeTexts } from '../../core/envelope.js';
-import { FatalError, PuddleError } from '../../core/errors.js';
+import { FatalError, PuddleError, QueueCommitError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import type { ClaimedMessage, ClaimOptions, DeadLetter, Queue, Subscription } from '../../core/ports.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
@@ -448,7 +448,7 @@ export class SqliteQueue implements Queue {
     try {
       this.localWriter().write(contracts, unpackAll(packs));
     } catch (err) {
-      const failure = new PuddleError('queue publish failed', { cause: err });
+      const failure = new QueueCommitError('queue publish failed', { cause: err });
       for (const p of group) p.reject(failure);
       return;
     }

@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMPTY_BOOKMARK, saveBookmark } from '../../core/engine/bookmark.js';
@@ -136,6 +137,20 @@ describe('dashboard in headless Chromium', () => {
     expect(bt![4]).toBe('10 min');
     expect(await page.$eval('#sources', (t) => [...t.querySelectorAll('td.bad')].map((td) => td.textContent))).toEqual(['failed: transactions']);
     await page.screenshot({ path: join(SHOTS, 'ops.png'), fullPage: true });
+
+    // A queue that cannot commit (SQLite's disk-full error, from a trigger): said in red under the queue's depth.
+    const db = new Database(join(home, 'queue.db'));
+    db.exec(`CREATE TRIGGER disk_full BEFORE INSERT ON queue_deliveries BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    try {
+      expect((await postEvents(hub.url, PRODUCER_KEY, [donation('dash-refused', 100)])).status).toBe(503);
+      await page.waitForFunction(() => document.querySelector('#queue-detail.bad')?.textContent === 'the queue cannot commit (disk full): events are refused', null, { timeout: 15_000 });
+      await page.screenshot({ path: join(SHOTS, 'ops-disk-full.png') });
+    } finally {
+      db.exec('DROP TRIGGER disk_full');
+      db.close();
+    }
+    await post([donation('dash-after-full', 100)]);
+    await page.waitForFunction(() => document.querySelector('#queue-detail')?.textContent === 'messages waiting to land', null, { timeout: 15_000 });
     await page.close();
   });
 

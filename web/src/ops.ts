@@ -155,7 +155,15 @@ interface Source {
   last_webhook_at?: string;
 }
 
+/** The hub's health, as /healthz says it (infra/local/hub.ts). */
+interface Health {
+  accepting: boolean;
+  queue: { committing: boolean; reason?: string };
+  landing: { failing?: Record<string, { reason: string }> };
+}
+
 interface Status {
+  health: Health | null;
   sources: Source[];
   queue: Record<string, number>;
   quarantine: number;
@@ -166,6 +174,7 @@ async function pollStatus(): Promise<void> {
   const s = await getJson<Status>('/v1/ops/status');
   if (!s) return;
   $('queue').textContent = formatCount(Object.values(s.queue).reduce((a, b) => a + b, 0));
+  showHealth(s.health);
   $('quarantine').textContent = formatCount(s.quarantine);
   const drift = s.totals.drift;
   const d = $('drift');
@@ -174,6 +183,18 @@ async function pollStatus(): Promise<void> {
   $('drift-detail').textContent = drift ? `live vs SQL ${drift.against}, ${ago(drift.checked_at)}` : 'live vs SQL, every minute';
   table('sources', ['source', 'sync runs', 'last sync run', 'outcome', 'lag', 'last webhook'],
     s.sources.map((r) => [cell(r.source), cell(r.runs, 'num'), cell(r.last_run_started_at ? ago(r.last_run_ended_at ?? r.last_run_started_at) : null), outcomeCell(r), cell(typeof r.lag_seconds === 'number' ? duration(r.lag_seconds) : null, 'num'), cell(r.last_webhook_at ? ago(r.last_webhook_at) : null)]), [1, 4]);
+}
+
+/** Under the queue's depth: what stops events being kept or landed (a full disk), in red; else what the figure is. */
+function showHealth(h: Health | null): void {
+  const why = (reason: string | undefined) => (reason ?? 'failed').replace('_', ' ');
+  const problems: string[] = [];
+  if (h && !h.accepting) problems.push(`the queue cannot commit (${why(h.queue.reason)}): events are refused`);
+  const failing = Object.entries(h?.landing.failing ?? {});
+  if (failing.length) problems.push(`landing fails for ${failing.map(([p]) => p).join(', ')} (${why(failing[0]![1].reason)})`);
+  const el = $('queue-detail');
+  el.textContent = problems.length ? problems.join('; ') : 'messages waiting to land';
+  el.className = problems.length ? 'bad' : '';
 }
 
 /** A connector with any stream failing reads as failing, naming those streams (the others may be fine). */

@@ -5,6 +5,7 @@ import { checkFeedKeys } from '../../../puddles/feeds.js';
 import { startHub } from '../../local/hub.js';
 import { routesLine } from '../banner.js';
 import { defineCommand } from '../command.js';
+import { liveLine } from '../live-line.js';
 
 export const start = defineCommand({
   name: 'start',
@@ -34,10 +35,7 @@ export const start = defineCommand({
     const tty = process.stdout.isTTY;
     let last = '';
     const ticker = setInterval(async () => {
-      const s = await hub.stats({ reported: true });
-      const oldest = s.oldestWaitingMs >= 1000 ? ` (oldest ${(s.oldestWaitingMs / 1000).toFixed(1)} s)` : '';
-      const behind = s.behind ? ` | BEHIND: over ${s.bound} waiting (PUDDLE_MAX_QUEUE_DEPTH), still accepting` : '';
-      const line = `accepted ${s.accepted} | waiting to land ${s.waiting}${oldest} | lake files ${s.files}${behind}`;
+      const line = liveLine(await hub.stats({ reported: true }));
       if (tty) process.stdout.write(`\r${line}   `);
       else if (line !== last) process.stdout.write(`${line}\n`);
       last = line;

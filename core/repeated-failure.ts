@@ -1,0 +1,91 @@
+// A failure that repeats on every attempt (a full disk fails every commit and every landing): one log line when
+// it starts, then at most one every `everyMs` saying how many there were, and one when it stops; and its state,
+// for the health reports. A line per attempt filled the log with the same words (159 in 40 s on a full disk)
+// while /healthz said nothing.
+import { log } from './log.js';
+
+/** What the failure is, in words safe to show anywhere (an error's own message may name paths or data). */
+export type FailureReason = 'disk_full' | 'not_writable' | 'failed';
+
+export interface FailureState {
+  /** When this run of failures began (ISO time). */
+  since: string;
+  /** The latest failure. */
+  last_at: string;
+  failures: number;
+  reason: FailureReason;
+}
+
+/** The reason of an error or of any error in its `cause` chain (SQLite's, the file system's). */
+export function failureReason(err: unknown): FailureReason {
+  let e = err;
+  for (let depth = 0; e !== null && e !== undefined && depth < 5; depth++) {
+    const text = `${String((e as { code?: unknown }).code ?? '')} ${e instanceof Error ? e.message : String(e)}`;
+    if (/ENOSPC|SQLITE_FULL|disk is full|no space left/i.test(text)) return 'disk_full';
+    if (/EROFS|EACCES|EPERM|SQLITE_READONLY|SQLITE_CANTOPEN|read-only|readonly|permission denied/i.test(text)) return 'not_writable';
+    e = (e as { cause?: unknown }).cause;
+  }
+  return 'failed';
+}
+
+export interface RepeatedFailureOptions {
+  /** Fields every line carries (which puddle...). */
+  fields?: Record<string, unknown>;
+  /** At most one line per this many ms while it goes on (default 10 s). */
+  everyMs?: number;
+  /**
+   * A failure this long after the last one starts a new run, and a state this old is no longer reported
+   * (default 60 s): nothing has failed for a minute, either because it works again or because nothing tried.
+   */
+  staleMs?: number;
+  now?: () => number;
+}
+
+export class RepeatedFailure {
+  readonly #opts: Required<Omit<RepeatedFailureOptions, 'fields'>> & { fields: Record<string, unknown> };
+  #state: FailureState | null = null;
+  #lastAt = 0;
+  #loggedAt = 0;
+  /** Failures since the last line. */
+  #unlogged = 0;
+
+  constructor(opts: RepeatedFailureOptions = {}) {
+    this.#opts = { fields: opts.fields ?? {}, everyMs: opts.everyMs ?? 10_000, staleMs: opts.staleMs ?? 60_000, now: opts.now ?? Date.now };
+  }
+
+  /** The failure going on, or null (none, or none for `staleMs`). */
+  current(): FailureState | null {
+    if (!this.#state || this.#opts.now() - this.#lastAt > this.#opts.staleMs) return null;
+    return { ...this.#state };
+  }
+
+  /** One more failure: logged at `level` when it is the first of a run, else at most every `everyMs`. */
+  fail(message: string, err: unknown, fields?: Record<string, unknown>, level: 'warn' | 'error' = 'error'): void {
+    const now = this.#opts.now();
+    const at = new Date(now).toISOString();
+    const reason = failureReason(err);
+    if (!this.current()) {
+      this.#state = { since: at, last_at: at, failures: 1, reason };
+      this.#lastAt = this.#loggedAt = now;
+      this.#unlogged = 0;
+      log[level](message, { ...this.#opts.fields, ...fields, error: err });
+      return;
+    }
+    const s = this.#state!;
+    Object.assign(s, { last_at: at, failures: s.failures + 1, reason });
+    this.#lastAt = now;
+    this.#unlogged++;
+    if (now - this.#loggedAt < this.#opts.everyMs) return;
+    log[level](`${message} (still failing)`, { ...this.#opts.fields, ...fields, error: err, failures: s.failures, since: s.since, not_logged: this.#unlogged - 1 });
+    this.#loggedAt = now;
+    this.#unlogged = 0;
+  }
+
+  /** It worked: if it was failing, one line says so, with how many failures there were. */
+  succeeded(message: string): void {
+    if (!this.#state) return;
+    const s = this.#state;
+    this.#state = null;
+    log.info(message, { ...this.#opts.fields, failures: s.failures, since: s.since });
+  }
+}
