@@ -11,12 +11,16 @@ const body = JSON.stringify({
   events: [{ contract: 'donation', version: 1, payload: { donation_id: 'd-close-1', occurred_at: '2026-11-29T20:15:00Z', channel: 'sms', amount_minor: 500, currency: 'GBP' } }],
 });
 
-/** A file-less queue whose commits take `ms`: a request is under way for that long. */
-function slowQueue(ms: number): Queue {
+/** A file-less queue whose commits take `ms`: a request is under way for that long. `publishing` settles when one starts. */
+function slowQueue(ms: number): Queue & { publishing: Promise<void> } {
   const queue = new SqliteQueue(':memory:');
   const publish = queue.publish.bind(queue);
+  let started!: () => void;
+  const publishing = new Promise<void>((r) => (started = r));
   return Object.assign(queue, {
+    publishing,
     publish: async (envelopes: readonly Envelope[]) => {
+      started();
       await new Promise((r) => setTimeout(r, ms));
       return publish(envelopes);
     },
@@ -37,7 +41,9 @@ describe('closing the HTTP server', () => {
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     // fetch keeps its connection alive (undici), as producers and the sandboxes' webhook senders do.
     const answer = fetch(`${url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body });
-    await new Promise((r) => setTimeout(r, 100));
+    // The request is under way once its publish has begun (a fixed sleep lost that race on a loaded host: the
+    // close came first and the request got 503).
+    await queue.publishing;
     const started = Date.now();
     const closing = closeServer(app, 30_000);
     const res = await answer;
