@@ -33,6 +33,13 @@ export interface ClaimedMessage {
   body?: string;
 }
 
+export interface RetryOptions {
+  reason: string;
+  delayMs?: number;
+  /** Default true. */
+  counted?: boolean;
+}
+
 export interface DeadLetter {
   envelope: Envelope;
   attempts: number;
@@ -57,8 +64,13 @@ export interface Queue {
   claim(subscription: string, opts: ClaimOptions): Promise<ClaimedMessage[]>;
   /** Done with these: remove them. */
   ack(subscription: string, receipts: readonly string[]): Promise<void>;
-  /** Failed: make visible again after `delayMs`, or dead-letter once attempts reach maxAttempts. */
-  retry(subscription: string, receipts: readonly string[], opts: { reason: string; delayMs?: number }): Promise<void>;
+  /**
+   * Failed: make visible again after `delayMs`, or dead-letter once attempts reach maxAttempts. `counted:
+   * false` (the failure was the environment's, not the messages'): this delivery does not count as an
+   * attempt, so it is never dead-lettered for it. An adapter whose broker counts deliveries itself (SQS
+   * counts receives) cannot take one back and ignores it.
+   */
+  retry(subscription: string, receipts: readonly string[], opts: RetryOptions): Promise<void>;
   deadLetters(subscription: string, limit?: number): Promise<DeadLetter[]>;
   /** Messages waiting (visible or in flight) for one subscription. */
   depth(subscription: string): Promise<number>;

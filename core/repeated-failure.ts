@@ -2,6 +2,7 @@
 // it starts, then at most one every `everyMs` saying how many there were, and one when it stops; and its state,
 // for the health reports. A line per attempt filled the log with the same words (159 in 40 s on a full disk)
 // while /healthz said nothing.
+import { RetriableError } from './errors.js';
 import { log } from './log.js';
 
 /** What the failure is, in words safe to show anywhere (an error's own message may name paths or data). */
@@ -26,6 +27,22 @@ export function failureReason(err: unknown): FailureReason {
     e = (e as { cause?: unknown }).cause;
   }
   return 'failed';
+}
+
+/**
+ * Whether a failure belongs to where things are written (the disk full or read-only, the object store or
+ * catalog not answering) rather than to the work in hand: the same work will succeed once that is fixed, so
+ * retrying it must not count against it. Named by code as failureReason does (disk_full, not_writable), or a
+ * RetriableError anywhere in the `cause` chain (DESIGN.md rule 8: network, 5xx, throttling).
+ */
+export function isEnvironmentFailure(err: unknown): boolean {
+  if (failureReason(err) !== 'failed') return true;
+  let e = err;
+  for (let depth = 0; e !== null && e !== undefined && depth < 5; depth++) {
+    if (e instanceof RetriableError) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 export interface RepeatedFailureOptions {

@@ -2,7 +2,7 @@
 import { log } from '../core/log.js';
 import { logOpsEvents } from '../core/ops-events.js';
 import type { Catalog, ClaimedMessage, ObjectStore, OpsEvents, Queue } from '../core/ports.js';
-import { RepeatedFailure, type FailureState } from '../core/repeated-failure.js';
+import { isEnvironmentFailure, RepeatedFailure, type FailureState } from '../core/repeated-failure.js';
 import { DEFAULT_MAX_ATTEMPTS, type PuddleDef } from './definitions.js';
 import { landEnvelopes, type LandResult } from './land.js';
 import { landedMessages, type LandedColumns, type LandedListener } from './landed.js';
@@ -36,8 +36,13 @@ export interface PuddleConsumerOptions {
    * is far behind (landing-worker.ts).
    */
   standBy?: () => boolean;
-  /** Delay before a failed batch is offered again. */
+  /**
+   * Delay before a failed batch is offered again. While landing fails for the environment (the lake or its
+   * catalog full or read-only, the store not answering), it doubles with each failure in a row, up to
+   * maxRetryDelayMs (30 s), and those failures do not count as the messages' attempts.
+   */
   retryDelayMs?: number;
+  maxRetryDelayMs?: number;
   /** Told what each batch landed, once it is registered (a redelivered batch is told again). */
   onLanded?: LandedListener;
   /** Which columns onLanded reads, per table (default: all of every table). */
@@ -47,7 +52,7 @@ export interface PuddleConsumerOptions {
 }
 
 export const DEFAULT_BATCH_SIZE = 5_000;
-const DEFAULTS = { batchSize: DEFAULT_BATCH_SIZE, windowMs: 500, visibilityMs: 10_000, pollMs: 50, retryDelayMs: 1_000 };
+const DEFAULTS = { batchSize: DEFAULT_BATCH_SIZE, windowMs: 500, visibilityMs: 10_000, pollMs: 50, retryDelayMs: 1_000, maxRetryDelayMs: 30_000 };
 /** How often a pause asks pauseOver(). */
 const PAUSE_CHECK_MS = 100;
 /** How often a consumer standing by asks standBy() again. */
@@ -75,6 +80,8 @@ export class PuddleConsumer {
    * when it starts, then counted every 10 s, and reported (failure) until a batch lands again.
    */
   readonly #failing: RepeatedFailure;
+  /** Batches in a row that failed for the environment: the next retry waits retryDelayMs * 2^(n-1), capped. */
+  #environmentFailures = 0;
 
   constructor(opts: PuddleConsumerOptions) {
     this.puddle = opts.puddle;
@@ -94,7 +101,13 @@ export class PuddleConsumer {
       visibilityMs: opts.visibilityMs ?? DEFAULTS.visibilityMs,
       pollMs: opts.pollMs ?? DEFAULTS.pollMs,
       retryDelayMs: opts.retryDelayMs ?? DEFAULTS.retryDelayMs,
+      maxRetryDelayMs: opts.maxRetryDelayMs ?? DEFAULTS.maxRetryDelayMs,
     };
+  }
+
+  /** The last batch failed for the environment (the lake cannot be written) and none has landed since. */
+  get environmentFailing(): boolean {
+    return this.#environmentFailures > 0;
   }
 
   /** Landing's failure going on (batches, claims or acks failing, none landed since), or null. */
@@ -115,12 +128,16 @@ export class PuddleConsumer {
    * claimed come back after the visibility timeout, so this can take that long). Returns messages handled.
    * The next batch is claimed while the
    * previous one is written (DuckDB works on its own threads), so at most two batches are in hand.
+   * Stops early once a batch fails for the environment (environmentFailing): waiting for a disk to get room
+   * is the running hub's job, and a one-shot `puddle land` says so and leaves the rest queued.
    */
   async drain(): Promise<number> {
     await this.#subscribe();
+    this.#environmentFailures = 0;
     let total = 0;
     let inflight: Promise<void> | undefined;
     for (;;) {
+      if (this.#environmentFailures > 0) break;
       const batch = await this.#claim(this.#opts.batchSize);
       if (!batch.length) {
         if (inflight) {
@@ -275,6 +292,15 @@ export class PuddleConsumer {
     } catch (err) {
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       this.#failing.fail('landing failed; batch will be retried', err, { messages: batch.length }, 'warn');
+      if (isEnvironmentFailure(err)) {
+        // Not the batch's fault: it would land if the disk had room. It stays in the queue, uncounted, for as
+        // long as that lasts (dead-lettering it took donations out of the lake within seconds on a full disk),
+        // and is offered again less and less often, so a long outage costs little.
+        const n = Math.min(++this.#environmentFailures, 16);
+        const delayMs = Math.min(this.#opts.maxRetryDelayMs, this.#opts.retryDelayMs * 2 ** (n - 1));
+        await this.#queue.retry(this.puddle.name, receipts, { reason, delayMs, counted: false });
+        return;
+      }
       await this.#queue.retry(this.puddle.name, receipts, { reason, delayMs: this.#opts.retryDelayMs });
       // The queue dead-letters a message once its deliveries reach maxAttempts: this retry did that to these.
       const dead = batch.filter((m) => m.attempts >= (this.puddle.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)).length;
@@ -293,6 +319,7 @@ export class PuddleConsumer {
       }
     }
     await this.#queue.ack(this.puddle.name, receipts);
+    this.#environmentFailures = 0;
     this.#failing.succeeded('landing works again');
     if (result.quarantined) log.info('quarantined records', { puddle: this.puddle.name, count: result.quarantined });
   }

@@ -21,7 +21,7 @@ export interface LandingWorkerData {
   /** Per mille; 1000 or more: never pause. */
   yieldAbove: number;
   /** PuddleConsumer options (batch size, window, visibility, poll, the delay before a failed batch is retried). */
-  consumer: { batchSize?: number; windowMs?: number; visibilityMs?: number; pollMs?: number; retryDelayMs?: number };
+  consumer: { batchSize?: number; windowMs?: number; visibilityMs?: number; pollMs?: number; retryDelayMs?: number; maxRetryDelayMs?: number };
 }
 
 export type ToLandingWorker = { type: 'stop'; drainMs: number };

@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { checkEnvelopeTexts, parseEnvelopeWithoutRaw, type Envelope, type EnvelopeTexts } from '../../core/envelope.js';
 import { FatalError, PuddleError, QueueCommitError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
-import type { ClaimedMessage, ClaimOptions, DeadLetter, Queue, Subscription } from '../../core/ports.js';
+import type { ClaimedMessage, ClaimOptions, DeadLetter, Queue, RetryOptions, Subscription } from '../../core/ports.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { WriterThread } from './sqlite-queue-write-thread.js';
 import { packBodies, QueueWriter, unpackAll, type PackedBodies } from './sqlite-queue-writer.mjs';
@@ -112,6 +112,7 @@ export class SqliteQueue implements Queue {
     dropDelivery: Statement;
     delivery: Statement;
     setVisibleAt: Statement;
+    setVisibleAtUncounted: Statement;
     deleteIfUnreferenced: Statement;
     ackMany: Statement;
     rangeSeqs: Statement;
@@ -128,7 +129,7 @@ export class SqliteQueue implements Queue {
 
   private readonly claimTx: (sub: SubInfo, opts: ClaimOptions) => ClaimRow[];
   private readonly ackTx: (subId: number, receipts: readonly string[]) => void;
-  private readonly retryTx: (sub: SubInfo, receipts: readonly string[], reason: string, delayMs: number) => void;
+  private readonly retryTx: (sub: SubInfo, receipts: readonly string[], reason: string, delayMs: number, counted: boolean) => void;
 
   constructor(path: string, opts: SqliteQueueOptions = {}) {
     this.defaultMaxAttempts = opts.defaultMaxAttempts ?? 5;
@@ -168,6 +169,10 @@ export class SqliteQueue implements Queue {
          WHERE d.sub_id = ? AND d.seq = ?`,
       ),
       setVisibleAt: db.prepare(`UPDATE queue_deliveries SET visible_at = ? WHERE sub_id = ? AND seq = ?`),
+      // The claim counted this delivery; an uncounted retry takes it back. The next claim then hands out the
+      // same receipt again, which only the consumer that just gave this one up could hold: it acks only what
+      // it landed, and landing is idempotent.
+      setVisibleAtUncounted: db.prepare(`UPDATE queue_deliveries SET visible_at = ?, attempts = attempts - 1 WHERE sub_id = ? AND seq = ? AND attempts > 0`),
       ackMany: db
         .prepare(
           `DELETE FROM queue_deliveries WHERE sub_id = @sub
@@ -240,14 +245,15 @@ export class SqliteQueue implements Queue {
       // Any body in the range with no delivery left is garbage, whoever acked its other deliveries.
       if (acked > 0) this.deleteUnreferenced(lo, hi);
     }).immediate;
-    this.retryTx = db.transaction((sub: SubInfo, receipts: readonly string[], reason: string, delayMs: number) => {
+    this.retryTx = db.transaction((sub: SubInfo, receipts: readonly string[], reason: string, delayMs: number, counted: boolean) => {
       const now = Date.now();
       for (const r of receipts) {
         const parsed = parseReceipt(r);
         if (!parsed) continue;
         const row = this.stmt.delivery.get(sub.id, parsed.seq) as { attempts: number; body: string } | undefined;
         if (!row || row.attempts !== parsed.attempts) continue;
-        if (row.attempts >= sub.max_attempts) this.deadLetter(sub.id, parsed.seq, row.body, row.attempts, reason, now);
+        if (!counted) this.stmt.setVisibleAtUncounted.run(now + delayMs, sub.id, parsed.seq);
+        else if (row.attempts >= sub.max_attempts) this.deadLetter(sub.id, parsed.seq, row.body, row.attempts, reason, now);
         else this.stmt.setVisibleAt.run(now + delayMs, sub.id, parsed.seq);
       }
     }).immediate;
@@ -358,14 +364,10 @@ export class SqliteQueue implements Queue {
     this.ackTx(this.subInfo(subscription).id, receipts);
   }
 
-  async retry(
-    subscription: string,
-    receipts: readonly string[],
-    opts: { reason: string; delayMs?: number },
-  ): Promise<void> {
+  async retry(subscription: string, receipts: readonly string[], opts: RetryOptions): Promise<void> {
     this.assertOpen();
     if (receipts.length === 0) return;
-    this.retryTx(this.subInfo(subscription), receipts, opts.reason, Math.max(0, opts.delayMs ?? 0));
+    this.retryTx(this.subInfo(subscription), receipts, opts.reason, Math.max(0, opts.delayMs ?? 0), opts.counted ?? true);
   }
 
   async deadLetters(subscription: string, limit = 100): Promise<DeadLetter[]> {

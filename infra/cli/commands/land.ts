@@ -14,6 +14,11 @@ export const land = defineCommand({
       for (const puddle of PUDDLES) {
         const consumer = new PuddleConsumer({ puddle, queue: rt.queue, store: rt.store, catalog: rt.catalog });
         const n = await consumer.drain();
+        const failure = consumer.environmentFailing ? consumer.failure : null;
+        if (failure) {
+          process.stderr.write(`puddle land: ${puddle.name}: the lake cannot be written (${failure.reason}); what did not land stays in the queue\n`);
+          return 1;
+        }
         if (n) process.stdout.write(`${puddle.name}: landed ${n}\n`);
         total += n;
       }
