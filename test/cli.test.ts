@@ -21,7 +21,7 @@ describe('the puddle CLI', () => {
   it('has --help on every command', async () => {
     const top = await puddle(['--help']);
     expect(top.code).toBe(0);
-    const commands = [...top.stdout.matchAll(/^ {2}(\w+) {2,}/gm)].map((m) => m[1]!);
+    const commands = [...top.stdout.matchAll(/^ {2}([\w-]+) {2,}/gm)].map((m) => m[1]!);
     expect(commands).toEqual(expect.arrayContaining(['start', 'land', 'sync', 'status', 'query', 'compact', 'replay', 'demo']));
     const helps = await Promise.all(commands.map((c) => puddle([c, '--help'])));
     helps.forEach((r, i) => {

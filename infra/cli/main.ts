@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import('./commands/export.js')).exportView,
   compact: async () => (await import('./commands/compact.js')).compact,
   replay: async () => (await import('./commands/replay.js')).replay,
+  'dead-letters': async () => (await import('./commands/dead-letters.js')).deadLetters,
   demo: async () => (await import('./commands/demo.js')).demo,
   aws: async () => (await import('./commands/aws.js')).aws,
   cost: async () => (await import('./commands/cost.js')).cost,
@@ -22,7 +23,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 /** The command list with summaries: loads every command, which only help and mistakes need. */
 async function usage(): Promise<string> {
   const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
-  const lines = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
+  const lines = commands.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`);
   return `puddle: a connector and integration hub for charity donation data\n\nUsage: puddle <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'puddle <command> --help' for a command's options.\nEnvironment: PUDDLE_HOME (default ./.puddle), PORT (default 8787), PUDDLE_API_KEYS (comma separated).\n`;
 }
 

@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../../core/config.js';
+import { PUDDLES } from '../../../puddles/definitions.js';
+import { defineCommand } from '../command.js';
+import { formatRows, type Format } from '../format.js';
+
+/** A reason is an error's message: cut long ones (a stack of causes) to what a table can show. */
+const REASON_CHARS = 160;
+
+export const deadLetters = defineCommand({
+  name: 'dead-letters',
+  summary: 'List the messages that could not land (per puddle: how many, since when, why), or send them back to land.',
+  usage: 'puddle dead-letters [--format table|json]\n       puddle dead-letters redrive [--puddle P]',
+  options: {
+    format: { type: 'string', default: 'table', description: 'table (default) or json (list)' },
+    puddle: { type: 'string', description: 'redrive only this puddle (default: every puddle)' },
+  },
+  async run({ values, positionals }) {
+    const [action, ...extra] = positionals;
+    if (extra.length || (action !== undefined && action !== 'redrive')) {
+      process.stderr.write(`puddle dead-letters: unknown action '${positionals.join(' ')}' (list with no action, or 'redrive')\n`);
+      return 2;
+    }
+    const puddle = values.puddle as string | undefined;
+    if (puddle !== undefined && !PUDDLES.some((p) => p.name === puddle)) {
+      process.stderr.write(`puddle dead-letters: --puddle must be one of ${PUDDLES.map((p) => p.name).join(', ')}\n`);
+      return 2;
+    }
+    const { home } = loadConfig();
+    const file = join(home, 'queue.db');
+    if (!existsSync(file)) {
+      process.stderr.write(`note: ${file} does not exist (PUDDLE_HOME): no queue, so no dead letters\n`);
+      if (action !== 'redrive') process.stdout.write(formatRows([], values.format === 'json' ? 'json' : 'table'));
+      return 0;
+    }
+    // Loaded here, not at the top: `--help` needs none of it.
+    const [{ openSqlite }, { redriveDeadLetters, summarizeDeadLetters }] = await Promise.all([import('../../local/sqlite.js'), import('../../local/sqlite-dead-letters.js')]);
+    // Only the queue's file: safe beside a running hub (see sqlite-dead-letters.ts).
+    const db = openSqlite(file);
+    try {
+      if (action === 'redrive') {
+        const moved = redriveDeadLetters(db, { puddle });
+        let total = 0;
+        for (const [name, n] of Object.entries(moved)) {
+          process.stdout.write(`${name}: ${n} sent back to the queue\n`);
+          total += n;
+        }
+        process.stdout.write(`sent back ${total} dead letters${total ? ': a running hub lands them now; otherwise puddle start or puddle land' : ''}\n`);
+        return 0;
+      }
+      const rows = summarizeDeadLetters(db).map((s) => ({
+        puddle: s.puddle,
+        dead_letters: s.count,
+        oldest: s.oldest,
+        newest: s.newest,
+        reasons: s.reasons.map((r) => `${r.count} x ${r.reason.length > REASON_CHARS ? `${r.reason.slice(0, REASON_CHARS)}...` : r.reason}`).join('; '),
+      }));
+      process.stdout.write(formatRows(rows, values.format === 'json' ? 'json' : ('table' as Format)));
+      return 0;
+    } finally {
+      db.close();
+    }
+  },
+});
