@@ -161,6 +161,11 @@ export type Row = Record<string, unknown>;
 /** A query's column names, in the result's order (each one a key of every row), and its rows. */
 export interface QueryResult {
   columns: string[];
+  /**
+   * Each column's type as the engine names it (DuckDB's `VARCHAR`, `BIGINT`, ...; Athena's `varchar`, `bigint`):
+   * a CSV writer needs it to tell a text column, whose cells may be formulas to a spreadsheet, from a number.
+   */
+  types: string[];
   rows: Row[];
 }
 

@@ -77,8 +77,8 @@ export class AthenaQueryEngine implements QueryEngine {
   }
 
   async queryWithColumns(sql: string): Promise<QueryResult> {
-    const { columns, rows } = await this.run(sql);
-    return { columns, rows };
+    const { columns, types, rows } = await this.run(sql);
+    return { columns, types, rows };
   }
 
   /** Run one statement; its columns, its rows and what it scanned. */
@@ -100,8 +100,8 @@ export class AthenaQueryEngine implements QueryEngine {
     };
     this.#lastStats = stats;
     this.#onStats?.(stats, sql);
-    const { columns, rows } = execution.StatementType === 'DDL' ? { columns: [], rows: [] } : await this.#results(queryId);
-    return { columns, rows, stats };
+    const { columns, types, rows } = execution.StatementType === 'DDL' ? { columns: [], types: [], rows: [] } : await this.#results(queryId);
+    return { columns, types, rows, stats };
   }
 
   /** What the last query scanned. */
@@ -167,7 +167,7 @@ export class AthenaQueryEngine implements QueryEngine {
       first = false;
       token = page.NextToken;
     } while (token);
-    return { columns: (columns ?? []).map(columnName), rows };
+    return { columns: (columns ?? []).map(columnName), types: (columns ?? []).map((c) => c.Type ?? 'varchar'), rows };
   }
 }
 

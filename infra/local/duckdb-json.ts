@@ -58,5 +58,5 @@ export function readerResult(reader: DuckDBResultReader): QueryResult {
     for (let c = 0; c < names.length; c++) out[names[c]!] = convert[c]!(columns[c]![r]);
     rows[r] = out;
   }
-  return { columns: names, rows };
+  return { columns: names, types: reader.columnTypes().map((t) => t.toString()), rows };
 }

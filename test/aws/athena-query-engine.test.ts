@@ -85,12 +85,12 @@ describe('AthenaQueryEngine', () => {
     states({ state: 'SUCCEEDED' });
     // An empty SELECT's only row is the header; the names are also in ResultSetMetadata.
     athena.on(GetQueryResultsCommand).resolves({ ResultSet: { ResultSetMetadata: { ColumnInfo: columns }, Rows: [row(...columns.map((c) => c.Name))] } });
-    expect(await engine().queryWithColumns("SELECT * FROM totals WHERE channel = 'none'")).toEqual({ columns: columns.map((c) => c.Name), rows: [] });
+    expect(await engine().queryWithColumns("SELECT * FROM totals WHERE channel = 'none'")).toEqual({ columns: columns.map((c) => c.Name), types: columns.map((c) => c.Type), rows: [] });
 
     athena.reset();
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
     states({ state: 'SUCCEEDED', type: 'DDL' });
-    expect(await engine().queryWithColumns('CREATE OR REPLACE VIEW v AS SELECT 1 AS a')).toEqual({ columns: [], rows: [] });
+    expect(await engine().queryWithColumns('CREATE OR REPLACE VIEW v AS SELECT 1 AS a')).toEqual({ columns: [], types: [], rows: [] });
   });
 
   it('says why a FAILED query failed, and whether trying again may help', async () => {

@@ -55,7 +55,7 @@ describe('createAwsRuntime', () => {
     expect(() => bare.catalog.tables()).toThrow(/no catalog configured/);
     await bare.close();
     const catalog = new SqliteCatalog(':memory:');
-    const given = await createAwsRuntime({ catalog: () => ({ catalog, query: { query: async () => [{ n: 1 }], queryWithColumns: async () => ({ columns: ['n'], rows: [{ n: 1 }] }), close: async () => undefined } }) });
+    const given = await createAwsRuntime({ catalog: () => ({ catalog, query: { query: async () => [{ n: 1 }], queryWithColumns: async () => ({ columns: ['n'], types: ['BIGINT'], rows: [{ n: 1 }] }), close: async () => undefined } }) });
     expect(given.catalog).toBe(catalog);
     expect(await given.query.query('SELECT 1 AS n')).toEqual([{ n: 1 }]);
     await given.close();

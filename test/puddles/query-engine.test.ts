@@ -49,7 +49,7 @@ describe('DuckDbQueryEngine', () => {
 
   it('names the columns of a result, in its order, with rows or none', async () => {
     // No rows: the names come from the result, not from rows; a view over an empty lake has its contract's.
-    expect(await lake.engine.queryWithColumns(`SELECT 2 AS b, 'x' AS "1" WHERE false`)).toEqual({ columns: ['b', '1'], rows: [] });
+    expect(await lake.engine.queryWithColumns(`SELECT 2 AS b, 'x' AS "1" WHERE false`)).toEqual({ columns: ['b', '1'], types: ['INTEGER', 'VARCHAR'], rows: [] });
     expect((await lake.engine.queryWithColumns('SELECT donation_id, amount_minor FROM donation')).columns).toEqual(['donation_id', 'amount_minor']);
     // With rows: the keys of each row, in the result's order (an object lists "1" before "b" whatever the SQL said).
     const { columns, rows } = await lake.engine.queryWithColumns(`SELECT 2 AS b, 'x' AS "1", 3 AS b`);

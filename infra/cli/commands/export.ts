@@ -9,11 +9,12 @@ const NAME = /^[a-z_][a-z0-9_]*$/;
 export const exportView = defineCommand({
   name: 'export',
   summary: 'Write a view (recon_journey, donation, ...) to a flat, typed Parquet or CSV file, e.g. for Tableau Desktop.',
-  usage: 'puddle export <view> --format parquet|csv --out FILE [--as-of DATE]',
+  usage: 'puddle export <view> --format parquet|csv --out FILE [--as-of DATE] [--raw-csv]',
   options: {
     format: { type: 'string', default: 'parquet', description: 'parquet (default) or csv' },
     out: { type: 'string', description: 'the file to write' },
     'as-of': { type: 'string', description: 'for recon_* views: "now" for ages and grace periods (YYYY-MM-DD)' },
+    'raw-csv': { type: 'boolean', description: 'CSV: write text cells as stored, even one a spreadsheet would run as a formula (=, +, -, @): for programs, not spreadsheets' },
   },
   async run({ values, positionals }) {
     const fail = (msg: string) => {
@@ -36,7 +37,7 @@ export const exportView = defineCommand({
           return 2;
         }
         if (asOf) await setReconParams(rt.query, { as_of: asOf });
-        const n = await copyOut(rt.query, `SELECT * FROM ${view}`, format as FileFormat, out);
+        const n = await copyOut(rt.query, `SELECT * FROM ${view}`, format as FileFormat, out, { rawCsv: Boolean(values['raw-csv']) });
         process.stderr.write(`puddle export: wrote ${n} rows of ${view} to ${out}\n`);
         return 0;
       } catch (err) {

@@ -14,13 +14,14 @@ export const report = defineCommand({
   name: 'report',
   // Named from REPORTS, as usage is: a list written out by hand left `tickets` out.
   summary: `Print a reconciliation report (${Object.keys(REPORTS).join(', ')}).`,
-  usage: `puddle report ${Object.keys(REPORTS).join('|')} [--as-of DATE] [--from DATE] [--to DATE] [--format table|json|csv|parquet] [--out FILE] [--fail-on-breaks]`,
+  usage: `puddle report ${Object.keys(REPORTS).join('|')} [--as-of DATE] [--from DATE] [--to DATE] [--format table|json|csv|parquet] [--out FILE] [--raw-csv] [--fail-on-breaks]`,
   options: {
     'as-of': { type: 'string', description: '"now" for ages and grace periods (YYYY-MM-DD); later objects are left out. Default: today' },
     from: { type: 'string', description: "first date (the report's date column, inclusive)" },
     to: { type: 'string', description: 'last date, inclusive' },
     format: { type: 'string', default: 'table', description: 'table (default), json (one array of objects), csv, or parquet (needs --out)' },
     out: { type: 'string', description: 'write to this file instead of standard output' },
+    'raw-csv': { type: 'boolean', description: 'CSV: write text cells as stored, even one a spreadsheet would run as a formula (=, +, -, @): for programs, not spreadsheets' },
     'fail-on-breaks': { type: 'boolean', description: 'exit 1 when any break is open (for a scheduled check)' },
   },
   async run({ values, positionals }) {
@@ -43,12 +44,13 @@ export const report = defineCommand({
       try {
         if (values['as-of']) await setReconParams(rt.query, { as_of: values['as-of'] as string });
         const sql = reportSql(name, range);
+        const csv = { rawCsv: Boolean(values['raw-csv']) };
         if (format === 'parquet' || (format === 'csv' && out)) {
           // The writer `puddle export` uses: one CSV format (timestamps, quoting) whichever command wrote it.
-          const n = await copyOut(rt.query, sql, format, out!);
+          const n = await copyOut(rt.query, sql, format, out!, csv);
           process.stderr.write(`puddle report: wrote ${n} rows to ${out!}\n`);
         } else if (format === 'csv') {
-          process.stdout.write(await csvText(rt.query, sql));
+          process.stdout.write(await csvText(rt.query, sql, csv));
         } else {
           const { columns, rows } = await rt.query.queryWithColumns(sql);
           const text = formatRows(rows, format as Format, columns);
