@@ -45,3 +45,17 @@ export function namedViews(): ViewDef[] {
     ...NAMED_VIEW_FILES.map((name) => ({ name, sql: readQuery(name) })),
   ];
 }
+
+/**
+ * The views `--as-of` changes: `recon_params` and every named view that reads it, directly or through another
+ * (every `recon_*` view and `totals_by_box`). Contract views have no "as of": they are the lake as it is.
+ * Comments are left out of the reading, so a view that only names another in its header does not count.
+ */
+export function asOfViews(): string[] {
+  const out = ['recon_params'];
+  for (const v of namedViews()) {
+    const body = v.sql.replace(/--[^\n]*/g, '');
+    if (out.some((name) => new RegExp(`\\b${name}\\b`, 'i').test(body)) && !out.includes(v.name)) out.push(v.name);
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 // The CLI's edges that need no lake: options refused before anything runs, help text, a closed stdout.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,16 @@ describe('the puddle CLI, without a lake', () => {
       expect(r.stderr, args.join(' ')).toContain(option);
       expect(r.stderr, args.join(' ')).not.toMatch(/Conversion Error|\n\s+at /);
     });
+  });
+
+  it('refuses --as-of for a view it does not change, naming the views it does, and writes nothing', async () => {
+    const out = join(home, 'd.csv');
+    const r = await puddle(['export', 'donation', '--as-of', '2026-11-27', '--format', 'csv', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--as-of applies only to the views that read recon_params');
+    for (const view of ['recon_journey', 'recon_breaks', 'totals_by_box']) expect(r.stderr).toContain(view);
+    expect(r.stderr).toContain(`WHERE occurred_at < DATE '2026-11-28'`);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('says when a command that reads the lake is pointed at a home that does not exist (a mistyped PUDDLE_HOME)', async () => {

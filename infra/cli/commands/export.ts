@@ -1,4 +1,5 @@
 import { isCalendarDate } from '../../../core/time.js';
+import { asOfViews } from '../../../puddles/named-views.js';
 import { setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
 import { copyOut, type FileFormat } from '../copy-out.js';
@@ -13,7 +14,7 @@ export const exportView = defineCommand({
   options: {
     format: { type: 'string', default: 'parquet', description: 'parquet (default) or csv' },
     out: { type: 'string', description: 'the file to write' },
-    'as-of': { type: 'string', description: 'for recon_* views: "now" for ages and grace periods (YYYY-MM-DD)' },
+    'as-of': { type: 'string', description: 'for recon_* views and totals_by_box: "now" for ages and grace periods (YYYY-MM-DD)' },
     'raw-csv': { type: 'boolean', description: 'CSV: write text cells as stored, even one a spreadsheet would run as a formula (=, +, -, @): for programs, not spreadsheets' },
   },
   async run({ values, positionals }) {
@@ -29,6 +30,16 @@ export const exportView = defineCommand({
     if (!out) return fail('--out FILE is required');
     const asOf = values['as-of'] as string | undefined;
     if (asOf !== undefined && !isCalendarDate(asOf)) return fail(`--as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}`);
+    // Only the reconciliation's views have an "as of" (recon_params). Silently writing every row of another
+    // view would pass for an answer as of that date.
+    const dated = asOf === undefined ? [] : asOfViews();
+    if (asOf !== undefined && !dated.includes(view.toLowerCase())) {
+      const dayAfter = new Date(Date.parse(`${asOf}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+      return fail(
+        `--as-of applies only to the views that read recon_params (${dated.join(', ')}), not to ${view}; ` +
+          `to keep what happened up to a day, say so in SQL: puddle query "SELECT * FROM ${view} WHERE occurred_at < DATE '${dayAfter}'" --format csv > ${view}.csv`,
+      );
+    }
     return withLocalRuntime(async (rt) => {
       try {
         const [known] = await rt.query.query(`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = '${view}'`);
