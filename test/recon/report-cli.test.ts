@@ -89,6 +89,18 @@ describe('puddle report and export', () => {
     expect(readFileSync(file, 'utf8').trimEnd().split('\n').sort()).toEqual([...lines].sort());
   });
 
+  it('says how many rows it wrote to every --out, whatever the format', async () => {
+    const formats = ['json', 'table', 'csv', 'parquet'];
+    const results = await Promise.all(formats.map((f) => puddle(['report', 'breaks', '--as-of', world.asOf, '--format', f, '--out', join(home, `breaks-out.${f}`)])));
+    results.forEach((r, i) => {
+      expect(r.code, r.stderr).toBe(0);
+      // (A line before it may say the sources were compiled first.)
+      expect(r.stderr, formats[i]).toMatch(new RegExp(`(^|\\n)puddle report: wrote ${world.truth.breaks.length} rows to [^\\n]*breaks-out\\.${formats[i]}\\n$`));
+      expect(r.stdout, formats[i]).toBe('');
+    });
+    expect(JSON.parse(readFileSync(join(home, 'breaks-out.json'), 'utf8'))).toHaveLength(world.truth.breaks.length);
+  });
+
   it('refuses a bad command line with exit code 2', async () => {
     expect((await puddle(['report', 'nope'])).code).toBe(2);
     expect((await puddle(['report', 'breaks', '--as-of', '20/01/2027'])).stderr).toContain('YYYY-MM-DD');

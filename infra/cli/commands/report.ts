@@ -54,8 +54,11 @@ export const report = defineCommand({
         } else {
           const { columns, rows } = await rt.query.queryWithColumns(sql);
           const text = formatRows(rows, format as Format, columns);
-          if (out) await writeFile(out, text);
-          else process.stdout.write(text);
+          if (out) {
+            await writeFile(out, text);
+            // As the CSV and Parquet writers say it: a scheduled job's log shows what each file holds.
+            process.stderr.write(`puddle report: wrote ${rows.length} rows to ${out}\n`);
+          } else process.stdout.write(text);
         }
         if (values['fail-on-breaks']) {
           const [row] = await rt.query.query(`SELECT count(*) AS n FROM (${reportSql('breaks', range)}) b`);
