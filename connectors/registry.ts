@@ -1,12 +1,15 @@
+import type { StreamDef } from '../core/engine/define.js';
 import type { ConnectorInstance } from '../core/engine/sync.js';
 import { ConfigError } from '../core/errors.js';
 import type { SecretStore } from '../core/ports.js';
+import { braintreeMappingSettings } from './braintree/config.js';
 import { braintreeFromSecrets } from './braintree/connector.js';
-import { BRAINTREE_STREAM_NAMES } from './braintree/streams.js';
+import { BRAINTREE_STREAM_NAMES, braintreeStreams } from './braintree/streams.js';
 import { freshdeskFromSecrets } from './freshdesk/connector.js';
 import { FRESHDESK_STREAM_NAMES } from './freshdesk/streams.js';
 import { salesforceFromSecrets } from './salesforce/connector.js';
 import { SALESFORCE_STREAM_NAMES } from './salesforce/streams.js';
+import { stripeDonationIdKey } from './stripe/config.js';
 import { stripeFromSecrets } from './stripe/connector.js';
 import { stripeStreams } from './stripe/streams.js';
 
@@ -15,6 +18,13 @@ export interface ConnectorEntry {
   streams: string[];
   /** Build the connector from its configuration; throws FatalError when it is incomplete. */
   make(secrets: SecretStore): ConnectorInstance<never>;
+  /**
+   * Its streams as the mappings read them, from the settings a mapping reads and no credentials: what
+   * `puddle quarantine retry` maps a kept record with (a hub on the sandboxes has no credentials in the shell).
+   * Absent where a mapping needs what only the provider says (Salesforce's record types, Freshdesk's ticket
+   * statuses): the retry names the range to sync again instead.
+   */
+  mappings?(secrets: SecretStore): StreamDef<never, never>[];
 }
 
 /** Every connector by name. */
@@ -22,6 +32,7 @@ export const CONNECTORS: Record<string, ConnectorEntry> = {
   braintree: {
     streams: [...BRAINTREE_STREAM_NAMES],
     make: braintreeFromSecrets as (secrets: SecretStore) => ConnectorInstance<never>,
+    mappings: (secrets) => braintreeStreams(braintreeMappingSettings(secrets)) as StreamDef<never, never>[],
   },
   freshdesk: {
     streams: [...FRESHDESK_STREAM_NAMES],
@@ -34,6 +45,7 @@ export const CONNECTORS: Record<string, ConnectorEntry> = {
   stripe: {
     streams: stripeStreams({ donationIdKey: 'donation_id' }).map((s) => s.name),
     make: stripeFromSecrets as (secrets: SecretStore) => ConnectorInstance<never>,
+    mappings: (secrets) => stripeStreams({ donationIdKey: stripeDonationIdKey(secrets) }) as StreamDef<never, never>[],
   },
 };
 

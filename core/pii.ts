@@ -55,6 +55,9 @@ function isPersonal(key: string): boolean {
   return v;
 }
 
+/** What a personal or card field's value becomes in the raw trail and quarantine. */
+export const REDACTED_TEXT = '[redacted]';
+
 declare const REDACTED: unique symbol;
 /**
  * A record whose personal and card fields were replaced by '[redacted]': the only kind of provider
@@ -103,7 +106,7 @@ function redact(value: unknown, depth: number, inPlace: boolean): unknown {
     const v = src[k];
     const r =
       v === null || v === undefined ? v
-      : isPersonal(k) || (typeof v === 'string' && PERSONAL_TEXT.has(k)) ? '[redacted]'
+      : isPersonal(k) || (typeof v === 'string' && PERSONAL_TEXT.has(k)) ? REDACTED_TEXT
       : typeof v === 'object' ? redact(v, depth + 1, inPlace)
       : v;
     if (!inPlace || r !== v) out[k] = r;

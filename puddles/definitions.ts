@@ -21,7 +21,7 @@ export const PUDDLES: readonly PuddleDef[] = [
   { name: 'engagement', contracts: ['click', 'campaign'], doc: 'Clicks and campaigns, for attribution' },
   { name: 'operations', contracts: ['sync_run', 'feed_fetch'], doc: 'Connector runs, for status and lag; supplier feed fetches, for audit' },
   { name: 'supplies', contracts: ['school_giro_request'], doc: 'What suppliers fulfil: giro form packs for schools' },
-  { name: 'quarantine', contracts: ['quarantine'], doc: 'What failed validation or mapping, with reasons' },
+  { name: 'quarantine', contracts: ['quarantine', 'quarantine_resolution'], doc: 'What failed validation or mapping, with reasons; and which of it landed since' },
   { name: 'raw', contracts: '*', doc: 'Every envelope exactly as received; never rewritten; replay source' },
 ];
 

@@ -23,6 +23,7 @@ export const NAMED_VIEW_FILES: readonly string[] = [
   'recon_payout',
   'recon_ticket_followup',
   'totals_by_box',
+  'quarantine_open',
 ];
 
 /** The SQL of a query file, as a view body: the header comment kept, the closing semicolon dropped. */

@@ -223,14 +223,18 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(await queue.depth('raw')).toBe(0);
   });
 
-  it("refuses the contracts only the hub writes (its audit of runs, quarantine and feed fetches), naming the ones it takes", async () => {
+  it("refuses the contracts only the hub writes (its audit of runs, quarantine and its resolutions, feed fetches), naming the ones it takes", async () => {
     await drain();
     const fetch = { feed_fetch_id: 'forged-1', occurred_at: '2026-11-29T20:15:00Z', feed: 'giro_requests', key_label: 'feed#1', after: '0', next: '500', rows: 500 };
     const run = { sync_run_id: 'forged-2', occurred_at: '2026-11-29T20:15:00Z', connector: 'stripe', stream: 'charges', records: 1, pages: 1, requests: 1, retries: 0, rate_limited: 0, outcome: 'succeeded' };
-    const res = await post(app, { events: [donation('ok-2'), { contract: 'feed_fetch', version: 1, payload: fetch }, { contract: 'sync_run', version: 1, payload: run }] });
+    // A forged resolution would hide a quarantined record from the open quarantine.
+    const resolution = { quarantine_resolution_id: 'q-1', occurred_at: '2026-11-29T20:15:00Z', quarantine_id: 'stripe:payment:ch_1', contract: 'payment', source: 'stripe', resolution: 'remapped', landed: '[]' };
+    const res = await post(app, {
+      events: [donation('ok-2'), { contract: 'feed_fetch', version: 1, payload: fetch }, { contract: 'sync_run', version: 1, payload: run }, { contract: 'quarantine_resolution', version: 1, payload: resolution }],
+    });
     expect(res.statusCode).toBe(400);
     const body = res.json() as { rejected: { index: number; errors: { path: string; message: string }[] }[] };
-    expect(body.rejected.map((r) => r.index)).toEqual([1, 2]);
+    expect(body.rejected.map((r) => r.index)).toEqual([1, 2, 3]);
     const [message] = body.rejected[0]!.errors.map((e) => `${e.path} ${e.message}`);
     expect(message).toMatch(/^contract is written by the hub itself, not by producers: one of .*\bdonation\b/);
     expect(message).not.toMatch(/feed_fetch|sync_run|quarantine/);

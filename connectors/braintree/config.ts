@@ -19,6 +19,24 @@ export interface BraintreeConfig {
   defaultCurrency: string;
 }
 
+/** The settings a mapping reads: no credentials, so `puddle quarantine retry` can map without them. */
+export type BraintreeMappingSettings = Pick<BraintreeConfig, 'donationIdField' | 'accountCurrencies' | 'defaultCurrency'>;
+
+export function braintreeMappingSettings(secrets: SecretStore): BraintreeMappingSettings {
+  const accountCurrencies = Object.fromEntries(
+    (secrets.get('BRAINTREE_ACCOUNT_CURRENCIES') ?? '')
+      .split(',')
+      .map((pair) => pair.split(':').map((x) => x.trim()))
+      .filter((p) => p.length === 2 && p[0] && p[1])
+      .map(([account, cur]) => [account!, cur!.toUpperCase()]),
+  );
+  return {
+    donationIdField: secrets.get('BRAINTREE_DONATION_ID_FIELD') || null,
+    accountCurrencies,
+    defaultCurrency: (secrets.get('BRAINTREE_CURRENCY') ?? 'GBP').toUpperCase(),
+  };
+}
+
 export function braintreeConfig(secrets: SecretStore, now = new Date()): BraintreeConfig {
   const merchantId = secrets.get('BRAINTREE_MERCHANT_ID') ?? '';
   const publicKey = secrets.get('BRAINTREE_PUBLIC_KEY') ?? '';
@@ -29,13 +47,6 @@ export function braintreeConfig(secrets: SecretStore, now = new Date()): Braintr
   const environment = (secrets.get('BRAINTREE_ENVIRONMENT') ?? 'sandbox').toLowerCase();
   if (environment !== 'sandbox' && environment !== 'production') throw new FatalError('braintree: BRAINTREE_ENVIRONMENT must be sandbox or production');
   const startDate = startDateSetting(secrets, 'BRAINTREE_START_DATE', now);
-  const accountCurrencies = Object.fromEntries(
-    (secrets.get('BRAINTREE_ACCOUNT_CURRENCIES') ?? '')
-      .split(',')
-      .map((pair) => pair.split(':').map((x) => x.trim()))
-      .filter((p) => p.length === 2 && p[0] && p[1])
-      .map(([account, cur]) => [account!, cur!.toUpperCase()]),
-  );
   return {
     merchantId,
     publicKey,
@@ -45,8 +56,6 @@ export function braintreeConfig(secrets: SecretStore, now = new Date()): Braintr
     startDate,
     requestsPerSecond: Number(secrets.get('BRAINTREE_REQUESTS_PER_SECOND') ?? 10),
     concurrency: Number(secrets.get('BRAINTREE_CONCURRENCY') ?? 2),
-    donationIdField: secrets.get('BRAINTREE_DONATION_ID_FIELD') || null,
-    accountCurrencies,
-    defaultCurrency: (secrets.get('BRAINTREE_CURRENCY') ?? 'GBP').toUpperCase(),
+    ...braintreeMappingSettings(secrets),
   };
 }

@@ -3,7 +3,7 @@ import { defineStream, type StreamDef, type Window } from '../../core/engine/def
 import type { Mapped } from '../../core/engine/mapped.js';
 import { FatalError, RecordError } from '../../core/errors.js';
 import { toMinorUnits } from '../../core/money.js';
-import type { BraintreeConfig } from './config.js';
+import type { BraintreeMappingSettings } from './config.js';
 import { disbursementDateOf, mapDispute, mapTransaction, payoutFromItems, payoutIdOf, PROVIDER, toIsoTime, type BraintreeMapOptions } from './mappings.js';
 import type { BraintreeDispute, BraintreeTransaction } from './raw.js';
 import { allTransactions, dateRange, disputePager, timeRange, transactionPager } from './search.js';
@@ -27,7 +27,7 @@ const statusChangedAt = (t: BraintreeTransaction) => {
   return new Date(toIsoTime(events.at(-1)?.timestamp) ?? toIsoTime(t.updatedAt) ?? 0);
 };
 
-export function braintreeStreams(config: BraintreeConfig): StreamDef<G, never>[] {
+export function braintreeStreams(config: BraintreeMappingSettings): StreamDef<G, never>[] {
   const opts: BraintreeMapOptions = config.donationIdField ? { donationIdField: config.donationIdField } : {};
 
   // New transactions (sales and refund credits), by creation time.
@@ -103,6 +103,8 @@ export function braintreeStreams(config: BraintreeConfig): StreamDef<G, never>[]
       return { records: [...txs.map((tx) => ({ tx })), ...payouts.map((payout) => ({ payout }))], next: null };
     },
     toContract: (s) => ('tx' in s ? mapTransaction(s.tx, opts) : [s.payout]),
+    // A day's payout is summed from the whole page: one transaction mapped again alone cannot bring it back.
+    remapsAlone: false,
   });
 
   // Disputes by effective date (not received date): a dispute's changes move its effective date.

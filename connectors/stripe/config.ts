@@ -28,6 +28,11 @@ export function stripeConfig(secrets: SecretStore, now = new Date()): StripeConf
     startDate,
     requestsPerSecond: rps,
     concurrency: Number(secrets.get('STRIPE_CONCURRENCY') ?? 4),
-    donationIdKey: secrets.get('STRIPE_DONATION_ID_KEY') || 'donation_id',
+    donationIdKey: stripeDonationIdKey(secrets),
   };
+}
+
+/** The one setting Stripe's mappings read (metadata key of the donation id): no credentials needed. */
+export function stripeDonationIdKey(secrets: SecretStore): string {
+  return secrets.get('STRIPE_DONATION_ID_KEY') || 'donation_id';
 }

@@ -258,6 +258,27 @@ export const quarantine = defineContract({
   },
 });
 
+/**
+ * A quarantined record that landed after all (`puddle quarantine retry`): the quarantine row stays as it was
+ * (the trail is immutable), and this row says it is no longer open. `quarantine_open` is the rows none names.
+ */
+export const quarantine_resolution = defineContract({
+  name: 'quarantine_resolution',
+  version: 1,
+  doc: 'A quarantined record that has since landed: which quarantine row, how, and what landed for it',
+  fields: {
+    quarantine_resolution_id: string().doc("The resolved quarantine row's envelope id (`quarantine._id`): that very failure, not a later one of the same record"),
+    ...common,
+    quarantine_id: string(),
+    contract: string().doc('The contract the record was meant for'),
+    source: string(),
+    resolution: oneOf(['remapped', 'revalidated', 'landed_since']).doc(
+      'remapped: its kept raw record mapped and validated now; revalidated: its envelope passes its contract now; landed_since: a later sync or event landed the record',
+    ),
+    landed: json().doc('The envelope ids that landed for it (none for landed_since: it landed on its own)'),
+  },
+});
+
 /** A connector run, recorded as data (issue #3). */
 export const sync_run = defineContract({
   name: 'sync_run',

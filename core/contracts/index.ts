@@ -16,10 +16,16 @@ export * as crmContracts from './crm.js';
 export const CONTRACTS: ReadonlyMap<string, ReadonlyMap<number, Contract>> = collect([v1, bank, crm, supplies]);
 
 /**
- * Contracts only the hub writes: its own audit of connector runs, quarantined records and supplier feed
- * fetches. A producer key must not be able to add rows to that audit (they would read as the hub's own).
+ * Contracts only the hub writes: its own audit of connector runs, quarantined records (and their resolution)
+ * and supplier feed fetches. A producer key must not be able to add rows to that audit (they would read as the
+ * hub's own, and a forged resolution would hide a quarantined record).
  */
-export const WRITTEN_BY_HUB: ReadonlySet<string> = new Set([v1.sync_run.name, v1.quarantine.name, supplies.feed_fetch.name]);
+export const WRITTEN_BY_HUB: ReadonlySet<string> = new Set([
+  v1.sync_run.name,
+  v1.quarantine.name,
+  v1.quarantine_resolution.name,
+  supplies.feed_fetch.name,
+]);
 
 function collect(modules: readonly object[]): Map<string, Map<number, Contract>> {
   const out = new Map<string, Map<number, Contract>>();

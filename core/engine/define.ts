@@ -81,6 +81,13 @@ export interface StreamDef<C = unknown, R = unknown> {
   toContract(record: R, prepared: unknown): Mapped[];
   /** Records for which this is true are read again by the next run (e.g. a balance still pending). */
   revisit?: (record: R) => boolean;
+  /**
+   * Whether a quarantined record of this stream maps again from its kept raw record alone (`puddle quarantine
+   * retry`). Default: when the stream has no `prepare`, which reads state or the provider. False where what a
+   * record maps to depends on its page too (Braintree's disbursements sum a day's payout from all its
+   * transactions): the retry then names the range to sync again instead.
+   */
+  remapsAlone?: boolean;
 }
 
 /** Turns a provider's error into the engine's error kinds (RetriableError / FatalError). */

@@ -44,7 +44,7 @@ export interface RunOptions<C> {
 class DeadlineReached extends Error {}
 
 /** The source's own key and time for a record its mapping could not read (either may fail on garbage too). */
-function recordIdentity(stream: StreamDef<unknown, unknown>, record: unknown): Pick<Origin, 'record_key' | 'occurred_at'> {
+export function recordIdentity(stream: StreamDef<unknown, unknown>, record: unknown): Pick<Origin, 'record_key' | 'occurred_at'> {
   let record_key: string | null = null;
   let occurred_at: string | null = null;
   try {

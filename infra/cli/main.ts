@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   compact: async () => (await import('./commands/compact.js')).compact,
   replay: async () => (await import('./commands/replay.js')).replay,
   'dead-letters': async () => (await import('./commands/dead-letters.js')).deadLetters,
+  quarantine: async () => (await import('./commands/quarantine.js')).quarantine,
   demo: async () => (await import('./commands/demo.js')).demo,
   aws: async () => (await import('./commands/aws.js')).aws,
   cost: async () => (await import('./commands/cost.js')).cost,

@@ -34,7 +34,8 @@ export const OPS_SQL = {
   // outcome and lag come from each stream's last run and bookmark in state (stream-status.ts).
   syncRuns: `SELECT connector, count(*) AS runs, max(occurred_at) AS last_started_at, max(ended_at) AS last_ended_at
     FROM sync_run GROUP BY connector ORDER BY connector`,
-  quarantine: `SELECT count(*) AS n FROM quarantine`,
+  // Open ones only: a record `puddle quarantine retry` landed since is resolved (its row stays in `quarantine`).
+  quarantine: `SELECT count(*) AS n FROM quarantine_open`,
   journey: `SELECT stage, currency, count(*) AS count, CAST(sum(amount_minor) AS BIGINT) AS amount_minor
     FROM recon_journey GROUP BY stage, currency ORDER BY stage, currency`,
   // The amount at stake: a break's amount is signed (payment - donation, a shortfall), and +25.00 and -25.00

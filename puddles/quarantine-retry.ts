@@ -1,0 +1,257 @@
+// Getting quarantined records back once their cause is fixed (`puddle quarantine retry`). A quarantine row keeps
+// the reasons; the raw trail keeps, under the row's envelope id, what failed: for a connector's record, the
+// quarantine envelope with the provider's record (redacted) in `raw`; for an envelope landing refused (a pushed
+// event, a contract version the hub did not know), that envelope itself. Each open row becomes one of:
+//   - landed_since: its record landed after the row did (a sync read it again, see landedSince): nothing to publish;
+//   - remapped: a connector's record maps and validates now (core/engine/remap.ts): its envelopes are published;
+//   - revalidated: an envelope landing refused passes its contract now: published again, exactly as it was;
+//   - still open: failing still (with today's reasons), to be read from the provider again (the sync to run
+//     is named), or beyond a retry (a bank file is imported again).
+// What lands is published with a quarantine_resolution naming the row, both in one publish, so a retry
+// killed halfway has published each record whole or not at all. Envelope ids derive from contract, key and
+// payload, so a retry run twice (or after a kill) lands each record once; landing de-duplicates by id.
+import type { FieldError } from '../core/contracts/index.js';
+import type { StreamDef } from '../core/engine/define.js';
+import { remapRecord } from '../core/engine/remap.js';
+import { makeEnvelope, type Envelope } from '../core/envelope.js';
+import type { Clock, Queue, QueryEngine } from '../core/ports.js';
+import { puddleFor } from './definitions.js';
+import { sqlString } from './duckdb.js';
+import { contractRow } from './landing-rows.js';
+
+/** What the retry knows of a connector: its streams as the mappings read them. */
+export interface ConnectorMappings {
+  /** null: its mappings need the provider or its state (every record is read again). */
+  mappings: readonly StreamDef<never, never>[] | null;
+}
+
+export interface RetryOptions {
+  query: QueryEngine;
+  queue: Queue;
+  clock: Clock;
+  /** Only rows of this contract / this source. */
+  contract?: string;
+  source?: string;
+  /** Say what would happen; publish nothing. */
+  dryRun?: boolean;
+  /** The connector named `name` (a row's source, without `webhook:`), or null when there is none. */
+  connector(name: string): ConnectorMappings | null;
+  /** Records per publish; each with its resolution in the same one. */
+  chunk?: number;
+}
+
+/** A sync to run for rows the kept raw cannot map: `puddle sync <connector> --streams ... --from --to`. */
+export interface ResyncRange {
+  connector: string;
+  /** Empty: every stream. */
+  streams: string[];
+  /** Dates, `to` exclusive (the day after the last record's, and the streams' lookback on). */
+  from: string;
+  to: string;
+  records: number;
+  why: string;
+}
+
+export interface RetryReport {
+  /** Open rows looked at. */
+  open: number;
+  remapped: number;
+  revalidated: number;
+  landedSince: number;
+  /** Envelope ids published (records and resolutions); 0 on a dry run. */
+  published: number;
+  /** Rows that fail still, by their first reason. */
+  failing: { reason: string; records: number }[];
+  resync: ResyncRange[];
+  /** Rows whose raw has not landed yet (raw lands behind the other puddles): a later run takes them. */
+  waiting: number;
+  /** Rows nothing here can retry, by source. */
+  other: { source: string; records: number; why: string }[];
+  /** The puddles that have something new on the queue. */
+  puddles: string[];
+}
+
+interface OpenRow {
+  quarantine_id: string;
+  id: string;
+  contract: string;
+  source: string;
+  stream: string | null;
+  occurred_at: string;
+  received_at: string;
+}
+
+type Resolution = 'remapped' | 'revalidated' | 'landed_since';
+
+/** Run the retry over the open quarantine rows (filtered); see the top of this file. */
+export async function retryQuarantine(opts: RetryOptions): Promise<RetryReport> {
+  const { query } = opts;
+  const where = [
+    opts.contract !== undefined ? `contract = ${sqlString(opts.contract)}` : null,
+    opts.source !== undefined ? `source = ${sqlString(opts.source)}` : null,
+  ].filter(Boolean);
+  const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+  const rows = (await query.query(
+    `SELECT quarantine_id, _id AS id, contract, source, _stream AS stream, occurred_at, _received_at AS received_at FROM quarantine_open${filter} ORDER BY occurred_at, quarantine_id`,
+  )) as unknown as OpenRow[];
+  const report: RetryReport = { open: rows.length, remapped: 0, revalidated: 0, landedSince: 0, published: 0, failing: [], resync: [], waiting: 0, other: [], puddles: [] };
+  if (!rows.length) return report;
+
+  const envelopes = await rawEnvelopes(query, filter);
+  const since = await landedSince(query, rows);
+  const now = opts.clock.now().toISOString();
+  const delivery = { source: '', delivery_id: `quarantine-retry:${now}`, received_at: now };
+  const failing = new Map<string, number>();
+  const resync = new Map<string, ResyncRange>();
+  const other = new Map<string, { source: string; records: number; why: string }>();
+  const toPublish: Envelope[][] = [];
+  const resolve = (row: OpenRow, resolution: Resolution, landed: Envelope[]) => {
+    report[resolution === 'landed_since' ? 'landedSince' : resolution]++;
+    toPublish.push([...landed, resolutionEnvelope(row, resolution, landed, delivery)]);
+  };
+  // From the record's day to the day after it, and as far on as the streams' lookback: a record can surface on
+  // a stream's window axis after its own time (Braintree's disbursements are searched by disbursement date).
+  const needsResync = (row: OpenRow, connector: ConnectorMappings, name: string, streams: string[], why: string) => {
+    const day = row.occurred_at.slice(0, 10);
+    const lookback = Math.max(0, ...(connector.mappings ?? []).filter((s) => streams.includes(s.name)).map((s) => s.windows?.lookbackMs ?? 0));
+    const last = dayAfter(day, Math.ceil(lookback / DAY_MS));
+    const k = `${name}|${streams.join(',')}|${why}`;
+    const r = resync.get(k) ?? { connector: name, streams, from: day, to: last, records: 0, why };
+    r.from = day < r.from ? day : r.from;
+    r.to = last > r.to ? last : r.to;
+    r.records++;
+    resync.set(k, r);
+  };
+  const stillFailing = (reasons: readonly FieldError[]) => {
+    const first = reasons[0];
+    const reason = first ? `${first.path}: ${first.message}` : 'no reason given';
+    failing.set(reason, (failing.get(reason) ?? 0) + 1);
+  };
+
+  for (const row of rows) {
+    if (since.has(row.quarantine_id) && since.get(row.quarantine_id)! > row.received_at) {
+      resolve(row, 'landed_since', []);
+      continue;
+    }
+    const env = envelopes.get(row.id);
+    if (!env) {
+      report.waiting++;
+      continue;
+    }
+    if (env.contract !== 'quarantine') {
+      // Landing refused this envelope itself: its contract decides again, as landing would.
+      const r = contractRow(env, puddleFor(String(env.contract))?.name ?? 'quarantine');
+      if (r.ok && puddleFor(String(env.contract))) resolve(row, 'revalidated', [env]);
+      else stillFailing(r.ok ? [{ path: 'envelope.contract', message: `no puddle lands contract ${String(env.contract)}` }] : r.reasons);
+      continue;
+    }
+    const name = row.source.replace(/^webhook:/, '');
+    const connector = opts.connector(name);
+    if (!connector) {
+      const why = `no connector named ${row.source} maps these records: send or import them again once fixed`;
+      const o = other.get(row.source) ?? { source: row.source, records: 0, why };
+      o.records++;
+      other.set(row.source, o);
+      continue;
+    }
+    const feeding = (connector.mappings ?? []).filter((s) => s.contract === row.contract).map((s) => s.name);
+    if (row.source !== name) {
+      // A webhook is a prompt (README, "Webhooks are prompts"): the object it named is read by a sync.
+      needsResync(row, connector, name, feeding, 'a webhook only named the object: a sync reads it');
+      continue;
+    }
+    const stream = connector.mappings?.find((s) => s.name === env.stream);
+    if (!stream) {
+      needsResync(row, connector, name, env.stream ? [String(env.stream)] : feeding, connector.mappings ? `no stream ${String(env.stream)} maps it` : `${name}'s mappings need the provider`);
+      continue;
+    }
+    const r = remapRecord(stream, env.raw, { ...delivery, source: name });
+    if (r.outcome === 'landed') resolve(row, 'remapped', r.envelopes);
+    else if (r.outcome === 'failed') stillFailing(r.reasons);
+    else needsResync(row, connector, name, [stream.name], r.why);
+  }
+
+  report.failing = [...failing].map(([reason, records]) => ({ reason, records })).sort((a, b) => b.records - a.records);
+  report.resync = [...resync.values()];
+  report.other = [...other.values()];
+  const puddles = new Set<string>();
+  for (const group of toPublish) for (const e of group) puddles.add(puddleFor(e.contract)?.name ?? 'quarantine');
+  if (toPublish.length) puddles.add('raw');
+  report.puddles = [...puddles].sort();
+  if (opts.dryRun) return report;
+  const chunk = opts.chunk ?? 500;
+  for (let i = 0; i < toPublish.length; i += chunk) {
+    const batch = toPublish.slice(i, i + chunk).flat();
+    await opts.queue.publish(batch);
+    report.published += batch.length;
+  }
+  return report;
+}
+
+/** The envelope each open row's id names in the raw trail (its first arrival), parsed. */
+async function rawEnvelopes(query: QueryEngine, filter: string): Promise<Map<string, Envelope>> {
+  const found = await query.query(
+    `SELECT id, envelope FROM raw WHERE id IN (SELECT _id FROM quarantine_open${filter}) ORDER BY received_at, delivery_id`,
+  );
+  const out = new Map<string, Envelope>();
+  for (const r of found) if (!out.has(String(r.id))) out.set(String(r.id), JSON.parse(String(r.envelope)) as Envelope);
+  return out;
+}
+
+/**
+ * For rows a connector quarantined (named `<source>:<contract>:<key>`, the key being the source's own): when the
+ * same source last delivered an envelope of that key that was not a quarantine, by quarantine id. The raw trail
+ * keeps every envelope's source, stream and contract key, so this finds the record whichever contract it landed
+ * in (a Braintree credit quarantined as a payment lands as a refund). A connector's row must match its stream
+ * too; a webhook's matches any stream of its connector (a sync reads what a webhook named). A row landing refused
+ * is named by its envelope id instead, and is left out: its envelope is checked again.
+ */
+async function landedSince(query: QueryEngine, rows: readonly OpenRow[]): Promise<Map<string, string>> {
+  const wanted = new Map<string, OpenRow[]>();
+  for (const row of rows) {
+    const prefix = `${row.source}:${row.contract}:`;
+    if (!row.quarantine_id.startsWith(prefix)) continue;
+    const key = row.quarantine_id.slice(prefix.length);
+    wanted.set(key, [...(wanted.get(key) ?? []), row]);
+  }
+  const out = new Map<string, string>();
+  if (!wanted.size) return out;
+  const list = [...wanted.keys()].map(sqlString).join(', ');
+  const landed = await query.query(
+    `SELECT source, stream, key, max(received_at) AS at FROM raw WHERE contract <> 'quarantine' AND key IN (${list}) GROUP BY source, stream, key`,
+  );
+  for (const l of landed) {
+    for (const row of wanted.get(String(l.key)) ?? []) {
+      const connector = row.source.replace(/^webhook:/, '');
+      const sameStream = row.source !== connector || l.stream === row.stream;
+      if (l.source !== connector || !sameStream) continue;
+      const at = String(l.at);
+      if (!out.has(row.quarantine_id) || at > out.get(row.quarantine_id)!) out.set(row.quarantine_id, at);
+    }
+  }
+  return out;
+}
+
+function resolutionEnvelope(row: OpenRow, resolution: Resolution, landed: readonly Envelope[], delivery: { delivery_id: string; received_at: string }): Envelope {
+  return makeEnvelope({
+    contract: 'quarantine_resolution',
+    version: 1,
+    source: 'puddle:quarantine-retry',
+    stream: null,
+    delivery_id: delivery.delivery_id,
+    received_at: delivery.received_at,
+    payload: {
+      quarantine_resolution_id: row.id,
+      occurred_at: delivery.received_at,
+      updated_at: null,
+      quarantine_id: row.quarantine_id,
+      contract: row.contract,
+      source: row.source,
+      resolution,
+      landed: JSON.stringify(landed.map((e) => e.id)),
+    },
+  });
+}
+
+const DAY_MS = 86_400_000;
+const dayAfter = (day: string, more = 0) => new Date(Date.parse(`${day}T00:00:00Z`) + (1 + more) * DAY_MS).toISOString().slice(0, 10);

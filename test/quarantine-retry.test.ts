@@ -1,0 +1,140 @@
+// Recovering quarantined records after fixing their cause, end to end: the real Braintree SDK against the
+// sandbox, a real lake, and `puddle quarantine retry` run as a user runs it (from a shell with no Braintree
+// credentials, as beside a hub on the sandboxes).
+import { afterEach, describe, expect, it } from 'vitest';
+
+import type { Envelope } from '../core/envelope.js';
+import type { Queue } from '../core/ports.js';
+import { CONNECTORS } from '../connectors/registry.js';
+import { OPS_SQL } from '../puddles/http/ops-routes.js';
+import { retryQuarantine } from '../puddles/quarantine-retry.js';
+import { braintreeHarness, BT_NOW } from './support/braintree-harness.js';
+import { runPuddle } from './support/run-cli.js';
+
+type H = Awaited<ReturnType<typeof braintreeHarness>>;
+const DAY = 86_400_000;
+// This shell's Braintree settings: none, so one currency (GBP) for every merchant account. No credentials.
+const SHELL = { BRAINTREE_ACCOUNT_CURRENCIES: '', BRAINTREE_MERCHANT_ID: '', BRAINTREE_PUBLIC_KEY: '', BRAINTREE_PRIVATE_KEY: '' };
+const n = async (h: H, sql: string) => Number((await h.q(sql))[0]!.n);
+
+/** A lake whose settlement summaries all went to quarantine: the hub was told only of another account's currency. */
+async function misconfigured(): Promise<{ h: H; quarantined: number }> {
+  const h = await braintreeHarness({ scenario: { seed: 5, donations: 200 } });
+  h.clock.set(new Date(BT_NOW.getTime() + DAY));
+  const [run] = await h.sync({ streams: ['settlement_summaries'] }, { accountCurrencies: { other_acct: 'GBP' } });
+  expect(run!.quarantined).toBeGreaterThan(1);
+  expect(run!.quarantined).toBe(run!.records);
+  await h.land();
+  return { h, quarantined: run!.quarantined };
+}
+
+describe('puddle quarantine retry', () => {
+  let h: H | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+  const puddle = (args: string[]) => runPuddle(args, { ...SHELL, PUDDLE_HOME: h!.home });
+
+  it('maps quarantined records again once the setting is fixed, lands them once, and clears them from the open quarantine', async () => {
+    const bad = await misconfigured();
+    h = bad.h;
+    const listed = await puddle(['quarantine', '--contract', 'settlement_summary']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain('is not in BRAINTREE_ACCOUNT_CURRENCIES');
+    expect(listed.stdout).toMatch(new RegExp(`settlement_summary \\| braintree \\| settlement_summaries \\| ${bad.quarantined} `));
+
+    const dry = await puddle(['quarantine', 'retry', '--contract', 'settlement_summary', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`would resolve: ${bad.quarantined} (mapped again and landed ${bad.quarantined},`);
+    expect(await n(h, `SELECT count(*) AS n FROM quarantine_open`)).toBe(bad.quarantined);
+
+    const retried = await puddle(['quarantine', 'retry', '--contract', 'settlement_summary']);
+    expect(retried.code, retried.stdout + retried.stderr).toBe(0);
+    expect(retried.stdout).toContain(`open quarantine rows: ${bad.quarantined}\nresolved: ${bad.quarantined} (mapped again and landed ${bad.quarantined},`);
+    expect(await n(h, `SELECT count(*) AS n FROM settlement_summary WHERE currency = 'GBP'`)).toBe(bad.quarantined);
+    // The quarantine rows stay (the trail is immutable); none is open, so the dashboard counts none.
+    expect(await n(h, `SELECT count(*) AS n FROM quarantine WHERE contract = 'settlement_summary'`)).toBe(bad.quarantined);
+    expect(await n(h, `SELECT count(*) AS n FROM quarantine_open`)).toBe(0);
+    expect(await h.q(OPS_SQL.quarantine)).toEqual([{ n: 0 }]);
+    expect(await h.q(`SELECT resolution, count(*) AS n FROM quarantine_resolution GROUP BY resolution`)).toEqual([{ resolution: 'remapped', n: bad.quarantined }]);
+    // Every resolution names a quarantine row, and the envelope that landed for it.
+    const unnamed = `SELECT count(*) AS n FROM quarantine_resolution r LEFT JOIN quarantine q ON q._id = r.quarantine_resolution_id
+      LEFT JOIN settlement_summary s ON r.landed = '["' || s._id || '"]' WHERE q._id IS NULL OR s._id IS NULL`;
+    expect(await n(h, unnamed)).toBe(0);
+
+    // What the retry landed is what a sync with the fixed setting lands: the same envelopes, so nothing new.
+    await h.sync({ streams: ['settlement_summaries'], full: true });
+    await h.land();
+    expect(await n(h, `SELECT count(*) AS n FROM settlement_summary_history`)).toBe(bad.quarantined);
+
+    // Again: nothing open, nothing published, exit 0.
+    const again = await puddle(['quarantine', 'retry']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe('open quarantine rows: 0\n');
+    expect(await n(h, `SELECT count(*) AS n FROM quarantine_resolution_history`)).toBe(bad.quarantined);
+    expect((await puddle(['quarantine'])).stdout).toBe('nothing open in quarantine\n');
+  }, 180_000);
+
+  it('lands each record once when a retry was killed halfway and run again', async () => {
+    const bad = await misconfigured();
+    h = bad.h;
+    // The first retry dies at its second publish (a record and its resolution each): the first went whole.
+    let publishes = 0;
+    const dying: Queue = Object.create(h.rt.queue, {
+      publish: {
+        value: (envelopes: readonly Envelope[]) => {
+          if (++publishes === 2) return Promise.reject(new Error('killed'));
+          return h!.rt.queue.publish(envelopes);
+        },
+      },
+    }) as Queue;
+    const connector = (name: string) => (name === 'braintree' ? { mappings: CONNECTORS.braintree!.mappings!({ get: () => undefined }) } : null);
+    await expect(retryQuarantine({ query: h.rt.query, queue: dying, clock: h.clock, connector, chunk: 1 })).rejects.toThrow('killed');
+    await h.land();
+    expect(await n(h, `SELECT count(*) AS n FROM settlement_summary`)).toBe(1);
+    expect(await n(h, `SELECT count(*) AS n FROM quarantine_open`)).toBe(bad.quarantined - 1);
+
+    // Killed again after publishing everything, before anything landed; then the command, whole.
+    await retryQuarantine({ query: h.rt.query, queue: h.rt.queue, clock: h.clock, connector });
+    const retried = await puddle(['quarantine', 'retry']);
+    expect(retried.code, retried.stdout + retried.stderr).toBe(0);
+    expect(await n(h, `SELECT count(*) AS n FROM settlement_summary_history`)).toBe(bad.quarantined);
+    expect(await n(h, `SELECT count(DISTINCT settlement_summary_id) AS n FROM settlement_summary`)).toBe(bad.quarantined);
+    expect(await n(h, `SELECT count(*) AS n FROM quarantine_resolution`)).toBe(bad.quarantined);
+    expect(await n(h, `SELECT count(*) AS n FROM quarantine_open`)).toBe(0);
+  }, 180_000);
+
+  it('names the sync to run for a record its kept raw cannot bring back, and resolves it once a sync has landed it', async () => {
+    h = await braintreeHarness();
+    h.clock.set(new Date(BT_NOW.getTime() + 3 * DAY));
+    const broken = h.sandbox.data.disbursements[0]!;
+    const tx = h.sandbox.data.transaction(broken.transaction_ids[0]!)!;
+    const amount = tx.disbursement_details!.settlement_amount;
+    tx.disbursement_details!.settlement_amount = '10.005'; // more decimals than GBP has
+    await h.sync({ streams: ['disbursements'] });
+    await h.land();
+    const payout = `SELECT count(*) AS n FROM payout WHERE payout_id = '${broken.merchant_account_id}:${broken.disbursement_date}'`;
+    expect(await n(h, payout)).toBe(0);
+
+    // The transaction maps alone, but its day's payout is summed from the whole page: only a sync brings it back.
+    const first = await puddle(['quarantine', 'retry', '--source', 'braintree']);
+    expect(first.code).toBe(1);
+    const advice = /puddle sync braintree --streams disbursements --from (\d{4}-\d{2}-\d{2}) --to (\d{4}-\d{2}-\d{2})/.exec(first.stdout);
+    expect(advice, first.stdout).not.toBeNull();
+    expect(first.stdout).toContain('resolved: 0');
+    expect(advice![1]! <= broken.disbursement_date && broken.disbursement_date < advice![2]!).toBe(true);
+
+    // The provider's record is fixed: the named sync reads it, and the retry sees it landed since.
+    tx.disbursement_details!.settlement_amount = amount;
+    h.clock.advance(60_000);
+    await h.sync({ streams: ['disbursements'], from: new Date(`${advice![1]}T00:00:00Z`), to: new Date(`${advice![2]}T00:00:00Z`) });
+    await h.land();
+    expect(await n(h, payout)).toBe(1);
+    const second = await puddle(['quarantine', 'retry', '--source', 'braintree']);
+    expect(second.code, second.stdout).toBe(0);
+    expect(second.stdout).toContain('landed since by a later sync 1)');
+    expect(await h.q(`SELECT resolution, landed FROM quarantine_resolution`)).toEqual([{ resolution: 'landed_since', landed: '[]' }]);
+    expect(await n(h, `SELECT count(*) AS n FROM quarantine_open`)).toBe(0);
+  }, 180_000);
+});
