@@ -152,6 +152,7 @@ describe('importing bank statements into the lake', () => {
   it('the drop folder reads CSV and currency-less BAI2 with the hub\'s PUDDLE_BANK_* settings, and says which a file lacks', async () => {
     const named = (o: string) => `PUDDLE_BANK_${o.toUpperCase()}`;
     expect(() => parseImportOptions({ currency: 'pounds' }, named)).toThrow('PUDDLE_BANK_CURRENCY must be an ISO 4217 code');
+    expect(() => parseImportOptions({ currency: 'gpb' }, named)).toThrow('PUDDLE_BANK_CURRENCY must be an ISO 4217 code such as GBP: GPB is not one in use');
     const run = async (settings: Parameters<typeof parseImportOptions>[0], files: Record<string, string>) => {
       const inbox = startBankInbox({ home: lake.home, queue: lake.rt.queue, intervalMs: 3_600_000, importOptions: parseImportOptions(settings, named) });
       try {

@@ -117,6 +117,16 @@ describe('readCamt', () => {
     expect(errorOf(() => readCamt(fixture('camt053_v02_4entries_batch.xml').replace('<Sts>BOOK</Sts>', '<Sts>DONE</Sts>'), {}))).toMatchObject({ where: 'Stmt[1]/Ntry[1] (line 60)' });
   });
 
+  it('names the line of a bad amount once, for entries and balances alike', () => {
+    // A tester's statement written on one line: the entry's amount has three decimals.
+    const odd = errorOf(() => readCamt(fixture('camt053_tester_odd_amount.xml'), {}));
+    expect(odd.message).toBe('Stmt[1]/Ntry[1] (line 2): amount "10.505" has more decimals than GBP allows (2)');
+    const balance = errorOf(() => readCamt(fixture('camt053_v02_4entries_batch.xml').replace('<Amt Ccy="EUR">33.06</Amt>', '<Amt Ccy="EUR">33.065</Amt>'), {}));
+    expect(balance.where).toBe('Stmt[1]/Bal[PRCD] (line 42)');
+    const direction = errorOf(() => readCamt(fixture('camt053_v02_4entries_batch.xml').replace('<CdtDbtInd>DBIT</CdtDbtInd>', '<CdtDbtInd>X</CdtDbtInd>'), {}));
+    expect(direction.message.match(/\(line \d+\)/g)).toHaveLength(1);
+  });
+
   it('reads back what the writer wrote, pending and reversed entries included, in every version', () => {
     for (const version of [2, 5, 8]) {
       const xml = writeCamt({

@@ -140,16 +140,21 @@ function day(v: string | null, where: string): string | null {
   return v.slice(0, 10);
 }
 
-function signed(amount: RawAmount, cdtDbt: string | null, where: string): number {
-  if (!amount.ccy) throw new BankFileError('Amt has no Ccy attribute (a currency is never assumed)', `${where} (line ${amount.line})`);
-  if (cdtDbt !== 'CRDT' && cdtDbt !== 'DBIT') throw new BankFileError(`CdtDbtInd must be CRDT or DBIT, found ${cdtDbt === null ? 'none' : `'${cdtDbt}'`}`, where);
+/**
+ * A camt amount with its direction, in signed minor units. `path` is the element path without a line (`Stmt[1]/Ntry[3]`):
+ * an error about the amount names the amount's own line, one about CdtDbtInd `line` (the element's start), each once.
+ */
+function signed(amount: RawAmount, cdtDbt: string | null, path: string, line: number): number {
+  const at = `${path} (line ${amount.line})`;
+  if (!amount.ccy) throw new BankFileError('Amt has no Ccy attribute (a currency is never assumed)', at);
+  if (cdtDbt !== 'CRDT' && cdtDbt !== 'DBIT') throw new BankFileError(`CdtDbtInd must be CRDT or DBIT, found ${cdtDbt === null ? 'none' : `'${cdtDbt}'`}`, `${path} (line ${line})`);
   // camt amounts are unsigned: the direction is CdtDbtInd's alone, so a sign in Amt is an error, not a hint.
-  if (amount.value.startsWith('-')) throw new BankFileError(`Amt '${amount.value}' has a sign (camt amounts are unsigned)`, `${where} (line ${amount.line})`);
+  if (amount.value.startsWith('-')) throw new BankFileError(`Amt '${amount.value}' has a sign (camt amounts are unsigned)`, at);
   let minor: number;
   try {
     minor = toMinorUnits(amount.value, amount.ccy);
   } catch (err) {
-    throw new BankFileError((err as Error).message, `${where} (line ${amount.line})`);
+    throw new BankFileError((err as Error).message, at);
   }
   return cdtDbt === 'DBIT' ? -minor : minor;
 }
@@ -539,7 +544,7 @@ function counterpartyOf(p: PartyNames, direction: string | null): string | null 
 function toEntry(raw: RawEntry, position: number, where: string): StatementEntry {
   const locator = `${where} (line ${raw.line})`;
   if (!raw.amount) throw new BankFileError('Ntry has no Amt', locator);
-  const amount_minor = signed(raw.amount, raw.cdtDbt, locator);
+  const amount_minor = signed(raw.amount, raw.cdtDbt, where, raw.line);
   const status = raw.status === null ? null : STATUSES[raw.status];
   if (!status) throw new BankFileError(raw.status === null ? 'Ntry has no Sts' : `Sts '${raw.status}' is not BOOK, PDNG, INFO or FUTR`, locator);
   const batch = raw.batchCount !== null && raw.batchCount > 1;
@@ -550,7 +555,7 @@ function toEntry(raw: RawEntry, position: number, where: string): StatementEntry
       const amt = d.amount ?? d.txAmount;
       const dir = d.cdtDbt ?? raw.cdtDbt;
       details.push({
-        amount_minor: amt ? signed(amt, dir, `${where}/TxDtls[${i + 1}]`) : null,
+        amount_minor: amt ? signed(amt, dir, `${where}/TxDtls[${i + 1}]`, amt.line) : null,
         currency: amt?.ccy ?? null,
         end_to_end_id: d.endToEnd,
         reference: [...d.unstructured, ...d.creditorRefs].join(' ') || null,
@@ -605,10 +610,11 @@ function toStatement(raw: RawStatement, index: number, h: CamtHandler, opts: Rea
     for (const code of codes) {
       const b = raw.balances.find((x) => x.code === code);
       if (!b) continue;
-      const bw = `${where}/Bal[${code}] (line ${b.line})`;
+      const path = `${where}/Bal[${code}]`;
+      const bw = `${path} (line ${b.line})`;
       if (!b.amount) throw new BankFileError('Bal has no Amt', bw);
       if (b.amount.ccy && b.amount.ccy !== currency) problems.push({ where: bw, message: `balance is in ${b.amount.ccy}, the account in ${currency}` });
-      return signed(b.amount, b.cdtDbt, bw);
+      return signed(b.amount, b.cdtDbt, path, b.line);
     }
     return null;
   };

@@ -30,7 +30,7 @@
 // (newest or oldest first) is read from the dates, else from which way the balances chain, else the preset's.
 import { parse } from 'csv-parse/sync';
 
-import { fromMinorUnits, toMinorUnits } from '../../core/money.js';
+import { fromMinorUnits, isCurrencyCode, toMinorUnits } from '../../core/money.js';
 import {
   BankFileError,
   type BankFileReader,
@@ -292,6 +292,9 @@ function parseCsv(text: string, skip: number): { cells: string[]; line: number }
     .filter((r) => r.cells.some((c) => cell(c) !== ''));
 }
 
+/** isCurrencyCode without its type guard, which leaves a string that fails it typed `never`. */
+const inUse = (code: string): boolean => isCurrencyCode(code);
+
 export const readCsv: BankFileReader = (text: string, opts: ReadOptions): ReadResult => {
   const layout = layoutOf(opts);
   const parseDate = dateParser(layout.date_format);
@@ -326,11 +329,14 @@ export const readCsv: BankFileReader = (text: string, opts: ReadOptions): ReadRe
   const col = (cells: string[], name: string | undefined) => (name === undefined ? '' : cell(cells[index.get(name.toLowerCase())!]));
 
   const optCurrency = (opts.currency ?? '').trim().toUpperCase();
+  // A typo in the option (GPB) is the option's fault, not the first row's: checked once, named as the option.
+  if (optCurrency && !inUse(optCurrency)) throw new BankFileError(`${JSON.stringify(optCurrency.slice(0, 8))} is not an ISO 4217 currency code`, '--currency');
   const rows: Row[] = records.map(({ cells, line }) => {
     const where = `line ${line}`;
-    const currency = (col(cells, layout.currency) || optCurrency || layout.impliedCurrency || '').toUpperCase();
+    const own = col(cells, layout.currency).toUpperCase();
+    const currency = own || optCurrency || layout.impliedCurrency || '';
     if (!currency) throw new BankFileError('no currency: this layout has no currency column, give --currency', where);
-    if (!/^[A-Z]{3}$/.test(currency)) throw new BankFileError(`currency ${JSON.stringify(currency.slice(0, 8))} is not an ISO 4217 code`, where);
+    if (own && !inUse(own)) throw new BankFileError(`column "${layout.currency}": ${JSON.stringify(own.slice(0, 8))} is not an ISO 4217 currency code`, where);
     const dateText = col(cells, layout.date);
     const date = parseDate(dateText);
     if (!date) throw new BankFileError(`column "${layout.date}": ${JSON.stringify(dateText.slice(0, 24))} is not a ${layout.date_format} date`, where);

@@ -1,7 +1,7 @@
 import { hash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Envelope } from '../../core/envelope.js';
-import { fromMinorUnits } from '../../core/money.js';
+import { fromMinorUnits, isCurrencyCode, isCurrencyShaped } from '../../core/money.js';
 import type { Queue } from '../../core/ports.js';
 import { checkStatement, statementWhere } from './checks.js';
 import { detectFormat, isBankFormat, type BankFormat } from './detect.js';
@@ -40,7 +40,10 @@ export function parseImportOptions(text: ImportOptionsText, name: (option: keyof
     }
   }
   const currency = text.currency?.trim().toUpperCase() || undefined;
-  if (currency !== undefined && !/^[A-Z]{3}$/.test(currency)) throw new Error(`${name('currency')} must be an ISO 4217 code such as GBP`);
+  // A well-formed code not in use (GPB for GBP) is refused here too, naming the option, before any file is read.
+  if (currency !== undefined && !isCurrencyCode(currency)) {
+    throw new Error(`${name('currency')} must be an ISO 4217 code such as GBP${isCurrencyShaped(currency) ? `: ${currency} is not one in use` : ''}`);
+  }
   return { format: text.format || undefined, layout, account: text.account?.trim() || undefined, currency };
 }
 

@@ -141,6 +141,14 @@ describe('readCsv refusals and column maps', () => {
     expect(bankError(() => readCsv('When,What,Amount\n13/25/2026,x,1.00\n', { layout: { ...MAP, balance: undefined }, currency: 'GBP', account: 'A' })).where).toBe('line 2');
   });
 
+  it('names --currency, not a row, when the option is no currency in use (GPB for GBP)', () => {
+    const e = bankError(() => readCsv(NATWEST, { layout: 'natwest', currency: 'GPB' }));
+    expect(e.where).toBe('--currency');
+    expect(e.message).toBe('--currency: "GPB" is not an ISO 4217 currency code');
+    const column = bankError(() => readCsv('When,What,Amount,Balance,Ccy\n03/04/2026,GIFT,1.00,1.00,GPB\n', { layout: { ...MAP, currency: 'Ccy' }, account: 'A' }));
+    expect(column.message).toBe('line 2: column "Ccy": "GPB" is not an ISO 4217 currency code');
+  });
+
   it('asks for --currency when neither the map nor the file names one', () => {
     const csv = 'When,What,Amount,Balance\n03/04/2026,GIFT,10.00,110.00\n';
     expect(bankError(() => readCsv(csv, { layout: MAP, account: 'A' })).message).toMatch(/--currency/);
