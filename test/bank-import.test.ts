@@ -167,7 +167,7 @@ describe('importing bank statements into the lake', () => {
     // A CSV layout set for the hub: the CSV imports; the BAI2 file without a currency is refused, asking for one.
     const dir = await run({ layout: 'natwest' }, { 'natwest.csv': 'natwest_made_export.csv', 'spec.bai2': 'bai2_spec_example_usd.txt' });
     expect(readdirSync(join(dir, 'done')).sort()).toEqual(['natwest.csv', 'natwest.csv.log']);
-    expect(readFileSync(join(dir, 'failed', 'spec.bai2.log'), 'utf8')).toContain('give --currency');
+    expect(readFileSync(join(dir, 'failed', 'spec.bai2.log'), 'utf8')).toContain('give PUDDLE_BANK_CURRENCY');
     // With PUDDLE_BANK_CURRENCY it fills in the empty currency; a BAI2 file that names its own keeps it.
     await run({ currency: 'usd' }, { 'spec.bai2': 'bai2_spec_example_usd.txt', 'nwb.bai2': 'bai2_natwest_gbp.bai2' });
     expect(readdirSync(join(dir, 'done')).filter((f) => !f.endsWith('.log')).sort()).toEqual(['natwest.csv', 'nwb.bai2', 'spec.bai2']);
@@ -177,6 +177,24 @@ describe('importing bank statements into the lake', () => {
       { source_format: 'bai2', currency: 'USD', n: 4 },
       { source_format: 'csv', currency: 'GBP', n: 6 },
     ]);
+  });
+
+  it('the drop folder says a PDF or a note is no statement, and asks for PUDDLE_BANK_LAYOUT (not --layout) for a CSV', async () => {
+    const inbox = startBankInbox({ home: lake.home, queue: lake.rt.queue, intervalMs: 3_600_000 });
+    try {
+      writeFileSync(join(inbox.dir, 'statement.pdf'), Buffer.concat([Buffer.from('%PDF-1.7\n%'), Buffer.from([0xe2, 0xe3, 0xcf, 0xd3]), Buffer.from('\n1 0 obj\n')]));
+      writeFileSync(join(inbox.dir, 'notes.txt'), 'Call the bank on Monday.\nAsk about the Gift Aid claim\n');
+      writeFileSync(join(inbox.dir, 'natwest.csv'), fixture('natwest_made_export.csv'));
+      await inbox.scan();
+      await inbox.scan();
+      const log = (name: string) => readFileSync(join(inbox.dir, 'failed', `${name}.log`), 'utf8');
+      expect(log('statement.pdf')).toContain('statement.pdf: malformed, nothing imported: line 1: not a bank statement Puddle reads (camt.052/053/054 XML, BAI2 or CSV): it is a PDF document');
+      expect(log('notes.txt')).toContain('notes.txt: malformed, nothing imported: line 1: not a bank statement Puddle reads (camt.052/053/054 XML, BAI2 or CSV): no line has three comma-separated columns (a date, a text and an amount at least)');
+      expect(log('natwest.csv')).toContain('a CSV export needs PUDDLE_BANK_LAYOUT (lloyds, natwest, barclays, hsbc)');
+      expect(log('natwest.csv')).not.toContain('--layout');
+    } finally {
+      await inbox.stop();
+    }
   });
 
   it('the drop folder moves an empty file (a download cut short) to failed/ with a log saying so', async () => {

@@ -31,6 +31,7 @@ import {
   type Statement,
   type StatementEntry,
   type StatementProblem,
+  optionName,
 } from './statement.js';
 
 interface LogicalRecord {
@@ -230,11 +231,11 @@ export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadR
         if (!group) throw new BankFileError('an 03 account record outside a group (no 02 before it)', where(r));
         if (account) throw new BankFileError('a new account starts before the previous one ended with 49', where(r));
         const accountId = (f[0] ?? '').trim() || opts.account || '';
-        if (!accountId) throw new BankFileError('the 03 record names no account; give --account', where(r));
+        if (!accountId) throw new BankFileError(`the 03 record names no account; give ${optionName(opts, 'account')}`, where(r));
         const currency = (f[1] ?? '').trim().toUpperCase() || group.currency || (opts.currency ?? '').trim().toUpperCase();
         if (!currency) {
           throw new BankFileError(
-            'neither this 03 record nor its 02 group names a currency; BAI2 would default to USD, Puddle does not guess: give --currency',
+            `neither this 03 record nor its 02 group names a currency; BAI2 would default to USD, Puddle does not guess: give ${optionName(opts, 'currency')}`,
             where(r),
           );
         }

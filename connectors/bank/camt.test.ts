@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { writeCamt } from './camt-writer.js';
 import { readCamt } from './camt.js';
 import { checkStatement } from './checks.js';
-import { detectFormat } from './detect.js';
+import { detectFormat, notAStatement } from './detect.js';
 import { BankFileError } from './statement.js';
 import { lineIds } from './to-envelopes.js';
 import { dailyStatements } from './sandbox-statements.js';
@@ -174,6 +174,18 @@ describe('detectFormat', () => {
     expect(detectFormat(fixture('bai2_natwest_gbp.bai2'))).toBe('bai2');
     expect(detectFormat(fixture('bai2_spec_example_usd.txt'))).toBe('bai2');
     expect(detectFormat(fixture('lloyds_online_export.csv'))).toBe('csv');
+  });
+
+  it('says what a file is when it is no statement at all, instead of asking a note for a CSV layout', () => {
+    expect(notAStatement('%PDF-1.7\n%\u00e2\u00e3\n1 0 obj\n', 'csv')).toMatch(/^it is a PDF document/);
+    expect(notAStatement('PK\u0003\u0004\u0014\u0000\u0006\u0000', 'csv')).toMatch(/^it is a ZIP archive/);
+    expect(notAStatement('\u00d0\u00cf\u0011\u00e0\u0000\u0000', 'csv')).toMatch(/binary data/);
+    expect(notAStatement('Call the bank on Monday.\nAsk about the Gift Aid claim\n', 'csv')).toBe('no line has three comma-separated columns (a date, a text and an amount at least)');
+    for (const name of ['lloyds_online_export.csv', 'natwest_made_export.csv', 'hsbc_made_export.csv', 'barclays_made_export.csv']) {
+      expect(notAStatement(fixture(name), 'csv')).toBeNull();
+    }
+    expect(notAStatement(fixture('bai2_natwest_gbp.bai2'), 'bai2')).toBeNull();
+    expect(notAStatement(fixture('camt052_v02_intraday.xml'), 'camt')).toBeNull();
   });
 });
 

@@ -9,6 +9,7 @@ import {
   type StatementEntry,
   type StatementEntryDetail,
   type StatementProblem,
+  optionName,
 } from './statement.js';
 import { Lines, scanXml, XmlSyntaxError, type XmlHandler } from './xml-scan.js';
 
@@ -592,7 +593,7 @@ function toStatement(raw: RawStatement, index: number, h: CamtHandler, opts: Rea
   const at = `${where} (line ${raw.line})`;
   const problems: StatementProblem[] = [];
   const account = raw.iban ?? raw.otherId ?? opts.account;
-  if (!account) throw new BankFileError('Acct/Id has neither IBAN nor Othr/Id: give --account', at);
+  if (!account) throw new BankFileError(`Acct/Id has neither IBAN nor Othr/Id: give ${optionName(opts, 'account')}`, at);
   // The currency comes from the file (Acct/Ccy), else --currency, else the one currency every amount carries:
   // never a default.
   let currency = raw.ccy ?? opts.currency ?? null;
@@ -600,7 +601,7 @@ function toStatement(raw: RawStatement, index: number, h: CamtHandler, opts: Rea
     const seen = new Set<string>();
     for (const b of raw.balances) if (b.amount?.ccy) seen.add(b.amount.ccy);
     for (const e of raw.entries) seen.add(e.currency);
-    if (seen.size !== 1) throw new BankFileError(`Acct has no Ccy and the amounts carry ${seen.size ? [...seen].join(', ') : 'none'}: give --currency`, at);
+    if (seen.size !== 1) throw new BankFileError(`Acct has no Ccy and the amounts carry ${seen.size ? [...seen].join(', ') : 'none'}: give ${optionName(opts, 'currency')}`, at);
     currency = [...seen][0]!;
   }
   const created = instant(raw.created ?? h.groupCreated, at);

@@ -40,6 +40,7 @@ import {
   type Statement,
   type StatementEntry,
   type StatementProblem,
+  optionName,
 } from './statement.js';
 
 type RowOrder = 'newest_first' | 'oldest_first';
@@ -117,14 +118,14 @@ function layoutOf(opts: ReadOptions): Layout {
   const l = opts.layout;
   if (l === undefined || l === '') {
     throw new BankFileError(
-      `a CSV export needs --layout (${PRESET_NAMES}) or a JSON column map: a CSV does not say which column is what, ` +
+      `a CSV export needs ${optionName(opts, 'layout')} (${PRESET_NAMES}) or a JSON column map: a CSV does not say which column is what, ` +
         'nor whether 03/04 is 3 April or March 4, and Puddle does not guess',
       'line 1',
     );
   }
   if (typeof l === 'string') {
     const preset = CSV_PRESETS[l.toLowerCase()];
-    if (!preset) throw new BankFileError(`unknown CSV layout ${JSON.stringify(l.slice(0, 40))}: the presets are ${PRESET_NAMES}, or give a JSON column map`, 'layout');
+    if (!preset) throw new BankFileError(`unknown CSV layout ${JSON.stringify(l.slice(0, 40))}: the presets are ${PRESET_NAMES}, or give a JSON column map`, optionName(opts, 'layout'));
     return preset;
   }
   return fromColumnMap(l);
@@ -330,12 +331,12 @@ export const readCsv: BankFileReader = (text: string, opts: ReadOptions): ReadRe
 
   const optCurrency = (opts.currency ?? '').trim().toUpperCase();
   // A typo in the option (GPB) is the option's fault, not the first row's: checked once, named as the option.
-  if (optCurrency && !inUse(optCurrency)) throw new BankFileError(`${JSON.stringify(optCurrency.slice(0, 8))} is not an ISO 4217 currency code`, '--currency');
+  if (optCurrency && !inUse(optCurrency)) throw new BankFileError(`${JSON.stringify(optCurrency.slice(0, 8))} is not an ISO 4217 currency code`, optionName(opts, 'currency'));
   const rows: Row[] = records.map(({ cells, line }) => {
     const where = `line ${line}`;
     const own = col(cells, layout.currency).toUpperCase();
     const currency = own || optCurrency || layout.impliedCurrency || '';
-    if (!currency) throw new BankFileError('no currency: this layout has no currency column, give --currency', where);
+    if (!currency) throw new BankFileError(`no currency: this layout has no currency column, give ${optionName(opts, 'currency')}`, where);
     if (own && !inUse(own)) throw new BankFileError(`column "${layout.currency}": ${JSON.stringify(own.slice(0, 8))} is not an ISO 4217 currency code`, where);
     const dateText = col(cells, layout.date);
     const date = parseDate(dateText);
@@ -354,7 +355,7 @@ export const readCsv: BankFileReader = (text: string, opts: ReadOptions): ReadRe
       amount = credit ? credit : debit ? -debit : 0;
     }
     const account = layout.account.map((c) => col(cells, c)).filter(Boolean).join(' ') || (opts.account ?? '');
-    if (!account) throw new BankFileError(`the ${layout.name} layout has no account column: give --account`, where);
+    if (!account) throw new BankFileError(`the ${layout.name} layout has no account column: give ${optionName(opts, 'account')}`, where);
     const description = col(cells, layout.description) || null;
     return {
       line,

@@ -4,9 +4,9 @@ import type { Envelope } from '../../core/envelope.js';
 import { fromMinorUnits, isCurrencyCode, isCurrencyShaped } from '../../core/money.js';
 import type { Queue } from '../../core/ports.js';
 import { checkStatement, statementWhere } from './checks.js';
-import { detectFormat, isBankFormat, type BankFormat } from './detect.js';
+import { detectFormat, isBankFormat, notAStatement, type BankFormat } from './detect.js';
 import { READERS } from './readers.js';
-import { BankFileError, type CsvColumnMap, type ReadOptions, type ReadResult, type StatementProblem } from './statement.js';
+import { BankFileError, optionName, type CsvColumnMap, type ImportOptionName, type ReadOptions, type ReadResult, type StatementProblem } from './statement.js';
 import { checkedRecords, recordEnvelope, unbalancedEnvelopes, type BankFile, type CheckedRecord } from './to-envelopes.js';
 
 // One bank file in, envelopes on the queue: the path behind `puddle import bank`, the hub's drop folder and the
@@ -19,16 +19,12 @@ export interface ImportOptions extends ReadOptions {
 }
 
 /** The options as text (the CLI's flags, the hub's PUDDLE_BANK_* settings), and the name each goes by there. */
-export interface ImportOptionsText {
-  format?: string;
-  layout?: string;
-  account?: string;
-  currency?: string;
-}
+export type ImportOptionsText = Partial<Record<ImportOptionName, string>>;
 
 /**
  * Parse import options given as text: a layout is a preset name or a JSON column map file; a currency an ISO 4217
- * code. Throws an Error naming the option (as `name` spells it) that is wrong.
+ * code. Throws an Error naming the option (as `name` spells it) that is wrong; the options keep `name`, so a file's
+ * message asking for an option ("give --currency") spells it the same way.
  */
 export function parseImportOptions(text: ImportOptionsText, name: (option: keyof ImportOptionsText) => string): ImportOptions {
   let layout: string | CsvColumnMap | undefined = text.layout || undefined;
@@ -44,7 +40,7 @@ export function parseImportOptions(text: ImportOptionsText, name: (option: keyof
   if (currency !== undefined && !isCurrencyCode(currency)) {
     throw new Error(`${name('currency')} must be an ISO 4217 code such as GBP${isCurrencyShaped(currency) ? `: ${currency} is not one in use` : ''}`);
   }
-  return { format: text.format || undefined, layout, account: text.account?.trim() || undefined, currency };
+  return { format: text.format || undefined, layout, account: text.account?.trim() || undefined, currency, optionName: name };
 }
 
 export interface CurrencyTotals {
@@ -90,7 +86,11 @@ export function readBankFile(bytes: Buffer | string, opts: ImportOptions): { for
   // like success. Refused before detection, so every format (and --format) says the same thing.
   if (/^\uFEFF?\s*$/.test(text)) throw new BankFileError('the file is empty (nothing but whitespace): a download cut short?', 'line 1');
   const format = opts.format ?? detectFormat(text);
-  if (!isBankFormat(format)) throw new BankFileError(`unknown format '${format}' (camt, bai2 or csv)`, '--format');
+  if (!isBankFormat(format)) throw new BankFileError(`unknown format '${format}' (camt, bai2 or csv)`, optionName(opts, 'format'));
+  // A PDF or a note dropped with the statements is read as CSV by detection (it is neither XML nor BAI2); saying
+  // it needs a CSV layout sends the user looking for the wrong fix.
+  const not = notAStatement(text, format);
+  if (not) throw new BankFileError(`not a bank statement Puddle reads (camt.052/053/054 XML, BAI2 or CSV): ${not}`, 'line 1');
   return { format, result: READERS[format](text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, opts) };
 }
 

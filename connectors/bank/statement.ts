@@ -93,12 +93,25 @@ export class BankFileError extends Error {
   }
 }
 
+/** The options a file may need, as a message names them. */
+export type ImportOptionName = 'format' | 'layout' | 'account' | 'currency';
+
 /** What a reader needs that the file may not say: never default a currency or guess a date order. */
 export interface ReadOptions {
   account?: string;
   currency?: string;
   /** CSV layout preset name (lloyds, natwest, barclays, hsbc) or a column map. */
   layout?: string | CsvColumnMap;
+  /**
+   * How the caller spells an option in messages ("give --currency"): the CLI's flag by default; the drop folder
+   * and the AWS import read PUDDLE_BANK_CURRENCY instead, and a log telling the user to pass a flag there misleads.
+   */
+  optionName?: (option: ImportOptionName) => string;
+}
+
+/** The option as the caller spells it (`--layout`, or `PUDDLE_BANK_LAYOUT` for the drop folder). */
+export function optionName(opts: ReadOptions, option: ImportOptionName): string {
+  return opts.optionName?.(option) ?? `--${option}`;
 }
 
 /** A JSON column map for CSV exports no preset covers. */

@@ -45,6 +45,8 @@ export function startBankInbox(opts: BankInboxOptions): BankInbox {
   const done = join(dir, 'done');
   const failed = join(dir, 'failed');
   for (const d of [dir, done, failed]) mkdirSync(d, { recursive: true });
+  // The drop folder reads the hub's PUDDLE_BANK_* settings, so its logs ask for those, not for the CLI's flags.
+  const importOptions: ImportOptions = { optionName: (o) => `PUDDLE_BANK_${o.toUpperCase()}`, ...opts.importOptions };
   const seen = new Map<string, string>();
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
@@ -52,7 +54,7 @@ export function startBankInbox(opts: BankInboxOptions): BankInbox {
   async function importOne(name: string): Promise<void> {
     const path = join(dir, name);
     const bytes = readFileSync(path);
-    const outcome = await importBankFile(opts.queue, { name, bytes }, opts.importOptions);
+    const outcome = await importBankFile(opts.queue, { name, bytes }, importOptions);
     const target = outcome.status === 'imported' ? done : failed;
     const moved = freeName(target, name);
     writeFileSync(join(target, `${moved}.log`), `${new Date().toISOString()} ${outcome.status}\n${describeImport(name, outcome)}`);
