@@ -32,9 +32,10 @@ describe('importing bank statements into the lake', () => {
     await lake.land();
     const lines = await lake.q('SELECT bank_line_id, amount_minor, currency, CAST(booking_date AS VARCHAR) AS booked, status, counterparty, batch_count FROM bank_line ORDER BY bank_line_id');
     expect(lines).toEqual([
-      { bank_line_id: 'DE14740618130000033626/2013122710583450000', amount_minor: -200, currency: 'EUR', booked: '2013-12-27', status: 'booked', counterparty: 'Testkonto Nummer 2', batch_count: null },
-      { bank_line_id: 'DE14740618130000033626/2013122710583600000', amount_minor: -300, currency: 'EUR', booked: '2013-12-27', status: 'booked', counterparty: 'Testkonto Nummer 2', batch_count: null },
-      { bank_line_id: 'DE14740618130000033626/2013122711085260000', amount_minor: 100, currency: 'EUR', booked: '2013-12-27', status: 'booked', counterparty: 'Testkonto Nummer 2', batch_count: null },
+      // The sample's counterparties are account holders' names: left out (see the counterparty test below).
+      { bank_line_id: 'DE14740618130000033626/2013122710583450000', amount_minor: -200, currency: 'EUR', booked: '2013-12-27', status: 'booked', counterparty: null, batch_count: null },
+      { bank_line_id: 'DE14740618130000033626/2013122710583600000', amount_minor: -300, currency: 'EUR', booked: '2013-12-27', status: 'booked', counterparty: null, batch_count: null },
+      { bank_line_id: 'DE14740618130000033626/2013122711085260000', amount_minor: 100, currency: 'EUR', booked: '2013-12-27', status: 'booked', counterparty: null, batch_count: null },
       { bank_line_id: 'DE14740618130000033626/2013122711513230000', amount_minor: -600, currency: 'EUR', booked: '2013-12-27', status: 'booked', counterparty: null, batch_count: 2 },
     ]);
     expect(await lake.q('SELECT count(*) AS n, sum(amount_minor) AS total FROM bank_line_detail')).toEqual([{ n: 2, total: -600 }]);
@@ -46,6 +47,33 @@ describe('importing bank statements into the lake', () => {
     expect(raw).toEqual([{ raw: `{"file_sha256":"${first.file_sha256}"}` }]);
     const [stmt] = await lake.q("SELECT json_extract_string(envelope, '$.raw.file') AS file FROM raw WHERE contract = 'bank_statement'");
     expect(stmt).toEqual({ file: 'stmt.xml' });
+  });
+
+  it('keeps counterparty names out of the lake and the raw trail, but for the payment providers reconciliation looks for', async () => {
+    // The tester's camt.054: a 25.00 credit from a donor paying by transfer, named in Dbtr/Pty/Nm.
+    expect(await importBankFile(lake.rt.queue, { name: 'ntf1.xml', bytes: fixture('camt054_tester_ntf1.xml') })).toMatchObject({ status: 'imported', lines: 1 });
+    const day = '2026-12-01';
+    const xml = writeCamt({
+      version: 8, message_id: 'm', created_at: `${day}T23:00:00Z`,
+      statements: [{ id: 'S', account: 'GB33BUKB20201555555555', currency: 'GBP', created_at: `${day}T23:00:00Z`, opening_balance_minor: 0, entries: [
+        { amount_minor: 12_000, booking_date: day, entry_reference: 'P1', remittance: 'CHARITY', counterparty: 'Stripe Payments UK Ltd' },
+        { amount_minor: -4_000, booking_date: day, entry_reference: 'P2', remittance: 'INV 7', counterparty: 'Acme Supplies Ltd' },
+        { amount_minor: 1_000, booking_date: day, entry_reference: 'P3', details: [{ amount_minor: 400, counterparty: 'Jane Donor' }, { amount_minor: 600, counterparty: 'PAYPAL EUROPE' }] },
+      ] }],
+    });
+    expect((await importBankFile(lake.rt.queue, { name: 'stmt.xml', bytes: xml })).status).toBe('imported');
+    await lake.land();
+    expect(await lake.q("SELECT count(*) AS n FROM raw WHERE envelope LIKE '%Donor Person%' OR envelope LIKE '%Jane Donor%' OR envelope LIKE '%Acme%'")).toEqual([{ n: 0 }]);
+    expect(await lake.q('SELECT entry_reference, counterparty FROM bank_line ORDER BY amount_minor')).toEqual([
+      { entry_reference: 'P2', counterparty: null },
+      { entry_reference: 'P3', counterparty: null },
+      { entry_reference: null, counterparty: null },
+      { entry_reference: 'P1', counterparty: 'Stripe Payments UK Ltd' },
+    ]);
+    expect(await lake.q('SELECT amount_minor, counterparty FROM bank_line_detail ORDER BY amount_minor')).toEqual([
+      { amount_minor: 400, counterparty: null },
+      { amount_minor: 600, counterparty: 'PAYPAL EUROPE' },
+    ]);
   });
 
   it('a camt.052 then the camt.053 with the same entries (and more) gives one bank_line per entry, the 053 version current', async () => {

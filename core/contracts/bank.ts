@@ -14,7 +14,7 @@ export const bank_line_v2 = extendContract(bank_line, 2, {
   entry_reference: string().optional().doc("The bank's own reference for the entry (camt NtryRef / AcctSvcrRef, BAI2 bank reference)"),
   end_to_end_id: string().optional().doc("The payer's end-to-end id, when the bank passes it on"),
   bank_transaction_code: string().optional().doc('camt BkTxCd (Domn/Fmly/SubFmlyCd or Prtry), BAI2 type code, CSV type'),
-  counterparty: string().optional().doc('Who paid or was paid (an organisation; a person only as the bank prints it)'),
+  counterparty: string().optional().doc('Who paid or was paid; imports keep only a payment provider or SMS aggregator (a person\'s name would reach the raw trail)'),
   status: oneOf(BANK_LINE_STATUSES).optional().doc('booked, pending (camt PDNG / intraday) or info'),
   reversal: boolean().optional().doc('The bank reversed an earlier entry (camt RvslInd)'),
   batch_count: int().optional().doc('Transactions in a batch booking (their details go to bank_line_detail)'),
