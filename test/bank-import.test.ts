@@ -89,12 +89,35 @@ describe('importing bank statements into the lake', () => {
     const r053 = await importBankFile(lake.rt.queue, { name: 'b.xml', bytes: writeCamt({ kind: '053', message_id: 'b', created_at: created053, statements: [stmt(later, created053)] }) });
     expect([r052.status, r053.status]).toEqual(['imported', 'imported']);
     await lake.land();
-    const lines = await lake.q('SELECT bank_line_id, amount_minor, source_format FROM bank_line ORDER BY bank_line_id');
+    const lines = await lake.q('SELECT bank_line_id, amount_minor, reference, source_format FROM bank_line ORDER BY amount_minor, reference');
+    // Lines without a bank reference are told apart by a hash of their details (here the remittance text).
+    const hashed = (amount: number) => new RegExp(`^GB33BUKB20201555555555/2026-12-01/${amount}GBP/[0-9a-f]{16}/1$`);
     expect(lines).toEqual([
-      { bank_line_id: 'GB33BUKB20201555555555/2026-12-01/-150GBP/1', amount_minor: -150, source_format: 'camt.053' },
-      { bank_line_id: 'GB33BUKB20201555555555/2026-12-01/500GBP/1', amount_minor: 500, source_format: 'camt.053' },
-      { bank_line_id: 'GB33BUKB20201555555555/2026-12-01/500GBP/2', amount_minor: 500, source_format: 'camt.053' },
-      { bank_line_id: 'GB33BUKB20201555555555/BANKREF-1', amount_minor: 2_000, source_format: 'camt.053' },
+      { bank_line_id: expect.stringMatching(hashed(-150)), amount_minor: -150, reference: 'fee', source_format: 'camt.053' },
+      { bank_line_id: expect.stringMatching(hashed(500)), amount_minor: 500, reference: 'another gift', source_format: 'camt.053' },
+      { bank_line_id: expect.stringMatching(hashed(500)), amount_minor: 500, reference: 'gift', source_format: 'camt.053' },
+      { bank_line_id: 'GB33BUKB20201555555555/BANKREF-1', amount_minor: 2_000, reference: 'PUDDLE PO 1', source_format: 'camt.053' },
+    ]);
+  });
+
+  it('keeps two notifications\' (or two exports\') equal credits of one day apart, and counts each once however often it comes', async () => {
+    // The tester's camt.054s: one 25.00 credit each, 2026-11-25, no AcctSvcrRef, different end-to-end ids and text.
+    const ntf1 = { name: 'ntf1.xml', bytes: fixture('camt054_tester_ntf1.xml') };
+    const ntf2 = { name: 'ntf2.xml', bytes: fixture('camt054_tester_ntf2.xml') };
+    // Their HSBC exports: a morning and an afternoon one, a 25.00 row each on 26/11/2026; later the whole day's.
+    const am = { name: 'am.csv', bytes: fixture('hsbc_tester_am.csv') };
+    const pm = { name: 'pm.csv', bytes: fixture('hsbc_tester_pm.csv') };
+    const day = { name: 'day.csv', bytes: 'Date,Description,Amount\n26/11/2026,DONOR B GIFT,25.00\n26/11/2026,DONOR A GIFT,25.00\n' };
+    const hsbc = { layout: 'hsbc', account: 'X' };
+    for (const f of [ntf1, ntf2, ntf1]) expect(await importBankFile(lake.rt.queue, f)).toMatchObject({ status: 'imported', lines: 1 });
+    for (const f of [am, pm, am]) expect(await importBankFile(lake.rt.queue, f, hsbc)).toMatchObject({ status: 'imported', lines: 1 });
+    expect(await importBankFile(lake.rt.queue, day, hsbc)).toMatchObject({ status: 'imported', lines: 2 });
+    await lake.land();
+    expect(await lake.q('SELECT account, reference, amount_minor FROM bank_line ORDER BY account, reference')).toEqual([
+      { account: 'GB29NWBK60161331926819', reference: 'DONATION REF D1', amount_minor: 2_500 },
+      { account: 'GB29NWBK60161331926819', reference: 'DONATION REF D2', amount_minor: 2_500 },
+      { account: 'X', reference: 'DONOR A GIFT', amount_minor: 2_500 },
+      { account: 'X', reference: 'DONOR B GIFT', amount_minor: 2_500 },
     ]);
   });
 

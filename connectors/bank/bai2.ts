@@ -361,5 +361,7 @@ function readDetail(r: LogicalRecord, s: Statement, asOf: string): StatementEntr
     counterparty: null,
     details: [],
     batch_count: null,
+    // Without a bank reference, what the 16 record says tells entries apart (the bank reference wins when given).
+    fingerprint: [customerRef && `cref:${customerRef}`, text && `text:${text.replace(/\s+/g, ' ')}`].filter((v): v is string => !!v),
   };
 }

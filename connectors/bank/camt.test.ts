@@ -155,15 +155,35 @@ describe('readCamt', () => {
 });
 
 describe('line ids', () => {
-  it('use the bank reference, else the n-th entry of that date, amount and currency, so a 052 and its 053 agree', () => {
-    const base = { id: 'S', account: 'ACC', currency: 'GBP', created_at: '2026-12-01T12:00:00Z', opening_balance_minor: 0 };
-    const five = { amount_minor: 500, booking_date: '2026-12-01' };
-    const intraday = readCamt(writeCamt({ kind: '052', message_id: 'a', created_at: base.created_at, statements: [{ ...base, entries: [five, { ...five, entry_reference: 'R9' }, five] }] }), {});
-    const statement = readCamt(writeCamt({ message_id: 'b', created_at: base.created_at, statements: [{ ...base, entries: [{ amount_minor: -100, booking_date: '2026-12-01' }, five, { ...five, entry_reference: 'R9' }, five, five] }] }), {});
-    const a = lineIds(intraday.statements[0]!);
-    const b = lineIds(statement.statements[0]!);
-    expect(a).toEqual(['ACC/2026-12-01/500GBP/1', 'ACC/R9', 'ACC/2026-12-01/500GBP/2']);
-    expect(b).toEqual(['ACC/2026-12-01/-100GBP/1', 'ACC/2026-12-01/500GBP/1', 'ACC/R9', 'ACC/2026-12-01/500GBP/2', 'ACC/2026-12-01/500GBP/3']);
+  const base = { id: 'S', account: 'ACC', currency: 'GBP', created_at: '2026-12-01T12:00:00Z', opening_balance_minor: 0 };
+  const five = { amount_minor: 500, booking_date: '2026-12-01' };
+  const gift = (n: number) => ({ ...five, end_to_end_id: `E2E-${n}`, remittance: `GIFT ${n}`, counterparty: `Donor ${n}` });
+  const ids = (kind: '052' | '053' | '054', entries: Parameters<typeof writeCamt>[0]['statements'][0]['entries']) =>
+    lineIds(readCamt(writeCamt({ kind, version: 8, message_id: kind, created_at: base.created_at, statements: [{ ...base, entries }] }), {}).statements[0]!);
+
+  it('use the bank reference, else the entry\'s own details hashed, so a 052 and its 053 agree and two gifts stay apart', () => {
+    const a = ids('052', [gift(1), { ...five, entry_reference: 'R9' }, gift(2)]);
+    const b = ids('053', [{ amount_minor: -100, booking_date: '2026-12-01', remittance: 'FEE' }, gift(1), { ...five, entry_reference: 'R9' }, gift(2), gift(3), gift(3)]);
+    expect(a[1]).toBe('ACC/R9');
+    for (const id of [...a, ...b].filter((x) => x !== 'ACC/R9')) expect(id).toMatch(/^ACC\/2026-12-01\/-?\d+GBP\/[0-9a-f]{16}\/\d$/);
+    // The same two gifts in the intraday report and the statement: the same ids; different gifts: different ids.
+    expect([b[1], b[3]]).toEqual([a[0], a[2]]);
+    expect(a[0]).not.toBe(a[2]);
+    // Two entries with nothing to tell them apart (same day, amount and details) are counted: /1 and /2.
+    expect(b[5]).toBe(b[4]!.replace(/\/1$/, '/2'));
+    // The details are hashed: no name, reference or end-to-end id in the id.
+    expect([...a, ...b].join(' ')).not.toMatch(/Donor|GIFT|E2E/);
+  });
+
+  it('keep the tester\'s two camt.054 notifications apart: one 25.00 credit each, the same day, no bank reference', () => {
+    const [one] = lineIds(readCamt(fixture('camt054_tester_ntf1.xml'), {}).statements[0]!);
+    const [two] = lineIds(readCamt(fixture('camt054_tester_ntf2.xml'), {}).statements[0]!);
+    expect(one).toMatch(/^GB29NWBK60161331926819\/2026-11-25\/2500GBP\/[0-9a-f]{16}\/1$/);
+    expect(two).not.toBe(one);
+    // The end-of-day statement repeating the first notification's payment gives it the notification's id.
+    const [fee, repeated] = ids('053', [{ amount_minor: -100, booking_date: '2026-11-25', remittance: 'FEE' }, { amount_minor: 2_500, booking_date: '2026-11-25', end_to_end_id: 'E2E-DONOR-1', counterparty: 'Donor Person 1', remittance: 'DONATION REF D1' }]);
+    expect(fee).not.toBe(one);
+    expect(repeated).toBe(one!.replace('GB29NWBK60161331926819', 'ACC'));
   });
 });
 

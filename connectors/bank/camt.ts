@@ -50,12 +50,19 @@ interface PartyNames {
   creditor: string | null;
 }
 
+/** The parties' accounts (RltdPties/DbtrAcct, CdtrAcct: IBAN or Othr/Id): only ever hashed into a line id. */
+interface PartyAccounts {
+  debtorAccount: string | null;
+  creditorAccount: string | null;
+}
+
 /** One TxDtls as read, before it is lifted into its entry or kept as a batch detail. */
-interface RawDetail extends PartyNames {
+interface RawDetail extends PartyNames, PartyAccounts {
   amount: RawAmount | null;
   txAmount: RawAmount | null;
   cdtDbt: string | null;
   endToEnd: string | null;
+  txId: string | null;
   acctSvcrRef: string | null;
   unstructured: string[];
   creditorRefs: string[];
@@ -169,7 +176,8 @@ const enum F {
   NtryStart, NtryEnd, NtryAmt, NtryCdtDbt, NtryRvsl, NtrySts, NtryStsCd, NtryBooking, NtryValue, NtryRef, NtryAcctSvcrRef, NtryAddtl,
   BtchCount, BtchPmtInfId, BtchMsgId,
   CodeDomain, CodeFamily, CodeSubFamily, CodeProprietary,
-  TxStart, TxEnd, TxEndToEnd, TxAcctSvcrRef, TxAmt, TxTxAmt, TxCdtDbt, TxUstrd, TxCdtrRef, TxAddtl, TxDebtor, TxCreditor,
+  TxStart, TxEnd, TxEndToEnd, TxTxId, TxAcctSvcrRef, TxAmt, TxTxAmt, TxCdtDbt, TxUstrd, TxCdtrRef, TxAddtl, TxDebtor, TxCreditor,
+  TxDebtorAcct, TxCreditorAcct,
 }
 
 /** A node of the path trie: what closing it means, and its children by local name. */
@@ -195,15 +203,16 @@ const codeTree = () =>
  */
 function pathTrie(kind: Kind): PathNode {
   const party = (f: F) => node(F.None, { Nm: node(f), Pty: node(F.None, { Nm: node(f) }) });
+  const account = (f: F) => node(F.None, { Id: node(F.None, { IBAN: node(f), Othr: node(F.None, { Id: node(f) }) }) });
   const detail = node(F.TxEnd, {
-    Refs: node(F.None, { EndToEndId: node(F.TxEndToEnd), AcctSvcrRef: node(F.TxAcctSvcrRef) }),
+    Refs: node(F.None, { EndToEndId: node(F.TxEndToEnd), TxId: node(F.TxTxId), AcctSvcrRef: node(F.TxAcctSvcrRef) }),
     Amt: node(F.TxAmt),
     AmtDtls: node(F.None, { TxAmt: node(F.None, { Amt: node(F.TxTxAmt) }) }),
     CdtDbtInd: node(F.TxCdtDbt),
     BkTxCd: codeTree(),
     RmtInf: node(F.None, { Ustrd: node(F.TxUstrd), Strd: node(F.None, { CdtrRefInf: node(F.None, { Ref: node(F.TxCdtrRef) }) }) }),
     AddtlTxInf: node(F.TxAddtl),
-    RltdPties: node(F.None, { Dbtr: party(F.TxDebtor), Cdtr: party(F.TxCreditor) }),
+    RltdPties: node(F.None, { Dbtr: party(F.TxDebtor), Cdtr: party(F.TxCreditor), DbtrAcct: account(F.TxDebtorAcct), CdtrAcct: account(F.TxCreditorAcct) }),
   });
   const date = (f: F) => node(F.None, { Dt: node(f), DtTm: node(f) });
   const entry = node(F.NtryEnd, {
@@ -309,8 +318,8 @@ class CamtHandler implements XmlHandler {
         return;
       case F.TxEnd:
         this.detail = {
-          amount: null, txAmount: null, cdtDbt: null, endToEnd: null, acctSvcrRef: null, unstructured: [], creditorRefs: [],
-          code: emptyCode(), additional: null, debtor: null, creditor: null,
+          amount: null, txAmount: null, cdtDbt: null, endToEnd: null, txId: null, acctSvcrRef: null, unstructured: [], creditorRefs: [],
+          code: emptyCode(), additional: null, debtor: null, creditor: null, debtorAccount: null, creditorAccount: null,
         };
     }
   }
@@ -477,6 +486,9 @@ class CamtHandler implements XmlHandler {
       case F.TxEndToEnd:
         d!.endToEnd = text;
         return;
+      case F.TxTxId:
+        d!.txId = text;
+        return;
       case F.TxAcctSvcrRef:
         d!.acctSvcrRef = text;
         return;
@@ -503,6 +515,12 @@ class CamtHandler implements XmlHandler {
         return;
       case F.TxCreditor:
         d!.creditor = text;
+        return;
+      case F.TxDebtorAcct:
+        d!.debtorAccount = text;
+        return;
+      case F.TxCreditorAcct:
+        d!.creditorAccount = text;
     }
   }
 }
@@ -542,6 +560,41 @@ function counterpartyOf(p: PartyNames, direction: string | null): string | null 
   return (direction === 'DBIT' ? p.creditor : p.debtor) || null;
 }
 
+/** A payment's own ids: `NOTPROVIDED` is the placeholder camt uses when the payer gave none, not an id. */
+const ownId = (v: string | null): string | null => (v && v !== 'NOTPROVIDED' ? v : null);
+
+/** One transaction's part of the fingerprint (StatementEntry.fingerprint): what the payer and the payment carry. */
+function transactionFingerprint(d: RawDetail, direction: string | null, prefix: string): string[] {
+  const out: string[] = [];
+  const add = (label: string, v: string | null | undefined) => {
+    const t = v?.replace(/\s+/g, ' ').trim();
+    if (t) out.push(`${prefix}${label}:${t}`);
+  };
+  add('e2e', ownId(d.endToEnd));
+  add('tx', ownId(d.txId));
+  add('svc', d.acctSvcrRef);
+  add('rmt', [...d.unstructured, ...d.creditorRefs].join(' '));
+  add('cp', counterpartyOf(d, direction));
+  add('acct', direction === 'DBIT' ? d.creditorAccount : d.debtorAccount);
+  return out;
+}
+
+/**
+ * The entry's fingerprint: its transaction's (or, for a batch, the batch id and each transaction's); the bank's
+ * own text (AddtlNtryInf) only when the entry carries nothing else, because the bank may word an intraday report
+ * and the statement differently while the payment's details pass through unchanged.
+ */
+function entryFingerprint(raw: RawEntry, single: RawDetail | null): string[] {
+  const out = single ? transactionFingerprint(single, raw.cdtDbt, '') : [];
+  if (!single) {
+    if (raw.batchId) out.push(`btch:${raw.batchId}`);
+    raw.details.forEach((d, i) => out.push(...transactionFingerprint(d, d.cdtDbt ?? raw.cdtDbt, `${i + 1}.`)));
+  }
+  const info = raw.additional?.replace(/\s+/g, ' ').trim();
+  if (!out.length && info) out.push(`info:${info}`);
+  return out;
+}
+
 function toEntry(raw: RawEntry, position: number, where: string): StatementEntry {
   const locator = `${where} (line ${raw.line})`;
   if (!raw.amount) throw new BankFileError('Ntry has no Amt', locator);
@@ -577,13 +630,14 @@ function toEntry(raw: RawEntry, position: number, where: string): StatementEntry
     // The account servicer's reference is the bank's own id for the booking, the same in the 052 that announced it
     // and the 053 that books it; NtryRef is optional and often absent or only unique within one statement.
     entry_reference: raw.acctSvcrRef ?? raw.ntryRef ?? null,
-    end_to_end_id: single?.endToEnd && single.endToEnd !== 'NOTPROVIDED' ? single.endToEnd : null,
+    end_to_end_id: single ? ownId(single.endToEnd) : null,
     reference: remittance || (batch ? (raw.batchId ?? '') : '') || raw.additional || single?.additional || '',
     description: raw.additional ?? single?.additional ?? null,
     bank_transaction_code: codeText(raw.code) ?? (single ? codeText(single.code) : null),
     counterparty: single ? counterpartyOf(single, raw.cdtDbt) : null,
     details,
     batch_count: raw.batchCount,
+    fingerprint: entryFingerprint(raw, single),
   };
 }
 

@@ -267,6 +267,8 @@ interface Row {
   type: string | null;
   description: string | null;
   reference: string;
+  /** The reference column's own text (`reference` falls back to the description). */
+  referenceCell: string | null;
 }
 
 function parseCsv(text: string, skip: number): { cells: string[]; line: number }[] {
@@ -367,6 +369,7 @@ export const readCsv: BankFileReader = (text: string, opts: ReadOptions): ReadRe
       type: col(cells, layout.type) || null,
       description,
       reference: col(cells, layout.reference) || description || '',
+      referenceCell: col(cells, layout.reference) || null,
     };
   });
 
@@ -452,6 +455,8 @@ function toStatement(fileRows: Row[], layout: Layout, problems: StatementProblem
     counterparty: null,
     details: [],
     batch_count: null,
+    // A row is the same in every export that holds it: its text tells two rows of one day and amount apart.
+    fingerprint: [r.type && `type:${r.type}`, r.description && `desc:${r.description}`, r.referenceCell && `ref:${r.referenceCell}`].filter((v): v is string => !!v),
   }));
   return {
     format: 'csv',

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { quarantineEnvelope, type Origin } from '../../core/engine/envelopes.js';
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { redactPersonalData, type Redacted } from '../../core/pii.js';
@@ -24,25 +25,33 @@ export function statementId(s: Statement, index: number, file: BankFile): string
   return s.statement_ref ? `${s.account}/${s.format}/${s.statement_ref}` : `${s.account}/${s.format}/sha256:${file.sha256.slice(0, 16)}/${index + 1}`;
 }
 
+/** The part of a line id without a bank reference that its details give: 16 hex digits of their SHA-256. */
+export function fingerprintHash(fingerprint: readonly string[]): string {
+  return hash('sha256', fingerprint.join('\n'), 'hex').slice(0, 16);
+}
+
 /**
  * The bank_line_id of each entry (null for information-only entries, which are not lines).
  *
  * - With the bank's own entry reference (camt AcctSvcrRef, else NtryRef; BAI2 bank reference): `account/ref`.
  *   The account servicer's reference is given when the entry is booked and repeated in every later report of it,
  *   so the 052 and the 053 agree.
- * - Without one: `account/booking date/amount currency/n`, n counting the entries with that same date, amount and
- *   currency in the statement (1, 2, ...). Not the entry's position in the file: a camt.052 holds the day's first
- *   entries and the camt.053 all of them, with other entries in between, so positions differ while "the second
- *   5.00 GBP credit booked on 2026-12-01" is the same entry in both. The text is left out too, because an intraday
- *   report often carries less remittance detail than the statement.
+ * - Without one: `account/booking date/amount currency/h/n`. h hashes the entry's fingerprint (the payment's
+ *   end-to-end and transaction ids, its remittance text, the counterparty's name and account; a CSV row's text):
+ *   two donors' 25.00 credits of one day, each in its own camt.054 or CSV export, differ there, so each is a line
+ *   (a counter alone made both `.../2500GBP/1`, and the second overwrote the first). The same entry delivered
+ *   again (the file twice, the camt.054 or 052 and then the 053 repeating it, an overlapping export) carries the
+ *   same details, so the same h. Hashed, never in clear: the fingerprint holds names. n counts the entries of the
+ *   file with that same date, amount, currency and h (1, 2, ...): what cannot be told apart otherwise. Not the
+ *   entry's position, which differs between an intraday report and the statement.
  *   n counts across the whole file (pass one `seen` for all its statements): a BAI2 file may list the same account
- *   twice under one as-of date, and equal amounts in the two blocks are two entries, not one.
+ *   twice under one as-of date, and equal entries in the two blocks are two entries, not one.
  */
 export function lineIds(s: Statement, seen = new Map<string, number>()): (string | null)[] {
   return s.entries.map((e) => {
     if (e.status === 'info') return null;
     if (e.entry_reference) return `${s.account}/${e.entry_reference}`;
-    const k = `${s.account}/${e.booking_date ?? e.value_date ?? 'undated'}/${e.amount_minor}${e.currency}`;
+    const k = `${s.account}/${e.booking_date ?? e.value_date ?? 'undated'}/${e.amount_minor}${e.currency}/${fingerprintHash(e.fingerprint)}`;
     const n = (seen.get(k) ?? 0) + 1;
     seen.set(k, n);
     return `${k}/${n}`;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { readCsv } from '../../connectors/bank/csv.js';
+import { lineIds } from '../../connectors/bank/to-envelopes.js';
 import type { CsvColumnMap, Statement } from '../../connectors/bank/statement.js';
 import { bankError } from './bank-error.js';
 
@@ -139,6 +140,19 @@ describe('readCsv refusals and column maps', () => {
     const month = readCsv(csv, { layout: { ...MAP, date_format: 'MM/DD/YYYY' }, currency: 'GBP', account: 'A' }).statements[0]!.entries[0]!.booking_date;
     expect([day, month]).toEqual(['2026-04-03', '2026-03-04']);
     expect(bankError(() => readCsv('When,What,Amount\n13/25/2026,x,1.00\n', { layout: { ...MAP, balance: undefined }, currency: 'GBP', account: 'A' })).where).toBe('line 2');
+  });
+
+  it('gives a morning and an afternoon export\'s 25.00 rows of one day two line ids, and an export of the whole day the same two', () => {
+    const opts = { layout: 'hsbc', account: 'X' };
+    const idsOf = (csv: string) => readCsv(csv, opts).statements.flatMap((s) => lineIds(s));
+    const [am] = idsOf(fixture('hsbc_tester_am.csv'));
+    const [pm] = idsOf(fixture('hsbc_tester_pm.csv'));
+    expect(am).toMatch(/^X\/2026-11-26\/2500GBP\/[0-9a-f]{16}\/1$/);
+    expect(pm).not.toBe(am);
+    // The day's export later on holds both rows, newest first: the same ids, so importing it counts nothing twice.
+    expect(idsOf('26/11/2026,DONOR B GIFT,25.00\n26/11/2026,DONOR A GIFT,25.00\n').sort()).toEqual([am, pm].sort());
+    // Two rows alike in everything are two entries.
+    expect(idsOf('26/11/2026,DONOR A GIFT,25.00\n26/11/2026,DONOR A GIFT,25.00\n')).toEqual([am, am!.replace(/\/1$/, '/2')]);
   });
 
   it('names --currency, not a row, when the option is no currency in use (GPB for GBP)', () => {
