@@ -2,7 +2,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeCamt, type CamtEntryInput } from '../connectors/bank/camt-writer.js';
-import { importBankFile, parseImportOptions } from '../connectors/bank/import-file.js';
+import { describeImport, fileSha256, importBankFile, parseImportOptions, readBankFile, type ImportOptions } from '../connectors/bank/import-file.js';
+import type { Statement } from '../connectors/bank/statement.js';
+import { statementEnvelopes } from '../connectors/bank/to-envelopes.js';
 import { buildServer } from '../core/http/server.js';
 import { systemClock } from '../core/ports.js';
 import { startBankInbox } from '../infra/local/bank-inbox.js';
@@ -73,6 +75,50 @@ describe('importing bank statements into the lake', () => {
     expect(await lake.q('SELECT amount_minor, counterparty FROM bank_line_detail ORDER BY amount_minor')).toEqual([
       { amount_minor: 400, counterparty: null },
       { amount_minor: 600, counterparty: 'PAYPAL EUROPE' },
+    ]);
+  });
+
+  it('an import after the upgrade keeps the ids lines imported before content ids have, so nothing is counted twice', async () => {
+    // What an import before content ids published: line ids `account/day/amount currency/n`, n counting in the file.
+    const importedBefore = async (name: string, bytes: Buffer | string, opts: ImportOptions = {}) => {
+      const { result } = readBankFile(bytes, opts);
+      const seen = new Map<string, number>();
+      const positionIds = (s: Statement) =>
+        s.entries.map((e) => {
+          if (e.entry_reference) return `${s.account}/${e.entry_reference}`;
+          const k = `${s.account}/${e.booking_date ?? e.value_date}/${e.amount_minor}${e.currency}`;
+          seen.set(k, (seen.get(k) ?? 0) + 1);
+          return `${k}/${seen.get(k)}`;
+        });
+      const file = { name, sha256: fileSha256(bytes), received_at: new Date().toISOString(), delivery_id: `old:${name}` };
+      await lake.rt.queue.publish(result.statements.flatMap((s, i) => statementEnvelopes(s, i, file, [], positionIds(s))));
+    };
+    const hsbc = { layout: 'hsbc', account: 'X' };
+    // Before the upgrade: both notifications (the second overwrote the first, both `.../2500GBP/1`) and the morning export.
+    await importedBefore('ntf1.xml', fixture('camt054_tester_ntf1.xml'));
+    await importedBefore('ntf2.xml', fixture('camt054_tester_ntf2.xml'));
+    await importedBefore('am.csv', fixture('hsbc_tester_am.csv'), hsbc);
+    await lake.land();
+    expect(await lake.q('SELECT bank_line_id, reference FROM bank_line ORDER BY 1')).toEqual([
+      { bank_line_id: 'GB29NWBK60161331926819/2026-11-25/2500GBP/1', reference: 'DONATION REF D2' },
+      { bank_line_id: 'X/2026-11-26/2500GBP/1', reference: 'DONOR A GIFT' },
+    ]);
+
+    // After it: the same files again, the afternoon export and the whole day's export, reading the lake.
+    const again = await importBankFile(lake.rt.queue, { name: 'ntf2.xml', bytes: fixture('camt054_tester_ntf2.xml') }, {}, lake.rt.query);
+    expect(again.kept_position_ids).toBe(1);
+    expect(describeImport('ntf2.xml', again)).toContain('1 bank line imported (1 of them imported before content ids: they keep the ids they were given then, so they are not counted twice)');
+    // The first notification's line was lost to the collision: it comes back under its content id.
+    expect(await importBankFile(lake.rt.queue, { name: 'ntf1.xml', bytes: fixture('camt054_tester_ntf1.xml') }, {}, lake.rt.query)).toMatchObject({ lines: 1, kept_position_ids: 0 });
+    for (const name of ['hsbc_tester_am.csv', 'hsbc_tester_pm.csv']) await importBankFile(lake.rt.queue, { name, bytes: fixture(name) }, hsbc, lake.rt.query);
+    const day = 'Date,Description,Amount\n26/11/2026,DONOR B GIFT,25.00\n26/11/2026,DONOR A GIFT,25.00\n';
+    expect(await importBankFile(lake.rt.queue, { name: 'day.csv', bytes: day }, hsbc, lake.rt.query)).toMatchObject({ lines: 2, kept_position_ids: 1 });
+    await lake.land();
+    expect(await lake.q('SELECT bank_line_id, reference, amount_minor FROM bank_line ORDER BY reference')).toEqual([
+      { bank_line_id: expect.stringMatching(/^GB29NWBK60161331926819\/2026-11-25\/2500GBP\/[0-9a-f]{16}\/1$/), reference: 'DONATION REF D1', amount_minor: 2_500 },
+      { bank_line_id: 'GB29NWBK60161331926819/2026-11-25/2500GBP/1', reference: 'DONATION REF D2', amount_minor: 2_500 },
+      { bank_line_id: 'X/2026-11-26/2500GBP/1', reference: 'DONOR A GIFT', amount_minor: 2_500 },
+      { bank_line_id: expect.stringMatching(/^X\/2026-11-26\/2500GBP\/[0-9a-f]{16}\/1$/), reference: 'DONOR B GIFT', amount_minor: 2_500 },
     ]);
   });
 

@@ -2,12 +2,13 @@ import { hash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Envelope } from '../../core/envelope.js';
 import { fromMinorUnits, isCurrencyCode, isCurrencyShaped } from '../../core/money.js';
-import type { Queue } from '../../core/ports.js';
+import type { QueryEngine, Queue } from '../../core/ports.js';
 import { checkStatement, statementWhere } from './checks.js';
 import { detectFormat, isBankFormat, notAStatement, type BankFormat } from './detect.js';
 import { READERS } from './readers.js';
 import { BankFileError, optionName, type CsvColumnMap, type ImportOptionName, type ReadOptions, type ReadResult, type StatementProblem } from './statement.js';
-import { checkedRecords, recordEnvelope, unbalancedEnvelopes, type BankFile, type CheckedRecord } from './to-envelopes.js';
+import { contentIdSpan, keepPositionIds, positionLines } from './position-ids.js';
+import { checkedRecords, lineIds, recordEnvelope, unbalancedEnvelopes, type BankFile, type CheckedRecord } from './to-envelopes.js';
 
 // One bank file in, envelopes on the queue: the path behind `puddle import bank`, the hub's drop folder and the
 // benchmark. A file is imported whole or not at all: malformed input publishes nothing, a file that does not add up
@@ -60,6 +61,8 @@ export interface ImportOutcome {
   entries: number;
   /** bank_line envelopes published (booked and pending entries). */
   lines: number;
+  /** Of those, lines that kept the position id an import before content ids gave them (position-ids.ts). */
+  kept_position_ids: number;
   totals: CurrencyTotals[];
   problems: StatementProblem[];
   /** What made a malformed file unreadable, naming the line. */
@@ -112,9 +115,14 @@ function totalsOf(result: ReadResult): CurrencyTotals[] {
   return [...by.values()];
 }
 
-export async function importBankFile(queue: Queue, file: { name: string | null; bytes: Buffer | string }, opts: ImportOptions = {}): Promise<ImportOutcome> {
+/**
+ * Import one file. `lake`, when given, is asked for lines an import before content ids left under position ids
+ * (position-ids.ts), so that entries imported then keep their ids instead of being counted twice; only when the
+ * file has entries without a bank reference.
+ */
+export async function importBankFile(queue: Queue, file: { name: string | null; bytes: Buffer | string }, opts: ImportOptions = {}, lake?: QueryEngine): Promise<ImportOutcome> {
   const sha256 = fileSha256(file.bytes);
-  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, totals: [], problems: [], error: null };
+  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_position_ids: 0, totals: [], problems: [], error: null };
   let read;
   try {
     read = readBankFile(file.bytes, opts);
@@ -154,10 +162,22 @@ export async function importBankFile(queue: Queue, file: { name: string | null; 
 
   // Every record is checked before the first is published: a record its contract refuses makes the file malformed
   // with nothing of it imported.
+  const seen = new Map<string, number>(); // the n of content ids counts across the file's statements
+  const ids = result.statements.map((s) => lineIds(s, seen));
+  const span = lake ? contentIdSpan(result.statements, ids) : null;
+  if (lake && span) {
+    let earlier;
+    try {
+      earlier = await positionLines(lake, span.accounts, span.from, span.to);
+    } catch (err) {
+      // Importing without knowing could count entries imported before twice: nothing is published.
+      throw new Error(`cannot read bank_line to look for lines imported before content ids: ${(err as Error).message}`, { cause: err });
+    }
+    outcome.kept_position_ids = keepPositionIds(result.statements, ids, earlier);
+  }
   const records: CheckedRecord[] = [];
   try {
-    const seen = new Map<string, number>(); // position-based line ids count across the file's statements
-    result.statements.forEach((s, i) => checkedRecords(s, i, meta, records, seen));
+    result.statements.forEach((s, i) => checkedRecords(s, i, meta, records, ids[i]));
   } catch (err) {
     if (!(err instanceof BankFileError)) throw err;
     outcome.error = err.message;
@@ -195,7 +215,12 @@ export function describeImport(name: string, o: ImportOutcome): string {
     .map((t) => `credits ${t.credits} = ${fromMinorUnits(t.credits_minor, t.currency)} ${t.currency}, debits ${t.debits} = ${fromMinorUnits(t.debits_minor, t.currency)} ${t.currency}`)
     .join('; ');
   const head = `${name}: ${o.format}, ${o.statements} statement${o.statements === 1 ? '' : 's'}, ${o.entries} ${o.entries === 1 ? 'entry' : 'entries'}${money ? ` (${money})` : ''}`;
-  if (o.status === 'imported') return `${head}, ${o.lines} bank line${o.lines === 1 ? '' : 's'} imported\n`;
+  if (o.status === 'imported') {
+    const kept = o.kept_position_ids
+      ? ` (${o.kept_position_ids} of them imported before content ids: they keep the ids they were given then, so they are not counted twice)`
+      : '';
+    return `${head}, ${o.lines} bank line${o.lines === 1 ? '' : 's'} imported${kept}\n`;
+  }
   return `${head}: does not add up, nothing imported (statement marked unbalanced, quarantined):\n${o.problems.map((p) => `  ${p.where}: ${p.message}\n`).join('')}`;
 }
 

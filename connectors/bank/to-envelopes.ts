@@ -146,13 +146,12 @@ export interface CheckedRecord {
   stream: string;
 }
 
-/** The payloads of a statement that adds up: the statement, its lines and their batch details. */
-function* eachRecord(s: Statement, index: number, file: BankFile, seen?: Map<string, number>): Generator<BankRecord> {
+/** The payloads of a statement that adds up: the statement, its lines (`ids`, from lineIds) and their batch details. */
+function* eachRecord(s: Statement, index: number, file: BankFile, ids: readonly (string | null)[]): Generator<BankRecord> {
   const stmtPayload = statementPayload(s, index, file, true);
   const statement_id = stmtPayload.bank_statement_id as string;
   const where = s.locator ?? `statement ${index + 1}`;
   yield { contract: 'bank_statement', version: 1, payload: stmtPayload, raw: redactPersonalData(rawStatement(s, file)), locator: where };
-  const ids = lineIds(s, seen);
   // The same for every line of the file: redacted once and shared (it serialises the same into each envelope).
   const raw = redactPersonalData(rawEntry(file));
   for (let i = 0; i < s.entries.length; i++) {
@@ -209,8 +208,8 @@ function* eachRecord(s: Statement, index: number, file: BankFile, seen?: Map<str
  * refuses: landing would quarantine it (say, a booking date of 2026-02-30 or a 5,000-character reference), which
  * would import the file in part, so every record of a file is checked before any of it is published.
  */
-export function checkedRecords(s: Statement, index: number, file: BankFile, out: CheckedRecord[] = [], seen?: Map<string, number>): CheckedRecord[] {
-  for (const r of eachRecord(s, index, file, seen)) {
+export function checkedRecords(s: Statement, index: number, file: BankFile, out: CheckedRecord[] = [], ids: readonly (string | null)[] = lineIds(s)): CheckedRecord[] {
+  for (const r of eachRecord(s, index, file, ids)) {
     const checked = getContract(r.contract, r.version)!.validate(r.payload);
     if (checked.errors) throw new BankFileError(checked.errors.map((e) => `${r.contract}.${e.path.replace(/^payload\./, '')} ${e.message}`).join('; '), r.locator);
     out.push({ contract: r.contract, version: r.version, payload: checked.value, raw: r.raw, stream: s.format });
@@ -224,8 +223,8 @@ export function recordEnvelope(r: CheckedRecord, file: BankFile): Envelope {
 }
 
 /** The envelopes of a statement that adds up (checkedRecords, then recordEnvelope for each). */
-export function statementEnvelopes(s: Statement, index: number, file: BankFile, out: Envelope[] = [], seen?: Map<string, number>): Envelope[] {
-  for (const r of checkedRecords(s, index, file, [], seen)) out.push(recordEnvelope(r, file));
+export function statementEnvelopes(s: Statement, index: number, file: BankFile, out: Envelope[] = [], ids: readonly (string | null)[] = lineIds(s)): Envelope[] {
+  for (const r of checkedRecords(s, index, file, [], ids)) out.push(recordEnvelope(r, file));
   return out;
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describeImport, importBankFile, type ImportOptions } from '../../connectors/bank/import-file.js';
 import { writeDailyStatements, type SandboxBankLine } from '../../connectors/bank/sandbox-statements.js';
 import { log } from '../../core/log.js';
-import type { Queue } from '../../core/ports.js';
+import type { QueryEngine, Queue } from '../../core/ports.js';
 
 // The drop folder `$PUDDLE_HOME/inbox/bank/`: the hub imports each file put there, then moves it to `done/` (imported)
 // or `failed/` (malformed, or does not add up) with `<name>.log` beside it saying what happened.
@@ -24,6 +24,8 @@ export interface BankInbox {
 export interface BankInboxOptions {
   home: string;
   queue: Queue;
+  /** The lake, read for lines imported before content ids so they keep their ids (position-ids.ts); optional. */
+  lake?: QueryEngine;
   /** Between scans; a file must look the same on two of them. Default 2 s. */
   intervalMs?: number;
   /** For files that do not say their layout, currency or account themselves (the CLI's --layout, --currency, --account). */
@@ -54,7 +56,7 @@ export function startBankInbox(opts: BankInboxOptions): BankInbox {
   async function importOne(name: string): Promise<void> {
     const path = join(dir, name);
     const bytes = readFileSync(path);
-    const outcome = await importBankFile(opts.queue, { name, bytes }, importOptions);
+    const outcome = await importBankFile(opts.queue, { name, bytes }, importOptions, opts.lake);
     const target = outcome.status === 'imported' ? done : failed;
     const moved = freeName(target, name);
     writeFileSync(join(target, `${moved}.log`), `${new Date().toISOString()} ${outcome.status}\n${describeImport(name, outcome)}`);

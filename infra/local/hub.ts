@@ -275,7 +275,7 @@ export async function startHub(opts: {
 
   // Bank files dropped in $PUDDLE_HOME/inbox/bank (and the sandboxes' daily statements) are imported.
   const importOptions = parseImportOptions(config.bankInbox ?? {}, (option) => `PUDDLE_BANK_${option.toUpperCase()}`);
-  const inbox = startBankInbox({ home: config.home, queue, importOptions, sandboxLines: sandboxes.length ? () => sandboxes.flatMap((s) => s.bankLines?.() ?? []) : undefined });
+  const inbox = startBankInbox({ home: config.home, queue, lake: runtime.query, importOptions, sandboxLines: sandboxes.length ? () => sandboxes.flatMap((s) => s.bankLines?.() ?? []) : undefined });
 
   return {
     url,

@@ -40,10 +40,12 @@ export const importCommand = defineCommand({
         }
         let outcome;
         try {
-          outcome = await importBankFile(rt.queue, { name: basename(file), bytes }, opts);
+          // The lake is read for lines imported before content ids, so they keep their ids (position-ids.ts).
+          outcome = await importBankFile(rt.queue, { name: basename(file), bytes }, opts, rt.query);
         } catch (err) {
           // The queue failed (disk full, closed): part of the file may be queued; the same ids make a retry safe.
-          process.stderr.write(`${file}: not imported, the queue failed: ${(err as Error).message} (importing it again is safe)\n`);
+          // Or the lake could not be read: nothing was queued.
+          process.stderr.write(`${file}: not imported: ${(err as Error).message} (importing it again is safe)\n`);
           code = Math.max(code, 1);
           continue;
         }
