@@ -181,6 +181,31 @@ describe('importing bank statements into the lake', () => {
     expect(reasons[0]).toEqual({ path: 'Stmt[1] (line 8): closing balance', message: expect.stringContaining('but the closing balance is 23038.20 EUR') });
   });
 
+  it('a corrected CSV export closes the unbalanced one\'s break, and the break says what was wrong', async () => {
+    const lloyds = { layout: 'lloyds' };
+    const breaks = () => lake.q("SELECT object_id, reason FROM recon_breaks WHERE break_type = 'STATEMENT_UNBALANCED'");
+    expect(await importBankFile(lake.rt.queue, { name: 'export.csv', bytes: fixture('lloyds_online_export.csv') }, lloyds)).toMatchObject({ status: 'unbalanced' });
+    await lake.land();
+    const [open] = await breaks();
+    expect(open!.object_id).toMatch(/^99-88-74 1515152252\/csv\/sha256:[0-9a-f]{16}\/1$/);
+    expect(open!.reason).toBe(
+      'statement 1: closing balance: opening 5926.70 GBP + booked entries -3881.99 GBP = 2044.71 GBP, but the closing balance is 2040.59 GBP (off by -4.12 GBP); ' +
+        'line 6: balance 6029.49 GBP does not follow from the previous balance 6039.58 GBP and this amount -5.97 GBP: expected 6033.61 GBP',
+    );
+    // A balanced export of part of the period (January's three rows) is not a correction of the whole.
+    const fixed = fixture('lloyds_online_export_fixed.csv').toString('utf8');
+    const january = fixed.split('\n').slice(0, 4).join('\n');
+    expect(await importBankFile(lake.rt.queue, { name: 'january.csv', bytes: january }, lloyds)).toMatchObject({ status: 'imported', lines: 3 });
+    await lake.land();
+    expect((await breaks()).map((b) => b.object_id)).toEqual([open!.object_id]);
+    // The corrected export of the whole period: another file, so another statement id; the break closes.
+    expect(await importBankFile(lake.rt.queue, { name: 'fixed.csv', bytes: fixed }, lloyds)).toMatchObject({ status: 'imported', lines: 12 });
+    await lake.land();
+    expect(await breaks()).toEqual([]);
+    expect(await lake.q('SELECT balanced, count(*) AS n FROM bank_statement GROUP BY 1 ORDER BY 1')).toEqual([{ balanced: false, n: 1 }, { balanced: true, n: 2 }]);
+    expect(await lake.q('SELECT count(*) AS n FROM bank_line')).toEqual([{ n: 12 }]);
+  });
+
   it('malformed XML publishes nothing', async () => {
     const bytes = Buffer.from(fixture('camt052_v02_intraday.xml').toString('utf8').replace('</Rpt>', '</Rptx>'));
     const r = await importBankFile(lake.rt.queue, { name: 'bad.xml', bytes });

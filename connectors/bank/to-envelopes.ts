@@ -85,7 +85,25 @@ function totals(s: Statement) {
   return { credits, debits };
 }
 
-export function statementPayload(s: Statement, index: number, file: BankFile, balanced: boolean): Record<string, unknown> {
+/** How long the statement's `problems` text may grow before the rest is only counted (quarantine keeps them all). */
+const PROBLEMS_CHARS = 1000;
+
+/**
+ * The problems as one text for the bank_statement (and so the STATEMENT_UNBALANCED break): place and message of
+ * each, as the import prints them. They name elements, lines, amounts and counts, never a row's text.
+ */
+export function problemsText(problems: readonly StatementProblem[]): string | null {
+  if (!problems.length) return null;
+  let text = '';
+  for (let i = 0; i < problems.length; i++) {
+    const p = `${problems[i]!.where}: ${problems[i]!.message}`;
+    if (text && text.length + p.length > PROBLEMS_CHARS) return `${text}; and ${problems.length - i} more`;
+    text += (text ? '; ' : '') + p;
+  }
+  return text;
+}
+
+export function statementPayload(s: Statement, index: number, file: BankFile, balanced: boolean, problems: readonly StatementProblem[] = []): Record<string, unknown> {
   const t = totals(s);
   return {
     bank_statement_id: statementId(s, index, file),
@@ -104,6 +122,7 @@ export function statementPayload(s: Statement, index: number, file: BankFile, ba
     balanced,
     file_sha256: file.sha256,
     file_name: file.name,
+    problems: problemsText(problems),
   };
 }
 
@@ -151,7 +170,7 @@ function* eachRecord(s: Statement, index: number, file: BankFile, ids: readonly 
   const stmtPayload = statementPayload(s, index, file, true);
   const statement_id = stmtPayload.bank_statement_id as string;
   const where = s.locator ?? `statement ${index + 1}`;
-  yield { contract: 'bank_statement', version: 1, payload: stmtPayload, raw: redactPersonalData(rawStatement(s, file)), locator: where };
+  yield { contract: 'bank_statement', version: 2, payload: stmtPayload, raw: redactPersonalData(rawStatement(s, file)), locator: where };
   // The same for every line of the file: redacted once and shared (it serialises the same into each envelope).
   const raw = redactPersonalData(rawEntry(file));
   for (let i = 0; i < s.entries.length; i++) {
@@ -233,12 +252,12 @@ export function statementEnvelopes(s: Statement, index: number, file: BankFile, 
  * STATEMENT_UNBALANCED break) and a quarantine row with the problems. None of its lines.
  */
 export function unbalancedEnvelopes(s: Statement, index: number, file: BankFile, problems: readonly StatementProblem[]): Envelope[] {
-  const payload = statementPayload(s, index, file, false);
+  const payload = statementPayload(s, index, file, false, problems);
   const o = origin(file, s.format, rawStatement(s, file));
   return [
-    makeEnvelope({ contract: 'bank_statement', version: 1, payload, ...o }),
+    makeEnvelope({ contract: 'bank_statement', version: 2, payload, ...o }),
     quarantineEnvelope(
-      { contract: 'bank_statement', version: 1, payload },
+      { contract: 'bank_statement', version: 2, payload },
       problems.map((p) => ({ path: p.where, message: p.message })),
       { ...o, record_key: payload.bank_statement_id as string, occurred_at: s.created_at },
     ),

@@ -46,6 +46,11 @@ export const bank_statement = defineContract({
   },
 });
 
+// v2: why a statement does not add up, for the STATEMENT_UNBALANCED break (it was only in quarantine.reasons).
+export const bank_statement_v2 = extendContract(bank_statement, 2, {
+  problems: string().optional().doc("Why it does not add up (balanced = false): each problem's place and message, '; '-separated; never a row's text"),
+});
+
 export const bank_line_detail = defineContract({
   name: 'bank_line_detail',
   version: 1,
