@@ -362,6 +362,6 @@ function readDetail(r: LogicalRecord, s: Statement, asOf: string): StatementEntr
     details: [],
     batch_count: null,
     // Without a bank reference, what the 16 record says tells entries apart (the bank reference wins when given).
-    fingerprint: [customerRef && `cref:${customerRef}`, text && `text:${text.replace(/\s+/g, ' ')}`].filter((v): v is string => !!v),
+    fingerprint: bankRef ? [] : [customerRef && `cref:${customerRef}`, text && `text:${text.replace(/\s+/g, ' ')}`].filter((v): v is string => !!v),
   };
 }

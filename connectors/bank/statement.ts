@@ -34,8 +34,9 @@ export interface StatementEntry {
    * of its own: the payment's references (end-to-end id, transaction id), remittance text, the counterparty's name
    * and account (camt); the customer reference and text (BAI2); the row's type, description and reference (CSV).
    * Labelled (`e2e:...`), in a fixed order, only what the payer or the payment carries (the same in every report of
-   * the entry), not the bank's per-report wording. It holds names: it is only ever hashed into the line id
-   * (to-envelopes.ts lineIds), never kept, logged or put in an error.
+   * the entry), not the bank's per-report wording; empty when the entry has the bank's reference, which is its id.
+   * It holds names: it is only ever hashed into the line id (to-envelopes.ts lineIds), never kept, logged or put
+   * in an error.
    */
   fingerprint: string[];
 }
