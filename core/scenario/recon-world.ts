@@ -412,6 +412,7 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
     noReference: '2026-12-02',
     failedReversed: '2026-12-04',
     failedOpen: '2026-12-06',
+    bankReversed: '2026-12-05',
   };
   for (const day of stripeDays) {
     const charges = stripeByAvailable.get(day) ?? [];
@@ -440,7 +441,22 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
     payouts.push(payout);
     if (failed) {
       failedPayouts.push({ id: payoutId, amount, reversedOn: day === special.failedReversed ? addDays(day, 1) : null });
-      if (day === special.failedOpen) expectBreak('PAYOUT_FAILED', 'payout', payoutId, amount);
+      if (day === special.failedOpen) {
+        expectBreak('PAYOUT_FAILED', 'payout', payoutId, amount);
+        // The bank credited it and returned it (the payment's end-to-end id on both): the pair nets to zero,
+        // so the credit is no BANK_LINE_NO_PAYOUT; the failure is the break.
+        const e2e = `E2E-${payoutId}`;
+        bankLine(arrival, amount, payout.bank_reference as string, 'STRIPE PAYMENTS UK LTD', { end_to_end_id: e2e });
+        bankLine(addDays(arrival, 1), -amount, 'RETURN', 'STRIPE PAYMENTS UK LTD', { end_to_end_id: e2e, reversal: true });
+      }
+      notBanked(charges);
+      continue;
+    }
+    if (day === special.bankReversed) {
+      // Booked, then reversed by the bank two days later quoting the remittance: the payout is not in the bank.
+      bankLine(arrival, amount, payout.bank_reference as string, 'STRIPE PAYMENTS UK LTD');
+      bankLine(addDays(arrival, 2), -amount, `${payout.bank_reference as string} RETURNED`, 'STRIPE PAYMENTS UK LTD', { reversal: true });
+      expectBreak('BANK_LINE_REVERSED', 'payout', payoutId, amount);
       notBanked(charges);
       continue;
     }
@@ -531,6 +547,13 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
   bankLine('2027-01-19', 1234, 'CHARITY SC20270118', 'STRIPE PAYMENTS UK LTD'); // its payout not synced yet: inside grace
   bankLine('2026-12-10', 125000, 'GIFT AID REPAYMENT', 'HMRC CHARITIES');
   bankLine('2026-12-15', -1500, 'STRIPE BILLING', 'STRIPE PAYMENTS UK LTD'); // a debit: not a payout
+  // A cheque paid in and returned unpaid, the reversal quoting its entry reference: together nothing, no break.
+  const cheque = bankLine('2026-12-09', 5000, 'CHQ 100777', 'CHEQUE PAID IN');
+  const chequeRef = lines.find((l) => l.bank_line_id === cheque)!.entry_reference as string;
+  bankLine('2026-12-14', -5000, 'RETURNED UNPAID', `REVERSAL OF ${chequeRef}`, { reversal: true });
+  // A reversal of nothing the statements hold: money left the account unexplained.
+  const stray = bankLine('2026-12-16', -4999, 'RETURN', 'STRIPE PAYMENTS UK LTD', { reversal: true });
+  expectBreak('BANK_REVERSAL_UNPAIRED', 'bank_line', stray, -4999);
   // SMS: October remitted in full (the period in the text), November short (period from the booking date),
   // December still inside its 45 days.
   const smsOf = (month: string) => donations.filter((d) => d.channel === 'sms' && (d.occurred_at as string).startsWith(month));
@@ -571,9 +594,9 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
   function donationOf(p: P): string {
     return (p.donation_id as string | null) ?? (donations.find((d) => d.payment_ref === p.payment_id)!.donation_id as string);
   }
-  function bankLine(day: string, amount: number, reference: string, description: string): string {
+  function bankLine(day: string, amount: number, reference: string, description: string, extra: P = {}): string {
     const lineId = id('bl_');
-    lines.push({ bank_line_id: lineId, occurred_at: midnight(day), account: 'GB29NWBK60161331926819', amount_minor: amount, currency: 'GBP', reference, description, booking_date: day, value_date: day, entry_reference: `NWB${compact(day)}${lineId.slice(-4)}`, counterparty: description, status: 'booked', source_format: 'camt.053' });
+    lines.push({ bank_line_id: lineId, occurred_at: midnight(day), account: 'GB29NWBK60161331926819', amount_minor: amount, currency: 'GBP', reference, description, booking_date: day, value_date: day, entry_reference: `NWB${compact(day)}${lineId.slice(-4)}`, counterparty: description, status: 'booked', source_format: 'camt.053', ...extra });
     return lineId;
   }
 

@@ -1,6 +1,9 @@
 -- Which bank line carries which payout? Every candidate pair, rule by rule in precedence order, with its
 -- outcome: `matched` when the pair is the only candidate on both sides at that rule, else `ambiguous`
 -- (never a guess). A payout or line that was a candidate at a higher rule is not offered to a lower one.
+-- The rules look at the lines that count (recon_bank_text). A payout none of them fits is then offered the
+-- lines the bank booked and then reversed (recon_bank_booked `reversed_by`), by rule 1 or 2: `reversed` says the bank took
+-- back the credit that carried it, so the payout is not in the bank (a BANK_LINE_REVERSED break).
 -- Expected payouts: status paid or in_transit, non-zero amount, arrival_date known, created by the as-of date.
 -- Every rule needs the same currency and a booking date within arrival_date -match_days_before..+match_days_after.
 --   1 bank_reference:  the line's text carries the payout's bank_reference or its payout id; amounts equal
@@ -25,8 +28,12 @@ po AS (
   WHERE o.status IN ('paid', 'in_transit') AND o.amount_minor <> 0 AND o.arrival_date IS NOT NULL
     AND CAST(o.occurred_at AS DATE) <= x.as_of
 ),
+booked AS (
+  SELECT bank_line_id, amount_minor, currency, booking_day, txt, reversal, reversed_by FROM recon_bank_booked
+),
+-- The lines that count (recon_bank_text says which), read here from the same rows as the reversed ones below.
 bl AS (
-  SELECT bank_line_id, amount_minor, currency, booking_day, txt FROM recon_bank_text
+  SELECT bank_line_id, amount_minor, currency, booking_day, txt FROM booked WHERE NOT reversal AND reversed_by IS NULL
 ),
 c1 AS (
   SELECT po.payout_id, bl.bank_line_id, date_diff('day', po.arrival_date, bl.booking_day) AS day_diff,
@@ -75,26 +82,49 @@ c3g AS (
     AND date_diff('day', g3.arrival_date, bl3.booking_day) BETWEEN -x.match_days_before AND x.match_days_after
     AND strpos(bl3.txt, g3.pname) > 0
 ),
+po4 AS (
+  SELECT * FROM po3
+  WHERE NOT EXISTS (SELECT 1 FROM c3g WHERE c3g.provider = po3.provider AND c3g.currency = po3.currency AND c3g.arrival_date = po3.arrival_date)
+),
+undone AS (
+  SELECT bank_line_id, amount_minor, currency, booking_day, txt FROM booked WHERE reversed_by IS NOT NULL
+),
+c4 AS (
+  SELECT po4.payout_id, u.bank_line_id,
+    CASE WHEN (po4.ref IS NOT NULL AND po4.ref <> '' AND strpos(u.txt, po4.ref) > 0) OR strpos(u.txt, po4.pid) > 0 THEN 1 ELSE 2 END AS rule_rank,
+    date_diff('day', po4.arrival_date, u.booking_day) AS day_diff,
+    po4.amount_minor AS payout_amount_minor, u.amount_minor AS line_amount_minor, po4.currency
+  FROM po4
+  CROSS JOIN x
+  JOIN undone u ON u.currency = po4.currency AND u.amount_minor = po4.amount_minor
+    AND date_diff('day', po4.arrival_date, u.booking_day) BETWEEN -x.match_days_before AND x.match_days_after
+    AND ((po4.ref IS NOT NULL AND po4.ref <> '' AND strpos(u.txt, po4.ref) > 0) OR strpos(u.txt, po4.pid) > 0 OR strpos(u.txt, po4.pname) > 0)
+),
 pairs AS (
-  SELECT payout_id, bank_line_id, 'bank_reference' AS rule, 1 AS rule_rank, day_diff, payout_amount_minor, line_amount_minor, currency,
+  SELECT payout_id, bank_line_id, 'bank_reference' AS rule, 1 AS rule_rank, false AS undone, day_diff, payout_amount_minor, line_amount_minor, currency,
     count(*) OVER (PARTITION BY payout_id) AS n_lines, count(*) OVER (PARTITION BY bank_line_id) AS n_payouts
   FROM c1
   UNION ALL
-  SELECT payout_id, bank_line_id, 'amount_provider', 2, day_diff, payout_amount_minor, line_amount_minor, currency,
+  SELECT payout_id, bank_line_id, 'amount_provider', 2, false, day_diff, payout_amount_minor, line_amount_minor, currency,
     count(*) OVER (PARTITION BY payout_id), count(*) OVER (PARTITION BY bank_line_id)
   FROM c2
   UNION ALL
-  SELECT po3.payout_id, c3g.bank_line_id, 'payout_day_sum', 3, c3g.day_diff, c3g.amount_minor, c3g.line_amount_minor, c3g.currency,
+  SELECT po3.payout_id, c3g.bank_line_id, 'payout_day_sum', 3, false, c3g.day_diff, c3g.amount_minor, c3g.line_amount_minor, c3g.currency,
     c3g.n_lines, c3g.n_groups
   FROM c3g
   JOIN po3 ON po3.provider = c3g.provider AND po3.currency = c3g.currency AND po3.arrival_date = c3g.arrival_date
+  UNION ALL
+  SELECT payout_id, bank_line_id, CASE WHEN rule_rank = 1 THEN 'bank_reference' ELSE 'amount_provider' END, rule_rank, true, day_diff,
+    payout_amount_minor, line_amount_minor, currency,
+    count(*) OVER (PARTITION BY payout_id), count(*) OVER (PARTITION BY bank_line_id)
+  FROM c4
 )
 SELECT
   payout_id,
   bank_line_id,
   rule,
   rule_rank,
-  CASE WHEN n_lines = 1 AND n_payouts = 1 THEN 'matched' ELSE 'ambiguous' END AS outcome,
+  CASE WHEN undone THEN 'reversed' WHEN n_lines = 1 AND n_payouts = 1 THEN 'matched' ELSE 'ambiguous' END AS outcome,
   day_diff,
   payout_amount_minor,
   line_amount_minor,

@@ -102,6 +102,29 @@ b_ambiguous AS (
   ) c
   JOIN recon_bank_text b ON b.bank_line_id = c.bank_line_id
 ),
+-- A payout whose bank credit the bank reversed (recon_bank_candidates outcome `reversed`): not in the bank, and
+-- no grace, since the reversal is booked. Once the provider marks the payout failed it is a PAYOUT_FAILED instead.
+b_bank_line_reversed AS (
+  SELECT 'BANK_LINE_REVERSED', 'payout', o.payout_id, o.amount_minor, o.currency, o.arrival_date,
+    'payout ' || o.status || '; the bank booked its credit on ' || CAST(b.booking_day AS VARCHAR)
+      || ' and reversed it on ' || CAST(b.reversed_on AS VARCHAR) || ': not in the bank',
+    CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), o.payout_id, b.bank_line_id, b.reversed_by
+  FROM po o
+  JOIN (SELECT payout_id, min(bank_line_id) AS bank_line_id FROM cand WHERE outcome = 'reversed' GROUP BY payout_id) c
+    ON c.payout_id = o.payout_id
+  JOIN recon_bank_booked b ON b.bank_line_id = c.bank_line_id
+),
+-- A reversal that undoes no entry Puddle can tell (recon_bank_booked): money left or came back for a reason no
+-- line explains. No grace: the entry it reverses was booked before it.
+b_reversal_unpaired AS (
+  SELECT 'BANK_REVERSAL_UNPAIRED', 'bank_line', b.bank_line_id, b.amount_minor, b.currency, b.booking_day,
+    CASE WHEN b.reversal_outcome = 'ambiguous'
+      THEN 'the bank reversed one of ' || CAST(b.reversal_candidates AS VARCHAR) || ' earlier entries (or one another reversal also undoes): not guessed'
+      ELSE 'the bank reversed an entry of ' || CAST(-b.amount_minor AS VARCHAR) || ' that no earlier booked line of the account matches by end-to-end id, entry reference or remittance text' END,
+    CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), b.bank_line_id, b.statement_id
+  FROM recon_bank_booked b
+  WHERE b.reversal AND b.reversal_outcome <> 'paired'
+),
 b_items AS (
   SELECT 'PAYOUT_ITEMS_MISMATCH', 'payout', o.payout_id, o.amount_minor - s.items_minor, o.currency, coalesce(o.arrival_date, CAST(o.occurred_at AS DATE)),
     'payout amount ' || CAST(o.amount_minor AS VARCHAR) || ' but its ' || CAST(s.n AS VARCHAR) || ' items sum to '
@@ -370,6 +393,8 @@ all_breaks AS (
   UNION ALL SELECT * FROM b_payout_no_bank_line
   UNION ALL SELECT * FROM b_bank_line_no_payout
   UNION ALL SELECT * FROM b_ambiguous
+  UNION ALL SELECT * FROM b_bank_line_reversed
+  UNION ALL SELECT * FROM b_reversal_unpaired
   UNION ALL SELECT * FROM b_items
   UNION ALL SELECT * FROM b_fee
   UNION ALL SELECT * FROM b_mismatch

@@ -93,6 +93,7 @@ open_breaks AS (
       || max(CASE WHEN break_type = 'PAYOUT_ITEMS_MISMATCH' THEN ',PAYOUT_ITEMS_MISMATCH' ELSE '' END)
       || max(CASE WHEN break_type = 'PAYOUT_FAILED' THEN ',PAYOUT_FAILED' ELSE '' END)
       || max(CASE WHEN break_type = 'PAYOUT_NO_BANK_LINE' THEN ',PAYOUT_NO_BANK_LINE' ELSE '' END)
+      || max(CASE WHEN break_type = 'BANK_LINE_REVERSED' THEN ',BANK_LINE_REVERSED' ELSE '' END)
       || max(CASE WHEN break_type = 'GIFT_MISSING' THEN ',GIFT_MISSING' ELSE '' END)
       || max(CASE WHEN break_type = 'GIFT_AMOUNT_DIFFERS' THEN ',GIFT_AMOUNT_DIFFERS' ELSE '' END)
       || max(CASE WHEN break_type = 'CRM_REFUND_MISSING' THEN ',CRM_REFUND_MISSING' ELSE '' END) AS brk_list

@@ -37,7 +37,7 @@ sums AS (
 bank AS (
   SELECT c.payout_id, min(c.bank_line_id) AS bank_line_id, min(c.rule) AS rule, min(c.outcome) AS outcome, min(b.booking_day) AS booking_day
   FROM recon_bank_candidates c
-  JOIN recon_bank_text b ON b.bank_line_id = c.bank_line_id
+  JOIN recon_bank_booked b ON b.bank_line_id = c.bank_line_id
   GROUP BY c.payout_id
 ),
 link AS (

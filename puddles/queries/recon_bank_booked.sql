@@ -1,0 +1,113 @@
+-- Which bank lines did the bank book by the as-of date, and which of them did it reverse? One row per booked line
+-- (pending and information entries are not money that moved), with the text a rule may search and which payment
+-- provider or SMS aggregator that text names. `txt` is reference, description, entry reference, end-to-end id and
+-- counterparty, upper-cased.
+-- A reversal (camt RvslInd, `reversal`) undoes an earlier entry: a booked line that is not itself a reversal, of
+-- the same account and currency, for the opposite amount, booked on or before it, found by the first of these
+-- keys that finds any (`reversal_rule`):
+--   end_to_end_id:   both carry the same end-to-end id (a returned payment quotes the original's)
+--   entry_reference: the reversal's reference or description quotes the original's entry reference (camt
+--                    AcctSvcrRef, the bank's own id for the booking), as in "reversal of <ref>"
+--   reference:       the reversal's reference or description contains the original's remittance text
+-- `reversal_outcome` (reversals only): `paired` when the key finds one entry no other reversal claims, named in
+-- `reverses` (and that entry's `reversed_by` names the reversal); `ambiguous` when it finds more (never a guess,
+-- `reversal_candidates` says how many); `unpaired` when no key finds any. A paired reversal and its entry moved
+-- no money together, so neither counts for matching (recon_bank_text); the others are BANK_REVERSAL_UNPAIRED breaks.
+WITH x AS (
+  SELECT * FROM recon_params
+),
+lines AS (
+  SELECT
+    l.bank_line_id,
+    l.account,
+    l.amount_minor,
+    l.currency,
+    coalesce(l.booking_date, CAST(l.occurred_at AS DATE)) AS booking_day,
+    l.statement_id,
+    coalesce(l.reversal, false) AS reversal,
+    l.entry_reference,
+    l.end_to_end_id,
+    l.reference,
+    l.description,
+    upper(coalesce(l.reference, '') || ' ' || coalesce(l.description, '') || ' ' || coalesce(l.entry_reference, '') || ' '
+      || coalesce(l.end_to_end_id, '') || ' ' || coalesce(l.counterparty, '')) AS txt
+  FROM bank_line l
+  CROSS JOIN x
+  WHERE coalesce(l.status, 'booked') = 'booked'
+    AND coalesce(l.booking_date, CAST(l.occurred_at AS DATE)) <= x.as_of
+),
+rev AS (
+  SELECT bank_line_id, account, amount_minor, currency, booking_day, end_to_end_id,
+    -- Its own entry reference is left out: an original's short reference could be part of it.
+    upper(coalesce(reference, '') || ' ' || coalesce(description, '')) AS said
+  FROM lines
+  WHERE reversal
+),
+undoable AS (
+  SELECT bank_line_id, account, amount_minor, currency, booking_day, end_to_end_id,
+    upper(trim(coalesce(entry_reference, ''))) AS entry_ref,
+    upper(trim(coalesce(reference, ''))) AS ref
+  FROM lines
+  WHERE NOT reversal
+),
+keyed AS (
+  SELECT
+    r.bank_line_id AS reversal_line_id,
+    r.booking_day AS reversed_on,
+    u.bank_line_id AS reversed_line_id,
+    CASE
+      WHEN coalesce(r.end_to_end_id, '') <> '' AND r.end_to_end_id = u.end_to_end_id THEN 1
+      WHEN u.entry_ref <> '' AND strpos(r.said, u.entry_ref) > 0 THEN 2
+      WHEN u.ref <> '' AND strpos(r.said, u.ref) > 0 THEN 3
+    END AS key_rank
+  FROM rev r
+  JOIN undoable u ON u.account = r.account AND u.currency = r.currency AND u.amount_minor = -r.amount_minor
+    AND u.booking_day <= r.booking_day
+),
+best AS (
+  SELECT k.*, min(k.key_rank) OVER (PARTITION BY k.reversal_line_id) AS best_rank
+  FROM keyed k
+  WHERE k.key_rank IS NOT NULL
+),
+chosen AS (
+  SELECT b.*,
+    count(*) OVER (PARTITION BY b.reversal_line_id) AS n_entries,
+    count(*) OVER (PARTITION BY b.reversed_line_id) AS n_reversals
+  FROM best b
+  WHERE b.key_rank = b.best_rank
+),
+per_reversal AS (
+  SELECT
+    reversal_line_id,
+    min(key_rank) AS key_rank,
+    count(*) AS candidates,
+    max(CASE WHEN n_entries = 1 AND n_reversals = 1 THEN reversed_line_id END) AS reverses
+  FROM chosen
+  GROUP BY reversal_line_id
+),
+paired AS (
+  SELECT reversed_line_id, reversal_line_id, reversed_on
+  FROM chosen
+  WHERE n_entries = 1 AND n_reversals = 1
+)
+SELECT
+  l.bank_line_id,
+  l.account,
+  l.amount_minor,
+  l.currency,
+  l.booking_day,
+  l.statement_id,
+  l.txt,
+  (SELECT min(p.provider) FROM recon_providers p WHERE p.kind = 'payout' AND strpos(l.txt, p.bank_text) > 0) AS payout_provider,
+  (SELECT min(p.provider) FROM recon_providers p WHERE p.kind = 'sms' AND strpos(l.txt, p.bank_text) > 0) AS sms_aggregator,
+  l.reversal,
+  CASE WHEN NOT l.reversal THEN CAST(NULL AS VARCHAR)
+       WHEN r.reverses IS NOT NULL THEN 'paired' WHEN r.candidates > 0 THEN 'ambiguous' ELSE 'unpaired' END AS reversal_outcome,
+  CASE r.key_rank WHEN 1 THEN 'end_to_end_id' WHEN 2 THEN 'entry_reference' WHEN 3 THEN 'reference' END AS reversal_rule,
+  CASE WHEN l.reversal THEN coalesce(r.candidates, 0) END AS reversal_candidates,
+  r.reverses,
+  q.reversal_line_id AS reversed_by,
+  q.reversed_on
+FROM lines l
+LEFT JOIN per_reversal r ON r.reversal_line_id = l.bank_line_id
+LEFT JOIN paired q ON q.reversed_line_id = l.bank_line_id
