@@ -449,7 +449,8 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
         bankLine(arrival, amount, payout.bank_reference as string, 'STRIPE PAYMENTS UK LTD', { end_to_end_id: e2e });
         bankLine(addDays(arrival, 1), -amount, 'RETURN', 'STRIPE PAYMENTS UK LTD', { end_to_end_id: e2e, reversal: true });
       }
-      notBanked(charges);
+      // Its money went back to the Stripe balance: paid, not paid out, until a later payout carries the reversal.
+      notBanked(charges, day === special.failedOpen ? 'paid' : 'paid_out');
       continue;
     }
     if (day === special.bankReversed) {
@@ -585,8 +586,8 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
     matches.push({ left_kind: 'donation', left_id: d.donation_id as string, right_kind: 'payment', right_id: p.payment_id as string, rule: p.donation_id ? 'payment.donation_id' : 'donation.payment_ref' });
   }
 
-  function notBanked(charges: StripeCharge[]): void {
-    for (const c of charges) if (stages.get(donationOf(c.payment)) === 'banked') stages.set(donationOf(c.payment), 'paid_out');
+  function notBanked(charges: StripeCharge[], stage = 'paid_out'): void {
+    for (const c of charges) if (stages.get(donationOf(c.payment)) === 'banked') stages.set(donationOf(c.payment), stage);
   }
   function extraItem(day: string, item: P): void {
     stripeExtraItems.set(day, [...(stripeExtraItems.get(day) ?? []), item]);

@@ -2,7 +2,8 @@
 -- the as-of date): its click, its payment (the first that succeeded; else the first attempt), payout and
 -- bank line, the stage it reached, the lags between stages, and the breaks open on it or on its payout.
 -- Stage precedence: disputed, refunded (of the successful payment) > banked > paid_out > paid > failed (only
--- when no attempt succeeded) > pledged; `clicked` is a donation whose form was started but not completed
+-- when no attempt succeeded) > pledged. A payout that failed paid nothing out: while its PAYOUT_FAILED break is
+-- open (no later payout has carried its money again) its payments are `paid`, the payout still named; `clicked` is a donation whose form was started but not completed
 -- (status started or abandoned). SMS pledges stay `pledged`: they are collected by month (recon_breaks).
 -- Beside the money's stages, the CRM's: gift_id, gift_stage (the CRM's own stage name, e.g. Closed Won) and
 -- when the CRM recorded it (null: not in the CRM).
@@ -80,6 +81,10 @@ brk AS (
   JOIN pay p ON p.payout_id = b.object_id
   WHERE b.object_kind = 'payout' AND b.donation_id IS NULL AND p.outcome = 'succeeded'
 ),
+-- Failed payouts whose money no later payout has carried yet: the provider holds it again.
+payout_failed AS (
+  SELECT DISTINCT object_id AS payout_id FROM b WHERE break_type = 'PAYOUT_FAILED'
+),
 open_breaks AS (
   SELECT
     donation_id,
@@ -123,14 +128,14 @@ j AS (
     p.fee_minor,
     p.net_minor,
     CASE WHEN p.outcome = 'succeeded' THEN p.payout_id END AS payout_id,
-    CASE WHEN p.outcome = 'succeeded' THEN o.arrival_date END AS paid_out_on,
+    CASE WHEN p.outcome = 'succeeded' AND pf.payout_id IS NULL THEN o.arrival_date END AS paid_out_on,
     CASE WHEN p.outcome = 'succeeded' THEN bk.bank_line_id END AS bank_line_id,
     CASE WHEN p.outcome = 'succeeded' THEN bk.booking_day END AS banked_on,
     CASE
       WHEN p.outcome = 'succeeded' AND ds.payment_id IS NOT NULL THEN 'disputed'
       WHEN p.outcome = 'succeeded' AND rf.payment_id IS NOT NULL THEN 'refunded'
       WHEN p.outcome = 'succeeded' AND bk.bank_line_id IS NOT NULL THEN 'banked'
-      WHEN p.outcome = 'succeeded' AND p.payout_id IS NOT NULL THEN 'paid_out'
+      WHEN p.outcome = 'succeeded' AND p.payout_id IS NOT NULL AND pf.payout_id IS NULL THEN 'paid_out'
       WHEN p.outcome = 'succeeded' THEN 'paid'
       WHEN p.any_failed = 1 AND p.outcome = 'failed' THEN 'failed'
       WHEN d.status IN ('started', 'abandoned') THEN 'clicked'
@@ -146,6 +151,7 @@ j AS (
   LEFT JOIN pay p ON p.donation_id = d.donation_id
   LEFT JOIN payout o ON o.payout_id = p.payout_id
   LEFT JOIN banked bk ON bk.payout_id = p.payout_id
+  LEFT JOIN payout_failed pf ON pf.payout_id = p.payout_id
   LEFT JOIN refunded rf ON rf.payment_id = p.payment_id
   LEFT JOIN disputed ds ON ds.payment_id = p.payment_id
   LEFT JOIN open_breaks ob ON ob.donation_id = d.donation_id

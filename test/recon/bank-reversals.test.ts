@@ -105,5 +105,11 @@ describe("the bank's reversals", () => {
     await land();
     const breaks = await lake.engine.query(`SELECT break_type, object_id FROM recon_breaks WHERE object_id IN ('po_A', '${id('R1')}', '${id('R5')}') ORDER BY 1`);
     expect(breaks).toEqual([{ break_type: 'PAYOUT_FAILED', object_id: 'po_A' }]);
+    // Its money is back with Stripe: the donations are paid, not paid out, and the journey names the failure.
+    const journey = await lake.engine.query(`SELECT donation_id, stage, payout_id, paid_out_on, open_breaks FROM recon_journey WHERE payout_id = 'po_A' ORDER BY donation_id`);
+    expect(journey).toEqual([
+      { donation_id: 'd_a1', stage: 'paid', payout_id: 'po_A', paid_out_on: null, open_breaks: 'PAYOUT_FAILED' },
+      { donation_id: 'd_a2', stage: 'paid', payout_id: 'po_A', paid_out_on: null, open_breaks: 'PAYOUT_FAILED' },
+    ]);
   });
 });
