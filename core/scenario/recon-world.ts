@@ -362,6 +362,29 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
   disputes.push(openDispute);
   expectBreak('REFUND_NOT_NETTED', 'dispute', openDispute.dispute_id, -2500);
   stages.set(disputeLost.donation_id as string, 'disputed');
+  // Two refunds and a lost dispute on one payment, one payout item taking back the first refund: each is netted
+  // on its own, so the second refund and the dispute are still owed back.
+  const partly = donation('2026-11-24T14:00:00.000Z', 'online', 5000);
+  const partlyPay = stripeCharge(partly, '2026-11-24T14:00:09.000Z');
+  stages.set(partly.donation_id as string, 'disputed');
+  const refundOf = (p: P, at: string, amount: number) => {
+    const r = { refund_id: id('re_'), occurred_at: at, provider: 'stripe', payment_id: p.payment_id, status: 'succeeded', amount_minor: amount, currency: 'GBP' };
+    refunds.push(r);
+    return r;
+  };
+  const partlyNetted = refundOf(partlyPay, '2026-11-27T10:00:00.000Z', 1000);
+  extraItem('2026-11-28', { type: 'refund', payment_id: partlyPay.payment_id, amount_minor: -1000, fee_minor: 0, net_minor: -1000, occurred_at: partlyNetted.occurred_at });
+  expectBreak('REFUND_NOT_NETTED', 'refund', refundOf(partlyPay, '2026-11-28T10:00:00.000Z', 1500).refund_id, -1500);
+  const partlyDispute = { dispute_id: id('dp_'), occurred_at: '2026-11-29T10:00:00.000Z', provider: 'stripe', payment_id: partlyPay.payment_id, status: 'lost', amount_minor: 2500, currency: 'GBP', reason: 'fraudulent' };
+  disputes.push(partlyDispute);
+  expectBreak('REFUND_NOT_NETTED', 'dispute', partlyDispute.dispute_id, -2500);
+  // Two refunds of one amount on one payment, only one taken back: the later one is owed.
+  const halves = donation('2026-11-24T14:10:00.000Z', 'online', 2000);
+  const halvesPay = stripeCharge(halves, '2026-11-24T14:10:09.000Z');
+  stages.set(halves.donation_id as string, 'refunded');
+  const firstHalf = refundOf(halvesPay, '2026-11-27T11:00:00.000Z', 1000);
+  extraItem('2026-11-28', { type: 'refund', payment_id: halvesPay.payment_id, amount_minor: -1000, fee_minor: 0, net_minor: -1000, occurred_at: firstHalf.occurred_at });
+  expectBreak('REFUND_NOT_NETTED', 'refund', refundOf(halvesPay, '2026-11-28T11:00:00.000Z', 1000).refund_id, -1000);
 
   // Two Braintree payouts of one amount on one day, two bank credits of that amount: never guessed.
   const twins: string[] = [];

@@ -31,14 +31,77 @@ po AS (
   SELECT o.* FROM payout o CROSS JOIN x WHERE CAST(o.occurred_at AS DATE) <= x.as_of
 ),
 items AS (
-  SELECT i.payout_id, i.payment_id, i.type, i.amount_minor, i.net_minor, i.currency, i.occurred_at
+  SELECT i.payout_item_id, i.payout_id, i.payment_id, i.type, i.amount_minor, i.net_minor, i.currency, i.occurred_at
   FROM payout_item i CROSS JOIN x WHERE CAST(i.occurred_at AS DATE) <= x.as_of
 ),
 cand AS (
   SELECT * FROM recon_bank_candidates
 ),
+-- Money given back, one row each: successful refunds, and disputes that took money (inquiries, warning_*,
+-- withdraw nothing; a won dispute's money came back).
 money_back AS (
-  SELECT DISTINCT payment_id FROM items WHERE payment_id IS NOT NULL AND amount_minor < 0
+  SELECT 'refund' AS kind, r.refund_id AS back_id, r.provider, r.payment_id, r.status, r.amount_minor, r.currency, r.occurred_at
+  FROM refund r
+  CROSS JOIN x
+  WHERE r.status IN (SELECT status FROM recon_statuses WHERE outcome = 'succeeded')
+    AND CAST(r.occurred_at AS DATE) <= x.as_of
+  UNION ALL
+  SELECT 'dispute', s.dispute_id, s.provider, s.payment_id, s.status, s.amount_minor, s.currency, s.occurred_at
+  FROM dispute s
+  CROSS JOIN x
+  WHERE s.status NOT IN ('won', 'warning_needs_response', 'warning_under_review', 'warning_closed', 'prevented')
+    AND CAST(s.occurred_at AS DATE) <= x.as_of
+),
+-- Payout items that take money back, each able to net one refund or dispute: first the item that names it
+-- (Braintree's item id is `<disbursement>:<transaction id>`, and a refund is its own credit transaction),
+-- then, of the same payment, the k-th item of minus its amount in its currency takes back the k-th refund or
+-- dispute of that amount (by date), and what is left of a payment settled in another currency (so taken back
+-- for another amount) pairs in date order.
+taken_back AS (
+  SELECT payout_item_id, payout_id, payment_id, amount_minor, currency, occurred_at
+  FROM items
+  WHERE amount_minor < 0
+),
+netted_by_id AS (
+  SELECT m.kind, m.back_id, t.payout_item_id
+  FROM money_back m
+  JOIN taken_back t ON t.payout_item_id = t.payout_id || ':' || m.back_id
+),
+back_left AS (
+  SELECT m.*, row_number() OVER (PARTITION BY m.payment_id, m.currency, m.amount_minor ORDER BY m.occurred_at, m.back_id) AS k
+  FROM money_back m
+  WHERE NOT EXISTS (SELECT 1 FROM netted_by_id n WHERE n.kind = m.kind AND n.back_id = m.back_id)
+),
+items_left AS (
+  SELECT t.*, row_number() OVER (PARTITION BY t.payment_id, t.currency, t.amount_minor ORDER BY t.occurred_at, t.payout_item_id) AS k
+  FROM taken_back t
+  WHERE t.payment_id IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM netted_by_id n WHERE n.payout_item_id = t.payout_item_id)
+),
+netted_by_amount AS (
+  SELECT m.kind, m.back_id, t.payout_item_id
+  FROM back_left m
+  JOIN items_left t ON t.payment_id = m.payment_id AND t.currency = m.currency AND t.amount_minor = -m.amount_minor AND t.k = m.k
+),
+back_other_currency AS (
+  SELECT m.kind, m.back_id, m.payment_id, m.currency, row_number() OVER (PARTITION BY m.payment_id ORDER BY m.occurred_at, m.back_id) AS k
+  FROM back_left m
+  WHERE NOT EXISTS (SELECT 1 FROM netted_by_amount n WHERE n.kind = m.kind AND n.back_id = m.back_id)
+),
+items_other_currency AS (
+  SELECT t.payout_item_id, t.payment_id, row_number() OVER (PARTITION BY t.payment_id ORDER BY t.occurred_at, t.payout_item_id) AS k
+  FROM items_left t
+  JOIN link l ON l.payment_id = t.payment_id AND l.currency <> t.currency
+  WHERE NOT EXISTS (SELECT 1 FROM netted_by_amount n WHERE n.payout_item_id = t.payout_item_id)
+),
+netted AS (
+  SELECT kind, back_id FROM netted_by_id
+  UNION ALL
+  SELECT kind, back_id FROM netted_by_amount
+  UNION ALL
+  SELECT m.kind, m.back_id
+  FROM back_other_currency m
+  JOIN items_other_currency t ON t.payment_id = m.payment_id AND t.k = m.k
 ),
 b_donation_not_paid AS (
   SELECT 'DONATION_NOT_PAID' AS break_type, 'donation' AS object_kind, d.donation_id AS object_id, d.amount_minor, d.currency,
@@ -162,39 +225,25 @@ b_mismatch AS (
   WHERE d.currency <> p.currency OR d.amount_minor <> p.amount_minor
 ),
 b_refund AS (
-  SELECT 'REFUND_NOT_NETTED', 'refund', r.refund_id, -r.amount_minor, r.currency, CAST(r.occurred_at AS DATE),
-    'refund ' || r.status || '; no payout takes it back ' || CAST(x.grace_refund_not_netted_days AS VARCHAR) || ' days on',
-    l.donation_id, r.payment_id, l.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
-  FROM refund r
+  SELECT 'REFUND_NOT_NETTED', m.kind, m.back_id, -m.amount_minor, m.currency, CAST(m.occurred_at AS DATE),
+    m.kind || ' ' || m.status || '; no payout takes it back ' || CAST(x.grace_refund_not_netted_days AS VARCHAR) || ' days on',
+    l.donation_id, m.payment_id, l.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
+  FROM money_back m
   CROSS JOIN x
-  LEFT JOIN link l ON l.payment_id = r.payment_id
-  WHERE r.status IN (SELECT status FROM recon_statuses WHERE outcome = 'succeeded')
-    AND CAST(r.occurred_at AS DATE) <= x.as_of
-    AND date_diff('day', CAST(r.occurred_at AS DATE), x.as_of) > x.grace_refund_not_netted_days
-    AND NOT EXISTS (SELECT 1 FROM money_back m WHERE m.payment_id = r.payment_id)
-  UNION ALL
-  SELECT 'REFUND_NOT_NETTED', 'dispute', s.dispute_id, -s.amount_minor, s.currency, CAST(s.occurred_at AS DATE),
-    'dispute ' || s.status || '; no payout takes it back ' || CAST(x.grace_refund_not_netted_days AS VARCHAR) || ' days on',
-    l.donation_id, s.payment_id, l.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
-  FROM dispute s
-  CROSS JOIN x
-  LEFT JOIN link l ON l.payment_id = s.payment_id
-  -- Inquiries (warning_*) withdraw nothing; a won dispute's money came back.
-  WHERE s.status NOT IN ('won', 'warning_needs_response', 'warning_under_review', 'warning_closed', 'prevented')
-    AND CAST(s.occurred_at AS DATE) <= x.as_of
-    AND date_diff('day', CAST(s.occurred_at AS DATE), x.as_of) > x.grace_refund_not_netted_days
-    AND NOT EXISTS (SELECT 1 FROM money_back m WHERE m.payment_id = s.payment_id)
+  LEFT JOIN link l ON l.payment_id = m.payment_id
+  WHERE date_diff('day', CAST(m.occurred_at AS DATE), x.as_of) > x.grace_refund_not_netted_days
+    AND NOT EXISTS (SELECT 1 FROM netted n WHERE n.kind = m.kind AND n.back_id = m.back_id)
     -- Stripe lists a chargeback as an `adjustment` whose source is the dispute, not the charge, so the
     -- mapping leaves its payment_id empty: then an adjustment of minus the disputed amount, of the same
     -- provider, on or after the dispute, takes it back.
-    AND NOT EXISTS (
+    AND NOT (m.kind = 'dispute' AND EXISTS (
       SELECT 1
       FROM items i
       JOIN po o ON o.payout_id = i.payout_id
       WHERE i.payment_id IS NULL AND i.type IN ('adjustment', 'dispute', 'chargeback')
-        AND o.provider = s.provider AND i.currency = s.currency AND i.amount_minor = -s.amount_minor
-        AND CAST(i.occurred_at AS DATE) >= CAST(s.occurred_at AS DATE)
-    )
+        AND o.provider = m.provider AND i.currency = m.currency AND i.amount_minor = -m.amount_minor
+        AND CAST(i.occurred_at AS DATE) >= CAST(m.occurred_at AS DATE)
+    ))
 ),
 b_duplicate AS (
   SELECT 'DUPLICATE_PAYMENT', 'payment', p.payment_id, p.amount_minor, p.currency, CAST(p.occurred_at AS DATE),
