@@ -349,6 +349,18 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
   const second = stripeCharge(twice, '2026-11-27T20:51:40.000Z', { payoutKey: true });
   expectBreak('DUPLICATE_PAYMENT', 'payment', second.payment_id, 1000);
   stages.set(twice.donation_id as string, 'banked');
+  // Double charges the charity refunded, netted in the next payout: in full (put right, no break), and in part
+  // (still a DUPLICATE_PAYMENT, for what the refund left).
+  for (const [minute, back] of [[52, 1000], [54, 400]] as const) {
+    const d = donation(`2026-11-27T20:${minute}:00.000Z`, 'online', 1000);
+    stripeCharge(d, `2026-11-27T20:${minute}:09.000Z`, { payoutKey: true });
+    const dup = stripeCharge(d, `2026-11-27T20:${minute + 1}:10.000Z`, { payoutKey: true });
+    const r = { refund_id: id('re_'), occurred_at: '2026-11-28T09:00:00.000Z', provider: 'stripe', payment_id: dup.payment_id, status: 'succeeded', amount_minor: back, currency: 'GBP' };
+    refunds.push(r);
+    extraItem('2026-11-30', { type: 'refund', payment_id: dup.payment_id, amount_minor: -back, fee_minor: 0, net_minor: -back, occurred_at: r.occurred_at });
+    if (back < 1000) expectBreak('DUPLICATE_PAYMENT', 'payment', dup.payment_id, 1000 - back);
+    stages.set(d.donation_id as string, 'banked');
+  }
 
   const refundLost = donation('2026-11-24T13:00:00.000Z', 'online', 2000);
   const refundLostPay = stripeCharge(refundLost, '2026-11-24T13:00:09.000Z');
