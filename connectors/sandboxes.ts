@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SecretStore } from '../core/ports.js';
 import type { SandboxBankLine } from './bank/sandbox-statements.js';
+import type { SandboxDonation } from './sandbox-kit/donations.js';
 import { seedFromText } from './sandbox-kit/seeded-ids.js';
 import type { SandboxWorld } from './sandbox-world.js';
 import { startBraintreeSandbox } from './braintree/sandbox/index.js';
@@ -19,6 +20,12 @@ export interface RunningSandbox {
   secrets: Record<string, string>;
   /** The bank lines its payouts or disbursements made so far (written as daily camt.053 files by the hub). */
   bankLines?(): readonly SandboxBankLine[];
+  /**
+   * The donations its charges or sales are for, as the charity's website and call centre recorded them, in the
+   * order taken (only ever appended to): the hub posts them to its own producer API (sandbox-website.ts), so the
+   * sandboxes' payments name donations the lake has.
+   */
+  donations?(): readonly SandboxDonation[];
   close(): Promise<void>;
 }
 
@@ -84,6 +91,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
         connector: 'stripe',
         url: sandbox.url,
         bankLines: () => sandbox.data.bankLines,
+        donations: () => sandbox.data.donations,
         secrets: { STRIPE_API_KEY: sandbox.apiKey, STRIPE_API_BASE: sandbox.url, STRIPE_START_DATE: connectorsStart(world) },
         async close() {
           stop();
@@ -116,6 +124,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
         connector: 'braintree',
         url: sandbox.url,
         bankLines: () => sandbox.bankLines,
+        donations: () => sandbox.data.donations,
         secrets: { BRAINTREE_API_BASE: sandbox.url, BRAINTREE_START_DATE: connectorsStart(world) },
         async close() {
           stopSales();

@@ -28,6 +28,11 @@ export interface KeyRingConfig {
   producer?: readonly string[];
   read?: readonly string[];
   feeds?: readonly FeedKey[];
+  /**
+   * Producer keys the hub makes for producers of its own (the sandboxes' pretend website): they write events,
+   * but nobody configured them, so `has` does not count them and a 401 still says to set PUDDLE_API_KEYS.
+   */
+  hubProducer?: readonly string[];
 }
 
 export interface FeedKey {
@@ -53,18 +58,19 @@ export function bearerKey(authorization: string | undefined): string | undefined
 }
 
 export function createKeyRing(config: KeyRingConfig): KeyRing {
-  const entries: { digest: Buffer; identity: KeyIdentity }[] = [];
-  const add = (scope: KeyScope, keys: readonly string[], feedsOf: (i: number) => readonly string[]) => {
+  const entries: { digest: Buffer; identity: KeyIdentity; configured: boolean }[] = [];
+  const add = (scope: KeyScope, keys: readonly string[], feedsOf: (i: number) => readonly string[], label: string = scope, configured = true) => {
     keys.forEach((k, i) => {
-      if (k.length > 0) entries.push({ digest: digest(k), identity: { scope, label: `${scope}#${i + 1}`, feeds: feedsOf(i) } });
+      if (k.length > 0) entries.push({ digest: digest(k), identity: { scope, label: `${label}#${i + 1}`, feeds: feedsOf(i) }, configured });
     });
   };
   add('producer', config.producer ?? [], () => []);
+  add('producer', config.hubProducer ?? [], () => [], 'hub-producer', false);
   add('read', config.read ?? [], () => []);
   const feedKeys = config.feeds ?? [];
   add('feed', feedKeys.map((f) => f.key), (i) => feedKeys[i]!.feeds);
   return {
-    has: (scope) => entries.some((e) => e.identity.scope === scope),
+    has: (scope) => entries.some((e) => e.configured && e.identity.scope === scope),
     identify(presented) {
       if (presented === undefined || presented === '' || entries.length === 0) return null;
       const d = digest(presented);

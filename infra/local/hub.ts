@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { PuddleConfig } from '../../core/config.js';
@@ -14,6 +15,7 @@ import type { Runtime } from '../../core/runtime.js';
 import { CONNECTORS } from '../../connectors/registry.js';
 import { SANDBOXES, type RunningSandbox } from '../../connectors/sandboxes.js';
 import { sandboxWorld } from '../../connectors/sandbox-world.js';
+import { startSandboxWebsite, type SandboxWebsite } from '../../connectors/sandbox-website.js';
 import { webhookPlugins } from '../../connectors/webhooks.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import { FeedWriter } from '../../puddles/feeds.js';
@@ -146,7 +148,10 @@ export async function startHub(opts: {
   const engineRuntime = { queue, state: runtime.state, clock: runtime.clock };
   const refetcher = new Refetcher({ runtime: engineRuntime, instances, maxPending: config.refetchMaxPending });
 
-  const keys = createKeyRing({ producer: config.apiKeys, read: config.readKeys ?? [], feeds: config.feedKeys ?? [] });
+  // The sandboxes' pretend website posts their donations to the producer API with a key of its own, made now
+  // and never shown: the operator's keys stay the operator's.
+  const websiteKey = wanted.length ? randomBytes(24).toString('hex') : null;
+  const keys = createKeyRing({ producer: config.apiKeys, hubProducer: websiteKey ? [websiteKey] : [], read: config.readKeys ?? [], feeds: config.feedKeys ?? [] });
   const keeper = new TotalsKeeper(runtime.query);
   const feedLog = new SqliteFeedLog(join(config.home, 'feeds.db'));
   const feeds = new FeedWriter(feedLog);
@@ -254,6 +259,7 @@ export async function startHub(opts: {
 
   const sandboxes: RunningSandbox[] = [];
   let scheduler: Scheduler | null = null;
+  let website: SandboxWebsite | null = null;
   if (opts.schedule && wanted.length) {
     // The same appeal at every start of this home: a restart must not move the seeded ids to other times.
     const world = sandboxWorld(config.home, runtime.clock.now());
@@ -262,6 +268,8 @@ export async function startHub(opts: {
       Object.assign(overlay, running.secrets);
       sandboxes.push(running);
     }
+    const sources = sandboxes.flatMap((s) => (s.donations ? [() => s.donations!()] : []));
+    if (websiteKey && sources.length) website = startSandboxWebsite({ url, apiKey: websiteKey, sources });
   }
   for (const [name, entry] of Object.entries(CONNECTORS)) {
     try {
@@ -300,6 +308,8 @@ export async function startHub(opts: {
       await stopStep('sandboxes', async () => {
         for (const s of sandboxes) await s.close();
       });
+      // After the sandboxes stop taking gifts, so the last ones' donations are sent while the server still listens.
+      await stopStep('sandbox website', async () => website?.stop());
       await stopStep('HTTP server', async () => {
         const cut = await closeServer(server);
         if (cut) log.warn('stopping: closed connections still open after the grace period', { connections: cut });

@@ -1,3 +1,4 @@
+import type { SandboxDonation } from '../../sandbox-kit/donations.js';
 import { TimeQueue } from '../../sandbox-kit/time-queue.js';
 import type { SandboxRandom } from './ids.js';
 import type { XmlObject } from './xml.js';
@@ -34,6 +35,8 @@ export class Ledger {
   readonly disbursedKeys = new Set<string>();
   readonly settlementBatches = new Map<string, SandboxSettlementBatch>();
   readonly bankLines: BankLine[] = [];
+  /** The donation behind each sale, as the charity recorded it (the gateway never holds this list). */
+  readonly donations: SandboxDonation[] = [];
   readonly toSettle = new TimeQueue<SandboxTransaction>();
   readonly toDisburse = new TimeQueue<DisbursementItem>();
   onNotification: ((n: Notification) => void) | null = null;

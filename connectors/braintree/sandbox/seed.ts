@@ -1,4 +1,5 @@
 import { appealNight, type Scenario, type ScenarioOptions } from '../../../core/scenario/appeal-night.js';
+import { donationChannel } from '../../sandbox-kit/donations.js';
 import { disburseDue } from './disbursement-run.js';
 import { openDispute } from './disputes.js';
 import { SandboxRandom, seedFromText } from './ids.js';
@@ -55,6 +56,10 @@ export function seedLedger(opts: SeedOptions): { ledger: Ledger; currency: strin
       customerId: d.supporter_id,
       source: d.channel === 'call_centre' ? 'control_panel' : 'api',
       declined: ledger.rand.chance(DECLINE_RATE),
+      donation: {
+        donation_id: d.donation_id, occurred_at: d.occurred_at, channel: donationChannel(d.channel), amount_minor: d.amount_minor, currency: d.currency,
+        campaign: d.campaign, cta: d.cta, click_id: d.click_id, supporter_id: d.supporter_id, payment_provider: 'braintree',
+      },
     });
   }
 
@@ -91,14 +96,16 @@ function resolveScenario(opts: SeedOptions): Scenario | null {
 /** A sale with no scenario behind it (benchmark volume, addTransactions). */
 export function syntheticSale(rand: SandboxRandom, at: number, currency: string): NewSale {
   const donationId = `don_${rand.id(14, 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}`;
+  const amountMinor = rand.pick(AMOUNTS);
   return {
     at,
-    amountMinor: rand.pick(AMOUNTS),
+    amountMinor,
     currency,
     orderId: donationId,
     customFields: { donation_id: donationId },
     customerId: null,
     source: 'api',
     declined: rand.chance(DECLINE_RATE),
+    donation: { donation_id: donationId, occurred_at: new Date(at).toISOString(), channel: 'online', amount_minor: amountMinor, currency, payment_provider: 'braintree' },
   };
 }

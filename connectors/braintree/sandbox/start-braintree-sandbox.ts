@@ -246,6 +246,9 @@ function dataView(ledger: Ledger, catchUp: () => void): BraintreeSandboxData {
     get bankLines() {
       return fresh(() => ledger.bankLines);
     },
+    get donations() {
+      return ledger.donations;
+    },
     transaction(id) {
       catchUp();
       return ledger.byId.get(id);

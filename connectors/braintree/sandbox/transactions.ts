@@ -1,4 +1,5 @@
 import { fromMinorUnits } from '../../../core/money.js';
+import type { SandboxDonation } from '../../sandbox-kit/donations.js';
 import type { Ledger } from './ledger.js';
 import { transactionXml } from './objects-xml.js';
 import { DAY, HOUR, isoSeconds, startOfDay } from './time.js';
@@ -16,6 +17,8 @@ export interface NewSale {
   /** 'control_panel' for the call centre's virtual terminal, 'api' for online gifts. */
   source: 'api' | 'control_panel';
   declined: boolean;
+  /** The donation the charity's form or call centre recorded for this sale (kept in `ledger.donations`). */
+  donation?: SandboxDonation;
 }
 
 const CARD_TYPES = ['Visa', 'Visa', 'Visa', 'MasterCard', 'MasterCard', 'American Express'] as const;
@@ -62,6 +65,7 @@ export function createSale(ledger: Ledger, sale: NewSale): SandboxTransaction {
     dispute_ids: [],
   };
   ledger.insert(tx);
+  if (sale.donation) ledger.donations.push(sale.donation);
   if (!sale.declined) ledger.toSettle.push(settlementDueAt(sale.at), tx);
   return tx;
 }

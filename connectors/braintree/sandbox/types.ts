@@ -1,5 +1,6 @@
 import type { Infer } from '../../../core/contracts/index.js';
 import type { contractsV1 } from '../../../core/contracts/index.js';
+import type { SandboxDonation } from '../../sandbox-kit/donations.js';
 import type { Scenario, ScenarioOptions } from '../../../core/scenario/appeal-night.js';
 import type { LiveSeedOption } from '../../sandbox-kit/seeded-ids.js';
 import type { SandboxFaults } from '../../sandbox-kit/faults.js';
@@ -161,6 +162,8 @@ export interface BraintreeSandboxData {
   readonly disbursements: readonly SandboxDisbursement[];
   readonly settlementBatches: readonly SandboxSettlementBatch[];
   readonly bankLines: readonly BankLine[];
+  /** The donation behind each sale, as the charity's website or call centre recorded it, in the order taken. */
+  readonly donations: readonly SandboxDonation[];
   transaction(id: string): SandboxTransaction | undefined;
 }
 

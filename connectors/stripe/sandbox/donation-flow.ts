@@ -1,3 +1,4 @@
+import { donationChannel } from '../../sandbox-kit/donations.js';
 import type { Ledger } from './ledger.js';
 import {
   DAY,
@@ -20,6 +21,8 @@ export interface StripeDonation {
   amount_minor: number;
   currency: string;
   campaign: string | null;
+  /** The call to action the gift answered, when the scenario knows it. */
+  cta?: string | null;
   click_id: string | null;
   supporter_id: string;
 }
@@ -39,6 +42,7 @@ export function addDonation(ledger: Ledger, d: StripeDonation): SandboxCharge {
   const customerAt = online ? sessionAt : d.at - rand.int(60, 600);
   const customer = customerFor(ledger, d.supporter_id, customerAt);
 
+  recordDonation(ledger, d);
   const chargeId = rand.id('ch_3');
   const piId = `pi_3${chargeId.slice(4)}`;
   const charge = chargeFor(ledger, d, chargeId, failed, customer, piId);
@@ -58,9 +62,26 @@ export function addDonation(ledger: Ledger, d: StripeDonation): SandboxCharge {
 
 /** Just a charge and its balance transaction: the 50k benchmark needs volume, not the whole journey. */
 export function addBareCharge(ledger: Ledger, d: StripeDonation): SandboxCharge {
+  recordDonation(ledger, d);
   const charge = chargeFor(ledger, d, ledger.rand.id('ch_3'), ledger.rand.chance(FAILURE_RATE), null, null);
   ledger.emit(charge.status === 'failed' ? 'charge.failed' : 'charge.succeeded', charge, ledger.eventTime(d.at));
   return charge;
+}
+
+/** The donation the charity's form or call centre recorded for this gift, as its producer would send it. */
+function recordDonation(ledger: Ledger, d: StripeDonation): void {
+  ledger.donations.push({
+    donation_id: d.donation_id,
+    occurred_at: new Date(d.at * 1000).toISOString(),
+    channel: donationChannel(d.channel),
+    amount_minor: d.amount_minor,
+    currency: d.currency.toUpperCase(),
+    campaign: d.campaign,
+    cta: d.cta ?? null,
+    click_id: d.click_id,
+    supporter_id: d.supporter_id,
+    payment_provider: 'stripe',
+  });
 }
 
 function chargeFor(

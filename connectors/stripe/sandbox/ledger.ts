@@ -1,3 +1,4 @@
+import type { SandboxDonation } from '../../sandbox-kit/donations.js';
 import { TimeQueue } from '../../sandbox-kit/time-queue.js';
 import type { SandboxRandom } from './ids.js';
 import { SortedCollection } from './sorted-collection.js';
@@ -33,6 +34,8 @@ export class Ledger {
   readonly checkoutSessions = new SortedCollection<SandboxCheckoutSession>();
   readonly events = new SortedCollection<SandboxEvent>();
   readonly bankLines: BankLine[] = [];
+  /** The donation behind each charge, as the charity recorded it (Stripe never holds this list). */
+  readonly donations: SandboxDonation[] = [];
   /** `/v1/events?type=` for a rare type should not walk every event. */
   readonly eventsByType = new Map<string, SortedCollection<SandboxEvent>>();
 

@@ -192,6 +192,7 @@ function dataView(ledger: Ledger, nowSec: () => number): StripeSandboxData {
     Object.defineProperty(view, name, { enumerable: true, configurable: true, get: () => fresh(ledger[name].items) });
   }
   Object.defineProperty(view, 'bankLines', { enumerable: true, configurable: true, get: () => fresh(ledger.bankLines) });
+  Object.defineProperty(view, 'donations', { enumerable: true, configurable: true, get: () => ledger.donations });
   view.payoutOf = (id) => ledger.payoutByBalanceTransaction.get(id);
   view.payoutMembers = (id) => ledger.payoutMembers.get(id)?.items ?? [];
   return view;

@@ -1,4 +1,5 @@
 import type { Infer } from '../../../core/contracts/index.js';
+import type { SandboxDonation } from '../../sandbox-kit/donations.js';
 import type { contractsV1 } from '../../../core/contracts/index.js';
 import type { Scenario, ScenarioOptions } from '../../../core/scenario/appeal-night.js';
 import type { LiveSeedOption } from '../../sandbox-kit/seeded-ids.js';
@@ -139,6 +140,8 @@ export interface StripeSandboxData {
   readonly checkoutSessions: readonly SandboxCheckoutSession[];
   readonly events: readonly SandboxEvent[];
   readonly bankLines: readonly BankLine[];
+  /** The donation behind each charge, as the charity's website or call centre recorded it, in the order taken. */
+  readonly donations: readonly SandboxDonation[];
   /** The payout a balance transaction was paid out in, if any. */
   payoutOf(balanceTransactionId: string): string | undefined;
   /** The balance transactions of a payout (its own 'payout' row included). */

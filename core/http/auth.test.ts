@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { createKeyRing } from './auth.js';
+import { producerKeyCheck } from './producer-routes.js';
+
+// A producer key the hub makes for a producer of its own (the sandboxes' pretend website) writes events, but
+// it is nobody's configuration: a 401 still tells the operator to set PUDDLE_API_KEYS.
+describe('a key the hub makes for its own producer', () => {
+  it('writes events without counting as a configured producer key', () => {
+    const keys = createKeyRing({ hubProducer: ['hub-made-key'] });
+    expect(keys.identify('hub-made-key')).toEqual({ scope: 'producer', label: 'hub-producer#1', feeds: [] });
+    expect(keys.has('producer')).toBe(false);
+    const check = producerKeyCheck(keys);
+    expect(check('Bearer hub-made-key')).toBeNull();
+    expect(JSON.parse(check('Bearer guess')!.body)).toMatchObject({ error: { message: 'no API keys configured (PUDDLE_API_KEYS)' } });
+  });
+
+  it('leaves the operator\'s keys as they were', () => {
+    const keys = createKeyRing({ producer: ['operator-key'], hubProducer: ['hub-made-key'] });
+    expect(keys.identify('operator-key')?.label).toBe('producer#1');
+    expect(keys.has('producer')).toBe(true);
+    expect(JSON.parse(producerKeyCheck(keys)('Bearer guess')!.body)).toMatchObject({ error: { message: 'missing or invalid API key (Authorization: Bearer <key>)' } });
+  });
+});
