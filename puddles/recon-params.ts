@@ -16,6 +16,7 @@ export const RECON_PARAMS: readonly ReconParam[] = [
   { name: 'match_days_before', default: 1, doc: 'A bank line may be booked this many days before the payout\'s arrival_date' },
   { name: 'match_days_after', default: 3, doc: 'and this many days after it (weekends, BACS, Braintree\'s 1-2 business days)' },
   { name: 'grace_donation_not_paid_days', default: 2, doc: 'DONATION_NOT_PAID once a card-channel donation is older than this' },
+  { name: 'grace_payment_without_donation_days', default: 1, doc: 'PAYMENT_WITHOUT_DONATION this many days after a successful payment that names a donation no producer has sent (a late batch)' },
   { name: 'grace_paid_not_paid_out_days', default: 3, doc: 'PAID_NOT_PAID_OUT this many days after the payment\'s available_on' },
   { name: 'grace_paid_not_paid_out_no_available_days', default: 10, doc: 'PAID_NOT_PAID_OUT this many days after the payment when it has no available_on (Braintree)' },
   { name: 'grace_payout_no_bank_line_days', default: 3, doc: 'PAYOUT_NO_BANK_LINE this many days after arrival_date' },

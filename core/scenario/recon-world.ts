@@ -310,6 +310,12 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
   expectBreak('DONATION_NOT_PAID', 'donation', declined.donation_id, 1000);
   stages.set(declined.donation_id as string, 'failed');
 
+  // Payments naming donations no producer sent (never in `donations`): one past its grace, one of yesterday.
+  for (const [at, late] of [['2026-11-26T15:00:09.000Z', true], ['2027-01-19T15:00:09.000Z', false]] as const) {
+    const p = stripeCharge({ donation_id: id('don_'), amount_minor: 1500 }, at, { payout: late });
+    if (late) expectBreak('PAYMENT_WITHOUT_DONATION', 'payment', p.payment_id, 1500);
+  }
+
   const neverPaidOut = donation('2026-11-25T10:00:00.000Z', 'online', 2000);
   const neverPaidOutPay = stripeCharge(neverPaidOut, '2026-11-25T10:00:05.000Z', { payout: false });
   expectBreak('PAID_NOT_PAID_OUT', 'payment', neverPaidOutPay.payment_id, 2000);
@@ -617,7 +623,8 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
   // ---------------------------------------------------------------- matches by key
   for (const p of payments) {
     if (p.status !== 'succeeded' && p.status !== 'settled') continue;
-    const d = donations.find((x) => x.donation_id === p.donation_id || x.payment_ref === p.payment_id)!;
+    const d = donations.find((x) => x.donation_id === p.donation_id || x.payment_ref === p.payment_id);
+    if (!d) continue; // its donation was never sent: a PAYMENT_WITHOUT_DONATION, no match
     matches.push({ left_kind: 'donation', left_id: d.donation_id as string, right_kind: 'payment', right_id: p.payment_id as string, rule: p.donation_id ? 'payment.donation_id' : 'donation.payment_ref' });
   }
 

@@ -2,7 +2,8 @@
 -- about, with the amount at stake, its age in days (from the object's date to the as-of date) and a reason.
 -- A break opens only once its grace period (recon_params) has passed; objects dated after the as-of date are
 -- left out. Related objects are in donation_id, payment_id, payout_id, bank_line_id and related_ids.
--- Card channels (online, ivr, call_centre) are expected to be paid per donation; SMS by month (remittance).
+-- Card channels (online, ivr, call_centre) are expected to be paid per donation; SMS by month (remittance). A
+-- payment is expected to be for a donation a producer sent.
 -- The CRM (gift, gift_payment) is expected to record every paid payment, once, for its amount, and its refunds.
 -- open_tickets counts the open supporter care tickets on the break's donation or payment (recon_tickets): a
 -- break a supporter has already complained about is urgent; open_ticket_id names one of them.
@@ -117,6 +118,19 @@ b_donation_not_paid AS (
     AND coalesce(d.status, '') NOT IN ('cancelled', 'canceled', 'started', 'abandoned')
     AND coalesce(a.any_ok, 0) = 0
     AND date_diff('day', CAST(d.occurred_at AS DATE), x.as_of) > x.grace_donation_not_paid_days
+),
+-- A successful payment naming a donation (in its own donation_id) that the lake does not have, whenever dated:
+-- the donation's producer (the website, the call centre) has not sent it. One is a lost event; many at once are
+-- a producer that stopped sending, while the providers' payments keep arriving.
+b_payment_without_donation AS (
+  SELECT 'PAYMENT_WITHOUT_DONATION', 'payment', l.payment_id, l.amount_minor, l.currency, CAST(l.occurred_at AS DATE),
+    'the payment names donation ' || l.donation_id || ', which no producer has sent ' || CAST(x.grace_payment_without_donation_days AS VARCHAR) || ' day(s) on',
+    l.donation_id, l.payment_id, l.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
+  FROM link l
+  CROSS JOIN x
+  WHERE l.outcome = 'succeeded' AND l.donation_rule = 'payment.donation_id'
+    AND NOT EXISTS (SELECT 1 FROM donation d WHERE d.donation_id = l.donation_id)
+    AND date_diff('day', CAST(l.occurred_at AS DATE), x.as_of) > x.grace_payment_without_donation_days
 ),
 b_paid_not_paid_out AS (
   SELECT 'PAID_NOT_PAID_OUT', 'payment', l.payment_id, l.amount_minor, l.currency, CAST(l.occurred_at AS DATE),
@@ -458,6 +472,7 @@ b_crm_refund AS (
 ),
 all_breaks AS (
   SELECT * FROM b_donation_not_paid
+  UNION ALL SELECT * FROM b_payment_without_donation
   UNION ALL SELECT * FROM b_paid_not_paid_out
   UNION ALL SELECT * FROM b_payout_no_bank_line
   UNION ALL SELECT * FROM b_bank_line_no_payout
