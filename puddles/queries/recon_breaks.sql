@@ -183,7 +183,7 @@ b_ambiguous AS (
 -- no grace, since the reversal is booked. Once the provider marks the payout failed it is a PAYOUT_FAILED instead.
 b_bank_line_reversed AS (
   SELECT 'BANK_LINE_REVERSED', 'payout', o.payout_id, o.amount_minor, o.currency, o.arrival_date,
-    'payout ' || o.status || '; the bank booked its credit on ' || CAST(b.booking_day AS VARCHAR)
+    'payout ' || o.status || '; the bank booked its line on ' || CAST(b.booking_day AS VARCHAR)
       || ' and reversed it on ' || CAST(b.reversed_on AS VARCHAR) || ': not in the bank',
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), o.payout_id, b.bank_line_id, b.reversed_by
   FROM po o

@@ -79,6 +79,8 @@ describe("the bank's reversals", () => {
 
   it('leaves a payout whose credit was reversed out of the bank: a BANK_LINE_REVERSED break, its donations paid out, not banked', async () => {
     const breaks = await lake.engine.query('SELECT break_type, object_id, amount_minor, bank_line_id, related_ids FROM recon_breaks ORDER BY break_type, object_id');
+    const [reason] = await lake.engine.query(`SELECT reason FROM recon_breaks WHERE object_id = 'po_A'`);
+    expect(reason).toEqual({ reason: 'payout paid; the bank booked its line on 2026-11-20 and reversed it on 2026-11-21: not in the bank' });
     expect(breaks).toEqual([
       { break_type: 'BANK_LINE_REVERSED', object_id: 'po_A', amount_minor: 10007, bank_line_id: id('R1'), related_ids: id('R5') },
       { break_type: 'BANK_LINE_REVERSED', object_id: 'po_C', amount_minor: 4000, bank_line_id: id('R3'), related_ids: id('R6') },
