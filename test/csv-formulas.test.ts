@@ -32,7 +32,7 @@ beforeAll(async () => {
       line('bl-3', 1000, 'STRIPE PAYOUT 42', '+44 20 7946 0000'),
       makeEnvelope({
         contract: 'donation', version: 1, source: 'producer', delivery_id: 'req-d',
-        payload: { donation_id: 'd-1', occurred_at: '2026-11-27T20:15:03Z', channel: 'sms', amount_minor: -500, currency: 'GBP', campaign: EVIL, cta: '-2+3' },
+        payload: { donation_id: 'd-1', occurred_at: '2026-11-27T20:15:03Z', channel: 'sms', amount_minor: 500, currency: 'GBP', campaign: EVIL, cta: '-2+3' },
       }),
     ]);
     for (const p of PUDDLES) await new PuddleConsumer({ puddle: p, queue: rt.queue, store: rt.store, catalog: rt.catalog }).drain();
@@ -118,6 +118,6 @@ describe('CSV cells a spreadsheet would run as formulas', () => {
     expect(toFile.code, toFile.stderr).toBe(0);
     expect(out.stdout).toBe(readFileSync(file, 'utf8'));
     const [row] = await readCsv(file);
-    expect(row).toMatchObject({ campaign: `'${EVIL}`, cta: "'-2+3", pledges: '1', amount_minor: '-500', box_start: '2026-11-27T20:15:00.000Z' });
+    expect(row).toMatchObject({ campaign: `'${EVIL}`, cta: "'-2+3", pledges: '1', amount_minor: '500', box_start: '2026-11-27T20:15:00.000Z' });
   });
 });
