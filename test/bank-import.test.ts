@@ -78,21 +78,25 @@ describe('importing bank statements into the lake', () => {
     ]);
   });
 
+  /**
+   * What an import before content ids published: `account/<entry reference>` (camt AcctSvcrRef, else NtryRef),
+   * else position ids `account/day/amount currency/n`, n counting in the file.
+   */
+  const importedBefore = async (name: string, bytes: Buffer | string, opts: ImportOptions = {}) => {
+    const { result } = readBankFile(bytes, opts);
+    const seen = new Map<string, number>();
+    const positionIds = (s: Statement) =>
+      s.entries.map((e) => {
+        if (e.entry_reference) return `${s.account}/${e.entry_reference}`;
+        const k = `${s.account}/${e.booking_date ?? e.value_date}/${e.amount_minor}${e.currency}`;
+        seen.set(k, (seen.get(k) ?? 0) + 1);
+        return `${k}/${seen.get(k)}`;
+      });
+    const file = { name, sha256: fileSha256(bytes), received_at: new Date().toISOString(), delivery_id: `old:${name}` };
+    await lake.rt.queue.publish(result.statements.flatMap((s, i) => statementEnvelopes(s, i, file, [], positionIds(s))));
+  };
+
   it('an import after the upgrade keeps the ids lines imported before content ids have, so nothing is counted twice', async () => {
-    // What an import before content ids published: line ids `account/day/amount currency/n`, n counting in the file.
-    const importedBefore = async (name: string, bytes: Buffer | string, opts: ImportOptions = {}) => {
-      const { result } = readBankFile(bytes, opts);
-      const seen = new Map<string, number>();
-      const positionIds = (s: Statement) =>
-        s.entries.map((e) => {
-          if (e.entry_reference) return `${s.account}/${e.entry_reference}`;
-          const k = `${s.account}/${e.booking_date ?? e.value_date}/${e.amount_minor}${e.currency}`;
-          seen.set(k, (seen.get(k) ?? 0) + 1);
-          return `${k}/${seen.get(k)}`;
-        });
-      const file = { name, sha256: fileSha256(bytes), received_at: new Date().toISOString(), delivery_id: `old:${name}` };
-      await lake.rt.queue.publish(result.statements.flatMap((s, i) => statementEnvelopes(s, i, file, [], positionIds(s))));
-    };
     const hsbc = { layout: 'hsbc', account: 'X' };
     // Before the upgrade: both notifications (the second overwrote the first, both `.../2500GBP/1`) and the morning export.
     await importedBefore('ntf1.xml', fixture('camt054_tester_ntf1.xml'));
@@ -106,13 +110,13 @@ describe('importing bank statements into the lake', () => {
 
     // After it: the same files again, the afternoon export and the whole day's export, reading the lake.
     const again = await importBankFile(lake.rt.queue, { name: 'ntf2.xml', bytes: fixture('camt054_tester_ntf2.xml') }, {}, lake.rt.query);
-    expect(again.kept_position_ids).toBe(1);
-    expect(describeImport('ntf2.xml', again)).toContain('1 bank line imported (1 of them imported before content ids: they keep the ids they were given then, so they are not counted twice)');
+    expect(again.kept_earlier_ids).toBe(1);
+    expect(describeImport('ntf2.xml', again)).toContain('1 bank line imported (1 of them imported before their ids changed: they keep the ids they were given then, so they are not counted twice)');
     // The first notification's line was lost to the collision: it comes back under its content id.
-    expect(await importBankFile(lake.rt.queue, { name: 'ntf1.xml', bytes: fixture('camt054_tester_ntf1.xml') }, {}, lake.rt.query)).toMatchObject({ lines: 1, kept_position_ids: 0 });
+    expect(await importBankFile(lake.rt.queue, { name: 'ntf1.xml', bytes: fixture('camt054_tester_ntf1.xml') }, {}, lake.rt.query)).toMatchObject({ lines: 1, kept_earlier_ids: 0 });
     for (const name of ['hsbc_tester_am.csv', 'hsbc_tester_pm.csv']) await importBankFile(lake.rt.queue, { name, bytes: fixture(name) }, hsbc, lake.rt.query);
     const day = 'Date,Description,Amount\n26/11/2026,DONOR B GIFT,25.00\n26/11/2026,DONOR A GIFT,25.00\n';
-    expect(await importBankFile(lake.rt.queue, { name: 'day.csv', bytes: day }, hsbc, lake.rt.query)).toMatchObject({ lines: 2, kept_position_ids: 1 });
+    expect(await importBankFile(lake.rt.queue, { name: 'day.csv', bytes: day }, hsbc, lake.rt.query)).toMatchObject({ lines: 2, kept_earlier_ids: 1 });
     await lake.land();
     expect(await lake.q('SELECT bank_line_id, reference, amount_minor FROM bank_line ORDER BY reference')).toEqual([
       { bank_line_id: expect.stringMatching(/^GB29NWBK60161331926819\/2026-11-25\/2500GBP\/[0-9a-f]{16}\/1$/), reference: 'DONATION REF D1', amount_minor: 2_500 },
@@ -120,6 +124,63 @@ describe('importing bank statements into the lake', () => {
       { bank_line_id: 'X/2026-11-26/2500GBP/1', reference: 'DONOR A GIFT', amount_minor: 2_500 },
       { bank_line_id: expect.stringMatching(/^X\/2026-11-26\/2500GBP\/[0-9a-f]{16}\/1$/), reference: 'DONOR B GIFT', amount_minor: 2_500 },
     ]);
+  });
+
+  /** Two days' camt.053 from a bank that numbers NtryRef per statement and gives no AcctSvcrRef. */
+  const numbered = {
+    monday: writeCamt({
+      message_id: 'm1', created_at: '2026-11-30T23:00:00Z',
+      statements: [{ id: 'S-1130', account: 'GB33BUKB20201555555555', currency: 'GBP', created_at: '2026-11-30T23:00:00Z', opening_balance_minor: 0, entries: [
+        { ntry_ref: '1', amount_minor: 2_500, booking_date: '2026-11-30', remittance: 'GIFT A', end_to_end_id: 'E-A', counterparty: 'Donor A' },
+        { ntry_ref: '2', amount_minor: -100, booking_date: '2026-11-30', remittance: 'FEE' },
+      ] }],
+    }),
+    tuesday: writeCamt({
+      message_id: 'm2', created_at: '2026-12-01T23:00:00Z',
+      statements: [{ id: 'S-1201', account: 'GB33BUKB20201555555555', currency: 'GBP', created_at: '2026-12-01T23:00:00Z', opening_balance_minor: 2_400, entries: [
+        { ntry_ref: '1', amount_minor: 4_000, booking_date: '2026-12-01', remittance: 'GIFT B', end_to_end_id: 'E-B', counterparty: 'Donor B' },
+      ] }],
+    }),
+  };
+  const lineSums = () => lake.q('SELECT count(*) AS n, sum(amount_minor) AS total FROM bank_line');
+
+  it('two statements that each number their entries 1, 2, ... (NtryRef, no AcctSvcrRef) give a line per entry, each once however often imported', async () => {
+    for (const [name, xml] of [['mon.xml', numbered.monday], ['tue.xml', numbered.tuesday], ['mon.xml', numbered.monday], ['tue.xml', numbered.tuesday]]) {
+      expect(await importBankFile(lake.rt.queue, { name: name!, bytes: xml! }, {}, lake.rt.query)).toMatchObject({ status: 'imported', kept_earlier_ids: 0 });
+    }
+    await lake.land();
+    // Tuesday's entry 1 is not Monday's: under `account/1` it replaced it, and 25.00 was gone from reconciliation.
+    const hashed = (day: string, amount: number) => new RegExp(`^GB33BUKB20201555555555/${day}/${amount}GBP/[0-9a-f]{16}/1$`);
+    expect(await lake.q('SELECT bank_line_id, entry_reference, reference FROM bank_line ORDER BY reference')).toEqual([
+      { bank_line_id: expect.stringMatching(hashed('2026-11-30', -100)), entry_reference: '2', reference: 'FEE' },
+      { bank_line_id: expect.stringMatching(hashed('2026-11-30', 2_500)), entry_reference: '1', reference: 'GIFT A' },
+      { bank_line_id: expect.stringMatching(hashed('2026-12-01', 4_000)), entry_reference: '1', reference: 'GIFT B' },
+    ]);
+    expect(await lineSums()).toEqual([{ n: 3, total: 6_400 }]);
+  });
+
+  it('an import after the upgrade keeps the NtryRef ids lines were imported under, and brings back the line one overwrote', async () => {
+    // Before the upgrade: Monday's `account/1` and `account/2`, then Tuesday's `account/1` over Monday's.
+    await importedBefore('mon.xml', numbered.monday);
+    await importedBefore('tue.xml', numbered.tuesday);
+    await lake.land();
+    expect(await lake.q('SELECT bank_line_id, reference FROM bank_line ORDER BY 1')).toEqual([
+      { bank_line_id: 'GB33BUKB20201555555555/1', reference: 'GIFT B' },
+      { bank_line_id: 'GB33BUKB20201555555555/2', reference: 'FEE' },
+    ]);
+    // After it, both files again: the fee and Tuesday's gift keep their lines; Monday's gift, which no line holds
+    // any more, gets its content id.
+    const monday = await importBankFile(lake.rt.queue, { name: 'mon.xml', bytes: numbered.monday }, {}, lake.rt.query);
+    expect(monday).toMatchObject({ lines: 2, kept_earlier_ids: 1 });
+    expect(describeImport('mon.xml', monday)).toContain('2 bank lines imported (1 of them imported before their ids changed: they keep the ids they were given then, so they are not counted twice)');
+    expect(await importBankFile(lake.rt.queue, { name: 'tue.xml', bytes: numbered.tuesday }, {}, lake.rt.query)).toMatchObject({ lines: 1, kept_earlier_ids: 1 });
+    await lake.land();
+    expect(await lake.q('SELECT bank_line_id, reference FROM bank_line ORDER BY reference')).toEqual([
+      { bank_line_id: 'GB33BUKB20201555555555/2', reference: 'FEE' },
+      { bank_line_id: expect.stringMatching(/^GB33BUKB20201555555555\/2026-11-30\/2500GBP\/[0-9a-f]{16}\/1$/), reference: 'GIFT A' },
+      { bank_line_id: 'GB33BUKB20201555555555/1', reference: 'GIFT B' },
+    ]);
+    expect(await lineSums()).toEqual([{ n: 3, total: 6_400 }]);
   });
 
   it('a camt.052 then the camt.053 with the same entries (and more) gives one bank_line per entry, the 053 version current', async () => {

@@ -354,6 +354,7 @@ function readDetail(r: LogicalRecord, s: Statement, asOf: string): StatementEntr
     status: sign === 0 ? 'info' : 'booked',
     reversal: false,
     entry_reference: bankRef,
+    booking_reference: bankRef,
     end_to_end_id: null,
     reference: text ?? customerRef ?? bankRef ?? '',
     description: text,

@@ -15,6 +15,8 @@ export interface CamtEntryInput {
   reversal?: boolean;
   /** AcctSvcrRef: the bank's own reference for the entry. */
   entry_reference?: string | null;
+  /** NtryRef: the entry's number in its statement, as many banks give it (1, 2, 3 in every file). */
+  ntry_ref?: string | null;
   end_to_end_id?: string | null;
   /** RmtInf/Ustrd: what the payer wrote (a payout's bank reference goes here). */
   remittance?: string | null;
@@ -81,7 +83,7 @@ function party(name: string | null | undefined, credit: boolean, v: number): str
 function entryXml(e: CamtEntryInput, ccy: string, v: number): string {
   const c = e.currency ?? ccy;
   const status = STATUS[e.status ?? 'booked'];
-  let x = `<Ntry>${amt(e.amount_minor, c)}${cdtDbt(e.amount_minor)}`;
+  let x = `<Ntry>${e.ntry_ref ? `<NtryRef>${esc(e.ntry_ref)}</NtryRef>` : ''}${amt(e.amount_minor, c)}${cdtDbt(e.amount_minor)}`;
   if (e.reversal) x += '<RvslInd>true</RvslInd>';
   x += v >= 7 ? `<Sts><Cd>${status}</Cd></Sts>` : `<Sts>${status}</Sts>`;
   x += `<BookgDt><Dt>${e.booking_date}</Dt></BookgDt><ValDt><Dt>${e.value_date ?? e.booking_date}</Dt></ValDt>`;

@@ -175,6 +175,20 @@ describe('line ids', () => {
     expect([...a, ...b].join(' ')).not.toMatch(/Donor|GIFT|E2E/);
   });
 
+  it('do not use NtryRef, which banks number per statement: the same number is two entries, two numbers can be one', () => {
+    // Entry 1 of two days' statements: two ids (as `ACC/1` both, the second replaced the first).
+    const [monday] = ids('053', [{ ...gift(1), ntry_ref: '1' }]);
+    const [tuesday] = ids('053', [{ ...gift(2), ntry_ref: '1' }]);
+    expect(monday).toMatch(/^ACC\/2026-12-01\/500GBP\/[0-9a-f]{16}\/1$/);
+    expect(tuesday).not.toBe(monday);
+    // The intraday report numbered the gift 3 (or not at all), the statement 7: one entry, one id. AcctSvcrRef still wins.
+    expect(ids('052', [{ ...gift(1), ntry_ref: '3' }, gift(1)])).toEqual([monday, monday!.replace(/1$/, '2')]);
+    expect(ids('053', [{ ...gift(1), ntry_ref: '7', entry_reference: 'R9' }])).toEqual(['ACC/R9']);
+    // The NtryRef stays the line's entry reference.
+    const xml = writeCamt({ version: 8, message_id: 'm', created_at: base.created_at, statements: [{ ...base, entries: [{ ...gift(1), ntry_ref: '7' }] }] });
+    expect(readCamt(xml, {}).statements[0]!.entries[0]).toMatchObject({ entry_reference: '7', booking_reference: null });
+  });
+
   it('keep the tester\'s two camt.054 notifications apart: one 25.00 credit each, the same day, no bank reference', () => {
     const [one] = lineIds(readCamt(fixture('camt054_tester_ntf1.xml'), {}).statements[0]!);
     const [two] = lineIds(readCamt(fixture('camt054_tester_ntf2.xml'), {}).statements[0]!);

@@ -628,8 +628,10 @@ function toEntry(raw: RawEntry, position: number, where: string): StatementEntry
     status,
     reversal: raw.reversal,
     // The account servicer's reference is the bank's own id for the booking, the same in the 052 that announced it
-    // and the 053 that books it; NtryRef is optional and often absent or only unique within one statement.
+    // and the 053 that books it. NtryRef is kept as the entry's reference but is no id: banks number it per
+    // statement, or repeat one value on many entries (StatementEntry.booking_reference).
     entry_reference: raw.acctSvcrRef ?? raw.ntryRef ?? null,
+    booking_reference: raw.acctSvcrRef || null,
     end_to_end_id: single ? ownId(single.endToEnd) : null,
     reference: remittance || (batch ? (raw.batchId ?? '') : '') || raw.additional || single?.additional || '',
     description: raw.additional ?? single?.additional ?? null,
@@ -637,8 +639,10 @@ function toEntry(raw: RawEntry, position: number, where: string): StatementEntry
     counterparty: single ? counterpartyOf(single, raw.cdtDbt) : null,
     details,
     batch_count: raw.batchCount,
-    // The bank's reference is the id when there is one: no fingerprint to build (a 100,000-entry statement has one each).
-    fingerprint: (raw.acctSvcrRef ?? raw.ntryRef) ? [] : entryFingerprint(raw, single),
+    // The bank's reference is the id when there is one: no fingerprint to build (a 100,000-entry statement has one
+    // each). Not NtryRef, which is left out of the fingerprint too: a statement's numbering is not the payment's,
+    // and the camt.052 or camt.054 that reported the entry first numbered it otherwise, or not at all.
+    fingerprint: raw.acctSvcrRef ? [] : entryFingerprint(raw, single),
   };
 }
 

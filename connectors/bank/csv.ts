@@ -448,6 +448,7 @@ function toStatement(fileRows: Row[], layout: Layout, problems: StatementProblem
     status: 'booked',
     reversal: false,
     entry_reference: null,
+    booking_reference: null,
     end_to_end_id: null,
     reference: r.reference,
     description: r.description,

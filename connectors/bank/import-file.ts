@@ -7,7 +7,7 @@ import { checkStatement, statementWhere } from './checks.js';
 import { detectFormat, isBankFormat, notAStatement, type BankFormat } from './detect.js';
 import { READERS } from './readers.js';
 import { BankFileError, optionName, type CsvColumnMap, type ImportOptionName, type ReadOptions, type ReadResult, type StatementProblem } from './statement.js';
-import { contentIdSpan, keepPositionIds, positionLines } from './position-ids.js';
+import { contentIdSpan, earlierLines, keepEarlierIds } from './earlier-ids.js';
 import { checkedRecords, lineIds, recordEnvelope, unbalancedEnvelopes, type BankFile, type CheckedRecord } from './to-envelopes.js';
 
 // One bank file in, envelopes on the queue: the path behind `puddle import bank`, the hub's drop folder and the
@@ -61,8 +61,8 @@ export interface ImportOutcome {
   entries: number;
   /** bank_line envelopes published (booked and pending entries). */
   lines: number;
-  /** Of those, lines that kept the position id an import before content ids gave them (position-ids.ts). */
-  kept_position_ids: number;
+  /** Of those, lines that kept the id an import under an earlier id rule gave them (earlier-ids.ts). */
+  kept_earlier_ids: number;
   totals: CurrencyTotals[];
   problems: StatementProblem[];
   /** What made a malformed file unreadable, naming the line. */
@@ -116,13 +116,13 @@ function totalsOf(result: ReadResult): CurrencyTotals[] {
 }
 
 /**
- * Import one file. `lake`, when given, is asked for lines an import before content ids left under position ids
- * (position-ids.ts), so that entries imported then keep their ids instead of being counted twice; only when the
- * file has entries without a bank reference.
+ * Import one file. `lake`, when given, is asked for lines an import under an earlier id rule left (position ids,
+ * NtryRef ids: earlier-ids.ts), so that entries imported then keep their ids instead of being counted twice; only
+ * when the file has entries that get content ids.
  */
 export async function importBankFile(queue: Queue, file: { name: string | null; bytes: Buffer | string }, opts: ImportOptions = {}, lake?: QueryEngine): Promise<ImportOutcome> {
   const sha256 = fileSha256(file.bytes);
-  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_position_ids: 0, totals: [], problems: [], error: null };
+  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_earlier_ids: 0, totals: [], problems: [], error: null };
   let read;
   try {
     read = readBankFile(file.bytes, opts);
@@ -168,12 +168,12 @@ export async function importBankFile(queue: Queue, file: { name: string | null; 
   if (lake && span) {
     let earlier;
     try {
-      earlier = await positionLines(lake, span.accounts, span.from, span.to);
+      earlier = await earlierLines(lake, span.accounts, span.from, span.to);
     } catch (err) {
       // Importing without knowing could count entries imported before twice: nothing is published.
-      throw new Error(`cannot read bank_line to look for lines imported before content ids: ${(err as Error).message}`, { cause: err });
+      throw new Error(`cannot read bank_line to look for lines imported under earlier ids: ${(err as Error).message}`, { cause: err });
     }
-    outcome.kept_position_ids = keepPositionIds(result.statements, ids, earlier);
+    outcome.kept_earlier_ids = keepEarlierIds(result.statements, ids, earlier);
   }
   const records: CheckedRecord[] = [];
   try {
@@ -216,8 +216,8 @@ export function describeImport(name: string, o: ImportOutcome): string {
     .join('; ');
   const head = `${name}: ${o.format}, ${o.statements} statement${o.statements === 1 ? '' : 's'}, ${o.entries} ${o.entries === 1 ? 'entry' : 'entries'}${money ? ` (${money})` : ''}`;
   if (o.status === 'imported') {
-    const kept = o.kept_position_ids
-      ? ` (${o.kept_position_ids} of them imported before content ids: they keep the ids they were given then, so they are not counted twice)`
+    const kept = o.kept_earlier_ids
+      ? ` (${o.kept_earlier_ids} of them imported before their ids changed: they keep the ids they were given then, so they are not counted twice)`
       : '';
     return `${head}, ${o.lines} bank line${o.lines === 1 ? '' : 's'} imported${kept}\n`;
   }

@@ -18,8 +18,16 @@ export interface StatementEntry {
   value_date: string | null;
   status: 'booked' | 'pending' | 'info';
   reversal: boolean;
-  /** The bank's own reference for the entry (camt AcctSvcrRef / NtryRef, BAI2 bank reference), when it gives one. */
+  /** The bank's own reference for the entry (camt AcctSvcrRef, else NtryRef; BAI2 bank reference), when it gives one. */
   entry_reference: string | null;
+  /**
+   * The bank's reference for the booking, repeated in every report of the entry and never given to another (camt
+   * AcctSvcrRef, BAI2 bank reference): the line id is `account/<it>`. Null without one, and for a camt entry that
+   * has only an NtryRef: ISO 20022 calls NtryRef a "unique reference for the entry" without saying unique where,
+   * and banks number it per statement (1, 2, 3 in every file) or fill it with what many entries share (UBS: the
+   * QR-IBAN paid), so it cannot be an id across files; such an entry gets a content id (to-envelopes.ts lineIds).
+   */
+  booking_reference: string | null;
   end_to_end_id: string | null;
   /** What the statement line says: remittance info, reference text, description. */
   reference: string;
@@ -34,7 +42,7 @@ export interface StatementEntry {
    * of its own: the payment's references (end-to-end id, transaction id), remittance text, the counterparty's name
    * and account (camt); the customer reference and text (BAI2); the row's type, description and reference (CSV).
    * Labelled (`e2e:...`), in a fixed order, only what the payer or the payment carries (the same in every report of
-   * the entry), not the bank's per-report wording; empty when the entry has the bank's reference, which is its id.
+   * the entry), not the bank's per-report wording; empty when the entry has a booking_reference, which is its id.
    * It holds names: it is only ever hashed into the line id (to-envelopes.ts lineIds), never kept, logged or put
    * in an error.
    */

@@ -33,13 +33,16 @@ export function fingerprintHash(fingerprint: readonly string[]): string {
 /**
  * The bank_line_id of each entry (null for information-only entries, which are not lines).
  *
- * - With the bank's own entry reference (camt AcctSvcrRef, else NtryRef; BAI2 bank reference): `account/ref`.
- *   The account servicer's reference is given when the entry is booked and repeated in every later report of it,
- *   so the 052 and the 053 agree.
- * - Without one: `account/booking date/amount currency/h/n`. h hashes the entry's fingerprint (the payment's
- *   end-to-end and transaction ids, its remittance text, the counterparty's name and account; a CSV row's text):
- *   two donors' 25.00 credits of one day, each in its own camt.054 or CSV export, differ there, so each is a line
- *   (a counter alone made both `.../2500GBP/1`, and the second overwrote the first). The same entry delivered
+ * - With the bank's reference for the booking (camt AcctSvcrRef, BAI2 bank reference): `account/ref`. The account
+ *   servicer's reference is given when the entry is booked and repeated in every later report of it, so the 052 and
+ *   the 053 agree.
+ * - Without one: `account/booking date/amount currency/h/n`. So also a camt entry with only an NtryRef: banks number
+ *   NtryRef per statement, and `account/1` of today's statement overwrote `account/1` of yesterday's, a line and its
+ *   money gone from reconciliation (until 2026-12-02; lines imported under such an id keep it, earlier-ids.ts).
+ *   h hashes the entry's fingerprint (the payment's end-to-end and transaction ids, its remittance text, the
+ *   counterparty's name and account; a CSV row's text): two donors' 25.00 credits of one day, each in its own
+ *   camt.054 or CSV export, differ there, so each is a line (a counter alone made both `.../2500GBP/1`, and the
+ *   second overwrote the first). The same entry delivered
  *   again (the file twice, the camt.054 or 052 and then the 053 repeating it, an overlapping export) carries the
  *   same details, so the same h. Hashed, never in clear: the fingerprint holds names. n counts the entries of the
  *   file with that same date, amount, currency and h (1, 2, ...): what cannot be told apart otherwise. Not the
@@ -50,7 +53,7 @@ export function fingerprintHash(fingerprint: readonly string[]): string {
 export function lineIds(s: Statement, seen = new Map<string, number>()): (string | null)[] {
   return s.entries.map((e) => {
     if (e.status === 'info') return null;
-    if (e.entry_reference) return `${s.account}/${e.entry_reference}`;
+    if (e.booking_reference) return `${s.account}/${e.booking_reference}`;
     const k = `${s.account}/${e.booking_date ?? e.value_date ?? 'undated'}/${e.amount_minor}${e.currency}/${fingerprintHash(e.fingerprint)}`;
     const n = (seen.get(k) ?? 0) + 1;
     seen.set(k, n);

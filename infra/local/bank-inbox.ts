@@ -24,7 +24,7 @@ export interface BankInbox {
 export interface BankInboxOptions {
   home: string;
   queue: Queue;
-  /** The lake, read for lines imported before content ids so they keep their ids (position-ids.ts); optional. */
+  /** The lake, read for lines imported under earlier ids so they keep their ids (earlier-ids.ts); optional. */
   lake?: QueryEngine;
   /** Between scans; a file must look the same on two of them. Default 2 s. */
   intervalMs?: number;

@@ -1,0 +1,138 @@
+import type { QueryEngine } from '../../core/ports.js';
+import type { Statement } from './statement.js';
+
+// Lines an import gave ids it no longer gives, which must keep them when their entries are imported again:
+//
+// - position ids, `account/day/amount currency/n`: a line without a bank reference, imported before content ids
+//   (before 2026-12-02); it now gets `account/day/amount currency/h/n`.
+// - NtryRef ids, `account/<NtryRef>`: a camt entry with an NtryRef but no AcctSvcrRef, imported before 2026-12-02;
+//   NtryRef is numbered per statement by many banks, so it now gets a content id too.
+//
+// Importing one of those entries again (the same file, the camt.053 after the camt.052 imported before the upgrade,
+// an export overlapping an earlier one) would give it its new id and leave the old line beside it: the money counted
+// twice, and the lake can never lose the old line (raw is never rewritten). So before publishing, an import asks the
+// lake for such lines on the file's accounts and days; an entry whose text and end-to-end id are those of one of
+// them (and, for an NtryRef id, whose NtryRef is the id's) keeps that line's id, and its later version replaces the
+// line, as any re-import does. An entry no old line matches is new, or was the one an old collision overwrote (two
+// entries of one day and amount shared `/1`; two statements' entries shared NtryRef `1`), and gets its content id.
+
+/** A line as an import under an earlier id rule left it. */
+export interface EarlierLine {
+  bank_line_id: string;
+  account: string;
+  day: string;
+  amount_minor: number;
+  currency: string;
+  reference: string;
+  end_to_end_id: string | null;
+  /** The NtryRef its id was made of; null for a position id. */
+  entry_reference: string | null;
+}
+
+const IMPORT_FORMATS = ['camt.052', 'camt.053', 'camt.054', 'bai2', 'csv'];
+const CAMT_FORMATS = ['camt.052', 'camt.053', 'camt.054'];
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/** The lake's position-id and NtryRef-id lines on these accounts between two days (inclusive), in DuckDB's and Athena's SQL alike. */
+export async function earlierLines(lake: QueryEngine, accounts: readonly string[], from: string, to: string): Promise<EarlierLine[]> {
+  if (!accounts.length || !DAY.test(from) || !DAY.test(to)) return [];
+  // A line with an entry reference whose id is `account/<it>` is an NtryRef id or an AcctSvcrRef id (the same
+  // shape): which one, the match on the entry's NtryRef and content decides.
+  const rows = await lake.query(
+    'SELECT bank_line_id, account, CAST(coalesce(booking_date, value_date) AS VARCHAR) AS day, amount_minor, currency, reference, end_to_end_id, entry_reference ' +
+      `FROM bank_line WHERE source_format IN (${IMPORT_FORMATS.map(quote).join(', ')}) ` +
+      `AND (entry_reference IS NULL OR (source_format IN (${CAMT_FORMATS.map(quote).join(', ')}) AND bank_line_id = account || '/' || entry_reference)) ` +
+      `AND account IN (${accounts.map(quote).join(', ')}) ` +
+      `AND coalesce(booking_date, value_date) BETWEEN DATE ${quote(from)} AND DATE ${quote(to)}`,
+  );
+  const lines: EarlierLine[] = [];
+  const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  for (const r of rows) {
+    const line = {
+      bank_line_id: String(r.bank_line_id),
+      account: String(r.account),
+      day: String(r.day),
+      amount_minor: Number(r.amount_minor),
+      currency: String(r.currency),
+      reference: String(r.reference ?? ''),
+      end_to_end_id: text(r.end_to_end_id),
+      entry_reference: text(r.entry_reference),
+    };
+    if (line.entry_reference !== null) {
+      lines.push(line);
+      continue;
+    }
+    // A content id has the hash between the amount and n; a position id has n right after the amount.
+    const prefix = `${line.account}/${line.day}/${line.amount_minor}${line.currency}/`;
+    if (line.bank_line_id.startsWith(prefix) && /^\d+$/.test(line.bank_line_id.slice(prefix.length))) lines.push(line);
+  }
+  return lines;
+}
+
+const matchKey = (account: string, day: string, amount: number, currency: string, reference: string, e2e: string | null) =>
+  JSON.stringify([account, day, amount, currency, reference, e2e]);
+
+/** Whether an entry's line id was made by lineIds from its details (it has no booking reference) and it is dated. */
+const contentIdDay = (e: Statement['entries'][number], id: string | null | undefined): string | null =>
+  id && !e.booking_reference ? (e.booking_date ?? e.value_date) : null;
+
+/** The days and accounts of the entries that got content ids (`ids[i][j]` is statement i's entry j's). */
+export function contentIdSpan(statements: readonly Statement[], ids: readonly (readonly (string | null)[])[]): { accounts: string[]; from: string; to: string } | null {
+  const accounts = new Set<string>();
+  let from = '';
+  let to = '';
+  statements.forEach((s, i) =>
+    s.entries.forEach((e, j) => {
+      const day = contentIdDay(e, ids[i]![j]);
+      if (!day) return;
+      accounts.add(s.account);
+      if (!from || day < from) from = day;
+      if (!to || day > to) to = day;
+    }),
+  );
+  return accounts.size ? { accounts: [...accounts], from, to } : null;
+}
+
+/**
+ * Give each entry that matches an earlier line (same account, day, amount, currency, text and end-to-end id; for
+ * an entry with an NtryRef, the line `account/<that NtryRef>`, else a position-id line) that line's id, in place;
+ * position-id lines alike in all of that go to the entries in the order of their n. Returns how many entries kept
+ * an earlier id.
+ */
+export function keepEarlierIds(statements: readonly Statement[], ids: (string | null)[][], lines: readonly EarlierLine[]): number {
+  const byKey = new Map<string, string[]>();
+  const ntryRefIds = new Map<string, string>();
+  const n = (id: string) => Number(id.slice(id.lastIndexOf('/') + 1));
+  for (const l of [...lines].sort((a, b) => n(a.bank_line_id) - n(b.bank_line_id))) {
+    const k = matchKey(l.account, l.day, l.amount_minor, l.currency, l.reference, l.end_to_end_id);
+    if (l.entry_reference !== null) {
+      ntryRefIds.set(`${l.bank_line_id}\u0000${k}`, l.bank_line_id);
+      continue;
+    }
+    let list = byKey.get(k);
+    if (!list) byKey.set(k, (list = []));
+    list.push(l.bank_line_id);
+  }
+  let kept = 0;
+  statements.forEach((s, i) =>
+    s.entries.forEach((e, j) => {
+      const day = contentIdDay(e, ids[i]![j]);
+      if (!day) return;
+      const k = matchKey(s.account, day, e.amount_minor, e.currency, e.reference, e.end_to_end_id);
+      // Without a booking reference, a camt entry's entry_reference is its NtryRef: its old id was `account/<it>`.
+      let old: string | undefined;
+      if (e.entry_reference) {
+        const id = `${s.account}/${e.entry_reference}`;
+        old = ntryRefIds.get(`${id}\u0000${k}`);
+        // One line, one entry: a statement that lists the entry twice keeps the id for the first.
+        ntryRefIds.delete(`${id}\u0000${k}`);
+      } else old = byKey.get(k)?.shift();
+      if (old) {
+        ids[i]![j] = old;
+        kept++;
+      }
+    }),
+  );
+  return kept;
+}
