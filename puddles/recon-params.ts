@@ -2,6 +2,7 @@
 // one-row `recon_params` view every recon_* view reads (CROSS JOIN recon_params). A report run may
 // override any of them (`--as-of` fixes "now"), by replacing that one view before it queries.
 // Defaults are what a UK charity's finance lead expects of Stripe, Braintree, BACS and SMS giving.
+import { RECON_PROVIDERS } from '../core/recon-providers.js';
 import { isCalendarDate } from '../core/time.js';
 
 export interface ReconParam {
@@ -56,21 +57,8 @@ export function reconParamsSql(overrides: ReconParamValues = {}): string {
   return `SELECT ${cols.join(', ')}`;
 }
 
-/**
- * Payment providers and SMS aggregators as a bank statement names them. A credit naming a `payout`
- * provider must match a payout (else BANK_LINE_NO_PAYOUT); a credit naming an `sms` aggregator is that
- * aggregator's monthly remittance. Anything else (Gift Aid from HMRC, a cheque) is not Puddle's to match.
- */
-export const RECON_PROVIDERS: readonly { provider: string; bank_text: string; kind: 'payout' | 'sms' }[] = [
-  { provider: 'stripe', bank_text: 'STRIPE', kind: 'payout' },
-  { provider: 'braintree', bank_text: 'BRAINTREE', kind: 'payout' },
-  { provider: 'paypal', bank_text: 'PAYPAL', kind: 'payout' },
-  { provider: 'gocardless', bank_text: 'GOCARDLESS', kind: 'payout' },
-  { provider: 'sms:donr', bank_text: 'DONR', kind: 'sms' },
-  { provider: 'sms:justgiving', bank_text: 'JUSTGIVING', kind: 'sms' },
-  { provider: 'sms:instagiv', bank_text: 'INSTAGIV', kind: 'sms' },
-  { provider: 'sms:fonix', bank_text: 'FONIX', kind: 'sms' },
-];
+/** The providers and aggregators a bank line's text is searched for (defined in core: the bank_line contract uses them too). */
+export { RECON_PROVIDERS };
 
 export function reconProvidersSql(): string {
   const q = (s: string) => `'${s.replaceAll("'", "''")}'`;

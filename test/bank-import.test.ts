@@ -302,6 +302,37 @@ describe('importing bank statements into the lake', () => {
     ]);
   });
 
+  it('a bank_line posted through POST /v1/events keeps its counterparty only when it names a provider, in the lake and in raw', async () => {
+    const app = buildServer({ queue: lake.rt.queue, apiKeys: ['k'] });
+    const line = (id: string, amount: number, counterparty: string) => ({
+      contract: 'bank_line', version: 2,
+      payload: { bank_line_id: id, occurred_at: '2026-12-01T00:00:00Z', account: 'charity-current', amount_minor: amount, currency: 'GBP', reference: 'GIFT', booking_date: '2026-12-01', counterparty, source_format: 'api' },
+    });
+    const detail = { contract: 'bank_line_detail', version: 1, payload: { bank_line_detail_id: 'api-gift/1', occurred_at: '2026-12-01T00:00:00Z', bank_line_id: 'api-gift', amount_minor: 2_500, counterparty: 'Jane Donor' } };
+    try {
+      const res = await app.inject({
+        method: 'POST', url: '/v1/events', headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+        payload: { events: [line('api-gift', 2_500, 'Jane Donor'), line('api-payout', 12_000, 'STRIPE PAYMENTS UK LTD'), detail] },
+      });
+      expect(res.statusCode).toBe(202);
+    } finally {
+      await app.close();
+    }
+    await lake.land();
+    expect(await lake.q('SELECT bank_line_id, counterparty FROM bank_line ORDER BY 1')).toEqual([
+      { bank_line_id: 'api-gift', counterparty: null },
+      { bank_line_id: 'api-payout', counterparty: 'STRIPE PAYMENTS UK LTD' },
+    ]);
+    expect(await lake.q('SELECT counterparty FROM bank_line_detail')).toEqual([{ counterparty: null }]);
+    // The raw trail keeps each event's shape, with the donor's name redacted and the provider's as sent.
+    expect(await lake.q("SELECT count(*) AS n FROM raw WHERE envelope LIKE '%Jane Donor%'")).toEqual([{ n: 0 }]);
+    expect(await lake.q("SELECT contract, json_extract_string(envelope, '$.raw.payload.counterparty') AS sent FROM raw ORDER BY 2, 1")).toEqual([
+      { contract: 'bank_line', sent: 'STRIPE PAYMENTS UK LTD' },
+      { contract: 'bank_line', sent: '[redacted]' },
+      { contract: 'bank_line_detail', sent: '[redacted]' },
+    ]);
+  });
+
   it('the drop folder imports stable files, moves them to done/ or failed/ with a log, and skips temp names', async () => {
     const inbox = startBankInbox({ home: lake.home, queue: lake.rt.queue, intervalMs: 3_600_000 });
     try {

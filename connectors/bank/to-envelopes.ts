@@ -3,7 +3,6 @@ import { quarantineEnvelope, type Origin } from '../../core/engine/envelopes.js'
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { redactPersonalData, type Redacted } from '../../core/pii.js';
 import { getContract } from '../../core/contracts/index.js';
-import { RECON_PROVIDERS } from '../../puddles/recon-params.js';
 import { BankFileError, type Statement, type StatementProblem } from './statement.js';
 
 // Statements -> envelopes: one bank_statement per statement, one bank_line (v2) per booked or pending entry, one
@@ -59,22 +58,6 @@ export function lineIds(s: Statement, seen = new Map<string, number>()): (string
     seen.set(k, n);
     return `${k}/${n}`;
   });
-}
-
-/** Each provider's and aggregator's bank text as a whole word (`STRIPE` in `STRIPE PAYMENTS UK LTD`). */
-const PROVIDER_WORDS = RECON_PROVIDERS.map((p) => new RegExp(`(?:^|[^A-Z0-9])${p.bank_text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:[^A-Z0-9]|$)`));
-
-/**
- * The counterparty as it may be kept: only a payment provider or SMS aggregator the reconciliation looks for
- * (recon_providers: Stripe, Braintree, PayPal, ...), whose name on a credit is how a payout is told from a gift.
- * Any other counterparty is left out (null): a credit's debtor is often a donor paying by transfer, a person,
- * and whatever the payload holds is copied into the raw trail, which is never rewritten (Object Lock on AWS), so
- * a name there could never be erased. The bank file itself (the drop folder's done/) still names everyone.
- */
-export function keptCounterparty(name: string | null): string | null {
-  if (!name) return null;
-  const upper = name.toUpperCase();
-  return PROVIDER_WORDS.some((w) => w.test(upper)) ? name : null;
 }
 
 function totals(s: Statement) {
@@ -138,7 +121,7 @@ function origin(file: BankFile, format: string, raw: unknown): Origin {
  * The bank file itself is the record as received (the drop folder keeps it in done/, identified by the same hash),
  * and the file name is on its bank_statement; copying every entry's fields into raw again doubled each envelope for
  * nothing the payload does not hold, and would put counterparty names, which may be a person's (a donor paying by
- * transfer), in the raw trail, which keeps no personal data (the payload leaves them out too: keptCounterparty).
+ * transfer), in the raw trail, which keeps no personal data (the payload leaves them out too: contracts/bank.ts).
  * (Not `file_name`: pii.ts redacts any key ending in "name".)
  */
 function rawEntry(file: BankFile): unknown {
@@ -198,7 +181,9 @@ function* eachRecord(s: Statement, index: number, file: BankFile, ids: readonly 
       entry_reference: e.entry_reference,
       end_to_end_id: e.end_to_end_id,
       bank_transaction_code: e.bank_transaction_code,
-      counterparty: keptCounterparty(e.counterparty),
+      // As read: the contract keeps it only when it names a payment provider (a donor's name never reaches the lake
+      // or the raw trail), and every record is checked against its contract before it is published (checkedRecords).
+      counterparty: e.counterparty,
       status: e.status,
       reversal: e.reversal,
       batch_count: e.batch_count,
@@ -217,7 +202,7 @@ function* eachRecord(s: Statement, index: number, file: BankFile, ids: readonly 
         currency: d.currency,
         end_to_end_id: d.end_to_end_id,
         reference: d.reference,
-        counterparty: keptCounterparty(d.counterparty),
+        counterparty: d.counterparty,
       };
       yield { contract: 'bank_line_detail', version: 1, payload: detail, raw, locator: `${e.locator} TxDtls[${n + 1}]` };
     }

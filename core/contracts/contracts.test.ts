@@ -161,4 +161,20 @@ describe('contracts', () => {
     expect(getContract('bank_line', 2)!.validate({ ...v1, status: 'sideways' }).errors?.map((e) => e.path)).toEqual(['payload.status']);
     expect(getContract('bank_line', 1)!.validate({ ...v1, status: 'booked' }).errors?.map((e) => e.path)).toEqual(['payload.status']);
   });
+
+  it('keeps a bank line\'s counterparty only when it names a payment provider, whoever validates it, leaving the payload sent as it was', () => {
+    const line = (counterparty: string) => ({ bank_line_id: 'b1', occurred_at: '2026-11-29T10:00:00Z', account: 'a', amount_minor: 1, currency: 'GBP', reference: 'r', counterparty });
+    const kept = (counterparty: string) => getContract('bank_line', 2)!.validate(line(counterparty)).value?.counterparty;
+    expect(kept('STRIPE PAYMENTS UK LTD')).toBe('STRIPE PAYMENTS UK LTD');
+    expect(kept('Paypal Europe')).toBe('Paypal Europe');
+    expect(kept('Jane Donor')).toBeNull();
+    // A whole word: a donor called Stripeman is a person.
+    expect(kept('J STRIPEMAN')).toBeNull();
+    const sent = line('Jane Donor');
+    getContract('bank_line', 2)!.validate(sent);
+    expect(sent.counterparty).toBe('Jane Donor');
+    const detail = { bank_line_detail_id: 'b1/1', occurred_at: '2026-11-29T10:00:00Z', bank_line_id: 'b1', counterparty: 'Jane Donor' };
+    expect(getContract('bank_line_detail', 1)!.validate(detail).value?.counterparty).toBeNull();
+    expect(getContract('bank_line', 2)!.personal).toHaveProperty('counterparty');
+  });
 });

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CONTRACTS, WRITTEN_BY_HUB, type Contract, type FieldError } from '../contracts/index.js';
 import { EnvelopeTextWriter, type Envelope, type EnvelopeTexts } from '../envelope.js';
+import { REDACTED_TEXT } from '../pii.js';
 import type { Queue } from '../ports.js';
 import { RepeatedFailure } from '../repeated-failure.js';
 import { bearerKey, type KeyRing } from './auth.js';
@@ -66,6 +67,22 @@ export function checkEvent(ev: unknown): Checked {
     else if (errors.length === 0) return { contract, value: r.value as Record<string, unknown> };
   }
   return { errors };
+}
+
+/**
+ * The event as the raw trail keeps it when its contract left a personal value out of the payload (Contract.personal,
+ * such as a donor's name as a bank line's counterparty): a copy with that value '[redacted]', because raw is never
+ * rewritten. Null when the payload kept everything sent, so the event's text as sent is kept.
+ */
+function withoutPersonal(ev: unknown, contract: Contract, value: Record<string, unknown>): Record<string, unknown> | null {
+  if (!contract.personal) return null;
+  const e = ev as Record<string, unknown>;
+  const sent = e.payload as Record<string, unknown>;
+  let payload: Record<string, unknown> | null = null;
+  for (const name in contract.personal) {
+    if (value[name] === null && sent[name] !== null && sent[name] !== undefined) (payload ??= { ...sent })[name] = REDACTED_TEXT;
+  }
+  return payload && { ...e, payload };
 }
 
 /** An answer to POST /v1/events, whichever of the server's two paths took the request (producer-fast-path.ts). */
@@ -163,16 +180,17 @@ function checkBatch(body: unknown, bodyText: string | null, requestId: string, m
     if ('errors' in r) (rejected ??= []).push({ index: i, errors: r.errors });
     else if (rejected === null) {
       const channel = r.value.channel;
+      const scrubbed = withoutPersonal(ev, r.contract, r.value);
       envelopes[i] = texts.add({
         contract: r.contract.name,
         version: r.contract.version,
         source: 'producer',
         stream: typeof channel === 'string' ? channel : null,
         payload: r.value,
-        raw: ev,
+        raw: scrubbed ?? ev,
         delivery_id: requestId,
         received_at: receivedAt,
-      }, rawTexts?.[i]);
+      }, scrubbed ? undefined : rawTexts?.[i]);
     }
   }
   if (rejected !== null) {
