@@ -211,6 +211,28 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     await drain();
   });
 
+  it('refuses a negative count (a pack of -30 forms, a statement of -2 entries) with a 400 naming the field, and publishes nothing', async () => {
+    await drain();
+    const giro = (id: string, pack_size: number) => ({
+      contract: 'school_giro_request',
+      version: 1,
+      payload: { school_giro_request_id: id, occurred_at: '2026-11-20T09:00:00Z', school_name: 'St Example', address_line1: '1 Lane', town: 'Town', postcode: 'EX1 2MP', pack_size, requested_at: '2026-11-20T09:00:00Z' },
+    });
+    const statement = { contract: 'bank_statement', version: 2, payload: { bank_statement_id: 'neg-s', occurred_at: '2026-11-29T18:00:00Z', account: 'a', currency: 'GBP', source_format: 'api', entry_count: -2, balanced: true, file_sha256: 'x' } };
+    const res = await post(app, { events: [giro('neg-g1', 30), giro('neg-g2', -30), statement] });
+    expect(res.statusCode).toBe(400);
+    const body = res.json() as { error: { code: string; message: string }; rejected: { index: number; errors: unknown[] }[] };
+    expect(body.error.code).toBe('invalid_events');
+    expect(body.rejected).toEqual([
+      { index: 1, errors: [{ path: 'payload.pack_size', message: 'must not be negative' }] },
+      { index: 2, errors: [{ path: 'payload.entry_count', message: 'must not be negative' }] },
+    ]);
+    expect(await queue.depth('raw')).toBe(0);
+    // A pack of none is a request the feed leaves out, not a bad one: it is taken.
+    expect((await post(app, { events: [giro('zero-g', 0)] })).statusCode).toBe(202);
+    await drain();
+  });
+
   it('says an amount too large to hold exactly is too large (it is an integer), and publishes nothing', async () => {
     await drain();
     const text = JSON.stringify({ events: [donation('huge')] }).replace('"amount_minor":500', '"amount_minor":9007199254740993');

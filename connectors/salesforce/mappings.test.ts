@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { mappedToEnvelopes } from '../../core/engine/envelopes.js';
+import { scrubPersonalData } from '../../core/pii.js';
 import { withNamespace } from './config.js';
-import { mapAccount, mapAllocation, mapOpportunity, mapPayment, postcodeDistrict, sfTime, type SalesforceMapOptions } from './mappings.js';
+import { mapAccount, mapAllocation, mapOpportunity, mapPayment, mapRecurringDonation, postcodeDistrict, sfTime, type SalesforceMapOptions } from './mappings.js';
 import { keysetSoql, parseToken } from './streams.js';
 
 const opts: SalesforceMapOptions = { namespace: 'npsp', currency: 'GBP', paymentRefFields: ['npsp__Gateway_Payment_ID__c', 'npsp__Elevate_Payment_ID__c', 'npe01__Check_Reference_Number__c'], donationIdField: null };
@@ -16,6 +18,19 @@ describe('Salesforce mappings', () => {
     expect(withNamespace('npsp__Amount__c', '')).toBe('Amount__c');
     const [m] = mapAllocation({ ...base, Amount__c: null, Percent__c: 60, Opportunity__c: '0068d0000000001AAA' }, { ...opts, namespace: '' });
     expect(m!.payload).toMatchObject({ amount_minor: null, currency: null, percent: '60', gift_id: '0068d0000000001AAA' });
+  });
+
+  it('quarantines a recurring donation whose instalment frequency is below zero, naming the field; lands it otherwise', () => {
+    const origin = { source: 'salesforce', stream: 'recurring_donations', delivery_id: 'run-1', received_at: '2026-11-29T10:10:00.000Z', raw: scrubPersonalData(base) };
+    const rd = (npsp__InstallmentFrequency__c: number) =>
+      mappedToEnvelopes(mapRecurringDonation({ ...base, npe03__Amount__c: 10, npe03__Installment_Period__c: 'Monthly', npsp__InstallmentFrequency__c }, opts), origin).envelopes;
+    const [held] = rd(-1);
+    expect(held!.contract).toBe('quarantine');
+    expect(held!.payload).toMatchObject({ quarantine_id: `salesforce:recurring_donation:${base.Id}`, contract: 'recurring_donation' });
+    expect(JSON.parse(held!.payload.reasons as string)).toEqual([{ path: 'payload.installment_frequency', message: 'must not be negative' }]);
+    const [landed] = rd(2);
+    expect(landed!.contract).toBe('recurring_donation');
+    expect(landed!.payload).toMatchObject({ installment_frequency: 2, amount_minor: 1000 });
   });
 
   it("names a record type by describe's DeveloperName, and keeps an id describe does not list", () => {

@@ -38,7 +38,7 @@ export const bank_line_v2 = extendContract(bank_line, 2, {
   counterparty: string().optional().doc('Who paid or was paid; kept only when it names a payment provider or SMS aggregator (a person\'s name would reach the raw trail)'),
   status: oneOf(BANK_LINE_STATUSES).optional().doc('booked, pending (camt PDNG / intraday) or info'),
   reversal: boolean().optional().doc('The bank reversed an earlier entry (camt RvslInd)'),
-  batch_count: int().optional().doc('Transactions in a batch booking (their details go to bank_line_detail)'),
+  batch_count: nonNegativeInt().optional().doc('Transactions in a batch booking (their details go to bank_line_detail)'),
   source_format: oneOf(BANK_SOURCE_FORMATS).optional(),
   source_position: string().optional().doc('Where in the file: statement index and entry number, or line number'),
 }, COUNTERPARTY);
@@ -58,7 +58,7 @@ export const bank_statement = defineContract({
     period_to: timestamp().optional(),
     opening_balance_minor: int().optional(),
     closing_balance_minor: int().optional(),
-    entry_count: int(),
+    entry_count: nonNegativeInt().doc('How many entries the statement holds'),
     credit_total_minor: nonNegativeInt().optional().doc('The credits added up: a magnitude'),
     debit_total_minor: nonNegativeInt().optional().doc('The debits added up: a magnitude, not negative'),
     balanced: boolean().doc('opening + entries = closing (true also when the file carries no balances to check)'),

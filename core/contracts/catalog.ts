@@ -7,6 +7,7 @@ import { boolean, currency, date, int, json, nonNegativeInt, oneOf, string, time
 // amount: giving back has its own contract, not a negative gift). Money that moves both ways stays a signed
 // `int()`: bank lines and payouts (a debit), payout items (refunds, fees, adjustments), fees and nets
 // (the reconciliation's FEE_ANOMALY break looks for a negative fee, so one must land), settlement totals.
+// Counts and sizes are `nonNegativeInt()` too: there is no such thing as minus two records.
 
 const common = {
   occurred_at: timestamp().doc('When it happened at the source (UTC); partitions by its date'),
@@ -236,7 +237,7 @@ export const settlement_summary = defineContract({
     merchant_account: string(),
     card_type: string(),
     kind: string(),
-    count: int(),
+    count: nonNegativeInt().doc('How many transactions; `kind`, not the sign, says which way they went'),
     amount_minor: int().doc("As the provider totals it; `kind` says which way the money went"),
     currency: currency(),
   },
@@ -251,7 +252,7 @@ export const quarantine = defineContract({
     quarantine_id: string(),
     ...common,
     contract: string().doc('The contract the record was meant for'),
-    version: int().optional(),
+    version: int().optional().doc('The version the record claimed, as sent: kept even when it is no version at all, so the failure lands'),
     source: string(),
     reasons: json(),
     record: json().optional().doc('The record that failed (as received; card data never reaches here)'),
@@ -290,11 +291,11 @@ export const sync_run = defineContract({
     connector: string(),
     stream: string(),
     ended_at: timestamp().optional(),
-    records: int(),
-    pages: int(),
-    requests: int(),
-    retries: int(),
-    rate_limited: int(),
+    records: nonNegativeInt(),
+    pages: nonNegativeInt(),
+    requests: nonNegativeInt(),
+    retries: nonNegativeInt(),
+    rate_limited: nonNegativeInt(),
     outcome: string(),
     error: string().optional(),
   },

@@ -118,6 +118,45 @@ describe('contracts', () => {
     ]);
   });
 
+  it('refuses a negative count or size, naming the field: every integer that is not money is never below zero', () => {
+    const giro = (pack_size: number) =>
+      getContract('school_giro_request', 1)!.validate({
+        school_giro_request_id: 'sgr-1', occurred_at: '2026-11-20T09:00:00Z', school_name: 'St Example', address_line1: '1 Lane',
+        town: 'Town', postcode: 'EX1 2MP', pack_size, requested_at: '2026-11-20T09:00:00Z',
+      });
+    expect(giro(-3).errors).toEqual([{ path: 'payload.pack_size', message: 'must not be negative' }]);
+    // A pack of none lands (the feed leaves it out); a fraction is still no integer.
+    expect(giro(0).errors).toBeNull();
+    expect(giro(2.5).errors?.map((e) => e.path)).toEqual(['payload.pack_size']);
+
+    // Every integer field that is not money, decided once in its contract. The one signed field is the version a
+    // quarantined record claimed: it is kept as sent (whatever it was), or the failure itself could not land.
+    const counts = new Set<string>();
+    const signed = new Set<string>();
+    for (const [name, versions] of CONTRACTS) {
+      for (const c of versions.values()) {
+        for (const [f, field] of Object.entries(c.fields)) if (field.kind === 'int' && !f.endsWith('_minor')) (field.min === 0 ? counts : signed).add(`${name}.${f}`);
+      }
+    }
+    expect([...counts].sort()).toEqual([
+      'bank_line.batch_count',
+      'bank_statement.entry_count',
+      'feed_fetch.rows',
+      'recurring_donation.installment_frequency',
+      'school_giro_request.pack_size',
+      'settlement_summary.count',
+      'sync_run.pages',
+      'sync_run.rate_limited',
+      'sync_run.records',
+      'sync_run.requests',
+      'sync_run.retries',
+    ]);
+    expect([...signed]).toEqual(['quarantine.version']);
+    // Both versions agree: bank_statement v2 grows from v1's own entry_count.
+    const statement = { bank_statement_id: 's', occurred_at: '2026-11-29T18:00:00Z', account: 'a', currency: 'GBP', source_format: 'csv', entry_count: -1, balanced: true, file_sha256: 'x' };
+    for (const v of [1, 2]) expect(getContract('bank_statement', v)!.validate(statement).errors).toEqual([{ path: 'payload.entry_count', message: 'must not be negative' }]);
+  });
+
   it('says a whole number too large to hold exactly is too large, not that it is no integer', () => {
     const donation = (amount: string) =>
       contractsV1.donation.validate(JSON.parse(`{"donation_id":"d1","occurred_at":"2026-11-29T20:15:00Z","channel":"sms","currency":"GBP","amount_minor":${amount}}`));

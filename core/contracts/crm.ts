@@ -59,7 +59,7 @@ export const recurring_donation = defineContract({
     amount_minor: nonNegativeInt().optional(),
     currency: currency().optional(),
     installment_period: string().optional(),
-    installment_frequency: int().optional(),
+    installment_frequency: nonNegativeInt().optional().doc('Every how many periods an instalment falls due (NPSP InstallmentFrequency)'),
     status: string().optional(),
     recurring_type: string().optional(),
     commitment_id: string().optional(),

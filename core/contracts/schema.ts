@@ -36,8 +36,10 @@ export const string = () => field<string>({ kind: 'string' });
 export const int = () => field<number>({ kind: 'int' });
 /**
  * Integer that is never below zero: money that only flows one way (a donation, a payment, a refund's own
- * amount), whose opposite has its own contract or field. Validation refuses a negative value, so a producer
- * gets a 400 naming the field and a connector's record goes to quarantine. Stored as BIGINT, as `int`.
+ * amount), whose opposite has its own contract or field, and every count or size (a statement's entries, a
+ * pack of forms, a feed page's rows): minus three forms is no request, only a typo that would be printed or
+ * summed. Validation refuses a negative value, so a producer gets a 400 naming the field and a connector's
+ * record goes to quarantine. Stored as BIGINT, as `int`.
  */
 export const nonNegativeInt = () => field<number>({ kind: 'int', min: 0 });
 export const boolean = () => field<boolean>({ kind: 'boolean' });

@@ -1,7 +1,7 @@
 // Contracts for what suppliers fulfil and the feeds they read (issue #10). A giro request is a school's
 // (an organisation's) request for a pack of giro forms: its name and postal address, never a person's.
 import { defineContract } from './contract.js';
-import { int, string, timestamp } from './schema.js';
+import { nonNegativeInt, string, timestamp } from './schema.js';
 
 const common = {
   occurred_at: timestamp().doc('When it happened at the source (UTC); partitions by its date'),
@@ -22,7 +22,7 @@ export const school_giro_request = defineContract({
     town: string(),
     postcode: string(),
     country: string().optional().doc('ISO 3166-1 alpha-2; absent means the campaign country'),
-    pack_size: int().doc('How many giro forms to print and send'),
+    pack_size: nonNegativeInt().doc('How many giro forms to print and send'),
     requested_at: timestamp(),
     campaign: string().optional(),
   },
@@ -40,6 +40,6 @@ export const feed_fetch = defineContract({
     key_label: string().doc('Which configured key, by position (feed#2), never the key itself'),
     after: string().optional().doc('The cursor asked for (absent: from the start)'),
     next: string().optional().doc('The cursor answered'),
-    rows: int(),
+    rows: nonNegativeInt().doc('How many rows the page served'),
   },
 });
