@@ -259,29 +259,25 @@ b_refund AS (
         AND CAST(i.occurred_at AS DATE) >= CAST(m.occurred_at AS DATE)
     ))
 ),
--- What each payment has given back by successful refunds.
-refunded AS (
-  SELECT payment_id, sum(amount_minor) AS refunded_minor
-  FROM money_back
-  WHERE kind = 'refund'
-  GROUP BY payment_id
-),
--- The successful payments of each donation that still hold money, in order. Refunding a double charge is how it
--- is put right, so a payment refunded in full no longer counts, whichever of the two the charity refunded.
+-- The successful payments of each donation that still hold money, the one that stands first (k = 1). Refunding a
+-- double charge is how it is put right, so a payment refunded in full no longer counts, whichever of the two the
+-- charity refunded; and a charge a refund has touched is the one being given back, so a charge no refund touched
+-- stands before it, else the first (the journey follows the same charge: recon_journey).
 kept AS (
   SELECT o.donation_id, o.payment_id, o.payout_id, o.occurred_at, o.amount_minor, o.currency,
-    o.amount_minor - coalesce(r.refunded_minor, 0) AS kept_minor,
-    row_number() OVER (PARTITION BY o.donation_id ORDER BY o.occurred_at, o.payment_id) AS k
+    o.amount_minor - o.refunded_minor AS kept_minor,
+    o.k AS n,
+    row_number() OVER (PARTITION BY o.donation_id ORDER BY CASE WHEN o.refunded_minor > 0 THEN 1 ELSE 0 END, o.occurred_at, o.payment_id) AS k
   FROM ok o
-  LEFT JOIN refunded r ON r.payment_id = o.payment_id
-  WHERE o.amount_minor - coalesce(r.refunded_minor, 0) > 0
+  WHERE o.amount_minor - o.refunded_minor > 0
 ),
--- The amount is what the duplicate still holds (all of it, or what a partial refund left).
+-- The amount is what the duplicate still holds (all of it, or what a partial refund left); its number is by date.
 b_duplicate AS (
   SELECT 'DUPLICATE_PAYMENT', 'payment', p.payment_id, p.kept_minor, p.currency, CAST(p.occurred_at AS DATE),
-    'payment number ' || CAST(p.k AS VARCHAR) || ' that succeeded for one donation'
+    'payment number ' || CAST(p.n AS VARCHAR) || ' that succeeded for one donation'
       || CASE WHEN p.kept_minor < p.amount_minor THEN '; ' || CAST(p.amount_minor - p.kept_minor AS VARCHAR) || ' of its '
-           || CAST(p.amount_minor AS VARCHAR) || ' refunded' ELSE '' END,
+           || CAST(p.amount_minor AS VARCHAR) || ' refunded' ELSE '' END
+      || CASE WHEN f.n > p.n THEN '; number ' || CAST(f.n AS VARCHAR) || ', which no refund touched, stands' ELSE '' END,
     p.donation_id, p.payment_id, p.payout_id, CAST(NULL AS VARCHAR), f.payment_id
   FROM kept p
   JOIN kept f ON f.donation_id = p.donation_id AND f.k = 1

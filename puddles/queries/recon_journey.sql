@@ -1,7 +1,11 @@
 -- How did each donation's money travel, from the first click to the bank? One row per donation (dated by
--- the as-of date): its click, its payment (the first that succeeded; else the first attempt), payout and
--- bank line, the stage it reached, the lags between stages, and the breaks open on it or on its payout.
--- Stage precedence: disputed, refunded (of the successful payment) > banked > paid_out > paid > failed (only
+-- the as-of date): its click, its payment, payout and bank line, the stage it reached, the lags between stages,
+-- and the breaks open on it or on its payout.
+-- Its payment is the charge that stands: of the successful ones, the first no refund touched, else the first
+-- refunded only in part, else the first (all given back); else the first pending, else the first attempt. A donor
+-- charged twice whose first charge the charity refunded paid once, through the second: the journey follows it,
+-- as DUPLICATE_PAYMENT (recon_breaks) keeps the same charge as the one that stands.
+-- Stage precedence: disputed, refunded (of that payment) > banked > paid_out > paid > failed (only
 -- when no attempt succeeded) > pledged. A payout that failed paid nothing out: while its PAYOUT_FAILED break is
 -- open (no later payout has carried its money again) its payments are `paid`, the payout still named; `clicked` is a donation whose form was started but not completed
 -- (status started or abandoned). SMS pledges stay `pledged`: they are collected by month (recon_breaks).
@@ -20,14 +24,22 @@ attempts AS (
     l.*,
     row_number() OVER (
       PARTITION BY l.donation_id
-      ORDER BY CASE l.outcome WHEN 'succeeded' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, l.occurred_at, l.payment_id
+      ORDER BY
+        CASE
+          WHEN l.outcome = 'succeeded' AND l.refunded_minor = 0 THEN 0
+          WHEN l.outcome = 'succeeded' AND l.refunded_minor < l.amount_minor THEN 1
+          WHEN l.outcome = 'succeeded' THEN 2
+          WHEN l.outcome = 'pending' THEN 3
+          ELSE 4
+        END,
+        l.occurred_at, l.payment_id
     ) AS k,
     max(CASE WHEN l.outcome = 'failed' THEN 1 ELSE 0 END) OVER (PARTITION BY l.donation_id) AS any_failed
   FROM recon_payment_link l
   WHERE l.donation_id IS NOT NULL
 ),
 pay AS (
-  SELECT donation_id, payment_id, outcome, occurred_at, provider, fee_minor, net_minor, payout_id, any_failed
+  SELECT donation_id, payment_id, outcome, occurred_at, provider, fee_minor, net_minor, payout_id, refunded_minor, any_failed
   FROM attempts
   WHERE k = 1
 ),
@@ -37,11 +49,6 @@ banked AS (
   JOIN recon_bank_text b ON b.bank_line_id = c.bank_line_id
   WHERE c.outcome = 'matched'
   GROUP BY c.payout_id
-),
-refunded AS (
-  SELECT DISTINCT r.payment_id
-  FROM refund r CROSS JOIN x
-  WHERE r.status IN (SELECT status FROM recon_statuses WHERE outcome = 'succeeded') AND CAST(r.occurred_at AS DATE) <= x.as_of
 ),
 disputed AS (
   SELECT DISTINCT s.payment_id
@@ -133,7 +140,7 @@ j AS (
     CASE WHEN p.outcome = 'succeeded' THEN bk.booking_day END AS banked_on,
     CASE
       WHEN p.outcome = 'succeeded' AND ds.payment_id IS NOT NULL THEN 'disputed'
-      WHEN p.outcome = 'succeeded' AND rf.payment_id IS NOT NULL THEN 'refunded'
+      WHEN p.outcome = 'succeeded' AND p.refunded_minor > 0 THEN 'refunded'
       WHEN p.outcome = 'succeeded' AND bk.bank_line_id IS NOT NULL THEN 'banked'
       WHEN p.outcome = 'succeeded' AND p.payout_id IS NOT NULL AND pf.payout_id IS NULL THEN 'paid_out'
       WHEN p.outcome = 'succeeded' THEN 'paid'
@@ -152,7 +159,6 @@ j AS (
   LEFT JOIN payout o ON o.payout_id = p.payout_id
   LEFT JOIN banked bk ON bk.payout_id = p.payout_id
   LEFT JOIN payout_failed pf ON pf.payout_id = p.payout_id
-  LEFT JOIN refunded rf ON rf.payment_id = p.payment_id
   LEFT JOIN disputed ds ON ds.payment_id = p.payment_id
   LEFT JOIN open_breaks ob ON ob.donation_id = d.donation_id
   LEFT JOIN crm cg ON cg.payment_id = p.payment_id AND p.outcome = 'succeeded'

@@ -5,6 +5,9 @@
 -- Donation keys, in order: payment.donation_id, then donation.payment_ref = payment_id (IVR and call centres
 -- send the provider's id). Payout keys, in order: payment.payout_id, then a payout_item naming the payment
 -- with money in (a failed payout's items come back in a later payout: the paid, latest one wins).
+-- refunded_minor: what its successful refunds gave back by the as-of date (0: none). Refunding a double charge is
+-- how finance puts it right, so DUPLICATE_PAYMENT (recon_breaks) and the journey both read which charge stands
+-- from this one column.
 WITH pay AS (
   SELECT
     p.*,
@@ -36,6 +39,13 @@ by_item AS (
     WHERE i.payment_id IS NOT NULL AND i.amount_minor > 0 AND CAST(i.occurred_at AS DATE) <= x.as_of
   ) r
   WHERE k = 1
+),
+refunded AS (
+  SELECT r.payment_id, sum(r.amount_minor) AS refunded_minor
+  FROM refund r
+  CROSS JOIN recon_params x
+  WHERE r.status IN (SELECT status FROM recon_statuses WHERE outcome = 'succeeded') AND CAST(r.occurred_at AS DATE) <= x.as_of
+  GROUP BY r.payment_id
 )
 SELECT
   p.payment_id,
@@ -54,7 +64,9 @@ SELECT
   coalesce(p.donation_id, r.donation_id) AS donation_id,
   CASE WHEN p.donation_id IS NOT NULL THEN 'payment.donation_id' WHEN r.donation_id IS NOT NULL THEN 'donation.payment_ref' END AS donation_rule,
   coalesce(p.payout_id, i.payout_id) AS payout_id,
-  CASE WHEN p.payout_id IS NOT NULL THEN 'payment.payout_id' WHEN i.payout_id IS NOT NULL THEN 'payout_item.payment_id' END AS payout_rule
+  CASE WHEN p.payout_id IS NOT NULL THEN 'payment.payout_id' WHEN i.payout_id IS NOT NULL THEN 'payout_item.payment_id' END AS payout_rule,
+  coalesce(f.refunded_minor, 0) AS refunded_minor
 FROM pay p
 LEFT JOIN by_ref r ON r.payment_ref = p.payment_id
 LEFT JOIN by_item i ON i.payment_id = p.payment_id
+LEFT JOIN refunded f ON f.payment_id = p.payment_id
