@@ -50,17 +50,20 @@ export const CONNECTORS: Record<string, ConnectorEntry> = {
 };
 
 /**
- * Throws the ConfigError of a connector with a setting that is set but wrong (a start date not on the
- * calendar), so `puddle start` stops on it with exit code 2, as on a wrong PUDDLE_ setting, instead of running
- * without that connector behind one warning in the log. A connector without credentials is not wrong, only not
- * configured: the hub runs its sandbox, or goes without it.
+ * Throws one ConfigError naming every connector setting that is set but wrong (a start date not on the calendar,
+ * FRESHDESK_PLAN=enterprize, a rate limit that is not a number, a URL that is not one), a line each, so
+ * `puddle start` stops on them with exit code 2, as on a wrong PUDDLE_ setting, instead of running without the
+ * connector behind one line in the log. A connector without credentials is not wrong, only not configured: the
+ * hub runs its sandbox, or goes without it.
  */
 export function checkConnectorSettings(secrets: SecretStore): void {
+  const problems: string[] = [];
   for (const entry of Object.values(CONNECTORS)) {
     try {
       entry.make(secrets);
     } catch (err) {
-      if (err instanceof ConfigError) throw err;
+      if (err instanceof ConfigError) problems.push(err.message);
     }
   }
+  if (problems.length) throw new ConfigError(problems.join('\n'));
 }

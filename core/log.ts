@@ -4,6 +4,11 @@ type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET = /(key|secret|token|password|authorization|signature|card|email|phone|cvc|pan)/i;
 
+/** Whether a field or setting is named like a secret (or personal data): its value is never shown. */
+export function isSecretName(name: string): boolean {
+  return SECRET.test(name);
+}
+
 let threshold: number = ORDER[(process.env.PUDDLE_LOG_LEVEL as Level) ?? 'info'] ?? ORDER.info;
 
 export function setLogLevel(level: Level): void {
@@ -13,7 +18,7 @@ export function setLogLevel(level: Level): void {
 export function redact(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {
-    if (SECRET.test(k)) out[k] = '[redacted]';
+    if (isSecretName(k)) out[k] = '[redacted]';
     else if (v instanceof Error) out[k] = `${v.name}: ${v.message}`;
     else out[k] = v;
   }

@@ -1,6 +1,7 @@
-import { startDateSetting } from '../../core/config.js';
 import { FatalError } from '../../core/errors.js';
+import { isCurrencyCode } from '../../core/money.js';
 import type { SecretStore } from '../../core/ports.js';
+import { SettingsReader } from '../../core/settings.js';
 
 export interface BraintreeConfig {
   merchantId: string;
@@ -23,39 +24,51 @@ export interface BraintreeConfig {
 export type BraintreeMappingSettings = Pick<BraintreeConfig, 'donationIdField' | 'accountCurrencies' | 'defaultCurrency'>;
 
 export function braintreeMappingSettings(secrets: SecretStore): BraintreeMappingSettings {
-  const accountCurrencies = Object.fromEntries(
-    (secrets.get('BRAINTREE_ACCOUNT_CURRENCIES') ?? '')
-      .split(',')
-      .map((pair) => pair.split(':').map((x) => x.trim()))
-      .filter((p) => p.length === 2 && p[0] && p[1])
-      .map(([account, cur]) => [account!, cur!.toUpperCase()]),
-  );
+  const settings = new SettingsReader(secrets);
+  const out = readMappingSettings(settings);
+  settings.check();
+  return out;
+}
+
+const ACCOUNT_CURRENCIES = 'merchant accounts with their currencies, such as charity_gbp:GBP,charity_eur:EUR';
+
+function readMappingSettings(settings: SettingsReader): BraintreeMappingSettings {
+  const accountCurrencies: Record<string, string> = {};
+  // A pair that does not read was dropped without a word: its account's summaries then went to quarantine.
+  for (const pair of (settings.text('BRAINTREE_ACCOUNT_CURRENCIES') ?? '').split(',')) {
+    if (!pair.trim()) continue;
+    const [account, currency, ...rest] = pair.split(':').map((x) => x.trim());
+    if (!account || !currency || rest.length || !isCurrencyCode(currency)) {
+      settings.problem('BRAINTREE_ACCOUNT_CURRENCIES', ACCOUNT_CURRENCIES, pair.trim());
+      continue;
+    }
+    accountCurrencies[account] = currency.toUpperCase();
+  }
   return {
-    donationIdField: secrets.get('BRAINTREE_DONATION_ID_FIELD') || null,
+    donationIdField: settings.text('BRAINTREE_DONATION_ID_FIELD') ?? null,
     accountCurrencies,
-    defaultCurrency: (secrets.get('BRAINTREE_CURRENCY') ?? 'GBP').toUpperCase(),
+    defaultCurrency: settings.currency('BRAINTREE_CURRENCY', 'GBP'),
   };
 }
 
+/**
+ * Braintree's settings. Each one set but wrong is a ConfigError (all of them, a line each), whether or not the
+ * credentials are set; credentials missing are "not configured" (FatalError): the hub runs the sandbox instead.
+ */
 export function braintreeConfig(secrets: SecretStore, now = new Date()): BraintreeConfig {
+  const settings = new SettingsReader(secrets);
+  const environment = settings.oneOf('BRAINTREE_ENVIRONMENT', ['sandbox', 'production'] as const, 'sandbox');
+  const apiBase = settings.url('BRAINTREE_API_BASE', 'a full http(s) URL such as http://127.0.0.1:14000') ?? null;
+  const startDate = settings.startDate('BRAINTREE_START_DATE', now);
+  const requestsPerSecond = settings.number('BRAINTREE_REQUESTS_PER_SECOND', 10, { min: 0 });
+  const concurrency = settings.number('BRAINTREE_CONCURRENCY', 2, { min: 1, whole: true });
+  const mapping = readMappingSettings(settings);
+  settings.check();
   const merchantId = secrets.get('BRAINTREE_MERCHANT_ID') ?? '';
   const publicKey = secrets.get('BRAINTREE_PUBLIC_KEY') ?? '';
   const privateKey = secrets.get('BRAINTREE_PRIVATE_KEY') ?? '';
   if (!merchantId || !publicKey || !privateKey) {
     throw new FatalError('braintree: BRAINTREE_MERCHANT_ID, BRAINTREE_PUBLIC_KEY and BRAINTREE_PRIVATE_KEY must all be set');
   }
-  const environment = (secrets.get('BRAINTREE_ENVIRONMENT') ?? 'sandbox').toLowerCase();
-  if (environment !== 'sandbox' && environment !== 'production') throw new FatalError('braintree: BRAINTREE_ENVIRONMENT must be sandbox or production');
-  const startDate = startDateSetting(secrets, 'BRAINTREE_START_DATE', now);
-  return {
-    merchantId,
-    publicKey,
-    privateKey,
-    environment,
-    apiBase: secrets.get('BRAINTREE_API_BASE') || null,
-    startDate,
-    requestsPerSecond: Number(secrets.get('BRAINTREE_REQUESTS_PER_SECOND') ?? 10),
-    concurrency: Number(secrets.get('BRAINTREE_CONCURRENCY') ?? 2),
-    ...braintreeMappingSettings(secrets),
-  };
+  return { merchantId, publicKey, privateKey, environment, apiBase, startDate, requestsPerSecond, concurrency, ...mapping };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError, FatalError } from '../../core/errors.js';
 import { freshdeskConfig } from './config.js';
 
 const secrets = (values: Record<string, string>) => ({ get: (name: string) => values[name] });
@@ -18,18 +19,42 @@ describe('Freshdesk configuration', () => {
 
   it('names the setting that is wrong, never the key', () => {
     const base = { FRESHDESK_API_KEY: 'secret-key-1', FRESHDESK_DOMAIN: 'acme' };
-    expect(() => freshdeskConfig(secrets({ FRESHDESK_DOMAIN: 'acme' }))).toThrow(/FRESHDESK_API_KEY is not set/);
-    expect(() => freshdeskConfig(secrets({ FRESHDESK_API_KEY: 'k' }))).toThrow(/FRESHDESK_DOMAIN .* or FRESHDESK_API_BASE/);
-    expect(() => freshdeskConfig(secrets({ FRESHDESK_API_KEY: 'k', FRESHDESK_API_BASE: 'https://acme.freshdesk.com/api/v2' }))).toThrow(/without \/api\/v2/);
-    expect(() => freshdeskConfig(secrets({ ...base, FRESHDESK_PLAN: 'free' }))).toThrow(/FRESHDESK_PLAN must be one of growth, pro, enterprise/);
-    expect(() => freshdeskConfig(secrets({ ...base, FRESHDESK_REQUESTS_PER_MINUTE: '-1' }))).toThrow(/FRESHDESK_REQUESTS_PER_MINUTE must be a positive number/);
-    expect(() => freshdeskConfig(secrets({ ...base, FRESHDESK_REFERENCE_PATTERN: '(' }))).toThrow(/FRESHDESK_REFERENCE_PATTERN is not a valid regular expression/);
-    expect(() => freshdeskConfig(secrets({ ...base, FRESHDESK_KEEP_SUBJECT: 'yes' }))).toThrow(/FRESHDESK_KEEP_SUBJECT must be true or false/);
-    expect(() => freshdeskConfig(secrets({ ...base, FRESHDESK_START_DATE: 'soon' }))).toThrow(/FRESHDESK_START_DATE/);
-    try {
-      freshdeskConfig(secrets({ ...base, FRESHDESK_PLAN: 'free' }));
-    } catch (err) {
-      expect((err as Error).message).not.toContain('secret-key-1');
+    const thrown = (values: Record<string, string>): Error => {
+      try {
+        freshdeskConfig(secrets(values));
+      } catch (err) {
+        return err as Error;
+      }
+      throw new Error('no error');
+    };
+    // Missing: not configured (the hub runs the sandbox), not a wrong setting.
+    for (const missing of [{ FRESHDESK_DOMAIN: 'acme' }, { FRESHDESK_API_KEY: 'k' }] as Record<string, string>[]) {
+      expect(thrown(missing)).toBeInstanceOf(FatalError);
+      expect(thrown(missing)).not.toBeInstanceOf(ConfigError);
     }
+    expect(thrown({ FRESHDESK_DOMAIN: 'acme' }).message).toMatch(/FRESHDESK_API_KEY is not set/);
+    expect(thrown({ FRESHDESK_API_KEY: 'k' }).message).toMatch(/FRESHDESK_DOMAIN .* or FRESHDESK_API_BASE/);
+    // Set but wrong: a ConfigError, key or no key.
+    const wrong: [Record<string, string>, string][] = [
+      [{ FRESHDESK_API_BASE: 'https://acme.freshdesk.com/api/v2' }, "FRESHDESK_API_BASE must be the host's URL such as https://acme.freshdesk.com, without /api/v2"],
+      [{ FRESHDESK_PLAN: 'free' }, 'FRESHDESK_PLAN must be one of growth, pro, enterprise (got "free")'],
+      [{ FRESHDESK_REQUESTS_PER_MINUTE: '-1' }, 'FRESHDESK_REQUESTS_PER_MINUTE must be a number above 0 (got "-1")'],
+      [{ FRESHDESK_REFERENCE_PATTERN: '(' }, 'FRESHDESK_REFERENCE_PATTERN must be a valid regular expression (got "(")'],
+      [{ FRESHDESK_KEEP_SUBJECT: 'yes' }, 'FRESHDESK_KEEP_SUBJECT must be one of true, false (got "yes")'],
+      [{ FRESHDESK_CONCURRENCY: '1.5' }, 'FRESHDESK_CONCURRENCY must be a whole number of 1 or more (got "1.5")'],
+      [{ FRESHDESK_WEBHOOK_HEADER: 'X Puddle Token' }, 'FRESHDESK_WEBHOOK_HEADER must be a header name such as X-Puddle-Token (got "X Puddle Token")'],
+    ];
+    for (const [values, message] of wrong) {
+      for (const given of [{ ...base, ...values }, values]) {
+        expect(thrown(given), message).toBeInstanceOf(ConfigError);
+        expect(thrown(given).message).toBe(message);
+      }
+    }
+    expect(thrown({ ...base, FRESHDESK_START_DATE: 'soon' }).message).toMatch(/^FRESHDESK_START_DATE must be a date/);
+    // Every wrong setting at once, a line each.
+    expect(thrown({ FRESHDESK_PLAN: 'enterprize', FRESHDESK_KEEP_SUBJECT: 'yes' }).message).toBe(
+      'FRESHDESK_PLAN must be one of growth, pro, enterprise (got "enterprize")\nFRESHDESK_KEEP_SUBJECT must be one of true, false (got "yes")',
+    );
+    expect(thrown({ ...base, FRESHDESK_PLAN: 'free' }).message).not.toContain('secret-key-1');
   });
 });

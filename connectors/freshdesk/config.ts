@@ -1,6 +1,6 @@
-import { startDateSetting } from '../../core/config.js';
 import { FatalError } from '../../core/errors.js';
 import type { SecretStore } from '../../core/ports.js';
+import { SettingsReader } from '../../core/settings.js';
 
 /** Freshdesk's per-minute limits by plan (support article 225439): the account's credits and the list endpoints' calls. */
 export const FRESHDESK_PLAN_LIMITS = {
@@ -41,54 +41,73 @@ export interface FreshdeskConfig {
   concurrency: number;
 }
 
-function positive(secrets: SecretStore, name: string, fallback: number): number {
-  const raw = secrets.get(name);
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new FatalError(`freshdesk: ${name} must be a positive number`);
-  return n;
+/** An HTTP header name (RFC 9110 token): a name with a space or a colon could never arrive, so every webhook got 401. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** The host's URL: what FRESHDESK_API_BASE must be, and what FRESHDESK_DOMAIN must make. */
+const HOST_URL = /^https?:\/\/[^/\s]+\/?$/;
+
+/** The API's base from FRESHDESK_API_BASE, else FRESHDESK_DOMAIN; null when neither is set. */
+function apiBaseSetting(settings: SettingsReader): string | null {
+  const base = settings.text('FRESHDESK_API_BASE');
+  if (base !== undefined) {
+    if (HOST_URL.test(base)) return base.replace(/\/$/, '');
+    settings.problem('FRESHDESK_API_BASE', 'the host\'s URL such as https://acme.freshdesk.com, without /api/v2');
+    return null;
+  }
+  const domain = settings.text('FRESHDESK_DOMAIN');
+  if (domain === undefined) return null;
+  const url = `https://${domain.includes('.') ? domain : `${domain}.freshdesk.com`}`;
+  if (HOST_URL.test(url)) return url.replace(/\/$/, '');
+  settings.problem('FRESHDESK_DOMAIN', 'your Freshdesk domain such as acme or acme.freshdesk.com', domain);
+  return null;
 }
 
+/**
+ * Freshdesk's settings. Each one set but wrong is a ConfigError (all of them, a line each), whether or not the
+ * key is set; no key, or no domain, is "not configured" (FatalError): the hub runs the sandbox instead.
+ */
 export function freshdeskConfig(secrets: SecretStore, now = new Date()): FreshdeskConfig {
-  const apiKey = secrets.get('FRESHDESK_API_KEY') ?? '';
-  if (!apiKey) throw new FatalError('freshdesk: FRESHDESK_API_KEY is not set');
-  const domain = secrets.get('FRESHDESK_DOMAIN');
-  const base = secrets.get('FRESHDESK_API_BASE') || (domain ? `https://${domain.includes('.') ? domain : `${domain}.freshdesk.com`}` : '');
-  if (!/^https?:\/\/[^/]+\/?$/.test(base)) {
-    throw new FatalError('freshdesk: set FRESHDESK_DOMAIN (acme or acme.freshdesk.com) or FRESHDESK_API_BASE (the host URL such as https://acme.freshdesk.com, without /api/v2)');
+  const settings = new SettingsReader(secrets);
+  const apiBase = apiBaseSetting(settings);
+  const startDate = settings.startDate('FRESHDESK_START_DATE', now);
+  const plan = settings.oneOf('FRESHDESK_PLAN', Object.keys(FRESHDESK_PLAN_LIMITS) as FreshdeskPlan[], 'growth');
+  const planLimits = FRESHDESK_PLAN_LIMITS[plan];
+  const positive = (name: string, fallback: number) => settings.number(name, fallback, { above: 0 });
+  let referencePattern = new RegExp(DEFAULT_REFERENCE_PATTERN);
+  const pattern = secrets.get('FRESHDESK_REFERENCE_PATTERN');
+  if (pattern) {
+    try {
+      referencePattern = new RegExp(pattern);
+    } catch {
+      settings.problem('FRESHDESK_REFERENCE_PATTERN', 'a valid regular expression', pattern);
+    }
   }
-  const startDate = startDateSetting(secrets, 'FRESHDESK_START_DATE', now);
-  const plan = (secrets.get('FRESHDESK_PLAN') || 'growth').toLowerCase();
-  if (!(plan in FRESHDESK_PLAN_LIMITS)) throw new FatalError(`freshdesk: FRESHDESK_PLAN must be one of ${Object.keys(FRESHDESK_PLAN_LIMITS).join(', ')}`);
-  const planLimits = FRESHDESK_PLAN_LIMITS[plan as FreshdeskPlan];
-  const pattern = secrets.get('FRESHDESK_REFERENCE_PATTERN') || DEFAULT_REFERENCE_PATTERN;
-  let referencePattern: RegExp;
-  try {
-    referencePattern = new RegExp(pattern);
-  } catch {
-    throw new FatalError('freshdesk: FRESHDESK_REFERENCE_PATTERN is not a valid regular expression');
-  }
-  const keep = (secrets.get('FRESHDESK_KEEP_SUBJECT') || 'false').toLowerCase();
-  if (!['true', 'false'].includes(keep)) throw new FatalError('freshdesk: FRESHDESK_KEEP_SUBJECT must be true or false');
-  return {
-    apiBase: base.replace(/\/$/, ''),
-    apiKey,
+  const config = {
+    apiBase: apiBase ?? '',
+    apiKey: secrets.get('FRESHDESK_API_KEY') ?? '',
     startDate,
     limits: {
-      perMinute: positive(secrets, 'FRESHDESK_REQUESTS_PER_MINUTE', planLimits.perMinute),
-      ticketsList: positive(secrets, 'FRESHDESK_TICKET_LIST_PER_MINUTE', planLimits.ticketsList),
-      contactsList: positive(secrets, 'FRESHDESK_CONTACT_LIST_PER_MINUTE', planLimits.contactsList),
+      perMinute: positive('FRESHDESK_REQUESTS_PER_MINUTE', planLimits.perMinute),
+      ticketsList: positive('FRESHDESK_TICKET_LIST_PER_MINUTE', planLimits.ticketsList),
+      contactsList: positive('FRESHDESK_CONTACT_LIST_PER_MINUTE', planLimits.contactsList),
     },
-    minuteMs: positive(secrets, 'FRESHDESK_MINUTE_MS', 60_000),
-    includeCredits: positive(secrets, 'FRESHDESK_INCLUDE_CREDITS', 1),
-    donationIdField: secrets.get('FRESHDESK_DONATION_ID_FIELD') || 'cf_donation_id',
-    paymentRefField: secrets.get('FRESHDESK_PAYMENT_REF_FIELD') || null,
+    minuteMs: positive('FRESHDESK_MINUTE_MS', 60_000),
+    includeCredits: positive('FRESHDESK_INCLUDE_CREDITS', 1),
+    donationIdField: settings.text('FRESHDESK_DONATION_ID_FIELD') ?? 'cf_donation_id',
+    paymentRefField: settings.text('FRESHDESK_PAYMENT_REF_FIELD') ?? null,
     referencePattern,
-    crmIdField: secrets.get('FRESHDESK_CRM_ID_FIELD') || 'unique_external_id',
-    keepSubject: keep === 'true',
+    crmIdField: settings.text('FRESHDESK_CRM_ID_FIELD') ?? 'unique_external_id',
+    keepSubject: settings.flag('FRESHDESK_KEEP_SUBJECT', false),
     webhookUser: secrets.get('FRESHDESK_WEBHOOK_USER') ?? '',
     webhookSecret: secrets.get('FRESHDESK_WEBHOOK_SECRET') ?? '',
-    webhookHeader: (secrets.get('FRESHDESK_WEBHOOK_HEADER') || '').toLowerCase(),
-    concurrency: positive(secrets, 'FRESHDESK_CONCURRENCY', 2),
+    webhookHeader: (settings.matching('FRESHDESK_WEBHOOK_HEADER', HEADER_NAME, 'a header name such as X-Puddle-Token') ?? '').toLowerCase(),
+    concurrency: settings.number('FRESHDESK_CONCURRENCY', 2, { min: 1, whole: true }),
   };
+  settings.check();
+  if (!config.apiKey) throw new FatalError('freshdesk: FRESHDESK_API_KEY is not set');
+  if (!config.apiBase) {
+    throw new FatalError('freshdesk: set FRESHDESK_DOMAIN (acme or acme.freshdesk.com) or FRESHDESK_API_BASE (the host URL such as https://acme.freshdesk.com, without /api/v2)');
+  }
+  return config;
 }

@@ -36,7 +36,7 @@ export function freshdeskWebhookAuth(secrets: SecretStore): FreshdeskWebhookAuth
   return {
     user: secrets.get('FRESHDESK_WEBHOOK_USER') ?? '',
     secret: secrets.get('FRESHDESK_WEBHOOK_SECRET') ?? '',
-    header: (secrets.get('FRESHDESK_WEBHOOK_HEADER') ?? '').toLowerCase(),
+    header: (secrets.get('FRESHDESK_WEBHOOK_HEADER') ?? '').trim().toLowerCase(),
   };
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError, FatalError } from '../../core/errors.js';
 import { salesforceConfig } from './config.js';
 
 const secrets = (m: Record<string, string>) => ({ get: (k: string) => m[k] });
@@ -14,11 +15,22 @@ describe('Salesforce configuration', () => {
     const base = { SALESFORCE_INSTANCE_URL: 'https://charity.my.salesforce.com' };
     expect(() => salesforceConfig(secrets({ ...base, SALESFORCE_AUTH: 'client_credentials', SALESFORCE_CLIENT_ID: 'id' }))).toThrow('SALESFORCE_CLIENT_SECRET must be set when SALESFORCE_AUTH is client_credentials');
     expect(() => salesforceConfig(secrets({ ...base, SALESFORCE_AUTH: 'jwt', SALESFORCE_CLIENT_ID: 'id', SALESFORCE_USERNAME: 'u' }))).toThrow('SALESFORCE_PRIVATE_KEY must be set');
-    expect(() => salesforceConfig(secrets({ ...base, SALESFORCE_AUTH: 'password' }))).toThrow(/SALESFORCE_AUTH must be one of/);
-    expect(() => salesforceConfig(secrets({ ...base, SALESFORCE_ACCESS_TOKEN: 't', SALESFORCE_API_VERSION: 'v60' }))).toThrow(/look like 60.0/);
+    expect(() => salesforceConfig(secrets({ ...base, SALESFORCE_AUTH: 'password' }))).toThrow('SALESFORCE_AUTH must be one of access_token, client_credentials, refresh_token, jwt (got "password")');
+    expect(() => salesforceConfig(secrets({ ...base, SALESFORCE_ACCESS_TOKEN: 't', SALESFORCE_API_VERSION: 'v60' }))).toThrow('SALESFORCE_API_VERSION must be an API version such as 60.0 (got "v60")');
+    expect(() => salesforceConfig(secrets({ SALESFORCE_ACCESS_TOKEN: 't' }))).toThrow(FatalError);
+    expect(() => salesforceConfig(secrets({ SALESFORCE_ACCESS_TOKEN: 't' }))).not.toThrow(ConfigError);
     expect(() => salesforceConfig(secrets({ SALESFORCE_ACCESS_TOKEN: 't' }))).toThrow(/SALESFORCE_INSTANCE_URL/);
+    // A URL without its scheme is set but wrong; its value is not repeated (a URL can carry a password).
+    expect(() => salesforceConfig(secrets({ SALESFORCE_INSTANCE_URL: 'charity.my.salesforce.com' }))).toThrow(ConfigError);
     // field names go into SOQL: only API names
     expect(() => salesforceConfig(secrets({ ...base, SALESFORCE_ACCESS_TOKEN: 't', SALESFORCE_GIFT_AID_FIELD: "Gift_Aid__c, (SELECT Id FROM Contacts)" }))).toThrow('SALESFORCE_GIFT_AID_FIELD must be a field API name');
+    expect(() => salesforceConfig(secrets({ ...base, SALESFORCE_ACCESS_TOKEN: 't', SALESFORCE_PAYMENT_REF_FIELDS: 'Ref__c,Id FROM Contact' }))).toThrow(
+      'SALESFORCE_PAYMENT_REF_FIELDS must be field API names separated by commas, such as npsp__Gateway_Payment_ID__c (got "Id FROM Contact")',
+    );
+    // A key Node cannot read is named, never shown.
+    expect(() => salesforceConfig(secrets({ ...base, SALESFORCE_AUTH: 'jwt', SALESFORCE_CLIENT_ID: 'id', SALESFORCE_USERNAME: 'u', SALESFORCE_PRIVATE_KEY: 'not-a-pem-sekrit' }))).toThrow(
+      /^SALESFORCE_PRIVATE_KEY must be the PEM private key of the connected app's certificate \(-----BEGIN PRIVATE KEY----- \.\.\.\)$/,
+    );
     expect(salesforceConfig(secrets({ ...base, SALESFORCE_ACCESS_TOKEN: 't', SALESFORCE_GIFT_AID_FIELD: 'Gift_Aid_Declared__c' })).giftAidField).toBe('Gift_Aid_Declared__c');
   });
 });

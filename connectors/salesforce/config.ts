@@ -1,6 +1,7 @@
-import { startDateSetting } from '../../core/config.js';
+import { createPrivateKey } from 'node:crypto';
 import { FatalError } from '../../core/errors.js';
 import type { SecretStore } from '../../core/ports.js';
+import { SettingsReader } from '../../core/settings.js';
 
 export const SALESFORCE_AUTH_MODES = ['access_token', 'client_credentials', 'refresh_token', 'jwt'] as const;
 export type SalesforceAuthMode = (typeof SALESFORCE_AUTH_MODES)[number];
@@ -50,50 +51,68 @@ const need = (value: string | null, name: string, auth: string): string => {
   return value;
 };
 
-const positive = (raw: string | undefined, name: string, fallback: number): number => {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new FatalError(`salesforce: ${name} must be a non-negative number`);
-  return n;
-};
+/** A field's API name: field names go into SOQL, so nothing else may. */
+const API_NAME = /^[A-Za-z]\w*$/;
+const API_NAME_WORDS = 'a field API name such as Gift_Aid_Declared__c';
 
+/** The PEM key signs every token request: one Node cannot read failed each run instead of stopping the start. */
+function readablePrivateKey(pem: string): boolean {
+  try {
+    createPrivateKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Salesforce's settings. Each one set but wrong is a ConfigError (all of them, a line each), whether or not the
+ * org is set; no SALESFORCE_INSTANCE_URL, or the credentials its auth mode needs missing, is "not configured"
+ * (FatalError): the hub runs the sandbox instead.
+ */
 export function salesforceConfig(secrets: SecretStore, now = new Date()): SalesforceConfig {
+  const settings = new SettingsReader(secrets);
   const get = (k: string) => secrets.get(k) || null;
-  const auth = (get('SALESFORCE_AUTH') ?? (get('SALESFORCE_ACCESS_TOKEN') ? 'access_token' : 'client_credentials')) as SalesforceAuthMode;
-  if (!SALESFORCE_AUTH_MODES.includes(auth)) throw new FatalError(`salesforce: SALESFORCE_AUTH must be one of ${SALESFORCE_AUTH_MODES.join(', ')}`);
-  const instanceUrl = get('SALESFORCE_INSTANCE_URL');
-  if (!instanceUrl || !/^https?:\/\//.test(instanceUrl)) throw new FatalError('salesforce: SALESFORCE_INSTANCE_URL must be the org URL, e.g. https://example.my.salesforce.com');
+  const auth = settings.oneOf('SALESFORCE_AUTH', SALESFORCE_AUTH_MODES, get('SALESFORCE_ACCESS_TOKEN') ? 'access_token' : 'client_credentials');
+  const instanceUrl = settings.url('SALESFORCE_INSTANCE_URL', "the org's My Domain URL, such as https://example.my.salesforce.com");
+  const loginUrl = settings.url('SALESFORCE_LOGIN_URL', 'where tokens are minted, such as https://login.salesforce.com or https://test.salesforce.com') ?? 'https://login.salesforce.com';
+  const fieldName = (name: string) => settings.matching(name, API_NAME, API_NAME_WORDS) ?? null;
+  const paymentRefFields: string[] = [];
+  for (const field of (settings.text('SALESFORCE_PAYMENT_REF_FIELDS') ?? DEFAULT_PAYMENT_REF_FIELDS.join(',')).split(',').map((f) => f.trim()).filter(Boolean)) {
+    if (API_NAME.test(field)) paymentRefFields.push(field);
+    else settings.problem('SALESFORCE_PAYMENT_REF_FIELDS', 'field API names separated by commas, such as npsp__Gateway_Payment_ID__c', field);
+  }
+  const privateKey = get('SALESFORCE_PRIVATE_KEY');
+  if (privateKey && !readablePrivateKey(privateKey)) settings.problem('SALESFORCE_PRIVATE_KEY', "the PEM private key of the connected app's certificate (-----BEGIN PRIVATE KEY----- ...)");
   const config: SalesforceConfig = {
     auth,
-    instanceUrl: instanceUrl.replace(/\/+$/, ''),
-    loginUrl: (get('SALESFORCE_LOGIN_URL') ?? 'https://login.salesforce.com').replace(/\/+$/, ''),
-    apiVersion: get('SALESFORCE_API_VERSION') ?? '60.0',
+    instanceUrl: (instanceUrl ?? '').replace(/\/+$/, ''),
+    loginUrl: loginUrl.replace(/\/+$/, ''),
+    apiVersion: settings.matching('SALESFORCE_API_VERSION', /^\d+\.\d$/, 'an API version such as 60.0') ?? '60.0',
     accessToken: get('SALESFORCE_ACCESS_TOKEN'),
     clientId: get('SALESFORCE_CLIENT_ID'),
     clientSecret: get('SALESFORCE_CLIENT_SECRET'),
     refreshToken: get('SALESFORCE_REFRESH_TOKEN'),
     username: get('SALESFORCE_USERNAME'),
-    privateKey: get('SALESFORCE_PRIVATE_KEY'),
-    startDate: startDateSetting(secrets, 'SALESFORCE_START_DATE', now),
-    requestsPerSecond: positive(secrets.get('SALESFORCE_REQUESTS_PER_SECOND'), 'SALESFORCE_REQUESTS_PER_SECOND', 5),
-    concurrency: positive(secrets.get('SALESFORCE_CONCURRENCY'), 'SALESFORCE_CONCURRENCY', 2) || 1,
-    lookbackMs: positive(secrets.get('SALESFORCE_LOOKBACK_SECONDS'), 'SALESFORCE_LOOKBACK_SECONDS', 600) * 1000,
-    namespace: secrets.get('SALESFORCE_NPSP_NAMESPACE') ?? 'npsp',
-    currency: (get('SALESFORCE_CURRENCY') ?? 'GBP').toUpperCase(),
-    paymentRefFields: (get('SALESFORCE_PAYMENT_REF_FIELDS') ?? DEFAULT_PAYMENT_REF_FIELDS.join(',')).split(',').map((f) => f.trim()).filter(Boolean),
-    donationIdField: get('SALESFORCE_DONATION_ID_FIELD'),
-    giftAidField: get('SALESFORCE_GIFT_AID_FIELD'),
-    maxApiShare: positive(secrets.get('SALESFORCE_MAX_API_SHARE'), 'SALESFORCE_MAX_API_SHARE', 0.5),
-    bulkThreshold: positive(secrets.get('SALESFORCE_BULK_THRESHOLD'), 'SALESFORCE_BULK_THRESHOLD', 50_000),
-    pageSize: Math.min(2000, positive(secrets.get('SALESFORCE_PAGE_SIZE'), 'SALESFORCE_PAGE_SIZE', 2000) || 2000),
+    privateKey,
+    startDate: settings.startDate('SALESFORCE_START_DATE', now),
+    requestsPerSecond: settings.number('SALESFORCE_REQUESTS_PER_SECOND', 5, { min: 0 }),
+    concurrency: settings.number('SALESFORCE_CONCURRENCY', 2, { min: 1, whole: true }),
+    lookbackMs: settings.number('SALESFORCE_LOOKBACK_SECONDS', 600, { min: 0 }) * 1000,
+    // Empty is meaningful here (an unmanaged org), so the text is read as it is.
+    namespace: secrets.get('SALESFORCE_NPSP_NAMESPACE')?.trim() ?? 'npsp',
+    currency: settings.currency('SALESFORCE_CURRENCY', 'GBP'),
+    paymentRefFields,
+    donationIdField: fieldName('SALESFORCE_DONATION_ID_FIELD'),
+    giftAidField: fieldName('SALESFORCE_GIFT_AID_FIELD'),
+    maxApiShare: settings.number('SALESFORCE_MAX_API_SHARE', 0.5, { above: 0, max: 1 }),
+    bulkThreshold: settings.number('SALESFORCE_BULK_THRESHOLD', 50_000, { min: 0, whole: true }),
+    // Salesforce pages at most 2,000 rows.
+    pageSize: settings.number('SALESFORCE_PAGE_SIZE', 2000, { min: 1, max: 2000, whole: true }),
   };
-  if (config.maxApiShare <= 0 || config.maxApiShare > 1) throw new FatalError('salesforce: SALESFORCE_MAX_API_SHARE must be above 0 and at most 1');
-  if (!/^\d+\.\d$/.test(config.apiVersion)) throw new FatalError('salesforce: SALESFORCE_API_VERSION must look like 60.0');
-  if (!/^[A-Z]{3}$/.test(config.currency)) throw new FatalError('salesforce: SALESFORCE_CURRENCY must be an ISO 4217 code such as GBP');
-  for (const [name, v] of [['SALESFORCE_DONATION_ID_FIELD', config.donationIdField], ['SALESFORCE_GIFT_AID_FIELD', config.giftAidField]] as const) {
-    if (v !== null && !/^[A-Za-z]\w*$/.test(v)) throw new FatalError(`salesforce: ${name} must be a field API name such as Gift_Aid_Declared__c`);
-  }
-  if (!/^\w*$/.test(config.namespace)) throw new FatalError('salesforce: SALESFORCE_NPSP_NAMESPACE must be a namespace prefix such as npsp, or empty');
+  if (!/^\w*$/.test(config.namespace)) settings.problem('SALESFORCE_NPSP_NAMESPACE', 'a namespace prefix such as npsp, or empty', config.namespace);
+  settings.check();
+  if (!instanceUrl) throw new FatalError('salesforce: SALESFORCE_INSTANCE_URL must be the org URL, e.g. https://example.my.salesforce.com');
   if (auth === 'access_token') need(config.accessToken, 'SALESFORCE_ACCESS_TOKEN', auth);
   if (auth === 'client_credentials') {
     need(config.clientId, 'SALESFORCE_CLIENT_ID', auth);

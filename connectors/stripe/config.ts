@@ -1,6 +1,6 @@
 import type { SecretStore } from '../../core/ports.js';
-import { startDateSetting } from '../../core/config.js';
 import { FatalError } from '../../core/errors.js';
+import { SettingsReader } from '../../core/settings.js';
 
 export interface StripeConfig {
   apiKey: string;
@@ -16,18 +16,31 @@ export interface StripeConfig {
 
 export const STRIPE_API_BASE = 'https://api.stripe.com';
 
+/**
+ * Stripe's settings. Each one set but wrong is a ConfigError (all of them, a line each), whether or not a key is
+ * set; no key is "not configured" (FatalError): the hub runs the sandbox instead.
+ */
 export function stripeConfig(secrets: SecretStore, now = new Date()): StripeConfig {
+  const settings = new SettingsReader(secrets);
   const apiKey = secrets.get('STRIPE_API_KEY') ?? '';
+  // A publishable key (pk_) or a webhook secret pasted here cannot read anything: every run would fail with 401.
+  if (apiKey && !/^(sk|rk)_/.test(apiKey)) settings.problem('STRIPE_API_KEY', 'a secret key (sk_live_..., sk_test_...) or a restricted key (rk_...)');
+  const webhookSecret = secrets.get('STRIPE_WEBHOOK_SECRET') ?? '';
+  // Stripe's signing secrets start whsec_; anything else would refuse every webhook as badly signed.
+  if (webhookSecret && !webhookSecret.startsWith('whsec_')) settings.problem('STRIPE_WEBHOOK_SECRET', "the endpoint's signing secret (whsec_...)");
+  const startDate = settings.startDate('STRIPE_START_DATE', now);
+  const requestsPerSecond = settings.number('STRIPE_REQUESTS_PER_SECOND', apiKey.startsWith('sk_live') ? 90 : 25, { min: 0 });
+  const concurrency = settings.number('STRIPE_CONCURRENCY', 4, { min: 1, whole: true });
+  const apiBase = settings.url('STRIPE_API_BASE', 'a full http(s) URL such as http://127.0.0.1:12111') ?? STRIPE_API_BASE;
+  settings.check();
   if (!apiKey) throw new FatalError('stripe: STRIPE_API_KEY is not set');
-  const startDate = startDateSetting(secrets, 'STRIPE_START_DATE', now);
-  const rps = Number(secrets.get('STRIPE_REQUESTS_PER_SECOND') ?? (apiKey.startsWith('sk_live') ? 90 : 25));
   return {
     apiKey,
-    apiBase: secrets.get('STRIPE_API_BASE') || STRIPE_API_BASE,
-    webhookSecret: secrets.get('STRIPE_WEBHOOK_SECRET') ?? '',
+    apiBase,
+    webhookSecret,
     startDate,
-    requestsPerSecond: rps,
-    concurrency: Number(secrets.get('STRIPE_CONCURRENCY') ?? 4),
+    requestsPerSecond,
+    concurrency,
     donationIdKey: stripeDonationIdKey(secrets),
   };
 }

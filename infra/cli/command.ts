@@ -20,6 +20,11 @@ export function defineCommand(c: Command): Command {
   return c;
 }
 
+/** An error for the user, a line per problem (ConfigError names one wrong setting a line), each after the command's name. */
+export function writeCommandError(name: string, message: string): void {
+  process.stderr.write(message.split('\n').map((line) => `puddle ${name}: ${line}\n`).join(''));
+}
+
 export function runCommand(cmd: Command, argv: string[]): Promise<number> {
   // parseArgs does not know `description`: hand it only what it reads.
   const options = Object.fromEntries(

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../core/errors.js';
-import { runCommand, type Command } from './command.js';
+import { runCommand, writeCommandError, type Command } from './command.js';
 
 // Each command is imported only when it runs: together they pull in every provider SDK, fastify and DuckDB,
 // which took a second of module loading before `puddle query "select 1"` could start (issue 14 asks <= 300 ms).
@@ -59,9 +59,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await runCommand(cmd, rest);
   } catch (err) {
-    // A wrong setting is the user's to fix: one line naming it, not a stack trace.
+    // A wrong setting is the user's to fix: a line naming each, not a stack trace.
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`puddle ${cmd.name}: ${err.message}\n`);
+    writeCommandError(cmd.name, err.message);
     return 2;
   }
 }

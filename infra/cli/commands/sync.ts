@@ -2,7 +2,7 @@ import { stopRuns } from '../../../core/engine/run-stream.js';
 import { syncConnector } from '../../../core/engine/sync.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
 import { utcInstantMs } from '../../../core/time.js';
-import { defineCommand } from '../command.js';
+import { defineCommand, writeCommandError } from '../command.js';
 import { formatRows } from '../format.js';
 import { progressPrinter } from '../progress.js';
 import { withLocalRuntime } from '../local-runtime.js';
@@ -58,7 +58,7 @@ export const sync = defineCommand({
       try {
         inst = make(rt.secrets);
       } catch (err) {
-        process.stderr.write(`puddle sync: ${(err as Error).message}\n`);
+        writeCommandError('sync', (err as Error).message);
         return 2;
       }
       const progress = progressPrinter(process.stdout);
