@@ -8,8 +8,8 @@ import { RAW_ONLY_CONTRACT, makeEnvelope, type Envelope } from '../../core/envel
 import { RecordError } from '../../core/errors.js';
 import { queueUnavailable, sendError } from '../../core/http/errors.js';
 import { keepBodiesUnparsed } from '../../core/http/raw-body.js';
-import { log } from '../../core/log.js';
 import { systemClock, type Clock, type Queue } from '../../core/ports.js';
+import { RepeatedFailure } from '../../core/repeated-failure.js';
 import { mapNotification, notificationContract, toIsoTime, type BraintreeMapOptions } from './mappings.js';
 import type { BraintreeNotification } from './raw.js';
 
@@ -123,6 +123,8 @@ function envelopesFor(n: BraintreeNotification, id: string, mapOpts: BraintreeMa
 export function braintreeWebhookRoutes(opts: BraintreeWebhookOptions): FastifyPluginAsync {
   const mapOpts = opts.map ?? {};
   const clock = opts.clock ?? systemClock;
+  // A queue that cannot commit (a full disk) refuses every delivery: the first is logged, then a count every 10 s.
+  const failing = new RepeatedFailure({ fields: { webhook: 'braintree' }, now: () => clock.now().getTime() });
 
   return async (app) => {
     // Scoped to this plugin: the rest of the server keeps answering 415 to form posts. No body here is parsed
@@ -154,9 +156,10 @@ export function braintreeWebhookRoutes(opts: BraintreeWebhookOptions): FastifyPl
       try {
         await opts.queue.publish(envelopes);
       } catch (err) {
-        log.warn('braintree webhook publish failed', { request_id: req.id, notification_id: id, kind: notification.kind, error: err });
+        failing.fail('braintree webhook publish failed', err, { request_id: req.id, notification_id: id, kind: notification.kind }, 'warn');
         return queueUnavailable(reply, err, 'the queue did not accept the notification; Braintree will retry');
       }
+      failing.succeeded('braintree webhooks are accepted again');
       // `raw` has the notification: the re-read runs after the answer, and its outcome never changes it.
       opts.refetch?.prompt({ source: SOURCE, delivery_id: id, type: notification.kind, occurred_at: occurred }, braintreeRereads(notification));
       return reply.code(200).send({ received: true });

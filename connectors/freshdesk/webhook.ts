@@ -3,9 +3,9 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Prompter, RefetchPrompt } from '../../core/engine/refetch.js';
 import { RAW_ONLY_CONTRACT, makeEnvelope } from '../../core/envelope.js';
 import { queueUnavailable, sendError } from '../../core/http/errors.js';
-import { log } from '../../core/log.js';
 import { scrubPersonalData } from '../../core/pii.js';
 import { systemClock, type Clock, type Queue, type SecretStore } from '../../core/ports.js';
+import { RepeatedFailure } from '../../core/repeated-failure.js';
 import { isoInstantMs } from '../../core/time.js';
 import type { FreshdeskWebhookBody } from './raw.js';
 
@@ -87,6 +87,8 @@ function eventOf(body: FreshdeskWebhookBody): string {
 export function freshdeskWebhookRoutes(opts: FreshdeskWebhookOptions): FastifyPluginAsync {
   const clock = opts.clock ?? systemClock;
   const configured = Boolean(opts.auth.secret && (opts.auth.user || opts.auth.header));
+  // A queue that cannot commit (a full disk) refuses every delivery: the first is logged, then a count every 10 s.
+  const failing = new RepeatedFailure({ fields: { webhook: 'freshdesk' }, now: () => clock.now().getTime() });
   return async (app) => {
     app.post(
       FRESHDESK_WEBHOOK_PATH,
@@ -122,9 +124,10 @@ export function freshdeskWebhookRoutes(opts: FreshdeskWebhookOptions): FastifyPl
         try {
           await opts.queue.publish([envelope]);
         } catch (err) {
-          log.warn('freshdesk webhook publish failed', { request_id: req.id, webhook_id: id, error: err });
+          failing.fail('freshdesk webhook publish failed', err, { request_id: req.id, webhook_id: id }, 'warn');
           return queueUnavailable(reply, err, 'the queue did not accept the webhook; Freshdesk will retry');
         }
+        failing.succeeded('freshdesk webhooks are accepted again');
         const prompts: RefetchPrompt[] = [{ connector: 'freshdesk', stream: 'tickets', id: ticketId }];
         opts.refetch?.prompt({ source: SOURCE, delivery_id: id, type, occurred_at: occurred }, prompts);
         return reply.code(200).send({ received: true });

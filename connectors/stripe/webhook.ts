@@ -6,8 +6,8 @@ import type { Prompter, RefetchPrompt } from '../../core/engine/refetch.js';
 import { RAW_ONLY_CONTRACT, makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { queueUnavailable, sendError } from '../../core/http/errors.js';
 import { keepBodiesUnparsed } from '../../core/http/raw-body.js';
-import { log } from '../../core/log.js';
 import { systemClock, type Clock, type Queue } from '../../core/ports.js';
+import { RepeatedFailure } from '../../core/repeated-failure.js';
 import { DEFAULT_STRIPE_MAP_OPTIONS, STRIPE_OBJECT_CONTRACTS, eventObjectType, mapEvent, unixToIso, type StripeMapOptions } from './mappings.js';
 import type { StripeEvent } from './raw.js';
 
@@ -117,6 +117,9 @@ export function stripeWebhookRoutes(opts: StripeWebhookOptions): FastifyPluginAs
   if (!Number.isFinite(tolerance) || tolerance <= 0) throw new RangeError('toleranceSeconds must be a positive number');
   const mapOpts = opts.map ?? DEFAULT_STRIPE_MAP_OPTIONS;
   const clock = opts.clock ?? systemClock;
+  // A queue that cannot commit (a full disk) refuses every delivery, hundreds a second on an appeal night: the
+  // first is logged, then a count every 10 s (of the route's clock), as the producer does, not a line a delivery.
+  const failing = new RepeatedFailure({ fields: { webhook: 'stripe' }, now: () => clock.now().getTime() });
 
   return async (app) => {
     // Verified before parsed: verify() parses the bytes only once the signature matched them.
@@ -133,9 +136,10 @@ export function stripeWebhookRoutes(opts: StripeWebhookOptions): FastifyPluginAs
       try {
         await opts.queue.publish(envelopes);
       } catch (err) {
-        log.warn('stripe webhook publish failed', { request_id: req.id, event_id: event.id, event_type: event.type, error: err });
+        failing.fail('stripe webhook publish failed', err, { request_id: req.id, event_id: event.id, event_type: event.type }, 'warn');
         return queueUnavailable(reply, err, 'the queue did not accept the event; Stripe will retry');
       }
+      failing.succeeded('stripe webhooks are accepted again');
       // `raw` has the event: the re-read runs after the answer, and its outcome never changes it.
       opts.refetch?.prompt(
         { source: SOURCE, delivery_id: event.id, type: event.type, occurred_at: unixToIso(event.created) ?? now.toISOString() },
