@@ -380,11 +380,14 @@ export const EVENT_BUS = { name: `${NAME_PREFIX}-ops`, source: 'puddle' } as con
 /** Metrics the handlers publish (CloudWatch embedded metric format) for the alarms the stack sets. */
 export const METRICS = {
   namespace: 'Puddle',
-  /** Seconds since a connector's last successful run, dimension `Connector` (published by the sync handler). */
+  /**
+   * How old a connector's stalest stream's data is, in seconds: the age of its bookmark (streamLagMs), as
+   * `puddle status` and the dashboard show it; dimension `Connector` (published by the sync handler).
+   */
   connectorLag: 'ConnectorLagSeconds',
 } as const;
 
-/** A connector is stale when its last good run is this many schedule intervals old. */
+/** A connector is stale when its stalest stream's data is this many schedule intervals old. */
 export const STALE_AFTER_INTERVALS = 10;
 
 /**

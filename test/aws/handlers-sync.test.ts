@@ -1,16 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { CONNECTORS } from '../../connectors/registry.js';
 import { startStripeSandbox, type StripeSandbox } from '../../connectors/stripe/sandbox/index.js';
 import { ConfigError } from '../../core/errors.js';
 import { CALL_GRACE_MS } from '../../core/engine/run-stream.js';
-import type { RunResult } from '../../core/engine/sync-run.js';
-import { connectorLagSeconds, goodRunKey } from '../../infra/aws/connector-lag-metric.js';
+import { EMPTY_BOOKMARK, saveBookmark } from '../../core/engine/bookmark.js';
+import { readStreamStatus } from '../../core/engine/stream-status.js';
+import { connectorLagSeconds } from '../../infra/aws/connector-lag-metric.js';
 import { makeConnectorSyncHandler, parseInvocation, syncDeadline } from '../../infra/aws/handlers/connector-sync.js';
 import { METRICS } from '../../infra/aws/shape.js';
+import { connectorHealth } from '../../puddles/http/connector-health.js';
 import { createAwsRuntime, type AwsRuntime } from '../../infra/aws/runtime.js';
 import { startTestShape, type TestShape } from '../support/aws-shape.js';
 import { lambdaContext } from '../support/lambda-events.js';
 
+const DAY = 86_400_000;
 let shape: TestShape;
 let sandbox: StripeSandbox;
 let rt: AwsRuntime;
@@ -75,9 +79,11 @@ describe('connector sync handler (EventBridge Scheduler invocation)', () => {
     expect(() => parseInvocation(null)).toThrow(/must be an object/);
   });
 
-  it('publishes the staleness alarm\'s figure as one EMF line: seconds since the connector\'s last good run', async () => {
+  it("publishes the staleness alarm's figure as one EMF line: the age of the connector's stalest stream's bookmark, as `puddle status` shows it", async () => {
     const lines: string[] = [];
-    const at = Date.parse('2030-01-01T00:00:00Z');
+    const at = Date.now();
+    // Refunds' bookmark stands three days back (its runs read nothing past it, or fail), while charges run well.
+    await saveBookmark(rt.state, 'stripe', 'refunds', { ...EMPTY_BOOKMARK, cursor: new Date(at - 3 * DAY).toISOString() });
     const handler = makeConnectorSyncHandler(async () => rt, undefined, { writeMetric: (l) => lines.push(l), now: () => at });
     const out = await handler({ connector: 'stripe', streams: ['charges'] }, lambdaContext());
     expect(out.runs.map((r) => r.outcome)).toEqual(['succeeded']);
@@ -89,22 +95,24 @@ describe('connector sync handler (EventBridge Scheduler invocation)', () => {
       CloudWatchMetrics: [{ Namespace: METRICS.namespace, Dimensions: [['Connector']], Metrics: [{ Name: METRICS.connectorLag, Unit: 'Seconds' }] }],
     });
     expect(line.Connector).toBe('stripe');
-    const lastRun = (await rt.state.get<{ endedAt: string }>('lastrun:stripe:charges'))!;
-    expect(await rt.state.get(goodRunKey('stripe', 'charges'))).toBe(lastRun.endedAt);
-    expect(line[METRICS.connectorLag]).toBe(Math.floor((at - Date.parse(lastRun.endedAt)) / 1000));
+    // Until 2026-12-02: seconds since the run that just succeeded (about 0), while refunds' data was 3 days old.
+    expect(line[METRICS.connectorLag]).toBe(3 * 86_400);
+    // One definition: the connector's lag on the dashboard, from the same bookmarks.
+    const [health] = connectorHealth(await readStreamStatus(rt.state, { stripe: CONNECTORS.stripe! }, at));
+    expect(health!.lag_seconds).toBe(line[METRICS.connectorLag]);
     expect(lines[0]).not.toContain('\n');
   });
 
-  it('measures lag from the last good run: failures and quota let it grow, refusals say nothing, a stream never good counts from its first try', async () => {
-    const run = (stream: string, outcome: RunResult['outcome'], at: string) =>
-      ({ connector: 'lagtest', stream, outcome, startedAt: at, endedAt: at, runId: `r-${at}`, error: null }) as unknown as RunResult;
+  it('is the worst stream\'s lag (streamLagMs) over all the connector\'s streams; none while no stream has a bookmark', async () => {
     const now = Date.parse('2026-11-30T12:00:00Z');
-    expect(await connectorLagSeconds(rt.state, [run('a', 'refused', '2026-11-30T11:00:00Z')], now)).toBeNull();
-    expect(await connectorLagSeconds(rt.state, [run('a', 'failed', '2026-11-30T11:00:00Z')], now)).toBe(3600);
-    expect(await connectorLagSeconds(rt.state, [run('a', 'failed', '2026-11-30T11:30:00Z')], now)).toBe(3600);
-    expect(await connectorLagSeconds(rt.state, [run('a', 'partial', '2026-11-30T11:50:00Z')], now)).toBe(600);
-    expect(await connectorLagSeconds(rt.state, [run('a', 'quota', '2026-11-30T11:55:00Z'), run('b', 'succeeded', '2026-11-30T11:59:00Z')], now)).toBe(600);
-    expect(await connectorLagSeconds(rt.state, [run('a', 'succeeded', '2026-11-30T11:59:30Z'), run('b', 'refused', '2026-11-30T11:59:50Z')], now)).toBe(60);
+    const at = (stream: string, cursor: string) => saveBookmark(rt.state, 'lagtest', stream, { ...EMPTY_BOOKMARK, cursor });
+    expect(await connectorLagSeconds(rt.state, 'lagtest', ['a', 'b'], now)).toBeNull();
+    await at('a', '2026-11-30T11:59:00Z');
+    expect(await connectorLagSeconds(rt.state, 'lagtest', ['a', 'b'], now)).toBe(60);
+    await at('b', '2026-11-30T11:00:00Z');
+    expect(await connectorLagSeconds(rt.state, 'lagtest', ['a', 'b'], now)).toBe(3600);
+    // A stream whose runs keep failing keeps its bookmark, so its lag grows with the clock.
+    expect(await connectorLagSeconds(rt.state, 'lagtest', ['a', 'b'], now + 3600_000)).toBe(7200);
   });
 
   it('keeps a tenth of the time left (5 to 60 s) for the last checkpoint, after the grace of a call in flight', () => {

@@ -312,7 +312,7 @@ export class PuddleStack extends Stack {
           period: Duration.seconds(Math.max(300, 2 * entry.everySeconds)),
         }).createAlarm(this, `Stale-${entry.connector}`, {
           alarmName: `puddle-connector-stale-${entry.connector}`,
-          alarmDescription: `${entry.connector} has not synced successfully for ${staleAfter} s (${STALE_AFTER_INTERVALS} schedule intervals)`,
+          alarmDescription: `${entry.connector}'s stalest stream's data is more than ${staleAfter} s old (${STALE_AFTER_INTERVALS} schedule intervals): puddle status names the stream`,
           threshold: staleAfter,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: 1,

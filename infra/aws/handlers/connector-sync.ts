@@ -67,11 +67,12 @@ export function makeConnectorSyncHandler(runtime: RuntimeSource, connectors: Rec
       runs: results.map((r) => ({ stream: r.stream, outcome: r.outcome, records: r.records, error: r.error })),
     };
     log.info('sync finished', { connector, runs: summary.runs.map((r) => `${r.stream}:${r.outcome}:${r.records}`).join(' ') });
-    // The staleness alarm's figure. Its failure must not fail a sync that ran: the alarm treats a missing
-    // figure as stale, so a lasting fault is still seen.
+    // The staleness alarm's figure: the connector's stalest stream, over all its streams (not only those this
+    // invocation ran). Its failure must not fail a sync that ran: the alarm treats a missing figure as stale, so
+    // a lasting fault is still seen.
     try {
       const now = opts.now?.() ?? rt.clock.now().getTime();
-      const lag = await connectorLagSeconds(rt.state, results, now);
+      const lag = await connectorLagSeconds(rt.state, connector, connectors[connector]!.streams, now);
       if (lag !== null) writeMetric(connectorLagLine(connector, lag, now));
     } catch (err) {
       log.warn('connector lag metric not published', { connector, error: err });
