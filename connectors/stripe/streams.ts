@@ -130,6 +130,14 @@ export function stripeStreams(opts: StripeMapOptions): StreamDef<Stripe, never>[
     name: 'events', contract: 'payment', primaryKey: (r) => r.id, cursor: created,
     // The events API is eventually consistent: read about a minute behind now.
     windows: { sizeMs: DAY, lookbackMs: 5 * 60_000, lagMs: 60_000 },
+    // Stripe keeps events for 30 days: a first read starts a day inside that, for margin (the object streams
+    // backfill everything older). A bookmark older than that means changes were missed, so the object streams
+    // re-read every window since it (by creation time), each in its own run, and events restart inside.
+    horizon: {
+      keptMs: 30 * DAY,
+      marginMs: DAY,
+      reread: [customers, checkoutSessions, paymentIntents, charges, refunds, disputes, payouts].map((s) => s.name),
+    },
     fetchPage: listPage('events', (s, p) => s.events.list(p)),
     prepare: (ctx, records) => saveLinks(ctx.state, records.flatMap((e) => mapEvent(e, opts).checkoutLink ?? [])),
     // Charge snapshots map to nothing (see mapEvent); the others are versions as of their event.

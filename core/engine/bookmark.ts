@@ -45,6 +45,8 @@ export function backfillPositionIn(bm: Bookmark, range: BackfillRange): Backfill
 export interface Bookmark extends ReadPosition {
   revisitFrom: string | null;
   backfill?: BackfillPosition | null;
+  /** The last gap in a horizon stream's records (horizon.ts) this position went back for: that stream's old bookmark. */
+  rereadFor?: string | null;
   /** Stream-specific extras (escape-hatch streams keep their own position here). */
   extra?: Record<string, unknown>;
   updatedAt: string;

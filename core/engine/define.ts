@@ -23,6 +23,19 @@ export interface SyncRange {
   full?: boolean;
 }
 
+/**
+ * How long the provider keeps a stream's records (Stripe keeps events for 30 days). A first run starts
+ * `marginMs` inside that. A bookmark older than it means records went before they were read: the streams in
+ * `reread` (the objects those records told of changes to) read every window since the bookmark again, each in
+ * its own run (under its own lease), and this stream restarts inside the horizon (core/engine/horizon.ts).
+ */
+export interface Horizon {
+  keptMs: number;
+  marginMs: number;
+  /** Windowed streams of the same connector. */
+  reread: readonly string[];
+}
+
 /** What a stream's code may use: the engine's HTTP and call wrappers, the provider client, state. */
 export interface StreamContext<C> {
   client: C;
@@ -63,6 +76,8 @@ export interface StreamDef<C = unknown, R = unknown> {
   cursor?: (record: R) => Date;
   /** Date-window slicing: the engine reads [bookmark - lookback, now - lag) in windows of `sizeMs`. */
   windows?: { sizeMs: number; lookbackMs?: number; lagMs?: number };
+  /** The provider keeps this stream's records only so long (windowed streams only). */
+  horizon?: Horizon;
   /** Fetch one page of one window (window is null for streams without windows). */
   fetchPage?(ctx: StreamContext<C>, req: { window: Window | null; token: string | null }): Promise<Page<R>>;
   /**
@@ -108,10 +123,21 @@ export interface ConnectorDef<C = unknown> {
 export function defineStream<C, R>(def: StreamDef<C, R>): StreamDef<C, R> {
   if (!def.fetchPage && !def.read) throw new Error(`stream ${def.name}: needs fetchPage or read`);
   if (def.windows && !def.cursor) throw new Error(`stream ${def.name}: windows need a cursor`);
+  if (def.horizon && !def.windows) throw new Error(`stream ${def.name}: a horizon needs windows`);
   return def;
 }
 
 export function defineConnector<C>(def: ConnectorDef<C>): ConnectorDef<C> {
+  // A re-read is taken up by a windowed run (it moves the window cursor back): a name that is not one would be
+  // asked forever and never read. One horizon a stream: its bookmark keeps the one gap it last went back for.
+  const named = new Set<string>();
+  for (const s of def.streams) {
+    for (const name of s.horizon?.reread ?? []) {
+      if (!def.streams.some((t) => t.name === name && t.windows)) throw new Error(`connector ${def.name}: ${s.name}'s horizon re-reads ${name}, which is not a windowed stream of it`);
+      if (named.has(name)) throw new Error(`connector ${def.name}: ${name} is named by two horizons`);
+      named.add(name);
+    }
+  }
   return def;
 }
 

@@ -6,6 +6,7 @@ import { log } from '../log.js';
 import { redactPersonalData } from '../pii.js';
 import { backfillPositionIn, backfillRangeOf, loadBookmark, saveBookmark, sliceWindows, type BackfillPosition, type Bookmark, type ReadPosition } from './bookmark.js';
 import { unlessGivenUp, type RequestBudget } from './budget.js';
+import { horizonOver, keepWithinHorizon, takeReread } from './horizon.js';
 import type { ConnectorDef, EngineRuntime, Page, StreamContext, StreamDef, SyncRange, Window } from './define.js';
 import { mappedToEnvelopes, quarantineEnvelope, type Origin } from './envelopes.js';
 import type { Mapped } from './mapped.js';
@@ -283,6 +284,13 @@ class StreamRun<C> {
       return;
     }
     const bm = await loadBookmark(runtime.state, connector.name, this.stream.name);
+    // Where a provider keeps records only for a while (horizon.ts): this run holds the stream's lease, so here
+    // its position may move back for a gap, or on to the horizon, with no run of it under way to write it back.
+    const at = { state: runtime.state, clock: runtime.clock, connector: connector.name };
+    const source = horizonOver(connector as ConnectorDef<unknown>, this.stream.name);
+    if (source) await takeReread(at, source, this.stream.name, bm);
+    const horizon = this.stream.horizon;
+    if (horizon) await keepWithinHorizon({ ...at, stream: this.stream.name, horizon, startDate: this.opts.settings.startDate, runId: this.runId }, bm);
     this.backfill = this.backfillPosition(bm);
     // --full reads everything again and the cursor follows it from the start: also the way out for a cursor
     // a backfill left in the future before 2026-12-01 (the cursor only moves forward otherwise).

@@ -13,12 +13,9 @@ export interface ConnectorInstance<C = unknown> {
   concurrency: number;
   /** Per-window allowances (credits per minute, endpoint caps) for providers that count that way. */
   windows?: Pick<BudgetOptions, 'perWindow' | 'endpoints' | 'lowWater'>;
-  /**
-   * Provider-specific bookkeeping before these streams run (e.g. Stripe's 30-day events horizon). It holds no
-   * stream's lease, so the sync's range is not given here: a stream that keeps its own position applies it in
-   * its own run (`ctx.range`); from here, a run of the stream under way overwrote it.
-   */
-  beforeSync?(runtime: EngineRuntime, streams: readonly string[]): Promise<void>;
+  // No hook runs before the streams (a `beforeSync` did until 2026-12-02): it held no stream's lease, so what it
+  // wrote to a stream's position (payout_items' range, Stripe's events horizon) a run of that stream under way
+  // wrote back over. A stream's position moves in its own run: `ctx.range`, StreamDef.horizon.
 }
 
 export interface SyncOptions extends SyncRange {
@@ -50,7 +47,6 @@ export async function syncConnector<C>(inst: ConnectorInstance<C>, runtime: Engi
   const budget = budgetOf(inst);
   const settings: RunSettings = { startDate: inst.startDate, from: opts.from, to: opts.to, full: opts.full, deadline: opts.deadline, leaseMs: opts.leaseMs };
   const selected = inst.connector.streams.filter((s) => !opts.streams || opts.streams.includes(s.name));
-  await inst.beforeSync?.(runtime, selected.map((s) => s.name));
   const results: RunResult[] = [];
   for (const stream of selected) {
     const r = await runStream({
