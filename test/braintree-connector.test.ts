@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBookmark } from '../core/engine/bookmark.js';
+import { createBraintreeGateway } from '../connectors/braintree/client.js';
 import { braintreeHarness, BT_NOW } from './support/braintree-harness.js';
 
 type H = Awaited<ReturnType<typeof braintreeHarness>>;
@@ -144,6 +145,20 @@ describe('Braintree connector against the sandbox: edges and faults', () => {
     h.sandbox.injectFaults({ status5xx: 2 });
     const [b] = await h.sync({ streams: ['disputes'] });
     expect(b).toMatchObject({ outcome: 'succeeded', retries: 2 });
+  });
+
+  it('gives up on an answer that does not come within the request timeout, and retries it as a Braintree timeout', async () => {
+    // The SDK's own default waited 60 s: on appeal night a hung connection held the stream's lease a minute an attempt.
+    expect(createBraintreeGateway(h.config()).config.timeout).toBe(20_000);
+    const empty = { streams: ['transactions'], from: new Date('2026-11-04T00:00:00Z'), to: new Date('2026-11-05T00:00:00Z') };
+    h.sandbox.injectFaults({ latencyMs: 1_500 }); // every answer comes 1.5 s late: past the 0.2 s below
+    const [slow] = await h.sync(empty, { requestTimeoutMs: 200 });
+    h.sandbox.injectFaults({ latencyMs: 0 });
+    expect(slow).toMatchObject({ outcome: 'failed', requests: 5, retries: 4 });
+    expect(slow!.error).toBe('braintree: no answer within 0.2 s (the request timeout)');
+    // An answer inside the timeout is read as ever.
+    const [ok] = await h.sync(empty, { requestTimeoutMs: 200 });
+    expect(ok).toMatchObject({ outcome: 'succeeded', requests: 1, retries: 0 });
   });
 
   it('stops on 401 without touching the bookmark', async () => {

@@ -3,6 +3,22 @@ import { AuthError, FatalError, NotFoundError, RetriableError, WindowTooLargeErr
 import { proxyAgent } from '../../core/http/proxy.js';
 import type { BraintreeConfig } from './config.js';
 
+/**
+ * How long a request waits for the gateway's answer (the socket idle: no byte in that time). The SDK waits
+ * 60 s, as long as the gateway itself lets a request run, and the engine tries a call 5 times: a hung connection
+ * held the stream's lease a minute an attempt, and five attempts outlived the lease's two minutes (renewed only
+ * at a page). Every call the connector makes is a small read that answers within a second or two: an id search
+ * of one day's window (ids only, 50,000 at most), a page of 50 transactions by id, a day's settlement summary, a
+ * page of disputes, one record by id. 20 s leaves a slow gateway ten times that, and 5 attempts fit in the lease.
+ * Cutting a read short changes nothing at Braintree (unlike a sale), so it is retried. Not a setting: what each
+ * call asks is fixed by the connector (a day's window, pages of 50), so a user's account gives no reason to
+ * change it; a gateway slower than this is down, and the retries say so.
+ */
+export const BRAINTREE_TIMEOUT_MS = 20_000;
+
+/** The request timeout a gateway made from this config has (the tests shorten it). */
+export const braintreeTimeoutMs = (config: Pick<BraintreeConfig, 'requestTimeoutMs'>): number => config.requestTimeoutMs ?? BRAINTREE_TIMEOUT_MS;
+
 /** The gateway, pointed at BRAINTREE_API_BASE when set (the sandbox), else at the named environment. */
 export function createBraintreeGateway(config: BraintreeConfig): braintree.BraintreeGateway {
   let environment: braintree.Environment;
@@ -17,14 +33,18 @@ export function createBraintreeGateway(config: BraintreeConfig): braintree.Brain
   // The outbound proxy from the environment, if one applies (core/http/proxy.ts); the SDK takes it as
   // `customHttpAgent`, which its types leave out.
   const customHttpAgent = proxyAgent(config.apiBase ?? `https://${config.environment === 'production' ? 'api' : 'api.sandbox'}.braintreegateway.com`);
-  return new braintree.BraintreeGateway({ environment, merchantId: config.merchantId, publicKey: config.publicKey, privateKey: config.privateKey, customHttpAgent } as braintree.KeyGatewayConfig);
+  const gateway = new braintree.BraintreeGateway({ environment, merchantId: config.merchantId, publicKey: config.publicKey, privateKey: config.privateKey, customHttpAgent } as braintree.KeyGatewayConfig);
+  // The SDK's own option: its Config sets `timeout` to 60 s whatever it is given, and every request reads it from
+  // there (lib/braintree/http.js); on expiry it aborts the request with "Request timed out".
+  (gateway.config as { timeout: number }).timeout = braintreeTimeoutMs(config);
+  return gateway;
 }
 
 /**
  * The SDK's errors (an Error whose `type` names it) as the engine's kinds. The SDK never retries and
  * hides response headers, so a 429 carries no Retry-After: the engine's backoff decides the wait.
  */
-export function classifyBraintreeError(err: unknown): Error {
+export function classifyBraintreeError(err: unknown, timeoutMs = BRAINTREE_TIMEOUT_MS): Error {
   const type = (err as { type?: string } | null)?.type;
   switch (type) {
     case 'tooManyRequestsError':
@@ -45,10 +65,13 @@ export function classifyBraintreeError(err: unknown): Error {
       return new FatalError(`braintree: ${type}`);
     case 'unexpectedError': {
       const message = String((err as Error).message);
+      // Our request timeout (BRAINTREE_TIMEOUT_MS): nothing came back in time. Worth retrying: a hung connection
+      // is dropped with it, and the next attempt opens another.
+      if (message === 'Request timed out') return new RetriableError(`braintree: no answer within ${timeoutMs / 1000} s (the request timeout)`, undefined, { cause: err });
       // The SDK gives a connection that failed this type too, the socket's error in its message ("Unexpected
-      // request error: Error: connect ECONNREFUSED 127.0.0.1:443", "Request timed out" after its timeout):
-      // nothing answered, so it is a network error, worth retrying, and must be named as one, not as a response.
-      const network = /^Unexpected (?:request|response) error: (?:\w*Error: )?(.*)/.exec(message)?.[1] ?? (message === 'Request timed out' ? 'timed out' : null);
+      // request error: Error: connect ECONNREFUSED 127.0.0.1:443"): nothing answered, so it is a network error,
+      // worth retrying, and must be named as one, not as a response.
+      const network = /^Unexpected (?:request|response) error: (?:\w*Error: )?(.*)/.exec(message)?.[1] ?? null;
       if (network !== null) return new RetriableError(`braintree: network error (${network.slice(0, 200)})`, undefined, { cause: err });
       // Any status the SDK does not name (400, 409, 413, 502, ...), as `Unexpected HTTP response: NNN`.
       // Another 4xx will not change on retry (DESIGN.md rule 8); a 5xx or an unreadable answer might.

@@ -18,6 +18,8 @@ export interface BraintreeConfig {
   /** Settlement summaries carry no currency: each merchant account's, e.g. `charity_gbp:GBP,charity_eur:EUR`. */
   accountCurrencies: Record<string, string>;
   defaultCurrency: string;
+  /** How long a request waits for an answer; BRAINTREE_TIMEOUT_MS when unset, and no setting sets it (see client.ts). */
+  requestTimeoutMs?: number;
 }
 
 /** The settings a mapping reads: no credentials, so `puddle quarantine retry` can map without them. */

@@ -2,7 +2,7 @@ import type braintree from 'braintree';
 import { defineConnector } from '../../core/engine/define.js';
 import type { ConnectorInstance } from '../../core/engine/sync.js';
 import type { SecretStore } from '../../core/ports.js';
-import { classifyBraintreeError, createBraintreeGateway } from './client.js';
+import { braintreeTimeoutMs, classifyBraintreeError, createBraintreeGateway } from './client.js';
 import { braintreeConfig, type BraintreeConfig } from './config.js';
 import { braintreeStreams } from './streams.js';
 
@@ -11,7 +11,7 @@ export function braintreeConnector(config: BraintreeConfig): ConnectorInstance<b
     connector: defineConnector<braintree.BraintreeGateway>({
       name: 'braintree',
       streams: braintreeStreams(config),
-      classifyError: classifyBraintreeError,
+      classifyError: (err) => classifyBraintreeError(err, braintreeTimeoutMs(config)),
     }),
     client: createBraintreeGateway(config),
     startDate: config.startDate,
