@@ -34,6 +34,15 @@ beforeAll(async () => {
         contract: 'donation', version: 1, source: 'producer', delivery_id: 'req-d',
         payload: { donation_id: 'd-1', occurred_at: '2026-11-27T20:15:03Z', channel: 'sms', amount_minor: 500, currency: 'GBP', campaign: EVIL, cta: '-2+3' },
       }),
+      // A journey row with a formula, an empty text, a null, instants and a negative number (the fee).
+      makeEnvelope({
+        contract: 'donation', version: 1, source: 'producer', delivery_id: 'req-d2',
+        payload: { donation_id: 'd-2', occurred_at: '2026-11-29T10:00:00Z', channel: 'online', amount_minor: 1000, currency: 'GBP', campaign: '=1+2', cta: '', payment_provider: 'stripe' },
+      }),
+      makeEnvelope({
+        contract: 'payment', version: 1, source: 'producer', delivery_id: 'req-p2',
+        payload: { payment_id: 'p-2', occurred_at: '2026-11-29T10:00:05Z', provider: 'stripe', status: 'succeeded', amount_minor: 1000, currency: 'GBP', fee_minor: -30, donation_id: 'd-2' },
+      }),
     ]);
     for (const p of PUDDLES) await new PuddleConsumer({ puddle: p, queue: rt.queue, store: rt.store, catalog: rt.catalog }).drain();
   } finally {
@@ -106,6 +115,45 @@ describe('CSV cells a spreadsheet would run as formulas', () => {
       "bl-2,'-25,-25,-25000000000000000",
     ]);
     expect(raw.stdout.split('\n')[1]).toBe('bl-1,"=HYPERLINK(""http://evil.example/"",""Click"")",2500,2500000000000000000');
+  });
+
+  it('report, export and query --format csv write the same cells for the same row', async () => {
+    const file = join(home, 'journey.csv');
+    const [report, exported, query] = await Promise.all([
+      puddle(['report', 'journey', '--format', 'csv']),
+      puddle(['export', 'recon_journey', '--format', 'csv', '--out', file]),
+      puddle(['query', "SELECT * FROM recon_journey WHERE donation_id = 'd-2'", '--format', 'csv']),
+    ]);
+    for (const r of [report, exported, query]) expect(r.code, r.stderr).toBe(0);
+    // The header and d-2's line, as text: a parser would read an empty text and a null alike.
+    const d2 = (csv: string): [string, string | undefined] => {
+      const lines = csv.split('\n');
+      return [lines[0]!, lines.find((l) => l.startsWith('d-2,'))];
+    };
+    const [header, line] = d2(query.stdout);
+    expect(d2(report.stdout)).toEqual([header, line]);
+    expect(d2(readFileSync(file, 'utf8'))).toEqual([header, line]);
+    // No cell of d-2's holds a comma, so a split reads it.
+    const cells = Object.fromEntries(header.split(',').map((name, i) => [name, line!.split(',')[i]]));
+    // A null is an empty cell and an empty text is "" (query's own writer once wrote both as nothing).
+    expect(cells).toMatchObject({ campaign: "'=1+2", cta: '""', click_id: '', pledged_at: '2026-11-29T10:00:00.000Z', paid_at: '2026-11-29T10:00:05.000Z', fee_minor: '-30' });
+  });
+
+  it('puddle query --format csv takes what the table takes: DESCRIBE, a trailing semicolon or comment, a list', async () => {
+    const [described, ended, list] = await Promise.all([
+      puddle(['query', 'DESCRIBE bank_line;', '--format', 'csv']),
+      puddle(['query', "SELECT reference FROM bank_line WHERE bank_line_id = 'bl-1' -- the evil one", '--format', 'csv']),
+      // A list of texts is no text column: it is written [...], and has no first character to test.
+      puddle(['query', "SELECT ['=a', 'b'] AS tags", '--format', 'csv']),
+    ]);
+    expect(list.stdout, list.stderr).toBe(`tags\n"['=a', b]"\n`);
+    expect(described.code, described.stderr).toBe(0);
+    expect(described.stdout).toMatch(/^column_name,column_type,.*\nbank_line_id,VARCHAR,/);
+    expect(ended.code, ended.stderr).toBe(0);
+    expect(ended.stdout).toBe(`reference\n"'=HYPERLINK(""http://evil.example/"",""Click"")"\n`);
+    const pragma = await puddle(['query', 'PRAGMA version', '--format', 'csv']);
+    expect(pragma.code).toBe(1);
+    expect(pragma.stderr).toContain('--format csv takes one query');
   });
 
   it('puddle report --format csv, to standard output and to a file, neutralises a campaign and keeps the sums', async () => {

@@ -1,8 +1,11 @@
 // Writing a query's rows to a file for Tableau Desktop or a spreadsheet: DuckDB's COPY writes a flat, typed
 // Parquet file (BIGINT money, DATE days, TIMESTAMP instants) or a CSV with a header, straight from the engine.
 // In the AWS shape Athena's UNLOAD does the same; Tableau more often reads the views live through Athena.
-// Every CSV of a report or an export is written here, so the same instant reads the same in both, and every
-// text cell a spreadsheet would run as a formula is neutralised (csv-cells.ts) unless the user asks for raw text.
+// Every CSV the CLI writes (`report`, `export`, `query --format csv`) is written here, so quoting, an instant's
+// text and the neutralising of text cells a spreadsheet would run as formulas (csv-cells.ts, unless the user
+// asks for raw text) are the same whichever command wrote it: there is no second CSV writer to drift apart.
+// COPY is DuckDB's, so this serves the embedded engine only; every one of those commands runs on it (the CLI
+// never queries Athena), and a CSV of Athena's rows would be its UNLOAD's, not this.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,12 +32,22 @@ const CSV_OPTIONS = "FORMAT csv, HEADER true, TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%S
 export async function copyOut(engine: QueryEngine, select: string, format: FileFormat, out: string, opts: CopyOptions = {}): Promise<number> {
   const file = path.resolve(out);
   const options = format === 'parquet' ? 'FORMAT parquet, COMPRESSION zstd' : CSV_OPTIONS;
+  const rows = rowsOf(select);
   // Parquet keeps text as text for the program that reads it: only a CSV is opened by a spreadsheet.
-  const body = format === 'csv' && !opts.rawCsv ? await csvSafeSelect(engine, select) : select;
+  const body = format === 'csv' && !opts.rawCsv ? await csvSafeSelect(engine, rows) : rows;
   const [row] = await engine.query(`COPY (${body}) TO ${sqlString(file)} (${options})`);
   // DuckDB answers COPY with the number of rows written.
   const n = row ? Object.values(row)[0] : 0;
   return typeof n === 'number' ? n : Number(n);
+}
+
+/**
+ * `select` (a user's SQL, for `puddle query`) as one SELECT that COPY and the wrappers below take: COPY refuses
+ * `DESCRIBE`, `SHOW` and `SUMMARIZE`, which read fine from a subquery; a trailing `;` would end the statement
+ * early; and a trailing `-- comment` would hide the closing parenthesis, hence the line breaks.
+ */
+function rowsOf(select: string): string {
+  return `SELECT * FROM (\n${select.replace(/[\s;]+$/, '')}\n) AS _puddle_rows`;
 }
 
 /** `select` with its text columns neutralised; the column types come from the query itself, with no row read. */

@@ -7,16 +7,14 @@
 import { sqlIdent } from '../../puddles/duckdb.js';
 
 /** The first characters that make a spreadsheet read a cell as a formula. */
-export const FORMULA_START: readonly string[] = ['=', '+', '-', '@', '\t', '\r'];
+const FORMULA_START: readonly string[] = ['=', '+', '-', '@', '\t', '\r'];
 
-/** A column whose cells are free text: DuckDB's VARCHAR (and ENUM), Athena's varchar, char and string. */
-export function isTextType(type: string): boolean {
-  return /^(varchar|char|string|text|enum)\b/i.test(type.trim());
-}
-
-/** The cell as a spreadsheet must show it: text that would start a formula gets a quote before it. */
-export function neutraliseCell(text: string): string {
-  return text.length > 0 && FORMULA_START.includes(text[0]!) ? `'${text}` : text;
+/**
+ * A column whose cells are free text: DuckDB's VARCHAR (and ENUM). Not a list of them (`VARCHAR[]`), which has
+ * no first character to test and is written `[...]`, never read as a formula.
+ */
+function isTextType(type: string): boolean {
+  return /^(varchar|char|string|text|enum)(\(.*\))?$/i.test(type.trim());
 }
 
 /**

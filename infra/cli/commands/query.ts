@@ -1,6 +1,10 @@
 import { defineCommand } from '../command.js';
-import { formatRows, type Format } from '../format.js';
+import { csvText } from '../copy-out.js';
+import { formatRows } from '../format.js';
 import { withLocalQueryEngine } from '../local-runtime.js';
+
+const CSV_TAKES_A_QUERY =
+  'note: --format csv takes one query (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE); other statements, such as PRAGMA or EXPLAIN, print with --format table or json\n';
 
 export const query = defineCommand({
   name: 'query',
@@ -12,7 +16,7 @@ export const query = defineCommand({
   },
   async run({ values, positionals }) {
     const sql = positionals.join(' ').trim();
-    const format = values.format as Format;
+    const format = values.format as string;
     if (!sql) {
       process.stderr.write('puddle query: give the SQL to run, e.g. puddle query "SELECT count(*) FROM donation"\n');
       return 2;
@@ -23,12 +27,20 @@ export const query = defineCommand({
     }
     return withLocalQueryEngine(async (engine) => {
       try {
-        // The engine's column names, not the rows' keys: a result with no rows still has its CSV header.
-        const { columns, types, rows } = await engine.queryWithColumns(sql);
-        process.stdout.write(formatRows(rows, format, columns, { types, raw: Boolean(values['raw-csv']) }));
+        if (format === 'csv') {
+          // The CSV `report` and `export` write (copy-out.ts): one quoting, one instant format, one neutraliser.
+          process.stdout.write(await csvText(engine, sql, { rawCsv: Boolean(values['raw-csv']) }));
+          return 0;
+        }
+        const { columns, rows } = await engine.queryWithColumns(sql);
+        process.stdout.write(formatRows(rows, format === 'json' ? 'json' : 'table', columns));
         return 0;
       } catch (err) {
-        process.stderr.write(`puddle query: ${(err as Error).message}\n`);
+        const message = (err as Error).message;
+        // COPY writes the rows of a query: a statement that is not one (PRAGMA, EXPLAIN, SET) fails to parse
+        // inside it, where the table and JSON output run it as it is.
+        const hint = format === 'csv' && message.startsWith('Parser Error') ? CSV_TAKES_A_QUERY : '';
+        process.stderr.write(`puddle query: ${message}\n${hint}`);
         return 1;
       }
     });
