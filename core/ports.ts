@@ -34,6 +34,7 @@ export interface ClaimedMessage {
 }
 
 export interface RetryOptions {
+  /** Kept with a message that is dead-lettered: words safe to show anywhere, never a record's value (core/error-reason.ts). */
   reason: string;
   delayMs?: number;
   /** Default true. */

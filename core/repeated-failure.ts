@@ -56,6 +56,11 @@ export interface RepeatedFailureOptions {
    */
   staleMs?: number;
   now?: () => number;
+  /**
+   * What a line says of the error (default: the error, which the log writes as its name and message). A
+   * consumer's errors can quote the record it was landing, so it gives errorReason (core/error-reason.ts).
+   */
+  describe?: (err: unknown) => unknown;
 }
 
 export class RepeatedFailure {
@@ -67,7 +72,13 @@ export class RepeatedFailure {
   #unlogged = 0;
 
   constructor(opts: RepeatedFailureOptions = {}) {
-    this.#opts = { fields: opts.fields ?? {}, everyMs: opts.everyMs ?? 10_000, staleMs: opts.staleMs ?? 60_000, now: opts.now ?? Date.now };
+    this.#opts = {
+      fields: opts.fields ?? {},
+      everyMs: opts.everyMs ?? 10_000,
+      staleMs: opts.staleMs ?? 60_000,
+      now: opts.now ?? Date.now,
+      describe: opts.describe ?? ((err) => err),
+    };
   }
 
   /** The failure going on, or null (none, or none for `staleMs`). */
@@ -85,7 +96,7 @@ export class RepeatedFailure {
       this.#state = { since: at, last_at: at, failures: 1, reason };
       this.#lastAt = this.#loggedAt = now;
       this.#unlogged = 0;
-      log[level](message, { ...this.#opts.fields, ...fields, error: err });
+      log[level](message, { ...this.#opts.fields, ...fields, error: this.#opts.describe(err) });
       return;
     }
     const s = this.#state!;
@@ -93,7 +104,7 @@ export class RepeatedFailure {
     this.#lastAt = now;
     this.#unlogged++;
     if (now - this.#loggedAt < this.#opts.everyMs) return;
-    log[level](`${message} (still failing)`, { ...this.#opts.fields, ...fields, error: err, failures: s.failures, since: s.since, not_logged: this.#unlogged - 1 });
+    log[level](`${message} (still failing)`, { ...this.#opts.fields, ...fields, error: this.#opts.describe(err), failures: s.failures, since: s.since, not_logged: this.#unlogged - 1 });
     this.#loggedAt = now;
     this.#unlogged = 0;
   }

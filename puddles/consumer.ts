@@ -1,4 +1,5 @@
 // A puddle consumer: claim a batch (by size or time window), land it, ack. At-least-once in, idempotent out.
+import { errorReason } from '../core/error-reason.js';
 import { log } from '../core/log.js';
 import { logOpsEvents } from '../core/ops-events.js';
 import type { Catalog, ClaimedMessage, ObjectStore, OpsEvents, Queue } from '../core/ports.js';
@@ -94,7 +95,8 @@ export class PuddleConsumer {
     this.#pauseAfter = opts.pauseAfter;
     this.#pauseOver = opts.pauseOver;
     this.#standBy = opts.standBy;
-    this.#failing = new RepeatedFailure({ fields: { puddle: opts.puddle.name } });
+    // Its errors can quote the records in hand (DuckDB's does): the log gets what the dead letters keep.
+    this.#failing = new RepeatedFailure({ fields: { puddle: opts.puddle.name }, describe: errorReason });
     this.#opts = {
       batchSize: opts.batchSize ?? DEFAULTS.batchSize,
       windowMs: opts.windowMs ?? DEFAULTS.windowMs,
@@ -290,7 +292,9 @@ export class PuddleConsumer {
         bodies: batch.map((m) => m.body),
       });
     } catch (err) {
-      const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      // Kept with a dead letter, told in the dead_letter event and shown by `puddle dead-letters`: the error's
+      // kind and what failed, never its message, which can quote a donor's email or name.
+      const reason = errorReason(err);
       this.#failing.fail('landing failed; batch will be retried', err, { messages: batch.length }, 'warn');
       if (isEnvironmentFailure(err)) {
         // Not the batch's fault: it would land if the disk had room. It stays in the queue, uncounted, for as
@@ -314,7 +318,7 @@ export class PuddleConsumer {
           this.#onLanded(msg);
         } catch (err) {
           // A listener's fault must not stop landing; what it missed it rebuilds from the lake.
-          log.error('landed listener failed', { puddle: this.puddle.name, contract: msg.contract, error: err });
+          log.error('landed listener failed', { puddle: this.puddle.name, contract: msg.contract, error: errorReason(err) });
         }
       }
     }

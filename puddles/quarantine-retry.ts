@@ -10,7 +10,7 @@
 // What lands is published with a quarantine_resolution naming the row, both in one publish, so a retry
 // killed halfway has published each record whole or not at all. Envelope ids derive from contract, key and
 // payload, so a retry run twice (or after a kill) lands each record once; landing de-duplicates by id.
-import type { FieldError } from '../core/contracts/index.js';
+import { fieldReason, type FieldError } from '../core/contracts/index.js';
 import type { StreamDef } from '../core/engine/define.js';
 import { remapRecord } from '../core/engine/remap.js';
 import { makeEnvelope, type Envelope } from '../core/envelope.js';
@@ -124,7 +124,7 @@ export async function retryQuarantine(opts: RetryOptions): Promise<RetryReport> 
   };
   const stillFailing = (reasons: readonly FieldError[]) => {
     const first = reasons[0];
-    const reason = first ? `${first.path}: ${first.message}` : 'no reason given';
+    const reason = first ? fieldReason(first) : 'no reason given';
     failing.set(reason, (failing.get(reason) ?? 0) + 1);
   };
 

@@ -3,12 +3,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { setLogLevel } from '../core/log.js';
 import type { ObjectStore } from '../core/ports.js';
 import type { Runtime } from '../core/runtime.js';
 import { createLocalRuntime } from '../infra/local/runtime.js';
 import { PuddleConsumer } from '../puddles/consumer.js';
 import { PUDDLES } from '../puddles/definitions.js';
+import { sqlString, withConnection } from '../puddles/duckdb.js';
 import { donationEnvelope } from './support/donation-envelope.js';
 import { runPuddle } from './support/run-cli.js';
 
@@ -28,6 +30,12 @@ function refusingStore(store: ObjectStore): ObjectStore {
     list: (p) => store.list(p),
     delete: (k) => store.delete(k),
   };
+}
+
+/** The real store, except that writing fails as DuckDB does on a value it cannot convert: quoting the value. */
+function quotingStore(store: ObjectStore, value: string): ObjectStore {
+  const fail = () => withConnection((conn) => conn.run(`SELECT CAST(${sqlString(value)} AS INTEGER)`)).then(() => Promise.reject(new Error('DuckDB converted it')));
+  return { ...refusingStore(store), put: fail, putIfAbsent: fail };
 }
 
 describe('puddle dead-letters', () => {
@@ -58,7 +66,7 @@ describe('puddle dead-letters', () => {
     const list = await runPuddle(['dead-letters', '--format', 'json'], env);
     expect(list.code).toBe(0);
     expect(JSON.parse(list.stdout)).toEqual([
-      { puddle: 'transactions', dead_letters: 3, oldest: expect.any(String), newest: expect.any(String), reasons: '3 x Error: the writer refused this batch' },
+      { puddle: 'transactions', dead_letters: 3, oldest: expect.any(String), newest: expect.any(String), reasons: '3 x Error: message left out (it can quote the record)' },
     ]);
     expect(list.stdout + list.stderr).not.toMatch(/donor-jane|1234/);
     const table = await runPuddle(['dead-letters'], env);
@@ -87,5 +95,29 @@ describe('puddle dead-letters', () => {
       { donation_id: 'donor-jane-c' },
     ]);
     expect((await runPuddle(['dead-letters', '--format', 'json'], env)).stdout).toBe('[]\n');
+  });
+
+  it("keeps a value DuckDB's error quoted (a donor's email) out of the dead letter's reason, the listing and the log", async () => {
+    const email = 'jane.donor@example.org';
+    await rt.queue.publish([donationEnvelope('donor-email-a', 500, { supporter_id: email })]);
+    const poisoned = new PuddleConsumer({ puddle: transactions, queue: rt.queue, store: quotingStore(rt.store, email), catalog: rt.catalog, retryDelayMs: 0 });
+    let logged = '';
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((logged += String(chunk)), true));
+    setLogLevel('debug');
+    try {
+      expect(await poisoned.drain()).toBe(5);
+    } finally {
+      stderr.mockRestore();
+      setLogLevel('info');
+    }
+    const reason = 'Conversion Error: message left out (it can quote the record)';
+    expect((await rt.queue.deadLetters('transactions')).map((d) => d.reason)).toEqual([reason]);
+    // The failure and the dead_letter event were logged, by kind, without the value.
+    expect(logged).toMatch(/"msg":"landing failed; batch will be retried".*"error":"Conversion Error: message left out/);
+    expect(logged).toMatch(/"event":"dead_letter".*"reason":"Conversion Error: message left out/);
+    expect(logged).not.toContain(email);
+    const list = await runPuddle(['dead-letters', '--format', 'json'], env);
+    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ puddle: 'transactions', reasons: `1 x ${reason}` })]);
+    expect(list.stdout + list.stderr).not.toContain(email);
   });
 });

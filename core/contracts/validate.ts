@@ -7,6 +7,11 @@ export interface FieldError {
   message: string;
 }
 
+/** A field error as text (`payload.amount_minor: must not be negative`): the message names the rule, never the value. */
+export function fieldReason(e: FieldError): string {
+  return `${e.path}: ${e.message}`;
+}
+
 /** The longest string a contract's field takes: what a filter on such a field (a campaign) must take too. */
 export const MAX_STRING = 4096;
 

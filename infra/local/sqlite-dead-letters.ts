@@ -10,7 +10,7 @@ export interface DeadLetterSummary {
   /** When the oldest and newest of them failed for the last time (ISO). */
   oldest: string;
   newest: string;
-  /** Each distinct reason, most frequent first: the error's name and message, never a payload. */
+  /** Each distinct reason, most frequent first: the error's kind and what failed (core/error-reason.ts), never a payload. */
   reasons: { reason: string; count: number }[];
 }
 

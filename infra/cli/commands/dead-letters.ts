@@ -5,7 +5,7 @@ import { PUDDLES } from '../../../puddles/definitions.js';
 import { defineCommand } from '../command.js';
 import { formatRows, type Format } from '../format.js';
 
-/** A reason is an error's message: cut long ones (a stack of causes) to what a table can show. */
+/** A reason (core/error-reason.ts) can list a record's every bad field: cut long ones to what a table can show. */
 const REASON_CHARS = 160;
 
 export const deadLetters = defineCommand({

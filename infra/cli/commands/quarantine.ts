@@ -1,4 +1,4 @@
-import { latestVersion } from '../../../core/contracts/index.js';
+import { fieldReason, latestVersion } from '../../../core/contracts/index.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
 import { PuddleConsumer } from '../../../puddles/consumer.js';
 import { PUDDLES } from '../../../puddles/definitions.js';
@@ -90,7 +90,7 @@ function list(contract: string | undefined, source: string | undefined): Promise
 function firstReason(reasons: unknown): string {
   try {
     const [first] = JSON.parse(String(reasons)) as { path?: string; message?: string }[];
-    return first ? `${first.path ?? ''}: ${first.message ?? ''}` : '';
+    return first ? fieldReason({ path: first.path ?? '', message: first.message ?? '' }) : '';
   } catch {
     return String(reasons);
   }
