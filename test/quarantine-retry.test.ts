@@ -1,11 +1,19 @@
 // Recovering quarantined records after fixing their cause, end to end: the real Braintree SDK against the
 // sandbox, a real lake, and `puddle quarantine retry` run as a user runs it (from a shell with no Braintree
 // credentials, as beside a hub on the sandboxes).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { Envelope } from '../core/envelope.js';
-import type { Queue } from '../core/ports.js';
+import { quarantineEnvelope } from '../core/engine/envelopes.js';
+import { makeEnvelope, type Envelope } from '../core/envelope.js';
+import { scrubPersonalData } from '../core/pii.js';
+import type { QueryEngine, Queue } from '../core/ports.js';
 import { CONNECTORS } from '../connectors/registry.js';
+import { createLocalRuntime } from '../infra/local/runtime.js';
+import { PuddleConsumer } from '../puddles/consumer.js';
+import { PUDDLES } from '../puddles/definitions.js';
 import { OPS_SQL } from '../puddles/http/ops-routes.js';
 import { retryQuarantine } from '../puddles/quarantine-retry.js';
 import { braintreeHarness, BT_NOW } from './support/braintree-harness.js';
@@ -137,4 +145,47 @@ describe('puddle quarantine retry', () => {
     expect(await h.q(`SELECT resolution, landed FROM quarantine_resolution`)).toEqual([{ resolution: 'landed_since', landed: '[]' }]);
     expect(await n(h, `SELECT count(*) AS n FROM quarantine_open`)).toBe(0);
   }, 180_000);
+});
+
+describe('puddle quarantine retry over a large quarantine', () => {
+  it('asks raw which records landed since in one short statement, however many rows are open', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'puddle-quarantine-many-'));
+    const rt = await createLocalRuntime({ home });
+    try {
+      const open = 3_000;
+      const origin = (received_at: string) => ({ source: 'stripe', stream: 'charges', delivery_id: `run-${received_at}`, received_at, raw: scrubPersonalData({}) });
+      // A bad mapping quarantined every charge of a run; a later sync read every other one again, and it landed.
+      const quarantined = Array.from({ length: open }, (_, i) =>
+        quarantineEnvelope({ contract: 'payment', version: 1, payload: { payment_id: `ch_${i}` } }, [{ path: 'payload.amount_minor', message: 'is required' }], origin('2026-11-27T20:00:00.000Z')),
+      );
+      const later = origin('2026-11-28T09:00:00.000Z');
+      const landed = Array.from({ length: open / 2 }, (_, i) =>
+        makeEnvelope({
+          contract: 'payment',
+          version: 1,
+          payload: { payment_id: `ch_${2 * i}`, occurred_at: '2026-11-27T19:00:00.000Z', provider: 'stripe', status: 'succeeded', amount_minor: 500, currency: 'GBP' },
+          ...later,
+        }),
+      );
+      for (const p of PUDDLES) await rt.queue.subscribe(p);
+      await rt.queue.publish([...quarantined, ...landed]);
+      for (const p of PUDDLES) await new PuddleConsumer({ puddle: p, queue: rt.queue, store: rt.store, catalog: rt.catalog }).drain();
+
+      // The real engine, with every statement it is given written down.
+      const sent: string[] = [];
+      const query: QueryEngine = {
+        query: (sql) => (sent.push(sql), rt.query.query(sql)),
+        queryWithColumns: (sql) => (sent.push(sql), rt.query.queryWithColumns(sql)),
+        close: async () => {},
+      };
+      const report = await retryQuarantine({ query, queue: rt.queue, clock: { now: () => new Date('2026-11-29T00:00:00Z') }, connector: () => null, dryRun: true });
+      expect(report).toMatchObject({ open, landedSince: open / 2, waiting: 0, other: [{ source: 'stripe', records: open / 2 }] });
+      // None grows with the open rows: one list of these 3,000 keys was some 30,000 characters.
+      expect(sent.length).toBeGreaterThan(0);
+      expect(Math.max(...sent.map((s) => s.length))).toBeLessThan(1_000);
+    } finally {
+      await rt.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
