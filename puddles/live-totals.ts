@@ -2,17 +2,17 @@
 // from what consumers land, so GET /v1/totals never scans the lake. It is defined exactly as the SQL view
 // `totals_by_box` (puddles/queries/totals_by_box.sql, which the drift check compares it with): the current
 // version of each donation (latest by _changed_at, then first arrival, then _id, as the `donation`
-// view orders them), counted when its status is not failed or cancelled, boxed by its occurred_at (UTC), from
+// view orders them), counted when its status counts as pledged money (isPledged, from the one list of donation
+// statuses that the view reads as `donation_statuses`), boxed by its occurred_at (UTC), from
 // the day of its occurred_at on (see countsUntil). Applying a row keeps the newest version per donation, so
 // applying the same rows twice, or in any order, gives the same state: a redelivered batch never counts twice
 // and the rebuild may overlap live landing.
+import { isPledged } from '../core/contracts/donation-status.js';
 import { dateParse } from '../core/time.js';
 import type { LandedRows } from './landed.js';
 import type { Cell } from './parquet-writer.js';
 
 export const BOX_MS = 15 * 60 * 1000;
-/** Statuses that are not pledges (both spellings of cancelled, as totals_by_box has them). */
-export const NOT_PLEDGED: ReadonlySet<string> = new Set(['failed', 'cancelled', 'canceled']);
 export type TotalsBy = 'channel' | 'campaign' | 'cta';
 
 /** One cell of the aggregate: a box of one channel, campaign, cta and currency. */
@@ -351,7 +351,7 @@ export function readDonationRow(r: Record<string, Cell>): DonationVersion | null
   if (key === null || id === null || Number.isNaN(occurred) || Number.isNaN(received)) return null;
   const status = str(r.status);
   const amount = Number(r.amount_minor);
-  const pledged = (status === null || !NOT_PLEDGED.has(status)) && Number.isSafeInteger(amount);
+  const pledged = isPledged(status) && Number.isSafeInteger(amount);
   return {
     key,
     id,

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { DONATION_STATUS_SPELLINGS } from '../core/contracts/donation-status.js';
 import { reconParamsSql, reconProvidersSql, reconStatusesSql, type ReconParamValues } from './recon-params.js';
 import type { ViewDef } from './views.js';
 
@@ -38,12 +39,24 @@ export function reconParamsView(overrides: ReconParamValues = {}): ViewDef {
   return { name: 'recon_params', sql: reconParamsSql(overrides) };
 }
 
+/**
+ * The view `donation_statuses` (status, pledged, stage): what each status a donation may hold means, from
+ * core/contracts/donation-status.ts, the definition the live totals read too. totals_by_box and the SMS
+ * remittance check count a donation unless its status is listed here as not pledged; recon_journey takes its
+ * `clicked` stage from here.
+ */
+export function donationStatusesSql(): string {
+  const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
+  return DONATION_STATUS_SPELLINGS.map((s) => `SELECT ${q(s.status)} AS status, ${s.pledged ? 'true' : 'false'} AS pledged, ${q(s.stage)} AS stage`).join(' UNION ALL ');
+}
+
 /** Every named view, parameters first, in the order they must be created. */
 export function namedViews(): ViewDef[] {
   return [
     reconParamsView(),
     { name: 'recon_providers', sql: reconProvidersSql() },
     { name: 'recon_statuses', sql: reconStatusesSql() },
+    { name: 'donation_statuses', sql: donationStatusesSql() },
     ...NAMED_VIEW_FILES.map((name) => ({ name, sql: readQuery(name) })),
   ];
 }

@@ -50,7 +50,7 @@ export interface ReconWorld {
     matches: TruthMatch[];
     /** donation_id -> stage, for every donation dated on or before asOf. */
     stages: Map<string, string>;
-    /** Pledges (current donations not failed or cancelled, dated on or before asOf) per currency. */
+    /** Pledges (current donations not started, abandoned, failed or cancelled, dated on or before asOf) per currency. */
     pledges: Map<string, { count: number; amount_minor: number }>;
     /** box start ISO | channel | campaign | cta | currency -> count and amount. */
     boxes: Map<string, { pledges: number; amount_minor: number }>;
@@ -253,6 +253,11 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
   // A cancelled online gift and cash gifts: not expected to be paid by card.
   const cancelled = donation('2026-11-27T21:20:00.000Z', 'online', 1000, { status: 'cancelled' });
   stages.set(cancelled.donation_id as string, 'pledged');
+  // Web forms started and left unfinished: clicked, never pledged, so no total counts them and no payment is due.
+  const started = donation('2026-11-27T21:22:00.000Z', 'online', 2500, { status: 'started' });
+  stages.set(started.donation_id as string, 'clicked');
+  const abandoned = donation('2026-11-27T21:24:00.000Z', 'online', 5000, { status: 'abandoned' });
+  stages.set(abandoned.donation_id as string, 'clicked');
   // Late-arriving data inside its grace period: a donation from yesterday not yet paid.
   const recent = donation('2027-01-19T18:00:00.000Z', 'online', 2500);
   stages.set(recent.donation_id as string, 'pledged');
@@ -706,7 +711,7 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
       continue;
     }
     if (!stages.has(d.donation_id as string)) throw new Error(`recon world: donation ${d.donation_id as string} has no stage`);
-    if (d.status === 'failed' || d.status === 'cancelled') continue;
+    if (d.status === 'failed' || d.status === 'cancelled' || d.status === 'started' || d.status === 'abandoned') continue;
     const c = pledges.get(d.currency as string) ?? { count: 0, amount_minor: 0 };
     c.count++;
     c.amount_minor += d.amount_minor as number;

@@ -1,7 +1,8 @@
 // The live totals on DynamoDB (the AWS shape): the counters consumers keep as `donation` rows land, so
 // GET /v1/totals never asks Athena. Same definition as puddles/live-totals.ts (and the `totals_by_box` view):
 // the current version of each donation (latest by _changed_at, then first arrival, then _id), counted when its
-// status is not failed or cancelled, boxed by occurred_at, from the day of its occurred_at on. Row reading, cell
+// status counts as pledged money (core/contracts/donation-status.ts: not started, abandoned, failed or cancelled),
+// boxed by occurred_at, from the day of its occurred_at on. Row reading (so which statuses count), cell
 // identity, the tie rule (takeTiedVersion, tieWinner) and where counting stops (countsUntil) are live-totals.ts's
 // own; the document is its totalsDocument.
 //

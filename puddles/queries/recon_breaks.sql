@@ -348,7 +348,7 @@ sms_pledged AS (
     max(CAST(date_trunc('month', d.occurred_at) + INTERVAL '1' MONTH AS DATE)) AS next_month,
     max(CAST(date_trunc('month', d.occurred_at) + INTERVAL '1' MONTH - INTERVAL '1' DAY AS DATE)) AS month_end
   FROM don d
-  WHERE d.channel = 'sms' AND coalesce(d.status, '') NOT IN ('failed', 'cancelled', 'canceled')
+  WHERE d.channel = 'sms' AND coalesce(d.status, '') NOT IN (SELECT status FROM donation_statuses WHERE NOT pledged)
   GROUP BY substr(CAST(CAST(d.occurred_at AS DATE) AS VARCHAR), 1, 7), d.currency
 ),
 -- A remittance is a credit naming an SMS aggregator (recon_providers, kind sms). It pays the month written in

@@ -7,8 +7,10 @@
 -- as DUPLICATE_PAYMENT (recon_breaks) keeps the same charge as the one that stands.
 -- Stage precedence: disputed, refunded (of that payment) > banked > paid_out > paid > failed (only
 -- when no attempt succeeded) > pledged. A payout that failed paid nothing out: while its PAYOUT_FAILED break is
--- open (no later payout has carried its money again) its payments are `paid`, the payout still named; `clicked` is a donation whose form was started but not completed
--- (status started or abandoned). SMS pledges stay `pledged`: they are collected by month (recon_breaks).
+-- open (no later payout has carried its money again) its payments are `paid`, the payout still named; `clicked` is a donation whose status
+-- donation_statuses gives that stage (started or abandoned: the form was not completed, so no money is pledged; the
+-- live totals and totals_by_box leave them out by the same list). SMS pledges stay `pledged`: they are collected by
+-- month (recon_breaks).
 -- Beside the money's stages, the CRM's: gift_id, gift_stage (the CRM's own stage name, e.g. Closed Won) and
 -- when the CRM recorded it (null: not in the CRM).
 -- open_tickets: the supporter care tickets still open on the donation or its payment (recon_tickets).
@@ -145,7 +147,7 @@ j AS (
       WHEN p.outcome = 'succeeded' AND p.payout_id IS NOT NULL AND pf.payout_id IS NULL THEN 'paid_out'
       WHEN p.outcome = 'succeeded' THEN 'paid'
       WHEN p.any_failed = 1 AND p.outcome = 'failed' THEN 'failed'
-      WHEN d.status IN ('started', 'abandoned') THEN 'clicked'
+      WHEN d.status IN (SELECT status FROM donation_statuses WHERE stage = 'clicked') THEN 'clicked'
       ELSE 'pledged'
     END AS stage,
     coalesce(cg.gift_id, gd.gift_id) AS gift_id,

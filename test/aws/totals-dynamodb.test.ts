@@ -71,13 +71,16 @@ async function getTotals(query: string, key = READ_KEY) {
 }
 
 describe('live totals on DynamoDB (kept by the consumer handler, served by the totals handler)', () => {
-  it('supersedes by _changed_at, ignores a late older version, drops cancelled and failed, and never counts a redelivery twice', async () => {
+  it('supersedes by _changed_at, ignores a late older version, drops cancelled, failed and unfinished forms, and never counts a redelivery twice', async () => {
     const first = await land([
       donation('d1', 500),
       donation('d2', 1000, { channel: 'online', updated_at: '2026-11-27T20:20:00Z' }),
       donation('d3', 700, { status: 'failed' }),
       donation('d4', 900, { currency: 'EUR', occurred_at: '2026-11-27T21:40:00Z' }),
       donation('d5', 300, { campaign: 'other', cta: undefined }),
+      // Web forms started or left unfinished: the journey calls them clicked, so they are no money raised.
+      donation('d6', 2500, { channel: 'online', status: 'started' }),
+      donation('d7', 2500, { channel: 'online', status: 'abandoned' }),
     ]);
     expect(sorted(await totals.cells())).toEqual(sorted(live.cells()));
 
@@ -113,7 +116,7 @@ describe('live totals on DynamoDB (kept by the consumer handler, served by the t
             currency: d % 9 === 0 ? 'EUR' : 'GBP',
             occurred_at: new Date(Date.UTC(2026, 10, 27, 19 + (d % 3), (d * 11) % 60)).toISOString(),
             updated_at: new Date(Date.UTC(2026, 10, 27, 22, d % 60, v)).toISOString(),
-            ...((d + v) % 7 === 0 ? { status: 'failed' } : (d + v) % 11 === 0 ? { status: 'cancelled' } : {}),
+            ...((d + v) % 7 === 0 ? { status: 'failed' } : (d + v) % 11 === 0 ? { status: 'cancelled' } : (d + v) % 13 === 0 ? { status: 'abandoned' } : {}),
           }),
         );
       }
@@ -165,7 +168,7 @@ describe('live totals on DynamoDB (kept by the consumer handler, served by the t
     );
     expect(sorted(await totals.cells())).not.toEqual(want);
     const r = await totals.repair();
-    expect(r.donations).toBe(65);
+    expect(r.donations).toBe(67);
     expect(sorted(await totals.cells())).toEqual(want);
     expect(sorted(await totals.cells())).toEqual(sorted(await sqlCells()));
   });

@@ -245,6 +245,29 @@ describe('live totals API', () => {
     }
   });
 
+  // A tester on the TV night: three web forms for £25, one started, one abandoned, one pledged. The journey calls
+  // the first two `clicked` (never pledged), so neither the TV nor finance's view may count them.
+  it('counts only what the journey calls pledged: a started or abandoned form is clicked, and counts nothing', async () => {
+    const form = (id: string, status: string, over: Record<string, unknown> = {}) => donation(id, { campaign: 'forms', amount_minor: 2500, status, ...over });
+    await post(hub, [form('form-started', 'started'), form('form-abandoned', 'abandoned'), form('form-pledged', 'pledged')]);
+    const one = { count: 1, amount_minor: 2500 };
+    expect((await totals(hub, '?campaign=forms')).total).toEqual(one);
+    expect(await sqlTotals(hub, `campaign = 'forms'`)).toEqual([{ currency: 'GBP', ...one }]);
+    const stages = await hub.runtime.query.query(`SELECT donation_id, stage FROM recon_journey WHERE campaign = 'forms' ORDER BY donation_id`);
+    expect(stages).toEqual([
+      { donation_id: 'form-abandoned', stage: 'clicked' },
+      { donation_id: 'form-pledged', stage: 'pledged' },
+      { donation_id: 'form-started', stage: 'clicked' },
+    ]);
+    // The started form completed later: it is pledged now, on the TV, in the view and in the journey alike.
+    await post(hub, [form('form-started', 'pledged', { updated_at: '2026-11-27T20:12:00Z' })]);
+    const two = { count: 2, amount_minor: 5000 };
+    expect((await totals(hub, '?campaign=forms')).total).toEqual(two);
+    expect(await sqlTotals(hub, `campaign = 'forms'`)).toEqual([{ currency: 'GBP', ...two }]);
+    expect(await hub.runtime.query.query(`SELECT stage FROM recon_journey WHERE donation_id = 'form-started'`)).toEqual([{ stage: 'pledged' }]);
+    expect(await hub.totals.checkDrift()).toMatchObject({ ok: true, inconclusive: false });
+  });
+
   it('holds a donation dated after today out of the live total, as the view does, and the check would see it counted', async () => {
     await post(hub, [donation('fut1', { occurred_at: '2099-01-01T00:00:00Z', amount_minor: 1_000_000, campaign: 'fut' })]);
     expect((await totals(hub, '?campaign=fut')).total).toEqual({ count: 0, amount_minor: 0 });
