@@ -56,7 +56,7 @@ const things = defineStream<P, Rec>({
     return { records: res.data, next: res.has_more ? res.data.at(-1)!.id : null };
   },
   toContract: (r) => [
-    { contract: 'donation', version: 1, payload: { donation_id: r.id, occurred_at: new Date(r.created).toISOString(), channel: 'online', amount_minor: 500, currency: 'GBP', status: 'done' } },
+    { contract: 'donation', version: 1, payload: { donation_id: r.id, occurred_at: new Date(r.created).toISOString(), channel: 'online', amount_minor: 500, currency: 'GBP', status: 'paid' } },
   ],
 });
 

@@ -233,6 +233,21 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     await drain();
   });
 
+  it("takes a donation's status in any case or spelling as the status it means, and refuses any other with a 400 naming the field and the values", async () => {
+    await drain();
+    const spellings = ['Cancelled', 'CANCELLED', 'cancelled ', 'Canceled', 'Failed', ' Abandoned'];
+    const res = await post(app, { events: spellings.map((status, i) => donation(`st-${i}`, { status })) });
+    expect(res.statusCode).toBe(202);
+    expect((await drain()).map((e) => e.payload.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled', 'failed', 'abandoned']);
+
+    const bad = await post(app, { events: [donation('st-ok', { status: 'pledged' }), donation('st-bad', { status: 'done' })] });
+    expect(bad.statusCode).toBe(400);
+    expect((bad.json() as { rejected: unknown[] }).rejected).toEqual([
+      { index: 1, errors: [{ path: 'payload.status', message: 'must be one of pledged, pending, paid, started, abandoned, failed, cancelled (in any case; canceled means cancelled)' }] },
+    ]);
+    expect(await queue.depth('raw')).toBe(0);
+  });
+
   it('says an amount too large to hold exactly is too large (it is an integer), and publishes nothing', async () => {
     await drain();
     const text = JSON.stringify({ events: [donation('huge')] }).replace('"amount_minor":500', '"amount_minor":9007199254740993');

@@ -1,5 +1,6 @@
 import { defineContract } from './contract.js';
-import { boolean, currency, date, int, json, nonNegativeInt, oneOf, string, timestamp } from './schema.js';
+import { DONATION_STATUS_ALIASES, DONATION_STATUS_VALUES } from './donation-status.js';
+import { boolean, currency, date, int, json, nonNegativeInt, oneOf, oneOfNormalised, string, timestamp } from './schema.js';
 
 // The v1 contracts. Field names listed in issue #2 are a public interface; keep them stable.
 // Money: `*_minor` integers + ISO 4217 `currency`. Times: UTC. Ids: the provider's own.
@@ -48,7 +49,9 @@ export const donation = defineContract({
     payment_provider: string().optional(),
     payment_ref: string().optional(),
     gift_aid: boolean().optional(),
-    status: string().optional(),
+    status: oneOfNormalised(DONATION_STATUS_VALUES, DONATION_STATUS_ALIASES)
+      .optional()
+      .doc('Whether it is money raised, and its stage in the journey: core/contracts/donation-status.ts (absent: pledged)'),
   },
 });
 

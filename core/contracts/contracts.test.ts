@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONTRACTS, contractsV1, extendContract, getContract, string, type Infer } from './index.js';
+import { CONTRACTS, contractsV1, DONATION_STATUSES, extendContract, getContract, string, type Infer } from './index.js';
 
 describe('contracts', () => {
   it('validates and normalises a donation', () => {
@@ -155,6 +155,20 @@ describe('contracts', () => {
     // Both versions agree: bank_statement v2 grows from v1's own entry_count.
     const statement = { bank_statement_id: 's', occurred_at: '2026-11-29T18:00:00Z', account: 'a', currency: 'GBP', source_format: 'csv', entry_count: -1, balanced: true, file_sha256: 'x' };
     for (const v of [1, 2]) expect(getContract('bank_statement', v)!.validate(statement).errors).toEqual([{ path: 'payload.entry_count', message: 'must not be negative' }]);
+  });
+
+  it("takes a donation's status in any spelling of a listed one, lands the listed one, and refuses any other naming the values", () => {
+    const status = (v: unknown) =>
+      contractsV1.donation.validate({ donation_id: 'd1', occurred_at: '2026-11-29T20:15:00Z', channel: 'online', amount_minor: 2500, currency: 'GBP', status: v });
+    // The tester's spellings of a cancellation or a failure: each lands as the status that counts nothing.
+    for (const [sent, lands] of [['Cancelled', 'cancelled'], ['CANCELLED', 'cancelled'], ['cancelled ', 'cancelled'], [' canceled', 'cancelled'], ['Canceled', 'cancelled'], ['Failed', 'failed'], ['\tStarted\n', 'started'], ['pledged', 'pledged']]) {
+      expect(status(sent).value?.status, JSON.stringify(sent)).toBe(lands);
+    }
+    expect(contractsV1.donation.validate({ donation_id: 'd1', occurred_at: '2026-11-29T20:15:00Z', channel: 'online', amount_minor: 2500, currency: 'GBP' }).value?.status).toBeNull();
+    const message = 'must be one of pledged, pending, paid, started, abandoned, failed, cancelled (in any case; canceled means cancelled)';
+    for (const bad of ['done', 'cancel led', '', '   ', 'refunded', 42]) expect(status(bad).errors, JSON.stringify(bad)).toEqual([{ path: 'payload.status', message }]);
+    // The list is the one the totals and the journey read.
+    expect(contractsV1.donation.fields.status.values).toEqual(DONATION_STATUSES.map((s) => s.status));
   });
 
   it('says a whole number too large to hold exactly is too large, not that it is no integer', () => {

@@ -8,6 +8,12 @@ export interface Field<T = unknown, O extends boolean = boolean> {
   readonly kind: FieldKind;
   readonly isOptional: O;
   readonly values?: readonly string[];
+  /**
+   * An `enum` taken in any case and with spaces around it: trimmed and lower-cased, then other spellings mapped by
+   * `aliases`, before it is checked against `values`. What lands is always one of `values`.
+   */
+  readonly normalised?: boolean;
+  readonly aliases?: Readonly<Record<string, string>>;
   readonly description?: string;
   /** The least value an `int` field takes (0 for money that is never negative); absent: any safe integer. */
   readonly min?: number;
@@ -20,7 +26,7 @@ export type Builder<T, O extends boolean = false> = Field<T, O> & {
   doc(text: string): Builder<T, O>;
 };
 
-type Spec = Pick<Field, 'kind' | 'values' | 'description' | 'min'>;
+type Spec = Pick<Field, 'kind' | 'values' | 'description' | 'min' | 'normalised' | 'aliases'>;
 
 function field<T, O extends boolean = false>(spec: Spec, isOptional = false): Builder<T, O> {
   return {
@@ -50,6 +56,18 @@ export const date = () => field<string>({ kind: 'date' });
 /** ISO 4217 alpha code, upper case. */
 export const currency = () => field<string>({ kind: 'currency' });
 export const oneOf = <const V extends readonly string[]>(values: V) => field<V[number]>({ kind: 'enum', values });
+/**
+ * One of a documented set of lower-case values, where people and forms spell them freely ("Cancelled ",
+ * "CANCELLED", Stripe's "canceled"): trimmed and lower-cased, then `aliases` (keyed by that form) name the value
+ * another spelling means. Anything else is refused, naming the values. What lands is always one of `values`, so a
+ * total or a view never meets two spellings of one thing.
+ */
+export function oneOfNormalised<const V extends readonly string[]>(values: V, aliases: Readonly<Record<string, V[number]>> = {}) {
+  for (const v of [...values, ...Object.keys(aliases)]) {
+    if (v !== v.trim().toLowerCase()) throw new Error(`oneOfNormalised: ${JSON.stringify(v)} must be trimmed and lower case`);
+  }
+  return field<V[number]>({ kind: 'enum', values, normalised: true, aliases });
+}
 /** Arbitrary JSON, stored as a JSON string column. */
 export const json = () => field<unknown>({ kind: 'json' });
 

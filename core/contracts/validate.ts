@@ -61,7 +61,11 @@ function checkFor(f: Field): Check {
       };
     case 'enum': {
       const values = f.values!;
-      return (v) => (typeof v === 'string' && values.includes(v) ? v : BAD);
+      if (!f.normalised) return (v) => (typeof v === 'string' && values.includes(v) ? v : BAD);
+      // Every spelling taken, by its trimmed lower-case form; a value already as it lands is found at once.
+      const taken = new Map<string, string>(values.map((x) => [x, x]));
+      for (const [from, to] of Object.entries(f.aliases ?? {})) taken.set(from, to);
+      return (v) => (typeof v === 'string' ? (taken.get(v) ?? taken.get(v.trim().toLowerCase()) ?? BAD) : BAD);
     }
     case 'json':
       return (v) => (typeof v === 'string' ? v : JSON.stringify(v));
@@ -90,8 +94,12 @@ function whyBad(f: Field, v: unknown): string {
     case 'currency':
       // Well formed but not in use ('GPB', 'ZZZ') is most likely a typo: say so apart from a value that is no code at all.
       return isCurrencyShaped(v) ? 'is not an ISO 4217 currency code in use (e.g. GBP, EUR, USD)' : 'must be an ISO 4217 currency code';
-    case 'enum':
-      return `must be one of ${f.values!.join(', ')}`;
+    case 'enum': {
+      const list = `must be one of ${f.values!.join(', ')}`;
+      if (!f.normalised) return list;
+      const aliases = Object.entries(f.aliases ?? {}).map(([from, to]) => `; ${from} means ${to}`).join('');
+      return `${list} (in any case${aliases})`;
+    }
     case 'json':
       return 'must be JSON';
   }

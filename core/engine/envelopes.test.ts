@@ -25,6 +25,19 @@ describe('quarantine envelopes', () => {
     expect(mappedToEnvelopes(refund(500), origin('2026-11-29T10:00:00.000Z')).envelopes[0]!.contract).toBe('refund');
   });
 
+  it("hold a connector's donation whose status is none of the donation statuses, naming the field and the values; take other spellings as their status", () => {
+    const donation = (status: string) => [{ contract: 'donation', version: 1, payload: { donation_id: 'd1', occurred_at: '2026-11-29T09:00:00Z', channel: 'online', amount_minor: 2500, currency: 'GBP', status } }];
+    const r = mappedToEnvelopes(donation('done'), origin('2026-11-29T10:00:00.000Z'));
+    expect(r.quarantined).toBe(1);
+    expect(r.envelopes[0]!.contract).toBe('quarantine');
+    expect(JSON.parse(r.envelopes[0]!.payload.reasons as string)).toEqual([
+      { path: 'payload.status', message: 'must be one of pledged, pending, paid, started, abandoned, failed, cancelled (in any case; canceled means cancelled)' },
+    ]);
+    const ok = mappedToEnvelopes(donation(' Canceled'), origin('2026-11-29T10:00:00.000Z'));
+    expect(ok.quarantined).toBe(0);
+    expect(ok.envelopes[0]!.payload.status).toBe('cancelled');
+  });
+
   it('fall back to the arrival time when the record has no real time of its own', () => {
     // '2026-02-30' is no day: the contract refuses it, so the quarantine row must not carry it either.
     const q = mappedToEnvelopes(bad('2026-02-30T10:00:00Z'), origin('2026-11-29T10:00:00.000Z')).envelopes[0]!;

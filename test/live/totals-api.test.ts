@@ -247,7 +247,7 @@ describe('live totals API', () => {
 
   // A tester on the TV night: three web forms for £25, one started, one abandoned, one pledged. The journey calls
   // the first two `clicked` (never pledged), so neither the TV nor finance's view may count them.
-  it('counts only what the journey calls pledged: a started or abandoned form is clicked, and counts nothing', async () => {
+  it('counts only what the journey calls pledged: a started or abandoned form is clicked, and a cancellation however spelt counts nothing', async () => {
     const form = (id: string, status: string, over: Record<string, unknown> = {}) => donation(id, { campaign: 'forms', amount_minor: 2500, status, ...over });
     await post(hub, [form('form-started', 'started'), form('form-abandoned', 'abandoned'), form('form-pledged', 'pledged')]);
     const one = { count: 1, amount_minor: 2500 };
@@ -265,6 +265,10 @@ describe('live totals API', () => {
     expect((await totals(hub, '?campaign=forms')).total).toEqual(two);
     expect(await sqlTotals(hub, `campaign = 'forms'`)).toEqual([{ currency: 'GBP', ...two }]);
     expect(await hub.runtime.query.query(`SELECT stage FROM recon_journey WHERE donation_id = 'form-started'`)).toEqual([{ stage: 'pledged' }]);
+    // Cancellations and failures as people and forms spell them: none of them counts.
+    await post(hub, ['Cancelled', 'CANCELLED', 'Failed', 'cancelled ', 'Canceled'].map((status, i) => form(`form-spelt-${i}`, status)));
+    expect((await totals(hub, '?campaign=forms')).total).toEqual(two);
+    expect(await sqlTotals(hub, `campaign = 'forms'`)).toEqual([{ currency: 'GBP', ...two }]);
     expect(await hub.totals.checkDrift()).toMatchObject({ ok: true, inconclusive: false });
   });
 

@@ -126,7 +126,7 @@ describe('landing', () => {
     expect(await lake.engine.query(`SELECT status FROM donation_history ORDER BY _changed_at`)).toEqual([{ status: 'pending' }, { status: 'paid' }]);
 
     // An older snapshot (lower updated_at) that arrives last: history gains it, current stays paid.
-    const late = donation('d1', 900, { status: 'authorised', updated_at: '2026-11-29T20:17:00Z', received_at: '2026-11-29T21:00:00Z' });
+    const late = donation('d1', 900, { status: 'pending', updated_at: '2026-11-29T20:17:00Z', received_at: '2026-11-29T21:00:00Z' });
     await lake.queue.publish([late]);
     await drainAll();
     expect(await lake.engine.query(`SELECT status, amount_minor FROM donation`)).toEqual([{ status: 'paid', amount_minor: 1000 }]);
