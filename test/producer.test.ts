@@ -248,6 +248,21 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(await queue.depth('raw')).toBe(0);
   });
 
+  it('refuses an empty or blank key with a 400 naming it, in any contract, and publishes nothing: blank pledges would merge into one', async () => {
+    await drain();
+    const payment = (payment_id: string) => ({ contract: 'payment', version: 1, payload: { payment_id, occurred_at: '2026-11-29T20:15:00Z', provider: 'stripe', status: 'succeeded', amount_minor: 500, currency: 'GBP' } });
+    const res = await post(app, { events: [donation('key-ok'), donation(''), donation('   '), donation('\t'), payment(' ')] });
+    expect(res.statusCode).toBe(400);
+    const message = 'must not be empty or only spaces: it names the record';
+    expect((res.json() as { rejected: unknown[] }).rejected).toEqual([
+      { index: 1, errors: [{ path: 'payload.donation_id', message }] },
+      { index: 2, errors: [{ path: 'payload.donation_id', message }] },
+      { index: 3, errors: [{ path: 'payload.donation_id', message }] },
+      { index: 4, errors: [{ path: 'payload.payment_id', message }] },
+    ]);
+    expect(await queue.depth('raw')).toBe(0);
+  });
+
   it('says an amount too large to hold exactly is too large (it is an integer), and publishes nothing', async () => {
     await drain();
     const text = JSON.stringify({ events: [donation('huge')] }).replace('"amount_minor":500', '"amount_minor":9007199254740993');

@@ -11,7 +11,7 @@ export interface Column {
 export interface Contract<F extends Fields = Fields> {
   readonly name: string;
   readonly version: number;
-  /** Primary key field: always `<name>_id`. */
+  /** Primary key field: always `<name>_id`, a string that must not be empty or only spaces. */
   readonly key: string;
   readonly fields: F;
   readonly doc: string;
@@ -43,9 +43,13 @@ export function defineContract<const N extends string, F extends Fields>(spec: {
   personal?: PersonalFields;
 }): Contract<F> {
   const key = `${spec.name}_id`;
-  if (!(key in spec.fields)) throw new Error(`contract ${spec.name}: key field ${key} missing`);
+  const keyField = spec.fields[key];
+  if (!keyField) throw new Error(`contract ${spec.name}: key field ${key} missing`);
+  if (keyField.kind !== 'string' || keyField.isOptional) throw new Error(`contract ${spec.name}: key field ${key} must be a required string`);
   if (!('occurred_at' in spec.fields)) throw new Error(`contract ${spec.name}: occurred_at missing`);
-  const columns = Object.entries(spec.fields).map(([name, f]) => ({
+  // The key is marked here, for every contract alike, so validation refuses a blank one (see Field.isKey).
+  const fields = Object.fromEntries(Object.entries(spec.fields).map(([name, f]) => [name, name === key ? { ...f, isKey: true } : f])) as F;
+  const columns = Object.entries(fields).map(([name, f]) => ({
     name,
     duckdbType: DUCKDB_TYPE[f.kind],
     glueType: GLUE_TYPE[f.kind],
@@ -58,18 +62,18 @@ export function defineContract<const N extends string, F extends Fields>(spec: {
     name: spec.name,
     version: spec.version,
     key,
-    fields: spec.fields,
+    fields,
     doc: spec.doc,
     columns,
     personal,
     validate: tests.length
       ? (payload) => {
-          const r = validateFields(spec.fields, payload);
+          const r = validateFields(fields, payload);
           // The value is the validator's own copy: left out here, the caller's payload is untouched.
           if (r.value) for (const [name, isPersonal] of tests) if (r.value[name] !== null && isPersonal(r.value[name])) r.value[name] = null;
           return r as never;
         }
-      : (payload) => validateFields(spec.fields, payload) as never,
+      : (payload) => validateFields(fields, payload) as never,
   };
 }
 

@@ -196,6 +196,27 @@ describe('contracts', () => {
     expect(getContract('payment', 1)?.columns.find((c) => c.name === 'amount_minor')?.duckdbType).toBe('BIGINT');
   });
 
+  it("refuses a key that is empty or only spaces, in every contract and version, naming the key: blank keys would be one record", () => {
+    for (const versions of CONTRACTS.values()) {
+      for (const c of versions.values()) {
+        for (const blank of ['', ' ', '\t \n', '\u00a0']) {
+          const errors = c.validate({ [c.key]: blank }).errors ?? [];
+          expect(errors.find((e) => e.path === `payload.${c.key}`), `${c.name} v${c.version} ${JSON.stringify(blank)}`).toEqual({
+            path: `payload.${c.key}`,
+            message: 'must not be empty or only spaces: it names the record',
+          });
+        }
+        expect(c.fields[c.key]!.isKey).toBe(true);
+      }
+    }
+    // A key is the source's own id: one with spaces around it is taken as sent, never trimmed into another's.
+    const donation = (donation_id: string) => contractsV1.donation.validate({ donation_id, occurred_at: '2026-11-29T20:15:00Z', channel: 'sms', amount_minor: 500, currency: 'GBP' });
+    expect(donation(' d1 ').value?.donation_id).toBe(' d1 ');
+    expect(donation('0').errors).toBeNull();
+    // Other strings may still be empty: a blank reference is the bank's, not a name.
+    expect(contractsV1.bank_line.validate({ bank_line_id: 'b1', occurred_at: '2026-11-29T10:00:00Z', account: 'a', amount_minor: 1, currency: 'GBP', reference: '' }).errors).toBeNull();
+  });
+
   it('grows a version only by optional fields', () => {
     const base = contractsV1.click;
     expect(() => extendContract(base, 2, { referrer: string() })).toThrow(/must be optional/);

@@ -15,6 +15,11 @@ export interface Field<T = unknown, O extends boolean = boolean> {
   readonly normalised?: boolean;
   readonly aliases?: Readonly<Record<string, string>>;
   readonly description?: string;
+  /**
+   * The contract's key (`<name>_id`, marked by defineContract): the record's name, by which versions supersede each
+   * other, so it must hold more than spaces. Blank keys would all be one record, and one pledge would replace another.
+   */
+  readonly isKey?: boolean;
   /** The least value an `int` field takes (0 for money that is never negative); absent: any safe integer. */
   readonly min?: number;
   /** Phantom: carries the TypeScript type of the field's value. */
@@ -26,7 +31,7 @@ export type Builder<T, O extends boolean = false> = Field<T, O> & {
   doc(text: string): Builder<T, O>;
 };
 
-type Spec = Pick<Field, 'kind' | 'values' | 'description' | 'min' | 'normalised' | 'aliases'>;
+type Spec = Pick<Field, 'kind' | 'values' | 'description' | 'min' | 'normalised' | 'aliases' | 'isKey'>;
 
 function field<T, O extends boolean = false>(spec: Spec, isOptional = false): Builder<T, O> {
   return {

@@ -15,6 +15,9 @@ export function fieldReason(e: FieldError): string {
 /** The longest string a contract's field takes: what a filter on such a field (a campaign) must take too. */
 export const MAX_STRING = 4096;
 
+/** Holds something besides white space (what String#trim takes off): a key must. Stops at the first such character. */
+const NOT_BLANK = /\S/;
+
 /** What a check returns for a bad value; a unique object, so no good value (any JSON value) can be it. */
 const BAD: unique symbol = Symbol('bad');
 type Check = (v: unknown) => unknown;
@@ -23,6 +26,7 @@ type Check = (v: unknown) => unknown;
 function checkFor(f: Field): Check {
   switch (f.kind) {
     case 'string':
+      if (f.isKey) return (v) => (typeof v === 'string' && v.length <= MAX_STRING && NOT_BLANK.test(v) ? v : BAD);
       return (v) => (typeof v === 'string' && v.length <= MAX_STRING ? v : BAD);
     case 'int': {
       const min = f.min ?? -Number.MAX_SAFE_INTEGER;
@@ -76,7 +80,9 @@ function checkFor(f: Field): Check {
 function whyBad(f: Field, v: unknown): string {
   switch (f.kind) {
     case 'string':
-      return typeof v !== 'string' ? 'must be a string' : `must be at most ${MAX_STRING} characters`;
+      if (typeof v !== 'string') return 'must be a string';
+      if (v.length > MAX_STRING) return `must be at most ${MAX_STRING} characters`;
+      return 'must not be empty or only spaces: it names the record';
     case 'int':
       if (typeof v !== 'number' || !Number.isInteger(v)) return 'must be an integer (money is in minor units)';
       if (f.min !== undefined && v < f.min) return f.min === 0 ? 'must not be negative' : `must be ${f.min} or more`;

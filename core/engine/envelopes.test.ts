@@ -38,6 +38,22 @@ describe('quarantine envelopes', () => {
     expect(ok.envelopes[0]!.payload.status).toBe('cancelled');
   });
 
+  it("hold a connector's record whose key is empty or only spaces, each as its own quarantine row", () => {
+    const blank = (payment_id: string, raw: string) =>
+      mappedToEnvelopes(
+        [{ contract: 'payment', version: 1, payload: { payment_id, occurred_at: '2026-11-29T09:00:00Z', provider: 'stripe', status: 'succeeded', amount_minor: 2500, currency: 'GBP' } }],
+        { ...origin('2026-11-29T10:00:00.000Z'), raw: scrubPersonalData({ id: raw }) },
+      );
+    const [a, b] = [blank('', 'ch_a'), blank('   ', 'ch_b')];
+    for (const r of [a, b]) {
+      expect(r.quarantined).toBe(1);
+      expect(JSON.parse(r.envelopes[0]!.payload.reasons as string)).toEqual([{ path: 'payload.payment_id', message: 'must not be empty or only spaces: it names the record' }]);
+    }
+    // Named by the raw record, not by the blank key: two such records are two rows, not one.
+    expect(a.envelopes[0]!.payload.quarantine_id).not.toBe(b.envelopes[0]!.payload.quarantine_id);
+    expect(b.envelopes[0]!.payload.quarantine_id).toMatch(/^stripe:payment:sha256:/);
+  });
+
   it('fall back to the arrival time when the record has no real time of its own', () => {
     // '2026-02-30' is no day: the contract refuses it, so the quarantine row must not carry it either.
     const q = mappedToEnvelopes(bad('2026-02-30T10:00:00Z'), origin('2026-11-29T10:00:00.000Z')).envelopes[0]!;

@@ -61,7 +61,8 @@ export function quarantineEnvelope(
   origin: Origin,
 ): Envelope {
   const key = m.payload?.[`${m.contract}_id`];
-  const which = typeof key === 'string' && key ? key : (origin.record_key ?? `sha256:${hash('sha256', canonicalJson(origin.raw), 'hex').slice(0, 32)}`);
+  // A blank key names nothing (it is why such a record is here): two of them must stay two quarantine rows.
+  const which = typeof key === 'string' && key.trim() ? key : (origin.record_key ?? `sha256:${hash('sha256', canonicalJson(origin.raw), 'hex').slice(0, 32)}`);
   const own = m.payload?.occurred_at;
   const payload = {
     quarantine_id: `${origin.source}:${m.contract}:${which}`,
