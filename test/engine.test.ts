@@ -49,7 +49,7 @@ function stream(overrides: Partial<StreamDef<P, Rec>> = {}) {
     toContract: (r) => [
       {
         contract: 'donation', version: 1,
-        payload: { donation_id: r.id, occurred_at: new Date(r.created).toISOString(), channel: 'online', amount_minor: r.amount, currency: 'GBP', status: r.pending ? 'pending' : 'done' },
+        payload: { donation_id: r.id, occurred_at: new Date(r.created).toISOString(), channel: 'online', amount_minor: r.amount, currency: 'GBP', status: r.pending ? 'pending' : 'paid' },
       },
     ],
     revisit: (r) => Boolean(r.pending),
@@ -354,7 +354,7 @@ describe('connector engine', () => {
     await t.run(stream());
     expect(t.p.calls[before]!.from).toBeLessThanOrEqual(records[2]!.created);
     const versions = (await t.published()).filter((e) => e.key === 'r002').map((e) => e.payload.status);
-    expect(versions).toEqual(['pending', 'done']);
+    expect(versions).toEqual(['pending', 'paid']);
     expect((await loadBookmark(t.state, 'fake', 'things')).revisitFrom).toBeNull();
   });
 
