@@ -17,7 +17,8 @@
 // garbage route. A replay drops the state (its rows may be gone from the history); the next fold starts over.
 import { CONTRACTS, latestVersion, type Contract } from '../core/contracts/index.js';
 import type { Catalog, CatalogFile, ObjectStore } from '../core/ports.js';
-import { sqlIdent, withConnection } from './duckdb.js';
+import { withConnection } from './duckdb.js';
+import { sqlIdent } from './sql-text.js';
 import { currentStateKey, isRawTable, setHash } from './layout.js';
 import { withLocalFiles } from './local-files.js';
 import { contractColumns, copyToBytesCounted } from './parquet-writer.js';

@@ -35,18 +35,3 @@ export async function withConnection<T>(fn: (conn: DuckDBConnection) => Promise<
     conn.closeSync();
   }
 }
-
-/** A SQL string literal. */
-export function sqlString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
-
-/** A quoted SQL identifier. */
-export function sqlIdent(s: string): string {
-  return `"${s.replaceAll('"', '""')}"`;
-}
-
-/** `read_parquet([...])` over local paths; hive columns off so `dt=` folders do not add a column. */
-export function readParquetSql(paths: readonly string[]): string {
-  return `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false)`;
-}

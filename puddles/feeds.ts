@@ -6,7 +6,7 @@ import { latestVersion } from '../core/contracts/index.js';
 import { ConfigError } from '../core/errors.js';
 import type { FeedKey } from '../core/http/auth.js';
 import type { QueryEngine } from '../core/ports.js';
-import { sqlIdent } from './duckdb.js';
+import { sqlIdent } from './sql-text.js';
 import type { LandedRows } from './landed.js';
 import type { Cell } from './parquet-writer.js';
 

@@ -14,7 +14,8 @@ import path from 'node:path';
 import { DuckDBDateValue, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 
 import { dateParse } from '../core/time.js';
-import { sqlIdent, sqlString, withConnection } from './duckdb.js';
+import { withConnection } from './duckdb.js';
+import { sqlIdent, sqlString } from './sql-text.js';
 
 // The column lists live in columns.ts (no DuckDB import there, so the AWS shape and CDK can read them).
 export { contractColumns, ENVELOPE_COLUMNS, RAW_COLUMNS, type ColumnSpec, type ColumnType } from './columns.js';

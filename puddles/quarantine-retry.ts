@@ -16,7 +16,7 @@ import { remapRecord } from '../core/engine/remap.js';
 import { makeEnvelope, type Envelope } from '../core/envelope.js';
 import type { Clock, Queue, QueryEngine } from '../core/ports.js';
 import { puddleFor } from './definitions.js';
-import { sqlString } from './duckdb.js';
+import { sqlString } from './sql-text.js';
 import { contractRow } from './landing-rows.js';
 
 /** What the retry knows of a connector: its streams as the mappings read them. */

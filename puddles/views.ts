@@ -16,10 +16,9 @@
 // checks it that way against Trino's grammar and runs the DuckDB form over a landed lake.
 import { CONTRACTS, latestVersion, type Contract } from '../core/contracts/index.js';
 import type { CatalogFile, TableRef } from '../core/ports.js';
-import { readParquetSql, sqlIdent } from './duckdb.js';
+import { readParquetSql, sqlIdent } from './sql-text.js';
 import { RAW_TABLE, tableId } from './layout.js';
-import { CURRENT_FLAG } from './columns.js';
-import { contractColumns, RAW_COLUMNS, type ColumnSpec } from './parquet-writer.js';
+import { contractColumns, CURRENT_FLAG, RAW_COLUMNS, type ColumnSpec } from './columns.js';
 
 export interface ViewDef {
   name: string;

@@ -15,7 +15,7 @@ import {
 import { FatalError, PuddleError, RetriableError } from '../../core/errors.js';
 import { CONTRACTS } from '../../core/contracts/index.js';
 import type { CatalogFile, QueryEngine, QueryResult, Row } from '../../core/ports.js';
-import { sqlIdent } from '../../puddles/duckdb.js';
+import { sqlIdent } from '../../puddles/sql-text.js';
 import { namedViews } from '../../puddles/named-views.js';
 import { fileViews, type SourceSql, type ViewDef } from '../../puddles/views.js';
 import { ATHENA, GLUE_DATABASE, GLUE_TABLES, glueTableName, type GlueTableKind, type GlueTableSpec } from './shape.js';

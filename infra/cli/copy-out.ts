@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import type { QueryEngine } from '../../core/ports.js';
-import { sqlString } from '../../puddles/duckdb.js';
+import { sqlString } from '../../puddles/sql-text.js';
 import { neutralisedSelect } from './csv-cells.js';
 
 export type FileFormat = 'parquet' | 'csv';

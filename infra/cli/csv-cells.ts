@@ -4,7 +4,7 @@
 // `=HYPERLINK("http://evil.example/","Click")` in a remittance must reach finance's spreadsheet as text.
 // OWASP's remedy: a single quote before such a cell, which spreadsheets take as "this is text" and do not show.
 // Only text columns: a number column's -25 is a number, written as one, and never a formula.
-import { sqlIdent } from '../../puddles/duckdb.js';
+import { sqlIdent } from '../../puddles/sql-text.js';
 
 /** The first characters that make a spreadsheet read a cell as a formula. */
 const FORMULA_START: readonly string[] = ['=', '+', '-', '@', '\t', '\r'];

@@ -10,7 +10,8 @@ import path from 'node:path';
 import type { DuckDBInstance, DuckDBConnection } from '@duckdb/node-api';
 
 import type { Catalog, CatalogFile, ObjectStore, QueryEngine, QueryResult, Row } from '../../core/ports.js';
-import { createDuckDb, sqlIdent } from '../../puddles/duckdb.js';
+import { createDuckDb } from '../../puddles/duckdb.js';
+import { sqlIdent } from '../../puddles/sql-text.js';
 import { namedViews } from '../../puddles/named-views.js';
 import { currentViews, fileViews, type ViewDef } from '../../puddles/views.js';
 import { readerResult } from './duckdb-json.js';

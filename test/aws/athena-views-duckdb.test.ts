@@ -22,7 +22,7 @@ import { CATALOG_TABLE, GLUE_TABLES, type GlueTableSpec } from '../../infra/aws/
 import { FsObjectStore } from '../../infra/local/fs-object-store.js';
 import { compactAll } from '../../puddles/compact.js';
 import { foldCurrentState } from '../../puddles/current-state.js';
-import { sqlIdent } from '../../puddles/duckdb.js';
+import { sqlIdent } from '../../puddles/sql-text.js';
 import { landEnvelopes } from '../../puddles/land.js';
 import { namedViews } from '../../puddles/named-views.js';
 import { currentView, fileViews, type ViewDef } from '../../puddles/views.js';

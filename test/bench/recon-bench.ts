@@ -20,7 +20,7 @@ import { FsObjectStore } from '../../infra/local/fs-object-store.js';
 import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
 import { foldAll } from '../../puddles/current-state.js';
 import { puddleFor } from '../../puddles/definitions.js';
-import { sqlString } from '../../puddles/duckdb.js';
+import { sqlString } from '../../puddles/sql-text.js';
 import { fileKey } from '../../puddles/layout.js';
 import { contractColumns } from '../../puddles/parquet-writer.js';
 import { setReconParams } from '../../puddles/reports.js';

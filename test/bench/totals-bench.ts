@@ -36,7 +36,7 @@ import { startHub } from '../../infra/local/hub.js';
 import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
 import { foldAll } from '../../puddles/current-state.js';
 import { puddleFor } from '../../puddles/definitions.js';
-import { sqlString } from '../../puddles/duckdb.js';
+import { sqlString } from '../../puddles/sql-text.js';
 import { fileKey } from '../../puddles/layout.js';
 import { contractColumns } from '../../puddles/parquet-writer.js';
 

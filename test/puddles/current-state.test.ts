@@ -11,7 +11,7 @@ import { latestVersion } from '../../core/contracts/index.js';
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { compactAll } from '../../puddles/compact.js';
 import { foldCurrentState } from '../../puddles/current-state.js';
-import { sqlIdent, sqlString } from '../../puddles/duckdb.js';
+import { sqlIdent, sqlString } from '../../puddles/sql-text.js';
 import { landEnvelopes } from '../../puddles/land.js';
 import { replay } from '../../puddles/replay.js';
 import { currentView, fileViews } from '../../puddles/views.js';

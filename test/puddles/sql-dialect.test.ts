@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 import { latestVersion } from '../../core/contracts/index.js';
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
-import { sqlIdent } from '../../puddles/duckdb.js';
+import { sqlIdent } from '../../puddles/sql-text.js';
 import { compactAll, compactionSql } from '../../puddles/compact.js';
 import { foldSql } from '../../puddles/current-state.js';
 import { contractColumns } from '../../puddles/parquet-writer.js';

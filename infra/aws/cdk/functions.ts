@@ -10,7 +10,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
-import type { HandlerSpec } from '../shape.js';
+import type { HandlerName, HandlerSpec } from '../shape.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 
@@ -25,11 +25,16 @@ export interface FunctionOptions {
 }
 
 /**
- * Handlers whose bundle imports DuckDB, whose native binding esbuild cannot bundle: those landing or reading
- * Parquet, and those importing it through shared modules (the totals function through the live totals, the drift
- * check through the Athena engine's use of puddles/duckdb.ts for identifier quoting).
+ * Handlers whose bundle imports DuckDB, whose native binding esbuild cannot bundle: those landing or merging
+ * Parquet. Every other handler must load without it (SQL text helpers live in puddles/sql-text.ts, free of
+ * DuckDB, for that); infra/aws/cdk/function-bundles.test.ts loads each bundle with only what Lambda gives it.
  */
-const USES_DUCKDB: ReadonlySet<string> = new Set(['consumer', 'compaction', 'bank-import', 'totals', 'totals-drift']);
+const USES_DUCKDB: ReadonlySet<HandlerName> = new Set(['consumer', 'compaction']);
+
+/** Whether the function gets the DuckDB layer. */
+export function usesDuckDbLayer(name: HandlerName): boolean {
+  return USES_DUCKDB.has(name);
+}
 
 export function handlerFunction(scope: Construct, spec: HandlerSpec, opts: FunctionOptions): lambda.Function {
   const id = `Fn-${spec.name}`;
@@ -42,7 +47,7 @@ export function handlerFunction(scope: Construct, spec: HandlerSpec, opts: Funct
     environment: { ...opts.environment, NODE_OPTIONS: '--enable-source-maps' },
     logGroup: new logs.LogGroup(scope, `${id}-logs`, { logGroupName: `/aws/lambda/puddle-${spec.name}`, retention: logs.RetentionDays.ONE_MONTH }),
     description: spec.why,
-    layers: USES_DUCKDB.has(spec.name) && opts.duckdbLayer ? [opts.duckdbLayer] : undefined,
+    layers: usesDuckDbLayer(spec.name) && opts.duckdbLayer ? [opts.duckdbLayer] : undefined,
   };
   const entry = path.join(REPO_ROOT, spec.entry);
   if (!existsSync(entry)) {
@@ -55,7 +60,7 @@ export function handlerFunction(scope: Construct, spec: HandlerSpec, opts: Funct
       ),
     });
   }
-  if (USES_DUCKDB.has(spec.name) && !opts.duckdbLayer) {
+  if (usesDuckDbLayer(spec.name) && !opts.duckdbLayer) {
     Annotations.of(scope).addWarningV2(`puddle:no-duckdb-layer-${spec.name}`, `puddle-${spec.name} needs the DuckDB layer: synth with -c duckdbLayer=<folder> (see the README)`);
   }
   return new NodejsFunction(scope, id, {

@@ -2,7 +2,7 @@ import { fieldReason, latestVersion } from '../../../core/contracts/index.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
 import { PuddleConsumer } from '../../../puddles/consumer.js';
 import { PUDDLES } from '../../../puddles/definitions.js';
-import { sqlString } from '../../../puddles/duckdb.js';
+import { sqlString } from '../../../puddles/sql-text.js';
 import { retryQuarantine, type RetryReport } from '../../../puddles/quarantine-retry.js';
 import { defineCommand } from '../command.js';
 import { formatRows } from '../format.js';
