@@ -2,6 +2,7 @@
 // Lambda layer, nodejs/node_modules/@duckdb/...), alarmEmail. Synth needs neither network nor Docker.
 import { App } from 'aws-cdk-lib';
 
+import { ConfigError } from '../../../core/errors.js';
 import { PuddleStack } from './puddle-stack.js';
 
 const app = new App();
@@ -9,13 +10,19 @@ const context = (name: string): string | undefined => {
   const v: unknown = app.node.tryGetContext(name);
   return v === undefined || v === null || v === '' ? undefined : String(v);
 };
-const lockDays = context('rawObjectLockDays');
-if (lockDays !== undefined && !/^[1-9]\d*$/.test(lockDays)) throw new Error(`context rawObjectLockDays must be a whole number of days, not ${JSON.stringify(lockDays)}`);
-
-new PuddleStack(app, 'Puddle', {
-  description: 'Puddle: donation data hub (AWS shape)',
-  rawObjectLockDays: lockDays === undefined ? undefined : Number(lockDays),
-  duckdbLayerDir: context('duckdbLayer'),
-  alarmEmail: context('alarmEmail'),
-});
-app.synth();
+try {
+  const lockDays = context('rawObjectLockDays');
+  if (lockDays !== undefined && !/^[1-9]\d*$/.test(lockDays)) throw new ConfigError(`-c rawObjectLockDays must be a whole number of days, not ${JSON.stringify(lockDays)}`);
+  new PuddleStack(app, 'Puddle', {
+    description: 'Puddle: donation data hub (AWS shape)',
+    rawObjectLockDays: lockDays === undefined ? undefined : Number(lockDays),
+    duckdbLayerDir: context('duckdbLayer'),
+    alarmEmail: context('alarmEmail'),
+  });
+  app.synth();
+} catch (err) {
+  // A wrong setting is the user's to fix: one line saying which and what to do, not a stack trace.
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`puddle synth: ${err.message}\n`);
+  process.exit(1);
+}

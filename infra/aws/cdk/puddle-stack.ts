@@ -48,7 +48,8 @@ import {
   type DynamoTableSpec,
   type HandlerName,
 } from '../shape.js';
-import { handlerFunction, LAMBDA_RUNTIME } from './functions.js';
+import { duckDbLayer } from './duckdb-layer.js';
+import { handlerFunction } from './functions.js';
 
 export interface PuddleStackProps extends StackProps {
   /**
@@ -56,7 +57,10 @@ export interface PuddleStackProps extends StackProps {
    * see infra/aws/s3-object-store.ts for why not a bucket default); off when unset.
    */
   rawObjectLockDays?: number;
-  /** A folder laid out as a Lambda layer, nodejs/node_modules/@duckdb/... for linux-arm64 (README, "Deploying", step 2); handlers warn without it. */
+  /**
+   * A folder laid out as a Lambda layer, nodejs/node_modules/@duckdb/... for linux-arm64 (README, "Deploying", step 2):
+   * checked, a ConfigError when it does not hold that; without one, the functions needing it are synthesised with a warning.
+   */
   duckdbLayerDir?: string;
   /** Mail address that receives the alarms, if any. */
   alarmEmail?: string;
@@ -222,14 +226,7 @@ export class PuddleStack extends Stack {
       [ENV.eventBus]: bus.eventBusName,
       ...(lock !== undefined ? { [ENV.rawObjectLockDays]: String(lock) } : {}),
     };
-    const duckdbLayer = props.duckdbLayerDir
-      ? new lambda.LayerVersion(this, 'DuckDb', {
-          code: lambda.Code.fromAsset(props.duckdbLayerDir),
-          compatibleArchitectures: [lambda.Architecture.ARM_64],
-          compatibleRuntimes: [LAMBDA_RUNTIME],
-          description: '@duckdb/node-api with its linux-arm64 binding',
-        })
-      : undefined;
+    const duckdbLayer = props.duckdbLayerDir ? duckDbLayer(this, props.duckdbLayerDir) : undefined;
     for (const spec of HANDLERS) {
       // The secret is named only to functions whose role may read it: the runtime reads a named secret on every
       // cold start, so naming it elsewhere would fail those functions with AccessDenied.
