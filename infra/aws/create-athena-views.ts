@@ -4,6 +4,7 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 
 import { AthenaQueryEngine } from './athena-query-engine.js';
+import { awsSetupProblem } from './aws-errors.js';
 import { callLimits, readCallTimeoutMs } from './call-limits.js';
 import { ATHENA, ENV, GLUE_DATABASE } from './shape.js';
 
@@ -17,7 +18,7 @@ try {
   const created = await engine.createViews();
   process.stdout.write(`created ${created.length} views: ${created.join(', ')}\n`);
 } catch (err) {
-  process.stderr.write(`create-athena-views: ${(err as Error).message}\n`);
+  process.stderr.write(`create-athena-views: ${awsSetupProblem(err) ?? (err as Error).message}\n`);
   process.exitCode = 1;
 } finally {
   client.destroy();

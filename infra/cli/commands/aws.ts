@@ -1,4 +1,5 @@
 import { loadConfig } from '../../../core/config.js';
+import { awsSetupProblem } from '../../aws/aws-errors.js';
 import { defineCommand } from '../command.js';
 
 export const aws = defineCommand({
@@ -11,34 +12,47 @@ export const aws = defineCommand({
     port: { type: 'string', description: 'listen port (default $PORT or 8787)' },
   },
   async run({ values, positionals }) {
-    if (positionals[0] === 'totals-rebuild') return totalsRebuild();
-    if (positionals[0] !== 'local') {
+    const sub = positionals[0];
+    if (sub !== 'local' && sub !== 'totals-rebuild') {
       process.stderr.write('puddle aws: the subcommands are `local` and `totals-rebuild` (deploying is `cdk deploy`, see the README)\n');
       return 2;
     }
-    const config = loadConfig();
-    // As `puddle start` does, before the emulators start: a connector setting that is wrong stops here (exit 2).
-    const { checkConnectorSettings } = await import('../../../connectors/registry.js');
-    checkConnectorSettings({ get: (name) => process.env[name] });
-    if (values.port) config.port = Number(values.port);
-    if (config.apiKeys.length === 0) process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
-    // Loaded only here: it pulls in the emulators (dev dependencies) and the AWS SDK.
-    const { startAwsLocal } = await import('../../aws/local/aws-local.js');
-    const { routesLine } = await import('../banner.js');
-    const local = await startAwsLocal({ home: config.home, port: config.port, host: config.host, schedule: !values['no-schedule'] });
-    process.stdout.write(`puddle (AWS shape, emulated) listening on ${local.url} (home ${config.home})\n`);
-    process.stdout.write(routesLine(local.url));
-    process.stdout.write(`  puddle query / puddle report with PUDDLE_HOME=${config.home} answer over what it lands\n`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    process.stdout.write('\nstopping...\n');
-    await local.stop();
-    process.stdout.write('stopped (the emulators kept everything in memory: the queues are gone, the lake copy stays in PUDDLE_HOME)\n');
-    return 0;
+    try {
+      return sub === 'totals-rebuild' ? await totalsRebuild() : await runLocal(values);
+    } catch (err) {
+      // Missing or refused credentials (or no region) are the shell's to fix: one line, not the SDK's stack trace.
+      const problem = awsSetupProblem(err);
+      if (problem === null) throw err;
+      process.stderr.write(`puddle aws ${sub}: ${problem}\n`);
+      return 1;
+    }
   },
 });
+
+/** The AWS shape on this machine, over the emulators, until SIGINT or SIGTERM. */
+async function runLocal(values: { 'no-schedule'?: boolean; port?: string }): Promise<number> {
+  const config = loadConfig();
+  // As `puddle start` does, before the emulators start: a connector setting that is wrong stops here (exit 2).
+  const { checkConnectorSettings } = await import('../../../connectors/registry.js');
+  checkConnectorSettings({ get: (name) => process.env[name] });
+  if (values.port) config.port = Number(values.port);
+  if (config.apiKeys.length === 0) process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
+  // Loaded only here: it pulls in the emulators (dev dependencies) and the AWS SDK.
+  const { startAwsLocal } = await import('../../aws/local/aws-local.js');
+  const { routesLine } = await import('../banner.js');
+  const local = await startAwsLocal({ home: config.home, port: config.port, host: config.host, schedule: !values['no-schedule'] });
+  process.stdout.write(`puddle (AWS shape, emulated) listening on ${local.url} (home ${config.home})\n`);
+  process.stdout.write(routesLine(local.url));
+  process.stdout.write(`  puddle query / puddle report with PUDDLE_HOME=${config.home} answer over what it lands\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  process.stdout.write('\nstopping...\n');
+  await local.stop();
+  process.stdout.write('stopped (the emulators kept everything in memory: the queues are gone, the lake copy stays in PUDDLE_HOME)\n');
+  return 0;
+}
 
 /** The deployed stack's counters from its lake, through Athena, with the credentials and region of this shell. */
 async function totalsRebuild(): Promise<number> {
