@@ -41,7 +41,8 @@ function handler(
 }
 
 export const HANDLERS: readonly HandlerSpec[] = [
-  handler('producer', 256, 10, 'http', 'validate and publish; API Gateway gives up after 30 s anyway', ['POST /v1/events']),
+  // GET /healthz for uptime checks: answered once the function has loaded and read its secret (README, "Handlers").
+  handler('producer', 256, 10, 'http', 'validate and publish; API Gateway gives up after 30 s anyway', ['POST /v1/events', 'GET /healthz']),
   handler('webhooks', 256, 10, 'http', 'providers retry webhooks that do not answer within seconds', ['POST /webhooks/{provider}']),
   // Landing a batch of up to 1,000 envelopes with DuckDB takes about 1.5 s at 2 GB; a minute leaves room for S3 retries.
   handler('consumer', 2048, 60, 'sqs', 'one SQS batch per invocation, written as Parquet and registered'),

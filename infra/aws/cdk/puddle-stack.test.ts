@@ -123,6 +123,28 @@ describe('the CloudFormation template', () => {
     }
   });
 
+  it('routes the HTTP API to the producer (events and its health check), the webhooks and the totals functions, and nothing else', () => {
+    const fnOf = (name: string) => Object.entries(resources).find(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === name)![0];
+    const integrations = new Map(
+      Object.entries(resources)
+        .filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Integration')
+        .map(([id, r]) => [id, (r.Properties.IntegrationUri as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]]),
+    );
+    const routes = ofType('AWS::ApiGatewayV2::Route').map((r) => {
+      const target = JSON.stringify(r.Properties.Target);
+      const integration = [...integrations.keys()].find((id) => target.includes(`"${id}"`))!;
+      return [String(r.Properties.RouteKey), integrations.get(integration)];
+    });
+    expect(routes.sort()).toEqual(
+      [
+        ['GET /healthz', fnOf('puddle-producer')],
+        ['GET /v1/totals', fnOf('puddle-totals')],
+        ['POST /v1/events', fnOf('puddle-producer')],
+        ['POST /webhooks/{provider}', fnOf('puddle-webhooks')],
+      ].sort(),
+    );
+  });
+
   it('has one schedule per schedules/ entry, plus compaction and the totals drift check', () => {
     template.resourceCountIs('AWS::Scheduler::Schedule', SCHEDULE.length + 2);
     template.hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'puddle-totals-drift', ScheduleExpression: 'rate(15 minutes)' });

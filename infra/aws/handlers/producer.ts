@@ -1,4 +1,4 @@
-// POST /v1/events (and GET /healthz) behind API Gateway: the embedded producer's routes, unchanged.
+// POST /v1/events and GET /healthz behind API Gateway (both routed here by the stack): the embedded producer's routes, unchanged.
 import { httpHandler, type HttpHandler } from './http-event.js';
 import { buildHttpApp } from './http-app.js';
 import { defaultRuntime, type RuntimeSource } from './runtime-source.js';
