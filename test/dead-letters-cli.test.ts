@@ -10,7 +10,8 @@ import type { Runtime } from '../core/runtime.js';
 import { createLocalRuntime } from '../infra/local/runtime.js';
 import { PuddleConsumer } from '../puddles/consumer.js';
 import { PUDDLES } from '../puddles/definitions.js';
-import { sqlString, withConnection } from '../puddles/duckdb.js';
+import { withConnection } from '../puddles/duckdb.js';
+import { sqlString } from '../puddles/sql-text.js';
 import { donationEnvelope } from './support/donation-envelope.js';
 import { runPuddle } from './support/run-cli.js';
 
