@@ -142,6 +142,7 @@ export interface Catalog {
    * In one atomic step, drop `remove`, register `add` and mark the files `fold` names as folded
    * (compaction, replay, folding current state). With `ifAllPresent`, do nothing unless every key in `remove`
    * and `fold` is still registered (another process may have retired them meanwhile). Says whether it did it.
+   * Raw's files (the immutable trail, puddles/layout.ts) are never removed or folded: an adapter may refuse it.
    */
   replaceFiles(remove: readonly string[], add: readonly CatalogFile[], opts?: { ifAllPresent?: boolean; fold?: readonly string[] }): Promise<boolean>;
   listFiles(filter?: Partial<TableRef> & { dt?: string }): Promise<CatalogFile[]>;

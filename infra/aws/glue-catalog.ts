@@ -2,9 +2,12 @@
 // - DynamoDB holds the live file list: one item per table partition (`dt`), its files in a map and a version number.
 //   Every change is a single-item conditional write on that version, so replaceFiles with ifAllPresent is exact
 //   (compaction touches one partition) and nothing needs TransactWriteItems (100-item cap; not in dynalite).
+//   Compaction keeps those items small. Raw is never compacted and grows by thousands of files a day, so its files
+//   are one item each instead, only ever added (raw-file-items.ts); removing or folding one is refused.
 //   Removing by key finds the partition through a per-key hint item; hints may be stale, the partition decides.
 //   A hint goes when garbage collection hands its file out (#dropHint).
-// - S3 holds one symlink manifest per partition (`manifests/<table>/dt=<dt>/manifest`), rewritten after each change:
+// - S3 holds one symlink manifest per partition (`manifests/<table>/dt=<dt>/manifest`; raw one per shard,
+//   `manifest-<shard>`), rewritten after each change:
 //   Athena reads the files a manifest names, never a folder listing, so files the catalog retired (compaction
 //   inputs, replayed files) and orphans of a crashed landing are invisible to it at once. See README, "How Athena
 //   never sees retired files".
@@ -18,23 +21,23 @@
 import {
   BatchGetItemCommand,
   type BatchGetItemCommandOutput,
-  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   type AttributeValue,
   type DynamoDBClient,
   type QueryCommandInput,
+  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { CreateTableCommand, EntityNotFoundException, GetTableCommand, type GlueClient } from '@aws-sdk/client-glue';
 
 import { FatalError } from '../../core/errors.js';
 import type { Catalog, CatalogFile, ObjectStore, TableRef } from '../../core/ports.js';
+import { parsePartitionId, partitionId, tableKey, tableOfItem, tablesWithItems } from './catalog-keys.js';
+import { batchWriteAll, n, queryAll, s, sleep, type Item } from './dynamo-items.js';
+import { isItemPerFile, parseRawShardId, RawFileItems, rawShardOf, type RawShard } from './raw-file-items.js';
 import { BUCKET_PREFIXES, GLUE_DATABASE, glueTableInput, glueTableName, glueTablesOf, type GlueTableKind, type GlueTableSpec } from './shape.js';
-
-type Item = Record<string, AttributeValue>;
 
 /** One partition's share of a change. */
 interface Change {
@@ -53,6 +56,15 @@ interface Partition {
   /** 0 when the item does not exist yet. */
   ver: number;
 }
+
+/** Where a registered key is: its partition, and for a raw file (one item each) its shard. */
+interface Hint {
+  part: string;
+  shard?: string;
+}
+
+/** What one set of manifests is written from: a partition's item, or one shard of a raw partition. */
+type ManifestSource = { kind: 'partition'; id: string; table: TableRef; dt: string } | ({ kind: 'raw' } & RawShard);
 
 export interface GlueCatalogOptions {
   dynamo: DynamoDBClient;
@@ -76,10 +88,12 @@ export class GlueCatalog implements Catalog {
   readonly #manifests: GlueCatalogOptions['manifests'];
   readonly #now: () => number;
   readonly #glueTables = new Map<string, Promise<void>>();
+  readonly #raw: RawFileItems;
 
   constructor(opts: GlueCatalogOptions) {
     this.#db = opts.dynamo;
     this.#table = opts.tableName;
+    this.#raw = new RawFileItems(opts.dynamo, opts.tableName);
     this.#glue = opts.glue;
     this.#database = opts.glueDatabase ?? GLUE_DATABASE;
     this.#manifests = opts.manifests;
@@ -119,8 +133,19 @@ export class GlueCatalog implements Catalog {
     if (!remove.length && !add.length && !fold.length) return true;
     const ifAllPresent = opts.ifAllPresent === true;
     const adding = new Map(add.map((f) => [f.key, f]));
-    const hints = await this.#hints([...remove, ...fold]);
+    const rawAdds = [...adding.values()].filter((f) => isItemPerFile(f));
+    // The raw files' hints too: one written before raw files were kept one item each points at the old item.
+    const hints = await this.#hints([...remove, ...fold, ...rawAdds.map((f) => f.key)]);
     if (ifAllPresent && [...remove, ...fold].some((k) => !hints.has(k))) return false;
+    // Raw is the immutable trail (replay reads it, Object Lock may guard it): nothing removes or folds its files.
+    // Refused before anything is written; a key kept live by this very change is not removed.
+    const rawTouched = [...remove.filter((k) => !adding.has(k)), ...fold].filter((k) => {
+      const hint = hints.get(k);
+      return hint !== undefined && isItemPerFile(parsePartitionId(hint.part).table);
+    });
+    if (rawTouched.length) {
+      throw new FatalError(`catalog: raw files are never removed or folded (raw is the immutable trail); this change would touch ${rawTouched.length}`);
+    }
 
     // Group the change by partition.
     const changes = new Map<string, Change>();
@@ -129,21 +154,23 @@ export class GlueCatalog implements Catalog {
       if (!c) changes.set(id, (c = { ...parsePartitionId(id), remove: [], add: [], fold: [] }));
       return c;
     };
-    for (const f of adding.values()) changeFor(partitionId(f, f.dt)).add.push(f);
+    for (const f of adding.values()) if (!isItemPerFile(f)) changeFor(partitionId(f, f.dt)).add.push(f);
     for (const key of remove) {
-      const id = hints.get(key);
-      if (id === undefined || adding.has(key)) continue; // never registered, or kept live by this very change
-      changeFor(id).remove.push(key);
+      const hint = hints.get(key);
+      if (hint === undefined || adding.has(key)) continue; // never registered, or kept live by this very change
+      changeFor(hint.part).remove.push(key);
     }
     for (const key of fold) {
-      const id = hints.get(key);
-      if (id !== undefined) changeFor(id).fold.push(key);
+      const hint = hints.get(key);
+      if (hint !== undefined) changeFor(hint.part).fold.push(key);
     }
+    const listedBefore = await this.#inOldRawItems(rawAdds, hints);
+    const rawNew = rawAdds.filter((f) => !listedBefore.has(f.key));
 
     const specs = new Map([...adding.values()].flatMap((f) => glueTablesOf(tableOf(f), f.current === true)).map((t) => [t.name, t]));
     await Promise.all([...specs.values()].map((t) => this.#ensureGlueTable(t)));
     // Hints first: a file is never in a partition whose hint is missing.
-    await this.#writeHints(add);
+    await this.#writeHints([...adding.values()].filter((f) => !listedBefore.has(f.key)));
 
     if (ifAllPresent) {
       // Checked on every partition before any is written; then the first write re-checks on its own version.
@@ -181,27 +208,33 @@ export class GlueCatalog implements Catalog {
       // Marked at once, so a crash in a later partition does not leave this one's removed objects to no one.
       const now = this.#now();
       await this.#batchWrite(r.map((key) => ({ PutRequest: { Item: { kind: s('garbage'), id: s(key), removed_at: n(now) } } })));
-      await this.#writeManifest(id, c.table, c.dt);
+      await this.#writeManifest({ kind: 'partition', id, table: c.table, dt: c.dt });
     }
+    // Raw files last, so that a change ifAllPresent refuses has written none. They are never garbage.
+    for (const shard of await this.#raw.add(rawNew)) await this.#writeManifest({ kind: 'raw', ...shard });
     // A key landed again after a compaction retired it is live again: it must never be handed out as garbage.
-    await this.#batchWrite([...adding.keys()].map((key) => ({ DeleteRequest: { Key: { kind: s('garbage'), id: s(key) } } })));
+    const partKeys = [...adding.values()].filter((f) => !isItemPerFile(f)).map((f) => f.key);
+    await this.#batchWrite(partKeys.map((key) => ({ DeleteRequest: { Key: { kind: s('garbage'), id: s(key) } } })));
     return true;
   }
 
   async listFiles(filter: Partial<TableRef> & { dt?: string } = {}): Promise<CatalogFile[]> {
-    const out: CatalogFile[] = [];
+    const out = new Map<string, CatalogFile>();
     for (const part of await this.#partitions(filter)) {
       if (filter.dt !== undefined && part.dt !== filter.dt) continue;
-      out.push(...part.files.values());
+      for (const f of part.files.values()) out.set(f.key, f);
     }
-    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // Raw files kept one item each; a raw partition from before that may still list some in its item.
+    for (const f of await this.#raw.list(filter)) if (!out.has(f.key)) out.set(f.key, f);
+    return [...out.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
+  /** Read table by table (one small query each), so that compaction, which asks every run, never reads raw's files. */
   async tables(): Promise<TableRef[]> {
     const seen = new Map<string, TableRef>();
-    for (const part of await this.#partitions({})) {
-      if (part.files.size) seen.set(tableKey(part.table), part.table);
-    }
+    const withFiles = (it: Item) => Object.keys(it.files?.M ?? {}).length > 0;
+    for (const t of await tablesWithItems(this.#db, this.#table, 'part', withFiles)) seen.set(tableKey(t), t);
+    for (const t of await this.#raw.tables()) seen.set(tableKey(t), t);
     return [...seen.values()].sort(
       (a, b) => a.puddle.localeCompare(b.puddle) || a.contract.localeCompare(b.contract) || a.version - b.version,
     );
@@ -215,12 +248,12 @@ export class GlueCatalog implements Catalog {
     const hints = await this.#hints(marks.map((m) => m.key));
     // No file is handed out for deletion while a manifest of its partition may still name it (a process died
     // between the item's write and the manifest's PUT): those manifests are brought up to date first.
-    const owners = new Set(marks.flatMap((m) => hints.get(m.key) ?? []));
+    const owners = new Set(marks.flatMap((m) => hints.get(m.key)?.part ?? []));
     await this.#settleManifests(owners);
     const taken: string[] = [];
     for (const m of marks) {
       // Live again (re-added after its removal, and the unmarking has not run yet): drop the mark, keep the file.
-      const id = hints.get(m.key);
+      const id = hints.get(m.key)?.part;
       const live = id !== undefined && (await this.#readPartition(id, parsePartitionId(id).table, parsePartitionId(id).dt)).files.has(m.key);
       try {
         await this.#db.send(
@@ -285,7 +318,7 @@ export class GlueCatalog implements Catalog {
         for (const [k, f] of p.files) if (f.folded) p.files.set(k, withMarks(f, {}));
         return [];
       });
-      await this.#writeManifest(id, part.table, part.dt);
+      await this.#writeManifest({ kind: 'partition', id, table: part.table, dt: part.dt });
     }
   }
 
@@ -312,21 +345,35 @@ export class GlueCatalog implements Catalog {
       );
   }
 
-  async #query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const page = await this.#db.send(new QueryCommand({ ...input, TableName: this.#table, ExclusiveStartKey: start }));
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+  #query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    return queryAll(this.#db, this.#table, input);
+  }
+
+  /**
+   * The keys of `files` (raw files) that a raw partition's item from before raw files were kept one item each
+   * already lists: a redelivered batch of that day registers its file again, which must not list it twice. Only
+   * keys whose hint is of that kind are looked up (a hint without a shard); a batch whose registration failed
+   * then (its hint written, its item not) is not in the item, and is registered now.
+   */
+  async #inOldRawItems(files: readonly CatalogFile[], hints: ReadonlyMap<string, Hint>): Promise<Set<string>> {
+    const listed = new Set<string>();
+    const byPart = new Map<string, string[]>();
+    for (const f of files) {
+      const hint = hints.get(f.key);
+      if (hint && hint.shard === undefined) byPart.set(hint.part, [...(byPart.get(hint.part) ?? []), f.key]);
+    }
+    for (const [id, keys] of byPart) {
+      const { table, dt } = parsePartitionId(id);
+      const part = await this.#readPartition(id, table, dt);
+      for (const key of keys) if (part.files.has(key)) listed.add(key);
+    }
+    return listed;
   }
 
   // ---------------------------------------------------------------- key hints
 
-  async #hints(keys: readonly string[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
+  async #hints(keys: readonly string[]): Promise<Map<string, Hint>> {
+    const out = new Map<string, Hint>();
     const unique = [...new Set(keys)];
     // BatchGetItem takes at most 100 keys, and may hand some back unprocessed under load.
     for (let i = 0; i < unique.length; i += 100) {
@@ -334,7 +381,7 @@ export class GlueCatalog implements Catalog {
       for (let round = 0; request?.length; round++) {
         if (round > 0) await sleep(Math.min(1000, 25 * 2 ** round));
         const got: BatchGetItemCommandOutput = await this.#db.send(new BatchGetItemCommand({ RequestItems: { [this.#table]: { Keys: request, ConsistentRead: true } } }));
-        for (const it of got.Responses?.[this.#table] ?? []) out.set(it.id!.S!, it.part!.S!);
+        for (const it of got.Responses?.[this.#table] ?? []) out.set(it.id!.S!, { part: it.part!.S!, ...(it.shard?.S ? { shard: it.shard.S } : {}) });
         request = got.UnprocessedKeys?.[this.#table]?.Keys;
       }
     }
@@ -343,7 +390,15 @@ export class GlueCatalog implements Catalog {
 
   #writeHints(files: readonly CatalogFile[]): Promise<void> {
     const now = n(this.#now());
-    return this.#batchWrite(files.map((f) => ({ PutRequest: { Item: { kind: s('key'), id: s(f.key), part: s(partitionId(f, f.dt)), written_at: now } } })));
+    const hint = (f: CatalogFile): Item => ({
+      kind: s('key'),
+      id: s(f.key),
+      part: s(partitionId(f, f.dt)),
+      written_at: now,
+      // A raw file's hint says it is kept one item each, in which shard.
+      ...(isItemPerFile(f) ? { shard: s(rawShardOf(f).shard) } : {}),
+    });
+    return this.#batchWrite(files.map((f) => ({ PutRequest: { Item: hint(f) } })));
   }
 
   /**
@@ -368,16 +423,8 @@ export class GlueCatalog implements Catalog {
     }
   }
 
-  async #batchWrite(requests: NonNullable<ConstructorParameters<typeof BatchWriteItemCommand>[0]['RequestItems']>[string]): Promise<void> {
-    // 25 writes per BatchWriteItem; unprocessed ones are sent again with a growing pause.
-    for (let i = 0; i < requests.length; i += 25) {
-      let batch = requests.slice(i, i + 25);
-      for (let round = 0; batch.length; round++) {
-        if (round > 0) await sleep(Math.min(1000, 25 * 2 ** round));
-        const r = await this.#db.send(new BatchWriteItemCommand({ RequestItems: { [this.#table]: batch } }));
-        batch = r.UnprocessedItems?.[this.#table] ?? [];
-      }
-    }
+  #batchWrite(requests: readonly WriteRequest[]): Promise<void> {
+    return batchWriteAll(this.#db, this.#table, requests);
   }
 
   // ---------------------------------------------------------------- manifests and Glue
@@ -392,23 +439,45 @@ export class GlueCatalog implements Catalog {
   }
 
   /**
-   * Rewrite a partition's manifests from its current state: a current-state partition's one, or a history
-   * partition's full list and its unfolded files (raw has only the first). Two writers may finish out of order,
-   * so after writing it reads the version again and writes once more if it moved: the last writer always writes
-   * the newest list.
+   * One shard's manifest of a raw partition, beside the partition's others: Athena reads every object in a
+   * partition's manifest folder (`manifest`, left by raw partitions from before the shards, and `manifest-<shard>`).
    */
-  async #writeManifest(id: string, table: TableRef, dt: string): Promise<void> {
-    const kinds = glueTablesOf(table, dt === '').map((t) => t.kind);
+  rawManifestKey(shard: RawShard): string {
+    return `${BUCKET_PREFIXES.manifests}${glueTableName(shard.table)}/dt=${shard.dt}/manifest-${shard.shard}`;
+  }
+
+  /**
+   * Rewrite a partition's manifests from its current state: a current-state partition's one, or a history
+   * partition's full list and its unfolded files (raw has only the first, one per shard). Two writers may finish
+   * out of order, so after writing it reads the version again and writes once more if it moved: the last writer
+   * always writes the newest list.
+   */
+  async #writeManifest(source: ManifestSource): Promise<void> {
     for (let round = 0; round < MAX_RACES; round++) {
-      const part = await this.#readPartition(id, table, dt);
-      for (const kind of kinds) await this.#manifests.store.put(this.manifestKey(table, dt, kind), this.#manifestText(part, kind));
-      const after = await this.#readPartition(id, table, dt);
-      if (after.ver === part.ver) {
-        await this.#recordManifest(id, part.ver);
+      const { ver, texts } = await this.#manifestsOf(source);
+      for (const [key, text] of texts) await this.#manifests.store.put(key, text);
+      if ((await this.#versionOf(source)) === ver) {
+        await this.#recordManifest(source.id, ver);
         return;
       }
     }
     // Still racing after MAX_RACES rounds: nothing recorded, so the next sweep rewrites it.
+  }
+
+  /** The manifests `source` should have now (key and text), and the version they are written from. */
+  async #manifestsOf(source: ManifestSource): Promise<{ ver: number; texts: [string, string][] }> {
+    if (source.kind === 'raw') {
+      const { ver, files } = await this.#raw.read(source);
+      return { ver, texts: [[this.rawManifestKey(source), this.#listText(files)]] };
+    }
+    const { id, table, dt } = source;
+    const part = await this.#readPartition(id, table, dt);
+    const kinds = glueTablesOf(table, dt === '').map((t) => t.kind);
+    return { ver: part.ver, texts: kinds.map((kind) => [this.manifestKey(table, dt, kind), this.#manifestText(part, kind)]) };
+  }
+
+  async #versionOf(source: ManifestSource): Promise<number> {
+    return source.kind === 'raw' ? this.#raw.version(source) : (await this.#readPartition(source.id, source.table, source.dt)).ver;
   }
 
   /**
@@ -435,9 +504,14 @@ export class GlueCatalog implements Catalog {
 
   /** The text a partition's manifest of `kind` should hold now. */
   #manifestText(part: Partition, kind: GlueTableKind): string {
-    const files = [...part.files.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const listed = kind === 'recent' ? files.filter((f) => !f.folded) : files;
-    return listed.map((f) => `s3://${this.#manifests.bucket}/${f.key}\n`).join('');
+    const files = [...part.files.values()];
+    return this.#listText(kind === 'recent' ? files.filter((f) => !f.folded) : files);
+  }
+
+  /** A manifest's text: one `s3://` path a line, in key order. */
+  #listText(files: readonly CatalogFile[]): string {
+    const keys = files.map((f) => f.key).sort();
+    return keys.map((key) => `s3://${this.#manifests.bucket}/${key}\n`).join('');
   }
 
   /**
@@ -450,15 +524,16 @@ export class GlueCatalog implements Catalog {
    */
   async repairManifests(): Promise<number> {
     const projection = { ProjectionExpression: 'id, ver' };
-    const items = await this.#query({ KeyConditionExpression: 'kind = :k', ExpressionAttributeValues: { ':k': s('part') }, ConsistentRead: true, ...projection });
+    const parts = await this.#query({ KeyConditionExpression: 'kind = :k', ExpressionAttributeValues: { ':k': s('part') }, ConsistentRead: true, ...projection });
     const records = await this.#query({ KeyConditionExpression: 'kind = :k', ExpressionAttributeValues: { ':k': s('manifest') }, ConsistentRead: true, ...projection });
     const written = new Map(records.map((it) => [it.id!.S!, Number(it.ver!.N)]));
+    // Raw's shards are recorded under their head's id, as partitions are under theirs.
+    const versions = [...parts.map((it) => ({ id: it.id!.S!, ver: Number(it.ver!.N) })), ...(await this.#raw.heads())];
     let repaired = 0;
-    for (const it of items) {
-      const id = it.id!.S!;
-      if ((written.get(id) ?? 0) >= Number(it.ver!.N)) continue;
-      const { table, dt } = parsePartitionId(id);
-      await this.#writeManifest(id, table, dt);
+    for (const { id, ver } of versions) {
+      if ((written.get(id) ?? 0) >= ver) continue;
+      const shard = parseRawShardId(id);
+      await this.#writeManifest(shard ? { kind: 'raw', ...shard } : { kind: 'partition', id, ...parsePartitionId(id) });
       repaired++;
     }
     return repaired;
@@ -478,7 +553,7 @@ export class GlueCatalog implements Catalog {
       for (const kind of glueTablesOf(table, dt === '').map((t) => t.kind)) {
         const got = await this.#manifests.store.get(this.manifestKey(table, dt, kind));
         if (got !== null && new TextDecoder().decode(got) === this.#manifestText(part, kind)) continue;
-        await this.#writeManifest(id, table, dt);
+        await this.#writeManifest({ kind: 'partition', id, table, dt });
         break;
       }
     }
@@ -510,34 +585,10 @@ export class GlueCatalog implements Catalog {
 
 // ---------------------------------------------------------------- item shapes
 
-function s(v: string): AttributeValue {
-  return { S: v };
-}
-
-function n(v: number): AttributeValue {
-  return { N: String(v) };
-}
-
 function tableOf(t: TableRef): TableRef {
   return { puddle: t.puddle, contract: t.contract, version: t.version };
 }
 
-function tableKey(t: TableRef): string {
-  return `${t.puddle}/${t.contract}/v${t.version}`;
-}
-
-/** `puddle/contract/vN/<dt>`; a contract's current-state files (no dt) are `puddle/contract/vN/current`. */
-function partitionId(t: TableRef, dt: string): string {
-  return `${tableKey(t)}/${dt === '' ? CURRENT_PARTITION : dt}`;
-}
-
-const CURRENT_PARTITION = 'current';
-
-function parsePartitionId(id: string): { table: TableRef; dt: string } {
-  const m = /^(.+)\/(.+)\/v(\d+)\/([^/]+)$/.exec(id);
-  if (!m) throw new FatalError(`catalog: malformed partition id ${JSON.stringify(id)}`);
-  return { table: { puddle: m[1]!, contract: m[2]!, version: Number(m[3]) }, dt: m[4] === CURRENT_PARTITION ? '' : m[4]! };
-}
 
 /** Lowest first: current-state partitions that only lose files, those that gain some, then history. */
 function writeRank(c: Change): number {
@@ -578,7 +629,7 @@ function partitionItem(id: string, part: Partition, ver: number): Item {
 }
 
 function fromPartitionItem(it: Item): Partition {
-  const table = { puddle: it.puddle!.S!, contract: it.contract!.S!, version: Number(it.version!.N) };
+  const table = tableOfItem(it);
   const dt = it.dt?.S ?? '';
   const files = new Map<string, CatalogFile>();
   for (const [key, v] of Object.entries(it.files?.M ?? {})) {
@@ -587,8 +638,4 @@ function fromPartitionItem(it: Item): Partition {
     files.set(key, withMarks(file, { current: m.current?.BOOL === true, folded: m.folded?.BOOL === true }));
   }
   return { table, dt, files, ver: Number(it.ver!.N) };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

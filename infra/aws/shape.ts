@@ -147,7 +147,7 @@ export const STATE_TABLE: DynamoTableSpec = {
   why: 'StateStore: bookmarks and leases',
 };
 
-/** The live file list (Catalog): one item per table partition, plus key hints and garbage (infra/aws/glue-catalog.ts). */
+/** The live file list (Catalog): one item per table partition (raw: one per file), plus key hints and garbage (infra/aws/glue-catalog.ts). */
 export const CATALOG_TABLE: DynamoTableSpec = {
   name: `${NAME_PREFIX}-catalog`,
   partitionKey: { name: 'kind', type: 'S' },

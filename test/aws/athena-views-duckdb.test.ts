@@ -49,8 +49,8 @@ const DUCKDB_TYPE: Record<string, string> = { string: 'VARCHAR', bigint: 'BIGINT
 /** What Athena reads for one Glue table: the files its manifests name (none yet: an empty typed relation). */
 async function athenaTableSql(store: FsObjectStore, dir: string, spec: GlueTableSpec): Promise<string> {
   const paths: string[] = [];
+  // Every object under the table's manifest folder, as the symlink input format reads them (raw has one per shard).
   for (const o of await store.list(spec.manifestPrefix)) {
-    if (!o.key.endsWith('/manifest')) continue;
     const text = new TextDecoder().decode((await store.get(o.key))!);
     for (const line of text.split('\n').filter(Boolean)) {
       expect(line.startsWith(`s3://${BUCKET}/`)).toBe(true);
@@ -97,10 +97,15 @@ it('answer as the embedded views and the whole-history form through folds, a cra
     const catalogOn = (dynamo: DynamoDBClient) => new GlueCatalog({ dynamo, tableName, glue: glueClient, manifests: { store, bucket: BUCKET } });
     const catalog = catalogOn(db.client);
     const transactions = PUDDLES.find((p) => p.name === 'transactions')!;
-    const land = (envelopes: Parameters<typeof landEnvelopes>[0]['envelopes']) => landEnvelopes({ puddle: transactions, store, catalog, envelopes });
+    const rawPuddle = PUDDLES.find((p) => p.name === 'raw')!;
+    // Each batch lands in raw too, as the raw puddle's own consumer does: its files are one catalog item each.
+    const land = async (envelopes: Parameters<typeof landEnvelopes>[0]['envelopes']) => {
+      await landEnvelopes({ puddle: transactions, store, catalog, envelopes });
+      await landEnvelopes({ puddle: rawPuddle, store, catalog, envelopes });
+    };
     const named = new Set(namedViews().map((v) => v.name));
     const contracts = [...CONTRACTS.keys()].sort();
-    const names = [...contracts, ...contracts.map((c) => `${c}_history`)];
+    const names = [...contracts, ...contracts.map((c) => `${c}_history`), 'raw'];
 
     const expectSameAnswers = async (step: string) => {
       const athenaTables = await Promise.all(GLUE_TABLES.map(async (t) => `CREATE VIEW puddle.${sqlIdent(t.name)} AS ${await athenaTableSql(store, dir, t)}`));

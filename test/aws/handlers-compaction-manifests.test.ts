@@ -70,8 +70,8 @@ const land = (envs: ReturnType<typeof donation>[]) => landEnvelopes({ puddle: tr
 /** Every `s3://` path the manifests under `prefix` name, as bucket keys. */
 async function named(prefix: string): Promise<string[]> {
   const keys: string[] = [];
+  // Every object under the folder, as the symlink input format reads them (raw has one per shard).
   for (const o of await rt.store.list(prefix)) {
-    if (!o.key.endsWith('/manifest')) continue;
     const text = new TextDecoder().decode((await rt.store.get(o.key))!);
     for (const line of text.split('\n').filter(Boolean)) keys.push(line.slice(`s3://${rt.env.bucket}/`.length));
   }
