@@ -10,6 +10,7 @@ import type { Catalog, CatalogFile, ObjectStore, TableRef } from '../core/ports.
 import { foldAll, type FoldResult } from './current-state.js';
 import { withConnection } from './duckdb.js';
 import { fileKey, isRawTable, setHash, tableId } from './layout.js';
+import { maintainedFiles } from './maintained-files.js';
 import { withLocalFiles } from './local-files.js';
 import { contractColumns, copyToBytesCounted } from './parquet-writer.js';
 import { duckdbSource, firstPerKeySql, type SourceSql } from './views.js';
@@ -84,8 +85,8 @@ export interface MaintenanceResult {
 export async function compactAll(opts: { store: ObjectStore; catalog: Catalog; minFiles?: number; foldMinRows?: number }): Promise<MaintenanceResult> {
   const minFiles = Math.max(2, opts.minFiles ?? 2);
   const counts = new Map<string, { table: TableRef; dt: string; folded: boolean; n: number }>();
-  for (const f of await opts.catalog.listFiles()) {
-    if (isRawTable(f) || f.current) continue;
+  for (const f of await maintainedFiles(opts.catalog)) {
+    if (f.current) continue;
     const folded = !!f.folded;
     const id = `${tableId(f)}|${f.dt}|${folded}`;
     const entry = counts.get(id) ?? { table: { puddle: f.puddle, contract: f.contract, version: f.version }, dt: f.dt, folded, n: 0 };

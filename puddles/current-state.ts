@@ -21,6 +21,7 @@ import { withConnection } from './duckdb.js';
 import { sqlIdent } from './sql-text.js';
 import { currentStateKey, isRawTable, setHash } from './layout.js';
 import { withLocalFiles } from './local-files.js';
+import { maintainedFiles } from './maintained-files.js';
 import { contractColumns, copyToBytesCounted } from './parquet-writer.js';
 import { CURRENT_FLAG, duckdbSource, FIRST_ARRIVAL, firstPerKeySql, LATEST_FIRST, sourcesOf, typedSelect, type SourceSql } from './views.js';
 
@@ -135,7 +136,7 @@ export async function foldCurrentState(opts: { store: ObjectStore; catalog: Cata
 
 /** Fold every contract that has unfolded history (see foldCurrentState for `minRows`). */
 export async function foldAll(opts: { store: ObjectStore; catalog: Catalog; minRows?: number }): Promise<FoldResult[]> {
-  const files = (await opts.catalog.listFiles()).filter((f) => !isRawTable(f) && CONTRACTS.has(f.contract));
+  const files = (await maintainedFiles(opts.catalog)).filter((f) => CONTRACTS.has(f.contract));
   const stated = new Set(files.filter((f) => f.current).map((f) => f.contract));
   // A contract whose state a replay dropped has only folded-marked history left: it is folded again too.
   const pending = new Set(files.filter((f) => !f.current && (!f.folded || !stated.has(f.contract))).map((f) => f.contract));

@@ -13,11 +13,12 @@ import { CreateTableCommand, EntityNotFoundException, GetTableCommand, GlueClien
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import type { CatalogFile, ObjectStore } from '../../core/ports.js';
+import type { Catalog, CatalogFile, ObjectStore } from '../../core/ports.js';
 import { createDynamoTable } from '../../infra/aws/dynamo-tables.js';
 import { GlueCatalog } from '../../infra/aws/glue-catalog.js';
 import { CATALOG_TABLE } from '../../infra/aws/shape.js';
 import { FsObjectStore } from '../../infra/local/fs-object-store.js';
+import { compactAll } from '../../puddles/compact.js';
 import { file } from '../ports/catalog-suite.js';
 import { failNextPut } from '../support/failing-store.js';
 import { startDynalite, type Dynalite } from './dynalite.js';
@@ -194,6 +195,32 @@ describe('GlueCatalog: the raw trail grows without limit in a day', () => {
       expect((await catalog.listFiles()).map((f) => f.key)).toEqual([rawKey(1), rawKey(2)]);
       expect(await athenaSees(store)).toEqual([rawKey(1), rawKey(2)]);
       expect(await catalog.takeGarbage(0)).toEqual([]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('compaction and folding never read raw file lists (thousands a day, never compacted)', async () => {
+    const { store, catalogOn, cleanup } = await makeTable();
+    try {
+      const glueCatalog = catalogOn();
+      await glueCatalog.addFiles(Array.from({ length: 40 }, (_, i) => raw(rawKey(i))));
+      const handedOut: CatalogFile[] = [];
+      const catalog: Catalog = {
+        addFiles: (f) => glueCatalog.addFiles(f),
+        replaceFiles: (r, a, o) => glueCatalog.replaceFiles(r, a, o),
+        tables: () => glueCatalog.tables(),
+        takeGarbage: (ms) => glueCatalog.takeGarbage(ms),
+        listFiles: async (filter) => {
+          const files = await glueCatalog.listFiles(filter);
+          handedOut.push(...files);
+          return files;
+        },
+      };
+      const result = await compactAll({ store, catalog, minFiles: 2 });
+      expect(result.compacted).toEqual([]);
+      expect(result.folded).toEqual([]);
+      expect(handedOut.filter((f) => f.puddle === 'raw')).toEqual([]);
     } finally {
       await cleanup();
     }
