@@ -77,7 +77,10 @@ interface Needs {
   secrets?: boolean;
   /** The live totals' counters: the consumer keeps them, the totals function reads them. */
   totals?: 'read' | 'write';
-  /** Writes raw objects (landing raw, merging its files), so sets their Object Lock retention when the stack locks raw. */
+  /**
+   * Writes raw objects (landing the raw puddle), so sets their Object Lock retention when the stack locks raw.
+   * Only the consumer: compaction never rewrites raw (puddles/compact.ts), so it needs no retention right.
+   */
   writesRaw?: boolean;
 }
 
@@ -87,7 +90,7 @@ const NEEDS: Record<HandlerName, Needs> = {
   webhooks: { publish: true, state: true, secrets: true },
   consumer: { readObjects: true, writeObjects: true, publish: true, state: true, catalog: true, totals: 'write', writesRaw: true },
   sync: { publish: true, state: true, secrets: true },
-  compaction: { readObjects: true, writeObjects: true, state: true, catalog: true, athena: true, writesRaw: true },
+  compaction: { readObjects: true, writeObjects: true, state: true, catalog: true, athena: true },
   'bank-import': { readObjects: true, writeObjects: true, publish: true, state: true },
   // Answers from the counters alone: no Athena, no lake.
   totals: { secrets: true, totals: 'read' },
