@@ -14,6 +14,8 @@ export interface PuddleConfig {
   apiKeys: string[];
   /** Read keys: totals, reports and the dashboard. */
   readKeys?: string[];
+  /** TV keys: the totals and the /tv page only (PUDDLE_TV_KEYS). */
+  tvKeys?: string[];
   /** Feed keys: only the feeds each names. */
   feedKeys?: FeedKey[];
   /** How often the live totals are checked against the SQL view (default 60 s). */
@@ -98,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     host: env.HOST ?? '127.0.0.1',
     apiKeys: keyList(env.PUDDLE_API_KEYS),
     readKeys: keyList(env.PUDDLE_READ_KEYS),
+    tvKeys: keyList(env.PUDDLE_TV_KEYS),
     feedKeys: parseFeedKeys(env.PUDDLE_FEED_KEYS),
     driftCheckMs: positiveInteger(env, 'PUDDLE_DRIFT_CHECK_SECONDS', 60) * 1000,
     maxEvents: 1000,

@@ -21,3 +21,12 @@ describe('a key the hub makes for its own producer', () => {
     expect(JSON.parse(producerKeyCheck(keys)('Bearer guess')!.body)).toMatchObject({ error: { message: 'missing or invalid API key (Authorization: Bearer <key>)' } });
   });
 });
+
+describe('the key ring', () => {
+  it("labels a TV key tv#n, a scope of its own, so the broadcaster's key is told from a read key in logs", () => {
+    const keys = createKeyRing({ read: ['read-key'], tv: ['tv-key-1', 'tv-key-2'] });
+    expect(keys.identify('tv-key-2')).toEqual({ scope: 'tv', label: 'tv#2', feeds: [] });
+    expect(keys.identify('read-key')?.scope).toBe('read');
+    expect(keys.has('tv')).toBe(true);
+  });
+});

@@ -13,10 +13,14 @@ export interface ApiKeyCheck {
   readonly configured: boolean;
 }
 
-/** What a key may do: write events, read totals/reports/dashboard, or read some named feeds. */
-export type KeyScope = 'producer' | 'read' | 'feed';
+/**
+ * What a key may do: write events; read totals, reports and the dashboard; read only the totals and the TV page
+ * (the key a charity hands a broadcaster, who must not see reconciliation breaks or the journey); or read some
+ * named feeds.
+ */
+export type KeyScope = 'producer' | 'read' | 'tv' | 'feed';
 
-/** Who presented a key: its scope and a label safe to log and audit (`read#2`: the second read key). */
+/** Who presented a key: its scope and a label safe to log and audit (`read#2`: the second read key, `tv#1`). */
 export interface KeyIdentity {
   scope: KeyScope;
   label: string;
@@ -27,6 +31,7 @@ export interface KeyIdentity {
 export interface KeyRingConfig {
   producer?: readonly string[];
   read?: readonly string[];
+  tv?: readonly string[];
   feeds?: readonly FeedKey[];
   /**
    * Producer keys the hub makes for producers of its own (the sandboxes' pretend website): they write events,
@@ -67,6 +72,7 @@ export function createKeyRing(config: KeyRingConfig): KeyRing {
   add('producer', config.producer ?? [], () => []);
   add('producer', config.hubProducer ?? [], () => [], 'hub-producer', false);
   add('read', config.read ?? [], () => []);
+  add('tv', config.tv ?? [], () => []);
   const feedKeys = config.feeds ?? [];
   add('feed', feedKeys.map((f) => f.key), (i) => feedKeys[i]!.feeds);
   return {

@@ -1,7 +1,7 @@
 // Read-side access: the scope a route needs, checked before anything else runs. The key comes from
 // `Authorization: Bearer` or, for the dashboard pages in a browser, the HttpOnly cookie `/tv?key=` set.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { bearerKey, type KeyIdentity, type KeyRing } from './auth.js';
+import { bearerKey, type KeyIdentity, type KeyRing, type KeyScope } from './auth.js';
 import { errorBody } from './errors.js';
 
 export const KEY_COOKIE = 'puddle_key';
@@ -29,6 +29,20 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return undefined;
 }
 
+/** What each scope's keys open, so that a 403 says what the key is for rather than only what it is not. */
+export const SCOPE_REACH: Readonly<Record<KeyScope, string>> = {
+  producer: 'a producer key only writes events (POST /v1/events)',
+  read: 'a read key reads the totals, /v1/ops/* and the dashboard',
+  tv: 'a tv key reads only /tv, GET /v1/totals and GET /v1/totals/stream',
+  feed: 'a feed key reads only the feeds it names',
+};
+
+/**
+ * The keys that may read the live totals: read keys, and the TV keys a charity hands its broadcaster, which
+ * open nothing else (the dashboard and /v1/ops/* show reconciliation breaks with donation ids and amounts).
+ */
+export const readsTotals = (who: KeyIdentity): boolean => who.scope === 'read' || who.scope === 'tv';
+
 export function presentedKey(req: FastifyRequest): string | undefined {
   return bearerKey(req.headers.authorization) ?? cookieValue(req.headers.cookie, KEY_COOKIE);
 }
@@ -45,7 +59,7 @@ export function requireScope(keys: KeyRing, allowed: (who: KeyIdentity, req: Fas
       return done();
     }
     if (who) {
-      void reply.code(403).send(errorBody('forbidden', `this ${who.scope} key may not read ${what}`));
+      void reply.code(403).send(errorBody('forbidden', `this ${who.scope} key may not read ${what}: ${SCOPE_REACH[who.scope]}`));
       return;
     }
     void reply.header('www-authenticate', 'Bearer').code(401).send(errorBody('unauthorized', `a key is required to read ${what} (Authorization: Bearer <key>)`));

@@ -1,11 +1,11 @@
-// The dashboard pages, `/` (operations) and `/tv` (the broadcast total), and their built assets.
-// `?key=<read key>` is swapped for an HttpOnly cookie and a redirect to the same page without it, so the key
-// is not left in the address bar, the history or a screenshot.
+// The dashboard pages, `/` (operations, read keys) and `/tv` (the broadcast total, read or TV keys), and their
+// built assets. `?key=<key>` is swapped for an HttpOnly cookie and a redirect to the same page without it, so
+// the key is not left in the address bar, the history or a screenshot.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { KeyRing } from '../../core/http/auth.js';
-import { KEY_COOKIE, presentedKey } from '../../core/http/scope.js';
+import type { KeyIdentity, KeyRing } from '../../core/http/auth.js';
+import { KEY_COOKIE, presentedKey, readsTotals, SCOPE_REACH } from '../../core/http/scope.js';
 
 export interface DashboardRoutesOptions {
   keys: KeyRing;
@@ -13,7 +13,19 @@ export interface DashboardRoutesOptions {
   webDir: string;
 }
 
-const PAGES: Record<string, string> = { '/': 'index.html', '/tv': 'tv.html' };
+interface DashboardPage {
+  file: string;
+  opens: (who: KeyIdentity) => boolean;
+  /** The keys it takes, for the page a refused key gets. */
+  needs: string;
+}
+
+// The operations page shows reconciliation breaks (donation and payment ids, amounts) and the journey: read
+// keys only. The TV page shows the totals alone, so the broadcaster's TV key opens it (and the stream it reads).
+const PAGES: Record<string, DashboardPage> = {
+  '/': { file: 'index.html', opens: (who) => who.scope === 'read', needs: 'a read key (PUDDLE_READ_KEYS)' },
+  '/tv': { file: 'tv.html', opens: readsTotals, needs: 'a read key (PUDDLE_READ_KEYS) or a TV key (PUDDLE_TV_KEYS)' },
+};
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -40,12 +52,15 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
 
   const servePage = async (req: FastifyRequest, reply: FastifyReply) => {
     const route = req.routeOptions.url ?? '/';
+    const target = PAGES[route]!;
+    const refused = (who: KeyIdentity) => page(reply, 403, 'Not a key for this page', `This page needs ${target.needs}; ${SCOPE_REACH[who.scope]}.`);
     const url = new URL(req.url, 'http://hub');
     const offered = url.searchParams.get('key');
     if (offered !== null) {
       url.searchParams.delete('key');
       const who = keys.identify(offered);
-      if (who?.scope !== 'read') return page(reply, who ? 403 : 401, 'Not a read key', 'This page needs a read key (PUDDLE_READ_KEYS).');
+      if (!who) return page(reply, 401, 'Not a known key', `This page needs ${target.needs}.`);
+      if (!target.opens(who)) return refused(who);
       // Secure when the page itself came over TLS; plain http on 127.0.0.1 could not send it back otherwise.
       const cookie = `${KEY_COOKIE}=${encodeURIComponent(offered)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000${req.protocol === 'https' ? '; Secure' : ''}`;
       // 303: the browser fetches the clean address with GET, and the keyed one is not kept as the page's URL.
@@ -58,9 +73,9 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
         .send();
     }
     const who = keys.identify(presentedKey(req));
-    if (!who) return page(reply, 401, 'A read key is needed', `Open ${route === '/' ? '/' : route}?key=<read key> once; the browser then keeps it in a cookie.`);
-    if (who.scope !== 'read') return page(reply, 403, 'Not a read key', `A ${who.scope} key cannot open the dashboard.`);
-    const file = PAGES[route]!;
+    if (!who) return page(reply, 401, 'A key is needed', `This page needs ${target.needs}: open ${route}?key=<key> once; the browser then keeps it in a cookie.`);
+    if (!target.opens(who)) return refused(who);
+    const file = target.file;
     let body = html.get(file);
     if (body === undefined) html.set(file, (body = await readFile(path.join(webDir, file), 'utf8')));
     return reply

@@ -1,9 +1,9 @@
-// GET /v1/totals and GET /v1/totals/stream: the live total from the in-memory aggregate (read keys only).
+// GET /v1/totals and GET /v1/totals/stream: the live total from the in-memory aggregate (read and TV keys).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_STRING } from '../../core/contracts/index.js';
 import type { KeyRing } from '../../core/http/auth.js';
 import { errorBody } from '../../core/http/errors.js';
-import { requireScope } from '../../core/http/scope.js';
+import { readsTotals, requireScope } from '../../core/http/scope.js';
 import { isCalendarDate, utcInstantMs } from '../../core/time.js';
 import type { LiveTotals, TotalsBy, TotalsDocument, TotalsQuery } from '../live-totals.js';
 
@@ -76,10 +76,10 @@ export interface TotalsDocumentRouteOptions {
   ready?: () => boolean;
 }
 
-/** GET /v1/totals alone (read keys only): the embedded hub and the AWS totals function both serve it. */
+/** GET /v1/totals alone (read and TV keys): the embedded hub and the AWS totals function both serve it. */
 export async function totalsDocumentRoute(app: FastifyInstance, opts: TotalsDocumentRouteOptions): Promise<void> {
   const ready = opts.ready ?? (() => true);
-  app.addHook('onRequest', requireScope(opts.keys, (who) => who.scope === 'read', 'totals'));
+  app.addHook('onRequest', requireScope(opts.keys, readsTotals, 'totals'));
   app.get('/v1/totals', async (req, reply) => {
     const q = queryOf(req, reply, ready);
     if (!q) return reply;

@@ -19,6 +19,7 @@ import { donationEnvelope } from '../support/donation-envelope.js';
 // the embedded hub's in-memory aggregate fed the same rows.
 const READ_KEY = 'read-key-0123456789abcdef';
 const API_KEY = 'producer-key-0123456789abcdef';
+const TV_KEY = 'tv-key-0123456789abcdef';
 let shape: TestShape;
 let rt: AwsRuntime;
 let catalog: SqliteCatalog;
@@ -29,6 +30,7 @@ beforeAll(async () => {
   shape = await startTestShape();
   vi.stubEnv('PUDDLE_API_KEYS', API_KEY);
   vi.stubEnv('PUDDLE_READ_KEYS', READ_KEY);
+  vi.stubEnv('PUDDLE_TV_KEYS', TV_KEY);
   catalog = new SqliteCatalog(':memory:');
   rt = await createAwsRuntime({ catalog: ({ store }) => ({ catalog, query: new DuckDbQueryEngine({ catalog, store }) }) });
   totals = totalsTable(rt);
@@ -132,7 +134,7 @@ describe('live totals on DynamoDB (kept by the consumer handler, served by the t
     expect(sorted(live.cells())).toEqual(want);
   });
 
-  it('serves GET /v1/totals with the embedded document, read keys only, from the counters', async () => {
+  it('serves GET /v1/totals with the embedded document, read and TV keys only, from the counters', async () => {
     for (const query of ['', 'by=cta', 'campaign=appeal&by=channel', 'campaign=spring&by=campaign&box=15m', 'from=2026-11-27T20:00:00Z&to=2026-11-27T21:00:00Z']) {
       const res = await getTotals(query);
       expect(res.status).toBe(200);
@@ -149,6 +151,10 @@ describe('live totals on DynamoDB (kept by the consumer handler, served by the t
     const range = await getTotals('from=2026-11-27T20:00:00Z&to=2026-11-27T20:15:00Z');
     expect((range.body.boxes as { start: string }[]).map((b) => b.start)).toEqual(['2026-11-27T20:00:00.000Z']);
     expect((await getTotals('by=donor')).status).toBe(400);
+    // The broadcaster's key (PUDDLE_TV_KEYS in the secret) reads the totals as a read key does.
+    const tv = await getTotals('by=cta', TV_KEY);
+    expect(tv.status).toBe(200);
+    expect(tv.body).toEqual((await getTotals('by=cta')).body);
     expect((await getTotals('', API_KEY)).status).toBe(403);
     expect((await getTotals('', 'nope-0123456789abcdefgh')).status).toBe(401);
   });

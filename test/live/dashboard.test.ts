@@ -61,7 +61,7 @@ describe('dashboard in headless Chromium', () => {
     const bare = await page.goto(`${hub.url}/tv`);
     expect(bare!.status()).toBe(401);
     await page.goto(`${hub.url}/tv?key=${PRODUCER_KEY}`);
-    expect(await page.textContent('h1')).toContain('Not a read key');
+    expect(await page.textContent('h1')).toContain('Not a key for this page');
     const res = await page.goto(`${hub.url}/tv?key=${READ_KEY}&campaign=${s.campaign}`);
     expect(page.url()).toBe(`${hub.url}/tv?campaign=${s.campaign}`);
     // The keyed address answered only with a redirect: it never became a page.

@@ -1,4 +1,4 @@
-// A hub with all three kinds of key, for the live totals, dashboard and feed tests.
+// A hub with every kind of key, for the live totals, dashboard and feed tests.
 import { loadConfig } from '../../core/config.js';
 import type { Row } from '../../core/ports.js';
 import { startHub, type Hub } from '../../infra/local/hub.js';
@@ -6,6 +6,8 @@ import { startHub, type Hub } from '../../infra/local/hub.js';
 export const PRODUCER_KEY = 'producer-key-live-0001';
 export const READ_KEY = 'read-key-live-0002';
 export const FEED_KEY = 'feed-key-live-0003';
+/** A broadcaster's key: the totals and /tv, nothing else. */
+export const TV_KEY = 'tv-key-live-0005';
 export const OTHER_FEED_KEY = 'feed-key-live-0004';
 
 export function startLiveHub(home: string, opts: { port?: number; heartbeatMs?: number; driftCheckMs?: number; totalsInBackground?: boolean } = {}): Promise<Hub> {
@@ -17,6 +19,7 @@ export function startLiveHub(home: string, opts: { port?: number; heartbeatMs?: 
       ...(opts.driftCheckMs ? { driftCheckMs: opts.driftCheckMs } : {}),
       apiKeys: [PRODUCER_KEY],
       readKeys: [READ_KEY],
+      tvKeys: [TV_KEY],
       feedKeys: [
         { key: FEED_KEY, feeds: ['giro_requests'] },
         { key: OTHER_FEED_KEY, feeds: ['some_other_feed'] },

@@ -8,7 +8,7 @@ import { buildServer } from '../../../core/http/server.js';
 import type { SecretStore } from '../../../core/ports.js';
 import type { AwsRuntime } from '../runtime.js';
 
-const KEY_VARS = ['PUDDLE_API_KEYS', 'PUDDLE_READ_KEYS', 'PUDDLE_FEED_KEYS'] as const;
+const KEY_VARS = ['PUDDLE_API_KEYS', 'PUDDLE_READ_KEYS', 'PUDDLE_TV_KEYS', 'PUDDLE_FEED_KEYS'] as const;
 
 /** The embedded shape's configuration, with its key lists taken from the secrets instead of the environment. */
 export function configFrom(secrets: SecretStore, env: NodeJS.ProcessEnv = process.env) {
@@ -17,10 +17,10 @@ export function configFrom(secrets: SecretStore, env: NodeJS.ProcessEnv = proces
   return loadConfig(overlay);
 }
 
-/** The key ring the routes check: producer, read and feed keys. */
+/** The key ring the routes check: producer, read, TV and feed keys. */
 export function keyRingFrom(secrets: SecretStore) {
   const config = configFrom(secrets);
-  return createKeyRing({ producer: config.apiKeys, read: config.readKeys ?? [], feeds: config.feedKeys ?? [] });
+  return createKeyRing({ producer: config.apiKeys, read: config.readKeys ?? [], tv: config.tvKeys ?? [], feeds: config.feedKeys ?? [] });
 }
 
 export function buildHttpApp(rt: AwsRuntime, plugins: readonly FastifyPluginAsync[] = []) {

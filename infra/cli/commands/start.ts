@@ -27,9 +27,10 @@ export const start = defineCommand({
     const hub = await startHub({ config, schedule: !values['no-schedule'], totalsInBackground: true });
     process.stdout.write(`puddle listening on ${hub.url} (home ${config.home})\n`);
     process.stdout.write(routesLine(hub.url));
-    process.stdout.write(`  dashboard ${hub.url}/?key=<read key>   TV ${hub.url}/tv?key=<read key>   GET ${hub.url}/v1/totals   GET ${hub.url}/v1/feeds/<name>\n`);
+    process.stdout.write(`  dashboard ${hub.url}/?key=<read key>   TV ${hub.url}/tv?key=<read or TV key>   GET ${hub.url}/v1/totals   GET ${hub.url}/v1/feeds/<name>\n`);
     if ((config.readKeys ?? []).length === 0) {
-      process.stderr.write('note: PUDDLE_READ_KEYS is empty, so the totals, the dashboard and /tv answer 401 to everyone\n');
+      const alsoTotals = (config.tvKeys ?? []).length === 0 ? ', and so do the totals and /tv (no PUDDLE_TV_KEYS either)' : '';
+      process.stderr.write(`note: PUDDLE_READ_KEYS is empty, so the dashboard and /v1/ops/* answer 401 to everyone${alsoTotals}\n`);
     }
     for (const s of hub.sandboxes) process.stdout.write(`  ${s.connector} sandbox at ${s.url} (no credentials set: syncing from it on schedule, its webhooks to this hub)\n`);
     const tty = process.stdout.isTTY;

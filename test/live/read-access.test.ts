@@ -1,0 +1,123 @@
+// What the read API lets through on a running hub: the broadcaster's TV key opens the totals and /tv and
+// nothing else.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Hub } from '../../infra/local/hub.js';
+import { postEvents } from '../support/hub-process.js';
+import { getJson, PRODUCER_KEY, READ_KEY, startLiveHub, TV_KEY, waitLanded } from './live-hub.js';
+
+const donation = (id: string, campaign: string, occurred: string) => ({
+  contract: 'donation',
+  version: 1,
+  payload: { donation_id: id, occurred_at: occurred, channel: 'online', amount_minor: 2500, currency: 'GBP', campaign, cta: 'tv-qr' },
+});
+
+const TV_ONLY = 'a tv key reads only /tv, GET /v1/totals and GET /v1/totals/stream';
+
+interface ErrorAnswer {
+  error: { code: string; message: string };
+}
+
+describe('the read API on a running hub', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-read-access-'));
+  let hub: Hub;
+
+  /** The first bytes of an event stream, then the connection is dropped. */
+  const streamStart = async (path: string, headers: Record<string, string>) => {
+    const stop = new AbortController();
+    const res = await fetch(`${hub.url}${path}`, { headers, signal: stop.signal });
+    let text = '';
+    if (res.status === 200) {
+      const reader = res.body!.getReader();
+      while (!text.includes('event: totals')) text += new TextDecoder().decode((await reader.read()).value);
+    } else text = await res.text();
+    stop.abort();
+    return { status: res.status, type: res.headers.get('content-type'), text };
+  };
+
+  /** The cookie `/tv?key=` or `/?key=` hands out, or the page it answers instead. */
+  const swapKey = async (page: string, key: string) => {
+    const res = await fetch(`${hub.url}${page}?key=${key}`, { redirect: 'manual' });
+    const body = await res.text();
+    return { status: res.status, cookie: res.headers.get('set-cookie')?.split(';')[0] ?? null, body };
+  };
+
+  beforeAll(async () => {
+    hub = await startLiveHub(home);
+    const res = await postEvents(hub.url, PRODUCER_KEY, [
+      donation('access-1', 'winter', '2026-11-27T20:05:00Z'),
+      donation('access-2', 'summer', '2026-11-27T20:20:00Z'),
+    ]);
+    expect(res.status).toBe(202);
+    await res.arrayBuffer();
+    await waitLanded(hub);
+  });
+  afterAll(async () => {
+    await hub?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  describe('a TV key (PUDDLE_TV_KEYS)', () => {
+    it('reads the live totals and their stream, as a read key does', async () => {
+      const tv = await getJson(`${hub.url}/v1/totals?by=campaign`, TV_KEY);
+      expect(tv.status).toBe(200);
+      const doc = await tv.json();
+      expect(doc).toMatchObject({ currency: 'GBP', total: { amount_minor: 5000, count: 2 } });
+      expect(doc).toEqual(await (await getJson(`${hub.url}/v1/totals?by=campaign`, READ_KEY)).json());
+      const stream = await streamStart('/v1/totals/stream', { authorization: `Bearer ${TV_KEY}` });
+      expect(stream.status).toBe(200);
+      expect(stream.type).toMatch(/^text\/event-stream/);
+      expect(stream.text).toContain('"amount_minor":5000');
+    });
+
+    it('opens /tv with its cookie, and the stream the page reads with that cookie', async () => {
+      const swapped = await swapKey('/tv', TV_KEY);
+      expect(swapped.status).toBe(303);
+      expect(swapped.cookie).toBe(`puddle_key=${TV_KEY}`);
+      const page = await fetch(`${hub.url}/tv`, { headers: { cookie: swapped.cookie! } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<html/i);
+      expect((await streamStart('/v1/totals/stream', { cookie: swapped.cookie! })).status).toBe(200);
+    });
+
+    it('is refused the operations dashboard and its data (breaks, journey, status) with a 403 saying what it opens', async () => {
+      for (const path of ['/v1/ops/status', '/v1/ops/breaks', '/v1/ops/journey', '/v1/ops/ctas']) {
+        const res = await getJson(`${hub.url}${path}`, TV_KEY);
+        expect(res.status, path).toBe(403);
+        const body = (await res.json()) as ErrorAnswer;
+        expect(body.error, path).toEqual({ code: 'forbidden', message: `this tv key may not read the dashboard: ${TV_ONLY}` });
+        expect(JSON.stringify(body), path).not.toContain(TV_KEY);
+      }
+      const asCookie = await fetch(`${hub.url}/`, { headers: { cookie: `puddle_key=${TV_KEY}` } });
+      expect(asCookie.status).toBe(403);
+      expect(await asCookie.text()).toContain(`This page needs a read key (PUDDLE_READ_KEYS); ${TV_ONLY}.`);
+      const swapped = await swapKey('/', TV_KEY);
+      expect(swapped.status).toBe(403);
+      expect(swapped.cookie).toBeNull();
+      expect(swapped.body).not.toContain(TV_KEY);
+    });
+
+    it('cannot read a feed or write events', async () => {
+      const feed = await getJson(`${hub.url}/v1/feeds/giro_requests`, TV_KEY);
+      expect(feed.status).toBe(403);
+      expect(((await feed.json()) as ErrorAnswer).error.message).toBe(`this tv key may not read this feed: ${TV_ONLY}`);
+      const write = await postEvents(hub.url, TV_KEY, [donation('access-tv', 'winter', '2026-11-27T20:05:00Z')]);
+      expect(write.status).toBe(403);
+      expect(((await write.json()) as ErrorAnswer).error.message).toBe('a tv key cannot write events; use a producer key (PUDDLE_API_KEYS)');
+    });
+
+    it('leaves a read key opening everything it opened: /tv, the dashboard and its data', async () => {
+      const tv = await swapKey('/tv', READ_KEY);
+      expect(tv.status).toBe(303);
+      expect((await fetch(`${hub.url}/tv`, { headers: { cookie: tv.cookie! } })).status).toBe(200);
+      expect((await fetch(`${hub.url}/`, { headers: { cookie: tv.cookie! } })).status).toBe(200);
+      for (const path of ['/v1/ops/status', '/v1/ops/breaks', '/v1/ops/journey', '/v1/totals']) {
+        const res = await getJson(`${hub.url}${path}`, READ_KEY);
+        expect(res.status, path).toBe(200);
+        await res.arrayBuffer();
+      }
+    });
+  });
+});
