@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { parseFeedKeys, type FeedKey } from './http/auth.js';
+import { checkDistinctKeys, parseFeedKeys, type FeedKey } from './http/auth.js';
 import { ConfigError } from './errors.js';
 import type { SecretStore } from './ports.js';
 import { utcInstantMs } from './time.js';
@@ -94,14 +94,20 @@ export function startDateSetting(secrets: SecretStore, name: string, now: Date):
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
+  const apiKeys = keyList(env.PUDDLE_API_KEYS);
+  const readKeys = keyList(env.PUDDLE_READ_KEYS);
+  const tvKeys = keyList(env.PUDDLE_TV_KEYS);
+  const feedKeys = parseFeedKeys(env.PUDDLE_FEED_KEYS);
+  // Here, before anything opens: `puddle start` stops with exit code 2 rather than serve with a key in two scopes.
+  checkDistinctKeys({ producer: apiKeys, read: readKeys, tv: tvKeys, feeds: feedKeys });
   return {
     home: resolve(env.PUDDLE_HOME ?? './.puddle'),
     port: Number(env.PORT ?? 8787),
     host: env.HOST ?? '127.0.0.1',
-    apiKeys: keyList(env.PUDDLE_API_KEYS),
-    readKeys: keyList(env.PUDDLE_READ_KEYS),
-    tvKeys: keyList(env.PUDDLE_TV_KEYS),
-    feedKeys: parseFeedKeys(env.PUDDLE_FEED_KEYS),
+    apiKeys,
+    readKeys,
+    tvKeys,
+    feedKeys,
     driftCheckMs: positiveInteger(env, 'PUDDLE_DRIFT_CHECK_SECONDS', 60) * 1000,
     maxEvents: 1000,
     maxBodyBytes: 1024 * 1024,

@@ -53,6 +53,18 @@ describe('the puddle CLI', () => {
       expect(unknown.stderr).toBe(`puddle start: PUDDLE_FEED_KEYS ${which} not exist (the feeds are giro_requests)\n`);
       expect(unknown.stdout).toBe('');
     }
+    // A key in two scopes acted with the first only: the broadcaster's read key, also a producer key, got 403 on
+    // the totals. Refused at start, naming both places by position, never the key.
+    for (const [env, first, second] of [
+      [{ PUDDLE_API_KEYS: 'p1-sekret,shared-sekret', PUDDLE_READ_KEYS: 'shared-sekret' }, 'PUDDLE_API_KEYS key 2 (producer#2)', 'PUDDLE_READ_KEYS key 1 (read#1)'],
+      [{ PUDDLE_READ_KEYS: 'r1-sekret', PUDDLE_TV_KEYS: 'tv1-sekret,r1-sekret' }, 'PUDDLE_READ_KEYS key 1 (read#1)', 'PUDDLE_TV_KEYS key 2 (tv#2)'],
+      [{ PUDDLE_TV_KEYS: 'tv1-sekret', PUDDLE_FEED_KEYS: 'f1-sekret:giro_requests,tv1-sekret:giro_requests' }, 'PUDDLE_TV_KEYS key 1 (tv#1)', 'PUDDLE_FEED_KEYS entry 2 (feed#2)'],
+    ] as const) {
+      const twice = await puddle(['start', '--no-schedule'], { PUDDLE_HOME: home, PORT: '0', ...env }, { timeoutMs: 20_000 });
+      expect(twice.code).toBe(2);
+      expect(twice.stderr).toBe(`puddle start: ${first} and ${second} are the same key: list each key once (a key has one scope), and give each use a key of its own\n`);
+      expect(twice.stdout).toBe('');
+    }
   });
 
   it('runs the demo, then answers SQL as JSON and CSV over what landed', async () => {

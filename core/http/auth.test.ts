@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors.js';
 import { createKeyRing } from './auth.js';
 import { producerKeyCheck } from './producer-routes.js';
 
@@ -28,5 +29,23 @@ describe('the key ring', () => {
     expect(keys.identify('tv-key-2')).toEqual({ scope: 'tv', label: 'tv#2', feeds: [] });
     expect(keys.identify('read-key')?.scope).toBe('read');
     expect(keys.has('tv')).toBe(true);
+  });
+
+  it('refuses a key listed twice, naming both places and never the key, as the ring would act with the first only', () => {
+    const twice = (config: Parameters<typeof createKeyRing>[0]) => {
+      try {
+        createKeyRing(config);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        expect((err as Error).message).not.toContain('sekret');
+        return (err as Error).message;
+      }
+      throw new Error('no error');
+    };
+    expect(twice({ producer: ['shared-sekret'], read: ['shared-sekret'] })).toMatch(/^PUDDLE_API_KEYS key 1 \(producer#1\) and PUDDLE_READ_KEYS key 1 \(read#1\) are the same key/);
+    // Two feed entries with one key: the second's feeds were never reachable.
+    expect(twice({ feeds: [{ key: 'f-sekret', feeds: ['a'] }, { key: 'f-sekret', feeds: ['b'] }] })).toMatch(/^PUDDLE_FEED_KEYS entry 1 \(feed#1\) and PUDDLE_FEED_KEYS entry 2 \(feed#2\)/);
+    // The hub's own producer key is nobody's setting: it is not checked against them.
+    expect(() => createKeyRing({ producer: ['p-sekret'], read: ['r-sekret'], tv: ['t-sekret'], hubProducer: ['h-sekret'] })).not.toThrow();
   });
 });

@@ -20,6 +20,14 @@ export interface ApiKeyCheck {
  */
 export type KeyScope = 'producer' | 'read' | 'tv' | 'feed';
 
+/** The variable each scope's keys are set in, so that an error about a key names where it is (never the key). */
+export const KEY_VARIABLES: Readonly<Record<KeyScope, string>> = {
+  producer: 'PUDDLE_API_KEYS',
+  read: 'PUDDLE_READ_KEYS',
+  tv: 'PUDDLE_TV_KEYS',
+  feed: 'PUDDLE_FEED_KEYS',
+};
+
 /** Who presented a key: its scope and a label safe to log and audit (`read#2`: the second read key, `tv#1`). */
 export interface KeyIdentity {
   scope: KeyScope;
@@ -62,7 +70,32 @@ export function bearerKey(authorization: string | undefined): string | undefined
   return key === '' ? undefined : key;
 }
 
+/**
+ * Refuses a key listed more than once (in two variables, or twice in one). A key has one scope: the ring
+ * identified such a key by its first listing, so a broadcaster given a key that was also a producer key was
+ * refused the totals (403) with nothing at start to say why. Named by variable and position, never the key.
+ */
+export function checkDistinctKeys(config: KeyRingConfig): void {
+  const seen = new Map<string, string>();
+  const list = (scope: KeyScope, keys: readonly string[]) => {
+    const word = scope === 'feed' ? 'entry' : 'key';
+    keys.forEach((k, i) => {
+      if (k.length === 0) return;
+      const here = `${KEY_VARIABLES[scope]} ${word} ${i + 1} (${scope}#${i + 1})`;
+      const first = seen.get(k);
+      if (first !== undefined) throw new ConfigError(`${first} and ${here} are the same key: list each key once (a key has one scope), and give each use a key of its own`);
+      seen.set(k, here);
+    });
+  };
+  list('producer', config.producer ?? []);
+  list('read', config.read ?? []);
+  list('tv', config.tv ?? []);
+  list('feed', (config.feeds ?? []).map((f) => f.key));
+}
+
+/** The ring of every scope's keys; a key listed twice is a ConfigError (checkDistinctKeys). */
 export function createKeyRing(config: KeyRingConfig): KeyRing {
+  checkDistinctKeys(config);
   const entries: { digest: Buffer; identity: KeyIdentity; configured: boolean }[] = [];
   const add = (scope: KeyScope, keys: readonly string[], feedsOf: (i: number) => readonly string[], label: string = scope, configured = true) => {
     keys.forEach((k, i) => {
