@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { KeyRing } from '../../core/http/auth.js';
 import { errorBody, queueUnavailable } from '../../core/http/errors.js';
+import { queryParams } from '../../core/http/query-params.js';
 import { requireScope } from '../../core/http/scope.js';
 import { makeEnvelope } from '../../core/envelope.js';
 import type { Queue } from '../../core/ports.js';
@@ -30,10 +31,10 @@ export async function feedRoutes(app: FastifyInstance, opts: FeedRoutesOptions):
   app.get<{ Params: { name: string }; Querystring: Record<string, string | string[] | undefined> }>('/v1/feeds/:name', async (req, reply) => {
     const feed = feedNamed(req.params.name);
     if (!feed) return reply.code(404).send(errorBody('not_found', 'no such feed'));
-    for (const k of Object.keys(req.query)) if (k !== 'after' && k !== 'limit') return reply.code(400).send(errorBody('invalid_query', `${k} is not a parameter (after, limit)`));
-    const after = req.query.after;
-    const limitText = req.query.limit;
-    if (after !== undefined && (typeof after !== 'string' || !CURSOR.test(after))) {
+    const read = queryParams(req.query, ['after', 'limit']);
+    if ('error' in read) return reply.code(400).send(errorBody('invalid_query', read.error));
+    const { after, limit: limitText } = read.params;
+    if (after !== undefined && !CURSOR.test(after)) {
       return reply.code(400).send(errorBody('invalid_query', 'after must be a cursor this feed returned as next'));
     }
     const limit = limitText === undefined ? 100 : Number(limitText);

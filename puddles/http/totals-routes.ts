@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_STRING } from '../../core/contracts/index.js';
 import type { KeyRing } from '../../core/http/auth.js';
 import { errorBody } from '../../core/http/errors.js';
+import { queryParams } from '../../core/http/query-params.js';
 import { readsTotals, requireScope } from '../../core/http/scope.js';
 import { isCalendarDate, utcInstantMs } from '../../core/time.js';
 import type { LiveTotals, TotalsBy, TotalsDocument, TotalsQuery } from '../live-totals.js';
@@ -25,20 +26,18 @@ const BOOT = Date.now().toString(36);
 
 /** A query string's totals question, or the parameter that is wrong and why. */
 export function parseTotalsQuery(q: Record<string, unknown>): TotalsQuery | { error: string } {
-  for (const k of Object.keys(q)) if (!['campaign', 'by', 'box', 'from', 'to'].includes(k)) return { error: `${k} is not a parameter (campaign, by, box, from, to)` };
-  const one = (k: string): string | undefined => {
-    const v = q[k];
-    return v === undefined ? undefined : Array.isArray(v) ? String(v[0]) : String(v);
-  };
-  const by = one('by') ?? 'channel';
+  const read = queryParams(q, ['campaign', 'by', 'box', 'from', 'to']);
+  if ('error' in read) return read;
+  const p = read.params;
+  const by = p.by ?? 'channel';
   if (!BY.includes(by as TotalsBy)) return { error: 'by must be channel, campaign or cta' };
-  const box = one('box') ?? '15m';
+  const box = p.box ?? '15m';
   if (box !== '15m') return { error: 'box must be 15m (boxes are 15 minutes, UTC)' };
-  const campaign = one('campaign');
+  const campaign = p.campaign;
   // Any campaign a donation may carry can be asked for (a shorter limit left long names listed but unfilterable).
   if (campaign !== undefined && (campaign === '' || campaign.length > MAX_STRING)) return { error: `campaign must be 1 to ${MAX_STRING} characters` };
   const time = (k: 'from' | 'to'): number | undefined | { error: string } => {
-    const v = one(k);
+    const v = p[k];
     if (v === undefined) return undefined;
     const date = isCalendarDate(v);
     // A time without a zone is UTC, like the boxes (and `puddle sync --from`). The strict parse refuses
@@ -52,6 +51,8 @@ export function parseTotalsQuery(q: Record<string, unknown>): TotalsQuery | { er
   const to = time('to');
   if (typeof from === 'object') return from;
   if (typeof to === 'object') return to;
+  // [from, to) holds nothing when to is not after from: answering zeros would read as a night without donations.
+  if (from !== undefined && to !== undefined && to <= from) return { error: 'to must be after from (boxes whose start is in [from, to) are counted)' };
   return { by: by as TotalsBy, ...(campaign !== undefined ? { campaign } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
 }
 

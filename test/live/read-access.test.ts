@@ -1,12 +1,12 @@
 // What the read API lets through on a running hub: the broadcaster's TV key opens the totals and /tv and
-// nothing else.
+// nothing else, and a query the routes could only answer by guessing is a 400 naming the parameter.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../infra/local/hub.js';
 import { postEvents } from '../support/hub-process.js';
-import { getJson, PRODUCER_KEY, READ_KEY, startLiveHub, TV_KEY, waitLanded } from './live-hub.js';
+import { FEED_KEY, getJson, PRODUCER_KEY, READ_KEY, startLiveHub, TV_KEY, waitLanded } from './live-hub.js';
 
 const donation = (id: string, campaign: string, occurred: string) => ({
   contract: 'donation',
@@ -118,6 +118,34 @@ describe('the read API on a running hub', () => {
         expect(res.status, path).toBe(200);
         await res.arrayBuffer();
       }
+    });
+  });
+
+  describe('a query that could only be answered by guessing', () => {
+    const refused = async (path: string, key: string) => {
+      const res = await getJson(`${hub.url}${path}`, key);
+      expect(res.status, path).toBe(400);
+      return ((await res.json()) as ErrorAnswer).error;
+    };
+
+    it('refuses a parameter given twice, naming it, where the first value used to be answered alone', async () => {
+      for (const path of ['/v1/totals', '/v1/totals/stream']) {
+        expect(await refused(`${path}?campaign=winter&campaign=summer`, READ_KEY)).toEqual({ code: 'invalid_query', message: 'campaign is given 2 times: give it once' });
+      }
+      expect((await refused('/v1/totals?by=campaign&by=cta', TV_KEY)).message).toBe('by is given 2 times: give it once');
+      expect((await refused('/v1/feeds/giro_requests?limit=1&limit=500', FEED_KEY)).message).toBe('limit is given 2 times: give it once');
+      expect((await refused('/v1/feeds/giro_requests?after=1&after=2', FEED_KEY)).message).toBe('after is given 2 times: give it once');
+    });
+
+    it('refuses a range whose to is not after its from, naming to, where it used to answer zeros', async () => {
+      for (const q of ['?from=2026-11-27T02:00:00Z&to=2026-11-27T01:00:00Z', '?from=2026-11-27T20:00:00Z&to=2026-11-27T20:00:00Z', '?from=2026-11-28&to=2026-11-27']) {
+        expect((await refused(`/v1/totals${q}`, READ_KEY)).message, q).toBe('to must be after from (boxes whose start is in [from, to) are counted)');
+      }
+      expect((await refused('/v1/totals/stream?from=2026-11-27T21:00:00Z&to=2026-11-27T20:00:00Z', TV_KEY)).message).toMatch(/^to must be after from/);
+      // A date as to is the whole day: from and to on one day is that day, not an empty range.
+      const day = await getJson(`${hub.url}/v1/totals?from=2026-11-27&to=2026-11-27`, READ_KEY);
+      expect(day.status).toBe(200);
+      expect(((await day.json()) as { total: unknown }).total).toEqual({ amount_minor: 5000, count: 2 });
     });
   });
 });
