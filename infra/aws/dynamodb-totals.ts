@@ -116,12 +116,23 @@ export class DynamoDbTotals {
     }
     const lists = [...byKey.values()];
     let next = 0;
+    let failed = false;
     const worker = async () => {
-      while (next < lists.length) {
-        for (const d of lists[next++]!) await this.#applyOne(d);
+      // After a failure the batch comes again whole: start nothing new (a throttled table needs fewer calls).
+      while (!failed && next < lists.length) {
+        const list = lists[next++]!;
+        try {
+          for (const d of list) await this.#applyOne(d);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, lists.length) }, worker));
+    // Every worker is waited for before the batch fails: none is left writing after the invocation answered.
+    const done = await Promise.allSettled(Array.from({ length: Math.min(CONCURRENCY, lists.length) }, worker));
+    const rejected = done.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
     if (Number.isFinite(asOf)) await this.#advanceAsOf(asOf);
   }
 
