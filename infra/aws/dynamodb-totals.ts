@@ -6,37 +6,35 @@
 // identity, the tie rule (takeTiedVersion, tieWinner) and where counting stops (countsUntil) are live-totals.ts's
 // own; the document is its totalsDocument.
 //
-// No transactions (dynalite cannot test them), so each donation has one item holding its current version and
-// what that version counts (its cell and amount), plus, while other versions tie with it on _changed_at, those
-// versions at their first arrival (an envelope sent again must not win a tie; only its first arrival says so).
-// Every change of the item is one conditional write, and only its winner moves the box counters (ADD the new
-// contribution, ADD minus the old one):
-//  - a version newer by _changed_at (or a donation's first) is one conditional update that only such a version
-//    wins; the tying versions it supersedes are dropped;
-//  - a version with the item's _changed_at is decided on the item as read (consistently), and written only if
-//    the item's revision `rev` is still the one read; a writer that lost the race reads again and decides again.
-// A redelivered version (its envelope id already there at the same or an earlier arrival) or an older one
-// changes nothing, so batches may repeat and arrive in any order, and invocations may run at once.
+// No transactions (dynalite cannot test them), so each donation has one item holding its current version, what
+// that version counts (its cell and amount), the counter moves its last change still owes (`moves`), and, while
+// other versions tie with it on _changed_at, those versions at their first arrival (an envelope sent again must
+// not win a tie; only its first arrival says so). Every change is decided on the item as read (consistently) and
+// written only if the item's revision `rev` is still the one read (a donation's first version: only if there is
+// no item); a writer that lost the race reads again and decides again. The write that changes the version also
+// records the moves of the counters it needs (take the old contribution out, add the new one), with those the
+// item still owed; then the moves are applied (dynamodb-totals-counters.ts: each exactly once, however often
+// tried) and cleared from the item. So:
+//  - a version newer by _changed_at replaces the current one and drops the tying versions;
+//  - a version with the item's _changed_at is decided by the tie rule;
+//  - a redelivered version (its envelope id already there at the same or an earlier arrival) or an older one
+//    changes nothing, but applies any moves the item still owes: a Lambda that failed (a throttled call, a
+//    crash, a timeout whose write landed) after winning the item leaves its moves there, and the batch coming
+//    again finishes them. Batches may repeat and arrive in any order, and invocations may run at once.
 //
 // A donation dated after today is counted into its box like any other, and every read leaves out the boxes from
 // the end of today on (countsUntil), as totals_by_box leaves out dates after its as_of: it counts from its day on
 // without anything being written that day.
 //
-// A crash (or a failed call) between winning the donation item and the counter ADDs leaves the counters off
-// by that donation: the redelivery loses the condition (its version is already there) and does not fix it.
-// The drift is small (a few donations per crash) and the drift check against `totals_by_box` reports it;
-// `repair()` then recomputes every counter from the donation items (run it with the consumers paused: an ADD
-// landing during the recompute is overwritten).
-//
 // Table: partition key `pk` (S), sort key `sk` (S), on-demand. Items:
-//   pk `d:<donation_id>`        sk `d`                 { ch, rc, id, amt, cell?: cell keys as JSON, rev, ties?: JSON }
-//   pk `c:<campaign part>`      sk `<box, 15 digits>|<cellId>`  { channel, campaign, cta, currency, box, amount_minor, count }
+//   pk `d:<donation_id>`        sk `d`                 { ch, rc, id, amt, cell?: cell keys as JSON, rev, ties?: JSON, moves?: JSON }
+//   pk `c:<campaign part>`      sk `<box, 15 digits>|<cellId>`  the counters (dynamodb-totals-counters.ts)
 //   pk `campaigns`              sk `<campaign part>`   { campaign }   (which cell partitions exist)
 //   pk `as_of`                  sk `-`                 { t }          (latest _received_at applied, ms)
 // A donation item's `rc` is its current version's first arrival; `ties`, only while versions tie, lists every one
-// of them (the current one too) as [{ id, received, amount, cell }]. Items written before `rev` existed have none.
+// of them (the current one too) as [{ id, received, amount, cell }]; `moves`, only while some are owed, the
+// counter moves as [{ t, cell, amount, count }]. Items written before `rev` existed have none.
 import {
-  ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -49,7 +47,6 @@ import {
 import type { LandedRows } from '../../puddles/landed.js';
 import { RetriableError } from '../../core/errors.js';
 import {
-  cellId,
   countsUntil,
   readDonationRow,
   takeTiedVersion,
@@ -61,7 +58,21 @@ import {
   type TotalsQuery,
 } from '../../puddles/live-totals.js';
 import type { Cell } from '../../puddles/parquet-writer.js';
-import { awsCall, errorCode, toPuddleError } from './aws-errors.js';
+import { awsCall } from './aws-errors.js';
+import {
+  boxPart,
+  CAMPAIGNS_PK,
+  cellPk,
+  cellSk,
+  conditional,
+  movesBetween,
+  n,
+  s,
+  tokenMade,
+  TotalsCounters,
+  type Contribution,
+  type CounterMove,
+} from './dynamodb-totals-counters.js';
 
 /** Donations applied at once (versions of one donation always in order, one after another). */
 const CONCURRENCY = 16;
@@ -69,31 +80,36 @@ const CONCURRENCY = 16;
 const MAX_RACES = 20;
 
 /** A version as a donation item keeps it: what it counts (cell null: nothing). */
-interface StoredVersion extends TiedVersion {
-  amount: number;
-  cell: CellKey | null;
+interface StoredVersion extends TiedVersion, Contribution {}
+
+/** A change of a donation item: the version that becomes current, the versions tying with it, the moves it needs. */
+interface Change {
+  win: StoredVersion;
+  ties: StoredVersion[] | null;
+  moves: CounterMove[];
 }
+
+type Item = Record<string, AttributeValue>;
 
 export interface DynamoDbTotalsOptions {
   client: DynamoDBClient;
   table: string;
 }
 
-const campaignPart = (c: string | null): string => (c === null ? '-' : `${c.length}:${c}`);
-const boxPart = (box: number): string => String(box).padStart(15, '0');
-const cellSk = (c: CellKey): string => `${boxPart(c.box)}|${cellId(c)}`;
-const cellPk = (campaign: string | null): string => `c:${campaignPart(campaign)}`;
-const s = (v: string | null): AttributeValue => (v === null ? { NULL: true } : { S: v });
-const n = (v: number): AttributeValue => ({ N: String(v) });
 const str = (v: AttributeValue | undefined): string | null => (v?.S === undefined ? null : v.S);
+const donationKey = (key: string) => ({ pk: { S: `d:${key}` }, sk: { S: 'd' } });
+const movesOf = (i: Item): CounterMove[] => (i.moves?.S === undefined ? [] : (JSON.parse(i.moves.S) as CounterMove[]));
+const revOf = (i: Item | undefined): number | undefined => (i?.rev?.N === undefined ? undefined : Number(i.rev.N));
 
 export class DynamoDbTotals {
   readonly #client: DynamoDBClient;
   readonly #table: string;
+  readonly #counters: TotalsCounters;
 
   constructor(opts: DynamoDbTotalsOptions) {
     this.#client = opts.client;
     this.#table = opts.table;
+    this.#counters = new TotalsCounters(opts.client, opts.table, async (key) => new Set(movesOf((await this.#read(key)) ?? {}).map((m) => m.t)));
   }
 
   /** A landed message: only donation rows matter. Resolves once every counter move is written. */
@@ -138,96 +154,67 @@ export class DynamoDbTotals {
 
   async #applyOne(d: DonationVersion): Promise<void> {
     const version: StoredVersion = { id: d.id, received: d.received, amount: d.amount, cell: d.pledged ? d.cell : null };
-    const key = { pk: { S: `d:${d.key}` }, sk: { S: 'd' } };
+    const key = donationKey(d.key);
+    // Most versions are their donation's first: try creating its item before reading anything.
+    let exists = false;
     for (let race = 0; race < MAX_RACES; race++) {
-      const newer = await conditional('UpdateItem', () =>
-        this.#client.send(
-          new UpdateItemCommand({
-            TableName: this.#table,
-            Key: key,
-            ...itemUpdate(d.changed, version, null),
-            ConditionExpression: 'attribute_not_exists(pk) OR ch < :ch',
-            ReturnValues: 'ALL_OLD',
-          }),
-        ),
-      );
-      // Won: newer than what was there (or the first), which it moves from.
-      if (newer) return this.#move(newer.Attributes ? storedCurrent(newer.Attributes) : null, version);
-      // Lost: the item has this _changed_at or a later one (its _changed_at never goes down).
-      const item = (
-        await awsCall('DynamoDB', 'GetItem', () => this.#client.send(new GetItemCommand({ TableName: this.#table, Key: key, ConsistentRead: true })))
-      ).Item;
+      if (!exists) {
+        const moves = movesBetween(d.key, null, version);
+        const created = await conditional('UpdateItem', () =>
+          this.#client.send(new UpdateItemCommand({ TableName: this.#table, Key: key, ...itemUpdate(d.changed, version, null, moves), ConditionExpression: 'attribute_not_exists(pk)' })),
+        );
+        if (created) return this.#finish(d.key, moves, 1);
+      }
+      const item = await this.#read(d.key);
+      exists = item !== undefined;
       // Gone since (deleted by hand): start again.
       if (!item) continue;
-      if (Number(item.ch?.N) !== d.changed) return;
-      const current = storedCurrent(item);
-      const ties: StoredVersion[] = item.ties?.S === undefined ? [current] : (JSON.parse(item.ties.S) as StoredVersion[]);
-      // A re-send or a redelivery: its envelope id is there already, at this arrival or an earlier one.
-      if (!takeTiedVersion(ties, d.id, d.received, () => version)) return;
-      const win = tieWinner(ties);
-      const update = itemUpdate(d.changed, win, ties);
-      const rev = item.rev?.N;
-      if (rev !== undefined) update.ExpressionAttributeValues[':rev'] = { N: rev };
+      const change = decide(item, d, version);
+      const owed = movesOf(item);
+      if (!change && owed.length === 0) return;
+      const rev = revOf(item);
+      // Nothing to change, but moves a writer that failed left owed: finish them (there are none on an item
+      // written before `rev` existed).
+      if (!change) return this.#finish(d.key, owed, rev!);
+      const moves = [...owed, ...change.moves];
+      const update = itemUpdate(d.changed, change.win, change.ties, moves);
+      if (rev !== undefined) update.ExpressionAttributeValues[':rev'] = n(rev);
       const written = await conditional('UpdateItem', () =>
         this.#client.send(
-          new UpdateItemCommand({
-            TableName: this.#table,
-            Key: key,
-            ...update,
-            ConditionExpression: rev === undefined ? 'attribute_not_exists(rev)' : 'rev = :rev',
-          }),
+          new UpdateItemCommand({ TableName: this.#table, Key: key, ...update, ConditionExpression: rev === undefined ? 'attribute_not_exists(rev)' : 'rev = :rev' }),
         ),
       );
-      // Won: the item was as read, so the counters move from the version read to the winner (often the same).
-      if (written) return this.#move(current, win);
       // Lost: another writer changed the item since it was read; decide again on what it wrote.
+      if (written) return this.#finish(d.key, moves, (rev ?? 0) + 1);
     }
     throw new RetriableError(`DynamoDB totals: a donation item changed under ${MAX_RACES} writes in a row`);
   }
 
   /**
-   * Move a donation's contribution from one version's cell and amount to another's, after winning its item. A
-   * crash from here on is the drift the header describes.
+   * Apply the moves a donation item records at revision `rev`, then clear them, if the item is still as at `rev`
+   * (a writer since has carried them over, and clears them itself). A failure on the way leaves them recorded.
    */
-  async #move(from: StoredVersion | null, to: StoredVersion): Promise<void> {
-    const oldCell = from?.cell ?? null;
-    const oldAmount = from?.amount ?? 0;
-    const newCell = to.cell;
-    if (oldCell && newCell && cellId(oldCell) === cellId(newCell)) {
-      if (to.amount !== oldAmount) await this.#add(newCell, to.amount - oldAmount, 0);
-      return;
-    }
-    if (oldCell) await this.#add(oldCell, -oldAmount, -1);
-    if (newCell) await this.#add(newCell, to.amount, 1);
-  }
-
-  async #add(c: CellKey, amount: number, count: number): Promise<void> {
-    await awsCall('DynamoDB', 'UpdateItem', () =>
+  async #finish(key: string, moves: readonly CounterMove[], rev: number): Promise<void> {
+    if (moves.length === 0) return;
+    for (const m of moves) await this.#counters.apply(m, key);
+    await conditional('UpdateItem', () =>
       this.#client.send(
         new UpdateItemCommand({
           TableName: this.#table,
-          Key: { pk: { S: cellPk(c.campaign) }, sk: { S: cellSk(c) } },
-          UpdateExpression: 'SET channel = :channel, campaign = :campaign, cta = :cta, currency = :currency, box = :box ADD amount_minor :a, #count :n',
-          ExpressionAttributeNames: { '#count': 'count' },
-          ExpressionAttributeValues: {
-            ':channel': s(c.channel),
-            ':campaign': s(c.campaign),
-            ':cta': s(c.cta),
-            ':currency': { S: c.currency },
-            ':box': n(c.box),
-            ':a': n(amount),
-            ':n': n(count),
-          },
+          Key: donationKey(key),
+          UpdateExpression: 'REMOVE moves ADD rev :one',
+          ConditionExpression: 'rev = :rev',
+          ExpressionAttributeValues: { ':one': n(1), ':rev': n(rev) },
         }),
       ),
     );
-    if (count > 0) await this.#registerCampaign(c.campaign);
   }
 
-  async #registerCampaign(campaign: string | null): Promise<void> {
-    await awsCall('DynamoDB', 'PutItem', () =>
-      this.#client.send(new PutItemCommand({ TableName: this.#table, Item: { pk: { S: 'campaigns' }, sk: { S: campaignPart(campaign) }, campaign: s(campaign) } })),
+  async #read(key: string): Promise<Item | undefined> {
+    const out = await awsCall('DynamoDB', 'GetItem', () =>
+      this.#client.send(new GetItemCommand({ TableName: this.#table, Key: donationKey(key), ConsistentRead: true })),
     );
+    return out.Item;
   }
 
   async #advanceAsOf(t: number): Promise<void> {
@@ -261,7 +248,7 @@ export class DynamoDbTotals {
   async cells(q: Pick<TotalsQuery, 'campaign' | 'from' | 'to'> = {}, opts: { consistent?: boolean; now?: number } = {}): Promise<TotalsCell[]> {
     const consistent = opts.consistent ?? false;
     const partitions =
-      q.campaign !== undefined ? [cellPk(q.campaign)] : (await this.#queryAll(consistent, 'campaigns')).map((i) => cellPk(str(i.campaign)));
+      q.campaign !== undefined ? [cellPk(q.campaign)] : (await this.#queryAll(consistent, CAMPAIGNS_PK)).map((i) => cellPk(str(i.campaign)));
     const lo = q.from === undefined ? '0' : boxPart(q.from);
     // Boxes dated after today are kept but not counted yet (see the header).
     const until = countsUntil(opts.now ?? Date.now());
@@ -281,13 +268,38 @@ export class DynamoDbTotals {
 
   /**
    * Recompute every counter from the donation items (after a drift report). Run with consumers paused: a
-   * counter ADD landing between the scan and the overwrite would be lost.
+   * counter move landing between the scan and the overwrite would be lost.
    */
   async repair(): Promise<{ donations: number; cells: number }> {
+    const items = await this.#scan('d:');
+    const counters = await this.#scan('c:');
+    // The latest token anyone made: every counter below is marked as pruned up to it, so an apply of a move made
+    // before the repair (one cleared just below, or applied and dropped with its counter's tokens) fails its
+    // condition and looks again, finding its move cleared.
+    let pruned = 0;
+    for (const i of items) for (const m of movesOf(i)) pruned = Math.max(pruned, tokenMade(m.t));
+    for (const c of counters) {
+      pruned = Math.max(pruned, Number(c.pruned?.N ?? 0));
+      for (const t of c.applied?.SS ?? []) pruned = Math.max(pruned, tokenMade(t));
+    }
+    // Moves still owed are part of the recount below: cleared first, so none is applied on top of it later.
+    for (const i of items) {
+      if (i.moves?.S === undefined) continue;
+      const cleared = await conditional('UpdateItem', () =>
+        this.#client.send(
+          new UpdateItemCommand({
+            TableName: this.#table,
+            Key: { pk: i.pk!, sk: i.sk! },
+            UpdateExpression: 'REMOVE moves ADD rev :one',
+            ConditionExpression: 'rev = :rev',
+            ExpressionAttributeValues: { ':one': n(1), ':rev': i.rev! },
+          }),
+        ),
+      );
+      if (!cleared) throw new RetriableError('DynamoDB totals repair: a donation item changed while repairing; pause the consumers and run it again');
+    }
     const want = new Map<string, TotalsCell>();
-    let donations = 0;
-    for (const i of await this.#scan('d:')) {
-      donations++;
+    for (const i of items) {
       if (i.cell?.S === undefined) continue;
       const c = JSON.parse(i.cell.S) as CellKey;
       const k = cellSk(c);
@@ -296,11 +308,14 @@ export class DynamoDbTotals {
       cell.count += 1;
       want.set(k, cell);
     }
-    for (const i of await this.#scan('c:')) {
+    const gens = new Map<string, number>();
+    for (const i of counters) {
       const c = toCell(i);
+      gens.set(cellSk(c), Number(i.gen?.N ?? 0));
       if (!want.has(cellSk(c))) want.set(cellSk(c), { ...c, amount_minor: 0, count: 0 });
     }
     for (const c of want.values()) {
+      if (c.count > 0) await this.#counters.registerCampaign(c.campaign);
       await awsCall('DynamoDB', 'PutItem', () =>
         this.#client.send(
           new PutItemCommand({
@@ -315,18 +330,20 @@ export class DynamoDbTotals {
               box: n(c.box),
               amount_minor: n(c.amount_minor),
               count: n(c.count),
+              // No tokens, and a new generation: an apply begun before the repair looks again.
+              pruned: n(pruned),
+              gen: n((gens.get(cellSk(c)) ?? 0) + 1),
             },
           }),
         ),
       );
-      if (c.count > 0) await this.#registerCampaign(c.campaign);
     }
-    return { donations, cells: want.size };
+    return { donations: items.length, cells: want.size };
   }
 
-  async #queryAll(consistent: boolean, pk: string, lo?: string, hi?: string): Promise<Record<string, AttributeValue>[]> {
-    const out: Record<string, AttributeValue>[] = [];
-    let start: Record<string, AttributeValue> | undefined;
+  async #queryAll(consistent: boolean, pk: string, lo?: string, hi?: string): Promise<Item[]> {
+    const out: Item[] = [];
+    let start: Item | undefined;
     do {
       const page = await awsCall('DynamoDB', 'Query', () =>
         this.#client.send(
@@ -346,9 +363,9 @@ export class DynamoDbTotals {
     return out;
   }
 
-  async #scan(prefix: string): Promise<Record<string, AttributeValue>[]> {
-    const out: Record<string, AttributeValue>[] = [];
-    let start: Record<string, AttributeValue> | undefined;
+  async #scan(prefix: string): Promise<Item[]> {
+    const out: Item[] = [];
+    let start: Item | undefined;
     do {
       const page = await awsCall('DynamoDB', 'Scan', () =>
         this.#client.send(
@@ -368,21 +385,29 @@ export class DynamoDbTotals {
   }
 }
 
-/** One conditional call: undefined when its condition failed, AWS failures mapped as awsCall maps them. */
-async function conditional<T>(op: string, call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof ConditionalCheckFailedException || errorCode(err) === 'ConditionalCheckFailedException') return undefined;
-    throw toPuddleError('DynamoDB', op, err);
-  }
+/**
+ * What a version changes on its donation's item as read: nothing (null: older, or a repeat of a tying version),
+ * or the version that becomes current with the moves from the one read to it.
+ */
+function decide(item: Item, d: DonationVersion, version: StoredVersion): Change | null {
+  const changed = Number(item.ch?.N);
+  // Its _changed_at never goes down; NaN (an item without one) is never replaced either.
+  if (!(changed <= d.changed)) return null;
+  const current = storedCurrent(item);
+  if (changed < d.changed) return { win: version, ties: null, moves: movesBetween(d.key, current, version) };
+  const ties: StoredVersion[] = item.ties?.S === undefined ? [current] : (JSON.parse(item.ties.S) as StoredVersion[]);
+  // A re-send or a redelivery: its envelope id is there already, at this arrival or an earlier one.
+  if (!takeTiedVersion(ties, d.id, d.received, () => version)) return null;
+  const win = tieWinner(ties);
+  return { win, ties, moves: movesBetween(d.key, current, win) };
 }
 
 /**
  * The update that makes `v` a donation item's current version, with the versions tying with it (none: null or
- * only itself). Every write of the item bumps its revision, which the tie path's condition reads.
+ * only itself) and the counter moves it owes. Every write of the item bumps its revision, which the next
+ * writer's condition reads.
  */
-function itemUpdate(changed: number, v: StoredVersion, ties: readonly StoredVersion[] | null) {
+function itemUpdate(changed: number, v: StoredVersion, ties: readonly StoredVersion[] | null, moves: readonly CounterMove[]) {
   const set = ['ch = :ch', 'rc = :rc', '#id = :id', 'amt = :amt'];
   const remove: string[] = [];
   const values: Record<string, AttributeValue> = { ':ch': n(changed), ':rc': n(v.received), ':id': { S: v.id }, ':amt': n(v.amount), ':one': n(1) };
@@ -394,6 +419,10 @@ function itemUpdate(changed: number, v: StoredVersion, ties: readonly StoredVers
     set.push('ties = :ties');
     values[':ties'] = { S: JSON.stringify(ties) };
   } else remove.push('ties');
+  if (moves.length > 0) {
+    set.push('moves = :moves');
+    values[':moves'] = { S: JSON.stringify(moves) };
+  } else remove.push('moves');
   return {
     UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''} ADD rev :one`,
     ExpressionAttributeNames: { '#id': 'id', '#cell': 'cell' },
@@ -402,7 +431,7 @@ function itemUpdate(changed: number, v: StoredVersion, ties: readonly StoredVers
 }
 
 /** A donation item's current version. */
-function storedCurrent(i: Record<string, AttributeValue>): StoredVersion {
+function storedCurrent(i: Item): StoredVersion {
   return {
     id: i.id?.S ?? '',
     received: Number(i.rc?.N),
@@ -411,7 +440,7 @@ function storedCurrent(i: Record<string, AttributeValue>): StoredVersion {
   };
 }
 
-function toCell(i: Record<string, AttributeValue>): TotalsCell {
+function toCell(i: Item): TotalsCell {
   return {
     channel: str(i.channel),
     campaign: str(i.campaign),

@@ -1,0 +1,234 @@
+// The live totals' counter items on DynamoDB (one per campaign, 15-minute box, channel, cta and currency) and
+// the one way they change: a donation's move (its contribution added to a box, or taken out of one), applied
+// exactly once however often it is tried, by however many Lambdas at once, whatever failed before.
+// DynamoDbTotals (dynamodb-totals.ts) records the moves a change of a donation needs on the donation's own item,
+// in the same conditional write that makes the change, then applies them here and clears them. A move whose
+// Lambda failed stays recorded, and whoever next handles that donation (the batch delivered again, a later
+// version) applies it. No transactions: dynalite, the emulator every test runs on, has none.
+//
+// How a move lands once:
+//  - Each move has a token of its own (when it was made, a random nonce and its donation's key). Applying it is
+//    one conditional UpdateItem of the counter that ADDs the amount and count and puts the token in the
+//    counter's `applied` set, only if the token is not there yet: a repeat (the same move tried again after an
+//    answer was lost, or by another Lambda) fails its condition and changes nothing.
+//  - A counter takes thousands of moves on the night, so its set is pruned of the tokens whose moves are cleared
+//    from their donation items (read to know). A Lambda that saw a move pending before it was cleared (slow, or
+//    its call retried) could then apply it again, its token gone. Two marks on the counter stop that:
+//    `pruned`, the latest making time of any token pruned, and `gen`, which every prune moves on. An apply is
+//    conditional on its token being made after `pruned` (a token pruned has `pruned` at or after its time), which
+//    holds for nearly every apply, since a move is applied moments after it is made. When it does not hold (the
+//    Lambda was slow, or the move waited for a redelivery), the Lambda reads the counter: the token is there
+//    (applied), or it reads the donation item and, the move still pending, applies it on condition that `gen` is
+//    still the one just read (the move was not applied and pruned since, as pruning waits for the move to be
+//    cleared).
+//  - A counter item is created by the first move into it, after its campaign is registered: a crash in between
+//    leaves a campaign with no counter (read as nothing), never a counter that no read lists.
+//
+// Items (pk, sk):
+//   `c:<campaign part>`  `<box, 15 digits>|<cellId>`  { channel, campaign, cta, currency, box, amount_minor, count,
+//                                                       applied?: SS (tokens), pruned?: N (ms), gen?: N (absent: 0) }
+//   `campaigns`          `<campaign part>`             { campaign }   one per campaign with counters
+import { randomBytes } from 'node:crypto';
+
+import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+import { RetriableError } from '../../core/errors.js';
+import { cellId, type CellKey } from '../../puddles/live-totals.js';
+import { awsCall, errorCode, toPuddleError } from './aws-errors.js';
+
+/** One change of one counter: `amount` and `count` added to `cell`'s counter (negative: taken out). */
+export interface CounterMove {
+  /** Unique to this move: `<made, ms base 36>.<nonce>:<donation key>` (see tokenMade, tokenDonation). */
+  t: string;
+  cell: CellKey;
+  amount: number;
+  count: number;
+}
+
+/** What a donation version counts: its cell, or null when it counts nothing (failed, cancelled). */
+export interface Contribution {
+  amount: number;
+  cell: CellKey | null;
+}
+
+/** The tokens a donation's item still lists as pending. */
+export type PendingTokens = (donationKey: string) => Promise<ReadonlySet<string>>;
+
+/**
+ * Tokens in a counter's set before it is pruned (about 50 bytes each, so a counter stays under 1 KB: 1 WRU a
+ * write), and again every few tokens past that: an apply whose answer was lost, or a prune that failed, only
+ * puts the prune off by a few moves.
+ */
+export const PRUNE_AT = 12;
+const PRUNE_EVERY = 4;
+/** Applies of one move losing to other writers in a row before giving up (each loss means another writer progressed). */
+const MAX_ATTEMPTS = 20;
+
+export const campaignPart = (c: string | null): string => (c === null ? '-' : `${c.length}:${c}`);
+export const boxPart = (box: number): string => String(box).padStart(15, '0');
+export const cellPk = (campaign: string | null): string => `c:${campaignPart(campaign)}`;
+export const cellSk = (c: CellKey): string => `${boxPart(c.box)}|${cellId(c)}`;
+export const CAMPAIGNS_PK = 'campaigns';
+export const s = (v: string | null): AttributeValue => (v === null ? { NULL: true } : { S: v });
+export const n = (v: number): AttributeValue => ({ N: String(v) });
+
+const counterKey = (c: CellKey) => ({ pk: { S: cellPk(c.campaign) }, sk: { S: cellSk(c) } });
+/** When a token was made (ms); the nonce is base64url, so the first `.` and `:` are the separators. */
+export const tokenMade = (t: string): number => parseInt(t.slice(0, t.indexOf('.')), 36);
+const tokenDonation = (t: string): string => t.slice(t.indexOf(':') + 1);
+
+/** The moves that take a donation's counting from one version's contribution to another's. */
+export function movesBetween(donationKey: string, from: Contribution | null, to: Contribution, now: number = Date.now()): CounterMove[] {
+  const move = (cell: CellKey, amount: number, count: number): CounterMove => ({
+    t: `${now.toString(36)}.${randomBytes(6).toString('base64url')}:${donationKey}`,
+    cell,
+    amount,
+    count,
+  });
+  const oldCell = from?.cell ?? null;
+  const oldAmount = from?.amount ?? 0;
+  if (oldCell && to.cell && cellId(oldCell) === cellId(to.cell)) return to.amount === oldAmount ? [] : [move(to.cell, to.amount - oldAmount, 0)];
+  return [...(oldCell ? [move(oldCell, -oldAmount, -1)] : []), ...(to.cell ? [move(to.cell, to.amount, 1)] : [])];
+}
+
+/** One conditional call: undefined when its condition failed, AWS failures mapped as awsCall maps them. */
+export async function conditional<T>(op: string, call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException || errorCode(err) === 'ConditionalCheckFailedException') return undefined;
+    throw toPuddleError('DynamoDB', op, err);
+  }
+}
+
+/** How an apply is made sure not to repeat a move (see the header). */
+type Guard = { kind: 'new' } | { kind: 'made' } | { kind: 'gen'; gen: number };
+
+export class TotalsCounters {
+  readonly #client: DynamoDBClient;
+  readonly #table: string;
+  readonly #pending: PendingTokens;
+  /** Counters this instance is pruning: its other workers leave them be meanwhile. */
+  readonly #pruning = new Set<string>();
+
+  constructor(client: DynamoDBClient, table: string, pending: PendingTokens) {
+    this.#client = client;
+    this.#table = table;
+    this.#pending = pending;
+  }
+
+  /** Apply one move unless it already was; `donationKey` names the donation whose item records it. */
+  async apply(m: CounterMove, donationKey: string): Promise<void> {
+    let guard: Guard = { kind: 'made' };
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      // First into a box: register its campaign before the counter exists, so every counter is listed.
+      if (guard.kind === 'new') await this.registerCampaign(m.cell.campaign);
+      const out = await conditional('UpdateItem', () =>
+        this.#client.send(new UpdateItemCommand({ TableName: this.#table, Key: counterKey(m.cell), ...applyUpdate(m, guard) })),
+      );
+      if (out?.Attributes) {
+        const applied = out.Attributes.applied?.SS ?? [];
+        if (applied.length >= PRUNE_AT && (applied.length - PRUNE_AT) % PRUNE_EVERY === 0) await this.#prune(m.cell, out.Attributes);
+        return;
+      }
+      // Lost: no counter yet, or one created meanwhile, or the move is there already, or its token is older
+      // than the latest pruned, or (under `gen`) a prune came between.
+      const item = await this.#read(m.cell);
+      if (!item) {
+        guard = { kind: 'new' };
+        continue;
+      }
+      if (item.applied?.SS?.includes(m.t)) return;
+      // Not in the set: never applied, or applied and pruned once its donation item had cleared it. Only a move
+      // still pending after this read goes on, under the generation just read.
+      if (!(await this.#pending(donationKey)).has(m.t)) return;
+      guard = { kind: 'gen', gen: Number(item.gen?.N ?? 0) };
+    }
+    throw new RetriableError(`DynamoDB totals: a counter changed under ${MAX_ATTEMPTS} applies in a row`);
+  }
+
+  /** One item per campaign that has counters; written when a counter is created, so rarely (no hot item). */
+  async registerCampaign(campaign: string | null): Promise<void> {
+    await awsCall('DynamoDB', 'PutItem', () =>
+      this.#client.send(new PutItemCommand({ TableName: this.#table, Item: { pk: { S: CAMPAIGNS_PK }, sk: { S: campaignPart(campaign) }, campaign: s(campaign) } })),
+    );
+  }
+
+  /**
+   * Drop the tokens whose moves their donation items no longer list (those still pending stay: a Lambda may
+   * still try them), raise `pruned` to the latest of their times and move `gen` on. Conditional on the
+   * generation seen: of two prunes, one wins.
+   */
+  async #prune(cell: CellKey, counter: Record<string, AttributeValue>): Promise<void> {
+    const key = `${cellPk(cell.campaign)}\n${cellSk(cell)}`;
+    if (this.#pruning.has(key)) return;
+    this.#pruning.add(key);
+    try {
+      const byDonation = new Map<string, string[]>();
+      for (const t of counter.applied?.SS ?? []) byDonation.set(tokenDonation(t), [...(byDonation.get(tokenDonation(t)) ?? []), t]);
+      const cleared: string[] = [];
+      await Promise.all(
+        [...byDonation].map(async ([donation, tokens]) => {
+          const pending = await this.#pending(donation);
+          cleared.push(...tokens.filter((t) => !pending.has(t)));
+        }),
+      );
+      if (cleared.length === 0) return;
+      const gen = Number(counter.gen?.N ?? 0);
+      const pruned = Math.max(Number(counter.pruned?.N ?? 0), ...cleared.map(tokenMade));
+      await conditional('UpdateItem', () =>
+        this.#client.send(
+          new UpdateItemCommand({
+            TableName: this.#table,
+            Key: counterKey(cell),
+            UpdateExpression: 'SET pruned = :pruned DELETE applied :cleared ADD gen :one',
+            ConditionExpression: gen === 0 ? 'attribute_not_exists(gen)' : 'gen = :gen',
+            ExpressionAttributeValues: { ':pruned': n(pruned), ':cleared': { SS: cleared }, ':one': n(1), ...(gen === 0 ? {} : { ':gen': n(gen) }) },
+          }),
+        ),
+      );
+    } finally {
+      this.#pruning.delete(key);
+    }
+  }
+
+  async #read(cell: CellKey): Promise<Record<string, AttributeValue> | undefined> {
+    const out = await awsCall('DynamoDB', 'GetItem', () =>
+      this.#client.send(new GetItemCommand({ TableName: this.#table, Key: counterKey(cell), ConsistentRead: true })),
+    );
+    return out.Item;
+  }
+}
+
+/** The counter update of one move under its guard. */
+function applyUpdate(m: CounterMove, guard: Guard) {
+  const c = m.cell;
+  const values: Record<string, AttributeValue> = {
+    ':channel': s(c.channel),
+    ':campaign': s(c.campaign),
+    ':cta': s(c.cta),
+    ':currency': { S: c.currency },
+    ':box': n(c.box),
+    ':a': n(m.amount),
+    ':n': n(m.count),
+    ':ts': { SS: [m.t] },
+  };
+  let condition = 'attribute_not_exists(box)';
+  if (guard.kind !== 'new') {
+    values[':t'] = { S: m.t };
+    if (guard.kind === 'made') {
+      values[':made'] = n(tokenMade(m.t));
+      condition = 'attribute_exists(box) AND NOT contains(applied, :t) AND (attribute_not_exists(pruned) OR pruned < :made)';
+    } else {
+      if (guard.gen !== 0) values[':gen'] = n(guard.gen);
+      condition = `attribute_exists(box) AND NOT contains(applied, :t) AND ${guard.gen === 0 ? 'attribute_not_exists(gen)' : 'gen = :gen'}`;
+    }
+  }
+  return {
+    UpdateExpression: 'SET channel = :channel, campaign = :campaign, cta = :cta, currency = :currency, box = :box ADD amount_minor :a, #count :n, applied :ts',
+    ConditionExpression: condition,
+    ExpressionAttributeNames: { '#count': 'count' },
+    ExpressionAttributeValues: values,
+    ReturnValues: 'ALL_NEW' as const,
+  };
+}
