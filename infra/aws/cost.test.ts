@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { main } from '../cli/main.js';
-import { estimateCost, PRICES } from './cost.js';
+import { betweenNights, estimateCost, PRICES } from './cost.js';
 
 describe('puddle cost', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -19,10 +19,32 @@ describe('puddle cost', () => {
     expect(usd['consumer Lambda']).toBeCloseTo((2000 / 1e6) * 0.2 + 2000 * 2 * 1.5 * PRICES.lambdaGbSecondArm.usd, 6);
     expect(usd['S3 PUTs (files, manifests, compaction)']).toBeCloseTo((4080 / 1000) * 0.005, 6);
     expect(usd['DynamoDB catalog writes']).toBeCloseTo((12_000 / 1e6) * 0.625, 6);
+    // Live totals: 3.2 writes and 1.2 reads per donation, and `as_of` once per batch of the donation queue's 1,000.
+    expect(usd['DynamoDB live totals']).toBeCloseTo(((3_200_000 + 1000) / 1e6) * 0.625 + (1_200_000 / 1e6) * 0.125, 6);
     expect(usd['Athena dashboard queries']).toBeCloseTo(((1800 * 30) / 1024 / 1024) * 5, 6);
     expect(usd['CloudWatch Logs']).toBeCloseTo(((1_000_000 * 650 + 2000 * 2000) / 1024 ** 3) * 0.5, 6);
-    expect(est.totalUsd).toBeCloseTo(2.6788, 3);
+    // The template's schedules over 5 hours: syncs every 1, 2, 5 and 5 minutes (1 GB, 2 s each), compaction and the
+    // drift check every 15 (2 GB for 3 s; 512 MB for 5 s and a 30 MB query), each run 4 state writes and 2 KB of logs.
+    const runs = 300 + 150 + 60 + 60 + 20 + 20;
+    const gbS = 570 * 2 + 20 * 2 * 3 + 20 * 0.5 * 5;
+    const scheduled = (runs / 1e6) * 0.2 + gbS * PRICES.lambdaGbSecondArm.usd + ((runs * 4) / 1e6) * 0.625 + ((20 * 30) / 1024 / 1024) * 5 + ((runs * 2000) / 1024 ** 3) * 0.5;
+    expect(usd['scheduled runs (syncs, compaction, drift check)']).toBeCloseTo(scheduled, 6);
+    expect(est.totalUsd).toBeCloseTo(2.6788 + 2.1506 + scheduled, 3);
     expect(est.limits.join('\n')).toMatch(/producer ~15 at peak plus at most 40 consumers/);
+    expect(est.limits.join('\n')).toMatch(/Live totals: ~385 writes\/s at peak into one counter/);
+  });
+
+  it('counts a month between nights: every queue\'s idle polls and every run the template schedules', () => {
+    const usd = Object.fromEntries(betweenNights().lines.map((l) => [l.item, l.usd]));
+    // 8 queues x 5 pollers x 129,600 empty 20 s waits in 30 days.
+    expect(usd['SQS idle polls']).toBeCloseTo(((8 * 5 * 129_600) / 1e6) * 0.4, 6);
+    // Stripe every minute, Braintree every 2, Freshdesk and Salesforce every 5, compaction and the drift check every 15.
+    const runs = 43_200 + 21_600 + 8_640 + 8_640 + 2_880 + 2_880;
+    const gbS = (43_200 + 21_600 + 8_640 + 8_640) * 2 + 2_880 * 2 * 3 + 2_880 * 0.5 * 5;
+    expect(usd['scheduled Lambda runs']).toBeCloseTo((runs / 1e6) * 0.2 + gbS * PRICES.lambdaGbSecondArm.usd, 6);
+    expect(usd['their state writes']).toBeCloseTo(((runs * 4) / 1e6) * 0.625, 6);
+    expect(usd['drift check queries']).toBeCloseTo(((2_880 * 30) / 1024 / 1024) * 5, 6);
+    expect(betweenNights().totalUsd).toBeCloseTo(5.32, 2);
   });
 
   it('is cheaper when producers batch: 100 events per POST', () => {
@@ -30,7 +52,10 @@ describe('puddle cost', () => {
     const hundred = estimateCost({ donations: 1_000_000, peak: 350, batch: 100, hours: 5 });
     expect(hundred.lines.find((l) => l.item === 'HTTP API requests')!.usd).toBeCloseTo(0.01, 6);
     expect(hundred.lines.find((l) => l.item === 'SNS PublishBatch')!.usd).toBeCloseTo(0.05, 6);
-    expect(hundred.totalUsd).toBeLessThan(one.totalUsd / 3);
+    // The fees on the way in fall by about $2; the live totals cost the same per donation however they come.
+    expect(one.totalUsd - hundred.totalUsd).toBeGreaterThan(2);
+    const totals = (e: typeof one) => e.lines.find((l) => l.item === 'DynamoDB live totals')!.usd;
+    expect(totals(hundred)).toBeCloseTo(totals(one), 6);
   });
 
   it('prints the table from the command line, and names a wrong option', async () => {
@@ -41,7 +66,9 @@ describe('puddle cost', () => {
     expect(await main(['cost', '--donations', '1000000', '--peak', '350'])).toBe(0);
     const text = out.join('');
     expect(text).toMatch(/List prices of \d{4}-\d{2}-\d{2}/);
-    expect(text).toMatch(/^total\s+\$\s+2\.68$/m);
+    expect(text).toMatch(/^total\s+\$\s+4\.85$/m);
+    expect(text).toMatch(/^Between nights, per 30 days/m);
+    expect(text).toMatch(/^total\s+\$\s+5\.32$/m);
     expect(await main(['cost', '--donations', '1000000', '--peak', '350', '--batch', '5000'])).toBe(2);
     expect(err.join('')).toMatch(/--batch takes a positive number up to 1000, not "5000"/);
     expect(await main(['cost', '--peak', '350'])).toBe(2);

@@ -1,7 +1,7 @@
 // The AWS bill of an appeal night, from per-event request counts the code knows (batch sizes, queues per event,
 // files per batch) and list prices in one table. Money here is US dollars as floats on purpose: this is an
 // estimate printed to a person, never a ledger amount.
-import { API_THROTTLE, CONSUMER_BATCH, handlerSpec, QUEUES } from './shape.js';
+import { API_THROTTLE, CONSUMER_BATCH, handlerSpec, QUEUES, SCHEDULES, type HandlerName } from './shape.js';
 
 /** List prices (USD), as read on PRICES_DATE; us-east-1 unless noted. London (eu-west-2) is equal or a few % higher. */
 export const PRICES_DATE = '2026-11-30';
@@ -13,6 +13,7 @@ export const PRICES = {
   sqsPerMillion: { usd: 0.4, source: 'SQS standard requests (per 64 KB chunk); first 1M/month free, not deducted here' },
   s3PutPerThousand: { usd: 0.005, source: 'S3 Standard PUT/COPY/POST/LIST' },
   dynamoWritePerMillion: { usd: 0.625, source: 'DynamoDB on-demand write request units (1 KB each)' },
+  dynamoReadPerMillion: { usd: 0.125, source: 'DynamoDB on-demand read request units (4 KB strongly consistent)' },
   athenaPerTb: { usd: 5.0, source: 'Athena SQL, per TB scanned, 10 MB minimum per query' },
   logsPerGb: { usd: 0.5, source: 'CloudWatch Logs ingestion (standard)' },
   eventsPerMillion: { usd: 1.0, source: 'EventBridge custom events' },
@@ -38,6 +39,24 @@ export const ASSUMPTIONS = {
   athenaBytesPerQuery: 30 * 1024 ** 2,
   /** Empty long polls by the Lambda pollers: 5 per queue, each a 20 s wait. */
   idlePollersPerQueue: 5,
+  /**
+   * Live totals (dynamodb-totals.ts), per donation: its item written with the counter moves it owes, the move,
+   * the moves cleared, a prune of the counter's tokens about every 10 moves, and the odd lost race. Counted on
+   * dynalite: 200 first versions into two counters, 16 at a time, made 645 writes and 235 reads (the prunes read
+   * the donation items behind the tokens they drop). Every item stays under 1 KB, so a write is 1 WRU.
+   */
+  totalsWritesPerDonation: 3.2,
+  totalsReadsPerDonation: 1.2,
+  /** Writes into the busiest counter per donation landing in it: its move, and a share of the prunes. */
+  counterWritesPerDonation: 1.1,
+  /**
+   * A scheduled run with little to do, in seconds at its function's memory (assumed, not measured): a sync
+   * reading an empty window, a compaction finding nothing to merge, the drift check waiting on its Athena query.
+   */
+  idleRunSeconds: { sync: 2, compaction: 3, 'totals-drift': 5 } as Partial<Record<HandlerName, number>>,
+  /** State table writes of a scheduled run: its lease taken and given back, bookmarks, run status. */
+  stateWritesPerRun: 4,
+  scheduledLogBytes: 2000,
 } as const;
 
 export interface CostInput {
@@ -95,6 +114,11 @@ export function estimateCost(input: CostInput): CostEstimate {
   const athenaQueries = seconds / a.athenaQueryEverySeconds;
   const athenaBytes = athenaQueries * Math.max(10 * 1024 ** 2, a.athenaBytesPerQuery);
 
+  // Only the donation puddle's consumers keep the totals; each of their batches also moves `as_of` once.
+  const totalsWru = donations * a.totalsWritesPerDonation + batches / a.deliveriesPerEvent;
+  const totalsRru = donations * a.totalsReadsPerDonation;
+
+  const scheduled = scheduledRuns(hours);
   const logBytes = posts * a.producerLogBytes + batches * a.consumerLogBytes;
   const P = PRICES;
   const lines: CostLine[] = [
@@ -113,8 +137,14 @@ export function estimateCost(input: CostInput): CostEstimate {
     },
     { item: 'S3 PUTs (files, manifests, compaction)', quantity: `${fmt(s3Puts)} PUTs`, usd: (s3Puts / 1000) * P.s3PutPerThousand.usd },
     { item: 'DynamoDB catalog writes', quantity: `${fmt(dynamoWru)} WRU`, usd: (dynamoWru / 1e6) * P.dynamoWritePerMillion.usd },
+    {
+      item: 'DynamoDB live totals',
+      quantity: `${fmt(totalsWru)} WRU, ${fmt(totalsRru)} RRU`,
+      usd: (totalsWru / 1e6) * P.dynamoWritePerMillion.usd + (totalsRru / 1e6) * P.dynamoReadPerMillion.usd,
+    },
     { item: 'Athena dashboard queries', quantity: `${fmt(athenaQueries)} queries, ${(athenaBytes / 1024 ** 3).toFixed(1)} GiB`, usd: (athenaBytes / 1024 ** 4) * P.athenaPerTb.usd },
     { item: 'CloudWatch Logs', quantity: `${(logBytes / 1024 ** 3).toFixed(2)} GiB`, usd: (logBytes / 1024 ** 3) * P.logsPerGb.usd },
+    { item: 'scheduled runs (syncs, compaction, drift check)', quantity: `${fmt(scheduled.runs)} runs`, usd: scheduled.usd },
   ];
   const totalUsd = lines.reduce((s, l) => s + l.usd, 0);
 
@@ -127,24 +157,86 @@ export function estimateCost(input: CostInput): CostEstimate {
     `SNS: ${Math.ceil((peak / batch) * Math.ceil(batch / 10))} publish requests/s at peak; the Publish quota depends on the region (Service Quotas, "Publish API TPS").`,
     `Landing: up to ~${fmt(landPerSecond)} messages/s per queue (5 consumers x ${CONSUMER_BATCH.size} per ${a.consumerSecondsPerBatch} s) against a peak of ${fmt(peak)}/s.`,
     `Catalog: ~${Math.ceil(filesBetween)} files per partition between compactions (an item holds about 2,500).`,
+    `Live totals: ~${fmt(peak * a.counterWritesPerDonation)} writes/s at peak into one counter if every donation lands in the same box, channel, cta and currency; one item takes about 1,000/s.`,
     'Athena: seconds per query and a per-account cap on concurrent queries; the on-screen total comes from counters, never from Athena.',
   ];
   return { lines, totalUsd, limits };
 }
 
-export function formatCost(input: CostInput, est: CostEstimate): string {
-  const w = Math.max(...est.lines.map((l) => l.item.length));
-  const q = Math.max(...est.lines.map((l) => l.quantity.length));
-  const money = (usd: number) => `$${usd.toFixed(2).padStart(7)}`;
+export interface ScheduledRuns {
+  runs: number;
+  usd: number;
+  lines: CostLine[];
+}
+
+/** Seconds between runs of a template schedule; only `rate(...)` expressions are used (shape.ts rateExpression). */
+function rateSeconds(expression: string): number {
+  const m = /^rate\((\d+) (minute|minutes|hour|hours)\)$/.exec(expression);
+  if (!m) throw new Error(`cost: cannot read the schedule expression ${expression}`);
+  return Number(m[1]) * (m[2]!.startsWith('hour') ? 3600 : 60);
+}
+
+/**
+ * What the template's schedules cost over `hours`, whatever else happens: every sync, compaction and drift check
+ * run (shape.ts SCHEDULES, which the stack deploys), each doing little. The drift check's Athena query scans the
+ * donation view like a dashboard query, and more as the lake grows.
+ */
+export function scheduledRuns(hours: number): ScheduledRuns {
+  const a = ASSUMPTIONS;
+  const P = PRICES;
+  let runs = 0;
+  let gbS = 0;
+  let driftQueries = 0;
+  for (const sch of SCHEDULES) {
+    const n = (hours * 3600) / rateSeconds(sch.expression);
+    runs += n;
+    gbS += n * (handlerSpec(sch.handler).memoryMb / 1024) * (a.idleRunSeconds[sch.handler] ?? 0);
+    if (sch.handler === 'totals-drift') driftQueries += n;
+  }
+  const stateWru = runs * a.stateWritesPerRun;
+  const athenaBytes = driftQueries * Math.max(10 * 1024 ** 2, a.athenaBytesPerQuery);
+  const logBytes = runs * a.scheduledLogBytes;
+  const lines: CostLine[] = [
+    { item: 'scheduled Lambda runs', quantity: `${fmt(runs)} runs, ${fmt(gbS)} GB-s`, usd: (runs / 1e6) * P.lambdaRequestPerMillion.usd + gbS * P.lambdaGbSecondArm.usd },
+    { item: 'their state writes', quantity: `${fmt(stateWru)} WRU`, usd: (stateWru / 1e6) * P.dynamoWritePerMillion.usd },
+    { item: 'drift check queries', quantity: `${fmt(driftQueries)} queries, ${(athenaBytes / 1024 ** 3).toFixed(1)} GiB`, usd: (athenaBytes / 1024 ** 4) * P.athenaPerTb.usd },
+    { item: 'their logs', quantity: `${(logBytes / 1024 ** 3).toFixed(2)} GiB`, usd: (logBytes / 1024 ** 3) * P.logsPerGb.usd },
+  ];
+  return { runs, usd: lines.reduce((t, l) => t + l.usd, 0), lines };
+}
+
+/** A month between nights: the pollers' empty waits on every queue and the scheduled runs; storage is not counted. */
+export function betweenNights(days = 30): CostEstimate {
+  const a = ASSUMPTIONS;
+  const idlePolls = QUEUES.length * a.idlePollersPerQueue * ((days * 86_400) / 20);
+  const scheduled = scheduledRuns(days * 24);
+  const lines: CostLine[] = [
+    { item: 'SQS idle polls', quantity: `${fmt(idlePolls)} requests (${QUEUES.length} queues)`, usd: (idlePolls / 1e6) * PRICES.sqsPerMillion.usd },
+    ...scheduled.lines,
+  ];
+  return { lines, totalUsd: lines.reduce((t, l) => t + l.usd, 0), limits: [] };
+}
+
+export function formatCost(input: CostInput, est: CostEstimate, idle: CostEstimate = betweenNights()): string {
   const out = [
     `Appeal night: ${fmt(input.donations)} donations over ${input.hours} h, peak ${fmt(input.peak)}/s, ${input.batch} event${input.batch === 1 ? '' : 's'} per POST`,
     `List prices of ${PRICES_DATE} (USD, us-east-1; London equal or a few % higher; check the AWS Pricing Calculator)`,
     '',
-    ...est.lines.map((l) => `${l.item.padEnd(w)}  ${l.quantity.padEnd(q)}  ${money(l.usd)}`),
-    `${'total'.padEnd(w)}  ${''.padEnd(q)}  ${money(est.totalUsd)}`,
+    ...table(est),
     '',
     'Limits that bite first:',
     ...est.limits.map((l) => `- ${l}`),
+    '',
+    'Between nights, per 30 days (storage not counted; the schedules run whatever happens):',
+    '',
+    ...table(idle),
   ];
   return `${out.join('\n')}\n`;
+}
+
+function table(est: CostEstimate): string[] {
+  const w = Math.max(...est.lines.map((l) => l.item.length));
+  const q = Math.max(...est.lines.map((l) => l.quantity.length));
+  const money = (usd: number) => `$${usd.toFixed(2).padStart(7)}`;
+  return [...est.lines.map((l) => `${l.item.padEnd(w)}  ${l.quantity.padEnd(q)}  ${money(l.usd)}`), `${'total'.padEnd(w)}  ${''.padEnd(q)}  ${money(est.totalUsd)}`];
 }
