@@ -6,36 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadBookmark } from '../core/engine/bookmark.js';
 import type { EngineRuntime } from '../core/engine/define.js';
 import { syncConnector, type SyncOptions } from '../core/engine/sync.js';
-import type { Queue } from '../core/ports.js';
 import { stripeConnector } from '../connectors/stripe/connector.js';
+import { gate, holdFirstPublish } from './support/held-run.js';
 import { stripeHarness, type StripeHarness } from './support/stripe-harness.js';
-
-/** The real queue, whose first publish waits for `until` (after calling `held`): the run stops there, lease held. */
-function holdFirstPublish(queue: Queue, until: Promise<unknown>, held: () => void = () => undefined): Queue {
-  let first = true;
-  return new Proxy(queue, {
-    get(target, prop) {
-      if (prop === 'publish') {
-        return async (...args: Parameters<Queue['publish']>) => {
-          if (first) {
-            first = false;
-            held();
-            await until;
-          }
-          return target.publish(...args);
-        };
-      }
-      const v = Reflect.get(target, prop) as unknown;
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-}
-
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((r) => (open = r));
-  return { open, opened };
-}
 
 describe('Stripe payout_items: a --full that meets a run of the stream holding its lease', () => {
   let h: StripeHarness;
