@@ -17,6 +17,7 @@ import { PUDDLES } from '../puddles/definitions.js';
 import { OPS_SQL } from '../puddles/http/ops-routes.js';
 import { retryQuarantine } from '../puddles/quarantine-retry.js';
 import { braintreeHarness, BT_NOW } from './support/braintree-harness.js';
+import { startHubProcess } from './support/hub-process.js';
 import { runPuddle } from './support/run-cli.js';
 
 type H = Awaited<ReturnType<typeof braintreeHarness>>;
@@ -82,6 +83,30 @@ describe('puddle quarantine retry', () => {
     expect(again.stdout).toBe('open quarantine rows: 0\n');
     expect(await n(h, `SELECT count(*) AS n FROM quarantine_resolution_history`)).toBe(bad.quarantined);
     expect((await puddle(['quarantine'])).stdout).toBe('nothing open in quarantine\n');
+  }, 180_000);
+
+  it('beside a running hub, publishes what it maps again and leaves the landing to the hub', async () => {
+    const bad = await misconfigured();
+    h = bad.h;
+    const hub = await startHubProcess({ ...SHELL, PUDDLE_HOME: h.home });
+    try {
+      // Until 2026-12-02 the retry drained the puddles itself beside the hub, taking whatever waited in them
+      // (a night's donations among them) out of the hub's live totals and feeds.
+      const retried = await puddle(['quarantine', 'retry', '--contract', 'settlement_summary']);
+      expect(retried.code, retried.stdout + retried.stderr).toBe(0);
+      expect(retried.stdout).toContain(`resolved: ${bad.quarantined} (`);
+      expect(retried.stdout).toContain(`published to the queue: the hub running on this home, puddle start at ${hub.url} (pid ${hub.child.pid}, since `);
+      let landed = 0;
+      for (let i = 0; i < 300 && landed < bad.quarantined; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        landed = await n(h, `SELECT count(*) AS n FROM settlement_summary WHERE currency = 'GBP'`);
+      }
+      expect(landed).toBe(bad.quarantined);
+      expect(await n(h, `SELECT count(*) AS n FROM quarantine_open`)).toBe(0);
+    } finally {
+      hub.child.kill('SIGTERM');
+      await hub.exited;
+    }
   }, 180_000);
 
   it('lands each record once when a retry was killed halfway and run again', async () => {

@@ -28,6 +28,7 @@ import { TotalsKeeper } from '../../puddles/totals-keeper.js';
 import { WebhookFreshness } from '../../puddles/webhook-freshness.js';
 import { SCHEDULE } from '../../schedules/schedule.js';
 import { startBankInbox } from './bank-inbox.js';
+import { lockHome } from './home-lock.js';
 import { parseImportOptions } from '../../connectors/bank/import-file.js';
 import { LandingThreads, type LandingThreadsOptions } from './landing-thread.js';
 import { createLocalRuntime } from './runtime.js';
@@ -111,12 +112,10 @@ function layered(base: SecretStore, overlay: Record<string, string>): SecretStor
   return { get: (name) => overlay[name] ?? base.get(name) };
 }
 
-/**
- * Producer, webhooks, consumers, maintenance and (with `schedule`) the scheduled syncs in one
- * process: the embedded hub behind `puddle start`.
- */
-export async function startHub(opts: {
+export interface HubOptions {
   config: PuddleConfig;
+  /** What the home's lock says holds it (default `puddle start`): a second hub on the home names it. */
+  command?: string;
   schedule?: boolean;
   maintenanceMs?: number;
   /** Stream timings for tests (defaults: 250 ms between pushes, 15 s heartbeats). */
@@ -128,7 +127,36 @@ export async function startHub(opts: {
   totalsInBackground?: boolean;
   /** Landing threads' settings (tests make landing slow to see a backlog). */
   landing?: Pick<LandingThreadsOptions, 'consumer' | 'groups' | 'backlogMs'>;
-}): Promise<Hub> {
+}
+
+/**
+ * Producer, webhooks, consumers, maintenance and (with `schedule`) the scheduled syncs in one
+ * process: the embedded hub behind `puddle start`. It holds the home's lock from before it opens anything
+ * until it has closed everything: a second hub on the same home stops with a ConfigError naming this one.
+ */
+export async function startHub(opts: HubOptions): Promise<Hub> {
+  const lock = lockHome(opts.config.home, opts.command ?? 'puddle start');
+  let hub: Hub;
+  try {
+    hub = await openHub(opts);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  lock.listening(hub.url);
+  return {
+    ...hub,
+    async stop(drainMs) {
+      try {
+        await hub.stop(drainMs);
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}
+
+async function openHub(opts: HubOptions): Promise<Hub> {
   const { config } = opts;
   const runtime = await createLocalRuntime({ home: config.home });
   const counter = { accepted: 0 };

@@ -22,7 +22,7 @@ export const demo = defineCommand({
     }
     const config = loadConfig();
     const key = randomBytes(16).toString('hex');
-    const hub = await startHub({ config: { ...config, port: 0, apiKeys: [...config.apiKeys, key] } });
+    const hub = await startHub({ config: { ...config, port: 0, apiKeys: [...config.apiKeys, key] }, command: 'puddle demo' });
     try {
       const s = appealNight({ seed: Number(values.seed), donations: Number(values.donations) });
       const sent = await sendAll(hub.url, key, toRequests(s, 50));

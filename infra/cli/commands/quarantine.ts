@@ -1,3 +1,4 @@
+import { loadConfig } from '../../../core/config.js';
 import { fieldReason, latestVersion } from '../../../core/contracts/index.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
 import { PuddleConsumer } from '../../../puddles/consumer.js';
@@ -29,6 +30,13 @@ export const quarantine = defineCommand({
     const source = values.source as string | undefined;
     if (sub === 'list') return list(contract, source);
     const dryRun = Boolean(values['dry-run']);
+    const { tryLockHome, describeHolder } = await import('../../local/home-lock.js');
+    const home = loadConfig().home;
+    // What the retry publishes is landed here only when no hub runs on the home: draining a puddle beside a hub
+    // took the hub's own deliveries (a night's donations among them) out of its live totals and feeds. With a
+    // hub running, the hub lands it, as it lands a sync's.
+    const lock = dryRun ? null : tryLockHome(home, 'puddle quarantine retry');
+    const hub = dryRun || lock ? null : describeHolder(home);
     return withLocalRuntime(async (rt) => {
       try {
         const report = await retryQuarantine({
@@ -44,19 +52,20 @@ export const quarantine = defineCommand({
             return entry ? { mappings: entry.mappings?.(rt.secrets) ?? null } : null;
           },
         });
-        // Landed before the command returns, so a query straight after sees it (a running hub may land it first).
-        for (const name of dryRun ? [] : report.puddles) {
+        // Landed before the command returns, so a query straight after sees it.
+        for (const name of lock ? report.puddles : []) {
           const puddle = PUDDLES.find((p) => p.name === name)!;
           await new PuddleConsumer({ puddle, queue: rt.queue, store: rt.store, catalog: rt.catalog }).drain();
         }
         process.stdout.write(summary(report, dryRun));
+        if (hub && report.puddles.length) process.stdout.write(`published to the queue: the hub running on this home, ${hub}, lands it\n`);
         if (dryRun) return 0;
         return report.open - report.remapped - report.revalidated - report.landedSince > 0 ? 1 : 0;
       } catch (err) {
         process.stderr.write(`puddle quarantine: ${(err as Error).message}\n`);
         return 1;
       }
-    });
+    }).finally(() => lock?.release());
   },
 });
 

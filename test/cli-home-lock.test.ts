@@ -1,0 +1,73 @@
+// One hub per PUDDLE_HOME, through the real CLI: a second `puddle start` on a home a hub holds is refused,
+// the commands that only read or are safe beside a hub still run, and a hub killed with SIGKILL leaves
+// nothing behind that would refuse the next start.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runPuddle } from './support/run-cli.js';
+import { postEvents, startHubProcess, type HubProcess } from './support/hub-process.js';
+
+const KEY = 'home-lock-key';
+const donation = (id: string) => ({
+  contract: 'donation',
+  version: 1,
+  payload: { donation_id: id, occurred_at: '2026-11-29T20:15:00Z', channel: 'sms', amount_minor: 500, currency: 'GBP' },
+});
+
+describe('puddle start on a home a hub holds', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-home-lock-'));
+  const env = { PUDDLE_HOME: home, PUDDLE_API_KEYS: KEY };
+  let hubs: HubProcess[] = [];
+  afterAll(async () => {
+    for (const h of hubs) {
+      h.child.kill('SIGKILL');
+      await h.exited;
+    }
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('is refused with exit code 2 naming the home and the hub; reads run beside it; after kill -9 the home starts again', async () => {
+    const first = await startHubProcess(env);
+    hubs.push(first);
+    expect((await postEvents(first.url, KEY, [donation('lock-1')])).status).toBe(202);
+
+    // Until 2026-12-02 this one started too, on another port, and took every other delivery.
+    const second = await runPuddle(['start', '--no-schedule'], { ...env, PORT: '0' }, { timeoutMs: 30_000 });
+    expect(second.code, second.stdout + second.stderr).toBe(2);
+    expect(second.stdout).toBe('');
+    expect(second.stderr).toMatch(
+      new RegExp(`^puddle start: ${home} \\(PUDDLE_HOME\\) is in use by puddle start at ${first.url.replace(/\./g, '\\.')} \\(pid ${first.child.pid}, since \\S+\\): one hub per home \\(two would each land part of the events`),
+    );
+    expect(second.stderr).toContain('Stop it first, or give this one another PUDDLE_HOME\n');
+
+    // Landing beside the hub would take part of its deliveries out of its live totals: refused the same way.
+    const land = await runPuddle(['land'], env);
+    expect(land.code).toBe(2);
+    expect(land.stderr).toContain(`puddle land: ${home} (PUDDLE_HOME) is in use by puddle start at ${first.url} (pid ${first.child.pid}`);
+    expect(land.stderr).toContain('which lands what is queued');
+
+    // What reads, and what the README says is safe beside a running hub, still runs.
+    const [query, status, compact, replay, deadLetters] = await Promise.all([
+      runPuddle(['query', 'SELECT 1 AS one', '--format', 'json'], env),
+      runPuddle(['status'], env),
+      runPuddle(['compact'], env),
+      runPuddle(['replay', '--contract', 'donation'], env),
+      runPuddle(['dead-letters'], env),
+    ]);
+    for (const r of [query, status, compact, replay, deadLetters]) expect(r.code, r.stderr).toBe(0);
+
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+    // The lock went with the process: the next start takes the home, and what the first accepted is there.
+    const again = await startHubProcess(env);
+    hubs.push(again);
+    // Answering means its event loop has run, so its signal handlers are in place for the SIGTERM below.
+    expect((await fetch(`${again.url}/healthz`)).status).toBe(200);
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+    hubs = [];
+    const landed = await runPuddle(['query', "SELECT count(*) AS n FROM donation WHERE donation_id = 'lock-1'", '--format', 'json'], env);
+    expect(JSON.parse(landed.stdout)).toEqual([{ n: 1 }]);
+  }, 120_000);
+});
