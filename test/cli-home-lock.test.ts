@@ -16,7 +16,9 @@ const donation = (id: string) => ({
 });
 
 describe('puddle start on a home a hub holds', () => {
-  const home = mkdtempSync(join(tmpdir(), 'puddle-home-lock-'));
+  const parent = mkdtempSync(join(tmpdir(), 'puddle-home-lock-'));
+  // Not made yet: `puddle start` makes its home.
+  const home = join(parent, 'home');
   const env = { PUDDLE_HOME: home, PUDDLE_API_KEYS: KEY };
   let hubs: HubProcess[] = [];
   afterAll(async () => {
@@ -24,7 +26,7 @@ describe('puddle start on a home a hub holds', () => {
       h.child.kill('SIGKILL');
       await h.exited;
     }
-    rmSync(home, { recursive: true, force: true });
+    rmSync(parent, { recursive: true, force: true });
   });
 
   it('is refused with exit code 2 naming the home and the hub; reads run beside it; after kill -9 the home starts again', async () => {

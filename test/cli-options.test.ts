@@ -45,16 +45,34 @@ describe('the puddle CLI, without a lake', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('says when a command that reads the lake is pointed at a home that does not exist (a mistyped PUDDLE_HOME)', async () => {
+  it('stops a command that works on a home with exit code 2 when PUDDLE_HOME does not exist, and makes no home', async () => {
     const typo = join(home, 'typo');
-    const first = await runPuddle(['query', 'SELECT 1 AS one', '--format', 'json'], { PUDDLE_HOME: typo });
-    expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toEqual([{ one: 1 }]);
-    expect(first.stderr).toBe(`note: ${typo} (PUDDLE_HOME) did not exist: this is a new, empty home, with nothing synced or landed yet\n`);
-    // The home exists now: no note again.
-    expect((await runPuddle(['query', 'SELECT 1'], { PUDDLE_HOME: typo })).stderr).toBe('');
-    const status = await runPuddle(['status'], { PUDDLE_HOME: join(home, 'other') });
-    expect(status.stderr).toContain('did not exist: this is a new, empty home');
+    const commands = [
+      ['query', 'SELECT 1 AS one'],
+      ['query', 'SELECT count(*) FROM donation'],
+      ['status'],
+      ['report', 'breaks'],
+      ['export', 'donation', '--out', join(home, 'donation.parquet')],
+      ['quarantine'],
+      ['quarantine', 'retry'],
+      ['dead-letters'],
+      ['dead-letters', 'redrive'],
+      ['compact'],
+      ['replay', '--contract', 'donation'],
+      ['land'],
+    ];
+    const results = await Promise.all(commands.map((args) => runPuddle(args, { PUDDLE_HOME: typo })));
+    results.forEach((r, i) => {
+      const name = commands[i]![0]!;
+      expect(r.code, commands[i]!.join(' ')).toBe(2);
+      expect(r.stdout, commands[i]!.join(' ')).toBe('');
+      expect(r.stderr, commands[i]!.join(' ')).toBe(
+        `puddle ${name}: ${typo} (PUDDLE_HOME) does not exist: no hub has run there and nothing was synced or imported into it. ` +
+          'Check PUDDLE_HOME (by default ./.puddle, in the folder the command runs from); `puddle start` makes a home and runs its hub\n',
+      );
+    });
+    // Until 2026-12-02 the first made the folder and its catalog.db, and the second answered 0 without a word.
+    expect(existsSync(typo)).toBe(false);
   });
 
   it('prints the header of a CSV with no rows, in the columns\' order', async () => {

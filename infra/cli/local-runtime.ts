@@ -1,18 +1,20 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../core/config.js';
+import { ConfigError } from '../../core/errors.js';
 import type { QueryEngine } from '../../core/ports.js';
 import type { Runtime } from '../../core/runtime.js';
 
 /**
  * Open the embedded runtime at PUDDLE_HOME, run `fn`, always close. `materializeCurrent`: for one-shot
  * reports, snapshot each contract's current state once instead of de-duplicating history in every query.
+ * `createsHome`: for the commands that put something new in a home (a sync, a bank import), which may make
+ * it; every other command works on what a home holds, and stops when there is none (existingHome).
  */
-export async function withLocalRuntime<T>(fn: (rt: Runtime) => Promise<T>, opts: { materializeCurrent?: boolean; reads?: boolean } = {}): Promise<T> {
+export async function withLocalRuntime<T>(fn: (rt: Runtime) => Promise<T>, opts: { materializeCurrent?: boolean; createsHome?: boolean } = {}): Promise<T> {
+  const home = opts.createsHome ? loadConfig().home : existingHome();
   // Loaded here, not at the top: `puddle <command> --help` loads the command's module and nothing it runs.
   const { createLocalRuntime } = await import('../local/runtime.js');
-  const { home } = loadConfig();
-  if (opts.reads) noteNewHome(home);
   const rt = await createLocalRuntime({ home, materializeCurrent: opts.materializeCurrent });
   try {
     return await fn(rt);
@@ -27,14 +29,12 @@ export async function withLocalRuntime<T>(fn: (rt: Runtime) => Promise<T>, opts:
  * three WAL files checkpointed each: about a third of the command's time before the query ran).
  */
 export async function withLocalQueryEngine<T>(fn: (query: QueryEngine) => Promise<T>): Promise<T> {
+  const home = existingHome();
   const [{ SqliteCatalog }, { FsObjectStore }, { DuckDbQueryEngine }] = await Promise.all([
     import('../local/sqlite-catalog.js'),
     import('../local/fs-object-store.js'),
     import('../local/duckdb-query-engine.js'),
   ]);
-  const { home } = loadConfig();
-  noteNewHome(home);
-  mkdirSync(home, { recursive: true });
   const catalog = new SqliteCatalog(join(home, 'catalog.db'));
   const query = new DuckDbQueryEngine({ catalog, store: new FsObjectStore(home) });
   try {
@@ -46,9 +46,22 @@ export async function withLocalQueryEngine<T>(fn: (query: QueryEngine) => Promis
 }
 
 /**
- * A command that reads the lake, pointed at a home that does not exist (a mistyped PUDDLE_HOME, or run from
- * another folder than the hub's ./.puddle), would answer from a new, empty one: zero rows, "never synced". Say so.
+ * PUDDLE_HOME for a command that works on what a home holds. Pointed at a folder that does not exist (a
+ * mistyped PUDDLE_HOME, or run from another folder than the hub's ./.puddle), such a command made a new,
+ * empty home there and answered from it: zero rows, "never synced", after only a note on stderr, and the next
+ * command over the typo found the folder and said nothing. It stops instead (a ConfigError: exit code 2).
  */
-function noteNewHome(home: string): void {
-  if (!existsSync(home)) process.stderr.write(`note: ${home} (PUDDLE_HOME) did not exist: this is a new, empty home, with nothing synced or landed yet\n`);
+export function existingHome(): string {
+  const { home } = loadConfig();
+  let folder: boolean;
+  try {
+    folder = statSync(home).isDirectory();
+  } catch {
+    throw new ConfigError(
+      `${home} (PUDDLE_HOME) does not exist: no hub has run there and nothing was synced or imported into it. ` +
+        'Check PUDDLE_HOME (by default ./.puddle, in the folder the command runs from); `puddle start` makes a home and runs its hub',
+    );
+  }
+  if (!folder) throw new ConfigError(`${home} (PUDDLE_HOME) is not a folder`);
+  return home;
 }

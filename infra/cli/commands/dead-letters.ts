@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../../core/config.js';
 import { PUDDLES } from '../../../puddles/definitions.js';
 import { defineCommand } from '../command.js';
 import { formatRows, type Format } from '../format.js';
+import { existingHome } from '../local-runtime.js';
 
 /** A reason (core/error-reason.ts) can list a record's every bad field: cut long ones to what a table can show. */
 const REASON_CHARS = 160;
@@ -27,8 +27,7 @@ export const deadLetters = defineCommand({
       process.stderr.write(`puddle dead-letters: --puddle must be one of ${PUDDLES.map((p) => p.name).join(', ')}\n`);
       return 2;
     }
-    const { home } = loadConfig();
-    const file = join(home, 'queue.db');
+    const file = join(existingHome(), 'queue.db');
     if (!existsSync(file)) {
       process.stderr.write(`note: ${file} does not exist (PUDDLE_HOME): no queue, so no dead letters\n`);
       if (action !== 'redrive') process.stdout.write(formatRows([], values.format === 'json' ? 'json' : 'table'));

@@ -55,6 +55,6 @@ export const exportView = defineCommand({
         process.stderr.write(`puddle export: ${(err as Error).message}\n`);
         return 1;
       }
-    }, { materializeCurrent: true, reads: true });
+    }, { materializeCurrent: true });
   },
 });

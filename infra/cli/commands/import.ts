@@ -56,6 +56,6 @@ export const importCommand = defineCommand({
       }
       if (code === 0) process.stdout.write(`published to the queue; a running hub or 'puddle land' lands it\n`);
       return code;
-    });
+    }, { createsHome: true });
   },
 });

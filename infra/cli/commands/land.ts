@@ -1,8 +1,7 @@
-import { loadConfig } from '../../../core/config.js';
 import { PuddleConsumer } from '../../../puddles/consumer.js';
 import { PUDDLES } from '../../../puddles/definitions.js';
 import { defineCommand } from '../command.js';
-import { withLocalRuntime } from '../local-runtime.js';
+import { existingHome, withLocalRuntime } from '../local-runtime.js';
 
 export const land = defineCommand({
   name: 'land',
@@ -14,7 +13,7 @@ export const land = defineCommand({
     // feeds then never saw. Refused (exit 2, naming the hub) while one runs, and a hub started meanwhile is
     // refused naming this command.
     const { lockHome } = await import('../../local/home-lock.js');
-    const lock = lockHome(loadConfig().home, 'puddle land');
+    const lock = lockHome(existingHome(), 'puddle land');
     try {
       return await withLocalRuntime(async (rt) => {
         let total = 0;

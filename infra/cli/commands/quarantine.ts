@@ -1,4 +1,3 @@
-import { loadConfig } from '../../../core/config.js';
 import { fieldReason, latestVersion } from '../../../core/contracts/index.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
 import { PuddleConsumer } from '../../../puddles/consumer.js';
@@ -7,7 +6,7 @@ import { sqlString } from '../../../puddles/sql-text.js';
 import { retryQuarantine, type RetryReport } from '../../../puddles/quarantine-retry.js';
 import { defineCommand } from '../command.js';
 import { formatRows } from '../format.js';
-import { withLocalQueryEngine, withLocalRuntime } from '../local-runtime.js';
+import { existingHome, withLocalQueryEngine, withLocalRuntime } from '../local-runtime.js';
 
 export const quarantine = defineCommand({
   name: 'quarantine',
@@ -31,7 +30,7 @@ export const quarantine = defineCommand({
     if (sub === 'list') return list(contract, source);
     const dryRun = Boolean(values['dry-run']);
     const { tryLockHome, describeHolder } = await import('../../local/home-lock.js');
-    const home = loadConfig().home;
+    const home = existingHome();
     // What the retry publishes is landed here only when no hub runs on the home: draining a puddle beside a hub
     // took the hub's own deliveries (a night's donations among them) out of its live totals and feeds. With a
     // hub running, the hub lands it, as it lands a sync's.

@@ -74,6 +74,6 @@ export const report = defineCommand({
         process.stderr.write(`puddle report: ${(err as Error).message}\n`);
         return 1;
       }
-    }, { materializeCurrent: true, reads: true });
+    }, { materializeCurrent: true });
   },
 });

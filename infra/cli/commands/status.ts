@@ -24,7 +24,7 @@ export const status = defineCommand({
       }));
       process.stdout.write(formatRows(rows, values.format === 'json' ? 'json' : ('table' as Format)));
       return 0;
-    }, { reads: true }),
+    }),
 });
 
 function humanLag(ms: number): string {

@@ -53,6 +53,8 @@ export const sync = defineCommand({
       process.stderr.write(`puddle sync: --to ${how} --from (${range.from.toISOString()} to ${range.to.toISOString()}): a range reads from --from up to, not including, --to; give a later --to\n`);
       return 2;
     }
+    // A first sync may come before the first start, so it makes the home: its queue holds what it publishes
+    // until a hub lands it.
     return withLocalRuntime(async (rt) => {
       let inst;
       try {
@@ -93,6 +95,6 @@ export const sync = defineCommand({
       process.stdout.write(`published to the queue; a running hub or 'puddle land' lands it\n`);
       if (results.some((r) => r.outcome === 'failed' || r.outcome === 'refused')) return 1;
       return deadline.getTime() === 0 ? 130 : 0; // as a shell reports a command Ctrl-C ended
-    });
+    }, { createsHome: true });
   },
 });
