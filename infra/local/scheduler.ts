@@ -25,6 +25,8 @@ export function startScheduler(opts: {
   let stopping = false;
   for (const entry of opts.entries) {
     const inst = opts.instances[entry.connector];
+    // Not configured (no credentials and no sandbox): the hub has said so. The schedule's names and intervals
+    // were checked before the hub started (schedules/check-schedule.ts).
     if (!inst) continue;
     let busy = false;
     const tick = () => {

@@ -33,8 +33,12 @@ export const aws = defineCommand({
 async function runLocal(values: { 'no-schedule'?: boolean; port?: string }): Promise<number> {
   const config = loadConfig();
   // As `puddle start` does, before the emulators start: a connector setting that is wrong stops here (exit 2).
-  const { checkConnectorSettings } = await import('../../../connectors/registry.js');
+  const { checkConnectorSettings, CONNECTORS } = await import('../../../connectors/registry.js');
   checkConnectorSettings({ get: (name) => process.env[name] });
+  if (!values['no-schedule']) {
+    const [{ checkSchedule }, { SCHEDULE }] = await Promise.all([import('../../../schedules/check-schedule.js'), import('../../../schedules/schedule.js')]);
+    checkSchedule(SCHEDULE, CONNECTORS);
+  }
   if (values.port) config.port = Number(values.port);
   if (config.apiKeys.length === 0) process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
   // Loaded only here: it pulls in the emulators (dev dependencies) and the AWS SDK.

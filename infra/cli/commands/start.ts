@@ -1,7 +1,9 @@
 import { loadConfig } from '../../../core/config.js';
 import { log } from '../../../core/log.js';
-import { checkConnectorSettings } from '../../../connectors/registry.js';
+import { checkConnectorSettings, CONNECTORS } from '../../../connectors/registry.js';
 import { checkFeedKeys } from '../../../puddles/feeds.js';
+import { checkSchedule } from '../../../schedules/check-schedule.js';
+import { SCHEDULE } from '../../../schedules/schedule.js';
 import { startHub } from '../../local/hub.js';
 import { routesLine } from '../banner.js';
 import { defineCommand } from '../command.js';
@@ -20,6 +22,8 @@ export const start = defineCommand({
     checkFeedKeys(config.feedKeys ?? []);
     // Before anything opens: the hub's connectors read their settings from the environment (the local runtime's secrets).
     checkConnectorSettings({ get: (name) => process.env[name] });
+    // The schedule too, when it runs: a mistake in it was skipped, looped or failed only once its run came.
+    if (!values['no-schedule']) checkSchedule(SCHEDULE, CONNECTORS);
     if (values.port) config.port = Number(values.port);
     if (config.apiKeys.length === 0) {
       process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
