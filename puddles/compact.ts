@@ -83,6 +83,9 @@ export interface MaintenanceResult {
  * once `foldMinRows` rows landed since (default: `defaultFoldRows` in puddles/current-state.ts).
  */
 export async function compactAll(opts: { store: ObjectStore; catalog: Catalog; minFiles?: number; foldMinRows?: number }): Promise<MaintenanceResult> {
+  // NaN (a caller's Number('abc')) made every `n >= minFiles` below false: nothing compacted, and the result
+  // looked like a lake with nothing to do.
+  if (opts.minFiles !== undefined && !Number.isInteger(opts.minFiles)) throw new Error(`compactAll: minFiles must be a whole number (got ${opts.minFiles})`);
   const minFiles = Math.max(2, opts.minFiles ?? 2);
   const counts = new Map<string, { table: TableRef; dt: string; folded: boolean; n: number }>();
   for (const f of await maintainedFiles(opts.catalog)) {

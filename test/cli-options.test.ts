@@ -75,6 +75,26 @@ describe('the puddle CLI, without a lake', () => {
     expect(existsSync(typo)).toBe(false);
   });
 
+  it('refuses a whole-number option that is not one, or out of its range, with exit code 2 naming it, before it opens anything', async () => {
+    const cases: [string[], string][] = [
+      // Until 2026-12-02 compact took these (NaN, and 0 as 2), merged nothing and exited 0.
+      [['compact', '--min-files', 'abc'], '--min-files takes a whole number of 2 or more, not "abc"'],
+      [['compact', '--min-files', '0'], '--min-files takes a whole number of 2 or more, not "0"'],
+      [['compact', '--min-files', '2.5'], '--min-files takes a whole number of 2 or more, not "2.5"'],
+      [['start', '--no-schedule', '--port', 'abc'], '--port takes a whole number from 0 to 65535, not "abc"'],
+      [['start', '--no-schedule', '--port', '70000'], '--port takes a whole number from 0 to 65535, not "70000"'],
+      [['demo', '--once', '--donations', 'many'], '--donations takes a whole number of 1 or more, not "many"'],
+      [['demo', '--once', '--seed', '1e3'], '--seed takes a whole number of 0 or more, not "1e3"'],
+    ];
+    const results = await Promise.all(cases.map(([args]) => puddle(args)));
+    results.forEach((r, i) => {
+      const [args, message] = cases[i]!;
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toBe(`puddle ${args[0]}: ${message}\n`);
+      expect(r.stdout, args.join(' ')).toBe('');
+    });
+  });
+
   it('prints the header of a CSV with no rows, in the columns\' order', async () => {
     const [empty, view, ordered] = await Promise.all([
       puddle(['query', '--format', 'csv', `SELECT 2 AS b, 'x' AS "1" WHERE false`]),

@@ -117,6 +117,8 @@ describe('compaction', () => {
     await lake.consumer('raw', { batchSize: 10 }).drain();
     const rawBefore = (await lake.catalog.listFiles({ puddle: 'raw' })).map((f) => f.key);
     expect(rawBefore.length).toBe(5);
+    // A minimum that is no number (a caller's Number('abc')) compacted nothing and passed for a quiet lake.
+    await expect(compactAll({ store: lake.store, catalog: lake.catalog, minFiles: Number('abc') })).rejects.toThrow('minFiles must be a whole number (got NaN)');
     const results = await compactAll({ store: lake.store, catalog: lake.catalog, minFiles: 3 });
     expect(results.compacted.map((r) => r.dt).sort()).toEqual(['2026-11-28', '2026-11-29']);
     // Two merged partitions, and the current state folded from them.

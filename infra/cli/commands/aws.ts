@@ -1,6 +1,7 @@
 import { loadConfig } from '../../../core/config.js';
 import { awsSetupProblem } from '../../aws/aws-errors.js';
 import { defineCommand } from '../command.js';
+import { PORT_RANGE, wholeNumberOption } from '../options.js';
 
 export const aws = defineCommand({
   name: 'aws',
@@ -39,7 +40,7 @@ async function runLocal(values: { 'no-schedule'?: boolean; port?: string }): Pro
     const [{ checkSchedule }, { SCHEDULE }] = await Promise.all([import('../../../schedules/check-schedule.js'), import('../../../schedules/schedule.js')]);
     checkSchedule(SCHEDULE, CONNECTORS);
   }
-  if (values.port) config.port = Number(values.port);
+  config.port = wholeNumberOption(values, 'port', PORT_RANGE) ?? config.port;
   if (config.apiKeys.length === 0) process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
   // Loaded only here: it pulls in the emulators (dev dependencies) and the AWS SDK.
   const { startAwsLocal } = await import('../../aws/local/aws-local.js');

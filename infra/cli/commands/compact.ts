@@ -1,18 +1,21 @@
 import { compactAll } from '../../../puddles/compact.js';
 import { defineCommand } from '../command.js';
 import { withLocalRuntime } from '../local-runtime.js';
+import { wholeNumberOption } from '../options.js';
 
 export const compact = defineCommand({
   name: 'compact',
   summary: "Merge each partition's small Parquet files into one, de-duplicated, then fold everything new into each contract's current state; safe against a crash and concurrent readers.",
   usage: 'puddle compact [--min-files N]',
-  options: { 'min-files': { type: 'string', default: '2', description: 'only partitions with at least N files (default 2)' } },
-  run: ({ values }) =>
-    withLocalRuntime(async (rt) => {
-      const minFiles = Number(values['min-files']);
+  options: { 'min-files': { type: 'string', default: '2', description: 'only partitions with at least N files, N of 2 or more (default 2)' } },
+  run: ({ values }) => {
+    // Before the home opens. Fewer than two files make no merge.
+    const minFiles = wholeNumberOption(values, 'min-files', { min: 2 });
+    return withLocalRuntime(async (rt) => {
       // Asked for by hand: fold whatever landed since, however little.
       const result = await compactAll({ store: rt.store, catalog: rt.catalog, minFiles, foldMinRows: 0 });
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return 0;
-    }),
+    });
+  },
 });

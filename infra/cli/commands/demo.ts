@@ -5,6 +5,7 @@ import { startHub } from '../../local/hub.js';
 import { defineCommand } from '../command.js';
 import { demoRecon } from '../demo-recon.js';
 import { formatRows } from '../format.js';
+import { wholeNumberOption } from '../options.js';
 
 export const demo = defineCommand({
   name: 'demo',
@@ -20,11 +21,13 @@ export const demo = defineCommand({
       process.stderr.write('puddle demo: only --once is supported: it runs the scenario and exits\n');
       return 2;
     }
+    const donations = wholeNumberOption(values, 'donations', { min: 1 })!;
+    const seed = wholeNumberOption(values, 'seed', { min: 0 })!;
     const config = loadConfig();
     const key = randomBytes(16).toString('hex');
     const hub = await startHub({ config: { ...config, port: 0, apiKeys: [...config.apiKeys, key] }, command: 'puddle demo' });
     try {
-      const s = appealNight({ seed: Number(values.seed), donations: Number(values.donations) });
+      const s = appealNight({ seed, donations });
       const sent = await sendAll(hub.url, key, toRequests(s, 50));
       process.stdout.write(
         `sent ${s.events.length} events in ${sent.requests} requests: ${sent.accepted} accepted, ` +

@@ -8,6 +8,7 @@ import { startHub } from '../../local/hub.js';
 import { routesLine } from '../banner.js';
 import { defineCommand } from '../command.js';
 import { liveLine } from '../live-line.js';
+import { PORT_RANGE, wholeNumberOption } from '../options.js';
 
 export const start = defineCommand({
   name: 'start',
@@ -24,7 +25,7 @@ export const start = defineCommand({
     checkConnectorSettings({ get: (name) => process.env[name] });
     // The schedule too, when it runs: a mistake in it was skipped, looped or failed only once its run came.
     if (!values['no-schedule']) checkSchedule(SCHEDULE, CONNECTORS);
-    if (values.port) config.port = Number(values.port);
+    config.port = wholeNumberOption(values, 'port', PORT_RANGE) ?? config.port;
     if (config.apiKeys.length === 0) {
       process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
     }
