@@ -1,14 +1,14 @@
 // Replay: re-derive a contract's puddle files from `raw`, which keeps every envelope as delivered.
 // Used after a bad deploy, a lost or corrupt file, or a contract fix. Each touched partition's old files
 // are swapped for the new ones in one atomic replaceFiles; the old objects go the garbage route.
-import { getContract } from '../core/contracts/index.js';
+import { CONTRACTS, getContract } from '../core/contracts/index.js';
 import type { Envelope } from '../core/envelope.js';
 import type { Catalog, CatalogFile, ObjectStore } from '../core/ports.js';
 import { puddleFor } from './definitions.js';
 import { withConnection } from './duckdb.js';
 import { readParquetSql, sqlString } from './sql-text.js';
 import { writeRowFiles } from './land.js';
-import { contractRow, type LandingRow } from './landing-rows.js';
+import { contractRow, QUARANTINE_TABLE, type LandingRow } from './landing-rows.js';
 import { RAW_TABLE } from './layout.js';
 import { withLocalFiles } from './local-files.js';
 
@@ -25,6 +25,15 @@ export interface ReplayResult {
   filesAdded: number;
   /** Files kept because they hold a row raw does not have yet (raw lands behind the contract puddles). */
   filesKept: number;
+}
+
+/**
+ * The contracts a replay re-derives: every one a puddle lands, except `quarantine`. Quarantine holds what did
+ * not land, and re-deriving its rows lands none of their records (what landing refused is not even in raw as a
+ * quarantine envelope: a replay of it said "read: 0" and exited 0); `puddle quarantine retry` lands them.
+ */
+export function replayableContracts(): string[] {
+  return [...CONTRACTS.keys()].filter((c) => c !== QUARANTINE_TABLE.contract && puddleFor(c) !== undefined).sort();
 }
 
 /** `from`/`to` are inclusive `YYYY-MM-DD` bounds on the occurred_at date; omitted means unbounded. */

@@ -95,6 +95,34 @@ describe('the puddle CLI, without a lake', () => {
     });
   });
 
+  it('refuses a reversed date range, quarantine and an unknown contract for replay with exit code 2, as sync refuses its range', async () => {
+    const [replayed, reported, oneDay, quarantine, unknown, none] = await Promise.all([
+      puddle(['replay', '--contract', 'donation', '--from', '2026-11-29', '--to', '2026-11-27']),
+      puddle(['report', 'payouts', '--from', '2026-11-29', '--to', '2026-11-27']),
+      // Both days are in a replay's range: one day is --from and --to the same.
+      puddle(['replay', '--contract', 'donation', '--from', '2026-11-29', '--to', '2026-11-29']),
+      puddle(['replay', '--contract', 'quarantine']),
+      puddle(['replay', '--contract', 'donations']),
+      puddle(['replay']),
+    ]);
+    // Until 2026-12-02 the first two ran, found nothing and exited 0, and quarantine said "read: 0".
+    const reversed = '--to is before --from (2026-11-29 to 2026-11-27): a range holds the days from --from to --to, both included; give a later --to, or the same day for one day\n';
+    expect(replayed.stderr).toBe(`puddle replay: ${reversed}`);
+    expect(reported.stderr).toBe(`puddle report: ${reversed}`);
+    expect(oneDay.code, oneDay.stderr).toBe(0);
+    expect(JSON.parse(oneDay.stdout)).toMatchObject({ contract: 'donation', read: 0 });
+    expect(quarantine.stderr).toBe(
+      'puddle replay: quarantine is not replayed: it holds what did not land, and a replay re-derives what landed. Once the cause is fixed, puddle quarantine retry [--contract C] [--source S] lands its records\n',
+    );
+    expect(unknown.stderr).toMatch(/^puddle replay: --contract: no contract "donations"; the contracts are bank_line, bank_line_detail, .*, donation, .*, quarantine_resolution, .*, ticket\n$/);
+    expect(unknown.stderr).not.toMatch(/\bquarantine,/);
+    expect(none.stderr).toMatch(/^puddle replay: --contract names the contract to re-derive: bank_line, bank_line_detail, /);
+    for (const r of [replayed, reported, quarantine, unknown, none]) {
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+    }
+  });
+
   it('prints the header of a CSV with no rows, in the columns\' order', async () => {
     const [empty, view, ordered] = await Promise.all([
       puddle(['query', '--format', 'csv', `SELECT 2 AS b, 'x' AS "1" WHERE false`]),

@@ -6,6 +6,7 @@ import { REPORTS, reportSql, setReconParams } from '../../../puddles/reports.js'
 import { defineCommand } from '../command.js';
 import { copyOut, csvText } from '../copy-out.js';
 import { formatRows, type Format } from '../format.js';
+import { emptyRangeProblem } from '../range.js';
 import { withLocalRuntime } from '../local-runtime.js';
 
 const FORMATS = ['table', 'json', 'csv', 'parquet'];
@@ -40,6 +41,9 @@ export const report = defineCommand({
       if (v !== undefined && !isCalendarDate(v)) return fail(`--${opt} takes a date YYYY-MM-DD, not ${JSON.stringify(v)}`);
     }
     const range = { from: values.from as string | undefined, to: values.to as string | undefined };
+    // A reversed range printed an empty report, and --fail-on-breaks passed on it.
+    const empty = emptyRangeProblem(range, 'days');
+    if (empty) return fail(empty);
     return withLocalRuntime(async (rt) => {
       try {
         if (values['as-of']) await setReconParams(rt.query, { as_of: values['as-of'] as string });

@@ -5,6 +5,7 @@ import { utcInstantMs } from '../../../core/time.js';
 import { defineCommand, writeCommandError } from '../command.js';
 import { formatRows } from '../format.js';
 import { progressPrinter } from '../progress.js';
+import { emptyRangeProblem } from '../range.js';
 import { withLocalRuntime } from '../local-runtime.js';
 
 export const sync = defineCommand({
@@ -48,9 +49,9 @@ export const sync = defineCommand({
     }
     // A range includes its --from and stops before its --to, as every window does: equal bounds, like a --to
     // before --from, hold nothing, and a run over them would be recorded as a sync that succeeded.
-    if (range.from && range.to && range.to <= range.from) {
-      const how = range.to < range.from ? 'is before' : 'is the same time as';
-      process.stderr.write(`puddle sync: --to ${how} --from (${range.from.toISOString()} to ${range.to.toISOString()}): a range reads from --from up to, not including, --to; give a later --to\n`);
+    const empty = emptyRangeProblem({ from: range.from?.toISOString(), to: range.to?.toISOString() }, 'instants');
+    if (empty) {
+      process.stderr.write(`puddle sync: ${empty}\n`);
       return 2;
     }
     // A first sync may come before the first start, so it makes the home: its queue holds what it publishes
