@@ -20,6 +20,14 @@ export interface Envelope<P = Record<string, unknown>> {
   occurred_at: string;
   /** When Puddle first received it. */
   received_at: string;
+  /**
+   * Its position in its delivery, where that order means something: the event's index in its producer
+   * request. Every event of a request has the request's received_at, so this is what makes a correction sent
+   * after its original in one request the later arrival (puddles/version-order.ts). Absent elsewhere: a
+   * connector's page and a webhook's envelopes are in no order of change. Not part of the id: a request sent
+   * again gives the same envelopes, de-duplicated as before.
+   */
+  received_seq?: number;
   /** Connector run id, webhook delivery id or producer request id. */
   delivery_id: string;
   payload: P;
@@ -126,6 +134,7 @@ export interface EnvelopeInit<P extends Record<string, unknown>> {
   payload: P;
   raw?: unknown;
   received_at?: string;
+  received_seq?: number;
   delivery_id: string;
 }
 
@@ -151,6 +160,8 @@ function envelopeFrom<P extends Record<string, unknown>>(init: EnvelopeInit<P>, 
     key,
     occurred_at: changed ?? received_at,
     received_at,
+    // Always present (undefined when none), so every envelope has one shape; JSON leaves it out when undefined.
+    received_seq: init.received_seq,
     delivery_id: init.delivery_id,
     payload: init.payload,
     raw: init.raw ?? null,
@@ -247,6 +258,7 @@ function writeEnvelope(out: string[], e: Envelope, payloadJson: string, rawText?
     typeof e.key !== 'string' ||
     typeof e.occurred_at !== 'string' ||
     typeof e.received_at !== 'string' ||
+    (e.received_seq !== undefined && !Number.isSafeInteger(e.received_seq)) ||
     typeof e.delivery_id !== 'string'
   ) {
     const text = JSON.stringify(e);
@@ -258,7 +270,7 @@ function writeEnvelope(out: string[], e: Envelope, payloadJson: string, rawText?
     `{"id":${stringJson(e.id)},"contract":${quoted.contract(e.contract)},"version":${primitiveJson(e.version)!}` +
     `,"source":${quoted.source(e.source)},"stream":${e.stream === null ? 'null' : quoted.stream(e.stream)}` +
     `,"key":${stringJson(e.key)},"occurred_at":${quoted.occurred(e.occurred_at)},"received_at":${quoted.received(e.received_at)}` +
-    `,"delivery_id":${quoted.delivery(e.delivery_id)},"payload":`;
+    `${e.received_seq === undefined ? '' : `,"received_seq":${e.received_seq}`},"delivery_id":${quoted.delivery(e.delivery_id)},"payload":`;
   out.push(head, payloadJson, ',"raw":', raw, '}');
   return head.length + payloadJson.length + 7 + raw.length + 1;
 }

@@ -9,6 +9,13 @@ export interface ColumnSpec {
   type: ColumnType;
 }
 
+/**
+ * envelope.received_seq: the event's position in its producer request (NULL where there is none). Files landed
+ * before 2026-12-02 lack the column: every reader takes NULL for it there (`duckdbSource` in puddles/views.ts;
+ * Athena reads Parquet columns by name, and a column a file lacks as NULL).
+ */
+export const RECEIVED_SEQ: ColumnSpec = { name: '_received_seq', type: 'BIGINT' };
+
 /** Added to every contract puddle's payload columns. `_changed_at` is envelope.occurred_at (updated_at, else occurred_at). */
 export const ENVELOPE_COLUMNS: readonly ColumnSpec[] = [
   { name: '_id', type: 'VARCHAR' },
@@ -17,6 +24,7 @@ export const ENVELOPE_COLUMNS: readonly ColumnSpec[] = [
   { name: '_changed_at', type: 'TIMESTAMP' },
   { name: '_received_at', type: 'TIMESTAMP' },
   { name: '_delivery_id', type: 'VARCHAR' },
+  RECEIVED_SEQ,
 ];
 
 /** The raw puddle: the envelope's own fields, plus its JSON text exactly as delivered. */

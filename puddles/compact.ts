@@ -14,6 +14,7 @@ import { maintainedFiles } from './maintained-files.js';
 import { withLocalFiles } from './local-files.js';
 import { contractColumns, copyToBytesCounted } from './parquet-writer.js';
 import { duckdbSource, firstPerKeySql, type SourceSql } from './views.js';
+import { FIRST_ARRIVAL } from './version-order.js';
 
 export interface CompactionResult {
   table: TableRef;
@@ -34,7 +35,7 @@ export function compactionSql(table: TableRef, paths: readonly string[], source:
   const contract = CONTRACTS.get(table.contract)?.get(table.version);
   if (!contract) throw new Error(`cannot compact ${tableId(table)}: no such contract version`);
   const columns = contractColumns(contract).map((c) => c.name);
-  return `${firstPerKeySql(columns, source(table, paths), ['_id'], ['_received_at', '_delivery_id'])} ORDER BY _changed_at, _id`;
+  return `${firstPerKeySql(columns, source(table, paths), ['_id'], FIRST_ARRIVAL)} ORDER BY _changed_at, _id`;
 }
 
 export async function compactPartition(opts: {

@@ -23,7 +23,8 @@ import { currentStateKey, isRawTable, setHash } from './layout.js';
 import { withLocalFiles } from './local-files.js';
 import { maintainedFiles } from './maintained-files.js';
 import { contractColumns, copyToBytesCounted } from './parquet-writer.js';
-import { CURRENT_FLAG, duckdbSource, FIRST_ARRIVAL, firstPerKeySql, LATEST_FIRST, sourcesOf, typedSelect, type SourceSql } from './views.js';
+import { CURRENT_FLAG, duckdbSource, firstPerKeySql, sourcesOf, typedSelect, type SourceSql } from './views.js';
+import { FIRST_ARRIVAL, LATEST_FIRST } from './version-order.js';
 
 export interface FoldResult {
   contract: string;

@@ -45,6 +45,12 @@ function str(v: unknown): string | null {
   return v === null || v === undefined ? null : String(v);
 }
 
+/** The _received_seq cell: a position is a whole number from 0; anything else (none, or not one) is no position. */
+function seqOf(env: Envelope): number | null {
+  const seq = env.received_seq;
+  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? seq : null;
+}
+
 /** Validate an envelope against its contract and build its row, or say why it cannot land. */
 export function contractRow(env: Envelope, fallbackPuddle: string): ContractRowResult {
   const contract: Contract | undefined =
@@ -68,7 +74,7 @@ export function contractRow(env: Envelope, fallbackPuddle: string): ContractRowR
   };
   const cells: Cell[] = [];
   for (const c of contract.columns) cells.push((value[c.name] ?? null) as Cell);
-  cells.push(env.id, str(env.source), str(env.stream), env.occurred_at, env.received_at, str(env.delivery_id));
+  cells.push(env.id, str(env.source), str(env.stream), env.occurred_at, env.received_at, str(env.delivery_id), seqOf(env));
   return {
     ok: true,
     row: {
@@ -107,7 +113,7 @@ export function quarantineRow(env: Envelope, reasons: readonly FieldError[], now
     dt: occurredAt.slice(0, 10),
     id,
     identity: identityOf(env),
-    row: [...cells, id, str(env.source), str(env.stream), occurredAt, receivedAt, str(env.delivery_id)],
+    row: [...cells, id, str(env.source), str(env.stream), occurredAt, receivedAt, str(env.delivery_id), seqOf(env)],
   };
 }
 

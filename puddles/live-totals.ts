@@ -2,8 +2,8 @@
 // from what consumers land, so GET /v1/totals never scans the lake. It is defined exactly as the SQL view
 // `totals_by_box` (puddles/queries/totals_by_box.sql, which the drift check compares it with): the current
 // version of each donation (latest by _changed_at, then first arrival, then _id, as the `donation`
-// view orders them), counted when its status counts as pledged money (isPledged, from the one list of donation
-// statuses that the view reads as `donation_statuses`), boxed by its occurred_at (UTC), from
+// view orders them: puddles/version-order.ts), counted when its status counts as pledged money (isPledged, from
+// the one list of donation statuses that the view reads as `donation_statuses`), boxed by its occurred_at (UTC), from
 // the day of its occurred_at on (see countsUntil). Applying a row keeps the newest version per donation, so
 // applying the same rows twice, or in any order, gives the same state: a redelivered batch never counts twice
 // and the rebuild may overlap live landing.
@@ -11,6 +11,7 @@ import { isPledged } from '../core/contracts/donation-status.js';
 import { dateParse } from '../core/time.js';
 import type { LandedRows } from './landed.js';
 import type { Cell } from './parquet-writer.js';
+import { compareArrivals, positionOf, type Arrival } from './version-order.js';
 
 export const BOX_MS = 15 * 60 * 1000;
 export type TotalsBy = 'channel' | 'campaign' | 'cta';
@@ -87,6 +88,8 @@ const changedMs = lastMs();
 class Slots {
   changed = new Float64Array(1024);
   received = new Float64Array(1024);
+  /** _received_seq of the current version's first arrival (NO_POSITION: none). */
+  seq = new Int32Array(1024);
   amount = new Float64Array(1024);
   /** Index into the cells, or -1 when the current version does not count. */
   cell = new Int32Array(1024);
@@ -102,6 +105,7 @@ class Slots {
       };
       this.changed = grow(this.changed);
       this.received = grow(this.received);
+      this.seq = grow(this.seq);
       this.amount = grow(this.amount);
       this.cell = grow(this.cell);
     }
@@ -112,6 +116,7 @@ class Slots {
 
 /** A tying version here: what it counts as an index into the cells (-1: nothing). */
 interface Tied extends TiedVersion {
+  seq: number;
   amount: number;
   cell: number;
 }
@@ -168,7 +173,7 @@ export class LiveTotals {
       } else {
         this.#ties.delete(slot);
       }
-      this.#place(slot, d.id, d.changed, d.received, d.amount, this.#cellOf(d));
+      this.#place(slot, d.id, d.changed, d, d.amount, this.#cellOf(d));
       changed = true;
     }
     return changed;
@@ -177,17 +182,22 @@ export class LiveTotals {
   /** A version tying with the slot's on _changed_at, decided by the views' rule (takeTiedVersion, tieWinner). */
   #tie(slot: number, d: DonationVersion): boolean {
     const slots = this.#slots;
-    const ties: Tied[] = this.#ties.get(slot) ?? [{ id: slots.ids[slot]!, received: slots.received[slot]!, amount: slots.amount[slot]!, cell: slots.cell[slot]! }];
-    if (!takeTiedVersion(ties, d.id, d.received, () => ({ id: d.id, received: d.received, amount: d.amount, cell: this.#cellOf(d) }))) return false;
+    const ties: Tied[] = this.#ties.get(slot) ?? [
+      { id: slots.ids[slot]!, received: slots.received[slot]!, seq: slots.seq[slot]!, amount: slots.amount[slot]!, cell: slots.cell[slot]! },
+    ];
+    if (!takeTiedVersion(ties, d.id, d, () => ({ id: d.id, received: d.received, seq: d.seq, amount: d.amount, cell: this.#cellOf(d) }))) return false;
     if (ties.length > 1) this.#ties.set(slot, ties);
     const win = tieWinner(ties);
-    if (win.id === slots.ids[slot] && win.received === slots.received[slot] && win.amount === slots.amount[slot] && win.cell === slots.cell[slot]) return false;
-    this.#place(slot, win.id, slots.changed[slot]!, win.received, win.amount, win.cell);
+    if (
+      win.id === slots.ids[slot] && win.received === slots.received[slot] && win.seq === slots.seq[slot] &&
+      win.amount === slots.amount[slot] && win.cell === slots.cell[slot]
+    ) return false;
+    this.#place(slot, win.id, slots.changed[slot]!, win, win.amount, win.cell);
     return true;
   }
 
   /** Make a version the slot's current one, moving its contribution. */
-  #place(slot: number, id: string, changed: number, received: number, amount: number, cell: number): void {
+  #place(slot: number, id: string, changed: number, arrival: Required<Arrival>, amount: number, cell: number): void {
     const slots = this.#slots;
     if (slots.cell[slot]! >= 0) {
       const old = this.#cells[slots.cell[slot]!]!;
@@ -199,7 +209,8 @@ export class LiveTotals {
       this.#cells[cell]!.count += 1;
     }
     slots.changed[slot] = changed;
-    slots.received[slot] = received;
+    slots.received[slot] = arrival.received;
+    slots.seq[slot] = arrival.seq;
     slots.amount[slot] = cell >= 0 ? amount : 0;
     slots.cell[slot] = cell;
     slots.ids[slot] = id;
@@ -287,13 +298,14 @@ export function countsUntil(now: number): number {
 
 /**
  * A version tying with its donation's current one on _changed_at (an event sent again, or a change without
- * updated_at moving): its envelope id and first arrival. The views keep the first arrival of each envelope id
- * (donation_history) and then take the latest (donation), so a loser sent again later still loses: live totals
- * must remember the tying versions to decide the same way. Only kept while they tie; a newer version drops them.
+ * updated_at moving): its envelope id and first arrival (_received_at, then _received_seq: puddles/version-order.ts).
+ * The views keep the first arrival of each envelope id (donation_history) and then take the latest (donation), so a
+ * loser sent again later still loses: live totals must remember the tying versions to decide the same way. Only
+ * kept while they tie; a newer version drops them. `seq` is absent in versions the DynamoDB totals stored before
+ * it existed: no position.
  */
-export interface TiedVersion {
+export interface TiedVersion extends Arrival {
   id: string;
-  received: number;
 }
 
 /**
@@ -303,9 +315,9 @@ export interface TiedVersion {
  * delivery landing after a re-send) moves that id back to this arrival. `version` builds the entry when needed.
  * Then tieWinner says which version is current.
  */
-export function takeTiedVersion<T extends TiedVersion>(ties: T[], id: string, received: number, version: () => T): boolean {
+export function takeTiedVersion<T extends TiedVersion>(ties: T[], id: string, arrival: Arrival, version: () => T): boolean {
   const seen = ties.find((t) => t.id === id);
-  if (seen && received >= seen.received) return false;
+  if (seen && compareArrivals(arrival, seen) >= 0) return false;
   if (seen) Object.assign(seen, version());
   else ties.push(version());
   return true;
@@ -313,7 +325,10 @@ export function takeTiedVersion<T extends TiedVersion>(ties: T[], id: string, re
 
 /** The current one of versions tying on _changed_at: the latest first arrival, then the greatest envelope id (the `donation` view's order). */
 export function tieWinner<T extends TiedVersion>(ties: readonly T[]): T {
-  return ties.reduce((a, b) => (b.received > a.received || (b.received === a.received && b.id > a.id) ? b : a));
+  return ties.reduce((a, b) => {
+    const later = compareArrivals(b, a);
+    return later > 0 || (later === 0 && b.id > a.id) ? b : a;
+  });
 }
 
 /** The cell keys of a donation version: what it counts towards (box = start of its 15-minute box, ms UTC). */
@@ -329,9 +344,14 @@ export interface CellKey {
 export interface DonationVersion {
   key: string;
   id: string;
-  /** _changed_at, then first arrival (_received_at of an envelope id's first delivery), then _id order versions, as the `donation` view does. */
+  /**
+   * _changed_at, then first arrival (_received_at and _received_seq of an envelope id's first delivery), then _id
+   * order versions, as the `donation` view does (puddles/version-order.ts).
+   */
   changed: number;
   received: number;
+  /** _received_seq: the event's position in its producer request, NO_POSITION when it has none. */
+  seq: number;
   pledged: boolean;
   /** Counted amount (0 when not pledged). */
   amount: number;
@@ -340,7 +360,7 @@ export interface DonationVersion {
 
 /** The columns of a landed donation row that readDonationRow reads (and nothing else here reads). */
 export const DONATION_COLUMNS: readonly string[] = [
-  'donation_id', '_id', 'occurred_at', '_received_at', '_changed_at', 'status', 'amount_minor', 'channel', 'campaign', 'cta', 'currency',
+  'donation_id', '_id', 'occurred_at', '_received_at', '_received_seq', '_changed_at', 'status', 'amount_minor', 'channel', 'campaign', 'cta', 'currency',
 ];
 
 export function readDonationRow(r: Record<string, Cell>): DonationVersion | null {
@@ -357,6 +377,7 @@ export function readDonationRow(r: Record<string, Cell>): DonationVersion | null
     id,
     changed: changedMs(r._changed_at),
     received,
+    seq: positionOf(r._received_seq),
     pledged,
     amount: pledged ? amount : 0,
     cell: { channel: str(r.channel), campaign: str(r.campaign), cta: str(r.cta), currency: String(r.currency), box: Math.floor(occurred / BOX_MS) * BOX_MS },

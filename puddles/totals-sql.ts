@@ -5,7 +5,7 @@ import { type LiveTotals, type TotalsCell } from './live-totals.js';
 
 const rebuildSql = (time: (column: string) => string, from = 'donation', h = '') => `SELECT ${h}donation_id, ${h}channel, ${h}campaign, ${h}cta,
   ${h}currency, ${h}amount_minor, ${h}status, ${time(`${h}occurred_at`)} AS occurred_at, ${h}_id, ${time(`${h}_changed_at`)} AS _changed_at,
-  ${time(`${h}_received_at`)} AS _received_at
+  ${time(`${h}_received_at`)} AS _received_at, ${h}_received_seq
   FROM ${from}`;
 
 /**

@@ -1,6 +1,6 @@
 // The SQL views over the lake, one pair per contract, built from the catalog's file list:
 //   <contract>_history  every distinct version: de-duplicated by _id, first arrival kept
-//   <contract>          current: the latest version per key by _changed_at, then _received_at, then _id
+//   <contract>          current: the latest version per key (puddles/version-order.ts: _changed_at, then arrival, then _id)
 // plus `raw` (every delivery as received: a producer's retry shows, a queue redelivery does not). Views over no files still exist, empty and typed,
 // so totals work on an empty lake.
 //
@@ -16,9 +16,10 @@
 // checks it that way against Trino's grammar and runs the DuckDB form over a landed lake.
 import { CONTRACTS, latestVersion, type Contract } from '../core/contracts/index.js';
 import type { CatalogFile, TableRef } from '../core/ports.js';
-import { readParquetSql, sqlIdent } from './sql-text.js';
+import { readParquetSql, readParquetWithLateColumnsSql, sqlIdent } from './sql-text.js';
 import { RAW_TABLE, tableId } from './layout.js';
-import { contractColumns, CURRENT_FLAG, RAW_COLUMNS, type ColumnSpec } from './columns.js';
+import { contractColumns, CURRENT_FLAG, RAW_COLUMNS, RECEIVED_SEQ, type ColumnSpec } from './columns.js';
+import { FIRST_ARRIVAL, LATEST_FIRST } from './version-order.js';
 
 export interface ViewDef {
   name: string;
@@ -31,8 +32,12 @@ export interface ViewDef {
  */
 export type SourceSql = (table: TableRef, paths: readonly string[], current?: boolean) => string;
 
-/** DuckDB reads the files themselves. */
-export const duckdbSource: SourceSql = (_table, paths) => readParquetSql(paths);
+/**
+ * DuckDB reads the files themselves. A contract table's files landed before _received_seq existed lack it, and
+ * read it as NULL (without that, DuckDB refuses a file list whose files differ, or a column none of them has).
+ */
+export const duckdbSource: SourceSql = (table, paths) =>
+  table.puddle === RAW_TABLE.puddle ? readParquetSql(paths) : readParquetWithLateColumnsSql(paths, [RECEIVED_SEQ]);
 
 /**
  * A plain table name per table version (`"transactions/donation/v1"`, `".../v1/current"`): what the portable
@@ -40,10 +45,6 @@ export const duckdbSource: SourceSql = (_table, paths) => readParquetSql(paths);
  */
 export const tableNameSource: SourceSql = (table, _paths, current) => sqlIdent(`${tableId(table)}${current ? '/current' : ''}`);
 
-/** "Latest" for a current view: the order the newest version of a key comes first in. */
-export const LATEST_FIRST: readonly string[] = ['_changed_at DESC', '_received_at DESC', '_id DESC'];
-/** "First arrival" for one envelope id: the order its first delivery comes first in. */
-export const FIRST_ARRIVAL: readonly string[] = ['_received_at', '_delivery_id'];
 /** Defined with the other columns (puddles/columns.ts), so the AWS shape can type its Glue table without DuckDB. */
 export { CURRENT_FLAG };
 

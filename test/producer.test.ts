@@ -122,6 +122,9 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(envs[1]!.stream).toBe('online');
     expect(first.delivery_id).toBe(envs[1]!.delivery_id);
     expect(first.delivery_id).toMatch(/^[0-9a-f-]{36}$/);
+    // One received_at for the request; each event's position in it orders them (a correction after its original).
+    expect(envs[1]!.received_at).toBe(first.received_at);
+    expect(envs.map((e) => e.received_seq)).toEqual([0, 1]);
   });
 
   it('gives the same event the same envelope id when sent twice', async () => {

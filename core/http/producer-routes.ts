@@ -190,6 +190,8 @@ function checkBatch(body: unknown, bodyText: string | null, requestId: string, m
         raw: scrubbed ?? ev,
         delivery_id: requestId,
         received_at: receivedAt,
+        // The request's order is the producer's: a correction after its original in one request is the later.
+        received_seq: i,
       }, scrubbed ? undefined : rawTexts?.[i]);
     }
   }

@@ -1,6 +1,7 @@
 // The live totals on DynamoDB (the AWS shape): the counters consumers keep as `donation` rows land, so
 // GET /v1/totals never asks Athena. Same definition as puddles/live-totals.ts (and the `totals_by_box` view):
-// the current version of each donation (latest by _changed_at, then first arrival, then _id), counted when its
+// the current version of each donation (latest by _changed_at, then first arrival, then _id:
+// puddles/version-order.ts), counted when its
 // status counts as pledged money (core/contracts/donation-status.ts: not started, abandoned, failed or cancelled),
 // boxed by occurred_at, from the day of its occurred_at on. Row reading (so which statuses count), cell
 // identity, the tie rule (takeTiedVersion, tieWinner) and where counting stops (countsUntil) are live-totals.ts's
@@ -27,13 +28,14 @@
 // without anything being written that day.
 //
 // Table: partition key `pk` (S), sort key `sk` (S), on-demand. Items:
-//   pk `d:<donation_id>`        sk `d`                 { ch, rc, id, amt, cell?: cell keys as JSON, rev, ties?: JSON, moves?: JSON }
+//   pk `d:<donation_id>`        sk `d`                 { ch, rc, rs?, id, amt, cell?: cell keys as JSON, rev, ties?: JSON, moves?: JSON }
 //   pk `c:<campaign part>`      sk `<box, 15 digits>|<cellId>`  the counters (dynamodb-totals-counters.ts)
 //   pk `campaigns`              sk `<campaign part>`   { campaign }   (which cell partitions exist)
 //   pk `as_of`                  sk `-`                 { t }          (latest _received_at applied, ms)
-// A donation item's `rc` is its current version's first arrival; `ties`, only while versions tie, lists every one
-// of them (the current one too) as [{ id, received, amount, cell }]; `moves`, only while some are owed, the
-// counter moves as [{ t, cell, amount, count }]. Items written before `rev` existed have none.
+// A donation item's `rc` and `rs` are its current version's first arrival (_received_at in ms, and _received_seq:
+// absent when it has no position); `ties`, only while versions tie, lists every one of them (the current one too)
+// as [{ id, received, seq?, amount, cell }]; `moves`, only while some are owed, the
+// counter moves as [{ t, cell, amount, count }]. Items written before `rev` existed have none; before `rs`, no position.
 import {
   GetItemCommand,
   PutItemCommand,
@@ -58,6 +60,7 @@ import {
   type TotalsQuery,
 } from '../../puddles/live-totals.js';
 import type { Cell } from '../../puddles/parquet-writer.js';
+import { NO_POSITION } from '../../puddles/version-order.js';
 import { awsCall } from './aws-errors.js';
 import {
   boxPart,
@@ -153,7 +156,7 @@ export class DynamoDbTotals {
   }
 
   async #applyOne(d: DonationVersion): Promise<void> {
-    const version: StoredVersion = { id: d.id, received: d.received, amount: d.amount, cell: d.pledged ? d.cell : null };
+    const version: StoredVersion = { id: d.id, received: d.received, seq: d.seq, amount: d.amount, cell: d.pledged ? d.cell : null };
     const key = donationKey(d.key);
     // Most versions are their donation's first: try creating its item before reading anything.
     let exists = false;
@@ -397,7 +400,7 @@ function decide(item: Item, d: DonationVersion, version: StoredVersion): Change 
   if (changed < d.changed) return { win: version, ties: null, moves: movesBetween(d.key, current, version) };
   const ties: StoredVersion[] = item.ties?.S === undefined ? [current] : (JSON.parse(item.ties.S) as StoredVersion[]);
   // A re-send or a redelivery: its envelope id is there already, at this arrival or an earlier one.
-  if (!takeTiedVersion(ties, d.id, d.received, () => version)) return null;
+  if (!takeTiedVersion(ties, d.id, d, () => version)) return null;
   const win = tieWinner(ties);
   return { win, ties, moves: movesBetween(d.key, current, win) };
 }
@@ -411,6 +414,10 @@ function itemUpdate(changed: number, v: StoredVersion, ties: readonly StoredVers
   const set = ['ch = :ch', 'rc = :rc', '#id = :id', 'amt = :amt'];
   const remove: string[] = [];
   const values: Record<string, AttributeValue> = { ':ch': n(changed), ':rc': n(v.received), ':id': { S: v.id }, ':amt': n(v.amount), ':one': n(1) };
+  if (v.seq !== undefined && v.seq !== NO_POSITION) {
+    set.push('rs = :rs');
+    values[':rs'] = n(v.seq);
+  } else remove.push('rs');
   if (v.cell) {
     set.push('#cell = :cell');
     values[':cell'] = { S: JSON.stringify(v.cell) };
@@ -435,6 +442,7 @@ function storedCurrent(i: Item): StoredVersion {
   return {
     id: i.id?.S ?? '',
     received: Number(i.rc?.N),
+    seq: i.rs?.N === undefined ? NO_POSITION : Number(i.rs.N),
     amount: Number(i.amt?.N ?? 0),
     cell: i.cell?.S === undefined ? null : (JSON.parse(i.cell.S) as CellKey),
   };

@@ -80,6 +80,41 @@ describe('DynamoDB live totals: versions tying on _changed_at', () => {
     expect(sorted(await totals.cells({ campaign: 'tie' }))).toEqual(await view('tie'));
   });
 
+  it('lets the later event of one request win (its position), in either order of landing, and after a backfill', async () => {
+    // One producer request: a pledge, then its correction (same received_at, positions 0 and 1). Amounts are chosen
+    // so that the correction has the smaller envelope id, which alone decided the tie before positions.
+    const request = (donation: string) => {
+      const version = (amount: number, seq: number): Envelope => ({
+        ...donationEnvelope(donation, amount, { campaign: 'ivr', occurred_at: '2026-11-27T20:15:03Z' }),
+        received_at: '2026-11-27T21:00:00.000Z',
+        delivery_id: `upload-${donation}`,
+        received_seq: seq,
+      });
+      let pledge = 1000;
+      while (version(pledge + 1000, 1).id > version(pledge, 0).id) pledge++;
+      return { pledge: version(pledge, 0), correction: version(pledge + 1000, 1) };
+    };
+    const sent = ['in order', 'correction first', 'one batch'].map((how, i) => {
+      const r = request(`ivr-${i}`);
+      return { how, ...r };
+    });
+    for (const { how, pledge, correction } of sent) {
+      if (how === 'one batch') await landThroughConsumer(shape, rt, [pledge, correction]);
+      else for (const e of how === 'in order' ? [pledge, correction] : [correction, pledge]) await landThroughConsumer(shape, rt, [e]);
+    }
+    const corrected = sent.reduce((n, r) => n + Number(r.correction.payload.amount_minor), 0);
+    expect(sum(await totals.cells({ campaign: 'ivr' }))).toEqual({ amount_minor: corrected, count: sent.length });
+    expect(sorted(await totals.cells({ campaign: 'ivr' }))).toEqual(await view('ivr'));
+    const fresh = await freshTable('ivr');
+    await rebuildCounters(fresh, rt.query);
+    expect(sorted(await fresh.cells({ campaign: 'ivr' }))).toEqual(await view('ivr'));
+    // The pledge sent again: its first arrival is position 0 of the upload, so it still loses, in both tables.
+    for (const t of [totals, fresh]) {
+      await landThroughConsumer(shape, rt, [{ ...sent[0]!.pledge, received_at: '2026-11-28T09:00:00.000Z', received_seq: 0 }], { totals: () => t });
+      expect(sum(await t.cells({ campaign: 'ivr' }))).toEqual({ amount_minor: corrected, count: sent.length });
+    }
+  });
+
   it('backfilled from the lake, still lets B win when A is sent again afterwards', async () => {
     const fresh = await freshTable('rebuilt');
     await rebuildCounters(fresh, rt.query);

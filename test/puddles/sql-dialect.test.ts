@@ -113,9 +113,12 @@ describe('generated views', () => {
     const views = [...fileViews([], (k) => k, tableNameSource), ...fileViews(files, (k) => k, tableNameSource), ...currentViews()];
     expect(views.map((v) => v.name)).toContain('bank_line_history');
     for (const v of views) expect(portableSqlErrors(v.sql), `${v.name}: ${v.sql}`).toEqual([]);
-    // The DuckDB form differs only in the source: read_parquet appears, and nowhere else than there.
+    // The DuckDB form differs only in the source: read_parquet appears, and nowhere else than there (for a
+    // contract table, with the empty branch that names the columns older files lack: duckdbSource).
+    const sources =
+      /\(SELECT \* FROM read_parquet\(\[[^\]]*\], hive_partitioning = false, union_by_name = true\) UNION ALL BY NAME SELECT (?:CAST\(NULL AS \w+\) AS "\w+"(?:, )?)+ WHERE false\)|read_parquet\(\[[^\]]*\], hive_partitioning = false\)/g;
     for (const v of fileViews(files, (k) => k)) {
-      const portable = v.sql.replace(/read_parquet\(\[[^\]]*\], hive_partitioning = false\)/g, 'SRC');
+      const portable = v.sql.replace(sources, 'SRC');
       expect(forbiddenSqlConstructs(portable), v.name).toEqual([]);
     }
   });
