@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Prompter } from '../core/engine/refetch.js';
-import type { Queue, SecretStore } from '../core/ports.js';
+import type { Clock, Queue, SecretStore } from '../core/ports.js';
 import { createBraintreeGateway } from './braintree/client.js';
 import { braintreeConfig } from './braintree/config.js';
 import { BRAINTREE_WEBHOOK_PATH, braintreeWebhookRoutes } from './braintree/webhook.js';
@@ -12,9 +12,10 @@ export const WEBHOOK_PATHS: readonly string[] = [STRIPE_WEBHOOK_PATH, BRAINTREE_
 
 /**
  * The webhook routes the hub mounts, each with its provider's secret (routes answer 503 without one),
- * and the refetcher that re-reads what each webhook names (none: the webhook alone lands).
+ * the refetcher that re-reads what each webhook names (none: the webhook alone lands), and the clock that
+ * stamps what they receive (the system clock when none is given).
  */
-export function webhookPlugins(queue: Queue, secrets: SecretStore, refetch?: Prompter): FastifyPluginAsync[] {
+export function webhookPlugins(queue: Queue, secrets: SecretStore, refetch?: Prompter, clock?: Clock): FastifyPluginAsync[] {
   let braintreeGateway = null;
   try {
     braintreeGateway = createBraintreeGateway(braintreeConfig(secrets));
@@ -22,10 +23,11 @@ export function webhookPlugins(queue: Queue, secrets: SecretStore, refetch?: Pro
     // not configured: the route answers 503
   }
   return [
-    braintreeWebhookRoutes({ queue, gateway: braintreeGateway, map: { donationIdField: secrets.get('BRAINTREE_DONATION_ID_FIELD') || undefined }, refetch }),
-    freshdeskWebhookRoutes({ queue, auth: freshdeskWebhookAuth(secrets), refetch }),
+    braintreeWebhookRoutes({ queue, gateway: braintreeGateway, map: { donationIdField: secrets.get('BRAINTREE_DONATION_ID_FIELD') || undefined }, refetch, clock }),
+    freshdeskWebhookRoutes({ queue, auth: freshdeskWebhookAuth(secrets), refetch, clock }),
     stripeWebhookRoutes({
       queue,
+      clock,
       secret: secrets.get('STRIPE_WEBHOOK_SECRET') ?? '',
       map: { donationIdKey: secrets.get('STRIPE_DONATION_ID_KEY') || 'donation_id' },
       refetch,

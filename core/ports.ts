@@ -209,6 +209,11 @@ export interface OpsEvents {
 // ---------------------------------------------------------------- Clock, secrets
 export interface Clock {
   now(): Date;
+  /**
+   * The received_at to stamp on what arrives now, where the clock keeps received times apart from now() (a home's
+   * ForwardClock, core/received-clock.ts: they never go back). Callers use receivedAt(clock), which falls back to now().
+   */
+  receivedAt?(): string;
 }
 
 export const systemClock: Clock = { now: () => new Date() };

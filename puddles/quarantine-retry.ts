@@ -15,6 +15,7 @@ import type { StreamDef } from '../core/engine/define.js';
 import { remapRecord } from '../core/engine/remap.js';
 import { makeEnvelope, type Envelope } from '../core/envelope.js';
 import type { Clock, Queue, QueryEngine } from '../core/ports.js';
+import { receivedAt } from '../core/received-clock.js';
 import { puddleFor } from './definitions.js';
 import { sqlString } from './sql-text.js';
 import { contractRow } from './landing-rows.js';
@@ -99,7 +100,7 @@ export async function retryQuarantine(opts: RetryOptions): Promise<RetryReport> 
 
   const envelopes = await rawEnvelopes(query, filter);
   const since = await landedSince(query, rows, where);
-  const now = opts.clock.now().toISOString();
+  const now = receivedAt(opts.clock);
   const delivery = { source: '', delivery_id: `quarantine-retry:${now}`, received_at: now };
   const failing = new Map<string, number>();
   const resync = new Map<string, ResyncRange>();

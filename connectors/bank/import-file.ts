@@ -2,7 +2,8 @@ import { hash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Envelope } from '../../core/envelope.js';
 import { fromMinorUnits, isCurrencyCode, isCurrencyShaped } from '../../core/money.js';
-import type { QueryEngine, Queue } from '../../core/ports.js';
+import { systemClock, type Clock, type QueryEngine, type Queue } from '../../core/ports.js';
+import { receivedAt } from '../../core/received-clock.js';
 import { checkStatement, statementWhere } from './checks.js';
 import { detectFormat, isBankFormat, notAStatement, type BankFormat } from './detect.js';
 import { READERS } from './readers.js';
@@ -120,7 +121,13 @@ function totalsOf(result: ReadResult): CurrencyTotals[] {
  * NtryRef ids: earlier-ids.ts), so that entries imported then keep their ids instead of being counted twice; only
  * when the file has entries that get content ids.
  */
-export async function importBankFile(queue: Queue, file: { name: string | null; bytes: Buffer | string }, opts: ImportOptions = {}, lake?: QueryEngine): Promise<ImportOutcome> {
+export async function importBankFile(
+  queue: Queue,
+  file: { name: string | null; bytes: Buffer | string },
+  opts: ImportOptions = {},
+  lake?: QueryEngine,
+  clock: Clock = systemClock,
+): Promise<ImportOutcome> {
   const sha256 = fileSha256(file.bytes);
   const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_earlier_ids: 0, totals: [], problems: [], error: null };
   let read;
@@ -136,7 +143,7 @@ export async function importBankFile(queue: Queue, file: { name: string | null; 
   outcome.statements = result.statements.length;
   outcome.entries = result.statements.reduce((n, s) => n + s.entries.length, 0);
   outcome.totals = totalsOf(result);
-  const meta: BankFile = { name: file.name, sha256, received_at: new Date().toISOString(), delivery_id: `import:${sha256.slice(0, 16)}:${randomUUID()}` };
+  const meta: BankFile = { name: file.name, sha256, received_at: receivedAt(clock), delivery_id: `import:${sha256.slice(0, 16)}:${randomUUID()}` };
 
   const perStatement = result.statements.map((s, i) => checkStatement(s, i));
   // A reader's problem belongs to the statement it names; one it cannot place (a file trailer) to all of them.

@@ -9,6 +9,7 @@ import { RecordError } from '../../core/errors.js';
 import { queueUnavailable, sendError } from '../../core/http/errors.js';
 import { keepBodiesUnparsed } from '../../core/http/raw-body.js';
 import { systemClock, type Clock, type Queue } from '../../core/ports.js';
+import { receivedAt } from '../../core/received-clock.js';
 import { RepeatedFailure } from '../../core/repeated-failure.js';
 import { mapNotification, notificationContract, toIsoTime, type BraintreeMapOptions } from './mappings.js';
 import type { BraintreeNotification } from './raw.js';
@@ -28,7 +29,7 @@ export interface BraintreeWebhookOptions {
    */
   gateway: Pick<BraintreeGateway, 'webhookNotification'> | null;
   map?: BraintreeMapOptions;
-  /** For received_at. */
+  /** For received_at (receivedAt in core/received-clock.ts). */
   clock?: Clock;
   /** Re-reads the object a notification names once `raw` has it (core/engine/refetch.ts); without it, none. */
   refetch?: Prompter;
@@ -150,9 +151,9 @@ export function braintreeWebhookRoutes(opts: BraintreeWebhookOptions): FastifyPl
       const { notification } = v;
       const id = notificationId(payload);
 
-      const receivedAt = clock.now().toISOString();
-      const occurred = occurredAt(notification, receivedAt);
-      const envelopes = envelopesFor(notification, id, mapOpts, receivedAt, occurred);
+      const received = receivedAt(clock);
+      const occurred = occurredAt(notification, received);
+      const envelopes = envelopesFor(notification, id, mapOpts, received, occurred);
       try {
         await opts.queue.publish(envelopes);
       } catch (err) {

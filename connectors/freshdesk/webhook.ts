@@ -5,6 +5,7 @@ import { RAW_ONLY_CONTRACT, makeEnvelope } from '../../core/envelope.js';
 import { queueUnavailable, sendError } from '../../core/http/errors.js';
 import { scrubPersonalData } from '../../core/pii.js';
 import { systemClock, type Clock, type Queue, type SecretStore } from '../../core/ports.js';
+import { receivedAt } from '../../core/received-clock.js';
 import { RepeatedFailure } from '../../core/repeated-failure.js';
 import { isoInstantMs } from '../../core/time.js';
 import type { FreshdeskWebhookBody } from './raw.js';
@@ -104,7 +105,7 @@ export function freshdeskWebhookRoutes(opts: FreshdeskWebhookOptions): FastifyPl
         const body = req.body as FreshdeskWebhookBody;
         const ticketId = webhookTicketId(body);
         if (!ticketId) return sendError(reply, 400, 'invalid_webhook', 'body must carry a ticket id: {"freshdesk_webhook":{"ticket_id":...}} or {"ticket_id":...}');
-        const now = clock.now().toISOString();
+        const now = receivedAt(clock);
         // No event id and no time from Freshdesk: the body's bytes name the call (a retry posts the same
         // body and lands once), and a template's updated_at, when it has one, dates it.
         const id = `fdw_${hash('sha256', req.rawBody ?? JSON.stringify(body), 'hex').slice(0, 32)}`;

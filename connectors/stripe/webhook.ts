@@ -7,6 +7,7 @@ import { RAW_ONLY_CONTRACT, makeEnvelope, type Envelope } from '../../core/envel
 import { queueUnavailable, sendError } from '../../core/http/errors.js';
 import { keepBodiesUnparsed } from '../../core/http/raw-body.js';
 import { systemClock, type Clock, type Queue } from '../../core/ports.js';
+import { receivedAt } from '../../core/received-clock.js';
 import { RepeatedFailure } from '../../core/repeated-failure.js';
 import { DEFAULT_STRIPE_MAP_OPTIONS, STRIPE_OBJECT_CONTRACTS, eventObjectType, mapEvent, unixToIso, type StripeMapOptions } from './mappings.js';
 import type { StripeEvent } from './raw.js';
@@ -21,7 +22,7 @@ export interface StripeWebhookOptions {
   map?: StripeMapOptions;
   /** Oldest signature timestamp accepted, in seconds (Stripe's default 300). */
   toleranceSeconds?: number;
-  /** For received_at and the signature's age; tests replay old signed samples with it. */
+  /** For received_at (receivedAt) and the signature's age (now()); tests replay old signed samples with it. */
   clock?: Clock;
   /** Re-reads the object an event names once `raw` has the event (core/engine/refetch.ts); without it, none. */
   refetch?: Prompter;
@@ -132,7 +133,8 @@ export function stripeWebhookRoutes(opts: StripeWebhookOptions): FastifyPluginAs
       if ('status' in v) return sendError(reply, v.status, v.code, v.message);
       const { event } = v;
 
-      const envelopes = envelopesFor(event, mapOpts, now.toISOString());
+      const received = receivedAt(clock);
+      const envelopes = envelopesFor(event, mapOpts, received);
       try {
         await opts.queue.publish(envelopes);
       } catch (err) {
@@ -142,7 +144,7 @@ export function stripeWebhookRoutes(opts: StripeWebhookOptions): FastifyPluginAs
       failing.succeeded('stripe webhooks are accepted again');
       // `raw` has the event: the re-read runs after the answer, and its outcome never changes it.
       opts.refetch?.prompt(
-        { source: SOURCE, delivery_id: event.id, type: event.type, occurred_at: unixToIso(event.created) ?? now.toISOString() },
+        { source: SOURCE, delivery_id: event.id, type: event.type, occurred_at: unixToIso(event.created) ?? received },
         stripeRereads(event),
       );
       return reply.code(200).send({ received: true });

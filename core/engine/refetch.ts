@@ -3,6 +3,7 @@ import { RAW_ONLY_CONTRACT, makeEnvelope, type Envelope } from '../envelope.js';
 import { AuthError, FatalError, NotFoundError, RetriableError } from '../errors.js';
 import { log } from '../log.js';
 import { scrubPersonalData } from '../pii.js';
+import { receivedAt } from '../received-clock.js';
 import type { EngineRuntime, StreamContext, StreamDef } from './define.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import { mapRecords, streamContext } from './run-stream.js';
@@ -292,7 +293,7 @@ export class Refetcher implements Prompter {
     });
     if (deferred) log.warn('re-reads left to the next sync', { connector, stream: stream.name, objects: deferred });
     if (!found.length) return;
-    const received_at = this.opts.runtime.clock.now().toISOString();
+    const received_at = receivedAt(this.opts.runtime.clock);
     const delivery_id = `reread:${connector}:${stream.name}:${received_at}:${randomUUID().slice(0, 8)}`;
     let envelopes: Envelope[];
     try {
@@ -331,7 +332,7 @@ export class Refetcher implements Prompter {
   private record(target: RefetchPrompt, webhooks: readonly PromptingWebhook[], outcome: Unread): void {
     if (outcome.outcome === 'deferred') this.counts.deferred[outcome.reason] = (this.counts.deferred[outcome.reason] ?? 0) + webhooks.length;
     else this.counts.notFound += webhooks.length;
-    const at = this.opts.runtime.clock.now().toISOString();
+    const at = receivedAt(this.opts.runtime.clock);
     for (const w of webhooks) this.outbox.push(auditEnvelope(target, w, outcome, at));
     if (!this.flushing) this.flushing = new Promise<void>((r) => setImmediate(r)).then(() => this.flush());
   }

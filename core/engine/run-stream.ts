@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Envelope } from '../envelope.js';
 import type { Clock } from '../ports.js';
+import { receivedAt } from '../received-clock.js';
 import { AuthError, CursorGoneError, FatalError, QuotaReachedError, RetriableError, WindowTooLargeError } from '../errors.js';
 import { log } from '../log.js';
 import { redactPersonalData } from '../pii.js';
@@ -515,7 +516,7 @@ class StreamRun<C> {
         this.revisitFrom = this.revisitFrom === null ? t : Math.min(this.revisitFrom, t);
       }
     }
-    const origin = { source: this.opts.connector.name, delivery_id: this.runId, received_at: this.opts.runtime.clock.now().toISOString() };
+    const origin = { source: this.opts.connector.name, delivery_id: this.runId, received_at: receivedAt(this.opts.runtime.clock) };
     const mapped = await mapRecords(stream, this.ctx, records, origin);
     this.metrics.quarantined += mapped.quarantined;
     const envelopes: Envelope[] = [];

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CONTRACTS, WRITTEN_BY_HUB, type Contract, type FieldError } from '../contracts/index.js';
 import { EnvelopeTextWriter, type Envelope, type EnvelopeTexts } from '../envelope.js';
 import { REDACTED_TEXT } from '../pii.js';
-import type { Queue } from '../ports.js';
+import { systemClock, type Clock, type Queue } from '../ports.js';
+import { receivedAt as receivedTime } from '../received-clock.js';
 import { RepeatedFailure } from '../repeated-failure.js';
 import { bearerKey, type KeyRing } from './auth.js';
 import { errorBody, retryAfterSeconds } from './errors.js';
@@ -117,7 +118,7 @@ interface Batch {
  * With 64 requests of 100 events waiting on commits, the envelopes (each with its payload and the parsed
  * event as raw) were most of what the young generation's scavenges had to copy on the producer's loop.
  */
-export function eventsAcceptor(queue: Queue, maxEvents: number): EventsAcceptor {
+export function eventsAcceptor(queue: Queue, maxEvents: number, clock: Clock = systemClock): EventsAcceptor {
   // A queue that cannot commit (a full disk) refuses every request: the first is logged, then a count every
   // 10 s, not a line per request.
   const failing = new RepeatedFailure();
@@ -127,7 +128,7 @@ export function eventsAcceptor(queue: Queue, maxEvents: number): EventsAcceptor 
     return { status: 503, body: JSON.stringify(errorBody('queue_unavailable', message)), retryAfter: retryAfterSeconds(err) };
   };
   return (body, bodyText, requestId) => {
-    const batch = checkBatch(body, bodyText, requestId, maxEvents);
+    const batch = checkBatch(body, bodyText, requestId, maxEvents, clock);
     if (!('envelopes' in batch)) return Promise.resolve(batch);
     const accepted = batch.accepted;
     const events = batch.envelopes.length;
@@ -148,7 +149,7 @@ export function eventsAcceptor(queue: Queue, maxEvents: number): EventsAcceptor 
 }
 
 /** Validates a request body and builds its envelopes, or says what to answer instead. */
-function checkBatch(body: unknown, bodyText: string | null, requestId: string, maxEvents: number): Batch | ProducerAnswer {
+function checkBatch(body: unknown, bodyText: string | null, requestId: string, maxEvents: number, clock: Clock): Batch | ProducerAnswer {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return reject(400, 'invalid_request', 'body must be an object with an events array', [
       { index: -1, errors: [{ path: 'events', message: 'is required: an array of events' }] },
@@ -167,7 +168,7 @@ function checkBatch(body: unknown, bodyText: string | null, requestId: string, m
   if (topErrors.length > 0) return reject(400, 'invalid_request', 'the request is not a valid batch', [{ index: -1, errors: topErrors }]);
 
   const list = events as unknown[];
-  const receivedAt = new Date().toISOString();
+  const receivedAt = receivedTime(clock);
   const envelopes: Envelope[] = new Array(list.length);
   const texts = new EnvelopeTextWriter();
   // Each event's text as sent becomes its envelope's raw text (see event-texts.ts); else it is serialised.

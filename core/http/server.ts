@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
-import type { Queue } from '../ports.js';
+import type { Clock, Queue } from '../ports.js';
 import { createKeyRing, type KeyRing } from './auth.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { producerFastPath, type FastPath } from './producer-fast-path.js';
@@ -15,6 +15,8 @@ export interface ServerOptions {
   keys?: KeyRing;
   /** Events per producer request (default 1000). */
   maxEvents?: number;
+  /** What stamps the events' received_at (receivedAt in core/received-clock.ts); the system clock by default. */
+  clock?: Clock;
   /** Largest request body in bytes (default 1 MiB). */
   maxBodyBytes?: number;
   /** Fastify's request logger; off by default because it costs on the hot path. */
@@ -38,7 +40,7 @@ export interface ServerOptions {
  */
 export function buildServer(opts: ServerOptions): FastifyInstance {
   const keys = opts.keys ?? createKeyRing({ producer: opts.apiKeys });
-  const accept = eventsAcceptor(opts.queue, opts.maxEvents ?? 1000);
+  const accept = eventsAcceptor(opts.queue, opts.maxEvents ?? 1000, opts.clock);
   const bodyLimit = opts.maxBodyBytes ?? 1024 * 1024;
   const logger = opts.logger ?? false;
   let fast: FastPath | null = null;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describeImport, importBankFile, type ImportOptions } from '../../connectors/bank/import-file.js';
 import { writeDailyStatements, type SandboxBankLine } from '../../connectors/bank/sandbox-statements.js';
 import { log } from '../../core/log.js';
-import type { QueryEngine, Queue } from '../../core/ports.js';
+import type { Clock, QueryEngine, Queue } from '../../core/ports.js';
 
 // The drop folder `$PUDDLE_HOME/inbox/bank/`: the hub imports each file put there, then moves it to `done/` (imported)
 // or `failed/` (malformed, or does not add up) with `<name>.log` beside it saying what happened.
@@ -32,6 +32,8 @@ export interface BankInboxOptions {
   importOptions?: ImportOptions;
   /** Running sandboxes' bank lines, written into the inbox as daily camt.053 statements. */
   sandboxLines?: () => readonly SandboxBankLine[];
+  /** Stamps the imported lines' received_at (receivedAt); the system clock by default. */
+  clock?: Clock;
 }
 
 const IGNORED = /^\.|\.(tmp|part)$/;
@@ -56,7 +58,7 @@ export function startBankInbox(opts: BankInboxOptions): BankInbox {
   async function importOne(name: string): Promise<void> {
     const path = join(dir, name);
     const bytes = readFileSync(path);
-    const outcome = await importBankFile(opts.queue, { name, bytes }, importOptions, opts.lake);
+    const outcome = await importBankFile(opts.queue, { name, bytes }, importOptions, opts.lake, opts.clock);
     const target = outcome.status === 'imported' ? done : failed;
     const moved = freeName(target, name);
     writeFileSync(join(target, `${moved}.log`), `${new Date().toISOString()} ${outcome.status}\n${describeImport(name, outcome)}`);

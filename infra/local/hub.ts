@@ -9,7 +9,7 @@ import { QueueCommitError } from '../../core/errors.js';
 import { createKeyRing } from '../../core/http/auth.js';
 import { buildServer, closeServer } from '../../core/http/server.js';
 import { log } from '../../core/log.js';
-import type { Queue, SecretStore } from '../../core/ports.js';
+import type { Clock, Queue, SecretStore } from '../../core/ports.js';
 import { RepeatedFailure, type FailureState } from '../../core/repeated-failure.js';
 import type { Runtime } from '../../core/runtime.js';
 import { CONNECTORS } from '../../connectors/registry.js';
@@ -127,6 +127,11 @@ export interface HubOptions {
   totalsInBackground?: boolean;
   /** Landing threads' settings (tests make landing slow to see a backlog). */
   landing?: Pick<LandingThreadsOptions, 'consumer' | 'groups' | 'backlogMs'>;
+  /**
+   * The machine's clock by default. Received times (the producer's, webhooks', syncs' and bank imports') come from
+   * it through the runtime's ForwardClock, so they never go back within the home (core/received-clock.ts).
+   */
+  clock?: Clock;
 }
 
 /**
@@ -158,7 +163,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
 
 async function openHub(opts: HubOptions): Promise<Hub> {
   const { config } = opts;
-  const runtime = await createLocalRuntime({ home: config.home });
+  const runtime = await createLocalRuntime({ home: config.home, clock: opts.clock });
   const counter = { accepted: 0 };
   const commits = new RepeatedFailure();
   const queue = countingQueue(runtime.queue, counter, commits);
@@ -240,13 +245,14 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     keys,
     maxEvents: config.maxEvents,
     maxBodyBytes: config.maxBodyBytes,
+    clock: runtime.clock,
     plugins: [
-      ...webhookPlugins(queue, secrets, refetcher),
+      ...webhookPlugins(queue, secrets, refetcher, runtime.clock),
       async (app) => {
         await app.register(totalsRoutes, { keys, totals: keeper.totals, ready: () => keeper.ready, ...opts.stream });
       },
       async (app) => {
-        await app.register(feedRoutes, { keys, log: feedLog, queue });
+        await app.register(feedRoutes, { keys, log: feedLog, queue, clock: runtime.clock });
       },
       async (app) => {
         await app.register(opsRoutes, { keys, query: runtime.query, keeper, webhooks, queueDepths, state: runtime.state, connectors: CONNECTORS, clock: runtime.clock, health });
@@ -311,7 +317,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
 
   // Bank files dropped in $PUDDLE_HOME/inbox/bank (and the sandboxes' daily statements) are imported.
   const importOptions = parseImportOptions(config.bankInbox ?? {}, (option) => `PUDDLE_BANK_${option.toUpperCase()}`);
-  const inbox = startBankInbox({ home: config.home, queue, lake: runtime.query, importOptions, sandboxLines: sandboxes.length ? () => sandboxes.flatMap((s) => s.bankLines?.() ?? []) : undefined });
+  const inbox = startBankInbox({ home: config.home, queue, lake: runtime.query, importOptions, clock: runtime.clock, sandboxLines: sandboxes.length ? () => sandboxes.flatMap((s) => s.bankLines?.() ?? []) : undefined });
 
   return {
     url,

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { systemClock } from '../../core/ports.js';
+import { systemClock, type Clock } from '../../core/ports.js';
+import { ForwardClock } from '../../core/received-clock.js';
 import type { Runtime } from '../../core/runtime.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import { DuckDbQueryEngine } from './duckdb-query-engine.js';
@@ -16,9 +17,13 @@ import { SqliteStateStore } from './sqlite-state-store.js';
  *   state.db    bookmarks and leases
  *   catalog.db  which files make up each table
  */
-export async function createLocalRuntime(opts: { home: string; materializeCurrent?: boolean }): Promise<Runtime> {
+export async function createLocalRuntime(opts: { home: string; materializeCurrent?: boolean; clock?: Clock }): Promise<Runtime> {
   mkdirSync(opts.home, { recursive: true });
   const queue = new SqliteQueue(join(opts.home, 'queue.db'));
+  // Received times never go back within the home, across restarts too: the queue keeps the latest one issued
+  // with every commit, and the clock starts from it (core/received-clock.ts).
+  const clock = new ForwardClock(opts.clock ?? systemClock, queue.lastReceivedAt());
+  queue.keepReceivedAt(() => clock.lastReceived);
   const state = new SqliteStateStore(join(opts.home, 'state.db'));
   const catalog = new SqliteCatalog(join(opts.home, 'catalog.db'));
   const store = new FsObjectStore(opts.home);
@@ -32,7 +37,7 @@ export async function createLocalRuntime(opts: { home: string; materializeCurren
     state,
     catalog,
     query,
-    clock: systemClock,
+    clock,
     secrets: { get: (name) => process.env[name] },
     async close() {
       await query.close();

@@ -22,9 +22,12 @@ port.on('message', (first) => {
   }
   if (batch.length) {
     const ids = batch.flatMap((b) => b.ids);
+    // The latest received time of the groups written together (none: undefined).
+    const marks = batch.map((b) => b.receivedMs).filter((m) => typeof m === 'number');
+    const receivedMs = marks.length ? Math.max(...marks) : undefined;
     try {
-      if (batch.length === 1) writer.write(batch[0].contracts, unpackAll(batch[0].packs));
-      else writer.write(batch.flatMap((b) => b.contracts), unpackAll(batch.flatMap((b) => b.packs)));
+      if (batch.length === 1) writer.write(batch[0].contracts, unpackAll(batch[0].packs), receivedMs);
+      else writer.write(batch.flatMap((b) => b.contracts), unpackAll(batch.flatMap((b) => b.packs)), receivedMs);
       port.postMessage({ done: ids });
     } catch (err) {
       port.postMessage({ failed: ids, error: err instanceof Error ? err.message : String(err) });

@@ -24,6 +24,8 @@ interface WriteMessage {
   contracts: string[];
   /** The bodies, packed per publish (packBodies). */
   packs: PackedBodies[];
+  /** The latest received time to keep with them (QueueWriter.write), if any. */
+  receivedMs?: number;
 }
 type ToWorker = WriteMessage | { stop: true };
 type FromWorker = { done: number[] } | { failed: number[]; error: string };
@@ -31,6 +33,7 @@ type FromWorker = { done: number[] } | { failed: number[]; error: string };
 interface Inflight {
   contracts: string[];
   packs: PackedBodies[];
+  receivedMs: number | undefined;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -76,13 +79,13 @@ export class WriterThread {
     });
   }
 
-  /** Resolves once the group is committed. */
-  write(contracts: string[], packs: PackedBodies[]): Promise<void> {
-    if (this.fallback) return this.writeHere(contracts, packs);
+  /** Resolves once the group is committed (with `receivedMs`, see QueueWriter.write). */
+  write(contracts: string[], packs: PackedBodies[], receivedMs?: number): Promise<void> {
+    if (this.fallback) return this.writeHere(contracts, packs, receivedMs);
     return new Promise<void>((resolve, reject) => {
       const id = this.nextId++;
       if (this.inflight.size === 0) this.worker.ref();
-      this.inflight.set(id, { contracts, packs, resolve, reject });
+      this.inflight.set(id, { contracts, packs, receivedMs, resolve, reject });
       if (this.posted > 0) this.held.push(id);
       else this.post([id]);
     });
@@ -92,8 +95,14 @@ export class WriterThread {
     const groups = ids.map((id) => this.inflight.get(id)!);
     const contracts = groups.length === 1 ? groups[0]!.contracts : groups.flatMap((g) => g.contracts);
     const packs = groups.length === 1 ? groups[0]!.packs : groups.flatMap((g) => g.packs);
+    const marks = groups.flatMap((g) => (g.receivedMs === undefined ? [] : [g.receivedMs]));
     this.posted++;
-    this.worker.postMessage({ ids, contracts, packs: packs.length > 1 ? joinSmallPacks(packs) : packs } satisfies ToWorker);
+    this.worker.postMessage({
+      ids,
+      contracts,
+      packs: packs.length > 1 ? joinSmallPacks(packs) : packs,
+      ...(marks.length ? { receivedMs: Math.max(...marks) } : {}),
+    } satisfies ToWorker);
   }
 
   /** Resolves when every group sent so far is settled (later ones, under steady publishing, need not be). */
@@ -155,13 +164,13 @@ export class WriterThread {
     const pending = [...this.inflight.values()];
     this.inflight.clear();
     this.held = [];
-    for (const p of pending) this.writeHere(p.contracts, p.packs).then(p.resolve, p.reject);
+    for (const p of pending) this.writeHere(p.contracts, p.packs, p.receivedMs).then(p.resolve, p.reject);
     this.afterSettle();
   }
 
-  private writeHere(contracts: string[], packs: PackedBodies[]): Promise<void> {
+  private writeHere(contracts: string[], packs: PackedBodies[], receivedMs?: number): Promise<void> {
     try {
-      this.fallback!.write(contracts, unpackAll(packs));
+      this.fallback!.write(contracts, unpackAll(packs), receivedMs);
       return Promise.resolve();
     } catch (err) {
       return Promise.reject(new QueueCommitError('queue publish failed', { cause: err }));

@@ -9,9 +9,12 @@ export declare function joinSmallPacks(packs: readonly PackedBodies[]): PackedBo
 export declare function unpackAll(packs: readonly PackedBodies[]): string[];
 export declare function unpackBodies(text: string, lengths: ArrayLike<number>): string[];
 
+/** The queue_meta row holding the latest received time issued (see sqlite-queue-writer.mjs). */
+export declare const RECEIVED_AT_KEY: string;
+
 /** See sqlite-queue-writer.mjs: routes and writes one group of publishes in one transaction. */
 export declare class QueueWriter {
   constructor(db: Database);
-  /** contracts[i] is the contract of bodies[i]. */
-  readonly write: (contracts: readonly string[], bodies: readonly string[]) => void;
+  /** contracts[i] is the contract of bodies[i]; `receivedMs`, when given, is kept as the latest received time (never lowered). */
+  readonly write: (contracts: readonly string[], bodies: readonly string[], receivedMs?: number) => void;
 }

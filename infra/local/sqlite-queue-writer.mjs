@@ -83,6 +83,12 @@ export function unpackBodies(text, lengths) {
 const CHUNK = 100;
 
 /**
+ * The queue_meta row holding the latest received time (epoch ms) issued for what was published: a home's
+ * ForwardClock (core/received-clock.ts) starts from it, so its received times never go back across a restart.
+ */
+export const RECEIVED_AT_KEY = 'received_at';
+
+/**
  * Routes each body to the subscriptions of its contract and writes bodies and delivery rows with
  * multi-row INSERTs, one immediate transaction per group, on whichever connection it is given: the
  * queue's own (`:memory:`, or after the writer thread died) or the writer thread's.
@@ -107,12 +113,17 @@ export class QueueWriter {
     this.legacyRefs = db.prepare(`SELECT count(*) FROM pragma_table_info('queue_messages') WHERE name = 'refs'`).pluck().get() > 0;
     this.subsVersionStmt = db.prepare(`SELECT v FROM queue_meta WHERE k = 'subscriptions'`).pluck();
     this.allSubsStmt = db.prepare(`SELECT id, contracts FROM queue_subscriptions`);
-    /** @type {(contracts: readonly string[], bodies: readonly string[]) => void} */
-    this.write = db.transaction((contracts, bodies) => this.writeGroup(contracts, bodies)).immediate;
+    this.keepReceivedStmt = db.prepare(
+      `INSERT INTO queue_meta (k, v) VALUES ('${RECEIVED_AT_KEY}', ?) ON CONFLICT (k) DO UPDATE SET v = max(v, excluded.v)`,
+    );
+    /** @type {(contracts: readonly string[], bodies: readonly string[], receivedMs?: number) => void} */
+    this.write = db.transaction((contracts, bodies, receivedMs) => this.writeGroup(contracts, bodies, receivedMs)).immediate;
   }
 
-  /** @param {readonly string[]} contracts @param {readonly string[]} all */
-  writeGroup(contracts, all) {
+  /** @param {readonly string[]} contracts @param {readonly string[]} all @param {number} [receivedMs] */
+  writeGroup(contracts, all, receivedMs) {
+    // In the same transaction as the bodies: once they are durable, so is a received time at least theirs.
+    if (typeof receivedMs === 'number' && Number.isFinite(receivedMs)) this.keepReceivedStmt.run(receivedMs);
     const version = this.subsVersionStmt.get();
     if (version !== this.subsVersion) this.loadSubscriptions(version);
 

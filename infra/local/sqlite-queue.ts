@@ -5,7 +5,7 @@ import { log } from '../../core/log.js';
 import type { ClaimedMessage, ClaimOptions, DeadLetter, Queue, RetryOptions, Subscription } from '../../core/ports.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { WriterThread } from './sqlite-queue-write-thread.js';
-import { packBodies, QueueWriter, unpackAll, type PackedBodies } from './sqlite-queue-writer.mjs';
+import { packBodies, QueueWriter, RECEIVED_AT_KEY, unpackAll, type PackedBodies } from './sqlite-queue-writer.mjs';
 import { openSqlite, type SqliteDatabase, type SqliteDurability } from './sqlite.js';
 
 export interface SqliteQueueOptions {
@@ -90,6 +90,8 @@ export class SqliteQueue implements Queue {
 
   private pending: Pending[] = [];
   private flushScheduled = false;
+  /** The latest received time issued, kept with every commit of publishes (keepReceivedAt). */
+  private receivedMark: (() => number) | null = null;
   /**
    * Publishes are written by the writer thread, started at the first publish (a process that only
    * claims, or `puddle status`, never starts one), or here on this connection (made on first use).
@@ -309,6 +311,24 @@ export class SqliteQueue implements Queue {
     });
   }
 
+  /**
+   * The latest received time (epoch ms) kept by a commit of publishes (see keepReceivedAt), by any process of this
+   * home; null before the first.
+   */
+  lastReceivedAt(): number | null {
+    const v = this.db.prepare(`SELECT v FROM queue_meta WHERE k = ?`).pluck().get(RECEIVED_AT_KEY) as number | undefined;
+    return v ?? null;
+  }
+
+  /**
+   * Keep `last()`, the latest received time issued (a ForwardClock's), with every commit of publishes from now on,
+   * in the same transaction: whatever a restart finds the queue holding, it also finds a received time at least as
+   * late as theirs, and the home's clock starts from it (infra/local/runtime.ts). Kept as the maximum ever written.
+   */
+  keepReceivedAt(last: () => number): void {
+    this.receivedMark = last;
+  }
+
   async claim(subscription: string, opts: ClaimOptions): Promise<ClaimedMessage[]> {
     this.assertOpen();
     const sub = this.subInfo(subscription);
@@ -433,6 +453,9 @@ export class SqliteQueue implements Queue {
     this.pending = [];
     const contracts = group.length === 1 ? group[0]!.contracts : group.flatMap((p) => p.contracts);
     const packs = group.map((p) => p.bodies);
+    // Read at the commit, after the group's envelopes were stamped: at least as late as any of theirs.
+    const mark = this.receivedMark?.();
+    const receivedMs = mark !== undefined && Number.isFinite(mark) ? mark : undefined;
     let thread: WriterThread | null = null;
     try {
       thread = this.threadFor?.() ?? null;
@@ -441,14 +464,14 @@ export class SqliteQueue implements Queue {
       log.warn('no queue writer thread; committing on the main connection', { error: err });
     }
     if (thread) {
-      thread.write(contracts, packs).then(
+      thread.write(contracts, packs, receivedMs).then(
         () => group.forEach((p) => p.resolve()),
         (err: unknown) => group.forEach((p) => p.reject(err)),
       );
       return;
     }
     try {
-      this.localWriter().write(contracts, unpackAll(packs));
+      this.localWriter().write(contracts, unpackAll(packs), receivedMs);
     } catch (err) {
       const failure = new QueueCommitError('queue publish failed', { cause: err });
       for (const p of group) p.reject(failure);

@@ -8,7 +8,8 @@ import { errorBody, queueUnavailable } from '../../core/http/errors.js';
 import { queryParams } from '../../core/http/query-params.js';
 import { requireScope } from '../../core/http/scope.js';
 import { makeEnvelope } from '../../core/envelope.js';
-import type { Queue } from '../../core/ports.js';
+import { systemClock, type Clock, type Queue } from '../../core/ports.js';
+import { receivedAt } from '../../core/received-clock.js';
 import { feedNamed, type FeedLog } from '../feeds.js';
 
 export interface FeedRoutesOptions {
@@ -17,6 +18,8 @@ export interface FeedRoutesOptions {
   queue: Queue;
   /** Most rows per page (default 1000). */
   maxLimit?: number;
+  /** Stamps the audit record's received_at (receivedAt); the system clock by default. */
+  clock?: Clock;
 }
 
 const CURSOR = /^\d{1,15}$/;
@@ -53,7 +56,7 @@ export async function feedRoutes(app: FastifyInstance, opts: FeedRoutesOptions):
       }
     }
     const next = page.length ? String(page[page.length - 1]!.position) : (after ?? null);
-    const now = new Date().toISOString();
+    const now = receivedAt(opts.clock ?? systemClock);
     const audit = makeEnvelope({
       contract: 'feed_fetch',
       version: 1,

@@ -2,10 +2,12 @@
 // correction (same donation, no updated_at) in one request, and the later one must win everywhere a version is
 // picked (the live total, the `donation` view and so `puddle query`, after a fold, after a restart's rebuild).
 // Every event of a request has the request's received_at; its position in the request (received_seq) decides.
+// And across requests, received times never go back within a home, even when the machine's clock does.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { movableClock } from '../../connectors/sandbox-kit/movable-clock.js';
 import type { Hub } from '../../infra/local/hub.js';
 import { compactAll } from '../../puddles/compact.js';
 import type { TotalsDocument } from '../../puddles/live-totals.js';
@@ -95,5 +97,46 @@ describe('events of one producer request', () => {
     expect(await liveTotal(hub)).toEqual({ count: 8, amount_minor: 16_000 });
     expect(await sqlAmounts(hub)).toEqual(corrected);
     expect(await hub.totals.checkDrift()).toMatchObject({ ok: true, differences: [] });
+  });
+});
+
+describe('received times', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-clock-step-'));
+  let hub: Hub | undefined;
+  afterAll(async () => {
+    await hub?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  const call = (amount: number) => ({
+    contract: 'donation',
+    version: 1,
+    payload: { donation_id: 'cj-1', occurred_at: '2026-11-27T20:10:00Z', channel: 'call_centre', amount_minor: amount, currency: 'GBP', campaign: 'clock-step' },
+  });
+
+  it('never go back within a home, across a restart under a clock that stepped back: the later correction wins', async () => {
+    const clock = movableClock(new Date('2026-12-02T10:00:00.000Z'));
+    hub = await startLiveHub(home, { clock });
+    await post(hub, [call(1000)]);
+    await hub.stop();
+    // The machine's clock steps two hours back while the hub is down.
+    clock.set(new Date('2026-12-02T08:00:00.000Z'));
+    hub = await startLiveHub(home, { clock });
+    await post(hub, [call(2500)]);
+    const history = await hub.runtime.query.query(`SELECT amount_minor, _received_at FROM donation_history WHERE donation_id = 'cj-1' ORDER BY amount_minor`);
+    expect(history.map((r) => r.amount_minor)).toEqual([1000, 2500]);
+    const [first, second] = history.map((r) => Date.parse(String(r._received_at)));
+    expect(first).toBe(Date.parse('2026-12-02T10:00:00.000Z'));
+    // A millisecond on from the last received time the home issued, not the clock's two hours earlier.
+    expect(second! - first!).toBeGreaterThan(0);
+    expect(second! - first!).toBeLessThan(1000);
+    expect(await hub.runtime.query.query(`SELECT amount_minor FROM donation WHERE donation_id = 'cj-1'`)).toEqual([{ amount_minor: 2500 }]);
+    const res = await getJson(`${hub.url}/v1/totals?campaign=clock-step`, READ_KEY);
+    expect(((await res.json()) as TotalsDocument).total).toEqual({ count: 1, amount_minor: 2500 });
+    // Once the clock is past the last received time again, received times are its own.
+    clock.set(new Date('2026-12-02T10:00:05.000Z'));
+    await post(hub, [call(3000)]);
+    const [latest] = await hub.runtime.query.query(`SELECT _received_at FROM donation_history WHERE amount_minor = 3000`);
+    expect(latest!._received_at).toBe('2026-12-02T10:00:05.000Z');
   });
 });

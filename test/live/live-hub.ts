@@ -1,6 +1,6 @@
 // A hub with every kind of key, for the live totals, dashboard and feed tests.
 import { loadConfig } from '../../core/config.js';
-import type { Row } from '../../core/ports.js';
+import type { Clock, Row } from '../../core/ports.js';
 import { startHub, type Hub } from '../../infra/local/hub.js';
 
 export const PRODUCER_KEY = 'producer-key-live-0001';
@@ -10,7 +10,10 @@ export const FEED_KEY = 'feed-key-live-0003';
 export const TV_KEY = 'tv-key-live-0005';
 export const OTHER_FEED_KEY = 'feed-key-live-0004';
 
-export function startLiveHub(home: string, opts: { port?: number; heartbeatMs?: number; driftCheckMs?: number; totalsInBackground?: boolean } = {}): Promise<Hub> {
+export function startLiveHub(
+  home: string,
+  opts: { port?: number; heartbeatMs?: number; driftCheckMs?: number; totalsInBackground?: boolean; clock?: Clock } = {},
+): Promise<Hub> {
   return startHub({
     config: {
       ...loadConfig({}),
@@ -27,6 +30,7 @@ export function startLiveHub(home: string, opts: { port?: number; heartbeatMs?: 
     },
     ...(opts.heartbeatMs ? { stream: { heartbeatMs: opts.heartbeatMs } } : {}),
     ...(opts.totalsInBackground ? { totalsInBackground: true } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
   });
 }
 

@@ -185,6 +185,46 @@ describe('SqliteQueue specifics', () => {
     expect(countRows(path, 'queue_messages')).toBeGreaterThanOrEqual(42);
   });
 
+  it('keeps the latest received time issued with its commits, on its writer thread or its own connection, never lowering it', async () => {
+    const path = tempDb();
+    const queue = new SqliteQueue(path);
+    let last = 1_000;
+    try {
+      await queue.subscribe({ name: 'raw', contracts: '*' });
+      expect(queue.lastReceivedAt()).toBeNull();
+      await queue.publish([testEnvelope('donation')]);
+      // Nothing asked to keep one: nothing kept.
+      expect(queue.lastReceivedAt()).toBeNull();
+      queue.keepReceivedAt(() => last);
+      await queue.publish([testEnvelope('donation')]);
+      expect(queue.lastReceivedAt()).toBe(1_000);
+      // Another process of the home may keep an earlier one: the latest stays.
+      last = 500;
+      await queue.publish([testEnvelope('donation')]);
+      expect(queue.lastReceivedAt()).toBe(1_000);
+      // Publishes made one after another, some waiting for the thread while a group commits.
+      const waiting: Promise<void>[] = [];
+      for (const t of [2_000, 2_500, 3_000]) {
+        last = t;
+        waiting.push(queue.publish([testEnvelope('donation')]));
+        await new Promise((r) => setImmediate(r));
+      }
+      await Promise.all(waiting);
+      expect(queue.lastReceivedAt()).toBe(3_000);
+    } finally {
+      await queue.close();
+    }
+    const reopened = new SqliteQueue(path, { backgroundWrites: false });
+    try {
+      expect(reopened.lastReceivedAt()).toBe(3_000);
+      reopened.keepReceivedAt(() => 4_000);
+      await reopened.publish([testEnvelope('donation')]);
+      expect(reopened.lastReceivedAt()).toBe(4_000);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('keeps every body whole and in order when publishes waiting for the writer thread are posted together', async () => {
     const queue = new SqliteQueue(tempDb());
     try {

@@ -41,7 +41,7 @@ export const importCommand = defineCommand({
         let outcome;
         try {
           // The lake is read for lines imported under earlier ids, so they keep their ids (earlier-ids.ts).
-          outcome = await importBankFile(rt.queue, { name: basename(file), bytes }, opts, rt.query);
+          outcome = await importBankFile(rt.queue, { name: basename(file), bytes }, opts, rt.query, rt.clock);
         } catch (err) {
           // The queue failed (disk full, closed): part of the file may be queued; the same ids make a retry safe.
           // Or the lake could not be read: nothing was queued.
