@@ -3,11 +3,13 @@
 // so a crash anywhere before the ack only means the batch is landed again, onto the same keys.
 import { RAW_ONLY_CONTRACT, type Envelope } from '../core/envelope.js';
 import type { Catalog, CatalogFile, ObjectStore } from '../core/ports.js';
+import { dateParse } from '../core/time.js';
 import type { PuddleDef } from './definitions.js';
 import { puddleFor } from './definitions.js';
 import { fileKey, setHash, tableId, type FileOrigin } from './layout.js';
 import { columnsFor, contractRow, quarantineRow, rawRow, type LandingRow } from './landing-rows.js';
 import { writeParquet } from './parquet-writer.js';
+import { compareArrivals, positionOf, type Arrival } from './version-order.js';
 
 export interface LandResult {
   files: CatalogFile[];
@@ -29,15 +31,29 @@ export function rowsForBatch(
 ): { rows: LandingRow[]; quarantined: number } {
   const rows: LandingRow[] = [];
   let quarantined = 0;
-  const seen = new Set<string>();
+  /** Identity -> the envelope whose row is kept, and where that row is. */
+  const seen = new Map<string, { env: Envelope; at: number }>();
   for (let i = 0; i < envelopes.length; i++) {
     const env = envelopes[i]!;
-    // A message can be in one batch twice (re-published with the same id): the first arrival wins.
+    // A message can be in one batch twice (re-published with the same id): the first arrival wins, wherever it
+    // is in the batch. SQS hands messages out in no order, so a request sent again may come before the first
+    // one: keeping that copy would move the version to the later arrival, where it can beat a correction.
     // raw keeps each delivery, so there the delivery (arrival and delivery id) is part of the identity.
     if (typeof env.id === 'string') {
       const identity = puddle.contracts === '*' ? `${env.id}|${env.received_at}|${env.delivery_id}` : env.id;
-      if (seen.has(identity)) continue;
-      seen.add(identity);
+      const kept = seen.get(identity);
+      if (kept) {
+        if (puddle.contracts !== '*' && arrivedBefore(env, kept.env)) {
+          const r = contractRow(env, puddle.name);
+          // The same payload validates alike; only a row that lands is swapped for its earlier copy.
+          if (r.ok && rows[kept.at]!.table.contract === r.row.table.contract) {
+            rows[kept.at] = r.row;
+            kept.env = env;
+          }
+        }
+        continue;
+      }
+      seen.set(identity, { env, at: rows.length });
     }
     if (puddle.contracts === '*') {
       rows.push(rawRow(env, bodies?.[i] ?? JSON.stringify(env)));
@@ -56,6 +72,12 @@ export function rowsForBatch(
     }
   }
   return { rows, quarantined };
+}
+
+/** Whether `a` arrived before `b` (puddles/version-order.ts: _received_at, then the place in its request). */
+function arrivedBefore(a: Envelope, b: Envelope): boolean {
+  const arrival = (e: Envelope): Arrival => ({ received: dateParse(String(e.received_at)), seq: positionOf(e.received_seq) });
+  return compareArrivals(arrival(a), arrival(b)) < 0;
 }
 
 /** Write rows as one file per table partition and return the catalog entries (not yet registered). */

@@ -105,6 +105,23 @@ describe('which version wins', () => {
     expect(await liveAmount()).toBe(amount);
   });
 
+  it('keeps the first arrival of an envelope in one batch wherever it is (SQS hands messages out in no order)', async () => {
+    const t1 = '2026-11-29T20:15:01.000Z';
+    const t2 = '2026-11-29T20:15:09.000Z';
+    let pledge = 700;
+    while (event('r', pledge + 100, t1, 'first', 1).id > event('r', pledge, t1, 'first', 0).id) pledge++;
+    // A request, and the same request sent again (its 202 was lost); one batch holds both, the retry's pledge first.
+    const sent = (at: string, delivery: string) => [event('r', pledge, at, delivery, 0), event('r', pledge + 100, at, delivery, 1)];
+    const [first, retry] = [sent(t1, 'first'), sent(t2, 'retry')];
+    await land([retry[0]!, first[1]!, first[0]!, retry[1]!]);
+    expect(await lake.engine.query(`SELECT amount_minor, _received_at, _received_seq FROM donation_history ORDER BY _received_seq`)).toEqual([
+      { amount_minor: pledge, _received_at: t1, _received_seq: 0 },
+      { amount_minor: pledge + 100, _received_at: t1, _received_seq: 1 },
+    ]);
+    expect(await current()).toEqual([['r', pledge + 100]]);
+    expect(await liveAmount()).toBe(pledge + 100);
+  });
+
   it('applies live in any order to the same answer as the view', async () => {
     const t = '2026-11-29T20:15:01.000Z';
     let pledge = 500;
