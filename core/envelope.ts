@@ -150,21 +150,27 @@ function keyOf(init: EnvelopeInit<Record<string, unknown>>): string {
 function envelopeFrom<P extends Record<string, unknown>>(init: EnvelopeInit<P>, key: string, id: string): Envelope<P> {
   const changed = (init.payload.updated_at ?? init.payload.occurred_at) as string | undefined;
   const received_at = init.received_at ?? new Date().toISOString();
-  // This literal's key order is the envelope's order in its queued text (envelopeText follows it; raw last).
+  const occurred_at = changed ?? received_at;
+  const stream = init.stream ?? null;
+  const raw = init.raw ?? null;
+  // These literals' key order is the envelope's order in its queued text (envelopeText follows it; raw last, where
+  // parseEnvelopeWithoutRaw cuts). Without a place, no received_seq key at all: envelopes as they always were.
+  if (init.received_seq === undefined) {
+    return { id, contract: init.contract, version: init.version, source: init.source, stream, key, occurred_at, received_at, delivery_id: init.delivery_id, payload: init.payload, raw };
+  }
   return {
     id,
     contract: init.contract,
     version: init.version,
     source: init.source,
-    stream: init.stream ?? null,
+    stream,
     key,
-    occurred_at: changed ?? received_at,
+    occurred_at,
     received_at,
-    // Always present (undefined when none), so every envelope has one shape; JSON leaves it out when undefined.
     received_seq: init.received_seq,
     delivery_id: init.delivery_id,
     payload: init.payload,
-    raw: init.raw ?? null,
+    raw,
   };
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import type { Envelope } from '../../core/envelope.js';
+import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { createDynamoTable } from '../../infra/aws/dynamo-tables.js';
 import { DynamoDbTotals } from '../../infra/aws/dynamodb-totals.js';
 import { makeTotalsHandler } from '../../infra/aws/handlers/totals.js';
@@ -84,12 +84,13 @@ describe('DynamoDB live totals: versions tying on _changed_at', () => {
     // One producer request: a pledge, then its correction (same received_at, positions 0 and 1). Amounts are chosen
     // so that the correction has the smaller envelope id, which alone decided the tie before positions.
     const request = (donation: string) => {
-      const version = (amount: number, seq: number): Envelope => ({
-        ...donationEnvelope(donation, amount, { campaign: 'ivr', occurred_at: '2026-11-27T20:15:03Z' }),
-        received_at: '2026-11-27T21:00:00.000Z',
-        delivery_id: `upload-${donation}`,
-        received_seq: seq,
-      });
+      const version = (amount: number, seq: number): Envelope =>
+        makeEnvelope({
+          ...donationEnvelope(donation, amount, { campaign: 'ivr', occurred_at: '2026-11-27T20:15:03Z' }),
+          received_at: '2026-11-27T21:00:00.000Z',
+          delivery_id: `upload-${donation}`,
+          received_seq: seq,
+        });
       let pledge = 1000;
       while (version(pledge + 1000, 1).id > version(pledge, 0).id) pledge++;
       return { pledge: version(pledge, 0), correction: version(pledge + 1000, 1) };
