@@ -1,16 +1,12 @@
+import { CURRENCY_EXPONENTS } from './currency-exponents.js';
 import { RecordError } from './errors.js';
 
 // DESIGN.md rule 7: money is integer minor units plus an ISO 4217 code. Providers that send decimal
 // strings ("25.00") are converted here, digit by digit: going through a float turns "0.29" into
 // 28.999999999999996 and 1.005 * 100 into 100.49999999999999, which rounding then "fixes" wrongly.
 
-/** ISO 4217 minor-unit exponents other than 2 (the default for every other code). */
-const EXPONENTS: Readonly<Record<string, number>> = Object.freeze({
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0, VND: 0, VUV: 0,
-  XAF: 0, XOF: 0, XPF: 0,
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
-  CLF: 4, UYW: 4,
-});
+/** ISO 4217 minor-unit exponents other than 2: one table, shared with the web pages. */
+const EXPONENTS = CURRENCY_EXPONENTS;
 
 const CURRENCY = /^[A-Za-z]{3}$/;
 

@@ -1,7 +1,8 @@
 // The dashboard's static files: web/ built by vite into dist/web/, once, whenever the sources changed.
 // `npm start` and the tests call ensureWebBuilt() before the hub serves, so a fresh clone needs no extra
 // step (and nothing is fetched at run time: uPlot is bundled). The build is keyed by a hash of its inputs
-// (web/, the vite and uPlot versions), so a stale build is replaced and an up-to-date one costs a hash.
+// (web/, what its pages import from core/, the vite and uPlot versions), so a stale build is replaced and an
+// up-to-date one costs a hash.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,10 +26,33 @@ function files(dir: string): string[] {
     .sort();
 }
 
+// A relative import in the pages' TypeScript: `from '../../core/currency-exponents.js'`.
+const RELATIVE_IMPORT = /\bfrom\s+'(\.{1,2}\/[^']+)'/g;
+
+/**
+ * The files outside web/ that the pages import (core/currency-exponents.ts, say), and what those import in
+ * turn: the build reads them, so a change to one must rebuild the pages as a change in web/ does.
+ */
+export function sharedWebInputs(): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    for (const m of readFileSync(file, 'utf8').matchAll(RELATIVE_IMPORT)) {
+      // TypeScript's ESM imports name the .js the compiler would write; the source is the .ts beside it.
+      const target = path.resolve(path.dirname(file), m[1]!.replace(/\.js$/, '.ts'));
+      if (target.startsWith(WEB_SOURCE + path.sep) || seen.has(target) || !existsSync(target)) continue;
+      seen.add(target);
+      visit(target);
+    }
+  };
+  for (const f of files(WEB_SOURCE)) if (f.endsWith('.ts')) visit(f);
+  return [...seen].sort();
+}
+
 /** A hash of everything the build reads. */
 export function webSourceHash(): string {
   const h = createHash('sha256');
   for (const f of files(WEB_SOURCE)) h.update(path.relative(WEB_SOURCE, f)).update('\0').update(readFileSync(f)).update('\0');
+  for (const f of sharedWebInputs()) h.update(path.relative(ROOT, f)).update('\0').update(readFileSync(f)).update('\0');
   for (const pkg of ['vite', 'uplot']) {
     const p = path.join(ROOT, 'node_modules', pkg, 'package.json');
     h.update(existsSync(p) ? String((JSON.parse(readFileSync(p, 'utf8')) as { version?: string }).version) : 'missing');

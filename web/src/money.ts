@@ -1,13 +1,17 @@
 // Money on screen: integer minor units to "£1,234,567.89", from digits (never dividing floats), with the
-// currency's own exponent and symbol.
-const EXPONENTS: Record<string, number> = { JPY: 0, KRW: 0, ISK: 0, CLP: 0, VND: 0, KWD: 3, BHD: 3, OMR: 3, JOD: 3, TND: 3 };
+// currency's own exponent and symbol. The exponents are the hub's own table (vite bundles it from core/): a
+// short copy here showed UGX 50000 as "UGX500.00" and IQD 1234 as "IQD12.34".
+import { CURRENCY_EXPONENTS } from '../../core/currency-exponents.js';
 
+/** The sign as the browser writes it before an amount: "£", "€", or a code with its space ("UGX "). */
 function symbolOf(currency: string): string {
   try {
-    const part = new Intl.NumberFormat('en-GB', { style: 'currency', currency, currencyDisplay: 'narrowSymbol' })
-      .formatToParts(0)
-      .find((p) => p.type === 'currency');
-    return part?.value ?? `${currency} `;
+    const parts = new Intl.NumberFormat('en-GB', { style: 'currency', currency, currencyDisplay: 'narrowSymbol' }).formatToParts(1);
+    const at = parts.findIndex((p) => p.type === 'currency');
+    if (at < 0) return `${currency} `;
+    // A code or a worded sign ("F CFA") comes with a space before the digits; keep it.
+    const gap = parts[at + 1]?.type === 'literal' ? parts[at + 1]!.value : '';
+    return `${parts[at]!.value}${gap}`;
   } catch {
     return `${currency} `;
   }
@@ -18,8 +22,12 @@ function group(digits: string): string {
   return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
+function exponentOf(currency: string): number {
+  return CURRENCY_EXPONENTS[currency.toUpperCase()] ?? 2;
+}
+
 export function formatMoney(minor: number, currency: string): string {
-  const exponent = EXPONENTS[currency] ?? 2;
+  const exponent = exponentOf(currency);
   const sign = minor < 0 ? '-' : '';
   const digits = String(Math.abs(Math.trunc(minor))).padStart(exponent + 1, '0');
   const whole = exponent === 0 ? digits : digits.slice(0, -exponent);
