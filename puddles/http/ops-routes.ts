@@ -4,9 +4,12 @@
 import type { FastifyInstance } from 'fastify';
 import { readStreamStatus } from '../../core/engine/stream-status.js';
 import type { KeyRing } from '../../core/http/auth.js';
+import { errorBody } from '../../core/http/errors.js';
+import { queryParams } from '../../core/http/query-params.js';
 import { requireScope } from '../../core/http/scope.js';
 import { systemClock, type Clock, type QueryEngine, type Row, type StateStore } from '../../core/ports.js';
 import { connectorHealth } from './connector-health.js';
+import { parseTotalsFilter } from './totals-routes.js';
 import { BOX_MS } from '../live-totals.js';
 import type { TotalsKeeper } from '../totals-keeper.js';
 import type { WebhookFreshness } from '../webhook-freshness.js';
@@ -110,9 +113,16 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
   });
 
   // Where each call to action drew pledges: from its first box to the end of its last, per currency-free count.
-  app.get('/v1/ops/ctas', () => {
+  // Narrowed as the totals are (`campaign`, `from`, `to`): the dashboard opened on one campaign shows that
+  // campaign's lanes, not a lane stretched across every other campaign's dates.
+  app.get('/v1/ops/ctas', async (req, reply) => {
+    const read = queryParams((req.query ?? {}) as Record<string, unknown>, ['campaign', 'from', 'to']);
+    const filter = 'error' in read ? read : parseTotalsFilter(read.params);
+    if ('error' in filter) return reply.code(400).send(errorBody('invalid_query', filter.error));
     const windows = new Map<string, { cta: string | null; from: number; to: number; count: number }>();
     for (const c of keeper.totals.cells()) {
+      if (filter.campaign !== undefined && c.campaign !== filter.campaign) continue;
+      if ((filter.from !== undefined && c.box < filter.from) || (filter.to !== undefined && c.box >= filter.to)) continue;
       const k = String(c.cta);
       const w = windows.get(k) ?? { cta: c.cta, from: c.box, to: c.box + BOX_MS, count: 0 };
       w.from = Math.min(w.from, c.box);

@@ -24,6 +24,9 @@ const BY: readonly TotalsBy[] = ['channel', 'campaign', 'cta'];
 // always gets the current document.
 const BOOT = Date.now().toString(36);
 
+/** Which donations a total counts: one campaign or all, boxes whose start is in [from, to). */
+export type TotalsFilter = Pick<TotalsQuery, 'campaign' | 'from' | 'to'>;
+
 /** A query string's totals question, or the parameter that is wrong and why. */
 export function parseTotalsQuery(q: Record<string, unknown>): TotalsQuery | { error: string } {
   const read = queryParams(q, ['campaign', 'by', 'box', 'from', 'to']);
@@ -33,6 +36,12 @@ export function parseTotalsQuery(q: Record<string, unknown>): TotalsQuery | { er
   if (!BY.includes(by as TotalsBy)) return { error: 'by must be channel, campaign or cta' };
   const box = p.box ?? '15m';
   if (box !== '15m') return { error: 'box must be 15m (boxes are 15 minutes, UTC)' };
+  const filter = parseTotalsFilter(p);
+  return 'error' in filter ? filter : { by: by as TotalsBy, ...filter };
+}
+
+/** `campaign`, `from` and `to` as GET /v1/totals takes them (and GET /v1/ops/ctas, for the same page). */
+export function parseTotalsFilter(p: Partial<Record<'campaign' | 'from' | 'to', string>>): TotalsFilter | { error: string } {
   const campaign = p.campaign;
   // Any campaign a donation may carry can be asked for (a shorter limit left long names listed but unfilterable).
   if (campaign !== undefined && (campaign === '' || campaign.length > MAX_STRING)) return { error: `campaign must be 1 to ${MAX_STRING} characters` };
@@ -53,7 +62,7 @@ export function parseTotalsQuery(q: Record<string, unknown>): TotalsQuery | { er
   if (typeof to === 'object') return to;
   // [from, to) holds nothing when to is not after from: answering zeros would read as a night without donations.
   if (from !== undefined && to !== undefined && to <= from) return { error: 'to must be after from (boxes whose start is in [from, to) are counted)' };
-  return { by: by as TotalsBy, ...(campaign !== undefined ? { campaign } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+  return { ...(campaign !== undefined ? { campaign } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
 }
 
 function queryOf(req: FastifyRequest, reply: FastifyReply, ready: () => boolean): TotalsQuery | undefined {
