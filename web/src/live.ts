@@ -18,9 +18,10 @@ export interface TotalsDocument extends CurrencyTotals {
   currencies: CurrencyTotals[];
 }
 
-export type LinkState = 'live' | 'reconnecting';
+/** 'refused': the hub answered the query with a 400 (a mistyped `from=`, say); reconnecting would not help. */
+export type LinkState = 'live' | 'reconnecting' | 'refused';
 
-export function followTotals(query: string, onDoc: (doc: TotalsDocument) => void, onState: (s: LinkState) => void): void {
+export function followTotals(query: string, onDoc: (doc: TotalsDocument) => void, onState: (s: LinkState, why?: string) => void): void {
   let source: EventSource | undefined;
   const open = () => {
     source = new EventSource(`/v1/totals/stream${query}`);
@@ -33,18 +34,40 @@ export function followTotals(query: string, onDoc: (doc: TotalsDocument) => void
       onState('reconnecting');
       if (source?.readyState === EventSource.CLOSED) {
         source.close();
-        setTimeout(open, 2000);
+        // EventSource hides the status of a refused stream: ask the same question once as a plain GET, so a
+        // bad parameter reads as what is wrong instead of a page reconnecting for ever.
+        void refusal(query).then((why) => (why === undefined ? setTimeout(open, 2000) : onState('refused', why)));
       }
     });
   };
   open();
 }
 
+/** The hub's reason when it refuses this query (400), else undefined (down, warming up: worth retrying). */
+async function refusal(query: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(`/v1/totals${query}`, { headers: { accept: 'application/json' } });
+    if (res.status !== 400) return undefined;
+    const body = (await res.json()) as { error?: { message?: string } };
+    return body.error?.message ?? 'the hub refused this page\'s query';
+  } catch {
+    return undefined;
+  }
+}
+
+/** The page's own filter, as /v1/totals and /v1/ops/ctas take it: the campaign and the time window. */
+export function filterQuery(params: URLSearchParams): URLSearchParams {
+  const q = new URLSearchParams();
+  for (const name of ['campaign', 'from', 'to']) {
+    const v = params.get(name);
+    if (v) q.set(name, v);
+  }
+  return q;
+}
+
 /** The page's own query string, without anything the stream does not take. */
 export function totalsQuery(params: URLSearchParams, by: string): string {
-  const q = new URLSearchParams();
-  const campaign = params.get('campaign');
-  if (campaign) q.set('campaign', campaign);
+  const q = filterQuery(params);
   q.set('by', by);
   return `?${q.toString()}`;
 }

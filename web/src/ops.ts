@@ -4,13 +4,20 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './ops.css';
 import { formatCount, formatMoney } from './money.js';
-import { followTotals, totalsQuery, type TotalsDocument } from './live.js';
+import { filterQuery, followTotals, totalsQuery, type TotalsDocument } from './live.js';
+import { pageWindow, utcLabel, windowLabel } from './page-window.js';
 
 const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
 const POLL_MS = 3000;
 const CTA_COLOURS = ['#ff9f1c', '#2ec4b6', '#9b5de5', '#e71d36', '#3a86ff', '#8ac926', '#6c757d'];
 const LANE = 7;
+const BOX_MS = 15 * 60 * 1000;
+const DAY_MS = 86_400_000;
+// The newest landing older than this turns the header's age orange: on the night donations land every few
+// seconds, so two minutes without one means a stalled landing (or a quiet hour: either way, worth a look).
+const STALE_AFTER_S = 120;
+const timeWindow = pageWindow(params);
 
 type Cell = string | number | null | undefined;
 
@@ -63,13 +70,31 @@ const ago = (iso: unknown): string => {
   return s < 120 ? `${s} s ago` : s < 7200 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
 };
 
-// ---- the chart: pledges per box, all currencies counted, CTA windows shaded behind
+// ---- the chart: pledges per box, all currencies counted, CTA windows shaded behind. It spans the page's window
+// (`?from=`, `?to=`), else the last 24 hours: a date mistyped into year 1 must not stretch it over 2,000 years
+// and squeeze the night into one bar. What falls outside is counted below the chart, not drawn.
 let ctaWindows: { cta: string | null; from: string; to: string }[] = [];
 let plot: uPlot | undefined;
 
+/** The chart's span in ms: the page's window, or the 24 hours up to the end of the current box. */
+function chartSpan(): [number, number] {
+  const end = timeWindow.to ?? Math.floor(Date.now() / BOX_MS) * BOX_MS + BOX_MS;
+  return [timeWindow.from ?? end - DAY_MS, end];
+}
+
 function chartData(doc: TotalsDocument): uPlot.AlignedData {
+  const [lo, hi] = chartSpan();
   const counts = new Map<number, number>();
-  for (const c of doc.currencies) for (const b of c.boxes) counts.set(Date.parse(b.start) / 1000, (counts.get(Date.parse(b.start) / 1000) ?? 0) + b.count);
+  let outside = 0;
+  for (const c of doc.currencies) {
+    for (const b of c.boxes) {
+      const t = Date.parse(b.start);
+      if (t < lo || t >= hi) outside += b.count;
+      else counts.set(t / 1000, (counts.get(t / 1000) ?? 0) + b.count);
+    }
+  }
+  $('chart-window').textContent = timeWindow.from !== undefined || timeWindow.to !== undefined ? windowLabel(timeWindow) : `last 24 hours, to ${utcLabel(hi)}`;
+  $('chart-outside').textContent = outside ? `not drawn: ${formatCount(outside)} ${outside === 1 ? 'pledge' : 'pledges'} outside this span` : '';
   const xs = [...counts.keys()].sort((a, b) => a - b);
   return [xs, xs.map((x) => counts.get(x)!)];
 }
@@ -85,7 +110,9 @@ function drawChart(doc: TotalsDocument): void {
     {
       width: Math.max(300, el.clientWidth),
       height: 260,
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.15] } },
+      // UTC, like the boxes, the window and the call-to-action labels.
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+      scales: { x: { time: true, range: () => chartSpan().map((t) => t / 1000) as [number, number] }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.15] } },
       padding: [8 + LANE * 7, 16, 0, 0],
       series: [{}, { label: 'donations', stroke: '#3b6fd8', fill: 'rgba(59, 111, 216, 0.35)', width: 1, points: { show: false }, paths: uPlot.paths.bars!({ size: [0.8, 40] }) }],
       axes: [{}, { label: 'per 15 min' }],
@@ -95,9 +122,13 @@ function drawChart(doc: TotalsDocument): void {
           (u) => {
             const { ctx } = u;
             const lane = LANE * devicePixelRatio;
+            const left = u.bbox.left;
+            const right = u.bbox.left + u.bbox.width;
             ctaWindows.forEach((w, i) => {
-              const x0 = u.valToPos(Date.parse(w.from) / 1000, 'x', true);
-              const x1 = u.valToPos(Date.parse(w.to) / 1000, 'x', true);
+              // Clipped to the plot: a window reaching back before the chart's span starts at its left edge.
+              const x0 = Math.max(left, u.valToPos(Date.parse(w.from) / 1000, 'x', true));
+              const x1 = Math.min(right, u.valToPos(Date.parse(w.to) / 1000, 'x', true));
+              if (x1 <= left || x0 >= right) return;
               ctx.fillStyle = CTA_COLOURS[i % CTA_COLOURS.length]!;
               ctx.fillRect(x0, u.bbox.top - (i + 1) * lane - 2, Math.max(2, x1 - x0), lane - 2);
             });
@@ -111,14 +142,38 @@ function drawChart(doc: TotalsDocument): void {
   new ResizeObserver(() => plot?.setSize({ width: Math.max(300, el.clientWidth), height: 260 })).observe(el);
 }
 
+// The newest landing's age ticks every second, not only when a document arrives: a stalled landing sends no
+// documents, and a frozen "4 s ago" would look fresh.
+let newestLanded: string | null | undefined;
+let lastDoc: TotalsDocument | undefined;
+
+function showLandedAge(): void {
+  const el = $('asof');
+  if (newestLanded === undefined) return;
+  el.textContent = newestLanded ? `newest landed ${ago(newestLanded)}` : 'nothing landed yet';
+  const stale = newestLanded !== null && Date.now() - Date.parse(newestLanded) > STALE_AFTER_S * 1000;
+  el.className = stale ? 'stale' : '';
+}
+
 function showTotals(doc: TotalsDocument): void {
   $('total').textContent = doc.currency ? formatMoney(doc.total.amount_minor, doc.currency) : '—';
   $('count').textContent = `${formatCount(doc.total.count)} pledges`;
   $('others').textContent = doc.currencies.slice(1).map((c) => `+ ${formatMoney(c.total.amount_minor, c.currency)} (${formatCount(c.total.count)})`).join('   ');
-  $('asof').textContent = doc.as_of ? `newest landed ${ago(doc.as_of)}` : 'nothing landed yet';
+  lastDoc = doc;
+  newestLanded = doc.as_of;
+  showLandedAge();
   const rows = doc.currencies.flatMap((c) => c.by.map((b) => [cell(b.key), cell(c.currency), cell(formatCount(b.count), 'num'), cell(formatMoney(b.amount_minor, c.currency), 'num')]));
   table('by-channel', ['channel', 'currency', 'count', 'amount'], rows, [2, 3]);
   drawChart(doc);
+}
+
+/** "19:00–20:00" within a day (UTC); with the dates when it crosses one: "10 Oct 19:00–2 Dec 20:00". */
+function ctaSpan(from: string, to: string): string {
+  const time = (iso: string) => iso.slice(11, 16);
+  const date = (iso: string) => new Date(iso).toLocaleDateString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' });
+  // A window ending at midnight ends on its own day (its last box starts at 23:45).
+  const lastDay = new Date(Date.parse(to) - 1).toISOString().slice(0, 10);
+  return from.slice(0, 10) === lastDay ? `${time(from)}–${time(to)}` : `${date(from)} ${time(from)}–${date(to)} ${time(to)}`;
 }
 
 async function pollCampaigns(): Promise<void> {
@@ -126,7 +181,10 @@ async function pollCampaigns(): Promise<void> {
   if (!doc) return;
   table('by-campaign', ['campaign', 'currency', 'count', 'amount'],
     doc.currencies.flatMap((c) => c.by.map((b) => [cell(b.key), cell(c.currency), cell(formatCount(b.count), 'num'), cell(formatMoney(b.amount_minor, c.currency), 'num')])), [2, 3]);
-  const ctas = await getJson<{ ctas: typeof ctaWindows }>('/v1/ops/ctas');
+  // The lanes are drawn over the chart: ask for the windows within its span (and the page's campaign).
+  const lanes = filterQuery(params);
+  if (!lanes.has('from')) lanes.set('from', new Date(chartSpan()[0]).toISOString());
+  const ctas = await getJson<{ ctas: typeof ctaWindows }>(`/v1/ops/ctas?${lanes.toString()}`);
   if (ctas) {
     ctaWindows = ctas.ctas.slice(0, 6);
     const legend = $('ctas');
@@ -135,7 +193,7 @@ async function pollCampaigns(): Promise<void> {
         const span = document.createElement('span');
         const swatch = document.createElement('i');
         swatch.style.background = CTA_COLOURS[i % CTA_COLOURS.length]!;
-        span.append(swatch, `${w.cta ?? '(none)'} ${w.from.slice(11, 16)}–${w.to.slice(11, 16)}`);
+        span.append(swatch, `${w.cta ?? '(none)'} ${ctaSpan(w.from, w.to)}`);
         return span;
       }),
     );
@@ -269,10 +327,13 @@ async function pollBreaks(): Promise<void> {
     b.newest.map((r) => [cell(r.break_type), cell(r.object_kind), cell(r.object_id), cell(money(r.amount_minor, r.currency), 'num'), cell(r.age_days, 'num'), cell(r.reason)]), [3, 4]);
 }
 
-followTotals(totalsQuery(params, 'channel'), showTotals, (state) => {
-  $('state').textContent = state;
+$('scope').textContent = `${params.get('campaign') ?? 'all campaigns'}, ${windowLabel(timeWindow)}`;
+followTotals(totalsQuery(params, 'channel'), showTotals, (state, why) => {
+  $('state').textContent = why ?? state;
   document.body.dataset.link = state;
 });
-const poll = () => Promise.all([pollCampaigns(), pollStatus(), pollJourney(), pollBreaks()]);
+setInterval(showLandedAge, 1000);
+// The chart's last 24 hours move on even when no document comes.
+const poll = () => Promise.all([pollCampaigns(), pollStatus(), pollJourney(), pollBreaks(), lastDoc && drawChart(lastDoc)]);
 void poll();
 setInterval(() => void poll(), POLL_MS);

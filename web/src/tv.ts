@@ -1,24 +1,31 @@
 // /tv: one big number for the broadcast. The main currency's total to the penny, other currencies smaller
-// below, updated from the live stream; nothing here polls or reloads.
+// below, updated from the live stream; nothing here polls or reloads. The label says what the number counts
+// (which campaign, since when): without `?from=` it is every donation ever landed, not tonight's.
 import './tv.css';
 import { formatCount, formatMoney } from './money.js';
 import { followTotals, totalsQuery } from './live.js';
+import { pageWindow, windowLabel } from './page-window.js';
 
 const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
-const campaign = params.get('campaign');
-if (campaign) $('campaign').textContent = campaign;
+$('campaign').textContent = `${params.get('campaign') ?? 'All campaigns'} · ${windowLabel(pageWindow(params))}`;
+
+// Before the first donation there is no main currency: the one the page was told (`?currency=GBP`), else a
+// plain 0, never a pound sign on a campaign in another currency.
+const told = params.get('currency')?.toUpperCase();
+const waitingCurrency = told && /^[A-Z]{3}$/.test(told) && Intl.supportedValuesOf('currency').includes(told) ? told : undefined;
 
 followTotals(
   totalsQuery(params, 'channel'),
   (doc) => {
     const total = $('total');
-    const text = doc.currency ? formatMoney(doc.total.amount_minor, doc.currency) : formatMoney(0, 'GBP');
+    const text = doc.currency ? formatMoney(doc.total.amount_minor, doc.currency) : waitingCurrency ? formatMoney(0, waitingCurrency) : '0';
     // Millions must still fit the title-safe width: the size follows the number of characters (a digit is
     // about 0.63 em wide), so it changes only when the total gains a digit, never as digits change.
     if (text.length !== total.textContent?.length) total.style.fontSize = `min(12vw, ${(140 / text.length).toFixed(2)}vw)`;
     total.textContent = text;
-    $('count').textContent = `${formatCount(doc.total.count)} ${doc.total.count === 1 ? 'donation' : 'donations'}`;
+    const n = doc.total.count;
+    $('count').textContent = doc.currency ? `${formatCount(n)} ${n === 1 ? 'donation' : 'donations'}` : 'waiting for the first donation';
     const others = $('others');
     others.replaceChildren(
       ...doc.currencies.slice(1).map((c) => {
@@ -30,8 +37,8 @@ followTotals(
     );
     $('asof').textContent = doc.as_of ? `as of ${new Date(doc.as_of).toISOString().slice(11, 19)} UTC` : '';
   },
-  (state) => {
-    $('state').textContent = state;
+  (state, why) => {
+    $('state').textContent = why ?? state;
     document.body.dataset.link = state;
   },
 );
