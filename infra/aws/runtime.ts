@@ -11,14 +11,14 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 import { ConfigError } from '../../core/errors.js';
-import { systemClock, type Catalog, type ObjectStore, type OpsEvents, type QueryEngine, type SecretStore } from '../../core/ports.js';
+import { systemClock, type Catalog, type ObjectStore, type OpsEvents, type QueryEngine } from '../../core/ports.js';
 import type { Runtime } from '../../core/runtime.js';
 import { RAW_TABLE, tablePrefix } from '../../puddles/layout.js';
 import { callLimits, readCallTimeoutMs } from './call-limits.js';
 import { DynamoDbStateStore } from './dynamodb-state-store.js';
 import { createS3Client } from './s3-client.js';
 import { S3ObjectStore } from './s3-object-store.js';
-import { loadSecrets } from './secrets.js';
+import { loadSecrets, type LoadedSecrets } from './secrets.js';
 import { ENV } from './shape.js';
 import { SnsSqsQueue } from './sns-sqs-queue.js';
 
@@ -34,7 +34,7 @@ export interface AwsEnv {
   queuePrefix: string;
   /** Bookmarks and leases (PUDDLE_STATE_TABLE). */
   stateTable: string;
-  /** A Secrets Manager secret holding a JSON object of provider settings (PUDDLE_SECRETS_ID, optional). */
+  /** Secrets Manager secrets, comma separated, each a JSON object of settings and keys (PUDDLE_SECRETS_ID, optional). */
   secretsId: string | undefined;
   /** Days each raw object is locked for (PUDDLE_RAW_OBJECT_LOCK_DAYS, set when the stack enables Object Lock); none when unset. */
   rawObjectLockDays: number | undefined;
@@ -114,6 +114,8 @@ export type CatalogFactory = (deps: { env: AwsEnv; clients: AwsClients; store: O
 export interface AwsRuntime extends Runtime {
   env: AwsEnv;
   clients: AwsClients;
+  /** Read again by `refresh` once older than SECRETS_MAX_AGE_MS (infra/aws/secrets.ts). */
+  secrets: LoadedSecrets;
 }
 
 /** Where operational events go (EventBridge when deployed); without one they are log lines (core/ops-events.ts). */
@@ -143,7 +145,7 @@ export async function createAwsRuntime(
   const state = new DynamoDbStateStore({ client: clients.dynamodb, table: env.stateTable });
   const { catalog, query } = (opts.catalog ?? notWired)({ env, clients, store });
   const events = opts.events?.({ env, clients });
-  const secrets: SecretStore = await loadSecrets({ secretId: env.secretsId, env: opts.env ?? process.env });
+  const secrets = await loadSecrets({ secretId: env.secretsId, env: opts.env ?? process.env });
   const owned = !opts.clients;
   return {
     env,

@@ -2,6 +2,7 @@
 // list. The CDK app (infra/aws/cdk/), the runtime adapters and `puddle aws local` all read this one description,
 // so it must stay free of CDK (and of DuckDB): plain values only.
 import { CONTRACTS, latestVersion, type Contract } from '../../core/contracts/index.js';
+import { ConfigError } from '../../core/errors.js';
 import type { Subscription, TableRef } from '../../core/ports.js';
 import { contractColumns, CURRENT_FLAG, RAW_COLUMNS, type ColumnSpec, type ColumnType } from '../../puddles/columns.js';
 import { DEFAULT_MAX_ATTEMPTS, puddleFor, PUDDLES } from '../../puddles/definitions.js';
@@ -10,6 +11,48 @@ import { SCHEDULE, type ScheduleEntry } from '../../schedules/schedule.js';
 
 /** Resource names start with this, so one account can tell Puddle's resources apart (and IAM can scope to them). */
 export const NAME_PREFIX = 'puddle';
+
+/**
+ * A stack's prefix (`-c prefix=...`): lower-case letters, digits and hyphens, starting with a letter. Short enough
+ * that the longest name made from it (`<prefix>-transactions-dlq`, `<prefix>-connector-stale-salesforce`) stays
+ * within SQS's and Lambda's limits, and valid as a CloudFormation stack name.
+ */
+export const NAME_PREFIX_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
+
+/**
+ * Every fixed physical name a stack gives its resources, made from its prefix. The default prefix gives the names
+ * deployed stacks already have, so an upgrade renames nothing; another prefix lets a second stack (staging, a
+ * redeploy beside retained tables) live in the same account and region.
+ */
+export function resourceNames(prefix: string = NAME_PREFIX) {
+  if (!NAME_PREFIX_PATTERN.test(prefix) || prefix.endsWith('-')) {
+    throw new ConfigError(`stack prefix ${JSON.stringify(prefix)}: use 1 to 20 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen`);
+  }
+  const named = (what: string) => `${prefix}-${what}`;
+  return {
+    prefix,
+    /** The CloudFormation stack's name: `Puddle` for the default prefix (as deployed so far), else the prefix. */
+    stack: prefix === NAME_PREFIX ? 'Puddle' : prefix,
+    topic: named('envelopes'),
+    queuePrefix: `${prefix}-`,
+    stateTable: named('state'),
+    catalogTable: named('catalog'),
+    totalsTable: named('totals'),
+    /** Glue database names take no hyphens. */
+    glueDatabase: prefix.replace(/-/g, '_'),
+    workgroup: prefix,
+    eventBus: named('ops'),
+    alertsTopic: named('alerts'),
+    api: prefix,
+    function: (h: HandlerName) => named(h),
+    logGroup: (h: HandlerName) => `/aws/lambda/${named(h)}`,
+    /** Alarms and schedules: `<prefix>-<what>`. */
+    named,
+    secret: (group: SecretGroup) => `${prefix}/${group}`,
+  };
+}
+
+export type ResourceNames = ReturnType<typeof resourceNames>;
 
 // ---------------------------------------------------------------- handlers
 
@@ -64,7 +107,7 @@ export function handlerSpec(name: HandlerName): HandlerSpec {
 // ---------------------------------------------------------------- topic and queues
 
 export const TOPIC = {
-  name: `${NAME_PREFIX}-envelopes`,
+  name: resourceNames().topic,
   /** The message attribute the queues filter on (the queue adapter sets it on every publish). */
   contractAttribute: 'contract',
 } as const;
@@ -91,7 +134,7 @@ export const VISIBILITY_PER_CONSUMER_TIMEOUT = 6;
 const DAY = 86_400;
 
 /** The deployed queues' prefix (PUDDLE_QUEUE_PREFIX); tests and `puddle aws local` may choose another. */
-export const QUEUE_PREFIX = `${NAME_PREFIX}-`;
+export const QUEUE_PREFIX = resourceNames().queuePrefix;
 
 /** The queue names of a subscription: the one definition (stack, provisioning, the queue adapter, the consumer). */
 export function queueNames(prefix: string, subscription: string): { queue: string; dlq: string } {
@@ -140,7 +183,7 @@ export interface DynamoTableSpec {
 
 /** Bookmarks, leases, run status: single-item conditional writes keyed by the StateStore key. */
 export const STATE_TABLE: DynamoTableSpec = {
-  name: `${NAME_PREFIX}-state`,
+  name: resourceNames().stateTable,
   // infra/aws/dynamodb-state-store.ts: `v:<key>` values and `lease:<name>` leases, a lease's `ttl` in epoch seconds.
   partitionKey: { name: 'pk', type: 'S' },
   ttlAttribute: 'ttl',
@@ -149,7 +192,7 @@ export const STATE_TABLE: DynamoTableSpec = {
 
 /** The live file list (Catalog): one item per table partition (raw: one per file), plus key hints and garbage (infra/aws/glue-catalog.ts). */
 export const CATALOG_TABLE: DynamoTableSpec = {
-  name: `${NAME_PREFIX}-catalog`,
+  name: resourceNames().catalogTable,
   partitionKey: { name: 'kind', type: 'S' },
   sortKey: { name: 'id', type: 'S' },
   why: 'Catalog: which files make up each partition, with a version for conditional writes',
@@ -157,7 +200,7 @@ export const CATALOG_TABLE: DynamoTableSpec = {
 
 /** The live totals' counters (infra/aws/dynamodb-totals.ts): one item per donation and per box cell; consumers write, totals reads. */
 export const TOTALS_TABLE: DynamoTableSpec = {
-  name: `${NAME_PREFIX}-totals`,
+  name: resourceNames().totalsTable,
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
   why: 'live totals: each donation\'s counted version and the per-box counters GET /v1/totals reads',
@@ -217,7 +260,7 @@ export function overflowExpiryDays(queues: readonly QueueSpec[] = QUEUES): numbe
 
 // ---------------------------------------------------------------- Glue
 
-export const GLUE_DATABASE = 'puddle';
+export const GLUE_DATABASE = resourceNames().glueDatabase;
 
 export interface GlueColumn {
   name: string;
@@ -371,12 +414,12 @@ export function glueTableInput(spec: GlueTableSpec, bucket: string) {
 // ---------------------------------------------------------------- Athena, EventBridge, schedules
 
 export const ATHENA = {
-  workgroup: `${NAME_PREFIX}`,
+  workgroup: resourceNames().workgroup,
   /** Per-query cutoff: a runaway scan stops at 10 GiB (about $0.05) instead of scanning the lake. */
   bytesScannedCutoffPerQuery: 10 * 1024 ** 3,
 } as const;
 
-export const EVENT_BUS = { name: `${NAME_PREFIX}-ops`, source: 'puddle' } as const;
+export const EVENT_BUS = { name: resourceNames().eventBus, source: 'puddle' } as const;
 
 /** Metrics the handlers publish (CloudWatch embedded metric format) for the alarms the stack sets. */
 export const METRICS = {
@@ -404,7 +447,7 @@ export const ENV = {
   /** Queue names are `<prefix><puddle>` and `<prefix><puddle>-dlq` (queueNames). */
   queuePrefix: 'PUDDLE_QUEUE_PREFIX',
   stateTable: 'PUDDLE_STATE_TABLE',
-  /** The Secrets Manager secret (a JSON object of names to strings) with provider settings and API keys. */
+  /** The Secrets Manager secrets (each a JSON object of names to strings) the function reads, comma separated (SECRET_GROUPS). */
   secretsId: 'PUDDLE_SECRETS_ID',
   catalogTable: 'PUDDLE_CATALOG_TABLE',
   totalsTable: 'PUDDLE_TOTALS_TABLE',
@@ -422,7 +465,7 @@ export const ENV = {
  */
 export const OPTIONAL_ENV: Readonly<Record<string, string>> = {
   [ENV.lakePrefix]: 'the lake at the bucket root (the Glue catalog refuses a folder)',
-  [ENV.secretsId]: 'no secret: names are read from the environment (the stack names it only to functions that may read it)',
+  [ENV.secretsId]: 'no secret: names are read from the environment (the stack names secrets only to the functions that read them)',
   [ENV.rawObjectLockDays]: 'raw objects are not locked (the stack sets it when rawObjectLockDays is)',
   [ENV.callTimeoutMs]: 'an AWS call is given up after 10 s without an answer (the stack sets a fifth of the function timeout, at most 10 s)',
   PUDDLE_COMPACT_MIN_FILES: 'compaction leaves partitions with fewer files alone (20)',
@@ -432,8 +475,56 @@ export const OPTIONAL_ENV: Readonly<Record<string, string>> = {
   PUDDLE_BANK_ACCOUNT: "bank import: the statement's own account",
 };
 
-/** The secret the stack points PUDDLE_SECRETS_ID at; the functions may read `puddle/*` secrets only. */
-export const SECRETS_ID = `${NAME_PREFIX}/hub`;
+/**
+ * The Secrets Manager secrets (each a JSON object of names to strings, `<prefix>/<group>`), and which functions
+ * read which: the one definition of which keys live where. The stack names a function's secrets in
+ * PUDDLE_SECRETS_ID (comma separated) and lets its role read exactly those; the runtime reads every one named.
+ * The internet-facing functions never see the providers' API credentials.
+ */
+export type SecretGroup = 'hub-keys' | 'webhook-keys' | 'providers';
+
+export interface SecretGroupSpec {
+  /** The names it holds; `providers` holds every other setting a connector reads. */
+  names: readonly string[] | 'the rest';
+  readers: readonly HandlerName[];
+  why: string;
+}
+
+export const SECRET_GROUPS: Readonly<Record<SecretGroup, SecretGroupSpec>> = {
+  'hub-keys': {
+    names: ['PUDDLE_API_KEYS', 'PUDDLE_READ_KEYS', 'PUDDLE_TV_KEYS', 'PUDDLE_FEED_KEYS'],
+    readers: ['producer', 'totals'],
+    why: "the hub's own keys: producer, read, TV and feed keys, checked by the HTTP functions",
+  },
+  'webhook-keys': {
+    names: [
+      'STRIPE_WEBHOOK_SECRET',
+      'FRESHDESK_WEBHOOK_USER',
+      'FRESHDESK_WEBHOOK_SECRET',
+      'FRESHDESK_WEBHOOK_HEADER',
+      // Braintree signs its webhooks with the API key pair, so checking one needs it: the webhooks function reads
+      // these, and the sync function reads this secret too rather than a second copy of them.
+      'BRAINTREE_MERCHANT_ID',
+      'BRAINTREE_PUBLIC_KEY',
+      'BRAINTREE_PRIVATE_KEY',
+    ],
+    readers: ['webhooks', 'sync'],
+    why: 'what the webhooks function needs to check a signature',
+  },
+  providers: {
+    names: 'the rest',
+    readers: ['sync'],
+    why: 'provider API credentials and settings (STRIPE_API_KEY, SALESFORCE_*, FRESHDESK_API_KEY, ...): read by the sync function only',
+  },
+};
+
+/** The secrets a function reads, in the order PUDDLE_SECRETS_ID lists them (none for most). */
+export function secretsReadBy(handler: HandlerName, names: ResourceNames = resourceNames()): string[] {
+  return (Object.keys(SECRET_GROUPS) as SecretGroup[]).filter((g) => SECRET_GROUPS[g].readers.includes(handler)).map((g) => names.secret(g));
+}
+
+/** A warm function reads its secrets again after this long, so a revoked or rotated key stops working within it. */
+export const SECRETS_MAX_AGE_MS = 5 * 60_000;
 
 export interface ScheduleSpec {
   name: string;
@@ -453,9 +544,9 @@ export function rateExpression(seconds: number): string {
   return `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`;
 }
 
-export function scheduleSpec(e: ScheduleEntry): ScheduleSpec {
+export function scheduleSpec(e: ScheduleEntry, names: ResourceNames = resourceNames()): ScheduleSpec {
   return {
-    name: `${NAME_PREFIX}-sync-${e.connector}`,
+    name: names.named(`sync-${e.connector}`),
     expression: rateExpression(e.everySeconds),
     handler: 'sync',
     input: { connector: e.connector, ...(e.streams ? { streams: [...e.streams] } : {}) },
@@ -463,24 +554,43 @@ export function scheduleSpec(e: ScheduleEntry): ScheduleSpec {
   };
 }
 
-/** One schedule per `schedules/` entry, plus compaction and the totals drift check. */
-export const SCHEDULES: readonly ScheduleSpec[] = [
-  ...SCHEDULE.map(scheduleSpec),
-  {
-    name: `${NAME_PREFIX}-compaction`,
-    expression: rateExpression(15 * 60),
-    handler: 'compaction',
-    input: {},
-    why: "an appeal night lands a file per batch; merging every 15 minutes keeps each partition's manifest and scans small",
-  },
-  {
-    name: `${NAME_PREFIX}-totals-drift`,
-    expression: rateExpression(15 * 60),
-    handler: 'totals-drift',
-    input: {},
-    why: 'the on-screen totals must agree with finance\'s SQL; a check scans the donation view once (cents per day)',
-  },
-];
+/**
+ * The `schedules/` entries a stack runs: every one, or those of the connectors named (`-c connectors=...`), so an
+ * unused connector gets neither a schedule nor a staleness alarm that would stay red for ever. A name that is
+ * not in `schedules/` is a ConfigError naming the ones that are.
+ */
+export function scheduleEntries(connectors?: readonly string[]): ScheduleEntry[] {
+  if (connectors === undefined) return [...SCHEDULE];
+  const known = SCHEDULE.map((e) => e.connector);
+  const unknown = connectors.filter((c) => !known.includes(c));
+  if (unknown.length > 0) throw new ConfigError(`connectors: no schedule for ${unknown.join(', ')} (schedules/schedule.ts has ${known.join(', ')})`);
+  return SCHEDULE.filter((e) => connectors.includes(e.connector));
+}
+
+/** One schedule per `schedules/` entry (or per connector chosen), plus compaction and the totals drift check. */
+export function scheduleSpecs(opts: { names?: ResourceNames; connectors?: readonly string[] } = {}): ScheduleSpec[] {
+  const names = opts.names ?? resourceNames();
+  return [
+    ...scheduleEntries(opts.connectors).map((e) => scheduleSpec(e, names)),
+    {
+      name: names.named('compaction'),
+      expression: rateExpression(15 * 60),
+      handler: 'compaction',
+      input: {},
+      why: "an appeal night lands a file per batch; merging every 15 minutes keeps each partition's manifest and scans small",
+    },
+    {
+      name: names.named('totals-drift'),
+      expression: rateExpression(15 * 60),
+      handler: 'totals-drift',
+      input: {},
+      why: 'the on-screen totals must agree with finance\'s SQL; a check scans the donation view once (cents per day)',
+    },
+  ];
+}
+
+/** The default stack's schedules: every entry. */
+export const SCHEDULES: readonly ScheduleSpec[] = scheduleSpecs();
 
 /** The schedules that come from `schedules/`, one per entry. */
 export function syncSchedules(): ScheduleSpec[] {

@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
+
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
 import Stripe from 'stripe';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { makeProducerHandler } from '../../infra/aws/handlers/producer.js';
 import { createAwsRuntime, type AwsRuntime } from '../../infra/aws/runtime.js';
+import { loadSecrets } from '../../infra/aws/secrets.js';
+import { SECRETS_MAX_AGE_MS } from '../../infra/aws/shape.js';
 import { startTestShape, type TestShape } from '../support/aws-shape.js';
 import { httpApiEvent } from '../support/lambda-events.js';
 
@@ -79,6 +85,34 @@ describe('producer handler (HTTP API v2 through the fastify routes)', () => {
     expect(health.statusCode).toBe(200);
     expect(JSON.parse(health.body!)).toEqual({ ok: true });
     expect(await drain('transactions')).toEqual([]);
+  });
+
+  it('stops taking a key revoked in its secret within the maximum age, on a warm function', async () => {
+    const REVOKED = 'revoked-key-0123456789abcdef';
+    const client = new SecretsManagerClient({ region: 'us-east-1' });
+    const mock = mockClient(client);
+    mock
+      .on(GetSecretValueCommand, { SecretId: 'puddle/hub-keys' })
+      .resolvesOnce({ SecretString: JSON.stringify({ PUDDLE_API_KEYS: `${REVOKED},${API_KEY}` }) })
+      .resolves({ SecretString: JSON.stringify({ PUDDLE_API_KEYS: API_KEY }) });
+    let now = 1_000_000;
+    const secrets = await loadSecrets({ secretId: 'puddle/hub-keys', env: {}, client, now: () => now });
+    const warm = makeProducerHandler(async () => ({ ...rt, secrets }), { now: () => now });
+    const post = async (key: string) =>
+      (
+        await warm(
+          httpApiEvent({ method: 'POST', path: '/v1/events', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ events: [donation('don_rev')] }) }),
+        )
+      ).statusCode;
+    expect(await post(REVOKED)).toBe(202);
+    now += SECRETS_MAX_AGE_MS - 1;
+    expect(await post(REVOKED)).toBe(202);
+    now += 1;
+    expect(await post(REVOKED)).toBe(401);
+    expect(await post(API_KEY)).toBe(202);
+    expect(mock.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    await drain('transactions');
+    await drain('raw');
   });
 
   it('refuses an event that is not HTTP API payload 2.0', async () => {

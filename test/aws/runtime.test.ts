@@ -85,4 +85,43 @@ describe('secrets from Secrets Manager (mocked: no emulator)', () => {
     expect((err as Error).message).toBe('secret bad-json is not a JSON object of names to strings');
     await expect(loadSecrets({ secretId: 'bad-value', env: {}, client })).rejects.toThrow('secret bad-value: N must be a string');
   });
+
+  it('reads every secret named (comma separated), and refuses a name held by two of them', async () => {
+    const client = new SecretsManagerClient({ region: 'us-east-1' });
+    const mock = mockClient(client);
+    mock.on(GetSecretValueCommand, { SecretId: 'puddle/webhook-keys' }).resolves({ SecretString: JSON.stringify({ STRIPE_WEBHOOK_SECRET: 'whsec_1' }) });
+    mock.on(GetSecretValueCommand, { SecretId: 'puddle/providers' }).resolves({ SecretString: JSON.stringify({ STRIPE_API_KEY: 'sk_1' }) });
+    mock.on(GetSecretValueCommand, { SecretId: 'puddle/hub-keys' }).resolves({ SecretString: JSON.stringify({ STRIPE_API_KEY: 'sk_misplaced' }) });
+    const both = await loadSecrets({ secretId: 'puddle/webhook-keys, puddle/providers', env: {}, client });
+    expect([both.get('STRIPE_WEBHOOK_SECRET'), both.get('STRIPE_API_KEY')]).toEqual(['whsec_1', 'sk_1']);
+    const err = await loadSecrets({ secretId: 'puddle/providers,puddle/hub-keys', env: {}, client }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    // Names the secrets and the key's name, never its value.
+    expect((err as Error).message).toBe('secrets puddle/providers and puddle/hub-keys both hold STRIPE_API_KEY: keep it in one');
+  });
+
+  it('reads the secret again once its copy is older than the maximum age, keeping the old copy if that read fails', async () => {
+    const client = new SecretsManagerClient({ region: 'us-east-1' });
+    const mock = mockClient(client);
+    mock.on(GetSecretValueCommand, { SecretId: 'puddle/hub-keys' }).resolvesOnce({ SecretString: JSON.stringify({ PUDDLE_API_KEYS: 'old-key,other' }) });
+    let now = 0;
+    const secrets = await loadSecrets({ secretId: 'puddle/hub-keys', env: {}, client, maxAgeMs: 300_000, now: () => now });
+    // Revoked: the secret no longer holds old-key.
+    mock.on(GetSecretValueCommand, { SecretId: 'puddle/hub-keys' }).resolves({ SecretString: JSON.stringify({ PUDDLE_API_KEYS: 'other' }) });
+    now = 299_999;
+    await secrets.refresh();
+    expect(secrets.get('PUDDLE_API_KEYS')).toBe('old-key,other');
+    expect(mock.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    now = 300_000;
+    await secrets.refresh();
+    expect(secrets.get('PUDDLE_API_KEYS')).toBe('other');
+    expect(mock.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    // Secrets Manager failing: the copy stays, and it is not asked again until the next maximum age.
+    mock.on(GetSecretValueCommand, { SecretId: 'puddle/hub-keys' }).rejects(new Error('ServiceUnavailable'));
+    now = 600_000;
+    await secrets.refresh();
+    await secrets.refresh();
+    expect(secrets.get('PUDDLE_API_KEYS')).toBe('other');
+    expect(mock.commandCalls(GetSecretValueCommand)).toHaveLength(3);
+  });
 });

@@ -1,8 +1,11 @@
 // `npm run synth`: the CDK app. Context (`-c name=value`): rawObjectLockDays, duckdbLayer (a folder laid out as a
-// Lambda layer, nodejs/node_modules/@duckdb/...), alarmEmail. Synth needs neither network nor Docker.
+// Lambda layer, nodejs/node_modules/@duckdb/...), alarmEmail, prefix (starts every resource name and names the
+// stack; default puddle, stack Puddle), connectors (comma separated: which get schedules and staleness alarms;
+// default all). Synth needs neither network nor Docker.
 import { App } from 'aws-cdk-lib';
 
 import { ConfigError } from '../../../core/errors.js';
+import { resourceNames } from '../shape.js';
 import { PuddleStack } from './puddle-stack.js';
 
 const app = new App();
@@ -13,8 +16,13 @@ const context = (name: string): string | undefined => {
 try {
   const lockDays = context('rawObjectLockDays');
   if (lockDays !== undefined && !/^[1-9]\d*$/.test(lockDays)) throw new ConfigError(`-c rawObjectLockDays must be a whole number of days, not ${JSON.stringify(lockDays)}`);
-  new PuddleStack(app, 'Puddle', {
+  const names = resourceNames(context('prefix'));
+  const connectors = context('connectors');
+  new PuddleStack(app, names.stack, {
     description: 'Puddle: donation data hub (AWS shape)',
+    prefix: names.prefix,
+    // `-c connectors=none` schedules no connector (the list cannot be empty on the command line).
+    connectors: connectors === undefined ? undefined : connectors === 'none' ? [] : connectors.split(',').map((c) => c.trim()).filter(Boolean),
     rawObjectLockDays: lockDays === undefined ? undefined : Number(lockDays),
     duckdbLayerDir: context('duckdbLayer'),
     alarmEmail: context('alarmEmail'),

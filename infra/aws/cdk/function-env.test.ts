@@ -11,7 +11,7 @@ import { callTimeoutMsFor } from '../call-limits.js';
 import { bankImportSettings } from '../handlers/bank-import.js';
 import { compactionSettings } from '../handlers/compaction.js';
 import { runtimeFromEnv } from '../handlers/runtime-source.js';
-import { ENV, HANDLERS, OPTIONAL_ENV, QUEUE_PREFIX, SECRETS_ID, type HandlerName } from '../shape.js';
+import { ENV, HANDLERS, OPTIONAL_ENV, QUEUE_PREFIX, type HandlerName } from '../shape.js';
 import { REPO_ROOT } from './functions.js';
 import { PuddleStack } from './puddle-stack.js';
 
@@ -81,9 +81,11 @@ describe('the environment of each function', () => {
   it('names the queues, the secret and the Glue/Athena resources the stack made', () => {
     const env = variables.get('puddle-consumer')!;
     expect(env[ENV.queuePrefix]).toBe(QUEUE_PREFIX);
-    expect(variables.get('puddle-producer')![ENV.secretsId]).toBe(SECRETS_ID);
-    // The functions may read `puddle/*` secrets only.
-    expect(SECRETS_ID.startsWith('puddle/')).toBe(true);
+    // The internet-facing functions name only the keys they check; the sync function the providers' credentials.
+    expect(variables.get('puddle-producer')![ENV.secretsId]).toBe('puddle/hub-keys');
+    expect(variables.get('puddle-totals')![ENV.secretsId]).toBe('puddle/hub-keys');
+    expect(variables.get('puddle-webhooks')![ENV.secretsId]).toBe('puddle/webhook-keys');
+    expect(variables.get('puddle-sync')![ENV.secretsId]).toBe('puddle/webhook-keys,puddle/providers');
     for (const name of [ENV.bucket, ENV.topicArn, ENV.stateTable, ENV.catalogTable, ENV.glueDatabase, ENV.athenaWorkgroup, ENV.eventBus]) {
       expect(env[name], name).toBeTruthy();
     }
@@ -103,17 +105,22 @@ describe('the environment of each function', () => {
       string,
       { Type: string; Properties: Record<string, unknown> }
     >;
-    const readers = new Set<string>();
+    const readers = new Map<string, string[]>();
     for (const p of Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy')) {
-      const statements = (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement;
-      if (!statements.some((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'))) continue;
+      const statements = (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement;
+      const reads = statements.filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
+      if (reads.length === 0) continue;
       const role = (p.Properties.Roles as { Ref: string }[])[0]!.Ref;
       const fn = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties.Role).includes(`"${role}"`))!;
-      readers.add(String(fn.Properties.FunctionName));
+      // Each ARN is a Fn::Join whose text ends `:secret:<id>-??????`.
+      const ids = reads.flatMap((s) => [s.Resource].flat()).map((r) => /:secret:([^"]+)-\?{6}"/.exec(JSON.stringify(r))?.[1] ?? JSON.stringify(r));
+      readers.set(String(fn.Properties.FunctionName), ids);
     }
     const named = [...variables].filter(([, env]) => env[ENV.secretsId] !== undefined).map(([name]) => name);
-    expect(named.sort()).toEqual([...readers].sort());
+    expect(named.sort()).toEqual([...readers.keys()].sort());
     expect(named.sort()).toEqual(['puddle-producer', 'puddle-sync', 'puddle-totals', 'puddle-webhooks']);
+    // Each role may read exactly the secrets its function is told to read, not `puddle/*`.
+    for (const [name, ids] of readers) expect(ids.sort(), name).toEqual(String(variables.get(name)![ENV.secretsId]).split(',').sort());
   });
 
   it('has handlers that read the environment only through the readers recorded above', () => {

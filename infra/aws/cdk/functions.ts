@@ -10,7 +10,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
-import type { HandlerName, HandlerSpec } from '../shape.js';
+import type { HandlerName, HandlerSpec, ResourceNames } from '../shape.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 
@@ -20,6 +20,8 @@ const ESBUILD_TARGET = 'node22';
 
 export interface FunctionOptions {
   environment: Record<string, string>;
+  /** The function's and its log group's names (shape.ts resourceNames). */
+  names: ResourceNames;
   /** A Lambda layer holding @duckdb/node-api with its linux-arm64 binding (README, "Deploying", step 2), for the handlers that write Parquet. */
   duckdbLayer?: lambda.ILayerVersion;
 }
@@ -39,29 +41,29 @@ export function usesDuckDbLayer(name: HandlerName): boolean {
 export function handlerFunction(scope: Construct, spec: HandlerSpec, opts: FunctionOptions): lambda.Function {
   const id = `Fn-${spec.name}`;
   const common = {
-    functionName: `puddle-${spec.name}`,
+    functionName: opts.names.function(spec.name),
     runtime: LAMBDA_RUNTIME,
     architecture: lambda.Architecture.ARM_64,
     memorySize: spec.memoryMb,
     timeout: Duration.seconds(spec.timeoutSeconds),
     environment: { ...opts.environment, NODE_OPTIONS: '--enable-source-maps' },
-    logGroup: new logs.LogGroup(scope, `${id}-logs`, { logGroupName: `/aws/lambda/puddle-${spec.name}`, retention: logs.RetentionDays.ONE_MONTH }),
+    logGroup: new logs.LogGroup(scope, `${id}-logs`, { logGroupName: opts.names.logGroup(spec.name), retention: logs.RetentionDays.ONE_MONTH }),
     description: spec.why,
     layers: usesDuckDbLayer(spec.name) && opts.duckdbLayer ? [opts.duckdbLayer] : undefined,
   };
   const entry = path.join(REPO_ROOT, spec.entry);
   if (!existsSync(entry)) {
-    Annotations.of(scope).addWarningV2(`puddle:missing-handler-${spec.name}`, `${spec.entry} does not exist yet: puddle-${spec.name} is a placeholder that fails every call`);
+    Annotations.of(scope).addWarningV2(`puddle:missing-handler-${spec.name}`, `${spec.entry} does not exist yet: ${opts.names.function(spec.name)} is a placeholder that fails every call`);
     return new lambda.Function(scope, id, {
       ...common,
       handler: 'index.handler',
       code: lambda.Code.fromInline(
-        `exports.handler = async () => { throw new Error('puddle-${spec.name}: ${spec.entry} was not in the checkout this stack was built from'); };`,
+        `exports.handler = async () => { throw new Error('${opts.names.function(spec.name)}: ${spec.entry} was not in the checkout this stack was built from'); };`,
       ),
     });
   }
   if (usesDuckDbLayer(spec.name) && !opts.duckdbLayer) {
-    Annotations.of(scope).addWarningV2(`puddle:no-duckdb-layer-${spec.name}`, `puddle-${spec.name} needs the DuckDB layer: synth with -c duckdbLayer=<folder> (see the README)`);
+    Annotations.of(scope).addWarningV2(`puddle:no-duckdb-layer-${spec.name}`, `${opts.names.function(spec.name)} needs the DuckDB layer: synth with -c duckdbLayer=<folder> (see the README)`);
   }
   return new NodejsFunction(scope, id, {
     ...common,

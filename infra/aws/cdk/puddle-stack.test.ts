@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACTS } from '../../../core/contracts/index.js';
 import { PUDDLES } from '../../../puddles/definitions.js';
 import { SCHEDULE } from '../../../schedules/schedule.js';
+import { ConfigError } from '../../../core/errors.js';
 import { ATHENA, HANDLERS, METRICS, QUEUES } from '../shape.js';
 import { PuddleStack } from './puddle-stack.js';
 
@@ -240,5 +241,152 @@ describe('the CloudFormation template', () => {
     expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
     expect(JSON.stringify(plain)).not.toContain('s3:PutObjectRetention');
     expect(JSON.stringify(plain)).not.toContain('PUDDLE_RAW_OBJECT_LOCK_DAYS');
+  });
+
+  it('lets CloudWatch alarms and the ops bus rules publish to the alerts topic, each held to this account and source', () => {
+    const alertsId = Object.entries(resources).find(([, r]) => r.Type === 'AWS::SNS::Topic' && r.Properties.TopicName === 'puddle-alerts')![0];
+    const policies = ofType('AWS::SNS::TopicPolicy').filter((p) => JSON.stringify(p.Properties.Topics).includes(`"${alertsId}"`));
+    expect(policies).toHaveLength(1);
+    type Statement = { Principal: { Service: string }; Action: string; Condition: Record<string, Record<string, unknown>> };
+    const statements = (policies[0]!.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+    const by = (service: string) => statements.find((st) => st.Principal.Service === service);
+    for (const [service, source] of [
+      ['cloudwatch.amazonaws.com', ':alarm:puddle-*'],
+      ['events.amazonaws.com', ':rule/'],
+    ] as const) {
+      const st = by(service);
+      expect(st, service).toBeDefined();
+      expect(st!.Action).toBe('sns:Publish');
+      expect(st!.Condition.StringEquals!['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
+      expect(JSON.stringify(st!.Condition.ArnLike!['aws:SourceArn'])).toContain(source);
+    }
+    // No publisher without a source condition (the events target's own unconditioned statement is gone).
+    expect(statements.every((st) => st.Condition?.StringEquals?.['aws:SourceAccount'] !== undefined)).toBe(true);
+    // Every alarm notifies that topic, and each alarm's name is one the CloudWatch statement admits.
+    for (const a of ofType('AWS::CloudWatch::Alarm')) {
+      expect(a.Properties.AlarmActions).toEqual([{ Ref: alertsId }]);
+      expect(String(a.Properties.AlarmName)).toMatch(/^puddle-/);
+    }
+  });
+
+  it('alarms on function errors and throttles, API 5xx and old messages on every queue', () => {
+    const alarm = (name: string) => ofType('AWS::CloudWatch::Alarm').find((a) => a.Properties.AlarmName === name)?.Properties;
+    for (const h of ['producer', 'webhooks', 'totals', 'consumer', 'compaction', 'bank-import', 'totals-drift']) {
+      expect(alarm(`puddle-function-errors-${h}`), h).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum', TreatMissingData: 'notBreaching' });
+    }
+    // The sync function's failures show as a stale connector.
+    expect(alarm('puddle-function-errors-sync')).toBeUndefined();
+    expect(alarm('puddle-function-errors-producer')).toMatchObject({ Period: 300, Threshold: 10, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(alarm('puddle-function-errors-compaction')).toMatchObject({ Period: 1800, Threshold: 2 });
+    for (const h of ['producer', 'webhooks', 'totals', 'consumer']) {
+      expect(alarm(`puddle-function-throttles-${h}`), h).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Throttles' });
+    }
+    expect(alarm('puddle-function-throttles-producer')).toMatchObject({ Threshold: 1 });
+    const api = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api')![0];
+    expect(alarm('puddle-api-5xx')).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5xx', Dimensions: [{ Name: 'ApiId', Value: { Ref: api } }], Threshold: 10 });
+    for (const q of QUEUES) {
+      expect(alarm(`puddle-queue-age-${q.puddle}`), q.puddle).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Statistic: 'Maximum',
+        Threshold: 600,
+        Dimensions: [{ Name: 'QueueName', Value: expect.objectContaining({ 'Fn::GetAtt': expect.arrayContaining(['QueueName']) }) }],
+      });
+    }
+  });
+
+  it('notifies once per drift episode: no raw event to the topic, and an alarm that holds while drift events keep coming', () => {
+    const rule = ofType('AWS::Events::Rule').find((r) => JSON.stringify(r.Properties.EventPattern).includes('totals.drift'))!;
+    expect(rule.Properties.Targets).toBeUndefined();
+    // Nothing but the alarms publishes to the alerts topic.
+    for (const r of ofType('AWS::Events::Rule')) expect(JSON.stringify(r.Properties.Targets ?? [])).not.toContain('Alerts');
+    const drift = ofType('AWS::CloudWatch::Alarm').find((a) => a.Properties.AlarmName === 'puddle-totals-drift')!.Properties;
+    // Any of the last six 5-minute periods: checks 15 minutes apart (plus a query of up to 10) keep it in ALARM.
+    expect(drift).toMatchObject({ Period: 300, EvaluationPeriods: 6, DatapointsToAlarm: 1, TreatMissingData: 'notBreaching' });
+  });
+
+  it('scopes each function to its bucket prefixes: no object rights on the whole bucket, the bank inbox only for bank import', () => {
+    const bucketId = Object.entries(resources).find(([, r]) => r.Type === 'AWS::S3::Bucket')![0];
+    const rights = new Map<string, Map<string, string[]>>();
+    for (const p of ofType('AWS::IAM::Policy')) {
+      const role = (p.Properties.Roles as { Ref: string }[])[0]!.Ref;
+      const fn = ofType('AWS::Lambda::Function').find((f) => JSON.stringify(f.Properties.Role).includes(`"${role}"`));
+      if (!fn) continue;
+      const of = rights.get(String(fn.Properties.FunctionName)) ?? new Map<string, string[]>();
+      for (const st of (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement) {
+        for (const action of [st.Action].flat().filter((a) => ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'].includes(a))) {
+          for (const r of [st.Resource].flat()) {
+            const text = JSON.stringify(r);
+            expect(text).toContain(bucketId);
+            // The object part of the ARN: `/<prefix>*`.
+            of.set(action, [...(of.get(action) ?? []), /"\/([^"]*)"\]\]\}$/.exec(text)?.[1] ?? text]);
+          }
+        }
+      }
+      rights.set(String(fn.Properties.FunctionName), of);
+    }
+    const prefixes = (fn: string, action: string) => [...new Set(rights.get(fn)?.get(action) ?? [])].sort();
+    for (const [fn, of] of rights) for (const [action, list] of of) expect(list, `${fn} ${action}`).not.toContain('*');
+    expect(prefixes('puddle-consumer', 's3:PutObject')).toEqual(['lake/*', 'manifests/*', 'queue-overflow/*']);
+    expect(prefixes('puddle-consumer', 's3:DeleteObject')).toEqual(['lake/*', 'manifests/*']);
+    expect(prefixes('puddle-compaction', 's3:PutObject')).toEqual(['athena-results/*', 'lake/*', 'manifests/*']);
+    expect(prefixes('puddle-compaction', 's3:DeleteObject')).toEqual(['lake/*', 'manifests/*']);
+    expect(prefixes('puddle-bank-import', 's3:DeleteObject')).toEqual(['inbox/bank/*']);
+    expect(prefixes('puddle-bank-import', 's3:GetObject')).toEqual(['inbox/bank/*']);
+    // Athena reads the lake through the manifests: not the bank statements.
+    expect(prefixes('puddle-totals-drift', 's3:GetObject')).toEqual(['athena-results/*', 'lake/*', 'manifests/*']);
+    for (const fn of ['puddle-producer', 'puddle-webhooks', 'puddle-totals', 'puddle-sync']) expect(rights.get(fn)?.size ?? 0, fn).toBe(0);
+  });
+
+  it('refuses an unknown connector or a bad prefix, naming what it takes, before making anything', () => {
+    const app = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(() => new PuddleStack(app(), 'Bad', { connectors: ['stripe', 'paypal'] })).toThrow(
+      new ConfigError(`connectors: no schedule for paypal (schedules/schedule.ts has ${SCHEDULE.map((e) => e.connector).join(', ')})`),
+    );
+    expect(() => new PuddleStack(app(), 'Bad2', { prefix: 'Puddle_Staging' })).toThrow(ConfigError);
+  });
+});
+
+describe('a second stack: another prefix and only some connectors', () => {
+  let other: Record<string, Resource>;
+  beforeAll(() => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    other = Template.fromStack(new PuddleStack(app, 'Staging', { prefix: 'staging', connectors: ['stripe', 'braintree'] })).toJSON().Resources as Record<string, Resource>;
+  });
+  const of = (type: string) => Object.values(other).filter((r) => r.Type === type);
+
+  it('schedules and watches only the connectors named', () => {
+    const syncs = of('AWS::Scheduler::Schedule').map((s) => String(s.Properties.Name));
+    expect(syncs.sort()).toEqual(['staging-compaction', 'staging-sync-braintree', 'staging-sync-stripe', 'staging-totals-drift']);
+    const stale = of('AWS::CloudWatch::Alarm')
+      .map((a) => String(a.Properties.AlarmName))
+      .filter((n) => n.includes('connector-stale'));
+    expect(stale.sort()).toEqual(['staging-connector-stale-braintree', 'staging-connector-stale-stripe']);
+  });
+
+  it('names every fixed-name resource from the prefix, so it can live beside the default stack', () => {
+    const fixed: [string, string][] = [
+      ['AWS::DynamoDB::Table', 'TableName'],
+      ['AWS::SQS::Queue', 'QueueName'],
+      ['AWS::SNS::Topic', 'TopicName'],
+      ['AWS::Logs::LogGroup', 'LogGroupName'],
+      ['AWS::Lambda::Function', 'FunctionName'],
+      ['AWS::Events::EventBus', 'Name'],
+      ['AWS::Athena::WorkGroup', 'Name'],
+      ['AWS::Scheduler::Schedule', 'Name'],
+      ['AWS::CloudWatch::Alarm', 'AlarmName'],
+      ['AWS::ApiGatewayV2::Api', 'Name'],
+    ];
+    for (const [type, prop] of fixed) {
+      const names = of(type).map((r) => r.Properties[prop]).filter((n) => typeof n === 'string') as string[];
+      expect(names.length, type).toBeGreaterThan(0);
+      for (const n of names) expect(n, type).toMatch(/^(\/aws\/lambda\/)?staging(-|$)/);
+    }
+    expect((of('AWS::Glue::Database')[0]!.Properties.DatabaseInput as { Name: string }).Name).toBe('staging');
+    const env = (of('AWS::Lambda::Function').find((f) => f.Properties.FunctionName === 'staging-sync')!.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    expect(env.PUDDLE_SECRETS_ID).toBe('staging/webhook-keys,staging/providers');
+    expect(env.PUDDLE_QUEUE_PREFIX).toBe('staging-');
+    expect(env.PUDDLE_GLUE_DATABASE).toBe('staging');
+    expect(JSON.stringify(other)).not.toMatch(/"puddle-|puddle\/|\/aws\/lambda\/puddle/);
   });
 });

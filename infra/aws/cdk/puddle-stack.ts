@@ -4,8 +4,6 @@ import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackPr
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as athena from 'aws-cdk-lib/aws-athena';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
@@ -21,7 +19,7 @@ import * as snsSubs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
-import { SCHEDULE } from '../../../schedules/schedule.js';
+import { PUDDLES } from '../../../puddles/definitions.js';
 import { callTimeoutMsFor } from '../call-limits.js';
 import {
   API_THROTTLE,
@@ -30,24 +28,23 @@ import {
   CATALOG_TABLE,
   CONSUMER_BATCH,
   ENV,
-  EVENT_BUS,
-  GLUE_DATABASE,
   GLUE_TABLES,
   glueTableInput,
   HANDLERS,
   LIFECYCLE,
-  METRICS,
-  QUEUE_PREFIX,
-  QUEUES,
-  SCHEDULES,
-  SECRETS_ID,
-  STALE_AFTER_INTERVALS,
+  queueSpec,
+  resourceNames,
+  scheduleEntries,
+  scheduleSpecs,
+  secretsReadBy,
   STATE_TABLE,
   TOTALS_TABLE,
   TOPIC,
   type DynamoTableSpec,
   type HandlerName,
+  type ResourceNames,
 } from '../shape.js';
+import { addAlarms } from './alarms.js';
 import { duckDbLayer } from './duckdb-layer.js';
 import { handlerFunction } from './functions.js';
 
@@ -64,17 +61,25 @@ export interface PuddleStackProps extends StackProps {
   duckdbLayerDir?: string;
   /** Mail address that receives the alarms, if any. */
   alarmEmail?: string;
+  /**
+   * Starts every fixed resource name (tables, queues, topics, functions, log groups, workgroup, secrets); the
+   * default, `puddle`, keeps the names deployed stacks have. Another lets a second stack live in the account.
+   */
+  prefix?: string;
+  /** The connectors given a schedule and a staleness alarm (`-c connectors=stripe,braintree`); all when unset. */
+  connectors?: readonly string[];
 }
+
+type Prefix = (typeof BUCKET_PREFIXES)[keyof typeof BUCKET_PREFIXES];
 
 /** What each handler may touch, beyond its trigger. Least privilege: named actions on named resources. */
 interface Needs {
-  readObjects?: boolean;
-  writeObjects?: boolean;
+  /** Bucket prefixes it may get, put and delete objects under (Athena's own needs come with `athena`). */
+  objects?: { get: Prefix[]; put: Prefix[]; delete: Prefix[] };
   publish?: boolean;
   state?: boolean;
   catalog?: boolean;
   athena?: boolean;
-  secrets?: boolean;
   /** The live totals' counters: the consumer keeps them, the totals function reads them. */
   totals?: 'read' | 'write';
   /**
@@ -84,16 +89,28 @@ interface Needs {
   writesRaw?: boolean;
 }
 
+// Which secrets each reads is SECRET_GROUPS in shape.ts (secretsReadBy).
 const NEEDS: Record<HandlerName, Needs> = {
-  // Producer and totals read their API keys from Secrets Manager.
-  producer: { publish: true, secrets: true },
-  webhooks: { publish: true, state: true, secrets: true },
-  consumer: { readObjects: true, writeObjects: true, publish: true, state: true, catalog: true, totals: 'write', writesRaw: true },
-  sync: { publish: true, state: true, secrets: true },
-  compaction: { readObjects: true, writeObjects: true, state: true, catalog: true, athena: true },
-  'bank-import': { readObjects: true, writeObjects: true, publish: true, state: true },
+  producer: { publish: true },
+  webhooks: { publish: true, state: true },
+  // Lands the lake (raw included) and its manifests; reads envelopes too big for SNS from queue-overflow/, and
+  // may write one when it publishes. Never the bank inbox or query results.
+  consumer: {
+    objects: { get: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests, BUCKET_PREFIXES.queueOverflow], put: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests, BUCKET_PREFIXES.queueOverflow], delete: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests] },
+    publish: true,
+    state: true,
+    catalog: true,
+    totals: 'write',
+    writesRaw: true,
+  },
+  sync: { publish: true, state: true },
+  // Merges and retires lake files and rewrites their manifests.
+  compaction: { objects: { get: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests], put: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests], delete: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests] }, state: true, catalog: true, athena: true },
+  // Reads a statement, moves it to done/ or failed/ beside its log, and publishes its lines (a big one through
+  // queue-overflow/): it never touches the lake.
+  'bank-import': { objects: { get: [BUCKET_PREFIXES.bankInbox], put: [BUCKET_PREFIXES.bankInbox, BUCKET_PREFIXES.queueOverflow], delete: [BUCKET_PREFIXES.bankInbox] }, publish: true, state: true },
   // Answers from the counters alone: no Athena, no lake.
-  totals: { secrets: true, totals: 'read' },
+  totals: { totals: 'read' },
   // Reads the counters and asks Athena for totals_by_box (Athena reads the lake with its rights); writes nothing
   // but query results: a drift is reported, never repaired.
   'totals-drift': { athena: true, totals: 'read' },
@@ -108,6 +125,9 @@ export class PuddleStack extends Stack {
   constructor(scope: Construct, id: string, props: PuddleStackProps = {}) {
     super(scope, id, props);
     const lock = props.rawObjectLockDays;
+    const names = resourceNames(props.prefix);
+    // Checked before anything is made: an unknown connector is a ConfigError naming the known ones.
+    const scheduled = scheduleEntries(props.connectors);
 
     // ------------------------------------------------------------ bucket
     const bucket = new s3.Bucket(this, 'Lake', {
@@ -143,8 +163,8 @@ export class PuddleStack extends Stack {
     (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
 
     // ------------------------------------------------------------ topic, queues
-    const topic = new sns.Topic(this, 'Envelopes', { topicName: TOPIC.name });
-    const queues = QUEUES.map((spec) => {
+    const topic = new sns.Topic(this, 'Envelopes', { topicName: names.topic });
+    const queues = PUDDLES.map((p) => queueSpec(p, names.queuePrefix)).map((spec) => {
       const dlq = new sqs.Queue(this, `Dlq-${spec.puddle}`, {
         queueName: spec.deadLetterName,
         retentionPeriod: Duration.seconds(spec.deadLetterRetentionSeconds),
@@ -171,9 +191,9 @@ export class PuddleStack extends Stack {
     });
 
     // ------------------------------------------------------------ DynamoDB
-    const table = (id: string, spec: DynamoTableSpec) =>
+    const table = (id: string, spec: DynamoTableSpec, name: string) =>
       new dynamodb.Table(this, id, {
-        tableName: spec.name,
+        tableName: name,
         partitionKey: { name: spec.partitionKey.name, type: dynamodb.AttributeType.STRING },
         ...(spec.sortKey ? { sortKey: { name: spec.sortKey.name, type: dynamodb.AttributeType.STRING } } : {}),
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -182,22 +202,22 @@ export class PuddleStack extends Stack {
         timeToLiveAttribute: spec.ttlAttribute,
         removalPolicy: RemovalPolicy.RETAIN,
       });
-    const stateTable = table('State', STATE_TABLE);
-    const catalogTable = table('Catalog', CATALOG_TABLE);
-    const totalsTable = table('Totals', TOTALS_TABLE);
+    const stateTable = table('State', STATE_TABLE, names.stateTable);
+    const catalogTable = table('Catalog', CATALOG_TABLE, names.catalogTable);
+    const totalsTable = table('Totals', TOTALS_TABLE, names.totalsTable);
 
     // ------------------------------------------------------------ Glue, Athena
-    const database = new glue.CfnDatabase(this, 'GlueDatabase', { catalogId: Aws.ACCOUNT_ID, databaseInput: { name: GLUE_DATABASE } });
+    const database = new glue.CfnDatabase(this, 'GlueDatabase', { catalogId: Aws.ACCOUNT_ID, databaseInput: { name: names.glueDatabase } });
     for (const spec of GLUE_TABLES) {
       const t = new glue.CfnTable(this, `Table-${spec.name}`, {
         catalogId: Aws.ACCOUNT_ID,
-        databaseName: GLUE_DATABASE,
+        databaseName: names.glueDatabase,
         tableInput: lowerKeys(glueTableInput(spec, bucket.bucketName)) as glue.CfnTable.TableInputProperty,
       });
       t.node.addDependency(database);
     }
     const workgroup = new athena.CfnWorkGroup(this, 'Workgroup', {
-      name: ATHENA.workgroup,
+      name: names.workgroup,
       recursiveDeleteOption: true,
       workGroupConfiguration: {
         bytesScannedCutoffPerQuery: ATHENA.bytesScannedCutoffPerQuery,
@@ -211,38 +231,37 @@ export class PuddleStack extends Stack {
       },
     });
 
-    // ------------------------------------------------------------ EventBridge bus, alerts
-    const bus = new events.EventBus(this, 'OpsBus', { eventBusName: EVENT_BUS.name });
-    const alerts = new sns.Topic(this, 'Alerts', { topicName: 'puddle-alerts' });
-    if (props.alarmEmail) alerts.addSubscription(new snsSubs.EmailSubscription(props.alarmEmail));
+    // ------------------------------------------------------------ EventBridge bus
+    const bus = new events.EventBus(this, 'OpsBus', { eventBusName: names.eventBus });
 
     // ------------------------------------------------------------ functions
     const environment: Record<string, string> = {
       [ENV.bucket]: bucket.bucketName,
       [ENV.topicArn]: topic.topicArn,
-      [ENV.queuePrefix]: QUEUE_PREFIX,
+      [ENV.queuePrefix]: names.queuePrefix,
       [ENV.stateTable]: stateTable.tableName,
       [ENV.catalogTable]: catalogTable.tableName,
       [ENV.totalsTable]: totalsTable.tableName,
-      [ENV.glueDatabase]: GLUE_DATABASE,
-      [ENV.athenaWorkgroup]: ATHENA.workgroup,
+      [ENV.glueDatabase]: names.glueDatabase,
+      [ENV.athenaWorkgroup]: names.workgroup,
       [ENV.eventBus]: bus.eventBusName,
       ...(lock !== undefined ? { [ENV.rawObjectLockDays]: String(lock) } : {}),
     };
     const duckdbLayer = props.duckdbLayerDir ? duckDbLayer(this, props.duckdbLayerDir) : undefined;
     for (const spec of HANDLERS) {
-      // The secret is named only to functions whose role may read it: the runtime reads a named secret on every
-      // cold start, so naming it elsewhere would fail those functions with AccessDenied.
-      const secrets: Record<string, string> = NEEDS[spec.name].secrets ? { [ENV.secretsId]: SECRETS_ID } : {};
+      // A function is named exactly the secrets its role may read: the runtime reads every named secret on each
+      // cold start, so naming one it may not read would fail it with AccessDenied.
+      const secretIds = secretsReadBy(spec.name, names);
+      const secrets: Record<string, string> = secretIds.length > 0 ? { [ENV.secretsId]: secretIds.join(',') } : {};
       const limit = { [ENV.callTimeoutMs]: String(callTimeoutMsFor(spec)) };
-      const fn = handlerFunction(this, spec, { environment: { ...environment, ...secrets, ...limit }, duckdbLayer });
+      const fn = handlerFunction(this, spec, { environment: { ...environment, ...secrets, ...limit }, duckdbLayer, names });
       this.functions.set(spec.name, fn);
-      this.#grant(fn, NEEDS[spec.name], { bucket, topic, stateTable, catalogTable, totalsTable, workgroup, bus, lock: lock !== undefined });
+      this.#grant(fn, NEEDS[spec.name], { bucket, topic, stateTable, catalogTable, totalsTable, workgroup, bus, lock: lock !== undefined, names, secretIds });
     }
     const fn = (name: HandlerName) => this.functions.get(name)!;
 
     // HTTP API: producer, webhooks, totals.
-    const api = new apigw.HttpApi(this, 'Api', { apiName: 'puddle' });
+    const api = new apigw.HttpApi(this, 'Api', { apiName: names.api });
     const stage = api.defaultStage!.node.defaultChild as apigw.CfnStage;
     stage.defaultRouteSettings = { throttlingRateLimit: API_THROTTLE.ratePerSecond, throttlingBurstLimit: API_THROTTLE.burst };
     for (const spec of HANDLERS) {
@@ -265,8 +284,8 @@ export class PuddleStack extends Stack {
       );
     }
 
-    // Schedules: one per schedules/ entry (sync), plus compaction.
-    for (const s of SCHEDULES) {
+    // Schedules: one per schedules/ entry (sync) of the connectors chosen, plus compaction and the drift check.
+    for (const s of scheduleSpecs({ names, connectors: props.connectors })) {
       new scheduler.Schedule(this, `Schedule-${s.name}`, {
         scheduleName: s.name,
         schedule: scheduler.ScheduleExpression.expression(s.expression),
@@ -286,65 +305,12 @@ export class PuddleStack extends Stack {
     });
 
     // ------------------------------------------------------------ alarms
-    const alarm = (a: cloudwatch.Alarm) => a.addAlarmAction(new cwActions.SnsAction(alerts));
-    for (const { spec, dlq } of queues) {
-      alarm(
-        dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }).createAlarm(this, `DlqDepth-${spec.puddle}`, {
-          alarmName: `puddle-dead-letters-${spec.puddle}`,
-          alarmDescription: `Messages in ${spec.deadLetterName}: they failed ${spec.maxReceiveCount} deliveries`,
-          threshold: 0,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        }),
-      );
-    }
-    for (const entry of SCHEDULE) {
-      const staleAfter = entry.everySeconds * STALE_AFTER_INTERVALS;
-      alarm(
-        new cloudwatch.Metric({
-          namespace: METRICS.namespace,
-          metricName: METRICS.connectorLag,
-          dimensionsMap: { Connector: entry.connector },
-          statistic: 'Maximum',
-          // At least two runs a period: a run that lands just past a period's end must not leave it empty
-          // (missing data counts as stale below).
-          period: Duration.seconds(Math.max(300, 2 * entry.everySeconds)),
-        }).createAlarm(this, `Stale-${entry.connector}`, {
-          alarmName: `puddle-connector-stale-${entry.connector}`,
-          alarmDescription: `${entry.connector}'s stalest stream's data is more than ${staleAfter} s old (${STALE_AFTER_INTERVALS} schedule intervals): puddle status names the stream`,
-          threshold: staleAfter,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 1,
-          // No figure at all means the sync function is not running: that is stale too.
-          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-        }),
-      );
-    }
-    // Totals drift arrives as an ops event; a rule forwards it to the alerts topic, and its match count drives the alarm.
-    const driftRule = new events.Rule(this, 'DriftRule', {
-      eventBus: bus,
-      eventPattern: { source: [EVENT_BUS.source], detailType: ['totals.drift'] },
-      targets: [new eventTargets.SnsTopic(alerts)],
-    });
-    alarm(
-      new cloudwatch.Metric({
-        namespace: 'AWS/Events',
-        metricName: 'MatchedEvents',
-        dimensionsMap: { RuleName: driftRule.ruleName, EventBusName: bus.eventBusName },
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-      }).createAlarm(this, 'TotalsDrift', {
-        alarmName: 'puddle-totals-drift',
-        alarmDescription: 'The live totals differ from the SQL view totals_by_box',
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-    );
+    addAlarms(this, { names, alarmEmail: props.alarmEmail, functions: this.functions, api, queues, scheduled, bus });
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName });
-    new CfnOutput(this, 'AthenaWorkgroup', { value: ATHENA.workgroup });
+    new CfnOutput(this, 'AthenaWorkgroup', { value: names.workgroup });
+    // What the deploy tools (create-athena-views.ts, puddle aws totals-rebuild) need when the prefix is not the default.
+    new CfnOutput(this, 'GlueDatabaseName', { value: names.glueDatabase });
+    new CfnOutput(this, 'TotalsTable', { value: totalsTable.tableName });
   }
 
   #grant(
@@ -359,13 +325,20 @@ export class PuddleStack extends Stack {
       workgroup: athena.CfnWorkGroup;
       bus: events.EventBus;
       lock: boolean;
+      names: ResourceNames;
+      secretIds: readonly string[];
     },
   ): void {
     const allow = (actions: string[], resources: string[]) => fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
-    const objects = r.bucket.arnForObjects('*');
-    if (needs.readObjects || needs.writeObjects) allow(['s3:ListBucket'], [r.bucket.bucketArn]);
-    if (needs.readObjects) allow(['s3:GetObject'], [objects]);
-    if (needs.writeObjects) allow(['s3:PutObject', 's3:DeleteObject'], [objects]);
+    const under = (prefixes: readonly Prefix[]) => prefixes.map((p) => r.bucket.arnForObjects(`${p}*`));
+    const glueDatabase = r.names.glueDatabase;
+    // ListBucket as before: without it S3 answers a missing key with 403, not 404 (the stores ask whether a key exists).
+    if (needs.objects) {
+      allow(['s3:ListBucket'], [r.bucket.bucketArn]);
+      allow(['s3:GetObject'], under(needs.objects.get));
+      allow(['s3:PutObject'], under(needs.objects.put));
+      allow(['s3:DeleteObject'], under(needs.objects.delete));
+    }
     // A PUT carrying a retention needs this right too, on raw keys only. It cannot shorten or lift a GOVERNANCE
     // lock: that takes s3:BypassGovernanceRetention, which no function has.
     if (needs.writesRaw && r.lock) allow(['s3:PutObjectRetention'], [r.bucket.arnForObjects(`${BUCKET_PREFIXES.raw}*`)]);
@@ -381,8 +354,8 @@ export class PuddleStack extends Stack {
         ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:CreateTable'],
         [
           Stack.of(this).formatArn({ service: 'glue', resource: 'catalog' }),
-          Stack.of(this).formatArn({ service: 'glue', resource: 'database', resourceName: GLUE_DATABASE }),
-          Stack.of(this).formatArn({ service: 'glue', resource: 'table', resourceName: `${GLUE_DATABASE}/*` }),
+          Stack.of(this).formatArn({ service: 'glue', resource: 'database', resourceName: glueDatabase }),
+          Stack.of(this).formatArn({ service: 'glue', resource: 'table', resourceName: `${glueDatabase}/*` }),
         ],
       );
     }
@@ -391,18 +364,21 @@ export class PuddleStack extends Stack {
         ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution'],
         [Stack.of(this).formatArn({ service: 'athena', resource: 'workgroup', resourceName: r.workgroup.name })],
       );
-      // Athena reads the tables' definitions and writes results with the caller's rights.
+      // Athena reads the tables' definitions, the manifests and the lake files they list, and writes and reads
+      // its results, all with the caller's rights: nothing else in the bucket (not the bank inbox).
       allow(['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'], [
         Stack.of(this).formatArn({ service: 'glue', resource: 'catalog' }),
-        Stack.of(this).formatArn({ service: 'glue', resource: 'database', resourceName: GLUE_DATABASE }),
-        Stack.of(this).formatArn({ service: 'glue', resource: 'table', resourceName: `${GLUE_DATABASE}/*` }),
+        Stack.of(this).formatArn({ service: 'glue', resource: 'database', resourceName: glueDatabase }),
+        Stack.of(this).formatArn({ service: 'glue', resource: 'table', resourceName: `${glueDatabase}/*` }),
       ]);
-      allow(['s3:PutObject'], [r.bucket.arnForObjects(`${BUCKET_PREFIXES.queryResults}*`)]);
-      allow(['s3:GetObject'], [objects]);
+      allow(['s3:PutObject'], under([BUCKET_PREFIXES.queryResults]));
+      allow(['s3:GetObject'], under([BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests, BUCKET_PREFIXES.queryResults]));
       allow(['s3:ListBucket', 's3:GetBucketLocation'], [r.bucket.bucketArn]);
     }
-    if (needs.secrets) {
-      allow(['secretsmanager:GetSecretValue'], [Stack.of(this).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'puddle/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })]);
+    if (r.secretIds.length > 0) {
+      // Secrets Manager ends each secret's ARN with a hyphen and six random characters.
+      const arn = (id: string) => Stack.of(this).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${id}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      allow(['secretsmanager:GetSecretValue'], r.secretIds.map(arn));
     }
     r.bus.grantPutEventsTo(fn);
   }

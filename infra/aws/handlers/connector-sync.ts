@@ -59,6 +59,8 @@ export function makeConnectorSyncHandler(runtime: RuntimeSource, connectors: Rec
   return async (event: unknown, context: Context): Promise<SyncSummary> => {
     const { connector, streams } = parseInvocation(event, connectors);
     const rt = await runtime();
+    // A rotated provider credential reaches a warm function within the secrets' maximum age.
+    await rt.secrets.refresh();
     const instance = connectors[connector]!.make(rt.secrets);
     const deadline = syncDeadline(context);
     const results = await syncConnector(instance, { queue: rt.queue, state: rt.state, clock: rt.clock }, { streams, deadline });

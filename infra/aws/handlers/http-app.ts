@@ -7,6 +7,7 @@ import { createKeyRing } from '../../../core/http/auth.js';
 import { buildServer } from '../../../core/http/server.js';
 import type { SecretStore } from '../../../core/ports.js';
 import type { AwsRuntime } from '../runtime.js';
+import type { RuntimeSource } from './runtime-source.js';
 
 const KEY_VARS = ['PUDDLE_API_KEYS', 'PUDDLE_READ_KEYS', 'PUDDLE_TV_KEYS', 'PUDDLE_FEED_KEYS'] as const;
 
@@ -28,3 +29,15 @@ export function buildHttpApp(rt: AwsRuntime, plugins: readonly FastifyPluginAsyn
   const keys = keyRingFrom(rt.secrets);
   return buildServer({ queue: rt.queue, apiKeys: config.apiKeys, keys, maxEvents: config.maxEvents, maxBodyBytes: config.maxBodyBytes, plugins });
 }
+
+/**
+ * The runtime, its secrets read again unless they were read in the last few seconds (by this cold start): an
+ * HTTP function's app is made again every SECRETS_MAX_AGE_MS (http-event.ts), and must then see revoked keys.
+ */
+export async function runtimeWithFreshSecrets(runtime: RuntimeSource): Promise<AwsRuntime> {
+  const rt = await runtime();
+  await rt.secrets.refresh(JUST_READ_MS);
+  return rt;
+}
+
+const JUST_READ_MS = 5_000;

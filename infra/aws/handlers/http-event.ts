@@ -5,6 +5,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { FastifyInstance, InjectOptions } from 'fastify';
 
 import { FatalError } from '../../../core/errors.js';
+import { SECRETS_MAX_AGE_MS } from '../shape.js';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -34,14 +35,36 @@ export function toInjectOptions(event: APIGatewayProxyEventV2): InjectOptions {
   };
 }
 
-/** A handler serving `app` (made once per cold start, on the first event). */
-export function httpHandler(makeApp: () => Promise<FastifyInstance>): HttpHandler {
+/**
+ * A handler serving `app`, made on the first event and made again on the first event after `maxAgeMs`: what
+ * `makeApp` read when it made it (API keys, webhook secrets) is then read afresh, so a revoked key stops working
+ * on a warm function within that time. Lambda gives a container one event at a time, so nothing is in flight
+ * on the old app when it is closed.
+ */
+export interface HttpHandlerOptions {
+  /** How long an app is served before it is made again (default SECRETS_MAX_AGE_MS). */
+  maxAgeMs?: number;
+  now?: () => number;
+}
+
+export function httpHandler(makeApp: () => Promise<FastifyInstance>, opts: HttpHandlerOptions = {}): HttpHandler {
+  const maxAgeMs = opts.maxAgeMs ?? SECRETS_MAX_AGE_MS;
+  const now = opts.now ?? Date.now;
   let app: Promise<FastifyInstance> | undefined;
+  let madeAt = 0;
   return async (event) => {
-    app ??= makeApp().then(async (a) => {
-      await a.ready();
-      return a;
-    });
+    if (app && now() - madeAt >= maxAgeMs) {
+      const old = app;
+      app = undefined;
+      void old.then((a) => a.close()).catch(() => undefined);
+    }
+    if (!app) {
+      madeAt = now();
+      app = makeApp().then(async (a) => {
+        await a.ready();
+        return a;
+      });
+    }
     app.catch(() => (app = undefined)); // a failed start is tried again on the next event
     const res = await (await app).inject(toInjectOptions(event));
     const headers: Record<string, string> = {};

@@ -5,14 +5,14 @@ import { totalsDocumentRoute } from '../../../puddles/http/totals-routes.js';
 import { totalsDocument } from '../../../puddles/live-totals.js';
 import type { DynamoDbTotals } from '../dynamodb-totals.js';
 import type { AwsRuntime } from '../runtime.js';
-import { buildHttpApp, keyRingFrom } from './http-app.js';
+import { buildHttpApp, keyRingFrom, runtimeWithFreshSecrets } from './http-app.js';
 import { httpHandler, type HttpHandler } from './http-event.js';
 import { defaultRuntime, type RuntimeSource } from './runtime-source.js';
 import { totalsTable } from './totals-table.js';
 
 export function makeTotalsHandler(runtime: RuntimeSource, opts: { totals?: (rt: AwsRuntime) => DynamoDbTotals } = {}): HttpHandler {
   return httpHandler(async () => {
-    const rt = await runtime();
+    const rt = await runtimeWithFreshSecrets(runtime);
     const totals = (opts.totals ?? totalsTable)(rt);
     const keys = keyRingFrom(rt.secrets);
     return buildHttpApp(rt, [

@@ -7,12 +7,12 @@
 // reads the object again.
 import { webhookPlugins } from '../../../connectors/webhooks.js';
 import { httpHandler, type HttpHandler } from './http-event.js';
-import { buildHttpApp } from './http-app.js';
+import { buildHttpApp, runtimeWithFreshSecrets } from './http-app.js';
 import { defaultRuntime, type RuntimeSource } from './runtime-source.js';
 
 export function makeWebhooksHandler(runtime: RuntimeSource): HttpHandler {
   return httpHandler(async () => {
-    const rt = await runtime();
+    const rt = await runtimeWithFreshSecrets(runtime);
     return buildHttpApp(rt, webhookPlugins(rt.queue, rt.secrets));
   });
 }
