@@ -335,7 +335,12 @@ describe('the CloudFormation template', () => {
     expect(prefixes('puddle-bank-import', 's3:GetObject')).toEqual(['inbox/bank/*']);
     // Athena reads the lake through the manifests: not the bank statements.
     expect(prefixes('puddle-totals-drift', 's3:GetObject')).toEqual(['athena-results/*', 'lake/*', 'manifests/*']);
-    for (const fn of ['puddle-producer', 'puddle-webhooks', 'puddle-totals', 'puddle-sync']) expect(rights.get(fn)?.size ?? 0, fn).toBe(0);
+    // Publishers put only envelopes too big for SNS, and read nothing.
+    for (const fn of ['puddle-producer', 'puddle-webhooks', 'puddle-sync']) {
+      expect(prefixes(fn, 's3:PutObject'), fn).toEqual(['queue-overflow/*']);
+      expect([...(rights.get(fn)?.keys() ?? [])], fn).toEqual(['s3:PutObject']);
+    }
+    expect(rights.get('puddle-totals')?.size ?? 0).toBe(0);
   });
 
   it('refuses an unknown connector or a bad prefix, naming what it takes, before making anything', () => {

@@ -90,9 +90,13 @@ interface Needs {
 }
 
 // Which secrets each reads is SECRET_GROUPS in shape.ts (secretsReadBy).
+// Every function that publishes may put an envelope too big for SNS under queue-overflow/ (SnsSqsQueue does so
+// above 256 KiB, where the message carries a pointer): without that right a big event or webhook would fail.
+const OVERFLOW_ONLY = { get: [], put: [BUCKET_PREFIXES.queueOverflow], delete: [] };
+
 const NEEDS: Record<HandlerName, Needs> = {
-  producer: { publish: true },
-  webhooks: { publish: true, state: true },
+  producer: { publish: true, objects: OVERFLOW_ONLY },
+  webhooks: { publish: true, state: true, objects: OVERFLOW_ONLY },
   // Lands the lake (raw included) and its manifests; reads envelopes too big for SNS from queue-overflow/, and
   // may write one when it publishes. Never the bank inbox or query results.
   consumer: {
@@ -103,7 +107,7 @@ const NEEDS: Record<HandlerName, Needs> = {
     totals: 'write',
     writesRaw: true,
   },
-  sync: { publish: true, state: true },
+  sync: { publish: true, state: true, objects: OVERFLOW_ONLY },
   // Merges and retires lake files and rewrites their manifests.
   compaction: { objects: { get: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests], put: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests], delete: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests] }, state: true, catalog: true, athena: true },
   // Reads a statement, moves it to done/ or failed/ beside its log, and publishes its lines (a big one through
@@ -334,10 +338,11 @@ export class PuddleStack extends Stack {
     const glueDatabase = r.names.glueDatabase;
     // ListBucket as before: without it S3 answers a missing key with 403, not 404 (the stores ask whether a key exists).
     if (needs.objects) {
-      allow(['s3:ListBucket'], [r.bucket.bucketArn]);
-      allow(['s3:GetObject'], under(needs.objects.get));
-      allow(['s3:PutObject'], under(needs.objects.put));
-      allow(['s3:DeleteObject'], under(needs.objects.delete));
+      const { get, put, delete: del } = needs.objects;
+      if (get.length > 0) allow(['s3:ListBucket'], [r.bucket.bucketArn]);
+      if (get.length > 0) allow(['s3:GetObject'], under(get));
+      if (put.length > 0) allow(['s3:PutObject'], under(put));
+      if (del.length > 0) allow(['s3:DeleteObject'], under(del));
     }
     // A PUT carrying a retention needs this right too, on raw keys only. It cannot shorten or lift a GOVERNANCE
     // lock: that takes s3:BypassGovernanceRetention, which no function has.
