@@ -105,6 +105,13 @@ export async function compactAll(opts: { store: ObjectStore; catalog: Catalog; m
   return { compacted, folded };
 }
 
+/**
+ * How long a file compaction or replay retired stays on disk before it is deleted: a reader (a query, a
+ * report, an export) that listed the files before the swap may still be reading it, and a minute is far longer
+ * than any query here. The hub's maintenance and `puddle compact` both wait this long.
+ */
+export const GARBAGE_GRACE_MS = 60_000;
+
 /** Delete objects the catalog dropped more than `olderThanMs` ago (no reader can still hold them). */
 export async function collectGarbage(opts: { store: ObjectStore; catalog: Catalog; olderThanMs: number }): Promise<number> {
   const keys = await opts.catalog.takeGarbage(opts.olderThanMs);

@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { RAW_ONLY_CONTRACT } from '../../core/envelope.js';
 import { log } from '../../core/log.js';
 import type { FailureState } from '../../core/repeated-failure.js';
-import { compactAll, collectGarbage } from '../../puddles/compact.js';
+import { compactAll, collectGarbage, GARBAGE_GRACE_MS } from '../../puddles/compact.js';
 import { DEFAULT_BATCH_SIZE, PuddleConsumer } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import { hubLandedColumns } from '../../puddles/hub-listening.js';
@@ -127,14 +127,14 @@ function landingFailures(): Record<string, FailureState> {
 await reportBacklog();
 
 // Small files from busy minutes are merged, and files compaction replaced are deleted once no reader can
-// still hold them (a minute is far longer than any query here).
+// still hold them (GARBAGE_GRACE_MS).
 let maintaining = Promise.resolve();
 const maintenance = data.maintenanceMs
   ? setInterval(() => {
       maintaining = maintaining.then(async () => {
         try {
           await compactAll({ store, catalog, minFiles: 20 });
-          await collectGarbage({ store, catalog, olderThanMs: 60_000 });
+          await collectGarbage({ store, catalog, olderThanMs: GARBAGE_GRACE_MS });
         } catch (err) {
           log.warn('maintenance failed; will try again', { error: err });
         }

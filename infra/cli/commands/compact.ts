@@ -1,11 +1,13 @@
-import { compactAll } from '../../../puddles/compact.js';
+import { collectGarbage, compactAll, GARBAGE_GRACE_MS } from '../../../puddles/compact.js';
 import { defineCommand } from '../command.js';
 import { withLocalRuntime } from '../local-runtime.js';
 import { wholeNumberOption } from '../options.js';
 
 export const compact = defineCommand({
   name: 'compact',
-  summary: "Merge each partition's small Parquet files into one, de-duplicated, then fold everything new into each contract's current state; safe against a crash and concurrent readers.",
+  summary:
+    "Merge each partition's small Parquet files into one, de-duplicated, then fold everything new into each contract's current state; " +
+    'delete the files earlier runs retired once no reader can still hold them; safe against a crash and concurrent readers.',
   usage: 'puddle compact [--min-files N]',
   options: { 'min-files': { type: 'string', default: '2', description: 'only partitions with at least N files, N of 2 or more (default 2)' } },
   run: ({ values }) => {
@@ -14,7 +16,11 @@ export const compact = defineCommand({
     return withLocalRuntime(async (rt) => {
       // Asked for by hand: fold whatever landed since, however little.
       const result = await compactAll({ store: rt.store, catalog: rt.catalog, minFiles, foldMinRows: 0 });
-      process.stdout.write(`${JSON.stringify(result)}\n`);
+      // A lake kept by cron with this command alone never had its retired files deleted (only the hub's
+      // maintenance did): every compaction input stayed on disk for good. The same grace as the hub's, so a
+      // query that listed the files before a swap never loses one; this run's own inputs go on a later run.
+      const deleted = await collectGarbage({ store: rt.store, catalog: rt.catalog, olderThanMs: GARBAGE_GRACE_MS });
+      process.stdout.write(`${JSON.stringify({ ...result, deleted })}\n`);
       return 0;
     });
   },
