@@ -72,3 +72,6 @@ export class WindowTooLargeError extends PuddleError {}
  * `quota`, and the next run resumes. Never retried (the allowance comes back over hours, not seconds).
  */
 export class QuotaReachedError extends PuddleError {}
+
+/** SQL given to read (`puddle query`) that would write or change something (infra/local/read-only-sql.ts). */
+export class WriteRefusedError extends PuddleError {}

@@ -2,8 +2,8 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
-import type { QueryEngine } from '../../core/ports.js';
 import type { Runtime } from '../../core/runtime.js';
+import type { DuckDbQueryEngine } from '../local/duckdb-query-engine.js';
 
 /**
  * Open the embedded runtime at PUDDLE_HOME, run `fn`, always close. `materializeCurrent`: for one-shot
@@ -28,7 +28,7 @@ export async function withLocalRuntime<T>(fn: (rt: Runtime) => Promise<T>, opts:
  * or state store (opening the queue subscribed every puddle and started its checkpoint thread, and closing
  * three WAL files checkpointed each: about a third of the command's time before the query ran).
  */
-export async function withLocalQueryEngine<T>(fn: (query: QueryEngine) => Promise<T>): Promise<T> {
+export async function withLocalQueryEngine<T>(fn: (query: DuckDbQueryEngine) => Promise<T>): Promise<T> {
   const home = existingHome();
   const [{ SqliteCatalog }, { FsObjectStore }, { DuckDbQueryEngine }] = await Promise.all([
     import('../local/sqlite-catalog.js'),

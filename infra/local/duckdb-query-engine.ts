@@ -15,6 +15,7 @@ import { sqlIdent } from '../../puddles/sql-text.js';
 import { namedViews } from '../../puddles/named-views.js';
 import { currentViews, fileViews, type ViewDef } from '../../puddles/views.js';
 import { readerResult } from './duckdb-json.js';
+import { refuseWrites } from './read-only-sql.js';
 
 /** A catalog that can say cheaply whether anything changed (SqliteCatalog does). */
 export type ChangeCountingCatalog = Catalog & { generation?(): number | Promise<number> };
@@ -109,12 +110,17 @@ export class DuckDbQueryEngine implements QueryEngine {
 
   queryWithColumns(sql: string): Promise<QueryResult> {
     return this.#exclusive(async () => {
-      const { conn } = await this.#connection();
-      // `select 1` needs no view, `FROM donation` two (donation and donation_history), not all 60: creating
-      // them all was ~75 ms of every `puddle query` on this host (README, "Start-up").
-      await this.#createViews(conn, await this.#viewsIfChanged(), viewsReadBy(sql));
+      const conn = await this.#connWithViews(sql);
       return readerResult(await conn.runAndReadAll(sql));
     });
+  }
+
+  /**
+   * Throws WriteRefusedError (read-only-sql.ts) unless `sql` only reads: `puddle query` asks this first. Not
+   * part of queryWithColumns, which `puddle export` and `report` use to COPY where they are asked to write.
+   */
+  refuseWrites(sql: string): Promise<void> {
+    return this.#exclusive(async () => refuseWrites(await this.#connWithViews(sql), sql));
   }
 
   /** Rebuild every view now, whatever the generation says. */
@@ -137,6 +143,15 @@ export class DuckDbQueryEngine implements QueryEngine {
       }
       if (!this.#store.localRoot) await rm(this.#cacheDir, { recursive: true, force: true });
     });
+  }
+
+  /** The connection, with the views `sql` reads created. */
+  async #connWithViews(sql: string): Promise<DuckDBConnection> {
+    const { conn } = await this.#connection();
+    // `select 1` needs no view, `FROM donation` two (donation and donation_history), not all 60: creating
+    // them all was ~75 ms of every `puddle query` on this host (README, "Start-up").
+    await this.#createViews(conn, await this.#viewsIfChanged(), viewsReadBy(sql));
+    return conn;
   }
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,3 +1,4 @@
+import { WriteRefusedError } from '../../../core/errors.js';
 import { defineCommand } from '../command.js';
 import { csvText } from '../copy-out.js';
 import { formatRows } from '../format.js';
@@ -27,6 +28,8 @@ export const query = defineCommand({
     }
     return withLocalQueryEngine(async (engine) => {
       try {
+        // Before anything runs: a COPY, ATTACH or EXPORT here wrote wherever it named, the lake included.
+        await engine.refuseWrites(sql);
         if (format === 'csv') {
           // The CSV `report` and `export` write (copy-out.ts): one quoting, one instant format, one neutraliser.
           process.stdout.write(await csvText(engine, sql, { rawCsv: Boolean(values['raw-csv']) }));
@@ -36,6 +39,10 @@ export const query = defineCommand({
         process.stdout.write(formatRows(rows, format === 'json' ? 'json' : 'table', columns));
         return 0;
       } catch (err) {
+        if (err instanceof WriteRefusedError) {
+          process.stderr.write(`puddle query: ${err.message}\n`);
+          return 2;
+        }
         const message = (err as Error).message;
         // COPY writes the rows of a query: a statement that is not one (PRAGMA, EXPLAIN, SET) fails to parse
         // inside it, where the table and JSON output run it as it is.
