@@ -73,5 +73,20 @@ export class WindowTooLargeError extends PuddleError {}
  */
 export class QuotaReachedError extends PuddleError {}
 
+/**
+ * A file the catalog lists is missing from the lake or cannot be read as Parquet (cut short, overwritten).
+ * Its message names the file by its lake key (never a machine path or the SQL that read it) and says what
+ * to do; HTTP answers it with 503 (core/http/errors.ts): the data is there to re-derive, the file is not.
+ */
+export class LakeFileError extends PuddleError {
+  constructor(
+    readonly key: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** SQL given to read (`puddle query`) that would write or change something (infra/local/read-only-sql.ts). */
 export class WriteRefusedError extends PuddleError {}

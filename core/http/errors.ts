@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { RetriableError } from '../errors.js';
+import { LakeFileError, RetriableError } from '../errors.js';
 import { log } from '../log.js';
 
 /** Every error answer has this shape; validation answers add `rejected`. */
@@ -57,6 +57,13 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   const known = BODY_ERRORS[err.code];
   if (known) {
     void sendError(reply, known.status, known.code, known.message);
+    return;
+  }
+  // A file the catalog lists is gone or damaged: the answer cannot be worked out until it is re-derived or
+  // restored. The message names the file by its lake key and what to do, never the SQL or a machine path.
+  if ((err as unknown) instanceof LakeFileError) {
+    log.error('a lake file is missing or damaged', { request_id: req.id, url: req.routeOptions.url, file: (err as unknown as LakeFileError).key });
+    void sendError(reply, 503, 'lake_file_unavailable', err.message);
     return;
   }
   const status = err.statusCode ?? 500;

@@ -11,6 +11,7 @@ import type { DuckDBInstance, DuckDBConnection } from '@duckdb/node-api';
 
 import type { Catalog, CatalogFile, ObjectStore, QueryEngine, QueryResult, Row } from '../../core/ports.js';
 import { createDuckDb } from '../../puddles/duckdb.js';
+import { lakeFileError, recogniseLakeFileError } from '../../puddles/lake-file-error.js';
 import { sqlIdent } from '../../puddles/sql-text.js';
 import { namedViews } from '../../puddles/named-views.js';
 import { currentViews, fileViews, type ViewDef } from '../../puddles/views.js';
@@ -154,7 +155,10 @@ export class DuckDbQueryEngine implements QueryEngine {
     return conn;
   }
 
-  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  /** Runs `work` alone, its DuckDB errors about a lake file turned into one that names the file (lake-file-error.ts). */
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const root = this.#store.localRoot ?? this.#cacheDir;
+    const fn = () => work().catch((err: unknown) => Promise.reject(recogniseLakeFileError(err, root) ?? err));
     const run = this.#lock.then(fn, fn);
     this.#lock = run.catch(() => undefined);
     return run;
@@ -209,7 +213,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     for (const key of live) {
       if (this.#cached.has(key)) continue;
       const body = await this.#store.get(key);
-      if (!body) throw new Error(`catalog lists an object the store does not have: ${key}`);
+      if (!body) throw lakeFileError(key);
       await mkdir(path.dirname(cachePath(key)), { recursive: true });
       await writeFile(cachePath(key), body);
       this.#cached.add(key);

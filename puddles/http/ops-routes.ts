@@ -3,6 +3,7 @@
 // polling must not queue scans in front of the drift check and the reports.
 import type { FastifyInstance } from 'fastify';
 import { readStreamStatus } from '../../core/engine/stream-status.js';
+import { LakeFileError } from '../../core/errors.js';
 import type { KeyRing } from '../../core/http/auth.js';
 import { errorBody } from '../../core/http/errors.js';
 import { queryParams } from '../../core/http/query-params.js';
@@ -57,6 +58,8 @@ async function rowsOrMissing(query: QueryEngine, sql: string): Promise<Row[] | n
   try {
     return await query.query(sql);
   } catch (err) {
+    // A damaged or missing file is not a view that does not exist yet: it goes to the error handler (503).
+    if (err instanceof LakeFileError) throw err;
     if (err instanceof Error && /does not exist|not found/i.test(err.message)) return null;
     throw err;
   }

@@ -1,0 +1,51 @@
+// A lake file the catalog lists, cut short (a full disk mid-copy, a bad restore): the read API said `500
+// internal error`, and the CLI DuckDB's "No magic bytes found at end of file '/srv/...'" with a fragment of the
+// SQL. Through the real hub: a 503 that names the file by its lake key and says what to do.
+import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { Hub } from '../../infra/local/hub.js';
+import { postEvents } from '../support/hub-process.js';
+import { getJson, PRODUCER_KEY, READ_KEY, startLiveHub, waitLanded } from './live-hub.js';
+
+const AT = '2026-11-29T20:15:00Z';
+
+describe('GET /v1/ops/breaks over a damaged lake file', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-damaged-'));
+  let hub: Hub;
+  beforeAll(async () => {
+    hub = await startLiveHub(home);
+    const res = await postEvents(hub.url, PRODUCER_KEY, [
+      { contract: 'donation', version: 1, payload: { donation_id: 'dmg-1', occurred_at: AT, channel: 'online', amount_minor: 1000, currency: 'GBP' } },
+      { contract: 'payment', version: 2, payload: { payment_id: 'ch_dmg-1', donation_id: 'dmg-1', occurred_at: AT, provider: 'stripe', status: 'succeeded', amount_minor: 3500, currency: 'GBP' } },
+    ]);
+    expect(res.status).toBe(202);
+    await res.arrayBuffer();
+    await waitLanded(hub);
+  }, 60_000);
+  afterAll(async () => {
+    await hub?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('answers 503 naming the file by its lake key and what to do, with no SQL and no machine path', async () => {
+    // Every payment file, history and current state alike (the hub's maintenance may have folded them).
+    const files = await hub.runtime.catalog.listFiles({ contract: 'payment' });
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) truncateSync(join(home, f.key), 100);
+
+    const res = await getJson(`${hub.url}/v1/ops/breaks`, READ_KEY);
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('lake_file_unavailable');
+    expect(body.error.message).toMatch(
+      /^lake file lake\/transactions\/payment\/v\d+\/\S+\.parquet is listed in the catalog but is missing or damaged: re-derive it from raw with puddle replay --contract payment, which replaces it \(or restore it from a backup\)$/,
+    );
+    expect(files.map((f) => f.key)).toContain(body.error.message.split(' ')[2]);
+    expect(body.error.message).not.toContain(home);
+    expect(body.error.message).not.toMatch(/SELECT|magic/i);
+  });
+});
