@@ -1,0 +1,173 @@
+// The lake as a data engineer meets it from outside, through the `puddle` CLI (bin/puddle.mjs) over a real
+// landed lake: what `puddle compact` leaves on disk, how another tool reads the lake correctly (README,
+// "Reading the lake from another tool"), `puddle query` refusing to write, and a damaged or missing file.
+import { existsSync, readdirSync, truncateSync, unlinkSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { DuckDBInstance } from '@duckdb/node-api';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { runPuddle } from './support/run-cli.js';
+import { createLake, donation, type Lake } from './puddles/lake-fixture.js';
+
+/** The README's list of a contract's live history files (every version), keys relative to PUDDLE_HOME. */
+const LIVE_HISTORY_FILES = "SELECT key FROM files WHERE contract = 'donation' AND current = 0 ORDER BY key";
+const PARTITION = 'lake/transactions/donation/v1/dt=2026-11-29';
+
+let lake: Lake;
+let out: string;
+let env: Record<string, string>;
+
+async function duckdbCount(sql: string): Promise<number> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    return Number((await conn.runAndReadAll(sql)).getRowsJS()[0]![0]);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+async function queryCount(sql: string): Promise<number> {
+  const r = await runPuddle(['query', sql, '--format', 'json'], env);
+  expect(r.code, r.stderr).toBe(0);
+  return Number(Object.values((JSON.parse(r.stdout) as Record<string, unknown>[])[0]!)[0]);
+}
+
+const filesIn = (folder: string) => readdirSync(path.join(lake.dir, folder)).filter((f) => f.endsWith('.parquet')).sort();
+
+beforeAll(async () => {
+  lake = await createLake();
+  await lake.subscribeAll();
+  out = await mkdtemp(path.join(tmpdir(), 'puddle-lake-out-'));
+  env = { PUDDLE_HOME: lake.dir };
+  // Three landings, so three files in one partition: 10 donations, a correction of 5 of them, 5 more.
+  // Raw lands too: it is what a replay re-derives from.
+  const consumers = [lake.consumer('transactions'), lake.consumer('raw')];
+  const land = async () => {
+    for (const c of consumers) await c.drain();
+  };
+  await lake.queue.publish(Array.from({ length: 10 }, (_, i) => donation(`d${i}`, 100 + i)));
+  await land();
+  await lake.queue.publish(Array.from({ length: 5 }, (_, i) => donation(`d${i}`, 900, { updated_at: '2026-11-29T21:00:00Z', received_at: '2026-11-29T21:00:01.000Z', delivery: 'req-2' })));
+  await land();
+  await lake.queue.publish(Array.from({ length: 5 }, (_, i) => donation(`d${10 + i}`, 50, { delivery: 'req-3' })));
+  await land();
+}, 60_000);
+
+afterAll(async () => {
+  await lake?.close();
+  if (out) await rm(out, { recursive: true, force: true });
+});
+
+describe('puddle compact', () => {
+  it('deletes the files earlier compactions retired once they are past the hub\'s grace, never sooner', async () => {
+    const inputs = filesIn(PARTITION);
+    expect(inputs).toHaveLength(3);
+    const first = await runPuddle(['compact'], env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ deleted: 0 });
+    // Retired a moment ago: a query that listed them before the swap may still be reading them.
+    const afterFirst = filesIn(PARTITION);
+    expect(afterFirst).toEqual(expect.arrayContaining(inputs));
+    expect(afterFirst).toHaveLength(4);
+
+    // A minute on (the hub's grace), as a cron job's next run would find them.
+    const db = new Database(path.join(lake.dir, 'catalog.db'));
+    try {
+      db.prepare('UPDATE garbage SET removed_at = removed_at - 61000').run();
+    } finally {
+      db.close();
+    }
+    const second = await runPuddle(['compact'], env);
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ deleted: 3 });
+    const merged = filesIn(PARTITION);
+    expect(merged).toHaveLength(1);
+    expect(merged[0]).toMatch(/^c-/);
+    expect(await queryCount('SELECT count(*) FROM donation')).toBe(15);
+  });
+});
+
+describe('reading the lake from another tool (README)', () => {
+  it('gets puddle query\'s answers from puddle export, or from the catalog\'s live file list; never from the folder', async () => {
+    const current = await queryCount('SELECT count(*) FROM donation');
+    const versions = await queryCount('SELECT count(*) FROM donation_history');
+    expect([current, versions]).toEqual([15, 20]);
+
+    // The folder holds the history and the current-state file: every record at least twice.
+    const folder = await duckdbCount(`SELECT count(*) FROM read_parquet('${lake.dir}/lake/transactions/donation/*/*/*.parquet', union_by_name = true)`);
+    expect(folder).toBe(versions + current);
+
+    const file = path.join(out, 'donation.parquet');
+    const exported = await runPuddle(['export', 'donation', '--out', file], env);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(await duckdbCount(`SELECT count(*) FROM '${file}'`)).toBe(current);
+
+    const db = new Database(path.join(lake.dir, 'catalog.db'), { readonly: true });
+    const keys = db.prepare(LIVE_HISTORY_FILES).pluck().all() as string[];
+    db.close();
+    const list = keys.map((k) => `'${path.join(lake.dir, k)}'`).join(', ');
+    expect(await duckdbCount(`SELECT count(DISTINCT _id) FROM read_parquet([${list}], union_by_name = true)`)).toBe(versions);
+  });
+});
+
+describe('puddle query only reads', () => {
+  const evil = () => path.join(lake.dir, PARTITION, 'evil.parquet');
+  const copy = () => `COPY (SELECT 1 AS x) TO '${evil()}' (FORMAT parquet)`;
+
+  it('refuses a statement that writes (exit 2, nothing written), however it is wrapped', async () => {
+    const attempts = [
+      [copy()],
+      [`SELECT 1; ${copy()}`],
+      [`/* just a look */ EXPLAIN ANALYZE ${copy()}`],
+      [`ATTACH '${path.join(lake.dir, 'lake', 'evil.db')}' AS evil`],
+    ];
+    // CSV wraps the SQL in a COPY of its own: closing that early made a second statement that ran. Alone it
+    // is not SQL at all, so it is refused before anything runs.
+    const wrapped = ['query', `SELECT 1) AS t; ${copy()}; SELECT * FROM (SELECT 1`, '--format', 'csv'];
+    const [csv, ...results] = await Promise.all([runPuddle(wrapped, env), ...attempts.map((a) => runPuddle(['query', ...a], env))]);
+    for (const [i, r] of results.entries()) {
+      expect(r.code, `${attempts[i]![0]}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain('puddle query only reads');
+    }
+    expect(csv!.code).not.toBe(0);
+    expect(existsSync(evil())).toBe(false);
+    expect(existsSync(path.join(lake.dir, 'lake', 'evil.db'))).toBe(false);
+  });
+
+  it('still answers queries, DESCRIBE, PRAGMAs that read and EXPLAIN', async () => {
+    const reads = ['SELECT count(*) AS n FROM donation', 'DESCRIBE donation', "PRAGMA table_info('donation')", 'EXPLAIN SELECT count(*) FROM donation', 'SUMMARIZE donation'];
+    const results = await Promise.all(reads.map((sql) => runPuddle(['query', sql], env)));
+    for (const [i, r] of results.entries()) expect(r.code, `${reads[i]}: ${r.stderr}`).toBe(0);
+  });
+});
+
+describe('a file the catalog lists that is damaged or missing', () => {
+  it('says which file and what to do, in one line without SQL or paths, and replay mends it', async () => {
+    const [merged] = filesIn(PARTITION);
+    const key = `${PARTITION}/${merged}`;
+    truncateSync(path.join(lake.dir, key), 100);
+    const damaged = await runPuddle(['query', 'SELECT count(*) FROM donation_history'], env);
+    expect(damaged.code).toBe(1);
+    expect(damaged.stderr).toBe(
+      `puddle query: lake file ${key} is listed in the catalog but is missing or damaged: re-derive it from raw with puddle replay --contract donation, which replaces it (or restore it from a backup)\n`,
+    );
+
+    unlinkSync(path.join(lake.dir, key));
+    const missing = await runPuddle(['query', 'SELECT count(*) FROM donation_history'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`puddle query: lake file ${key} is listed in the catalog but is missing or damaged`);
+    expect(missing.stderr).not.toContain(lake.dir);
+    expect(missing.stderr).not.toMatch(/SELECT|LINE 1/);
+
+    const replayed = await runPuddle(['replay', '--contract', 'donation'], env);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(await queryCount('SELECT count(*) FROM donation_history')).toBe(20);
+    expect(await queryCount('SELECT count(*) FROM donation')).toBe(15);
+  });
+});
