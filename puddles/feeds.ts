@@ -89,9 +89,22 @@ function passes(filter: readonly FeedFilter[], row: Record<string, Cell>): boole
   });
 }
 
-/** The columns of a landed row that feedEntries reads for a feed: its id, its filter's and its own. */
+/**
+ * The column every feed row ends with: when this version of the record changed (its `updated_at`, else its
+ * `occurred_at`: the lake's `_changed_at`, which the views order versions by). A corrected record is a second
+ * row with the same id, and without it a supplier could not tell which of the two is the correction (a delayed
+ * older version can land, and so be served, after a newer one).
+ */
+export const CHANGED_AT = 'changed_at';
+
+/** The columns of a landed row that feedEntries reads for a feed: its id, its filter's, its own and _changed_at. */
 export function feedColumns(feed: FeedDef): string[] {
-  return ['_id', ...feed.filter.map((f) => f.column), ...feed.columns];
+  return ['_id', ...feed.filter.map((f) => f.column), ...feed.columns, '_changed_at'];
+}
+
+/** A time as one spelling (`...T20:00:00.000Z`), whether it came from landing or from the lake. */
+function isoTime(v: Cell | undefined): Cell {
+  return typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(Date.parse(v)).toISOString() : (v ?? null);
 }
 
 /** Timestamps as one spelling (`...T20:00:00.000Z`), whether a row came from landing or from the lake. */
@@ -107,10 +120,8 @@ export function feedEntries(feed: FeedDef, rows: readonly Record<string, Cell>[]
   for (const r of rows) {
     if (typeof r._id !== 'string' || !passes(feed.filter, r)) continue;
     const row: Record<string, Cell> = {};
-    for (const c of feed.columns) {
-      const v = r[c] ?? null;
-      row[c] = times.has(c) && typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(Date.parse(v)).toISOString() : v;
-    }
+    for (const c of feed.columns) row[c] = times.has(c) ? isoTime(r[c]) : (r[c] ?? null);
+    row[CHANGED_AT] = isoTime(r._changed_at);
     out.push({ recordId: r._id, row });
   }
   return out;

@@ -3,7 +3,7 @@
 // a fetch the audit cannot record is refused (503) rather than served unrecorded.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { KeyRing } from '../../core/http/auth.js';
+import type { KeyIdentity, KeyRing } from '../../core/http/auth.js';
 import { errorBody, queueUnavailable } from '../../core/http/errors.js';
 import { queryParams } from '../../core/http/query-params.js';
 import { requireScope } from '../../core/http/scope.js';
@@ -26,10 +26,12 @@ const CURSOR = /^\d{1,15}$/;
 
 export async function feedRoutes(app: FastifyInstance, opts: FeedRoutesOptions): Promise<void> {
   const maxLimit = opts.maxLimit ?? 1000;
-  app.addHook(
-    'onRequest',
-    requireScope(opts.keys, (who, req) => who.scope === 'feed' && who.feeds.includes((req.params as { name?: string }).name ?? ''), 'this feed'),
-  );
+  // A feed key asking for a name that is no feed at all gets 404 "no such feed" from the route (it was 403 "may
+  // not read this feed", as if the feed existed and the key lacked it). Feed names are no secret: they are data
+  // in puddles/feeds.ts and the start-up check names them all. A key of another scope, or none, learns nothing
+  // of which feeds exist: 403 or 401 whatever the name.
+  const allowed = (who: KeyIdentity, name: string) => who.scope === 'feed' && (who.feeds.includes(name) || !feedNamed(name));
+  app.addHook('onRequest', requireScope(opts.keys, (who, req) => allowed(who, (req.params as { name?: string }).name ?? ''), 'this feed'));
 
   app.get<{ Params: { name: string }; Querystring: Record<string, string | string[] | undefined> }>('/v1/feeds/:name', async (req, reply) => {
     const feed = feedNamed(req.params.name);
@@ -52,7 +54,7 @@ export async function feedRoutes(app: FastifyInstance, opts: FeedRoutesOptions):
     if (!page.length && from > 0) {
       const last = opts.log.last(feed.name);
       if (from > last) {
-        return reply.code(409).send(errorBody('cursor_past_end', `after is past the end of this feed (its last position is ${last}): the cursor was not handed out by this feed's log, which may have been rebuilt; start again without after and skip the ids you already have`));
+        return reply.code(409).send(errorBody('cursor_past_end', `after is past the end of this feed (its last position is ${last}): the cursor was not handed out by this feed's log, which may have been rebuilt; start again without after and keep, per id, the row with the latest changed_at`));
       }
     }
     const next = page.length ? String(page[page.length - 1]!.position) : (after ?? null);

@@ -64,7 +64,7 @@ describe('supplier feeds: GET /v1/feeds/giro_requests', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('serves only feed keys that name the feed: 401 without or with an unknown key, 403 for any other key', async () => {
+  it('serves only feed keys that name the feed: 401 without or with an unknown key, 403 for any other key, 404 for no feed', async () => {
     const url = `${hub.url}/v1/feeds/giro_requests`;
     expect((await getJson(url)).status).toBe(401);
     expect((await getJson(url, 'unknown')).status).toBe(401);
@@ -72,6 +72,13 @@ describe('supplier feeds: GET /v1/feeds/giro_requests', () => {
     expect((await getJson(url, PRODUCER_KEY)).status).toBe(403);
     expect((await getJson(url, OTHER_FEED_KEY)).status).toBe(403);
     expect((await getJson(`${hub.url}/v1/feeds/some_other_feed`, OTHER_FEED_KEY)).status).toBe(404);
+    // A feed key asking for a name that is no feed: 404, not 403 as if the feed existed (until 2026-12-02).
+    const unknown = await getJson(`${hub.url}/v1/feeds/other`, FEED_KEY);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: { code: 'not_found', message: 'no such feed' } });
+    // Keys of other scopes learn nothing of which feeds exist: 403 whatever the name.
+    expect((await getJson(`${hub.url}/v1/feeds/other`, READ_KEY)).status).toBe(403);
+    expect((await getJson(`${hub.url}/v1/feeds/other`)).status).toBe(401);
     expect((await getJson(`${hub.url}/v1/totals`, FEED_KEY)).status).toBe(403);
     expect((await getJson(url, FEED_KEY)).status).toBe(200);
     for (const q of ['?after=abc', '?limit=0', '?limit=5000', '?sql=1']) expect((await getJson(`${url}${q}`, FEED_KEY)).status).toBe(400);
@@ -111,6 +118,7 @@ describe('supplier feeds: GET /v1/feeds/giro_requests', () => {
     expect(first).toEqual({
       school_giro_request_id: 'sgr-1', school_name: 'St Example Primary 1', school_urn: '100001', address_line1: '1 School Lane', address_line2: null,
       town: 'Exampleton', postcode: 'EX1 2MP', country: 'GB', pack_size: 30, requested_at: '2026-11-20T09:00:00.000Z', campaign: 'appeal-night-2026',
+      changed_at: '2026-11-20T09:00:00.000Z',
     });
   });
 
@@ -154,5 +162,24 @@ describe('supplier feeds: GET /v1/feeds/giro_requests', () => {
     const ids = (p: Page) => p.rows.map((r) => String(r.school_giro_request_id));
     expect(ids(rebuilt).sort()).toEqual(ids(whole).sort());
     expect(new Set(ids(rebuilt).slice(0, 10))).toEqual(new Set(ids(whole).slice(0, 10)));
+  });
+
+  it('gives each version a changed_at, so a supplier keeps a correction even when an older version lands after it', async () => {
+    const whole = await fetchPage(null, 1000);
+    const id = 'sgr-corrected';
+    const version = (pack: number, updatedAt?: string) => giro({ school_giro_request_id: id, pack_size: pack, ...(updatedAt ? { updated_at: updatedAt } : {}) });
+    await post([version(30)]);
+    // The school asked for more; then the first correction, delayed, lands after it.
+    await post([version(60, '2026-11-21T10:00:00Z')]);
+    await post([version(45, '2026-11-20T15:00:00Z')]);
+    const rows = (await fetchPage(whole.next, 1000)).rows.filter((r) => r.school_giro_request_id === id);
+    expect(rows.map((r) => [r.pack_size, r.changed_at])).toEqual([
+      [30, '2026-11-20T09:00:00.000Z'],
+      [60, '2026-11-21T10:00:00.000Z'],
+      [45, '2026-11-20T15:00:00.000Z'],
+    ]);
+    // What the README tells suppliers: per id, the row with the latest changed_at (the later one on a tie).
+    const latest = rows.reduce((a, b) => (String(b.changed_at) >= String(a.changed_at) ? b : a));
+    expect(latest.pack_size).toBe(60);
   });
 });
