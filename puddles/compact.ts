@@ -107,10 +107,12 @@ export async function compactAll(opts: { store: ObjectStore; catalog: Catalog; m
 
 /**
  * How long a file compaction or replay retired stays on disk before it is deleted: a reader (a query, a
- * report, an export) that listed the files before the swap may still be reading it, and a minute is far longer
- * than any query here. The hub's maintenance and `puddle compact` both wait this long.
+ * report, an export) that listed the files before the swap may still be reading it. It was a minute, and a
+ * reconciliation query beside a busy hub on a loaded machine ran longer than that and failed on a file deleted
+ * under it; fifteen minutes costs only the disk of a quarter hour's compaction inputs. The hub's maintenance
+ * and `puddle compact` both wait this long (the AWS shape waits PUDDLE_GC_AFTER_MINUTES, 60 by default).
  */
-export const GARBAGE_GRACE_MS = 60_000;
+export const GARBAGE_GRACE_MS = 15 * 60_000;
 
 /** Delete objects the catalog dropped more than `olderThanMs` ago (no reader can still hold them). */
 export async function collectGarbage(opts: { store: ObjectStore; catalog: Catalog; olderThanMs: number }): Promise<number> {

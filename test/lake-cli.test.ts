@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { runPuddle } from './support/run-cli.js';
 import { createLake, donation, type Lake } from './puddles/lake-fixture.js';
+import { GARBAGE_GRACE_MS } from '../puddles/compact.js';
 
 /** The README's list of a contract's live history files (every version), keys relative to PUDDLE_HOME. */
 const LIVE_HISTORY_FILES = "SELECT key FROM files WHERE contract = 'donation' AND current = 0 ORDER BY key";
@@ -76,10 +77,10 @@ describe('puddle compact', () => {
     expect(afterFirst).toEqual(expect.arrayContaining(inputs));
     expect(afterFirst).toHaveLength(4);
 
-    // A minute on (the hub's grace), as a cron job's next run would find them.
+    // Past the hub's grace, as a later cron run would find them.
     const db = new Database(path.join(lake.dir, 'catalog.db'));
     try {
-      db.prepare('UPDATE garbage SET removed_at = removed_at - 61000').run();
+      db.prepare('UPDATE garbage SET removed_at = removed_at - ?').run(GARBAGE_GRACE_MS + 1000);
     } finally {
       db.close();
     }
