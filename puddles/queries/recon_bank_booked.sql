@@ -7,8 +7,12 @@
 -- keys that finds any (`reversal_rule`):
 --   end_to_end_id:   both carry the same end-to-end id (a returned payment quotes the original's)
 --   entry_reference: the reversal's reference or description quotes the original's entry reference (camt
---                    AcctSvcrRef, the bank's own id for the booking), as in "reversal of <ref>"
+--                    AcctSvcrRef, the bank's own id for the booking, else NtryRef), as in "reversal of <ref>"
 --   reference:       the reversal's reference or description contains the original's remittance text
+-- Both texts are found only as a whole: bounded by the start or end of the text or a character that is not a
+-- letter or digit (entry reference 1234 is not in "REVERSAL OF 12345"), and only when 4 characters or longer.
+-- Many banks number NtryRef per statement (1, 2, 3 in every file), so a short one names no entry: "1" would pair
+-- with any reversal whose text holds a 1 as a word, such as a date.
 -- `reversal_outcome` (reversals only): `paired` when the key finds one entry no other reversal claims, named in
 -- `reverses` (and that entry's `reversed_by` names the reversal); `ambiguous` when it finds more (never a guess,
 -- `reversal_candidates` says how many); `unpaired` when no key finds any. A paired reversal and its entry moved
@@ -44,30 +48,46 @@ rev AS (
   WHERE reversal
 ),
 undoable AS (
-  SELECT bank_line_id, account, amount_minor, currency, booking_day, end_to_end_id,
-    upper(trim(coalesce(entry_reference, ''))) AS entry_ref,
-    upper(trim(coalesce(reference, ''))) AS ref
+  SELECT bank_line_id, account, amount_minor, currency, booking_day, end_to_end_id
   FROM lines
   WHERE NOT reversal
 ),
+-- The texts a reversal may quote, one row per line and key, each as a regular expression that finds it whole.
+-- regexp_extract is the one regexp call both engines have (DuckDB gives '' where Trino gives NULL for no
+-- match); the text is escaped with plain replace() because the engines write a replacement's groups
+-- differently ($1 and \1). A backslash before punctuation is a literal in both RE2 (DuckDB) and Java/Joni (Trino).
+quoted_texts AS (
+  SELECT bank_line_id, 2 AS key_rank, upper(trim(coalesce(entry_reference, ''))) AS quoted FROM lines WHERE NOT reversal
+  UNION ALL
+  SELECT bank_line_id, 3 AS key_rank, upper(trim(coalesce(reference, ''))) AS quoted FROM lines WHERE NOT reversal
+),
+quoted_patterns AS (
+  SELECT bank_line_id, key_rank,
+    '(^|[^A-Z0-9])'
+      || replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
+           quoted, '\', '\\'), '.', '\.'), '^', '\^'), '$', '\$'), '|', '\|'), '?', '\?'), '*', '\*'), '+', '\+'),
+           '(', '\('), ')', '\)'), '[', '\['), ']', '\]'), '{', '\{'), '}', '\}')
+      || '([^A-Z0-9]|$)' AS pattern
+  FROM quoted_texts
+  WHERE length(quoted) >= 4
+),
 keyed AS (
-  SELECT
-    r.bank_line_id AS reversal_line_id,
-    r.booking_day AS reversed_on,
-    u.bank_line_id AS reversed_line_id,
-    CASE
-      WHEN coalesce(r.end_to_end_id, '') <> '' AND r.end_to_end_id = u.end_to_end_id THEN 1
-      WHEN u.entry_ref <> '' AND strpos(r.said, u.entry_ref) > 0 THEN 2
-      WHEN u.ref <> '' AND strpos(r.said, u.ref) > 0 THEN 3
-    END AS key_rank
+  SELECT r.bank_line_id AS reversal_line_id, r.booking_day AS reversed_on, u.bank_line_id AS reversed_line_id, 1 AS key_rank
   FROM rev r
   JOIN undoable u ON u.account = r.account AND u.currency = r.currency AND u.amount_minor = -r.amount_minor
     AND u.booking_day <= r.booking_day
+  WHERE coalesce(r.end_to_end_id, '') <> '' AND r.end_to_end_id = u.end_to_end_id
+  UNION ALL
+  SELECT r.bank_line_id, r.booking_day, u.bank_line_id, q.key_rank
+  FROM rev r
+  JOIN undoable u ON u.account = r.account AND u.currency = r.currency AND u.amount_minor = -r.amount_minor
+    AND u.booking_day <= r.booking_day
+  JOIN quoted_patterns q ON q.bank_line_id = u.bank_line_id
+  WHERE coalesce(regexp_extract(r.said, q.pattern), '') <> ''
 ),
 best AS (
   SELECT k.*, min(k.key_rank) OVER (PARTITION BY k.reversal_line_id) AS best_rank
   FROM keyed k
-  WHERE k.key_rank IS NOT NULL
 ),
 chosen AS (
   SELECT b.*,

@@ -44,12 +44,12 @@ beforeAll(async () => {
       line(10007, '2026-11-20', 'R1', 'PUDDLE POA'),
       line(3000, '2026-11-20', 'R2', 'PUDDLE POB'),
       line(4000, '2026-11-20', 'R3', 'PUDDLE POC', { end_to_end_id: 'E2E-POC' }),
-      line(2500, '2026-11-20', 'R4', 'CHQ 100777', { description: 'CHEQUE PAID IN' }),
+      line(2500, '2026-11-20', 'NWB20261120004', 'CHQ 100777', { description: 'CHEQUE PAID IN' }),
     ]),
     statement('ST-1121', '2026-11-21', 1_019_507, [
       line(-10007, '2026-11-21', 'R5', 'PUDDLE POA RETURNED', { reversal: true }),
       line(-4000, '2026-11-21', 'R6', 'RETURN', { reversal: true, end_to_end_id: 'E2E-POC' }),
-      line(-2500, '2026-11-21', 'R7', 'RETURNED UNPAID', { reversal: true, description: 'REVERSAL OF R4' }),
+      line(-2500, '2026-11-21', 'R7', 'RETURNED UNPAID', { reversal: true, description: 'REVERSAL OF NWB20261120004' }),
       line(-1234, '2026-11-21', 'R8', 'RETURN', { reversal: true }),
     ]),
   ];
@@ -70,7 +70,7 @@ describe("the bank's reversals", () => {
     expect(rows).toEqual([
       { bank_line_id: id('R5'), reversal_outcome: 'paired', reversal_rule: 'reference', reverses: id('R1') },
       { bank_line_id: id('R6'), reversal_outcome: 'paired', reversal_rule: 'end_to_end_id', reverses: id('R3') },
-      { bank_line_id: id('R7'), reversal_outcome: 'paired', reversal_rule: 'entry_reference', reverses: id('R4') },
+      { bank_line_id: id('R7'), reversal_outcome: 'paired', reversal_rule: 'entry_reference', reverses: id('NWB20261120004') },
       { bank_line_id: id('R8'), reversal_outcome: 'unpaired', reversal_rule: null, reverses: null },
     ]);
     // Only the line nobody reversed counts for matching.
