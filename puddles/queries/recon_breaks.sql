@@ -235,7 +235,7 @@ b_mismatch AS (
     'donation ' || CAST(d.amount_minor AS VARCHAR) || ' ' || d.currency || ', its payment ' || CAST(p.amount_minor AS VARCHAR) || ' ' || p.currency,
     d.donation_id, p.payment_id, p.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
   FROM don d
-  JOIN ok p ON p.donation_id = d.donation_id AND p.k = 1
+  JOIN recon_standing_payment p ON p.donation_id = d.donation_id AND p.outcome = 'succeeded'
   WHERE d.currency <> p.currency OR d.amount_minor <> p.amount_minor
 ),
 b_refund AS (
@@ -259,19 +259,18 @@ b_refund AS (
         AND CAST(i.occurred_at AS DATE) >= CAST(m.occurred_at AS DATE)
     ))
 ),
--- The successful payments of each donation that still hold money, the one that stands first (k = 1). Refunding a
--- double charge is how it is put right, so a payment refunded in full no longer counts, whichever of the two the
--- charity refunded; and a charge a refund has touched is the one being given back, so a charge no refund touched
--- stands before it, else the first (the journey follows the same charge: recon_journey).
+-- The successful payments of each donation that still hold money (n: their number by date). Refunding a double
+-- charge is how it is put right, so a payment refunded in full no longer counts, whichever of the two the charity
+-- refunded. Every one but the charge that stands (recon_standing_payment, the one the journey follows) is a
+-- duplicate.
 kept AS (
   SELECT o.donation_id, o.payment_id, o.payout_id, o.occurred_at, o.amount_minor, o.currency,
     o.amount_minor - o.refunded_minor AS kept_minor,
-    o.k AS n,
-    row_number() OVER (PARTITION BY o.donation_id ORDER BY CASE WHEN o.refunded_minor > 0 THEN 1 ELSE 0 END, o.occurred_at, o.payment_id) AS k
+    o.k AS n
   FROM ok o
   WHERE o.amount_minor - o.refunded_minor > 0
 ),
--- The amount is what the duplicate still holds (all of it, or what a partial refund left); its number is by date.
+-- The amount is what the duplicate still holds (all of it, or what a partial refund left).
 b_duplicate AS (
   SELECT 'DUPLICATE_PAYMENT', 'payment', p.payment_id, p.kept_minor, p.currency, CAST(p.occurred_at AS DATE),
     'payment number ' || CAST(p.n AS VARCHAR) || ' that succeeded for one donation'
@@ -280,8 +279,9 @@ b_duplicate AS (
       || CASE WHEN f.n > p.n THEN '; number ' || CAST(f.n AS VARCHAR) || ', which no refund touched, stands' ELSE '' END,
     p.donation_id, p.payment_id, p.payout_id, CAST(NULL AS VARCHAR), f.payment_id
   FROM kept p
-  JOIN kept f ON f.donation_id = p.donation_id AND f.k = 1
-  WHERE p.k > 1
+  JOIN recon_standing_payment s ON s.donation_id = p.donation_id
+  JOIN kept f ON f.payment_id = s.payment_id AND f.donation_id = s.donation_id
+  WHERE p.payment_id <> s.payment_id
 ),
 b_control AS (
   SELECT 'CONTROL_TOTAL_MISMATCH', 'settlement_summary', CAST(c.day AS VARCHAR) || ':' || c.account || ':sale',

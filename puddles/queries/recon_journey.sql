@@ -1,10 +1,8 @@
 -- How did each donation's money travel, from the first click to the bank? One row per donation (dated by
 -- the as-of date): its click, its payment, payout and bank line, the stage it reached, the lags between stages,
 -- and the breaks open on it or on its payout.
--- Its payment is the charge that stands: of the successful ones, the first no refund touched, else the first
--- refunded only in part, else the first (all given back); else the first pending, else the first attempt. A donor
--- charged twice whose first charge the charity refunded paid once, through the second: the journey follows it,
--- as DUPLICATE_PAYMENT (recon_breaks) keeps the same charge as the one that stands.
+-- Its payment is the charge that stands (recon_standing_payment): a donor charged twice whose first charge the
+-- charity refunded paid once, through the second, and the journey follows it.
 -- Stage precedence: disputed, refunded (of that payment) > banked > paid_out > paid > failed (only
 -- when no attempt succeeded) > pledged. A payout that failed paid nothing out: while its PAYOUT_FAILED break is
 -- open (no later payout has carried its money again) its payments are `paid`, the payout still named; `clicked` is a donation whose status
@@ -22,28 +20,15 @@ don AS (
   FROM donation d CROSS JOIN x WHERE CAST(d.occurred_at AS DATE) <= x.as_of
 ),
 attempts AS (
-  SELECT
-    l.*,
-    row_number() OVER (
-      PARTITION BY l.donation_id
-      ORDER BY
-        CASE
-          WHEN l.outcome = 'succeeded' AND l.refunded_minor = 0 THEN 0
-          WHEN l.outcome = 'succeeded' AND l.refunded_minor < l.amount_minor THEN 1
-          WHEN l.outcome = 'succeeded' THEN 2
-          WHEN l.outcome = 'pending' THEN 3
-          ELSE 4
-        END,
-        l.occurred_at, l.payment_id
-    ) AS k,
-    max(CASE WHEN l.outcome = 'failed' THEN 1 ELSE 0 END) OVER (PARTITION BY l.donation_id) AS any_failed
-  FROM recon_payment_link l
-  WHERE l.donation_id IS NOT NULL
+  SELECT donation_id, max(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) AS any_failed
+  FROM recon_payment_link
+  WHERE donation_id IS NOT NULL
+  GROUP BY donation_id
 ),
 pay AS (
-  SELECT donation_id, payment_id, outcome, occurred_at, provider, fee_minor, net_minor, payout_id, refunded_minor, any_failed
-  FROM attempts
-  WHERE k = 1
+  SELECT s.donation_id, s.payment_id, s.outcome, s.occurred_at, s.provider, s.fee_minor, s.net_minor, s.payout_id, s.refunded_minor, a.any_failed
+  FROM recon_standing_payment s
+  JOIN attempts a ON a.donation_id = s.donation_id
 ),
 banked AS (
   SELECT c.payout_id, min(c.bank_line_id) AS bank_line_id, min(b.booking_day) AS booking_day

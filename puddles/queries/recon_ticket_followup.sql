@@ -2,6 +2,9 @@
 -- cancellation (by their type's words), older than grace_ticket_money_days, whose donation or payment shows no
 -- refund that succeeded, no payment cancelled or voided, and no cancelled donation. One row per ticket, open or
 -- not (a ticket closed as "done" with no refund behind it is the one finance most needs to see).
+-- A ticket that names only its donation is linked to the charge that stands (recon_tickets), so a donor charged
+-- twice whose duplicate the charity refunded would show the charge kept as not refunded: for such a ticket a
+-- successful refund of any of the donation's payments counts.
 WITH x AS (
   SELECT * FROM recon_params
 ),
@@ -16,6 +19,9 @@ refunded AS (
   SELECT DISTINCT rf.payment_id
   FROM refund rf CROSS JOIN x
   WHERE rf.status IN (SELECT status FROM recon_statuses WHERE outcome = 'succeeded') AND CAST(rf.occurred_at AS DATE) <= x.as_of
+),
+refunded_donation AS (
+  SELECT DISTINCT donation_id FROM recon_payment_link WHERE refunded_minor > 0 AND donation_id IS NOT NULL
 ),
 cancelled_payment AS (
   SELECT DISTINCT payment_id FROM payment WHERE status IN ('canceled', 'cancelled', 'voided')
@@ -44,6 +50,7 @@ CROSS JOIN x
 LEFT JOIN payment p ON p.payment_id = t.payment_id
 WHERE t.age_days > x.grace_ticket_money_days
   AND NOT EXISTS (SELECT 1 FROM refunded r WHERE r.payment_id = t.payment_id)
+  AND NOT (t.payment_ref IS NULL AND EXISTS (SELECT 1 FROM refunded_donation r WHERE r.donation_id = t.donation_id))
   AND (t.wanted = 'refund' OR (
     NOT EXISTS (SELECT 1 FROM cancelled_payment c WHERE c.payment_id = t.payment_id)
     AND NOT EXISTS (SELECT 1 FROM cancelled_donation c WHERE c.donation_id = t.donation_id)

@@ -1,7 +1,8 @@
 -- Supporter care tickets on the money chain: one row per ticket (known on the as-of date, not deleted or spam)
 -- that names a donation or a payment. The donation is the ticket's own (a custom field), else the donation of
--- the payment it names; the payment is the one it names, else its donation's first successful payment. `open`
--- is a ticket neither resolved nor closed: a break with an open ticket is one a supporter has complained about.
+-- the payment it names; the payment is the one it names, else its donation's charge that stands
+-- (recon_standing_payment, when it succeeded: not a duplicate charge the charity has refunded). `open` is a ticket
+-- neither resolved nor closed: a break with an open ticket is one a supporter has complained about.
 WITH x AS (
   SELECT * FROM recon_params
 ),
@@ -12,14 +13,8 @@ t AS (
     AND NOT coalesce(tk.deleted, false) AND NOT coalesce(tk.spam, false)
     AND (tk.donation_id IS NOT NULL OR tk.payment_ref IS NOT NULL)
 ),
-first_ok AS (
-  SELECT donation_id, payment_id
-  FROM (
-    SELECT donation_id, payment_id, row_number() OVER (PARTITION BY donation_id ORDER BY occurred_at, payment_id) AS k
-    FROM recon_payment_link
-    WHERE outcome = 'succeeded' AND donation_id IS NOT NULL
-  ) r
-  WHERE k = 1
+standing AS (
+  SELECT donation_id, payment_id FROM recon_standing_payment WHERE outcome = 'succeeded'
 )
 SELECT
   t.ticket_id,
@@ -36,4 +31,4 @@ SELECT
 FROM t
 CROSS JOIN x
 LEFT JOIN recon_payment_link l ON l.payment_id = t.payment_ref
-LEFT JOIN first_ok f ON f.donation_id = coalesce(t.donation_id, l.donation_id)
+LEFT JOIN standing f ON f.donation_id = coalesce(t.donation_id, l.donation_id)
