@@ -2,6 +2,7 @@
 // one-row `recon_params` view every recon_* view reads (CROSS JOIN recon_params). A report run may
 // override any of them (`--as-of` fixes "now"), by replacing that one view before it queries.
 // Defaults are what a UK charity's finance lead expects of Stripe, Braintree, BACS and SMS giving.
+import { DISPUTE_STATUSES, PAYMENT_STATUS_SPELLINGS } from '../core/contracts/money-status.js';
 import { RECON_PROVIDERS } from '../core/recon-providers.js';
 import { isCalendarDate } from '../core/time.js';
 
@@ -66,25 +67,16 @@ export function reconProvidersSql(): string {
 }
 
 /**
- * What a payment's or refund's status means, across providers: `succeeded` (money taken or given back),
- * `failed`; any status not listed is `pending` (Stripe `pending`, Braintree `authorized`, ...).
+ * The view `recon_statuses` (status, outcome): what each payment or refund status means (succeeded, pending or
+ * failed), every spelling a landed row may hold, from core/contracts/money-status.ts, the list the contracts take.
  */
-export const RECON_STATUSES: readonly { status: string; outcome: 'succeeded' | 'failed'; doc: string }[] = [
-  { status: 'succeeded', outcome: 'succeeded', doc: 'Stripe charge or refund' },
-  { status: 'submitted_for_settlement', outcome: 'succeeded', doc: 'Braintree: captured, settles within a day' },
-  { status: 'settling', outcome: 'succeeded', doc: 'Braintree' },
-  { status: 'settled', outcome: 'succeeded', doc: 'Braintree' },
-  { status: 'paid', outcome: 'succeeded', doc: 'a producer (IVR, call centre) that took the card itself' },
-  { status: 'failed', outcome: 'failed', doc: 'Stripe; Braintree' },
-  { status: 'processor_declined', outcome: 'failed', doc: 'Braintree' },
-  { status: 'gateway_rejected', outcome: 'failed', doc: 'Braintree' },
-  { status: 'settlement_declined', outcome: 'failed', doc: 'Braintree' },
-  { status: 'voided', outcome: 'failed', doc: 'Braintree: cancelled before settlement' },
-  { status: 'canceled', outcome: 'failed', doc: 'Stripe' },
-  { status: 'cancelled', outcome: 'failed', doc: 'producers' },
-];
-
 export function reconStatusesSql(): string {
   const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
-  return RECON_STATUSES.map((p) => `SELECT ${q(p.status)} AS status, ${q(p.outcome)} AS outcome`).join(' UNION ALL ');
+  return PAYMENT_STATUS_SPELLINGS.map((p) => `SELECT ${q(p.status)} AS status, ${q(p.outcome)} AS outcome`).join(' UNION ALL ');
+}
+
+/** The view `dispute_statuses` (status, takes_money): which dispute statuses took the money from the charity. */
+export function disputeStatusesSql(): string {
+  const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
+  return DISPUTE_STATUSES.map((d) => `SELECT ${q(d.status)} AS status, ${d.takes_money ? 'true' : 'false'} AS takes_money`).join(' UNION ALL ');
 }

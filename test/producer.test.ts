@@ -267,6 +267,29 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(await queue.depth('raw')).toBe(0);
   });
 
+  it("takes a payment's or a refund's status in any case as the status it means, and refuses an unlisted one with a 400 naming the field", async () => {
+    await drain();
+    const payment = (id: string, status: string) => ({
+      contract: 'payment', version: 1,
+      payload: { payment_id: id, occurred_at: '2026-11-27T20:15:03Z', provider: 'ivr', status, amount_minor: 500, currency: 'GBP', donation_id: 'don_1' },
+    });
+    const refund = (id: string, status: string) => ({
+      contract: 'refund', version: 1,
+      payload: { refund_id: id, occurred_at: '2026-11-28T10:00:00Z', provider: 'ivr', payment_id: 'pay-0', status, amount_minor: 500, currency: 'GBP' },
+    });
+    const res = await post(app, { events: [payment('pay-0', 'Paid'), payment('pay-1', 'settled '), refund('re-0', 'Succeeded')] });
+    expect(res.statusCode).toBe(202);
+    expect((await drain()).map((e) => e.payload.status)).toEqual(['paid', 'settled', 'succeeded']);
+
+    const bad = await post(app, { events: [payment('pay-2', 'paid'), payment('pay-3', 'success')] });
+    expect(bad.statusCode).toBe(400);
+    const [rejected] = (bad.json() as { rejected: { index: number; errors: { path: string; message: string }[] }[] }).rejected;
+    expect(rejected!.index).toBe(1);
+    expect(rejected!.errors.map((e) => e.path)).toEqual(['payload.status']);
+    expect(rejected!.errors[0]!.message).toMatch(/^must be one of succeeded, paid, .* \(in any case; canceled means cancelled\)$/);
+    expect(await queue.depth('raw')).toBe(0);
+  });
+
   it('says an amount too large to hold exactly is too large (it is an integer), and publishes nothing', async () => {
     await drain();
     const text = JSON.stringify({ events: [donation('huge')] }).replace('"amount_minor":500', '"amount_minor":9007199254740993');

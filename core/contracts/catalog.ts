@@ -1,5 +1,6 @@
 import { defineContract } from './contract.js';
 import { DONATION_STATUS_ALIASES, DONATION_STATUS_VALUES } from './donation-status.js';
+import { DISPUTE_STATUS_VALUES, PAYMENT_STATUS_ALIASES, PAYMENT_STATUS_VALUES } from './money-status.js';
 import { boolean, currency, date, int, json, nonNegativeInt, oneOf, oneOfNormalised, string, timestamp } from './schema.js';
 
 // The v1 contracts. Field names listed in issue #2 are a public interface; keep them stable.
@@ -63,7 +64,7 @@ export const payment = defineContract({
     payment_id: string(),
     ...common,
     provider: string(),
-    status: string(),
+    status: oneOfNormalised(PAYMENT_STATUS_VALUES, PAYMENT_STATUS_ALIASES).doc('Whether money moved: core/contracts/money-status.ts'),
     amount_minor: nonNegativeInt(),
     currency: currency(),
     fee_minor: int().optional().doc('Signed: a negative fee lands, for the reconciliation to flag (FEE_ANOMALY)'),
@@ -88,7 +89,7 @@ export const refund = defineContract({
     ...common,
     provider: string(),
     payment_id: string(),
-    status: string(),
+    status: oneOfNormalised(PAYMENT_STATUS_VALUES, PAYMENT_STATUS_ALIASES).doc('Whether money was given back: core/contracts/money-status.ts'),
     amount_minor: nonNegativeInt().doc('How much was given back, as a positive amount'),
     currency: currency(),
     reason: string().optional(),
@@ -104,7 +105,7 @@ export const dispute = defineContract({
     ...common,
     provider: string(),
     payment_id: string(),
-    status: string(),
+    status: oneOfNormalised(DISPUTE_STATUS_VALUES).doc('Whether the provider took the money: core/contracts/money-status.ts'),
     amount_minor: nonNegativeInt().doc('How much the card holder disputes, as a positive amount'),
     currency: currency(),
     reason: string().optional(),

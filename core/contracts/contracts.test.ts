@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONTRACTS, contractsV1, DONATION_STATUSES, extendContract, getContract, string, type Infer } from './index.js';
+import { CONTRACTS, contractsV1, DISPUTE_STATUSES, DONATION_STATUSES, extendContract, getContract, PAYMENT_STATUSES, string, type Infer } from './index.js';
 
 describe('contracts', () => {
   it('validates and normalises a donation', () => {
@@ -169,6 +169,32 @@ describe('contracts', () => {
     for (const bad of ['done', 'cancel led', '', '   ', 'refunded', 42]) expect(status(bad).errors, JSON.stringify(bad)).toEqual([{ path: 'payload.status', message }]);
     // The list is the one the totals and the journey read.
     expect(contractsV1.donation.fields.status.values).toEqual(DONATION_STATUSES.map((s) => s.status));
+  });
+
+  it("takes a payment's, a refund's and a dispute's status in any case of a listed one, and refuses any other naming the values", () => {
+    const payment = (status: unknown) =>
+      contractsV1.payment.validate({ payment_id: 'p1', occurred_at: '2026-11-29T20:15:00Z', provider: 'ivr', status, amount_minor: 2500, currency: 'GBP' });
+    const refund = (status: unknown) =>
+      contractsV1.refund.validate({ refund_id: 'r1', occurred_at: '2026-11-29T20:15:00Z', provider: 'ivr', payment_id: 'p1', status, amount_minor: 2500, currency: 'GBP' });
+    const dispute = (status: unknown) =>
+      contractsV1.dispute.validate({ dispute_id: 'x1', occurred_at: '2026-11-29T20:15:00Z', provider: 'stripe', payment_id: 'p1', status, amount_minor: 2500, currency: 'GBP' });
+    // Spelt otherwise, each landed as sent and counted as pending: never matched, never netted.
+    for (const [sent, lands] of [['Succeeded', 'succeeded'], ['settled ', 'settled'], ['PAID', 'paid'], [' Canceled', 'cancelled'], ['Submitted_For_Settlement', 'submitted_for_settlement']]) {
+      expect(payment(sent).value?.status, JSON.stringify(sent)).toBe(lands);
+      expect(refund(sent).value?.status, JSON.stringify(sent)).toBe(lands);
+    }
+    expect(dispute('Won').value?.status).toBe('won');
+    const values = PAYMENT_STATUSES.map((s) => s.status);
+    const message = `must be one of ${values.join(', ')} (in any case; canceled means cancelled)`;
+    for (const bad of ['success', 'captured', 'refunded', '', 42, null]) {
+      expect(payment(bad).errors, JSON.stringify(bad)).toEqual([{ path: 'payload.status', message: bad === null ? 'is required' : message }]);
+      expect(refund(bad).errors?.map((e) => e.path), JSON.stringify(bad)).toEqual(['payload.status']);
+    }
+    expect(dispute('closed').errors).toEqual([{ path: 'payload.status', message: `must be one of ${DISPUTE_STATUSES.map((s) => s.status).join(', ')} (in any case)` }]);
+    // The lists are the ones the reconciliation reads (recon_statuses, dispute_statuses).
+    expect(contractsV1.payment.fields.status.values).toEqual(values);
+    expect(contractsV1.refund.fields.status.values).toEqual(values);
+    expect(contractsV1.dispute.fields.status.values).toEqual(DISPUTE_STATUSES.map((s) => s.status));
   });
 
   it('says a whole number too large to hold exactly is too large, not that it is no integer', () => {

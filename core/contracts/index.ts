@@ -8,6 +8,7 @@ export * from './contract.js';
 export * from './schema.js';
 export * from './validate.js';
 export * from './donation-status.js';
+export * from './money-status.js';
 export { CHANNELS } from './catalog.js';
 export * as contractsV1 from './catalog.js';
 export * as bankContracts from './bank.js';

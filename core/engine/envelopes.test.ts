@@ -54,6 +54,18 @@ describe('quarantine envelopes', () => {
     expect(b.envelopes[0]!.payload.quarantine_id).toMatch(/^stripe:payment:sha256:/);
   });
 
+  it("hold a connector's payment, refund or dispute whose status is not listed, naming the field; take another case as its status", () => {
+    const payment = (status: string) => [{ contract: 'payment', version: 1, payload: { payment_id: 'p1', occurred_at: '2026-11-29T09:00:00Z', provider: 'braintree', status, amount_minor: 2500, currency: 'GBP' } }];
+    const dispute = (status: string) => [{ contract: 'dispute', version: 1, payload: { dispute_id: 'x1', occurred_at: '2026-11-29T09:00:00Z', provider: 'braintree', payment_id: 'p1', status, amount_minor: 2500, currency: 'GBP' } }];
+    for (const r of [mappedToEnvelopes(payment('settled_ok'), origin('2026-11-29T10:00:00.000Z')), mappedToEnvelopes(dispute('reopened'), origin('2026-11-29T10:00:00.000Z'))]) {
+      expect(r.quarantined).toBe(1);
+      expect(JSON.parse(r.envelopes[0]!.payload.reasons as string).map((e: { path: string }) => e.path)).toEqual(['payload.status']);
+    }
+    const ok = mappedToEnvelopes(payment('Settled'), origin('2026-11-29T10:00:00.000Z'));
+    expect(ok.quarantined).toBe(0);
+    expect(ok.envelopes[0]!.payload.status).toBe('settled');
+  });
+
   it('fall back to the arrival time when the record has no real time of its own', () => {
     // '2026-02-30' is no day: the contract refuses it, so the quarantine row must not carry it either.
     const q = mappedToEnvelopes(bad('2026-02-30T10:00:00Z'), origin('2026-11-29T10:00:00.000Z')).envelopes[0]!;

@@ -38,7 +38,7 @@ items AS (
 cand AS (
   SELECT * FROM recon_bank_candidates
 ),
--- Money given back, one row each: successful refunds, and disputes that took money (inquiries, warning_*,
+-- Money given back, one row each: successful refunds, and disputes that took money (dispute_statuses: inquiries, warning_*,
 -- withdraw nothing; a won dispute's money came back).
 money_back AS (
   SELECT 'refund' AS kind, r.refund_id AS back_id, r.provider, r.payment_id, r.status, r.amount_minor, r.currency, r.occurred_at
@@ -50,7 +50,7 @@ money_back AS (
   SELECT 'dispute', s.dispute_id, s.provider, s.payment_id, s.status, s.amount_minor, s.currency, s.occurred_at
   FROM dispute s
   CROSS JOIN x
-  WHERE s.status NOT IN ('won', 'warning_needs_response', 'warning_under_review', 'warning_closed', 'prevented')
+  WHERE s.status NOT IN (SELECT status FROM dispute_statuses WHERE NOT takes_money)
     AND CAST(s.occurred_at AS DATE) <= x.as_of
 ),
 -- Payout items that take money back, each able to net one refund or dispute: first the item that names it

@@ -40,7 +40,7 @@ banked AS (
 disputed AS (
   SELECT DISTINCT s.payment_id
   FROM dispute s CROSS JOIN x
-  WHERE s.status NOT IN ('won', 'warning_needs_response', 'warning_under_review', 'warning_closed', 'prevented')
+  WHERE s.status NOT IN (SELECT status FROM dispute_statuses WHERE NOT takes_money)
     AND CAST(s.occurred_at AS DATE) <= x.as_of
 ),
 -- The CRM's record of the gift: the gift whose payment (or itself) names the donation's payment, else a gift
