@@ -17,6 +17,11 @@ don AS (
 link AS (
   SELECT * FROM recon_payment_link
 ),
+-- Each donation's charge that stands (the one the journey follows), read once for AMOUNT_MISMATCH and
+-- DUPLICATE_PAYMENT.
+standing AS (
+  SELECT * FROM recon_standing_payment
+),
 ok AS (
   SELECT l.*, row_number() OVER (PARTITION BY donation_id ORDER BY occurred_at, payment_id) AS k
   FROM link l
@@ -235,7 +240,7 @@ b_mismatch AS (
     'donation ' || CAST(d.amount_minor AS VARCHAR) || ' ' || d.currency || ', its payment ' || CAST(p.amount_minor AS VARCHAR) || ' ' || p.currency,
     d.donation_id, p.payment_id, p.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
   FROM don d
-  JOIN recon_standing_payment p ON p.donation_id = d.donation_id AND p.outcome = 'succeeded'
+  JOIN standing p ON p.donation_id = d.donation_id AND p.outcome = 'succeeded'
   WHERE d.currency <> p.currency OR d.amount_minor <> p.amount_minor
 ),
 b_refund AS (
@@ -279,7 +284,7 @@ b_duplicate AS (
       || CASE WHEN f.n > p.n THEN '; number ' || CAST(f.n AS VARCHAR) || ', which no refund touched, stands' ELSE '' END,
     p.donation_id, p.payment_id, p.payout_id, CAST(NULL AS VARCHAR), f.payment_id
   FROM kept p
-  JOIN recon_standing_payment s ON s.donation_id = p.donation_id
+  JOIN standing s ON s.donation_id = p.donation_id
   JOIN kept f ON f.payment_id = s.payment_id AND f.donation_id = s.donation_id
   WHERE p.payment_id <> s.payment_id
 ),
