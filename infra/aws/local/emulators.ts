@@ -22,11 +22,23 @@ async function devImport<T>(name: string, load: () => Promise<T>): Promise<T> {
   }
 }
 
-/** fauxqs 1.9 listens on 0.0.0.0 whatever `host` says (host only shapes queue URLs): clients use 127.0.0.1. */
-export async function startFauxqsEmulator(port = 0): Promise<RunningEmulator & { server: import('fauxqs').FauxqsServer }> {
-  const { startFauxqs } = await devImport('fauxqs', () => import('fauxqs'));
-  const server = await startFauxqs({ port, logger: false });
-  return { server, endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
+/**
+ * Where the emulators listen: this machine only. They take any keys, so on another address anyone on the
+ * network could list the lake or publish a forged envelope past the producer's key check.
+ */
+export const EMULATOR_HOST = '127.0.0.1';
+
+/**
+ * fauxqs 1.9's startFauxqs listens on 0.0.0.0 whatever `host` says (host only shapes queue URLs), so the app is
+ * built with its exported buildApp and listened on 127.0.0.1 here. Queue URLs then carry the request's Host
+ * header (127.0.0.1:<port>), as startFauxqs's do.
+ */
+export async function startFauxqsEmulator(port = 0): Promise<RunningEmulator> {
+  const { buildApp } = await devImport('fauxqs', () => import('fauxqs'));
+  const app = buildApp({ logger: false });
+  const address = await app.listen({ port, host: EMULATOR_HOST });
+  const bound = new URL(address).port;
+  return { endpoint: `http://${EMULATOR_HOST}:${bound}`, stop: () => app.close() };
 }
 
 export async function startDynaliteEmulator(port = 0): Promise<RunningEmulator> {
@@ -34,11 +46,11 @@ export async function startDynaliteEmulator(port = 0): Promise<RunningEmulator> 
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(port, EMULATOR_HOST, () => resolve());
   });
   const bound = (server.address() as AddressInfo).port;
   return {
-    endpoint: `http://127.0.0.1:${bound}`,
+    endpoint: `http://${EMULATOR_HOST}:${bound}`,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
