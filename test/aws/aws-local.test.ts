@@ -1,14 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { appealNight, toRequests, type Scenario } from '../../core/scenario/appeal-night.js';
 import { startAwsLocal, type AwsLocal } from '../../infra/aws/local/aws-local.js';
+import { EMULATOR_CREDENTIALS } from '../../infra/aws/local/emulators.js';
 import { postEvents } from '../support/hub-process.js';
 import { runPuddle } from '../support/run-cli.js';
 
 const KEY = 'aws-local-key-0123456789';
+const READ_KEY = 'aws-local-read-key-0123456789';
 
 async function waitLanded(local: AwsLocal): Promise<void> {
   const waiting = async () => Object.values(await local.depths()).reduce((a, b) => a + b, 0);
@@ -48,11 +51,14 @@ describe('puddle aws local: HTTP -> API Gateway v2 -> producer Lambda -> SNS -> 
 
   beforeAll(async () => {
     process.env.PUDDLE_API_KEYS = KEY;
-    local = await startAwsLocal({ home, port: 0, host: '127.0.0.1', batchSize: 100, windowMs: 200, visibilitySeconds: 2 });
+    process.env.PUDDLE_READ_KEYS = READ_KEY;
+    // The inbox is looked at only when the test says (pollBankInbox), not on a timer.
+    local = await startAwsLocal({ home, port: 0, host: '127.0.0.1', batchSize: 100, windowMs: 200, visibilitySeconds: 2, bankInboxEveryMs: 3_600_000 });
   });
   afterAll(async () => {
     await local.stop();
     delete process.env.PUDDLE_API_KEYS;
+    delete process.env.PUDDLE_READ_KEYS;
     rmSync(home, { recursive: true, force: true });
   });
 
@@ -68,6 +74,41 @@ describe('puddle aws local: HTTP -> API Gateway v2 -> producer Lambda -> SNS -> 
     await send(local, s);
     await waitLanded(local);
     expect(await sqlByChannel(home, s.campaign)).toEqual(s.expected.byChannel);
+  });
+
+  it('routes GET /v1/totals to the totals function (DynamoDB counters), and a path the stack has no route for gets API Gateway\'s 404', async () => {
+    const res = await fetch(`${local.url}/v1/totals?campaign=${encodeURIComponent(s.campaign)}&by=channel`, { headers: { authorization: `Bearer ${READ_KEY}` } });
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { total: { amount_minor: number; count: number }; by: { key: string; amount_minor: number; count: number }[] };
+    expect(doc.total).toEqual(s.expected.total);
+    expect(Object.fromEntries(doc.by.map((b) => [b.key, { count: b.count, amount_minor: b.amount_minor }]))).toEqual(s.expected.byChannel);
+
+    const unkeyed = await fetch(`${local.url}/v1/totals`);
+    await unkeyed.arrayBuffer();
+    expect(unkeyed.status).toBe(401);
+    const nowhere = await fetch(`${local.url}/v1/nothing`);
+    expect([nowhere.status, await nowhere.json()]).toEqual([404, { message: 'Not Found' }]);
+  });
+
+  it('runs the totals drift check against the SQL over what landed: the counters agree', async () => {
+    const summary = await local.checkTotalsDrift();
+    expect(summary).toMatchObject({ ok: true, differing: 0 });
+    expect(summary.boxes).toBeGreaterThan(0);
+  });
+
+  it('imports a bank statement put in the bucket\'s inbox, as the stack\'s S3 event rule does, and moves it to done/', async () => {
+    const s3 = new S3Client({ endpoint: local.emulators.s3, region: local.emulators.region, credentials: EMULATOR_CREDENTIALS, forcePathStyle: true });
+    try {
+      const bytes = readFileSync(new URL('../fixtures/bank/camt053_v02_4entries_batch.xml', import.meta.url));
+      await s3.send(new PutObjectCommand({ Bucket: local.emulators.bucket, Key: 'inbox/bank/march.xml', Body: bytes }));
+      await local.pollBankInbox();
+      const done = await s3.send(new GetObjectCommand({ Bucket: local.emulators.bucket, Key: 'inbox/bank/done/march.xml.log' }));
+      expect(await done.Body!.transformToString()).toMatch(/ imported\n/);
+      await waitLanded(local);
+      expect(await sqlScalar(home, 'SELECT count(*) FROM bank_line')).toBe(4);
+    } finally {
+      s3.destroy();
+    }
   });
 });
 

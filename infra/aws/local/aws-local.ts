@@ -1,8 +1,10 @@
 // `puddle aws local`: the AWS shape on this machine. fauxqs and dynalite run in this process, the bucket,
 // topic, queues and table are made as the stack makes them (provisionShape), and the Lambda handlers are
-// driven the way AWS drives them: HTTP requests become HTTP API v2 events, each puddle's queue is polled and
-// its messages handed to the consumer handler as SQS events (deleted only when not reported failed), and
-// the schedule invokes the connector and compaction handlers. Only Glue and Athena are stood in for: the
+// driven the way AWS drives them: HTTP requests become HTTP API v2 events sent to the function the stack routes
+// them to (producer, webhooks, totals), each puddle's queue is polled and its messages handed to the consumer
+// handler as SQS events (deleted only when not reported failed), a file put in the bucket's bank inbox is handed
+// to the bank-import handler as EventBridge's "Object Created", and the schedule invokes the connector,
+// compaction and totals drift handlers. Only Glue and Athena are stood in for: the
 // embedded catalog in PUDDLE_HOME (with a copy of the lake there) and DuckDB, the same SQL.
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -22,16 +24,20 @@ import { FsObjectStore } from '../../local/fs-object-store.js';
 import { SqliteCatalog } from '../../local/sqlite-catalog.js';
 import { makeCompactionHandler } from '../handlers/compaction.js';
 import { makeConnectorSyncHandler } from '../handlers/connector-sync.js';
+import { makeBankImportHandler } from '../handlers/bank-import.js';
 import { makeConsumerHandler } from '../handlers/consumer.js';
 import type { HttpHandler } from '../handlers/http-event.js';
 import { makeProducerHandler } from '../handlers/producer.js';
+import { makeTotalsHandler } from '../handlers/totals.js';
+import { makeTotalsDriftHandler, type DriftSummary } from '../handlers/totals-drift.js';
 import { makeWebhooksHandler } from '../handlers/webhooks.js';
 import { provisionShape } from '../provision.js';
 import { createAwsClients, createAwsRuntime, type AwsRuntime } from '../runtime.js';
-import { CATALOG_TABLE, QUEUE_PREFIX, queueNames, STATE_TABLE, TOPIC, TOTALS_TABLE } from '../shape.js';
+import { CATALOG_TABLE, HANDLERS, type HandlerName, QUEUE_PREFIX, queueNames, STATE_TABLE, TOPIC, TOTALS_TABLE } from '../shape.js';
+import { watchBankInbox } from './bank-inbox-events.js';
 import { emulatorEnv, EMULATOR_REGION, startDynaliteEmulator, startFauxqsEmulator } from './emulators.js';
 import { FolderCopyCatalog } from './folder-catalog.js';
-import { httpEventOf, lambdaContextOf, sqsRecordOf, writeHttpResult } from './lambda-bridge.js';
+import { httpEventOf, lambdaContextOf, NO_ROUTE, routeFor, sqsRecordOf, writeHttpResult } from './lambda-bridge.js';
 
 export interface AwsLocalOptions {
   home: string;
@@ -44,6 +50,8 @@ export interface AwsLocalOptions {
   windowMs?: number;
   /** The queues' visibility timeout while a batch is in the consumer's hands (seconds). */
   visibilitySeconds?: number;
+  /** How often the bank inbox is looked at (ms; default 2 s): fauxqs sends no S3 events. */
+  bankInboxEveryMs?: number;
   /**
    * Faults, for tests: given the consumer invocation's number, how many ms to let it run before it is
    * abandoned as Lambda abandons a timed-out or crashed invocation (nothing is deleted; SQS offers the
@@ -55,6 +63,12 @@ export interface AwsLocalOptions {
 export interface AwsLocal {
   url: string;
   runtime: AwsRuntime;
+  /** Where the emulators listen (127.0.0.1 only), the bucket and region: for the `aws` CLI with --endpoint-url. */
+  emulators: { s3: string; sns: string; sqs: string; dynamodb: string; bucket: string; region: string };
+  /** The totals drift check, as its schedule invokes it (every 15 minutes with the schedule on). */
+  checkTotalsDrift(): Promise<DriftSummary>;
+  /** One look at the bank inbox, as its timer takes one. */
+  pollBankInbox(): Promise<void>;
   /** Messages waiting (visible or in flight) per puddle queue. */
   depths(): Promise<Record<string, number>>;
   /** Consumer invocations so far, and how many were abandoned. */
@@ -94,14 +108,20 @@ export async function startAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
   const source = async () => runtime;
 
   // ---------------------------------------------------------------- HTTP: API Gateway's part
-  const producer = makeProducerHandler(source);
-  const webhooks = makeWebhooksHandler(source);
+  const http: Partial<Record<HandlerName, HttpHandler>> = { producer: makeProducerHandler(source), webhooks: makeWebhooksHandler(source), totals: makeTotalsHandler(source) };
+  // A route the stack serves with no function here would answer 404 in silence: a bug, stopped at start.
+  for (const spec of HANDLERS) if (spec.routes?.length && !http[spec.name]) throw new Error(`puddle aws local serves no function for ${spec.name} (${spec.routes.join(', ')})`);
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const event = httpEventOf(req, Buffer.concat(chunks));
-      const handler: HttpHandler = event.rawPath.startsWith('/webhooks/') ? webhooks : producer;
+      const route = routeFor(event.requestContext.http.method, event.rawPath);
+      const handler = route && http[route];
+      if (!handler) {
+        writeHttpResult(res, NO_ROUTE);
+        return;
+      }
       handler(event).then(
         (result) => writeHttpResult(res, result),
         (err: unknown) => {
@@ -182,7 +202,12 @@ export async function startAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
   }
   const pollers = queues.map((q) => poll(q));
 
+  // ---------------------------------------------------------------- S3 events: EventBridge's part
+  const bankImport = makeBankImportHandler(source);
+  const bankInbox = watchBankInbox({ s3: clients.s3, bucket: runtime.env.bucket, region: EMULATOR_REGION, everyMs: opts.bankInboxEveryMs ?? 2000, invoke: (e) => bankImport(e) });
+
   // ---------------------------------------------------------------- schedules: EventBridge Scheduler's part
+  const drift = makeTotalsDriftHandler(source);
   const timers: NodeJS.Timeout[] = [];
   const scheduled = new Set<Promise<unknown>>();
   const every = (ms: number, name: string, fn: () => Promise<unknown>) => {
@@ -216,11 +241,16 @@ export async function startAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
     }
     const compaction = makeCompactionHandler(source);
     every(300_000, 'compaction', () => compaction());
+    // Every 15 minutes, as the stack's puddle-totals-drift schedule; DuckDB over the home's lake copy stands in for Athena.
+    every(900_000, 'totals-drift', () => drift());
   }
 
   return {
     url,
     runtime,
+    emulators: { s3: fauxqs.endpoint, sns: fauxqs.endpoint, sqs: fauxqs.endpoint, dynamodb: dynalite.endpoint, bucket: runtime.env.bucket, region: EMULATOR_REGION },
+    checkTotalsDrift: () => drift(),
+    pollBankInbox: () => bankInbox.poll(),
     async depths() {
       const out: Record<string, number> = {};
       for (const p of PUDDLES) out[p.name] = await runtime.queue.depth(p.name);
@@ -233,6 +263,7 @@ export async function startAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
       // Requests under way are answered; keep-alive connections close once idle (core/http/server.ts).
       await closeGracefully(server, () => new Promise<void>((resolve) => server.close(() => resolve())));
       await Promise.all(pollers);
+      await bankInbox.stop();
       await Promise.all(scheduled);
       await runtime.close();
       inner.close();

@@ -6,6 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, SQSRecord } from 'aws-lambda';
 
+import { HANDLERS, type HandlerName, type HandlerSpec } from '../shape.js';
+
 export function httpEventOf(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
   const url = new URL(req.url ?? '/', 'http://local');
   const headers: Record<string, string> = {};
@@ -95,3 +97,24 @@ export function lambdaContextOf(functionName: string, timeoutMs: number): Contex
     succeed: () => undefined,
   };
 }
+
+/**
+ * The function API Gateway sends a request to: the first of the stack's HTTP routes (shape.ts HANDLERS, the same
+ * list the stack adds its routes from) whose method and path match, `{name}` matching one path segment. None
+ * matches: API Gateway answers 404 itself, no function runs.
+ */
+export function routeFor(method: string, path: string, handlers: readonly HandlerSpec[] = HANDLERS): HandlerName | undefined {
+  const segments = path.split('/');
+  for (const spec of handlers) {
+    for (const route of spec.routes ?? []) {
+      const [routeMethod, routePath = ''] = route.split(' ');
+      const want = routePath.split('/');
+      if (routeMethod !== method || want.length !== segments.length) continue;
+      if (want.every((w, i) => (/^\{\w+\}$/.test(w) ? segments[i] !== '' : w === segments[i]))) return spec.name;
+    }
+  }
+  return undefined;
+}
+
+/** API Gateway's own answer when no route matches. */
+export const NO_ROUTE: APIGatewayProxyStructuredResultV2 = { statusCode: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Not Found"}' };

@@ -48,6 +48,11 @@ async function runLocal(values: { 'no-schedule'?: boolean; port?: string }): Pro
   const local = await startAwsLocal({ home: config.home, port: config.port, host: config.host, schedule: !values['no-schedule'] });
   process.stdout.write(`puddle (AWS shape, emulated) listening on ${local.url} (home ${config.home})\n`);
   process.stdout.write(routesLine(local.url));
+  process.stdout.write(`  GET ${local.url}/v1/totals (read or TV key, from the DynamoDB counters)\n`);
+  const e = local.emulators;
+  // The emulators take any keys, so they listen on this machine only.
+  process.stdout.write(`  emulators on this machine only: S3, SNS, SQS ${e.sqs}, DynamoDB ${e.dynamodb} (any keys, region ${e.region}); bucket ${e.bucket}\n`);
+  process.stdout.write(`  bank statements: aws --endpoint-url ${e.s3} s3 cp FILE s3://${e.bucket}/inbox/bank/\n`);
   process.stdout.write(`  puddle query / puddle report with PUDDLE_HOME=${config.home} answer over what it lands\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
