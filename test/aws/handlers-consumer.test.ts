@@ -3,6 +3,7 @@ import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, GetQueueUrlC
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
+import { log } from '../../core/log.js';
 import type { ObjectStore, OpsEvent } from '../../core/ports.js';
 import { makeConsumerHandler, puddleOfQueue } from '../../infra/aws/handlers/consumer.js';
 import type { AwsRuntime } from '../../infra/aws/runtime.js';
@@ -143,6 +144,38 @@ describe('consumer handler (SQS event, Powertools BatchProcessor, partial batch 
       { type: 'dead_letter', puddle: 'support', messages: 1, reason: 'Error: message left out (it can quote the record)' },
       { type: 'dead_letter', puddle: 'support', messages: 1, reason: expect.stringMatching(/^FatalError: SQS message .* is not an envelope \(invalid JSON\)$/) },
     ]);
+  });
+
+  it('logs an unreadable record on its first failed receive (not only when it is dead-lettered), at most once per 10 s, never its body', async () => {
+    // The engagement puddle's queue is untouched by the other tests. A body that is not JSON, quoting a donor.
+    await shape.clients.sns.send(
+      new PublishCommand({ TopicArn: shape.env[ENV.topicArn], Message: '{"email": "jane@example.org"', MessageAttributes: { contract: { DataType: 'String', StringValue: 'click' } } }),
+    );
+    const warn = vi.spyOn(log, 'warn');
+    try {
+      const handler = makeConsumerHandler(async () => ({ ...rt, events: { emit: async () => undefined } }));
+      const first = await receiveAsLambda('engagement');
+      expect((await handler(sqsEvent(first.messages, first.arn), lambdaContext())).batchItemFailures).toHaveLength(1);
+      const lines = () => warn.mock.calls.filter(([message]) => message.startsWith('unreadable SQS records'));
+      expect(lines()).toHaveLength(1);
+      expect(lines()[0]![1]).toMatchObject({
+        puddle: 'engagement',
+        messages: 1,
+        message_ids: [first.messages[0]!.MessageId],
+        receive: 1,
+        of: 5,
+        error: 'FatalError (caused by SyntaxError): message left out (it can quote the record)',
+      });
+      expect(JSON.stringify(warn.mock.calls)).not.toContain('jane@example.org');
+
+      // Offered again at once: still failing, within 10 s of the line, so no second line.
+      await releaseNow('engagement', first.messages);
+      const second = await receiveAsLambda('engagement');
+      expect((await handler(sqsEvent(second.messages, second.arn), lambdaContext())).batchItemFailures).toHaveLength(1);
+      expect(lines()).toHaveLength(1);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('as deployed without the Glue settings: the invocation fails naming the missing variable, so SQS offers the batch again', async () => {

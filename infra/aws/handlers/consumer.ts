@@ -6,12 +6,16 @@
 // and SQS offers it again after the visibility timeout, until the redrive policy dead-letters it. A record
 // reported failed on its last receive (ApproximateReceiveCount at the queue's maxReceiveCount) is going to the
 // DLQ now: that is told as a `dead_letter` ops event (EventBridge when deployed), as the embedded consumer does.
+// Every earlier failed receive of an unreadable record is logged too (rate-limited), so on-call sees it on the
+// first attempt rather than five visibility timeouts (about 30 minutes) later.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
 import { parseEnvelopeWithoutRaw, type Envelope } from '../../../core/envelope.js';
 import { ConfigError, FatalError } from '../../../core/errors.js';
+import { errorReason } from '../../../core/error-reason.js';
 import { logOpsEvents } from '../../../core/ops-events.js';
+import { RepeatedFailure } from '../../../core/repeated-failure.js';
 import type { ClaimOptions, ClaimedMessage, DeadLetter, Queue } from '../../../core/ports.js';
 import { PuddleConsumer } from '../../../puddles/consumer.js';
 import { PUDDLES, type PuddleDef } from '../../../puddles/definitions.js';
@@ -40,6 +44,14 @@ export interface ConsumerHandlerOptions {
 }
 
 export function makeConsumerHandler(runtime: RuntimeSource, opts: ConsumerHandlerOptions = {}): SqsHandler {
+  // Per puddle, kept by a warm container across invocations: one line when unreadable records start failing,
+  // then at most one every 10 s with how many. Kinds and message ids only (errorReason): never the body.
+  const unreadableLogs = new Map<string, RepeatedFailure>();
+  const unreadableLog = (puddle: string) => {
+    let f = unreadableLogs.get(puddle);
+    if (!f) unreadableLogs.set(puddle, (f = new RepeatedFailure({ fields: { puddle }, describe: errorReason })));
+    return f;
+  };
   return async (event, context) => {
     const rt = await runtime();
     const records = event.Records ?? [];
@@ -51,6 +63,7 @@ export function makeConsumerHandler(runtime: RuntimeSource, opts: ConsumerHandle
     // The redrive policy's count, from the same spec the stack and provisioning make the queue from.
     const maxReceiveCount = queueSpec(puddle, rt.env.queuePrefix).maxReceiveCount;
     const unreadable = new Map<string, string>();
+    let firstUnreadable: unknown;
 
     const decoded = new Map<string, ClaimedMessage>();
     const decode = async (record: SQSRecord): Promise<void> => {
@@ -58,6 +71,7 @@ export function makeConsumerHandler(runtime: RuntimeSource, opts: ConsumerHandle
         await decodeOne(record);
       } catch (err) {
         unreadable.set(record.messageId, err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+        firstUnreadable ??= err;
         throw err;
       }
     };
@@ -95,6 +109,15 @@ export function makeConsumerHandler(runtime: RuntimeSource, opts: ConsumerHandle
       const consumer = new PuddleConsumer({ puddle, queue: batch, store: rt.store, catalog: rt.catalog, batchSize: batch.size, onLanded, events });
       await consumer.landOnce();
       for (const l of landed) await totals!.apply(l);
+    }
+    if (read.batchItemFailures.length) {
+      const receives = read.batchItemFailures.map((f) => Number(records.find((r) => r.messageId === f.itemIdentifier)?.attributes.ApproximateReceiveCount ?? 1));
+      unreadableLog(puddle.name).fail(
+        'unreadable SQS records reported failed: SQS offers them again after the visibility timeout, and dead-letters them on the last receive',
+        firstUnreadable,
+        { messages: read.batchItemFailures.length, message_ids: read.batchItemFailures.slice(0, 10).map((f) => f.itemIdentifier), receive: Math.max(...receives), of: maxReceiveCount },
+        'warn',
+      );
     }
     const lastTries = read.batchItemFailures.filter((f) => {
       const record = records.find((r) => r.messageId === f.itemIdentifier);
