@@ -2,9 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { makeEnvelope } from '../../core/envelope.js';
 import { appealNight, toRequests, type Scenario } from '../../core/scenario/appeal-night.js';
+import { QUEUE_PREFIX, queueNames } from '../../infra/aws/shape.js';
 import { startAwsLocal, type AwsLocal } from '../../infra/aws/local/aws-local.js';
 import { EMULATOR_CREDENTIALS } from '../../infra/aws/local/emulators.js';
 import { postEvents } from '../support/hub-process.js';
@@ -109,6 +112,50 @@ describe('puddle aws local: HTTP -> API Gateway v2 -> producer Lambda -> SNS -> 
     } finally {
       s3.destroy();
     }
+  });
+
+  it('`puddle dead-letters` on this home lists the SQS dead-letter queues, and `redrive` sends them back to land', async () => {
+    // A donation the consumer gave up on, as the queue adapter dead-letters one (with its reason).
+    const lost = makeEnvelope({
+      contract: 'donation',
+      version: 1,
+      source: 'producer',
+      delivery_id: 'req-dlq',
+      payload: { donation_id: 'don_dlq_1', occurred_at: '2026-11-27T20:15:03Z', channel: 'online', amount_minor: 700, currency: 'GBP', campaign: 'dlq-check' },
+    });
+    const sqs = new SQSClient({ endpoint: local.emulators.sqs, region: local.emulators.region, credentials: EMULATOR_CREDENTIALS });
+    try {
+      const dlq = (await sqs.send(new GetQueueUrlCommand({ QueueName: queueNames(QUEUE_PREFIX, 'transactions').dlq }))).QueueUrl!;
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: dlq,
+          MessageBody: JSON.stringify(lost),
+          MessageAttributes: {
+            contract: { DataType: 'String', StringValue: 'donation' },
+            dead_reason: { DataType: 'String', StringValue: 'RetriableError: disk_full' },
+            dead_attempts: { DataType: 'Number', StringValue: '5' },
+            dead_failed_at: { DataType: 'String', StringValue: '2026-12-02T01:00:00.000Z' },
+          },
+        }),
+      );
+    } finally {
+      sqs.destroy();
+    }
+    const list = await runPuddle(['dead-letters', '--format', 'json'], { PUDDLE_HOME: home });
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout)).toEqual([{ puddle: 'transactions', dead_letters: 1, oldest: '2026-12-02T01:00:00.000Z', newest: '2026-12-02T01:00:00.000Z', reasons: '1 x RetriableError: disk_full' }]);
+    expect(list.stdout).not.toContain('don_dlq_1');
+
+    const redrive = await runPuddle(['dead-letters', 'redrive'], { PUDDLE_HOME: home });
+    expect(redrive.code).toBe(0);
+    expect(redrive.stdout).toContain('transactions: 1 sent back to puddle-transactions');
+    await waitLanded(local);
+    expect(await sqlScalar(home, "SELECT count(*) FROM donation WHERE donation_id = 'don_dlq_1'")).toBe(1);
+    expect(JSON.parse((await runPuddle(['dead-letters', '--format', 'json'], { PUDDLE_HOME: home })).stdout)).toEqual([]);
+  });
+
+  it('refuses to start on a home that holds an earlier run\'s lake, saying how to start clean', async () => {
+    await expect(startAwsLocal({ home, port: 0, host: '127.0.0.1' })).rejects.toThrow(/holds the lake of an earlier run.*Start clean with another PUDDLE_HOME, or remove the earlier run: rm -r/s);
   });
 });
 

@@ -34,6 +34,7 @@ import { makeWebhooksHandler } from '../handlers/webhooks.js';
 import { provisionShape } from '../provision.js';
 import { createAwsClients, createAwsRuntime, type AwsRuntime } from '../runtime.js';
 import { CATALOG_TABLE, HANDLERS, type HandlerName, QUEUE_PREFIX, queueNames, STATE_TABLE, TOPIC, TOTALS_TABLE } from '../shape.js';
+import { refuseEarlierLake, removeAwsLocalHome, writeAwsLocalHome } from './aws-local-home.js';
 import { watchBankInbox } from './bank-inbox-events.js';
 import { emulatorEnv, EMULATOR_REGION, startDynaliteEmulator, startFauxqsEmulator } from './emulators.js';
 import { FolderCopyCatalog } from './folder-catalog.js';
@@ -80,6 +81,8 @@ const KILLED: unique symbol = Symbol('killed');
 
 export async function startAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
   mkdirSync(opts.home, { recursive: true });
+  // Before anything starts: the emulators would start empty beside the earlier run's lake (aws-local-home.ts).
+  refuseEarlierLake(opts.home);
   const fauxqs = await startFauxqsEmulator();
   const dynalite = await startDynaliteEmulator();
   // This process is pointed at the emulators the way any machine is: the SDK's own variables.
@@ -106,6 +109,8 @@ export async function startAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
     },
   });
   const source = async () => runtime;
+  // For the commands run beside it on this home (puddle dead-letters): where the queues are.
+  writeAwsLocalHome(opts.home, { pid: process.pid, startedAt: new Date().toISOString(), sqs: fauxqs.endpoint, region: EMULATOR_REGION, queuePrefix: runtime.env.queuePrefix, bucket: runtime.env.bucket });
 
   // ---------------------------------------------------------------- HTTP: API Gateway's part
   const http: Partial<Record<HandlerName, HttpHandler>> = { producer: makeProducerHandler(source), webhooks: makeWebhooksHandler(source), totals: makeTotalsHandler(source) };
@@ -270,6 +275,7 @@ export async function startAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
       for (const c of Object.values(clients)) (c as { destroy(): void }).destroy();
       await fauxqs.stop();
       await dynalite.stop();
+      removeAwsLocalHome(opts.home);
       for (const [k, v] of saved) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;

@@ -53,14 +53,14 @@ async function runLocal(values: { 'no-schedule'?: boolean; port?: string }): Pro
   // The emulators take any keys, so they listen on this machine only.
   process.stdout.write(`  emulators on this machine only: S3, SNS, SQS ${e.sqs}, DynamoDB ${e.dynamodb} (any keys, region ${e.region}); bucket ${e.bucket}\n`);
   process.stdout.write(`  bank statements: aws --endpoint-url ${e.s3} s3 cp FILE s3://${e.bucket}/inbox/bank/\n`);
-  process.stdout.write(`  puddle query / puddle report with PUDDLE_HOME=${config.home} answer over what it lands\n`);
+  process.stdout.write(`  puddle query / puddle report / puddle dead-letters with PUDDLE_HOME=${config.home} answer over what it lands and its dead-letter queues\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   process.stdout.write('\nstopping...\n');
   await local.stop();
-  process.stdout.write('stopped (the emulators kept everything in memory: the queues are gone, the lake copy stays in PUDDLE_HOME)\n');
+  process.stdout.write(`stopped (the emulators kept everything in memory: the queues and counters are gone, the lake copy stays in PUDDLE_HOME; the next puddle aws local wants another PUDDLE_HOME, or this one without lake/ and catalog.db)\n`);
   return 0;
 }
 

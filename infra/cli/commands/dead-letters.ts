@@ -4,6 +4,8 @@ import { PUDDLES } from '../../../puddles/definitions.js';
 import { defineCommand } from '../command.js';
 import { formatRows, type Format } from '../format.js';
 import { existingHome } from '../local-runtime.js';
+import { AWS_LOCAL_FILE, readAwsLocalHome, type AwsLocalHome } from '../../aws/local/aws-local-home.js';
+import type { DeadLetterSummary } from '../../local/sqlite-dead-letters.js';
 
 /** A reason (core/error-reason.ts) can list a record's every bad field: cut long ones to what a table can show. */
 const REASON_CHARS = 160;
@@ -27,7 +29,11 @@ export const deadLetters = defineCommand({
       process.stderr.write(`puddle dead-letters: --puddle must be one of ${PUDDLES.map((p) => p.name).join(', ')}\n`);
       return 2;
     }
-    const file = join(existingHome(), 'queue.db');
+    const home = existingHome();
+    // A home `puddle aws local` runs on: its dead letters are in the SQS dead-letter queues, not in queue.db.
+    const awsLocal = readAwsLocalHome(home);
+    if (awsLocal) return awsShapeDeadLetters(awsLocal, action, puddle, values.format === 'json' ? 'json' : 'table');
+    const file = join(home, 'queue.db');
     if (!existsSync(file)) {
       process.stderr.write(`note: ${file} does not exist (PUDDLE_HOME): no queue, so no dead letters\n`);
       if (action !== 'redrive') process.stdout.write(formatRows([], values.format === 'json' ? 'json' : 'table'));
@@ -48,17 +54,56 @@ export const deadLetters = defineCommand({
         process.stdout.write(`sent back ${total} dead letters${total ? ': a running hub lands them now; otherwise puddle start or puddle land' : ''}\n`);
         return 0;
       }
-      const rows = summarizeDeadLetters(db).map((s) => ({
-        puddle: s.puddle,
-        dead_letters: s.count,
-        oldest: s.oldest,
-        newest: s.newest,
-        reasons: s.reasons.map((r) => `${r.count} x ${r.reason.length > REASON_CHARS ? `${r.reason.slice(0, REASON_CHARS)}...` : r.reason}`).join('; '),
-      }));
-      process.stdout.write(formatRows(rows, values.format === 'json' ? 'json' : ('table' as Format)));
+      process.stdout.write(formatRows(summaryRows(summarizeDeadLetters(db)), values.format === 'json' ? 'json' : ('table' as Format)));
       return 0;
     } finally {
       db.close();
     }
   },
 });
+
+function summaryRows(summaries: readonly DeadLetterSummary[]) {
+  return summaries.map((s) => ({
+    puddle: s.puddle,
+    dead_letters: s.count,
+    oldest: s.oldest,
+    newest: s.newest,
+    reasons: s.reasons.map((r) => `${r.count} x ${r.reason.length > REASON_CHARS ? `${r.reason.slice(0, REASON_CHARS)}...` : r.reason}`).join('; '),
+  }));
+}
+
+/** The SQS dead-letter queues of the `puddle aws local` running on this home, listed or sent back. */
+async function awsShapeDeadLetters(running: AwsLocalHome, action: string | undefined, puddle: string | undefined, format: Format): Promise<number> {
+  try {
+    process.kill(running.pid, 0);
+  } catch {
+    process.stderr.write(
+      `puddle dead-letters: this home belongs to a puddle aws local (pid ${running.pid}, started ${running.startedAt}) that no longer runs: ` +
+        `its queues, dead letters included, were in its memory and are gone. Remove ${AWS_LOCAL_FILE} from the home to read its embedded queue.db instead\n`,
+    );
+    return 1;
+  }
+  const [{ SQSClient }, { redriveSqsDeadLetters, summarizeSqsDeadLetters }, { EMULATOR_CREDENTIALS }] = await Promise.all([
+    import('@aws-sdk/client-sqs'),
+    import('../../aws/sqs-dead-letters.js'),
+    import('../../aws/local/emulators.js'),
+  ]);
+  const sqs = new SQSClient({ endpoint: running.sqs, region: running.region, credentials: EMULATOR_CREDENTIALS });
+  const puddles = puddle ? [puddle] : PUDDLES.map((p) => p.name);
+  try {
+    if (action === 'redrive') {
+      const moved = await redriveSqsDeadLetters(sqs, running.queuePrefix, puddles);
+      let total = 0;
+      for (const [name, n] of Object.entries(moved)) {
+        process.stdout.write(`${name}: ${n} sent back to ${running.queuePrefix}${name}\n`);
+        total += n;
+      }
+      process.stdout.write(`sent back ${total} dead letters${total ? ': puddle aws local lands them now' : ''}\n`);
+      return 0;
+    }
+    process.stdout.write(formatRows(summaryRows(await summarizeSqsDeadLetters(sqs, running.queuePrefix, puddles)), format));
+    return 0;
+  } finally {
+    sqs.destroy();
+  }
+}
