@@ -9,7 +9,7 @@ export const aws = defineCommand({
     'Run the AWS shape on this machine: Lambda handlers over fauxqs (S3, SNS, SQS) and dynalite (DynamoDB), in this process; or backfill a deployed stack\'s live totals counters from its lake (totals-rebuild).',
   usage: 'puddle aws local [--no-schedule] [--port N] | puddle aws totals-rebuild',
   options: {
-    'no-schedule': { type: 'boolean', description: 'producer, webhooks and consumers only: no scheduled syncs or compaction' },
+    'no-schedule': { type: 'boolean', description: 'producer, webhooks, totals, consumers and the bank inbox only: no scheduled syncs, compaction or drift check' },
     port: { type: 'string', description: 'listen port (default $PORT or 8787)' },
   },
   async run({ values, positionals }) {
