@@ -1,8 +1,6 @@
 import { resolve } from 'node:path';
 import { checkDistinctKeys, parseFeedKeys, type FeedKey } from './http/auth.js';
-import { ConfigError } from './errors.js';
-import type { SecretStore } from './ports.js';
-import { utcInstantMs } from './time.js';
+import { envSettings } from './settings.js';
 
 /** Configuration from the environment, read once at an entry point. */
 export interface PuddleConfig {
@@ -49,51 +47,27 @@ function keyList(text: string | undefined): string[] {
     .filter(Boolean);
 }
 
-function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const text = env[name];
-  if (text === undefined || text.trim() === '') return fallback;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive whole number (got ${JSON.stringify(text.slice(0, 20))})`);
-  return n;
-}
-
-/** A share from 0 to 1; unset: the fallback. */
-function share(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const text = env[name];
-  if (text === undefined || text.trim() === '') return fallback;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(`${name} must be a number from 0 to 1 (got ${JSON.stringify(text.slice(0, 20))})`);
-  return n;
-}
-
-/** 0-19 steps of nice (Linux); unset: 0. */
-function niceSteps(env: NodeJS.ProcessEnv, name: string): number {
-  const text = env[name];
-  if (text === undefined || text.trim() === '') return 0;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 19) throw new ConfigError(`${name} must be a whole number from 0 to 19 (got ${JSON.stringify(text.slice(0, 20))})`);
-  return n;
-}
-
-const YEAR_MS = 365 * 86_400_000;
+/** A listen port: 0 picks a free one (PORT, and the CLI's --port). */
+export const PORT_RANGE = { min: 0, max: 65_535, whole: true } as const;
 
 /**
- * A connector's start date setting (`STRIPE_START_DATE`, ...), read as `puddle sync --from` reads its time: a
- * date (its midnight UTC) or an ISO time, no zone meaning UTC. `new Date(text)` read a time without a zone in
- * the machine's zone, so one setting started the backfill at different hours on a laptop and on a server, and
- * it rolled 2026-02-30 over to 2 March. Unset or empty: a year before `now`.
+ * The hub's settings from `env`. Every number goes through one reader (core/settings.ts), and every one that is
+ * set but wrong is named at once, a line each, in one ConfigError: the CLI prints it and exits 2 before it opens
+ * anything. Until 2026-12-02 PORT was read with Number() alone: PORT=abc ended in a stack trace from listen().
  */
-export function startDateSetting(secrets: SecretStore, name: string, now: Date): Date {
-  const text = secrets.get(name)?.trim();
-  if (!text) return new Date(now.getTime() - YEAR_MS);
-  const ms = utcInstantMs(text);
-  if (Number.isNaN(ms)) {
-    throw new ConfigError(`${name} must be a date YYYY-MM-DD or a time such as 2026-11-30T18:00:00Z (no zone: UTC), on the calendar (got ${JSON.stringify(text.slice(0, 40))})`);
-  }
-  return new Date(ms);
-}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
+  const settings = envSettings(env);
+  const whole = (name: string, fallback: number, unit?: string) => settings.number(name, fallback, { min: 1, whole: true, unit });
+  const numbers = {
+    port: settings.number('PORT', 8787, PORT_RANGE),
+    driftCheckMs: whole('PUDDLE_DRIFT_CHECK_SECONDS', 60, 'seconds') * 1000,
+    refetchMaxPending: whole('PUDDLE_REFETCH_MAX_PENDING', 1000),
+    maxQueueDepth: whole('PUDDLE_MAX_QUEUE_DEPTH', 200_000),
+    // Linux's nice steps.
+    landingNice: settings.number('PUDDLE_LANDING_NICE', 0, { min: 0, max: 19, whole: true }),
+    landingYieldAbove: settings.number('PUDDLE_LANDING_YIELD_ABOVE', 0.5, { min: 0, max: 1 }),
+  };
+  settings.check();
   const apiKeys = keyList(env.PUDDLE_API_KEYS);
   const readKeys = keyList(env.PUDDLE_READ_KEYS);
   const tvKeys = keyList(env.PUDDLE_TV_KEYS);
@@ -102,19 +76,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
   checkDistinctKeys({ producer: apiKeys, read: readKeys, tv: tvKeys, feeds: feedKeys });
   return {
     home: resolve(env.PUDDLE_HOME ?? './.puddle'),
-    port: Number(env.PORT ?? 8787),
+    port: numbers.port,
     host: env.HOST ?? '127.0.0.1',
     apiKeys,
     readKeys,
     tvKeys,
     feedKeys,
-    driftCheckMs: positiveInteger(env, 'PUDDLE_DRIFT_CHECK_SECONDS', 60) * 1000,
+    driftCheckMs: numbers.driftCheckMs,
     maxEvents: 1000,
     maxBodyBytes: 1024 * 1024,
-    refetchMaxPending: positiveInteger(env, 'PUDDLE_REFETCH_MAX_PENDING', 1000),
-    maxQueueDepth: positiveInteger(env, 'PUDDLE_MAX_QUEUE_DEPTH', 200_000),
-    landingNice: niceSteps(env, 'PUDDLE_LANDING_NICE'),
-    landingYieldAbove: share(env, 'PUDDLE_LANDING_YIELD_ABOVE', 0.5),
+    refetchMaxPending: numbers.refetchMaxPending,
+    maxQueueDepth: numbers.maxQueueDepth,
+    landingNice: numbers.landingNice,
+    landingYieldAbove: numbers.landingYieldAbove,
     bankInbox: { layout: env.PUDDLE_BANK_LAYOUT, currency: env.PUDDLE_BANK_CURRENCY, account: env.PUDDLE_BANK_ACCOUNT },
   };
 }

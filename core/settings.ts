@@ -2,32 +2,82 @@
 // runs. Until 2026-12-02 a wrong setting was thrown as if the connector were not configured (FRESHDESK_PLAN=
 // enterprize) or not seen at all (a rate limit of "ten" became NaN), so `puddle start` ran without the connector
 // behind one log line, and the charity found out hours later. An unset setting takes its default; credentials
-// that are missing are the connector's to call "not configured" (the hub then runs its sandbox, or goes without).
-import { startDateSetting } from './config.js';
+// that are missing are the connector's to call "not configured" (the hub then runs its sandbox, or goes without),
+// but a group of credentials set in part is a mistake (credentials() below).
+//
+// The same reader takes the hub's own environment (PORT, PUDDLE_*: core/config.ts) and the CLI's whole-number
+// options go through readNumber: one reading of a number everywhere, so `PORT=abc` is refused as
+// `--port abc` is, instead of running with NaN.
 import { ConfigError } from './errors.js';
 import { isSecretName } from './log.js';
 import { isCurrencyCode } from './money.js';
 import type { SecretStore } from './ports.js';
+import { utcInstantMs } from './time.js';
 
-/** The range a number setting accepts: `above` excludes its bound, `min` and `max` include theirs. */
+/**
+ * The range a number setting accepts: `above` excludes its bound, `min` and `max` include theirs. `unit` is only
+ * for the words (`a whole number of seconds, at least 1`).
+ */
 export interface NumberRange {
   min?: number;
   above?: number;
   max?: number;
   whole?: boolean;
+  unit?: string;
 }
 
-function rangeWords(r: NumberRange): string {
-  const kind = r.whole ? 'a whole number' : 'a number';
+/** What a range accepts, in words: `a whole number from 0 to 65535`. */
+export function rangeWords(r: NumberRange): string {
+  const kind = `${r.whole ? 'a whole number' : 'a number'}${r.unit ? ` of ${r.unit}` : ''}`;
+  // After a unit, "of 1 or more" would read "a whole number of seconds of 1 or more".
+  const of = r.unit ? ',' : ' of';
   const low = r.above !== undefined ? `above ${r.above}` : r.min !== undefined ? `${r.min}` : null;
   if (low !== null && r.max !== undefined) return r.above !== undefined ? `${kind} ${low} and at most ${r.max}` : `${kind} from ${low} to ${r.max}`;
-  if (low !== null) return r.above !== undefined ? `${kind} ${low}` : `${kind} of ${low} or more`;
-  return r.max !== undefined ? `${kind} of at most ${r.max}` : kind;
+  if (low !== null) return r.above !== undefined ? `${kind} ${low}` : r.unit ? `${kind}, at least ${low}` : `${kind} of ${low} or more`;
+  return r.max !== undefined ? `${kind}${of} at most ${r.max}` : kind;
 }
 
-function inRange(n: number, r: NumberRange): boolean {
-  if (!Number.isFinite(n) || (r.whole && !Number.isSafeInteger(n))) return false;
-  return !((r.min !== undefined && n < r.min) || (r.above !== undefined && n <= r.above) || (r.max !== undefined && n > r.max));
+/**
+ * Plain decimal digits only. Number() alone reads `abc` as NaN, which every comparison takes as false (so a
+ * bound check passed it), and takes '0x10', '1e3' and 'Infinity', which in a setting are more likely a mistake
+ * than meant.
+ */
+const WHOLE = /^-?\d+$/;
+const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+/** The number `text` says when it is one in `range`; undefined otherwise. */
+export function readNumber(text: string, range: NumberRange): number | undefined {
+  if (!(range.whole ? WHOLE : DECIMAL).test(text)) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || (range.whole && !Number.isSafeInteger(n))) return undefined;
+  const out = (range.min !== undefined && n < range.min) || (range.above !== undefined && n <= range.above) || (range.max !== undefined && n > range.max);
+  return out ? undefined : n;
+}
+
+const YEAR_MS = 365 * 86_400_000;
+
+/**
+ * A connector's start date setting (`STRIPE_START_DATE`, ...), read as `puddle sync --from` reads its time: a
+ * date (its midnight UTC) or an ISO time, no zone meaning UTC. `new Date(text)` read a time without a zone in
+ * the machine's zone, so one setting started the backfill at different hours on a laptop and on a server, and
+ * it rolled 2026-02-30 over to 2 March. Unset or empty: a year before `now`.
+ */
+export function startDateSetting(secrets: SecretStore, name: string, now: Date): Date {
+  const text = secrets.get(name)?.trim();
+  if (!text) return new Date(now.getTime() - YEAR_MS);
+  const ms = utcInstantMs(text);
+  if (Number.isNaN(ms)) {
+    throw new ConfigError(`${name} must be a date YYYY-MM-DD or a time such as 2026-11-30T18:00:00Z (no zone: UTC), on the calendar (got ${JSON.stringify(text.slice(0, 40))})`);
+  }
+  return new Date(ms);
+}
+
+/** A connector's credentials: each entry a name, or names of which one is enough (a domain or a base URL). */
+export type CredentialGroup = readonly (string | readonly string[])[];
+
+/** Settings read from an environment (the hub's, a Lambda's, a CLI's). */
+export function envSettings(env: NodeJS.ProcessEnv): SettingsReader {
+  return new SettingsReader({ get: (name) => env[name] });
 }
 
 export class SettingsReader {
@@ -54,13 +104,33 @@ export class SettingsReader {
   }
 
   /** A number in `range`, or `fallback` when unset (and when wrong: the problem is recorded). */
-  number(name: string, fallback: number, range: NumberRange): number {
+  number<F extends number | undefined>(name: string, fallback: F, range: NumberRange): number | F {
     const text = this.text(name);
     if (text === undefined) return fallback;
-    const n = Number(text);
-    if (inRange(n, range)) return n;
+    const n = readNumber(text, range);
+    if (n !== undefined) return n;
     this.problem(name, rangeWords(range), text);
     return fallback;
+  }
+
+  /**
+   * Whether a connector's credentials are all set. None set is "not configured" (false, nothing recorded: the
+   * hub runs its sandbox, or goes without). Some set and some not is a mistake, not a connector to skip: until
+   * 2026-12-02 FRESHDESK_API_KEY without FRESHDESK_DOMAIN was only logged as "not configured" and the hub ran
+   * the sandbox in its place. It is recorded naming what is missing (never a value); `alsoCounted` are
+   * credentials that show the connector was meant to be configured without being needed (another auth mode's).
+   */
+  credentials(connector: string, group: CredentialGroup, alsoCounted: readonly string[] = []): boolean {
+    const isSet = (names: string | readonly string[]) => (typeof names === 'string' ? [names] : names).some((n) => this.text(n) !== undefined);
+    const missing = group.filter((names) => !isSet(names));
+    if (missing.length === 0) return true;
+    const given = [...new Set([...group.flat(), ...alsoCounted])].filter((n) => isSet(n));
+    if (given.length === 0) return false;
+    const words = (names: string | readonly string[]) => (typeof names === 'string' ? names : names.join(' or '));
+    this.#problems.push(
+      `${missing.map(words).join(', ')} must be set too: ${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} set, and ${connector} needs all of ${group.map(words).join(', ')} (or none, to leave it unconfigured)`,
+    );
+    return false;
   }
 
   /** One of `values` (read in any case), or `fallback` when unset. */
@@ -113,7 +183,7 @@ export class SettingsReader {
     return fallback;
   }
 
-  /** A start date (core/config.ts startDateSetting); a wrong one is recorded and a year back is used meanwhile. */
+  /** A start date (startDateSetting); a wrong one is recorded and a year back is used meanwhile. */
   startDate(name: string, now: Date): Date {
     try {
       return startDateSetting(this.#secrets, name, now);

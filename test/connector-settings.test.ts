@@ -31,6 +31,8 @@ const LINES = [
   'FRESHDESK_PLAN must be one of growth, pro, enterprise (got "enterprize")',
   'FRESHDESK_CONCURRENCY must be a whole number of 1 or more (got "two")',
   "SALESFORCE_INSTANCE_URL must be the org's My Domain URL, such as https://example.my.salesforce.com",
+  // Set (if wrongly) without the credentials its auth mode needs: set in part.
+  'SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET must be set too: SALESFORCE_INSTANCE_URL is set, and salesforce (SALESFORCE_AUTH client_credentials) needs all of SALESFORCE_INSTANCE_URL, SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET (or none, to leave it unconfigured)',
   'STRIPE_API_KEY must be a secret key (sk_live_..., sk_test_...) or a restricted key (rk_...)',
   'STRIPE_REQUESTS_PER_SECOND must be a number of 0 or more (got "ten")',
   'STRIPE_API_BASE must be a full http(s) URL such as http://127.0.0.1:12111',

@@ -55,7 +55,8 @@ function readMappingSettings(settings: SettingsReader): BraintreeMappingSettings
 
 /**
  * Braintree's settings. Each one set but wrong is a ConfigError (all of them, a line each), whether or not the
- * credentials are set; credentials missing are "not configured" (FatalError): the hub runs the sandbox instead.
+ * credentials are set, and so are credentials set in part; none set is "not configured" (FatalError): the hub
+ * runs the sandbox instead.
  */
 export function braintreeConfig(secrets: SecretStore, now = new Date()): BraintreeConfig {
   const settings = new SettingsReader(secrets);
@@ -65,12 +66,11 @@ export function braintreeConfig(secrets: SecretStore, now = new Date()): Braintr
   const requestsPerSecond = settings.number('BRAINTREE_REQUESTS_PER_SECOND', 10, { min: 0 });
   const concurrency = settings.number('BRAINTREE_CONCURRENCY', 2, { min: 1, whole: true });
   const mapping = readMappingSettings(settings);
+  const complete = settings.credentials('braintree', ['BRAINTREE_MERCHANT_ID', 'BRAINTREE_PUBLIC_KEY', 'BRAINTREE_PRIVATE_KEY']);
   settings.check();
+  if (!complete) throw new FatalError('braintree: BRAINTREE_MERCHANT_ID, BRAINTREE_PUBLIC_KEY and BRAINTREE_PRIVATE_KEY are not set');
   const merchantId = secrets.get('BRAINTREE_MERCHANT_ID') ?? '';
   const publicKey = secrets.get('BRAINTREE_PUBLIC_KEY') ?? '';
   const privateKey = secrets.get('BRAINTREE_PRIVATE_KEY') ?? '';
-  if (!merchantId || !publicKey || !privateKey) {
-    throw new FatalError('braintree: BRAINTREE_MERCHANT_ID, BRAINTREE_PUBLIC_KEY and BRAINTREE_PRIVATE_KEY must all be set');
-  }
   return { merchantId, publicKey, privateKey, environment, apiBase, startDate, requestsPerSecond, concurrency, ...mapping };
 }

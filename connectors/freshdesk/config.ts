@@ -65,7 +65,8 @@ function apiBaseSetting(settings: SettingsReader): string | null {
 
 /**
  * Freshdesk's settings. Each one set but wrong is a ConfigError (all of them, a line each), whether or not the
- * key is set; no key, or no domain, is "not configured" (FatalError): the hub runs the sandbox instead.
+ * key is set, and so is a key without a domain or a domain without a key; neither set is "not configured"
+ * (FatalError): the hub runs the sandbox instead.
  */
 export function freshdeskConfig(secrets: SecretStore, now = new Date()): FreshdeskConfig {
   const settings = new SettingsReader(secrets);
@@ -104,10 +105,8 @@ export function freshdeskConfig(secrets: SecretStore, now = new Date()): Freshde
     webhookHeader: (settings.matching('FRESHDESK_WEBHOOK_HEADER', HEADER_NAME, 'a header name such as X-Puddle-Token') ?? '').toLowerCase(),
     concurrency: settings.number('FRESHDESK_CONCURRENCY', 2, { min: 1, whole: true }),
   };
+  const complete = settings.credentials('freshdesk', ['FRESHDESK_API_KEY', ['FRESHDESK_DOMAIN', 'FRESHDESK_API_BASE']]);
   settings.check();
-  if (!config.apiKey) throw new FatalError('freshdesk: FRESHDESK_API_KEY is not set');
-  if (!config.apiBase) {
-    throw new FatalError('freshdesk: set FRESHDESK_DOMAIN (acme or acme.freshdesk.com) or FRESHDESK_API_BASE (the host URL such as https://acme.freshdesk.com, without /api/v2)');
-  }
+  if (!complete) throw new FatalError('freshdesk: FRESHDESK_API_KEY and FRESHDESK_DOMAIN (or FRESHDESK_API_BASE) are not set');
   return config;
 }

@@ -3,14 +3,17 @@ import { Connection, OAuth2, type Record as SfRecord } from 'jsforce';
 import { setDefaults } from 'jsforce/lib/request.js';
 import { AuthError, CursorGoneError, FatalError, NotFoundError, QuotaReachedError, RetriableError, WindowTooLargeError } from '../../core/errors.js';
 import { proxyFor } from '../../core/http/proxy.js';
-import type { SalesforceConfig } from './config.js';
+import { readNumber } from '../../core/settings.js';
+import { HTTP_TIMEOUT_RANGE, type SalesforceConfig } from './config.js';
 
 /**
  * How long one call may wait for Salesforce's answer. Salesforce itself stops a synchronous request after
  * about 120 s (REQUEST_RUNNING_TOO_LONG, retried), so past this no answer is coming; jsforce would wait
- * 30 minutes. `HTTP_TIMEOUT` (milliseconds) overrides it, as it does in jsforce.
+ * 30 minutes. `HTTP_TIMEOUT` (milliseconds) overrides it, as it does in jsforce. Read when this module loads
+ * (jsforce's defaults are module-wide); one that is not a number in range is named by salesforceConfig, which
+ * `puddle start` and `puddle sync` check before anything runs, and the default holds meanwhile.
  */
-export const SALESFORCE_TIMEOUT_MS = Number(process.env.HTTP_TIMEOUT) || 150_000;
+export const SALESFORCE_TIMEOUT_MS = readNumber(process.env.HTTP_TIMEOUT?.trim() ?? '', HTTP_TIMEOUT_RANGE) ?? 150_000;
 
 // jsforce retries GETs on 420/429/5xx five times on its own (ignoring Retry-After), and query, queryMore
 // and describe pass no per-call options: only the module defaults reach them. The engine owns retries.

@@ -13,13 +13,24 @@ describe('Salesforce configuration', () => {
 
   it('names what is missing for the chosen auth mode, without echoing secrets', () => {
     const base = { SALESFORCE_INSTANCE_URL: 'https://charity.my.salesforce.com' };
-    expect(() => salesforceConfig(secrets({ ...base, SALESFORCE_AUTH: 'client_credentials', SALESFORCE_CLIENT_ID: 'id' }))).toThrow('SALESFORCE_CLIENT_SECRET must be set when SALESFORCE_AUTH is client_credentials');
-    expect(() => salesforceConfig(secrets({ ...base, SALESFORCE_AUTH: 'jwt', SALESFORCE_CLIENT_ID: 'id', SALESFORCE_USERNAME: 'u' }))).toThrow('SALESFORCE_PRIVATE_KEY must be set');
+    // Set in part: a mistake (ConfigError), not "not configured"; the values set are named, never shown.
+    expect(() => salesforceConfig(secrets({ ...base, SALESFORCE_AUTH: 'client_credentials', SALESFORCE_CLIENT_ID: 'id-123' }))).toThrow(
+      new ConfigError(
+        'SALESFORCE_CLIENT_SECRET must be set too: SALESFORCE_INSTANCE_URL, SALESFORCE_CLIENT_ID are set, and salesforce (SALESFORCE_AUTH client_credentials) needs all of SALESFORCE_INSTANCE_URL, SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET (or none, to leave it unconfigured)',
+      ),
+    );
+    expect(() => salesforceConfig(secrets({ ...base, SALESFORCE_AUTH: 'jwt', SALESFORCE_CLIENT_ID: 'id', SALESFORCE_USERNAME: 'u' }))).toThrow(/^SALESFORCE_PRIVATE_KEY must be set too/);
+    expect(() => salesforceConfig(secrets({ ...base }))).toThrow(/^SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET must be set too: SALESFORCE_INSTANCE_URL is set/);
+    // Another mode's credential shows Salesforce was meant to be configured.
+    expect(() => salesforceConfig(secrets({ SALESFORCE_REFRESH_TOKEN: 'r' }))).toThrow(/^SALESFORCE_INSTANCE_URL, SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET must be set too: SALESFORCE_REFRESH_TOKEN is set/);
     expect(() => salesforceConfig(secrets({ ...base, SALESFORCE_AUTH: 'password' }))).toThrow('SALESFORCE_AUTH must be one of access_token, client_credentials, refresh_token, jwt (got "password")');
     expect(() => salesforceConfig(secrets({ ...base, SALESFORCE_ACCESS_TOKEN: 't', SALESFORCE_API_VERSION: 'v60' }))).toThrow('SALESFORCE_API_VERSION must be an API version such as 60.0 (got "v60")');
-    expect(() => salesforceConfig(secrets({ SALESFORCE_ACCESS_TOKEN: 't' }))).toThrow(FatalError);
-    expect(() => salesforceConfig(secrets({ SALESFORCE_ACCESS_TOKEN: 't' }))).not.toThrow(ConfigError);
-    expect(() => salesforceConfig(secrets({ SALESFORCE_ACCESS_TOKEN: 't' }))).toThrow(/SALESFORCE_INSTANCE_URL/);
+    // Nothing set: not configured (the hub runs the sandbox).
+    expect(() => salesforceConfig(secrets({}))).toThrow(FatalError);
+    expect(() => salesforceConfig(secrets({}))).not.toThrow(ConfigError);
+    expect(() => salesforceConfig(secrets({ SALESFORCE_ACCESS_TOKEN: 't' }))).toThrow(new ConfigError(
+      'SALESFORCE_INSTANCE_URL must be set too: SALESFORCE_ACCESS_TOKEN is set, and salesforce (SALESFORCE_AUTH access_token) needs all of SALESFORCE_INSTANCE_URL, SALESFORCE_ACCESS_TOKEN (or none, to leave it unconfigured)',
+    ));
     // A URL without its scheme is set but wrong; its value is not repeated (a URL can carry a password).
     expect(() => salesforceConfig(secrets({ SALESFORCE_INSTANCE_URL: 'charity.my.salesforce.com' }))).toThrow(ConfigError);
     // field names go into SOQL: only API names

@@ -44,12 +44,19 @@ export interface SalesforceConfig {
   pageSize: number;
 }
 
+/** HTTP_TIMEOUT (jsforce's variable, read by client.ts when it loads): what it accepts. */
+export const HTTP_TIMEOUT_RANGE = { min: 1, whole: true, unit: 'milliseconds' } as const;
+
 export const DEFAULT_PAYMENT_REF_FIELDS = ['npsp__Gateway_Payment_ID__c', 'npsp__Elevate_Payment_ID__c', 'npe01__Check_Reference_Number__c'];
 
-const need = (value: string | null, name: string, auth: string): string => {
-  if (!value) throw new FatalError(`salesforce: ${name} must be set when SALESFORCE_AUTH is ${auth}`);
-  return value;
+/** The credentials each auth mode needs, beside SALESFORCE_INSTANCE_URL. */
+const AUTH_CREDENTIALS: Record<SalesforceAuthMode, readonly string[]> = {
+  access_token: ['SALESFORCE_ACCESS_TOKEN'],
+  client_credentials: ['SALESFORCE_CLIENT_ID', 'SALESFORCE_CLIENT_SECRET'],
+  refresh_token: ['SALESFORCE_CLIENT_ID', 'SALESFORCE_REFRESH_TOKEN'],
+  jwt: ['SALESFORCE_CLIENT_ID', 'SALESFORCE_USERNAME', 'SALESFORCE_PRIVATE_KEY'],
 };
+const ALL_CREDENTIALS = [...new Set(Object.values(AUTH_CREDENTIALS).flat())];
 
 /** A field's API name: field names go into SOQL, so nothing else may. */
 const API_NAME = /^[A-Za-z]\w*$/;
@@ -67,8 +74,8 @@ function readablePrivateKey(pem: string): boolean {
 
 /**
  * Salesforce's settings. Each one set but wrong is a ConfigError (all of them, a line each), whether or not the
- * org is set; no SALESFORCE_INSTANCE_URL, or the credentials its auth mode needs missing, is "not configured"
- * (FatalError): the hub runs the sandbox instead.
+ * org is set, and so is the org without the credentials its auth mode needs, or credentials without the org;
+ * none of them set is "not configured" (FatalError): the hub runs the sandbox instead.
  */
 export function salesforceConfig(secrets: SecretStore, now = new Date()): SalesforceConfig {
   const settings = new SettingsReader(secrets);
@@ -110,23 +117,13 @@ export function salesforceConfig(secrets: SecretStore, now = new Date()): Salesf
     // Salesforce pages at most 2,000 rows.
     pageSize: settings.number('SALESFORCE_PAGE_SIZE', 2000, { min: 1, max: 2000, whole: true }),
   };
+  // Only checked here: client.ts reads it when it loads, and falls back to its default on a wrong one.
+  settings.number('HTTP_TIMEOUT', undefined, HTTP_TIMEOUT_RANGE);
   if (!/^\w*$/.test(config.namespace)) settings.problem('SALESFORCE_NPSP_NAMESPACE', 'a namespace prefix such as npsp, or empty', config.namespace);
+  // The org and what its auth mode needs, all or none; another mode's credentials count as meant to configure it.
+  const complete = settings.credentials(`salesforce (SALESFORCE_AUTH ${auth})`, ['SALESFORCE_INSTANCE_URL', ...AUTH_CREDENTIALS[auth]], ALL_CREDENTIALS);
   settings.check();
-  if (!instanceUrl) throw new FatalError('salesforce: SALESFORCE_INSTANCE_URL must be the org URL, e.g. https://example.my.salesforce.com');
-  if (auth === 'access_token') need(config.accessToken, 'SALESFORCE_ACCESS_TOKEN', auth);
-  if (auth === 'client_credentials') {
-    need(config.clientId, 'SALESFORCE_CLIENT_ID', auth);
-    need(config.clientSecret, 'SALESFORCE_CLIENT_SECRET', auth);
-  }
-  if (auth === 'refresh_token') {
-    need(config.clientId, 'SALESFORCE_CLIENT_ID', auth);
-    need(config.refreshToken, 'SALESFORCE_REFRESH_TOKEN', auth);
-  }
-  if (auth === 'jwt') {
-    need(config.clientId, 'SALESFORCE_CLIENT_ID', auth);
-    need(config.username, 'SALESFORCE_USERNAME', auth);
-    need(config.privateKey, 'SALESFORCE_PRIVATE_KEY', auth);
-  }
+  if (!complete) throw new FatalError('salesforce: SALESFORCE_INSTANCE_URL and its credentials are not set');
   return config;
 }
 

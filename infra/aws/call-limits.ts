@@ -6,7 +6,7 @@
 // abandons the call, tries it again (its three attempts), and if all fail the adapters' mapping makes it a
 // RetriableError (aws-errors.ts: no status means no answer): the producer answers 503 with Retry-After, a
 // consumer fails its batch back to SQS, a connector run ends partial at its checkpoint.
-import { ConfigError } from '../../core/errors.js';
+import { envSettings } from '../../core/settings.js';
 import { ENV, type HandlerSpec } from './shape.js';
 
 /**
@@ -29,12 +29,9 @@ export function callTimeoutMsFor(spec: Pick<HandlerSpec, 'timeoutSeconds'>): num
 
 /** The limit the environment sets (ENV.callTimeoutMs, which the stack sets to callTimeoutMsFor); the default when unset. A value that is not a whole number of ms >= 1,000 is refused. */
 export function readCallTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const text = env[ENV.callTimeoutMs]?.trim();
-  if (!text) return DEFAULT_CALL_TIMEOUT_MS;
-  const ms = Number(text);
-  if (!Number.isSafeInteger(ms) || ms < MIN_CALL_TIMEOUT_MS) {
-    throw new ConfigError(`${ENV.callTimeoutMs} must be a whole number of milliseconds, at least ${MIN_CALL_TIMEOUT_MS} (got ${JSON.stringify(text.slice(0, 20))})`);
-  }
+  const settings = envSettings(env);
+  const ms = settings.number(ENV.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS, { min: MIN_CALL_TIMEOUT_MS, whole: true, unit: 'milliseconds' });
+  settings.check();
   return ms;
 }
 

@@ -11,6 +11,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 import { ConfigError } from '../../core/errors.js';
+import { envSettings } from '../../core/settings.js';
 import { systemClock, type Catalog, type ObjectStore, type OpsEvents, type QueryEngine } from '../../core/ports.js';
 import type { Runtime } from '../../core/runtime.js';
 import { RAW_TABLE, tablePrefix } from '../../puddles/layout.js';
@@ -66,12 +67,10 @@ export function readAwsEnv(env: NodeJS.ProcessEnv = process.env): AwsEnv {
 }
 
 function lockDays(env: NodeJS.ProcessEnv): number | undefined {
-  const text = env[AWS_ENV_VARS.rawObjectLockDays]?.trim();
-  if (!text) return undefined;
-  if (!/^[1-9]\d{0,5}$/.test(text)) {
-    throw new ConfigError(`${AWS_ENV_VARS.rawObjectLockDays} must be a whole number of days (got ${JSON.stringify(text.slice(0, 20))})`);
-  }
-  return Number(text);
+  const settings = envSettings(env);
+  const days = settings.number(AWS_ENV_VARS.rawObjectLockDays, undefined, { min: 1, max: 999_999, whole: true, unit: 'days' });
+  settings.check();
+  return days;
 }
 
 export interface AwsClients {

@@ -56,6 +56,10 @@ describe('compaction handler (schedule)', () => {
   it('reads its settings from the environment, refusing a wrong one by name', () => {
     expect(compactionSettings({})).toEqual({ minFiles: 20, garbageAfterMs: 3_600_000 });
     expect(compactionSettings({ PUDDLE_COMPACT_MIN_FILES: '5', PUDDLE_GC_AFTER_MINUTES: '90' })).toEqual({ minFiles: 5, garbageAfterMs: 5_400_000 });
-    expect(() => compactionSettings({ PUDDLE_GC_AFTER_MINUTES: 'soon' })).toThrow(new ConfigError('PUDDLE_GC_AFTER_MINUTES must be a whole number (got "soon")'));
+    expect(() => compactionSettings({ PUDDLE_GC_AFTER_MINUTES: 'soon' })).toThrow(new ConfigError('PUDDLE_GC_AFTER_MINUTES must be a whole number of minutes, at least 0 (got "soon")'));
+    // A partition needs two files to merge: 1 was taken as 2 without a word.
+    expect(() => compactionSettings({ PUDDLE_COMPACT_MIN_FILES: '1', PUDDLE_GC_AFTER_MINUTES: 'soon' })).toThrow(
+      new ConfigError('PUDDLE_COMPACT_MIN_FILES must be a whole number of 2 or more (got "1")\nPUDDLE_GC_AFTER_MINUTES must be a whole number of minutes, at least 0 (got "soon")'),
+    );
   });
 });

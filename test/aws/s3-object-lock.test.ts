@@ -108,6 +108,6 @@ describe('Object Lock on raw PUTs', () => {
     for (const bad of ['a year', '0', '-5', '1.5']) {
       expect(() => readAwsEnv({ ...env, PUDDLE_RAW_OBJECT_LOCK_DAYS: bad }), bad).toThrow(ConfigError);
     }
-    expect(() => readAwsEnv({ ...env, PUDDLE_RAW_OBJECT_LOCK_DAYS: 'a year' })).toThrow('PUDDLE_RAW_OBJECT_LOCK_DAYS must be a whole number of days (got "a year")');
+    expect(() => readAwsEnv({ ...env, PUDDLE_RAW_OBJECT_LOCK_DAYS: 'a year' })).toThrow('PUDDLE_RAW_OBJECT_LOCK_DAYS must be a whole number of days from 1 to 999999 (got "a year")');
   });
 });

@@ -2,8 +2,8 @@
 // delete the files compaction retired once no query can still be reading them. First, on the Glue catalog, it
 // rewrites every symlink manifest left behind its catalog item by a process that died between the two writes
 // (GlueCatalog.repairManifests): otherwise Athena would keep reading the old list of a `dt` nothing changes again.
-import { ConfigError } from '../../../core/errors.js';
 import { log } from '../../../core/log.js';
+import { envSettings } from '../../../core/settings.js';
 import { collectGarbage, compactAll } from '../../../puddles/compact.js';
 import { defaultRuntime, type RuntimeSource } from './runtime-source.js';
 
@@ -18,14 +18,13 @@ export interface CompactionSettings {
 }
 
 export function compactionSettings(env: NodeJS.ProcessEnv = process.env): CompactionSettings {
-  const whole = (name: string, fallback: number): number => {
-    const text = env[name]?.trim();
-    if (!text) return fallback;
-    const n = Number(text);
-    if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${name} must be a whole number (got ${JSON.stringify(text.slice(0, 20))})`);
-    return n;
-  };
-  return { minFiles: Math.max(2, whole('PUDDLE_COMPACT_MIN_FILES', 20)), garbageAfterMs: whole('PUDDLE_GC_AFTER_MINUTES', 60) * 60_000 };
+  // Read as every number setting is (core/settings.ts): a wrong one is named, a line each. A partition needs two
+  // files to merge: 0 and 1 were taken as 2 without a word; `puddle compact --min-files` refuses them too.
+  const settings = envSettings(env);
+  const minFiles = settings.number('PUDDLE_COMPACT_MIN_FILES', 20, { min: 2, whole: true });
+  const garbageAfterMinutes = settings.number('PUDDLE_GC_AFTER_MINUTES', 60, { min: 0, whole: true, unit: 'minutes' });
+  settings.check();
+  return { minFiles, garbageAfterMs: garbageAfterMinutes * 60_000 };
 }
 
 export function makeCompactionHandler(runtime: RuntimeSource, settings: () => CompactionSettings = compactionSettings) {

@@ -1,7 +1,7 @@
-import { loadConfig } from '../../../core/config.js';
+import { loadConfig, PORT_RANGE } from '../../../core/config.js';
 import { awsSetupProblem } from '../../aws/aws-errors.js';
 import { defineCommand } from '../command.js';
-import { PORT_RANGE, wholeNumberOption } from '../options.js';
+import { wholeNumberOption } from '../options.js';
 
 export const aws = defineCommand({
   name: 'aws',

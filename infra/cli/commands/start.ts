@@ -1,4 +1,4 @@
-import { loadConfig } from '../../../core/config.js';
+import { loadConfig, PORT_RANGE } from '../../../core/config.js';
 import { log } from '../../../core/log.js';
 import { checkConnectorSettings, CONNECTORS } from '../../../connectors/registry.js';
 import { checkFeedKeys } from '../../../puddles/feeds.js';
@@ -8,7 +8,7 @@ import { startHub } from '../../local/hub.js';
 import { routesLine } from '../banner.js';
 import { defineCommand } from '../command.js';
 import { liveLine } from '../live-line.js';
-import { PORT_RANGE, wholeNumberOption } from '../options.js';
+import { wholeNumberOption } from '../options.js';
 
 export const start = defineCommand({
   name: 'start',

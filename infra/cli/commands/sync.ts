@@ -1,6 +1,7 @@
 import { stopRuns } from '../../../core/engine/run-stream.js';
 import { syncConnector } from '../../../core/engine/sync.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
+import { envSettings } from '../../../core/settings.js';
 import { utcInstantMs } from '../../../core/time.js';
 import { defineCommand, writeCommandError } from '../command.js';
 import { formatRows } from '../format.js';
@@ -54,6 +55,11 @@ export const sync = defineCommand({
       process.stderr.write(`puddle sync: ${empty}\n`);
       return 2;
     }
+    // Read as every number setting is, before the home opens: PUDDLE_LEASE_SECONDS=abc was NaN, a lease that
+    // every other run could take at once. Unset: the engine's 2 minutes.
+    const settings = envSettings(process.env);
+    const leaseSeconds = settings.number('PUDDLE_LEASE_SECONDS', undefined, { min: 1, whole: true, unit: 'seconds' });
+    settings.check();
     // A first sync may come before the first start, so it makes the home: its queue holds what it publishes
     // until a hub lands it.
     return withLocalRuntime(async (rt) => {
@@ -76,7 +82,7 @@ export const sync = defineCommand({
         from: range.from,
         to: range.to,
         full: Boolean(values.full),
-        leaseMs: process.env.PUDDLE_LEASE_SECONDS ? Number(process.env.PUDDLE_LEASE_SECONDS) * 1000 : undefined,
+        leaseMs: leaseSeconds === undefined ? undefined : leaseSeconds * 1000,
         deadline,
         onProgress: progress.update,
       })
