@@ -28,7 +28,7 @@ import { TotalsKeeper } from '../../puddles/totals-keeper.js';
 import { WebhookFreshness } from '../../puddles/webhook-freshness.js';
 import { SCHEDULE } from '../../schedules/schedule.js';
 import { startBankInbox } from './bank-inbox.js';
-import { lockHome } from './home-lock.js';
+import { lockHome, type HomeLock } from './home-lock.js';
 import { parseImportOptions } from '../../connectors/bank/import-file.js';
 import { LandingThreads, type LandingThreadsOptions } from './landing-thread.js';
 import { createLocalRuntime } from './runtime.js';
@@ -116,6 +116,11 @@ export interface HubOptions {
   config: PuddleConfig;
   /** What the home's lock says holds it (default `puddle start`): a second hub on the home names it. */
   command?: string;
+  /**
+   * The home's lock, when the caller took it before printing anything (`puddle start`): the hub holds it from
+   * here and releases it when it stops, or when it fails to open.
+   */
+  lock?: HomeLock;
   schedule?: boolean;
   maintenanceMs?: number;
   /** Stream timings for tests (defaults: 250 ms between pushes, 15 s heartbeats). */
@@ -140,7 +145,7 @@ export interface HubOptions {
  * until it has closed everything: a second hub on the same home stops with a ConfigError naming this one.
  */
 export async function startHub(opts: HubOptions): Promise<Hub> {
-  const lock = lockHome(opts.config.home, opts.command ?? 'puddle start');
+  const lock = opts.lock ?? lockHome(opts.config.home, opts.command ?? 'puddle start');
   let hub: Hub;
   try {
     hub = await openHub(opts);

@@ -4,6 +4,7 @@ import { checkConnectorSettings, CONNECTORS } from '../../../connectors/registry
 import { checkFeedKeys } from '../../../puddles/feeds.js';
 import { checkSchedule } from '../../../schedules/check-schedule.js';
 import { SCHEDULE } from '../../../schedules/schedule.js';
+import { lockHome } from '../../local/home-lock.js';
 import { startHub } from '../../local/hub.js';
 import { routesLine } from '../banner.js';
 import { defineCommand } from '../command.js';
@@ -26,10 +27,13 @@ export const start = defineCommand({
     // The schedule too, when it runs: a mistake in it was skipped, looped or failed only once its run came.
     if (!values['no-schedule']) checkSchedule(SCHEDULE, CONNECTORS);
     config.port = wholeNumberOption(values, 'port', PORT_RANGE) ?? config.port;
+    // The home's lock before any warning: a second start on a home in use printed the empty-keys warning, then
+    // refused, so its user read about keys first. Settings mistakes are still named before it (they need no home).
+    const lock = lockHome(config.home, 'puddle start');
     if (config.apiKeys.length === 0) {
       process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
     }
-    const hub = await startHub({ config, schedule: !values['no-schedule'], totalsInBackground: true });
+    const hub = await startHub({ config, schedule: !values['no-schedule'], totalsInBackground: true, lock });
     process.stdout.write(`puddle listening on ${hub.url} (home ${config.home})\n`);
     process.stdout.write(routesLine(hub.url));
     process.stdout.write(`  dashboard ${hub.url}/?key=<read key>   TV ${hub.url}/tv?key=<read or TV key>   GET ${hub.url}/v1/totals   GET ${hub.url}/v1/feeds/<name>\n`);
