@@ -1,14 +1,17 @@
 // One hub per PUDDLE_HOME, through the real CLI: a second `puddle start` on a home a hub holds is refused,
 // the commands that only read or are safe beside a hub still run, and a hub killed with SIGKILL leaves
 // nothing behind that would refuse the next start.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runPuddle } from './support/run-cli.js';
 import { postEvents, startHubProcess, type HubProcess } from './support/hub-process.js';
 
 const KEY = 'home-lock-key';
+const BIN = fileURLToPath(new URL('../bin/puddle.mjs', import.meta.url));
 const donation = (id: string) => ({
   contract: 'donation',
   version: 1,
@@ -43,6 +46,22 @@ describe('puddle start on a home a hub holds', () => {
     );
     expect(second.stderr).toContain('Stop it first, or give this one another PUDDLE_HOME\n');
 
+    // Without producer keys the same: the refusal is all it says. Until 2026-12-02 the empty-keys warning came
+    // first, so its user read about keys before learning the home was taken.
+    const keyless = await runPuddle(['start', '--no-schedule'], { ...env, PUDDLE_API_KEYS: '', PORT: '0' }, { timeoutMs: 30_000 });
+    expect(keyless.code, keyless.stdout + keyless.stderr).toBe(2);
+    expect(keyless.stdout).toBe('');
+    expect(keyless.stderr).toMatch(new RegExp(`^puddle start: ${home} \\(PUDDLE_HOME\\) is in use by puddle start at `));
+    expect(keyless.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+
+    // The AWS shape on this machine lands into the same home's catalog and lake copy: refused the same way,
+    // before its emulators start (it took no lock until 2026-12-02, and started beside the hub).
+    const awsLocal = await runPuddle(['aws', 'local', '--no-schedule'], { ...env, PUDDLE_API_KEYS: '', PORT: '0' }, { timeoutMs: 30_000 });
+    expect(awsLocal.code, awsLocal.stdout + awsLocal.stderr).toBe(2);
+    expect(awsLocal.stdout).toBe('');
+    expect(awsLocal.stderr).toMatch(new RegExp(`^puddle aws: ${home} \\(PUDDLE_HOME\\) is in use by puddle start at ${first.url.replace(/\./g, '\\.')} \\(pid ${first.child.pid}`));
+    expect(awsLocal.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+
     // Landing beside the hub would take part of its deliveries out of its live totals: refused the same way.
     const land = await runPuddle(['land'], env);
     expect(land.code).toBe(2);
@@ -72,4 +91,54 @@ describe('puddle start on a home a hub holds', () => {
     const landed = await runPuddle(['query', "SELECT count(*) AS n FROM donation WHERE donation_id = 'lock-1'", '--format', 'json'], env);
     expect(JSON.parse(landed.stdout)).toEqual([{ n: 1 }]);
   }, 120_000);
+});
+
+describe('puddle aws local on a home', () => {
+  const parent = mkdtempSync(join(tmpdir(), 'puddle-home-lock-aws-'));
+  const home = join(parent, 'home');
+  const env = { PUDDLE_HOME: home, PUDDLE_API_KEYS: KEY };
+  let local: ChildProcess | null = null;
+  afterAll(async () => {
+    if (local && local.exitCode === null) {
+      const exited = new Promise((resolve) => local!.once('exit', resolve));
+      local.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(parent, { recursive: true, force: true });
+  });
+
+  it('holds it: a hub, or a second puddle aws local, on that home is refused naming it; after it stops the home starts again', async () => {
+    local = spawn(process.execPath, [BIN, 'aws', 'local', '--no-schedule'], { env: { ...process.env, ...env, PORT: '0', PUDDLE_LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    local.stdout!.on('data', (d) => (out += d));
+    local.stderr!.on('data', (d) => (out += d));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`puddle aws local did not start:\n${out}`)), 60_000);
+      local!.stdout!.on('data', () => {
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+      local!.once('exit', (code) => reject(new Error(`puddle aws local exited (${code}):\n${out}`)));
+    });
+
+    const [hub, twin] = await Promise.all([
+      runPuddle(['start', '--no-schedule'], { ...env, PORT: '0' }, { timeoutMs: 30_000 }),
+      runPuddle(['aws', 'local', '--no-schedule'], { ...env, PORT: '0' }, { timeoutMs: 30_000 }),
+    ]);
+    expect(hub.code, hub.stdout + hub.stderr).toBe(2);
+    expect(hub.stderr).toContain(`puddle start: ${home} (PUDDLE_HOME) is in use by puddle aws local at ${url} (pid ${local.pid}`);
+    expect(twin.code, twin.stdout + twin.stderr).toBe(2);
+    expect(twin.stderr).toContain(`puddle aws: ${home} (PUDDLE_HOME) is in use by puddle aws local at ${url} (pid ${local.pid}`);
+
+    const exited = new Promise<number | null>((resolve) => local!.once('exit', resolve));
+    local.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    // Its stop released the lock: a hub takes the home.
+    const after = await startHubProcess(env);
+    after.child.kill('SIGTERM');
+    expect(await after.exited).toBe(0);
+  }, 180_000);
 });

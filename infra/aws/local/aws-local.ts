@@ -21,6 +21,7 @@ import { PUDDLES } from '../../../puddles/definitions.js';
 import { SCHEDULE } from '../../../schedules/schedule.js';
 import { DuckDbQueryEngine } from '../../local/duckdb-query-engine.js';
 import { FsObjectStore } from '../../local/fs-object-store.js';
+import { lockHome } from '../../local/home-lock.js';
 import { SqliteCatalog } from '../../local/sqlite-catalog.js';
 import { makeCompactionHandler } from '../handlers/compaction.js';
 import { makeConnectorSyncHandler } from '../handlers/connector-sync.js';
@@ -79,7 +80,34 @@ export interface AwsLocal {
 
 const KILLED: unique symbol = Symbol('killed');
 
+/**
+ * Holds PUDDLE_HOME's lock (infra/local/home-lock.ts) from before anything opens until it has stopped, as
+ * `puddle start` does: it lands into the home's catalog and lake copy, so two of it, or a hub beside it, on one
+ * home wrote the same files. Until 2026-12-02 it took no lock.
+ */
 export async function startAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
+  const lock = lockHome(opts.home, 'puddle aws local');
+  let local: AwsLocal;
+  try {
+    local = await openAwsLocal(opts);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  lock.listening(local.url);
+  return {
+    ...local,
+    async stop() {
+      try {
+        await local.stop();
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}
+
+async function openAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
   mkdirSync(opts.home, { recursive: true });
   // Before anything starts: the emulators would start empty beside the earlier run's lake (aws-local-home.ts).
   refuseEarlierLake(opts.home);

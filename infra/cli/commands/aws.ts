@@ -41,11 +41,12 @@ async function runLocal(values: { 'no-schedule'?: boolean; port?: string }): Pro
     checkSchedule(SCHEDULE, CONNECTORS);
   }
   config.port = wholeNumberOption(values, 'port', PORT_RANGE) ?? config.port;
-  if (config.apiKeys.length === 0) process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
   // Loaded only here: it pulls in the emulators (dev dependencies) and the AWS SDK.
   const { startAwsLocal } = await import('../../aws/local/aws-local.js');
   const { routesLine } = await import('../banner.js');
+  // It takes the home's lock first: a home in use is refused (exit 2) before any warning below.
   const local = await startAwsLocal({ home: config.home, port: config.port, host: config.host, schedule: !values['no-schedule'] });
+  if (config.apiKeys.length === 0) process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
   process.stdout.write(`puddle (AWS shape, emulated) listening on ${local.url} (home ${config.home})\n`);
   process.stdout.write(routesLine(local.url));
   process.stdout.write(`  GET ${local.url}/v1/totals (read or TV key, from the DynamoDB counters)\n`);
