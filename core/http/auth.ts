@@ -1,17 +1,9 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 
-/**
- * Bearer API keys and their scopes. Keys are compared as SHA-256 digests with timingSafeEqual, so neither
- * the content nor the length of a configured key leaks through response timing; every key is compared on
- * every call (no early exit) for the same reason. A key is never logged: callers see only its label.
- */
-export interface ApiKeyCheck {
-  /** True when the header is `Bearer <one of the keys>` (scheme case-insensitive). */
-  check(authorization: string | undefined): boolean;
-  /** False when no key is configured: every request is then refused. */
-  readonly configured: boolean;
-}
+// Bearer API keys and their scopes. Keys are compared as SHA-256 digests with timingSafeEqual, so neither
+// the content nor the length of a configured key leaks through response timing; every key is compared on
+// every call (no early exit) for the same reason. A key is never logged: callers see only its label.
 
 /**
  * What a key may do: write events; read totals, reports and the dashboard; read only the totals and the TV page
@@ -118,14 +110,6 @@ export function createKeyRing(config: KeyRingConfig): KeyRing {
       for (const e of entries) if (timingSafeEqual(d, e.digest) && found === null) found = e.identity;
       return found;
     },
-  };
-}
-
-export function createApiKeyCheck(apiKeys: readonly string[]): ApiKeyCheck {
-  const ring = createKeyRing({ producer: apiKeys });
-  return {
-    configured: ring.has('producer'),
-    check: (authorization) => ring.identify(bearerKey(authorization))?.scope === 'producer',
   };
 }
 

@@ -20,6 +20,11 @@ type Done = (err: Error | null, body?: unknown) => void;
  * `charset=utf-8` (any case, quoted or not; `utf8` is the same encoding's other label). Fastify matches
  * `application/json` whatever its parameters, so `; charset=iso-8859-1` reached the parser, which read the bytes
  * as UTF-8: "Café" sent in Latin-1 became "Caf\uFFFD", and a new campaign on the TV.
+ *
+ * Any other parameter (`; foo=bar`) is accepted and ignored, on purpose: RFC 8259 defines no parameters for
+ * application/json, so none can change how the body reads, and refusing what a client library or proxy adds
+ * would turn away donations for a header nobody here reads (most servers, Fastify's own matching among them,
+ * do the same). Only charset can make the bytes mean something else, so only charset is checked.
  */
 export function declaresUtf8(contentType: string | undefined): boolean {
   if (contentType === undefined) return true;
