@@ -156,44 +156,63 @@ export class LiveTotals {
     for (const r of rows) {
       const d = readDonationRow(r);
       if (!d) continue;
-      if (d.received > this.#asOf) {
-        this.#asOf = d.received;
-        changed = true;
-      }
       const slots = this.#slots;
       let slot = this.#slotOf.get(d.key);
       if (slot === undefined) {
         slot = slots.add();
         this.#slotOf.set(d.key, slot);
       } else if (d.changed === slots.changed[slot]) {
-        if (this.#tie(slot, d)) changed = true;
+        const tie = this.#tie(slot, d);
+        if (tie.taken && this.#arrived(d.received)) changed = true;
+        if (tie.moved) changed = true;
         continue;
       } else if (!(d.changed > slots.changed[slot]!)) {
         continue;
       } else {
         this.#ties.delete(slot);
       }
+      this.#arrived(d.received);
       this.#place(slot, d.id, d.changed, d, d.amount, this.#cellOf(d));
       changed = true;
     }
     return changed;
   }
 
+  /**
+   * as_of is the newest first arrival of a donation version the aggregate took in: a new donation, a newer
+   * version, a version tying with the current one. A re-send of a version it holds, or a version older than the
+   * current one, does not move it: donation_history keeps each version's first arrival only, and the rebuild
+   * after a restart starts from that history's newest arrival (arrivedAt), which is then never behind what
+   * the hub showed before. Until 2026-12-02 every row moved it, so a re-sent event moved as_of forward and
+   * the next `puddle start` on the home showed it earlier again.
+   */
+  #arrived(received: number): boolean {
+    if (!(received > this.#asOf)) return false;
+    this.#asOf = received;
+    return true;
+  }
+
+  /** The newest first arrival of any version the lake holds (the rebuild reads it from donation_history). */
+  arrivedAt(received: number): void {
+    if (this.#arrived(received)) this.#changed();
+  }
+
   /** A version tying with the slot's on _changed_at, decided by the views' rule (takeTiedVersion, tieWinner). */
-  #tie(slot: number, d: DonationVersion): boolean {
+  #tie(slot: number, d: DonationVersion): { taken: boolean; moved: boolean } {
     const slots = this.#slots;
     const ties: Tied[] = this.#ties.get(slot) ?? [
       { id: slots.ids[slot]!, received: slots.received[slot]!, seq: slots.seq[slot]!, amount: slots.amount[slot]!, cell: slots.cell[slot]! },
     ];
-    if (!takeTiedVersion(ties, d.id, d, () => ({ id: d.id, received: d.received, seq: d.seq, amount: d.amount, cell: this.#cellOf(d) }))) return false;
+    const tied = () => ({ id: d.id, received: d.received, seq: d.seq, amount: d.amount, cell: this.#cellOf(d) });
+    if (!takeTiedVersion(ties, d.id, d, tied)) return { taken: false, moved: false };
     if (ties.length > 1) this.#ties.set(slot, ties);
     const win = tieWinner(ties);
     if (
       win.id === slots.ids[slot] && win.received === slots.received[slot] && win.seq === slots.seq[slot] &&
       win.amount === slots.amount[slot] && win.cell === slots.cell[slot]
-    ) return false;
+    ) return { taken: true, moved: false };
     this.#place(slot, win.id, slots.changed[slot]!, win, win.amount, win.cell);
-    return true;
+    return { taken: true, moved: true };
   }
 
   /** Make a version the slot's current one, moving its contribution. */

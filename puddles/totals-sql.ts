@@ -57,6 +57,10 @@ function apply(totals: LiveTotals, rows: readonly Row[]): void {
  * once. An engine without temporary tables gets one query.
  */
 export async function rebuildTotals(totals: LiveTotals, query: QueryEngine, pageRows = 200_000): Promise<number> {
+  // as_of: the newest first arrival of any version, superseded ones included, as the hub before the restart
+  // counted it (LiveTotals #arrived); the current rows alone would put it back to their own arrivals.
+  const [newest] = await query.query('SELECT epoch_ms(max(_received_at)) AS received FROM donation_history');
+  if (newest?.received !== null && newest?.received !== undefined) totals.arrivedAt(Number(newest.received));
   const table = '_puddle_totals_rebuild';
   try {
     await query.query(`CREATE OR REPLACE TEMP TABLE ${table} AS ${REBUILD_SQL}`);
