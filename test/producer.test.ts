@@ -302,6 +302,21 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(await queue.depth('raw')).toBe(0);
   });
 
+  it('takes a donation of the ceiling, 10^12 minor units, and refuses one above it (400, naming the ceiling), publishing nothing of the batch', async () => {
+    await drain();
+    const over = await post(app, { events: [donation('at-ceiling', { amount_minor: 1_000_000_000_000 }), donation('over-ceiling', { amount_minor: 1_000_000_000_001 })] });
+    expect(over.statusCode).toBe(400);
+    expect((over.json() as { rejected: unknown[] }).rejected).toEqual([
+      {
+        index: 1,
+        errors: [{ path: 'payload.amount_minor', message: 'must be at most 1000000000000: one donation is at most 10^12 minor units (10 billion in a currency with cents), so the live totals of any night add up exactly' }],
+      },
+    ]);
+    expect(await queue.depth('raw')).toBe(0);
+    expect((await post(app, { events: [donation('at-ceiling', { amount_minor: 1_000_000_000_000 })] })).statusCode).toBe(202);
+    expect((await drain()).map((e) => e.payload.amount_minor)).toEqual([1_000_000_000_000]);
+  });
+
   it("refuses the contracts only the hub writes (its audit of runs, quarantine and its resolutions, feed fetches), naming the ones it takes", async () => {
     await drain();
     const fetch = { feed_fetch_id: 'forged-1', occurred_at: '2026-11-29T20:15:00Z', feed: 'giro_requests', key_label: 'feed#1', after: '0', next: '500', rows: 500 };

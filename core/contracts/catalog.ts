@@ -16,6 +16,15 @@ const common = {
   updated_at: timestamp().optional().doc('When the source says this version changed; latest wins'),
 };
 
+/**
+ * The most one donation may be, in minor units: 10^12, 10 billion in a currency with cents, far above any gift
+ * a charity takes (and 10^9 in a three-decimal currency, 10^12 yen). The live totals are JavaScript numbers,
+ * exact up to 2^53 (about 9 * 10^15): with each amount at most this, a sum stays exact until more than 9,000
+ * donations of the ceiling itself, so every realistic night adds up exactly and the drift check sees a
+ * difference of one penny. Above it is a producer's 400 and a connector record's quarantine.
+ */
+export const MAX_DONATION_MINOR = 1_000_000_000_000;
+
 export const CHANNELS = ['online', 'sms', 'ivr', 'call_centre', 'crm', 'other'] as const;
 
 export const click = defineContract({
@@ -41,7 +50,9 @@ export const donation = defineContract({
     donation_id: string(),
     ...common,
     channel: oneOf(CHANNELS),
-    amount_minor: nonNegativeInt().doc('A pledge is never negative: a refund is its own contract'),
+    amount_minor: nonNegativeInt()
+      .atMost(MAX_DONATION_MINOR, 'one donation is at most 10^12 minor units (10 billion in a currency with cents), so the live totals of any night add up exactly')
+      .doc('A pledge is never negative: a refund is its own contract. At most 10^12 minor units'),
     currency: currency(),
     campaign: string().optional(),
     cta: string().optional(),

@@ -203,7 +203,9 @@ describe('contracts', () => {
     const tooLarge = 'must be a whole number no larger than 9007199254740991: a larger one cannot be held exactly';
     expect(donation('9007199254740993').errors).toEqual([{ path: 'payload.amount_minor', message: tooLarge }]);
     expect(donation('1e300').errors?.map((e) => e.message)).toEqual([tooLarge]);
-    expect(donation('9007199254740991').errors).toBeNull();
+    // A safe integer all the same, but above one donation's ceiling (MAX_DONATION_MINOR): refused for that.
+    expect(donation('9007199254740991').errors?.map((e) => e.message)).toEqual([expect.stringMatching(/^must be at most 1000000000000: one donation is at most 10\^12 minor units/)]);
+    expect(donation('1000000000000').errors).toBeNull();
     // Signed money has a floor too; a one-way amount below zero is refused for its sign first.
     const line = (amount: string) =>
       contractsV1.bank_line.validate(JSON.parse(`{"bank_line_id":"b1","occurred_at":"2026-11-29T10:00:00Z","account":"a","currency":"GBP","reference":"r","amount_minor":${amount}}`));

@@ -22,6 +22,9 @@ export interface Field<T = unknown, O extends boolean = boolean> {
   readonly isKey?: boolean;
   /** The least value an `int` field takes (0 for money that is never negative); absent: any safe integer. */
   readonly min?: number;
+  /** The most an `int` field takes, and why (said in the refusal); absent: any safe integer. */
+  readonly max?: number;
+  readonly maxWhy?: string;
   /** Phantom: carries the TypeScript type of the field's value. */
   readonly __type?: T;
 }
@@ -29,9 +32,11 @@ export interface Field<T = unknown, O extends boolean = boolean> {
 export type Builder<T, O extends boolean = false> = Field<T, O> & {
   optional(): Builder<T, true>;
   doc(text: string): Builder<T, O>;
+  /** A ceiling for an `int`: a value above it is refused with `why` (a producer's 400, a connector's quarantine). */
+  atMost(max: number, why: string): Builder<T, O>;
 };
 
-type Spec = Pick<Field, 'kind' | 'values' | 'description' | 'min' | 'normalised' | 'aliases' | 'isKey'>;
+type Spec = Pick<Field, 'kind' | 'values' | 'description' | 'min' | 'max' | 'maxWhy' | 'normalised' | 'aliases' | 'isKey'>;
 
 function field<T, O extends boolean = false>(spec: Spec, isOptional = false): Builder<T, O> {
   return {
@@ -39,6 +44,7 @@ function field<T, O extends boolean = false>(spec: Spec, isOptional = false): Bu
     isOptional: isOptional as O,
     optional: () => field<T, true>(spec, true),
     doc: (text: string) => field<T, O>({ ...spec, description: text }, isOptional),
+    atMost: (max: number, why: string) => field<T, O>({ ...spec, max, maxWhy: why }, isOptional),
   };
 }
 

@@ -30,7 +30,8 @@ function checkFor(f: Field): Check {
       return (v) => (typeof v === 'string' && v.length <= MAX_STRING ? v : BAD);
     case 'int': {
       const min = f.min ?? -Number.MAX_SAFE_INTEGER;
-      return (v) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= min ? v : BAD);
+      const max = f.max ?? Number.MAX_SAFE_INTEGER;
+      return (v) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max ? v : BAD);
     }
     case 'boolean':
       return (v) => (typeof v === 'boolean' ? v : BAD);
@@ -86,6 +87,7 @@ function whyBad(f: Field, v: unknown): string {
     case 'int':
       if (typeof v !== 'number' || !Number.isInteger(v)) return 'must be an integer (money is in minor units)';
       if (f.min !== undefined && v < f.min) return f.min === 0 ? 'must not be negative' : `must be ${f.min} or more`;
+      if (f.max !== undefined && v > f.max && Number.isSafeInteger(v)) return `must be at most ${f.max}${f.maxWhy ? `: ${f.maxWhy}` : ''}`;
       // A whole number all the same, but past 2^53 a double no longer holds every integer: 9007199254740993
       // arrives as ...992, so it is refused for its size rather than called "not an integer".
       return v > 0
