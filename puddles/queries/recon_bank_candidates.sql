@@ -7,7 +7,8 @@
 -- Expected payouts: status paid or in_transit, non-zero amount, arrival_date known, created by the as-of date.
 -- Every rule needs the same currency and a booking date within arrival_date -match_days_before..+match_days_after.
 --   1 bank_reference:  the line's text carries the payout's bank_reference or its payout id; amounts equal
---   2 amount_provider: amounts equal and the line's text names the payout's provider
+--   2 amount_provider: amounts equal, the line's text names the payout's provider and carries no other payout's
+--                      bank_reference or payout id (such a line is that payout's, even when the amounts differ)
 --   3 payout_day_sum:  all of one provider's remaining payouts of one arrival day (2 or more, across its merchant
 --                      accounts) sum to the line's amount, and the line's text names the provider
 WITH x AS (
@@ -27,6 +28,10 @@ po AS (
   CROSS JOIN x
   WHERE o.status IN ('paid', 'in_transit') AND o.amount_minor <> 0 AND o.arrival_date IS NOT NULL
     AND CAST(o.occurred_at AS DATE) <= x.as_of
+),
+-- Every payout's reference and id, whatever its status: a line quoting one of them belongs to that payout.
+quoted AS (
+  SELECT payout_id, upper(bank_reference) AS ref, upper(payout_id) AS pid FROM payout
 ),
 booked AS (
   SELECT bank_line_id, amount_minor, currency, booking_day, txt, reversal, reversed_by FROM recon_bank_booked
@@ -58,6 +63,11 @@ c2 AS (
   JOIN bl2 ON bl2.currency = po2.currency AND bl2.amount_minor = po2.amount_minor
     AND date_diff('day', po2.arrival_date, bl2.booking_day) BETWEEN -x.match_days_before AND x.match_days_after
     AND strpos(bl2.txt, po2.pname) > 0
+    AND NOT EXISTS (
+      SELECT 1 FROM quoted q
+      WHERE q.payout_id <> po2.payout_id
+        AND ((q.ref IS NOT NULL AND q.ref <> '' AND strpos(bl2.txt, q.ref) > 0) OR strpos(bl2.txt, q.pid) > 0)
+    )
 ),
 po3 AS (
   SELECT * FROM po2 WHERE NOT EXISTS (SELECT 1 FROM c2 WHERE c2.payout_id = po2.payout_id)
@@ -98,7 +108,12 @@ c4 AS (
   CROSS JOIN x
   JOIN undone u ON u.currency = po4.currency AND u.amount_minor = po4.amount_minor
     AND date_diff('day', po4.arrival_date, u.booking_day) BETWEEN -x.match_days_before AND x.match_days_after
-    AND ((po4.ref IS NOT NULL AND po4.ref <> '' AND strpos(u.txt, po4.ref) > 0) OR strpos(u.txt, po4.pid) > 0 OR strpos(u.txt, po4.pname) > 0)
+    AND ((po4.ref IS NOT NULL AND po4.ref <> '' AND strpos(u.txt, po4.ref) > 0) OR strpos(u.txt, po4.pid) > 0
+      OR (strpos(u.txt, po4.pname) > 0 AND NOT EXISTS (
+        SELECT 1 FROM quoted q
+        WHERE q.payout_id <> po4.payout_id
+          AND ((q.ref IS NOT NULL AND q.ref <> '' AND strpos(u.txt, q.ref) > 0) OR strpos(u.txt, q.pid) > 0)
+      )))
 ),
 pairs AS (
   SELECT payout_id, bank_line_id, 'bank_reference' AS rule, 1 AS rule_rank, false AS undone, day_diff, payout_amount_minor, line_amount_minor, currency,
