@@ -324,6 +324,19 @@ export const readCsv: BankFileReader = (text: string, opts: ReadOptions): ReadRe
       throw new BankFileError(`the ${layout.name} layout expects column(s) ${missing.map((c) => JSON.stringify(c)).join(', ')}, which this header lacks`, `line ${header.line}`);
     }
   }
+  // A row must have the header's cells: an unquoted comma in a description or amount (`GIFT FROM SMITH, 1,25.00`)
+  // shifts every cell after it, and the amount read would be another column's. A header may end with unnamed
+  // columns (Lloyds writes `Balance,`, its rows stop at the balance), and a row may end with empty cells.
+  const named = names.reduce((n, name, i) => (cell(name) ? i + 1 : n), 0);
+  for (const { cells, line } of records) {
+    const used = cells.reduce((n, c, i) => (cell(c) ? i + 1 : n), 0);
+    if (cells.length < named || used > named) {
+      throw new BankFileError(
+        `malformed CSV: ${cells.length} cells where the header has ${named} (an unquoted comma, or a missing one?); quote a cell that holds a comma`,
+        `line ${line}`,
+      );
+    }
+  }
   const index = new Map<string, number>();
   names.forEach((n, i) => {
     const k = norm(n);

@@ -213,6 +213,21 @@ describe('readCsv refusals and column maps', () => {
     );
   });
 
+  it('refuses a row whose cells do not line up with the header, naming its line, never reading it at another amount', () => {
+    const map: CsvColumnMap = { date: 'Date', date_format: 'DD/MM/YYYY', description: 'Description', amount: 'Amount' };
+    // An unquoted comma in the description: read by position, the amount would be " 1" (1.00).
+    const shifted = 'Date,Description,Amount\n01/11/2026,GIFT,5.00\n01/11/2026,GIFT FROM SMITH, 1,25.00\n';
+    const err = bankError(() => readCsv(shifted, { layout: map, currency: 'GBP', account: 'A' }));
+    expect(err.message).toBe("line 3: malformed CSV: 4 cells where the header has 3 (an unquoted comma, or a missing one?); quote a cell that holds a comma");
+    expect(err.message).not.toMatch(/SMITH/);
+    // A missing comma leaves the row short.
+    expect(bankError(() => readCsv('Date,Description,Amount\n01/11/2026 GIFT,5.00\n', { layout: map, currency: 'GBP', account: 'A' })).where).toBe('line 2');
+    // Trailing empty cells shift nothing: a row ending with a comma, and Lloyds' header ending with one.
+    expect(readCsv('Date,Description,Amount\n01/11/2026,GIFT,5.00,\n', { layout: map, currency: 'GBP', account: 'A' }).statements[0]!.entries[0]!.amount_minor).toBe(500);
+    expect(readCsv(LLOYDS.replace(',8.99,,2040.59\n', ',8.99,,2040.59,\n'), { layout: 'lloyds' }).statements[0]!.entries).toHaveLength(12);
+    expect(bankError(() => readCsv(LLOYDS.replace('ACME STORE CD 1417    14JAN24', 'ACME STORE, CD 1417'), { layout: 'lloyds' })).where).toBe('line 2');
+  });
+
   it('an export with a header and no rows holds no statements', () => {
     expect(readCsv(LLOYDS.split('\n')[0]!, { layout: 'lloyds' })).toEqual({ statements: [], problems: [] });
   });
