@@ -3,7 +3,11 @@
 -- one `item` row per payout item (the payment and donation it belongs to).
 -- Item kinds: charge (Stripe charge/payment, Braintree sale), refund, dispute (Stripe adjustment, chargebacks),
 -- payout_reversal (a failed payout's money coming back), other (fees billed in the balance, ...).
--- gross/fees/net per item: amount_minor, fee_minor, net_minor (Braintree items carry no fee: net = amount).
+-- Each column holds one thing, so they add up: gross + refunds + disputes + other - fees = net.
+--   gross, refunds, disputes, other: the amount_minor of the charge, refund, dispute and other items (signed as
+--   they move the payout: refunds and disputes negative); fees: what the provider kept on every item, its
+--   fee_minor (a Stripe dispute's 15.00 fee too), else amount - net (Braintree items carry no fee: net = amount);
+--   net: the items' net_minor, else amount. A fee counted in both a dispute's net and fees would count twice.
 WITH x AS (
   SELECT * FROM recon_params
 ),
@@ -17,7 +21,8 @@ items AS (
       WHEN i.type IN ('payout_failure', 'payout_reversal', 'payout_cancel') THEN 'payout_reversal'
       ELSE 'other'
     END AS kind,
-    coalesce(i.net_minor, i.amount_minor) AS net
+    coalesce(i.net_minor, i.amount_minor) AS net,
+    coalesce(i.fee_minor, i.amount_minor - coalesce(i.net_minor, i.amount_minor)) AS fee
   FROM payout_item i CROSS JOIN x
   WHERE CAST(i.occurred_at AS DATE) <= x.as_of
 ),
@@ -26,10 +31,10 @@ sums AS (
     payout_id,
     count(*) AS items,
     sum(CASE WHEN kind = 'charge' THEN amount_minor ELSE 0 END) AS gross_minor,
-    sum(coalesce(fee_minor, 0)) AS fees_minor,
-    sum(CASE WHEN kind = 'refund' THEN net ELSE 0 END) AS refunds_minor,
-    sum(CASE WHEN kind = 'dispute' THEN net ELSE 0 END) AS disputes_minor,
-    sum(CASE WHEN kind IN ('payout_reversal', 'other') THEN net ELSE 0 END) AS other_minor,
+    sum(fee) AS fees_minor,
+    sum(CASE WHEN kind = 'refund' THEN amount_minor ELSE 0 END) AS refunds_minor,
+    sum(CASE WHEN kind = 'dispute' THEN amount_minor ELSE 0 END) AS disputes_minor,
+    sum(CASE WHEN kind IN ('payout_reversal', 'other') THEN amount_minor ELSE 0 END) AS other_minor,
     sum(net) AS net_minor
   FROM items
   GROUP BY payout_id
@@ -93,10 +98,10 @@ SELECT
   l.donation_id,
   1,
   CASE WHEN i.kind = 'charge' THEN i.amount_minor ELSE 0 END,
-  coalesce(i.fee_minor, 0),
-  CASE WHEN i.kind = 'refund' THEN i.net ELSE 0 END,
-  CASE WHEN i.kind = 'dispute' THEN i.net ELSE 0 END,
-  CASE WHEN i.kind IN ('payout_reversal', 'other') THEN i.net ELSE 0 END,
+  i.fee,
+  CASE WHEN i.kind = 'refund' THEN i.amount_minor ELSE 0 END,
+  CASE WHEN i.kind = 'dispute' THEN i.amount_minor ELSE 0 END,
+  CASE WHEN i.kind IN ('payout_reversal', 'other') THEN i.amount_minor ELSE 0 END,
   i.net,
   CAST(NULL AS BIGINT),
   CASE WHEN b.outcome = 'matched' THEN b.bank_line_id END,

@@ -115,7 +115,12 @@ describe('reconciliation over a world with ground truth', () => {
     const byPayout = new Map(items.map((i) => [i.payout_id, i.net]));
     for (const h of heads) expect(h.net_minor).toBe(byPayout.get(h.payout_id) ?? 0);
     const dispute = heads.filter((h) => (h.disputes_minor as number) !== 0);
-    expect(dispute.map((h) => h.disputes_minor)).toEqual([-6500]);
+    // The disputed 50.00; its 15.00 fee is in the fees, once.
+    expect(dispute.map((h) => h.disputes_minor)).toEqual([-5000]);
+    for (const h of heads) {
+      const n = (k: string) => h[k] as number;
+      expect(n('gross_minor') + n('refunds_minor') + n('disputes_minor') + n('other_minor') - n('fees_minor')).toBe(n('net_minor'));
+    }
   });
 
   it('controls each day and account against the provider\'s summary', async () => {
