@@ -30,7 +30,7 @@
 // (newest or oldest first) is read from the dates, else from which way the balances chain, else the preset's.
 import { parse } from 'csv-parse/sync';
 
-import { fromMinorUnits, isCurrencyCode, toMinorUnits } from '../../core/money.js';
+import { exponentOf, fromMinorUnits, isCurrencyCode, toMinorUnits } from '../../core/money.js';
 import {
   BankFileError,
   type BankFileReader,
@@ -220,6 +220,11 @@ function dateParser(format: string): (s: string) => string | null {
   };
 }
 
+// A cell's text is never quoted in an error: a shifted or mistyped row puts a description (a name, a phone
+// number) or a card number where an amount or a date should be, and the message goes to the terminal and to the
+// drop folder's .log. The line and column say where to look.
+const NOT_AN_AMOUNT = 'not an amount (expected such as 1234.56, 1,234.56, -12.50 or (12.50))';
+
 /** Amount text to minor units; see the header for what is stripped. Null for an empty cell. */
 function amountOf(raw: string, currency: string, where: string, column: string): number | null {
   let s = raw.replace(/[£$€\s]/g, '');
@@ -236,15 +241,19 @@ function amountOf(raw: string, currency: string, where: string, column: string):
     s = s.slice(1);
   }
   if (s.includes(',')) {
-    if (!/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) throw new BankFileError(`column "${column}": ${JSON.stringify(raw.slice(0, 24))} is not an amount`, where);
+    if (!/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) throw new BankFileError(`column "${column}": ${NOT_AN_AMOUNT}`, where);
     s = s.replaceAll(',', '');
   }
-  if (!/^\d+(\.\d+)?$/.test(s)) throw new BankFileError(`column "${column}": ${JSON.stringify(raw.slice(0, 24))} is not an amount`, where);
+  if (!/^\d+(\.\d+)?$/.test(s)) throw new BankFileError(`column "${column}": ${NOT_AN_AMOUNT}`, where);
+  const decimals = s.split('.')[1]?.length ?? 0;
+  const exponent = exponentOf(currency);
+  if (decimals > exponent) throw new BankFileError(`column "${column}": more decimals than ${currency} has (${exponent})`, where);
   let minor: number;
   try {
     minor = toMinorUnits(s, currency);
-  } catch (e) {
-    throw new BankFileError(`column "${column}": ${(e as Error).message}`, where);
+  } catch {
+    // Digits and a point in the currency's decimals: only too many digits is left.
+    throw new BankFileError(`column "${column}": too large to be an amount`, where);
   }
   return negative && minor !== 0 ? -minor : minor;
 }
@@ -352,10 +361,10 @@ export const readCsv: BankFileReader = (text: string, opts: ReadOptions): ReadRe
     const own = col(cells, layout.currency).toUpperCase();
     const currency = own || optCurrency || layout.impliedCurrency || '';
     if (!currency) throw new BankFileError(`no currency: this layout has no currency column, give ${optionName(opts, 'currency')}`, where);
-    if (own && !inUse(own)) throw new BankFileError(`column "${layout.currency}": ${JSON.stringify(own.slice(0, 8))} is not an ISO 4217 currency code`, where);
+    if (own && !inUse(own)) throw new BankFileError(`column "${layout.currency}": not an ISO 4217 currency code (such as GBP)`, where);
     const dateText = col(cells, layout.date);
     const date = parseDate(dateText);
-    if (!date) throw new BankFileError(`column "${layout.date}": ${JSON.stringify(dateText.slice(0, 24))} is not a ${layout.date_format} date`, where);
+    if (!date) throw new BankFileError(`column "${layout.date}": not a ${layout.date_format} date`, where);
     let amount: number;
     if (layout.amount) {
       const a = amountOf(col(cells, layout.amount), currency, where, layout.amount);

@@ -160,7 +160,7 @@ describe('readCsv refusals and column maps', () => {
     expect(e.where).toBe('--currency');
     expect(e.message).toBe('--currency: "GPB" is not an ISO 4217 currency code');
     const column = bankError(() => readCsv('When,What,Amount,Balance,Ccy\n03/04/2026,GIFT,1.00,1.00,GPB\n', { layout: { ...MAP, currency: 'Ccy' }, account: 'A' }));
-    expect(column.message).toBe('line 2: column "Ccy": "GPB" is not an ISO 4217 currency code');
+    expect(column.message).toBe('line 2: column "Ccy": not an ISO 4217 currency code (such as GBP)');
   });
 
   it('asks for --currency when neither the map nor the file names one', () => {
@@ -209,8 +209,19 @@ describe('readCsv refusals and column maps', () => {
     expect(bankError(() => readCsv(split, { layout: 'lloyds' })).message).toMatch(/^line 2: neither "Debit Amount" nor "Credit Amount"/);
     // Errors name the line and column, never the row's description.
     expect(bankError(() => readCsv(LLOYDS.replace('15/01/2024,DEB', '2024-01-15,DEB'), { layout: 'lloyds' })).message).toBe(
-      'line 2: column "Transaction Date": "2024-01-15" is not a DD/MM/YYYY date',
+      'line 2: column "Transaction Date": not a DD/MM/YYYY date',
     );
+  });
+
+  it('never quotes the cell it refuses: a card number, a name or a phone number is named by line and column only', () => {
+    const map: CsvColumnMap = { date: 'Date', date_format: 'DD/MM/YYYY', description: 'Description', amount: 'Amount' };
+    const read = (row: string) => bankError(() => readCsv(`Date,Description,Amount\n01/11/2026,GIFT,5.00\n${row}\n`, { layout: map, currency: 'GBP', account: 'A' })).message;
+    expect(read('01/11/2026,GIFT,4929123456789012')).toBe('line 3: column "Amount": too large to be an amount');
+    expect(read('01/11/2026,GIFT,JOHN SMITH 07700900123')).toBe('line 3: column "Amount": not an amount (expected such as 1234.56, 1,234.56, -12.50 or (12.50))');
+    expect(read('01/11/2026,GIFT,1.005')).toBe('line 3: column "Amount": more decimals than GBP has (2)');
+    expect(read('JOHN SMITH,GIFT,5.00')).toBe('line 3: column "Date": not a DD/MM/YYYY date');
+    const ccy = bankError(() => readCsv('Date,Description,Amount,Ccy\n01/11/2026,GIFT,5.00,MR J SMITH\n', { layout: { ...map, currency: 'Ccy' }, account: 'A' })).message;
+    expect(ccy).toBe('line 2: column "Ccy": not an ISO 4217 currency code (such as GBP)');
   });
 
   it('refuses a row whose cells do not line up with the header, naming its line, never reading it at another amount', () => {
