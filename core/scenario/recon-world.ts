@@ -614,13 +614,16 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
   bankLine('2027-01-14', november - 1500, 'SMS REMITTANCE', 'DONR LTD');
   expectBreak('SMS_PLEDGE_UNCOLLECTED', 'sms_month', '2026-11 GBP', 1500);
 
-  // Statements: one per month, balanced; and one file that did not add up.
+  // Statements: one per month, balanced, each opening where the last closed (else STATEMENT_GAP); and one file
+  // that did not add up.
+  let balance = 1_000_000;
   for (const month of ['2026-10', '2026-11', '2026-12', '2027-01']) {
     const mine = lines.filter((l) => (l.booking_date as string).startsWith(month));
     for (const l of mine) l.statement_id = `stmt-${month}`;
     const credits = mine.filter((l) => (l.amount_minor as number) > 0).reduce((s, l) => s + (l.amount_minor as number), 0);
     const debits = -mine.filter((l) => (l.amount_minor as number) < 0).reduce((s, l) => s + (l.amount_minor as number), 0);
-    statements.push({ bank_statement_id: `stmt-${month}`, occurred_at: `${month}-28T18:00:00.000Z`, account: 'GB29NWBK60161331926819', currency: 'GBP', source_format: 'camt.053', opening_balance_minor: 1_000_000, closing_balance_minor: 1_000_000 + credits - debits, entry_count: mine.length, credit_total_minor: credits, debit_total_minor: debits, balanced: true, file_sha256: `sha-${month}` });
+    statements.push({ bank_statement_id: `stmt-${month}`, occurred_at: `${month}-28T18:00:00.000Z`, account: 'GB29NWBK60161331926819', currency: 'GBP', source_format: 'camt.053', opening_balance_minor: balance, closing_balance_minor: balance + credits - debits, entry_count: mine.length, credit_total_minor: credits, debit_total_minor: debits, balanced: true, file_sha256: `sha-${month}` });
+    balance += credits - debits;
   }
   statements.push({ bank_statement_id: 'stmt-bad', occurred_at: '2026-12-20T18:00:00.000Z', account: 'GB29NWBK60161331926819', currency: 'GBP', source_format: 'camt.053', opening_balance_minor: 0, closing_balance_minor: 100, entry_count: 0, credit_total_minor: 0, debit_total_minor: 0, balanced: false, file_sha256: 'sha-bad', file_name: 'statement-2026-12-20.xml' });
   expectBreak('STATEMENT_UNBALANCED', 'bank_statement', 'stmt-bad', 100);

@@ -323,6 +323,46 @@ b_statement AS (
         AND c._received_at > s._received_at AND CAST(c.occurred_at AS DATE) <= x.as_of
     )
 ),
+-- A statement that does not open where the account's previous statement closed: money moved that no imported
+-- line explains (a statement is missing, or a balance is wrong). The previous one is the statement of the same
+-- account and currency that ends latest before this one begins (a statement with no period: its creation time);
+-- a statement that begins inside an earlier one is not compared (which balance would it follow?). Only statements of record that add up and carry both balances count:
+-- an unbalanced one is already a STATEMENT_UNBALANCED break, a camt.052 intraday report closes on an interim
+-- balance, a camt.054 has none. No grace: both statements are in.
+st AS (
+  SELECT s.bank_statement_id, s.account, s.currency, s.opening_balance_minor, s.closing_balance_minor,
+    coalesce(s.period_from, s.occurred_at) AS starts, coalesce(s.period_to, s.occurred_at) AS ends
+  FROM bank_statement s
+  CROSS JOIN x
+  WHERE s.balanced AND s.source_format IN ('camt.053', 'bai2', 'csv')
+    AND s.opening_balance_minor IS NOT NULL AND s.closing_balance_minor IS NOT NULL
+    AND CAST(s.occurred_at AS DATE) <= x.as_of
+),
+st_prev AS (
+  SELECT s.bank_statement_id, p.bank_statement_id AS prev_id, p.closing_balance_minor AS prev_closing,
+    rank() OVER (PARTITION BY s.bank_statement_id ORDER BY p.ends DESC) AS r
+  FROM st s
+  JOIN st p ON p.account = s.account AND p.currency = s.currency AND p.ends < s.starts
+  WHERE NOT EXISTS (
+    SELECT 1 FROM st o WHERE o.account = s.account AND o.currency = s.currency AND o.starts < s.starts AND o.ends >= s.starts
+  )
+),
+-- Two previous statements ending at once (one exported twice): the statement follows if it follows either.
+st_gap AS (
+  SELECT s.bank_statement_id, min(p.prev_id) AS prev_id, min(p.prev_closing) AS prev_closing
+  FROM st s
+  JOIN st_prev p ON p.bank_statement_id = s.bank_statement_id AND p.r = 1
+  GROUP BY s.bank_statement_id
+  HAVING max(CASE WHEN p.prev_closing = s.opening_balance_minor THEN 1 ELSE 0 END) = 0
+),
+b_statement_gap AS (
+  SELECT 'STATEMENT_GAP', 'bank_statement', s.bank_statement_id, s.opening_balance_minor - g.prev_closing, s.currency, CAST(s.starts AS DATE),
+    'opens at ' || CAST(s.opening_balance_minor AS VARCHAR) || ' but the previous statement of the account closed at '
+      || CAST(g.prev_closing AS VARCHAR) || ': a statement is missing, or a balance is wrong',
+    CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), g.prev_id
+  FROM st s
+  JOIN st_gap g ON g.bank_statement_id = s.bank_statement_id
+),
 b_payout_failed AS (
   SELECT 'PAYOUT_FAILED', 'payout', f.payout_id, f.amount_minor, f.currency, coalesce(f.arrival_date, CAST(f.occurred_at AS DATE)),
     'payout failed; no later payout carries its reversal yet',
@@ -487,6 +527,7 @@ all_breaks AS (
   UNION ALL SELECT * FROM b_duplicate
   UNION ALL SELECT * FROM b_control
   UNION ALL SELECT * FROM b_statement
+  UNION ALL SELECT * FROM b_statement_gap
   UNION ALL SELECT * FROM b_payout_failed
   UNION ALL SELECT * FROM b_sms
   UNION ALL SELECT * FROM b_gift_missing
