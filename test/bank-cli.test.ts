@@ -19,8 +19,8 @@ describe('puddle import bank', () => {
     copyFileSync(join(FIXTURES, 'camt053_v02_4entries_batch.xml'), renamed);
     const ok = await puddle(['import', 'bank', renamed, join(FIXTURES, 'camt052_v02_intraday.xml')], home);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toContain('statement.txt: camt.053, 1 statement, 4 entries (credits 1 = 1.00 EUR, debits 3 = 11.00 EUR), 4 bank lines imported');
-    expect(ok.stdout).toContain('camt052_v02_intraday.xml: camt.052, 1 statement, 2 entries (credits 2 = 5.00 EUR, debits 0 = 0.00 EUR), 2 bank lines imported');
+    expect(ok.stdout).toContain('statement.txt: camt.053, 1 statement, 4 entries (credits 1 = 1.00 EUR, debits 3 = 11.00 EUR), 4 bank lines sent; lines already imported are not counted twice');
+    expect(ok.stdout).toContain('camt052_v02_intraday.xml: camt.052, 1 statement, 2 entries (credits 2 = 5.00 EUR, debits 0 = 0.00 EUR), 2 bank lines sent; lines already imported are not counted twice');
 
     const unbalanced = await puddle(['import', 'bank', join(FIXTURES, 'camt053_v02_ing_batch_txssummry.xml')], home);
     expect(unbalanced.code).toBe(1);
@@ -36,7 +36,7 @@ describe('puddle import bank', () => {
     // A good file next to a malformed one: the good one is imported, the exit code is the worst.
     const mixed = await puddle(['import', 'bank', join(FIXTURES, 'camt054_v08_batch_strd.xml'), broken], home);
     expect(mixed.code).toBe(2);
-    expect(mixed.stdout).toContain('camt.054, 1 statement, 1 entry (credits 0 = 0.00 SEK, debits 1 = 200000.00 SEK), 1 bank line imported');
+    expect(mixed.stdout).toContain('camt.054, 1 statement, 1 entry (credits 0 = 0.00 SEK, debits 1 = 200000.00 SEK), 1 bank line sent; lines already imported are not counted twice');
 
     expect((await puddle(['import', 'bank', join(home, 'missing.xml')], home)).code).toBe(2);
     expect((await puddle(['import', 'bank', renamed, '--format', 'ofx'], home)).code).toBe(2);
@@ -81,7 +81,7 @@ describe('puddle import bank', () => {
     try {
       const bai2 = await puddle(['import', 'bank', join(FIXTURES, 'bai2_natwest_gbp.bai2'), join(FIXTURES, 'bai2_sample1_cad.txt')], own);
       expect(bai2.code, bai2.stderr).toBe(0);
-      expect(bai2.stdout).toContain('bai2_natwest_gbp.bai2: bai2, 1 statement, 5 entries (credits 1 = 0.89 GBP, debits 4 = 27.65 GBP), 5 bank lines imported');
+      expect(bai2.stdout).toContain('bai2_natwest_gbp.bai2: bai2, 1 statement, 5 entries (credits 1 = 0.89 GBP, debits 4 = 27.65 GBP), 5 bank lines sent; lines already imported are not counted twice');
 
       // The BAI2 spec says an empty currency means USD: Puddle asks instead, and takes the answer.
       const usd = join(FIXTURES, 'bai2_spec_example_usd.txt');

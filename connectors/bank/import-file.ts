@@ -224,9 +224,11 @@ export function describeImport(name: string, o: ImportOutcome): string {
   const head = `${name}: ${o.format}, ${o.statements} statement${o.statements === 1 ? '' : 's'}, ${o.entries} ${o.entries === 1 ? 'entry' : 'entries'}${money ? ` (${money})` : ''}`;
   if (o.status === 'imported') {
     const kept = o.kept_earlier_ids
-      ? ` (${o.kept_earlier_ids} of them imported before their ids changed: they keep the ids they were given then, so they are not counted twice)`
+      ? ` (${o.kept_earlier_ids} of them imported before their ids changed: they keep the ids they were given then)`
       : '';
-    return `${head}, ${o.lines} bank line${o.lines === 1 ? '' : 's'} imported${kept}\n`;
+    // How many of them the lake already holds is not known here: an earlier import of the same file may still be
+    // on the queue, not landed. Ids are the lines' own, so landing them again replaces, never adds.
+    return `${head}, ${o.lines} bank line${o.lines === 1 ? '' : 's'} sent${kept}; lines already imported are not counted twice\n`;
   }
   return `${head}: does not add up, nothing imported (statement marked unbalanced, quarantined):\n${o.problems.map((p) => `  ${p.where}: ${p.message}\n`).join('')}`;
 }
