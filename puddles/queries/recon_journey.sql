@@ -12,11 +12,13 @@
 -- Beside the money's stages, the CRM's: gift_id, gift_stage (the CRM's own stage name, e.g. Closed Won) and
 -- when the CRM recorded it (null: not in the CRM).
 -- open_tickets: the supporter care tickets still open on the donation or its payment (recon_tickets).
+-- gift_aid: the donation's own flag as its producer sent it (the donor declared Gift Aid for it; null: not said),
+-- so finance can list the Gift Aid-eligible gifts that were paid and not given back.
 WITH x AS (
   SELECT * FROM recon_params
 ),
 don AS (
-  SELECT d.donation_id, d.channel, d.campaign, d.cta, d.click_id, d.amount_minor, d.currency, d.occurred_at, d.status, d.payment_provider
+  SELECT d.donation_id, d.channel, d.campaign, d.cta, d.click_id, d.amount_minor, d.currency, d.gift_aid, d.occurred_at, d.status, d.payment_provider
   FROM donation d CROSS JOIN x WHERE CAST(d.occurred_at AS DATE) <= x.as_of
 ),
 attempts AS (
@@ -114,6 +116,7 @@ j AS (
     d.click_id,
     d.amount_minor,
     d.currency,
+    d.gift_aid,
     c.occurred_at AS clicked_at,
     d.occurred_at AS pledged_at,
     CASE WHEN p.outcome = 'succeeded' THEN p.occurred_at END AS paid_at,
@@ -161,6 +164,7 @@ SELECT
   click_id,
   amount_minor,
   currency,
+  gift_aid,
   clicked_at,
   pledged_at,
   paid_at,
