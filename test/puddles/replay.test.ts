@@ -64,6 +64,15 @@ describe('replay', () => {
     ]);
   });
 
+  it('keeps every readable file when raw has landed nothing at all for the contract', async () => {
+    await lake.queue.publish([donation('a', 100), donation('b', 200)]);
+    await lake.consumer('transactions').drain();
+    const total = `SELECT count(*) AS n, sum(amount_minor) AS total FROM donation`;
+    const result = await replay({ store: lake.store, catalog: lake.catalog, contract: 'donation' });
+    expect(result).toMatchObject({ read: 0, rows: 0, filesRemoved: 0 });
+    expect(await lake.engine.query(total)).toEqual([{ n: 2, total: 300 }]);
+  });
+
   it('keeps files holding rows raw has not landed yet, so a replay beside a running hub drops nothing', async () => {
     await lake.queue.publish([donation('first', 500)]);
     await lake.consumer('transactions').drain();
