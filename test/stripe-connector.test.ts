@@ -91,6 +91,23 @@ describe('Stripe connector against the sandbox: backfill, then incremental', () 
     expect(byStream(results, 'charges').requests).toBeLessThan(10);
   });
 
+  it('lands a deleted customer as a deleted supporter, without its email hash, on the next incremental sync', async () => {
+    const customer = h.sandbox.data.customers.find((c) => c.email)!;
+    const [before] = await h.q(`SELECT deleted, email_sha256 FROM supporter WHERE supporter_id = '${customer.id}'`);
+    expect(before!.email_sha256).toMatch(/^[0-9a-f]{64}$/);
+    h.clock.advance(60_000);
+    h.sandbox.deleteCustomer(customer.id);
+    const deletedAt = h.clock.now().toISOString();
+    h.clock.advance(5 * 60_000);
+
+    const results = await h.sync();
+    expect(results.every((r) => r.outcome === 'succeeded')).toBe(true);
+    await h.land();
+    expect(await h.q(`SELECT deleted, email_sha256, updated_at, _source, _stream FROM supporter WHERE supporter_id = '${customer.id}'`)).toEqual([
+      { deleted: true, email_sha256: null, updated_at: deletedAt, _source: 'stripe', _stream: 'events' },
+    ]);
+  });
+
   it('falls back to a windowed re-read when the events bookmark is older than 30 days', async () => {
     const events = await loadBookmark(h.rt.state, 'stripe', 'events');
     h.clock.advance(10 * 86_400_000);

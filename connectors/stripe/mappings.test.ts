@@ -250,6 +250,8 @@ describe('mapCustomer', () => {
       postcode_district: null,
       crm_id: null,
       gift_aid_declared: null,
+      deleted: false,
+      merged_into: null,
     });
   });
 
@@ -296,6 +298,15 @@ describe('mapEvent', () => {
     expect(valid(mapEvent(event(fixture('refund.json'), 'charge.refund.updated')).mapped, 'refund').payment_id).toBe(CHARGE_ID);
     expect(valid(mapEvent(event(fixture('payout.json'), 'payout.paid')).mapped, 'payout').payout_id).toBe('po_1Pgc79B7WZ01zgkWu1KToYf4');
     expect(valid(mapEvent(event(fixture('customer.json'), 'customer.created')).mapped, 'supporter').supporter_id).toBe('cus_QXg1o8vcGmoR32');
+  });
+
+  it('lands customer.deleted as a deleted supporter as of the event, without the email hash', () => {
+    const customer = { ...fixture<StripeCustomer>('customer.json'), email: 'jenny.rosen@example.com' };
+    const deleted = { ...event(customer, 'customer.deleted'), created: 1_796_000_000 };
+    const p = valid(mapEvent(deleted).mapped, 'supporter');
+    expect(mapEvent(deleted).mapped[0]!.version).toBe(2);
+    expect(p).toMatchObject({ supporter_id: 'cus_QXg1o8vcGmoR32', deleted: true, email_sha256: null, updated_at: '2026-11-30T00:53:20.000Z' });
+    expect(valid(mapEvent(event(customer, 'customer.updated')).mapped, 'supporter')).toMatchObject({ deleted: false, email_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
   it('dates each snapshot by its event, so a late older event never replaces a newer state', () => {

@@ -1,4 +1,4 @@
-// Stripe objects -> contracts (v1; payment v2). Pure: no I/O, no clock. Amounts are already integers in the
+// Stripe objects -> contracts (v1; payment and supporter v2). Pure: no I/O, no clock. Amounts are already integers in the
 // currency's minor unit, and zero-decimal currencies (JPY, KRW, ...) are integers in their only unit,
 // so amounts are copied as is, except for the two currencies whose Stripe unit is not ISO 4217's (see
 // stripeMinor); the currency code is upper-cased (Stripe sends `usd`).
@@ -206,21 +206,39 @@ export function mapPayoutMember(bt: StripeBalanceTransaction, payoutId: string):
   return [{ contract: 'payout_item', version: 1, payload }];
 }
 
-/** Only the email hash leaves Stripe: never the name, phone or address. */
+/**
+ * A customer as `supporter` v2 (the version with `deleted`, as Salesforce and Freshdesk send). Only the
+ * email hash leaves Stripe: never the name, phone or address.
+ */
 export function mapCustomer(customer: StripeCustomer): Mapped[] {
-  // A deleted customer is a stub without `created` or email: nothing to say about the supporter.
+  // A deleted customer's retrieve is a stub without `created` or email: the `customer.deleted` event says it.
   if (customer.deleted === true) return [];
+  return [supporterVersion(customer, false)];
+}
+
+/**
+ * The customer a `customer.deleted` event carries (the customer as it was) as a deleted supporter. The
+ * deletion is often an erasure request, so the deleted version keeps no personal field, not even the hash:
+ * it supersedes the live versions, and queries keep the latest version of a key.
+ */
+export function mapDeletedCustomer(customer: StripeCustomer): Mapped[] {
+  return [supporterVersion(customer, true)];
+}
+
+function supporterVersion(customer: StripeCustomer, deleted: boolean): Mapped {
   const payload = {
     supporter_id: customer.id,
     occurred_at: unixToIso(customer.created),
     updated_at: null,
     source: PROVIDER,
-    email_sha256: emailSha256(customer.email),
+    email_sha256: deleted ? null : emailSha256(customer.email),
     postcode_district: null,
     crm_id: null,
     gift_aid_declared: null,
+    deleted,
+    merged_into: null,
   };
-  return [{ contract: 'supporter', version: 1, payload }];
+  return { contract: 'supporter', version: 2, payload };
 }
 
 /**
@@ -289,8 +307,11 @@ export function mapEvent(event: StripeEvent, opts: StripeMapOptions = DEFAULT_ST
       return { mapped: asOf(event, mapDispute(obj as StripeDispute)), known: true, checkoutLink: null };
     case 'payout':
       return { mapped: asOf(event, mapPayout(obj as StripePayout)), known: true, checkoutLink: null };
-    case 'customer':
-      return { mapped: asOf(event, mapCustomer(obj as StripeCustomer)), known: true, checkoutLink: null };
+    case 'customer': {
+      // Stripe's `customer.deleted` carries the customer as it was, not the `deleted: true` stub.
+      const map = event.type === 'customer.deleted' ? mapDeletedCustomer : mapCustomer;
+      return { mapped: asOf(event, map(obj as StripeCustomer)), known: true, checkoutLink: null };
+    }
     case 'checkout.session':
       return { mapped: [], known: true, checkoutLink: linkFromCheckoutSession(obj as StripeCheckoutSession, opts) };
     default:

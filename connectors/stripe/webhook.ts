@@ -42,6 +42,9 @@ const REREAD_STREAMS: Readonly<Record<string, string>> = Object.freeze({
 
 /** An event is a notice (Stripe's own guidance): the object it names is read again, whole, by id. */
 export function stripeRereads(event: StripeEvent): RefetchPrompt[] {
+  // A deleted customer has nothing left to read (Stripe answers a stub, the sandbox 404): the event's own
+  // snapshot lands the deleted version (mapEvent).
+  if (event.type === 'customer.deleted') return [];
   const stream = REREAD_STREAMS[eventObjectType(event) ?? ''];
   const id = (event.data?.object as { id?: unknown } | null | undefined)?.id;
   return stream && typeof id === 'string' && id !== '' ? [{ connector: 'stripe', stream, id }] : [];
