@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBookmark } from '../core/engine/bookmark.js';
 import { emailSha256 } from '../core/pii.js';
+import { SalesforceClient } from '../connectors/salesforce/client.js';
 import { SALESFORCE_STREAM_NAMES } from '../connectors/salesforce/streams.js';
+import { RetriableError } from '../core/errors.js';
 import { salesforceHarness, SF_NOW } from './support/salesforce-harness.js';
 
 type H = Awaited<ReturnType<typeof salesforceHarness>>;
@@ -105,6 +107,29 @@ describe('Salesforce connector against the sandbox with the real jsforce', () =>
     expect(h.sandbox.requests.countByStatus(503) - before).toBe(2);
     await h.land();
     expect(await h.q("SELECT count(*) AS n FROM campaign WHERE name = 'Winter appeal'")).toEqual([{ n: 1 }]);
+  });
+
+  it('retries an answer that is not the resource (an error body sent with 200), and fails with a clear error if it stays', async () => {
+    const garbage = (n: number) => Array.from({ length: n }, () => ({ status: 200, errorCode: 'X', message: 'y' }));
+    const before = await loadBookmark(h.engineRuntime.state, 'salesforce', 'campaigns');
+    h.sandbox.faults.answerNext.push(...garbage(5)); // every attempt of the describe
+    try {
+      const [failed] = await h.sync({ streams: ['campaigns'] });
+      expect(failed).toMatchObject({ outcome: 'failed', retries: 4, error: 'salesforce: unexpected answer from Salesforce describe Campaign: no fields' });
+    } finally {
+      h.sandbox.faults.answerNext.length = 0;
+    }
+    expect(await loadBookmark(h.engineRuntime.state, 'salesforce', 'campaigns')).toEqual(before);
+    h.sandbox.faults.answerNext.push(...garbage(1));
+    expect((await h.sync({ streams: ['campaigns'] }))[0]).toMatchObject({ outcome: 'succeeded', retries: 1 });
+
+    // A query page, through the real jsforce: a clear retriable error, not a TypeError or an empty page.
+    const client = new SalesforceClient(h.config());
+    await client.query('SELECT Id FROM Campaign LIMIT 1', true); // mints the session first
+    h.sandbox.faults.answerNext.push(...garbage(1));
+    const err = await client.query('SELECT Id FROM Campaign LIMIT 1', true).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetriableError);
+    expect((err as Error).message).toBe('salesforce: unexpected answer from Salesforce queryAll: no records');
   });
 
   it('re-mints an expired session once and replays; a refused re-mint stops the stream with its bookmark untouched', async () => {

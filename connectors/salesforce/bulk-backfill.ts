@@ -5,6 +5,7 @@ import { CursorGoneError, FatalError, NotFoundError } from '../../core/errors.js
 import { fetchThroughProxy } from '../../core/http/proxy.js';
 import { log } from '../../core/log.js';
 import { SALESFORCE_TIMEOUT_MS, type SalesforceClient } from './client.js';
+import { bulkJobCreated, bulkJobState, describedFields, recordCounts } from './answers.js';
 import type { SfRecord } from './mappings.js';
 
 // Large first syncs through Bulk API 2.0: one queryAll job per object, its CSV result pages read with our own
@@ -76,17 +77,17 @@ export async function bulkBackfill(
   }
   const counts = new Map<string, number>();
   if (fresh.length) {
-    const res = await ctx.call('recordCount', () => conn.request<{ sObjects: { name: string; count: number }[] }>(`${base}/limits/recordCount?sObjects=${fresh.join(',')}`));
-    for (const s of res.sObjects) counts.set(s.name, s.count);
+    const res = await ctx.call('recordCount', async () => recordCounts(await conn.request<unknown>(`${base}/limits/recordCount?sObjects=${fresh.join(',')}`), 'recordCount'));
+    for (const s of res) counts.set(s.name, s.count);
   }
   /** A new queryAll job for the object, saved before its first poll. */
   const startJob = async (o: BulkObject, rows: number | null): Promise<BulkState> => {
     const fields = await opts.visible(ctx, o);
-    const job = await ctx.call(`bulk job ${o.object}`, () =>
-      conn.request<{ id: string; createdDate: string }>({
+    const job = await ctx.call(`bulk job ${o.object}`, async () =>
+      bulkJobCreated(await conn.request<unknown>({
         method: 'POST', url: `${base}/jobs/query`, body: JSON.stringify({ operation: 'queryAll', query: `SELECT ${fields.join(', ')} FROM ${o.object}` }),
         headers: { 'Content-Type': 'application/json; charset=utf-8' },
-      }),
+      }), `bulk job ${o.object}`),
     );
     const st = { jobId: job.id, createdDate: job.createdDate, locator: null };
     await ctx.state.set(stateKey(o.object), st);
@@ -107,14 +108,15 @@ export async function bulkBackfill(
     let st = saved;
     if (st.locator === 'null') return true;
     for (;;) {
-      const info = await jobCall(`bulk poll ${o.object}`, o, () => conn.request<{ state: string; errorMessage?: string }>(`${base}/jobs/query/${st.jobId}`));
+      const info = await jobCall(`bulk poll ${o.object}`, o, async () => bulkJobState(await conn.request<unknown>(`${base}/jobs/query/${st.jobId}`), `bulk poll ${o.object}`));
       if (info.state === 'JobComplete') break;
       if (info.state === 'Failed' || info.state === 'Aborted') throw new FatalError(`salesforce: bulk job for ${o.object} ${info.state}: ${(info.errorMessage ?? '').slice(0, 200)}`);
       // The run's time box is over (Ctrl-C): the job is saved, and the next run polls it again.
       if (ctx.stopping()) return false;
       await sleep(POLL_MS);
     }
-    const types = new Map([...((await ctx.call(`describe ${o.object}`, () => conn.describe(o.object))).fields ?? [])].map((f) => [f.name, f.type as string]));
+    const described = await ctx.call(`describe ${o.object}`, async () => describedFields(await conn.describe(o.object), `describe ${o.object}`));
+    const types = new Map(described.map((f) => [f.name, String(f.type)]));
     const jobId = st.jobId;
     while (st.locator !== 'null') {
       // Each page's locator is saved once its rows are on the queue: the next run reads on from here.

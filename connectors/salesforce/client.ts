@@ -1,9 +1,10 @@
 import { createSign } from 'node:crypto';
-import { Connection, OAuth2, type Record as SfRecord } from 'jsforce';
+import { Connection, OAuth2 } from 'jsforce';
 import { setDefaults } from 'jsforce/lib/request.js';
 import { AuthError, CursorGoneError, FatalError, NotFoundError, QuotaReachedError, RetriableError, WindowTooLargeError } from '../../core/errors.js';
 import { proxyFor } from '../../core/http/proxy.js';
 import { readNumber } from '../../core/settings.js';
+import { describedFields, queryAnswer, unexpectedAnswer, type QueryAnswer } from './answers.js';
 import { HTTP_TIMEOUT_RANGE, type SalesforceConfig } from './config.js';
 
 /**
@@ -24,11 +25,7 @@ setDefaults({ followRedirect: true, retry: { methods: [] }, timeout: SALESFORCE_
 
 const DESCRIBE_TTL_MS = 4 * 60_000;
 
-export interface QueryPage {
-  records: SfRecord[];
-  done: boolean;
-  totalSize: number;
-}
+export type QueryPage = QueryAnswer;
 
 /**
  * A jsforce Connection for the configured auth mode. Modes that cannot refresh through jsforce's own
@@ -93,7 +90,7 @@ export class SalesforceClient {
       if (code === 'NOT_FOUND' || code === 'INVALID_TYPE') return null;
       throw err;
     }
-    const fields = new Map(res.fields.map((f) => [f.name, { calculated: Boolean(f.calculated) }]));
+    const fields = new Map(describedFields(res, `describe ${object}`).map((f) => [f.name, { calculated: Boolean(f.calculated) }]));
     // developerName is in describe since API 43.0; jsforce's type predates it.
     for (const t of (res.recordTypeInfos ?? []) as { recordTypeId?: string; developerName?: string }[]) {
       if (t.recordTypeId && t.developerName) this.recordTypes.set(t.recordTypeId, t.developerName);
@@ -105,8 +102,16 @@ export class SalesforceClient {
   /** One page of a query; `all` reads deleted rows too (queryAll). autoFetch stays off: the engine pages. */
   async query(soql: string, all: boolean): Promise<QueryPage> {
     this.checkQuota();
-    const res = await this.conn.query(soql, { scanAll: all, autoFetch: false });
-    return { records: res.records, done: res.done, totalSize: res.totalSize };
+    const what = all ? 'queryAll' : 'query';
+    let res;
+    try {
+      res = await this.conn.query(soql, { scanAll: all, autoFetch: false });
+    } catch (err) {
+      // jsforce reads `records.length` of the page itself, so a page without records fails inside it.
+      if (err instanceof TypeError && /Cannot read properties/.test(err.message)) throw unexpectedAnswer(what, 'no records');
+      throw err;
+    }
+    return queryAnswer(res, what);
   }
 }
 
