@@ -91,6 +91,29 @@ describe('Stripe connector against the sandbox: backfill, then incremental', () 
     expect(byStream(results, 'charges').requests).toBeLessThan(10);
   });
 
+  it('reads only the lookback behind its bookmark on an incremental run (STRIPE_LOOKBACK_SECONDS), not the last hour', async () => {
+    /** The `created` range of each customers list call of one run, in seconds. */
+    const listed = async (lookbackMs?: number) => {
+      const inst = stripeConnector(h.config(lookbackMs === undefined ? {} : { lookbackMs }));
+      const real = inst.client.customers.list.bind(inst.client.customers);
+      const ranges: { gte: number; lt: number }[] = [];
+      inst.client.customers.list = ((params: Stripe.CustomerListParams) => {
+        ranges.push(params.created as { gte: number; lt: number });
+        return real(params);
+      }) as never;
+      const [run] = await syncConnector(inst, h.engineRuntime, { streams: ['customers'] });
+      expect(run!.outcome).toBe('succeeded');
+      return ranges;
+    };
+    const sec = (iso: string) => Date.parse(iso) / 1000;
+    h.clock.advance(60_000); // the hub's schedule
+    let cursor = sec((await loadBookmark(h.rt.state, 'stripe', 'customers')).cursor!);
+    expect(await listed()).toEqual([{ gte: cursor - 300, lt: h.clock.now().getTime() / 1000 - 5 }]);
+    h.clock.advance(60_000);
+    cursor = sec((await loadBookmark(h.rt.state, 'stripe', 'customers')).cursor!);
+    expect(await listed(30_000)).toEqual([{ gte: cursor - 30, lt: h.clock.now().getTime() / 1000 - 5 }]);
+  });
+
   it('lands a deleted customer as a deleted supporter, without its email hash, on the next incremental sync', async () => {
     const customer = h.sandbox.data.customers.find((c) => c.email)!;
     const [before] = await h.q(`SELECT deleted, email_sha256 FROM supporter WHERE supporter_id = '${customer.id}'`);

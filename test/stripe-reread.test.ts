@@ -45,7 +45,7 @@ describe('Stripe webhooks prompt a re-read of the object', () => {
     sandbox = await startStripeSandbox({ rateLimit: 0, now: clock.now, scenario: { seed: 11, donations: 120 }, webhook: { url: `${url}/webhooks/stripe`, secret: SECRET } });
     config = {
       apiKey: sandbox.apiKey, apiBase: sandbox.url, webhookSecret: SECRET, startDate: new Date('2026-10-01T00:00:00Z'),
-      requestsPerSecond: 0, concurrency: 4, donationIdKey: 'donation_id',
+      requestsPerSecond: 0, concurrency: 4, donationIdKey: 'donation_id', lookbackMs: 300_000,
     };
     instances.stripe = stripeConnector(config) as ConnectorInstance<never>;
     for (const puddle of PUDDLES) {

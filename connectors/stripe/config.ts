@@ -1,6 +1,7 @@
 import type { SecretStore } from '../../core/ports.js';
 import { FatalError } from '../../core/errors.js';
 import { SettingsReader } from '../../core/settings.js';
+import { STRIPE_LOOKBACK_MS } from './streams.js';
 
 export interface StripeConfig {
   apiKey: string;
@@ -12,6 +13,8 @@ export interface StripeConfig {
   requestsPerSecond: number;
   concurrency: number;
   donationIdKey: string;
+  /** How far behind its bookmark an object stream reads again (see STRIPE_LOOKBACK_MS). */
+  lookbackMs: number;
 }
 
 export const STRIPE_API_BASE = 'https://api.stripe.com';
@@ -31,6 +34,7 @@ export function stripeConfig(secrets: SecretStore, now = new Date()): StripeConf
   const startDate = settings.startDate('STRIPE_START_DATE', now);
   const requestsPerSecond = settings.number('STRIPE_REQUESTS_PER_SECOND', apiKey.startsWith('sk_live') ? 90 : 25, { min: 0 });
   const concurrency = settings.number('STRIPE_CONCURRENCY', 4, { min: 1, whole: true });
+  const lookbackMs = settings.number('STRIPE_LOOKBACK_SECONDS', STRIPE_LOOKBACK_MS / 1000, { min: 0 }) * 1000;
   const apiBase = settings.url('STRIPE_API_BASE', 'a full http(s) URL such as http://127.0.0.1:12111') ?? STRIPE_API_BASE;
   settings.check();
   if (!apiKey) throw new FatalError('stripe: STRIPE_API_KEY is not set');
@@ -42,6 +46,7 @@ export function stripeConfig(secrets: SecretStore, now = new Date()): StripeConf
     requestsPerSecond,
     concurrency,
     donationIdKey: stripeDonationIdKey(secrets),
+    lookbackMs,
   };
 }
 

@@ -10,7 +10,7 @@ export function stripeConnector(config: StripeConfig): ConnectorInstance<Stripe>
   return {
     connector: defineConnector<Stripe>({
       name: 'stripe',
-      streams: stripeStreams({ donationIdKey: config.donationIdKey }),
+      streams: stripeStreams({ donationIdKey: config.donationIdKey }, config.lookbackMs),
       classifyError: classifyStripeError,
     }),
     client: createStripeClient(config),

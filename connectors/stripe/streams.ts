@@ -41,8 +41,19 @@ function retrieveOne<R>(resource: string, retrieve: (stripe: Stripe, id: string)
   return async (ctx: Ctx, id: string): Promise<R | null> => (await ctx.call(`GET /v1/${resource}/:id`, async () => retrieve(ctx.client, id))) as R;
 }
 
-/** Windows of a week keep a year's backfill to ~53 windows a stream; an hour of lookback is cheap. */
-const OBJECT_WINDOWS = { sizeMs: 7 * DAY, lookbackMs: 60 * 60_000, lagMs: 5_000 };
+/**
+ * How far behind its bookmark an object stream starts an incremental read (STRIPE_LOOKBACK_SECONDS). Lists
+ * are by `created`, which Stripe stamps as a request starts: an object whose request was still running when
+ * a window was read (a charge waiting on 3-D Secure or the card network; Stripe's SDK waits 80 s) becomes
+ * listable after the window closed over its time, and the list itself can lag a little. The lookback covers
+ * that, and nothing else: later changes to an object come from the events stream, and unsettled objects are
+ * revisited (`revisit`). It was an hour, read again every run (60 s on the hub): ~40 times the calls of the
+ * new objects, which an appeal night's volume cannot fit in Stripe's rate limit.
+ */
+export const STRIPE_LOOKBACK_MS = 5 * 60_000;
+
+/** Windows of a week keep a year's backfill to ~53 windows a stream. */
+const objectWindows = (lookbackMs: number) => ({ sizeMs: 7 * DAY, lookbackMs, lagMs: 5_000 });
 const created = (r: { created: number }) => new Date(r.created * 1000);
 
 type ChargeLinkMaps = { intents: Map<string, PaymentIntentLink>; payouts: Map<string, string> };
@@ -55,7 +66,8 @@ async function chargeLinks(ctx: Ctx, charges: StripeCharge[]): Promise<ChargeLin
   };
 }
 
-export function stripeStreams(opts: StripeMapOptions): StreamDef<Stripe, never>[] {
+export function stripeStreams(opts: StripeMapOptions, lookbackMs = STRIPE_LOOKBACK_MS): StreamDef<Stripe, never>[] {
+  const OBJECT_WINDOWS = objectWindows(lookbackMs);
   const chargeToPayment = (r: StripeCharge, links: ChargeLinkMaps): Mapped[] => {
     const link = links.intents.get(refId(r.payment_intent) ?? '');
     const withDonation = link?.donation_id && !r.metadata?.[opts.donationIdKey] ? { ...r, metadata: { ...r.metadata, [opts.donationIdKey]: link.donation_id } } : r;

@@ -24,7 +24,7 @@ async function backfill(sandbox: Sandbox, rps: number) {
   try {
     const inst = stripeConnector({
       apiKey: sandbox.apiKey, apiBase: sandbox.url, webhookSecret: '', startDate: new Date(Date.now() - 15 * 86_400_000),
-      requestsPerSecond: rps, concurrency: 4, donationIdKey: 'donation_id',
+      requestsPerSecond: rps, concurrency: 4, donationIdKey: 'donation_id', lookbackMs: 300_000,
     });
     const started = performance.now();
     const cpu = process.cpuUsage();

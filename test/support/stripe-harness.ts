@@ -1,6 +1,7 @@
 import { syncConnector, type SyncOptions } from '../../core/engine/sync.js';
 import { stripeConnector } from '../../connectors/stripe/connector.js';
 import type { StripeConfig } from '../../connectors/stripe/config.js';
+import { STRIPE_LOOKBACK_MS } from '../../connectors/stripe/streams.js';
 import { startStripeSandbox, type StripeSandbox, type StripeSandboxOptions } from '../../connectors/stripe/sandbox/index.js';
 import { movableClock } from '../../connectors/stripe/sandbox/test-client.js';
 import { tempLake } from './temp-lake.js';
@@ -20,6 +21,7 @@ export async function stripeHarness(opts: StripeSandboxOptions = {}, config: Par
     requestsPerSecond: 0,
     concurrency: 4,
     donationIdKey: 'donation_id',
+    lookbackMs: STRIPE_LOOKBACK_MS,
     ...config,
     ...over,
   });
