@@ -106,6 +106,20 @@ describe('Braintree webhooks prompt a re-read of the transaction', () => {
     expect(await lake.q(`SELECT count(*) AS n FROM dispute_history WHERE dispute_id = '${dispute.id}'`)).toEqual([{ n: 1 }]);
   });
 
+  it('quarantines nothing for a snapshot that cannot map (no created_at) when its transaction is read again', async () => {
+    const tx = sandbox.data.transactions.find((t) => t.type === 'sale' && t.status === 'settled')!;
+    // The SDK's own sample: a transaction with the id asked for and no created_at.
+    const sample = await createBraintreeGateway(config).webhookTesting.sampleNotification('transaction_settled', tx.id);
+    const res = await app.inject({ method: 'POST', url: '/webhooks/braintree', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ bt_signature: sample.bt_signature, bt_payload: sample.bt_payload }).toString() });
+    expect(res.statusCode).toBe(200);
+    await refetcher.idle();
+    await lake.land();
+    expect(await lake.q(`SELECT status FROM payment WHERE payment_id = '${tx.id}'`)).toEqual([{ status: 'settled' }]);
+    expect(await lake.q(`SELECT count(*) AS n FROM quarantine_open WHERE quarantine_id LIKE '%${tx.id}%' OR _stream = 'transaction_settled'`)).toEqual([{ n: 0 }]);
+    // The snapshot is kept in raw, for audit.
+    expect(await lake.q(`SELECT count(*) AS n FROM raw WHERE source = 'webhook:braintree' AND stream = 'transaction_settled' AND key LIKE 'btn_%'`)).not.toEqual([{ n: 0 }]);
+  });
+
   it('retries a failed read through the engine (the SDK never retries)', async () => {
     sandbox.addTransactions(1);
     clock.set(new Date(NOW.getTime() + 2 * DAY));

@@ -2,7 +2,7 @@ import { scrubPersonalData } from '../../core/pii.js';
 import { hash } from 'node:crypto';
 import type { BraintreeGateway } from 'braintree';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { mappedToEnvelopes, quarantineEnvelope, type Origin } from '../../core/engine/envelopes.js';
+import { mappedToEnvelopes, quarantineEnvelope, withoutRereadQuarantine, type Origin } from '../../core/engine/envelopes.js';
 import type { Prompter, RefetchPrompt } from '../../core/engine/refetch.js';
 import { RAW_ONLY_CONTRACT, makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { RecordError } from '../../core/errors.js';
@@ -153,7 +153,9 @@ export function braintreeWebhookRoutes(opts: BraintreeWebhookOptions): FastifyPl
 
       const received = receivedAt(clock);
       const occurred = occurredAt(notification, received);
-      const envelopes = envelopesFor(notification, id, mapOpts, received, occurred);
+      const rereads = opts.refetch ? braintreeRereads(notification) : [];
+      // A snapshot that cannot map is not quarantined when the object it names is read again (see withoutRereadQuarantine).
+      const envelopes = withoutRereadQuarantine(envelopesFor(notification, id, mapOpts, received, occurred), rereads.length ? [id, ...rereads.map((r) => r.id)] : []);
       try {
         await opts.queue.publish(envelopes);
       } catch (err) {
@@ -162,7 +164,7 @@ export function braintreeWebhookRoutes(opts: BraintreeWebhookOptions): FastifyPl
       }
       failing.succeeded('braintree webhooks are accepted again');
       // `raw` has the notification: the re-read runs after the answer, and its outcome never changes it.
-      opts.refetch?.prompt({ source: SOURCE, delivery_id: id, type: notification.kind, occurred_at: occurred }, braintreeRereads(notification));
+      opts.refetch?.prompt({ source: SOURCE, delivery_id: id, type: notification.kind, occurred_at: occurred }, rereads);
       return reply.code(200).send({ received: true });
     });
   };

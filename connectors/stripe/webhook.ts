@@ -1,7 +1,7 @@
 import { scrubPersonalData } from '../../core/pii.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import Stripe from 'stripe';
-import { mappedToEnvelopes, quarantineEnvelope, type Origin } from '../../core/engine/envelopes.js';
+import { mappedToEnvelopes, quarantineEnvelope, withoutRereadQuarantine, type Origin } from '../../core/engine/envelopes.js';
 import type { Prompter, RefetchPrompt } from '../../core/engine/refetch.js';
 import { RAW_ONLY_CONTRACT, makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { queueUnavailable, sendError } from '../../core/http/errors.js';
@@ -137,7 +137,9 @@ export function stripeWebhookRoutes(opts: StripeWebhookOptions): FastifyPluginAs
       const { event } = v;
 
       const received = receivedAt(clock);
-      const envelopes = envelopesFor(event, mapOpts, received);
+      const rereads = opts.refetch ? stripeRereads(event) : [];
+      // A snapshot that cannot map is not quarantined when the object it names is read again (see withoutRereadQuarantine).
+      const envelopes = withoutRereadQuarantine(envelopesFor(event, mapOpts, received), rereads.map((r) => r.id));
       try {
         await opts.queue.publish(envelopes);
       } catch (err) {
@@ -148,7 +150,7 @@ export function stripeWebhookRoutes(opts: StripeWebhookOptions): FastifyPluginAs
       // `raw` has the event: the re-read runs after the answer, and its outcome never changes it.
       opts.refetch?.prompt(
         { source: SOURCE, delivery_id: event.id, type: event.type, occurred_at: unixToIso(event.created) ?? received },
-        stripeRereads(event),
+        rereads,
       );
       return reply.code(200).send({ received: true });
     });

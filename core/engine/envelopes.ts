@@ -79,3 +79,23 @@ export function quarantineEnvelope(
 
 /** A time the quarantine contract itself accepts (Date.parse would take '2026-02-30' and roll it over). */
 const isTime = (v: unknown): v is string => !Number.isNaN(isoInstantMs(v));
+
+/**
+ * A webhook's snapshot that failed its contract or mapping, when the object it names is being read again by id
+ * (a prompt, core/engine/refetch.ts): the re-read lands the whole object (or, deferred, the next sync does), and
+ * an object the provider no longer knows cannot be brought back by anything. Its quarantine row would stay open
+ * after the object landed, and `puddle quarantine retry` could only name a sync for it; so it is left out, and
+ * the webhook's raw envelope keeps the snapshot for audit. `keys`: the ids read again, and the webhook's own
+ * record key (a snapshot whose mapping threw is quarantined under it).
+ */
+export function withoutRereadQuarantine(envelopes: readonly Envelope[], keys: readonly string[]): Envelope[] {
+  if (!keys.length) return [...envelopes];
+  const reread = new Set(keys);
+  return envelopes.filter((e) => {
+    if (e.contract !== 'quarantine') return true;
+    const p = e.payload as { quarantine_id?: unknown; source?: unknown; contract?: unknown };
+    const prefix = `${String(p.source)}:${String(p.contract)}:`;
+    const id = String(p.quarantine_id);
+    return !(id.startsWith(prefix) && reread.has(id.slice(prefix.length)));
+  });
+}
