@@ -53,6 +53,10 @@ describe('puddle quarantine retry', () => {
     expect(listed.stdout).toContain('is not in BRAINTREE_ACCOUNT_CURRENCIES');
     expect(listed.stdout).toMatch(new RegExp(`settlement_summary \\| braintree \\| settlement_summaries \\| ${bad.quarantined} `));
 
+    // Until 2026-12-02 a dry run exited 0 whatever stayed open.
+    const unfixed = await runPuddle(['quarantine', 'retry', '--contract', 'settlement_summary', '--dry-run'], { ...SHELL, BRAINTREE_ACCOUNT_CURRENCIES: 'other_acct:GBP', PUDDLE_HOME: h.home });
+    expect(unfixed.code, unfixed.stderr).toBe(1);
+    expect(unfixed.stdout).toContain(`still failing: ${bad.quarantined} (`);
     const dry = await puddle(['quarantine', 'retry', '--contract', 'settlement_summary', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain(`would resolve: ${bad.quarantined} (mapped again and landed ${bad.quarantined},`);
