@@ -100,6 +100,7 @@ export async function retryQuarantine(opts: RetryOptions): Promise<RetryReport> 
 
   const envelopes = await rawEnvelopes(query, filter);
   const since = await landedSince(query, rows, where);
+  const notFound = rows.some((r) => r.source.startsWith('webhook:')) ? await rereadNotFound(query) : new Set<string>();
   const now = receivedAt(opts.clock);
   const delivery = { source: '', delivery_id: `quarantine-retry:${now}`, received_at: now };
   const failing = new Map<string, number>();
@@ -156,6 +157,14 @@ export async function retryQuarantine(opts: RetryOptions): Promise<RetryReport> 
       continue;
     }
     const feeding = (connector.mappings ?? []).filter((s) => s.contract === row.contract).map((s) => s.name);
+    if (row.source !== name && notFound.has(`${row.source}|${row.quarantine_id.slice(`${row.source}:${row.contract}:`.length)}`)) {
+      // A sync cannot bring back what the provider says it does not have: naming one would never resolve the row.
+      const why = 'the provider answered not found when the object the webhook named was read again by id: no sync brings it back';
+      const o = other.get(row.source) ?? { source: row.source, records: 0, why };
+      o.records++;
+      other.set(row.source, o);
+      continue;
+    }
     if (row.source !== name) {
       // A webhook is a prompt (README, "Webhooks are prompts"): the object it named is read by a sync.
       needsResync(row, connector, name, feeding, 'a webhook only named the object: a sync reads it');
@@ -239,6 +248,26 @@ async function landedSince(query: QueryEngine, rows: readonly OpenRow[], where: 
     }
   }
   return out;
+}
+
+/**
+ * `<webhook source>|<object id>` of each object whose latest re-read by id (core/engine/refetch.ts, raw stream
+ * `reread`, key `<webhook id>:reread:<object id>`) the provider answered not found. Only the re-reads of objects
+ * an open webhook row names are read: the key's tail is matched to the rows' by SQL, as landedSince does.
+ */
+async function rereadNotFound(query: QueryEngine): Promise<Set<string>> {
+  const marker = `':reread:'`;
+  const named = `SELECT substr(quarantine_id, length(source || ':' || contract || ':') + 1) FROM quarantine_open WHERE source LIKE 'webhook:%'`;
+  const found = await query.query(
+    `SELECT source, envelope FROM raw WHERE stream = 'reread' AND source LIKE 'webhook:%' AND strpos(key, ${marker}) > 0
+       AND substr(key, strpos(key, ${marker}) + 8) IN (${named}) ORDER BY received_at`,
+  );
+  const latest = new Map<string, string>();
+  for (const r of found) {
+    const payload = (JSON.parse(String(r.envelope)) as Envelope).payload as { object_id?: unknown; type?: unknown };
+    latest.set(`${String(r.source)}|${String(payload.object_id)}`, String(payload.type));
+  }
+  return new Set([...latest].filter(([, type]) => type === 'reread.not_found').map(([k]) => k));
 }
 
 function resolutionEnvelope(row: OpenRow, resolution: Resolution, landed: readonly Envelope[], delivery: { delivery_id: string; received_at: string }): Envelope {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { quarantineEnvelope } from '../core/engine/envelopes.js';
+import { auditEnvelope } from '../core/engine/refetch.js';
 import { makeEnvelope, type Envelope } from '../core/envelope.js';
 import { scrubPersonalData } from '../core/pii.js';
 import type { QueryEngine, Queue } from '../core/ports.js';
@@ -174,6 +175,37 @@ describe('puddle quarantine retry', () => {
     expect(await h.q(`SELECT resolution, landed FROM quarantine_resolution`)).toEqual([{ resolution: 'landed_since', landed: '[]' }]);
     expect(await n(h, `SELECT count(*) AS n FROM quarantine_open`)).toBe(0);
   }, 180_000);
+});
+
+describe('puddle quarantine retry of a webhook row whose object the provider does not have', () => {
+  it('names no sync for it (none could resolve it), and says why', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'puddle-quarantine-notfound-'));
+    const rt = await createLocalRuntime({ home });
+    try {
+      // Rows a webhook left before 2026-12-02 (a snapshot without created_at): one object the re-read did not
+      // find, one it found (deferred, say), so a sync is still the way for that one.
+      const webhook = (id: string) => ({ source: 'webhook:braintree', delivery_id: `btn_${id}`, type: 'transaction_settled', occurred_at: '2026-11-27T20:00:00.000Z' });
+      const origin = (id: string) => ({ source: 'webhook:braintree', stream: 'transaction_settled', delivery_id: `btn_${id}`, received_at: '2026-11-27T20:00:01.000Z', raw: scrubPersonalData({}), record_key: `btn_${id}` });
+      const quarantined = ['gone', 'later'].map((id) =>
+        quarantineEnvelope({ contract: 'payment', version: 2, payload: { payment_id: id } }, [{ path: 'payload.occurred_at', message: 'is required' }], origin(id)),
+      );
+      const at = '2026-11-27T20:00:02.000Z';
+      const audits = [
+        auditEnvelope({ connector: 'braintree', stream: 'transactions', id: 'gone' }, webhook('gone'), { outcome: 'not_found' }, at),
+        auditEnvelope({ connector: 'braintree', stream: 'transactions', id: 'later' }, webhook('later'), { outcome: 'deferred', reason: 'provider_unreachable' }, at),
+      ];
+      for (const p of PUDDLES) await rt.queue.subscribe(p);
+      await rt.queue.publish([...quarantined, ...audits]);
+      for (const p of PUDDLES) await new PuddleConsumer({ puddle: p, queue: rt.queue, store: rt.store, catalog: rt.catalog }).drain();
+
+      const report = await retryQuarantine({ query: rt.query, queue: rt.queue, clock: { now: () => new Date('2026-11-29T00:00:00Z') }, connector: (name) => ({ mappings: CONNECTORS[name]!.mappings!(rt.secrets) }), dryRun: true });
+      expect(report).toMatchObject({ open: 2, other: [{ source: 'webhook:braintree', records: 1, why: expect.stringContaining('the provider answered not found') }] });
+      expect(report.resync).toMatchObject([{ connector: 'braintree', records: 1 }]);
+    } finally {
+      await rt.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('puddle quarantine retry over a large quarantine', () => {
