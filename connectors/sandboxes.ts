@@ -8,6 +8,9 @@ import { startBraintreeSandbox } from './braintree/sandbox/index.js';
 import { startFreshdeskSandbox } from './freshdesk/sandbox/index.js';
 import { startSalesforceSandbox } from './salesforce/sandbox/index.js';
 import { startStripeSandbox } from './stripe/sandbox/index.js';
+import { BRAINTREE_WEBHOOK_PATH } from './braintree/webhook.js';
+import { FRESHDESK_WEBHOOK_PATH } from './freshdesk/webhook.js';
+import { STRIPE_WEBHOOK_PATH } from './stripe/webhook.js';
 
 /**
  * When a provider has no credentials, `npm start` runs its sandbox instead, live, with its webhooks
@@ -16,6 +19,8 @@ import { startStripeSandbox } from './stripe/sandbox/index.js';
 export interface RunningSandbox {
   connector: string;
   url: string;
+  /** The hub's route its webhooks post to; none for a sandbox that sends none (Salesforce has no webhook route). */
+  webhookPath?: string;
   /** Settings that point the connector at the sandbox. */
   secrets: Record<string, string>;
   /** The bank lines its payouts or disbursements made so far (written as daily camt.053 files by the hub). */
@@ -81,7 +86,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
       const clock = worldClock(world, now);
       const sandbox = await startStripeSandbox({
         scenario: recentAppeal(2026, world), now: clock.now, liveSeed: liveSeed(2026, world),
-        webhook: { url: `${hubUrl}/webhooks/stripe`, secret: presets.STRIPE_WEBHOOK_SECRET! },
+        webhook: { url: `${hubUrl}${STRIPE_WEBHOOK_PATH}`, secret: presets.STRIPE_WEBHOOK_SECRET! },
       });
       clock.live();
       sandbox.startLive({ chargesPerSecond: 1 });
@@ -90,6 +95,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
       return {
         connector: 'stripe',
         url: sandbox.url,
+        webhookPath: STRIPE_WEBHOOK_PATH,
         bankLines: () => sandbox.data.bankLines,
         donations: () => sandbox.data.donations,
         secrets: { STRIPE_API_KEY: sandbox.apiKey, STRIPE_API_BASE: sandbox.url, STRIPE_START_DATE: connectorsStart(world) },
@@ -114,7 +120,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
         scenario: recentAppeal(2027, world),
         now: clock.now,
         liveSeed: liveSeed(2027, world),
-        webhook: { url: `${hubUrl}/webhooks/braintree` },
+        webhook: { url: `${hubUrl}${BRAINTREE_WEBHOOK_PATH}` },
       });
       clock.live();
       // A sale every few seconds, and settlement/disbursement as the clock passes them.
@@ -123,6 +129,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
       return {
         connector: 'braintree',
         url: sandbox.url,
+        webhookPath: BRAINTREE_WEBHOOK_PATH,
         bankLines: () => sandbox.bankLines,
         donations: () => sandbox.data.donations,
         secrets: { BRAINTREE_API_BASE: sandbox.url, BRAINTREE_START_DATE: connectorsStart(world) },
@@ -144,7 +151,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
       const sandbox = await startFreshdeskSandbox({
         scenario: recentAppeal(2026, world),
         now: clock.now,
-        rules: [{ url: `${hubUrl}/webhooks/freshdesk`, body: 'template', basicAuth: { user: presets.FRESHDESK_WEBHOOK_USER!, password: presets.FRESHDESK_WEBHOOK_SECRET! } }],
+        rules: [{ url: `${hubUrl}${FRESHDESK_WEBHOOK_PATH}`, body: 'template', basicAuth: { user: presets.FRESHDESK_WEBHOOK_USER!, password: presets.FRESHDESK_WEBHOOK_SECRET! } }],
       });
       clock.live();
       // An agent works a ticket every 20 seconds: its automation rule posts, and the hub re-reads it.
@@ -159,6 +166,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
       return {
         connector: 'freshdesk',
         url: sandbox.url,
+        webhookPath: FRESHDESK_WEBHOOK_PATH,
         secrets: { FRESHDESK_API_KEY: sandbox.apiKey, FRESHDESK_API_BASE: sandbox.url, FRESHDESK_START_DATE: connectorsStart(world) },
         async close() {
           stop();

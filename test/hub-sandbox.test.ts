@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../core/config.js';
+import { sandboxLine } from '../infra/cli/banner.js';
 import { startHub, type Hub } from '../infra/local/hub.js';
 
 // `npm start` with no Stripe key: the hub runs the Stripe sandbox live, syncs it on schedule and
@@ -44,6 +45,11 @@ describe('the hub without provider credentials', () => {
 
   it('starts the Stripe sandbox, syncs it, and lands payments, payouts and webhook events', async () => {
     expect(hub.sandboxes.map((s) => s.connector).sort()).toEqual(['braintree', 'freshdesk', 'salesforce', 'stripe']);
+    // Each sandbox that sends webhooks names the route it posts to, so `npm start` says "its webhooks" of those only.
+    expect(Object.fromEntries(hub.sandboxes.map((s) => [s.connector, s.webhookPath ?? null]))).toEqual({
+      stripe: '/webhooks/stripe', braintree: '/webhooks/braintree', freshdesk: '/webhooks/freshdesk', salesforce: null,
+    });
+    expect(sandboxLine(hub.sandboxes.find((s) => s.connector === 'salesforce')!)).not.toContain('webhooks');
     let row: Record<string, unknown> = {};
     for (let i = 0; i < 120; i++) {
       [row = {}] = await hub.runtime.query.query(

@@ -8,3 +8,9 @@ export function routesLine(url: string): string {
   const webhooks = WEBHOOK_PATHS.map((p) => `POST ${url}${p}`).join('   ');
   return `  POST ${url}/v1/events   ${webhooks}   GET ${url}/healthz\n`;
 }
+
+/** What `puddle start` says of a sandbox it runs: its webhooks only where it sends some (Salesforce has none). */
+export function sandboxLine(s: { connector: string; url: string; webhookPath?: string }): string {
+  const webhooks = s.webhookPath ? `, its webhooks to this hub's ${s.webhookPath}` : '';
+  return `  ${s.connector} sandbox at ${s.url} (no credentials set: syncing from it on schedule${webhooks})\n`;
+}

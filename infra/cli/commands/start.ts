@@ -6,7 +6,7 @@ import { checkSchedule } from '../../../schedules/check-schedule.js';
 import { SCHEDULE } from '../../../schedules/schedule.js';
 import { lockHome } from '../../local/home-lock.js';
 import { startHub } from '../../local/hub.js';
-import { routesLine } from '../banner.js';
+import { routesLine, sandboxLine } from '../banner.js';
 import { defineCommand } from '../command.js';
 import { liveLine } from '../live-line.js';
 import { wholeNumberOption } from '../options.js';
@@ -41,7 +41,7 @@ export const start = defineCommand({
       const alsoTotals = (config.tvKeys ?? []).length === 0 ? ', and so do the totals and /tv (no PUDDLE_TV_KEYS either)' : '';
       process.stderr.write(`note: PUDDLE_READ_KEYS is empty, so the dashboard and /v1/ops/* answer 401 to everyone${alsoTotals}\n`);
     }
-    for (const s of hub.sandboxes) process.stdout.write(`  ${s.connector} sandbox at ${s.url} (no credentials set: syncing from it on schedule, its webhooks to this hub)\n`);
+    for (const s of hub.sandboxes) process.stdout.write(sandboxLine(s));
     const tty = process.stdout.isTTY;
     let last = '';
     const ticker = setInterval(async () => {
