@@ -23,6 +23,8 @@ export interface SyncOptions extends SyncRange {
   deadline?: Date;
   leaseMs?: number;
   onProgress?: (stream: string, m: RunMetrics, done: number | null) => void;
+  /** A stream's run ended: its final counts (progress updates come per page, and may be throttled). */
+  onStreamEnd?: (r: RunResult) => void;
 }
 
 const budgets = new WeakMap<ConnectorInstance<unknown>, RequestBudget>();
@@ -54,6 +56,7 @@ export async function syncConnector<C>(inst: ConnectorInstance<C>, runtime: Engi
       onProgress: (m, done) => opts.onProgress?.(stream.name, m, done),
     });
     results.push(r);
+    opts.onStreamEnd?.(r);
     // Refused credentials will fail every stream the same way: say it once.
     if (r.authFailed) break;
     if (r.outcome === 'partial') break;

@@ -52,4 +52,29 @@ describe('sync progress', () => {
       'charges: records 900  pages 9  1.5 req/s  retries 0  429s 0\n',
     ]);
   });
+
+  it('writes each stream\'s final counts when it ends, when not on a terminal (updates are a few seconds apart)', () => {
+    const out = terminal(false);
+    let t = 0;
+    const p = progressPrinter(out, () => t);
+    p.update('charges', metrics(0, 1), 0);
+    t = 2000;
+    p.update('charges', metrics(193, 54), 1);
+    p.end('charges', { ...metrics(193, 54), outcome: 'succeeded' });
+    p.done();
+    expect(out.written).toEqual([
+      'charges: records 0  pages 1  0.0 req/s  retries 0  429s 0\n',
+      'charges: succeeded  records 193  pages 54  27.0 req/s  retries 0  429s 0\n',
+    ]);
+  });
+
+  it('redraws a stream\'s bar with its final counts when it ends, on a terminal', () => {
+    const out = terminal(true);
+    let t = 0;
+    const p = progressPrinter(out, () => t);
+    p.update('charges', metrics(0, 1), 0);
+    t = 1000;
+    p.end('charges', { ...metrics(193, 54), outcome: 'succeeded' });
+    expect(out.written.at(-1)).toBe(`\r${'charges'.padEnd(18)} [${'#'.repeat(24)}] records 193  pages 54  54.0 req/s  retries 0  429s 0\x1b[K`);
+  });
 });

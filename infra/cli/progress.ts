@@ -17,12 +17,15 @@ export function progressPrinter(out: Out, now: () => number = Date.now) {
   const lines = new Map<string, string>();
   const lastLogged = new Map<string, number>();
   let drawn = 0;
-  return {
+  const countersOf = (m: RunMetrics, t: number) => {
+    const secs = (t - started) / 1000;
+    const rate = secs > 0 ? (m.requests / secs).toFixed(1) : '0.0';
+    return `records ${m.records}  pages ${m.pages}  ${rate} req/s  retries ${m.retries}  429s ${m.rateLimited}`;
+  };
+  const printer = {
     update(stream: string, m: RunMetrics, done: number | null): void {
       const t = now();
-      const secs = (t - started) / 1000;
-      const rate = secs > 0 ? (m.requests / secs).toFixed(1) : '0.0';
-      const counters = `records ${m.records}  pages ${m.pages}  ${rate} req/s  retries ${m.retries}  429s ${m.rateLimited}`;
+      const counters = countersOf(m, t);
       if (!out.isTTY) {
         if (t - (lastLogged.get(stream) ?? -Infinity) < 5000) return;
         lastLogged.set(stream, t);
@@ -41,9 +44,21 @@ export function progressPrinter(out: Out, now: () => number = Date.now) {
       drawn = lines.size;
       out.write(text);
     },
+    /**
+     * A stream's run ended: its final counts. In a log the updates are a few seconds apart, so the last one
+     * written can be from the stream's first page (records 0 where the table then says 193).
+     */
+    end(stream: string, m: RunMetrics & { outcome: string }): void {
+      if (!out.isTTY) {
+        out.write(`${stream}: ${m.outcome}  ${countersOf(m, now())}\n`);
+        return;
+      }
+      if (lines.has(stream)) printer.update(stream, m, m.outcome === 'succeeded' ? 1 : null);
+    },
     /** After the last update: leave the bars and start a fresh line. */
     done(): void {
       if (out.isTTY && drawn > 0) out.write('\n');
     },
   };
+  return printer;
 }

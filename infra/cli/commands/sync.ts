@@ -85,6 +85,7 @@ export const sync = defineCommand({
         leaseMs: leaseSeconds === undefined ? undefined : leaseSeconds * 1000,
         deadline,
         onProgress: progress.update,
+        onStreamEnd: (r) => progress.end(r.stream, r),
       })
         .catch((err: Error) => {
           process.stderr.write(`puddle sync: ${err.message}\n`);
