@@ -55,6 +55,19 @@ describe('puddle sync --from/--to on a machine in New York', () => {
     expect(zoneless).toBe(1);
   }, 60_000);
 
+  it("says the run was published to the queue only when it read something", async () => {
+    const first = sandbox.data.charges[0]!.created * 1000;
+    const [one, none] = await Promise.all([
+      syncCharges('published', ['--from', isoFromMs(first - 3_600_000), '--to', isoFromMs(first + 3_600_000)]),
+      syncCharges('nothing', ['--from', isoFromMs(first - 3 * 3_600_000), '--to', isoFromMs(first - 2 * 3_600_000)]),
+    ]);
+    expect([one.code, none.code], one.stderr + none.stderr).toEqual([0, 0]);
+    expect(one.stdout).toMatch(/charges \| succeeded \| 1 /);
+    expect(one.stdout).toContain("published to the queue; a running hub or 'puddle land' lands it");
+    expect(none.stdout).toMatch(/charges \| succeeded \| 0 /);
+    expect(none.stdout).not.toContain('published to the queue');
+  }, 60_000);
+
   it('refuses a --to before or at --from with exit code 2, before it opens the home: no run, no sync_run row', async () => {
     const [before, same] = await Promise.all([
       syncCharges('reversed', ['--from', '2026-11-30T00:00:00Z', '--to', '2026-11-29T00:00:00Z']),

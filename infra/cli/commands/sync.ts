@@ -100,7 +100,8 @@ export const sync = defineCommand({
           'table',
         ),
       );
-      process.stdout.write(`published to the queue; a running hub or 'puddle land' lands it\n`);
+      // Only when there is something to land: a run refused (the lease held) or failed before it read anything published nothing.
+      if (results.some((r) => r.records + r.quarantined > 0)) process.stdout.write(`published to the queue; a running hub or 'puddle land' lands it\n`);
       if (results.some((r) => r.outcome === 'failed' || r.outcome === 'refused')) return 1;
       return deadline.getTime() === 0 ? 130 : 0; // as a shell reports a command Ctrl-C ended
     }, { createsHome: true });
