@@ -34,6 +34,9 @@ describe('the puddle CLI', () => {
     expect((await puddle(['nope'])).code).toBe(2);
     expect((await puddle(['query', '--format', 'xml', 'SELECT 1'], { PUDDLE_HOME: home })).code).toBe(2);
     expect((await puddle(['replay', '--contract', 'nope'], { PUDDLE_HOME: home })).code).toBe(2);
+    const misspelt = await puddle(['sync', 'strip'], { PUDDLE_HOME: home });
+    expect(misspelt.code).toBe(2);
+    expect(misspelt.stderr).toBe("puddle sync: no connector named 'strip'; name a connector: braintree, freshdesk, salesforce, stripe\n");
     const sync = await puddle(['sync', 'stripe'], { PUDDLE_HOME: home, STRIPE_API_KEY: '' });
     expect(sync.code).toBe(2);
     expect(sync.stderr).toContain('STRIPE_API_KEY');

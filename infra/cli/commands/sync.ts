@@ -23,7 +23,8 @@ export const sync = defineCommand({
     const name = positionals[0];
     const make = name ? CONNECTORS[name]?.make : undefined;
     if (!make) {
-      process.stderr.write(`puddle sync: name a connector: ${Object.keys(CONNECTORS).join(', ')}\n`);
+      const which = name ? `no connector named '${name}'; ` : '';
+      process.stderr.write(`puddle sync: ${which}name a connector: ${Object.keys(CONNECTORS).join(', ')}\n`);
       return 2;
     }
     const range: { from?: Date; to?: Date } = {};
