@@ -67,6 +67,13 @@ function verify(req: FastifyRequest, secret: string, tolerance: number, nowMs: n
     const message = stale ? `signature timestamp is older than ${tolerance} s` : 'signature does not match the body and secret';
     return { status: 400, code: 'bad_signature', message };
   }
+  // The SDK only bounds a timestamp's age: a request signed for a time ahead (a signing clock set wrong, or a
+  // signature made to be replayed later) would pass for as long as it stays ahead, and then for the
+  // tolerance after. Stripe's clock and ours agree within seconds, so ahead by more than the tolerance is refused.
+  const signedAt = Number(/(?:^|,)\s*t=(\d+)/.exec(header)?.[1]);
+  if (Number.isFinite(signedAt) && signedAt * 1000 > nowMs + tolerance * 1000) {
+    return { status: 400, code: 'bad_signature', message: `signature timestamp is more than ${tolerance} s in the future` };
+  }
   let event: unknown;
   try {
     event = JSON.parse(req.rawBody.toString('utf8'));
