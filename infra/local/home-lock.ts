@@ -42,6 +42,32 @@ export function lockHome(home: string, command: string): HomeLock {
   return lock;
 }
 
+/**
+ * Opens what `open` makes (a hub, `puddle aws local`) under `lock`, held until it has stopped: released at once
+ * if opening fails, its address recorded once it listens, released after its stop (however that ends).
+ */
+export async function openUnderLock<T extends { url: string; stop: (...args: never[]) => Promise<void> }>(lock: HomeLock, open: () => Promise<T>): Promise<T> {
+  let running: T;
+  try {
+    running = await open();
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  lock.listening(running.url);
+  const stop = running.stop.bind(running) as (...args: Parameters<T['stop']>) => Promise<void>;
+  return {
+    ...running,
+    async stop(...args: Parameters<T['stop']>) {
+      try {
+        await stop(...args);
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}
+
 /** The home's lock, or null when another process holds it (readHolder says which). */
 export function tryLockHome(home: string, command: string): HomeLock | null {
   mkdirSync(home, { recursive: true });

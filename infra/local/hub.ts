@@ -28,7 +28,7 @@ import { TotalsKeeper } from '../../puddles/totals-keeper.js';
 import { WebhookFreshness } from '../../puddles/webhook-freshness.js';
 import { SCHEDULE } from '../../schedules/schedule.js';
 import { startBankInbox } from './bank-inbox.js';
-import { lockHome, type HomeLock } from './home-lock.js';
+import { lockHome, openUnderLock, type HomeLock } from './home-lock.js';
 import { parseImportOptions } from '../../connectors/bank/import-file.js';
 import { LandingThreads, type LandingThreadsOptions } from './landing-thread.js';
 import { createLocalRuntime } from './runtime.js';
@@ -145,25 +145,7 @@ export interface HubOptions {
  * until it has closed everything: a second hub on the same home stops with a ConfigError naming this one.
  */
 export async function startHub(opts: HubOptions): Promise<Hub> {
-  const lock = opts.lock ?? lockHome(opts.config.home, opts.command ?? 'puddle start');
-  let hub: Hub;
-  try {
-    hub = await openHub(opts);
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
-  lock.listening(hub.url);
-  return {
-    ...hub,
-    async stop(drainMs) {
-      try {
-        await hub.stop(drainMs);
-      } finally {
-        lock.release();
-      }
-    },
-  };
+  return openUnderLock(opts.lock ?? lockHome(opts.config.home, opts.command ?? 'puddle start'), () => openHub(opts));
 }
 
 async function openHub(opts: HubOptions): Promise<Hub> {

@@ -21,7 +21,7 @@ import { PUDDLES } from '../../../puddles/definitions.js';
 import { SCHEDULE } from '../../../schedules/schedule.js';
 import { DuckDbQueryEngine } from '../../local/duckdb-query-engine.js';
 import { FsObjectStore } from '../../local/fs-object-store.js';
-import { lockHome } from '../../local/home-lock.js';
+import { lockHome, openUnderLock } from '../../local/home-lock.js';
 import { SqliteCatalog } from '../../local/sqlite-catalog.js';
 import { makeCompactionHandler } from '../handlers/compaction.js';
 import { makeConnectorSyncHandler } from '../handlers/connector-sync.js';
@@ -86,25 +86,7 @@ const KILLED: unique symbol = Symbol('killed');
  * home wrote the same files. Until 2026-12-02 it took no lock.
  */
 export async function startAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
-  const lock = lockHome(opts.home, 'puddle aws local');
-  let local: AwsLocal;
-  try {
-    local = await openAwsLocal(opts);
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
-  lock.listening(local.url);
-  return {
-    ...local,
-    async stop() {
-      try {
-        await local.stop();
-      } finally {
-        lock.release();
-      }
-    },
-  };
+  return openUnderLock(lockHome(opts.home, 'puddle aws local'), () => openAwsLocal(opts));
 }
 
 async function openAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
