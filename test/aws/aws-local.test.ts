@@ -58,8 +58,9 @@ describe('puddle aws local: HTTP -> API Gateway v2 -> producer Lambda -> SNS -> 
     // The inbox is looked at only when the test says (pollBankInbox), not on a timer.
     local = await startAwsLocal({ home, port: 0, host: '127.0.0.1', batchSize: 100, windowMs: 200, visibilitySeconds: 2, bankInboxEveryMs: 3_600_000 });
   });
+  let stopped = false;
   afterAll(async () => {
-    await local.stop();
+    if (!stopped) await local.stop();
     delete process.env.PUDDLE_API_KEYS;
     delete process.env.PUDDLE_READ_KEYS;
     rmSync(home, { recursive: true, force: true });
@@ -155,6 +156,10 @@ describe('puddle aws local: HTTP -> API Gateway v2 -> producer Lambda -> SNS -> 
   });
 
   it('refuses to start on a home that holds an earlier run\'s lake, saying how to start clean', async () => {
+    // While the first runs, the home's lock refuses a second (test/cli-home-lock.test.ts); once it has stopped,
+    // its lake is what refuses a fresh start.
+    await local.stop();
+    stopped = true;
     await expect(startAwsLocal({ home, port: 0, host: '127.0.0.1' })).rejects.toThrow(/holds the lake of an earlier run.*Start clean with another PUDDLE_HOME, or remove the earlier run: rm -r/s);
   });
 });
@@ -178,8 +183,9 @@ describe('puddle aws local under faults: consumer invocations killed mid-batch',
       killConsumerAfterMs: (n) => (n % 2 === 1 ? (n * 7) % 40 : undefined),
     });
   });
+  let stopped = false;
   afterAll(async () => {
-    await local.stop();
+    if (!stopped) await local.stop();
     delete process.env.PUDDLE_API_KEYS;
     rmSync(home, { recursive: true, force: true });
   });
