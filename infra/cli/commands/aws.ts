@@ -2,6 +2,7 @@ import { loadConfig, PORT_RANGE } from '../../../core/config.js';
 import { awsSetupProblem } from '../../aws/aws-errors.js';
 import { defineCommand } from '../command.js';
 import { wholeNumberOption } from '../options.js';
+import { stopSignal } from '../stop-signal.js';
 
 export const aws = defineCommand({
   name: 'aws',
@@ -46,6 +47,8 @@ async function runLocal(values: { 'no-schedule'?: boolean; port?: string }): Pro
   const { routesLine } = await import('../banner.js');
   // It takes the home's lock first: a home in use is refused (exit 2) before any warning below.
   const local = await startAwsLocal({ home: config.home, port: config.port, host: config.host, schedule: !values['no-schedule'] });
+  // Taken before "listening on" is printed, as puddle start does (stopSignal).
+  const stopAsked = stopSignal();
   if (config.apiKeys.length === 0) process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
   process.stdout.write(`puddle (AWS shape, emulated) listening on ${local.url} (home ${config.home})\n`);
   process.stdout.write(routesLine(local.url));
@@ -55,10 +58,7 @@ async function runLocal(values: { 'no-schedule'?: boolean; port?: string }): Pro
   process.stdout.write(`  emulators on this machine only: S3, SNS, SQS ${e.sqs}, DynamoDB ${e.dynamodb} (any keys, region ${e.region}); bucket ${e.bucket}\n`);
   process.stdout.write(`  bank statements: aws --endpoint-url ${e.s3} s3 cp FILE s3://${e.bucket}/inbox/bank/\n`);
   process.stdout.write(`  puddle query / puddle report / puddle dead-letters with PUDDLE_HOME=${config.home} answer over what it lands and its dead-letter queues\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopAsked;
   process.stdout.write('\nstopping...\n');
   await local.stop();
   process.stdout.write(`stopped (the emulators kept everything in memory: the queues and counters are gone, the lake copy stays in PUDDLE_HOME; the next puddle aws local wants another PUDDLE_HOME, or this one without lake/ and catalog.db)\n`);

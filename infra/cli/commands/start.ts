@@ -10,6 +10,7 @@ import { routesLine, sandboxLine } from '../banner.js';
 import { defineCommand } from '../command.js';
 import { liveLine } from '../live-line.js';
 import { wholeNumberOption } from '../options.js';
+import { stopSignal } from '../stop-signal.js';
 
 export const start = defineCommand({
   name: 'start',
@@ -34,6 +35,9 @@ export const start = defineCommand({
       process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
     }
     const hub = await startHub({ config, schedule: !values['no-schedule'], totalsInBackground: true, lock });
+    // Ctrl-C and SIGTERM are taken before "listening on" is printed (stop-signal.ts): a hub stopped right after
+    // that line, under load, exited by SIGTERM without a drain.
+    const stopAsked = stopSignal();
     process.stdout.write(`puddle listening on ${hub.url} (home ${config.home})\n`);
     process.stdout.write(routesLine(hub.url));
     process.stdout.write(`  dashboard ${hub.url}/?key=<read key>   TV ${hub.url}/tv?key=<read or TV key>   GET ${hub.url}/v1/totals   GET ${hub.url}/v1/feeds/<name>\n`);
@@ -50,11 +54,7 @@ export const start = defineCommand({
       else if (line !== last) process.stdout.write(`${line}\n`);
       last = line;
     }, tty ? 1000 : 10_000);
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await stopAsked;
     clearInterval(ticker);
     process.stdout.write('\nstopping: landing what is queued...\n');
     await hub.stop();
