@@ -183,9 +183,8 @@ describe('puddle aws local under faults: consumer invocations killed mid-batch',
       killConsumerAfterMs: (n) => (n % 2 === 1 ? (n * 7) % 40 : undefined),
     });
   });
-  let stopped = false;
   afterAll(async () => {
-    if (!stopped) await local.stop();
+    await local.stop();
     delete process.env.PUDDLE_API_KEYS;
     rmSync(home, { recursive: true, force: true });
   });
