@@ -37,7 +37,10 @@ function receive(sqs: SQSClient, url: string, visibility: number) {
       QueueUrl: url,
       MaxNumberOfMessages: SQS_MAX,
       VisibilityTimeout: visibility,
-      WaitTimeSeconds: 0,
+      // Long polling: a short poll (0) asks only a sample of SQS's servers, so on a queue of a few messages it
+      // can come back empty while messages wait, and the listing or redrive would stop early saying none are
+      // left. A wait of 1 s asks them all and answers as soon as one has messages; an empty DLQ costs 1 s.
+      WaitTimeSeconds: 1,
       MessageAttributeNames: ['All'],
       MessageSystemAttributeNames: ['SentTimestamp'],
     }),
