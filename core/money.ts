@@ -35,7 +35,15 @@ const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
 const MAX_LENGTH = 40;
 
 /** An amount string that is not an exact decimal in the currency's minor units. */
-export class InvalidAmountError extends RecordError {}
+export class InvalidAmountError extends RecordError {
+  constructor(
+    message: string,
+    /** What is wrong without the value itself, for errors about files that hold personal data (bank files). */
+    readonly reason: string = message,
+  ) {
+    super(message, [{ path: 'amount', message }]);
+  }
+}
 
 /** What an error may say about the input: short values verbatim, never a huge one. */
 function describe(value: unknown): string {
@@ -43,13 +51,14 @@ function describe(value: unknown): string {
   return value.length <= 24 ? JSON.stringify(value) : `a ${value.length}-character string`;
 }
 
-function fail(message: string): never {
-  throw new InvalidAmountError(message, [{ path: 'amount', message }]);
+/** Fails naming what (`amount`, `currency`) and its value, with `reason` saying what is wrong. */
+function fail(what: string, value: unknown, reason: string, shown = describe(value)): never {
+  throw new InvalidAmountError(`${what} ${shown} ${reason}`, `${what} ${reason}`);
 }
 
 /** The ISO 4217 exponent: 2 for USD/GBP/EUR and most codes, 0 for JPY, 3 for KWD, ... */
 export function exponentOf(currency: string): number {
-  if (!isCurrencyCode(currency)) fail(`currency ${describe(currency)} is not an ISO 4217 code`);
+  if (!isCurrencyCode(currency)) fail('currency', currency, 'is not an ISO 4217 code');
   return EXPONENTS[currency.toUpperCase()] ?? 2;
 }
 
@@ -60,17 +69,17 @@ export function exponentOf(currency: string): number {
  */
 export function toMinorUnits(amount: string, currency: string): number {
   const exponent = exponentOf(currency);
-  if (typeof amount !== 'string' || amount.length > MAX_LENGTH) fail(`amount ${describe(amount)} is not a decimal string`);
+  if (typeof amount !== 'string' || amount.length > MAX_LENGTH) fail('amount', amount, 'is not a decimal string');
   const m = DECIMAL.exec(amount);
-  if (!m) fail(`amount ${describe(amount)} is not a plain decimal like 25.00`);
+  if (!m) fail('amount', amount, 'is not a plain decimal like 25.00');
   const [, sign, whole, fraction = ''] = m;
   const kept = fraction.slice(0, exponent);
   if (/[^0]/.test(fraction.slice(exponent))) {
-    fail(`amount ${describe(amount)} has more decimals than ${currency.toUpperCase()} allows (${exponent})`);
+    fail('amount', amount, `has more decimals than ${currency.toUpperCase()} allows (${exponent})`);
   }
   const digits = `${whole}${kept.padEnd(exponent, '0')}`;
   const n = Number(digits);
-  if (!Number.isSafeInteger(n)) fail(`amount ${describe(amount)} is too large`);
+  if (!Number.isSafeInteger(n)) fail('amount', amount, 'is too large');
   // `-0` would compare equal but serialise and hash differently from 0.
   return sign === '-' && n !== 0 ? -n : n;
 }
@@ -83,7 +92,7 @@ export function toMinorUnits(amount: string, currency: string): number {
 export function fromMinorUnits(minor: number, currency: string): string {
   const exponent = exponentOf(currency);
   if (!Number.isSafeInteger(minor)) {
-    fail(`amount ${typeof minor === 'number' ? String(minor) : describe(minor)} is not a whole number of minor units`);
+    fail('amount', minor, 'is not a whole number of minor units', typeof minor === 'number' ? String(minor) : describe(minor));
   }
   const sign = minor < 0 ? '-' : '';
   const digits = String(Math.abs(minor)).padStart(exponent + 1, '0');

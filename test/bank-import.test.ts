@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { writeCamt, type CamtEntryInput } from '../connectors/bank/camt-writer.js';
 import { describeImport, fileSha256, importBankFile, parseImportOptions, readBankFile, type ImportOptions } from '../connectors/bank/import-file.js';
 import type { Statement } from '../connectors/bank/statement.js';
@@ -394,6 +394,36 @@ describe('importing bank statements into the lake', () => {
       { source_format: 'bai2', currency: 'USD', n: 4 },
       { source_format: 'csv', currency: 'GBP', n: 6 },
     ]);
+  });
+
+  it('the drop folder names the line and field of a bad BAI2 file, never a name or account number, in its log or on stderr', async () => {
+    const SECRET = 'JANE DOE 12345678';
+    const head = '01,SENDER,RECEIVER,260101,0000,FILE1,,,2/\n02,RECEIVER,SENDER,1,260101,,GBP,/\n';
+    const files = {
+      'malformed.bai2': `${head.replace('1,260101', `1,${SECRET}`)}03,ACC1,GBP,010,100,,/\n49,100,2/\n98,100,1,4/\n99,100,1,6/\n`,
+      'unbalanced.bai2': `${head}03,${SECRET},GBP,010,100,,/\n49,101,2/\n98,100,1,4/\n99,100,1,6/\n`,
+    };
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const inbox = startBankInbox({ home: lake.home, queue: lake.rt.queue, intervalMs: 3_600_000 });
+    try {
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(inbox.dir, name), text);
+      await inbox.scan();
+      await inbox.scan();
+    } finally {
+      await inbox.stop();
+      spy.mockRestore();
+    }
+    const malformed = readFileSync(join(inbox.dir, 'failed', 'malformed.bai2.log'), 'utf8');
+    const unbalanced = readFileSync(join(inbox.dir, 'failed', 'unbalanced.bai2.log'), 'utf8');
+    expect(malformed).toContain('line 2 (02 record, field 5): as-of date is not a YYMMDD date');
+    expect(unbalanced).toContain('line 4 (49 record): group 1 account 1 control total: the file declares 101, it holds 100');
+    for (const text of [malformed, unbalanced, written.join('')]) {
+      for (const part of [SECRET, 'JANE', '12345678']) expect(text).not.toContain(part);
+    }
   });
 
   it('the drop folder says a PDF or a note is no statement, and asks for PUDDLE_BANK_LAYOUT (not --layout) for a CSV', async () => {

@@ -74,52 +74,67 @@ function fields(r: LogicalRecord): string[] {
   return t.split(',').slice(1);
 }
 
-const where = (r: LogicalRecord) => `line ${r.line} (${r.code} record)`;
+/**
+ * Where in the file, for errors and problems: the line, the record type and, for an error about one field, its
+ * position (the record code is field 1). Errors name the field, never its value: bank files carry names and account
+ * numbers (as the CSV reader names the column, not what it holds).
+ */
+const where = (r: LogicalRecord, field?: number) => `line ${r.line} (${r.code} record${field === undefined ? '' : `, field ${field}`})`;
 
-function parseAmount(s: string, r: LogicalRecord, what: string, signed: boolean): number | null {
+/** One field of a record, for the parsers: its record, its position (record code = 1) and what it is. */
+interface Field {
+  r: LogicalRecord;
+  n: number;
+  what: string;
+}
+
+function parseAmount(s: string, at: Field, signed: boolean): number | null {
   const v = s.trim();
   if (v === '') return null;
   if (!(signed ? /^[+-]?\d+$/ : /^\d+$/).test(v)) {
-    throw new BankFileError(`${what} ${JSON.stringify(v.slice(0, 24))} is not ${signed ? 'a signed' : 'an unsigned'} whole number of minor units`, where(r));
+    throw new BankFileError(`${at.what} is not ${signed ? 'a signed' : 'an unsigned'} whole number of minor units`, where(at.r, at.n));
   }
   const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new BankFileError(`${what} is too large`, where(r));
+  if (!Number.isSafeInteger(n)) throw new BankFileError(`${at.what} is too large`, where(at.r, at.n));
   return n === 0 ? 0 : n; // never -0
 }
 
-function parseCount(s: string | undefined, r: LogicalRecord, what: string): number | null {
+function parseCount(s: string | undefined, at: Field): number | null {
   const v = (s ?? '').trim();
   if (v === '') return null;
-  if (!/^\d+$/.test(v)) throw new BankFileError(`${what} ${JSON.stringify(v.slice(0, 12))} is not a count`, where(r));
+  if (!/^\d+$/.test(v)) throw new BankFileError(`${at.what} is not a count`, where(at.r, at.n));
   return Number(v);
 }
 
-function parseDate(s: string | undefined, r: LogicalRecord, what: string): string {
+function parseDate(s: string | undefined, at: Field): string {
   const v = (s ?? '').trim();
   const m = /^(\d{2})(\d{2})(\d{2})$/.exec(v);
-  if (!m) throw new BankFileError(`${what} ${JSON.stringify(v.slice(0, 12))} is not a YYMMDD date`, where(r));
+  if (!m) throw new BankFileError(`${at.what} is not a YYMMDD date`, where(at.r, at.n));
   const yy = Number(m[1]);
   const year = yy >= 70 ? 1900 + yy : 2000 + yy;
   const iso = `${year}-${m[2]}-${m[3]}`;
   const d = new Date(`${iso}T00:00:00Z`);
-  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== iso) throw new BankFileError(`${what} ${v} is not a calendar date`, where(r));
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== iso) throw new BankFileError(`${at.what} is not a calendar date`, where(at.r, at.n));
   return iso;
 }
 
 /** HHMM, HH:MM or HH:MM:SS; 2400 and 9999 are the end of the day. Empty means the start of the day. */
-function parseTime(s: string | undefined, r: LogicalRecord, what: string): string {
+function parseTime(s: string | undefined, at: Field): string {
   const v = (s ?? '').trim();
   if (v === '') return '00:00:00.000';
   if (v === '2400' || v === '9999' || v === '24:00' || v === '24:00:00') return '23:59:59.999';
   const m = /^(\d{2}):?(\d{2})(?::(\d{2}))?$/.exec(v);
   if (!m || Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3] ?? 0) > 59) {
-    throw new BankFileError(`${what} ${JSON.stringify(v.slice(0, 12))} is not a time (HHMM)`, where(r));
+    throw new BankFileError(`${at.what} is not a time (HHMM)`, where(at.r, at.n));
   }
   return `${m[1]}:${m[2]}:${m[3] ?? '00'}.000`;
 }
 
-/** How many fields a funds type adds after itself, reading from `rest` (the fields after the funds type). */
-function fundsExtra(funds: string, rest: readonly string[], r: LogicalRecord): number {
+/**
+ * How many fields a funds type adds after itself, reading from `rest` (the fields after the funds type); `n` is the
+ * funds type's field position.
+ */
+function fundsExtra(funds: string, rest: readonly string[], r: LogicalRecord, n: number): number {
   switch (funds.trim().toUpperCase()) {
     case '':
     case '0':
@@ -132,12 +147,12 @@ function fundsExtra(funds: string, rest: readonly string[], r: LogicalRecord): n
     case 'V':
       return 2;
     case 'D': {
-      const n = parseCount(rest[0], r, 'distribution count (funds type D)');
-      if (n === null) throw new BankFileError('funds type D without its number of distributions', where(r));
-      return 1 + 2 * n;
+      const count = parseCount(rest[0], { r, n: n + 1, what: 'distribution count (funds type D)' });
+      if (count === null) throw new BankFileError('funds type D without its number of distributions', where(r, n + 1));
+      return 1 + 2 * count;
     }
     default:
-      throw new BankFileError(`unknown funds type ${JSON.stringify(funds.slice(0, 4))} (BAI2 knows 0, 1, 2, S, V, D, Z)`, where(r));
+      throw new BankFileError('funds type is not one BAI2 knows (0, 1, 2, S, V, D, Z)', where(r, n));
   }
 }
 
@@ -164,17 +179,20 @@ interface GroupState {
   records: number;
 }
 
-/** Summary triples of an 03 record: type code, amount, item count, funds type (and its extra fields). */
-function readSummaries(f: readonly string[], r: LogicalRecord): { code: string; amount: number | null }[] {
+/**
+ * Summary triples of an 03 record: type code, amount, item count, funds type (and its extra fields). `first` is the
+ * field position of f[0].
+ */
+function readSummaries(f: readonly string[], r: LogicalRecord, first: number): { code: string; amount: number | null }[] {
   const out: { code: string; amount: number | null }[] = [];
   let i = 0;
   while (i < f.length) {
     const code = f[i]!.trim();
     if (code === '' && f.slice(i).every((x) => x.trim() === '')) break; // trailing empty fields
-    if (!/^\d{3}$/.test(code)) throw new BankFileError(`summary type code ${JSON.stringify(code.slice(0, 8))} is not three digits`, where(r));
-    const amount = parseAmount(f[i + 1] ?? '', r, `amount of type ${code}`, true);
+    if (!/^\d{3}$/.test(code)) throw new BankFileError('summary type code is not three digits', where(r, first + i));
+    const amount = parseAmount(f[i + 1] ?? '', { r, n: first + i + 1, what: `amount of type ${code}` }, true);
     const funds = f[i + 3] ?? '';
-    i += 4 + fundsExtra(funds, f.slice(i + 4), r);
+    i += 4 + fundsExtra(funds, f.slice(i + 4), r, first + i + 3);
     out.push({ code, amount });
   }
   return out;
@@ -192,10 +210,10 @@ export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadR
   if (!first || first.code !== '01') throw new BankFileError('a BAI2 file starts with an 01 file header', first ? where(first) : 'line 1');
   const header = fields(first);
   const version = (header[7] ?? '').trim();
-  if (version !== '2') throw new BankFileError(`version ${JSON.stringify(version.slice(0, 4))}: only BAI version 2 is read`, where(first));
+  if (version !== '2') throw new BankFileError('the version is not 2: only BAI version 2 is read', where(first, 9));
   const sender = (header[0] ?? '').trim();
-  const fileDate = parseDate(header[2], first, 'file creation date');
-  const created_at = `${fileDate}T${parseTime(header[3], first, 'file creation time')}Z`;
+  const fileDate = parseDate(header[2], { r: first, n: 4, what: 'file creation date' });
+  const created_at = `${fileDate}T${parseTime(header[3], { r: first, n: 5, what: 'file creation time' })}Z`;
   const fileId = (header[4] ?? '').trim();
 
   let group: GroupState | undefined;
@@ -214,12 +232,12 @@ export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadR
     switch (r.code) {
       case '02': {
         if (group) throw new BankFileError('a new group starts before the previous one ended with 98', where(r));
-        const asOf = parseDate(f[3], r, 'as-of date');
+        const asOf = parseDate(f[3], { r, n: 5, what: 'as-of date' });
         group = {
           record: r,
           index: ++groups,
           asOf,
-          asOfTime: parseTime(f[4], r, 'as-of time'),
+          asOfTime: parseTime(f[4], { r, n: 6, what: 'as-of time' }),
           currency: (f[5] ?? '').trim().toUpperCase(),
           accounts: 0,
           total: 0,
@@ -231,7 +249,7 @@ export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadR
         if (!group) throw new BankFileError('an 03 account record outside a group (no 02 before it)', where(r));
         if (account) throw new BankFileError('a new account starts before the previous one ended with 49', where(r));
         const accountId = (f[0] ?? '').trim() || opts.account || '';
-        if (!accountId) throw new BankFileError(`the 03 record names no account; give ${optionName(opts, 'account')}`, where(r));
+        if (!accountId) throw new BankFileError(`the 03 record names no account; give ${optionName(opts, 'account')}`, where(r, 2));
         const currency = (f[1] ?? '').trim().toUpperCase() || group.currency || (opts.currency ?? '').trim().toUpperCase();
         if (!currency) {
           throw new BankFileError(
@@ -239,8 +257,10 @@ export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadR
             where(r),
           );
         }
-        if (!CURRENCY.test(currency)) throw new BankFileError(`currency ${JSON.stringify(currency.slice(0, 8))} is not an ISO 4217 code`, where(r));
-        const summaries = readSummaries(f.slice(2), r);
+        if (!CURRENCY.test(currency)) {
+          throw new BankFileError('currency is not an ISO 4217 code', (f[1] ?? '').trim() ? where(r, 3) : group.currency ? where(group.record, 7) : optionName(opts, 'currency'));
+        }
+        const summaries = readSummaries(f.slice(2), r, 4);
         const amountOf = (code: string) => summaries.find((s) => s.code === code)?.amount ?? null;
         // Opening/closing as one pair: ledger (010/015) when the file gives either, else available (040/045),
         // so an opening ledger is never checked against a closing available balance.
@@ -278,8 +298,10 @@ export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadR
       }
       case '49': {
         if (!account || !group) throw new BankFileError('a 49 account trailer with no account open', where(r));
-        mismatch(r, `account ${account.statement.account} control total`, parseAmount(f[0] ?? '', r, 'control total', true), account.total);
-        mismatch(r, `account ${account.statement.account} record count`, parseCount(f[1], r, 'record count'), account.records);
+        // The account by its place in the group, not its number: problems are shown and kept with the file.
+        const name = `group ${group.index} account ${group.accounts}`;
+        mismatch(r, `${name} control total`, parseAmount(f[0] ?? '', { r, n: 2, what: 'control total' }, true), account.total);
+        mismatch(r, `${name} record count`, parseCount(f[1], { r, n: 3, what: 'record count' }), account.records);
         group.total += account.total;
         account = undefined;
         break;
@@ -287,18 +309,18 @@ export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadR
       case '98': {
         if (!group) throw new BankFileError('a 98 group trailer with no group open', where(r));
         if (account) throw new BankFileError('the group ends before its last account ended with 49', where(r));
-        mismatch(r, `group ${group.index} control total`, parseAmount(f[0] ?? '', r, 'control total', true), group.total);
-        mismatch(r, `group ${group.index} number of accounts`, parseCount(f[1], r, 'number of accounts'), group.accounts);
-        mismatch(r, `group ${group.index} record count`, parseCount(f[2], r, 'record count'), group.records);
+        mismatch(r, `group ${group.index} control total`, parseAmount(f[0] ?? '', { r, n: 2, what: 'control total' }, true), group.total);
+        mismatch(r, `group ${group.index} number of accounts`, parseCount(f[1], { r, n: 3, what: 'number of accounts' }), group.accounts);
+        mismatch(r, `group ${group.index} record count`, parseCount(f[2], { r, n: 4, what: 'record count' }), group.records);
         fileTotal += group.total;
         group = undefined;
         break;
       }
       case '99': {
         if (group) throw new BankFileError('the file ends before its last group ended with 98', where(r));
-        mismatch(r, 'file control total', parseAmount(f[0] ?? '', r, 'control total', true), fileTotal);
-        mismatch(r, 'file number of groups', parseCount(f[1], r, 'number of groups'), groups);
-        mismatch(r, 'file record count', parseCount(f[2], r, 'record count'), fileRecords);
+        mismatch(r, 'file control total', parseAmount(f[0] ?? '', { r, n: 2, what: 'control total' }, true), fileTotal);
+        mismatch(r, 'file number of groups', parseCount(f[1], { r, n: 3, what: 'number of groups' }), groups);
+        mismatch(r, 'file record count', parseCount(f[2], { r, n: 4, what: 'record count' }), fileRecords);
         ended = true;
         break;
       }
@@ -317,11 +339,11 @@ function readDetail(r: LogicalRecord, s: Statement, asOf: string): StatementEntr
   // Split only as far as the text field: the text itself may hold commas and slashes.
   const parts = r.text.split(',');
   const typeCode = (parts[1] ?? '').trim();
-  if (!/^\d{3}$/.test(typeCode)) throw new BankFileError(`type code ${JSON.stringify(typeCode.slice(0, 8))} is not three digits`, where(r));
+  if (!/^\d{3}$/.test(typeCode)) throw new BankFileError('type code is not three digits', where(r, 2));
   const code = Number(typeCode);
-  const amount = parseAmount(parts[2] ?? '', r, 'amount', false);
+  const amount = parseAmount(parts[2] ?? '', { r, n: 3, what: 'amount' }, false);
   const funds = parts[3] ?? '';
-  const extra = fundsExtra(funds, parts.slice(4), r);
+  const extra = fundsExtra(funds, parts.slice(4), r, 4);
   const extras = parts.slice(4, 4 + extra);
   const refAt = 4 + extra;
   if (parts.length < refAt + 2) throw new BankFileError('the 16 record ends before its bank and customer references', where(r));
@@ -338,11 +360,11 @@ function readDetail(r: LogicalRecord, s: Statement, asOf: string): StatementEntr
   if (code >= 100 && code <= 399) sign = 1;
   else if (code >= 400 && code <= 699) sign = -1;
   else if (code === 890) sign = 0;
-  else throw new BankFileError(`type code ${typeCode} is neither a credit (100-399) nor a debit (400-699): its direction is unknown`, where(r));
-  if (amount === null && sign !== 0) throw new BankFileError('a credit or debit without an amount', where(r));
+  else throw new BankFileError('type code is neither a credit (100-399) nor a debit (400-699): its direction is unknown', where(r, 2));
+  if (amount === null && sign !== 0) throw new BankFileError('a credit or debit without an amount', where(r, 3));
 
   const fundsCode = funds.trim().toUpperCase();
-  const value_date = fundsCode === 'V' && (extras[0] ?? '').trim() !== '' ? parseDate(extras[0], r, 'value date') : null;
+  const value_date = fundsCode === 'V' && (extras[0] ?? '').trim() !== '' ? parseDate(extras[0], { r, n: 5, what: 'value date' }) : null;
   const signed = sign === 0 ? (amount ?? 0) : sign * amount!;
   return {
     position: s.entries.length + 1,

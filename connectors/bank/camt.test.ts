@@ -120,11 +120,31 @@ describe('readCamt', () => {
   it('names the line of a bad amount once, for entries and balances alike', () => {
     // A tester's statement written on one line: the entry's amount has three decimals.
     const odd = errorOf(() => readCamt(fixture('camt053_tester_odd_amount.xml'), {}));
-    expect(odd.message).toBe('Stmt[1]/Ntry[1] (line 2): amount "10.505" has more decimals than GBP allows (2)');
+    expect(odd.message).toBe('Stmt[1]/Ntry[1] (line 2): amount has more decimals than GBP allows (2)');
     const balance = errorOf(() => readCamt(fixture('camt053_v02_4entries_batch.xml').replace('<Amt Ccy="EUR">33.06</Amt>', '<Amt Ccy="EUR">33.065</Amt>'), {}));
     expect(balance.where).toBe('Stmt[1]/Bal[PRCD] (line 42)');
     const direction = errorOf(() => readCamt(fixture('camt053_v02_4entries_batch.xml').replace('<CdtDbtInd>DBIT</CdtDbtInd>', '<CdtDbtInd>X</CdtDbtInd>'), {}));
     expect(direction.message.match(/\(line \d+\)/g)).toHaveLength(1);
+  });
+
+  it('names the element of a bad value, never the value (bank files hold names and account numbers)', () => {
+    const SECRET = 'JANE DOE 12345678';
+    const batch = fixture('camt053_v02_4entries_batch.xml');
+    const cases = [
+      batch.replace('<Amt Ccy="EUR">3.00</Amt>', `<Amt Ccy="EUR">${SECRET}</Amt>`),
+      batch.replace('<Amt Ccy="EUR">3.00</Amt>', '<Amt Ccy="EUR">-12345678</Amt>'),
+      batch.replace('<Amt Ccy="EUR">33.06</Amt>', '<Amt Ccy="EUR">12345678.001</Amt>'),
+      batch.replace('<CdtDbtInd>DBIT</CdtDbtInd>', `<CdtDbtInd>${SECRET}</CdtDbtInd>`),
+      batch.replace('<Sts>BOOK</Sts>', `<Sts>${SECRET}</Sts>`),
+      batch.replace(/<CreDtTm>[^<]*<\/CreDtTm>/g, `<CreDtTm>${SECRET}</CreDtTm>`),
+      batch.replace(/<BookgDt>\s*<Dt>[^<]*<\/Dt>/, `<BookgDt><Dt>${SECRET}</Dt>`),
+    ];
+    for (const xml of cases) {
+      expect(xml).not.toBe(batch);
+      const e = errorOf(() => readCamt(xml, {}));
+      expect(e.where).toMatch(/line \d+/);
+      for (const part of [SECRET, 'JANE', '12345678']) expect(e.message).not.toContain(part);
+    }
   });
 
   it('reads back what the writer wrote, pending and reversed entries included, in every version', () => {

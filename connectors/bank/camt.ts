@@ -1,4 +1,4 @@
-import { toMinorUnits } from '../../core/money.js';
+import { InvalidAmountError, toMinorUnits } from '../../core/money.js';
 import { isoFromMs, isoInstantMs } from '../../core/time.js';
 import {
   BankFileError,
@@ -137,14 +137,14 @@ function instant(v: string | null, where: string): string | null {
   if (v === null) return null;
   const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(v) ? v : `${v}Z`;
   const ms = isoInstantMs(zoned);
-  if (Number.isNaN(ms)) throw new BankFileError(`'${v}' is not a date-time`, where);
+  if (Number.isNaN(ms)) throw new BankFileError('not a date-time', where);
   return isoFromMs(ms);
 }
 
 /** Dt (YYYY-MM-DD) or DtTm: the date as the bank wrote it (its own calendar day), never shifted to UTC. */
 function day(v: string | null, where: string): string | null {
   if (v === null) return null;
-  if (!/^\d{4}-\d{2}-\d{2}/.test(v)) throw new BankFileError(`'${v}' is not a date`, where);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(v)) throw new BankFileError('not a date', where);
   return v.slice(0, 10);
 }
 
@@ -155,15 +155,10 @@ function day(v: string | null, where: string): string | null {
 function signed(amount: RawAmount, cdtDbt: string | null, path: string, line: number): number {
   const at = `${path} (line ${amount.line})`;
   if (!amount.ccy) throw new BankFileError('Amt has no Ccy attribute (a currency is never assumed)', at);
-  if (cdtDbt !== 'CRDT' && cdtDbt !== 'DBIT') throw new BankFileError(`CdtDbtInd must be CRDT or DBIT, found ${cdtDbt === null ? 'none' : `'${cdtDbt}'`}`, `${path} (line ${line})`);
+  if (cdtDbt !== 'CRDT' && cdtDbt !== 'DBIT') throw new BankFileError(`CdtDbtInd must be CRDT or DBIT, ${cdtDbt === null ? 'there is none' : 'it is neither'}`, `${path} (line ${line})`);
   // camt amounts are unsigned: the direction is CdtDbtInd's alone, so a sign in Amt is an error, not a hint.
-  if (amount.value.startsWith('-')) throw new BankFileError(`Amt '${amount.value}' has a sign (camt amounts are unsigned)`, at);
-  let minor: number;
-  try {
-    minor = toMinorUnits(amount.value, amount.ccy);
-  } catch (err) {
-    throw new BankFileError((err as Error).message, at);
-  }
+  if (amount.value.startsWith('-')) throw new BankFileError('Amt has a sign (camt amounts are unsigned)', at);
+  const minor = toMinor(amount.value, amount.ccy, at)!;
   return cdtDbt === 'DBIT' ? -minor : minor;
 }
 
@@ -459,7 +454,7 @@ class CamtHandler implements XmlHandler {
         return;
       case F.BtchCount:
         e!.batchCount = Number(text);
-        if (!Number.isSafeInteger(e!.batchCount) || e!.batchCount < 0) throw new BankFileError(`NbOfTxs '${text}' is not a count`, `line ${this.lines.at(offset)}`);
+        if (!Number.isSafeInteger(e!.batchCount) || e!.batchCount < 0) throw new BankFileError('NbOfTxs is not a count', `line ${this.lines.at(offset)}`);
         return;
       case F.BtchPmtInfId:
         e!.batchId = text;
@@ -542,16 +537,18 @@ function parse(text: string): CamtHandler {
 const toCount = (v: string | null, where: string): number | null => {
   if (v === null) return null;
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new BankFileError(`'${v}' is not a count`, where);
+  if (!Number.isSafeInteger(n) || n < 0) throw new BankFileError('not a count', where);
   return n;
 };
 
+/** An amount in minor units; its error says what is wrong with it, never the amount (as every error here). */
 function toMinor(v: string | null, currency: string, where: string): number | null {
   if (v === null) return null;
   try {
     return toMinorUnits(v, currency);
   } catch (err) {
-    throw new BankFileError((err as Error).message, where);
+    if (err instanceof InvalidAmountError) throw new BankFileError(err.reason, where);
+    throw err;
   }
 }
 
@@ -600,7 +597,7 @@ function toEntry(raw: RawEntry, position: number, where: string): StatementEntry
   if (!raw.amount) throw new BankFileError('Ntry has no Amt', locator);
   const amount_minor = signed(raw.amount, raw.cdtDbt, where, raw.line);
   const status = raw.status === null ? null : STATUSES[raw.status];
-  if (!status) throw new BankFileError(raw.status === null ? 'Ntry has no Sts' : `Sts '${raw.status}' is not BOOK, PDNG, INFO or FUTR`, locator);
+  if (!status) throw new BankFileError(raw.status === null ? 'Ntry has no Sts' : 'Sts is not BOOK, PDNG, INFO or FUTR', locator);
   const batch = raw.batchCount !== null && raw.batchCount > 1;
   const single = !batch && raw.details.length === 1 ? raw.details[0]! : null;
   const details: StatementEntryDetail[] = [];

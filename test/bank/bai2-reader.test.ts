@@ -113,7 +113,7 @@ describe('readBai2', () => {
     const { problems, statements } = readBai2(broken, {});
     expect(statements).toHaveLength(1);
     expect(problems).toEqual([
-      { where: 'line 16 (49 record)', message: 'account 88888888 600004 control total: the file declares 143765, it holds 143764' },
+      { where: 'line 16 (49 record)', message: 'group 1 account 1 control total: the file declares 143765, it holds 143764' },
     ]);
   });
 
@@ -129,7 +129,7 @@ describe('readBai2', () => {
     // A lost 88 line changes the record counts of the account, the group and the file.
     const lost = readBai2(NATWEST.replace('88,NT SECCY AC TFR\n', ''), {}).problems.map((p) => `${p.where}: ${p.message}`);
     expect(lost).toEqual([
-      'line 15 (49 record): account 88888888 600004 record count: the file declares 14, it holds 13',
+      'line 15 (49 record): group 1 account 1 record count: the file declares 14, it holds 13',
       'line 16 (98 record): group 1 record count: the file declares 16, it holds 15',
       'line 17 (99 record): file record count: the file declares 18, it holds 17',
     ]);
@@ -145,10 +145,50 @@ describe('readBai2', () => {
   it('names the line of malformed input', () => {
     expect(bankError(() => readBai2(NATWEST.replace('16,699,100,,,/', 'XX,699,100,,,/'), {})).where).toBe('line 7');
     expect(bankError(() => readBai2(NATWEST.replace(/99,143764,1,18\/\s*$/, ''), {})).message).toMatch(/99 file trailer/);
-    expect(bankError(() => readBai2(NATWEST.replace('16,699,100,,,/', '16,699,100,Q,,/'), {})).message).toMatch(/line 7 \(16 record\): unknown funds type "Q"/);
+    expect(bankError(() => readBai2(NATWEST.replace('16,699,100,,,/', '16,699,100,Q,,/'), {})).message).toMatch(/line 7 \(16 record, field 4\): funds type is not one BAI2 knows/);
     expect(bankError(() => readBai2(NATWEST.replace('16,699,100,,,/', '16,750,100,,,/'), {})).message).toMatch(/direction is unknown/);
-    expect(bankError(() => readBai2(NATWEST.replace('16,699,100,,,/', '16,699,1.00,,,/'), {})).where).toBe('line 7 (16 record)');
+    expect(bankError(() => readBai2(NATWEST.replace('16,699,100,,,/', '16,699,1.00,,,/'), {})).where).toBe('line 7 (16 record, field 3)');
     expect(bankError(() => readBai2(NATWEST.replace('02,9876543,NWBKGB2L,1,091216', '02,9876543,NWBKGB2L,1,091316'), {})).message).toMatch(/not a calendar date/);
     expect(bankError(() => readBai2('not a bai2 file', {})).where).toBe('line 1');
+  });
+
+  // Bank files carry names and account numbers: an error names the line, the record type and the field, never what
+  // the field holds (a value a bank could fill with anything, here a name and an account number).
+  const SECRET = 'JANE DOE 12345678';
+  const HDR = '01,SENDER,RECEIVER,260101,0000,FILE1,,,2/';
+  const GRP = '02,RECEIVER,SENDER,1,260101,,GBP,/';
+  const ACC = '03,ACC1,GBP,010,100,,/';
+  const file = (...lines: string[]) => `${lines.join('\n')}\n`;
+  it.each([
+    ['a file creation date', file(HDR.replace('260101,0000', `${SECRET},0000`)), 'line 1 (01 record, field 4)'],
+    ['a file creation time', file(HDR.replace('260101,0000', `260101,${SECRET}`)), 'line 1 (01 record, field 5)'],
+    ['a version', file(HDR.replace(',,,2/', `,,,${SECRET}/`)), 'line 1 (01 record, field 9)'],
+    ['an as-of date', file(HDR, GRP.replace('260101', SECRET)), 'line 2 (02 record, field 5)'],
+    ['an as-of time', file(HDR, GRP.replace('260101,', `260101,${SECRET}`)), 'line 2 (02 record, field 6)'],
+    ['a group currency', file(HDR, GRP.replace('GBP', SECRET), '03,ACC1,,010,100,,/'), 'line 2 (02 record, field 7)'],
+    ['an account currency', file(HDR, GRP, ACC.replace('GBP', SECRET)), 'line 3 (03 record, field 3)'],
+    ['a summary type code', file(HDR, GRP, ACC.replace('010', SECRET)), 'line 3 (03 record, field 4)'],
+    ['a summary amount', file(HDR, GRP, ACC.replace('100', SECRET)), 'line 3 (03 record, field 5)'],
+    ['a summary funds type', file(HDR, GRP, ACC.replace('100,,/', `100,,${SECRET}/`)), 'line 3 (03 record, field 7)'],
+    ['a type code', file(HDR, GRP, ACC, `16,${SECRET},100,,,/`), 'line 4 (16 record, field 2)'],
+    ['an amount', file(HDR, GRP, ACC, `16,195,${SECRET},,,/`), 'line 4 (16 record, field 3)'],
+    ['a funds type', file(HDR, GRP, ACC, `16,195,100,${SECRET},,/`), 'line 4 (16 record, field 4)'],
+    ['a distribution count', file(HDR, GRP, ACC, `16,195,100,D,${SECRET},,/`), 'line 4 (16 record, field 5)'],
+    ['a value date', file(HDR, GRP, ACC, `16,195,100,V,${SECRET},,,,/`), 'line 4 (16 record, field 5)'],
+    ['a 49 control total', file(HDR, GRP, ACC, `49,${SECRET},2/`), 'line 4 (49 record, field 2)'],
+    ['a 49 record count', file(HDR, GRP, ACC, `49,100,${SECRET}/`), 'line 4 (49 record, field 3)'],
+    ['a 98 account count', file(HDR, GRP, ACC, '49,100,2/', `98,100,${SECRET},4/`), 'line 5 (98 record, field 3)'],
+    ['a 99 record count', file(HDR, GRP, ACC, '49,100,2/', '98,100,1,4/', `99,100,1,${SECRET}/`), 'line 6 (99 record, field 4)'],
+  ])('names the field of %s, never its value', (_what, text, where) => {
+    const err = bankError(() => readBai2(text, {}));
+    expect(err.where).toBe(where);
+    for (const part of [SECRET, 'JANE', '12345678']) expect(err.message).not.toContain(part);
+  });
+
+  it('names an account in a control problem by its place, never its number', () => {
+    const { problems } = readBai2(file(HDR, GRP, '03,12345678 JANE DOE,GBP,010,100,,/', '49,101,2/', '98,100,1,4/', '99,100,1,6/'), {});
+    expect(problems.map((p) => `${p.where}: ${p.message}`)).toEqual([
+      'line 4 (49 record): group 1 account 1 control total: the file declares 101, it holds 100',
+    ]);
   });
 });
