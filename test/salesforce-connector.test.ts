@@ -262,6 +262,34 @@ describe('Salesforce faults that change what a window reads', () => {
   });
 });
 
+describe('Salesforce: a deleted contact', () => {
+  it('lands a supporter version with deleted set and no email hash or postcode, as Stripe does', async () => {
+    const h = await salesforceHarness({});
+    try {
+      const start = SF_NOW.getTime() - 86_400_000;
+      const id = h.sandbox.org.insert('Contact', { Email: 'erase.me@example.org', MailingPostalCode: 'SW1A 1AA' }, start);
+      expect((await h.sync({ streams: ['contacts'], from: new Date(start - 3_600_000) }))[0]).toMatchObject({ outcome: 'succeeded' });
+      await h.land();
+      const row = `SELECT deleted, email_sha256, postcode_district FROM supporter WHERE supporter_id = '${id}'`;
+      expect(await h.q(row)).toEqual([{ deleted: false, email_sha256: emailSha256('erase.me@example.org'), postcode_district: 'SW1A' }]);
+      h.clock.advance(10 * MINUTE);
+      // queryAll returns the deleted row with its Email and address still on it.
+      h.sandbox.org.delete('Contact', id);
+      h.clock.advance(5 * MINUTE);
+      expect((await h.sync({ streams: ['contacts'] }))[0]).toMatchObject({ outcome: 'succeeded' });
+      await h.land();
+      expect(await h.q(row)).toEqual([{ deleted: true, email_sha256: null, postcode_district: null }]);
+      // Nor does the deleted version's envelope in the raw trail.
+      const envelopes = await h.q(`SELECT CAST(envelope AS VARCHAR) AS e FROM raw WHERE contract = 'supporter' AND json_extract_string(envelope, '$.payload.supporter_id') = '${id}'`);
+      const deletedVersions = envelopes.map((r) => String(r.e)).filter((e) => (JSON.parse(e) as { payload: { deleted: boolean } }).payload.deleted);
+      expect(deletedVersions).toHaveLength(1);
+      expect(deletedVersions[0]).not.toContain(emailSha256('erase.me@example.org'));
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('Salesforce: a record edited between two pages of one run', () => {
   it('is read once in this run at its old place or once at its new stamp, never lost, and the edit lands', async () => {
     const h = await salesforceHarness({});

@@ -47,4 +47,11 @@ describe('Freshdesk mappings', () => {
     expect(getContract('supporter', 2)!.validate(m!.payload).errors).toBeNull();
     expect(JSON.stringify(scrubPersonalData(c))).not.toContain('example.org');
   });
+
+  it('maps a deleted contact as a deleted supporter without its email hash (as Stripe and Salesforce)', () => {
+    const c = { id: 5, email: 'jo@example.org', created_at: '2026-11-01T10:00:00Z', updated_at: '2026-11-02T10:00:00Z', deleted: true };
+    const [m] = mapContact(c, { crmIdField: 'unique_external_id' });
+    expect(m!.payload).toEqual({ supporter_id: 'freshdesk:5', occurred_at: '2026-11-01T10:00:00Z', updated_at: '2026-11-02T10:00:00Z', source: 'freshdesk', deleted: true });
+    expect(getContract('supporter', 2)!.validate(m!.payload).errors).toBeNull();
+  });
 });

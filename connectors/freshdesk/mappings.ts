@@ -78,7 +78,7 @@ export function mapTicket(t: FreshdeskTicket, opts: FreshdeskMapOptions, statuse
   return [{ contract: 'ticket', version: 2, payload }];
 }
 
-/** A contact as `supporter` v2: email only hashed, the CRM's id from the configured field. */
+/** A contact as `supporter` v2: email only hashed (and not at all once deleted), the CRM's id from the configured field. */
 export function mapContact(c: FreshdeskContact, opts: Pick<FreshdeskMapOptions, 'crmIdField'>): Mapped[] {
   if (typeof c.id !== 'number') throw new Error('contact without a numeric id');
   const crm = opts.crmIdField === 'unique_external_id' ? c.unique_external_id : (c.custom_fields?.[opts.crmIdField] ?? c[opts.crmIdField]);
@@ -87,7 +87,8 @@ export function mapContact(c: FreshdeskContact, opts: Pick<FreshdeskMapOptions, 
     occurred_at: c.created_at,
     updated_at: c.updated_at,
     source: 'freshdesk',
-    email_sha256: emailSha256(c.email) ?? undefined,
+    // A deleted contact keeps no personal field, not even the hash (as Stripe's and Salesforce's deletions).
+    email_sha256: c.deleted === true ? undefined : (emailSha256(c.email) ?? undefined),
     crm_id: text(crm),
     deleted: c.deleted === true ? true : undefined,
   };

@@ -72,15 +72,21 @@ export function mapCampaign(r: SfRecord, o: SalesforceMapOptions): Mapped[] {
   }];
 }
 
+/**
+ * A contact as `supporter` v2. A deleted (or merged-away) contact keeps no personal field, not even the email hash,
+ * as Stripe's deleted customers: a deletion is often an erasure request, and the deleted version supersedes the
+ * live ones (queries keep the latest version of a key). queryAll still returns the row's Email and address.
+ */
 export function mapContact(r: SfRecord, o?: SalesforceMapOptions): Mapped[] {
   const merged = str(r.MasterRecordId);
+  const deleted = r.IsDeleted === true;
   return [{
     contract: 'supporter', version: 2,
     payload: {
       supporter_id: r.Id, ...versionTimes(r), source: PROVIDER, crm_id: r.Id,
-      email_sha256: emailSha256(str(r.Email)), postcode_district: postcodeDistrict(r.MailingPostalCode),
+      email_sha256: deleted ? null : emailSha256(str(r.Email)), postcode_district: deleted ? null : postcodeDistrict(r.MailingPostalCode),
       gift_aid_declared: o?.giftAidField ? bool(r[o.giftAidField]) : null,
-      deleted: r.IsDeleted === true, merged_into: merged,
+      deleted, merged_into: merged,
     },
   }];
 }
