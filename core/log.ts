@@ -1,6 +1,8 @@
 // Structured one-line logs on stderr. Fields named like secrets are masked, whatever calls us.
 
-type Level = 'debug' | 'info' | 'warn' | 'error';
+/** The levels PUDDLE_LOG_LEVEL takes, least severe first. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type Level = (typeof LOG_LEVELS)[number];
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET = /(key|secret|token|password|authorization|signature|card|email|phone|cvc|pan)/i;
 
@@ -9,7 +11,11 @@ export function isSecretName(name: string): boolean {
   return SECRET.test(name);
 }
 
-let threshold: number = ORDER[(process.env.PUDDLE_LOG_LEVEL as Level) ?? 'info'] ?? ORDER.info;
+// PUDDLE_LOG_LEVEL as set when it is a level (this module reads no other setting, so as not to import the settings
+// reader, which imports it). A level that is not one stops the CLI at its start, exit 2, through the one settings
+// reader (infra/cli/main.ts): until 2026-12-02 PUDDLE_LOG_LEVEL=verbose fell back to info without a word.
+const fromEnv = process.env.PUDDLE_LOG_LEVEL;
+let threshold: number = ORDER[(LOG_LEVELS as readonly string[]).includes(fromEnv ?? '') ? (fromEnv as Level) : 'info'];
 
 export function setLogLevel(level: Level): void {
   threshold = ORDER[level];

@@ -50,6 +50,19 @@ describe('number settings in the environment', () => {
     expect(existsSync(home)).toBe(false);
   }, 60_000);
 
+  it('stops any command on a PUDDLE_LOG_LEVEL that is no level, naming the levels (it fell back to info without a word)', async () => {
+    for (const [args, env] of [
+      [['start', '--no-schedule'], { PUDDLE_API_KEYS: 'k' }],
+      [['sync', 'stripe'], {}],
+    ] as const) {
+      const home = freshHome(`log-level-${args[0]}`);
+      const r = await runPuddle([...args], { ...env, PUDDLE_HOME: home, PUDDLE_LOG_LEVEL: 'verbose' }, { timeoutMs: 30_000 });
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toBe(`puddle ${args[0]}: PUDDLE_LOG_LEVEL must be one of debug, info, warn, error (got "verbose")\n`);
+      expect(existsSync(home)).toBe(false);
+    }
+  }, 60_000);
+
   it("stops `puddle start` on HTTP_TIMEOUT=abc (Salesforce's call limit, which fell back to 150 s without a word)", async () => {
     const home = freshHome('http-timeout');
     const r = await runPuddle(['start', '--no-schedule'], { PUDDLE_HOME: home, PUDDLE_API_KEYS: 'k', HTTP_TIMEOUT: 'abc' }, { timeoutMs: 30_000 });

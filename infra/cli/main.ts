@@ -1,4 +1,6 @@
 import { ConfigError } from '../../core/errors.js';
+import { LOG_LEVELS, setLogLevel } from '../../core/log.js';
+import { envSettings } from '../../core/settings.js';
 import { runCommand, writeCommandError, type Command } from './command.js';
 
 // Each command is imported only when it runs: together they pull in every provider SDK, fastify and DuckDB,
@@ -57,6 +59,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const cmd = await load();
   try {
+    // Every command logs: a PUDDLE_LOG_LEVEL that is no level stops it here, as any wrong setting does.
+    const settings = envSettings(process.env);
+    setLogLevel(settings.oneOf('PUDDLE_LOG_LEVEL', LOG_LEVELS, 'info'));
+    settings.check();
     return await runCommand(cmd, rest);
   } catch (err) {
     // A wrong setting is the user's to fix: a line naming each, not a stack trace.
