@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { checkDistinctKeys, parseFeedKeys, type FeedKey } from './http/auth.js';
-import { envSettings } from './settings.js';
+import { envSettings, type SettingsReader } from './settings.js';
 
 /** Configuration from the environment, read once at an entry point. */
 export interface PuddleConfig {
@@ -36,6 +36,8 @@ export interface PuddleConfig {
    * the cores to the burst (default 0.5; 1: never; PUDDLE_LANDING_YIELD_ABOVE).
    */
   landingYieldAbove?: number;
+  /** A sync run's lease on its stream, for the scheduled syncs (PUDDLE_LEASE_SECONDS; unset: the engine's 2 minutes). */
+  leaseMs?: number;
   /** How the drop folder reads files that do not say it themselves (PUDDLE_BANK_LAYOUT, _CURRENCY, _ACCOUNT). */
   bankInbox?: { layout?: string; currency?: string; account?: string };
 }
@@ -45,6 +47,15 @@ function keyList(text: string | undefined): string[] {
     .split(',')
     .map((k) => k.trim())
     .filter(Boolean);
+}
+
+/**
+ * How long a sync run's lease on its stream lasts unless renewed (PUDDLE_LEASE_SECONDS), for `puddle sync` and the
+ * hub's scheduled syncs alike: until 2026-12-02 the scheduler ignored it. Undefined when unset: the engine's 2 minutes.
+ */
+export function leaseMsSetting(settings: SettingsReader): number | undefined {
+  const seconds = settings.number('PUDDLE_LEASE_SECONDS', undefined, { min: 1, whole: true, unit: 'seconds' });
+  return seconds === undefined ? undefined : seconds * 1000;
 }
 
 /** A listen port: 0 picks a free one (PORT, and the CLI's --port). */
@@ -66,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     // Linux's nice steps.
     landingNice: settings.number('PUDDLE_LANDING_NICE', 0, { min: 0, max: 19, whole: true }),
     landingYieldAbove: settings.number('PUDDLE_LANDING_YIELD_ABOVE', 0.5, { min: 0, max: 1 }),
+    leaseMs: leaseMsSetting(settings),
   };
   settings.check();
   const apiKeys = keyList(env.PUDDLE_API_KEYS);
@@ -89,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     maxQueueDepth: numbers.maxQueueDepth,
     landingNice: numbers.landingNice,
     landingYieldAbove: numbers.landingYieldAbove,
+    leaseMs: numbers.leaseMs,
     bankInbox: { layout: env.PUDDLE_BANK_LAYOUT, currency: env.PUDDLE_BANK_CURRENCY, account: env.PUDDLE_BANK_ACCOUNT },
   };
 }

@@ -50,6 +50,14 @@ describe('number settings in the environment', () => {
     expect(existsSync(home)).toBe(false);
   }, 60_000);
 
+  it('stops `puddle start` on PUDDLE_LEASE_SECONDS=abc too: its scheduled syncs take the lease from it', async () => {
+    const home = freshHome('lease-start');
+    const r = await runPuddle(['start'], { PUDDLE_HOME: home, PUDDLE_API_KEYS: 'k', PUDDLE_LEASE_SECONDS: 'abc' }, { timeoutMs: 30_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toBe('puddle start: PUDDLE_LEASE_SECONDS must be a whole number of seconds, at least 1 (got "abc")\n');
+    expect(existsSync(home)).toBe(false);
+  }, 60_000);
+
   it('stops any command on a PUDDLE_LOG_LEVEL that is no level, naming the levels (it fell back to info without a word)', async () => {
     for (const [args, env] of [
       [['start', '--no-schedule'], { PUDDLE_API_KEYS: 'k' }],

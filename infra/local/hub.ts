@@ -300,7 +300,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     }
   }
   // Syncs publish through the counting queue too, so the live line counts everything accepted.
-  if (opts.schedule) scheduler = startScheduler({ runtime: engineRuntime, entries: SCHEDULE, instances });
+  if (opts.schedule) scheduler = startScheduler({ runtime: engineRuntime, entries: SCHEDULE, instances, leaseMs: config.leaseMs });
 
   // Bank files dropped in $PUDDLE_HOME/inbox/bank (and the sandboxes' daily statements) are imported.
   const importOptions = parseImportOptions(config.bankInbox ?? {}, (option) => `PUDDLE_BANK_${option.toUpperCase()}`);

@@ -18,6 +18,8 @@ export function startScheduler(opts: {
   instances: Record<string, ConnectorInstance<never>>;
   /** First run this soon after start (default 1 s). */
   firstRunMs?: number;
+  /** Each run's lease on its stream (PUDDLE_LEASE_SECONDS, as `puddle sync` takes it); unset: the engine's 2 minutes. */
+  leaseMs?: number;
 }): Scheduler {
   const timers: NodeJS.Timeout[] = [];
   const running = new Set<Promise<void>>();
@@ -34,7 +36,7 @@ export function startScheduler(opts: {
       busy = true;
       const deadline = new Date(Date.now() + entry.everySeconds * 1000 * 0.9);
       deadlines.add(deadline);
-      const p = syncConnector(inst, opts.runtime, { streams: entry.streams, deadline })
+      const p = syncConnector(inst, opts.runtime, { streams: entry.streams, deadline, leaseMs: opts.leaseMs })
         .then((results) => {
           const records = results.reduce((s, r) => s + r.records, 0);
           const bad = results.filter((r) => r.outcome === 'failed' || r.outcome === 'refused');

@@ -1,3 +1,4 @@
+import { leaseMsSetting } from '../../../core/config.js';
 import { stopRuns } from '../../../core/engine/run-stream.js';
 import { syncConnector } from '../../../core/engine/sync.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
@@ -59,7 +60,7 @@ export const sync = defineCommand({
     // Read as every number setting is, before the home opens: PUDDLE_LEASE_SECONDS=abc was NaN, a lease that
     // every other run could take at once. Unset: the engine's 2 minutes.
     const settings = envSettings(process.env);
-    const leaseSeconds = settings.number('PUDDLE_LEASE_SECONDS', undefined, { min: 1, whole: true, unit: 'seconds' });
+    const leaseMs = leaseMsSetting(settings);
     settings.check();
     // A first sync may come before the first start, so it makes the home: its queue holds what it publishes
     // until a hub lands it.
@@ -83,7 +84,7 @@ export const sync = defineCommand({
         from: range.from,
         to: range.to,
         full: Boolean(values.full),
-        leaseMs: leaseSeconds === undefined ? undefined : leaseSeconds * 1000,
+        leaseMs,
         deadline,
         onProgress: progress.update,
         onStreamEnd: (r) => progress.end(r.stream, r),
