@@ -19,6 +19,11 @@ export interface ServerOptions {
   clock?: Clock;
   /** Largest request body in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /**
+   * How long a client has to send its whole request, headers and body, in ms (default REQUEST_TIMEOUT_MS);
+   * one still sending then gets 408 and its connection is closed.
+   */
+  requestTimeoutMs?: number;
   /** Fastify's request logger; off by default because it costs on the hot path. */
   logger?: boolean;
   /**
@@ -34,6 +39,14 @@ export interface ServerOptions {
 }
 
 /**
+ * 1 MiB (the body limit) in 120 s is 8.7 KB/s, which any producer's link sends. Without a bound, anyone could
+ * hold a connection, and the up to 1 MiB of body buffered for it, for ever: the webhook routes read a body
+ * before they can check its signature, so a few thousand connections each trickling a byte took the hub's
+ * memory and descriptors with no key at all (seen: 200 such connections held 180 MB until they chose to stop).
+ */
+export const REQUEST_TIMEOUT_MS = 120_000;
+
+/**
  * The HTTP front door: GET /healthz, POST /v1/events, and the webhook receivers passed as
  * `plugins`; every body parser keeps the raw bytes in `request.rawBody`
  * for signature checks, and a webhook plugin calls `keepBodiesUnparsed` (raw-body.ts) to verify before any parsing.
@@ -43,6 +56,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   const accept = eventsAcceptor(opts.queue, opts.maxEvents ?? 1000, opts.clock);
   const bodyLimit = opts.maxBodyBytes ?? 1024 * 1024;
   const logger = opts.logger ?? false;
+  const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   let fast: FastPath | null = null;
   const app = Fastify({
     logger,
@@ -51,14 +65,16 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     genReqId: () => randomUUID(),
     // The server Fastify would make, with the producer's fast path in front (producer-fast-path.ts). With
     // Fastify's request logger on, every request goes through Fastify so that each one is logged.
+    // Node looks for requests past their time every connectionsCheckingInterval (30 s by default): a quarter
+    // of the timeout here, at most that.
     serverFactory: (handler, options) => {
-      // Fastify's option object, with its defaults filled in (keep-alive 72 s, no request timeout).
-      const o = options as unknown as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
-      const server = createServer((req, res) => {
+      // Fastify's option object, with its defaults filled in (keep-alive 72 s).
+      const o = options as unknown as { keepAliveTimeout: number; connectionTimeout: number };
+      const checkEvery = Math.min(30_000, Math.max(10, Math.floor(requestTimeout / 4)));
+      const server = createServer({ requestTimeout, headersTimeout: Math.min(60_000, requestTimeout), connectionsCheckingInterval: checkEvery }, (req, res) => {
         if (fast === null || !fast(req, res)) handler(req, res);
       });
       server.keepAliveTimeout = o.keepAliveTimeout;
-      server.requestTimeout = o.requestTimeout;
       server.setTimeout(o.connectionTimeout);
       return server;
     },
@@ -108,7 +124,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
  * moment once they fall idle; each then stayed open until its keep-alive timeout (72 s), and so did the
  * hub's stop: Ctrl-C with a producer's or a webhook's request in flight waited over a minute (seen as a
  * test's hub.stop() waiting on its HTTP server for more than 60 s). A client that stopped halfway through
- * a body held it for ever (there is no request timeout: a large body on a slow link must not be cut).
+ * a body held it for up to REQUEST_TIMEOUT_MS (without that bound, for ever).
  */
 export function closeServer(app: FastifyInstance, graceMs = 5_000): Promise<number> {
   return closeGracefully(app.server, () => app.close(), graceMs);
