@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError } from '../../core/errors.js';
+import { makeHome } from './home-dir.js';
 
 /** Who holds a home: written beside the lock for the message a second hub prints, never to decide anything. */
 export interface HomeHolder {
@@ -70,7 +71,7 @@ export async function openUnderLock<T extends { url: string; stop: (...args: nev
 
 /** The home's lock, or null when another process holds it (readHolder says which). */
 export function tryLockHome(home: string, command: string): HomeLock | null {
-  mkdirSync(home, { recursive: true });
+  makeHome(home);
   const db = new Database(join(home, LOCK_FILE), { timeout: 0 });
   try {
     db.exec('BEGIN IMMEDIATE');

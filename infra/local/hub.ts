@@ -28,6 +28,7 @@ import { TotalsKeeper } from '../../puddles/totals-keeper.js';
 import { WebhookFreshness } from '../../puddles/webhook-freshness.js';
 import { SCHEDULE } from '../../schedules/schedule.js';
 import { startBankInbox } from './bank-inbox.js';
+import { warnIfOpen } from './home-dir.js';
 import { lockHome, openUnderLock, type HomeLock } from './home-lock.js';
 import { parseImportOptions } from '../../connectors/bank/import-file.js';
 import { LandingThreads, type LandingThreadsOptions } from './landing-thread.js';
@@ -151,6 +152,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
 async function openHub(opts: HubOptions): Promise<Hub> {
   const { config } = opts;
   const runtime = await createLocalRuntime({ home: config.home, clock: opts.clock });
+  warnIfOpen(config.home);
   const counter = { accepted: 0 };
   const commits = new RepeatedFailure();
   const queue = countingQueue(runtime.queue, counter, commits);

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../../core/ports.js';
 import { ForwardClock } from '../../core/received-clock.js';
@@ -6,6 +5,7 @@ import type { Runtime } from '../../core/runtime.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import { DuckDbQueryEngine } from './duckdb-query-engine.js';
 import { FsObjectStore } from './fs-object-store.js';
+import { makeHome } from './home-dir.js';
 import { SqliteCatalog } from './sqlite-catalog.js';
 import { SqliteQueue } from './sqlite-queue.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
@@ -18,7 +18,7 @@ import { SqliteStateStore } from './sqlite-state-store.js';
  *   catalog.db  which files make up each table
  */
 export async function createLocalRuntime(opts: { home: string; materializeCurrent?: boolean; clock?: Clock }): Promise<Runtime> {
-  mkdirSync(opts.home, { recursive: true });
+  makeHome(opts.home);
   const queue = new SqliteQueue(join(opts.home, 'queue.db'));
   // Received times never go back within the home, across restarts too: the queue keeps the latest one issued
   // with every commit, and the clock starts from it (core/received-clock.ts).
