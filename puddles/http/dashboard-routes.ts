@@ -36,6 +36,21 @@ const TYPES: Record<string, string> = {
 // Scripts and data only from this hub; uPlot sets element styles from script, which CSP allows.
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/**
+ * Whether the browser reached the page over TLS: the hub listens on plain http, so TLS ends at a proxy in front
+ * of it, which says so in X-Forwarded-Proto or Forwarded (RFC 7239). Until 2026-12-02 only the hub's own
+ * protocol counted, which is never https: the key's cookie never had Secure, and the browser sent the read
+ * key in clear on any http:// request to the hub's name (the one a proxy answers with its redirect to https).
+ * The headers are the client's to set, but all one gains by faking them is a cookie that browsers refuse over
+ * plain http.
+ */
+function cameOverTls(req: FastifyRequest): boolean {
+  if (req.protocol === 'https') return true;
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim().toLowerCase();
+  if (first(req.headers['x-forwarded-proto']) === 'https') return true;
+  return /(?:^|;)\s*proto="?https"?\s*(?:;|$)/i.test(first(req.headers.forwarded) ?? '');
+}
+
 function page(reply: FastifyReply, status: number, title: string, text: string): FastifyReply {
   const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   return reply
@@ -62,7 +77,7 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
       if (!who) return page(reply, 401, 'Not a known key', `This page needs ${target.needs}.`);
       if (!target.opens(who)) return refused(who);
       // Secure when the page itself came over TLS; plain http on 127.0.0.1 could not send it back otherwise.
-      const cookie = `${KEY_COOKIE}=${encodeURIComponent(offered)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000${req.protocol === 'https' ? '; Secure' : ''}`;
+      const cookie = `${KEY_COOKIE}=${encodeURIComponent(offered)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000${cameOverTls(req) ? '; Secure' : ''}`;
       // 303: the browser fetches the clean address with GET, and the keyed one is not kept as the page's URL.
       return reply
         .code(303)

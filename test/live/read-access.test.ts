@@ -38,10 +38,10 @@ describe('the read API on a running hub', () => {
   };
 
   /** The cookie `/tv?key=` or `/?key=` hands out, or the page it answers instead. */
-  const swapKey = async (page: string, key: string) => {
-    const res = await fetch(`${hub.url}${page}?key=${key}`, { redirect: 'manual' });
+  const swapKey = async (page: string, key: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${hub.url}${page}?key=${key}`, { redirect: 'manual', headers });
     const body = await res.text();
-    return { status: res.status, cookie: res.headers.get('set-cookie')?.split(';')[0] ?? null, body };
+    return { status: res.status, cookie: res.headers.get('set-cookie')?.split(';')[0] ?? null, attributes: res.headers.get('set-cookie')?.split(';').slice(1).map((a) => a.trim()) ?? [], body };
   };
 
   beforeAll(async () => {
@@ -57,6 +57,23 @@ describe('the read API on a running hub', () => {
   afterAll(async () => {
     await hub?.stop();
     rmSync(home, { recursive: true, force: true });
+  });
+
+  describe('the key cookie', () => {
+    // The hub listens on plain http: TLS ends at the proxy in front of it, which says so. Without Secure the
+    // browser sent the read key in clear on any http:// request to the hub's name.
+    it('is Secure when a TLS proxy says the page came over https', async () => {
+      expect((await swapKey('/tv', TV_KEY, { 'x-forwarded-proto': 'https' })).attributes).toContain('Secure');
+      expect((await swapKey('/', READ_KEY, { forwarded: 'for=192.0.2.60;proto=https;by=203.0.113.43' })).attributes).toContain('Secure');
+    });
+
+    it('is not Secure over plain http, where the browser could not send it back', async () => {
+      const plain = await swapKey('/tv', TV_KEY);
+      expect(plain.status).toBe(303);
+      expect(plain.attributes).toEqual(expect.arrayContaining(['HttpOnly', 'SameSite=Strict']));
+      expect(plain.attributes).not.toContain('Secure');
+      expect((await swapKey('/tv', TV_KEY, { 'x-forwarded-proto': 'http' })).attributes).not.toContain('Secure');
+    });
   });
 
   describe('a TV key (PUDDLE_TV_KEYS)', () => {
