@@ -3,10 +3,15 @@
 // short copy here showed UGX 50000 as "UGX500.00" and IQD 1234 as "IQD12.34".
 import { CURRENCY_EXPONENTS } from '../../core/currency-exponents.js';
 
-/** The sign as the browser writes it before an amount: "£", "€", or a code with its space ("UGX "). */
+/**
+ * The sign as the browser writes it before an amount: "£", "€", "US$", "CA$", or a code with its space ("UGX ",
+ * "SEK "). Never the narrow sign: it is "$" for USD, CAD, AUD, NZD, MXN and two dozen more, "kr" for SEK, NOK,
+ * DKK and ISK, "¥" for JPY and CNY, so a TV showing "+ $1,000" beside "+ $1,000" could not say which was which
+ * (1,000 Mexican pesos read as dollars). en-GB's signs name one currency each.
+ */
 function symbolOf(currency: string): string {
   try {
-    const parts = new Intl.NumberFormat('en-GB', { style: 'currency', currency, currencyDisplay: 'narrowSymbol' }).formatToParts(1);
+    const parts = new Intl.NumberFormat('en-GB', { style: 'currency', currency, currencyDisplay: 'symbol' }).formatToParts(1);
     const at = parts.findIndex((p) => p.type === 'currency');
     if (at < 0) return `${currency} `;
     // A code or a worded sign ("F CFA") comes with a space before the digits; keep it.

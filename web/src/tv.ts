@@ -5,6 +5,7 @@ import './tv.css';
 import { formatCount, formatMoney } from './money.js';
 import { followTotals, totalsQuery } from './live.js';
 import { pageWindow, windowLabel } from './page-window.js';
+import { showOthers } from './tv-others.js';
 
 const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
@@ -26,15 +27,7 @@ followTotals(
     total.textContent = text;
     const n = doc.total.count;
     $('count').textContent = doc.currency ? `${formatCount(n)} ${n === 1 ? 'donation' : 'donations'}` : 'waiting for the first donation';
-    const others = $('others');
-    others.replaceChildren(
-      ...doc.currencies.slice(1).map((c) => {
-        const li = document.createElement('li');
-        li.textContent = `+ ${formatMoney(c.total.amount_minor, c.currency)}`;
-        li.dataset.currency = c.currency;
-        return li;
-      }),
-    );
+    showOthers($('others'), doc.currencies.slice(1).map((c) => ({ currency: c.currency, text: formatMoney(c.total.amount_minor, c.currency) })));
     $('asof').textContent = doc.as_of ? `as of ${new Date(doc.as_of).toISOString().slice(11, 19)} UTC` : '';
   },
   (state, why) => {
