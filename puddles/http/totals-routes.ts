@@ -27,6 +27,9 @@ const BOOT = Date.now().toString(36);
 /** Which donations a total counts: one campaign or all, boxes whose start is in [from, to). */
 export type TotalsFilter = Pick<TotalsQuery, 'campaign' | 'from' | 'to'>;
 
+/** A time whose zone's `+` became a space on the way through a query string. */
+const PLUS_AS_SPACE = /^\d{4}-\d{2}-\d{2}T[\d:.]+ \d{2}:?\d{2}$/i;
+
 /** A query string's totals question, or the parameter that is wrong and why. */
 export function parseTotalsQuery(q: Record<string, unknown>): TotalsQuery | { error: string } {
   const read = queryParams(q, ['campaign', 'by', 'box', 'from', 'to']);
@@ -52,7 +55,12 @@ export function parseTotalsFilter(p: Partial<Record<'campaign' | 'from' | 'to', 
     // A time without a zone is UTC, like the boxes (and `puddle sync --from`). The strict parse refuses
     // '2026-11-31' and '2026-02-30T10:00Z', which Date.parse would roll over into the next month.
     const t = utcInstantMs(v);
-    if (Number.isNaN(t)) return { error: `${k} must be an ISO timestamp or a date YYYY-MM-DD, on the calendar` };
+    if (Number.isNaN(t)) {
+      // A zone typed into an address bar (`/tv?from=2026-11-27T19:00+01:00`) arrives with a space for its `+`,
+      // as every query string decodes it: say so, rather than that the time is not one.
+      if (PLUS_AS_SPACE.test(v)) return { error: `${k} has a space before its zone: a + in an address reads as a space, so write it as %2B (${k}=2026-11-27T19:00%2B01:00)` };
+      return { error: `${k} must be an ISO timestamp or a date YYYY-MM-DD, on the calendar` };
+    }
     // A date as `to` means the whole of that day.
     return k === 'to' && date ? t + 86_400_000 : t;
   };

@@ -37,6 +37,15 @@ describe('GET /v1/totals: from and to are real calendar dates', () => {
     }
   });
 
+  it('says a zone\'s + typed into the address arrived as a space, and takes it written as %2B', async () => {
+    for (const k of ['from', 'to']) {
+      const res = await ask(`?${k}=2026-12-01T01:00+01:00`);
+      expect(res.statusCode, k).toBe(400);
+      expect(res.json().error.message, k).toBe(`${k} has a space before its zone: a + in an address reads as a space, so write it as %2B (${k}=2026-11-27T19:00%2B01:00)`);
+    }
+    expect((await ask('?from=2026-12-01T01:00%2B01:00')).json().total.count).toBe(1);
+  });
+
   it('takes any campaign a donation may carry (up to 4096 characters), and refuses a longer one', async () => {
     expect((await ask(`?campaign=${'c'.repeat(4096)}`)).statusCode).toBe(200);
     const res = await ask(`?campaign=${'c'.repeat(4097)}`);
