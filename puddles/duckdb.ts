@@ -14,6 +14,9 @@ export async function createDuckDb(threads: number): Promise<DuckDBInstance> {
   const conn = await instance.connect();
   try {
     await conn.run("SET GLOBAL TimeZone = 'UTC'");
+    // Trino's array_join(array, separator), which DuckDB calls array_to_string: the one portable way to list a
+    // group's values in one column (string_agg and listagg have no common form; puddles/sql-dialect.ts).
+    await conn.run('CREATE MACRO array_join(a, sep) AS array_to_string(a, sep)');
   } finally {
     conn.closeSync();
   }

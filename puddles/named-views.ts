@@ -16,6 +16,7 @@ export const NAMED_VIEW_FILES: readonly string[] = [
   'recon_bank_text',
   'recon_payment_link',
   'recon_standing_payment',
+  'recon_donation_charges',
   'recon_gift_link',
   'recon_bank_candidates',
   'recon_matches',

@@ -71,8 +71,9 @@ export function sqlTokens(sql: string): SqlToken[] {
 const DUCKDB_ONLY_FUNCTIONS: Record<string, string> = {
   strftime: "use date_trunc / CAST(x AS DATE), or format in the client (Trino's is date_format with MySQL codes)",
   strptime: 'use CAST of an ISO string (Trino: date_parse)',
-  string_agg: 'no common form: aggregate in the client or a macro',
+  string_agg: 'no common form: array_join(array_agg(x ORDER BY y), sep) (a macro in DuckDB, puddles/duckdb.ts)',
   group_concat: 'no common form',
+  array_to_string: "Trino calls it array_join (DuckDB has array_join as a macro, puddles/duckdb.ts)",
   list_value: 'arrays differ between engines',
   struct_pack: 'rows/structs differ between engines',
   epoch_ms: 'use date_diff or a TIMESTAMP literal',

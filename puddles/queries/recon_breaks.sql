@@ -22,10 +22,10 @@ link AS (
 standing AS (
   SELECT * FROM recon_standing_payment
 ),
-ok AS (
-  SELECT l.*, row_number() OVER (PARTITION BY donation_id ORDER BY occurred_at, payment_id) AS k
-  FROM link l
-  WHERE outcome = 'succeeded' AND donation_id IS NOT NULL
+-- The charges holding each donation's money, and whether they pay it in parts (recon_donation_charges): a split
+-- payment is neither an AMOUNT_MISMATCH nor a DUPLICATE_PAYMENT.
+charges AS (
+  SELECT * FROM recon_donation_charges
 ),
 attempts AS (
   SELECT donation_id, count(*) AS n, max(CASE WHEN outcome = 'succeeded' THEN 1 ELSE 0 END) AS any_ok, max(payment_id) AS last_payment_id
@@ -241,7 +241,8 @@ b_mismatch AS (
     d.donation_id, p.payment_id, p.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
   FROM don d
   JOIN standing p ON p.donation_id = d.donation_id AND p.outcome = 'succeeded'
-  WHERE d.currency <> p.currency OR d.amount_minor <> p.amount_minor
+  WHERE (d.currency <> p.currency OR d.amount_minor <> p.amount_minor)
+    AND NOT EXISTS (SELECT 1 FROM charges c WHERE c.donation_id = d.donation_id AND c.split)
 ),
 b_refund AS (
   SELECT 'REFUND_NOT_NETTED', m.kind, m.back_id, -m.amount_minor, m.currency, CAST(m.occurred_at AS DATE),
@@ -264,16 +265,12 @@ b_refund AS (
         AND CAST(i.occurred_at AS DATE) >= CAST(m.occurred_at AS DATE)
     ))
 ),
--- The successful payments of each donation that still hold money (n: their number by date). Refunding a double
--- charge is how it is put right, so a payment refunded in full no longer counts, whichever of the two the charity
--- refunded. Every one but the charge that stands (recon_standing_payment, the one the journey follows) is a
--- duplicate.
+-- The successful payments of each donation that still hold money (recon_donation_charges; n: their number by
+-- date). Refunding a double charge is how it is put right, so a payment refunded in full no longer counts,
+-- whichever of the two the charity refunded. Unless together they pay the donation in parts (split), every one
+-- but the charge that stands (recon_standing_payment, the one the journey follows) is a duplicate.
 kept AS (
-  SELECT o.donation_id, o.payment_id, o.payout_id, o.occurred_at, o.amount_minor, o.currency,
-    o.amount_minor - o.refunded_minor AS kept_minor,
-    o.k AS n
-  FROM ok o
-  WHERE o.amount_minor - o.refunded_minor > 0
+  SELECT * FROM charges WHERE NOT split
 ),
 -- The amount is what the duplicate still holds (all of it, or what a partial refund left).
 b_duplicate AS (

@@ -2,7 +2,9 @@
 -- the as-of date): its click, its payment, payout and bank line, the stage it reached, the lags between stages,
 -- and the breaks open on it or on its payout.
 -- Its payment is the charge that stands (recon_standing_payment): a donor charged twice whose first charge the
--- charity refunded paid once, through the second, and the journey follows it.
+-- charity refunded paid once, through the second, and the journey follows it. payment_ids lists every charge that
+-- pays it: that one, or each charge of a split payment (recon_donation_charges: 6000 + 4000 for 10000), by date;
+-- the stage, payout and bank line are still those of the charge that stands (the first of a split).
 -- Stage precedence: disputed, refunded (of that payment) > banked > paid_out > paid > failed (only
 -- when no attempt succeeded) > pledged. A payout that failed paid nothing out: while its PAYOUT_FAILED break is
 -- open (no later payout has carried its money again) its payments are `paid`, the payout still named; `clicked` is a donation whose status
@@ -31,6 +33,12 @@ pay AS (
   SELECT s.donation_id, s.payment_id, s.outcome, s.occurred_at, s.provider, s.fee_minor, s.net_minor, s.payout_id, s.refunded_minor, a.any_failed
   FROM recon_standing_payment s
   JOIN attempts a ON a.donation_id = s.donation_id
+),
+split AS (
+  SELECT donation_id, array_join(array_agg(payment_id ORDER BY n), ', ') AS payment_ids
+  FROM recon_donation_charges
+  WHERE split
+  GROUP BY donation_id
 ),
 banked AS (
   SELECT c.payout_id, min(c.bank_line_id) AS bank_line_id, min(b.booking_day) AS booking_day
@@ -121,6 +129,7 @@ j AS (
     d.occurred_at AS pledged_at,
     CASE WHEN p.outcome = 'succeeded' THEN p.occurred_at END AS paid_at,
     p.payment_id,
+    coalesce(sp.payment_ids, p.payment_id) AS payment_ids,
     coalesce(p.provider, d.payment_provider) AS provider,
     p.fee_minor,
     p.net_minor,
@@ -146,6 +155,7 @@ j AS (
   FROM don d
   LEFT JOIN click c ON c.click_id = d.click_id
   LEFT JOIN pay p ON p.donation_id = d.donation_id
+  LEFT JOIN split sp ON sp.donation_id = d.donation_id
   LEFT JOIN payout o ON o.payout_id = p.payout_id
   LEFT JOIN banked bk ON bk.payout_id = p.payout_id
   LEFT JOIN payout_failed pf ON pf.payout_id = p.payout_id
@@ -169,6 +179,7 @@ SELECT
   pledged_at,
   paid_at,
   payment_id,
+  payment_ids,
   provider,
   fee_minor,
   net_minor,

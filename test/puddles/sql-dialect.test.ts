@@ -69,6 +69,7 @@ describe('portable SQL rules', () => {
     ['division of two columns', 'SELECT sum(a) / count(*) FROM t'],
     ['read_parquet', "SELECT * FROM read_parquet(['x.parquet'])"],
     ['string_agg', "SELECT string_agg(a, ',') FROM t"],
+    ['array_to_string (Trino grammar accepts it)', "SELECT array_to_string(array_agg(a), ',') FROM t"],
   ];
   it.each(forbidden)('rejects %s', (_what, sql) => {
     expect(forbiddenSqlConstructs(sql).length).toBeGreaterThan(0);
@@ -97,6 +98,7 @@ describe('portable SQL rules', () => {
       "SELECT a FROM (SELECT *, row_number() OVER (PARTITION BY a ORDER BY b DESC) AS rn FROM t) AS r WHERE rn = 1",
       "SELECT 'QUALIFY x::int / 2 strftime(' AS s FROM t -- QUALIFY a::b\n/* GROUP BY ALL */",
       'SELECT count(*) FILTER (WHERE a > 0), coalesce(a, 0) FROM t GROUP BY a ORDER BY a',
+      "SELECT array_join(array_agg(a ORDER BY b), ', ') FROM t GROUP BY c",
     ]) {
       expect(portableSqlErrors(sql), sql).toEqual([]);
     }
