@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { DONATION_STATUS_SPELLINGS } from '../core/contracts/donation-status.js';
-import { disputeStatusesSql, reconParamsSql, reconProvidersSql, reconStatusesSql, type ReconParamValues } from './recon-params.js';
+import { disputeStatusesSql, payoutStatusesSql, reconParamsSql, reconProvidersSql, reconStatusesSql, type ReconParamValues } from './recon-params.js';
 import type { ViewDef } from './views.js';
 
 export const QUERIES_DIR = path.join(import.meta.dirname, 'queries');
@@ -59,6 +59,7 @@ export function namedViews(): ViewDef[] {
     { name: 'recon_providers', sql: reconProvidersSql() },
     { name: 'recon_statuses', sql: reconStatusesSql() },
     { name: 'dispute_statuses', sql: disputeStatusesSql() },
+    { name: 'payout_statuses', sql: payoutStatusesSql() },
     { name: 'donation_statuses', sql: donationStatusesSql() },
     ...NAMED_VIEW_FILES.map((name) => ({ name, sql: readQuery(name) })),
   ];

@@ -2,7 +2,7 @@
 // one-row `recon_params` view every recon_* view reads (CROSS JOIN recon_params). A report run may
 // override any of them (`--as-of` fixes "now"), by replacing that one view before it queries.
 // Defaults are what a UK charity's finance lead expects of Stripe, Braintree, BACS and SMS giving.
-import { DISPUTE_STATUSES, PAYMENT_STATUS_SPELLINGS } from '../core/contracts/money-status.js';
+import { DISPUTE_STATUSES, PAYMENT_STATUS_SPELLINGS, PAYOUT_STATUS_SPELLINGS } from '../core/contracts/money-status.js';
 import { RECON_PROVIDERS } from '../core/recon-providers.js';
 import { isCalendarDate } from '../core/time.js';
 
@@ -79,4 +79,14 @@ export function reconStatusesSql(): string {
 export function disputeStatusesSql(): string {
   const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
   return DISPUTE_STATUSES.map((d) => `SELECT ${q(d.status)} AS status, ${d.takes_money ? 'true' : 'false'} AS takes_money`).join(' UNION ALL ');
+}
+
+/**
+ * The view `payout_statuses` (status, to_bank, carries_items): which payout statuses sent the money to the bank (a
+ * bank line is expected) and which carry their items' money, every spelling a landed payout may hold.
+ */
+export function payoutStatusesSql(): string {
+  const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
+  const b = (v: boolean) => (v ? 'true' : 'false');
+  return PAYOUT_STATUS_SPELLINGS.map((p) => `SELECT ${q(p.status)} AS status, ${b(p.to_bank)} AS to_bank, ${b(p.carries_items)} AS carries_items`).join(' UNION ALL ');
 }

@@ -290,6 +290,24 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(await queue.depth('raw')).toBe(0);
   });
 
+  it("takes a payout's status in any case as the status it means, and refuses an unlisted one with a 400 naming the field", async () => {
+    await drain();
+    const payout = (id: string, status: string) => ({
+      contract: 'payout', version: 1,
+      payload: { payout_id: id, occurred_at: '2026-11-27T00:00:00Z', provider: 'stripe', status, amount_minor: 500, currency: 'GBP' },
+    });
+    const res = await post(app, { events: [payout('po-0', 'In_Transit'), payout('po-1', 'Cancelled ')] });
+    expect(res.statusCode).toBe(202);
+    expect((await drain()).map((e) => e.payload.status)).toEqual(['in_transit', 'canceled']);
+
+    const bad = await post(app, { events: [payout('po-2', 'paid'), payout('po-3', 'in-transit')] });
+    expect(bad.statusCode).toBe(400);
+    const [rejected] = (bad.json() as { rejected: { index: number; errors: { path: string; message: string }[] }[] }).rejected;
+    expect(rejected!.index).toBe(1);
+    expect(rejected!.errors).toEqual([{ path: 'payload.status', message: 'must be one of paid, in_transit, pending, failed, canceled (in any case; cancelled means canceled)' }]);
+    expect(await queue.depth('raw')).toBe(0);
+  });
+
   it('says an amount too large to hold exactly is too large (it is an integer), and publishes nothing', async () => {
     await drain();
     const text = JSON.stringify({ events: [donation('huge')] }).replace('"amount_minor":500', '"amount_minor":9007199254740993');

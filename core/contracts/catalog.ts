@@ -1,6 +1,6 @@
 import { defineContract } from './contract.js';
 import { DONATION_STATUS_ALIASES, DONATION_STATUS_VALUES } from './donation-status.js';
-import { DISPUTE_STATUS_VALUES, PAYMENT_STATUS_ALIASES, PAYMENT_STATUS_VALUES } from './money-status.js';
+import { DISPUTE_STATUS_VALUES, PAYMENT_STATUS_ALIASES, PAYMENT_STATUS_VALUES, PAYOUT_STATUS_ALIASES, PAYOUT_STATUS_VALUES } from './money-status.js';
 import { boolean, currency, date, int, json, nonNegativeInt, oneOf, oneOfNormalised, string, timestamp } from './schema.js';
 
 // The v1 contracts. Field names listed in issue #2 are a public interface; keep them stable.
@@ -132,7 +132,7 @@ export const payout = defineContract({
     payout_id: string(),
     ...common,
     provider: string(),
-    status: string(),
+    status: oneOfNormalised(PAYOUT_STATUS_VALUES, PAYOUT_STATUS_ALIASES).doc('Whether the money was sent to the bank: core/contracts/money-status.ts'),
     amount_minor: int().doc('Negative for a debit: the provider took money from the bank account'),
     currency: currency(),
     arrival_date: date().optional(),

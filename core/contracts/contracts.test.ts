@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONTRACTS, contractsV1, DISPUTE_STATUSES, DONATION_STATUSES, extendContract, getContract, PAYMENT_STATUSES, string, type Infer } from './index.js';
+import { CONTRACTS, contractsV1, DISPUTE_STATUSES, DONATION_STATUSES, extendContract, getContract, PAYMENT_STATUSES, PAYOUT_STATUSES, string, type Infer } from './index.js';
 
 describe('contracts', () => {
   it('validates and normalises a donation', () => {
@@ -195,6 +195,22 @@ describe('contracts', () => {
     expect(contractsV1.payment.fields.status.values).toEqual(values);
     expect(contractsV1.refund.fields.status.values).toEqual(values);
     expect(contractsV1.dispute.fields.status.values).toEqual(DISPUTE_STATUSES.map((s) => s.status));
+  });
+
+  it("takes a payout's status in any case of a listed one (cancelled means canceled), and refuses any other naming the values", () => {
+    const payout = (status: unknown) =>
+      contractsV1.payout.validate({ payout_id: 'po1', occurred_at: '2026-11-29T00:00:00Z', provider: 'stripe', status, amount_minor: 2500, currency: 'GBP' });
+    // Spelt otherwise, each landed as sent and was never expected in the bank.
+    for (const [sent, lands] of [['Paid', 'paid'], [' in_transit', 'in_transit'], ['PENDING', 'pending'], ['Failed ', 'failed'], ['Cancelled', 'canceled'], ['canceled', 'canceled']]) {
+      expect(payout(sent).value?.status, JSON.stringify(sent)).toBe(lands);
+    }
+    const values = PAYOUT_STATUSES.map((s) => s.status);
+    expect(values).toEqual(['paid', 'in_transit', 'pending', 'failed', 'canceled']);
+    for (const bad of ['in-transit', 'paid_out', 'succeeded', '', 7]) {
+      expect(payout(bad).errors, JSON.stringify(bad)).toEqual([{ path: 'payload.status', message: `must be one of ${values.join(', ')} (in any case; cancelled means canceled)` }]);
+    }
+    // The list is the one the reconciliation reads (payout_statuses).
+    expect(contractsV1.payout.fields.status.values).toEqual(values);
   });
 
   it('says a whole number too large to hold exactly is too large, not that it is no integer', () => {

@@ -1,7 +1,7 @@
-// What a payment's, a refund's and a dispute's status means, in one place. The contracts take only these
+// What a payment's, a refund's, a dispute's and a payout's status means, in one place. The contracts take only these
 // statuses (trimmed and lower-cased first, so a producer's "Succeeded" or "settled " lands as the status it
 // means, and anything else is a 400 for a producer or quarantine for a connector), and the reconciliation reads
-// the same lists as the SQL views `recon_statuses` and `dispute_statuses` (puddles/named-views.ts). Before the
+// the same lists as the SQL views `recon_statuses`, `dispute_statuses` and `payout_statuses` (puddles/named-views.ts). Before the
 // lists, a status spelt otherwise landed as sent and silently counted as pending: a paid payment was never
 // matched, a refund never netted.
 
@@ -80,3 +80,37 @@ export const DISPUTE_STATUSES = [
 
 export type DisputeStatusValue = (typeof DISPUTE_STATUSES)[number]['status'];
 export const DISPUTE_STATUS_VALUES = DISPUTE_STATUSES.map((s) => s.status) as readonly DisputeStatusValue[];
+
+export interface PayoutStatus {
+  status: string;
+  /** The money was sent to the bank account: a bank line is expected (PAYOUT_NO_BANK_LINE when none is). */
+  to_bank: boolean;
+  /** The payout carries its items' money: its amount must be what they sum to (PAYOUT_ITEMS_MISMATCH). */
+  carries_items: boolean;
+  doc: string;
+}
+
+/**
+ * A payout's status: Stripe's payout statuses; Braintree says only whether a disbursement succeeded (the mapping
+ * gives `paid` or `failed`). Before the list a status spelt otherwise (`Paid`, `in-transit`) landed as sent and
+ * was never expected in the bank, so a missing credit never became a break.
+ */
+export const PAYOUT_STATUSES = [
+  { status: 'paid', to_bank: true, carries_items: true, doc: 'Stripe: in the bank account; Braintree: a disbursement that succeeded' },
+  { status: 'in_transit', to_bank: true, carries_items: true, doc: 'Stripe: sent, on its way to the bank' },
+  { status: 'pending', to_bank: false, carries_items: true, doc: 'Stripe: not sent yet' },
+  { status: 'failed', to_bank: false, carries_items: true, doc: 'Stripe: the bank refused it, the money is back with Stripe (PAYOUT_FAILED until a later payout carries it); Braintree: a disbursement that did not succeed' },
+  { status: 'canceled', to_bank: false, carries_items: false, doc: 'Stripe: cancelled before it was sent' },
+] as const satisfies readonly PayoutStatus[];
+
+export type PayoutStatusValue = (typeof PAYOUT_STATUSES)[number]['status'];
+export const PAYOUT_STATUS_VALUES = PAYOUT_STATUSES.map((s) => s.status) as readonly PayoutStatusValue[];
+
+/** Other spellings, keyed by their trimmed lower-case form: British English spells it cancelled. */
+export const PAYOUT_STATUS_ALIASES: Readonly<Record<string, PayoutStatusValue>> = { cancelled: 'canceled' };
+
+/** Every spelling a landed payout may hold. */
+export const PAYOUT_STATUS_SPELLINGS: readonly PayoutStatus[] = [
+  ...PAYOUT_STATUSES,
+  ...Object.entries(PAYOUT_STATUS_ALIASES).map(([spelling, to]) => ({ ...PAYOUT_STATUSES.find((s) => s.status === to)!, status: spelling })),
+];

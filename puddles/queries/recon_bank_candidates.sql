@@ -26,7 +26,7 @@ po AS (
     coalesce((SELECT min(r.bank_text) FROM recon_providers r WHERE r.provider = o.provider), upper(o.provider)) AS pname
   FROM payout o
   CROSS JOIN x
-  WHERE o.status IN ('paid', 'in_transit') AND o.amount_minor <> 0 AND o.arrival_date IS NOT NULL
+  WHERE o.status IN (SELECT status FROM payout_statuses WHERE to_bank) AND o.amount_minor <> 0 AND o.arrival_date IS NOT NULL
     AND CAST(o.occurred_at AS DATE) <= x.as_of
 ),
 -- Every payout's reference and id, whatever its status: a line quoting one of them belongs to that payout.

@@ -156,7 +156,7 @@ b_payout_no_bank_line AS (
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), o.payout_id, CAST(NULL AS VARCHAR), o.bank_reference
   FROM po o
   CROSS JOIN x
-  WHERE o.status IN ('paid', 'in_transit') AND o.amount_minor <> 0 AND o.arrival_date IS NOT NULL
+  WHERE o.status IN (SELECT status FROM payout_statuses WHERE to_bank) AND o.amount_minor <> 0 AND o.arrival_date IS NOT NULL
     AND NOT EXISTS (SELECT 1 FROM cand c WHERE c.payout_id = o.payout_id)
     AND date_diff('day', o.arrival_date, x.as_of) > x.grace_payout_no_bank_line_days
 ),
@@ -216,7 +216,7 @@ b_items AS (
   JOIN (SELECT payout_id, count(*) AS n, sum(coalesce(net_minor, amount_minor)) AS items_minor FROM items GROUP BY payout_id) s
     ON s.payout_id = o.payout_id
   CROSS JOIN x
-  WHERE o.status NOT IN ('canceled', 'cancelled') AND o.amount_minor <> s.items_minor
+  WHERE o.status NOT IN (SELECT status FROM payout_statuses WHERE NOT carries_items) AND o.amount_minor <> s.items_minor
     AND date_diff('day', coalesce(o.arrival_date, CAST(o.occurred_at AS DATE)), x.as_of) > x.grace_payout_items_days
 ),
 b_fee AS (

@@ -61,7 +61,7 @@ payouts AS (
   FROM payout o
   LEFT JOIN matched m ON m.payout_id = o.payout_id
   CROSS JOIN x
-  WHERE o.status IN ('paid', 'in_transit') AND o.arrival_date IS NOT NULL AND CAST(o.occurred_at AS DATE) <= x.as_of
+  WHERE o.status IN (SELECT status FROM payout_statuses WHERE to_bank) AND o.arrival_date IS NOT NULL AND CAST(o.occurred_at AS DATE) <= x.as_of
   GROUP BY o.arrival_date, o.provider, coalesce(o.merchant_account, ''), o.currency
 ),
 k AS (
