@@ -4,7 +4,9 @@
 -- charge the charity refunded paid once, through the second. Refunding a double charge is how finance puts it
 -- right, so a refund marks the charge being given back, not the one that stands.
 -- The one definition: the journey follows this payment, DUPLICATE_PAYMENT keeps it, AMOUNT_MISMATCH and
--- CURRENCY_MISMATCH compare the donation with it, and a ticket naming only its donation is linked to it.
+-- CURRENCY_MISMATCH compare the donation with it, and a ticket naming only its donation is linked to it. When the
+-- donation's charges pay it in parts (recon_donation_charges.split) every part stands: this is the first of them,
+-- and neither break is raised.
 SELECT donation_id, payment_id, outcome, occurred_at, provider, amount_minor, currency, fee_minor, net_minor, payout_id, refunded_minor
 FROM (
   SELECT
