@@ -16,7 +16,7 @@ import { sqlIdent } from '../../puddles/sql-text.js';
 import { namedViews } from '../../puddles/named-views.js';
 import { currentViews, fileViews, type ViewDef } from '../../puddles/views.js';
 import { readerResult } from './duckdb-json.js';
-import { refuseWrites } from './read-only-sql.js';
+import { refuseWrites, runReadOnly } from './read-only-sql.js';
 
 /** A catalog that can say cheaply whether anything changed (SqliteCatalog does). */
 export type ChangeCountingCatalog = Catalog & { generation?(): number | Promise<number> };
@@ -117,11 +117,16 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   /**
-   * Throws WriteRefusedError (read-only-sql.ts) unless `sql` only reads: `puddle query` asks this first. Not
+   * Throws WriteRefusedError (read-only-sql.ts) unless `sql` only reads: `puddle query --format csv` asks this first. Not
    * part of queryWithColumns, which `puddle export` and `report` use to COPY where they are asked to write.
    */
   refuseWrites(sql: string): Promise<void> {
     return this.#exclusive(async () => refuseWrites(await this.#connWithViews(sql), sql));
+  }
+
+  /** queryWithColumns for SQL that must only read (`puddle query`): refuseWrites' check and the run share one preparation. */
+  queryReadOnly(sql: string): Promise<QueryResult> {
+    return this.#exclusive(async () => readerResult(await runReadOnly(await this.#connWithViews(sql), sql)));
   }
 
   /** Rebuild every view now, whatever the generation says. */

@@ -1,15 +1,21 @@
 // `puddle query` only reads. It ran whatever DuckDB accepts, so `COPY (...) TO '<home>/lake/.../x.parquet'`
 // put a file inside a partition folder, and ATTACH, EXPORT DATABASE or SET profile_output could write elsewhere.
-// Statements are judged by DuckDB's own parser (extract_statements, then each one prepared, never run), so a
-// comment, a second statement after a `;` or odd spacing cannot hide a write from it. A DuckDB setting could
-// not do this on its own: enable_external_access = false with allowed_directories would have to allow the lake
-// folder the views read, and a COPY into that folder is the write to stop.
-import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
+// Statements are judged by DuckDB's own parser (extract_statements, then each one prepared), so a comment, a
+// second statement after a `;` or odd spacing cannot hide a write from it. A DuckDB setting could not do this
+// on its own: enable_external_access = false with allowed_directories would have to allow the lake folder the
+// views read, and a COPY into that folder is the write to stop.
+import { StatementType, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
 
 import { WriteRefusedError } from '../../core/errors.js';
 
-/** Leading blanks and comments, then EXPLAIN with an option list or ANALYZE (which runs the statement). */
-const EXPLAIN_PREFIX = /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*EXPLAIN\s*(?:\([^)]*\)|ANALY[SZ]E\b)?/i;
+/**
+ * Leading blanks and comments, then EXPLAIN with an option list or ANALYZE (which runs the statement). The only
+ * text read by hand, so what runs is never the user's prefix: it is rebuilt from the option list (words,
+ * quoted words and commas only, nothing that opens a comment or a string) and the rest, which the parser checks
+ * on its own (explainOfAQuery). A comment this skips differently from DuckDB (a `--` line DuckDB ends at a
+ * carriage return, a block comment nested in another) can then only make it refuse, or explain the query it checked.
+ */
+const EXPLAIN_PREFIX = /^(?:\s|--[^\n\r]*|\/\*(?:(?!\/\*)[\s\S])*?\*\/)*EXPLAIN\b\s*(\(\s*\w+(?:\s+(?:\w+|'\w+'))?(?:\s*,\s*\w+(?:\s+(?:\w+|'\w+'))?)*\s*\)|ANALY[SZ]E\b)?/i;
 
 const ONLY_QUERIES =
   'puddle query only reads: it takes queries (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE), PRAGMAs that read, and EXPLAIN of a query; ' +
@@ -18,31 +24,70 @@ const ONLY_QUERIES =
 /**
  * Throws WriteRefusedError unless every statement in `sql` is a query (DESCRIBE, SHOW, SUMMARIZE and the PRAGMAs
  * that read, such as `PRAGMA table_info`, are queries to DuckDB), or an EXPLAIN of one query. The views `sql`
- * names must exist: preparing binds them.
+ * names must exist: preparing binds them. For `--format csv`, whose COPY wraps the text in a statement of its
+ * own: that one is prepared again, as it is not the statement checked here.
  */
 export async function refuseWrites(conn: DuckDBConnection, sql: string): Promise<void> {
-  const types = await statementTypes(conn, sql);
-  if (types.every((t) => t === StatementType.SELECT)) return;
-  // EXPLAIN ANALYZE runs what it explains: the statement after EXPLAIN must be a query too. Only one EXPLAIN
-  // alone can be checked so (the parser gives each statement's type, not its text).
-  if (types.length === 1 && types[0] === StatementType.EXPLAIN) {
-    const prefix = EXPLAIN_PREFIX.exec(sql);
-    const inner = prefix ? await statementTypes(conn, sql.slice(prefix[0].length)).catch(() => []) : [];
-    if (inner.length === 1 && inner[0] === StatementType.SELECT) return;
-  }
-  throw new WriteRefusedError(ONLY_QUERIES);
+  for (const p of await readOnlyStatements(conn, sql)) p.destroySync();
 }
 
-/** Each statement's type, up to the first that is neither a query nor an EXPLAIN (what follows it may not bind). */
-async function statementTypes(conn: DuckDBConnection, sql: string): Promise<StatementType[]> {
-  const extracted = await conn.extractStatements(sql);
-  const types: StatementType[] = [];
-  for (let i = 0; i < extracted.count; i++) {
-    const prepared = await extracted.prepare(i);
-    const type = prepared.statementType;
-    prepared.destroySync();
-    types.push(type);
-    if (type !== StatementType.SELECT && type !== StatementType.EXPLAIN) break;
+/**
+ * Runs `sql` once refuseWrites' check passed, the last statement's rows as the answer (as `runAndReadAll(sql)`
+ * gives). Each statement is prepared once, for the check and the run: binding is most of a small query's cost.
+ */
+export async function runReadOnly(conn: DuckDBConnection, sql: string): Promise<DuckDBResultReader> {
+  const statements = await readOnlyStatements(conn, sql);
+  try {
+    let reader: DuckDBResultReader | undefined;
+    for (const p of statements) reader = await p.runAndReadAll();
+    if (!reader) throw new WriteRefusedError(`${ONLY_QUERIES} (no statement given)`);
+    return reader;
+  } finally {
+    for (const p of statements) p.destroySync();
   }
-  return types;
+}
+
+/**
+ * Every statement of `sql` prepared (bound, not run), or WriteRefusedError before any runs. Only queries change
+ * nothing, so preparing them all before running the first binds each as running them in turn would.
+ */
+async function readOnlyStatements(conn: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement[]> {
+  const extracted = await conn.extractStatements(sql);
+  const prepared: DuckDBPreparedStatement[] = [];
+  try {
+    for (let i = 0; i < extracted.count; i++) {
+      const p = await extracted.prepare(i);
+      prepared.push(p);
+      if (p.statementType === StatementType.SELECT) continue;
+      // EXPLAIN ANALYZE runs what it explains; the parser gives each statement's type, not its text, so only
+      // an EXPLAIN alone can be looked into.
+      if (p.statementType === StatementType.EXPLAIN && extracted.count === 1) {
+        prepared[0] = await explainOfAQuery(conn, sql);
+        p.destroySync();
+        continue;
+      }
+      throw new WriteRefusedError(ONLY_QUERIES);
+    }
+    return prepared;
+  } catch (err) {
+    for (const p of prepared) p.destroySync();
+    throw err;
+  }
+}
+
+/** `sql` (one EXPLAIN) as the EXPLAIN to run, rebuilt around the statement it explains once that is one query. */
+async function explainOfAQuery(conn: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
+  const prefix = EXPLAIN_PREFIX.exec(sql);
+  if (!prefix) throw new WriteRefusedError(ONLY_QUERIES);
+  const rest = sql.slice(prefix[0].length);
+  const inner = await conn.extractStatements(rest).catch(() => undefined);
+  if (inner?.count !== 1) throw new WriteRefusedError(ONLY_QUERIES);
+  const query = await inner.prepare(0).catch(() => undefined);
+  const type = query?.statementType;
+  query?.destroySync();
+  if (type !== StatementType.SELECT) throw new WriteRefusedError(ONLY_QUERIES);
+  const explain = await conn.prepare(`EXPLAIN ${prefix[1] ?? ''} ${rest}`);
+  if (explain.statementType === StatementType.EXPLAIN) return explain;
+  explain.destroySync();
+  throw new WriteRefusedError(ONLY_QUERIES);
 }

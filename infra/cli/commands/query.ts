@@ -28,14 +28,14 @@ export const query = defineCommand({
     }
     return withLocalQueryEngine(async (engine) => {
       try {
-        // Before anything runs: a COPY, ATTACH or EXPORT here wrote wherever it named, the lake included.
-        await engine.refuseWrites(sql);
         if (format === 'csv') {
+          // Before anything runs: a COPY, ATTACH or EXPORT here wrote wherever it named, the lake included.
+          await engine.refuseWrites(sql);
           // The CSV `report` and `export` write (copy-out.ts): one quoting, one instant format, one neutraliser.
           process.stdout.write(await csvText(engine, sql, { rawCsv: Boolean(values['raw-csv']) }));
           return 0;
         }
-        const { columns, rows } = await engine.queryWithColumns(sql);
+        const { columns, rows } = await engine.queryReadOnly(sql); // refuses writes as the CSV path does
         process.stdout.write(formatRows(rows, format === 'json' ? 'json' : 'table', columns));
         return 0;
       } catch (err) {

@@ -1,0 +1,88 @@
+// The read-only check on a real DuckDB: each way of slipping a write past the EXPLAIN prefix, and one
+// preparation per statement for the check and the run.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { WriteRefusedError } from '../../core/errors.js';
+import { createDuckDb } from '../../puddles/duckdb.js';
+import { refuseWrites, runReadOnly } from './read-only-sql.js';
+
+let instance: DuckDBInstance;
+let conn: DuckDBConnection;
+let dir: string;
+beforeAll(async () => {
+  instance = await createDuckDb(1);
+  conn = await instance.connect();
+  dir = mkdtempSync(path.join(tmpdir(), 'puddle-read-only-'));
+});
+afterAll(() => {
+  conn.closeSync();
+  instance.closeSync();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const evil = () => path.join(dir, 'evil.csv');
+const copy = () => `COPY (SELECT 1 AS x) TO '${evil()}' (FORMAT csv)`;
+
+describe('refuseWrites and runReadOnly', () => {
+  const writes: [string, () => string][] = [
+    ['a COPY', () => copy()],
+    ['a COPY after a query', () => `SELECT 1; ${copy()}`],
+    ['a COPY after a `;` inside a string', () => `SELECT ';' AS s; ${copy()}`],
+    ['EXPLAIN ANALYZE of a COPY after a comment', () => `/* a look */ -- and a line\n eXpLaIn AnAlYzE ${copy()}`],
+    ['EXPLAIN with options of a COPY', () => `EXPLAIN (FORMAT json) ${copy()}`],
+    ['EXPLAIN (ANALYZE) of a COPY', () => `EXPLAIN (ANALYZE, FORMAT json) ${copy()}`],
+    ['two EXPLAINs, the second of a COPY', () => `EXPLAIN SELECT 1; EXPLAIN ANALYZE ${copy()}`],
+    // DuckDB ends a `--` comment at a carriage return: the old prefix read the COPY as part of the comment,
+    // checked the SELECT after the block comment DuckDB sees, and ran the COPY.
+    ['a COPY after a `--` comment ended by a carriage return', () => `-- c\rEXPLAIN ANALYZE ${copy()} /*\nEXPLAIN ANALYZE SELECT 1 -- */`],
+    // DuckDB nests block comments: the old prefix ended this one at its first `*/`.
+    ['a COPY after a nested block comment', () => `/* /* */ EXPLAIN ANALYZE SELECT 1 -- */ EXPLAIN ANALYZE ${copy()}`],
+  ];
+
+  for (const [name, sql] of writes) {
+    it(`refuses ${name}, writing nothing`, async () => {
+      await expect(refuseWrites(conn, sql())).rejects.toThrow(WriteRefusedError);
+      await expect(runReadOnly(conn, sql())).rejects.toThrow(WriteRefusedError);
+      expect(existsSync(evil())).toBe(false);
+    });
+  }
+
+  it('runs queries, the last statement giving the rows', async () => {
+    const reader = await runReadOnly(conn, "SELECT 1 AS x; SELECT ';' AS s, 2 AS y");
+    expect(reader.getRowObjectsJS()).toEqual([{ s: ';', y: 2 }]);
+    expect((await runReadOnly(conn, 'DESCRIBE SELECT 1 AS x')).getRowObjectsJS()[0]).toMatchObject({ column_name: 'x' });
+  });
+
+  it('runs EXPLAIN and EXPLAIN ANALYZE of a query, comments and options as written', async () => {
+    for (const sql of ['-- why\nexplain analyze SELECT 42', 'EXPLAIN (FORMAT json) SELECT 42', 'EXPLAIN SELECT 42;']) {
+      const rows = (await runReadOnly(conn, sql)).getRowObjectsJS();
+      expect(rows.length, sql).toBeGreaterThan(0);
+    }
+  });
+
+  it('prepares each statement once, for the check and the run', async () => {
+    const calls: string[] = [];
+    // The real connection, each call it gets noted: nothing should run SQL text a second time.
+    const noted = new Proxy(conn, {
+      get(target, name, receiver) {
+        const v: unknown = Reflect.get(target, name, receiver);
+        if (typeof v !== 'function') return v;
+        return async (...args: unknown[]) => {
+          calls.push(String(name));
+          const out: unknown = await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          if (name !== 'extractStatements') return out;
+          const extracted = out as { prepare(i: number): Promise<unknown> };
+          return { count: (out as { count: number }).count, prepare: (i: number) => (calls.push('prepare'), extracted.prepare(i)) };
+        };
+      },
+    });
+    const reader = await runReadOnly(noted, 'SELECT 1 AS x; SELECT 2 AS y');
+    expect(reader.getRowObjectsJS()).toEqual([{ y: 2 }]);
+    expect(calls).toEqual(['extractStatements', 'prepare', 'prepare']);
+  });
+});
