@@ -6,7 +6,8 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, PuddleError } from '../../core/errors.js';
+import { log } from '../../core/log.js';
 import type { SecretStore } from '../../core/ports.js';
 import { toPuddleError } from './aws-errors.js';
 import { SECRETS_MAX_AGE_MS } from './shape.js';
@@ -64,8 +65,9 @@ export async function loadSecrets(opts: {
       readAt = now();
       try {
         values = await readAll();
-      } catch {
-        // Keep the old copy (see the interface); the error says nothing a log would need that the next cold start won't.
+      } catch (err) {
+        // Keep the old copy (see the interface), and say so: a revoked key works on until a read succeeds.
+        log.warn('secrets could not be read again: keeping the copy read before', { group: ids.join(','), error: safeReason(err) });
       }
     },
   };
@@ -81,7 +83,9 @@ async function readOne(provider: SecretsProvider, id: string): Promise<Record<st
     if (err instanceof Error && err.name === 'TransformParameterError') {
       throw new ConfigError(`secret ${id} is not a JSON object of names to strings`);
     }
-    throw toPuddleError('SecretsManager', `GetSecretValue ${id}`, err);
+    // Powertools wraps the SDK's error in a GetParameterError: AWS's code and status are on its cause.
+    const sdkError = err instanceof Error && err.name === 'GetParameterError' && err.cause !== undefined ? err.cause : err;
+    throw toPuddleError('SecretsManager', `GetSecretValue ${id}`, sdkError);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfigError(`secret ${id} is not a JSON object of names to strings`);
@@ -92,4 +96,13 @@ async function readOne(provider: SecretsProvider, id: string): Promise<Record<st
     out[name] = v;
   }
   return out;
+}
+
+/**
+ * What a failed read says in a log: readOne's errors (PuddleErrors) name the secret's id, key names and AWS's
+ * error code, never a value; anything else only by its name, as its text could quote what it was parsing.
+ */
+function safeReason(err: unknown): string {
+  if (err instanceof PuddleError) return err.message;
+  return err instanceof Error ? err.name : 'unknown error';
 }

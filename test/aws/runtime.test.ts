@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { ConfigError } from '../../core/errors.js';
 import { createAwsRuntime, readAwsEnv } from '../../infra/aws/runtime.js';
@@ -123,5 +123,34 @@ describe('secrets from Secrets Manager (mocked: no emulator)', () => {
     await secrets.refresh();
     expect(secrets.get('PUDDLE_API_KEYS')).toBe('other');
     expect(mock.commandCalls(GetSecretValueCommand)).toHaveLength(3);
+  });
+
+  it('says in a warn line which secrets a refresh could not read, never their values, and serves the old copy', async () => {
+    const client = new SecretsManagerClient({ region: 'us-east-1' });
+    const mock = mockClient(client);
+    mock.on(GetSecretValueCommand, { SecretId: 'puddle/hub-keys' }).resolvesOnce({ SecretString: JSON.stringify({ PUDDLE_API_KEYS: 'old-key' }) });
+    let now = 0;
+    const secrets = await loadSecrets({ secretId: 'puddle/hub-keys', env: {}, client, maxAgeMs: 1000, now: () => now });
+    const lines: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (lines.push(String(chunk)), true));
+    try {
+      // An AWS failure: its code is in the line. Then a secret edited into text that is not JSON, the new key in
+      // it: Powertools' parse error quotes that text, so the line says only that it is not JSON.
+      mock.on(GetSecretValueCommand, { SecretId: 'puddle/hub-keys' }).rejects(Object.assign(new Error('busy'), { name: 'InternalServiceError', $metadata: { httpStatusCode: 500 } }));
+      now = 1000;
+      await secrets.refresh();
+      mock.on(GetSecretValueCommand, { SecretId: 'puddle/hub-keys' }).resolves({ SecretString: 'PUDDLE_API_KEYS=sk_new_leaked' });
+      now = 2000;
+      await secrets.refresh();
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(secrets.get('PUDDLE_API_KEYS')).toBe('old-key');
+    const warned = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(warned).toEqual([
+      expect.objectContaining({ level: 'warn', group: 'puddle/hub-keys', error: 'SecretsManager GetSecretValue puddle/hub-keys failed: InternalServiceError (HTTP 500)' }),
+      expect.objectContaining({ level: 'warn', group: 'puddle/hub-keys', error: 'secret puddle/hub-keys is not a JSON object of names to strings' }),
+    ]);
+    expect(lines.join('')).not.toMatch(/old-key|sk_new_leaked/);
   });
 });
