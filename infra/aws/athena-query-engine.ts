@@ -18,6 +18,7 @@ import type { CatalogFile, QueryEngine, QueryResult, Row } from '../../core/port
 import { sqlIdent } from '../../puddles/sql-text.js';
 import { namedViews } from '../../puddles/named-views.js';
 import { fileViews, type SourceSql, type ViewDef } from '../../puddles/views.js';
+import { athenaLakeFileError } from './athena-lake-file-error.js';
 import { ATHENA, GLUE_DATABASE, GLUE_TABLES, glueTableName, type GlueTableKind, type GlueTableSpec } from './shape.js';
 
 /** A query the workgroup stopped because it would have scanned more than its cutoff. */
@@ -211,6 +212,8 @@ function queryError(queryId: string, execution: QueryExecution): PuddleError {
   if (/bytes scanned limit/i.test(reason)) {
     return new ScanCutoffError(`Athena query ${queryId} stopped by the workgroup's scan cutoff: ${reason}`);
   }
+  const lakeFile = state === 'FAILED' ? athenaLakeFileError(reason) : undefined;
+  if (lakeFile) return lakeFile;
   // ErrorCategory 1 is Athena's own (system) failure, worth another try; 2 is the query's fault.
   const category = execution.Status?.AthenaError?.ErrorCategory;
   const retryable = execution.Status?.AthenaError?.Retryable === true || category === 1;

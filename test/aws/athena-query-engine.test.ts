@@ -8,7 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { RetriableError } from '../../core/errors.js';
+import { LakeFileError, RetriableError } from '../../core/errors.js';
 import { AthenaQueryEngine, athenaViews, ScanCutoffError, type QueryStats } from '../../infra/aws/athena-query-engine.js';
 import { ATHENA, GLUE_TABLES } from '../../infra/aws/shape.js';
 import { NAMED_VIEW_FILES } from '../../puddles/named-views.js';
@@ -105,6 +105,36 @@ describe('AthenaQueryEngine', () => {
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
     states({ state: 'FAILED', reason: 'Internal error', category: 1 });
     await expect(engine().query('SELECT 1')).rejects.toBeInstanceOf(RetriableError);
+  });
+
+  it('says a lake file Athena could not open is missing or damaged, naming its key, as the DuckDB engine does', async () => {
+    const key = 'lake/transactions/donation/v1/dt=2026-11-29/b-3f9a.parquet';
+    const s3Missing = 'io.trino.hdfs.s3.TrinoS3FileSystem$UnrecoverableS3OperationException: com.amazonaws.services.s3.model.AmazonS3Exception: The specified key does not exist. (Service: Amazon S3; Status Code: 404; Error Code: NoSuchKey; Request ID: EKWQ310403FNNWKV; S3 Extended Request ID: qIu8bN3U+alq/s=; Proxy: null)';
+    const failWith = async (reason: string, category = 2) => {
+      athena.reset();
+      athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+      states({ state: 'RUNNING' }, { state: 'FAILED', reason, category });
+      return engine().query('SELECT count(*) FROM donation_history').catch((e: unknown) => e);
+    };
+    // As Athena words them (engine 3): the split it could not open, or S3's exception with bucket and key.
+    const reasons = [
+      `HIVE_CANNOT_OPEN_SPLIT: Error opening Hive split s3://puddle-lake-123/${key} (offset=0, length=504731): ${s3Missing}`,
+      `GENERIC_INTERNAL_ERROR: ${s3Missing}, S3 Extended Request ID: qIu8bN3U+alq/s= (Bucket: puddle-lake-123, Key: ${key})`,
+      `HIVE_CANNOT_OPEN_SPLIT: Error opening Hive split s3://puddle-lake-123/${key} (offset=0, length=100): Not valid Parquet file: s3://puddle-lake-123/${key} expected magic number: [80, 65, 82, 49] got: [0, 0, 0, 0]`,
+    ];
+    for (const reason of reasons) {
+      const err = await failWith(reason);
+      expect(err, reason).toBeInstanceOf(LakeFileError);
+      expect((err as LakeFileError).key).toBe(key);
+      expect((err as Error).message).toBe(
+        `lake file ${key} is listed in the catalog but is missing or damaged: re-derive it from raw with puddle replay --contract donation, which replaces it (or restore it from a backup)`,
+      );
+    }
+    // S3 throttling a split is no lost file, and a key outside the lake (the results bucket) is not one of ours.
+    const throttled = await failWith(`HIVE_CANNOT_OPEN_SPLIT: Error opening Hive split s3://puddle-lake-123/${key} (offset=0, length=18614): Slow Down (Service: Amazon S3; Status Code: 503; Error Code: 503 Slow Down;`, 1);
+    expect(throttled).toBeInstanceOf(RetriableError);
+    const elsewhere = await failWith(`HIVE_CANNOT_OPEN_SPLIT: Error opening Hive split s3://other-bucket/exports/x.parquet (offset=0, length=10): ${s3Missing}`);
+    expect(elsewhere).not.toBeInstanceOf(LakeFileError);
   });
 
   it('reports a query stopped by the scan cutoff as such', async () => {
