@@ -44,6 +44,13 @@ export const PORTABLE_TIES_SQL = rebuildSql(
   'h.',
 );
 
+/**
+ * The newest first arrival of any donation version, superseded ones included (donation_history keeps each
+ * version's first arrival): where a rebuild puts as_of, never behind what the totals showed before it. In the SQL
+ * both engines speak; the local rebuild asks for it as epoch ms.
+ */
+export const NEWEST_ARRIVAL_SQL = 'SELECT max(_received_at) AS received FROM donation_history';
+
 const VIEW_SQL = 'SELECT box_start, channel, campaign, cta, currency, pledges, amount_minor FROM totals_by_box';
 
 /** As landed rows: applying is order-free, so rows the aggregate took meanwhile are kept. */
@@ -59,7 +66,7 @@ function apply(totals: LiveTotals, rows: readonly Row[]): void {
 export async function rebuildTotals(totals: LiveTotals, query: QueryEngine, pageRows = 200_000): Promise<number> {
   // as_of: the newest first arrival of any version, superseded ones included, as the hub before the restart
   // counted it (LiveTotals #arrived); the current rows alone would put it back to their own arrivals.
-  const [newest] = await query.query('SELECT epoch_ms(max(_received_at)) AS received FROM donation_history');
+  const [newest] = await query.query(`SELECT epoch_ms(received) AS received FROM (${NEWEST_ARRIVAL_SQL})`);
   if (newest?.received !== null && newest?.received !== undefined) totals.arrivedAt(Number(newest.received));
   const table = '_puddle_totals_rebuild';
   try {

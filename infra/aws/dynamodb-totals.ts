@@ -31,7 +31,7 @@
 //   pk `d:<donation_id>`        sk `d`                 { ch, rc, rs?, id, amt, cell?: cell keys as JSON, rev, ties?: JSON, moves?: JSON }
 //   pk `c:<campaign part>`      sk `<box, 15 digits>|<cellId>`  the counters (dynamodb-totals-counters.ts)
 //   pk `campaigns`              sk `<campaign part>`   { campaign }   (which cell partitions exist)
-//   pk `as_of`                  sk `-`                 { t }          (latest _received_at applied, ms)
+//   pk `as_of`                  sk `-`                 { t }          (newest first arrival of a version taken, ms)
 // A donation item's `rc` and `rs` are its current version's first arrival (_received_at in ms, and _received_seq:
 // absent when it has no position); `ties`, only while versions tie, lists every one of them (the current one too)
 // as [{ id, received, seq?, amount, cell }]; `moves`, only while some are owed, the
@@ -123,17 +123,17 @@ export class DynamoDbTotals {
 
   async applyRows(rows: readonly Record<string, Cell>[]): Promise<void> {
     const byKey = new Map<string, DonationVersion[]>();
-    let asOf = Number.NEGATIVE_INFINITY;
     for (const r of rows) {
       const d = readDonationRow(r);
       // Landing refuses rows without _changed_at (landing-rows.ts); DynamoDB cannot store NaN.
       if (!d || Number.isNaN(d.changed)) continue;
-      asOf = Math.max(asOf, d.received);
       const list = byKey.get(d.key);
       if (list) list.push(d);
       else byKey.set(d.key, [d]);
     }
     const lists = [...byKey.values()];
+    // as_of moves only by versions the totals hold at this arrival (see #held), as the local aggregate's does.
+    let asOf = Number.NEGATIVE_INFINITY;
     let next = 0;
     let failed = false;
     const worker = async () => {
@@ -141,7 +141,7 @@ export class DynamoDbTotals {
       while (!failed && next < lists.length) {
         const list = lists[next++]!;
         try {
-          for (const d of list) await this.#applyOne(d);
+          for (const d of list) if (await this.#applyOne(d)) asOf = Math.max(asOf, d.received);
         } catch (err) {
           failed = true;
           throw err;
@@ -155,7 +155,13 @@ export class DynamoDbTotals {
     if (Number.isFinite(asOf)) await this.#advanceAsOf(asOf);
   }
 
-  async #applyOne(d: DonationVersion): Promise<void> {
+  /**
+   * Whether the item holds `d` at its arrival once applied (current or tying): a new donation, a newer version,
+   * a tying one, or a redelivery of one of those (a batch that failed after taking it comes again, and must still
+   * move as_of). A re-send (the same envelope at a later arrival) or an older version is not held, and does not
+   * move as_of: donation_history keeps each version's first arrival only, which is what a backfill reads.
+   */
+  async #applyOne(d: DonationVersion): Promise<boolean> {
     const version: StoredVersion = { id: d.id, received: d.received, seq: d.seq, amount: d.amount, cell: d.pledged ? d.cell : null };
     const key = donationKey(d.key);
     // Most versions are their donation's first: try creating its item before reading anything.
@@ -166,7 +172,7 @@ export class DynamoDbTotals {
         const created = await conditional('UpdateItem', () =>
           this.#client.send(new UpdateItemCommand({ TableName: this.#table, Key: key, ...itemUpdate(d.changed, version, null, moves), ConditionExpression: 'attribute_not_exists(pk)' })),
         );
-        if (created) return this.#finish(d.key, moves, 1);
+        if (created) return this.#finish(d.key, moves, 1).then(() => true);
       }
       const item = await this.#read(d.key);
       exists = item !== undefined;
@@ -174,11 +180,11 @@ export class DynamoDbTotals {
       if (!item) continue;
       const change = decide(item, d, version);
       const owed = movesOf(item);
-      if (!change && owed.length === 0) return;
+      if (!change && owed.length === 0) return held(item, d);
       const rev = revOf(item);
       // Nothing to change, but moves a writer that failed left owed: finish them (there are none on an item
       // written before `rev` existed).
-      if (!change) return this.#finish(d.key, owed, rev!);
+      if (!change) return this.#finish(d.key, owed, rev!).then(() => held(item, d));
       const moves = [...owed, ...change.moves];
       const update = itemUpdate(d.changed, change.win, change.ties, moves);
       if (rev !== undefined) update.ExpressionAttributeValues[':rev'] = n(rev);
@@ -188,7 +194,8 @@ export class DynamoDbTotals {
         ),
       );
       // Lost: another writer changed the item since it was read; decide again on what it wrote.
-      if (written) return this.#finish(d.key, moves, (rev ?? 0) + 1);
+      // Won: `d` is the current version now, or one of those tying with it.
+      if (written) return this.#finish(d.key, moves, (rev ?? 0) + 1).then(() => true);
     }
     throw new RetriableError(`DynamoDB totals: a donation item changed under ${MAX_RACES} writes in a row`);
   }
@@ -232,6 +239,14 @@ export class DynamoDbTotals {
         }),
       ),
     );
+  }
+
+  /**
+   * as_of no earlier than `t` (ms): a backfill gives the newest first arrival in donation_history, superseded
+   * versions included, as the counters kept before counted them; the current versions alone could put it back.
+   */
+  async arrivedAt(t: number): Promise<void> {
+    await this.#advanceAsOf(t);
   }
 
   async asOf(): Promise<string | null> {
@@ -392,6 +407,13 @@ export class DynamoDbTotals {
  * What a version changes on its donation's item as read: nothing (null: older, or a repeat of a tying version),
  * or the version that becomes current with the moves from the one read to it.
  */
+/** Whether a donation item holds `d` at its arrival: as its current version, or one of those tying with it. */
+function held(item: Item, d: DonationVersion): boolean {
+  if (Number(item.ch?.N) !== d.changed) return false;
+  const versions: TiedVersion[] = item.ties?.S === undefined ? [storedCurrent(item)] : (JSON.parse(item.ties.S) as TiedVersion[]);
+  return versions.some((v) => v.id === d.id && v.received === d.received);
+}
+
 function decide(item: Item, d: DonationVersion, version: StoredVersion): Change | null {
   const changed = Number(item.ch?.N);
   // Its _changed_at never goes down; NaN (an item without one) is never replaced either.

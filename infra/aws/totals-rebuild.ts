@@ -13,7 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 import type { QueryEngine } from '../../core/ports.js';
 import type { Cell } from '../../puddles/parquet-writer.js';
-import { PORTABLE_REBUILD_SQL, PORTABLE_TIES_SQL } from '../../puddles/totals-sql.js';
+import { NEWEST_ARRIVAL_SQL, PORTABLE_REBUILD_SQL, PORTABLE_TIES_SQL } from '../../puddles/totals-sql.js';
 import { AthenaQueryEngine } from './athena-query-engine.js';
 import { callLimits, readCallTimeoutMs } from './call-limits.js';
 import { DynamoDbTotals } from './dynamodb-totals.js';
@@ -22,7 +22,7 @@ import { ATHENA, ENV, GLUE_DATABASE, TOTALS_TABLE } from './shape.js';
 export interface RebuildOutcome {
   /** Rows the query gave (one per current donation version). */
   rows: number;
-  /** Bytes Athena scanned (both queries), when the engine says. */
+  /** Bytes Athena scanned (all three queries), when the engine says. */
   bytesScanned?: number;
 }
 
@@ -31,7 +31,7 @@ export interface RebuildOutcome {
  * run stopped half way is simply run again), then the versions tying with them.
  */
 export async function rebuildCounters(
-  totals: Pick<DynamoDbTotals, 'applyRows'>,
+  totals: Pick<DynamoDbTotals, 'applyRows' | 'arrivedAt'>,
   query: QueryEngine,
   opts: { chunkRows?: number; onProgress?: (applied: number, of: number) => void } = {},
 ): Promise<RebuildOutcome> {
@@ -42,11 +42,17 @@ export async function rebuildCounters(
     opts.onProgress?.(Math.min(i + chunk, rows.length), rows.length);
   }
   const scanned = () => (query instanceof AthenaQueryEngine ? query.lastStats()?.bytesScanned : undefined);
-  const currentScanned = scanned();
+  const scans = [scanned()];
   const ties = (await query.query(PORTABLE_TIES_SQL)) as Record<string, Cell>[];
-  const tiesScanned = scanned();
+  scans.push(scanned());
   await totals.applyRows(ties);
-  const bytesScanned = currentScanned === undefined && tiesScanned === undefined ? undefined : (currentScanned ?? 0) + (tiesScanned ?? 0);
+  // as_of from every version's first arrival, not the current ones' alone: a table emptied and backfilled never
+  // shows it earlier than the counters it replaces did (DynamoDbTotals.arrivedAt).
+  const [newest] = await query.query(NEWEST_ARRIVAL_SQL);
+  scans.push(scanned());
+  const received = typeof newest?.received === 'string' ? Date.parse(newest.received) : Number.NaN;
+  if (Number.isFinite(received)) await totals.arrivedAt(received);
+  const bytesScanned = scans.every((b) => b === undefined) ? undefined : scans.reduce<number>((a, b) => a + (b ?? 0), 0);
   return { rows: rows.length, ...(bytesScanned !== undefined ? { bytesScanned } : {}) };
 }
 
