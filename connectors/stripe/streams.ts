@@ -52,8 +52,13 @@ function retrieveOne<R>(resource: string, retrieve: (stripe: Stripe, id: string)
  */
 export const STRIPE_LOOKBACK_MS = 5 * 60_000;
 
-/** Windows of a week keep a year's backfill to ~53 windows a stream. */
-const objectWindows = (lookbackMs: number) => ({ sizeMs: 7 * DAY, lookbackMs, lagMs: 5_000 });
+/**
+ * How long a window grows to where the one before fitted in a page (core/engine/window-plan.ts): lists page by
+ * cursor within any range, so a long window costs only its pages, and a quiet year's backfill (fixed weeks: 53
+ * list calls a stream, however empty) takes about 9 windows a stream.
+ */
+const MAX_WINDOW_MS = 64 * DAY;
+const objectWindows = (lookbackMs: number) => ({ sizeMs: 7 * DAY, maxSizeMs: MAX_WINDOW_MS, lookbackMs, lagMs: 5_000 });
 const created = (r: { created: number }) => new Date(r.created * 1000);
 
 type ChargeLinkMaps = { intents: Map<string, PaymentIntentLink>; payouts: Map<string, string> };
@@ -141,7 +146,7 @@ export function stripeStreams(opts: StripeMapOptions, lookbackMs = STRIPE_LOOKBA
   const events = defineStream<Stripe, StripeEvent>({
     name: 'events', contract: 'payment', primaryKey: (r) => r.id, cursor: created,
     // The events API is eventually consistent: read about a minute behind now.
-    windows: { sizeMs: DAY, lookbackMs: 5 * 60_000, lagMs: 60_000 },
+    windows: { sizeMs: DAY, maxSizeMs: MAX_WINDOW_MS, lookbackMs: 5 * 60_000, lagMs: 60_000 },
     // Stripe keeps events for 30 days: a first read starts a day inside that, for margin (the object streams
     // backfill everything older). A bookmark older than that means changes were missed, so the object streams
     // re-read every window since it (by creation time), each in its own run, and events restart inside.

@@ -63,12 +63,3 @@ export async function loadBookmark(state: StateStore, connector: string, stream:
 export async function saveBookmark(state: StateStore, connector: string, stream: string, b: Bookmark): Promise<void> {
   await state.set(bookmarkKey(connector, stream), { ...b, updatedAt: new Date().toISOString() });
 }
-
-/** Split [from, to) into windows of at most `sizeMs`, oldest first. */
-export function sliceWindows(from: Date, to: Date, sizeMs: number): { from: Date; to: Date }[] {
-  const out: { from: Date; to: Date }[] = [];
-  for (let t = from.getTime(); t < to.getTime(); t += sizeMs) {
-    out.push({ from: new Date(t), to: new Date(Math.min(t + sizeMs, to.getTime())) });
-  }
-  return out;
-}

@@ -74,8 +74,12 @@ export interface StreamDef<C = unknown, R = unknown> {
   primaryKey: (record: R) => string;
   /** The record's position on the stream's time axis (e.g. Stripe `created`), for windows and bookmarks. */
   cursor?: (record: R) => Date;
-  /** Date-window slicing: the engine reads [bookmark - lookback, now - lag) in windows of `sizeMs`. */
-  windows?: { sizeMs: number; lookbackMs?: number; lagMs?: number };
+  /**
+   * Date-window slicing: the engine reads [bookmark - lookback, now - lag) in windows of `sizeMs`. `maxSizeMs`:
+   * after a window read in one page the next is twice as long, up to this (core/engine/window-plan.ts); unset,
+   * every window is `sizeMs` (a provider that caps a window's results, or a stream whose page is a whole day).
+   */
+  windows?: { sizeMs: number; maxSizeMs?: number; lookbackMs?: number; lagMs?: number };
   /** The provider keeps this stream's records only so long (windowed streams only). */
   horizon?: Horizon;
   /** Fetch one page of one window (window is null for streams without windows). */

@@ -5,7 +5,7 @@ import { receivedAt } from '../received-clock.js';
 import { AuthError, CursorGoneError, FatalError, QuotaReachedError, RetriableError, WindowTooLargeError } from '../errors.js';
 import { log } from '../log.js';
 import { redactPersonalData } from '../pii.js';
-import { backfillPositionIn, backfillRangeOf, loadBookmark, saveBookmark, sliceWindows, type BackfillPosition, type Bookmark, type ReadPosition } from './bookmark.js';
+import { backfillPositionIn, backfillRangeOf, loadBookmark, saveBookmark, type BackfillPosition, type Bookmark, type ReadPosition } from './bookmark.js';
 import { unlessGivenUp, type RequestBudget } from './budget.js';
 import { horizonOver, keepWithinHorizon, takeReread } from './horizon.js';
 import type { ConnectorDef, EngineRuntime, Page, StreamContext, StreamDef, SyncRange, Window } from './define.js';
@@ -13,6 +13,7 @@ import { mappedToEnvelopes, quarantineEnvelope, type Origin } from './envelopes.
 import type { Mapped } from './mapped.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
 import { recordRun, type RunMetrics, type RunResult } from './sync-run.js';
+import { WindowPlan, type PlannedWindow } from './window-plan.js';
 
 /**
  * `from`: read this range instead of resuming from the bookmark: a backfill, checkpointed apart from the
@@ -297,12 +298,13 @@ class StreamRun<C> {
     // a backfill left in the future before 2026-12-01 (the cursor only moves forward otherwise).
     if (this.opts.settings.full && !this.backfill && this.stream.windows) bm.cursor = null;
     const windows = this.plan(bm);
-    if (this.stream.windows && windows.length) this.range = { from: windows[0]!.from.getTime(), to: windows[windows.length - 1]!.to.getTime() };
-    while (windows.length) {
-      const w = windows.shift()!;
+    if (this.stream.windows) this.range = windows.span;
+    for (let w = windows.next(); w; w = windows.next()) {
       this.position = w.to.getTime();
+      const pagesBefore = this.metrics.pages;
       try {
         await this.readWindow(bm, w);
+        windows.read(w, this.metrics.pages - pagesBefore);
       } catch (err) {
         // Too many results for the provider: read the two halves instead, oldest first.
         const span = w.to.getTime() - w.from.getTime();
@@ -310,7 +312,7 @@ class StreamRun<C> {
         if (span <= 2000) throw new FatalError(`${this.opts.connector.name}/${this.stream.name}: a ${span} ms window is still too large to read`);
         const mid = new Date(w.from.getTime() + Math.floor(span / 2000) * 1000);
         this.ctx.log('window too large: splitting it', { from: w.from.toISOString(), to: w.to.toISOString() });
-        windows.unshift({ from: w.from, to: mid, token: null }, { from: mid, to: w.to, token: null });
+        windows.split(w, mid);
       }
     }
     if (!this.backfill) bm.revisitFrom = this.revisitFrom === null ? null : new Date(this.revisitFrom).toISOString();
@@ -332,14 +334,14 @@ class StreamRun<C> {
   }
 
   /** The windows this run reads: an interrupted window first, then on from the bookmark. */
-  private plan(bm: Bookmark): (Window & { token: string | null })[] {
+  private plan(bm: Bookmark): WindowPlan {
     const { settings, runtime } = this.opts;
     const spec = this.stream.windows;
-    if (!spec) return [{ from: new Date(0), to: new Date(0), token: settings.full ? null : (bm.window?.token ?? null) }];
+    if (!spec) return new WindowPlan([{ from: new Date(0), to: new Date(0), token: settings.full ? null : (bm.window?.token ?? null) }], new Date(0), new Date(0), { sizeMs: 1 });
     // Never past what an incremental run reads up to: a later `--to` read a future with nothing in it yet,
     // and the bookmark it left there skipped every record made until then.
     const to = new Date(Math.min(settings.to?.getTime() ?? Infinity, runtime.clock.now().getTime() - (spec.lagMs ?? 0)));
-    const out: (Window & { token: string | null })[] = [];
+    const out: PlannedWindow[] = [];
     let from: Date;
     const bf = this.backfill;
     if (bf) {
@@ -355,7 +357,7 @@ class StreamRun<C> {
       from = new Date(new Date(bm.cursor).getTime() - (spec.lookbackMs ?? 0));
       if (bm.revisitFrom && new Date(bm.revisitFrom) < from) from = new Date(bm.revisitFrom);
     }
-    return [...out, ...sliceWindows(from, to, spec.sizeMs).map((w) => ({ ...w, token: null }))];
+    return new WindowPlan(out, from, to, spec);
   }
 
   /** Keep the older of the saved and this run's revisit points: both still have unsettled records. */
@@ -381,7 +383,7 @@ class StreamRun<C> {
     return this.stream.windows ? `[${w.from.toISOString()}, ${w.to.toISOString()})` : '(the whole stream)';
   }
 
-  private async readWindow(bm: Bookmark, w: Window & { token: string | null }): Promise<void> {
+  private async readWindow(bm: Bookmark, w: PlannedWindow): Promise<void> {
     const { connector, runtime, settings } = this.opts;
     const at: ReadPosition = this.backfill ?? bm;
     const windowed = Boolean(this.stream.windows);

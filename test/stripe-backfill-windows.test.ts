@@ -1,0 +1,62 @@
+// A backfill over a quiet year: Stripe's windows grow while each fits in one page (core/engine/window-plan.ts).
+// Until 2026-12-02 every window was its fixed size: a --full of a year was 53 list calls a stream and 368 for
+// events (one a day, 335 of them older than the 30 days Stripe keeps events), 740 in all for 82 charges.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadBookmark } from '../core/engine/bookmark.js';
+import { stopRuns } from '../core/engine/run-stream.js';
+import { syncConnector } from '../core/engine/sync.js';
+import { stripeConnector } from '../connectors/stripe/connector.js';
+import { NOW, stripeHarness, type StripeHarness } from './support/stripe-harness.js';
+
+const DAY = 86_400_000;
+const YEAR_AGO = new Date(NOW.getTime() - 365 * DAY);
+
+describe('Stripe backfill of a quiet year', () => {
+  let h: StripeHarness;
+  beforeEach(async () => {
+    h = await stripeHarness({ scenario: { seed: 5, donations: 150 } }, { startDate: YEAR_AGO });
+  });
+  afterEach(() => h.close());
+
+  it('--full reads a year in windows that grow while empty: 9 list calls an empty stream, not 53', async () => {
+    h.sandbox.requests.reset();
+    const results = await h.sync({ full: true });
+    expect(results.every((r) => r.outcome === 'succeeded')).toBe(true);
+    const calls = Object.fromEntries(results.map((r) => [r.stream, r.requests]));
+    // 7, 14, 28, 56 days, then 64-day windows (Stripe's cap) to now: 9 windows over 365 days.
+    for (const empty of ['refunds', 'disputes', 'payouts']) expect(calls[empty]).toBe(9);
+    // One day, doubling to 64 days over the empty past, then the last 30 days' pages.
+    expect(calls.events).toBeLessThan(20);
+    expect(h.sandbox.requests.total).toBeLessThan(100);
+    // Nothing missed, and every bookmark where fixed windows left it: now less the stream's lag.
+    expect(results.find((r) => r.stream === 'charges')!.records).toBe(h.sandbox.data.charges.length);
+    expect((await loadBookmark(h.rt.state, 'stripe', 'charges')).cursor).toBe(new Date(NOW.getTime() - 5_000).toISOString());
+    expect((await loadBookmark(h.rt.state, 'stripe', 'events')).cursor).toBe(new Date(NOW.getTime() - 60_000).toISOString());
+    await h.land();
+    expect(await h.q('SELECT count(*) AS n FROM payment')).toEqual([{ n: h.sandbox.data.charges.length }]);
+  });
+
+  it('a --from backfill stopped in a grown window resumes there and reads the rest with no gap', async () => {
+    const inst = stripeConnector(h.config());
+    const deadline = new Date(NOW.getTime() + 365 * DAY);
+    let lists = 0;
+    const real = inst.client.charges.list.bind(inst.client.charges);
+    // Ctrl-C as the fifth window's list goes out: that page is read, and the run stops at the sixth, checkpointed.
+    inst.client.charges.list = ((params: never) => {
+      if (++lists === 5) stopRuns(deadline);
+      return real(params);
+    }) as never;
+    const range = { streams: ['charges'], from: YEAR_AGO };
+    const [stopped] = await syncConnector(inst, h.engineRuntime, { ...range, deadline });
+    expect(stopped).toMatchObject({ outcome: 'partial', records: 0 });
+    const kept = (await loadBookmark(h.rt.state, 'stripe', 'charges')).backfill!;
+    // The window under way is a grown one (7 + 14 + 28 + 56 + 64 days in), kept whole.
+    expect(kept.window).toEqual({ from: new Date(YEAR_AGO.getTime() + 169 * DAY).toISOString(), to: new Date(YEAR_AGO.getTime() + 233 * DAY).toISOString(), token: null });
+
+    const [rest] = await h.sync(range);
+    expect(rest).toMatchObject({ outcome: 'succeeded', records: h.sandbox.data.charges.length });
+    expect((await loadBookmark(h.rt.state, 'stripe', 'charges')).backfill).toBeNull();
+    await h.land();
+    expect(await h.q('SELECT count(*) AS n FROM payment')).toEqual([{ n: h.sandbox.data.charges.length }]);
+  });
+});
