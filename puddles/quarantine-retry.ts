@@ -16,6 +16,7 @@ import { remapRecord } from '../core/engine/remap.js';
 import { makeEnvelope, type Envelope } from '../core/envelope.js';
 import type { Clock, Queue, QueryEngine } from '../core/ports.js';
 import { receivedAt } from '../core/received-clock.js';
+import { isoFromMs, utcInstantMs } from '../core/time.js';
 import { puddleFor } from './definitions.js';
 import { sqlString } from './sql-text.js';
 import { contractRow } from './landing-rows.js';
@@ -46,7 +47,11 @@ export interface ResyncRange {
   connector: string;
   /** Empty: every stream. */
   streams: string[];
-  /** Dates, `to` exclusive (the day after the last record's, and the streams' lookback on). */
+  /**
+   * Dates, `to` exclusive (the day after the last record's, and the streams' lookback on), or, where that is
+   * later than now, now (a time, to the second): no sync reads the future (until 2026-12-02 a record of today
+   * with Braintree's three-day lookback named a `--to` three days ahead).
+   */
   from: string;
   to: string;
   records: number;
@@ -116,11 +121,11 @@ export async function retryQuarantine(opts: RetryOptions): Promise<RetryReport> 
   const needsResync = (row: OpenRow, connector: ConnectorMappings, name: string, streams: string[], why: string) => {
     const day = row.occurred_at.slice(0, 10);
     const lookback = Math.max(0, ...(connector.mappings ?? []).filter((s) => streams.includes(s.name)).map((s) => s.windows?.lookbackMs ?? 0));
-    const last = dayAfter(day, Math.ceil(lookback / DAY_MS));
+    const last = notAfter(dayAfter(day, Math.ceil(lookback / DAY_MS)), opts.clock.now());
     const k = `${name}|${streams.join(',')}|${why}`;
     const r = resync.get(k) ?? { connector: name, streams, from: day, to: last, records: 0, why };
     r.from = day < r.from ? day : r.from;
-    r.to = last > r.to ? last : r.to;
+    r.to = utcInstantMs(last) > utcInstantMs(r.to) ? last : r.to;
     r.records++;
     resync.set(k, r);
   };
@@ -293,3 +298,5 @@ function resolutionEnvelope(row: OpenRow, resolution: Resolution, landed: readon
 
 const DAY_MS = 86_400_000;
 const dayAfter = (day: string, more = 0) => new Date(Date.parse(`${day}T00:00:00Z`) + (1 + more) * DAY_MS).toISOString().slice(0, 10);
+/** `day`, or `now` to the next whole second (a time `puddle sync --to` takes) when the day starts after it. */
+const notAfter = (day: string, now: Date) => (utcInstantMs(day) <= now.getTime() ? day : `${isoFromMs(Math.ceil(now.getTime() / 1000) * 1000).slice(0, 19)}Z`);

@@ -17,6 +17,7 @@ import { PuddleConsumer } from '../puddles/consumer.js';
 import { PUDDLES } from '../puddles/definitions.js';
 import { OPS_SQL } from '../puddles/http/ops-routes.js';
 import { retryQuarantine } from '../puddles/quarantine-retry.js';
+import { emptyRangeProblem } from '../infra/cli/range.js';
 import { braintreeHarness, BT_NOW } from './support/braintree-harness.js';
 import { startHubProcess } from './support/hub-process.js';
 import { runPuddle } from './support/run-cli.js';
@@ -36,6 +37,21 @@ async function misconfigured(): Promise<{ h: H; quarantined: number }> {
   expect(run!.quarantined).toBe(run!.records);
   await h.land();
   return { h, quarantined: run!.quarantined };
+}
+
+/** A fresh home whose lake holds `envelopes`, landed, for `test`; closed and removed after. */
+async function inLandedHome(name: string, envelopes: Envelope[], test: (rt: Awaited<ReturnType<typeof createLocalRuntime>>) => Promise<void>): Promise<void> {
+  const home = mkdtempSync(join(tmpdir(), `puddle-quarantine-${name}-`));
+  const rt = await createLocalRuntime({ home });
+  try {
+    for (const p of PUDDLES) await rt.queue.subscribe(p);
+    await rt.queue.publish(envelopes);
+    for (const p of PUDDLES) await new PuddleConsumer({ puddle: p, queue: rt.queue, store: rt.store, catalog: rt.catalog }).drain();
+    await test(rt);
+  } finally {
+    await rt.close();
+    rmSync(home, { recursive: true, force: true });
+  }
 }
 
 describe('puddle quarantine retry', () => {
@@ -179,59 +195,44 @@ describe('puddle quarantine retry', () => {
 
 describe('puddle quarantine retry of a webhook row whose object the provider does not have', () => {
   it('names no sync for it (none could resolve it), and says why', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'puddle-quarantine-notfound-'));
-    const rt = await createLocalRuntime({ home });
-    try {
-      // Rows a webhook left before 2026-12-02 (a snapshot without created_at): one object the re-read did not
-      // find, one it found (deferred, say), so a sync is still the way for that one.
-      const webhook = (id: string) => ({ source: 'webhook:braintree', delivery_id: `btn_${id}`, type: 'transaction_settled', occurred_at: '2026-11-27T20:00:00.000Z' });
-      const origin = (id: string) => ({ source: 'webhook:braintree', stream: 'transaction_settled', delivery_id: `btn_${id}`, received_at: '2026-11-27T20:00:01.000Z', raw: scrubPersonalData({}), record_key: `btn_${id}` });
-      const quarantined = ['gone', 'later'].map((id) =>
-        quarantineEnvelope({ contract: 'payment', version: 2, payload: { payment_id: id } }, [{ path: 'payload.occurred_at', message: 'is required' }], origin(id)),
-      );
-      const at = '2026-11-27T20:00:02.000Z';
-      const audits = [
-        auditEnvelope({ connector: 'braintree', stream: 'transactions', id: 'gone' }, webhook('gone'), { outcome: 'not_found' }, at),
-        auditEnvelope({ connector: 'braintree', stream: 'transactions', id: 'later' }, webhook('later'), { outcome: 'deferred', reason: 'provider_unreachable' }, at),
-      ];
-      for (const p of PUDDLES) await rt.queue.subscribe(p);
-      await rt.queue.publish([...quarantined, ...audits]);
-      for (const p of PUDDLES) await new PuddleConsumer({ puddle: p, queue: rt.queue, store: rt.store, catalog: rt.catalog }).drain();
-
+    // Rows a webhook left before 2026-12-02 (a snapshot without created_at): one object the re-read did not
+    // find, one it found (deferred, say), so a sync is still the way for that one.
+    const webhook = (id: string) => ({ source: 'webhook:braintree', delivery_id: `btn_${id}`, type: 'transaction_settled', occurred_at: '2026-11-27T20:00:00.000Z' });
+    const origin = (id: string) => ({ source: 'webhook:braintree', stream: 'transaction_settled', delivery_id: `btn_${id}`, received_at: '2026-11-27T20:00:01.000Z', raw: scrubPersonalData({}), record_key: `btn_${id}` });
+    const quarantined = ['gone', 'later'].map((id) =>
+      quarantineEnvelope({ contract: 'payment', version: 2, payload: { payment_id: id } }, [{ path: 'payload.occurred_at', message: 'is required' }], origin(id)),
+    );
+    const at = '2026-11-27T20:00:02.000Z';
+    const audits = [
+      auditEnvelope({ connector: 'braintree', stream: 'transactions', id: 'gone' }, webhook('gone'), { outcome: 'not_found' }, at),
+      auditEnvelope({ connector: 'braintree', stream: 'transactions', id: 'later' }, webhook('later'), { outcome: 'deferred', reason: 'provider_unreachable' }, at),
+    ];
+    await inLandedHome('notfound', [...quarantined, ...audits], async (rt) => {
       const report = await retryQuarantine({ query: rt.query, queue: rt.queue, clock: { now: () => new Date('2026-11-29T00:00:00Z') }, connector: (name) => ({ mappings: CONNECTORS[name]!.mappings!(rt.secrets) }), dryRun: true });
       expect(report).toMatchObject({ open: 2, other: [{ source: 'webhook:braintree', records: 1, why: expect.stringContaining('the provider answered not found') }] });
       expect(report.resync).toMatchObject([{ connector: 'braintree', records: 1 }]);
-    } finally {
-      await rt.close();
-      rmSync(home, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 });
 
 describe('puddle quarantine retry over a large quarantine', () => {
   it('asks raw which records landed since in one short statement, however many rows are open', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'puddle-quarantine-many-'));
-    const rt = await createLocalRuntime({ home });
-    try {
-      const open = 3_000;
-      const origin = (received_at: string) => ({ source: 'stripe', stream: 'charges', delivery_id: `run-${received_at}`, received_at, raw: scrubPersonalData({}) });
-      // A bad mapping quarantined every charge of a run; a later sync read every other one again, and it landed.
-      const quarantined = Array.from({ length: open }, (_, i) =>
-        quarantineEnvelope({ contract: 'payment', version: 1, payload: { payment_id: `ch_${i}` } }, [{ path: 'payload.amount_minor', message: 'is required' }], origin('2026-11-27T20:00:00.000Z')),
-      );
-      const later = origin('2026-11-28T09:00:00.000Z');
-      const landed = Array.from({ length: open / 2 }, (_, i) =>
-        makeEnvelope({
-          contract: 'payment',
-          version: 1,
-          payload: { payment_id: `ch_${2 * i}`, occurred_at: '2026-11-27T19:00:00.000Z', provider: 'stripe', status: 'succeeded', amount_minor: 500, currency: 'GBP' },
-          ...later,
-        }),
-      );
-      for (const p of PUDDLES) await rt.queue.subscribe(p);
-      await rt.queue.publish([...quarantined, ...landed]);
-      for (const p of PUDDLES) await new PuddleConsumer({ puddle: p, queue: rt.queue, store: rt.store, catalog: rt.catalog }).drain();
-
+    const open = 3_000;
+    const origin = (received_at: string) => ({ source: 'stripe', stream: 'charges', delivery_id: `run-${received_at}`, received_at, raw: scrubPersonalData({}) });
+    // A bad mapping quarantined every charge of a run; a later sync read every other one again, and it landed.
+    const quarantined = Array.from({ length: open }, (_, i) =>
+      quarantineEnvelope({ contract: 'payment', version: 1, payload: { payment_id: `ch_${i}` } }, [{ path: 'payload.amount_minor', message: 'is required' }], origin('2026-11-27T20:00:00.000Z')),
+    );
+    const later = origin('2026-11-28T09:00:00.000Z');
+    const landed = Array.from({ length: open / 2 }, (_, i) =>
+      makeEnvelope({
+        contract: 'payment',
+        version: 1,
+        payload: { payment_id: `ch_${2 * i}`, occurred_at: '2026-11-27T19:00:00.000Z', provider: 'stripe', status: 'succeeded', amount_minor: 500, currency: 'GBP' },
+        ...later,
+      }),
+    );
+    await inLandedHome('many', [...quarantined, ...landed], async (rt) => {
       // The real engine, with every statement it is given written down.
       const sent: string[] = [];
       const query: QueryEngine = {
@@ -244,9 +245,26 @@ describe('puddle quarantine retry over a large quarantine', () => {
       // None grows with the open rows: one list of these 3,000 keys was some 30,000 characters.
       expect(sent.length).toBeGreaterThan(0);
       expect(Math.max(...sent.map((s) => s.length))).toBeLessThan(1_000);
-    } finally {
-      await rt.close();
-      rmSync(home, { recursive: true, force: true });
-    }
+    });
+  }, 120_000);
+});
+
+describe('puddle quarantine retry of a record of today', () => {
+  it("names a sync whose --to is now, not the stream's lookback past it", async () => {
+    // A Braintree disbursement (read again three days back each run) quarantined this morning: its day's payout
+    // is summed from the whole page, so only a sync brings it back. Until 2026-12-02 the sync named ran to the
+    // day after, plus those three days: --to 2026-12-03, four days ahead.
+    const origin = { source: 'braintree', stream: 'disbursements', delivery_id: 'run-1', received_at: '2026-11-29T09:00:01.000Z', raw: scrubPersonalData({}), record_key: 'tx_1', occurred_at: '2026-11-29T09:00:00.000Z' };
+    const row = quarantineEnvelope({ contract: 'payout_item', version: 1, payload: { payout_id: 'acct:2026-11-29' } }, [{ path: 'payload.net_minor', message: 'is required' }], origin);
+    await inLandedHome('today', [row], async (rt) => {
+      const retry = (now: string) =>
+        retryQuarantine({ query: rt.query, queue: rt.queue, clock: { now: () => new Date(now) }, connector: (name) => ({ mappings: CONNECTORS[name]!.mappings!(rt.secrets) }), dryRun: true });
+      const today = await retry('2026-11-29T10:15:30.250Z');
+      expect(today.resync).toMatchObject([{ connector: 'braintree', streams: ['disbursements'], from: '2026-11-29', to: '2026-11-29T10:15:31Z', records: 1 }]);
+      // What `puddle sync` is given: a range it takes (not empty, not refused) that holds the record.
+      expect(emptyRangeProblem(today.resync[0]!, 'instants')).toBeNull();
+      // Once the lookback's days are past, the range ends at their last day, as before.
+      expect((await retry('2026-12-10T00:00:00Z')).resync).toMatchObject([{ from: '2026-11-29', to: '2026-12-03' }]);
+    });
   }, 120_000);
 });
