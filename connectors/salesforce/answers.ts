@@ -41,10 +41,16 @@ export function queryAnswer(res: unknown, what: string): QueryAnswer {
   return { records: res.records as SfRecord[], done: res.done, totalSize: typeof res.totalSize === 'number' ? res.totalSize : res.records.length };
 }
 
-/** A Bulk 2.0 query job's state (and its error, when it failed). */
-export function bulkJobState(res: unknown, what: string): { state: string; errorMessage?: string } {
+/**
+ * A Bulk 2.0 query job's state, its error when it failed, and once complete how many records its results hold
+ * (`numberRecordsProcessed`, which bulk-backfill.ts checks the rows it read against).
+ */
+export function bulkJobState(res: unknown, what: string): { state: string; errorMessage?: string; records?: number } {
   if (!isObject(res) || typeof res.state !== 'string') throw unexpectedAnswer(what, 'no job state');
-  return { state: res.state, errorMessage: typeof res.errorMessage === 'string' ? res.errorMessage : undefined };
+  const n = res.numberRecordsProcessed;
+  const records = typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined;
+  if (res.state === 'JobComplete' && records === undefined) throw unexpectedAnswer(what, 'a complete job without its numberRecordsProcessed');
+  return { state: res.state, errorMessage: typeof res.errorMessage === 'string' ? res.errorMessage : undefined, records };
 }
 
 /** A Bulk 2.0 query job just created: its id and creation time (the REST streams start from it). */

@@ -20,6 +20,11 @@ import type { SfRecord } from './mappings.js';
 // is a job, not a page token the engine could drop: so here a gone job is a CursorGoneError, and the object
 // starts a new job, once per run; gone again, the run fails, as the engine's re-read would. The locator alone
 // never goes stale: it stays valid as long as its job exists (Bulk API 2.0, "Get Results for a Query Job").
+//
+// A job that ends Failed or Aborted, or whose results hold other than the numberRecordsProcessed its info
+// reports, fails the run and is forgotten: the next run starts a new job. Until 2026-12-02 a failed job stayed
+// saved, so every later run polled it and failed the same way, and short results were taken as the whole
+// object: the REST stream then started from the job's creation, and the rows missing were never read.
 
 export interface BulkObject {
   stream: string;
@@ -34,6 +39,8 @@ interface BulkState {
   createdDate: string;
   /** The next page's locator; null: the first page; 'null': done. */
   locator: string | null;
+  /** Rows read so far (absent from a job saved before 2026-12-02: its count is not checked). */
+  rows?: number;
 }
 
 const POLL_MS = 1000;
@@ -89,7 +96,7 @@ export async function bulkBackfill(
         headers: { 'Content-Type': 'application/json; charset=utf-8' },
       }), `bulk job ${o.object}`),
     );
-    const st = { jobId: job.id, createdDate: job.createdDate, locator: null };
+    const st: BulkState = { jobId: job.id, createdDate: job.createdDate, locator: null, rows: 0 };
     await ctx.state.set(stateKey(o.object), st);
     ctx.log('bulk backfill started', { object: o.object, rows });
     return st;
@@ -107,10 +114,19 @@ export async function bulkBackfill(
   const readJob = async (o: BulkObject, saved: BulkState): Promise<boolean> => {
     let st = saved;
     if (st.locator === 'null') return true;
+    /** The job is of no more use: forgotten, so that the next run starts a new one; this run fails. */
+    const giveUp = async (why: string): Promise<never> => {
+      await ctx.state.delete(stateKey(o.object));
+      throw new FatalError(`salesforce: bulk job for ${o.object} ${why}; the next run starts a new job`);
+    };
+    let processed: number | undefined;
     for (;;) {
       const info = await jobCall(`bulk poll ${o.object}`, o, async () => bulkJobState(await conn.request<unknown>(`${base}/jobs/query/${st.jobId}`), `bulk poll ${o.object}`));
-      if (info.state === 'JobComplete') break;
-      if (info.state === 'Failed' || info.state === 'Aborted') throw new FatalError(`salesforce: bulk job for ${o.object} ${info.state}: ${(info.errorMessage ?? '').slice(0, 200)}`);
+      if (info.state === 'JobComplete') {
+        processed = info.records;
+        break;
+      }
+      if (info.state === 'Failed' || info.state === 'Aborted') return giveUp(`${info.state}: ${(info.errorMessage ?? '').slice(0, 200)}`);
       // The run's time box is over (Ctrl-C): the job is saved, and the next run polls it again.
       if (ctx.stopping()) return false;
       await sleep(POLL_MS);
@@ -151,7 +167,11 @@ export async function bulkBackfill(
       });
       const rows = parse(page.text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
       await emit(rows.map((r) => ({ object: o.object, row: typed(r, types) })));
-      st = { ...st, locator: page.next || 'null' };
+      const read = st.rows === undefined ? undefined : st.rows + rows.length;
+      const next = page.next || 'null';
+      // Checked before the job is saved as read, so a run killed here checks it again when it resumes.
+      if (next === 'null' && read !== undefined && read !== processed) return giveUp(`reported ${processed} records, but its results held ${read}`);
+      st = { ...st, locator: next, rows: read };
       await ctx.state.set(stateKey(o.object), st);
     }
     return true;

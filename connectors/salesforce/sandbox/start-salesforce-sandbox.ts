@@ -2,7 +2,7 @@ import { createVerify, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { closeServer, headerValue, listenOnLoopback } from '../../sandbox-kit/local-server.js';
 import { BoundedRequestLog, type RequestLog } from '../../sandbox-kit/request-log.js';
-import { BulkJobs } from './bulk-jobs.js';
+import { BulkJobs, type JobEnd } from './bulk-jobs.js';
 import { Org } from './org.js';
 import { OBJECTS } from './schema.js';
 import { SeededRandom, type LiveSeedOption } from '../../sandbox-kit/seeded-ids.js';
@@ -37,6 +37,12 @@ export interface SalesforceFaults {
   refuseAuth: boolean;
   /** Bulk result pages served before every later one answers 400 (a run that dies mid-job); -1: never. */
   bulkPagesBeforeFailure: number;
+  /** The next Bulk job made ends so on its completing poll instead of JobComplete; taken by that job. */
+  bulkJobEnds: JobEnd | null;
+  /** The next Bulk job's results leave out this many rows, while its info counts them all; taken by that job. */
+  bulkRowsLost: number;
+  /** The next Bulk job polls answer these bodies (200), one each, in order: answers not of a job's shape. */
+  bulkPollAnswers: unknown[];
   /** The next API calls answer these errors, one each, in order (any status and errorCode). */
   answerNext: { status: number; errorCode: string; message: string }[];
 }
@@ -109,7 +115,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const locators = new Map<string, { version: string; records: Record<string, unknown>[]; offset: number; size: number; at: number }>();
   const requests = new BoundedRequestLog();
   const bulk = new BulkJobs(org);
-  const faults: SalesforceFaults = { status5xx: 0, html5xx: 0, queryTimeoutOver: 0, refuseAuth: false, bulkPagesBeforeFailure: -1, answerNext: [] };
+  const faults: SalesforceFaults = { status5xx: 0, html5xx: 0, queryTimeoutOver: 0, refuseAuth: false, bulkPagesBeforeFailure: -1, bulkJobEnds: null, bulkRowsLost: 0, bulkPollAnswers: [], answerNext: [] };
   let used = 0;
   let queries = 0;
   let bulkPages = 0;
@@ -214,7 +220,9 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
         throw new SfError(400, 'JSON_PARSER_ERROR', 'The request body is not JSON');
       }
       try {
-        return bulk.create(parsed);
+        const job = bulk.create(parsed, { ends: faults.bulkJobEnds, lost: faults.bulkRowsLost });
+        Object.assign(faults, { bulkJobEnds: null, bulkRowsLost: 0 });
+        return job;
       } catch (err) {
         if (err instanceof SoqlError) throw err;
         throw new SfError(400, 'INVALIDJOB', 'query and operation (query or queryAll) are required');
@@ -222,6 +230,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     }
     if (method !== 'GET') throw new SfError(404, 'NOT_FOUND', 'The requested resource does not exist');
     if ((hit = /^\/jobs\/query\/(\w+)$/.exec(rest))) {
+      if (faults.bulkPollAnswers.length) return faults.bulkPollAnswers.shift();
       const job = bulk.poll(hit[1]!);
       if (!job) throw new SfError(404, 'NOT_FOUND', 'The requested resource does not exist');
       return job;
