@@ -1,6 +1,6 @@
 // The supplier feeds' log in SQLite: one row per (feed, record version), its position an AUTOINCREMENT key,
 // so positions only ever grow and a row appended later is always after every position handed out.
-import type { FeedEntry, FeedLog } from '../../puddles/feeds.js';
+import { CHANGED_AT, type FeedEntry, type FeedLog } from '../../puddles/feeds.js';
 import type { Cell } from '../../puddles/parquet-writer.js';
 import { openSqlite, type SqliteDatabase } from './sqlite.js';
 
@@ -20,7 +20,13 @@ export class SqliteFeedLog implements FeedLog {
       appended_at TEXT NOT NULL,
       UNIQUE (feed, record_id)
     )`);
-    this.#insert = this.#db.prepare('INSERT OR IGNORE INTO feed_row (feed, record_id, row, appended_at) VALUES (?, ?, ?, ?)');
+    // A row already logged is kept as it is, at its position, with one exception: a row a hub before 2026-12-02
+    // logged has no changed_at (feeds.ts), and was served without one, so a supplier could not tell a correction
+    // from the version it corrects. The hub appends every row of the lake again on start (FeedWriter.catchUp),
+    // and that fills it in from the lake's _changed_at: an older home's log gets each row's own value, in place.
+    this.#insert = this.#db.prepare(`INSERT INTO feed_row (feed, record_id, row, appended_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (feed, record_id) DO UPDATE SET row = json_set(row, '$.${CHANGED_AT}', json_extract(excluded.row, '$.${CHANGED_AT}'))
+      WHERE coalesce(json_type(row, '$.${CHANGED_AT}'), 'null') = 'null' AND json_type(excluded.row, '$.${CHANGED_AT}') = 'text'`);
     // A feed's last position without visiting its rows (the unique index is ordered by record id, not position).
     this.#db.exec('CREATE INDEX IF NOT EXISTS feed_row_position ON feed_row (feed, position)');
     this.#read = this.#db.prepare('SELECT position, row FROM feed_row WHERE feed = ? AND position > ? ORDER BY position LIMIT ?');

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../infra/local/hub.js';
 import { postEvents } from '../support/hub-process.js';
@@ -162,6 +163,20 @@ describe('supplier feeds: GET /v1/feeds/giro_requests', () => {
     const ids = (p: Page) => p.rows.map((r) => String(r.school_giro_request_id));
     expect(ids(rebuilt).sort()).toEqual(ids(whole).sort());
     expect(new Set(ids(rebuilt).slice(0, 10))).toEqual(new Set(ids(whole).slice(0, 10)));
+  });
+
+  it("fills in changed_at, from the lake, for the rows an older hub's feeds.db holds without it, at their positions", async () => {
+    const whole = await fetchPage(null, 1000);
+    expect(whole.rows.every((r) => typeof r.changed_at === 'string')).toBe(true);
+    await hub.stop();
+    // The log as a hub before 2026-12-02 wrote it: the same table, its rows without changed_at.
+    const db = new Database(join(home, 'feeds.db'));
+    db.prepare("UPDATE feed_row SET row = json_remove(row, '$.changed_at')").run();
+    expect(db.prepare("SELECT count(*) AS n FROM feed_row WHERE json_type(row, '$.changed_at') IS NOT NULL").get()).toEqual({ n: 0 });
+    db.close();
+    hub = await startLiveHub(home);
+    // Until 2026-12-02 these rows were served without it (null to a supplier) for good.
+    expect(await fetchPage(null, 1000)).toEqual(whole);
   });
 
   it('gives each version a changed_at, so a supplier keeps a correction even when an older version lands after it', async () => {
