@@ -10,9 +10,10 @@
 --                    AcctSvcrRef, the bank's own id for the booking, else NtryRef), as in "reversal of <ref>"
 --   reference:       the reversal's reference or description contains the original's remittance text
 -- Both texts are found only as a whole: bounded by the start or end of the text or a character that is not a
--- letter or digit (entry reference 1234 is not in "REVERSAL OF 12345"), and only when 4 characters or longer.
--- Many banks number NtryRef per statement (1, 2, 3 in every file), so a short one names no entry: "1" would pair
--- with any reversal whose text holds a 1 as a word, such as a date.
+-- letter or digit (entry reference 1234 is not in "REVERSAL OF 12345"), and only when 4 characters or longer,
+-- 6 or longer when all digits. Many banks number NtryRef per statement (1, 2, 3 or 0001, 0002 in every file), so
+-- such a number names no entry: "0001" would pair with any reversal whose text holds 0001 as a word, and a
+-- 4-digit number is a year in any dated text. 6 digits is a UK cheque serial number, which names one cheque.
 -- `reversal_outcome` (reversals only): `paired` when the key finds one entry no other reversal claims, named in
 -- `reverses` (and that entry's `reversed_by` names the reversal); `ambiguous` when it finds more (never a guess,
 -- `reversal_candidates` says how many); `unpaired` when no key finds any. A paired reversal and its entry moved
@@ -70,6 +71,8 @@ quoted_patterns AS (
       || '([^A-Z0-9]|$)' AS pattern
   FROM quoted_texts
   WHERE length(quoted) >= 4
+    -- All digits and shorter than 6: a statement's own numbering (NtryRef 0001), or a year (2026), names no entry.
+    AND (length(quoted) >= 6 OR coalesce(regexp_extract(quoted, '^[0-9]+$'), '') = '')
 ),
 keyed AS (
   SELECT r.bank_line_id AS reversal_line_id, r.booking_day AS reversed_on, u.bank_line_id AS reversed_line_id, 1 AS key_rank
