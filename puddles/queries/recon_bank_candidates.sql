@@ -10,7 +10,13 @@
 --   2 amount_provider: amounts equal, the line's text names the payout's provider and carries no other payout's
 --                      bank_reference or payout id (such a line is that payout's, even when the amounts differ)
 --   3 payout_day_sum:  all of one provider's remaining payouts of one arrival day (2 or more, across its merchant
---                      accounts) sum to the line's amount, and the line's text names the provider
+--                      accounts) sum to the line's amount, the line's text names the provider and carries no
+--                      bank_reference or payout id of a payout outside that day's group
+--   4 payout_split_lines: 2 or 3 remaining credits of one account, each carrying the payout's bank_reference or
+--                      payout id, sum to the payout's amount (the bank split it). `matched` (every line of the set)
+--                      when the payout has one such set and no other payout has a set with any of its lines
+-- payout_amount_minor and line_amount_minor are the amounts the rule compared: rule 3's payout side is the day's
+-- sum, rule 4's line side the set's sum.
 WITH x AS (
   SELECT * FROM recon_params
 ),
@@ -34,11 +40,11 @@ quoted AS (
   SELECT payout_id, upper(bank_reference) AS ref, upper(payout_id) AS pid FROM payout
 ),
 booked AS (
-  SELECT bank_line_id, amount_minor, currency, booking_day, txt, reversal, reversed_by FROM recon_bank_booked
+  SELECT bank_line_id, account, amount_minor, currency, booking_day, txt, reversal, reversed_by FROM recon_bank_booked
 ),
 -- The lines that count (recon_bank_text says which), read here from the same rows as the reversed ones below.
 bl AS (
-  SELECT bank_line_id, amount_minor, currency, booking_day, txt FROM booked WHERE NOT reversal AND reversed_by IS NULL
+  SELECT bank_line_id, account, amount_minor, currency, booking_day, txt FROM booked WHERE NOT reversal AND reversed_by IS NULL
 ),
 c1 AS (
   SELECT po.payout_id, bl.bank_line_id, date_diff('day', po.arrival_date, bl.booking_day) AS day_diff,
@@ -81,65 +87,125 @@ g3 AS (
   GROUP BY provider, pname, currency, arrival_date
   HAVING count(*) > 1
 ),
-c3g AS (
-  SELECT g3.provider, g3.currency, g3.arrival_date, g3.amount_minor, bl3.bank_line_id, bl3.amount_minor AS line_amount_minor,
-    date_diff('day', g3.arrival_date, bl3.booking_day) AS day_diff,
-    count(*) OVER (PARTITION BY g3.provider, g3.currency, g3.arrival_date) AS n_lines,
-    count(*) OVER (PARTITION BY bl3.bank_line_id) AS n_groups
+c3l AS (
+  SELECT g3.provider, g3.currency, g3.arrival_date, g3.amount_minor, bl3.bank_line_id, bl3.amount_minor AS line_amount_minor, bl3.txt,
+    date_diff('day', g3.arrival_date, bl3.booking_day) AS day_diff
   FROM g3
   CROSS JOIN x
   JOIN bl3 ON bl3.currency = g3.currency AND bl3.amount_minor = g3.amount_minor
     AND date_diff('day', g3.arrival_date, bl3.booking_day) BETWEEN -x.match_days_before AND x.match_days_after
     AND strpos(bl3.txt, g3.pname) > 0
 ),
+-- Day-sum lines that quote a payout outside their day's group: such a line is that payout's, as at rule 2.
+c3other AS (
+  SELECT DISTINCT c.provider, c.currency, c.arrival_date, c.bank_line_id
+  FROM c3l c
+  JOIN quoted q ON (q.ref IS NOT NULL AND q.ref <> '' AND strpos(c.txt, q.ref) > 0) OR strpos(c.txt, q.pid) > 0
+  LEFT JOIN po3 m ON m.payout_id = q.payout_id AND m.provider = c.provider AND m.currency = c.currency AND m.arrival_date = c.arrival_date
+  WHERE m.payout_id IS NULL
+),
+c3g AS (
+  SELECT c.provider, c.currency, c.arrival_date, c.amount_minor, c.bank_line_id, c.line_amount_minor, c.day_diff,
+    count(*) OVER (PARTITION BY c.provider, c.currency, c.arrival_date) AS n_lines,
+    count(*) OVER (PARTITION BY c.bank_line_id) AS n_groups
+  FROM c3l c
+  WHERE NOT EXISTS (
+    SELECT 1 FROM c3other o
+    WHERE o.bank_line_id = c.bank_line_id AND o.provider = c.provider AND o.currency = c.currency AND o.arrival_date = c.arrival_date
+  )
+),
 po4 AS (
   SELECT * FROM po3
   WHERE NOT EXISTS (SELECT 1 FROM c3g WHERE c3g.provider = po3.provider AND c3g.currency = po3.currency AND c3g.arrival_date = po3.arrival_date)
 ),
+bl4 AS (
+  SELECT * FROM bl3 WHERE NOT EXISTS (SELECT 1 FROM c3g WHERE c3g.bank_line_id = bl3.bank_line_id)
+),
+-- Rule 4's parts: credits smaller than the payout that carry its reference or id, in its window.
+p4 AS (
+  SELECT po4.payout_id, po4.amount_minor AS payout_amount_minor, po4.currency, bl4.bank_line_id, bl4.account, bl4.amount_minor,
+    date_diff('day', po4.arrival_date, bl4.booking_day) AS day_diff
+  FROM po4
+  CROSS JOIN x
+  JOIN bl4 ON bl4.currency = po4.currency AND bl4.amount_minor > 0 AND bl4.amount_minor < po4.amount_minor
+    AND date_diff('day', po4.arrival_date, bl4.booking_day) BETWEEN -x.match_days_before AND x.match_days_after
+    AND ((po4.ref IS NOT NULL AND po4.ref <> '' AND strpos(bl4.txt, po4.ref) > 0) OR strpos(bl4.txt, po4.pid) > 0)
+),
+-- Every set of 2 or 3 parts of one account that sums to the payout, each set once (its lines in id order).
+sets4 AS (
+  SELECT a.payout_id, a.bank_line_id AS l1, b.bank_line_id AS l2, CAST(NULL AS VARCHAR) AS l3
+  FROM p4 a
+  JOIN p4 b ON b.payout_id = a.payout_id AND b.account = a.account AND b.bank_line_id > a.bank_line_id
+  WHERE a.amount_minor + b.amount_minor = a.payout_amount_minor
+  UNION ALL
+  SELECT a.payout_id, a.bank_line_id, b.bank_line_id, c.bank_line_id
+  FROM p4 a
+  JOIN p4 b ON b.payout_id = a.payout_id AND b.account = a.account AND b.bank_line_id > a.bank_line_id
+  JOIN p4 c ON c.payout_id = a.payout_id AND c.account = a.account AND c.bank_line_id > b.bank_line_id
+  WHERE a.amount_minor + b.amount_minor + c.amount_minor = a.payout_amount_minor
+),
+n4 AS (
+  SELECT payout_id, count(*) AS n_sets FROM sets4 GROUP BY payout_id
+),
+-- One row per payout and line of any of its sets.
+c4s AS (
+  SELECT DISTINCT p.payout_id, p.bank_line_id, p.day_diff, p.payout_amount_minor, p.currency, n4.n_sets
+  FROM p4 p
+  JOIN sets4 s ON s.payout_id = p.payout_id AND (s.l1 = p.bank_line_id OR s.l2 = p.bank_line_id OR s.l3 = p.bank_line_id)
+  JOIN n4 ON n4.payout_id = p.payout_id
+),
+po5 AS (
+  SELECT * FROM po4 WHERE NOT EXISTS (SELECT 1 FROM c4s WHERE c4s.payout_id = po4.payout_id)
+),
 undone AS (
   SELECT bank_line_id, amount_minor, currency, booking_day, txt FROM booked WHERE reversed_by IS NOT NULL
 ),
-c4 AS (
-  SELECT po4.payout_id, u.bank_line_id,
-    CASE WHEN (po4.ref IS NOT NULL AND po4.ref <> '' AND strpos(u.txt, po4.ref) > 0) OR strpos(u.txt, po4.pid) > 0 THEN 1 ELSE 2 END AS rule_rank,
-    date_diff('day', po4.arrival_date, u.booking_day) AS day_diff,
-    po4.amount_minor AS payout_amount_minor, u.amount_minor AS line_amount_minor, po4.currency
-  FROM po4
+c5 AS (
+  SELECT po5.payout_id, u.bank_line_id,
+    CASE WHEN (po5.ref IS NOT NULL AND po5.ref <> '' AND strpos(u.txt, po5.ref) > 0) OR strpos(u.txt, po5.pid) > 0 THEN 1 ELSE 2 END AS rule_rank,
+    date_diff('day', po5.arrival_date, u.booking_day) AS day_diff,
+    po5.amount_minor AS payout_amount_minor, u.amount_minor AS line_amount_minor, po5.currency
+  FROM po5
   CROSS JOIN x
-  JOIN undone u ON u.currency = po4.currency AND u.amount_minor = po4.amount_minor
-    AND date_diff('day', po4.arrival_date, u.booking_day) BETWEEN -x.match_days_before AND x.match_days_after
-    AND ((po4.ref IS NOT NULL AND po4.ref <> '' AND strpos(u.txt, po4.ref) > 0) OR strpos(u.txt, po4.pid) > 0
-      OR (strpos(u.txt, po4.pname) > 0 AND NOT EXISTS (
+  JOIN undone u ON u.currency = po5.currency AND u.amount_minor = po5.amount_minor
+    AND date_diff('day', po5.arrival_date, u.booking_day) BETWEEN -x.match_days_before AND x.match_days_after
+    AND ((po5.ref IS NOT NULL AND po5.ref <> '' AND strpos(u.txt, po5.ref) > 0) OR strpos(u.txt, po5.pid) > 0
+      OR (strpos(u.txt, po5.pname) > 0 AND NOT EXISTS (
         SELECT 1 FROM quoted q
-        WHERE q.payout_id <> po4.payout_id
+        WHERE q.payout_id <> po5.payout_id
           AND ((q.ref IS NOT NULL AND q.ref <> '' AND strpos(u.txt, q.ref) > 0) OR strpos(u.txt, q.pid) > 0)
       )))
 ),
 pairs AS (
   SELECT payout_id, bank_line_id, 'bank_reference' AS rule, 1 AS rule_rank, false AS undone, day_diff, payout_amount_minor, line_amount_minor, currency,
-    count(*) OVER (PARTITION BY payout_id) AS n_lines, count(*) OVER (PARTITION BY bank_line_id) AS n_payouts
+    count(*) OVER (PARTITION BY payout_id) AS n_lines, count(*) OVER (PARTITION BY bank_line_id) AS n_payouts, 1 AS n_sets
   FROM c1
   UNION ALL
   SELECT payout_id, bank_line_id, 'amount_provider', 2, false, day_diff, payout_amount_minor, line_amount_minor, currency,
-    count(*) OVER (PARTITION BY payout_id), count(*) OVER (PARTITION BY bank_line_id)
+    count(*) OVER (PARTITION BY payout_id), count(*) OVER (PARTITION BY bank_line_id), 1
   FROM c2
   UNION ALL
   SELECT po3.payout_id, c3g.bank_line_id, 'payout_day_sum', 3, false, c3g.day_diff, c3g.amount_minor, c3g.line_amount_minor, c3g.currency,
-    c3g.n_lines, c3g.n_groups
+    c3g.n_lines, c3g.n_groups, 1
   FROM c3g
   JOIN po3 ON po3.provider = c3g.provider AND po3.currency = c3g.currency AND po3.arrival_date = c3g.arrival_date
   UNION ALL
   SELECT payout_id, bank_line_id, CASE WHEN rule_rank = 1 THEN 'bank_reference' ELSE 'amount_provider' END, rule_rank, true, day_diff,
     payout_amount_minor, line_amount_minor, currency,
-    count(*) OVER (PARTITION BY payout_id), count(*) OVER (PARTITION BY bank_line_id)
-  FROM c4
+    count(*) OVER (PARTITION BY payout_id), count(*) OVER (PARTITION BY bank_line_id), 1
+  FROM c5
+  UNION ALL
+  SELECT payout_id, bank_line_id, 'payout_split_lines', 4, false, day_diff, payout_amount_minor, payout_amount_minor, currency,
+    count(*) OVER (PARTITION BY payout_id), count(*) OVER (PARTITION BY bank_line_id), n_sets
+  FROM c4s
 )
 SELECT
   payout_id,
   bank_line_id,
   rule,
   rule_rank,
-  CASE WHEN undone THEN 'reversed' WHEN n_lines = 1 AND n_payouts = 1 THEN 'matched' ELSE 'ambiguous' END AS outcome,
+  CASE WHEN undone THEN 'reversed'
+       WHEN n_payouts = 1 AND (n_lines = 1 OR (rule_rank = 4 AND n_sets = 1)) THEN 'matched' ELSE 'ambiguous' END AS outcome,
   day_diff,
   payout_amount_minor,
   line_amount_minor,

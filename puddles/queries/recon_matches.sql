@@ -61,7 +61,8 @@ SELECT
   CASE c.rule
     WHEN 'bank_reference' THEN 'the line''s text carries the payout''s bank reference or id; amount and currency equal'
     WHEN 'amount_provider' THEN 'amount and currency equal and the line names the provider; the only candidate on both sides'
-    ELSE 'the provider''s payouts of that arrival day sum to the line''s amount; the line names the provider'
+    WHEN 'payout_day_sum' THEN 'the provider''s payouts of that arrival day sum to the line''s amount; the line names the provider'
+    ELSE 'the bank split the payout: this line and the others of its set carry its bank reference or id and sum to its amount'
   END || '; booked ' || CAST(c.day_diff AS VARCHAR) || ' day(s) after arrival_date',
   c.line_amount_minor - c.payout_amount_minor,
   c.day_diff,
