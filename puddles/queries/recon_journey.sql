@@ -41,7 +41,8 @@ split AS (
   GROUP BY donation_id
 ),
 banked AS (
-  SELECT c.payout_id, min(c.bank_line_id) AS bank_line_id, min(b.booking_day) AS booking_day
+  -- A payout the bank split (rule payout_split_lines) is banked when its last part is.
+  SELECT c.payout_id, min(c.bank_line_id) AS bank_line_id, max(b.booking_day) AS booking_day
   FROM recon_bank_candidates c
   JOIN recon_bank_text b ON b.bank_line_id = c.bank_line_id
   WHERE c.outcome = 'matched'

@@ -40,7 +40,8 @@ sums AS (
   GROUP BY payout_id
 ),
 bank AS (
-  SELECT c.payout_id, min(c.bank_line_id) AS bank_line_id, min(c.rule) AS rule, min(c.outcome) AS outcome, min(b.booking_day) AS booking_day
+  -- A payout the bank split (rule payout_split_lines) is banked when its last part is.
+  SELECT c.payout_id, min(c.bank_line_id) AS bank_line_id, min(c.rule) AS rule, min(c.outcome) AS outcome, max(b.booking_day) AS booking_day
   FROM recon_bank_candidates c
   JOIN recon_bank_booked b ON b.bank_line_id = c.bank_line_id
   GROUP BY c.payout_id

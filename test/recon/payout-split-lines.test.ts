@@ -7,7 +7,7 @@ import { writeCamt, type CamtEntryInput } from '../../connectors/bank/camt-write
 import { importBankFile } from '../../connectors/bank/import-file.js';
 import { makeEnvelope } from '../../core/envelope.js';
 import { setReconParams } from '../../puddles/reports.js';
-import { createLake, type Lake } from '../puddles/lake-fixture.js';
+import { createLake, donation, type Lake } from '../puddles/lake-fixture.js';
 
 let lake: Lake;
 const A = 'GB29NWBK60161331926819';
@@ -32,6 +32,11 @@ beforeAll(async () => {
   await lake.queue.publish([
     payout('po_two', 10_000), payout('po_three', 9000), payout('po_late', 7000), payout('po_accounts', 6000),
     payout('po_either', 5000), payout('po_four', 4000),
+    donation('d_two', 10_000, { occurred_at: '2026-11-08T10:00:00Z' }),
+    makeEnvelope({
+      contract: 'payment', version: 1, source: 'test', stream: 'payment', received_at: '2026-11-22T00:00:00.000Z', delivery_id: 'split-lines-pay',
+      payload: { payment_id: 'pay_two', occurred_at: '2026-11-08T10:00:05Z', provider: 'stripe', status: 'succeeded', amount_minor: 10_000, currency: 'GBP', donation_id: 'd_two', payout_id: 'po_two' },
+    }),
   ]);
   const files = [
     statement(A, '2026-11-10', 100_000, [
@@ -106,10 +111,16 @@ describe('a payout paid as several bank credits', () => {
       { left_id: 'po_two', right_id: id('T1'), amount_diff_minor: 0 },
       { left_id: 'po_two', right_id: id('T2'), amount_diff_minor: 0 },
     ]);
-    expect(await lake.engine.query(`SELECT payout_id, match_rule, match_outcome FROM recon_payout WHERE row_kind = 'payout' AND payout_id IN ('po_two', 'po_three') ORDER BY 1`))
+  });
+
+  it('counts the payout banked on the day its last part was booked', async () => {
+    const day = 'CAST(banked_on AS VARCHAR) AS banked_on';
+    expect(await lake.engine.query(`SELECT payout_id, match_rule, match_outcome, ${day} FROM recon_payout WHERE row_kind = 'payout' AND payout_id IN ('po_two', 'po_three') ORDER BY 1`))
       .toEqual([
-        { payout_id: 'po_three', match_rule: 'payout_split_lines', match_outcome: 'matched' },
-        { payout_id: 'po_two', match_rule: 'payout_split_lines', match_outcome: 'matched' },
+        { payout_id: 'po_three', match_rule: 'payout_split_lines', match_outcome: 'matched', banked_on: '2026-11-10' },
+        { payout_id: 'po_two', match_rule: 'payout_split_lines', match_outcome: 'matched', banked_on: '2026-11-11' },
       ]);
+    expect(await lake.engine.query(`SELECT donation_id, stage, payout_id, ${day} FROM recon_journey`))
+      .toEqual([{ donation_id: 'd_two', stage: 'banked', payout_id: 'po_two', banked_on: '2026-11-11' }]);
   });
 });
