@@ -35,6 +35,19 @@ describe('personal data', () => {
     expect(s.metadata).toEqual({ customer_purchase_ip: '[redacted]', customerIp: '[redacted]', ip: '[redacted]', relationship: 'friend', membership: 'gold' });
   });
 
+  it("scrubs a Checkout session's custom fields and a charity's own metadata keys for names, postcodes and zips", () => {
+    const session = {
+      id: 'cs_1', amount_total: 2500,
+      custom_fields: [{ key: 'tribute', label: { type: 'custom', custom: 'In memory of' }, type: 'text', text: { value: 'Ada Lovelace' } }],
+      metadata: { donor_postcode: 'SW1A 1AA', billing_zip: '90210', campaign: 'tv-2026', giftaid_housename: 'Rose Cottage' },
+    };
+    const s = scrubPersonalData(session) as unknown as typeof session;
+    expect(JSON.stringify(s)).not.toMatch(/Ada|SW1A|90210|Rose/);
+    expect(s.custom_fields).toBe('[redacted]');
+    expect(s.metadata.campaign).toBe('tv-2026');
+    expect(s.amount_total).toBe(2500);
+  });
+
   it('redacts in place exactly as the copy does, Dates as times, and copies what cannot change', () => {
     const record = () => ({
       id: 'ch_1', amount: 500, created: new Date('2026-11-01T10:00:00Z'), billing_details: { name: 'Jo Bloggs' },

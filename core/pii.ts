@@ -30,11 +30,14 @@ const PERSONAL = new Set([
   'mobile', 'twitter_id', 'facebook_id', 'description', 'description_text', 'ticket_description', 'ticket_subject',
   // Stripe's dispute evidence: the donor's name, email, addresses, purchase IP and free-text explanations
   'evidence',
+  // Stripe Checkout's custom fields: what the donor typed into the page's own boxes (a name for the tribute, a
+  // Gift Aid house name, a phone), under generic keys (`text.value`, `dropdown.value`) nothing else here would catch
+  'custom_fields',
 ]);
 /** Free text that holds personal data when it is text: Freshdesk's ticket `subject` (Braintree's `subject` is an object, walked as usual). */
 const PERSONAL_TEXT = new Set(['subject']);
-/** And any name, email, phone or address field, whoever it belongs to (`payerName`, `reviewerEmail`). */
-const PERSONAL_SUFFIX = /(name|email|emails|phone|address|postalcode)$/;
+/** And any name, email, phone, address or postcode field, whoever it belongs to (`payerName`, `reviewerEmail`, a charity's own metadata `donor_postcode`). */
+const PERSONAL_SUFFIX = /(name|email|emails|phone|address|postalcode|postcode|zipcode|zip)$/;
 /** An IP address under any name (`customer_purchase_ip`, `customerIp`, `ip`), read before case and underscores go (`relationship` is not one). */
 const IP_KEY = /(?:^|_)ip$|[a-z]Ip$|^IP$/;
 
