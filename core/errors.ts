@@ -88,5 +88,11 @@ export class LakeFileError extends PuddleError {
   }
 }
 
+/**
+ * A port used after it was closed: the hub is stopping (a request that came in while it drains). HTTP answers it
+ * with 503 and Retry-After (core/http/errors.ts), not a 500 logged as a failure.
+ */
+export class ClosedError extends PuddleError {}
+
 /** SQL given to read (`puddle query`) that would write or change something (infra/local/read-only-sql.ts). */
 export class WriteRefusedError extends PuddleError {}

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { LakeFileError, RetriableError } from '../errors.js';
+import { ClosedError, LakeFileError, RetriableError } from '../errors.js';
 import { log } from '../log.js';
 
 /** Every error answer has this shape; validation answers add `rejected`. */
@@ -64,6 +64,11 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   if ((err as unknown) instanceof LakeFileError) {
     log.error('a lake file is missing or damaged', { request_id: req.id, url: req.routeOptions.url, file: (err as unknown as LakeFileError).key });
     void sendError(reply, 503, 'lake_file_unavailable', err.message);
+    return;
+  }
+  // The hub is stopping: a read that came in while it drains is told to come back, not logged as a fault.
+  if ((err as unknown) instanceof ClosedError) {
+    void sendError(reply.header('retry-after', '5'), 503, 'stopping', 'the hub is stopping; retry in a few seconds');
     return;
   }
   const status = err.statusCode ?? 500;

@@ -11,6 +11,7 @@ import type { DuckDBInstance, DuckDBConnection } from '@duckdb/node-api';
 
 import type { Catalog, CatalogFile, ObjectStore, QueryEngine, QueryResult, Row } from '../../core/ports.js';
 import { createDuckDb } from '../../puddles/duckdb.js';
+import { ClosedError } from '../../core/errors.js';
 import { lakeFileError, recogniseLakeFileError } from '../../puddles/lake-file-error.js';
 import { sqlIdent } from '../../puddles/sql-text.js';
 import { namedViews } from '../../puddles/named-views.js';
@@ -170,7 +171,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   #connection(): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
-    if (this.#closed) return Promise.reject(new Error('query engine is closed'));
+    if (this.#closed) return Promise.reject(new ClosedError('query engine is closed'));
     this.#conn ??= (async () => {
       const instance = await createDuckDb(this.#threads);
       const conn = await instance.connect();

@@ -49,3 +49,24 @@ describe('GET /v1/ops/breaks over a damaged lake file', () => {
     expect(body.error.message).not.toMatch(/SELECT|magic/i);
   });
 });
+
+describe('a read that comes in while the hub stops', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-stopping-'));
+  let hub: Hub;
+  beforeAll(async () => {
+    hub = await startLiveHub(home);
+  }, 60_000);
+  afterAll(async () => {
+    await hub?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('is told 503 with Retry-After to come back, not a 500 logged as a fault', async () => {
+    // What a dashboard's poll meets once the hub's stop has closed its query engine but not yet its server.
+    await hub.runtime.query.close();
+    const res = await getJson(`${hub.url}/v1/ops/breaks`, READ_KEY);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('stopping');
+  });
+});
