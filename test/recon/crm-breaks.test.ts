@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeEnvelope } from '../../core/envelope.js';
 import { setReconParams } from '../../puddles/reports.js';
-import { createLake, type Lake } from '../puddles/lake-fixture.js';
+import type { Lake } from '../puddles/lake-fixture.js';
+import { landReconLake } from './recon-lake.js';
 
 let lake: Lake;
 const CRM = ['GIFT_MISSING', 'GIFT_AMOUNT_DIFFERS', 'GIFT_NOT_PAID', 'GATEWAY_ID_REUSED', 'CRM_REFUND_MISSING'];
@@ -21,9 +22,7 @@ const gp = (id: string, giftId: string, amount: number, ref: string | null, o: R
   env('gift_payment', 1, { gift_payment_id: id, occurred_at: DAY1, gift_id: giftId, amount_minor: amount, currency: 'GBP', paid: true, written_off: false, payment_date: '2026-12-01', payment_ref: ref, ...o });
 
 beforeAll(async () => {
-  lake = await createLake();
-  await lake.subscribeAll();
-  await lake.queue.publish([
+  const envelopes = [
     env('donation', 1, { donation_id: 'don_a', occurred_at: DAY1, channel: 'online', amount_minor: 2500, currency: 'GBP' }),
     env('donation', 1, { donation_id: 'don_c', occurred_at: DAY1, channel: 'online', amount_minor: 3000, currency: 'GBP' }),
     // a CRM payment that stored the payment intent, not the charge: joins, no break; refunded at Stripe only
@@ -45,9 +44,8 @@ beforeAll(async () => {
     // one gateway id on two CRM payments of two gifts
     pay('ch_h', 700), gift('006h1', 700), gp('a01h1', '006h1', 700, 'ch_h'),
     gift('006h2', 700, { occurred_at: '2026-12-02T10:00:00.000Z' }), gp('a01h2', '006h2', 700, 'ch_h', { occurred_at: '2026-12-02T10:00:00.000Z' }),
-  ]);
-  for (const p of ['transactions', 'engagement', 'supporters']) await lake.consumer(p).drain();
-  await setReconParams(lake.engine, { as_of: '2027-01-20' });
+  ];
+  lake = await landReconLake({ envelopes, puddles: ['transactions', 'engagement', 'supporters'], asOf: '2027-01-20' });
 }, 60_000);
 
 afterAll(async () => {

@@ -3,8 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeEnvelope } from '../../core/envelope.js';
-import { reportSql, setReconParams } from '../../puddles/reports.js';
-import { createLake, type Lake } from '../puddles/lake-fixture.js';
+import { reportSql } from '../../puddles/reports.js';
+import type { Lake } from '../puddles/lake-fixture.js';
+import { landReconLake } from './recon-lake.js';
 
 let lake: Lake;
 const env = (contract: string, payload: Record<string, unknown>) =>
@@ -15,14 +16,13 @@ const charge = (id: string, donationId: string) =>
   env('payment', { payment_id: id, occurred_at: '2026-11-18T12:00:05Z', provider: 'stripe', status: 'succeeded', amount_minor: 2500, currency: 'GBP', fee_minor: 0, net_minor: 2500, donation_id: donationId });
 
 beforeAll(async () => {
-  lake = await createLake();
-  await lake.subscribeAll();
-  await lake.queue.publish([
-    donation('d_yes', true), donation('d_no', false), donation('d_unsaid', undefined), donation('d_unpaid', true),
-    charge('ch_yes', 'd_yes'), charge('ch_no', 'd_no'), charge('ch_unsaid', 'd_unsaid'),
-  ]);
-  for (const p of ['transactions', 'quarantine']) await lake.consumer(p).drain();
-  await setReconParams(lake.engine, { as_of: '2026-12-01' });
+  lake = await landReconLake({
+    envelopes: [
+      donation('d_yes', true), donation('d_no', false), donation('d_unsaid', undefined), donation('d_unpaid', true),
+      charge('ch_yes', 'd_yes'), charge('ch_no', 'd_no'), charge('ch_unsaid', 'd_unsaid'),
+    ],
+    asOf: '2026-12-01',
+  });
 }, 120_000);
 
 afterAll(async () => {

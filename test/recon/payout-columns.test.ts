@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeEnvelope } from '../../core/envelope.js';
-import { setReconParams } from '../../puddles/reports.js';
-import { createLake, type Lake } from '../puddles/lake-fixture.js';
+import type { Lake } from '../puddles/lake-fixture.js';
+import { landReconLake } from './recon-lake.js';
 
 let lake: Lake;
 const env = (contract: string, payload: Record<string, unknown>) =>
@@ -16,9 +16,7 @@ const payout = (id: string, amount: number, provider: string) =>
   env('payout', { payout_id: id, occurred_at: '2026-11-29T00:00:00Z', provider, status: 'paid', amount_minor: amount, currency: 'GBP', arrival_date: '2026-11-30', bank_reference: id.toUpperCase() });
 
 beforeAll(async () => {
-  lake = await createLake();
-  await lake.subscribeAll();
-  await lake.queue.publish([
+  const envelopes = [
     item('txn_c1', 'charge', 10000, 170, 9830),
     item('txn_c2', 'charge', 5000, 95, 4905),
     item('txn_r1', 'refund', -2000, 0, -2000),
@@ -29,9 +27,8 @@ beforeAll(async () => {
     // Braintree items carry no fee: net is the amount.
     item('bt_1', 'sale', 4000, null, null, 'braintree'), item('bt_2', 'credit', -1000, null, null, 'braintree'),
     payout('po_T', 3000, 'braintree'),
-  ]);
-  for (const p of ['transactions', 'quarantine']) await lake.consumer(p).drain();
-  await setReconParams(lake.engine, { as_of: '2026-12-01' });
+  ];
+  lake = await landReconLake({ envelopes, asOf: '2026-12-01' });
 }, 120_000);
 
 afterAll(async () => {

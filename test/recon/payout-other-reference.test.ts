@@ -3,10 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { writeCamt, type CamtEntryInput } from '../../connectors/bank/camt-writer.js';
-import { importBankFile } from '../../connectors/bank/import-file.js';
 import { makeEnvelope } from '../../core/envelope.js';
-import { setReconParams } from '../../puddles/reports.js';
-import { createLake, type Lake } from '../puddles/lake-fixture.js';
+import type { Lake } from '../puddles/lake-fixture.js';
+import { landReconLake } from './recon-lake.js';
 
 let lake: Lake;
 const ACCOUNT = 'GB29NWBK60161331926819';
@@ -22,19 +21,17 @@ const line = (amount: number, day: string, ref: string, remittance: string, o: P
 const id = (ref: string) => `${ACCOUNT}/${ref}`;
 
 beforeAll(async () => {
-  lake = await createLake();
-  await lake.subscribeAll();
-  await lake.queue.publish([
+  const envelopes = [
     payout('po_B', 5000, 'STRIPE PAYOUTB', '2026-11-05'), payout('po_E', 3000, 'STRIPE PAYOUTE', '2026-11-06'),
     payout('po_X', 3000, 'STRIPE PAYOUTX', '2026-11-20'), payout('po_Y', 5000, 'STRIPE PAYOUTY', '2026-11-20'),
     payout('po_A', 3000, 'STRIPE PAYOUTA', '2026-11-25'), payout('po_C', 2000, 'STRIPE PAYOUTC', '2026-11-25'),
     payout('po_Z', 8000, 'STRIPE PAYOUTZ', '2026-11-24'),
-  ]);
+  ];
   // po_B comes in two parts; po_E's credit is reversed four days later. po_X never arrives, and po_Y comes in two
   // parts, the first of po_X's amount. po_A and po_C (2026-11-25) never arrive, and po_Z (2026-11-24) comes in two
   // parts, the first of their sum, the second of po_A's amount. Every payout in parts is matched by rule
   // payout_split_lines.
-  const files = [
+  const bankFiles = [
     statement('ST-1106', '2026-11-06', 100_000, [
       line(3000, '2026-11-05', 'B1', 'STRIPE PAYOUTB'),
       line(2000, '2026-11-05', 'B2', 'STRIPE PAYOUTB'),
@@ -50,9 +47,7 @@ beforeAll(async () => {
       line(3000, '2026-11-25', 'Z2', 'STRIPE PAYOUTZ PART 2'),
     ]),
   ];
-  for (const [i, bytes] of files.entries()) expect(await importBankFile(lake.queue, { name: `stmt-${i}.xml`, bytes })).toMatchObject({ status: 'imported' });
-  for (const p of ['transactions', 'quarantine']) await lake.consumer(p).drain();
-  await setReconParams(lake.engine, { as_of: '2026-12-01' });
+  lake = await landReconLake({ envelopes, bankFiles, asOf: '2026-12-01' });
 }, 120_000);
 
 afterAll(async () => {

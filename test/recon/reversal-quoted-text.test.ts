@@ -5,9 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { writeCamt, type CamtEntryInput } from '../../connectors/bank/camt-writer.js';
-import { importBankFile } from '../../connectors/bank/import-file.js';
-import { setReconParams } from '../../puddles/reports.js';
-import { createLake, type Lake } from '../puddles/lake-fixture.js';
+import type { Lake } from '../puddles/lake-fixture.js';
+import { landReconLake } from './recon-lake.js';
 
 let lake: Lake;
 const ACCOUNT = 'GB29NWBK60161331926819';
@@ -19,10 +18,8 @@ const reversal = (amount: number, remittance: string, description: string): Camt
   ({ amount_minor: -amount, booking_date: '2026-11-21', remittance, description, reversal: true });
 
 beforeAll(async () => {
-  lake = await createLake();
-  await lake.subscribeAll();
   // Each credit's amount is its name below: a reversal can only undo the credit of its opposite amount.
-  const files = [
+  const bankFiles = [
     statement('ST-1120', '2026-11-20', 1_000_000, [
       credit(2500, 'CHQ 100777', { ntry_ref: '1' }),
       credit(2600, 'CHQ 100778', { ntry_ref: '2' }),
@@ -46,9 +43,7 @@ beforeAll(async () => {
       reversal(5100, 'PUDDLE PO12 RETURNED', 'RETURN'),
     ]),
   ];
-  for (const [i, bytes] of files.entries()) expect(await importBankFile(lake.queue, { name: `stmt-${i}.xml`, bytes })).toMatchObject({ status: 'imported' });
-  for (const p of ['transactions', 'quarantine']) await lake.consumer(p).drain();
-  await setReconParams(lake.engine, { as_of: '2026-12-01' });
+  lake = await landReconLake({ bankFiles, asOf: '2026-12-01' });
 }, 120_000);
 
 afterAll(async () => {

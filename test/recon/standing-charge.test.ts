@@ -5,8 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeEnvelope } from '../../core/envelope.js';
-import { reportSql, setReconParams } from '../../puddles/reports.js';
-import { createLake, type Lake } from '../puddles/lake-fixture.js';
+import { reportSql } from '../../puddles/reports.js';
+import type { Lake } from '../puddles/lake-fixture.js';
+import { landReconLake } from './recon-lake.js';
 
 let lake: Lake;
 const env = (contract: string, version: number, payload: Record<string, unknown>) =>
@@ -23,9 +24,7 @@ const ticket = (id: string, type: string, fields: Record<string, unknown>) =>
   env('ticket', 2, { ticket_id: id, occurred_at: '2026-11-19T09:00:00Z', updated_at: '2026-11-19T09:00:00Z', status: 'open', deleted: false, spam: false, type, ...fields });
 
 beforeAll(async () => {
-  lake = await createLake();
-  await lake.subscribeAll();
-  await lake.queue.publish([
+  const envelopes = [
     // Charged 25.00 by mistake and given it all back, then charged the 20.00 given: nothing differs.
     donation('d_wrong_first'), pay('ch_wf1', 'd_wrong_first', 5, 2500), pay('ch_wf2', 'd_wrong_first', 9, 2000), refund('re_wf1', 'ch_wf1', 2500),
     // Charged 20.00 and given it back, then charged 25.00, which stands: 5.00 more than the donation.
@@ -36,9 +35,8 @@ beforeAll(async () => {
     ticket('t_named', 'Question', { payment_ref: 'ch_wf1', link_source: 'field' }),
     ticket('t_more', 'Question', { donation_id: 'd_wrong_second' }),
     ticket('t_once', 'Refund request', { donation_id: 'd_once' }),
-  ]);
-  for (const p of ['transactions', 'support']) await lake.consumer(p).drain();
-  await setReconParams(lake.engine, { as_of: '2026-11-28' });
+  ];
+  lake = await landReconLake({ envelopes, puddles: ['transactions', 'support'], asOf: '2026-11-28' });
 }, 120_000);
 
 afterAll(async () => {

@@ -3,9 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { writeCamt } from '../../connectors/bank/camt-writer.js';
-import { importBankFile } from '../../connectors/bank/import-file.js';
-import { setReconParams } from '../../puddles/reports.js';
-import { createLake, type Lake } from '../puddles/lake-fixture.js';
+import type { Lake } from '../puddles/lake-fixture.js';
+import { landReconLake, type BankFile } from './recon-lake.js';
 
 let lake: Lake;
 const ACCOUNT = 'GB29NWBK60161331926819';
@@ -17,9 +16,7 @@ const statement = (id: string, from: string, to: string, opening: number, amount
 };
 
 beforeAll(async () => {
-  lake = await createLake();
-  await lake.subscribeAll();
-  const files = [
+  const bankFiles: BankFile[] = [
     // The tester's month: S1 closes 1095.00, S2 opens there and closes 1315.00, S3 opens at 1300.00.
     statement('S1', '2026-11-01', '2026-11-04', 100_000, [9500]),
     statement('S2', '2026-11-05', '2026-11-10', 109_500, [20_000, 2000]),
@@ -32,12 +29,10 @@ beforeAll(async () => {
     // Another account's first statement follows nothing.
     statement('T1', '2026-11-12', '2026-11-12', 500_000, [100], OTHER),
   ];
-  for (const [i, bytes] of files.entries()) expect(await importBankFile(lake.queue, { name: `stmt-${i}.xml`, bytes })).toMatchObject({ status: 'imported' });
   // A CSV export of the other account with a balance column: it opens at 4990.00 where T1 closed at 5001.00.
   const csv = 'Date,Type,Description,Value,Balance,Account Name,Account Number\n20/11/2026,BAC,GIFT,10.00,5000.00,CHARITY,GB94BARC10201530093459\n';
-  expect(await importBankFile(lake.queue, { name: 'export.csv', bytes: Buffer.from(csv) }, { layout: 'natwest' })).toMatchObject({ status: 'imported' });
-  for (const p of ['transactions', 'quarantine']) await lake.consumer(p).drain();
-  await setReconParams(lake.engine, { as_of: '2026-12-01' });
+  bankFiles.push({ name: 'export.csv', bytes: Buffer.from(csv), opts: { layout: 'natwest' } });
+  lake = await landReconLake({ bankFiles, asOf: '2026-12-01' });
 }, 120_000);
 
 afterAll(async () => {

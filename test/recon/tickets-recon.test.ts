@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { reportSql, setReconParams } from '../../puddles/reports.js';
-import { createLake, donation, type Lake } from '../puddles/lake-fixture.js';
+import { donation, type Lake } from '../puddles/lake-fixture.js';
+import { landReconLake } from './recon-lake.js';
 
 let lake: Lake;
 const env = (contract: string, version: number, payload: Record<string, unknown>): Envelope =>
@@ -15,9 +16,7 @@ const ticket = (id: string, day: string, fields: Record<string, unknown>) =>
   env('ticket', 2, { ticket_id: id, occurred_at: `${day}T09:00:00Z`, updated_at: `${day}T09:00:00Z`, status: 'open', deleted: false, spam: false, ...fields });
 
 beforeAll(async () => {
-  lake = await createLake();
-  await lake.subscribeAll();
-  await lake.queue.publish([
+  const envelopes = [
     donation('d1', 1000, { occurred_at: '2026-12-01T09:59:00Z' }),
     donation('d2', 2000, { occurred_at: '2026-12-01T09:59:00Z' }),
     donation('d4', 500, { occurred_at: '2026-12-01T09:59:00Z' }),
@@ -33,9 +32,8 @@ beforeAll(async () => {
     ticket('t6', '2026-12-03', { type: 'Refund request', donation_id: 'd1', deleted: true }),
     ticket('t7', '2026-12-04', { type: 'Refund request', payment_ref: 'ch_1', link_source: 'field', status: 'closed' }),
     ticket('t8', '2026-12-04', { type: 'Cancel regular gift', donation_id: 'd1', status: 'resolved' }),
-  ]);
-  for (const p of ['transactions', 'support']) await lake.consumer(p).drain();
-  await setReconParams(lake.engine, { as_of: '2026-12-20' });
+  ];
+  lake = await landReconLake({ envelopes, puddles: ['transactions', 'support'], asOf: '2026-12-20' });
 }, 120_000);
 
 afterAll(async () => {
