@@ -3,6 +3,8 @@
 // before any payment moves it on. The SQL reads it as the view `donation_statuses` (puddles/named-views.ts),
 // the TypeScript through the sets below, so the TV, finance's reports and the journey cannot drift apart.
 
+import { statusSpellings, statusValues } from './status-list.js';
+
 export interface DonationStatus {
   status: string;
   /** Counts as money raised: in the live total and totals_by_box. */
@@ -25,7 +27,7 @@ export const DONATION_STATUSES = [
 export type DonationStatusValue = (typeof DONATION_STATUSES)[number]['status'];
 
 /** The values the donation contract takes, in the order above. */
-export const DONATION_STATUS_VALUES = DONATION_STATUSES.map((s) => s.status) as readonly DonationStatusValue[];
+export const DONATION_STATUS_VALUES = statusValues(DONATION_STATUSES);
 
 /**
  * Other spellings taken for a status: trimmed and lower-cased first, then looked up here. Rows landed before the
@@ -37,10 +39,7 @@ export const DONATION_STATUS_ALIASES: Readonly<Record<string, DonationStatusValu
  * Every spelling a landed donation's status may hold, with its meaning: the statuses, then their other spellings
  * (for rows landed before the contract normalised them). The view `donation_statuses` holds exactly these rows.
  */
-export const DONATION_STATUS_SPELLINGS: readonly DonationStatus[] = [
-  ...DONATION_STATUSES,
-  ...Object.entries(DONATION_STATUS_ALIASES).map(([spelling, to]) => ({ ...DONATION_STATUSES.find((s) => s.status === to)!, status: spelling })),
-];
+export const DONATION_STATUS_SPELLINGS = statusSpellings<DonationStatus>(DONATION_STATUSES, DONATION_STATUS_ALIASES);
 
 /** Statuses (every spelling) that are not pledged money: the live totals and totals_by_box leave these out. */
 export const NOT_PLEDGED: ReadonlySet<string> = new Set(DONATION_STATUS_SPELLINGS.filter((s) => !s.pledged).map((s) => s.status));

@@ -5,6 +5,8 @@
 // lists, a status spelt otherwise landed as sent and silently counted as pending: a paid payment was never
 // matched, a refund never netted.
 
+import { statusSpellings, statusValues } from './status-list.js';
+
 export type MoneyOutcome = 'succeeded' | 'pending' | 'failed';
 
 export interface MoneyStatus {
@@ -41,16 +43,13 @@ export const PAYMENT_STATUSES = [
 ] as const satisfies readonly MoneyStatus[];
 
 export type PaymentStatusValue = (typeof PAYMENT_STATUSES)[number]['status'];
-export const PAYMENT_STATUS_VALUES = PAYMENT_STATUSES.map((s) => s.status) as readonly PaymentStatusValue[];
+export const PAYMENT_STATUS_VALUES = statusValues(PAYMENT_STATUSES);
 
 /** Other spellings, keyed by their trimmed lower-case form: Stripe spells it canceled. */
 export const PAYMENT_STATUS_ALIASES: Readonly<Record<string, PaymentStatusValue>> = { canceled: 'cancelled' };
 
 /** Every spelling a landed payment or refund may hold (rows landed before the list keep Stripe's `canceled`). */
-export const PAYMENT_STATUS_SPELLINGS: readonly MoneyStatus[] = [
-  ...PAYMENT_STATUSES,
-  ...Object.entries(PAYMENT_STATUS_ALIASES).map(([spelling, to]) => ({ ...PAYMENT_STATUSES.find((s) => s.status === to)!, status: spelling })),
-];
+export const PAYMENT_STATUS_SPELLINGS = statusSpellings<MoneyStatus>(PAYMENT_STATUSES, PAYMENT_STATUS_ALIASES);
 
 export interface DisputeStatus {
   status: string;
@@ -79,7 +78,7 @@ export const DISPUTE_STATUSES = [
 ] as const satisfies readonly DisputeStatus[];
 
 export type DisputeStatusValue = (typeof DISPUTE_STATUSES)[number]['status'];
-export const DISPUTE_STATUS_VALUES = DISPUTE_STATUSES.map((s) => s.status) as readonly DisputeStatusValue[];
+export const DISPUTE_STATUS_VALUES = statusValues(DISPUTE_STATUSES);
 
 export interface PayoutStatus {
   status: string;
@@ -104,13 +103,10 @@ export const PAYOUT_STATUSES = [
 ] as const satisfies readonly PayoutStatus[];
 
 export type PayoutStatusValue = (typeof PAYOUT_STATUSES)[number]['status'];
-export const PAYOUT_STATUS_VALUES = PAYOUT_STATUSES.map((s) => s.status) as readonly PayoutStatusValue[];
+export const PAYOUT_STATUS_VALUES = statusValues(PAYOUT_STATUSES);
 
 /** Other spellings, keyed by their trimmed lower-case form: British English spells it cancelled. */
 export const PAYOUT_STATUS_ALIASES: Readonly<Record<string, PayoutStatusValue>> = { cancelled: 'canceled' };
 
 /** Every spelling a landed payout may hold. */
-export const PAYOUT_STATUS_SPELLINGS: readonly PayoutStatus[] = [
-  ...PAYOUT_STATUSES,
-  ...Object.entries(PAYOUT_STATUS_ALIASES).map(([spelling, to]) => ({ ...PAYOUT_STATUSES.find((s) => s.status === to)!, status: spelling })),
-];
+export const PAYOUT_STATUS_SPELLINGS = statusSpellings<PayoutStatus>(PAYOUT_STATUSES, PAYOUT_STATUS_ALIASES);
