@@ -144,19 +144,27 @@ export function addAlarms(scope: Construct, t: AlarmTargets): sns.Topic {
   for (const [name, fn] of t.functions) {
     const trigger = handlerSpec(name).trigger;
     const errors = trigger === 'schedule' ? (SCHEDULED_WITH_ALARM.has(name) ? SCHEDULED_ERROR_ALARM : null) : ERROR_ALARMS[trigger];
-    if (errors) {
-      alarm(fn.metricErrors({ period: Duration.minutes(errors.periodMinutes), statistic: 'Sum' }), `Errors-${name}`, `function-errors-${name}`, {
-        alarmDescription: `${names.function(name)} failed ${errors.threshold} or more invocations in ${errors.periodMinutes} minutes (${names.logGroup(name)} says why): ${errors.why}`,
-        threshold: errors.threshold,
-        comparisonOperator: atLeast,
-        evaluationPeriods: 1,
-      });
-    }
     const throttles = THROTTLE_THRESHOLD[trigger];
-    if (throttles !== undefined) {
-      alarm(fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }), `Throttles-${name}`, `function-throttles-${name}`, {
-        alarmDescription: `${names.function(name)} was throttled ${throttles} or more times in 5 minutes: the region's Lambda concurrency is spent (README, "Limits that bite first")`,
+    // A function's two alarms differ only in the figure, its period and threshold, and what it says.
+    const fnAlarms = [
+      errors && {
+        id: 'Errors',
+        metric: fn.metricErrors({ period: Duration.minutes(errors.periodMinutes), statistic: 'Sum' }),
+        threshold: errors.threshold,
+        says: `failed ${errors.threshold} or more invocations in ${errors.periodMinutes} minutes (${names.logGroup(name)} says why): ${errors.why}`,
+      },
+      throttles !== undefined && {
+        id: 'Throttles',
+        metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: throttles,
+        says: `was throttled ${throttles} or more times in 5 minutes: the region's Lambda concurrency is spent (README, "Limits that bite first")`,
+      },
+    ];
+    for (const a of fnAlarms) {
+      if (!a) continue;
+      alarm(a.metric, `${a.id}-${name}`, `function-${a.id.toLowerCase()}-${name}`, {
+        alarmDescription: `${names.function(name)} ${a.says}`,
+        threshold: a.threshold,
         comparisonOperator: atLeast,
         evaluationPeriods: 1,
       });
