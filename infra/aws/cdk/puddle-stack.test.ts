@@ -12,13 +12,18 @@ import { PuddleStack } from './puddle-stack.js';
 type Resource = { Type: string; Properties: Record<string, unknown> };
 let template: Template;
 let resources: Record<string, Resource>;
+/**
+ * One synth of the stack takes about 35 s on a quiet machine (two took 68 s) and 53-120 s on a loaded one, which
+ * the 60 s hook and test limits cut short. Each synth here gets room for it; what it asserts is unchanged.
+ */
+const SYNTH_MS = 300_000;
 
 beforeAll(() => {
   // Bundling skipped: the template is what is under test, not esbuild.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   template = Template.fromStack(new PuddleStack(app, 'Test', { rawObjectLockDays: 365 }));
   resources = template.toJSON().Resources as Record<string, Resource>;
-});
+}, SYNTH_MS);
 
 const ofType = (type: string) => Object.values(resources).filter((r) => r.Type === type);
 const DATA_SERVICES = ['s3', 'sqs', 'sns', 'dynamodb', 'glue', 'athena', 'events', 'secretsmanager', 'kms'];
@@ -241,7 +246,7 @@ describe('the CloudFormation template', () => {
     expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
     expect(JSON.stringify(plain)).not.toContain('s3:PutObjectRetention');
     expect(JSON.stringify(plain)).not.toContain('PUDDLE_RAW_OBJECT_LOCK_DAYS');
-  });
+  }, SYNTH_MS);
 
   it('lets CloudWatch alarms and the ops bus rules publish to the alerts topic, each held to this account and source', () => {
     const alertsId = Object.entries(resources).find(([, r]) => r.Type === 'AWS::SNS::Topic' && r.Properties.TopicName === 'puddle-alerts')![0];
@@ -357,7 +362,7 @@ describe('a second stack: another prefix and only some connectors', () => {
   beforeAll(() => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     other = Template.fromStack(new PuddleStack(app, 'Staging', { prefix: 'staging', connectors: ['stripe', 'braintree'] })).toJSON().Resources as Record<string, Resource>;
-  });
+  }, SYNTH_MS);
   const of = (type: string) => Object.values(other).filter((r) => r.Type === type);
 
   it('schedules and watches only the connectors named', () => {
