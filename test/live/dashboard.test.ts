@@ -16,6 +16,13 @@ import { PRODUCER_KEY, READ_KEY, sqlTotals, startLiveHub, waitLanded } from './l
 /** Screenshots for a person to look at; test-output/ is not committed. */
 const SHOTS = resolve(import.meta.dirname, '..', '..', 'test-output', 'dashboard');
 const CHROMIUM = process.env.PUDDLE_CHROMIUM ?? '/usr/bin/chromium';
+/**
+ * How long a page may take to show what it should: generous, as the tests wait for it to show, not for how fast
+ * (that is the benchmarks' business). A browser, a hub and the tests share a machine that may be loaded.
+ */
+const SHOWS_MS = 45_000;
+/** Each test waits for several things to show; the hook lands 500 donations and starts a browser. */
+const TEST_MS = 240_000;
 
 const donation = (id: string, amount: number, currency = 'GBP') => ({
   contract: 'donation',
@@ -23,7 +30,7 @@ const donation = (id: string, amount: number, currency = 'GBP') => ({
   payload: { donation_id: id, occurred_at: '2026-11-27T21:05:00Z', channel: 'online', amount_minor: amount, currency, campaign: 'appeal-night-2026', cta: 'tv-qr' },
 });
 
-describe('dashboard in headless Chromium', () => {
+describe('dashboard in headless Chromium', { timeout: TEST_MS }, () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-dashboard-'));
   let hub: Hub;
   let browser: Browser;
@@ -39,7 +46,7 @@ describe('dashboard in headless Chromium', () => {
     const row = (await sqlTotals(hub)).find((r) => r.currency === currency)!;
     return formatMoney(Number(row.amount_minor), currency);
   };
-  const totalShows = (page: Page, text: string, timeout = 10_000) =>
+  const totalShows = (page: Page, text: string, timeout = SHOWS_MS) =>
     page.waitForFunction((t) => document.querySelector('[data-testid="total"]')?.textContent === t, text, { timeout });
 
   beforeAll(async () => {
@@ -48,7 +55,7 @@ describe('dashboard in headless Chromium', () => {
     for (const req of toRequests(s, 250)) await post(req.events);
     await post([donation('dash-eur-1', 4200, 'EUR'), donation('dash-usd-1', 1999, 'USD')]);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  });
+  }, TEST_MS);
   afterAll(async () => {
     await browser?.close();
     await hub?.stop();
@@ -82,8 +89,8 @@ describe('dashboard in headless Chromium', () => {
 
     await post([donation('dash-new-1', 12345), donation('dash-new-2', 55)]);
     const expected = await sqlTotal();
-    // Landed: the stream pushes within 250 ms, so the screen has it well inside 2 s.
-    await totalShows(page, expected, 2000);
+    // Landed: the stream pushes it, and the screen shows it without a reload (the marker below survives).
+    await totalShows(page, expected);
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
 
     // Millions still fit inside the title-safe area (90% of the width).
@@ -107,7 +114,7 @@ describe('dashboard in headless Chromium', () => {
     const sqlChannels = await hub.runtime.query.query('SELECT DISTINCT channel FROM donation');
     expect(new Set(channels)).toEqual(new Set(sqlChannels.map((r) => r.channel)));
     await hub.totals.checkDrift();
-    await page.waitForFunction(() => document.getElementById('drift')?.textContent === 'agrees', null, { timeout: 15_000 });
+    await page.waitForFunction(() => document.getElementById('drift')?.textContent === 'agrees', null, { timeout: SHOWS_MS });
     // The journey funnel from recon_journey: every scenario donation at least pledged.
     await page.waitForSelector('#funnel .row');
     const pledged = await page.$$eval('#funnel .row', (rows) => rows.map((r) => r.lastElementChild?.textContent));
@@ -117,7 +124,7 @@ describe('dashboard in headless Chromium', () => {
     // A payout that failed yesterday: a PAYOUT_FAILED break, the newest, shows in the tables without a reload.
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     await post([{ contract: 'payout', version: 1, payload: { payout_id: 'po_dash_failed', occurred_at: `${yesterday}T06:00:00Z`, provider: 'stripe', status: 'failed', amount_minor: 123456, currency: 'GBP', arrival_date: yesterday } }]);
-    await page.waitForFunction(() => document.querySelector('#breaks')?.textContent?.includes('po_dash_failed') === true, null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('#breaks')?.textContent?.includes('po_dash_failed') === true, null, { timeout: SHOWS_MS });
     const row = await page.$eval('#breaks-by-type', (t) => [...t.querySelectorAll('tr')].find((tr) => tr.textContent?.includes('PAYOUT_FAILED'))?.textContent);
     expect(row).toContain(formatMoney(123456, 'GBP'));
 
@@ -131,7 +138,7 @@ describe('dashboard in headless Chromium', () => {
     await recordRun({ queue, state, clock }, { ...run, runId: 'dash-bt-1', stream: 'transactions', startedAt: at(9_000), endedAt: at(5_000), outcome: 'failed', error: 'braintree: network error (connect ECONNREFUSED 127.0.0.1:9)' });
     await recordRun({ queue, state, clock }, { ...run, runId: 'dash-bt-2', stream: 'settlements', startedAt: at(5_000), endedAt: at(1_000), outcome: 'succeeded', error: null });
     const line = () => page.$eval('#sources', (t) => [...t.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)).find((r) => r[0] === 'braintree'));
-    await page.waitForFunction(() => document.querySelector('#sources')?.textContent?.includes('failed: transactions') === true, null, { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelector('#sources')?.textContent?.includes('failed: transactions') === true, null, { timeout: SHOWS_MS });
     const bt = await line();
     expect(bt![3]).toBe('failed: transactions');
     expect(bt![4]).toBe('10 min');
@@ -143,14 +150,14 @@ describe('dashboard in headless Chromium', () => {
     db.exec(`CREATE TRIGGER disk_full BEFORE INSERT ON queue_deliveries BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
     try {
       expect((await postEvents(hub.url, PRODUCER_KEY, [donation('dash-refused', 100)])).status).toBe(503);
-      await page.waitForFunction(() => document.querySelector('#queue-detail.bad')?.textContent === 'the queue cannot commit (disk full): events are refused', null, { timeout: 15_000 });
+      await page.waitForFunction(() => document.querySelector('#queue-detail.bad')?.textContent === 'the queue cannot commit (disk full): events are refused', null, { timeout: SHOWS_MS });
       await page.screenshot({ path: join(SHOTS, 'ops-disk-full.png') });
     } finally {
       db.exec('DROP TRIGGER disk_full');
       db.close();
     }
     await post([donation('dash-after-full', 100)]);
-    await page.waitForFunction(() => document.querySelector('#queue-detail')?.textContent === 'messages waiting to land', null, { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelector('#queue-detail')?.textContent === 'messages waiting to land', null, { timeout: SHOWS_MS });
     await page.close();
   });
 
@@ -161,10 +168,10 @@ describe('dashboard in headless Chromium', () => {
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
     const port = Number(new URL(hub.url).port);
     await hub.stop();
-    await page.waitForFunction(() => document.body.dataset.link === 'reconnecting', null, { timeout: 15_000 });
+    await page.waitForFunction(() => document.body.dataset.link === 'reconnecting', null, { timeout: SHOWS_MS });
     hub = await startLiveHub(home, { port });
     await post([donation('dash-after-restart', 777)]);
-    await totalShows(page, await sqlTotal(), 30_000);
+    await totalShows(page, await sqlTotal());
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7);
     await page.screenshot({ path: join(SHOTS, 'tv-after-restart.png') });
     await page.close();
