@@ -96,30 +96,21 @@ export function addAlarms(scope: Construct, t: AlarmTargets): sns.Topic {
   // A topic policy replaces SNS's default one, so each publisher must be named: without the CloudWatch statement
   // every alarm's action fails with "not authorized to perform: SNS:Publish" (seen in the alarm's history only).
   // Each is held to this account and to this stack's alarms, or to rules on its ops bus (confused deputy).
-  alerts.addToResourcePolicy(
-    new iam.PolicyStatement({
-      sid: 'CloudWatchAlarms',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [alerts.topicArn],
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: names.named('*'), arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-      },
-    }),
-  );
-  alerts.addToResourcePolicy(
-    new iam.PolicyStatement({
-      sid: 'OpsBusRules',
-      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [alerts.topicArn],
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: `${t.bus.eventBusName}/*` }) },
-      },
-    }),
-  );
+  const publishers = [
+    { sid: 'CloudWatchAlarms', service: 'cloudwatch', sourceArn: stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: names.named('*'), arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+    { sid: 'OpsBusRules', service: 'events', sourceArn: stack.formatArn({ service: 'events', resource: 'rule', resourceName: `${t.bus.eventBusName}/*` }) },
+  ];
+  for (const p of publishers) {
+    alerts.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: p.sid,
+        principals: [new iam.ServicePrincipal(`${p.service}.amazonaws.com`)],
+        actions: ['sns:Publish'],
+        resources: [alerts.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': p.sourceArn } },
+      }),
+    );
+  }
   const notify = (a: cloudwatch.Alarm) => a.addAlarmAction(new cwActions.SnsAction(alerts));
   const alarm = (metric: cloudwatch.Metric, id: string, name: string, p: Omit<cloudwatch.CreateAlarmOptions, 'alarmName'>) =>
     notify(metric.createAlarm(scope, id, { alarmName: names.named(name), treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...p }));
