@@ -4,10 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { writeCamt, type CamtEntryInput } from '../../connectors/bank/camt-writer.js';
-import { importBankFile } from '../../connectors/bank/import-file.js';
 import { makeEnvelope } from '../../core/envelope.js';
-import { setReconParams } from '../../puddles/reports.js';
-import { createLake, donation, type Lake } from '../puddles/lake-fixture.js';
+import { donation, type Lake } from '../puddles/lake-fixture.js';
+import { landReconLake } from './recon-lake.js';
 
 let lake: Lake;
 const A = 'GB29NWBK60161331926819';
@@ -27,9 +26,7 @@ const part = (ref: string, amount: number, day: string, of: string): CamtEntryIn
 const id = (ref: string, account = A) => `${account}/${ref}`;
 
 beforeAll(async () => {
-  lake = await createLake();
-  await lake.subscribeAll();
-  await lake.queue.publish([
+  const envelopes = [
     payout('po_two', 10_000), payout('po_three', 9000), payout('po_late', 7000), payout('po_accounts', 6000),
     payout('po_either', 5000), payout('po_four', 4000), payout('po_csv', 12_000),
     donation('d_two', 10_000, { occurred_at: '2026-11-08T10:00:00Z' }),
@@ -37,7 +34,7 @@ beforeAll(async () => {
       contract: 'payment', version: 1, source: 'test', stream: 'payment', received_at: '2026-11-22T00:00:00.000Z', delivery_id: 'split-lines-pay',
       payload: { payment_id: 'pay_two', occurred_at: '2026-11-08T10:00:05Z', provider: 'stripe', status: 'succeeded', amount_minor: 10_000, currency: 'GBP', donation_id: 'd_two', payout_id: 'po_two' },
     }),
-  ]);
+  ];
   const files = [
     statement(A, '2026-11-10', 100_000, [
       part('T1', 6000, '2026-11-10', 'po_two'),
@@ -55,7 +52,6 @@ beforeAll(async () => {
     // po_accounts's second part in another account.
     statement(B, '2026-11-10', 50_000, [part('C2', 2000, '2026-11-10', 'po_accounts')]),
   ];
-  for (const [i, bytes] of files.entries()) expect(await importBankFile(lake.queue, { name: `stmt-${i}.xml`, bytes })).toMatchObject({ status: 'imported' });
   // po_csv's two parts in a NatWest online export (the layout of test/fixtures/bank/natwest_made_export.csv).
   const natwest = [
     '',
@@ -63,9 +59,7 @@ beforeAll(async () => {
     "10/11/2026,BAC,'STRIPE PAYMENTS UK LTD STRIPE PO_CSV 1/2,70.00,10070.00,'APPEAL CHARITY,'560036-12345678",
     "11/11/2026,BAC,'STRIPE PAYMENTS UK LTD STRIPE PO_CSV 2/2,50.00,10120.00,'APPEAL CHARITY,'560036-12345678",
   ].join('\n');
-  expect(await importBankFile(lake.queue, { name: 'natwest.csv', bytes: natwest }, { layout: 'natwest' })).toMatchObject({ status: 'imported', lines: 2 });
-  for (const p of ['transactions', 'quarantine']) await lake.consumer(p).drain();
-  await setReconParams(lake.engine, { as_of: '2026-12-01' });
+  lake = await landReconLake({ envelopes, bankFiles: [...files, { name: 'natwest.csv', bytes: natwest, opts: { layout: 'natwest' } }], asOf: '2026-12-01' });
 }, 120_000);
 
 afterAll(async () => {

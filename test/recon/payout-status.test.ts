@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeEnvelope } from '../../core/envelope.js';
 import { PAYOUT_STATUSES } from '../../core/contracts/money-status.js';
-import { setReconParams } from '../../puddles/reports.js';
-import { createLake, type Lake } from '../puddles/lake-fixture.js';
+import type { Lake } from '../puddles/lake-fixture.js';
+import { landReconLake } from './recon-lake.js';
 
 let lake: Lake;
 const env = (contract: string, payload: Record<string, unknown>) =>
@@ -19,9 +19,7 @@ const item = (id: string, payoutId: string) =>
   env('payout_item', { payout_item_id: id, occurred_at: '2026-11-18T10:00:00Z', provider: 'stripe', payout_id: payoutId, type: 'charge', amount_minor: 3000, net_minor: 3000, currency: 'GBP' });
 
 beforeAll(async () => {
-  lake = await createLake();
-  await lake.subscribeAll();
-  await lake.queue.publish([
+  const envelopes = [
     payout('po_paid', 'Paid '),
     payout('po_transit', 'In_Transit'),
     payout('po_pending', 'pending'),
@@ -30,9 +28,8 @@ beforeAll(async () => {
     // The same items on a failed payout: it carried them, so they must add up.
     payout('po_failed', 'FAILED'), item('it_f', 'po_failed'),
     payout('po_odd', 'paid_out'),
-  ]);
-  for (const p of ['transactions', 'quarantine']) await lake.consumer(p).drain();
-  await setReconParams(lake.engine, { as_of: '2026-12-20' });
+  ];
+  lake = await landReconLake({ envelopes, asOf: '2026-12-20' });
 }, 120_000);
 
 afterAll(async () => {

@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeEnvelope } from '../../core/envelope.js';
-import { reportSql, setReconParams } from '../../puddles/reports.js';
-import { createLake, type Lake } from '../puddles/lake-fixture.js';
+import { reportSql } from '../../puddles/reports.js';
+import type { Lake } from '../puddles/lake-fixture.js';
+import { landReconLake } from './recon-lake.js';
 
 let lake: Lake;
 const env = (contract: string, payload: Record<string, unknown>) =>
@@ -23,9 +24,7 @@ const refund = (id: string, paymentId: string, amount: number) =>
   env('refund', { refund_id: id, occurred_at: '2026-11-19T10:00:00Z', provider: 'stripe', payment_id: paymentId, status: 'succeeded', amount_minor: amount, currency: 'GBP' });
 
 beforeAll(async () => {
-  lake = await createLake();
-  await lake.subscribeAll();
-  await lake.queue.publish([
+  const envelopes = [
     // Paid in two parts that make the pledge.
     donation('d_split'), pay('ch_s1', 'd_split', 5, 6000), pay('ch_s2', 'd_split', 9, 4000),
     // Three instalments, the second also refunded in part (the refund is its own matter).
@@ -39,9 +38,8 @@ beforeAll(async () => {
     donation('d_mixed'), pay('ch_m1', 'd_mixed', 5, 6000), pay('ch_m2', 'd_mixed', 9, 4000, 'EUR'),
     // A part refunded in full no longer pays the donation: 6000 remains of 10000.
     donation('d_given_back'), pay('ch_g1', 'd_given_back', 5, 6000), pay('ch_g2', 'd_given_back', 9, 4000), refund('re_g2', 'ch_g2', 4000),
-  ]);
-  await lake.consumer('transactions').drain();
-  await setReconParams(lake.engine, { as_of: '2026-11-20' });
+  ];
+  lake = await landReconLake({ envelopes, puddles: ['transactions'], asOf: '2026-11-20' });
 }, 120_000);
 
 afterAll(async () => {
