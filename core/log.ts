@@ -21,14 +21,67 @@ export function setLogLevel(level: Level): void {
   threshold = ORDER[level];
 }
 
+// What a log call's fields become before they are written: every value under a name like a secret is masked, at
+// any depth (`{ request: { authorization } }`, an HTTP client's error carrying `config.headers.Authorization`).
+// Copy on write: a value with nothing to mask is the caller's own object, not a copy (a large payload is walked,
+// as JSON.stringify walks it anyway, but not duplicated).
+
+const REDACTED = '[redacted]';
+/** How deep a field is walked; what lies deeper is not written at all (it could hold anything). */
+export const LOG_MAX_DEPTH = 8;
+const TOO_DEEP = '[too deep]';
+const CYCLE = '[cycle]';
+
+/** The fields with secret-named values masked at any depth; `fields` itself when there is nothing to mask. */
 export function redact(fields: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) {
-    if (isSecretName(k)) out[k] = '[redacted]';
-    else if (v instanceof Error) out[k] = `${v.name}: ${v.message}`;
-    else out[k] = v;
+  return scrubObject(fields, 0, new Set()) as Record<string, unknown>;
+}
+
+function scrub(v: unknown, depth: number, path: Set<object>): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (path.has(v)) return CYCLE;
+  if (depth >= LOG_MAX_DEPTH) return TOO_DEEP;
+  if (v instanceof Error) return scrubError(v, depth, path);
+  // A Date, a URL, a Buffer writes itself (toJSON): no field names of ours inside.
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return v;
+  return scrubObject(v, depth, path);
+}
+
+/** An array or object, copied only when something inside it changed. */
+function scrubObject(v: object, depth: number, path: Set<object>): unknown {
+  path.add(v);
+  let out: Record<string, unknown> | unknown[] | null = null;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const s = scrub(v[i], depth + 1, path);
+      if (s !== v[i]) ((out ??= v.slice()) as unknown[])[i] = s;
+    }
+  } else {
+    const entries = Object.entries(v);
+    for (let i = 0; i < entries.length; i++) {
+      const [k, x] = entries[i]!;
+      const s = isSecretName(k) ? REDACTED : scrub(x, depth + 1, path);
+      if (s !== x) ((out ??= Object.fromEntries(entries)) as Record<string, unknown>)[k] = s;
+    }
   }
-  return out;
+  path.delete(v);
+  return out ?? v;
+}
+
+/**
+ * An Error as `Name: message` (JSON.stringify would write `{}`); one that carries fields of its own (an HTTP
+ * client's `config`, `response`; a system error's `code`) as its name, message and code with those fields scrubbed.
+ */
+function scrubError(e: Error, depth: number, path: Set<object>): unknown {
+  const own = Object.keys(e);
+  const code = (e as { code?: unknown }).code;
+  if (own.length === 0 && code === undefined) return `${e.name}: ${e.message}`;
+  const rest: Record<string, unknown> = {};
+  for (const k of own) rest[k] = (e as unknown as Record<string, unknown>)[k];
+  path.add(e);
+  const fields = scrubObject(rest, depth, path) as Record<string, unknown>;
+  path.delete(e);
+  return { ...fields, name: e.name, message: e.message, ...(code !== undefined ? { code } : {}) };
 }
 
 function write(level: Level, msg: string, fields?: Record<string, unknown>): void {

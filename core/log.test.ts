@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { log, redact } from './log.js';
+
+/** What one log call writes to stderr, parsed. */
+function written(call: () => void): Record<string, unknown> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  try {
+    call();
+  } finally {
+    spy.mockRestore();
+  }
+  expect(lines).toHaveLength(1);
+  return JSON.parse(lines[0]!) as Record<string, unknown>;
+}
+
+describe('log fields are scrubbed at any depth', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('masks a secret-named field inside a nested object and inside arrays', () => {
+    const line = written(() =>
+      log.warn('x', { request: { method: 'POST', authorization: 'Bearer sk_live_abc' }, hops: [{ headers: { 'X-Api-Key': 'k123' } }] }),
+    );
+    const text = JSON.stringify(line);
+    expect(text).not.toContain('sk_live_abc');
+    expect(text).not.toContain('k123');
+    expect(line.request).toEqual({ method: 'POST', authorization: '[redacted]' });
+    expect(line.hops).toEqual([{ headers: { 'X-Api-Key': '[redacted]' } }]);
+  });
+
+  it("keeps an error's name, message and code and scrubs the fields it carries (an HTTP client's config)", () => {
+    const err = Object.assign(new TypeError('request failed'), {
+      code: 'ECONNRESET',
+      config: { url: 'https://api.example/v1', headers: { Authorization: 'Basic dXNlcjpwYXNz' } },
+    });
+    const line = written(() => log.error('sync failed', { err }));
+    expect(JSON.stringify(line)).not.toContain('dXNlcjpwYXNz');
+    expect(line.err).toEqual({
+      name: 'TypeError',
+      message: 'request failed',
+      code: 'ECONNRESET',
+      config: { url: 'https://api.example/v1', headers: { Authorization: '[redacted]' } },
+    });
+  });
+
+  it('writes a plain error as its name and message, as before', () => {
+    expect(written(() => log.info('x', { err: new RangeError('out') })).err).toBe('RangeError: out');
+  });
+
+  it('survives a cycle and bounds the depth instead of throwing or writing everything', () => {
+    const a: Record<string, unknown> = { name: 'a' };
+    a.self = a;
+    let deep: Record<string, unknown> = { token: 'deepest-secret' };
+    for (let i = 0; i < 20; i++) deep = { next: deep };
+    const line = written(() => log.warn('x', { a, deep }));
+    expect(line.a).toEqual({ name: 'a', self: '[cycle]' });
+    expect(JSON.stringify(line)).not.toContain('deepest-secret');
+    expect(JSON.stringify(line)).toContain('[too deep]');
+  });
+
+  it('does not copy fields that hold nothing to mask', () => {
+    const payload = { rows: [{ id: 1 }, { id: 2 }], meta: { at: new Date(0) } };
+    const fields = { payload };
+    expect(redact(fields)).toBe(fields);
+    const withSecret = { payload, auth: { password: 'p' } };
+    const out = redact(withSecret);
+    expect(out.payload).toBe(payload);
+    expect(out.auth).toEqual({ password: '[redacted]' });
+    expect(withSecret.auth.password).toBe('p');
+  });
+});
