@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { KeyIdentity, KeyRing } from '../../core/http/auth.js';
 import { errorBody, queueUnavailable } from '../../core/http/errors.js';
-import { queryParams } from '../../core/http/query-params.js';
+import { numberParam, queryParams } from '../../core/http/query-params.js';
 import { requireScope } from '../../core/http/scope.js';
 import { makeEnvelope } from '../../core/envelope.js';
 import { systemClock, type Clock, type Queue } from '../../core/ports.js';
@@ -42,10 +42,9 @@ export async function feedRoutes(app: FastifyInstance, opts: FeedRoutesOptions):
     if (after !== undefined && !CURSOR.test(after)) {
       return reply.code(400).send(errorBody('invalid_query', 'after must be a cursor this feed returned as next'));
     }
-    const limit = limitText === undefined ? 100 : Number(limitText);
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > maxLimit) {
-      return reply.code(400).send(errorBody('invalid_query', `limit must be a whole number from 1 to ${maxLimit}`));
-    }
+    const limitRead = numberParam('limit', limitText, 100, { whole: true, min: 1, max: maxLimit });
+    if ('error' in limitRead) return reply.code(400).send(errorBody('invalid_query', limitRead.error));
+    const limit = limitRead.value;
     const from = after === undefined ? 0 : Number(after);
     const page = opts.log.read(feed.name, from, limit);
     // Only an empty page can come from a cursor past the end. Such a cursor was never handed out by this log

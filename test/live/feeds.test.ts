@@ -82,7 +82,8 @@ describe('supplier feeds: GET /v1/feeds/giro_requests', () => {
     expect((await getJson(`${hub.url}/v1/feeds/other`)).status).toBe(401);
     expect((await getJson(`${hub.url}/v1/totals`, FEED_KEY)).status).toBe(403);
     expect((await getJson(url, FEED_KEY)).status).toBe(200);
-    for (const q of ['?after=abc', '?limit=0', '?limit=5000', '?sql=1']) expect((await getJson(`${url}${q}`, FEED_KEY)).status).toBe(400);
+    // `1e2` and `0x10` are refused as other number parameters refuse them (until 2026-12-02 `1e2` read as 100).
+    for (const q of ['?after=abc', '?limit=0', '?limit=5000', '?limit=1e2', '?limit=0x10', '?sql=1']) expect((await getJson(`${url}${q}`, FEED_KEY)).status).toBe(400);
   });
 
   it('hands out every record exactly once in landing order, with stable cursors, while more land', async () => {
