@@ -13,3 +13,11 @@ describe('loadConfig: landing settings', () => {
     expect(() => loadConfig({ PUDDLE_LANDING_YIELD_ABOVE: '1.5' })).toThrow(/PUDDLE_LANDING_YIELD_ABOVE/);
   });
 });
+
+describe('loadConfig: PUDDLE_MAX_STREAMS', () => {
+  it('caps the live totals streams at 200 unless set, and takes a whole number of 1 or more', () => {
+    expect(loadConfig({}).maxStreams).toBe(200);
+    expect(loadConfig({ PUDDLE_MAX_STREAMS: '25' }).maxStreams).toBe(25);
+    for (const bad of ['0', '1e3', 'many']) expect(() => loadConfig({ PUDDLE_MAX_STREAMS: bad })).toThrow(/PUDDLE_MAX_STREAMS must be a whole number of 1 or more/);
+  });
+});

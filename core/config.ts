@@ -36,6 +36,11 @@ export interface PuddleConfig {
    * the cores to the burst (default 0.5; 1: never; PUDDLE_LANDING_YIELD_ABOVE).
    */
   landingYieldAbove?: number;
+  /**
+   * Live totals streams (GET /v1/totals/stream) open at once, over all keys (default 200; PUDDLE_MAX_STREAMS):
+   * each holds a socket and a timer, so beyond it a stream is refused with 503 and Retry-After.
+   */
+  maxStreams?: number;
   /** A sync run's lease on its stream, for the scheduled syncs (PUDDLE_LEASE_SECONDS; unset: the engine's 2 minutes). */
   leaseMs?: number;
   /** How the drop folder reads files that do not say it themselves (PUDDLE_BANK_LAYOUT, _CURRENCY, _ACCOUNT). */
@@ -74,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     driftCheckMs: whole('PUDDLE_DRIFT_CHECK_SECONDS', 60, 'seconds') * 1000,
     refetchMaxPending: whole('PUDDLE_REFETCH_MAX_PENDING', 1000),
     maxQueueDepth: whole('PUDDLE_MAX_QUEUE_DEPTH', 200_000),
+    maxStreams: whole('PUDDLE_MAX_STREAMS', 200),
     // Linux's nice steps.
     landingNice: settings.number('PUDDLE_LANDING_NICE', 0, { min: 0, max: 19, whole: true }),
     landingYieldAbove: settings.number('PUDDLE_LANDING_YIELD_ABOVE', 0.5, { min: 0, max: 1 }),
@@ -99,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     maxBodyBytes: 1024 * 1024,
     refetchMaxPending: numbers.refetchMaxPending,
     maxQueueDepth: numbers.maxQueueDepth,
+    maxStreams: numbers.maxStreams,
     landingNice: numbers.landingNice,
     landingYieldAbove: numbers.landingYieldAbove,
     leaseMs: numbers.leaseMs,

@@ -238,7 +238,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     plugins: [
       ...webhookPlugins(queue, secrets, refetcher, runtime.clock),
       async (app) => {
-        await app.register(totalsRoutes, { keys, totals: keeper.totals, ready: () => keeper.ready, ...opts.stream });
+        await app.register(totalsRoutes, { keys, totals: keeper.totals, ready: () => keeper.ready, maxStreams: config.maxStreams, ...opts.stream });
       },
       async (app) => {
         await app.register(feedRoutes, { keys, log: feedLog, queue, clock: runtime.clock });

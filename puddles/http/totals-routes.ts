@@ -17,7 +17,12 @@ export interface TotalsRoutesOptions {
   minIntervalMs?: number;
   /** Time between heartbeat comments on an idle stream (default 15 s). */
   heartbeatMs?: number;
+  /** Streams open at once, over all keys (default 200, PUDDLE_MAX_STREAMS); beyond, 503 with Retry-After. */
+  maxStreams?: number;
 }
+
+/** Seconds a client refused for too many streams is told to wait: long enough for a TV to come back calmly. */
+const STREAMS_RETRY_AFTER = '10';
 
 const BY: readonly TotalsBy[] = ['channel', 'campaign', 'cta'];
 // Process start: event ids of one process never repeat another's, so a client resuming after a restart
@@ -110,6 +115,7 @@ export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptio
   const minInterval = opts.minIntervalMs ?? 250;
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const ready = opts.ready ?? (() => true);
+  const maxStreams = opts.maxStreams ?? 200;
   await totalsDocumentRoute(app, { keys: opts.keys, document: (q) => totals.document(q), ready });
   // Open streams would hold server.close() forever: end them first (clients reconnect to the next process).
   const streams = new Set<() => void>();
@@ -121,6 +127,12 @@ export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptio
   app.get('/v1/totals/stream', (req, reply) => {
     const q = queryOf(req, reply, ready);
     if (!q) return reply;
+    // Each stream holds a socket, a heartbeat timer and a listener until its client goes: until 2026-12-02 any
+    // number were taken, so one key (or a page reloading in a loop) could hold the hub's sockets and memory.
+    if (streams.size >= maxStreams) {
+      const message = `${maxStreams} live totals streams are open, the most this hub serves at once (PUDDLE_MAX_STREAMS); retry later or poll GET /v1/totals`;
+      return reply.code(503).header('retry-after', STREAMS_RETRY_AFTER).send(errorBody('too_many_streams', message));
+    }
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {

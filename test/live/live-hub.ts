@@ -12,7 +12,7 @@ export const OTHER_FEED_KEY = 'feed-key-live-0004';
 
 export function startLiveHub(
   home: string,
-  opts: { port?: number; heartbeatMs?: number; driftCheckMs?: number; totalsInBackground?: boolean; clock?: Clock } = {},
+  opts: { port?: number; heartbeatMs?: number; driftCheckMs?: number; maxStreams?: number; totalsInBackground?: boolean; clock?: Clock } = {},
 ): Promise<Hub> {
   return startHub({
     config: {
@@ -20,6 +20,7 @@ export function startLiveHub(
       home,
       port: opts.port ?? 0,
       ...(opts.driftCheckMs ? { driftCheckMs: opts.driftCheckMs } : {}),
+      ...(opts.maxStreams ? { maxStreams: opts.maxStreams } : {}),
       apiKeys: [PRODUCER_KEY],
       readKeys: [READ_KEY],
       tvKeys: [TV_KEY],

@@ -113,3 +113,45 @@ describe('GET /v1/totals/stream', () => {
     expect(hub.totals.drift().lastConclusive).toMatchObject({ against: 'totals_by_box', ok: true });
   });
 });
+
+describe('GET /v1/totals/stream: at most PUDDLE_MAX_STREAMS open at once', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-stream-cap-'));
+  let hub: Hub;
+  const open: SseClient[] = [];
+  const sse = async () => {
+    const c = await openSse(`${hub.url}/v1/totals/stream`, auth);
+    open.push(c);
+    return c;
+  };
+  beforeAll(async () => {
+    hub = await startLiveHub(home, { maxStreams: 2 });
+  });
+  afterAll(async () => {
+    for (const c of open) c.close();
+    await hub.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('refuses a stream beyond the cap with 503 and Retry-After, and takes one again when a stream ends', async () => {
+    const a = await sse();
+    const b = await sse();
+    expect([a.status, b.status]).toEqual([200, 200]);
+    await a.next((m) => m.event === 'totals');
+    await b.next((m) => m.event === 'totals');
+    const refused = await fetch(`${hub.url}/v1/totals/stream`, { headers: auth });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('10');
+    expect(await refused.json()).toMatchObject({ error: { code: 'too_many_streams', message: expect.stringContaining('PUDDLE_MAX_STREAMS') } });
+    // The plain document is not a stream: still served.
+    expect((await fetch(`${hub.url}/v1/totals`, { headers: auth })).status).toBe(200);
+    a.close();
+    // The server learns of the closed socket in its own time: ask until the slot is free.
+    let c: SseClient | undefined;
+    for (let i = 0; i < 100 && c?.status !== 200; i++) {
+      c?.close();
+      c = await sse();
+      if (c.status !== 200) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(c!.status).toBe(200);
+  });
+});
