@@ -237,6 +237,42 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     await drain();
   });
 
+  it('refuses a card number or an email address in a free-text field with a 400 naming the field and why, never the value', async () => {
+    await drain();
+    const card = '4111 1111 1111 1111';
+    const res = await post(app, {
+      events: [
+        donation('ft-1', { campaign: 'appeal-night-2026', cta: 'tv-qr' }),
+        donation('ft-2', { campaign: card }),
+        donation('ft-3', { cta: 'write to jo.bloggs@example.org' }),
+        donation('ft-4', { campaign: 'ref 4111-1111-1111-1111 thanks' }),
+        { contract: 'refund', version: 1, payload: { refund_id: 'ft-r', occurred_at: '2026-11-29T10:00:00Z', provider: 'p', payment_id: 'py', status: 'succeeded', amount_minor: 5, currency: 'GBP', reason: '5555555555554444' } },
+      ],
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).not.toContain('4111');
+    expect(res.body).not.toContain('4444');
+    expect(res.body).not.toContain('bloggs');
+    const cardWhy = 'must not hold a payment card number (13 to 19 digits passing the Luhn check): free text lands in the lake, the totals, the TV and the feeds';
+    expect((res.json() as { rejected: unknown[] }).rejected).toEqual([
+      { index: 1, errors: [{ path: 'payload.campaign', message: cardWhy }] },
+      { index: 2, errors: [{ path: 'payload.cta', message: 'must not hold an email address: free text lands in the lake, the totals, the TV and the feeds' }] },
+      { index: 3, errors: [{ path: 'payload.campaign', message: cardWhy }] },
+      { index: 4, errors: [{ path: 'payload.reason', message: cardWhy }] },
+    ]);
+    expect(await queue.depth('raw')).toBe(0);
+    // Digits that fail the Luhn check, a short number, an @ that is no address, and a card-like id are all taken:
+    // ids are the source's own, whatever their digits.
+    const ok = await post(app, {
+      events: [
+        donation('4111111111111111', { campaign: '4111 1111 1111 1112', cta: 'sms-70085 @tv' }),
+        donation('ft-6', { campaign: 'night-2026-11-29', payment_ref: '4111111111111111', supporter_id: 'a@b.org' }),
+      ],
+    });
+    expect(ok.statusCode).toBe(202);
+    expect(await drain()).toHaveLength(2);
+  });
+
   it("takes a donation's status in any case or spelling as the status it means, and refuses any other with a 400 naming the field and the values", async () => {
     await drain();
     const spellings = ['Cancelled', 'CANCELLED', 'cancelled ', 'Canceled', 'Failed', ' Abandoned'];

@@ -34,8 +34,8 @@ export const click = defineContract({
   fields: {
     click_id: string(),
     ...common,
-    campaign: string(),
-    cta: string(),
+    campaign: string().freeText(),
+    cta: string().freeText(),
     channel: string(),
     url: string().optional(),
     session_id: string().optional(),
@@ -54,8 +54,8 @@ export const donation = defineContract({
       .atMost(MAX_DONATION_MINOR, 'one donation is at most 10^12 minor units (10 billion in a currency with cents), so the live totals of any night add up exactly')
       .doc('A pledge is never negative: a refund is its own contract. At most 10^12 minor units'),
     currency: currency(),
-    campaign: string().optional(),
-    cta: string().optional(),
+    campaign: string().optional().freeText(),
+    cta: string().optional().freeText(),
     click_id: string().optional(),
     supporter_id: string().optional(),
     payment_provider: string().optional(),
@@ -103,7 +103,7 @@ export const refund = defineContract({
     status: oneOfNormalised(PAYMENT_STATUS_VALUES, PAYMENT_STATUS_ALIASES).doc('Whether money was given back: core/contracts/money-status.ts'),
     amount_minor: nonNegativeInt().doc('How much was given back, as a positive amount'),
     currency: currency(),
-    reason: string().optional(),
+    reason: string().optional().freeText(),
   },
 });
 
@@ -119,7 +119,7 @@ export const dispute = defineContract({
     status: oneOfNormalised(DISPUTE_STATUS_VALUES).doc('Whether the provider took the money: core/contracts/money-status.ts'),
     amount_minor: nonNegativeInt().doc('How much the card holder disputes, as a positive amount'),
     currency: currency(),
-    reason: string().optional(),
+    reason: string().optional().freeText(),
     effective_date: date().optional(),
   },
 });
@@ -170,7 +170,7 @@ export const bank_line = defineContract({
     amount_minor: int().doc('Signed: credits positive, debits negative'),
     currency: currency(),
     reference: string(),
-    description: string().optional(),
+    description: string().optional().freeText(),
     booking_date: date().optional(),
   },
 });
@@ -199,7 +199,7 @@ export const ticket = defineContract({
     ...common,
     status: string(),
     priority: string().optional(),
-    subject: string().optional(),
+    subject: string().optional().freeText(),
     supporter_id: string().optional(),
     donation_id: string().optional(),
     type: string().optional(),
@@ -213,7 +213,7 @@ export const campaign = defineContract({
   fields: {
     campaign_id: string(),
     ...common,
-    name: string(),
+    name: string().freeText(),
     status: string().optional(),
     starts_on: date().optional(),
     ends_on: date().optional(),

@@ -25,6 +25,12 @@ export interface Field<T = unknown, O extends boolean = boolean> {
   /** The most an `int` field takes, and why (said in the refusal); absent: any safe integer. */
   readonly max?: number;
   readonly maxWhy?: string;
+  /**
+   * A `string` a person writes freely (a campaign, a call to action, a reason, a description): the producer API
+   * refuses one that holds a payment card number or an email address (core/contracts/free-text.ts), since it lands
+   * in the lake, the totals, the TV and the feeds. Never an id: an id is the source's, whatever its digits.
+   */
+  readonly isFreeText?: boolean;
   /** Phantom: carries the TypeScript type of the field's value. */
   readonly __type?: T;
 }
@@ -34,9 +40,11 @@ export type Builder<T, O extends boolean = false> = Field<T, O> & {
   doc(text: string): Builder<T, O>;
   /** A ceiling for an `int`: a value above it is refused with `why` (a producer's 400, a connector's quarantine). */
   atMost(max: number, why: string): Builder<T, O>;
+  /** Marks a `string` as free text (Field.isFreeText). */
+  freeText(): Builder<T, O>;
 };
 
-type Spec = Pick<Field, 'kind' | 'values' | 'description' | 'min' | 'max' | 'maxWhy' | 'normalised' | 'aliases' | 'isKey'>;
+type Spec = Pick<Field, 'kind' | 'values' | 'description' | 'min' | 'max' | 'maxWhy' | 'normalised' | 'aliases' | 'isKey' | 'isFreeText'>;
 
 function field<T, O extends boolean = false>(spec: Spec, isOptional = false): Builder<T, O> {
   return {
@@ -45,6 +53,7 @@ function field<T, O extends boolean = false>(spec: Spec, isOptional = false): Bu
     optional: () => field<T, true>(spec, true),
     doc: (text: string) => field<T, O>({ ...spec, description: text }, isOptional),
     atMost: (max: number, why: string) => field<T, O>({ ...spec, max, maxWhy: why }, isOptional),
+    freeText: () => field<T, O>({ ...spec, isFreeText: true }, isOptional),
   };
 }
 

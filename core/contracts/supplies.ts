@@ -24,7 +24,7 @@ export const school_giro_request = defineContract({
     country: string().optional().doc('ISO 3166-1 alpha-2; absent means the campaign country'),
     pack_size: nonNegativeInt().doc('How many giro forms to print and send'),
     requested_at: timestamp(),
-    campaign: string().optional(),
+    campaign: string().optional().freeText(),
   },
 });
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CONTRACTS, WRITTEN_BY_HUB, type Contract, type FieldError } from '../contracts/index.js';
+import { freeTextFields, freeTextProblem } from '../contracts/free-text.js';
 import { EnvelopeTextWriter, type Envelope, type EnvelopeTexts } from '../envelope.js';
 import { REDACTED_TEXT } from '../pii.js';
 import { systemClock, type Clock, type Queue } from '../ports.js';
@@ -65,9 +66,24 @@ export function checkEvent(ev: unknown): Checked {
   if (contract) {
     const r = contract.validate(e.payload);
     if (r.errors) for (const err of r.errors) errors.push(err);
-    else if (errors.length === 0) return { contract, value: r.value as Record<string, unknown> };
+    freeTextErrors(contract, e.payload, errors);
+    if (!r.errors && errors.length === 0) return { contract, value: r.value as Record<string, unknown> };
   }
   return { errors };
+}
+
+/**
+ * Adds an error for each free-text field (a campaign, a cta, a reason: Field.isFreeText) that holds a card number
+ * or an email address. Only here, for producers: a connector's records come from systems that hold such data
+ * and are scrubbed on their own path (core/pii.ts); a producer's text would land as sent.
+ */
+function freeTextErrors(contract: Contract, payload: unknown, errors: FieldError[]): void {
+  if (payload === null || typeof payload !== 'object') return;
+  for (const name of freeTextFields(contract.fields)) {
+    const v = (payload as Record<string, unknown>)[name];
+    const why = typeof v === 'string' ? freeTextProblem(v) : null;
+    if (why) errors.push({ path: `payload.${name}`, message: why });
+  }
 }
 
 /**
