@@ -116,11 +116,13 @@ export async function retryQuarantine(opts: RetryOptions): Promise<RetryReport> 
     report[resolution === 'landed_since' ? 'landedSince' : resolution]++;
     toPublish.push([...landed, resolutionEnvelope(row, resolution, landed, delivery)]);
   };
-  // From the record's day to the day after it, and as far on as the streams' lookback: a record can surface on
-  // a stream's window axis after its own time (Braintree's disbursements are searched by disbursement date).
+  // From the record's day to the day after it, and as far on as the streams' lookback or `surfacesWithinMs`: a
+  // record can surface on a stream's range axis after its own time (Braintree's disbursements are searched by
+  // disbursement date, Stripe's payout items by their payout's creation).
   const needsResync = (row: OpenRow, connector: ConnectorMappings, name: string, streams: string[], why: string) => {
     const day = row.occurred_at.slice(0, 10);
-    const lookback = Math.max(0, ...(connector.mappings ?? []).filter((s) => streams.includes(s.name)).map((s) => s.windows?.lookbackMs ?? 0));
+    const named = (connector.mappings ?? []).filter((s) => streams.includes(s.name));
+    const lookback = Math.max(0, ...named.map((s) => Math.max(s.windows?.lookbackMs ?? 0, s.surfacesWithinMs ?? 0)));
     const last = notAfter(dayAfter(day, Math.ceil(lookback / DAY_MS)), opts.clock.now());
     const k = `${name}|${streams.join(',')}|${why}`;
     const r = resync.get(k) ?? { connector: name, streams, from: day, to: last, records: 0, why };

@@ -18,7 +18,9 @@ import { PUDDLES } from '../puddles/definitions.js';
 import { OPS_SQL } from '../puddles/http/ops-routes.js';
 import { retryQuarantine } from '../puddles/quarantine-retry.js';
 import { emptyRangeProblem } from '../infra/cli/range.js';
+import { startStripeSandbox } from '../connectors/stripe/sandbox/index.js';
 import { braintreeHarness, BT_NOW } from './support/braintree-harness.js';
+import { NOW as STRIPE_NOW } from './support/stripe-harness.js';
 import { startHubProcess } from './support/hub-process.js';
 import { runPuddle } from './support/run-cli.js';
 
@@ -266,5 +268,38 @@ describe('puddle quarantine retry of a record of today', () => {
       // Once the lookback's days are past, the range ends at their last day, as before.
       expect((await retry('2026-12-10T00:00:00Z')).resync).toMatchObject([{ from: '2026-11-29', to: '2026-12-03' }]);
     });
+  }, 120_000);
+});
+
+describe('puddle quarantine retry of a Stripe payout item', () => {
+  it("names a payout_items range that holds the payout the charge went out in, not only the charge's own day", async () => {
+    // payout_items' --from/--to select payouts by their creation, days after the charge's own time (the record's
+    // day). Until 2026-12-02 the sync named ran from the charge's day to the next: it read none of its payouts,
+    // and the row stayed open however often the advice was followed.
+    const sandbox = await startStripeSandbox({ charges: 300, now: () => STRIPE_NOW });
+    try {
+      const paidOut = sandbox.data.charges.flatMap((c) => {
+        const payout = c.balance_transaction ? sandbox.data.payoutOf(c.balance_transaction) : undefined;
+        const p = payout && sandbox.data.payouts.find((x) => x.id === payout);
+        return p ? [{ charge: c, payoutDay: new Date(p.created * 1000).toISOString().slice(0, 10) }] : [];
+      });
+      expect(paidOut.length).toBeGreaterThan(0);
+      const day = (c: { created: number }) => new Date(c.created * 1000).toISOString().slice(0, 10);
+      // The charge that waited longest for its payout.
+      const { charge, payoutDay } = paidOut.reduce((a, b) => (b.payoutDay > a.payoutDay || (b.payoutDay === a.payoutDay && day(b.charge) < day(a.charge)) ? b : a));
+      const at = new Date(charge.created * 1000).toISOString();
+      const origin = { source: 'stripe', stream: 'payout_items', delivery_id: 'run-1', received_at: at, raw: scrubPersonalData({}), record_key: charge.id, occurred_at: at };
+      const row = quarantineEnvelope({ contract: 'payment', version: 2, payload: { payment_id: charge.id } }, [{ path: 'payload.status', message: 'must be one of succeeded' }], origin);
+      await inLandedHome('payout-items', [row], async (rt) => {
+        const report = await retryQuarantine({
+          query: rt.query, queue: rt.queue, clock: { now: () => new Date(STRIPE_NOW.getTime() + 90 * DAY) }, connector: (name) => ({ mappings: CONNECTORS[name]!.mappings!(rt.secrets) }), dryRun: true,
+        });
+        expect(report.resync).toMatchObject([{ connector: 'stripe', streams: ['payout_items'], records: 1 }]);
+        const { from, to } = report.resync[0]!;
+        expect(from <= day(charge) && payoutDay < to, `${from}..${to} should hold the payout of ${payoutDay}`).toBe(true);
+      });
+    } finally {
+      await sandbox.close();
+    }
   }, 120_000);
 });

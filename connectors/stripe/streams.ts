@@ -58,6 +58,8 @@ export const STRIPE_LOOKBACK_MS = 5 * 60_000;
  * list calls a stream, however empty) takes about 9 windows a stream.
  */
 const MAX_WINDOW_MS = 64 * DAY;
+/** The longest from a charge to the payout it goes out in: availability (up to 14 days) and a monthly schedule. */
+const PAYOUT_AFTER_CHARGE_MS = 45 * DAY;
 const objectWindows = (lookbackMs: number) => ({ sizeMs: 7 * DAY, maxSizeMs: MAX_WINDOW_MS, lookbackMs, lagMs: 5_000 });
 const created = (r: { created: number }) => new Date(r.created * 1000);
 
@@ -175,6 +177,9 @@ function payoutItemsStream(chargeToPayment: (c: StripeCharge, links: ChargeLinkM
   const chargeOf = (m: Member) => (typeof m.bt.source === 'object' && m.bt.source?.object === 'charge' ? (m.bt.source as unknown as StripeCharge) : null);
   return defineStream<Stripe, Member>({
     name: 'payout_items', contract: 'payout_item', primaryKey: (m) => `${m.payoutId}:${m.bt.id}`,
+    // A charge is paid out once its balance is available (days on) at the next payout of the schedule (a
+    // month on at most): `--from`/`--to` select payouts by creation, so a charge of day D is read in that span.
+    surfacesWithinMs: PAYOUT_AFTER_CHARGE_MS,
     async read(ctx, emit) {
       // First run: every payout since the start date. Later: the last two weeks (a payout is listed
       // again until it is two weeks old, and `done` keeps each payout's members from being read twice),

@@ -82,6 +82,12 @@ export interface StreamDef<C = unknown, R = unknown> {
   windows?: { sizeMs: number; maxSizeMs?: number; lookbackMs?: number; lagMs?: number };
   /** The provider keeps this stream's records only so long (windowed streams only). */
   horizon?: Horizon;
+  /**
+   * How long after a record's own time a `--from`/`--to` of this stream may first read it, where its range
+   * selects by something later (Stripe's payout_items: by the payout's creation, days after its charge's).
+   * `puddle quarantine retry` names a sync that far past the record's day (a windowed stream's lookback counts too).
+   */
+  surfacesWithinMs?: number;
   /** Fetch one page of one window (window is null for streams without windows). */
   fetchPage?(ctx: StreamContext<C>, req: { window: Window | null; token: string | null }): Promise<Page<R>>;
   /**
