@@ -207,3 +207,29 @@ describe('Braintree connector: a search larger than the gateway allows', () => {
     expect(await h.q(`SELECT count(*) AS n FROM payment WHERE provider = 'braintree'`)).toEqual([{ n: sales }]);
   });
 });
+
+describe('Braintree connector: the streams swept by date read each date once a run', () => {
+  it('counts each settlement summary and each disbursement once when the run starts between two midnights', async () => {
+    const h = await braintreeHarness({ scenario: { seed: 5, donations: 300 } });
+    try {
+      const streams = ['settlement_summaries', 'disbursements'];
+      // The first run ends at noon: the next reads from noon, its lookback before that, to 17:00 the day after.
+      await h.sync({ streams });
+      h.clock.set(new Date(BT_NOW.getTime() + DAY + 5 * 3_600_000));
+      const run = await h.sync({ streams });
+      const [summaries, disbursements] = streams.map((name) => byStream(run, name));
+      await h.land();
+      // Until 2026-12-02 day windows ran noon to noon, each read both its dates, and every date but the first
+      // was read (and counted, and quarantined) twice.
+      const dates = (from: string) => `settlement_date >= '${from}'`;
+      const [s] = await h.q(`SELECT count(*) AS n FROM settlement_summary WHERE ${dates('2026-11-27')}`);
+      expect(summaries!.records).toBeGreaterThan(0);
+      expect(summaries!.records).toBe(Number(s!.n));
+      const swept = h.sandbox.data.disbursements.filter((d) => d.disbursement_date >= '2026-11-26');
+      expect(swept.length).toBeGreaterThan(0);
+      expect(disbursements!.records).toBe(swept.reduce((n, d) => n + d.transaction_ids.length + 1, 0));
+    } finally {
+      await h.close();
+    }
+  }, 120_000);
+});

@@ -73,7 +73,7 @@ export function braintreeStreams(config: BraintreeMappingSettings): StreamDef<G,
     name: 'disbursements', contract: 'payout_item',
     primaryKey: (s) => ('tx' in s ? s.tx.id! : String(s.payout.payload.payout_id)),
     cursor: (s) => ('tx' in s ? createdAt(s.tx) : new Date(String(s.payout.payload.occurred_at))),
-    windows: { sizeMs: DAY, lookbackMs: 3 * DAY, lagMs: 0 },
+    windows: { sizeMs: DAY, lookbackMs: 3 * DAY, lagMs: 0, alignMs: DAY },
     async fetchPage(ctx, req) {
       const w = req.window!;
       const txs = await allTransactions(ctx, { disbursement_date: dateRange(w) }, 'by disbursement_date');
@@ -111,7 +111,7 @@ export function braintreeStreams(config: BraintreeMappingSettings): StreamDef<G,
   const disputes = defineStream<G, BraintreeDispute>({
     name: 'disputes', contract: 'dispute', primaryKey: (d) => d.id!,
     cursor: (d) => new Date(toIsoTime(d.receivedDate) ?? 0),
-    windows: { sizeMs: 7 * DAY, lookbackMs: 3 * DAY, lagMs: 0 },
+    windows: { sizeMs: 7 * DAY, lookbackMs: 3 * DAY, lagMs: 0, alignMs: DAY },
     fetchPage: disputePager((w: Window) => ({ effective_date: dateRange(w) })),
     fetchById: async (ctx, id) => (await ctx.call('dispute.find', () => ctx.client.dispute.find(id))) as unknown as BraintreeDispute,
     toContract: (d) => mapDispute(d),
@@ -123,7 +123,7 @@ export function braintreeStreams(config: BraintreeMappingSettings): StreamDef<G,
     name: 'settlement_summaries', contract: 'settlement_summary',
     primaryKey: (r) => `${r.date}:${r.merchantAccountId}:${r.cardType}:${r.kind}`,
     cursor: (r) => new Date(`${r.date}T00:00:00Z`),
-    windows: { sizeMs: DAY, lookbackMs: 2 * DAY, lagMs: 0 },
+    windows: { sizeMs: DAY, lookbackMs: 2 * DAY, lagMs: 0, alignMs: DAY },
     async fetchPage(ctx, req) {
       const { min, max } = dateRange(req.window!);
       const records: SummaryRecord[] = [];

@@ -78,8 +78,10 @@ export interface StreamDef<C = unknown, R = unknown> {
    * Date-window slicing: the engine reads [bookmark - lookback, now - lag) in windows of `sizeMs`. `maxSizeMs`:
    * after a window read in one page the next is twice as long, up to this (core/engine/window-plan.ts); unset,
    * every window is `sizeMs` (a provider that caps a window's results, or a stream whose page is a whole day).
+   * `alignMs`: windows end on multiples of it since the epoch (`DAY`: UTC midnight), for a stream that reads
+   * whole dates, so that two windows never share a date (each date is read once a run, and counted once).
    */
-  windows?: { sizeMs: number; maxSizeMs?: number; lookbackMs?: number; lagMs?: number };
+  windows?: { sizeMs: number; maxSizeMs?: number; lookbackMs?: number; lagMs?: number; alignMs?: number };
   /** The provider keeps this stream's records only so long (windowed streams only). */
   horizon?: Horizon;
   /**

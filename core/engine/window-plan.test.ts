@@ -21,6 +21,15 @@ describe('WindowPlan', () => {
     expect(readAll(plan, () => 1)).toEqual([[0, 1], [1, 3], [3, 7], [7, 15], [15, 31], [31, 47], [47, 63], [63, 79], [79, 95], [95, 100]]);
   });
 
+  it('ends aligned windows on the boundary: the first at the next one, then whole ones, the last at `to`', () => {
+    const noon = new Date(at(0).getTime() + DAY / 2);
+    const plan = new WindowPlan([], noon, new Date(at(3).getTime() + DAY / 4), { sizeMs: DAY, alignMs: DAY });
+    expect(readAll(plan, () => 1)).toEqual([[0.5, 1], [1, 2], [2, 3], [3, 3.25]]);
+    // Whole weeks still end at a midnight, and a window already on the boundary is left as it is.
+    expect(readAll(new WindowPlan([], noon, at(20), { sizeMs: 7 * DAY, alignMs: DAY }), () => 1)).toEqual([[0.5, 7], [7, 14], [14, 20]]);
+    expect(readAll(new WindowPlan([], at(0), at(2), { sizeMs: DAY, alignMs: DAY }), () => 1)).toEqual([[0, 1], [1, 2]]);
+  });
+
   it('keeps the size after a window of several pages, and never grows without maxSizeMs', () => {
     const busy = new WindowPlan([], at(0), at(10), { sizeMs: DAY, maxSizeMs: 8 * DAY });
     expect(readAll(busy, (w) => (days(w)[0] === 1 ? 3 : 0))).toEqual([[0, 1], [1, 3], [3, 5], [5, 9], [9, 10]]);

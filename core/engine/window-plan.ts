@@ -21,7 +21,7 @@ export class WindowPlan {
     private readonly queued: PlannedWindow[],
     from: Date,
     to: Date,
-    private readonly spec: Pick<WindowSpec, 'sizeMs' | 'maxSizeMs'>,
+    private readonly spec: Pick<WindowSpec, 'sizeMs' | 'maxSizeMs' | 'alignMs'>,
   ) {
     this.size = spec.sizeMs;
     this.from = from.getTime();
@@ -40,7 +40,11 @@ export class WindowPlan {
     const queued = this.queued.shift();
     if (queued) return queued;
     if (this.from >= this.to) return null;
-    const w = { from: new Date(this.from), to: new Date(Math.min(this.from + this.size, this.to)), token: null };
+    let end = this.from + this.size;
+    // Aligned: end at the last boundary within the size (the first window of a run ends at the next boundary).
+    const align = this.spec.alignMs;
+    if (align && end % align !== 0 && end - (end % align) > this.from) end -= end % align;
+    const w = { from: new Date(this.from), to: new Date(Math.min(end, this.to)), token: null };
     this.from = w.to.getTime();
     return w;
   }
