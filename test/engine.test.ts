@@ -471,6 +471,8 @@ describe('connector engine: backfills (--from/--to) and the bookmark', () => {
     const deadline = new Date(T0 + 50 * DAY);
     const stopped = await t.run(counting((page) => page === 4 && deadline.setTime(0)), { ...range, deadline });
     expect(stopped.outcome).toBe('partial');
+    // It says who continues it: the same range, not the next (scheduled) run, which leaves its checkpoint be.
+    expect(stopped.error).toBe(`stopped; the same range (--from ${range.from.toISOString()} --to ${range.to.toISOString()}) run again continues from its checkpoint; the scheduled runs do not`);
     const mid = await loadBookmark(t.state, 'fake', 'things');
     expect({ cursor: mid.cursor, window: mid.window }).toEqual({ cursor: bm.cursor, window: null });
     expect(mid.backfill?.window).not.toBeNull();

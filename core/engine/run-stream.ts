@@ -68,6 +68,17 @@ export function recordIdentity(stream: StreamDef<unknown, unknown>, record: unkn
 /** Pages published and not yet confirmed by the queue, per stream run: enough to keep a writer thread busy. */
 const PAGES_IN_FLIGHT = 4;
 
+/**
+ * Who continues a run that stopped part-way. A backfill's checkpoint is kept apart from the bookmark: only the
+ * same range run again reads on from it; the scheduled runs never do (until 2026-12-02 it said "the next run").
+ * A stream without windows keeps a range in its own position (Stripe's payout_items), which the next run takes.
+ */
+function partialResumes(settings: SyncRange, windowed: boolean): string {
+  const range = windowed ? backfillRangeOf(settings) : null;
+  if (!range) return 'the next run continues from the checkpoint';
+  return `the same range (--from ${range.from}${range.to ? ` --to ${range.to}` : ''}) run again continues from its checkpoint; the scheduled runs do not`;
+}
+
 /** Run one stream once: lease, resume from the bookmark, page through windows, publish, checkpoint. */
 export async function runStream<C>(opts: RunOptions<C>): Promise<RunResult> {
   const { connector, runtime, settings } = opts;
@@ -102,7 +113,7 @@ export async function runStream<C>(opts: RunOptions<C>): Promise<RunResult> {
     await run.execute();
     return await finish('succeeded');
   } catch (err) {
-    if (err instanceof DeadlineReached) return await finish('partial', `${stopped(settings) ? 'stopped' : 'time box reached'}; the next run continues from the checkpoint`);
+    if (err instanceof DeadlineReached) return await finish('partial', `${stopped(settings) ? 'stopped' : 'time box reached'}; ${partialResumes(settings, Boolean(stream.windows))}`);
     // The pages before were published and checkpointed (readWindow waits for them before it rethrows).
     if (err instanceof QuotaReachedError) return await finish('quota', err.message);
     const message = err instanceof Error ? err.message : String(err);
