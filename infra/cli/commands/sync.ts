@@ -79,8 +79,9 @@ export const sync = defineCommand({
       const deadline = new Date(8.64e15); // no time box: only a stop ends it early
       const stop = () => stopRuns(deadline);
       process.once('SIGINT', stop);
+      const wanted = (values.streams as string | undefined)?.split(',').map((s) => s.trim()).filter(Boolean);
       const results = await syncConnector(inst, rt, {
-        streams: (values.streams as string | undefined)?.split(',').map((s) => s.trim()).filter(Boolean),
+        streams: wanted,
         from: range.from,
         to: range.to,
         full: Boolean(values.full),
@@ -102,6 +103,11 @@ export const sync = defineCommand({
           'table',
         ),
       );
+      // Refused credentials, Ctrl-C or the quota end the sync before the streams after it: name them, or the
+      // table reads as if they were all it had (until 2026-12-02 they were left out without a word).
+      const ran = new Set(results.map((r) => r.stream));
+      const notRun = inst.connector.streams.map((s) => s.name).filter((n) => (!wanted?.length || wanted.includes(n)) && !ran.has(n));
+      if (notRun.length) process.stdout.write(`not run, the sync having stopped before their turn: ${notRun.join(', ')}\n`);
       // Only when there is something to land: a run refused (the lease held) or failed before it read anything published nothing.
       if (results.some((r) => r.records + r.quarantined > 0)) process.stdout.write(`published to the queue; a running hub or 'puddle land' lands it\n`);
       if (results.some((r) => r.outcome === 'failed' || r.outcome === 'refused')) return 1;
