@@ -115,6 +115,26 @@ describe('connector sync handler (EventBridge Scheduler invocation)', () => {
     expect(await connectorLagSeconds(rt.state, 'lagtest', ['a', 'b'], now + 3600_000)).toBe(7200);
   });
 
+  it('holds each stream\'s lease for PUDDLE_LEASE_SECONDS, as `puddle sync` and the scheduled syncs do', async () => {
+    // The real DynamoDB state store, watched: the lease it is asked to take. An hour, far from the 2-minute default.
+    const leases = vi.spyOn(rt.state, 'acquireLease');
+    try {
+      const handler = makeConnectorSyncHandler(async () => rt, CONNECTORS, { env: { PUDDLE_LEASE_SECONDS: '3600' } });
+      await handler({ connector: 'stripe', streams: ['refunds'] }, lambdaContext({ remainingMs: 900_000 }));
+      expect(leases.mock.calls.length).toBeGreaterThan(0);
+      expect(leases.mock.calls.every(([name, , ttlMs]) => name === 'sync:stripe:refunds' && ttlMs === 3_600_000)).toBe(true);
+      // A wrong value is named before the sync takes any lease.
+      leases.mockClear();
+      const bad = makeConnectorSyncHandler(async () => rt, CONNECTORS, { env: { PUDDLE_LEASE_SECONDS: 'abc' } });
+      await expect(bad({ connector: 'stripe' }, lambdaContext())).rejects.toThrow(
+        new ConfigError('PUDDLE_LEASE_SECONDS must be a whole number of seconds, at least 1 (got "abc")'),
+      );
+      expect(leases).not.toHaveBeenCalled();
+    } finally {
+      leases.mockRestore();
+    }
+  });
+
   it('keeps a tenth of the time left (5 to 60 s) for the last checkpoint, after the grace of a call in flight', () => {
     const at = (left: number) => syncDeadline({ getRemainingTimeInMillis: () => left }, 0).getTime();
     expect(CALL_GRACE_MS).toBe(5_000);

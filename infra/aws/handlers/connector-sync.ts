@@ -4,10 +4,12 @@
 import type { Context } from 'aws-lambda';
 
 import { CONNECTORS, type ConnectorEntry } from '../../../connectors/registry.js';
+import { leaseMsSetting } from '../../../core/config.js';
 import { CALL_GRACE_MS } from '../../../core/engine/run-stream.js';
 import { syncConnector } from '../../../core/engine/sync.js';
 import { ConfigError } from '../../../core/errors.js';
 import { log } from '../../../core/log.js';
+import { envSettings } from '../../../core/settings.js';
 import { connectorLagLine, connectorLagSeconds, writeStdoutLine } from '../connector-lag-metric.js';
 import { defaultRuntime, type RuntimeSource } from './runtime-source.js';
 
@@ -52,18 +54,33 @@ export interface SyncHandlerOptions {
   writeMetric?: (line: string) => void;
   /** Epoch ms the lag is measured at (the runtime's clock). */
   now?: () => number;
+  /** The function's environment (PUDDLE_LEASE_SECONDS); the process's by default. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * A run's lease on its stream, as `puddle sync` and the hub's scheduled syncs read it (leaseMsSetting): until
+ * 2026-12-02 this function ignored PUDDLE_LEASE_SECONDS and held every stream for the engine's 2 minutes. A wrong
+ * value fails the invocation with a ConfigError naming it, before the sync touches anything.
+ */
+function syncLeaseMs(env: NodeJS.ProcessEnv): number | undefined {
+  const settings = envSettings(env);
+  const leaseMs = leaseMsSetting(settings);
+  settings.check();
+  return leaseMs;
 }
 
 export function makeConnectorSyncHandler(runtime: RuntimeSource, connectors: Record<string, ConnectorEntry> = CONNECTORS, opts: SyncHandlerOptions = {}) {
   const writeMetric = opts.writeMetric ?? writeStdoutLine;
   return async (event: unknown, context: Context): Promise<SyncSummary> => {
     const { connector, streams } = parseInvocation(event, connectors);
+    const leaseMs = syncLeaseMs(opts.env ?? process.env);
     const rt = await runtime();
     // A rotated provider credential reaches a warm function within the secrets' maximum age.
     await rt.secrets.refresh();
     const instance = connectors[connector]!.make(rt.secrets);
     const deadline = syncDeadline(context);
-    const results = await syncConnector(instance, { queue: rt.queue, state: rt.state, clock: rt.clock }, { streams, deadline });
+    const results = await syncConnector(instance, { queue: rt.queue, state: rt.state, clock: rt.clock }, { streams, deadline, leaseMs });
     const summary: SyncSummary = {
       connector,
       runs: results.map((r) => ({ stream: r.stream, outcome: r.outcome, records: r.records, error: r.error })),
