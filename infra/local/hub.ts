@@ -50,6 +50,19 @@ export interface HubStats {
   queueFailing: FailureState | null;
   /** The puddles whose landing fails, each with its failure (their events wait, durably, in the queue). */
   landingFailing: Record<string, FailureState>;
+  /**
+   * The live totals over all time (GET /v1/totals without a filter): the main currency's total and count, the
+   * others' codes. Null until they are rebuilt from the lake at start.
+   */
+  liveTotal: LiveTotal | null;
+}
+
+export interface LiveTotal {
+  /** Null before the first donation. */
+  currency: string | null;
+  amount_minor: number;
+  count: number;
+  others: string[];
 }
 
 export interface Hub {
@@ -321,7 +334,12 @@ async function openHub(opts: HubOptions): Promise<Hub> {
       if (opts.reported && l.reported) waiting = l.waiting;
       else for (const p of PUDDLES) waiting += await runtime.queue.depth(p.name);
       const files = (await runtime.catalog.listFiles()).length;
-      return { accepted: counter.accepted, waiting, files, oldestWaitingMs: l.oldestWaitingMs, behind: waiting > bound, bound, queueFailing: commits.current(), landingFailing: landing.failures() };
+      const doc = keeper.ready ? keeper.totals.document({ by: 'channel' }) : null;
+      const liveTotal = doc && { currency: doc.currency, ...doc.total, others: doc.currencies.slice(1).map((c) => c.currency) };
+      return {
+        accepted: counter.accepted, waiting, files, oldestWaitingMs: l.oldestWaitingMs, behind: waiting > bound, bound,
+        queueFailing: commits.current(), landingFailing: landing.failures(), liveTotal,
+      };
     },
     async stop(drainMs = 10_000) {
       clearInterval(lagWatch);
