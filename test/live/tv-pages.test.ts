@@ -112,6 +112,15 @@ describe('/tv and / as the tester saw them', () => {
     const page = await open('/tv?from=2026-11-31', TV_KEY);
     await page.waitForFunction(() => document.body.dataset.link === 'refused', null, { timeout: 10_000 });
     expect(await page.textContent('#state')).toBe('from must be an ISO timestamp or a date YYYY-MM-DD, on the calendar');
+    // The label under the total says no time is counted, and why: it read "all time" (or the rolled-over 1 Dec).
+    expect(await page.textContent('#campaign')).toBe('All campaigns · window refused: from must be an ISO timestamp or a date YYYY-MM-DD, on the calendar');
+    await page.close();
+  });
+
+  it('/tv with a window the browser reads but the hub refuses (to before from) says it is refused, not the window', async () => {
+    const page = await open('/tv?campaign=appeal-night&from=2026-11-28&to=2026-11-27', TV_KEY);
+    await page.waitForFunction(() => document.body.dataset.link === 'refused', null, { timeout: 10_000 });
+    expect(await page.textContent('#campaign')).toBe('appeal-night · window refused: to must be after from (boxes whose start is in [from, to) are counted)');
     await page.close();
   });
 

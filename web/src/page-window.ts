@@ -12,7 +12,7 @@ export interface PageWindow {
 function instant(v: string | null, end: boolean): number | undefined {
   if (!v) return undefined;
   const t = DATE.test(v) ? Date.parse(`${v}T00:00:00Z`) + (end ? DAY_MS : 0) : Date.parse(ZONED.test(v) ? v : `${v}Z`);
-  // A value the browser cannot read is left to the hub, which answers with a 400 that the page shows.
+  // A value the browser cannot read is left to the hub, which answers with a 400 that the page shows (refusedLabel).
   return Number.isNaN(t) ? undefined : t;
 }
 
@@ -37,4 +37,13 @@ export function windowLabel(w: PageWindow): string {
   if (w.from !== undefined) return `since ${utcLabel(w.from)}`;
   if (w.to !== undefined) return `before ${utcLabel(w.to)}`;
   return 'all time';
+}
+
+/**
+ * What a total covers when the hub refused the page's query (a 400): no time at all, so the label says so and why
+ * (the hub's message) instead of the window the browser read, or "all time" (until 2026-12-02). The hub names the
+ * parameter first: `from must be ...`, `to must be after from ...`.
+ */
+export function refusedLabel(why: string): string {
+  return /^(from|to) /.test(why) ? `window refused: ${why}` : `refused: ${why}`;
 }

@@ -4,12 +4,13 @@
 import './tv.css';
 import { formatCount, formatMoney } from './money.js';
 import { followTotals, totalsQuery } from './live.js';
-import { pageWindow, windowLabel } from './page-window.js';
+import { pageWindow, refusedLabel, windowLabel } from './page-window.js';
 import { showOthers } from './tv-others.js';
 
 const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
-$('campaign').textContent = `${params.get('campaign') ?? 'All campaigns'} · ${windowLabel(pageWindow(params))}`;
+const campaign = params.get('campaign') ?? 'All campaigns';
+$('campaign').textContent = `${campaign} · ${windowLabel(pageWindow(params))}`;
 
 // Before the first donation there is no main currency: the one the page was told (`?currency=GBP`), else a
 // plain 0, never a pound sign on a campaign in another currency.
@@ -31,6 +32,7 @@ followTotals(
     $('asof').textContent = doc.as_of ? `as of ${new Date(doc.as_of).toISOString().slice(11, 19)} UTC` : '';
   },
   (state, why) => {
+    if (state === 'refused' && why) $('campaign').textContent = `${campaign} · ${refusedLabel(why)}`;
     $('state').textContent = why ?? state;
     document.body.dataset.link = state;
   },
