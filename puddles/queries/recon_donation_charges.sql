@@ -6,7 +6,7 @@
 -- no AMOUNT_MISMATCH, no DUPLICATE_PAYMENT, and the journey lists every charge. Otherwise each charge but the one
 -- that stands (recon_standing_payment) is a DUPLICATE_PAYMENT (10000 + 10000), and AMOUNT_MISMATCH compares the
 -- donation with the one that stands (6000 + 3000 for 10000: 6000).
--- The one definition: recon_breaks reads it for both breaks, recon_journey for payment_ids.
+-- The one definition: recon_breaks reads it for both breaks, recon_journey for payment_ids and the parts it follows.
 WITH ok AS (
   SELECT l.donation_id, l.payment_id, l.payout_id, l.occurred_at, l.amount_minor, l.currency, l.refunded_minor,
     row_number() OVER (PARTITION BY l.donation_id ORDER BY l.occurred_at, l.payment_id) AS n

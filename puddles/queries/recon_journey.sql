@@ -3,8 +3,11 @@
 -- and the breaks open on it or on its payout.
 -- Its payment is the charge that stands (recon_standing_payment): a donor charged twice whose first charge the
 -- charity refunded paid once, through the second, and the journey follows it. payment_ids lists every charge that
--- pays it: that one, or each charge of a split payment (recon_donation_charges: 6000 + 4000 for 10000), by date;
--- the stage, payout and bank line are still those of the charge that stands (the first of a split).
+-- pays it: that one, or each charge of a split payment (recon_donation_charges: 6000 + 4000 for 10000), by date.
+-- A split donation follows its least advanced part (disputed, refunded, paid, paid_out, banked: the first of
+-- these any part is in, by date): its payment_id, stage, payout and bank line are that part's, so a split is
+-- `banked` only when every part is, and paid_at is the last part's (paid in full then). Until 2026-12-02 they
+-- were the first part's, and a split read `banked` while a later part was not paid out.
 -- Stage precedence: disputed, refunded (of that payment) > banked > paid_out > paid > failed (only
 -- when no attempt succeeded) > pledged. A payout that failed paid nothing out: while its PAYOUT_FAILED break is
 -- open (no later payout has carried its money again) its payments are `paid`, the payout still named; `clicked` is a donation whose status
@@ -29,16 +32,24 @@ attempts AS (
   WHERE donation_id IS NOT NULL
   GROUP BY donation_id
 ),
-pay AS (
-  SELECT s.donation_id, s.payment_id, s.outcome, s.occurred_at, s.provider, s.fee_minor, s.net_minor, s.payout_id, s.refunded_minor, a.any_failed
-  FROM recon_standing_payment s
-  JOIN attempts a ON a.donation_id = s.donation_id
-),
 split AS (
   SELECT donation_id, array_join(array_agg(payment_id ORDER BY n), ', ') AS payment_ids
   FROM recon_donation_charges
   WHERE split
   GROUP BY donation_id
+),
+-- The charges the journey can follow: the one that stands, or every part of a split payment.
+parts AS (
+  SELECT s.donation_id, s.payment_id, s.outcome, s.occurred_at, s.provider, s.fee_minor, s.net_minor, s.payout_id, s.refunded_minor, a.any_failed
+  FROM recon_standing_payment s
+  JOIN attempts a ON a.donation_id = s.donation_id
+  WHERE s.donation_id NOT IN (SELECT donation_id FROM split)
+  UNION ALL
+  SELECT l.donation_id, l.payment_id, l.outcome, l.occurred_at, l.provider, l.fee_minor, l.net_minor, l.payout_id, l.refunded_minor, a.any_failed
+  FROM recon_donation_charges c
+  JOIN recon_payment_link l ON l.payment_id = c.payment_id
+  JOIN attempts a ON a.donation_id = c.donation_id
+  WHERE c.split
 ),
 banked AS (
   -- A payout the bank split (rule payout_split_lines) is banked when its last part is.
@@ -83,12 +94,50 @@ brk AS (
   UNION ALL
   SELECT p.donation_id, b.break_type
   FROM b
-  JOIN pay p ON p.payout_id = b.object_id
+  JOIN parts p ON p.payout_id = b.object_id
   WHERE b.object_kind = 'payout' AND b.donation_id IS NULL AND p.outcome = 'succeeded'
 ),
 -- Failed payouts whose money no later payout has carried yet: the provider holds it again.
 payout_failed AS (
   SELECT DISTINCT object_id AS payout_id FROM b WHERE break_type = 'PAYOUT_FAILED'
+),
+-- Each charge's own stage once it succeeded (null before), with its payout's arrival and its bank line.
+staged AS (
+  SELECT
+    p.*,
+    o.arrival_date,
+    bk.bank_line_id,
+    bk.booking_day,
+    pf.payout_id AS failed_payout_id,
+    CASE
+      WHEN p.outcome <> 'succeeded' THEN NULL
+      WHEN ds.payment_id IS NOT NULL THEN 'disputed'
+      WHEN p.refunded_minor > 0 THEN 'refunded'
+      WHEN bk.bank_line_id IS NOT NULL THEN 'banked'
+      WHEN p.payout_id IS NOT NULL AND pf.payout_id IS NULL THEN 'paid_out'
+      ELSE 'paid'
+    END AS paid_stage,
+    max(p.occurred_at) OVER (PARTITION BY p.donation_id) AS last_part_at
+  FROM parts p
+  LEFT JOIN payout o ON o.payout_id = p.payout_id
+  LEFT JOIN banked bk ON bk.payout_id = p.payout_id
+  LEFT JOIN payout_failed pf ON pf.payout_id = p.payout_id
+  LEFT JOIN disputed ds ON ds.payment_id = p.payment_id
+),
+-- The charge followed: the one that stands, or a split's least advanced part.
+pay AS (
+  SELECT *
+  FROM (
+    SELECT
+      s.*,
+      row_number() OVER (
+        PARTITION BY s.donation_id
+        ORDER BY CASE s.paid_stage WHEN 'disputed' THEN 0 WHEN 'refunded' THEN 1 WHEN 'paid' THEN 2 WHEN 'paid_out' THEN 3 ELSE 4 END,
+          s.occurred_at, s.payment_id
+      ) AS k
+    FROM staged s
+  ) r
+  WHERE k = 1
 ),
 open_breaks AS (
   SELECT
@@ -128,22 +177,18 @@ j AS (
     d.gift_aid,
     c.occurred_at AS clicked_at,
     d.occurred_at AS pledged_at,
-    CASE WHEN p.outcome = 'succeeded' THEN p.occurred_at END AS paid_at,
+    CASE WHEN p.outcome = 'succeeded' THEN p.last_part_at END AS paid_at,
     p.payment_id,
     coalesce(sp.payment_ids, p.payment_id) AS payment_ids,
     coalesce(p.provider, d.payment_provider) AS provider,
     p.fee_minor,
     p.net_minor,
     CASE WHEN p.outcome = 'succeeded' THEN p.payout_id END AS payout_id,
-    CASE WHEN p.outcome = 'succeeded' AND pf.payout_id IS NULL THEN o.arrival_date END AS paid_out_on,
-    CASE WHEN p.outcome = 'succeeded' THEN bk.bank_line_id END AS bank_line_id,
-    CASE WHEN p.outcome = 'succeeded' THEN bk.booking_day END AS banked_on,
+    CASE WHEN p.outcome = 'succeeded' AND p.failed_payout_id IS NULL THEN p.arrival_date END AS paid_out_on,
+    CASE WHEN p.outcome = 'succeeded' THEN p.bank_line_id END AS bank_line_id,
+    CASE WHEN p.outcome = 'succeeded' THEN p.booking_day END AS banked_on,
     CASE
-      WHEN p.outcome = 'succeeded' AND ds.payment_id IS NOT NULL THEN 'disputed'
-      WHEN p.outcome = 'succeeded' AND p.refunded_minor > 0 THEN 'refunded'
-      WHEN p.outcome = 'succeeded' AND bk.bank_line_id IS NOT NULL THEN 'banked'
-      WHEN p.outcome = 'succeeded' AND p.payout_id IS NOT NULL AND pf.payout_id IS NULL THEN 'paid_out'
-      WHEN p.outcome = 'succeeded' THEN 'paid'
+      WHEN p.outcome = 'succeeded' THEN p.paid_stage
       WHEN p.any_failed = 1 AND p.outcome = 'failed' THEN 'failed'
       WHEN d.status IN (SELECT status FROM donation_statuses WHERE stage = 'clicked') THEN 'clicked'
       ELSE 'pledged'
@@ -157,10 +202,6 @@ j AS (
   LEFT JOIN click c ON c.click_id = d.click_id
   LEFT JOIN pay p ON p.donation_id = d.donation_id
   LEFT JOIN split sp ON sp.donation_id = d.donation_id
-  LEFT JOIN payout o ON o.payout_id = p.payout_id
-  LEFT JOIN banked bk ON bk.payout_id = p.payout_id
-  LEFT JOIN payout_failed pf ON pf.payout_id = p.payout_id
-  LEFT JOIN disputed ds ON ds.payment_id = p.payment_id
   LEFT JOIN open_breaks ob ON ob.donation_id = d.donation_id
   LEFT JOIN crm cg ON cg.payment_id = p.payment_id AND p.outcome = 'succeeded'
   LEFT JOIN gift_by_donation gd ON gd.donation_id = d.donation_id
