@@ -124,6 +124,13 @@ describe('/tv and / as the tester saw them', () => {
     await page.close();
   });
 
+  it('/ with a window the hub refuses says so beside the campaign, not a window it does not count', async () => {
+    const page = await open('/?campaign=appeal-night&from=2026-11-31');
+    await page.waitForFunction(() => document.body.dataset.link === 'refused', null, { timeout: 10_000 });
+    expect(await page.textContent('#scope')).toBe('appeal-night, window refused: from must be an ISO timestamp or a date YYYY-MM-DD, on the calendar');
+    await page.close();
+  });
+
   it('/ ticks the newest landing\'s age between documents and turns it orange past two minutes', async () => {
     const page = await open('/');
     await page.waitForFunction(() => /^newest landed \d+ s ago$/.test(document.getElementById('asof')?.textContent ?? ''));

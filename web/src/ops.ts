@@ -5,7 +5,7 @@ import 'uplot/dist/uPlot.min.css';
 import './ops.css';
 import { formatCount, formatMoney } from './money.js';
 import { filterQuery, followTotals, totalsQuery, type TotalsDocument } from './live.js';
-import { pageWindow, utcLabel, windowLabel } from './page-window.js';
+import { pageWindow, refusedLabel, utcLabel, windowLabel } from './page-window.js';
 
 const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
@@ -327,8 +327,10 @@ async function pollBreaks(): Promise<void> {
     b.newest.map((r) => [cell(r.break_type), cell(r.object_kind), cell(r.object_id), cell(money(r.amount_minor, r.currency), 'num'), cell(r.age_days, 'num'), cell(r.reason)]), [3, 4]);
 }
 
-$('scope').textContent = `${params.get('campaign') ?? 'all campaigns'}, ${windowLabel(timeWindow)}`;
+const scope = params.get('campaign') ?? 'all campaigns';
+$('scope').textContent = `${scope}, ${windowLabel(timeWindow)}`;
 followTotals(totalsQuery(params, 'channel'), showTotals, (state, why) => {
+  if (state === 'refused' && why) $('scope').textContent = `${scope}, ${refusedLabel(why)}`;
   $('state').textContent = why ?? state;
   document.body.dataset.link = state;
 });
