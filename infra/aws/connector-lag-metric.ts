@@ -3,7 +3,7 @@
 // the line into the metric itself, so the function needs no PutMetricData call, no permission and no package.
 import { readStreamStatus } from '../../core/engine/stream-status.js';
 import type { StateStore } from '../../core/ports.js';
-import { METRICS } from './shape.js';
+import { connectorLagDimensions, METRICS } from './shape.js';
 
 /**
  * The connector's lag in seconds: the largest of its streams' lags (streamLagMs: the age of each bookmark's
@@ -21,14 +21,18 @@ export async function connectorLagSeconds(state: StateStore, connector: string, 
   return lagMs === null ? null : Math.round(lagMs / 1000);
 }
 
-/** One EMF log line: the metric `ConnectorLagSeconds` in namespace `Puddle`, dimension `Connector`. */
-export function connectorLagLine(connector: string, lagSeconds: number, timestampMs: number): string {
+/**
+ * One EMF log line: the metric `ConnectorLagSeconds` in namespace `Puddle`, dimensions `Stack` (the stack's
+ * prefix, so two stacks in one account keep apart) and `Connector`.
+ */
+export function connectorLagLine(stack: string, connector: string, lagSeconds: number, timestampMs: number): string {
+  const dimensions = connectorLagDimensions(stack, connector);
   return JSON.stringify({
     _aws: {
       Timestamp: timestampMs,
-      CloudWatchMetrics: [{ Namespace: METRICS.namespace, Dimensions: [['Connector']], Metrics: [{ Name: METRICS.connectorLag, Unit: 'Seconds' }] }],
+      CloudWatchMetrics: [{ Namespace: METRICS.namespace, Dimensions: [Object.keys(dimensions)], Metrics: [{ Name: METRICS.connectorLag, Unit: 'Seconds' }] }],
     },
-    Connector: connector,
+    ...dimensions,
     [METRICS.connectorLag]: lagSeconds,
   });
 }

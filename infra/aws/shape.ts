@@ -426,10 +426,26 @@ export const METRICS = {
   namespace: 'Puddle',
   /**
    * How old a connector's stalest stream's data is, in seconds: the age of its bookmark (streamLagMs), as
-   * `puddle status` and the dashboard show it; dimension `Connector` (published by the sync handler).
+   * `puddle status` and the dashboard show it; dimensions `Stack` and `Connector` (connectorLagDimensions;
+   * published by the sync handler).
    */
   connectorLag: 'ConnectorLagSeconds',
 } as const;
+
+/**
+ * The connector lag metric's dimensions, for the sync function's EMF line and the stack's staleness alarm alike.
+ * `Stack` is the stack's prefix: CloudWatch metrics are per account and region, not per stack, so without it a
+ * second stack beside the first (`-c prefix=...`) would publish into the same metric, and each stack's alarm
+ * (the maximum over both) would fire for the other's stale connector or read healthy on the other's figures.
+ */
+export function connectorLagDimensions(stack: string, connector: string): { Stack: string; Connector: string } {
+  return { Stack: stack, Connector: connector };
+}
+
+/** The stack prefix a function belongs to, from its queue prefix (`<prefix>-`, resourceNames). */
+export function stackOfQueuePrefix(queuePrefix: string): string {
+  return queuePrefix.endsWith('-') ? queuePrefix.slice(0, -1) : queuePrefix;
+}
 
 /** A connector is stale when its stalest stream's data is this many schedule intervals old. */
 export const STALE_AFTER_INTERVALS = 10;

@@ -8,7 +8,7 @@ import { EMPTY_BOOKMARK, saveBookmark } from '../../core/engine/bookmark.js';
 import { readStreamStatus } from '../../core/engine/stream-status.js';
 import { connectorLagSeconds } from '../../infra/aws/connector-lag-metric.js';
 import { makeConnectorSyncHandler, parseInvocation, syncDeadline } from '../../infra/aws/handlers/connector-sync.js';
-import { METRICS } from '../../infra/aws/shape.js';
+import { METRICS, stackOfQueuePrefix } from '../../infra/aws/shape.js';
 import { connectorHealth } from '../../puddles/http/connector-health.js';
 import { createAwsRuntime, type AwsRuntime } from '../../infra/aws/runtime.js';
 import { startTestShape, type TestShape } from '../support/aws-shape.js';
@@ -92,9 +92,12 @@ describe('connector sync handler (EventBridge Scheduler invocation)', () => {
     // The namespace, metric and dimension the stack's alarm watches (the template test checks the alarm's side).
     expect(line._aws).toEqual({
       Timestamp: at,
-      CloudWatchMetrics: [{ Namespace: METRICS.namespace, Dimensions: [['Connector']], Metrics: [{ Name: METRICS.connectorLag, Unit: 'Seconds' }] }],
+      CloudWatchMetrics: [{ Namespace: METRICS.namespace, Dimensions: [['Stack', 'Connector']], Metrics: [{ Name: METRICS.connectorLag, Unit: 'Seconds' }] }],
     });
     expect(line.Connector).toBe('stripe');
+    // The stack this function belongs to, from its queue prefix (`<prefix>-`): two stacks in one account keep apart.
+    expect(line.Stack).toBe(stackOfQueuePrefix(rt.env.queuePrefix));
+    expect(line.Stack).not.toMatch(/-$/);
     // Until 2026-12-02: seconds since the run that just succeeded (about 0), while refunds' data was 3 days old.
     expect(line[METRICS.connectorLag]).toBe(3 * 86_400);
     // One definition: the connector's lag on the dashboard, from the same bookmarks.

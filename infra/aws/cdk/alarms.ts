@@ -14,7 +14,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
 import type { ScheduleEntry } from '../../../schedules/schedule.js';
-import { EVENT_BUS, handlerSpec, METRICS, STALE_AFTER_INTERVALS, type HandlerName, type HandlerSpec, type QueueSpec, type ResourceNames } from '../shape.js';
+import { connectorLagDimensions, EVENT_BUS, handlerSpec, METRICS, STALE_AFTER_INTERVALS, type HandlerName, type HandlerSpec, type QueueSpec, type ResourceNames } from '../shape.js';
 
 /** When a function's errors (failed invocations, timeouts included) alarm, by what invokes it. */
 interface ErrorAlarm {
@@ -175,7 +175,7 @@ export function addAlarms(scope: Construct, t: AlarmTargets): sns.Topic {
       new cloudwatch.Metric({
         namespace: METRICS.namespace,
         metricName: METRICS.connectorLag,
-        dimensionsMap: { Connector: entry.connector },
+        dimensionsMap: connectorLagDimensions(names.prefix, entry.connector),
         statistic: 'Maximum',
         // At least two runs a period: a run that lands just past a period's end must not leave it empty
         // (missing data counts as stale below).

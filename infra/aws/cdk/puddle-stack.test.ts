@@ -6,7 +6,8 @@ import { CONTRACTS } from '../../../core/contracts/index.js';
 import { PUDDLES } from '../../../puddles/definitions.js';
 import { SCHEDULE } from '../../../schedules/schedule.js';
 import { ConfigError } from '../../../core/errors.js';
-import { ATHENA, HANDLERS, METRICS, QUEUES } from '../shape.js';
+import { connectorLagLine } from '../connector-lag-metric.js';
+import { ATHENA, HANDLERS, METRICS, QUEUES, stackOfQueuePrefix } from '../shape.js';
 import { PuddleStack } from './puddle-stack.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -173,7 +174,10 @@ describe('the CloudFormation template', () => {
         AlarmName: `puddle-connector-stale-${e.connector}`,
         Namespace: METRICS.namespace,
         MetricName: METRICS.connectorLag,
-        Dimensions: [{ Name: 'Connector', Value: e.connector }],
+        Dimensions: [
+          { Name: 'Connector', Value: e.connector },
+          { Name: 'Stack', Value: 'puddle' },
+        ],
         Period: Math.max(300, 2 * e.everySeconds),
         TreatMissingData: 'breaching',
       });
@@ -372,6 +376,22 @@ describe('a second stack: another prefix and only some connectors', () => {
       .map((a) => String(a.Properties.AlarmName))
       .filter((n) => n.includes('connector-stale'));
     expect(stale.sort()).toEqual(['staging-connector-stale-braintree', 'staging-connector-stale-stripe']);
+  });
+
+  it("watches its own connectors' figures only: the alarm's dimensions are those of the line its sync function writes", () => {
+    // CloudWatch metrics belong to the account and region, not the stack: with the connector as the only dimension,
+    // staging's stripe figures fed the default stack's stripe alarm (and the reverse), so a broken production sync
+    // read healthy while staging's ran, and a stale staging connector paged for production.
+    const env = (of('AWS::Lambda::Function').find((f) => f.Properties.FunctionName === 'staging-sync')!.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    const line = JSON.parse(connectorLagLine(stackOfQueuePrefix(env.PUDDLE_QUEUE_PREFIX!), 'stripe', 60, 0)) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Dimensions: string[][] }[] } };
+    const published = line._aws.CloudWatchMetrics[0]!.Dimensions[0]!.map((name) => ({ Name: name, Value: line[name] }));
+    const alarm = of('AWS::CloudWatch::Alarm').find((a) => a.Properties.AlarmName === 'staging-connector-stale-stripe')!;
+    const byName = (d: { Name: string }[]) => [...d].sort((a, b) => a.Name.localeCompare(b.Name));
+    expect(byName(alarm.Properties.Dimensions as { Name: string }[])).toEqual(byName(published));
+    expect(published).toContainEqual({ Name: 'Stack', Value: 'staging' });
+    // The default stack's alarm watches another metric.
+    const mine = ofType('AWS::CloudWatch::Alarm').find((a) => a.Properties.AlarmName === 'puddle-connector-stale-stripe')!;
+    expect(mine.Properties.Dimensions).not.toEqual(alarm.Properties.Dimensions);
   });
 
   it('names every fixed-name resource from the prefix, so it can live beside the default stack', () => {

@@ -11,6 +11,7 @@ import { ConfigError } from '../../../core/errors.js';
 import { log } from '../../../core/log.js';
 import { envSettings } from '../../../core/settings.js';
 import { connectorLagLine, connectorLagSeconds, writeStdoutLine } from '../connector-lag-metric.js';
+import { stackOfQueuePrefix } from '../shape.js';
 import { defaultRuntime, type RuntimeSource } from './runtime-source.js';
 
 export interface SyncInvocation {
@@ -92,7 +93,7 @@ export function makeConnectorSyncHandler(runtime: RuntimeSource, connectors: Rec
     try {
       const now = opts.now?.() ?? rt.clock.now().getTime();
       const lag = await connectorLagSeconds(rt.state, connector, connectors[connector]!.streams, now);
-      if (lag !== null) writeMetric(connectorLagLine(connector, lag, now));
+      if (lag !== null) writeMetric(connectorLagLine(stackOfQueuePrefix(rt.env.queuePrefix), connector, lag, now));
     } catch (err) {
       log.warn('connector lag metric not published', { connector, error: err });
     }
