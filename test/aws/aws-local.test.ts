@@ -160,6 +160,12 @@ describe('puddle aws local: HTTP -> API Gateway v2 -> producer Lambda -> SNS -> 
     // its lake is what refuses a fresh start.
     await local.stop();
     stopped = true;
+    // Its dead-letter queues went with it: `puddle dead-letters` says so, rather than "(no rows)" and exit 0 as
+    // until 2026-12-02, when a clean stop removed the home's record and the command fell back to queue.db.
+    const after = await runPuddle(['dead-letters'], { PUDDLE_HOME: home });
+    expect(after.code).toBe(1);
+    expect(after.stdout).toBe('');
+    expect(after.stderr).toMatch(/puddle aws local \(pid \d+, started [^,]+, stopped [^)]+\) that no longer runs: its queues, dead letters included, were in its memory and are gone/);
     await expect(startAwsLocal({ home, port: 0, host: '127.0.0.1' })).rejects.toThrow(/holds the lake of an earlier run.*Start clean with another PUDDLE_HOME, or remove the earlier run: rm -r/s);
   });
 });

@@ -1,12 +1,14 @@
 // What `puddle aws local` keeps in PUDDLE_HOME beside the lake copy and catalog.db:
-//  - aws-local.json while it runs: where its emulators listen, so commands run beside it (`puddle dead-letters`)
-//    read the AWS shape's queues rather than the embedded queue.db, which this shape never writes;
+//  - aws-local.json: where its emulators listen, so commands run beside it (`puddle dead-letters`) read the AWS
+//    shape's queues rather than the embedded queue.db, which this shape never writes; kept once it has stopped,
+//    marked stopped, so those commands say its queues are gone rather than finding no queue.db and answering
+//    "(no rows)" (until 2026-12-02 it was removed on a clean stop, and they did);
 //  - nothing else of its own: fauxqs has no persistence, so its bucket, topic and queues live in its memory, and
 //    so do the DynamoDB tables (live totals counters, bookmarks), to stay with them.
 // That is why a home holding an earlier run's lake is refused: the SQL would read the earlier lake while the
 // counters started from nothing (GET /v1/totals 500 where the SQL said 1000), and compaction would look in the
 // new, empty bucket for files the catalog lists.
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ConfigError } from '../../../core/errors.js';
@@ -22,14 +24,17 @@ export interface AwsLocalHome {
   region: string;
   queuePrefix: string;
   bucket: string;
+  /** Set when it stopped cleanly: its queues, in the emulators' memory, went with it. */
+  stoppedAt?: string;
 }
 
 export function writeAwsLocalHome(home: string, running: AwsLocalHome): void {
   writeFileSync(join(home, AWS_LOCAL_FILE), `${JSON.stringify(running, null, 2)}\n`);
 }
 
-export function removeAwsLocalHome(home: string): void {
-  rmSync(join(home, AWS_LOCAL_FILE), { force: true });
+/** On a clean stop: the home keeps the record, marked stopped (the lake copy it describes stays too). */
+export function markAwsLocalHomeStopped(home: string, running: AwsLocalHome, at: Date = new Date()): void {
+  writeAwsLocalHome(home, { ...running, stoppedAt: at.toISOString() });
 }
 
 /** The running (or crashed) `puddle aws local` this home belongs to, or null: an embedded home. */

@@ -35,7 +35,7 @@ import { makeWebhooksHandler } from '../handlers/webhooks.js';
 import { provisionShape } from '../provision.js';
 import { createAwsClients, createAwsRuntime, type AwsRuntime } from '../runtime.js';
 import { CATALOG_TABLE, HANDLERS, type HandlerName, QUEUE_PREFIX, queueNames, STATE_TABLE, TOPIC, TOTALS_TABLE } from '../shape.js';
-import { refuseEarlierLake, removeAwsLocalHome, writeAwsLocalHome } from './aws-local-home.js';
+import { markAwsLocalHomeStopped, refuseEarlierLake, writeAwsLocalHome } from './aws-local-home.js';
 import { watchBankInbox } from './bank-inbox-events.js';
 import { emulatorEnv, EMULATOR_REGION, startDynaliteEmulator, startFauxqsEmulator } from './emulators.js';
 import { FolderCopyCatalog } from './folder-catalog.js';
@@ -120,7 +120,8 @@ async function openAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
   });
   const source = async () => runtime;
   // For the commands run beside it on this home (puddle dead-letters): where the queues are.
-  writeAwsLocalHome(opts.home, { pid: process.pid, startedAt: new Date().toISOString(), sqs: fauxqs.endpoint, region: EMULATOR_REGION, queuePrefix: runtime.env.queuePrefix, bucket: runtime.env.bucket });
+  const record = { pid: process.pid, startedAt: new Date().toISOString(), sqs: fauxqs.endpoint, region: EMULATOR_REGION, queuePrefix: runtime.env.queuePrefix, bucket: runtime.env.bucket };
+  writeAwsLocalHome(opts.home, record);
 
   // ---------------------------------------------------------------- HTTP: API Gateway's part
   const http: Partial<Record<HandlerName, HttpHandler>> = { producer: makeProducerHandler(source), webhooks: makeWebhooksHandler(source), totals: makeTotalsHandler(source) };
@@ -285,7 +286,7 @@ async function openAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
       for (const c of Object.values(clients)) (c as { destroy(): void }).destroy();
       await fauxqs.stop();
       await dynalite.stop();
-      removeAwsLocalHome(opts.home);
+      markAwsLocalHomeStopped(opts.home, record);
       for (const [k, v] of saved) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;

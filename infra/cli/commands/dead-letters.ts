@@ -74,11 +74,9 @@ function summaryRows(summaries: readonly DeadLetterSummary[]) {
 
 /** The SQS dead-letter queues of the `puddle aws local` running on this home, listed or sent back. */
 async function awsShapeDeadLetters(running: AwsLocalHome, action: string | undefined, puddle: string | undefined, format: Format): Promise<number> {
-  try {
-    process.kill(running.pid, 0);
-  } catch {
+  if (running.stoppedAt !== undefined || !processRuns(running.pid)) {
     process.stderr.write(
-      `puddle dead-letters: this home belongs to a puddle aws local (pid ${running.pid}, started ${running.startedAt}) that no longer runs: ` +
+      `puddle dead-letters: this home belongs to a puddle aws local (pid ${running.pid}, started ${running.startedAt}${running.stoppedAt ? `, stopped ${running.stoppedAt}` : ''}) that no longer runs: ` +
         `its queues, dead letters included, were in its memory and are gone. Remove ${AWS_LOCAL_FILE} from the home to read its embedded queue.db instead\n`,
     );
     return 1;
@@ -105,5 +103,14 @@ async function awsShapeDeadLetters(running: AwsLocalHome, action: string | undef
     return 0;
   } finally {
     sqs.destroy();
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
