@@ -197,7 +197,12 @@ export function addAlarms(scope: Construct, t: AlarmTargets): sns.Topic {
 
   // Totals drift arrives as an ops event; the rule's match count drives the alarm. The rule has no target: the
   // alarm is the one notification per episode, and the drift check's log (named below) has each event's detail.
-  const driftRule = new events.Rule(scope, 'DriftRule', {
+  // The rule is named, and the alarm's RuleName dimension is that name as written: CloudFormation's Ref of a rule
+  // on a custom bus (what driftRule.ruleName was) need not be the bare name the metric carries, and a dimension
+  // that matches no metric leaves the alarm in OK for ever (missing data is not breaching here).
+  const driftRuleName = names.named('totals-drift');
+  new events.Rule(scope, 'DriftRule', {
+    ruleName: driftRuleName,
     eventBus: t.bus,
     eventPattern: { source: [EVENT_BUS.source], detailType: ['totals.drift'] },
   });
@@ -205,7 +210,7 @@ export function addAlarms(scope: Construct, t: AlarmTargets): sns.Topic {
     new cloudwatch.Metric({
       namespace: 'AWS/Events',
       metricName: 'MatchedEvents',
-      dimensionsMap: { RuleName: driftRule.ruleName, EventBusName: t.bus.eventBusName },
+      dimensionsMap: { RuleName: driftRuleName, EventBusName: t.bus.eventBusName },
       statistic: 'Sum',
       period: Duration.minutes(5),
     }),

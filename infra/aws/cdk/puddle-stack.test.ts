@@ -312,6 +312,10 @@ describe('the CloudFormation template', () => {
     const drift = ofType('AWS::CloudWatch::Alarm').find((a) => a.Properties.AlarmName === 'puddle-totals-drift')!.Properties;
     // Any of the last six 5-minute periods: checks 15 minutes apart (plus a query of up to 10) keep it in ALARM.
     expect(drift).toMatchObject({ Period: 300, EvaluationPeriods: 6, DatapointsToAlarm: 1, TreatMissingData: 'notBreaching' });
+    // The metric EventBridge publishes is keyed by the rule's bare name: the alarm names it as written, not through
+    // the rule's Ref, which is CloudFormation's physical id (for a rule on a custom bus, not only the name).
+    expect(rule.Properties.Name).toBe('puddle-totals-drift');
+    expect(drift.Dimensions).toContainEqual({ Name: 'RuleName', Value: 'puddle-totals-drift' });
   });
 
   it('scopes each function to its bucket prefixes: no object rights on the whole bucket, the bank inbox only for bank import', () => {
@@ -405,6 +409,7 @@ describe('a second stack: another prefix and only some connectors', () => {
       ['AWS::Athena::WorkGroup', 'Name'],
       ['AWS::Scheduler::Schedule', 'Name'],
       ['AWS::CloudWatch::Alarm', 'AlarmName'],
+      ['AWS::Events::Rule', 'Name'],
       ['AWS::ApiGatewayV2::Api', 'Name'],
     ];
     for (const [type, prop] of fixed) {
