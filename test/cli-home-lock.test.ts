@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from '../infra/aws/local/emulators.js';
 import { runPuddle } from './support/run-cli.js';
 import { postEvents, startHubProcess, type HubProcess } from './support/hub-process.js';
 
@@ -116,13 +117,21 @@ describe('puddle aws local on a home', () => {
       const timer = setTimeout(() => reject(new Error(`puddle aws local did not start:\n${out}`)), 60_000);
       local!.stdout!.on('data', () => {
         const m = /listening on (http:\/\/\S+)/.exec(out);
-        if (m) {
+        // The whole banner: its last line is printed once the emulators' lines are.
+        if (m && out.includes('answer over what it lands')) {
           clearTimeout(timer);
           resolve(m[1]!);
         }
       });
       local!.once('exit', (code) => reject(new Error(`puddle aws local exited (${code}):\n${out}`)));
     });
+
+    // The banner's aws CLI line works as printed on a machine with no AWS profile: the emulators' keys and region
+    // are in it (without them the CLI says "Unable to locate credentials" and sends nothing).
+    const bank = /bank statements: (.*)/.exec(out)?.[1] ?? '';
+    expect(bank).toMatch(/^AWS_ACCESS_KEY_ID=\S+ AWS_SECRET_ACCESS_KEY=\S+ AWS_REGION=[a-z0-9-]+ aws --endpoint-url http:\/\/127\.0\.0\.1:\d+ s3 cp FILE s3:\/\/\S+\/inbox\/bank\/$/);
+    const assigned = Object.fromEntries(bank.split(' aws ')[0]!.split(' ').map((kv) => kv.split('=') as [string, string]));
+    expect(assigned).toEqual({ AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey, AWS_REGION: EMULATOR_REGION });
 
     const [hub, twin] = await Promise.all([
       runPuddle(['start', '--no-schedule'], { ...env, PORT: '0' }, { timeoutMs: 30_000 }),

@@ -55,6 +55,11 @@ export async function startDynaliteEmulator(port = 0): Promise<RunningEmulator> 
   };
 }
 
+/** The variables to put before an `aws` CLI command for the emulators: their keys and region, as a shell prefix. */
+export function awsCliEnv(): string {
+  return `AWS_ACCESS_KEY_ID=${EMULATOR_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${EMULATOR_CREDENTIALS.secretAccessKey} AWS_REGION=${EMULATOR_REGION}`;
+}
+
 /** The SDK's own variables that send every client to the emulators (no other code path needs to know). */
 export function emulatorEnv(fauxqs: RunningEmulator, dynalite: RunningEmulator): Record<string, string> {
   return {

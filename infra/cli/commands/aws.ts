@@ -56,7 +56,10 @@ async function runLocal(values: { 'no-schedule'?: boolean; port?: string }): Pro
   const e = local.emulators;
   // The emulators take any keys, so they listen on this machine only.
   process.stdout.write(`  emulators on this machine only: S3, SNS, SQS ${e.sqs}, DynamoDB ${e.dynamodb} (any keys, region ${e.region}); bucket ${e.bucket}\n`);
-  process.stdout.write(`  bank statements: aws --endpoint-url ${e.s3} s3 cp FILE s3://${e.bucket}/inbox/bank/\n`);
+  // With the emulators' keys and region in the line: on a machine with no AWS profile (a first try), the aws CLI
+  // refuses before sending anything ("Unable to locate credentials"), as the line without them did until 2026-12-02.
+  const { awsCliEnv } = await import('../../aws/local/emulators.js');
+  process.stdout.write(`  bank statements: ${awsCliEnv()} aws --endpoint-url ${e.s3} s3 cp FILE s3://${e.bucket}/inbox/bank/\n`);
   process.stdout.write(`  puddle query / puddle report / puddle dead-letters with PUDDLE_HOME=${config.home} answer over what it lands and its dead-letter queues\n`);
   await stopAsked;
   process.stdout.write('\nstopping...\n');
