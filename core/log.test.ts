@@ -31,19 +31,16 @@ describe('log fields are scrubbed at any depth', () => {
     expect(line.hops).toEqual([{ headers: { 'X-Api-Key': '[redacted]' } }]);
   });
 
-  it("keeps an error's name, message and code and scrubs the fields it carries (an HTTP client's config)", () => {
+  it("writes an error at any depth as its name, message and code, never the fields it carries (an HTTP client's config)", () => {
     const err = Object.assign(new TypeError('request failed'), {
       code: 'ECONNRESET',
       config: { url: 'https://api.example/v1', headers: { Authorization: 'Basic dXNlcjpwYXNz' } },
+      raw: { payment_method: { billing_details: { name: 'Jo Bloggs', address: { line1: '1 High St' } } } },
     });
-    const line = written(() => log.error('sync failed', { err }));
-    expect(JSON.stringify(line)).not.toContain('dXNlcjpwYXNz');
-    expect(line.err).toEqual({
-      name: 'TypeError',
-      message: 'request failed',
-      code: 'ECONNRESET',
-      config: { url: 'https://api.example/v1', headers: { Authorization: '[redacted]' } },
-    });
+    const line = written(() => log.error('sync failed', { err, nested: { errors: [err] } }));
+    expect(JSON.stringify(line)).not.toMatch(/dXNlcjpwYXNz|Jo Bloggs|High St/);
+    expect(line.err).toBe('TypeError: request failed (ECONNRESET)');
+    expect(line.nested).toEqual({ errors: ['TypeError: request failed (ECONNRESET)'] });
   });
 
   it('writes a plain error as its name and message, as before', () => {

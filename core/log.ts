@@ -41,7 +41,7 @@ function scrub(v: unknown, depth: number, path: Set<object>): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (path.has(v)) return CYCLE;
   if (depth >= LOG_MAX_DEPTH) return TOO_DEEP;
-  if (v instanceof Error) return scrubError(v, depth, path);
+  if (v instanceof Error) return scrubError(v);
   // A Date, a URL, a Buffer writes itself (toJSON): no field names of ours inside.
   if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return v;
   return scrubObject(v, depth, path);
@@ -69,19 +69,15 @@ function scrubObject(v: object, depth: number, path: Set<object>): unknown {
 }
 
 /**
- * An Error as `Name: message` (JSON.stringify would write `{}`); one that carries fields of its own (an HTTP
- * client's `config`, `response`; a system error's `code`) as its name, message and code with those fields scrubbed.
+ * An Error, at any depth, as `Name: message` (JSON.stringify would write its own fields, or `{}`), with its code
+ * when it has one (`TypeError: fetch failed (ECONNRESET)`). Never its other fields: an SDK's error carries the
+ * request it made and the answer it got (Stripe's `raw` can hold a payment method's billing details, an HTTP
+ * client's `config` its headers), personal data that names like secrets would not all catch.
  */
-function scrubError(e: Error, depth: number, path: Set<object>): unknown {
-  const own = Object.keys(e);
+function scrubError(e: Error): string {
   const code = (e as { code?: unknown }).code;
-  if (own.length === 0 && code === undefined) return `${e.name}: ${e.message}`;
-  const rest: Record<string, unknown> = {};
-  for (const k of own) rest[k] = (e as unknown as Record<string, unknown>)[k];
-  path.add(e);
-  const fields = scrubObject(rest, depth, path) as Record<string, unknown>;
-  path.delete(e);
-  return { ...fields, name: e.name, message: e.message, ...(code !== undefined ? { code } : {}) };
+  const shown = typeof code === 'string' || typeof code === 'number' ? ` (${code})` : '';
+  return `${e.name}: ${e.message}${shown}`;
 }
 
 function write(level: Level, msg: string, fields?: Record<string, unknown>): void {
