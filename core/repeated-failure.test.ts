@@ -22,7 +22,7 @@ describe('RepeatedFailure', () => {
     }
     // 40 failures over 20 s: the first, then one at 10 s and one at 20 s... never one a failure.
     expect(lines.map((l) => l.msg)).toEqual(['landing failed', 'landing failed (still failing)']);
-    expect(lines[0]).toMatchObject({ level: 'error', puddle: 'raw', error: 'Error: database or disk is full' });
+    expect(lines[0]).toMatchObject({ level: 'error', puddle: 'raw', error: 'Error: database or disk is full (SQLITE_FULL)' });
     expect(lines[1]).toMatchObject({ failures: 21, not_logged: 19, since: '2026-11-27T20:00:00.000Z' });
     expect(f.current()).toMatchObject({ since: '2026-11-27T20:00:00.000Z', failures: 40, reason: 'disk_full' });
     f.succeeded('landing works again');

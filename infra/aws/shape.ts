@@ -489,6 +489,7 @@ export const OPTIONAL_ENV: Readonly<Record<string, string>> = {
   PUDDLE_BANK_LAYOUT: "bank import: the file's layout is detected",
   PUDDLE_BANK_CURRENCY: "bank import: the statement's own currency",
   PUDDLE_BANK_ACCOUNT: "bank import: the statement's own account",
+  PUDDLE_LEASE_SECONDS: "sync: a run's lease on its stream lasts the engine's 2 minutes unless renewed",
 };
 
 /**

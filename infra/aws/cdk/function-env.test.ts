@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callTimeoutMsFor } from '../call-limits.js';
 import { bankImportSettings } from '../handlers/bank-import.js';
 import { compactionSettings } from '../handlers/compaction.js';
+import { syncLeaseMs } from '../handlers/connector-sync.js';
 import { runtimeFromEnv } from '../handlers/runtime-source.js';
 import { ENV, HANDLERS, OPTIONAL_ENV, QUEUE_PREFIX, type HandlerName } from '../shape.js';
 import { REPO_ROOT } from './functions.js';
@@ -52,6 +53,7 @@ function recordingEnv(): { env: NodeJS.ProcessEnv; read: Set<string> } {
 const HANDLER_READERS: Partial<Record<HandlerName, (env: NodeJS.ProcessEnv) => unknown>> = {
   compaction: compactionSettings,
   'bank-import': bankImportSettings,
+  sync: syncLeaseMs,
 };
 
 async function readsOf(name: HandlerName): Promise<string[]> {

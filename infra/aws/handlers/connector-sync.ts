@@ -64,7 +64,7 @@ export interface SyncHandlerOptions {
  * 2026-12-02 this function ignored PUDDLE_LEASE_SECONDS and held every stream for the engine's 2 minutes. A wrong
  * value fails the invocation with a ConfigError naming it, before the sync touches anything.
  */
-function syncLeaseMs(env: NodeJS.ProcessEnv): number | undefined {
+export function syncLeaseMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
   const settings = envSettings(env);
   const leaseMs = leaseMsSetting(settings);
   settings.check();
@@ -75,7 +75,7 @@ export function makeConnectorSyncHandler(runtime: RuntimeSource, connectors: Rec
   const writeMetric = opts.writeMetric ?? writeStdoutLine;
   return async (event: unknown, context: Context): Promise<SyncSummary> => {
     const { connector, streams } = parseInvocation(event, connectors);
-    const leaseMs = syncLeaseMs(opts.env ?? process.env);
+    const leaseMs = syncLeaseMs(opts.env);
     const rt = await runtime();
     // A rotated provider credential reaches a warm function within the secrets' maximum age.
     await rt.secrets.refresh();
