@@ -63,6 +63,9 @@ export function leaseMsSetting(settings: SettingsReader): number | undefined {
   return seconds === undefined ? undefined : seconds * 1000;
 }
 
+/** Live totals streams open at once when PUDDLE_MAX_STREAMS is unset (the hub's config and the route's own default). */
+export const DEFAULT_MAX_STREAMS = 200;
+
 /** A listen port: 0 picks a free one (PORT, and the CLI's --port). */
 export const PORT_RANGE = { min: 0, max: 65_535, whole: true } as const;
 
@@ -79,7 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     driftCheckMs: whole('PUDDLE_DRIFT_CHECK_SECONDS', 60, 'seconds') * 1000,
     refetchMaxPending: whole('PUDDLE_REFETCH_MAX_PENDING', 1000),
     maxQueueDepth: whole('PUDDLE_MAX_QUEUE_DEPTH', 200_000),
-    maxStreams: whole('PUDDLE_MAX_STREAMS', 200),
+    maxStreams: whole('PUDDLE_MAX_STREAMS', DEFAULT_MAX_STREAMS),
     // Linux's nice steps.
     landingNice: settings.number('PUDDLE_LANDING_NICE', 0, { min: 0, max: 19, whole: true }),
     landingYieldAbove: settings.number('PUDDLE_LANDING_YIELD_ABOVE', 0.5, { min: 0, max: 1 }),

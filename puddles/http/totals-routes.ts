@@ -1,5 +1,6 @@
 // GET /v1/totals and GET /v1/totals/stream: the live total from the in-memory aggregate (read and TV keys).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DEFAULT_MAX_STREAMS } from '../../core/config.js';
 import { MAX_STRING } from '../../core/contracts/index.js';
 import type { KeyRing } from '../../core/http/auth.js';
 import { errorBody } from '../../core/http/errors.js';
@@ -115,7 +116,7 @@ export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptio
   const minInterval = opts.minIntervalMs ?? 250;
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const ready = opts.ready ?? (() => true);
-  const maxStreams = opts.maxStreams ?? 200;
+  const maxStreams = opts.maxStreams ?? DEFAULT_MAX_STREAMS;
   await totalsDocumentRoute(app, { keys: opts.keys, document: (q) => totals.document(q), ready });
   // Open streams would hold server.close() forever: end them first (clients reconnect to the next process).
   const streams = new Set<() => void>();
