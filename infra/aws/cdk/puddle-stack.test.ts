@@ -356,6 +356,46 @@ describe('the CloudFormation template', () => {
     expect(rights.get('puddle-totals')?.size ?? 0).toBe(0);
   });
 
+  it('lets each function list only the folders it reads: ListBucket held by s3:prefix, never the whole bucket', () => {
+    type St = { Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
+    const bucketArn = JSON.stringify({ 'Fn::GetAtt': [Object.entries(resources).find(([, r]) => r.Type === 'AWS::S3::Bucket')![0], 'Arn'] });
+    const byFunction = new Map<string, St[]>();
+    for (const p of ofType('AWS::IAM::Policy')) {
+      const role = (p.Properties.Roles as { Ref: string }[])[0]!.Ref;
+      const fn = ofType('AWS::Lambda::Function').find((f) => JSON.stringify(f.Properties.Role).includes(`"${role}"`));
+      if (!fn) continue;
+      const name = String(fn.Properties.FunctionName);
+      byFunction.set(name, [...(byFunction.get(name) ?? []), ...(p.Properties.PolicyDocument as { Statement: St[] }).Statement]);
+    }
+    const has = (st: St, action: string) => [st.Action].flat().includes(action);
+    const listable = (fn: string) => {
+      const lists = (byFunction.get(fn) ?? []).filter((st) => has(st, 's3:ListBucket'));
+      for (const st of lists) {
+        // Only ListBucket in it: GetBucketLocation carries no s3:prefix, so the condition would refuse it.
+        expect([st.Action].flat(), fn).toEqual(['s3:ListBucket']);
+        expect(JSON.stringify(st.Resource), fn).toBe(bucketArn);
+        expect(Object.keys(st.Condition ?? {}), `${fn} lists the whole bucket`).toEqual(['StringLike']);
+      }
+      return lists.flatMap((st) => [st.Condition!.StringLike!['s3:prefix']].flat() as string[]).sort();
+    };
+    expect(listable('puddle-consumer')).toEqual(['lake/*', 'manifests/*', 'queue-overflow/*']);
+    expect(listable('puddle-bank-import')).toEqual(['inbox/bank/*']);
+    // Compaction and the drift check ask Athena, which lists the manifests and reads the lake and its results.
+    expect(listable('puddle-compaction')).toEqual(['athena-results/*', 'lake/*', 'manifests/*']);
+    expect(listable('puddle-totals-drift')).toEqual(['athena-results/*', 'lake/*', 'manifests/*']);
+    // Those that read no object list nothing.
+    for (const fn of ['puddle-producer', 'puddle-webhooks', 'puddle-sync', 'puddle-totals']) expect(listable(fn), fn).toEqual([]);
+    // Every folder a function may list is one it may read: a listing answers nothing its reads would not.
+    for (const fn of byFunction.keys()) {
+      const reads = (byFunction.get(fn) ?? []).filter((st) => has(st, 's3:GetObject')).map((st) => JSON.stringify(st.Resource));
+      for (const p of listable(fn)) expect(reads.some((r) => r.includes(`"/${p}"`)), `${fn} lists ${p} but cannot read it`).toBe(true);
+    }
+    // The Athena readers still learn the bucket's region.
+    for (const fn of ['puddle-compaction', 'puddle-totals-drift']) {
+      expect((byFunction.get(fn) ?? []).some((st) => has(st, 's3:GetBucketLocation') && JSON.stringify(st.Resource) === bucketArn), fn).toBe(true);
+    }
+  });
+
   it('refuses an unknown connector or a bad prefix, naming what it takes, before making anything', () => {
     const app = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     expect(() => new PuddleStack(app(), 'Bad', { connectors: ['stripe', 'paypal'] })).toThrow(
