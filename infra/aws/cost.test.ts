@@ -47,6 +47,22 @@ describe('puddle cost', () => {
     expect(betweenNights().totalUsd).toBeCloseTo(5.32, 2);
   });
 
+  it('counts the scheduled runs of the connectors the stack schedules only, as -c connectors does', () => {
+    const usd = (e: ReturnType<typeof betweenNights>) => Object.fromEntries(e.lines.map((l) => [l.item, l.usd]));
+    // Stripe every minute, compaction and the drift check every 15: no Braintree, Freshdesk or Salesforce runs.
+    const runs = 43_200 + 2_880 + 2_880;
+    const gbS = 43_200 * 2 + 2_880 * 2 * 3 + 2_880 * 0.5 * 5;
+    const stripe = usd(betweenNights(30, ['stripe']));
+    expect(stripe['scheduled Lambda runs']).toBeCloseTo((runs / 1e6) * 0.2 + gbS * PRICES.lambdaGbSecondArm.usd, 6);
+    expect(stripe['their state writes']).toBeCloseTo(((runs * 4) / 1e6) * 0.625, 6);
+    // No connector: compaction and the drift check still run.
+    expect(usd(betweenNights(30, []))['their state writes']).toBeCloseTo((((2_880 + 2_880) * 4) / 1e6) * 0.625, 6);
+    // The night's line too: 300 Stripe syncs, 20 compactions and 20 drift checks in 5 hours.
+    const night = estimateCost({ donations: 1_000_000, peak: 350, batch: 1, hours: 5, connectors: ['stripe'] });
+    expect(night.lines.find((l) => l.item.startsWith('scheduled runs'))!.quantity).toBe('340 runs');
+    expect(() => betweenNights(30, ['stripe', 'paypal'])).toThrow(/no schedule for paypal \(schedules\/schedule\.ts has stripe, /);
+  });
+
   it('is cheaper when producers batch: 100 events per POST', () => {
     const one = estimateCost({ donations: 1_000_000, peak: 350, batch: 1, hours: 5 });
     const hundred = estimateCost({ donations: 1_000_000, peak: 350, batch: 100, hours: 5 });
@@ -73,5 +89,13 @@ describe('puddle cost', () => {
     expect(err.join('')).toMatch(/--batch takes a positive number up to 1000, not "5000"/);
     expect(await main(['cost', '--peak', '350'])).toBe(2);
     expect(err.join('')).toMatch(/--donations is required/);
+    out.length = 0;
+    expect(await main(['cost', '--donations', '1000000', '--peak', '350', '--connectors', 'stripe'])).toBe(0);
+    expect(out.join('')).toMatch(/^Connectors scheduled: stripe$/m);
+    expect(out.join('')).toMatch(/^total\s+\$\s+4\.14$/m);
+    out.length = 0;
+    expect(await main(['cost', '--donations', '1000000', '--peak', '350', '--connectors', 'strpe'])).toBe(2);
+    expect(out.join('')).toBe('');
+    expect(err.join('')).toMatch(/puddle cost: connectors: no schedule for strpe/);
   });
 });

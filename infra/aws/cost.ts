@@ -1,7 +1,7 @@
 // The AWS bill of an appeal night, from per-event request counts the code knows (batch sizes, queues per event,
 // files per batch) and list prices in one table. Money here is US dollars as floats on purpose: this is an
 // estimate printed to a person, never a ledger amount.
-import { API_THROTTLE, CONSUMER_BATCH, handlerSpec, QUEUES, SCHEDULES, type HandlerName } from './shape.js';
+import { API_THROTTLE, CONSUMER_BATCH, handlerSpec, QUEUES, scheduleSpecs, type HandlerName } from './shape.js';
 
 /** List prices (USD), as read on PRICES_DATE; us-east-1 unless noted. London (eu-west-2) is equal or a few % higher. */
 export const PRICES_DATE = '2026-11-30';
@@ -67,6 +67,8 @@ export interface CostInput {
   batch: number;
   /** How long the night lasts. */
   hours: number;
+  /** The connectors the stack schedules (`-c connectors=...` to the deploy, shape.ts parseConnectors); all when unset. */
+  connectors?: readonly string[];
 }
 
 export interface CostLine {
@@ -118,7 +120,7 @@ export function estimateCost(input: CostInput): CostEstimate {
   const totalsWru = donations * a.totalsWritesPerDonation + batches / a.deliveriesPerEvent;
   const totalsRru = donations * a.totalsReadsPerDonation;
 
-  const scheduled = scheduledRuns(hours);
+  const scheduled = scheduledRuns(hours, input.connectors);
   const logBytes = posts * a.producerLogBytes + batches * a.consumerLogBytes;
   const P = PRICES;
   const lines: CostLine[] = [
@@ -178,16 +180,17 @@ function rateSeconds(expression: string): number {
 
 /**
  * What the template's schedules cost over `hours`, whatever else happens: every sync, compaction and drift check
- * run (shape.ts SCHEDULES, which the stack deploys), each doing little. The drift check's Athena query scans the
+ * run the stack deploys (shape.ts scheduleSpecs: a sync only for the connectors chosen, unknown ones a
+ * ConfigError), each doing little. The drift check's Athena query scans the
  * donation view like a dashboard query, and more as the lake grows.
  */
-export function scheduledRuns(hours: number): ScheduledRuns {
+export function scheduledRuns(hours: number, connectors?: readonly string[]): ScheduledRuns {
   const a = ASSUMPTIONS;
   const P = PRICES;
   let runs = 0;
   let gbS = 0;
   let driftQueries = 0;
-  for (const sch of SCHEDULES) {
+  for (const sch of scheduleSpecs({ connectors })) {
     const n = (hours * 3600) / rateSeconds(sch.expression);
     runs += n;
     gbS += n * (handlerSpec(sch.handler).memoryMb / 1024) * (a.idleRunSeconds[sch.handler] ?? 0);
@@ -206,10 +209,10 @@ export function scheduledRuns(hours: number): ScheduledRuns {
 }
 
 /** A month between nights: the pollers' empty waits on every queue and the scheduled runs; storage is not counted. */
-export function betweenNights(days = 30): CostEstimate {
+export function betweenNights(days = 30, connectors?: readonly string[]): CostEstimate {
   const a = ASSUMPTIONS;
   const idlePolls = QUEUES.length * a.idlePollersPerQueue * ((days * 86_400) / 20);
-  const scheduled = scheduledRuns(days * 24);
+  const scheduled = scheduledRuns(days * 24, connectors);
   const lines: CostLine[] = [
     { item: 'SQS idle polls', quantity: `${fmt(idlePolls)} requests (${QUEUES.length} queues)`, usd: (idlePolls / 1e6) * PRICES.sqsPerMillion.usd },
     ...scheduled.lines,
@@ -217,9 +220,10 @@ export function betweenNights(days = 30): CostEstimate {
   return { lines, totalUsd: lines.reduce((t, l) => t + l.usd, 0), limits: [] };
 }
 
-export function formatCost(input: CostInput, est: CostEstimate, idle: CostEstimate = betweenNights()): string {
+export function formatCost(input: CostInput, est: CostEstimate, idle: CostEstimate = betweenNights(30, input.connectors)): string {
   const out = [
     `Appeal night: ${fmt(input.donations)} donations over ${input.hours} h, peak ${fmt(input.peak)}/s, ${input.batch} event${input.batch === 1 ? '' : 's'} per POST`,
+    `Connectors scheduled: ${input.connectors === undefined ? 'all' : input.connectors.length === 0 ? 'none' : input.connectors.join(', ')}`,
     `List prices of ${PRICES_DATE} (USD, us-east-1; London equal or a few % higher; check the AWS Pricing Calculator)`,
     '',
     ...table(est),

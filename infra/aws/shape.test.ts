@@ -11,6 +11,7 @@ import {
   GLUE_TABLES,
   LIFECYCLE,
   overflowExpiryDays,
+  parseConnectors,
   QUEUE_PREFIX,
   queueNames,
   glueTableParameters,
@@ -23,6 +24,13 @@ import {
 } from './shape.js';
 
 describe('the AWS shape, derived from the code', () => {
+  it('reads the connectors setting (-c connectors=..., puddle cost --connectors) one way: a list, none, or all', () => {
+    expect(parseConnectors(undefined)).toBeUndefined();
+    expect(parseConnectors('')).toBeUndefined();
+    expect(parseConnectors('none')).toEqual([]);
+    expect(parseConnectors('stripe, braintree,')).toEqual(['stripe', 'braintree']);
+  });
+
   it('has one queue per puddle, filtered on its contracts, with a dead-letter queue', () => {
     expect(QUEUES.map((q) => q.puddle)).toEqual(PUDDLES.map((p) => p.name));
     const tx = QUEUES.find((q) => q.puddle === 'transactions')!;

@@ -572,6 +572,16 @@ export function scheduleSpec(e: ScheduleEntry, names: ResourceNames = resourceNa
 }
 
 /**
+ * The connectors setting as written (`-c connectors=stripe,braintree` to the deploy, `--connectors` to `puddle
+ * cost`): comma separated, `none` for none (the list cannot be empty on the command line), unset or empty for
+ * every `schedules/` entry. Names are checked by scheduleEntries.
+ */
+export function parseConnectors(text: string | undefined): string[] | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  return text.trim() === 'none' ? [] : text.split(',').map((c) => c.trim()).filter(Boolean);
+}
+
+/**
  * The `schedules/` entries a stack runs: every one, or those of the connectors named (`-c connectors=...`), so an
  * unused connector gets neither a schedule nor a staleness alarm that would stay red for ever. A name that is
  * not in `schedules/` is a ConfigError naming the ones that are.

@@ -5,7 +5,7 @@
 import { App } from 'aws-cdk-lib';
 
 import { ConfigError } from '../../../core/errors.js';
-import { resourceNames } from '../shape.js';
+import { parseConnectors, resourceNames } from '../shape.js';
 import { PuddleStack } from './puddle-stack.js';
 
 const app = new App();
@@ -17,12 +17,10 @@ try {
   const lockDays = context('rawObjectLockDays');
   if (lockDays !== undefined && !/^[1-9]\d*$/.test(lockDays)) throw new ConfigError(`-c rawObjectLockDays must be a whole number of days, not ${JSON.stringify(lockDays)}`);
   const names = resourceNames(context('prefix'));
-  const connectors = context('connectors');
   new PuddleStack(app, names.stack, {
     description: 'Puddle: donation data hub (AWS shape)',
     prefix: names.prefix,
-    // `-c connectors=none` schedules no connector (the list cannot be empty on the command line).
-    connectors: connectors === undefined ? undefined : connectors === 'none' ? [] : connectors.split(',').map((c) => c.trim()).filter(Boolean),
+    connectors: parseConnectors(context('connectors')),
     rawObjectLockDays: lockDays === undefined ? undefined : Number(lockDays),
     duckdbLayerDir: context('duckdbLayer'),
     alarmEmail: context('alarmEmail'),

@@ -1,15 +1,17 @@
 import { estimateCost, formatCost } from '../../aws/cost.js';
+import { parseConnectors } from '../../aws/shape.js';
 import { defineCommand } from '../command.js';
 
 export const cost = defineCommand({
   name: 'cost',
   summary: "Print an appeal night's AWS bill for the AWS shape, item by item, with the limits that bite first.",
-  usage: 'puddle cost --donations N --peak R [--batch B] [--hours H]',
+  usage: 'puddle cost --donations N --peak R [--batch B] [--hours H] [--connectors stripe,braintree|none]',
   options: {
     donations: { type: 'string', description: 'donations on the night' },
     peak: { type: 'string', description: 'peak donations per second' },
     batch: { type: 'string', default: '1', description: 'events per POST /v1/events (1 to 1000, default 1)' },
     hours: { type: 'string', default: '5', description: 'how long the night lasts (default 5)' },
+    connectors: { type: 'string', description: 'the connectors the stack schedules, as deployed with -c connectors=... (default all)' },
   },
   async run({ values }) {
     const fail = (msg: string) => {
@@ -29,7 +31,9 @@ export const cost = defineCommand({
     const hours = num('hours', 24);
     for (const v of [donations, peak, batch, hours]) if (typeof v === 'string') return fail(v);
     if (!Number.isInteger(batch)) return fail(`--batch takes a whole number of events, not ${String(values.batch)}`);
-    const input = { donations: donations as number, peak: peak as number, batch: batch as number, hours: hours as number };
+    const connectors = parseConnectors(values.connectors === undefined ? undefined : String(values.connectors));
+    // An unknown connector is a ConfigError from the schedules (as at synth), before anything is printed.
+    const input = { donations: donations as number, peak: peak as number, batch: batch as number, hours: hours as number, connectors };
     process.stdout.write(formatCost(input, estimateCost(input)));
     return 0;
   },
