@@ -342,7 +342,7 @@ export class PuddleStack extends Stack {
     // ListBucket, held by s3:prefix to the folders the function reads (with Athena, those Athena lists and reads for
     // it). No handler lists keys itself; the right is there because without it S3 answers a missing key with 403,
     // not 404, and the stores ask whether a key exists. S3 checks it with the key as s3:prefix, so a missing key in
-    // a folder granted here still gets 404 (as reported for prefix-held ListBucket: the emulators in test/aws
+    // a folder granted here still gets 404 (Ceph matched AWS on this in ceph/ceph#68577: the emulators in test/aws
     // enforce no IAM, so no test here can show it). `lake/*` also matches a listing of `lake/` itself.
     const listed = [...new Set([...(needs.objects?.get ?? []), ...(needs.athena ? ATHENA_READS : [])])].sort();
     if (listed.length > 0) {
