@@ -211,6 +211,29 @@ describe('connector engine', () => {
     expect(ok.retries).toBe(1);
   });
 
+  it('does not count rate limits (429) against the attempts for failures; its own cap ends a provider that only says 429', async () => {
+    const limited = () => new RetriableError('rate limited', 1, { status: 429 });
+    // maxAttempts 3: two failures and four rate limits on one call still get through.
+    const t = setup(recs(4));
+    await t.ready;
+    t.p.faults.push(new Error('flaky'), limited(), limited(), new Error('flaky'), limited(), limited());
+    const ok = await t.run(stream(), { to: new Date(T0 + DAY) });
+    expect(ok).toMatchObject({ outcome: 'succeeded', retries: 6, rateLimited: 4 });
+    // A third failure is one too many, rate limits between them or not.
+    const t2 = setup(recs(4));
+    await t2.ready;
+    t2.p.faults.push(new Error('flaky'), limited(), new Error('flaky'), limited(), new Error('flaky'));
+    const failed = await t2.run(stream(), { to: new Date(T0 + DAY) });
+    expect(failed).toMatchObject({ outcome: 'failed', retries: 4 });
+    // Rate limits have a cap of their own: the fourth of maxRateLimited 3 ends the call.
+    const t3 = setup(recs(4));
+    await t3.ready;
+    t3.p.faults.push(...Array.from({ length: 10 }, limited));
+    const capped = await t3.run(stream(), { to: new Date(T0 + DAY), retry: { maxAttempts: 3, baseMs: 1, maxMs: 5, maxRateLimited: 3 } });
+    expect(capped).toMatchObject({ outcome: 'failed', retries: 3, rateLimited: 4 });
+    expect(t3.p.calls).toHaveLength(4);
+  });
+
   it("stops waiting out a provider's Retry-After once its deadline is moved to now (the scheduler's stop), checkpointed", async () => {
     const t = setup(recs(8));
     await t.ready;

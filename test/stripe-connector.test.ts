@@ -208,6 +208,26 @@ describe('Stripe connector against the sandbox: paging, faults and leases', () =
     expect(flaky).toMatchObject({ outcome: 'succeeded', retries: 2 });
   });
 
+  it("gets through 2 server errors and 3 rate limits on one call (a 429 does not use up the attempts); 5 server errors still fail it", async () => {
+    // No jitter: the 500s' backoffs take no time, the 429s wait their Retry-After (1 s) each.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0);
+    try {
+      h.sandbox.injectFaults({ status5xx: 2, status429: 3, retryAfterSeconds: 1 });
+      const [busy] = await h.sync({ streams: ['disputes'], full: true });
+      expect(busy).toMatchObject({ outcome: 'succeeded', retries: 5, rateLimited: 3 });
+
+      h.sandbox.injectFaults({ status5xx: 5 });
+      const before = h.sandbox.requests.countByStatus(500);
+      const [down] = await h.sync({ streams: ['disputes'], full: true });
+      expect(down).toMatchObject({ outcome: 'failed', retries: 4 });
+      expect(down!.error).toMatch(/500/);
+      expect(h.sandbox.requests.countByStatus(500) - before).toBe(5);
+    } finally {
+      random.mockRestore();
+      h.sandbox.clearFaults();
+    }
+  });
+
   it('stops on 401 without touching the bookmark, and says why in one line', async () => {
     await h.sync({ streams: ['disputes'] });
     const before = await loadBookmark(h.rt.state, 'stripe', 'disputes');
