@@ -150,12 +150,32 @@ describe('Salesforce connector against the sandbox with the real jsforce', () =>
       expect(results[0]!.requests).toBe(0);
       expect(results[1]).toMatchObject({ authFailed: true });
       expect(results[1]!.error).toMatch(/re-authentication refused/);
+      expect(results[1]!.error).toContain('check SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET (SALESFORCE_AUTH client_credentials)');
     } finally {
       h.sandbox.faults.refuseAuth = false;
     }
     const after = await loadBookmark(h.engineRuntime.state, 'salesforce', 'campaigns');
     expect(after.cursor).not.toBeNull();
     expect((await loadBookmark(h.engineRuntime.state, 'salesforce', 'contacts')).cursor).toBe(before.cursor);
+  });
+});
+
+describe('Salesforce client_credentials refused', () => {
+  it('names SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET, never their values, for a wrong secret or id', async () => {
+    const h = await salesforceHarness({});
+    try {
+      for (const wrong of [{ clientSecret: 'wrong-secret-4242' }, { clientId: 'wrong-client-4242' }]) {
+        const [r] = await h.sync({ streams: ['campaigns'] }, wrong);
+        expect(r).toMatchObject({ outcome: 'failed', authFailed: true, retries: 0 });
+        expect(r!.error).toBe(
+          'salesforce: re-authentication refused: check SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET (SALESFORCE_AUTH client_credentials): Salesforce answered invalid_client: invalid client credentials',
+        );
+        expect(r!.error).not.toContain('4242');
+        expect(r!.error).not.toContain(h.sandbox.clientSecret);
+      }
+    } finally {
+      await h.close();
+    }
   });
 });
 

@@ -5,7 +5,7 @@ import { AuthError, CursorGoneError, FatalError, NotFoundError, QuotaReachedErro
 import { proxyFor } from '../../core/http/proxy.js';
 import { readNumber } from '../../core/settings.js';
 import { describedFields, queryAnswer, unexpectedAnswer, type QueryAnswer } from './answers.js';
-import { HTTP_TIMEOUT_RANGE, type SalesforceConfig } from './config.js';
+import { AUTH_CREDENTIALS, HTTP_TIMEOUT_RANGE, type SalesforceConfig } from './config.js';
 
 /**
  * How long one call may wait for Salesforce's answer. Salesforce itself stops a synchronous request after
@@ -54,7 +54,7 @@ export class SalesforceClient {
         refreshFn: (_conn, callback) => {
           mint(oauth2, config).then(
             (res) => callback(null, res.access_token, res),
-            (err: unknown) => callback(err as Error),
+            (err: unknown) => callback(tokenRefused(err, config)),
           );
         },
       });
@@ -128,6 +128,19 @@ function mint(oauth2: OAuth2, config: SalesforceConfig) {
   }
 }
 
+/**
+ * Salesforce refused to mint a token (its OAuth error code in the error's name): the error, reworded to
+ * name the settings of the auth mode, never their values. jsforce keeps only the message of what its
+ * refreshFn rejects with ("Unable to refresh session due to: ..."), so the names go in the message.
+ * Anything else (no answer, a 5xx) is passed on as it came.
+ */
+function tokenRefused(err: unknown, config: Pick<SalesforceConfig, 'auth'>): Error {
+  const code = (err as { name?: string } | null)?.name ?? '';
+  if (!(err instanceof Error) || !AUTH.has(code)) return err as Error;
+  const names = AUTH_CREDENTIALS[config.auth];
+  return new Error(`check ${names.join(' and ')} (SALESFORCE_AUTH ${config.auth}): Salesforce answered ${code}: ${err.message.slice(0, 200)}`);
+}
+
 /** RS256 JWT bearer assertion (jsforce does not sign): iss = consumer key, sub = username, aud = login host. */
 export function jwtAssertion(config: SalesforceConfig, now = Date.now()): string {
   const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -161,7 +174,9 @@ export function classifySalesforceError(err: unknown): Error {
   if (RETRIABLE.has(code)) return new RetriableError(`salesforce: ${code}`, undefined, { status: 503, cause: err });
   if (AUTH.has(code)) return new AuthError(`salesforce: ${code}: authentication refused (${msg})`, { cause: err });
   // jsforce wraps a failed refreshFn (or its own refresh) in a plain Error with this message.
-  if (/^Unable to refresh session/.test(msg)) return new AuthError(`salesforce: re-authentication refused (${msg})`, { cause: err });
+  // The reason comes whole (not cut at 200 characters): a refused token's names the settings to check.
+  const refresh = /^Unable to refresh session due to: ([^]*)$/.exec(String(e?.message ?? ''));
+  if (refresh) return new AuthError(`salesforce: re-authentication refused: ${refresh[1]!.slice(0, 400)}`, { cause: err });
   if (code === 'QUERY_TIMEOUT') return new WindowTooLargeError(`salesforce: QUERY_TIMEOUT`, { cause: err });
   // A REST query locator (nextRecordsUrl, queryMore) is gone: idle for 15 minutes, past its two days, or
   // released because the user opened an eleventh (Salesforce answers 400, some releases 404). Reading again

@@ -49,8 +49,8 @@ export const HTTP_TIMEOUT_RANGE = { min: 1, whole: true, unit: 'milliseconds' } 
 
 export const DEFAULT_PAYMENT_REF_FIELDS = ['npsp__Gateway_Payment_ID__c', 'npsp__Elevate_Payment_ID__c', 'npe01__Check_Reference_Number__c'];
 
-/** The credentials each auth mode needs, beside SALESFORCE_INSTANCE_URL. */
-const AUTH_CREDENTIALS: Record<SalesforceAuthMode, readonly string[]> = {
+/** The credentials each auth mode needs, beside SALESFORCE_INSTANCE_URL (a refused token names them: client.ts). */
+export const AUTH_CREDENTIALS: Record<SalesforceAuthMode, readonly string[]> = {
   access_token: ['SALESFORCE_ACCESS_TOKEN'],
   client_credentials: ['SALESFORCE_CLIENT_ID', 'SALESFORCE_CLIENT_SECRET'],
   refresh_token: ['SALESFORCE_CLIENT_ID', 'SALESFORCE_REFRESH_TOKEN'],
