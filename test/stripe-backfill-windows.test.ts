@@ -25,7 +25,7 @@ describe('Stripe backfill of a quiet year', () => {
     const calls = Object.fromEntries(results.map((r) => [r.stream, r.requests]));
     // 7, 14, 28, 56 days, then 64-day windows (Stripe's cap) to now: 9 windows over 365 days.
     for (const empty of ['refunds', 'disputes', 'payouts']) expect(calls[empty]).toBe(9);
-    // One day, doubling to 64 days over the empty past, then the last 30 days' pages.
+    // Only the 29 days Stripe still keeps (its 30 less a day's margin): see the next test.
     expect(calls.events).toBeLessThan(20);
     expect(h.sandbox.requests.total).toBeLessThan(100);
     // Nothing missed, and every bookmark where fixed windows left it: now less the stream's lag.
@@ -34,6 +34,24 @@ describe('Stripe backfill of a quiet year', () => {
     expect((await loadBookmark(h.rt.state, 'stripe', 'events')).cursor).toBe(new Date(NOW.getTime() - 60_000).toISOString());
     await h.land();
     expect(await h.q('SELECT count(*) AS n FROM payment')).toEqual([{ n: h.sandbox.data.charges.length }]);
+  });
+
+  it('--full asks for no window of events older than the 30 days Stripe keeps them, and reads every event it keeps', async () => {
+    const inst = stripeConnector(h.config());
+    const asked: { gte: number; lt: number }[] = [];
+    const real = inst.client.events.list.bind(inst.client.events);
+    inst.client.events.list = ((params: { created: { gte: number; lt: number } }) => (asked.push(params.created), real(params as never))) as never;
+    const [events] = await syncConnector(inst, h.engineRuntime, { streams: ['events'], full: true });
+    expect(events).toMatchObject({ outcome: 'succeeded' });
+    expect(asked.length).toBeGreaterThan(0);
+    const oldest = Math.min(...asked.map((c) => c.gte)) * 1000;
+    // Where a first read starts: 30 days less a day's margin, not the start date a year ago.
+    expect(oldest).toBe(NOW.getTime() - 29 * DAY);
+    // Everything the sandbox holds from there on was read.
+    const kept = h.sandbox.data.events.filter((e) => e.created * 1000 >= oldest && e.created * 1000 < NOW.getTime() - 60_000);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(events!.records).toBe(kept.length);
+    expect((await loadBookmark(h.rt.state, 'stripe', 'events')).cursor).toBe(new Date(NOW.getTime() - 60_000).toISOString());
   });
 
   it('a --from backfill stopped in a grown window resumes there and reads the rest with no gap', async () => {

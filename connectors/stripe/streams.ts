@@ -149,7 +149,7 @@ export function stripeStreams(opts: StripeMapOptions, lookbackMs = STRIPE_LOOKBA
     name: 'events', contract: 'payment', primaryKey: (r) => r.id, cursor: created,
     // The events API is eventually consistent: read about a minute behind now.
     windows: { sizeMs: DAY, maxSizeMs: MAX_WINDOW_MS, lookbackMs: 5 * 60_000, lagMs: 60_000 },
-    // Stripe keeps events for 30 days: a first read starts a day inside that, for margin (the object streams
+    // Stripe keeps events for 30 days: a first read, and a --full, starts a day inside that, for margin (the object streams
     // backfill everything older). A bookmark older than that means changes were missed, so the object streams
     // re-read every window since it (by creation time), each in its own run, and events restart inside.
     horizon: {

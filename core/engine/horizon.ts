@@ -77,10 +77,19 @@ export async function keepWithinHorizon(run: RunState & { stream: string; horizo
     });
     for (const name of horizon.reread) await askToReread(state, connector, name, bm.cursor);
   }
-  const edge = new Date(Math.max(run.startDate.getTime(), now - horizon.keptMs + horizon.marginMs));
-  Object.assign(bm, { cursor: edge.toISOString(), window: null });
+  Object.assign(bm, { cursor: horizonStart(horizon, run.startDate, now).toISOString(), window: null });
   // Kept at once, the requests being out: a run that ends before its first page does not ask again.
   await saveBookmark(state, connector, stream, bm);
+}
+
+/**
+ * Where a read of a stream with a horizon starts at the earliest: inside what the provider keeps (by its margin),
+ * or the start date if later. A first run and a `--full` start here: before it the provider has nothing to list,
+ * so a `--full` that read from the start date (a year of Stripe's events, of which it keeps 30 days) asked for
+ * months of empty windows.
+ */
+export function horizonStart(horizon: Horizon, startDate: Date, now: number): Date {
+  return new Date(Math.max(startDate.getTime(), now - horizon.keptMs + horizon.marginMs));
 }
 
 async function askToReread(state: StateStore, connector: string, stream: string, gap: string): Promise<void> {

@@ -7,7 +7,7 @@ import { log } from '../log.js';
 import { redactPersonalData } from '../pii.js';
 import { backfillPositionIn, backfillRangeOf, loadBookmark, saveBookmark, type BackfillPosition, type Bookmark, type ReadPosition } from './bookmark.js';
 import { unlessGivenUp, type RequestBudget } from './budget.js';
-import { horizonOver, keepWithinHorizon, takeReread } from './horizon.js';
+import { horizonOver, horizonStart, keepWithinHorizon, takeReread } from './horizon.js';
 import type { ConnectorDef, EngineRuntime, Page, StreamContext, StreamDef, SyncRange, Window } from './define.js';
 import { mappedToEnvelopes, quarantineEnvelope, type Origin } from './envelopes.js';
 import type { Mapped } from './mapped.js';
@@ -307,7 +307,8 @@ class StreamRun<C> {
     this.backfill = this.backfillPosition(bm);
     // --full reads everything again and the cursor follows it from the start: also the way out for a cursor
     // a backfill left in the future before 2026-12-01 (the cursor only moves forward otherwise).
-    if (this.opts.settings.full && !this.backfill && this.stream.windows) bm.cursor = null;
+    // A stream with a horizon reads (and so moves its cursor) from inside it: before it there is nothing to list.
+    if (this.opts.settings.full && !this.backfill && this.stream.windows) bm.cursor = this.stream.horizon ? this.fullStart().toISOString() : null;
     const windows = this.plan(bm);
     if (this.stream.windows) this.range = windows.span;
     for (let w = windows.next(); w; w = windows.next()) {
@@ -344,6 +345,17 @@ class StreamRun<C> {
     return range && backfillPositionIn(bm, range);
   }
 
+  /**
+   * Where `--full` reads from: the start date or, where the provider keeps records only for a while (Stripe's
+   * events, 30 days), inside what it keeps (horizon.ts). Until 2026-12-02 a `--full` of Stripe's events asked
+   * for every window back to the start date, months Stripe holds nothing for.
+   */
+  private fullStart(): Date {
+    const { horizon } = this.stream;
+    const { startDate } = this.opts.settings;
+    return horizon ? horizonStart(horizon, startDate, this.opts.runtime.clock.now().getTime()) : startDate;
+  }
+
   /** The windows this run reads: an interrupted window first, then on from the bookmark. */
   private plan(bm: Bookmark): WindowPlan {
     const { settings, runtime } = this.opts;
@@ -358,7 +370,7 @@ class StreamRun<C> {
     if (bf) {
       if (bf.window) out.push({ from: new Date(bf.window.from), to: new Date(bf.window.to), token: bf.window.token });
       from = bf.window ? new Date(bf.window.to) : bf.cursor ? new Date(bf.cursor) : settings.from!;
-    } else if (settings.full) from = settings.startDate;
+    } else if (settings.full) from = this.fullStart();
     else if (bm.window) {
       // A run stopped mid-window (time box or crash): finish that window from its page, then go on.
       out.push({ from: new Date(bm.window.from), to: new Date(bm.window.to), token: bm.window.token });
