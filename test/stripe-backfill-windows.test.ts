@@ -54,6 +54,43 @@ describe('Stripe backfill of a quiet year', () => {
     expect((await loadBookmark(h.rt.state, 'stripe', 'events')).cursor).toBe(new Date(NOW.getTime() - 60_000).toISOString());
   });
 
+  it('a --full stopped part-way is continued by --full again, not started over; once it has ended, --full starts over', async () => {
+    const full = async (stopAt?: number) => {
+      const inst = stripeConnector(h.config());
+      const deadline = new Date(NOW.getTime() + 365 * DAY);
+      const from: number[] = [];
+      const real = inst.client.charges.list.bind(inst.client.charges);
+      inst.client.charges.list = ((params: { created: { gte: number } }) => {
+        from.push(params.created.gte * 1000);
+        if (from.length === stopAt) stopRuns(deadline); // Ctrl-C as this list goes out
+        return real(params as never);
+      }) as never;
+      const [r] = await syncConnector(inst, h.engineRuntime, { streams: ['charges'], full: true, deadline });
+      return { r: r!, from };
+    };
+    const stopped = await full(3);
+    expect(stopped.r).toMatchObject({ outcome: 'partial' });
+    expect(stopped.r.error).toBe('stopped; the next run, --full or not, continues from the checkpoint');
+    // Three windows asked (7 + 14 days read, the third's page read as the stop came): the checkpoint is after them.
+    expect(stopped.from[0]).toBe(YEAR_AGO.getTime());
+    const checkpoint = Date.parse((await loadBookmark(h.rt.state, 'stripe', 'charges')).cursor!);
+    expect(checkpoint).toBeGreaterThan(YEAR_AGO.getTime());
+
+    const resumed = await full();
+    expect(resumed.r).toMatchObject({ outcome: 'succeeded' });
+    // On from the checkpoint (less the stream's 5-minute lookback), not from the start date again.
+    expect(Math.min(...resumed.from)).toBeGreaterThanOrEqual(checkpoint - 5 * 60_000);
+    await h.land();
+    expect(await h.q('SELECT count(*) AS n, count(DISTINCT payment_id) AS ids FROM payment')).toEqual([
+      { n: h.sandbox.data.charges.length, ids: h.sandbox.data.charges.length },
+    ]);
+
+    // That --full has ended: the next one reads everything again, from the start date.
+    const again = await full();
+    expect(again.r).toMatchObject({ outcome: 'succeeded', records: h.sandbox.data.charges.length });
+    expect(again.from[0]).toBe(YEAR_AGO.getTime());
+  });
+
   it('a --from backfill stopped in a grown window resumes there and reads the rest with no gap', async () => {
     const inst = stripeConnector(h.config());
     const deadline = new Date(NOW.getTime() + 365 * DAY);

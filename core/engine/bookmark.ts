@@ -45,6 +45,12 @@ export function backfillPositionIn(bm: Bookmark, range: BackfillRange): Backfill
 export interface Bookmark extends ReadPosition {
   revisitFrom: string | null;
   backfill?: BackfillPosition | null;
+  /**
+   * A `--full` read under way, named by the start date it read from: checkpoints go to the bookmark as it reads,
+   * and `--full` again (with that start date) continues from them, as any run does, instead of starting over.
+   * Cleared when a run of the stream reads to its end.
+   */
+  fullFrom?: string | null;
   /** The last gap in a horizon stream's records (horizon.ts) this position went back for: that stream's old bookmark. */
   rereadFor?: string | null;
   /** Stream-specific extras (escape-hatch streams keep their own position here). */

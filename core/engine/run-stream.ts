@@ -75,7 +75,7 @@ const PAGES_IN_FLIGHT = 4;
  */
 function partialResumes(settings: SyncRange, windowed: boolean): string {
   const range = windowed ? backfillRangeOf(settings) : null;
-  if (!range) return 'the next run continues from the checkpoint';
+  if (!range) return `the next run${settings.full && windowed ? ', --full or not,' : ''} continues from the checkpoint`;
   return `the same range (--from ${range.from}${range.to ? ` --to ${range.to}` : ''}) run again continues from its checkpoint; the scheduled runs do not`;
 }
 
@@ -271,6 +271,8 @@ class StreamRun<C> {
   private position: number | null = null;
   /** Where a backfill's checkpoints go (null: the bookmark's own position). */
   private backfill: BackfillPosition | null = null;
+  /** A --full that continues one stopped part-way (Bookmark.fullFrom): it reads on from the bookmark. */
+  private fullResumed = false;
 
   constructor(
     private readonly opts: RunOptions<C>,
@@ -308,7 +310,13 @@ class StreamRun<C> {
     // --full reads everything again and the cursor follows it from the start: also the way out for a cursor
     // a backfill left in the future before 2026-12-01 (the cursor only moves forward otherwise).
     // A stream with a horizon reads (and so moves its cursor) from inside it: before it there is nothing to list.
-    if (this.opts.settings.full && !this.backfill && this.stream.windows) bm.cursor = this.stream.horizon ? this.fullStart().toISOString() : null;
+    // A --full stopped part-way is continued by the next --full from its checkpoint (Bookmark.fullFrom), as by
+    // any other run: until 2026-12-02 each --full started over, so one that never fitted its time box never ended.
+    const fullFrom = this.opts.settings.startDate.toISOString();
+    if (this.opts.settings.full && !this.backfill && this.stream.windows) {
+      this.fullResumed = bm.fullFrom === fullFrom && (bm.cursor !== null || bm.window !== null);
+      if (!this.fullResumed) Object.assign(bm, { cursor: this.stream.horizon ? this.fullStart().toISOString() : null, fullFrom });
+    }
     const windows = this.plan(bm);
     if (this.stream.windows) this.range = windows.span;
     for (let w = windows.next(); w; w = windows.next()) {
@@ -327,7 +335,10 @@ class StreamRun<C> {
         windows.split(w, mid);
       }
     }
-    if (!this.backfill) bm.revisitFrom = this.revisitFrom === null ? null : new Date(this.revisitFrom).toISOString();
+    if (!this.backfill) {
+      bm.revisitFrom = this.revisitFrom === null ? null : new Date(this.revisitFrom).toISOString();
+      bm.fullFrom = null;
+    }
     else {
       // A backfill re-read only its range: the stream's own revisit point still stands.
       this.keepOlderRevisit(bm);
@@ -370,7 +381,7 @@ class StreamRun<C> {
     if (bf) {
       if (bf.window) out.push({ from: new Date(bf.window.from), to: new Date(bf.window.to), token: bf.window.token });
       from = bf.window ? new Date(bf.window.to) : bf.cursor ? new Date(bf.cursor) : settings.from!;
-    } else if (settings.full) from = this.fullStart();
+    } else if (settings.full && !this.fullResumed) from = this.fullStart();
     else if (bm.window) {
       // A run stopped mid-window (time box or crash): finish that window from its page, then go on.
       out.push({ from: new Date(bm.window.from), to: new Date(bm.window.to), token: bm.window.token });
