@@ -2,6 +2,7 @@
 // `puddle dead-letters`. That command runs in a process of its own, often while the hub runs: both open the
 // same WAL file, and SQLite serialises their writes (busy_timeout), so moving dead letters back is safe beside
 // a running hub, whose consumers simply find them visible at their next claim.
+import { errorReason } from '../../core/error-reason.js';
 import type { SqliteDatabase } from './sqlite.js';
 
 export interface DeadLetterSummary {
@@ -33,6 +34,32 @@ export function summarizeDeadLetters(db: SqliteDatabase): DeadLetterSummary[] {
     s.reasons.push({ reason: r.reason, count: r.n });
   }
   return [...out.values()];
+}
+
+/** queue_meta's mark that every dead letter's reason is errorReason's: set once the older ones are rewritten. */
+const REASONS_SAFE = 'dead_letter_reasons_safe';
+
+/**
+ * A hub before 2026-12-02 kept a dead letter's reason as the error's name and whole message, which can quote the
+ * record (DuckDB's "Could not convert string 'jane@example.org' to INT32"), and `puddle dead-letters` would show it
+ * after an upgrade. So the first time today's code opens a queue.db (the hub's queue or the command), the reasons
+ * it holds are rewritten as errorReason makes them, from the name and message the older hub joined with ': ': the
+ * error's kind, the message left out. Every reason written after that is errorReason's already, so it runs once.
+ */
+export function forgetOlderReasons(db: SqliteDatabase): void {
+  db.transaction(() => {
+    if (db.prepare(`SELECT 1 FROM queue_meta WHERE k = ?`).get(REASONS_SAFE) !== undefined) return;
+    const update = db.prepare(`UPDATE queue_dead_letters SET reason = ? WHERE reason = ?`);
+    for (const reason of db.prepare(`SELECT DISTINCT reason FROM queue_dead_letters`).pluck().all() as string[]) update.run(olderReason(reason), reason);
+    db.prepare(`INSERT INTO queue_meta (k, v) VALUES (?, 1)`).run(REASONS_SAFE);
+  }).immediate();
+}
+
+/** An older hub's reason (`${err.name}: ${err.message}`, or String(err) for a non-Error) as errorReason says it. */
+function olderReason(reason: string): string {
+  const colon = reason.indexOf(': ');
+  if (colon <= 0) return errorReason(new Error(reason));
+  return errorReason(Object.assign(new Error(reason.slice(colon + 2)), { name: reason.slice(0, colon) }));
 }
 
 /** Dead letters moved back per transaction: each holds the queue's write lock, which the hub's producer waits on. */

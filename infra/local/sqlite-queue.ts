@@ -3,6 +3,7 @@ import { checkEnvelopeTexts, parseEnvelopeWithoutRaw, type Envelope, type Envelo
 import { FatalError, PuddleError, QueueCommitError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import type { ClaimedMessage, ClaimOptions, DeadLetter, Queue, RetryOptions, Subscription } from '../../core/ports.js';
+import { forgetOlderReasons } from './sqlite-dead-letters.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { WriterThread } from './sqlite-queue-write-thread.js';
 import { packBodies, QueueWriter, RECEIVED_AT_KEY, unpackAll, type PackedBodies } from './sqlite-queue-writer.mjs';
@@ -137,6 +138,7 @@ export class SqliteQueue implements Queue {
     this.defaultMaxAttempts = opts.defaultMaxAttempts ?? 5;
     this.db = openSqlite(path, { durability: opts.durability });
     this.db.exec(SCHEMA);
+    forgetOlderReasons(this.db);
     const db = this.db;
     const wal = (db.pragma('journal_mode', { simple: true }) as string) === 'wal';
     this.checkpointer = wal && (opts.backgroundCheckpoints ?? true) ? startCheckpointer(path, { durability: opts.durability }) : null;

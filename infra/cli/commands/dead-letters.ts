@@ -40,10 +40,12 @@ export const deadLetters = defineCommand({
       return 0;
     }
     // Loaded here, not at the top: `--help` needs none of it.
-    const [{ openSqlite }, { redriveDeadLetters, summarizeDeadLetters }] = await Promise.all([import('../../local/sqlite.js'), import('../../local/sqlite-dead-letters.js')]);
+    const [{ openSqlite }, { forgetOlderReasons, redriveDeadLetters, summarizeDeadLetters }] = await Promise.all([import('../../local/sqlite.js'), import('../../local/sqlite-dead-letters.js')]);
     // Only the queue's file: safe beside a running hub (see sqlite-dead-letters.ts).
     const db = openSqlite(file);
     try {
+      // A queue.db no hub of today has opened yet may hold an older hub's reasons, which can quote a record.
+      forgetOlderReasons(db);
       if (action === 'redrive') {
         const moved = redriveDeadLetters(db, { puddle });
         let total = 0;
