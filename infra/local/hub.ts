@@ -5,7 +5,7 @@ import type { PuddleConfig } from '../../core/config.js';
 import { Refetcher } from '../../core/engine/refetch.js';
 import type { ConnectorInstance } from '../../core/engine/sync.js';
 import type { Envelope, EnvelopeTexts } from '../../core/envelope.js';
-import { QueueCommitError } from '../../core/errors.js';
+import { ConfigError, QueueCommitError } from '../../core/errors.js';
 import { createKeyRing } from '../../core/http/auth.js';
 import { buildServer, closeServer } from '../../core/http/server.js';
 import { log } from '../../core/log.js';
@@ -291,7 +291,28 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   // Scans raw once; the dashboard shows what has landed meanwhile, so start does not wait for it.
   const seeding = webhooks.seed(runtime.query).catch((err: unknown) => log.warn('could not read the last webhooks from raw', { error: err }));
 
-  const url = await server.listen({ port: config.port, host: config.host });
+  // What started before the hub listens, stopped in order: landing (what it lands within drainMs), the live
+  // totals, then the lake's readers and the queue.
+  const stopLanding = async (drainMs: number) => {
+    clearInterval(lagWatch);
+    await stopStep('landing', () => landing.stop(drainMs));
+    await stopStep('live totals', async () => {
+      await rebuilding;
+      await keeper.stop();
+    });
+    await seeding;
+    feedLog.close();
+    await stopStep('queue and catalog', () => runtime.close());
+  };
+
+  let url: string;
+  try {
+    url = await server.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    // Landing runs already: stop it before the lock goes, and say why in a line, not a stack trace.
+    await stopLanding(0);
+    throw listenFailure(err, config);
+  }
 
   const sandboxes: RunningSandbox[] = [];
   let scheduler: Scheduler | null = null;
@@ -342,7 +363,6 @@ async function openHub(opts: HubOptions): Promise<Hub> {
       };
     },
     async stop(drainMs = 10_000) {
-      clearInterval(lagWatch);
       await stopStep('scheduled syncs', async () => scheduler?.stop());
       await stopStep('webhook re-reads', () => refetcher.stop());
       await stopStep('bank drop folder', () => inbox.stop());
@@ -356,16 +376,25 @@ async function openHub(opts: HubOptions): Promise<Hub> {
         if (cut) log.warn('stopping: closed connections still open after the grace period', { connections: cut });
       });
       // Land what is still queued, within the time we were given: what is left stays durable in the queue.
-      await stopStep('landing', () => landing.stop(drainMs));
-      await stopStep('live totals', async () => {
-        await rebuilding;
-        await keeper.stop();
-      });
-      await seeding;
-      feedLog.close();
-      await stopStep('queue and catalog', () => runtime.close());
+      await stopLanding(drainMs);
     },
   };
+}
+
+/**
+ * Why the hub could not listen, for its user: the address taken (by another program, or by a hub of this home
+ * from before 2026-12-02, which took no home lock and so is not refused by it) or not allowed. Anything else as it was.
+ */
+function listenFailure(err: unknown, config: { port: number; host: string; home: string }): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  const where = `${config.host}:${config.port} (HOST, PORT)`;
+  if (code === 'EADDRINUSE') {
+    return new ConfigError(
+      `${where} is already taken by another process: another program, or a hub still running from before 2026-12-02 (it takes no home lock; if it runs on ${config.home}, stop it first, since two hubs would each land part of the events). Stop it, or give this one another PORT`,
+    );
+  }
+  if (code === 'EACCES') return new ConfigError(`${where} may not be listened on by this user: pick a PORT above 1023`);
+  return err;
 }
 
 /**
