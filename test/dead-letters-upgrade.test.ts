@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqlite } from '../infra/local/sqlite.js';
 import { SqliteQueue } from '../infra/local/sqlite-queue.js';
+import { olderQueue } from './support/older-home.js';
 import { runPuddle } from './support/run-cli.js';
 
 const EMAIL = 'jane.donor@example.org';
@@ -23,16 +24,7 @@ afterEach(() => {
 function olderHome(): string {
   const home = mkdtempSync(join(tmpdir(), 'puddle-older-dead-letters-'));
   homes.push(home);
-  const db = openSqlite(join(home, 'queue.db'));
-  db.exec(`
-    CREATE TABLE queue_meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
-    INSERT INTO queue_meta (k, v) VALUES ('subscriptions', 48);
-    CREATE TABLE queue_subscriptions (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, contracts TEXT NOT NULL, max_attempts INTEGER NOT NULL);
-    CREATE TABLE queue_messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
-    CREATE TABLE queue_deliveries (sub_id INTEGER NOT NULL, seq INTEGER NOT NULL, visible_at INTEGER NOT NULL, attempts INTEGER NOT NULL, PRIMARY KEY (sub_id, seq)) WITHOUT ROWID;
-    CREATE TABLE queue_dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, sub_id INTEGER NOT NULL, body TEXT NOT NULL, attempts INTEGER NOT NULL, reason TEXT NOT NULL, failed_at TEXT NOT NULL);
-    CREATE INDEX queue_dead_letters_sub ON queue_dead_letters (sub_id, id);
-    INSERT INTO queue_subscriptions (id, name, contracts, max_attempts) VALUES (1, 'transactions', '["donation"]', 5);`);
+  const db = olderQueue(home);
   const insert = db.prepare(`INSERT INTO queue_dead_letters (sub_id, body, attempts, reason, failed_at) VALUES (1, ?, 5, ?, '2026-11-29T20:15:00.000Z')`);
   for (const [id, reason] of [['d1', DUCKDB_REASON], ['d2', DUCKDB_REASON], ['d3', TYPE_REASON]] as const) insert.run(JSON.stringify({ id, contract: 'donation' }), reason);
   db.close();

@@ -20,12 +20,12 @@ import { SqliteStateStore } from './sqlite-state-store.js';
 export async function createLocalRuntime(opts: { home: string; materializeCurrent?: boolean; clock?: Clock }): Promise<Runtime> {
   makeHome(opts.home);
   const queue = new SqliteQueue(join(opts.home, 'queue.db'));
+  const catalog = new SqliteCatalog(join(opts.home, 'catalog.db'));
   // Received times never go back within the home, across restarts too: the queue keeps the latest one issued
   // with every commit, and the clock starts from it (core/received-clock.ts).
-  const clock = new ForwardClock(opts.clock ?? systemClock, queue.lastReceivedAt());
+  const clock = new ForwardClock(opts.clock ?? systemClock, queue.lastReceivedAt() ?? olderHomeLast(queue, catalog));
   queue.keepReceivedAt(() => clock.lastReceived);
   const state = new SqliteStateStore(join(opts.home, 'state.db'));
-  const catalog = new SqliteCatalog(join(opts.home, 'catalog.db'));
   const store = new FsObjectStore(opts.home);
   const query = new DuckDbQueryEngine({ catalog, store, materializeCurrent: opts.materializeCurrent });
   // Every puddle's subscription exists before anything is published: a queue only fans out to
@@ -46,4 +46,15 @@ export async function createLocalRuntime(opts: { home: string; materializeCurren
       catalog.close();
     },
   };
+}
+
+/**
+ * A home a hub before 2026-12-02 kept has no received time in its queue, but its lake and waiting events hold
+ * received times that hub's clock gave: the latest waiting event's, and the latest file's adding (landed after
+ * every row in it was received). The clock starts after both, so a correction received after the upgrade under a
+ * clock that stepped back is not stamped before the version it corrects. Null for a new home.
+ */
+function olderHomeLast(queue: SqliteQueue, catalog: SqliteCatalog): number | null {
+  const times = [queue.latestWaitingReceivedAt(), catalog.lastAddedAt()].filter((t): t is number => t !== null);
+  return times.length ? Math.max(...times) : null;
 }

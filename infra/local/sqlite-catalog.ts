@@ -140,6 +140,13 @@ export class SqliteCatalog implements Catalog {
     return this.#generation();
   }
 
+  /** When the latest file was added (epoch ms), null for an empty catalog: no row in the lake was received after it. */
+  lastAddedAt(): number | null {
+    const v = this.#db.prepare(`SELECT max(added_at) FROM files`).pluck().get() as string | null;
+    const ms = v === null ? Number.NaN : Date.parse(v);
+    return Number.isFinite(ms) ? ms : null;
+  }
+
   close(): void {
     this.#db.close();
   }

@@ -323,6 +323,19 @@ export class SqliteQueue implements Queue {
   }
 
   /**
+   * The latest received_at (epoch ms) of the messages waiting, null when none does. For a queue a hub before
+   * 2026-12-02 kept, which holds no lastReceivedAt: its waiting events were stamped by that hub's clock.
+   */
+  latestWaitingReceivedAt(): number | null {
+    const v = this.db
+      .prepare(`SELECT max(json_extract(body, '$.received_at')) FROM queue_messages WHERE json_valid(body)`)
+      .pluck()
+      .get() as string | null;
+    const ms = v === null ? Number.NaN : Date.parse(v);
+    return Number.isFinite(ms) ? ms : null;
+  }
+
+  /**
    * Keep `last()`, the latest received time issued (a ForwardClock's), with every commit of publishes from now on,
    * in the same transaction: whatever a restart finds the queue holding, it also finds a received time at least as
    * late as theirs, and the home's clock starts from it (infra/local/runtime.ts). Kept as the maximum ever written.
