@@ -47,8 +47,11 @@ const REASONS_SAFE = 'dead_letter_reasons_safe';
  * error's kind, the message left out. Every reason written after that is errorReason's already, so it runs once.
  */
 export function forgetOlderReasons(db: SqliteDatabase): void {
+  // Read first: once marked (every open after the first), no write transaction, which would wait on the hub's writer.
+  const marked = () => db.prepare(`SELECT 1 FROM queue_meta WHERE k = ?`).get(REASONS_SAFE) !== undefined;
+  if (marked()) return;
   db.transaction(() => {
-    if (db.prepare(`SELECT 1 FROM queue_meta WHERE k = ?`).get(REASONS_SAFE) !== undefined) return;
+    if (marked()) return;
     const update = db.prepare(`UPDATE queue_dead_letters SET reason = ? WHERE reason = ?`);
     for (const reason of db.prepare(`SELECT DISTINCT reason FROM queue_dead_letters`).pluck().all() as string[]) update.run(olderReason(reason), reason);
     db.prepare(`INSERT INTO queue_meta (k, v) VALUES (?, 1)`).run(REASONS_SAFE);
