@@ -21,14 +21,25 @@
 //    (applied), or it reads the donation item and, the move still pending, applies it on condition that `gen` is
 //    still the one just read (the move was not applied and pruned since, as pruning waits for the move to be
 //    cleared).
-//  - A counter item is created by the first move into it, after its campaign is registered: a crash in between
-//    leaves a campaign with no counter (read as nothing), never a counter that no read lists.
+//  - A counter item is created by the first move into it, after its partition is registered: a crash in between
+//    leaves a registered partition with no counter (read as nothing), never a counter that no read lists.
+//
+// Write sharding: one campaign on an appeal night takes thousands of donations a second, and DynamoDB takes about
+// 1,000 writes a second into one partition key. So each cell's counter is TOTALS_SHARDS items, in partitions
+// `c:<campaign part>#<shard>`, and a donation's moves all go to the shard its key hashes to (shardOf): the move
+// taking a donation out of a box lands where the one putting it in did, and a move tried again lands where its
+// token is, so the token scheme above holds per shard item unchanged. A move records its shard; one recorded
+// before sharding has none and goes to the unsharded item `c:<campaign part>` it was meant for (where its token
+// may already be). Readers sum a cell over every partition registered for its campaign, unsharded ones included,
+// so a table written before sharding (or with another shard count) reads right with nothing to migrate.
 //
 // Items (pk, sk):
-//   `c:<campaign part>`  `<box, 15 digits>|<cellId>`  { channel, campaign, cta, currency, box, amount_minor, count,
-//                                                       applied?: SS (tokens), pruned?: N (ms), gen?: N (absent: 0) }
-//   `campaigns`          `<campaign part>`             { campaign }   one per campaign with counters
-import { randomBytes } from 'node:crypto';
+//   `c:<campaign part>#<shard>`  `<box, 15 digits>|<cellId>`  { channel, campaign, cta, currency, box, amount_minor,
+//                                       count, applied?: SS (tokens), pruned?: N (ms), gen?: N (absent: 0) }
+//   `c:<campaign part>`          the same, written before sharding (still read; still written by moves recorded then)
+//   `campaigns`                  `<campaign part>#<shard>`     { campaign, shard }   one per counter partition
+//   `campaigns`                  `<campaign part>`             { campaign }          the unsharded partition
+import { createHash, randomBytes } from 'node:crypto';
 
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
@@ -43,6 +54,8 @@ export interface CounterMove {
   cell: CellKey;
   amount: number;
   count: number;
+  /** The counter shard it goes to (shardOf its donation); absent on a move recorded before sharding: unsharded. */
+  shard?: number;
 }
 
 /** What a donation version counts: its cell, or null when it counts nothing (failed, cancelled). */
@@ -60,30 +73,43 @@ export type PendingTokens = (donationKey: string) => Promise<ReadonlySet<string>
  * puts the prune off by a few moves.
  */
 export const PRUNE_AT = 12;
+/**
+ * Counter items per cell. A counter write is 1 WRU (under 1 KB), about 1.25 writes a donation with prunes, and
+ * DynamoDB takes about 1,000 WRU/s per partition key: 16 shards take about 16,000 writes/s into one campaign, four
+ * times an appeal night's 3,500 donations/s. Readers pay for it: a campaign's totals are up to 17 Queries (one a
+ * partition, run at once) where they were one.
+ */
+export const TOTALS_SHARDS = 16;
 const PRUNE_EVERY = 4;
 /** Applies of one move losing to other writers in a row before giving up (each loss means another writer progressed). */
 const MAX_ATTEMPTS = 20;
 
 export const campaignPart = (c: string | null): string => (c === null ? '-' : `${c.length}:${c}`);
 export const boxPart = (box: number): string => String(box).padStart(15, '0');
-export const cellPk = (campaign: string | null): string => `c:${campaignPart(campaign)}`;
+/** A counter partition: a campaign's shard, or (shard undefined) its unsharded partition from before sharding. */
+export const cellPk = (campaign: string | null, shard?: number): string => `c:${campaignPart(campaign)}${shard === undefined ? '' : `#${shard}`}`;
+/** The registry's sort key of a counter partition; a campaign's all begin with its campaign part (see cells()). */
+export const registrySk = (campaign: string | null, shard?: number): string => `${campaignPart(campaign)}${shard === undefined ? '' : `#${shard}`}`;
+/** The shard a donation's moves go to: the same for every move of a donation, spread evenly over donations. */
+export const shardOf = (donationKey: string, shards: number): number => createHash('sha1').update(donationKey).digest().readUInt32BE(0) % shards;
 export const cellSk = (c: CellKey): string => `${boxPart(c.box)}|${cellId(c)}`;
 export const CAMPAIGNS_PK = 'campaigns';
 export const s = (v: string | null): AttributeValue => (v === null ? { NULL: true } : { S: v });
 export const n = (v: number): AttributeValue => ({ N: String(v) });
 
-const counterKey = (c: CellKey) => ({ pk: { S: cellPk(c.campaign) }, sk: { S: cellSk(c) } });
+const counterKey = (m: CounterMove) => ({ pk: { S: cellPk(m.cell.campaign, m.shard) }, sk: { S: cellSk(m.cell) } });
 /** When a token was made (ms); the nonce is base64url, so the first `.` and `:` are the separators. */
 export const tokenMade = (t: string): number => parseInt(t.slice(0, t.indexOf('.')), 36);
 const tokenDonation = (t: string): string => t.slice(t.indexOf(':') + 1);
 
-/** The moves that take a donation's counting from one version's contribution to another's. */
-export function movesBetween(donationKey: string, from: Contribution | null, to: Contribution, now: number = Date.now()): CounterMove[] {
+/** The moves that take a donation's counting from one version's contribution to another's, in counter shard `shard`. */
+export function movesBetween(donationKey: string, from: Contribution | null, to: Contribution, shard: number, now: number = Date.now()): CounterMove[] {
   const move = (cell: CellKey, amount: number, count: number): CounterMove => ({
     t: `${now.toString(36)}.${randomBytes(6).toString('base64url')}:${donationKey}`,
     cell,
     amount,
     count,
+    shard,
   });
   const oldCell = from?.cell ?? null;
   const oldAmount = from?.amount ?? 0;
@@ -121,19 +147,19 @@ export class TotalsCounters {
   async apply(m: CounterMove, donationKey: string): Promise<void> {
     let guard: Guard = { kind: 'made' };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      // First into a box: register its campaign before the counter exists, so every counter is listed.
-      if (guard.kind === 'new') await this.registerCampaign(m.cell.campaign);
+      // First into a box: register its partition before the counter exists, so every counter is listed.
+      if (guard.kind === 'new') await this.registerCampaign(m.cell.campaign, m.shard);
       const out = await conditional('UpdateItem', () =>
-        this.#client.send(new UpdateItemCommand({ TableName: this.#table, Key: counterKey(m.cell), ...applyUpdate(m, guard) })),
+        this.#client.send(new UpdateItemCommand({ TableName: this.#table, Key: counterKey(m), ...applyUpdate(m, guard) })),
       );
       if (out?.Attributes) {
         const applied = out.Attributes.applied?.SS ?? [];
-        if (applied.length >= PRUNE_AT && (applied.length - PRUNE_AT) % PRUNE_EVERY === 0) await this.#prune(m.cell, out.Attributes);
+        if (applied.length >= PRUNE_AT && (applied.length - PRUNE_AT) % PRUNE_EVERY === 0) await this.#prune(m, out.Attributes);
         return;
       }
       // Lost: no counter yet, or one created meanwhile, or the move is there already, or its token is older
       // than the latest pruned, or (under `gen`) a prune came between.
-      const item = await this.#read(m.cell);
+      const item = await this.#read(m);
       if (!item) {
         guard = { kind: 'new' };
         continue;
@@ -147,11 +173,14 @@ export class TotalsCounters {
     throw new RetriableError(`DynamoDB totals: a counter changed under ${MAX_ATTEMPTS} applies in a row`);
   }
 
-  /** One item per campaign that has counters; written when a counter is created, so rarely (no hot item). */
-  async registerCampaign(campaign: string | null): Promise<void> {
-    await awsCall('DynamoDB', 'PutItem', () =>
-      this.#client.send(new PutItemCommand({ TableName: this.#table, Item: { pk: { S: CAMPAIGNS_PK }, sk: { S: campaignPart(campaign) }, campaign: s(campaign) } })),
-    );
+  /**
+   * One item per counter partition (a campaign's shard); written when a counter is created, so rarely (no hot
+   * item). `shard` undefined: the campaign's unsharded partition (moves recorded before sharding).
+   */
+  async registerCampaign(campaign: string | null, shard?: number): Promise<void> {
+    const item: Record<string, AttributeValue> = { pk: { S: CAMPAIGNS_PK }, sk: { S: registrySk(campaign, shard) }, campaign: s(campaign) };
+    if (shard !== undefined) item.shard = n(shard);
+    await awsCall('DynamoDB', 'PutItem', () => this.#client.send(new PutItemCommand({ TableName: this.#table, Item: item })));
   }
 
   /**
@@ -159,8 +188,8 @@ export class TotalsCounters {
    * still try them), raise `pruned` to the latest of their times and move `gen` on. Conditional on the
    * generation seen: of two prunes, one wins.
    */
-  async #prune(cell: CellKey, counter: Record<string, AttributeValue>): Promise<void> {
-    const key = `${cellPk(cell.campaign)}\n${cellSk(cell)}`;
+  async #prune(m: CounterMove, counter: Record<string, AttributeValue>): Promise<void> {
+    const key = `${cellPk(m.cell.campaign, m.shard)}\n${cellSk(m.cell)}`;
     if (this.#pruning.has(key)) return;
     this.#pruning.add(key);
     try {
@@ -180,7 +209,7 @@ export class TotalsCounters {
         this.#client.send(
           new UpdateItemCommand({
             TableName: this.#table,
-            Key: counterKey(cell),
+            Key: counterKey(m),
             UpdateExpression: 'SET pruned = :pruned DELETE applied :cleared ADD gen :one',
             ConditionExpression: gen === 0 ? 'attribute_not_exists(gen)' : 'gen = :gen',
             ExpressionAttributeValues: { ':pruned': n(pruned), ':cleared': { SS: cleared }, ':one': n(1), ...(gen === 0 ? {} : { ':gen': n(gen) }) },
@@ -192,9 +221,9 @@ export class TotalsCounters {
     }
   }
 
-  async #read(cell: CellKey): Promise<Record<string, AttributeValue> | undefined> {
+  async #read(m: CounterMove): Promise<Record<string, AttributeValue> | undefined> {
     const out = await awsCall('DynamoDB', 'GetItem', () =>
-      this.#client.send(new GetItemCommand({ TableName: this.#table, Key: counterKey(cell), ConsistentRead: true })),
+      this.#client.send(new GetItemCommand({ TableName: this.#table, Key: counterKey(m), ConsistentRead: true })),
     );
     return out.Item;
   }

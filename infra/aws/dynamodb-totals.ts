@@ -29,8 +29,9 @@
 //
 // Table: partition key `pk` (S), sort key `sk` (S), on-demand. Items:
 //   pk `d:<donation_id>`        sk `d`                 { ch, rc, rs?, id, amt, cell?: cell keys as JSON, rev, ties?: JSON, moves?: JSON }
-//   pk `c:<campaign part>`      sk `<box, 15 digits>|<cellId>`  the counters (dynamodb-totals-counters.ts)
-//   pk `campaigns`              sk `<campaign part>`   { campaign }   (which cell partitions exist)
+//   pk `c:<campaign part>#<shard>`  sk `<box, 15 digits>|<cellId>`  the counters, sharded (dynamodb-totals-counters.ts;
+//                               `c:<campaign part>` unsharded, from before sharding: still read)
+//   pk `campaigns`              sk `<campaign part>#<shard>`  { campaign, shard }   (which counter partitions exist)
 //   pk `as_of`                  sk `-`                 { t }          (newest first arrival of a version taken, ms)
 // A donation item's `rc` and `rs` are its current version's first arrival (_received_at in ms, and _received_seq:
 // absent when it has no position); `ties`, only while versions tie, lists every one of them (the current one too)
@@ -65,14 +66,17 @@ import { awsCall } from './aws-errors.js';
 import {
   boxPart,
   CAMPAIGNS_PK,
+  campaignPart,
   cellPk,
   cellSk,
   conditional,
   movesBetween,
   n,
   s,
+  shardOf,
   tokenMade,
   TotalsCounters,
+  TOTALS_SHARDS,
   type Contribution,
   type CounterMove,
 } from './dynamodb-totals-counters.js';
@@ -97,10 +101,16 @@ type Item = Record<string, AttributeValue>;
 export interface DynamoDbTotalsOptions {
   client: DynamoDBClient;
   table: string;
+  /**
+   * Counter shards new moves are spread over (default TOTALS_SHARDS). Reads do not depend on it: they sum every
+   * partition registered, so a table written with another count reads right.
+   */
+  shards?: number;
 }
 
 const str = (v: AttributeValue | undefined): string | null => (v?.S === undefined ? null : v.S);
 const donationKey = (key: string) => ({ pk: { S: `d:${key}` }, sk: { S: 'd' } });
+const numberOrUndefined = (v: AttributeValue | undefined): number | undefined => (v?.N === undefined ? undefined : Number(v.N));
 const movesOf = (i: Item): CounterMove[] => (i.moves?.S === undefined ? [] : (JSON.parse(i.moves.S) as CounterMove[]));
 const revOf = (i: Item | undefined): number | undefined => (i?.rev?.N === undefined ? undefined : Number(i.rev.N));
 
@@ -108,10 +118,13 @@ export class DynamoDbTotals {
   readonly #client: DynamoDBClient;
   readonly #table: string;
   readonly #counters: TotalsCounters;
+  readonly #shards: number;
 
   constructor(opts: DynamoDbTotalsOptions) {
     this.#client = opts.client;
     this.#table = opts.table;
+    this.#shards = opts.shards ?? TOTALS_SHARDS;
+    if (!Number.isInteger(this.#shards) || this.#shards < 1) throw new RangeError(`DynamoDB totals: shards must be a whole number from 1, not ${opts.shards}`);
     this.#counters = new TotalsCounters(opts.client, opts.table, async (key) => new Set(movesOf((await this.#read(key)) ?? {}).map((m) => m.t)));
   }
 
@@ -164,11 +177,12 @@ export class DynamoDbTotals {
   async #applyOne(d: DonationVersion): Promise<boolean> {
     const version: StoredVersion = { id: d.id, received: d.received, seq: d.seq, amount: d.amount, cell: d.pledged ? d.cell : null };
     const key = donationKey(d.key);
+    const shard = shardOf(d.key, this.#shards);
     // Most versions are their donation's first: try creating its item before reading anything.
     let exists = false;
     for (let race = 0; race < MAX_RACES; race++) {
       if (!exists) {
-        const moves = movesBetween(d.key, null, version);
+        const moves = movesBetween(d.key, null, version, shard);
         const created = await conditional('UpdateItem', () =>
           this.#client.send(new UpdateItemCommand({ TableName: this.#table, Key: key, ...itemUpdate(d.changed, version, null, moves), ConditionExpression: 'attribute_not_exists(pk)' })),
         );
@@ -178,7 +192,7 @@ export class DynamoDbTotals {
       exists = item !== undefined;
       // Gone since (deleted by hand): start again.
       if (!item) continue;
-      const change = decide(item, d, version);
+      const change = decide(item, d, version, shard);
       const owed = movesOf(item);
       if (!change && owed.length === 0) return held(item, d);
       const rev = revOf(item);
@@ -265,8 +279,14 @@ export class DynamoDbTotals {
    */
   async cells(q: Pick<TotalsQuery, 'campaign' | 'from' | 'to'> = {}, opts: { consistent?: boolean; now?: number } = {}): Promise<TotalsCell[]> {
     const consistent = opts.consistent ?? false;
-    const partitions =
-      q.campaign !== undefined ? [cellPk(q.campaign)] : (await this.#queryAll(consistent, CAMPAIGNS_PK)).map((i) => cellPk(str(i.campaign)));
+    // Every counter partition registered (one campaign's: their sort keys all begin with its campaign part,
+    // whose length prefix keeps another campaign's out), grouped by campaign.
+    const registry = await this.#queryAll(consistent, CAMPAIGNS_PK, q.campaign === undefined ? undefined : { prefix: campaignPart(q.campaign) });
+    const byCampaign = new Map<string, string[]>();
+    for (const i of registry) {
+      const campaign = str(i.campaign);
+      byCampaign.set(campaignPart(campaign), [...(byCampaign.get(campaignPart(campaign)) ?? []), cellPk(campaign, numberOrUndefined(i.shard))]);
+    }
     const lo = q.from === undefined ? '0' : boxPart(q.from);
     // Boxes dated after today are kept but not counted yet (see the header).
     const until = countsUntil(opts.now ?? Date.now());
@@ -275,11 +295,20 @@ export class DynamoDbTotals {
     if (q.from !== undefined && q.from >= to) return [];
     const hi = boxPart(to);
     const out: TotalsCell[] = [];
-    for (const pk of partitions) {
-      for (const i of await this.#queryAll(consistent, pk, lo, hi)) {
-        const cell = toCell(i);
-        if (cell.count !== 0 || cell.amount_minor !== 0) out.push(cell);
+    // A campaign's partitions at once (17 at most), campaigns one after another; a cell is the sum of its shards.
+    for (const partitions of byCampaign.values()) {
+      const cells = new Map<string, TotalsCell>();
+      for (const page of await Promise.all(partitions.map((pk) => this.#queryAll(consistent, pk, { lo, hi })))) {
+        for (const i of page) {
+          const c = toCell(i);
+          const sum = cells.get(cellSk(c));
+          if (sum) {
+            sum.amount_minor += c.amount_minor;
+            sum.count += c.count;
+          } else cells.set(cellSk(c), c);
+        }
       }
+      for (const c of cells.values()) if (c.count !== 0 || c.amount_minor !== 0) out.push(c);
     }
     return out;
   }
@@ -316,30 +345,34 @@ export class DynamoDbTotals {
       );
       if (!cleared) throw new RetriableError('DynamoDB totals repair: a donation item changed while repairing; pause the consumers and run it again');
     }
-    const want = new Map<string, TotalsCell>();
+    // Each donation counts in its own shard (where its moves go); every counter item there is, sharded or from
+    // before sharding, is written again, at zero when no donation counts in it.
+    const want = new Map<string, { pk: string; shard?: number; cell: TotalsCell }>();
     for (const i of items) {
       if (i.cell?.S === undefined) continue;
       const c = JSON.parse(i.cell.S) as CellKey;
-      const k = cellSk(c);
-      const cell = want.get(k) ?? { ...c, amount_minor: 0, count: 0 };
-      cell.amount_minor += Number(i.amt?.N ?? 0);
-      cell.count += 1;
-      want.set(k, cell);
+      const shard = shardOf(i.pk!.S!.slice('d:'.length), this.#shards);
+      const pk = cellPk(c.campaign, shard);
+      const k = `${pk}\n${cellSk(c)}`;
+      const w = want.get(k) ?? { pk, shard, cell: { ...c, amount_minor: 0, count: 0 } };
+      w.cell.amount_minor += Number(i.amt?.N ?? 0);
+      w.cell.count += 1;
+      want.set(k, w);
     }
     const gens = new Map<string, number>();
     for (const i of counters) {
-      const c = toCell(i);
-      gens.set(cellSk(c), Number(i.gen?.N ?? 0));
-      if (!want.has(cellSk(c))) want.set(cellSk(c), { ...c, amount_minor: 0, count: 0 });
+      const k = `${i.pk!.S!}\n${i.sk!.S!}`;
+      gens.set(k, Number(i.gen?.N ?? 0));
+      if (!want.has(k)) want.set(k, { pk: i.pk!.S!, cell: { ...toCell(i), amount_minor: 0, count: 0 } });
     }
-    for (const c of want.values()) {
-      if (c.count > 0) await this.#counters.registerCampaign(c.campaign);
+    for (const [k, { pk, shard, cell: c }] of want) {
+      if (c.count > 0) await this.#counters.registerCampaign(c.campaign, shard);
       await awsCall('DynamoDB', 'PutItem', () =>
         this.#client.send(
           new PutItemCommand({
             TableName: this.#table,
             Item: {
-              pk: { S: cellPk(c.campaign) },
+              pk: { S: pk },
               sk: { S: cellSk(c) },
               channel: s(c.channel),
               campaign: s(c.campaign),
@@ -350,25 +383,28 @@ export class DynamoDbTotals {
               count: n(c.count),
               // No tokens, and a new generation: an apply begun before the repair looks again.
               pruned: n(pruned),
-              gen: n((gens.get(cellSk(c)) ?? 0) + 1),
+              gen: n((gens.get(k) ?? 0) + 1),
             },
           }),
         ),
       );
     }
-    return { donations: items.length, cells: want.size };
+    return { donations: items.length, cells: new Set([...want.values()].map((w) => cellSk(w.cell))).size };
   }
 
-  async #queryAll(consistent: boolean, pk: string, lo?: string, hi?: string): Promise<Item[]> {
+  /** A partition's items: all, those whose sort key begins with `prefix`, or those with one in [lo, hi]. */
+  async #queryAll(consistent: boolean, pk: string, sk?: { prefix: string } | { lo: string; hi: string }): Promise<Item[]> {
     const out: Item[] = [];
     let start: Item | undefined;
+    const range = sk === undefined ? '' : 'prefix' in sk ? ' AND begins_with(sk, :p)' : ' AND sk BETWEEN :lo AND :hi';
+    const values: Record<string, AttributeValue> = sk === undefined ? {} : 'prefix' in sk ? { ':p': { S: sk.prefix } } : { ':lo': { S: sk.lo }, ':hi': { S: sk.hi } };
     do {
       const page = await awsCall('DynamoDB', 'Query', () =>
         this.#client.send(
           new QueryCommand({
             TableName: this.#table,
-            KeyConditionExpression: lo === undefined ? 'pk = :pk' : 'pk = :pk AND sk BETWEEN :lo AND :hi',
-            ExpressionAttributeValues: { ':pk': { S: pk }, ...(lo !== undefined ? { ':lo': { S: lo }, ':hi': { S: hi! } } : {}) },
+            KeyConditionExpression: `pk = :pk${range}`,
+            ExpressionAttributeValues: { ':pk': { S: pk }, ...values },
             ConsistentRead: consistent,
             ExclusiveStartKey: start,
           }),
@@ -414,17 +450,17 @@ function held(item: Item, d: DonationVersion): boolean {
   return versions.some((v) => v.id === d.id && v.received === d.received);
 }
 
-function decide(item: Item, d: DonationVersion, version: StoredVersion): Change | null {
+function decide(item: Item, d: DonationVersion, version: StoredVersion, shard: number): Change | null {
   const changed = Number(item.ch?.N);
   // Its _changed_at never goes down; NaN (an item without one) is never replaced either.
   if (!(changed <= d.changed)) return null;
   const current = storedCurrent(item);
-  if (changed < d.changed) return { win: version, ties: null, moves: movesBetween(d.key, current, version) };
+  if (changed < d.changed) return { win: version, ties: null, moves: movesBetween(d.key, current, version, shard) };
   const ties: StoredVersion[] = item.ties?.S === undefined ? [current] : (JSON.parse(item.ties.S) as StoredVersion[]);
   // A re-send or a redelivery: its envelope id is there already, at this arrival or an earlier one.
   if (!takeTiedVersion(ties, d.id, d, () => version)) return null;
   const win = tieWinner(ties);
-  return { win, ties, moves: movesBetween(d.key, current, win) };
+  return { win, ties, moves: movesBetween(d.key, current, win, shard) };
 }
 
 /**

@@ -1,4 +1,3 @@
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -8,9 +7,10 @@ import { EventBridgeOpsEvents } from '../../infra/aws/eventbridge-events.js';
 import { makeTotalsDriftHandler } from '../../infra/aws/handlers/totals-drift.js';
 import { totalsTable } from '../../infra/aws/handlers/totals-table.js';
 import type { AwsRuntime } from '../../infra/aws/runtime.js';
-import { cellId, type TotalsCell } from '../../puddles/live-totals.js';
+import type { TotalsCell } from '../../puddles/live-totals.js';
 import { landThroughConsumer, startShapeWithEmbeddedCatalog, type TestShape } from '../support/aws-shape.js';
 import { donationEnvelope } from '../support/donation-envelope.js';
+import { knockOffCounter } from '../support/totals-counters.js';
 
 // The scheduled drift check on the AWS shape: counters kept by the real consumer handler in dynalite, the SQL view
 // totals_by_box run by the embedded engine standing in for Athena over the Parquet the consumer wrote to S3
@@ -43,17 +43,7 @@ const sentEvents = () => eb.commandCalls(PutEventsCommand).flatMap((c) => c.args
 const snapshot = async () => (await totals.cells()).map((c) => JSON.stringify(c)).sort();
 
 /** What a consumer dying between winning a donation's item and moving its box leaves: one box off. */
-async function knockOff(cell: TotalsCell, amount: number): Promise<void> {
-  await shape.clients.dynamodb.send(
-    new UpdateItemCommand({
-      TableName: shape.env.PUDDLE_TOTALS_TABLE!,
-      Key: { pk: { S: `c:${cell.campaign!.length}:${cell.campaign}` }, sk: { S: `${String(cell.box).padStart(15, '0')}|${cellId(cell)}` } },
-      UpdateExpression: 'ADD amount_minor :a, #c :n',
-      ExpressionAttributeNames: { '#c': 'count' },
-      ExpressionAttributeValues: { ':a': { N: String(-amount) }, ':n': { N: '-1' } },
-    }),
-  );
-}
+const knockOff = (cell: TotalsCell, amount: number) => knockOffCounter(shape.clients.dynamodb, shape.env.PUDDLE_TOTALS_TABLE!, cell, amount);
 
 describe('totals drift check (scheduled function)', () => {
   it('finds the counters equal to totals_by_box after landing, and sends nothing', async () => {

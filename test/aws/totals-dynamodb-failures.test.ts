@@ -1,21 +1,22 @@
-import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { RetriableError } from '../../core/errors.js';
 import { createDynamoTable } from '../../infra/aws/dynamo-tables.js';
 import { DynamoDbTotals } from '../../infra/aws/dynamodb-totals.js';
 import { PRUNE_AT } from '../../infra/aws/dynamodb-totals-counters.js';
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from '../../infra/aws/local/emulators.js';
 import { TOTALS_TABLE } from '../../infra/aws/shape.js';
 import { cellId, LiveTotals, type TotalsCell } from '../../puddles/live-totals.js';
 import type { Cell } from '../../puddles/parquet-writer.js';
+import { faultyDynamoClient, type Call, type Fault } from '../support/dynamo-faults.js';
 import { startTestDynalite, type RunningDynalite } from '../support/dynalite.js';
+import { donationRow as row, T } from '../support/totals-rows.js';
 
-// The DynamoDB counters when calls fail part way: a real SDK client against dynalite, with a middleware on its
-// stack (ahead of the SDK's own retries) that fails chosen calls, either before the request is sent (a
-// throttled call: nothing lands) or after DynamoDB answered (a lost answer: the write landed, the caller sees
-// a failure). A failed batch is applied again, as SQS delivers it again. The counters must end as the embedded
-// aggregate (LiveTotals, the same definition as totals_by_box) counts the same rows.
+// The DynamoDB counters when calls fail part way: a real SDK client against dynalite that fails chosen calls,
+// either before the request is sent (a throttled call: nothing lands) or after DynamoDB answered (a lost answer:
+// the write landed, the caller sees a failure): test/support/dynamo-faults.ts. A failed batch is applied again,
+// as SQS delivers it again. The counters must end as the embedded aggregate (LiveTotals, the same definition as
+// totals_by_box) counts the same rows.
 let dynalite: RunningDynalite;
 const clients: DynamoDBClient[] = [];
 let tables = 0;
@@ -28,27 +29,9 @@ afterAll(async () => {
   await dynalite.stop();
 });
 
-type Fault = 'before' | 'after' | undefined;
-interface Call {
-  command: string;
-  pk: string;
-  condition: string;
-}
-
-/** A client whose calls go through `fault`: it may fail one before it is sent, or after its answer came. */
-function client(fault: (call: Call) => Fault | Promise<Fault> = () => undefined): DynamoDBClient {
-  const c = new DynamoDBClient({ endpoint: dynalite.endpoint, region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS });
-  c.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as { Key?: { pk?: AttributeValue }; Item?: { pk?: AttributeValue }; ConditionExpression?: string };
-      const f = await fault({ command: String(context.commandName), pk: input.Key?.pk?.S ?? input.Item?.pk?.S ?? '', condition: input.ConditionExpression ?? '' });
-      if (f === 'before') throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
-      const out = await next(args);
-      if (f === 'after') throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
-      return out;
-    },
-    { step: 'initialize', name: 'injectFaults' },
-  );
+/** A client whose calls go through `fault` (see faultyDynamoClient), destroyed after the file. */
+function client(fault?: (call: Call) => Fault | Promise<Fault>): DynamoDBClient {
+  const c = faultyDynamoClient(dynalite.endpoint, fault);
   clients.push(c);
   return c;
 }
@@ -60,29 +43,6 @@ async function freshTable(): Promise<string> {
 }
 
 const NOW = Date.parse('2026-12-31T00:00:00Z');
-const T = (minutes: number) => new Date(Date.parse('2026-11-27T20:00:00Z') + minutes * 60_000).toISOString();
-
-/** A landed donation row as the consumer hands it over: contract columns plus the envelope's. */
-function row(
-  id: string,
-  amount: number,
-  o: { envelope?: string; changed?: number; received?: number; occurred?: number; status?: string; campaign?: string | null; channel?: string; currency?: string } = {},
-): Record<string, Cell> {
-  return {
-    donation_id: id,
-    _id: o.envelope ?? `e-${id}-${amount}-${o.changed ?? 15}-${o.status ?? ''}`,
-    amount_minor: amount,
-    currency: o.currency ?? 'GBP',
-    channel: o.channel ?? 'sms',
-    campaign: o.campaign === undefined ? 'appeal' : o.campaign,
-    cta: 'tv',
-    status: o.status ?? null,
-    occurred_at: T(o.occurred ?? 15),
-    _changed_at: T(o.changed ?? 15),
-    _received_at: T(60 + (o.received ?? 0)),
-  };
-}
-
 const sorted = (cells: TotalsCell[]) => cells.map((c) => [cellId(c), c.amount_minor, c.count] as const).sort();
 const sum = (cells: TotalsCell[]) => cells.reduce((a, c) => ({ amount_minor: a.amount_minor + c.amount_minor, count: a.count + c.count }), { amount_minor: 0, count: 0 });
 const expected = (batches: Record<string, Cell>[][]) => {
@@ -121,6 +81,8 @@ const SCENARIO: Record<string, Cell>[][] = [
   ],
 ];
 const writes = new Set(['UpdateItemCommand', 'PutItemCommand']);
+/** One counter shard: the tests of pruning need many donations in one counter item (the sharded ones spread them). */
+const ONE_SHARD = { shards: 1 };
 
 describe('DynamoDB live totals when a call fails part way', () => {
   it('counts both donations after a throttled counter write, once the batch comes again (the tester\'s case)', async () => {
@@ -140,12 +102,12 @@ describe('DynamoDB live totals when a call fails part way', () => {
     let armed = false;
     const table = await freshTable();
     const throttleOnce = ({ command, pk }: Call): Fault => (armed && command === 'UpdateItemCommand' && pk.startsWith('c:') ? ((armed = false), 'before') : undefined);
-    const waiting = new DynamoDbTotals({ client: client(throttleOnce), table });
+    const waiting = new DynamoDbTotals({ client: client(throttleOnce), table, ...ONE_SHARD });
     await waiting.applyRows([row('first', 100)]);
     armed = true;
     await expect(waiting.applyRows([row('owed', 5000)])).rejects.toBeInstanceOf(RetriableError);
     // Meanwhile other Lambdas count more into the same counter, pruning it past the owed move's token.
-    const others = new DynamoDbTotals({ client: client(), table });
+    const others = new DynamoDbTotals({ client: client(), table, ...ONE_SHARD });
     for (let i = 0; i < PRUNE_AT + 4; i++) await others.applyRows([row(`other-${i}`, 1)]);
     const [counter] = await items(table, 'c:');
     expect(Number(counter!.gen?.N ?? 0)).toBeGreaterThan(0);
@@ -159,11 +121,11 @@ describe('DynamoDB live totals when a call fails part way', () => {
     let armed = false;
     const table = await freshTable();
     const throttleOnce = ({ command, pk }: Call): Fault => (armed && command === 'UpdateItemCommand' && pk.startsWith('c:') ? ((armed = false), 'before') : undefined);
-    const first = new DynamoDbTotals({ client: client(throttleOnce), table });
+    const first = new DynamoDbTotals({ client: client(throttleOnce), table, ...ONE_SHARD });
     await first.applyRows([row('first', 100)]);
     armed = true;
     await expect(first.applyRows([row('owed', 5000)])).rejects.toBeInstanceOf(RetriableError);
-    const others = new DynamoDbTotals({ client: client(), table });
+    const others = new DynamoDbTotals({ client: client(), table, ...ONE_SHARD });
     const more = (from: number) => Array.from({ length: PRUNE_AT + 4 }, (_, i) => row(`other-${from + i}`, 1));
     for (const r of more(0)) await others.applyRows([r]);
     // The batch comes again to a Lambda whose apply (under the generation it read) is held for long...
@@ -180,6 +142,7 @@ describe('DynamoDB live totals when a call fails part way', () => {
         return undefined;
       }),
       table,
+      ...ONE_SHARD,
     }).applyRows([row('owed', 5000)]);
     await atCounter;
     // ...while another delivery finishes the move, and the counter is pruned past it.
@@ -235,7 +198,7 @@ describe('DynamoDB live totals when a call fails part way', () => {
     let faults = true;
     const faulty = client(({ command }) => (faults && writes.has(command) && random() < 0.12 ? (random() < 0.5 ? 'before' : 'after') : undefined));
     const table = await freshTable();
-    const lambdas = Array.from({ length: 3 }, () => new DynamoDbTotals({ client: faulty, table }));
+    const lambdas = Array.from({ length: 3 }, () => new DynamoDbTotals({ client: faulty, table, ...ONE_SHARD }));
     for (const b of batches) {
       let ok = false;
       for (let round = 0; !ok && round < 30; round++) {
@@ -265,7 +228,7 @@ describe('DynamoDB live totals when a call fails part way', () => {
 
   it('does not count a move again when a slow Lambda applies it after another finished it and the counter was pruned', async () => {
     const table = await freshTable();
-    const fast = new DynamoDbTotals({ client: client(), table });
+    const fast = new DynamoDbTotals({ client: client(), table, ...ONE_SHARD });
     await fast.applyRows([row('seed', 100)]);
     // The slow Lambda's counter write for `late` is held until the rest has happened (a call retried for long).
     let reached!: () => void;
@@ -281,7 +244,7 @@ describe('DynamoDB live totals when a call fails part way', () => {
       }
       return undefined;
     });
-    const slow = new DynamoDbTotals({ client: slowClient, table }).applyRows([row('late', 5000)]);
+    const slow = new DynamoDbTotals({ client: slowClient, table, ...ONE_SHARD }).applyRows([row('late', 5000)]);
     await atCounter;
     // The batch comes again to another Lambda, which finishes `late`; then enough donations to prune its token.
     await fast.applyRows([row('late', 5000)]);
@@ -300,7 +263,7 @@ describe('DynamoDB live totals when a call fails part way', () => {
       if (command === 'PutItemCommand' && pk === 'campaigns') registered.push(pk);
       return undefined;
     });
-    const totals = new DynamoDbTotals({ client: c, table: await freshTable() });
+    const totals = new DynamoDbTotals({ client: c, table: await freshTable(), ...ONE_SHARD });
     // 20 donations in three counters (two campaigns, one of them two boxes), applied one after another.
     for (let i = 0; i < 20; i++) await totals.applyRows([row(`g${i}`, 10, { campaign: i % 2 ? 'appeal' : 'spring', occurred: i % 4 === 0 ? 15 : 35 })]);
     expect(registered).toHaveLength(3);

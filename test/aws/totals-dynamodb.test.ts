@@ -1,4 +1,3 @@
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import type { Envelope } from '../../core/envelope.js';
@@ -13,6 +12,7 @@ import { LiveTotals, cellId, type TotalsCell } from '../../puddles/live-totals.j
 import { landThroughConsumer, startTestShape, type TestShape } from '../support/aws-shape.js';
 import { httpApiEvent, lambdaContext, sqsEvent } from '../support/lambda-events.js';
 import { donationEnvelope } from '../support/donation-envelope.js';
+import { knockOffCounter } from '../support/totals-counters.js';
 
 // The counters are kept by the real consumer handler (fauxqs queue, dynalite table, Parquet read back by the
 // embedded DuckDB engine), and compared with the SQL view totals_by_box over the same landed rows and with
@@ -165,15 +165,7 @@ describe('live totals on DynamoDB (kept by the consumer handler, served by the t
     const want = sorted(await totals.cells());
     const [victim] = await totals.cells({ campaign: 'appeal' });
     // What a crash between winning a donation's version and moving its box would leave: a box off by one.
-    await shape.clients.dynamodb.send(
-      new UpdateItemCommand({
-        TableName: shape.env.PUDDLE_TOTALS_TABLE!,
-        Key: { pk: { S: `c:${'appeal'.length}:appeal` }, sk: { S: `${String(victim!.box).padStart(15, '0')}|${cellId(victim!)}` } },
-        UpdateExpression: 'ADD amount_minor :a, #c :n',
-        ExpressionAttributeNames: { '#c': 'count' },
-        ExpressionAttributeValues: { ':a': { N: '-100' }, ':n': { N: '-1' } },
-      }),
-    );
+    await knockOffCounter(shape.clients.dynamodb, shape.env.PUDDLE_TOTALS_TABLE!, victim!, 100);
     expect(sorted(await totals.cells())).not.toEqual(want);
     const r = await totals.repair();
     expect(r.donations).toBe(67);
