@@ -6,7 +6,7 @@ import type { KeyRing } from '../../core/http/auth.js';
 import { errorBody } from '../../core/http/errors.js';
 import { queryParams } from '../../core/http/query-params.js';
 import { readsTotals, requireScope } from '../../core/http/scope.js';
-import { isCalendarDate, utcInstantMs } from '../../core/time.js';
+import { parseTimeWindow } from '../../core/time-window.js';
 import type { LiveTotals, TotalsBy, TotalsDocument, TotalsQuery } from '../live-totals.js';
 
 export interface TotalsRoutesOptions {
@@ -33,9 +33,6 @@ const BOOT = Date.now().toString(36);
 /** Which donations a total counts: one campaign or all, boxes whose start is in [from, to). */
 export type TotalsFilter = Pick<TotalsQuery, 'campaign' | 'from' | 'to'>;
 
-/** A time whose zone's `+` became a space on the way through a query string. */
-const PLUS_AS_SPACE = /^\d{4}-\d{2}-\d{2}T[\d:.]+ \d{2}:?\d{2}$/i;
-
 /** A query string's totals question, or the parameter that is wrong and why. */
 export function parseTotalsQuery(q: Record<string, unknown>): TotalsQuery | { error: string } {
   const read = queryParams(q, ['campaign', 'by', 'box', 'from', 'to']);
@@ -54,29 +51,8 @@ export function parseTotalsFilter(p: Partial<Record<'campaign' | 'from' | 'to', 
   const campaign = p.campaign;
   // Any campaign a donation may carry can be asked for (a shorter limit left long names listed but unfilterable).
   if (campaign !== undefined && (campaign === '' || campaign.length > MAX_STRING)) return { error: `campaign must be 1 to ${MAX_STRING} characters` };
-  const time = (k: 'from' | 'to'): number | undefined | { error: string } => {
-    const v = p[k];
-    if (v === undefined) return undefined;
-    const date = isCalendarDate(v);
-    // A time without a zone is UTC, like the boxes (and `puddle sync --from`). The strict parse refuses
-    // '2026-11-31' and '2026-02-30T10:00Z', which Date.parse would roll over into the next month.
-    const t = utcInstantMs(v);
-    if (Number.isNaN(t)) {
-      // A zone typed into an address bar (`/tv?from=2026-11-27T19:00+01:00`) arrives with a space for its `+`,
-      // as every query string decodes it: say so, rather than that the time is not one.
-      if (PLUS_AS_SPACE.test(v)) return { error: `${k} has a space before its zone: a + in an address reads as a space, so write it as %2B (${k}=2026-11-27T19:00%2B01:00)` };
-      return { error: `${k} must be an ISO timestamp or a date YYYY-MM-DD, on the calendar` };
-    }
-    // A date as `to` means the whole of that day.
-    return k === 'to' && date ? t + 86_400_000 : t;
-  };
-  const from = time('from');
-  const to = time('to');
-  if (typeof from === 'object') return from;
-  if (typeof to === 'object') return to;
-  // [from, to) holds nothing when to is not after from: answering zeros would read as a night without donations.
-  if (from !== undefined && to !== undefined && to <= from) return { error: 'to must be after from (boxes whose start is in [from, to) are counted)' };
-  return { ...(campaign !== undefined ? { campaign } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+  const window = parseTimeWindow(p);
+  return 'error' in window ? window : { ...(campaign !== undefined ? { campaign } : {}), ...window };
 }
 
 function queryOf(req: FastifyRequest, reply: FastifyReply, ready: () => boolean): TotalsQuery | undefined {

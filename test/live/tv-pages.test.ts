@@ -117,6 +117,16 @@ describe('/tv and / as the tester saw them', () => {
     await page.close();
   });
 
+  it('/tv refuses an impossible date from its own reading, before the hub answers, instead of rolling it over', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    // The hub's answer never comes: what the label says is the page's own reading of ?to=.
+    await page.route('**/v1/totals**', () => undefined);
+    await page.goto(`${hub.url}/tv?campaign=appeal-night&from=2026-11-01&to=2026-02-30&key=${TV_KEY}`);
+    // Date.parse read 2026-02-30 as 2 March, and the label showed "1 Nov 00:00 UTC to 3 Mar 00:00 UTC".
+    await textIs(page, '#campaign', 'appeal-night · window refused: to must be an ISO timestamp or a date YYYY-MM-DD, on the calendar');
+    await page.close();
+  });
+
   it('/tv with a window the browser reads but the hub refuses (to before from) says it is refused, not the window', async () => {
     const page = await open('/tv?campaign=appeal-night&from=2026-11-28&to=2026-11-27', TV_KEY);
     await page.waitForFunction(() => document.body.dataset.link === 'refused', null, { timeout: 10_000 });

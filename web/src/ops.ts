@@ -17,7 +17,9 @@ const DAY_MS = 86_400_000;
 // The newest landing older than this turns the header's age orange: on the night donations land every few
 // seconds, so two minutes without one means a stalled landing (or a quiet hour: either way, worth a look).
 const STALE_AFTER_S = 120;
-const timeWindow = pageWindow(params);
+const askedWindow = pageWindow(params);
+// A refused window draws nothing (the hub sends no document): the chart's span is then the last 24 hours.
+const timeWindow = 'error' in askedWindow ? {} : askedWindow;
 
 type Cell = string | number | null | undefined;
 
@@ -328,7 +330,7 @@ async function pollBreaks(): Promise<void> {
 }
 
 const scope = params.get('campaign') ?? 'all campaigns';
-$('scope').textContent = `${scope}, ${windowLabel(timeWindow)}`;
+$('scope').textContent = `${scope}, ${windowLabel(askedWindow)}`;
 followTotals(totalsQuery(params, 'channel'), showTotals, (state, why) => {
   if (state === 'refused' && why) $('scope').textContent = `${scope}, ${refusedLabel(why)}`;
   $('state').textContent = why ?? state;

@@ -1,25 +1,15 @@
-// The time window a page was opened with (`?from=` and `?to=`, passed on to /v1/totals), read as the hub reads
-// them: a date is a UTC day, a time without a zone is UTC, a date as `to` means the whole of that day.
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const ZONED = /(Z|[+-]\d{2}:?\d{2})$/i;
-const DAY_MS = 86_400_000;
+// The time window a page was opened with (`?from=` and `?to=`, passed on to /v1/totals), read by the hub's own
+// reading (core/time-window.ts): a date is a UTC day, a time without a zone is UTC, a date as `to` means the whole
+// of that day, and an impossible date or time ('2026-11-31', '2026-02-30T10:00') is refused with the hub's message
+// rather than rolled over into a window nobody asked for (until 2026-12-02 the page read it with Date.parse).
+import { parseTimeWindow, type TimeWindow } from '../../core/time-window.js';
 
-export interface PageWindow {
-  from?: number;
-  to?: number;
-}
+export type PageWindow = TimeWindow;
 
-function instant(v: string | null, end: boolean): number | undefined {
-  if (!v) return undefined;
-  const t = DATE.test(v) ? Date.parse(`${v}T00:00:00Z`) + (end ? DAY_MS : 0) : Date.parse(ZONED.test(v) ? v : `${v}Z`);
-  // A value the browser cannot read is left to the hub, which answers with a 400 that the page shows (refusedLabel).
-  return Number.isNaN(t) ? undefined : t;
-}
-
-export function pageWindow(params: URLSearchParams): PageWindow {
-  const from = instant(params.get('from'), false);
-  const to = instant(params.get('to'), true);
-  return { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+/** The page's window, or why the hub will refuse it (an empty parameter is no bound, as the page never sends it). */
+export function pageWindow(params: URLSearchParams): PageWindow | { error: string } {
+  const given = (k: 'from' | 'to') => params.get(k) || undefined;
+  return parseTimeWindow({ from: given('from'), to: given('to') });
 }
 
 /** "27 Nov 19:00 UTC" (the year too when it is not this year's). */
@@ -31,8 +21,12 @@ export function utcLabel(ms: number): string {
   return `${day}${year} ${time} UTC`;
 }
 
-/** What a total covers in time: "all time", "since 27 Nov 19:00 UTC", "27 Nov 19:00 UTC to 28 Nov 00:00 UTC". */
-export function windowLabel(w: PageWindow): string {
+/**
+ * What a total covers in time: "all time", "since 27 Nov 19:00 UTC", "27 Nov 19:00 UTC to 28 Nov 00:00 UTC"; for a
+ * window the hub will refuse, that it is refused and why, from the first paint (refusedLabel).
+ */
+export function windowLabel(w: PageWindow | { error: string }): string {
+  if ('error' in w) return refusedLabel(w.error);
   if (w.from !== undefined && w.to !== undefined) return `${utcLabel(w.from)} to ${utcLabel(w.to)}`;
   if (w.from !== undefined) return `since ${utcLabel(w.from)}`;
   if (w.to !== undefined) return `before ${utcLabel(w.to)}`;
