@@ -1,0 +1,37 @@
+// The free-text card check: card numbers as people write them (dots, dashes, spaces, beside other numbers) are
+// found; the numbers free text ordinarily holds (dates, phone numbers, references) still pass.
+import { describe, expect, it } from 'vitest';
+import { holdsCardNumber } from './free-text.js';
+
+describe('holdsCardNumber', () => {
+  it('finds a card number split by dots, dashes or spaces, alone or beside other numbers', () => {
+    for (const text of [
+      '4111.1111.1111.1111',
+      'card 5555.5555.5555.4444 thanks',
+      '3782.822463.10005',
+      'ref 2026-11-29 4111 1111 1111 1111',
+      'order 12345 4111111111111111',
+      '4111111111111111 12 28 123',
+      'paid 5555-5555-5555-4444-0001',
+      '01234 5105.1051.0510.5100',
+    ]) expect(holdsCardNumber(text), text).toBe(true);
+  });
+
+  it('lets through dates, times, phone numbers, versions and references', () => {
+    for (const text of [
+      '29.11.2026 020 7946 0958',
+      '+44 20 7946 0958 ext 1234',
+      '0044 20 7946 0958',
+      '0800 123 4567 / 0800 765 4321',
+      '2026.11.29 19:00 appeal',
+      '2026-11-29-0001-0002-0003',
+      'v1.2.3.4567.8901',
+      '192.168.100.200.10.1',
+      '1.000.000.000.000',
+      'sms 70085 tv 2026 11 29 1900',
+      '4111 1111 1111 1112',
+      // One unbroken reference of more than 19 digits (with a Visa test number in it) is not searched inside.
+      'ref 00004111111111111111000',
+    ]) expect(holdsCardNumber(text), text).toBe(false);
+  });
+});
