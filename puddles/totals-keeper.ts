@@ -3,6 +3,7 @@
 import { log } from '../core/log.js';
 import { logOpsEvents } from '../core/ops-events.js';
 import type { OpsEvents, QueryEngine } from '../core/ports.js';
+import { RepeatedFailure, type FailureState } from '../core/repeated-failure.js';
 import type { LandedRows } from './landed.js';
 import { LiveTotals } from './live-totals.js';
 import { checkDrift, driftEvent, rebuildTotals, type DriftReport } from './totals-sql.js';
@@ -16,6 +17,10 @@ export class TotalsKeeper {
   #lastConclusive: DriftReport | undefined;
   #ready = false;
   #stopped = false;
+  /** A rebuild that failed stays failed until one succeeds, however long the retries take. */
+  readonly #rebuildFailing = new RepeatedFailure({ everyMs: 600_000, staleMs: Infinity });
+  #retry: NodeJS.Timeout | undefined;
+  #attempt: Promise<void> = Promise.resolve();
 
   readonly #events: OpsEvents;
 
@@ -32,6 +37,32 @@ export class TotalsKeeper {
     const n = await rebuildTotals(this.totals, this.#query);
     this.#ready = true;
     return n;
+  }
+
+  /**
+   * Rebuild, then check for drift every `driftCheckMs`; while the rebuild fails (a lake file missing or damaged,
+   * a disk error), try again every `retryMs`: `puddle replay` can re-derive a damaged file beside the running hub,
+   * and the totals then come back without a restart. Resolves after the first attempt, whatever its outcome.
+   */
+  start(driftCheckMs: number, retryMs = 30_000): Promise<void> {
+    const attempt = async (): Promise<void> => {
+      try {
+        await this.rebuild();
+        this.#rebuildFailing.succeeded('live totals rebuilt from the lake after failing');
+        if (!this.#stopped) this.startDriftChecks(driftCheckMs);
+      } catch (err) {
+        this.#rebuildFailing.fail(`live totals could not be rebuilt from the lake; /v1/totals answers 503; trying again every ${retryMs / 1000} s`, err);
+        if (this.#stopped) return;
+        this.#retry = setTimeout(() => (this.#attempt = attempt()), retryMs);
+        this.#retry.unref();
+      }
+    };
+    return (this.#attempt = attempt());
+  }
+
+  /** The rebuild's failure while it fails (the live totals are then not ready, and retried), else null. */
+  rebuildFailing(): FailureState | null {
+    return this.#rebuildFailing.current();
   }
 
   get ready(): boolean {
@@ -83,6 +114,8 @@ export class TotalsKeeper {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearTimeout(this.#retry);
+    await this.#attempt;
     if (this.#timer) clearTimeout(this.#timer);
     await this.#checking;
   }

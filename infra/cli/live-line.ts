@@ -6,7 +6,9 @@ const WHY: Record<FailureState['reason'], string> = { disk_full: 'disk full', no
 const since = (f: FailureState) => `${WHY[f.reason]} since ${f.since.slice(11, 19)}Z`;
 
 /** The running total the TV shows (all campaigns, all time), which a restart does not reset. */
-function total(t: LiveTotal | null): string {
+function total(t: LiveTotal | null, failing: FailureState | null): string {
+  // Until 2026-12-02 a failed rebuild read `rebuilding` for ever.
+  if (!t && failing) return `LIVE TOTAL NOT REBUILT from the lake (${since(failing)}), retrying: the log says why; /v1/totals and /tv answer 503`;
   if (!t) return 'live total rebuilding from the lake';
   if (!t.currency) return 'live total 0 (no donations yet)';
   const others = t.others.length ? `, + ${t.others.join(', ')}` : '';
@@ -25,5 +27,5 @@ export function liveLine(s: HubStats): string {
   // The one failing longest says since when.
   const first = Object.values(s.landingFailing).sort((a, b) => a.since.localeCompare(b.since))[0];
   const landing = first ? ` | LANDING FAILING: ${puddles.join(', ')} (${since(first)}), events wait in the queue` : '';
-  return `accepted since start ${s.accepted} | ${total(s.liveTotal)} | waiting to land ${s.waiting}${oldest} | lake files ${s.files}${behind}${queue}${landing}`;
+  return `accepted since start ${s.accepted} | ${total(s.liveTotal, s.liveTotalFailing)} | waiting to land ${s.waiting}${oldest} | lake files ${s.files}${behind}${queue}${landing}`;
 }

@@ -55,6 +55,8 @@ export interface HubStats {
    * others' codes. Null until they are rebuilt from the lake at start.
    */
   liveTotal: LiveTotal | null;
+  /** The rebuild of the live totals fails (it is retried): since when, why, how many attempts. */
+  liveTotalFailing: FailureState | null;
 }
 
 export interface LiveTotal {
@@ -144,6 +146,8 @@ export interface HubOptions {
    * events at once instead of after a rebuild that takes minutes on a big lake. `puddle start` does this.
    */
   totalsInBackground?: boolean;
+  /** Time between attempts to rebuild the live totals while it fails (default 30 s). */
+  totalsRetryMs?: number;
   /** Landing threads' settings (tests make landing slow to see a backlog). */
   landing?: Pick<LandingThreadsOptions, 'consumer' | 'groups' | 'backlogMs'>;
   /**
@@ -282,10 +286,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   }, 1_000);
   lagWatch.unref();
   // After the consumers start: what they land meanwhile is applied too, and applying twice changes nothing.
-  const rebuilding = keeper.rebuild().then(
-    () => keeper.startDriftChecks(config.driftCheckMs ?? 60_000),
-    (err: unknown) => log.error('live totals could not be rebuilt from the lake; /v1/totals answers 503', { error: err }),
-  );
+  const rebuilding = keeper.start(config.driftCheckMs ?? 60_000, opts.totalsRetryMs);
   if (!opts.totalsInBackground) await rebuilding;
   await feeds.catchUp(runtime.query);
   // Scans raw once; the dashboard shows what has landed meanwhile, so start does not wait for it.
@@ -359,7 +360,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
       const liveTotal = doc && { currency: doc.currency, ...doc.total, others: doc.currencies.slice(1).map((c) => c.currency) };
       return {
         accepted: counter.accepted, waiting, files, oldestWaitingMs: l.oldestWaitingMs, behind: waiting > bound, bound,
-        queueFailing: commits.current(), landingFailing: landing.failures(), liveTotal,
+        queueFailing: commits.current(), landingFailing: landing.failures(), liveTotal, liveTotalFailing: keeper.rebuildFailing(),
       };
     },
     async stop(drainMs = 10_000) {

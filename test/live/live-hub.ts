@@ -12,7 +12,7 @@ export const OTHER_FEED_KEY = 'feed-key-live-0004';
 
 export function startLiveHub(
   home: string,
-  opts: { port?: number; heartbeatMs?: number; driftCheckMs?: number; maxStreams?: number; totalsInBackground?: boolean; clock?: Clock } = {},
+  opts: { port?: number; heartbeatMs?: number; driftCheckMs?: number; maxStreams?: number; totalsInBackground?: boolean; totalsRetryMs?: number; clock?: Clock } = {},
 ): Promise<Hub> {
   return startHub({
     config: {
@@ -31,6 +31,7 @@ export function startLiveHub(
     },
     ...(opts.heartbeatMs ? { stream: { heartbeatMs: opts.heartbeatMs } } : {}),
     ...(opts.totalsInBackground ? { totalsInBackground: true } : {}),
+    ...(opts.totalsRetryMs ? { totalsRetryMs: opts.totalsRetryMs } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
 }

@@ -1,7 +1,7 @@
 // `puddle start`'s live line on the night: what this start accepted, and the running total the TV shows, which a
 // restart does not reset. Until 2026-12-02 it read `accepted 0` after a restart and never showed a total, so an
 // operator watching the terminal after a restart saw the night start again. A real hub, restarted on its home.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,10 +11,12 @@ import { postEvents } from '../support/hub-process.js';
 import { PRODUCER_KEY, startLiveHub, waitLanded } from './live-hub.js';
 
 const home = mkdtempSync(join(tmpdir(), 'puddle-live-line-'));
+const damaged = mkdtempSync(join(tmpdir(), 'puddle-live-line-damaged-'));
 let hub: Hub | undefined;
 afterAll(async () => {
   await hub?.stop();
   rmSync(home, { recursive: true, force: true });
+  rmSync(damaged, { recursive: true, force: true });
 });
 
 const donation = (id: string, amount_minor: number, currency: string) => ({
@@ -53,5 +55,34 @@ describe('the live line', () => {
   it('says the total is being rebuilt rather than showing a 0 while the lake is read at start', async () => {
     const stats = await hub!.stats();
     expect(liveLine({ ...stats, liveTotal: null })).toMatch(/^accepted since start 0 \| live total rebuilding from the lake \| waiting to land 0/);
+  });
+
+  it('says the rebuild failed, not that it is rebuilding, while a damaged lake file stops it, and shows the total once the file is back', async () => {
+    await hub?.stop();
+    hub = await startLiveHub(damaged);
+    const res = await postEvents(hub.url, PRODUCER_KEY, [donation('dm-1', 1200, 'GBP')]);
+    expect(res.status).toBe(202);
+    await res.arrayBuffer();
+    await waitLanded(hub);
+    await lineShowing(hub, 'GBP 12.00');
+    const files = (await hub.runtime.catalog.listFiles({ contract: 'donation' })).map((f) => join(damaged, f.key));
+    expect(files.length).toBeGreaterThan(0);
+    await hub.stop();
+    // A restore cut short: every donation file is listed but unreadable.
+    for (const f of files) {
+      copyFileSync(f, `${f}.good`);
+      truncateSync(f, 100);
+    }
+
+    hub = await startLiveHub(damaged, { totalsInBackground: true, totalsRetryMs: 100 });
+    const failed = await lineShowing(hub, 'NOT REBUILT');
+    // It read 'live total rebuilding from the lake' for as long as the hub ran.
+    expect(failed).toMatch(/^accepted since start 0 \| LIVE TOTAL NOT REBUILT from the lake \(failing since \d{2}:\d{2}:\d{2}Z\), retrying: the log says why; \/v1\/totals and \/tv answer 503 \| waiting to land 0/);
+    expect(failed).not.toContain('rebuilding');
+    expect(failed).not.toContain(damaged);
+
+    // The file comes back (a `puddle replay` beside the hub would do the same): the retry picks it up, no restart.
+    for (const f of files) copyFileSync(`${f}.good`, f);
+    expect(await lineShowing(hub, 'GBP 12.00')).toMatch(/^accepted since start 0 \| live total GBP 12\.00 \(1 donation\) \| /);
   });
 });
