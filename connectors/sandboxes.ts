@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { SecretStore } from '../core/ports.js';
 import type { SandboxBankLine } from './bank/sandbox-statements.js';
 import type { SandboxDonation } from './sandbox-kit/donations.js';
+import type { SandboxFaults } from './sandbox-kit/faults.js';
 import { seedFromText } from './sandbox-kit/seeded-ids.js';
 import type { SandboxWorld } from './sandbox-world.js';
 import { startBraintreeSandbox } from './braintree/sandbox/index.js';
@@ -31,6 +32,8 @@ export interface RunningSandbox {
    * sandboxes' payments name donations the lake has.
    */
   donations?(): readonly SandboxDonation[];
+  /** Faults from now on (PUDDLE_SANDBOX_FAULTS): counts are the next requests', latency and 401 last. */
+  injectFaults(faults: SandboxFaults): void;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,8 @@ export interface SandboxEntry {
   configured(secrets: SecretStore): boolean;
   /** Secrets chosen before the hub mounts its webhook routes (signing secrets, keys). */
   presets(): Record<string, string>;
+  /** The faults its sandbox can inject (PUDDLE_SANDBOX_FAULTS). */
+  faults: readonly (keyof SandboxFaults)[];
   /** `now` is the clock once the history is built (default real time; tests move it). */
   start(opts: { hubUrl: string; presets: Record<string, string>; world: SandboxWorld; now?: () => Date }): Promise<RunningSandbox>;
 }
@@ -78,8 +83,11 @@ function every(ms: number, fn: () => void): () => void {
   return () => clearInterval(t);
 }
 
+const ALL_FAULTS: readonly (keyof SandboxFaults)[] = ['status5xx', 'status429', 'retryAfterSeconds', 'status401', 'latencyMs'];
+
 export const SANDBOXES: Record<string, SandboxEntry> = {
   stripe: {
+    faults: ALL_FAULTS,
     configured: (s) => Boolean(s.get('STRIPE_API_KEY')),
     presets: () => ({ STRIPE_WEBHOOK_SECRET: random('whsec_') }),
     async start({ hubUrl, presets, world, now }) {
@@ -98,6 +106,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
         webhookPath: STRIPE_WEBHOOK_PATH,
         bankLines: () => sandbox.data.bankLines,
         donations: () => sandbox.data.donations,
+        injectFaults: (f) => sandbox.injectFaults(f),
         secrets: { STRIPE_API_KEY: sandbox.apiKey, STRIPE_API_BASE: sandbox.url, STRIPE_START_DATE: connectorsStart(world) },
         async close() {
           stop();
@@ -108,6 +117,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
     },
   },
   braintree: {
+    faults: ALL_FAULTS,
     configured: (s) => Boolean(s.get('BRAINTREE_PUBLIC_KEY') && s.get('BRAINTREE_PRIVATE_KEY') && s.get('BRAINTREE_MERCHANT_ID')),
     // The webhook route verifies with the merchant's keys, so they exist before the routes mount.
     presets: () => ({ BRAINTREE_MERCHANT_ID: 'puddle_sandbox', BRAINTREE_PUBLIC_KEY: random('pub_'), BRAINTREE_PRIVATE_KEY: random('priv_') }),
@@ -132,6 +142,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
         webhookPath: BRAINTREE_WEBHOOK_PATH,
         bankLines: () => sandbox.bankLines,
         donations: () => sandbox.data.donations,
+        injectFaults: (f) => sandbox.injectFaults(f),
         secrets: { BRAINTREE_API_BASE: sandbox.url, BRAINTREE_START_DATE: connectorsStart(world) },
         async close() {
           stopSales();
@@ -142,6 +153,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
     },
   },
   freshdesk: {
+    faults: ALL_FAULTS,
     configured: (s) => Boolean(s.get('FRESHDESK_API_KEY')),
     // The webhook route checks Basic auth, so its user and secret exist before the routes mount.
     presets: () => ({ FRESHDESK_WEBHOOK_USER: 'puddle', FRESHDESK_WEBHOOK_SECRET: random('fdwh_') }),
@@ -167,6 +179,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
         connector: 'freshdesk',
         url: sandbox.url,
         webhookPath: FRESHDESK_WEBHOOK_PATH,
+        injectFaults: (f) => Object.assign(sandbox.faults, f),
         secrets: { FRESHDESK_API_KEY: sandbox.apiKey, FRESHDESK_API_BASE: sandbox.url, FRESHDESK_START_DATE: connectorsStart(world) },
         async close() {
           stop();
@@ -176,6 +189,8 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
     },
   },
   salesforce: {
+    // Its API calls answer 503 (SalesforceFaults); 429s, 401s and latency it has no switch for.
+    faults: ['status5xx'],
     configured: (s) => Boolean(s.get('SALESFORCE_INSTANCE_URL')),
     presets: () => ({}),
     async start({ world, now }) {
@@ -189,6 +204,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
       return {
         connector: 'salesforce',
         url: sandbox.url,
+        injectFaults: (f) => Object.assign(sandbox.faults, f.status5xx !== undefined ? { status5xx: f.status5xx } : {}),
         secrets: {
           SALESFORCE_AUTH: 'client_credentials', SALESFORCE_INSTANCE_URL: sandbox.url, SALESFORCE_LOGIN_URL: sandbox.url,
           SALESFORCE_CLIENT_ID: sandbox.clientId, SALESFORCE_CLIENT_SECRET: sandbox.clientSecret,

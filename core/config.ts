@@ -45,6 +45,8 @@ export interface PuddleConfig {
   leaseMs?: number;
   /** How the drop folder reads files that do not say it themselves (PUDDLE_BANK_LAYOUT, _CURRENCY, _ACCOUNT). */
   bankInbox?: { layout?: string; currency?: string; account?: string };
+  /** Faults for the sandboxes `puddle start` runs, as written (PUDDLE_SANDBOX_FAULTS; read by the hub). */
+  sandboxFaults?: string;
 }
 
 function keyList(text: string | undefined): string[] {
@@ -113,5 +115,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     landingYieldAbove: numbers.landingYieldAbove,
     leaseMs: numbers.leaseMs,
     bankInbox: { layout: env.PUDDLE_BANK_LAYOUT, currency: env.PUDDLE_BANK_CURRENCY, account: env.PUDDLE_BANK_ACCOUNT },
+    ...(env.PUDDLE_SANDBOX_FAULTS ? { sandboxFaults: env.PUDDLE_SANDBOX_FAULTS } : {}),
   };
 }

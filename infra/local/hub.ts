@@ -14,6 +14,7 @@ import { RepeatedFailure, type FailureState } from '../../core/repeated-failure.
 import type { Runtime } from '../../core/runtime.js';
 import { CONNECTORS } from '../../connectors/registry.js';
 import { SANDBOXES, type RunningSandbox } from '../../connectors/sandboxes.js';
+import { parseSandboxFaults, type SandboxFaults } from '../../connectors/sandbox-kit/faults.js';
 import { sandboxWorld } from '../../connectors/sandbox-world.js';
 import { startSandboxWebsite, type SandboxWebsite } from '../../connectors/sandbox-website.js';
 import { webhookPlugins } from '../../connectors/webhooks.js';
@@ -157,6 +158,15 @@ export interface HubOptions {
   clock?: Clock;
 }
 
+/** PUDDLE_SANDBOX_FAULTS read, or a ConfigError saying what is wrong (`puddle start` stops with exit code 2). */
+function sandboxFaults(text: string | undefined): Record<string, SandboxFaults> {
+  try {
+    return parseSandboxFaults(text, Object.fromEntries(Object.entries(SANDBOXES).map(([name, s]) => [name, s.faults])));
+  } catch (err) {
+    throw new ConfigError(`PUDDLE_SANDBOX_FAULTS: ${(err as Error).message}`);
+  }
+}
+
 /**
  * Producer, webhooks, consumers, maintenance and (with `schedule`) the scheduled syncs in one
  * process: the embedded hub behind `puddle start`. It holds the home's lock from before it opens anything
@@ -168,6 +178,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
 
 async function openHub(opts: HubOptions): Promise<Hub> {
   const { config } = opts;
+  const faults = sandboxFaults(config.sandboxFaults);
   const runtime = await createLocalRuntime({ home: config.home, clock: opts.clock });
   warnIfOpen(config.home);
   const counter = { accepted: 0 };
@@ -323,6 +334,10 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     const world = sandboxWorld(config.home, runtime.clock.now());
     for (const [name, s] of wanted) {
       const running = await s.start({ hubUrl: url, presets: presets.get(name)!, world });
+      if (faults[name]) {
+        running.injectFaults(faults[name]);
+        log.warn('sandbox faults switched on (PUDDLE_SANDBOX_FAULTS)', { connector: name, faults: faults[name] });
+      }
       Object.assign(overlay, running.secrets);
       sandboxes.push(running);
     }
