@@ -14,6 +14,8 @@ export interface TotalsRoutesOptions {
   totals: LiveTotals;
   /** False while the totals are being rebuilt from the lake: answers are then 503 (default: always ready). */
   ready?: () => boolean;
+  /** True while the rebuild fails (it is retried): the 503 then says so, not that the totals are warming up. */
+  rebuildFailing?: () => boolean;
   /** Least time between two pushes on one stream (default 250 ms). */
   minIntervalMs?: number;
   /** Time between heartbeat comments on an idle stream (default 15 s). */
@@ -55,10 +57,14 @@ export function parseTotalsFilter(p: Partial<Record<'campaign' | 'from' | 'to', 
   return 'error' in window ? window : { ...(campaign !== undefined ? { campaign } : {}), ...window };
 }
 
-function queryOf(req: FastifyRequest, reply: FastifyReply, ready: () => boolean): TotalsQuery | undefined {
-  if (!ready()) {
-    // A total that is still being rebuilt would be too low: say so rather than show it.
-    void reply.code(503).header('retry-after', '2').send(errorBody('warming_up', 'the live totals are being rebuilt from the lake; try again shortly'));
+type Readiness = Pick<TotalsDocumentRouteOptions, 'ready' | 'rebuildFailing'>;
+
+function queryOf(req: FastifyRequest, reply: FastifyReply, { ready, rebuildFailing }: Readiness): TotalsQuery | undefined {
+  if (ready && !ready()) {
+    // A total that is still being rebuilt would be too low: say so rather than show it. Until 2026-12-02 a
+    // rebuild that failed said `warming_up` for as long as the hub ran.
+    if (rebuildFailing?.()) void reply.code(503).header('retry-after', '30').send(errorBody('totals_unavailable', 'the live totals could not be rebuilt from the lake (the hub\'s log says why); the hub tries again on its own'));
+    else void reply.code(503).header('retry-after', '2').send(errorBody('warming_up', 'the live totals are being rebuilt from the lake; try again shortly'));
     return undefined;
   }
   const q = parseTotalsQuery((req.query ?? {}) as Record<string, unknown>);
@@ -74,14 +80,14 @@ export interface TotalsDocumentRouteOptions {
   /** The document for a query, from wherever the counters are (in memory here, DynamoDB in the AWS shape). */
   document: (q: TotalsQuery) => TotalsDocument | Promise<TotalsDocument>;
   ready?: () => boolean;
+  rebuildFailing?: () => boolean;
 }
 
 /** GET /v1/totals alone (read and TV keys): the embedded hub and the AWS totals function both serve it. */
 export async function totalsDocumentRoute(app: FastifyInstance, opts: TotalsDocumentRouteOptions): Promise<void> {
-  const ready = opts.ready ?? (() => true);
   app.addHook('onRequest', requireScope(opts.keys, readsTotals, 'totals'));
   app.get('/v1/totals', async (req, reply) => {
-    const q = queryOf(req, reply, ready);
+    const q = queryOf(req, reply, opts);
     if (!q) return reply;
     return reply.header('cache-control', 'no-store').send(await opts.document(q));
   });
@@ -91,9 +97,8 @@ export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptio
   const { totals } = opts;
   const minInterval = opts.minIntervalMs ?? 250;
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
-  const ready = opts.ready ?? (() => true);
   const maxStreams = opts.maxStreams ?? DEFAULT_MAX_STREAMS;
-  await totalsDocumentRoute(app, { keys: opts.keys, document: (q) => totals.document(q), ready });
+  await totalsDocumentRoute(app, { keys: opts.keys, document: (q) => totals.document(q), ready: opts.ready, rebuildFailing: opts.rebuildFailing });
   // Open streams would hold server.close() forever: end them first (clients reconnect to the next process).
   const streams = new Set<() => void>();
   app.addHook('preClose', (done) => {
@@ -102,7 +107,7 @@ export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptio
   });
 
   app.get('/v1/totals/stream', (req, reply) => {
-    const q = queryOf(req, reply, ready);
+    const q = queryOf(req, reply, opts);
     if (!q) return reply;
     // Each stream holds a socket, a heartbeat timer and a listener until its client goes: until 2026-12-02 any
     // number were taken, so one key (or a page reloading in a loop) could hold the hub's sockets and memory.

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { liveLine } from '../../infra/cli/live-line.js';
 import type { Hub } from '../../infra/local/hub.js';
 import { postEvents } from '../support/hub-process.js';
-import { PRODUCER_KEY, startLiveHub, waitLanded } from './live-hub.js';
+import { getJson, PRODUCER_KEY, READ_KEY, startLiveHub, waitLanded } from './live-hub.js';
 
 const home = mkdtempSync(join(tmpdir(), 'puddle-live-line-'));
 const damaged = mkdtempSync(join(tmpdir(), 'puddle-live-line-damaged-'));
@@ -80,6 +80,13 @@ describe('the live line', () => {
     expect(failed).toMatch(/^accepted since start 0 \| LIVE TOTAL NOT REBUILT from the lake \(failing since \d{2}:\d{2}:\d{2}Z\), retrying: the log says why; \/v1\/totals and \/tv answer 503 \| waiting to land 0/);
     expect(failed).not.toContain('rebuilding');
     expect(failed).not.toContain(damaged);
+    // The TV's answer says the same, not `warming_up` for ever.
+    const res503 = await getJson(`${hub.url}/v1/totals`, READ_KEY);
+    expect(res503.status).toBe(503);
+    expect(((await res503.json()) as { error: { code: string; message: string } }).error).toEqual({
+      code: 'totals_unavailable',
+      message: "the live totals could not be rebuilt from the lake (the hub's log says why); the hub tries again on its own",
+    });
 
     // The file comes back (a `puddle replay` beside the hub would do the same): the retry picks it up, no restart.
     for (const f of files) copyFileSync(`${f}.good`, f);
