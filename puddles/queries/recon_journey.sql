@@ -6,7 +6,8 @@
 -- pays it: that one, or each charge of a split payment (recon_donation_charges: 6000 + 4000 for 10000), by date.
 -- A split donation follows its least advanced part (disputed, refunded, paid, paid_out, banked: the first of
 -- these any part is in, by date): its payment_id, stage, payout and bank line are that part's, so a split is
--- `banked` only when every part is, and paid_at is the last part's (paid in full then). Until 2026-12-02 they
+-- `banked` only when every part is, and paid_at is the last part's (paid in full then); fee_minor and net_minor are
+-- the sums over its parts (null if any part's is unknown; until 2026-12-02 they were the followed part's alone). Until 2026-12-02 they
 -- were the first part's, and a split read `banked` while a later part was not paid out.
 -- Stage precedence: disputed, refunded (of that payment) > banked > paid_out > paid > failed (only
 -- when no attempt succeeded) > pledged. A payout that failed paid nothing out: while its PAYOUT_FAILED break is
@@ -117,7 +118,12 @@ staged AS (
       WHEN p.payout_id IS NOT NULL AND pf.payout_id IS NULL THEN 'paid_out'
       ELSE 'paid'
     END AS paid_stage,
-    max(p.occurred_at) OVER (PARTITION BY p.donation_id) AS last_part_at
+    max(p.occurred_at) OVER (PARTITION BY p.donation_id) AS last_part_at,
+    -- What the provider kept and paid on for the whole donation: every part's (a split's), null if any part's is unknown.
+    CASE WHEN count(p.fee_minor) OVER (PARTITION BY p.donation_id) = count(*) OVER (PARTITION BY p.donation_id)
+      THEN CAST(sum(p.fee_minor) OVER (PARTITION BY p.donation_id) AS BIGINT) END AS parts_fee_minor,
+    CASE WHEN count(p.net_minor) OVER (PARTITION BY p.donation_id) = count(*) OVER (PARTITION BY p.donation_id)
+      THEN CAST(sum(p.net_minor) OVER (PARTITION BY p.donation_id) AS BIGINT) END AS parts_net_minor
   FROM parts p
   LEFT JOIN payout o ON o.payout_id = p.payout_id
   LEFT JOIN banked bk ON bk.payout_id = p.payout_id
@@ -181,8 +187,8 @@ j AS (
     p.payment_id,
     coalesce(sp.payment_ids, p.payment_id) AS payment_ids,
     coalesce(p.provider, d.payment_provider) AS provider,
-    p.fee_minor,
-    p.net_minor,
+    p.parts_fee_minor AS fee_minor,
+    p.parts_net_minor AS net_minor,
     CASE WHEN p.outcome = 'succeeded' THEN p.payout_id END AS payout_id,
     CASE WHEN p.outcome = 'succeeded' AND p.failed_payout_id IS NULL THEN p.arrival_date END AS paid_out_on,
     CASE WHEN p.outcome = 'succeeded' THEN p.bank_line_id END AS bank_line_id,
