@@ -2,6 +2,7 @@
 // Removed files are remembered as garbage for a while, because a reader that listed them a moment
 // ago may still be reading them; the caller deletes the objects once takeGarbage hands them back.
 import type { Catalog, CatalogFile, TableRef } from '../../core/ports.js';
+import { damagedCatalogError, refuseNewCatalogOverLake } from './catalog-file.js';
 import { openSqlite, type SqliteDatabase } from './sqlite.js';
 
 interface FileRow {
@@ -28,8 +29,10 @@ export class SqliteCatalog implements Catalog {
   readonly #generation: () => number;
 
   constructor(path: string) {
-    this.#db = openSqlite(path);
-    this.#db.exec(`
+    refuseNewCatalogOverLake(path);
+    try {
+      this.#db = openSqlite(path);
+      this.#db.exec(`
       CREATE TABLE IF NOT EXISTS files (
         key TEXT PRIMARY KEY, puddle TEXT NOT NULL, contract TEXT NOT NULL, version INTEGER NOT NULL,
         dt TEXT NOT NULL, rows INTEGER NOT NULL, bytes INTEGER NOT NULL, added_at TEXT NOT NULL);
@@ -38,6 +41,9 @@ export class SqliteCatalog implements Catalog {
       CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
       INSERT OR IGNORE INTO meta (name, value) VALUES ('generation', 0);
     `);
+    } catch (err) {
+      throw damagedCatalogError(path, err);
+    }
     // Catalogs made before current state existed lack its two columns: every file there is unfolded history.
     const have = new Set((this.#db.prepare(`PRAGMA table_info(files)`).all() as { name: string }[]).map((c) => c.name));
     for (const col of ['current', 'folded']) {

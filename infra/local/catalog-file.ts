@@ -1,0 +1,46 @@
+// catalog.db is the only record of which lake files are live. A new, empty one over a lake that holds files
+// reads as an empty lake: after `rm catalog.db` (or a restore that left it out) `puddle query` answered 0
+// donations with exit 0, and a hub started on it rebuilt its live total from nothing and showed only what
+// came in after, without a word. A damaged one ended in better-sqlite3's stack trace. Both now stop with one
+// line saying what is wrong and what to do (a ConfigError: exit code 2).
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+import { ConfigError } from '../../core/errors.js';
+
+/** SQLite's answers for a file that is not a database, or one whose pages are broken. */
+const DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
+
+/** True when a .parquet file lies anywhere under `dir` (stops at the first one). */
+function holdsParquet(dir: string): boolean {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  for (const e of entries) {
+    if (e.isFile() && e.name.endsWith('.parquet')) return true;
+    if (e.isDirectory() && holdsParquet(join(dir, e.name))) return true;
+  }
+  return false;
+}
+
+/** Refuses to make a new catalog where `<home>/lake` already holds Parquet files. */
+export function refuseNewCatalogOverLake(path: string): void {
+  if (existsSync(path)) return;
+  const lake = join(dirname(path), 'lake');
+  if (!holdsParquet(lake)) return;
+  throw new ConfigError(
+    `${path} is missing, but ${lake} holds Parquet files: the catalog is the only record of which of them are live, ` +
+      `and a new, empty one would read as an empty lake (a total of 0). Restore catalog.db from a backup ` +
+      `(with its catalog.db-wal file, if the backup has one); nothing was changed`,
+  );
+}
+
+/** A ConfigError for a catalog SQLite cannot read, else the error itself. */
+export function damagedCatalogError(path: string, err: unknown): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !DAMAGED.has(code)) return err;
+  return new ConfigError(`${path} is damaged (${code}): SQLite cannot read it. Restore catalog.db from a backup; nothing was changed`, { cause: err });
+}
