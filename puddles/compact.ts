@@ -6,9 +6,11 @@
 // atomic replaceFiles, and the inputs are deleted only later via takeGarbage. A crash before the swap
 // leaves an unregistered object that queries never see and the next run overwrites.
 import { CONTRACTS } from '../core/contracts/index.js';
+import type { LakeFileError } from '../core/errors.js';
 import type { Catalog, CatalogFile, ObjectStore, TableRef } from '../core/ports.js';
 import { foldAll, type FoldResult } from './current-state.js';
 import { withConnection } from './duckdb.js';
+import { skipUnreadable } from './lake-file-error.js';
 import { fileKey, isRawTable, setHash, tableId } from './layout.js';
 import { maintainedFiles } from './maintained-files.js';
 import { withLocalFiles } from './local-files.js';
@@ -76,6 +78,8 @@ export interface MaintenanceResult {
   compacted: CompactionResult[];
   /** Current state folded after compacting (one entry per contract with unfolded files). */
   folded: FoldResult[];
+  /** Lake files that could not be read (damaged or missing): their partition or contract was left as it was. */
+  unreadable: LakeFileError[];
 }
 
 /**
@@ -98,11 +102,14 @@ export async function compactAll(opts: { store: ObjectStore; catalog: Catalog; m
     counts.set(id, entry);
   }
   const compacted: CompactionResult[] = [];
+  const unreadable: LakeFileError[] = [];
   for (const { table, dt, folded, n } of counts.values()) {
-    if (n >= minFiles) compacted.push(await compactPartition({ store: opts.store, catalog: opts.catalog, table, dt, folded }));
+    if (n < minFiles) continue;
+    const r = await skipUnreadable(() => compactPartition({ store: opts.store, catalog: opts.catalog, table, dt, folded }), unreadable);
+    if (r) compacted.push(r);
   }
-  const folded = await foldAll({ store: opts.store, catalog: opts.catalog, minRows: opts.foldMinRows });
-  return { compacted, folded };
+  const folded = await foldAll({ store: opts.store, catalog: opts.catalog, minRows: opts.foldMinRows, unreadable });
+  return { compacted, folded, unreadable };
 }
 
 /**

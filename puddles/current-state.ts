@@ -16,9 +16,11 @@
 // does nothing if any input was retired meanwhile (a compaction, a replay), and the old state goes the
 // garbage route. A replay drops the state (its rows may be gone from the history); the next fold starts over.
 import { CONTRACTS, latestVersion, type Contract } from '../core/contracts/index.js';
+import type { LakeFileError } from '../core/errors.js';
 import type { Catalog, CatalogFile, ObjectStore } from '../core/ports.js';
 import { withConnection } from './duckdb.js';
 import { sqlIdent } from './sql-text.js';
+import { skipUnreadable } from './lake-file-error.js';
 import { currentStateKey, isRawTable, setHash } from './layout.js';
 import { withLocalFiles } from './local-files.js';
 import { maintainedFiles } from './maintained-files.js';
@@ -136,12 +138,15 @@ export async function foldCurrentState(opts: { store: ObjectStore; catalog: Cata
 }
 
 /** Fold every contract that has unfolded history (see foldCurrentState for `minRows`). */
-export async function foldAll(opts: { store: ObjectStore; catalog: Catalog; minRows?: number }): Promise<FoldResult[]> {
+export async function foldAll(opts: { store: ObjectStore; catalog: Catalog; minRows?: number; unreadable?: LakeFileError[] }): Promise<FoldResult[]> {
   const files = (await maintainedFiles(opts.catalog)).filter((f) => CONTRACTS.has(f.contract));
   const stated = new Set(files.filter((f) => f.current).map((f) => f.contract));
   // A contract whose state a replay dropped has only folded-marked history left: it is folded again too.
   const pending = new Set(files.filter((f) => !f.current && (!f.folded || !stated.has(f.contract))).map((f) => f.contract));
   const out: FoldResult[] = [];
-  for (const contract of [...pending].sort()) out.push(await foldCurrentState({ ...opts, contract }));
+  for (const contract of [...pending].sort()) {
+    // A damaged file stops its own contract's fold only (with `unreadable` to collect it), not the others'.
+    await skipUnreadable(() => foldCurrentState({ ...opts, contract }), opts.unreadable).then((r) => r && out.push(r));
+  }
   return out;
 }

@@ -37,3 +37,19 @@ export function recogniseLakeFileError(err: unknown, root: string): LakeFileErro
   if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
   return lakeFileError(rel.split(path.sep).join('/'), err);
 }
+
+/**
+ * Run one piece of the lake's maintenance (a partition's merge, a contract's fold). With `unreadable`, a
+ * damaged or missing input file is collected there and the piece skipped (undefined), so one bad file stops
+ * only its own partition or contract: until 2026-12-02 it failed the whole run, every 30 s all night, and
+ * nothing else was compacted, folded or deleted. Without it, the error goes on as before.
+ */
+export async function skipUnreadable<T>(work: () => Promise<T>, unreadable: LakeFileError[] | undefined): Promise<T | undefined> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!unreadable || !(err instanceof LakeFileError)) throw err;
+    if (!unreadable.some((e) => e.key === err.key)) unreadable.push(err);
+    return undefined;
+  }
+}

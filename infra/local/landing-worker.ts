@@ -133,7 +133,9 @@ const maintenance = data.maintenanceMs
   ? setInterval(() => {
       maintaining = maintaining.then(async () => {
         try {
-          await compactAll({ store, catalog, minFiles: 20 });
+          const { unreadable } = await compactAll({ store, catalog, minFiles: 20 });
+          // Named by its lake key with what to do; the rest of the lake was maintained.
+          for (const e of unreadable) log.warn('maintenance left a partition or contract as it was: a lake file cannot be read', { file: e.key, error: e.message });
           await collectGarbage({ store, catalog, olderThanMs: GARBAGE_GRACE_MS });
         } catch (err) {
           log.warn('maintenance failed; will try again', { error: err });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, truncate } from 'node:fs/promises';
 import path from 'node:path';
 
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -109,6 +109,24 @@ describe('compaction', () => {
     const res = await compactPartition({ store: lake.store, catalog: racing as unknown as typeof lake.catalog, table: TABLE, dt: '2026-11-29' });
     expect(res.inputs).toBe(0);
     expect((await lake.catalog.listFiles({ contract: 'donation' })).map((f) => f.key)).toEqual([replayed.key]);
+  });
+
+  it('compactAll leaves a partition with a damaged file as it was, names the file, and maintains the rest', async () => {
+    // Two partitions of two files each, then one file of 2026-11-28 cut short, as a bad disk leaves it.
+    for (const batch of [0, 1]) {
+      await lake.queue.publish(Array.from({ length: 4 }, (_, i) => donation(`dmg${batch}-${i}`, 1, { occurred_at: i % 2 ? '2026-11-28T10:00:00Z' : '2026-11-29T10:00:00Z' })));
+      await lake.consumer('transactions').drain();
+    }
+    const damaged = (await lake.catalog.listFiles({ contract: 'donation', dt: '2026-11-28' }))[0]!.key;
+    await truncate(path.join(lake.dir, damaged), 100);
+    const results = await compactAll({ store: lake.store, catalog: lake.catalog, minFiles: 2 });
+    expect(results.unreadable.map((e) => [e.key, e.message])).toEqual([
+      [damaged, `lake file ${damaged} is listed in the catalog but is missing or damaged: re-derive it from raw with puddle replay --contract donation, which replaces it (or restore it from a backup)`],
+    ]);
+    // The other day was merged; the damaged one's two files are still listed, for a replay to replace.
+    expect(results.compacted.map((r) => [r.dt, r.inputs])).toEqual([['2026-11-29', 2]]);
+    expect((await lake.catalog.listFiles({ contract: 'donation', dt: '2026-11-28' })).map((f) => f.key)).toContain(damaged);
+    expect(results.folded).toEqual([]);
   });
 
   it('compactAll compacts busy partitions and never touches raw', async () => {

@@ -34,7 +34,9 @@ export function makeCompactionHandler(runtime: RuntimeSource, settings: () => Co
     // Before anything else, so this run's own work starts from manifests that match the catalog.
     const manifestsRepaired = (await rt.catalog.repairManifests?.()) ?? 0;
     if (manifestsRepaired) log.warn('stale manifests repaired', { manifestsRepaired });
-    const { compacted, folded } = await compactAll({ store: rt.store, catalog: rt.catalog, minFiles });
+    const { compacted, folded, unreadable } = await compactAll({ store: rt.store, catalog: rt.catalog, minFiles });
+    // The rest was maintained; each damaged file's partition or contract waits for a replay or a restore.
+    for (const e of unreadable) log.error('compaction left a partition or contract as it was: a lake file cannot be read', { file: e.key, error: e.message });
     const deleted = await collectGarbage({ store: rt.store, catalog: rt.catalog, olderThanMs: garbageAfterMs });
     const merged = compacted.filter((r) => r.inputs > 0);
     const summary = { manifestsRepaired, partitions: merged.length, filesMerged: merged.reduce((n, r) => n + r.inputs, 0), foldedContracts: folded.filter((f) => f.folded > 0).length, deleted };

@@ -20,8 +20,11 @@ export const compact = defineCommand({
       // maintenance did): every compaction input stayed on disk for good. The same grace as the hub's, so a
       // query that listed the files before a swap never loses one; this run's own inputs go on a later run.
       const deleted = await collectGarbage({ store: rt.store, catalog: rt.catalog, olderThanMs: GARBAGE_GRACE_MS });
-      process.stdout.write(`${JSON.stringify({ ...result, deleted })}\n`);
-      return 0;
+      const { unreadable, ...done } = result;
+      process.stdout.write(`${JSON.stringify({ ...done, unreadable: unreadable.map((e) => e.key), deleted })}\n`);
+      // The rest was compacted; each damaged file's partition or contract waits for it to be re-derived.
+      for (const e of unreadable) process.stderr.write(`puddle compact: ${e.message}\n`);
+      return unreadable.length ? 1 : 0;
     });
   },
 });
