@@ -171,4 +171,16 @@ describe('a file the catalog lists that is damaged or missing', () => {
     expect(await queryCount('SELECT count(*) FROM donation_history')).toBe(20);
     expect(await queryCount('SELECT count(*) FROM donation')).toBe(15);
   });
+
+  it('stops replay and compact over a damaged raw file with one line naming it, not a stack trace', async () => {
+    const [raw] = (await lake.catalog.listFiles({ puddle: 'raw' })).map((f) => f.key);
+    truncateSync(path.join(lake.dir, raw!), 100);
+    const line = `lake file ${raw} is listed in the catalog but is missing or damaged: raw is the trail replays read, so restore this file from a backup\n`;
+    const replayed = await runPuddle(['replay', '--contract', 'donation'], env);
+    expect(replayed.code).toBe(1);
+    expect(replayed.stderr).toBe(`puddle replay: ${line}`);
+    // The donation history is intact: compaction has nothing to say about raw, which it never reads.
+    const compacted = await runPuddle(['compact'], env);
+    expect(compacted.code, compacted.stderr).toBe(0);
+  });
 });

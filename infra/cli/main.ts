@@ -1,4 +1,4 @@
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, LakeFileError } from '../../core/errors.js';
 import { LOG_LEVELS, setLogLevel } from '../../core/log.js';
 import { envSettings } from '../../core/settings.js';
 import { runCommand, writeCommandError, type Command } from './command.js';
@@ -65,6 +65,12 @@ export async function main(argv: string[]): Promise<number> {
     settings.check();
     return await runCommand(cmd, rest);
   } catch (err) {
+    // A lake file damaged or gone (replay over a raw file cut short, a report, an export): the one line that
+    // names it by its lake key and says what to do, as `puddle query` prints it, not a stack trace.
+    if (err instanceof LakeFileError) {
+      writeCommandError(cmd.name, err.message);
+      return 1;
+    }
     // A wrong setting is the user's to fix: a line naming each, not a stack trace.
     if (!(err instanceof ConfigError)) throw err;
     writeCommandError(cmd.name, err.message);
