@@ -20,6 +20,8 @@ export class TotalsKeeper {
   /** A rebuild that failed stays failed until one succeeds, however long the retries take. */
   readonly #rebuildFailing = new RepeatedFailure({ everyMs: 600_000, staleMs: Infinity });
   #retry: NodeJS.Timeout | undefined;
+  /** The latest rebuild's error while the rebuild fails, for the 503 (a LakeFileError names the file). */
+  #rebuildError: unknown;
   #attempt: Promise<void> = Promise.resolve();
 
   readonly #events: OpsEvents;
@@ -48,9 +50,11 @@ export class TotalsKeeper {
     const attempt = async (): Promise<void> => {
       try {
         await this.rebuild();
+        this.#rebuildError = undefined;
         this.#rebuildFailing.succeeded('live totals rebuilt from the lake after failing');
         if (!this.#stopped) this.startDriftChecks(driftCheckMs);
       } catch (err) {
+        this.#rebuildError = err;
         this.#rebuildFailing.fail(`live totals could not be rebuilt from the lake; /v1/totals answers 503; trying again every ${retryMs / 1000} s`, err);
         if (this.#stopped) return;
         this.#retry = setTimeout(() => (this.#attempt = attempt()), retryMs);
@@ -63,6 +67,11 @@ export class TotalsKeeper {
   /** The rebuild's failure while it fails (the live totals are then not ready, and retried), else null. */
   rebuildFailing(): FailureState | null {
     return this.#rebuildFailing.current();
+  }
+
+  /** The error that stopped the latest rebuild, while the rebuild fails; undefined otherwise. */
+  get rebuildError(): unknown {
+    return this.#ready ? undefined : this.#rebuildError;
   }
 
   get ready(): boolean {

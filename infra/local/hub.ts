@@ -266,7 +266,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     plugins: [
       ...webhookPlugins(queue, secrets, refetcher, runtime.clock),
       async (app) => {
-        await app.register(totalsRoutes, { keys, totals: keeper.totals, ready: () => keeper.ready, rebuildFailing: () => keeper.rebuildFailing() !== null, maxStreams: config.maxStreams, ...opts.stream });
+        await app.register(totalsRoutes, { keys, totals: keeper.totals, ready: () => keeper.ready, rebuildFailing: () => keeper.rebuildError, maxStreams: config.maxStreams, ...opts.stream });
       },
       async (app) => {
         await app.register(feedRoutes, { keys, log: feedLog, queue, clock: runtime.clock });

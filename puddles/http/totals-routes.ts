@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_MAX_STREAMS } from '../../core/config.js';
 import { MAX_STRING } from '../../core/contracts/index.js';
 import type { KeyRing } from '../../core/http/auth.js';
+import { LakeFileError } from '../../core/errors.js';
 import { errorBody } from '../../core/http/errors.js';
 import { queryParams } from '../../core/http/query-params.js';
 import { readsTotals, requireScope } from '../../core/http/scope.js';
@@ -14,8 +15,11 @@ export interface TotalsRoutesOptions {
   totals: LiveTotals;
   /** False while the totals are being rebuilt from the lake: answers are then 503 (default: always ready). */
   ready?: () => boolean;
-  /** True while the rebuild fails (it is retried): the 503 then says so, not that the totals are warming up. */
-  rebuildFailing?: () => boolean;
+  /**
+   * While the rebuild fails (it is retried), the error that stopped it, else undefined: the 503 then says so, not
+   * that the totals are warming up, and a damaged lake file (LakeFileError) is named with what to do.
+   */
+  rebuildFailing?: () => unknown;
   /** Least time between two pushes on one stream (default 250 ms). */
   minIntervalMs?: number;
   /** Time between heartbeat comments on an idle stream (default 15 s). */
@@ -63,7 +67,9 @@ function queryOf(req: FastifyRequest, reply: FastifyReply, { ready, rebuildFaili
   if (ready && !ready()) {
     // A total that is still being rebuilt would be too low: say so rather than show it. Until 2026-12-02 a
     // rebuild that failed said `warming_up` for as long as the hub ran.
-    if (rebuildFailing?.()) void reply.code(503).header('retry-after', '30').send(errorBody('totals_unavailable', 'the live totals could not be rebuilt from the lake (the hub\'s log says why); the hub tries again on its own'));
+    const failed = rebuildFailing?.();
+    if (failed instanceof LakeFileError) void reply.code(503).header('retry-after', '30').send(errorBody('lake_file_unavailable', failed.message));
+    else if (failed !== undefined) void reply.code(503).header('retry-after', '30').send(errorBody('totals_unavailable', 'the live totals could not be rebuilt from the lake (the hub\'s log says why); the hub tries again on its own'));
     else void reply.code(503).header('retry-after', '2').send(errorBody('warming_up', 'the live totals are being rebuilt from the lake; try again shortly'));
     return undefined;
   }
@@ -80,7 +86,7 @@ export interface TotalsDocumentRouteOptions {
   /** The document for a query, from wherever the counters are (in memory here, DynamoDB in the AWS shape). */
   document: (q: TotalsQuery) => TotalsDocument | Promise<TotalsDocument>;
   ready?: () => boolean;
-  rebuildFailing?: () => boolean;
+  rebuildFailing?: () => unknown;
 }
 
 /** GET /v1/totals alone (read and TV keys): the embedded hub and the AWS totals function both serve it. */

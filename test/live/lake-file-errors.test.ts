@@ -5,9 +5,10 @@ import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import type { Hub } from '../../infra/local/hub.js';
+import { replay } from '../../puddles/replay.js';
 import { postEvents } from '../support/hub-process.js';
 import { getJson, PRODUCER_KEY, READ_KEY, startLiveHub, waitLanded } from './live-hub.js';
 
@@ -69,4 +70,50 @@ describe('a read that comes in while the hub stops', () => {
     expect(res.headers.get('retry-after')).toBe('5');
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('stopping');
   });
+});
+
+describe('the live totals over a donation file damaged while the hub was stopped', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-damaged-totals-'));
+  let hub: Hub | undefined;
+  afterAll(async () => {
+    await hub?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('say which file and what to do, then come back by themselves once replay has re-derived it', async () => {
+    hub = await startLiveHub(home);
+    const res = await postEvents(hub.url, PRODUCER_KEY, [
+      { contract: 'donation', version: 1, payload: { donation_id: 'dmg-t1', occurred_at: AT, channel: 'online', amount_minor: 1000, currency: 'GBP' } },
+      { contract: 'donation', version: 1, payload: { donation_id: 'dmg-t2', occurred_at: AT, channel: 'sms', amount_minor: 500, currency: 'GBP' } },
+    ]);
+    expect(res.status).toBe(202);
+    await res.arrayBuffer();
+    await waitLanded(hub);
+    const files = await hub.runtime.catalog.listFiles({ contract: 'donation' });
+    expect(files.length).toBeGreaterThan(0);
+    await hub.stop();
+    // A bad disk while the hub was down: every donation file cut short; raw, which replay reads, is intact.
+    for (const f of files) truncateSync(join(home, f.key), 100);
+
+    hub = await startLiveHub(home, { totalsRetryMs: 100 });
+    const refused = await getJson(`${hub.url}/v1/totals`, READ_KEY);
+    expect(refused.status).toBe(503);
+    const body = (await refused.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('lake_file_unavailable');
+    expect(files.map((f) => f.key)).toContain(body.error.message.split(' ')[2]);
+    expect(body.error.message).toContain('puddle replay --contract donation');
+    expect(body.error.message).not.toContain(home);
+
+    // The README's recovery, while the hub runs: no restart needed for the TV to get its total back.
+    await replay({ store: hub.runtime.store, catalog: hub.runtime.catalog, contract: 'donation' });
+    const live = hub;
+    await vi.waitFor(
+      async () => {
+        const ok = await getJson(`${live.url}/v1/totals`, READ_KEY);
+        expect(ok.status).toBe(200);
+        expect(((await ok.json()) as { total: unknown }).total).toEqual({ amount_minor: 1500, count: 2 });
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+  }, 90_000);
 });

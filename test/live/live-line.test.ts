@@ -83,10 +83,10 @@ describe('the live line', () => {
     // The TV's answer says the same, not `warming_up` for ever.
     const res503 = await getJson(`${hub.url}/v1/totals`, READ_KEY);
     expect(res503.status).toBe(503);
-    expect(((await res503.json()) as { error: { code: string; message: string } }).error).toEqual({
-      code: 'totals_unavailable',
-      message: "the live totals could not be rebuilt from the lake (the hub's log says why); the hub tries again on its own",
-    });
+    // A damaged file is named, with what to do (other failures: totals_unavailable, the log says why).
+    const refused = ((await res503.json()) as { error: { code: string; message: string } }).error;
+    expect(refused.code).toBe('lake_file_unavailable');
+    expect(refused.message).toContain('puddle replay --contract donation');
 
     // The file comes back (a `puddle replay` beside the hub would do the same): the retry picks it up, no restart.
     for (const f of files) copyFileSync(`${f}.good`, f);
