@@ -1,15 +1,12 @@
-import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
 
 import { RetriableError } from '../../core/errors.js';
-import { createDynamoTable } from '../../infra/aws/dynamo-tables.js';
 import { DynamoDbTotals } from '../../infra/aws/dynamodb-totals.js';
 import { PRUNE_AT } from '../../infra/aws/dynamodb-totals-counters.js';
-import { TOTALS_TABLE } from '../../infra/aws/shape.js';
 import { cellId, LiveTotals, type TotalsCell } from '../../puddles/live-totals.js';
 import type { Cell } from '../../puddles/parquet-writer.js';
-import { faultyDynamoClient, type Call, type Fault } from '../support/dynamo-faults.js';
-import { startTestDynalite, type RunningDynalite } from '../support/dynalite.js';
+import { totalsTablesOnDynalite, type Call, type Fault } from '../support/dynamo-faults.js';
 import { donationRow as row, T } from '../support/totals-rows.js';
 
 // The DynamoDB counters when calls fail part way: a real SDK client against dynalite that fails chosen calls,
@@ -17,30 +14,7 @@ import { donationRow as row, T } from '../support/totals-rows.js';
 // the write landed, the caller sees a failure): test/support/dynamo-faults.ts. A failed batch is applied again,
 // as SQS delivers it again. The counters must end as the embedded aggregate (LiveTotals, the same definition as
 // totals_by_box) counts the same rows.
-let dynalite: RunningDynalite;
-const clients: DynamoDBClient[] = [];
-let tables = 0;
-
-beforeAll(async () => {
-  dynalite = await startTestDynalite();
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await dynalite.stop();
-});
-
-/** A client whose calls go through `fault` (see faultyDynamoClient), destroyed after the file. */
-function client(fault?: (call: Call) => Fault | Promise<Fault>): DynamoDBClient {
-  const c = faultyDynamoClient(dynalite.endpoint, fault);
-  clients.push(c);
-  return c;
-}
-
-async function freshTable(): Promise<string> {
-  const name = `totals-faults-${++tables}`;
-  await createDynamoTable(client(), TOTALS_TABLE, name);
-  return name;
-}
+const { client, freshTable } = totalsTablesOnDynalite('totals-faults');
 
 const NOW = Date.parse('2026-12-31T00:00:00Z');
 const sorted = (cells: TotalsCell[]) => cells.map((c) => [cellId(c), c.amount_minor, c.count] as const).sort();

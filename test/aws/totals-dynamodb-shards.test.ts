@@ -1,43 +1,18 @@
-import { GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
 
 import { RetriableError } from '../../core/errors.js';
-import { createDynamoTable } from '../../infra/aws/dynamo-tables.js';
 import { DynamoDbTotals } from '../../infra/aws/dynamodb-totals.js';
 import { CAMPAIGNS_PK, cellPk, cellSk, shardOf, TOTALS_SHARDS, type CounterMove } from '../../infra/aws/dynamodb-totals-counters.js';
-import { TOTALS_TABLE } from '../../infra/aws/shape.js';
 import type { TotalsCell } from '../../puddles/live-totals.js';
-import { faultyDynamoClient, type Call, type Fault } from '../support/dynamo-faults.js';
-import { startTestDynalite, type RunningDynalite } from '../support/dynalite.js';
+import { totalsTablesOnDynalite } from '../support/dynamo-faults.js';
 import { knockOffCounter } from '../support/totals-counters.js';
 import { donationRow as row } from '../support/totals-rows.js';
 
 // The counters' write sharding (dynamodb-totals-counters.ts): a cell's counter is spread over TOTALS_SHARDS items
 // in partitions of their own, a donation's moves all in the shard of its key; readers sum the shards and the
 // unsharded items a table kept from before sharding. A real SDK client against dynalite.
-let dynalite: RunningDynalite;
-const clients: DynamoDBClient[] = [];
-let tables = 0;
-
-beforeAll(async () => {
-  dynalite = await startTestDynalite();
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await dynalite.stop();
-});
-
-function client(fault?: (call: Call) => Fault | Promise<Fault>): DynamoDBClient {
-  const c = faultyDynamoClient(dynalite.endpoint, fault);
-  clients.push(c);
-  return c;
-}
-
-async function freshTable(): Promise<string> {
-  const name = `totals-shards-${++tables}`;
-  await createDynamoTable(client(), TOTALS_TABLE, name);
-  return name;
-}
+const { client, freshTable } = totalsTablesOnDynalite('totals-shards');
 
 const NOW = Date.parse('2026-12-31T00:00:00Z');
 const sum = (cells: TotalsCell[]) => cells.reduce((a, c) => ({ amount_minor: a.amount_minor + c.amount_minor, count: a.count + c.count }), { amount_minor: 0, count: 0 });

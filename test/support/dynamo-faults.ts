@@ -2,8 +2,12 @@
 // fail chosen calls: before the request is sent (a throttled call: nothing lands) or after DynamoDB answered (a
 // lost answer: the write landed, the caller sees a failure).
 import { DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
 
+import { createDynamoTable } from '../../infra/aws/dynamo-tables.js';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from '../../infra/aws/local/emulators.js';
+import { TOTALS_TABLE } from '../../infra/aws/shape.js';
+import { startTestDynalite, type RunningDynalite } from './dynalite.js';
 
 export type Fault = 'before' | 'after' | undefined;
 export interface Call {
@@ -27,4 +31,35 @@ export function faultyDynamoClient(endpoint: string, fault: (call: Call) => Faul
     { step: 'initialize', name: 'injectFaults' },
   );
   return c;
+}
+
+/**
+ * One dynalite for a test file, started before its tests and stopped after: `client()` gives a client whose calls
+ * go through `fault` (destroyed with the file), `freshTable()` a new, empty totals table named `<prefix>-<n>`.
+ */
+export function totalsTablesOnDynalite(prefix: string): {
+  client: (fault?: (call: Call) => Fault | Promise<Fault>) => DynamoDBClient;
+  freshTable: () => Promise<string>;
+} {
+  let dynalite: RunningDynalite;
+  const clients: DynamoDBClient[] = [];
+  let tables = 0;
+  beforeAll(async () => {
+    dynalite = await startTestDynalite();
+  });
+  afterAll(async () => {
+    for (const c of clients) c.destroy();
+    await dynalite.stop();
+  });
+  const client = (fault?: (call: Call) => Fault | Promise<Fault>): DynamoDBClient => {
+    const c = faultyDynamoClient(dynalite.endpoint, fault);
+    clients.push(c);
+    return c;
+  };
+  const freshTable = async (): Promise<string> => {
+    const name = `${prefix}-${++tables}`;
+    await createDynamoTable(client(), TOTALS_TABLE, name);
+    return name;
+  };
+  return { client, freshTable };
 }
