@@ -54,6 +54,16 @@ describe('Stripe backfill of a quiet year', () => {
     expect((await loadBookmark(h.rt.state, 'stripe', 'events')).cursor).toBe(new Date(NOW.getTime() - 60_000).toISOString());
   });
 
+  it('--full of events under a clock that moves as it reads: the cursor follows the read to now, not left at the horizon', async () => {
+    // A real clock moves between reading the horizon for the cursor and for the first window: the first window
+    // then started a moment after the cursor, so no window moved it and a --full left it 29 days back.
+    const ticking = { now: () => (h.clock.advance(1), h.clock.now()) };
+    const [events] = await syncConnector(stripeConnector(h.config()), { ...h.engineRuntime, clock: ticking }, { streams: ['events'], full: true });
+    expect(events).toMatchObject({ outcome: 'succeeded' });
+    const cursor = Date.parse((await loadBookmark(h.rt.state, 'stripe', 'events')).cursor!);
+    expect(cursor).toBeGreaterThan(NOW.getTime() - 2 * 60_000);
+  });
+
   it('a --full stopped part-way is continued by --full again, not started over; once it has ended, --full starts over', async () => {
     const full = async (stopAt?: number) => {
       const inst = stripeConnector(h.config());

@@ -273,6 +273,8 @@ class StreamRun<C> {
   private backfill: BackfillPosition | null = null;
   /** A --full that continues one stopped part-way (Bookmark.fullFrom): it reads on from the bookmark. */
   private fullResumed = false;
+  /** Where this run's --full starts (fullStart()). */
+  private fullStartAt: Date | null = null;
 
   constructor(
     private readonly opts: RunOptions<C>,
@@ -364,7 +366,11 @@ class StreamRun<C> {
   private fullStart(): Date {
     const { horizon } = this.stream;
     const { startDate } = this.opts.settings;
-    return horizon ? horizonStart(horizon, startDate, this.opts.runtime.clock.now().getTime()) : startDate;
+    // Read once: the cursor is set to it and the first window starts at it, and the cursor moves only over a
+    // window starting at or before it; read twice from a moving clock, the first window started after the cursor
+    // and the --full left it at the horizon (29 days of events read again by the next run).
+    this.fullStartAt ??= horizon ? horizonStart(horizon, startDate, this.opts.runtime.clock.now().getTime()) : startDate;
+    return this.fullStartAt;
   }
 
   /** The windows this run reads: an interrupted window first, then on from the bookmark. */
