@@ -2,7 +2,7 @@
 // empty catalog read as an empty lake: `puddle query` answered 0 donations with exit 0 and made the empty
 // file, and a hub started on it rebuilt its live total from nothing. Now every command stops, exit code 2,
 // saying what is wrong and what to do, and changes nothing.
-import { existsSync, openSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, openSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,5 +57,16 @@ describe('a lake whose catalog.db is gone', () => {
     const query = await runPuddle(['query', 'SELECT count(*) AS n FROM donation'], env);
     expect(query.code).toBe(2);
     expect(query.stderr.trim()).toBe(`puddle query: ${catalogPath} is damaged (SQLITE_NOTADB): SQLite cannot read it. Restore catalog.db from a backup; nothing was changed`);
+  });
+
+  it('stops query with exit 2 when catalog.db is an empty file (a copy or restore cut short), and leaves it empty', async () => {
+    // SQLite takes an empty file for a new database: it was given the tables of a new, empty catalog, and the
+    // lake read as empty (0 donations, exit 0), as when the file is gone.
+    for (const suffix of ['-wal', '-shm']) rmSync(catalogPath + suffix, { force: true });
+    closeSync(openSync(catalogPath, 'w'));
+    const query = await runPuddle(['query', 'SELECT count(*) AS n FROM donation', '--format', 'json'], env);
+    expect(query.code, query.stdout).toBe(2);
+    expect(query.stderr).toContain(`puddle query: ${catalogPath} is empty, but ${path.join(lake.dir, 'lake')} holds Parquet files`);
+    expect(statSync(catalogPath).size).toBe(0);
   });
 });

@@ -3,7 +3,7 @@
 // donations with exit 0, and a hub started on it rebuilt its live total from nothing and showed only what
 // came in after, without a word. A damaged one ended in better-sqlite3's stack trace. Both now stop with one
 // line saying what is wrong and what to do (a ConfigError: exit code 2).
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { ConfigError } from '../../core/errors.js';
@@ -26,13 +26,27 @@ function holdsParquet(dir: string): boolean {
   return false;
 }
 
-/** Refuses to make a new catalog where `<home>/lake` already holds Parquet files. */
+/** A file's size in bytes, or null when there is none. */
+function sizeOf(path: string): number | null {
+  try {
+    return statSync(path).size;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Refuses to make a new catalog where `<home>/lake` already holds Parquet files: where catalog.db is missing, or
+ * is an empty file with no write-ahead log to read (a copy or restore cut short), which SQLite takes for a new
+ * database and this class would have given a new, empty catalog's tables.
+ */
 export function refuseNewCatalogOverLake(path: string): void {
-  if (existsSync(path)) return;
+  const size = sizeOf(path);
+  if (size !== null && (size > 0 || (sizeOf(`${path}-wal`) ?? 0) > 0)) return;
   const lake = join(dirname(path), 'lake');
   if (!holdsParquet(lake)) return;
   throw new ConfigError(
-    `${path} is missing, but ${lake} holds Parquet files: the catalog is the only record of which of them are live, ` +
+    `${path} is ${size === null ? 'missing' : 'empty'}, but ${lake} holds Parquet files: the catalog is the only record of which of them are live, ` +
       `and a new, empty one would read as an empty lake (a total of 0). Restore catalog.db from a backup ` +
       `(with its catalog.db-wal file, if the backup has one); nothing was changed`,
   );
