@@ -381,6 +381,26 @@ describe('connector engine', () => {
     expect((await loadBookmark(t.state, 'fake', 'things')).revisitFrom).toBeNull();
   });
 
+  it('keeps the pending records a run read before it failed part-way, and reads them again once the next run has finished its window', async () => {
+    const records = recs(12);
+    records[2]!.pending = true; // on the first page of the first day
+    const t = setup(records);
+    await t.ready;
+    const failing = counting((page) => {
+      if (page === 4) throw new Error('provider gone'); // the second day's second page
+    });
+    expect((await t.run(failing)).outcome).toBe('failed');
+    expect((await loadBookmark(t.state, 'fake', 'things')).window).not.toBeNull();
+    // The next run continues that window from its page, past the pending record, and reads to the end.
+    expect((await t.run(stream())).outcome).toBe('succeeded');
+    records[2]!.pending = false;
+    t.clock.t += DAY;
+    expect((await t.run(stream())).outcome).toBe('succeeded');
+    const versions = (await t.published()).filter((e) => e.key === 'r002').map((e) => e.payload.status);
+    expect(versions).toEqual(['pending', 'paid']);
+    expect((await loadBookmark(t.state, 'fake', 'things')).revisitFrom).toBeNull();
+  });
+
   it('quarantines a record its mapping cannot handle and goes on, keeping no personal data in either', async () => {
     const records = recs(4);
     // Provider records carry people's details no contract takes; neither path may keep them.

@@ -275,6 +275,11 @@ class StreamRun<C> {
   private fullResumed = false;
   /** Where this run's --full starts (fullStart()). */
   private fullStartAt: Date | null = null;
+  /**
+   * This run reads from the bookmark's revisit point (or before it), so what it finds unsettled replaces that
+   * point. False when it continues a window a stopped run left: the records before it are not read again.
+   */
+  private rereadsRevisit = false;
 
   constructor(
     private readonly opts: RunOptions<C>,
@@ -338,7 +343,11 @@ class StreamRun<C> {
       }
     }
     if (!this.backfill) {
-      bm.revisitFrom = this.revisitFrom === null ? null : new Date(this.revisitFrom).toISOString();
+      // A run that continued a stopped one read only its later part: the unsettled records the stopped run
+      // found before it (kept at its checkpoints) still wait for their re-read. Until 2026-12-02 this run's
+      // own point replaced theirs, and they were never read again with their settled values.
+      if (this.rereadsRevisit) bm.revisitFrom = this.revisitFrom === null ? null : new Date(this.revisitFrom).toISOString();
+      else this.keepOlderRevisit(bm);
       bm.fullFrom = null;
     }
     else {
@@ -377,7 +386,10 @@ class StreamRun<C> {
   private plan(bm: Bookmark): WindowPlan {
     const { settings, runtime } = this.opts;
     const spec = this.stream.windows;
-    if (!spec) return new WindowPlan([{ from: new Date(0), to: new Date(0), token: settings.full ? null : (bm.window?.token ?? null) }], new Date(0), new Date(0), { sizeMs: 1 });
+    if (!spec) {
+      this.rereadsRevisit = true; // a stream without windows has no revisit point to read from: nothing to keep
+      return new WindowPlan([{ from: new Date(0), to: new Date(0), token: settings.full ? null : (bm.window?.token ?? null) }], new Date(0), new Date(0), { sizeMs: 1 });
+    }
     // Never past what an incremental run reads up to: a later `--to` read a future with nothing in it yet,
     // and the bookmark it left there skipped every record made until then.
     const to = new Date(Math.min(settings.to?.getTime() ?? Infinity, runtime.clock.now().getTime() - (spec.lagMs ?? 0)));
@@ -387,14 +399,16 @@ class StreamRun<C> {
     if (bf) {
       if (bf.window) out.push({ from: new Date(bf.window.from), to: new Date(bf.window.to), token: bf.window.token });
       from = bf.window ? new Date(bf.window.to) : bf.cursor ? new Date(bf.cursor) : settings.from!;
-    } else if (settings.full && !this.fullResumed) from = this.fullStart();
-    else if (bm.window) {
+    } else if (settings.full && !this.fullResumed) {
+      from = this.fullStart();
+      this.rereadsRevisit = true;
+    } else if (bm.window) {
       // A run stopped mid-window (time box or crash): finish that window from its page, then go on.
       out.push({ from: new Date(bm.window.from), to: new Date(bm.window.to), token: bm.window.token });
       from = new Date(bm.window.to);
-    } else if (!bm.cursor) from = settings.startDate;
-    else {
-      from = new Date(new Date(bm.cursor).getTime() - (spec.lookbackMs ?? 0));
+    } else {
+      this.rereadsRevisit = true;
+      from = bm.cursor ? new Date(new Date(bm.cursor).getTime() - (spec.lookbackMs ?? 0)) : settings.startDate;
       if (bm.revisitFrom && new Date(bm.revisitFrom) < from) from = new Date(bm.revisitFrom);
     }
     return new WindowPlan(out, from, to, spec);
@@ -457,8 +471,11 @@ class StreamRun<C> {
       });
       inFlight.push(checkpointed);
     };
+    // Every checkpoint keeps the unsettled records read so far too: a run that stops or fails part-way is
+    // continued from its checkpoint, not from these records, which only the revisit point brings back.
     const savePosition = (window: ReadPosition['window']) => {
       at.window = window;
+      this.keepOlderRevisit(bm);
       if (this.backfill) bm.backfill = this.backfill;
       return saveBookmark(runtime.state, connector.name, this.stream.name, bm);
     };
@@ -470,7 +487,6 @@ class StreamRun<C> {
     // Past the deadline: checkpoint at the page being read (`token`), then end the run as partial.
     const stopAtDeadline = async (): Promise<never> => {
       await checkpointed;
-      this.keepOlderRevisit(bm);
       await savePosition(position(token));
       throw new DeadlineReached();
     };
