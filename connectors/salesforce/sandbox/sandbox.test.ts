@@ -77,7 +77,7 @@ describe('Salesforce sandbox with the real jsforce', () => {
     sandbox.faults.refuseAuth = true;
     try {
       const err = await client.query('SELECT Id FROM Campaign LIMIT 1', false).then(() => null, (e: unknown) => e);
-      expect(String(err)).toMatch(/Unable to refresh session due to: expired/);
+      expect(String(err)).toMatch(/Unable to refresh session due to: check SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET \(SALESFORCE_AUTH client_credentials\): Salesforce answered invalid_grant: expired/);
       expect(classifySalesforceError(err)).toBeInstanceOf(AuthError);
     } finally {
       sandbox.faults.refuseAuth = false;
