@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBookmark } from '../core/engine/bookmark.js';
 import { emailSha256 } from '../core/pii.js';
-import { SalesforceClient } from '../connectors/salesforce/client.js';
+import { classifySalesforceError, SalesforceClient } from '../connectors/salesforce/client.js';
 import { SALESFORCE_STREAM_NAMES } from '../connectors/salesforce/streams.js';
 import { RetriableError } from '../core/errors.js';
 import { salesforceHarness, SF_NOW } from './support/salesforce-harness.js';
@@ -173,6 +173,48 @@ describe('Salesforce client_credentials refused', () => {
         expect(r!.error).not.toContain('4242');
         expect(r!.error).not.toContain(h.sandbox.clientSecret);
       }
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('Salesforce session failures', () => {
+  it('names SALESFORCE_ACCESS_TOKEN, never its value, when the access token of access_token mode is refused', async () => {
+    const h = await salesforceHarness({});
+    try {
+      const mode = { auth: 'access_token' as const, accessToken: h.sandbox.accessToken, clientId: null, clientSecret: null };
+      expect((await h.sync({ streams: ['campaigns'] }, mode))[0]!.outcome).toBe('succeeded');
+      h.sandbox.expireTokens();
+      const [r] = await h.sync({ streams: ['campaigns'] }, mode);
+      expect(r).toMatchObject({ outcome: 'failed', authFailed: true, retries: 0 });
+      expect(r!.error).toBe('salesforce: INVALID_SESSION_ID: authentication refused: check SALESFORCE_ACCESS_TOKEN (SALESFORCE_AUTH access_token) (Session expired or invalid)');
+      expect(r!.error).not.toContain(h.sandbox.accessToken);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('retries a token endpoint that answers 5xx, as any call, instead of stopping the stream as refused', async () => {
+    const h = await salesforceHarness({});
+    try {
+      h.sandbox.faults.token5xx = 2;
+      const [r] = await h.sync({ streams: ['campaigns'] });
+      expect(r).toMatchObject({ outcome: 'succeeded', retries: 2, authFailed: false });
+      expect(h.sandbox.requests.countByStatus(503)).toBe(2);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('classifies a token endpoint that cannot be reached as a retriable network error, not a refused re-authentication', async () => {
+    const h = await salesforceHarness({});
+    try {
+      const client = new SalesforceClient(h.config({ loginUrl: 'http://127.0.0.1:1' }));
+      const err = await client.query('SELECT Id FROM Campaign LIMIT 1', false).catch((e: unknown) => e);
+      const kind = classifySalesforceError(err);
+      expect(kind).toBeInstanceOf(RetriableError);
+      expect(kind.message).toBe('salesforce: re-authentication failed: the token endpoint did not answer: network error (ECONNREFUSED)');
     } finally {
       await h.close();
     }

@@ -5,7 +5,7 @@ import { AuthError, CursorGoneError, FatalError, NotFoundError, QuotaReachedErro
 import { proxyFor } from '../../core/http/proxy.js';
 import { readNumber } from '../../core/settings.js';
 import { describedFields, queryAnswer, unexpectedAnswer, type QueryAnswer } from './answers.js';
-import { AUTH_CREDENTIALS, HTTP_TIMEOUT_RANGE, type SalesforceConfig } from './config.js';
+import { AUTH_CREDENTIALS, HTTP_TIMEOUT_RANGE, type SalesforceAuthMode, type SalesforceConfig } from './config.js';
 
 /**
  * How long one call may wait for Salesforce's answer. Salesforce itself stops a synchronous request after
@@ -54,7 +54,7 @@ export class SalesforceClient {
         refreshFn: (_conn, callback) => {
           mint(oauth2, config).then(
             (res) => callback(null, res.access_token, res),
-            (err: unknown) => callback(tokenRefused(err, config)),
+            (err: unknown) => callback(tokenFailure(err, config)),
           );
         },
       });
@@ -128,17 +128,35 @@ function mint(oauth2: OAuth2, config: SalesforceConfig) {
   }
 }
 
+/** Which settings to check for a refused session in auth mode `auth` (their names, never their values). */
+const checkSettings = (auth: SalesforceAuthMode) => `check ${AUTH_CREDENTIALS[auth].join(' and ')} (SALESFORCE_AUTH ${auth})`;
+
+/**
+ * What jsforce's wrapped refresh error starts with when the token endpoint could not answer (a 5xx, a 429, no
+ * answer): classifySalesforceError reads it back as retriable, since jsforce keeps only the message.
+ */
+const TOKEN_UNAVAILABLE = 'the token endpoint did not answer';
+
+/** A network failure or a timeout, by its code or message (node-fetch, undici, jsforce's abort). */
+const NETWORK = /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|socket hang up|fetch failed/i;
+
 /**
  * Salesforce refused to mint a token (its OAuth error code in the error's name): the error, reworded to
  * name the settings of the auth mode, never their values. jsforce keeps only the message of what its
- * refreshFn rejects with ("Unable to refresh session due to: ..."), so the names go in the message.
- * Anything else (no answer, a 5xx) is passed on as it came.
+ * refreshFn rejects with ("Unable to refresh session due to: ..."), so what matters goes in the message:
+ * the settings' names, or that the endpoint could not answer, with the status jsforce names a non-JSON error
+ * answer by (`ERROR_HTTP_503`: a maintenance page, a gateway's 502). Until 2026-12-02 such a failure read as
+ * a refused re-authentication and stopped the stream. Anything else is passed on as it came.
  */
-function tokenRefused(err: unknown, config: Pick<SalesforceConfig, 'auth'>): Error {
-  const code = (err as { name?: string } | null)?.name ?? '';
+function tokenFailure(err: unknown, config: Pick<SalesforceConfig, 'auth'>): Error {
+  const e = err as { name?: string; code?: string; message?: string } | null;
+  const code = e?.name ?? '';
+  const status = Number(/^ERROR_HTTP_(\d{3})$/.exec(code)?.[1] ?? NaN);
+  if (status >= 500 || status === 429 || status === 408) return new Error(`${TOKEN_UNAVAILABLE}: HTTP ${status}`);
+  const network = NETWORK.exec(`${e?.code ?? ''} ${e?.message ?? ''}`)?.[0];
+  if (network || code === 'AbortError' || code === 'TimeoutError') return new Error(`${TOKEN_UNAVAILABLE}: ${network ? `network error (${network})` : 'no answer in time'}`);
   if (!(err instanceof Error) || !AUTH.has(code)) return err as Error;
-  const names = AUTH_CREDENTIALS[config.auth];
-  return new Error(`check ${names.join(' and ')} (SALESFORCE_AUTH ${config.auth}): Salesforce answered ${code}: ${err.message.slice(0, 200)}`);
+  return new Error(`${checkSettings(config.auth)}: Salesforce answered ${code}: ${err.message.slice(0, 200)}`);
 }
 
 /** RS256 JWT bearer assertion (jsforce does not sign): iss = consumer key, sub = username, aud = login host. */
@@ -154,9 +172,10 @@ const AUTH = new Set(['INVALID_SESSION_ID', 'invalid_grant', 'invalid_client', '
 
 /**
  * jsforce errors carry the body's errorCode (as `errorCode` and `name`) and no HTTP status: a non-JSON
- * answer becomes `ERROR_HTTP_<status>`. Messages are Salesforce's own (no record data in them).
+ * answer becomes `ERROR_HTTP_<status>`. Messages are Salesforce's own (no record data in them). `auth`: the
+ * connector's auth mode, whose settings a refused session names (access_token mode has no re-mint to name them).
  */
-export function classifySalesforceError(err: unknown): Error {
+export function classifySalesforceError(err: unknown, auth?: SalesforceAuthMode): Error {
   if (err instanceof RetriableError || err instanceof FatalError || err instanceof WindowTooLargeError || err instanceof QuotaReachedError) return err;
   const e = err as { errorCode?: string; name?: string; message?: string; code?: string } | null;
   const code = e?.errorCode ?? e?.name ?? '';
@@ -172,10 +191,14 @@ export function classifySalesforceError(err: unknown): Error {
   const status = typeof (err as { status?: unknown } | null)?.status === 'number' ? (err as { status: number }).status : null;
   if (status !== null && status >= 500 && code !== 'REQUEST_LIMIT_EXCEEDED') return new RetriableError(`salesforce: HTTP ${status} ${code}`, undefined, { status, cause: err });
   if (RETRIABLE.has(code)) return new RetriableError(`salesforce: ${code}`, undefined, { status: 503, cause: err });
-  if (AUTH.has(code)) return new AuthError(`salesforce: ${code}: authentication refused (${msg})`, { cause: err });
+  if (AUTH.has(code)) return new AuthError(`salesforce: ${code}: authentication refused${auth ? `: ${checkSettings(auth)}` : ''} (${msg})`, { cause: err });
   // jsforce wraps a failed refreshFn (or its own refresh) in a plain Error with this message.
   // The reason comes whole (not cut at 200 characters): a refused token's names the settings to check.
   const refresh = /^Unable to refresh session due to: ([^]*)$/.exec(String(e?.message ?? ''));
+  if (refresh?.[1]!.startsWith(TOKEN_UNAVAILABLE)) {
+    const answered = Number(/HTTP (\d{3})$/.exec(refresh[1]!)?.[1] ?? NaN);
+    return new RetriableError(`salesforce: re-authentication failed: ${refresh[1]!}`, undefined, { ...(answered ? { status: answered } : {}), cause: err });
+  }
   if (refresh) return new AuthError(`salesforce: re-authentication refused: ${refresh[1]!.slice(0, 400)}`, { cause: err });
   if (code === 'QUERY_TIMEOUT') return new WindowTooLargeError(`salesforce: QUERY_TIMEOUT`, { cause: err });
   // A REST query locator (nextRecordsUrl, queryMore) is gone: idle for 15 minutes, past its two days, or
@@ -196,7 +219,7 @@ export function classifySalesforceError(err: unknown): Error {
   if (code === 'AbortError' || code === 'TimeoutError') {
     return new RetriableError(`salesforce: no answer within ${SALESFORCE_TIMEOUT_MS < 10_000 ? `${SALESFORCE_TIMEOUT_MS} ms` : `${Math.round(SALESFORCE_TIMEOUT_MS / 1000)} s`}`, undefined, { cause: err });
   }
-  if (/ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|socket hang up|fetch failed/i.test(`${e?.code ?? ''} ${msg}`)) return new RetriableError(`salesforce: network error (${msg})`, undefined, { cause: err });
+  if (NETWORK.test(`${e?.code ?? ''} ${msg}`)) return new RetriableError(`salesforce: network error (${msg})`, undefined, { cause: err });
   if (code) return new FatalError(`salesforce: ${code}: ${msg}`, { cause: err });
   return err instanceof Error ? err : new Error(String(err));
 }

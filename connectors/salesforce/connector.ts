@@ -12,7 +12,7 @@ export function salesforceConnector(config: SalesforceConfig): ConnectorInstance
     connector: defineConnector<SalesforceClient>({
       name: 'salesforce',
       streams: salesforceStreams(config, recordTypes),
-      classifyError: classifySalesforceError,
+      classifyError: (err) => classifySalesforceError(err, config.auth),
     }),
     client: new SalesforceClient(config, recordTypes),
     startDate: config.startDate,

@@ -31,6 +31,8 @@ export interface SalesforceFaults {
   status5xx: number;
   /** Answer the next N API calls with 503 and an HTML page (as a load balancer does). */
   html5xx: number;
+  /** Answer the next N token requests with 503 and an HTML page (the login host under maintenance). */
+  token5xx: number;
   /** A query matching more rows than this answers QUERY_TIMEOUT (0: never). */
   queryTimeoutOver: number;
   /** The token endpoint refuses every grant (revoked connected app). */
@@ -115,7 +117,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const locators = new Map<string, { version: string; records: Record<string, unknown>[]; offset: number; size: number; at: number }>();
   const requests = new BoundedRequestLog();
   const bulk = new BulkJobs(org);
-  const faults: SalesforceFaults = { status5xx: 0, html5xx: 0, queryTimeoutOver: 0, refuseAuth: false, bulkPagesBeforeFailure: -1, bulkJobEnds: null, bulkRowsLost: 0, bulkPollAnswers: [], answerNext: [] };
+  const faults: SalesforceFaults = { status5xx: 0, html5xx: 0, token5xx: 0, queryTimeoutOver: 0, refuseAuth: false, bulkPagesBeforeFailure: -1, bulkJobEnds: null, bulkRowsLost: 0, bulkPollAnswers: [], answerNext: [] };
   let used = 0;
   let queries = 0;
   let bulkPages = 0;
@@ -167,6 +169,10 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   }
 
   function grant(form: URLSearchParams): unknown {
+    if (faults.token5xx > 0) {
+      faults.token5xx--;
+      throw new HtmlError();
+    }
     if (faults.refuseAuth) throw new OAuthError('invalid_grant', 'expired access/refresh token');
     const kind = form.get('grant_type');
     if (kind === 'client_credentials') {
