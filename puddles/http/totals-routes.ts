@@ -63,16 +63,27 @@ export function parseTotalsFilter(p: Partial<Record<'campaign' | 'from' | 'to', 
 
 type Readiness = Pick<TotalsDocumentRouteOptions, 'ready' | 'rebuildFailing'>;
 
-function queryOf(req: FastifyRequest, reply: FastifyReply, { ready, rebuildFailing }: Readiness): TotalsQuery | undefined {
-  if (ready && !ready()) {
-    // A total that is still being rebuilt would be too low: say so rather than show it. Until 2026-12-02 a
-    // rebuild that failed said `warming_up` for as long as the hub ran.
-    const failed = rebuildFailing?.();
-    if (failed instanceof LakeFileError) void reply.code(503).header('retry-after', '30').send(errorBody('lake_file_unavailable', failed.message));
-    else if (failed !== undefined) void reply.code(503).header('retry-after', '30').send(errorBody('totals_unavailable', 'the live totals could not be rebuilt from the lake (the hub\'s log says why); the hub tries again on its own'));
-    else void reply.code(503).header('retry-after', '2').send(errorBody('warming_up', 'the live totals are being rebuilt from the lake; try again shortly'));
+/** Why the totals cannot be served yet, and when to ask again, or undefined when they are whole. */
+function unavailable({ ready, rebuildFailing }: Readiness): { code: string; message: string; retryAfterS: number } | undefined {
+  if (!ready || ready()) return undefined;
+  // A total that is still being rebuilt would be too low: say so rather than show it. Until 2026-12-02 a
+  // rebuild that failed said `warming_up` for as long as the hub ran.
+  const failed = rebuildFailing?.();
+  if (failed instanceof LakeFileError) return { code: 'lake_file_unavailable', message: failed.message, retryAfterS: 30 };
+  if (failed !== undefined) return { code: 'totals_unavailable', message: 'the live totals could not be rebuilt from the lake (the hub\'s log says why); the hub tries again on its own', retryAfterS: 30 };
+  return { code: 'warming_up', message: 'the live totals are being rebuilt from the lake; try again shortly', retryAfterS: 2 };
+}
+
+function queryOf(req: FastifyRequest, reply: FastifyReply, readiness: Readiness): TotalsQuery | undefined {
+  const down = unavailable(readiness);
+  if (down) {
+    void reply.code(503).header('retry-after', String(down.retryAfterS)).send(errorBody(down.code, down.message));
     return undefined;
   }
+  return parsedQuery(req, reply);
+}
+
+function parsedQuery(req: FastifyRequest, reply: FastifyReply): TotalsQuery | undefined {
   const q = parseTotalsQuery((req.query ?? {}) as Record<string, unknown>);
   if ('error' in q) {
     void reply.code(400).send(errorBody('invalid_query', q.error));
@@ -113,8 +124,20 @@ export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptio
   });
 
   app.get('/v1/totals/stream', (req, reply) => {
-    const q = queryOf(req, reply, opts);
+    const q = parsedQuery(req, reply);
     if (!q) return reply;
+    // Not ready (warming up after a restart, or the rebuild failing): a 503 would make a browser's EventSource
+    // give up for good (it reconnects only after a stream that ends), so a broadcaster's own graphic stopped at
+    // every hub restart. Until 2026-12-02 it was a 503. Now: an event stream that says why and ends, with
+    // `retry:` set to when to come back, which every EventSource obeys.
+    const down = unavailable(opts);
+    if (down) {
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
+      const data = JSON.stringify(errorBody(down.code, down.message));
+      reply.raw.end(`retry: ${down.retryAfterS * 1000}\n\nevent: unavailable\ndata: ${data}\n\n`);
+      return reply;
+    }
     // Each stream holds a socket, a heartbeat timer and a listener until its client goes: until 2026-12-02 any
     // number were taken, so one key (or a page reloading in a loop) could hold the hub's sockets and memory.
     if (streams.size >= maxStreams) {

@@ -291,14 +291,35 @@ describe('live totals API', () => {
     let ready = false;
     await app.register(totalsRoutes, { keys: createKeyRing({ read: [READ_KEY] }), totals: new LiveTotals(), ready: () => ready });
     const ask = (url: string) => app.inject({ url, headers: { authorization: `Bearer ${READ_KEY}` } });
-    for (const url of ['/v1/totals', '/v1/totals/stream']) {
-      const res = await ask(url);
-      expect(res.statusCode).toBe(503);
-      expect(res.headers['retry-after']).toBe('2');
-      expect(res.json()).toMatchObject({ error: { code: 'warming_up' } });
-    }
+    const res = await ask('/v1/totals');
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('2');
+    expect(res.json()).toMatchObject({ error: { code: 'warming_up' } });
     ready = true;
     expect((await ask('/v1/totals')).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('ends a stream opened while the totals are not whole with retry: and the reason, so an EventSource comes back', async () => {
+    // A browser's EventSource gives up for good on any answer but a 200 event stream: a 503 here left a
+    // broadcaster's own graphic frozen after every hub restart. It reconnects after a stream that ends.
+    const app = Fastify();
+    let failing = false;
+    await app.register(totalsRoutes, { keys: createKeyRing({ read: [READ_KEY] }), totals: new LiveTotals(), ready: () => false, rebuildFailing: () => failing });
+    const ask = (url: string) => app.inject({ url, headers: { authorization: `Bearer ${READ_KEY}`, accept: 'text/event-stream' } });
+    for (const [code, retry] of [['warming_up', 2000], ['totals_unavailable', 30000]] as const) {
+      failing = code === 'totals_unavailable';
+      const res = await ask('/v1/totals/stream');
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      const [retryField, event] = res.body.split('\n\n');
+      expect(retryField).toBe(`retry: ${retry}`);
+      expect(event).toMatch(/^event: unavailable\ndata: /);
+      expect(JSON.parse(event!.split('data: ')[1]!)).toMatchObject({ error: { code } });
+      expect(res.body).not.toContain('event: totals');
+    }
+    // A query the hub refuses is still refused (400), which EventSource rightly does not retry.
+    expect((await ask('/v1/totals/stream?from=2026-11-31')).statusCode).toBe(400);
     await app.close();
   });
 
