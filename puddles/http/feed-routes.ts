@@ -33,7 +33,8 @@ export async function feedRoutes(app: FastifyInstance, opts: FeedRoutesOptions):
   const allowed = (who: KeyIdentity, name: string) => who.scope === 'feed' && (who.feeds.includes(name) || !feedNamed(name));
   app.addHook('onRequest', requireScope(opts.keys, (who, req) => allowed(who, (req.params as { name?: string }).name ?? ''), 'this feed'));
 
-  app.get<{ Params: { name: string }; Querystring: Record<string, string | string[] | undefined> }>('/v1/feeds/:name', async (req, reply) => {
+  // No HEAD: Fastify would run this handler for one, recording a fetch of rows it never sent (until 2026-12-02).
+  app.get<{ Params: { name: string }; Querystring: Record<string, string | string[] | undefined> }>('/v1/feeds/:name', { exposeHeadRoute: false }, async (req, reply) => {
     const feed = feedNamed(req.params.name);
     if (!feed) return reply.code(404).send(errorBody('not_found', 'no such feed'));
     const read = queryParams(req.query, ['after', 'limit']);

@@ -123,7 +123,8 @@ export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptio
     done();
   });
 
-  app.get('/v1/totals/stream', (req, reply) => {
+  // No HEAD: Fastify would run this handler for one, and hold a stream's place for a client that reads nothing.
+  app.get('/v1/totals/stream', { exposeHeadRoute: false }, (req, reply) => {
     const q = parsedQuery(req, reply);
     if (!q) return reply;
     // Not ready (warming up after a restart, or the rebuild failing): a 503 would make a browser's EventSource

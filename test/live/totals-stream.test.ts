@@ -48,6 +48,11 @@ describe('GET /v1/totals/stream', () => {
     c.close();
   });
 
+  it('answers no HEAD: one would have held a stream open, and its place, for a client that reads nothing', async () => {
+    const res = await fetch(`${hub.url}/v1/totals/stream`, { method: 'HEAD', headers: auth });
+    expect(res.status).toBe(404);
+  });
+
   it('sends the current document at once, then each change in order, with increasing ids', async () => {
     const c = await sse('?campaign=stream-test');
     expect(c.status).toBe(200);
