@@ -29,7 +29,13 @@ export interface TotalsRoutesOptions {
 }
 
 /** Seconds a client refused for too many streams is told to wait: long enough for a TV to come back calmly. */
-const STREAMS_RETRY_AFTER = '10';
+const STREAMS_RETRY_AFTER_S = 10;
+
+interface Unavailable {
+  code: string;
+  message: string;
+  retryAfterS: number;
+}
 
 const BY: readonly TotalsBy[] = ['channel', 'campaign', 'cta'];
 // Process start: event ids of one process never repeat another's, so a client resuming after a restart
@@ -64,7 +70,7 @@ export function parseTotalsFilter(p: Partial<Record<'campaign' | 'from' | 'to', 
 type Readiness = Pick<TotalsDocumentRouteOptions, 'ready' | 'rebuildFailing'>;
 
 /** Why the totals cannot be served yet, and when to ask again, or undefined when they are whole. */
-function unavailable({ ready, rebuildFailing }: Readiness): { code: string; message: string; retryAfterS: number } | undefined {
+function unavailable({ ready, rebuildFailing }: Readiness): Unavailable | undefined {
   if (!ready || ready()) return undefined;
   // A total that is still being rebuilt would be too low: say so rather than show it. Until 2026-12-02 a
   // rebuild that failed said `warming_up` for as long as the hub ran.
@@ -127,24 +133,14 @@ export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptio
   app.get('/v1/totals/stream', { exposeHeadRoute: false }, (req, reply) => {
     const q = parsedQuery(req, reply);
     if (!q) return reply;
-    // Not ready (warming up after a restart, or the rebuild failing): a 503 would make a browser's EventSource
-    // give up for good (it reconnects only after a stream that ends), so a broadcaster's own graphic stopped at
-    // every hub restart. Until 2026-12-02 it was a 503. Now: an event stream that says why and ends, with
-    // `retry:` set to when to come back, which every EventSource obeys.
-    const down = unavailable(opts);
-    if (down) {
-      reply.hijack();
-      reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
-      const data = JSON.stringify(errorBody(down.code, down.message));
-      reply.raw.end(`retry: ${down.retryAfterS * 1000}\n\nevent: unavailable\ndata: ${data}\n\n`);
-      return reply;
-    }
+    // Not ready (warming up after a restart, or the rebuild failing), or too many streams open: a 503 would make a
+    // browser's EventSource give up for good (it reconnects only after a stream that ends), so a broadcaster's own
+    // graphic stopped at every hub restart. Until 2026-12-02 these were 503s. Now: an event stream that says why
+    // and ends, with `retry:` set to when to come back, which every EventSource obeys.
     // Each stream holds a socket, a heartbeat timer and a listener until its client goes: until 2026-12-02 any
     // number were taken, so one key (or a page reloading in a loop) could hold the hub's sockets and memory.
-    if (streams.size >= maxStreams) {
-      const message = `${maxStreams} live totals streams are open, the most this hub serves at once (PUDDLE_MAX_STREAMS); retry later or poll GET /v1/totals`;
-      return reply.code(503).header('retry-after', STREAMS_RETRY_AFTER).send(errorBody('too_many_streams', message));
-    }
+    const down = unavailable(opts) ?? (streams.size >= maxStreams ? tooManyStreams(maxStreams) : undefined);
+    if (down) return endStream(reply, down);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -195,4 +191,18 @@ export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptio
     res.on('error', close);
     return reply;
   });
+}
+
+function tooManyStreams(maxStreams: number): Unavailable {
+  const message = `${maxStreams} live totals streams are open, the most this hub serves at once (PUDDLE_MAX_STREAMS); retry later or poll GET /v1/totals`;
+  return { code: 'too_many_streams', message, retryAfterS: STREAMS_RETRY_AFTER_S };
+}
+
+/** A stream that only says why it cannot serve, and ends: `retry:` tells an EventSource when to come back. */
+function endStream(reply: FastifyReply, why: Unavailable): FastifyReply {
+  reply.hijack();
+  reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
+  const data = JSON.stringify(errorBody(why.code, why.message));
+  reply.raw.end(`retry: ${why.retryAfterS * 1000}\n\nevent: unavailable\ndata: ${data}\n\n`);
+  return reply;
 }

@@ -137,16 +137,19 @@ describe('GET /v1/totals/stream: at most PUDDLE_MAX_STREAMS open at once', () =>
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('refuses a stream beyond the cap with 503 and Retry-After, and takes one again when a stream ends', async () => {
+  it('ends a stream beyond the cap at once, saying why, with retry: 10 s (a 503 made EventSource give up), and takes one again when a stream ends', async () => {
     const a = await sse();
     const b = await sse();
     expect([a.status, b.status]).toEqual([200, 200]);
     await a.next((m) => m.event === 'totals');
     await b.next((m) => m.event === 'totals');
     const refused = await fetch(`${hub.url}/v1/totals/stream`, { headers: auth });
-    expect(refused.status).toBe(503);
-    expect(refused.headers.get('retry-after')).toBe('10');
-    expect(await refused.json()).toMatchObject({ error: { code: 'too_many_streams', message: expect.stringContaining('PUDDLE_MAX_STREAMS') } });
+    expect(refused.status).toBe(200);
+    // The whole answer: it ends, and EventSource comes back after `retry:` by itself.
+    const [retry, event] = (await refused.text()).split('\n\n');
+    expect(retry).toBe('retry: 10000');
+    expect(event).toMatch(/^event: unavailable\ndata: /);
+    expect(JSON.parse(event!.split('data: ')[1]!)).toMatchObject({ error: { code: 'too_many_streams', message: expect.stringContaining('PUDDLE_MAX_STREAMS') } });
     // The plain document is not a stream: still served.
     expect((await fetch(`${hub.url}/v1/totals`, { headers: auth })).status).toBe(200);
     a.close();
