@@ -8,7 +8,7 @@ const since = (f: FailureState) => `${WHY[f.reason]} since ${f.since.slice(11, 1
 /** The running total the TV shows (all campaigns, all time), which a restart does not reset. */
 function total(t: LiveTotal | null, failing: FailureState | null): string {
   // Until 2026-12-02 a failed rebuild read `rebuilding` for ever.
-  if (!t && failing) return `LIVE TOTAL NOT REBUILT from the lake (${since(failing)}), retrying: the log says why; /v1/totals and /tv answer 503`;
+  if (!t && failing) return `LIVE TOTAL NOT REBUILT from the lake (${since(failing)}), retrying: the log says why; /v1/totals answers 503 and /tv shows no total`;
   if (!t) return 'live total rebuilding from the lake';
   if (!t.currency) return 'live total 0 (no donations yet)';
   const others = t.others.length ? `, + ${t.others.join(', ')}` : '';

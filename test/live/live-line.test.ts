@@ -77,7 +77,7 @@ describe('the live line', () => {
     hub = await startLiveHub(damaged, { totalsInBackground: true, totalsRetryMs: 100 });
     const failed = await lineShowing(hub, 'NOT REBUILT');
     // It read 'live total rebuilding from the lake' for as long as the hub ran.
-    expect(failed).toMatch(/^accepted since start 0 \| LIVE TOTAL NOT REBUILT from the lake \(failing since \d{2}:\d{2}:\d{2}Z\), retrying: the log says why; \/v1\/totals and \/tv answer 503 \| waiting to land 0/);
+    expect(failed).toMatch(/^accepted since start 0 \| LIVE TOTAL NOT REBUILT from the lake \(failing since \d{2}:\d{2}:\d{2}Z\), retrying: the log says why; \/v1\/totals answers 503 and \/tv shows no total \| waiting to land 0/);
     expect(failed).not.toContain('rebuilding');
     expect(failed).not.toContain(damaged);
     // The TV's answer says the same, not `warming_up` for ever.

@@ -305,7 +305,7 @@ describe('live totals API', () => {
     // broadcaster's own graphic frozen after every hub restart. It reconnects after a stream that ends.
     const app = Fastify();
     let failing = false;
-    await app.register(totalsRoutes, { keys: createKeyRing({ read: [READ_KEY] }), totals: new LiveTotals(), ready: () => false, rebuildFailing: () => failing });
+    await app.register(totalsRoutes, { keys: createKeyRing({ read: [READ_KEY] }), totals: new LiveTotals(), ready: () => false, rebuildFailing: () => (failing ? new Error('the lake could not be read') : undefined) });
     const ask = (url: string) => app.inject({ url, headers: { authorization: `Bearer ${READ_KEY}`, accept: 'text/event-stream' } });
     for (const [code, retry] of [['warming_up', 2000], ['totals_unavailable', 30000]] as const) {
       failing = code === 'totals_unavailable';
