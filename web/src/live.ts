@@ -30,6 +30,9 @@ export function followTotals(query: string, onDoc: (doc: TotalsDocument) => void
       onDoc(JSON.parse((e as MessageEvent<string>).data) as TotalsDocument);
     });
     source.addEventListener('open', () => onState('live'));
+    // The hub has no whole total yet (rebuilding, or its rebuild failing): it says so, ends the stream and
+    // names the wait (retry:), after which EventSource opens it again by itself.
+    source.addEventListener('unavailable', () => onState('reconnecting'));
     source.addEventListener('error', () => {
       onState('reconnecting');
       if (source?.readyState === EventSource.CLOSED) {
