@@ -31,6 +31,7 @@ import { SCHEDULE } from '../../schedules/schedule.js';
 import { startBankInbox } from './bank-inbox.js';
 import { warnIfOpen } from './home-dir.js';
 import { lockHome, openUnderLock, type HomeLock } from './home-lock.js';
+import { probePort } from './port-probe.js';
 import { parseImportOptions } from '../../connectors/bank/import-file.js';
 import { LandingThreads, type LandingThreadsOptions } from './landing-thread.js';
 import { createLocalRuntime } from './runtime.js';
@@ -179,6 +180,10 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
 async function openHub(opts: HubOptions): Promise<Hub> {
   const { config } = opts;
   const faults = sandboxFaults(config.sandboxFaults);
+  // Before anything heavy starts (landing, the live totals' rebuild): a taken port must not wait for them.
+  await probePort(config.host, config.port).catch((err: unknown) => {
+    throw listenFailure(err, config);
+  });
   const runtime = await createLocalRuntime({ home: config.home, clock: opts.clock });
   warnIfOpen(config.home);
   const counter = { accepted: 0 };
@@ -321,7 +326,9 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   try {
     url = await server.listen({ port: config.port, host: config.host });
   } catch (err) {
-    // Landing runs already: stop it before the lock goes, and say why in a line, not a stack trace.
+    // Taken since the probe: landing runs already, so stop it before the lock goes, close the server built for
+    // the listen, and say why in a line, not a stack trace.
+    await stopStep('HTTP server', () => server.close());
     await stopLanding(0);
     throw listenFailure(err, config);
   }
