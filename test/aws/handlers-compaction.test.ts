@@ -23,13 +23,13 @@ beforeAll(async () => {
 afterAll(() => stop());
 
 const transactions = PUDDLES.find((p) => p.name === 'transactions')!;
-const donation = (i: number, amount: number) =>
+const donation = (i: number, amount: number, occurredAt = '2026-11-27T20:15:03Z') =>
   makeEnvelope({
     contract: 'donation',
     version: 1,
     source: 'producer',
     delivery_id: `req-${i}`,
-    payload: { donation_id: `don_k${i}`, occurred_at: '2026-11-27T20:15:03Z', channel: 'ivr', amount_minor: amount, currency: 'GBP', campaign: 'compact' },
+    payload: { donation_id: `don_k${i}`, occurred_at: occurredAt, channel: 'ivr', amount_minor: amount, currency: 'GBP', campaign: 'compact' },
   });
 
 describe('compaction handler (schedule)', () => {
@@ -51,6 +51,23 @@ describe('compaction handler (schedule)', () => {
     for (const f of before) expect(await rt.store.get(f.key)).toBeNull();
     expect(await rt.store.get(after[0]!.key)).not.toBeNull();
     expect(await rt.query.query(sum)).toEqual([{ n: 4, total: 1000 }]);
+  });
+
+  it('fails the run after maintaining the rest when a lake file cannot be read, so its errors alarm fires', async () => {
+    // Two days of two files each, then one file of 2026-11-25 overwritten with bytes that are no Parquet.
+    for (const i of [10, 20]) {
+      await landEnvelopes({ puddle: transactions, store: rt.store, catalog, envelopes: [donation(i, 10, '2026-11-25T10:00:00Z'), donation(i + 1, 10, '2026-11-26T10:00:00Z')] });
+    }
+    const damaged = (await catalog.listFiles({ contract: 'donation', dt: '2026-11-25' }))[0]!.key;
+    await rt.store.put(damaged, 'not a parquet file, as a bad restore leaves it');
+
+    const run = makeCompactionHandler(async () => rt, () => ({ minFiles: 2, garbageAfterMs: 0 }))();
+    await expect(run).rejects.toThrow(
+      `compaction maintained the rest of the lake, but left 1 lake file(s) it cannot read:\nlake file ${damaged} is listed in the catalog but is missing or damaged: re-derive it from raw with puddle replay --contract donation, which replaces it (or restore it from a backup)`,
+    );
+    // The other day was merged and its retired files deleted; the damaged day waits, as it was, for a replay.
+    expect(await catalog.listFiles({ contract: 'donation', dt: '2026-11-26' })).toHaveLength(1);
+    expect((await catalog.listFiles({ contract: 'donation', dt: '2026-11-25' })).map((f) => f.key)).toContain(damaged);
   });
 
   it('reads its settings from the environment, refusing a wrong one by name', () => {

@@ -2,6 +2,7 @@
 // delete the files compaction retired once no query can still be reading them. First, on the Glue catalog, it
 // rewrites every symlink manifest left behind its catalog item by a process that died between the two writes
 // (GlueCatalog.repairManifests): otherwise Athena would keep reading the old list of a `dt` nothing changes again.
+import type { LakeFileError } from '../../../core/errors.js';
 import { log } from '../../../core/log.js';
 import { envSettings } from '../../../core/settings.js';
 import { collectGarbage, compactAll } from '../../../puddles/compact.js';
@@ -41,8 +42,20 @@ export function makeCompactionHandler(runtime: RuntimeSource, settings: () => Co
     const merged = compacted.filter((r) => r.inputs > 0);
     const summary = { manifestsRepaired, partitions: merged.length, filesMerged: merged.reduce((n, r) => n + r.inputs, 0), foldedContracts: folded.filter((f) => f.folded > 0).length, deleted };
     log.info('compaction finished', summary);
+    // Then the run fails, so puddle-function-errors-compaction fires (two failed runs in 30 minutes): until
+    // 2026-12-02 a damaged file was only logged, the run succeeded, and nothing told an operator. Failing reuses
+    // the alarm every deploy already has, rather than a metric and an alarm of its own; the rest was maintained
+    // above, so nothing waits on it. No loop: the schedule does not retry (retryAttempts 0), Lambda retries an
+    // async run at most twice, and each retry finds only the damaged partition left, until a replay or a restore.
+    if (unreadable.length) throw unreadableFiles(unreadable);
     return summary;
   };
+}
+
+/** The run's error for the files compaction could not read: a line each, with its key and what to do. */
+function unreadableFiles(unreadable: readonly LakeFileError[]): Error {
+  const lines = unreadable.map((e) => e.message).join('\n');
+  return new Error(`compaction maintained the rest of the lake, but left ${unreadable.length} lake file(s) it cannot read:\n${lines}`, { cause: unreadable });
 }
 
 export const handler = makeCompactionHandler(defaultRuntime);
