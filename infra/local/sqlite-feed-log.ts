@@ -7,6 +7,7 @@ import { openSqlite, type SqliteDatabase } from './sqlite.js';
 export class SqliteFeedLog implements FeedLog {
   readonly #db: SqliteDatabase;
   readonly #insert;
+  readonly #fillChangedAt;
   readonly #read;
   readonly #last;
 
@@ -24,9 +25,14 @@ export class SqliteFeedLog implements FeedLog {
     // logged has no changed_at (feeds.ts), and was served without one, so a supplier could not tell a correction
     // from the version it corrects. The hub appends every row of the lake again on start (FeedWriter.catchUp),
     // and that fills it in from the lake's _changed_at: an older home's log gets each row's own value, in place.
-    this.#insert = this.#db.prepare(`INSERT INTO feed_row (feed, record_id, row, appended_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT (feed, record_id) DO UPDATE SET row = json_set(row, '$.${CHANGED_AT}', json_extract(excluded.row, '$.${CHANGED_AT}'))
-      WHERE coalesce(json_type(row, '$.${CHANGED_AT}'), 'null') = 'null' AND json_type(excluded.row, '$.${CHANGED_AT}') = 'text'`);
+    this.#fillChangedAt = this.#db.prepare(`UPDATE feed_row SET row = json_set(row, '$.${CHANGED_AT}', json_extract(@row, '$.${CHANGED_AT}'))
+      WHERE feed = @feed AND record_id = @recordId
+        AND coalesce(json_type(row, '$.${CHANGED_AT}'), 'null') = 'null' AND json_type(@row, '$.${CHANGED_AT}') = 'text'`);
+    // Only a row not yet logged is inserted, so only it takes a position. An upsert (INSERT ... ON CONFLICT) or
+    // INSERT OR IGNORE takes an AUTOINCREMENT number even when the row is already there: until 2026-12-02 each
+    // start's catch-up moved every later position on by the size of the lake.
+    this.#insert = this.#db.prepare(`INSERT INTO feed_row (feed, record_id, row, appended_at)
+      SELECT @feed, @recordId, @row, @at WHERE NOT EXISTS (SELECT 1 FROM feed_row WHERE feed = @feed AND record_id = @recordId)`);
     // A feed's last position without visiting its rows (the unique index is ordered by record id, not position).
     this.#db.exec('CREATE INDEX IF NOT EXISTS feed_row_position ON feed_row (feed, position)');
     this.#read = this.#db.prepare('SELECT position, row FROM feed_row WHERE feed = ? AND position > ? ORDER BY position LIMIT ?');
@@ -37,7 +43,10 @@ export class SqliteFeedLog implements FeedLog {
     if (!entries.length) return;
     const now = new Date().toISOString();
     this.#db.transaction(() => {
-      for (const e of entries) this.#insert.run(feed, e.recordId, JSON.stringify(e.row), now);
+      for (const e of entries) {
+        const row = { feed, recordId: e.recordId, row: JSON.stringify(e.row) };
+        if (!this.#insert.run({ ...row, at: now }).changes) this.#fillChangedAt.run(row);
+      }
     })();
   }
 

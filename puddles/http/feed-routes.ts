@@ -22,7 +22,11 @@ export interface FeedRoutesOptions {
   clock?: Clock;
 }
 
-const CURSOR = /^\d{1,15}$/;
+/**
+ * A cursor as the hub hands one out: a position in decimal, no leading zero (0, the start, is taken too). `007`
+ * was read as 7 and, on an empty page, echoed back as `next` in a spelling the hub never gives (until 2026-12-02).
+ */
+const CURSOR = /^(?:0|[1-9]\d{0,14})$/;
 
 export async function feedRoutes(app: FastifyInstance, opts: FeedRoutesOptions): Promise<void> {
   const maxLimit = opts.maxLimit ?? 1000;
