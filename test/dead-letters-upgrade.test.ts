@@ -14,19 +14,25 @@ const EMAIL = 'jane.donor@example.org';
 const DUCKDB_REASON = `Error: Conversion Error: Could not convert string '${EMAIL}' to INT32\n\nLINE 1: SELECT CAST('${EMAIL}' AS INTEGER)`;
 const TYPE_REASON = `TypeError: Cannot read properties of undefined (reading '${EMAIL}')`;
 const LEFT_OUT = 'message left out (it can quote the record)';
+/** What a hub from earlier on 2026-12-02 kept: errorReason's form already, which the rewrite must leave alone. */
+const TODAY_REASONS = [
+  'RecordError: payload.amount_minor: must be at most 1000000000000: ten billion with cents; payload.status: must be one of pledged, paid (in any case; canceled means cancelled)',
+  `Conversion Error: ${LEFT_OUT}`,
+  'RetriableError (caused by Error ENOSPC): disk_full',
+];
 
 const homes: string[] = [];
 afterEach(() => {
   for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true });
 });
 
-/** queue.db as the hub of 2026-11-30 wrote it (its schema, written directly), with three dead letters. */
-function olderHome(): string {
+/** queue.db as the hub of 2026-11-30 wrote it (its schema, written directly), with three dead letters, then `later` ones. */
+function olderHome(later: readonly string[] = []): string {
   const home = mkdtempSync(join(tmpdir(), 'puddle-older-dead-letters-'));
   homes.push(home);
   const db = olderQueue(home);
   const insert = db.prepare(`INSERT INTO queue_dead_letters (sub_id, body, attempts, reason, failed_at) VALUES (1, ?, 5, ?, '2026-11-29T20:15:00.000Z')`);
-  for (const [id, reason] of [['d1', DUCKDB_REASON], ['d2', DUCKDB_REASON], ['d3', TYPE_REASON]] as const) insert.run(JSON.stringify({ id, contract: 'donation' }), reason);
+  for (const [id, reason] of [['d1', DUCKDB_REASON], ['d2', DUCKDB_REASON], ['d3', TYPE_REASON], ...later.map((r, i) => [`t${i}`, r])]) insert.run(JSON.stringify({ id, contract: 'donation' }), reason);
   db.close();
   return home;
 }
@@ -62,6 +68,20 @@ describe("an older hub's dead letters after the upgrade", () => {
       expect((await again.deadLetters('transactions')).map((d) => d.reason)).toContain('RecordError: payload.amount_minor: is required');
     } finally {
       await again.close();
+    }
+  });
+
+  it("leaves the reasons already in errorReason's form as they are, beside an older hub's in the same queue", async () => {
+    // A home a hub from earlier on 2026-12-02 ran on: it wrote errorReason's reasons, and the rewrite had not come yet.
+    const home = olderHome(TODAY_REASONS);
+    const queue = new SqliteQueue(join(home, 'queue.db'), { backgroundWrites: false, backgroundCheckpoints: false });
+    try {
+      // Until 2026-12-02 these read "RecordError: message left out ...", "Error: message left out ...", "RetriableError ...: message left out ...".
+      expect((await queue.deadLetters('transactions')).map((d) => d.reason)).toEqual([
+        `Conversion Error: ${LEFT_OUT}`, `Conversion Error: ${LEFT_OUT}`, `TypeError: ${LEFT_OUT}`, ...TODAY_REASONS,
+      ]);
+    } finally {
+      await queue.close();
     }
   });
 });

@@ -2,7 +2,7 @@
 // `puddle dead-letters`. That command runs in a process of its own, often while the hub runs: both open the
 // same WAL file, and SQLite serialises their writes (busy_timeout), so moving dead letters back is safe beside
 // a running hub, whose consumers simply find them visible at their next claim.
-import { errorReason } from '../../core/error-reason.js';
+import { errorReason, isErrorReason } from '../../core/error-reason.js';
 import type { SqliteDatabase } from './sqlite.js';
 
 export interface DeadLetterSummary {
@@ -45,6 +45,9 @@ const REASONS_SAFE = 'dead_letter_reasons_safe';
  * after an upgrade. So the first time today's code opens a queue.db (the hub's queue or the command), the reasons
  * it holds are rewritten as errorReason makes them, from the name and message the older hub joined with ': ': the
  * error's kind, the message left out. Every reason written after that is errorReason's already, so it runs once.
+ * A reason already in errorReason's form (a hub from earlier on 2026-12-02 wrote those, before this rewrite) is
+ * left as it is: read as a name and message, "RecordError: payload.amount_minor: must not be negative" lost its
+ * field ("message left out") and "Conversion Error: ..." its type ("Error").
  */
 export function forgetOlderReasons(db: SqliteDatabase): void {
   // Read first: once marked (every open after the first), no write transaction, which would wait on the hub's writer.
@@ -53,7 +56,9 @@ export function forgetOlderReasons(db: SqliteDatabase): void {
   db.transaction(() => {
     if (marked()) return;
     const update = db.prepare(`UPDATE queue_dead_letters SET reason = ? WHERE reason = ?`);
-    for (const reason of db.prepare(`SELECT DISTINCT reason FROM queue_dead_letters`).pluck().all() as string[]) update.run(olderReason(reason), reason);
+    for (const reason of db.prepare(`SELECT DISTINCT reason FROM queue_dead_letters`).pluck().all() as string[]) {
+      if (!isErrorReason(reason)) update.run(olderReason(reason), reason);
+    }
     db.prepare(`INSERT INTO queue_meta (k, v) VALUES (?, 1)`).run(REASONS_SAFE);
   }).immediate();
 }
