@@ -56,7 +56,7 @@ describe('a lake whose catalog.db is gone', () => {
     closeSync(fd);
     const query = await runPuddle(['query', 'SELECT count(*) AS n FROM donation'], env);
     expect(query.code).toBe(2);
-    expect(query.stderr.trim()).toBe(`puddle query: ${catalogPath} is damaged (SQLITE_NOTADB): SQLite cannot read it. Restore catalog.db from a backup; nothing was changed`);
+    expect(query.stderr.trim()).toBe(`puddle query: ${catalogPath} is damaged (SQLITE_NOTADB): SQLite cannot read it. Restore catalog.db from a backup, or, with none, rebuild it from the lake's raw files: puddle catalog rebuild; nothing was changed`);
   });
 
   it('stops query with exit 2 when catalog.db is an empty file (a copy or restore cut short), and leaves it empty', async () => {

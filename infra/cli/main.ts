@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import('./commands/export.js')).exportView,
   compact: async () => (await import('./commands/compact.js')).compact,
   replay: async () => (await import('./commands/replay.js')).replay,
+  catalog: async () => (await import('./commands/catalog.js')).catalog,
   'dead-letters': async () => (await import('./commands/dead-letters.js')).deadLetters,
   quarantine: async () => (await import('./commands/quarantine.js')).quarantine,
   demo: async () => (await import('./commands/demo.js')).demo,

@@ -28,8 +28,9 @@ export class SqliteCatalog implements Catalog {
   readonly #bump: () => void;
   readonly #generation: () => number;
 
-  constructor(path: string) {
-    refuseNewCatalogOverLake(path);
+  /** `rebuilding`: only for `puddle catalog rebuild`, which makes a new catalog over a lake on purpose. */
+  constructor(path: string, opts: { rebuilding?: boolean } = {}) {
+    if (!opts.rebuilding) refuseNewCatalogOverLake(path);
     try {
       this.#db = openSqlite(path);
       this.#db.exec(`

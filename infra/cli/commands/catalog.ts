@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+
+import { ConfigError } from '../../../core/errors.js';
+import { defineCommand } from '../command.js';
+import { existingHome } from '../local-runtime.js';
+
+export const catalog = defineCommand({
+  name: 'catalog',
+  summary: "Rebuild a lost or damaged catalog.db from the lake's raw files, with the hub stopped (only when there is no backup to restore).",
+  usage: 'puddle catalog rebuild',
+  options: {},
+  async run({ positionals }) {
+    if (positionals.length !== 1 || positionals[0] !== 'rebuild') {
+      process.stderr.write(`puddle catalog: the one subcommand is rebuild: puddle catalog rebuild\n`);
+      return 2;
+    }
+    const home = existingHome();
+    // Loaded here, not at the top: `puddle catalog --help` loads nothing that runs.
+    const [{ lockHome }, { catalogProblem, moveCatalogAside }, { SqliteCatalog }, { FsObjectStore }, { findRawFiles, rebuildFromRaw }] = await Promise.all([
+      import('../../local/home-lock.js'),
+      import('../../local/catalog-file.js'),
+      import('../../local/sqlite-catalog.js'),
+      import('../../local/fs-object-store.js'),
+      import('../../../puddles/catalog-rebuild.js'),
+    ]);
+    // The hub's lock: a hub landing meanwhile would register files in the catalog being moved aside.
+    const lock = lockHome(home, 'puddle catalog rebuild');
+    try {
+      const path = join(home, 'catalog.db');
+      const problem = catalogProblem(path);
+      if (problem === null) {
+        throw new ConfigError(
+          `${path} is whole: SQLite reads it and its quick check passes. A rebuild is only for a catalog that is missing or damaged; nothing was changed ` +
+            '(to re-derive one contract from raw, use puddle replay --contract C)',
+        );
+      }
+      const store = new FsObjectStore(home);
+      // Read every raw file before touching anything: a damaged one stops the rebuild with nothing changed.
+      const raw = await findRawFiles(store);
+      const aside = moveCatalogAside(path);
+      if (aside) process.stderr.write(`puddle catalog: the ${problem} catalog was moved aside to ${aside} (not deleted)\n`);
+      const rebuilt = new SqliteCatalog(path, { rebuilding: true });
+      try {
+        const result = await rebuildFromRaw(store, rebuilt, raw);
+        process.stdout.write(`${JSON.stringify({ catalog: problem, movedAside: aside, ...result })}\n`);
+        return 0;
+      } finally {
+        rebuilt.close();
+      }
+    } finally {
+      lock.release();
+    }
+  },
+});
