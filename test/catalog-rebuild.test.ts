@@ -17,6 +17,7 @@ let lake: Lake;
 let catalogPath: string;
 let env: Record<string, string>;
 let totals: unknown;
+let boxes: unknown;
 
 const TOTALS_SQL =
   "SELECT (SELECT count(*) FROM donation) AS donations, (SELECT sum(amount_minor) FROM donation) AS donated, " +
@@ -32,6 +33,13 @@ function payment(id: string, amount: number) {
 
 async function queryTotals(): Promise<unknown> {
   const r = await runPuddle(['query', TOTALS_SQL, '--format', 'json'], env);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+/** The totals report (pledges per 15-minute box), as the TV's totals are checked against. */
+async function reportTotals(): Promise<unknown> {
+  const r = await runPuddle(['report', 'totals', '--format', 'json'], env);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout);
 }
@@ -79,6 +87,8 @@ beforeAll(async () => {
   lake.catalog.close();
   totals = await queryTotals();
   expect(totals).toEqual([{ donations: 3, donated: 900 + 101 + 102, payments: 2, paid: 1200, corrected: 900 }]);
+  boxes = await reportTotals();
+  expect(JSON.stringify(boxes)).toContain('1103');
 }, 120_000);
 
 afterAll(async () => {
@@ -117,6 +127,7 @@ describe('puddle catalog rebuild', () => {
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ catalog: 'missing', movedAside: null, rawFiles: rawFilesOnDisk().length, rawRows: 7 });
     expect(await queryTotals()).toEqual(totals);
+    expect(await reportTotals()).toEqual(boxes);
     const keys = await registeredKeys();
     expect(keys.filter((k) => k.startsWith('lake/raw/'))).toEqual(rawFilesOnDisk());
     // The old landed (b-), compacted (c-) and current-state files stay on disk, unregistered: only replay's are live.
@@ -147,5 +158,25 @@ describe('puddle catalog rebuild', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ catalog: 'damaged', movedAside: path.join(lake.dir, aside[0]!) });
     expect(r.stderr).toContain(`moved aside to ${path.join(lake.dir, aside[0]!)} (not deleted)`);
     expect(await queryTotals()).toEqual(totals);
+  }, 120_000);
+
+  it('refuses a lake with no raw file to rebuild from, and changes nothing', async () => {
+    const bare = await createLake();
+    try {
+      await bare.subscribeAll();
+      await bare.queue.publish([donation('bare-1', 100)]);
+      await bare.consumer('transactions').drain();
+      await bare.engine.close();
+      bare.catalog.close();
+      const bareCatalog = path.join(bare.dir, 'catalog.db');
+      for (const suffix of ['', '-wal', '-shm']) rmSync(bareCatalog + suffix, { force: true });
+      const r = await runPuddle(['catalog', 'rebuild'], { ...env, PUDDLE_HOME: bare.dir }, { timeoutMs: 120_000 });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`${path.join(bare.dir, 'lake', 'raw')} holds no raw file to rebuild it from`);
+      expect(existsSync(bareCatalog)).toBe(false);
+    } finally {
+      await bare.queue.close();
+      rmSync(bare.dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });

@@ -37,6 +37,13 @@ export const catalog = defineCommand({
       const store = new FsObjectStore(home);
       // Read every raw file before touching anything: a damaged one stops the rebuild with nothing changed.
       const raw = await findRawFiles(store);
+      // A lake whose other files have no raw trail would rebuild as an empty lake (a total of 0): the very thing
+      // the catalog refusal guards against.
+      if (!raw.files.length) {
+        throw new ConfigError(
+          `${path} is ${problem}, and ${join(home, 'lake', 'raw')} holds no raw file to rebuild it from: restore catalog.db from a backup; nothing was changed`,
+        );
+      }
       const aside = moveCatalogAside(path);
       if (aside) process.stderr.write(`puddle catalog: the ${problem} catalog was moved aside to ${aside} (not deleted)\n`);
       const rebuilt = new SqliteCatalog(path, { rebuilding: true });
