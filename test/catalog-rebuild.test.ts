@@ -105,6 +105,9 @@ describe('puddle catalog rebuild', () => {
     expect(r.stderr).toContain('only for a catalog that is missing or damaged; nothing was changed');
     expect(await registeredKeys()).toEqual(before);
     expect(readdirSync(lake.dir).filter((n) => n.includes('.damaged-'))).toEqual([]);
+    const bare = await runPuddle(['catalog'], env);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toBe('puddle catalog: the one subcommand is rebuild: puddle catalog rebuild\n');
   }, 120_000);
 
   it('is refused while a hub holds the home', async () => {

@@ -59,6 +59,7 @@ describe('the puddle CLI, without a lake', () => {
       ['dead-letters', 'redrive'],
       ['compact'],
       ['replay', '--contract', 'donation'],
+      ['catalog', 'rebuild'],
       ['land'],
     ];
     const results = await Promise.all(commands.map((args) => runPuddle(args, { PUDDLE_HOME: typo })));
