@@ -109,11 +109,14 @@ export class RepeatedFailure {
     this.#unlogged = 0;
   }
 
-  /** It worked: if it was failing, one line says so, with how many failures there were. */
-  succeeded(message: string): void {
+  /**
+   * It worked: if it was failing, one line says so, with how many failures there were; at `level`, which a
+   * failure whose lines an operator watches at warn gives as 'warn', so that filter shows both its ends.
+   */
+  succeeded(message: string, level: 'info' | 'warn' = 'info'): void {
     if (!this.#state) return;
     const s = this.#state;
     this.#state = null;
-    log.info(message, { ...this.#opts.fields, failures: s.failures, since: s.since });
+    log[level](message, { ...this.#opts.fields, failures: s.failures, since: s.since });
   }
 }

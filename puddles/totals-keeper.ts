@@ -51,7 +51,8 @@ export class TotalsKeeper {
       try {
         await this.rebuild();
         this.#rebuildError = undefined;
-        this.#rebuildFailing.succeeded('live totals rebuilt from the lake after failing');
+        // At warn, as its failure is: an operator at PUDDLE_LOG_LEVEL=warn saw it fail and must see it end.
+        this.#rebuildFailing.succeeded('live totals rebuilt from the lake after failing', 'warn');
         if (!this.#stopped) this.startDriftChecks(driftCheckMs);
       } catch (err) {
         this.#rebuildError = err;

@@ -243,7 +243,13 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   // `ok` false, but the hub still accepts: its events wait in the queue, durably, and refusing them would move
   // the backlog to producers that may have nowhere to keep it. A queue failure is reported for a minute after
   // the last failed publish (RepeatedFailure's staleMs): a balancer that stopped sending gets the hub back to
-  // try again, rather than never, since only a publish tells whether the queue commits.
+  // try again, rather than never, since only a publish tells whether the queue commits. The live totals'
+  // rebuild from the lake failing (a damaged lake file, retried) is reported as `totals` and changes neither `ok`
+  // nor the status: events are accepted and land meanwhile, and only /v1/totals and /tv go without a total.
+  const totalsHealth = () => {
+    const rebuildFailing = keeper.rebuildFailing();
+    return { ready: keeper.ready, ...(rebuildFailing ? { failing_since: rebuildFailing.since } : {}) };
+  };
   const health = () => {
     const l = lag();
     const queueFailing = commits.current();
@@ -258,6 +264,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
         ...(l.reported ? { waiting: l.waiting, oldest_waiting_s: l.oldestWaitingMs / 1000, bound: l.bound, behind: l.behind } : { starting: true }),
         ...(failing ? { failing: landingFailing } : {}),
       },
+      totals: totalsHealth(),
     };
   };
   const server = buildServer({

@@ -95,12 +95,36 @@ describe('the live totals over a donation file damaged while the hub was stopped
     // A bad disk while the hub was down: every donation file cut short; raw, which replay reads, is intact.
     for (const f of files) truncateSync(join(home, f.key), 100);
 
+    // The hub's own log lines, as an operator filtering at warn reads them.
+    const lines: { level: string; msg: string }[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      for (const l of String(chunk).split('\n')) if (l.startsWith('{')) lines.push(JSON.parse(l) as { level: string; msg: string });
+      return true;
+    });
+    try {
+      await damagedThenRecovered(files.map((f) => f.key));
+    } finally {
+      spy.mockRestore();
+    }
+    const atWarn = lines.filter((l) => l.level === 'warn' || l.level === 'error').map((l) => l.msg);
+    expect(atWarn).toContain('live totals could not be rebuilt from the lake; /v1/totals answers 503; trying again every 0.1 s');
+    expect(atWarn).toContain('live totals rebuilt from the lake after failing');
+  }, 90_000);
+
+  async function damagedThenRecovered(keys: string[]): Promise<void> {
     hub = await startLiveHub(home, { totalsRetryMs: 100 });
+    // Health keeps `ok` and its 200 (events are accepted and land meanwhile) and says the totals are not rebuilt.
+    const healthRes = await fetch(`${hub.url}/healthz`);
+    expect(healthRes.status).toBe(200);
+    const health = (await healthRes.json()) as { ok: boolean; totals: { ready: boolean; failing_since?: string } };
+    expect(health.ok).toBe(true);
+    expect(health.totals.ready).toBe(false);
+    expect(Date.parse(health.totals.failing_since ?? '')).not.toBeNaN();
     const refused = await getJson(`${hub.url}/v1/totals`, READ_KEY);
     expect(refused.status).toBe(503);
     const body = (await refused.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('lake_file_unavailable');
-    expect(files.map((f) => f.key)).toContain(body.error.message.split(' ')[2]);
+    expect(keys).toContain(body.error.message.split(' ')[2]);
     expect(body.error.message).toContain('puddle replay --contract donation');
     expect(body.error.message).not.toContain(home);
 
@@ -115,5 +139,7 @@ describe('the live totals over a donation file damaged while the hub was stopped
       },
       { timeout: 20_000, interval: 100 },
     );
-  }, 90_000);
+    expect(await (await fetch(`${live.url}/healthz`)).json()).toMatchObject({ ok: true, totals: { ready: true } });
+    expect(((await (await fetch(`${live.url}/healthz`)).json()) as { totals: object }).totals).not.toHaveProperty('failing_since');
+  }
 });
