@@ -2,7 +2,7 @@
 // empty catalog read as an empty lake: `puddle query` answered 0 donations with exit 0 and made the empty
 // file, and a hub started on it rebuilt its live total from nothing. Now every command stops, exit code 2,
 // saying what is wrong and what to do, and changes nothing.
-import { existsSync, openSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,4 +69,23 @@ describe('a lake whose catalog.db is gone', () => {
     expect(query.stderr).toContain(`puddle query: ${catalogPath} is empty, but ${path.join(lake.dir, 'lake')} holds Parquet files`);
     expect(statSync(catalogPath).size).toBe(0);
   });
+
+  it('stops query and start with exit 2 naming the file and the code when catalog.db cannot be opened, not with a stack trace', async () => {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(catalogPath + suffix, { force: true });
+    // No permission to it; as root, which reads anything, a directory where the file should be.
+    if (process.getuid?.() === 0) mkdirSync(catalogPath);
+    else {
+      const fd = openSync(catalogPath, 'w');
+      writeSync(fd, Buffer.alloc(8192, 0x5a));
+      closeSync(fd);
+      chmodSync(catalogPath, 0o000);
+    }
+    const said = `${catalogPath} cannot be opened (SQLITE_CANTOPEN): check that it is a file (with its folder) the user running puddle can read and write, and that the disk is mounted writable; nothing was changed`;
+    const query = await runPuddle(['query', 'SELECT count(*) AS n FROM donation'], env);
+    expect(query.code).toBe(2);
+    expect(query.stderr.trim()).toBe(`puddle query: ${said}`);
+    const start = await runPuddle(['start', '--no-schedule'], env, { timeoutMs: 60_000 });
+    expect(start.code).toBe(2);
+    expect(start.stderr.trim()).toBe(`puddle start: ${said}`);
+  }, 120_000);
 });

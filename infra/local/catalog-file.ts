@@ -2,7 +2,7 @@
 // reads as an empty lake: after `rm catalog.db` (or a restore that left it out) `puddle query` answered 0
 // donations with exit 0, and a hub started on it rebuilt its live total from nothing and showed only what
 // came in after, without a word. A damaged one ended in better-sqlite3's stack trace. Both now stop with one
-// line saying what is wrong and what to do (a ConfigError: exit code 2).
+// line saying what is wrong and what to do (a ConfigError: exit code 2), as does one SQLite cannot open at all.
 import { existsSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -73,8 +73,8 @@ export function catalogProblem(path: string): 'missing' | 'empty' | 'damaged' | 
     const check = db.pragma('quick_check', { simple: true });
     return check === 'ok' ? null : 'damaged';
   } catch (err) {
-    if (damagedCatalogError(path, err) !== err) return 'damaged';
-    throw err;
+    if (DAMAGED.has(codeOf(err) ?? '')) return 'damaged';
+    throw catalogOpenError(path, err);
   } finally {
     db?.close();
   }
@@ -97,9 +97,24 @@ export function moveCatalogAside(path: string, now: Date = new Date()): string |
   return moved ? aside : null;
 }
 
-/** A ConfigError for a catalog SQLite cannot read, else the error itself. */
-export function damagedCatalogError(path: string, err: unknown): unknown {
+/** An error's code: SQLite's (SQLITE_CANTOPEN...) or the system's (EACCES...), when it has one. */
+function codeOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !DAMAGED.has(code)) return err;
-  return new ConfigError(`${path} is damaged (${code}): SQLite cannot read it. Restore catalog.db from a backup, or, with none, rebuild it from the lake's raw files: puddle catalog rebuild; nothing was changed`, { cause: err });
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * A ConfigError (one line, exit 2) for a catalog SQLite cannot open or read, naming the file and the code of
+ * what stopped it; an error without a code is returned as it is. Damaged (not a database, broken pages): what to
+ * restore. Anything else (no permission, a directory in its place, a read-only disk): what to check. Until
+ * 2026-12-02 these ended in better-sqlite3's stack trace on every command. The error's own words are not
+ * shown: the code says which, and they may name paths.
+ */
+export function catalogOpenError(path: string, err: unknown): unknown {
+  const code = codeOf(err);
+  if (code === undefined) return err;
+  if (DAMAGED.has(code)) {
+    return new ConfigError(`${path} is damaged (${code}): SQLite cannot read it. Restore catalog.db from a backup, or, with none, rebuild it from the lake's raw files: puddle catalog rebuild; nothing was changed`, { cause: err });
+  }
+  return new ConfigError(`${path} cannot be opened (${code}): check that it is a file (with its folder) the user running puddle can read and write, and that the disk is mounted writable; nothing was changed`, { cause: err });
 }

@@ -2,7 +2,7 @@
 // Removed files are remembered as garbage for a while, because a reader that listed them a moment
 // ago may still be reading them; the caller deletes the objects once takeGarbage hands them back.
 import type { Catalog, CatalogFile, TableRef } from '../../core/ports.js';
-import { damagedCatalogError, refuseNewCatalogOverLake } from './catalog-file.js';
+import { catalogOpenError, refuseNewCatalogOverLake } from './catalog-file.js';
 import { openSqlite, type SqliteDatabase } from './sqlite.js';
 
 interface FileRow {
@@ -43,7 +43,7 @@ export class SqliteCatalog implements Catalog {
       INSERT OR IGNORE INTO meta (name, value) VALUES ('generation', 0);
     `);
     } catch (err) {
-      throw damagedCatalogError(path, err);
+      throw catalogOpenError(path, err);
     }
     // Catalogs made before current state existed lack its two columns: every file there is unfolded history.
     const have = new Set((this.#db.prepare(`PRAGMA table_info(files)`).all() as { name: string }[]).map((c) => c.name));
