@@ -106,13 +106,18 @@ function codeOf(err: unknown): string | undefined {
 /**
  * A ConfigError (one line, exit 2) for a catalog SQLite cannot open or read, naming the file and the code of
  * what stopped it; an error without a code is returned as it is. Damaged (not a database, broken pages): what to
- * restore. Anything else (no permission, a directory in its place, a read-only disk): what to check. Until
+ * restore. Busy (held by another process past SQLite's wait): try again. Anything else (no permission, a directory
+ * in its place, a read-only disk): what to check. Until
  * 2026-12-02 these ended in better-sqlite3's stack trace on every command. The error's own words are not
  * shown: the code says which, and they may name paths.
  */
 export function catalogOpenError(path: string, err: unknown): unknown {
   const code = codeOf(err);
   if (code === undefined) return err;
+  // Another process held its write lock past busy_timeout (sqlite.ts): nothing is wrong with the file.
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new ConfigError(`${path} is busy (${code}): another process (a hub or a puddle command on this home) held it longer than SQLite waits; try again once it has finished; nothing was changed`, { cause: err });
+  }
   if (DAMAGED.has(code)) {
     return new ConfigError(`${path} is damaged (${code}): SQLite cannot read it. Restore catalog.db from a backup, or, with none, rebuild it from the lake's raw files: puddle catalog rebuild; nothing was changed`, { cause: err });
   }
