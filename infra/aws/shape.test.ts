@@ -19,7 +19,7 @@ import {
   HANDLERS,
   QUEUES,
   rateExpression,
-  syncSchedules,
+  scheduleSpecs,
   VISIBILITY_PER_CONSUMER_TIMEOUT,
 } from './shape.js';
 
@@ -88,7 +88,7 @@ describe('the AWS shape, derived from the code', () => {
   });
 
   it('has one sync schedule per schedules/ entry, as whole-minute rates', () => {
-    expect(syncSchedules().map((s) => s.input.connector)).toEqual(SCHEDULE.map((e) => e.connector));
+    expect(scheduleSpecs().filter((s) => s.handler === 'sync').map((s) => s.input.connector)).toEqual(SCHEDULE.map((e) => e.connector));
     expect(rateExpression(60)).toBe('rate(1 minute)');
     expect(rateExpression(300)).toBe('rate(5 minutes)');
     expect(() => rateExpression(90)).toThrow(/whole minutes/);

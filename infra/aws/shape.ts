@@ -615,11 +615,3 @@ export function scheduleSpecs(opts: { names?: ResourceNames; connectors?: readon
     },
   ];
 }
-
-/** The default stack's schedules: every entry. */
-export const SCHEDULES: readonly ScheduleSpec[] = scheduleSpecs();
-
-/** The schedules that come from `schedules/`, one per entry. */
-export function syncSchedules(): ScheduleSpec[] {
-  return SCHEDULES.filter((s) => s.handler === 'sync');
-}
