@@ -45,7 +45,7 @@ const VIA = ['inject', 'socket'] as const;
 type Via = (typeof VIA)[number];
 const listening = new WeakMap<FastifyInstance, Promise<string>>();
 
-async function request(via: Via, app: FastifyInstance, req: { method: 'GET' | 'POST'; url: string; headers?: Record<string, string>; payload?: string | Buffer }): Promise<Answer> {
+async function request(via: Via, app: FastifyInstance, req: { method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS'; url: string; headers?: Record<string, string>; payload?: string | Buffer }): Promise<Answer> {
   if (via === 'inject') {
     const res = await app.inject(req);
     return { statusCode: res.statusCode, body: res.body, headers: res.headers as Record<string, string>, json: () => res.json() };
@@ -438,6 +438,31 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     const envs = await drain();
     expect(envs.map((e) => e.key).filter((k) => !k.startsWith('after-'))).toEqual([]);
     expect(envs).toHaveLength(cases.length);
+  });
+
+  it('answers a method a known path does not take with 405 and Allow, key or none, and publishes nothing', async () => {
+    await drain();
+    const before = fastPathRequests(app);
+    const body = JSON.stringify({ events: [donation('wrong-method')] });
+    for (const method of ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const) {
+      // With the producer's key and a body the fast path would take if it were a POST, and with no key at all: the
+      // path is no secret (a POST without a key answers 401, an unknown path 404), so the method is checked first.
+      for (const headers of [{ ...auth, 'content-type': 'application/json' }, {}]) {
+        const hasBody = method !== 'GET' && method !== 'HEAD' && 'authorization' in headers;
+        const res = await request(via, app, { method, url: '/v1/events', headers, ...(hasBody ? { payload: body } : {}) });
+        const what = `${method} ${'authorization' in headers ? 'with' : 'without'} a key`;
+        expect(res.statusCode, what).toBe(405);
+        expect(res.headers.allow, what).toBe('POST');
+        if (method === 'HEAD') continue;
+        expect(res.json(), what).toEqual({ error: { code: 'method_not_allowed', message: `this path does not take ${method}; it takes POST (see Allow)` } });
+      }
+    }
+    const health = await request(via, app, { method: 'POST', url: '/healthz' });
+    expect([health.statusCode, health.headers.allow]).toEqual([405, 'GET, HEAD']);
+    const unknown = await request(via, app, { method: 'DELETE', url: '/v1/eventz' });
+    expect([unknown.statusCode, unknown.headers.allow, unknown.json()]).toEqual([404, undefined, { error: { code: 'not_found', message: 'no such route' } }]);
+    expect(fastPathRequests(app) - before).toBe(0);
+    expect(await queue.depth('raw')).toBe(0);
   });
 
   it('takes plain producer requests on the fast path over a socket, and leaves the rest to Fastify', async () => {

@@ -1,4 +1,5 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { METHODS } from 'node:http';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ClosedError, LakeFileError, RetriableError } from '../errors.js';
 import { log } from '../log.js';
 
@@ -80,6 +81,26 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   void sendError(reply, 500, 'internal', 'internal error');
 }
 
-export function notFoundHandler(_req: FastifyRequest, reply: FastifyReply): void {
-  void sendError(reply, 404, 'not_found', 'no such route');
+/**
+ * What answers a request no route took: 405 with `Allow` when its path is a route's under other methods (RFC 9110
+ * 15.5.6), else 404. Fastify's router sends both to its not-found handler, so until 2026-12-02 `DELETE /v1/events`,
+ * `POST /v1/totals` and an `OPTIONS` preflight were 404 "no such route", and a client's developer looked for a typo
+ * in the path. The methods come from Fastify's own router (`findRoute` matches a request's path as routing does),
+ * so the answer cannot drift from the routes; the producer's fast path never gets here.
+ *
+ * It runs before any key is checked (the scope hooks belong to the routes, which did not match): the paths are no
+ * secret, as a GET without a key already answers 401 where an unknown path answers 404, and `/v1/feeds/<name>`
+ * answers alike for every name, so a 405 tells a client without a key nothing a GET would not.
+ */
+export function noRouteHandler(app: FastifyInstance): (req: FastifyRequest, reply: FastifyReply) => void {
+  return (req, reply) => {
+    const allow = METHODS.filter((m) => m !== req.method && app.findRoute({ method: m, url: req.url }) !== null);
+    if (allow.length === 0) {
+      void sendError(reply, 404, 'not_found', 'no such route');
+      return;
+    }
+    // The method is one of node's known tokens (its parser refuses others); the URL is not echoed (`/tv?key=`).
+    const methods = allow.join(', ');
+    void sendError(reply.header('allow', methods), 405, 'method_not_allowed', `this path does not take ${req.method}; it takes ${methods} (see Allow)`);
+  };
 }

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Clock, Queue } from '../ports.js';
 import { createKeyRing, type KeyRing } from './auth.js';
-import { errorHandler, notFoundHandler } from './errors.js';
+import { errorHandler, noRouteHandler } from './errors.js';
 import { producerFastPath, type FastPath } from './producer-fast-path.js';
 import { eventsAcceptor, producerKeyCheck, producerRoutes } from './producer-routes.js';
 import { registerJsonBody } from './raw-body.js';
@@ -100,7 +100,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     });
   }
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  app.setNotFoundHandler(noRouteHandler(app));
 
   // 200 while the process accepts events: a backlog or failing landing is reported, not failed, because the
   // producer still accepts (the queue is durable) and a balancer that dropped it would turn lag into lost

@@ -152,9 +152,9 @@ describe('supplier feeds: GET /v1/feeds/giro_requests', () => {
     expect(JSON.stringify(all)).not.toContain(FEED_KEY);
   });
 
-  it('answers no HEAD, so nothing is recorded as served that was not', async () => {
+  it('answers no HEAD (405, Allow: GET), so nothing is recorded as served that was not', async () => {
     const res = await fetch(`${hub.url}/v1/feeds/giro_requests?after=1&limit=3`, { method: 'HEAD', headers: { authorization: `Bearer ${FEED_KEY}` } });
-    expect(res.status).toBe(404);
+    expect([res.status, res.headers.get('allow')]).toEqual([405, 'GET']);
     await waitLanded(hub);
     const recorded = await hub.runtime.query.query(`SELECT count(*)::INTEGER AS n FROM feed_fetch WHERE "after" = '1' AND "rows" = 3`);
     expect(recorded).toEqual([{ n: 0 }]);

@@ -138,6 +138,66 @@ describe('the read API on a running hub', () => {
     });
   });
 
+  describe('a method the path does not take', () => {
+    const send = async (method: string, path: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${hub.url}${path}`, { method, headers, redirect: 'manual' });
+      const text = await res.text();
+      return { status: res.status, allow: res.headers.get('allow'), type: res.headers.get('content-type'), cors: res.headers.get('access-control-allow-origin'), body: text ? (JSON.parse(text) as ErrorAnswer) : null };
+    };
+    const keys: Record<string, Record<string, string>> = { none: {}, read: { authorization: `Bearer ${READ_KEY}` }, feed: { authorization: `Bearer ${FEED_KEY}` } };
+
+    it('is a 405 naming the methods it takes in Allow, on the read routes, the pages, the assets, the webhooks and /healthz, key or none', async () => {
+      const cases: [string, string, string][] = [
+        ['DELETE', '/v1/totals', 'GET, HEAD'],
+        ['POST', '/v1/totals?campaign=winter', 'GET, HEAD'],
+        ['POST', '/v1/totals/stream', 'GET'],
+        ['PUT', '/v1/ops/breaks', 'GET, HEAD'],
+        ['PUT', '/v1/feeds/giro_requests', 'GET'],
+        ['DELETE', '/v1/feeds/giro_requests?after=1', 'GET'],
+        ['POST', '/', 'GET, HEAD'],
+        ['POST', '/tv', 'GET, HEAD'],
+        ['POST', '/assets/index.js', 'GET, HEAD'],
+        ['GET', '/webhooks/stripe', 'POST'],
+        ['PUT', '/webhooks/braintree', 'POST'],
+        ['GET', '/webhooks/freshdesk', 'POST'],
+        ['POST', '/healthz', 'GET, HEAD'],
+      ];
+      for (const [method, path, allow] of cases) {
+        for (const [who, headers] of Object.entries(keys)) {
+          const what = `${method} ${path} (${who})`;
+          const res = await send(method, path, headers);
+          expect([res.status, res.allow], what).toEqual([405, allow]);
+          expect(res.type, what).toMatch(/^application\/json/);
+          expect(res.body, what).toEqual({ error: { code: 'method_not_allowed', message: `this path does not take ${method}; it takes ${allow} (see Allow)` } });
+        }
+      }
+    });
+
+    it('says the same for a feed that exists and one that does not, to a client without a key', async () => {
+      const real = await send('PUT', '/v1/feeds/giro_requests');
+      const none = await send('PUT', '/v1/feeds/no_such_feed');
+      expect(real.status).toBe(405);
+      expect(none).toEqual(real);
+    });
+
+    it('answers an OPTIONS preflight with 405 and Allow, and still no CORS header', async () => {
+      const preflight = { origin: 'https://graphics.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' };
+      for (const path of ['/v1/totals', '/v1/totals/stream', '/v1/events']) {
+        const res = await send('OPTIONS', path, preflight);
+        expect([res.status, res.cors], path).toEqual([405, null]);
+        expect(res.body?.error.code, path).toBe('method_not_allowed');
+      }
+      expect((await send('OPTIONS', '/v1/totals', preflight)).allow).toBe('GET, HEAD');
+    });
+
+    it('leaves a path no route has a 404, whatever the method', async () => {
+      for (const [method, path] of [['GET', '/v1/totalz'], ['DELETE', '/v1/totals/'], ['OPTIONS', '/v1/nothing'], ['POST', '/webhooks/paypal']]) {
+        const res = await send(method!, path!, keys.read);
+        expect([res.status, res.allow, res.body], `${method} ${path}`).toEqual([404, null, { error: { code: 'not_found', message: 'no such route' } }]);
+      }
+    });
+  });
+
   describe('a query that could only be answered by guessing', () => {
     const refused = async (path: string, key: string) => {
       const res = await getJson(`${hub.url}${path}`, key);

@@ -48,9 +48,9 @@ describe('GET /v1/totals/stream', () => {
     c.close();
   });
 
-  it('answers no HEAD: one would have held a stream open, and its place, for a client that reads nothing', async () => {
+  it('answers no HEAD (405, Allow: GET): one would have held a stream open, and its place, for a client that reads nothing', async () => {
     const res = await fetch(`${hub.url}/v1/totals/stream`, { method: 'HEAD', headers: auth });
-    expect(res.status).toBe(404);
+    expect([res.status, res.headers.get('allow'), res.headers.get('content-type')]).toEqual([405, 'GET', 'application/json; charset=utf-8']);
   });
 
   it('sends the current document at once, then each change in order, with increasing ids', async () => {
