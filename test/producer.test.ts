@@ -465,6 +465,22 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(await queue.depth('raw')).toBe(0);
   });
 
+  it("answers a path the router cannot read in the hub's JSON error, never quoting the URL or its key", async () => {
+    const bad = await request(via, app, { method: 'GET', url: `/tv/%zz?key=${KEY}`, headers: auth });
+    expect([bad.statusCode, String(bad.headers['content-type'])]).toEqual([400, 'application/json; charset=utf-8']);
+    expect(bad.json()).toEqual({ error: { code: 'bad_url', message: 'the path is not a valid URL: each % must start a percent-encoded byte (%25 for a % itself)' } });
+    expect(bad.body).not.toContain(KEY);
+    const withParam = buildServer({ queue, apiKeys: [KEY], plugins: [async (a) => void a.get('/v1/feeds/:name', async () => ({}))] });
+    try {
+      const long = 'n'.repeat(101);
+      const res = await request(via, withParam, { method: 'GET', url: `/v1/feeds/${long}?key=${KEY}` });
+      expect(res.json()).toEqual({ error: { code: 'uri_too_long', message: 'a part of the path is longer than 100 characters' } });
+      expect([res.statusCode, res.body.includes(long), res.body.includes(KEY)]).toEqual([414, false, false]);
+    } finally {
+      await withParam.close();
+    }
+  });
+
   it('takes plain producer requests on the fast path over a socket, and leaves the rest to Fastify', async () => {
     await drain();
     const before = fastPathRequests(app);

@@ -82,6 +82,24 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
 }
 
 /**
+ * What answers a path the router cannot read: a `%` that starts no percent-encoded byte (FST_ERR_BAD_URL), or a
+ * path parameter over 100 characters (FST_ERR_MAX_PARAM_LENGTH). Fastify's own answer (until 2026-12-02) was in
+ * its shape, not the hub's, and quoted the whole URL, query included: `GET /tv/%zz?key=<read key>` sent the key
+ * back in the message. Here the message names neither the path nor the query. (Fastify's `frameworkErrors`.)
+ */
+export function unreadablePath(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void sendError(reply, 414, 'uri_too_long', 'a part of the path is longer than 100 characters');
+    return;
+  }
+  if (err.code === 'FST_ERR_BAD_URL') {
+    void sendError(reply, 400, 'bad_url', 'the path is not a valid URL: each % must start a percent-encoded byte (%25 for a % itself)');
+    return;
+  }
+  void sendError(reply, 500, 'internal', 'internal error');
+}
+
+/**
  * What answers a request no route took: 405 with `Allow` when its path is a route's under other methods (RFC 9110
  * 15.5.6), else 404. Fastify's router sends both to its not-found handler, so until 2026-12-02 `DELETE /v1/events`,
  * `POST /v1/totals` and an `OPTIONS` preflight were 404 "no such route", and a client's developer looked for a typo

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Clock, Queue } from '../ports.js';
 import { createKeyRing, type KeyRing } from './auth.js';
-import { errorHandler, noRouteHandler } from './errors.js';
+import { errorHandler, noRouteHandler, unreadablePath } from './errors.js';
 import { producerFastPath, type FastPath } from './producer-fast-path.js';
 import { eventsAcceptor, producerKeyCheck, producerRoutes } from './producer-routes.js';
 import { registerJsonBody } from './raw-body.js';
@@ -63,6 +63,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     bodyLimit,
     // Request ids become envelope delivery ids, so they must be unique across restarts.
     genReqId: () => randomUUID(),
+    frameworkErrors: unreadablePath,
     // The server Fastify would make, with the producer's fast path in front (producer-fast-path.ts). With
     // Fastify's request logger on, every request goes through Fastify so that each one is logged.
     // Node looks for requests past their time every connectionsCheckingInterval (30 s by default): a quarter
