@@ -101,6 +101,32 @@ describe('Stripe backfill of a quiet year', () => {
     expect(again.from[0]).toBe(YEAR_AGO.getTime());
   });
 
+  it('a --from older than the 30 days Stripe keeps events asks for no events window before them, and says so once', async () => {
+    const from = new Date(NOW.getTime() - 200 * DAY);
+    const events = () => h.sandbox.requests.entries.filter((e) => e.path === '/v1/events').length;
+    // The same read from 30 days back is what the older --from should cost: nothing more.
+    h.sandbox.requests.reset();
+    const [within] = await h.sync({ streams: ['events'], from: new Date(NOW.getTime() - 30 * DAY) });
+    expect(within).toMatchObject({ outcome: 'succeeded' });
+    expect(within!.note).toBeUndefined();
+    const withinCalls = events();
+    expect(withinCalls).toBe(within!.requests);
+
+    h.sandbox.requests.reset();
+    const [older] = await h.sync({ streams: ['events'], from });
+    expect(older).toMatchObject({ outcome: 'succeeded', records: within!.records });
+    // Read from the --from, day windows doubling up to 64 days spent 4 calls on the 170 days before the 30 (12 in all).
+    expect(events()).toBe(withinCalls);
+    expect(older!.note).toBe(`--from ${from.toISOString()} is older than the 30 days stripe keeps events: read from ${new Date(NOW.getTime() - 30 * DAY).toISOString()}, where they begin`);
+
+    // A range wholly older than that reads nothing, and says so.
+    h.sandbox.requests.reset();
+    const [gone] = await h.sync({ streams: ['events'], from, to: new Date(NOW.getTime() - 100 * DAY) });
+    expect(gone).toMatchObject({ outcome: 'succeeded', records: 0, requests: 0 });
+    expect(events()).toBe(0);
+    expect(gone!.note).toBe('the range is older than the 30 days stripe keeps events: nothing of it is left to read');
+  });
+
   it('a --from backfill stopped in a grown window resumes there and reads the rest with no gap', async () => {
     const inst = stripeConnector(h.config());
     const deadline = new Date(NOW.getTime() + 365 * DAY);

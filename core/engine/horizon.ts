@@ -92,6 +92,17 @@ export function horizonStart(horizon: Horizon, startDate: Date, now: number): Da
   return new Date(Math.max(startDate.getTime(), now - horizon.keptMs + horizon.marginMs));
 }
 
+/**
+ * Where a backfill (`--from`) of a stream with a horizon starts: its `from`, or the oldest moment the provider
+ * still keeps (`keptMs` back: the range was asked for, so no margin is taken off it) when `from` is older. Null:
+ * `from` is inside, nothing to change. Until 2026-12-02 a `--from` months back asked Stripe for every empty
+ * events window before its 30 days.
+ */
+export function backfillStartWithin(horizon: Horizon, from: Date, now: number): Date | null {
+  const kept = now - horizon.keptMs;
+  return from.getTime() < kept ? new Date(kept) : null;
+}
+
 async function askToReread(state: StateStore, connector: string, stream: string, gap: string): Promise<void> {
   const key = requestKey(connector, stream);
   const pending = await state.get<RereadRequest>(key);

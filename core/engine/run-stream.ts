@@ -7,7 +7,7 @@ import { log } from '../log.js';
 import { redactPersonalData } from '../pii.js';
 import { backfillPositionIn, backfillRangeOf, loadBookmark, saveBookmark, type BackfillPosition, type Bookmark, type ReadPosition } from './bookmark.js';
 import { unlessGivenUp, type RequestBudget } from './budget.js';
-import { horizonOver, horizonStart, keepWithinHorizon, takeReread } from './horizon.js';
+import { backfillStartWithin, horizonOver, horizonStart, keepWithinHorizon, takeReread } from './horizon.js';
 import type { ConnectorDef, EngineRuntime, Page, StreamContext, StreamDef, SyncRange, Window } from './define.js';
 import { mappedToEnvelopes, quarantineEnvelope, type Origin } from './envelopes.js';
 import type { Mapped } from './mapped.js';
@@ -88,10 +88,12 @@ export async function runStream<C>(opts: RunOptions<C>): Promise<RunResult> {
   const metrics: RunMetrics = { records: 0, pages: 0, requests: 0, retries: 0, rateLimited: 0, quarantined: 0 };
   const lease = `sync:${connector.name}:${stream.name}`;
   const leaseMs = settings.leaseMs ?? 2 * 60_000;
+  let note: string | null = null;
   const finish = async (outcome: RunResult['outcome'], error?: string, authFailed = false) => {
     const result: RunResult = {
       runId, connector: connector.name, stream: stream.name, startedAt: startedAt.toISOString(),
       endedAt: runtime.clock.now().toISOString(), outcome, error: error ?? null, authFailed, ...metrics,
+      ...(note ? { note } : {}),
     };
     await recordRun(runtime, result);
     return result;
@@ -109,7 +111,7 @@ export async function runStream<C>(opts: RunOptions<C>): Promise<RunResult> {
       if (!(await runtime.state.acquireLease(lease, runId, leaseMs))) {
         throw new FatalError(`lost the lease of ${connector.name}/${stream.name} to another run`);
       }
-    });
+    }, (n) => (note = n));
     await run.execute();
     return await finish('succeeded');
   } catch (err) {
@@ -287,6 +289,7 @@ class StreamRun<C> {
     private readonly metrics: RunMetrics,
     private readonly runId: string,
     private readonly renewLease: () => Promise<void>,
+    private readonly say: (note: string) => void,
   ) {
     this.stream = opts.stream as unknown as StreamDef<C, unknown>;
   }
@@ -382,6 +385,24 @@ class StreamRun<C> {
     return this.fullStartAt;
   }
 
+  /**
+   * A backfill's start, moved on to the oldest record the provider keeps where it is older (horizon.ts): before
+   * it there is nothing to list. Said once, in the log and the run's result (`puddle sync` prints it).
+   */
+  private withinHorizon(from: Date, to: Date): Date {
+    const { horizon } = this.stream;
+    const start = horizon && backfillStartWithin(horizon, from, this.opts.runtime.clock.now().getTime());
+    if (!start) return from;
+    const { connector } = this.opts;
+    const days = Math.round(horizon.keptMs / 86_400_000);
+    const note = start < to
+      ? `--from ${this.opts.settings.from!.toISOString()} is older than the ${days} days ${connector.name} keeps ${this.stream.name}: read from ${start.toISOString()}, where they begin`
+      : `the range is older than the ${days} days ${connector.name} keeps ${this.stream.name}: nothing of it is left to read`;
+    log.info(`${connector.name} ${this.stream.name}: ${note}`, { connector: connector.name, stream: this.stream.name, run_id: this.runId });
+    this.say(note);
+    return start;
+  }
+
   /** The windows this run reads: an interrupted window first, then on from the bookmark. */
   private plan(bm: Bookmark): WindowPlan {
     const { settings, runtime } = this.opts;
@@ -399,6 +420,7 @@ class StreamRun<C> {
     if (bf) {
       if (bf.window) out.push({ from: new Date(bf.window.from), to: new Date(bf.window.to), token: bf.window.token });
       from = bf.window ? new Date(bf.window.to) : bf.cursor ? new Date(bf.cursor) : settings.from!;
+      from = this.withinHorizon(from, to);
     } else if (settings.full && !this.fullResumed) {
       from = this.fullStart();
       this.rereadsRevisit = true;

@@ -27,6 +27,11 @@ export interface RunResult extends RunMetrics {
   error: string | null;
   /** The provider refused the credentials: the connector's other streams would fail the same way. */
   authFailed?: boolean;
+  /**
+   * What the run read other than asked, said once (logged, and printed under `puddle sync`'s table): a backfill
+   * of Stripe's events from before the 30 days Stripe keeps them starts at the 30 days.
+   */
+  note?: string | null;
 }
 
 export const lastRunKey = (connector: string, stream: string) => `lastrun:${connector}:${stream}`;

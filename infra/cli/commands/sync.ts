@@ -103,6 +103,8 @@ export const sync = defineCommand({
           'table',
         ),
       );
+      // What a run read other than asked (a --from older than Stripe keeps its events): once, under the table.
+      for (const r of results) if (r.note) process.stdout.write(`${r.stream}: ${r.note}\n`);
       // Refused credentials, Ctrl-C or the quota end the sync before the streams after it: name them, or the
       // table reads as if they were all it had (until 2026-12-02 they were left out without a word).
       const ran = new Set(results.map((r) => r.stream));
