@@ -207,6 +207,26 @@ describe('Salesforce session failures', () => {
     }
   });
 
+  it('retries a token endpoint that answers 5xx with a JSON OAuth error, which jsforce reads without its status', async () => {
+    const h = await salesforceHarness({});
+    try {
+      h.sandbox.faults.tokenJson5xx = 2;
+      const [r] = await h.sync({ streams: ['campaigns'] });
+      expect(r).toMatchObject({ outcome: 'succeeded', retries: 2, authFailed: false, error: null });
+      expect(h.sandbox.requests.entries.filter((e) => e.path === '/services/oauth2/token').map((e) => e.status)).toEqual([503, 503, 200]);
+      // A real refusal (400 invalid_grant) still stops the stream at once, naming the auth mode's settings.
+      h.sandbox.expireTokens();
+      h.sandbox.faults.refuseAuth = true;
+      const [refused] = await h.sync({ streams: ['campaigns'] });
+      expect(refused).toMatchObject({ outcome: 'failed', authFailed: true, retries: 0 });
+      expect(refused!.error).toBe(
+        'salesforce: re-authentication refused: check SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET (SALESFORCE_AUTH client_credentials): Salesforce answered invalid_grant: expired access/refresh token',
+      );
+    } finally {
+      await h.close();
+    }
+  });
+
   it('classifies a token endpoint that cannot be reached as a retriable network error, not a refused re-authentication', async () => {
     const h = await salesforceHarness({});
     try {

@@ -43,6 +43,7 @@ export class SalesforceClient {
     // The outbound proxy from the environment, if one applies to the org's host (core/http/proxy.ts).
     const base = { instanceUrl: config.instanceUrl, version: config.apiVersion, httpProxy: proxyFor(config.instanceUrl) };
     const oauth2 = new OAuth2({ loginUrl: config.loginUrl, clientId: config.clientId ?? undefined, clientSecret: config.clientSecret ?? undefined, httpProxy: proxyFor(config.loginUrl) });
+    keepTokenStatus(oauth2);
     if (config.auth === 'access_token') {
       // No oauth2 config: jsforce would otherwise install a refresh that fails without an errorCode.
       this.conn = new Connection({ ...base, accessToken: config.accessToken! });
@@ -128,6 +129,33 @@ function mint(oauth2: OAuth2, config: SalesforceConfig) {
   }
 }
 
+/** A token endpoint's answer that says the server is at fault, whatever its body: worth another try. */
+const serverAtFault = (status: number) => status >= 500 || status === 429 || status === 408;
+
+/** The token endpoint answered `status` (serverAtFault), thrown before jsforce reads the body and drops it. */
+class TokenEndpointStatus extends Error {
+  constructor(readonly status: number) {
+    super(`token endpoint answered HTTP ${status}`);
+  }
+}
+
+/**
+ * jsforce 3.10.16's OAuth2 reads a token error's body and keeps only its `error` and `error_description`
+ * (`_postParams` in oauth2.js): a 5xx with a JSON body (`{"error":"unknown_error","error_description":"retry
+ * your request"}`) came out as an error named like a refused grant, with no status, and the stream stopped as a
+ * refused re-authentication. The status is only on the transport's response, so the OAuth2 instance's transport
+ * is wrapped to fail such an answer with its status first. A 4xx (a refused grant) goes on to jsforce, unchanged.
+ */
+function keepTokenStatus(oauth2: OAuth2): void {
+  const transport = (oauth2 as unknown as { _transport: { httpRequest: (req: unknown, opts?: unknown) => PromiseLike<{ statusCode: number }> } })._transport;
+  const httpRequest = transport.httpRequest.bind(transport);
+  transport.httpRequest = async (req, opts) => {
+    const res = await httpRequest(req, opts);
+    if (serverAtFault(res.statusCode)) throw new TokenEndpointStatus(res.statusCode);
+    return res;
+  };
+}
+
 /** Which settings to check for a refused session in auth mode `auth` (their names, never their values). */
 const checkSettings = (auth: SalesforceAuthMode) => `check ${AUTH_CREDENTIALS[auth].join(' and ')} (SALESFORCE_AUTH ${auth})`;
 
@@ -144,15 +172,16 @@ const NETWORK = /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|socket hang up|fetch fa
  * Salesforce refused to mint a token (its OAuth error code in the error's name): the error, reworded to
  * name the settings of the auth mode, never their values. jsforce keeps only the message of what its
  * refreshFn rejects with ("Unable to refresh session due to: ..."), so what matters goes in the message:
- * the settings' names, or that the endpoint could not answer, with the status jsforce names a non-JSON error
- * answer by (`ERROR_HTTP_503`: a maintenance page, a gateway's 502). Until 2026-12-02 such a failure read as
- * a refused re-authentication and stopped the stream. Anything else is passed on as it came.
+ * the settings' names, or that the endpoint could not answer, with the status: kept by keepTokenStatus (a 5xx
+ * with a JSON body), or the one jsforce names a non-JSON error answer by (`ERROR_HTTP_503`: a maintenance page,
+ * a gateway's 502). Until 2026-12-02 such a failure read as a refused re-authentication and stopped the stream.
+ * Anything else is passed on as it came.
  */
 function tokenFailure(err: unknown, config: Pick<SalesforceConfig, 'auth'>): Error {
   const e = err as { name?: string; code?: string; message?: string } | null;
   const code = e?.name ?? '';
-  const status = Number(/^ERROR_HTTP_(\d{3})$/.exec(code)?.[1] ?? NaN);
-  if (status >= 500 || status === 429 || status === 408) return new Error(`${TOKEN_UNAVAILABLE}: HTTP ${status}`);
+  const status = err instanceof TokenEndpointStatus ? err.status : Number(/^ERROR_HTTP_(\d{3})$/.exec(code)?.[1] ?? NaN);
+  if (serverAtFault(status)) return new Error(`${TOKEN_UNAVAILABLE}: HTTP ${status}`);
   const network = NETWORK.exec(`${e?.code ?? ''} ${e?.message ?? ''}`)?.[0];
   if (network || code === 'AbortError' || code === 'TimeoutError') return new Error(`${TOKEN_UNAVAILABLE}: ${network ? `network error (${network})` : 'no answer in time'}`);
   if (!(err instanceof Error) || !AUTH.has(code)) return err as Error;

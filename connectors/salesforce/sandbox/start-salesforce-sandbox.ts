@@ -33,6 +33,11 @@ export interface SalesforceFaults {
   html5xx: number;
   /** Answer the next N token requests with 503 and an HTML page (the login host under maintenance). */
   token5xx: number;
+  /**
+   * Answer the next N token requests with 503 and a JSON OAuth error (`unknown_error`, "retry your request"):
+   * jsforce keeps the body's `error` and drops the status, so only the status says the server is at fault.
+   */
+  tokenJson5xx: number;
   /** A query matching more rows than this answers QUERY_TIMEOUT (0: never). */
   queryTimeoutOver: number;
   /** The token endpoint refuses every grant (revoked connected app). */
@@ -117,7 +122,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const locators = new Map<string, { version: string; records: Record<string, unknown>[]; offset: number; size: number; at: number }>();
   const requests = new BoundedRequestLog();
   const bulk = new BulkJobs(org);
-  const faults: SalesforceFaults = { status5xx: 0, html5xx: 0, token5xx: 0, queryTimeoutOver: 0, refuseAuth: false, bulkPagesBeforeFailure: -1, bulkJobEnds: null, bulkRowsLost: 0, bulkPollAnswers: [], answerNext: [] };
+  const faults: SalesforceFaults = { status5xx: 0, html5xx: 0, token5xx: 0, tokenJson5xx: 0, queryTimeoutOver: 0, refuseAuth: false, bulkPagesBeforeFailure: -1, bulkJobEnds: null, bulkRowsLost: 0, bulkPollAnswers: [], answerNext: [] };
   let used = 0;
   let queries = 0;
   let bulkPages = 0;
@@ -150,7 +155,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
       }
     } catch (err) {
       if (err instanceof OAuthError) {
-        status = 400;
+        status = err.status;
         text = JSON.stringify({ error: err.error, error_description: err.message });
       } else if (err instanceof HtmlError) {
         status = 503;
@@ -172,6 +177,10 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     if (faults.token5xx > 0) {
       faults.token5xx--;
       throw new HtmlError();
+    }
+    if (faults.tokenJson5xx > 0) {
+      faults.tokenJson5xx--;
+      throw new OAuthError('unknown_error', 'retry your request', 503);
     }
     if (faults.refuseAuth) throw new OAuthError('invalid_grant', 'expired access/refresh token');
     const kind = form.get('grant_type');
@@ -335,10 +344,12 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   return self;
 }
 
+/** A token endpoint's JSON error: 400 for a refused grant, a 5xx where the server is at fault. */
 class OAuthError extends Error {
   constructor(
     readonly error: string,
     message: string,
+    readonly status = 400,
   ) {
     super(message);
   }
