@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { SecretStore } from '../core/ports.js';
 import type { SandboxBankLine } from './bank/sandbox-statements.js';
 import type { SandboxDonation } from './sandbox-kit/donations.js';
+import type { ControlRoute } from './sandbox-kit/fault-route.js';
 import type { SandboxFaults } from './sandbox-kit/faults.js';
 import { seedFromText } from './sandbox-kit/seeded-ids.js';
 import type { SandboxWorld } from './sandbox-world.js';
@@ -44,8 +45,11 @@ export interface SandboxEntry {
   presets(): Record<string, string>;
   /** The faults its sandbox can inject (PUDDLE_SANDBOX_FAULTS). */
   faults: readonly (keyof SandboxFaults)[];
-  /** `now` is the clock once the history is built (default real time; tests move it). */
-  start(opts: { hubUrl: string; presets: Record<string, string>; world: SandboxWorld; now?: () => Date }): Promise<RunningSandbox>;
+  /**
+   * `now` is the clock once the history is built (default real time; tests move it). `control`: the hub's fault
+   * switch (`POST /_sandbox/faults`, sandbox-kit/fault-route.ts), answered by the sandbox's server before its protocol.
+   */
+  start(opts: { hubUrl: string; presets: Record<string, string>; world: SandboxWorld; now?: () => Date; control?: ControlRoute }): Promise<RunningSandbox>;
 }
 
 const DAY = 86_400_000;
@@ -90,9 +94,10 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
     faults: ALL_FAULTS,
     configured: (s) => Boolean(s.get('STRIPE_API_KEY')),
     presets: () => ({ STRIPE_WEBHOOK_SECRET: random('whsec_') }),
-    async start({ hubUrl, presets, world, now }) {
+    async start({ hubUrl, presets, world, now, control }) {
       const clock = worldClock(world, now);
       const sandbox = await startStripeSandbox({
+        control,
         scenario: recentAppeal(2026, world), now: clock.now, liveSeed: liveSeed(2026, world),
         webhook: { url: `${hubUrl}${STRIPE_WEBHOOK_PATH}`, secret: presets.STRIPE_WEBHOOK_SECRET! },
       });
@@ -121,9 +126,10 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
     configured: (s) => Boolean(s.get('BRAINTREE_PUBLIC_KEY') && s.get('BRAINTREE_PRIVATE_KEY') && s.get('BRAINTREE_MERCHANT_ID')),
     // The webhook route verifies with the merchant's keys, so they exist before the routes mount.
     presets: () => ({ BRAINTREE_MERCHANT_ID: 'puddle_sandbox', BRAINTREE_PUBLIC_KEY: random('pub_'), BRAINTREE_PRIVATE_KEY: random('priv_') }),
-    async start({ hubUrl, presets, world, now }) {
+    async start({ hubUrl, presets, world, now, control }) {
       const clock = worldClock(world, now);
       const sandbox = await startBraintreeSandbox({
+        control,
         merchantId: presets.BRAINTREE_MERCHANT_ID,
         publicKey: presets.BRAINTREE_PUBLIC_KEY,
         privateKey: presets.BRAINTREE_PRIVATE_KEY,
@@ -157,10 +163,11 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
     configured: (s) => Boolean(s.get('FRESHDESK_API_KEY')),
     // The webhook route checks Basic auth, so its user and secret exist before the routes mount.
     presets: () => ({ FRESHDESK_WEBHOOK_USER: 'puddle', FRESHDESK_WEBHOOK_SECRET: random('fdwh_') }),
-    async start({ hubUrl, presets, world, now }) {
+    async start({ hubUrl, presets, world, now, control }) {
       const clock = worldClock(world, now);
       // Supporters of Stripe's appeal write in: tickets name its donations, requesters share its supporters' emails.
       const sandbox = await startFreshdeskSandbox({
+        control,
         scenario: recentAppeal(2026, world),
         now: clock.now,
         rules: [{ url: `${hubUrl}${FRESHDESK_WEBHOOK_PATH}`, body: 'template', basicAuth: { user: presets.FRESHDESK_WEBHOOK_USER!, password: presets.FRESHDESK_WEBHOOK_SECRET! } }],
@@ -193,10 +200,11 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
     faults: ['status5xx'],
     configured: (s) => Boolean(s.get('SALESFORCE_INSTANCE_URL')),
     presets: () => ({}),
-    async start({ world, now }) {
+    async start({ world, now, control }) {
       const clock = worldClock(world, now);
       // Seeded from Stripe's and Braintree's scenarios: its gift payments carry those sandboxes' charge and transaction ids.
       const sandbox = await startSalesforceSandbox({
+        control,
         scenario: recentAppeal(2026, world), braintreeScenario: recentAppeal(2027, world), now: clock.now, liveSeed: liveSeed(2026, world),
       });
       clock.live();

@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import { startHub, type Hub } from '../infra/local/hub.js';
+import { FAULT_ROUTE } from '../connectors/sandbox-kit/fault-route.js';
+import { startStripeSandbox } from '../connectors/stripe/sandbox/index.js';
 
 describe('PUDDLE_SANDBOX_FAULTS', () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-sandbox-faults-'));
@@ -29,6 +31,47 @@ describe('PUDDLE_SANDBOX_FAULTS', () => {
     // The right key, refused as if it had been rolled; Stripe's sandbox, not named, answers.
     expect((await tickets('freshdesk', '/api/v2/tickets')).status).toBe(401);
     expect((await tickets('stripe', '/v1/charges?limit=1')).status).toBe(200);
+  });
+
+  it('arms faults on a running sandbox at POST /_sandbox/faults, from that moment, and only on the sandboxes the hub runs', async () => {
+    const stripe = hub!.sandboxes.find((x) => x.connector === 'stripe')!;
+    const charges = () => fetch(`${stripe.url}/v1/charges?limit=1`, { headers: { authorization: `Bearer ${stripe.secrets.STRIPE_API_KEY}` } });
+    const arm = (url: string, body: string, method = 'POST') => fetch(`${url}${FAULT_ROUTE}`, { method, body: method === 'POST' ? body : undefined });
+    expect((await charges()).status).toBe(200);
+
+    // A count armed now is spent by the requests from now on (a scheduled sync may take some of so many: not all).
+    const armed = await arm(stripe.url, 'status429=1000,retryAfterSeconds=1');
+    expect(armed.status).toBe(200);
+    expect(await armed.json()).toEqual({ connector: 'stripe', armed: { status429: 1000, retryAfterSeconds: 1 } });
+    expect((await charges()).status).toBe(429);
+    expect((await arm(stripe.url, 'status429=0')).status).toBe(200);
+    expect((await charges()).status).toBe(200);
+    expect((await arm(stripe.url, 'status401')).status).toBe(200);
+    expect((await charges()).status).toBe(401);
+    expect((await arm(stripe.url, 'status401=false')).status).toBe(200);
+    expect((await charges()).status).toBe(200);
+
+    // What is wrong, as PUDDLE_SANDBOX_FAULTS says it; nothing armed.
+    const salesforce = hub!.sandboxes.find((x) => x.connector === 'salesforce')!;
+    const wrong = await arm(salesforce.url, 'latencyMs=500');
+    expect(wrong.status).toBe(400);
+    expect(await wrong.json()).toEqual({ error: 'salesforce\'s sandbox takes status5xx, not "latencyMs"' });
+    expect((await arm(stripe.url, 'stripe:status5xx=1')).status).toBe(400);
+    expect((await arm(stripe.url, '')).status).toBe(400);
+    expect((await arm(stripe.url, '', 'GET')).status).toBe(405);
+    expect((await charges()).status).toBe(200);
+
+    // Not the hub's: its own address has no such route.
+    expect((await arm(hub!.url, 'status5xx=1')).status).toBe(404);
+    // Not a sandbox's by itself: one the hub does not run takes nothing there.
+    const alone = await startStripeSandbox({ rateLimit: 0, scenario: { seed: 1, donations: 5 } });
+    try {
+      await arm(alone.url, 'status401');
+      const r = await fetch(`${alone.url}/v1/charges?limit=1`, { headers: { authorization: `Bearer ${alone.apiKey}` } });
+      expect(r.status).toBe(200);
+    } finally {
+      await alone.close();
+    }
   });
 
   it('stops the start with a ConfigError saying what is wrong, before anything opens', async () => {

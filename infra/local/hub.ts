@@ -14,6 +14,7 @@ import { RepeatedFailure, type FailureState } from '../../core/repeated-failure.
 import type { Runtime } from '../../core/runtime.js';
 import { CONNECTORS } from '../../connectors/registry.js';
 import { SANDBOXES, type RunningSandbox } from '../../connectors/sandboxes.js';
+import { FAULT_ROUTE, faultRoute } from '../../connectors/sandbox-kit/fault-route.js';
 import { parseSandboxFaults, type SandboxFaults } from '../../connectors/sandbox-kit/faults.js';
 import { sandboxWorld } from '../../connectors/sandbox-world.js';
 import { startSandboxWebsite, type SandboxWebsite } from '../../connectors/sandbox-website.js';
@@ -347,7 +348,16 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     // The same appeal at every start of this home: a restart must not move the seeded ids to other times.
     const world = sandboxWorld(config.home, runtime.clock.now());
     for (const [name, s] of wanted) {
-      const running = await s.start({ hubUrl: url, presets: presets.get(name)!, world });
+      // Faults armed while it runs (POST /_sandbox/faults on its own address): "the next 5 requests" at a
+      // moment the tester picks, where PUDDLE_SANDBOX_FAULTS's were spent by the first scheduled syncs.
+      let started: RunningSandbox | null = null;
+      const control = faultRoute(name, s.faults, (armed) => {
+        if (!started) return false;
+        started.injectFaults(armed);
+        log.warn(`sandbox faults armed (POST ${FAULT_ROUTE})`, { connector: name, faults: armed });
+        return true;
+      });
+      const running = (started = await s.start({ hubUrl: url, presets: presets.get(name)!, world, control }));
       if (faults[name]) {
         running.injectFaults(faults[name]);
         log.warn('sandbox faults switched on (PUDDLE_SANDBOX_FAULTS)', { connector: name, faults: faults[name] });

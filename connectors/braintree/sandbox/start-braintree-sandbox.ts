@@ -67,6 +67,7 @@ export async function startBraintreeSandbox(opts: BraintreeSandboxOptions = {}):
   };
 
   const server = createServer((req, res) => {
+    if (opts.control?.(req, res)) return;
     void answer(req, res);
   });
 

@@ -3,6 +3,7 @@ import type { contractsV1 } from '../../../core/contracts/index.js';
 import type { SandboxDonation } from '../../sandbox-kit/donations.js';
 import type { Scenario, ScenarioOptions } from '../../../core/scenario/appeal-night.js';
 import type { LiveSeedOption } from '../../sandbox-kit/seeded-ids.js';
+import type { ControlRouteOption } from '../../sandbox-kit/fault-route.js';
 import type { SandboxFaults } from '../../sandbox-kit/faults.js';
 import type { RequestLog } from '../../sandbox-kit/request-log.js';
 import type { DeliveryProgress } from '../../sandbox-kit/webhook-delivery.js';
@@ -129,7 +130,7 @@ export interface FaultInjection extends SandboxFaults {
   htmlPage?: number;
 }
 
-export interface BraintreeSandboxOptions extends LiveSeedOption {
+export interface BraintreeSandboxOptions extends LiveSeedOption, ControlRouteOption {
   merchantId?: string;
   publicKey?: string;
   privateKey?: string;

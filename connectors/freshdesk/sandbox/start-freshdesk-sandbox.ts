@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { SandboxFaults } from '../../sandbox-kit/faults.js';
+import type { ControlRouteOption } from '../../sandbox-kit/fault-route.js';
 import { closeServer, headerValue, listenOnLoopback } from '../../sandbox-kit/local-server.js';
 import { RateLimiter } from '../../sandbox-kit/rate-limiter.js';
 import { BoundedRequestLog, type RequestLog } from '../../sandbox-kit/request-log.js';
@@ -16,7 +17,7 @@ export const MAX_PAGES = 300;
 const DAY = 86_400_000;
 const INCLUDES = new Set(['requester', 'stats', 'description', 'company', 'conversations']);
 
-export interface FreshdeskSandboxOptions extends FreshdeskSeed {
+export interface FreshdeskSandboxOptions extends FreshdeskSeed, ControlRouteOption {
   now?: () => Date;
   apiKey?: string;
   /** The plan's limits, or explicit ones; 0 turns a bucket off. Default Growth. */
@@ -103,6 +104,7 @@ export async function startFreshdeskSandbox(opts: FreshdeskSandboxOptions = {}):
   };
 
   const server = createServer((req, res) => {
+    if (opts.control?.(req, res)) return;
     void answer(req, res);
   });
 

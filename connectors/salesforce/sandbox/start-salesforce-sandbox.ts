@@ -1,6 +1,7 @@
 import { createVerify, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { closeServer, headerValue, listenOnLoopback } from '../../sandbox-kit/local-server.js';
+import type { ControlRouteOption } from '../../sandbox-kit/fault-route.js';
 import { BoundedRequestLog, type RequestLog } from '../../sandbox-kit/request-log.js';
 import { BulkJobs, type JobEnd } from './bulk-jobs.js';
 import { Org } from './org.js';
@@ -9,7 +10,7 @@ import { SeededRandom, type LiveSeedOption } from '../../sandbox-kit/seeded-ids.
 import { addLiveGift, seedOrg, type SalesforceSeed } from './seed.js';
 import { SoqlError } from './soql.js';
 
-export interface SalesforceSandboxOptions extends SalesforceSeed, LiveSeedOption {
+export interface SalesforceSandboxOptions extends SalesforceSeed, LiveSeedOption, ControlRouteOption {
   now?: () => Date;
   clientId?: string;
   clientSecret?: string;
@@ -129,6 +130,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   let url = '';
 
   const server = createServer((req, res) => {
+    if (opts.control?.(req, res)) return;
     void answer(req, res);
   });
 

@@ -32,6 +32,7 @@ export async function startStripeSandbox(opts: StripeSandboxOptions = {}): Promi
   if (webhooks) ledger.onEvent = (event) => webhooks.enqueue(event);
 
   const server = createServer((req, res) => {
+    if (opts.control?.(req, res)) return;
     void answer(req, res);
   });
 

@@ -3,6 +3,7 @@ import type { SandboxDonation } from '../../sandbox-kit/donations.js';
 import type { contractsV1 } from '../../../core/contracts/index.js';
 import type { Scenario, ScenarioOptions } from '../../../core/scenario/appeal-night.js';
 import type { LiveSeedOption } from '../../sandbox-kit/seeded-ids.js';
+import type { ControlRouteOption } from '../../sandbox-kit/fault-route.js';
 import type { SandboxFaults } from '../../sandbox-kit/faults.js';
 import type { RequestLog } from '../../sandbox-kit/request-log.js';
 import type { DeliveryProgress } from '../../sandbox-kit/webhook-delivery.js';
@@ -109,7 +110,7 @@ export type BankLine = Infer<(typeof contractsV1)['bank_line']['fields']>;
 /** Injected 5xx answers are 500 api_error, injected 429s rate_limit errors, 401s invalid_request_error. */
 export type FaultInjection = SandboxFaults;
 
-export interface StripeSandboxOptions extends LiveSeedOption {
+export interface StripeSandboxOptions extends LiveSeedOption, ControlRouteOption {
   /** The only secret key accepted (default 'sk_test_sandbox'). */
   apiKey?: string;
   /** 0 (default) picks a free port. */
