@@ -55,6 +55,17 @@ describe('puddle sync --from/--to on a machine in New York', () => {
     expect(zoneless).toBe(1);
   }, 60_000);
 
+  it('says once, under the table, that a --from older than the 30 days Stripe keeps events read them from the 30 days', async () => {
+    const from = isoFromMs(Date.now() - 60 * 86_400_000).slice(0, 10);
+    const r = await runPuddle(['sync', 'stripe', '--streams', 'events', '--from', from], {
+      PUDDLE_HOME: join(home, 'events-from'), STRIPE_API_KEY: sandbox.apiKey, STRIPE_API_BASE: sandbox.url,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const said = r.stdout.split('\n').filter((l) => l.includes('keeps events'));
+    expect(said, r.stdout).toHaveLength(1);
+    expect(said[0]).toMatch(new RegExp(`^events: --from ${from}T00:00:00\\.000Z is older than the 30 days stripe keeps events: read from \\S+Z, where they begin$`));
+  }, 60_000);
+
   it("says the run was published to the queue only when it read something", async () => {
     const first = sandbox.data.charges[0]!.created * 1000;
     const [one, none] = await Promise.all([
