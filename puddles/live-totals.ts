@@ -14,6 +14,7 @@ import type { Cell } from './parquet-writer.js';
 import { compareArrivals, positionOf, type Arrival } from './version-order.js';
 
 export const BOX_MS = 15 * 60 * 1000;
+const DAY_MS = 86_400_000;
 export type TotalsBy = 'channel' | 'campaign' | 'cta';
 
 /** One cell of the aggregate: a box of one channel, campaign, cta and currency. */
@@ -132,6 +133,8 @@ export class LiveTotals {
   #lastCell = -1;
   readonly #listeners = new Set<() => void>();
   #asOf = Number.NEGATIVE_INFINITY;
+  /** When versions taken in but dated on a later day than now enter the totals (the starts of their days): see entersAt. */
+  #held = new Set<number>();
   #version = 0;
   #cache = new Map<string, TotalsDocument>();
 
@@ -150,8 +153,8 @@ export class LiveTotals {
     if (this.applyRows(landed.rows)) this.#changed();
   }
 
-  /** Apply donation rows (contract and envelope columns); returns whether anything changed. */
-  applyRows(rows: readonly Record<string, Cell>[]): boolean {
+  /** Apply donation rows (contract and envelope columns) at `now`; returns whether anything changed. */
+  applyRows(rows: readonly Record<string, Cell>[], now: number = Date.now()): boolean {
     let changed = false;
     for (const r of rows) {
       const d = readDonationRow(r);
@@ -163,7 +166,7 @@ export class LiveTotals {
         this.#slotOf.set(d.key, slot);
       } else if (d.changed === slots.changed[slot]) {
         const tie = this.#tie(slot, d);
-        if (tie.taken && this.#arrived(d.received)) changed = true;
+        if (tie.taken && this.#arrived(entersAt(d), now)) changed = true;
         if (tie.moved) changed = true;
         continue;
       } else if (!(d.changed > slots.changed[slot]!)) {
@@ -171,7 +174,7 @@ export class LiveTotals {
       } else {
         this.#ties.delete(slot);
       }
-      this.#arrived(d.received);
+      this.#arrived(entersAt(d), now);
       this.#place(slot, d.id, d.changed, d, d.amount, this.#cellOf(d));
       changed = true;
     }
@@ -179,22 +182,50 @@ export class LiveTotals {
   }
 
   /**
-   * as_of is the newest first arrival of a donation version the aggregate took in: a new donation, a newer
-   * version, a version tying with the current one. A re-send of a version it holds, or a version older than the
-   * current one, does not move it: donation_history keeps each version's first arrival only, and the rebuild
-   * after a restart starts from that history's newest arrival (arrivedAt), which is then never behind what
-   * the hub showed before. Until 2026-12-02 every row moved it, so a re-sent event moved as_of forward and
-   * the next `puddle start` on the home showed it earlier again.
+   * as_of is when the newest donation version the aggregate took in entered the totals (entersAt): a new
+   * donation, a newer version, a version tying with the current one, at its first arrival; one dated on a later
+   * day than it arrived (a mistyped year) at the start of its day, which it is held until, as the total holds it.
+   * A re-send of a version it holds, or a version older than the current one, does not move it: donation_history
+   * keeps each version's first arrival only, and the rebuild after a restart starts from that history
+   * (arrivedAt, ARRIVALS_SQL), which is then never behind what the hub showed before. Until 2026-12-02 every row
+   * moved it, so a re-sent event moved as_of forward and the next `puddle start` on the home showed it earlier
+   * again; and a donation dated in the future moved it at once, to data the total did not show.
    */
-  #arrived(received: number): boolean {
-    if (!(received > this.#asOf)) return false;
-    this.#asOf = received;
+  #arrived(t: number, now: number): boolean {
+    if (t > now) {
+      this.#held.add(t);
+      return false;
+    }
+    if (!(t > this.#asOf)) return false;
+    this.#asOf = t;
     return true;
   }
 
-  /** The newest first arrival of any version the lake holds (the rebuild reads it from donation_history). */
-  arrivedAt(received: number): void {
-    if (this.#arrived(received)) this.#changed();
+  /**
+   * A version of the lake entered the totals at `t` (the rebuild reads these from donation_history): as_of
+   * moves to it, or, for a time after `now`, at that time.
+   */
+  arrivedAt(t: number, now: number = Date.now()): void {
+    if (this.#arrived(t, now)) this.#changed();
+  }
+
+  /**
+   * Let in the versions held until `now` (a day has begun that donations dated in the future were waiting
+   * for): as_of moves to that day's start, and listeners hear of it, so a stream pushes the new total then.
+   * Documents call it; the keeper calls it at each UTC midnight. Returns whether anything changed.
+   */
+  release(now: number = Date.now()): boolean {
+    let moved = false;
+    for (const t of this.#held) {
+      if (t > now) continue;
+      this.#held.delete(t);
+      if (t > this.#asOf) {
+        this.#asOf = t;
+        moved = true;
+      }
+    }
+    if (moved) this.#changed();
+    return moved;
   }
 
   /** A version tying with the slot's on _changed_at, decided by the views' rule (takeTiedVersion, tieWinner). */
@@ -248,6 +279,7 @@ export class LiveTotals {
     this.#cellIndex = new Map();
     this.#lastCell = -1;
     this.#asOf = Number.NEGATIVE_INFINITY;
+    this.#held = new Set();
     this.#changed();
   }
 
@@ -266,17 +298,20 @@ export class LiveTotals {
     return this.#cells.filter((c) => (c.count !== 0 || c.amount_minor !== 0) && c.box < until);
   }
 
-  asOf(): string | null {
+  /** as_of at `now`: versions held until then let in first (release). */
+  asOf(now: number = Date.now()): string | null {
+    this.release(now);
     return Number.isFinite(this.#asOf) ? new Date(this.#asOf).toISOString() : null;
   }
 
   /** The document for a query, built once per version and query. */
   document(q: TotalsQuery, now: number = Date.now()): TotalsDocument {
+    this.release(now);
     const until = countsUntil(now);
     const cacheKey = `${q.campaign ?? ''}|${q.by}|${q.from ?? ''}|${q.to ?? ''}|${until}`;
     const hit = this.#cache.get(cacheKey);
     if (hit) return hit;
-    const doc = totalsDocument(this.#cells, this.asOf(), { ...q, to: Math.min(q.to ?? until, until) });
+    const doc = totalsDocument(this.#cells, this.asOf(now), { ...q, to: Math.min(q.to ?? until, until) });
     if (this.#cache.size > 100) this.#cache.clear();
     this.#cache.set(cacheKey, doc);
     return doc;
@@ -312,7 +347,16 @@ export class LiveTotals {
  * scheduled gift) is held in the aggregate but counts only from its day on, in the live total and in SQL alike.
  */
 export function countsUntil(now: number): number {
-  return Math.floor(now / 86_400_000 + 1) * 86_400_000;
+  return Math.floor(now / DAY_MS + 1) * DAY_MS;
+}
+
+/**
+ * When a donation version enters the totals: its first arrival, or, when it is dated on a later day (UTC) than it
+ * arrived, the start of that day, from which the totals count it (countsUntil). as_of is the newest of these that
+ * has come, so it never reads as a time in the future, and never moves for data the total does not show yet.
+ */
+export function entersAt(d: Pick<DonationVersion, 'received' | 'cell'>): number {
+  return Math.max(d.received, Math.floor(d.cell.box / DAY_MS) * DAY_MS);
 }
 
 /**

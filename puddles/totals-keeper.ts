@@ -5,7 +5,7 @@ import { logOpsEvents } from '../core/ops-events.js';
 import type { OpsEvents, QueryEngine } from '../core/ports.js';
 import { RepeatedFailure, type FailureState } from '../core/repeated-failure.js';
 import type { LandedRows } from './landed.js';
-import { LiveTotals } from './live-totals.js';
+import { countsUntil, LiveTotals } from './live-totals.js';
 import { checkDrift, driftEvent, rebuildTotals, type DriftReport } from './totals-sql.js';
 
 export class TotalsKeeper {
@@ -23,6 +23,7 @@ export class TotalsKeeper {
   /** The latest rebuild's error while the rebuild fails, for the 503 (a LakeFileError names the file). */
   #rebuildError: unknown;
   #attempt: Promise<void> = Promise.resolve();
+  #midnight: NodeJS.Timeout | undefined;
 
   readonly #events: OpsEvents;
 
@@ -62,7 +63,23 @@ export class TotalsKeeper {
         this.#retry.unref();
       }
     };
+    this.#atMidnight();
     return (this.#attempt = attempt());
+  }
+
+  /**
+   * At each UTC midnight, donations dated that day (held until then: LiveTotals.release) join the totals, and
+   * as_of moves to the day's start: the listeners hear of it then, so open streams push the new total at once
+   * rather than with the next donation to land.
+   */
+  #atMidnight(): void {
+    if (this.#stopped) return;
+    const now = Date.now();
+    this.#midnight = setTimeout(() => {
+      this.totals.release(Date.now());
+      this.#atMidnight();
+    }, countsUntil(now) - now + 1);
+    this.#midnight.unref();
   }
 
   /** The rebuild's failure while it fails (the live totals are then not ready, and retried), else null. */
@@ -125,6 +142,7 @@ export class TotalsKeeper {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retry);
+    clearTimeout(this.#midnight);
     await this.#attempt;
     if (this.#timer) clearTimeout(this.#timer);
     await this.#checking;

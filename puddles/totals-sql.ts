@@ -45,11 +45,21 @@ export const PORTABLE_TIES_SQL = rebuildSql(
 );
 
 /**
- * The newest first arrival of any donation version, superseded ones included (donation_history keeps each
- * version's first arrival): where a rebuild puts as_of, never behind what the totals showed before it. In the SQL
- * both engines speak; the local rebuild asks for it as epoch ms.
+ * When donation versions entered the totals (LiveTotals entersAt), superseded ones included (donation_history keeps
+ * each version's first arrival): one row with `ahead` null and the newest first arrival of the versions dated on
+ * or before their arrival's day; and per day that versions were dated ahead of their arrival's day (a mistyped
+ * year), that day (`ahead`, a DATE), from whose start they count. A rebuild puts as_of at the newest of these that
+ * has come, and holds the others until their day, so as_of is never behind what the totals showed before it and
+ * never moved by data the total does not show. In the SQL both engines speak; one scan of two columns.
  */
-export const NEWEST_ARRIVAL_SQL = 'SELECT max(_received_at) AS received FROM donation_history';
+const AHEAD = 'CASE WHEN CAST(occurred_at AS DATE) > CAST(_received_at AS DATE) THEN CAST(occurred_at AS DATE) END';
+export const ARRIVALS_SQL = `SELECT ${AHEAD} AS ahead, max(_received_at) AS received FROM donation_history GROUP BY ${AHEAD}`;
+
+/** An ARRIVALS_SQL row's time (ms) as LiveTotals.arrivedAt takes it: the arrival, or the start of the day dated ahead. */
+export function arrivalOf(row: Row): number {
+  const time = (v: unknown) => (typeof v === 'number' || typeof v === 'bigint' ? Number(v) : typeof v === 'string' ? Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v) : Number.NaN);
+  return row.ahead === null || row.ahead === undefined ? time(row.received) : time(row.ahead);
+}
 
 const VIEW_SQL = 'SELECT box_start, channel, campaign, cta, currency, pledges, amount_minor FROM totals_by_box';
 
@@ -64,10 +74,13 @@ function apply(totals: LiveTotals, rows: readonly Row[]): void {
  * once. An engine without temporary tables gets one query.
  */
 export async function rebuildTotals(totals: LiveTotals, query: QueryEngine, pageRows = 200_000): Promise<number> {
-  // as_of: the newest first arrival of any version, superseded ones included, as the hub before the restart
+  // as_of: when the newest version entered the totals, superseded ones included, as the hub before the restart
   // counted it (LiveTotals #arrived); the current rows alone would put it back to their own arrivals.
-  const [newest] = await query.query(`SELECT epoch_ms(received) AS received FROM (${NEWEST_ARRIVAL_SQL})`);
-  if (newest?.received !== null && newest?.received !== undefined) totals.arrivedAt(Number(newest.received));
+  const now = Date.now();
+  for (const row of await query.query(`SELECT epoch_ms(CAST(ahead AS TIMESTAMP)) AS ahead, epoch_ms(received) AS received FROM (${ARRIVALS_SQL})`)) {
+    const t = arrivalOf(row);
+    if (Number.isFinite(t)) totals.arrivedAt(t, now);
+  }
   const table = '_puddle_totals_rebuild';
   try {
     await query.query(`CREATE OR REPLACE TEMP TABLE ${table} AS ${REBUILD_SQL}`);

@@ -32,7 +32,9 @@
 //   pk `c:<campaign part>#<shard>`  sk `<box, 15 digits>|<cellId>`  the counters, sharded (dynamodb-totals-counters.ts;
 //                               `c:<campaign part>` unsharded, from before sharding: still read)
 //   pk `campaigns`              sk `<campaign part>#<shard>`  { campaign, shard }   (which counter partitions exist)
-//   pk `as_of`                  sk `-`                 { t }          (newest first arrival of a version taken, ms)
+//   pk `as_of`                  sk `-`                 { t, h? }      (when the newest version taken entered the totals, ms:
+//                               live-totals.ts entersAt; `h`, a number set: the day starts that versions dated
+//                               ahead of their arrival wait for, which a read counts into as_of once they have come)
 // A donation item's `rc` and `rs` are its current version's first arrival (_received_at in ms, and _received_seq:
 // absent when it has no position); `ties`, only while versions tie, lists every one of them (the current one too)
 // as [{ id, received, seq?, amount, cell }]; `moves`, only while some are owed, the
@@ -51,6 +53,7 @@ import type { LandedRows } from '../../puddles/landed.js';
 import { RetriableError } from '../../core/errors.js';
 import {
   countsUntil,
+  entersAt,
   readDonationRow,
   takeTiedVersion,
   tieWinner,
@@ -134,7 +137,7 @@ export class DynamoDbTotals {
     await this.applyRows(landed.rows);
   }
 
-  async applyRows(rows: readonly Record<string, Cell>[]): Promise<void> {
+  async applyRows(rows: readonly Record<string, Cell>[], now: number = Date.now()): Promise<void> {
     const byKey = new Map<string, DonationVersion[]>();
     for (const r of rows) {
       const d = readDonationRow(r);
@@ -145,8 +148,10 @@ export class DynamoDbTotals {
       else byKey.set(d.key, [d]);
     }
     const lists = [...byKey.values()];
-    // as_of moves only by versions the totals hold at this arrival (see #held), as the local aggregate's does.
+    // as_of moves only by versions the totals hold at this arrival (see #held), as the local aggregate's does, and
+    // only once they enter the totals (entersAt): one dated on a later day waits for that day.
     let asOf = Number.NEGATIVE_INFINITY;
+    const ahead = new Set<number>();
     let next = 0;
     let failed = false;
     const worker = async () => {
@@ -154,7 +159,12 @@ export class DynamoDbTotals {
       while (!failed && next < lists.length) {
         const list = lists[next++]!;
         try {
-          for (const d of list) if (await this.#applyOne(d)) asOf = Math.max(asOf, d.received);
+          for (const d of list) {
+            if (!(await this.#applyOne(d))) continue;
+            const t = entersAt(d);
+            if (t > now) ahead.add(t);
+            else asOf = Math.max(asOf, t);
+          }
         } catch (err) {
           failed = true;
           throw err;
@@ -166,6 +176,7 @@ export class DynamoDbTotals {
     const rejected = done.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (rejected) throw rejected.reason;
     if (Number.isFinite(asOf)) await this.#advanceAsOf(asOf);
+    if (ahead.size > 0) await this.#holdAsOf([...ahead]);
   }
 
   /**
@@ -255,20 +266,37 @@ export class DynamoDbTotals {
     );
   }
 
-  /**
-   * as_of no earlier than `t` (ms): a backfill gives the newest first arrival in donation_history, superseded
-   * versions included, as the counters kept before counted them; the current versions alone could put it back.
-   */
-  async arrivedAt(t: number): Promise<void> {
-    await this.#advanceAsOf(t);
+  /** Times after now that as_of waits for (the starts of days donations are dated ahead to): a set, added to atomically. */
+  async #holdAsOf(ts: number[]): Promise<void> {
+    await awsCall('DynamoDB', 'UpdateItem', () =>
+      this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { pk: { S: 'as_of' }, sk: { S: '-' } },
+          UpdateExpression: 'ADD h :h',
+          ExpressionAttributeValues: { ':h': { NS: ts.map(String) } },
+        }),
+      ),
+    );
   }
 
-  async asOf(): Promise<string | null> {
+  /**
+   * as_of no earlier than `t` (ms), or from `t` on when it is after `now`: a backfill gives when the newest
+   * version in donation_history entered the totals (ARRIVALS_SQL), superseded versions included, as the counters
+   * kept before counted them; the current versions alone could put it back.
+   */
+  async arrivedAt(t: number, now: number = Date.now()): Promise<void> {
+    if (t > now) await this.#holdAsOf([t]);
+    else await this.#advanceAsOf(t);
+  }
+
+  /** as_of at `now`: the item's time, or a held day start that has come since, if later (readers only read). */
+  async asOf(now: number = Date.now()): Promise<string | null> {
     const out = await awsCall('DynamoDB', 'GetItem', () =>
       this.#client.send(new GetItemCommand({ TableName: this.#table, Key: { pk: { S: 'as_of' }, sk: { S: '-' } } })),
     );
-    const t = out.Item?.t?.N;
-    return t === undefined ? null : new Date(Number(t)).toISOString();
+    const times = [out.Item?.t?.N, ...(out.Item?.h?.NS ?? [])].filter((v): v is string => v !== undefined).map(Number).filter((t) => t <= now);
+    return times.length === 0 ? null : new Date(Math.max(...times)).toISOString();
   }
 
   /**

@@ -13,7 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 import type { QueryEngine } from '../../core/ports.js';
 import type { Cell } from '../../puddles/parquet-writer.js';
-import { NEWEST_ARRIVAL_SQL, PORTABLE_REBUILD_SQL, PORTABLE_TIES_SQL } from '../../puddles/totals-sql.js';
+import { ARRIVALS_SQL, arrivalOf, PORTABLE_REBUILD_SQL, PORTABLE_TIES_SQL } from '../../puddles/totals-sql.js';
 import { AthenaQueryEngine } from './athena-query-engine.js';
 import { callLimits, readCallTimeoutMs } from './call-limits.js';
 import { DynamoDbTotals } from './dynamodb-totals.js';
@@ -46,12 +46,15 @@ export async function rebuildCounters(
   const ties = (await query.query(PORTABLE_TIES_SQL)) as Record<string, Cell>[];
   scans.push(scanned());
   await totals.applyRows(ties);
-  // as_of from every version's first arrival, not the current ones' alone: a table emptied and backfilled never
-  // shows it earlier than the counters it replaces did (DynamoDbTotals.arrivedAt).
-  const [newest] = await query.query(NEWEST_ARRIVAL_SQL);
+  // as_of from every version's entry into the totals, not the current ones' alone: a table emptied and backfilled
+  // never shows it earlier than the counters it replaces did (DynamoDbTotals.arrivedAt); a day dated ahead waits.
+  const arrivals = await query.query(ARRIVALS_SQL);
   scans.push(scanned());
-  const received = typeof newest?.received === 'string' ? Date.parse(newest.received) : Number.NaN;
-  if (Number.isFinite(received)) await totals.arrivedAt(received);
+  const now = Date.now();
+  for (const row of arrivals) {
+    const t = arrivalOf(row);
+    if (Number.isFinite(t)) await totals.arrivedAt(t, now);
+  }
   const bytesScanned = scans.every((b) => b === undefined) ? undefined : scans.reduce<number>((a, b) => a + (b ?? 0), 0);
   return { rows: rows.length, ...(bytesScanned !== undefined ? { bytesScanned } : {}) };
 }

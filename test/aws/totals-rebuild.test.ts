@@ -14,7 +14,7 @@ import { aws } from '../../infra/cli/commands/aws.js';
 import type { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
 import { compactAll } from '../../puddles/compact.js';
 import { portableSqlErrors } from '../../puddles/portable-sql.js';
-import { checkDrift, NEWEST_ARRIVAL_SQL, PORTABLE_REBUILD_SQL, PORTABLE_TIES_SQL } from '../../puddles/totals-sql.js';
+import { checkDrift, ARRIVALS_SQL, PORTABLE_REBUILD_SQL, PORTABLE_TIES_SQL } from '../../puddles/totals-sql.js';
 import { landThroughConsumer, startShapeWithEmbeddedCatalog, type TestShape } from '../support/aws-shape.js';
 import { donationEnvelope } from '../support/donation-envelope.js';
 
@@ -105,7 +105,7 @@ describe('rebuilding the totals counters from the lake', () => {
   it('asks Athena in the SQL both engines speak', () => {
     expect(portableSqlErrors(PORTABLE_REBUILD_SQL)).toEqual([]);
     expect(portableSqlErrors(PORTABLE_TIES_SQL)).toEqual([]);
-    expect(portableSqlErrors(NEWEST_ARRIVAL_SQL)).toEqual([]);
+    expect(portableSqlErrors(ARRIVALS_SQL)).toEqual([]);
   });
 
   it('`puddle aws totals-rebuild` applies what Athena answers to the table the environment names', async () => {
@@ -118,11 +118,19 @@ describe('rebuilding the totals counters from the lake', () => {
       athena.on(StartQueryExecutionCommand, { QueryString: PORTABLE_TIES_SQL }).resolves({ QueryExecutionId: 'q-ties' });
       athena.on(GetQueryExecutionCommand, { QueryExecutionId: 'q-rebuild' }).resolves(execution('q-rebuild', 3));
       athena.on(GetQueryExecutionCommand, { QueryExecutionId: 'q-ties' }).resolves(execution('q-ties', 1));
-      athena.on(StartQueryExecutionCommand, { QueryString: NEWEST_ARRIVAL_SQL }).resolves({ QueryExecutionId: 'q-newest' });
+      athena.on(StartQueryExecutionCommand, { QueryString: ARRIVALS_SQL }).resolves({ QueryExecutionId: 'q-newest' });
       athena.on(GetQueryExecutionCommand, { QueryExecutionId: 'q-newest' }).resolves(execution('q-newest', 1));
-      // The newest first arrival in donation_history: a version the view superseded, arrived after the current ones.
+      // The newest first arrival in donation_history: a version the view superseded, arrived after the current ones;
+      // and a version dated a century ahead (a mistyped year), arrived later still: it waits for its day.
       athena.on(GetQueryResultsCommand, { QueryExecutionId: 'q-newest' }).resolves({
-        ResultSet: { ResultSetMetadata: { ColumnInfo: [{ Name: 'received', Type: 'timestamp' }] }, Rows: [{ Data: [{ VarCharValue: 'received' }] }, { Data: [{ VarCharValue: '2026-11-27 20:31:00.000' }] }] },
+        ResultSet: {
+          ResultSetMetadata: { ColumnInfo: [{ Name: 'ahead', Type: 'date' }, { Name: 'received', Type: 'timestamp' }] },
+          Rows: [
+            { Data: [{ VarCharValue: 'ahead' }, { VarCharValue: 'received' }] },
+            { Data: [{}, { VarCharValue: '2026-11-27 20:31:00.000' }] },
+            { Data: [{ VarCharValue: '2126-11-27' }, { VarCharValue: '2026-11-27 20:40:00.000' }] },
+          ],
+        },
       });
       const columns = [
         ['donation_id', 'varchar'], ['channel', 'varchar'], ['campaign', 'varchar'], ['cta', 'varchar'], ['currency', 'varchar'], ['amount_minor', 'bigint'],
@@ -161,11 +169,12 @@ describe('rebuilding the totals counters from the lake', () => {
       expect(athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input)).toEqual([
         { QueryString: PORTABLE_REBUILD_SQL, WorkGroup: 'puddle', QueryExecutionContext: { Database: 'puddle' } },
         { QueryString: PORTABLE_TIES_SQL, WorkGroup: 'puddle', QueryExecutionContext: { Database: 'puddle' } },
-        { QueryString: NEWEST_ARRIVAL_SQL, WorkGroup: 'puddle', QueryExecutionContext: { Database: 'puddle' } },
+        { QueryString: ARRIVALS_SQL, WorkGroup: 'puddle', QueryExecutionContext: { Database: 'puddle' } },
       ]);
       const night = [{ channel: 'sms', campaign: 'night', cta: null, currency: 'GBP', box: Date.parse('2026-11-27T20:15:00Z'), amount_minor: 3200, count: 2 }];
       expect(await target.cells()).toEqual(night);
       expect(await target.asOf()).toBe('2026-11-27T20:31:00.000Z');
+      expect(await target.asOf(Date.parse('2126-11-27T00:00:00Z'))).toBe('2126-11-27T00:00:00.000Z');
       // The loser sent again after the backfill: its first arrival came with the backfill, so it still loses.
       const [name, channel, campaign, cta, currency, amount_minor, status, occurred_at, _id, _changed_at] = loser;
       await target.applyRows([{ donation_id: name!, channel: channel!, campaign: campaign!, cta: cta ?? null, currency: currency!, amount_minor: Number(amount_minor), status: status ?? null, occurred_at: occurred_at!, _id: _id!, _changed_at: _changed_at!, _received_at: '2026-11-28 09:00:00.000' }]);

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { LiveTotals } from '../../puddles/live-totals.js';
+import type { QueryEngine } from '../../core/ports.js';
+import { TotalsKeeper } from '../../puddles/totals-keeper.js';
 import { seededRandom } from '../../core/scenario/random.js';
 
 // Versions of 200 donations: corrections, late older versions, failures, redeliveries.
@@ -119,5 +121,57 @@ describe('LiveTotals', () => {
     const on = Date.parse('2099-01-01T00:00:00Z');
     expect(t.document({ by: 'channel', campaign: 'fut' }, on).total).toEqual({ amount_minor: 1_000_000, count: 1 });
     expect(t.cells(on)).toHaveLength(1);
+  });
+
+  it('moves as_of by a donation dated ahead only when its day comes, to that day\'s start, and tells listeners then', () => {
+    const t = new LiveTotals();
+    const now = Date.parse('2026-12-02T18:00:00Z');
+    const donation = (id: string, occurred: string, received: string) => ({
+      donation_id: id, occurred_at: occurred, channel: 'sms', amount_minor: 500, currency: 'GBP', campaign: 'c', cta: null, status: null,
+      _id: `env-${id}`, _changed_at: occurred, _received_at: received,
+    });
+    t.applyRows([donation('now', '2026-12-02T17:00:00Z', '2026-12-02T17:00:01Z')], now);
+    // A mistyped year, arriving after the other: held out of the total, and out of as_of.
+    t.applyRows([donation('typo', '2126-12-02T17:00:00Z', '2026-12-02T17:30:00Z')], now);
+    const doc = t.document({ by: 'channel' }, now);
+    expect(doc.total).toEqual({ amount_minor: 500, count: 1 });
+    expect(doc.as_of).toBe('2026-12-02T17:00:01.000Z');
+    expect(t.asOf(now)).toBe('2026-12-02T17:00:01.000Z');
+    // Its day: counted, and as_of says when it entered the total; a listener hears it without anything landing.
+    let heard = 0;
+    t.onChange(() => heard++);
+    const day = Date.parse('2126-12-02T00:00:00Z');
+    expect(t.release(day - 1)).toBe(false);
+    expect(t.release(day)).toBe(true);
+    expect(heard).toBe(1);
+    expect(t.document({ by: 'channel' }, day)).toMatchObject({ as_of: '2126-12-02T00:00:00.000Z', total: { amount_minor: 1000, count: 2 } });
+    // A version dated today but arriving before its day began (applied late) enters at its day's start too.
+    const late = new LiveTotals();
+    late.applyRows([donation('edge', '2026-12-03T00:10:00Z', '2026-12-02T23:59:59Z')], Date.parse('2026-12-03T00:00:01Z'));
+    expect(late.asOf(Date.parse('2026-12-03T00:00:01Z'))).toBe('2026-12-03T00:00:00.000Z');
+  });
+
+  it('keeps a timer that lets held donations in at UTC midnight, so open streams push them then', async () => {
+    vi.useFakeTimers({ now: Date.parse('2026-12-02T23:59:00Z'), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      // Nothing in the lake: every rebuild query answers no rows.
+      const empty: QueryEngine = { query: async () => [] } as unknown as QueryEngine;
+      const keeper = new TotalsKeeper(empty);
+      await keeper.start(3_600_000);
+      keeper.totals.apply({
+        contract: 'donation', version: 1,
+        rows: [{ donation_id: 'tomorrow', occurred_at: '2026-12-03T09:00:00Z', channel: 'sms', amount_minor: 700, currency: 'GBP', campaign: 'c', cta: null, status: null, _id: 'e', _changed_at: '2026-12-03T09:00:00Z', _received_at: '2026-12-02T23:58:00Z' }],
+      });
+      let heard = 0;
+      keeper.totals.onChange(() => heard++);
+      await vi.advanceTimersByTimeAsync(59_000);
+      expect(heard).toBe(0);
+      await vi.advanceTimersByTimeAsync(1_100);
+      expect(heard).toBe(1);
+      expect(keeper.totals.document({ by: 'channel' })).toMatchObject({ as_of: '2026-12-03T00:00:00.000Z', total: { amount_minor: 700, count: 1 } });
+      await keeper.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

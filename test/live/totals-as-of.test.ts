@@ -10,6 +10,7 @@ import type { Hub } from '../../infra/local/hub.js';
 import type { TotalsDocument } from '../../puddles/live-totals.js';
 import { postEvents } from '../support/hub-process.js';
 import { getJson, PRODUCER_KEY, READ_KEY, startLiveHub, waitLanded } from './live-hub.js';
+import { openSse } from './sse-client.js';
 
 const donation = (id: string, over: Record<string, unknown> = {}) => ({
   contract: 'donation',
@@ -64,5 +65,50 @@ describe('as_of across a restart on one home', () => {
     // And once more, with nothing new: the same.
     hub = await startLiveHub(home);
     expect(await asOf(hub)).toBe(before);
+  }, 120_000);
+});
+
+// A donation dated in the future (a mistyped year) is held out of the total until its day; until 2026-12-02 it
+// still moved as_of (to its arrival) and pushed a document on the stream whose total had not changed, so a
+// broadcaster watching as_of saw new data that never showed. Now it enters as_of when it enters the total.
+describe('as_of and a donation dated in the future', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-as-of-ahead-'));
+  let hub: Hub | null = null;
+  afterAll(async () => {
+    await hub?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('is not moved by it, no stream event is pushed for it, and a restart agrees', async () => {
+    hub = await startLiveHub(home);
+    await send(hub, [donation('t-1')]);
+    const before = await asOf(hub);
+    const stream = await openSse(`${hub.url}/v1/totals/stream`, { authorization: `Bearer ${READ_KEY}` });
+    try {
+      await stream.next((m) => m.event === 'totals');
+      await send(hub, [donation('t-typo', { occurred_at: '2126-11-27T20:07:00Z', amount_minor: 1_000_000 })]);
+      // Longer than the stream's 250 ms between pushes: any push for it would be here by now.
+      await new Promise((r) => setTimeout(r, 600));
+      expect(stream.messages.filter((m) => m.event === 'totals')).toHaveLength(1);
+      const doc = (await (await getJson(`${hub.url}/v1/totals`, READ_KEY)).json()) as TotalsDocument;
+      expect(doc).toMatchObject({ as_of: before, total: { amount_minor: 500, count: 1 } });
+      // A donation dated today still moves it, and the stream pushes that.
+      const seen = stream.messages.length;
+      await send(hub, [donation('t-2')]);
+      const pushed = await stream.next((m) => m.event === 'totals', seen);
+      const after = (JSON.parse(pushed.data!) as TotalsDocument).as_of;
+      expect(after! > before!).toBe(true);
+      expect(after! <= new Date().toISOString()).toBe(true);
+    } finally {
+      stream.close();
+    }
+    const after = await asOf(hub);
+    // Another, the newest arrival when the hub stops: the rebuild reads it from donation_history, and holds it too.
+    await send(hub, [donation('t-typo-2', { occurred_at: '2226-01-01T00:00:00Z' })]);
+    expect(await asOf(hub)).toBe(after);
+    await hub.stop();
+    hub = null;
+    hub = await startLiveHub(home);
+    expect(await asOf(hub)).toBe(after);
   }, 120_000);
 });
