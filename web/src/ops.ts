@@ -220,6 +220,8 @@ interface Health {
   accepting: boolean;
   queue: { committing: boolean; reason?: string };
   landing: { failing?: Record<string, { reason: string }> };
+  /** Whether the live totals are rebuilt from the lake; `failing_since` while the rebuild fails (it is retried). */
+  totals?: { ready: boolean; failing_since?: string };
 }
 
 interface Status {
@@ -238,11 +240,35 @@ async function pollStatus(): Promise<void> {
   $('quarantine').textContent = formatCount(s.quarantine);
   const drift = s.totals.drift;
   const d = $('drift');
-  d.className = `big ${drift ? (drift.ok ? 'good' : 'bad') : 'muted'}`;
-  d.textContent = drift ? (drift.ok ? 'agrees' : `${drift.differences.length} boxes differ`) : 'not checked yet';
-  $('drift-detail').textContent = drift ? `live vs SQL ${drift.against}, ${ago(drift.checked_at)}` : 'live vs SQL, every minute';
+  const detail = $('drift-detail');
+  detail.className = '';
+  const rebuilt = s.health?.totals ?? { ready: s.totals.ready };
+  if (!rebuilt.ready) {
+    // Nothing to check, and no total on the TV: say why and since when, not "not checked yet".
+    const failing = rebuilt.failing_since;
+    d.className = `big ${failing ? 'bad' : 'muted'}`;
+    d.textContent = failing ? 'not rebuilt' : 'rebuilding';
+    detail.className = failing ? 'bad' : '';
+    detail.textContent = failing
+      ? `live totals NOT REBUILT from the lake, failing since ${since(failing)}; retrying: the hub's log says why`
+      : 'live totals being rebuilt from the lake';
+  } else {
+    d.className = `big ${drift ? (drift.ok ? 'good' : 'bad') : 'muted'}`;
+    d.textContent = drift ? (drift.ok ? 'agrees' : `${drift.differences.length} boxes differ`) : 'not checked yet';
+    detail.textContent = drift ? `live vs SQL ${drift.against}, ${ago(drift.checked_at)}` : 'live vs SQL, every minute';
+  }
   table('sources', ['source', 'sync runs', 'last sync run', 'outcome', 'lag', 'last webhook'],
     s.sources.map((r) => [cell(r.source), cell(r.runs, 'num'), cell(r.last_run_started_at ? ago(r.last_run_ended_at ?? r.last_run_started_at) : null), outcomeCell(r), cell(typeof r.lag_seconds === 'number' ? duration(r.lag_seconds) : null, 'num'), cell(r.last_webhook_at ? ago(r.last_webhook_at) : null)]), [1, 4]);
+}
+
+/** When a failure began, UTC: its time today (`20:40:31Z`), with its date on another day, and how long ago. */
+function since(iso: string): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const time = `${at.toISOString().slice(11, 19)}Z`;
+  const day = at.toISOString().slice(0, 10) === new Date().toISOString().slice(0, 10)
+    ? '' : `${at.toLocaleDateString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' })} `;
+  return `${day}${time}, ${ago(iso)}`;
 }
 
 /** Under the queue's depth: what stops events being kept or landed (a full disk), in red; else what the figure is. */

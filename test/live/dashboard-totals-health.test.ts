@@ -1,0 +1,64 @@
+// The operations dashboard while the live totals cannot be rebuilt from the lake (a donation file damaged while
+// the hub was stopped): /healthz says `totals: {ready: false, failing_since}`, and until 2026-12-02 the dashboard
+// did not read it, so its "Totals check" said "not checked yet" as if all were well. In a real browser: Debian's
+// chromium, headless, driven by playwright-core.
+import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Hub } from '../../infra/local/hub.js';
+import { replay } from '../../puddles/replay.js';
+import { postEvents } from '../support/hub-process.js';
+import { PRODUCER_KEY, READ_KEY, startLiveHub, waitLanded } from './live-hub.js';
+
+const CHROMIUM = process.env.PUDDLE_CHROMIUM ?? '/usr/bin/chromium';
+/** Generous: the tests wait for the page to show it, not for how fast (a loaded machine is shared). */
+const SHOWS_MS = 45_000;
+
+describe('dashboard: live totals not rebuilt', { timeout: 180_000 }, () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-dash-totals-'));
+  let hub: Hub | undefined;
+  let browser: Browser | undefined;
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  const shows = (page: Page, id: string, match: string) =>
+    page.waitForFunction(([i, m]) => document.querySelector(`[data-testid="${i}"]`)?.textContent?.includes(m!) ?? false, [id, match], { timeout: SHOWS_MS });
+
+  it('says so in red with since when, and goes back to the totals check once they are rebuilt', async () => {
+    hub = await startLiveHub(home);
+    const res = await postEvents(hub.url, PRODUCER_KEY, [
+      { contract: 'donation', version: 1, payload: { donation_id: 'dh-1', occurred_at: '2026-11-29T20:15:00Z', channel: 'online', amount_minor: 1000, currency: 'GBP' } },
+    ]);
+    expect(res.status).toBe(202);
+    await res.arrayBuffer();
+    await waitLanded(hub);
+    const files = await hub.runtime.catalog.listFiles({ contract: 'donation' });
+    await hub.stop();
+    hub = undefined;
+    for (const f of files) truncateSync(join(home, f.key), 100);
+
+    hub = await startLiveHub(home, { totalsRetryMs: 200 });
+    const health = (await (await fetch(`${hub.url}/healthz`)).json()) as { totals: { ready: boolean; failing_since?: string } };
+    expect(health.totals.ready).toBe(false);
+    const since = health.totals.failing_since!;
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const page = await browser.newPage();
+    await page.goto(`${hub.url}/?key=${READ_KEY}`);
+    await shows(page, 'drift', 'not rebuilt');
+    await shows(page, 'drift-detail', `live totals NOT REBUILT from the lake, failing since ${since.slice(11, 19)}Z`);
+    expect(await page.getAttribute('[data-testid="drift"]', 'class')).toContain('bad');
+    expect(await page.getAttribute('[data-testid="drift-detail"]', 'class')).toContain('bad');
+
+    // The README's recovery beside the running hub: the line goes once the totals are rebuilt.
+    await replay({ store: hub.runtime.store, catalog: hub.runtime.catalog, contract: 'donation' });
+    await page.waitForFunction(() => !(document.querySelector('[data-testid="drift"]')?.textContent ?? '').includes('not rebuilt'), undefined, { timeout: SHOWS_MS });
+    expect(await page.textContent('[data-testid="drift-detail"]')).toContain('live vs SQL');
+    expect(await page.getAttribute('[data-testid="drift-detail"]', 'class')).not.toContain('bad');
+  });
+});
