@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { PuddleConfig } from '../../core/config.js';
@@ -33,6 +34,7 @@ import { startBankInbox } from './bank-inbox.js';
 import { warnIfOpen } from './home-dir.js';
 import { lockHome, openUnderLock, type HomeLock } from './home-lock.js';
 import { probePort } from './port-probe.js';
+import { reclaimQueueSpace } from './queue-space.js';
 import { parseImportOptions } from '../../connectors/bank/import-file.js';
 import { LandingThreads, type LandingThreadsOptions } from './landing-thread.js';
 import { createLocalRuntime } from './runtime.js';
@@ -185,6 +187,9 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   await probePort(config.host, config.port).catch((err: unknown) => {
     throw listenFailure(err, config);
   });
+  // Under the home's lock and before anything opens the queue: the space a drained backlog left goes back.
+  const queueFile = join(config.home, 'queue.db');
+  if (existsSync(queueFile)) reclaimQueueSpace(queueFile);
   const runtime = await createLocalRuntime({ home: config.home, clock: opts.clock });
   warnIfOpen(config.home);
   const counter = { accepted: 0 };
