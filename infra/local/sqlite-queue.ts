@@ -100,6 +100,8 @@ export class SqliteQueue implements Queue {
   private readonly threadFor: (() => WriterThread) | null;
   private thread: WriterThread | null = null;
   private writer: QueueWriter | null = null;
+  /** Deliveries the claim in progress dead-lettered for a visibility timeout expired on their last attempt. */
+  private expiredOnLastAttempt = 0;
 
   private readonly stmt: {
     bumpSubsVersion: Statement;
@@ -352,7 +354,17 @@ export class SqliteQueue implements Queue {
     // Idle consumers poll: looking first, without the write lock (WAL readers never block the writer), keeps
     // their empty polls from queueing the producer's commits behind a BEGIN IMMEDIATE (eight puddles every 50 ms).
     if (this.stmt.anyVisible.get(sub.id, Date.now()) === undefined) return [];
+    this.expiredOnLastAttempt = 0;
     const rows = this.claimTx(sub, { ...opts, max, visibilityMs: Math.max(0, opts.visibilityMs) });
+    if (this.expiredOnLastAttempt > 0) {
+      // Dead-lettered here, not by a consumer's failure: nothing else says so. Until 2026-12-02 this was silent,
+      // and a burst on a busy machine moved 5,000 deliveries (that had landed) to the dead letters unseen.
+      log.warn('deliveries dead-lettered: each was claimed and not acked within its visibility timeout on every attempt', {
+        subscription,
+        deliveries: this.expiredOnLastAttempt,
+        attempts: sub.max_attempts,
+      });
+    }
     if (rows.length === 0) return [];
     // Bodies are read after the commit, not inside it: the write lock covers only the delivery rows (a claim
     // of 5,000 used to read ~3 MB of bodies under it), so the producer's commits wait less.
@@ -515,6 +527,7 @@ export class SqliteQueue implements Queue {
           // Its last consumer took it and never came back (crashed on it every time): stop handing it out.
           this.deadLetter(sub.id, r.seq, (this.stmt.body.get(r.seq) as string | undefined) ?? 'null', r.attempts, 'visibility timeout expired on the last attempt', now);
           poisoned++;
+          this.expiredOnLastAttempt++;
           continue;
         }
         out.push(r);
