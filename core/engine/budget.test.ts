@@ -91,6 +91,19 @@ describe('per-window budgets', () => {
     expect(fast[2]!.at - fast[0]!.at).toBeLessThan(150);
   });
 
+  it('spreads a low allowance up to when the provider says its window starts over, not over a guessed minute', async () => {
+    // GoCardless: RateLimit-Remaining 0, RateLimit-Reset a moment away. No per-window option is set, as for a
+    // connector that paces per second and learns its allowance only from the headers.
+    const budget = new RequestBudget({ requestsPerSecond: 0 });
+    budget.observe({ remaining: 0, total: 1000, resetsAt: Date.now() + 300 });
+    const starts = await startsOf(budget, [{}, {}]);
+    expect(starts[1]!.at - starts[0]!.at).toBeGreaterThanOrEqual(250);
+    expect(starts[1]!.at - starts[0]!.at).toBeLessThan(2_000);
+    // Once the reset has passed, the old report no longer slows anything.
+    const after = await startsOf(budget, [{}, {}, {}]);
+    expect(after[2]!.at - after[0]!.at).toBeLessThan(150);
+  });
+
   it('a Retry-After pause holds calls whatever their bucket', async () => {
     const budget = new RequestBudget({ requestsPerSecond: 0, perWindow: { limit: 1000, windowMs: 1000 }, endpoints: { list: { limit: 1000, windowMs: 1000 } } });
     budget.pauseFor(250);

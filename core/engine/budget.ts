@@ -37,6 +37,11 @@ export interface CallCost {
 export interface RateObservation {
   remaining: number;
   total: number;
+  /**
+   * When the provider's window starts over, as epoch ms, where it says (GoCardless's `RateLimit-Reset`, an
+   * `X-RateLimit-Reset`): a low allowance is spread up to then, not over a guessed window, and is over once it passes.
+   */
+  resetsAt?: number;
 }
 
 /** One evenly spaced allowance: the next call may start `gap x cost` after the last one started. */
@@ -129,13 +134,21 @@ export class RequestBudget {
   private slowdownMs(credits: number): number {
     const r = this.reported;
     if (!r || r.total <= 0 || r.remaining >= r.total * this.lowWater) return 0;
+    // The provider said when its window starts over: what remains is spread up to then, and once it has passed,
+    // the allowance is whole again. Until 2026-12-02 a window of a minute was assumed whatever the provider said,
+    // so `RateLimit-Remaining: 0` with a reset a second away held the next call a minute.
+    if (r.resetsAt !== undefined) {
+      const leftMs = r.resetsAt - Date.now();
+      return leftMs <= 0 ? 0 : (leftMs * Math.max(credits, 1)) / Math.max(r.remaining, 1);
+    }
     const windowMs = this.opts.perWindow?.windowMs ?? 60_000;
     return (windowMs * Math.max(credits, 1)) / Math.max(r.remaining, 1);
   }
 
   /** What the provider reported is left of its allowance (e.g. `X-Ratelimit-Remaining` / `-Total`). */
   observe(o: RateObservation): void {
-    if (Number.isFinite(o.remaining) && Number.isFinite(o.total) && o.remaining >= 0 && o.total > 0) this.reported = { remaining: o.remaining, total: o.total };
+    if (!(Number.isFinite(o.remaining) && Number.isFinite(o.total) && o.remaining >= 0 && o.total > 0)) return;
+    this.reported = { remaining: o.remaining, total: o.total, ...(o.resetsAt !== undefined && Number.isFinite(o.resetsAt) ? { resetsAt: o.resetsAt } : {}) };
   }
 
   /** What the provider last said is left of its allowance (null: it said nothing), for status and tests. */
