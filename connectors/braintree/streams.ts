@@ -165,5 +165,5 @@ export function braintreeStreams(config: BraintreeMappingSettings): StreamDef<G,
     },
   });
 
-  return [transactions, settlements, statusChanges, disbursements, disputes, settlementSummaries] as unknown as StreamDef<G, never>[];
+  return [transactions, settlements, statusChanges, disbursements, disputes, settlementSummaries];
 }

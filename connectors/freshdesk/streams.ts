@@ -1,5 +1,5 @@
 import { FatalError } from '../../core/errors.js';
-import { defineStream, type Page, type StreamContext, type StreamDef, type Window } from '../../core/engine/define.js';
+import { defineStream, type ListedStream, type Page, type StreamContext, type StreamDef, type Window } from '../../core/engine/define.js';
 import type { FreshdeskClient } from './client.js';
 import { mapContact, mapTicket, statusLabelsOf, type FreshdeskMapOptions, type StatusLabels } from './mappings.js';
 import type { FreshdeskContact, FreshdeskTicket, FreshdeskTicketField } from './raw.js';
@@ -55,7 +55,7 @@ export async function ticketListPage(ctx: Ctx, opts: FreshdeskStreamOptions, fil
   return { records: rows, next: `${since}|${page + 1}` };
 }
 
-function ticketStream(name: string, filter: 'deleted' | 'spam' | null, opts: FreshdeskStreamOptions): StreamDef<FreshdeskClient, FreshdeskTicket> {
+function ticketStream(name: string, filter: 'deleted' | 'spam' | null, opts: FreshdeskStreamOptions): ListedStream<FreshdeskClient, FreshdeskTicket> {
   const pass = filter ?? 'default';
   return defineStream<FreshdeskClient, FreshdeskTicket>({
     name,
@@ -109,5 +109,5 @@ export function freshdeskStreams(opts: FreshdeskStreamOptions): StreamDef<Freshd
     },
     toContract: (c) => mapContact(c, opts),
   });
-  return [fields, contacts, ticketStream('tickets', null, opts), ticketStream('deleted_tickets', 'deleted', opts), ticketStream('spam_tickets', 'spam', opts)] as unknown as StreamDef<FreshdeskClient, never>[];
+  return [fields, contacts, ticketStream('tickets', null, opts), ticketStream('deleted_tickets', 'deleted', opts), ticketStream('spam_tickets', 'spam', opts)];
 }

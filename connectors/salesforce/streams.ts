@@ -186,5 +186,5 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
       toContract: (r) => spec.map(r, opts),
     });
   });
-  return [backfill, ...rest] as unknown as StreamDef<C, never>[];
+  return [backfill, ...rest];
 }

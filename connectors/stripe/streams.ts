@@ -163,7 +163,7 @@ export function stripeStreams(opts: StripeMapOptions, lookbackMs = STRIPE_LOOKBA
     toContract: (e): Mapped[] => mapEvent(e, opts).mapped,
   });
 
-  return [customers, checkoutSessions, paymentIntents, charges, refunds, disputes, payouts, payoutItems, events] as unknown as StreamDef<Stripe, never>[];
+  return [customers, checkoutSessions, paymentIntents, charges, refunds, disputes, payouts, payoutItems, events];
 }
 
 /**

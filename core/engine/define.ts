@@ -132,11 +132,20 @@ export interface ConnectorDef<C = unknown> {
   rateObservation?: (outcome: unknown) => RateObservation | null;
 }
 
-export function defineStream<C, R>(def: StreamDef<C, R>): StreamDef<C, R> {
+/**
+ * What defineStream gives: the stream with its own record type, and also as its connector lists it
+ * (`ConnectorDef.streams` is `StreamDef<C, never>[]`: each stream's records are a type of its own, and the engine
+ * hands a stream only the records its own fetch returned). Until 2026-12-02 a stream that returns records was not
+ * a `StreamDef<C, never>`, and every connector cast its list (`as unknown as StreamDef<C, never>[]`); now
+ * `defineConnector({ streams: [charges, refunds] })` type-checks as written.
+ */
+export type ListedStream<C, R> = StreamDef<C, R> & StreamDef<C, never>;
+
+export function defineStream<C, R>(def: StreamDef<C, R>): ListedStream<C, R> {
   if (!def.fetchPage && !def.read) throw new Error(`stream ${def.name}: needs fetchPage or read`);
   if (def.windows && !def.cursor) throw new Error(`stream ${def.name}: windows need a cursor`);
   if (def.horizon && !def.windows) throw new Error(`stream ${def.name}: a horizon needs windows`);
-  return def;
+  return def as ListedStream<C, R>;
 }
 
 export function defineConnector<C>(def: ConnectorDef<C>): ConnectorDef<C> {
