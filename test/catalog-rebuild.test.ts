@@ -1,12 +1,14 @@
 // `puddle catalog rebuild`: a home whose catalog.db is lost or damaged, with no backup, gets a new one from the
 // lake's raw files (never rewritten), every other contract re-derived from them; the totals come back as they
 // were and nothing is counted twice, though the old files (landed, compacted, current state) are still on disk.
+// The quarantine comes back as it was: each bad record listed once, and one a resolution closed still closed.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { makeEnvelope } from '../core/envelope.js';
+import { quarantineEnvelope } from '../core/engine/envelopes.js';
+import { makeEnvelope, type Envelope } from '../core/envelope.js';
 import { lockHome } from '../infra/local/home-lock.js';
 import { SqliteCatalog } from '../infra/local/sqlite-catalog.js';
 import { compactAll } from '../puddles/compact.js';
@@ -18,6 +20,8 @@ let catalogPath: string;
 let env: Record<string, string>;
 let totals: unknown;
 let boxes: unknown;
+let quarantineRows: unknown;
+let quarantineListing: string;
 
 const TOTALS_SQL =
   "SELECT (SELECT count(*) FROM donation) AS donations, (SELECT sum(amount_minor) FROM donation) AS donated, " +
@@ -29,6 +33,41 @@ function payment(id: string, amount: number) {
     contract: 'payment', version: 1, source: 'test', stream: 'payment', received_at: '2026-11-29T20:16:00.000Z', delivery_id: `pay-${id}`,
     payload: { payment_id: id, occurred_at: '2026-11-29T20:15:00Z', provider: 'stripe', status: 'succeeded', amount_minor: amount, currency: 'GBP' },
   });
+}
+
+/** A Stripe charge whose mapping failed, as the connector quarantines it. */
+function stripeQuarantine(id: string, deliveryId: string): Envelope {
+  return quarantineEnvelope(
+    { contract: 'payment', version: 1, payload: { payment_id: id, occurred_at: '2026-11-29T20:10:00Z' } },
+    [{ path: 'currency', message: 'is required' }],
+    { source: 'stripe', stream: 'charges', delivery_id: deliveryId, received_at: '2026-11-29T20:16:30.000Z', raw: null },
+  );
+}
+
+/** What `puddle quarantine retry` publishes when a later sync landed the record (landed_since). */
+function resolutionOf(q: Envelope): Envelope {
+  const p = q.payload as { quarantine_id: string };
+  return makeEnvelope({
+    contract: 'quarantine_resolution', version: 1, source: 'puddle:quarantine-retry', stream: null, delivery_id: 'retry-1', received_at: '2026-11-30T10:00:00.000Z',
+    payload: { quarantine_resolution_id: q.id, occurred_at: '2026-11-30T10:00:00.000Z', updated_at: null, quarantine_id: p.quarantine_id, contract: 'payment', source: 'stripe', resolution: 'landed_since', landed: '[]' },
+  });
+}
+
+/** Every quarantine row, open or not, and which are open, as the views give them. */
+const QUARANTINE_SQL =
+  "SELECT q._id, q.quarantine_id, q.contract, q.source, q.reasons, q.occurred_at, q._id IN (SELECT _id FROM quarantine_open) AS open, " +
+  '(SELECT count(*) FROM quarantine_history h WHERE h.quarantine_id = q.quarantine_id) AS rows_of_record FROM quarantine q ORDER BY q.quarantine_id';
+
+async function queryQuarantine(): Promise<unknown> {
+  const r = await runPuddle(['query', QUARANTINE_SQL, '--format', 'json'], env);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+async function listQuarantine(): Promise<string> {
+  const r = await runPuddle(['quarantine'], env);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout;
 }
 
 async function queryTotals(): Promise<unknown> {
@@ -70,16 +109,31 @@ beforeAll(async () => {
   env = { PUDDLE_HOME: lake.dir, PORT: '0', PUDDLE_API_KEYS: 'catalog-rebuild-key' };
   catalogPath = path.join(lake.dir, 'catalog.db');
   const drainAll = async () => {
-    for (const name of ['transactions', 'raw']) await lake.consumer(name).drain();
+    for (const name of ['transactions', 'quarantine', 'raw']) await lake.consumer(name).drain();
   };
+  // Bad records, in both batches: a donation failing its contract (delivered twice: listed once), one for a
+  // contract no puddle lands, a connector's record whose mapping failed, and one more that a resolution closed.
+  const badDonation = (delivery: string, received_at: string) => donation('rb-bad', 100, { currency: 'POUNDS', delivery, received_at });
+  const mystery = makeEnvelope({ contract: 'mystery', version: 1, source: 'producer', stream: 'web', received_at: '2026-11-29T20:16:10.000Z', delivery_id: 'req-m', payload: { occurred_at: '2026-11-29T20:16:00Z' } });
+  const closed = stripeQuarantine('ch_closed', 'run-1');
   // Two batches, so each partition has two files for compaction to merge; the second corrects rb-0 and
   // delivers rb-1 again under a new request: the lake then holds landed, compacted and current-state files.
-  await lake.queue.publish([...Array.from({ length: 3 }, (_, i) => donation(`rb-${i}`, 100 + i)), payment('p-1', 500)]);
+  await lake.queue.publish([
+    ...Array.from({ length: 3 }, (_, i) => donation(`rb-${i}`, 100 + i)),
+    payment('p-1', 500),
+    badDonation('req-b1', '2026-11-29T20:15:02.000Z'),
+    mystery,
+    stripeQuarantine('ch_open', 'run-1'),
+    closed,
+  ]);
   await drainAll();
   await lake.queue.publish([
     donation('rb-0', 900, { updated_at: '2026-11-30T09:00:00Z', received_at: '2026-11-30T09:00:01.000Z', delivery: 'req-2' }),
     donation('rb-1', 101, { received_at: '2026-11-29T20:15:05.000Z', delivery: 'req-3' }),
     payment('p-2', 700),
+    badDonation('req-b2', '2026-11-29T20:17:02.000Z'),
+    stripeQuarantine('ch_open', 'run-2'),
+    resolutionOf(closed),
   ]);
   await drainAll();
   await compactAll({ store: lake.store, catalog: lake.catalog, minFiles: 2, foldMinRows: 0 });
@@ -89,6 +143,19 @@ beforeAll(async () => {
   expect(totals).toEqual([{ donations: 3, donated: 900 + 101 + 102, payments: 2, paid: 1200, corrected: 900 }]);
   boxes = await reportTotals();
   expect(JSON.stringify(boxes)).toContain('1103');
+  quarantineRows = await queryQuarantine();
+  expect(quarantineRows).toHaveLength(4);
+  expect(quarantineRows).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ contract: 'donation', open: true, rows_of_record: 1 }),
+      expect.objectContaining({ contract: 'mystery', open: true, rows_of_record: 1 }),
+      expect.objectContaining({ quarantine_id: 'stripe:payment:ch_closed', open: false, rows_of_record: 1 }),
+      expect.objectContaining({ quarantine_id: 'stripe:payment:ch_open', open: true, rows_of_record: 1 }),
+    ]),
+  );
+  quarantineListing = await listQuarantine();
+  expect(quarantineListing).toContain('donation');
+  expect(quarantineListing).not.toContain('nothing open');
 }, 120_000);
 
 afterAll(async () => {
@@ -128,9 +195,14 @@ describe('puddle catalog rebuild', () => {
     const r = await rebuild();
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ catalog: 'missing', movedAside: null, rawFiles: rawFilesOnDisk().length, rawRows: 7 });
+    expect(out).toMatchObject({ catalog: 'missing', movedAside: null, rawFiles: rawFilesOnDisk().length, rawRows: 7 + 7 });
     expect(await queryTotals()).toEqual(totals);
     expect(await reportTotals()).toEqual(boxes);
+    // The quarantine as it was: the same rows, each record once, ch_closed still resolved.
+    expect(await listQuarantine()).toEqual(quarantineListing);
+    expect(await queryQuarantine()).toEqual(quarantineRows);
+    expect(out.replayed).toContainEqual(expect.objectContaining({ contract: 'donation', invalid: 1 }));
+    expect(out.replayed).toContainEqual(expect.objectContaining({ contract: 'quarantine', rows: 4 }));
     const keys = await registeredKeys();
     expect(keys.filter((k) => k.startsWith('lake/raw/'))).toEqual(rawFilesOnDisk());
     // The old landed (b-), compacted (c-) and current-state files stay on disk, unregistered: only replay's are live.
