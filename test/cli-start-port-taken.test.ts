@@ -1,8 +1,10 @@
 // `puddle start` on a port another process holds: most often, at an upgrade, a hub from before 2026-12-02 still
 // running (it takes no home lock, so nothing else refuses the new one). The start stops with one line naming the
 // address and exit code 2, before it starts landing or rebuilds the live totals (on a big lake the rebuild took
-// minutes, and the line waited for it), and releases the home.
+// minutes, and the line waited for it), and releases the home. HOST=localhost is every address it resolves to, as
+// the hub's listen binds them all: a process on the second one (::1) is a taken port too.
 import { readdirSync, truncateSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,4 +48,23 @@ describe('puddle start on a port already taken', () => {
     const land = await runPuddle(['land'], { PUDDLE_HOME: lake.dir }, { timeoutMs: 60_000 });
     expect(land.code, land.stderr).toBe(0);
   });
+
+  it('counts every address of localhost: a process on ::1 stops the start in one line, exit 2', async () => {
+    const v6 = createServer();
+    await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+    const v6Port = (v6.address() as { port: number }).port;
+    try {
+      // This machine's localhost is 127.0.0.1 only: the preload gives it ::1 too, as most machines have it.
+      const preload = fileURLToPath(new URL('./support/localhost-both.mjs', import.meta.url));
+      const env = { PUDDLE_HOME: lake.dir, PUDDLE_API_KEYS: 'port-taken-key', PORT: String(v6Port), HOST: 'localhost', NODE_OPTIONS: `--import ${preload}` };
+      const res = await runPuddle(['start', '--no-schedule'], env, { timeoutMs: 90_000 });
+      expect(res.code, res.stdout + res.stderr).toBe(2);
+      expect(res.stdout).toBe('');
+      expect(res.stderr.split('\n').filter(Boolean)).toEqual([
+        expect.stringMatching(new RegExp(`^puddle start: localhost:${v6Port} \\(HOST, PORT, its address ::1\\) is already taken by another process: .*Stop it, or give this one another PORT$`)),
+      ]);
+    } finally {
+      await new Promise((resolve) => v6.close(resolve));
+    }
+  }, 120_000);
 });

@@ -33,7 +33,7 @@ import { SCHEDULE } from '../../schedules/schedule.js';
 import { startBankInbox } from './bank-inbox.js';
 import { warnIfOpen } from './home-dir.js';
 import { lockHome, openUnderLock, type HomeLock } from './home-lock.js';
-import { probePort } from './port-probe.js';
+import { listenAddresses, probePort } from './port-probe.js';
 import { reclaimQueueSpace } from './queue-space.js';
 import { parseImportOptions } from '../../connectors/bank/import-file.js';
 import { LandingThreads, type LandingThreadsOptions } from './landing-thread.js';
@@ -147,8 +147,9 @@ export interface HubOptions {
   /** Stream timings for tests (defaults: 250 ms between pushes, 15 s heartbeats). */
   stream?: { minIntervalMs?: number; heartbeatMs?: number };
   /**
-   * Listen before the live totals are rebuilt (they answer 503 until then): a restart on the night takes
-   * events at once instead of after a rebuild that takes minutes on a big lake. `puddle start` does this.
+   * Return once listening, with the live totals still being rebuilt (they answer 503 until then): a restart on the
+   * night takes events at once instead of after a rebuild that takes minutes on a big lake. `puddle start` does
+   * this. Either way the hub listens before the rebuild starts.
    */
   totalsInBackground?: boolean;
   /** Time between attempts to rebuild the live totals while it fails (default 30 s). */
@@ -314,12 +315,12 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     }
   }, 1_000);
   lagWatch.unref();
-  // After the consumers start: what they land meanwhile is applied too, and applying twice changes nothing.
-  const rebuilding = keeper.start(config.driftCheckMs ?? 60_000, opts.totalsRetryMs);
-  if (!opts.totalsInBackground) await rebuilding;
   await feeds.catchUp(runtime.query);
-  // Scans raw once; the dashboard shows what has landed meanwhile, so start does not wait for it.
-  const seeding = webhooks.seed(runtime.query).catch((err: unknown) => log.warn('could not read the last webhooks from raw', { error: err }));
+  // The live totals' rebuild and the webhooks' seeding read the whole lake: they start once the hub listens, so a
+  // port taken since the probe stops the start without waiting for them (until 2026-12-02 it waited for the
+  // first rebuild, minutes on a big lake, before its one line).
+  let rebuilding: Promise<void> = Promise.resolve();
+  let seeding: Promise<void> = Promise.resolve();
 
   // What started before the hub listens, stopped in order: landing (what it lands within drainMs), the live
   // totals, then the lake's readers and the queue.
@@ -345,6 +346,19 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     await stopLanding(0);
     throw listenFailure(err, config);
   }
+  // Fastify binds every address of `localhost` but drops a second one it cannot bind: one taken since the probe
+  // would leave the hub on half the name, with another process answering the other half.
+  const unbound = await unboundAddresses(server, config.host);
+  if (unbound) {
+    await stopStep('HTTP server', () => server.close());
+    await stopLanding(0);
+    throw listenFailure(unbound, config);
+  }
+  // After the consumers start: what they land meanwhile is applied too, and applying twice changes nothing.
+  rebuilding = keeper.start(config.driftCheckMs ?? 60_000, opts.totalsRetryMs);
+  if (!opts.totalsInBackground) await rebuilding;
+  // Scans raw once; the dashboard shows what has landed meanwhile, so start does not wait for it.
+  seeding = webhooks.seed(runtime.query).catch((err: unknown) => log.warn('could not read the last webhooks from raw', { error: err }));
 
   const sandboxes: RunningSandbox[] = [];
   let scheduler: Scheduler | null = null;
@@ -432,7 +446,10 @@ async function openHub(opts: HubOptions): Promise<Hub> {
  */
 function listenFailure(err: unknown, config: { port: number; host: string; home: string }): unknown {
   const code = (err as { code?: unknown } | null)?.code;
-  const where = `${config.host}:${config.port} (HOST, PORT)`;
+  // A name (localhost) is several addresses: say which one is taken.
+  const address = (err as { address?: unknown } | null)?.address;
+  const which = typeof address === 'string' && address !== config.host ? `, its address ${address}` : '';
+  const where = `${config.host}:${config.port} (HOST, PORT${which})`;
   if (code === 'EADDRINUSE') {
     return new ConfigError(
       `${where} is already taken by another process: another program, or a hub still running from before 2026-12-02 (it takes no home lock; if it runs on ${config.home}, stop it first, since two hubs would each land part of the events). Stop it, or give this one another PORT`,
@@ -440,6 +457,18 @@ function listenFailure(err: unknown, config: { port: number; host: string; home:
   }
   if (code === 'EACCES') return new ConfigError(`${where} may not be listened on by this user: pick a PORT above 1023`);
   return err;
+}
+
+/** For `localhost`, an EADDRINUSE naming an address of it the server did not bind (fastify drops those); else null. */
+async function unboundAddresses(server: { addresses(): (string | { address: string; port: number })[] }, host: string): Promise<Error | null> {
+  if (host !== 'localhost') return null;
+  const bound = server.addresses().flatMap((a) => (typeof a === 'string' ? [] : [a]));
+  const port = bound[0]?.port;
+  const addresses = new Set(bound.map((a) => a.address));
+  for (const address of await listenAddresses(host)) {
+    if (!addresses.has(address)) return Object.assign(new Error(`${address}:${String(port)} is in use`), { code: 'EADDRINUSE', address, port });
+  }
+  return null;
 }
 
 /**
