@@ -270,6 +270,39 @@ describe('importing bank statements into the lake', () => {
     expect(await lake.q('SELECT count(*) AS n FROM bank_line')).toEqual([{ n: 12 }]);
   });
 
+  it('a camt.053 re-issued under its id replaces the first issue: a corrected amount is counted once, a withdrawn entry not at all', async () => {
+    // The finance lead's case: the bank booked a Stripe payout as 49.50 EUR (no AcctSvcrRef, so the line's id holds
+    // the amount) and a 7.00 credit in error, then re-issued the day's statement with 49.05 and without the error.
+    const issue = (created: string, entries: CamtEntryInput[], closing?: number) =>
+      writeCamt({
+        message_id: `M-${created}`,
+        created_at: created,
+        statements: [{ id: 'EUR-2026-11-20', account: 'charity-eur', currency: 'EUR', created_at: created, opening_balance_minor: 10_000, closing_balance_minor: closing, entries }],
+      });
+    const fee: CamtEntryInput = { amount_minor: -1_200, booking_date: '2026-11-20', entry_reference: 'FEE-1', remittance: 'ACCOUNT FEE' };
+    const first = issue('2026-11-20T22:00:00Z', [
+      { amount_minor: 4_950, booking_date: '2026-11-20', remittance: 'STRIPE PAYOUT XMASEUR1' },
+      fee,
+      { amount_minor: 700, booking_date: '2026-11-20', entry_reference: 'ERR-1', remittance: 'STRIPE PAYMENTS' },
+    ]);
+    const reissued = issue('2026-11-21T09:00:00Z', [{ amount_minor: 4_905, booking_date: '2026-11-20', remittance: 'STRIPE PAYOUT XMASEUR1' }, fee]);
+    expect(await importBankFile(lake.rt.queue, { name: 'first.xml', bytes: first })).toMatchObject({ status: 'imported', lines: 3 });
+    await lake.land();
+    expect(await importBankFile(lake.rt.queue, { name: 'reissued.xml', bytes: reissued })).toMatchObject({ status: 'imported', lines: 2 });
+    await lake.land();
+    const booked = () => lake.q("SELECT amount_minor FROM recon_bank_booked WHERE account = 'charity-eur' ORDER BY amount_minor");
+    // bank_line is the lake as received (both issues' lines); reconciliation counts what the statement now holds.
+    expect(await lake.q("SELECT count(*) AS n FROM bank_line WHERE account = 'charity-eur'")).toEqual([{ n: 4 }]);
+    expect(await booked()).toEqual([{ amount_minor: -1_200 }, { amount_minor: 4_905 }]);
+    const unexplained = "SELECT amount_minor FROM recon_breaks WHERE break_type = 'BANK_LINE_NO_PAYOUT' AND object_id LIKE 'charity-eur/%' ORDER BY 1";
+    expect(await lake.q(unexplained)).toEqual([{ amount_minor: 4_905 }]);
+    // A later issue that does not add up imports no lines, and withdraws none.
+    const broken = issue('2026-11-22T09:00:00Z', [{ amount_minor: 4_905, booking_date: '2026-11-20', remittance: 'STRIPE PAYOUT XMASEUR1' }], 99_999);
+    expect(await importBankFile(lake.rt.queue, { name: 'broken.xml', bytes: broken })).toMatchObject({ status: 'unbalanced' });
+    await lake.land();
+    expect(await booked()).toEqual([{ amount_minor: -1_200 }, { amount_minor: 4_905 }]);
+  });
+
   it('malformed XML publishes nothing', async () => {
     const bytes = Buffer.from(fixture('camt052_v02_intraday.xml').toString('utf8').replace('</Rpt>', '</Rptx>'));
     const r = await importBankFile(lake.rt.queue, { name: 'bad.xml', bytes });
