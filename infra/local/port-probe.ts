@@ -4,11 +4,27 @@ import { createServer, isIP, type Server } from 'node:net';
 /**
  * The addresses a listen on `host` binds. Fastify binds every address `localhost` resolves to (127.0.0.1 and ::1
  * on most machines); any other name is one address, the first the resolver gives, and an address is itself.
+ * An address of `localhost` after the first that this machine does not have (::1 with IPv6 switched off:
+ * EADDRNOTAVAIL) is left out: fastify drops it without a word, and no other process can hold it either. Until
+ * 2026-12-02 it counted, and `puddle start` with HOST=localhost could not start at all on such a machine.
  */
 export async function listenAddresses(host: string): Promise<string[]> {
   if (isIP(host) || host !== 'localhost') return [host];
   const found = await dns.promises.lookup(host, { all: true });
-  return [...new Set(found.map((a) => a.address))];
+  const [first, ...others] = [...new Set(found.map((a) => a.address))];
+  if (first === undefined) return [host];
+  const kept = [first];
+  for (const address of others) if (await onThisMachine(address)) kept.push(address);
+  return kept;
+}
+
+/** Whether this machine has `address` to bind (a bind on a free port fails with EADDRNOTAVAIL or EAFNOSUPPORT if not). */
+function onThisMachine(address: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code !== 'EADDRNOTAVAIL' && err.code !== 'EAFNOSUPPORT'));
+    probe.listen({ host: address, port: 0, exclusive: true }, () => probe.close(() => resolve(true)));
+  });
 }
 
 /**
