@@ -22,6 +22,24 @@ describe('personal data', () => {
     expect(charge.billing_details.name).toBe('Jo Bloggs'); // the input is untouched
   });
 
+  it('leaves no personal field unredacted however deep it sits, and keeps a very deep body serialisable', () => {
+    // A webhook body (or a producer's raw) nested past the walk's depth: until 2026-12-02 everything below 33
+    // levels came back as it was, email included, and 100,000 levels made the envelope unserialisable (a 503).
+    let nested: unknown = { email: 'deep@example.org', card: { number: '4242424242424242' } };
+    for (let i = 0; i < 40; i++) nested = { level: nested };
+    const text = JSON.stringify(scrubPersonalData({ ticket_id: 5, body: nested }));
+    expect(text).not.toMatch(/deep@example|4242/);
+    expect(text).toContain('[too deep]');
+    const inPlace = JSON.stringify(redactPersonalData({ body: JSON.parse(JSON.stringify(nested)) as unknown }));
+    expect(inPlace).not.toMatch(/deep@example|4242/);
+    const huge = JSON.parse(`{"ticket_id":5,"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`) as unknown;
+    const scrubbed = JSON.stringify(scrubPersonalData(huge));
+    expect(scrubbed.length).toBeLessThan(200);
+    // A record of ordinary depth keeps its shape.
+    const charge = { id: 'ch_1', outcome: { rule: { id: 'r', predicate: { any: [{ all: [{ v: 1 }] }] } } } };
+    expect(scrubPersonalData(charge)).toEqual(charge);
+  });
+
   it("scrubs a dispute's evidence and IP addresses under any name, not words that end in 'ip'", () => {
     const dispute = {
       id: 'dp_1', amount: 500, reason: 'fraudulent', evidence_details: { due_by: 1764600000, has_evidence: true },

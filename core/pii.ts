@@ -89,9 +89,19 @@ export function redactPersonalData(value: unknown): Redacted {
   }
 }
 
-/** One walk for both: `inPlace` writes only what changes into the record itself, else builds a copy. */
+/** Levels of nesting the walk reads; an object or array below them is replaced, never kept unread. */
+const MAX_DEPTH = 32;
+/** What an object or array nested past MAX_DEPTH becomes: no provider record is that deep. */
+export const TOO_DEEP_TEXT = '[too deep]';
+
+/**
+ * One walk for both: `inPlace` writes only what changes into the record itself, else builds a copy. Past
+ * MAX_DEPTH it fails closed: until 2026-12-02 what lay deeper was kept as it came, personal fields included, and
+ * a body nested 100,000 levels (a signed or authenticated webhook) could not be serialised, a 503 for ever.
+ */
 function redact(value: unknown, depth: number, inPlace: boolean): unknown {
-  if (value === null || typeof value !== 'object' || depth > 32) return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_DEPTH) return value instanceof Date ? redact(value, 0, inPlace) : TOO_DEEP_TEXT;
   // SDKs hand back Dates (Braintree): keep the time, not an empty object.
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (Array.isArray(value)) {

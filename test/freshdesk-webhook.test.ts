@@ -81,6 +81,21 @@ describe('Freshdesk webhooks', () => {
     }
   });
 
+  it('takes a body nested past the redaction depth: 200, and nothing below it reaches raw', async () => {
+    // Until 2026-12-02 a personal field 40 levels down went to raw as sent, and a body 100,000 levels deep could
+    // not be serialised: a 503 (queue_unavailable) that Freshdesk retries for ever.
+    const deep = (n: number, inner: string) => `${'{"x":'.repeat(n)}${inner}${'}'.repeat(n)}`;
+    const a = `{"ticket_id":424242,"event":"deep_a","nest":${deep(40, '{"email":"deep-one@example.org"}')}}`;
+    const b = `{"ticket_id":424243,"event":"deep_b","nest":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    for (const body of [a, b]) expect((await post(body, { authorization: basic(auth.user, auth.secret) })).status).toBe(200);
+    await refetcher.idle();
+    await h.land();
+    const rows = await h.q(`SELECT CAST(envelope AS VARCHAR) AS e FROM raw WHERE source = 'webhook:freshdesk' AND stream = 'automation_rule' AND json_extract_string(envelope, '$.payload.type') IN ('deep_a', 'deep_b')`);
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect(r.e).toContain('[too deep]');
+    expect(rows.map((r) => String(r.e)).join('')).not.toContain('deep-one@example.org');
+  });
+
   it('refuses wrong or missing credentials with 401 and keeps nothing; a body without a ticket id is a 400', async () => {
     const before = await h.rt.queue.depth('raw');
     const body = fixture('webhook_automation_ticket_created.json');
