@@ -42,6 +42,7 @@ describe('GET /v1/ops/status on a connector with a failing stream', () => {
     try {
       const res = await app.inject({ url: '/v1/ops/status', headers: { authorization: `Bearer ${READ_KEY}` } });
       expect(res.statusCode).toBe(200);
+      expect(res.headers['cache-control']).toBe('no-store');
       return res.json<{ sources: (ConnectorHealth & { runs: number })[] }>();
     } finally {
       await app.close();

@@ -85,6 +85,12 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
     );
     return entry.value as Promise<T>;
   };
+  // Breaks and the journey name donations and payments, read with the dashboard's cookie (no Authorization
+  // header, which alone keeps a shared cache off): no cache keeps any of these answers, refusals included, as
+  // none keeps the totals. Until 2026-12-02 they had no Cache-Control at all.
+  app.addHook('onRequest', async (_req, reply) => {
+    reply.header('cache-control', 'no-store');
+  });
   app.addHook('onRequest', requireScope(opts.keys, (who) => who.scope === 'read', 'the dashboard'));
 
   // Only the SQL is reused: the totals check, the queue and the webhooks are read fresh for every answer (a

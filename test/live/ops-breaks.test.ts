@@ -48,6 +48,10 @@ describe('GET /v1/ops/breaks', () => {
     try {
       const res = await app.inject({ url: '/v1/ops/breaks', headers: { authorization: `Bearer ${READ_KEY}` } });
       expect(res.statusCode).toBe(200);
+      // Donation and payment ids with amounts, read with the dashboard's cookie: never kept by a cache (as the totals).
+      expect(res.headers['cache-control']).toBe('no-store');
+      // A refusal too: the proxy in front must not keep a 401 or 403 and serve it to the next key either.
+      expect((await app.inject({ url: '/v1/ops/breaks' })).headers['cache-control']).toBe('no-store');
       const body = res.json<{ by_type: { break_type: string }[]; newest: { object_id: string; amount_minor: number }[] }>();
       expect(body.by_type.filter((r) => r.break_type === 'AMOUNT_MISMATCH')).toEqual([
         { break_type: 'AMOUNT_MISMATCH', currency: 'EUR', count: 1, amount_minor: 300 },
