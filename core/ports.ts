@@ -66,6 +66,12 @@ export interface Queue {
   /** Done with these: remove them. */
   ack(subscription: string, receipts: readonly string[]): Promise<void>;
   /**
+   * Still working on these: hide them for `visibilityMs` from now (a consumer's heartbeat while a slow batch
+   * lands), without counting an attempt. Receipts are kept. A stale receipt (the message was settled, or
+   * re-claimed after its visibility ran out) is skipped, never an error.
+   */
+  extend(subscription: string, receipts: readonly string[], visibilityMs: number): Promise<void>;
+  /**
    * Failed: make visible again after `delayMs`, or dead-letter once attempts reach maxAttempts. `counted:
    * false` (the failure was the environment's, not the messages'): this delivery does not count as an
    * attempt, so it is never dead-lettered for it. An adapter whose broker counts deliveries itself (SQS

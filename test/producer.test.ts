@@ -564,6 +564,7 @@ const dummy: Queue = {
   },
   claim: async () => [],
   ack: async () => {},
+  extend: async () => {},
   retry: async () => {},
   deadLetters: async () => [],
   depth: async () => 0,

@@ -204,6 +204,31 @@ export class SnsSqsQueue implements Queue {
     }
   }
 
+  /** ChangeMessageVisibility from now, as SQS defines it (its 12-hour cap counts from the first receive). */
+  async extend(subscription: string, receipts: readonly string[], visibilityMs: number): Promise<void> {
+    this.#assertOpen();
+    const q = await this.#subs.resolve(subscription);
+    const valid = receipts.filter((r) => r !== '');
+    const visibility = seconds(visibilityMs);
+    for (let i = 0; i < valid.length; i += SQS_RECEIVE_MAX) {
+      const chunk = valid.slice(i, i + SQS_RECEIVE_MAX);
+      const out = await awsCall('SQS', 'ChangeMessageVisibilityBatch', () =>
+        this.#sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: q.url,
+            Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r, VisibilityTimeout: visibility })),
+          }),
+        ),
+      );
+      throwUnlessStale('ChangeMessageVisibilityBatch', out.Failed);
+      const until = Date.now() + visibility * 1000;
+      for (const r of chunk) {
+        const held = this.#held.get(r);
+        if (held) held.until = until;
+      }
+    }
+  }
+
   async retry(subscription: string, receipts: readonly string[], opts: { reason: string; delayMs?: number }): Promise<void> {
     this.#assertOpen();
     const q = await this.#subs.resolve(subscription);

@@ -114,6 +114,7 @@ function countingQueue(queue: Queue, counter: { accepted: number }, commits: Rep
     },
     claim: (subscription, opts) => queue.claim(subscription, opts),
     ack: (subscription, receipts) => queue.ack(subscription, receipts),
+    extend: (subscription, receipts, visibilityMs) => queue.extend(subscription, receipts, visibilityMs),
     retry: (subscription, receipts, opts) => queue.retry(subscription, receipts, opts),
     deadLetters: (subscription, limit) => queue.deadLetters(subscription, limit),
     depth: (subscription) => queue.depth(subscription),

@@ -122,6 +122,8 @@ export class SqliteQueue implements Queue {
     ackMany: Statement;
     rangeSeqs: Statement;
     ackRange: Statement;
+    extendRange: Statement;
+    extendMany: Statement;
     deleteUnreferencedRange: Statement;
     subIds: Statement;
     referencedInRange: Statement;
@@ -134,6 +136,7 @@ export class SqliteQueue implements Queue {
 
   private readonly claimTx: (sub: SubInfo, opts: ClaimOptions) => ClaimRow[];
   private readonly ackTx: (subId: number, receipts: readonly string[]) => void;
+  private readonly extendTx: (subId: number, receipts: readonly string[], until: number) => void;
   private readonly retryTx: (sub: SubInfo, receipts: readonly string[], reason: string, delayMs: number, counted: boolean) => void;
 
   constructor(path: string, opts: SqliteQueueOptions = {}) {
@@ -191,6 +194,16 @@ export class SqliteQueue implements Queue {
         .prepare(`SELECT seq FROM queue_deliveries WHERE sub_id = @sub AND seq BETWEEN @lo AND @hi AND attempts = @attempts`)
         .pluck(),
       ackRange: db.prepare(`DELETE FROM queue_deliveries WHERE sub_id = @sub AND seq BETWEEN @lo AND @hi AND attempts = @attempts`),
+      // A heartbeat: hides what a consumer still works on for longer. Matching attempts keeps it to the rows that
+      // consumer still holds (a re-claimed row has a new attempts number), as for the ack.
+      extendRange: db.prepare(
+        `UPDATE queue_deliveries SET visible_at = @until WHERE sub_id = @sub AND seq BETWEEN @lo AND @hi AND attempts = @attempts`,
+      ),
+      extendMany: db.prepare(
+        `UPDATE queue_deliveries SET visible_at = @until WHERE sub_id = @sub
+           AND seq IN (SELECT value ->> 0 FROM json_each(@pairs))
+           AND (seq, attempts) IN (SELECT value ->> 0, value ->> 1 FROM json_each(@pairs))`,
+      ),
       deleteUnreferencedRange: db.prepare(
         `DELETE FROM queue_messages WHERE seq BETWEEN ? AND ? AND NOT EXISTS (
            SELECT 1 FROM queue_deliveries d WHERE d.sub_id IN (SELECT id FROM queue_subscriptions) AND d.seq = queue_messages.seq)`,
@@ -223,20 +236,10 @@ export class SqliteQueue implements Queue {
       // attempts number and cover a seq range, so each group is deleted as a range when every row of that
       // range with that attempts number is one of ours (checked first: a range delete must not ack a row
       // another consumer holds); otherwise row by row.
-      const groups = new Map<number, AckGroup>();
-      for (const r of receipts) {
-        const parsed = parseReceipt(r);
-        if (!parsed) continue;
-        let g = groups.get(parsed.attempts);
-        if (!g) groups.set(parsed.attempts, (g = { seqs: new Set(), lo: parsed.seq, hi: parsed.seq }));
-        g.seqs.add(parsed.seq);
-        if (parsed.seq < g.lo) g.lo = parsed.seq;
-        if (parsed.seq > g.hi) g.hi = parsed.seq;
-      }
       let lo = Infinity;
       let hi = -Infinity;
       let acked = 0;
-      for (const [attempts, g] of groups) {
+      for (const [attempts, g] of groupReceipts(receipts)) {
         const range = { sub: subId, lo: g.lo, hi: g.hi, attempts };
         const present = this.stmt.rangeSeqs.all(range) as number[];
         if (present.length === 0) continue;
@@ -250,6 +253,18 @@ export class SqliteQueue implements Queue {
       }
       // Any body in the range with no delivery left is garbage, whoever acked its other deliveries.
       if (acked > 0) this.deleteUnreferenced(lo, hi);
+    }).immediate;
+    this.extendTx = db.transaction((subId: number, receipts: readonly string[], until: number) => {
+      // As the ack: one UPDATE per group when the range holds only our rows with that attempts number (a batch
+      // is one or a few claims' ranges), row by row otherwise, so that another consumer's rows between ours are
+      // never hidden for longer (after a crash they would come back that much later).
+      for (const [attempts, g] of groupReceipts(receipts)) {
+        const range = { sub: subId, lo: g.lo, hi: g.hi, attempts };
+        const present = this.stmt.rangeSeqs.all(range) as number[];
+        if (present.length === 0) continue;
+        if (present.every((seq) => g.seqs.has(seq))) this.stmt.extendRange.run({ ...range, until });
+        else this.stmt.extendMany.run({ sub: subId, until, pairs: JSON.stringify([...g.seqs].map((seq) => [seq, attempts])) });
+      }
     }).immediate;
     this.retryTx = db.transaction((sub: SubInfo, receipts: readonly string[], reason: string, delayMs: number, counted: boolean) => {
       const now = Date.now();
@@ -409,6 +424,12 @@ export class SqliteQueue implements Queue {
     this.assertOpen();
     if (receipts.length === 0) return;
     this.ackTx(this.subInfo(subscription).id, receipts);
+  }
+
+  async extend(subscription: string, receipts: readonly string[], visibilityMs: number): Promise<void> {
+    this.assertOpen();
+    if (receipts.length === 0) return;
+    this.extendTx(this.subInfo(subscription).id, receipts, Date.now() + Math.max(0, visibilityMs));
   }
 
   async retry(subscription: string, receipts: readonly string[], opts: RetryOptions): Promise<void> {
@@ -593,6 +614,21 @@ export class SqliteQueue implements Queue {
   private assertOpen(): void {
     if (this.closed) throw new PuddleError('queue is closed');
   }
+}
+
+/** Receipts by attempts number, each group with its seqs and their range (receipts of one claim share one). */
+function groupReceipts(receipts: readonly string[]): Map<number, AckGroup> {
+  const groups = new Map<number, AckGroup>();
+  for (const r of receipts) {
+    const parsed = parseReceipt(r);
+    if (!parsed) continue;
+    let g = groups.get(parsed.attempts);
+    if (!g) groups.set(parsed.attempts, (g = { seqs: new Set(), lo: parsed.seq, hi: parsed.seq }));
+    g.seqs.add(parsed.seq);
+    if (parsed.seq < g.lo) g.lo = parsed.seq;
+    if (parsed.seq > g.hi) g.hi = parsed.seq;
+  }
+  return groups;
 }
 
 /** A receipt is `${seq}.${attempts}`: re-claiming bumps attempts, which retires every older receipt. */

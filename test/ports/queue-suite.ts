@@ -175,6 +175,46 @@ export function queuePortSuite(label: string, create: () => Promise<QueueUnderTe
       expect(again!.receipt).not.toBe(first!.receipt);
     });
 
+    it('extends a claimed message visibility from now without counting an attempt, and skips a stale receipt', async () => {
+      const { queue } = await fresh();
+      await queue.subscribe({ name: 's', contracts: '*' });
+      const env = testEnvelope();
+      await queue.publish([env]);
+      const [held] = await queue.claim('s', { max: 1, visibilityMs: shortMs });
+      // A heartbeat: still hidden well after the visibility the claim asked for.
+      await queue.extend('s', [held!.receipt], 30_000);
+      await sleep(shortMs * 3);
+      expect(await queue.claim('s', { max: 1, visibilityMs: 30_000 })).toEqual([]);
+      // Extending to now gives it back at once; the extensions were no attempts.
+      await queue.extend('s', [held!.receipt], 0);
+      const [again] = await queue.claim('s', { max: 1, visibilityMs: shortMs });
+      expect(again!.envelope).toEqual(env);
+      expect(again!.attempts).toBe(2);
+      // The first consumer's receipt is stale now: its heartbeat must not hide the message from the next claim.
+      await queue.extend('s', [held!.receipt, 'not-a-receipt', ''], 30_000);
+      await sleep(shortMs * 3);
+      const [third] = await queue.claim('s', { max: 1, visibilityMs: 30_000 });
+      expect(third!.attempts).toBe(3);
+      await queue.ack('s', [third!.receipt]);
+      expect(await queue.depth('s')).toBe(0);
+    });
+
+    it('extends only the receipts given, never a message another consumer holds between them', async () => {
+      const { queue } = await fresh();
+      await queue.subscribe({ name: 's', contracts: '*' });
+      const envs = [testEnvelope(), testEnvelope(), testEnvelope()];
+      await queue.publish(envs);
+      // Consumer A holds the 1st and 3rd message, consumer B the 2nd, all on their first attempt; B dies.
+      const [a1] = await queue.claim('s', { max: 1, visibilityMs: shortMs });
+      const [b2] = await queue.claim('s', { max: 1, visibilityMs: shortMs });
+      const [a3] = await queue.claim('s', { max: 1, visibilityMs: shortMs });
+      await queue.extend('s', [a1!.receipt, a3!.receipt], 30_000);
+      await sleep(shortMs * 3);
+      const back = await queue.claim('s', { max: 10, visibilityMs: 30_000 });
+      expect(back.map((m) => m.envelope.id)).toEqual([b2!.envelope.id]);
+      expect(back[0]!.attempts).toBe(2);
+    });
+
     it('ignores an ack with a stale receipt once someone else re-claimed the message', async () => {
       const { queue } = await fresh();
       await queue.subscribe({ name: 's', contracts: '*' });

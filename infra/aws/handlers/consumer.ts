@@ -164,6 +164,10 @@ class RecordBatch implements Queue {
 
   async ack(): Promise<void> {}
 
+  // Nothing to extend: the function's timeout (60 s) ends the batch long before the queue's visibility timeout
+  // (six times it, shape.ts), so a batch is never offered again while this invocation still works on it.
+  async extend(): Promise<void> {}
+
   async retry(_subscription: string, receipts: readonly string[]): Promise<void> {
     this.failed.push(...receipts);
   }
