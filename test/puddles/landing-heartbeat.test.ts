@@ -49,12 +49,13 @@ describe('a batch landing slower than the visibility timeout', () => {
   it('is kept hidden while it lands: each event is landed once, none is dead-lettered', async () => {
     const events = Array.from({ length: 6 }, (_, i) => donation(`slow-${i}`, 100 + i));
     await lake.queue.publish(events);
-    // The batch's write takes 1.5 s against a 200 ms visibility timeout: more than seven timeouts. A second
+    // The batch's write takes 2.5 s against a 500 ms visibility timeout: five timeouts. A second
     // consumer of the puddle, as the hub's other landing thread helping, polls every 5 ms meanwhile: it took the
-    // batch as soon as its visibility ran out, and each consumer took it again from the other.
-    const slow = slowStore(lake.store, 1_500);
+    // batch as soon as its visibility ran out, and each consumer took it again from the other. A beat every
+    // 50 ms leaves a loaded machine 450 ms to be late by.
+    const slow = slowStore(lake.store, 2_500);
     const consumer = () =>
-      new PuddleConsumer({ puddle: lake.puddle('raw'), queue: lake.queue, store: slow.store, catalog: lake.catalog, visibilityMs: 200, windowMs: 5, pollMs: 5, retryDelayMs: 0 });
+      new PuddleConsumer({ puddle: lake.puddle('raw'), queue: lake.queue, store: slow.store, catalog: lake.catalog, visibilityMs: 500, heartbeatMs: 50, windowMs: 5, pollMs: 5, retryDelayMs: 0 });
     const first = consumer();
     const helper = consumer();
     await first.start();
@@ -80,12 +81,12 @@ describe('a batch landing slower than the visibility timeout', () => {
     const warn = vi.spyOn(log, 'warn').mockImplementation(() => undefined);
     await lake.queue.publish([donation('hung', 1)]);
     const slow = slowStore(lake.store, Infinity);
-    const consumer = new PuddleConsumer({ puddle: lake.puddle('raw'), queue: lake.queue, store: slow.store, catalog: lake.catalog, visibilityMs: 300, maxHoldMs: 1_500 });
+    const consumer = new PuddleConsumer({ puddle: lake.puddle('raw'), queue: lake.queue, store: slow.store, catalog: lake.catalog, visibilityMs: 600, heartbeatMs: 50, maxHoldMs: 2_000 });
     const landing = consumer.landOnce();
     try {
       await until(async () => slow.puts.length > 0, 10_000);
       // Past its visibility timeout, still hidden: the heartbeat keeps it.
-      await sleep(900);
+      await sleep(1_200);
       expect(await lake.queue.claim('raw', { max: 10, visibilityMs: 30_000 })).toEqual([]);
       // After maxHoldMs the heartbeat stops and it comes back, for another consumer to take.
       let back: Awaited<ReturnType<typeof lake.queue.claim>> = [];
@@ -103,7 +104,8 @@ describe('a consumer killed while its batch lands', () => {
   it('held the batch while alive, and its deliveries come back one visibility timeout after the kill', async () => {
     const events = Array.from({ length: 3 }, (_, i) => donation(`killed-${i}`, 100 + i));
     await lake.queue.publish(events);
-    const visibilityMs = 600;
+    // A beat every 500 ms (a third): the child may be up to a second late before anyone else could claim.
+    const visibilityMs = 1_500;
     const fixture = fileURLToPath(new URL('./fixtures/land-until-killed.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', fixture, lake.dir, String(visibilityMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -127,7 +129,7 @@ describe('a consumer killed while its batch lands', () => {
     let back: Awaited<ReturnType<typeof lake.queue.claim>> = [];
     await until(async () => (back = await lake.queue.claim('raw', { max: 10, visibilityMs: 30_000 })).length > 0, 10_000);
     // Back within one timeout of its last beat (a beat comes every third of it), whatever the heartbeat did.
-    expect(Date.now() - killedAt).toBeLessThan(visibilityMs + 1_000);
+    expect(Date.now() - killedAt).toBeLessThan(visibilityMs + 2_000);
     expect(back.map((m) => m.envelope.id).sort()).toEqual(events.map((e) => e.id).sort());
     expect(back.every((m) => m.attempts === 2)).toBe(true);
     await lake.queue.extend('raw', back.map((m) => m.receipt), 0);
