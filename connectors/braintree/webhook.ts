@@ -8,9 +8,12 @@ import { RAW_ONLY_CONTRACT, makeEnvelope, type Envelope } from '../../core/envel
 import { RecordError } from '../../core/errors.js';
 import { queueUnavailable, sendError } from '../../core/http/errors.js';
 import { keepBodiesUnparsed } from '../../core/http/raw-body.js';
+import type { WebhookDef } from '../../core/http/webhook-def.js';
 import { systemClock, type Clock, type Queue } from '../../core/ports.js';
 import { receivedAt } from '../../core/received-clock.js';
 import { RepeatedFailure } from '../../core/repeated-failure.js';
+import { createBraintreeGateway } from './client.js';
+import { braintreeConfig } from './config.js';
 import { mapNotification, notificationContract, toIsoTime, type BraintreeMapOptions } from './mappings.js';
 import type { BraintreeNotification } from './raw.js';
 
@@ -169,3 +172,22 @@ export function braintreeWebhookRoutes(opts: BraintreeWebhookOptions): FastifyPl
     });
   };
 }
+
+/**
+ * The Braintree receiver as the hub and the AWS webhooks function mount it (connectors/webhooks.ts). Braintree
+ * signs with the API key pair, so checking a notification needs the keys (and nothing else of the gateway's).
+ */
+export const braintreeWebhook: WebhookDef = {
+  connector: 'braintree',
+  path: BRAINTREE_WEBHOOK_PATH,
+  secrets: ['BRAINTREE_MERCHANT_ID', 'BRAINTREE_PUBLIC_KEY', 'BRAINTREE_PRIVATE_KEY', 'BRAINTREE_DONATION_ID_FIELD'],
+  routes({ queue, secrets, refetch, clock }) {
+    let gateway = null;
+    try {
+      gateway = createBraintreeGateway(braintreeConfig(secrets));
+    } catch {
+      // not configured: the route answers 503
+    }
+    return braintreeWebhookRoutes({ queue, gateway, map: { donationIdField: secrets.get('BRAINTREE_DONATION_ID_FIELD') || undefined }, refetch, clock });
+  },
+};

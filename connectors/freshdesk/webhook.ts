@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Prompter, RefetchPrompt } from '../../core/engine/refetch.js';
 import { RAW_ONLY_CONTRACT, makeEnvelope } from '../../core/envelope.js';
 import { queueUnavailable, sendError } from '../../core/http/errors.js';
+import type { WebhookDef } from '../../core/http/webhook-def.js';
 import { scrubPersonalData } from '../../core/pii.js';
 import { systemClock, type Clock, type Queue, type SecretStore } from '../../core/ports.js';
 import { receivedAt } from '../../core/received-clock.js';
@@ -136,3 +137,11 @@ export function freshdeskWebhookRoutes(opts: FreshdeskWebhookOptions): FastifyPl
     );
   };
 }
+
+/** The Freshdesk receiver as the hub and the AWS webhooks function mount it (connectors/webhooks.ts). */
+export const freshdeskWebhook: WebhookDef = {
+  connector: 'freshdesk',
+  path: FRESHDESK_WEBHOOK_PATH,
+  secrets: ['FRESHDESK_WEBHOOK_USER', 'FRESHDESK_WEBHOOK_SECRET', 'FRESHDESK_WEBHOOK_HEADER'],
+  routes: ({ queue, secrets, refetch, clock }) => freshdeskWebhookRoutes({ queue, auth: freshdeskWebhookAuth(secrets), refetch, clock }),
+};

@@ -6,6 +6,7 @@ import type { Prompter, RefetchPrompt } from '../../core/engine/refetch.js';
 import { RAW_ONLY_CONTRACT, makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { queueUnavailable, sendError } from '../../core/http/errors.js';
 import { keepBodiesUnparsed } from '../../core/http/raw-body.js';
+import type { WebhookDef } from '../../core/http/webhook-def.js';
 import { systemClock, type Clock, type Queue } from '../../core/ports.js';
 import { receivedAt } from '../../core/received-clock.js';
 import { RepeatedFailure } from '../../core/repeated-failure.js';
@@ -163,3 +164,18 @@ export function stripeWebhookRoutes(opts: StripeWebhookOptions): FastifyPluginAs
     });
   };
 }
+
+/** The Stripe receiver as the hub and the AWS webhooks function mount it (connectors/webhooks.ts). */
+export const stripeWebhook: WebhookDef = {
+  connector: 'stripe',
+  path: STRIPE_WEBHOOK_PATH,
+  secrets: ['STRIPE_WEBHOOK_SECRET', 'STRIPE_DONATION_ID_KEY'],
+  routes: ({ queue, secrets, refetch, clock }) =>
+    stripeWebhookRoutes({
+      queue,
+      clock,
+      secret: secrets.get('STRIPE_WEBHOOK_SECRET') ?? '',
+      map: { donationIdKey: secrets.get('STRIPE_DONATION_ID_KEY') || 'donation_id' },
+      refetch,
+    }),
+};

@@ -514,8 +514,14 @@ export const SECRET_GROUPS: Readonly<Record<SecretGroup, SecretGroupSpec>> = {
     why: "the hub's own keys: producer, read, TV and feed keys, checked by the HTTP functions",
   },
   'webhook-keys': {
+    // Every name a receiver declares (WebhookDef.secrets; infra/aws/webhook-keys.test.ts checks the two agree):
+    // here, not in connectors/webhooks.ts, as every function's bundle reads this file and the receivers carry
+    // the providers' SDKs.
     names: [
       'STRIPE_WEBHOOK_SECRET',
+      // The webhooks map donation ids as the sync does (until 2026-12-02 they were read from `providers`, which
+      // the webhooks function cannot read: its events kept the default key's ids).
+      'STRIPE_DONATION_ID_KEY',
       'FRESHDESK_WEBHOOK_USER',
       'FRESHDESK_WEBHOOK_SECRET',
       'FRESHDESK_WEBHOOK_HEADER',
@@ -524,6 +530,7 @@ export const SECRET_GROUPS: Readonly<Record<SecretGroup, SecretGroupSpec>> = {
       'BRAINTREE_MERCHANT_ID',
       'BRAINTREE_PUBLIC_KEY',
       'BRAINTREE_PRIVATE_KEY',
+      'BRAINTREE_DONATION_ID_FIELD',
     ],
     readers: ['webhooks', 'sync'],
     why: 'what the webhooks function needs to check a signature',
