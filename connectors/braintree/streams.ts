@@ -12,9 +12,6 @@ type G = braintree.BraintreeGateway;
 const DAY = 86_400_000;
 const createdAt = (t: BraintreeTransaction) => new Date(toIsoTime(t.createdAt) ?? 0);
 
-/** The streams in run order (status lists them without credentials). */
-export const BRAINTREE_STREAM_NAMES = ['transactions', 'settlements', 'status_changes', 'disbursements', 'disputes', 'settlement_summaries'] as const;
-
 /**
  * The searchable times of the status changes that end a transaction without settling it: a void (a sale
  * still in the batch is voided, not refunded), an expired authorization, a failure, an ACH return.

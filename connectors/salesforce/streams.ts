@@ -15,13 +15,12 @@ type C = SalesforceClient;
 const DAY = 86_400_000;
 const SYSTEM = ['Id', 'IsDeleted', 'CreatedDate', 'SystemModstamp'];
 
-/** The streams in run order (status lists them without credentials). */
-export const SALESFORCE_STREAM_NAMES = [
-  'backfill', 'campaigns', 'accounts', 'contacts', 'campaign_members', 'recurring_donations', 'gifts', 'contact_roles', 'gift_payments', 'allocations',
-] as const;
+/** The stream that backfills large objects through the Bulk API, first in every run. */
+const BACKFILL = 'backfill';
 
 interface ObjectSpec {
-  name: Exclude<(typeof SALESFORCE_STREAM_NAMES)[number], 'backfill'>;
+  /** The stream's name; the streams run in OBJECTS' order, after the backfill. */
+  name: string;
   object: string;
   contract: string;
   /** Stored fields only (never formula fields: their changes do not bump SystemModstamp), NPSP names. */
@@ -62,6 +61,9 @@ const OBJECTS: ObjectSpec[] = [
     map: mapAllocation,
   },
 ];
+
+/** The streams in run order (status lists them without credentials), from their definitions above. */
+export const SALESFORCE_STREAM_NAMES: readonly string[] = [BACKFILL, ...OBJECTS.map((spec) => spec.name)];
 
 /** SOQL takes datetimes unquoted as `2026-11-30T10:00:00.000Z`; always written from a Date, never pasted from an answer. */
 export const soqlDateTime = (d: Date) => d.toISOString();
@@ -135,7 +137,7 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
   const sweepOf = new Map(OBJECTS.map((spec): [string, SweepSpec] => [ns(spec.object), { stream: spec.name, object: ns(spec.object), keep: [...spec.required.map(ns), 'CurrencyIsoCode'] }]));
   // First syncs of large objects (Bulk API 2.0), before the REST streams; nothing to do on later runs.
   const backfill = defineStream<C, { object: string; row: SfRecord }>({
-    name: 'backfill',
+    name: BACKFILL,
     contract: 'gift',
     primaryKey: (r) => String(r.row.Id),
     cursor: (r) => new Date(sfTime(r.row.SystemModstamp, 'SystemModstamp')),
