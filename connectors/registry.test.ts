@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { SecretStore } from '../core/ports.js';
 import { CONNECTORS } from './registry.js';
+import { SANDBOXES } from './sandboxes.js';
+import { WEBHOOKS } from './webhooks.js';
 
 // The least each connector needs to be built (nothing is called): what the registry lists must be what it runs.
 const CREDENTIALS: Record<string, Record<string, string>> = {
@@ -19,5 +21,10 @@ describe('the connector registry', () => {
     const runs = entry.make({ get: (n) => credentials![n] }).connector.streams.map((s) => s.name);
     expect(entry.streams).toEqual(runs);
     if (entry.mappings) expect(entry.mappings(NO_SETTINGS).map((s) => s.name)).toEqual(runs);
+  });
+
+  it('knows every connector a sandbox or a webhook receiver is for (the hub syncs a sandbox by its name)', () => {
+    expect(Object.keys(SANDBOXES).filter((name) => !(name in CONNECTORS))).toEqual([]);
+    expect(WEBHOOKS.map((w) => w.connector).filter((name) => !(name in CONNECTORS))).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../core/config.js';
+import { RECON_PROVIDERS } from '../core/recon-providers.js';
 import { sandboxLine } from '../infra/cli/banner.js';
 import { startHub, type Hub } from '../infra/local/hub.js';
 
@@ -143,6 +144,20 @@ describe('the hub without provider credentials', () => {
     const done = readdirSync(join(home, 'inbox', 'bank', 'done'));
     expect(done.some((n) => /^SBX-charity-current-[A-Z]{3}-\d{4}-\d{2}-\d{2}\.camt053\.xml$/.test(n))).toBe(true);
     expect(readdirSync(join(home, 'inbox', 'bank', 'failed'))).toEqual([]);
+  });
+
+  it('lands money only from providers reconciliation knows: each one its connectors write is a payout provider in core/recon-providers.ts', async () => {
+    // Unlisted, a provider's payouts match a bank line only by reference, its name is dropped from bank lines'
+    // counterparties, and a credit from it with no payout is no break: silently. A provider whose money never
+    // reaches the bank as its own payout goes here instead, with why (none yet).
+    const notPayoutProviders: Record<string, string> = {};
+    const written = await hub.runtime.query.query(
+      ['payment', 'payout'].map((t) => `SELECT DISTINCT provider FROM ${t}`).join(' UNION ') + ' ORDER BY provider',
+    );
+    const providers = written.map((r) => String(r.provider));
+    expect(providers).toEqual(expect.arrayContaining(['braintree', 'stripe']));
+    const payout = RECON_PROVIDERS.filter((p) => p.kind === 'payout').map((p) => p.provider);
+    expect(providers.filter((p) => !payout.includes(p) && !(p in notPayoutProviders))).toEqual([]);
   });
 
   it("quarantines none of the sandboxes' records: their money has the sign its contract takes", async () => {
