@@ -113,12 +113,14 @@ const payments = defineStream<TinyClient, TinyPayment>({
   }],
 });
 
+const TINY_STREAMS = [payments];
+
 function tinyFromSecrets(secrets: SecretStore): ConnectorInstance<TinyClient> {
   const base = secrets.get('TINY_API_BASE');
   const token = secrets.get('TINY_TOKEN');
   if (!base || !token) throw new FatalError('tiny: TINY_API_BASE and TINY_TOKEN are not set');
   return {
-    connector: defineConnector<TinyClient>({ name: 'tiny', streams: [payments], classifyError: classifyTinyError, rateObservation: tinyRate }),
+    connector: defineConnector<TinyClient>({ name: 'tiny', streams: TINY_STREAMS, classifyError: classifyTinyError, rateObservation: tinyRate }),
     client: new TinyClient(base, token),
     startDate: new Date('2026-11-25T00:00:00Z'),
     requestsPerSecond: 10,
@@ -126,7 +128,8 @@ function tinyFromSecrets(secrets: SecretStore): ConnectorInstance<TinyClient> {
   };
 }
 
-const tinyEntry: ConnectorEntry = { streams: ['payments'], make: tinyFromSecrets as (s: SecretStore) => ConnectorInstance<never> };
+// The registry's stream names are read off the streams, as the shipped connectors' are.
+const tinyEntry: ConnectorEntry = { streams: TINY_STREAMS.map((s) => s.name), make: tinyFromSecrets as (s: SecretStore) => ConnectorInstance<never> };
 
 // --- the run ---------------------------------------------------------------------------------------------------
 describe('adding a connector, as the README says', () => {
