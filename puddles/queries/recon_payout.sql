@@ -1,6 +1,8 @@
 -- What made up each payout, and did it reach the bank? One `payout` row per payout (gross, fees, refunds,
 -- disputes, other, net of its items against the payout's amount, the matched bank line and the rule), then
--- one `item` row per payout item (the payment and donation it belongs to).
+-- one `item` row per payout item (the payment and donation it belongs to). bank_line_id names every matched line
+-- (comma-separated, by booking day: a payout the bank split has 2 or 3), bank_lines counts them and
+-- bank_lines_minor sums their amounts (for payout_day_sum, one line carrying the day's payouts: more than this one).
 -- Item kinds: charge (Stripe charge/payment, Braintree sale), refund, dispute (Stripe adjustment, chargebacks),
 -- payout_reversal (a failed payout's money coming back), other (fees billed in the balance, ...).
 -- Each column holds one thing, so they add up: gross + refunds + disputes + other - fees = net.
@@ -40,8 +42,11 @@ sums AS (
   GROUP BY payout_id
 ),
 bank AS (
-  -- A payout the bank split (rule payout_split_lines) is banked when its last part is.
-  SELECT c.payout_id, min(c.bank_line_id) AS bank_line_id, min(c.rule) AS rule, min(c.outcome) AS outcome, max(b.booking_day) AS booking_day
+  -- A payout the bank split (rule payout_split_lines) is banked when its last part is, and names every part (by
+  -- booking day, then id), how many and their sum: its first part alone does not cover it.
+  SELECT c.payout_id, array_join(array_agg(c.bank_line_id ORDER BY b.booking_day, c.bank_line_id), ', ') AS bank_line_id,
+    count(*) AS lines, sum(b.amount_minor) AS lines_minor,
+    min(c.rule) AS rule, min(c.outcome) AS outcome, max(b.booking_day) AS booking_day
   FROM recon_bank_candidates c
   JOIN recon_bank_booked b ON b.bank_line_id = c.bank_line_id
   GROUP BY c.payout_id
@@ -75,7 +80,9 @@ SELECT
   CASE WHEN b.outcome = 'matched' THEN b.bank_line_id END AS bank_line_id,
   CASE WHEN b.outcome = 'matched' THEN b.booking_day END AS banked_on,
   b.rule AS match_rule,
-  b.outcome AS match_outcome
+  b.outcome AS match_outcome,
+  CASE WHEN b.outcome = 'matched' THEN b.lines ELSE 0 END AS bank_lines,
+  CASE WHEN b.outcome = 'matched' THEN b.lines_minor END AS bank_lines_minor
 FROM payout o
 CROSS JOIN x
 LEFT JOIN sums s ON s.payout_id = o.payout_id
@@ -108,7 +115,9 @@ SELECT
   CASE WHEN b.outcome = 'matched' THEN b.bank_line_id END,
   CASE WHEN b.outcome = 'matched' THEN b.booking_day END,
   b.rule,
-  b.outcome
+  b.outcome,
+  CASE WHEN b.outcome = 'matched' THEN b.lines ELSE 0 END,
+  CASE WHEN b.outcome = 'matched' THEN b.lines_minor END
 FROM items i
 LEFT JOIN payout o ON o.payout_id = i.payout_id
 LEFT JOIN bank b ON b.payout_id = i.payout_id

@@ -28,7 +28,7 @@ const id = (ref: string, account = A) => `${account}/${ref}`;
 beforeAll(async () => {
   const envelopes = [
     payout('po_two', 10_000), payout('po_three', 9000), payout('po_late', 7000), payout('po_accounts', 6000),
-    payout('po_either', 5000), payout('po_four', 4000), payout('po_csv', 12_000),
+    payout('po_either', 5000), payout('po_four', 4000), payout('po_csv', 12_000), payout('po_one', 2500),
     donation('d_two', 10_000, { occurred_at: '2026-11-08T10:00:00Z' }),
     makeEnvelope({
       contract: 'payment', version: 1, source: 'test', stream: 'payment', received_at: '2026-11-22T00:00:00.000Z', delivery_id: 'split-lines-pay',
@@ -46,9 +46,10 @@ beforeAll(async () => {
       part('F3', 1000, '2026-11-10', 'po_four'), part('F4', 1000, '2026-11-10', 'po_four'),
     ]),
     // po_two's second part a day later, with a small credit quoting it that is no part of the sum.
-    statement(A, '2026-11-11', 134_000, [part('T2', 4000, '2026-11-11', 'po_two'), part('T3', 500, '2026-11-11', 'po_two')]),
+    // (and po_one, paid as one credit, for the report's columns of an unsplit payout)
+    statement(A, '2026-11-11', 134_000, [part('T2', 4000, '2026-11-11', 'po_two'), part('T3', 500, '2026-11-11', 'po_two'), part('O1', 2500, '2026-11-11', 'po_one')]),
     // po_late's second part outside its window (arrival_date -1..+3 days).
-    statement(A, '2026-11-20', 138_500, [part('L2', 3000, '2026-11-20', 'po_late')]),
+    statement(A, '2026-11-20', 141_000, [part('L2', 3000, '2026-11-20', 'po_late')]),
     // po_accounts's second part in another account.
     statement(B, '2026-11-10', 50_000, [part('C2', 2000, '2026-11-10', 'po_accounts')]),
   ];
@@ -122,6 +123,23 @@ describe('a payout paid as several bank credits', () => {
       { left_id: 'po_two', right_id: id('T1'), amount_diff_minor: 0 },
       { left_id: 'po_two', right_id: id('T2'), amount_diff_minor: 0 },
     ]);
+  });
+
+  it('names every part in the payouts report, by booking day, with how many and their sum', async () => {
+    // The report once named only the first part (T1, 60.00) of po_two's 100.00, as if it covered it all.
+    const cols = 'row_kind, payout_id, payout_amount_minor, bank_line_id, bank_lines, bank_lines_minor, match_rule';
+    expect(await lake.engine.query(`SELECT ${cols} FROM recon_payout WHERE payout_id IN ('po_two', 'po_three', 'po_one', 'po_either', 'po_late') ORDER BY payout_id`)).toEqual([
+      { row_kind: 'payout', payout_id: 'po_either', payout_amount_minor: 5000, bank_line_id: null, bank_lines: 0, bank_lines_minor: null, match_rule: 'payout_split_lines' },
+      { row_kind: 'payout', payout_id: 'po_late', payout_amount_minor: 7000, bank_line_id: null, bank_lines: 0, bank_lines_minor: null, match_rule: null },
+      // One credit: bank_line_id is that line's id, as it always was.
+      { row_kind: 'payout', payout_id: 'po_one', payout_amount_minor: 2500, bank_line_id: id('O1'), bank_lines: 1, bank_lines_minor: 2500, match_rule: 'bank_reference' },
+      { row_kind: 'payout', payout_id: 'po_three', payout_amount_minor: 9000, bank_line_id: `${id('H1')}, ${id('H2')}, ${id('H3')}`, bank_lines: 3, bank_lines_minor: 9000, match_rule: 'payout_split_lines' },
+      { row_kind: 'payout', payout_id: 'po_two', payout_amount_minor: 10_000, bank_line_id: `${id('T1')}, ${id('T2')}`, bank_lines: 2, bank_lines_minor: 10_000, match_rule: 'payout_split_lines' },
+    ]);
+    // The CSV parts by booking day (70.00 on 10/11, then 50.00 on 11/11), whatever their ids' order.
+    const [csv] = await lake.engine.query(`SELECT bank_line_id, bank_lines, bank_lines_minor FROM recon_payout WHERE payout_id = 'po_csv'`);
+    const byDay = await lake.engine.query(`SELECT c.bank_line_id FROM recon_bank_candidates c JOIN bank_line l ON l.bank_line_id = c.bank_line_id WHERE c.payout_id = 'po_csv' ORDER BY l.booking_date`);
+    expect(csv).toEqual({ bank_line_id: byDay.map((r) => r.bank_line_id).join(', '), bank_lines: 2, bank_lines_minor: 12_000 });
   });
 
   it('counts the payout banked on the day its last part was booked', async () => {
