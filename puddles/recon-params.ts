@@ -17,6 +17,7 @@ export const RECON_PARAMS: readonly ReconParam[] = [
   { name: 'as_of', default: null, doc: '"Now" for ages and grace periods; objects dated after it are left out (default: today, UTC)' },
   { name: 'match_days_before', default: 1, doc: 'A bank line may be booked this many days before the payout\'s arrival_date' },
   { name: 'match_days_after', default: 3, doc: 'and this many days after it (weekends, BACS, Braintree\'s 1-2 business days)' },
+  { name: 'match_days_after_reference', default: 10, doc: 'A line carrying the payout\'s bank_reference or id and its exact amount may be booked this many days after arrival_date (a bank holiday weekend: Christmas, Easter), when the payout and the line have no candidate in the window above and the line quotes no other payout' },
   { name: 'grace_donation_not_paid_days', default: 2, doc: 'DONATION_NOT_PAID once a card-channel donation is older than this' },
   { name: 'grace_payment_without_donation_days', default: 1, doc: 'PAYMENT_WITHOUT_DONATION this many days after a successful payment that names a donation no producer has sent (a late batch)' },
   { name: 'grace_paid_not_paid_out_days', default: 3, doc: 'PAID_NOT_PAID_OUT this many days after the payment\'s available_on' },

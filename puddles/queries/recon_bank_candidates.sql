@@ -6,7 +6,11 @@
 -- back the credit that carried it, so the payout is not in the bank (a BANK_LINE_REVERSED break).
 -- Expected payouts: status paid or in_transit, non-zero amount, arrival_date known, created by the as-of date.
 -- Every rule needs the same currency and a booking date within arrival_date -match_days_before..+match_days_after.
---   1 bank_reference:  the line's text carries the payout's bank_reference or its payout id; amounts equal
+--   1 bank_reference:  the line's text carries the payout's bank_reference or its payout id; amounts equal. A bank
+--                      that books late (a bank holiday weekend: in Thursday 24 Dec, booked Monday 28 Dec) is let
+--                      up to +match_days_after_reference, only for a payout and a line with no rule-1 candidate in
+--                      the window above, and a line quoting no other payout (a reference every payout shares is no
+--                      evidence that far out). The rules below keep the window: an amount alone is weak evidence.
 --   2 amount_provider: amounts equal, the line's text names the payout's provider and carries no other payout's
 --                      bank_reference or payout id (such a line is that payout's, even when the amounts differ)
 --   3 payout_day_sum:  all of one provider's remaining payouts of one arrival day (2 or more, across its merchant
@@ -46,14 +50,32 @@ booked AS (
 bl AS (
   SELECT bank_line_id, account, amount_minor, currency, booking_day, txt FROM booked WHERE NOT reversal AND reversed_by IS NULL
 ),
-c1 AS (
-  SELECT po.payout_id, bl.bank_line_id, date_diff('day', po.arrival_date, bl.booking_day) AS day_diff,
+-- Rule 1's pairs out to the later of the two windows; `late` ones are past match_days_after.
+c1all AS (
+  SELECT po.payout_id, bl.bank_line_id, bl.txt, date_diff('day', po.arrival_date, bl.booking_day) AS day_diff,
+    date_diff('day', po.arrival_date, bl.booking_day) > x.match_days_after AS late,
     po.amount_minor AS payout_amount_minor, bl.amount_minor AS line_amount_minor, po.currency
   FROM po
   CROSS JOIN x
   JOIN bl ON bl.currency = po.currency AND bl.amount_minor = po.amount_minor
-    AND date_diff('day', po.arrival_date, bl.booking_day) BETWEEN -x.match_days_before AND x.match_days_after
+    AND date_diff('day', po.arrival_date, bl.booking_day) BETWEEN -x.match_days_before AND greatest(x.match_days_after, x.match_days_after_reference)
     AND ((po.ref IS NOT NULL AND po.ref <> '' AND strpos(bl.txt, po.ref) > 0) OR strpos(bl.txt, po.pid) > 0)
+),
+c1in AS (
+  SELECT * FROM c1all WHERE NOT late
+),
+c1 AS (
+  SELECT payout_id, bank_line_id, day_diff, payout_amount_minor, line_amount_minor, currency FROM c1in
+  UNION ALL
+  SELECT l.payout_id, l.bank_line_id, l.day_diff, l.payout_amount_minor, l.line_amount_minor, l.currency
+  FROM c1all l
+  WHERE l.late
+    AND NOT EXISTS (SELECT 1 FROM c1in i WHERE i.payout_id = l.payout_id OR i.bank_line_id = l.bank_line_id)
+    AND NOT EXISTS (
+      SELECT 1 FROM quoted q
+      WHERE q.payout_id <> l.payout_id
+        AND ((q.ref IS NOT NULL AND q.ref <> '' AND strpos(l.txt, q.ref) > 0) OR strpos(l.txt, q.pid) > 0)
+    )
 ),
 po2 AS (
   SELECT * FROM po WHERE NOT EXISTS (SELECT 1 FROM c1 WHERE c1.payout_id = po.payout_id)

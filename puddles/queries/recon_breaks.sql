@@ -152,7 +152,8 @@ b_paid_not_paid_out AS (
 b_payout_no_bank_line AS (
   SELECT 'PAYOUT_NO_BANK_LINE', 'payout', o.payout_id, o.amount_minor, o.currency, o.arrival_date,
     'payout ' || o.status || ', no bank line of that amount in arrival_date -' || CAST(x.match_days_before AS VARCHAR) || '..+'
-      || CAST(x.match_days_after AS VARCHAR) || ' days',
+      || CAST(x.match_days_after AS VARCHAR) || ' days, nor one carrying its reference or id in -' || CAST(x.match_days_before AS VARCHAR) || '..+'
+      || CAST(x.match_days_after_reference AS VARCHAR) || ' days',
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), o.payout_id, CAST(NULL AS VARCHAR), o.bank_reference
   FROM po o
   CROSS JOIN x

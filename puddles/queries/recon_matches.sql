@@ -9,7 +9,7 @@ WITH x AS (
 ),
 params AS (
   SELECT 'as of ' || CAST(as_of AS VARCHAR) || ', bank window ' || CAST(-match_days_before AS VARCHAR) || '..+'
-    || CAST(match_days_after AS VARCHAR) || ' days' AS used
+    || CAST(match_days_after AS VARCHAR) || ' days (+' || CAST(match_days_after_reference AS VARCHAR) || ' for a line carrying the reference)' AS used
   FROM x
 ),
 link AS (
