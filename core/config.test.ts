@@ -14,6 +14,15 @@ describe('loadConfig: landing settings', () => {
   });
 });
 
+describe('loadConfig: PUDDLE_RAW_LINGER_SECONDS', () => {
+  it("lets raw linger 60 s unless set, 0 (land at once) to an hour, in whole seconds", () => {
+    expect(loadConfig({}).rawLingerMs).toBe(60_000);
+    expect(loadConfig({ PUDDLE_RAW_LINGER_SECONDS: '0' }).rawLingerMs).toBe(0);
+    expect(loadConfig({ PUDDLE_RAW_LINGER_SECONDS: '300' }).rawLingerMs).toBe(300_000);
+    for (const bad of ['-1', '1.5', '3601', 'a minute']) expect(() => loadConfig({ PUDDLE_RAW_LINGER_SECONDS: bad })).toThrow(/PUDDLE_RAW_LINGER_SECONDS must be a whole number of seconds from 0 to 3600/);
+  });
+});
+
 describe('loadConfig: PUDDLE_MAX_STREAMS', () => {
   it('caps the live totals streams at 200 unless set, and takes a whole number of 1 or more', () => {
     expect(loadConfig({}).maxStreams).toBe(200);

@@ -37,6 +37,11 @@ export interface PuddleConfig {
    */
   landingYieldAbove?: number;
   /**
+   * How long raw's consumer leaves fewer than a batch of deliveries waiting, from the first one's receipt, before
+   * it lands them: raw's files are never merged (default 60 s; 0: at once; PUDDLE_RAW_LINGER_SECONDS).
+   */
+  rawLingerMs?: number;
+  /**
    * Live totals streams (GET /v1/totals/stream) open at once, over all keys (default 200; PUDDLE_MAX_STREAMS):
    * each holds a socket and a timer, so beyond it a stream is refused with 503 and Retry-After.
    */
@@ -89,6 +94,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     landingNice: settings.number('PUDDLE_LANDING_NICE', 0, { min: 0, max: 19, whole: true }),
     landingYieldAbove: settings.number('PUDDLE_LANDING_YIELD_ABOVE', 0.5, { min: 0, max: 1 }),
     leaseMs: leaseMsSetting(settings),
+    // Up to an hour: the trail's freshness is the price of its file count (about one file per linger at a trickle).
+    rawLingerMs: settings.number('PUDDLE_RAW_LINGER_SECONDS', 60, { min: 0, max: 3600, whole: true, unit: 'seconds' }) * 1000,
   };
   settings.check();
   const apiKeys = keyList(env.PUDDLE_API_KEYS);
@@ -114,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     landingNice: numbers.landingNice,
     landingYieldAbove: numbers.landingYieldAbove,
     leaseMs: numbers.leaseMs,
+    rawLingerMs: numbers.rawLingerMs,
     bankInbox: { layout: env.PUDDLE_BANK_LAYOUT, currency: env.PUDDLE_BANK_CURRENCY, account: env.PUDDLE_BANK_ACCOUNT },
     ...(env.PUDDLE_SANDBOX_FAULTS ? { sandboxFaults: env.PUDDLE_SANDBOX_FAULTS } : {}),
   };

@@ -20,6 +20,17 @@ export interface ClaimOptions {
   withoutRaw?: boolean;
 }
 
+/**
+ * What a subscription could claim now, looked at without claiming (a consumer that lingers for a fuller batch,
+ * puddles/consumer.ts). Not part of Queue: SQS's event source mapping does that itself (its batching window).
+ */
+export interface Claimable {
+  /** Messages visible now, counted up to the number asked about. */
+  visible: number;
+  /** How long the first visible message has waited since it was received, in ms (0 when none is; null: not known). */
+  oldestMs: number | null;
+}
+
 export interface ClaimedMessage {
   /** Opaque handle for ack/retry; valid until the visibility timeout ends. */
   receipt: string;

@@ -2,7 +2,7 @@
 import { errorReason } from '../core/error-reason.js';
 import { log } from '../core/log.js';
 import { logOpsEvents } from '../core/ops-events.js';
-import type { Catalog, ClaimedMessage, ObjectStore, OpsEvents, Queue } from '../core/ports.js';
+import type { Catalog, Claimable, ClaimedMessage, ObjectStore, OpsEvents, Queue } from '../core/ports.js';
 import { isEnvironmentFailure, RepeatedFailure, type FailureState } from '../core/repeated-failure.js';
 import { DEFAULT_MAX_ATTEMPTS, type PuddleDef } from './definitions.js';
 import { landEnvelopes, type LandResult } from './land.js';
@@ -34,6 +34,15 @@ export interface PuddleConsumerOptions {
   maxHoldMs?: number;
   /** How long the loop waits between claims when the queue is empty. */
   pollMs?: number;
+  /**
+   * The background loop claims fewer than batchSize messages only once the first of them has waited this long
+   * since it was received (ms; default 0: at once). For raw, whose files are never merged: landing a batch per
+   * window at a trickle made a file a second with the sandboxes running. A backlog still lands in full batches,
+   * and landOnce() and drain() (a stop, `puddle land`) claim at once. Needs `claimable`.
+   */
+  lingerMs?: number;
+  /** What the queue holds for this puddle that could be claimed now, without claiming it (for lingerMs). */
+  claimable?: (atLeast: number) => Claimable;
   /** How long to wait before gathering the next batch, given how long the last one took (default: none). */
   pauseAfter?: (batchMs: number) => number;
   /**
@@ -70,6 +79,21 @@ const MIN_HEARTBEAT_MS = 10;
 const PAUSE_CHECK_MS = 100;
 /** How often a consumer standing by asks standBy() again. */
 const STAND_BY_MS = 250;
+/** How often a lingering consumer looks again: a backlog reaching batchSize ends the linger this soon. */
+const LINGER_CHECK_MS = 250;
+
+/**
+ * How much longer a lingering consumer leaves what is visible in the queue (ms); 0: claim it now. Now once a
+ * whole batch is visible, or the first visible message has waited lingerMs since it was received (or its time is
+ * not known). A received time more than lingerMs ahead of this clock (a clock stepped back) does not hold a
+ * batch back either, so nothing waits longer than twice lingerMs for want of a full batch.
+ */
+export function lingerLeftMs(seen: Claimable, batchSize: number, lingerMs: number): number {
+  const { visible, oldestMs } = seen;
+  if (lingerMs <= 0 || visible === 0 || visible >= batchSize || oldestMs === null) return 0;
+  if (oldestMs >= lingerMs || oldestMs < -lingerMs) return 0;
+  return lingerMs - oldestMs;
+}
 
 export class PuddleConsumer {
   readonly puddle: PuddleDef;
@@ -83,6 +107,8 @@ export class PuddleConsumer {
   readonly #pauseAfter: ((batchMs: number) => number) | undefined;
   readonly #pauseOver: (() => boolean) | undefined;
   readonly #standBy: (() => boolean) | undefined;
+  readonly #lingerMs: number;
+  readonly #claimable: ((atLeast: number) => Claimable) | undefined;
   /** Ends the background loop's current sleep (a pause, a stand-by, a poll): stop() must not wait it out. */
   #wake: (() => void) | undefined;
   #subscribed: Promise<void> | undefined;
@@ -107,6 +133,9 @@ export class PuddleConsumer {
     this.#pauseAfter = opts.pauseAfter;
     this.#pauseOver = opts.pauseOver;
     this.#standBy = opts.standBy;
+    this.#lingerMs = opts.lingerMs ?? 0;
+    this.#claimable = opts.claimable;
+    if (this.#lingerMs > 0 && !this.#claimable) throw new Error(`puddle ${opts.puddle.name}: lingerMs needs claimable`);
     // Its errors can quote the records in hand (DuckDB's does): the log gets what the dead letters keep.
     this.#failing = new RepeatedFailure({ fields: { puddle: opts.puddle.name }, describe: errorReason });
     this.#opts = {
@@ -218,6 +247,17 @@ export class PuddleConsumer {
           inflight = undefined;
           await this.#sleep(STAND_BY_MS);
           continue;
+        }
+        if (this.#claimable && this.#lingerMs > 0) {
+          const seen = this.#claimable(this.#opts.batchSize);
+          const left = lingerLeftMs(seen, this.#opts.batchSize, this.#lingerMs);
+          // Nothing visible: do not gather (a message published meanwhile would be claimed alone, at once).
+          if (seen.visible === 0 || left > 0) {
+            await inflight;
+            inflight = undefined;
+            await this.#sleep(seen.visible === 0 ? this.#opts.pollMs : Math.min(left, LINGER_CHECK_MS));
+            continue;
+          }
         }
         const started = Date.now();
         const batch = await this.#gather();

@@ -74,7 +74,8 @@ describe('landing behind the queue-depth bound', () => {
   it('keeps answering 202, and /healthz and the live stats say landing is behind; stop lands it all', async () => {
     // Consumers that hold a batch for a minute before landing it: the queue fills as on a night landing lags.
     const hub = await startHub({
-      config: { ...loadConfig({}), home, port: 0, apiKeys: [KEY], maxQueueDepth: 6 },
+      // No raw linger: raw's deliveries must be claimed and held like transactions', not left waiting on purpose.
+      config: { ...loadConfig({}), home, port: 0, apiKeys: [KEY], maxQueueDepth: 6, rawLingerMs: 0 },
       landing: { consumer: { windowMs: 60_000 }, backlogMs: 50 },
     });
     try {

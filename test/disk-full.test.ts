@@ -50,7 +50,8 @@ describe('a hub whose disk is full', () => {
     }) as typeof process.stderr.write;
     // A failed batch waits 5 s before its next attempt: five attempts (then a dead letter) take 20 s, well
     // beyond the few seconds this test holds the disk full for.
-    hub = await startHub({ config: { ...loadConfig({}), home, port: 0, apiKeys: [KEY], readKeys: [READ] }, landing: { backlogMs: 50, consumer: { retryDelayMs: 5_000 } } });
+    // No raw linger: raw must try (and fail) to land at once, as transactions does.
+    hub = await startHub({ config: { ...loadConfig({}), home, port: 0, apiKeys: [KEY], readKeys: [READ], rawLingerMs: 0 }, landing: { backlogMs: 50, consumer: { retryDelayMs: 5_000 } } });
   });
   afterAll(async () => {
     await hub?.stop();

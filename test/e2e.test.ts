@@ -21,7 +21,8 @@ describe('end to end: HTTP -> queue -> Parquet -> SQL', () => {
   const s = appealNight({ seed: 3, donations: 600, duplicateRate: 0.05, invalidRate: 0.03 });
 
   beforeAll(async () => {
-    hub = await startHub({ config: { ...loadConfig({}), home, port: 0, apiKeys: [KEY] } });
+    // No raw linger: this test reads raw as soon as the other puddles have landed.
+    hub = await startHub({ config: { ...loadConfig({}), home, port: 0, apiKeys: [KEY], rawLingerMs: 0 } });
   });
   afterAll(async () => {
     await hub.stop();

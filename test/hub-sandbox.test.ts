@@ -21,7 +21,8 @@ describe('the hub without provider credentials', () => {
     vi.stubEnv('STRIPE_WEBHOOK_SECRET', OWN_STRIPE_SECRET);
     vi.stubEnv('FRESHDESK_WEBHOOK_USER', 'fd-own-user');
     vi.stubEnv('FRESHDESK_WEBHOOK_SECRET', 'fd-own-secret');
-    hub = await startHub({ config: { ...loadConfig({}), home, port: 0, apiKeys: ['k'] }, schedule: true });
+    // A short raw linger: the webhooks and re-reads are read from raw within the test's minute.
+    hub = await startHub({ config: { ...loadConfig({}), home, port: 0, apiKeys: ['k'], rawLingerMs: 1_000 }, schedule: true });
   });
   afterAll(async () => {
     await hub.stop();

@@ -20,6 +20,7 @@ import { parseSandboxFaults, type SandboxFaults } from '../../connectors/sandbox
 import { sandboxWorld } from '../../connectors/sandbox-world.js';
 import { startSandboxWebsite, type SandboxWebsite } from '../../connectors/sandbox-website.js';
 import { webhookPlugins } from '../../connectors/webhooks.js';
+import { DEFAULT_BATCH_SIZE, lingerLeftMs } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import { FeedWriter } from '../../puddles/feeds.js';
 import { dashboardRoutes } from '../../puddles/http/dashboard-routes.js';
@@ -27,6 +28,7 @@ import { feedRoutes } from '../../puddles/http/feed-routes.js';
 import { opsRoutes } from '../../puddles/http/ops-routes.js';
 import { totalsRoutes } from '../../puddles/http/totals-routes.js';
 import type { LandedRows } from '../../puddles/landed.js';
+import { RAW_TABLE } from '../../puddles/layout.js';
 import { TotalsKeeper } from '../../puddles/totals-keeper.js';
 import { WebhookFreshness } from '../../puddles/webhook-freshness.js';
 import { SCHEDULE } from '../../schedules/schedule.js';
@@ -36,7 +38,7 @@ import { lockHome, openUnderLock, type HomeLock } from './home-lock.js';
 import { listenAddresses, probePort } from './port-probe.js';
 import { reclaimQueueSpace } from './queue-space.js';
 import { parseImportOptions } from '../../connectors/bank/import-file.js';
-import { LandingThreads, type LandingThreadsOptions } from './landing-thread.js';
+import { DEFAULT_RAW_LINGER_MS, LandingThreads, type LandingThreadsOptions } from './landing-thread.js';
 import { createLocalRuntime } from './runtime.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { SqliteFeedLog } from './sqlite-feed-log.js';
@@ -238,12 +240,19 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     return out;
   };
 
+  // Raw's deliveries its consumer leaves in the queue on purpose, for a fuller file (landing-worker.ts): not
+  // waiting to land yet, as the landing threads count them too.
+  const rawBatch = opts.landing?.consumer?.batchSize ?? DEFAULT_BATCH_SIZE;
+  const rawLingerMs = config.rawLingerMs ?? DEFAULT_RAW_LINGER_MS;
+  const rawLingers = (puddle: string) =>
+    puddle === RAW_TABLE.puddle && lingerLeftMs(runtime.queue.claimable(puddle, rawBatch), rawBatch, rawLingerMs) > 0;
+
   // Landing behind is reported (here and on the live line), never refused: while the queue commits, events
   // are safe, and refusing them would move the backlog to the producers, who may have nowhere to keep it.
   const bound = config.maxQueueDepth ?? 200_000;
   const lag = () => {
     const b = landing.backlog();
-    return { waiting: b.waiting, oldestWaitingMs: b.oldestMs, behind: b.waiting > bound, bound, reported: b.at > 0 };
+    return { waiting: b.waiting, lingering: b.lingering, oldestWaitingMs: b.oldestMs, behind: b.waiting > bound, bound, reported: b.at > 0 };
   };
   // What /healthz, the operations status and the live line say. `accepting` is what a load balancer needs:
   // false while the queue cannot commit, when every event is refused with 503 (/healthz answers 503 too, so a
@@ -269,7 +278,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
       accepting,
       queue: queueFailing ? { committing: false, ...queueFailing } : { committing: true },
       landing: {
-        ...(l.reported ? { waiting: l.waiting, oldest_waiting_s: l.oldestWaitingMs / 1000, bound: l.bound, behind: l.behind } : { starting: true }),
+        ...(l.reported ? { waiting: l.waiting, lingering: l.lingering, oldest_waiting_s: l.oldestWaitingMs / 1000, bound: l.bound, behind: l.behind } : { starting: true }),
         ...(failing ? { failing: landingFailing } : {}),
       },
       totals: totalsHealth(),
@@ -304,7 +313,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     ],
   });
   // Landing and the lake's maintenance run on worker threads with their own connections (landing-thread.ts).
-  const landing = new LandingThreads({ home: config.home, onLanded, maintenanceMs: opts.maintenanceMs, nice: config.landingNice, yieldAbove: config.landingYieldAbove, ...opts.landing });
+  const landing = new LandingThreads({ home: config.home, onLanded, maintenanceMs: opts.maintenanceMs, nice: config.landingNice, yieldAbove: config.landingYieldAbove, rawLingerMs: config.rawLingerMs, ...opts.landing });
   await landing.start();
   let wasBehind = false;
   const lagWatch = setInterval(() => {
@@ -413,12 +422,13 @@ async function openHub(opts: HubOptions): Promise<Hub> {
       // Counted now unless asked otherwise: callers wait on this reaching 0.
       let waiting = 0;
       if (opts.reported && l.reported) waiting = l.waiting;
-      else for (const p of PUDDLES) waiting += await runtime.queue.depth(p.name);
+      else for (const p of PUDDLES) if (!rawLingers(p.name)) waiting += await runtime.queue.depth(p.name);
       const files = (await runtime.catalog.listFiles()).length;
       const doc = keeper.ready ? keeper.totals.document({ by: 'channel' }) : null;
       const liveTotal = doc && { currency: doc.currency, ...doc.total, others: doc.currencies.slice(1).map((c) => c.currency) };
       return {
-        accepted: counter.accepted, waiting, files, oldestWaitingMs: l.oldestWaitingMs, behind: waiting > bound, bound,
+        // The oldest's age is from the threads' last report, which can predate a landing the count already saw.
+        accepted: counter.accepted, waiting, files, oldestWaitingMs: waiting === 0 ? 0 : l.oldestWaitingMs, behind: waiting > bound, bound,
         queueFailing: commits.current(), landingFailing: landing.failures(), liveTotal, liveTotalFailing: keeper.rebuildFailing(),
       };
     },

@@ -20,6 +20,11 @@ export interface LandingWorkerData {
   producerBusy: SharedArrayBuffer;
   /** Per mille; 1000 or more: never pause. */
   yieldAbove: number;
+  /**
+   * How long raw's own consumer leaves fewer than a batch of deliveries in the queue, from the first one's
+   * receipt, so that its files (never merged) are fewer and larger; 0: it lands at once (PUDDLE_RAW_LINGER_SECONDS).
+   */
+  rawLingerMs: number;
   /** PuddleConsumer options (batch size, window, visibility, poll, the delay before a failed batch is retried). */
   consumer: { batchSize?: number; windowMs?: number; visibilityMs?: number; pollMs?: number; retryDelayMs?: number; maxRetryDelayMs?: number };
 }
@@ -29,8 +34,12 @@ export type ToLandingWorker = { type: 'stop'; drainMs: number };
 export type FromLandingWorker =
   | { type: 'ready' }
   | { type: 'landed'; landed: LandedRows }
-  /** Deliveries waiting per puddle, and how long the oldest has waited (0 when none). */
-  | { type: 'backlog'; depths: Record<string, number>; oldestMs: number }
+  /**
+   * Deliveries waiting per puddle, and how long the oldest has waited past when it was due (0 when none): a
+   * lingering puddle's (raw's) are due at the end of the linger. `lingering`: of those waiting, the deliveries
+   * a consumer holds back on purpose for a fuller file (not behind).
+   */
+  | { type: 'backlog'; depths: Record<string, number>; oldestMs: number; lingering: number }
   /** The puddles whose landing fails here now (the thread's consumers and helpers), with each one's failure. */
   | { type: 'failures'; failures: Record<string, FailureState> }
   | { type: 'stopped' };

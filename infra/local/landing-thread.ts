@@ -44,16 +44,24 @@ export interface LandingThreadsOptions {
    * runs flat out. 1 never pauses.
    */
   yieldAbove?: number;
+  /**
+   * How long raw's consumer leaves fewer than a batch waiting, from the first one's receipt (default 60 s;
+   * 0: at once; PUDDLE_RAW_LINGER_SECONDS): raw's files are never merged, so at a trickle it lands about once
+   * a linger instead of once a batch window (landing-worker.ts).
+   */
+  rawLingerMs?: number;
   /** How often each thread reports its backlog (default 500 ms). */
   backlogMs?: number;
   consumer?: LandingWorkerData['consumer'];
 }
 
 export interface LandingBacklog {
-  /** Deliveries waiting over all puddles (claimed ones included, until acked). */
+  /** Deliveries waiting over all puddles (claimed ones included, until acked), but for those lingering. */
   waiting: number;
+  /** Deliveries raw's consumer holds back on purpose, for a fuller file (see rawLingerMs): waiting, not behind. */
+  lingering: number;
   depths: Record<string, number>;
-  /** How long the oldest waiting delivery has waited since the hub received it; 0 when none. */
+  /** How long the oldest waiting delivery has waited since it was due (received; raw's: its linger over); 0 when none. */
   oldestMs: number;
   /** When the threads last reported (0: not yet). */
   at: number;
@@ -65,11 +73,14 @@ interface Slot {
   stopped: Promise<void>;
   depths: Record<string, number>;
   oldestMs: number;
+  lingering: number;
   at: number;
   failures: Record<string, FailureState>;
 }
 
 const RESTART_MS = 1_000;
+/** PUDDLE_RAW_LINGER_SECONDS's default, in ms. */
+export const DEFAULT_RAW_LINGER_MS = 60_000;
 
 export class LandingThreads {
   readonly #opts: LandingThreadsOptions;
@@ -109,6 +120,7 @@ export class LandingThreads {
         nice: this.#opts.nice ?? 0,
         producerBusy: this.#producerBusy,
         yieldAbove: Math.round((this.#opts.yieldAbove ?? 0.5) * 1000),
+        rawLingerMs: this.#opts.rawLingerMs ?? DEFAULT_RAW_LINGER_MS,
         consumer: this.#opts.consumer ?? {},
       }),
     );
@@ -118,15 +130,17 @@ export class LandingThreads {
   backlog(): LandingBacklog {
     const depths: Record<string, number> = {};
     let waiting = 0;
+    let lingering = 0;
     let oldestMs = 0;
     let at = Infinity;
     for (const s of this.#slots) {
       Object.assign(depths, s.depths);
       for (const d of Object.values(s.depths)) waiting += d;
+      lingering += s.lingering;
       oldestMs = Math.max(oldestMs, s.oldestMs);
       at = Math.min(at, s.at);
     }
-    return { waiting, depths, oldestMs, at: at === Infinity ? 0 : at };
+    return { waiting: Math.max(0, waiting - lingering), lingering, depths, oldestMs, at: at === Infinity ? 0 : at };
   }
 
   /** The puddles whose landing fails now (batches, claims or acks, none landed since), each with its latest failure. */
@@ -157,7 +171,7 @@ export class LandingThreads {
     const worker = startWorker(data);
     let stoppedResolve!: () => void;
     const stopped = new Promise<void>((r) => (stoppedResolve = r));
-    const s: Slot = slot ?? { data, worker, stopped, depths: {}, oldestMs: 0, at: 0, failures: {} };
+    const s: Slot = slot ?? { data, worker, stopped, depths: {}, oldestMs: 0, lingering: 0, at: 0, failures: {} };
     // A new thread reports its own failures: the dead one's would stay for ever (it reports only changes).
     Object.assign(s, { worker, stopped, failures: {} });
     if (!slot) this.#slots.push(s);
@@ -174,6 +188,7 @@ export class LandingThreads {
         } else if (m.type === 'backlog') {
           s.depths = m.depths;
           s.oldestMs = m.oldestMs;
+          s.lingering = m.lingering;
           s.at = Date.now();
         } else if (m.type === 'failures') {
           s.failures = m.failures;

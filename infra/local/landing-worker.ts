@@ -10,8 +10,8 @@ import { RAW_ONLY_CONTRACT } from '../../core/envelope.js';
 import { log } from '../../core/log.js';
 import type { FailureState } from '../../core/repeated-failure.js';
 import { compactAll, collectGarbage, GARBAGE_GRACE_MS } from '../../puddles/compact.js';
-import { DEFAULT_BATCH_SIZE, PuddleConsumer } from '../../puddles/consumer.js';
-import { PUDDLES } from '../../puddles/definitions.js';
+import { DEFAULT_BATCH_SIZE, lingerLeftMs, PuddleConsumer } from '../../puddles/consumer.js';
+import { PUDDLES, type PuddleDef } from '../../puddles/definitions.js';
 import { hubLandedColumns } from '../../puddles/hub-listening.js';
 import { RAW_TABLE } from '../../puddles/layout.js';
 import { setParquetRoute } from '../../puddles/parquet-writer.js';
@@ -64,7 +64,13 @@ const pauseOver = () => !producerIsBusy();
 // one that finishes first used to sit idle while the other drained alone (measured: raw done 7 s before
 // transactions, the last 7 s of a 23 s drain on one core). At the steady rate helpers never claim, so files
 // stay as large as before.
-const helpAbove = 2 * (data.consumer.batchSize ?? DEFAULT_BATCH_SIZE);
+const batchSize = data.consumer.batchSize ?? DEFAULT_BATCH_SIZE;
+const helpAbove = 2 * batchSize;
+// Raw's files are never merged (it is the immutable trail): landing a batch per 500 ms window at a trickle made
+// a file a second with the sandboxes running (86,000 a day), which replay, catalog rebuild and the raw view all
+// read. Its own consumer lets fewer than a batch wait up to rawLingerMs from the first one's receipt; a backlog
+// lands in full batches, and a stop lands what lingers. Helpers claim only full batches anyway.
+const lingerMsOf = (p: PuddleDef) => (p.name === RAW_TABLE.puddle ? data.rawLingerMs : 0);
 const consumers = [...puddles.map((p) => ({ puddle: p, helper: false })), ...helped.map((p) => ({ puddle: p, helper: true }))].map(
   ({ puddle, helper }) =>
     new PuddleConsumer({
@@ -75,6 +81,7 @@ const consumers = [...puddles.map((p) => ({ puddle: p, helper: false })), ...hel
       pauseAfter,
       pauseOver,
       ...(helper ? { standBy: () => producerIsBusy() || !queue.visibleMoreThan(puddle.name, helpAbove) } : {}),
+      ...(!helper && lingerMsOf(puddle) > 0 ? { lingerMs: lingerMsOf(puddle), claimable: (n: number) => queue.claimable(puddle.name, n) } : {}),
       // Only what the hub's listeners read (puddles/hub-listening.ts): rows nobody reads stay here.
       landedColumns: hubLandedColumns,
       ...data.consumer,
@@ -107,8 +114,16 @@ const reportBacklog = async () => {
   lastFailures = said;
   try {
     const depths: Record<string, number> = {};
-    for (const p of puddles) depths[p.name] = await queue.depth(p.name);
-    send({ type: 'backlog', depths, oldestMs: await queue.oldestWaitingMs(puddles.map((p) => p.name)) });
+    let lingering = 0;
+    let oldestMs = 0;
+    for (const p of puddles) {
+      const depth = (depths[p.name] = await queue.depth(p.name));
+      const linger = lingerMsOf(p);
+      if (linger > 0 && lingerLeftMs(queue.claimable(p.name, batchSize), batchSize, linger) > 0) lingering += depth;
+      // Late past when it was due: a raw delivery is due at the end of its linger, and is not behind before.
+      oldestMs = Math.max(oldestMs, (await queue.oldestWaitingMs([p.name])) - linger);
+    }
+    send({ type: 'backlog', depths, oldestMs, lingering });
   } catch (err) {
     log.warn('could not read the queue backlog', { error: err });
   }

@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { checkEnvelopeTexts, parseEnvelopeWithoutRaw, type Envelope, type EnvelopeTexts } from '../../core/envelope.js';
 import { FatalError, PuddleError, QueueCommitError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
-import type { ClaimedMessage, ClaimOptions, DeadLetter, Queue, RetryOptions, Subscription } from '../../core/ports.js';
+import type { Claimable, ClaimedMessage, ClaimOptions, DeadLetter, Queue, RetryOptions, Subscription } from '../../core/ports.js';
 import { forgetOlderReasons } from './sqlite-dead-letters.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { WriterThread } from './sqlite-queue-write-thread.js';
@@ -132,6 +132,8 @@ export class SqliteQueue implements Queue {
     deadLetters: Statement;
     depth: Statement;
     oldestReceived: Statement;
+    firstVisibleReceived: Statement;
+    countVisible: Statement;
   };
 
   private readonly claimTx: (sub: SubInfo, opts: ClaimOptions) => ClaimRow[];
@@ -226,6 +228,16 @@ export class SqliteQueue implements Queue {
         .prepare(
           `SELECT m.body ->> '$.received_at' FROM queue_deliveries d JOIN queue_messages m ON m.seq = d.seq
            WHERE d.sub_id = ? ORDER BY d.seq LIMIT 1`,
+        )
+        .pluck(),
+      countVisible: db
+        .prepare(`SELECT count(*) FROM (SELECT 1 FROM queue_deliveries WHERE sub_id = ? AND visible_at <= ? LIMIT ?)`)
+        .pluck(),
+      // The first claimable delivery in publish order: the one that has waited longest, give or take a retry.
+      firstVisibleReceived: db
+        .prepare(
+          `SELECT m.body ->> '$.received_at' FROM queue_deliveries d JOIN queue_messages m ON m.seq = d.seq
+           WHERE d.sub_id = ? AND d.visible_at <= ? ORDER BY d.seq LIMIT 1`,
         )
         .pluck(),
     };
@@ -461,6 +473,23 @@ export class SqliteQueue implements Queue {
   visibleMoreThan(subscription: string, n: number): boolean {
     this.assertOpen();
     return this.stmt.visibleBeyond.get(this.subInfo(subscription).id, Date.now(), Math.max(0, Math.floor(n))) !== undefined;
+  }
+
+  /**
+   * What `subscription` could claim now, without claiming it (a consumer that lingers for a fuller batch asks
+   * this, puddles/consumer.ts): how many deliveries are visible, counted up to `upTo`, and how long the first
+   * visible one has waited since the hub received it (its envelope's received_at), in ms; null when that has no
+   * readable received_at. Synchronous, and cheap enough to ask every few hundred ms (the walk stops at `upTo`).
+   */
+  claimable(subscription: string, upTo: number): Claimable {
+    this.assertOpen();
+    const sub = this.subInfo(subscription).id;
+    const now = Date.now();
+    const visible = this.stmt.countVisible.get(sub, now, Math.max(0, Math.floor(upTo))) as number;
+    if (visible === 0) return { visible, oldestMs: 0 };
+    const at = this.stmt.firstVisibleReceived.get(sub, now) as string | null | undefined;
+    const t = typeof at === 'string' ? Date.parse(at) : Number.NaN;
+    return { visible, oldestMs: Number.isFinite(t) ? now - t : null };
   }
 
   async depth(subscription: string): Promise<number> {

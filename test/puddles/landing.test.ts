@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import type { ObjectStore, OpsEvent } from '../../core/ports.js';
-import { PuddleConsumer } from '../../puddles/consumer.js';
+import { lingerLeftMs, PuddleConsumer } from '../../puddles/consumer.js';
 import { landEnvelopes } from '../../puddles/land.js';
 import { donation, useLake } from './lake-fixture.js';
 
@@ -270,5 +270,74 @@ describe('landing', () => {
     for (let i = 0; i < 400 && (await lake.queue.depth('transactions')) > 0; i++) await new Promise((r) => setTimeout(r, 10));
     await consumer.stop();
     expect(await lake.engine.query(`SELECT count(*) AS n, sum(amount_minor) AS total FROM donation`)).toEqual([{ n: 50, total: 100 }]);
+  });
+});
+
+describe("raw's linger: fewer, larger files of a trail never merged", () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** A donation received now (the linger counts from the receipt). */
+  const fresh = (id: string) => donation(id, 1, { received_at: new Date().toISOString(), delivery: `req-${id}` });
+  const lingering = (opts: { lingerMs: number; batchSize?: number }) =>
+    lake.consumer('raw', { windowMs: 20, pollMs: 5, ...opts, claimable: (n) => lake.queue.claimable('raw', n) });
+
+  it('lands many small publishes over the linger as one raw file, not one per batch window', async () => {
+    const consumer = lingering({ lingerMs: 5_000 });
+    await consumer.start();
+    try {
+      // Eight requests 100 ms apart: with a 20 ms window each was a batch and a file of its own.
+      const first = Date.now();
+      for (let i = 0; i < 8; i++) {
+        await lake.queue.publish([fresh(`t${i}`)]);
+        await sleep(100);
+      }
+      // Still within the first one's linger (a machine too busy to publish eight in 4 s cannot tell): nothing claimed.
+      if (Date.now() - first < 4_000) expect(await lake.queue.depth('raw')).toBe(8);
+      for (let i = 0; i < 1_000 && (await lake.queue.depth('raw')) > 0; i++) await sleep(10);
+    } finally {
+      await consumer.stop();
+    }
+    const files = await lake.catalog.listFiles({ puddle: 'raw' });
+    expect(files.map((f) => f.rows)).toEqual([8]);
+  });
+
+  it('lands a backlog in full batches at once, and leaves the rest until the linger ends or a drain', async () => {
+    const consumer = lingering({ lingerMs: 60_000, batchSize: 10 });
+    await lake.queue.publish(Array.from({ length: 25 }, (_, i) => fresh(`b${i}`)));
+    await consumer.start();
+    for (let i = 0; i < 400 && (await lake.queue.depth('raw')) > 5; i++) await sleep(10);
+    await sleep(300);
+    await consumer.stop();
+    expect((await lake.catalog.listFiles({ puddle: 'raw' })).map((f) => f.rows)).toEqual([10, 10]);
+    expect(await lake.queue.depth('raw')).toBe(5);
+    // What lingers lands on a stop's drain (landOnce) or `puddle land` (drain()): they never linger.
+    expect(await consumer.drain()).toBe(5);
+    expect((await lake.catalog.listFiles({ puddle: 'raw' })).map((f) => f.rows).sort()).toEqual([10, 10, 5].sort());
+  });
+
+  it('holds back only what is visible, fewer than a batch, and younger than the linger', () => {
+    expect(lingerLeftMs({ visible: 3, oldestMs: 1_000 }, 10, 60_000)).toBe(59_000);
+    expect(lingerLeftMs({ visible: 3, oldestMs: 60_000 }, 10, 60_000)).toBe(0);
+    expect(lingerLeftMs({ visible: 10, oldestMs: 1_000 }, 10, 60_000)).toBe(0);
+    expect(lingerLeftMs({ visible: 0, oldestMs: 0 }, 10, 60_000)).toBe(0);
+    expect(lingerLeftMs({ visible: 3, oldestMs: 1_000 }, 10, 0)).toBe(0);
+    // No readable receipt time, or one more than a linger ahead of this clock (it stepped back): land, never wait on it.
+    expect(lingerLeftMs({ visible: 3, oldestMs: null }, 10, 60_000)).toBe(0);
+    expect(lingerLeftMs({ visible: 3, oldestMs: -120_000 }, 10, 60_000)).toBe(0);
+    expect(lingerLeftMs({ visible: 3, oldestMs: -1_000 }, 10, 60_000)).toBe(61_000);
+  });
+
+  it("counts what the queue could claim without claiming it, and the first one's age from its receipt", async () => {
+    expect(lake.queue.claimable('raw', 10)).toEqual({ visible: 0, oldestMs: 0 });
+    await lake.queue.publish([donation('c1', 1, { received_at: new Date(Date.now() - 5_000).toISOString() }), fresh('c2'), fresh('c3')]);
+    const seen = lake.queue.claimable('raw', 2);
+    expect(seen.visible).toBe(2);
+    expect(seen.oldestMs).toBeGreaterThanOrEqual(5_000);
+    expect(seen.oldestMs).toBeLessThan(30_000);
+    const claimed = await lake.queue.claim('raw', { max: 1, visibilityMs: 60_000 });
+    expect(claimed).toHaveLength(1);
+    const after = lake.queue.claimable('raw', 10);
+    expect(after.visible).toBe(2);
+    expect(after.oldestMs).toBeLessThan(5_000);
+    expect(await lake.queue.depth('raw')).toBe(3);
   });
 });
