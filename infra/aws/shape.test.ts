@@ -41,7 +41,13 @@ describe('the AWS shape, derived from the code', () => {
       expect(q.maxReceiveCount).toBeGreaterThan(1);
       expect(q.visibilityTimeoutSeconds).toBe(handlerSpec('consumer').timeoutSeconds * VISIBILITY_PER_CONSUMER_TIMEOUT);
       expect(q.deadLetterRetentionSeconds).toBeGreaterThan(q.retentionSeconds);
+      // The event source holds received messages while it gathers: the visibility timeout covers that and the run.
+      expect(q.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(q.batchingWindowSeconds + handlerSpec('consumer').timeoutSeconds);
+      // Lambda's SQS batching window is at most 5 minutes.
+      expect(q.batchingWindowSeconds).toBeLessThanOrEqual(300);
     }
+    // Raw's files are never merged: at a trickle it gathers a minute; the others land within 20 s (the live totals).
+    expect(Object.fromEntries(QUEUES.map((q) => [q.puddle, q.batchingWindowSeconds]))).toMatchObject({ raw: 60, transactions: 20, quarantine: 20 });
   });
 
   it('names every queue with queueNames, the one definition the queue adapter and `puddle aws local` use', () => {

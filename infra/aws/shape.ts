@@ -112,6 +112,21 @@ export const TOPIC = {
   contractAttribute: 'contract',
 } as const;
 
+/**
+ * How Lambda reads each queue: up to 1,000 messages or 20 s per invocation (one Parquet file per partition per
+ * batch), at most 5 concurrent consumers per queue (DynamoDB catalog writes per partition stay few).
+ */
+export const CONSUMER_BATCH = { size: 1000, windowSeconds: 20, maxConcurrency: 5 } as const;
+
+/**
+ * The raw queue's batching window: raw's files are never merged (Object Lock may forbid it), and each one costs
+ * its shard's manifest rewrite (see README, "The raw trail's file list"), so at a trickle it gathers for a
+ * minute, as the embedded hub's raw linger does (PUDDLE_RAW_LINGER_SECONDS). A backlog still invokes with full
+ * batches, and nothing reads raw within seconds (the live totals come from the transactions queue). The queue's
+ * visibility timeout (six times the consumer's 60 s) covers the window and the invocation.
+ */
+export const RAW_BATCHING_WINDOW_SECONDS = 60;
+
 export interface QueueSpec {
   puddle: string;
   name: string;
@@ -120,6 +135,8 @@ export interface QueueSpec {
   filterPolicy: { contract: string[] } | null;
   maxReceiveCount: number;
   visibilityTimeoutSeconds: number;
+  /** How long the consumer's event source gathers messages before it invokes with fewer than a batch. */
+  batchingWindowSeconds: number;
   /** SQS keeps a message at most 14 days; the dead-letter queue keeps it the longest so nothing expires unseen. */
   retentionSeconds: number;
   deadLetterRetentionSeconds: number;
@@ -154,18 +171,13 @@ export function queueSpec(p: QueueSource, prefix: string = QUEUE_PREFIX, default
     filterPolicy: p.contracts === '*' ? null : { [TOPIC.contractAttribute]: [...p.contracts] },
     maxReceiveCount: p.maxAttempts ?? defaultMaxAttempts,
     visibilityTimeoutSeconds: consumer.timeoutSeconds * VISIBILITY_PER_CONSUMER_TIMEOUT,
+    batchingWindowSeconds: p.contracts === '*' ? RAW_BATCHING_WINDOW_SECONDS : CONSUMER_BATCH.windowSeconds,
     retentionSeconds: 4 * DAY,
     deadLetterRetentionSeconds: 14 * DAY,
   };
 }
 
 export const QUEUES: readonly QueueSpec[] = PUDDLES.map((p) => queueSpec(p));
-
-/**
- * How Lambda reads each queue: up to 1,000 messages or 20 s per invocation (one Parquet file per partition per
- * batch), at most 5 concurrent consumers per queue (DynamoDB catalog writes per partition stay few).
- */
-export const CONSUMER_BATCH = { size: 1000, windowSeconds: 20, maxConcurrency: 5 } as const;
 
 /** The HTTP API's stage throttle: below the account's 10,000 requests/s default, so one client cannot take all of it. */
 export const API_THROTTLE = { ratePerSecond: 2000, burst: 5000 } as const;

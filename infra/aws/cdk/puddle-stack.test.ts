@@ -77,6 +77,9 @@ describe('the CloudFormation template', () => {
     expect(unfiltered.length).toBe(1);
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', PUDDLES.length);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 1000, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    // Each queue's mapping gathers for its own window: raw's a minute (its files are never merged), the others 20 s.
+    const windows = ofType('AWS::Lambda::EventSourceMapping').map((m) => m.Properties.MaximumBatchingWindowInSeconds as number);
+    expect(windows.sort((a, b) => a - b)).toEqual([...Array<number>(PUDDLES.length - 1).fill(20), 60]);
   });
 
   it('has the Glue tables of every contract version, current state and raw, symlink manifests with dt projected', () => {

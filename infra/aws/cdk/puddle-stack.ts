@@ -280,11 +280,11 @@ export class PuddleStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
 
     // Consumer: one event source per queue (the record's queue ARN says which puddle).
-    for (const { queue } of queues) {
+    for (const { queue, spec } of queues) {
       fn('consumer').addEventSource(
         new SqsEventSource(queue, {
           batchSize: CONSUMER_BATCH.size,
-          maxBatchingWindow: Duration.seconds(CONSUMER_BATCH.windowSeconds),
+          maxBatchingWindow: Duration.seconds(spec.batchingWindowSeconds),
           reportBatchItemFailures: true,
           maxConcurrency: CONSUMER_BATCH.maxConcurrency,
         }),
