@@ -127,6 +127,9 @@ describe('dashboard in headless Chromium', { timeout: TEST_MS }, () => {
     await page.waitForFunction(() => document.querySelector('#breaks')?.textContent?.includes('po_dash_failed') === true, null, { timeout: SHOWS_MS });
     const row = await page.$eval('#breaks-by-type', (t) => [...t.querySelectorAll('tr')].find((tr) => tr.textContent?.includes('PAYOUT_FAILED'))?.textContent);
     expect(row).toContain(formatMoney(123456, 'GBP'));
+    // The payout's raw delivery lingers (PUDDLE_RAW_LINGER_SECONDS, up to a minute) for a fuller raw file: in the
+    // queue on purpose, so not counted as waiting to land, as on the live line and /healthz.
+    await page.waitForFunction(() => document.getElementById('queue')?.textContent === '0', null, { timeout: 5_000 });
 
     // A connector whose first stream fails while the next succeeds reads as failing, naming the stream, with its
     // lag from the failed stream's bookmark (ten minutes old), not from the run that ended a moment ago.

@@ -219,7 +219,8 @@ interface Source {
 interface Health {
   accepting: boolean;
   queue: { committing: boolean; reason?: string };
-  landing: { failing?: Record<string, { reason: string }> };
+  /** `lingering`: raw's deliveries left in the queue on purpose, for a fuller file (PUDDLE_RAW_LINGER_SECONDS): not waiting to land yet. */
+  landing: { failing?: Record<string, { reason: string }>; lingering?: number };
   /** Whether the live totals are rebuilt from the lake; `failing_since` while the rebuild fails (it is retried). */
   totals?: { ready: boolean; failing_since?: string };
 }
@@ -235,7 +236,9 @@ interface Status {
 async function pollStatus(): Promise<void> {
   const s = await getJson<Status>('/v1/ops/status');
   if (!s) return;
-  $('queue').textContent = formatCount(Object.values(s.queue).reduce((a, b) => a + b, 0));
+  // As the live line counts it: raw's lingering deliveries are in the queue on purpose, not behind.
+  const queued = Object.values(s.queue).reduce((a, b) => a + b, 0);
+  $('queue').textContent = formatCount(Math.max(0, queued - (s.health?.landing.lingering ?? 0)));
   showHealth(s.health);
   $('quarantine').textContent = formatCount(s.quarantine);
   const drift = s.totals.drift;
