@@ -208,24 +208,27 @@ export class SnsSqsQueue implements Queue {
   async extend(subscription: string, receipts: readonly string[], visibilityMs: number): Promise<void> {
     this.#assertOpen();
     const q = await this.#subs.resolve(subscription);
-    const valid = receipts.filter((r) => r !== '');
     const visibility = seconds(visibilityMs);
-    for (let i = 0; i < valid.length; i += SQS_RECEIVE_MAX) {
-      const chunk = valid.slice(i, i + SQS_RECEIVE_MAX);
+    await this.#changeVisibility(q.url, receipts.filter((r) => r !== ''), visibility, (r) => {
+      const held = this.#held.get(r);
+      if (held) held.until = Date.now() + visibility * 1000;
+    });
+  }
+
+  /** ChangeMessageVisibilityBatch in chunks of SQS's maximum; `done` runs for each receipt of a chunk that went through. */
+  async #changeVisibility(url: string, receipts: readonly string[], visibility: number, done: (receipt: string) => void): Promise<void> {
+    for (let i = 0; i < receipts.length; i += SQS_RECEIVE_MAX) {
+      const chunk = receipts.slice(i, i + SQS_RECEIVE_MAX);
       const out = await awsCall('SQS', 'ChangeMessageVisibilityBatch', () =>
         this.#sqs.send(
           new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: q.url,
+            QueueUrl: url,
             Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r, VisibilityTimeout: visibility })),
           }),
         ),
       );
       throwUnlessStale('ChangeMessageVisibilityBatch', out.Failed);
-      const until = Date.now() + visibility * 1000;
-      for (const r of chunk) {
-        const held = this.#held.get(r);
-        if (held) held.until = until;
-      }
+      for (const r of chunk) done(r);
     }
   }
 
@@ -241,20 +244,7 @@ export class SnsSqsQueue implements Queue {
       if (held && held.attempts >= q.maxAttempts) await this.#deadLetter(q, r, held, opts.reason);
       else later.push(r);
     }
-    const visibility = seconds(opts.delayMs ?? 0);
-    for (let i = 0; i < later.length; i += SQS_RECEIVE_MAX) {
-      const chunk = later.slice(i, i + SQS_RECEIVE_MAX);
-      const out = await awsCall('SQS', 'ChangeMessageVisibilityBatch', () =>
-        this.#sqs.send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: q.url,
-            Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r, VisibilityTimeout: visibility })),
-          }),
-        ),
-      );
-      throwUnlessStale('ChangeMessageVisibilityBatch', out.Failed);
-      for (const r of chunk) this.#held.delete(r);
-    }
+    await this.#changeVisibility(q.url, later, seconds(opts.delayMs ?? 0), (r) => this.#held.delete(r));
   }
 
   /**
