@@ -151,7 +151,8 @@ describe('/tv and / as the tester saw them', () => {
     // Three minutes on (the page's clock only; timers keep running): a stalled landing reads as stale.
     await page.clock.setFixedTime(Date.now() + 3 * 60_000);
     await page.waitForFunction(() => document.getElementById('asof')?.className === 'stale', null, { timeout: 5000 });
-    expect(await page.textContent('#asof')).toMatch(/^newest landed 3 min ago$/);
+    // The age was up to a minute before the jump (a loaded machine is slow to get here): 3 or 4 minutes.
+    expect(await page.textContent('#asof')).toMatch(/^newest landed [34] min ago$/);
     await page.close();
   });
 

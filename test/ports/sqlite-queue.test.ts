@@ -260,7 +260,7 @@ describe('SqliteQueue specifics', () => {
       })();
       await new Promise((r) => setTimeout(r, 100));
       const subscribed = queue.subscribe({ name: 'late', contracts: ['donation'] }).then(() => 'subscribed');
-      const outcome = await Promise.race([subscribed, new Promise((r) => setTimeout(() => r('still waiting'), 2000))]);
+      const outcome = await Promise.race([subscribed, new Promise((r) => setTimeout(() => r('still waiting'), 20_000))]);
       sent.push(queue.publish([testEnvelope('donation')])); // at least one after the subscription
       publishing = false;
       await pump;
