@@ -232,12 +232,14 @@ function amountOf(raw: string, currency: string, where: string, column: string):
   let negative = false;
   const paren = /^\((.*)\)$/.exec(s);
   if (paren) {
+    // `(12.50)` is the accountants' minus. A sign inside as well (`(-12.50)`) says nothing one can trust: read
+    // as two minuses it was a credit of 12.50, the wrong way round, so it is refused like `-(12.50)`.
+    if (/^[+-]/.test(paren[1]!)) throw new BankFileError(`column "${column}": ${NOT_AN_AMOUNT}`, where);
     negative = true;
     s = paren[1]!;
-  }
-  if (s.startsWith('+')) s = s.slice(1);
+  } else if (s.startsWith('+')) s = s.slice(1);
   else if (s.startsWith('-')) {
-    negative = !negative;
+    negative = true;
     s = s.slice(1);
   }
   if (s.includes(',')) {

@@ -176,7 +176,9 @@ describe('readCsv refusals and column maps', () => {
     expect(bankError(() => readCsv(csv, { layout: map, currency: 'GBP', account: 'A' })).where).toBe('line 5'); // 1.005 GBP would round
     const ok = readCsv(csv.replace('-1.005', '-1.00'), { layout: map, currency: 'GBP', account: 'A' }).statements[0]!;
     expect(ok.entries.map((e) => e.amount_minor)).toEqual([123456, -1250, 29, -100]);
-    for (const bad of ['"1,23.00"', '1.2.3', '12e3', 'ten']) {
+    // A sign inside the accountants' brackets is refused, as a sign before them is: "(-12.50)" was read as a
+    // credit of 12.50, two minuses making a plus.
+    for (const bad of ['"1,23.00"', '1.2.3', '12e3', 'ten', '(-12.50)', '(+12.50)', '-(12.50)', '(£-12.50)']) {
       const err = bankError(() => readCsv(`When,What,Amount\n01/01/2026,x,${bad}\n`, { layout: map, currency: 'GBP', account: 'A' }));
       expect(err.message).toMatch(/line 2: column "Amount"/);
     }
