@@ -209,7 +209,9 @@ function dateParser(format: string): (s: string) => string | null {
     parts.forEach((p, i) => {
       const v = x[i + 1]!;
       if (p === 'Y') y = Number(v);
-      else if (p === 'YY') y = 2000 + Number(v);
+      // POSIX strptime's %y window: 69 to 99 are 1969 to 1999, 00 to 68 are 2000 to 2068 (a bank line of
+      // 31.12.99 was booked in 1999, never 2099).
+      else if (p === 'YY') y = (Number(v) >= 69 ? 1900 : 2000) + Number(v);
       else if (p === 'MMM') mo = MONTHS.indexOf(v.toLowerCase()) + 1;
       else if (p === 'M') mo = Number(v);
       else d = Number(v);

@@ -184,6 +184,15 @@ describe('readCsv refusals and column maps', () => {
     }
   });
 
+  it('reads a two-digit year in the POSIX window: 00 to 68 in this century, 69 to 99 in the last', () => {
+    const csv = 'When,What,Amount\n1.2.26,a,1.00\n31.12.99,b,2.00\n1.1.69,c,3.00\n31.12.68,d,4.00\n';
+    const s = readCsv(csv, { layout: { ...MAP, balance: undefined, date_format: 'D.M.YY' }, currency: 'GBP', account: 'A' });
+    // 31.12.99 was 2099-12-31, a bank line booked 73 years ahead.
+    expect(s.statements.flatMap((st) => st.entries.map((e) => [e.reference, e.booking_date])).sort()).toEqual([
+      ['a', '2026-02-01'], ['b', '1999-12-31'], ['c', '1969-01-01'], ['d', '2068-12-31'],
+    ]);
+  });
+
   it('skips the lines before the header that the map names, keeping real line numbers', () => {
     const csv = 'Bank export\nAccount 123\nWhen,What,Amount\n01/01/2026,a,1.00\n';
     const s = readCsv(csv, { layout: { ...MAP, balance: undefined, skip_lines: 2 }, currency: 'GBP', account: 'A' });
