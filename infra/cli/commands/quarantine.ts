@@ -109,8 +109,11 @@ function summary(r: RetryReport, dryRun: boolean): string {
   const landed = r.remapped + r.revalidated + r.landedSince;
   lines.push(`open quarantine rows: ${r.open}`);
   if (!r.open) return `${lines.join('\n')}\n`;
+  // A dry run lands nothing, and says so: its line read "mapped again and landed 16" as the real run's does.
   lines.push(
-    `${dryRun ? 'would resolve' : 'resolved'}: ${landed} (mapped again and landed ${r.remapped}, passed their contract and landed ${r.revalidated}, landed since by a later sync ${r.landedSince})`,
+    dryRun
+      ? `would resolve: ${landed} (would map again and land ${r.remapped}, pass their contract and land ${r.revalidated}; landed since by a later sync ${r.landedSince}); nothing was published or landed (--dry-run)`
+      : `resolved: ${landed} (mapped again and landed ${r.remapped}, passed their contract and landed ${r.revalidated}, landed since by a later sync ${r.landedSince})`,
   );
   for (const f of r.failing) lines.push(`still failing: ${f.records} (${f.reason})`);
   for (const s of r.resync) {
