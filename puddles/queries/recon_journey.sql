@@ -53,8 +53,10 @@ parts AS (
   WHERE c.split
 ),
 banked AS (
-  -- A payout the bank split (rule payout_split_lines) is banked when its last part is.
-  SELECT c.payout_id, min(c.bank_line_id) AS bank_line_id, max(b.booking_day) AS booking_day
+  -- A payout the bank split (rule payout_split_lines) is banked when its last part is, and names every part (by
+  -- booking day, then id, as recon_payout does): its first part alone does not cover it.
+  SELECT c.payout_id, array_join(array_agg(c.bank_line_id ORDER BY b.booking_day, c.bank_line_id), ', ') AS bank_line_id,
+    max(b.booking_day) AS booking_day
   FROM recon_bank_candidates c
   JOIN recon_bank_text b ON b.bank_line_id = c.bank_line_id
   WHERE c.outcome = 'matched'

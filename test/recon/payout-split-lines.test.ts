@@ -149,7 +149,10 @@ describe('a payout paid as several bank credits', () => {
         { payout_id: 'po_three', match_rule: 'payout_split_lines', match_outcome: 'matched', banked_on: '2026-11-10' },
         { payout_id: 'po_two', match_rule: 'payout_split_lines', match_outcome: 'matched', banked_on: '2026-11-11' },
       ]);
-    expect(await lake.engine.query(`SELECT donation_id, stage, payout_id, ${day} FROM recon_journey`))
-      .toEqual([{ donation_id: 'd_two', stage: 'banked', payout_id: 'po_two', banked_on: '2026-11-11' }]);
+    // One row per donation, naming every part as recon_payout does (it once named only the first, T1: 60.00 of 100.00).
+    expect(await lake.engine.query(`SELECT donation_id, stage, payout_id, bank_line_id, ${day} FROM recon_journey`))
+      .toEqual([{ donation_id: 'd_two', stage: 'banked', payout_id: 'po_two', bank_line_id: `${id('T1')}, ${id('T2')}`, banked_on: '2026-11-11' }]);
+    const [payoutRow] = await lake.engine.query(`SELECT bank_line_id FROM recon_payout WHERE row_kind = 'payout' AND payout_id = 'po_two'`);
+    expect(payoutRow).toEqual({ bank_line_id: `${id('T1')}, ${id('T2')}` });
   });
 });
