@@ -303,6 +303,53 @@ describe('importing bank statements into the lake', () => {
     expect(await booked()).toEqual([{ amount_minor: -1_200 }, { amount_minor: 4_905 }]);
   });
 
+  it('a statement imported again: the same file under another name changes nothing; another file with the same creation time withdraws nothing and is a STATEMENT_CONFLICT', async () => {
+    // The re-issue rule used to link lines to an issue by the import's delivery, but the lake keeps a line's version
+    // once, at its first arrival: a line an import carries unchanged (same creation time, same details) kept the
+    // first import's delivery and read as withdrawn.
+    const issue = (entries: CamtEntryInput[]) =>
+      writeCamt({
+        message_id: 'M-1',
+        created_at: '2026-11-20T22:00:00Z',
+        statements: [{ id: 'GBP-2026-11-20', account: 'charity-gbp', currency: 'GBP', created_at: '2026-11-20T22:00:00Z', opening_balance_minor: 10_000, entries }],
+      });
+    const payout: CamtEntryInput = { amount_minor: 4_950, booking_date: '2026-11-20', remittance: 'STRIPE PAYOUT PO_NOV20' };
+    const fee: CamtEntryInput = { amount_minor: -1_200, booking_date: '2026-11-20', entry_reference: 'FEE-1', remittance: 'ACCOUNT FEE' };
+    const first = issue([payout, fee, { amount_minor: 700, booking_date: '2026-11-20', entry_reference: 'ERR-1', remittance: 'STRIPE PAYMENTS' }]);
+    const booked = () => lake.q("SELECT amount_minor FROM recon_bank_booked WHERE account = 'charity-gbp' ORDER BY amount_minor");
+    const conflicts = () => lake.q("SELECT object_id, amount_minor, reason FROM recon_breaks WHERE break_type = 'STATEMENT_CONFLICT'");
+    const all = [{ amount_minor: -1_200 }, { amount_minor: 700 }, { amount_minor: 4_950 }];
+    expect(await importBankFile(lake.rt.queue, { name: 'nov20.xml', bytes: first })).toMatchObject({ status: 'imported', lines: 3 });
+    await lake.land();
+    expect(await booked()).toEqual(all);
+    // The browser saved the same download again as "nov20 (1).xml": the same issue, nothing withdrawn.
+    expect(await importBankFile(lake.rt.queue, { name: 'nov20 (1).xml', bytes: first })).toMatchObject({ status: 'imported', lines: 3 });
+    await lake.land();
+    expect(await booked()).toEqual(all);
+    expect(await conflicts()).toEqual([]);
+    // A different file, same Stmt/Id and CreDtTm, without the 7.00: no bank re-issue (one is created later). Its
+    // lines cannot be told from the first file's, so none is withdrawn, and the conflict is a break.
+    const edited = issue([payout, fee]);
+    expect(await importBankFile(lake.rt.queue, { name: 'nov20-edited.xml', bytes: edited })).toMatchObject({ status: 'imported', lines: 2 });
+    await lake.land();
+    expect(await booked()).toEqual(all);
+    expect(await conflicts()).toEqual([{
+      object_id: 'charity-gbp/camt.053/GBP-2026-11-20',
+      amount_minor: -700,
+      reason: "2 different files (nov20 (1).xml, nov20-edited.xml) carry this statement id created at 2026-11-20 22:00:00: a re-issue is created later, so which lines stand cannot be told; both files' lines are kept. Ask the bank to re-issue the statement and import that",
+    }]);
+    // The bank's re-issue, created later, stands: the conflict closes and the 7.00 is withdrawn.
+    const reissued = writeCamt({
+      message_id: 'M-2',
+      created_at: '2026-11-21T09:00:00Z',
+      statements: [{ id: 'GBP-2026-11-20', account: 'charity-gbp', currency: 'GBP', created_at: '2026-11-21T09:00:00Z', opening_balance_minor: 10_000, entries: [payout, fee] }],
+    });
+    expect(await importBankFile(lake.rt.queue, { name: 'nov20-reissued.xml', bytes: reissued })).toMatchObject({ status: 'imported', lines: 2 });
+    await lake.land();
+    expect(await booked()).toEqual([{ amount_minor: -1_200 }, { amount_minor: 4_950 }]);
+    expect(await conflicts()).toEqual([]);
+  });
+
   it('malformed XML publishes nothing', async () => {
     const bytes = Buffer.from(fixture('camt052_v02_intraday.xml').toString('utf8').replace('</Rpt>', '</Rptx>'));
     const r = await importBankFile(lake.rt.queue, { name: 'bad.xml', bytes });

@@ -19,35 +19,27 @@
 -- `reversal_candidates` says how many); `unpaired` when no key finds any. A paired reversal and its entry moved
 -- no money together, so neither counts for matching (recon_bank_text); the others are BANK_REVERSAL_UNPAIRED breaks.
 -- A statement re-issued under the same id (a camt.053 the bank corrected: an amount put right, an entry booked in
--- error taken out) replaces the earlier issue whole. A line of an import, on a statement whose latest issue that
--- adds up (by when it was received) did not carry it, is no longer on the bank's statement, so it is not booked:
--- with a corrected amount and no AcctSvcrRef its id changes, and the wrong amount stayed beside the right one,
--- counted twice. An issue that does not add up withdraws nothing (it imported no lines). Lines posted through
--- POST /v1/events (`_source` not 'bank') are the producer's own and are kept.
+-- error taken out) replaces the earlier issue whole. A line of an import, on a statement whose standing issue
+-- (recon_bank_issue: the latest that adds up, by when it was received) did not carry it, is no longer on the bank's
+-- statement, so it is not booked: with a corrected amount and no AcctSvcrRef its id changes, and the wrong amount
+-- stayed beside the right one, counted twice. The issue carried a line when a version of the line names the
+-- statement and the issue's creation time (`updated_at`), whichever import first delivered that version: an
+-- identical file imported again, under any name, withdraws nothing. An issue that does not add up withdraws nothing
+-- (it imported no lines). Lines posted through POST /v1/events (`_source` not 'bank') are the producer's own and
+-- are kept.
 WITH x AS (
   SELECT * FROM recon_params
-),
-latest_issue AS (
-  SELECT h.bank_statement_id, h._delivery_id
-  FROM bank_statement_history h
-  JOIN (
-    SELECT bank_statement_id, max(_received_at) AS received_at
-    FROM bank_statement_history
-    WHERE balanced AND _source = 'bank'
-    GROUP BY bank_statement_id
-  ) m ON m.bank_statement_id = h.bank_statement_id AND m.received_at = h._received_at
-  WHERE h.balanced AND h._source = 'bank'
 ),
 withdrawn AS (
   SELECT l.bank_line_id
   FROM bank_line l
   WHERE l._source = 'bank'
-    AND l.statement_id IN (SELECT bank_statement_id FROM latest_issue)
+    AND l.statement_id IN (SELECT bank_statement_id FROM recon_bank_issue)
     AND NOT EXISTS (
       SELECT 1
       FROM bank_line_history h
-      JOIN latest_issue i ON i._delivery_id = h._delivery_id
-      WHERE h.bank_line_id = l.bank_line_id AND i.bank_statement_id = l.statement_id
+      JOIN recon_bank_issue i ON i.bank_statement_id = h.statement_id AND i.created_at = h.updated_at
+      WHERE h.bank_line_id = l.bank_line_id
     )
 ),
 lines AS (

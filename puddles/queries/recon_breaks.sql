@@ -361,6 +361,22 @@ b_statement_gap AS (
   FROM st s
   JOIN st_gap g ON g.bank_statement_id = s.bank_statement_id
 ),
+-- Two different files carry one statement id and creation time (recon_bank_issue): a bank's re-issue is created
+-- later, so one of them is not the bank's statement as issued (edited by hand, or the bank's error). Which lines
+-- the statement holds cannot be told, so both files' lines stand: no grace. The amount is the difference of the
+-- two closing balances; it closes once an issue of the statement created later is imported.
+b_statement_conflict AS (
+  SELECT 'STATEMENT_CONFLICT', 'bank_statement', i.bank_statement_id, i.closing_balance_minor - i.conflicting_closing_minor, i.currency,
+    CAST(i.created_at AS DATE),
+    CAST(i.conflicting_files + 1 AS VARCHAR) || ' different files (' || coalesce(i.conflicting_file_name, '?') || ', '
+      || coalesce(i.file_name, '?') || ') carry this statement id created at ' || CAST(i.created_at AS VARCHAR)
+      || ': a re-issue is created later, so which lines stand cannot be told; both files'' lines are kept. '
+      || 'Ask the bank to re-issue the statement and import that',
+    CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), i.conflicting_file_name
+  FROM recon_bank_issue i
+  CROSS JOIN x
+  WHERE i.conflicting_files > 0 AND CAST(i.created_at AS DATE) <= x.as_of
+),
 b_payout_failed AS (
   SELECT 'PAYOUT_FAILED', 'payout', f.payout_id, f.amount_minor, f.currency, coalesce(f.arrival_date, CAST(f.occurred_at AS DATE)),
     'payout failed; no later payout carries its reversal yet',
@@ -526,6 +542,7 @@ all_breaks AS (
   UNION ALL SELECT * FROM b_control
   UNION ALL SELECT * FROM b_statement
   UNION ALL SELECT * FROM b_statement_gap
+  UNION ALL SELECT * FROM b_statement_conflict
   UNION ALL SELECT * FROM b_payout_failed
   UNION ALL SELECT * FROM b_sms
   UNION ALL SELECT * FROM b_gift_missing

@@ -1,0 +1,36 @@
+-- Which issue of each bank statement stands? One row per statement imported from a bank file (`_source` 'bank')
+-- with an issue that adds up: the latest such issue by when it was imported (`created_at`, the bank's creation
+-- time, camt CreDtTm; `file_sha256`, `file_name`), and `conflicting_files`, how many other files that add up carry
+-- the same statement id and creation time with other content.
+-- A statement re-issued under the same id (a camt.053 the bank corrected) replaces the earlier issue whole
+-- (recon_bank_booked). An issue's lines are told by the statement id and creation time their versions carry
+-- (a line's `updated_at` is its statement's creation time), not by the import's delivery: the lake keeps a version
+-- once, at its first arrival, so a line both issues carry unchanged holds only the first import's delivery.
+-- An identical file imported again (under any name) is the same issue and changes nothing. A different file with
+-- the same statement id and creation time is no re-issue a bank makes (a re-issue is created later): its lines
+-- cannot be told from the first file's, so both files' lines stand and recon_breaks opens STATEMENT_CONFLICT.
+WITH issues AS (
+  SELECT bank_statement_id, occurred_at AS created_at, file_sha256, file_name, currency, closing_balance_minor, _received_at
+  FROM bank_statement_history
+  WHERE balanced AND _source = 'bank'
+),
+latest AS (
+  SELECT i.*
+  FROM issues i
+  JOIN (SELECT bank_statement_id, max(_received_at) AS received_at FROM issues GROUP BY bank_statement_id) m
+    ON m.bank_statement_id = i.bank_statement_id AND m.received_at = i._received_at
+)
+SELECT
+  l.bank_statement_id,
+  l.created_at,
+  l.file_sha256,
+  l.file_name,
+  l.currency,
+  l.closing_balance_minor,
+  l._received_at AS received_at,
+  count(DISTINCT o.file_sha256) AS conflicting_files,
+  min(o.file_name) AS conflicting_file_name,
+  min(o.closing_balance_minor) AS conflicting_closing_minor
+FROM latest l
+LEFT JOIN issues o ON o.bank_statement_id = l.bank_statement_id AND o.created_at = l.created_at AND o.file_sha256 <> l.file_sha256
+GROUP BY l.bank_statement_id, l.created_at, l.file_sha256, l.file_name, l.currency, l.closing_balance_minor, l._received_at
