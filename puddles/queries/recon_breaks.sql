@@ -161,15 +161,48 @@ b_payout_no_bank_line AS (
     AND NOT EXISTS (SELECT 1 FROM cand c WHERE c.payout_id = o.payout_id)
     AND date_diff('day', o.arrival_date, x.as_of) > x.grace_payout_no_bank_line_days
 ),
-b_bank_line_no_payout AS (
-  SELECT 'BANK_LINE_NO_PAYOUT', 'bank_line', b.bank_line_id, b.amount_minor, b.currency, b.booking_day,
-    'credit names ' || b.payout_provider || ' but matches no payout',
-    CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), b.bank_line_id, b.statement_id
+-- A credit naming a payment provider that matches no payout. When its text quotes a payout (its bank_reference or
+-- payout id), the reason and payout_id name it, with how many days after its arrival_date the line was booked: a line
+-- booked past match_days_after_reference, a second credit for a payout already matched, or one of another amount
+-- is finance's to chase with that payout. A line quoting two or more names the first and how many more.
+unmatched_lines AS (
+  SELECT b.bank_line_id, b.amount_minor, b.currency, b.booking_day, b.payout_provider, b.statement_id, b.txt
   FROM recon_bank_text b
   CROSS JOIN x
   WHERE b.amount_minor > 0 AND b.payout_provider IS NOT NULL
     AND NOT EXISTS (SELECT 1 FROM cand c WHERE c.bank_line_id = b.bank_line_id)
     AND date_diff('day', b.booking_day, x.as_of) > x.grace_bank_line_no_payout_days
+),
+line_quotes AS (
+  SELECT u.bank_line_id, count(*) AS n, min(o.payout_id) AS payout_id
+  FROM unmatched_lines u
+  JOIN po o ON (o.bank_reference IS NOT NULL AND o.bank_reference <> '' AND strpos(u.txt, upper(o.bank_reference)) > 0)
+    OR strpos(u.txt, upper(o.payout_id)) > 0
+  GROUP BY u.bank_line_id
+),
+b_bank_line_no_payout AS (
+  SELECT 'BANK_LINE_NO_PAYOUT', 'bank_line', b.bank_line_id, b.amount_minor, b.currency, b.booking_day,
+    'credit names ' || b.payout_provider || ' but matches no payout'
+      || CASE WHEN q.payout_id IS NULL THEN ''
+        ELSE '; it quotes payout ' || q.payout_id
+          || CASE WHEN q.n > 1 THEN ' and ' || CAST(q.n - 1 AS VARCHAR) || ' more' ELSE '' END
+          || CASE WHEN o.arrival_date IS NULL THEN ''
+            ELSE ' (arrival_date ' || CAST(o.arrival_date AS VARCHAR) || '), booked '
+              || CAST(abs(date_diff('day', o.arrival_date, b.booking_day)) AS VARCHAR) || ' days '
+              || CASE WHEN date_diff('day', o.arrival_date, b.booking_day) < 0 THEN 'before' ELSE 'after' END
+              || CASE WHEN date_diff('day', o.arrival_date, b.booking_day) > x.match_days_after_reference
+                THEN ', past the +' || CAST(x.match_days_after_reference AS VARCHAR) || ' days a line quoting its payout is matched in'
+                ELSE '' END
+          END
+          || CASE WHEN m.bank_line_id IS NOT NULL THEN '; that payout is matched to ' || m.bank_line_id ELSE '' END
+      END,
+    CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), q.payout_id, b.bank_line_id, b.statement_id
+  FROM unmatched_lines b
+  CROSS JOIN x
+  LEFT JOIN line_quotes q ON q.bank_line_id = b.bank_line_id
+  LEFT JOIN po o ON o.payout_id = q.payout_id
+  LEFT JOIN (SELECT payout_id, min(bank_line_id) AS bank_line_id FROM cand WHERE outcome = 'matched' GROUP BY payout_id) m
+    ON m.payout_id = q.payout_id
 ),
 b_ambiguous AS (
   SELECT 'AMBIGUOUS_MATCH', 'bank_line', b.bank_line_id, b.amount_minor, b.currency, b.booking_day,

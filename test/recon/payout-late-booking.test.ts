@@ -84,4 +84,17 @@ describe('a payout the bank booked late', () => {
     expect(breaks.find((b) => b.object_id === 'po_far')!.reason)
       .toBe('payout paid, no bank line of that amount in arrival_date -1..+3 days, nor one carrying its reference or id in -1..+10 days');
   });
+
+  it('names the payout a credit quotes, and how late it was booked, so finance can chase it', async () => {
+    // The reason once said only "credit names STRIPE but matches no payout", leaving finance to find po_far by hand.
+    expect(await lake.engine.query(`
+      SELECT object_id, payout_id, reason FROM recon_breaks
+      WHERE break_type = 'BANK_LINE_NO_PAYOUT' ORDER BY object_id`)).toEqual([
+      { object_id: id('F1'), payout_id: 'po_far', reason: 'credit names stripe but matches no payout; it quotes payout po_far (arrival_date 2026-12-01), booked 11 days after, past the +10 days a line quoting its payout is matched in' },
+      { object_id: id('M1'), payout_id: null, reason: 'credit names stripe but matches no payout' },
+      { object_id: id('P1'), payout_id: null, reason: 'credit names stripe but matches no payout' },
+      { object_id: id('S1'), payout_id: 'po_shared', reason: 'credit names stripe but matches no payout; it quotes payout po_shared and 1 more (arrival_date 2026-12-14), booked 5 days after' },
+      { object_id: id('W2'), payout_id: 'po_twice', reason: `credit names stripe but matches no payout; it quotes payout po_twice (arrival_date 2026-12-14), booked 5 days after; that payout is matched to ${id('W1')}` },
+    ]);
+  });
 });
