@@ -10,7 +10,7 @@
 --                      that books late (a bank holiday weekend: in Thursday 24 Dec, booked Monday 28 Dec) is let
 --                      up to +match_days_after_reference, only for a payout and a line with no rule-1 candidate in
 --                      the window above, and a line quoting no other payout (a reference every payout shares is no
---                      evidence that far out). The rules below keep the window: an amount alone is weak evidence.
+--                      evidence that far out). Rules 2 and 3 keep the window: an amount alone is weak evidence.
 --   2 amount_provider: amounts equal, the line's text names the payout's provider and carries no other payout's
 --                      bank_reference or payout id (such a line is that payout's, even when the amounts differ)
 --   3 payout_day_sum:  all of one provider's remaining payouts of one arrival day (2 or more, across its merchant
@@ -18,7 +18,8 @@
 --                      bank_reference or payout id of a payout outside that day's group
 --   4 payout_split_lines: 2 or 3 remaining credits of one account, each carrying the payout's bank_reference or
 --                      payout id, sum to the payout's amount (the bank split it). `matched` (every line of the set)
---                      when the payout has one such set and no other payout has a set with any of its lines
+--                      when the payout has one such set and no other payout has a set with any of its lines. Parts
+--                      get rule 1's late window (a part quoting no other payout, a payout with no set in the window)
 -- payout_amount_minor and line_amount_minor are the amounts the rule compared: rule 3's payout side is the day's
 -- sum, rule 4's line side the set's sum.
 WITH x AS (
@@ -143,28 +144,47 @@ po4 AS (
 bl4 AS (
   SELECT * FROM bl3 WHERE NOT EXISTS (SELECT 1 FROM c3g WHERE c3g.bank_line_id = bl3.bank_line_id)
 ),
--- Rule 4's parts: credits smaller than the payout that carry its reference or id, in its window.
-p4 AS (
-  SELECT po4.payout_id, po4.amount_minor AS payout_amount_minor, po4.currency, bl4.bank_line_id, bl4.account, bl4.amount_minor,
-    date_diff('day', po4.arrival_date, bl4.booking_day) AS day_diff
+-- Rule 4's parts: credits smaller than the payout that carry its reference or id, in its window, or up to
+-- +match_days_after_reference (`late`) when the line quotes no other payout, as at rule 1: each part carries the
+-- reference, so a split the bank books late over a bank holiday is as well evidenced as one line.
+p4all AS (
+  SELECT po4.payout_id, po4.amount_minor AS payout_amount_minor, po4.currency, bl4.bank_line_id, bl4.account, bl4.amount_minor, bl4.txt,
+    date_diff('day', po4.arrival_date, bl4.booking_day) AS day_diff,
+    date_diff('day', po4.arrival_date, bl4.booking_day) > x.match_days_after AS late
   FROM po4
   CROSS JOIN x
   JOIN bl4 ON bl4.currency = po4.currency AND bl4.amount_minor > 0 AND bl4.amount_minor < po4.amount_minor
-    AND date_diff('day', po4.arrival_date, bl4.booking_day) BETWEEN -x.match_days_before AND x.match_days_after
+    AND date_diff('day', po4.arrival_date, bl4.booking_day) BETWEEN -x.match_days_before AND greatest(x.match_days_after, x.match_days_after_reference)
     AND ((po4.ref IS NOT NULL AND po4.ref <> '' AND strpos(bl4.txt, po4.ref) > 0) OR strpos(bl4.txt, po4.pid) > 0)
 ),
--- Every set of 2 or 3 parts of one account that sums to the payout, each set once (its lines in id order).
-sets4 AS (
-  SELECT a.payout_id, a.bank_line_id AS l1, b.bank_line_id AS l2, CAST(NULL AS VARCHAR) AS l3
+p4 AS (
+  SELECT l.payout_id, l.payout_amount_minor, l.currency, l.bank_line_id, l.account, l.amount_minor, l.day_diff, l.late
+  FROM p4all l
+  WHERE NOT l.late OR NOT EXISTS (
+    SELECT 1 FROM quoted q
+    WHERE q.payout_id <> l.payout_id
+      AND ((q.ref IS NOT NULL AND q.ref <> '' AND strpos(l.txt, q.ref) > 0) OR strpos(l.txt, q.pid) > 0)
+  )
+),
+-- Every set of 2 or 3 parts of one account that sums to the payout, each set once (its lines in id order); `late`
+-- when a part is past match_days_after.
+sets4all AS (
+  SELECT a.payout_id, a.bank_line_id AS l1, b.bank_line_id AS l2, CAST(NULL AS VARCHAR) AS l3, a.late OR b.late AS late
   FROM p4 a
   JOIN p4 b ON b.payout_id = a.payout_id AND b.account = a.account AND b.bank_line_id > a.bank_line_id
   WHERE a.amount_minor + b.amount_minor = a.payout_amount_minor
   UNION ALL
-  SELECT a.payout_id, a.bank_line_id, b.bank_line_id, c.bank_line_id
+  SELECT a.payout_id, a.bank_line_id, b.bank_line_id, c.bank_line_id, a.late OR b.late OR c.late
   FROM p4 a
   JOIN p4 b ON b.payout_id = a.payout_id AND b.account = a.account AND b.bank_line_id > a.bank_line_id
   JOIN p4 c ON c.payout_id = a.payout_id AND c.account = a.account AND c.bank_line_id > b.bank_line_id
   WHERE a.amount_minor + b.amount_minor + c.amount_minor = a.payout_amount_minor
+),
+-- A late set counts only for a payout with no set in the window (the window wins, as at rule 1).
+sets4 AS (
+  SELECT s.payout_id, s.l1, s.l2, s.l3
+  FROM sets4all s
+  WHERE NOT s.late OR NOT EXISTS (SELECT 1 FROM sets4all i WHERE i.payout_id = s.payout_id AND NOT i.late)
 ),
 n4 AS (
   SELECT payout_id, count(*) AS n_sets FROM sets4 GROUP BY payout_id

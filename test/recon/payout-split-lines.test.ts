@@ -48,8 +48,8 @@ beforeAll(async () => {
     // po_two's second part a day later, with a small credit quoting it that is no part of the sum.
     // (and po_one, paid as one credit, for the report's columns of an unsplit payout)
     statement(A, '2026-11-11', 134_000, [part('T2', 4000, '2026-11-11', 'po_two'), part('T3', 500, '2026-11-11', 'po_two'), part('O1', 2500, '2026-11-11', 'po_one')]),
-    // po_late's second part outside its window (arrival_date -1..+3 days).
-    statement(A, '2026-11-20', 141_000, [part('L2', 3000, '2026-11-20', 'po_late')]),
+    // po_late's second part outside its window (arrival_date -1..+3 days, and the +10 of a late reference).
+    statement(A, '2026-11-21', 141_000, [part('L2', 3000, '2026-11-21', 'po_late')]),
     // po_accounts's second part in another account.
     statement(B, '2026-11-10', 50_000, [part('C2', 2000, '2026-11-10', 'po_accounts')]),
   ];
