@@ -1,6 +1,7 @@
 // The README's "Adding a connector", followed to the letter: a tiny provider on 127.0.0.1 speaking a
-// GoCardless-style list (cursor `after`, `created_at[gte]`/`[lt]`, `RateLimit-*` headers, a 429), a connector
-// made of the engine's parts only (defineStream, defineConnector, a ConnectorInstance, a registry entry), and a
+// GoCardless-style list (cursor `after`, `created_at[gte]`/`[lt]`, `RateLimit-*` headers, a 429, a 500, a 200 that
+// is not JSON), a connector made of the engine's parts only (getJson, httpErrorClassifier, httpRate, defineStream,
+// defineConnector, a ConnectorInstance, a registry entry), and a
 // run through the same engine, queue, lake and SQL the shipped connectors use. If a step the README names stops
 // being enough, this fails.
 import { createServer } from 'node:http';
@@ -10,11 +11,10 @@ import { closeServer, headerValue, listenOnLoopback } from '../connectors/sandbo
 import { movableClock } from '../connectors/sandbox-kit/movable-clock.js';
 import type { RateObservation } from '../core/engine/budget.js';
 import { defineConnector, defineStream } from '../core/engine/define.js';
-import { parseRetryAfter } from '../core/engine/retry.js';
+import { getJson, httpErrorClassifier, httpRate, type JsonAnswer } from '../core/engine/json-http.js';
 import { readStreamStatus } from '../core/engine/stream-status.js';
 import { syncConnector, type ConnectorInstance } from '../core/engine/sync.js';
-import { AuthError, FatalError, RetriableError } from '../core/errors.js';
-import { fetchThroughProxy } from '../core/http/proxy.js';
+import { FatalError } from '../core/errors.js';
 import type { SecretStore } from '../core/ports.js';
 import { checkSchedule } from '../schedules/check-schedule.js';
 import { tempLake } from './support/temp-lake.js';
@@ -27,7 +27,7 @@ interface TinyPayment { id: string; created_at: string; amount: number; currency
 
 async function startTinySandbox(token: string, payments: TinyPayment[]) {
   const requests: string[] = [];
-  const faults: ('429' | '500')[] = [];
+  const faults: ('429' | '500' | 'html')[] = [];
   const server = createServer((req, res) => {
     requests.push(req.url ?? '');
     const send = (status: number, body: unknown, remaining = 999) => {
@@ -39,6 +39,8 @@ async function startTinySandbox(token: string, payments: TinyPayment[]) {
     const fault = faults.shift();
     if (fault === '429') return send(429, { error: { code: 429, errors: [{ reason: 'rate_limit_exceeded' }] } }, 0);
     if (fault === '500') return send(500, { error: { code: 500, errors: [{ reason: 'internal_server_error' }] } });
+    // A gateway's page in place of the answer: a 200 that is not JSON.
+    if (fault === 'html') return res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance for tok_test</html>');
     const u = new URL(req.url ?? '/', 'http://sandbox.invalid');
     const from = u.searchParams.get('created_at[gte]') ?? '';
     const to = u.searchParams.get('created_at[lt]') ?? '9999';
@@ -53,13 +55,7 @@ async function startTinySandbox(token: string, payments: TinyPayment[]) {
   return { url: `http://127.0.0.1:${port}`, requests, faults, close: () => closeServer(server) };
 }
 
-// --- the connector: client, classifier, rate observation, stream, instance, registry entry ---------------------
-class TinyHttpError extends Error {
-  constructor(readonly status: number, readonly retryAfterMs: number | undefined, readonly rate: RateObservation | null) {
-    super(`tiny: ${status} on /payments`);
-  }
-}
-
+// --- the connector: client (the engine's getJson), classifier, rate observation, stream, instance, registry entry -
 function rateOf(h: Headers): RateObservation | null {
   const remaining = Number(h.get('ratelimit-remaining'));
   const total = Number(h.get('ratelimit-limit'));
@@ -68,29 +64,23 @@ function rateOf(h: Headers): RateObservation | null {
   return { remaining, total, ...(Number.isNaN(reset) ? {} : { resetsAt: reset }) };
 }
 
+interface TinyList { payments: TinyPayment[]; meta: { cursors: { after: string | null } } }
+
 class TinyClient {
   constructor(readonly apiBase: string, private readonly token: string) {}
-  async list(q: URLSearchParams): Promise<{ body: { payments: TinyPayment[]; meta: { cursors: { after: string | null } } }; rate: RateObservation | null }> {
-    const res = await fetchThroughProxy(`${this.apiBase}/payments?${q}`, { headers: { authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(10_000) });
-    const body = await res.json();
-    const rate = rateOf(res.headers);
-    // No Retry-After on a 429: the window's reset says when to come back.
-    if (!res.ok) throw new TinyHttpError(res.status, parseRetryAfter(res.headers.get('retry-after') ?? res.headers.get('ratelimit-reset')), rate);
-    return { body, rate };
+  list(q: URLSearchParams): Promise<JsonAnswer<TinyList>> {
+    return getJson<TinyList>(this.apiBase, `/payments?${q}`, {
+      provider: 'tiny',
+      headers: { authorization: `Bearer ${this.token}` },
+      timeoutMs: 10_000,
+      rateOf,
+      // No Retry-After on a 429: the window's reset says when to come back.
+      retryAfter: (h) => h.get('retry-after') ?? h.get('ratelimit-reset'),
+    });
   }
 }
 
-const classifyTinyError = (err: unknown): Error => {
-  if (err instanceof TinyHttpError) {
-    if (err.status === 429 || err.status >= 500) return new RetriableError(err.message, err.retryAfterMs, { status: err.status });
-    if (err.status === 401 || err.status === 403) return new AuthError(`${err.message}: check TINY_TOKEN`);
-    return new FatalError(err.message);
-  }
-  return err instanceof Error ? err : new Error(String(err));
-};
-
-const tinyRate = (outcome: unknown): RateObservation | null =>
-  outcome instanceof TinyHttpError ? outcome.rate : outcome && typeof outcome === 'object' && 'rate' in outcome ? (outcome as { rate: RateObservation | null }).rate : null;
+const classifyTinyError = httpErrorClassifier({ provider: 'tiny', authHint: 'check TINY_TOKEN' });
 
 const STATUS: Record<string, string> = { pending_submission: 'pending', submitted: 'pending', confirmed: 'succeeded', paid_out: 'succeeded', failed: 'failed', cancelled: 'cancelled' };
 
@@ -120,7 +110,7 @@ function tinyFromSecrets(secrets: SecretStore): ConnectorInstance<TinyClient> {
   const token = secrets.get('TINY_TOKEN');
   if (!base || !token) throw new FatalError('tiny: TINY_API_BASE and TINY_TOKEN are not set');
   return {
-    connector: defineConnector<TinyClient>({ name: 'tiny', streams: TINY_STREAMS, classifyError: classifyTinyError, rateObservation: tinyRate }),
+    connector: defineConnector<TinyClient>({ name: 'tiny', streams: TINY_STREAMS, classifyError: classifyTinyError, rateObservation: httpRate }),
     client: new TinyClient(base, token),
     startDate: new Date('2026-11-25T00:00:00Z'),
     requestsPerSecond: 10,
@@ -155,14 +145,15 @@ describe('adding a connector, as the README says', () => {
     expect(() => checkSchedule([{ connector: 'tiny', everySeconds: 60, why: 'test' }], CONNECTORS)).toThrow(/there is no such connector/);
   });
 
-  it('syncs through the engine (paging, a 429 waited out to the provider\'s reset, a 500 retried), lands and answers SQL', async () => {
+  it('syncs through the engine (paging, a 429 waited out to the provider\'s reset, a 500 and a page that is not JSON retried), lands and answers SQL', async () => {
     const secrets: SecretStore = { get: (n) => ({ TINY_API_BASE: sandbox.url, TINY_TOKEN: 'tok_test' })[n] };
-    sandbox.faults.push('429', '500');
+    sandbox.faults.push('429', '500', 'html');
     const started = Date.now();
     const [result] = await syncConnector(registry.tiny!.make(secrets), lake.engineRuntime);
     // The 429 said nothing was left until its reset, a second away: the run waits about that, not a guessed minute.
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(result).toMatchObject({ connector: 'tiny', stream: 'payments', outcome: 'succeeded', records: 7 });
+    expect(sandbox.faults).toEqual([]);
     expect(sandbox.requests.some((r) => r.includes('after=PM'))).toBe(true);
     await lake.land();
     expect(await lake.q("SELECT status, count(*) AS n, sum(amount_minor) AS minor FROM payment WHERE provider = 'tiny' GROUP BY status ORDER BY status")).toEqual([

@@ -1,7 +1,5 @@
-import { AuthError, FatalError, NotFoundError, RetriableError } from '../../core/errors.js';
 import type { RateObservation } from '../../core/engine/budget.js';
-import { parseRetryAfter } from '../../core/engine/retry.js';
-import { fetchThroughProxy } from '../../core/http/proxy.js';
+import { getJson, httpErrorClassifier, httpRate } from '../../core/engine/json-http.js';
 import type { FreshdeskErrorBody } from './raw.js';
 
 /** One answer: the parsed body, the next page's path (from `Link: <...>; rel="next"`), what the account has left. */
@@ -9,19 +7,6 @@ export interface FreshdeskAnswer<T> {
   body: T;
   next: string | null;
   rate: RateObservation | null;
-}
-
-/** A non-2xx answer: status, Retry-After, the rate headers, and Freshdesk's error codes (never values). */
-export class FreshdeskHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly path: string,
-    readonly detail: string,
-    readonly retryAfterMs: number | undefined,
-    readonly rate: RateObservation | null,
-  ) {
-    super(`freshdesk: ${status} on ${path}${detail ? ` (${detail})` : ''}`);
-  }
 }
 
 function rateOf(headers: Headers): RateObservation | null {
@@ -51,7 +36,7 @@ function detailOf(body: unknown): string {
   return [b.code, errors].filter(Boolean).join('; ');
 }
 
-/** Plain HTTP with Basic `apikey:X` (no SDK): the engine owns retries and the budget. */
+/** Plain HTTP with Basic `apikey:X` (no SDK), through the engine's getJson: the engine owns retries and the budget. */
 export class FreshdeskClient {
   private readonly auth: string;
 
@@ -64,42 +49,19 @@ export class FreshdeskClient {
   }
 
   async get<T>(pathAndQuery: string): Promise<FreshdeskAnswer<T>> {
-    // Through the outbound proxy from the environment, if one applies (core/http/proxy.ts).
-    const res = await fetchThroughProxy(`${this.apiBase}${pathAndQuery}`, {
-      headers: { authorization: this.auth, accept: 'application/json' },
-      signal: AbortSignal.timeout(this.timeoutMs),
+    const answer = await getJson<T>(this.apiBase, pathAndQuery, {
+      provider: 'freshdesk',
+      headers: { authorization: this.auth },
+      timeoutMs: this.timeoutMs,
+      rateOf,
+      detailOf,
     });
-    const text = await res.text();
-    const rate = rateOf(res.headers);
-    const path = pathAndQuery.split('?')[0]!;
-    let body: unknown = null;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      if (res.ok) throw new FreshdeskHttpError(502, path, 'answer is not JSON', undefined, rate);
-    }
-    if (!res.ok) throw new FreshdeskHttpError(res.status, path, detailOf(body), parseRetryAfter(res.headers.get('retry-after')), rate);
-    return { body: body as T, next: nextFromLink(res.headers.get('link')), rate };
+    return { body: answer.body, next: nextFromLink(answer.headers.get('link')), rate: answer.rate };
   }
 }
 
 /** Freshdesk's errors as the engine's kinds. Messages name status, path and error codes: never the key. */
-export function classifyFreshdeskError(err: unknown): Error {
-  if (err instanceof FreshdeskHttpError) {
-    if (err.status === 429 || err.status >= 500) return new RetriableError(err.message, err.retryAfterMs, { status: err.status });
-    if (err.status === 401 || err.status === 403) return new AuthError(`${err.message}: check FRESHDESK_API_KEY and the agent's permissions`);
-    if (err.status === 404) return new NotFoundError(err.message);
-    return new FatalError(err.message);
-  }
-  if (err instanceof Error && (err.name === 'TimeoutError' || /fetch failed|ECONNRESET|ECONNREFUSED|ETIMEDOUT|socket hang up/.test(err.message))) {
-    return new RetriableError(`freshdesk: network error (${err.name === 'TimeoutError' ? 'timeout' : err.message})`);
-  }
-  return err instanceof Error ? err : new Error(String(err));
-}
+export const classifyFreshdeskError = httpErrorClassifier({ provider: 'freshdesk', authHint: "check FRESHDESK_API_KEY and the agent's permissions" });
 
 /** What the account has left, from an answer or an error (X-Ratelimit-Remaining / X-Ratelimit-Total). */
-export function freshdeskRate(outcome: unknown): RateObservation | null {
-  if (outcome instanceof FreshdeskHttpError) return outcome.rate;
-  if (outcome && typeof outcome === 'object' && 'rate' in outcome) return (outcome as FreshdeskAnswer<unknown>).rate;
-  return null;
-}
+export const freshdeskRate = httpRate;

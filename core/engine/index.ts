@@ -2,6 +2,7 @@ export * from './bookmark.js';
 export * from './budget.js';
 export * from './define.js';
 export * from './envelopes.js';
+export * from './json-http.js';
 export * from './mapped.js';
 export * from './refetch.js';
 export * from './retry.js';
