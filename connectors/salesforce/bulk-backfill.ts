@@ -1,8 +1,8 @@
 import { parse } from 'csv-parse/sync';
 import { loadBookmark, saveBookmark } from '../../core/engine/bookmark.js';
+import { getText } from '../../core/engine/json-http.js';
 import type { StreamContext } from '../../core/engine/define.js';
 import { CursorGoneError, FatalError, NotFoundError } from '../../core/errors.js';
-import { fetchThroughProxy } from '../../core/http/proxy.js';
 import { log } from '../../core/log.js';
 import { SALESFORCE_TIMEOUT_MS, type SalesforceClient } from './client.js';
 import { bulkJobCreated, bulkJobState, describedFields, recordCounts } from './answers.js';
@@ -140,18 +140,17 @@ export async function bulkBackfill(
       const locator = st.locator;
       const url: string = `${ctx.client.config.instanceUrl}${base}/jobs/query/${jobId}/results?maxRecords=${opts.maxRecords}${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`;
       const page = await jobCall(`bulk results ${o.object}`, o, async (): Promise<{ text: string; next: string }> => {
-        // The timeout covers the whole page, body included (a page is at most SALESFORCE_PAGE_SIZE rows); the
-        // page goes through the proxy jsforce's calls use, if one applies.
-        const get = () => fetchThroughProxy(url, { headers: { Authorization: `Bearer ${conn.accessToken ?? ''}`, Accept: 'text/csv' }, signal: AbortSignal.timeout(SALESFORCE_TIMEOUT_MS) });
+        // The engine's getText: the timeout covers the whole page, body included (a page is at most
+        // SALESFORCE_PAGE_SIZE rows); the page goes through the proxy jsforce's calls use, if one applies.
+        const get = () => getText(url, { headers: { Authorization: `Bearer ${conn.accessToken ?? ''}`, Accept: 'text/csv' }, timeoutMs: SALESFORCE_TIMEOUT_MS });
         let res = await get();
         if (res.status === 401) {
           // Our own call cannot refresh the session: a cheap jsforce call (a job poll) re-mints it through
           // refreshFn on the same 401 and replays, then the page is asked again once. access_token mode cannot.
-          await res.body?.cancel();
           await conn.request(`${base}/jobs/query/${jobId}`);
           res = await get();
         }
-        const text = await res.text();
+        const { text } = res;
         if (!res.ok) {
           let body: { errorCode?: string; message?: string } = {};
           try {

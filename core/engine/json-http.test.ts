@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError, FatalError, NotFoundError, RetriableError } from '../errors.js';
-import { getJson, httpErrorClassifier, httpRate, HttpStatusError, type JsonGetOptions } from './json-http.js';
+import { getJson, getText, httpErrorClassifier, httpRate, HttpStatusError, type JsonGetOptions } from './json-http.js';
 
 // A provider on 127.0.0.1 answering each path its own way; the helper is used as a connector uses it.
 const PERSON = 'jane.doe@example.org';
@@ -33,6 +33,7 @@ describe('getJson and httpErrorClassifier: the engine\'s HTTP for a connector wi
     switch (url.pathname) {
       case '/ok': return json(200, { items: [1, 2] });
       case '/empty': return res.writeHead(200).end();
+      case '/csv': return res.writeHead(200, { 'content-type': 'text/csv', 'sforce-locator': 'MTAw' }).end('Id\n001\n');
       case '/later-seconds': return json(429, { code: 'slow_down' }, { 'retry-after': '7' });
       case '/later-date': return json(429, { code: 'slow_down' }, { 'retry-after': retryAt });
       case '/gateway': return res.writeHead(502, { 'content-type': 'text/html' }).end(`<html>bad gateway for ${PERSON}</html>`);
@@ -131,6 +132,16 @@ describe('getJson and httpErrorClassifier: the engine\'s HTTP for a connector wi
       expect(e.message).toBe('acme: network error (timeout)');
       expect((e as RetriableError).status).toBeUndefined();
     }
+  });
+
+  it('getText reads an answer that is not JSON whole, and leaves its status to the caller', async () => {
+    const csv = await getText(`${base}/csv`, { headers: { accept: 'text/csv' }, timeoutMs: 10_000 });
+    expect([csv.status, csv.ok, csv.text, csv.headers.get('sforce-locator')]).toEqual([200, true, 'Id\n001\n', 'MTAw']);
+    expect(seen.at(-1)!.accept).toBe('text/csv');
+    const refusedAnswer = await getText(`${base}/status/401`, { headers: {}, timeoutMs: 10_000 });
+    expect([refusedAnswer.status, refusedAnswer.ok]).toEqual([401, false]);
+    const stalled = await getText(`${base}/stall`, { headers: {}, timeoutMs: 300 }).then(() => null, (e: unknown) => e);
+    expect((stalled as Error).name).toBe('TimeoutError');
   });
 
   it('calls a refused connection a retriable network error; anything else passes on as it came', async () => {

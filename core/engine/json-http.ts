@@ -6,7 +6,8 @@ import { parseRetryAfter } from './retry.js';
 
 /**
  * The engine's HTTP for a connector with no SDK (Freshdesk, test/adding-a-connector.test.ts): one GET of a JSON
- * answer, and the classifier turning what went wrong into the engine's error kinds. A connector gives what is
+ * answer, and the classifier turning what went wrong into the engine's error kinds; under it `getText`, for a
+ * call of a connector's own that is not JSON (Salesforce's Bulk CSV pages). A connector gives what is
  * its provider's own (its auth header, how it says what is left of its allowance, which fields of its error
  * body are safe to name); retries, pacing and Retry-After pauses stay with `ctx.call`.
  */
@@ -51,13 +52,27 @@ export class HttpStatusError extends Error {
   }
 }
 
-/** GET `apiBase` + `pathAndQuery` through the outbound proxy (core/http/proxy.ts), within `timeoutMs`, as JSON. */
+/** A whole answer as text: for a provider answering something other than JSON (Salesforce's Bulk CSV pages). */
+export interface TextAnswer {
+  status: number;
+  ok: boolean;
+  headers: Headers;
+  text: string;
+}
+
+/**
+ * GET `url` through the outbound proxy (core/http/proxy.ts), its body read whole within `timeoutMs`: a provider
+ * that stalls mid-body fails the call with a TimeoutError, as one that never answers does.
+ */
+export async function getText(url: string, opts: { headers: Record<string, string>; timeoutMs: number }): Promise<TextAnswer> {
+  const res = await fetchThroughProxy(url, { headers: opts.headers, signal: AbortSignal.timeout(opts.timeoutMs) });
+  return { status: res.status, ok: res.ok, headers: res.headers, text: await res.text() };
+}
+
+/** GET `apiBase` + `pathAndQuery` as JSON (getText's proxy and timeout), and any status but 2xx as HttpStatusError. */
 export async function getJson<T>(apiBase: string, pathAndQuery: string, opts: JsonGetOptions): Promise<JsonAnswer<T>> {
-  const res = await fetchThroughProxy(`${apiBase}${pathAndQuery}`, {
-    headers: { accept: 'application/json', ...opts.headers },
-    signal: AbortSignal.timeout(opts.timeoutMs),
-  });
-  const text = await res.text();
+  const res = await getText(`${apiBase}${pathAndQuery}`, { headers: { accept: 'application/json', ...opts.headers }, timeoutMs: opts.timeoutMs });
+  const text = res.text;
   const rate = opts.rateOf?.(res.headers) ?? null;
   const path = pathAndQuery.split('?')[0]!;
   let body: unknown = null;
