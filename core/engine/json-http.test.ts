@@ -71,6 +71,9 @@ describe('getJson and httpErrorClassifier: the engine\'s HTTP for a connector wi
     expect(httpRate(answer)).toEqual({ remaining: 3, total: 10 });
     expect(seen.at(-1)).toEqual({ authorization: `Bearer ${KEY}`, accept: 'application/json' });
     expect((await getJson(base, '/empty', opts)).body).toBeNull();
+    // A connector's own Accept, however it spells it, is the one sent.
+    await getJson(base, '/ok', { ...opts, headers: { Accept: 'application/vnd.acme+json' } });
+    expect(seen.at(-1)!.accept).toBe('application/vnd.acme+json');
   });
 
   it('maps statuses to the engine\'s kinds, naming provider, status, path and the safe detail only', async () => {

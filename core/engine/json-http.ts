@@ -71,7 +71,9 @@ export async function getText(url: string, opts: { headers: Record<string, strin
 
 /** GET `apiBase` + `pathAndQuery` as JSON (getText's proxy and timeout), and any status but 2xx as HttpStatusError. */
 export async function getJson<T>(apiBase: string, pathAndQuery: string, opts: JsonGetOptions): Promise<JsonAnswer<T>> {
-  const res = await getText(`${apiBase}${pathAndQuery}`, { headers: { accept: 'application/json', ...opts.headers }, timeoutMs: opts.timeoutMs });
+  const accepts = Object.keys(opts.headers).some((name) => name.toLowerCase() === 'accept');
+  const headers = accepts ? opts.headers : { accept: 'application/json', ...opts.headers };
+  const res = await getText(`${apiBase}${pathAndQuery}`, { headers, timeoutMs: opts.timeoutMs });
   const text = res.text;
   const rate = opts.rateOf?.(res.headers) ?? null;
   const path = pathAndQuery.split('?')[0]!;
