@@ -30,3 +30,12 @@ describe('loadConfig: PUDDLE_MAX_STREAMS', () => {
     for (const bad of ['0', '1e3', 'many']) expect(() => loadConfig({ PUDDLE_MAX_STREAMS: bad })).toThrow(/PUDDLE_MAX_STREAMS must be a whole number of 1 or more/);
   });
 });
+
+describe('loadConfig: PUDDLE_MAX_STREAMS_PER_KEY', () => {
+  it('lets one key hold a quarter of the streams unless set, and takes a whole number of 1 or more', () => {
+    expect(loadConfig({}).maxStreamsPerKey).toBe(50);
+    expect(loadConfig({ PUDDLE_MAX_STREAMS: '2' }).maxStreamsPerKey).toBe(1);
+    expect(loadConfig({ PUDDLE_MAX_STREAMS_PER_KEY: '3' }).maxStreamsPerKey).toBe(3);
+    for (const bad of ['0', '1.5', 'few']) expect(() => loadConfig({ PUDDLE_MAX_STREAMS_PER_KEY: bad })).toThrow(/PUDDLE_MAX_STREAMS_PER_KEY must be a whole number of 1 or more/);
+  });
+});

@@ -46,6 +46,11 @@ export interface PuddleConfig {
    * each holds a socket and a timer, so beyond it a stream is refused with 503 and Retry-After.
    */
   maxStreams?: number;
+  /**
+   * Live totals streams one key may hold open at once (default a quarter of maxStreams; PUDDLE_MAX_STREAMS_PER_KEY):
+   * beyond it that key is refused with 429, so one key cannot take every place from the others.
+   */
+  maxStreamsPerKey?: number;
   /** A sync run's lease on its stream, for the scheduled syncs (PUDDLE_LEASE_SECONDS; unset: the engine's 2 minutes). */
   leaseMs?: number;
   /** How the drop folder reads files that do not say it themselves (PUDDLE_BANK_LAYOUT, _CURRENCY, _ACCOUNT). */
@@ -73,6 +78,15 @@ export function leaseMsSetting(settings: SettingsReader): number | undefined {
 /** Live totals streams open at once when PUDDLE_MAX_STREAMS is unset (the hub's config and the route's own default). */
 export const DEFAULT_MAX_STREAMS = 200;
 
+/**
+ * A quarter of the streams: one runaway key (a page reloading in a loop, a script) leaves three quarters to the
+ * others, so the broadcaster's TV, on a key of its own, still gets its stream; it takes four keys to fill the hub. A
+ * quarter of 200 is 50 screens on one key, more than a charity's operations room opens.
+ */
+export function defaultMaxStreamsPerKey(maxStreams: number): number {
+  return Math.max(1, Math.floor(maxStreams / 4));
+}
+
 /** A listen port: 0 picks a free one (PORT, and the CLI's --port). */
 export const PORT_RANGE = { min: 0, max: 65_535, whole: true } as const;
 
@@ -90,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     refetchMaxPending: whole('PUDDLE_REFETCH_MAX_PENDING', 1000),
     maxQueueDepth: whole('PUDDLE_MAX_QUEUE_DEPTH', 200_000),
     maxStreams: whole('PUDDLE_MAX_STREAMS', DEFAULT_MAX_STREAMS),
+    maxStreamsPerKey: settings.number('PUDDLE_MAX_STREAMS_PER_KEY', undefined, { min: 1, whole: true }),
     // Linux's nice steps.
     landingNice: settings.number('PUDDLE_LANDING_NICE', 0, { min: 0, max: 19, whole: true }),
     landingYieldAbove: settings.number('PUDDLE_LANDING_YIELD_ABOVE', 0.5, { min: 0, max: 1 }),
@@ -118,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     refetchMaxPending: numbers.refetchMaxPending,
     maxQueueDepth: numbers.maxQueueDepth,
     maxStreams: numbers.maxStreams,
+    maxStreamsPerKey: numbers.maxStreamsPerKey ?? defaultMaxStreamsPerKey(numbers.maxStreams),
     landingNice: numbers.landingNice,
     landingYieldAbove: numbers.landingYieldAbove,
     leaseMs: numbers.leaseMs,

@@ -18,8 +18,8 @@ import { utf8Text } from './raw-body.js';
  */
 export interface FastPathOptions {
   accept: EventsAcceptor;
-  /** True when the request's Authorization is a producer key. */
-  isProducer: (authorization: string | undefined) => boolean;
+  /** True when the request's Authorization is a producer key its address may use (auth-failures.ts). */
+  isProducer: (authorization: string | undefined, address: string | undefined) => boolean;
   maxBodyBytes: number;
   /** Fastify's own JSON parser (prototype-poisoning guard included), so both paths parse alike. */
   parseJson: (req: unknown, text: string, done: (err: Error | null, body?: unknown) => void) => void;
@@ -44,7 +44,7 @@ export function producerFastPath(opts: FastPathOptions): FastPath {
     if (type === undefined || !JSON_TYPES.has(type.toLowerCase())) return false;
     const length = Number(req.headers['content-length']);
     if (!(length > 0 && length <= opts.maxBodyBytes) || req.headers['transfer-encoding'] !== undefined) return false;
-    if (!opts.isProducer(req.headers.authorization)) return false;
+    if (!opts.isProducer(req.headers.authorization, req.socket.remoteAddress)) return false;
     taken++;
     const chunks: Buffer[] = [];
     let got = 0;

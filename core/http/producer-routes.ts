@@ -7,6 +7,7 @@ import { systemClock, type Clock, type Queue } from '../ports.js';
 import { receivedAt as receivedTime } from '../received-clock.js';
 import { RepeatedFailure } from '../repeated-failure.js';
 import { bearerKey, type KeyRing } from './auth.js';
+import { tooManyFailuresMessage, type AuthFailures } from './auth-failures.js';
 import { errorBody, retryAfterSeconds } from './errors.js';
 import { eventTexts } from './event-texts.js';
 
@@ -107,7 +108,7 @@ export interface ProducerAnswer {
   status: number;
   /** JSON text. */
   body: string;
-  /** Seconds, on a 503. */
+  /** Seconds, on a 503 or 429. */
   retryAfter?: string;
 }
 
@@ -225,12 +226,16 @@ function checkBatch(body: unknown, bodyText: string | null, requestId: string, m
 }
 
 /** Null when a request's Authorization may write events (the producer scope); otherwise the 401 or 403 to send. */
-export type ProducerKeyCheck = (authorization: string | undefined) => ProducerAnswer | null;
+export type ProducerKeyCheck = (authorization: string | undefined, address?: string) => ProducerAnswer | null;
 
-export function producerKeyCheck(keys: KeyRing): ProducerKeyCheck {
+/** `failures` counts unknown keys per address: an address that sent too many gets 429 (auth-failures.ts). */
+export function producerKeyCheck(keys: KeyRing, failures?: AuthFailures): ProducerKeyCheck {
   const noKey = keys.has('producer') ? 'missing or invalid API key (Authorization: Bearer <key>)' : 'no API keys configured (PUDDLE_API_KEYS)';
-  return (authorization) => {
-    const who = keys.identify(bearerKey(authorization));
+  return (authorization, address) => {
+    const presented = bearerKey(authorization);
+    const who = keys.identify(presented);
+    const wait = failures?.refusal(address, who, presented !== undefined) ?? 0;
+    if (wait > 0) return { status: 429, body: JSON.stringify(errorBody('too_many_failed_keys', tooManyFailuresMessage(wait))), retryAfter: String(wait) };
     if (who?.scope === 'producer') return null;
     if (who) return { status: 403, body: JSON.stringify(errorBody('forbidden', `a ${who.scope} key cannot write events; use a producer key (PUDDLE_API_KEYS)`)) };
     return { status: 401, body: JSON.stringify(errorBody('unauthorized', noKey)) };
@@ -252,7 +257,7 @@ export async function producerRoutes(app: FastifyInstance, opts: ProducerRoutesO
 
   // onRequest runs before the body is read: an unauthenticated client cannot make us buffer 1 MiB.
   app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-    const refused = check(req.headers.authorization);
+    const refused = check(req.headers.authorization, req.ip);
     if (refused === null) return done();
     void send(reply, refused);
   });

@@ -2,6 +2,7 @@
 // `Authorization: Bearer` or, for the dashboard pages in a browser, the HttpOnly cookie `/tv?key=` set.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bearerKey, type KeyIdentity, type KeyRing, type KeyScope } from './auth.js';
+import { tooManyFailuresMessage } from './auth-failures.js';
 import { errorBody } from './errors.js';
 
 export const KEY_COOKIE = 'puddle_key';
@@ -49,11 +50,17 @@ export function presentedKey(req: FastifyRequest): string | undefined {
 
 /**
  * An onRequest hook that lets through keys `allowed` accepts: none or an unknown key is 401, a known key
- * outside its scope 403. `allowed` gets the identity and the request (a feed key is checked per feed).
+ * outside its scope 403; an address that sent too many unknown keys 429 (auth-failures.ts). `allowed` gets the identity and the request (a feed key is checked per feed).
  */
 export function requireScope(keys: KeyRing, allowed: (who: KeyIdentity, req: FastifyRequest) => boolean, what: string) {
   return (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
-    const who = keys.identify(presentedKey(req));
+    const presented = presentedKey(req);
+    const who = keys.identify(presented);
+    const wait = req.server.authFailures?.refusal(req.ip, who, presented !== undefined) ?? 0;
+    if (wait > 0) {
+      void reply.header('retry-after', String(wait)).code(429).send(errorBody('too_many_failed_keys', tooManyFailuresMessage(wait)));
+      return;
+    }
     if (who && allowed(who, req)) {
       req.keyIdentity = who;
       return done();

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Clock, Queue } from '../ports.js';
-import { createKeyRing, type KeyRing } from './auth.js';
+import { bearerKey, createKeyRing, type KeyRing } from './auth.js';
+import { AuthFailures, type AuthFailuresOptions } from './auth-failures.js';
 import { errorHandler, noRouteHandler, unreadablePath } from './errors.js';
 import { producerFastPath, type FastPath } from './producer-fast-path.js';
 import { eventsAcceptor, producerKeyCheck, producerRoutes } from './producer-routes.js';
 import { registerJsonBody } from './raw-body.js';
+import { setSecurityHeaders } from './security-headers.js';
 
 export interface ServerOptions {
   queue: Queue;
@@ -36,6 +38,8 @@ export interface ServerOptions {
    * false` (events are refused: the queue cannot commit) makes the answer a 503.
    */
   health?: () => Record<string, unknown> & { ok?: boolean; accepting?: boolean };
+  /** The limit on unknown keys per client address (auth-failures.ts); its defaults when unset. */
+  authFailures?: AuthFailuresOptions;
 }
 
 /**
@@ -73,6 +77,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
       const o = options as unknown as { keepAliveTimeout: number; connectionTimeout: number };
       const checkEvery = Math.min(30_000, Math.max(10, Math.floor(requestTimeout / 4)));
       const server = createServer({ requestTimeout, headersTimeout: Math.min(60_000, requestTimeout), connectionsCheckingInterval: checkEvery }, (req, res) => {
+        // Here, so that every answer has them: the fast path's, Fastify's, a stream's, and the router's own errors.
+        setSecurityHeaders(res);
         if (fast === null || !fast(req, res)) handler(req, res);
       });
       server.keepAliveTimeout = o.keepAliveTimeout;
@@ -84,17 +90,30 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
 
   // Only JSON by default: anything else is a 415 unless a plugin registers its own parser.
   app.removeAllContentTypeParsers();
+  // The same headers for requests that never pass the socket's handler above: inject() (the tests, and AWS's
+  // HTTP function, which turns each event into one).
+  app.addHook('onRequest', (_req, reply, done) => {
+    setSecurityHeaders(reply.raw);
+    done();
+  });
+  const failures = new AuthFailures(opts.authFailures);
+  app.decorate('authFailures', failures);
   registerJsonBody(app);
   let closing = false;
   app.addHook('preClose', (done) => {
     closing = true;
     done();
   });
-  const check = producerKeyCheck(keys);
+  const check = producerKeyCheck(keys, failures);
   if (!logger) {
     fast = producerFastPath({
       accept,
-      isProducer: (authorization) => check(authorization) === null,
+      // An unknown key is left to Fastify's check, which counts it once; a producer key is refused here only while
+      // its address is refused and had not used it (auth-failures.ts).
+      isProducer: (authorization, address) => {
+        const who = keys.identify(bearerKey(authorization));
+        return who?.scope === 'producer' && failures.refusal(address, who, true) === 0;
+      },
       maxBodyBytes: bodyLimit,
       parseJson: app.getDefaultJsonParser('error', 'error') as never,
       closing: () => closing,

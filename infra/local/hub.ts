@@ -8,6 +8,7 @@ import type { ConnectorInstance } from '../../core/engine/sync.js';
 import type { Envelope, EnvelopeTexts } from '../../core/envelope.js';
 import { ConfigError, QueueCommitError } from '../../core/errors.js';
 import { createKeyRing } from '../../core/http/auth.js';
+import type { AuthFailuresOptions } from '../../core/http/auth-failures.js';
 import { buildServer, closeServer } from '../../core/http/server.js';
 import { log } from '../../core/log.js';
 import type { Clock, Queue, SecretStore } from '../../core/ports.js';
@@ -157,6 +158,8 @@ export interface HubOptions {
   totalsInBackground?: boolean;
   /** Time between attempts to rebuild the live totals while it fails (default 30 s). */
   totalsRetryMs?: number;
+  /** The limit on unknown keys per client address (tests make it small; core/http/auth-failures.ts). */
+  authFailures?: AuthFailuresOptions;
   /** Landing threads' settings (tests make landing slow to see a backlog). */
   landing?: Pick<LandingThreadsOptions, 'consumer' | 'groups' | 'backlogMs'>;
   /**
@@ -292,10 +295,11 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     maxEvents: config.maxEvents,
     maxBodyBytes: config.maxBodyBytes,
     clock: runtime.clock,
+    ...(opts.authFailures ? { authFailures: opts.authFailures } : {}),
     plugins: [
       ...webhookPlugins(queue, secrets, refetcher, runtime.clock),
       async (app) => {
-        await app.register(totalsRoutes, { keys, totals: keeper.totals, ready: () => keeper.ready, rebuildFailing: () => keeper.rebuildError, maxStreams: config.maxStreams, ...opts.stream });
+        await app.register(totalsRoutes, { keys, totals: keeper.totals, ready: () => keeper.ready, rebuildFailing: () => keeper.rebuildError, maxStreams: config.maxStreams, maxStreamsPerKey: config.maxStreamsPerKey, ...opts.stream });
       },
       async (app) => {
         await app.register(feedRoutes, { keys, log: feedLog, queue, clock: runtime.clock });

@@ -1,10 +1,12 @@
 // The dashboard pages, `/` (operations, read keys) and `/tv` (the broadcast total, read or TV keys), and their
 // built assets. `?key=<key>` is swapped for an HttpOnly cookie and a redirect to the same page without it, so
 // the key is not left in the address bar, the history or a screenshot.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KeyIdentity, KeyRing } from '../../core/http/auth.js';
+import { tooManyFailuresMessage } from '../../core/http/auth-failures.js';
 import { KEY_COOKIE, presentedKey, readsTotals, SCOPE_REACH } from '../../core/http/scope.js';
 
 export interface DashboardRoutesOptions {
@@ -51,14 +53,28 @@ function cameOverTls(req: FastifyRequest): boolean {
   return /(?:^|;)\s*proto="?https"?\s*(?:;|$)/i.test(first(req.headers.forwarded) ?? '');
 }
 
+/**
+ * What a refusal page runs: it takes `key` out of the address bar and the history entry. A refused `?key=` is
+ * answered in place (no redirect, so that the page can say why), and until 2026-12-02 the key, right for another
+ * page or mistyped, stayed in the address bar, the history and any screenshot of the page. Inline, allowed by its
+ * hash alone: the refusal pages load nothing else.
+ */
+const DROP_KEY = "(function(){var u=new URL(location.href);if(u.searchParams.has('key')){u.searchParams.delete('key');history.replaceState(null,'',u.pathname+u.search+u.hash)}})()";
+const REFUSAL_CSP = CSP.replace("script-src 'self'", `script-src 'sha256-${createHash('sha256').update(DROP_KEY).digest('base64')}'`);
+
 function page(reply: FastifyReply, status: number, title: string, text: string): FastifyReply {
   const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   return reply
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
-    .header('content-security-policy', CSP)
-    .send(`<!doctype html><html lang="en"><meta charset="utf-8"><title>${esc(title)}</title><body style="font:20px sans-serif;padding:2em"><h1>${esc(title)}</h1><p>${esc(text)}</p></body></html>`);
+    .header('content-security-policy', REFUSAL_CSP)
+    .send(`<!doctype html><html lang="en"><meta charset="utf-8"><title>${esc(title)}</title><script>${DROP_KEY}</script><body style="font:20px sans-serif;padding:2em"><h1>${esc(title)}</h1><p>${esc(text)}</p></body></html>`);
+}
+
+/** An address that sent too many unknown keys: 429, as the API answers it, as a page (auth-failures.ts). */
+function tooManyFailures(reply: FastifyReply, seconds: number): FastifyReply {
+  return page(reply.header('retry-after', String(seconds)), 429, 'Too many unknown keys', `${tooManyFailuresMessage(seconds)}.`);
 }
 
 export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoutesOptions): Promise<void> {
@@ -74,6 +90,8 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
     if (offered !== null) {
       url.searchParams.delete('key');
       const who = keys.identify(offered);
+      const wait = req.server.authFailures?.refusal(req.ip, who, true) ?? 0;
+      if (wait > 0) return tooManyFailures(reply, wait);
       if (!who) return page(reply, 401, 'Not a known key', `This page needs ${target.needs}.`);
       if (!target.opens(who)) return refused(who);
       // Secure when the page itself came over TLS; plain http on 127.0.0.1 could not send it back otherwise.
@@ -83,11 +101,13 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
         .code(303)
         .header('set-cookie', cookie)
         .header('cache-control', 'no-store')
-        .header('referrer-policy', 'no-referrer')
         .header('location', `${url.pathname}${url.search}`)
         .send();
     }
-    const who = keys.identify(presentedKey(req));
+    const presented = presentedKey(req);
+    const who = keys.identify(presented);
+    const wait = req.server.authFailures?.refusal(req.ip, who, presented !== undefined) ?? 0;
+    if (wait > 0) return tooManyFailures(reply, wait);
     if (!who) return page(reply, 401, 'A key is needed', `This page needs ${target.needs}: open ${route}?key=<key> once; the browser then keeps it in a cookie.`);
     if (!target.opens(who)) return refused(who);
     const file = target.file;
@@ -96,7 +116,6 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
     return reply
       .header('content-type', 'text/html; charset=utf-8')
       .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
       .header('content-security-policy', CSP)
       .send(body);
   };

@@ -1,6 +1,6 @@
 // GET /v1/totals and GET /v1/totals/stream: the live total from the in-memory aggregate (read and TV keys).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DEFAULT_MAX_STREAMS } from '../../core/config.js';
+import { DEFAULT_MAX_STREAMS, defaultMaxStreamsPerKey } from '../../core/config.js';
 import { MAX_STRING } from '../../core/contracts/index.js';
 import type { KeyRing } from '../../core/http/auth.js';
 import { LakeFileError } from '../../core/errors.js';
@@ -24,8 +24,10 @@ export interface TotalsRoutesOptions {
   minIntervalMs?: number;
   /** Time between heartbeat comments on an idle stream (default 15 s). */
   heartbeatMs?: number;
-  /** Streams open at once, over all keys (default 200, PUDDLE_MAX_STREAMS); beyond, 503 with Retry-After. */
+  /** Streams open at once, over all keys (default 200, PUDDLE_MAX_STREAMS); beyond, a stream that says so and ends. */
   maxStreams?: number;
+  /** Streams one key may hold open at once (default a quarter of maxStreams, PUDDLE_MAX_STREAMS_PER_KEY); beyond, 429. */
+  maxStreamsPerKey?: number;
 }
 
 /** Seconds a client refused for too many streams is told to wait: long enough for a TV to come back calmly. */
@@ -121,6 +123,10 @@ export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptio
   const minInterval = opts.minIntervalMs ?? 250;
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const maxStreams = opts.maxStreams ?? DEFAULT_MAX_STREAMS;
+  const perKey = opts.maxStreamsPerKey ?? defaultMaxStreamsPerKey(maxStreams);
+  // Open streams by key label (read#1, tv#2): one key, a page reloading in a loop or a script, could otherwise take
+  // every place, and the broadcaster's TV, on a key of its own, was refused its stream.
+  const byKey = new Map<string, number>();
   await totalsDocumentRoute(app, { keys: opts.keys, document: (q) => totals.document(q), ready: opts.ready, rebuildFailing: opts.rebuildFailing });
   // Open streams would hold server.close() forever: end them first (clients reconnect to the next process).
   const streams = new Set<() => void>();
@@ -139,8 +145,17 @@ export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptio
     // and ends, with `retry:` set to when to come back, which every EventSource obeys.
     // Each stream holds a socket, a heartbeat timer and a listener until its client goes: until 2026-12-02 any
     // number were taken, so one key (or a page reloading in a loop) could hold the hub's sockets and memory.
-    const down = unavailable(opts) ?? (streams.size >= maxStreams ? tooManyStreams(maxStreams) : undefined);
+    const down = unavailable(opts);
     if (down) return endStream(reply, down);
+    // Over its own share a key gets a plain 429, unlike the shared limit below: the key is holding the places itself,
+    // so its EventSource should stop rather than come back on its own (the hub's pages ask again every 2 s).
+    const label = req.keyIdentity?.label ?? '';
+    const held = byKey.get(label) ?? 0;
+    if (held >= perKey) {
+      const message = `this key already has ${held} live totals streams open, the most one key may hold (PUDDLE_MAX_STREAMS_PER_KEY), so that other keys keep theirs; close one, or poll GET /v1/totals`;
+      return reply.code(429).header('retry-after', String(STREAMS_RETRY_AFTER_S)).header('cache-control', 'no-store').send(errorBody('too_many_streams_for_key', message));
+    }
+    if (streams.size >= maxStreams) return endStream(reply, tooManyStreams(maxStreams));
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -176,7 +191,15 @@ export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptio
     const unsubscribe = totals.onChange(changed);
     // A client resuming with the current id already has this document; anyone else gets it now.
     if (lastId !== `${BOOT}-${totals.version}`) send();
+    byKey.set(label, held + 1);
+    let closed = false;
     const close = () => {
+      // 'close' and 'error' can both come, and end() runs it too: the key's count goes down once.
+      if (closed) return;
+      closed = true;
+      const left = (byKey.get(label) ?? 1) - 1;
+      if (left > 0) byKey.set(label, left);
+      else byKey.delete(label);
       streams.delete(end);
       unsubscribe();
       clearInterval(heartbeat);

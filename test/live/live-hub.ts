@@ -1,5 +1,6 @@
 // A hub with every kind of key, for the live totals, dashboard and feed tests.
 import { loadConfig } from '../../core/config.js';
+import type { AuthFailuresOptions } from '../../core/http/auth-failures.js';
 import type { Clock, Row } from '../../core/ports.js';
 import { startHub, type Hub } from '../../infra/local/hub.js';
 
@@ -12,7 +13,7 @@ export const OTHER_FEED_KEY = 'feed-key-live-0004';
 
 export function startLiveHub(
   home: string,
-  opts: { port?: number; heartbeatMs?: number; driftCheckMs?: number; maxStreams?: number; totalsInBackground?: boolean; totalsRetryMs?: number; clock?: Clock } = {},
+  opts: { port?: number; heartbeatMs?: number; driftCheckMs?: number; maxStreams?: number; maxStreamsPerKey?: number; authFailures?: AuthFailuresOptions; totalsInBackground?: boolean; totalsRetryMs?: number; clock?: Clock } = {},
 ): Promise<Hub> {
   return startHub({
     config: {
@@ -21,6 +22,7 @@ export function startLiveHub(
       port: opts.port ?? 0,
       ...(opts.driftCheckMs ? { driftCheckMs: opts.driftCheckMs } : {}),
       ...(opts.maxStreams ? { maxStreams: opts.maxStreams } : {}),
+      ...(opts.maxStreamsPerKey ? { maxStreamsPerKey: opts.maxStreamsPerKey } : {}),
       apiKeys: [PRODUCER_KEY],
       readKeys: [READ_KEY],
       tvKeys: [TV_KEY],
@@ -33,6 +35,7 @@ export function startLiveHub(
     ...(opts.totalsInBackground ? { totalsInBackground: true } : {}),
     ...(opts.totalsRetryMs ? { totalsRetryMs: opts.totalsRetryMs } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.authFailures ? { authFailures: opts.authFailures } : {}),
   });
 }
 

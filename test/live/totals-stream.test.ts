@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../infra/local/hub.js';
 import type { TotalsDocument } from '../../puddles/live-totals.js';
 import { postEvents } from '../support/hub-process.js';
-import { PRODUCER_KEY, READ_KEY, startLiveHub, waitLanded } from './live-hub.js';
+import { PRODUCER_KEY, READ_KEY, startLiveHub, TV_KEY, waitLanded } from './live-hub.js';
 import { openSse, type SseClient } from './sse-client.js';
 
 const auth = { authorization: `Bearer ${READ_KEY}` };
@@ -158,6 +158,48 @@ describe('GET /v1/totals/stream: at most PUDDLE_MAX_STREAMS open at once', () =>
     for (let i = 0; i < 100 && c?.status !== 200; i++) {
       c?.close();
       c = await sse();
+      if (c.status !== 200) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(c!.status).toBe(200);
+  });
+});
+
+describe('GET /v1/totals/stream: at most PUDDLE_MAX_STREAMS_PER_KEY open for one key', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-stream-key-cap-'));
+  let hub: Hub;
+  const open: SseClient[] = [];
+  const sse = async (key: string) => {
+    const c = await openSse(`${hub.url}/v1/totals/stream`, { authorization: `Bearer ${key}` });
+    open.push(c);
+    return c;
+  };
+  beforeAll(async () => {
+    hub = await startLiveHub(home, { maxStreams: 4, maxStreamsPerKey: 2 });
+  });
+  afterAll(async () => {
+    for (const c of open) c.close();
+    await hub.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('refuses a key its third stream with 429, Retry-After and a JSON error, while another key (the TV) still gets one', async () => {
+    const a = await sse(READ_KEY);
+    const b = await sse(READ_KEY);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    await a.next((m) => m.event === 'totals');
+    const refused = await fetch(`${hub.url}/v1/totals/stream`, { headers: auth });
+    expect([refused.status, refused.headers.get('retry-after'), refused.headers.get('content-type')]).toEqual([429, '10', 'application/json; charset=utf-8']);
+    expect(await refused.json()).toMatchObject({ error: { code: 'too_many_streams_for_key', message: expect.stringContaining('PUDDLE_MAX_STREAMS_PER_KEY') } });
+    // The broadcaster's key has places left: the read key's streams did not take them.
+    const tv = await sse(TV_KEY);
+    expect(tv.status).toBe(200);
+    await tv.next((m) => m.event === 'totals');
+    // A stream that ends gives its key the place back (the server learns of the closed socket in its own time).
+    a.close();
+    let c: SseClient | undefined;
+    for (let i = 0; i < 100 && c?.status !== 200; i++) {
+      c?.close();
+      c = await sse(READ_KEY);
       if (c.status !== 200) await new Promise((r) => setTimeout(r, 50));
     }
     expect(c!.status).toBe(200);
