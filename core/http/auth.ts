@@ -85,6 +85,30 @@ export function checkDistinctKeys(config: KeyRingConfig): void {
   list('feed', (config.feeds ?? []).map((f) => f.key));
 }
 
+/** Keys shorter than this are warned about at start (shortKeys). */
+export const MIN_KEY_LENGTH = 16;
+
+/**
+ * The keys shorter than MIN_KEY_LENGTH, named by variable and position (`PUDDLE_TV_KEYS key 1 (tv#1)`), never by
+ * the key or its length. A short key can be guessed: the hub limits failed attempts per address (auth-failures.ts),
+ * but many addresses can still guess a short one. Warned about, not refused, so that a hub set up with short keys
+ * still starts on the night; `openssl rand -hex 24` makes a good one.
+ */
+export function shortKeys(config: KeyRingConfig): string[] {
+  const out: string[] = [];
+  const list = (scope: KeyScope, keys: readonly string[]) => {
+    const word = scope === 'feed' ? 'entry' : 'key';
+    keys.forEach((k, i) => {
+      if (k.length > 0 && k.length < MIN_KEY_LENGTH) out.push(`${KEY_VARIABLES[scope]} ${word} ${i + 1} (${scope}#${i + 1})`);
+    });
+  };
+  list('producer', config.producer ?? []);
+  list('read', config.read ?? []);
+  list('tv', config.tv ?? []);
+  list('feed', (config.feeds ?? []).map((f) => f.key));
+  return out;
+}
+
 /** The ring of every scope's keys; a key listed twice is a ConfigError (checkDistinctKeys). */
 export function createKeyRing(config: KeyRingConfig): KeyRing {
   checkDistinctKeys(config);

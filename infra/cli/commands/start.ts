@@ -1,5 +1,6 @@
 import { loadConfig, PORT_RANGE } from '../../../core/config.js';
 import { log } from '../../../core/log.js';
+import { MIN_KEY_LENGTH, shortKeys } from '../../../core/http/auth.js';
 import { checkConnectorSettings, CONNECTORS } from '../../../connectors/registry.js';
 import { checkFeedKeys } from '../../../puddles/feeds.js';
 import { checkSchedule } from '../../../schedules/check-schedule.js';
@@ -33,6 +34,9 @@ export const start = defineCommand({
     const lock = lockHome(config.home, 'puddle start');
     if (config.apiKeys.length === 0) {
       process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
+    }
+    for (const where of shortKeys({ producer: config.apiKeys, read: config.readKeys, tv: config.tvKeys, feeds: config.feedKeys })) {
+      process.stderr.write(`warning: ${where} is shorter than ${MIN_KEY_LENGTH} characters, so it can be guessed; make a long random one (openssl rand -hex 24)\n`);
     }
     const hub = await startHub({ config, schedule: !values['no-schedule'], totalsInBackground: true, lock });
     // Ctrl-C and SIGTERM are taken before "listening on" is printed (stop-signal.ts): a hub stopped right after
