@@ -35,7 +35,7 @@ describe('puddle start on a port already taken', () => {
   });
 
   it('says which address is taken in one line, exits 2, starts nothing first, and leaves the home to the next command', async () => {
-    const env = { PUDDLE_HOME: lake.dir, PUDDLE_API_KEYS: 'port-taken-key', PORT: String(port) };
+    const env = { PUDDLE_HOME: lake.dir, PUDDLE_API_KEYS: 'port-taken-key-long-enough', PORT: String(port) };
     const res = await runPuddle(['start', '--no-schedule'], env, { timeoutMs: 60_000 });
     expect(res.code, res.stderr).toBe(2);
     expect(res.stdout).toBe('');
@@ -56,7 +56,7 @@ describe('puddle start on a port already taken', () => {
     try {
       // This machine's localhost is 127.0.0.1 only: the preload gives it ::1 too, as most machines have it.
       const preload = fileURLToPath(new URL('./support/localhost-both.mjs', import.meta.url));
-      const env = { PUDDLE_HOME: lake.dir, PUDDLE_API_KEYS: 'port-taken-key', PORT: String(v6Port), HOST: 'localhost', NODE_OPTIONS: `--import ${preload}` };
+      const env = { PUDDLE_HOME: lake.dir, PUDDLE_API_KEYS: 'port-taken-key-long-enough', PORT: String(v6Port), HOST: 'localhost', NODE_OPTIONS: `--import ${preload}` };
       const res = await runPuddle(['start', '--no-schedule'], env, { timeoutMs: 90_000 });
       expect(res.code, res.stdout + res.stderr).toBe(2);
       expect(res.stdout).toBe('');
