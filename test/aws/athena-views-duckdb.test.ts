@@ -16,7 +16,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { CONTRACTS, latestVersion } from '../../core/contracts/index.js';
 import { athenaViews } from '../../infra/aws/athena-query-engine.js';
-import { createDynamoTable } from '../../infra/aws/dynamo-tables.js';
+import { ensureDynamoTable } from '../../infra/aws/dynamo-tables.js';
 import { GlueCatalog } from '../../infra/aws/glue-catalog.js';
 import { CATALOG_TABLE, GLUE_TABLES, type GlueTableSpec } from '../../infra/aws/shape.js';
 import { FsObjectStore } from '../../infra/local/fs-object-store.js';
@@ -92,7 +92,7 @@ it('answer as the embedded views and the whole-history form through folds, a cra
   try {
     const store = new FsObjectStore(dir, { fsync: false });
     const tableName = `catalog-${randomUUID()}`;
-    await createDynamoTable(db.client, CATALOG_TABLE, tableName);
+    await ensureDynamoTable(db.client, CATALOG_TABLE, tableName);
     const glueClient = new GlueClient({ region: 'us-east-1' });
     const catalogOn = (dynamo: DynamoDBClient) => new GlueCatalog({ dynamo, tableName, glue: glueClient, manifests: { store, bucket: BUCKET } });
     const catalog = catalogOn(db.client);

@@ -14,7 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import type { Catalog, CatalogFile, ObjectStore } from '../../core/ports.js';
-import { createDynamoTable } from '../../infra/aws/dynamo-tables.js';
+import { ensureDynamoTable } from '../../infra/aws/dynamo-tables.js';
 import { GlueCatalog } from '../../infra/aws/glue-catalog.js';
 import { CATALOG_TABLE } from '../../infra/aws/shape.js';
 import { FsObjectStore } from '../../infra/local/fs-object-store.js';
@@ -49,7 +49,7 @@ async function makeTable() {
   const dir = await mkdtemp(path.join(tmpdir(), 'puddle-glue-raw-'));
   const store = new FsObjectStore(dir, { fsync: false });
   const tableName = `catalog-${randomUUID()}`;
-  await createDynamoTable(db.client, CATALOG_TABLE, tableName);
+  await ensureDynamoTable(db.client, CATALOG_TABLE, tableName);
   /** One process's catalog on the shared table (each consumer Lambda has its own). */
   const catalogOn = (dynamo: DynamoDBClient = db.client, manifests: ObjectStore = store) =>
     new GlueCatalog({ dynamo, tableName, glue: new GlueClient({ region: 'us-east-1' }), manifests: { store: manifests, bucket: BUCKET } });

@@ -8,7 +8,7 @@ import { CreateTableCommand, EntityNotFoundException, GetTableCommand, GlueClien
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { createDynamoTable } from '../../infra/aws/dynamo-tables.js';
+import { ensureDynamoTable } from '../../infra/aws/dynamo-tables.js';
 import { GlueCatalog } from '../../infra/aws/glue-catalog.js';
 import { CATALOG_TABLE } from '../../infra/aws/shape.js';
 import type { ObjectStore } from '../../core/ports.js';
@@ -38,7 +38,7 @@ async function makeCatalog(now?: () => number) {
   const dir = await mkdtemp(path.join(tmpdir(), 'puddle-glue-catalog-'));
   const store = new FsObjectStore(dir);
   const tableName = `catalog-${randomUUID()}`;
-  await createDynamoTable(db.client, CATALOG_TABLE, tableName);
+  await ensureDynamoTable(db.client, CATALOG_TABLE, tableName);
   const catalog = new GlueCatalog({ dynamo: db.client, tableName, glue: new GlueClient({ region: 'us-east-1' }), manifests: { store, bucket: 'lake-bucket' }, now });
   return { catalog, store, tableName, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -2,7 +2,7 @@ import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Envelope } from '../../core/envelope.js';
-import { createDynamoTable } from '../../infra/aws/dynamo-tables.js';
+import { ensureDynamoTable } from '../../infra/aws/dynamo-tables.js';
 import { DynamoDbTotals } from '../../infra/aws/dynamodb-totals.js';
 import { makeConsumerHandler } from '../../infra/aws/handlers/consumer.js';
 import type { AwsRuntime } from '../../infra/aws/runtime.js';
@@ -27,7 +27,7 @@ afterAll(() => stop());
 
 async function freshTable(name: string): Promise<{ totals: DynamoDbTotals; table: string }> {
   const table = `${shape.env.PUDDLE_TOTALS_TABLE}-${name}`;
-  await createDynamoTable(shape.clients.dynamodb, TOTALS_TABLE, table);
+  await ensureDynamoTable(shape.clients.dynamodb, TOTALS_TABLE, table);
   return { totals: new DynamoDbTotals({ client: shape.clients.dynamodb, table }), table };
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
-import { createDynamoTable } from '../../infra/aws/dynamo-tables.js';
+import { ensureDynamoTable } from '../../infra/aws/dynamo-tables.js';
 import { DynamoDbTotals } from '../../infra/aws/dynamodb-totals.js';
 import { makeTotalsHandler } from '../../infra/aws/handlers/totals.js';
 import { makeTotalsDriftHandler } from '../../infra/aws/handlers/totals-drift.js';
@@ -45,7 +45,7 @@ async function apiTotal(query: string): Promise<unknown> {
 
 async function freshTable(name: string): Promise<DynamoDbTotals> {
   const table = `${shape.env.PUDDLE_TOTALS_TABLE}-${name}`;
-  await createDynamoTable(shape.clients.dynamodb, TOTALS_TABLE, table);
+  await ensureDynamoTable(shape.clients.dynamodb, TOTALS_TABLE, table);
   return new DynamoDbTotals({ client: shape.clients.dynamodb, table });
 }
 

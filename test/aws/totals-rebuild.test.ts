@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import type { Envelope } from '../../core/envelope.js';
-import { createDynamoTable } from '../../infra/aws/dynamo-tables.js';
+import { ensureDynamoTable } from '../../infra/aws/dynamo-tables.js';
 import { DynamoDbTotals } from '../../infra/aws/dynamodb-totals.js';
 import { totalsTable } from '../../infra/aws/handlers/totals-table.js';
 import type { AwsRuntime } from '../../infra/aws/runtime.js';
@@ -34,7 +34,7 @@ const donation = donationEnvelope;
 
 async function freshTable(name: string): Promise<DynamoDbTotals> {
   const table = `${shape.env.PUDDLE_TOTALS_TABLE}-${name}`;
-  await createDynamoTable(shape.clients.dynamodb, TOTALS_TABLE, table);
+  await ensureDynamoTable(shape.clients.dynamodb, TOTALS_TABLE, table);
   return new DynamoDbTotals({ client: shape.clients.dynamodb, table });
 }
 
