@@ -136,7 +136,9 @@ export class SqliteCatalog implements Catalog {
       const keys = this.#db.prepare(`SELECT key FROM garbage WHERE removed_at <= ? ORDER BY key`).pluck().all(cutoff) as string[];
       this.#db.prepare(`DELETE FROM garbage WHERE removed_at <= ?`).run(cutoff);
       return keys;
-    })();
+      // IMMEDIATE, as replaceFiles: a deferred transaction that reads and then writes cannot wait for another
+      // writer (the hub landing beside `puddle compact`); SQLite fails its write at once with "database is locked".
+    }).immediate();
   }
 
   /**

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,35 @@ catalogSuite('SqliteCatalog', async () => {
 });
 
 describe('SqliteCatalog specifics', () => {
+  it('takes garbage beside another writer: waits for its lock instead of failing on a stale read (puddle compact beside a hub)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'puddle-catalog-'));
+    const db = path.join(dir, 'c.db');
+    const catalog = new SqliteCatalog(db);
+    try {
+      await catalog.addFiles([file('k1')]);
+      await catalog.replaceFiles(['k1'], [file('k2')]);
+      // Another process (the hub landing) holds the write lock for a moment, then commits a change of its own.
+      const other = spawn(process.execPath, ['-e', `
+        const db = new (require('better-sqlite3'))(process.argv[1]);
+        db.exec('BEGIN IMMEDIATE');
+        db.prepare("UPDATE meta SET value = value + 1 WHERE name = 'generation'").run();
+        process.stdout.write('locked\\n');
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+        db.exec('COMMIT');
+      `, db], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = new Promise((r) => other.on('exit', r));
+      await new Promise<void>((r) => other.stdout.once('data', () => r()));
+      // A deferred transaction read first, then failed to write (SQLITE_BUSY: its snapshot went stale).
+      expect(await catalog.takeGarbage(0)).toEqual(['k1']);
+      expect(await exited).toBe(0);
+      expect(await catalog.takeGarbage(0)).toEqual([]);
+    } finally {
+      catalog.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+
   it('counts changes across connections to the same file, and keeps state across reopen', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'puddle-catalog-'));
     try {
