@@ -35,6 +35,13 @@ describe('the puddle CLI, without a lake', () => {
     });
   });
 
+  it('refuses a report whose --as-of is before its --from (a range that can hold nothing), with exit code 2', async () => {
+    const r = await puddle(['report', 'totals', '--from', '2026-11-20', '--as-of', '2026-11-19', '--fail-on-breaks']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--as-of is before --from (2026-11-19, from 2026-11-20)');
+    expect(r.stdout).toBe('');
+  });
+
   it('refuses --as-of for a view it does not change, naming the views it does, and writes nothing', async () => {
     const out = join(home, 'd.csv');
     const r = await puddle(['export', 'donation', '--as-of', '2026-11-27', '--format', 'csv', '--out', out]);

@@ -44,6 +44,12 @@ export const report = defineCommand({
     // A reversed range printed an empty report, and --fail-on-breaks passed on it.
     const empty = emptyRangeProblem(range, 'days');
     if (empty) return fail(empty);
+    // Objects later than --as-of are left out, so a range that starts after it can hold nothing: an empty report
+    // with exit 0 (and --fail-on-breaks passing on it) read as "all clear".
+    const asOf = values['as-of'] as string | undefined;
+    if (asOf !== undefined && range.from !== undefined && asOf < range.from) {
+      return fail(`--as-of is before --from (${asOf}, from ${range.from}): objects later than --as-of are left out, so the range holds nothing; give an --as-of on or after --from`);
+    }
     return withLocalRuntime(async (rt) => {
       try {
         if (values['as-of']) await setReconParams(rt.query, { as_of: values['as-of'] as string });
