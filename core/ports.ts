@@ -194,6 +194,20 @@ export interface QueryEngine {
   /** query's rows with the result's column names, which rows alone cannot give when there are none (a CSV's header). */
   queryWithColumns(sql: string): Promise<QueryResult>;
   close(): Promise<void>;
+  /**
+   * The same engine with its queries' turns at `priority`, where queries take turns (DuckDB embedded): someone
+   * waiting first, then background work (the live totals' rebuild and drift check), then idle work (the
+   * dashboard's next answer while its last is served). Absent where queries run side by side (Athena).
+   */
+  withPriority?(priority: QueryPriority): QueryEngine;
+}
+
+/** Whose query it is: someone waits for it (the default), work nobody waits on, work that can wait for that too. */
+export type QueryPriority = 'interactive' | 'background' | 'idle';
+
+/** `query` with its turns at `priority` where it takes turns, else `query` itself. */
+export function inBackground(query: QueryEngine, priority: QueryPriority = 'background'): QueryEngine {
+  return query.withPriority?.(priority) ?? query;
 }
 
 // ---------------------------------------------------------------- OpsEvents

@@ -2,7 +2,7 @@
 // SQL view on a timer. A drift is logged and kept for the dashboard; it is never corrected silently.
 import { log } from '../core/log.js';
 import { logOpsEvents } from '../core/ops-events.js';
-import type { OpsEvents, QueryEngine } from '../core/ports.js';
+import { inBackground, type OpsEvents, type QueryEngine } from '../core/ports.js';
 import { RepeatedFailure, type FailureState } from '../core/repeated-failure.js';
 import type { LandedRows } from './landed.js';
 import { countsUntil, LiveTotals } from './live-totals.js';
@@ -28,7 +28,8 @@ export class TotalsKeeper {
   readonly #events: OpsEvents;
 
   constructor(query: QueryEngine, events: OpsEvents = logOpsEvents) {
-    this.#query = query;
+    // Nobody waits on a rebuild page or a drift check: the dashboard's queries go ahead of them (duckdb-query-engine.ts).
+    this.#query = inBackground(query);
     this.#events = events;
   }
 

@@ -2,6 +2,19 @@
 // (and the views those read), created or rebuilt when the catalog's generation moved and their file list
 // changed, so freshness costs a counter read per query. Queries and rebuilds take turns on one lock:
 // nobody sees half-rebuilt views.
+//
+// The turns are not first come, first served. A query someone waits for (the dashboard's first answer, a
+// command's) goes first; then background work (the live totals' rebuild and drift check, the webhooks'
+// seeding, a bank import's look-back); last, idle work: the dashboard's next journey and breaks, whose last
+// answer is served meanwhile (puddles/http/ops-routes.ts). Each kind is first come, first served within itself.
+// Until 2026-12-03 all were one FIFO chain: on a loaded hub over a million donations, the dashboard's status
+// (two statements of milliseconds) waited minutes behind the journey and breaks (61 s and 65 s at load 7, several
+// minutes at load 15) and behind each other's refreshes. Background work takes one turn per statement (the rebuild's pages are separate turns), so a
+// query waits at most for the one statement running. Rejected alternatives: a second DuckDB connection reading
+// concurrently would race the view rebuilds (CREATE OR REPLACE VIEW as files land, which each query triggers):
+// every rebuild would need wrapping in a transaction, and on a 2-core box the two queries would share the cores
+// anyway; interrupting a running statement would let a busy dashboard starve the drift check. Lower kinds are
+// not starved either: after MAX_AHEAD turns of a higher kind in a row while a lower one waits, the lower goes.
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +22,7 @@ import path from 'node:path';
 
 import type { DuckDBInstance, DuckDBConnection } from '@duckdb/node-api';
 
-import type { Catalog, CatalogFile, ObjectStore, QueryEngine, QueryResult, Row } from '../../core/ports.js';
+import type { Catalog, CatalogFile, ObjectStore, QueryEngine, QueryPriority, QueryResult, Row } from '../../core/ports.js';
 import { createDuckDb } from '../../puddles/duckdb.js';
 import { ClosedError } from '../../core/errors.js';
 import { lakeFileError, recogniseLakeFileError } from '../../puddles/lake-file-error.js';
@@ -82,6 +95,12 @@ function viewsReadBy(sql: string): Set<string> | null {
   return out;
 }
 
+/** Turns of a higher kind taken in a row, while a lower kind waits, before the lower one's turn goes. */
+export const MAX_AHEAD = 8;
+
+/** The kinds of turn, highest first. */
+const PRIORITIES: readonly QueryPriority[] = ['interactive', 'background', 'idle'];
+
 export class DuckDbQueryEngine implements QueryEngine {
   readonly #catalog: ChangeCountingCatalog;
   readonly #store: ObjectStore;
@@ -89,7 +108,12 @@ export class DuckDbQueryEngine implements QueryEngine {
   readonly #threads: number;
   readonly #materialize: boolean;
   #conn: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> | undefined;
-  #lock: Promise<unknown> = Promise.resolve();
+  /** Turns waiting for the lock, per priority, each in the order asked. */
+  readonly #waiting: Record<QueryPriority, (() => void)[]> = { interactive: [], background: [], idle: [] };
+  #busy = false;
+  /** Turns taken in a row while a lower kind waited. */
+  #ahead = 0;
+  readonly #sides = new Map<QueryPriority, QueryEngine>();
   #generation: number | undefined;
   /** The views as of the catalog's generation `#generation`, in creation order. */
   #defs: ViewDef[] | undefined;
@@ -111,10 +135,28 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   queryWithColumns(sql: string): Promise<QueryResult> {
+    return this.#run(sql, 'interactive');
+  }
+
+  /**
+   * This engine with its queries' turns at `priority` (see the top of this file): `background` for work nobody
+   * waits on, `idle` for work that can wait for that too. Same connection, views and temporary tables.
+   */
+  withPriority(priority: QueryPriority): QueryEngine {
+    if (priority === 'interactive') return this;
+    let side = this.#sides.get(priority);
+    if (!side) {
+      side = { query: async (sql) => (await this.#run(sql, priority)).rows, queryWithColumns: (sql) => this.#run(sql, priority), close: () => this.close() };
+      this.#sides.set(priority, side);
+    }
+    return side;
+  }
+
+  #run(sql: string, priority: QueryPriority): Promise<QueryResult> {
     return this.#exclusive(async () => {
       const conn = await this.#connWithViews(sql);
       return readerResult(await conn.runAndReadAll(sql));
-    });
+    }, priority);
   }
 
   /**
@@ -140,6 +182,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   close(): Promise<void> {
+    // Behind what was asked before it, interactive or not (queries asked after it fail: ClosedError).
     return this.#exclusive(async () => {
       if (this.#closed) return;
       this.#closed = true;
@@ -149,7 +192,7 @@ export class DuckDbQueryEngine implements QueryEngine {
         instance.closeSync();
       }
       if (!this.#store.localRoot) await rm(this.#cacheDir, { recursive: true, force: true });
-    });
+    }, 'background');
   }
 
   /** The connection, with the views `sql` reads created. */
@@ -161,13 +204,32 @@ export class DuckDbQueryEngine implements QueryEngine {
     return conn;
   }
 
-  /** Runs `work` alone, its DuckDB errors about a lake file turned into one that names the file (lake-file-error.ts). */
-  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` alone, when its turn comes (highest kind first, see #next), its DuckDB errors about a lake file
+   * turned into one that names the file (lake-file-error.ts).
+   */
+  #exclusive<T>(work: () => Promise<T>, priority: QueryPriority = 'interactive'): Promise<T> {
     const root = this.#store.localRoot ?? this.#cacheDir;
-    const fn = () => work().catch((err: unknown) => Promise.reject(recogniseLakeFileError(err, root) ?? err));
-    const run = this.#lock.then(fn, fn);
-    this.#lock = run.catch(() => undefined);
-    return run;
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting[priority].push(() => {
+        work()
+          .catch((err: unknown) => Promise.reject(recogniseLakeFileError(err, root) ?? err))
+          .then(resolve, reject)
+          .finally(() => this.#next());
+      });
+      if (!this.#busy) this.#next();
+    });
+  }
+
+  /** Starts the next turn, if any: the oldest of the highest kind waiting, unless a lower one waited MAX_AHEAD turns. */
+  #next(): void {
+    const waiting = PRIORITIES.filter((p) => this.#waiting[p].length > 0);
+    const [highest, lower] = waiting;
+    const kind = lower !== undefined && this.#ahead >= MAX_AHEAD ? lower : highest;
+    this.#ahead = kind === highest && lower !== undefined ? this.#ahead + 1 : 0;
+    const turn = kind === undefined ? undefined : this.#waiting[kind].shift();
+    this.#busy = turn !== undefined;
+    turn?.();
   }
 
   #connection(): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {

@@ -11,7 +11,7 @@ import { createKeyRing } from '../../core/http/auth.js';
 import type { AuthFailuresOptions } from '../../core/http/auth-failures.js';
 import { buildServer, closeServer } from '../../core/http/server.js';
 import { log } from '../../core/log.js';
-import type { Clock, Queue, SecretStore } from '../../core/ports.js';
+import { inBackground, type Clock, type Queue, type SecretStore } from '../../core/ports.js';
 import { RepeatedFailure, type FailureState } from '../../core/repeated-failure.js';
 import type { Runtime } from '../../core/runtime.js';
 import { CONNECTORS } from '../../connectors/registry.js';
@@ -329,7 +329,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     }
   }, 1_000);
   lagWatch.unref();
-  await feeds.catchUp(runtime.query);
+  await feeds.catchUp(inBackground(runtime.query));
   // The live totals' rebuild and the webhooks' seeding read the whole lake: they start once the hub listens, so a
   // port taken since the probe stops the start without waiting for them (until 2026-12-02 it waited for the
   // first rebuild, minutes on a big lake, before its one line).
@@ -372,7 +372,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   rebuilding = keeper.start(config.driftCheckMs ?? 60_000, opts.totalsRetryMs);
   if (!opts.totalsInBackground) await rebuilding;
   // Scans raw once; the dashboard shows what has landed meanwhile, so start does not wait for it.
-  seeding = webhooks.seed(runtime.query).catch((err: unknown) => log.warn('could not read the last webhooks from raw', { error: err }));
+  seeding = webhooks.seed(inBackground(runtime.query)).catch((err: unknown) => log.warn('could not read the last webhooks from raw', { error: err }));
 
   const sandboxes: RunningSandbox[] = [];
   let scheduler: Scheduler | null = null;
@@ -413,7 +413,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
 
   // Bank files dropped in $PUDDLE_HOME/inbox/bank (and the sandboxes' daily statements) are imported.
   const importOptions = parseImportOptions(config.bankInbox ?? {}, (option) => `PUDDLE_BANK_${option.toUpperCase()}`);
-  const inbox = startBankInbox({ home: config.home, queue, lake: runtime.query, importOptions, clock: runtime.clock, sandboxLines: sandboxes.length ? () => sandboxes.flatMap((s) => s.bankLines?.() ?? []) : undefined });
+  const inbox = startBankInbox({ home: config.home, queue, lake: inBackground(runtime.query), importOptions, clock: runtime.clock, sandboxLines: sandboxes.length ? () => sandboxes.flatMap((s) => s.bankLines?.() ?? []) : undefined });
 
   return {
     url,

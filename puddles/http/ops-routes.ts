@@ -1,6 +1,6 @@
 // The operations dashboard's data (read keys only). Every answer comes from a fixed query written here or a
-// named view; nothing from the caller reaches SQL. Answers are cached for a few seconds: several screens
-// polling must not queue scans in front of the drift check and the reports.
+// named view; nothing from the caller reaches SQL. Answers are reused (see `cached`): several screens polling
+// must not keep the query engine scanning in front of the drift check and the totals rebuild.
 import type { FastifyInstance } from 'fastify';
 import { readStreamStatus } from '../../core/engine/stream-status.js';
 import { LakeFileError } from '../../core/errors.js';
@@ -8,7 +8,7 @@ import type { KeyRing } from '../../core/http/auth.js';
 import { errorBody } from '../../core/http/errors.js';
 import { queryParams } from '../../core/http/query-params.js';
 import { requireScope } from '../../core/http/scope.js';
-import { systemClock, type Clock, type QueryEngine, type Row, type StateStore } from '../../core/ports.js';
+import { inBackground, systemClock, type Clock, type QueryEngine, type Row, type StateStore } from '../../core/ports.js';
 import { connectorHealth } from './connector-health.js';
 import { parseTotalsFilter } from './totals-routes.js';
 import { BOX_MS } from '../live-totals.js';
@@ -50,6 +50,9 @@ export const OPS_SQL = {
     ORDER BY age_days ASC, break_type, object_id LIMIT 25`,
 } as const;
 
+/** The longest an answer is reused, however long it took (the page shows its age: `computed_at`). */
+export const REUSE_CAP_MS = 60_000;
+
 /** The journey's stages in the order money travels. */
 export const FUNNEL = ['clicked', 'pledged', 'paid', 'paid_out', 'banked'] as const;
 
@@ -67,24 +70,45 @@ async function rowsOrMissing(query: QueryEngine, sql: string): Promise<Row[] | n
 
 export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): Promise<void> {
   const { query, keeper } = opts;
+  const nowIso = () => (opts.clock ?? systemClock).now().toISOString();
   const cacheMs = opts.cacheMs ?? 3000;
   const reportsMs = opts.reportsCacheMs ?? 10_000;
-  const cache = new Map<string, { at: number; ttl: number; value: Promise<unknown> }>();
-  // An answer is reused for `cacheMs`, or for five times as long as it took to compute (the journey and
-  // breaks views read the whole lake: on a big one, screens polling every few seconds would otherwise keep
-  // the query engine busy all the time).
-  const cached = <T>(name: string, make: () => Promise<T>, minMs = cacheMs): Promise<T> => {
-    const hit = cache.get(name);
-    if (hit && Date.now() - hit.at < hit.ttl) return hit.value as Promise<T>;
-    const started = Date.now();
-    const entry = { at: started, ttl: minMs, value: make() as Promise<unknown> };
-    cache.set(name, entry);
-    entry.value.then(
-      () => (entry.ttl = Math.max(minMs, 5 * (Date.now() - started))),
-      () => cache.delete(name),
-    );
-    return entry.value as Promise<T>;
+  // An answer is reused for `cacheMs`, or for five times as long as it took to compute (the journey and breaks
+  // views read the whole lake: on a big one, screens polling every few seconds would otherwise keep the query
+  // engine busy all the time), but never for more than REUSE_CAP_MS: until 2026-12-03 there was no cap, and an
+  // answer that took 4 minutes behind the totals rebuild was then served for 20. Once it is due, the next
+  // request starts a new one and gets the last answer meanwhile (its `computed_at` says how old), so a panel
+  // answers in milliseconds whatever the lake's size; only the first answer, or the one after a failure, is
+  // waited for.
+  // `at` is when `value` was computed (0: no answer yet); `next`, the answer being computed.
+  const cache = new Map<string, { at: number; ttl: number; value: unknown; next: Promise<unknown> | undefined }>();
+  // The first answer is waited for, so its queries go ahead of the hub's background work; a refresh is not (the
+  // last answer is served), so its queries wait for that work too: idle (duckdb-query-engine.ts).
+  const refreshQuery = inBackground(query, 'idle');
+  const cached = <T>(name: string, make: (q: QueryEngine) => Promise<T>, minMs = cacheMs): Promise<T> => {
+    let entry = cache.get(name);
+    if (!entry) cache.set(name, (entry = { at: 0, ttl: 0, value: undefined, next: undefined }));
+    const due = Date.now() - entry.at >= entry.ttl;
+    if (due && !entry.next) {
+      const started = Date.now();
+      const e = entry;
+      e.next = make(e.at > 0 ? refreshQuery : query).then(
+        (value) => {
+          Object.assign(e, { at: Date.now(), ttl: Math.min(REUSE_CAP_MS, Math.max(minMs, 5 * (Date.now() - started))), value, next: undefined });
+          return value;
+        },
+        (err: unknown) => {
+          // Forgotten, older answer too: the next request asks again and is told (a damaged file: 503).
+          cache.delete(name);
+          throw err;
+        },
+      );
+      // A refresh nobody waits for (the last answer was served) fails quietly: the next request is told.
+      e.next.catch(() => undefined);
+    }
+    return entry.at > 0 ? Promise.resolve(entry.value as T) : (entry.next as Promise<T>);
   };
+
   // Breaks and the journey name donations and payments, read with the dashboard's cookie (no Authorization
   // header, which alone keeps a shared cache off): no cache keeps any of these answers, refusals included, as
   // none keeps the totals. Until 2026-12-02 they had no Cache-Control at all.
@@ -97,7 +121,7 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
   // status made while the lake was slow to read would otherwise show "not checked yet" for 5x that long).
   // The streams' state is read fresh too: one round trip, and a failure must show at the next poll.
   app.get('/v1/ops/status', async () => {
-    const [runs, [q]] = await cached('status', async () => [await query.query(OPS_SQL.syncRuns), await query.query(OPS_SQL.quarantine)] as const);
+    const [runs, [q]] = await cached('status', async (sql) => [await sql.query(OPS_SQL.syncRuns), await sql.query(OPS_SQL.quarantine)] as const);
     const now = (opts.clock ?? systemClock).now().getTime();
     const sources = new Map<string, Record<string, unknown>>();
     for (const r of runs) {
@@ -148,17 +172,17 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
   });
 
   app.get('/v1/ops/journey', () =>
-    cached('journey', async () => {
-      const rows = await rowsOrMissing(query, OPS_SQL.journey);
-      return { available: rows !== null, funnel: FUNNEL, stages: rows ?? [] };
+    cached('journey', async (sql) => {
+      const rows = await rowsOrMissing(sql, OPS_SQL.journey);
+      return { available: rows !== null, funnel: FUNNEL, stages: rows ?? [], computed_at: nowIso() };
     }, reportsMs),
   );
 
   app.get('/v1/ops/breaks', () =>
-    cached('breaks', async () => {
-      const byType = await rowsOrMissing(query, OPS_SQL.breaksByType);
-      const newest = byType === null ? null : await rowsOrMissing(query, OPS_SQL.newestBreaks);
-      return { available: byType !== null, by_type: byType ?? [], newest: newest ?? [] };
+    cached('breaks', async (sql) => {
+      const byType = await rowsOrMissing(sql, OPS_SQL.breaksByType);
+      const newest = byType === null ? null : await rowsOrMissing(sql, OPS_SQL.newestBreaks);
+      return { available: byType !== null, by_type: byType ?? [], newest: newest ?? [], computed_at: nowIso() };
     }, reportsMs),
   );
 }

@@ -117,6 +117,8 @@ describe('dashboard in headless Chromium', { timeout: TEST_MS }, () => {
     await page.waitForFunction(() => document.getElementById('drift')?.textContent === 'agrees', null, { timeout: SHOWS_MS });
     // The journey funnel from recon_journey: every scenario donation at least pledged.
     await page.waitForSelector('#funnel .row');
+    // How old its figures are (the hub reuses an answer for up to a minute, and serves it while the next is made).
+    expect(await page.textContent('[data-testid="journey-age"]')).toMatch(/^as of \d\d:\d\d:\d\d UTC, \d+ s ago$/);
     const pledged = await page.$$eval('#funnel .row', (rows) => rows.map((r) => r.lastElementChild?.textContent));
     const [j] = await hub.runtime.query.query(`SELECT count(*) AS n FROM recon_journey WHERE stage NOT IN ('clicked', 'failed', 'refunded', 'disputed')`);
     expect(pledged[1]).toBe(Number(j!.n).toLocaleString('en-GB'));
@@ -127,6 +129,7 @@ describe('dashboard in headless Chromium', { timeout: TEST_MS }, () => {
     await page.waitForFunction(() => document.querySelector('#breaks')?.textContent?.includes('po_dash_failed') === true, null, { timeout: SHOWS_MS });
     const row = await page.$eval('#breaks-by-type', (t) => [...t.querySelectorAll('tr')].find((tr) => tr.textContent?.includes('PAYOUT_FAILED'))?.textContent);
     expect(row).toContain(formatMoney(123456, 'GBP'));
+    expect(await page.textContent('[data-testid="breaks-age"]')).toMatch(/^as of \d\d:\d\d:\d\d UTC, \d+ s ago$/);
     // The payout's raw delivery lingers (PUDDLE_RAW_LINGER_SECONDS, up to a minute) for a fuller raw file: in the
     // queue on purpose, so not counted as waiting to land, as on the live line and /healthz.
     await page.waitForFunction(() => document.getElementById('queue')?.textContent === '0', null, { timeout: 5_000 });

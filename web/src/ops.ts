@@ -296,7 +296,16 @@ function outcomeCell(r: Source): HTMLTableCellElement {
 const duration = (s: number): string =>
   s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : s < 172_800 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86_400)} days`;
 
+/**
+ * How old a journey or breaks answer is: the hub reuses one for up to a minute (and serves the last one while a
+ * newer is worked out), so a panel says when its figures are from rather than passing them off as live.
+ */
+const answerAge = (id: string, computedAt: unknown): void => {
+  $(id).textContent = typeof computedAt === 'string' ? `as of ${computedAt.slice(11, 19)} UTC, ${ago(computedAt)}` : '';
+};
+
 interface Journey {
+  computed_at?: string;
   available: boolean;
   funnel: string[];
   stages: { stage: string; currency: string; count: number; amount_minor: number }[];
@@ -305,6 +314,7 @@ interface Journey {
 async function pollJourney(): Promise<void> {
   const j = await getJson<Journey>('/v1/ops/journey');
   const el = $('funnel');
+  if (j) answerAge('journey-age', j.computed_at);
   if (!j || !j.available) {
     el.textContent = 'the journey view (recon_journey) is not on this lake yet';
     el.className = 'funnel muted';
@@ -338,6 +348,7 @@ async function pollJourney(): Promise<void> {
 }
 
 interface Breaks {
+  computed_at?: string;
   available: boolean;
   by_type: { break_type: string; currency: string | null; count: number; amount_minor: number | null }[];
   newest: Record<string, Cell>[];
@@ -348,6 +359,7 @@ const money = (minor: Cell, currency: Cell) => (typeof minor === 'number' && typ
 async function pollBreaks(): Promise<void> {
   const b = await getJson<Breaks>('/v1/ops/breaks');
   if (!b) return;
+  answerAge('breaks-age', b.computed_at);
   if (!b.available) {
     table('breaks-by-type', ['the break view (recon_breaks) is not on this lake yet'], []);
     table('breaks', ['—'], []);
