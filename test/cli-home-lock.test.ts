@@ -9,9 +9,16 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from '../infra/aws/local/emulators.js';
 import { runPuddle } from './support/run-cli.js';
-import { postEvents, startHubProcess, type HubProcess } from './support/hub-process.js';
+import { HUB_START_MS, postEvents, startHubProcess, type HubProcess } from './support/hub-process.js';
 
 const KEY = 'home-lock-key';
+/**
+ * Each test starts hubs and runs a dozen CLI commands as child processes, one after another where the test is
+ * about order: on a loaded two-core machine that took longer than 120 s. A bound for a test that hangs.
+ */
+const CHILD_PROCESS_TEST_MS = 300_000;
+/** A command that should refuse to start is stopped after this if it did start (and the test fails on its code). */
+const REFUSES_WITHIN_MS = 120_000;
 const BIN = fileURLToPath(new URL('../bin/puddle.mjs', import.meta.url));
 const donation = (id: string) => ({
   contract: 'donation',
@@ -39,7 +46,7 @@ describe('puddle start on a home a hub holds', () => {
     expect((await postEvents(first.url, KEY, [donation('lock-1')])).status).toBe(202);
 
     // Until 2026-12-02 this one started too, on another port, and took every other delivery.
-    const second = await runPuddle(['start', '--no-schedule'], { ...env, PORT: '0' }, { timeoutMs: 30_000 });
+    const second = await runPuddle(['start', '--no-schedule'], { ...env, PORT: '0' }, { timeoutMs: REFUSES_WITHIN_MS });
     expect(second.code, second.stdout + second.stderr).toBe(2);
     expect(second.stdout).toBe('');
     expect(second.stderr).toMatch(
@@ -49,7 +56,7 @@ describe('puddle start on a home a hub holds', () => {
 
     // Without producer keys the same: the refusal is all it says. Until 2026-12-02 the empty-keys warning came
     // first, so its user read about keys before learning the home was taken.
-    const keyless = await runPuddle(['start', '--no-schedule'], { ...env, PUDDLE_API_KEYS: '', PORT: '0' }, { timeoutMs: 30_000 });
+    const keyless = await runPuddle(['start', '--no-schedule'], { ...env, PUDDLE_API_KEYS: '', PORT: '0' }, { timeoutMs: REFUSES_WITHIN_MS });
     expect(keyless.code, keyless.stdout + keyless.stderr).toBe(2);
     expect(keyless.stdout).toBe('');
     expect(keyless.stderr).toMatch(new RegExp(`^puddle start: ${home} \\(PUDDLE_HOME\\) is in use by puddle start at `));
@@ -57,7 +64,7 @@ describe('puddle start on a home a hub holds', () => {
 
     // The AWS shape on this machine lands into the same home's catalog and lake copy: refused the same way,
     // before its emulators start (it took no lock until 2026-12-02, and started beside the hub).
-    const awsLocal = await runPuddle(['aws', 'local', '--no-schedule'], { ...env, PUDDLE_API_KEYS: '', PORT: '0' }, { timeoutMs: 30_000 });
+    const awsLocal = await runPuddle(['aws', 'local', '--no-schedule'], { ...env, PUDDLE_API_KEYS: '', PORT: '0' }, { timeoutMs: REFUSES_WITHIN_MS });
     expect(awsLocal.code, awsLocal.stdout + awsLocal.stderr).toBe(2);
     expect(awsLocal.stdout).toBe('');
     expect(awsLocal.stderr).toMatch(new RegExp(`^puddle aws: ${home} \\(PUDDLE_HOME\\) is in use by puddle start at ${first.url.replace(/\./g, '\\.')} \\(pid ${first.child.pid}`));
@@ -91,7 +98,7 @@ describe('puddle start on a home a hub holds', () => {
     hubs = [];
     const landed = await runPuddle(['query', "SELECT count(*) AS n FROM donation WHERE donation_id = 'lock-1'", '--format', 'json'], env);
     expect(JSON.parse(landed.stdout)).toEqual([{ n: 1 }]);
-  }, 120_000);
+  }, CHILD_PROCESS_TEST_MS);
 });
 
 describe('puddle aws local on a home', () => {
@@ -114,7 +121,7 @@ describe('puddle aws local on a home', () => {
     local.stdout!.on('data', (d) => (out += d));
     local.stderr!.on('data', (d) => (out += d));
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`puddle aws local did not start:\n${out}`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`puddle aws local did not start within ${HUB_START_MS / 1000} s:\n${out}`)), HUB_START_MS);
       local!.stdout!.on('data', () => {
         const m = /listening on (http:\/\/\S+)/.exec(out);
         // The whole banner: its last line is printed once the emulators' lines are.
@@ -134,8 +141,8 @@ describe('puddle aws local on a home', () => {
     expect(assigned).toEqual({ AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey, AWS_REGION: EMULATOR_REGION });
 
     const [hub, twin] = await Promise.all([
-      runPuddle(['start', '--no-schedule'], { ...env, PORT: '0' }, { timeoutMs: 30_000 }),
-      runPuddle(['aws', 'local', '--no-schedule'], { ...env, PORT: '0' }, { timeoutMs: 30_000 }),
+      runPuddle(['start', '--no-schedule'], { ...env, PORT: '0' }, { timeoutMs: REFUSES_WITHIN_MS }),
+      runPuddle(['aws', 'local', '--no-schedule'], { ...env, PORT: '0' }, { timeoutMs: REFUSES_WITHIN_MS }),
     ]);
     expect(hub.code, hub.stdout + hub.stderr).toBe(2);
     expect(hub.stderr).toContain(`puddle start: ${home} (PUDDLE_HOME) is in use by puddle aws local at ${url} (pid ${local.pid}`);
@@ -149,5 +156,5 @@ describe('puddle aws local on a home', () => {
     const after = await startHubProcess(env);
     after.child.kill('SIGTERM');
     expect(await after.exited).toBe(0);
-  }, 180_000);
+  }, CHILD_PROCESS_TEST_MS);
 });

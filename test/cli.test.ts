@@ -14,7 +14,16 @@ const BIN = fileURLToPath(new URL('../bin/puddle.mjs', import.meta.url));
 const puddle = runPuddle;
 const run = promisify(execFile);
 
-describe('the puddle CLI', () => {
+/**
+ * Every test here runs the CLI as child processes (a dozen at a time for --help, the demo's whole world): on a
+ * loaded two-core machine (load 16) the refusals took 67 s and the demo 107 s, past the default 60 s. The bound is
+ * for a test that hangs, not a speed.
+ */
+const CHILD_PROCESS_TEST_MS = 300_000;
+/** A command that should refuse to start is stopped after this if it did start (and the test fails on its code). */
+const REFUSES_WITHIN_MS = 120_000;
+
+describe('the puddle CLI', { timeout: CHILD_PROCESS_TEST_MS }, () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-cli-'));
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
@@ -63,7 +72,7 @@ describe('the puddle CLI', () => {
       [{ PUDDLE_READ_KEYS: 'r1-sekret', PUDDLE_TV_KEYS: 'tv1-sekret,r1-sekret' }, 'PUDDLE_READ_KEYS key 1 (read#1)', 'PUDDLE_TV_KEYS key 2 (tv#2)'],
       [{ PUDDLE_TV_KEYS: 'tv1-sekret', PUDDLE_FEED_KEYS: 'f1-sekret:giro_requests,tv1-sekret:giro_requests' }, 'PUDDLE_TV_KEYS key 1 (tv#1)', 'PUDDLE_FEED_KEYS entry 2 (feed#2)'],
     ] as const) {
-      const twice = await puddle(['start', '--no-schedule'], { PUDDLE_HOME: home, PORT: '0', ...env }, { timeoutMs: 20_000 });
+      const twice = await puddle(['start', '--no-schedule'], { PUDDLE_HOME: home, PORT: '0', ...env }, { timeoutMs: REFUSES_WITHIN_MS });
       expect(twice.code).toBe(2);
       expect(twice.stderr).toBe(`puddle start: ${first} and ${second} are the same key: list each key once (a key has one scope), and give each use a key of its own\n`);
       expect(twice.stdout).toBe('');
@@ -120,7 +129,9 @@ describe('the puddle CLI', () => {
       let stdout = '';
       child.stdout.on('data', (d: Buffer) => (stdout += String(d)));
       const exited = new Promise((r) => child.on('exit', (code, signal) => r(signal ?? code)));
-      while (sandbox.requests.total < 4) await new Promise((r) => setTimeout(r, 20));
+      // Mid-way: a few pages asked for (at 8 a second), the child still running.
+      while (sandbox.requests.total < 4 && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+      expect(child.exitCode, stdout).toBeNull();
       child.kill('SIGINT');
       expect(await exited).toBe(130);
       expect(stdout).toMatch(/charges \| partial +\| \d+ .*\| stopped; the next run continues from the checkpoint/);
@@ -136,5 +147,5 @@ describe('the puddle CLI', () => {
     } finally {
       await sandbox.close();
     }
-  }, 30_000);
+  });
 });

@@ -15,6 +15,11 @@ import { PUDDLES } from '../puddles/definitions.js';
 
 const BIN = fileURLToPath(new URL('../bin/puddle.mjs', import.meta.url));
 const START = new Date(Date.now() - 15 * 86_400_000).toISOString();
+/**
+ * A `puddle sync` child, then the whole sync of 3,000 payments again in this process, landed and queried: on a
+ * loaded two-core machine Braintree's (an XML SDK) took longer than the default 60 s. A bound for a hang.
+ */
+const TEST_MS = 240_000;
 
 /** Each provider: a sandbox with `records` payments, the settings that point `puddle sync` at it. */
 const PROVIDERS = {
@@ -55,7 +60,9 @@ describe.each(Object.keys(PROVIDERS) as (keyof typeof PROVIDERS)[])('puddle sync
         stdio: 'ignore',
       });
       const exited = new Promise((r) => child.on('exit', (code, signal) => r(signal ?? code)));
-      while (sandbox.requests() < 8) await new Promise((r) => setTimeout(r, 20));
+      // Mid-way: a page or so asked for (at 8 a second), the child still running.
+      while (sandbox.requests() < 8 && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+      expect(child.exitCode).toBeNull();
       child.kill('SIGKILL');
       expect(await exited).toBe('SIGKILL');
       await new Promise((r) => setTimeout(r, 1100)); // the dead run's lease runs out
@@ -80,5 +87,5 @@ describe.each(Object.keys(PROVIDERS) as (keyof typeof PROVIDERS)[])('puddle sync
     } finally {
       await sandbox.close();
     }
-  });
+  }, TEST_MS);
 });

@@ -16,9 +16,20 @@ import { runPuddle } from '../support/run-cli.js';
 const KEY = 'aws-local-key-0123456789';
 const READ_KEY = 'aws-local-read-key-0123456789';
 
+/**
+ * Each test drives the emulated AWS shape (HTTP, SNS, SQS redeliveries, Lambda handlers, DuckDB) and runs `puddle`
+ * commands as child processes: on a loaded two-core machine some took most of the default 60 s. Bounds for a hang.
+ */
+const TEST_MS = 240_000;
+const START_MS = 180_000;
+/** How long landing may take before the test says what is still queued (a bound, not a speed). */
+const LANDED_WITHIN_MS = 180_000;
+
 async function waitLanded(local: AwsLocal): Promise<void> {
   const waiting = async () => Object.values(await local.depths()).reduce((a, b) => a + b, 0);
-  for (let i = 0; i < 600 && (await waiting()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  // Until 2026-12-03 this gave up after 600 polls (60 s and more), which a loaded machine could use up.
+  const until = Date.now() + LANDED_WITHIN_MS;
+  while ((await waiting()) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
   expect(await local.depths()).toEqual(Object.fromEntries(Object.keys(await local.depths()).map((k) => [k, 0])));
 }
 
@@ -47,7 +58,7 @@ async function sqlScalar(home: string, sql: string): Promise<number> {
   return Object.values((JSON.parse(out.stdout) as Record<string, number>[])[0]!)[0]!;
 }
 
-describe('puddle aws local: HTTP -> API Gateway v2 -> producer Lambda -> SNS -> SQS -> consumer Lambda -> S3 -> SQL', () => {
+describe('puddle aws local: HTTP -> API Gateway v2 -> producer Lambda -> SNS -> SQS -> consumer Lambda -> S3 -> SQL', { timeout: TEST_MS }, () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-aws-local-'));
   let local: AwsLocal;
   const s = appealNight({ seed: 7, donations: 250, duplicateRate: 0.05, invalidRate: 0.03 });
@@ -57,10 +68,10 @@ describe('puddle aws local: HTTP -> API Gateway v2 -> producer Lambda -> SNS -> 
     process.env.PUDDLE_READ_KEYS = READ_KEY;
     // The inbox is looked at only when the test says (pollBankInbox), not on a timer.
     local = await startAwsLocal({ home, port: 0, host: '127.0.0.1', batchSize: 100, windowMs: 200, visibilitySeconds: 2, bankInboxEveryMs: 3_600_000 });
-  });
+  }, START_MS);
   let stopped = false;
   afterAll(async () => {
-    if (!stopped) await local.stop();
+    if (!stopped) await local?.stop();
     delete process.env.PUDDLE_API_KEYS;
     delete process.env.PUDDLE_READ_KEYS;
     rmSync(home, { recursive: true, force: true });
@@ -170,7 +181,7 @@ describe('puddle aws local: HTTP -> API Gateway v2 -> producer Lambda -> SNS -> 
   });
 });
 
-describe('puddle aws local under faults: consumer invocations killed mid-batch', () => {
+describe('puddle aws local under faults: consumer invocations killed mid-batch', { timeout: TEST_MS }, () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-aws-local-faults-'));
   let local: AwsLocal;
   const s = appealNight({ seed: 8, donations: 200, duplicateRate: 0.05, invalidRate: 0 });
@@ -188,9 +199,9 @@ describe('puddle aws local under faults: consumer invocations killed mid-batch',
       visibilitySeconds: 1,
       killConsumerAfterMs: (n) => (n % 2 === 1 ? (n * 7) % 40 : undefined),
     });
-  });
+  }, START_MS);
   afterAll(async () => {
-    await local.stop();
+    await local?.stop();
     delete process.env.PUDDLE_API_KEYS;
     rmSync(home, { recursive: true, force: true });
   });

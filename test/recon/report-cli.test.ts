@@ -15,6 +15,12 @@ import { runPuddle } from '../support/run-cli.js';
 const home = mkdtempSync(join(tmpdir(), 'puddle-report-'));
 const world = reconWorld({ seed: 9, donations: 120 });
 const puddle = (args: string[]) => runPuddle(args, { PUDDLE_HOME: home });
+/**
+ * Each test runs `puddle report` or `export` as child processes (up to four at once), each computing the recon
+ * views over the lake: 10-25 s a test on a loaded two-core machine, more under heavier load than the default 60 s
+ * allowed. A bound for a hang, not a speed.
+ */
+const TEST_MS = 240_000;
 
 
 beforeAll(async () => {
@@ -26,11 +32,11 @@ beforeAll(async () => {
   } finally {
     await rt.close();
   }
-}, 120_000);
+}, TEST_MS);
 
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-describe('puddle report and export', () => {
+describe('puddle report and export', { timeout: TEST_MS }, () => {
   it('prints the breaks as one JSON array and fails a scheduled check when any is open', async () => {
     const r = await puddle(['report', 'breaks', '--as-of', world.asOf, '--format', 'json', '--fail-on-breaks']);
     expect(r.code).toBe(1);

@@ -3,6 +3,9 @@ import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/puddle.mjs', import.meta.url));
 
+/** How long a hub process may take to listen before the test gives up on it. */
+export const HUB_START_MS = 150_000;
+
 export interface HubProcess {
   url: string;
   child: ChildProcess;
@@ -27,7 +30,9 @@ export async function startHubProcess(env: Record<string, string>, opts: { nodeA
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not start:\n${out}`)), 30_000);
+    // Generous: a hub starting on a loaded two-core machine (CI shares one) took more than 30 s; a hub that
+    // cannot start says so at once (exited, below), so this only bounds one that hangs.
+    const timer = setTimeout(() => reject(new Error(`hub did not start within ${HUB_START_MS / 1000} s:\n${out}`)), HUB_START_MS);
     const onData = () => {
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);
       if (m) {
