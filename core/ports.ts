@@ -196,7 +196,7 @@ export interface QueryEngine {
   close(): Promise<void>;
   /**
    * The same engine with its queries' turns at `priority`, where queries take turns (DuckDB embedded): someone
-   * waiting first, then background work (the live totals' rebuild and drift check), then idle work (the
+   * waiting first (a command, the live totals' rebuild), then background work (the drift check), then idle work (the
    * dashboard's next answer while its last is served). Absent where queries run side by side (Athena).
    */
   withPriority?(priority: QueryPriority): QueryEngine;

@@ -10,7 +10,10 @@ import { checkDrift, driftEvent, rebuildTotals, type DriftReport } from './total
 
 export class TotalsKeeper {
   readonly totals = new LiveTotals();
+  /** The rebuild's turns: interactive, as the broadcaster's screen waits for it (503 not ready until it is done). */
   readonly #query: QueryEngine;
+  /** The drift checks' turns: nobody waits on them, so the dashboard's queries go first (duckdb-query-engine.ts). */
+  readonly #background: QueryEngine;
   #timer: NodeJS.Timeout | undefined;
   #checking: Promise<DriftReport | undefined> = Promise.resolve(undefined);
   #last: DriftReport | undefined;
@@ -28,8 +31,12 @@ export class TotalsKeeper {
   readonly #events: OpsEvents;
 
   constructor(query: QueryEngine, events: OpsEvents = logOpsEvents) {
-    // Nobody waits on a rebuild page or a drift check: the dashboard's queries go ahead of them (duckdb-query-engine.ts).
-    this.#query = inBackground(query);
+    // Until the rebuild is done /v1/totals answers 503 and the TV shows no total: someone waits for it, so its pages
+    // take interactive turns (first come, first served with the dashboard's first answers). Until 2026-12-03 (later
+    // that day) it took background turns, and a loaded hub over a million donations still had no total after
+    // 6 minutes while dashboard panels went first. A drift check is waited for by nobody.
+    this.#query = query;
+    this.#background = inBackground(query);
     this.#events = events;
   }
 
@@ -120,7 +127,7 @@ export class TotalsKeeper {
   checkDrift(): Promise<DriftReport | undefined> {
     this.#checking = this.#checking.then(async () => {
       try {
-        const r = await checkDrift(this.totals, this.#query);
+        const r = await checkDrift(this.totals, this.#background);
         this.#last = r;
         if (!r.inconclusive) this.#lastConclusive = r;
         if (!r.ok) {

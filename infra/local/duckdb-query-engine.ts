@@ -4,17 +4,18 @@
 // nobody sees half-rebuilt views.
 //
 // The turns are not first come, first served. A query someone waits for (the dashboard's first answer, a
-// command's) goes first; then background work (the live totals' rebuild and drift check, the webhooks'
-// seeding, a bank import's look-back); last, idle work: the dashboard's next journey and breaks, whose last
-// answer is served meanwhile (puddles/http/ops-routes.ts). Each kind is first come, first served within itself.
-// Until 2026-12-03 all were one FIFO chain: on a loaded hub over a million donations, the dashboard's status
-// (two statements of milliseconds) waited minutes behind the journey and breaks (61 s and 65 s at load 7, several
-// minutes at load 15) and behind each other's refreshes. Background work takes one turn per statement (the rebuild's pages are separate turns), so a
-// query waits at most for the one statement running. Rejected alternatives: a second DuckDB connection reading
-// concurrently would race the view rebuilds (CREATE OR REPLACE VIEW as files land, which each query triggers):
-// every rebuild would need wrapping in a transaction, and on a 2-core box the two queries would share the cores
-// anyway; interrupting a running statement would let a busy dashboard starve the drift check. Lower kinds are
-// not starved either: after MAX_AHEAD turns of a higher kind in a row while a lower one waits, the lower goes.
+// command's, the live totals' rebuild after a start, which the TV waits for) goes first; then background work
+// (the drift check, the webhooks' seeding, a bank import's look-back); last, idle work: the dashboard's next
+// journey and breaks, whose last answer is served meanwhile (puddles/http/ops-routes.ts). Each kind is first
+// come, first served within itself. Until 2026-12-03 all were one FIFO chain: on a loaded hub over a million
+// donations, the dashboard's status (two statements of milliseconds) waited minutes behind the journey and
+// breaks (61 s and 65 s at load 7, several minutes at load 15) and behind each other's refreshes. Work takes one
+// turn per statement (the rebuild's pages are separate turns), so a query waits at most for the one statement
+// running. Rejected alternatives: a second DuckDB connection reading concurrently would race the view rebuilds
+// (CREATE OR REPLACE VIEW as files land, which each query triggers): every rebuild would need wrapping in a
+// transaction, and on a 2-core box the two queries would share the cores anyway; interrupting a running
+// statement would let a busy dashboard starve the drift check. Lower kinds are not starved either: after
+// MAX_AHEAD turns of a higher kind in a row while a lower one waits, the lower goes.
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 // The embedded query engine's turns: one statement at a time (nobody sees half-rebuilt views), but a query someone
-// waits for (the dashboard's) goes ahead of queued background work (the live totals' rebuild and drift checks).
+// waits for (the dashboard's, the live totals' rebuild) goes ahead of queued background work (the drift checks).
 // Order is asserted, never time: every query is asked while the first still holds the engine.
 import { describe, expect, it } from 'vitest';
 
@@ -102,6 +102,34 @@ describe('DuckDbQueryEngine turns', () => {
     await Promise.all([holding, check, dashboard]);
     expect(order).toEqual(['holding', 'dashboard', 'drift check']);
     expect(keeper.drift().last).toMatchObject({ ok: true, boxes: 1 });
+    await keeper.stop();
+  });
+
+  it("rebuilds the live totals at interactive turns (the TV waits for them): a page goes before the dashboard's asked after it", async () => {
+    await lake.queue.publish([donation('d1', 1000), donation('d2', 2500)]);
+    await lake.consumer('transactions').drain();
+    const order: string[] = [];
+    let firstAsked = () => {};
+    const queued = new Promise<void>((r) => (firstAsked = r));
+    // The real engine, noting each of the rebuild's statements when it is answered (whichever side it asks on).
+    const noting = (q: QueryEngine): QueryEngine => ({
+      query: (sql) => {
+        const run = q.query(sql);
+        void asked(order, 'rebuild statement', run).catch(() => undefined);
+        firstAsked();
+        return run;
+      },
+      queryWithColumns: (sql) => q.queryWithColumns(sql),
+      close: async () => undefined,
+    });
+    const keeper = new TotalsKeeper({ ...noting(lake.engine), withPriority: (p) => noting(lake.engine.withPriority(p)) });
+    // Something holds the engine when the rebuild asks its first statement, then the dashboard asks.
+    const holding = asked(order, 'holding', lake.engine.withPriority('background').query('SELECT count(*) FROM donation, range(200000)'));
+    const rebuilt = keeper.rebuild();
+    await queued;
+    const dashboard = asked(order, 'dashboard', lake.engine.query('SELECT count(*) AS n FROM recon_journey'));
+    await Promise.all([holding, rebuilt, dashboard]);
+    expect(order.slice(0, 3)).toEqual(['holding', 'rebuild statement', 'dashboard']);
     await keeper.stop();
   });
 });
