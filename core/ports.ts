@@ -195,11 +195,34 @@ export interface QueryEngine {
   queryWithColumns(sql: string): Promise<QueryResult>;
   close(): Promise<void>;
   /**
+   * query's result column by column, with no object per row: `columns[i][r]` is what row r's `names[i]` is in
+   * query's rows. For reads of millions of rows (the live totals' rebuild); optional, so callers use
+   * queryColumns(engine, sql), which falls back to query's rows where an engine has none (Athena).
+   */
+  queryColumns?(sql: string): Promise<ColumnarResult>;
+  /**
    * The same engine with its queries' turns at `priority`, where queries take turns (DuckDB embedded): someone
    * waiting first (a command, the live totals' rebuild), then background work (the drift check), then idle work (the
    * dashboard's next answer while its last is served). Absent where queries run side by side (Athena).
    */
   withPriority?(priority: QueryPriority): QueryEngine;
+}
+
+/** A query's rows column by column (QueryEngine.queryColumns). */
+export interface ColumnarResult {
+  /** The column names, as query's rows are keyed (deduplicated: `a`, `a_1`). */
+  names: string[];
+  /** One array per name, each `rowCount` long, holding the values query's rows would. */
+  columns: unknown[][];
+  rowCount: number;
+}
+
+/** `sql`'s rows column by column: the engine's own way where it has one, else query's rows taken apart. */
+export async function queryColumns(query: QueryEngine, sql: string): Promise<ColumnarResult> {
+  if (query.queryColumns) return query.queryColumns(sql);
+  const rows = await query.query(sql);
+  const names = rows[0] ? Object.keys(rows[0]) : [];
+  return { names, columns: names.map((n) => rows.map((r) => r[n])), rowCount: rows.length };
 }
 
 /** Whose query it is: someone waits for it (the default), work nobody waits on, work that can wait for that too. */

@@ -1,6 +1,6 @@
 // The SQL side of the live totals: the rebuild on start, and the periodic drift check against the view
 // `totals_by_box` (issue #9), the one definition finance reports use.
-import type { OpsEvent, QueryEngine, Row } from '../core/ports.js';
+import { queryColumns, type ColumnarResult, type OpsEvent, type QueryEngine, type Row } from '../core/ports.js';
 import { type LiveTotals, type TotalsCell } from './live-totals.js';
 
 const rebuildSql = (time: (column: string) => string, from = 'donation', h = '') => `SELECT ${h}donation_id, ${h}channel, ${h}campaign, ${h}cta,
@@ -27,6 +27,10 @@ const tiesSql = (current: string) =>
  * as epoch milliseconds: millions of rows are read on start, and numbers cost far less than ISO strings.
  */
 export const REBUILD_SQL = rebuildSql((c) => `epoch_ms(${c})`);
+
+/** REBUILD_SQL's columns with few distinct values, which the rebuild's pages carry as one number (rebuildTotals). */
+const KEYED = ['channel', 'campaign', 'cta', 'currency', 'status'];
+const UNKEYED = ['donation_id', 'amount_minor', 'occurred_at', '_id', '_changed_at', '_received_at', '_received_seq'];
 
 /**
  * The same rows in the SQL both engines speak (Athena has no epoch_ms): times as the engine gives them, ISO text,
@@ -63,17 +67,38 @@ export function arrivalOf(row: Row): number {
 
 const VIEW_SQL = 'SELECT box_start, channel, campaign, cta, currency, pledges, amount_minor FROM totals_by_box';
 
-/** As landed rows: applying is order-free, so rows the aggregate took meanwhile are kept. */
-function apply(totals: LiveTotals, rows: readonly Row[]): void {
-  totals.apply({ contract: 'donation', version: 0, rows: rows as Record<string, string | number | null>[] });
+/** `sql`'s rows into the aggregate, column by column (no object per row); applying is order-free, so rows landed meanwhile are kept. */
+async function applyQuery(totals: LiveTotals, query: QueryEngine, sql: string): Promise<number> {
+  const page = await queryColumns(query, sql);
+  totals.applyColumns(page);
+  return page.rowCount;
+}
+
+/** A column of a columnar result by name (empty when it has none: no rows from an engine without queryColumns). */
+function column(result: ColumnarResult, name: string): unknown[] {
+  return result.columns[result.names.indexOf(name)] ?? [];
+}
+
+export interface RebuildOptions {
+  /** Rows read per page (200,000). */
+  pageRows?: number;
+  /**
+   * Stops the rebuild between statements (the hub stopping): it rejects with the signal's reason after the
+   * statement running, the temporary table dropped, rather than reading the pages left (minutes on a big lake).
+   */
+  signal?: AbortSignal;
 }
 
 /**
  * Load the lake's current donations into the aggregate (which may already hold newer rows), a page at a time:
- * the view is evaluated once into a temporary table, so millions of rows never sit in memory as objects at
- * once. An engine without temporary tables gets one query.
+ * the view is evaluated once into a temporary table, so millions of rows never sit in memory at once. Pages
+ * are read column by column (QueryEngine.queryColumns: at 1,000,000 donations the rebuild took 13 s with a
+ * JavaScript object per row, most of it making those objects). An engine without temporary tables gets one query.
  */
-export async function rebuildTotals(totals: LiveTotals, query: QueryEngine, pageRows = 200_000): Promise<number> {
+export async function rebuildTotals(totals: LiveTotals, query: QueryEngine, opts: RebuildOptions | number = {}): Promise<number> {
+  const { pageRows = 200_000, signal } = typeof opts === 'number' ? { pageRows: opts } : opts;
+  const go = () => signal?.throwIfAborted();
+  go();
   // as_of: when the newest version entered the totals, superseded ones included, as the hub before the restart
   // counted it (LiveTotals #arrived); the current rows alone would put it back to their own arrivals.
   const now = Date.now();
@@ -81,28 +106,59 @@ export async function rebuildTotals(totals: LiveTotals, query: QueryEngine, page
     const t = arrivalOf(row);
     if (Number.isFinite(t)) totals.arrivedAt(t, now);
   }
+  go();
   const table = '_puddle_totals_rebuild';
   try {
     await query.query(`CREATE OR REPLACE TEMP TABLE ${table} AS ${REBUILD_SQL}`);
   } catch {
-    const rows = await query.query(REBUILD_SQL);
-    apply(totals, rows);
-    apply(totals, await query.query(tiesSql(`(${REBUILD_SQL})`)));
-    return rows.length;
+    go();
+    const n = await applyQuery(totals, query, REBUILD_SQL);
+    go();
+    await applyQuery(totals, query, tiesSql(`(${REBUILD_SQL})`));
+    return n;
   }
   let n = 0;
   try {
+    go();
+    // The few distinct (channel, campaign, cta, currency, status) of the rows, numbered: each page carries the
+    // number, not five strings per row, and the strings are made once (text from DuckDB is the costly part).
+    const keys = `${table}_keys`;
+    await query.query(`CREATE OR REPLACE TEMP TABLE ${keys} AS SELECT row_number() OVER () AS k, * FROM (SELECT DISTINCT ${KEYED.join(', ')} FROM ${table})`);
+    const dict = await queryColumns(query, `SELECT * FROM ${keys}`);
+    const at = new Map<number, number>();
+    column(dict, 'k').forEach((k, i) => at.set(Number(k), i));
+    const same = KEYED.map((c) => `t.${c} IS NOT DISTINCT FROM k.${c}`).join(' AND ');
+    go();
     const [top] = await query.query(`SELECT coalesce(max(rowid) + 1, 0) AS n FROM ${table}`);
     const end = Number(top?.n ?? 0);
     for (let from = 0; from < end; from += pageRows) {
+      go();
       // A range of row ids, not LIMIT/OFFSET: each page is a slice of the table, never a sort of all of it.
-      const rows = await query.query(`SELECT * FROM ${table} WHERE rowid >= ${from} AND rowid < ${from + pageRows}`);
-      apply(totals, rows);
-      n += rows.length;
+      const page = await queryColumns(
+        query,
+        `SELECT ${UNKEYED.map((c) => `t.${c}`).join(', ')}, k.k FROM ${table} AS t JOIN ${keys} AS k ON ${same} WHERE t.rowid >= ${from} AND t.rowid < ${from + pageRows}`,
+      );
+      const entry = column(page, 'k').map((k) => at.get(Number(k))!);
+      totals.applyColumns({
+        names: [...UNKEYED, ...KEYED],
+        columns: [
+          ...UNKEYED.map((c) => column(page, c)),
+          ...KEYED.map((c) => {
+            const values = column(dict, c);
+            return entry.map((i) => values[i]);
+          }),
+        ],
+        rowCount: page.rowCount,
+      });
+      n += page.rowCount;
     }
-    apply(totals, await query.query(tiesSql(table)));
+    // Every row has its entry (IS NOT DISTINCT FROM matches nulls too): a row lost here would be a wrong total.
+    if (n !== end) throw new Error(`the live totals' rebuild read ${n} of ${end} rows`);
+    go();
+    await applyQuery(totals, query, tiesSql(table));
   } finally {
     await query.query(`DROP TABLE IF EXISTS ${table}`);
+    await query.query(`DROP TABLE IF EXISTS ${table}_keys`);
   }
   return n;
 }

@@ -23,14 +23,14 @@ import path from 'node:path';
 
 import type { DuckDBInstance, DuckDBConnection } from '@duckdb/node-api';
 
-import type { Catalog, CatalogFile, ObjectStore, QueryEngine, QueryPriority, QueryResult, Row } from '../../core/ports.js';
+import type { Catalog, CatalogFile, ColumnarResult, ObjectStore, QueryEngine, QueryPriority, QueryResult, Row } from '../../core/ports.js';
 import { createDuckDb } from '../../puddles/duckdb.js';
 import { ClosedError } from '../../core/errors.js';
 import { lakeFileError, recogniseLakeFileError } from '../../puddles/lake-file-error.js';
 import { sqlIdent } from '../../puddles/sql-text.js';
 import { namedViews } from '../../puddles/named-views.js';
 import { currentViews, fileViews, type ViewDef } from '../../puddles/views.js';
-import { readerResult } from './duckdb-json.js';
+import { columnarResult, readerResult } from './duckdb-json.js';
 import { refuseWrites, runReadOnly } from './read-only-sql.js';
 
 /** A catalog that can say cheaply whether anything changed (SqliteCatalog does). */
@@ -139,6 +139,10 @@ export class DuckDbQueryEngine implements QueryEngine {
     return this.#run(sql, 'interactive');
   }
 
+  queryColumns(sql: string): Promise<ColumnarResult> {
+    return this.#columns(sql, 'interactive');
+  }
+
   /**
    * This engine with its queries' turns at `priority` (see the top of this file): `background` for work nobody
    * waits on, `idle` for work that can wait for that too. Same connection, views and temporary tables.
@@ -147,7 +151,12 @@ export class DuckDbQueryEngine implements QueryEngine {
     if (priority === 'interactive') return this;
     let side = this.#sides.get(priority);
     if (!side) {
-      side = { query: async (sql) => (await this.#run(sql, priority)).rows, queryWithColumns: (sql) => this.#run(sql, priority), close: () => this.close() };
+      side = {
+        query: async (sql) => (await this.#run(sql, priority)).rows,
+        queryWithColumns: (sql) => this.#run(sql, priority),
+        queryColumns: (sql) => this.#columns(sql, priority),
+        close: () => this.close(),
+      };
       this.#sides.set(priority, side);
     }
     return side;
@@ -158,6 +167,10 @@ export class DuckDbQueryEngine implements QueryEngine {
       const conn = await this.#connWithViews(sql);
       return readerResult(await conn.runAndReadAll(sql));
     }, priority);
+  }
+
+  #columns(sql: string, priority: QueryPriority): Promise<ColumnarResult> {
+    return this.#exclusive(async () => columnarResult(await (await this.#connWithViews(sql)).run(sql)), priority);
   }
 
   /**

@@ -47,6 +47,24 @@ describe('DuckDbQueryEngine', () => {
     ]);
   });
 
+  it('gives the same values column by column (queryColumns) as row by row, over several chunks', async () => {
+    // 5,000 rows: three of DuckDB's chunks. Text, numbers, a BIGINT past 2^53, NULLs, dates, times, decimals, lists.
+    const sql = `SELECT 'v' || i AS s, CASE WHEN i % 7 = 0 THEN NULL ELSE i::BIGINT * 1000 END AS big,
+              CASE WHEN i = 4999 THEN 9007199254740993::BIGINT END AS unsafe, i::INTEGER AS n, i / 3 AS f, i % 2 = 0 AS b,
+              DATE '2026-11-29' + (i % 40)::INTEGER AS d, TIMESTAMP '2026-11-29 20:15:00.123' + to_seconds(i) AS t,
+              (i / 100)::DECIMAL(10,2) AS dec, [i::BIGINT] AS list, repeat('x', i % 30) AS long, 1 AS s
+       FROM range(5000) r(i)`;
+    const { columns: names, rows } = await lake.engine.queryWithColumns(sql);
+    const got = await lake.engine.queryColumns(sql);
+    expect(got.names).toEqual(names);
+    expect(got.rowCount).toBe(5000);
+    expect(got.columns.map((c) => c.length)).toEqual(names.map(() => 5000));
+    expect(rows.map((_, r) => Object.fromEntries(names.map((n, c) => [n, got.columns[c]![r]])))).toEqual(rows);
+    expect(got.columns[names.indexOf('unsafe')]![4999]).toBe('9007199254740993');
+    // With no rows: the names all the same.
+    expect(await lake.engine.withPriority('background').queryColumns!(`${sql} LIMIT 0`)).toEqual({ names, columns: names.map(() => []), rowCount: 0 });
+  });
+
   it('names the columns of a result, in its order, with rows or none', async () => {
     // No rows: the names come from the result, not from rows; a view over an empty lake has its contract's.
     expect(await lake.engine.queryWithColumns(`SELECT 2 AS b, 'x' AS "1" WHERE false`)).toEqual({ columns: ['b', '1'], types: ['INTEGER', 'VARCHAR'], rows: [] });
