@@ -158,6 +158,8 @@ export interface HubOptions {
   totalsInBackground?: boolean;
   /** Time between attempts to rebuild the live totals while it fails (default 30 s). */
   totalsRetryMs?: number;
+  /** Rows per page of the live totals' rebuild (default 200,000; tests make it small to stop one midway). */
+  totalsPageRows?: number;
   /** The limit on unknown keys per client address (tests make it small; core/http/auth-failures.ts). */
   authFailures?: AuthFailuresOptions;
   /** Landing threads' settings (tests make landing slow to see a backlog). */
@@ -220,7 +222,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   // and never shown: the operator's keys stay the operator's.
   const websiteKey = wanted.length ? randomBytes(24).toString('hex') : null;
   const keys = createKeyRing({ producer: config.apiKeys, hubProducer: websiteKey ? [websiteKey] : [], read: config.readKeys ?? [], tv: config.tvKeys ?? [], feeds: config.feedKeys ?? [] });
-  const keeper = new TotalsKeeper(runtime.query);
+  const keeper = new TotalsKeeper(runtime.query, undefined, { pageRows: opts.totalsPageRows });
   const feedLog = new SqliteFeedLog(join(config.home, 'feeds.db'));
   const feeds = new FeedWriter(feedLog);
   const webhooks = new WebhookFreshness();
@@ -342,8 +344,9 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     clearInterval(lagWatch);
     await stopStep('landing', () => landing.stop(drainMs));
     await stopStep('live totals', async () => {
-      await rebuilding;
+      // Stop first: a rebuild running ends after its current statement (before 2026-12-03 this waited for it all).
       await keeper.stop();
+      await rebuilding;
     });
     await seeding;
     feedLog.close();
@@ -437,6 +440,9 @@ async function openHub(opts: HubOptions): Promise<Hub> {
       };
     },
     async stop(drainMs = 10_000) {
+      // The live totals' rebuild ends after the statement it is on: it would otherwise read on while the steps
+      // below run (landing drains for up to drainMs), and its step waits for it (stopLanding).
+      void keeper.stop().catch(() => undefined);
       await stopStep('scheduled syncs', async () => scheduler?.stop());
       await stopStep('webhook re-reads', () => refetcher.stop());
       await stopStep('bank drop folder', () => inbox.stop());
