@@ -141,8 +141,9 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 
 async function lake(n: number): Promise<{ home: string; catalog: SqliteCatalog }> {
   const home = mkdtempSync(join(tmpdir(), 'puddle-totals-bench-'));
-  const files = await timed(`write ${n.toLocaleString('en-GB')} donations as Parquet`, () => writeDonations(home, n));
+  // The catalog first: a new catalog over a lake that already holds Parquet files is refused (catalog-file.ts).
   const catalog = new SqliteCatalog(join(home, 'catalog.db'));
+  const files = await timed(`write ${n.toLocaleString('en-GB')} donations as Parquet`, () => writeDonations(home, n));
   await catalog.addFiles(files);
   return { home, catalog };
 }
