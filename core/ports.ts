@@ -197,9 +197,11 @@ export interface QueryEngine {
   /**
    * query's result column by column, with no object per row: `columns[i][r]` is what row r's `names[i]` is in
    * query's rows. For reads of millions of rows (the live totals' rebuild); optional, so callers use
-   * queryColumns(engine, sql), which falls back to query's rows where an engine has none (Athena).
+   * queryColumns(engine, sql), which falls back to query's rows where an engine has none (Athena). `signal`:
+   * aborted before the statement's turn, it never runs; aborted while it runs, DuckDB interrupts it (either way
+   * the promise rejects), and the engine's next statement runs as usual.
    */
-  queryColumns?(sql: string): Promise<ColumnarResult>;
+  queryColumns?(sql: string, opts?: QueryOptions): Promise<ColumnarResult>;
   /**
    * The same engine with its queries' turns at `priority`, where queries take turns (DuckDB embedded): someone
    * waiting first (a command, the live totals' rebuild), then background work (the drift check), then idle work (the
@@ -217,9 +219,18 @@ export interface ColumnarResult {
   rowCount: number;
 }
 
-/** `sql`'s rows column by column: the engine's own way where it has one, else query's rows taken apart. */
-export async function queryColumns(query: QueryEngine, sql: string): Promise<ColumnarResult> {
-  if (query.queryColumns) return query.queryColumns(sql);
+export interface QueryOptions {
+  /** Stops the statement: it is not started, or is interrupted where the engine can (DuckDB). */
+  signal?: AbortSignal;
+}
+
+/**
+ * `sql`'s rows column by column: the engine's own way where it has one, else query's rows taken apart (the
+ * signal then only keeps a statement from starting).
+ */
+export async function queryColumns(query: QueryEngine, sql: string, opts: QueryOptions = {}): Promise<ColumnarResult> {
+  if (query.queryColumns) return query.queryColumns(sql, opts);
+  opts.signal?.throwIfAborted();
   const rows = await query.query(sql);
   const names = rows[0] ? Object.keys(rows[0]) : [];
   return { names, columns: names.map((n) => rows.map((r) => r[n])), rowCount: rows.length };

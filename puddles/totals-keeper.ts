@@ -31,7 +31,7 @@ export class TotalsKeeper {
 
   readonly #events: OpsEvents;
   readonly #pageRows: number | undefined;
-  /** Aborted by stop: the rebuild then ends after the statement running (rebuildTotals' signal). */
+  /** Aborted by stop: the rebuild's statement running is interrupted and none follows (rebuildTotals' signal). */
   #abort = new AbortController();
 
   constructor(query: QueryEngine, events: OpsEvents = logOpsEvents, opts: { pageRows?: number } = {}) {
@@ -156,9 +156,9 @@ export class TotalsKeeper {
   }
 
   /**
-   * Stop: a rebuild running ends after the statement it is on (a page of 200,000 rows, or the temporary table's
-   * creation), not after the pages left. Until 2026-12-03 stop waited for the whole rebuild: Ctrl-C on a hub
-   * rebuilding over 10,000,000 donations took 105 s.
+   * Stop: a rebuild running ends at once, its statement interrupted (DuckDB; where the engine cannot, after it),
+   * not after the pages left. Until 2026-12-03 stop waited for the whole rebuild: Ctrl-C on a hub rebuilding
+   * over 10,000,000 donations took 105 s.
    */
   async stop(): Promise<void> {
     this.#stopped = true;

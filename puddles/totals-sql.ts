@@ -67,13 +67,6 @@ export function arrivalOf(row: Row): number {
 
 const VIEW_SQL = 'SELECT box_start, channel, campaign, cta, currency, pledges, amount_minor FROM totals_by_box';
 
-/** `sql`'s rows into the aggregate, column by column (no object per row); applying is order-free, so rows landed meanwhile are kept. */
-async function applyQuery(totals: LiveTotals, query: QueryEngine, sql: string): Promise<number> {
-  const page = await queryColumns(query, sql);
-  totals.applyColumns(page);
-  return page.rowCount;
-}
-
 /** A column of a columnar result by name (empty when it has none: no rows from an engine without queryColumns). */
 function column(result: ColumnarResult, name: string): unknown[] {
   return result.columns[result.names.indexOf(name)] ?? [];
@@ -83,8 +76,8 @@ export interface RebuildOptions {
   /** Rows read per page (200,000). */
   pageRows?: number;
   /**
-   * Stops the rebuild between statements (the hub stopping): it rejects with the signal's reason after the
-   * statement running, the temporary table dropped, rather than reading the pages left (minutes on a big lake).
+   * Stops the rebuild (the hub stopping): the statement running is interrupted where the engine can (DuckDB),
+   * none is started after, the temporary tables are dropped, and it rejects with the signal's reason.
    */
   signal?: AbortSignal;
 }
@@ -97,45 +90,56 @@ export interface RebuildOptions {
  */
 export async function rebuildTotals(totals: LiveTotals, query: QueryEngine, opts: RebuildOptions | number = {}): Promise<number> {
   const { pageRows = 200_000, signal } = typeof opts === 'number' ? { pageRows: opts } : opts;
-  const go = () => signal?.throwIfAborted();
-  go();
+  try {
+    return await rebuild(totals, query, pageRows, signal);
+  } catch (err) {
+    // An interrupted statement's own error: the reason is the stop.
+    signal?.throwIfAborted();
+    throw err;
+  }
+}
+
+async function rebuild(totals: LiveTotals, query: QueryEngine, pageRows: number, signal: AbortSignal | undefined): Promise<number> {
+  const read = (sql: string) => queryColumns(query, sql, { signal });
+  /** `sql`'s rows into the aggregate (no object per row); applying is order-free, so rows landed meanwhile are kept. */
+  const apply = async (sql: string) => {
+    const page = await read(sql);
+    totals.applyColumns(page);
+    return page.rowCount;
+  };
   // as_of: when the newest version entered the totals, superseded ones included, as the hub before the restart
   // counted it (LiveTotals #arrived); the current rows alone would put it back to their own arrivals.
   const now = Date.now();
-  for (const row of await query.query(`SELECT epoch_ms(CAST(ahead AS TIMESTAMP)) AS ahead, epoch_ms(received) AS received FROM (${ARRIVALS_SQL})`)) {
-    const t = arrivalOf(row);
+  const arrivals = await read(`SELECT epoch_ms(CAST(ahead AS TIMESTAMP)) AS ahead, epoch_ms(received) AS received FROM (${ARRIVALS_SQL})`);
+  const ahead = column(arrivals, 'ahead');
+  const received = column(arrivals, 'received');
+  for (let r = 0; r < arrivals.rowCount; r++) {
+    const t = arrivalOf({ ahead: ahead[r], received: received[r] });
     if (Number.isFinite(t)) totals.arrivedAt(t, now);
   }
-  go();
   const table = '_puddle_totals_rebuild';
   try {
-    await query.query(`CREATE OR REPLACE TEMP TABLE ${table} AS ${REBUILD_SQL}`);
+    await read(`CREATE OR REPLACE TEMP TABLE ${table} AS ${REBUILD_SQL}`);
   } catch {
-    go();
-    const n = await applyQuery(totals, query, REBUILD_SQL);
-    go();
-    await applyQuery(totals, query, tiesSql(`(${REBUILD_SQL})`));
+    signal?.throwIfAborted();
+    const n = await apply(REBUILD_SQL);
+    await apply(tiesSql(`(${REBUILD_SQL})`));
     return n;
   }
   let n = 0;
+  const keys = `${table}_keys`;
   try {
-    go();
     // The few distinct (channel, campaign, cta, currency, status) of the rows, numbered: each page carries the
     // number, not five strings per row, and the strings are made once (text from DuckDB is the costly part).
-    const keys = `${table}_keys`;
-    await query.query(`CREATE OR REPLACE TEMP TABLE ${keys} AS SELECT row_number() OVER () AS k, * FROM (SELECT DISTINCT ${KEYED.join(', ')} FROM ${table})`);
-    const dict = await queryColumns(query, `SELECT * FROM ${keys}`);
+    await read(`CREATE OR REPLACE TEMP TABLE ${keys} AS SELECT row_number() OVER () AS k, * FROM (SELECT DISTINCT ${KEYED.join(', ')} FROM ${table})`);
+    const dict = await read(`SELECT * FROM ${keys}`);
     const at = new Map<number, number>();
     column(dict, 'k').forEach((k, i) => at.set(Number(k), i));
     const same = KEYED.map((c) => `t.${c} IS NOT DISTINCT FROM k.${c}`).join(' AND ');
-    go();
-    const [top] = await query.query(`SELECT coalesce(max(rowid) + 1, 0) AS n FROM ${table}`);
-    const end = Number(top?.n ?? 0);
+    const end = Number(column(await read(`SELECT coalesce(max(rowid) + 1, 0) AS n FROM ${table}`), 'n')[0] ?? 0);
     for (let from = 0; from < end; from += pageRows) {
-      go();
       // A range of row ids, not LIMIT/OFFSET: each page is a slice of the table, never a sort of all of it.
-      const page = await queryColumns(
-        query,
+      const page = await read(
         `SELECT ${UNKEYED.map((c) => `t.${c}`).join(', ')}, k.k FROM ${table} AS t JOIN ${keys} AS k ON ${same} WHERE t.rowid >= ${from} AND t.rowid < ${from + pageRows}`,
       );
       const entry = column(page, 'k').map((k) => at.get(Number(k))!);
@@ -154,11 +158,11 @@ export async function rebuildTotals(totals: LiveTotals, query: QueryEngine, opts
     }
     // Every row has its entry (IS NOT DISTINCT FROM matches nulls too): a row lost here would be a wrong total.
     if (n !== end) throw new Error(`the live totals' rebuild read ${n} of ${end} rows`);
-    go();
-    await applyQuery(totals, query, tiesSql(table));
+    await apply(tiesSql(table));
   } finally {
+    // Without the signal: they run when stopping too.
     await query.query(`DROP TABLE IF EXISTS ${table}`);
-    await query.query(`DROP TABLE IF EXISTS ${table}_keys`);
+    await query.query(`DROP TABLE IF EXISTS ${keys}`);
   }
   return n;
 }

@@ -23,7 +23,7 @@ import path from 'node:path';
 
 import type { DuckDBInstance, DuckDBConnection } from '@duckdb/node-api';
 
-import type { Catalog, CatalogFile, ColumnarResult, ObjectStore, QueryEngine, QueryPriority, QueryResult, Row } from '../../core/ports.js';
+import type { Catalog, CatalogFile, ColumnarResult, ObjectStore, QueryEngine, QueryOptions, QueryPriority, QueryResult, Row } from '../../core/ports.js';
 import { createDuckDb } from '../../puddles/duckdb.js';
 import { ClosedError } from '../../core/errors.js';
 import { lakeFileError, recogniseLakeFileError } from '../../puddles/lake-file-error.js';
@@ -139,8 +139,8 @@ export class DuckDbQueryEngine implements QueryEngine {
     return this.#run(sql, 'interactive');
   }
 
-  queryColumns(sql: string): Promise<ColumnarResult> {
-    return this.#columns(sql, 'interactive');
+  queryColumns(sql: string, opts: QueryOptions = {}): Promise<ColumnarResult> {
+    return this.#columns(sql, 'interactive', opts.signal);
   }
 
   /**
@@ -154,7 +154,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       side = {
         query: async (sql) => (await this.#run(sql, priority)).rows,
         queryWithColumns: (sql) => this.#run(sql, priority),
-        queryColumns: (sql) => this.#columns(sql, priority),
+        queryColumns: (sql, opts) => this.#columns(sql, priority, opts?.signal),
         close: () => this.close(),
       };
       this.#sides.set(priority, side);
@@ -169,8 +169,24 @@ export class DuckDbQueryEngine implements QueryEngine {
     }, priority);
   }
 
-  #columns(sql: string, priority: QueryPriority): Promise<ColumnarResult> {
-    return this.#exclusive(async () => columnarResult(await (await this.#connWithViews(sql)).run(sql)), priority);
+  /**
+   * queryColumns. Its signal interrupts the statement (connection.interrupt) only during its own turn, once the
+   * views it reads exist, so no other statement is ever interrupted: an interrupt arriving after the statement
+   * ended, before its turn passes on, finds the connection idle, and DuckDB does not carry it to the next one.
+   */
+  #columns(sql: string, priority: QueryPriority, signal?: AbortSignal): Promise<ColumnarResult> {
+    return this.#exclusive(async () => {
+      signal?.throwIfAborted();
+      const conn = await this.#connWithViews(sql);
+      signal?.throwIfAborted();
+      const interrupt = () => conn.interrupt();
+      signal?.addEventListener('abort', interrupt, { once: true });
+      try {
+        return await columnarResult(await conn.run(sql));
+      } finally {
+        signal?.removeEventListener('abort', interrupt);
+      }
+    }, priority);
   }
 
   /**

@@ -344,7 +344,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     clearInterval(lagWatch);
     await stopStep('landing', () => landing.stop(drainMs));
     await stopStep('live totals', async () => {
-      // Stop first: a rebuild running ends after its current statement (before 2026-12-03 this waited for it all).
+      // Stop first: a rebuild running ends at once (before 2026-12-03 this waited for all of it).
       await keeper.stop();
       await rebuilding;
     });
@@ -440,7 +440,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
       };
     },
     async stop(drainMs = 10_000) {
-      // The live totals' rebuild ends after the statement it is on: it would otherwise read on while the steps
+      // The live totals' rebuild ends at once, its statement interrupted: it would otherwise read on while the steps
       // below run (landing drains for up to drainMs), and its step waits for it (stopLanding).
       void keeper.stop().catch(() => undefined);
       await stopStep('scheduled syncs', async () => scheduler?.stop());

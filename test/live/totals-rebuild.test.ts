@@ -85,6 +85,30 @@ describe('rebuild of the live totals', () => {
     expect(whole.donations).toBe(2000);
   });
 
+  it('takes a statement interrupted by the stop for the stop, not for a failure', async () => {
+    await lake.catalog.addFiles(await writeDonations(lake.dir, 500));
+    let stopping: Promise<void> | undefined;
+    // The real engine, but the second page's statement is interrupted as the keeper stops (DuckDB's own error).
+    let pages = 0;
+    const engine: QueryEngine = {
+      query: (sql) => lake.engine.query(sql),
+      queryWithColumns: (sql) => lake.engine.queryWithColumns(sql),
+      queryColumns: (sql, opts) => {
+        if (!/WHERE t\.rowid >=/.test(sql) || ++pages < 2) return lake.engine.queryColumns(sql, opts);
+        stopping = keeper.stop();
+        return Promise.reject(new Error('INTERRUPT Error: Interrupted!'));
+      },
+      close: async () => undefined,
+    };
+    const keeper = new TotalsKeeper(engine, undefined, { pageRows: 100 });
+    await keeper.start(3_600_000);
+    await stopping;
+    expect(pages).toBe(2);
+    expect(keeper.ready).toBe(false);
+    expect(keeper.rebuildFailing()).toBeNull();
+    expect(await tempTables(lake.engine)).toBe(0);
+  });
+
   it('is left unfinished when the hub stops mid-rebuild', async () => {
     const home = await mkdtemp(path.join(tmpdir(), 'puddle-rebuild-stop-'));
     try {

@@ -65,6 +65,26 @@ describe('DuckDbQueryEngine', () => {
     expect(await lake.engine.withPriority('background').queryColumns!(`${sql} LIMIT 0`)).toEqual({ names, columns: names.map(() => []), rowCount: 0 });
   });
 
+  it('interrupts a statement whose signal aborts while it runs, and runs the next as usual', async () => {
+    const stop = new AbortController();
+    const cpu = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    };
+    const before = cpu();
+    // Hours of work: still running whenever it is stopped.
+    const running = lake.engine.queryColumns('SELECT count(*) AS n FROM range(10000000000000) r(i) WHERE hash(i) = 0', { signal: stop.signal });
+    const outcome = running.then(() => 'finished', (err: unknown) => String(err));
+    // Running: DuckDB's threads (this process's CPU time) have worked on it.
+    while (cpu() - before < 0.5) await new Promise((r) => setTimeout(r, 20));
+    stop.abort(new Error('stopped'));
+    expect(await outcome).toMatch(/interrupt/i);
+    expect(await lake.engine.query('SELECT 42 AS x')).toEqual([{ x: 42 }]);
+    // Aborted before its turn: never started.
+    await expect(lake.engine.withPriority('background').queryColumns!('SELECT 1', { signal: stop.signal })).rejects.toThrow('stopped');
+    expect((await lake.engine.queryColumns('SELECT 1 AS one')).columns).toEqual([[1]]);
+  }, 120_000);
+
   it('names the columns of a result, in its order, with rows or none', async () => {
     // No rows: the names come from the result, not from rows; a view over an empty lake has its contract's.
     expect(await lake.engine.queryWithColumns(`SELECT 2 AS b, 'x' AS "1" WHERE false`)).toEqual({ columns: ['b', '1'], types: ['INTEGER', 'VARCHAR'], rows: [] });
