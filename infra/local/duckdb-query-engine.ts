@@ -15,7 +15,8 @@
 // (CREATE OR REPLACE VIEW as files land, which each query triggers): every rebuild would need wrapping in a
 // transaction, and on a 2-core box the two queries would share the cores anyway; interrupting a running
 // statement would let a busy dashboard starve the drift check. Lower kinds are not starved either: after
-// MAX_AHEAD turns of a higher kind in a row while a lower one waits, the lower goes.
+// MAX_AHEAD turns of a higher kind in a row while a lower one waits, the lower goes. The one interrupt is a
+// statement's own caller giving up (queryColumns' signal: the live totals' rebuild when the hub stops).
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
