@@ -1,6 +1,10 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classifyStripeError } from '../connectors/stripe/client.js';
 import { loadBookmark } from '../core/engine/bookmark.js';
+import { RetriableError } from '../core/errors.js';
 import { stripeHarness, type StripeHarness } from './support/stripe-harness.js';
 
 // What a page in the way (a proxy, a load balancer, a maintenance page) does to a Stripe run, through the real SDK:
@@ -66,5 +70,21 @@ describe('Stripe connector on answers that are not Stripe\'s', () => {
     });
     const [run] = await h.sync({ streams: ['customers'] }, { apiBase });
     expect(run).toMatchObject({ outcome: 'succeeded', rateLimited: 2, retries: 2 });
+  });
+
+  it('names what a connection failure was: refused, or no answer within the timeout', async () => {
+    // A port nothing listens on: taken, then let go.
+    const closed = createNetServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((r) => closed.close(r));
+    const [run] = await h.sync({ streams: ['customers'] }, { apiBase: `http://127.0.0.1:${port}` });
+    // Until 2026-12-03: "stripe: no response StripeConnectionError (connection failed)", whatever had failed.
+    expect(run).toMatchObject({ outcome: 'failed', retries: 4 });
+    expect(run!.error).toBe(`stripe: network error (connect ECONNREFUSED 127.0.0.1:${port})`);
+
+    const late = classifyStripeError(new Stripe.errors.StripeConnectionError({ message: 'Request aborted due to timeout being reached (30000ms)' }));
+    expect(late).toBeInstanceOf(RetriableError);
+    expect(late.message).toBe('stripe: no answer within 30 s (the request timeout)');
   });
 });

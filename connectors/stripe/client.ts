@@ -64,6 +64,20 @@ function objectsOnly(inner: Stripe.HttpClient): Stripe.HttpClient {
   } as Stripe.HttpClient;
 }
 
+/**
+ * A connection error in the words of what failed: the SDK's timeout (`no answer within 30 s`), or the socket's
+ * error (`connect ECONNREFUSED 127.0.0.1:443`, `getaddrinfo ENOTFOUND api.stripe.example`), a URL's user and
+ * password taken out should one carry them (a proxy's), and never longer than a line.
+ */
+function connectionFailure(err: InstanceType<typeof Stripe.errors.StripeError>): string {
+  const timedOut = /^Request aborted due to timeout being reached \((\d+)ms\)/.exec(err.message);
+  if (timedOut) return `stripe: no answer within ${Number(timedOut[1]) / 1000} s (the request timeout)`;
+  const detail = err.detail as { message?: unknown; code?: unknown } | string | undefined;
+  const cause = typeof detail === 'object' && detail !== null ? (typeof detail.message === 'string' && detail.message) || (typeof detail.code === 'string' && detail.code) || '' : '';
+  const said = cause.replace(/\/\/[^/@\s]*@/g, '//').replace(/\s+/g, ' ').slice(0, 200);
+  return `stripe: network error (${said || 'connection failed'})`;
+}
+
 /** Stripe's errors as the engine's kinds. Messages name status and code only: never the key. */
 export function classifyStripeError(err: unknown): Error {
   if (err instanceof Stripe.errors.StripeError) {
@@ -77,7 +91,9 @@ export function classifyStripeError(err: unknown): Error {
     const headers = (err.headers ?? {}) as Record<string, string | undefined>;
     const what = `stripe: ${status ?? 'no response'} ${err.code ?? err.type}`;
     if (err instanceof Stripe.errors.StripeConnectionError || status === undefined) {
-      return new RetriableError(`${what} (connection failed)`);
+      // Say what failed: until 2026-12-03 every such error read `no response StripeConnectionError (connection
+      // failed)`, whether the name did not resolve, the port refused, TLS failed or the answer was late.
+      return new RetriableError(connectionFailure(err), undefined, { cause: err });
     }
     // Stripe tells us outright when a retry cannot help, whatever the status.
     if (headers['stripe-should-retry'] === 'false') return new FatalError(`${what} (Stripe-Should-Retry: false)`);
