@@ -109,6 +109,11 @@ describe('Braintree connector on provider garbage', () => {
     expect(classifyBraintreeError(unexpected('Unexpected HTTP response: 408'))).toBeInstanceOf(RetriableError);
     expect(classifyBraintreeError(unexpected('some body that is not XML'))).toBeInstanceOf(RetriableError);
     expect(classifyBraintreeError(Object.assign(new Error('x'), { type: 'authenticationError' }))).toBeInstanceOf(AuthError);
+    // Named by status and words, not the SDK's type name (until 2026-12-03 `braintree: serverError`).
+    const typed = (type: string) => classifyBraintreeError(Object.assign(new Error('x'), { type })) as RetriableError;
+    expect(['serverError', 'serviceUnavailableError', 'gatewayTimeoutError', 'requestTimeoutError'].map((t) => [typed(t).message, typed(t).status])).toEqual([
+      ['braintree: 500 server error', 500], ['braintree: 503 service unavailable', 503], ['braintree: 504 gateway timeout', 504], ['braintree: 408 request timeout', 408],
+    ]);
   });
 
   it('names a connection refused a retriable network error (the SDK types it unexpectedError), in the run too', async () => {

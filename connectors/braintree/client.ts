@@ -73,11 +73,16 @@ export function classifyBraintreeError(err: unknown, timeoutMs = BRAINTREE_TIMEO
   switch (type) {
     case 'tooManyRequestsError':
       return new RetriableError('braintree: 429 too many requests', undefined, { status: 429 });
+    // The status and its words, as the other connectors say them: until 2026-12-03 the SDK's type name
+    // (`braintree: serverError`) was what sync_run, `puddle status` and the dashboard showed.
     case 'serverError':
+      return new RetriableError('braintree: 500 server error', undefined, { status: 500 });
     case 'serviceUnavailableError':
+      return new RetriableError('braintree: 503 service unavailable', undefined, { status: 503 });
     case 'gatewayTimeoutError':
+      return new RetriableError('braintree: 504 gateway timeout', undefined, { status: 504 });
     case 'requestTimeoutError':
-      return new RetriableError(`braintree: ${type}`);
+      return new RetriableError('braintree: 408 request timeout', undefined, { status: 408 });
     case 'authenticationError':
       return new AuthError('braintree: 401 authentication failed: check BRAINTREE_PUBLIC_KEY and BRAINTREE_PRIVATE_KEY');
     case 'authorizationError':
