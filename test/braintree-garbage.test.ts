@@ -1,3 +1,4 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadBookmark } from '../core/engine/bookmark.js';
@@ -34,6 +35,34 @@ describe('Braintree connector on provider garbage', () => {
     expect(blocked.outcome).toBe('failed');
     expect(blocked.error).toContain('not a gateway searchResults document');
     expect(await loadBookmark(h.engineRuntime.state, 'braintree', 'transactions')).toEqual(before);
+  });
+
+  it('fails a run on a page labelled JSON that is not JSON, or not the gateway\'s, saying so: never the process, never quoting it', async () => {
+    h = await braintreeHarness({ scenario: { seed: 5, donations: 20 } });
+    // A proxy in front of the gateway answering 200 with its own page, cut short: the SDK parsed a body labelled
+    // JSON with a bare JSON.parse in an event listener, which ended the process (the hub's too), printing the body.
+    const pages = ['{"error":{"message":"maintenance","contact":"bob@example.org"', '<html><body>Maintenance: write to bob@example.org</body></html>'];
+    const proxies: Server[] = [];
+    try {
+      for (const [i, body] of pages.entries()) {
+        const proxy = createHttpServer((_req, res) => {
+          res.writeHead(200, { 'content-type': i === 0 ? 'application/json' : 'text/html' });
+          res.end(body);
+        });
+        proxies.push(proxy);
+        await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+        const apiBase = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+        const runs = await h.sync({ streams: ['transactions', 'settlement_summaries'] }, { apiBase });
+        expect(byStream(runs, 'transactions')).toMatchObject({ outcome: 'failed', retries: 4 });
+        expect(byStream(runs, 'transactions').error).toBe('braintree: the answer to transaction search by created_at is not a gateway searchResults document');
+        // The summaries' call set `success` on the page's text: a TypeError quoting it, not retried.
+        const summaries = byStream(runs, 'settlement_summaries');
+        expect(summaries).toMatchObject({ outcome: 'failed', retries: 4 });
+        expect(summaries.error).toMatch(/^braintree: the answer to settlement batch summary for \d{4}-\d\d-\d\d is not a gateway settlementBatchSummary document$/);
+      }
+    } finally {
+      for (const p of proxies) await new Promise((r) => p.close(r));
+    }
   });
 
   it('quarantines a disbursed transaction with a bad amount, withholds only its day\'s payout, and goes on', async () => {
@@ -80,6 +109,11 @@ describe('Braintree connector on provider garbage', () => {
     expect(classifyBraintreeError(unexpected('Unexpected HTTP response: 408'))).toBeInstanceOf(RetriableError);
     expect(classifyBraintreeError(unexpected('some body that is not XML'))).toBeInstanceOf(RetriableError);
     expect(classifyBraintreeError(Object.assign(new Error('x'), { type: 'authenticationError' }))).toBeInstanceOf(AuthError);
+    // Named by status and words, not the SDK's type name (until 2026-12-03 `braintree: serverError`).
+    const typed = (type: string) => classifyBraintreeError(Object.assign(new Error('x'), { type })) as RetriableError;
+    expect(['serverError', 'serviceUnavailableError', 'gatewayTimeoutError', 'requestTimeoutError'].map((t) => [typed(t).message, typed(t).status])).toEqual([
+      ['braintree: 500 server error', 500], ['braintree: 503 service unavailable', 503], ['braintree: 504 gateway timeout', 504], ['braintree: 408 request timeout', 408],
+    ]);
   });
 
   it('names a connection refused a retriable network error (the SDK types it unexpectedError), in the run too', async () => {

@@ -35,6 +35,22 @@ describe('the puddle CLI, without a lake', () => {
     });
   });
 
+  it('refuses a sync whose --streams names none, or with a word after its connector, with exit code 2 before anything runs', async () => {
+    const fresh = join(home, 'never-made');
+    const sync = (args: string[]) => runPuddle(['sync', 'stripe', ...args], { PUDDLE_HOME: fresh, STRIPE_API_KEY: 'sk_test_unused', STRIPE_API_BASE: 'http://127.0.0.1:9' });
+    const [blank, commas, word] = await Promise.all([sync(['--streams', '']), sync(['--streams', ' , ']), sync(['charges'])]);
+    // Until 2026-12-03 these exited 0: the first two ran nothing and said the sync had stopped before every
+    // stream's turn, the third synced every stream (a stream meant, not given with --streams).
+    for (const r of [blank, commas]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`puddle sync: --streams names no stream: give one or more, comma separated, or leave --streams out for all of stripe's\n`);
+    }
+    expect(word.code).toBe(2);
+    expect(word.stderr).toBe('puddle sync: one connector a run, with only options after it: "charges" is not one (to choose streams: puddle sync stripe --streams a,b)\n');
+    expect(word.stdout).toBe('');
+    expect(existsSync(fresh)).toBe(false);
+  });
+
   it('refuses a report whose --as-of is before its --from (a range that can hold nothing), with exit code 2', async () => {
     const r = await puddle(['report', 'totals', '--from', '2026-11-20', '--as-of', '2026-11-19', '--fail-on-breaks']);
     expect(r.code).toBe(2);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defineConnector, defineStream, Refetcher, type ConnectorInstance, type PromptingWebhook } from '../core/engine/index.js';
 import type { Envelope } from '../core/envelope.js';
 import { FatalError, NotFoundError, RetriableError } from '../core/errors.js';
@@ -132,6 +132,32 @@ describe('Refetcher', () => {
       ['evt_5:reread:t1', 'reread.deferred', 'not_supported'],
     ]);
     expect(s.refetcher.stats()).toMatchObject({ pending: 0, succeeded: 0, notFound: 2, deferred: { provider_refused: 1, provider_unreachable: 1, not_supported: 1 } });
+  });
+
+  it('says why re-reads were left to the next sync, once for a run of them, not a line a batch', async () => {
+    s = setup();
+    await s.ready;
+    const stderr = vi.spyOn(process.stderr, 'write');
+    try {
+      // The provider refuses every read (keys rolled): a webhook every batch, as on an appeal night.
+      for (let n = 1; n <= 4; n++) {
+        s.p.faults.push(new Error('no'));
+        s.refetcher.prompt(s.hook(n), [{ connector: 'fake', stream: 'things', id: `t${n}` }]);
+        await s.refetcher.idle();
+      }
+      s.p.faults.push(new Error('flaky'), new Error('flaky'));
+      s.refetcher.prompt(s.hook(5), [{ connector: 'fake', stream: 'things', id: 't5' }]);
+      await s.refetcher.idle();
+      const warnings = stderr.mock.calls.map(([line]) => String(line)).filter((l) => l.includes('re-reads left to the next sync')).map((l) => JSON.parse(l) as unknown);
+      // Until 2026-12-03: five lines, `{"connector":"fake","stream":"things","objects":1}` each, none saying why.
+      expect(warnings).toEqual([
+        expect.objectContaining({ level: 'warn', connector: 'fake', stream: 'things', objects: 1, reason: 'provider_refused', error: 'refused' }),
+        expect.objectContaining({ level: 'warn', connector: 'fake', stream: 'things', objects: 1, reason: 'provider_unreachable', error: 'flaky' }),
+      ]);
+      expect(s.refetcher.stats()).toMatchObject({ deferred: { provider_refused: 4, provider_unreachable: 1 } });
+    } finally {
+      stderr.mockRestore();
+    }
   });
 
   it('gives a redelivered webhook with the same outcome the same audit record', async () => {

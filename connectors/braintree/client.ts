@@ -1,3 +1,6 @@
+import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import braintree from 'braintree';
 import { AuthError, FatalError, NotFoundError, RetriableError, WindowTooLargeError } from '../../core/errors.js';
 import { proxyAgent } from '../../core/http/proxy.js';
@@ -32,12 +35,33 @@ export function createBraintreeGateway(config: BraintreeConfig): braintree.Brain
   }
   // The outbound proxy from the environment, if one applies (core/http/proxy.ts); the SDK takes it as
   // `customHttpAgent`, which its types leave out.
-  const customHttpAgent = proxyAgent(config.apiBase ?? `https://${config.environment === 'production' ? 'api' : 'api.sandbox'}.braintreegateway.com`);
+  const url = config.apiBase ?? `https://${config.environment === 'production' ? 'api' : 'api.sandbox'}.braintreegateway.com`;
+  const customHttpAgent = jsonAsText(proxyAgent(url) ?? (url.startsWith('https:') ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true })));
   const gateway = new braintree.BraintreeGateway({ environment, merchantId: config.merchantId, publicKey: config.publicKey, privateKey: config.privateKey, customHttpAgent } as braintree.KeyGatewayConfig);
   // The SDK's own option: its Config sets `timeout` to 60 s whatever it is given, and every request reads it from
   // there (lib/braintree/http.js); on expiry it aborts the request with "Request timed out".
   (gateway.config as { timeout: number }).timeout = braintreeTimeoutMs(config);
   return gateway;
+}
+
+/**
+ * The SDK reads an answer labelled `application/json` with a bare `JSON.parse` in the response's `end` listener,
+ * outside any promise: a body that is not JSON (a proxy's or a load balancer's error page, cut short) threw out
+ * of the event loop and ended the process, a running hub with it, printing the body (which may hold a
+ * supporter's details) on stderr. The gateway answers XML only (the SDK asks for it), so an answer labelled JSON
+ * is never the gateway's: the SDK is handed it as text, which the connector's answer checks refuse as not a
+ * gateway document (retried, then the run fails saying so), as they refuse an HTML page.
+ */
+function jsonAsText(agent: Agent): Agent {
+  const withRequests = agent as Agent & { addRequest(req: ClientRequest, options: unknown): void };
+  const addRequest = withRequests.addRequest.bind(agent);
+  withRequests.addRequest = (req, options) => {
+    req.prependListener('response', (res: IncomingMessage) => {
+      if (/json/i.test(res.headers['content-type'] ?? '')) res.headers['content-type'] = 'text/plain';
+    });
+    addRequest(req, options);
+  };
+  return agent;
 }
 
 /**
@@ -49,11 +73,16 @@ export function classifyBraintreeError(err: unknown, timeoutMs = BRAINTREE_TIMEO
   switch (type) {
     case 'tooManyRequestsError':
       return new RetriableError('braintree: 429 too many requests', undefined, { status: 429 });
+    // The status and its words, as the other connectors say them: until 2026-12-03 the SDK's type name
+    // (`braintree: serverError`) was what sync_run, `puddle status` and the dashboard showed.
     case 'serverError':
+      return new RetriableError('braintree: 500 server error', undefined, { status: 500 });
     case 'serviceUnavailableError':
+      return new RetriableError('braintree: 503 service unavailable', undefined, { status: 503 });
     case 'gatewayTimeoutError':
+      return new RetriableError('braintree: 504 gateway timeout', undefined, { status: 504 });
     case 'requestTimeoutError':
-      return new RetriableError(`braintree: ${type}`);
+      return new RetriableError('braintree: 408 request timeout', undefined, { status: 408 });
     case 'authenticationError':
       return new AuthError('braintree: 401 authentication failed: check BRAINTREE_PUBLIC_KEY and BRAINTREE_PRIVATE_KEY');
     case 'authorizationError':

@@ -115,3 +115,20 @@ export function disputePager(criteriaFor: (w: Window) => Criteria) {
     return { records, next: page * size < total ? String(page + 1) : null };
   };
 }
+
+/**
+ * One settlement date's batch summary records. Through the SDK's HTTP as the searches are, not its
+ * `settlementBatchSummary.generate`: that sets `success` on whatever the answer parsed to, so a 200 that is not
+ * the gateway's document (a proxy's page) failed the run with a TypeError quoting the page (which may name a
+ * supporter), never retried. Here it is retried, then fails saying what it was not.
+ */
+export async function settlementSummary<R>(ctx: Ctx, date: string): Promise<R[]> {
+  const g = ctx.client;
+  const what = `settlement batch summary for ${date}`;
+  const res = await ctx.call('settlement_batch_summary', async () =>
+    gatewayAnswer(await http(g).post(`${merchantPath(g)}/settlement_batch_summary`, { settlementBatchSummary: { settlementDate: date } }), 'settlementBatchSummary', what),
+  );
+  const summary = res.settlementBatchSummary as { records?: unknown } | null;
+  const records = summary !== null && typeof summary === 'object' ? summary.records : undefined;
+  return list<R>(Array.isArray(records) ? records : (records as { record?: unknown } | undefined)?.record);
+}

@@ -1,12 +1,12 @@
 import type braintree from 'braintree';
 import { defineStream, type StreamDef, type Window } from '../../core/engine/define.js';
 import type { Mapped } from '../../core/engine/mapped.js';
-import { FatalError, RecordError } from '../../core/errors.js';
+import { RecordError } from '../../core/errors.js';
 import { toMinorUnits } from '../../core/money.js';
 import type { BraintreeMappingSettings } from './config.js';
 import { disbursementDateOf, mapDispute, mapTransaction, payoutFromItems, payoutIdOf, PROVIDER, toIsoTime, type BraintreeMapOptions } from './mappings.js';
 import type { BraintreeDispute, BraintreeTransaction } from './raw.js';
-import { allTransactions, dateRange, disputePager, timeRange, transactionPager } from './search.js';
+import { allTransactions, dateRange, disputePager, settlementSummary, timeRange, transactionPager } from './search.js';
 
 type G = braintree.BraintreeGateway;
 const DAY = 86_400_000;
@@ -126,11 +126,7 @@ export function braintreeStreams(config: BraintreeMappingSettings): StreamDef<G,
       const records: SummaryRecord[] = [];
       for (let d = min; d <= max; d = new Date(Date.parse(`${d}T00:00:00Z`) + DAY).toISOString().slice(0, 10)) {
         const date = d;
-        const res = (await ctx.call('settlement_batch_summary', () =>
-          ctx.client.settlementBatchSummary.generate({ settlementDate: date }),
-        )) as unknown as { success: boolean; message?: string; settlementBatchSummary?: { records?: SummaryRecord[] } };
-        if (!res.success) throw new FatalError(`braintree: settlement batch summary for ${date}: ${(res.message ?? 'failed').slice(0, 200)}`);
-        for (const r of res.settlementBatchSummary?.records ?? []) records.push({ ...r, date });
+        for (const r of await settlementSummary<SummaryRecord>(ctx, date)) records.push({ ...r, date });
       }
       return { records, next: null };
     },

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { defineStream, type Page, type StreamContext, type StreamDef } from '../../core/engine/define.js';
 import type { Mapped } from '../../core/engine/mapped.js';
+import { listAnswer, objectAnswer } from './client.js';
 import { listFrom, loadPayoutItemsPosition, rescopePayoutItems, savePayoutItemsPosition, wanted } from './payout-items-position.js';
 import { loadLinks, loadPayoutOf, saveLinks, savePayoutOf, type PaymentIntentLink } from './links.js';
 import {
@@ -28,7 +29,8 @@ function listPage<R extends { id: string }>(resource: string, list: Lister, expa
     const params: ListParams = { limit: 100, created: { gte: sec(req.window!.from), lt: sec(req.window!.to) } };
     if (req.token) params.starting_after = req.token;
     if (expand) params.expand = expand;
-    const page = (await ctx.call(`GET /v1/${resource}`, async () => list(ctx.client, params))) as { data: R[]; has_more: boolean };
+    const call = `GET /v1/${resource}`;
+    const page = await ctx.call(call, async () => listAnswer<R>(await list(ctx.client, params), call));
     return { records: page.data, next: page.has_more && page.data.length ? page.data[page.data.length - 1]!.id : null };
   };
 }
@@ -38,7 +40,8 @@ function listPage<R extends { id: string }>(resource: string, list: Lister, expa
  * reads it: `expand` must match the list's (`data.balance_transaction` there, `balance_transaction` here).
  */
 function retrieveOne<R>(resource: string, retrieve: (stripe: Stripe, id: string) => PromiseLike<unknown>) {
-  return async (ctx: Ctx, id: string): Promise<R | null> => (await ctx.call(`GET /v1/${resource}/:id`, async () => retrieve(ctx.client, id))) as R;
+  const call = `GET /v1/${resource}/:id`;
+  return async (ctx: Ctx, id: string): Promise<R | null> => ctx.call(call, async () => objectAnswer<R>(await retrieve(ctx.client, id), call));
 }
 
 /**
@@ -194,10 +197,10 @@ function payoutItemsStream(chargeToPayment: (c: StripeCharge, links: ChargeLinkM
       const pending: StripePayout[] = [];
       let after: string | undefined;
       for (;;) {
-        const page = await ctx.call('GET /v1/payouts', () =>
-          ctx.client.payouts.list({ limit: 100, created: { gte: listFrom(bm, since) }, ...(after ? { starting_after: after } : {}) }),
+        const page = await ctx.call('GET /v1/payouts', async () =>
+          listAnswer<StripePayout>(await ctx.client.payouts.list({ limit: 100, created: { gte: listFrom(bm, since) }, ...(after ? { starting_after: after } : {}) }), 'GET /v1/payouts'),
         );
-        for (const p of page.data as unknown as StripePayout[]) if (wanted(bm, since, p) && p.status !== 'failed' && p.status !== 'canceled') pending.push(p);
+        for (const p of page.data) if (wanted(bm, since, p) && p.status !== 'failed' && p.status !== 'canceled') pending.push(p);
         if (!page.has_more || !page.data.length) break;
         after = page.data[page.data.length - 1]!.id;
       }
@@ -207,11 +210,14 @@ function payoutItemsStream(chargeToPayment: (c: StripeCharge, links: ChargeLinkM
         if (ctx.stopping()) return;
         let token: string | undefined;
         for (;;) {
-          const page = await ctx.call('GET /v1/balance_transactions', () =>
+          const page = await ctx.call('GET /v1/balance_transactions', async () =>
             // The source charge comes along, so its payment can be re-emitted with the payout it went out in.
-            ctx.client.balanceTransactions.list({ payout: payout.id, limit: 100, expand: ['data.source'], ...(token ? { starting_after: token } : {}) }),
+            listAnswer<StripeBalanceTransaction>(
+              await ctx.client.balanceTransactions.list({ payout: payout.id, limit: 100, expand: ['data.source'], ...(token ? { starting_after: token } : {}) }),
+              'GET /v1/balance_transactions',
+            ),
           );
-          const members = (page.data as unknown as StripeBalanceTransaction[]).map((bt) => ({ payoutId: payout.id, bt }));
+          const members = page.data.map((bt) => ({ payoutId: payout.id, bt }));
           await emit(members);
           if (!page.has_more || !page.data.length) break;
           token = page.data[page.data.length - 1]!.id;

@@ -128,6 +128,7 @@ export class Refetcher implements Prompter {
    */
   private readonly deadline = new Date(8.64e15);
   private full = { dropped: 0, warnedAt: -Infinity };
+  private readonly deferWarnings = new Map<string, { objects: number; warnedAt: number }>();
 
   constructor(private readonly opts: RefetcherOptions) {
     this.maxPending = opts.maxPending ?? DEFAULT_REFETCH_MAX_PENDING;
@@ -282,16 +283,14 @@ export class Refetcher implements Prompter {
 
   private async mapAndPublish(connector: string, stream: StreamDef<unknown, unknown>, ctx: StreamContext<unknown>, group: Pending[], fetched: Fetched[]): Promise<void> {
     const found: { p: Pending; record: unknown }[] = [];
-    let deferred = 0;
     group.forEach((p, i) => {
       const f = fetched[i]!;
       if ('record' in f) found.push({ p, record: f.record });
       else {
-        if (f.outcome.outcome === 'deferred') deferred++;
+        if (f.outcome.outcome === 'deferred') this.warnDeferred(connector, stream.name, f.outcome);
         this.record(p, p.webhooks, f.outcome);
       }
     });
-    if (deferred) log.warn('re-reads left to the next sync', { connector, stream: stream.name, objects: deferred });
     if (!found.length) return;
     const received_at = receivedAt(this.opts.runtime.clock);
     const delivery_id = `reread:${connector}:${stream.name}:${received_at}:${randomUUID().slice(0, 8)}`;
@@ -312,6 +311,26 @@ export class Refetcher implements Prompter {
       log.warn('re-read versions not accepted by the queue; the next sync covers them', { connector, stream: stream.name, error: err });
       for (const f of found) this.record(f.p, f.p.webhooks, { outcome: 'deferred', reason: 'failed', detail: 'the queue did not accept the re-read versions' });
     }
+  }
+
+  /**
+   * Why re-reads were left to the next sync, at most every WARN_EVERY_MS for one connector, stream and reason,
+   * with the objects left since the last such line and the last error's words (our errors name the status and
+   * the setting to check, never a secret). Until 2026-12-03 each batch logged `re-reads left to the next sync`
+   * with a count and no reason: with the keys rolled, four lines a second (a stream each) while webhooks came,
+   * none saying a 401 was why.
+   */
+  private warnDeferred(connector: string, stream: string, outcome: { reason: DeferReason; detail?: string }): void {
+    const key = `${connector}\u0000${stream}\u0000${outcome.reason}`;
+    const now = Date.now();
+    const w = this.deferWarnings.get(key) ?? { objects: 0, warnedAt: -Infinity };
+    w.objects++;
+    if (now - w.warnedAt >= WARN_EVERY_MS) {
+      log.warn('re-reads left to the next sync', { connector, stream, objects: w.objects, reason: outcome.reason, error: outcome.detail ?? null });
+      w.objects = 0;
+      w.warnedAt = now;
+    }
+    this.deferWarnings.set(key, w);
   }
 
   /** After a batch: objects prompted again during their read are read once more, the rest are done. */

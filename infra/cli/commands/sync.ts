@@ -28,6 +28,20 @@ export const sync = defineCommand({
       process.stderr.write(`puddle sync: ${which}name a connector: ${Object.keys(CONNECTORS).join(', ')}\n`);
       return 2;
     }
+    // One connector a run. Anything after it was dropped without a word: `puddle sync stripe charges` (a stream
+    // meant) synced every stream and exited 0.
+    if (positionals.length > 1) {
+      const extra = positionals.slice(1).map((p) => JSON.stringify(p)).join(', ');
+      process.stderr.write(`puddle sync: one connector a run, with only options after it: ${extra} is not one (to choose streams: puddle sync ${name} --streams a,b)\n`);
+      return 2;
+    }
+    // A --streams that names none (`--streams ''`, `--streams ,`) ran nothing and said the sync had stopped
+    // before every stream's turn, exit 0.
+    const wanted = (values.streams as string | undefined)?.split(',').map((s) => s.trim()).filter(Boolean);
+    if (wanted !== undefined && wanted.length === 0) {
+      process.stderr.write(`puddle sync: --streams names no stream: give one or more, comma separated, or leave --streams out for all of ${name}'s\n`);
+      return 2;
+    }
     const range: { from?: Date; to?: Date } = {};
     for (const k of ['from', 'to'] as const) {
       const v = values[k] as string | undefined;
@@ -79,7 +93,6 @@ export const sync = defineCommand({
       const deadline = new Date(8.64e15); // no time box: only a stop ends it early
       const stop = () => stopRuns(deadline);
       process.once('SIGINT', stop);
-      const wanted = (values.streams as string | undefined)?.split(',').map((s) => s.trim()).filter(Boolean);
       const results = await syncConnector(inst, rt, {
         streams: wanted,
         from: range.from,
