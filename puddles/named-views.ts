@@ -13,6 +13,7 @@ export const QUERIES_DIR = path.join(import.meta.dirname, 'queries');
 /** Views made from a SQL file `puddles/queries/<name>.sql`, in creation order. */
 export const NAMED_VIEW_FILES: readonly string[] = [
   'recon_bank_issue',
+  'recon_statement_corrected',
   'recon_bank_booked',
   'recon_bank_text',
   'recon_payment_link',

@@ -342,16 +342,13 @@ b_statement AS (
   FROM bank_statement s
   CROSS JOIN x
   WHERE NOT s.balanced AND CAST(s.occurred_at AS DATE) <= x.as_of
-    -- Corrected since: a balanced statement of the same account, currency and format covering the whole period,
-    -- imported later. A CSV statement's id is its file's hash (a CSV has no statement id, and two exports of one
-    -- account and period may hold different rows), so the corrected export is a statement of its own id; both stay
-    -- in bank_statement, and the unbalanced one stops being a break. Its lines came in with the corrected one.
+    -- Corrected since (recon_statement_corrected): a balanced statement of the same account, currency and format
+    -- covering the whole period, imported later. A CSV statement's id is its file's hash (a CSV has no statement
+    -- id, and two exports of one account and period may hold different rows), so the corrected export is a
+    -- statement of its own id; both stay in bank_statement, and the unbalanced one stops being a break. Its lines
+    -- came in with the corrected one.
     AND NOT EXISTS (
-      SELECT 1
-      FROM bank_statement c
-      WHERE c.balanced AND c.account = s.account AND c.currency = s.currency AND c.source_format = s.source_format
-        AND c.period_from <= s.period_from AND c.period_to >= s.period_to
-        AND c._received_at > s._received_at AND CAST(c.occurred_at AS DATE) <= x.as_of
+      SELECT 1 FROM recon_statement_corrected k WHERE k.bank_statement_id = s.bank_statement_id AND k.received_at = s._received_at
     )
 ),
 -- A statement that does not open where the account's previous statement closed: money moved that no imported
