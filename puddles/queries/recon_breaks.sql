@@ -383,13 +383,26 @@ st_gap AS (
   GROUP BY s.bank_statement_id
   HAVING max(CASE WHEN p.prev_closing = s.opening_balance_minor THEN 1 ELSE 0 END) = 0
 ),
+-- The balances in the sentence are in the currency's units (1300.00 GBP, as the import and STATEMENT_UNBALANCED
+-- say them; currency_exponents): until 2026-12-03 they were minor units, "opens at 130000", which finance reads
+-- as thirteen hundred times the money.
 b_statement_gap AS (
   SELECT 'STATEMENT_GAP', 'bank_statement', s.bank_statement_id, s.opening_balance_minor - g.prev_closing, s.currency, CAST(s.starts AS DATE),
-    'opens at ' || CAST(s.opening_balance_minor AS VARCHAR) || ' but the previous statement of the account closed at '
-      || CAST(g.prev_closing AS VARCHAR) || ': a statement is missing, or a balance is wrong',
+    'opens at ' || CASE coalesce(u.exponent, 2)
+        WHEN 0 THEN CAST(s.opening_balance_minor AS VARCHAR)
+        WHEN 3 THEN CAST(CAST(s.opening_balance_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR)
+        WHEN 4 THEN CAST(CAST(s.opening_balance_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR)
+        ELSE CAST(CAST(s.opening_balance_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END
+      || ' ' || s.currency || ' but the previous statement of the account closed at ' || CASE coalesce(u.exponent, 2)
+        WHEN 0 THEN CAST(g.prev_closing AS VARCHAR)
+        WHEN 3 THEN CAST(CAST(g.prev_closing AS DECIMAL(38, 0)) * 0.001 AS VARCHAR)
+        WHEN 4 THEN CAST(CAST(g.prev_closing AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR)
+        ELSE CAST(CAST(g.prev_closing AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END
+      || ' ' || s.currency || ': a statement is missing, or a balance is wrong',
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), g.prev_id
   FROM st s
   JOIN st_gap g ON g.bank_statement_id = s.bank_statement_id
+  LEFT JOIN currency_exponents u ON u.currency = s.currency
 ),
 -- Two different files carry one statement id and creation time (recon_bank_issue): a bank's re-issue is created
 -- later, so one of them is not the bank's statement as issued (edited by hand, or the bank's error). Which lines
