@@ -47,11 +47,12 @@ function strict(bytes: Buffer, encoding: string, declared: string | null = null)
 /** What to say of bytes that are not text in `encoding` (never a byte's neighbours: a line can hold a name). */
 function notText(bytes: Buffer, encoding: string, declared: string | null): string {
   if (encoding === 'utf-16le' || encoding === 'utf-16be') return 'the file starts as UTF-16 text but holds bytes that are not UTF-16 (cut short, or two files joined?)';
-  const named = declared ? `the encoding its XML declaration names (${declared})` : 'UTF-8';
-  if (declared && new TextDecoder(encoding).encoding !== 'utf-8') return `not text in ${named}`;
+  if (declared) {
+    return `not text in ${declared}, the encoding its XML declaration names: the file is not what it says it is (saved again by another program?); ask the bank for it again`;
+  }
   const latin = bytes.some((b) => b >= 0x80);
   return (
-    `not ${named} text: a byte that is no UTF-8 character` +
+    'not UTF-8 text: a byte that is no UTF-8 character' +
     (latin
       ? ', as a file in Windows-1252 or ISO-8859-1 has for £, € or an accented letter (older online banking exports write these). ' +
         'Nothing is guessed, since a wrong guess would change names and references for good: save the file as UTF-8 (in Excel: "CSV UTF-8") and import it again'

@@ -58,6 +58,12 @@ describe('bank files in another encoding than UTF-8', () => {
     const r = await importBankFile(lake.rt.queue, { name: 'export.csv', bytes: cp1252 }, barclays);
     expect(r.status).toBe('malformed');
     expect(r.error).toMatch(/^line 2: not UTF-8 text: .*Windows-1252.*save the file as UTF-8/);
+    // A camt.053 that declares UTF-8 and is not: refused naming the line, as the bank's file is not what it says.
+    const utf8 = fixture('camt053_v02_4entries_batch.xml').toString('utf8');
+    const lying = Buffer.from(utf8.replace('encoding="UTF-8"', 'encoding="UTF-8" '), 'latin1');
+    const x = await importBankFile(lake.rt.queue, { name: 'stmt.xml', bytes: lying });
+    expect(x).toMatchObject({ status: 'malformed' });
+    expect(x.error).toMatch(/^line \d+: not text in UTF-8, the encoding its XML declaration names/);
     const said = describeImport('export.csv', r);
     expect(said).not.toMatch(/CAF|LLER|GIFT/);
     await lake.land();
