@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { DONATION_STATUS_SPELLINGS } from '../core/contracts/donation-status.js';
+import { CURRENCY_EXPONENTS } from '../core/currency-exponents.js';
 import { disputeStatusesSql, payoutStatusesSql, reconParamsSql, reconProvidersSql, reconStatusesSql, type ReconParamValues } from './recon-params.js';
 import type { ViewDef } from './views.js';
 
@@ -13,6 +14,7 @@ export const QUERIES_DIR = path.join(import.meta.dirname, 'queries');
 /** Views made from a SQL file `puddles/queries/<name>.sql`, in creation order. */
 export const NAMED_VIEW_FILES: readonly string[] = [
   'recon_bank_issue',
+  'recon_statement_corrected',
   'recon_bank_booked',
   'recon_bank_text',
   'recon_payment_link',
@@ -53,6 +55,17 @@ export function donationStatusesSql(): string {
   return DONATION_STATUS_SPELLINGS.map((s) => `SELECT ${q(s.status)} AS status, ${s.pledged ? 'true' : 'false'} AS pledged, ${q(s.stage)} AS stage`).join(' UNION ALL ');
 }
 
+/**
+ * The view `currency_exponents` (currency, exponent): the ISO 4217 codes whose minor unit is not a hundredth
+ * (core/currency-exponents.ts, the table the hub and the web pages read); any other code has 2. For the
+ * sentences that name an amount (`recon_breaks.reason`), which say 1300.00 GBP, not 130000.
+ */
+export function currencyExponentsSql(): string {
+  return Object.entries(CURRENCY_EXPONENTS)
+    .map(([currency, exponent]) => `SELECT '${currency}' AS currency, ${exponent} AS exponent`)
+    .join(' UNION ALL ');
+}
+
 /** Every named view, parameters first, in the order they must be created. */
 export function namedViews(): ViewDef[] {
   return [
@@ -62,6 +75,7 @@ export function namedViews(): ViewDef[] {
     { name: 'dispute_statuses', sql: disputeStatusesSql() },
     { name: 'payout_statuses', sql: payoutStatusesSql() },
     { name: 'donation_statuses', sql: donationStatusesSql() },
+    { name: 'currency_exponents', sql: currencyExponentsSql() },
     ...NAMED_VIEW_FILES.map((name) => ({ name, sql: readQuery(name) })),
   ];
 }

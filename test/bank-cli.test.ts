@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +52,27 @@ describe('puddle import bank', () => {
     ]);
     const s = await puddle(['query', '--format', 'json', 'SELECT balanced, count(*) AS n FROM bank_statement GROUP BY 1 ORDER BY 1'], home);
     expect(JSON.parse(s.stdout)).toEqual([{ balanced: false, n: 1 }, { balanced: true, n: 3 }]);
+  });
+
+  it('names a file it cannot read in words, makes no home when it reads none, and says to land what it published beside a file that failed', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'puddle-bank-cli-missing-'));
+    try {
+      const fresh = join(own, 'home');
+      const missing = await puddle(['import', 'bank', join(own, 'statment.xml'), own], fresh);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toBe(
+        `${join(own, 'statment.xml')}: not imported: no such file (check the name and the folder the command runs from)\n` +
+          `${own}: not imported: it is a folder, not a file (name the statement files in it)\n`,
+      );
+      // Until 2026-12-03: "cannot read: ENOENT", and the mistyped name made the home.
+      expect(existsSync(fresh)).toBe(false);
+      const mixed = await puddle(['import', 'bank', join(FIXTURES, 'camt054_tester_ntf1.xml'), join(own, 'statment.xml')], fresh);
+      expect(mixed.code).toBe(2);
+      expect(mixed.stdout).toContain('camt054_tester_ntf1.xml: camt.054, 1 statement, 1 entry');
+      expect(mixed.stdout).toContain("published to the queue; a running hub or 'puddle land' lands it");
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 
   it('refuses an empty file (0 bytes, or only whitespace and a BOM) as malformed, whatever the format: a download cut short is not a success', async () => {

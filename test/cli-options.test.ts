@@ -51,6 +51,21 @@ describe('the puddle CLI, without a lake', () => {
     expect(existsSync(fresh)).toBe(false);
   });
 
+  it('refuses an --out in a folder that does not exist, or naming a folder, with exit code 2 before opening anything', async () => {
+    const cases: [string[], string][] = [
+      [['report', 'payouts', '--format', 'csv', '--out', join(home, 'no-such-folder', 'p.csv')], `--out ${join(home, 'no-such-folder', 'p.csv')}: the folder ${join(home, 'no-such-folder')} does not exist`],
+      [['report', 'breaks', '--format', 'json', '--out', home], `--out ${home} is a folder: give a file name in it`],
+      [['export', 'recon_journey', '--out', join(home, 'no-such-folder', 'j.parquet')], `the folder ${join(home, 'no-such-folder')} does not exist`],
+    ];
+    for (const [args, said] of cases) {
+      const r = await puddle(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      // Until 2026-12-03: DuckDB's "IO Error: Cannot open file ...", exit 1, after the report's snapshot of the lake.
+      expect(r.stderr, args.join(' ')).toContain(said);
+      expect(r.stderr, args.join(' ')).not.toContain('IO Error');
+    }
+  });
+
   it('refuses a report whose --as-of is before its --from (a range that can hold nothing), with exit code 2', async () => {
     const r = await puddle(['report', 'totals', '--from', '2026-11-20', '--as-of', '2026-11-19', '--fail-on-breaks']);
     expect(r.code).toBe(2);

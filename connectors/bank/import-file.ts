@@ -5,6 +5,7 @@ import { fromMinorUnits, isCurrencyCode, isCurrencyShaped } from '../../core/mon
 import { systemClock, type Clock, type QueryEngine, type Queue } from '../../core/ports.js';
 import { receivedAt } from '../../core/received-clock.js';
 import { checkStatement, statementWhere } from './checks.js';
+import { decodeBankFile } from './decode.js';
 import { detectFormat, isBankFormat, notAStatement, type BankFormat } from './detect.js';
 import { READERS } from './readers.js';
 import { BankFileError, optionName, type CsvColumnMap, type ImportOptionName, type ReadOptions, type ReadResult, type StatementProblem } from './statement.js';
@@ -83,9 +84,23 @@ export function fileSha256(bytes: Buffer | string): string {
   return hash('sha256', bytes, 'hex');
 }
 
+const NOT_A_STATEMENT = 'not a bank statement Puddle reads (camt.052/053/054 XML, BAI2 or CSV)';
+
 /** Detect the format and read the file with its reader (the benchmark's parse-only figure). */
 export function readBankFile(bytes: Buffer | string, opts: ImportOptions): { format: BankFormat; result: ReadResult } {
-  const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
+  // The encoding a byte order mark or an XML declaration names, else UTF-8; bytes that are not such text are
+  // refused naming the line, never read as U+FFFD (decode.ts). A PDF or a spreadsheet is text in no encoding:
+  // what it is tells the user more than which byte is no UTF-8.
+  let text: string;
+  try {
+    text = decodeBankFile(bytes);
+  } catch (err) {
+    const bytewise = typeof bytes === 'string' ? bytes : bytes.toString('latin1');
+    const format = opts.format ?? detectFormat(bytewise);
+    const not = err instanceof BankFileError && isBankFormat(format) ? notAStatement(bytewise, format) : null;
+    if (not) throw new BankFileError(`${NOT_A_STATEMENT}: ${not}`, 'line 1');
+    throw err;
+  }
   // A download cut short can leave a 0-byte file; read as a CSV it is "0 statements imported", which looks
   // like success. Refused before detection, so every format (and --format) says the same thing.
   if (/^\uFEFF?\s*$/.test(text)) throw new BankFileError('the file is empty (nothing but whitespace): a download cut short?', 'line 1');
@@ -94,8 +109,8 @@ export function readBankFile(bytes: Buffer | string, opts: ImportOptions): { for
   // A PDF or a note dropped with the statements is read as CSV by detection (it is neither XML nor BAI2); saying
   // it needs a CSV layout sends the user looking for the wrong fix.
   const not = notAStatement(text, format);
-  if (not) throw new BankFileError(`not a bank statement Puddle reads (camt.052/053/054 XML, BAI2 or CSV): ${not}`, 'line 1');
-  return { format, result: READERS[format](text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, opts) };
+  if (not) throw new BankFileError(`${NOT_A_STATEMENT}: ${not}`, 'line 1');
+  return { format, result: READERS[format](text, opts) };
 }
 
 function totalsOf(result: ReadResult): CurrencyTotals[] {

@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError } from '../../core/errors.js';
 import { rangeWords, readNumber } from '../../core/settings.js';
 
@@ -14,4 +16,25 @@ export function wholeNumberOption(values: Record<string, string | boolean | unde
   const n = typeof text === 'string' ? readNumber(text, whole) : undefined;
   if (n === undefined) throw new ConfigError(`--${name} takes ${rangeWords(whole)}, not ${JSON.stringify(text)}`);
   return n;
+}
+
+/**
+ * What is wrong with `--out FILE` before anything is opened, or null: its folder does not exist, or it names a
+ * folder. Found only by the write until 2026-12-03, after a report's snapshot of the lake (seconds on a big one),
+ * as DuckDB's `IO Error: Cannot open file "...": No such file or directory`, exit 1.
+ */
+export function outFileProblem(out: string): string | null {
+  const kind = (p: string) => {
+    try {
+      return statSync(p).isDirectory() ? 'folder' : 'file';
+    } catch {
+      return null;
+    }
+  };
+  if (kind(out) === 'folder') return `--out ${out} is a folder: give a file name in it, e.g. ${path.join(out, 'report.csv')}`;
+  const folder = path.dirname(path.resolve(out));
+  const k = kind(folder);
+  if (k === null) return `--out ${out}: the folder ${folder} does not exist (make it first, or write elsewhere)`;
+  if (k !== 'folder') return `--out ${out}: ${folder} is a file, not a folder`;
+  return null;
 }

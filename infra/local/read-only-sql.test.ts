@@ -52,6 +52,20 @@ describe('refuseWrites and runReadOnly', () => {
     });
   }
 
+  it('refuses a write DuckDB cannot even bind (DELETE FROM a view) as a write, and a query it cannot bind with its own error', async () => {
+    await conn.run('CREATE OR REPLACE VIEW donation AS SELECT 1 AS amount_minor');
+    // Until 2026-12-03 these said "Binder Error: Can only delete from base table" (exit 1), not the rule.
+    for (const sql of ['DELETE FROM donation', 'insert into donation VALUES (2)', '/* fix */ UPDATE donation SET amount_minor = 0', 'SELECT 1; DELETE FROM donation']) {
+      await expect(runReadOnly(conn, sql), sql).rejects.toThrow(WriteRefusedError);
+    }
+    for (const sql of ['SELECT * FROM no_such_view', "SELECT 'DELETE'; SELECT * FROM no_such_view"]) {
+      const err = await runReadOnly(conn, sql).catch((e: unknown) => e);
+      expect(err, sql).not.toBeInstanceOf(WriteRefusedError);
+      expect(String(err), sql).toContain('no_such_view');
+    }
+    expect((await runReadOnly(conn, 'SELECT amount_minor FROM donation')).getRowObjectsJS()).toEqual([{ amount_minor: 1 }]);
+  });
+
   it('runs queries, the last statement giving the rows', async () => {
     const reader = await runReadOnly(conn, "SELECT 1 AS x; SELECT ';' AS s, 2 AS y");
     expect(reader.getRowObjectsJS()).toEqual([{ s: ';', y: 2 }]);

@@ -7,6 +7,7 @@
 import { StatementType, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
 
 import { WriteRefusedError } from '../../core/errors.js';
+import { sqlTokens } from '../../puddles/sql-dialect.js';
 
 /**
  * Leading blanks and comments, then EXPLAIN with an option list or ANALYZE (which runs the statement). The only
@@ -56,7 +57,12 @@ async function readOnlyStatements(conn: DuckDBConnection, sql: string): Promise<
   const prepared: DuckDBPreparedStatement[] = [];
   try {
     for (let i = 0; i < extracted.count; i++) {
-      const p = await extracted.prepare(i);
+      const p = await extracted.prepare(i).catch((err: unknown) => {
+        // A write DuckDB cannot even bind (DELETE FROM a view, INSERT INTO one): nothing ran, but its binder's
+        // words ("Can only delete from base table", exit 1) hid the rule (until 2026-12-03). Said as the refusal.
+        if (startsAsWrite(sql, i)) throw new WriteRefusedError(ONLY_QUERIES);
+        throw err;
+      });
       prepared.push(p);
       if (p.statementType === StatementType.SELECT) continue;
       // EXPLAIN ANALYZE runs what it explains; the parser gives each statement's type, not its text, so only
@@ -73,6 +79,28 @@ async function readOnlyStatements(conn: DuckDBConnection, sql: string): Promise<
     for (const p of prepared) p.destroySync();
     throw err;
   }
+}
+
+/** Statements that change something, by their first word (what DuckDB's parser types them as, for the message). */
+const WRITE_WORDS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'TRUNCATE', 'CREATE', 'DROP', 'ALTER', 'COPY', 'ATTACH', 'DETACH', 'EXPORT', 'IMPORT', 'INSTALL', 'LOAD', 'SET', 'RESET', 'CHECKPOINT', 'VACUUM', 'COMMENT']);
+
+/**
+ * Whether statement `index` of `sql` starts with a word that writes. Only to choose the message for a statement
+ * DuckDB refused to prepare: the lexer is not DuckDB's (comments, `;` in odd places), so it never lets anything run.
+ */
+function startsAsWrite(sql: string, index: number): boolean {
+  let n = 0;
+  let first = true;
+  for (const t of sqlTokens(sql)) {
+    if (t.kind === 'op' && t.text === ';') {
+      if (!first) n++;
+      first = true;
+    } else if (first) {
+      first = false;
+      if (n === index) return t.kind === 'word' && WRITE_WORDS.has(t.text.toUpperCase());
+    }
+  }
+  return false;
 }
 
 /** `sql` (one EXPLAIN) as the EXPLAIN to run, rebuilt around the statement it explains once that is one query. */

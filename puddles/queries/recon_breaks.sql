@@ -7,6 +7,10 @@
 -- The CRM (gift, gift_payment) is expected to record every paid payment, once, for its amount, and its refunds.
 -- open_tickets counts the open supporter care tickets on the break's donation or payment (recon_tickets): a
 -- break a supporter has already complained about is urgent; open_ticket_id names one of them.
+-- An amount in a reason is in its currency's units with the code (1300.00 GBP, 1.500 KWD, 500 JPY: the exponent
+-- from currency_exponents, a CASE written out where it is used, as SQL shared with Athena has no functions), as
+-- the import and STATEMENT_UNBALANCED say amounts; amount_minor stays minor units. Until 2026-12-03 reasons gave
+-- minor units ("donation 2000 GBP" for 20.00 GBP, "opens at 130000"), which finance read as a hundred times the money.
 WITH x AS (
   SELECT * FROM recon_params
 ),
@@ -236,19 +240,21 @@ b_reversal_unpaired AS (
   SELECT 'BANK_REVERSAL_UNPAIRED', 'bank_line', b.bank_line_id, b.amount_minor, b.currency, b.booking_day,
     CASE WHEN b.reversal_outcome = 'ambiguous'
       THEN 'the bank reversed one of ' || CAST(b.reversal_candidates AS VARCHAR) || ' earlier entries (or one another reversal also undoes): not guessed'
-      ELSE 'the bank reversed an entry of ' || CAST(-b.amount_minor AS VARCHAR) || ' that no earlier booked line of the account matches by end-to-end id, entry reference or remittance text' END,
+      ELSE 'the bank reversed an entry of ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(-b.amount_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(-b.amount_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(-b.amount_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(-b.amount_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || b.currency || ' that no earlier booked line of the account matches by end-to-end id, entry reference or remittance text' END,
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), b.bank_line_id, b.statement_id
   FROM recon_bank_booked b
+  LEFT JOIN currency_exponents u ON u.currency = b.currency
   WHERE b.reversal AND b.reversal_outcome <> 'paired'
 ),
 b_items AS (
   SELECT 'PAYOUT_ITEMS_MISMATCH', 'payout', o.payout_id, o.amount_minor - s.items_minor, o.currency, coalesce(o.arrival_date, CAST(o.occurred_at AS DATE)),
-    'payout amount ' || CAST(o.amount_minor AS VARCHAR) || ' but its ' || CAST(s.n AS VARCHAR) || ' items sum to '
-      || CAST(s.items_minor AS VARCHAR) || ' (net)',
+    'payout amount ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(o.amount_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(o.amount_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(o.amount_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(o.amount_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || o.currency || ' but its ' || CAST(s.n AS VARCHAR) || ' items sum to '
+      || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(s.items_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(s.items_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(s.items_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(s.items_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || o.currency || ' (net)',
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), o.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
   FROM po o
   JOIN (SELECT payout_id, count(*) AS n, sum(coalesce(net_minor, amount_minor)) AS items_minor FROM items GROUP BY payout_id) s
     ON s.payout_id = o.payout_id
+  LEFT JOIN currency_exponents u ON u.currency = o.currency
   CROSS JOIN x
   WHERE o.status NOT IN (SELECT status FROM payout_statuses WHERE NOT carries_items) AND o.amount_minor <> s.items_minor
     AND date_diff('day', coalesce(o.arrival_date, CAST(o.occurred_at AS DATE)), x.as_of) > x.grace_payout_items_days
@@ -257,11 +263,12 @@ b_fee AS (
   SELECT 'FEE_ANOMALY', 'payment', l.payment_id, l.fee_minor, l.currency, CAST(l.occurred_at AS DATE),
     CASE WHEN l.fee_minor < 0 THEN 'negative fee'
          WHEN l.net_minor IS NOT NULL AND l.net_minor <> l.amount_minor - l.fee_minor
-           THEN 'net ' || CAST(l.net_minor AS VARCHAR) || ' is not amount - fee ' || CAST(l.amount_minor - l.fee_minor AS VARCHAR)
-         ELSE 'fee above ' || CAST(x.fee_max_percent AS VARCHAR) || '% of the amount + ' || CAST(x.fee_allowance_minor AS VARCHAR) END,
+           THEN 'net ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(l.net_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(l.net_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(l.net_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(l.net_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || l.currency || ' is not amount - fee ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(l.amount_minor - l.fee_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(l.amount_minor - l.fee_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(l.amount_minor - l.fee_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(l.amount_minor - l.fee_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || l.currency
+         ELSE 'fee above ' || CAST(x.fee_max_percent AS VARCHAR) || '% of the amount + ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(x.fee_allowance_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(x.fee_allowance_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(x.fee_allowance_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(x.fee_allowance_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || l.currency END,
     l.donation_id, l.payment_id, l.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
   FROM link l
   CROSS JOIN x
+  LEFT JOIN currency_exponents u ON u.currency = l.currency
   WHERE l.outcome = 'succeeded' AND l.fee_minor IS NOT NULL
     AND (l.fee_minor < 0
       OR (l.net_minor IS NOT NULL AND l.net_minor <> l.amount_minor - l.fee_minor)
@@ -271,10 +278,13 @@ b_mismatch AS (
   SELECT CASE WHEN d.currency <> p.currency THEN 'CURRENCY_MISMATCH' ELSE 'AMOUNT_MISMATCH' END, 'donation', d.donation_id,
     CASE WHEN d.currency <> p.currency THEN d.amount_minor ELSE p.amount_minor - d.amount_minor END, d.currency,
     CAST(d.occurred_at AS DATE),
-    'donation ' || CAST(d.amount_minor AS VARCHAR) || ' ' || d.currency || ', its payment ' || CAST(p.amount_minor AS VARCHAR) || ' ' || p.currency,
+    'donation ' || CASE coalesce(ud.exponent, 2) WHEN 0 THEN CAST(d.amount_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(d.amount_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(d.amount_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(d.amount_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || d.currency
+      || ', its payment ' || CASE coalesce(up.exponent, 2) WHEN 0 THEN CAST(p.amount_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(p.amount_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(p.amount_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(p.amount_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || p.currency,
     d.donation_id, p.payment_id, p.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
   FROM don d
   JOIN standing p ON p.donation_id = d.donation_id AND p.outcome = 'succeeded'
+  LEFT JOIN currency_exponents ud ON ud.currency = d.currency
+  LEFT JOIN currency_exponents up ON up.currency = p.currency
   WHERE (d.currency <> p.currency OR d.amount_minor <> p.amount_minor)
     AND NOT EXISTS (SELECT 1 FROM charges c WHERE c.donation_id = d.donation_id AND c.split)
 ),
@@ -310,23 +320,25 @@ kept AS (
 b_duplicate AS (
   SELECT 'DUPLICATE_PAYMENT', 'payment', p.payment_id, p.kept_minor, p.currency, CAST(p.occurred_at AS DATE),
     'payment number ' || CAST(p.n AS VARCHAR) || ' that succeeded for one donation'
-      || CASE WHEN p.kept_minor < p.amount_minor THEN '; ' || CAST(p.amount_minor - p.kept_minor AS VARCHAR) || ' of its '
-           || CAST(p.amount_minor AS VARCHAR) || ' refunded' ELSE '' END
+      || CASE WHEN p.kept_minor < p.amount_minor THEN '; ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(p.amount_minor - p.kept_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(p.amount_minor - p.kept_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(p.amount_minor - p.kept_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(p.amount_minor - p.kept_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || p.currency || ' of its '
+           || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(p.amount_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(p.amount_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(p.amount_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(p.amount_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || p.currency || ' refunded' ELSE '' END
       || CASE WHEN f.n > p.n THEN '; number ' || CAST(f.n AS VARCHAR) || ', which no refund touched, stands' ELSE '' END,
     p.donation_id, p.payment_id, p.payout_id, CAST(NULL AS VARCHAR), f.payment_id
   FROM kept p
   JOIN standing s ON s.donation_id = p.donation_id
   JOIN kept f ON f.payment_id = s.payment_id AND f.donation_id = s.donation_id
+  LEFT JOIN currency_exponents u ON u.currency = p.currency
   WHERE p.payment_id <> s.payment_id
 ),
 b_control AS (
   SELECT 'CONTROL_TOTAL_MISMATCH', 'settlement_summary', CAST(c.day AS VARCHAR) || ':' || c.account || ':sale',
     c.summary_minus_lake_minor, c.currency, c.day,
-    c.provider || ' settled ' || CAST(c.summary_count AS VARCHAR) || ' sales for ' || CAST(c.summary_amount_minor AS VARCHAR)
-      || '; the lake has ' || CAST(c.lake_count AS VARCHAR) || ' for ' || CAST(c.lake_amount_minor AS VARCHAR),
+    c.provider || ' settled ' || CAST(c.summary_count AS VARCHAR) || ' sales for ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(c.summary_amount_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(c.summary_amount_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(c.summary_amount_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(c.summary_amount_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || c.currency
+      || '; the lake has ' || CAST(c.lake_count AS VARCHAR) || ' for ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(c.lake_amount_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(c.lake_amount_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(c.lake_amount_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(c.lake_amount_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || c.currency,
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
   FROM recon_controls c
   CROSS JOIN x
+  LEFT JOIN currency_exponents u ON u.currency = c.currency
   WHERE c.summary_count IS NOT NULL
     AND (c.summary_count <> c.lake_count OR c.summary_amount_minor <> c.lake_amount_minor)
     AND date_diff('day', c.day, x.as_of) > x.grace_control_total_days
@@ -342,16 +354,13 @@ b_statement AS (
   FROM bank_statement s
   CROSS JOIN x
   WHERE NOT s.balanced AND CAST(s.occurred_at AS DATE) <= x.as_of
-    -- Corrected since: a balanced statement of the same account, currency and format covering the whole period,
-    -- imported later. A CSV statement's id is its file's hash (a CSV has no statement id, and two exports of one
-    -- account and period may hold different rows), so the corrected export is a statement of its own id; both stay
-    -- in bank_statement, and the unbalanced one stops being a break. Its lines came in with the corrected one.
+    -- Corrected since (recon_statement_corrected): a balanced statement of the same account, currency and format
+    -- covering the whole period, imported later. A CSV statement's id is its file's hash (a CSV has no statement
+    -- id, and two exports of one account and period may hold different rows), so the corrected export is a
+    -- statement of its own id; both stay in bank_statement, and the unbalanced one stops being a break. Its lines
+    -- came in with the corrected one.
     AND NOT EXISTS (
-      SELECT 1
-      FROM bank_statement c
-      WHERE c.balanced AND c.account = s.account AND c.currency = s.currency AND c.source_format = s.source_format
-        AND c.period_from <= s.period_from AND c.period_to >= s.period_to
-        AND c._received_at > s._received_at AND CAST(c.occurred_at AS DATE) <= x.as_of
+      SELECT 1 FROM recon_statement_corrected k WHERE k.bank_statement_id = s.bank_statement_id AND k.received_at = s._received_at
     )
 ),
 -- A statement that does not open where the account's previous statement closed: money moved that no imported
@@ -388,11 +397,13 @@ st_gap AS (
 ),
 b_statement_gap AS (
   SELECT 'STATEMENT_GAP', 'bank_statement', s.bank_statement_id, s.opening_balance_minor - g.prev_closing, s.currency, CAST(s.starts AS DATE),
-    'opens at ' || CAST(s.opening_balance_minor AS VARCHAR) || ' but the previous statement of the account closed at '
-      || CAST(g.prev_closing AS VARCHAR) || ': a statement is missing, or a balance is wrong',
+    'opens at ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(s.opening_balance_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(s.opening_balance_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(s.opening_balance_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(s.opening_balance_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || s.currency
+      || ' but the previous statement of the account closed at ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(g.prev_closing AS VARCHAR) WHEN 3 THEN CAST(CAST(g.prev_closing AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(g.prev_closing AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(g.prev_closing AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || s.currency
+      || ': a statement is missing, or a balance is wrong',
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), g.prev_id
   FROM st s
   JOIN st_gap g ON g.bank_statement_id = s.bank_statement_id
+  LEFT JOIN currency_exponents u ON u.currency = s.currency
 ),
 -- Two different files carry one statement id and creation time (recon_bank_issue): a bank's re-issue is created
 -- later, so one of them is not the bank's statement as issued (edited by hand, or the bank's error). Which lines
@@ -462,12 +473,13 @@ sms_remitted AS (
 b_sms AS (
   SELECT 'SMS_PLEDGE_UNCOLLECTED', 'sms_month', p.period || ' ' || p.currency, p.pledged_minor - coalesce(r.remitted_minor, 0), p.currency,
     p.month_end,
-    CAST(p.pledges AS VARCHAR) || ' SMS pledges for ' || CAST(p.pledged_minor AS VARCHAR) || '; the aggregators remitted '
-      || CAST(coalesce(r.remitted_minor, 0) AS VARCHAR) || ' in ' || CAST(coalesce(r.lines, 0) AS VARCHAR) || ' payment(s)',
+    CAST(p.pledges AS VARCHAR) || ' SMS pledges for ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(p.pledged_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(p.pledged_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(p.pledged_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(p.pledged_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || p.currency || '; the aggregators remitted '
+      || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(coalesce(r.remitted_minor, 0) AS VARCHAR) WHEN 3 THEN CAST(CAST(coalesce(r.remitted_minor, 0) AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(coalesce(r.remitted_minor, 0) AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(coalesce(r.remitted_minor, 0) AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || p.currency || ' in ' || CAST(coalesce(r.lines, 0) AS VARCHAR) || ' payment(s)',
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
   FROM sms_pledged p
   CROSS JOIN x
   LEFT JOIN sms_remitted r ON r.period = p.period AND r.currency = p.currency
+  LEFT JOIN currency_exponents u ON u.currency = p.currency
   WHERE p.pledged_minor > coalesce(r.remitted_minor, 0)
     AND date_diff('day', p.next_month, x.as_of) >= x.grace_sms_days
 ),
@@ -498,10 +510,12 @@ b_gift_amount AS (
   SELECT 'GIFT_AMOUNT_DIFFERS', g.crm_kind, g.crm_id,
     CASE WHEN g.currency <> g.payment_currency THEN g.amount_minor ELSE g.payment_amount_minor - g.amount_minor END, g.currency,
     g.crm_date,
-    'the CRM records ' || CAST(g.amount_minor AS VARCHAR) || ' ' || g.currency || ', the payment it names took '
-      || CAST(g.payment_amount_minor AS VARCHAR) || ' ' || g.payment_currency,
+    'the CRM records ' || CASE coalesce(ug.exponent, 2) WHEN 0 THEN CAST(g.amount_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(g.amount_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(g.amount_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(g.amount_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || g.currency
+      || ', the payment it names took ' || CASE coalesce(up.exponent, 2) WHEN 0 THEN CAST(g.payment_amount_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(g.payment_amount_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(g.payment_amount_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(g.payment_amount_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || g.payment_currency,
     g.donation_id, g.payment_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), g.gift_id
   FROM gl g
+  LEFT JOIN currency_exponents ug ON ug.currency = g.currency
+  LEFT JOIN currency_exponents up ON up.currency = g.payment_currency
   WHERE g.payment_outcome = 'succeeded' AND g.amount_minor > 0
     AND (g.currency <> g.payment_currency OR g.amount_minor <> g.payment_amount_minor)
 ),

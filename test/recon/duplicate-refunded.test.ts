@@ -57,10 +57,10 @@ describe('a duplicate payment refunded', () => {
     expect(rows).toEqual([
       {
         object_id: 'ch_firstpart1', amount_minor: 800, related_ids: 'ch_firstpart2',
-        reason: 'payment number 1 that succeeded for one donation; 1200 of its 2000 refunded; number 2, which no refund touched, stands',
+        reason: 'payment number 1 that succeeded for one donation; 12.00 GBP of its 20.00 GBP refunded; number 2, which no refund touched, stands',
       },
       { object_id: 'ch_open2', amount_minor: 2000, related_ids: 'ch_open1', reason: 'payment number 2 that succeeded for one donation' },
-      { object_id: 'ch_parts2', amount_minor: 800, related_ids: 'ch_parts1', reason: 'payment number 2 that succeeded for one donation; 1200 of its 2000 refunded' },
+      { object_id: 'ch_parts2', amount_minor: 800, related_ids: 'ch_parts1', reason: 'payment number 2 that succeeded for one donation; 12.00 GBP of its 20.00 GBP refunded' },
     ]);
   });
 

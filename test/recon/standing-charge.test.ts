@@ -49,7 +49,7 @@ describe('the charge that stands', () => {
       'SELECT break_type, object_id, payment_id, amount_minor, reason, open_tickets, open_ticket_id FROM recon_breaks ORDER BY object_id',
     );
     expect(rows).toEqual([
-      { break_type: 'AMOUNT_MISMATCH', object_id: 'd_wrong_second', payment_id: 'ch_ws2', amount_minor: 500, reason: 'donation 2000 GBP, its payment 2500 GBP', open_tickets: 1, open_ticket_id: 't_more' },
+      { break_type: 'AMOUNT_MISMATCH', object_id: 'd_wrong_second', payment_id: 'ch_ws2', amount_minor: 500, reason: 'donation 20.00 GBP, its payment 25.00 GBP', open_tickets: 1, open_ticket_id: 't_more' },
     ]);
     const journey = await lake.engine.query(`SELECT donation_id, payment_id, open_breaks FROM recon_journey ORDER BY donation_id`);
     expect(journey).toEqual([

@@ -4,6 +4,7 @@ import { setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
 import { copyOut, type FileFormat } from '../copy-out.js';
 import { withLocalRuntime } from '../local-runtime.js';
+import { outFileProblem } from '../options.js';
 
 const NAME = /^[a-z_][a-z0-9_]*$/;
 
@@ -28,6 +29,8 @@ export const exportView = defineCommand({
     if (format !== 'parquet' && format !== 'csv') return fail('--format must be parquet or csv');
     const out = values.out as string | undefined;
     if (!out) return fail('--out FILE is required');
+    const outProblem = out === undefined ? null : outFileProblem(out);
+    if (outProblem) return fail(outProblem);
     const asOf = values['as-of'] as string | undefined;
     if (asOf !== undefined && !isCalendarDate(asOf)) return fail(`--as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}`);
     // Only the reconciliation's views have an "as of" (recon_params). Silently writing every row of another

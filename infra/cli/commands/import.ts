@@ -27,17 +27,22 @@ export const importCommand = defineCommand({
       process.stderr.write(`puddle import: ${(err as Error).message}\n`);
       return 2;
     }
+    // Every file is read first: one that cannot be is named in plain words (until 2026-12-03 "cannot read: ENOENT"),
+    // and when none can, nothing is opened, so a mistyped name does not make a home either.
+    let code = 0;
+    const readable: { file: string; bytes: Buffer }[] = [];
+    for (const file of files) {
+      try {
+        readable.push({ file, bytes: readFileSync(file) });
+      } catch (err) {
+        process.stderr.write(`${file}: not imported: ${unreadable(err as NodeJS.ErrnoException)}\n`);
+        code = 2;
+      }
+    }
+    if (!readable.length) return code;
     return withLocalRuntime(async (rt) => {
-      let code = 0;
-      for (const file of files) {
-        let bytes: Buffer;
-        try {
-          bytes = readFileSync(file);
-        } catch (err) {
-          process.stderr.write(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
-          code = 2;
-          continue;
-        }
+      let published = false;
+      for (const { file, bytes } of readable) {
         let outcome;
         try {
           // The lake is read for lines imported under earlier ids, so they keep their ids (earlier-ids.ts).
@@ -53,9 +58,21 @@ export const importCommand = defineCommand({
         if (outcome.status === 'imported') process.stdout.write(text);
         else process.stderr.write(text);
         code = Math.max(code, outcome.status === 'malformed' ? 2 : outcome.status === 'unbalanced' ? 1 : 0);
+        // A statement that does not add up is published too (marked unbalanced, with its quarantine row).
+        published ||= outcome.status !== 'malformed';
       }
-      if (code === 0) process.stdout.write(`published to the queue; a running hub or 'puddle land' lands it\n`);
+      // Said whenever something went to the queue, also when another file failed (until 2026-12-03 only when
+      // every file imported, so the files that did were left on the queue without a word about landing them).
+      if (published) process.stdout.write(`published to the queue; a running hub or 'puddle land' lands it\n`);
       return code;
     }, { createsHome: true });
   },
 });
+
+/** Why a file named on the command line cannot be read, in words (never the errno code alone). */
+function unreadable(err: NodeJS.ErrnoException): string {
+  if (err.code === 'ENOENT') return 'no such file (check the name and the folder the command runs from)';
+  if (err.code === 'EISDIR') return 'it is a folder, not a file (name the statement files in it)';
+  if (err.code === 'EACCES' || err.code === 'EPERM') return 'permission denied: this user cannot read it';
+  return `cannot read it (${err.code ?? err.message})`;
+}

@@ -6,6 +6,7 @@ import { REPORTS, reportSql, setReconParams } from '../../../puddles/reports.js'
 import { defineCommand } from '../command.js';
 import { copyOut, csvText } from '../copy-out.js';
 import { formatRows, type Format } from '../format.js';
+import { outFileProblem } from '../options.js';
 import { emptyRangeProblem } from '../range.js';
 import { withLocalRuntime } from '../local-runtime.js';
 
@@ -36,6 +37,8 @@ export const report = defineCommand({
     if (!FORMATS.includes(format)) return fail('--format must be table, json, csv or parquet');
     const out = values.out as string | undefined;
     if (format === 'parquet' && !out) return fail('--format parquet needs --out FILE');
+    const outProblem = out === undefined ? null : outFileProblem(out);
+    if (outProblem) return fail(outProblem);
     for (const opt of ['as-of', 'from', 'to']) {
       const v = values[opt] as string | undefined;
       if (v !== undefined && !isCalendarDate(v)) return fail(`--${opt} takes a date YYYY-MM-DD, not ${JSON.stringify(v)}`);
