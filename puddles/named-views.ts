@@ -36,7 +36,43 @@ export const NAMED_VIEW_FILES: readonly string[] = [
 /** The SQL of a query file, as a view body: the header comment kept, the closing semicolon dropped. */
 export function readQuery(name: string): string {
   const sql = readFileSync(path.join(QUERIES_DIR, `${name}.sql`), 'utf8');
-  return sql.trim().replace(/;\s*$/, '');
+  return expandUnits(sql.trim().replace(/;\s*$/, ''));
+}
+
+/**
+ * `@units(amount_minor, exponent)` in a query file, written out as unitsSql: SQL shared with Athena has no
+ * functions of its own, and a sentence for finance names an amount in its currency's units (20.00 GBP, not 2000).
+ * The last comma at the top level of the parentheses separates the two.
+ */
+export function expandUnits(sql: string): string {
+  let out = '';
+  let from = 0;
+  for (let at = sql.indexOf('@units(', from); at >= 0; at = sql.indexOf('@units(', from)) {
+    let depth = 0;
+    let comma = -1;
+    let end = at + '@units'.length;
+    for (; end < sql.length; end++) {
+      const c = sql[end];
+      if (c === '(') depth++;
+      else if (c === ')' && --depth === 0) break;
+      else if (c === ',' && depth === 1) comma = end;
+    }
+    if (end >= sql.length || comma < 0) throw new Error(`@units needs (amount, exponent): ${sql.slice(at, at + 60)}`);
+    out += sql.slice(from, at) + unitsSql(sql.slice(at + '@units('.length, comma).trim(), sql.slice(comma + 1, end).trim());
+    from = end + 1;
+  }
+  return out + sql.slice(from);
+}
+
+/**
+ * A minor-unit amount as text in its currency's units (2000 -> 20.00, KWD 1500 -> 1.500, JPY 500 -> 500), for an
+ * exponent that may be null (a code with none listed: 2). One CASE over the exponents core/currency-exponents.ts
+ * lists, in SQL both engines speak; DECIMAL keeps the trailing zeros a double would drop.
+ */
+export function unitsSql(amount: string, exponent: string): string {
+  const scales = [...new Set(Object.values(CURRENCY_EXPONENTS))].filter((e) => e !== 2).sort();
+  const asUnits = (e: number) => (e === 0 ? `CAST(${amount} AS VARCHAR)` : `CAST(CAST(${amount} AS DECIMAL(38, 0)) * ${(10 ** -e).toFixed(e)} AS VARCHAR)`);
+  return `CASE coalesce(${exponent}, 2)${scales.map((e) => ` WHEN ${e} THEN ${asUnits(e)}`).join('')} ELSE ${asUnits(2)} END`;
 }
 
 /** The `recon_params` view, with some parameters overridden for one report run. */

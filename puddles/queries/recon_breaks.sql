@@ -8,7 +8,8 @@
 -- open_tickets counts the open supporter care tickets on the break's donation or payment (recon_tickets): a
 -- break a supporter has already complained about is urgent; open_ticket_id names one of them.
 -- An amount in a reason is in its currency's units with the code (1300.00 GBP, 1.500 KWD, 500 JPY: the exponent
--- from currency_exponents, a CASE written out where it is used, as SQL shared with Athena has no functions), as
+-- from currency_exponents; `@units` of an amount and an exponent is written out as a CASE when the file is read, as SQL shared
+-- with Athena has no functions: puddles/named-views.ts, unitsSql), as
 -- the import and STATEMENT_UNBALANCED say amounts; amount_minor stays minor units. Until 2026-12-03 reasons gave
 -- minor units ("donation 2000 GBP" for 20.00 GBP, "opens at 130000"), which finance read as a hundred times the money.
 WITH x AS (
@@ -240,7 +241,7 @@ b_reversal_unpaired AS (
   SELECT 'BANK_REVERSAL_UNPAIRED', 'bank_line', b.bank_line_id, b.amount_minor, b.currency, b.booking_day,
     CASE WHEN b.reversal_outcome = 'ambiguous'
       THEN 'the bank reversed one of ' || CAST(b.reversal_candidates AS VARCHAR) || ' earlier entries (or one another reversal also undoes): not guessed'
-      ELSE 'the bank reversed an entry of ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(-b.amount_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(-b.amount_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(-b.amount_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(-b.amount_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || b.currency || ' that no earlier booked line of the account matches by end-to-end id, entry reference or remittance text' END,
+      ELSE 'the bank reversed an entry of ' || @units(-b.amount_minor, u.exponent) || ' ' || b.currency || ' that no earlier booked line of the account matches by end-to-end id, entry reference or remittance text' END,
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), b.bank_line_id, b.statement_id
   FROM recon_bank_booked b
   LEFT JOIN currency_exponents u ON u.currency = b.currency
@@ -248,8 +249,8 @@ b_reversal_unpaired AS (
 ),
 b_items AS (
   SELECT 'PAYOUT_ITEMS_MISMATCH', 'payout', o.payout_id, o.amount_minor - s.items_minor, o.currency, coalesce(o.arrival_date, CAST(o.occurred_at AS DATE)),
-    'payout amount ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(o.amount_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(o.amount_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(o.amount_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(o.amount_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || o.currency || ' but its ' || CAST(s.n AS VARCHAR) || ' items sum to '
-      || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(s.items_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(s.items_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(s.items_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(s.items_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || o.currency || ' (net)',
+    'payout amount ' || @units(o.amount_minor, u.exponent) || ' ' || o.currency || ' but its ' || CAST(s.n AS VARCHAR) || ' items sum to '
+      || @units(s.items_minor, u.exponent) || ' ' || o.currency || ' (net)',
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), o.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
   FROM po o
   JOIN (SELECT payout_id, count(*) AS n, sum(coalesce(net_minor, amount_minor)) AS items_minor FROM items GROUP BY payout_id) s
@@ -263,8 +264,8 @@ b_fee AS (
   SELECT 'FEE_ANOMALY', 'payment', l.payment_id, l.fee_minor, l.currency, CAST(l.occurred_at AS DATE),
     CASE WHEN l.fee_minor < 0 THEN 'negative fee'
          WHEN l.net_minor IS NOT NULL AND l.net_minor <> l.amount_minor - l.fee_minor
-           THEN 'net ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(l.net_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(l.net_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(l.net_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(l.net_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || l.currency || ' is not amount - fee ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(l.amount_minor - l.fee_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(l.amount_minor - l.fee_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(l.amount_minor - l.fee_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(l.amount_minor - l.fee_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || l.currency
-         ELSE 'fee above ' || CAST(x.fee_max_percent AS VARCHAR) || '% of the amount + ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(x.fee_allowance_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(x.fee_allowance_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(x.fee_allowance_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(x.fee_allowance_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || l.currency END,
+           THEN 'net ' || @units(l.net_minor, u.exponent) || ' ' || l.currency || ' is not amount - fee ' || @units(l.amount_minor - l.fee_minor, u.exponent) || ' ' || l.currency
+         ELSE 'fee above ' || CAST(x.fee_max_percent AS VARCHAR) || '% of the amount + ' || @units(x.fee_allowance_minor, u.exponent) || ' ' || l.currency END,
     l.donation_id, l.payment_id, l.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
   FROM link l
   CROSS JOIN x
@@ -278,8 +279,8 @@ b_mismatch AS (
   SELECT CASE WHEN d.currency <> p.currency THEN 'CURRENCY_MISMATCH' ELSE 'AMOUNT_MISMATCH' END, 'donation', d.donation_id,
     CASE WHEN d.currency <> p.currency THEN d.amount_minor ELSE p.amount_minor - d.amount_minor END, d.currency,
     CAST(d.occurred_at AS DATE),
-    'donation ' || CASE coalesce(ud.exponent, 2) WHEN 0 THEN CAST(d.amount_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(d.amount_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(d.amount_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(d.amount_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || d.currency
-      || ', its payment ' || CASE coalesce(up.exponent, 2) WHEN 0 THEN CAST(p.amount_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(p.amount_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(p.amount_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(p.amount_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || p.currency,
+    'donation ' || @units(d.amount_minor, ud.exponent) || ' ' || d.currency
+      || ', its payment ' || @units(p.amount_minor, up.exponent) || ' ' || p.currency,
     d.donation_id, p.payment_id, p.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
   FROM don d
   JOIN standing p ON p.donation_id = d.donation_id AND p.outcome = 'succeeded'
@@ -320,8 +321,8 @@ kept AS (
 b_duplicate AS (
   SELECT 'DUPLICATE_PAYMENT', 'payment', p.payment_id, p.kept_minor, p.currency, CAST(p.occurred_at AS DATE),
     'payment number ' || CAST(p.n AS VARCHAR) || ' that succeeded for one donation'
-      || CASE WHEN p.kept_minor < p.amount_minor THEN '; ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(p.amount_minor - p.kept_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(p.amount_minor - p.kept_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(p.amount_minor - p.kept_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(p.amount_minor - p.kept_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || p.currency || ' of its '
-           || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(p.amount_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(p.amount_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(p.amount_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(p.amount_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || p.currency || ' refunded' ELSE '' END
+      || CASE WHEN p.kept_minor < p.amount_minor THEN '; ' || @units(p.amount_minor - p.kept_minor, u.exponent) || ' ' || p.currency || ' of its '
+           || @units(p.amount_minor, u.exponent) || ' ' || p.currency || ' refunded' ELSE '' END
       || CASE WHEN f.n > p.n THEN '; number ' || CAST(f.n AS VARCHAR) || ', which no refund touched, stands' ELSE '' END,
     p.donation_id, p.payment_id, p.payout_id, CAST(NULL AS VARCHAR), f.payment_id
   FROM kept p
@@ -333,8 +334,8 @@ b_duplicate AS (
 b_control AS (
   SELECT 'CONTROL_TOTAL_MISMATCH', 'settlement_summary', CAST(c.day AS VARCHAR) || ':' || c.account || ':sale',
     c.summary_minus_lake_minor, c.currency, c.day,
-    c.provider || ' settled ' || CAST(c.summary_count AS VARCHAR) || ' sales for ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(c.summary_amount_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(c.summary_amount_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(c.summary_amount_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(c.summary_amount_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || c.currency
-      || '; the lake has ' || CAST(c.lake_count AS VARCHAR) || ' for ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(c.lake_amount_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(c.lake_amount_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(c.lake_amount_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(c.lake_amount_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || c.currency,
+    c.provider || ' settled ' || CAST(c.summary_count AS VARCHAR) || ' sales for ' || @units(c.summary_amount_minor, u.exponent) || ' ' || c.currency
+      || '; the lake has ' || CAST(c.lake_count AS VARCHAR) || ' for ' || @units(c.lake_amount_minor, u.exponent) || ' ' || c.currency,
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
   FROM recon_controls c
   CROSS JOIN x
@@ -397,8 +398,8 @@ st_gap AS (
 ),
 b_statement_gap AS (
   SELECT 'STATEMENT_GAP', 'bank_statement', s.bank_statement_id, s.opening_balance_minor - g.prev_closing, s.currency, CAST(s.starts AS DATE),
-    'opens at ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(s.opening_balance_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(s.opening_balance_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(s.opening_balance_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(s.opening_balance_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || s.currency
-      || ' but the previous statement of the account closed at ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(g.prev_closing AS VARCHAR) WHEN 3 THEN CAST(CAST(g.prev_closing AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(g.prev_closing AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(g.prev_closing AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || s.currency
+    'opens at ' || @units(s.opening_balance_minor, u.exponent) || ' ' || s.currency
+      || ' but the previous statement of the account closed at ' || @units(g.prev_closing, u.exponent) || ' ' || s.currency
       || ': a statement is missing, or a balance is wrong',
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), g.prev_id
   FROM st s
@@ -473,8 +474,8 @@ sms_remitted AS (
 b_sms AS (
   SELECT 'SMS_PLEDGE_UNCOLLECTED', 'sms_month', p.period || ' ' || p.currency, p.pledged_minor - coalesce(r.remitted_minor, 0), p.currency,
     p.month_end,
-    CAST(p.pledges AS VARCHAR) || ' SMS pledges for ' || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(p.pledged_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(p.pledged_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(p.pledged_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(p.pledged_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || p.currency || '; the aggregators remitted '
-      || CASE coalesce(u.exponent, 2) WHEN 0 THEN CAST(coalesce(r.remitted_minor, 0) AS VARCHAR) WHEN 3 THEN CAST(CAST(coalesce(r.remitted_minor, 0) AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(coalesce(r.remitted_minor, 0) AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(coalesce(r.remitted_minor, 0) AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || p.currency || ' in ' || CAST(coalesce(r.lines, 0) AS VARCHAR) || ' payment(s)',
+    CAST(p.pledges AS VARCHAR) || ' SMS pledges for ' || @units(p.pledged_minor, u.exponent) || ' ' || p.currency || '; the aggregators remitted '
+      || @units(coalesce(r.remitted_minor, 0), u.exponent) || ' ' || p.currency || ' in ' || CAST(coalesce(r.lines, 0) AS VARCHAR) || ' payment(s)',
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
   FROM sms_pledged p
   CROSS JOIN x
@@ -510,8 +511,8 @@ b_gift_amount AS (
   SELECT 'GIFT_AMOUNT_DIFFERS', g.crm_kind, g.crm_id,
     CASE WHEN g.currency <> g.payment_currency THEN g.amount_minor ELSE g.payment_amount_minor - g.amount_minor END, g.currency,
     g.crm_date,
-    'the CRM records ' || CASE coalesce(ug.exponent, 2) WHEN 0 THEN CAST(g.amount_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(g.amount_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(g.amount_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(g.amount_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || g.currency
-      || ', the payment it names took ' || CASE coalesce(up.exponent, 2) WHEN 0 THEN CAST(g.payment_amount_minor AS VARCHAR) WHEN 3 THEN CAST(CAST(g.payment_amount_minor AS DECIMAL(38, 0)) * 0.001 AS VARCHAR) WHEN 4 THEN CAST(CAST(g.payment_amount_minor AS DECIMAL(38, 0)) * 0.0001 AS VARCHAR) ELSE CAST(CAST(g.payment_amount_minor AS DECIMAL(38, 0)) * 0.01 AS VARCHAR) END || ' ' || g.payment_currency,
+    'the CRM records ' || @units(g.amount_minor, ug.exponent) || ' ' || g.currency
+      || ', the payment it names took ' || @units(g.payment_amount_minor, up.exponent) || ' ' || g.payment_currency,
     g.donation_id, g.payment_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), g.gift_id
   FROM gl g
   LEFT JOIN currency_exponents ug ON ug.currency = g.currency
