@@ -1,6 +1,6 @@
 // The CLI's edges that need no lake: options refused before anything runs, help text, a closed stdout.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ const BIN = fileURLToPath(new URL('../bin/puddle.mjs', import.meta.url));
 describe('the puddle CLI, without a lake', () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-cli-options-'));
   const puddle = (args: string[]) => runPuddle(args, { PUDDLE_HOME: home });
+  mkdirSync(join(home, 'a-folder.json'));
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   it('refuses a date that is not on the calendar with exit code 2, naming the option', async () => {
@@ -64,6 +65,31 @@ describe('the puddle CLI, without a lake', () => {
       expect(r.stderr, args.join(' ')).toContain(said);
       expect(r.stderr, args.join(' ')).not.toContain('IO Error');
     }
+  });
+
+  it('says which report name is wrong, or which word after it, with exit code 2', async () => {
+    const names = Object.keys(REPORTS).join(', ');
+    const [typo, two, none] = await Promise.all([puddle(['report', 'breakz']), puddle(['report', 'breaks', 'payouts']), puddle(['report'])]);
+    // Until 2026-12-03 all three printed only the list of reports.
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe(`puddle report: "breakz" is not a report; name one of: ${names}\n`);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toBe('puddle report: one report a run, with only options after it: "payouts" is not one\n');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe(`puddle report: name one report: ${names}\n`);
+  });
+
+  it('says in words what is wrong with a --layout file: missing, a folder, or not JSON', async () => {
+    const bad = join(home, 'bad-layout.json');
+    writeFileSync(bad, '{ "date": ');
+    const run = (layout: string) => puddle(['import', 'bank', join(home, 'statement.csv'), '--layout', layout]);
+    const [missing, folder, notJson] = await Promise.all([run(join(home, 'no-such.json')), run(join(home, 'a-folder.json')), run(bad)]);
+    for (const r of [missing, folder, notJson]) expect(r.code).toBe(2);
+    // Until 2026-12-03: "--layout: ENOENT: no such file or directory, open ..." and "--layout: Unexpected end of JSON input".
+    expect(missing.stderr).toContain(`--layout ${join(home, 'no-such.json')}: no such file; give a layout (lloyds, natwest, barclays, hsbc) or a JSON column map file`);
+    expect(folder.stderr).toContain(`--layout ${join(home, 'a-folder.json')}: a folder, not a file`);
+    expect(notJson.stderr).toContain(`--layout ${bad}: not a JSON column map (`);
+    for (const r of [missing, folder, notJson]) expect(r.stderr).not.toContain('ENOENT');
   });
 
   it('refuses a report whose --as-of is before its --from (a range that can hold nothing), with exit code 2', async () => {

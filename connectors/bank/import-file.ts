@@ -32,10 +32,20 @@ export type ImportOptionsText = Partial<Record<ImportOptionName, string>>;
 export function parseImportOptions(text: ImportOptionsText, name: (option: keyof ImportOptionsText) => string): ImportOptions {
   let layout: string | CsvColumnMap | undefined = text.layout || undefined;
   if (layout !== undefined && (layout.endsWith('.json') || existsSync(layout))) {
+    const file = layout;
+    let text: string;
     try {
-      layout = JSON.parse(readFileSync(layout, 'utf8')) as CsvColumnMap;
+      text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new Error(`${name('layout')}: ${(err as Error).message}`);
+      // Said in words, as for a statement file: until 2026-12-03 "--layout: ENOENT: no such file or directory, open ...".
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : `cannot be read (${code ?? (err as Error).message})`;
+      throw new Error(`${name('layout')} ${file}: ${why}; give a layout (lloyds, natwest, barclays, hsbc) or a JSON column map file`);
+    }
+    try {
+      layout = JSON.parse(text) as CsvColumnMap;
+    } catch (err) {
+      throw new Error(`${name('layout')} ${file}: not a JSON column map (${(err as Error).message}); README, "CSV exports", shows one`);
     }
   }
   const currency = text.currency?.trim().toUpperCase() || undefined;

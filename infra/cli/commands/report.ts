@@ -32,7 +32,11 @@ export const report = defineCommand({
       process.stderr.write(`puddle report: ${msg}\n`);
       return Promise.resolve(2);
     };
-    if (!name || !REPORTS[name] || positionals.length > 1) return fail(`name one report: ${Object.keys(REPORTS).join(', ')}`);
+    const names = Object.keys(REPORTS).join(', ');
+    // Until 2026-12-03 a misspelt name (`breakz`) or a second one got only the list, not what was wrong.
+    if (!name) return fail(`name one report: ${names}`);
+    if (!REPORTS[name]) return fail(`${JSON.stringify(name)} is not a report; name one of: ${names}`);
+    if (positionals.length > 1) return fail(`one report a run, with only options after it: ${positionals.slice(1).map((p) => JSON.stringify(p)).join(', ')} is not one`);
     const format = values.format as string;
     if (!FORMATS.includes(format)) return fail('--format must be table, json, csv or parquet');
     const out = values.out as string | undefined;
