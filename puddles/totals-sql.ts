@@ -67,6 +67,11 @@ export function arrivalOf(row: Row): number {
 
 const VIEW_SQL = 'SELECT box_start, channel, campaign, cta, currency, pledges, amount_minor FROM totals_by_box';
 
+/** A columnar result's rows as objects (a few hundred cells: the drift check, which takes a signal only so). */
+function rowsOf(result: ColumnarResult): Row[] {
+  return Array.from({ length: result.rowCount }, (_, r) => Object.fromEntries(result.names.map((n, c) => [n, result.columns[c]![r]])));
+}
+
 /** A column of a columnar result by name (empty when it has none: no rows from an engine without queryColumns). */
 function column(result: ColumnarResult, name: string): unknown[] {
   return result.columns[result.names.indexOf(name)] ?? [];
@@ -196,9 +201,9 @@ const cellKey = (c: { box: number; channel: string | null; campaign: string | nu
   JSON.stringify([c.box, c.channel, c.campaign, c.cta, c.currency]);
 
 /** The SQL totals per box as aggregate cells. */
-export async function sqlCells(query: QueryEngine): Promise<{ cells: TotalsCell[]; against: string }> {
+export async function sqlCells(query: QueryEngine, signal?: AbortSignal): Promise<{ cells: TotalsCell[]; against: string }> {
   const against = 'totals_by_box';
-  const rows: Row[] = await query.query(VIEW_SQL);
+  const rows: Row[] = signal ? rowsOf(await queryColumns(query, VIEW_SQL, { signal })) : await query.query(VIEW_SQL);
   const cells = rows.map((r) => ({
     box: Date.parse(String(r.box_start)),
     channel: (r.channel as string | null) ?? null,
@@ -227,11 +232,11 @@ export interface LiveCells {
  * comparing them would raise false alarms. On a busy night most boxes are quiet (old boxes
  * stop changing), so the check still covers nearly everything.
  */
-export async function checkDrift(totals: LiveCells, query: QueryEngine, now: Date = new Date()): Promise<DriftReport> {
+export async function checkDrift(totals: LiveCells, query: QueryEngine, now: Date = new Date(), signal?: AbortSignal): Promise<DriftReport> {
   // Copies: the embedded aggregate's cells are updated in place.
   const read = async () => new Map((await totals.cells()).map((c) => [cellKey(c), { ...c }] as const));
   const beforeCells = await read();
-  const { cells: sql, against } = await sqlCells(query);
+  const { cells: sql, against } = await sqlCells(query, signal);
   const live = await read();
   const checked_at = now.toISOString();
   const same = (a: TotalsCell | undefined, b: TotalsCell | undefined) => (a?.amount_minor ?? 0) === (b?.amount_minor ?? 0) && (a?.count ?? 0) === (b?.count ?? 0);

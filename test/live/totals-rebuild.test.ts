@@ -4,9 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { loadConfig } from '../../core/config.js';
+import { log } from '../../core/log.js';
 import type { QueryEngine } from '../../core/ports.js';
 import { startHub } from '../../infra/local/hub.js';
 import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
@@ -107,6 +108,38 @@ describe('rebuild of the live totals', () => {
     expect(keeper.ready).toBe(false);
     expect(keeper.rebuildFailing()).toBeNull();
     expect(await tempTables(lake.engine)).toBe(0);
+  });
+
+  it('interrupts a drift check running when the keeper stops, and reports it as no failure', async () => {
+    await lake.catalog.addFiles(await writeDonations(lake.dir, 200));
+    // The real engine, but the drift check's statement (totals_by_box) runs until the stop interrupts it, as a
+    // check over 10,000,000 donations runs for 15 s: DuckDB's interrupt error when the signal fires.
+    let checking: (() => void) | undefined;
+    const checkStarted = new Promise<void>((resolve) => (checking = resolve));
+    const engine: QueryEngine = {
+      query: (sql) => lake.engine.query(sql),
+      queryWithColumns: (sql) => lake.engine.queryWithColumns(sql),
+      queryColumns: (sql, opts) => {
+        if (!/FROM totals_by_box/.test(sql)) return lake.engine.queryColumns(sql, opts);
+        checking!();
+        return new Promise((_, reject) => opts?.signal?.addEventListener('abort', () => reject(new Error('INTERRUPT Error: Interrupted!')), { once: true }));
+      },
+      close: async () => undefined,
+    };
+    const warned: string[] = [];
+    const warn = vi.spyOn(log, 'warn');
+    const keeper = new TotalsKeeper(engine, { emit: async (events) => void warned.push(...events.map((e) => e.type)) }, { pageRows: 100 });
+    await keeper.start(3_600_000);
+    expect(keeper.ready).toBe(true);
+    const report = keeper.checkDrift();
+    await checkStarted;
+    // Before 2026-12-03 the check took no signal: stop waited for it (here, for ever).
+    await keeper.stop();
+    expect(await report).toBeUndefined();
+    expect(keeper.drift().last).toBeUndefined();
+    expect(warned).toEqual([]);
+    expect(warn.mock.calls.filter(([msg]) => String(msg).includes('drift'))).toEqual([]);
+    warn.mockRestore();
   });
 
   it('is left unfinished when the hub stops mid-rebuild', async () => {
