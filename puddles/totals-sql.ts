@@ -67,11 +67,6 @@ export function arrivalOf(row: Row): number {
 
 const VIEW_SQL = 'SELECT box_start, channel, campaign, cta, currency, pledges, amount_minor FROM totals_by_box';
 
-/** A columnar result's rows as objects (a few hundred cells: the drift check, which takes a signal only so). */
-function rowsOf(result: ColumnarResult): Row[] {
-  return Array.from({ length: result.rowCount }, (_, r) => Object.fromEntries(result.names.map((n, c) => [n, result.columns[c]![r]])));
-}
-
 /** A column of a columnar result by name (empty when it has none: no rows from an engine without queryColumns). */
 function column(result: ColumnarResult, name: string): unknown[] {
   return result.columns[result.names.indexOf(name)] ?? [];
@@ -200,18 +195,19 @@ export interface DriftReport {
 const cellKey = (c: { box: number; channel: string | null; campaign: string | null; cta: string | null; currency: string }) =>
   JSON.stringify([c.box, c.channel, c.campaign, c.cta, c.currency]);
 
-/** The SQL totals per box as aggregate cells. */
+/** The SQL totals per box as aggregate cells; `signal` interrupts the statement (the keeper stopping). */
 export async function sqlCells(query: QueryEngine, signal?: AbortSignal): Promise<{ cells: TotalsCell[]; against: string }> {
   const against = 'totals_by_box';
-  const rows: Row[] = signal ? rowsOf(await queryColumns(query, VIEW_SQL, { signal })) : await query.query(VIEW_SQL);
-  const cells = rows.map((r) => ({
-    box: Date.parse(String(r.box_start)),
-    channel: (r.channel as string | null) ?? null,
-    campaign: (r.campaign as string | null) ?? null,
-    cta: (r.cta as string | null) ?? null,
-    currency: String(r.currency),
-    amount_minor: Number(r.amount_minor),
-    count: Number(r.pledges),
+  const view = await queryColumns(query, VIEW_SQL, { signal });
+  const [box, channel, campaign, cta, currency, pledges, amount] = ['box_start', 'channel', 'campaign', 'cta', 'currency', 'pledges', 'amount_minor'].map((c) => column(view, c));
+  const cells = Array.from({ length: view.rowCount }, (_, r) => ({
+    box: Date.parse(String(box![r])),
+    channel: (channel![r] as string | null) ?? null,
+    campaign: (campaign![r] as string | null) ?? null,
+    cta: (cta![r] as string | null) ?? null,
+    currency: String(currency![r]),
+    amount_minor: Number(amount![r]),
+    count: Number(pledges![r]),
   }));
   return { cells, against };
 }

@@ -25,6 +25,18 @@ export interface ImportOptions extends ReadOptions {
 export type ImportOptionsText = Partial<Record<ImportOptionName, string>>;
 
 /**
+ * Why a file cannot be read, in words rather than the errno code alone: a statement named to `puddle import bank`
+ * and a `--layout` column map file.
+ */
+export function whyUnreadable(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'a folder, not a file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied: this user cannot read it';
+  return `cannot read it (${code ?? (err as Error).message})`;
+}
+
+/**
  * Parse import options given as text: a layout is a preset name or a JSON column map file; a currency an ISO 4217
  * code. Throws an Error naming the option (as `name` spells it) that is wrong; the options keep `name`, so a file's
  * message asking for an option ("give --currency") spells it the same way.
@@ -38,9 +50,7 @@ export function parseImportOptions(text: ImportOptionsText, name: (option: keyof
       text = readFileSync(file, 'utf8');
     } catch (err) {
       // Said in words, as for a statement file: until 2026-12-03 "--layout: ENOENT: no such file or directory, open ...".
-      const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : `cannot be read (${code ?? (err as Error).message})`;
-      throw new Error(`${name('layout')} ${file}: ${why}; give a layout (lloyds, natwest, barclays, hsbc) or a JSON column map file`);
+      throw new Error(`${name('layout')} ${file}: ${whyUnreadable(err)}; give a layout (lloyds, natwest, barclays, hsbc) or a JSON column map file`);
     }
     try {
       layout = JSON.parse(text) as CsvColumnMap;

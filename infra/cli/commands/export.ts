@@ -29,7 +29,7 @@ export const exportView = defineCommand({
     if (format !== 'parquet' && format !== 'csv') return fail('--format must be parquet or csv');
     const out = values.out as string | undefined;
     if (!out) return fail('--out FILE is required');
-    const outProblem = out === undefined ? null : outFileProblem(out);
+    const outProblem = outFileProblem(out);
     if (outProblem) return fail(outProblem);
     const asOf = values['as-of'] as string | undefined;
     if (asOf !== undefined && !isCalendarDate(asOf)) return fail(`--as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}`);

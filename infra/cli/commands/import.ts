@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { describeImport, importBankFile, parseImportOptions, type ImportOptions, type ImportOptionsText } from '../../../connectors/bank/import-file.js';
+import { describeImport, importBankFile, parseImportOptions, whyUnreadable, type ImportOptions, type ImportOptionsText } from '../../../connectors/bank/import-file.js';
 import { defineCommand } from '../command.js';
 import { withLocalRuntime } from '../local-runtime.js';
 
@@ -69,10 +69,9 @@ export const importCommand = defineCommand({
   },
 });
 
-/** Why a file named on the command line cannot be read, in words (never the errno code alone). */
+/** Why a file named on the command line cannot be read, with what to do about the two common cases. */
 function unreadable(err: NodeJS.ErrnoException): string {
-  if (err.code === 'ENOENT') return 'no such file (check the name and the folder the command runs from)';
-  if (err.code === 'EISDIR') return 'it is a folder, not a file (name the statement files in it)';
-  if (err.code === 'EACCES' || err.code === 'EPERM') return 'permission denied: this user cannot read it';
-  return `cannot read it (${err.code ?? err.message})`;
+  if (err.code === 'ENOENT') return `${whyUnreadable(err)} (check the name and the folder the command runs from)`;
+  if (err.code === 'EISDIR') return `it is ${whyUnreadable(err)} (name the statement files in it)`;
+  return whyUnreadable(err);
 }
