@@ -236,6 +236,18 @@ describe('mapPayoutMember', () => {
     const expandedCharge = { ...bt, source: { id: CHARGE_ID, object: 'charge' } };
     expect(valid(mapPayoutMember(expandedCharge, PO), 'payout_item').payment_id).toBe(CHARGE_ID);
   });
+
+  it('names the failed payout on its reversal (a payout_failure or payout_cancel balance transaction whose source is that payout)', () => {
+    const bt = fixture<StripeBalanceTransaction>('balance_transaction.json');
+    // Shaped as Stripe lists one under the later payout: "REFUND FOR PAYOUT (STRIPE PAYOUT)", source the failed po_.
+    const failure = { ...bt, id: 'txn_back', type: 'payout_failure', amount: 49108, fee: 0, net: 49108, source: 'po_failed' };
+    expect(valid(mapPayoutMember(failure, PO), 'payout_item')).toMatchObject({ payout_item_id: `${PO}:txn_back`, payment_id: 'po_failed', type: 'payout_failure', amount_minor: 49108 });
+    const cancel = { ...failure, type: 'payout_cancel', source: { id: 'po_cancelled', object: 'payout' } };
+    expect(valid(mapPayoutMember(cancel, PO), 'payout_item').payment_id).toBe('po_cancelled');
+    // A charge never names a payout, nor a reversal anything but one.
+    expect(valid(mapPayoutMember({ ...bt, source: 'po_failed' }, PO), 'payout_item').payment_id).toBeNull();
+    expect(valid(mapPayoutMember({ ...failure, source: CHARGE_ID }, PO), 'payout_item').payment_id).toBeNull();
+  });
 });
 
 describe('mapCustomer', () => {

@@ -182,6 +182,17 @@ function sourceCharge(source: StripeBalanceTransaction['source']): string | null
 }
 
 /**
+ * The payout a reversal gives back: a `payout_failure` or `payout_cancel` balance transaction's source is the
+ * failed payout itself (`po_...`; a real one reads `"source": "po_1GH...", "type": "payout_failure"`). The
+ * item carries it as its payment_id, so PAYOUT_FAILED closes on the reversal of that payout, not on any item
+ * of the same amount (recon_breaks.sql, b_payout_failed).
+ */
+function sourcePayout(source: StripeBalanceTransaction['source']): string | null {
+  const id = typeof source === 'string' ? source : source && typeof source === 'object' ? source.id : null;
+  return typeof id === 'string' && id.startsWith('po_') ? id : null;
+}
+
+/**
  * One member of a payout, from `GET /v1/balance_transactions?payout=po_...`. The id is
  * `<payout>:<balance transaction>`: membership is the pair, and a payout that fails returns its
  * funds so the same money can be listed under a later payout too; the pair keeps both rows.
@@ -196,7 +207,7 @@ export function mapPayoutMember(bt: StripeBalanceTransaction, payoutId: string):
     updated_at: null,
     provider: PROVIDER,
     payout_id: payoutId,
-    payment_id: sourceCharge(bt.source),
+    payment_id: bt.type === 'payout_failure' || bt.type === 'payout_cancel' ? sourcePayout(bt.source) : sourceCharge(bt.source),
     type: bt.type,
     amount_minor: stripeMinor(bt.amount, bt.currency),
     fee_minor: stripeMinor(bt.fee, bt.currency),

@@ -150,7 +150,7 @@ export const payout_item = defineContract({
     ...common,
     provider: string(),
     payout_id: string(),
-    payment_id: string().optional(),
+    payment_id: string().optional().doc('The payment it moves money for; on a payout reversal (payout_failure, payout_cancel), the payout it gives back'),
     type: string(),
     amount_minor: int().doc('Signed as it moves the payout: a refund, a dispute or a fee is negative'),
     fee_minor: int().optional(),

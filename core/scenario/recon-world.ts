@@ -474,10 +474,11 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
       items.push({ ...extra, payout_item_id: `${payoutId}:${id('txn_')}`, provider: 'stripe', payout_id: payoutId, currency: 'GBP' });
       net += extra.net_minor as number;
     }
-    // The day after a failed payout, its money comes back as a payout_failure item (no charge of its own).
+    // The day after a failed payout, its money comes back as a payout_failure item naming that payout (as Stripe's
+    // balance transaction does through its source).
     const reversal = failedPayouts.find((f) => f.reversedOn === day);
     if (reversal) {
-      items.push({ payout_item_id: `${payoutId}:${id('txn_')}`, occurred_at: midnight(day), provider: 'stripe', payout_id: payoutId, payment_id: null, type: 'payout_failure', amount_minor: reversal.amount, fee_minor: 0, net_minor: reversal.amount, currency: 'GBP' });
+      items.push({ payout_item_id: `${payoutId}:${id('txn_')}`, occurred_at: midnight(day), provider: 'stripe', payout_id: payoutId, payment_id: reversal.id, type: 'payout_failure', amount_minor: reversal.amount, fee_minor: 0, net_minor: reversal.amount, currency: 'GBP' });
       net += reversal.amount;
     }
     const amount = day === special.itemsMismatch ? net + 100 : net;
