@@ -9,6 +9,7 @@ const DAY = 86_400_000;
 
 describe('Braintree connector against the sandbox: backfill, sweeps and late changes', () => {
   let h: H;
+  let chargeback = '';
   beforeAll(async () => {
     h = await braintreeHarness();
   });
@@ -43,19 +44,33 @@ describe('Braintree connector against the sandbox: backfill, sweeps and late cha
   });
 
   it('picks up disbursement, which does not change updated_at, through the disbursement-date sweep', async () => {
+    // A chargeback now: the disbursement two days on withdraws it.
+    const charged = h.sandbox.data.transactions.filter((t) => t.type === 'sale' && t.status === 'settled' && t.dispute_ids.length === 0 && t.refund_ids.length === 0).at(-1)!;
+    chargeback = h.sandbox.openDispute(charged.id).id;
     h.clock.set(new Date(BT_NOW.getTime() + 3 * DAY));
     const disbursed = h.sandbox.data.transactions.filter((t) => t.disbursement_details);
     expect(disbursed.length).toBeGreaterThan(0);
     const results = await h.sync();
     expect(byStream(results, 'disbursements').outcome).toBe('succeeded');
     await h.land();
+    // Some disbursements withdrew a chargeback: their payout is the gateway's own amount (the bank line's), its
+    // items the day's transactions and disputes. Until 2026-12-03 the disputes were left out, and such a payout
+    // summed to more than the money that reached the bank.
+    expect(h.sandbox.data.disbursements.filter((d) => d.dispute_ids.length > 0).length).toBeGreaterThan(0);
     for (const d of h.sandbox.data.disbursements) {
       const id = `${d.merchant_account_id}:${d.disbursement_date}`;
       const [po] = await h.q(`SELECT amount_minor FROM payout WHERE payout_id = '${id}'`);
-      const [items] = await h.q(`SELECT sum(amount_minor) AS total, count(*) AS n FROM payout_item WHERE payout_id = '${id}'`);
-      expect(po!.amount_minor).toBe(items!.total);
-      expect(items!.n).toBe(d.transaction_ids.length);
+      const [items] = await h.q(`SELECT sum(amount_minor) AS total, count(*) AS n, count(*) FILTER (WHERE type = 'dispute') AS disputes FROM payout_item WHERE payout_id = '${id}'`);
+      expect(po!.amount_minor).toBe(d.amount_minor);
+      expect(items!.total).toBe(d.amount_minor);
+      expect([items!.n, items!.disputes]).toEqual([d.transaction_ids.length + d.dispute_ids.length, d.dispute_ids.length]);
     }
+    const withDispute = h.sandbox.data.disbursements.find((d) => d.dispute_ids.length > 0)!;
+    const disputeId = withDispute.dispute_ids[0]!;
+    const dispute = h.sandbox.data.disputes.find((x) => x.id === disputeId)!;
+    expect(await h.q(`SELECT payout_item_id, payment_id, amount_minor FROM payout_item WHERE type = 'dispute' AND payout_item_id LIKE '%:${disputeId}'`)).toEqual([
+      { payout_item_id: `${withDispute.merchant_account_id}:${withDispute.disbursement_date}:${disputeId}`, payment_id: dispute.transaction.id, amount_minor: -dispute.amount_minor },
+    ]);
     const t = disbursed[0]!;
     const [pay] = await h.q(`SELECT payout_id FROM payment WHERE payment_id = '${t.id}'`);
     expect(pay!.payout_id).toBe(`${t.merchant_account_id}:${t.disbursement_details!.disbursement_date}`);
@@ -69,6 +84,27 @@ describe('Braintree connector against the sandbox: backfill, sweeps and late cha
     expect(results[0]!.outcome).toBe('succeeded');
     await h.land();
     expect(await h.q(`SELECT payment_id, status FROM dispute WHERE dispute_id = '${dispute.id}'`)).toEqual([{ payment_id: target.id, status: 'open' }]);
+  });
+
+  it("sweeps a won dispute's return into the payout of the day it came back, and leaves the withdrawal's day as it was", async () => {
+    const withdrawn = h.sandbox.data.disbursements.find((d) => d.dispute_ids.includes(chargeback))!;
+    const withdrawnId = `${withdrawn.merchant_account_id}:${withdrawn.disbursement_date}`;
+    h.clock.set(new Date(BT_NOW.getTime() + 10 * DAY));
+    const won = h.sandbox.winDispute(chargeback);
+    h.clock.set(new Date(BT_NOW.getTime() + 13 * DAY));
+    expect(byStream(await h.sync({ streams: ['disbursements', 'disputes'] }), 'disbursements').outcome).toBe('succeeded');
+    await h.land();
+    const returned = h.sandbox.data.disbursements.find((d) => d.disbursement_date > withdrawn.disbursement_date && d.dispute_ids.includes(chargeback))!;
+    const returnedId = `${returned.merchant_account_id}:${returned.disbursement_date}`;
+    expect(await h.q(`SELECT payout_item_id, payout_id, type, amount_minor FROM payout_item WHERE payout_item_id LIKE '%:${chargeback}%' ORDER BY payout_item_id`)).toEqual([
+      { payout_item_id: `${withdrawnId}:${chargeback}`, payout_id: withdrawnId, type: 'dispute', amount_minor: -won.amount_minor },
+      { payout_item_id: `${returnedId}:${chargeback}:won`, payout_id: returnedId, type: 'dispute_reversal', amount_minor: won.amount_minor },
+    ]);
+    expect(await h.q(`SELECT amount_minor FROM payout WHERE payout_id = '${returnedId}'`)).toEqual([{ amount_minor: returned.amount_minor }]);
+    // The return's day found the dispute, which also names the withdrawal's day: that day's payout was not
+    // summed again from the dispute alone (one amount ever landed for it, the gateway's).
+    expect(await h.q(`SELECT DISTINCT amount_minor FROM payout_history WHERE payout_id = '${withdrawnId}'`)).toEqual([{ amount_minor: withdrawn.amount_minor }]);
+    expect(await h.q(`SELECT status FROM dispute WHERE dispute_id = '${chargeback}'`)).toEqual([{ status: 'won' }]);
   });
 });
 
@@ -227,7 +263,7 @@ describe('Braintree connector: the streams swept by date read each date once a r
       expect(summaries!.records).toBe(Number(s!.n));
       const swept = h.sandbox.data.disbursements.filter((d) => d.disbursement_date >= '2026-11-26');
       expect(swept.length).toBeGreaterThan(0);
-      expect(disbursements!.records).toBe(swept.reduce((n, d) => n + d.transaction_ids.length + 1, 0));
+      expect(disbursements!.records).toBe(swept.reduce((n, d) => n + d.transaction_ids.length + d.dispute_ids.length + 1, 0));
     } finally {
       await h.close();
     }

@@ -289,6 +289,32 @@ describe('mapDispute, mapDisbursement, payoutFromItems', () => {
     }
   });
 
+  it("gives a payout item for each day a disbursement moved the disputed amount: the chargeback's withdrawal, a win's return", () => {
+    const d: BraintreeDispute = {
+      id: 'dp2',
+      amountDisputed: '12.50',
+      currencyIsoCode: 'GBP',
+      status: 'won',
+      receivedDate: '2024-05-01',
+      merchantAccountId: 'charity_gbp',
+      transaction: { id: 'tx9' },
+      statusHistory: [
+        { status: 'open', timestamp: '2024-05-01T09:00:00Z', effectiveDate: '2024-05-01', disbursementDate: '2024-05-03' },
+        { status: 'won', timestamp: '2024-05-20T09:00:00Z', effectiveDate: '2024-05-20', disbursementDate: '2024-05-22' },
+        // An event that moved nothing (evidence sent, say) gives no item.
+        { status: 'under_review', timestamp: '2024-05-10T09:00:00Z', effectiveDate: '2024-05-10' },
+      ],
+    };
+    const [, out, back] = valid(mapDispute(d), ['dispute', 'payout_item', 'payout_item']);
+    expect(out).toEqual({
+      payout_item_id: 'charity_gbp:2024-05-03:dp2', occurred_at: '2024-05-03T00:00:00.000Z', updated_at: null, provider: 'braintree',
+      payout_id: 'charity_gbp:2024-05-03', payment_id: 'tx9', type: 'dispute', amount_minor: -1250, fee_minor: null, net_minor: null, currency: 'GBP',
+    });
+    expect(back).toMatchObject({ payout_item_id: 'charity_gbp:2024-05-22:dp2:won', payout_id: 'charity_gbp:2024-05-22', type: 'dispute_reversal', amount_minor: 1250 });
+    // Without a merchant account no payout can be named: the dispute alone.
+    valid(mapDispute({ ...d, merchantAccountId: undefined }), ['dispute']);
+  });
+
   it('takes the effective date and last change from the status history, and lower-cases typings-style statuses', () => {
     const d: BraintreeDispute = {
       id: 'dp1',

@@ -7,6 +7,7 @@ import { toMinorUnits } from '../../core/money.js';
 import type {
   BraintreeDisbursement,
   BraintreeDispute,
+  BraintreeDisputeStatusEvent,
   BraintreeNotification,
   BraintreeString,
   BraintreeTime,
@@ -234,7 +235,45 @@ export function mapDispute(d: BraintreeDispute): Mapped[] {
     reason: text(d.reason),
     effective_date: toDate(d.effectiveDate) ?? lastEffective,
   };
-  return [{ contract: 'dispute', version: 1, payload }];
+  return [{ contract: 'dispute', version: 1, payload }, ...disputeMoves(d, history)];
+}
+
+/**
+ * What a dispute took from, or gave back to, the merchant account's payouts: each status event with a
+ * disbursement date moved the disputed amount in that day's disbursement (the wire's
+ * `status-history/disbursement-date`). The chargeback's withdrawal is a `dispute` item `<payout>:<dispute id>`,
+ * negative, which nets the dispute as a refund's item nets its refund (recon_breaks.sql, netted_by_id); a won
+ * dispute's money coming back is a `dispute_reversal` item `<payout>:<dispute id>:won`, positive. Until
+ * 2026-12-03 neither landed: a disbursement that withdrew a chargeback never added up to its items
+ * (PAYOUT_ITEMS_MISMATCH, or no payout for its bank line) and every Braintree chargeback stayed REFUND_NOT_NETTED.
+ * A dispute without a merchant account cannot name its payout (transactions name theirs by account and day),
+ * so it gives no item.
+ */
+function disputeMoves(d: BraintreeDispute, history: readonly BraintreeDisputeStatusEvent[]): Mapped[] {
+  const amount = minor(d.amountDisputed ?? d.amount, d.currencyIsoCode);
+  const out = new Map<string, Mapped>();
+  for (const e of history) {
+    const payoutId = payoutIdOf(d.merchantAccountId, toDate(e?.disbursementDate));
+    if (payoutId === null) continue;
+    if (amount === null) throw new RecordError(`dispute ${d.id} moved money in payout ${payoutId} but has no disputed amount`);
+    const back = text(e.status)?.toLowerCase() === 'won';
+    const id = back ? `${payoutId}:${d.id}:won` : `${payoutId}:${d.id}`;
+    const payload = {
+      payout_item_id: id,
+      occurred_at: toIsoTime(toDate(e.disbursementDate)),
+      updated_at: null,
+      provider: PROVIDER,
+      payout_id: payoutId,
+      payment_id: text(d.transaction?.id),
+      type: back ? 'dispute_reversal' : 'dispute',
+      amount_minor: back ? Math.abs(amount) : -Math.abs(amount),
+      fee_minor: null,
+      net_minor: null,
+      currency: upper(d.currencyIsoCode),
+    };
+    out.set(id, { contract: 'payout_item', version: 1, payload });
+  }
+  return [...out.values()];
 }
 
 /**

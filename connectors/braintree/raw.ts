@@ -59,6 +59,8 @@ export interface BraintreeDisputeStatusEvent {
   status?: BraintreeString;
   timestamp?: BraintreeTime;
   effectiveDate?: BraintreeTime;
+  /** The disbursement that moved the disputed amount for this event (the chargeback's withdrawal, a win's return). */
+  disbursementDate?: BraintreeTime;
 }
 
 export interface BraintreeDispute {
@@ -75,6 +77,7 @@ export interface BraintreeDispute {
   receivedDate?: BraintreeTime;
   effectiveDate?: BraintreeTime;
   updatedAt?: BraintreeTime;
+  merchantAccountId?: BraintreeString;
   statusHistory?: readonly BraintreeDisputeStatusEvent[] | null;
   transaction?: { id?: BraintreeString; amount?: BraintreeString } | null;
 }

@@ -116,6 +116,19 @@ export function disputePager(criteriaFor: (w: Window) => Criteria) {
   };
 }
 
+/** Every dispute a window's search finds, all pages in one go (for the disbursement sweep, which sums a day). */
+export async function allDisputes(ctx: Ctx, window: Window, criteriaFor: (w: Window) => Criteria): Promise<BraintreeDispute[]> {
+  const page = disputePager(criteriaFor);
+  const out: BraintreeDispute[] = [];
+  let token: string | null = null;
+  do {
+    const got: Page<BraintreeDispute> = await page(ctx, { window, token });
+    out.push(...got.records);
+    token = got.next;
+  } while (token !== null);
+  return out;
+}
+
 /**
  * One settlement date's batch summary records. Through the SDK's HTTP as the searches are, not its
  * `settlementBatchSummary.generate`: that sets `success` on whatever the answer parsed to, so a 200 that is not

@@ -4,9 +4,9 @@ import type { Mapped } from '../../core/engine/mapped.js';
 import { RecordError } from '../../core/errors.js';
 import { toMinorUnits } from '../../core/money.js';
 import type { BraintreeMappingSettings } from './config.js';
-import { disbursementDateOf, mapDispute, mapTransaction, payoutFromItems, payoutIdOf, PROVIDER, toIsoTime, type BraintreeMapOptions } from './mappings.js';
+import { disbursementDateOf, mapDispute, mapTransaction, payoutFromItems, payoutIdOf, PROVIDER, toDate, toIsoTime, type BraintreeMapOptions } from './mappings.js';
 import type { BraintreeDispute, BraintreeTransaction } from './raw.js';
-import { allTransactions, dateRange, disputePager, settlementSummary, timeRange, transactionPager } from './search.js';
+import { allDisputes, allTransactions, dateRange, disputePager, settlementSummary, timeRange, transactionPager } from './search.js';
 
 type G = braintree.BraintreeGateway;
 const DAY = 86_400_000;
@@ -64,18 +64,22 @@ export function braintreeStreams(config: BraintreeMappingSettings): StreamDef<G,
   });
 
   // Disbursement does not change updated_at or any status: sweep by disbursement date, a few days
-  // back each run. A window's page is the whole day(s), so each day's payout is summed from all its items.
-  type Swept = { tx: BraintreeTransaction } | { payout: Mapped };
+  // back each run. A window's page is the whole day(s), so each day's payout is summed from all its items:
+  // the transactions disbursed that day and the disputes whose chargeback (or win) the day's disbursement
+  // withdrew (or returned), searched by the same disbursement date.
+  type Swept = { tx: BraintreeTransaction } | { dispute: BraintreeDispute } | { payout: Mapped };
   const disbursements = defineStream<G, Swept>({
     name: 'disbursements', contract: 'payout_item',
-    primaryKey: (s) => ('tx' in s ? s.tx.id! : String(s.payout.payload.payout_id)),
-    cursor: (s) => ('tx' in s ? createdAt(s.tx) : new Date(String(s.payout.payload.occurred_at))),
+    // Kinds prefixed: a dispute's id and a transaction's come from one alphabet.
+    primaryKey: (s) => ('tx' in s ? s.tx.id! : 'dispute' in s ? `dispute:${s.dispute.id}` : String(s.payout.payload.payout_id)),
+    cursor: (s) => ('tx' in s ? createdAt(s.tx) : 'dispute' in s ? new Date(toIsoTime(s.dispute.receivedDate) ?? 0) : new Date(String(s.payout.payload.occurred_at))),
     windows: { sizeMs: DAY, lookbackMs: 3 * DAY, lagMs: 0, alignMs: DAY },
     async fetchPage(ctx, req) {
       const w = req.window!;
       const txs = await allTransactions(ctx, { disbursement_date: dateRange(w) }, 'by disbursement_date');
-      // A transaction the mapping refuses goes to quarantine (through toContract below) and its day's
-      // payout is withheld, since a sum without it would be wrong; it must never fail the page, or the
+      const disputed = await allDisputes(ctx, w, (x) => ({ disbursement_date: dateRange(x) }));
+      // A transaction or dispute the mapping refuses goes to quarantine (through toContract below) and its
+      // day's payout is withheld, since a sum without it would be wrong; it must never fail the page, or the
       // bookmark would stop here and no later day's payout would land.
       const items: Mapped[] = [];
       const incomplete = new Set<string>();
@@ -84,6 +88,18 @@ export function braintreeStreams(config: BraintreeMappingSettings): StreamDef<G,
           items.push(...mapTransaction(tx, opts).filter((m) => m.contract === 'payout_item'));
         } catch {
           incomplete.add(String(payoutIdOf(tx.merchantAccountId, disbursementDateOf(tx))));
+        }
+      }
+      // A dispute found by one of its days also moved money on another (withdrawn on one day, won back weeks
+      // later): only this window's days are summed here, or the other day's payout would be summed again from
+      // that one item.
+      const { min, max } = dateRange(w);
+      const inWindow = (m: Mapped) => m.contract === 'payout_item' && String(m.payload.occurred_at).slice(0, 10) >= min && String(m.payload.occurred_at).slice(0, 10) <= max;
+      for (const d of disputed) {
+        try {
+          items.push(...mapDispute(d).filter(inWindow));
+        } catch {
+          for (const e of d.statusHistory ?? []) incomplete.add(String(payoutIdOf(d.merchantAccountId, toDate(e?.disbursementDate))));
         }
       }
       const days = new Set(items.map((m) => `${m.payload.payout_id}`));
@@ -97,9 +113,9 @@ export function braintreeStreams(config: BraintreeMappingSettings): StreamDef<G,
         ctx.log('payout withheld: a transaction of that day is in quarantine', { payout_id: id });
         return [];
       });
-      return { records: [...txs.map((tx) => ({ tx })), ...payouts.map((payout) => ({ payout }))], next: null };
+      return { records: [...txs.map((tx) => ({ tx })), ...disputed.map((dispute) => ({ dispute })), ...payouts.map((payout) => ({ payout }))], next: null };
     },
-    toContract: (s) => ('tx' in s ? mapTransaction(s.tx, opts) : [s.payout]),
+    toContract: (s) => ('tx' in s ? mapTransaction(s.tx, opts) : 'dispute' in s ? mapDispute(s.dispute) : [s.payout]),
     // A day's payout is summed from the whole page: one transaction mapped again alone cannot bring it back.
     remapsAlone: false,
   });

@@ -53,9 +53,11 @@ function disburse(ledger: Ledger, account: string, day: string, at: number, item
     } else {
       const d = item.dispute;
       currency = d.currency_iso_code;
-      net -= d.amount_minor;
+      // The chargeback's withdrawal is dated on its first event, a win's return on the won event.
+      const won = item.kind === 'dispute_won';
+      net += won ? d.amount_minor : -d.amount_minor;
       disputeIds.push(d.id);
-      d.status_history[0]!.disbursement_date = day;
+      (won ? [...d.status_history].reverse().find((e) => e.status === 'won')! : d.status_history[0]!).disbursement_date = day;
     }
   }
   const disbursement: SandboxDisbursement = {

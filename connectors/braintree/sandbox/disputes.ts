@@ -45,3 +45,20 @@ export function openDispute(ledger: Ledger, tx: SandboxTransaction, at: number):
   ledger.notify({ kind: 'dispute_opened', timestamp: when, subjectId: dispute.id, subject: () => ({ name: 'dispute', value: disputeXml(dispute) }) });
   return dispute;
 }
+
+/**
+ * The charity wins an open dispute at `at`: status `won`, a `won` event, and the disputed amount returned by
+ * the disbursement two days after, as the withdrawal was (the won event's `disbursement_date` once it ran).
+ */
+export function winDispute(ledger: Ledger, dispute: SandboxDispute, at: number): SandboxDispute {
+  if (dispute.status !== 'open') throw new SandboxStateError(`dispute ${dispute.id} is ${dispute.status}; only an open dispute can be won`);
+  const when = isoSeconds(at);
+  const day = dayOf(at);
+  dispute.status = 'won';
+  dispute.amount_won = dispute.amount_disputed;
+  dispute.updated_at = when;
+  dispute.status_history.push({ status: 'won', timestamp: when, effective_date: day, disbursement_date: null });
+  ledger.toDisburse.push(Date.parse(`${addDays(day, DISBURSEMENT_LAG_DAYS)}T00:00:00Z`), { kind: 'dispute_won', dispute });
+  ledger.notify({ kind: 'dispute_won', timestamp: when, subjectId: dispute.id, subject: () => ({ name: 'dispute', value: disputeXml(dispute) }) });
+  return dispute;
+}

@@ -11,7 +11,8 @@ import type {
 } from './types.js';
 
 /** Something the next disbursement run pays out (a settled transaction) or withdraws (a chargeback). */
-export type DisbursementItem = { kind: 'transaction'; tx: SandboxTransaction } | { kind: 'dispute'; dispute: SandboxDispute };
+/** What a disbursement moves: a transaction, a chargeback's withdrawal, or a won dispute's return. */
+export type DisbursementItem = { kind: 'transaction'; tx: SandboxTransaction } | { kind: 'dispute' | 'dispute_won'; dispute: SandboxDispute };
 
 export interface Notification {
   kind: string;

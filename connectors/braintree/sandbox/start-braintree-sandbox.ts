@@ -14,7 +14,7 @@ import {
   upgradeRequired,
 } from './api-errors.js';
 import { disburseDue } from './disbursement-run.js';
-import { openDispute } from './disputes.js';
+import { openDispute, winDispute } from './disputes.js';
 import type { Ledger } from './ledger.js';
 import { route, type RouteContext } from './routes.js';
 import { seedLedger, syntheticSale } from './seed.js';
@@ -190,6 +190,12 @@ export async function startBraintreeSandbox(opts: BraintreeSandboxOptions = {}):
     openDispute(transactionId) {
       catchUp();
       return openDispute(ledger, txOrThrow(transactionId), nowMs());
+    },
+    winDispute(disputeId) {
+      catchUp();
+      const dispute = ledger.disputesById.get(disputeId);
+      if (!dispute) throw new SandboxStateError(`no dispute ${disputeId}`);
+      return winDispute(ledger, dispute, nowMs());
     },
     addTransactions(n) {
       const out: SandboxTransaction[] = [];

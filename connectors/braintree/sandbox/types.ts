@@ -82,7 +82,7 @@ export interface SandboxDispute {
   kind: 'chargeback';
   reason: string;
   reason_code: string;
-  status: 'open';
+  status: 'open' | 'won';
   received_date: string;
   reply_by_date: string;
   date_opened: string;
@@ -199,6 +199,8 @@ export interface BraintreeSandbox {
   voidTransaction(transactionId: string): SandboxTransaction;
   /** A chargeback on a settled sale, received at the clock's now. */
   openDispute(transactionId: string): SandboxDispute;
+  /** The charity wins an open dispute at the clock's now; the disbursement two days on returns its amount. */
+  winDispute(disputeId: string): SandboxDispute;
   /** N synthetic sales created at the clock's now. */
   addTransactions(n: number): SandboxTransaction[];
   /** Resolves once every queued notification has been delivered or given up on. */
