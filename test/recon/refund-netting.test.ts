@@ -4,6 +4,7 @@
 // consumers, Parquet and DuckDB.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { mapDispute } from '../../connectors/braintree/mappings.js';
 import { makeEnvelope } from '../../core/envelope.js';
 import { setReconParams } from '../../puddles/reports.js';
 import { createLake, type Lake } from '../puddles/lake-fixture.js';
@@ -38,6 +39,17 @@ beforeAll(async () => {
     // A chargeback as Stripe lists it (an adjustment naming no payment); a won dispute; an inquiry.
     pay('ch_d', 3000), dispute('dp_d', 'ch_d', 3000, 'lost'), item('po_K', 'txn_d', null, 'adjustment', -3000),
     pay('ch_w', 800), dispute('dp_w', 'ch_w', 800, 'won'), dispute('dp_q', 'ch_w', 800, 'warning_closed'),
+    // A Braintree chargeback, lost, mapped by the connector: its disbursement's item names it, so it is netted
+    // (until 2026-12-03 Braintree disputes gave no item and each stayed here).
+    env('payment', { payment_id: 'bt_p', occurred_at: '2026-11-10T12:00:05Z', provider: 'braintree', status: 'settled', amount_minor: 1200, currency: 'GBP' }),
+    ...mapDispute({
+      id: 'bt_d', amountDisputed: '12.00', currencyIsoCode: 'GBP', status: 'lost', receivedDate: '2026-11-13', merchantAccountId: 'charity_gbp', transaction: { id: 'bt_p' },
+      statusHistory: [
+        { status: 'open', timestamp: '2026-11-13T09:00:00Z', effectiveDate: '2026-11-13', disbursementDate: '2026-11-15' },
+        { status: 'lost', timestamp: '2026-11-30T09:00:00Z', effectiveDate: '2026-11-30' },
+      ],
+    }).map((m) => env(m.contract, m.payload)),
+    env('payout', { payout_id: 'charity_gbp:2026-11-15', occurred_at: '2026-11-15T00:00:00Z', provider: 'braintree', status: 'paid', amount_minor: -1200, currency: 'GBP', arrival_date: '2026-11-15' }),
     env('payout', { payout_id: 'po_I', occurred_at: '2026-11-15T10:00:00Z', provider: 'stripe', status: 'paid', amount_minor: -1000, currency: 'GBP', arrival_date: '2026-11-16' }),
     env('payout', { payout_id: 'po_J', occurred_at: '2026-11-15T10:00:00Z', provider: 'stripe', status: 'paid', amount_minor: -2720, currency: 'GBP', arrival_date: '2026-11-16' }),
     env('payout', { payout_id: 'po_K', occurred_at: '2026-11-15T10:00:00Z', provider: 'stripe', status: 'paid', amount_minor: -4000, currency: 'GBP', arrival_date: '2026-11-16' }),
@@ -57,6 +69,8 @@ describe('refunds and disputes netted one by one', () => {
       { object_kind: 'dispute', object_id: 'dp_h', amount_minor: -2500, payment_id: 'ch_h', reason: 'dispute lost; no payout takes it back 10 days on' },
       { object_kind: 'refund', object_id: 're_h2', amount_minor: -1500, payment_id: 'ch_h', reason: 'refund succeeded; no payout takes it back 10 days on' },
     ]);
+    // The Braintree disbursement that withdrew the chargeback adds up to its item.
+    expect(await lake.engine.query(`SELECT break_type FROM recon_breaks WHERE payout_id = 'charity_gbp:2026-11-15' AND break_type = 'PAYOUT_ITEMS_MISMATCH'`)).toEqual([]);
   });
 
   it('lets one item take back one refund only', async () => {
