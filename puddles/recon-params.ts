@@ -4,6 +4,7 @@
 // Defaults are what a UK charity's finance lead expects of Stripe, Braintree, BACS and SMS giving.
 import { DISPUTE_STATUSES, PAYMENT_STATUS_SPELLINGS, PAYOUT_STATUS_SPELLINGS } from '../core/contracts/money-status.js';
 import { RECON_PROVIDERS } from '../core/recon-providers.js';
+import { envSettings } from '../core/settings.js';
 import { isCalendarDate } from '../core/time.js';
 
 export interface ReconParam {
@@ -39,13 +40,45 @@ export const RECON_PARAMS: readonly ReconParam[] = [
 
 export type ReconParamValues = Partial<Record<string, number | string | null>>;
 
-/** The one-row SELECT for `recon_params`, with defaults replaced by `overrides` (checked: a bad value is named). */
-export function reconParamsSql(overrides: ReconParamValues = {}): string {
+/**
+ * A charity's own values for the parameters, from its environment: `PUDDLE_RECON_<NAME>` (upper case), say
+ * `PUDDLE_RECON_GRACE_GIFT_MISSING_DAYS=35` for gifts keyed once a month. Every view that reads recon_params
+ * takes them (`puddle report`, `export`, `query`, the dashboard, the hub; on AWS the function's environment),
+ * and `--as-of` goes on top. Until 2026-12-03 the only way to change one was to edit this file. A value that is
+ * not a whole number of 0 or more, or a name that is no parameter (a typo would otherwise be a default silently
+ * kept), is refused with every wrong one named: a ConfigError, exit 2. `as_of` is no setting: it is today, or
+ * the run's `--as-of`.
+ */
+export const RECON_ENV_PREFIX = 'PUDDLE_RECON_';
+
+export function configuredReconParams(env: NodeJS.ProcessEnv = process.env): ReconParamValues {
+  const settings = envSettings(env);
+  const out: ReconParamValues = {};
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith(RECON_ENV_PREFIX) || settings.text(name) === undefined) continue;
+    const param = RECON_PARAMS.find((p) => p.name !== 'as_of' && RECON_ENV_PREFIX + p.name.toUpperCase() === name);
+    if (param === undefined) {
+      const known = RECON_PARAMS.filter((p) => p.name !== 'as_of').map((p) => RECON_ENV_PREFIX + p.name.toUpperCase());
+      settings.problem(name, `one of the reconciliation's parameters (${known.join(', ')}); the as-of date is each run's --as-of`);
+      continue;
+    }
+    out[param.name] = settings.number(name, param.default as number, { min: 0, whole: true });
+  }
+  settings.check();
+  return out;
+}
+
+/**
+ * The one-row SELECT for `recon_params`: the defaults, replaced by the environment's settings
+ * (configuredReconParams), then by `overrides` (checked: a bad value is named).
+ */
+export function reconParamsSql(overrides: ReconParamValues = {}, configured: ReconParamValues = configuredReconParams()): string {
   for (const name of Object.keys(overrides)) {
     if (!RECON_PARAMS.some((p) => p.name === name)) throw new Error(`recon_params: no parameter ${name}`);
   }
+  const values: ReconParamValues = { ...configured, ...overrides };
   const cols = RECON_PARAMS.map((p) => {
-    const v = p.name in overrides ? overrides[p.name] : p.default;
+    const v = p.name in values ? values[p.name] : p.default;
     if (p.name === 'as_of') {
       if (v === null || v === undefined) return 'current_date AS as_of';
       if (!isCalendarDate(v)) {

@@ -13,6 +13,7 @@ import type { DuckDbQueryEngine } from '../local/duckdb-query-engine.js';
  */
 export async function withLocalRuntime<T>(fn: (rt: Runtime) => Promise<T>, opts: { materializeCurrent?: boolean; createsHome?: boolean } = {}): Promise<T> {
   const home = opts.createsHome ? loadConfig().home : existingHome();
+  await checkReconSettings();
   // Loaded here, not at the top: `puddle <command> --help` loads the command's module and nothing it runs.
   const { createLocalRuntime } = await import('../local/runtime.js');
   const rt = await createLocalRuntime({ home, materializeCurrent: opts.materializeCurrent });
@@ -30,6 +31,7 @@ export async function withLocalRuntime<T>(fn: (rt: Runtime) => Promise<T>, opts:
  */
 export async function withLocalQueryEngine<T>(fn: (query: DuckDbQueryEngine) => Promise<T>): Promise<T> {
   const home = existingHome();
+  await checkReconSettings();
   const [{ SqliteCatalog }, { FsObjectStore }, { DuckDbQueryEngine }] = await Promise.all([
     import('../local/sqlite-catalog.js'),
     import('../local/fs-object-store.js'),
@@ -43,6 +45,14 @@ export async function withLocalQueryEngine<T>(fn: (query: DuckDbQueryEngine) => 
     await query.close();
     catalog.close();
   }
+}
+
+/**
+ * The reconciliation's settings (PUDDLE_RECON_*), which every recon view reads: a wrong one is a ConfigError
+ * (exit 2) before anything opens, not a failed query (exit 1) once the views are made.
+ */
+async function checkReconSettings(): Promise<void> {
+  (await import('../../puddles/recon-params.js')).configuredReconParams();
 }
 
 /**

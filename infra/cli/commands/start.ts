@@ -3,6 +3,7 @@ import { log } from '../../../core/log.js';
 import { MIN_KEY_LENGTH, shortKeys } from '../../../core/http/auth.js';
 import { checkConnectorSettings, CONNECTORS } from '../../../connectors/registry.js';
 import { checkFeedKeys } from '../../../puddles/feeds.js';
+import { configuredReconParams } from '../../../puddles/recon-params.js';
 import { checkSchedule } from '../../../schedules/check-schedule.js';
 import { SCHEDULE } from '../../../schedules/schedule.js';
 import { lockHome } from '../../local/home-lock.js';
@@ -26,6 +27,8 @@ export const start = defineCommand({
     checkFeedKeys(config.feedKeys ?? []);
     // Before anything opens: the hub's connectors read their settings from the environment (the local runtime's secrets).
     checkConnectorSettings({ get: (name) => process.env[name] });
+    // And the reconciliation's (PUDDLE_RECON_*), which the dashboard's views read.
+    configuredReconParams();
     // The schedule too, when it runs: a mistake in it was skipped, looped or failed only once its run came.
     if (!values['no-schedule']) checkSchedule(SCHEDULE, CONNECTORS);
     config.port = wholeNumberOption(values, 'port', PORT_RANGE) ?? config.port;
