@@ -1,3 +1,4 @@
+import type { Bookmark } from '../../../core/engine/bookmark.js';
 import { readStreamStatus } from '../../../core/engine/stream-status.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
 import { defineCommand } from '../command.js';
@@ -15,7 +16,7 @@ export const status = defineCommand({
       const rows = streams.map(({ connector, stream, bookmark: bm, lastRun: last, lagMs }) => ({
         connector,
         stream,
-        bookmark: bm?.cursor ?? (bm?.updatedAt ? 'kept by the stream' : 'never synced'),
+        bookmark: bookmarkText(bm),
         in_progress: bm?.window ? `window from ${bm.window.from}` : '',
         last_run: last ? `${last.outcome} at ${last.endedAt}` : '',
         records: last?.records ?? null,
@@ -26,6 +27,20 @@ export const status = defineCommand({
       return 0;
     }),
 });
+
+/**
+ * What the bookmark column says when there is no cursor. A stream with its own `read` keeps its position in
+ * `extra` ("kept by the stream"). Otherwise a bookmark with no cursor is one only a `--from` backfill wrote (it
+ * never moves the incremental position it did not start at) or a first run stopped part-way: until 2026-12-03
+ * both read "kept by the stream" too, as if the stream were keeping up.
+ */
+function bookmarkText(bm: Bookmark | null): string {
+  if (!bm?.updatedAt) return 'never synced';
+  if (bm.cursor) return bm.cursor;
+  if (bm.extra && Object.keys(bm.extra).length > 0) return 'kept by the stream';
+  if (bm.window) return 'none yet (first run part-way)';
+  return 'none yet (only --from ran)';
+}
 
 function humanLag(ms: number): string {
   const s = Math.round(ms / 1000);
