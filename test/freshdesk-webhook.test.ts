@@ -62,6 +62,35 @@ describe('Freshdesk webhooks', () => {
     expect(await h.q(`SELECT count(*) AS n FROM raw WHERE source = 'webhook:freshdesk' AND stream = 'automation_rule'`)).toEqual([{ n: 1 }]);
   });
 
+  it('keeps a retry, sent minutes later, as the same record in raw (one id), and two updates of a ticket as two', async () => {
+    // Freshdesk retries 5, 30 and 60 minutes on, with the same body. Until 2026-12-03 the time received was in
+    // the envelope's payload, so each retry was a new id in raw (the ticket itself landed once).
+    const d = h.sandbox.helpdesk;
+    const t = d.addTicket({ requester_id: d.addContact({ name: 'Ro', email: 'ro@example.org' }).id, subject: 'Gift', description: 'gift' });
+    const changed = (from: number, to: number) =>
+      fixture('webhook_automation_status_changed.json').replace('"ticket_id":"11"', `"ticket_id":"${t.id}"`).replace('{status:{from:4,to:6}}', `{status:{from:${from},to:${to}}}`);
+    const send = async (body: string) => {
+      expect((await post(body, { authorization: basic(auth.user, auth.secret) })).status).toBe(200);
+      await refetcher.idle();
+    };
+    await send(changed(2, 3));
+    h.clock.advance(5 * 60_000);
+    await send(changed(2, 3));
+    h.clock.advance(30 * 60_000);
+    await send(changed(3, 4));
+    await refetcher.idle();
+    await h.land();
+    const rows = await h.q(`SELECT id, json_extract_string(envelope, '$.raw.freshdesk_webhook.triggered_event') AS event, count(*) AS arrivals, count(DISTINCT received_at) AS times
+      FROM raw WHERE source = 'webhook:freshdesk' AND stream = 'automation_rule' AND json_extract_string(envelope, '$.raw.freshdesk_webhook.ticket_id') = '${t.id}'
+      GROUP BY id, event ORDER BY event`);
+    // Raw keeps each arrival (as a redelivered Stripe event): the retry is a second arrival of the first's id.
+    expect(rows.map((r) => [r.event, r.times])).toEqual([['{status:{from:2,to:3}}', 2], ['{status:{from:3,to:4}}', 1]]);
+    // Each delivery's re-read is audited under the webhook's id: the retry's audit is the same record too.
+    const audits = await h.q(`SELECT count(DISTINCT id) AS ids FROM raw
+      WHERE source = 'webhook:freshdesk' AND stream = 'reread' AND json_extract_string(envelope, '$.payload.object_id') = '${t.id}'`);
+    expect(audits).toEqual([{ ids: 2 }]);
+  });
+
   it('takes the custom JSON template with the header token, from the sandbox automation rule', async () => {
     const sandbox2 = await import('../connectors/freshdesk/sandbox/index.js');
     const rules = new sandbox2.AutomationRules(h.sandbox.helpdesk, [{ url, body: 'template', headers: { 'x-puddle-token': auth.secret }, events: ['updated'] }]);

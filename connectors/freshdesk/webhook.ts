@@ -107,18 +107,21 @@ export function freshdeskWebhookRoutes(opts: FreshdeskWebhookOptions): FastifyPl
         const ticketId = webhookTicketId(body);
         if (!ticketId) return sendError(reply, 400, 'invalid_webhook', 'body must carry a ticket id: {"freshdesk_webhook":{"ticket_id":...}} or {"ticket_id":...}');
         const now = receivedAt(clock);
-        // No event id and no time from Freshdesk: the body's bytes name the call (a retry posts the same
-        // body and lands once), and a template's updated_at, when it has one, dates it.
+        // No event id and no time from Freshdesk: the body's bytes name the call, and a template's updated_at,
+        // when it has one, dates it. The time received is not in the payload (the envelope's occurred_at falls
+        // back to it), so its envelope id is the body's alone, as Stripe's and Braintree's are the provider's:
+        // a retry (the same body 5, 30, 60 minutes later) is the same record in raw. Two updates of one ticket
+        // differ in their bodies (Freshdesk's default names the change in triggered_event; a template with
+        // {{triggered_event}} or updated_at does), so they stay two.
         const id = `fdw_${hash('sha256', req.rawBody ?? JSON.stringify(body), 'hex').slice(0, 32)}`;
         const stamped = typeof body.updated_at === 'string' && !Number.isNaN(isoInstantMs(body.updated_at)) ? new Date(isoInstantMs(body.updated_at)).toISOString() : null;
-        const occurred = stamped ?? now;
         const type = eventOf(body);
         const envelope = makeEnvelope({
           contract: RAW_ONLY_CONTRACT,
           version: 1,
           source: SOURCE,
           stream: 'automation_rule',
-          payload: { provider_event_id: id, occurred_at: occurred, type },
+          payload: { provider_event_id: id, ...(stamped ? { occurred_at: stamped } : {}), type },
           raw: scrubPersonalData(body),
           received_at: now,
           delivery_id: id,
@@ -131,7 +134,7 @@ export function freshdeskWebhookRoutes(opts: FreshdeskWebhookOptions): FastifyPl
         }
         failing.succeeded('freshdesk webhooks are accepted again');
         const prompts: RefetchPrompt[] = [{ connector: 'freshdesk', stream: 'tickets', id: ticketId }];
-        opts.refetch?.prompt({ source: SOURCE, delivery_id: id, type, occurred_at: occurred }, prompts);
+        opts.refetch?.prompt({ source: SOURCE, delivery_id: id, type, occurred_at: stamped }, prompts);
         return reply.code(200).send({ received: true });
       },
     );

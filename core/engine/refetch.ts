@@ -25,8 +25,12 @@ export interface PromptingWebhook {
   delivery_id: string;
   /** The event type or notification kind. */
   type: string;
-  /** When the provider says it happened (the event's time): the audit record's time, so a redelivery gives the same record. */
-  occurred_at: string;
+  /**
+   * When the provider says it happened (the event's time): the audit record's time, so a redelivery gives the
+   * same record. Null when the provider says no time (a Freshdesk automation rule's default body): the audit
+   * record is then dated by its receipt, which stays out of its id, so a retried call still gives the same record.
+   */
+  occurred_at: string | null;
 }
 
 /** What webhook routes hold: they hand prompts over once `raw` has the webhook, and answer at once. */
@@ -405,7 +409,7 @@ export function auditEnvelope(target: RefetchPrompt, webhook: PromptingWebhook, 
     stream: 'reread',
     payload: {
       provider_event_id: `${webhook.delivery_id}:reread:${target.id}`,
-      occurred_at: webhook.occurred_at,
+      ...(webhook.occurred_at !== null ? { occurred_at: webhook.occurred_at } : {}),
       type: `reread.${outcome.outcome}`,
       webhook_type: webhook.type,
       connector: target.connector,

@@ -34,10 +34,10 @@ export interface ServerOptions {
    */
   plugins?: readonly FastifyPluginAsync[];
   /**
-   * What GET /healthz says beside `ok: true` (the hub's queue and landing); it may set `ok`, and `accepting:
-   * false` (events are refused: the queue cannot commit) makes the answer a 503.
+   * What GET /healthz says beside `ok: true` (the hub's queue, landing and connectors); it may set `ok`, and
+   * `accepting: false` (events are refused: the queue cannot commit) makes the answer a 503.
    */
-  health?: () => Record<string, unknown> & { ok?: boolean; accepting?: boolean };
+  health?: () => Promise<Record<string, unknown> & { ok?: boolean; accepting?: boolean }>;
   /** The limit on unknown keys per client address (auth-failures.ts); its defaults when unset. */
   authFailures?: AuthFailuresOptions;
 }
@@ -127,7 +127,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   // requests. 503 only while it accepts none (the queue cannot commit): a balancer should send them elsewhere.
   const health = opts.health;
   app.get('/healthz', async (_req, reply) => {
-    const said = health?.() ?? {};
+    const said = (await health?.()) ?? {};
     return reply.code(said.accepting === false ? 503 : 200).send({ ok: true, ...said });
   });
   void app.register(producerRoutes, { check, accept });

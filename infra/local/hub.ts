@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { PuddleConfig } from '../../core/config.js';
 import { Refetcher } from '../../core/engine/refetch.js';
+import { readStreamStatus } from '../../core/engine/stream-status.js';
 import type { ConnectorInstance } from '../../core/engine/sync.js';
 import type { Envelope, EnvelopeTexts } from '../../core/envelope.js';
 import { ConfigError, QueueCommitError } from '../../core/errors.js';
@@ -24,6 +25,7 @@ import { webhookPlugins } from '../../connectors/webhooks.js';
 import { DEFAULT_BATCH_SIZE, lingerLeftMs } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import { FeedWriter } from '../../puddles/feeds.js';
+import { connectorHealth, failingConnectors } from '../../puddles/http/connector-health.js';
 import { dashboardRoutes } from '../../puddles/http/dashboard-routes.js';
 import { feedRoutes } from '../../puddles/http/feed-routes.js';
 import { opsRoutes } from '../../puddles/http/ops-routes.js';
@@ -272,7 +274,15 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     const rebuildFailing = keeper.rebuildFailing();
     return { ready: keeper.ready, ...(rebuildFailing ? { failing_since: rebuildFailing.since } : {}) };
   };
-  const health = () => {
+  // A connector whose streams' last runs failed is reported as `connectors.failing` and changes neither `ok` nor
+  // the status either: the producer accepts and lands as before, and a balancer that pulled the hub over a
+  // provider's rolled key would refuse the night's donations for it. Read from the streams' state at each call
+  // (one round trip), so a `puddle sync` run beside the hub counts too.
+  const connectorsHealth = async () => ({
+    failing: failingConnectors(connectorHealth(await readStreamStatus(runtime.state, CONNECTORS, runtime.clock.now().getTime()))),
+  });
+  const health = async () => {
+    const connectors = await connectorsHealth();
     const l = lag();
     const queueFailing = commits.current();
     const landingFailing = landing.failures();
@@ -287,6 +297,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
         ...(failing ? { failing: landingFailing } : {}),
       },
       totals: totalsHealth(),
+      connectors,
     };
   };
   const server = buildServer({

@@ -52,3 +52,25 @@ export function connectorHealth(streams: readonly StreamStatus[]): ConnectorHeal
   }
   return [...out.values()].map(({ newest: _, ...c }) => c);
 }
+
+/** What `/healthz` says of one connector whose last run of some stream failed. */
+export interface FailingConnector {
+  /** Its streams whose last run failed, in run order. */
+  streams: string[];
+  /** When the newest of those failed runs ended. */
+  last_failed_at: string | null;
+}
+
+/**
+ * The connectors failing now, for `/healthz` (which anyone may read): which streams and since when, never the
+ * error's words (those are for the dashboard and `puddle status`, behind a key).
+ */
+export function failingConnectors(health: readonly ConnectorHealth[]): Record<string, FailingConnector> {
+  const out: Record<string, FailingConnector> = {};
+  for (const c of health) {
+    if (!c.failing_streams.length) continue;
+    const ended = c.streams.filter((s) => s.last_outcome === 'failed').map((s) => s.last_run_ended_at);
+    out[c.source] = { streams: c.failing_streams, last_failed_at: ended.reduce<string | null>((a, b) => latest(a, b ?? undefined), null) };
+  }
+  return out;
+}

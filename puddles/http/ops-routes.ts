@@ -27,7 +27,7 @@ export interface OpsRoutesOptions {
   connectors: Readonly<Record<string, { readonly streams: readonly string[] }>>;
   clock?: Clock;
   /** The hub's health, as /healthz says it (whether the queue commits, which puddles fail to land). */
-  health?: () => Record<string, unknown>;
+  health?: () => Promise<Record<string, unknown>>;
   /** How long an answer is reused (default 3 s), and the journey and breaks (default 10 s). */
   cacheMs?: number;
   reportsCacheMs?: number;
@@ -138,7 +138,7 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
     return {
       now: new Date(now).toISOString(),
       sources: [...sources.values()].sort((a, b) => String(a.source).localeCompare(String(b.source))),
-      health: opts.health?.() ?? null,
+      health: (await opts.health?.()) ?? null,
       queue: await opts.queueDepths(),
       quarantine: Number(q?.n ?? 0),
       totals: { ready: keeper.ready, donations: keeper.totals.donations, as_of: keeper.totals.asOf(), drift: drift.lastConclusive ?? null, last_check: drift.last ?? null },

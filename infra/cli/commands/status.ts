@@ -1,3 +1,4 @@
+import type { Bookmark } from '../../../core/engine/bookmark.js';
 import { readStreamStatus } from '../../../core/engine/stream-status.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
 import { defineCommand } from '../command.js';
@@ -15,7 +16,7 @@ export const status = defineCommand({
       const rows = streams.map(({ connector, stream, bookmark: bm, lastRun: last, lagMs }) => ({
         connector,
         stream,
-        bookmark: bm?.cursor ?? (bm?.updatedAt ? 'kept by the stream' : 'never synced'),
+        bookmark: bookmarkText(bm, last !== null),
         in_progress: bm?.window ? `window from ${bm.window.from}` : '',
         last_run: last ? `${last.outcome} at ${last.endedAt}` : '',
         records: last?.records ?? null,
@@ -26,6 +27,21 @@ export const status = defineCommand({
       return 0;
     }),
 });
+
+/**
+ * What the bookmark column says. A windowed stream with no cursor has had only `--from` backfills (they leave the
+ * position they did not start at alone, and mark the bookmark's `backfill`) or a first run stopped part-way (its
+ * `window`). Any other stream without a cursor that has run keeps its position its own way: Stripe's payout_items
+ * in the bookmark's `extra`, Salesforce's backfill under keys of its own (it has no bookmark), Freshdesk's
+ * ticket_fields none, being read whole each run. Until 2026-12-03 the first two read "kept by the stream" too,
+ * and Salesforce's backfill "never synced" after its runs.
+ */
+function bookmarkText(bm: Bookmark | null, ran: boolean): string {
+  if (bm?.cursor) return bm.cursor;
+  if (bm?.window) return 'none yet (first run part-way)';
+  if (bm && 'backfill' in bm && !bm.extra) return 'none yet (only --from ran)';
+  return bm?.updatedAt || ran ? 'kept by the stream' : 'never synced';
+}
 
 function humanLag(ms: number): string {
   const s = Math.round(ms / 1000);

@@ -2,6 +2,7 @@ import { leaseMsSetting } from '../../../core/config.js';
 import { stopRuns } from '../../../core/engine/run-stream.js';
 import { syncConnector } from '../../../core/engine/sync.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
+import { ConfigError } from '../../../core/errors.js';
 import { envSettings } from '../../../core/settings.js';
 import { utcInstantMs } from '../../../core/time.js';
 import { defineCommand, writeCommandError } from '../command.js';
@@ -83,7 +84,10 @@ export const sync = defineCommand({
       try {
         inst = make(rt.secrets);
       } catch (err) {
-        writeCommandError('sync', (err as Error).message);
+        // Credentials not set (a wrong one is a ConfigError, said as it is): a first-day user has usually just
+        // watched `puddle start` sync its sandboxes, which no other process can reach (their keys never leave it).
+        const unset = !(err instanceof ConfigError);
+        writeCommandError('sync', `${(err as Error).message}${unset ? "; the sandboxes `puddle start` runs without credentials are synced by that hub's own schedule (`puddle status` shows them)" : ''}`);
         return 2;
       }
       const progress = progressPrinter(process.stdout);
