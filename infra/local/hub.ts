@@ -277,10 +277,22 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   // A connector whose streams' last runs failed is reported as `connectors.failing` and changes neither `ok` nor
   // the status either: the producer accepts and lands as before, and a balancer that pulled the hub over a
   // provider's rolled key would refuse the night's donations for it. Read from the streams' state at each call
-  // (one round trip), so a `puddle sync` run beside the hub counts too.
-  const connectorsHealth = async () => ({
-    failing: failingConnectors(connectorHealth(await readStreamStatus(runtime.state, CONNECTORS, runtime.clock.now().getTime()))),
-  });
+  // (one round trip), so a `puddle sync` run beside the hub counts too, at most once a second: anyone may call
+  // /healthz, and the read runs on the producer's event loop. A read that fails (the state store busy) must
+  // not fail /healthz, which a balancer reads as the producer down: it says `unknown` instead.
+  let connectorsRead: { at: number; value: Promise<Record<string, unknown>> } | null = null;
+  const readConnectors = async (): Promise<Record<string, unknown>> => {
+    try {
+      return { failing: failingConnectors(connectorHealth(await readStreamStatus(runtime.state, CONNECTORS, runtime.clock.now().getTime()))) };
+    } catch {
+      return { unknown: true };
+    }
+  };
+  const connectorsHealth = () => {
+    const at = Date.now();
+    if (connectorsRead === null || at - connectorsRead.at >= 1000) connectorsRead = { at, value: readConnectors() };
+    return connectorsRead.value;
+  };
   const health = async () => {
     const connectors = await connectorsHealth();
     const l = lag();
