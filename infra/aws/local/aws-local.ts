@@ -41,7 +41,7 @@ import { markAwsLocalHomeStopped, refuseEarlierLake, writeAwsLocalHome } from '.
 import { watchBankInbox } from './bank-inbox-events.js';
 import { emulatorEnv, EMULATOR_REGION, startDynaliteEmulator, startFauxqsEmulator } from './emulators.js';
 import { FolderCopyCatalog } from './folder-catalog.js';
-import { httpEventOf, lambdaContextOf, NO_ROUTE, routeFor, sqsRecordOf, writeHttpResult } from './lambda-bridge.js';
+import { API_GATEWAY_MAX_BODY_BYTES, httpEventOf, lambdaContextOf, NO_ROUTE, routeFor, sqsRecordOf, TOO_LARGE, writeHttpResult } from './lambda-bridge.js';
 
 export interface AwsLocalOptions {
   home: string;
@@ -148,8 +148,18 @@ async function openAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
   for (const spec of HANDLERS) if (spec.routes?.length && !http[spec.name]) throw new Error(`puddle aws local serves no function for ${spec.name} (${spec.routes.join(', ')})`);
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let bytes = 0;
+    req.on('data', (c: Buffer) => {
+      if (bytes > API_GATEWAY_MAX_BODY_BYTES) return; // answered already: the rest is read and dropped
+      bytes += c.length;
+      if (bytes <= API_GATEWAY_MAX_BODY_BYTES) chunks.push(c);
+      else {
+        chunks.length = 0;
+        writeHttpResult(res, TOO_LARGE);
+      }
+    });
     req.on('end', () => {
+      if (bytes > API_GATEWAY_MAX_BODY_BYTES) return;
       const event = httpEventOf(req, Buffer.concat(chunks));
       const route = routeFor(event.requestContext.http.method, event.rawPath);
       const handler = route && http[route];
