@@ -93,9 +93,15 @@ const MAX_ATTEMPTS = 20;
  */
 export const keyPart = (text: string, maxBytes: number): string =>
   Buffer.byteLength(text) <= maxBytes ? text : `#${createHash('sha256').update(text).digest('hex')}`;
-/** Bytes of a campaign part or a cell id kept as written: counter keys stay far below DynamoDB's limits. */
-export const KEY_PART_BYTES = 512;
-export const campaignPart = (c: string | null): string => (c === null ? '-' : keyPart(`${c.length}:${c}`, KEY_PART_BYTES));
+/**
+ * The bytes past which a campaign part is hashed: its registry sort key (`<part>#<shard>`) must stay within 1,024.
+ * A campaign whose counters could be written before hashing had a part of at most 991 bytes (its cell's sort key holds
+ * the same part and more), so every key DynamoDB took then is unchanged and nothing needs migrating.
+ */
+const CAMPAIGN_PART_BYTES = 1000;
+/** DynamoDB's limit on a sort key; a cell's is hashed only past it (`<box, 15 digits>|` is 16 bytes). */
+const SORT_KEY_BYTES = 1024;
+export const campaignPart = (c: string | null): string => (c === null ? '-' : keyPart(`${c.length}:${c}`, CAMPAIGN_PART_BYTES));
 export const boxPart = (box: number): string => String(box).padStart(15, '0');
 /** A counter partition: a campaign's shard, or (shard undefined) its unsharded partition from before sharding. */
 export const cellPk = (campaign: string | null, shard?: number): string => `c:${campaignPart(campaign)}${shard === undefined ? '' : `#${shard}`}`;
@@ -103,7 +109,7 @@ export const cellPk = (campaign: string | null, shard?: number): string => `c:${
 export const registrySk = (campaign: string | null, shard?: number): string => `${campaignPart(campaign)}${shard === undefined ? '' : `#${shard}`}`;
 /** The shard a donation's moves go to: the same for every move of a donation, spread evenly over donations. */
 export const shardOf = (donationKey: string, shards: number): number => createHash('sha1').update(donationKey).digest().readUInt32BE(0) % shards;
-export const cellSk = (c: CellKey): string => `${boxPart(c.box)}|${keyPart(cellId(c), KEY_PART_BYTES)}`;
+export const cellSk = (c: CellKey): string => `${boxPart(c.box)}|${keyPart(cellId(c), SORT_KEY_BYTES - 16)}`;
 export const CAMPAIGNS_PK = 'campaigns';
 export const s = (v: string | null): AttributeValue => (v === null ? { NULL: true } : { S: v });
 export const n = (v: number): AttributeValue => ({ N: String(v) });

@@ -5,6 +5,7 @@ import type { DynamoDbTotals } from '../../infra/aws/dynamodb-totals.js';
 import { makeConsumerHandler } from '../../infra/aws/handlers/consumer.js';
 import { makeTotalsHandler } from '../../infra/aws/handlers/totals.js';
 import { totalsTable } from '../../infra/aws/handlers/totals-table.js';
+import { boxPart, campaignPart, cellSk } from '../../infra/aws/dynamodb-totals-counters.js';
 import { createAwsRuntime, type AwsRuntime } from '../../infra/aws/runtime.js';
 import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
 import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
@@ -197,5 +198,18 @@ describe('live totals on DynamoDB (kept by the consumer handler, served by the t
     // repair finds the same counters from the donation items.
     await totals.repair();
     expect(sorted(await totals.cells({}, { consistent: true }))).toEqual(sorted(await sqlCells()));
+  });
+
+  it('keeps every key DynamoDB took before as it was: only keys past its limits are hashed', () => {
+    const cell = (campaign: string, cta = 'tv') => ({ channel: 'sms', campaign, cta, currency: 'GBP', box: Date.UTC(2026, 10, 27, 20, 15) });
+    // The longest campaign whose cell's sort key fits in 1,024 bytes: written as it is, as before.
+    const fits = cell('f'.repeat(977));
+    expect(Buffer.byteLength(`${boxPart(fits.box)}|${cellId(fits)}`)).toBe(1024);
+    expect(cellSk(fits)).toBe(`${boxPart(fits.box)}|${cellId(fits)}`);
+    expect(campaignPart(fits.campaign)).toBe(`977:${fits.campaign}`);
+    // One byte more: hashed.
+    expect(cellSk(cell('f'.repeat(978)))).toMatch(/^\d{15}\|#[0-9a-f]{64}$/);
+    expect(campaignPart('f'.repeat(996))).toBe(`996:${'f'.repeat(996)}`);
+    expect(campaignPart('f'.repeat(997))).toMatch(/^#[0-9a-f]{64}$/);
   });
 });
