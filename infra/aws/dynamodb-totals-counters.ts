@@ -84,7 +84,24 @@ const PRUNE_EVERY = 4;
 /** Applies of one move losing to other writers in a row before giving up (each loss means another writer progressed). */
 const MAX_ATTEMPTS = 20;
 
-export const campaignPart = (c: string | null): string => (c === null ? '-' : `${c.length}:${c}`);
+/**
+ * A key part as stored: the text itself, or, past `maxBytes` of UTF-8, `#` and its SHA-256 (no text part begins
+ * with `#`: campaign and cell parts begin with a length or `-`). DynamoDB refuses a partition key over 2,048 bytes
+ * and a sort key over 1,024 with a ValidationException, on every delivery: until 2026-12-03 one donation with a
+ * campaign (or campaign and cta) of about 1,000 characters, or a donation_id of 2,047, failed its whole batch's
+ * counters on each receive, and the batch went to the dead-letter queue with it.
+ */
+export const keyPart = (text: string, maxBytes: number): string =>
+  Buffer.byteLength(text) <= maxBytes ? text : `#${createHash('sha256').update(text).digest('hex')}`;
+/**
+ * The bytes past which a campaign part is hashed: its registry sort key (`<part>#<shard>`) must stay within 1,024.
+ * A campaign whose counters could be written before hashing had a part of at most 991 bytes (its cell's sort key holds
+ * the same part and more), so every key DynamoDB took then is unchanged and nothing needs migrating.
+ */
+const CAMPAIGN_PART_BYTES = 1000;
+/** DynamoDB's limit on a sort key; a cell's is hashed only past it (`<box, 15 digits>|` is 16 bytes). */
+const SORT_KEY_BYTES = 1024;
+export const campaignPart = (c: string | null): string => (c === null ? '-' : keyPart(`${c.length}:${c}`, CAMPAIGN_PART_BYTES));
 export const boxPart = (box: number): string => String(box).padStart(15, '0');
 /** A counter partition: a campaign's shard, or (shard undefined) its unsharded partition from before sharding. */
 export const cellPk = (campaign: string | null, shard?: number): string => `c:${campaignPart(campaign)}${shard === undefined ? '' : `#${shard}`}`;
@@ -92,7 +109,7 @@ export const cellPk = (campaign: string | null, shard?: number): string => `c:${
 export const registrySk = (campaign: string | null, shard?: number): string => `${campaignPart(campaign)}${shard === undefined ? '' : `#${shard}`}`;
 /** The shard a donation's moves go to: the same for every move of a donation, spread evenly over donations. */
 export const shardOf = (donationKey: string, shards: number): number => createHash('sha1').update(donationKey).digest().readUInt32BE(0) % shards;
-export const cellSk = (c: CellKey): string => `${boxPart(c.box)}|${cellId(c)}`;
+export const cellSk = (c: CellKey): string => `${boxPart(c.box)}|${keyPart(cellId(c), SORT_KEY_BYTES - 16)}`;
 export const CAMPAIGNS_PK = 'campaigns';
 export const s = (v: string | null): AttributeValue => (v === null ? { NULL: true } : { S: v });
 export const n = (v: number): AttributeValue => ({ N: String(v) });

@@ -73,6 +73,7 @@ import {
   cellPk,
   cellSk,
   conditional,
+  keyPart,
   movesBetween,
   n,
   s,
@@ -113,6 +114,8 @@ export interface DynamoDbTotalsOptions {
 
 const str = (v: AttributeValue | undefined): string | null => (v?.S === undefined ? null : v.S);
 const donationKey = (key: string) => ({ pk: { S: `d:${key}` }, sk: { S: 'd' } });
+/** Bytes of a donation_id kept as written in its item's key (applyRows): DynamoDB's 2,048 less `d:`. */
+const DONATION_KEY_BYTES = 2046;
 const numberOrUndefined = (v: AttributeValue | undefined): number | undefined => (v?.N === undefined ? undefined : Number(v.N));
 const movesOf = (i: Item): CounterMove[] => (i.moves?.S === undefined ? [] : (JSON.parse(i.moves.S) as CounterMove[]));
 const revOf = (i: Item | undefined): number | undefined => (i?.rev?.N === undefined ? undefined : Number(i.rev.N));
@@ -140,9 +143,12 @@ export class DynamoDbTotals {
   async applyRows(rows: readonly Record<string, Cell>[], now: number = Date.now()): Promise<void> {
     const byKey = new Map<string, DonationVersion[]>();
     for (const r of rows) {
-      const d = readDonationRow(r);
+      const read = readDonationRow(r);
       // Landing refuses rows without _changed_at (landing-rows.ts); DynamoDB cannot store NaN.
-      if (!d || Number.isNaN(d.changed)) continue;
+      if (!read || Number.isNaN(read.changed)) continue;
+      // The donation's item key (and so its shard and its moves' tokens): a long donation_id by its hash, within
+      // DynamoDB's 2,048-byte partition key (keyPart): only an id it refused is changed.
+      const d = { ...read, key: keyPart(read.key, DONATION_KEY_BYTES) };
       const list = byKey.get(d.key);
       if (list) list.push(d);
       else byKey.set(d.key, [d]);

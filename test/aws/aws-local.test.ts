@@ -166,6 +166,19 @@ describe('puddle aws local: HTTP -> API Gateway v2 -> producer Lambda -> SNS -> 
     expect(JSON.parse((await runPuddle(['dead-letters', '--format', 'json'], { PUDDLE_HOME: home })).stdout)).toEqual([]);
   });
 
+  it('answers a body over API Gateway\'s 10 MB with API Gateway\'s 413, without holding it, and goes on serving', async () => {
+    // Until 2026-12-03 the whole body was held before the producer's 1 MiB limit answered, whatever its size.
+    const body = Buffer.alloc(11 * 1024 * 1024, 0x20);
+    const res = await fetch(`${local.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ message: 'Request Entity Too Large' });
+    // Within the limit, the producer's own answer, as before.
+    const mib2 = await fetch(`${local.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: Buffer.alloc(2 * 1024 * 1024, 0x20) });
+    expect(mib2.status).toBe(413);
+    expect(((await mib2.json()) as { error: { code: string } }).error.code).toBe('body_too_large');
+    expect((await fetch(`${local.url}/healthz`)).status).toBe(200);
+  });
+
   it('refuses to start on a home that holds an earlier run\'s lake, saying how to start clean', async () => {
     // While the first runs, the home's lock refuses a second (test/cli-home-lock.test.ts); once it has stopped,
     // its lake is what refuses a fresh start.

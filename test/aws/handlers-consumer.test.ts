@@ -85,6 +85,25 @@ describe('consumer handler (SQS event, Powertools BatchProcessor, partial batch 
     expect(await query<{ n: number }>("SELECT count(*) AS n FROM donation WHERE campaign = 'appeal'")).toEqual({ n: 3 });
   });
 
+  it('reports only a record whose JSON is not an object (null, a number, a string, an array): the envelopes beside it land', async () => {
+    // Until 2026-12-03 `null` passed decoding and failed the whole landing: every donation in the batch was
+    // reported failed with it on each receive, and all went to the dead-letter queue on the 5th.
+    for (const puddle of ['transactions', 'raw']) {
+      const envs = [donation(300), donation(400)];
+      await rt.queue.publish(envs);
+      // raw also holds what the tests before this one published to transactions: they land too.
+      const { messages, arn } = await receiveAsLambda(puddle);
+      expect(messages.length).toBeGreaterThanOrEqual(2);
+      const event = sqsEvent(messages, arn);
+      const bad = ['null', '5', '"a string"', '[]'];
+      bad.forEach((body, i) => event.Records.push(sqsRecord({ MessageId: `not-an-object-${i}`, Body: body }, arn)));
+      const res = await makeConsumerHandler(async () => ({ ...rt, events: { emit: async () => undefined } }))(event, lambdaContext());
+      expect(res.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(bad.map((_, i) => `not-an-object-${i}`));
+      const where = puddle === 'raw' ? `raw WHERE id IN (${envs.map((e) => `'${e.id}'`).join(', ')})` : `donation WHERE donation_id IN (${envs.map((e) => `'${String(e.payload.donation_id)}'`).join(', ')})`;
+      expect(await query<{ n: number }>(`SELECT count(*) AS n FROM ${where}`)).toEqual({ n: 2 });
+    }
+  });
+
   it('reads an envelope that went through S3 for its size, and the raw puddle keeps its text exactly', async () => {
     const big = donation(700, { note: 'x'.repeat(300 * 1024) });
     await rt.queue.publish([big]);

@@ -5,6 +5,7 @@ import type { DynamoDbTotals } from '../../infra/aws/dynamodb-totals.js';
 import { makeConsumerHandler } from '../../infra/aws/handlers/consumer.js';
 import { makeTotalsHandler } from '../../infra/aws/handlers/totals.js';
 import { totalsTable } from '../../infra/aws/handlers/totals-table.js';
+import { boxPart, campaignPart, cellSk } from '../../infra/aws/dynamodb-totals-counters.js';
 import { createAwsRuntime, type AwsRuntime } from '../../infra/aws/runtime.js';
 import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
 import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
@@ -171,5 +172,44 @@ describe('live totals on DynamoDB (kept by the consumer handler, served by the t
     expect(r.donations).toBe(67);
     expect(sorted(await totals.cells())).toEqual(want);
     expect(sorted(await totals.cells())).toEqual(sorted(await sqlCells()));
+  });
+
+  it('counts a donation whose campaign, cta or donation_id is too long for a DynamoDB key as written, beside the rest of its batch', async () => {
+    // DynamoDB refuses a sort key over 1,024 bytes and a partition key over 2,048 on every try: until 2026-12-03
+    // these failed their batch's counters on each receive, and the batch went to the dead-letter queue whole.
+    const long = 'long-appeal-'.repeat(90); // 1,080 characters: the counter's sort key alone would be over 1,024 bytes
+    const batch = [
+      donation('k1', 1100, { campaign: 'keys' }),
+      donation('k2', 1200, { campaign: long }),
+      donation('k3', 1300, { campaign: 'keys', cta: 'c'.repeat(1100) }),
+      donation(`k4-${'x'.repeat(2100)}`, 1400, { campaign: 'keys' }),
+      donation('k5', 1500, { campaign: 'keys' }),
+    ];
+    const first = await land(batch);
+    const want = sorted(await sqlCells());
+    expect(sorted(await totals.cells({}, { consistent: true }))).toEqual(want);
+    expect(await totals.cells({ campaign: long })).toEqual([expect.objectContaining({ campaign: long, amount_minor: 1200, count: 1 })]);
+    expect((await getTotals('campaign=keys')).body.total).toEqual({ amount_minor: 1100 + 1300 + 1400 + 1500, count: 4 });
+    // Delivered again, and a newer version of the long-keyed donation: still counted once, at its new amount.
+    expect((await consumer()(sqsEvent(first.messages, first.arn), lambdaContext())).batchItemFailures).toEqual([]);
+    await land([donation(`k4-${'x'.repeat(2100)}`, 1450, { campaign: 'keys', updated_at: '2026-11-27T23:00:00Z' })]);
+    expect((await getTotals('campaign=keys')).body.total).toEqual({ amount_minor: 1100 + 1300 + 1450 + 1500, count: 4 });
+    expect(sorted(await totals.cells({}, { consistent: true }))).toEqual(sorted(await sqlCells()));
+    // repair finds the same counters from the donation items.
+    await totals.repair();
+    expect(sorted(await totals.cells({}, { consistent: true }))).toEqual(sorted(await sqlCells()));
+  });
+
+  it('keeps every key DynamoDB took before as it was: only keys past its limits are hashed', () => {
+    const cell = (campaign: string, cta = 'tv') => ({ channel: 'sms', campaign, cta, currency: 'GBP', box: Date.UTC(2026, 10, 27, 20, 15) });
+    // The longest campaign whose cell's sort key fits in 1,024 bytes: written as it is, as before.
+    const fits = cell('f'.repeat(977));
+    expect(Buffer.byteLength(`${boxPart(fits.box)}|${cellId(fits)}`)).toBe(1024);
+    expect(cellSk(fits)).toBe(`${boxPart(fits.box)}|${cellId(fits)}`);
+    expect(campaignPart(fits.campaign)).toBe(`977:${fits.campaign}`);
+    // One byte more: hashed.
+    expect(cellSk(cell('f'.repeat(978)))).toMatch(/^\d{15}\|#[0-9a-f]{64}$/);
+    expect(campaignPart('f'.repeat(996))).toBe(`996:${'f'.repeat(996)}`);
+    expect(campaignPart('f'.repeat(997))).toMatch(/^#[0-9a-f]{64}$/);
   });
 });

@@ -84,6 +84,11 @@ export function makeConsumerHandler(runtime: RuntimeSource, opts: ConsumerHandle
       } catch (err) {
         throw new FatalError(`SQS message ${record.messageId} is not an envelope (invalid JSON)`, { cause: err });
       }
+      // An object that is no good envelope is quarantined by landing; anything else (null, a number, an array)
+      // would fail the whole batch's landing, and so every record beside it, on every receive: it fails alone.
+      if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
+        throw new FatalError(`SQS message ${record.messageId} is not an envelope (JSON ${envelope === null ? 'null' : Array.isArray(envelope) ? 'array' : typeof envelope}, not an object)`);
+      }
       decoded.set(record.messageId, {
         receipt: record.messageId,
         envelope,

@@ -16,12 +16,14 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 
 import { CONNECTORS } from '../../../connectors/registry.js';
+import { ConfigError } from '../../../core/errors.js';
 import { log } from '../../../core/log.js';
 import { PUDDLES } from '../../../puddles/definitions.js';
 import { SCHEDULE } from '../../../schedules/schedule.js';
 import { DuckDbQueryEngine } from '../../local/duckdb-query-engine.js';
 import { FsObjectStore } from '../../local/fs-object-store.js';
 import { lockHome, openUnderLock } from '../../local/home-lock.js';
+import { probePort } from '../../local/port-probe.js';
 import { SqliteCatalog } from '../../local/sqlite-catalog.js';
 import { makeCompactionHandler } from '../handlers/compaction.js';
 import { makeConnectorSyncHandler } from '../handlers/connector-sync.js';
@@ -39,7 +41,7 @@ import { markAwsLocalHomeStopped, refuseEarlierLake, writeAwsLocalHome } from '.
 import { watchBankInbox } from './bank-inbox-events.js';
 import { emulatorEnv, EMULATOR_REGION, startDynaliteEmulator, startFauxqsEmulator } from './emulators.js';
 import { FolderCopyCatalog } from './folder-catalog.js';
-import { httpEventOf, lambdaContextOf, NO_ROUTE, routeFor, sqsRecordOf, writeHttpResult } from './lambda-bridge.js';
+import { API_GATEWAY_MAX_BODY_BYTES, httpEventOf, lambdaContextOf, NO_ROUTE, routeFor, sqsRecordOf, TOO_LARGE, writeHttpResult } from './lambda-bridge.js';
 
 export interface AwsLocalOptions {
   home: string;
@@ -93,6 +95,10 @@ async function openAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
   mkdirSync(opts.home, { recursive: true });
   // Before anything starts: the emulators would start empty beside the earlier run's lake (aws-local-home.ts).
   refuseEarlierLake(opts.home);
+  // The producer API's address, before the emulators start: a taken port is one line (listenFailure).
+  await probePort(opts.host, opts.port).catch((err: unknown) => {
+    throw listenFailure(err, opts);
+  });
   const fauxqs = await startFauxqsEmulator();
   const dynalite = await startDynaliteEmulator();
   // This process is pointed at the emulators the way any machine is: the SDK's own variables.
@@ -121,6 +127,19 @@ async function openAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
   const source = async () => runtime;
   // For the commands run beside it on this home (puddle dead-letters): where the queues are.
   const record = { pid: process.pid, startedAt: new Date().toISOString(), sqs: fauxqs.endpoint, region: EMULATOR_REGION, queuePrefix: runtime.env.queuePrefix, bucket: runtime.env.bucket };
+  /** Stop what this function started before serving: the runtime, catalog, clients and emulators. */
+  const release = async () => {
+    await runtime.close();
+    inner.close();
+    for (const c of Object.values(clients)) (c as { destroy(): void }).destroy();
+    await fauxqs.stop();
+    await dynalite.stop();
+    markAwsLocalHomeStopped(opts.home, record);
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
   writeAwsLocalHome(opts.home, record);
 
   // ---------------------------------------------------------------- HTTP: API Gateway's part
@@ -129,8 +148,18 @@ async function openAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
   for (const spec of HANDLERS) if (spec.routes?.length && !http[spec.name]) throw new Error(`puddle aws local serves no function for ${spec.name} (${spec.routes.join(', ')})`);
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let bytes = 0;
+    req.on('data', (c: Buffer) => {
+      if (bytes > API_GATEWAY_MAX_BODY_BYTES) return; // answered already: the rest is read and dropped
+      bytes += c.length;
+      if (bytes <= API_GATEWAY_MAX_BODY_BYTES) chunks.push(c);
+      else {
+        chunks.length = 0;
+        writeHttpResult(res, TOO_LARGE);
+      }
+    });
     req.on('end', () => {
+      if (bytes > API_GATEWAY_MAX_BODY_BYTES) return;
       const event = httpEventOf(req, Buffer.concat(chunks));
       const route = routeFor(event.requestContext.http.method, event.rawPath);
       const handler = route && http[route];
@@ -147,7 +176,14 @@ async function openAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
       );
     });
   });
-  await new Promise<void>((resolve) => server.listen(opts.port, opts.host, () => resolve()));
+  // Another process may take the port after the probe: said the same way, once what started is stopped.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  }).catch(async (err: unknown) => {
+    await release();
+    throw listenFailure(err, opts);
+  });
   const { port } = server.address() as AddressInfo;
   const url = `http://${opts.host}:${port}`;
 
@@ -281,18 +317,24 @@ async function openAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
       await Promise.all(pollers);
       await bankInbox.stop();
       await Promise.all(scheduled);
-      await runtime.close();
-      inner.close();
-      for (const c of Object.values(clients)) (c as { destroy(): void }).destroy();
-      await fauxqs.stop();
-      await dynalite.stop();
-      markAwsLocalHomeStopped(opts.home, record);
-      for (const [k, v] of saved) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
+      await release();
     },
   };
+}
+
+/**
+ * Why the producer API could not listen, for its user, as `puddle start` says it (infra/local/hub.ts): until
+ * 2026-12-03 a taken port was an unhandled 'error' event, a stack trace and exit 1, after the emulators had started.
+ */
+function listenFailure(err: unknown, opts: { host: string; port: number }): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  const address = (err as { address?: unknown } | null)?.address;
+  const where = `${opts.host}:${opts.port} (HOST, --port${typeof address === 'string' && address !== opts.host ? `, its address ${address}` : ''})`;
+  if (code === 'EADDRINUSE') {
+    return new ConfigError(`${where} is already taken by another process (another puddle aws local, a hub, or another program): stop it, or give this one another --port`);
+  }
+  if (code === 'EACCES') return new ConfigError(`${where} may not be listened on by this user: pick a --port above 1023`);
+  return err;
 }
 
 function sleep(ms: number): Promise<void> {

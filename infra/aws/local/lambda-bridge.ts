@@ -116,5 +116,14 @@ export function routeFor(method: string, path: string, handlers: readonly Handle
   return undefined;
 }
 
+/**
+ * The most an HTTP API takes in a request (10 MB); past it API Gateway answers 413 itself and no function runs.
+ * `puddle aws local` stops reading there: until 2026-12-03 it held any body whole in memory before the producer's
+ * own 1 MiB limit was looked at, so one huge upload could take the process down, and every queue and counter the
+ * emulators held in memory with it.
+ */
+export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+export const TOO_LARGE: APIGatewayProxyStructuredResultV2 = { statusCode: 413, headers: { 'content-type': 'application/json', connection: 'close' }, body: '{"message":"Request Entity Too Large"}' };
+
 /** API Gateway's own answer when no route matches. */
 export const NO_ROUTE: APIGatewayProxyStructuredResultV2 = { statusCode: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Not Found"}' };
