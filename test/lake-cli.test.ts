@@ -141,6 +141,21 @@ describe('puddle query only reads', () => {
     expect(existsSync(path.join(lake.dir, 'lake', 'evil.db'))).toBe(false);
   });
 
+  // Until 2026-12-03 `puddle query "SELECT 1; SELECT 2"` printed 2 alone, exit 0, and with --format csv failed
+  // with a parser error (exit 1).
+  it('refuses several statements (exit 2, nothing printed), in every format, saying what to do', async () => {
+    const sql = 'SELECT count(*) AS n FROM donation; SELECT 2 AS y';
+    const results = await Promise.all(['table', 'json', 'csv'].map((f) => runPuddle(['query', sql, '--format', f], env)));
+    for (const r of results) {
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain("puddle query runs one statement, and this SQL holds 2 (separated by ';')");
+      expect(r.stderr).toContain('UNION ALL');
+    }
+    // A trailing ';' or comment is no second statement.
+    expect(await queryCount('SELECT count(*) AS n FROM donation; -- all of them')).toBe(15);
+  });
+
   it('still answers queries, DESCRIBE, PRAGMAs that read and EXPLAIN', async () => {
     const reads = ['SELECT count(*) AS n FROM donation', 'DESCRIBE donation', "PRAGMA table_info('donation')", 'EXPLAIN SELECT count(*) FROM donation', 'SUMMARIZE donation'];
     const results = await Promise.all(reads.map((sql) => runPuddle(['query', sql], env)));
