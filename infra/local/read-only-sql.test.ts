@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { WriteRefusedError } from '../../core/errors.js';
 import { createDuckDb } from '../../puddles/duckdb.js';
-import { refuseWrites, runReadOnly } from './read-only-sql.js';
+import { readerResult } from './duckdb-json.js';
+import { refuseWrites, runReadOnly, streamReadOnly } from './read-only-sql.js';
 
 let instance: DuckDBInstance;
 let conn: DuckDBConnection;
@@ -82,6 +83,26 @@ describe('refuseWrites and runReadOnly', () => {
       const rows = (await runReadOnly(conn, sql)).getRowObjectsJS();
       expect(rows.length, sql).toBeGreaterThan(0);
     }
+  });
+
+  it('streams the rows a chunk at a time, each value as the whole result gives it, and refuses writes the same way', async () => {
+    const sql = `SELECT i, CAST(i AS VARCHAR) AS s, 9007199254740993 + i AS big, DATE '2026-01-01' + CAST(i % 30 AS INTEGER) AS d,
+      TIMESTAMP '2026-11-27 19:40:04.67' AS t, CAST(i AS DECIMAL(12, 2)) / 3 AS dec, [i, NULL] AS l, {'a': i} AS st,
+      CASE WHEN i % 2 = 0 THEN NULL ELSE 'x' END AS n, CAST('NaN' AS DOUBLE) AS nan, 'ab'::BLOB AS b FROM range(5000) r(i)`;
+    const batches: number[] = [];
+    const streamed: unknown[] = [];
+    const columns = await streamReadOnly(conn, sql, (rows) => {
+      batches.push(rows.length);
+      streamed.push(...rows);
+    });
+    const whole = readerResult(await runReadOnly(conn, sql));
+    expect(columns).toEqual(whole.columns);
+    expect(streamed).toEqual(whole.rows);
+    expect(batches.length).toBeGreaterThan(1);
+    expect(await streamReadOnly(conn, 'SELECT 1 AS x WHERE false', () => expect.fail('no rows'))).toEqual(['x']);
+    await expect(streamReadOnly(conn, copy(), () => undefined)).rejects.toThrow(WriteRefusedError);
+    await expect(streamReadOnly(conn, 'SELECT 1; SELECT 2', () => undefined)).rejects.toThrow(WriteRefusedError);
+    expect(existsSync(evil())).toBe(false);
   });
 
   it('prepares each statement once, for the check and the run', async () => {

@@ -7,6 +7,8 @@
 import { StatementType, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
 
 import { WriteRefusedError } from '../../core/errors.js';
+import type { Row } from '../../core/ports.js';
+import { eachRows } from './duckdb-json.js';
 import { sqlTokens } from '../../puddles/sql-dialect.js';
 
 /**
@@ -55,6 +57,19 @@ export async function runReadOnly(conn: DuckDBConnection, sql: string): Promise<
     for (const p of statements) reader = await p.runAndReadAll();
     if (!reader) throw new WriteRefusedError(`${ONLY_QUERIES} (no statement given)`);
     return reader;
+  } finally {
+    for (const p of statements) p.destroySync();
+  }
+}
+
+/**
+ * streamReadOnly's rows, a chunk at a time (eachRows), once refuseWrites' check passed: for output that need not
+ * hold every row (`puddle query --format json`). Resolves with the column names, known even when no row came.
+ */
+export async function streamReadOnly(conn: DuckDBConnection, sql: string, onRows: (rows: Row[]) => Promise<void> | void): Promise<string[]> {
+  const statements = await readOnlyStatements(conn, sql);
+  try {
+    return await eachRows(await statements[0]!.stream(), onRows);
   } finally {
     for (const p of statements) p.destroySync();
   }
