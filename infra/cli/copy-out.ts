@@ -6,15 +6,14 @@
 // asks for raw text) are the same whichever command wrote it: there is no second CSV writer to drift apart.
 // COPY is DuckDB's, so this serves the embedded engine only; every one of those commands runs on it (the CLI
 // never queries Athena), and a CSV of Athena's rows would be its UNLOAD's, not this.
-import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import type { QueryEngine } from '../../core/ports.js';
 import { sqlString } from '../../puddles/sql-text.js';
 import { neutralisedSelect } from './csv-cells.js';
+import { fileToStdout } from './stdout.js';
 
 export type FileFormat = 'parquet' | 'csv';
 
@@ -67,7 +66,7 @@ export async function csvToStdout(engine: QueryEngine, select: string, opts: Cop
   try {
     const file = path.join(dir, 'out.csv');
     await copyOut(engine, select, 'csv', file, opts);
-    await pipeline(createReadStream(file), process.stdout, { end: false });
+    await fileToStdout(file);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

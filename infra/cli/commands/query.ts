@@ -3,21 +3,13 @@ import { defineCommand } from '../command.js';
 import { csvToStdout } from '../copy-out.js';
 import { formatRows } from '../format.js';
 import { withLocalQueryEngine } from '../local-runtime.js';
+import { writeOut } from '../stdout.js';
 
 const CSV_TAKES_A_QUERY =
   'note: --format csv takes one query (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE); other statements, such as PRAGMA or EXPLAIN, print with --format table or json\n';
 
-/** Writes to standard output, waiting while a slow reader (a pipe) has not taken the last write. */
-function writeOut(text: string): Promise<void> {
-  if (!text || process.stdout.write(text)) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const failed = (err: Error) => reject(err);
-    process.stdout.once('error', failed).once('drain', () => {
-      process.stdout.off('error', failed);
-      resolve();
-    });
-  });
-}
+/** Thrown out of the json stream when the reader closed stdout: nothing more to write, and no failure. */
+const READER_GONE = new Error('the reader closed standard output');
 
 export const query = defineCommand({
   name: 'query',
@@ -57,7 +49,7 @@ export const query = defineCommand({
               text += `${first ? '' : ','}${JSON.stringify(row)}`;
               first = false;
             }
-            await writeOut(text);
+            if (!(await writeOut(text))) throw READER_GONE;
           });
           await writeOut(first ? '[]\n' : ']\n');
           return 0;
@@ -67,6 +59,7 @@ export const query = defineCommand({
         process.stdout.write(formatRows(rows, 'table', columns));
         return 0;
       } catch (err) {
+        if (err === READER_GONE) return 0;
         if (err instanceof WriteRefusedError) {
           process.stderr.write(`puddle query: ${err.message}\n`);
           return 2;
