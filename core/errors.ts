@@ -94,5 +94,5 @@ export class LakeFileError extends PuddleError {
  */
 export class ClosedError extends PuddleError {}
 
-/** SQL given to read (`puddle query`) that would write or change something (infra/local/read-only-sql.ts). */
+/** SQL given to read (`puddle query`) that would write or change something, or holds several statements (infra/local/read-only-sql.ts). */
 export class WriteRefusedError extends PuddleError {}

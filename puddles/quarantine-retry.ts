@@ -5,7 +5,7 @@
 //   - landed_since: its record landed after the row did (a sync read it again, see landedSince): nothing to publish;
 //   - remapped: a connector's record maps and validates now (core/engine/remap.ts): its envelopes are published;
 //   - revalidated: an envelope landing refused passes its contract now: published again, exactly as it was;
-//   - corrected: a bank statement that did not add up, once a corrected one came in after it
+//   - corrected: a bank statement that did not add up, once a corrected one came in (before or after it)
 //     (recon_statement_corrected, the rule that closes its STATEMENT_UNBALANCED break): nothing to publish;
 //   - still open: failing still (with today's reasons), to be read from the provider again (the sync to run
 //     is named), or beyond a retry (a bank statement waits for its corrected file).
@@ -151,7 +151,7 @@ export async function retryQuarantine(opts: RetryOptions): Promise<RetryReport> 
       // which is no correction (until 2026-12-03 that resolved the row while its break stayed open, and the
       // corrected export, a statement of another id, never did).
       const at = corrected.get(row.quarantine_id.slice(BANK_STATEMENT_ROW.length));
-      if (at !== undefined && at > row.received_at) {
+      if (at !== undefined && at >= row.received_at) {
         report.corrected++;
         toPublish.push([resolutionEnvelope(row, 'landed_since', [], delivery)]);
         continue;

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,14 @@ describe('puddle import bank', () => {
     const malformed = await puddle(['import', 'bank', broken], home);
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toMatch(/broken\.xml: malformed, nothing imported: line 4, column \d+: malformed XML/);
+
+    // A closing balance whose type is mistyped (CLBX): until 2026-12-03 read as no balance, so it imported as adding up.
+    const mistyped = join(home, 'mistyped.xml');
+    const batch = readFileSync(join(FIXTURES, 'camt053_v02_4entries_batch.xml'), 'utf8');
+    writeFileSync(mistyped, batch.replace('<Cd>CLBD</Cd>', '<Cd>CLBX</Cd>').replace('<Id>0352C5320131227220503</Id>', '<Id>another-statement</Id>'));
+    const typo = await puddle(['import', 'bank', mistyped], home);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('mistyped.xml: malformed, nothing imported: Stmt[1]/Bal[2] (line 48): Tp/CdOrPrtry/Cd is no ISO 20022 balance type (OPBD, CLBD,');
 
     // A good file next to a malformed one: the good one is imported, the exit code is the worst.
     const mixed = await puddle(['import', 'bank', join(FIXTURES, 'camt054_v08_batch_strd.xml'), broken], home);

@@ -355,12 +355,13 @@ describe('importing bank statements into the lake', () => {
     const r = await importBankFile(lake.rt.queue, { name: 'bad.xml', bytes });
     expect(r.status).toBe('malformed');
     expect(r.error).toMatch(/^line \d+, column \d+: malformed XML/);
-    // Well-formed, but the 10th entry's booking date is not on the calendar: the contract refuses it, so none of the file goes.
+    // Well-formed, but the 10th entry's booking date is not on the calendar: the reader refuses it (its element
+    // named), so none of the file goes.
     const entries: CamtEntryInput[] = Array.from({ length: 12 }, (_, i) => ({ amount_minor: 100 + i, booking_date: i === 9 ? '2026-02-30' : '2026-02-27', entry_reference: `R${i}` }));
     const xml = writeCamt({ message_id: 'm', created_at: '2026-03-01T00:00:00Z', statements: [{ id: 'S', account: 'ACC', currency: 'GBP', created_at: '2026-03-01T00:00:00Z', opening_balance_minor: 0, entries }] });
     const bad = await importBankFile(lake.rt.queue, { name: 'date.xml', bytes: xml });
     expect(bad.status).toBe('malformed');
-    expect(bad.error).toMatch(/^Stmt\[1\]\/Ntry\[10\] \(line \d+\): bank_line\.(occurred_at|booking_date) /);
+    expect(bad.error).toMatch(/^Stmt\[1\]\/Ntry\[10\] \(line \d+\): BookgDt is not a date \(YYYY-MM-DD\)/);
     await lake.land();
     expect(await lake.q('SELECT count(*) AS n FROM raw')).toEqual([{ n: 0 }]);
   });

@@ -210,9 +210,9 @@ describe('the puddle CLI, without a lake', () => {
     expect(summary).toContain('tickets');
   });
 
-  it('ends quietly when the reader closes its stdout, with no stack trace', async () => {
+  it.each(['csv', 'json'])('ends quietly when the reader closes its stdout, with no stack trace (--format %s, streamed)', async (format) => {
     // Far more than a pipe's buffer, so the CLI is still writing when the reader goes.
-    const child = spawn(process.execPath, [BIN, 'query', '--format', 'csv', 'SELECT * FROM range(300000)'], {
+    const child = spawn(process.execPath, [BIN, 'query', '--format', format, 'SELECT * FROM range(300000)'], {
       env: { ...process.env, PUDDLE_HOME: home, PUDDLE_LOG_LEVEL: 'error' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -85,6 +85,12 @@ describe('the puddle CLI', { timeout: CHILD_PROCESS_TEST_MS }, () => {
     expect(demo.code).toBe(0);
     expect(demo.stdout).toContain('totals match');
     expect(demo.stdout).toContain('reconciliation matches the world');
+    // It says how many breaks `puddle report breaks` will list beside the world's, and what they are.
+    const said = /lists all (\d+) open breaks: these (\d+), and (\d+) on the rest of the lake \(DONATION_NOT_PAID \d+/.exec(demo.stdout);
+    expect(said, demo.stdout.slice(-600)).not.toBeNull();
+    expect(Number(said![1])).toBe(Number(said![2]) + Number(said![3]));
+    const report = await puddle(['report', 'breaks', '--as-of', '2027-01-20', '--format', 'json'], { PUDDLE_HOME: home });
+    expect((JSON.parse(report.stdout) as unknown[]).length).toBe(Number(said![1]));
     // the world's CRM came through a Salesforce sandbox and the connector, and its breaks are in the check
     expect(demo.stdout).toMatch(/its CRM: (\d+) of \1 Salesforce gifts and payments synced/);
     for (const t of ['GIFT_MISSING', 'GIFT_AMOUNT_DIFFERS', 'GIFT_NOT_PAID', 'GATEWAY_ID_REUSED', 'CRM_REFUND_MISSING']) expect(demo.stdout).toMatch(new RegExp(`${t} +\\| 1 +\\| 1 +\\| yes`));

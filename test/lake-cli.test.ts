@@ -1,7 +1,9 @@
 // The lake as a data engineer meets it from outside, through the `puddle` CLI (bin/puddle.mjs) over a real
 // landed lake: what `puddle compact` leaves on disk, how another tool reads the lake correctly (README,
 // "Reading the lake from another tool"), `puddle query` refusing to write, and a damaged or missing file.
-import { existsSync, readdirSync, truncateSync, unlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +19,7 @@ import { GARBAGE_GRACE_MS } from '../puddles/compact.js';
 /** The README's list of a contract's live history files (every version), keys relative to PUDDLE_HOME. */
 const LIVE_HISTORY_FILES = "SELECT key FROM files WHERE contract = 'donation' AND current = 0 ORDER BY key";
 const PARTITION = 'lake/transactions/donation/v1/dt=2026-11-29';
+const BIN = fileURLToPath(new URL('../bin/puddle.mjs', import.meta.url));
 
 let lake: Lake;
 let out: string;
@@ -140,6 +143,52 @@ describe('puddle query only reads', () => {
     expect(existsSync(evil())).toBe(false);
     expect(existsSync(path.join(lake.dir, 'lake', 'evil.db'))).toBe(false);
   });
+
+  // Until 2026-12-03 `puddle query "SELECT 1; SELECT 2"` printed 2 alone, exit 0, and with --format csv failed
+  // with a parser error (exit 1).
+  it('refuses several statements (exit 2, nothing printed), in every format, saying what to do', async () => {
+    const sql = 'SELECT count(*) AS n FROM donation; SELECT 2 AS y';
+    const results = await Promise.all(['table', 'json', 'csv'].map((f) => runPuddle(['query', sql, '--format', f], env)));
+    for (const r of results) {
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain("puddle query runs one statement, and this SQL holds 2 (separated by ';')");
+      expect(r.stderr).toContain('UNION ALL');
+    }
+    // A trailing ';' or comment is no second statement.
+    expect(await queryCount('SELECT count(*) AS n FROM donation; -- all of them')).toBe(15);
+  });
+
+  // Until 2026-12-03 --format json held every row, then all of them as one string (3M rows, about 800 MB), and csv
+  // read COPY's whole file into one string. Now json writes a chunk of rows at a time and csv pipes the file: 400,000 rows of 200 characters (88 MB of JSON) in a 48 MB heap, which the
+  // old output ran out of (V8's "heap out of memory", exit 134). A heap limit, not a clock: the same on any load.
+  it('streams --format json and csv: a result larger than its heap comes out whole', async () => {
+    const big = async (format: string) => {
+      const file = path.join(out, `big.${format}`);
+      const fd = openSync(file, 'w');
+      const child = spawn(process.execPath, [BIN, 'query', "SELECT i, repeat('x', 200) AS pad FROM range(400000) t(i)", '--format', format], {
+        env: { ...process.env, ...env, PUDDLE_LOG_LEVEL: 'error', NODE_OPTIONS: '--max-old-space-size=48' },
+        stdio: ['ignore', fd, 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      closeSync(fd);
+      expect(code, `${format}: ${stderr.slice(0, 400)}`).toBe(0);
+      const text = readFileSync(file, 'utf8');
+      rmSync(file);
+      return text;
+    };
+    const rows = JSON.parse(await big('json')) as { i: number; pad: string }[];
+    expect(rows).toHaveLength(400_000);
+    expect(rows[399_999]).toEqual({ i: 399_999, pad: 'x'.repeat(200) });
+    const lines = (await big('csv')).split('\n');
+    expect(lines).toHaveLength(400_002); // the header, the rows, and the empty string after the last line end
+    expect(lines.at(-2)).toBe(`399999,${'x'.repeat(200)}`);
+    // No row is an empty array, with its line end, as before.
+    expect((await runPuddle(['query', 'SELECT 1 AS x WHERE false', '--format', 'json'], env)).stdout).toBe('[]\n');
+    expect((await runPuddle(['query', 'SELECT 1 AS x UNION ALL SELECT 2', '--format', 'json'], env)).stdout).toBe('[{"x":1},{"x":2}]\n');
+  }, 120_000);
 
   it('still answers queries, DESCRIBE, PRAGMAs that read and EXPLAIN', async () => {
     const reads = ['SELECT count(*) AS n FROM donation', 'DESCRIBE donation', "PRAGMA table_info('donation')", 'EXPLAIN SELECT count(*) FROM donation', 'SUMMARIZE donation'];

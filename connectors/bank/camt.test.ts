@@ -117,6 +117,31 @@ describe('readCamt', () => {
     expect(errorOf(() => readCamt(fixture('camt053_v02_4entries_batch.xml').replace('<Sts>BOOK</Sts>', '<Sts>DONE</Sts>'), {}))).toMatchObject({ where: 'Stmt[1]/Ntry[1] (line 60)' });
   });
 
+  // Until 2026-12-03 a balance type outside ISO 20022's list was read as no balance at all: a camt.053 whose
+  // CLBD the bank (or a hand edit) mistyped imported as adding up, with nothing left to check it against. A
+  // balance's date was not read (`27.12.2013` passed), and an entry's date was read by its first ten characters.
+  it('refuses a balance type that is no ISO 20022 code, and a balance or entry date that is not a date, naming the Bal or Ntry', () => {
+    const batch = fixture('camt053_v02_4entries_batch.xml');
+    for (const code of ['CLBX', 'clbd', 'CLOSING']) {
+      const e = errorOf(() => readCamt(batch.replace('<Cd>CLBD</Cd>', `<Cd>${code}</Cd>`), {}));
+      expect(e.message, code).toBe('Stmt[1]/Bal[2] (line 48): Tp/CdOrPrtry/Cd is no ISO 20022 balance type (OPBD, CLBD, PRCD, ITBD, OPAV, CLAV, ITAV, FWAV, XPCD, INFO)');
+    }
+    expect(errorOf(() => readCamt(batch.replace(/<Tp>\s*<CdOrPrtry>\s*<Cd>CLBD<\/Cd>\s*<\/CdOrPrtry>\s*<\/Tp>/, ''), {})).message).toContain('Bal has no balance type');
+    for (const bad of ['27.12.2013', '2013-02-30', '2013-12-27junk', '2013-12-27T25:00:00']) {
+      const e = errorOf(() => readCamt(batch.replace(/<Dt>\s*<Dt>2013-12-27<\/Dt>/, `<Dt><Dt>${bad}</Dt>`), {}));
+      expect(e.message, bad).toBe('Stmt[1]/Bal[1] (line 36): Bal/Dt is not a date (YYYY-MM-DD) nor a date-time (YYYY-MM-DDThh:mm:ss)');
+      const entry = errorOf(() => readCamt(batch.replace(/<BookgDt>\s*<Dt>2013-12-27<\/Dt>/, `<BookgDt><Dt>${bad}</Dt>`), {}));
+      expect(entry.message, bad).toBe('Stmt[1]/Ntry[1] (line 60): BookgDt is not a date (YYYY-MM-DD) nor a date-time (YYYY-MM-DDThh:mm:ss)');
+    }
+    // What ISO 20022 allows still reads: the other balance types (left alone), a bank's own (Prtry), a date-time.
+    const allowed = batch
+      .replace('<Cd>PRCD</Cd>', '<Cd>OPBD</Cd>')
+      .replace(/<Dt>\s*<Dt>2013-12-27<\/Dt>/, '<Dt><DtTm>2013-12-27T22:04:52.0+01:00</DtTm>')
+      .replace('</Stmt>', '<Bal><Tp><CdOrPrtry><Cd>CLAV</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2013-12-27</Dt></Dt></Bal></Stmt>')
+      .replace('</Stmt>', '<Bal><Tp><CdOrPrtry><Prtry>BANK-OWN</Prtry></CdOrPrtry></Tp><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2013-12-27</Dt></Dt></Bal></Stmt>');
+    expect(readCamt(allowed, {}).statements[0]).toMatchObject({ opening_balance_minor: 3306, closing_balance_minor: 2306 });
+  });
+
   it('names the line of a bad amount once, for entries and balances alike', () => {
     // A tester's statement written on one line: the entry's amount has three decimals.
     const odd = errorOf(() => readCamt(fixture('camt053_tester_odd_amount.xml'), {}));
@@ -138,6 +163,8 @@ describe('readCamt', () => {
       batch.replace('<Sts>BOOK</Sts>', `<Sts>${SECRET}</Sts>`),
       batch.replace(/<CreDtTm>[^<]*<\/CreDtTm>/g, `<CreDtTm>${SECRET}</CreDtTm>`),
       batch.replace(/<BookgDt>\s*<Dt>[^<]*<\/Dt>/, `<BookgDt><Dt>${SECRET}</Dt>`),
+      batch.replace('<Cd>CLBD</Cd>', '<Cd>JANE</Cd>'),
+      batch.replace(/<Dt>\s*<Dt>2013-12-27<\/Dt>/, `<Dt><Dt>${SECRET}</Dt>`),
     ];
     for (const xml of cases) {
       expect(xml).not.toBe(batch);

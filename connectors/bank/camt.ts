@@ -1,5 +1,5 @@
 import { InvalidAmountError, toMinorUnits } from '../../core/money.js';
-import { isoFromMs, isoInstantMs } from '../../core/time.js';
+import { isCalendarDate, isoFromMs, isoInstantMs } from '../../core/time.js';
 import {
   BankFileError,
   type BankFileReader,
@@ -96,6 +96,10 @@ interface RawEntry {
 
 interface RawBalance {
   code: string | null;
+  /** Tp/CdOrPrtry/Prtry: a bank's own balance type, which the schema allows and Puddle does not read. */
+  proprietary: boolean;
+  /** Dt/Dt or Dt/DtTm as written. */
+  date: string | null;
   amount: RawAmount | null;
   cdtDbt: string | null;
   line: number;
@@ -141,12 +145,25 @@ function instant(v: string | null, where: string): string | null {
   return isoFromMs(ms);
 }
 
-/** Dt (YYYY-MM-DD) or DtTm: the date as the bank wrote it (its own calendar day), never shifted to UTC. */
-function day(v: string | null, where: string): string | null {
+/**
+ * Dt (YYYY-MM-DD) or DtTm: the date as the bank wrote it (its own calendar day), never shifted to UTC. The whole
+ * text must be a real date or date-time: until 2026-12-03 only its first ten characters were looked at, so
+ * `2013-12-27junk` was 27 December, and a balance's date was not read at all (`27.12.2013` was taken).
+ */
+function day(v: string | null, where: string, element = 'the date'): string | null {
   if (v === null) return null;
-  if (!/^\d{4}-\d{2}-\d{2}/.test(v)) throw new BankFileError('not a date', where);
+  const ok = v.length === 10 ? isCalendarDate(v) : v.charAt(10) === 'T' && !Number.isNaN(isoInstantMs(/(Z|[+-]\d{2}:?\d{2})$/.test(v) ? v : `${v}Z`));
+  if (!ok) throw new BankFileError(`${element} is not a date (YYYY-MM-DD) nor a date-time (YYYY-MM-DDThh:mm:ss)`, where);
   return v.slice(0, 10);
 }
+
+/**
+ * ISO 20022 balance types (BalanceType12Code in 001.02, the external code set ExternalBalanceType1Code from
+ * 001.03 on; codes are upper case). Puddle reads OPBD/PRCD and CLBD/ITBD; the others are known and left alone.
+ * A code outside the list (a typo such as CLBX, or clbd) is refused: read as no balance, it let a statement whose
+ * closing balance the bank mistyped import as adding up (nothing left to check) until 2026-12-03.
+ */
+const BALANCE_TYPES = new Set(['OPBD', 'CLBD', 'PRCD', 'ITBD', 'OPAV', 'CLAV', 'ITAV', 'FWAV', 'XPCD', 'INFO']);
 
 /**
  * A camt amount with its direction, in signed minor units. `path` is the element path without a line (`Stmt[1]/Ntry[3]`):
@@ -167,7 +184,7 @@ const enum F {
   None, GroupCreated,
   StmtStart, StmtEnd, StmtId, StmtCreated, StmtFrom, StmtTo, Iban, OtherId, AcctCcy,
   SumCount, SumSum, SumNet, SumNetCdtDbt, SumCreditCount, SumCreditSum, SumDebitCount, SumDebitSum,
-  BalStart, BalEnd, BalCode, BalAmt, BalCdtDbt,
+  BalStart, BalEnd, BalCode, BalProprietary, BalDate, BalAmt, BalCdtDbt,
   NtryStart, NtryEnd, NtryAmt, NtryCdtDbt, NtryRvsl, NtrySts, NtryStsCd, NtryBooking, NtryValue, NtryRef, NtryAcctSvcrRef, NtryAddtl,
   BtchCount, BtchPmtInfId, BtchMsgId,
   CodeDomain, CodeFamily, CodeSubFamily, CodeProprietary,
@@ -232,7 +249,12 @@ function pathTrie(kind: Kind): PathNode {
     CreDtTm: node(F.StmtCreated),
     FrToDt: node(F.None, { FrDtTm: node(F.StmtFrom), ToDtTm: node(F.StmtTo) }),
     Acct: node(F.None, { Id: node(F.None, { IBAN: node(F.Iban), Othr: node(F.None, { Id: node(F.OtherId) }) }), Ccy: node(F.AcctCcy) }),
-    Bal: node(F.BalEnd, { Tp: node(F.None, { CdOrPrtry: node(F.None, { Cd: node(F.BalCode) }) }), Amt: node(F.BalAmt), CdtDbtInd: node(F.BalCdtDbt) }),
+    Bal: node(F.BalEnd, {
+      Tp: node(F.None, { CdOrPrtry: node(F.None, { Cd: node(F.BalCode), Prtry: node(F.BalProprietary) }) }),
+      Amt: node(F.BalAmt),
+      CdtDbtInd: node(F.BalCdtDbt),
+      Dt: date(F.BalDate),
+    }),
     TxsSummry: node(F.None, {
       // 001.02 writes the net as TtlNetNtryAmt + CdtDbtInd; later versions as TtlNetNtry/Amt + CdtDbtInd.
       TtlNtries: node(F.None, {
@@ -309,7 +331,7 @@ class CamtHandler implements XmlHandler {
         };
         return;
       case F.BalEnd:
-        this.balance = { code: null, amount: null, cdtDbt: null, line };
+        this.balance = { code: null, proprietary: false, date: null, amount: null, cdtDbt: null, line };
         return;
       case F.TxEnd:
         this.detail = {
@@ -408,6 +430,12 @@ class CamtHandler implements XmlHandler {
         return;
       case F.BalCode:
         this.balance!.code = text;
+        return;
+      case F.BalProprietary:
+        this.balance!.proprietary = true;
+        return;
+      case F.BalDate:
+        this.balance!.date = text;
         return;
       case F.BalAmt:
         this.balance!.amount = this.amount(text, offset);
@@ -620,8 +648,8 @@ function toEntry(raw: RawEntry, position: number, where: string): StatementEntry
     locator,
     amount_minor,
     currency: raw.amount.ccy!,
-    booking_date: day(raw.booking, locator),
-    value_date: day(raw.value, locator),
+    booking_date: day(raw.booking, locator, 'BookgDt'),
+    value_date: day(raw.value, locator, 'ValDt'),
     status,
     reversal: raw.reversal,
     // The account servicer's reference is the bank's own id for the booking, the same in the 052 that announced it
@@ -663,6 +691,14 @@ function toStatement(raw: RawStatement, index: number, h: CamtHandler, opts: Rea
   const created = instant(raw.created ?? h.groupCreated, at);
   if (!created) throw new BankFileError('neither the statement nor GrpHdr has CreDtTm', at);
 
+  raw.balances.forEach((b, i) => {
+    const bw = `${where}/Bal[${i + 1}] (line ${b.line})`;
+    if (b.code === null && !b.proprietary) throw new BankFileError('Bal has no balance type (Tp/CdOrPrtry/Cd)', bw);
+    if (b.code !== null && !BALANCE_TYPES.has(b.code)) {
+      throw new BankFileError(`Tp/CdOrPrtry/Cd is no ISO 20022 balance type (${[...BALANCE_TYPES].join(', ')})`, bw);
+    }
+    day(b.date, bw, 'Bal/Dt');
+  });
   const balanceOf = (codes: string[]): number | null => {
     for (const code of codes) {
       const b = raw.balances.find((x) => x.code === code);

@@ -6,13 +6,14 @@
 // asks for raw text) are the same whichever command wrote it: there is no second CSV writer to drift apart.
 // COPY is DuckDB's, so this serves the embedded engine only; every one of those commands runs on it (the CLI
 // never queries Athena), and a CSV of Athena's rows would be its UNLOAD's, not this.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import type { QueryEngine } from '../../core/ports.js';
 import { sqlString } from '../../puddles/sql-text.js';
 import { neutralisedSelect } from './csv-cells.js';
+import { fileToStdout } from './stdout.js';
 
 export type FileFormat = 'parquet' | 'csv';
 
@@ -56,13 +57,16 @@ async function csvSafeSelect(engine: QueryEngine, select: string): Promise<strin
   return neutralisedSelect(select, columns, types);
 }
 
-/** The CSV copyOut writes, as text for standard output (it has a header even with no rows). */
-export async function csvText(engine: QueryEngine, select: string, opts: CopyOptions = {}): Promise<string> {
+/**
+ * The CSV copyOut writes, to standard output (it has a header even with no rows): COPY writes a temporary file,
+ * which is piped out, never read whole into memory (until 2026-12-03 it was, a string as large as the result).
+ */
+export async function csvToStdout(engine: QueryEngine, select: string, opts: CopyOptions = {}): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'puddle-csv-'));
   try {
     const file = path.join(dir, 'out.csv');
     await copyOut(engine, select, 'csv', file, opts);
-    return await readFile(file, 'utf8');
+    await fileToStdout(file);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -55,14 +55,26 @@ export async function demoRecon(url: string, apiKey: string, runtime: Pick<Runti
   });
   out(`journey funnel as of ${world.asOf}:\n${formatRows(funnel, 'table')}`);
 
-  const found = (await engine.query('SELECT break_type, object_id FROM recon_breaks')).filter((b) => ids.has(b.object_id as string));
+  const open = await engine.query('SELECT break_type, object_id FROM recon_breaks');
+  const found = open.filter((b) => ids.has(b.object_id as string));
   const types = [...new Set([...world.truth.breaks.map((b) => b.break_type), ...found.map((b) => b.break_type as string)])].sort();
   const breaks = types.map((t) => {
     const sql = found.filter((b) => b.break_type === t).length;
     const truth = world.truth.breaks.filter((b) => b.break_type === t).length;
     return { break_type: t, sql_breaks: sql, injected: truth, match: sql === truth ? 'yes' : 'NO' };
   });
-  out(`breaks on the world's objects (puddle report breaks --as-of ${world.asOf} shows them all):\n${formatRows(breaks, 'table')}`);
+  out(`breaks on the world's objects:\n${formatRows(breaks, 'table')}`);
+  // The rest of the lake's breaks, said in numbers: `puddle report breaks` lists them all, and a finance lead
+  // who counted 23 break types here and then found some 1,500 rows there took the demo for broken.
+  const others = new Map<string, number>();
+  for (const b of open) if (!ids.has(b.object_id as string)) others.set(b.break_type as string, (others.get(b.break_type as string) ?? 0) + 1);
+  const otherCount = open.length - found.length;
+  const byType = [...others].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([t, n]) => `${t} ${n}`).join(', ');
+  out(
+    `puddle report breaks --as-of ${world.asOf} lists all ${open.length} open breaks: these ${found.length}, and ${otherCount} on the rest of the lake` +
+      (otherCount ? ` (${byType}: the appeal night above sends donations with no payments, so its card donations are not paid)` : '') +
+      '\n',
+  );
   const ok = failed === 0 && funnel.every((f) => f.match === 'yes') && breaks.every((b) => b.match === 'yes');
   out(ok ? 'reconciliation matches the world\n' : 'reconciliation DIFFERS from the world\n');
   return ok;

@@ -61,6 +61,31 @@ export function readerResult(reader: DuckDBResultReader): QueryResult {
   return { columns: names, types: reader.columnTypes().map((t) => t.toString()), rows };
 }
 
+/**
+ * A streamed result's rows, a chunk (DuckDB's 2048 rows) at a time, each row as readerResult gives it: for
+ * output that need not hold every row at once (`puddle query --format json`). `onRows` is awaited before the
+ * next chunk is fetched, so a slow reader (a pipe) holds DuckDB back instead of the rows piling up here.
+ */
+export async function eachRows(result: DuckDBResult, onRows: (rows: Row[]) => Promise<void> | void): Promise<string[]> {
+  const names = result.deduplicatedColumnNames();
+  const convert = names.map((_, i) => {
+    const type = result.columnTypeId(i);
+    return type === DuckDBTypeId.DATE ? toDate : PLAIN.has(type) ? plain : jsonSafe;
+  });
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    const n = chunk.rowCount;
+    const rows: Row[] = Array.from({ length: n }, () => ({}));
+    for (let c = 0; c < names.length; c++) {
+      const values = chunk.convertColumnValues(c, JSDuckDBValueConverter);
+      const name = names[c]!;
+      const f = convert[c]!;
+      for (let r = 0; r < n; r++) rows[r]![name] = f(values[r]);
+    }
+    await onRows(rows);
+  }
+  return names;
+}
+
 /** Types whose vectors give readerResult's values item by item (getItem): a plain value, or a BIGINT's bigint. */
 const DIRECT = new Set<DuckDBTypeId>([...PLAIN, DuckDBTypeId.BIGINT]);
 

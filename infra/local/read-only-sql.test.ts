@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { WriteRefusedError } from '../../core/errors.js';
 import { createDuckDb } from '../../puddles/duckdb.js';
-import { refuseWrites, runReadOnly } from './read-only-sql.js';
+import { readerResult } from './duckdb-json.js';
+import { refuseWrites, runReadOnly, streamReadOnly } from './read-only-sql.js';
 
 let instance: DuckDBInstance;
 let conn: DuckDBConnection;
@@ -66,9 +67,14 @@ describe('refuseWrites and runReadOnly', () => {
     expect((await runReadOnly(conn, 'SELECT amount_minor FROM donation')).getRowObjectsJS()).toEqual([{ amount_minor: 1 }]);
   });
 
-  it('runs queries, the last statement giving the rows', async () => {
-    const reader = await runReadOnly(conn, "SELECT 1 AS x; SELECT ';' AS s, 2 AS y");
-    expect(reader.getRowObjectsJS()).toEqual([{ s: ';', y: 2 }]);
+  it('runs one query; several statements are refused before any runs (the rows of all but the last were dropped unsaid)', async () => {
+    expect((await runReadOnly(conn, "SELECT ';' AS s, 2 AS y; -- a note")).getRowObjectsJS()).toEqual([{ s: ';', y: 2 }]);
+    for (const sql of ["SELECT 1 AS x; SELECT ';' AS s, 2 AS y", 'SELECT 1; SELECT 2; SELECT 3']) {
+      const err = await runReadOnly(conn, sql).catch((e: unknown) => e);
+      expect(err, sql).toBeInstanceOf(WriteRefusedError);
+      expect(String(err), sql).toMatch(/runs one statement, and this SQL holds [23] /);
+      await expect(refuseWrites(conn, sql), sql).rejects.toThrow(WriteRefusedError);
+    }
     expect((await runReadOnly(conn, 'DESCRIBE SELECT 1 AS x')).getRowObjectsJS()[0]).toMatchObject({ column_name: 'x' });
   });
 
@@ -77,6 +83,26 @@ describe('refuseWrites and runReadOnly', () => {
       const rows = (await runReadOnly(conn, sql)).getRowObjectsJS();
       expect(rows.length, sql).toBeGreaterThan(0);
     }
+  });
+
+  it('streams the rows a chunk at a time, each value as the whole result gives it, and refuses writes the same way', async () => {
+    const sql = `SELECT i, CAST(i AS VARCHAR) AS s, 9007199254740993 + i AS big, DATE '2026-01-01' + CAST(i % 30 AS INTEGER) AS d,
+      TIMESTAMP '2026-11-27 19:40:04.67' AS t, CAST(i AS DECIMAL(12, 2)) / 3 AS dec, [i, NULL] AS l, {'a': i} AS st,
+      CASE WHEN i % 2 = 0 THEN NULL ELSE 'x' END AS n, CAST('NaN' AS DOUBLE) AS nan, 'ab'::BLOB AS b FROM range(5000) r(i)`;
+    const batches: number[] = [];
+    const streamed: unknown[] = [];
+    const columns = await streamReadOnly(conn, sql, (rows) => {
+      batches.push(rows.length);
+      streamed.push(...rows);
+    });
+    const whole = readerResult(await runReadOnly(conn, sql));
+    expect(columns).toEqual(whole.columns);
+    expect(streamed).toEqual(whole.rows);
+    expect(batches.length).toBeGreaterThan(1);
+    expect(await streamReadOnly(conn, 'SELECT 1 AS x WHERE false', () => expect.fail('no rows'))).toEqual(['x']);
+    await expect(streamReadOnly(conn, copy(), () => undefined)).rejects.toThrow(WriteRefusedError);
+    await expect(streamReadOnly(conn, 'SELECT 1; SELECT 2', () => undefined)).rejects.toThrow(WriteRefusedError);
+    expect(existsSync(evil())).toBe(false);
   });
 
   it('prepares each statement once, for the check and the run', async () => {
@@ -95,8 +121,8 @@ describe('refuseWrites and runReadOnly', () => {
         };
       },
     });
-    const reader = await runReadOnly(noted, 'SELECT 1 AS x; SELECT 2 AS y');
+    const reader = await runReadOnly(noted, 'SELECT 2 AS y');
     expect(reader.getRowObjectsJS()).toEqual([{ y: 2 }]);
-    expect(calls).toEqual(['extractStatements', 'prepare', 'prepare']);
+    expect(calls).toEqual(['extractStatements', 'prepare']);
   });
 });

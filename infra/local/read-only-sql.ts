@@ -7,6 +7,8 @@
 import { StatementType, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResultReader } from '@duckdb/node-api';
 
 import { WriteRefusedError } from '../../core/errors.js';
+import type { Row } from '../../core/ports.js';
+import { eachRows } from './duckdb-json.js';
 import { sqlTokens } from '../../puddles/sql-dialect.js';
 
 /**
@@ -18,12 +20,24 @@ import { sqlTokens } from '../../puddles/sql-dialect.js';
  */
 const EXPLAIN_PREFIX = /^(?:\s|--[^\n\r]*|\/\*(?:(?!\/\*)[\s\S])*?\*\/)*EXPLAIN\b\s*(\(\s*\w+(?:\s+(?:\w+|'\w+'))?(?:\s*,\s*\w+(?:\s+(?:\w+|'\w+'))?)*\s*\)|ANALY[SZ]E\b)?/i;
 
+/**
+ * Several statements are refused, as a write is, before anything runs. Only queries get this far, so the ones
+ * before the last changed nothing and showed nothing: their rows were thrown away without a word (until
+ * 2026-12-03 `SELECT 1; SELECT 2` printed 2 alone, and with --format csv failed as a parser error). Printing each
+ * result was the other way, but `--format json` is one array of rows and csv one header, which several results
+ * of different columns are not; one query that holds both (UNION ALL, a WITH) says what a reader of the output
+ * gets.
+ */
+const ONE_STATEMENT = (count: number) =>
+  `puddle query runs one statement, and this SQL holds ${count} (separated by ';'); only the last one's rows would be shown. ` +
+  'Run each with its own puddle query, or make them one query (UNION ALL, a WITH)';
+
 const ONLY_QUERIES =
   'puddle query only reads: it takes queries (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE), PRAGMAs that read, and EXPLAIN of a query; ' +
   'use puddle export or puddle report --out to write a file';
 
 /**
- * Throws WriteRefusedError unless every statement in `sql` is a query (DESCRIBE, SHOW, SUMMARIZE and the PRAGMAs
+ * Throws WriteRefusedError unless `sql` is one statement (ONE_STATEMENT) and a query (DESCRIBE, SHOW, SUMMARIZE and the PRAGMAs
  * that read, such as `PRAGMA table_info`, are queries to DuckDB), or an EXPLAIN of one query. The views `sql`
  * names must exist: preparing binds them. For `--format csv`, whose COPY wraps the text in a statement of its
  * own: that one is prepared again, as it is not the statement checked here.
@@ -33,8 +47,8 @@ export async function refuseWrites(conn: DuckDBConnection, sql: string): Promise
 }
 
 /**
- * Runs `sql` once refuseWrites' check passed, the last statement's rows as the answer (as `runAndReadAll(sql)`
- * gives). Each statement is prepared once, for the check and the run: binding is most of a small query's cost.
+ * Runs `sql` once refuseWrites' check passed (one statement that reads), its rows as the answer. The statement is
+ * prepared once, for the check and the run: binding is most of a small query's cost.
  */
 export async function runReadOnly(conn: DuckDBConnection, sql: string): Promise<DuckDBResultReader> {
   const statements = await readOnlyStatements(conn, sql);
@@ -43,6 +57,19 @@ export async function runReadOnly(conn: DuckDBConnection, sql: string): Promise<
     for (const p of statements) reader = await p.runAndReadAll();
     if (!reader) throw new WriteRefusedError(`${ONLY_QUERIES} (no statement given)`);
     return reader;
+  } finally {
+    for (const p of statements) p.destroySync();
+  }
+}
+
+/**
+ * streamReadOnly's rows, a chunk at a time (eachRows), once refuseWrites' check passed: for output that need not
+ * hold every row (`puddle query --format json`). Resolves with the column names, known even when no row came.
+ */
+export async function streamReadOnly(conn: DuckDBConnection, sql: string, onRows: (rows: Row[]) => Promise<void> | void): Promise<string[]> {
+  const statements = await readOnlyStatements(conn, sql);
+  try {
+    return await eachRows(await statements[0]!.stream(), onRows);
   } finally {
     for (const p of statements) p.destroySync();
   }
@@ -74,6 +101,7 @@ async function readOnlyStatements(conn: DuckDBConnection, sql: string): Promise<
       }
       throw new WriteRefusedError(ONLY_QUERIES);
     }
+    if (prepared.length > 1) throw new WriteRefusedError(ONE_STATEMENT(prepared.length));
     return prepared;
   } catch (err) {
     for (const p of prepared) p.destroySync();

@@ -355,8 +355,8 @@ b_statement AS (
   FROM bank_statement s
   CROSS JOIN x
   WHERE NOT s.balanced AND CAST(s.occurred_at AS DATE) <= x.as_of
-    -- Corrected since (recon_statement_corrected): a balanced statement of the same account, currency and format
-    -- covering the whole period, imported later. A CSV statement's id is its file's hash (a CSV has no statement
+    -- Corrected (recon_statement_corrected): a balanced statement of the same account, currency and format
+    -- covering the whole period, imported later (or earlier, holding at least as many entries). A CSV statement's id is its file's hash (a CSV has no statement
     -- id, and two exports of one account and period may hold different rows), so the corrected export is a
     -- statement of its own id; both stay in bank_statement, and the unbalanced one stops being a break. Its lines
     -- came in with the corrected one.

@@ -1,21 +1,37 @@
 -- Which bank statements that did not add up has a corrected one replaced? One row per statement version that does
 -- not add up (bank_statement_history) with the statement that corrects it: one that adds up, of the same account,
--- currency and format, imported after it, covering its whole period (period_from to period_to) or carrying its
--- id (a camt.053 the bank re-issued under its Stmt/Id, which may give no period). A CSV export has no statement
--- id (its id is the file's hash), so its corrected export is a statement of its own id beside it. A balanced
--- statement imported before the unbalanced one corrects nothing: the later file may hold rows the earlier did not.
+-- currency and format, whichever of the two came in first:
+--   - imported after it, covering its whole period (period_from to period_to) or carrying its id (a camt.053 the
+--     bank re-issued under its Stmt/Id, which may give no period);
+--   - imported before it: its re-issue (the same id, created later by the bank: occurred_at is CreDtTm), or a
+--     statement covering its whole period that holds at least as many entries. A later export may hold rows an
+--     earlier one did not (a morning's and an afternoon's export of today): an earlier one with fewer entries
+--     corrects nothing.
+-- Until 2026-12-03 only a statement imported after corrected: the corrected file imported first (a glob's
+-- order, or the old file imported again by mistake) left the break open for good, since importing the corrected
+-- file again changes nothing (the lake keeps first arrivals).
+-- A CSV export has no statement id (its id is the file's hash), so its corrected export is a statement of its
+-- own id beside it.
 -- The one rule for recon_breaks (STATEMENT_UNBALANCED closes) and `puddle quarantine retry` (the statement's
--- quarantine row is resolved): `corrected_by` is the earliest such statement, `corrected_at` when it came in.
+-- quarantine row is resolved): `corrected_by` is the earliest such statement, `corrected_at` when the
+-- correction was known (the later of the two arrivals).
 WITH x AS (
   SELECT * FROM recon_params
 )
-SELECT s.bank_statement_id, s._received_at AS received_at, min(c._received_at) AS corrected_at, min(c.bank_statement_id) AS corrected_by
+SELECT s.bank_statement_id, s._received_at AS received_at, greatest(s._received_at, min(c._received_at)) AS corrected_at,
+  min(c.bank_statement_id) AS corrected_by
 FROM bank_statement_history s
 CROSS JOIN x
-JOIN bank_statement c
+JOIN bank_statement_history c
   ON c.balanced AND c.account = s.account AND c.currency = s.currency AND c.source_format = s.source_format
-    AND c._received_at > s._received_at
-    AND (c.bank_statement_id = s.bank_statement_id OR (c.period_from <= s.period_from AND c.period_to >= s.period_to))
+    AND (
+      (c._received_at > s._received_at
+        AND (c.bank_statement_id = s.bank_statement_id OR (c.period_from <= s.period_from AND c.period_to >= s.period_to)))
+      OR (c._received_at <= s._received_at
+        AND ((c.bank_statement_id = s.bank_statement_id AND c.occurred_at > s.occurred_at)
+          OR (c.bank_statement_id <> s.bank_statement_id AND c.period_from <= s.period_from AND c.period_to >= s.period_to
+            AND c.entry_count >= s.entry_count)))
+    )
     AND CAST(c.occurred_at AS DATE) <= x.as_of
 WHERE NOT s.balanced
 GROUP BY s.bank_statement_id, s._received_at;

@@ -1,11 +1,15 @@
 import { WriteRefusedError } from '../../../core/errors.js';
 import { defineCommand } from '../command.js';
-import { csvText } from '../copy-out.js';
+import { csvToStdout } from '../copy-out.js';
 import { formatRows } from '../format.js';
 import { withLocalQueryEngine } from '../local-runtime.js';
+import { writeOut } from '../stdout.js';
 
 const CSV_TAKES_A_QUERY =
   'note: --format csv takes one query (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE); other statements, such as PRAGMA or EXPLAIN, print with --format table or json\n';
+
+/** Thrown out of the json stream when the reader closed stdout: nothing more to write, and no failure. */
+const READER_GONE = new Error('the reader closed standard output');
 
 export const query = defineCommand({
   name: 'query',
@@ -32,13 +36,30 @@ export const query = defineCommand({
           // Before anything runs: a COPY, ATTACH or EXPORT here wrote wherever it named, the lake included.
           await engine.refuseWrites(sql);
           // The CSV `report` and `export` write (copy-out.ts): one quoting, one instant format, one neutraliser.
-          process.stdout.write(await csvText(engine, sql, { rawCsv: Boolean(values['raw-csv']) }));
+          await csvToStdout(engine, sql, { rawCsv: Boolean(values['raw-csv']) });
           return 0;
         }
+        if (format === 'json') {
+          // Streamed: one array, written a chunk of rows at a time, so 3M rows never sit in memory at once (until
+          // 2026-12-03 they all did, about 800 MB, then as one string). The same text JSON.stringify(rows) gave.
+          let first = true;
+          await engine.streamReadOnly(sql, async (rows) => {
+            let text = first ? '[' : '';
+            for (const row of rows) {
+              text += `${first ? '' : ','}${JSON.stringify(row)}`;
+              first = false;
+            }
+            if (!(await writeOut(text))) throw READER_GONE;
+          });
+          await writeOut(first ? '[]\n' : ']\n');
+          return 0;
+        }
+        // A table pads each column to its widest cell, so it reads every row before printing the first.
         const { columns, rows } = await engine.queryReadOnly(sql); // refuses writes as the CSV path does
-        process.stdout.write(formatRows(rows, format === 'json' ? 'json' : 'table', columns));
+        process.stdout.write(formatRows(rows, 'table', columns));
         return 0;
       } catch (err) {
+        if (err === READER_GONE) return 0;
         if (err instanceof WriteRefusedError) {
           process.stderr.write(`puddle query: ${err.message}\n`);
           return 2;

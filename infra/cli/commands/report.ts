@@ -4,7 +4,7 @@ import { logOpsEvents } from '../../../core/ops-events.js';
 import { isCalendarDate } from '../../../core/time.js';
 import { REPORTS, reportSql, setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
-import { copyOut, csvText } from '../copy-out.js';
+import { copyOut, csvToStdout } from '../copy-out.js';
 import { formatRows, type Format } from '../format.js';
 import { outFileProblem } from '../options.js';
 import { emptyRangeProblem } from '../range.js';
@@ -67,7 +67,7 @@ export const report = defineCommand({
           const n = await copyOut(rt.query, sql, format, out!, csv);
           process.stderr.write(`puddle report: wrote ${n} rows to ${out!}\n`);
         } else if (format === 'csv') {
-          process.stdout.write(await csvText(rt.query, sql, csv));
+          await csvToStdout(rt.query, sql, csv);
         } else {
           const { columns, rows } = await rt.query.queryWithColumns(sql);
           const text = formatRows(rows, format as Format, columns);
