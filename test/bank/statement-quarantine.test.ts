@@ -15,6 +15,15 @@ import { tempLake } from '../support/temp-lake.js';
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/bank/${name}`, import.meta.url));
 const lloyds = { layout: 'lloyds' };
 
+
+/** One issue of a camt.053 statement (`GBP-2026-11-20`, one entry of 49.50) created at `created`, closing at `closing`. */
+const ENTRIES: CamtEntryInput[] = [{ amount_minor: 4_950, booking_date: '2026-11-20', entry_reference: 'PO-1', remittance: 'STRIPE PAYOUT' }];
+const issue = (created: string, closing: number) =>
+  writeCamt({
+    message_id: `M-${created}`,
+    created_at: created,
+    statements: [{ id: 'GBP-2026-11-20', account: 'charity-gbp', currency: 'GBP', created_at: created, opening_balance_minor: 10_000, closing_balance_minor: closing, entries: ENTRIES }],
+  });
 describe('quarantine retry of a bank statement that did not add up', () => {
   let lake: Awaited<ReturnType<typeof tempLake>>;
   beforeEach(async () => {
@@ -80,13 +89,6 @@ describe('quarantine retry of a bank statement that did not add up', () => {
   });
 
   it('a camt.053 the bank re-issued under its statement id resolves its unbalanced issue', async () => {
-    const entries: CamtEntryInput[] = [{ amount_minor: 4_950, booking_date: '2026-11-20', entry_reference: 'PO-1', remittance: 'STRIPE PAYOUT' }];
-    const issue = (created: string, closing: number) =>
-      writeCamt({
-        message_id: `M-${created}`,
-        created_at: created,
-        statements: [{ id: 'GBP-2026-11-20', account: 'charity-gbp', currency: 'GBP', created_at: created, opening_balance_minor: 10_000, closing_balance_minor: closing, entries }],
-      });
     expect(await importBankFile(lake.rt.queue, { name: 'first.xml', bytes: issue('2026-11-20T22:00:00Z', 99_999) })).toMatchObject({ status: 'unbalanced' });
     await lake.land();
     expect(await retry()).toMatchObject({ open: 1, corrected: 0 });
@@ -98,13 +100,6 @@ describe('quarantine retry of a bank statement that did not add up', () => {
   });
 
   it("a camt.053 re-issue imported before the issue it corrects closes that issue's break: the bank's creation time orders issues", async () => {
-    const entries: CamtEntryInput[] = [{ amount_minor: 4_950, booking_date: '2026-11-20', entry_reference: 'PO-1', remittance: 'STRIPE PAYOUT' }];
-    const issue = (created: string, closing: number) =>
-      writeCamt({
-        message_id: `M-${created}`,
-        created_at: created,
-        statements: [{ id: 'GBP-2026-11-20', account: 'charity-gbp', currency: 'GBP', created_at: created, opening_balance_minor: 10_000, closing_balance_minor: closing, entries }],
-      });
     expect(await importBankFile(lake.rt.queue, { name: 'reissued.xml', bytes: issue('2026-11-21T09:00:00Z', 14_950) })).toMatchObject({ status: 'imported' });
     await lake.land();
     expect(await importBankFile(lake.rt.queue, { name: 'first.xml', bytes: issue('2026-11-20T22:00:00Z', 99_999) })).toMatchObject({ status: 'unbalanced' });
