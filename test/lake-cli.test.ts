@@ -137,7 +137,7 @@ describe('puddle query only reads', () => {
     const [csv, ...results] = await Promise.all([runPuddle(wrapped, env), ...attempts.map((a) => runPuddle(['query', ...a], env))]);
     for (const [i, r] of results.entries()) {
       expect(r.code, `${attempts[i]![0]}: ${r.stderr}`).toBe(2);
-      expect(r.stderr).toContain('puddle query only reads');
+      expect(r.stderr).toContain('puddle query: it only reads');
     }
     expect(csv!.code).not.toBe(0);
     expect(existsSync(evil())).toBe(false);
@@ -152,7 +152,7 @@ describe('puddle query only reads', () => {
     for (const r of results) {
       expect(r.code, r.stderr).toBe(2);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toContain("puddle query runs one statement, and this SQL holds 2 (separated by ';')");
+      expect(r.stderr).toContain("puddle query: one statement at a time: this SQL holds 2 (separated by ';')");
       expect(r.stderr).toContain('UNION ALL');
     }
     // A trailing ';' or comment is no second statement.

@@ -72,7 +72,7 @@ describe('refuseWrites and runReadOnly', () => {
     for (const sql of ["SELECT 1 AS x; SELECT ';' AS s, 2 AS y", 'SELECT 1; SELECT 2; SELECT 3']) {
       const err = await runReadOnly(conn, sql).catch((e: unknown) => e);
       expect(err, sql).toBeInstanceOf(WriteRefusedError);
-      expect(String(err), sql).toMatch(/runs one statement, and this SQL holds [23] /);
+      expect(String(err), sql).toMatch(/one statement at a time: this SQL holds [23] /);
       await expect(refuseWrites(conn, sql), sql).rejects.toThrow(WriteRefusedError);
     }
     expect((await runReadOnly(conn, 'DESCRIBE SELECT 1 AS x')).getRowObjectsJS()[0]).toMatchObject({ column_name: 'x' });

@@ -29,11 +29,11 @@ const EXPLAIN_PREFIX = /^(?:\s|--[^\n\r]*|\/\*(?:(?!\/\*)[\s\S])*?\*\/)*EXPLAIN\
  * gets.
  */
 const ONE_STATEMENT = (count: number) =>
-  `puddle query runs one statement, and this SQL holds ${count} (separated by ';'); only the last one's rows would be shown. ` +
+  `one statement at a time: this SQL holds ${count} (separated by ';'), and only the last one's rows would be shown. ` +
   'Run each with its own puddle query, or make them one query (UNION ALL, a WITH)';
 
 const ONLY_QUERIES =
-  'puddle query only reads: it takes queries (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE), PRAGMAs that read, and EXPLAIN of a query; ' +
+  'it only reads: it takes queries (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE), PRAGMAs that read, and EXPLAIN of a query; ' +
   'use puddle export or puddle report --out to write a file';
 
 /**
