@@ -86,7 +86,8 @@ function list(contract: string | undefined, source: string | undefined): Promise
       groups.set(k, g);
     }
     if (!groups.size) {
-      process.stdout.write('nothing open in quarantine\n');
+      const only = [contract ? `--contract ${contract}` : null, source ? `--source ${source}` : null].filter(Boolean).join(' ');
+      process.stdout.write(`nothing open in quarantine${only ? ` for ${only} (puddle quarantine without it lists all)` : ''}\n`);
       return 0;
     }
     process.stdout.write(formatRows([...groups.values()], 'table'));
