@@ -55,6 +55,13 @@ describe('puddle dead-letters', () => {
   it('lists nothing on a queue with no dead letters', async () => {
     const res = await runPuddle(['dead-letters', '--format', 'json'], env);
     expect(res).toMatchObject({ code: 0, stdout: '[]\n' });
+    // A sentence, as `puddle quarantine` answers "nothing open in quarantine": until 2026-12-03 `(no rows)`.
+    expect(await runPuddle(['dead-letters'], env)).toMatchObject({ code: 0, stdout: 'no dead letters: nothing failed to land\n' });
+    // And quarantine's, narrowed, says what it was narrowed to (it said only "nothing open in quarantine").
+    expect(await runPuddle(['quarantine', '--contract', 'settlement_summary'], env)).toMatchObject({
+      code: 0,
+      stdout: 'nothing open in quarantine for --contract settlement_summary (puddle quarantine without it lists all)\n',
+    });
   });
 
   it('dead-letters a batch that fails for its own reason, lists it without payloads, and redrives it to land once', async () => {
@@ -72,6 +79,8 @@ describe('puddle dead-letters', () => {
     expect(list.stdout + list.stderr).not.toMatch(/donor-jane|1234/);
     const table = await runPuddle(['dead-letters'], env);
     expect(table.stdout).toMatch(/^transactions +\| 3 +\|/m);
+    // What to do next, as `puddle quarantine` names its retry.
+    expect(table.stdout).toContain('once the cause is fixed: puddle dead-letters redrive (or --puddle P for one puddle)\n');
 
     const bad = await runPuddle(['dead-letters', 'redrive', '--puddle', 'nope'], env);
     expect(bad.code).toBe(2);

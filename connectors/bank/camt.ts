@@ -729,6 +729,7 @@ function toStatement(raw: RawStatement, index: number, h: CamtHandler, opts: Rea
     period_to: instant(raw.to, at),
     opening_balance_minor: opening,
     closing_balance_minor: closing,
+    balance_types: raw.balances.map((b) => b.code ?? 'Prtry'),
     declared: {
       entry_count: toCount(s.count, `${sw}/TtlNtries/NbOfNtries`),
       credit_total_minor: toMinor(s.creditSum, currency, `${sw}/TtlCdtNtries/Sum`),

@@ -10,6 +10,7 @@ import { detectFormat, isBankFormat, notAStatement, type BankFormat } from './de
 import { READERS } from './readers.js';
 import { BankFileError, optionName, type CsvColumnMap, type ImportOptionName, type ReadOptions, type ReadResult, type StatementProblem } from './statement.js';
 import { contentIdSpan, earlierLines, keepEarlierIds } from './earlier-ids.js';
+import { unverifiable } from './unverifiable.js';
 import { checkedRecords, lineIds, recordEnvelope, unbalancedEnvelopes, type BankFile, type CheckedRecord } from './to-envelopes.js';
 
 // One bank file in, envelopes on the queue: the path behind `puddle import bank`, the hub's drop folder and the
@@ -87,6 +88,11 @@ export interface ImportOutcome {
   kept_earlier_ids: number;
   totals: CurrencyTotals[];
   problems: StatementProblem[];
+  /**
+   * Statements of record imported whose balances could not be checked (a camt.053 without a booked opening or
+   * closing balance, unverifiable.ts): their lines are imported, and the CLI exits 1 naming what is missing.
+   */
+  unverified: StatementProblem[];
   /** What made a malformed file unreadable, naming the line. */
   error: string | null;
 }
@@ -164,7 +170,7 @@ export async function importBankFile(
   clock: Clock = systemClock,
 ): Promise<ImportOutcome> {
   const sha256 = fileSha256(file.bytes);
-  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_earlier_ids: 0, totals: [], problems: [], error: null };
+  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_earlier_ids: 0, totals: [], problems: [], unverified: [], error: null };
   let read;
   try {
     read = readBankFile(file.bytes, opts);
@@ -247,6 +253,7 @@ export async function importBankFile(
     await Promise.all(inFlight);
   }
   outcome.status = 'imported';
+  outcome.unverified = result.statements.flatMap((s, i) => unverifiable(s, i) ?? []);
   return outcome;
 }
 
@@ -263,7 +270,10 @@ export function describeImport(name: string, o: ImportOutcome): string {
       : '';
     // How many of them the lake already holds is not known here: an earlier import of the same file may still be
     // on the queue, not landed. Ids are the lines' own, so landing them again replaces, never adds.
-    return `${head}, ${o.lines} bank line${o.lines === 1 ? '' : 's'} sent${kept}; lines already imported are not counted twice\n`;
+    const sent = `${head}, ${o.lines} bank line${o.lines === 1 ? '' : 's'} sent${kept}; lines already imported are not counted twice\n`;
+    if (!o.unverified.length) return sent;
+    // Imported, yet not "adds up": nothing could be checked (unverifiable.ts).
+    return `${sent}${name}: imported, but not verified (no balances to check it against; a STATEMENT_UNVERIFIABLE break until the bank's statement with them is imported):\n${o.unverified.map((p) => `  ${p.where}: ${p.message}\n`).join('')}`;
   }
   return `${head}: does not add up, nothing imported (statement marked unbalanced, quarantined):\n${o.problems.map((p) => `  ${p.where}: ${p.message}\n`).join('')}`;
 }

@@ -73,6 +73,8 @@ export interface Statement {
   /** Opening booked balance (camt OPBD/PRCD, BAI2 010/040), signed minor units; null when the file has none. */
   opening_balance_minor: number | null;
   closing_balance_minor: number | null;
+  /** The balance types the file carries (camt `Bal/Tp/CdOrPrtry/Cd`, `Prtry` for a bank's own), to name them when the booked ones are missing. */
+  balance_types?: string[];
   /**
    * Entry count and sums the file itself declares (camt TxsSummry, BAI2 49/98/99), checked against the entries by
    * checks.ts: `credit_total_minor` and `debit_total_minor` are magnitudes (both >= 0), `control_total_minor` the

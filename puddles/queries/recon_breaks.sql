@@ -422,6 +422,24 @@ b_statement_conflict AS (
   CROSS JOIN x
   WHERE i.conflicting_files > 0 AND CAST(i.created_at AS DATE) <= x.as_of
 ),
+-- A camt.053 (the statement of record) without a booked opening balance (OPBD or PRCD) or closing balance (CLBD or
+-- ITBD): its lines were imported, but nothing shows the statement is whole (connectors/bank/unverifiable.ts). No
+-- amount is at stake that can be told, so none is given. Closed by an issue of the statement (its Stmt/Id) that
+-- carries both, which replaces it in bank_statement. No grace: the file is in.
+b_statement_unverifiable AS (
+  SELECT 'STATEMENT_UNVERIFIABLE', 'bank_statement', s.bank_statement_id, CAST(NULL AS BIGINT), s.currency, CAST(s.occurred_at AS DATE),
+    'a camt.053 with '
+      || CASE WHEN s.opening_balance_minor IS NULL AND s.closing_balance_minor IS NULL THEN 'no booked opening balance (OPBD or PRCD) and no booked closing balance (CLBD or ITBD)'
+        WHEN s.opening_balance_minor IS NULL THEN 'no booked opening balance (OPBD or PRCD)'
+        ELSE 'no booked closing balance (CLBD or ITBD)' END
+      || ': its lines were imported but cannot be checked against the bank''s balances; ask the bank for the statement with them and import it',
+    CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), s.file_name
+  FROM bank_statement s
+  CROSS JOIN x
+  WHERE s.balanced AND s.source_format = 'camt.053'
+    AND (s.opening_balance_minor IS NULL OR s.closing_balance_minor IS NULL)
+    AND CAST(s.occurred_at AS DATE) <= x.as_of
+),
 b_payout_failed AS (
   SELECT 'PAYOUT_FAILED', 'payout', f.payout_id, f.amount_minor, f.currency, coalesce(f.arrival_date, CAST(f.occurred_at AS DATE)),
     'payout failed; no later payout carries its reversal yet',
@@ -591,6 +609,7 @@ all_breaks AS (
   UNION ALL SELECT * FROM b_statement
   UNION ALL SELECT * FROM b_statement_gap
   UNION ALL SELECT * FROM b_statement_conflict
+  UNION ALL SELECT * FROM b_statement_unverifiable
   UNION ALL SELECT * FROM b_payout_failed
   UNION ALL SELECT * FROM b_sms
   UNION ALL SELECT * FROM b_gift_missing

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { fromMinorUnits } from '../../core/money.js';
 import { reconWorld } from '../../core/scenario/recon-world.js';
 import { createLocalRuntime } from '../../infra/local/runtime.js';
 import { PuddleConsumer } from '../../puddles/consumer.js';
@@ -48,7 +49,7 @@ describe('puddle report and export', { timeout: TEST_MS }, () => {
   it('narrows by --from/--to and passes the check when nothing is open in range', async () => {
     const r = await puddle(['report', 'breaks', '--as-of', world.asOf, '--from', '2027-01-01', '--to', '2027-01-20', '--format', 'csv', '--fail-on-breaks']);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split('\n')).toEqual(['break_type,object_kind,object_id,amount_minor,currency,object_date,age_days,reason,donation_id,payment_id,payout_id,bank_line_id,related_ids,open_tickets,open_ticket_id']);
+    expect(r.stdout.trim().split('\n')).toEqual(['break_type,object_kind,object_id,amount_minor,amount,currency,object_date,age_days,reason,donation_id,payment_id,payout_id,bank_line_id,related_ids,open_tickets,open_ticket_id']);
   });
 
   it('writes a typed Parquet report and export that DuckDB reads back', async () => {
@@ -91,8 +92,66 @@ describe('puddle report and export', { timeout: TEST_MS }, () => {
     // The same text as the JSON report's, row for row (both in the report's order).
     const rows = JSON.parse(json.stdout) as { pledged_at: string | null }[];
     expect(pledged).toEqual(rows.map((r) => r.pledged_at).filter(Boolean));
-    // Export writes the view in its own order; line for line it is the report.
-    expect(readFileSync(file, 'utf8').trimEnd().split('\n').sort()).toEqual([...lines].sort());
+    // Export writes the view in its own order; line for line it is the report, less the report's amounts in
+    // units (`amount` beside `amount_minor`), which only the report adds.
+    const viewLines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    const viewHeader = viewLines[0]!.split(',');
+    const keep = viewHeader.map((c) => header.indexOf(c));
+    expect(keep).not.toContain(-1);
+    expect(header.filter((c) => !viewHeader.includes(c))).toEqual(['amount', 'fee', 'net', 'refunded', 'parts_fee', 'parts_net'].filter((c) => header.includes(c)));
+    expect(viewLines.sort()).toEqual(lines.map((l) => keep.map((i) => l.split(',')[i]).join(',')).sort());
+  });
+
+  // Finance reads amounts in a spreadsheet: 25.37, not 2537. The views (Tableau, Athena, `puddle export`) keep
+  // minor units; the report adds, beside each *_minor, the amount in its currency's units, an exact DECIMAL.
+  it('gives every amount in its currency units beside its minor units, exact in CSV and table, the view unchanged', async () => {
+    const [csv, table, json, view] = await Promise.all([
+      puddle(['report', 'payouts', '--as-of', world.asOf, '--format', 'csv']),
+      puddle(['report', 'payouts', '--as-of', world.asOf, '--format', 'table']),
+      puddle(['report', 'payouts', '--as-of', world.asOf, '--format', 'json']),
+      puddle(['query', '--format', 'csv', 'SELECT * FROM recon_payout LIMIT 0']),
+    ]);
+    for (const r of [csv, table, json, view]) expect(r.code, r.stderr).toBe(0);
+    expect(view.stdout).toContain('amount_minor,');
+    expect(view.stdout).not.toMatch(/(^|,)amount(,|\n)/);
+    const [head, ...rows] = csv.stdout.trimEnd().split('\n');
+    const header = head!.split(',');
+    const viewColumns = view.stdout.trim().split(',');
+    const minor = header.filter((c) => c.endsWith('_minor'));
+    expect(minor).toEqual(viewColumns.filter((c) => c.endsWith('_minor')));
+    expect(minor.length).toBeGreaterThan(3);
+    // Each *_minor is followed by its amount in units, named without `_minor`, or `_units` where the view has a
+    // column of that name (recon_payout's `bank_lines` lists the lines).
+    for (const c of minor) {
+      const base = c.slice(0, -'_minor'.length);
+      expect(header[header.indexOf(c) + 1], c).toBe(viewColumns.includes(base) ? `${base}_units` : base);
+    }
+    expect(header.slice(header.indexOf('bank_lines_minor'), header.indexOf('bank_lines_minor') + 2)).toEqual(['bank_lines_minor', 'bank_lines_units']);
+    expect(rows.length).toBeGreaterThan(10);
+    const cur = header.indexOf('currency');
+    let checked = 0;
+    for (const line of rows) {
+      const cells = line.split(',');
+      for (const c of minor) {
+        const m = cells[header.indexOf(c)]!;
+        const units = cells[header.indexOf(c) + 1]!; // the column after it, as checked above
+        if (m === '') expect(units).toBe('');
+        else {
+          // Exact: the text fromMinorUnits writes (no double's 25.370000000000001), and a number, not text.
+          expect(units, `${c} ${m}`).toBe(fromMinorUnits(Number(m), cells[cur]!));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+    // The table prints the same text (as text: a DECIMAL read into JavaScript would print 25.1 for 25.10).
+    const unitsAt = header.indexOf(minor[0]!) + 1;
+    const amounts = rows.map((l) => l.split(',')[unitsAt]!).filter((v) => v !== '');
+    expect(amounts.length).toBeGreaterThan(0);
+    for (const a of amounts.slice(0, 20)) expect(table.stdout).toMatch(new RegExp(`\\| ${a.replace('.', '\\.')} +\\|`));
+    const parsed = JSON.parse(json.stdout) as Record<string, unknown>[];
+    expect(parsed.length).toBe(rows.length);
+    expect(Object.keys(parsed[0]!)).toEqual(header);
   });
 
   it('says how many rows it wrote to every --out, whatever the format', async () => {

@@ -69,7 +69,7 @@ export function makeBankImportHandler(runtime: RuntimeSource) {
       await inbox.put(`${target}${moved}`, bytes);
       await inbox.delete(key);
       (outcome.status === 'imported' ? out.imported : out.refused).push(name);
-      log.info('bank file imported', { file: name, status: outcome.status, entries: outcome.entries, lines: outcome.lines });
+      log.info('bank file imported', { file: name, status: outcome.status, entries: outcome.entries, lines: outcome.lines, unverified_statements: outcome.unverified.length });
     }
     return out;
   };

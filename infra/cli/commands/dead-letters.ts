@@ -36,7 +36,7 @@ export const deadLetters = defineCommand({
     const file = join(home, 'queue.db');
     if (!existsSync(file)) {
       process.stderr.write(`note: ${file} does not exist (PUDDLE_HOME): no queue, so no dead letters\n`);
-      if (action !== 'redrive') process.stdout.write(formatRows([], values.format === 'json' ? 'json' : 'table'));
+      if (action !== 'redrive') process.stdout.write(listing([], values.format === 'json' ? 'json' : 'table'));
       return 0;
     }
     // Loaded here, not at the top: `--help` needs none of it.
@@ -56,13 +56,25 @@ export const deadLetters = defineCommand({
         process.stdout.write(`sent back ${total} dead letters${total ? ': a running hub lands them now; otherwise puddle start or puddle land' : ''}\n`);
         return 0;
       }
-      process.stdout.write(formatRows(summaryRows(summarizeDeadLetters(db)), values.format === 'json' ? 'json' : ('table' as Format)));
+      process.stdout.write(listing(summarizeDeadLetters(db), values.format === 'json' ? 'json' : 'table'));
       return 0;
     } finally {
       db.close();
     }
   },
 });
+
+/**
+ * The list as a table or JSON. An empty table is a sentence, as `puddle quarantine` says "nothing open in
+ * quarantine" (until 2026-12-03 it printed `(no rows)`, which reads like a query's answer, not the queue's);
+ * JSON stays `[]` for a program.
+ */
+function listing(summaries: readonly DeadLetterSummary[], format: Format): string {
+  if (format === 'json') return formatRows(summaryRows(summaries), format);
+  if (!summaries.length) return 'no dead letters: nothing failed to land\n';
+  // What to do next, as `puddle quarantine` names its retry.
+  return `${formatRows(summaryRows(summaries), format)}once the cause is fixed: puddle dead-letters redrive (or --puddle P for one puddle)\n`;
+}
 
 function summaryRows(summaries: readonly DeadLetterSummary[]) {
   return summaries.map((s) => ({
@@ -101,7 +113,7 @@ async function awsShapeDeadLetters(running: AwsLocalHome, action: string | undef
       process.stdout.write(`sent back ${total} dead letters${total ? ': puddle aws local lands them now' : ''}\n`);
       return 0;
     }
-    process.stdout.write(formatRows(summaryRows(await summarizeSqsDeadLetters(sqs, running.queuePrefix, puddles)), format));
+    process.stdout.write(listing(await summarizeSqsDeadLetters(sqs, running.queuePrefix, puddles), format));
     return 0;
   } finally {
     sqs.destroy();

@@ -55,9 +55,10 @@ export const importCommand = defineCommand({
           continue;
         }
         const text = describeImport(file, outcome);
-        if (outcome.status === 'imported') process.stdout.write(text);
+        if (outcome.status === 'imported' && !outcome.unverified.length) process.stdout.write(text);
         else process.stderr.write(text);
-        code = Math.max(code, outcome.status === 'malformed' ? 2 : outcome.status === 'unbalanced' ? 1 : 0);
+        // A statement imported whose balances could not be checked exits 1 too: 0 says every file added up.
+        code = Math.max(code, outcome.status === 'malformed' ? 2 : outcome.status === 'unbalanced' || outcome.unverified.length ? 1 : 0);
         // A statement that does not add up is published too (marked unbalanced, with its quarantine row).
         published ||= outcome.status !== 'malformed';
       }

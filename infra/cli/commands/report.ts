@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 
 import { logOpsEvents } from '../../../core/ops-events.js';
 import { isCalendarDate } from '../../../core/time.js';
+import { reportWithUnitsSql } from '../../../puddles/report-units.js';
 import { REPORTS, reportSql, setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
 import { copyOut, csvToStdout } from '../copy-out.js';
@@ -60,7 +61,8 @@ export const report = defineCommand({
     return withLocalRuntime(async (rt) => {
       try {
         if (values['as-of']) await setReconParams(rt.query, { as_of: values['as-of'] as string });
-        const sql = reportSql(name, range);
+        // Each *_minor with its amount in the currency's units beside it (puddles/report-units.ts); the views stay minor units.
+        const sql = await reportWithUnitsSql(rt.query, name, range, { asText: format === 'table' });
         const csv = { rawCsv: Boolean(values['raw-csv']) };
         if (format === 'parquet' || (format === 'csv' && out)) {
           // The writer `puddle export` uses: one CSV format (timestamps, quoting) whichever command wrote it.

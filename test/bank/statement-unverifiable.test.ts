@@ -1,0 +1,54 @@
+// A camt.053 with no booked opening or closing balance (only CLAV, or a bank's own Prtry types): until
+// 2026-12-03 it imported as "adds up", exit 0, balanced = true, though there was nothing to check it against.
+// Now its lines are imported (the money is real), the import says it could not be checked and exits 1, and
+// recon_breaks shows a STATEMENT_UNVERIFIABLE break until the bank's statement with its balances is imported.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runPuddle } from '../support/run-cli.js';
+
+const FIXTURE = readFileSync(new URL('../fixtures/bank/camt053_v02_4entries_batch.xml', import.meta.url), 'utf8');
+
+describe('a camt.053 whose balances cannot be checked', { timeout: 240_000 }, () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-unverifiable-'));
+  const puddle = (args: string[]) => runPuddle(args, { PUDDLE_HOME: home });
+  const json = async (sql: string) => {
+    const r = await puddle(['query', '--format', 'json', sql]);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as Record<string, unknown>[];
+  };
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it('imports its lines, says it was not verified (exit 1), and is a STATEMENT_UNVERIFIABLE break until the statement with balances comes', async () => {
+    // The same statement with an available balance (CLAV) and a bank's own closing type instead of PRCD and CLBD.
+    const bare = join(home, 'no-booked-balances.xml');
+    writeFileSync(bare, FIXTURE.replace('<Cd>PRCD</Cd>', '<Cd>CLAV</Cd>').replace('<Cd>CLBD</Cd>', '<Prtry>BANK-CLOSE</Prtry>'));
+    const r = await puddle(['import', 'bank', bare]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no-booked-balances.xml: camt.053, 1 statement, 4 entries (credits 1 = 1.00 EUR, debits 3 = 11.00 EUR), 4 bank lines sent');
+    expect(r.stderr).toContain('no-booked-balances.xml: imported, but not verified');
+    expect(r.stderr).toContain(
+      "Stmt[1] (line 13): balances: no booked opening balance (Bal/Tp/CdOrPrtry/Cd OPBD or PRCD) and no booked closing balance (CLBD or ITBD) (it carries only CLAV, a bank's own type (Prtry))",
+    );
+    expect(r.stdout).toContain("published to the queue; a running hub or 'puddle land' lands it");
+    expect((await puddle(['land'])).code).toBe(0);
+
+    // The lines are not lost.
+    expect(await json("SELECT count(*) AS n, sum(amount_minor) AS total FROM bank_line WHERE statement_id LIKE '%0352C5320131227220503%'")).toEqual([{ n: 4, total: -1000 }]);
+    const breaks = () => json("SELECT break_type, object_id, amount_minor, reason, related_ids FROM recon_breaks WHERE break_type LIKE 'STATEMENT_%'");
+    const [open, ...more] = await breaks();
+    expect(more).toEqual([]);
+    expect(open).toMatchObject({ break_type: 'STATEMENT_UNVERIFIABLE', amount_minor: null, related_ids: 'no-booked-balances.xml' });
+    expect(open!.reason).toContain('a camt.053 with no booked opening balance (OPBD or PRCD) and no booked closing balance (CLBD or ITBD): its lines were imported but cannot be checked');
+
+    // The bank re-issues the statement (its Stmt/Id, created later) with its booked balances: the break closes.
+    const reissue = join(home, 'reissued.xml');
+    writeFileSync(reissue, FIXTURE.replaceAll('2013-12-27T22:04:52.0+01:00', '2013-12-28T08:00:00.0+01:00'));
+    const ok = await puddle(['import', 'bank', reissue]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toBe('');
+    expect((await puddle(['land'])).code).toBe(0);
+    expect(await breaks()).toEqual([]);
+  });
+});
