@@ -10,7 +10,8 @@ import { showOthers } from './tv-others.js';
 const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
 const campaign = params.get('campaign') ?? 'All campaigns';
-$('campaign').textContent = `${campaign} · ${windowLabel(pageWindow(params))}`;
+const label = `${campaign} · ${windowLabel(pageWindow(params))}`;
+$('campaign').textContent = label;
 
 // Before the first donation there is no main currency: the one the page was told (`?currency=GBP`), else a
 // plain 0, never a pound sign on a campaign in another currency.
@@ -32,7 +33,8 @@ followTotals(
     $('asof').textContent = doc.as_of ? `as of ${new Date(doc.as_of).toISOString().slice(11, 19)} UTC` : '';
   },
   (state, why) => {
-    if (state === 'refused' && why) $('campaign').textContent = `${campaign} · ${refusedLabel(why)}`;
+    // Refused, the label says why; a key refused for a while (the hub restarted without it) comes back to it.
+    $('campaign').textContent = state === 'refused' && why ? `${campaign} · ${refusedLabel(why)}` : label;
     $('state').textContent = why ?? state;
     document.body.dataset.link = state;
   },
