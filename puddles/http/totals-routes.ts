@@ -22,7 +22,7 @@ export interface TotalsRoutesOptions {
   rebuildFailing?: () => unknown;
   /** Least time between two pushes on one stream (default 250 ms). */
   minIntervalMs?: number;
-  /** Time between heartbeat comments on an idle stream (default 15 s). */
+  /** Time between heartbeat events on a stream (default 15 s). */
   heartbeatMs?: number;
   /** Streams open at once, over all keys (default 200, PUDDLE_MAX_STREAMS); beyond, a stream that says so and ends. */
   maxStreams?: number;
@@ -166,6 +166,12 @@ export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptio
     });
     // Browsers reconnect by themselves after this long, sending the last id they saw.
     res.write('retry: 1000\n\n');
+    // A heartbeat is an event, not a comment, so a page can see it: a hub that hangs, or a link that goes silent
+    // without closing, sends nothing, and EventSource would wait on it for good with the page reading "live". The
+    // first comes at once and says how often they come, so a client knows when silence means the link is dead.
+    // Until 2026-12-03 it was a `: heartbeat` comment, which EventSource hides from the page.
+    const beat = () => res.write(`event: heartbeat\ndata: {"at":"${new Date().toISOString()}","every_ms":${heartbeatMs}}\n\n`);
+    beat();
     const lastHeader = req.headers['last-event-id'];
     let lastId = typeof lastHeader === 'string' ? lastHeader : '';
     let lastBody = '';
@@ -187,7 +193,7 @@ export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptio
       if (pending) return;
       pending = setTimeout(send, Math.max(0, lastSent + minInterval - Date.now()));
     };
-    const heartbeat = setInterval(() => res.write(`: heartbeat ${new Date().toISOString()}\n\n`), heartbeatMs);
+    const heartbeat = setInterval(beat, heartbeatMs);
     const unsubscribe = totals.onChange(changed);
     // A client resuming with the current id already has this document; anyone else gets it now.
     if (lastId !== `${BOOT}-${totals.version}`) send();

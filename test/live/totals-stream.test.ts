@@ -72,10 +72,13 @@ describe('GET /v1/totals/stream', () => {
     expect(await res.json()).toEqual(docOf(c.messages.filter((m) => m.event === 'totals').at(-1)!));
   });
 
-  it('sends heartbeats on an idle stream', async () => {
+  it('sends heartbeats on an idle stream, as events a page can see, the first at once saying how often they come', async () => {
     const c = await sse();
-    await c.next((m) => m.comment?.startsWith('heartbeat') === true);
-    await c.next((m) => m.comment?.startsWith('heartbeat') === true, c.messages.length);
+    // A comment until 2026-12-03, which EventSource hides from the page: a hung hub then read "live" for good.
+    const first = await c.next((m) => m.event === 'heartbeat');
+    expect(c.messages.indexOf(first)).toBeLessThanOrEqual(1);
+    expect(JSON.parse(first.data!)).toEqual({ at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), every_ms: 300 });
+    await c.next((m) => m.event === 'heartbeat', c.messages.indexOf(first) + 1);
   });
 
   it('resumes with Last-Event-ID: the current id gets only later changes, an old one the current document', async () => {
@@ -85,8 +88,8 @@ describe('GET /v1/totals/stream', () => {
 
     const resumed = await sse('?campaign=stream-test', { 'last-event-id': latest.id! });
     // Two heartbeats and no document: it already had this one.
-    await resumed.next((m) => m.comment?.startsWith('heartbeat') === true);
-    await resumed.next((m) => m.comment?.startsWith('heartbeat') === true, resumed.messages.findIndex((m) => m.comment) + 1);
+    await resumed.next((m) => m.event === 'heartbeat');
+    await resumed.next((m) => m.event === 'heartbeat', resumed.messages.findIndex((m) => m.event === 'heartbeat') + 1);
     expect(resumed.messages.some((m) => m.event === 'totals')).toBe(false);
     await post([donation('s-3', 300)]);
     const change = await resumed.next((m) => m.event === 'totals');

@@ -45,6 +45,10 @@ describe('/tv with many currencies', () => {
       donation('a-gbp-2', 'americas', 'GBP', 500),
       donation('a-usd', 'americas', 'USD', 1000),
       donation('a-mxn', 'americas', 'MXN', 1000),
+      // A pound appeal whose first pledges in the window were in euros: more of them than pounds, so far.
+      donation('e-eur-1', 'euros-first', 'EUR', 1000),
+      donation('e-eur-2', 'euros-first', 'EUR', 1000),
+      donation('e-gbp-1', 'euros-first', 'GBP', 500),
     ]);
     expect(res.status).toBe(202);
     await res.arrayBuffer();
@@ -89,5 +93,20 @@ describe('/tv with many currencies', () => {
     expect(new Set(signs).size).toBe(2);
     expect(others).toContain('+ US$10.00');
     await page.close();
+  });
+
+  it('keeps the currency it was told (?currency=GBP) as the big figure, even while another has more pledges', async () => {
+    const page = await browser.newPage({ viewport: SCREEN });
+    await page.goto(`${hub.url}/tv?campaign=euros-first&currency=GBP&key=${TV_KEY}`);
+    // Until 2026-12-03 ?currency= counted only before the first donation: the headline read €20.00 here.
+    await page.waitForFunction(() => document.querySelector('#total')?.textContent === '£5.00', null, { timeout: 10_000 });
+    expect(await page.textContent('#count')).toBe('1 donation');
+    expect(await page.$$eval('#others li', (lis) => lis.map((li) => li.textContent))).toEqual(['+ €20.00']);
+    await page.close();
+    // Untold, the hub's main currency leads: the one with the most pledges.
+    const untold = await open('euros-first');
+    expect(await untold.textContent('#total')).toBe('€20.00');
+    expect(await untold.$$eval('#others li', (lis) => lis.map((li) => li.textContent))).toEqual(['+ £5.00']);
+    await untold.close();
   });
 });

@@ -18,41 +18,112 @@ export interface TotalsDocument extends CurrencyTotals {
   currencies: CurrencyTotals[];
 }
 
-/** 'refused': the hub answered the query with a 400 (a mistyped `from=`, say); reconnecting would not help. */
+/**
+ * 'refused': the hub answered the query with a 400 (a mistyped `from=`, say), which reconnecting would not help, or
+ * refused the page's key (401, 403, or 429 for an address that sent too many unknown keys), which is asked again
+ * now and then, so a hub restarted with the key put back is followed again by itself.
+ */
 export type LinkState = 'live' | 'reconnecting' | 'refused';
+
+/** The hub's heartbeat interval until its first heartbeat says it (the hub's default, 15 s). */
+const DEFAULT_BEAT_MS = 15_000;
+/** Heartbeats that may go missing before the link counts as dead: a loaded hub or a slow network is late, not gone. */
+const MISSED_BEATS = 2;
+/** Slack on top, for a loaded machine. */
+const SLACK_MS = 5_000;
+/** How often a page whose key the hub refuses asks again: 4 unknown keys a minute, well under the hub's 20. */
+const KEY_RETRY_MS = 30_000;
+
+const utcTime = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
 
 export function followTotals(query: string, onDoc: (doc: TotalsDocument) => void, onState: (s: LinkState, why?: string) => void): void {
   let source: EventSource | undefined;
+  let beatMs = DEFAULT_BEAT_MS;
+  // The last word from the hub (a document, a heartbeat, an answer), and when the stream in hand was opened.
+  let heardAt = Date.now();
+  let openedAt = Date.now();
+  const heard = () => (heardAt = Date.now());
   const open = () => {
-    source = new EventSource(`/v1/totals/stream${query}`);
-    source.addEventListener('totals', (e) => {
+    openedAt = Date.now();
+    const es = new EventSource(`/v1/totals/stream${query}`);
+    source = es;
+    es.addEventListener('totals', (e) => {
+      heard();
       onState('live');
       onDoc(JSON.parse((e as MessageEvent<string>).data) as TotalsDocument);
     });
-    source.addEventListener('open', () => onState('live'));
+    // The stream is live once the hub speaks on it: its first heartbeat comes at once (an `open` alone also
+    // comes before a stream that only says the totals are not whole yet, and would flash "live").
+    es.addEventListener('heartbeat', (e) => {
+      heard();
+      onState('live');
+      try {
+        const every = (JSON.parse((e as MessageEvent<string>).data) as { every_ms?: unknown }).every_ms;
+        if (typeof every === 'number' && every > 0) beatMs = every;
+      } catch {
+        // A heartbeat is a heartbeat whatever it carries.
+      }
+    });
+    es.addEventListener('open', heard);
     // The hub has no whole total yet (rebuilding, or its rebuild failing): it says so, ends the stream and
     // names the wait (retry:), after which EventSource opens it again by itself.
-    source.addEventListener('unavailable', () => onState('reconnecting'));
-    source.addEventListener('error', () => {
+    es.addEventListener('unavailable', () => {
+      heard();
       onState('reconnecting');
-      if (source?.readyState === EventSource.CLOSED) {
-        source.close();
+    });
+    es.addEventListener('error', () => {
+      if (source !== es) return;
+      onState('reconnecting');
+      if (es.readyState === EventSource.CLOSED) {
+        es.close();
+        source = undefined;
         // EventSource hides the status of a refused stream: ask the same question once as a plain GET, so a
-        // bad parameter reads as what is wrong instead of a page reconnecting for ever.
-        void refusal(query).then((why) => (why === undefined ? setTimeout(open, 2000) : onState('refused', why)));
+        // bad parameter or a refused key reads as what is wrong instead of a page reconnecting for ever.
+        void refusal(query).then((r) => {
+          if (r === undefined) return void setTimeout(open, 2000);
+          onState('refused', r.why);
+          if (r.againMs !== undefined) setTimeout(open, r.againMs);
+        });
       }
     });
   };
+  // A hub that hangs, or a link that goes silent without closing (a network dropping packets, a proxy that lost
+  // the connection), sends no error: EventSource waits on the socket for good. The hub sends a heartbeat every
+  // beatMs, so silence well past that means the figure on screen may be stale: say so, and open a new stream.
+  // Until 2026-12-03 the page read "live" under a frozen total for as long as the socket stayed open.
+  setInterval(() => {
+    if (!source || Date.now() - Math.max(heardAt, openedAt) <= MISSED_BEATS * beatMs + SLACK_MS) return;
+    source.close();
+    source = undefined;
+    onState('reconnecting', `no word from the hub since ${utcTime(heardAt)}: reconnecting`);
+    open();
+  }, 1000);
   open();
 }
 
-/** The hub's reason when it refuses this query (400), else undefined (down, warming up: worth retrying). */
-async function refusal(query: string): Promise<string | undefined> {
+interface Refusal {
+  why: string;
+  /** When to ask again; undefined: never (the query itself is wrong). */
+  againMs?: number;
+}
+
+/** Why the hub refuses this query or this page's key, else undefined (down, warming up: worth retrying soon). */
+async function refusal(query: string): Promise<Refusal | undefined> {
   try {
     const res = await fetch(`/v1/totals${query}`, { headers: { accept: 'application/json' } });
-    if (res.status !== 400) return undefined;
-    const body = (await res.json()) as { error?: { message?: string } };
-    return body.error?.message ?? 'the hub refused this page\'s query';
+    if (![400, 401, 403, 429].includes(res.status)) return undefined;
+    const body = (await res.json()) as { error?: { code?: string; message?: string } };
+    const message = body.error?.message;
+    if (res.status === 400) return { why: message ?? 'the hub refused this page\'s query' };
+    // Its own key's streams: the hub's pages ask again every 2 s, and get a place once one of them ends.
+    if (res.status === 429 && body.error?.code === 'too_many_streams_for_key') return undefined;
+    if (res.status === 429) {
+      const wait = Number(res.headers.get('retry-after'));
+      return { why: message ?? 'too many unknown keys from this address', againMs: (Number.isFinite(wait) && wait > 0 ? wait : 300) * 1000 };
+    }
+    // The key in the page's cookie: unknown to the hub (rolled, or a hub started without it) or not one for this.
+    const which = res.status === 401 ? 'the hub does not know this page\'s key' : 'the hub does not take this page\'s key here';
+    return { why: `${which}: open ${location.pathname}?key=<key> again (asking again every ${KEY_RETRY_MS / 1000} s)`, againMs: KEY_RETRY_MS };
   } catch {
     return undefined;
   }

@@ -371,9 +371,10 @@ async function pollBreaks(): Promise<void> {
 }
 
 const scope = params.get('campaign') ?? 'all campaigns';
-$('scope').textContent = `${scope}, ${windowLabel(askedWindow)}`;
+const scopeLabel = `${scope}, ${windowLabel(askedWindow)}`;
+$('scope').textContent = scopeLabel;
 followTotals(totalsQuery(params, 'channel'), showTotals, (state, why) => {
-  if (state === 'refused' && why) $('scope').textContent = `${scope}, ${refusedLabel(why)}`;
+  $('scope').textContent = state === 'refused' && why ? `${scope}, ${refusedLabel(why)}` : scopeLabel;
   $('state').textContent = why ?? state;
   document.body.dataset.link = state;
 });

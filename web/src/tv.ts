@@ -10,29 +10,36 @@ import { showOthers } from './tv-others.js';
 const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
 const campaign = params.get('campaign') ?? 'All campaigns';
-$('campaign').textContent = `${campaign} · ${windowLabel(pageWindow(params))}`;
+const label = `${campaign} · ${windowLabel(pageWindow(params))}`;
+$('campaign').textContent = label;
 
-// Before the first donation there is no main currency: the one the page was told (`?currency=GBP`), else a
-// plain 0, never a pound sign on a campaign in another currency.
+// The big figure's currency: the one the page was told (`?currency=GBP`), whatever has the most pledges, so a
+// pound appeal never opens the night in euros because its first pledge was one (until 2026-12-03 `?currency=` counted
+// only before the first donation, and the headline switched currency as the counts moved). Untold, the hub's main
+// currency, and before the first donation a plain 0, never a pound sign on a campaign in another currency.
 const told = params.get('currency')?.toUpperCase();
-const waitingCurrency = told && /^[A-Z]{3}$/.test(told) && Intl.supportedValuesOf('currency').includes(told) ? told : undefined;
+const toldCurrency = told && /^[A-Z]{3}$/.test(told) && Intl.supportedValuesOf('currency').includes(told) ? told : undefined;
 
 followTotals(
   totalsQuery(params, 'channel'),
   (doc) => {
     const total = $('total');
-    const text = doc.currency ? formatMoney(doc.total.amount_minor, doc.currency) : waitingCurrency ? formatMoney(0, waitingCurrency) : '0';
+    const headline = toldCurrency ?? doc.currency;
+    const main = doc.currencies.find((c) => c.currency === headline)?.total ?? { amount_minor: 0, count: 0 };
+    const text = headline ? formatMoney(main.amount_minor, headline) : '0';
     // Millions must still fit the title-safe width: the size follows the number of characters (a digit is
     // about 0.63 em wide), so it changes only when the total gains a digit, never as digits change.
     if (text.length !== total.textContent?.length) total.style.fontSize = `min(12vw, ${(140 / text.length).toFixed(2)}vw)`;
     total.textContent = text;
-    const n = doc.total.count;
+    const n = main.count;
     $('count').textContent = doc.currency ? `${formatCount(n)} ${n === 1 ? 'donation' : 'donations'}` : 'waiting for the first donation';
-    showOthers($('others'), doc.currencies.slice(1).map((c) => ({ currency: c.currency, text: formatMoney(c.total.amount_minor, c.currency) })));
+    const others = doc.currencies.filter((c) => c.currency !== headline);
+    showOthers($('others'), others.map((c) => ({ currency: c.currency, text: formatMoney(c.total.amount_minor, c.currency) })));
     $('asof').textContent = doc.as_of ? `as of ${new Date(doc.as_of).toISOString().slice(11, 19)} UTC` : '';
   },
   (state, why) => {
-    if (state === 'refused' && why) $('campaign').textContent = `${campaign} · ${refusedLabel(why)}`;
+    // Refused, the label says why; a key refused for a while (the hub restarted without it) comes back to it.
+    $('campaign').textContent = state === 'refused' && why ? `${campaign} · ${refusedLabel(why)}` : label;
     $('state').textContent = why ?? state;
     document.body.dataset.link = state;
   },
