@@ -258,6 +258,8 @@ export async function importBankFile(
 }
 
 /** What a file's import says, one line (or a few, for problems). */
+const problemLines = (problems: readonly StatementProblem[]) => problems.map((p) => `  ${p.where}: ${p.message}\n`).join('');
+
 export function describeImport(name: string, o: ImportOutcome): string {
   if (o.status === 'malformed') return `${name}: malformed, nothing imported: ${o.error}\n`;
   const money = o.totals
@@ -273,8 +275,8 @@ export function describeImport(name: string, o: ImportOutcome): string {
     const sent = `${head}, ${o.lines} bank line${o.lines === 1 ? '' : 's'} sent${kept}; lines already imported are not counted twice\n`;
     if (!o.unverified.length) return sent;
     // Imported, yet not "adds up": nothing could be checked (unverifiable.ts).
-    return `${sent}${name}: imported, but not verified (no balances to check it against; a STATEMENT_UNVERIFIABLE break until the bank's statement with them is imported):\n${o.unverified.map((p) => `  ${p.where}: ${p.message}\n`).join('')}`;
+    return `${sent}${name}: imported, but not verified (no balances to check it against; a STATEMENT_UNVERIFIABLE break until the bank's statement with them is imported):\n${problemLines(o.unverified)}`;
   }
-  return `${head}: does not add up, nothing imported (statement marked unbalanced, quarantined):\n${o.problems.map((p) => `  ${p.where}: ${p.message}\n`).join('')}`;
+  return `${head}: does not add up, nothing imported (statement marked unbalanced, quarantined):\n${problemLines(o.problems)}`;
 }
 

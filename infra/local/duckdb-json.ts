@@ -37,6 +37,8 @@ const PLAIN = new Set<DuckDBTypeId>([
 
 const toDate = (v: unknown): unknown => (v instanceof Date ? v.toISOString().slice(0, 10) : jsonSafe(v));
 const plain = (v: unknown): unknown => (v === undefined ? null : typeof v === 'number' && !Number.isFinite(v) ? null : v);
+/** How a column of this type turns into JSON-safe values: one choice for whole results and streamed ones. */
+const converterFor = (type: DuckDBTypeId): ((v: unknown) => unknown) => (type === DuckDBTypeId.DATE ? toDate : PLAIN.has(type) ? plain : jsonSafe);
 
 /**
  * Rows as JSON-safe objects, and the column names they are keyed by (deduplicated, as the keys are: `a`, `a_1`),
@@ -47,10 +49,7 @@ const plain = (v: unknown): unknown => (v === undefined ? null : typeof v === 'n
 export function readerResult(reader: DuckDBResultReader): QueryResult {
   const names = reader.deduplicatedColumnNames();
   const columns = reader.getColumnsJS();
-  const convert = names.map((_, i) => {
-    const type = reader.columnTypeId(i);
-    return type === DuckDBTypeId.DATE ? toDate : PLAIN.has(type) ? plain : jsonSafe;
-  });
+  const convert = names.map((_, i) => converterFor(reader.columnTypeId(i)));
   const n = reader.currentRowCount;
   const rows: Row[] = new Array<Row>(n);
   for (let r = 0; r < n; r++) {
@@ -68,10 +67,7 @@ export function readerResult(reader: DuckDBResultReader): QueryResult {
  */
 export async function eachRows(result: DuckDBResult, onRows: (rows: Row[]) => Promise<void> | void): Promise<string[]> {
   const names = result.deduplicatedColumnNames();
-  const convert = names.map((_, i) => {
-    const type = result.columnTypeId(i);
-    return type === DuckDBTypeId.DATE ? toDate : PLAIN.has(type) ? plain : jsonSafe;
-  });
+  const convert = names.map((_, i) => converterFor(result.columnTypeId(i)));
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
     const n = chunk.rowCount;
     const rows: Row[] = Array.from({ length: n }, () => ({}));
