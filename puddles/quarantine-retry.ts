@@ -5,10 +5,11 @@
 //   - landed_since: its record landed after the row did (a sync read it again, see landedSince): nothing to publish;
 //   - remapped: a connector's record maps and validates now (core/engine/remap.ts): its envelopes are published;
 //   - revalidated: an envelope landing refused passes its contract now: published again, exactly as it was;
-//   - corrected: a bank statement that did not add up, once a corrected one came in (before or after it)
-//     (recon_statement_corrected, the rule that closes its STATEMENT_UNBALANCED break): nothing to publish;
 //   - still open: failing still (with today's reasons), to be read from the provider again (the sync to run
 //     is named), or beyond a retry (a bank statement waits for its corrected file).
+// A bank statement that did not add up leaves quarantine_open by itself once a corrected one has landed (the
+// rule that closes its STATEMENT_UNBALANCED break, recon_statement_corrected): the retry sees only those still
+// waiting for it. Until 2026-12-03 the row stayed listed as open until a retry resolved it.
 // What lands is published with a quarantine_resolution naming the row, both in one publish, so a retry
 // killed halfway has published each record whole or not at all. Envelope ids derive from contract, key and
 // payload, so a retry run twice (or after a kill) lands each record once; landing de-duplicates by id.
@@ -66,8 +67,6 @@ export interface RetryReport {
   remapped: number;
   revalidated: number;
   landedSince: number;
-  /** Bank statements that did not add up, corrected since (recorded as `landed_since`: the corrected one landed). */
-  corrected: number;
   /** Envelope ids published (records and resolutions); 0 on a dry run. */
   published: number;
   /** Rows that fail still, by their first reason. */
@@ -107,12 +106,11 @@ export async function retryQuarantine(opts: RetryOptions): Promise<RetryReport> 
   const rows = (await query.query(
     `SELECT quarantine_id, _id AS id, contract, source, _stream AS stream, occurred_at, _received_at AS received_at FROM quarantine_open${filter} ORDER BY occurred_at, quarantine_id`,
   )) as unknown as OpenRow[];
-  const report: RetryReport = { open: rows.length, remapped: 0, revalidated: 0, landedSince: 0, corrected: 0, published: 0, failing: [], resync: [], waiting: 0, other: [], puddles: [] };
+  const report: RetryReport = { open: rows.length, remapped: 0, revalidated: 0, landedSince: 0, published: 0, failing: [], resync: [], waiting: 0, other: [], puddles: [] };
   if (!rows.length) return report;
 
   const envelopes = await rawEnvelopes(query, filter);
   const since = await landedSince(query, rows, where);
-  const corrected = rows.some((r) => r.quarantine_id.startsWith(BANK_STATEMENT_ROW)) ? await correctedStatements(query) : new Map<string, string>();
   const notFound = rows.some((r) => r.source.startsWith('webhook:')) ? await rereadNotFound(query) : new Set<string>();
   const now = receivedAt(opts.clock);
   const delivery = { source: '', delivery_id: `quarantine-retry:${now}`, received_at: now };
@@ -147,18 +145,12 @@ export async function retryQuarantine(opts: RetryOptions): Promise<RetryReport> 
 
   for (const row of rows) {
     if (row.quarantine_id.startsWith(BANK_STATEMENT_ROW)) {
-      // Not landedSince: importing the same unbalanced file again lands its statement (balanced = false) again,
-      // which is no correction (until 2026-12-03 that resolved the row while its break stayed open, and the
-      // corrected export, a statement of another id, never did).
-      const at = corrected.get(row.quarantine_id.slice(BANK_STATEMENT_ROW.length));
-      if (at !== undefined && at >= row.received_at) {
-        report.corrected++;
-        toPublish.push([resolutionEnvelope(row, 'landed_since', [], delivery)]);
-        continue;
-      }
+      // Open still, so no corrected statement has landed (quarantine_open leaves the corrected ones out). Not
+      // landedSince: importing the same unbalanced file again lands its statement (balanced = false) again, which
+      // is no correction.
       const why =
         'a bank statement that does not add up: import the corrected statement (the same account, currency and format, covering its whole period; ' +
-        'for a camt.053 the re-issue under its statement id), then retry';
+        'for a camt.053 the re-issue under its statement id): the row closes once it has landed, with its break';
       const o = other.get(row.source) ?? { source: row.source, records: 0, why };
       o.records++;
       other.set(row.source, o);
@@ -229,18 +221,6 @@ export async function retryQuarantine(opts: RetryOptions): Promise<RetryReport> 
     report.published += batch.length;
   }
   return report;
-}
-
-/**
- * When each bank statement that did not add up was last corrected (recon_statement_corrected), by statement id;
- * only statements an open row names, read by SQL as landedSince reads the keys.
- */
-async function correctedStatements(query: QueryEngine): Promise<Map<string, string>> {
-  const named = `SELECT substr(quarantine_id, ${BANK_STATEMENT_ROW.length + 1}) FROM quarantine_open WHERE substr(quarantine_id, 1, ${BANK_STATEMENT_ROW.length}) = ${sqlString(BANK_STATEMENT_ROW)}`;
-  const found = await query.query(
-    `SELECT bank_statement_id, max(corrected_at) AS at FROM recon_statement_corrected WHERE bank_statement_id IN (${named}) GROUP BY bank_statement_id`,
-  );
-  return new Map(found.map((r) => [String(r.bank_statement_id), String(r.at)]));
 }
 
 /** The envelope each open row's id names in the raw trail (its first arrival), parsed. */

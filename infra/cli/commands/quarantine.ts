@@ -59,7 +59,7 @@ export const quarantine = defineCommand({
         process.stdout.write(summary(report, dryRun));
         if (hub && report.puddles.length) process.stdout.write(`published to the queue: the hub running on this home, ${hub}, lands it\n`);
         // --dry-run answers as the retry would (README): 1 when something would stay open, so a script can ask first.
-        return report.open - report.remapped - report.revalidated - report.landedSince - report.corrected > 0 ? 1 : 0;
+        return report.open - report.remapped - report.revalidated - report.landedSince > 0 ? 1 : 0;
       } catch (err) {
         process.stderr.write(`puddle quarantine: ${(err as Error).message}\n`);
         return 1;
@@ -107,15 +107,14 @@ function firstReason(reasons: unknown): string {
 
 function summary(r: RetryReport, dryRun: boolean): string {
   const lines: string[] = [];
-  const landed = r.remapped + r.revalidated + r.landedSince + r.corrected;
-  const corrected = r.corrected ? `, bank statements corrected since ${r.corrected}` : '';
+  const landed = r.remapped + r.revalidated + r.landedSince;
   lines.push(`open quarantine rows: ${r.open}`);
   if (!r.open) return `${lines.join('\n')}\n`;
   // A dry run lands nothing, and says so: its line read "mapped again and landed 16" as the real run's does.
   lines.push(
     dryRun
-      ? `would resolve: ${landed} (would map again and land ${r.remapped}, pass their contract and land ${r.revalidated}; landed since by a later sync ${r.landedSince}${corrected}); nothing was published or landed (--dry-run)`
-      : `resolved: ${landed} (mapped again and landed ${r.remapped}, passed their contract and landed ${r.revalidated}, landed since by a later sync ${r.landedSince}${corrected})`,
+      ? `would resolve: ${landed} (would map again and land ${r.remapped}, pass their contract and land ${r.revalidated}; landed since by a later sync ${r.landedSince}); nothing was published or landed (--dry-run)`
+      : `resolved: ${landed} (mapped again and landed ${r.remapped}, passed their contract and landed ${r.revalidated}, landed since by a later sync ${r.landedSince})`,
   );
   for (const f of r.failing) lines.push(`still failing: ${f.records} (${f.reason})`);
   for (const s of r.resync) {
