@@ -28,6 +28,7 @@ import type { Catalog, CatalogFile, ColumnarResult, ObjectStore, QueryEngine, Qu
 import { createDuckDb } from '../../puddles/duckdb.js';
 import { ClosedError } from '../../core/errors.js';
 import { lakeFileError, recogniseLakeFileError } from '../../puddles/lake-file-error.js';
+import { sqlTokens } from '../../puddles/sql-dialect.js';
 import { sqlIdent } from '../../puddles/sql-text.js';
 import { namedViews } from '../../puddles/named-views.js';
 import { currentViews, fileViews, type ViewDef } from '../../puddles/views.js';
@@ -59,8 +60,10 @@ const INTROSPECTION = /\b(show|describe|summarize|information_schema|duckdb_view
 /**
  * What each view reads (the views whose names its SQL mentions) and a pattern for any view name, worked out
  * once from the views' SQL without files: file paths would only add false names, and the names and what
- * reads what are the same for every file list. A name in a column or a comment counts too, which only ever
- * creates a view more than needed.
+ * reads what are the same for every file list. A view's words and quoted identifiers count, its comments and
+ * string literals do not: a comment naming recon_breaks made every query of quarantine_open create every
+ * contract's views (until 2026-12-03). A name used as a column still counts, which only ever creates a view
+ * more than needed. A query's own text is scanned whole (comments too), for the same reason.
  */
 interface ViewGraph {
   /** View name (lower case, as every view's is) -> the views it reads. */
@@ -74,8 +77,19 @@ function viewGraph(): ViewGraph {
   if (graph) return graph;
   const defs = allViews([]);
   const names = new RegExp(`\\b(${defs.map((d) => d.name).join('|')})\\b`, 'gi');
-  const reads = new Map(defs.map((d) => [d.name, [...new Set(Array.from(d.sql.matchAll(names), (m) => m[1]!.toLowerCase()))].filter((n) => n !== d.name)]));
+  const known = new Set(defs.map((d) => d.name));
+  const reads = new Map(defs.map((d) => [d.name, viewNamesIn(d.sql, known).filter((n) => n !== d.name)]));
   return (graph = { reads, names });
+}
+
+/** The view names among `sql`'s words and quoted identifiers, lower case, each once. */
+function viewNamesIn(sql: string, known: ReadonlySet<string>): string[] {
+  const out = new Set<string>();
+  for (const t of sqlTokens(sql)) {
+    const name = t.text.toLowerCase();
+    if ((t.kind === 'word' || t.kind === 'quoted') && known.has(name)) out.add(name);
+  }
+  return [...out];
 }
 
 /** Every view in creation order: file views (history before current), then the reports' views, which read them. */
