@@ -1,5 +1,7 @@
 // The operations view of a connector whose runs fail, from real runs: the Braintree SDK against the sandbox,
 // the engine's bookmarks and run records, the lake's sync_run read by DuckDB. On call, "fine" must mean fine.
+import { truncateSync } from 'node:fs';
+import { join } from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../core/engine/sync-run.js';
@@ -43,7 +45,7 @@ describe('GET /v1/ops/status on a connector with a failing stream', () => {
       const res = await app.inject({ url: '/v1/ops/status', headers: { authorization: `Bearer ${READ_KEY}` } });
       expect(res.statusCode).toBe(200);
       expect(res.headers['cache-control']).toBe('no-store');
-      return res.json<{ sources: (ConnectorHealth & { runs: number })[] }>();
+      return res.json<{ sources: (ConnectorHealth & { runs: number })[]; quarantine: number | null; problems: Record<string, string> }>();
     } finally {
       await app.close();
     }
@@ -69,5 +71,17 @@ describe('GET /v1/ops/status on a connector with a failing stream', () => {
     // A stream that succeeded just now (no lag of its own) is seconds behind.
     expect(bt.streams.find((s) => s.stream === 'disputes')!.lag_seconds).toBe(5);
     expect(Date.parse(bt.last_run_ended_at!)).toBe(BT_NOW.getTime() + 3 * MIN);
+  });
+  // Last: it damages the lake. Until 2026-12-03 one failing lake read failed the whole answer (503).
+  it('answers each lake read on its own: a damaged sync_run file leaves the quarantine count and the streams as state has them', async () => {
+    expect((await status()).problems).toEqual({});
+    const files = await h.rt.catalog.listFiles({ contract: 'sync_run' });
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) truncateSync(join(h.home, f.key), 100);
+    const s = await status();
+    expect(s.problems.sync_runs).toMatch(/^lake file lake\/.*sync_run.* is listed in the catalog but is missing or damaged: re-derive it from raw with puddle replay --contract sync_run/);
+    expect(s.problems.quarantine).toBeUndefined();
+    expect(s.quarantine).toBe(0);
+    expect(s.sources[0]).toMatchObject({ source: 'braintree', last_outcome: 'failed', failing_streams: ['transactions'] });
   });
 });

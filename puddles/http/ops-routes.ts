@@ -3,7 +3,8 @@
 // must not keep the query engine scanning in front of the drift check and the totals rebuild.
 import type { FastifyInstance } from 'fastify';
 import { readStreamStatus } from '../../core/engine/stream-status.js';
-import { LakeFileError } from '../../core/errors.js';
+import { ClosedError, LakeFileError } from '../../core/errors.js';
+import { log } from '../../core/log.js';
 import type { KeyRing } from '../../core/http/auth.js';
 import { errorBody } from '../../core/http/errors.js';
 import { queryParams } from '../../core/http/query-params.js';
@@ -68,6 +69,16 @@ async function rowsOrMissing(query: QueryEngine, sql: string): Promise<Row[] | n
   }
 }
 
+/** What an operator is told of a lake read that failed: a damaged file's own message, else where to look. */
+function lakeReadProblem(err: unknown, part: string): string {
+  if (err instanceof LakeFileError) {
+    log.error('a lake file is missing or damaged', { part, file: err.key });
+    return err.message;
+  }
+  log.error('an operations read failed', { part, error: err });
+  return `${part.replace('_', ' ')} could not be read from the lake: the hub's log says why`;
+}
+
 export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): Promise<void> {
   const { query, keeper } = opts;
   const nowIso = () => (opts.clock ?? systemClock).now().toISOString();
@@ -120,11 +131,25 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
   // Only the SQL is reused: the totals check, the queue and the webhooks are read fresh for every answer (a
   // status made while the lake was slow to read would otherwise show "not checked yet" for 5x that long).
   // The streams' state is read fresh too: one round trip, and a failure must show at the next poll.
+  // The two lake reads answer each on its own: a part that fails is `null`, and `problems` says why (a damaged
+  // file: which, and the replay that mends it). Until 2026-12-03 one failing read failed the whole answer (503),
+  // and the dashboard's queue, health and sources went blank with it, though none of them reads the lake.
   app.get('/v1/ops/status', async () => {
-    const [runs, [q]] = await cached('status', async (sql) => [await sql.query(OPS_SQL.syncRuns), await sql.query(OPS_SQL.quarantine)] as const);
+    const problems: Record<string, string> = {};
+    const part = async (name: string, sql: string): Promise<Row[] | null> => {
+      try {
+        return await cached(`status:${name}`, (q) => q.query(sql));
+      } catch (err) {
+        if (err instanceof ClosedError) throw err;
+        problems[name] = lakeReadProblem(err, name);
+        return null;
+      }
+    };
+    const runs = await part('sync_runs', OPS_SQL.syncRuns);
+    const q = (await part('quarantine', OPS_SQL.quarantine))?.[0];
     const now = (opts.clock ?? systemClock).now().getTime();
     const sources = new Map<string, Record<string, unknown>>();
-    for (const r of runs) {
+    for (const r of runs ?? []) {
       sources.set(String(r.connector), { source: r.connector, runs: r.runs, last_run_started_at: r.last_started_at, last_run_ended_at: r.last_ended_at, last_outcome: null, failing_streams: [], lag_seconds: null, streams: [] });
     }
     // What the streams' state says wins over the lake's last runs: it is written before a run is published.
@@ -140,7 +165,8 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
       sources: [...sources.values()].sort((a, b) => String(a.source).localeCompare(String(b.source))),
       health: (await opts.health?.()) ?? null,
       queue: await opts.queueDepths(),
-      quarantine: Number(q?.n ?? 0),
+      quarantine: q ? Number(q.n) : null,
+      problems,
       totals: { ready: keeper.ready, donations: keeper.totals.donations, as_of: keeper.totals.asOf(), drift: drift.lastConclusive ?? null, last_check: drift.last ?? null },
     };
   });

@@ -54,6 +54,10 @@ describe('dashboard: live totals not rebuilt', { timeout: 180_000 }, () => {
     await shows(page, 'drift-detail', `live totals NOT REBUILT from the lake, failing since ${since.slice(11, 19)}Z`);
     expect(await page.getAttribute('[data-testid="drift"]', 'class')).toContain('bad');
     expect(await page.getAttribute('[data-testid="drift-detail"]', 'class')).toContain('bad');
+    // The status's other parts answer: the quarantine count reads no donation file. Until 2026-12-03 a view's
+    // comment naming recon_breaks made it create donation's view too, and the whole status failed (503).
+    await shows(page, 'quarantine', '0');
+    expect(await page.textContent('[data-testid="quarantine-detail"]')).toBe('records held with reasons');
 
     // The README's recovery beside the running hub: the line goes once the totals are rebuilt.
     await replay({ store: hub.runtime.store, catalog: hub.runtime.catalog, contract: 'donation' });

@@ -229,7 +229,10 @@ interface Status {
   health: Health | null;
   sources: Source[];
   queue: Record<string, number>;
-  quarantine: number;
+  /** `null` when the lake could not be read for it (`problems.quarantine` says why). */
+  quarantine: number | null;
+  /** The lake reads that failed (`sync_runs`, `quarantine`), each with what to do; the rest still answered. */
+  problems?: Record<string, string>;
   totals: { ready: boolean; drift: { ok: boolean; checked_at: string; against: string; differences: unknown[] } | null };
 }
 
@@ -240,7 +243,7 @@ async function pollStatus(): Promise<void> {
   const queued = Object.values(s.queue).reduce((a, b) => a + b, 0);
   $('queue').textContent = formatCount(Math.max(0, queued - (s.health?.landing.lingering ?? 0)));
   showHealth(s.health);
-  $('quarantine').textContent = formatCount(s.quarantine);
+  showQuarantine(s.quarantine, s.problems ?? {});
   const drift = s.totals.drift;
   const d = $('drift');
   const detail = $('drift-detail');
@@ -262,6 +265,17 @@ async function pollStatus(): Promise<void> {
   }
   table('sources', ['source', 'sync runs', 'last sync run', 'outcome', 'lag', 'last webhook'],
     s.sources.map((r) => [cell(r.source), cell(r.runs, 'num'), cell(r.last_run_started_at ? ago(r.last_run_ended_at ?? r.last_run_started_at) : null), outcomeCell(r), cell(typeof r.lag_seconds === 'number' ? duration(r.lag_seconds) : null, 'num'), cell(r.last_webhook_at ? ago(r.last_webhook_at) : null)]), [1, 4]);
+}
+
+/** The open quarantine count; when the lake could not be read for it (or for the sources' runs), why, in red. */
+function showQuarantine(n: number | null, problems: Record<string, string>): void {
+  const q = $('quarantine');
+  q.textContent = n === null ? 'unknown' : formatCount(n);
+  q.className = n === null ? 'big bad' : 'big';
+  const said = Object.values(problems);
+  const detail = $('quarantine-detail');
+  detail.textContent = said.length ? `not read from the lake: ${said.join('; ')}` : 'records held with reasons';
+  detail.className = said.length ? 'bad' : '';
 }
 
 /** When a failure began, UTC: its time today (`20:40:31Z`), with its date on another day, and how long ago. */
