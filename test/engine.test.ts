@@ -266,7 +266,8 @@ describe('connector engine', () => {
     const stoppedAt = Date.now();
     deadline.setTime(0);
     const run = await running;
-    expect(Date.now() - stoppedAt).toBeLessThan(1_000);
+    // It polls every 200 ms; the bound is wide for a loaded machine, and far from the SDK's 30 minutes.
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
     expect(run.outcome).toBe('partial');
     const next = await t.run(stream(), { to: new Date(T0 + 5 * DAY) });
     expect(next.outcome).toBe('succeeded');
