@@ -62,7 +62,10 @@ export const report = defineCommand({
       try {
         if (values['as-of']) await setReconParams(rt.query, { as_of: values['as-of'] as string });
         // Each *_minor with its amount in the currency's units beside it (puddles/report-units.ts); the views stay minor units.
-        const sql = await reportWithUnitsSql(rt.query, name, range, { asText: format === 'table' });
+        // As text for the table and for JSON: a DECIMAL reaches JavaScript as a double, so JSON gave 25.1 for 25.10
+        // and 1.5 for 1.500 KWD, a float a program then sums with a float's errors (until 2026-12-03). The string is
+        // the exact amount, as CSV and the table print it; the *_minor integer beside it is there for arithmetic.
+        const sql = await reportWithUnitsSql(rt.query, name, range, { asText: format === 'table' || format === 'json' });
         const csv = { rawCsv: Boolean(values['raw-csv']) };
         if (format === 'parquet' || (format === 'csv' && out)) {
           // The writer `puddle export` uses: one CSV format (timestamps, quoting) whichever command wrote it.
