@@ -22,7 +22,7 @@ export const report = defineCommand({
     'as-of': { type: 'string', description: '"now" for ages and grace periods (YYYY-MM-DD); later objects are left out. Default: today' },
     from: { type: 'string', description: "first date (the report's date column, inclusive)" },
     to: { type: 'string', description: 'last date, inclusive' },
-    format: { type: 'string', default: 'table', description: 'table (default), json (one array of objects), csv, or parquet (needs --out)' },
+    format: { type: 'string', default: 'table', description: 'table (default), json (one array of objects; amounts in units as exact strings, "25.10"), csv, or parquet (needs --out)' },
     out: { type: 'string', description: 'write to this file instead of standard output' },
     'raw-csv': { type: 'boolean', description: 'CSV: write text cells as stored, even one a spreadsheet would run as a formula (=, +, -, @): for programs, not spreadsheets' },
     'fail-on-breaks': { type: 'boolean', description: 'exit 1 when any break is open (for a scheduled check)' },
