@@ -9,13 +9,15 @@ import { isCalendarDate } from '../core/time.js';
 
 export interface ReconParam {
   name: string;
-  /** An integer, or for `as_of` a date `YYYY-MM-DD` (null: today, `current_date`). */
+  /** An integer, or for a `date` parameter a date `YYYY-MM-DD` or null (`as_of`: today, `current_date`; any other: none). */
   default: number | string | null;
   doc: string;
+  /** A date (`YYYY-MM-DD`, a DATE in the view) rather than a whole number. */
+  date?: true;
 }
 
 export const RECON_PARAMS: readonly ReconParam[] = [
-  { name: 'as_of', default: null, doc: '"Now" for ages and grace periods; objects dated after it are left out (default: today, UTC)' },
+  { name: 'as_of', default: null, date: true, doc: '"Now" for ages and grace periods; objects dated after it are left out (default: today, UTC)' },
   { name: 'match_days_before', default: 1, doc: 'A bank line may be booked this many days before the payout\'s arrival_date' },
   { name: 'match_days_after', default: 3, doc: 'and this many days after it (weekends, BACS, Braintree\'s 1-2 business days)' },
   { name: 'match_days_after_reference', default: 10, doc: 'A line carrying the payout\'s bank_reference or id and its exact amount may be booked this many days after arrival_date (a bank holiday weekend: Christmas, Easter), when the payout and the line have no candidate in the window above and the line quotes no other payout' },
@@ -31,6 +33,7 @@ export const RECON_PARAMS: readonly ReconParam[] = [
   { name: 'grace_payout_failed_days', default: 0, doc: 'PAYOUT_FAILED this many days after the failed payout\'s arrival_date (0: at once, bank details may be wrong)' },
   { name: 'grace_sms_days', default: 45, doc: 'SMS_PLEDGE_UNCOLLECTED this many days after the month ends (aggregators pay ~45 days after month end)' },
   { name: 'grace_gift_missing_days', default: 7, doc: 'GIFT_MISSING this many days after a paid provider payment that no CRM gift payment names (gifts are keyed in batches)' },
+  { name: 'gift_missing_from', default: null, date: true, doc: 'GIFT_MISSING only for payments on or after this date (YYYY-MM-DD): the day the charity began keying gifts into its CRM, so earlier payments, which have no CRM gift, are no breaks (default: none, every payment)' },
   { name: 'grace_gift_not_paid_days', default: 7, doc: 'GIFT_NOT_PAID this many days after a won gift\'s close date while it has no paid payment' },
   { name: 'grace_crm_refund_missing_days', default: 7, doc: 'CRM_REFUND_MISSING this many days after a provider refund the CRM has not recorded' },
   { name: 'grace_ticket_money_days', default: 5, doc: 'A refund-request or cancellation ticket shows in `puddle report tickets` once this many days old with no refund or cancellation behind it' },
@@ -42,10 +45,11 @@ export type ReconParamValues = Partial<Record<string, number | string | null>>;
 
 /**
  * A charity's own values for the parameters, from its environment: `PUDDLE_RECON_<NAME>` (upper case), say
- * `PUDDLE_RECON_GRACE_GIFT_MISSING_DAYS=35` for gifts keyed once a month. Every view that reads recon_params
+ * `PUDDLE_RECON_GRACE_GIFT_MISSING_DAYS=35` for gifts keyed once a month, or `PUDDLE_RECON_GIFT_MISSING_FROM=2026-07-01`
+ * for a charity that began keying gifts into its CRM that day (a date parameter takes a date YYYY-MM-DD). Every view that reads recon_params
  * takes them (`puddle report`, `export`, `query`, the dashboard, the hub; on AWS the function's environment),
  * and `--as-of` goes on top. Until 2026-12-03 the only way to change one was to edit this file. A value that is
- * not a whole number of 0 or more, or a name that is no parameter (a typo would otherwise be a default silently
+ * not a whole number of 0 or more (for a date parameter, not a date), or a name that is no parameter (a typo would otherwise be a default silently
  * kept), is refused with every wrong one named: a ConfigError, exit 2. `as_of` is no setting: it is today, or
  * the run's `--as-of`.
  */
@@ -60,6 +64,13 @@ export function configuredReconParams(env: NodeJS.ProcessEnv = process.env): Rec
     if (param === undefined) {
       const known = RECON_PARAMS.filter((p) => p.name !== 'as_of').map((p) => RECON_ENV_PREFIX + p.name.toUpperCase());
       settings.problem(name, `one of the reconciliation's parameters (${known.join(', ')}); the as-of date is each run's --as-of`);
+      continue;
+    }
+    if (param.date) {
+      // A date setting (GIFT_MISSING_FROM): a calendar date, read as --as-of is.
+      const text = settings.text(name)!;
+      if (isCalendarDate(text)) out[param.name] = text;
+      else settings.problem(name, 'a date YYYY-MM-DD on the calendar', text);
       continue;
     }
     out[param.name] = settings.number(name, param.default as number, { min: 0, whole: true });
@@ -79,12 +90,12 @@ export function reconParamsSql(overrides: ReconParamValues = {}, configured: Rec
   const values: ReconParamValues = { ...configured, ...overrides };
   const cols = RECON_PARAMS.map((p) => {
     const v = p.name in values ? values[p.name] : p.default;
-    if (p.name === 'as_of') {
-      if (v === null || v === undefined) return 'current_date AS as_of';
+    if (p.date) {
+      if (v === null || v === undefined) return p.name === 'as_of' ? 'current_date AS as_of' : `CAST(NULL AS DATE) AS ${p.name}`;
       if (!isCalendarDate(v)) {
-        throw new Error(`recon_params: as_of must be a date YYYY-MM-DD, not ${JSON.stringify(v)}`);
+        throw new Error(`recon_params: ${p.name} must be a date YYYY-MM-DD, not ${JSON.stringify(v)}`);
       }
-      return `DATE '${v}' AS as_of`;
+      return `DATE '${v}' AS ${p.name}`;
     }
     if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new Error(`recon_params: ${p.name} must be an integer, not ${JSON.stringify(v)}`);
     return `CAST(${v} AS INTEGER) AS ${p.name}`;

@@ -469,6 +469,11 @@ describe('importing bank statements into the lake', () => {
     // With PUDDLE_BANK_CURRENCY it fills in the empty currency; a BAI2 file that names its own keeps it.
     await run({ currency: 'usd' }, { 'spec.bai2': 'bai2_spec_example_usd.txt', 'nwb.bai2': 'bai2_natwest_gbp.bai2' });
     expect(readdirSync(join(dir, 'done')).filter((f) => !f.endsWith('.log')).sort()).toEqual(['natwest.csv', 'nwb.bai2', 'spec.bai2']);
+    // The spec example has no closing ledger balance (015): imported, and its log says it was not verified (the
+    // NatWest sample, with 010 and 015, and the NatWest export, with its running balance, were checked).
+    expect(readFileSync(join(dir, 'done', 'spec.bai2.log'), 'utf8')).toContain('spec.bai2: imported, but not verified');
+    expect(readFileSync(join(dir, 'done', 'spec.bai2.log'), 'utf8')).toContain('no closing (015) ledger balance');
+    for (const checked of ['nwb.bai2.log', 'natwest.csv.log']) expect(readFileSync(join(dir, 'done', checked), 'utf8')).not.toContain('not verified');
     await lake.land();
     expect(await lake.q('SELECT source_format, currency, count(*) AS n FROM bank_line GROUP BY 1, 2 ORDER BY 1, 2')).toEqual([
       { source_format: 'bai2', currency: 'GBP', n: 5 },

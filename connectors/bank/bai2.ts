@@ -157,6 +157,8 @@ function fundsExtra(funds: string, rest: readonly string[], r: LogicalRecord, n:
 }
 
 const CURRENCY = /^[A-Z]{3}$/;
+/** The ledger and available balances of an 03 record, kept as the statement's balance_types to name them. */
+const BALANCE_CODES = new Set(['010', '015', '040', '045']);
 
 interface AccountState {
   record: LogicalRecord;
@@ -262,9 +264,10 @@ export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadR
         }
         const summaries = readSummaries(f.slice(2), r, 4);
         const amountOf = (code: string) => summaries.find((s) => s.code === code)?.amount ?? null;
-        // Opening/closing as one pair: ledger (010/015) when the file gives either, else available (040/045),
-        // so an opening ledger is never checked against a closing available balance.
-        const ledger = amountOf('010') !== null || amountOf('015') !== null;
+        // Opening and closing are the ledger balances (010/015), the booked ones, as camt's OPBD/CLBD: available
+        // balances (040/045) also move with items not yet available (float), so opening available + entries is not
+        // closing available, and until 2026-12-03 a file with only those was refused as "does not add up", its real
+        // money held back. Without 010 and 015 the file is imported unchecked, and the import says so (unverifiable.ts).
         group.accounts++;
         account = {
           record: r,
@@ -279,8 +282,9 @@ export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadR
             created_at,
             period_from: `${group.asOf}T00:00:00.000Z`,
             period_to: `${group.asOf}T${group.asOfTime === '00:00:00.000' ? '23:59:59.999' : group.asOfTime}Z`,
-            opening_balance_minor: ledger ? amountOf('010') : amountOf('040'),
-            closing_balance_minor: ledger ? amountOf('015') : amountOf('045'),
+            opening_balance_minor: amountOf('010'),
+            closing_balance_minor: amountOf('015'),
+            balance_types: summaries.filter((s) => s.amount !== null && BALANCE_CODES.has(s.code)).map((s) => s.code),
             // BAI2's controls are not entry counts or net sums (they add the 03 balances): checked here instead.
             declared: { entry_count: null, credit_total_minor: null, debit_total_minor: null, control_total_minor: null },
             entries: [],

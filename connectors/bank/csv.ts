@@ -364,7 +364,12 @@ export const readCsv: BankFileReader = (text: string, opts: ReadOptions): ReadRe
     const where = `line ${line}`;
     const own = col(cells, layout.currency).toUpperCase();
     const currency = own || optCurrency || layout.impliedCurrency || '';
-    if (!currency) throw new BankFileError(`no currency: this layout has no currency column, give ${optionName(opts, 'currency')}`, where);
+    if (!currency) {
+      // Both named at once when both are missing (a column map of date, text and amount): one try, not two.
+      const noAccount = !layout.account.some((c) => col(cells, c)) && !opts.account;
+      const also = noAccount ? ` and ${optionName(opts, 'account')} (it has no account column either)` : '';
+      throw new BankFileError(`no currency: this layout has no currency column, give ${optionName(opts, 'currency')}${also}`, where);
+    }
     if (own && !inUse(own)) throw new BankFileError(`column "${layout.currency}": not an ISO 4217 currency code (such as GBP)`, where);
     const dateText = col(cells, layout.date);
     const date = parseDate(dateText);

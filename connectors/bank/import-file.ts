@@ -10,7 +10,7 @@ import { detectFormat, isBankFormat, notAStatement, type BankFormat } from './de
 import { READERS } from './readers.js';
 import { BankFileError, optionName, type CsvColumnMap, type ImportOptionName, type ReadOptions, type ReadResult, type StatementProblem } from './statement.js';
 import { contentIdSpan, earlierLines, keepEarlierIds } from './earlier-ids.js';
-import { unverifiable } from './unverifiable.js';
+import { noBalances, unverifiable } from './unverifiable.js';
 import { checkedRecords, lineIds, recordEnvelope, unbalancedEnvelopes, type BankFile, type CheckedRecord } from './to-envelopes.js';
 
 // One bank file in, envelopes on the queue: the path behind `puddle import bank`, the hub's drop folder and the
@@ -93,6 +93,11 @@ export interface ImportOutcome {
    * closing balance, unverifiable.ts): their lines are imported, and the CLI exits 1 naming what is missing.
    */
   unverified: StatementProblem[];
+  /**
+   * Statements imported that carry no balances to check them, in a format that does not promise any (a CSV export
+   * without a balance column, BAI2 without 010/015; unverifiable.ts noBalances): said on every import, exit 0, no break.
+   */
+  unchecked: StatementProblem[];
   /** What made a malformed file unreadable, naming the line. */
   error: string | null;
 }
@@ -170,7 +175,7 @@ export async function importBankFile(
   clock: Clock = systemClock,
 ): Promise<ImportOutcome> {
   const sha256 = fileSha256(file.bytes);
-  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_earlier_ids: 0, totals: [], problems: [], unverified: [], error: null };
+  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_earlier_ids: 0, totals: [], problems: [], unverified: [], unchecked: [], error: null };
   let read;
   try {
     read = readBankFile(file.bytes, opts);
@@ -254,6 +259,7 @@ export async function importBankFile(
   }
   outcome.status = 'imported';
   outcome.unverified = result.statements.flatMap((s, i) => unverifiable(s, i) ?? []);
+  outcome.unchecked = result.statements.flatMap((s, i) => noBalances(s, i) ?? []);
   return outcome;
 }
 
@@ -273,9 +279,14 @@ export function describeImport(name: string, o: ImportOutcome): string {
     // How many of them the lake already holds is not known here: an earlier import of the same file may still be
     // on the queue, not landed. Ids are the lines' own, so landing them again replaces, never adds.
     const sent = `${head}, ${o.lines} bank line${o.lines === 1 ? '' : 's'} sent${kept}; lines already imported are not counted twice\n`;
-    if (!o.unverified.length) return sent;
     // Imported, yet not "adds up": nothing could be checked (unverifiable.ts).
-    return `${sent}${name}: imported, but not verified (no balances to check it against; a STATEMENT_UNVERIFIABLE break until the bank's statement with them is imported):\n${problemLines(o.unverified)}`;
+    const unverified = o.unverified.length
+      ? `${name}: imported, but not verified (no balances to check it against; a STATEMENT_UNVERIFIABLE break until the bank's statement with them is imported):\n${problemLines(o.unverified)}`
+      : '';
+    const unchecked = o.unchecked.length
+      ? `${name}: imported, but not verified: it lacks the balances to check it against (its format does not require them: no break, exit 0; check it by hand):\n${problemLines(o.unchecked)}`
+      : '';
+    return `${sent}${unverified}${unchecked}`;
   }
   return `${head}: does not add up, nothing imported (statement marked unbalanced, quarantined):\n${problemLines(o.problems)}`;
 }

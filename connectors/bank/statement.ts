@@ -70,7 +70,7 @@ export interface Statement {
   created_at: string;
   period_from: string | null;
   period_to: string | null;
-  /** Opening booked balance (camt OPBD/PRCD, BAI2 010/040), signed minor units; null when the file has none. */
+  /** Opening booked balance (camt OPBD/PRCD, BAI2 010; never an available balance), signed minor units; null when the file has none. */
   opening_balance_minor: number | null;
   closing_balance_minor: number | null;
   /** The balance types the file carries (camt `Bal/Tp/CdOrPrtry/Cd`, `Prtry` for a bank's own), to name them when the booked ones are missing. */

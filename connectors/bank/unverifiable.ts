@@ -1,3 +1,4 @@
+import { fromMinorUnits } from '../../core/money.js';
 import { statementWhere } from './checks.js';
 import type { Statement, StatementProblem } from './statement.js';
 
@@ -11,6 +12,13 @@ import type { Statement, StatementProblem } from './statement.js';
 // checked. So the file imports whole, `puddle import bank` names what is missing and exits 1, and recon_breaks
 // shows a STATEMENT_UNVERIFIABLE break on it until an issue of the statement with its balances is imported.
 // A camt.052 (intraday, balances optional) and a camt.054 (no balances) are not statements of record.
+//
+// A CSV export without a balance column (Barclays, HSBC) and a BAI2 file without ledger balances (010, 015) are
+// another matter: neither format promises balances, and a bank that sends none sends none every day, so no
+// re-issue will ever close a break and an exit code of 1 on every import would teach the user to ignore it (and
+// miss the file that really does not add up). Such a file imports with exit 0 and no break, and the import says
+// plainly, every time, that it was not verified and how to check it by hand (noBalances below): the net movement
+// and days, to compare with the account's balances in online banking. Until 2026-12-03 it said nothing.
 
 /** What a statement of record lacks for its balances to be checked; null when nothing (or when it is no camt.053). */
 export function unverifiable(s: Statement, index: number): StatementProblem | null {
@@ -24,5 +32,33 @@ export function unverifiable(s: Statement, index: number): StatementProblem | nu
   return {
     where: `${statementWhere(s, index)}: balances`,
     message: `${missing.join(' and ')} (${carries}): its entries cannot be checked against the bank's balances; ask the bank for the statement with them`,
+  };
+}
+
+/**
+ * A CSV export or BAI2 statement imported without the balances to check it (see above): what it lacks, and the net
+ * movement and days to check by hand. Null when it has both balances, and for any other format.
+ */
+export function noBalances(s: Statement, index: number): StatementProblem | null {
+  if (s.format !== 'csv' && s.format !== 'bai2') return null;
+  if (s.opening_balance_minor !== null && s.closing_balance_minor !== null) return null;
+  let why: string;
+  if (s.format === 'csv') why = 'no running balance (no balance column, or an empty one)';
+  else {
+    const missing = [s.opening_balance_minor === null && 'opening (010)', s.closing_balance_minor === null && 'closing (015)'].filter(Boolean);
+    const available = (s.balance_types ?? []).filter((t) => t === '040' || t === '045');
+    why = `no ${missing.join(' or ')} ledger balance${available.length ? ` (available balances, ${available.sort().join(' and ')}, move with float: not checked)` : ''}`;
+  }
+  const net = s.entries.reduce((n, e) => n + (e.status === 'booked' && e.currency === s.currency ? e.amount_minor : 0), 0);
+  const day = (t: string | null) => t?.slice(0, 10) ?? '?';
+  // The account by its last four characters, as online banking shows it: enough to tell a file's accounts apart.
+  const account = s.account.replace(/\s/g, '');
+  const ending = account.length > 4 ? `ending ${account.slice(-4)}` : account;
+  const days = day(s.period_from) === day(s.period_to) ? `on ${day(s.period_from)}` : `from ${day(s.period_from)} to ${day(s.period_to)}`;
+  return {
+    where: `${statementWhere(s, index)}: balances`,
+    message:
+      `${why}, so nothing shows it holds every entry of the account ${ending} ${days}: ` +
+      `check that its net, ${net > 0 ? '+' : ''}${fromMinorUnits(net, s.currency)} ${s.currency}, is what the account's balance moved by in online banking`,
   };
 }

@@ -524,6 +524,8 @@ b_gift_missing AS (
   WHERE c.n > 0 AND l.outcome = 'succeeded' AND l.amount_minor > 0
     AND NOT EXISTS (SELECT 1 FROM crm_named m WHERE m.payment_id = l.payment_id)
     AND date_diff('day', CAST(l.occurred_at AS DATE), x.as_of) > x.grace_gift_missing_days
+    -- A charity that began keying gifts into its CRM on a day (gift_missing_from) has no CRM gift for earlier payments.
+    AND (x.gift_missing_from IS NULL OR CAST(l.occurred_at AS DATE) >= x.gift_missing_from)
 ),
 b_gift_amount AS (
   SELECT 'GIFT_AMOUNT_DIFFERS', g.crm_kind, g.crm_id,

@@ -100,6 +100,13 @@ describe('readCsv presets', () => {
     expect(readCsv(BARCLAYS, { layout: 'barclays', currency: 'EUR' }).statements[0]!.currency).toBe('EUR');
   });
 
+  it('asks for the currency and the account at once when a column map has neither', () => {
+    const plain = 'When,What,Amount\n01/07/2026,STRIPE PAYMENTS UK,1162.00\n';
+    const both = bankError(() => readCsv(plain, { layout: { ...MAP, balance: undefined } }));
+    expect(both.message).toBe('line 2: no currency: this layout has no currency column, give --currency and --account (it has no account column either)');
+    expect(bankError(() => readCsv(plain, { layout: { ...MAP, balance: undefined }, account: 'A' })).message).toBe('line 2: no currency: this layout has no currency column, give --currency');
+  });
+
   it('reads our HSBC sample (no header) once told the account; 03/04 is 3 April', () => {
     expect(bankError(() => readCsv(HSBC, { layout: 'hsbc' })).message).toMatch(/--account/);
     const { statements, problems } = readCsv(HSBC, { layout: 'hsbc', account: 'HSBC 40-11-22 12345678' });

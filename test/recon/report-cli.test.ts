@@ -104,7 +104,7 @@ describe('puddle report and export', { timeout: TEST_MS }, () => {
 
   // Finance reads amounts in a spreadsheet: 25.37, not 2537. The views (Tableau, Athena, `puddle export`) keep
   // minor units; the report adds, beside each *_minor, the amount in its currency's units, an exact DECIMAL.
-  it('gives every amount in its currency units beside its minor units, exact in CSV and table, the view unchanged', async () => {
+  it('gives every amount in its currency units beside its minor units, exact in CSV, table and JSON, the view unchanged', async () => {
     const [csv, table, json, view] = await Promise.all([
       puddle(['report', 'payouts', '--as-of', world.asOf, '--format', 'csv']),
       puddle(['report', 'payouts', '--as-of', world.asOf, '--format', 'table']),
@@ -152,6 +152,20 @@ describe('puddle report and export', { timeout: TEST_MS }, () => {
     const parsed = JSON.parse(json.stdout) as Record<string, unknown>[];
     expect(parsed.length).toBe(rows.length);
     expect(Object.keys(parsed[0]!)).toEqual(header);
+    // JSON gives the units as the same exact text (a string: "25.10", never the float 25.1), the minor units as
+    // integers; the report's order is the same in every format.
+    let trailingZero = 0;
+    rows.forEach((line, i) => {
+      const cells = line.split(',');
+      for (const c of minor) {
+        const units = header[header.indexOf(c) + 1]!;
+        const text = cells[header.indexOf(c) + 1]!;
+        expect(parsed[i]![units], `${units} row ${i}`).toBe(text === '' ? null : text);
+        if (text.endsWith('0')) trailingZero++;
+        if (cells[header.indexOf(c)] !== '') expect(typeof parsed[i]![c]).toBe('number');
+      }
+    });
+    expect(trailingZero).toBeGreaterThan(0);
   });
 
   it('says how many rows it wrote to every --out, whatever the format', async () => {

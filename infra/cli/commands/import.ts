@@ -55,7 +55,8 @@ export const importCommand = defineCommand({
           continue;
         }
         const text = describeImport(file, outcome);
-        if (outcome.status === 'imported' && !outcome.unverified.length) process.stdout.write(text);
+        // A file imported unchecked (no balances in it) is said on standard error too, so a redirected output keeps it in view.
+        if (outcome.status === 'imported' && !outcome.unverified.length && !outcome.unchecked.length) process.stdout.write(text);
         else process.stderr.write(text);
         // A statement imported whose balances could not be checked exits 1 too: 0 says every file added up.
         code = Math.max(code, outcome.status === 'malformed' ? 2 : outcome.status === 'unbalanced' || outcome.unverified.length ? 1 : 0);

@@ -22,7 +22,7 @@ export const report = defineCommand({
     'as-of': { type: 'string', description: '"now" for ages and grace periods (YYYY-MM-DD); later objects are left out. Default: today' },
     from: { type: 'string', description: "first date (the report's date column, inclusive)" },
     to: { type: 'string', description: 'last date, inclusive' },
-    format: { type: 'string', default: 'table', description: 'table (default), json (one array of objects), csv, or parquet (needs --out)' },
+    format: { type: 'string', default: 'table', description: 'table (default), json (one array of objects; amounts in units as exact strings, "25.10"), csv, or parquet (needs --out)' },
     out: { type: 'string', description: 'write to this file instead of standard output' },
     'raw-csv': { type: 'boolean', description: 'CSV: write text cells as stored, even one a spreadsheet would run as a formula (=, +, -, @): for programs, not spreadsheets' },
     'fail-on-breaks': { type: 'boolean', description: 'exit 1 when any break is open (for a scheduled check)' },
@@ -62,7 +62,10 @@ export const report = defineCommand({
       try {
         if (values['as-of']) await setReconParams(rt.query, { as_of: values['as-of'] as string });
         // Each *_minor with its amount in the currency's units beside it (puddles/report-units.ts); the views stay minor units.
-        const sql = await reportWithUnitsSql(rt.query, name, range, { asText: format === 'table' });
+        // As text for the table and for JSON: a DECIMAL reaches JavaScript as a double, so JSON gave 25.1 for 25.10
+        // and 1.5 for 1.500 KWD, a float a program then sums with a float's errors (until 2026-12-03). The string is
+        // the exact amount, as CSV and the table print it; the *_minor integer beside it is there for arithmetic.
+        const sql = await reportWithUnitsSql(rt.query, name, range, { asText: format === 'table' || format === 'json' });
         const csv = { rawCsv: Boolean(values['raw-csv']) };
         if (format === 'parquet' || (format === 'csv' && out)) {
           // The writer `puddle export` uses: one CSV format (timestamps, quoting) whichever command wrote it.
