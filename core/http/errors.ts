@@ -31,11 +31,16 @@ export function retryAfterSeconds(err: unknown): string {
 }
 
 const JSON_ONLY = 'content type must be application/json, optionally with ; charset=utf-8 (no other charset is read)';
+const GZIP_ONLY = 'content encoding must be gzip, or none at all (identity)';
 
 // Body-parsing errors, by code: Fastify's, and ours (PUDDLE_*, raised by the JSON parser in raw-body.ts). Messages
 // are ours, so nothing from the request body is echoed.
-export const BODY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+export const BODY_ERRORS: Record<string, { status: number; code: string; message: string; headers?: Record<string, string> }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'body_too_large', message: 'request body is too large' },
+  PUDDLE_GZIP_TOO_LARGE: { status: 413, code: 'body_too_large', message: 'request body is too large once gunzipped: the body limit holds for the JSON, compressed or not' },
+  // RFC 9110 15.5.16: a 415 for a content coding says in Accept-Encoding which codings are taken.
+  PUDDLE_UNSUPPORTED_ENCODING: { status: 415, code: 'unsupported_content_encoding', message: GZIP_ONLY, headers: { 'accept-encoding': 'gzip' } },
+  PUDDLE_INVALID_GZIP: { status: 400, code: 'malformed_gzip', message: 'body is not valid gzip (Content-Encoding: gzip says it is)' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: JSON_ONLY },
   PUDDLE_UNSUPPORTED_CHARSET: { status: 415, code: 'unsupported_media_type', message: JSON_ONLY },
   PUDDLE_INVALID_UTF8: { status: 400, code: 'invalid_utf8', message: 'body is not valid UTF-8' },
@@ -57,6 +62,7 @@ export function bodyFault(code: keyof typeof BODY_ERRORS): Error {
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
   const known = BODY_ERRORS[err.code];
   if (known) {
+    if (known.headers) void reply.headers(known.headers);
     void sendError(reply, known.status, known.code, known.message);
     return;
   }
