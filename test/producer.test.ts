@@ -403,6 +403,18 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(await queue.depth('raw')).toBe(0);
   });
 
+  it('says an events or a payload sent as text holding JSON is text, not that it is missing', async () => {
+    const events = [donation('tx-1')];
+    const messageOf = async (body: unknown) => ((await post(app, body)).json() as { rejected: { errors: { path: string; message: string }[] }[] }).rejected[0]!.errors;
+    expect(await messageOf({ events: JSON.stringify(events) })).toEqual([{ path: 'events', message: 'must be an array, not a single value or text holding JSON: an array of 1 to 1000 events' }]);
+    expect(await messageOf({ events: donation('tx-1') })).toEqual([{ path: 'events', message: 'must be an array, not a single value or text holding JSON: an array of 1 to 1000 events' }]);
+    expect(await messageOf({ events: [] })).toEqual([{ path: 'events', message: 'must not be empty: an array of 1 to 1000 events' }]);
+    expect(await messageOf({})).toEqual([{ path: 'events', message: 'is required: an array of 1 to 1000 events' }]);
+    const twice = { ...donation('tx-2'), payload: JSON.stringify(donation('tx-2').payload) };
+    expect(await messageOf({ events: [twice] })).toEqual([{ path: 'payload', message: 'must be an object, not a string: send the payload as JSON itself, not as text holding JSON' }]);
+    expect(await queue.depth('raw')).toBe(0);
+  });
+
   it('answers every bad request with a JSON error and keeps serving after each', async () => {
     const big = 'x'.repeat(1024 * 1024 + 10);
     const cases: { name: string; status: number; code: string; send: () => Promise<Answer> }[] = [

@@ -180,7 +180,9 @@ export function validateFields(
   prefix = 'payload',
 ): { value: Record<string, unknown>; errors: null } | { value: null; errors: FieldError[] } {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    return { value: null, errors: [{ path: prefix, message: 'must be an object' }] };
+    // A payload sent as text holding JSON (serialised twice) is the usual way to get here: say so.
+    const message = typeof input === 'string' ? 'must be an object, not a string: send the payload as JSON itself, not as text holding JSON' : 'must be an object';
+    return { value: null, errors: [{ path: prefix, message }] };
   }
   const { names, fields: list, checks, known, valid } = compile(fields);
   const src = input as Record<string, unknown>;

@@ -189,7 +189,9 @@ function checkBatch(body: unknown, bodyText: string | null, requestId: string, m
   const topErrors: FieldError[] = [];
   for (const k in body) if (k !== 'events') topErrors.push({ path: k, message: 'is not a field of the request' });
   if (!Array.isArray(events) || events.length === 0) {
-    topErrors.push({ path: 'events', message: `is required: an array of 1 to ${maxEvents} events` });
+    // Present but not an array (a string holding JSON, one event on its own): "is required" would send the sender looking for a missing key.
+    const what = events === undefined || events === null ? 'is required' : Array.isArray(events) ? 'must not be empty' : 'must be an array, not a single value or text holding JSON';
+    topErrors.push({ path: 'events', message: `${what}: an array of 1 to ${maxEvents} events` });
   } else if (events.length > maxEvents) {
     return reject(413, 'too_many_events', `at most ${maxEvents} events per request`, [
       { index: -1, errors: [{ path: 'events', message: `must hold at most ${maxEvents} events` }] },
