@@ -49,6 +49,16 @@ export const BODY_ERRORS: Record<string, { status: number; code: string; message
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request', message: 'body size does not match Content-Length' },
 };
 
+/**
+ * A 413's message with the limit it passed and what to do: "request body is too large" alone left a producer
+ * guessing how much smaller its batch had to be.
+ */
+function tooLarge(message: string, limit: number | undefined): string {
+  if (!limit) return message;
+  const mib = limit % (1024 * 1024) === 0 ? ` (${limit / (1024 * 1024)} MiB)` : '';
+  return `${message}: this route reads at most ${limit} bytes${mib} a request; a producer sends its events in smaller batches`;
+}
+
 /** An error for one of BODY_ERRORS' codes, for a body parser to hand to Fastify (errorHandler answers it). */
 export function bodyFault(code: keyof typeof BODY_ERRORS): Error {
   const known = BODY_ERRORS[code]!;
@@ -63,7 +73,7 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   const known = BODY_ERRORS[err.code];
   if (known) {
     if (known.headers) void reply.headers(known.headers);
-    void sendError(reply, known.status, known.code, known.message);
+    void sendError(reply, known.status, known.code, known.status === 413 ? tooLarge(known.message, req.routeOptions.bodyLimit) : known.message);
     return;
   }
   // A file the catalog lists is gone or damaged: the answer cannot be worked out until it is re-derived or
