@@ -115,7 +115,11 @@ export async function foldCurrentState(opts: { store: ObjectStore; catalog: Cata
   const recent = files.filter((f) => !f.current && (!state.length || !f.folded));
   const rowsIn = recent.reduce((n, f) => n + f.rows, 0);
   const stateRows = state.reduce((n, f) => n + f.rows, 0);
-  if (!recent.length || (state.length && rowsIn < (opts.minRows ?? defaultFoldRows(stateRows)))) return none;
+  // A state in an older version's columns (the contract gained a version since) is in a table no current view on AWS
+  // reads (Athena's reads `<contract>_v<latest>_current`): it is folded into the latest version as soon as anything
+  // lands, rather than after defaultFoldRows, during which Athena's current view left out every row folded before.
+  const stale = state.some((f) => f.version !== contract.version);
+  if (!recent.length || (state.length && !stale && rowsIn < (opts.minRows ?? defaultFoldRows(stateRows)))) return none;
   // The state sits with the contract's history (replay may have landed it under a fallback puddle name).
   const table = { puddle: (state[0] ?? recent[0])!.puddle, contract: name, version: contract.version };
   const inputs = [...state, ...recent].map((f) => f.key);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnvelopeWithoutRaw } from '../core/envelope.js';
@@ -402,6 +403,18 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(await queue.depth('raw')).toBe(0);
   });
 
+  it('says an events or a payload sent as text holding JSON is text, not that it is missing', async () => {
+    const events = [donation('tx-1')];
+    const messageOf = async (body: unknown) => ((await post(app, body)).json() as { rejected: { errors: { path: string; message: string }[] }[] }).rejected[0]!.errors;
+    expect(await messageOf({ events: JSON.stringify(events) })).toEqual([{ path: 'events', message: 'must be an array, not a single value or text holding JSON: an array of 1 to 1000 events' }]);
+    expect(await messageOf({ events: donation('tx-1') })).toEqual([{ path: 'events', message: 'must be an array, not a single value or text holding JSON: an array of 1 to 1000 events' }]);
+    expect(await messageOf({ events: [] })).toEqual([{ path: 'events', message: 'must not be empty: an array of 1 to 1000 events' }]);
+    expect(await messageOf({})).toEqual([{ path: 'events', message: 'is required: an array of 1 to 1000 events' }]);
+    const twice = { ...donation('tx-2'), payload: JSON.stringify(donation('tx-2').payload) };
+    expect(await messageOf({ events: [twice] })).toEqual([{ path: 'payload', message: 'must be an object, not a string: send the payload as JSON itself, not as text holding JSON' }]);
+    expect(await queue.depth('raw')).toBe(0);
+  });
+
   it('answers every bad request with a JSON error and keeps serving after each', async () => {
     const big = 'x'.repeat(1024 * 1024 + 10);
     const cases: { name: string; status: number; code: string; send: () => Promise<Answer> }[] = [
@@ -430,6 +443,7 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     for (const c of cases) {
       const res = await c.send();
       expect(res.statusCode, c.name).toBe(c.status);
+      if (c.code === 'body_too_large') expect((res.json() as { error: { message: string } }).error.message).toContain('at most 1048576 bytes (1 MiB) a request');
       expect(String(res.headers['content-type']), c.name).toMatch(/^application\/json/);
       expect((res.json() as { error: { code: string } }).error.code, c.name).toBe(c.code);
       const ok = await post(app, { events: [donation(`after-${c.name}`)] });
@@ -527,6 +541,40 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(await queue.depth('raw')).toBe(0);
   });
 
+  it('takes a gzipped batch (Content-Encoding: gzip) as the same events, and keeps each event as sent in raw', async () => {
+    await drain();
+    const text = JSON.stringify({ events: [donation('gz-1', { campaign: 'Café' }), donation('gz-2')] });
+    for (const coding of ['gzip', 'GZIP', 'x-gzip']) {
+      const res = await post(app, gzipSync(Buffer.from(text)), { ...auth, 'content-encoding': coding });
+      expect(res.statusCode, coding).toBe(202);
+      expect(res.json(), coding).toEqual(await post(app, text).then((r) => r.json()));
+    }
+    const envs = await drain();
+    // Sent three times gzipped and three times plain: the same two envelopes each time.
+    expect(new Set(envs.map((e) => e.id)).size).toBe(2);
+    expect(envs[0]!.payload.campaign).toBe('Café');
+    expect(envs[0]!.raw).toEqual(donation('gz-1', { campaign: 'Café' }));
+    // The plain content type with an identity coding is still plain JSON.
+    expect((await post(app, { events: [donation('gz-3')] }, { ...auth, 'content-encoding': 'identity' })).statusCode).toBe(202);
+    expect((await drain()).map((e) => e.key)).toEqual(['gz-3']);
+  });
+
+  it('refuses a content coding it does not read (415 naming gzip, with Accept-Encoding), and a gzip header on a body that is not gzip (400), publishing nothing', async () => {
+    await drain();
+    const text = JSON.stringify({ events: [donation('ce-1')] });
+    for (const coding of ['br', 'deflate', 'gzip, br', 'compress']) {
+      const res = await post(app, text, { ...auth, 'content-encoding': coding });
+      expect(res.statusCode, coding).toBe(415);
+      expect(res.headers['accept-encoding'], coding).toBe('gzip');
+      expect(res.json(), coding).toEqual({ error: { code: 'unsupported_content_encoding', message: 'content encoding must be gzip, or none at all (identity)' } });
+    }
+    // A client that set the header and sent the JSON as it was: not "not valid UTF-8", which sent it looking for a charset.
+    const res = await post(app, text, { ...auth, 'content-encoding': 'gzip' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: { code: 'malformed_gzip', message: 'body is not valid gzip (Content-Encoding: gzip says it is)' } });
+    expect(await queue.depth('raw')).toBe(0);
+  });
+
   it('accepts exactly 1000 events', async () => {
     await drain();
     const res = await post(app, { events: Array.from({ length: 1000 }, (_, i) => donation(`k-${i}`)) });
@@ -609,7 +657,25 @@ describe.each(VIA)('producer edge configurations (%s)', (via) => {
   it('honours smaller limits', async () => {
     const app = buildServer({ queue: dummy, apiKeys: [KEY], maxEvents: 2, maxBodyBytes: 2000 });
     expect((await post(app, { events: [donation('a'), donation('b'), donation('c')] })).statusCode).toBe(413);
-    expect((await post(app, { events: [donation('a', { campaign: 'x'.repeat(2000) })] })).statusCode).toBe(413);
+    const res = await post(app, { events: [donation('a', { campaign: 'x'.repeat(2000) })] });
+    expect(res.statusCode).toBe(413);
+    // It says the limit and what to do, not only "too large".
+    expect(res.json()).toEqual({ error: { code: 'body_too_large', message: 'request body is too large: this route reads at most 2000 bytes a request; a producer sends its events in smaller batches' } });
+    await app.close();
+  });
+
+  it('holds a gzipped body to the body limit once gunzipped (413), so a small body cannot unpack to gigabytes', async () => {
+    const app = buildServer({ queue: dummy, apiKeys: [KEY], maxBodyBytes: 2000 });
+    const big = gzipSync(Buffer.from(JSON.stringify({ events: [donation('a', { campaign: 'x'.repeat(5000) })] })));
+    expect(big.length).toBeLessThan(2000);
+    const res = await post(app, big, { ...auth, 'content-encoding': 'gzip' });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toEqual({
+      error: { code: 'body_too_large', message: 'request body is too large once gunzipped: the body limit holds for the JSON, compressed or not: this route reads at most 2000 bytes a request; a producer sends its events in smaller batches' },
+    });
+    const small = gzipSync(Buffer.from(JSON.stringify({ events: [donation('a')] })));
+    // Within the limit it is read and goes on to the queue (this one refuses every publish: 503, not 413 or 400).
+    expect((await post(app, small, { ...auth, 'content-encoding': 'gzip' })).statusCode).toBe(503);
     await app.close();
   });
 

@@ -12,6 +12,9 @@ export function fieldReason(e: FieldError): string {
   return `${e.path}: ${e.message}`;
 }
 
+/** What an input's field that its contract does not name is told (the producer adds which version has it). */
+export const NOT_A_FIELD = 'is not a field of this contract';
+
 /** The longest string a contract's field takes: what a filter on such a field (a campaign) must take too. */
 export const MAX_STRING = 4096;
 
@@ -177,7 +180,9 @@ export function validateFields(
   prefix = 'payload',
 ): { value: Record<string, unknown>; errors: null } | { value: null; errors: FieldError[] } {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    return { value: null, errors: [{ path: prefix, message: 'must be an object' }] };
+    // A payload sent as text holding JSON (serialised twice) is the usual way to get here: say so.
+    const message = typeof input === 'string' ? 'must be an object, not a string: send the payload as JSON itself, not as text holding JSON' : 'must be an object';
+    return { value: null, errors: [{ path: prefix, message }] };
   }
   const { names, fields: list, checks, known, valid } = compile(fields);
   const src = input as Record<string, unknown>;
@@ -192,7 +197,7 @@ export function validateFields(
     } else if (checks[i]!(v) === BAD) errors.push({ path: `${prefix}.${name}`, message: whyBad(list[i]!, v) });
   }
   for (const name in src) {
-    if (!known.has(name)) errors.push({ path: `${prefix}.${name}`, message: 'is not a field of this contract' });
+    if (!known.has(name)) errors.push({ path: `${prefix}.${name}`, message: NOT_A_FIELD });
   }
   return { value: null, errors };
 }

@@ -21,3 +21,41 @@ describe('checkEvent: the contract version', () => {
     expect(checkEvent({ contract: 'donation', version: 1, payload })).not.toHaveProperty('errors');
   });
 });
+
+describe('checkEvent: donation v2, the SMS network', () => {
+  const sms = { ...payload, status: 'paid', payment_provider: 'donr', payment_ref: 'DNR-1', cta: 'APPEAL5' };
+  const errorsOf = (ev: Record<string, unknown>) => {
+    const r = checkEvent(ev);
+    return 'errors' in r ? r.errors : [];
+  };
+
+  it('takes the network on v2, and v1 senders go on as they were', () => {
+    const r = checkEvent({ contract: 'donation', version: 2, payload: { ...sms, sms_network: 'EE' } });
+    expect(r).toMatchObject({ contract: { name: 'donation', version: 2 }, value: { sms_network: 'EE', amount_minor: 500 } });
+    expect(checkEvent({ contract: 'donation', version: 2, payload: sms })).toMatchObject({ value: { sms_network: null } });
+    expect(checkEvent({ contract: 'donation', version: 1, payload: sms })).toMatchObject({ contract: { version: 1 } });
+  });
+
+  it('tells a v1 sender with the network which version has it, rather than that no such field exists', () => {
+    expect(errorsOf({ contract: 'donation', version: 1, payload: { ...sms, sms_network: 'EE' } })).toEqual([
+      { path: 'payload.sms_network', message: 'is not a field of donation version 1: version 2 has it, so send "version": 2' },
+    ]);
+  });
+
+  it('refuses a field no version has (a mobile number) naming it alone, never its value', () => {
+    const errors = errorsOf({ contract: 'donation', version: 2, payload: { ...sms, msisdn: '447700900123', constructor: 'x' } });
+    expect(errors).toEqual([
+      { path: 'payload.msisdn', message: 'is not a field of this contract' },
+      { path: 'payload.constructor', message: 'is not a field of this contract' },
+    ]);
+    expect(JSON.stringify(errors)).not.toContain('447700900123');
+  });
+
+  it('refuses an email address or a card number as the network (free text: it lands as sent)', () => {
+    for (const bad of ['jane@example.com', '4111 1111 1111 1111']) {
+      const errors = errorsOf({ contract: 'donation', version: 2, payload: { ...sms, sms_network: bad } });
+      expect(errors.map((e) => e.path)).toEqual(['payload.sms_network']);
+      expect(JSON.stringify(errors)).not.toContain(bad);
+    }
+  });
+});

@@ -31,11 +31,16 @@ export function retryAfterSeconds(err: unknown): string {
 }
 
 const JSON_ONLY = 'content type must be application/json, optionally with ; charset=utf-8 (no other charset is read)';
+const GZIP_ONLY = 'content encoding must be gzip, or none at all (identity)';
 
 // Body-parsing errors, by code: Fastify's, and ours (PUDDLE_*, raised by the JSON parser in raw-body.ts). Messages
 // are ours, so nothing from the request body is echoed.
-export const BODY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+export const BODY_ERRORS: Record<string, { status: number; code: string; message: string; headers?: Record<string, string> }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'body_too_large', message: 'request body is too large' },
+  PUDDLE_GZIP_TOO_LARGE: { status: 413, code: 'body_too_large', message: 'request body is too large once gunzipped: the body limit holds for the JSON, compressed or not' },
+  // RFC 9110 15.5.16: a 415 for a content coding says in Accept-Encoding which codings are taken.
+  PUDDLE_UNSUPPORTED_ENCODING: { status: 415, code: 'unsupported_content_encoding', message: GZIP_ONLY, headers: { 'accept-encoding': 'gzip' } },
+  PUDDLE_INVALID_GZIP: { status: 400, code: 'malformed_gzip', message: 'body is not valid gzip (Content-Encoding: gzip says it is)' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: JSON_ONLY },
   PUDDLE_UNSUPPORTED_CHARSET: { status: 415, code: 'unsupported_media_type', message: JSON_ONLY },
   PUDDLE_INVALID_UTF8: { status: 400, code: 'invalid_utf8', message: 'body is not valid UTF-8' },
@@ -43,6 +48,16 @@ export const BODY_ERRORS: Record<string, { status: number; code: string; message
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'malformed_json', message: 'body is empty' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request', message: 'body size does not match Content-Length' },
 };
+
+/**
+ * A 413's message with the limit it passed and what to do: "request body is too large" alone left a producer
+ * guessing how much smaller its batch had to be.
+ */
+function tooLarge(message: string, limit: number | undefined): string {
+  if (!limit) return message;
+  const mib = limit % (1024 * 1024) === 0 ? ` (${limit / (1024 * 1024)} MiB)` : '';
+  return `${message}: this route reads at most ${limit} bytes${mib} a request; a producer sends its events in smaller batches`;
+}
 
 /** An error for one of BODY_ERRORS' codes, for a body parser to hand to Fastify (errorHandler answers it). */
 export function bodyFault(code: keyof typeof BODY_ERRORS): Error {
@@ -57,7 +72,8 @@ export function bodyFault(code: keyof typeof BODY_ERRORS): Error {
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
   const known = BODY_ERRORS[err.code];
   if (known) {
-    void sendError(reply, known.status, known.code, known.message);
+    if (known.headers) void reply.headers(known.headers);
+    void sendError(reply, known.status, known.code, known.status === 413 ? tooLarge(known.message, req.routeOptions.bodyLimit) : known.message);
     return;
   }
   // A file the catalog lists is gone or damaged: the answer cannot be worked out until it is re-derived or

@@ -11,8 +11,8 @@ import { utf8Text } from './raw-body.js';
  * Why: at one event a request Fastify's request and reply objects, hooks, routing, content-type parser and
  * reply pipeline cost about as much of the event loop as the producer's own work (README, "The whole hub").
  * This path takes only the plain, well-formed case: POST to exactly /v1/events, a JSON content type, a
- * Content-Length within the body limit, a producer key, and a server that is not closing. Everything else
- * (another key, chunked or oversized bodies, other content types, the 503s of a closing server) goes on to
+ * Content-Length within the body limit, no Content-Encoding, a producer key, and a server that is not closing.
+ * Everything else (another key, chunked, gzipped or oversized bodies, other content types, the 503s of a closing server) goes on to
  * Fastify, which answers it as before. What both paths do with a request is one function
  * (`eventsAcceptor`), and the tests run the producer's suite through both (test/producer.test.ts).
  */
@@ -44,6 +44,8 @@ export function producerFastPath(opts: FastPathOptions): FastPath {
     if (type === undefined || !JSON_TYPES.has(type.toLowerCase())) return false;
     const length = Number(req.headers['content-length']);
     if (!(length > 0 && length <= opts.maxBodyBytes) || req.headers['transfer-encoding'] !== undefined) return false;
+    // A gzipped (or otherwise encoded) body is Fastify's to decode or refuse (raw-body.ts): one header lookup here.
+    if (req.headers['content-encoding'] !== undefined) return false;
     if (!opts.isProducer(req.headers.authorization, req.socket.remoteAddress)) return false;
     taken++;
     const chunks: Buffer[] = [];

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CONTRACTS, WRITTEN_BY_HUB, type Contract, type FieldError } from '../contracts/index.js';
+import { CONTRACTS, NOT_A_FIELD, WRITTEN_BY_HUB, type Contract, type FieldError } from '../contracts/index.js';
 import { freeTextFields, freeTextProblem } from '../contracts/free-text.js';
 import { EnvelopeTextWriter, type Envelope, type EnvelopeTexts } from '../envelope.js';
 import { REDACTED_TEXT } from '../pii.js';
@@ -66,11 +66,24 @@ export function checkEvent(ev: unknown): Checked {
   }
   if (contract) {
     const r = contract.validate(e.payload);
-    if (r.errors) for (const err of r.errors) errors.push(err);
+    if (r.errors) for (const err of r.errors) errors.push(err.message === NOT_A_FIELD ? inLaterVersion(contract, err) : err);
     freeTextErrors(contract, e.payload, errors);
     if (!r.errors && errors.length === 0) return { contract, value: r.value as Record<string, unknown> };
   }
   return { errors };
+}
+
+/**
+ * A field the event's version does not have but a later one does (`sms_network` on a donation v1): the error says
+ * which version to send, where "is not a field of this contract" sent its sender looking for a typo. Only on the
+ * error path: a valid event never comes here.
+ */
+function inLaterVersion(contract: Contract, err: FieldError): FieldError {
+  const name = err.path.slice(err.path.indexOf('.') + 1);
+  const versions = [...(CONTRACTS.get(contract.name)?.values() ?? [])].sort((a, b) => a.version - b.version);
+  const later = versions.find((c) => c.version > contract.version && Object.hasOwn(c.fields, name));
+  if (!later) return err;
+  return { path: err.path, message: `is not a field of ${contract.name} version ${contract.version}: version ${later.version} has it, so send "version": ${later.version}` };
 }
 
 /**
@@ -176,7 +189,9 @@ function checkBatch(body: unknown, bodyText: string | null, requestId: string, m
   const topErrors: FieldError[] = [];
   for (const k in body) if (k !== 'events') topErrors.push({ path: k, message: 'is not a field of the request' });
   if (!Array.isArray(events) || events.length === 0) {
-    topErrors.push({ path: 'events', message: `is required: an array of 1 to ${maxEvents} events` });
+    // Present but not an array (a string holding JSON, one event on its own): "is required" would send the sender looking for a missing key.
+    const what = events === undefined || events === null ? 'is required' : Array.isArray(events) ? 'must not be empty' : 'must be an array, not a single value or text holding JSON';
+    topErrors.push({ path: 'events', message: `${what}: an array of 1 to ${maxEvents} events` });
   } else if (events.length > maxEvents) {
     return reject(413, 'too_many_events', `at most ${maxEvents} events per request`, [
       { index: -1, errors: [{ path: 'events', message: `must hold at most ${maxEvents} events` }] },

@@ -174,7 +174,7 @@ describe('AthenaQueryEngine', () => {
     const views = new Map(athenaViews().map((v) => [v.name, v.sql]));
     expect(views.get('donation_history')).toContain('"puddle"."donation_v1"');
     expect(views.get('donation_history')).not.toMatch(/donation_v1_(recent|current)/);
-    expect(views.get('donation')).toContain('"puddle"."donation_v1_current"');
+    expect(views.get('donation')).toContain('"puddle"."donation_v2_current"');
     expect(views.get('donation')).toContain('"puddle"."donation_v1_recent"');
     expect(views.get('donation')).not.toContain('"puddle"."donation_v1"');
     expect(views.get('bank_line')).toContain('"puddle"."bank_line_v1_recent"');

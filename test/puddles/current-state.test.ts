@@ -141,7 +141,7 @@ describe('current state', () => {
     // The state is one file, flagged as current state, outside the dt partitions; the view reads it.
     const state = await stateFiles();
     expect(state).toHaveLength(1);
-    expect(state[0]!.key).toMatch(/^lake\/transactions\/donation\/v1\/current\/s-[0-9a-f]{32}\.parquet$/);
+    expect(state[0]!.key).toMatch(/^lake\/transactions\/donation\/v2\/current\/s-[0-9a-f]{32}\.parquet$/);
     const all = await lake.catalog.listFiles();
     const view = fileViews(all, (k) => k).find((v) => v.name === 'donation')!;
     expect(view.sql).toContain(state[0]!.key);
@@ -192,6 +192,27 @@ describe('current state', () => {
     expect(rows.map((r) => [r.donation_id, r.amount_minor])).toEqual([['k', 100], ['m', 75]]);
     await foldCurrentState({ store: lake.store, catalog: lake.catalog, contract: 'donation', minRows: 0 });
     expect(((await expectSameAsFullHistory()) as { amount_minor: number }[]).map((r) => r.amount_minor)).toEqual([100, 75]);
+  });
+
+  it('folds a state left in an older version (the contract gained one since) into the latest as soon as a row lands', async () => {
+    await land([donation('a', 1), donation('b', 2), donation('c', 3)]);
+    await foldCurrentState({ store: lake.store, catalog: lake.catalog, contract: 'donation' });
+    // The state as a hub before the contract's latest version left it: registered under an older version, whose
+    // current-state table no Athena view reads (only the latest version's is).
+    const [state] = await stateFiles();
+    const version = latestVersion('donation')!.version - 1;
+    const older = { ...state!, key: state!.key.replace(/\/v\d+\/current\//, `/v${version}/current/`), version };
+    await lake.store.put(older.key, (await lake.store.get(state!.key))!);
+    expect(await lake.catalog.replaceFiles([state!.key], [older])).toBe(true);
+    // One row lands: far fewer than defaultFoldRows, but the state is in the wrong table, so it is folded now.
+    await land([donation('d', 4)]);
+    const r = await foldCurrentState({ store: lake.store, catalog: lake.catalog, contract: 'donation' });
+    expect(r).toMatchObject({ folded: 1, rowsIn: 1, rowsOut: 4 });
+    expect((await stateFiles()).map((f) => f.version)).toEqual([latestVersion('donation')!.version]);
+    // A state already in the latest version still waits for defaultFoldRows.
+    await land([donation('e', 5)]);
+    expect(await foldCurrentState({ store: lake.store, catalog: lake.catalog, contract: 'donation' })).toMatchObject({ folded: 0 });
+    expect((await expectSameAsFullHistory()).length).toBe(5);
   });
 
   it('writes a first fold in _changed_at order, so views can skip the state by its row groups', async () => {

@@ -109,7 +109,7 @@ describe('the CloudFormation template', () => {
     });
     type TableInput = { Name: string; PartitionKeys: unknown[]; Parameters: Record<string, string>; StorageDescriptor: { Columns: unknown[] } };
     const inputs = ofType('AWS::Glue::Table').map((t) => (t.Properties as { TableInput: TableInput }).TableInput);
-    const current = inputs.find((t) => t.Name === 'donation_v1_current')!;
+    const current = inputs.find((t) => t.Name === 'donation_v2_current')!;
     expect(current.PartitionKeys).toEqual([]);
     expect(current.Parameters['projection.enabled']).toBeUndefined();
     expect(current.StorageDescriptor.Columns).toContainEqual({ Name: '_current', Type: 'boolean' });
