@@ -279,9 +279,9 @@ interface Source {
 /** The hub's health, as /healthz says it (infra/local/hub.ts). */
 interface Health {
   accepting: boolean;
-  queue: { committing: boolean; reason?: string };
+  queue: { committing: boolean; reason?: string; since?: string };
   /** `lingering`: raw's deliveries left in the queue on purpose, for a fuller file (PUDDLE_RAW_LINGER_SECONDS): not waiting to land yet. */
-  landing: { failing?: Record<string, { reason: string }>; lingering?: number };
+  landing: { failing?: Record<string, { reason: string; since?: string }>; lingering?: number };
   /** Whether the live totals are rebuilt from the lake; `failing_since` while the rebuild fails (it is retried). */
   totals?: { ready: boolean; failing_since?: string };
 }
@@ -335,13 +335,28 @@ function since(iso: string): string {
   return `${day}${time}, ${ago(iso)}`;
 }
 
-/** Under the queue's depth: what stops events being kept or landed (a full disk), in red; else what the figure is. */
+/** What an operator can do about a reason the hub gives (the error's own words are never sent: they may name paths or data). */
+const REMEDY: Record<string, string> = {
+  disk_full: "free space on the home's disk",
+  not_writable: "make the home's disk writable again (read-only, or its permissions)",
+};
+
+/**
+ * Under the queue's depth: what stops events being kept or landed (a full disk), in red, since when, whether the
+ * events are kept, and what to do; else what the figure is. Until 2026-12-03 it said only `landing fails for raw
+ * (not writable)`: not since when, nor that the events wait in the queue (the live line said so), nor the fix.
+ */
 function showHealth(h: Health | null): void {
   const why = (reason: string | undefined) => (reason ?? 'failed').replace('_', ' ');
+  const when = (at: string | undefined) => (at ? ` since ${since(at)}` : '');
+  const fix = (reason: string | undefined) => REMEDY[reason ?? ''] ?? "the hub's log says why";
   const problems: string[] = [];
-  if (h && !h.accepting) problems.push(`the queue cannot commit (${why(h.queue.reason)}): events are refused`);
+  if (h && !h.accepting) problems.push(`the queue cannot commit (${why(h.queue.reason)})${when(h.queue.since)}: events are refused (503), nothing of them kept; ${fix(h.queue.reason)}`);
   const failing = Object.entries(h?.landing.failing ?? {});
-  if (failing.length) problems.push(`landing fails for ${failing.map(([p]) => p).join(', ')} (${why(failing[0]![1].reason)})`);
+  if (failing.length) {
+    const first = failing.map(([, f]) => f).sort((a, b) => String(a.since).localeCompare(String(b.since)))[0]!;
+    problems.push(`landing fails for ${failing.map(([p]) => p).join(', ')} (${why(first.reason)})${when(first.since)}: the events wait in the queue and land once it works; ${fix(first.reason)}`);
+  }
   const el = $('queue-detail');
   el.textContent = problems.length ? problems.join('; ') : 'messages waiting to land';
   el.className = problems.length ? 'bad' : '';
