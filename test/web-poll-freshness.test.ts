@@ -25,6 +25,13 @@ describe('a polled panel\'s note', () => {
     expect(pollNote(state, state.askedAt + 20_000)).toEqual({ kind: 'stale', text: 'NOT CURRENT: figures from 20:40:00 UTC, 23 s ago; the hub has not answered for 20 s' });
   });
 
+  it('says a request pending now rather than how the one before it failed (a hub restarting: refused, then slow)', () => {
+    const state = { answeredAt: at('2026-11-27T20:40:00Z'), failed: failedWhy(undefined, undefined), askedAt: at('2026-11-27T20:41:00Z') };
+    expect(pollNote(state, at('2026-11-27T20:41:05Z'))?.text).toBe('NOT CURRENT: figures from 20:40:00 UTC, 65 s ago; the hub did not answer (stopped, restarting or unreachable)');
+    expect(pollNote(state, at('2026-11-27T20:41:30Z'))?.text).toBe('NOT CURRENT: figures from 20:40:00 UTC, 90 s ago; the hub has not answered for 30 s');
+    expect(pollNote({ failed: failedWhy(503, { error: { message: 'the live totals are being rebuilt from the lake; try again shortly' } }), askedAt: at('2026-11-27T20:41:00Z') }, at('2026-11-27T20:41:30Z'))).toEqual({ kind: 'waiting', text: 'waiting for the hub\'s first answer (asked 30 s ago)' });
+  });
+
   it('before any figures: waiting for a slow first answer is not trouble, a failure is', () => {
     const asked = at('2026-11-27T20:40:00Z');
     expect(pollNote({ askedAt: asked }, asked + 200_000)).toEqual({ kind: 'waiting', text: 'waiting for the hub\'s first answer (asked 3 min ago)' });

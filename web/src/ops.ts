@@ -95,14 +95,18 @@ function showPollNotes(): void {
   }
 }
 
-/** A request given up after this long (a dead link can hold one for many minutes), so the next poll asks afresh. */
+/**
+ * A refresh given up after this long (a dead link can hold one for many minutes), so the next poll asks afresh. Not
+ * a first answer: on a big lake, or behind the live totals' rebuild after a start, it takes minutes (its note says
+ * how long it has been waited for), and asking again would only wait for the same one.
+ */
 const GIVE_UP_MS = 120_000;
 
 /** The answer for a panel, or undefined when there is none (the panel's note then says why). */
 async function getJson<T>(p: Panel, path: string): Promise<T | undefined> {
   p.state.askedAt = Date.now();
   try {
-    const res = await fetch(path, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(GIVE_UP_MS) });
+    const res = await fetch(path, { headers: { accept: 'application/json' }, ...(p.state.answeredAt !== undefined ? { signal: AbortSignal.timeout(GIVE_UP_MS) } : {}) });
     const body: unknown = await res.json().catch(() => undefined);
     if (res.ok && body !== undefined) {
       p.state.answeredAt = Date.now();

@@ -30,10 +30,11 @@ const age = (ms: number): string => {
 export function pollNote(s: PollState, now: number): { text: string; kind: 'stale' | 'waiting' } | undefined {
   const hanging = s.askedAt !== undefined && now - s.askedAt >= HANGING_MS;
   if (!s.failed && !hanging) return undefined;
-  const why = s.failed ?? `the hub has not answered for ${age(now - s.askedAt!)}`;
   if (s.answeredAt === undefined) {
-    return s.failed ? { text: `no figures: ${why}`, kind: 'stale' } : { text: `waiting for the hub's first answer (asked ${age(now - s.askedAt!)} ago)`, kind: 'waiting' };
+    return hanging ? { text: `waiting for the hub's first answer (asked ${age(now - s.askedAt!)} ago)`, kind: 'waiting' } : { text: `no figures: ${s.failed}`, kind: 'stale' };
   }
+  // A request pending now says more than how the one before it failed (a hub restarting: refused, then slow).
+  const why = hanging ? `the hub has not answered for ${age(now - s.askedAt!)}` : s.failed;
   return { text: `NOT CURRENT: figures from ${clock(s.answeredAt)}, ${age(now - s.answeredAt)} ago; ${why}`, kind: 'stale' };
 }
 
