@@ -3,7 +3,7 @@ import { errorReason } from '../core/error-reason.js';
 import { log } from '../core/log.js';
 import { logOpsEvents } from '../core/ops-events.js';
 import type { Catalog, Claimable, ClaimedMessage, ObjectStore, OpsEvents, Queue } from '../core/ports.js';
-import { isEnvironmentFailure, RepeatedFailure, type FailureState } from '../core/repeated-failure.js';
+import { failureReason, isEnvironmentFailure, RepeatedFailure, type FailureReason, type FailureState } from '../core/repeated-failure.js';
 import { DEFAULT_MAX_ATTEMPTS, type PuddleDef } from './definitions.js';
 import { landEnvelopes, type LandResult } from './land.js';
 import { landedMessages, type LandedColumns, type LandedListener } from './landed.js';
@@ -94,6 +94,15 @@ export function lingerLeftMs(seen: Claimable, batchSize: number, lingerMs: numbe
   if (oldestMs >= lingerMs || oldestMs < -lingerMs) return 0;
   return lingerMs - oldestMs;
 }
+
+/**
+ * What an operator does about a landing the disk stops, on its log lines (`fix`): until 2026-12-03 they said only
+ * `Error EPERM: not_writable`, neither that nothing is lost nor what to do.
+ */
+const LANDING_FIX: Partial<Record<FailureReason, string>> = {
+  disk_full: 'free space on the disk of PUDDLE_HOME (its lake and catalog.db): the events wait in the queue and land by themselves once there is room',
+  not_writable: 'make the lake and catalog.db in PUDDLE_HOME writable again (a read-only disk, or their permissions): the events wait in the queue and land by themselves once they are',
+};
 
 export class PuddleConsumer {
   readonly puddle: PuddleDef;
@@ -392,7 +401,8 @@ export class PuddleConsumer {
       // Kept with a dead letter, told in the dead_letter event and shown by `puddle dead-letters`: the error's
       // kind and what failed, never its message, which can quote a donor's email or name.
       const reason = errorReason(err);
-      this.#failing.fail('landing failed; batch will be retried', err, { messages: batch.length }, 'warn');
+      const fix = LANDING_FIX[failureReason(err)];
+      this.#failing.fail('landing failed; batch will be retried', err, { messages: batch.length, ...(fix ? { fix } : {}) }, 'warn');
       if (isEnvironmentFailure(err)) {
         // Not the batch's fault: it would land if the disk had room. It stays in the queue, uncounted, for as
         // long as that lasts (dead-lettering it took donations out of the lake within seconds on a full disk),
@@ -421,7 +431,8 @@ export class PuddleConsumer {
     }
     await this.#queue.ack(this.puddle.name, receipts);
     this.#environmentFailures = 0;
-    this.#failing.succeeded('landing works again');
+    // At warn, as its failure: an operator filtering the log at warn sees both ends (at info, only the failure).
+    this.#failing.succeeded('landing works again', 'warn');
     if (result.quarantined) log.info('quarantined records', { puddle: this.puddle.name, count: result.quarantined });
   }
 }

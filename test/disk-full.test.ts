@@ -34,7 +34,7 @@ describe('a hub whose disk is full', () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-disk-full-'));
   let hub: Hub;
   // The hub's log lines (its landing threads' too: their stderr comes through this process's).
-  const lines: { msg: string; puddle?: string }[] = [];
+  const lines: { msg: string; puddle?: string; level?: string; fix?: string }[] = [];
   const write = process.stderr.write.bind(process.stderr);
   const said = (msg: string, puddle?: string) => lines.filter((l) => l.msg === msg && (!puddle || l.puddle === puddle)).length;
   const health = async () => {
@@ -111,6 +111,10 @@ describe('a hub whose disk is full', () => {
       expect(Object.keys(ops.health.landing.failing ?? {}).sort()).toEqual(['raw', 'transactions']);
       expect(liveLine(await hub.stats({ reported: true }))).toMatch(/ \| LANDING FAILING: raw, transactions \(disk full since \d\d:\d\d:\d\dZ\), events wait in the queue$/);
       expect(said('landing failed; batch will be retried', 'raw')).toBe(1);
+      // The line says what to do, and that nothing is lost meanwhile.
+      expect(lines.find((l) => l.msg === 'landing failed; batch will be retried' && l.puddle === 'raw')?.fix).toBe(
+        'free space on the disk of PUDDLE_HOME (its lake and catalog.db): the events wait in the queue and land by themselves once there is room',
+      );
     } finally {
       db.exec('DROP TRIGGER disk_full');
       db.close();
@@ -123,5 +127,7 @@ describe('a hub whose disk is full', () => {
     expect(await health()).toMatchObject({ status: 200, body: { ok: true } });
     expect((await health()).body.landing.failing).toBeUndefined();
     expect(said('landing works again', 'raw')).toBe(1);
+    // At warn, as the failure was: a log read at warn shows both ends.
+    expect(lines.find((l) => l.msg === 'landing works again' && l.puddle === 'raw')?.level).toBe('warn');
   });
 });

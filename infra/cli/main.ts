@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   report: async () => (await import('./commands/report.js')).report,
   export: async () => (await import('./commands/export.js')).exportView,
   compact: async () => (await import('./commands/compact.js')).compact,
+  backup: async () => (await import('./commands/backup.js')).backup,
   replay: async () => (await import('./commands/replay.js')).replay,
   catalog: async () => (await import('./commands/catalog.js')).catalog,
   'dead-letters': async () => (await import('./commands/dead-letters.js')).deadLetters,

@@ -178,13 +178,31 @@ describe('dashboard in headless Chromium', { timeout: TEST_MS }, () => {
     db.exec(`CREATE TRIGGER disk_full BEFORE INSERT ON queue_deliveries BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
     try {
       expect((await postEvents(hub.url, PRODUCER_KEY, [donation('dash-refused', 100)])).status).toBe(503);
-      await page.waitForFunction(() => document.querySelector('#queue-detail.bad')?.textContent === 'the queue cannot commit (disk full): events are refused', null, { timeout: SHOWS_MS });
+      await page.waitForFunction(() => document.querySelector('#queue-detail.bad')?.textContent?.startsWith('the queue cannot commit (disk full) since ') === true, null, { timeout: SHOWS_MS });
+      // Since when (UTC, as /healthz says it), that nothing of a refused event is kept, and what to do.
+      expect(await page.textContent('#queue-detail')).toMatch(/^the queue cannot commit \(disk full\) since \d\d:\d\d:\d\dZ, \d+ s ago: events are refused \(503\), nothing of them kept; free space on the home's disk$/);
       await page.screenshot({ path: join(SHOTS, 'ops-disk-full.png') });
     } finally {
       db.exec('DROP TRIGGER disk_full');
       db.close();
     }
     await post([donation('dash-after-full', 100)]);
+    await page.waitForFunction(() => document.querySelector('#queue-detail')?.textContent === 'messages waiting to land', null, { timeout: SHOWS_MS });
+
+    // The lake's catalog cannot commit while the queue can: accepted, waiting, and said so with what to do.
+    const catalog = new Database(join(home, 'catalog.db'));
+    catalog.exec(`CREATE TRIGGER disk_full BEFORE INSERT ON files BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    try {
+      const res = await postEvents(hub.url, PRODUCER_KEY, [donation('dash-waits', 100)]);
+      expect(res.status).toBe(202);
+      await res.arrayBuffer();
+      await page.waitForFunction(() => /^landing fails for .*transactions.* since /.test(document.querySelector('#queue-detail.bad')?.textContent ?? ''), null, { timeout: SHOWS_MS });
+      expect(await page.textContent('#queue-detail')).toMatch(/^landing fails for [a-z, ]+ \(disk full\) since \d\d:\d\d:\d\dZ, \d+ s ago: the events wait in the queue and land once it works; free space on the home's disk$/);
+    } finally {
+      catalog.exec('DROP TRIGGER disk_full');
+      catalog.close();
+    }
+    await waitLanded(hub);
     await page.waitForFunction(() => document.querySelector('#queue-detail')?.textContent === 'messages waiting to land', null, { timeout: SHOWS_MS });
     await page.close();
   });

@@ -6,6 +6,7 @@ import './ops.css';
 import { formatCount, formatMoney } from './money.js';
 import { filterQuery, followTotals, totalsQuery, type TotalsDocument } from './live.js';
 import { pageWindow, refusedLabel, utcLabel, windowLabel } from './page-window.js';
+import { failedWhy, pollNote, type PollState } from './poll-freshness.js';
 
 const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
@@ -57,14 +58,77 @@ function table(id: string, head: string[], rows: (HTMLTableCellElement[])[], num
   t.replaceChildren(thead, tbody);
 }
 
-async function getJson<T>(path: string): Promise<T | undefined> {
-  try {
-    const res = await fetch(path, { headers: { accept: 'application/json' } });
-    return res.ok ? ((await res.json()) as T) : undefined;
-  } catch {
-    return undefined;
+/** A polled panel: the cards its answer fills, each with a note saying when their figures are not current. */
+interface Panel {
+  state: PollState;
+  cards: { card: Element; note: HTMLElement }[];
+}
+
+const panels: Panel[] = [];
+
+/** The panel whose figures are in the elements `ids` (a note goes at the end of each one's card). */
+function panel(...ids: string[]): Panel {
+  const p: Panel = {
+    state: {},
+    cards: ids.map((id) => {
+      const card = $(id).closest('.card, .headline > div')!;
+      const note = document.createElement('p');
+      note.dataset.testid = `poll-${id}`;
+      card.append(note);
+      return { card, note };
+    }),
+  };
+  panels.push(p);
+  return p;
+}
+
+/** Each panel's note, from its polls' state: ticks every second, as the ages in it do. */
+function showPollNotes(): void {
+  const now = Date.now();
+  for (const p of panels) {
+    const note = pollNote(p.state, now);
+    for (const { card, note: el } of p.cards) {
+      el.textContent = note?.text ?? '';
+      el.className = note ? `poll-note ${note.kind}` : 'poll-note';
+      card.classList.toggle('not-current', note?.kind === 'stale');
+    }
   }
 }
+
+/**
+ * A refresh given up after this long (a dead link can hold one for many minutes), so the next poll asks afresh. Not
+ * a first answer: on a big lake, or behind the live totals' rebuild after a start, it takes minutes (its note says
+ * how long it has been waited for), and asking again would only wait for the same one.
+ */
+const GIVE_UP_MS = 120_000;
+
+/** The answer for a panel, or undefined when there is none (the panel's note then says why). */
+async function getJson<T>(p: Panel, path: string): Promise<T | undefined> {
+  p.state.askedAt = Date.now();
+  try {
+    const res = await fetch(path, { headers: { accept: 'application/json' }, ...(p.state.answeredAt !== undefined ? { signal: AbortSignal.timeout(GIVE_UP_MS) } : {}) });
+    const body: unknown = await res.json().catch(() => undefined);
+    if (res.ok && body !== undefined) {
+      p.state.answeredAt = Date.now();
+      p.state.failed = undefined;
+      return body as T;
+    }
+    p.state.failed = failedWhy(res.status, body);
+  } catch (err) {
+    p.state.failed = failedWhy(undefined, undefined, err instanceof DOMException && err.name === 'TimeoutError' ? GIVE_UP_MS : undefined);
+  } finally {
+    p.state.askedAt = undefined;
+    showPollNotes();
+  }
+  return undefined;
+}
+
+// Which cards each poll fills: the status fills four (its SQL, the queue, the health and the sources come together).
+const statusPanel = panel('queue', 'quarantine', 'drift', 'sources');
+const campaignsPanel = panel('by-campaign');
+const ctasPanel = panel('ctas');
+const journeyPanel = panel('funnel');
+const breaksPanel = panel('breaks-by-type', 'breaks');
 
 const ago = (iso: unknown): string => {
   if (typeof iso !== 'string') return '—';
@@ -179,14 +243,15 @@ function ctaSpan(from: string, to: string): string {
 }
 
 async function pollCampaigns(): Promise<void> {
-  const doc = await getJson<TotalsDocument>(`/v1/totals${totalsQuery(params, 'campaign')}`);
-  if (!doc) return;
-  table('by-campaign', ['campaign', 'currency', 'count', 'amount'],
-    doc.currencies.flatMap((c) => c.by.map((b) => [cell(b.key), cell(c.currency), cell(formatCount(b.count), 'num'), cell(formatMoney(b.amount_minor, c.currency), 'num')])), [2, 3]);
+  const doc = await getJson<TotalsDocument>(campaignsPanel, `/v1/totals${totalsQuery(params, 'campaign')}`);
+  if (doc) {
+    table('by-campaign', ['campaign', 'currency', 'count', 'amount'],
+      doc.currencies.flatMap((c) => c.by.map((b) => [cell(b.key), cell(c.currency), cell(formatCount(b.count), 'num'), cell(formatMoney(b.amount_minor, c.currency), 'num')])), [2, 3]);
+  }
   // The lanes are drawn over the chart: ask for the windows within its span (and the page's campaign).
   const lanes = filterQuery(params);
   if (!lanes.has('from')) lanes.set('from', new Date(chartSpan()[0]).toISOString());
-  const ctas = await getJson<{ ctas: typeof ctaWindows }>(`/v1/ops/ctas?${lanes.toString()}`);
+  const ctas = await getJson<{ ctas: typeof ctaWindows }>(ctasPanel, `/v1/ops/ctas?${lanes.toString()}`);
   if (ctas) {
     ctaWindows = ctas.ctas.slice(0, 6);
     const legend = $('ctas');
@@ -218,9 +283,9 @@ interface Source {
 /** The hub's health, as /healthz says it (infra/local/hub.ts). */
 interface Health {
   accepting: boolean;
-  queue: { committing: boolean; reason?: string };
+  queue: { committing: boolean; reason?: string; since?: string };
   /** `lingering`: raw's deliveries left in the queue on purpose, for a fuller file (PUDDLE_RAW_LINGER_SECONDS): not waiting to land yet. */
-  landing: { failing?: Record<string, { reason: string }>; lingering?: number };
+  landing: { failing?: Record<string, { reason: string; since?: string }>; lingering?: number };
   /** Whether the live totals are rebuilt from the lake; `failing_since` while the rebuild fails (it is retried). */
   totals?: { ready: boolean; failing_since?: string };
 }
@@ -237,7 +302,7 @@ interface Status {
 }
 
 async function pollStatus(): Promise<void> {
-  const s = await getJson<Status>('/v1/ops/status');
+  const s = await getJson<Status>(statusPanel, '/v1/ops/status');
   if (!s) return;
   // As the live line counts it: raw's lingering deliveries are in the queue on purpose, not behind.
   const queued = Object.values(s.queue).reduce((a, b) => a + b, 0);
@@ -288,13 +353,28 @@ function since(iso: string): string {
   return `${day}${time}, ${ago(iso)}`;
 }
 
-/** Under the queue's depth: what stops events being kept or landed (a full disk), in red; else what the figure is. */
+/** What an operator can do about a reason the hub gives (the error's own words are never sent: they may name paths or data). */
+const REMEDY: Record<string, string> = {
+  disk_full: "free space on the home's disk",
+  not_writable: "make the home's disk writable again (read-only, or its permissions)",
+};
+
+/**
+ * Under the queue's depth: what stops events being kept or landed (a full disk), in red, since when, whether the
+ * events are kept, and what to do; else what the figure is. Until 2026-12-03 it said only `landing fails for raw
+ * (not writable)`: not since when, nor that the events wait in the queue (the live line said so), nor the fix.
+ */
 function showHealth(h: Health | null): void {
   const why = (reason: string | undefined) => (reason ?? 'failed').replace('_', ' ');
+  const when = (at: string | undefined) => (at ? ` since ${since(at)}` : '');
+  const fix = (reason: string | undefined) => REMEDY[reason ?? ''] ?? "the hub's log says why";
   const problems: string[] = [];
-  if (h && !h.accepting) problems.push(`the queue cannot commit (${why(h.queue.reason)}): events are refused`);
+  if (h && !h.accepting) problems.push(`the queue cannot commit (${why(h.queue.reason)})${when(h.queue.since)}: events are refused (503), nothing of them kept; ${fix(h.queue.reason)}`);
   const failing = Object.entries(h?.landing.failing ?? {});
-  if (failing.length) problems.push(`landing fails for ${failing.map(([p]) => p).join(', ')} (${why(failing[0]![1].reason)})`);
+  if (failing.length) {
+    const first = failing.map(([, f]) => f).sort((a, b) => String(a.since).localeCompare(String(b.since)))[0]!;
+    problems.push(`landing fails for ${failing.map(([p]) => p).join(', ')} (${why(first.reason)})${when(first.since)}: the events wait in the queue and land once it works; ${fix(first.reason)}`);
+  }
   const el = $('queue-detail');
   el.textContent = problems.length ? problems.join('; ') : 'messages waiting to land';
   el.className = problems.length ? 'bad' : '';
@@ -326,10 +406,12 @@ interface Journey {
 }
 
 async function pollJourney(): Promise<void> {
-  const j = await getJson<Journey>('/v1/ops/journey');
+  const j = await getJson<Journey>(journeyPanel, '/v1/ops/journey');
+  // No answer is not "no journey view": the panel keeps its figures, and its note says they are not current.
+  if (!j) return;
   const el = $('funnel');
-  if (j) answerAge('journey-age', j.computed_at);
-  if (!j || !j.available) {
+  answerAge('journey-age', j.computed_at);
+  if (!j.available) {
     el.textContent = 'the journey view (recon_journey) is not on this lake yet';
     el.className = 'funnel muted';
     return;
@@ -371,7 +453,7 @@ interface Breaks {
 const money = (minor: Cell, currency: Cell) => (typeof minor === 'number' && typeof currency === 'string' ? formatMoney(minor, currency) : null);
 
 async function pollBreaks(): Promise<void> {
-  const b = await getJson<Breaks>('/v1/ops/breaks');
+  const b = await getJson<Breaks>(breaksPanel, '/v1/ops/breaks');
   if (!b) return;
   answerAge('breaks-age', b.computed_at);
   if (!b.available) {
@@ -393,7 +475,16 @@ followTotals(totalsQuery(params, 'channel'), showTotals, (state, why) => {
   document.body.dataset.link = state;
 });
 setInterval(showLandedAge, 1000);
+// Each panel polls on its own, a request at a time: one slow or hanging answer neither holds the others back
+// nor piles up requests behind it (until 2026-12-03 all four were asked together every 3 s, answered or not).
+const every = (task: () => Promise<void>) => {
+  const run = () => void task().finally(() => setTimeout(run, POLL_MS));
+  run();
+};
+every(pollCampaigns);
+every(pollStatus);
+every(pollJourney);
+every(pollBreaks);
+setInterval(showPollNotes, 1000);
 // The chart's last 24 hours move on even when no document comes.
-const poll = () => Promise.all([pollCampaigns(), pollStatus(), pollJourney(), pollBreaks(), lastDoc && drawChart(lastDoc)]);
-void poll();
-setInterval(() => void poll(), POLL_MS);
+setInterval(() => lastDoc && drawChart(lastDoc), POLL_MS);

@@ -1,0 +1,110 @@
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import type Database from 'better-sqlite3';
+import { ConfigError } from '../../../core/errors.js';
+import { defineCommand } from '../command.js';
+import { existingHome } from '../local-runtime.js';
+
+/**
+ * The home's databases, in the order they are copied. Each copy is SQLite's online backup (a consistent snapshot,
+ * with what is only in the WAL, safe beside a running hub); copying a `.db` file alone misses its WAL. The order
+ * makes each copy older than the next, so a restored home never lacks what a later one assumes: the bookmarks
+ * (state) before the queue (a bookmark is saved after its records are queued: a newer one could skip records the
+ * older queue lacks), the queue before the catalog (a delivery acked after the queue's copy is then still in the
+ * copied queue, and lands again, idempotently), the catalog before the lake (every file it lists is then on disk,
+ * see copyLake).
+ */
+const DATABASES = ['state.db', 'feeds.db', 'queue.db', 'catalog.db'] as const;
+
+export const backup = defineCommand({
+  name: 'backup',
+  summary: 'Copy the home (its databases, consistently, and the lake files its catalog lists) to a new folder; safe while the hub runs.',
+  usage: 'puddle backup --to DIR',
+  options: { to: { type: 'string', description: 'a folder that does not exist yet, or is empty, outside PUDDLE_HOME' } },
+  async run({ values, positionals }) {
+    if (positionals.length) throw new ConfigError(`takes no arguments (got '${positionals.join(' ')}'): the folder goes after --to`);
+    const home = resolve(existingHome());
+    if (typeof values.to !== 'string' || !values.to) throw new ConfigError('--to DIR is required: the folder to copy the home into');
+    const to = resolve(values.to);
+    if (to === home || to.startsWith(home + sep)) throw new ConfigError(`--to ${to} is inside PUDDLE_HOME (${home}): back up to another folder, ideally another disk`);
+    if (existsSync(to) && (!statSync(to).isDirectory() || readdirSync(to).length > 0)) {
+      throw new ConfigError(`--to ${to} is not an empty folder: a backup goes into a new or empty one (so it never mixes with another home's files)`);
+    }
+    if (!existsSync(join(home, 'catalog.db'))) throw new ConfigError(`${home} (PUDDLE_HOME) has no catalog.db: nothing has landed there to back up`);
+    mkdirSync(to, { recursive: true, mode: 0o700 });
+    // Donations, payments and bank lines: readable by this user only, as the home should be.
+    chmodSync(to, 0o700);
+
+    const { default: Sqlite } = await import('better-sqlite3');
+    const copied: string[] = [];
+    for (const name of DATABASES) {
+      if (!existsSync(join(home, name))) continue;
+      const db = new Sqlite(join(home, name), { fileMustExist: true });
+      try {
+        db.pragma('busy_timeout = 5000');
+        await db.backup(join(to, name));
+      } finally {
+        db.close();
+      }
+      copied.push(name);
+    }
+    const lake = copyLake(home, to, new Sqlite(join(to, 'catalog.db'), { fileMustExist: true }));
+    const inbox = copyTree(join(home, 'inbox'), join(to, 'inbox'));
+    if (lake.missing.length) {
+      process.stderr.write(
+        `puddle backup: ${lake.missing.length} lake file(s) the catalog lists could not be copied, so ${to} is NOT a whole backup: ` +
+          `${lake.missing.slice(0, 5).join(', ')}${lake.missing.length > 5 ? ', ...' : ''}. ` +
+          'A file compaction retired is deleted 15 minutes later: run the backup again (into a new folder); if a file is missing from the home itself, see "A missing or damaged lake file" in the README\n',
+      );
+      return 1;
+    }
+    process.stdout.write(
+      `backed up ${home} to ${to}: ${copied.join(', ')} (SQLite online backups), ${lake.files} lake files (${mb(lake.bytes)}), ${inbox.files} inbox files\n` +
+        `to use it: stop the hub, then run puddle start with PUDDLE_HOME=${to} (or move it into place)\n`,
+    );
+    return 0;
+  },
+});
+
+/**
+ * Every file the copied catalog lists, raw included, from the home to the backup: not the files compaction or a
+ * replay retired (they wait 15 minutes to be deleted, and nothing reads them). A listed file that is gone is named:
+ * one retired after the catalog's copy may be deleted before it is reached, on a copy lasting over 15 minutes.
+ */
+function copyLake(home: string, to: string, catalog: Database.Database): { files: number; bytes: number; missing: string[] } {
+  const keys = (catalog.prepare('SELECT key FROM files ORDER BY key').all() as { key: string }[]).map((r) => r.key);
+  catalog.close();
+  let bytes = 0;
+  const missing: string[] = [];
+  for (const key of keys) {
+    const dest = join(to, key);
+    // A key is a path under the home (lake/<puddle>/...): never one that climbs out of the backup folder.
+    if (!resolve(dest).startsWith(to + sep)) throw new Error(`the catalog lists a file outside the lake: ${key}`);
+    mkdirSync(dirname(dest), { recursive: true });
+    try {
+      copyFileSync(join(home, key), dest);
+      bytes += statSync(dest).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      missing.push(key);
+    }
+  }
+  return { files: keys.length - missing.length, bytes, missing };
+}
+
+/** A folder's files (the bank inbox: statements done and failed, with their logs), as they are. */
+function copyTree(from: string, to: string): { files: number } {
+  if (!existsSync(from)) return { files: 0 };
+  let files = 0;
+  for (const entry of readdirSync(from, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const src = join(entry.parentPath, entry.name);
+    const dest = join(to, relative(from, src));
+    mkdirSync(dirname(dest), { recursive: true });
+    copyFileSync(src, dest);
+    files++;
+  }
+  return { files };
+}
+
+const mb = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;

@@ -1,0 +1,52 @@
+// How current a polled panel's figures are. A panel keeps its last answer when a poll fails (an error status, no
+// answer at all) or hangs (a frozen hub), so it must say since when its figures are and why, or an operator reads
+// them as current: until 2026-12-03 only the stream's dot showed trouble, and the queue, quarantine, sources,
+// journey and breaks kept their last figures without a word. Pure: the page (ops.ts) puts the note under a panel.
+
+/** What a panel knows of its polls. Times in ms since the epoch. */
+export interface PollState {
+  /** When its last answer came; undefined before the first. */
+  answeredAt?: number;
+  /** When the request in flight was sent; undefined while none is. */
+  askedAt?: number;
+  /** Why its last request failed; cleared by an answer. */
+  failed?: string;
+}
+
+/** A request unanswered for this long counts as hanging (a poll answers in milliseconds once a first answer is made). */
+export const HANGING_MS = 15_000;
+
+const clock = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+
+const age = (ms: number): string => {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
+};
+
+/**
+ * The note under a panel, and whether it is trouble (`stale`) or only a first answer being worked out (`waiting`,
+ * which on a big lake takes minutes): `undefined` while its figures are its latest answer's.
+ */
+export function pollNote(s: PollState, now: number): { text: string; kind: 'stale' | 'waiting' } | undefined {
+  const hanging = s.askedAt !== undefined && now - s.askedAt >= HANGING_MS;
+  if (!s.failed && !hanging) return undefined;
+  if (s.answeredAt === undefined) {
+    return hanging ? { text: `waiting for the hub's first answer (asked ${age(now - s.askedAt!)} ago)`, kind: 'waiting' } : { text: `no figures: ${s.failed}`, kind: 'stale' };
+  }
+  // A request pending now says more than how the one before it failed (a hub restarting: refused, then slow).
+  const why = hanging ? `the hub has not answered for ${age(now - s.askedAt!)}` : s.failed;
+  return { text: `NOT CURRENT: figures from ${clock(s.answeredAt)}, ${age(now - s.answeredAt)} ago; ${why}`, kind: 'stale' };
+}
+
+/**
+ * Why a request failed, in an operator's words: the hub's own message when it sent one (a damaged lake file names
+ * the file and the `puddle replay` to run; none names a path on the machine, SQL or a record), else its status.
+ */
+export function failedWhy(status: number | undefined, body: unknown, gaveUpAfterMs?: number): string {
+  if (status === undefined) {
+    return gaveUpAfterMs ? `the hub did not answer within ${age(gaveUpAfterMs)}` : 'the hub did not answer (stopped, restarting or unreachable)';
+  }
+  if (status === 401 || status === 403) return `the hub refused this page's key (${status}): open /?key=<read key> again`;
+  const message = (body as { error?: { message?: unknown } } | undefined)?.error?.message;
+  return typeof message === 'string' && message ? `the hub answered ${status}: ${message}` : `the hub answered ${status}`;
+}
