@@ -50,7 +50,7 @@ describe('the CloudFormation template', () => {
           Match.objectLike({ Prefix: 'lake/raw/envelope/v1/', Transitions: [Match.objectLike({ StorageClass: 'STANDARD_IA', TransitionInDays: 30 })] }),
           Match.objectLike({ Prefix: 'athena-results/', ExpirationInDays: 7 }),
           // Overflow objects outlive every queue's messages, dead letters included (14 days), by a day.
-          Match.objectLike({ Prefix: 'queue-overflow/', ExpirationInDays: 15 }),
+          Match.objectLike({ Prefix: 'queue-overflow/', ExpirationInDays: 29 }),
         ]),
       },
     });
