@@ -218,6 +218,8 @@ export async function sqlCells(query: QueryEngine, signal?: AbortSignal): Promis
  */
 export interface LiveCells {
   cells(): TotalsCell[] | Promise<TotalsCell[]>;
+  /** How the live side keeps a cell the view names, when not as written (the AWS counters bound a long campaign or cta). */
+  sqlCell?(c: TotalsCell): TotalsCell;
 }
 
 /**
@@ -232,7 +234,9 @@ export async function checkDrift(totals: LiveCells, query: QueryEngine, now: Dat
   // Copies: the embedded aggregate's cells are updated in place.
   const read = async () => new Map((await totals.cells()).map((c) => [cellKey(c), { ...c }] as const));
   const beforeCells = await read();
-  const { cells: sql, against } = await sqlCells(query, signal);
+  const fromSql = await sqlCells(query, signal);
+  const against = fromSql.against;
+  const sql = totals.sqlCell ? fromSql.cells.map((c) => totals.sqlCell!(c)) : fromSql.cells;
   const live = await read();
   const checked_at = now.toISOString();
   const same = (a: TotalsCell | undefined, b: TotalsCell | undefined) => (a?.amount_minor ?? 0) === (b?.amount_minor ?? 0) && (a?.count ?? 0) === (b?.count ?? 0);

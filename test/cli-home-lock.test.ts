@@ -136,9 +136,11 @@ describe('puddle aws local on a home', () => {
     // The banner's aws CLI line works as printed on a machine with no AWS profile: the emulators' keys and region
     // are in it (without them the CLI says "Unable to locate credentials" and sends nothing).
     const bank = /bank statements: (.*)/.exec(out)?.[1] ?? '';
-    expect(bank).toMatch(/^AWS_ACCESS_KEY_ID=\S+ AWS_SECRET_ACCESS_KEY=\S+ AWS_REGION=[a-z0-9-]+ aws --endpoint-url http:\/\/127\.0\.0\.1:\d+ s3 cp FILE s3:\/\/\S+\/inbox\/bank\/$/);
+    expect(bank).toMatch(/^AWS_ACCESS_KEY_ID=\S+ AWS_SECRET_ACCESS_KEY=\S+ AWS_REGION=[a-z0-9-]+ AWS_DEFAULT_REGION=[a-z0-9-]+ aws --endpoint-url http:\/\/127\.0\.0\.1:\d+ s3 cp FILE s3:\/\/\S+\/inbox\/bank\/$/);
     const assigned = Object.fromEntries(bank.split(' aws ')[0]!.split(' ').map((kv) => kv.split('=') as [string, string]));
-    expect(assigned).toEqual({ AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey, AWS_REGION: EMULATOR_REGION });
+    // The region for the CLI's v2 (AWS_REGION) and v1 (AWS_DEFAULT_REGION only: without it `aws sqs ...` says
+    // "You must specify a region").
+    expect(assigned).toEqual({ AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey, AWS_REGION: EMULATOR_REGION, AWS_DEFAULT_REGION: EMULATOR_REGION });
 
     const [hub, twin] = await Promise.all([
       runPuddle(['start', '--no-schedule'], { ...env, PORT: '0' }, { timeoutMs: REFUSES_WITHIN_MS }),

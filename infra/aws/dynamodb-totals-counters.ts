@@ -94,6 +94,43 @@ const MAX_ATTEMPTS = 20;
 export const keyPart = (text: string, maxBytes: number): string =>
   Buffer.byteLength(text) <= maxBytes ? text : `#${createHash('sha256').update(text).digest('hex')}`;
 /**
+ * The most bytes a campaign or cta takes in the counters' JSON (counterText). A donation's item holds its cell as
+ * JSON in its own attribute, in each counter move it still owes (one or two, more after a failed write) and in each
+ * version tying with it, and DynamoDB refuses an item over 400 KB on every try. A contract string takes 4,096
+ * characters, but a character can be 3 bytes of UTF-8 and a control character 6 in JSON (`\u0001`): a cell could
+ * be about 49 KB, and eight copies of it (a donation sent again with new ids, or a write that failed twice) failed
+ * its batch's counters on every receive until 2026-12-03, the good donations beside it going to the dead-letter
+ * queue with it. At 4 KiB a cell stays under 8.5 KB (47 copies in an item), and every printable ASCII text a
+ * contract takes is kept as written.
+ */
+export const COUNTER_TEXT_BYTES = 4096;
+const ELLIPSIS = '\u2026#';
+const jsonBytes = (text: string): number => Buffer.byteLength(JSON.stringify(text)) - 2;
+
+/**
+ * A campaign or cta as the counters keep it: as written when its JSON is at most COUNTER_TEXT_BYTES, else its
+ * first characters, `…#` and the first 16 hex digits of its SHA-256, COUNTER_TEXT_BYTES in all, so two long texts
+ * with the same beginning stay two campaigns. A cell an item holds from before is read as written.
+ */
+export function counterText(text: string | null): string | null {
+  if (text === null || text.length * 6 <= COUNTER_TEXT_BYTES || jsonBytes(text) <= COUNTER_TEXT_BYTES) return text;
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const room = COUNTER_TEXT_BYTES - jsonBytes(ELLIPSIS) - hash.length;
+  let head = '';
+  let used = 0;
+  for (const ch of text) {
+    const cost = jsonBytes(ch);
+    if (used + cost > room) break;
+    head += ch;
+    used += cost;
+  }
+  return `${head}${ELLIPSIS}${hash}`;
+}
+
+/** A cell as the counters keep it: its campaign and cta bounded by counterText. */
+export const counterCell = <C extends CellKey>(c: C): C => ({ ...c, campaign: counterText(c.campaign), cta: counterText(c.cta) });
+
+/**
  * The bytes past which a campaign part is hashed: its registry sort key (`<part>#<shard>`) must stay within 1,024.
  * A campaign whose counters could be written before hashing had a part of at most 991 bytes (its cell's sort key holds
  * the same part and more), so every key DynamoDB took then is unchanged and nothing needs migrating.

@@ -73,6 +73,8 @@ import {
   cellPk,
   cellSk,
   conditional,
+  counterCell,
+  counterText,
   keyPart,
   movesBetween,
   n,
@@ -147,8 +149,10 @@ export class DynamoDbTotals {
       // Landing refuses rows without _changed_at (landing-rows.ts); DynamoDB cannot store NaN.
       if (!read || Number.isNaN(read.changed)) continue;
       // The donation's item key (and so its shard and its moves' tokens): a long donation_id by its hash, within
-      // DynamoDB's 2,048-byte partition key (keyPart): only an id it refused is changed.
-      const d = { ...read, key: keyPart(read.key, DONATION_KEY_BYTES) };
+      // DynamoDB's 2,048-byte partition key (keyPart): only an id it refused is changed. Its campaign and cta as
+      // the counters keep them (counterText), so no item outgrows DynamoDB's 400 KB; a cell an item already holds
+      // is read as written, and a move out of it goes to the counter it went into.
+      const d = { ...read, key: keyPart(read.key, DONATION_KEY_BYTES), cell: counterCell(read.cell) };
       const list = byKey.get(d.key);
       if (list) list.push(d);
       else byKey.set(d.key, [d]);
@@ -313,9 +317,11 @@ export class DynamoDbTotals {
    */
   async cells(q: Pick<TotalsQuery, 'campaign' | 'from' | 'to'> = {}, opts: { consistent?: boolean; now?: number } = {}): Promise<TotalsCell[]> {
     const consistent = opts.consistent ?? false;
+    // A campaign as the counters keep it (counterText: a long one is bounded).
+    const campaign = q.campaign === undefined ? undefined : counterText(q.campaign);
     // Every counter partition registered (one campaign's: their sort keys all begin with its campaign part,
     // whose length prefix keeps another campaign's out), grouped by campaign.
-    const registry = await this.#queryAll(consistent, CAMPAIGNS_PK, q.campaign === undefined ? undefined : { prefix: campaignPart(q.campaign) });
+    const registry = await this.#queryAll(consistent, CAMPAIGNS_PK, campaign === undefined ? undefined : { prefix: campaignPart(campaign) });
     const byCampaign = new Map<string, string[]>();
     for (const i of registry) {
       const campaign = str(i.campaign);

@@ -262,12 +262,18 @@ export const LIFECYCLE: readonly LifecycleSpec[] = [
 ];
 
 /**
- * Days an overflow object must outlive its message: the longest any queue keeps one, dead-letter queues
- * included (SQS counts a dead letter's age from its first enqueue), plus a day for the object's own put.
+ * Days an overflow object must outlive its message. Left alone, a message lives at most the longest retention of
+ * any queue, dead-letter queues included (SQS counts a dead letter's age from its first enqueue). But a redrive
+ * (`aws sqs start-message-move-task`, `puddle dead-letters redrive`) makes it a new message whose retention starts
+ * again (SQS: "The redrive task resets the retention period"), so one redriven on its last day that fails again
+ * lives a whole dead-letter retention more. So twice the longest, plus a day for the object's own put: a dead
+ * letter redriven once, however late, still finds its body. Until 2026-12-03 it was 15 days, and a redrive after
+ * the 14th day (or a second failure of one redriven sooner) found its body gone. A later redrive still can: the
+ * consumer then says so (queuedText).
  */
 export function overflowExpiryDays(queues: readonly QueueSpec[] = QUEUES): number {
   const longest = Math.max(...queues.flatMap((q) => [q.retentionSeconds, q.deadLetterRetentionSeconds]));
-  return Math.ceil(longest / DAY) + 1;
+  return 2 * Math.ceil(longest / DAY) + 1;
 }
 
 // ---------------------------------------------------------------- Glue

@@ -19,7 +19,7 @@ import { FatalError, PuddleError, RetriableError } from '../../core/errors.js';
 import type { ClaimOptions, ClaimedMessage, DeadLetter, ObjectStore, Queue, Subscription } from '../../core/ports.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../../puddles/definitions.js';
 import { awsCall } from './aws-errors.js';
-import { BUCKET_PREFIXES, TOPIC } from './shape.js';
+import { BUCKET_PREFIXES, overflowExpiryDays, TOPIC } from './shape.js';
 import { SqsSubscriptions, type SubscriptionQueues } from './sqs-subscriptions.js';
 
 /**
@@ -55,7 +55,11 @@ const ATTR = QUEUE_ATTRIBUTES;
 export async function queuedText(body: string, overflowKey: string | undefined, overflow: ObjectStore): Promise<string> {
   if (overflowKey === undefined) return body;
   const bytes = await overflow.get(overflowKey);
-  if (bytes === null) throw new FatalError(`queue overflow object is missing: ${overflowKey}`);
+  if (bytes === null) {
+    throw new FatalError(
+      `the body of this message (${overflowKey}) is gone: S3 deletes an envelope too big for SNS ${overflowExpiryDays()} days after it was put, and a redrive starts the message's retention again. It cannot be landed from the queue; the raw trail holds the envelope if the raw puddle landed it (replay from there)`,
+    );
+  }
   return new TextDecoder().decode(bytes);
 }
 

@@ -165,6 +165,34 @@ describe('consumer handler (SQS event, Powertools BatchProcessor, partial batch 
     ]);
   });
 
+  it('says plainly that a redriven message\'s body is gone once S3 has expired it, and lands the records beside it', async () => {
+    // An envelope too big for SNS travels as a pointer to queue-overflow/, which a lifecycle rule expires (29 days):
+    // a dead letter redriven later (a redrive starts its retention again) finds its body gone.
+    const big = donation(900, { note: 'y'.repeat(300 * 1024) });
+    const small = donation(400);
+    await rt.queue.publish([big, small]);
+    const { messages, arn } = await receiveAsLambda('transactions');
+    const pointer = messages.find((m) => m.MessageAttributes?.overflow_key)!;
+    const beside = messages.find((m) => m.Body?.includes(small.id))!;
+    expect(pointer).toBeDefined();
+    expect(beside).toBeDefined();
+    await rt.store.delete(pointer.MessageAttributes!.overflow_key!.StringValue!);
+    // Its last receive: the redrive policy's 5th.
+    pointer.Attributes = { ...pointer.Attributes, ApproximateReceiveCount: '5' };
+    const told: OpsEvent[] = [];
+    const res = await makeConsumerHandler(async () => ({ ...rt, events: { emit: async (e) => void told.push(...e) } }))(sqsEvent([pointer, beside], arn), lambdaContext());
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: pointer.MessageId }]);
+    expect(await query<{ n: number }>(`SELECT count(*) AS n FROM donation WHERE donation_id = '${String(small.payload.donation_id)}'`)).toEqual({ n: 1 });
+    expect(told).toEqual([
+      {
+        type: 'dead_letter',
+        puddle: 'transactions',
+        messages: 1,
+        reason: expect.stringMatching(/^FatalError: the body of this message \(queue-overflow\/.*\) is gone: S3 deletes an envelope too big for SNS 29 days after it was put, and a redrive starts the message's retention again\. It cannot be landed from the queue; the raw trail holds the envelope/),
+      },
+    ]);
+  });
+
   it('logs an unreadable record on its first failed receive (not only when it is dead-lettered), at most once per 10 s, never its body', async () => {
     // The engagement puddle's queue is untouched by the other tests. A body that is not JSON, quoting a donor.
     await shape.clients.sns.send(

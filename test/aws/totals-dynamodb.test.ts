@@ -1,3 +1,4 @@
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import type { Envelope } from '../../core/envelope.js';
@@ -5,11 +6,12 @@ import type { DynamoDbTotals } from '../../infra/aws/dynamodb-totals.js';
 import { makeConsumerHandler } from '../../infra/aws/handlers/consumer.js';
 import { makeTotalsHandler } from '../../infra/aws/handlers/totals.js';
 import { totalsTable } from '../../infra/aws/handlers/totals-table.js';
-import { boxPart, campaignPart, cellSk } from '../../infra/aws/dynamodb-totals-counters.js';
+import { boxPart, campaignPart, cellSk, COUNTER_TEXT_BYTES, counterCell, counterText } from '../../infra/aws/dynamodb-totals-counters.js';
+import { makeTotalsDriftHandler } from '../../infra/aws/handlers/totals-drift.js';
 import { createAwsRuntime, type AwsRuntime } from '../../infra/aws/runtime.js';
 import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
 import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
-import { LiveTotals, cellId, type TotalsCell } from '../../puddles/live-totals.js';
+import { LiveTotals, cellId, type CellKey, type TotalsCell } from '../../puddles/live-totals.js';
 import { landThroughConsumer, startTestShape, type TestShape } from '../support/aws-shape.js';
 import { httpApiEvent, lambdaContext, sqsEvent } from '../support/lambda-events.js';
 import { donationEnvelope } from '../support/donation-envelope.js';
@@ -66,6 +68,11 @@ async function sqlCells(): Promise<TotalsCell[]> {
     count: Number(r.count),
     amount_minor: Number(r.amount_minor),
   }));
+}
+
+async function donationItem(key: string) {
+  const out = await shape.clients.dynamodb.send(new GetItemCommand({ TableName: shape.env.PUDDLE_TOTALS_TABLE, Key: { pk: { S: `d:${key}` }, sk: { S: 'd' } }, ConsistentRead: true }));
+  return out.Item!;
 }
 
 async function getTotals(query: string, key = READ_KEY) {
@@ -198,6 +205,58 @@ describe('live totals on DynamoDB (kept by the consumer handler, served by the t
     // repair finds the same counters from the donation items.
     await totals.repair();
     expect(sorted(await totals.cells({}, { consistent: true }))).toEqual(sorted(await sqlCells()));
+  });
+
+  it('counts a donation whose campaign and cta are the longest a contract takes, with many versions tying, beside the rest of its batch, and the drift check agrees', async () => {
+    // A contract string takes 4,096 characters, and a control character is 6 bytes in the item's JSON, so this cell
+    // is about 49 KB (a euro sign is 3 bytes of UTF-8 to DynamoDB, but dynalite counts a string in UTF-16 units). A donation's item held it in its own attribute and again in every
+    // version tying with it: eleven versions of one donation with the same _changed_at (a producer correcting an
+    // amount with no updated_at, say) passed
+    // DynamoDB's 400 KB item limit and, until 2026-12-03, failed the whole batch's counters on every receive.
+    const campaign = '\u0001'.repeat(4096);
+    const cta = '\u0002'.repeat(4096);
+    const batch = [
+      donation('w0', 100, { campaign: 'worst' }),
+      ...Array.from({ length: 12 }, (_, i) => donation('w1', 200 + i, { campaign, cta })),
+      donation('w2', 300, { campaign: 'worst', cta }),
+      donation('w3', 400, { campaign: 'worst' }),
+    ];
+    const first = await land(batch);
+    expect((await consumer()(sqsEvent(first.messages, first.arn), lambdaContext())).batchItemFailures).toEqual([]);
+    const item = await donationItem('w1');
+    expect(JSON.parse(item.ties!.S!)).toHaveLength(12);
+    const kept = counterText(campaign)!;
+    expect(Buffer.byteLength(JSON.stringify(kept)) - 2).toBeLessThanOrEqual(COUNTER_TEXT_BYTES);
+    expect(kept.slice(0, -18)).toBe('\u0001'.repeat(kept.length - 18));
+    expect(kept.slice(-18)).toMatch(/^\u2026#[0-9a-f]{16}$/);
+    expect(Buffer.byteLength(counterText('\u20ac'.repeat(4096))!)).toBeLessThanOrEqual(COUNTER_TEXT_BYTES);
+    // A printable ASCII text the contract takes is kept as written.
+    expect(counterText('a'.repeat(4096))).toBe('a'.repeat(4096));
+    // The counters hold what the view holds, the long texts as counterCell keeps them.
+    const sql = await sqlCells();
+    expect(sorted(await totals.cells({}, { consistent: true }))).toEqual(sorted(sql.map(counterCell)));
+    expect((await getTotals('campaign=worst')).body.total).toEqual({ amount_minor: 100 + 300 + 400, count: 3 });
+    expect(await totals.cells({ campaign })).toEqual([expect.objectContaining({ campaign: kept, cta: counterText(cta), count: 1 })]);
+    expect(await makeTotalsDriftHandler(async () => rt)()).toMatchObject({ ok: true, differing: 0 });
+    await totals.repair();
+    expect(sorted(await totals.cells({}, { consistent: true }))).toEqual(sorted(sql.map(counterCell)));
+  });
+
+  it('moves a donation whose item holds a long cell from before out of the counter it went into', async () => {
+    // A deployed table may hold a cell written as it was, whatever its length: read as written, a newer version
+    // takes its donation out of that counter and into the bounded one.
+    const long = '\u20ac'.repeat(2000); // 6,000 bytes
+    await land([donation('old1', 700, { campaign: long })]);
+    const box = Date.UTC(2026, 10, 27, 20, 15);
+    const written: CellKey = { channel: 'sms', campaign: long, cta: 'tv', currency: 'GBP', box };
+    await shape.clients.dynamodb.send(
+      new PutItemCommand({ TableName: shape.env.PUDDLE_TOTALS_TABLE, Item: { ...(await donationItem('old1')), cell: { S: JSON.stringify(written) } } }),
+    );
+    await totals.repair();
+    const ofLong = async () => (await totals.cells({}, { consistent: true })).filter((c) => c.campaign === long || c.campaign === counterText(long));
+    expect(await ofLong()).toEqual([expect.objectContaining({ campaign: long, amount_minor: 700, count: 1 })]);
+    await land([donation('old1', 900, { campaign: long, updated_at: '2026-11-27T23:00:00Z' })]);
+    expect(await ofLong()).toEqual([expect.objectContaining({ campaign: counterText(long), amount_minor: 900, count: 1 })]);
   });
 
   it('keeps every key DynamoDB took before as it was: only keys past its limits are hashed', () => {

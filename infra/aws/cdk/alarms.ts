@@ -13,6 +13,7 @@ import * as snsSubs from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
+import { ConfigError } from '../../../core/errors.js';
 import type { ScheduleEntry } from '../../../schedules/schedule.js';
 import { connectorLagDimensions, EVENT_BUS, handlerSpec, METRICS, STALE_AFTER_INTERVALS, type HandlerName, type HandlerSpec, type QueueSpec, type ResourceNames } from '../shape.js';
 
@@ -85,6 +86,19 @@ export interface AlarmTargets {
   /** The connectors this stack schedules (each gets a staleness alarm). */
   scheduled: readonly ScheduleEntry[];
   bus: events.IEventBus;
+}
+
+/** One address, `name@domain.tld`, no spaces: what an SNS email subscription can deliver to. */
+const EMAIL = /^[^\s@,;<>]+@[^\s@,;<>]+\.[^\s@,;<>.]+$/;
+
+/**
+ * `-c alarmEmail` checked at synth: until 2026-12-03 any text synthesised, and was first looked at by SNS during
+ * the deploy (not checked here how it fails then). The value is not repeated: it may be someone's address with a
+ * typo.
+ */
+export function checkAlarmEmail(email: string | undefined): void {
+  if (email === undefined || EMAIL.test(email)) return;
+  throw new ConfigError('-c alarmEmail must be one email address (name@domain.org), which AWS mails a link to confirm; the value given is not one');
 }
 
 /** The alerts topic, which CloudWatch alarms (and rules on the ops bus) may publish to, and every alarm on it. */

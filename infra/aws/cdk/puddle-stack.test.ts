@@ -50,7 +50,7 @@ describe('the CloudFormation template', () => {
           Match.objectLike({ Prefix: 'lake/raw/envelope/v1/', Transitions: [Match.objectLike({ StorageClass: 'STANDARD_IA', TransitionInDays: 30 })] }),
           Match.objectLike({ Prefix: 'athena-results/', ExpirationInDays: 7 }),
           // Overflow objects outlive every queue's messages, dead letters included (14 days), by a day.
-          Match.objectLike({ Prefix: 'queue-overflow/', ExpirationInDays: 15 }),
+          Match.objectLike({ Prefix: 'queue-overflow/', ExpirationInDays: 29 }),
         ]),
       },
     });
@@ -405,6 +405,23 @@ describe('the CloudFormation template', () => {
       new ConfigError(`connectors: no schedule for paypal (schedules/schedule.ts has ${SCHEDULE.map((e) => e.connector).join(', ')})`),
     );
     expect(() => new PuddleStack(app(), 'Bad2', { prefix: 'Puddle_Staging' })).toThrow(ConfigError);
+  });
+
+  it('refuses an alarm email that is not one address, without repeating it', () => {
+    const app = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    for (const bad of ['notanemail', 'finance-ops@example', 'a@b.org, c@d.org', 'finance ops@example.org', '@example.org']) {
+      let err: unknown;
+      try {
+        new PuddleStack(app(), 'BadMail', { alarmEmail: bad });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, bad).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toMatch(/^-c alarmEmail must be one email address/);
+      expect((err as Error).message).not.toContain(bad);
+    }
+    const ok = Template.fromStack(new PuddleStack(app(), 'GoodMail', { alarmEmail: 'finance-ops@example.org' }));
+    ok.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'finance-ops@example.org' });
   });
 });
 

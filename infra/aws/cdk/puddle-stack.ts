@@ -44,7 +44,7 @@ import {
   type HandlerName,
   type ResourceNames,
 } from '../shape.js';
-import { addAlarms } from './alarms.js';
+import { addAlarms, checkAlarmEmail } from './alarms.js';
 import { duckDbLayer } from './duckdb-layer.js';
 import { handlerFunction } from './functions.js';
 
@@ -135,6 +135,7 @@ export class PuddleStack extends Stack {
     const names = resourceNames(props.prefix);
     // Checked before anything is made: an unknown connector is a ConfigError naming the known ones.
     const scheduled = scheduleEntries(props.connectors);
+    checkAlarmEmail(props.alarmEmail);
 
     // ------------------------------------------------------------ bucket
     const bucket = new s3.Bucket(this, 'Lake', {

@@ -11,6 +11,7 @@ import { log } from '../../../core/log.js';
 import { logOpsEvents } from '../../../core/ops-events.js';
 import { checkDrift, driftEvent, type DriftReport } from '../../../puddles/totals-sql.js';
 import type { DynamoDbTotals } from '../dynamodb-totals.js';
+import { counterCell } from '../dynamodb-totals-counters.js';
 import type { AwsRuntime } from '../runtime.js';
 import { defaultRuntime, type RuntimeSource } from './runtime-source.js';
 import { totalsTable } from './totals-table.js';
@@ -31,7 +32,9 @@ export function makeTotalsDriftHandler(runtime: RuntimeSource, opts: { totals?: 
     const now = opts.now?.() ?? new Date();
     // Strongly consistent reads: the check compares a read before the SQL with one after it. The boxes that count
     // at the check's time, as the view (as_of today) has them: a box dated after today is no drift.
-    const report: DriftReport = await checkDrift({ cells: () => totals.cells({}, { consistent: true, now: now.getTime() }) }, rt.query, now);
+    // A long campaign or cta is compared as the counters keep it (counterCell).
+    const live = { cells: () => totals.cells({}, { consistent: true, now: now.getTime() }), sqlCell: counterCell };
+    const report: DriftReport = await checkDrift(live, rt.query, now);
     const summary: DriftSummary = { ok: report.ok, inconclusive: report.inconclusive, boxes: report.boxes, skipped: report.skipped, differing: report.differences.length };
     if (report.ok) {
       log.info('totals drift check: counters agree with the SQL view', { against: report.against, ...summary });

@@ -4,6 +4,7 @@
 import { totalsDocumentRoute } from '../../../puddles/http/totals-routes.js';
 import { totalsDocument } from '../../../puddles/live-totals.js';
 import type { DynamoDbTotals } from '../dynamodb-totals.js';
+import { counterText } from '../dynamodb-totals-counters.js';
 import type { AwsRuntime } from '../runtime.js';
 import { buildHttpApp, keyRingFrom, runtimeWithFreshSecrets } from './http-app.js';
 import { httpHandler, type HttpHandler } from './http-event.js';
@@ -20,7 +21,9 @@ export function makeTotalsHandler(runtime: RuntimeSource, opts: { totals?: (rt: 
         totalsDocumentRoute(app, {
           keys,
           // Only the partitions and boxes the query asks for are read; the document is built as the hub builds it.
-          document: async (q) => {
+          // A campaign over 4 KiB is asked for as the counters keep it (counterText).
+          document: async (asked) => {
+            const q = asked.campaign === undefined ? asked : { ...asked, campaign: counterText(asked.campaign)! };
             const [cells, asOf] = await Promise.all([totals.cells(q), totals.asOf()]);
             return totalsDocument(cells, asOf, q);
           },

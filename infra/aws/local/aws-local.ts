@@ -41,7 +41,7 @@ import { markAwsLocalHomeStopped, refuseEarlierLake, writeAwsLocalHome } from '.
 import { watchBankInbox } from './bank-inbox-events.js';
 import { emulatorEnv, EMULATOR_REGION, startDynaliteEmulator, startFauxqsEmulator } from './emulators.js';
 import { FolderCopyCatalog } from './folder-catalog.js';
-import { API_GATEWAY_MAX_BODY_BYTES, httpEventOf, lambdaContextOf, NO_ROUTE, routeFor, sqsRecordOf, TOO_LARGE, writeHttpResult } from './lambda-bridge.js';
+import { API_GATEWAY_MAX_BODY_BYTES, httpEventOf, invokeHttp, lambdaContextOf, NO_ROUTE, routeFor, sqsRecordOf, TOO_LARGE, writeHttpResult } from './lambda-bridge.js';
 
 export interface AwsLocalOptions {
   home: string;
@@ -167,13 +167,7 @@ async function openAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
         writeHttpResult(res, NO_ROUTE);
         return;
       }
-      handler(event).then(
-        (result) => writeHttpResult(res, result),
-        (err: unknown) => {
-          log.error('handler failed', { path: event.rawPath, error: err });
-          writeHttpResult(res, { statusCode: 502, headers: { 'content-type': 'application/json' }, body: '{"message":"Internal Server Error"}' });
-        },
-      );
+      void invokeHttp(handler, event, (err) => log.error('handler failed', { path: event.rawPath, error: err })).then((result) => writeHttpResult(res, result));
     });
   });
   // Another process may take the port after the probe: said the same way, once what started is stopped.

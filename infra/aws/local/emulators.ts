@@ -55,9 +55,13 @@ export async function startDynaliteEmulator(port = 0): Promise<RunningEmulator> 
   };
 }
 
-/** The variables to put before an `aws` CLI command for the emulators: their keys and region, as a shell prefix. */
+/**
+ * The variables to put before an `aws` CLI command for the emulators: their keys and region, as a shell prefix.
+ * The region twice: AWS CLI v2 reads AWS_REGION, v1 only AWS_DEFAULT_REGION (Debian's awscli 1.x answered
+ * `aws sqs list-queues` with "You must specify a region" under AWS_REGION alone, until 2026-12-03).
+ */
 export function awsCliEnv(): string {
-  return `AWS_ACCESS_KEY_ID=${EMULATOR_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${EMULATOR_CREDENTIALS.secretAccessKey} AWS_REGION=${EMULATOR_REGION}`;
+  return `AWS_ACCESS_KEY_ID=${EMULATOR_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${EMULATOR_CREDENTIALS.secretAccessKey} AWS_REGION=${EMULATOR_REGION} AWS_DEFAULT_REGION=${EMULATOR_REGION}`;
 }
 
 /** The SDK's own variables that send every client to the emulators (no other code path needs to know). */

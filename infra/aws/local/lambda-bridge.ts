@@ -125,5 +125,27 @@ export function routeFor(method: string, path: string, handlers: readonly Handle
 export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const TOO_LARGE: APIGatewayProxyStructuredResultV2 = { statusCode: 413, headers: { 'content-type': 'application/json', connection: 'close' }, body: '{"message":"Request Entity Too Large"}' };
 
+/**
+ * An HTTP API's answer when its Lambda function fails (throws, times out, or cannot start): 500 with this body.
+ * API Gateway's REST APIs answer 502 `{"message": "Internal server error"}` (the Lambda guide's "Handling Lambda
+ * errors with an API Gateway API"); the stack's API is an HTTP API, whose troubleshooting guide names this body and
+ * which answers 500 (aws/aws-sam-cli#2590 shows a deployed one). `puddle aws local` answered 502 until 2026-12-03.
+ */
+export const FUNCTION_ERROR: APIGatewayProxyStructuredResultV2 = { statusCode: 500, headers: { 'content-type': 'application/json' }, body: '{"message":"Internal Server Error"}' };
+
+/** A function's answer as the HTTP API gives it: its result, or FUNCTION_ERROR when it fails (`failed` is told why). */
+export async function invokeHttp(
+  handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>,
+  event: APIGatewayProxyEventV2,
+  failed: (err: unknown) => void,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  try {
+    return await handler(event);
+  } catch (err) {
+    failed(err);
+    return FUNCTION_ERROR;
+  }
+}
+
 /** API Gateway's own answer when no route matches. */
 export const NO_ROUTE: APIGatewayProxyStructuredResultV2 = { statusCode: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Not Found"}' };
