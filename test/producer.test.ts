@@ -267,11 +267,19 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     const ok = await post(app, {
       events: [
         donation('4111111111111111', { campaign: '4111 1111 1111 1112', cta: 'sms-70085 @tv' }),
-        donation('ft-6', { campaign: 'night-2026-11-29', payment_ref: '4111111111111111', supporter_id: 'a@b.org' }),
+        donation('ft-6', { campaign: 'night-2026-11-29', payment_ref: '4111111111111111', supporter_id: 'sf:0035g00000AbCdE@1' }),
       ],
     });
     expect(ok.statusCode).toBe(202);
     expect(await drain()).toHaveLength(2);
+    // But an id that stands for a person is never an email address: the lake keeps a supporter's email hashed.
+    const byEmail = await post(app, { events: [donation('ft-7', { supporter_id: 'Jo.Bloggs@example.org' })] });
+    expect(byEmail.statusCode).toBe(400);
+    expect(byEmail.body).not.toContain('Bloggs');
+    expect((byEmail.json() as { rejected: unknown[] }).rejected).toEqual([
+      { index: 0, errors: [{ path: 'payload.supporter_id', message: "must not be an email address: an id that stands for a person lands in the lake and the feeds as sent; send the CRM's or the aggregator's id, or a hash of the address" }] },
+    ]);
+    expect(await drain()).toHaveLength(0);
   });
 
   it("takes a donation's status in any case or spelling as the status it means, and refuses any other with a 400 naming the field and the values", async () => {

@@ -58,11 +58,38 @@ export function freeTextProblem(text: string): string | null {
   return null;
 }
 
-const FIELDS = new WeakMap<Fields, readonly string[]>();
+/**
+ * Why an id that stands for a person (Field.isPersonRef: a supporter_id) is refused, or null. Only an email address:
+ * the lake keeps a supporter's email as its SHA-256 alone, and an address sent as the id would land, and reach the
+ * feeds, as sent. Until 2026-12-03 ids were not checked at all (a call centre keying supporters by email sent them).
+ */
+export function personRefProblem(text: string): string | null {
+  if (text.includes('@') && EMAIL.test(text)) {
+    return "must not be an email address: an id that stands for a person lands in the lake and the feeds as sent; send the CRM's or the aggregator's id, or a hash of the address";
+  }
+  return null;
+}
 
-/** The names of a contract's free-text fields, worked out once per contract: the producer checks every event. */
-export function freeTextFields(fields: Fields): readonly string[] {
-  let names = FIELDS.get(fields);
-  if (!names) FIELDS.set(fields, (names = Object.keys(fields).filter((n) => fields[n]!.kind === 'string' && fields[n]!.isFreeText)));
-  return names;
+/** What a producer's text field is checked by: a free-text field's rule, or a person's id's. */
+export type TextRule = (text: string) => string | null;
+
+const FIELDS = new WeakMap<Fields, readonly (readonly [string, TextRule])[]>();
+
+/**
+ * A contract's fields whose text the producer checks (free text, ids that stand for a person), each with its rule,
+ * worked out once per contract: the producer checks every event.
+ */
+export function checkedTextFields(fields: Fields): readonly (readonly [string, TextRule])[] {
+  let checked = FIELDS.get(fields);
+  if (!checked) {
+    checked = Object.keys(fields).flatMap((n) => {
+      const f = fields[n]!;
+      if (f.kind !== 'string') return [];
+      if (f.isFreeText) return [[n, freeTextProblem] as const];
+      if (f.isPersonRef) return [[n, personRefProblem] as const];
+      return [];
+    });
+    FIELDS.set(fields, checked);
+  }
+  return checked;
 }

@@ -31,6 +31,12 @@ export interface Field<T = unknown, O extends boolean = boolean> {
    * in the lake, the totals, the TV and the feeds. Never an id: an id is the source's, whatever its digits.
    */
   readonly isFreeText?: boolean;
+  /**
+   * An id that stands for a person (a `supporter_id`): the producer API refuses an email address there
+   * (core/contracts/free-text.ts), as the lake keeps a supporter's email only as its SHA-256. Its digits are not
+   * looked into: an id is the source's, and a long numeric one passes the Luhn check one time in ten.
+   */
+  readonly isPersonRef?: boolean;
   /** Phantom: carries the TypeScript type of the field's value. */
   readonly __type?: T;
 }
@@ -42,9 +48,11 @@ export type Builder<T, O extends boolean = false> = Field<T, O> & {
   atMost(max: number, why: string): Builder<T, O>;
   /** Marks a `string` as free text (Field.isFreeText). */
   freeText(): Builder<T, O>;
+  /** Marks a `string` as an id that stands for a person (Field.isPersonRef). */
+  personRef(): Builder<T, O>;
 };
 
-type Spec = Pick<Field, 'kind' | 'values' | 'description' | 'min' | 'max' | 'maxWhy' | 'normalised' | 'aliases' | 'isKey' | 'isFreeText'>;
+type Spec = Pick<Field, 'kind' | 'values' | 'description' | 'min' | 'max' | 'maxWhy' | 'normalised' | 'aliases' | 'isKey' | 'isFreeText' | 'isPersonRef'>;
 
 function field<T, O extends boolean = false>(spec: Spec, isOptional = false): Builder<T, O> {
   return {
@@ -54,6 +62,7 @@ function field<T, O extends boolean = false>(spec: Spec, isOptional = false): Bu
     doc: (text: string) => field<T, O>({ ...spec, description: text }, isOptional),
     atMost: (max: number, why: string) => field<T, O>({ ...spec, max, maxWhy: why }, isOptional),
     freeText: () => field<T, O>({ ...spec, isFreeText: true }, isOptional),
+    personRef: () => field<T, O>({ ...spec, isPersonRef: true }, isOptional),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CONTRACTS, NOT_A_FIELD, WRITTEN_BY_HUB, type Contract, type FieldError } from '../contracts/index.js';
-import { freeTextFields, freeTextProblem } from '../contracts/free-text.js';
+import { checkedTextFields } from '../contracts/free-text.js';
 import { EnvelopeTextWriter, type Envelope, type EnvelopeTexts } from '../envelope.js';
 import { REDACTED_TEXT } from '../pii.js';
 import { systemClock, type Clock, type Queue } from '../ports.js';
@@ -88,14 +88,15 @@ function inLaterVersion(contract: Contract, err: FieldError): FieldError {
 
 /**
  * Adds an error for each free-text field (a campaign, a cta, a reason: Field.isFreeText) that holds a card number
- * or an email address. Only here, for producers: a connector's records come from systems that hold such data
- * and are scrubbed on their own path (core/pii.ts); a producer's text would land as sent.
+ * or an email address, and each id that stands for a person (Field.isPersonRef) that is an email address. Only
+ * here, for producers: a connector's records come from systems that hold such data and are scrubbed on their own
+ * path (core/pii.ts); a producer's text would land as sent.
  */
 function freeTextErrors(contract: Contract, payload: unknown, errors: FieldError[]): void {
   if (payload === null || typeof payload !== 'object') return;
-  for (const name of freeTextFields(contract.fields)) {
+  for (const [name, rule] of checkedTextFields(contract.fields)) {
     const v = (payload as Record<string, unknown>)[name];
-    const why = typeof v === 'string' ? freeTextProblem(v) : null;
+    const why = typeof v === 'string' ? rule(v) : null;
     if (why) errors.push({ path: `payload.${name}`, message: why });
   }
 }
