@@ -297,6 +297,17 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(await queue.depth('raw')).toBe(0);
   });
 
+  it("takes a donation's channel in any case, and the call centre with a hyphen or a space, as the channel it means", async () => {
+    await drain();
+    const spellings = ['SMS', 'IVR', ' Online', 'Call-Centre', 'call centre', 'call_centre'];
+    const res = await post(app, { events: spellings.map((channel, i) => donation(`ch-${i}`, { channel })) });
+    expect(res.statusCode).toBe(202);
+    expect((await drain()).filter((e) => e.contract === 'donation').map((e) => e.payload.channel)).toEqual(['sms', 'ivr', 'online', 'call_centre', 'call_centre', 'call_centre']);
+    const bad = await post(app, { events: [donation('ch-bad', { channel: 'telethon' })] });
+    expect(bad.statusCode).toBe(400);
+    expect((bad.json() as { rejected: { errors: { path: string; message: string }[] }[] }).rejected[0]!.errors[0]).toMatchObject({ path: 'payload.channel' });
+  });
+
   it('refuses an empty or blank key with a 400 naming it, in any contract, and publishes nothing: blank pledges would merge into one', async () => {
     await drain();
     const payment = (payment_id: string) => ({ contract: 'payment', version: 1, payload: { payment_id, occurred_at: '2026-11-29T20:15:00Z', provider: 'stripe', status: 'succeeded', amount_minor: 500, currency: 'GBP' } });

@@ -26,6 +26,11 @@ const common = {
 export const MAX_DONATION_MINOR = 1_000_000_000_000;
 
 export const CHANNELS = ['online', 'sms', 'ivr', 'call_centre', 'crm', 'other'] as const;
+/**
+ * A channel is taken in any case (`SMS`, `IVR`, as agencies write them) and the call centre with a hyphen or a
+ * space, as a donation's status is: until 2026-12-03 `"SMS"` was a 400 while `"Cancelled"` was taken.
+ */
+const CHANNEL_ALIASES = { 'call-centre': 'call_centre', 'call centre': 'call_centre' } as const;
 
 export const click = defineContract({
   name: 'click',
@@ -49,7 +54,7 @@ export const donation = defineContract({
   fields: {
     donation_id: string(),
     ...common,
-    channel: oneOf(CHANNELS),
+    channel: oneOfNormalised(CHANNELS, CHANNEL_ALIASES),
     amount_minor: nonNegativeInt()
       .atMost(MAX_DONATION_MINOR, 'one donation is at most 10^12 minor units (10 billion in a currency with cents), so the live totals of any night add up exactly')
       .doc('A pledge is never negative: a refund is its own contract. At most 10^12 minor units'),
