@@ -6,6 +6,7 @@ import { readStreamStatus } from '../../core/engine/stream-status.js';
 import { ClosedError, LakeFileError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import type { KeyRing } from '../../core/http/auth.js';
+import { DamagedLakeFiles } from '../../core/http/damaged-lake-files.js';
 import { errorBody } from '../../core/http/errors.js';
 import { queryParams } from '../../core/http/query-params.js';
 import { requireScope } from '../../core/http/scope.js';
@@ -69,18 +70,26 @@ async function rowsOrMissing(query: QueryEngine, sql: string): Promise<Row[] | n
   }
 }
 
-/** What an operator is told of a lake read that failed: a damaged file's own message, else where to look. */
-function lakeReadProblem(err: unknown, part: string): string {
+/**
+ * What an operator is told of a lake read that failed: a damaged file's own message (logged once per file, not
+ * once per poll: damaged-lake-files.ts), else where to look.
+ */
+function lakeReadProblem(err: unknown, part: string, damaged: DamagedLakeFiles): string {
   if (err instanceof LakeFileError) {
-    log.error('a lake file is missing or damaged', { part, file: err.key });
+    damaged.failed(statusReader(part), err, { part });
     return err.message;
   }
   log.error('an operations read failed', { part, error: err });
   return `${part.replace('_', ' ')} could not be read from the lake: the hub's log says why`;
 }
 
+/** A status part as a reader of the lake (damaged-lake-files.ts). */
+const statusReader = (part: string) => `GET /v1/ops/status ${part}`;
+
 export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): Promise<void> {
   const { query, keeper } = opts;
+  // The server's list, shared with its error handler, so a file the status and the breaks both fail on is said once.
+  const damaged = app.damagedLakeFiles ?? new DamagedLakeFiles();
   const nowIso = () => (opts.clock ?? systemClock).now().toISOString();
   const cacheMs = opts.cacheMs ?? 3000;
   const reportsMs = opts.reportsCacheMs ?? 10_000;
@@ -138,10 +147,12 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
     const problems: Record<string, string> = {};
     const part = async (name: string, sql: string): Promise<Row[] | null> => {
       try {
-        return await cached(`status:${name}`, (q) => q.query(sql));
+        const rows = await cached(`status:${name}`, (q) => q.query(sql));
+        damaged.read(statusReader(name));
+        return rows;
       } catch (err) {
         if (err instanceof ClosedError) throw err;
-        problems[name] = lakeReadProblem(err, name);
+        problems[name] = lakeReadProblem(err, name, damaged);
         return null;
       }
     };
