@@ -36,7 +36,7 @@ describe('GET /v1/ops/status on a connector with a failing stream', () => {
     await h?.close();
   });
 
-  type Status = { sources: (ConnectorHealth & { runs: number })[]; quarantine: number | null; problems: Record<string, string>};
+  type Status = { sources: (ConnectorHealth & { runs: number })[]; quarantine: number | null; problems: Record<string, string>; computed_at: Record<string, string> };
   const opsApp = async () => {
     const app = Fastify();
     await app.register(opsRoutes, {
@@ -82,6 +82,12 @@ describe('GET /v1/ops/status on a connector with a failing stream', () => {
     expect(bt.streams.find((s) => s.stream === 'disputes')!.lag_seconds).toBe(5);
     expect(Date.parse(bt.last_run_ended_at!)).toBe(BT_NOW.getTime() + 3 * MIN);
   });
+
+  it('says when each of its lake counts was read, as the journey and breaks do', async () => {
+    const s = await status();
+    // Worked out now (the harness's clock stands still): a reused answer keeps the time it was read at.
+    expect(s.computed_at).toEqual({ sync_runs: h.clock.now().toISOString(), quarantine: h.clock.now().toISOString() });
+  });
   // Last: it damages the lake. Until 2026-12-03 one failing lake read failed the whole answer (503).
   it('answers each lake read on its own: a damaged sync_run file leaves the quarantine count and the streams as state has them', async () => {
     expect((await status()).problems).toEqual({});
@@ -93,6 +99,8 @@ describe('GET /v1/ops/status on a connector with a failing stream', () => {
     expect(s.problems.quarantine).toBeUndefined();
     expect(s.quarantine).toBe(0);
     expect(s.sources[0]).toMatchObject({ source: 'braintree', last_outcome: 'failed', failing_streams: ['transactions'] });
+    // A part that was not read has no time; the other keeps its own.
+    expect(Object.keys(s.computed_at)).toEqual(['quarantine']);
   });
 
   // After the test above: its sync_run files are still damaged. Until 2026-12-03 each poll logged the file again.

@@ -143,13 +143,17 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
   // The two lake reads answer each on its own: a part that fails is `null`, and `problems` says why (a damaged
   // file: which, and the replay that mends it). Until 2026-12-03 one failing read failed the whole answer (503),
   // and the dashboard's queue, health and sources went blank with it, though none of them reads the lake.
+  // Each part that answered has its `computed_at`, as the journey and breaks do: its answer is reused (until
+  // 2026-12-03 nothing said how old the runs' and the quarantine's counts were, while the rest is fresh).
   app.get('/v1/ops/status', async () => {
     const problems: Record<string, string> = {};
+    const computedAt: Record<string, string> = {};
     const part = async (name: string, sql: string): Promise<Row[] | null> => {
       try {
-        const rows = await cached(`status:${name}`, (q) => q.query(sql));
+        const answer = await cached(`status:${name}`, async (q) => ({ rows: await q.query(sql), at: nowIso() }));
+        computedAt[name] = answer.at;
         damaged.read(statusReader(name));
-        return rows;
+        return answer.rows;
       } catch (err) {
         if (err instanceof ClosedError) throw err;
         problems[name] = lakeReadProblem(err, name, damaged);
@@ -178,6 +182,7 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
       queue: await opts.queueDepths(),
       quarantine: q ? Number(q.n) : null,
       problems,
+      computed_at: computedAt,
       totals: { ready: keeper.ready, donations: keeper.totals.donations, as_of: keeper.totals.asOf(), drift: drift.lastConclusive ?? null, last_check: drift.last ?? null },
     };
   });
