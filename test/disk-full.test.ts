@@ -87,6 +87,9 @@ describe('a hub whose disk is full', () => {
     expect((await postEvents(hub.url, KEY, [donation('after')])).status).toBe(202);
     expect(await health()).toMatchObject({ status: 200, body: { ok: true, accepting: true, queue: { committing: true } } });
     expect(said('the queue commits again')).toBe(1);
+    // At warn, as the failure was at error: a log read at warn shows both ends.
+    expect(lines.find((l) => l.msg === 'the queue commits again')?.level).toBe('warn');
+    expect(lines.find((l) => l.msg === 'the queue cannot commit: events are refused (503) until it can')?.level).toBe('error');
     expect(said('producer publishes are accepted again')).toBe(1);
     expect(liveLine(await hub.stats({ reported: true }))).not.toContain('QUEUE');
     await waitLanded(hub);

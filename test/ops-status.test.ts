@@ -3,12 +3,13 @@
 import { truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunResult } from '../core/engine/sync-run.js';
 import { createKeyRing } from '../core/http/auth.js';
 import { CONNECTORS } from '../connectors/registry.js';
 import type { ConnectorHealth } from '../puddles/http/connector-health.js';
 import { opsRoutes } from '../puddles/http/ops-routes.js';
+import { replay } from '../puddles/replay.js';
 import type { TotalsKeeper } from '../puddles/totals-keeper.js';
 import { WebhookFreshness } from '../puddles/webhook-freshness.js';
 import { braintreeHarness, BT_NOW } from './support/braintree-harness.js';
@@ -35,17 +36,26 @@ describe('GET /v1/ops/status on a connector with a failing stream', () => {
     await h?.close();
   });
 
-  const status = async () => {
+  type Status = { sources: (ConnectorHealth & { runs: number })[]; quarantine: number | null; problems: Record<string, string>; computed_at: Record<string, string> };
+  const opsApp = async () => {
     const app = Fastify();
     await app.register(opsRoutes, {
       keys: createKeyRing({ read: [READ_KEY] }), query: h.rt.query, keeper: { drift: () => ({}), totals: { asOf: () => null } } as unknown as TotalsKeeper,
       webhooks: new WebhookFreshness(), queueDepths: async () => ({}), state: h.engineRuntime.state, connectors: { braintree: CONNECTORS.braintree! }, clock: h.clock,
     });
+    return app;
+  };
+  const statusOf = async (app: Awaited<ReturnType<typeof opsApp>>) => {
+    const res = await app.inject({ url: '/v1/ops/status', headers: { authorization: `Bearer ${READ_KEY}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    return res.json<Status>();
+  };
+  /** The status from a hub just started (nothing reused). */
+  const status = async () => {
+    const app = await opsApp();
     try {
-      const res = await app.inject({ url: '/v1/ops/status', headers: { authorization: `Bearer ${READ_KEY}` } });
-      expect(res.statusCode).toBe(200);
-      expect(res.headers['cache-control']).toBe('no-store');
-      return res.json<{ sources: (ConnectorHealth & { runs: number })[]; quarantine: number | null; problems: Record<string, string> }>();
+      return await statusOf(app);
     } finally {
       await app.close();
     }
@@ -72,6 +82,12 @@ describe('GET /v1/ops/status on a connector with a failing stream', () => {
     expect(bt.streams.find((s) => s.stream === 'disputes')!.lag_seconds).toBe(5);
     expect(Date.parse(bt.last_run_ended_at!)).toBe(BT_NOW.getTime() + 3 * MIN);
   });
+
+  it('says when each of its lake counts was read, as the journey and breaks do', async () => {
+    const s = await status();
+    // Worked out now (the harness's clock stands still): a reused answer keeps the time it was read at.
+    expect(s.computed_at).toEqual({ sync_runs: h.clock.now().toISOString(), quarantine: h.clock.now().toISOString() });
+  });
   // Last: it damages the lake. Until 2026-12-03 one failing lake read failed the whole answer (503).
   it('answers each lake read on its own: a damaged sync_run file leaves the quarantine count and the streams as state has them', async () => {
     expect((await status()).problems).toEqual({});
@@ -83,5 +99,36 @@ describe('GET /v1/ops/status on a connector with a failing stream', () => {
     expect(s.problems.quarantine).toBeUndefined();
     expect(s.quarantine).toBe(0);
     expect(s.sources[0]).toMatchObject({ source: 'braintree', last_outcome: 'failed', failing_streams: ['transactions'] });
+    // A part that was not read has no time; the other keeps its own.
+    expect(Object.keys(s.computed_at)).toEqual(['quarantine']);
+  });
+
+  // After the test above: its sync_run files are still damaged. Until 2026-12-03 each poll logged the file again.
+  it('logs a damaged file once however often the status is asked, and once, at warn, when the replay mends it', async () => {
+    const lines: { level: string; msg: string; file?: string; part?: string }[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      for (const l of String(chunk).split('\n')) if (l.startsWith('{')) lines.push(JSON.parse(l) as (typeof lines)[number]);
+      return true;
+    });
+    const app = await opsApp();
+    try {
+      for (let i = 0; i < 4; i++) expect((await statusOf(app)).problems.sync_runs).toMatch(/^lake file /);
+      const damaged = lines.filter((l) => l.msg === 'a lake file is missing or damaged');
+      expect(damaged).toHaveLength(1);
+      expect(damaged[0]).toMatchObject({ level: 'error', part: 'sync_runs', file: expect.stringMatching(/^lake\/.*sync_run/) as unknown });
+
+      await replay({ store: h.rt.store, catalog: h.rt.catalog, contract: 'sync_run' });
+      const s = await statusOf(app);
+      expect(s.problems).toEqual({});
+      expect(s.sources[0]!.runs).toBe(2 * second.length);
+      await statusOf(app);
+      expect(lines.filter((l) => l.msg === 'a lake file is mended: the reads that failed on it answer again')).toEqual([
+        expect.objectContaining({ level: 'warn', file: damaged[0]!.file }),
+      ]);
+      expect(lines.filter((l) => l.msg === 'a lake file is missing or damaged')).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+      await app.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 // The note under a dashboard panel whose poll failed or hangs (web/src/poll-freshness.ts): it says since when its
 // figures are and why, so an operator never reads a failed panel's last figures as current.
 import { describe, expect, it } from 'vitest';
-import { failedWhy, HANGING_MS, pollNote } from '../web/src/poll-freshness.js';
+import { asOf, failedWhy, HANGING_MS, pollNote } from '../web/src/poll-freshness.js';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -42,5 +42,14 @@ describe('a polled panel\'s note', () => {
     expect(failedWhy(401, { error: { code: 'unauthorized', message: 'x' } })).toBe('the hub refused this page\'s key (401): open /?key=<read key> again');
     expect(failedWhy(502, '<html>bad gateway</html>')).toBe('the hub answered 502');
     expect(failedWhy(undefined, undefined, 120_000)).toBe('the hub did not answer within 2 min');
+  });
+});
+
+describe("a reused answer's age", () => {
+  it('says when its figures were worked out and how long ago, and nothing without a time', () => {
+    expect(asOf('2026-11-27T20:40:00.123Z', at('2026-11-27T20:40:12Z'))).toBe('as of 20:40:00 UTC, 12 s ago');
+    expect(asOf('2026-11-27T20:40:00Z', at('2026-11-27T20:43:10Z'))).toBe('as of 20:40:00 UTC, 3 min ago');
+    expect(asOf(undefined, at('2026-11-27T20:40:00Z'))).toBe('');
+    expect(asOf('not a time', at('2026-11-27T20:40:00Z'))).toBe('');
   });
 });

@@ -2,6 +2,7 @@ import { METHODS } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ClosedError, LakeFileError, RetriableError } from '../errors.js';
 import { log } from '../log.js';
+import { DamagedLakeFiles } from './damaged-lake-files.js';
 
 /** Every error answer has this shape; validation answers add `rejected`. */
 export interface ErrorBody {
@@ -65,6 +66,11 @@ export function bodyFault(code: keyof typeof BODY_ERRORS): Error {
   return Object.assign(new Error(known.message), { code, statusCode: known.status });
 }
 
+/** A route as a reader of the lake (damaged-lake-files.ts): its method and path pattern, never the request's URL. */
+export function routeReader(req: FastifyRequest): string {
+  return `${req.method} ${req.routeOptions.url ?? ''}`;
+}
+
 /**
  * Maps errors to the one reply shape. Unknown errors become a bare 500: their messages may
  * name internals (paths, SQL) or carry data, so they go to the log with the request id only.
@@ -77,9 +83,11 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
     return;
   }
   // A file the catalog lists is gone or damaged: the answer cannot be worked out until it is re-derived or
-  // restored. The message names the file by its lake key and what to do, never the SQL or a machine path.
+  // restored. The message names the file by its lake key and what to do, never the SQL or a machine path. The
+  // log says it once per file, not once per request (damaged-lake-files.ts): a bare app has no list, so each is new.
   if ((err as unknown) instanceof LakeFileError) {
-    log.error('a lake file is missing or damaged', { request_id: req.id, url: req.routeOptions.url, file: (err as unknown as LakeFileError).key });
+    const damaged = req.server.damagedLakeFiles ?? new DamagedLakeFiles();
+    damaged.failed(routeReader(req), err as unknown as LakeFileError, { request_id: req.id, url: req.routeOptions.url });
     void sendError(reply, 503, 'lake_file_unavailable', err.message);
     return;
   }

@@ -4,7 +4,8 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import type { Clock, Queue } from '../ports.js';
 import { bearerKey, createKeyRing, type KeyRing } from './auth.js';
 import { AuthFailures, type AuthFailuresOptions } from './auth-failures.js';
-import { errorHandler, noRouteHandler, unreadablePath } from './errors.js';
+import { DamagedLakeFiles } from './damaged-lake-files.js';
+import { errorHandler, noRouteHandler, routeReader, unreadablePath } from './errors.js';
 import { producerFastPath, type FastPath } from './producer-fast-path.js';
 import { eventsAcceptor, producerKeyCheck, producerRoutes } from './producer-routes.js';
 import { registerJsonBody } from './raw-body.js';
@@ -98,6 +99,14 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   });
   const failures = new AuthFailures(opts.authFailures);
   app.decorate('authFailures', failures);
+  // A route that failed on a damaged lake file (errorHandler) and answers again has read it: said once, as the
+  // failure was. While no file is damaged that is one field read (the producer's fast path never gets here).
+  const damaged = new DamagedLakeFiles();
+  app.decorate('damagedLakeFiles', damaged);
+  app.addHook('onResponse', (req, reply, done) => {
+    if (damaged.any && reply.statusCode < 400) damaged.read(routeReader(req));
+    done();
+  });
   registerJsonBody(app);
   let closing = false;
   app.addHook('preClose', (done) => {

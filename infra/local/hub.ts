@@ -45,7 +45,7 @@ import { DEFAULT_RAW_LINGER_MS, LandingThreads, type LandingThreadsOptions } fro
 import { createLocalRuntime } from './runtime.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { SqliteFeedLog } from './sqlite-feed-log.js';
-import { ensureWebBuilt } from './web-assets.js';
+import { ensureWebBuilt, readWebBuild } from './web-assets.js';
 
 export interface HubStats {
   accepted: number;
@@ -108,7 +108,9 @@ function countingQueue(queue: Queue, counter: { accepted: number }, commits: Rep
       return queue.publish(envelopes, texts).then(
         () => {
           counter.accepted += n;
-          commits.succeeded('the queue commits again');
+          // At warn, as its failure is at error: a log read at warn shows both ends (it was info until
+          // 2026-12-03). One call that returns at once while the queue commits: this is every publish's path.
+          commits.succeeded('the queue commits again', 'warn');
         },
         (err: unknown) => {
           // Only a commit that failed says something of the queue (not an envelope refused for its content).
@@ -233,8 +235,9 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     for (const l of listeners) l(landed);
   };
 
-  // The dashboard's files are built from web/ when missing or stale; without them the API still serves.
-  const webDir = await ensureWebBuilt().catch((err: unknown) => {
+  // The dashboard's files are built from web/ when missing or stale, and read whole: the hub serves this build
+  // until it stops, whatever rebuilds dist/web meanwhile (web-assets.ts). Without them the API still serves.
+  const web = await ensureWebBuilt().then((dir) => readWebBuild(dir)).catch((err: unknown) => {
     log.error('dashboard not available', { reason: err instanceof Error ? err.message : String(err) });
     return null;
   });
@@ -332,10 +335,10 @@ async function openHub(opts: HubOptions): Promise<Hub> {
       async (app) => {
         await app.register(opsRoutes, { keys, query: runtime.query, keeper, webhooks, queueDepths, state: runtime.state, connectors: CONNECTORS, clock: runtime.clock, health });
       },
-      ...(webDir
+      ...(web
         ? [
             async (app: FastifyInstance) => {
-              await app.register(dashboardRoutes, { keys, webDir });
+              await app.register(dashboardRoutes, { keys, web });
             },
           ]
         : []),

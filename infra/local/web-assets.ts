@@ -2,11 +2,13 @@
 // `npm start` and the tests call ensureWebBuilt() before the hub serves, so a fresh clone needs no extra
 // step (and nothing is fetched at run time: uPlot is bundled). The build is keyed by a hash of its inputs
 // (web/, what its pages import from core/, the vite and uPlot versions), so a stale build is replaced and an
-// up-to-date one costs a hash.
+// up-to-date one costs a hash. A hub reads the whole build once (readWebBuild, about 100 KB) and serves that for
+// as long as it runs: another hub or `npm run build` from the same checkout may replace dist/web meanwhile.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { log } from '../../core/log.js';
+import type { WebBuild } from '../../puddles/http/dashboard-routes.js';
 
 // The repository: two folders up from this file, or from its compiled copy in dist/js/<build>/infra/local.
 const ROOT = (() => {
@@ -119,7 +121,55 @@ async function build(hash: string): Promise<void> {
     },
   });
   writeFileSync(path.join(out, STAMP), hash);
-  rmSync(WEB_DIST, { recursive: true, force: true });
-  renameSync(out, WEB_DIST);
+  installBuild(out, WEB_DIST);
   log.info('dashboard built', { dir: path.relative(ROOT, WEB_DIST), ms: Date.now() - started });
+}
+
+/**
+ * A finished build (`out`) put in place of `dir`: the old one is moved aside, then removed, so `dir` is missing
+ * only between two renames (readWebBuild tries again meanwhile), and never holds half of each.
+ */
+export function installBuild(out: string, dir: string): void {
+  const old = `${dir}.old-${process.pid}`;
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(dir)) renameSync(dir, old);
+  renameSync(out, dir);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** The pages a build has, as the hub serves them (puddles/http/dashboard-routes.ts). */
+const PAGES = ['index.html', 'tv.html'];
+/** An asset a page names: `/assets/index-B5Tm_C5a.js`. */
+const ASSET_NAMED = /\/assets\/([\w.-]+)/g;
+
+/**
+ * The whole build in `dir`, its pages and assets read together: what a hub serves for as long as it runs. Until
+ * 2026-12-03 the hub kept index.html from its first request and read the assets from disk for each one: a
+ * rebuild from other sources (another hub, or `npm run build`, from the same checkout) replaced the assets with
+ * others of other names, and the running hub's dashboard went blank at its next load (its page named assets
+ * that were gone: 404). A build being replaced while it is read (the stamp changed, a file gone, a page naming
+ * an asset not there) is read again, for up to `attempts` tries 100 ms apart.
+ */
+export async function readWebBuild(dir: string = WEB_DIST, attempts = 50): Promise<WebBuild> {
+  for (let attempt = 1; ; attempt++) {
+    const build = readBuildOnce(dir);
+    if (build) return build;
+    if (attempt >= attempts) throw new Error(`the dashboard's files in ${dir} are incomplete, or were being replaced on every read: run \`npm run build\``);
+    await sleep(100);
+  }
+}
+
+function readBuildOnce(dir: string): WebBuild | undefined {
+  try {
+    const stamp = readFileSync(path.join(dir, STAMP), 'utf8');
+    const pages = new Map(PAGES.map((p) => [p, readFileSync(path.join(dir, p), 'utf8')]));
+    const assetDir = path.join(dir, 'assets');
+    const assets = new Map(readdirSync(assetDir).map((f) => [f, readFileSync(path.join(assetDir, f))]));
+    const named = [...pages.values()].flatMap((html) => [...html.matchAll(ASSET_NAMED)].map((m) => m[1]!));
+    if (named.some((f) => !assets.has(f)) || readFileSync(path.join(dir, STAMP), 'utf8') !== stamp) return undefined;
+    return { pages, assets };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
 }

@@ -2,17 +2,26 @@
 // built assets. `?key=<key>` is swapped for an HttpOnly cookie and a redirect to the same page without it, so
 // the key is not left in the address bar, the history or a screenshot.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KeyIdentity, KeyRing } from '../../core/http/auth.js';
 import { tooManyFailuresMessage } from '../../core/http/auth-failures.js';
 import { KEY_COOKIE, presentedKey, readsTotals, SCOPE_REACH } from '../../core/http/scope.js';
 
+/**
+ * A build of the pages, read whole when the hub starts (infra/local/web-assets.ts): served from memory for as long
+ * as the hub runs, so a rebuild of dist/web beside it cannot leave its pages naming assets that are gone.
+ */
+export interface WebBuild {
+  /** index.html and tv.html. */
+  pages: ReadonlyMap<string, string>;
+  /** assets/, by file name. */
+  assets: ReadonlyMap<string, Buffer>;
+}
+
 export interface DashboardRoutesOptions {
   keys: KeyRing;
-  /** The built pages (index.html, tv.html, assets/). */
-  webDir: string;
+  web: WebBuild;
 }
 
 interface DashboardPage {
@@ -78,8 +87,7 @@ function tooManyFailures(reply: FastifyReply, seconds: number): FastifyReply {
 }
 
 export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoutesOptions): Promise<void> {
-  const { keys, webDir } = opts;
-  const html = new Map<string, string>();
+  const { keys, web } = opts;
 
   const servePage = async (req: FastifyRequest, reply: FastifyReply) => {
     const route = req.routeOptions.url ?? '/';
@@ -110,9 +118,8 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
     if (wait > 0) return tooManyFailures(reply, wait);
     if (!who) return page(reply, 401, 'A key is needed', `This page needs ${target.needs}: open ${route}?key=<key> once; the browser then keeps it in a cookie.`);
     if (!target.opens(who)) return refused(who);
-    const file = target.file;
-    let body = html.get(file);
-    if (body === undefined) html.set(file, (body = await readFile(path.join(webDir, file), 'utf8')));
+    const body = web.pages.get(target.file);
+    if (body === undefined) return reply.code(404).send({ error: { code: 'not_found', message: 'this page is not in the dashboard build' } });
     return reply
       .header('content-type', 'text/html; charset=utf-8')
       .header('cache-control', 'no-store')
@@ -125,15 +132,11 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
   // Built assets have content hashes in their names: cache them for good. No key needed, they hold no data.
   app.get<{ Params: { file: string } }>('/assets/:file', async (req, reply) => {
     const { file } = req.params;
-    if (!/^[\w.-]+$/.test(file) || file.startsWith('.')) return reply.code(404).send({ error: { code: 'not_found', message: 'no such asset' } });
-    try {
-      const body = await readFile(path.join(webDir, 'assets', file));
-      return reply
-        .header('content-type', TYPES[path.extname(file)] ?? 'application/octet-stream')
-        .header('cache-control', 'public, max-age=31536000, immutable')
-        .send(body);
-    } catch {
-      return reply.code(404).send({ error: { code: 'not_found', message: 'no such asset' } });
-    }
+    const body = web.assets.get(file);
+    if (body === undefined) return reply.code(404).send({ error: { code: 'not_found', message: 'no such asset' } });
+    return reply
+      .header('content-type', TYPES[path.extname(file)] ?? 'application/octet-stream')
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .send(body);
   });
 }

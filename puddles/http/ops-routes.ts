@@ -6,6 +6,7 @@ import { readStreamStatus } from '../../core/engine/stream-status.js';
 import { ClosedError, LakeFileError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import type { KeyRing } from '../../core/http/auth.js';
+import { DamagedLakeFiles } from '../../core/http/damaged-lake-files.js';
 import { errorBody } from '../../core/http/errors.js';
 import { queryParams } from '../../core/http/query-params.js';
 import { requireScope } from '../../core/http/scope.js';
@@ -69,18 +70,26 @@ async function rowsOrMissing(query: QueryEngine, sql: string): Promise<Row[] | n
   }
 }
 
-/** What an operator is told of a lake read that failed: a damaged file's own message, else where to look. */
-function lakeReadProblem(err: unknown, part: string): string {
+/**
+ * What an operator is told of a lake read that failed: a damaged file's own message (logged once per file, not
+ * once per poll: damaged-lake-files.ts), else where to look.
+ */
+function lakeReadProblem(err: unknown, part: string, damaged: DamagedLakeFiles): string {
   if (err instanceof LakeFileError) {
-    log.error('a lake file is missing or damaged', { part, file: err.key });
+    damaged.failed(statusReader(part), err, { part });
     return err.message;
   }
   log.error('an operations read failed', { part, error: err });
   return `${part.replace('_', ' ')} could not be read from the lake: the hub's log says why`;
 }
 
+/** A status part as a reader of the lake (damaged-lake-files.ts). */
+const statusReader = (part: string) => `GET /v1/ops/status ${part}`;
+
 export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): Promise<void> {
   const { query, keeper } = opts;
+  // The server's list, shared with its error handler, so a file the status and the breaks both fail on is said once.
+  const damaged = app.damagedLakeFiles ?? new DamagedLakeFiles();
   const nowIso = () => (opts.clock ?? systemClock).now().toISOString();
   const cacheMs = opts.cacheMs ?? 3000;
   const reportsMs = opts.reportsCacheMs ?? 10_000;
@@ -134,14 +143,20 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
   // The two lake reads answer each on its own: a part that fails is `null`, and `problems` says why (a damaged
   // file: which, and the replay that mends it). Until 2026-12-03 one failing read failed the whole answer (503),
   // and the dashboard's queue, health and sources went blank with it, though none of them reads the lake.
+  // Each part that answered has its `computed_at`, as the journey and breaks do: its answer is reused (until
+  // 2026-12-03 nothing said how old the runs' and the quarantine's counts were, while the rest is fresh).
   app.get('/v1/ops/status', async () => {
     const problems: Record<string, string> = {};
+    const computedAt: Record<string, string> = {};
     const part = async (name: string, sql: string): Promise<Row[] | null> => {
       try {
-        return await cached(`status:${name}`, (q) => q.query(sql));
+        const answer = await cached(`status:${name}`, async (q) => ({ rows: await q.query(sql), at: nowIso() }));
+        computedAt[name] = answer.at;
+        damaged.read(statusReader(name));
+        return answer.rows;
       } catch (err) {
         if (err instanceof ClosedError) throw err;
-        problems[name] = lakeReadProblem(err, name);
+        problems[name] = lakeReadProblem(err, name, damaged);
         return null;
       }
     };
@@ -167,6 +182,7 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
       queue: await opts.queueDepths(),
       quarantine: q ? Number(q.n) : null,
       problems,
+      computed_at: computedAt,
       totals: { ready: keeper.ready, donations: keeper.totals.donations, as_of: keeper.totals.asOf(), drift: drift.lastConclusive ?? null, last_check: drift.last ?? null },
     };
   });

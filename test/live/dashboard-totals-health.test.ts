@@ -58,6 +58,10 @@ describe('dashboard: live totals not rebuilt', { timeout: 180_000 }, () => {
     // comment naming recon_breaks made it create donation's view too, and the whole status failed (503).
     await shows(page, 'quarantine', '0');
     expect(await page.textContent('[data-testid="quarantine-detail"]')).toBe('records held with reasons');
+    // The lake counts (the quarantine, the sources' sync runs) are reused answers: each says how old, as the
+    // journey and breaks do. Until 2026-12-03 nothing said so.
+    expect(await page.textContent('[data-testid="quarantine-age"]')).toMatch(/^as of \d\d:\d\d:\d\d UTC, \d+ s ago$/);
+    await page.waitForFunction(() => /^sync runs as of \d\d:\d\d:\d\d UTC, \d+ s ago$/.test(document.querySelector('[data-testid="sources-age"]')?.textContent ?? ''), undefined, { timeout: SHOWS_MS });
 
     // The README's recovery beside the running hub: the line goes once the totals are rebuilt.
     await replay({ store: hub.runtime.store, catalog: hub.runtime.catalog, contract: 'donation' });

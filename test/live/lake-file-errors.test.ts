@@ -14,10 +14,24 @@ import { getJson, PRODUCER_KEY, READ_KEY, startLiveHub, waitLanded } from './liv
 
 const AT = '2026-11-29T20:15:00Z';
 
+/** A hub log line, as an operator's log reader sees it. */
+interface LogLine {
+  level: string;
+  msg: string;
+  file?: string;
+}
+
 describe('GET /v1/ops/breaks over a damaged lake file', () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-damaged-'));
   let hub: Hub;
+  // The hub's log lines from its start: the first report of a damaged file is the one that must not be lost.
+  const lines: LogLine[] = [];
+  const write = process.stderr.write.bind(process.stderr);
   beforeAll(async () => {
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      for (const text of String(chunk).split('\n')) if (text.startsWith('{')) lines.push(JSON.parse(text) as LogLine);
+      return write(chunk, ...rest);
+    }) as typeof process.stderr.write;
     hub = await startLiveHub(home);
     const res = await postEvents(hub.url, PRODUCER_KEY, [
       { contract: 'donation', version: 1, payload: { donation_id: 'dmg-1', occurred_at: AT, channel: 'online', amount_minor: 1000, currency: 'GBP' } },
@@ -29,6 +43,7 @@ describe('GET /v1/ops/breaks over a damaged lake file', () => {
   }, 60_000);
   afterAll(async () => {
     await hub?.stop();
+    process.stderr.write = write;
     rmSync(home, { recursive: true, force: true });
   });
 
@@ -49,6 +64,41 @@ describe('GET /v1/ops/breaks over a damaged lake file', () => {
     expect(body.error.message).not.toContain(home);
     expect(body.error.message).not.toMatch(/SELECT|magic/i);
   });
+
+  // Until 2026-12-03 every failed read logged it: each open dashboard added two lines every 3 s until the replay.
+  it('logs each damaged file once however often the dashboard asks, and once more, at warn, when the replay mends it', async () => {
+    const damaged = () => lines.filter((l) => l.msg === 'a lake file is missing or damaged');
+    const mended = () => lines.filter((l) => l.msg === 'a lake file is mended: the reads that failed on it answer again');
+    // A dashboard's polls: the breaks and the journey read the damaged payment files, and fail each time.
+    for (let poll = 0; poll < 4; poll++) {
+      for (const path of ['/v1/ops/breaks', '/v1/ops/journey', '/v1/ops/status']) {
+        const res = await getJson(`${hub.url}${path}`, READ_KEY);
+        expect(res.status).toBe(path === '/v1/ops/status' ? 200 : 503);
+        await res.arrayBuffer();
+      }
+    }
+    const files = damaged().map((l) => l.file);
+    expect(files.length).toBeGreaterThan(0);
+    expect(files).toEqual([...new Set(files)]);
+    expect(damaged().every((l) => l.level === 'error')).toBe(true);
+    expect(mended()).toEqual([]);
+
+    await replay({ store: hub.runtime.store, catalog: hub.runtime.catalog, contract: 'payment' });
+    await vi.waitFor(
+      async () => {
+        for (const path of ['/v1/ops/breaks', '/v1/ops/journey']) {
+          const res = await getJson(`${hub.url}${path}`, READ_KEY);
+          await res.arrayBuffer();
+          expect(res.status).toBe(200);
+        }
+      },
+      { timeout: 60_000, interval: 200 },
+    );
+    // Once each, naming the file, at warn (a log read at warn sees both ends); no new report meanwhile.
+    expect(mended().map((l) => l.file).sort()).toEqual([...files].sort());
+    expect(mended().every((l) => l.level === 'warn')).toBe(true);
+    expect(damaged().map((l) => l.file)).toEqual(files);
+  }, 90_000);
 });
 
 describe('a read that comes in while the hub stops', () => {

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { createKeyRing } from '../../core/http/auth.js';
 import type { QueryEngine, QueryPriority, QueryResult, Row } from '../../core/ports.js';
-import { opsRoutes, REUSE_CAP_MS } from '../../puddles/http/ops-routes.js';
+import { OPS_SQL, opsRoutes, REUSE_CAP_MS } from '../../puddles/http/ops-routes.js';
 import type { TotalsKeeper } from '../../puddles/totals-keeper.js';
 import type { WebhookFreshness } from '../../puddles/webhook-freshness.js';
 
@@ -100,5 +100,60 @@ describe('the journey answer on a slow lake', () => {
     await vi.waitFor(() => expect(held.asked).toHaveLength(3));
     held.asked[2]!.fail(new Error('still on fire'));
     expect((await next).statusCode).toBe(500);
+  });
+});
+
+describe("the status's lake counts on a slow lake", () => {
+  let app: FastifyInstance;
+  let held: ReturnType<typeof heldEngine>;
+  beforeEach(async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(T0);
+    held = heldEngine();
+    app = Fastify();
+    const keeper = { drift: () => ({}), ready: true, totals: { donations: 0, asOf: () => null } } as unknown as TotalsKeeper;
+    const webhooks = { snapshot: () => ({}) } as unknown as WebhookFreshness;
+    const state = { getMany: async () => new Map() } as never;
+    await app.register(opsRoutes, { keys: createKeyRing({ read: [READ_KEY] }), query: held.engine, keeper, webhooks, queueDepths: async () => ({}), state, connectors: {} });
+  });
+  afterEach(async () => {
+    await app.close();
+    vi.useRealTimers();
+  });
+  const status = async () => {
+    const res = await app.inject({ url: '/v1/ops/status', headers: { authorization: `Bearer ${READ_KEY}` } });
+    expect(res.statusCode).toBe(200);
+    return res.json<{ now: string; quarantine: number | null; computed_at: Record<string, string> }>();
+  };
+  /** Answers the queries asked so far and not yet answered: the runs (none) and the open quarantine (`n`). */
+  const answerAll = (n: number) => {
+    for (const q of held.asked.splice(0)) q.answer(q.sql.includes('quarantine_open') ? [{ n }] : []);
+  };
+
+  it('carry the time they were read at, kept while they are reused, as the journey and breaks do', async () => {
+    const first = status();
+    await vi.waitFor(() => expect(held.asked).toHaveLength(1));
+    answerAll(3);
+    await vi.waitFor(() => expect(held.asked).toHaveLength(1));
+    vi.setSystemTime(T0 + 600_000);
+    answerAll(3);
+    const answer = await first;
+    expect(answer.quarantine).toBe(3);
+    // The runs were read at T0 (give or take the real time that passed), the quarantine 10 minutes later.
+    expect(Date.parse(answer.computed_at.sync_runs!)).toBeLessThan(T0 + 600_000);
+    expect(Date.parse(answer.computed_at.quarantine!)).toBeGreaterThanOrEqual(T0 + 600_000);
+
+    // Reused: the same times, while the status's own `now` moves on. The runs' answer (reused 3 s) is due: it
+    // is served, with its time, while the next is worked out; the quarantine's (it took 10 minutes: 60 s) is not.
+    vi.setSystemTime(T0 + 601_000);
+    const again = await status();
+    expect(again.computed_at).toEqual(answer.computed_at);
+    expect(Date.parse(again.now)).toBeGreaterThanOrEqual(T0 + 601_000);
+    expect(held.asked.map((q) => q.sql)).toEqual([OPS_SQL.syncRuns]);
+
+    vi.setSystemTime(T0 + 602_000);
+    answerAll(3);
+    await vi.waitFor(async () => expect(Date.parse((await status()).computed_at.sync_runs!)).toBeGreaterThanOrEqual(T0 + 602_000));
+    expect((await status()).computed_at.quarantine).toBe(answer.computed_at.quarantine);
   });
 });

@@ -6,7 +6,7 @@ import './ops.css';
 import { formatCount, formatMoney } from './money.js';
 import { filterQuery, followTotals, totalsQuery, type TotalsDocument } from './live.js';
 import { pageWindow, refusedLabel, utcLabel, windowLabel } from './page-window.js';
-import { failedWhy, pollNote, type PollState } from './poll-freshness.js';
+import { asOf, failedWhy, pollNote, type PollState } from './poll-freshness.js';
 
 const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
@@ -298,6 +298,8 @@ interface Status {
   quarantine: number | null;
   /** The lake reads that failed (`sync_runs`, `quarantine`), each with what to do; the rest still answered. */
   problems?: Record<string, string>;
+  /** When each lake read that answered was made (`sync_runs`, `quarantine`): the hub reuses them; the rest is fresh. */
+  computed_at?: Record<string, string>;
   totals: { ready: boolean; drift: { ok: boolean; checked_at: string; against: string; differences: unknown[] } | null };
 }
 
@@ -309,6 +311,9 @@ async function pollStatus(): Promise<void> {
   $('queue').textContent = formatCount(Math.max(0, queued - (s.health?.landing.lingering ?? 0)));
   showHealth(s.health);
   showQuarantine(s.quarantine, s.problems ?? {});
+  // The two counts read from the lake are reused (as the journey's): each says how old it is where it is shown.
+  answerAge('quarantine-age', s.computed_at?.quarantine);
+  answerAge('sources-age', s.computed_at?.sync_runs, 'sync runs ');
   const drift = s.totals.drift;
   const d = $('drift');
   const detail = $('drift-detail');
@@ -390,12 +395,10 @@ function outcomeCell(r: Source): HTMLTableCellElement {
 const duration = (s: number): string =>
   s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : s < 172_800 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86_400)} days`;
 
-/**
- * How old a journey or breaks answer is: the hub reuses one for up to a minute (and serves the last one while a
- * newer is worked out), so a panel says when its figures are from rather than passing them off as live.
- */
-const answerAge = (id: string, computedAt: unknown): void => {
-  $(id).textContent = typeof computedAt === 'string' ? `as of ${computedAt.slice(11, 19)} UTC, ${ago(computedAt)}` : '';
+/** How old a reused answer is (poll-freshness.ts), beside its figures; `what` names them when they are not all of the panel's. */
+const answerAge = (id: string, computedAt: unknown, what = ''): void => {
+  const said = asOf(computedAt, Date.now());
+  $(id).textContent = said ? `${what}${said}` : '';
 };
 
 interface Journey {

@@ -50,3 +50,14 @@ export function failedWhy(status: number | undefined, body: unknown, gaveUpAfter
   const message = (body as { error?: { message?: unknown } } | undefined)?.error?.message;
   return typeof message === 'string' && message ? `the hub answered ${status}: ${message}` : `the hub answered ${status}`;
 }
+
+/**
+ * How old a reused answer's figures are, from its `computed_at`: `as of 19:42:05 UTC, 12 s ago`, or '' without
+ * one (a part that could not be read). The hub reuses the journey, the breaks and the status's lake counts (the
+ * sync runs, the open quarantine) for up to a minute and serves them while the next is made: a panel says when
+ * its figures are from rather than passing them off as live.
+ */
+export function asOf(computedAt: unknown, now: number): string {
+  const at = typeof computedAt === 'string' ? Date.parse(computedAt) : NaN;
+  return Number.isNaN(at) ? '' : `as of ${clock(at)}, ${age(now - at)} ago`;
+}
