@@ -425,7 +425,9 @@ b_statement_conflict AS (
 -- A camt.053 (the statement of record) without a booked opening balance (OPBD or PRCD) or closing balance (CLBD or
 -- ITBD): its lines were imported, but nothing shows the statement is whole (connectors/bank/unverifiable.ts). No
 -- amount is at stake that can be told, so none is given. Closed by an issue of the statement (its Stmt/Id) that
--- carries both, which replaces it in bank_statement. No grace: the file is in.
+-- carries both, which replaces it in bank_statement. No grace: the file is in. An account whose bank never sends
+-- them is listed in accounts_without_balances (PUDDLE_RECON_ACCOUNTS_WITHOUT_BALANCES), and its statements are
+-- no break: the import says each time what to check by hand (connectors/bank/unverifiable.ts).
 b_statement_unverifiable AS (
   SELECT 'STATEMENT_UNVERIFIABLE', 'bank_statement', s.bank_statement_id, CAST(NULL AS BIGINT), s.currency, CAST(s.occurred_at AS DATE),
     'a camt.053 with '
@@ -439,6 +441,9 @@ b_statement_unverifiable AS (
   WHERE s.balanced AND s.source_format = 'camt.053'
     AND (s.opening_balance_minor IS NULL OR s.closing_balance_minor IS NULL)
     AND CAST(s.occurred_at AS DATE) <= x.as_of
+    -- Not an account whose bank never sends booked balances (accounts_without_balances, compared as
+    -- core/bank-account.ts accountKey: no spaces, upper case): no re-issue would ever close it.
+    AND coalesce(strpos(',' || x.accounts_without_balances || ',', ',' || upper(replace(s.account, ' ', '')) || ','), 0) = 0
 ),
 b_payout_failed AS (
   SELECT 'PAYOUT_FAILED', 'payout', f.payout_id, f.amount_minor, f.currency, coalesce(f.arrival_date, CAST(f.occurred_at AS DATE)),
