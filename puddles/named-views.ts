@@ -17,6 +17,7 @@ export const NAMED_VIEW_FILES: readonly string[] = [
   'recon_statement_corrected',
   'recon_bank_booked',
   'recon_bank_text',
+  'recon_sms',
   'recon_payment_link',
   'recon_standing_payment',
   'recon_donation_charges',
@@ -33,35 +34,69 @@ export const NAMED_VIEW_FILES: readonly string[] = [
   'quarantine_open',
 ];
 
-/** The SQL of a query file, as a view body: the header comment kept, the closing semicolon dropped. */
+/** The SQL of a query file, as a view body: the header comment kept, the closing semicolon dropped, macros written out. */
 export function readQuery(name: string): string {
   const sql = readFileSync(path.join(QUERIES_DIR, `${name}.sql`), 'utf8');
-  return expandUnits(sql.trim().replace(/;\s*$/, ''));
+  return expandMacros(sql.trim().replace(/;\s*$/, ''));
+}
+
+/** Every macro a query file may use (`@units`, `@whole_word`), written out as SQL both engines speak. */
+export function expandMacros(sql: string): string {
+  return expandWholeWord(expandUnits(sql));
+}
+
+/**
+ * Each `@<name>(a, b, ...)` in `sql` replaced by `render` of its arguments (split at the commas at the top level
+ * of its parentheses), or an error naming the macro when `render` says the arguments are wrong (undefined).
+ */
+function expandMacro(sql: string, name: string, render: (args: string[]) => string | undefined, usage: string): string {
+  const open = `@${name}(`;
+  let out = '';
+  let from = 0;
+  for (let at = sql.indexOf(open, from); at >= 0; at = sql.indexOf(open, from)) {
+    let depth = 0;
+    const commas: number[] = [];
+    let end = at + open.length - 1;
+    for (; end < sql.length; end++) {
+      const c = sql[end];
+      if (c === '(') depth++;
+      else if (c === ')' && --depth === 0) break;
+      else if (c === ',' && depth === 1) commas.push(end);
+    }
+    const bounds = [at + open.length - 1, ...commas, end];
+    const args = bounds.slice(1).map((b, i) => sql.slice(bounds[i]! + 1, b).trim());
+    const text = end < sql.length ? render(args) : undefined;
+    if (text === undefined) throw new Error(`@${name} needs ${usage}: ${sql.slice(at, at + 60)}`);
+    out += sql.slice(from, at) + text;
+    from = end + 1;
+  }
+  return out + sql.slice(from);
 }
 
 /**
  * `@units(amount_minor, exponent)` in a query file, written out as unitsSql: SQL shared with Athena has no
  * functions of its own, and a sentence for finance names an amount in its currency's units (20.00 GBP, not 2000).
- * The last comma at the top level of the parentheses separates the two.
  */
 export function expandUnits(sql: string): string {
-  let out = '';
-  let from = 0;
-  for (let at = sql.indexOf('@units(', from); at >= 0; at = sql.indexOf('@units(', from)) {
-    let depth = 0;
-    let comma = -1;
-    let end = at + '@units'.length;
-    for (; end < sql.length; end++) {
-      const c = sql[end];
-      if (c === '(') depth++;
-      else if (c === ')' && --depth === 0) break;
-      else if (c === ',' && depth === 1) comma = end;
-    }
-    if (end >= sql.length || comma < 0) throw new Error(`@units needs (amount, exponent): ${sql.slice(at, at + 60)}`);
-    out += sql.slice(from, at) + unitsSql(sql.slice(at + '@units('.length, comma).trim(), sql.slice(comma + 1, end).trim());
-    from = end + 1;
-  }
-  return out + sql.slice(from);
+  return expandMacro(sql, 'units', (a) => (a.length === 2 ? unitsSql(a[0]!, a[1]!) : undefined), '(amount, exponent)');
+}
+
+/**
+ * `@whole_word(text)` in a query file: a regular expression that finds the upper-cased `text` in an upper-cased
+ * text only as a whole, bounded by the start or end of that text or by a character that is neither a letter nor
+ * a digit (`EE` is in "DONR EE 2026-11" but not in "FEES"), for `regexp_extract`. The one definition of a whole
+ * word, read by the reversals' quoted references (recon_bank_booked) and the SMS networks a remittance names
+ * (recon_sms). The text is escaped with plain replace(), as the engines write a replacement's groups differently
+ * ($1 and \1); a backslash before punctuation is a literal in both RE2 (DuckDB) and Java/Joni (Trino).
+ */
+export function expandWholeWord(sql: string): string {
+  return expandMacro(sql, 'whole_word', (a) => (a.length === 1 && a[0] ? wholeWordSql(a[0]) : undefined), '(text)');
+}
+
+export function wholeWordSql(text: string): string {
+  let escaped = text;
+  for (const c of ['\\', '.', '^', '$', '|', '?', '*', '+', '(', ')', '[', ']', '{', '}']) escaped = `replace(${escaped}, '${c}', '\\${c}')`;
+  return `('(^|[^A-Z0-9])' || ${escaped} || '([^A-Z0-9]|$)')`;
 }
 
 /**

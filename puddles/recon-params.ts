@@ -3,6 +3,7 @@
 // override any of them (`--as-of` fixes "now"), by replacing that one view before it queries.
 // Defaults are what a UK charity's finance lead expects of Stripe, Braintree, BACS and SMS giving.
 import { DISPUTE_STATUSES, PAYMENT_STATUS_SPELLINGS, PAYOUT_STATUS_SPELLINGS } from '../core/contracts/money-status.js';
+import { accountKey } from '../core/bank-account.js';
 import { RECON_PROVIDERS } from '../core/recon-providers.js';
 import { envSettings } from '../core/settings.js';
 import { isCalendarDate } from '../core/time.js';
@@ -14,6 +15,8 @@ export interface ReconParam {
   doc: string;
   /** A date (`YYYY-MM-DD`, a DATE in the view) rather than a whole number. */
   date?: true;
+  /** A list of bank accounts, comma-separated (a VARCHAR in the view, each account as accountKey gives it), rather than a whole number. */
+  accounts?: true;
 }
 
 export const RECON_PARAMS: readonly ReconParam[] = [
@@ -36,6 +39,7 @@ export const RECON_PARAMS: readonly ReconParam[] = [
   { name: 'gift_missing_from', default: null, date: true, doc: 'GIFT_MISSING only for payments on or after this date (YYYY-MM-DD): the day the charity began keying gifts into its CRM, so earlier payments, which have no CRM gift, are no breaks (default: none, every payment)' },
   { name: 'grace_gift_not_paid_days', default: 7, doc: 'GIFT_NOT_PAID this many days after a won gift\'s close date while it has no paid payment' },
   { name: 'grace_crm_refund_missing_days', default: 7, doc: 'CRM_REFUND_MISSING this many days after a provider refund the CRM has not recorded' },
+  { name: 'accounts_without_balances', default: null, accounts: true, doc: 'Bank accounts (IBAN or the statement\'s account id, comma-separated) whose bank never sends booked balances in its camt.053: such a statement imports with exit 0 and the net to check by hand, and is no STATEMENT_UNVERIFIABLE break (default: none)' },
   { name: 'grace_ticket_money_days', default: 5, doc: 'A refund-request or cancellation ticket shows in `puddle report tickets` once this many days old with no refund or cancellation behind it' },
   { name: 'fee_max_percent', default: 10, doc: 'FEE_ANOMALY when fee > fee_max_percent % of the amount + fee_allowance_minor' },
   { name: 'fee_allowance_minor', default: 30, doc: '(so 1.5% + 20p on a GBP 1 gift does not flag)' },
@@ -49,7 +53,7 @@ export type ReconParamValues = Partial<Record<string, number | string | null>>;
  * for a charity that began keying gifts into its CRM that day (a date parameter takes a date YYYY-MM-DD). Every view that reads recon_params
  * takes them (`puddle report`, `export`, `query`, the dashboard, the hub; on AWS the function's environment),
  * and `--as-of` goes on top. Until 2026-12-03 the only way to change one was to edit this file. A value that is
- * not a whole number of 0 or more (for a date parameter, not a date), or a name that is no parameter (a typo would otherwise be a default silently
+ * not a whole number of 0 or more (for a date parameter, not a date; for a list of accounts, no account), or a name that is no parameter (a typo would otherwise be a default silently
  * kept), is refused with every wrong one named: a ConfigError, exit 2. `as_of` is no setting: it is today, or
  * the run's `--as-of`.
  */
@@ -66,6 +70,13 @@ export function configuredReconParams(env: NodeJS.ProcessEnv = process.env): Rec
       settings.problem(name, `one of the reconciliation's parameters (${known.join(', ')}); the as-of date is each run's --as-of`);
       continue;
     }
+    if (param.accounts) {
+      // A list of accounts (ACCOUNTS_WITHOUT_BALANCES): compared without spaces and case (accountKey).
+      const list = accountList(settings.text(name)!);
+      if (list.length && list.every((a) => !a.includes("'"))) out[param.name] = list.join(',');
+      else settings.problem(name, 'bank accounts (IBAN or account id) separated by commas', settings.text(name)!);
+      continue;
+    }
     if (param.date) {
       // A date setting (GIFT_MISSING_FROM): a calendar date, read as --as-of is.
       const text = settings.text(name)!;
@@ -79,6 +90,21 @@ export function configuredReconParams(env: NodeJS.ProcessEnv = process.env): Rec
   return out;
 }
 
+/** A comma-separated list of accounts, each as accountKey gives it, empty items dropped. */
+function accountList(text: string): string[] {
+  return text.split(',').map(accountKey).filter((a) => a !== '');
+}
+
+/**
+ * The accounts whose bank sends no booked balances (accounts_without_balances, PUDDLE_RECON_ACCOUNTS_WITHOUT_BALANCES),
+ * for the bank import: a camt.053 of one of them is imported unchecked with exit 0, as recon_breaks opens no
+ * STATEMENT_UNVERIFIABLE on it. Refuses a wrong recon setting, as every command does (ConfigError).
+ */
+export function accountsWithoutBalances(configured: ReconParamValues = configuredReconParams()): string[] {
+  const v = configured.accounts_without_balances;
+  return typeof v === 'string' ? accountList(v) : [];
+}
+
 /**
  * The one-row SELECT for `recon_params`: the defaults, replaced by the environment's settings
  * (configuredReconParams), then by `overrides` (checked: a bad value is named).
@@ -90,6 +116,13 @@ export function reconParamsSql(overrides: ReconParamValues = {}, configured: Rec
   const values: ReconParamValues = { ...configured, ...overrides };
   const cols = RECON_PARAMS.map((p) => {
     const v = p.name in values ? values[p.name] : p.default;
+    if (p.accounts) {
+      if (v === null || v === undefined) return `CAST(NULL AS VARCHAR) AS ${p.name}`;
+      if (typeof v !== 'string' || v.includes("'") || accountList(v).join(',') !== v) {
+        throw new Error(`recon_params: ${p.name} must be accounts separated by commas, not ${JSON.stringify(v)}`);
+      }
+      return `'${v}' AS ${p.name}`;
+    }
     if (p.date) {
       if (v === null || v === undefined) return p.name === 'as_of' ? 'current_date AS as_of' : `CAST(NULL AS DATE) AS ${p.name}`;
       if (!isCalendarDate(v)) {

@@ -10,7 +10,7 @@ import { detectFormat, isBankFormat, notAStatement, type BankFormat } from './de
 import { READERS } from './readers.js';
 import { BankFileError, optionName, type CsvColumnMap, type ImportOptionName, type ReadOptions, type ReadResult, type StatementProblem } from './statement.js';
 import { contentIdSpan, earlierLines, keepEarlierIds } from './earlier-ids.js';
-import { noBalances, unverifiable } from './unverifiable.js';
+import { noBalances, unverifiable, withoutBalances } from './unverifiable.js';
 import { checkedRecords, lineIds, recordEnvelope, unbalancedEnvelopes, type BankFile, type CheckedRecord } from './to-envelopes.js';
 
 // One bank file in, envelopes on the queue: the path behind `puddle import bank`, the hub's drop folder and the
@@ -20,6 +20,12 @@ import { checkedRecords, lineIds, recordEnvelope, unbalancedEnvelopes, type Bank
 export interface ImportOptions extends ReadOptions {
   /** Skip detection (`--format`). */
   format?: string;
+  /**
+   * Accounts (as core/bank-account.ts accountKey gives them) whose bank never sends booked balances in a camt.053:
+   * the recon parameter accounts_without_balances (PUDDLE_RECON_ACCOUNTS_WITHOUT_BALANCES). Such a statement is
+   * `unchecked` (exit 0, no break), not `unverified` (unverifiable.ts).
+   */
+  accountsWithoutBalances?: readonly string[];
 }
 
 /** The options as text (the CLI's flags, the hub's PUDDLE_BANK_* settings), and the name each goes by there. */
@@ -95,7 +101,8 @@ export interface ImportOutcome {
   unverified: StatementProblem[];
   /**
    * Statements imported that carry no balances to check them, in a format that does not promise any (a CSV export
-   * without a balance column, BAI2 without 010/015; unverifiable.ts noBalances): said on every import, exit 0, no break.
+   * without a balance column, BAI2 without 010/015; unverifiable.ts noBalances), or a camt.053 without booked
+   * balances of an account whose bank never sends them (accountsWithoutBalances): said on every import, exit 0, no break.
    */
   unchecked: StatementProblem[];
   /** What made a malformed file unreadable, naming the line. */
@@ -258,8 +265,9 @@ export async function importBankFile(
     await Promise.all(inFlight);
   }
   outcome.status = 'imported';
-  outcome.unverified = result.statements.flatMap((s, i) => unverifiable(s, i) ?? []);
-  outcome.unchecked = result.statements.flatMap((s, i) => noBalances(s, i) ?? []);
+  const listed = opts.accountsWithoutBalances ?? [];
+  outcome.unverified = result.statements.flatMap((s, i) => unverifiable(s, i, listed) ?? []);
+  outcome.unchecked = result.statements.flatMap((s, i) => noBalances(s, i) ?? withoutBalances(s, i, listed) ?? []);
   return outcome;
 }
 
@@ -283,8 +291,10 @@ export function describeImport(name: string, o: ImportOutcome): string {
     const unverified = o.unverified.length
       ? `${name}: imported, but not verified (no balances to check it against; a STATEMENT_UNVERIFIABLE break until the bank's statement with them is imported):\n${problemLines(o.unverified)}`
       : '';
+    // A CSV or BAI2 file need carry no balances; a camt.053 does, unless its account is listed as one whose bank sends none.
+    const why = o.format === 'camt.053' ? "its account's bank sends none, PUDDLE_RECON_ACCOUNTS_WITHOUT_BALANCES" : 'its format does not require them';
     const unchecked = o.unchecked.length
-      ? `${name}: imported, but not verified: it lacks the balances to check it against (its format does not require them: no break, exit 0; check it by hand):\n${problemLines(o.unchecked)}`
+      ? `${name}: imported, but not verified: it lacks the balances to check it against (${why}: no break, exit 0; check it by hand):\n${problemLines(o.unchecked)}`
       : '';
     return `${sent}${unverified}${unchecked}`;
   }

@@ -1,3 +1,4 @@
+import { accountKey } from '../../core/bank-account.js';
 import { fromMinorUnits } from '../../core/money.js';
 import { statementWhere } from './checks.js';
 import type { Statement, StatementProblem } from './statement.js';
@@ -19,14 +20,31 @@ import type { Statement, StatementProblem } from './statement.js';
 // miss the file that really does not add up). Such a file imports with exit 0 and no break, and the import says
 // plainly, every time, that it was not verified and how to check it by hand (noBalances below): the net movement
 // and days, to compare with the account's balances in online banking. Until 2026-12-03 it said nothing.
+//
+// Some banks send no booked balance in any camt.053 (only CLAV, or their own Prtry types), for every account and
+// every day: a re-issue never comes, so exit 1 and a break on every file are the same lesson in ignoring them. A
+// charity names such accounts in the recon parameter accounts_without_balances (PUDDLE_RECON_ACCOUNTS_WITHOUT_BALANCES,
+// the one setting recon_breaks reads too): a camt.053 of one of them imports as a CSV without balances does, exit 0,
+// no break, and what to check by hand (withoutBalances below). Any other account's file still exits 1.
 
-/** What a statement of record lacks for its balances to be checked; null when nothing (or when it is no camt.053). */
-export function unverifiable(s: Statement, index: number): StatementProblem | null {
-  if (s.format !== 'camt.053') return null;
+/** The booked balances a camt.053 lacks, in words; empty when it has both (or is no camt.053). */
+function missingBookedBalances(s: Statement): string[] {
+  if (s.format !== 'camt.053') return [];
   const missing: string[] = [];
   if (s.opening_balance_minor === null) missing.push('no booked opening balance (Bal/Tp/CdOrPrtry/Cd OPBD or PRCD)');
   if (s.closing_balance_minor === null) missing.push('no booked closing balance (CLBD or ITBD)');
-  if (!missing.length) return null;
+  return missing;
+}
+
+const listed = (s: Statement, accounts: readonly string[]) => accounts.includes(accountKey(s.account));
+
+/**
+ * What a statement of record lacks for its balances to be checked; null when nothing (or when it is no camt.053,
+ * or of an account in `accountsWithoutBalances`, whose bank never sends them: see withoutBalances).
+ */
+export function unverifiable(s: Statement, index: number, accountsWithoutBalances: readonly string[] = []): StatementProblem | null {
+  const missing = missingBookedBalances(s);
+  if (!missing.length || listed(s, accountsWithoutBalances)) return null;
   const types = [...new Set(s.balance_types ?? [])].map((t) => (t === 'Prtry' ? "a bank's own type (Prtry)" : t));
   const carries = types.length ? `it carries only ${types.join(', ')}` : 'it carries no Bal';
   return {
@@ -49,16 +67,34 @@ export function noBalances(s: Statement, index: number): StatementProblem | null
     const available = (s.balance_types ?? []).filter((t) => t === '040' || t === '045');
     why = `no ${missing.join(' or ')} ledger balance${available.length ? ` (available balances, ${available.sort().join(' and ')}, move with float: not checked)` : ''}`;
   }
+  return { where: `${statementWhere(s, index)}: balances`, message: byHand(s, why) };
+}
+
+/**
+ * A camt.053 without booked balances of an account whose bank never sends them (`accountsWithoutBalances`, the
+ * recon parameter accounts_without_balances): what it lacks, and the net movement and days to check by hand, as
+ * for a CSV export without balances. Null for any other statement.
+ */
+export function withoutBalances(s: Statement, index: number, accountsWithoutBalances: readonly string[]): StatementProblem | null {
+  const missing = missingBookedBalances(s);
+  if (!missing.length || !listed(s, accountsWithoutBalances)) return null;
+  return { where: `${statementWhere(s, index)}: balances`, message: byHand(s, `${missing.join(' and ')} (the account's bank never sends them)`) };
+}
+
+/** Why a statement was not checked, then what shows it is whole by hand: its net movement over its days. */
+function byHand(s: Statement, why: string): string {
   const net = s.entries.reduce((n, e) => n + (e.status === 'booked' && e.currency === s.currency ? e.amount_minor : 0), 0);
+  // The statement's period, else (a camt.053 without FrToDt) the booking days of its entries, else its creation day.
+  const booked = s.entries.map((e) => e.booking_date).filter((d): d is string => d !== null).sort();
+  const first = s.period_from ?? booked[0] ?? s.created_at;
+  const last = s.period_to ?? booked.at(-1) ?? s.created_at;
   const day = (t: string | null) => t?.slice(0, 10) ?? '?';
   // The account by its last four characters, as online banking shows it: enough to tell a file's accounts apart.
   const account = s.account.replace(/\s/g, '');
   const ending = account.length > 4 ? `ending ${account.slice(-4)}` : account;
-  const days = day(s.period_from) === day(s.period_to) ? `on ${day(s.period_from)}` : `from ${day(s.period_from)} to ${day(s.period_to)}`;
-  return {
-    where: `${statementWhere(s, index)}: balances`,
-    message:
-      `${why}, so nothing shows it holds every entry of the account ${ending} ${days}: ` +
-      `check that its net, ${net > 0 ? '+' : ''}${fromMinorUnits(net, s.currency)} ${s.currency}, is what the account's balance moved by in online banking`,
-  };
+  const days = day(first) === day(last) ? `on ${day(first)}` : `from ${day(first)} to ${day(last)}`;
+  return (
+    `${why}, so nothing shows it holds every entry of the account ${ending} ${days}: ` +
+    `check that its net, ${net > 0 ? '+' : ''}${fromMinorUnits(net, s.currency)} ${s.currency}, is what the account's balance moved by in online banking`
+  );
 }

@@ -32,6 +32,7 @@ import { opsRoutes } from '../../puddles/http/ops-routes.js';
 import { totalsRoutes } from '../../puddles/http/totals-routes.js';
 import type { LandedRows } from '../../puddles/landed.js';
 import { RAW_TABLE } from '../../puddles/layout.js';
+import { accountsWithoutBalances } from '../../puddles/recon-params.js';
 import { TotalsKeeper } from '../../puddles/totals-keeper.js';
 import { WebhookFreshness } from '../../puddles/webhook-freshness.js';
 import { SCHEDULE } from '../../schedules/schedule.js';
@@ -441,7 +442,9 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   if (opts.schedule) scheduler = startScheduler({ runtime: engineRuntime, entries: SCHEDULE, instances, leaseMs: config.leaseMs });
 
   // Bank files dropped in $PUDDLE_HOME/inbox/bank (and the sandboxes' daily statements) are imported.
-  const importOptions = parseImportOptions(config.bankInbox ?? {}, (option) => `PUDDLE_BANK_${option.toUpperCase()}`);
+  // A camt.053 of an account whose bank never sends booked balances (PUDDLE_RECON_ACCOUNTS_WITHOUT_BALANCES) is
+  // imported unchecked, as `puddle import bank` does.
+  const importOptions = { ...parseImportOptions(config.bankInbox ?? {}, (option) => `PUDDLE_BANK_${option.toUpperCase()}`), accountsWithoutBalances: accountsWithoutBalances() };
   const inbox = startBankInbox({ home: config.home, queue, lake: inBackground(runtime.query), importOptions, clock: runtime.clock, sandboxLines: sandboxes.length ? () => sandboxes.flatMap((s) => s.bankLines?.() ?? []) : undefined });
 
   return {

@@ -75,10 +75,9 @@ undoable AS (
   FROM lines
   WHERE NOT reversal
 ),
--- The texts a reversal may quote, one row per line and key, each as a regular expression that finds it whole.
--- regexp_extract is the one regexp call both engines have (DuckDB gives '' where Trino gives NULL for no
--- match); the text is escaped with plain replace() because the engines write a replacement's groups
--- differently ($1 and \1). A backslash before punctuation is a literal in both RE2 (DuckDB) and Java/Joni (Trino).
+-- The texts a reversal may quote, one row per line and key, each as a regular expression that finds it whole
+-- (`@whole_word`, puddles/named-views.ts). regexp_extract is the one regexp call both engines have (DuckDB gives
+-- '' where Trino gives NULL for no match).
 quoted_texts AS (
   SELECT bank_line_id, 2 AS key_rank, upper(trim(coalesce(entry_reference, ''))) AS quoted FROM lines WHERE NOT reversal
   UNION ALL
@@ -86,11 +85,7 @@ quoted_texts AS (
 ),
 quoted_patterns AS (
   SELECT bank_line_id, key_rank,
-    '(^|[^A-Z0-9])'
-      || replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
-           quoted, '\', '\\'), '.', '\.'), '^', '\^'), '$', '\$'), '|', '\|'), '?', '\?'), '*', '\*'), '+', '\+'),
-           '(', '\('), ')', '\)'), '[', '\['), ']', '\]'), '{', '\{'), '}', '\}')
-      || '([^A-Z0-9]|$)' AS pattern
+    @whole_word(quoted) AS pattern
   FROM quoted_texts
   WHERE length(quoted) >= 4
     -- All digits and shorter than 6: a statement's own numbering (NtryRef 0001), or a year (2026), names no entry.

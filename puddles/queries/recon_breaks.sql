@@ -425,7 +425,9 @@ b_statement_conflict AS (
 -- A camt.053 (the statement of record) without a booked opening balance (OPBD or PRCD) or closing balance (CLBD or
 -- ITBD): its lines were imported, but nothing shows the statement is whole (connectors/bank/unverifiable.ts). No
 -- amount is at stake that can be told, so none is given. Closed by an issue of the statement (its Stmt/Id) that
--- carries both, which replaces it in bank_statement. No grace: the file is in.
+-- carries both, which replaces it in bank_statement. No grace: the file is in. An account whose bank never sends
+-- them is listed in accounts_without_balances (PUDDLE_RECON_ACCOUNTS_WITHOUT_BALANCES), and its statements are
+-- no break: the import says each time what to check by hand (connectors/bank/unverifiable.ts).
 b_statement_unverifiable AS (
   SELECT 'STATEMENT_UNVERIFIABLE', 'bank_statement', s.bank_statement_id, CAST(NULL AS BIGINT), s.currency, CAST(s.occurred_at AS DATE),
     'a camt.053 with '
@@ -439,6 +441,9 @@ b_statement_unverifiable AS (
   WHERE s.balanced AND s.source_format = 'camt.053'
     AND (s.opening_balance_minor IS NULL OR s.closing_balance_minor IS NULL)
     AND CAST(s.occurred_at AS DATE) <= x.as_of
+    -- Not an account whose bank never sends booked balances (accounts_without_balances, compared as
+    -- core/bank-account.ts accountKey: no spaces, upper case): no re-issue would ever close it.
+    AND coalesce(strpos(',' || x.accounts_without_balances || ',', ',' || upper(replace(s.account, ' ', '')) || ','), 0) = 0
 ),
 b_payout_failed AS (
   SELECT 'PAYOUT_FAILED', 'payout', f.payout_id, f.amount_minor, f.currency, coalesce(f.arrival_date, CAST(f.occurred_at AS DATE)),
@@ -461,46 +466,38 @@ b_payout_failed AS (
           OR (i.payment_id IS NULL AND i.currency = f.currency AND coalesce(i.net_minor, i.amount_minor) = f.amount_minor))
     )
 ),
-sms_pledged AS (
-  SELECT
-    substr(CAST(CAST(d.occurred_at AS DATE) AS VARCHAR), 1, 7) AS period,
-    d.currency,
-    count(*) AS pledges,
-    sum(d.amount_minor) AS pledged_minor,
-    max(CAST(date_trunc('month', d.occurred_at) + INTERVAL '1' MONTH AS DATE)) AS next_month,
-    max(CAST(date_trunc('month', d.occurred_at) + INTERVAL '1' MONTH - INTERVAL '1' DAY AS DATE)) AS month_end
-  FROM don d
-  WHERE d.channel = 'sms' AND coalesce(d.status, '') NOT IN (SELECT status FROM donation_statuses WHERE NOT pledged)
-  GROUP BY substr(CAST(CAST(d.occurred_at AS DATE) AS VARCHAR), 1, 7), d.currency
-),
--- A remittance is a credit naming an SMS aggregator (recon_providers, kind sms). It pays the month written in
--- its text as YYYY-MM when there is one, else the month two months before it was booked (aggregators pay
--- about 45 days after the month ends).
-sms_remitted AS (
-  SELECT period, currency, count(*) AS lines, sum(amount_minor) AS remitted_minor
-  FROM (
-    SELECT
-      coalesce(nullif(regexp_extract(b.txt, '(20[0-9][0-9]-[01][0-9])', 1), ''),
-               substr(CAST(CAST(date_trunc('month', b.booking_day) - INTERVAL '2' MONTH AS DATE) AS VARCHAR), 1, 7)) AS period,
-      b.currency,
-      b.amount_minor
-    FROM recon_bank_text b
-    WHERE b.sms_aggregator IS NOT NULL AND b.amount_minor > 0
-  ) r
-  GROUP BY period, currency
+-- SMS by month and currency (recon_sms: the pledges, the remittances and the month each pays). Where the
+-- donations name their network (donation v2), the reason traces the shortfall: to the networks short when the
+-- remittances each name one (`traced`), else it gives each network's pledges, to hold against the aggregator's
+-- statement. A month whose pledges name no network (v1) reads as it always did.
+sms_month AS (
+  SELECT s.period, s.currency, max(s.month_end) AS month_end, max(month_pledges) AS pledges, max(month_pledged_minor) AS pledged_minor,
+    max(month_remittances) AS remittances, max(month_remitted_minor) AS remitted_minor, max(month_short_minor) AS short_minor,
+    max(CASE WHEN traced THEN 1 ELSE 0 END) AS traced,
+    max(CASE WHEN sms_network IS NOT NULL AND pledges > 0 THEN 1 ELSE 0 END) AS networks,
+    array_join(array_agg(coalesce(sms_network, 'no network') || ' ' || @units(short_minor, u.exponent) ORDER BY short_minor DESC, sms_network)
+      FILTER (WHERE short_minor > 0), ', ') AS short_by_network,
+    array_join(array_agg(coalesce(sms_network, 'no network') || ' ' || @units(pledged_minor, u.exponent) ORDER BY sms_network)
+      FILTER (WHERE pledges > 0), ', ') AS pledged_by_network
+  FROM recon_sms s
+  LEFT JOIN currency_exponents u ON u.currency = s.currency
+  GROUP BY s.period, s.currency
 ),
 b_sms AS (
-  SELECT 'SMS_PLEDGE_UNCOLLECTED', 'sms_month', p.period || ' ' || p.currency, p.pledged_minor - coalesce(r.remitted_minor, 0), p.currency,
+  SELECT 'SMS_PLEDGE_UNCOLLECTED', 'sms_month', p.period || ' ' || p.currency, p.short_minor, p.currency,
     p.month_end,
     CAST(p.pledges AS VARCHAR) || ' SMS pledges for ' || @units(p.pledged_minor, u.exponent) || ' ' || p.currency || '; the aggregators remitted '
-      || @units(coalesce(r.remitted_minor, 0), u.exponent) || ' ' || p.currency || ' in ' || CAST(coalesce(r.lines, 0) AS VARCHAR) || ' payment(s)',
+      || @units(p.remitted_minor, u.exponent) || ' ' || p.currency || ' in ' || CAST(p.remittances AS VARCHAR) || ' payment(s)'
+      || CASE WHEN p.networks = 0 THEN ''
+           WHEN p.traced = 1 THEN '; short by network (' || p.currency || '): ' || coalesce(p.short_by_network, '')
+           ELSE '; pledged by network (' || p.currency || '): ' || coalesce(p.pledged_by_network, '')
+             || ', against the aggregator''s statement (the remittances name no one network each)' END,
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
-  FROM sms_pledged p
+  FROM sms_month p
   CROSS JOIN x
-  LEFT JOIN sms_remitted r ON r.period = p.period AND r.currency = p.currency
   LEFT JOIN currency_exponents u ON u.currency = p.currency
-  WHERE p.pledged_minor > coalesce(r.remitted_minor, 0)
-    AND date_diff('day', p.next_month, x.as_of) >= x.grace_sms_days
+  WHERE p.short_minor > 0 AND p.pledges > 0
+    AND date_diff('day', p.month_end, x.as_of) > x.grace_sms_days
 ),
 -- The CRM side (Salesforce NPSP): only on a lake that has CRM records naming payments at all (recon_gift_link),
 -- so a charity without a CRM connector gets no CRM breaks.

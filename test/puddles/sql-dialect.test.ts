@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 import { latestVersion } from '../../core/contracts/index.js';
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
-import { expandUnits } from '../../puddles/named-views.js';
+import { expandMacros } from '../../puddles/named-views.js';
 import { sqlIdent } from '../../puddles/sql-text.js';
 import { compactAll, compactionSql } from '../../puddles/compact.js';
 import { foldSql } from '../../puddles/current-state.js';
@@ -27,9 +27,9 @@ const QUERY_FILES = (readdirSync(QUERIES_DIR, { recursive: true }) as string[])
   .sort()
   .map((f) => ({ file: f, name: path.basename(f, '.sql'), sql: readFileSync(path.join(QUERIES_DIR, f), 'utf8') }));
 
-/** The statement without its trailing `;` (and anything blank after it), `@units` written out, as readQuery reads it. */
+/** The statement without its trailing `;` (and anything blank after it), its macros (`@units`, `@whole_word`) written out, as readQuery reads it. */
 function body(sql: string): string {
-  return expandUnits(sql.trim().replace(/;\s*$/, ''));
+  return expandMacros(sql.trim().replace(/;\s*$/, ''));
 }
 
 const lake = useLake();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describeImport, importBankFile, parseImportOptions, whyUnreadable, type ImportOptions, type ImportOptionsText } from '../../../connectors/bank/import-file.js';
+import { accountsWithoutBalances } from '../../../puddles/recon-params.js';
 import { defineCommand } from '../command.js';
 import { withLocalRuntime } from '../local-runtime.js';
 
@@ -41,6 +42,9 @@ export const importCommand = defineCommand({
     }
     if (!readable.length) return code;
     return withLocalRuntime(async (rt) => {
+      // A camt.053 of an account whose bank never sends booked balances imports unchecked, exit 0, as
+      // recon_breaks opens no STATEMENT_UNVERIFIABLE on it: the one setting, PUDDLE_RECON_ACCOUNTS_WITHOUT_BALANCES.
+      opts = { ...opts, accountsWithoutBalances: accountsWithoutBalances() };
       let published = false;
       for (const { file, bytes } of readable) {
         let outcome;
