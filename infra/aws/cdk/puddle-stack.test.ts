@@ -227,6 +227,16 @@ describe('the CloudFormation template', () => {
     expect(puts.map((s) => JSON.stringify(s.Resource))).toEqual([expect.stringContaining('/athena-results/*')]);
   });
 
+  it('lets the producer read the state table for /healthz, and write none of it', () => {
+    const roleId = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith('Fnproducer'))![0];
+    const statements = ofType('AWS::IAM::Policy')
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+    const dynamo = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.map((st) => [st.Action].flat().sort())).toEqual([['dynamodb:BatchGetItem', 'dynamodb:GetItem']]);
+    expect(JSON.stringify(dynamo[0]!.Resource)).toContain('State');
+  });
+
   it('locks raw objects one by one when rawObjectLockDays is set: no bucket default, retention rights for raw writers only, old versions expired', () => {
     const bucket = ofType('AWS::S3::Bucket').find((b) => b.Properties.ObjectLockEnabled === true)!;
     // No default retention: it would lock every object (manifests, compacted lake files, query results).
