@@ -175,8 +175,9 @@ export class AthenaQueryEngine implements QueryEngine {
 /**
  * The views Athena gets, in creation order: the embedded views (puddles/views.ts), built from one stand-in file
  * per Glue table, so each source is a table name. The history views and raw read the tables of every live
- * file; the current views read the contract's current-state table and the tables of the files not folded into
- * it yet (`*_recent`), the same SQL DuckDB runs over those files. Views are fixed at creation, not rebuilt per
+ * file; the current views read the contract's current-state tables (every version's: a state folded before the
+ * contract gained a version stays in its old one until the next fold) and the tables of the files not folded
+ * into it yet (`*_recent`), the same SQL DuckDB runs over those files. Views are fixed at creation, not rebuilt per
  * file list, so the current view is always the current-state form: with no state yet its state table is empty
  * and every file is unfolded, which reads as the history form (the Glue catalog clears the folded marks
  * before a state goes away, infra/aws/glue-catalog.ts).

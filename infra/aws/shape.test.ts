@@ -72,9 +72,9 @@ describe('the AWS shape, derived from the code', () => {
     expect(overflowExpiryDays([{ ...QUEUES[0]!, retentionSeconds: 86_400, deadLetterRetentionSeconds: 2.5 * 86_400 }])).toBe(7);
   });
 
-  it('has two Glue tables per contract version (every file, the unfolded ones), one for current state per contract, plus raw', () => {
+  it('has three Glue tables per contract version (every file, the unfolded ones, current state), plus raw', () => {
     const versions = [...CONTRACTS.values()].reduce((n, v) => n + v.size, 0);
-    expect(GLUE_TABLES.length).toBe(2 * versions + CONTRACTS.size + 1);
+    expect(GLUE_TABLES.length).toBe(3 * versions + 1);
     expect(new Set(GLUE_TABLES.map((t) => t.name)).size).toBe(GLUE_TABLES.length);
     const donation = GLUE_TABLES.find((t) => t.name === 'donation_v1')!;
     expect(donation.dataPrefix).toBe('lake/transactions/donation/v1/');
@@ -88,12 +88,16 @@ describe('the AWS shape, derived from the code', () => {
     expect(glueTableParameters(GLUE_TABLES.find((t) => t.name === 'donation_v1_recent')!, 'b')['storage.location.template']).toBe(
       's3://b/manifests/donation_v1_recent/dt=${dt}/',
     );
-    // Current state: the latest version's columns plus _current, no dt, written only in the latest version.
+    // Current state: its version's columns plus _current, no dt. Written only in the latest version, but a state
+    // folded before the contract gained a version stays in its own version's table until the next fold.
     const current = GLUE_TABLES.find((t) => t.name === 'bank_line_v2_current')!;
     expect(current.partitionKey).toBeNull();
     expect(current.columns.at(-1)).toEqual({ name: '_current', type: 'boolean' });
     expect(glueTableParameters(current, 'b')['projection.enabled']).toBeUndefined();
-    expect(GLUE_TABLES.some((t) => t.name === 'bank_line_v1_current')).toBe(false);
+    const older = GLUE_TABLES.find((t) => t.name === 'donation_v1_current')!;
+    expect(older.columns.map((c) => c.name)).not.toContain('sms_network');
+    expect(older.columns.at(-1)).toEqual({ name: '_current', type: 'boolean' });
+    expect(GLUE_TABLES.find((t) => t.name === 'donation_v2_current')!.columns).toContainEqual({ name: 'sms_network', type: 'string' });
     expect(GLUE_TABLES.some((t) => t.name.startsWith('raw_') && t.kind !== 'files')).toBe(false);
   });
 

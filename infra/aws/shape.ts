@@ -1,7 +1,7 @@
 // The AWS shape as data, derived from what the code already declares (puddles, contracts, schedules): no second
 // list. The CDK app (infra/aws/cdk/), the runtime adapters and `puddle aws local` all read this one description,
 // so it must stay free of CDK (and of DuckDB): plain values only.
-import { CONTRACTS, latestVersion, type Contract } from '../../core/contracts/index.js';
+import { CONTRACTS, type Contract } from '../../core/contracts/index.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Subscription, TableRef } from '../../core/ports.js';
 import { contractColumns, CURRENT_FLAG, RAW_COLUMNS, type ColumnSpec, type ColumnType } from '../../puddles/columns.js';
@@ -330,7 +330,8 @@ export function glueTableName(t: TableRef, kind: GlueTableKind = 'files'): strin
 
 /**
  * The current-state file's columns: the contract's, plus the flag saying which row is its key's current version
- * (puddles/views.ts CURRENT_FLAG). Current state is always written in the contract's latest version.
+ * (puddles/views.ts CURRENT_FLAG). Current state is always written in the contract's latest version; an older
+ * version's table holds a state folded before the contract gained a version, until the next fold.
  */
 const CURRENT_FLAG_COLUMN: GlueColumn = { name: CURRENT_FLAG.name, type: GLUE_TYPE_OF[CURRENT_FLAG.type] };
 
@@ -374,14 +375,17 @@ export function lakeTables(): TableRef[] {
 }
 
 /**
- * Every Glue table: `files` and `recent` per contract version, `current` per contract's latest version (where
- * current state is written), and raw.
+ * Every Glue table: `files`, `recent` and `current` per contract version, and raw. Current state is written in the
+ * contract's latest version only, but a state folded before the contract gained a version stays in its old
+ * version's table until the next fold moves it (puddles/current-state.ts), so the current views read every
+ * version's `current` table, as the embedded views read a state file of any version. Until 2026-12-03 only the
+ * latest version had one: deploying donation v2 would have deleted `donation_v1_current` under the deployed
+ * `donation` view (every query on it failing until create-athena-views.ts ran), and the new view would then have
+ * left out every row folded under v1 until a donation landed and compaction folded again.
  */
-export const GLUE_TABLES: readonly GlueTableSpec[] = lakeTables().flatMap((t) => {
-  if (t.puddle === RAW_TABLE.puddle) return [glueTableSpec(t)];
-  const latest = t.version === latestVersion(t.contract)?.version;
-  return [glueTableSpec(t), glueTableSpec(t, 'recent'), ...(latest ? [glueTableSpec(t, 'current')] : [])];
-});
+export const GLUE_TABLES: readonly GlueTableSpec[] = lakeTables().flatMap((t) =>
+  t.puddle === RAW_TABLE.puddle ? [glueTableSpec(t)] : [glueTableSpec(t), glueTableSpec(t, 'recent'), glueTableSpec(t, 'current')],
+);
 
 /** Partition projection on `dt`: Athena computes partitions from these, so no crawler and no partition API calls. */
 export const DT_PROJECTION = { firstDay: '2020-01-01', format: 'yyyy-MM-dd' } as const;

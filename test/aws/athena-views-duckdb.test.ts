@@ -15,6 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 import { CONTRACTS, latestVersion } from '../../core/contracts/index.js';
+import { makeEnvelope } from '../../core/envelope.js';
 import { athenaViews } from '../../infra/aws/athena-query-engine.js';
 import { ensureDynamoTable } from '../../infra/aws/dynamo-tables.js';
 import { GlueCatalog } from '../../infra/aws/glue-catalog.js';
@@ -87,42 +88,52 @@ function crashOnHistoryWrite(client: DynamoDBClient): DynamoDBClient {
   return new Proxy(client, { get: (target, prop, receiver) => (prop === 'send' ? send : Reflect.get(target, prop, receiver)) });
 }
 
+/**
+ * A lake in `dir` on the Glue catalog (file lists on dynalite, manifests in the folder), and the check that the
+ * Athena views, the embedded views and the whole-history form answer alike; it returns Athena's `donation` rows.
+ */
+async function lakeOnGlue(dir: string) {
+  const store = new FsObjectStore(dir, { fsync: false });
+  const tableName = `catalog-${randomUUID()}`;
+  await ensureDynamoTable(db.client, CATALOG_TABLE, tableName);
+  const glueClient = new GlueClient({ region: 'us-east-1' });
+  const catalogOn = (dynamo: DynamoDBClient) => new GlueCatalog({ dynamo, tableName, glue: glueClient, manifests: { store, bucket: BUCKET } });
+  const catalog = catalogOn(db.client);
+  const transactions = PUDDLES.find((p) => p.name === 'transactions')!;
+  const rawPuddle = PUDDLES.find((p) => p.name === 'raw')!;
+  // Each batch lands in raw too, as the raw puddle's own consumer does: its files are one catalog item each.
+  const land = async (envelopes: Parameters<typeof landEnvelopes>[0]['envelopes']) => {
+    await landEnvelopes({ puddle: transactions, store, catalog, envelopes });
+    await landEnvelopes({ puddle: rawPuddle, store, catalog, envelopes });
+  };
+  const named = new Set(namedViews().map((v) => v.name));
+  const contracts = [...CONTRACTS.keys()].sort();
+  const names = [...contracts, ...contracts.map((c) => `${c}_history`), 'raw'];
+
+  const expectSameAnswers = async (step: string) => {
+    const athenaTables = await Promise.all(GLUE_TABLES.map(async (t) => `CREATE VIEW puddle.${sqlIdent(t.name)} AS ${await athenaTableSql(store, dir, t)}`));
+    const athena = await rowsOf(athenaViews().filter((v) => !named.has(v.name)), ['CREATE SCHEMA puddle', ...athenaTables], names);
+    const files = await catalog.listFiles();
+    const embedded = await rowsOf(fileViews(files, (key) => path.join(dir, key)), [], names);
+    const reference = await rowsOf(
+      [...fileViews(files, (key) => path.join(dir, key)).filter((v) => v.name.endsWith('_history')), ...contracts.map((c) => ({ ...currentView(latestVersion(c)!), name: `${c}_reference` }))],
+      [],
+      contracts.map((c) => `${c}_reference`),
+    );
+    expect(athena, step).toEqual(embedded);
+    for (const c of contracts) expect(athena[c], `${step}: ${c}`).toEqual(reference[`${c}_reference`]);
+    return athena.donation as { donation_id: string; amount_minor: string; sms_network: string | null }[];
+  };
+  return { store, catalog, catalogOn, land, expectSameAnswers };
+}
+
+// BIGINT comes back from DuckDB's JSON rows as text.
+const amounts = (rows: { donation_id: string; amount_minor: string }[]) => rows.map((r) => [r.donation_id, Number(r.amount_minor)]);
+
 it('answer as the embedded views and the whole-history form through folds, a crashed fold and a dropped state', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'puddle-athena-views-'));
   try {
-    const store = new FsObjectStore(dir, { fsync: false });
-    const tableName = `catalog-${randomUUID()}`;
-    await ensureDynamoTable(db.client, CATALOG_TABLE, tableName);
-    const glueClient = new GlueClient({ region: 'us-east-1' });
-    const catalogOn = (dynamo: DynamoDBClient) => new GlueCatalog({ dynamo, tableName, glue: glueClient, manifests: { store, bucket: BUCKET } });
-    const catalog = catalogOn(db.client);
-    const transactions = PUDDLES.find((p) => p.name === 'transactions')!;
-    const rawPuddle = PUDDLES.find((p) => p.name === 'raw')!;
-    // Each batch lands in raw too, as the raw puddle's own consumer does: its files are one catalog item each.
-    const land = async (envelopes: Parameters<typeof landEnvelopes>[0]['envelopes']) => {
-      await landEnvelopes({ puddle: transactions, store, catalog, envelopes });
-      await landEnvelopes({ puddle: rawPuddle, store, catalog, envelopes });
-    };
-    const named = new Set(namedViews().map((v) => v.name));
-    const contracts = [...CONTRACTS.keys()].sort();
-    const names = [...contracts, ...contracts.map((c) => `${c}_history`), 'raw'];
-
-    const expectSameAnswers = async (step: string) => {
-      const athenaTables = await Promise.all(GLUE_TABLES.map(async (t) => `CREATE VIEW puddle.${sqlIdent(t.name)} AS ${await athenaTableSql(store, dir, t)}`));
-      const athena = await rowsOf(athenaViews().filter((v) => !named.has(v.name)), ['CREATE SCHEMA puddle', ...athenaTables], names);
-      const files = await catalog.listFiles();
-      const embedded = await rowsOf(fileViews(files, (key) => path.join(dir, key)), [], names);
-      const reference = await rowsOf(
-        [...fileViews(files, (key) => path.join(dir, key)).filter((v) => v.name.endsWith('_history')), ...contracts.map((c) => ({ ...currentView(latestVersion(c)!), name: `${c}_reference` }))],
-        [],
-        contracts.map((c) => `${c}_reference`),
-      );
-      expect(athena, step).toEqual(embedded);
-      for (const c of contracts) expect(athena[c], `${step}: ${c}`).toEqual(reference[`${c}_reference`]);
-      return athena.donation as { donation_id: string; amount_minor: string }[];
-    };
-    // BIGINT comes back from DuckDB's JSON rows as text.
-    const amounts = (rows: { donation_id: string; amount_minor: string }[]) => rows.map((r) => [r.donation_id, Number(r.amount_minor)]);
+    const { store, catalog, catalogOn, land, expectSameAnswers } = await lakeOnGlue(dir);
 
     await land([donation('d1', 500), donation('d2', 1000), donation('d3', 2500), donation('d4', 300, { occurred_at: '2026-11-30T09:00:00Z', delivery: 'req-2' })]);
     await land([
@@ -158,4 +169,57 @@ it('answer as the embedded views and the whole-history form through folds, a cra
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}, 120_000);
+}, 240_000);
+
+/** A text-to-donate gift as an SMS aggregator sends it: donation v2, with the network (core/contracts/sms.ts). */
+function smsDonation(id: string, amount: number, network: string, opts: { status?: string; delivery: string }) {
+  return makeEnvelope({
+    contract: 'donation',
+    version: 2,
+    source: 'producer',
+    stream: 'sms',
+    payload: { donation_id: id, occurred_at: '2026-11-29T20:16:00Z', channel: 'sms', amount_minor: amount, currency: 'GBP', sms_network: network, ...(opts.status ? { status: opts.status } : {}) },
+    received_at: '2026-11-29T20:16:01.000Z',
+    delivery_id: opts.delivery,
+  });
+}
+
+it('read v1 and v2 donations together, and a state folded under v1 before donation v2, until compaction moves it', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'puddle-athena-views-v2-'));
+  try {
+    const { store, catalog, land, expectSameAnswers } = await lakeOnGlue(dir);
+    // A lake from before donation v2: v1 donations, folded into a state registered under v1 with its inputs marked
+    // folded, as the deployed stack left it (the fold writes the latest version, so the state is moved to v1 here).
+    await land([donation('d1', 500), donation('d2', 1000), donation('d3', 2500)]);
+    await compactAll({ store, catalog, foldMinRows: 0 });
+    const [state] = (await catalog.listFiles({ contract: 'donation' })).filter((f) => f.current);
+    const history = (await catalog.listFiles({ contract: 'donation' })).filter((f) => !f.current);
+    const older = { ...state!, key: state!.key.replace(/\/v\d+\/current\//, '/v1/current/'), version: 1 };
+    await store.put(older.key, (await store.get(state!.key))!);
+    expect(await catalog.replaceFiles([state!.key], [older], { fold: history.map((f) => f.key) })).toBe(true);
+    expect((await catalog.listFiles({ contract: 'donation' })).filter((f) => !f.current && !f.folded)).toEqual([]);
+    // Athena's donation view reads the v1 state as the embedded one does (until 2026-12-03 it read only
+    // donation_v2_current, and answered nothing here).
+    expect(amounts(await expectSameAnswers('a state folded under v1'))).toEqual([['d1', 500], ['d2', 1000], ['d3', 2500]]);
+
+    // An SMS aggregator sends v2, a web team keeps sending v1: one view, v1 rows with no network.
+    await land([
+      smsDonation('s1', 300, 'EE', { status: 'paid', delivery: 'sms-1' }),
+      smsDonation('s2', 300, 'Vodafone', { status: 'failed', delivery: 'sms-1' }),
+      donation('d4', 700, { received_at: '2026-11-29T20:17:00.000Z', delivery: 'req-2' }),
+    ]);
+    expect(await catalog.listFiles({ contract: 'donation', version: 2 })).toHaveLength(1);
+    const network = (rows: { donation_id: string; sms_network: string | null }[]) => rows.map((r) => [r.donation_id, r.sms_network]);
+    expect(network(await expectSameAnswers('v1 and v2 beside the v1 state'))).toEqual([['d1', null], ['d2', null], ['d3', null], ['d4', null], ['s1', 'EE'], ['s2', 'Vodafone']]);
+
+    // The scheduled compaction's fold (default thresholds): a state in an older version is folded as soon as a row
+    // has landed (puddles/current-state.ts), into the latest version's table; the v1 table is left empty.
+    const { folded } = await compactAll({ store, catalog });
+    expect(folded.find((f) => f.contract === 'donation')).toMatchObject({ folded: 2, rowsOut: 6 });
+    expect((await catalog.listFiles({ contract: 'donation' })).filter((f) => f.current).map((f) => f.version)).toEqual([2]);
+    expect(new TextDecoder().decode((await store.get(catalog.manifestKey({ puddle: 'transactions', contract: 'donation', version: 1 }, '', 'current')))!)).toBe('');
+    expect(network(await expectSameAnswers('folded into v2'))).toEqual([['d1', null], ['d2', null], ['d3', null], ['d4', null], ['s1', 'EE'], ['s2', 'Vodafone']]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 240_000);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { BANK_INBOX, createdObjects, isInboxFile, makeBankImportHandler } from '../../infra/aws/handlers/bank-import.js';
 import { createAwsRuntime, type AwsRuntime } from '../../infra/aws/runtime.js';
@@ -42,6 +42,34 @@ describe('bank import handler (S3 ObjectCreated under inbox/bank/)', () => {
     expect(text(await bucket.get(`${BANK_INBOX}done/${name}.log`))).toMatch(/ imported\n/);
 
     expect(await handler(event)).toEqual({ imported: [], refused: [] });
+  });
+
+  it('says a BAI2 file without ledger balances was imported but not verified, in its .log and its log line', async () => {
+    // The spec example has an opening (010) but no closing (015) ledger balance: imported (exit 0 on the CLI, no
+    // break), and said to be unchecked, as the embedded drop folder says it (infra/local/bank-inbox.ts).
+    const name = 'spec.bai2';
+    const bytes = fixture('bai2_spec_example_usd.txt');
+    await bucket.put(`${BANK_INBOX}${name}`, bytes);
+    const lines: string[] = [];
+    // Its currency is not in the file: the function's setting gives it, as the drop folder's does.
+    vi.stubEnv('PUDDLE_BANK_CURRENCY', 'USD');
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (lines.push(String(chunk)), true));
+    let res;
+    try {
+      res = await makeBankImportHandler(async () => rt)(s3PutEvent(rt.env.bucket, [{ key: `${BANK_INBOX}${name}`, size: bytes.length }]));
+    } finally {
+      stderr.mockRestore();
+      vi.stubEnv('PUDDLE_BANK_CURRENCY', '');
+    }
+    expect(res).toEqual({ imported: [name], refused: [] });
+    const said = text(await bucket.get(`${BANK_INBOX}done/${name}.log`))!;
+    expect(said).toContain(`${name}: imported, but not verified`);
+    expect(said).toContain('no closing (015) ledger balance');
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'bank file imported');
+    // One statement per account in the file, five, none with a closing ledger balance.
+    expect(logged).toMatchObject({ file: name, status: 'imported', unverified_statements: 0, unchecked_statements: 5 });
+    expect(said.match(/: balances: no closing \(015\) ledger balance/g)).toHaveLength(5);
+    await rt.queue.claim('transactions', { max: 100, visibilityMs: 60_000 });
   });
 
   it('moves a file that is not a statement to failed/, with the reason in its log', async () => {

@@ -6,6 +6,7 @@ import { compactionSettings, makeCompactionHandler } from '../../infra/aws/handl
 import type { AwsRuntime } from '../../infra/aws/runtime.js';
 import type { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
 import { PUDDLES } from '../../puddles/definitions.js';
+import { foldCurrentState } from '../../puddles/current-state.js';
 import { landEnvelopes } from '../../puddles/land.js';
 import { startShapeWithEmbeddedCatalog } from '../support/aws-shape.js';
 
@@ -51,6 +52,36 @@ describe('compaction handler (schedule)', () => {
     for (const f of before) expect(await rt.store.get(f.key)).toBeNull();
     expect(await rt.store.get(after[0]!.key)).not.toBeNull();
     expect(await rt.query.query(sum)).toEqual([{ n: 4, total: 1000 }]);
+  });
+
+  it('folds a state left in an older contract version into the latest as soon as one row has landed (donation v2)', async () => {
+    // The lake as a stack from before donation v2 left it: the state registered under v1, every file folded into it.
+    await landEnvelopes({ puddle: transactions, store: rt.store, catalog, envelopes: [donation(30, 5, '2026-11-28T10:00:00Z'), donation(31, 5, '2026-11-28T10:00:00Z')] });
+    expect((await foldCurrentState({ store: rt.store, catalog, contract: 'donation', minRows: 0 })).folded).toBeGreaterThan(0);
+    const [state] = (await catalog.listFiles({ contract: 'donation' })).filter((f) => f.current);
+    const history = (await catalog.listFiles({ contract: 'donation' })).filter((f) => !f.current);
+    const older = { ...state!, key: state!.key.replace(/\/v\d+\/current\//, '/v1/current/'), version: 1 };
+    await rt.store.put(older.key, (await rt.store.get(state!.key))!);
+    expect(await catalog.replaceFiles([state!.key], [older], { fold: history.map((f) => f.key) })).toBe(true);
+
+    // One SMS gift in v2: far fewer rows than a fold waits for, but the state is in a table Athena's view did not read.
+    const sms = makeEnvelope({
+      contract: 'donation',
+      version: 2,
+      source: 'producer',
+      delivery_id: 'req-sms',
+      payload: { donation_id: 'don_sms1', occurred_at: '2026-11-28T10:00:00Z', channel: 'sms', amount_minor: 300, currency: 'GBP', campaign: 'compact', sms_network: 'EE' },
+    });
+    await landEnvelopes({ puddle: transactions, store: rt.store, catalog, envelopes: [sms] });
+    const res = await makeCompactionHandler(async () => rt, () => ({ minFiles: 20, garbageAfterMs: 0 }))();
+    expect(res.foldedContracts).toBe(1);
+    const after = (await catalog.listFiles({ contract: 'donation' })).filter((f) => f.current);
+    expect(after.map((f) => f.version)).toEqual([2]);
+    // The four donations of the test before, the two here and the SMS gift: v1 rows read with no network.
+    expect(await rt.query.query("SELECT sms_network, count(*) AS n FROM donation WHERE campaign = 'compact' GROUP BY 1 ORDER BY 1 NULLS FIRST")).toEqual([
+      { sms_network: null, n: 6 },
+      { sms_network: 'EE', n: 1 },
+    ]);
   });
 
   it('fails the run after maintaining the rest when a lake file cannot be read, so its errors alarm fires', async () => {

@@ -8,11 +8,12 @@ import { EMPTY_BOOKMARK, saveBookmark } from '../../core/engine/bookmark.js';
 import { readStreamStatus } from '../../core/engine/stream-status.js';
 import { connectorLagSeconds } from '../../infra/aws/connector-lag-metric.js';
 import { makeConnectorSyncHandler, parseInvocation, syncDeadline } from '../../infra/aws/handlers/connector-sync.js';
+import { makeProducerHandler } from '../../infra/aws/handlers/producer.js';
 import { METRICS, stackOfQueuePrefix } from '../../infra/aws/shape.js';
 import { connectorHealth } from '../../puddles/http/connector-health.js';
 import { createAwsRuntime, type AwsRuntime } from '../../infra/aws/runtime.js';
 import { startTestShape, type TestShape } from '../support/aws-shape.js';
-import { lambdaContext } from '../support/lambda-events.js';
+import { httpApiEvent, lambdaContext } from '../support/lambda-events.js';
 
 const DAY = 86_400_000;
 let shape: TestShape;
@@ -136,6 +137,49 @@ describe('connector sync handler (EventBridge Scheduler invocation)', () => {
     } finally {
       leases.mockRestore();
     }
+  });
+
+  it("names a connector whose run the provider refused on the producer's /healthz, keeping ok and the 200", async () => {
+    // What an uptime checker sees: the same state the sync function wrote, read by the producer function
+    // (infra/aws/handlers/connectors-health.ts), as the embedded hub's /healthz says it.
+    let now = Date.parse('2026-12-03T12:00:00Z');
+    const producer = makeProducerHandler(async () => rt, { now: () => now });
+    const healthz = async () => {
+      const res = await producer(httpApiEvent({ method: 'GET', path: '/healthz' }));
+      expect(res.statusCode).toBe(200);
+      return JSON.parse(res.body!) as { ok: boolean; connectors: { failing: Record<string, { streams: string[]; last_failed_at: string | null }> } };
+    };
+    expect((await healthz()).connectors.failing.stripe).toBeUndefined();
+
+    sandbox.injectFaults({ status401: true }); // the key was rolled at Stripe
+    try {
+      const out = await makeConnectorSyncHandler(async () => rt)({ connector: 'stripe', streams: ['charges'] }, lambdaContext());
+      expect(out.runs).toEqual([expect.objectContaining({ stream: 'charges', outcome: 'failed' })]);
+    } finally {
+      sandbox.injectFaults({ status401: false });
+    }
+    // Read at most once a second: the answer within it is the one read before the failure.
+    expect((await healthz()).connectors.failing.stripe).toBeUndefined();
+    now += 1000;
+    const failing = await healthz();
+    expect(failing.ok).toBe(true);
+    expect(failing.connectors.failing.stripe).toEqual({ streams: ['charges'], last_failed_at: expect.any(String) });
+    // The error's words stay behind a key: /healthz is read by anyone.
+    expect(JSON.stringify(failing)).not.toMatch(/api_key|invalid|401/i);
+
+    const fixed = await makeConnectorSyncHandler(async () => rt)({ connector: 'stripe', streams: ['charges'] }, lambdaContext());
+    expect(fixed.runs[0]!.outcome).toBe('succeeded');
+    now += 1000;
+    expect((await healthz()).connectors.failing.stripe).toBeUndefined();
+    await drainIds('transactions');
+    await drainIds('raw');
+  });
+
+  it('says the connectors are unknown, not that the producer is down, when the state cannot be read', async () => {
+    const unreadable = { ...rt, state: { ...rt.state, getMany: () => Promise.reject(new Error('ProvisionedThroughputExceededException')) } } as AwsRuntime;
+    const res = await makeProducerHandler(async () => unreadable)(httpApiEvent({ method: 'GET', path: '/healthz' }));
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body!)).toEqual({ ok: true, connectors: { unknown: true } });
   });
 
   it('keeps a tenth of the time left (5 to 60 s) for the last checkpoint, after the grace of a call in flight', () => {

@@ -84,8 +84,8 @@ describe('the CloudFormation template', () => {
 
   it('has the Glue tables of every contract version, current state and raw, symlink manifests with dt projected', () => {
     const versions = [...CONTRACTS.values()].reduce((n, v) => n + v.size, 0);
-    // Per version every live file and the unfolded ones; per contract its current state; raw.
-    template.resourceCountIs('AWS::Glue::Table', 2 * versions + CONTRACTS.size + 1);
+    // Per version every live file, the unfolded ones and current state; raw.
+    template.resourceCountIs('AWS::Glue::Table', 3 * versions + 1);
     template.hasResourceProperties('AWS::Glue::Table', {
       DatabaseName: 'puddle',
       TableInput: {
@@ -113,6 +113,11 @@ describe('the CloudFormation template', () => {
     expect(current.PartitionKeys).toEqual([]);
     expect(current.Parameters['projection.enabled']).toBeUndefined();
     expect(current.StorageDescriptor.Columns).toContainEqual({ Name: '_current', Type: 'boolean' });
+    // donation v2 (core/contracts/sms.ts): its tables have sms_network, v1's do not; and v1 keeps its current-state
+    // table, which holds the state folded before the deploy (deleting it would break the deployed donation view).
+    const columns = (name: string) => inputs.find((t) => t.Name === name)?.StorageDescriptor.Columns;
+    for (const name of ['donation_v2', 'donation_v2_recent', 'donation_v2_current']) expect(columns(name), name).toContainEqual({ Name: 'sms_network', Type: 'string' });
+    for (const name of ['donation_v1', 'donation_v1_recent', 'donation_v1_current']) expect(columns(name), name).not.toContainEqual(expect.objectContaining({ Name: 'sms_network' }));
     template.resourceCountIs('AWS::Glue::Crawler', 0);
   });
 
@@ -220,6 +225,16 @@ describe('the CloudFormation template', () => {
     // Its only S3 write is Athena's results folder.
     const puts = statements.filter((s) => [s.Action].flat().includes('s3:PutObject'));
     expect(puts.map((s) => JSON.stringify(s.Resource))).toEqual([expect.stringContaining('/athena-results/*')]);
+  });
+
+  it('lets the producer read the state table for /healthz, and write none of it', () => {
+    const roleId = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith('Fnproducer'))![0];
+    const statements = ofType('AWS::IAM::Policy')
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+    const dynamo = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.map((st) => [st.Action].flat().sort())).toEqual([['dynamodb:BatchGetItem', 'dynamodb:GetItem']]);
+    expect(JSON.stringify(dynamo[0]!.Resource)).toContain('State');
   });
 
   it('locks raw objects one by one when rawObjectLockDays is set: no bucket default, retention rights for raw writers only, old versions expired', () => {

@@ -77,7 +77,8 @@ interface Needs {
   /** Bucket prefixes it may get, put and delete objects under (Athena's own needs come with `athena`). */
   objects?: { get: Prefix[]; put: Prefix[]; delete: Prefix[] };
   publish?: boolean;
-  state?: boolean;
+  /** The state table (bookmarks, leases, last runs); `read`: its items read, nothing written. */
+  state?: boolean | 'read';
   catalog?: boolean;
   athena?: boolean;
   /** The live totals' counters: the consumer keeps them, the totals function reads them. */
@@ -95,7 +96,8 @@ interface Needs {
 const OVERFLOW_ONLY = { get: [], put: [BUCKET_PREFIXES.queueOverflow], delete: [] };
 
 const NEEDS: Record<HandlerName, Needs> = {
-  producer: { publish: true, objects: OVERFLOW_ONLY },
+  // Reads the streams' last runs for /healthz's failing connectors (handlers/connectors-health.ts); writes no state.
+  producer: { publish: true, objects: OVERFLOW_ONLY, state: 'read' },
   webhooks: { publish: true, state: true, objects: OVERFLOW_ONLY },
   // Lands the lake (raw included) and its manifests; reads envelopes too big for SNS from queue-overflow/, and
   // may write one when it publishes. Never the bank inbox or query results.
@@ -366,7 +368,8 @@ export class PuddleStack extends Stack {
     if (needs.writesRaw && r.lock) allow(['s3:PutObjectRetention'], [r.bucket.arnForObjects(`${BUCKET_PREFIXES.raw}*`)]);
     if (needs.publish) allow(['sns:Publish'], [r.topic.topicArn]);
     const itemActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query'];
-    if (needs.state) allow(itemActions, [r.stateTable.tableArn]);
+    if (needs.state === 'read') allow(['dynamodb:GetItem', 'dynamodb:BatchGetItem'], [r.stateTable.tableArn]);
+    else if (needs.state) allow(itemActions, [r.stateTable.tableArn]);
     // Conditional puts and ADDs per donation and box; reads by partition. No Scan (the repair is run by hand).
     if (needs.totals === 'write') allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [r.totalsTable.tableArn]);
     if (needs.totals === 'read') allow(['dynamodb:GetItem', 'dynamodb:Query'], [r.totalsTable.tableArn]);

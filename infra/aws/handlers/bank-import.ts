@@ -69,7 +69,17 @@ export function makeBankImportHandler(runtime: RuntimeSource) {
       await inbox.put(`${target}${moved}`, bytes);
       await inbox.delete(key);
       (outcome.status === 'imported' ? out.imported : out.refused).push(name);
-      log.info('bank file imported', { file: name, status: outcome.status, entries: outcome.entries, lines: outcome.lines, unverified_statements: outcome.unverified.length });
+      // As the embedded drop folder logs it (infra/local/bank-inbox.ts): the statements imported with no balances to
+      // check them (a CSV export or BAI2 file without them, unverifiable.ts noBalances) are counted beside the
+      // unverified ones, so a log search finds both; the .log beside the file says which and why (describeImport).
+      log.info('bank file imported', {
+        file: name,
+        status: outcome.status,
+        entries: outcome.entries,
+        lines: outcome.lines,
+        unverified_statements: outcome.unverified.length,
+        unchecked_statements: outcome.unchecked.length,
+      });
     }
     return out;
   };

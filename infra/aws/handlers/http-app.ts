@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 
 import { loadConfig } from '../../../core/config.js';
 import { createKeyRing } from '../../../core/http/auth.js';
-import { buildServer } from '../../../core/http/server.js';
+import { buildServer, type ServerOptions } from '../../../core/http/server.js';
 import type { SecretStore } from '../../../core/ports.js';
 import type { AwsRuntime } from '../runtime.js';
 import type { RuntimeSource } from './runtime-source.js';
@@ -24,10 +24,11 @@ export function keyRingFrom(secrets: SecretStore) {
   return createKeyRing({ producer: config.apiKeys, read: config.readKeys ?? [], tv: config.tvKeys ?? [], feeds: config.feedKeys ?? [] });
 }
 
-export function buildHttpApp(rt: AwsRuntime, plugins: readonly FastifyPluginAsync[] = []) {
+/** `health`: what GET /healthz says beside `ok: true` (ServerOptions.health; the producer's names failing connectors). */
+export function buildHttpApp(rt: AwsRuntime, plugins: readonly FastifyPluginAsync[] = [], health?: ServerOptions['health']) {
   const config = configFrom(rt.secrets);
   const keys = keyRingFrom(rt.secrets);
-  return buildServer({ queue: rt.queue, apiKeys: config.apiKeys, keys, maxEvents: config.maxEvents, maxBodyBytes: config.maxBodyBytes, plugins });
+  return buildServer({ queue: rt.queue, apiKeys: config.apiKeys, keys, maxEvents: config.maxEvents, maxBodyBytes: config.maxBodyBytes, plugins, ...(health ? { health } : {}) });
 }
 
 /**
