@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { PuddleConfig } from '../../core/config.js';
 import { Refetcher } from '../../core/engine/refetch.js';
-import { readStreamStatus } from '../../core/engine/stream-status.js';
 import type { ConnectorInstance } from '../../core/engine/sync.js';
 import type { Envelope, EnvelopeTexts } from '../../core/envelope.js';
 import { ConfigError, QueueCommitError } from '../../core/errors.js';
@@ -25,7 +24,7 @@ import { webhookPlugins } from '../../connectors/webhooks.js';
 import { DEFAULT_BATCH_SIZE, lingerLeftMs } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import { FeedWriter } from '../../puddles/feeds.js';
-import { connectorHealth, failingConnectors } from '../../puddles/http/connector-health.js';
+import { connectorsHealth as readConnectorsHealth } from '../../puddles/http/connector-health.js';
 import { dashboardRoutes } from '../../puddles/http/dashboard-routes.js';
 import { feedRoutes } from '../../puddles/http/feed-routes.js';
 import { opsRoutes } from '../../puddles/http/ops-routes.js';
@@ -278,25 +277,9 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     const rebuildFailing = keeper.rebuildFailing();
     return { ready: keeper.ready, ...(rebuildFailing ? { failing_since: rebuildFailing.since } : {}) };
   };
-  // A connector whose streams' last runs failed is reported as `connectors.failing` and changes neither `ok` nor
-  // the status either: the producer accepts and lands as before, and a balancer that pulled the hub over a
-  // provider's rolled key would refuse the night's donations for it. Read from the streams' state at each call
-  // (one round trip), so a `puddle sync` run beside the hub counts too, at most once a second: anyone may call
-  // /healthz, and the read runs on the producer's event loop. A read that fails (the state store busy) must
-  // not fail /healthz, which a balancer reads as the producer down: it says `unknown` instead.
-  let connectorsRead: { at: number; value: Promise<Record<string, unknown>> } | null = null;
-  const readConnectors = async (): Promise<Record<string, unknown>> => {
-    try {
-      return { failing: failingConnectors(connectorHealth(await readStreamStatus(runtime.state, CONNECTORS, runtime.clock.now().getTime()))) };
-    } catch {
-      return { unknown: true };
-    }
-  };
-  const connectorsHealth = () => {
-    const at = Date.now();
-    if (connectorsRead === null || at - connectorsRead.at >= 1000) connectorsRead = { at, value: readConnectors() };
-    return connectorsRead.value;
-  };
+  // `connectors.failing` (puddles/http/connector-health.ts): read from the streams' state at most once a second, on
+  // the producer's event loop; it changes neither `ok` nor the status.
+  const connectorsHealth = readConnectorsHealth({ state: runtime.state, streams: async () => CONNECTORS, now: () => runtime.clock.now().getTime(), cacheNow: Date.now });
   const health = async () => {
     const connectors = await connectorsHealth();
     const l = lag();

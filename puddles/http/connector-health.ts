@@ -1,8 +1,9 @@
 // One line per connector on the operations dashboard, from its streams' bookmarks and last runs. A connector
 // is as healthy as its worst stream: each stream has its own bookmark and runs on its own, so one that keeps
 // failing is not made good by the streams that ran after it.
-import type { StreamStatus } from '../../core/engine/stream-status.js';
+import { readStreamStatus, type StreamStatus } from '../../core/engine/stream-status.js';
 import type { RunResult } from '../../core/engine/sync-run.js';
+import type { StateStore } from '../../core/ports.js';
 
 export interface StreamHealth {
   stream: string;
@@ -73,4 +74,37 @@ export function failingConnectors(health: readonly ConnectorHealth[]): Record<st
     out[c.source] = { streams: c.failing_streams, last_failed_at: ended.reduce<string | null>((a, b) => latest(a, b ?? undefined), null) };
   }
   return out;
+}
+
+/** The streams to read for /healthz: every connector's, by name (connectors/registry.ts CONNECTORS' `streams`). */
+export type ConnectorStreams = () => Promise<Readonly<Record<string, { readonly streams: readonly string[] }>>>;
+
+/** At most one read of the state per this long: anyone may call /healthz, with no key. */
+export const CONNECTORS_READ_EVERY_MS = 1000;
+
+/**
+ * What /healthz says of the connectors, on the hub and on AWS: `{failing: {<connector>: {streams, last_failed_at}}}`,
+ * from the streams' state (so a `puddle sync` beside the hub counts too), without the errors' words (no key reads
+ * /healthz); read at most once a second, the read shared by the calls meanwhile. A read that fails (the state store
+ * busy, DynamoDB throttled) says `{unknown: true}` and never fails /healthz, which a balancer or checker reads as the
+ * producer down. A failing connector changes neither `ok` nor the 200: the producer takes events as before, and a
+ * balancer that pulled it over a provider's rolled key would refuse the night's donations for it.
+ * `now` dates the streams' lags (a test's clock); `cacheNow` times the reuse (default: `now`).
+ */
+export function connectorsHealth(opts: { state: StateStore; streams: ConnectorStreams; now?: () => number; cacheNow?: () => number }): () => Promise<Record<string, unknown>> {
+  const now = opts.now ?? Date.now;
+  const cacheNow = opts.cacheNow ?? now;
+  let last: { at: number; value: Promise<Record<string, unknown>> } | null = null;
+  const read = async (): Promise<Record<string, unknown>> => {
+    try {
+      return { failing: failingConnectors(connectorHealth(await readStreamStatus(opts.state, await opts.streams(), now()))) };
+    } catch {
+      return { unknown: true };
+    }
+  };
+  return () => {
+    const at = cacheNow();
+    if (last === null || at - last.at >= CONNECTORS_READ_EVERY_MS || at < last.at) last = { at, value: read() };
+    return last.value;
+  };
 }
