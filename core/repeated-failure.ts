@@ -15,6 +15,20 @@ export interface FailureState {
   last_at: string;
   failures: number;
   reason: FailureReason;
+  /** What an operator does about it, when the reason says (RepeatedFailureOptions.fix): on its log lines, /healthz and the dashboard. */
+  fix?: string;
+}
+
+/**
+ * What to do when `what` (in PUDDLE_HOME) cannot be written, by reason; nothing for a reason that names no cause.
+ * The one text for it: the log's `fix`, /healthz and the dashboard's queue card all carry this (until 2026-12-03
+ * the dashboard had its own words for it).
+ */
+export function writeFix(what: string): (reason: FailureReason) => string | undefined {
+  return (reason) =>
+    reason === 'disk_full' ? `free space on the disk of PUDDLE_HOME (${what})`
+      : reason === 'not_writable' ? `make ${what} in PUDDLE_HOME writable again (a read-only disk, or permissions)`
+        : undefined;
 }
 
 /** The reason of an error or of any error in its `cause` chain (SQLite's, the file system's). */
@@ -61,10 +75,12 @@ export interface RepeatedFailureOptions {
    * consumer's errors can quote the record it was landing, so it gives errorReason (core/error-reason.ts).
    */
   describe?: (err: unknown) => unknown;
+  /** What an operator does about a failure of this reason (writeFix): the state's and the first line's `fix`. */
+  fix?: (reason: FailureReason) => string | undefined;
 }
 
 export class RepeatedFailure {
-  readonly #opts: Required<Omit<RepeatedFailureOptions, 'fields'>> & { fields: Record<string, unknown> };
+  readonly #opts: Required<Omit<RepeatedFailureOptions, 'fields' | 'fix'>> & Pick<RepeatedFailureOptions, 'fix'> & { fields: Record<string, unknown> };
   #state: FailureState | null = null;
   #lastAt = 0;
   #loggedAt = 0;
@@ -78,6 +94,7 @@ export class RepeatedFailure {
       staleMs: opts.staleMs ?? 60_000,
       now: opts.now ?? Date.now,
       describe: opts.describe ?? ((err) => err),
+      fix: opts.fix,
     };
   }
 
@@ -92,15 +109,18 @@ export class RepeatedFailure {
     const now = this.#opts.now();
     const at = new Date(now).toISOString();
     const reason = failureReason(err);
+    const fix = this.#opts.fix?.(reason);
     if (!this.current()) {
-      this.#state = { since: at, last_at: at, failures: 1, reason };
+      this.#state = { since: at, last_at: at, failures: 1, reason, ...(fix ? { fix } : {}) };
       this.#lastAt = this.#loggedAt = now;
       this.#unlogged = 0;
-      log[level](message, { ...this.#opts.fields, ...fields, error: this.#opts.describe(err) });
+      log[level](message, { ...this.#opts.fields, ...fields, error: this.#opts.describe(err), ...(fix ? { fix } : {}) });
       return;
     }
     const s = this.#state!;
     Object.assign(s, { last_at: at, failures: s.failures + 1, reason });
+    if (fix) s.fix = fix;
+    else delete s.fix;
     this.#lastAt = now;
     this.#unlogged++;
     if (now - this.#loggedAt < this.#opts.everyMs) return;

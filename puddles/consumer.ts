@@ -3,7 +3,7 @@ import { errorReason } from '../core/error-reason.js';
 import { log } from '../core/log.js';
 import { logOpsEvents } from '../core/ops-events.js';
 import type { Catalog, Claimable, ClaimedMessage, ObjectStore, OpsEvents, Queue } from '../core/ports.js';
-import { failureReason, isEnvironmentFailure, RepeatedFailure, type FailureReason, type FailureState } from '../core/repeated-failure.js';
+import { isEnvironmentFailure, RepeatedFailure, writeFix, type FailureReason, type FailureState } from '../core/repeated-failure.js';
 import { DEFAULT_MAX_ATTEMPTS, type PuddleDef } from './definitions.js';
 import { landEnvelopes, type LandResult } from './land.js';
 import { landedMessages, type LandedColumns, type LandedListener } from './landed.js';
@@ -96,12 +96,12 @@ export function lingerLeftMs(seen: Claimable, batchSize: number, lingerMs: numbe
 }
 
 /**
- * What an operator does about a landing the disk stops, on its log lines (`fix`): until 2026-12-03 they said only
- * `Error EPERM: not_writable`, neither that nothing is lost nor what to do.
+ * What an operator does about a landing the disk stops, on its log lines, /healthz and the dashboard (`fix`): until
+ * 2026-12-03 the lines said only `Error EPERM: not_writable`, neither that nothing is lost nor what to do.
  */
-const LANDING_FIX: Partial<Record<FailureReason, string>> = {
-  disk_full: 'free space on the disk of PUDDLE_HOME (its lake and catalog.db): the events wait in the queue and land by themselves once there is room',
-  not_writable: 'make the lake and catalog.db in PUDDLE_HOME writable again (a read-only disk, or their permissions): the events wait in the queue and land by themselves once they are',
+const landingFix = (reason: FailureReason): string | undefined => {
+  const action = writeFix('the lake and catalog.db')(reason);
+  return action && `${action}: the events wait in the queue and land by themselves once it is done`;
 };
 
 export class PuddleConsumer {
@@ -146,7 +146,7 @@ export class PuddleConsumer {
     this.#claimable = opts.claimable;
     if (this.#lingerMs > 0 && !this.#claimable) throw new Error(`puddle ${opts.puddle.name}: lingerMs needs claimable`);
     // Its errors can quote the records in hand (DuckDB's does): the log gets what the dead letters keep.
-    this.#failing = new RepeatedFailure({ fields: { puddle: opts.puddle.name }, describe: errorReason });
+    this.#failing = new RepeatedFailure({ fields: { puddle: opts.puddle.name }, describe: errorReason, fix: landingFix });
     this.#opts = {
       batchSize: opts.batchSize ?? DEFAULTS.batchSize,
       windowMs: opts.windowMs ?? DEFAULTS.windowMs,
@@ -401,8 +401,7 @@ export class PuddleConsumer {
       // Kept with a dead letter, told in the dead_letter event and shown by `puddle dead-letters`: the error's
       // kind and what failed, never its message, which can quote a donor's email or name.
       const reason = errorReason(err);
-      const fix = LANDING_FIX[failureReason(err)];
-      this.#failing.fail('landing failed; batch will be retried', err, { messages: batch.length, ...(fix ? { fix } : {}) }, 'warn');
+      this.#failing.fail('landing failed; batch will be retried', err, { messages: batch.length }, 'warn');
       if (isEnvironmentFailure(err)) {
         // Not the batch's fault: it would land if the disk had room. It stays in the queue, uncounted, for as
         // long as that lasts (dead-lettering it took donations out of the lake within seconds on a full disk),

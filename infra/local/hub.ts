@@ -12,7 +12,7 @@ import type { AuthFailuresOptions } from '../../core/http/auth-failures.js';
 import { buildServer, closeServer } from '../../core/http/server.js';
 import { log } from '../../core/log.js';
 import { inBackground, type Clock, type Queue, type SecretStore } from '../../core/ports.js';
-import { RepeatedFailure, type FailureState } from '../../core/repeated-failure.js';
+import { RepeatedFailure, writeFix, type FailureState } from '../../core/repeated-failure.js';
 import type { Runtime } from '../../core/runtime.js';
 import { CONNECTORS } from '../../connectors/registry.js';
 import { SANDBOXES, type RunningSandbox } from '../../connectors/sandboxes.js';
@@ -206,7 +206,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   const runtime = await createLocalRuntime({ home: config.home, clock: opts.clock });
   warnIfOpen(config.home);
   const counter = { accepted: 0 };
-  const commits = new RepeatedFailure();
+  const commits = new RepeatedFailure({ fix: writeFix('queue.db') });
   const queue = countingQueue(runtime.queue, counter, commits);
 
   // Providers without credentials get a sandbox; their webhook secrets must exist before routes mount.

@@ -180,7 +180,7 @@ describe('dashboard in headless Chromium', { timeout: TEST_MS }, () => {
       expect((await postEvents(hub.url, PRODUCER_KEY, [donation('dash-refused', 100)])).status).toBe(503);
       await page.waitForFunction(() => document.querySelector('#queue-detail.bad')?.textContent?.startsWith('the queue cannot commit (disk full) since ') === true, null, { timeout: SHOWS_MS });
       // Since when (UTC, as /healthz says it), that nothing of a refused event is kept, and what to do.
-      expect(await page.textContent('#queue-detail')).toMatch(/^the queue cannot commit \(disk full\) since \d\d:\d\d:\d\dZ, \d+ s ago: events are refused \(503\), nothing of them kept; free space on the home's disk$/);
+      expect(await page.textContent('#queue-detail')).toMatch(/^the queue cannot commit \(disk full\) since \d\d:\d\d:\d\dZ, \d+ s ago: events are refused \(503\), nothing of them kept; free space on the disk of PUDDLE_HOME \(queue\.db\)$/);
       await page.screenshot({ path: join(SHOTS, 'ops-disk-full.png') });
     } finally {
       db.exec('DROP TRIGGER disk_full');
@@ -197,7 +197,7 @@ describe('dashboard in headless Chromium', { timeout: TEST_MS }, () => {
       expect(res.status).toBe(202);
       await res.arrayBuffer();
       await page.waitForFunction(() => /^landing fails for .*transactions.* since /.test(document.querySelector('#queue-detail.bad')?.textContent ?? ''), null, { timeout: SHOWS_MS });
-      expect(await page.textContent('#queue-detail')).toMatch(/^landing fails for [a-z, ]+ \(disk full\) since \d\d:\d\d:\d\dZ, \d+ s ago: the events wait in the queue and land once it works; free space on the home's disk$/);
+      expect(await page.textContent('#queue-detail')).toMatch(/^landing fails for [a-z, ]+ \(disk full\) since \d\d:\d\d:\d\dZ, \d+ s ago: free space on the disk of PUDDLE_HOME \(the lake and catalog\.db\): the events wait in the queue and land by themselves once it is done$/);
     } finally {
       catalog.exec('DROP TRIGGER disk_full');
       catalog.close();

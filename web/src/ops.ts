@@ -283,9 +283,10 @@ interface Source {
 /** The hub's health, as /healthz says it (infra/local/hub.ts). */
 interface Health {
   accepting: boolean;
-  queue: { committing: boolean; reason?: string; since?: string };
+  /** `fix`: what to do, in the hub's words (core/repeated-failure.ts, writeFix), for a reason that names a cause. */
+  queue: { committing: boolean; reason?: string; since?: string; fix?: string };
   /** `lingering`: raw's deliveries left in the queue on purpose, for a fuller file (PUDDLE_RAW_LINGER_SECONDS): not waiting to land yet. */
-  landing: { failing?: Record<string, { reason: string; since?: string }>; lingering?: number };
+  landing: { failing?: Record<string, { reason: string; since?: string; fix?: string }>; lingering?: number };
   /** Whether the live totals are rebuilt from the lake; `failing_since` while the rebuild fails (it is retried). */
   totals?: { ready: boolean; failing_since?: string };
 }
@@ -358,12 +359,6 @@ function since(iso: string): string {
   return `${day}${time}, ${ago(iso)}`;
 }
 
-/** What an operator can do about a reason the hub gives (the error's own words are never sent: they may name paths or data). */
-const REMEDY: Record<string, string> = {
-  disk_full: "free space on the home's disk",
-  not_writable: "make the home's disk writable again (read-only, or its permissions)",
-};
-
 /**
  * Under the queue's depth: what stops events being kept or landed (a full disk), in red, since when, whether the
  * events are kept, and what to do; else what the figure is. Until 2026-12-03 it said only `landing fails for raw
@@ -372,13 +367,14 @@ const REMEDY: Record<string, string> = {
 function showHealth(h: Health | null): void {
   const why = (reason: string | undefined) => (reason ?? 'failed').replace('_', ' ');
   const when = (at: string | undefined) => (at ? ` since ${since(at)}` : '');
-  const fix = (reason: string | undefined) => REMEDY[reason ?? ''] ?? "the hub's log says why";
+  // What to do is the hub's text (the log's `fix` too), so the page and the log never say it differently.
+  const unknown = "the hub's log says why";
   const problems: string[] = [];
-  if (h && !h.accepting) problems.push(`the queue cannot commit (${why(h.queue.reason)})${when(h.queue.since)}: events are refused (503), nothing of them kept; ${fix(h.queue.reason)}`);
+  if (h && !h.accepting) problems.push(`the queue cannot commit (${why(h.queue.reason)})${when(h.queue.since)}: events are refused (503), nothing of them kept; ${h.queue.fix ?? unknown}`);
   const failing = Object.entries(h?.landing.failing ?? {});
   if (failing.length) {
     const first = failing.map(([, f]) => f).sort((a, b) => String(a.since).localeCompare(String(b.since)))[0]!;
-    problems.push(`landing fails for ${failing.map(([p]) => p).join(', ')} (${why(first.reason)})${when(first.since)}: the events wait in the queue and land once it works; ${fix(first.reason)}`);
+    problems.push(`landing fails for ${failing.map(([p]) => p).join(', ')} (${why(first.reason)})${when(first.since)}: ${first.fix ?? `the events wait in the queue and land once it works; ${unknown}`}`);
   }
   const el = $('queue-detail');
   el.textContent = problems.length ? problems.join('; ') : 'messages waiting to land';
