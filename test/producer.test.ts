@@ -594,6 +594,19 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(await queue.depth('raw')).toBe(0);
   });
 
+  it("holds a gzipped body to its route's own body limit, as its 413 says, not the app's", async () => {
+    const small = buildServer({ queue, apiKeys: [KEY], plugins: [async (a) => void a.post('/small', { bodyLimit: 200 }, async () => ({ ok: true }))] });
+    try {
+      // 40 bytes gzipped, 1,000 once unpacked: within the app's 1 MiB, past the route's 200.
+      const text = JSON.stringify({ note: 'x'.repeat(985) });
+      const res = await small.inject({ method: 'POST', url: '/small', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: gzipSync(Buffer.from(text)) });
+      expect(res.statusCode).toBe(413);
+      expect(res.json().error.message).toContain('this route reads at most 200 bytes');
+    } finally {
+      await small.close();
+    }
+  });
+
   it('accepts exactly 1000 events', async () => {
     await drain();
     const res = await post(app, { events: Array.from({ length: 1000 }, (_, i) => donation(`k-${i}`)) });

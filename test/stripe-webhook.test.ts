@@ -2,6 +2,7 @@ import { scrubPersonalData } from '../core/pii.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -137,6 +138,20 @@ describe('POST /webhooks/stripe', () => {
     expect(ok.statusCode).toBe(200);
     expect(byContract(await drain(), 'refund')).toHaveLength(1);
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('refuses a body sent with a content coding (a proxy that gzips) with 415 naming it, not bad_signature', async () => {
+    const body = stripeEvent('evt_gzipped', 'charge.refunded', fixture('charge.json'));
+    const res = await app.inject({
+      method: 'POST',
+      url: '/webhooks/stripe',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'stripe-signature': sign(body) },
+      payload: gzipSync(Buffer.from(body)),
+    });
+    expect(res.statusCode).toBe(415);
+    expect(res.headers['accept-encoding']).toBe('identity');
+    expect(res.json()).toEqual({ error: { code: 'unsupported_content_encoding', message: 'a webhook body is read as sent, without a content encoding: its signature is over those bytes' } });
+    expect(await drain()).toEqual([]);
   });
 
   it('checks the signature before it parses: a garbage body learns only that it is not signed', async () => {

@@ -90,7 +90,7 @@ function byHand(s: Statement, why: string): string {
   const last = s.period_to ?? booked.at(-1) ?? s.created_at;
   const day = (t: string | null) => t?.slice(0, 10) ?? '?';
   // The account by its last four characters, as online banking shows it: enough to tell a file's accounts apart.
-  const account = s.account.replace(/\s/g, '');
+  const account = accountKey(s.account);
   const ending = account.length > 4 ? `ending ${account.slice(-4)}` : account;
   const days = day(first) === day(last) ? `on ${day(first)}` : `from ${day(first)} to ${day(last)}`;
   return (

@@ -41,6 +41,9 @@ export const BODY_ERRORS: Record<string, { status: number; code: string; message
   PUDDLE_GZIP_TOO_LARGE: { status: 413, code: 'body_too_large', message: 'request body is too large once gunzipped: the body limit holds for the JSON, compressed or not' },
   // RFC 9110 15.5.16: a 415 for a content coding says in Accept-Encoding which codings are taken.
   PUDDLE_UNSUPPORTED_ENCODING: { status: 415, code: 'unsupported_content_encoding', message: GZIP_ONLY, headers: { 'accept-encoding': 'gzip' } },
+  // A signed webhook's signature is over the bytes the provider sent, which no provider here encodes: a coding said
+  // is a proxy's doing, and the answer names it rather than `bad_signature` (until 2026-12-03).
+  PUDDLE_WEBHOOK_ENCODING: { status: 415, code: 'unsupported_content_encoding', message: 'a webhook body is read as sent, without a content encoding: its signature is over those bytes', headers: { 'accept-encoding': 'identity' } },
   PUDDLE_INVALID_GZIP: { status: 400, code: 'malformed_gzip', message: 'body is not valid gzip (Content-Encoding: gzip says it is)' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: JSON_ONLY },
   PUDDLE_UNSUPPORTED_CHARSET: { status: 415, code: 'unsupported_media_type', message: JSON_ONLY },

@@ -84,13 +84,14 @@ export function registerJsonBody(app: FastifyInstance): void {
   app.decorateRequest('rawBody', null);
   app.decorateRequest('bodyText', null);
   const parseJson = app.getDefaultJsonParser('error', 'error');
-  const limit = app.initialConfig.bodyLimit ?? 1024 * 1024;
+  const appLimit = app.initialConfig.bodyLimit ?? 1024 * 1024;
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req: FastifyRequest, sent: Buffer, done: Done) => {
     req.rawBody = sent;
     if (!declaresUtf8(req.headers['content-type'])) return done(bodyFault('PUDDLE_UNSUPPORTED_CHARSET'));
     const coding = contentCoding(req.headers['content-encoding']);
     if (coding === null) return done(bodyFault('PUDDLE_UNSUPPORTED_ENCODING'));
-    const body = coding === 'gzip' ? gunzip(sent, limit) : sent;
+    // The route's own limit where it sets one (what its 413 names), else the app's.
+    const body = coding === 'gzip' ? gunzip(sent, req.routeOptions.bodyLimit ?? appLimit) : sent;
     if (body instanceof Error) return done(body);
     const text = utf8Text(body);
     if (text === null) return done(bodyFault('PUDDLE_INVALID_UTF8'));
@@ -104,11 +105,14 @@ export function registerJsonBody(app: FastifyInstance): void {
  * stays scoped to it. Every body, whatever its content type, is kept as the raw Buffer (`request.body` and
  * `request.rawBody`) and parsed by nobody: the route verifies the bytes first, then parses them itself.
  * With the server's JSON parser in front, an unsigned garbage body got 400 malformed_json, so anyone could
- * reach the parser and learn how it read their bytes before any signature was looked at.
+ * reach the parser and learn how it read their bytes before any signature was looked at. A body sent with a
+ * content coding (a proxy's gzip) is refused with 415 naming it, from its header alone: its bytes are not what
+ * was signed, and `bad_signature` would send its operator looking for a wrong secret.
  */
 export function keepBodiesUnparsed(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (req: FastifyRequest, body: Buffer, done: Done) => {
+    if (contentCoding(req.headers['content-encoding']) !== 'identity') return done(bodyFault('PUDDLE_WEBHOOK_ENCODING'));
     req.rawBody = body;
     done(null, body);
   });
