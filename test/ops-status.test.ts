@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunResult } from '../core/engine/sync-run.js';
+import type { QueryEngine } from '../core/ports.js';
 import { createKeyRing } from '../core/http/auth.js';
 import { CONNECTORS } from '../connectors/registry.js';
 import type { ConnectorHealth } from '../puddles/http/connector-health.js';
@@ -37,10 +38,10 @@ describe('GET /v1/ops/status on a connector with a failing stream', () => {
   });
 
   type Status = { sources: (ConnectorHealth & { runs: number })[]; quarantine: number | null; problems: Record<string, string>; computed_at: Record<string, string> };
-  const opsApp = async () => {
+  const opsApp = async (query: QueryEngine = h.rt.query) => {
     const app = Fastify();
     await app.register(opsRoutes, {
-      keys: createKeyRing({ read: [READ_KEY] }), query: h.rt.query, keeper: { drift: () => ({}), totals: { asOf: () => null } } as unknown as TotalsKeeper,
+      keys: createKeyRing({ read: [READ_KEY] }), query, keeper: { drift: () => ({}), totals: { asOf: () => null } } as unknown as TotalsKeeper,
       webhooks: new WebhookFreshness(), queueDepths: async () => ({}), state: h.engineRuntime.state, connectors: { braintree: CONNECTORS.braintree! }, clock: h.clock,
     });
     return app;
@@ -126,6 +127,35 @@ describe('GET /v1/ops/status on a connector with a failing stream', () => {
         expect.objectContaining({ level: 'warn', file: damaged[0]!.file }),
       ]);
       expect(lines.filter((l) => l.msg === 'a lake file is missing or damaged')).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+      await app.close();
+    }
+  });
+
+  // Until 2026-12-03 a read that failed for another cause than a damaged file was logged on every poll.
+  it('logs a lake read that fails for another cause once while it goes on, and once, at warn, when it answers again', async () => {
+    const lines: { level: string; msg: string; part?: string }[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      for (const l of String(chunk).split('\n')) if (l.startsWith('{')) lines.push(JSON.parse(l) as (typeof lines)[number]);
+      return true;
+    });
+    let broken = true;
+    // An engine without turns, as Athena is: the lake's own engine while it answers.
+    const query: QueryEngine = {
+      query: (sql) => (broken ? Promise.reject(new Error('Out of Memory Error: failed to allocate')) : h.rt.query.query(sql)),
+      queryWithColumns: (sql) => h.rt.query.queryWithColumns(sql),
+      close: async () => undefined,
+    };
+    const app = await opsApp(query);
+    try {
+      for (let i = 0; i < 4; i++) expect(Object.keys((await statusOf(app)).problems).sort()).toEqual(['quarantine', 'sync_runs']);
+      const failed = lines.filter((l) => l.msg === 'an operations read failed');
+      expect(failed.map((l) => [l.level, l.part]).sort()).toEqual([['error', 'quarantine'], ['error', 'sync_runs']]);
+      broken = false;
+      expect((await statusOf(app)).problems).toEqual({});
+      await statusOf(app);
+      expect(lines.filter((l) => l.msg === 'an operations read answers again').map((l) => [l.level, l.part]).sort()).toEqual([['warn', 'quarantine'], ['warn', 'sync_runs']]);
     } finally {
       spy.mockRestore();
       await app.close();

@@ -113,7 +113,7 @@ describe('webhook receivers while the queue cannot commit', () => {
     }
     nowMs += 1_000;
     for (const post of Object.values(deliver)) expect((await post()).statusCode).toBe(200);
-    for (const name of Object.keys(deliver)) expect(said(`${name} webhooks are accepted again`), name).toEqual([expect.objectContaining({ level: 'info', webhook: name, failures: 41 })]);
+    for (const name of Object.keys(deliver)) expect(said(`${name} webhooks are accepted again`), name).toEqual([expect.objectContaining({ level: 'warn', webhook: name, failures: 41 })]);
     // 123 refusals: two lines a receiver, and one when it came back.
     expect(lines.filter((l) => String(l.msg).includes('webhook')).length).toBe(9);
     for (const data of PAYLOAD_DATA) for (const text of texts) expect(text).not.toContain(data);

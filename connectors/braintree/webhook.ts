@@ -165,7 +165,7 @@ export function braintreeWebhookRoutes(opts: BraintreeWebhookOptions): FastifyPl
         failing.fail('braintree webhook publish failed', err, { request_id: req.id, notification_id: id, kind: notification.kind }, 'warn');
         return queueUnavailable(reply, err, 'the queue did not accept the notification; Braintree will retry');
       }
-      failing.succeeded('braintree webhooks are accepted again');
+      failing.succeeded('braintree webhooks are accepted again', 'warn');
       // `raw` has the notification: the re-read runs after the answer, and its outcome never changes it.
       opts.refetch?.prompt({ source: SOURCE, delivery_id: id, type: notification.kind, occurred_at: occurred }, rereads);
       return reply.code(200).send({ received: true });

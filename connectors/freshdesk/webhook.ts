@@ -132,7 +132,7 @@ export function freshdeskWebhookRoutes(opts: FreshdeskWebhookOptions): FastifyPl
           failing.fail('freshdesk webhook publish failed', err, { request_id: req.id, webhook_id: id }, 'warn');
           return queueUnavailable(reply, err, 'the queue did not accept the webhook; Freshdesk will retry');
         }
-        failing.succeeded('freshdesk webhooks are accepted again');
+        failing.succeeded('freshdesk webhooks are accepted again', 'warn');
         const prompts: RefetchPrompt[] = [{ connector: 'freshdesk', stream: 'tickets', id: ticketId }];
         opts.refetch?.prompt({ source: SOURCE, delivery_id: id, type, occurred_at: stamped }, prompts);
         return reply.code(200).send({ received: true });

@@ -154,7 +154,7 @@ export function stripeWebhookRoutes(opts: StripeWebhookOptions): FastifyPluginAs
         failing.fail('stripe webhook publish failed', err, { request_id: req.id, event_id: event.id, event_type: event.type }, 'warn');
         return queueUnavailable(reply, err, 'the queue did not accept the event; Stripe will retry');
       }
-      failing.succeeded('stripe webhooks are accepted again');
+      failing.succeeded('stripe webhooks are accepted again', 'warn');
       // `raw` has the event: the re-read runs after the answer, and its outcome never changes it.
       opts.refetch?.prompt(
         { source: SOURCE, delivery_id: event.id, type: event.type, occurred_at: unixToIso(event.created) ?? received },

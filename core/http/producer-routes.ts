@@ -171,7 +171,7 @@ export function eventsAcceptor(queue: Queue, maxEvents: number, clock: Clock = s
     }
     return published.then(
       (): ProducerAnswer => {
-        failing.succeeded('producer publishes are accepted again');
+        failing.succeeded('producer publishes are accepted again', 'warn');
         return { status: 202, body: accepted };
       },
       (err: unknown) => unavailable(err, requestId, events),

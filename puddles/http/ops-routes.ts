@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { readStreamStatus } from '../../core/engine/stream-status.js';
 import { ClosedError, LakeFileError } from '../../core/errors.js';
-import { log } from '../../core/log.js';
+import { RepeatedFailure } from '../../core/repeated-failure.js';
 import type { KeyRing } from '../../core/http/auth.js';
 import { DamagedLakeFiles } from '../../core/http/damaged-lake-files.js';
 import { errorBody } from '../../core/http/errors.js';
@@ -72,14 +72,15 @@ async function rowsOrMissing(query: QueryEngine, sql: string): Promise<Row[] | n
 
 /**
  * What an operator is told of a lake read that failed: a damaged file's own message (logged once per file, not
- * once per poll: damaged-lake-files.ts), else where to look.
+ * once per poll: damaged-lake-files.ts), else where to look (logged when it starts, then at most every 10 s:
+ * until 2026-12-03 every open dashboard logged it every 3 s).
  */
-function lakeReadProblem(err: unknown, part: string, damaged: DamagedLakeFiles): string {
+function lakeReadProblem(err: unknown, part: string, damaged: DamagedLakeFiles, failing: RepeatedFailure): string {
   if (err instanceof LakeFileError) {
     damaged.failed(statusReader(part), err, { part });
     return err.message;
   }
-  log.error('an operations read failed', { part, error: err });
+  failing.fail('an operations read failed', err);
   return `${part.replace('_', ' ')} could not be read from the lake: the hub's log says why`;
 }
 
@@ -145,6 +146,12 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
   // and the dashboard's queue, health and sources went blank with it, though none of them reads the lake.
   // Each part that answered has its `computed_at`, as the journey and breaks do: its answer is reused (until
   // 2026-12-03 nothing said how old the runs' and the quarantine's counts were, while the rest is fresh).
+  const readFailing = new Map<string, RepeatedFailure>();
+  const failingRead = (name: string) => {
+    let f = readFailing.get(name);
+    if (!f) readFailing.set(name, (f = new RepeatedFailure({ fields: { part: name } })));
+    return f;
+  };
   app.get('/v1/ops/status', async () => {
     const problems: Record<string, string> = {};
     const computedAt: Record<string, string> = {};
@@ -153,10 +160,11 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
         const answer = await cached(`status:${name}`, async (q) => ({ rows: await q.query(sql), at: nowIso() }));
         computedAt[name] = answer.at;
         damaged.read(statusReader(name));
+        readFailing.get(name)?.succeeded('an operations read answers again', 'warn');
         return answer.rows;
       } catch (err) {
         if (err instanceof ClosedError) throw err;
-        problems[name] = lakeReadProblem(err, name, damaged);
+        problems[name] = lakeReadProblem(err, name, damaged, failingRead(name));
         return null;
       }
     };
