@@ -72,6 +72,28 @@ describe('bank import handler (S3 ObjectCreated under inbox/bank/)', () => {
     await rt.queue.claim('transactions', { max: 100, visibilityMs: 60_000 });
   });
 
+  it('imports a camt.053 without booked balances of an account listed in PUDDLE_RECON_ACCOUNTS_WITHOUT_BALANCES as unchecked, as the CLI does', async () => {
+    const bare = fixture('camt053_v02_4entries_batch.xml').toString('utf8').replace('<Cd>PRCD</Cd>', '<Cd>CLAV</Cd>').replace('<Cd>CLBD</Cd>', '<Prtry>BANK-CLOSE</Prtry>');
+    const run = async (name: string) => {
+      await bucket.put(`${BANK_INBOX}${name}`, Buffer.from(bare));
+      expect(await makeBankImportHandler(async () => rt)(s3PutEvent(rt.env.bucket, [{ key: `${BANK_INBOX}${name}`, size: bare.length }]))).toEqual({ imported: [name], refused: [] });
+      return text(await bucket.get(`${BANK_INBOX}done/${name}.log`))!;
+    };
+    // Not listed: unverified, a break until the bank sends its balances (the CLI's exit 1).
+    expect(await run('unlisted.xml')).toContain('a STATEMENT_UNVERIFIABLE break until the bank');
+    // Listed in the function's environment, where Athena's recon_breaks reads the same setting: no break, said unchecked.
+    vi.stubEnv('PUDDLE_RECON_ACCOUNTS_WITHOUT_BALANCES', 'DE14 7406 1813 0000 0336 26');
+    let said: string;
+    try {
+      said = await run('listed.xml');
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(said).toContain("listed.xml: imported, but not verified: it lacks the balances to check it against (its account's bank sends none, PUDDLE_RECON_ACCOUNTS_WITHOUT_BALANCES");
+    expect(said).not.toContain('STATEMENT_UNVERIFIABLE');
+    await rt.queue.claim('transactions', { max: 100, visibilityMs: 60_000 });
+  });
+
   it('moves a file that is not a statement to failed/, with the reason in its log', async () => {
     await bucket.put(`${BANK_INBOX}notes.csv`, 'hello,world\n1,2\n');
     const res = await makeBankImportHandler(async () => rt)(s3PutEvent(rt.env.bucket, [{ key: `${BANK_INBOX}notes.csv`, size: 16 }]));

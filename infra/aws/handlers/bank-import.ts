@@ -5,6 +5,7 @@
 import type { EventBridgeEvent, S3Event } from 'aws-lambda';
 
 import { describeImport, importBankFile, parseImportOptions, type ImportOptions } from '../../../connectors/bank/import-file.js';
+import { accountsWithoutBalances, configuredReconParams } from '../../../puddles/recon-params.js';
 import { ConfigError } from '../../../core/errors.js';
 import { log } from '../../../core/log.js';
 import { S3ObjectStore } from '../s3-object-store.js';
@@ -37,12 +38,18 @@ export function isInboxFile(key: string): boolean {
   return name !== '' && !name.includes('/') && !IGNORED.test(name);
 }
 
-/** The import options, as `puddle import bank` takes them; all optional (shape.ts OPTIONAL_ENV). */
+/**
+ * The import options, as `puddle import bank` takes them; all optional (shape.ts OPTIONAL_ENV). With the accounts
+ * whose bank sends no booked balances (PUDDLE_RECON_ACCOUNTS_WITHOUT_BALANCES, the recon parameter Athena's
+ * recon_breaks reads from the same environment): until 2026-12-03 this function did not read it, and its `.log`
+ * said such a camt.053 was refused for a break recon_breaks never opened.
+ */
 export function bankImportSettings(env: NodeJS.ProcessEnv = process.env): ImportOptions {
-  return parseImportOptions(
+  const options = parseImportOptions(
     { layout: env.PUDDLE_BANK_LAYOUT, currency: env.PUDDLE_BANK_CURRENCY, account: env.PUDDLE_BANK_ACCOUNT },
     (option) => `PUDDLE_BANK_${option.toUpperCase()}`,
   );
+  return { ...options, accountsWithoutBalances: accountsWithoutBalances(configuredReconParams(env)) };
 }
 
 export function makeBankImportHandler(runtime: RuntimeSource) {
