@@ -4,6 +4,7 @@ import { loadConfig } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Runtime } from '../../core/runtime.js';
 import type { DuckDbQueryEngine } from '../local/duckdb-query-engine.js';
+import type { SqliteQueue } from '../local/sqlite-queue.js';
 
 /**
  * Open the embedded runtime at PUDDLE_HOME, run `fn`, always close. `materializeCurrent`: for one-shot
@@ -11,7 +12,7 @@ import type { DuckDbQueryEngine } from '../local/duckdb-query-engine.js';
  * `createsHome`: for the commands that put something new in a home (a sync, a bank import), which may make
  * it; every other command works on what a home holds, and stops when there is none (existingHome).
  */
-export async function withLocalRuntime<T>(fn: (rt: Runtime) => Promise<T>, opts: { materializeCurrent?: boolean; createsHome?: boolean } = {}): Promise<T> {
+export async function withLocalRuntime<T>(fn: (rt: Runtime & { queue: SqliteQueue }) => Promise<T>, opts: { materializeCurrent?: boolean; createsHome?: boolean } = {}): Promise<T> {
   const home = opts.createsHome ? loadConfig().home : existingHome();
   await checkReconSettings();
   // Loaded here, not at the top: `puddle <command> --help` loads the command's module and nothing it runs.

@@ -4,10 +4,12 @@ import { CONNECTORS } from '../../../connectors/registry.js';
 import { defineCommand } from '../command.js';
 import { formatRows, type Format } from '../format.js';
 import { withLocalRuntime } from '../local-runtime.js';
+import { PUDDLES } from '../../../puddles/definitions.js';
+import type { SqliteQueue } from '../../local/sqlite-queue.js';
 
 export const status = defineCommand({
   name: 'status',
-  summary: "Show each connector stream's bookmark, last run and lag.",
+  summary: "Show each connector stream's bookmark, last run and lag, and what waits in the queue to land.",
   usage: 'puddle status [--format table|json]',
   options: { format: { type: 'string', default: 'table', description: 'table (default) or json' } },
   run: ({ values }) =>
@@ -23,7 +25,12 @@ export const status = defineCommand({
         lag: lagMs === null ? '' : humanLag(lagMs),
         error: last?.error ?? '',
       }));
-      process.stdout.write(formatRows(rows, values.format === 'json' ? 'json' : ('table' as Format)));
+      if (values.format === 'json') {
+        process.stdout.write(formatRows(rows, 'json'));
+        return 0;
+      }
+      process.stdout.write(formatRows(rows, 'table' as Format));
+      process.stdout.write(`${await waitingLine(rt.queue)}\n`);
       return 0;
     }),
 });
@@ -50,3 +57,19 @@ function humanLag(ms: number): string {
   if (s < 172_800) return `${Math.round(s / 3600)}h`;
   return `${Math.round(s / 86_400)}d`;
 }
+
+/**
+ * What waits in the queue to land, per puddle, and how long the oldest has waited: read from queue.db, so it is
+ * there when the hub is down too (its /healthz and live line are gone with it; until 2026-12-03 nothing said how
+ * much a stopped hub had left unlanded). A running hub's raw keeps up to a batch in the queue on purpose for a
+ * while (PUDDLE_RAW_LINGER_SECONDS), so a few raw deliveries are no lag.
+ */
+async function waitingLine(queue: SqliteQueue): Promise<string> {
+  const depths = await Promise.all(PUDDLES.map(async (p) => [p.name, await queue.depth(p.name)] as const));
+  const waiting = depths.filter(([, n]) => n > 0);
+  if (!waiting.length) return 'queue: nothing waits to land';
+  const oldest = humanLag(await queue.oldestWaitingMs(waiting.map(([name]) => name)));
+  const each = waiting.map(([name, n]) => `${name} ${n.toLocaleString('en-GB')}`).join(', ');
+  return `queue: waiting to land ${each} (the oldest received ${oldest} ago): a running hub lands them; with none running, puddle start or puddle land`;
+}
+
