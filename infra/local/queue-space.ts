@@ -51,9 +51,10 @@ export function reclaimQueueSpace(file: string, opts: { minFreeBytes?: number } 
     const freeBefore = free * pageSize;
     const large = freeBefore >= (opts.minFreeBytes ?? RECLAIM_MIN_FREE_BYTES) && free * 2 >= pages;
     // A queue from before secure_delete is rewritten once, whatever its free space, so that no landed event's
-    // bytes stay on its free pages (they were readable with `strings queue.db`, and copied into every backup).
+    // bytes stay behind (they were readable with `strings queue.db`, and copied into every backup): on its free
+    // pages, and in the unused space of pages still in use, where a deleted row's bytes stay too.
     const older = !zeroedDeletes(db);
-    const vacuumed = large || (older && free > 0);
+    const vacuumed = large || older;
     if (vacuumed) {
       try {
         db.exec('VACUUM');
@@ -70,7 +71,7 @@ export function reclaimQueueSpace(file: string, opts: { minFreeBytes?: number } 
     const bytesAfter = (db.pragma('page_count', { simple: true }) as number) * pageSize;
     const result = { bytesBefore, bytesAfter, freeBefore, vacuumed, ms: Date.now() - started };
     if (large) log.info('queue.db gave back the free space a drained backlog left', { file, mb_before: mb(bytesBefore), mb_after: mb(bytesAfter), ms: result.ms });
-    else if (vacuumed) log.info('queue.db rewritten once, so that no landed event stays on its free pages', { file, mb_before: mb(bytesBefore), mb_after: mb(bytesAfter), ms: result.ms });
+    else if (vacuumed) log.info("queue.db rewritten once, so that no landed event's bytes stay in it", { file, mb_before: mb(bytesBefore), mb_after: mb(bytesAfter), ms: result.ms });
     return result;
   } finally {
     db.close();
