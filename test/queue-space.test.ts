@@ -1,10 +1,11 @@
 // queue.db gives back the disk a drained backlog used: `puddle start` rewrites it when most of it is free pages.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeEnvelope } from '../core/envelope.js';
-import { reclaimQueueSpace } from '../infra/local/queue-space.js';
+import { RECLAIM_MIN_FREE_BYTES, reclaimQueueSpace } from '../infra/local/queue-space.js';
 import { SqliteQueue } from '../infra/local/sqlite-queue.js';
 import { startHubProcess } from './support/hub-process.js';
 
@@ -73,6 +74,37 @@ describe('queue.db after a drained backlog', () => {
     const r = reclaimQueueSpace(busy);
     expect(r.vacuumed).toBe(false);
     expect(r.freeBefore).toBeGreaterThan(0);
+  });
+
+  it('is rewritten once when it comes from before secure_delete, so no landed body stays in its pages', async () => {
+    // A queue.db a hub of before 2026-12-03 kept: its deletes left the bodies' bytes on free pages (many bodies), or
+    // in the unused space of a page still in use (one), too little to be given back as space. A start rewrites it
+    // once (then marks it), and a queue made today is never rewritten for it.
+    for (const [name, bodies] of [['older-many.db', 200], ['older-one.db', 1]] as const) {
+      const file = join(dir, name);
+      await drainedBacklog(file, 20, 20);
+      const old = new Database(file);
+      old.pragma('secure_delete = OFF');
+      old.prepare(`DELETE FROM queue_meta WHERE k = 'zeroed_deletes'`).run();
+      const insert = old.prepare(`INSERT INTO queue_messages (body) VALUES (?)`);
+      for (let i = 0; i < bodies; i++) insert.run(JSON.stringify({ payload: { note: `Zelda Quxworthy of 12 Qux Lane ${i}`, pad: 'x'.repeat(bodies > 1 ? 400 : 10) } }));
+      old.prepare(`DELETE FROM queue_messages WHERE body LIKE '%Quxworthy%'`).run();
+      if (bodies === 1) expect(old.pragma('freelist_count', { simple: true })).toBe(0);
+      old.close();
+      expect(readFileSync(file).toString('latin1')).toContain('Zelda Quxworthy');
+
+      const r = reclaimQueueSpace(file);
+      expect(r.vacuumed).toBe(true);
+      expect(r.freeBefore).toBeLessThan(RECLAIM_MIN_FREE_BYTES);
+      expect(readFileSync(file).toString('latin1')).not.toContain('Zelda Quxworthy');
+      expect(reclaimQueueSpace(file).vacuumed).toBe(false);
+      const queue = new SqliteQueue(file);
+      try {
+        expect(await queue.depth('raw')).toBe(20);
+      } finally {
+        await queue.close();
+      }
+    }
   });
 
   it('is given back when `puddle start` opens the home', async () => {

@@ -4,7 +4,7 @@ import type { Prompter, RefetchPrompt } from '../../core/engine/refetch.js';
 import { RAW_ONLY_CONTRACT, makeEnvelope } from '../../core/envelope.js';
 import { queueUnavailable, sendError } from '../../core/http/errors.js';
 import type { WebhookDef } from '../../core/http/webhook-def.js';
-import { scrubPersonalData } from '../../core/pii.js';
+import { REDACTED_TEXT, scrubPersonalData } from '../../core/pii.js';
 import { systemClock, type Clock, type Queue, type SecretStore } from '../../core/ports.js';
 import { receivedAt } from '../../core/received-clock.js';
 import { RepeatedFailure } from '../../core/repeated-failure.js';
@@ -75,14 +75,36 @@ export function webhookTicketId(body: unknown): string | null {
   return /^[1-9]\d{0,18}$/.test(s) ? s : null;
 }
 
+/**
+ * The fields of a webhook body the raw trail keeps as sent: what names the ticket and the change, in Freshdesk's
+ * default body and the README's template. Every other value is `[redacted]` (the key kept, for the shape): a rule's
+ * body is whatever placeholders the charity put in it (`{{ticket.latest_public_comment}}`, `{{ticket.contact.address}}`
+ * under a key of its choosing), the webhook is only a prompt, and the re-read brings the ticket itself.
+ */
+const PROMPT_FIELDS = new Set(['ticket_id', 'triggered_event', 'event', 'ticket_status', 'status', 'updated_at', 'ticket_type', 'type', 'ticket_priority', 'priority', 'ticket_url']);
+
+function promptOnly(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] =
+      v === null || v === undefined ? v
+      : k === 'freshdesk_webhook' && depth === 0 && typeof v === 'object' && !Array.isArray(v) ? promptOnly(v, 1)
+      : PROMPT_FIELDS.has(k) && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') ? v
+      : REDACTED_TEXT;
+  }
+  return out;
+}
+
 function eventOf(body: FreshdeskWebhookBody): string {
   const e = body.freshdesk_webhook?.triggered_event ?? body.event ?? body.triggered_event;
   return typeof e === 'string' && e.length > 0 && e.length <= 200 ? e : 'freshdesk_webhook';
 }
 
 /**
- * POST /webhooks/freshdesk. The body is a prompt: it goes to `raw` (personal fields redacted: the default
- * body carries the requester's name and email, the subject and the description), and the ticket it names
+ * POST /webhooks/freshdesk. The body is a prompt: it goes to `raw` with only the fields that name the ticket and
+ * the change (`promptOnly`: the default body carries the requester's name and email, the subject and the
+ * description, and a rule's template whatever the charity put in it), and the ticket it names
  * is read again by id through the engine, so what lands is the version a sync would give. Freshdesk
  * retries a failed call (5, 30, 60 minutes later): 200 only once the queue has the webhook, 503 if not.
  */
@@ -122,7 +144,7 @@ export function freshdeskWebhookRoutes(opts: FreshdeskWebhookOptions): FastifyPl
           source: SOURCE,
           stream: 'automation_rule',
           payload: { provider_event_id: id, ...(stamped ? { occurred_at: stamped } : {}), type },
-          raw: scrubPersonalData(body),
+          raw: scrubPersonalData(promptOnly(body)),
           received_at: now,
           delivery_id: id,
         });

@@ -70,6 +70,17 @@ export function personRefProblem(text: string): string | null {
   return null;
 }
 
+/**
+ * Why a producer's own id for an event (the event's `id`, kept with it in `raw` for good, never landed elsewhere) is
+ * refused, or null: an email address, as a call centre keying its rows by the caller's address would send.
+ */
+export function eventIdProblem(text: string): string | null {
+  if (text.includes('@') && EMAIL.test(text)) {
+    return "must not be an email address: the event's id is kept with it in the raw trail, which is never rewritten; send your own id for the event";
+  }
+  return null;
+}
+
 /** What a producer's text field is checked by: a free-text field's rule, or a person's id's. */
 export type TextRule = (text: string) => string | null;
 

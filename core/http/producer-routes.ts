@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CONTRACTS, NOT_A_FIELD, WRITTEN_BY_HUB, type Contract, type FieldError } from '../contracts/index.js';
-import { checkedTextFields } from '../contracts/free-text.js';
+import { checkedTextFields, eventIdProblem } from '../contracts/free-text.js';
 import { EnvelopeTextWriter, type Envelope, type EnvelopeTexts } from '../envelope.js';
 import { REDACTED_TEXT } from '../pii.js';
 import { systemClock, type Clock, type Queue } from '../ports.js';
@@ -63,6 +63,9 @@ export function checkEvent(ev: unknown): Checked {
   }
   if (e.id !== undefined && e.id !== null && (typeof e.id !== 'string' || e.id.length === 0 || e.id.length > MAX_PRODUCER_ID)) {
     errors.push({ path: 'id', message: `must be a string of 1 to ${MAX_PRODUCER_ID} characters` });
+  } else if (typeof e.id === 'string') {
+    const why = eventIdProblem(e.id);
+    if (why) errors.push({ path: 'id', message: why });
   }
   if (contract) {
     const r = contract.validate(e.payload);

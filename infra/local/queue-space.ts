@@ -3,7 +3,7 @@
 // auto_vacuum). After a burst of 200,000 events landed, queue.db stayed 112 MB with 96% of its pages free, across
 // restarts, until someone vacuumed it by hand. `puddle start` now does it before anything else opens the queue.
 import { log } from '../../core/log.js';
-import { openSqlite } from './sqlite.js';
+import { openSqlite, type SqliteDatabase } from './sqlite.js';
 
 export interface QueueSpace {
   /** The file's size (pages × page size) before and after, and how much of it was free before. */
@@ -13,6 +13,22 @@ export interface QueueSpace {
   /** Whether it was rewritten (VACUUM). */
   vacuumed: boolean;
   ms: number;
+}
+
+/**
+ * queue_meta's mark that every delete this file has seen overwrote what it deleted (secure_delete, on since
+ * 2026-12-03): a queue made before then may keep landed events' bodies on its free pages until it is rewritten once.
+ */
+const ZEROED_DELETES = 'zeroed_deletes';
+
+export function markZeroedDeletes(db: SqliteDatabase): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS queue_meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL)`);
+  db.prepare(`INSERT OR IGNORE INTO queue_meta (k, v) VALUES (?, 1)`).run(ZEROED_DELETES);
+}
+
+function zeroedDeletes(db: SqliteDatabase): boolean {
+  const meta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'queue_meta'`).get() !== undefined;
+  return meta && db.prepare(`SELECT 1 FROM queue_meta WHERE k = ?`).get(ZEROED_DELETES) !== undefined;
 }
 
 /** Free space at or above which a start rewrites the queue, when it is also at least half the file. */
@@ -33,7 +49,12 @@ export function reclaimQueueSpace(file: string, opts: { minFreeBytes?: number } 
     const free = db.pragma('freelist_count', { simple: true }) as number;
     const bytesBefore = pages * pageSize;
     const freeBefore = free * pageSize;
-    const vacuumed = freeBefore >= (opts.minFreeBytes ?? RECLAIM_MIN_FREE_BYTES) && free * 2 >= pages;
+    const large = freeBefore >= (opts.minFreeBytes ?? RECLAIM_MIN_FREE_BYTES) && free * 2 >= pages;
+    // A queue from before secure_delete is rewritten once, whatever its free space, so that no landed event's
+    // bytes stay behind (they were readable with `strings queue.db`, and copied into every backup): on its free
+    // pages, and in the unused space of pages still in use, where a deleted row's bytes stay too.
+    const older = !zeroedDeletes(db);
+    const vacuumed = large || older;
     if (vacuumed) {
       try {
         db.exec('VACUUM');
@@ -46,9 +67,11 @@ export function reclaimQueueSpace(file: string, opts: { minFreeBytes?: number } 
         return { bytesBefore, bytesAfter: bytesBefore, freeBefore, vacuumed: false, ms: Date.now() - started };
       }
     }
+    if (older) markZeroedDeletes(db);
     const bytesAfter = (db.pragma('page_count', { simple: true }) as number) * pageSize;
     const result = { bytesBefore, bytesAfter, freeBefore, vacuumed, ms: Date.now() - started };
-    if (vacuumed) log.info('queue.db gave back the free space a drained backlog left', { file, mb_before: mb(bytesBefore), mb_after: mb(bytesAfter), ms: result.ms });
+    if (large) log.info('queue.db gave back the free space a drained backlog left', { file, mb_before: mb(bytesBefore), mb_after: mb(bytesAfter), ms: result.ms });
+    else if (vacuumed) log.info("queue.db rewritten once, so that no landed event's bytes stay in it", { file, mb_before: mb(bytesBefore), mb_after: mb(bytesAfter), ms: result.ms });
     return result;
   } finally {
     db.close();

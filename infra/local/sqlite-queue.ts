@@ -3,6 +3,7 @@ import { checkEnvelopeTexts, parseEnvelopeWithoutRaw, type Envelope, type Envelo
 import { FatalError, PuddleError, QueueCommitError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import type { Claimable, ClaimedMessage, ClaimOptions, DeadLetter, Queue, RetryOptions, Subscription } from '../../core/ports.js';
+import { markZeroedDeletes } from './queue-space.js';
 import { forgetOlderReasons } from './sqlite-dead-letters.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { WriterThread } from './sqlite-queue-write-thread.js';
@@ -144,7 +145,10 @@ export class SqliteQueue implements Queue {
   constructor(path: string, opts: SqliteQueueOptions = {}) {
     this.defaultMaxAttempts = opts.defaultMaxAttempts ?? 5;
     this.db = openSqlite(path, { durability: opts.durability });
+    const fresh = this.db.prepare(`SELECT count(*) FROM sqlite_master`).pluck().get() === 0;
     this.db.exec(SCHEMA);
+    // A queue made today has only ever deleted with secure_delete on: no start needs to rewrite it for that.
+    if (fresh) markZeroedDeletes(this.db);
     forgetOlderReasons(this.db);
     const db = this.db;
     const wal = (db.pragma('journal_mode', { simple: true }) as string) === 'wal';

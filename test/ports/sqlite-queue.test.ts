@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { redriveDeadLetters } from '../../infra/local/sqlite-dead-letters.js';
 import { SqliteQueue } from '../../infra/local/sqlite-queue.js';
+import { openSqlite } from '../../infra/local/sqlite.js';
 import { queuePortSuite, testEnvelope } from './queue-suite.js';
 
 const dirs: string[] = [];
@@ -95,6 +97,52 @@ describe('SqliteQueue specifics', () => {
     } finally {
       await queue.close();
     }
+  });
+
+  it('leaves no copy of a landed or redriven body in the file: deleted bodies are overwritten, not left on free pages', async () => {
+    // A DPO's question: once an event has landed, is its payload (a supporter's name, a note) gone from queue.db?
+    // Until 2026-12-03 its row went but its bytes stayed on SQLite's free pages (secure_delete off), readable by
+    // anyone who opened the file and copied into every `puddle backup` (the online backup copies free pages).
+    const path = tempDb();
+    const marker = (i: number) => `Zelda Quxworthy of 12 Qux Lane, note ${i}`;
+    const queue = new SqliteQueue(path);
+    try {
+      await queue.subscribe({ name: 'lake', contracts: '*' });
+      await queue.subscribe({ name: 'poison', contracts: '*', maxAttempts: 1 });
+      for (let r = 0; r < 6; r++) await queue.publish(Array.from({ length: 100 }, (_, i) => testEnvelope('ticket', { note: marker(r * 100 + i) })));
+      for (;;) {
+        const got = await queue.claim('lake', { max: 250, visibilityMs: 60_000 });
+        if (!got.length) break;
+        await queue.ack('lake', got.map((m) => m.receipt));
+      }
+      for (;;) {
+        const got = await queue.claim('poison', { max: 250, visibilityMs: 60_000 });
+        if (!got.length) break;
+        await queue.retry('poison', got.map((m) => m.receipt), { reason: 'no' }); // dead-lettered at once
+      }
+      expect(countRows(path, 'queue_messages')).toBe(0);
+      expect(countRows(path, 'queue_dead_letters')).toBe(600);
+      // `puddle dead-letters redrive` on its own connection, as the CLI opens it, then the redriven ones land.
+      const cli = openSqlite(path);
+      try {
+        expect(redriveDeadLetters(cli)).toEqual({ poison: 600 });
+      } finally {
+        cli.close();
+      }
+      for (;;) {
+        const got = await queue.claim('poison', { max: 250, visibilityMs: 60_000 });
+        if (!got.length) break;
+        await queue.ack('poison', got.map((m) => m.receipt));
+      }
+      expect(countRows(path, 'queue_messages')).toBe(0);
+      expect(countRows(path, 'queue_dead_letters')).toBe(0);
+    } finally {
+      await queue.close();
+    }
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    const bytes = readFileSync(path).toString('latin1');
+    expect(bytes.includes('Zelda Quxworthy')).toBe(false);
+    expect(bytes.includes('Qux Lane')).toBe(false);
   });
 
   it('keeps exactly the bodies some delivery still needs when acks leave them scattered', async () => {
