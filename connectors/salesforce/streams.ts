@@ -1,6 +1,6 @@
 import { defineStream, type Page, type StreamContext, type StreamDef, type Window } from '../../core/engine/define.js';
 import type { Mapped } from '../../core/engine/mapped.js';
-import { FatalError } from '../../core/errors.js';
+import { ConfigError, FatalError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { bulkBackfill, type BulkObject } from './bulk-backfill.js';
 import { remember, sweepDue, sweepPage, unconfirmedSweep, type SweepSpec } from './deletion-sweep.js';
@@ -95,8 +95,14 @@ export function keysetSoql(object: string, fields: string[], w: Window, after: {
  * The declared fields this user can query, from describe: an optional one that is hidden (field-level
  * security) or a formula (its changes do not bump SystemModstamp) is dropped with a warning; a required
  * one, or the object itself, missing stops the stream with a configuration error (bookmark untouched).
+ * So does a field a setting names (`configured`: field -> setting) that describe does not show: misspelt, or
+ * hidden by field-level security, which describe cannot tell apart. Until 2026-12-03 such a field was dropped
+ * with a warning in the log: every supporter landed with `gift_aid_declared` null, the bookmark moved on, and
+ * correcting the setting brought none of them back (only `--full` did).
  */
-export async function visibleFields(ctx: StreamContext<C>, object: string, declared: string[], required: Set<string>, namespace: string): Promise<string[]> {
+export async function visibleFields(
+  ctx: StreamContext<C>, object: string, declared: string[], required: Set<string>, namespace: string, configured: ReadonlyMap<string, string> = new Map(),
+): Promise<string[]> {
   const described = await ctx.call(`describe ${object}`, () => ctx.client.describeFields(object, ctx.clock.now().getTime()));
   if (!described) {
     throw new FatalError(`salesforce: the org has no ${object} object: is the NPSP package installed, and is SALESFORCE_NPSP_NAMESPACE (${namespace || 'empty'}) right?`);
@@ -111,9 +117,18 @@ export async function visibleFields(ctx: StreamContext<C>, object: string, decla
     const why = d ? 'is a formula field (its changes do not bump SystemModstamp)' : 'is not visible to the integration user';
     if (!d && f === 'CurrencyIsoCode') continue; // a single-currency org: expected, not worth a warning
     if (required.has(f)) throw new FatalError(`salesforce: ${object}.${f} ${why}, and the connector needs it`);
+    const setting = configured.get(f);
+    if (!d && setting) throw new ConfigError(notVisible(setting, object, f));
     log.warn(`salesforce: dropping a declared field: it ${why}`, { object, field: f });
   }
   return out;
+}
+
+/** A field a setting names that describe does not show: which setting, which field, what to check, and that the stream waits. */
+function notVisible(setting: string, object: string, field: string): string {
+  return `salesforce: ${setting} names ${object}.${field}, which the integration user cannot see: check its API name `
+    + `(Setup > Object Manager > ${object} > Fields & Relationships) and that field-level security gives the integration user's `
+    + `profile or permission set Read access to it; this stream reads nothing until then, and its bookmark stays where it is`;
 }
 
 export function salesforceStreams(config: SalesforceConfig, recordTypes: ReadonlyMap<string, string> = new Map()): StreamDef<C, never>[] {
@@ -131,6 +146,11 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
     return [...new Set([...SYSTEM, ...currency, ...spec.fields, ...extra].map(ns))];
   };
   const requiredOf = (spec: ObjectSpec) => new Set([...SYSTEM, ...spec.required].map(ns));
+  // Fields the user named in a setting: a stream that cannot read one stops instead of landing it empty.
+  const configuredOf = (stream: string) => new Map<string, string>([
+    ...(stream === 'gifts' && config.donationIdField ? [[config.donationIdField, 'SALESFORCE_DONATION_ID_FIELD'] as const] : []),
+    ...(stream === 'contacts' && config.giftAidField ? [[config.giftAidField, 'SALESFORCE_GIFT_AID_FIELD'] as const] : []),
+  ]);
   const bulkObjects: BulkObject[] = OBJECTS.map((spec) => ({ stream: spec.name, object: ns(spec.object), fields: fieldsOf(spec), required: [...requiredOf(spec)] }));
   const mapperOf = new Map(OBJECTS.map((spec) => [ns(spec.object), spec.map]));
   // What a deleted version needs to map, kept per record read (deletion-sweep.ts).
@@ -146,7 +166,7 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
         if (first) await remember(ctx, sweepOf.get(first.object)!, records.map((r) => r.row));
         await emit(records);
       }, { connector: 'salesforce', objects: bulkObjects, threshold: config.bulkThreshold, lookbackMs: config.lookbackMs, maxRecords: config.pageSize,
-        visible: (ctx, o) => visibleFields(ctx, o.object, o.fields, new Set(o.required), config.namespace),
+        visible: (ctx, o) => visibleFields(ctx, o.object, o.fields, new Set(o.required), config.namespace, configuredOf(o.stream)),
       }),
     toContract: (r) => mapperOf.get(r.object)!(r.row, opts),
   });
@@ -161,7 +181,7 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
       // Rows commit after their stamp (lookback); the newest minute is left for the next run (lag).
       windows: { sizeMs: 7 * DAY, lookbackMs: config.lookbackMs, lagMs: 60_000 },
       async fetchPage(ctx: StreamContext<C>, req): Promise<Page<SfRecord>> {
-        const visible = await visibleFields(ctx, object, fields, requiredOf(spec), config.namespace);
+        const visible = await visibleFields(ctx, object, fields, requiredOf(spec), config.namespace, configuredOf(spec.name));
         const sweep = sweepOf.get(object)!;
         // After a gap longer than the Recycle Bin keeps deletions, the window starts with an id sweep (tokens
         // `sweep|<last id>`, then `swept`): purged rows come back as deleted versions.
