@@ -100,6 +100,20 @@ export class SalesforceClient {
     return fields;
   }
 
+  private org: { at: number; id: string } | null = null;
+  /**
+   * The id of the org this connection reaches (`SELECT Id FROM Organization`: one row, its Id the org id), cached
+   * as describe is, so about once per scheduled run. A sandbox refresh keeps the URL and makes a new org.
+   */
+  async organizationId(now: number): Promise<string> {
+    if (this.org && now - this.org.at < DESCRIBE_TTL_MS) return this.org.id;
+    const page = await this.query('SELECT Id FROM Organization', false);
+    const id = page.records[0]?.Id;
+    if (typeof id !== 'string' || !/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/.test(id)) throw unexpectedAnswer('query Organization', 'no organization id');
+    this.org = { at: now, id };
+    return id;
+  }
+
   /** One page of a query; `all` reads deleted rows too (queryAll). autoFetch stays off: the engine pages. */
   async query(soql: string, all: boolean): Promise<QueryPage> {
     this.checkQuota();
