@@ -243,6 +243,11 @@ export function classifySalesforceError(err: unknown, auth?: SalesforceAuthMode)
     return new RetriableError(`salesforce: re-authentication failed: ${refresh[1]!}`, undefined, { ...(answered ? { status: answered } : {}), cause: err });
   }
   if (refresh) return new AuthError(`salesforce: re-authentication refused: ${refresh[1]!.slice(0, 400)}`, { cause: err });
+  // A field describe showed that the query may not name: field-level security changed since the object was described
+  // (it is described once every few minutes). The next run describes it again, and fields-read.ts names the field.
+  if (code === 'INVALID_FIELD') {
+    return new FatalError(`salesforce: INVALID_FIELD: ${msg.split('. ')[0]}: field-level security may have changed during the run; it stopped at its last checkpoint, and the next run describes the object again`, { cause: err });
+  }
   if (code === 'QUERY_TIMEOUT') return new WindowTooLargeError(`salesforce: QUERY_TIMEOUT`, { cause: err });
   // A REST query locator (nextRecordsUrl, queryMore) is gone: idle for 15 minutes, past its two days, or
   // released because the user opened an eleventh (Salesforce answers 400, some releases 404). Reading again

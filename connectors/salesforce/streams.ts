@@ -6,6 +6,7 @@ import { bulkBackfill, type BulkObject } from './bulk-backfill.js';
 import { remember, sweepDue, sweepPage, unconfirmedSweep, type SweepSpec } from './deletion-sweep.js';
 import type { SalesforceClient } from './client.js';
 import { withNamespace, type SalesforceConfig } from './config.js';
+import { checkFieldsKept } from './fields-read.js';
 import { checkSameOrg } from './org-identity.js';
 import {
   mapAccount, mapAllocation, mapCampaign, mapCampaignMember, mapContact, mapContactRole, mapOpportunity, mapPayment, mapRecurringDonation, sfTime,
@@ -185,6 +186,8 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
         const visible = await visibleFields(ctx, object, fields, requiredOf(spec), config.namespace, configuredOf(spec.name));
         // Before any position is used: a bookmark read in another org would skip this one's records (org-identity.ts).
         await checkSameOrg(ctx, spec.name);
+        // A field this stream has been reading and can no longer see stops it (fields-read.ts).
+        await checkFieldsKept(ctx, spec.name, object, visible);
         const sweep = sweepOf.get(object)!;
         // After a gap longer than the Recycle Bin keeps deletions, the window starts with an id sweep (tokens
         // `sweep|<last id>`, then `swept`): purged rows come back as deleted versions.
