@@ -65,6 +65,28 @@ describe('Salesforce: a field a setting names that the integration user cannot s
     }
   });
 
+  it('stops gift_payments when none of SALESFORCE_PAYMENT_REF_FIELDS can be seen; one of them is enough', async () => {
+    const h = await salesforceHarness({ scenario: { seed: 3, donations: 100, start: new Date('2026-11-20T18:00:00Z') } });
+    try {
+      const [none] = await h.sync({ streams: ['gift_payments'] }, { paymentRefFields: ['Gateway_Payment_ID__c', 'npe01__Check_Ref__c'] });
+      expect(none).toMatchObject({ outcome: 'failed', records: 0 });
+      expect(none!.error).toBe(
+        'salesforce: SALESFORCE_PAYMENT_REF_FIELDS names npe01__OppPayment__c.Gateway_Payment_ID__c, npe01__OppPayment__c.npe01__Check_Ref__c, none of which the integration user can see: '
+        + 'check their API names (Setup > Object Manager > npe01__OppPayment__c > Fields & Relationships) and that field-level security gives the integration user\'s profile or permission set Read access to one; '
+        + 'this stream reads nothing until then, and its bookmark stays where it is',
+      );
+      const [one] = await h.sync({ streams: ['gift_payments'] }, { paymentRefFields: ['Gateway_Payment_ID__c', 'npsp__Gateway_Payment_ID__c'] });
+      expect(one!.outcome).toBe('succeeded');
+      await h.land();
+      const [refs] = await h.q("SELECT count(*) FILTER (WHERE payment_ref LIKE 'ch_%') AS stripe FROM gift_payment");
+      const charges = [...h.sandbox.org.rows.get('npe01__OppPayment__c')!.values()].filter((p) => String(p.npsp__Gateway_Payment_ID__c ?? '').startsWith('ch_')).length;
+      expect(charges).toBeGreaterThan(10);
+      expect(refs!.stripe).toBe(charges);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('stops the Bulk backfill of the object too, naming SALESFORCE_DONATION_ID_FIELD', async () => {
     const h = await salesforceHarness({ scenario: { seed: 3, donations: 100, start: new Date('2026-11-20T18:00:00Z') } });
     try {

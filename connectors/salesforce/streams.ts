@@ -97,17 +97,21 @@ export function keysetSoql(object: string, fields: string[], w: Window, after: {
  * The declared fields this user can query, from describe: an optional one that is hidden (field-level
  * security) or a formula (its changes do not bump SystemModstamp) is dropped with a warning; a required
  * one, or the object itself, missing stops the stream with a configuration error (bookmark untouched).
- * So does a field a setting names (`configured`: field -> setting) that describe does not show: misspelt, or
- * hidden by field-level security, which describe cannot tell apart. Until 2026-12-03 such a field was dropped
+ * So does a setting's field that describe does not show (`configured`: setting -> its fields, of which one is
+ * enough: SALESFORCE_PAYMENT_REF_FIELDS lists several): misspelt, or hidden by field-level security, which describe
+ * cannot tell apart. Until 2026-12-03 such a field was dropped
  * with a warning in the log: every supporter landed with `gift_aid_declared` null, the bookmark moved on, and
  * correcting the setting brought none of them back (only `--full` did).
  */
 export async function visibleFields(
-  ctx: StreamContext<C>, object: string, declared: string[], required: Set<string>, namespace: string, configured: ReadonlyMap<string, string> = new Map(),
+  ctx: StreamContext<C>, object: string, declared: string[], required: Set<string>, namespace: string, configured: ReadonlyMap<string, readonly string[]> = new Map(),
 ): Promise<string[]> {
   const described = await ctx.call(`describe ${object}`, () => ctx.client.describeFields(object, ctx.clock.now().getTime()));
   if (!described) {
     throw new FatalError(`salesforce: the org has no ${object} object: is the NPSP package installed, and is SALESFORCE_NPSP_NAMESPACE (${namespace || 'empty'}) right?`);
+  }
+  for (const [setting, fields] of configured) {
+    if (fields.length && !fields.some((f) => described.has(f))) throw new ConfigError(notVisible(setting, object, fields));
   }
   const out: string[] = [];
   for (const f of declared) {
@@ -119,18 +123,18 @@ export async function visibleFields(
     const why = d ? 'is a formula field (its changes do not bump SystemModstamp)' : 'is not visible to the integration user';
     if (!d && f === 'CurrencyIsoCode') continue; // a single-currency org: expected, not worth a warning
     if (required.has(f)) throw new FatalError(`salesforce: ${object}.${f} ${why}, and the connector needs it`);
-    const setting = configured.get(f);
-    if (!d && setting) throw new ConfigError(notVisible(setting, object, f));
     log.warn(`salesforce: dropping a declared field: it ${why}`, { object, field: f });
   }
   return out;
 }
 
-/** A field a setting names that describe does not show: which setting, which field, what to check, and that the stream waits. */
-function notVisible(setting: string, object: string, field: string): string {
-  return `salesforce: ${setting} names ${object}.${field}, which the integration user cannot see: check its API name `
+/** A setting's fields that describe does not show: which setting, which fields, what to check, and that the stream waits. */
+function notVisible(setting: string, object: string, fields: readonly string[]): string {
+  const one = fields.length === 1;
+  const names = fields.map((f) => `${object}.${f}`).join(', ');
+  return `salesforce: ${setting} names ${names}, ${one ? 'which' : 'none of which'} the integration user can${one ? 'not' : ''} see: check ${one ? 'its API name' : 'their API names'} `
     + `(Setup > Object Manager > ${object} > Fields & Relationships) and that field-level security gives the integration user's `
-    + `profile or permission set Read access to it; this stream reads nothing until then, and its bookmark stays where it is`;
+    + `profile or permission set Read access to ${one ? 'it' : 'one'}; this stream reads nothing until then, and its bookmark stays where it is`;
 }
 
 export function salesforceStreams(config: SalesforceConfig, recordTypes: ReadonlyMap<string, string> = new Map()): StreamDef<C, never>[] {
@@ -149,9 +153,11 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
   };
   const requiredOf = (spec: ObjectSpec) => new Set([...SYSTEM, ...spec.required].map(ns));
   // Fields the user named in a setting: a stream that cannot read one stops instead of landing it empty.
-  const configuredOf = (stream: string) => new Map<string, string>([
-    ...(stream === 'gifts' && config.donationIdField ? [[config.donationIdField, 'SALESFORCE_DONATION_ID_FIELD'] as const] : []),
-    ...(stream === 'contacts' && config.giftAidField ? [[config.giftAidField, 'SALESFORCE_GIFT_AID_FIELD'] as const] : []),
+  const configuredOf = (stream: string) => new Map<string, readonly string[]>([
+    ...(stream === 'gifts' && config.donationIdField ? [['SALESFORCE_DONATION_ID_FIELD', [ns(config.donationIdField)]] as const] : []),
+    ...(stream === 'contacts' && config.giftAidField ? [['SALESFORCE_GIFT_AID_FIELD', [ns(config.giftAidField)]] as const] : []),
+    // One of the payment reference fields is enough (the default lists Elevate's, which not every org has).
+    ...(stream === 'gift_payments' ? [['SALESFORCE_PAYMENT_REF_FIELDS', config.paymentRefFields.map(ns)] as const] : []),
   ]);
   const bulkObjects: BulkObject[] = OBJECTS.map((spec) => ({ stream: spec.name, object: ns(spec.object), fields: fieldsOf(spec), required: [...requiredOf(spec)] }));
   const mapperOf = new Map(OBJECTS.map((spec) => [ns(spec.object), spec.map]));
