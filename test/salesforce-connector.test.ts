@@ -288,17 +288,17 @@ describe('Salesforce describe: what the integration user can see', () => {
 
 describe('Salesforce daily API share', () => {
   it('stops cleanly at SALESFORCE_MAX_API_SHARE with outcome quota, never retries the daily cap, and resumes the next day', async () => {
-    const h = await salesforceHarness({ scenario: { seed: 4, donations: 600, start: new Date('2026-11-20T18:00:00Z') }, dailyLimit: 24 });
+    const h = await salesforceHarness({ scenario: { seed: 4, donations: 600, start: new Date('2026-11-20T18:00:00Z') }, dailyLimit: 26 });
     try {
       const over = { startDate: new Date('2026-11-19T00:00:00Z'), pageSize: 2000 };
       const first = await h.sync({}, { ...over, maxApiShare: 0.5 });
-      expect(first.at(-1)).toMatchObject({ outcome: 'quota', error: "salesforce: 12 of the org's 24 daily API requests used (SALESFORCE_MAX_API_SHARE 0.5): stopping until the next run" });
+      expect(first.at(-1)).toMatchObject({ outcome: 'quota', error: "salesforce: 13 of the org's 26 daily API requests used (SALESFORCE_MAX_API_SHARE 0.5): stopping until the next run" });
       expect(first.length).toBeLessThan(6); // the other streams wait for the next run too
       expect(first.slice(0, -1).every((r) => r.outcome === 'succeeded')).toBe(true);
-      expect(h.sandbox.apiUsage().used).toBe(12);
+      expect(h.sandbox.apiUsage().used).toBe(13);
 
       // Other integrations took nearly all the rest: the cap (403 REQUEST_LIMIT_EXCEEDED) is hit once, not retried.
-      h.sandbox.resetApiUsage(24);
+      h.sandbox.resetApiUsage(26);
       const second = await h.sync({}, { ...over, maxApiShare: 1 });
       expect(second.at(-1)).toMatchObject({ outcome: 'quota' });
       expect(second.at(-1)!.error).toMatch(/daily API request limit is reached/);
@@ -379,9 +379,10 @@ describe('Salesforce: a record edited between two pages of one run', () => {
       const start = SF_NOW.getTime() - 86_400_000;
       const ids: string[] = [];
       for (let i = 0; i < 250; i++) ids.push(h.sandbox.org.insert('Opportunity', { Name: `g${i}`, Amount: 3, StageName: 'Pledged' }, start + i * 1000));
-      // after the first page: edit a row the run has not reached yet (it moves past the window) and one it has read
+      // after the first page (query 2: the first is the org's id): edit a row the run has not reached yet (it moves
+      // past the window) and one it has read
       h.sandbox.onQuery = (n) => {
-        if (n !== 1) return;
+        if (n !== 2) return;
         h.sandbox.org.update('Opportunity', ids[200]!, { StageName: 'Closed Won' }, SF_NOW.getTime() - 30_000);
         h.sandbox.org.update('Opportunity', ids[10]!, { StageName: 'Closed Won' }, SF_NOW.getTime() - 30_000);
       };

@@ -100,6 +100,20 @@ export class SalesforceClient {
     return fields;
   }
 
+  private org: { at: number; id: string } | null = null;
+  /**
+   * The id of the org this connection reaches (`SELECT Id FROM Organization`: one row, its Id the org id), cached
+   * as describe is, so about once per scheduled run. A sandbox refresh keeps the URL and makes a new org.
+   */
+  async organizationId(now: number): Promise<string> {
+    if (this.org && now - this.org.at < DESCRIBE_TTL_MS) return this.org.id;
+    const page = await this.query('SELECT Id FROM Organization', false);
+    const id = page.records[0]?.Id;
+    if (typeof id !== 'string' || !/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/.test(id)) throw unexpectedAnswer('query Organization', 'no organization id');
+    this.org = { at: now, id };
+    return id;
+  }
+
   /** One page of a query; `all` reads deleted rows too (queryAll). autoFetch stays off: the engine pages. */
   async query(soql: string, all: boolean): Promise<QueryPage> {
     this.checkQuota();
@@ -229,6 +243,11 @@ export function classifySalesforceError(err: unknown, auth?: SalesforceAuthMode)
     return new RetriableError(`salesforce: re-authentication failed: ${refresh[1]!}`, undefined, { ...(answered ? { status: answered } : {}), cause: err });
   }
   if (refresh) return new AuthError(`salesforce: re-authentication refused: ${refresh[1]!.slice(0, 400)}`, { cause: err });
+  // A field describe showed that the query may not name: field-level security changed since the object was described
+  // (it is described once every few minutes). The next run describes it again, and fields-read.ts names the field.
+  if (code === 'INVALID_FIELD') {
+    return new FatalError(`salesforce: INVALID_FIELD: ${msg.split('. ')[0]}: field-level security may have changed during the run; it stopped at its last checkpoint, and the next run describes the object again`, { cause: err });
+  }
   if (code === 'QUERY_TIMEOUT') return new WindowTooLargeError(`salesforce: QUERY_TIMEOUT`, { cause: err });
   // A REST query locator (nextRecordsUrl, queryMore) is gone: idle for 15 minutes, past its two days, or
   // released because the user opened an eleventh (Salesforce answers 400, some releases 404). Reading again

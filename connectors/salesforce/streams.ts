@@ -1,11 +1,13 @@
 import { defineStream, type Page, type StreamContext, type StreamDef, type Window } from '../../core/engine/define.js';
 import type { Mapped } from '../../core/engine/mapped.js';
-import { FatalError } from '../../core/errors.js';
+import { ConfigError, FatalError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { bulkBackfill, type BulkObject } from './bulk-backfill.js';
 import { remember, sweepDue, sweepPage, unconfirmedSweep, type SweepSpec } from './deletion-sweep.js';
 import type { SalesforceClient } from './client.js';
 import { withNamespace, type SalesforceConfig } from './config.js';
+import { checkFieldsKept } from './fields-read.js';
+import { checkSameOrg } from './org-identity.js';
 import {
   mapAccount, mapAllocation, mapCampaign, mapCampaignMember, mapContact, mapContactRole, mapOpportunity, mapPayment, mapRecurringDonation, sfTime,
   type SalesforceMapOptions, type SfRecord,
@@ -95,11 +97,21 @@ export function keysetSoql(object: string, fields: string[], w: Window, after: {
  * The declared fields this user can query, from describe: an optional one that is hidden (field-level
  * security) or a formula (its changes do not bump SystemModstamp) is dropped with a warning; a required
  * one, or the object itself, missing stops the stream with a configuration error (bookmark untouched).
+ * So does a setting's field that describe does not show (`configured`: setting -> its fields, of which one is
+ * enough: SALESFORCE_PAYMENT_REF_FIELDS lists several): misspelt, or hidden by field-level security, which describe
+ * cannot tell apart. Until 2026-12-03 such a field was dropped
+ * with a warning in the log: every supporter landed with `gift_aid_declared` null, the bookmark moved on, and
+ * correcting the setting brought none of them back (only `--full` did).
  */
-export async function visibleFields(ctx: StreamContext<C>, object: string, declared: string[], required: Set<string>, namespace: string): Promise<string[]> {
+export async function visibleFields(
+  ctx: StreamContext<C>, object: string, declared: string[], required: Set<string>, namespace: string, configured: ReadonlyMap<string, readonly string[]> = new Map(),
+): Promise<string[]> {
   const described = await ctx.call(`describe ${object}`, () => ctx.client.describeFields(object, ctx.clock.now().getTime()));
   if (!described) {
     throw new FatalError(`salesforce: the org has no ${object} object: is the NPSP package installed, and is SALESFORCE_NPSP_NAMESPACE (${namespace || 'empty'}) right?`);
+  }
+  for (const [setting, fields] of configured) {
+    if (fields.length && !fields.some((f) => described.has(f))) throw new ConfigError(notVisible(setting, object, fields));
   }
   const out: string[] = [];
   for (const f of declared) {
@@ -114,6 +126,15 @@ export async function visibleFields(ctx: StreamContext<C>, object: string, decla
     log.warn(`salesforce: dropping a declared field: it ${why}`, { object, field: f });
   }
   return out;
+}
+
+/** A setting's fields that describe does not show: which setting, which fields, what to check, and that the stream waits. */
+function notVisible(setting: string, object: string, fields: readonly string[]): string {
+  const one = fields.length === 1;
+  const names = fields.map((f) => `${object}.${f}`).join(', ');
+  return `salesforce: ${setting} names ${names}, ${one ? 'which' : 'none of which'} the integration user can${one ? 'not' : ''} see: check ${one ? 'its API name' : 'their API names'} `
+    + `(Setup > Object Manager > ${object} > Fields & Relationships) and that field-level security gives the integration user's `
+    + `profile or permission set Read access to ${one ? 'it' : 'one'}; this stream reads nothing until then, and its bookmark stays where it is`;
 }
 
 export function salesforceStreams(config: SalesforceConfig, recordTypes: ReadonlyMap<string, string> = new Map()): StreamDef<C, never>[] {
@@ -131,6 +152,13 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
     return [...new Set([...SYSTEM, ...currency, ...spec.fields, ...extra].map(ns))];
   };
   const requiredOf = (spec: ObjectSpec) => new Set([...SYSTEM, ...spec.required].map(ns));
+  // Fields the user named in a setting: a stream that cannot read one stops instead of landing it empty.
+  const configuredOf = (stream: string) => new Map<string, readonly string[]>([
+    ...(stream === 'gifts' && config.donationIdField ? [['SALESFORCE_DONATION_ID_FIELD', [ns(config.donationIdField)]] as const] : []),
+    ...(stream === 'contacts' && config.giftAidField ? [['SALESFORCE_GIFT_AID_FIELD', [ns(config.giftAidField)]] as const] : []),
+    // One of the payment reference fields is enough (the default lists Elevate's, which not every org has).
+    ...(stream === 'gift_payments' ? [['SALESFORCE_PAYMENT_REF_FIELDS', config.paymentRefFields.map(ns)] as const] : []),
+  ]);
   const bulkObjects: BulkObject[] = OBJECTS.map((spec) => ({ stream: spec.name, object: ns(spec.object), fields: fieldsOf(spec), required: [...requiredOf(spec)] }));
   const mapperOf = new Map(OBJECTS.map((spec) => [ns(spec.object), spec.map]));
   // What a deleted version needs to map, kept per record read (deletion-sweep.ts).
@@ -146,7 +174,7 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
         if (first) await remember(ctx, sweepOf.get(first.object)!, records.map((r) => r.row));
         await emit(records);
       }, { connector: 'salesforce', objects: bulkObjects, threshold: config.bulkThreshold, lookbackMs: config.lookbackMs, maxRecords: config.pageSize,
-        visible: (ctx, o) => visibleFields(ctx, o.object, o.fields, new Set(o.required), config.namespace),
+        visible: (ctx, o) => visibleFields(ctx, o.object, o.fields, new Set(o.required), config.namespace, configuredOf(o.stream)),
       }),
     toContract: (r) => mapperOf.get(r.object)!(r.row, opts),
   });
@@ -161,7 +189,11 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
       // Rows commit after their stamp (lookback); the newest minute is left for the next run (lag).
       windows: { sizeMs: 7 * DAY, lookbackMs: config.lookbackMs, lagMs: 60_000 },
       async fetchPage(ctx: StreamContext<C>, req): Promise<Page<SfRecord>> {
-        const visible = await visibleFields(ctx, object, fields, requiredOf(spec), config.namespace);
+        const visible = await visibleFields(ctx, object, fields, requiredOf(spec), config.namespace, configuredOf(spec.name));
+        // Before any position is used: a bookmark read in another org would skip this one's records (org-identity.ts).
+        await checkSameOrg(ctx, spec.name);
+        // A field this stream has been reading and can no longer see stops it (fields-read.ts).
+        await checkFieldsKept(ctx, spec.name, object, visible);
         const sweep = sweepOf.get(object)!;
         // After a gap longer than the Recycle Bin keeps deletions, the window starts with an id sweep (tokens
         // `sweep|<last id>`, then `swept`): purged rows come back as deleted versions.

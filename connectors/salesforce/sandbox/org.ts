@@ -63,10 +63,23 @@ export class Org {
     Object.assign(this.get(object, id), { IsDeleted: false, SystemModstamp: at });
   }
 
-  /** A merge (Contact, Account): the loser is deleted and names the winner in MasterRecordId. */
+  /**
+   * A merge (Contact, Account): the loser is deleted and names the winner in MasterRecordId, and, as Salesforce's
+   * merge does, every record that looked the loser up (a gift's primary contact, a donor role, a campaign membership,
+   * a contact's household) is reparented to the winner, which counts as a change of that record (SystemModstamp).
+   */
   merge(object: string, loserId: string, winnerId: string, at = this.now()): void {
     this.get(object, winnerId);
     Object.assign(this.get(object, loserId), { MasterRecordId: winnerId, IsDeleted: true, LastModifiedDate: at, SystemModstamp: at });
+    for (const [name, table] of this.rows) {
+      const lookups = Object.entries(OBJECTS[name]!.fields).filter(([f, spec]) => spec.type === 'reference' && f !== 'MasterRecordId').map(([f]) => f);
+      for (const row of table.values()) {
+        const hits = lookups.filter((f) => row[f] === loserId);
+        if (!hits.length || row.IsDeleted) continue;
+        for (const f of hits) row[f] = winnerId;
+        Object.assign(row, { LastModifiedDate: at, SystemModstamp: at });
+      }
+    }
   }
 
   /** Gone for good (emptied Recycle Bin): not even queryAll sees it. */

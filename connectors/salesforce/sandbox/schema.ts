@@ -38,6 +38,11 @@ export const RECORD_TYPES = {
 } satisfies Record<string, RecordTypeSpec>;
 
 export const OBJECTS: Record<string, { keyPrefix: string; fields: Record<string, FieldSpec>; recordTypes?: RecordTypeSpec[] }> = {
+  // The org itself: one row, its Id the org id (a refreshed sandbox is a new org, with a new id).
+  Organization: {
+    keyPrefix: '00D',
+    fields: { ...system, Name: { type: 'string' }, IsSandbox: { type: 'boolean' }, OrganizationType: { type: 'picklist' } },
+  },
   Campaign: {
     keyPrefix: '701',
     fields: { ...system, ...currencyCode, Name: { type: 'string' }, Status: { type: 'picklist' }, StartDate: { type: 'date' }, EndDate: { type: 'date' }, ExpectedRevenue: { type: 'currency' }, IsActive: { type: 'boolean' } },

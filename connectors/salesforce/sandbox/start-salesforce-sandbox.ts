@@ -25,6 +25,12 @@ export interface SalesforceSandboxOptions extends SalesforceSeed, LiveSeedOption
   dailyLimit?: number;
   /** A multi-currency org: records carry CurrencyIsoCode (default: single-currency, no such field). */
   multiCurrency?: boolean;
+  /**
+   * The org's id (18 characters, `00D...`): the Organization row's Id, the start of every session id and of the
+   * identity URL. Another id stands for another org at the same URL (a refreshed sandbox keeps its URL and the
+   * records' ids, and is a new org).
+   */
+  orgId?: string;
 }
 
 export interface SalesforceFaults {
@@ -57,6 +63,7 @@ export interface SalesforceFaults {
 
 export interface SalesforceSandbox {
   url: string;
+  orgId: string;
   org: Org;
   requests: RequestLog;
   faults: SalesforceFaults;
@@ -105,6 +112,8 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const clock = opts.now ?? (() => new Date());
   const org = new Org(() => clock().getTime(), opts.scenario?.seed ?? 1, opts.multiCurrency ?? false);
   seedOrg(org, opts);
+  const orgId = opts.orgId ?? '00D8d000000sboxEAA';
+  org.insert('Organization', { Id: orgId, Name: 'Puddle Sandbox', IsSandbox: true, OrganizationType: 'Developer Edition' });
   if (opts.liveSeed !== undefined) org.rand.reseed(opts.liveSeed);
   const clientId = opts.clientId ?? 'puddle_sandbox_client';
   const clientSecret = opts.clientSecret ?? randomBytes(12).toString('hex');
@@ -113,7 +122,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const limit = opts.dailyLimit ?? 100_000;
   const tokens = new Map<string, number>();
   const mint = () => {
-    const t = `00D8d000000sbox!${randomBytes(18).toString('base64url')}`;
+    const t = `${orgId.slice(0, 15)}!${randomBytes(18).toString('base64url')}`;
     tokens.set(t, clock().getTime() + ttl);
     return t;
   };
@@ -193,7 +202,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     } else if (kind === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
       verifyJwt(form.get('assertion') ?? '');
     } else throw new OAuthError('unsupported_grant_type', 'grant type not supported');
-    return { access_token: mint(), instance_url: url, id: `${url}/id/00D8d000000sbox/0058d000000user`, token_type: 'Bearer', issued_at: String(clock().getTime()), signature: randomBytes(12).toString('base64') };
+    return { access_token: mint(), instance_url: url, id: `${url}/id/${orgId}/0058d000000user`, token_type: 'Bearer', issued_at: String(clock().getTime()), signature: randomBytes(12).toString('base64') };
   }
 
   function verifyJwt(assertion: string): void {
@@ -330,7 +339,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const self: SalesforceSandbox = {
     onQuery: null,
     onBulkPage: null,
-    url, org, requests, faults, accessToken, clientId, clientSecret, refreshToken,
+    url, orgId, org, requests, faults, accessToken, clientId, clientSecret, refreshToken,
     apiUsage: () => ({ used, limit }),
     expireTokens: () => {
       for (const t of tokens.keys()) tokens.set(t, 0);
