@@ -25,7 +25,7 @@ import { currentStateKey, isRawTable, setHash } from './layout.js';
 import { withLocalFiles } from './local-files.js';
 import { maintainedFiles } from './maintained-files.js';
 import { contractColumns, copyToBytesCounted } from './parquet-writer.js';
-import { CURRENT_FLAG, duckdbSource, firstPerKeySql, sourcesOf, typedSelect, type SourceSql } from './views.js';
+import { CURRENT_FLAG, duckdbSource, firstPerKeySql, sourcesOf, stateIsStale, typedSelect, type SourceSql } from './views.js';
 import { FIRST_ARRIVAL, LATEST_FIRST } from './version-order.js';
 
 export interface FoldResult {
@@ -111,22 +111,23 @@ export async function foldCurrentState(opts: { store: ObjectStore; catalog: Cata
   if (!contract) throw new Error(`cannot fold ${name}: no such contract`);
   const files = (await catalog.listFiles({ contract: name })).filter((f) => !isRawTable(f));
   const state = files.filter((f) => f.current);
+  // A state in an older version's columns (the contract gained a version since, or an older Puddle folded it after a
+  // rollback, leaving out what the newer state held: see stateIsStale) is not read: the new state is folded from the
+  // whole history, at once, and the stale one retired. Athena's current view reads `<contract>_v<latest>_current`.
+  const stale = stateIsStale(contract, state);
+  const base = stale ? [] : state;
   // Without a state, folded marks are left from one a replay dropped: everything is folded again.
-  const recent = files.filter((f) => !f.current && (!state.length || !f.folded));
+  const recent = files.filter((f) => !f.current && (!base.length || !f.folded));
   const rowsIn = recent.reduce((n, f) => n + f.rows, 0);
-  const stateRows = state.reduce((n, f) => n + f.rows, 0);
-  // A state in an older version's columns (the contract gained a version since) is in a table no current view on AWS
-  // reads (Athena's reads `<contract>_v<latest>_current`): it is folded into the latest version as soon as anything
-  // lands, rather than after defaultFoldRows, during which Athena's current view left out every row folded before.
-  const stale = state.some((f) => f.version !== contract.version);
-  if (!recent.length || (state.length && !stale && rowsIn < (opts.minRows ?? defaultFoldRows(stateRows)))) return none;
+  const stateRows = base.reduce((n, f) => n + f.rows, 0);
+  if (!recent.length || (base.length && rowsIn < (opts.minRows ?? defaultFoldRows(stateRows)))) return none;
   // The state sits with the contract's history (replay may have landed it under a fallback puddle name).
   const table = { puddle: (state[0] ?? recent[0])!.puddle, contract: name, version: contract.version };
-  const inputs = [...state, ...recent].map((f) => f.key);
+  const inputs = [...base, ...recent].map((f) => f.key);
   const key = currentStateKey(table, setHash(inputs));
   const { bytes, rows } = await withLocalFiles(store, inputs, (paths) => {
     const pathOf = new Map(inputs.map((k, i) => [k, paths[i]!]));
-    const sql = foldSql(contract, state, recent, (k) => pathOf.get(k)!);
+    const sql = foldSql(contract, base, recent, (k) => pathOf.get(k)!);
     return withConnection((conn) => copyToBytesCounted(conn, `(${sql})`));
   });
   await store.put(key, bytes);
@@ -145,8 +146,10 @@ export async function foldCurrentState(opts: { store: ObjectStore; catalog: Cata
 export async function foldAll(opts: { store: ObjectStore; catalog: Catalog; minRows?: number; unreadable?: LakeFileError[] }): Promise<FoldResult[]> {
   const files = (await maintainedFiles(opts.catalog)).filter((f) => CONTRACTS.has(f.contract));
   const stated = new Set(files.filter((f) => f.current).map((f) => f.contract));
-  // A contract whose state a replay dropped has only folded-marked history left: it is folded again too.
+  // A contract whose state a replay dropped has only folded-marked history left: it is folded again too, and so is
+  // one whose state is stale (stateIsStale), with nothing new landed.
   const pending = new Set(files.filter((f) => !f.current && (!f.folded || !stated.has(f.contract))).map((f) => f.contract));
+  for (const f of files) if (f.current && stateIsStale(latestVersion(f.contract)!, [f])) pending.add(f.contract);
   const out: FoldResult[] = [];
   for (const contract of [...pending].sort()) {
     // A damaged file stops its own contract's fold only (with `unreadable` to collect it), not the others'.

@@ -274,9 +274,22 @@ export function fileViews(files: readonly CatalogFile[], pathOf: (key: string) =
     const latest = latestVersion(name)!;
     const list = byContract.get(name) ?? [];
     history.push(historyView(latest, list.filter((f) => !f.current), pathOf, source));
-    current.push(list.some((f) => f.current) ? stateCurrentView(latest, list, pathOf, source) : currentView(latest));
+    // A state in an older version's columns is read as no state: the whole history answers (see stateIsStale).
+    const state = list.filter((f) => f.current);
+    current.push(state.length && !stateIsStale(latest, state) ? stateCurrentView(latest, list, pathOf, source) : currentView(latest));
   }
   return [...history, rawView(raw, pathOf, source), ...current];
+}
+
+/**
+ * Whether a contract's current-state files are in an older version's columns than the contract's latest: made
+ * before an upgrade that gave the contract a version, or by an older Puddle after a rollback. The second can
+ * hold far fewer keys than the history: a hub from before the donation contract's v2 (2026-12-02) does not see a
+ * v2 state, folds a v1 state from what it landed alone and retires the v2 one. So such a state is never trusted:
+ * the views read the whole history, and the next fold rebuilds the state from it (puddles/current-state.ts).
+ */
+export function stateIsStale(latest: Contract, state: readonly CatalogFile[]): boolean {
+  return state.some((f) => f.version !== latest.version);
 }
 
 /** Every contract's current view de-duplicated from its whole history (see `currentView`). */
