@@ -2,16 +2,20 @@
 // version that stands, or one it superseded), came again (a re-send), went to quarantine, or is a provider's event
 // kept in raw only. `landing_controls` counts them per day, source, stream and contract; `raw_fate` names each
 // envelope's fate. Over the recon world landed through the real queue and consumers, with a re-send and a
-// refused record, then with records lost from the lake.
+// refused record, then with records lost from the lake and after a replay under a stricter contract.
 import { describe, expect, it } from 'vitest';
 
 import { makeEnvelope, type Envelope } from '../core/envelope.js';
 import { reconWorld } from '../core/scenario/recon-world.js';
+import { writeRowFiles } from '../puddles/land.js';
+import { columnsFor, contractRow } from '../puddles/landing-rows.js';
 import { landedIdsSql } from '../puddles/named-views.js';
 import { portableSqlErrors } from '../puddles/portable-sql.js';
+import { replay } from '../puddles/replay.js';
 import { reportSql } from '../puddles/reports.js';
 import { PUDDLES } from '../puddles/definitions.js';
 import { landReconLake } from './recon/recon-lake.js';
+import { donation, useLake } from './puddles/lake-fixture.js';
 
 const world = reconWorld({ seed: 9, donations: 60 });
 const FATES = ['current', 'superseded', 'repeated', 'quarantined', 'raw_only', 'unaccounted'] as const;
@@ -69,5 +73,40 @@ describe('landing_controls: received = landed + repeated + quarantined (+ raw on
 
   it('is portable SQL for Athena', () => {
     expect(portableSqlErrors(landedIdsSql())).toEqual([]);
+  });
+});
+
+describe('replay under a stricter contract', () => {
+  const lake = useLake();
+
+  it('puts a record that landed under an older rule and fails today in quarantine, instead of dropping it', async () => {
+    // A donation landed before blank keys were refused (until 2026-12-02): raw holds its envelope, the donation
+    // history its row, written as landing wrote it then.
+    const old = donation('   ', 900, { received_at: '2026-11-20T10:00:00.000Z', delivery: 'old' });
+    const fine = donation('d-fine', 500);
+    await lake.queue.publish([old, fine]);
+    await lake.consumer('raw').drain();
+    await lake.consumer('transactions').drain();
+    const twin = contractRow({ ...old, payload: { ...(old.payload as object), donation_id: 'x' } }, 'transactions');
+    if (!twin.ok) throw new Error('twin should be valid');
+    const cells = [...twin.row.row];
+    cells[columnsFor(twin.row.table).findIndex((c) => c.name === 'donation_id')] = '   ';
+    await lake.catalog.addFiles(await writeRowFiles(lake.store, [{ ...twin.row, row: cells }], 'b'));
+    // Landing today put the old envelope in quarantine; take that row away, as it was never there then.
+    for (const f of await lake.catalog.listFiles({ contract: 'quarantine' })) await lake.catalog.replaceFiles([f.key], []);
+    expect(await lake.engine.query(`SELECT fate FROM raw_fate WHERE id = '${old.id}'`)).toEqual([{ fate: 'current' }]);
+
+    const result = await replay({ store: lake.store, catalog: lake.catalog, contract: 'donation' });
+    expect(result).toMatchObject({ rows: 1, invalid: 1, quarantined: 1 });
+    expect(await lake.engine.query(`SELECT donation_id FROM donation`)).toEqual([{ donation_id: 'd-fine' }]);
+    expect(await lake.engine.query(`SELECT fate FROM raw_fate WHERE id = '${old.id}'`)).toEqual([{ fate: 'quarantined' }]);
+    const [q] = await lake.engine.query(`SELECT quarantine_id, contract, reasons FROM quarantine_open`);
+    expect(q).toMatchObject({ quarantine_id: old.id, contract: 'donation' });
+    expect(String(q!.reasons)).toMatch(/donation_id/);
+
+    // Replayed again: the record is in quarantine already, so nothing is added twice.
+    const again = await replay({ store: lake.store, catalog: lake.catalog, contract: 'donation' });
+    expect(again).toMatchObject({ invalid: 1, quarantined: 0 });
+    expect(await lake.engine.query(`SELECT count(*) AS n FROM quarantine_history`)).toEqual([{ n: 1 }]);
   });
 });
