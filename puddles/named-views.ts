@@ -35,6 +35,7 @@ export const NAMED_VIEW_FILES: readonly string[] = [
   'quarantine_open',
   'raw_fate',
   'landing_controls',
+  'recon_trail',
 ];
 
 /** The SQL of a query file, as a view body: the header comment kept, the closing semicolon dropped, macros written out. */
