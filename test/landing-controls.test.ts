@@ -5,6 +5,7 @@
 // refused record, then with records lost from the lake and after a replay under a stricter contract.
 import { describe, expect, it } from 'vitest';
 
+import { quarantineEnvelope } from '../core/engine/envelopes.js';
 import { makeEnvelope, type Envelope } from '../core/envelope.js';
 import { reconWorld } from '../core/scenario/recon-world.js';
 import { writeRowFiles } from '../puddles/land.js';
@@ -42,14 +43,21 @@ describe('landing_controls: received = landed + repeated + quarantined (+ raw on
       delivery_id: 'req-refused',
     });
     const again: Envelope = { ...resent, received_at: '2026-12-01T09:00:00.000Z', delivery_id: 'req-again' };
-    const lake = await landReconLake({ envelopes: [...world.envelopes, refused, again], puddles: PUDDLES.map((p) => p.name), asOf: world.asOf });
+    // A Stripe charge whose mapping failed, as the connector quarantines it.
+    const unmapped = quarantineEnvelope(
+      { contract: 'payment', version: 1, payload: { payment_id: 'ch_unmapped', occurred_at: '2026-11-29T20:10:00Z' } },
+      [{ path: 'currency', message: 'is required' }],
+      { source: 'stripe', stream: 'charges', delivery_id: 'sync-1', received_at: '2026-11-29T20:16:30.000Z', raw: null },
+    );
+    const lake = await landReconLake({ envelopes: [...world.envelopes, refused, again, unmapped], puddles: PUDDLES.map((p) => p.name), asOf: world.asOf });
     try {
       const rows = await controls(lake.engine);
       for (const r of rows) expect(r.received, JSON.stringify(r)).toBe(FATES.reduce((n, f) => n + Number(r[f]), 0));
-      expect(total(rows, 'received')).toBe(world.envelopes.length + 2);
+      expect(total(rows, 'received')).toBe(world.envelopes.length + 3);
       expect(total(rows, 'unaccounted')).toBe(0);
       expect(total(rows, 'repeated')).toBe(1);
-      expect(total(rows, 'quarantined')).toBe(1);
+      expect(total(rows, 'quarantined')).toBe(2);
+      expect(rows.find((r) => r.source === 'stripe' && r.stream === 'charges')).toMatchObject({ contract: 'quarantine', received: 1, quarantined: 1 });
       // The world corrects some records (a call-centre correction): the older versions are superseded, not lost.
       expect(total(rows, 'superseded')).toBeGreaterThan(0);
       const donations = await lake.engine.query(`SELECT count(*) AS n FROM donation`);
