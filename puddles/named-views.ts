@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { CONTRACTS } from '../core/contracts/index.js';
 import { DONATION_STATUS_SPELLINGS } from '../core/contracts/donation-status.js';
 import { CURRENCY_EXPONENTS } from '../core/currency-exponents.js';
 import { disputeStatusesSql, payoutStatusesSql, reconParamsSql, reconProvidersSql, reconStatusesSql, type ReconParamValues } from './recon-params.js';
@@ -32,6 +33,9 @@ export const NAMED_VIEW_FILES: readonly string[] = [
   'recon_ticket_followup',
   'totals_by_box',
   'quarantine_open',
+  'raw_fate',
+  'landing_controls',
+  'recon_trail',
 ];
 
 /** The SQL of a query file, as a view body: the header comment kept, the closing semicolon dropped, macros written out. */
@@ -137,6 +141,24 @@ export function currencyExponentsSql(): string {
     .join(' UNION ALL ');
 }
 
+/**
+ * The view `landed_ids` (contract, _id, current): every version each contract's history holds (quarantine aside),
+ * and whether it is its key's current version. Generated from the contract list, so a new contract is in it; the
+ * completeness control (`raw_fate`, `landing_controls`) ties the raw trail to it.
+ */
+export function landedIdsSql(): string {
+  const q = (s: string) => `"${s.replaceAll('"', '""')}"`;
+  return [...CONTRACTS.keys()]
+    .filter((c) => c !== 'quarantine')
+    .sort()
+    .map(
+      (c) =>
+        `SELECT '${c}' AS contract, h._id, CASE WHEN s._id IS NULL THEN false ELSE true END AS current ` +
+        `FROM ${q(`${c}_history`)} h LEFT JOIN (SELECT DISTINCT _id FROM ${q(c)}) s ON s._id = h._id`,
+    )
+    .join(' UNION ALL ');
+}
+
 /** Every named view, parameters first, in the order they must be created. */
 export function namedViews(): ViewDef[] {
   return [
@@ -147,6 +169,7 @@ export function namedViews(): ViewDef[] {
     { name: 'payout_statuses', sql: payoutStatusesSql() },
     { name: 'donation_statuses', sql: donationStatusesSql() },
     { name: 'currency_exponents', sql: currencyExponentsSql() },
+    { name: 'landed_ids', sql: landedIdsSql() },
     ...NAMED_VIEW_FILES.map((name) => ({ name, sql: readQuery(name) })),
   ];
 }

@@ -8,7 +8,8 @@ import { puddleFor } from './definitions.js';
 import { withConnection } from './duckdb.js';
 import { readParquetSql, sqlString } from './sql-text.js';
 import { writeRowFiles } from './land.js';
-import { contractRow, QUARANTINE_TABLE, type LandingRow } from './landing-rows.js';
+import type { FieldError } from '../core/contracts/index.js';
+import { contractRow, QUARANTINE_TABLE, quarantineRow, type LandingRow } from './landing-rows.js';
 import { RAW_TABLE } from './layout.js';
 import { withLocalFiles } from './local-files.js';
 
@@ -18,8 +19,13 @@ export interface ReplayResult {
   read: number;
   /** Rows written (after de-duplication, inside [from, to]). */
   rows: number;
-  /** Envelopes that failed validation (they are already in quarantine from landing). */
+  /** Envelopes that fail today's contract: landing put them in quarantine, unless they landed under an older rule. */
   invalid: number;
+  /**
+   * Of those, the ones the quarantine did not hold yet (they had landed under an older, looser rule): put there now,
+   * as landing puts a refused record, so a replay never drops a record it cannot land (catalog rebuild does the same).
+   */
+  quarantined: number;
   partitions: string[];
   filesRemoved: number;
   filesAdded: number;
@@ -54,6 +60,7 @@ export async function replay(opts: {
   const seen = new Set<string>();
   let read = 0;
   let invalid = 0;
+  const refused: { env: Envelope; reasons: readonly FieldError[] }[] = [];
   if (rawFiles.length) {
     await withLocalFiles(store, rawFiles.map((f) => f.key), (paths) =>
       withConnection(async (conn) => {
@@ -68,8 +75,10 @@ export async function replay(opts: {
             if (seen.has(env.id)) continue;
             seen.add(env.id);
             const r = contractRow(env, fallbackPuddle);
-            if (!r.ok) invalid++;
-            else if (inRange(r.row.dt)) rows.push(r.row);
+            if (!r.ok) {
+              invalid++;
+              refused.push({ env, reasons: r.reasons });
+            } else if (inRange(r.row.dt)) rows.push(r.row);
           }
         }
       }),
@@ -86,19 +95,31 @@ export async function replay(opts: {
   // in two files, which the views' de-duplication by _id absorbs.
   const ahead = await filesAheadOf(store, inScope, seen);
   const old = inScope.filter((f) => !ahead.has(f.key));
-  const added: CatalogFile[] = await writeRowFiles(store, rows, 'r');
+  // What fails today's contract and the quarantine does not hold (it landed under an older rule, and this swap
+  // takes its row away): a quarantine row, as landing writes one, so the record is neither landed nor lost.
+  const held = refused.length ? await idsIn(store, await catalog.listFiles({ contract: QUARANTINE_TABLE.contract })) : [];
+  const inQuarantine = new Set(held.map((h) => h.id));
+  const toQuarantine = refused.filter((x) => !inQuarantine.has(x.env.id)).map((x) => quarantineRow(x.env, x.reasons)).filter((q) => inRange(q.dt));
+  const landed = await writeRowFiles(store, rows, 'r');
+  const added: CatalogFile[] = [...landed, ...(await writeRowFiles(store, toQuarantine, 'r'))];
   await catalog.replaceFiles(
     [...old, ...state].map((f) => f.key),
     added,
   );
-  const partitions = [...new Set([...old.map((f) => f.dt), ...added.map((f) => f.dt)])].sort();
-  return { contract, read, rows: rows.length, invalid, partitions, filesRemoved: old.length, filesAdded: added.length, filesKept: ahead.size };
+  const partitions = [...new Set([...old.map((f) => f.dt), ...landed.map((f) => f.dt)])].sort();
+  return { contract, read, rows: rows.length, invalid, quarantined: toQuarantine.length, partitions, filesRemoved: old.length, filesAdded: added.length, filesKept: ahead.size };
 }
 
 /** The keys of `files` holding an _id not in `known`. A file that cannot be read is not among them: replay replaces it. */
 async function filesAheadOf(store: ObjectStore, files: readonly CatalogFile[], known: ReadonlySet<string>): Promise<Set<string>> {
   const ahead = new Set<string>();
-  if (files.length === 0) return ahead;
+  for (const { id, key } of await idsIn(store, files)) if (!known.has(id)) ahead.add(key);
+  return ahead;
+}
+
+/** Every _id of `files`, with the file holding it; a file that cannot be read gives none. */
+async function idsIn(store: ObjectStore, files: readonly CatalogFile[]): Promise<{ id: string; key: string }[]> {
+  if (files.length === 0) return [];
   const idsOf = (keys: readonly string[]) =>
     withLocalFiles(store, keys, (paths) =>
       withConnection(async (conn) => {
@@ -114,6 +135,5 @@ async function filesAheadOf(store: ObjectStore, files: readonly CatalogFile[], k
     // Some file is lost or corrupt (what replay is for): look at them one by one.
     for (const f of files) found.push(...(await idsOf([f.key]).catch(() => [])));
   }
-  for (const { id, key } of found) if (!known.has(id)) ahead.add(key);
-  return ahead;
+  return found;
 }

@@ -174,7 +174,7 @@ describe('puddle catalog rebuild', () => {
     expect(readdirSync(lake.dir).filter((n) => n.includes('.damaged-'))).toEqual([]);
     const bare = await runPuddle(['catalog'], env);
     expect(bare.code).toBe(2);
-    expect(bare.stderr).toBe('puddle catalog: the one subcommand is rebuild: puddle catalog rebuild\n');
+    expect(bare.stderr).toBe('puddle catalog: the subcommands are verify and rebuild: puddle catalog verify, puddle catalog rebuild\n');
   }, 120_000);
 
   it('is refused while a hub holds the home', async () => {

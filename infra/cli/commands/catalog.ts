@@ -6,14 +6,16 @@ import { existingHome } from '../local-runtime.js';
 
 export const catalog = defineCommand({
   name: 'catalog',
-  summary: "Rebuild a lost or damaged catalog.db from the lake's raw files, with the hub stopped (only when there is no backup to restore).",
-  usage: 'puddle catalog rebuild',
+  summary:
+    "Check that no lake file changed after it landed (verify), or rebuild a lost or damaged catalog.db from the lake's raw files, with the hub stopped (rebuild: only when there is no backup to restore).",
+  usage: 'puddle catalog verify|rebuild',
   options: {},
   async run({ positionals }) {
-    if (positionals.length !== 1 || positionals[0] !== 'rebuild') {
-      process.stderr.write(`puddle catalog: the one subcommand is rebuild: puddle catalog rebuild\n`);
+    if (positionals.length !== 1 || !['rebuild', 'verify'].includes(positionals[0]!)) {
+      process.stderr.write(`puddle catalog: the subcommands are verify and rebuild: puddle catalog verify, puddle catalog rebuild\n`);
       return 2;
     }
+    if (positionals[0] === 'verify') return verify();
     const home = existingHome();
     // Loaded here, not at the top: `puddle catalog --help` loads nothing that runs.
     const [{ lockHome }, { catalogProblem, moveCatalogAside }, { SqliteCatalog }, { FsObjectStore }, { findRawFiles, rebuildFromRaw }] = await Promise.all([
@@ -59,3 +61,22 @@ export const catalog = defineCommand({
     }
   },
 });
+
+/** `puddle catalog verify`: read only, safe beside a running hub. Exit 0 when every check holds, 1 naming each file that fails one. */
+async function verify(): Promise<number> {
+  const home = existingHome();
+  const [{ SqliteCatalog }, { FsObjectStore }, { verifyLake }] = await Promise.all([
+    import('../../local/sqlite-catalog.js'),
+    import('../../local/fs-object-store.js'),
+    import('../../../puddles/lake-integrity.js'),
+  ]);
+  const catalog = new SqliteCatalog(join(home, 'catalog.db'));
+  try {
+    const result = await verifyLake(new FsObjectStore(home), catalog);
+    for (const p of result.problems) process.stderr.write(`puddle catalog: lake file ${p.key} ${p.problem}\n`);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return result.problems.length ? 1 : 0;
+  } finally {
+    catalog.close();
+  }
+}

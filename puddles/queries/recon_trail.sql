@@ -1,0 +1,78 @@
+-- How did one donation travel, and what is each step's evidence? One row per delivery of every record on a
+-- donation's trail: the click it came from, the donation, every payment naming it (a declined card, each part of a
+-- split payment), their refunds, disputes and payout items, the payouts that carried them (a failed payout too) and
+-- the bank lines matched to those. Each row says how the record is linked to the trail (`linked_by`: the matching
+-- rule of recon_matches), the envelope as received (`envelope`, the raw trail's JSON text), when it was received,
+-- from which `source` and `stream`, `changed_at` (the version's updated_at, else occurred_at: what orders versions)
+-- and its `fate` (raw_fate: `current` is the version that stands, `superseded` one a later version replaced,
+-- `repeated` a re-send, `quarantined` refused, `unaccounted` lost), with `standing_id`, the envelope id of the
+-- version that stands, and `why` in words. For one donation or payment:
+--   puddle query "SELECT * FROM recon_trail WHERE donation_id = 'don_1'"
+--   puddle query "SELECT * FROM recon_trail WHERE donation_id IN (SELECT donation_id FROM recon_payment_link WHERE payment_id = 'ch_1')"
+-- A payment no donation is known for (PAYMENT_WITHOUT_DONATION) has no trail here. Reads the whole raw trail:
+-- ask it for a few donations, not the lake.
+WITH pay AS (
+  SELECT donation_id, payment_id, payout_id, donation_rule, payout_rule
+  FROM recon_payment_link
+  WHERE donation_id IS NOT NULL
+),
+steps AS (
+  SELECT d.donation_id, 1 AS step, 'click' AS object_kind, d.click_id AS object_id, 'donation.click_id' AS linked_by
+  FROM donation d WHERE d.click_id IS NOT NULL
+  UNION ALL
+  SELECT d.donation_id, 2, 'donation', d.donation_id, 'donation_id'
+  FROM donation d
+  UNION ALL
+  SELECT p.donation_id, 3, 'payment', p.payment_id, p.donation_rule
+  FROM pay p
+  UNION ALL
+  SELECT p.donation_id, 4, 'refund', r.refund_id, 'refund.payment_id'
+  FROM pay p JOIN refund r ON r.payment_id = p.payment_id
+  UNION ALL
+  SELECT p.donation_id, 4, 'dispute', x.dispute_id, 'dispute.payment_id'
+  FROM pay p JOIN dispute x ON x.payment_id = p.payment_id
+  UNION ALL
+  SELECT p.donation_id, 5, 'payout_item', i.payout_item_id, 'payout_item.payment_id'
+  FROM pay p JOIN payout_item i ON i.payment_id = p.payment_id
+  UNION ALL
+  SELECT DISTINCT p.donation_id, 6, 'payout', p.payout_id, p.payout_rule
+  FROM pay p WHERE p.payout_id IS NOT NULL
+  UNION ALL
+  SELECT DISTINCT p.donation_id, 6, 'payout', i.payout_id, 'payout_item.payment_id'
+  FROM pay p JOIN payout_item i ON i.payment_id = p.payment_id
+  WHERE i.payout_id IS NOT NULL AND i.payout_id <> coalesce(p.payout_id, '')
+  UNION ALL
+  SELECT DISTINCT p.donation_id, 7, 'bank_line', c.bank_line_id, c.rule || ' (' || c.outcome || ')'
+  FROM pay p JOIN recon_bank_candidates c ON c.payout_id = p.payout_id
+  WHERE c.outcome IN ('matched', 'reversed')
+),
+standing AS (
+  SELECT contract, key, min(id) AS standing_id FROM raw_fate WHERE fate = 'current' GROUP BY contract, key
+)
+SELECT
+  s.donation_id,
+  s.step,
+  s.object_kind,
+  s.object_id,
+  s.linked_by,
+  f.id AS envelope_id,
+  f.source,
+  f.stream,
+  f.occurred_at AS changed_at,
+  f.received_at,
+  f.delivery_id,
+  f.fate,
+  t.standing_id,
+  CASE f.fate
+    WHEN 'current' THEN 'stands: the latest version by changed_at, then arrival'
+    WHEN 'superseded' THEN 'replaced by ' || coalesce(t.standing_id, 'a version not in raw') || ', later by changed_at or arrival'
+    WHEN 'repeated' THEN 'a re-send of ' || f.id || ', counted at its first arrival'
+    WHEN 'quarantined' THEN 'refused: in quarantine with its reasons'
+    WHEN 'unaccounted' THEN 'received but neither landed nor quarantined'
+    ELSE f.fate
+  END AS why,
+  w.envelope
+FROM steps s
+LEFT JOIN raw_fate f ON f.contract = s.object_kind AND f.key = s.object_id
+LEFT JOIN standing t ON t.contract = s.object_kind AND t.key = s.object_id
+LEFT JOIN raw w ON w.id = f.id AND w.received_at = f.received_at AND coalesce(w.delivery_id, '') = coalesce(f.delivery_id, '')
