@@ -4,6 +4,7 @@ import { loadConfig } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Runtime } from '../../core/runtime.js';
 import type { DuckDbQueryEngine } from '../local/duckdb-query-engine.js';
+import { checkHomeFormat, markHomeFormat } from '../local/home-format.js';
 import type { SqliteQueue } from '../local/sqlite-queue.js';
 
 /**
@@ -61,8 +62,12 @@ async function checkReconSettings(): Promise<void> {
  * mistyped PUDDLE_HOME, or run from another folder than the hub's ./.puddle), such a command made a new,
  * empty home there and answered from it: zero rows, "never synced", after only a note on stderr, and the next
  * command over the typo found the folder and said nothing. It stops instead (a ConfigError: exit code 2).
+ *
+ * A home a newer Puddle wrote (home-format.ts) stops it the same way, before anything in it is opened. Every
+ * command but `backup` opens the home's databases, which writes (WAL files, a schema brought up to date, older
+ * dead-letter reasons rewritten), so the format is recorded here too; `backup` only reads, `{ writes: false }`.
  */
-export function existingHome(): string {
+export function existingHome(opts: { writes?: boolean } = {}): string {
   const { home } = loadConfig();
   let folder: boolean;
   try {
@@ -74,5 +79,7 @@ export function existingHome(): string {
     );
   }
   if (!folder) throw new ConfigError(`${home} (PUDDLE_HOME) is not a folder`);
+  checkHomeFormat(home);
+  if (opts.writes !== false) markHomeFormat(home);
   return home;
 }

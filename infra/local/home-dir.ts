@@ -1,5 +1,6 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { log } from '../../core/log.js';
+import { checkHomeFormat, markHomeFormat } from './home-format.js';
 
 /**
  * Makes PUDDLE_HOME, readable by its owner only. The home holds the queue (every event as sent), the lake
@@ -9,9 +10,14 @@ import { log } from '../../core/log.js';
  *
  * A home that already exists keeps its mode (a deployer may share it with a group on purpose, for a tool
  * reading the lake): `warnIfOpen` says when others can get in, and how to close it.
+ *
+ * Every process that writes a home comes through here (the hub lock, the local runtime), so here a home a newer
+ * Puddle wrote is refused before anything is made or written, and a new or older home gets its format recorded.
  */
 export function makeHome(home: string): void {
+  checkHomeFormat(home);
   mkdirSync(home, { recursive: true, mode: 0o700 });
+  markHomeFormat(home);
 }
 
 /** Logs a warning when users other than the owner can enter the home (POSIX modes; Windows has none). */

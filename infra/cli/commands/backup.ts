@@ -3,6 +3,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import type Database from 'better-sqlite3';
 import { ConfigError } from '../../../core/errors.js';
 import { defineCommand } from '../command.js';
+import { readHomeFormat, writeHomeFormat } from '../../local/home-format.js';
 import { existingHome } from '../local-runtime.js';
 
 /**
@@ -23,7 +24,7 @@ export const backup = defineCommand({
   options: { to: { type: 'string', description: 'a folder that does not exist yet, or is empty, outside PUDDLE_HOME' } },
   async run({ values, positionals }) {
     if (positionals.length) throw new ConfigError(`takes no arguments (got '${positionals.join(' ')}'): the folder goes after --to`);
-    const home = resolve(existingHome());
+    const home = resolve(existingHome({ writes: false }));
     if (typeof values.to !== 'string' || !values.to) throw new ConfigError('--to DIR is required: the folder to copy the home into');
     const to = resolve(values.to);
     if (to === home || to.startsWith(home + sep)) throw new ConfigError(`--to ${to} is inside PUDDLE_HOME (${home}): back up to another folder, ideally another disk`);
@@ -34,6 +35,9 @@ export const backup = defineCommand({
     mkdirSync(to, { recursive: true, mode: 0o700 });
     // Donations, payments and bank lines: readable by this user only, as the home should be.
     chmodSync(to, 0o700);
+    // The home's format goes with it (1 for a home from before 2026-12-03 that nothing has written since): a Puddle
+    // older than the home must refuse the backup as it refuses the home.
+    writeHomeFormat(to, readHomeFormat(home));
 
     const { default: Sqlite } = await import('better-sqlite3');
     const copied: string[] = [];

@@ -1,0 +1,85 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../../core/errors.js';
+
+/**
+ * The format of a PUDDLE_HOME this code reads and writes. Raise it (and add the step to `markHomeFormat`) when a
+ * change to what a home holds would be misread by the code before it: the code before it then refuses such a home
+ * (checkHomeFormat) instead of reading it wrongly. Until 2026-12-03 nothing in a home said
+ * which Puddle wrote it: a rollback to the Puddle of the week before read a home with donation v2 states, did
+ * not know them, folded a smaller state and retired the right one.
+ */
+export const HOME_FORMAT = 1;
+
+/**
+ * Where the number is kept: a small file of its own, `{"format":1}`, not a row in catalog.db's meta. It is read
+ * before anything in the home opens: opening a SQLite database in WAL mode writes (its -wal and -shm files, a
+ * recovery), and each database is opened by other code at another time, while this file is only read. It speaks
+ * for the whole home (queue, state, feeds and lake as well as the catalog), survives `puddle catalog rebuild`
+ * (which moves catalog.db aside), and `cat` shows it. `puddle backup` copies it.
+ */
+export const HOME_FORMAT_FILE = 'home-format.json';
+
+/**
+ * The home's format: the number in its file, or 1 for a home without one (made before 2026-12-03, or not made
+ * yet). A file that holds no number is refused as one from a newer Puddle would be: guessing could misread it.
+ */
+export function readHomeFormat(home: string): number {
+  let text: string;
+  try {
+    text = readFileSync(join(home, HOME_FORMAT_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return 1;
+    throw err;
+  }
+  let format: unknown;
+  try {
+    format = (JSON.parse(text) as { format?: unknown }).format;
+  } catch {
+    format = undefined;
+  }
+  if (typeof format !== 'number' || !Number.isSafeInteger(format) || format < 1) {
+    throw new ConfigError(
+      `${join(home, HOME_FORMAT_FILE)} does not say which home format ${home} (PUDDLE_HOME) is in (it should hold {"format":N}): ` +
+        'nothing was opened. Restore the home from a backup, or write the number of the Puddle that made it back into that file',
+    );
+  }
+  return format;
+}
+
+/**
+ * Every command calls this before it opens or writes anything in a home (through existingHome, makeHome and the
+ * hub lock): a home a newer Puddle wrote is refused with a ConfigError (exit code 2), the home left as it was.
+ */
+export function checkHomeFormat(home: string): number {
+  const format = readHomeFormat(home);
+  if (format > HOME_FORMAT) {
+    throw new ConfigError(
+      `${home} (PUDDLE_HOME) is in home format ${format}, and this Puddle reads home format ${HOME_FORMAT} at most: a newer Puddle wrote it, ` +
+        'and this one would misread it. Nothing was opened or changed. Run the newer Puddle on it, or, to go back to this version, ' +
+        'restore the backup taken before the upgrade (see "Upgrading" in the README)',
+    );
+  }
+  return format;
+}
+
+/**
+ * Records HOME_FORMAT in a home this process is about to write: a new one, or one made before 2026-12-03 (taken
+ * as format 1). Called once the check passed, so the recorded format is never above HOME_FORMAT. When HOME_FORMAT
+ * is raised, the step from the recorded format to it goes here, before the number is written.
+ */
+export function markHomeFormat(home: string): void {
+  if (checkHomeFormat(home) === HOME_FORMAT && hasFormatFile(home)) return;
+  writeHomeFormat(home, HOME_FORMAT);
+}
+
+/** Writes `format` into `home`'s file (a backup's copy of its source's); renamed into place, never half written. */
+export function writeHomeFormat(home: string, format: number): void {
+  const tmp = join(home, `${HOME_FORMAT_FILE}.${process.pid}.tmp`);
+  writeFileSync(tmp, `${JSON.stringify({ format })}\n`);
+  renameSync(tmp, join(home, HOME_FORMAT_FILE));
+}
+
+function hasFormatFile(home: string): boolean {
+  return existsSync(join(home, HOME_FORMAT_FILE));
+}
