@@ -3,6 +3,7 @@
 // and one the next morning's final file did not carry (a wire returned before the day closed) stayed booked beside
 // the final file's, counted as money in the bank. Now an interim report's entries land pending, the final report
 // books them under the same ids, and what it does not carry stays pending, out of reconciliation.
+// The group status was not read either: a bank's test group (4) and a deletion (2) imported as booked money.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ interface Group {
   asOf: string;
   time: string;
   modifier: string;
+  /** Group status: 1 update (the default), 2 deletion, 3 correction, 4 test only. */
+  status?: string;
   account: string;
   balances: Record<string, number>;
   tx: Tx[];
@@ -28,7 +31,7 @@ function bai2(created: string, fileId: number, groups: Group[]): string {
     const total = bals.reduce((n, [, v]) => n + v, 0) + g.tx.reduce((n, t) => n + t[1], 0);
     const account = [`03,${g.account},USD,${bals.map(([c, v]) => `${c},${v},,`).join(',')}/`, ...g.tx.map((t) => `16,${t[0]},${t[1]},0,${t[2]},${t[3]},${t[4]}/`)];
     account.push(`49,${total},${account.length + 1}/`);
-    out.push(`02,CHARITY,BANKUS33,1,${g.asOf},${g.time},,${g.modifier}/`, ...account, `98,${total},1,${account.length + 2}/`);
+    out.push(`02,CHARITY,BANKUS33,${g.status ?? '1'},${g.asOf},${g.time},,${g.modifier}/`, ...account, `98,${total},1,${account.length + 2}/`);
     fileTotal += total;
   }
   out.push(`99,${fileTotal},${groups.length},${out.length + 1}/`);
@@ -103,5 +106,18 @@ describe('BAI2 interim and final reports', { timeout: 240_000 }, () => {
     const bad = await puddle(['import', 'bank', odd]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('line 2 (02 record, field 8): as-of-date modifier is not one BAI2 knows');
+  });
+
+  it('refuses a test-only group and a deletion whole (exit 2, no line), and imports a correction', async () => {
+    const group = (status: string, account: string): Group => ({ asOf: '261206', time: '2400', modifier: '2', status, account, balances: { '010': 0, '015': 2500 }, tx: [GIFT] });
+    const test = file('test-only.bai2', bai2('261207,0600', 1, [group('1', '0201'), group('4', '0202')]));
+    const deletion = file('deletion.bai2', bai2('261207,0700', 2, [group('2', '0203')]));
+    const correction = file('correction.bai2', bai2('261207,0800', 3, [group('3', '0204')]));
+    const r = await puddle(['import', 'bank', test, deletion, correction]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('test-only.bai2: malformed, nothing imported: line 7 (02 record, field 4): group status 4 (test only)');
+    expect(r.stderr).toContain('deletion.bai2: malformed, nothing imported: line 2 (02 record, field 4): group status 2 (deletion)');
+    expect((await puddle(['land'])).code).toBe(0);
+    expect(await query("SELECT account FROM bank_line WHERE account LIKE '020%' ORDER BY 1")).toEqual([{ account: '0204' }]);
   });
 });
