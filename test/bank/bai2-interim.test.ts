@@ -73,6 +73,8 @@ describe('BAI2 interim and final reports', { timeout: 240_000 }, () => {
 
     const first = await puddle(['import', 'bank', dec1, intraday]);
     expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('dec2-1100.bai2: an interim report (BAI2 as-of-date modifier 1 or 3): its lines are pending until the bank\'s final report books them');
+    expect(first.stdout).not.toContain('dec1.bai2: an interim');
     expect((await puddle(['land'])).code).toBe(0);
     // Until the final report, the intraday entries are what the bank has announced, not what it booked.
     expect(await query("SELECT count(*) AS n FROM bank_line WHERE status = 'pending'")).toEqual([{ n: 4 }]);
