@@ -21,6 +21,12 @@
 //   are compared with what the file holds, so one wrong 49 is one problem, not three.
 // - Currency: the 03 record's, else the 02 group's. The spec defaults an empty one to USD; we never do: without
 //   one, --currency (opts.currency) is required. A currency in the file wins over opts.currency.
+// - The 02 record's group status: 1 update and 3 correction are read; 2 deletion and 4 test only refuse the file.
+// - The 02 record's as-of-date modifier: 1 interim previous-day, 2 final previous-day, 3 interim same-day, 4 final
+//   same-day (empty: final, as before it was read). An interim report's entries are pending, its statement
+//   `interim`: the final report books them under the same ids (created later, it wins), and one it does not carry
+//   (a wire returned before the day closed) was never money in the bank. Until 2026-12-03 it was not read, and an
+//   intraday entry missing from the next morning's file stayed booked beside it, counted in reconciliation.
 // - Dates are YYMMDD (years 70-99 are 19xx, else 20xx); times HHMM (some banks write HH:MM:SS), 2400 and 9999
 //   meaning end of day. BAI2 carries no time zone: created_at is read as UTC.
 import {
@@ -156,6 +162,36 @@ function fundsExtra(funds: string, rest: readonly string[], r: LogicalRecord, n:
   }
 }
 
+/**
+ * The 02 record's group status (field 4): 1 update and 3 correction are imported (a correction's entries replace
+ * the earlier report's under the same ids: see the README's "Line ids"); 2 deletion and 4 test only are refused
+ * whole, because imported they were money: a test group's entries as if the bank had booked them, a deletion's as
+ * the very entries it takes back. Until 2026-12-03 the status was not read and both imported as booked lines.
+ */
+function groupStatus(v: string | undefined, r: LogicalRecord): void {
+  const s = (v ?? '').trim();
+  if (s === '' || s === '1' || s === '3') return;
+  if (s === '4') throw new BankFileError('group status 4 (test only): the bank marks this group as test data, not money it booked; nothing imported (ask the bank for the live file)', where(r, 4));
+  if (s === '2') {
+    throw new BankFileError(
+      'group status 2 (deletion): the bank takes back a group it sent before; Puddle cannot apply a deletion, and imported its entries would count as money; nothing imported (ask the bank for the corrected file)',
+      where(r, 4),
+    );
+  }
+  throw new BankFileError('group status is not one BAI2 knows (1 update, 2 deletion, 3 correction, 4 test only)', where(r, 4));
+}
+
+/**
+ * The 02 record's as-of-date modifier (field 8): whether the group is an interim report (1 interim previous-day, 3
+ * interim same-day) rather than a final one (2, 4, or empty as many banks leave it).
+ */
+function asOfModifier(v: string | undefined, r: LogicalRecord): boolean {
+  const m = (v ?? '').trim();
+  if (m === '' || m === '2' || m === '4') return false;
+  if (m === '1' || m === '3') return true;
+  throw new BankFileError('as-of-date modifier is not one BAI2 knows (1 interim previous-day, 2 final previous-day, 3 interim same-day, 4 final same-day)', where(r, 8));
+}
+
 const CURRENCY = /^[A-Z]{3}$/;
 /** The ledger and available balances of an 03 record, kept as the statement's balance_types to name them. */
 const BALANCE_CODES = new Set(['010', '015', '040', '045']);
@@ -175,6 +211,8 @@ interface GroupState {
   asOf: string;
   asOfTime: string;
   currency: string;
+  /** As-of-date modifier 1 or 3: an interim report, not the statement of record. */
+  interim: boolean;
   accounts: number;
   /** Sum of the accounts' computed totals, and physical records so far (for the 98). */
   total: number;
@@ -234,6 +272,7 @@ export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadR
     switch (r.code) {
       case '02': {
         if (group) throw new BankFileError('a new group starts before the previous one ended with 98', where(r));
+        groupStatus(f[2], r);
         const asOf = parseDate(f[3], { r, n: 5, what: 'as-of date' });
         group = {
           record: r,
@@ -241,6 +280,7 @@ export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadR
           asOf,
           asOfTime: parseTime(f[4], { r, n: 6, what: 'as-of time' }),
           currency: (f[5] ?? '').trim().toUpperCase(),
+          interim: asOfModifier(f[6], r),
           accounts: 0,
           total: 0,
           records: r.physical,
@@ -288,6 +328,7 @@ export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadR
             // BAI2's controls are not entry counts or net sums (they add the 03 balances): checked here instead.
             declared: { entry_count: null, credit_total_minor: null, debit_total_minor: null, control_total_minor: null },
             entries: [],
+            ...(group.interim ? { interim: true } : {}),
           },
         };
         statements.push(account.statement);
@@ -296,6 +337,7 @@ export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadR
       case '16': {
         if (!account || !group) throw new BankFileError('a 16 transaction outside an account (no 03 before it)', where(r));
         const entry = readDetail(r, account.statement, group.asOf);
+        if (group.interim && entry.status === 'booked') entry.status = 'pending';
         account.total += Math.abs(entry.amount_minor);
         account.statement.entries.push(entry);
         break;

@@ -1,5 +1,5 @@
 import { fromMinorUnits } from '../../core/money.js';
-import type { Statement, StatementProblem } from './statement.js';
+import { type Statement, type StatementProblem, movesBalance } from './statement.js';
 
 // The controls every bank format shares: the balances carry the entries from opening to closing, and the counts
 // and sums the file declares are the entries it holds. A format's own controls (BAI2's 49/98/99 trailers) are its
@@ -28,8 +28,9 @@ export function checkStatement(s: Statement, index: number): StatementProblem[] 
       problems.push({ where: e.locator, message: `entry is in ${e.currency}, the statement in ${s.currency}: it cannot be summed into the balance` });
       continue;
     }
-    // Pending and information-only entries have not moved the booked balance.
-    if (e.status === 'booked') booked += e.amount_minor;
+    // Pending and information-only entries have not moved the booked balance (an interim report's pending ones moved
+    // its interim balances).
+    if (movesBalance(s, e)) booked += e.amount_minor;
     if (e.amount_minor >= 0) {
       credits += e.amount_minor;
       creditCount++;

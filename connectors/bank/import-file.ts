@@ -93,6 +93,8 @@ export interface ImportOutcome {
   /** Of those, lines that kept the id an import under an earlier id rule gave them (earlier-ids.ts). */
   kept_earlier_ids: number;
   totals: CurrencyTotals[];
+  /** Statements that are the bank's interim report (BAI2 as-of-date modifier 1 or 3): their lines land pending. */
+  interim: number;
   problems: StatementProblem[];
   /**
    * Statements of record imported whose balances could not be checked (a camt.053 without a booked opening or
@@ -182,7 +184,7 @@ export async function importBankFile(
   clock: Clock = systemClock,
 ): Promise<ImportOutcome> {
   const sha256 = fileSha256(file.bytes);
-  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_earlier_ids: 0, totals: [], problems: [], unverified: [], unchecked: [], error: null };
+  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_earlier_ids: 0, totals: [], interim: 0, problems: [], unverified: [], unchecked: [], error: null };
   let read;
   try {
     read = readBankFile(file.bytes, opts);
@@ -196,6 +198,7 @@ export async function importBankFile(
   outcome.statements = result.statements.length;
   outcome.entries = result.statements.reduce((n, s) => n + s.entries.length, 0);
   outcome.totals = totalsOf(result);
+  outcome.interim = result.statements.filter((s) => s.interim).length;
   const meta: BankFile = { name: file.name, sha256, received_at: receivedAt(clock), delivery_id: `import:${sha256.slice(0, 16)}:${randomUUID()}` };
 
   const perStatement = result.statements.map((s, i) => checkStatement(s, i));
@@ -287,6 +290,10 @@ export function describeImport(name: string, o: ImportOutcome): string {
     // How many of them the lake already holds is not known here: an earlier import of the same file may still be
     // on the queue, not landed. Ids are the lines' own, so landing them again replaces, never adds.
     const sent = `${head}, ${o.lines} bank line${o.lines === 1 ? '' : 's'} sent${kept}; lines already imported are not counted twice\n`;
+    // An interim report's lines are pending: say so, or its credits read as money in the bank.
+    const interim = o.interim
+      ? `${name}: ${o.interim === o.statements ? 'an interim report' : `${o.interim} of its statements are interim reports`} (BAI2 as-of-date modifier 1 or 3): its lines are pending until the bank's final report books them\n`
+      : '';
     // Imported, yet not "adds up": nothing could be checked (unverifiable.ts).
     const unverified = o.unverified.length
       ? `${name}: imported, but not verified (no balances to check it against; a STATEMENT_UNVERIFIABLE break until the bank's statement with them is imported):\n${problemLines(o.unverified)}`
@@ -296,7 +303,7 @@ export function describeImport(name: string, o: ImportOutcome): string {
     const unchecked = o.unchecked.length
       ? `${name}: imported, but not verified: it lacks the balances to check it against (${why}: no break, exit 0; check it by hand):\n${problemLines(o.unchecked)}`
       : '';
-    return `${sent}${unverified}${unchecked}`;
+    return `${sent}${interim}${unverified}${unchecked}`;
   }
   return `${head}: does not add up, nothing imported (statement marked unbalanced, quarantined):\n${problemLines(o.problems)}`;
 }

@@ -93,7 +93,18 @@ export interface Statement {
     absolute_total_minor?: number | null;
   };
   entries: StatementEntry[];
+  /**
+   * The bank's interim report, not its statement of record (BAI2 as-of-date modifier 1 interim previous-day or 3
+   * interim same-day): its entries are `pending` until a final report books them (the same ids, created later), so
+   * an entry the final report does not carry is never counted as money that moved. Its balances are interim too:
+   * opening + its pending entries = closing is still checked (movesBalance).
+   */
+  interim?: boolean;
 }
+
+/** Whether an entry moves its statement's balances: booked, or pending on an interim report (its balances are interim). */
+export const movesBalance = (s: Pick<Statement, 'interim'>, e: Pick<StatementEntry, 'status'>): boolean =>
+  e.status === 'booked' || (s.interim === true && e.status === 'pending');
 
 /** A bank file that parsed but whose numbers do not add up: nothing of it is imported. */
 export interface StatementProblem {

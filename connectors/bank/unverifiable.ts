@@ -1,7 +1,7 @@
 import { accountKey } from '../../core/bank-account.js';
 import { fromMinorUnits } from '../../core/money.js';
 import { statementWhere } from './checks.js';
-import type { Statement, StatementProblem } from './statement.js';
+import { type Statement, type StatementProblem, movesBalance } from './statement.js';
 
 // A camt.053 is the statement of record, and ISO 20022's usage guidelines (CGI-MP, and the banks' own built on it)
 // have it carry the booked opening balance (OPBD, or PRCD, the previous closing) and the booked closing balance
@@ -83,7 +83,7 @@ export function withoutBalances(s: Statement, index: number, accountsWithoutBala
 
 /** Why a statement was not checked, then what shows it is whole by hand: its net movement over its days. */
 function byHand(s: Statement, why: string): string {
-  const net = s.entries.reduce((n, e) => n + (e.status === 'booked' && e.currency === s.currency ? e.amount_minor : 0), 0);
+  const net = s.entries.reduce((n, e) => n + (movesBalance(s, e) && e.currency === s.currency ? e.amount_minor : 0), 0);
   // The statement's period, else (a camt.053 without FrToDt) the booking days of its entries, else its creation day.
   const booked = s.entries.map((e) => e.booking_date).filter((d): d is string => d !== null).sort();
   const first = s.period_from ?? booked[0] ?? s.created_at;
