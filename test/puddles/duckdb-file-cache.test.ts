@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDuckDb } from './duckdb.js';
+import { createDuckDb } from '../../puddles/duckdb.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'puddle-duckdb-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
