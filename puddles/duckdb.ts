@@ -14,6 +14,12 @@ export async function createDuckDb(threads: number): Promise<DuckDBInstance> {
   const conn = await instance.connect();
   try {
     await conn.run("SET GLOBAL TimeZone = 'UTC'");
+    // DuckDB keeps what it reads of every Parquet file in its external file cache (on by default since 1.3), for
+    // local files too, and drops an entry only under memory pressure: memory_limit is 80% of the machine's RAM
+    // per instance, so on a hub every file ever landed, merged or queried (a few a second on the night, and
+    // compaction deletes them minutes later) kept its bytes in memory until the hub stopped. The OS caches the
+    // lake's files anyway.
+    await conn.run('SET GLOBAL enable_external_file_cache = false');
     // Trino's array_join(array, separator), which DuckDB calls array_to_string: the one portable way to list a
     // group's values in one column (string_agg and listagg have no common form; puddles/sql-dialect.ts).
     await conn.run('CREATE MACRO array_join(a, sep) AS array_to_string(a, sep)');
