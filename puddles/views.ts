@@ -282,14 +282,17 @@ export function fileViews(files: readonly CatalogFile[], pathOf: (key: string) =
 }
 
 /**
- * Whether a contract's current-state files are in an older version's columns than the contract's latest: made
+ * Whether a contract's current-state files are all in an older version's columns than the contract's latest: made
  * before an upgrade that gave the contract a version, or by an older Puddle after a rollback. The second can
  * hold far fewer keys than the history: a hub from before the donation contract's v2 (2026-12-02) does not see a
  * v2 state, folds a v1 state from what it landed alone and retires the v2 one. So such a state is never trusted:
  * the views read the whole history, and the next fold rebuilds the state from it (puddles/current-state.ts).
  */
 export function stateIsStale(latest: Contract, state: readonly CatalogFile[]): boolean {
-  return state.some((f) => f.version !== latest.version);
+  // None in the latest version, rather than any in an older one: Athena's views (infra/aws/athena-query-engine.ts)
+  // are made once over a stand-in state table for every version, which must keep reading the state tables (with
+  // "any older", every AWS current view de-duplicated the whole history on each query).
+  return state.length > 0 && !state.some((f) => f.version === latest.version);
 }
 
 /** Every contract's current view de-duplicated from its whole history (see `currentView`). */

@@ -143,9 +143,14 @@ await reportBacklog();
 
 // Small files from busy minutes are merged, and files compaction replaced are deleted once no reader can
 // still hold them (GARBAGE_GRACE_MS).
+// A run still going when the next is due takes that turn: chained, runs longer than the interval queued one per
+// tick without bound (a big lake's fold on a slow disk), each then run back to back.
 let maintaining = Promise.resolve();
+let maintenanceRunning = false;
 const maintenance = data.maintenanceMs
   ? setInterval(() => {
+      if (maintenanceRunning) return;
+      maintenanceRunning = true;
       maintaining = maintaining.then(async () => {
         try {
           const { unreadable } = await compactAll({ store, catalog, minFiles: 20 });
@@ -154,6 +159,8 @@ const maintenance = data.maintenanceMs
           await collectGarbage({ store, catalog, olderThanMs: GARBAGE_GRACE_MS });
         } catch (err) {
           log.warn('maintenance failed; will try again', { error: err });
+        } finally {
+          maintenanceRunning = false;
         }
       });
     }, data.maintenanceMs)
