@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
+import { replaceJsonFile } from './json-file.js';
 
 /**
  * The format of a PUDDLE_HOME this code reads and writes. Raise it (and add the step to `markHomeFormat`) when a
@@ -75,9 +76,7 @@ export function markHomeFormat(home: string): void {
 
 /** Writes `format` into `home`'s file (a backup's copy of its source's); renamed into place, never half written. */
 export function writeHomeFormat(home: string, format: number): void {
-  const tmp = join(home, `${HOME_FORMAT_FILE}.${process.pid}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify({ format })}\n`);
-  renameSync(tmp, join(home, HOME_FORMAT_FILE));
+  replaceJsonFile(join(home, HOME_FORMAT_FILE), { format });
 }
 
 function hasFormatFile(home: string): boolean {

@@ -1,6 +1,7 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { replaceJsonFile } from './json-file.js';
 import { ConfigError } from '../../core/errors.js';
 import { makeHome } from './home-dir.js';
 
@@ -100,9 +101,7 @@ export function tryLockHome(home: string, command: string): HomeLock | null {
 
 function writeHolder(home: string, holder: HomeHolder): void {
   // Renamed into place: a second hub never reads half a file.
-  const tmp = join(home, `${HOLDER_FILE}.${process.pid}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify(holder)}\n`);
-  renameSync(tmp, join(home, HOLDER_FILE));
+  replaceJsonFile(join(home, HOLDER_FILE), holder);
 }
 
 /** The holder, when its file names a process that is still running (the lock says the home is held; this says by whom). */
