@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../core/config.js';
@@ -169,6 +170,24 @@ describe('how busy the producer is, as landing reads it (loop-busy.ts)', () => {
     const before = performance.eventLoopUtilization();
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
     expect(performance.eventLoopUtilization(before).utilization).toBeGreaterThan(0.9);
+    expect(sample()).toBeLessThan(0.2);
+  });
+
+  it('is busy while the loop works and waits for a CPU other threads hold (a loaded machine)', async () => {
+    // Four spinning threads per core: this thread is on a CPU a fifth of the time at most. Counting only that
+    // time read 0.4 or less, not busy, and landing took its full share beside a producer that wanted the CPU.
+    const hogs = Array.from({ length: Math.min(32, 4 * availableParallelism()) }, () => new Worker('for (;;);', { eval: true }));
+    try {
+      await Promise.all(hogs.map((h) => new Promise((r) => h.once('online', r))));
+      const sample = loopBusySampler();
+      spin(600);
+      expect(sample()).toBeGreaterThan(0.5);
+    } finally {
+      await Promise.all(hogs.map((h) => h.terminate()));
+    }
+    // Idle again: waiting in epoll is neither on a CPU nor in the run queue.
+    const sample = loopBusySampler();
+    await sleep(300);
     expect(sample()).toBeLessThan(0.2);
   });
 });

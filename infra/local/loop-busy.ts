@@ -13,33 +13,44 @@ import { performance } from 'node:perf_hooks';
  *   epoll), so in `npm run bench -- hub` with `PUDDLE_BENCH_CPU_PROF` landing paused after every batch for the
  *   whole drain, 5,000 deliveries a second a puddle instead of 20,000-25,000;
  * - a loop blocked in a synchronous call (a disk stall, a lock) is in use and idle on the CPU.
- * So the share counts ELU only as far as the thread's own CPU time backs it: the lower of ELU and twice the
- * thread's CPU share (Linux's per-thread `schedstat`). In a real burst the producer's thread is on a CPU for
- * 55-80% of the time (`/proc`, `npm run bench -- hub`), so the share is ELU as before; an idle loop under
- * the profiler reads 0.02-0.05. Where `schedstat` cannot be read (not Linux), the share is ELU alone.
+ * So the share counts ELU only as far as the thread's own demand for a CPU backs it: the lower of ELU and
+ * twice the share of the time the thread was on a CPU or waiting in the run queue for one (Linux's
+ * per-thread `schedstat`, its first two fields). In a real burst the producer's thread is on a CPU for
+ * 55-80% of the time (`/proc`, `npm run bench -- hub`) and waits for one much of the rest, so the share is ELU
+ * as before; an idle loop under the profiler reads 0.02-0.05. Where `schedstat` cannot be read (not Linux),
+ * the share is ELU alone.
+ *
+ * The wait counts since 2026-12-03. Before, on a machine loaded by other work (eight runnable threads on its two
+ * cores), the producer's thread got a fifth of a CPU in a burst, read as not busy, and landing kept its full
+ * pace beside it: in the hub bench under a loaded machine, 100 events a request fell from 60,000 to 10,000
+ * events/s, with the hub's threads spending 75-95 µs of CPU an event against 22-25 on a quiet one.
  */
 export function loopBusySampler(): () => number {
   let lastLoop = performance.eventLoopUtilization();
-  let lastCpuNs = threadCpuNs();
+  let lastDemandNs = threadDemandNs();
   let lastAt = performance.now();
   return () => {
     const loop = performance.eventLoopUtilization();
     const elu = performance.eventLoopUtilization(loop, lastLoop).utilization;
-    const cpuNs = threadCpuNs();
+    const demandNs = threadDemandNs();
     const at = performance.now();
     let share = elu;
-    if (cpuNs !== null && lastCpuNs !== null && at > lastAt) share = Math.min(elu, (2 * (cpuNs - lastCpuNs)) / ((at - lastAt) * 1e6));
+    if (demandNs !== null && lastDemandNs !== null && at > lastAt) share = Math.min(elu, (2 * (demandNs - lastDemandNs)) / ((at - lastAt) * 1e6));
     lastLoop = loop;
-    lastCpuNs = cpuNs;
+    lastDemandNs = demandNs;
     lastAt = at;
     return Math.max(0, Math.min(1, share));
   };
 }
 
-/** Nanoseconds this thread has run on a CPU (the first field of /proc/thread-self/schedstat); null if unknown. */
-function threadCpuNs(): number | null {
+/**
+ * Nanoseconds this thread has run on a CPU or waited in the run queue for one (the first two fields of
+ * /proc/thread-self/schedstat); null if unknown.
+ */
+function threadDemandNs(): number | null {
   try {
-    const ns = Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 1)[0]);
+    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 2).map(Number);
+    const ns = run! + wait!;
     return Number.isFinite(ns) ? ns : null;
   } catch {
     return null;
