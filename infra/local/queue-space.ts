@@ -21,8 +21,11 @@ export interface QueueSpace {
  */
 const ZEROED_DELETES = 'zeroed_deletes';
 
+/** The queue's own settings and marks (sqlite-queue.ts makes it with the rest of its schema). */
+export const QUEUE_META_DDL = `CREATE TABLE IF NOT EXISTS queue_meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);`;
+
 export function markZeroedDeletes(db: SqliteDatabase): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS queue_meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL)`);
+  db.exec(QUEUE_META_DDL);
   db.prepare(`INSERT OR IGNORE INTO queue_meta (k, v) VALUES (?, 1)`).run(ZEROED_DELETES);
 }
 

@@ -3,7 +3,7 @@ import { checkEnvelopeTexts, parseEnvelopeWithoutRaw, type Envelope, type Envelo
 import { FatalError, PuddleError, QueueCommitError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import type { Claimable, ClaimedMessage, ClaimOptions, DeadLetter, Queue, RetryOptions, Subscription } from '../../core/ports.js';
-import { markZeroedDeletes } from './queue-space.js';
+import { markZeroedDeletes, QUEUE_META_DDL } from './queue-space.js';
 import { forgetOlderReasons } from './sqlite-dead-letters.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { WriterThread } from './sqlite-queue-write-thread.js';
@@ -28,7 +28,7 @@ export interface SqliteQueueOptions {
 // seq is AUTOINCREMENT so a seq is never reused: a receipt names (seq, attempts), and reuse would let a late
 // ack from a dead consumer delete a newer message that happened to get the same seq.
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS queue_meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
+${QUEUE_META_DDL}
 INSERT OR IGNORE INTO queue_meta (k, v) VALUES ('subscriptions', 0);
 CREATE TABLE IF NOT EXISTS queue_subscriptions (
   id INTEGER PRIMARY KEY,
