@@ -43,6 +43,12 @@ export interface PuddleConsumerOptions {
   lingerMs?: number;
   /** What the queue holds for this puddle that could be claimed now, without claiming it (for lingerMs). */
   claimable?: (atLeast: number) => Claimable;
+  /**
+   * Asked before each batch of a lingering consumer: while true, a whole batch lingers too, and only the first
+   * one's linger ending lands it. For raw during a burst (landing-worker.ts): nothing reads it within seconds,
+   * and its rows (each envelope's whole text) are the dearest to land.
+   */
+  lingerWhole?: () => boolean;
   /** How long to wait before gathering the next batch, given how long the last one took (default: none). */
   pauseAfter?: (batchMs: number) => number;
   /**
@@ -86,7 +92,8 @@ const LINGER_CHECK_MS = 250;
  * How much longer a lingering consumer leaves what is visible in the queue (ms); 0: claim it now. Now once a
  * whole batch is visible, or the first visible message has waited lingerMs since it was received (or its time is
  * not known). A received time more than lingerMs ahead of this clock (a clock stepped back) does not hold a
- * batch back either, so nothing waits longer than twice lingerMs for want of a full batch.
+ * batch back either, so nothing waits longer than twice lingerMs for want of a full batch. A batchSize of
+ * Infinity holds back a whole batch too (lingerWhole).
  */
 export function lingerLeftMs(seen: Claimable, batchSize: number, lingerMs: number): number {
   const { visible, oldestMs } = seen;
@@ -118,6 +125,7 @@ export class PuddleConsumer {
   readonly #standBy: (() => boolean) | undefined;
   readonly #lingerMs: number;
   readonly #claimable: ((atLeast: number) => Claimable) | undefined;
+  readonly #lingerWhole: (() => boolean) | undefined;
   /** Ends the background loop's current sleep (a pause, a stand-by, a poll): stop() must not wait it out. */
   #wake: (() => void) | undefined;
   #subscribed: Promise<void> | undefined;
@@ -144,6 +152,7 @@ export class PuddleConsumer {
     this.#standBy = opts.standBy;
     this.#lingerMs = opts.lingerMs ?? 0;
     this.#claimable = opts.claimable;
+    this.#lingerWhole = opts.lingerWhole;
     if (this.#lingerMs > 0 && !this.#claimable) throw new Error(`puddle ${opts.puddle.name}: lingerMs needs claimable`);
     // Its errors can quote the records in hand (DuckDB's does): the log gets what the dead letters keep.
     this.#failing = new RepeatedFailure({ fields: { puddle: opts.puddle.name }, describe: errorReason, fix: landingFix });
@@ -259,7 +268,7 @@ export class PuddleConsumer {
         }
         if (this.#claimable && this.#lingerMs > 0) {
           const seen = this.#claimable(this.#opts.batchSize);
-          const left = lingerLeftMs(seen, this.#opts.batchSize, this.#lingerMs);
+          const left = lingerLeftMs(seen, this.#lingerWhole?.() ? Infinity : this.#opts.batchSize, this.#lingerMs);
           // Nothing visible: do not gather (a message published meanwhile would be claimed alone, at once).
           if (seen.visible === 0 || left > 0) {
             await inflight;

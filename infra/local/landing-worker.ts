@@ -70,6 +70,10 @@ const helpAbove = 2 * batchSize;
 // a file a second with the sandboxes running (86,000 a day), which replay, catalog rebuild and the raw view all
 // read. Its own consumer lets fewer than a batch wait up to rawLingerMs from the first one's receipt; a backlog
 // lands in full batches, and a stop lands what lingers. Helpers claim only full batches anyway.
+// During a burst raw lingers whole batches too: nothing reads the trail within seconds (the live totals and feeds
+// read the other puddles, which keep landing a tenth of their pace), and raw's rows, each envelope's whole text,
+// are the dearest to land. So a burst shorter than the linger lands none of it until it ends; a longer one
+// lands raw's oldest, at the same tenth of its pace, once they have waited a linger.
 const lingerMsOf = (p: PuddleDef) => (p.name === RAW_TABLE.puddle ? data.rawLingerMs : 0);
 const consumers = [...puddles.map((p) => ({ puddle: p, helper: false })), ...helped.map((p) => ({ puddle: p, helper: true }))].map(
   ({ puddle, helper }) =>
@@ -81,7 +85,9 @@ const consumers = [...puddles.map((p) => ({ puddle: p, helper: false })), ...hel
       pauseAfter,
       pauseOver,
       ...(helper ? { standBy: () => producerIsBusy() || !queue.visibleMoreThan(puddle.name, helpAbove) } : {}),
-      ...(!helper && lingerMsOf(puddle) > 0 ? { lingerMs: lingerMsOf(puddle), claimable: (n: number) => queue.claimable(puddle.name, n) } : {}),
+      ...(!helper && lingerMsOf(puddle) > 0
+        ? { lingerMs: lingerMsOf(puddle), claimable: (n: number) => queue.claimable(puddle.name, n), lingerWhole: producerIsBusy }
+        : {}),
       // Only what the hub's listeners read (puddles/hub-listening.ts): rows nobody reads stay here.
       landedColumns: hubLandedColumns,
       ...data.consumer,
@@ -119,7 +125,7 @@ const reportBacklog = async () => {
     for (const p of puddles) {
       const depth = (depths[p.name] = await queue.depth(p.name));
       const linger = lingerMsOf(p);
-      if (linger > 0 && lingerLeftMs(queue.claimable(p.name, batchSize), batchSize, linger) > 0) lingering += depth;
+      if (linger > 0 && lingerLeftMs(queue.claimable(p.name, batchSize), producerIsBusy() ? Infinity : batchSize, linger) > 0) lingering += depth;
       // Late past when it was due: a raw delivery is due at the end of its linger, and is not behind before.
       oldestMs = Math.max(oldestMs, (await queue.oldestWaitingMs([p.name])) - linger);
     }

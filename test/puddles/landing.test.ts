@@ -314,6 +314,34 @@ describe("raw's linger: fewer, larger files of a trail never merged", () => {
     expect((await lake.catalog.listFiles({ puddle: 'raw' })).map((f) => f.rows).sort()).toEqual([10, 10, 5].sort());
   });
 
+  it('lingers whole batches too while lingerWhole says so (raw in a burst), and lands them once it stops', async () => {
+    let burst = true;
+    const consumer = lake.consumer('raw', {
+      windowMs: 20,
+      pollMs: 5,
+      lingerMs: 60_000,
+      batchSize: 10,
+      claimable: (n) => lake.queue.claimable('raw', n),
+      lingerWhole: () => burst,
+    });
+    await lake.queue.publish(Array.from({ length: 25 }, (_, i) => fresh(`w${i}`)));
+    await consumer.start();
+    try {
+      // Two whole batches visible, and more than two linger checks (250 ms) pass: without lingerWhole both land.
+      await sleep(700);
+      expect(await lake.queue.depth('raw')).toBe(25);
+      burst = false;
+      for (let i = 0; i < 400 && (await lake.queue.depth('raw')) > 5; i++) await sleep(10);
+      await sleep(300);
+    } finally {
+      await consumer.stop();
+    }
+    expect((await lake.catalog.listFiles({ puddle: 'raw' })).map((f) => f.rows)).toEqual([10, 10]);
+    // A whole batch of a burst longer than the linger lands when its first one has waited the linger.
+    expect(lingerLeftMs({ visible: 10, oldestMs: 1_000 }, Infinity, 60_000)).toBe(59_000);
+    expect(lingerLeftMs({ visible: 10, oldestMs: 60_000 }, Infinity, 60_000)).toBe(0);
+  });
+
   it('holds back only what is visible, fewer than a batch, and younger than the linger', () => {
     expect(lingerLeftMs({ visible: 3, oldestMs: 1_000 }, 10, 60_000)).toBe(59_000);
     expect(lingerLeftMs({ visible: 3, oldestMs: 60_000 }, 10, 60_000)).toBe(0);
