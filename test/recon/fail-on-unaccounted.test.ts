@@ -2,24 +2,19 @@
 // received went nowhere (`unaccounted` in `puddle report landing`: neither landed nor quarantined, as a lake file
 // lost from the catalog leaves it). Until 2026-12-03 only breaks counted: the check exited 0 over a bank statement
 // the lake no longer showed.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { createLocalRuntime } from '../../infra/local/runtime.js';
 import { bai2 } from '../support/bai2-file.js';
-import { runPuddle } from '../support/run-cli.js';
+import { bankHome } from '../support/bank-home.js';
 
 describe('--fail-on-breaks and the landing control', { timeout: 240_000 }, () => {
-  const home = mkdtempSync(join(tmpdir(), 'puddle-fail-unaccounted-'));
-  const puddle = (args: string[]) => runPuddle(args, { PUDDLE_HOME: home });
-  afterAll(() => rmSync(home, { recursive: true, force: true }));
+  const { home, puddle, file, remove } = bankHome('puddle-fail-unaccounted-');
+  afterAll(remove);
 
   it('fails on records received and unaccounted, within --from/--to and up to --as-of, with no break open', async () => {
-    const file = join(home, 'dec1.bai2');
-    writeFileSync(file, bai2('261202,0600', 1, [{ asOf: '261201', time: '2400', modifier: '2', account: '0012345678', balances: { '010': 100000, '015': 102500 }, tx: [[165, 2500, 'R1', '', 'GIFT']] }]));
-    expect((await puddle(['import', 'bank', file])).code).toBe(0);
+    const dec1 = file('dec1.bai2', bai2('261202,0600', 1, [{ asOf: '261201', time: '2400', modifier: '2', account: '0012345678', balances: { '010': 100000, '015': 102500 }, tx: [[165, 2500, 'R1', '', 'GIFT']] }]));
+    expect((await puddle(['import', 'bank', dec1])).code).toBe(0);
     expect((await puddle(['land'])).code).toBe(0);
     const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
     const today = day(0);
