@@ -11,7 +11,7 @@ import type { OpsEvent, OpsEvents } from './ports.js';
 const LINES: Record<OpsEvent['type'], { msg: string; warn: boolean } | null> = {
   'sync_run.finished': { msg: 'sync run finished', warn: false },
   'sync_run.failed': null,
-  'breaks.opened': { msg: 'reconciliation breaks are open', warn: true },
+  'breaks.opened': { msg: 'reconciliation breaks are open, or records received went unaccounted', warn: true },
   'totals.drift': { msg: 'live totals drift from the SQL view', warn: true },
   dead_letter: { msg: 'messages moved to the dead-letter store', warn: true },
 };

@@ -262,7 +262,8 @@ export type OpsEvent =
       quarantined: number;
     }
   | { type: 'sync_run.failed'; connector: string; stream: string; run_id: string; error: string; auth_failed: boolean }
-  | { type: 'breaks.opened'; open: number; as_of: string | null }
+  /** `puddle report --fail-on-breaks` failed: `open` breaks, `unaccounted` records received that went nowhere. */
+  | { type: 'breaks.opened'; open: number; unaccounted: number; as_of: string | null }
   | { type: 'totals.drift'; against: string; boxes_differing: number; first: unknown }
   | { type: 'dead_letter'; puddle: string; messages: number; reason: string };
 

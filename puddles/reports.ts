@@ -38,6 +38,20 @@ export function reportSql(name: string, range: { from?: string; to?: string } = 
   return `SELECT * FROM ${r.view}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${r.orderBy}`;
 }
 
+/**
+ * What `puddle report ... --fail-on-breaks` fails on, as one row: `breaks`, the open breaks whose object date is in
+ * [from, to], and `unaccounted`, the records received on a day in [from, to] (and on or before `asOf` when given:
+ * landing_controls does not read recon_params) that neither landed nor went to quarantine. A record that went nowhere
+ * is money or a gift the reports cannot show, so a scheduled check that passes over one says "all clear" wrongly.
+ * Breaks are counted with the recon parameters set (setReconParams) for the as-of date.
+ */
+export function scheduledCheckSql(range: { from?: string; to?: string } = {}, asOf?: string): string {
+  if (asOf !== undefined && !isCalendarDate(asOf)) throw new Error(`--as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}`);
+  const received = asOf === undefined ? '' : ` WHERE CAST(l.day AS DATE) <= DATE '${asOf}'`;
+  return `SELECT (SELECT count(*) FROM (${reportSql('breaks', range)}) b) AS breaks,
+    (SELECT coalesce(sum(l.unaccounted), 0) FROM (${reportSql('landing', range)}) l${received}) AS unaccounted`;
+}
+
 /** Fix the reconciliation's parameters (as-of date, windows, grace) for the queries that follow on this engine. */
 export async function setReconParams(engine: QueryEngine, overrides: ReconParamValues): Promise<void> {
   const v = reconParamsView(overrides);

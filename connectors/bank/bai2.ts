@@ -27,6 +27,9 @@
 //   `interim`: the final report books them under the same ids (created later, it wins), and one it does not carry
 //   (a wire returned before the day closed) was never money in the bank. Until 2026-12-03 it was not read, and an
 //   intraday entry missing from the next morning's file stayed booked beside it, counted in reconciliation.
+// - A report with both ledger balances is `<sender>/<as-of date>/<currency>/final` (or `interim`), whichever file
+//   carries it, so a later file of that account and day (a correction, group status 3, or a file sent again)
+//   replaces it whole in reconciliation, as a re-issued camt.053 does (reportRef).
 // - Dates are YYMMDD (years 70-99 are 19xx, else 20xx); times HHMM (some banks write HH:MM:SS), 2400 and 9999
 //   meaning end of day. BAI2 carries no time zone: created_at is read as UTC.
 import {
@@ -238,6 +241,29 @@ function readSummaries(f: readonly string[], r: LogicalRecord, first: number): {
   return out;
 }
 
+/**
+ * The statement's reference (its bank_statement_id is `account/bai2/<this>`), which decides what a later file
+ * replaces. A report that carries both ledger balances (010, 015) is the bank's report of the account's day, whole:
+ * `<sender>/<as-of date>/<currency>/final` (or `interim`), whichever file carries it. So a file the bank sends again for
+ * that account and day, created later (a group marked 3 correction, or a re-sent file), is a re-issue of the same
+ * statement and replaces the earlier report whole in reconciliation, as a camt.053 re-issued under its Stmt/Id does
+ * (recon_bank_issue, recon_bank_booked): a corrected amount on an entry without a bank reference gets a new line id
+ * (the amount is in it), and until 2026-12-03, when the reference named the file (`<sender>/<file date>/<file
+ * id>/g1/a1`), the wrong line stayed booked beside the right one, the money counted twice. Interim and final reports
+ * are two statements: a final report books what an interim one announced (under the same line ids: to-envelopes.ts), and an interim report received
+ * after the final one must not withdraw the final one's lines; nor is an interim report compared for STATEMENT_GAP.
+ * A report without both ledger balances keeps the file's own reference (`fileRef`): nothing shows it holds every
+ * entry of the day (a bank may split a day's entries over files or 03 records, as the CAD sample lists one account
+ * twice), so it never withdraws another file's lines. The same account, day and currency a second time in one file
+ * is told apart by its count (`.../final/2`).
+ */
+function reportRef(s: Statement, sender: string, group: GroupState, fileRef: string, earlier: readonly Statement[]): string {
+  if (s.opening_balance_minor === null || s.closing_balance_minor === null) return [sender, fileRef].join('/');
+  const ref = [sender, group.asOf, s.currency, group.interim ? 'interim' : 'final'].join('/');
+  const n = earlier.filter((e) => e.statement_ref === ref || e.statement_ref?.startsWith(`${ref}/`)).length;
+  return n === 0 ? ref : `${ref}/${n + 1}`;
+}
+
 export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadResult => {
   const records = logicalRecords(text);
   const statements: Statement[] = [];
@@ -316,7 +342,7 @@ export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadR
           groupCurrency: group.currency,
           statement: {
             format: 'bai2',
-            statement_ref: [sender, fileDate, fileId, `g${group.index}`, `a${group.accounts}`].join('/'),
+            statement_ref: null, // reportRef, below
             account: accountId,
             currency,
             created_at,
@@ -331,6 +357,7 @@ export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadR
             ...(group.interim ? { interim: true } : {}),
           },
         };
+        account.statement.statement_ref = reportRef(account.statement, sender, group, [fileDate, fileId, `g${group.index}`, `a${group.accounts}`].join('/'), statements);
         statements.push(account.statement);
         break;
       }

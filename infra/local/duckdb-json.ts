@@ -41,16 +41,38 @@ const plain = (v: unknown): unknown => (v === undefined ? null : typeof v === 'n
 const converterFor = (type: DuckDBTypeId): ((v: unknown) => unknown) => (type === DuckDBTypeId.DATE ? toDate : PLAIN.has(type) ? plain : jsonSafe);
 
 /**
+ * How a result's values are given. `decimalsAsText`: a DECIMAL column's values as their exact text with the column's
+ * scale (`25.10`, `1.500`, `-0.05`), DuckDB's own printing, for output a person or a program reads (`puddle query`):
+ * a DECIMAL reaches JavaScript as a double, which prints 25.10 as 25.1 and loses digits past 2^53, and money without
+ * its scale reads as another amount (until 2026-12-03 `puddle query` printed `25.1`). Text, not a JSON number, in
+ * JSON too, as `puddle report`'s amounts are: most programs read a JSON number as a double. Only top-level DECIMAL
+ * columns: a DECIMAL inside a list or struct is converted as before. Off for the code's own queries, whose callers
+ * do arithmetic on the numbers.
+ */
+export interface ValueOptions {
+  decimalsAsText?: boolean;
+}
+
+const decimalText = (v: { toString(): string } | null): string | null => (v === null ? null : v.toString());
+
+/**
  * Rows as JSON-safe objects, and the column names they are keyed by (deduplicated, as the keys are: `a`, `a_1`),
  * which the reader has even when no row came back. Column by column, so each column converts with its own
  * function: the live totals' rebuild turns millions of rows into objects, and strings and small numbers need
  * no work at all.
  */
-export function readerResult(reader: DuckDBResultReader): QueryResult {
+export function readerResult(reader: DuckDBResultReader, opts: ValueOptions = {}): QueryResult {
   const names = reader.deduplicatedColumnNames();
   const columns = reader.getColumnsJS();
   const convert = names.map((_, i) => converterFor(reader.columnTypeId(i)));
   const n = reader.currentRowCount;
+  if (opts.decimalsAsText) {
+    names.forEach((_, c) => {
+      if (reader.columnTypeId(c) !== DuckDBTypeId.DECIMAL) return;
+      for (let r = 0; r < n; r++) columns[c]![r] = decimalText(reader.value(c, r));
+      convert[c] = plain;
+    });
+  }
   const rows: Row[] = new Array<Row>(n);
   for (let r = 0; r < n; r++) {
     const out: Row = {};
@@ -65,14 +87,15 @@ export function readerResult(reader: DuckDBResultReader): QueryResult {
  * output that need not hold every row at once (`puddle query --format json`). `onRows` is awaited before the
  * next chunk is fetched, so a slow reader (a pipe) holds DuckDB back instead of the rows piling up here.
  */
-export async function eachRows(result: DuckDBResult, onRows: (rows: Row[]) => Promise<void> | void): Promise<string[]> {
+export async function eachRows(result: DuckDBResult, onRows: (rows: Row[]) => Promise<void> | void, opts: ValueOptions = {}): Promise<string[]> {
   const names = result.deduplicatedColumnNames();
   const convert = names.map((_, i) => converterFor(result.columnTypeId(i)));
+  const asText = names.map((_, i) => opts.decimalsAsText === true && result.columnTypeId(i) === DuckDBTypeId.DECIMAL);
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
     const n = chunk.rowCount;
     const rows: Row[] = Array.from({ length: n }, () => ({}));
     for (let c = 0; c < names.length; c++) {
-      const values = chunk.convertColumnValues(c, JSDuckDBValueConverter);
+      const values = asText[c] ? chunk.getColumnValues(c).map(decimalText) : chunk.convertColumnValues(c, JSDuckDBValueConverter);
       const name = names[c]!;
       const f = convert[c]!;
       for (let r = 0; r < n; r++) rows[r]![name] = f(values[r]);

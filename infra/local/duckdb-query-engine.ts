@@ -32,8 +32,11 @@ import { sqlTokens } from '../../puddles/sql-dialect.js';
 import { sqlIdent } from '../../puddles/sql-text.js';
 import { namedViews } from '../../puddles/named-views.js';
 import { currentViews, fileViews, type ViewDef } from '../../puddles/views.js';
-import { columnarResult, readerResult } from './duckdb-json.js';
+import { columnarResult, readerResult, type ValueOptions } from './duckdb-json.js';
 import { refuseWrites, runReadOnly, streamReadOnly } from './read-only-sql.js';
+
+/** How `puddle query`'s rows are given: printed as they are, a DECIMAL with its scale. */
+const PRINTED: ValueOptions = { decimalsAsText: true };
 
 /** A catalog that can say cheaply whether anything changed (SqliteCatalog does). */
 export type ChangeCountingCatalog = Catalog & { generation?(): number | Promise<number> };
@@ -212,9 +215,12 @@ export class DuckDbQueryEngine implements QueryEngine {
     return this.#exclusive(async () => refuseWrites(await this.#connWithViews(sql), sql));
   }
 
-  /** queryWithColumns for SQL that must only read (`puddle query`): refuseWrites' check and the run share one preparation. */
+  /**
+   * queryWithColumns for SQL that must only read (`puddle query`): refuseWrites' check and the run share one
+   * preparation. Its rows are printed, so a DECIMAL keeps its scale, as text (`25.10`: duckdb-json.ts ValueOptions).
+   */
   queryReadOnly(sql: string): Promise<QueryResult> {
-    return this.#exclusive(async () => readerResult(await runReadOnly(await this.#connWithViews(sql), sql)));
+    return this.#exclusive(async () => readerResult(await runReadOnly(await this.#connWithViews(sql), sql), PRINTED));
   }
 
   /**
@@ -222,7 +228,7 @@ export class DuckDbQueryEngine implements QueryEngine {
    * which writes each chunk as it comes instead of holding 3M rows, about 800 MB). Resolves with the columns.
    */
   streamReadOnly(sql: string, onRows: (rows: Row[]) => Promise<void> | void): Promise<string[]> {
-    return this.#exclusive(async () => streamReadOnly(await this.#connWithViews(sql), sql, onRows));
+    return this.#exclusive(async () => streamReadOnly(await this.#connWithViews(sql), sql, onRows, PRINTED));
   }
 
   /** Rebuild every view now, whatever the generation says. */

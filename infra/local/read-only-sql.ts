@@ -8,7 +8,7 @@ import { StatementType, type DuckDBConnection, type DuckDBPreparedStatement, typ
 
 import { WriteRefusedError } from '../../core/errors.js';
 import type { Row } from '../../core/ports.js';
-import { eachRows } from './duckdb-json.js';
+import { eachRows, type ValueOptions } from './duckdb-json.js';
 import { sqlTokens } from '../../puddles/sql-dialect.js';
 
 /**
@@ -66,10 +66,10 @@ export async function runReadOnly(conn: DuckDBConnection, sql: string): Promise<
  * streamReadOnly's rows, a chunk at a time (eachRows), once refuseWrites' check passed: for output that need not
  * hold every row (`puddle query --format json`). Resolves with the column names, known even when no row came.
  */
-export async function streamReadOnly(conn: DuckDBConnection, sql: string, onRows: (rows: Row[]) => Promise<void> | void): Promise<string[]> {
+export async function streamReadOnly(conn: DuckDBConnection, sql: string, onRows: (rows: Row[]) => Promise<void> | void, opts: ValueOptions = {}): Promise<string[]> {
   const statements = await readOnlyStatements(conn, sql);
   try {
-    return await eachRows(await statements[0]!.stream(), onRows);
+    return await eachRows(await statements[0]!.stream(), onRows, opts);
   } finally {
     for (const p of statements) p.destroySync();
   }

@@ -1,7 +1,10 @@
 -- Which issue of each bank statement stands? One row per statement imported from a bank file (`_source` 'bank')
--- with an issue that adds up: the latest such issue by when it was imported (`created_at`, the bank's creation
--- time, camt CreDtTm; `file_sha256`, `file_name`), and `conflicting_files`, how many other files that add up carry
--- the same statement id and creation time with other content.
+-- with an issue that adds up: the latest such issue by when the bank created it (`created_at`: camt CreDtTm, BAI2
+-- the 01 record's file creation date and time), then by when it was imported (`file_sha256`, `file_name`), and
+-- `conflicting_files`, how many other files that add up carry the same statement id and creation time with other
+-- content. The bank's order, not the order of arrival: `puddle import bank *.bai2` takes `dec2-corrected.bai2`
+-- before `dec2.bai2`, and until 2026-12-03, when the last imported stood, the original so imported after its
+-- correction replaced it (the wrong amount booked, the right one withdrawn).
 -- A statement re-issued under the same id (a camt.053 the bank corrected) replaces the earlier issue whole
 -- (recon_bank_booked). An issue's lines are told by the statement id and creation time their versions carry
 -- (a line's `updated_at` is its statement's creation time), not by the import's delivery: the lake keeps a version
@@ -14,11 +17,17 @@ WITH issues AS (
   FROM bank_statement_history
   WHERE balanced AND _source = 'bank'
 ),
-latest AS (
+newest AS (
   SELECT i.*
   FROM issues i
-  JOIN (SELECT bank_statement_id, max(_received_at) AS received_at FROM issues GROUP BY bank_statement_id) m
-    ON m.bank_statement_id = i.bank_statement_id AND m.received_at = i._received_at
+  JOIN (SELECT bank_statement_id, max(created_at) AS created_at FROM issues GROUP BY bank_statement_id) c
+    ON c.bank_statement_id = i.bank_statement_id AND c.created_at = i.created_at
+),
+latest AS (
+  SELECT n.*
+  FROM newest n
+  JOIN (SELECT bank_statement_id, max(_received_at) AS received_at FROM newest GROUP BY bank_statement_id) m
+    ON m.bank_statement_id = n.bank_statement_id AND m.received_at = n._received_at
 )
 SELECT
   l.bank_statement_id,

@@ -369,13 +369,18 @@ b_statement AS (
 -- account and currency that ends latest before this one begins (a statement with no period: its creation time);
 -- a statement that begins inside an earlier one is not compared (which balance would it follow?). Only statements of record that add up and carry both balances count:
 -- an unbalanced one is already a STATEMENT_UNBALANCED break, a camt.052 intraday report closes on an interim
--- balance, a camt.054 has none. No grace: both statements are in.
+-- balance, a camt.054 has none, and a BAI2 interim report (as-of-date modifier 1 or 3, its id ending `/interim`
+-- or `/interim/<n>`: connectors/bank/bai2.ts reportRef) is no statement of record either: its lines are pending,
+-- so compared it hid a missing final report (its closing matching the next day's opening, while none of its money
+-- was booked) and could stand for the previous statement in place of the final one (until 2026-12-03). No grace:
+-- both statements are in.
 st AS (
   SELECT s.bank_statement_id, s.account, s.currency, s.opening_balance_minor, s.closing_balance_minor,
     coalesce(s.period_from, s.occurred_at) AS starts, coalesce(s.period_to, s.occurred_at) AS ends
   FROM bank_statement s
   CROSS JOIN x
   WHERE s.balanced AND s.source_format IN ('camt.053', 'bai2', 'csv')
+    AND NOT (s.source_format = 'bai2' AND (s.bank_statement_id LIKE '%/interim' OR s.bank_statement_id LIKE '%/interim/%'))
     AND s.opening_balance_minor IS NOT NULL AND s.closing_balance_minor IS NOT NULL
     AND CAST(s.occurred_at AS DATE) <= x.as_of
 ),

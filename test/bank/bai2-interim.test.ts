@@ -4,39 +4,9 @@
 // the final file's, counted as money in the bank. Now an interim report's entries land pending, the final report
 // books them under the same ids, and what it does not carry stays pending, out of reconciliation.
 // The group status was not read either: a bank's test group (4) and a deletion (2) imported as booked money.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runPuddle } from '../support/run-cli.js';
-
-type Tx = [code: number, amount: number, bankRef: string, customerRef: string, text: string];
-interface Group {
-  asOf: string;
-  time: string;
-  modifier: string;
-  /** Group status: 1 update (the default), 2 deletion, 3 correction, 4 test only. */
-  status?: string;
-  account: string;
-  balances: Record<string, number>;
-  tx: Tx[];
-}
-
-/** A BAI2 file as the specification lays it out, its 49/98/99 control totals and record counts computed. */
-function bai2(created: string, fileId: number, groups: Group[]): string {
-  const out = [`01,BANKUS33,CHARITY,${created},${fileId},,,2/`];
-  let fileTotal = 0;
-  for (const g of groups) {
-    const bals = Object.entries(g.balances);
-    const total = bals.reduce((n, [, v]) => n + v, 0) + g.tx.reduce((n, t) => n + t[1], 0);
-    const account = [`03,${g.account},USD,${bals.map(([c, v]) => `${c},${v},,`).join(',')}/`, ...g.tx.map((t) => `16,${t[0]},${t[1]},0,${t[2]},${t[3]},${t[4]}/`)];
-    account.push(`49,${total},${account.length + 1}/`);
-    out.push(`02,CHARITY,BANKUS33,${g.status ?? '1'},${g.asOf},${g.time},,${g.modifier}/`, ...account, `98,${total},1,${account.length + 2}/`);
-    fileTotal += total;
-  }
-  out.push(`99,${fileTotal},${groups.length},${out.length + 1}/`);
-  return `${out.join('\n')}\n`;
-}
+import { bai2, type Group, type Tx } from '../support/bai2-file.js';
+import { bankHome } from '../support/bank-home.js';
 
 const ACCOUNT = '0012345678';
 const PAYOUT: Tx = [195, 10000, 'W1', '', 'STRIPE PAYOUT PO_1'];
@@ -46,19 +16,8 @@ const CHEQUE: Tx = [475, 5000, 'CHK1', '', 'CHEQUE 000101'];
 const LATE: Tx = [165, 3000, '', 'C3', 'AFTERNOON GIFT'];
 
 describe('BAI2 interim and final reports', { timeout: 240_000 }, () => {
-  const home = mkdtempSync(join(tmpdir(), 'puddle-bai2-interim-'));
-  const puddle = (args: string[]) => runPuddle(args, { PUDDLE_HOME: home });
-  const query = async (sql: string) => {
-    const q = await puddle(['query', '--format', 'json', sql]);
-    expect(q.code, q.stderr).toBe(0);
-    return JSON.parse(q.stdout) as Record<string, unknown>[];
-  };
-  const file = (name: string, text: string) => {
-    const path = join(home, name);
-    writeFileSync(path, text);
-    return path;
-  };
-  afterAll(() => rmSync(home, { recursive: true, force: true }));
+  const { puddle, query, file, remove } = bankHome('puddle-bai2-interim-');
+  afterAll(remove);
 
   it('books only what the final previous-day file carries: the 11:00 same-day file counts nothing twice and nothing the bank did not book', async () => {
     const day = (asOf: string, time: string, modifier: string, open: number, close: number, tx: Tx[]): Group => ({

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 import { readBai2 } from '../../connectors/bank/bai2.js';
 import type { Statement } from '../../connectors/bank/statement.js';
+import { bai2 } from '../support/bai2-file.js';
 import { bankError } from './bank-error.js';
 
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, '../fixtures/bank', name), 'utf8');
@@ -31,7 +32,8 @@ describe('readBai2', () => {
       period_from: '2009-12-16T00:00:00.000Z',
       opening_balance_minor: 36521,
       closing_balance_minor: 33845,
-      statement_ref: 'NWBKGB2L/2010-02-15/2215/g1/a1',
+      // Both ledger balances: the bank's report of the account's day, whichever file carries it (see reportRef).
+      statement_ref: 'NWBKGB2L/2009-12-16/GBP/final',
     });
     expect(s.entries.map((e) => [e.locator, e.amount_minor, e.bank_transaction_code])).toEqual([
       ['line 5', -971, '699'],
@@ -103,6 +105,24 @@ describe('readBai2', () => {
     expect(statements[2]!.entries[1]).toMatchObject({ amount_minor: 10000000, entry_reference: null, locator: 'line 18' });
     // Groups are told apart in the statement reference.
     expect(new Set(statements.map((s) => s.statement_ref)).size).toBe(5);
+  });
+
+  it('names a report with both ledger balances by sender, account day, currency and interim or final; one without by its file', () => {
+    const group = (modifier: string, account: string, balances: Record<string, number>) => ({ asOf: '261202', time: '2400', modifier, account, balances, tx: [] });
+    const file = bai2('261203,0900', 7, [
+      group('2', '0011', { '010': 500, '015': 500 }),
+      group('3', '0011', { '010': 500, '015': 500 }),
+      group('2', '0011', { '010': 500, '015': 500 }),
+      group('2', '0022', { '040': 500, '045': 500 }),
+    ]);
+    expect(readBai2(file, {}).statements.map((s) => s.statement_ref)).toEqual([
+      'BANKUS33/2026-12-02/USD/final',
+      'BANKUS33/2026-12-02/USD/interim',
+      // The same account and day again in one file: told apart by its count, not merged into the first.
+      'BANKUS33/2026-12-02/USD/final/2',
+      // Available balances only: nothing shows it is the whole day, so it is this file's and never replaces another's.
+      'BANKUS33/2026-12-03/7/g4/a1',
+    ]);
   });
 
   it('a currency in the file wins over --currency', () => {

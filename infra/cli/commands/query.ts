@@ -16,7 +16,7 @@ export const query = defineCommand({
   summary: 'Run SQL over the catalog views (donation, donation_history, payment, ..., raw, quarantine).',
   usage: 'puddle query "<SQL>" [--format table|json|csv] [--raw-csv]',
   options: {
-    format: { type: 'string', default: 'table', description: 'table (default), json (one array of row objects) or csv' },
+    format: { type: 'string', default: 'table', description: 'table (default), json (one array of row objects; a DECIMAL as its exact text, "25.10") or csv' },
     'raw-csv': { type: 'boolean', description: 'CSV: write text cells as stored, even one a spreadsheet would run as a formula (=, +, -, @): for programs, not spreadsheets' },
   },
   async run({ values, positionals }) {

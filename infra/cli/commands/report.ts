@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { logOpsEvents } from '../../../core/ops-events.js';
 import { isCalendarDate } from '../../../core/time.js';
 import { reportWithUnitsSql } from '../../../puddles/report-units.js';
-import { REPORTS, reportSql, setReconParams } from '../../../puddles/reports.js';
+import { REPORTS, scheduledCheckSql, setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
 import { copyOut, csvToStdout } from '../copy-out.js';
 import { formatRows, type Format } from '../format.js';
@@ -25,7 +25,7 @@ export const report = defineCommand({
     format: { type: 'string', default: 'table', description: 'table (default), json (one array of objects; amounts in units as exact strings, "25.10"), csv, or parquet (needs --out)' },
     out: { type: 'string', description: 'write to this file instead of standard output' },
     'raw-csv': { type: 'boolean', description: 'CSV: write text cells as stored, even one a spreadsheet would run as a formula (=, +, -, @): for programs, not spreadsheets' },
-    'fail-on-breaks': { type: 'boolean', description: 'exit 1 when any break is open (for a scheduled check)' },
+    'fail-on-breaks': { type: 'boolean', description: 'exit 1 when any break is open or any record received is unaccounted, neither landed nor quarantined (for a scheduled check)' },
   },
   async run({ values, positionals }) {
     const name = positionals[0];
@@ -83,11 +83,20 @@ export const report = defineCommand({
           } else process.stdout.write(text);
         }
         if (values['fail-on-breaks']) {
-          const [row] = await rt.query.query(`SELECT count(*) AS n FROM (${reportSql('breaks', range)}) b`);
-          const open = Number(row?.n ?? 0);
-          if (open > 0) {
-            process.stderr.write(`puddle report: ${open} break${open === 1 ? '' : 's'} open\n`);
-            await (rt.events ?? logOpsEvents).emit([{ type: 'breaks.opened', open, as_of: (values['as-of'] as string | undefined) ?? null }]);
+          // Open breaks, and records received that went nowhere (the landing control): until 2026-12-03 only breaks
+          // counted, and a check passed over a lost lake file or a dead letter.
+          const [row] = await rt.query.query(scheduledCheckSql(range, asOf));
+          const open = Number(row?.breaks ?? 0);
+          const unaccounted = Number(row?.unaccounted ?? 0);
+          if (open > 0) process.stderr.write(`puddle report: ${open} break${open === 1 ? '' : 's'} open\n`);
+          if (unaccounted > 0) {
+            process.stderr.write(
+              `puddle report: ${unaccounted} record${unaccounted === 1 ? '' : 's'} received and unaccounted (neither landed nor quarantined): ` +
+                `puddle report landing shows the days, puddle query "SELECT * FROM raw_fate WHERE fate = 'unaccounted'" names each\n`,
+            );
+          }
+          if (open > 0 || unaccounted > 0) {
+            await (rt.events ?? logOpsEvents).emit([{ type: 'breaks.opened', open, unaccounted, as_of: asOf ?? null }]);
             return 1;
           }
         }
