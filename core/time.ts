@@ -54,6 +54,11 @@ function daysFromCivil(year: number, month: number, day: number): number {
 /** `YYYY-MM-DD`: the one date format contracts, the read API and the CLI take. */
 export const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** The calendar date after `date` (YYYY-MM-DD, UTC): the exclusive end of a day as a range. */
+export function dayAfter(date: string): string {
+  return isoFromMs(Date.parse(`${date}T00:00:00Z`) + DAY_MS).slice(0, 10);
+}
+
 /**
  * A real calendar date `YYYY-MM-DD`. '2026-02-30' is not one, though Date.parse rolls it over to 2 March:
  * a check by Date.parse would let it through to shift a range or fail later in DuckDB.

@@ -16,6 +16,7 @@
 // checks it that way against Trino's grammar and runs the DuckDB form over a landed lake.
 import { CONTRACTS, latestVersion, type Contract } from '../core/contracts/index.js';
 import type { CatalogFile, TableRef } from '../core/ports.js';
+import { dayAfter, isCalendarDate } from '../core/time.js';
 import { readParquetSql, readParquetWithLateColumnsSql, sqlIdent } from './sql-text.js';
 import { RAW_TABLE, tableId } from './layout.js';
 import { contractColumns, CURRENT_FLAG, RAW_COLUMNS, RECEIVED_SEQ, type ColumnSpec } from './columns.js';
@@ -136,6 +137,28 @@ export function currentView(contract: Contract): ViewDef {
       sqlIdent(`${contract.name}_history`),
       [sqlIdent(contract.key)],
       LATEST_FIRST,
+    ),
+  };
+}
+
+/**
+ * Current as at the end of `asOf` (a date, UTC), for `puddle report --as-of` and `export --as-of`: per key, the
+ * latest version changed by then (_changed_at before the next day, in LATEST_FIRST order). A key whose every
+ * version the lake holds changed later keeps the earliest of them, the nearest the lake knows: a sync that began
+ * after the date holds only an object's later state, and leaving the object out would lose it from the report
+ * (objects dated after the date are left out by the views themselves, through recon_params). De-duplicated
+ * from the whole history, so for one-shot snapshots only (DuckDbQueryEngine's materializeCurrent).
+ */
+export function currentViewAsOf(contract: Contract, asOf: string): ViewDef {
+  if (!isCalendarDate(asOf)) throw new Error(`as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}`);
+  const later = `_changed_at >= TIMESTAMP '${dayAfter(asOf)} 00:00:00'`;
+  return {
+    name: contract.name,
+    sql: firstPerKeySql(
+      contractColumns(contract).map((c) => c.name),
+      sqlIdent(`${contract.name}_history`),
+      [sqlIdent(contract.key)],
+      [`CASE WHEN ${later} THEN 1 ELSE 0 END`, `CASE WHEN ${later} THEN _changed_at END`, ...LATEST_FIRST],
     ),
   };
 }
@@ -295,7 +318,7 @@ export function stateIsStale(latest: Contract, state: readonly CatalogFile[]): b
   return state.length > 0 && !state.some((f) => f.version === latest.version);
 }
 
-/** Every contract's current view de-duplicated from its whole history (see `currentView`). */
-export function currentViews(): ViewDef[] {
-  return [...CONTRACTS.keys()].sort().map((name) => currentView(latestVersion(name)!));
+/** Every contract's current view de-duplicated from its whole history (see `currentView`), or as at `asOf`'s end. */
+export function currentViews(asOf?: string): ViewDef[] {
+  return [...CONTRACTS.keys()].sort().map((name) => (asOf === undefined ? currentView(latestVersion(name)!) : currentViewAsOf(latestVersion(name)!, asOf)));
 }

@@ -9,16 +9,20 @@ import type { SqliteQueue } from '../local/sqlite-queue.js';
 
 /**
  * Open the embedded runtime at PUDDLE_HOME, run `fn`, always close. `materializeCurrent`: for one-shot
- * reports, snapshot each contract's current state once instead of de-duplicating history in every query.
+ * reports, snapshot each contract's current state once instead of de-duplicating history in every query
+ * (`asOf`: its state as at the end of that date).
  * `createsHome`: for the commands that put something new in a home (a sync, a bank import), which may make
  * it; every other command works on what a home holds, and stops when there is none (existingHome).
  */
-export async function withLocalRuntime<T>(fn: (rt: Runtime & { queue: SqliteQueue }) => Promise<T>, opts: { materializeCurrent?: boolean; createsHome?: boolean } = {}): Promise<T> {
+export async function withLocalRuntime<T>(
+  fn: (rt: Runtime & { queue: SqliteQueue }) => Promise<T>,
+  opts: { materializeCurrent?: boolean; asOf?: string; createsHome?: boolean } = {},
+): Promise<T> {
   const home = opts.createsHome ? loadConfig().home : existingHome();
   await checkReconSettings();
   // Loaded here, not at the top: `puddle <command> --help` loads the command's module and nothing it runs.
   const { createLocalRuntime } = await import('../local/runtime.js');
-  const rt = await createLocalRuntime({ home, materializeCurrent: opts.materializeCurrent });
+  const rt = await createLocalRuntime({ home, materializeCurrent: opts.materializeCurrent, asOf: opts.asOf });
   try {
     return await fn(rt);
   } finally {

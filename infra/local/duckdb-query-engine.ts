@@ -55,6 +55,11 @@ export interface DuckDbQueryEngineOptions {
    * current state compaction keeps, puddles/current-state.ts).
    */
   materializeCurrent?: boolean;
+  /**
+   * With materializeCurrent: the snapshots hold each contract's state as at the end of this date (YYYY-MM-DD), not
+   * today's (`puddle report --as-of`; puddles/views.ts, currentViewAsOf).
+   */
+  asOf?: string;
 }
 
 /** SQL that lists or describes what exists: it gets every view. */
@@ -126,6 +131,8 @@ export class DuckDbQueryEngine implements QueryEngine {
   readonly #cacheDir: string;
   readonly #threads: number;
   readonly #materialize: boolean;
+  /** Contract name -> the SQL its snapshot is taken from, when it is not the view's own (asOf). */
+  readonly #snapshotSql: ReadonlyMap<string, string>;
   #conn: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> | undefined;
   /** Turns waiting for the lock, per priority, each in the order asked. */
   readonly #waiting: Record<QueryPriority, (() => void)[]> = { interactive: [], background: [], idle: [] };
@@ -147,6 +154,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.#cacheDir = opts.cacheDir ?? path.join(tmpdir(), `puddle-query-cache-${randomBytes(6).toString('hex')}`);
     this.#threads = opts.threads ?? 2;
     this.#materialize = opts.materializeCurrent ?? false;
+    this.#snapshotSql = new Map(opts.asOf === undefined ? [] : currentViews(opts.asOf).map((v) => [v.name, v.sql]));
   }
 
   async query(sql: string): Promise<Row[]> {
@@ -323,7 +331,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       if (current?.has(v.name)) {
         // The views it reads come before it, so the snapshot reads fresh views.
         const table = sqlIdent(`_current_${v.name}`);
-        await conn.run(`CREATE OR REPLACE TABLE ${table} AS ${v.sql}`);
+        await conn.run(`CREATE OR REPLACE TABLE ${table} AS ${this.#snapshotSql.get(v.name) ?? v.sql}`);
         sql = `SELECT * FROM ${table}`;
       }
       await conn.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS ${sql}`);

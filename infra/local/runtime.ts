@@ -17,7 +17,13 @@ import { SqliteStateStore } from './sqlite-state-store.js';
  *   state.db    bookmarks and leases
  *   catalog.db  which files make up each table
  */
-export async function createLocalRuntime(opts: { home: string; materializeCurrent?: boolean; clock?: Clock }): Promise<Runtime & { queue: SqliteQueue }> {
+export async function createLocalRuntime(opts: {
+  home: string;
+  materializeCurrent?: boolean;
+  /** With materializeCurrent: each contract's state as at the end of this date (DuckDbQueryEngineOptions.asOf). */
+  asOf?: string;
+  clock?: Clock;
+}): Promise<Runtime & { queue: SqliteQueue }> {
   makeHome(opts.home);
   const queue = new SqliteQueue(join(opts.home, 'queue.db'));
   const catalog = new SqliteCatalog(join(opts.home, 'catalog.db'));
@@ -27,7 +33,7 @@ export async function createLocalRuntime(opts: { home: string; materializeCurren
   queue.keepReceivedAt(() => clock.lastReceived);
   const state = new SqliteStateStore(join(opts.home, 'state.db'));
   const store = new FsObjectStore(opts.home);
-  const query = new DuckDbQueryEngine({ catalog, store, materializeCurrent: opts.materializeCurrent });
+  const query = new DuckDbQueryEngine({ catalog, store, materializeCurrent: opts.materializeCurrent, asOf: opts.asOf });
   // Every puddle's subscription exists before anything is published: a queue only fans out to
   // subscriptions it knows, so a sync run before the first consumer started would otherwise be lost.
   for (const puddle of PUDDLES) await queue.subscribe(puddle);

@@ -1,4 +1,4 @@
-import { isCalendarDate } from '../../../core/time.js';
+import { dayAfter, isCalendarDate } from '../../../core/time.js';
 import { asOfViews } from '../../../puddles/named-views.js';
 import { setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
@@ -15,7 +15,7 @@ export const exportView = defineCommand({
   options: {
     format: { type: 'string', default: 'parquet', description: 'parquet (default) or csv' },
     out: { type: 'string', description: 'the file to write' },
-    'as-of': { type: 'string', description: 'for recon_* views and totals_by_box: "now" for ages and grace periods (YYYY-MM-DD)' },
+    'as-of': { type: 'string', description: 'for recon_* views and totals_by_box: "now" for ages and grace periods (YYYY-MM-DD); every record as it stood at the end of that day' },
     'raw-csv': { type: 'boolean', description: 'CSV: write text cells as stored, even one a spreadsheet would run as a formula (=, +, -, @): for programs, not spreadsheets' },
   },
   async run({ values, positionals }) {
@@ -37,10 +37,9 @@ export const exportView = defineCommand({
     // view would pass for an answer as of that date.
     const dated = asOf === undefined ? [] : asOfViews();
     if (asOf !== undefined && !dated.includes(view.toLowerCase())) {
-      const dayAfter = new Date(Date.parse(`${asOf}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
       return fail(
         `--as-of applies only to the views that read recon_params (${dated.join(', ')}), not to ${view}; ` +
-          `to keep what happened up to a day, say so in SQL: puddle query "SELECT * FROM ${view} WHERE occurred_at < DATE '${dayAfter}'" --format csv > ${view}.csv`,
+          `to keep what happened up to a day, say so in SQL: puddle query "SELECT * FROM ${view} WHERE occurred_at < DATE '${dayAfter(asOf)}'" --format csv > ${view}.csv`,
       );
     }
     return withLocalRuntime(async (rt) => {
@@ -58,6 +57,6 @@ export const exportView = defineCommand({
         process.stderr.write(`puddle export: ${(err as Error).message}\n`);
         return 1;
       }
-    }, { materializeCurrent: true });
+    }, { materializeCurrent: true, asOf });
   },
 });

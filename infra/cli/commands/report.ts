@@ -19,7 +19,7 @@ export const report = defineCommand({
   summary: `Print a reconciliation report (${Object.keys(REPORTS).join(', ')}).`,
   usage: `puddle report ${Object.keys(REPORTS).join('|')} [--as-of DATE] [--from DATE] [--to DATE] [--format table|json|csv|parquet] [--out FILE] [--raw-csv] [--fail-on-breaks]`,
   options: {
-    'as-of': { type: 'string', description: '"now" for ages and grace periods (YYYY-MM-DD); later objects are left out. Default: today' },
+    'as-of': { type: 'string', description: '"now" for ages and grace periods (YYYY-MM-DD); later objects are left out, and every record is as it stood at the end of that day. Default: today' },
     from: { type: 'string', description: "first date (the report's date column, inclusive)" },
     to: { type: 'string', description: 'last date, inclusive' },
     format: { type: 'string', default: 'table', description: 'table (default), json (one array of objects; amounts in units as exact strings, "25.10"), csv, or parquet (needs --out)' },
@@ -58,6 +58,9 @@ export const report = defineCommand({
     if (asOf !== undefined && range.from !== undefined && asOf < range.from) {
       return fail(`--as-of is before --from (${asOf}, from ${range.from}): objects later than --as-of are left out, so the range holds nothing; give an --as-of on or after --from`);
     }
+    // With --as-of, each contract's state as at the end of that date, not today's (puddles/views.ts, currentViewAsOf):
+    // a payout in transit on 31 December is in transit in a report as of that date. The landing control counts what
+    // was received against what stands today.
     return withLocalRuntime(async (rt) => {
       try {
         if (values['as-of']) await setReconParams(rt.query, { as_of: values['as-of'] as string });
@@ -105,6 +108,6 @@ export const report = defineCommand({
         process.stderr.write(`puddle report: ${(err as Error).message}\n`);
         return 1;
       }
-    }, { materializeCurrent: true });
+    }, { materializeCurrent: true, asOf: name === 'landing' ? undefined : asOf });
   },
 });
