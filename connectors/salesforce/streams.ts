@@ -195,7 +195,7 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
           const checked = await checkedOnce(ctx, async () => {
             const visible = await visibleFields(ctx, object, fields, requiredOf(spec), config.namespace, configuredOf(spec.name));
             // Before any position is used: a bookmark read in another org would skip this one's records (org-identity.ts).
-            await checkSameOrg(ctx, spec.name);
+            await checkSameOrg(ctx, spec.name, object);
             // A field this stream has been reading and can no longer see stops it (fields-read.ts).
             await checkFieldsKept(ctx, spec.name, object, visible);
             return visible;
