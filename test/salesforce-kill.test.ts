@@ -32,7 +32,7 @@ describe('puddle sync salesforce killed with SIGKILL mid-way', () => {
       });
       const exited = new Promise((r) => child.on('exit', (code, signal) => r(signal ?? code)));
       // Mid-way by the gift pages served, not by all requests: the login and the run's checks (once per run) come first.
-      while (sandbox.queriesOf('Opportunity') < 6) await new Promise((r) => setTimeout(r, 20));
+      while (sandbox.queriesOf('Opportunity') < 10) await new Promise((r) => setTimeout(r, 20));
       child.kill('SIGKILL');
       expect(await exited).toBe('SIGKILL');
       await new Promise((r) => setTimeout(r, 1100)); // the dead run's lease runs out

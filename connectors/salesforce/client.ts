@@ -68,7 +68,7 @@ export class SalesforceClient {
    * Which session the calls go out under: 0 for the first, one more after each re-login (jsforce re-mints on
    * INVALID_SESSION_ID and replays the call). A session belongs to one org; a new one may not (a sandbox refreshed
    * during a run ends its sessions, and the re-mint reaches the new org at the same URL), so what was learnt of
-   * the org under one session (its id, what describe showed) is asked again under the next (streams.ts, runChecks).
+   * the org under one session (its id, what describe showed) is asked again under the next (run-checks.ts).
    */
   session = 0;
 
