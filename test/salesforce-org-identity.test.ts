@@ -27,7 +27,7 @@ describe('Salesforce: the hub pointed at another org (a refreshed sandbox)', () 
       expect(refused.find((r) => r.stream === 'gifts')!.error).toBe(
         "salesforce: gifts's bookmark was read in org 00D8d000000sboxEAA, but SALESFORCE_INSTANCE_URL now reaches org 00D8d000001rfshEAA (a refreshed sandbox is a new org): "
         + 'reading on from it would skip every record changed before it. Run puddle sync salesforce --full to read this org from SALESFORCE_START_DATE '
-        + '(what landed from the other org stays), or point SALESFORCE_INSTANCE_URL back at the other org, or give this org its own PUDDLE_HOME',
+        + '(what only the other org had then lands as deleted), or point SALESFORCE_INSTANCE_URL back at the other org, or give this org its own PUDDLE_HOME',
       );
       expect(refused.reduce((n, r) => n + r.records, 0)).toBe(0);
       expect(await Promise.all(REST.map((s) => loadBookmark(h.engineRuntime.state, 'salesforce', s)))).toEqual(bookmarks);
@@ -45,6 +45,46 @@ describe('Salesforce: the hub pointed at another org (a refreshed sandbox)', () 
       const back = await h.sync({ streams: ['contacts', 'gifts'] });
       expect(back.map((r) => r.outcome)).toEqual(['succeeded', 'failed']);
       expect(back[1]!.error).toMatch(/^salesforce: gifts's bookmark was read in org 00D8d000001rfshEAA, but SALESFORCE_INSTANCE_URL now reaches org 00D8d000000sboxEAA/);
+    } finally {
+      await refreshed.close();
+      await h.close();
+    }
+  });
+
+  it('--full against the new org lands what only the old org had as deleted (its versions kept in gift_history); what both hold stays live', async () => {
+    const scenario = { seed: 3, donations: 100, start: new Date('2026-11-20T18:00:00Z') };
+    const h = await salesforceHarness({ scenario });
+    const refreshed = await startSalesforceSandbox({ now: h.clock.now, scenario, orgId: '00D8d000001rfshEAA' });
+    try {
+      // A test gift made in the old sandbox, which the copy of production does not have.
+      const test = h.sandbox.org.insert('Opportunity', { Name: 'test gift', Amount: 1, StageName: 'Closed Won', IsWon: true }, SF_NOW.getTime() - DAY);
+      // A gift both orgs hold, edited in the old sandbox after the copy: its old version is the newer one.
+      const edited = String([...h.sandbox.org.rows.get('Opportunity')!.values()][0]!.Id);
+      h.sandbox.org.update('Opportunity', edited, { Amount: 999 }, SF_NOW.getTime() - 2 * MINUTE);
+      expect((await h.sync({ streams: ['gifts'] }))[0]!.outcome).toBe('succeeded');
+      await h.land();
+      const live = "SELECT count(*) FILTER (WHERE NOT deleted) AS live, count(*) FILTER (WHERE deleted) AS gone FROM gift";
+      expect(await h.q(live)).toEqual([{ live: 101, gone: 0 }]);
+
+      h.clock.advance(10 * MINUTE);
+      const there = { instanceUrl: refreshed.url, loginUrl: refreshed.url, clientId: refreshed.clientId, clientSecret: refreshed.clientSecret };
+      const [full] = await h.sync({ full: true, streams: ['gifts'] }, there);
+      expect(full).toMatchObject({ outcome: 'succeeded', records: 101 });
+      await h.land();
+      expect(await h.q(live)).toEqual([{ live: 100, gone: 1 }]);
+      // What is left (README, "Another org"): the old org's newer version stays current until the new org changes
+      // the gift. The README's query lists such records: current, live, and not landed since the --full began.
+      const since = full!.startedAt.replace('T', ' ').replace('Z', '');
+      const stale = await h.q(
+        `SELECT g.gift_id, g.amount_minor FROM gift g WHERE NOT g.deleted AND NOT EXISTS (SELECT 1 FROM raw r WHERE r.id = g._id AND r.received_at >= TIMESTAMP '${since}')`,
+      );
+      expect(stale).toEqual([{ gift_id: edited, amount_minor: 99900 }]);
+      expect(await h.q(`SELECT deleted, amount_minor FROM gift WHERE gift_id = '${test}'`)).toEqual([{ deleted: true, amount_minor: 100 }]);
+      expect(await h.q(`SELECT count(*) AS n FROM gift_history WHERE gift_id = '${test}'`)).toEqual([{ n: 2 }]);
+
+      // The next runs read on in the new org without sweeping again.
+      h.clock.advance(10 * MINUTE);
+      expect((await h.sync({ streams: ['gifts'] }, there))[0]).toMatchObject({ outcome: 'succeeded', records: 0 });
     } finally {
       await refreshed.close();
       await h.close();

@@ -60,7 +60,17 @@ export class SalesforceClient {
         },
       });
     }
+    // jsforce says so after each new token (its refreshFn, or a refresh token): a new session.
+    this.conn.on('refresh', () => this.session++);
   }
+
+  /**
+   * Which session the calls go out under: 0 for the first, one more after each re-login (jsforce re-mints on
+   * INVALID_SESSION_ID and replays the call). A session belongs to one org; a new one may not (a sandbox refreshed
+   * during a run ends its sessions, and the re-mint reaches the new org at the same URL), so what was learnt of
+   * the org under one session (its id, what describe showed) is asked again under the next (run-checks.ts).
+   */
+  session = 0;
 
   /**
    * Before each call: the daily usage Salesforce reported on the last answer (Sforce-Limit-Info, which
@@ -73,15 +83,16 @@ export class SalesforceClient {
     }
   }
 
-  private readonly described = new Map<string, { at: number; fields: Map<string, { calculated: boolean }> }>();
+  private readonly described = new Map<string, { at: number; session: number; fields: Map<string, { calculated: boolean }> }>();
   /**
-   * The object's fields as this user sees them (field-level security, installed packages), cached for
-   * a few minutes: about once per scheduled run rather than once per page. null: no such object.
-   * Its record types are remembered too (recordTypes), so a gift says `Donation`, not `0128d...`.
+   * The object's fields as this user sees them (field-level security, installed packages), cached for a few
+   * minutes within one session: the streams of one scheduled run share one describe (a stream asks once per run:
+   * streams.ts). null: no such object. Its record types are remembered too (recordTypes), so a gift says
+   * `Donation`, not `0128d...`.
    */
   async describeFields(object: string, now: number): Promise<Map<string, { calculated: boolean }> | null> {
     const hit = this.described.get(object);
-    if (hit && now - hit.at < DESCRIBE_TTL_MS) return hit.fields;
+    if (hit && hit.session === this.session && now - hit.at < DESCRIBE_TTL_MS) return hit.fields;
     this.checkQuota();
     let res;
     try {
@@ -96,21 +107,23 @@ export class SalesforceClient {
     for (const t of (res.recordTypeInfos ?? []) as { recordTypeId?: string; developerName?: string }[]) {
       if (t.recordTypeId && t.developerName) this.recordTypes.set(t.recordTypeId, t.developerName);
     }
-    this.described.set(object, { at: now, fields });
+    // Answered under the session now current (a re-login during the call replays it under the new one).
+    this.described.set(object, { at: now, session: this.session, fields });
     return fields;
   }
 
-  private org: { at: number; id: string } | null = null;
+  private org: { at: number; session: number; id: string } | null = null;
   /**
    * The id of the org this connection reaches (`SELECT Id FROM Organization`: one row, its Id the org id), cached
-   * as describe is, so about once per scheduled run. A sandbox refresh keeps the URL and makes a new org.
+   * as describe is: the streams of one scheduled run share one query, and a new session asks again. A sandbox
+   * refresh keeps the URL and makes a new org.
    */
   async organizationId(now: number): Promise<string> {
-    if (this.org && now - this.org.at < DESCRIBE_TTL_MS) return this.org.id;
+    if (this.org && this.org.session === this.session && now - this.org.at < DESCRIBE_TTL_MS) return this.org.id;
     const page = await this.query('SELECT Id FROM Organization', false);
     const id = page.records[0]?.Id;
     if (typeof id !== 'string' || !/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/.test(id)) throw unexpectedAnswer('query Organization', 'no organization id');
-    this.org = { at: now, id };
+    this.org = { at: now, session: this.session, id };
     return id;
   }
 

@@ -127,7 +127,14 @@ export function salesforceConfig(secrets: SecretStore, now = new Date()): Salesf
   return config;
 }
 
-/** An NPSP API name under the configured namespace: `npsp__Amount__c` -> `Amount__c` in an unmanaged org. */
+/**
+ * An API name as this org spells it, for the connector's own names and the settings' alike (SALESFORCE_GIFT_AID_FIELD,
+ * SALESFORCE_DONATION_ID_FIELD, SALESFORCE_PAYMENT_REF_FIELDS): `npsp__`, NPSP's prefix as its documentation and the
+ * defaults write it, becomes SALESFORCE_NPSP_NAMESPACE's (`npsp__Amount__c` -> `Amount__c` in an unmanaged org,
+ * `acme__Amount__c` under `acme`). Any other name is the org's as written: a charity's own field (`Gift_Aid__c`) has
+ * no namespace to take, and one that already carries a prefix (`acme__Gift_Aid__c`, another package's `npe01__`)
+ * never gets a second one.
+ */
 export function withNamespace(name: string, namespace: string): string {
   return name.replace(/^npsp__/, namespace ? `${namespace}__` : '');
 }

@@ -47,6 +47,12 @@ type Owner = BackfillRange | null;
 interface SweepState {
   at: string;
   /**
+   * The stream took another org (`--full` after an org switch: org-identity.ts): its next window starts with a
+   * sweep whatever the gap, so what only the old org had lands as deleted instead of staying current beside the
+   * new org's records.
+   */
+  owed?: boolean;
+  /**
    * The deleted versions of the last sweep, until the checkpoints of `owner` show them published: moved on
    * from `before`, that position as saved when they were handed over. (Pending versions saved before
    * 2026-12-02 have no `before`: they are handed over once more.)
@@ -87,15 +93,23 @@ async function known(ctx: StreamContext<SalesforceClient>, object: string): Prom
 /** Is a sweep due before this window? A gap longer than the horizon behind it, and no sweep since. */
 export async function sweepDue(ctx: StreamContext<SalesforceClient>, object: string, windowFrom: Date): Promise<boolean> {
   const now = ctx.clock.now().getTime();
-  if (now - windowFrom.getTime() < SWEEP_AFTER_MS) return false;
   const last = await ctx.state.get<SweepState>(sweepKey(object));
-  if (last && now - Date.parse(last.at) < SWEEP_AFTER_MS) return false;
+  if (!last?.owed) {
+    if (now - windowFrom.getTime() < SWEEP_AFTER_MS) return false;
+    if (last && now - Date.parse(last.at) < SWEEP_AFTER_MS) return false;
+  }
   // Nothing read yet (a first sync from the start date): nothing can have gone missing.
   if (!(await ctx.state.get<Header>(headerKey(object)))) {
     await ctx.state.set(sweepKey(object), { at: new Date(now).toISOString() });
     return false;
   }
   return true;
+}
+
+/** A sweep at the start of the object's next window, whatever the gap (the stream took another org). */
+export async function oweSweep(ctx: StreamContext<SalesforceClient>, object: string): Promise<void> {
+  const last = await ctx.state.get<SweepState>(sweepKey(object));
+  await ctx.state.set(sweepKey(object), { ...(last ?? { at: new Date(0).toISOString() }), owed: true } satisfies SweepState);
 }
 
 /** This run's owner: a run with `from` is a backfill, with its own position (see run-stream.ts). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mappedToEnvelopes } from '../../core/engine/envelopes.js';
 import { scrubPersonalData } from '../../core/pii.js';
 import { withNamespace } from './config.js';
-import { mapAccount, mapAllocation, mapOpportunity, mapPayment, mapRecurringDonation, postcodeDistrict, sfTime, type SalesforceMapOptions } from './mappings.js';
+import { mapAccount, mapAllocation, mapContact, mapOpportunity, mapPayment, mapRecurringDonation, postcodeDistrict, sfTime, type SalesforceMapOptions } from './mappings.js';
 import { keysetSoql, parseToken } from './streams.js';
 
 const opts: SalesforceMapOptions = { namespace: 'npsp', currency: 'GBP', paymentRefFields: ['npsp__Gateway_Payment_ID__c', 'npsp__Elevate_Payment_ID__c', 'npe01__Check_Reference_Number__c'], donationIdField: null };
@@ -18,6 +18,16 @@ describe('Salesforce mappings', () => {
     expect(withNamespace('npsp__Amount__c', '')).toBe('Amount__c');
     const [m] = mapAllocation({ ...base, Amount__c: null, Percent__c: 60, Opportunity__c: '0068d0000000001AAA' }, { ...opts, namespace: '' });
     expect(m!.payload).toMatchObject({ amount_minor: null, currency: null, percent: '60', gift_id: '0068d0000000001AAA' });
+  });
+
+  it('reads the gift-aid and donation-id fields a setting names under the org\'s namespace: npsp__ takes it, another prefix or none is kept', () => {
+    // NPSP's prefix as written becomes the org's; a name already under a namespace never gets a second; the charity's own field has none.
+    expect(['npsp__X__c', 'acme__X__c', 'Gift_Aid__c', 'npe01__X__c'].map((f) => withNamespace(f, 'acme'))).toEqual(['acme__X__c', 'acme__X__c', 'Gift_Aid__c', 'npe01__X__c']);
+    const contact = { ...base, Id: '0038d0000000001AAA', Deceased__c: true, acme__Gift_Aid__c: true, Gift_Aid__c: true };
+    const declared = (giftAidField: string, namespace: string) => mapContact(contact, { ...opts, namespace, giftAidField })[0]!.payload.gift_aid_declared;
+    expect([declared('npsp__Deceased__c', ''), declared('acme__Gift_Aid__c', 'acme'), declared('Gift_Aid__c', 'acme'), declared('Gift_Aid__c', '')]).toEqual([true, true, true, true]);
+    const gift = { ...base, Id: '0068d0000000001AAA', Amount: 5, acme__Form_Id__c: 'don_1' };
+    expect(mapOpportunity(gift, { ...opts, namespace: 'acme', donationIdField: 'npsp__Form_Id__c' })[0]!.payload.donation_id).toBe('don_1');
   });
 
   it('quarantines a recurring donation whose instalment frequency is below zero, naming the field; lands it otherwise', () => {

@@ -10,6 +10,11 @@ import { withNamespace } from './config.js';
 
 export type SfRecord = Record<string, unknown>;
 
+/**
+ * Field names here are as the settings write them; each is read under the org's namespace (withNamespace, the one
+ * rule the queries follow too: config.ts). Until 2026-12-03 the gift-aid and donation-id fields were read as written:
+ * `npsp__...` named in either landed every record with it null in an org of another namespace or none.
+ */
 export interface SalesforceMapOptions {
   namespace: string;
   /** Single-currency orgs have no CurrencyIsoCode. */
@@ -85,7 +90,7 @@ export function mapContact(r: SfRecord, o?: SalesforceMapOptions): Mapped[] {
     payload: {
       supporter_id: r.Id, ...versionTimes(r), source: PROVIDER, crm_id: r.Id,
       email_sha256: deleted ? null : emailSha256(str(r.Email)), postcode_district: deleted ? null : postcodeDistrict(r.MailingPostalCode),
-      gift_aid_declared: o?.giftAidField ? bool(r[o.giftAidField]) : null,
+      gift_aid_declared: o?.giftAidField ? bool(r[withNamespace(o.giftAidField, o.namespace)]) : null,
       deleted, merged_into: merged,
     },
   }];
@@ -102,7 +107,7 @@ export function mapOpportunity(r: SfRecord, o: SalesforceMapOptions): Mapped[] {
       gift_id: r.Id, ...versionTimes(r), supporter_id: str(n('npsp__Primary_Contact__c')), campaign_id: str(r.CampaignId),
       amount_minor: amount, currency, stage: str(r.StageName), close_date: date(r.CloseDate), deleted: r.IsDeleted === true,
       is_won: bool(r.IsWon), record_type: recordType(r, o), account_id: str(r.AccountId),
-      recurring_donation_id: str(r.npe03__Recurring_Donation__c), donation_id: o.donationIdField ? str(r[o.donationIdField]) : null,
+      recurring_donation_id: str(r.npe03__Recurring_Donation__c), donation_id: o.donationIdField ? str(n(o.donationIdField)) : null,
     },
   }];
 }

@@ -8,6 +8,7 @@ import type { SalesforceClient } from './client.js';
 import { withNamespace, type SalesforceConfig } from './config.js';
 import { checkFieldsKept } from './fields-read.js';
 import { checkSameOrg } from './org-identity.js';
+import { checkedOnce } from './run-checks.js';
 import {
   mapAccount, mapAllocation, mapCampaign, mapCampaignMember, mapContact, mapContactRole, mapOpportunity, mapPayment, mapRecurringDonation, sfTime,
   type SalesforceMapOptions, type SfRecord,
@@ -189,36 +190,50 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
       // Rows commit after their stamp (lookback); the newest minute is left for the next run (lag).
       windows: { sizeMs: 7 * DAY, lookbackMs: config.lookbackMs, lagMs: 60_000 },
       async fetchPage(ctx: StreamContext<C>, req): Promise<Page<SfRecord>> {
-        const visible = await visibleFields(ctx, object, fields, requiredOf(spec), config.namespace, configuredOf(spec.name));
-        // Before any position is used: a bookmark read in another org would skip this one's records (org-identity.ts).
-        await checkSameOrg(ctx, spec.name);
-        // A field this stream has been reading and can no longer see stops it (fields-read.ts).
-        await checkFieldsKept(ctx, spec.name, object, visible);
-        const sweep = sweepOf.get(object)!;
-        // After a gap longer than the Recycle Bin keeps deletions, the window starts with an id sweep (tokens
-        // `sweep|<last id>`, then `swept`): purged rows come back as deleted versions.
-        const sweeping = req.token?.startsWith('sweep|') ?? false;
-        if (sweeping || req.token === null) {
-          // The last sweep's deleted versions, if the run that found them died before they were published.
-          const pending = await unconfirmedSweep(ctx, sweep);
-          if (pending) return { records: pending, next: 'swept' };
+        for (;;) {
+          // Once per run, and again after a re-login (run-checks.ts).
+          const checked = await checkedOnce(ctx, async () => {
+            const visible = await visibleFields(ctx, object, fields, requiredOf(spec), config.namespace, configuredOf(spec.name));
+            // Before any position is used: a bookmark read in another org would skip this one's records (org-identity.ts).
+            await checkSameOrg(ctx, spec.name, object);
+            // A field this stream has been reading and can no longer see stops it (fields-read.ts).
+            await checkFieldsKept(ctx, spec.name, object, visible);
+            return visible;
+          });
+          // null: a re-login while the page was read, so the page came from a new session, which may be another org's.
+          // Checked again under it (a new org stops the stream here, before its records land), then read again.
+          const page = await readPage(ctx, req, checked);
+          if (page) return page;
         }
-        if (sweeping || (req.token === null && (await sweepDue(ctx, object, req.window!.from)))) {
-          const swept = await sweepPage(ctx, sweep, req.token ? req.token.slice(6) : null, config.pageSize);
-          if (swept.tombstones.length) ctx.log('salesforce: rows purged during a gap longer than the Recycle Bin land as deleted', { object, rows: swept.tombstones.length });
-          return { records: swept.tombstones, next: swept.last === null ? 'swept' : `sweep|${swept.last}` };
-        }
-        const after = req.token && req.token !== 'swept' ? parseToken(req.token) : null;
-        const soql = keysetSoql(object, visible, req.window!, after, config.pageSize);
-        const page = await ctx.call(`queryAll ${object}`, () => ctx.client.query(soql, true));
-        const records = page.records as SfRecord[];
-        await remember(ctx, sweep, records);
-        const last = records.at(-1);
-        const full = records.length >= config.pageSize;
-        return { records, next: full && last ? `${sfTime(last.SystemModstamp, 'SystemModstamp')}|${String(last.Id)}` : null };
       },
       toContract: (r) => spec.map(r, opts),
     });
+    async function readPage(ctx: StreamContext<C>, req: { window: Window | null; token: string | null }, checked: { session: number; fields: string[] }): Promise<Page<SfRecord> | null> {
+      const sweep = sweepOf.get(object)!;
+      // After a gap longer than the Recycle Bin keeps deletions, the window starts with an id sweep (tokens
+      // `sweep|<last id>`, then `swept`): purged rows come back as deleted versions.
+      const sweeping = req.token?.startsWith('sweep|') ?? false;
+      if (sweeping || req.token === null) {
+        // The last sweep's deleted versions, if the run that found them died before they were published.
+        const pending = await unconfirmedSweep(ctx, sweep);
+        if (pending) return { records: pending, next: 'swept' };
+      }
+      if (sweeping || (req.token === null && (await sweepDue(ctx, object, req.window!.from)))) {
+        const swept = await sweepPage(ctx, sweep, req.token ? req.token.slice(6) : null, config.pageSize);
+        if (checked.session !== ctx.client.session) return null;
+        if (swept.tombstones.length) ctx.log('salesforce: rows purged during a gap longer than the Recycle Bin land as deleted', { object, rows: swept.tombstones.length });
+        return { records: swept.tombstones, next: swept.last === null ? 'swept' : `sweep|${swept.last}` };
+      }
+      const after = req.token && req.token !== 'swept' ? parseToken(req.token) : null;
+      const soql = keysetSoql(object, checked.fields, req.window!, after, config.pageSize);
+      const page = await ctx.call(`queryAll ${object}`, () => ctx.client.query(soql, true));
+      if (checked.session !== ctx.client.session) return null;
+      const records = page.records as SfRecord[];
+      await remember(ctx, sweep, records);
+      const last = records.at(-1);
+      const full = records.length >= config.pageSize;
+      return { records, next: full && last ? `${sfTime(last.SystemModstamp, 'SystemModstamp')}|${String(last.Id)}` : null };
+    }
   });
   return [backfill, ...rest];
 }

@@ -4,6 +4,7 @@ import { closeServer, headerValue, listenOnLoopback } from '../../sandbox-kit/lo
 import type { ControlRouteOption } from '../../sandbox-kit/fault-route.js';
 import { BoundedRequestLog, type RequestLog } from '../../sandbox-kit/request-log.js';
 import { BulkJobs, type JobEnd } from './bulk-jobs.js';
+import { WireNamespace } from './namespace.js';
 import { Org } from './org.js';
 import { OBJECTS } from './schema.js';
 import { SeededRandom, type LiveSeedOption } from '../../sandbox-kit/seeded-ids.js';
@@ -31,6 +32,8 @@ export interface SalesforceSandboxOptions extends SalesforceSeed, LiveSeedOption
    * records' ids, and is a new org).
    */
   orgId?: string;
+  /** The NPSP namespace the org's names carry on the wire: `npsp` (default), another, or '' (NPSP unmanaged); see WireNamespace. */
+  namespace?: string;
 }
 
 export interface SalesforceFaults {
@@ -76,6 +79,13 @@ export interface SalesforceSandbox {
   apiUsage(): { used: number; limit: number };
   /** Every token minted so far stops working (sessions time out). */
   expireTokens(): void;
+  /**
+   * The sandbox refreshed: a new org at the same URL, with the same records and ids, under a new org id
+   * (`orgId` says it); every session ends, so the client's re-login reaches the new org.
+   */
+  refreshOrg(orgId: string): void;
+  /** Queries (query, queryAll) answered so far, by the object they read: `SELECT Id FROM Organization` counts as Organization. */
+  queriesOf(object: string): number;
   /** A new day: the daily API request count starts again (at `used`, to stand for other integrations' calls). */
   resetApiUsage(used?: number): void;
   /** Called after each query page is answered (tests change data between two pages with it). */
@@ -112,7 +122,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const clock = opts.now ?? (() => new Date());
   const org = new Org(() => clock().getTime(), opts.scenario?.seed ?? 1, opts.multiCurrency ?? false);
   seedOrg(org, opts);
-  const orgId = opts.orgId ?? '00D8d000000sboxEAA';
+  let orgId = opts.orgId ?? '00D8d000000sboxEAA';
   org.insert('Organization', { Id: orgId, Name: 'Puddle Sandbox', IsSandbox: true, OrganizationType: 'Developer Edition' });
   if (opts.liveSeed !== undefined) org.rand.reseed(opts.liveSeed);
   const clientId = opts.clientId ?? 'puddle_sandbox_client';
@@ -132,9 +142,11 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const locators = new Map<string, { version: string; records: Record<string, unknown>[]; offset: number; size: number; at: number }>();
   const requests = new BoundedRequestLog();
   const bulk = new BulkJobs(org);
+  const wire = new WireNamespace(opts.namespace);
   const faults: SalesforceFaults = { status5xx: 0, html5xx: 0, token5xx: 0, tokenJson5xx: 0, queryTimeoutOver: 0, refuseAuth: false, bulkPagesBeforeFailure: -1, bulkJobEnds: null, bulkRowsLost: 0, bulkPollAnswers: [], answerNext: [] };
   let used = 0;
   let queries = 0;
+  const queriesByObject = new Map<string, number>();
   let bulkPages = 0;
   let url = '';
 
@@ -156,7 +168,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     try {
       if (u.pathname === '/services/oauth2/token' && method === 'POST') text = JSON.stringify(grant(new URLSearchParams(body)));
       else {
-        const out = api(req, method, u, body);
+        const out = api(req, method, wire.inboundUrl(u), wire.inbound(body));
         if (out instanceof CsvPage) {
           type = 'text/csv';
           text = out.csv;
@@ -179,6 +191,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
         text = JSON.stringify([{ message: e.message, errorCode: e.errorCode }]);
       }
     }
+    if (u.pathname !== '/services/oauth2/token') text = wire.outbound(text);
     res.writeHead(status, { ...extra, 'content-type': type, 'content-length': Buffer.byteLength(text), 'sforce-limit-info': `api-usage=${used}/${limit}` });
     res.end(text);
     requests.record({ method, path: u.pathname, status, requestId: randomBytes(6).toString('hex') });
@@ -280,6 +293,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
       const soql = u.searchParams.get('q');
       if (!soql) throw new SfError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
       const r = org.query(soql, rest === '/queryAll');
+      queriesByObject.set(r.object, (queriesByObject.get(r.object) ?? 0) + 1);
       if (faults.queryTimeoutOver > 0 && r.matched > faults.queryTimeoutOver) throw new SfError(400, 'QUERY_TIMEOUT', 'Your query request was running for too long.');
       const asked = /batchSize=(\d+)/.exec(headerValue(req, 'sforce-query-options') ?? '')?.[1];
       const size = Math.min(2000, Math.max(200, Number(asked ?? opts.batchSize ?? 2000)), opts.batchSize ?? 2000);
@@ -344,6 +358,14 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     expireTokens: () => {
       for (const t of tokens.keys()) tokens.set(t, 0);
     },
+    refreshOrg: (id) => {
+      org.purge('Organization', orgId);
+      orgId = id;
+      self.orgId = id;
+      org.insert('Organization', { Id: id, Name: 'Puddle Sandbox', IsSandbox: true, OrganizationType: 'Developer Edition' });
+      self.expireTokens();
+    },
+    queriesOf: (object) => queriesByObject.get(object) ?? 0,
     resetApiUsage: (n = 0) => {
       used = n;
     },

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { salesforceHarness } from './support/salesforce-harness.js';
+
+const scenario = { seed: 3, donations: 100, start: new Date('2026-11-20T18:00:00Z') };
+
+/**
+ * SALESFORCE_NPSP_NAMESPACE against an org whose NPSP names carry another namespace, or none (NPSP unmanaged): the
+ * sandbox answers and is asked in the org's names. A field a setting names as `npsp__...` is read under the org's
+ * namespace, as the connector's own NPSP fields are; the charity's own field (`Gift_Aid_Declared__c`) as written.
+ */
+describe.each([
+  ['an unmanaged org (no namespace)', ''],
+  ['an org of another namespace', 'acme'],
+])('Salesforce: %s', (_what, namespace) => {
+  it('reads every stream, the gift-aid field as written and an npsp__ field a setting names under the namespace', async () => {
+    const h = await salesforceHarness({ scenario, namespace });
+    try {
+      const org = (object: string) => [...h.sandbox.org.rows.get(object)!.values()];
+      // Any NPSP field shows which name is read; the primary contact's is known for every gift.
+      const runs = await h.sync({}, { namespace, giftAidField: 'Gift_Aid_Declared__c', donationIdField: 'npsp__Primary_Contact__c' });
+      expect(runs.filter((r) => r.outcome !== 'succeeded')).toEqual([]);
+      await h.land();
+      const gifts = org('Opportunity').filter((g) => g.npsp__Primary_Contact__c);
+      expect(gifts.length).toBeGreaterThan(50);
+      expect(await h.q('SELECT count(*) FILTER (WHERE donation_id = supporter_id) AS linked FROM gift')).toEqual([{ linked: gifts.length }]);
+      const declared = org('Contact').filter((c) => c.Gift_Aid_Declared__c === true).length;
+      expect(declared).toBeGreaterThan(0);
+      expect(await h.q('SELECT count(*) FILTER (WHERE gift_aid_declared) AS yes FROM supporter')).toEqual([{ yes: declared }]);
+      expect(await h.q('SELECT count(*) AS n FROM gift_allocation')).toEqual([{ n: org('npsp__Allocation__c').length }]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('stops the NPSP streams with the namespace named when SALESFORCE_NPSP_NAMESPACE is left at npsp', async () => {
+    const h = await salesforceHarness({ scenario, namespace });
+    try {
+      const [allocations] = await h.sync({ streams: ['allocations'] });
+      expect(allocations).toMatchObject({
+        outcome: 'failed', records: 0,
+        error: 'salesforce: the org has no npsp__Allocation__c object: is the NPSP package installed, and is SALESFORCE_NPSP_NAMESPACE (npsp) right?',
+      });
+    } finally {
+      await h.close();
+    }
+  });
+});
