@@ -127,16 +127,16 @@ function historyView(latest: Contract, files: readonly CatalogFile[], pathOf: (k
 /**
  * Current = latest per key, de-duplicated from the whole history; a delayed older snapshot has an older
  * _changed_at and never wins. The view of a contract without current state, and the reference the
- * current-state views are tested against.
+ * current-state views are tested against. With `asOf`, see asOfOrder.
  */
-export function currentView(contract: Contract): ViewDef {
+export function currentView(contract: Contract, asOf?: string): ViewDef {
   return {
     name: contract.name,
     sql: firstPerKeySql(
       contractColumns(contract).map((c) => c.name),
       sqlIdent(`${contract.name}_history`),
       [sqlIdent(contract.key)],
-      LATEST_FIRST,
+      asOf === undefined ? LATEST_FIRST : asOfOrder(asOf),
     ),
   };
 }
@@ -149,18 +149,10 @@ export function currentView(contract: Contract): ViewDef {
  * (objects dated after the date are left out by the views themselves, through recon_params). De-duplicated
  * from the whole history, so for one-shot snapshots only (DuckDbQueryEngine's materializeCurrent).
  */
-export function currentViewAsOf(contract: Contract, asOf: string): ViewDef {
+function asOfOrder(asOf: string): string[] {
   if (!isCalendarDate(asOf)) throw new Error(`as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}`);
   const later = `_changed_at >= TIMESTAMP '${dayAfter(asOf)} 00:00:00'`;
-  return {
-    name: contract.name,
-    sql: firstPerKeySql(
-      contractColumns(contract).map((c) => c.name),
-      sqlIdent(`${contract.name}_history`),
-      [sqlIdent(contract.key)],
-      [`CASE WHEN ${later} THEN 1 ELSE 0 END`, `CASE WHEN ${later} THEN _changed_at END`, ...LATEST_FIRST],
-    ),
-  };
+  return [`CASE WHEN ${later} THEN 1 ELSE 0 END`, `CASE WHEN ${later} THEN _changed_at END`, ...LATEST_FIRST];
 }
 
 /**
@@ -320,5 +312,5 @@ export function stateIsStale(latest: Contract, state: readonly CatalogFile[]): b
 
 /** Every contract's current view de-duplicated from its whole history (see `currentView`), or as at `asOf`'s end. */
 export function currentViews(asOf?: string): ViewDef[] {
-  return [...CONTRACTS.keys()].sort().map((name) => (asOf === undefined ? currentView(latestVersion(name)!) : currentViewAsOf(latestVersion(name)!, asOf)));
+  return [...CONTRACTS.keys()].sort().map((name) => currentView(latestVersion(name)!, asOf));
 }

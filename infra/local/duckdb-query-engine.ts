@@ -57,7 +57,7 @@ export interface DuckDbQueryEngineOptions {
   materializeCurrent?: boolean;
   /**
    * With materializeCurrent: the snapshots hold each contract's state as at the end of this date (YYYY-MM-DD), not
-   * today's (`puddle report --as-of`; puddles/views.ts, currentViewAsOf).
+   * today's (`puddle report --as-of`; puddles/views.ts, asOfOrder).
    */
   asOf?: string;
 }

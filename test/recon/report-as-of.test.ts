@@ -1,4 +1,4 @@
-// `--as-of` rewinds each record to its state at the end of that date (puddles/views.ts, currentViewAsOf): a gift
+// `--as-of` rewinds each record to its state at the end of that date (puddles/views.ts, asOfOrder): a gift
 // cancelled in January still counts in a report as of 31 December. Until 2026-12-03 objects dated later were left
 // out, but the others kept their latest state.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -58,7 +58,7 @@ export const report = defineCommand({
     if (asOf !== undefined && range.from !== undefined && asOf < range.from) {
       return fail(`--as-of is before --from (${asOf}, from ${range.from}): objects later than --as-of are left out, so the range holds nothing; give an --as-of on or after --from`);
     }
-    // With --as-of, each contract's state as at the end of that date, not today's (puddles/views.ts, currentViewAsOf):
+    // With --as-of, each contract's state as at the end of that date, not today's (puddles/views.ts, asOfOrder):
     // a payout in transit on 31 December is in transit in a report as of that date. The landing control counts what
     // was received against what stands today.
     return withLocalRuntime(async (rt) => {
