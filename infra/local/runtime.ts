@@ -17,7 +17,7 @@ import { SqliteStateStore } from './sqlite-state-store.js';
  *   state.db    bookmarks and leases
  *   catalog.db  which files make up each table
  */
-export async function createLocalRuntime(opts: { home: string; materializeCurrent?: boolean; clock?: Clock }): Promise<Runtime & { queue: SqliteQueue }> {
+export async function createLocalRuntime(opts: { home: string; materializeCurrent?: boolean; clock?: Clock }): Promise<Runtime & { queue: SqliteQueue; query: DuckDbQueryEngine }> {
   makeHome(opts.home);
   const queue = new SqliteQueue(join(opts.home, 'queue.db'));
   const catalog = new SqliteCatalog(join(opts.home, 'catalog.db'));
