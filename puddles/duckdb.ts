@@ -117,13 +117,18 @@ export const DUCKDB_MEMORY_LOG_MS = 60_000;
 
 /**
  * Every DUCKDB_MEMORY_LOG_MS, a debug line `duckdb memory` with what `instance` holds (read: undefined while it
- * is not open) and the process's RSS: where a hub's memory goes, per instance, over a night (README, "A soak").
+ * is not open), its thread's JavaScript heap and the process's RSS: where a hub's memory goes, per instance, over a night (README, "A soak").
  */
 export function logDuckDbMemory(instance: string, read: () => Promise<DuckDbMemory | undefined>): NodeJS.Timeout {
   const timer = setInterval(() => {
     if (!log.enabled('debug')) return;
     read().then(
-      (m) => m && log.debug('duckdb memory', { instance, ...m, rss_mb: Math.round(process.memoryUsage.rss() / MB) }),
+      (m) => {
+        if (!m) return;
+        // heap: this thread's JavaScript heap (each landing thread has its own); rss: the whole process's.
+        const { rss, heapUsed } = process.memoryUsage();
+        log.debug('duckdb memory', { instance, ...m, heap_mb: Math.round(heapUsed / MB), rss_mb: Math.round(rss / MB) });
+      },
       (err: unknown) => log.debug('duckdb memory not read', { instance, error: err }),
     );
   }, DUCKDB_MEMORY_LOG_MS);
