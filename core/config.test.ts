@@ -41,9 +41,9 @@ describe('loadConfig: PUDDLE_MAX_STREAMS_PER_KEY', () => {
 });
 
 describe('loadConfig: PUDDLE_DUCKDB_MEMORY_MB', () => {
-  it("leaves each DuckDB its role's limit unless set, and takes whole MB from 64", () => {
+  it("leaves each DuckDB its role's limit unless set, and takes whole MiB from 2048", () => {
     expect(loadConfig({}).duckDbMemoryMb).toBeUndefined();
-    expect(loadConfig({ PUDDLE_DUCKDB_MEMORY_MB: '2048' }).duckDbMemoryMb).toBe(2048);
-    for (const bad of ['63', '1.5', '1GB', '0']) expect(() => loadConfig({ PUDDLE_DUCKDB_MEMORY_MB: bad })).toThrow(/PUDDLE_DUCKDB_MEMORY_MB must be a whole number from 64 to 1048576/);
+    expect(loadConfig({ PUDDLE_DUCKDB_MEMORY_MB: '4096' }).duckDbMemoryMb).toBe(4096);
+    for (const bad of ['512', '1.5', '1GB', '0']) expect(() => loadConfig({ PUDDLE_DUCKDB_MEMORY_MB: bad })).toThrow(/PUDDLE_DUCKDB_MEMORY_MB must be a whole number from 2048 to 1048576/);
   });
 });

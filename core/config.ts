@@ -42,8 +42,7 @@ export interface PuddleConfig {
    */
   rawLingerMs?: number;
   /**
-   * memory_limit of each DuckDB instance the hub opens, MB (PUDDLE_DUCKDB_MEMORY_MB); unset: 512 for each landing
-   * thread's, 1024 for the query engine's (puddles/duckdb.ts).
+   * memory_limit of each DuckDB instance the hub opens, MB (PUDDLE_DUCKDB_MEMORY_MB); unset: 2048 each (puddles/duckdb.ts).
    */
   duckDbMemoryMb?: number;
   /**
@@ -116,8 +115,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     leaseMs: leaseMsSetting(settings),
     // Up to an hour: the trail's freshness is the price of its file count (about one file per linger at a trickle).
     rawLingerMs: settings.number('PUDDLE_RAW_LINGER_SECONDS', 60, { min: 0, max: 3600, whole: true, unit: 'seconds' }) * 1000,
-    // Below 64 MB a compaction of one busy partition no longer fits without spilling all of it.
-    duckDbMemoryMb: settings.number('PUDDLE_DUCKDB_MEMORY_MB', undefined, { min: 64, max: 1_048_576, whole: true }),
+    // Below 2 GiB landing can fail: DuckDB asks for a single 1 GiB block for some batches (puddles/duckdb.ts).
+    duckDbMemoryMb: settings.number('PUDDLE_DUCKDB_MEMORY_MB', undefined, { min: 2048, max: 1_048_576, whole: true }),
   };
   settings.check();
   const apiKeys = keyList(env.PUDDLE_API_KEYS);

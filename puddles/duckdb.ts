@@ -17,8 +17,13 @@ let shared: Promise<DuckDBInstance> | undefined;
  */
 export type DuckDbRole = 'writer' | 'query';
 
-/** memory_limit per role, MB, unless PUDDLE_DUCKDB_MEMORY_MB sets one for all (setDuckDbMemoryMb). */
-export const DEFAULT_DUCKDB_MEMORY_MB: Readonly<Record<DuckDbRole, number>> = { writer: 512, query: 1024 };
+/**
+ * memory_limit per role, MiB, unless PUDDLE_DUCKDB_MEMORY_MB sets one for all (setDuckDbMemoryMb). Not less than
+ * 2 GiB for either: landing the recon world (test/landing-controls.test.ts) asks for a single 1 GiB block, and at
+ * 512 MiB each batch failed with "could not allocate block of size 1.0 GiB (768.0 KiB/512.0 MiB used)" and went to
+ * the dead letters. Compaction's merges peaked at 347 MB in a 25-minute soak (README, "A soak").
+ */
+export const DEFAULT_DUCKDB_MEMORY_MB: Readonly<Record<DuckDbRole, number>> = { writer: 2048, query: 2048 };
 
 let memoryMbSetting: number | undefined;
 

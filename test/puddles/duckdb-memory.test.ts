@@ -19,16 +19,16 @@ async function limitOf(role: DuckDbRole): Promise<string> {
 }
 
 describe('createDuckDb memory_limit', () => {
-  it('gives a writer 512 MiB and a query engine 1 GiB by default', async () => {
-    expect(DEFAULT_DUCKDB_MEMORY_MB).toEqual({ writer: 512, query: 1024 });
-    expect(await limitOf('writer')).toBe('512.0 MiB');
-    expect(await limitOf('query')).toBe('1.0 GiB');
+  it('gives a writer and a query engine 2 GiB each by default', async () => {
+    expect(DEFAULT_DUCKDB_MEMORY_MB).toEqual({ writer: 2048, query: 2048 });
+    expect(await limitOf('writer')).toBe('2.0 GiB');
+    expect(await limitOf('query')).toBe('2.0 GiB');
   });
 
   it('gives every instance opened after it PUDDLE_DUCKDB_MEMORY_MB', async () => {
-    setDuckDbMemoryMb(256);
-    expect(await limitOf('writer')).toBe('256.0 MiB');
-    expect(await limitOf('query')).toBe('256.0 MiB');
+    setDuckDbMemoryMb(3072);
+    expect(await limitOf('writer')).toBe('3.0 GiB');
+    expect(await limitOf('query')).toBe('3.0 GiB');
   });
 
   it("is the query engine's instance's limit too, and reads what it holds", async () => {
@@ -37,7 +37,7 @@ describe('createDuckDb memory_limit', () => {
       expect(await lake.engine.memory()).toBeUndefined(); // not opened yet: reading it opens nothing
       await lake.engine.query('SELECT 1');
       const m = await lake.engine.memory();
-      expect(m?.limit).toBe('1.0 GiB');
+      expect(m?.limit).toBe('2.0 GiB');
       expect(m?.usedMb).toBeGreaterThanOrEqual(0);
     } finally {
       await lake.close();
