@@ -39,3 +39,11 @@ describe('loadConfig: PUDDLE_MAX_STREAMS_PER_KEY', () => {
     for (const bad of ['0', '1.5', 'few']) expect(() => loadConfig({ PUDDLE_MAX_STREAMS_PER_KEY: bad })).toThrow(/PUDDLE_MAX_STREAMS_PER_KEY must be a whole number of 1 or more/);
   });
 });
+
+describe('loadConfig: PUDDLE_DUCKDB_MEMORY_MB', () => {
+  it("leaves each DuckDB its role's limit unless set, and takes whole MiB from 2048", () => {
+    expect(loadConfig({}).duckDbMemoryMb).toBeUndefined();
+    expect(loadConfig({ PUDDLE_DUCKDB_MEMORY_MB: '4096' }).duckDbMemoryMb).toBe(4096);
+    for (const bad of ['512', '1.5', '1GB', '0']) expect(() => loadConfig({ PUDDLE_DUCKDB_MEMORY_MB: bad })).toThrow(/PUDDLE_DUCKDB_MEMORY_MB must be a whole number from 2048 to 1048576/);
+  });
+});

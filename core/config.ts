@@ -42,6 +42,10 @@ export interface PuddleConfig {
    */
   rawLingerMs?: number;
   /**
+   * memory_limit of each DuckDB instance the hub opens, MB (PUDDLE_DUCKDB_MEMORY_MB); unset: 2048 each (puddles/duckdb.ts).
+   */
+  duckDbMemoryMb?: number;
+  /**
    * Live totals streams (GET /v1/totals/stream) open at once, over all keys (default 200; PUDDLE_MAX_STREAMS):
    * each holds a socket and a timer, so beyond it a stream is refused with 503 and Retry-After.
    */
@@ -111,6 +115,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     leaseMs: leaseMsSetting(settings),
     // Up to an hour: the trail's freshness is the price of its file count (about one file per linger at a trickle).
     rawLingerMs: settings.number('PUDDLE_RAW_LINGER_SECONDS', 60, { min: 0, max: 3600, whole: true, unit: 'seconds' }) * 1000,
+    // Below 2 GiB landing can fail: DuckDB asks for a single 1 GiB block for some batches (puddles/duckdb.ts).
+    duckDbMemoryMb: settings.number('PUDDLE_DUCKDB_MEMORY_MB', undefined, { min: 2048, max: 1_048_576, whole: true }),
   };
   settings.check();
   const apiKeys = keyList(env.PUDDLE_API_KEYS);
@@ -138,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     landingYieldAbove: numbers.landingYieldAbove,
     leaseMs: numbers.leaseMs,
     rawLingerMs: numbers.rawLingerMs,
+    ...(numbers.duckDbMemoryMb !== undefined ? { duckDbMemoryMb: numbers.duckDbMemoryMb } : {}),
     bankInbox: { layout: env.PUDDLE_BANK_LAYOUT, currency: env.PUDDLE_BANK_CURRENCY, account: env.PUDDLE_BANK_ACCOUNT },
     ...(env.PUDDLE_SANDBOX_FAULTS ? { sandboxFaults: env.PUDDLE_SANDBOX_FAULTS } : {}),
   };

@@ -87,6 +87,8 @@ function write(level: Level, msg: string, fields?: Record<string, unknown>): voi
 }
 
 export const log = {
+  /** Whether lines at `level` are written (to skip work done only for them). */
+  enabled: (level: Level) => ORDER[level] >= threshold,
   debug: (msg: string, fields?: Record<string, unknown>) => write('debug', msg, fields),
   info: (msg: string, fields?: Record<string, unknown>) => write('info', msg, fields),
   warn: (msg: string, fields?: Record<string, unknown>) => write('warn', msg, fields),

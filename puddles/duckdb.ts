@@ -1,15 +1,57 @@
 // One in-memory DuckDB per process for writing Parquet: creating an instance costs far more than a connection.
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { threadId } from 'node:worker_threads';
+
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
+import { log } from '../core/log.js';
+
 let shared: Promise<DuckDBInstance> | undefined;
+
+/**
+ * What an instance does, which sizes its memory_limit (DuckDB's own is 80% of the machine's RAM per instance,
+ * and a hub has three: one per landing thread and the query engine's). `writer`: Parquet out of a batch, and
+ * compaction's merges of one partition's small files; `query`: the views over the whole lake (the dashboard,
+ * the drift check, `puddle query`, reports).
+ */
+export type DuckDbRole = 'writer' | 'query';
+
+/**
+ * memory_limit per role, MiB, unless PUDDLE_DUCKDB_MEMORY_MB sets one for all (setDuckDbMemoryMb). Not less than
+ * 2 GiB for either: Parquet written by the CSV route (parquet-writer.ts, off the landing threads) has read_csv take
+ * a 1 GiB buffer (16 times its max_line_size of 64 MiB), and at 512 MiB every batch of test/landing-controls.test.ts
+ * failed with "could not allocate block of size 1.0 GiB (768.0 KiB/512.0 MiB used)" and went to the dead letters. Compaction's merges peaked at 347 MB in a 25-minute soak (README, "A soak").
+ */
+export const DEFAULT_DUCKDB_MEMORY_MB: Readonly<Record<DuckDbRole, number>> = { writer: 2048, query: 2048 };
+
+let memoryMbSetting: number | undefined;
+
+/** PUDDLE_DUCKDB_MEMORY_MB for the instances this thread opens from now on; undefined: each role's default. */
+export function setDuckDbMemoryMb(mb: number | undefined): void {
+  memoryMbSetting = mb;
+}
+
+export function duckDbMemoryMb(role: DuckDbRole): number {
+  return memoryMbSetting ?? DEFAULT_DUCKDB_MEMORY_MB[role];
+}
+
+let instanceSeq = 0;
 
 /**
  * A new in-memory DuckDB whose connections read and write times in UTC (DESIGN.md rule 7): every DuckDB
  * Puddle opens comes from here. DuckDB takes the machine's zone otherwise, so `current_date` (recon_params'
  * default as_of, "today") was the local date, and a TIMESTAMPTZ was cast to a date or text in local time.
  */
-export async function createDuckDb(threads: number): Promise<DuckDBInstance> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
+export async function createDuckDb(threads: number, role: DuckDbRole): Promise<DuckDBInstance> {
+  // A limit per instance: with DuckDB's default, each of the hub's three could take 80% of the machine's RAM
+  // before it let go of anything. What goes past the limit spills to a folder of the instance's own (DuckDB
+  // removes its files when done; an in-memory database otherwise spills to `.tmp` in the working directory).
+  const instance = await DuckDBInstance.create(':memory:', {
+    threads: String(threads),
+    memory_limit: `${duckDbMemoryMb(role)}MiB`,
+    temp_directory: path.join(tmpdir(), `puddle-duckdb-${process.pid}-${threadId}-${instanceSeq++}`),
+  });
   // Set after create, not in its options: TimeZone is ICU's setting, and create refuses it before ICU loads.
   const conn = await instance.connect();
   try {
@@ -31,7 +73,7 @@ export async function createDuckDb(threads: number): Promise<DuckDBInstance> {
 
 export function sharedDuckDb(): Promise<DuckDBInstance> {
   // Writers share the machine with the queue and producer: two threads is what the box has.
-  shared ??= createDuckDb(2);
+  shared ??= createDuckDb(2, 'writer');
   return shared;
 }
 
@@ -43,4 +85,58 @@ export async function withConnection<T>(fn: (conn: DuckDBConnection) => Promise<
   } finally {
     conn.closeSync();
   }
+}
+
+/** What one DuckDB instance holds (duckdb_memory()), for the debug log line an operator reads (see README, "A soak"). */
+export interface DuckDbMemory {
+  /** memory_limit, as DuckDB prints it (`512.0 MiB`). */
+  limit: string;
+  /** Memory DuckDB's buffer manager counts as used, MB. */
+  usedMb: number;
+  /** Spilled to its temp folder, MB. */
+  spilledMb: number;
+  /** The tags holding more than 1 MB, MB each (BASE_TABLE, HASH_TABLE, ORDER_BY, PARQUET_READER...). */
+  tags: Record<string, number>;
+}
+
+const MB = 1024 * 1024;
+
+export async function duckDbMemory(conn: DuckDBConnection): Promise<DuckDbMemory> {
+  const reader = await conn.runAndReadAll(
+    "SELECT tag, memory_usage_bytes::DOUBLE AS used, temporary_storage_bytes::DOUBLE AS spilled, current_setting('memory_limit') AS lim FROM duckdb_memory()",
+  );
+  const out: DuckDbMemory = { limit: '', usedMb: 0, spilledMb: 0, tags: {} };
+  for (const [tag, used, spilled, lim] of reader.getRows() as [string, number, number, string][]) {
+    out.limit = lim;
+    out.usedMb += used / MB;
+    out.spilledMb += spilled / MB;
+    if (used > MB) out.tags[tag] = Math.round(used / MB);
+  }
+  out.usedMb = Math.round(out.usedMb);
+  out.spilledMb = Math.round(out.spilledMb);
+  return out;
+}
+
+/** How often each thread logs its DuckDB's memory at debug (PUDDLE_LOG_LEVEL=debug). */
+export const DUCKDB_MEMORY_LOG_MS = 60_000;
+
+/**
+ * Every DUCKDB_MEMORY_LOG_MS, a debug line `duckdb memory` with what `instance` holds (read: undefined while it
+ * is not open), its thread's JavaScript heap and the process's RSS: where a hub's memory goes, per instance, over a night (README, "A soak").
+ */
+export function logDuckDbMemory(instance: string, read: () => Promise<DuckDbMemory | undefined>): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    if (!log.enabled('debug')) return;
+    read().then(
+      (m) => {
+        if (!m) return;
+        // heap: this thread's JavaScript heap (each landing thread has its own); rss: the whole process's.
+        const { rss, heapUsed } = process.memoryUsage();
+        log.debug('duckdb memory', { instance, ...m, heap_mb: Math.round(heapUsed / MB), rss_mb: Math.round(rss / MB) });
+      },
+      (err: unknown) => log.debug('duckdb memory not read', { instance, error: err }),
+    );
+  }, DUCKDB_MEMORY_LOG_MS);
+  timer.unref();
+  return timer;
 }

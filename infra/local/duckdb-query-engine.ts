@@ -25,7 +25,7 @@ import path from 'node:path';
 import type { DuckDBInstance, DuckDBConnection } from '@duckdb/node-api';
 
 import type { Catalog, CatalogFile, ColumnarResult, ObjectStore, QueryEngine, QueryOptions, QueryPriority, QueryResult, Row } from '../../core/ports.js';
-import { createDuckDb } from '../../puddles/duckdb.js';
+import { createDuckDb, duckDbMemory, type DuckDbMemory } from '../../puddles/duckdb.js';
 import { ClosedError } from '../../core/errors.js';
 import { lakeFileError, recogniseLakeFileError } from '../../puddles/lake-file-error.js';
 import { sqlTokens } from '../../puddles/sql-dialect.js';
@@ -248,6 +248,12 @@ export class DuckDbQueryEngine implements QueryEngine {
     });
   }
 
+  /** What this engine's DuckDB holds (a turn at idle priority); undefined until a query opened it, or once closed. */
+  memory(): Promise<DuckDbMemory | undefined> {
+    if (!this.#conn || this.#closed) return Promise.resolve(undefined);
+    return this.#exclusive(async () => (this.#closed ? undefined : duckDbMemory((await this.#connection()).conn)), 'idle');
+  }
+
   close(): Promise<void> {
     // Behind what was asked before it, interactive or not (queries asked after it fail: ClosedError).
     return this.#exclusive(async () => {
@@ -302,7 +308,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   #connection(): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
     if (this.#closed) return Promise.reject(new ClosedError('query engine is closed'));
     this.#conn ??= (async () => {
-      const instance = await createDuckDb(this.#threads);
+      const instance = await createDuckDb(this.#threads, 'query');
       const conn = await instance.connect();
       return { instance, conn };
     })();

@@ -43,6 +43,7 @@ import { reclaimQueueSpace } from './queue-space.js';
 import { parseImportOptions } from '../../connectors/bank/import-file.js';
 import { DEFAULT_RAW_LINGER_MS, LandingThreads, type LandingThreadsOptions } from './landing-thread.js';
 import { createLocalRuntime } from './runtime.js';
+import { logDuckDbMemory, setDuckDbMemoryMb } from '../../puddles/duckdb.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 import { SqliteFeedLog } from './sqlite-feed-log.js';
 import { ensureWebBuilt, readWebBuild } from './web-assets.js';
@@ -203,6 +204,8 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   // Under the home's lock and before anything opens the queue: the space a drained backlog left goes back.
   const queueFile = join(config.home, 'queue.db');
   if (existsSync(queueFile)) reclaimQueueSpace(queueFile);
+  // Before the query engine's DuckDB opens (its first query) and the landing threads start.
+  setDuckDbMemoryMb(config.duckDbMemoryMb);
   const runtime = await createLocalRuntime({ home: config.home, clock: opts.clock });
   warnIfOpen(config.home);
   const counter = { accepted: 0 };
@@ -329,7 +332,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     ],
   });
   // Landing and the lake's maintenance run on worker threads with their own connections (landing-thread.ts).
-  const landing = new LandingThreads({ home: config.home, onLanded, maintenanceMs: opts.maintenanceMs, nice: config.landingNice, yieldAbove: config.landingYieldAbove, rawLingerMs: config.rawLingerMs, ...opts.landing });
+  const landing = new LandingThreads({ home: config.home, onLanded, maintenanceMs: opts.maintenanceMs, nice: config.landingNice, yieldAbove: config.landingYieldAbove, rawLingerMs: config.rawLingerMs, duckDbMemoryMb: config.duckDbMemoryMb, ...opts.landing });
   await landing.start();
   let wasBehind = false;
   const lagWatch = setInterval(() => {
@@ -341,6 +344,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     }
   }, 1_000);
   lagWatch.unref();
+  const memoryLog = logDuckDbMemory('query engine', () => runtime.query.memory());
   await feeds.catchUp(inBackground(runtime.query));
   // The live totals' rebuild and the webhooks' seeding read the whole lake: they start once the hub listens, so a
   // port taken since the probe stops the start without waiting for them (until 2026-12-02 it waited for the
@@ -352,6 +356,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   // totals, then the lake's readers and the queue.
   const stopLanding = async (drainMs: number) => {
     clearInterval(lagWatch);
+    clearInterval(memoryLog);
     await stopStep('landing', () => landing.stop(drainMs));
     await stopStep('live totals', async () => {
       // Stop first: a rebuild running ends at once (before 2026-12-03 this waited for all of it).

@@ -25,6 +25,8 @@ export interface LandingWorkerData {
    * receipt, so that its files (never merged) are fewer and larger; 0: it lands at once (PUDDLE_RAW_LINGER_SECONDS).
    */
   rawLingerMs: number;
+  /** The thread's DuckDB memory_limit, MB (PUDDLE_DUCKDB_MEMORY_MB); undefined: a writer's default (puddles/duckdb.ts). */
+  duckDbMemoryMb?: number;
   /** PuddleConsumer options (batch size, window, visibility, poll, the delay before a failed batch is retried). */
   consumer: { batchSize?: number; windowMs?: number; visibilityMs?: number; pollMs?: number; retryDelayMs?: number; maxRetryDelayMs?: number };
 }

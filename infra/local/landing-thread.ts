@@ -50,6 +50,8 @@ export interface LandingThreadsOptions {
    * a linger instead of once a batch window (landing-worker.ts).
    */
   rawLingerMs?: number;
+  /** Each thread's DuckDB memory_limit, MB (PUDDLE_DUCKDB_MEMORY_MB); default: a writer's (puddles/duckdb.ts). */
+  duckDbMemoryMb?: number;
   /** How often each thread reports its backlog (default 500 ms). */
   backlogMs?: number;
   consumer?: LandingWorkerData['consumer'];
@@ -121,6 +123,7 @@ export class LandingThreads {
         producerBusy: this.#producerBusy,
         yieldAbove: Math.round((this.#opts.yieldAbove ?? 0.5) * 1000),
         rawLingerMs: this.#opts.rawLingerMs ?? DEFAULT_RAW_LINGER_MS,
+        duckDbMemoryMb: this.#opts.duckDbMemoryMb,
         consumer: this.#opts.consumer ?? {},
       }),
     );

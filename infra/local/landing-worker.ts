@@ -14,6 +14,7 @@ import { DEFAULT_BATCH_SIZE, lingerLeftMs, PuddleConsumer } from '../../puddles/
 import { PUDDLES, type PuddleDef } from '../../puddles/definitions.js';
 import { hubLandedColumns } from '../../puddles/hub-listening.js';
 import { RAW_TABLE } from '../../puddles/layout.js';
+import { duckDbMemory, logDuckDbMemory, setDuckDbMemoryMb, withConnection } from '../../puddles/duckdb.js';
 import { setParquetRoute } from '../../puddles/parquet-writer.js';
 import { FsObjectStore } from './fs-object-store.js';
 import type { FromLandingWorker, LandingWorkerData, ToLandingWorker } from './landing-messages.js';
@@ -21,6 +22,9 @@ import { SqliteCatalog } from './sqlite-catalog.js';
 import { SqliteQueue } from './sqlite-queue.js';
 
 const data = workerData as LandingWorkerData;
+// Before this thread's DuckDB opens (its first landing or compaction).
+setDuckDbMemoryMb(data.duckDbMemoryMb);
+const memoryLog = logDuckDbMemory(`landing ${data.puddles.join(',')}`, () => withConnection(duckDbMemory));
 // This thread's event loop is landing's own: Parquet through the appender (see parquet-writer.ts).
 setParquetRoute('appender');
 const port = parentPort!;
@@ -177,6 +181,7 @@ port.on('message', (m: ToLandingWorker) => {
   void (async () => {
     reporting = false;
     clearTimeout(backlogTimer);
+    clearInterval(memoryLog);
     if (maintenance) clearInterval(maintenance);
     const deadline = Date.now() + m.drainMs;
     await Promise.all(consumers.map((c) => c.stop()));

@@ -16,7 +16,7 @@ let instance: DuckDBInstance;
 let conn: DuckDBConnection;
 let dir: string;
 beforeAll(async () => {
-  instance = await createDuckDb(1);
+  instance = await createDuckDb(1, 'query');
   conn = await instance.connect();
   dir = mkdtempSync(path.join(tmpdir(), 'puddle-read-only-'));
 });

@@ -23,7 +23,7 @@ export async function createLocalRuntime(opts: {
   /** With materializeCurrent: each contract's state as at the end of this date (DuckDbQueryEngineOptions.asOf). */
   asOf?: string;
   clock?: Clock;
-}): Promise<Runtime & { queue: SqliteQueue }> {
+}): Promise<Runtime & { queue: SqliteQueue; query: DuckDbQueryEngine }> {
   makeHome(opts.home);
   const queue = new SqliteQueue(join(opts.home, 'queue.db'));
   const catalog = new SqliteCatalog(join(opts.home, 'catalog.db'));

@@ -8,7 +8,8 @@
 // and the landed `SELECT count(*), sum(amount_minor) FROM donation`. At the end it stops the load, waits for
 // the queue to drain, and checks /tv, /v1/totals and SQL all equal what the hub accepted.
 // Options: --minutes, --rate (events/s), --burst (events), --sample (s), --port, --home DIR (kept), --keep 1 (keep
-// the temporary home), --log FILE (the hub's stderr, at PUDDLE_LOG_LEVEL=warn).
+// the temporary home), --log FILE (the hub's stderr, at PUDDLE_LOG_LEVEL=warn, or --log-level: `debug` adds each
+// DuckDB instance's memory every minute, puddles/duckdb.ts).
 // Plain JavaScript, like hub-load.mjs: it takes little CPU from the hub on a shared machine.
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -35,7 +36,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...a) => console.log(...a);
 
 const hub = spawn(process.execPath, [join(ROOT, 'bin/puddle.mjs'), 'start', '--no-schedule'], {
-  env: { ...process.env, PUDDLE_HOME: home, PORT: String(PORT), PUDDLE_API_KEYS: apiKey, PUDDLE_READ_KEYS: readKey, PUDDLE_LOG_LEVEL: 'warn' },
+  env: { ...process.env, PUDDLE_HOME: home, PORT: String(PORT), PUDDLE_API_KEYS: apiKey, PUDDLE_READ_KEYS: readKey, PUDDLE_LOG_LEVEL: args['log-level'] ?? 'warn' },
   stdio: ['ignore', 'ignore', 'pipe'],
 });
 const hubLog = [];

@@ -11,7 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('createDuckDb', () => {
   it('keeps nothing of the files it read once they are gone', async () => {
-    const instance = await createDuckDb(1);
+    const instance = await createDuckDb(1, 'writer');
     const conn = await instance.connect();
     try {
       // As a hub does on the night, smaller: land a file, read it (a merge, a query), delete it (garbage).
