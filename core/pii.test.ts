@@ -66,6 +66,26 @@ describe('personal data', () => {
     expect(s.amount_total).toBe(2500);
   });
 
+  it("redacts a charity's own metadata keys that name, reach or describe a person, under any spelling, and keeps the ones that link and attribute", () => {
+    // Until 2026-12-03 only names ending like a provider's personal field were caught: these reached raw whole.
+    const metadata = {
+      address_line1: '1 High St', addressLine2: 'Flat 2', house_number: '12', 'Donor-Mobile': '07700 900123', donor_phone_number: '07700 900124',
+      surname: 'Quxworthy', Forename: 'Jo', dob: '1970-01-01', date_of_birth: '1970-01-01', donor_note: 'Jo says hi', gift_aid_house: 'Rose Cottage',
+      town: 'Leeds', in_memory_of: 'Ada', donor: 'Jo Q', donor_email: 'jo@example.org', first_name: 'Jo', title: 'Dr',
+      donation_id: 'don-1', click_id: 'clk-1', campaign: 'tv-2026', channel: 'online', utm_source: 'tv', gift_aid: 'true', supporter_id: 'sup_1', tribute_id: 't-1',
+    };
+    const event = { id: 'evt_1', data: { object: { id: 'ch_1', amount: 500, metadata }, previous_attributes: { metadata: { surname: 'Old' } } } };
+    const s = scrubPersonalData(event) as unknown as typeof event;
+    const kept = { donation_id: 'don-1', click_id: 'clk-1', campaign: 'tv-2026', channel: 'online', utm_source: 'tv', gift_aid: 'true', supporter_id: 'sup_1', tribute_id: 't-1' };
+    const redacted = Object.fromEntries(Object.keys(metadata).filter((k) => !(k in kept)).map((k) => [k, '[redacted]']));
+    expect(s.data.object.metadata).toEqual({ ...redacted, ...kept });
+    expect(s.data.previous_attributes.metadata).toEqual({ surname: '[redacted]' });
+    expect(JSON.stringify(s)).not.toMatch(/High St|Flat 2|07700|Quxworthy|1970|Jo|Rose|Leeds|Ada|Dr|\b12\b/);
+    // In place, as a sync's pages are redacted, the same; and the words outside metadata keep their own rule.
+    expect(redactPersonalData(JSON.parse(JSON.stringify(event)))).toEqual(s);
+    expect(scrubPersonalData({ title: 'Appeal', town: 'Leeds', metadata: { title: 'Dr' } })).toEqual({ title: 'Appeal', town: 'Leeds', metadata: { title: '[redacted]' } });
+  });
+
   it('redacts in place exactly as the copy does, Dates as times, and copies what cannot change', () => {
     const record = () => ({
       id: 'ch_1', amount: 500, created: new Date('2026-11-01T10:00:00Z'), billing_details: { name: 'Jo Bloggs' },

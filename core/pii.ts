@@ -58,6 +58,39 @@ function isPersonal(key: string): boolean {
   return v;
 }
 
+/**
+ * Maps of keys a charity chooses itself: Stripe's `metadata` (on charges, payment intents, checkout sessions,
+ * customers, refunds, payouts, and in webhook events' `previous_attributes`). Donation forms and staff put a
+ * supporter's details there under names of their own (`donor_email`, `first_name`, `address_line1`, `donor_note`,
+ * `gift_aid_house`), which the rules above, made for the providers' own field names, partly miss. (Braintree's
+ * custom fields, `customFields`, and Freshdesk's `custom_fields` are `[redacted]` whole, by `custom_fields` above.)
+ */
+const CHOSEN_KEYS = new Set(['metadata']);
+/**
+ * Inside such a map a key looks personal when its name holds any of these anywhere, in any case and spelling
+ * (`addressLine1`, `Donor-Mobile`, `dob`): a name, contact detail, address part, birth date or a note (free text
+ * where names, addresses and circumstances end up). Wider than isPersonal, as a chosen key names its value less
+ * strictly; `campaign`, `donation_id`, `click_id`, `channel`, `utm_source`, `gift_aid` do not look personal.
+ */
+const CHOSEN_PERSONAL =
+  /name|mail|phone|mobile|msisdn|address|addr|street|line[0-9]|house|postcode|postal|zip|city|town|county|birth|dob|surname|forename|title|salutation|note|message|comment|tribute|memory|honou?r|dedicat|recipient|nationality|ethnic|religio|health|^donor$|^supporter$|^contact$|^payer$|^person$|^customer$/;
+/**
+ * An id under a chosen key (`tribute_id`, `message_ref`): the source's own id, which the contracts keep too, unless its
+ * name says it is a contact detail (`email_ref`). A house or phone `number` is not an id.
+ */
+const ID_KEY = /(id|ref|reference|key)$/;
+const chosenVerdicts = new Map<string, boolean>();
+/** Whether a key inside `metadata` or custom fields looks personal (memoised as isPersonal is). */
+function isChosenPersonal(key: string): boolean {
+  let v = chosenVerdicts.get(key);
+  if (v === undefined) {
+    const k = key.toLowerCase().replace(/[_\-\s.]/g, '');
+    v = isPersonal(key) || (CHOSEN_PERSONAL.test(k) && !(ID_KEY.test(k) && !/name|mail|phone|mobile|address|addr|postcode/.test(k)));
+    if (chosenVerdicts.size < 10_000) chosenVerdicts.set(key, v);
+  }
+  return v;
+}
+
 /** What a personal or card field's value becomes in the raw trail and quarantine. */
 export const REDACTED_TEXT = '[redacted]';
 
@@ -113,16 +146,29 @@ function redact(value: unknown, depth: number, inPlace: boolean): unknown {
     }
     return out;
   }
-  const src = value as Record<string, unknown>;
+  return redactEntries(value as Record<string, unknown>, depth, inPlace, isPersonal);
+}
+
+/** An object's entries, each value whose key `personal` names replaced, and every other one walked. */
+function redactEntries(src: Record<string, unknown>, depth: number, inPlace: boolean, personal: (key: string) => boolean): Record<string, unknown> {
   const out: Record<string, unknown> = inPlace ? src : {};
   for (const k in src) {
     const v = src[k];
     const r =
       v === null || v === undefined ? v
-      : isPersonal(k) || (typeof v === 'string' && PERSONAL_TEXT.has(k)) ? REDACTED_TEXT
+      : personal(k) || (typeof v === 'string' && PERSONAL_TEXT.has(k)) ? REDACTED_TEXT
+      : typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) && isChosenMap(k) ? chosenMap(v as Record<string, unknown>, depth + 1, inPlace)
       : typeof v === 'object' ? redact(v, depth + 1, inPlace)
       : v;
     if (!inPlace || r !== v) out[k] = r;
   }
   return out;
+}
+
+const isChosenMap = (key: string) => CHOSEN_KEYS.has(key.toLowerCase().replace(/_/g, ''));
+
+/** A `metadata` or custom-fields map: its personal-looking keys' values '[redacted]' (the keys stay, for the shape). */
+function chosenMap(map: Record<string, unknown>, depth: number, inPlace: boolean): unknown {
+  if (depth > MAX_DEPTH) return TOO_DEEP_TEXT;
+  return redactEntries(map, depth, inPlace, isChosenPersonal);
 }

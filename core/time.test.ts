@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dateParse, isCalendarDate, isoFromMs, parseIsoInstant, utcInstantMs } from './time.js';
+import { dateParse, isCalendarDate, isoFromMs, isoInstantMs, parseIsoInstant, utcInstantMs } from './time.js';
 
 // A seeded generator, so a failure names an input that fails again.
 function rng(seed: number) {
@@ -46,6 +46,16 @@ describe('ISO times without Date', () => {
       }
       expect(parseIsoInstant(v), v).toBe(Date.parse(v));
     }
+  });
+
+  it('reads a comma for the point and any number of fraction digits, as ISO 8601 allows, keeping milliseconds as Date.parse does', () => {
+    // Until 2026-12-03 both were refused as "not an ISO-8601 time with a zone" (.NET writes seven digits, some systems a comma).
+    const ms = Date.parse('2026-11-29T19:15:03.250Z');
+    for (const v of ['2026-11-29T19:15:03,250Z', '2026-11-29T19:15:03,25Z', '2026-11-29T20:15:03.2501234+01:00', '2026-11-29T19:15:03.25012345678901Z']) {
+      expect(isoInstantMs(v), v).toBe(ms);
+    }
+    expect(isoInstantMs('2026-11-29T19:15:03,Z')).toBeNaN();
+    expect(isoInstantMs('2026-11-29T19:15:03.Z')).toBeNaN();
   });
 
   it('refuses what Date.parse would roll over or refuse', () => {

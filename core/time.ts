@@ -71,8 +71,12 @@ export function isCalendarDate(v: unknown): boolean {
   return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
 }
 
-/** `YYYY-MM-DDTHH:MM[:SS[.fraction]]` with a zone: the one time format contracts take. */
-export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+/**
+ * `YYYY-MM-DDTHH:MM[:SS[.fraction]]` with a zone: the one time format contracts take. The fraction may have any
+ * number of digits and a comma for its point (ISO 8601 allows both: .NET writes seven digits, some European
+ * systems `20:15:03,250`); milliseconds are kept, finer digits dropped, as Date.parse does.
+ */
+export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}([.,]\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /** What toISOString writes (years 0000-9999): the form every time in a queued envelope and a landed row has. */
 const CANONICAL_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -128,7 +132,8 @@ export function parseIsoInstant(v: string): number {
   if (v.charCodeAt(i) === 58 /* : */) {
     second = digits2(v, 17);
     i = 19;
-    if (v.charCodeAt(i) === 46 /* . */) {
+    const point = v.charCodeAt(i);
+    if (point === 46 /* . */ || point === 44 /* , */) {
       i++;
       let digits = 0;
       // Date.parse keeps milliseconds and drops finer digits, without rounding.

@@ -47,8 +47,9 @@ function checkFor(f: Field): Check {
         if (v === lastIn) return lastOut;
         const ms = isoInstantMs(v);
         if (Number.isNaN(ms)) return BAD;
-        // Already what toISOString writes (UTC, milliseconds): keep the string.
-        lastOut = (v as string).length === 24 && (v as string).charCodeAt(23) === 90 /* Z */ ? v : isoFromMs(ms);
+        // Already what toISOString writes (UTC, milliseconds after a point, not a comma): keep the string.
+        const s = v as string;
+        lastOut = s.length === 24 && s.charCodeAt(23) === 90 /* Z */ && s.charCodeAt(19) === 46 /* . */ ? v : isoFromMs(ms);
         lastIn = v;
         return lastOut;
       };
@@ -99,7 +100,7 @@ function whyBad(f: Field, v: unknown): string {
     case 'boolean':
       return 'must be true or false';
     case 'timestamp':
-      return typeof v !== 'string' || !ISO_INSTANT.test(v) ? 'must be an ISO-8601 time with a zone, e.g. 2026-11-29T20:15:00Z' : 'is not a valid time';
+      return timeProblem(v);
     case 'date':
       return 'must be a date YYYY-MM-DD';
     case 'currency':
@@ -114,6 +115,24 @@ function whyBad(f: Field, v: unknown): string {
     case 'json':
       return 'must be JSON';
   }
+}
+
+const TIME_EXAMPLE = 'an ISO-8601 time with a zone, e.g. 2026-11-29T20:15:00Z or 2026-11-29T20:15:00+01:00';
+/** A date and time as ISO_INSTANT has them, whatever follows (to tell a missing zone from a time that is no time). */
+const DATE_AND_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?/;
+
+/** Why a value is not a time a contract takes, saying what to send: a sender's own format most often differs by one thing. */
+function timeProblem(v: unknown): string {
+  if (typeof v === 'number') return `must be ${TIME_EXAMPLE}, not a number (convert seconds or milliseconds since 1970 to a time in UTC)`;
+  if (typeof v !== 'string') return `must be ${TIME_EXAMPLE}`;
+  // Well formed, but a day past its month's end, an hour past 23 or a zone past 23:59.
+  if (ISO_INSTANT.test(v)) return 'is not a valid time';
+  const head = DATE_AND_TIME.exec(v);
+  if (!head) return `must be ${TIME_EXAMPLE}`;
+  if (v.charAt(10) !== 'T') return `must have a capital T between the date and the time, e.g. 2026-11-29T20:15:00Z`;
+  const rest = v.slice(head[0].length);
+  if (rest === '') return 'has no zone: add Z if it is UTC, or the offset it was read in (+01:00 for British Summer Time); without one it could be any of 26 hours';
+  return `has a zone that is not Z or an offset such as +01:00 (a lower-case z, or a name such as BST or Europe/London): send ${TIME_EXAMPLE}`;
 }
 
 /** Fields as arrays, built once per schema: validation runs per event on the producer and again per row when landing. */

@@ -16,6 +16,20 @@ describe('quarantine envelopes', () => {
     expect(getContract('quarantine', 1)!.validate(first.payload).errors).toBeNull();
   });
 
+  it("hold a connector's record dated more than a day after it was received, naming the field, filed under its arrival", () => {
+    // Until 2026-12-03 a charge created "2099" landed, in a 2099 partition outside every total.
+    const payment = (occurred_at: string, updated_at: string | null = null) => [{ contract: 'payment', version: 1, payload: { payment_id: 'ch_9', occurred_at, updated_at, provider: 'stripe', status: 'succeeded', amount_minor: 500, currency: 'GBP' } }];
+    const received = '2026-11-29T10:00:00.000Z';
+    const far = mappedToEnvelopes(payment('2099-11-29T10:00:00Z'), origin(received));
+    expect(far.quarantined).toBe(1);
+    expect(far.envelopes[0]!.payload).toMatchObject({ quarantine_id: 'stripe:payment:ch_9', occurred_at: received });
+    expect(JSON.parse(far.envelopes[0]!.payload.reasons as string)).toEqual([{ path: 'payload.occurred_at', message: expect.stringMatching(/^is more than a day after the hub received it \(2026-11-29T10:00:00.000Z\)/) }]);
+    const updated = mappedToEnvelopes(payment('2026-11-29T09:00:00Z', '2026-12-01T10:00:00Z'), origin(received));
+    expect(JSON.parse(updated.envelopes[0]!.payload.reasons as string)).toEqual([{ path: 'payload.updated_at', message: expect.any(String) }]);
+    // A clock a few hours fast, or local time sent as UTC from up to UTC+14, is within the day.
+    expect(mappedToEnvelopes(payment('2026-11-30T09:59:59Z', '2026-11-30T04:00:00+01:00'), origin(received)).envelopes[0]!.contract).toBe('payment');
+  });
+
   it("hold a connector's record whose amount is below zero where its contract takes none, with the field named", () => {
     const refund = (amount_minor: number) => [{ contract: 'refund', version: 1, payload: { refund_id: 're_1', occurred_at: '2026-11-29T09:00:00Z', provider: 'stripe', payment_id: 'ch_1', status: 'succeeded', amount_minor, currency: 'GBP' } }];
     const r = mappedToEnvelopes(refund(-500), origin('2026-11-29T10:00:00.000Z'));

@@ -1,7 +1,8 @@
 import { getContract } from '../contracts/index.js';
+import { timesAheadErrors } from '../contracts/time-ahead.js';
 import { hash } from 'node:crypto';
 import { canonicalJson, makeEnvelope, type Envelope } from '../envelope.js';
-import { isoInstantMs } from '../time.js';
+import { dateParse, isoInstantMs } from '../time.js';
 import type { Redacted } from '../pii.js';
 import type { Mapped } from './mapped.js';
 
@@ -30,19 +31,22 @@ export interface Origin {
 /**
  * Turn mapped payloads into envelopes, validating each against its contract. A payload that fails
  * becomes a `quarantine` envelope carrying the reasons and the raw record, so one bad record never
- * stops a run or a webhook and nothing accepted is lost (DESIGN.md rule 8).
+ * stops a run or a webhook and nothing accepted is lost (DESIGN.md rule 8). A record dated more than a day after
+ * it was received is quarantined too, as the producer refuses such an event (core/contracts/time-ahead.ts).
  */
 export function mappedToEnvelopes(mapped: readonly Mapped[], origin: Origin): { envelopes: Envelope[]; quarantined: number } {
   const envelopes: Envelope[] = [];
   let quarantined = 0;
+  const receivedAtMs = dateParse(origin.received_at);
   for (const m of mapped) {
     const contract = getContract(m.contract, m.version);
     const r = contract
       ? contract.validate(m.payload)
       : { value: null, errors: [{ path: 'contract', message: `unknown contract ${m.contract} v${m.version}` }] };
-    if (r.errors) {
+    const errors = r.errors ?? timesAheadErrors(r.value as Record<string, unknown>, receivedAtMs);
+    if (errors) {
       quarantined++;
-      envelopes.push(quarantineEnvelope(m, r.errors, origin));
+      envelopes.push(quarantineEnvelope(m, errors, origin));
       continue;
     }
     envelopes.push(makeEnvelope({ contract: m.contract, version: m.version, payload: r.value as Record<string, unknown>, ...origin }));
@@ -66,7 +70,8 @@ export function quarantineEnvelope(
   const own = m.payload?.occurred_at;
   const payload = {
     quarantine_id: `${origin.source}:${m.contract}:${which}`,
-    occurred_at: isTime(own) ? own : isTime(origin.occurred_at) ? origin.occurred_at : origin.received_at,
+    // A time far ahead (the reason it is here, perhaps) would file the quarantine row under that year: its arrival instead.
+    occurred_at: isTime(own) && !timesAheadErrors({ occurred_at: own }, dateParse(origin.received_at)) ? own : isTime(origin.occurred_at) ? origin.occurred_at : origin.received_at,
     updated_at: null,
     contract: m.contract,
     version: m.version ?? null,

@@ -1,10 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CONTRACTS, NOT_A_FIELD, WRITTEN_BY_HUB, type Contract, type FieldError } from '../contracts/index.js';
 import { checkedTextFields, eventIdProblem } from '../contracts/free-text.js';
+import { timesAheadErrors } from '../contracts/time-ahead.js';
 import { EnvelopeTextWriter, type Envelope, type EnvelopeTexts } from '../envelope.js';
 import { REDACTED_TEXT } from '../pii.js';
 import { systemClock, type Clock, type Queue } from '../ports.js';
 import { receivedAt as receivedTime } from '../received-clock.js';
+import { dateParse } from '../time.js';
 import { RepeatedFailure } from '../repeated-failure.js';
 import { bearerKey, type KeyRing } from './auth.js';
 import { tooManyFailuresMessage, type AuthFailures } from './auth-failures.js';
@@ -33,9 +35,10 @@ type Checked = { contract: Contract; value: Record<string, unknown> } | { errors
 
 /**
  * Checks one event's envelope fields and validates its payload against the contract.
- * Messages say what is wrong, never the value sent (it may be personal data).
+ * Messages say what is wrong, never the value sent (it may be personal data). `receivedAtMs`: when the hub received
+ * it, which its occurred_at and updated_at may not be more than a day after (core/contracts/time-ahead.ts).
  */
-export function checkEvent(ev: unknown): Checked {
+export function checkEvent(ev: unknown, receivedAtMs = Date.now()): Checked {
   if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) {
     return { errors: [{ path: 'event', message: 'must be an object with contract, version and payload' }] };
   }
@@ -71,7 +74,13 @@ export function checkEvent(ev: unknown): Checked {
     const r = contract.validate(e.payload);
     if (r.errors) for (const err of r.errors) errors.push(err.message === NOT_A_FIELD ? inLaterVersion(contract, err) : err);
     freeTextErrors(contract, e.payload, errors);
-    if (!r.errors && errors.length === 0) return { contract, value: r.value as Record<string, unknown> };
+    const value = r.value as Record<string, unknown> | null;
+    if (value) {
+      const ahead = timesAheadErrors(value, receivedAtMs);
+      if (ahead) errors.push(...ahead);
+      unpairedSurrogateErrors(value, errors);
+    }
+    if (value && errors.length === 0) return { contract, value: composedFreeText(contract, value) };
   }
   return { errors };
 }
@@ -103,6 +112,41 @@ function freeTextErrors(contract: Contract, payload: unknown, errors: FieldError
     if (why) errors.push({ path: `payload.${name}`, message: why });
   }
 }
+
+/** String.prototype.isWellFormed (Node 20; ES2024, past this project's lib). */
+const wellFormed = (v: string) => (v as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * Adds an error for each text value holding half of a UTF-16 pair (a JSON `\ud83c` escape without its partner, as a
+ * sender that cuts text to a length in UTF-16 units makes of an emoji): it names no character, so the lake's UTF-8
+ * would land U+FFFD in its place while the live totals kept the half, and a campaign would be two in SQL and on the
+ * TV. Refused as invalid UTF-8 bytes are. Until 2026-12-03 it was taken.
+ */
+function unpairedSurrogateErrors(value: Record<string, unknown>, errors: FieldError[]): void {
+  for (const name in value) {
+    const v = value[name];
+    if (typeof v === 'string' && !wellFormed(v)) {
+      errors.push({ path: `payload.${name}`, message: 'holds half of a UTF-16 surrogate pair (a \\ud800-\\udfff escape without its partner), which is no character: send the whole character, or cut text between characters' });
+    }
+  }
+}
+
+/**
+ * The payload with its free text (a campaign, a cta: Field.isFreeText) in Unicode's composed form (NFC). "Zoë" typed
+ * on a Mac can arrive decomposed (e + U+0308) from one system and composed from another: they look the same on the
+ * TV and the dashboard, but a total by campaign and a join in SQL would count two campaigns. Ids are left as sent:
+ * they are the source's own. Until 2026-12-03 both spellings were kept apart.
+ */
+function composedFreeText(contract: Contract, value: Record<string, unknown>): Record<string, unknown> {
+  for (const [name] of checkedTextFields(contract.fields)) {
+    const v = value[name];
+    // ASCII (nearly all of them) is already NFC, and cheaper to test for than to normalise.
+    if (typeof v === 'string' && contract.fields[name]!.isFreeText && !ASCII.test(v)) value[name] = v.normalize('NFC');
+  }
+  return value;
+}
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
 
 /**
  * The event as the raw trail keeps it when its contract left a personal value out of the payload (Contract.personal,
@@ -205,6 +249,7 @@ function checkBatch(body: unknown, bodyText: string | null, requestId: string, m
 
   const list = events as unknown[];
   const receivedAt = receivedTime(clock);
+  const receivedAtMs = dateParse(receivedAt);
   const envelopes: Envelope[] = new Array(list.length);
   const texts = new EnvelopeTextWriter();
   // Each event's text as sent becomes its envelope's raw text (see event-texts.ts); else it is serialised.
@@ -213,7 +258,7 @@ function checkBatch(body: unknown, bodyText: string | null, requestId: string, m
   let rejected: RejectedEvent[] | null = null;
   for (let i = 0; i < list.length; i++) {
     const ev = list[i];
-    const r = checkEvent(ev);
+    const r = checkEvent(ev, receivedAtMs);
     if ('errors' in r) (rejected ??= []).push({ index: i, errors: r.errors });
     else if (rejected === null) {
       const channel = r.value.channel;

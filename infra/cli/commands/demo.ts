@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../../core/config.js';
 import { appealNight, toRequests } from '../../../core/scenario/appeal-night.js';
+import { allowTimesAhead } from '../../../core/contracts/time-ahead.js';
 import { startHub } from '../../local/hub.js';
 import { defineCommand } from '../command.js';
 import { demoRecon } from '../demo-recon.js';
@@ -25,6 +26,8 @@ export const demo = defineCommand({
     const seed = wholeNumberOption(values, 'seed', { min: 0 })!;
     const config = loadConfig();
     const key = randomBytes(16).toString('hex');
+    // The reconciliation world is a fixed calendar (to 2027-01-20), sent today: its later days are not typos here.
+    allowTimesAhead(400 * 86_400_000);
     const hub = await startHub({ config: { ...config, port: 0, apiKeys: [...config.apiKeys, key] }, command: 'puddle demo' });
     try {
       const s = appealNight({ seed, donations });

@@ -1,0 +1,41 @@
+import { dateParse } from '../time.js';
+import type { FieldError } from './validate.js';
+
+/**
+ * How far after the hub received a record its `occurred_at` or `updated_at` may be: a day. A sender's clock a few
+ * minutes fast, or local time sent as UTC (at most 14 hours ahead, in Kiribati), stays inside it; a wrong year
+ * (2099, 2062 for 2026), a date read month-first, or a due date sent as when it happened does not. Such a time
+ * would put the record in a partition of its own, keep it out of every total of the night it belongs to, and,
+ * as `updated_at`, win over every correction sent before that year comes.
+ */
+export const MAX_AHEAD_MS = 86_400_000;
+
+let maxAheadMs = MAX_AHEAD_MS;
+
+/**
+ * Widens the bound for this process: for `puddle demo` and tests alone, whose worlds are fixed calendars (the
+ * reconciliation world runs to 2027-01-20) sent at today's time. A hub that takes real data keeps the day.
+ */
+export function allowTimesAhead(ms: number): void {
+  maxAheadMs = ms;
+}
+
+/** The fields the bound holds for: when it happened and when this version changed, which every contract has. */
+const BOUNDED = ['occurred_at', 'updated_at'] as const;
+
+/**
+ * The errors for a validated payload (times already `...Z`) whose occurred_at or updated_at is more than a day after
+ * `receivedAt` (the envelope's received_at): a producer's 400, a connector's or webhook's quarantine.
+ */
+export function timesAheadErrors(value: Record<string, unknown>, receivedAtMs: number, prefix = 'payload'): FieldError[] | null {
+  let errors: FieldError[] | null = null;
+  for (const name of BOUNDED) {
+    const v = value[name];
+    if (typeof v !== 'string' || !(dateParse(v) - receivedAtMs > maxAheadMs)) continue;
+    (errors ??= []).push({
+      path: `${prefix}.${name}`,
+      message: `is more than a day after the hub received it (${new Date(receivedAtMs).toISOString()}): send when it happened, with its zone (a wrong year or a local time sent as UTC is the usual cause)`,
+    });
+  }
+  return errors;
+}
