@@ -711,6 +711,41 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
       await srv.close();
     }
   });
+
+  it('answers every pipelined request on one connection, in order, each event once', async () => {
+    // Five requests written at once, before any answer (HTTP/1.1 pipelining). A report of 2026-12-03 said only the
+    // first was answered; each is, in the order sent.
+    await drain();
+    const srv = buildServer({ queue, apiKeys: [KEY] });
+    const port = Number(new URL(await srv.listen({ host: '127.0.0.1', port: 0 })).port);
+    const socket = connect(port, '127.0.0.1');
+    try {
+      const req = (id: string) => {
+        const body = JSON.stringify({ events: [donation(id)] });
+        return `POST /v1/events HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${KEY}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+      };
+      const ids = ['pipe-1', 'pipe-2', 'pipe-3', 'pipe-4', 'pipe-5'];
+      let got = '';
+      const bodies = () => got.split(/HTTP\/1.1 /).slice(1).map((a) => a.slice(a.indexOf('\r\n\r\n') + 4));
+      const answered = new Promise<void>((resolve) =>
+        socket.on('data', (d: Buffer) => {
+          got += d.toString();
+          const b = bodies();
+          if (b.length === ids.length && b.every((x) => x.endsWith('}'))) resolve();
+        }),
+      );
+      socket.write(ids.map(req).join(''));
+      await answered;
+      expect(got.match(/HTTP\/1.1 \d+/g)).toEqual(ids.map(() => 'HTTP/1.1 202'));
+      const accepted = bodies().map((b) => (JSON.parse(b) as { accepted: { id: string }[] }).accepted[0]!.id);
+      const envs = await drain();
+      expect(envs.map((e) => e.id)).toEqual(accepted);
+      expect(envs.map((e) => e.key)).toEqual(ids);
+    } finally {
+      socket.destroy();
+      await srv.close();
+    }
+  });
 });
 
 const dummy: Queue = {
