@@ -19,8 +19,8 @@ export type DuckDbRole = 'writer' | 'query';
 
 /**
  * memory_limit per role, MiB, unless PUDDLE_DUCKDB_MEMORY_MB sets one for all (setDuckDbMemoryMb). Not less than
- * 2 GiB for either: Parquet written by the CSV route (parquet-writer.ts, off the landing threads) has read_csv take
- * a 1 GiB buffer (16 times its max_line_size of 64 MiB), and at 512 MiB every batch of test/landing-controls.test.ts
+ * 2 GiB for either: Parquet written by the CSV route (parquet-writer.ts, off the landing threads) had read_csv take
+ * a 1 GiB buffer (16 times its max_line_size of 64 MiB; now its buffer_size is 128 MiB), and at 512 MiB every batch of test/landing-controls.test.ts
  * failed with "could not allocate block of size 1.0 GiB (768.0 KiB/512.0 MiB used)" and went to the dead letters. Compaction's merges peaked at 347 MB in a 25-minute soak (README, "A soak").
  */
 export const DEFAULT_DUCKDB_MEMORY_MB: Readonly<Record<DuckDbRole, number>> = { writer: 2048, query: 2048 };

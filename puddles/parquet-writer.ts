@@ -59,10 +59,12 @@ export async function writeParquet(columns: readonly ColumnSpec[], rows: readonl
   const csv = tempPath('csv');
   await writeFile(csv, toCsv(columns, rows));
   try {
-    // Timestamps arrive as canonical ISO text and are cast here: DuckDB's ISO cast honours the `Z`.
+    // Timestamps arrive as canonical ISO text and are cast here: DuckDB's ISO cast honours the `Z`. buffer_size is
+    // twice the longest line: by default read_csv asks for 16 times max_line_size (1 GiB) in one block, and under
+    // DuckDB's memory_limit (puddles/duckdb.ts) two puddles landing at once failed with "Out of Memory Error".
     const read =
       `read_csv(${sqlString(csv)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
-      `allow_quoted_nulls = false, max_line_size = 67108864, ` +
+      `allow_quoted_nulls = false, max_line_size = 67108864, buffer_size = 134217728, ` +
       `columns = {${columns.map((c) => `${sqlString(c.name)}: '${c.type === 'TIMESTAMP' ? 'VARCHAR' : c.type}'`).join(', ')}})`;
     const select = columns
       .map((c) => (c.type === 'TIMESTAMP' ? `CAST(${sqlIdent(c.name)} AS TIMESTAMP) AS ${sqlIdent(c.name)}` : sqlIdent(c.name)))
