@@ -79,6 +79,8 @@ const helpAbove = 2 * batchSize;
 // are the dearest to land. So a burst shorter than the linger lands none of it until it ends; a longer one
 // lands raw's oldest, at the same tenth of its pace, once they have waited a linger.
 const lingerMsOf = (p: PuddleDef) => (p.name === RAW_TABLE.puddle ? data.rawLingerMs : 0);
+/** What counts as a whole batch for raw's linger now: none during a burst (lingerLeftMs). */
+const lingerBatch = () => (producerIsBusy() ? Infinity : batchSize);
 const consumers = [...puddles.map((p) => ({ puddle: p, helper: false })), ...helped.map((p) => ({ puddle: p, helper: true }))].map(
   ({ puddle, helper }) =>
     new PuddleConsumer({
@@ -129,7 +131,7 @@ const reportBacklog = async () => {
     for (const p of puddles) {
       const depth = (depths[p.name] = await queue.depth(p.name));
       const linger = lingerMsOf(p);
-      if (linger > 0 && lingerLeftMs(queue.claimable(p.name, batchSize), producerIsBusy() ? Infinity : batchSize, linger) > 0) lingering += depth;
+      if (linger > 0 && lingerLeftMs(queue.claimable(p.name, batchSize), lingerBatch(), linger) > 0) lingering += depth;
       // Late past when it was due: a raw delivery is due at the end of its linger, and is not behind before.
       oldestMs = Math.max(oldestMs, (await queue.oldestWaitingMs([p.name])) - linger);
     }
