@@ -469,7 +469,11 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
       },
       { name: 'malformed', status: 400, code: 'malformed_json', send: () => post(app, '{"events":[') },
       { name: 'empty body', status: 400, code: 'malformed_json', send: () => post(app, '') },
-      { name: 'proto poisoning', status: 400, code: 'malformed_json', send: () => post(app, '{"events":[],"__proto__":{"x":1}}') },
+      // Valid JSON refused for a key: said so, not "not valid JSON" (until 2026-12-04), on the top level and deep in a payload.
+      { name: 'proto poisoning', status: 400, code: 'forbidden_key', send: () => post(app, '{"events":[],"__proto__":{"x":1}}') },
+      { name: 'proto in a payload', status: 400, code: 'forbidden_key', send: () => post(app, JSON.stringify({ events: [donation('proto-1')] }).replace('"payload":{', '"payload":{"__proto__":{"amount_minor":1},')) },
+      { name: 'constructor.prototype', status: 400, code: 'forbidden_key', send: () => post(app, '{"events":[{"constructor":{"prototype":{"x":1}}}]}') },
+      { name: 'malformed with a proto key', status: 400, code: 'malformed_json', send: () => post(app, '{"__proto__":{"x":1},"events":[') },
       { name: 'unknown route', status: 404, code: 'not_found', send: () => request(via, app, { method: 'GET', url: '/v2/nothing' }) },
     ];
     for (const c of cases) {
@@ -667,6 +671,35 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     const whole = await post(app, { events: [donation('half-2', { campaign: 'APPEAL 🎄' })] });
     expect(whole.statusCode).toBe(202);
     expect((await drain())[0]!.payload.campaign).toBe('APPEAL 🎄');
+  });
+
+  it('refuses a control character in free text and a NUL anywhere (400 naming the field and the code point, never the text); takes tabs and line breaks', async () => {
+    await drain();
+    const res = await post(app, {
+      events: [
+        donation('ctl-1', { campaign: 'xmas\u0000appeal' }),
+        donation('ctl-2', { cta: 'tv\u001b[2J' }),
+        donation('ctl-\u0000-3'),
+        donation('ctl-4', { campaign: 'xmas\u007f' }),
+        donation('ctl-\u0001-5', { campaign: 'line one\nline\ttwo\r\n' }),
+      ],
+    });
+    expect(res.statusCode).toBe(400);
+    const body = res.json() as { rejected: { index: number; errors: { path: string; message: string }[] }[] };
+    expect(body.rejected.map((r) => [r.index, r.errors.map((e) => e.path)])).toEqual([
+      [0, ['payload.campaign']],
+      [1, ['payload.cta']],
+      [2, ['payload.donation_id']],
+      [3, ['payload.campaign']],
+    ]);
+    expect(body.rejected.map((r) => r.errors[0]!.message.slice(0, 37))).toEqual(['holds a control character (U+0000), w', 'holds a control character (U+001B), w', 'holds a control character (U+0000), w', 'holds a control character (U+007F), w']);
+    expect(res.body).not.toContain('xmas');
+    expect(await queue.depth('raw')).toBe(0);
+    // An id's other control characters are the source's own; free text keeps tabs and line breaks.
+    const ok = await post(app, { events: [donation('ctl-\u0001-5', { campaign: 'line one\nline\ttwo\r\n' })] });
+    expect(ok.statusCode, ok.body).toBe(202);
+    const [landed] = await drain();
+    expect([landed!.key, landed!.payload.campaign]).toEqual(['ctl-\u0001-5', 'line one\nline\ttwo\r\n']);
   });
 
   it("lands a free-text name composed (NFC) however it was typed, so one campaign is one in the totals and SQL; an id stays as sent, raw as sent", async () => {

@@ -49,6 +49,7 @@ export const BODY_ERRORS: Record<string, { status: number; code: string; message
   PUDDLE_UNSUPPORTED_CHARSET: { status: 415, code: 'unsupported_media_type', message: JSON_ONLY },
   PUDDLE_INVALID_UTF8: { status: 400, code: 'invalid_utf8', message: 'body is not valid UTF-8' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'malformed_json', message: 'body is not valid JSON' },
+  PUDDLE_FORBIDDEN_KEY: { status: 400, code: 'forbidden_key', message: 'body holds a key named __proto__, or constructor with prototype in it, which is refused (it can change how the server reads objects); no contract has such a field' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'malformed_json', message: 'body is empty' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request', message: 'body size does not match Content-Length' },
 };

@@ -62,7 +62,7 @@ export function producerFastPath(opts: FastPathOptions): FastPath {
       const text = utf8Text(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, got));
       if (text === null) return answer(res, bodyError('PUDDLE_INVALID_UTF8'));
       const body = parse(opts.parseJson, text);
-      if (body === NOT_JSON) return answer(res, bodyError('FST_ERR_CTP_INVALID_JSON_BODY'));
+      if (body instanceof NotJson) return answer(res, bodyError(body.code));
       const id = randomUUID();
       const failed = (err: unknown) => {
         log.error('request failed', { request_id: id, method: 'POST', url: '/v1/events', error: err });
@@ -83,16 +83,24 @@ export function producerFastPath(opts: FastPathOptions): FastPath {
   return Object.defineProperty(handle, 'taken', { get: () => taken }) as FastPath;
 }
 
-const NOT_JSON = Symbol('not JSON');
+/** A body the parser refused, with its error's code (BODY_ERRORS). */
+class NotJson {
+  constructor(readonly code: string) {}
+}
+const MALFORMED = new NotJson('FST_ERR_CTP_INVALID_JSON_BODY');
 
 /**
- * The parsed body, or NOT_JSON. A function of its own so that no closure in the request's handler holds
+ * The parsed body, or why not. A function of its own so that no closure in the request's handler holds
  * the parsed body while its commit is awaited (see eventsAcceptor).
  */
 function parse(parseJson: FastPathOptions['parseJson'], text: string): unknown {
-  let out: unknown = NOT_JSON;
+  let out: unknown = MALFORMED;
   parseJson(null, text, (err, value) => {
     if (err === null) out = value;
+    else {
+      const code = (err as { code?: string }).code;
+      if (code !== undefined && code in BODY_ERRORS) out = new NotJson(code);
+    }
   });
   return out;
 }

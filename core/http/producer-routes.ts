@@ -78,9 +78,9 @@ export function checkEvent(ev: unknown, receivedAtMs = Date.now()): Checked {
     if (value) {
       const ahead = timesAheadErrors(value, receivedAtMs);
       if (ahead) errors.push(...ahead);
-      unpairedSurrogateErrors(value, errors);
+      textErrors(contract, value, errors);
     }
-    if (value && errors.length === 0) return { contract, value: composedFreeText(contract, value) };
+    if (value && errors.length === 0) return { contract, value };
   }
   return { errors };
 }
@@ -115,38 +115,43 @@ function freeTextErrors(contract: Contract, payload: unknown, errors: FieldError
 
 /** String.prototype.isWellFormed (Node 20; ES2024, past this project's lib). */
 const wellFormed = (v: string) => (v as unknown as { isWellFormed(): boolean }).isWellFormed();
-
-/**
- * Adds an error for each text value holding half of a UTF-16 pair (a JSON `\ud83c` escape without its partner, as a
- * sender that cuts text to a length in UTF-16 units makes of an emoji): it names no character, so the lake's UTF-8
- * would land U+FFFD in its place while the live totals kept the half, and a campaign would be two in SQL and on the
- * TV. Refused as invalid UTF-8 bytes are. Until 2026-12-03 it was taken.
- */
-function unpairedSurrogateErrors(value: Record<string, unknown>, errors: FieldError[]): void {
-  for (const name in value) {
-    const v = value[name];
-    if (typeof v === 'string' && !wellFormed(v)) {
-      errors.push({ path: `payload.${name}`, message: 'holds half of a UTF-16 surrogate pair (a \\ud800-\\udfff escape without its partner), which is no character: send the whole character, or cut text between characters' });
-    }
-  }
-}
-
-/**
- * The payload with its free text (a campaign, a cta: Field.isFreeText) in Unicode's composed form (NFC). "Zoë" typed
- * on a Mac can arrive decomposed (e + U+0308) from one system and composed from another: they look the same on the
- * TV and the dashboard, but a total by campaign and a join in SQL would count two campaigns. Ids are left as sent:
- * they are the source's own. Until 2026-12-03 both spellings were kept apart.
- */
-function composedFreeText(contract: Contract, value: Record<string, unknown>): Record<string, unknown> {
-  for (const [name] of checkedTextFields(contract.fields)) {
-    const v = value[name];
-    // ASCII (nearly all of them) is already NFC, and cheaper to test for than to normalise.
-    if (typeof v === 'string' && contract.fields[name]!.isFreeText && !ASCII.test(v)) value[name] = v.normalize('NFC');
-  }
-  return value;
-}
+/** Text that needs no look: printable ASCII, nearly every value a producer sends. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 // eslint-disable-next-line no-control-regex
 const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * One pass over the payload's text values (the producer's hot path: a regex test a value, nearly always the first):
+ * - half of a UTF-16 pair (a JSON `\ud83c` escape without its partner, as a sender that cuts text to a length in
+ *   UTF-16 units makes of an emoji) is refused in any field: it names no character, so the lake's UTF-8 would land
+ *   U+FFFD in its place while the live totals kept the half, and a campaign would be two in SQL and on the TV.
+ *   Refused as invalid UTF-8 bytes are (since 2026-12-03);
+ * - a NUL character is refused in any field: a C library, a CSV tool or a CRM import ends the text there, so an id
+ *   would join to another and a name would be cut; an id's other control characters are the source's own;
+ * - a control character other than tab, line feed and carriage return is refused in free text (a campaign, a cta,
+ *   a reason: Field.isFreeText): nothing shows it, so `xmas\u0000appeal` and `xmas appeal` looked one campaign on
+ *   the TV and were two in the totals (taken until 2026-12-04);
+ * - free text lands in Unicode's composed form (NFC). "Zoë" typed on a Mac can arrive decomposed (e + U+0308) from one
+ *   system and composed from another: they look the same on the TV and the dashboard, but a total by campaign and a
+ *   join in SQL would count two campaigns. Ids are left as sent: they are the source's own (since 2026-12-03).
+ * Messages name the character's code point, never the text.
+ */
+function textErrors(contract: Contract, value: Record<string, unknown>, errors: FieldError[]): void {
+  for (const name in value) {
+    const v = value[name];
+    if (typeof v !== 'string' || PRINTABLE_ASCII.test(v)) continue;
+    const freeText = contract.fields[name]?.isFreeText === true;
+    const control = freeText ? CONTROL.exec(v) : v.includes('\0') ? ['\0'] : null;
+    if (control) {
+      const code = control[0]!.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+      errors.push({ path: `payload.${name}`, message: `holds a control character (U+${code}), which no screen shows and some systems end text at: remove it (tab and line breaks are taken)` });
+    } else if (!wellFormed(v)) {
+      errors.push({ path: `payload.${name}`, message: 'holds half of a UTF-16 surrogate pair (a \\ud800-\\udfff escape without its partner), which is no character: send the whole character, or cut text between characters' });
+    } else if (freeText && !ASCII.test(v)) value[name] = v.normalize('NFC');
+  }
+}
 
 /**
  * The event as the raw trail keeps it when its contract left a personal value out of the payload (Contract.personal,

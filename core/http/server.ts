@@ -8,7 +8,7 @@ import { DamagedLakeFiles } from './damaged-lake-files.js';
 import { errorHandler, noRouteHandler, routeReader, unreadablePath } from './errors.js';
 import { producerFastPath, type FastPath } from './producer-fast-path.js';
 import { eventsAcceptor, producerKeyCheck, producerRoutes } from './producer-routes.js';
-import { registerJsonBody } from './raw-body.js';
+import { jsonBodyParser, registerJsonBody } from './raw-body.js';
 import { setSecurityHeaders } from './security-headers.js';
 
 export interface ServerOptions {
@@ -124,7 +124,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
         return who?.scope === 'producer' && failures.refusal(address, who, true) === 0;
       },
       maxBodyBytes: bodyLimit,
-      parseJson: app.getDefaultJsonParser('error', 'error') as never,
+      parseJson: jsonBodyParser(app),
       closing: () => closing,
     });
   }
