@@ -15,9 +15,15 @@ import { sqlitePragmas, type SqliteDurability } from './sqlite.js';
  * are written together, so a burst still costs few transactions.
  *
  * Claims and acks stay on the queue's own connection (short transactions; SQLite's busy wait covers the
- * moments the two overlap). If the worker dies, the groups it had not confirmed are written on the
- * queue's connection instead (a group it had committed may then be written twice: delivery is at least
- * once and landing is idempotent), and so is everything after.
+ * moments the two overlap). If the worker dies, the groups posted to it and not confirmed fail (QueueCommitError:
+ * the producer answers 503 and its sender sends again, a sync's run fails and reads the page again; a group the
+ * worker had committed may so land twice: delivery is at least once and landing is idempotent); the groups held
+ * here, and everything after, are written on the queue's connection.
+ *
+ * Once posted, a group's bodies are dropped here: postMessage copied them, and holding them until the commit kept
+ * every request's bodies alive across the young generation's collections (at 100 events a request, 64 requests'
+ * bodies, copied by each scavenge and then promoted, for the old generation's collections to free). Until
+ * 2026-12-04 they were kept to be written again should the worker die.
  */
 interface WriteMessage {
   ids: number[];
@@ -31,8 +37,9 @@ type ToWorker = WriteMessage | { stop: true };
 type FromWorker = { done: number[] } | { failed: number[]; error: string };
 
 interface Inflight {
-  contracts: string[];
-  packs: PackedBodies[];
+  /** Null once posted to the worker. */
+  contracts: string[] | null;
+  packs: PackedBodies[] | null;
   receivedMs: number | undefined;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -93,8 +100,8 @@ export class WriterThread {
 
   private post(ids: number[]): void {
     const groups = ids.map((id) => this.inflight.get(id)!);
-    const contracts = groups.length === 1 ? groups[0]!.contracts : groups.flatMap((g) => g.contracts);
-    const packs = groups.length === 1 ? groups[0]!.packs : groups.flatMap((g) => g.packs);
+    const contracts = groups.length === 1 ? groups[0]!.contracts! : groups.flatMap((g) => g.contracts!);
+    const packs = groups.length === 1 ? groups[0]!.packs! : groups.flatMap((g) => g.packs!);
     const marks = groups.flatMap((g) => (g.receivedMs === undefined ? [] : [g.receivedMs]));
     this.posted++;
     this.worker.postMessage({
@@ -103,6 +110,7 @@ export class WriterThread {
       packs: packs.length > 1 ? joinSmallPacks(packs) : packs,
       ...(marks.length ? { receivedMs: Math.max(...marks) } : {}),
     } satisfies ToWorker);
+    for (const g of groups) g.contracts = g.packs = null;
   }
 
   /** Resolves when every group sent so far is settled (later ones, under steady publishing, need not be). */
@@ -156,7 +164,10 @@ export class WriterThread {
     this.waiting = still;
   }
 
-  /** The worker is gone: write what it had not confirmed, and all later groups, on the queue's connection. */
+  /**
+   * The worker is gone: what was posted to it and not confirmed fails (its bodies are no longer here); what was held
+   * here, and all later groups, are written on the queue's connection.
+   */
   private takeOver(err: unknown): void {
     if (this.fallback) return;
     log.warn('queue writer thread stopped; publishing on the main connection', { error: err });
@@ -164,7 +175,11 @@ export class WriterThread {
     const pending = [...this.inflight.values()];
     this.inflight.clear();
     this.held = [];
-    for (const p of pending) this.writeHere(p.contracts, p.packs, p.receivedMs).then(p.resolve, p.reject);
+    const lost = new QueueCommitError('queue publish failed: the queue writer thread stopped before it confirmed the commit; send again', { cause: err });
+    for (const p of pending) {
+      if (p.packs === null) p.reject(lost);
+      else this.writeHere(p.contracts!, p.packs, p.receivedMs).then(p.resolve, p.reject);
+    }
     this.afterSettle();
   }
 

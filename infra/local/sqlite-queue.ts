@@ -62,8 +62,9 @@ CREATE INDEX IF NOT EXISTS queue_dead_letters_sub ON queue_dead_letters (sub_id,
 const MAX_BODY_RANGES = 64;
 
 interface Pending {
-  contracts: string[];
-  bodies: PackedBodies;
+  /** Null once handed to the group commit (flushNow): the publish then waits holding only its callbacks. */
+  contracts: string[] | null;
+  bodies: PackedBodies | null;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -532,8 +533,11 @@ export class SqliteQueue implements Queue {
     if (this.pending.length === 0) return;
     const group = this.pending;
     this.pending = [];
-    const contracts = group.length === 1 ? group[0]!.contracts : group.flatMap((p) => p.contracts);
-    const packs = group.map((p) => p.bodies);
+    const contracts = group.length === 1 ? group[0]!.contracts! : group.flatMap((p) => p.contracts!);
+    const packs = group.map((p) => p.bodies!);
+    // The bodies wait for their commit in the writer thread (or go into it here), not on this thread's heap: see
+    // WriterThread.post.
+    for (const p of group) p.contracts = p.bodies = null;
     // Read at the commit, after the group's envelopes were stamped: at least as late as any of theirs.
     const mark = this.receivedMark?.();
     const receivedMs = mark !== undefined && Number.isFinite(mark) ? mark : undefined;
