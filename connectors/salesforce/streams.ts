@@ -111,6 +111,8 @@ export async function visibleFields(
   if (!described) {
     throw new FatalError(`salesforce: the org has no ${object} object: is the NPSP package installed, and is SALESFORCE_NPSP_NAMESPACE (${namespace || 'empty'}) right?`);
   }
+  const misnamed = wrongNamespace(described, declared, namespace);
+  if (misnamed) throw new ConfigError(misnamed(object));
   for (const [setting, fields] of configured) {
     if (fields.length && !fields.some((f) => described.has(f))) throw new ConfigError(notVisible(setting, object, fields));
   }
@@ -127,6 +129,31 @@ export async function visibleFields(
     log.warn(`salesforce: dropping a declared field: it ${why}`, { object, field: f });
   }
   return out;
+}
+
+/** A custom field's name without a namespace prefix (`npsp__Primary_Contact__c` -> `Primary_Contact__c`). */
+const bareName = (f: string) => f.replace(/^[A-Za-z0-9]+__(?=\w+__c$)/, '');
+
+/**
+ * SALESFORCE_NPSP_NAMESPACE is not the org's: a declared field under the setting's namespace (or none, when it is empty)
+ * is not there, and describe shows the same field under another prefix (or none). Dropped with a warning like a field
+ * hidden by field-level security, it cost a season of gifts landing without their supporter (npsp__Primary_Contact__c)
+ * and payments without their processor's id, with the bookmark moving on; so the stream stops, naming the setting and
+ * the namespace the org shows, its bookmark untouched (until 2026-12-04 only the streams of NPSP's own objects
+ * stopped, as `the org has no npsp__Allocation__c object`). A field hidden from the integration user has no such twin.
+ */
+function wrongNamespace(described: ReadonlyMap<string, unknown>, declared: string[], namespace: string): ((object: string) => string) | null {
+  const ours = (f: string) => (namespace ? f.startsWith(`${namespace}__`) : bareName(f) === f && f.endsWith('__c'));
+  const byBare = new Map([...described.keys()].map((g) => [bareName(g), g]));
+  for (const f of declared) {
+    const twin = !described.has(f) && ours(f) ? byBare.get(bareName(f)) : undefined;
+    if (!twin || twin === f) continue;
+    const theirs = twin === bareName(twin) ? '' : twin.slice(0, twin.indexOf('__'));
+    return (object) => `salesforce: SALESFORCE_NPSP_NAMESPACE is ${namespace ? `"${namespace}"` : 'empty'}, but this org names NPSP's fields ${theirs ? `under "${theirs}"` : 'without a namespace (NPSP unmanaged)'} `
+      + `(${object}.${twin}, not ${f}): set SALESFORCE_NPSP_NAMESPACE to ${theirs ? `"${theirs}"` : 'empty'} (Setup > Installed Packages shows NPSP's namespace prefix). `
+      + `Reading on would land every record without NPSP's fields (gifts without their supporter, payments without their processor's id); this stream reads nothing until then, and its bookmark stays where it is`;
+  }
+  return null;
 }
 
 /** A setting's fields that describe does not show: which setting, which fields, what to check, and that the stream waits. */
