@@ -18,6 +18,9 @@ type C = SalesforceClient;
 const DAY = 86_400_000;
 const SYSTEM = ['Id', 'IsDeleted', 'CreatedDate', 'SystemModstamp'];
 
+/** Re-logins one page may take before the run gives up on it (fetchPage). */
+const MAX_RELOGINS_PER_PAGE = 3;
+
 /** The stream that backfills large objects through the Bulk API, first in every run. */
 const BACKFILL = 'backfill';
 
@@ -217,7 +220,10 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
       // Rows commit after their stamp (lookback); the newest minute is left for the next run (lag).
       windows: { sizeMs: 7 * DAY, lookbackMs: config.lookbackMs, lagMs: 60_000 },
       async fetchPage(ctx: StreamContext<C>, req): Promise<Page<SfRecord>> {
-        for (;;) {
+        for (let relogins = 0; ; relogins++) {
+          // A page asked again after each of that many re-logins: sessions that end at every call (and tokens that do not
+          // name their org, so each is checked: client.ts) would otherwise go round for ever: the run stops at its last checkpoint.
+          if (relogins > MAX_RELOGINS_PER_PAGE) throw new FatalError(`salesforce: the session ended ${relogins} times while one page of ${object} was read; the org may be ending every session at once (session timeout, IP locking); the run stopped at its last checkpoint`);
           // Once per run, and again after a re-login (run-checks.ts).
           const checked = await checkedOnce(ctx, async () => {
             const visible = await visibleFields(ctx, object, fields, requiredOf(spec), config.namespace, configuredOf(spec.name));
