@@ -43,7 +43,7 @@ describe('Salesforce: the org and field checks of a run', () => {
       // The run's first call logs in (the harness starts without a token), then a re-login for each session ended.
       expect(h.sandbox.requests.countByStatus(401)).toBeGreaterThan(10);
       // Each new token names the same org (its identity URL, its session id's prefix): nothing to check again.
-      // Until 2026-12-04 each re-login cost a describe and an Organization query: 2 more calls a page.
+      // Until 2026-12-03 each re-login cost a describe and an Organization query: 2 more calls a page.
       expect({ describes: describes(), organizations: organizations() }).toEqual({ describes: 1, organizations: 1 });
     } finally {
       await h.close();
@@ -61,7 +61,7 @@ describe('Salesforce: the org and field checks of a run', () => {
       expect((await h.sync({ streams: ['gifts'] }, { pageSize: 10 }))[0]).toMatchObject({ outcome: 'succeeded', records: 100 });
       expect(organizations()).toBe(3);
       // Every call ends the session: each page is read again under a new one, checked again, and ends again.
-      // Until 2026-12-04 the run went round for ever; now it stops after a few re-logins for one page.
+      // Until 2026-12-03 the run went round for ever; now it stops after a few re-logins for one page.
       h.clock.advance(10 * MINUTE);
       h.sandbox.onQuery = () => h.sandbox.expireTokens();
       const [run] = await h.sync({ streams: ['gifts'] }, { pageSize: 10 });

@@ -81,7 +81,7 @@ export class SalesforceClient {
    * A new token. Salesforce names the org in its answer: the identity URL (`id`: `.../id/<org id>/<user id>`, in
    * every OAuth token answer) and the session id itself (`<org id>!...`). A re-login to the org already checked
    * is not a new session here: the same org has the same id and fields, and asking again cost two calls (describe,
-   * `SELECT Id FROM Organization`) per re-login; until 2026-12-04 an org whose sessions ended on every page (a
+   * `SELECT Id FROM Organization`) per re-login; until 2026-12-03 an org whose sessions ended on every page (a
    * short session timeout, sessions locked to an IP behind a rotating proxy) paid them on every page. A token
    * naming another org, or none, is a new session: the checks run again, once for it.
    */

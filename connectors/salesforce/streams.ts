@@ -142,7 +142,7 @@ const bareName = (f: string) => f.replace(/^[A-Za-z0-9]+__(?=\w+__c$)/, '');
  * is not there, and describe shows the same field under another prefix (or none). Dropped with a warning like a field
  * hidden by field-level security, it cost a season of gifts landing without their supporter (npsp__Primary_Contact__c)
  * and payments without their processor's id, with the bookmark moving on; so the stream stops, naming the setting and
- * the namespace the org shows, its bookmark untouched (until 2026-12-04 only the streams of NPSP's own objects
+ * the namespace the org shows, its bookmark untouched (until 2026-12-03 only the streams of NPSP's own objects
  * stopped, as `the org has no npsp__Allocation__c object`). A field hidden from the integration user has no such twin.
  */
 function wrongNamespace(described: ReadonlyMap<string, unknown>, declared: string[], namespace: string): ((object: string) => string) | null {
