@@ -252,8 +252,8 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
         if (pending) return { records: pending, next: 'swept' };
       }
       if (sweeping || (req.token === null && (await sweepDue(ctx, object, req.window!.from)))) {
-        const swept = await sweepPage(ctx, sweep, req.token ? req.token.slice(6) : null, config.pageSize);
-        if (checked.session !== ctx.client.session) return null;
+        const swept = await sweepPage(ctx, sweep, req.token ? req.token.slice(6) : null, config.pageSize, checked.session);
+        if (!swept) return null;
         if (swept.tombstones.length) ctx.log('salesforce: rows purged during a gap longer than the Recycle Bin land as deleted', { object, rows: swept.tombstones.length });
         return { records: swept.tombstones, next: swept.last === null ? 'swept' : `sweep|${swept.last}` };
       }
