@@ -64,3 +64,16 @@ describe.each([
     }
   });
 });
+
+describe('Salesforce: SALESFORCE_NPSP_NAMESPACE empty in an org where NPSP is the managed package', () => {
+  it('stops the gifts stream naming the setting and npsp, instead of landing gifts without their supporter', async () => {
+    const h = await salesforceHarness({ scenario });
+    try {
+      const [gifts] = await h.sync({ streams: ['gifts'] }, { namespace: '' });
+      expect(gifts).toMatchObject({ outcome: 'failed', records: 0 });
+      expect(gifts!.error).toMatch(/^salesforce: SALESFORCE_NPSP_NAMESPACE is empty, but this org names NPSP's fields under "npsp" \(Opportunity\.npsp__Primary_Contact__c, not Primary_Contact__c\): set SALESFORCE_NPSP_NAMESPACE to "npsp"/);
+    } finally {
+      await h.close();
+    }
+  });
+});
