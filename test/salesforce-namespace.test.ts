@@ -52,6 +52,7 @@ describe.each([
           + "Reading on would land every record without NPSP's fields (gifts without their supporter, payments without their processor's id); this stream reads nothing until then, and its bookmark stays where it is",
       });
       expect(runs.filter((r) => r.outcome === 'failed').map((r) => r.stream).sort()).toEqual(['allocations', 'backfill', 'gift_payments', 'gifts', 'recurring_donations']);
+      expect(runs.find((r) => r.stream === 'backfill')!.error).toMatch(/^salesforce: INVALID_TYPE: .*: is the NPSP package installed, and is SALESFORCE_NPSP_NAMESPACE \(npsp\) right\?$/);
       expect(await loadBookmark(h.engineRuntime.state, 'salesforce', 'gifts')).toMatchObject({ cursor: null, window: null });
       // Set right, every stream reads, and every gift with a primary contact lands linked to its supporter.
       h.clock.advance(10 * 60_000);

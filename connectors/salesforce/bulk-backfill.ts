@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { loadBookmark, saveBookmark } from '../../core/engine/bookmark.js';
 import { getText } from '../../core/engine/json-http.js';
 import type { StreamContext } from '../../core/engine/define.js';
-import { CursorGoneError, FatalError, NotFoundError } from '../../core/errors.js';
+import { ConfigError, CursorGoneError, FatalError, NotFoundError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { SALESFORCE_TIMEOUT_MS, type SalesforceClient } from './client.js';
 import { bulkJobCreated, bulkJobState, describedFields, recordCounts } from './answers.js';
@@ -69,6 +69,8 @@ export async function bulkBackfill(
     threshold: number;
     lookbackMs: number;
     maxRecords: number;
+    /** SALESFORCE_NPSP_NAMESPACE, named when the org does not know an object asked about. */
+    namespace: string;
     /** The declared fields this user can query (describe), as the REST streams use them. */
     visible: (ctx: StreamContext<SalesforceClient>, o: BulkObject) => Promise<string[]>;
     sleep?: (ms: number) => Promise<void>;
@@ -87,7 +89,13 @@ export async function bulkBackfill(
   }
   const counts = new Map<string, number>();
   if (fresh.length) {
-    const res = await ctx.call('recordCount', async () => recordCounts(await conn.request<unknown>(`${base}/limits/recordCount?sObjects=${fresh.join(',')}`), 'recordCount'));
+    const res = await ctx.call('recordCount', async () => recordCounts(await conn.request<unknown>(`${base}/limits/recordCount?sObjects=${fresh.join(',')}`), 'recordCount')).catch((err: unknown) => {
+      // An object name the org does not know: NPSP's, under a namespace that is not the org's (streams.ts names it per stream).
+      if (err instanceof FatalError && /^salesforce: INVALID_TYPE\b/.test(err.message)) {
+        throw new ConfigError(`${err.message}: is the NPSP package installed, and is SALESFORCE_NPSP_NAMESPACE (${opts.namespace || 'empty'}) right?`, { cause: err });
+      }
+      throw err;
+    });
     for (const s of res) counts.set(s.name, s.count);
   }
   /** A new queryAll job for the object, saved before its first poll. */

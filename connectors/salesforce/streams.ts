@@ -204,7 +204,7 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
         const first = records[0];
         if (first) await remember(ctx, sweepOf.get(first.object)!, records.map((r) => r.row));
         await emit(records);
-      }, { connector: 'salesforce', objects: bulkObjects, threshold: config.bulkThreshold, lookbackMs: config.lookbackMs, maxRecords: config.pageSize,
+      }, { connector: 'salesforce', objects: bulkObjects, threshold: config.bulkThreshold, lookbackMs: config.lookbackMs, maxRecords: config.pageSize, namespace: config.namespace,
         visible: (ctx, o) => visibleFields(ctx, o.object, o.fields, new Set(o.required), config.namespace, configuredOf(o.stream)),
       }),
     toContract: (r) => mapperOf.get(r.object)!(r.row, opts),
