@@ -198,4 +198,46 @@ describe('Salesforce Bulk: a saved job that no longer exists (Salesforce deletes
       await h.close();
     }
   });
+  it("checks the org before resuming a job: a sandbox refreshed since stops the backfill, and --full starts the new org's job", async () => {
+    const h = await salesforceHarness({ opportunities: 2500 });
+    try {
+      const over = { bulkThreshold: 1000, pageSize: 1000 };
+      h.sandbox.faults.bulkPagesBeforeFailure = 2;
+      expect((await h.sync({ streams: ['backfill'] }, over))[0]).toMatchObject({ outcome: 'failed', records: 2000 });
+      const job = await h.engineRuntime.state.get('salesforce:bulk:Opportunity');
+      h.sandbox.faults.bulkPagesBeforeFailure = -1;
+      // The refresh: a new org at the same URL, every session ended.
+      h.sandbox.refreshOrg('00D8d000001rfshEAA');
+      const [refused] = await h.sync({ streams: ['backfill'] }, over);
+      // Until 2026-12-03 the backfill read on: the rest of the old org's job landed, and the REST stream took the new
+      // org's id with a bookmark from the old org's job.
+      expect(refused).toMatchObject({ outcome: 'failed', records: 0 });
+      expect(refused!.error).toMatch(/^salesforce: gifts's bookmark was read in org 00D8d000000sboxEAA, but SALESFORCE_INSTANCE_URL now reaches org 00D8d000001rfshEAA/);
+      expect(await h.engineRuntime.state.get('salesforce:bulk:Opportunity')).toEqual(job);
+      expect(h.sandbox.requests.entries.filter((e) => e.path.endsWith('/jobs/query')).length).toBe(1);
+
+      // --full drops the old org's job and reads the new org through a job of its own.
+      const [full] = await h.sync({ full: true, streams: ['backfill'] }, over);
+      expect(full).toMatchObject({ outcome: 'succeeded', records: 2500 });
+      expect(h.sandbox.requests.entries.filter((e) => e.path.endsWith('/jobs/query')).length).toBe(2);
+      h.clock.advance(10 * 60_000);
+      expect((await h.sync({ streams: ['backfill', 'gifts'] }, over)).map((r) => r.outcome)).toEqual(['succeeded', 'succeeded']);
+    } finally {
+      await h.close();
+    }
+  });
+  it('stops at the result page read after a re-login that reached another org (refreshed during the backfill), before its rows land', async () => {
+    const h = await salesforceHarness({ opportunities: 2500 });
+    try {
+      h.sandbox.onBulkPage = (n) => {
+        if (n === 1) h.sandbox.refreshOrg('00D8d000001rfshEAA');
+      };
+      const [run] = await h.sync({ streams: ['backfill'] }, { bulkThreshold: 1000, pageSize: 1000 });
+      // The first page was the old org's; the second, read under the new org's session, does not land.
+      expect(run).toMatchObject({ outcome: 'failed', records: 1000 });
+      expect(run!.error).toMatch(/^salesforce: gifts's bookmark was read in org 00D8d000000sboxEAA, but SALESFORCE_INSTANCE_URL now reaches org 00D8d000001rfshEAA/);
+    } finally {
+      await h.close();
+    }
+  });
 });

@@ -51,6 +51,44 @@ describe('Salesforce: the hub pointed at another org (a refreshed sandbox)', () 
     }
   });
 
+  it('a --full against the new org that fails before its first checkpoint leaves the old org the stream\'s: the next plain run still refuses', async () => {
+    const scenario = { seed: 3, donations: 100, start: new Date('2026-11-20T18:00:00Z') };
+    const h = await salesforceHarness({ scenario });
+    const refreshed = await startSalesforceSandbox({ now: h.clock.now, scenario, orgId: '00D8d000001rfshEAA' });
+    try {
+      expect((await h.sync({ streams: ['gifts'] }))[0]!.outcome).toBe('succeeded');
+      const bookmark = await loadBookmark(h.engineRuntime.state, 'salesforce', 'gifts');
+      const older = refreshed.org.insert('Opportunity', { Name: 'before the bookmark', Amount: 25, StageName: 'Closed Won', IsWon: true }, SF_NOW.getTime() - 3 * DAY);
+      h.clock.advance(10 * MINUTE);
+      const there = { instanceUrl: refreshed.url, loginUrl: refreshed.url, clientId: refreshed.clientId, clientSecret: refreshed.clientSecret };
+      // The --full passes its checks, then its first read is refused (any error that stops a run).
+      refreshed.onQuery = () => {
+        if (refreshed.queriesOf('Organization') === 1 && refreshed.queriesOf('Opportunity') === 0) refreshed.faults.answerNext.push({ status: 400, errorCode: 'MALFORMED_QUERY', message: 'refused' });
+      };
+      const [failed] = await h.sync({ full: true, streams: ['gifts'] }, there);
+      expect(failed).toMatchObject({ outcome: 'failed', records: 0 });
+      expect(await loadBookmark(h.engineRuntime.state, 'salesforce', 'gifts')).toEqual(bookmark);
+      refreshed.onQuery = null;
+
+      // Until 2026-12-03 the --full had saved the new org's id already: this run read the new org from the old
+      // org's bookmark, and the gift changed before it never landed.
+      h.clock.advance(10 * MINUTE);
+      const [plain] = await h.sync({ streams: ['gifts'] }, there);
+      expect(plain).toMatchObject({ outcome: 'failed', records: 0 });
+      expect(plain!.error).toMatch(/^salesforce: gifts's bookmark was read in org 00D8d000000sboxEAA, but SALESFORCE_INSTANCE_URL now reaches org 00D8d000001rfshEAA/);
+
+      // The --full again takes the new org with its first checkpoint; from then on plain runs read on in it.
+      expect((await h.sync({ full: true, streams: ['gifts'] }, there))[0]).toMatchObject({ outcome: 'succeeded', records: 101 });
+      h.clock.advance(10 * MINUTE);
+      expect((await h.sync({ streams: ['gifts'] }, there))[0]).toMatchObject({ outcome: 'succeeded' });
+      await h.land();
+      expect(await h.q(`SELECT amount_minor FROM gift WHERE gift_id = '${older}'`)).toEqual([{ amount_minor: 2500 }]);
+    } finally {
+      await refreshed.close();
+      await h.close();
+    }
+  });
+
   it('--full against the new org lands what only the old org had as deleted (its versions kept in gift_history); what both hold stays live', async () => {
     const scenario = { seed: 3, donations: 100, start: new Date('2026-11-20T18:00:00Z') };
     const h = await salesforceHarness({ scenario });

@@ -30,17 +30,43 @@ describe('Salesforce: the org and field checks of a run', () => {
     }
   });
 
-  it('runs them again after a re-login, and reads on in the same org', async () => {
+  it('does not run them again after a re-login to the same org, however often its sessions end', async () => {
     const { h, describes, organizations } = await setUp();
     try {
-      h.sandbox.onQuery = () => {
-        if (h.sandbox.queriesOf('Opportunity') === 5) h.sandbox.expireTokens();
-      };
+      // Every session ends after one page (a short session timeout, sessions locked to an IP behind a rotating proxy):
+      // each page's query is refused once, the client logs in again and the page is asked again.
+      h.sandbox.onQuery = () => h.sandbox.expireTokens();
       const [run] = await h.sync({ streams: ['gifts'] }, { pageSize: 10 });
       expect(run).toMatchObject({ outcome: 'succeeded', records: 100 });
-      // The run's first call logs in (the harness starts without a token), then the re-login mid-run.
-      expect(h.sandbox.requests.countByStatus(401)).toBe(2);
-      expect({ describes: describes(), organizations: organizations() }).toEqual({ describes: 2, organizations: 2 });
+      const pages = h.sandbox.queriesOf('Opportunity');
+      expect(pages).toBeGreaterThan(10);
+      // The run's first call logs in (the harness starts without a token), then a re-login for each session ended.
+      expect(h.sandbox.requests.countByStatus(401)).toBeGreaterThan(10);
+      // Each new token names the same org (its identity URL, its session id's prefix): nothing to check again.
+      // Until 2026-12-03 each re-login cost a describe and an Organization query: 2 more calls a page.
+      expect({ describes: describes(), organizations: organizations() }).toEqual({ describes: 1, organizations: 1 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('checks again once per re-login when tokens do not name their org, and stops a page that a new session ends each time', async () => {
+    const h = await salesforceHarness({ scenario, opaqueTokens: true });
+    try {
+      const organizations = () => h.sandbox.queriesOf('Organization');
+      // Two sessions ended during the run, each on a page: the checks run once more for each.
+      h.sandbox.onQuery = () => {
+        if ([3, 6].includes(h.sandbox.queriesOf('Opportunity'))) h.sandbox.expireTokens();
+      };
+      expect((await h.sync({ streams: ['gifts'] }, { pageSize: 10 }))[0]).toMatchObject({ outcome: 'succeeded', records: 100 });
+      expect(organizations()).toBe(3);
+      // Every call ends the session: each page is read again under a new one, checked again, and ends again.
+      // Until 2026-12-03 the run went round for ever; now it stops after a few re-logins for one page.
+      h.clock.advance(10 * MINUTE);
+      h.sandbox.onQuery = () => h.sandbox.expireTokens();
+      const [run] = await h.sync({ streams: ['gifts'] }, { pageSize: 10 });
+      expect(run).toMatchObject({ outcome: 'failed', records: 0 });
+      expect(run!.error).toMatch(/^salesforce: the session ended 4 times while one page of Opportunity was read/);
     } finally {
       await h.close();
     }

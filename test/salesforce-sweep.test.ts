@@ -188,4 +188,66 @@ describe('Salesforce deletion sweep after a long gap', () => {
       }
     });
   });
+  it('a page of the sweep read under a new session is read again without losing the rows it found gone', async () => {
+    // Tokens that do not name their org: a re-login is checked again, and the page read under it is read again.
+    const h = await salesforceHarness({ opportunities: 30, opaqueTokens: true });
+    try {
+      expect((await h.sync({ streams: ['gifts'] }))[0]).toMatchObject({ outcome: 'succeeded', records: 30 });
+      const ids = [...h.sandbox.org.rows.get('Opportunity')!.keys()].sort();
+      const purged = [ids[3]!, ids[14]!];
+      for (const id of purged) h.sandbox.org.purge('Opportunity', id);
+      h.clock.advance(20 * DAY);
+      // The session ends as the sweep's first page is answered: the second (ids 11-20 of 28, one of them gone) is read
+      // under a new one, checked again, and read again.
+      let sweepPages = 0;
+      const query = h.sandbox.org.query.bind(h.sandbox.org);
+      h.sandbox.org.query = (q, all) => {
+        const out = query(q, all);
+        if (q.startsWith('SELECT Id FROM Opportunity WHERE Id >') && ++sweepPages === 1) h.sandbox.expireTokens();
+        return out;
+      };
+      const [run] = await h.sync({ streams: ['gifts'] }, { pageSize: 10 });
+      expect(run!.outcome).toBe('succeeded');
+      expect(sweepPages).toBe(4); // the second page twice
+      await h.land();
+      // Until 2026-12-03 the first reading of the page took its gone row out of the sweep's memory, and the page read
+      // again found nothing gone: that row never landed as deleted.
+      expect(await h.q('SELECT gift_id FROM gift WHERE deleted ORDER BY gift_id')).toEqual(purged.map((gift_id) => ({ gift_id })));
+    } finally {
+      await h.close();
+    }
+  });
+  it('a sandbox refreshed during the sweep stops the stream at the page read in the new org, before the sweep takes anything from it', async () => {
+    const h = await salesforceHarness({ opportunities: 30 });
+    try {
+      expect((await h.sync({ streams: ['gifts'] }))[0]).toMatchObject({ outcome: 'succeeded', records: 30 });
+      const ids = [...h.sandbox.org.rows.get('Opportunity')!.keys()].sort();
+      h.sandbox.org.purge('Opportunity', ids[3]!);
+      h.clock.advance(20 * DAY);
+      const state = h.engineRuntime.state;
+      const memory = async () => ({ sweep: await state.get('salesforce:sweep:Opportunity'), known: await state.get('salesforce:known:Opportunity'), first: await state.get('salesforce:known:Opportunity:0') });
+      const before = await memory();
+      let sweepPages = 0;
+      const query = h.sandbox.org.query.bind(h.sandbox.org);
+      h.sandbox.org.query = (q, all) => {
+        const out = query(q, all);
+        // The refresh as the second of three sweep pages is answered: the last is read in the new org, where a gift is gone.
+        if (q.startsWith('SELECT Id FROM Opportunity WHERE Id >') && ++sweepPages === 2) {
+          h.sandbox.refreshOrg('00D8d000001rfshEAA');
+          h.sandbox.org.purge('Opportunity', ids[25]!);
+        }
+        return out;
+      };
+      const [run] = await h.sync({ streams: ['gifts'] }, { pageSize: 10 });
+      expect(run).toMatchObject({ outcome: 'failed' });
+      expect(run!.error).toMatch(/^salesforce: gifts's bookmark was read in org 00D8d000000sboxEAA, but SALESFORCE_INSTANCE_URL now reaches org 00D8d000001rfshEAA/);
+      // Until 2026-12-03 the last page, read in the new org, rewrote what the connector knew of the old one and left
+      // the new org's gone gift pending as deleted, to be landed by whichever run came next.
+      expect(await memory()).toEqual(before);
+      await h.land();
+      expect(await h.q('SELECT gift_id FROM gift WHERE deleted')).toEqual([{ gift_id: ids[3]! }]);
+    } finally {
+      await h.close();
+    }
+  });
 });

@@ -2,11 +2,12 @@ import { parse } from 'csv-parse/sync';
 import { loadBookmark, saveBookmark } from '../../core/engine/bookmark.js';
 import { getText } from '../../core/engine/json-http.js';
 import type { StreamContext } from '../../core/engine/define.js';
-import { CursorGoneError, FatalError, NotFoundError } from '../../core/errors.js';
+import { ConfigError, CursorGoneError, FatalError, NotFoundError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { SALESFORCE_TIMEOUT_MS, type SalesforceClient } from './client.js';
 import { bulkJobCreated, bulkJobState, describedFields, recordCounts } from './answers.js';
 import type { SfRecord } from './mappings.js';
+import { checkSameOrg } from './org-identity.js';
 
 // Large first syncs through Bulk API 2.0: one queryAll job per object, its CSV result pages read with our own
 // HTTP calls through the engine (jsforce 3.10.16's bulk2 crashes the process on a second page). The job id and
@@ -68,6 +69,8 @@ export async function bulkBackfill(
     threshold: number;
     lookbackMs: number;
     maxRecords: number;
+    /** SALESFORCE_NPSP_NAMESPACE, named when the org does not know an object asked about. */
+    namespace: string;
     /** The declared fields this user can query (describe), as the REST streams use them. */
     visible: (ctx: StreamContext<SalesforceClient>, o: BulkObject) => Promise<string[]>;
     sleep?: (ms: number) => Promise<void>;
@@ -76,6 +79,8 @@ export async function bulkBackfill(
   const conn = ctx.client.conn;
   const base = `/services/data/v${ctx.client.config.apiVersion}`;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  /** The client's session the org was last checked under (checkSameOrg, before each object and after a re-login). */
+  let checkedIn = -1;
   // Objects on their first sync with no job yet: one recordCount call for all of them.
   const fresh: string[] = [];
   for (const o of opts.objects) {
@@ -84,7 +89,13 @@ export async function bulkBackfill(
   }
   const counts = new Map<string, number>();
   if (fresh.length) {
-    const res = await ctx.call('recordCount', async () => recordCounts(await conn.request<unknown>(`${base}/limits/recordCount?sObjects=${fresh.join(',')}`), 'recordCount'));
+    const res = await ctx.call('recordCount', async () => recordCounts(await conn.request<unknown>(`${base}/limits/recordCount?sObjects=${fresh.join(',')}`), 'recordCount')).catch((err: unknown) => {
+      // An object name the org does not know: NPSP's, under a namespace that is not the org's (streams.ts names it per stream).
+      if (err instanceof FatalError && /^salesforce: INVALID_TYPE\b/.test(err.message)) {
+        throw new ConfigError(`${err.message}: is the NPSP package installed, and is SALESFORCE_NPSP_NAMESPACE (${opts.namespace || 'empty'}) right?`, { cause: err });
+      }
+      throw err;
+    });
     for (const s of res) counts.set(s.name, s.count);
   }
   /** A new queryAll job for the object, saved before its first poll. */
@@ -164,6 +175,12 @@ export async function bulkBackfill(
         }
         return { text, next: res.headers.get('sforce-locator') ?? 'null' };
       });
+      // A re-login while the page was read (its 401 above, or jsforce's on the poll) may have reached another org:
+      // a sandbox refreshed during the backfill. Checked before its rows land, as the REST streams do.
+      if (ctx.client.session !== checkedIn) {
+        checkedIn = ctx.client.session;
+        await checkSameOrg(ctx, o.stream, o.object);
+      }
       const rows = parse(page.text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
       await emit(rows.map((r) => ({ object: o.object, row: typed(r, types) })));
       const read = st.rows === undefined ? undefined : st.rows + rows.length;
@@ -175,18 +192,24 @@ export async function bulkBackfill(
     }
     return true;
   };
-  for (const o of opts.objects) {
-    let st: BulkState | null = (await ctx.state.get<BulkState>(stateKey(o.object))) ?? null;
-    if (!st) {
-      const count = counts.get(o.object) ?? 0;
-      if (count < opts.threshold) continue;
-      st = await startJob(o, count);
+  /** The object's job read, started if need be, in the org its stream's position belongs to; null: stopped at the time box. */
+  const readInOrg = async (o: BulkObject, saved: BulkState | null, count: number): Promise<BulkState | null> => {
+    let st = saved;
+    // The org the stream's position belongs to, as the REST stream checks it (org-identity.ts): a job saved in
+    // another org (a sandbox refreshed since) is not resumed, nor one started, under the old org's id. Until
+    // 2026-12-03 only the REST streams checked, so a backfill landed the new org's rows under the old org's
+    // bookmarks and its id. A --full taking the new org drops the old org's job and starts one here.
+    const org = await checkSameOrg(ctx, o.stream, o.object);
+    // Answered under the session now current (its first call may have logged in).
+    checkedIn = ctx.client.session;
+    if (org === 'taking' && st) {
+      await ctx.state.delete(stateKey(o.object));
+      st = null;
     }
-    let restarted = false;
-    for (;;) {
+    st ??= await startJob(o, count || null);
+    for (let restarted = false; ;) {
       try {
-        if (!(await readJob(o, st))) return;
-        break;
+        return (await readJob(o, st)) ? st : null;
       } catch (err) {
         if (!(err instanceof CursorGoneError) || restarted) throw err;
         restarted = true;
@@ -195,6 +218,15 @@ export async function bulkBackfill(
         st = await startJob(o, null);
       }
     }
+  };
+  for (const o of opts.objects) {
+    let st: BulkState | null = (await ctx.state.get<BulkState>(stateKey(o.object))) ?? null;
+    const count = counts.get(o.object) ?? 0;
+    if (!st && count < opts.threshold) continue;
+    // A job read to its end needs no org: it is only the REST stream's starting point now.
+    if (st?.locator !== 'null') st = await readInOrg(o, st, count);
+    // Stopped at the time box (or Ctrl-C): the job is saved, and the next run reads on.
+    if (!st) return;
     // Incremental REST takes over from the job's start, minus the lookback for rows committed late.
     const bm = await loadBookmark(ctx.state, opts.connector, o.stream);
     if (!bm.cursor) {

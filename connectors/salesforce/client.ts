@@ -60,17 +60,37 @@ export class SalesforceClient {
         },
       });
     }
-    // jsforce says so after each new token (its refreshFn, or a refresh token): a new session.
-    this.conn.on('refresh', () => this.session++);
+    // jsforce says so after each new token (its refreshFn, or a refresh token).
+    this.conn.on('refresh', (accessToken: string, res?: { id?: unknown }) => this.loggedIn(accessToken, res));
+    // A token given in the settings names its org too: a re-login to that org is not a new session.
+    this.tokenOrg = config.accessToken ? orgNamedBy(config.accessToken) : null;
   }
 
   /**
-   * Which session the calls go out under: 0 for the first, one more after each re-login (jsforce re-mints on
-   * INVALID_SESSION_ID and replays the call). A session belongs to one org; a new one may not (a sandbox refreshed
-   * during a run ends its sessions, and the re-mint reaches the new org at the same URL), so what was learnt of
-   * the org under one session (its id, what describe showed) is asked again under the next (run-checks.ts).
+   * Which session the calls go out under, as far as the org goes: 0 for the first, one more after each re-login
+   * (jsforce re-mints on INVALID_SESSION_ID and replays the call) that may have reached another org (a sandbox
+   * refreshed during a run ends its sessions, and the re-mint reaches the new org at the same URL), so what was
+   * learnt of the org under one session (its id, what describe showed) is asked again under the next (run-checks.ts).
    */
   session = 0;
+
+  /** The org the last token named (loggedIn), 15 characters; null: none named yet, or the token did not say. */
+  private tokenOrg: string | null = null;
+
+  /**
+   * A new token. Salesforce names the org in its answer: the identity URL (`id`: `.../id/<org id>/<user id>`, in
+   * every OAuth token answer) and the session id itself (`<org id>!...`). A re-login to the org already checked
+   * is not a new session here: the same org has the same id and fields, and asking again cost two calls (describe,
+   * `SELECT Id FROM Organization`) per re-login; until 2026-12-03 an org whose sessions ended on every page (a
+   * short session timeout, sessions locked to an IP behind a rotating proxy) paid them on every page. A token
+   * naming another org, or none, is a new session: the checks run again, once for it.
+   */
+  private loggedIn(accessToken: string, res?: { id?: unknown }): void {
+    const org = orgNamedBy(accessToken, res);
+    if (org !== null && org === this.tokenOrg) return;
+    this.tokenOrg = org;
+    this.session++;
+  }
 
   /**
    * Before each call: the daily usage Salesforce reported on the last answer (Sforce-Limit-Info, which
@@ -141,6 +161,13 @@ export class SalesforceClient {
     }
     return queryAnswer(res, what);
   }
+}
+
+/** The org a token answer names (15 characters): its identity URL's, else the session id's prefix; null if neither. */
+export function orgNamedBy(accessToken: string, res?: { id?: unknown }): string | null {
+  const ORG = /^00D[A-Za-z0-9]{12}/;
+  const fromId = typeof res?.id === 'string' ? /\/id\/(00D[A-Za-z0-9]{12})(?:[A-Za-z0-9]{3})?\//.exec(res.id)?.[1] : undefined;
+  return fromId ?? (/^00D[A-Za-z0-9]{12}!/.test(accessToken) ? ORG.exec(accessToken)![0] : null);
 }
 
 function mint(oauth2: OAuth2, config: SalesforceConfig) {

@@ -170,13 +170,20 @@ const caches = new Map<string, { known: Map<string, Entry>; sorted: string[]; at
  * One page of the sweep: the ids present in (after, last of the page] (to the end on the last page); known
  * live ids in that range that are absent come back as deleted records to map. On the last page the object's
  * memory is rewritten as what is still there, and the sweep is recorded.
+ *
+ * Null, with nothing taken from what is known, when the page was answered under another session than `session`
+ * (a re-login during the call: the org may be another one, refreshed). The caller checks the org again and asks
+ * for the page again. Until 2026-12-03 the page's absent ids were taken out of the memory first: the page read again
+ * failed the run (`Cannot read properties of undefined`), and the last page read under a refreshed org's session
+ * rewrote the memory and left deleted versions pending from the other org's ids.
  */
 export async function sweepPage(
   ctx: StreamContext<SalesforceClient>,
   spec: SweepSpec,
   after: string | null,
   limit: number,
-): Promise<{ tombstones: SfRecord[]; last: string | null }> {
+  session: number,
+): Promise<{ tombstones: SfRecord[]; last: string | null } | null> {
   let c = caches.get(spec.object);
   if (!c || after === null) {
     const k = await known(ctx, spec.object);
@@ -184,6 +191,7 @@ export async function sweepPage(
     caches.set(spec.object, c);
   }
   const page = await ctx.call(`sweep ${spec.object}`, () => ctx.client.query(sweepSoql(spec.object, after, limit), true));
+  if (ctx.client.session !== session) return null;
   const ids = page.records.map((r) => String(r.Id));
   const present = new Set(ids);
   const end = ids.length >= limit ? ids.at(-1)! : null;

@@ -1,3 +1,4 @@
+import { loadBookmark } from '../../core/engine/bookmark.js';
 import type { StreamContext } from '../../core/engine/define.js';
 import { ConfigError } from '../../core/errors.js';
 import type { SalesforceClient } from './client.js';
@@ -7,15 +8,49 @@ import { oweSweep } from './deletion-sweep.js';
 // the same record ids, a new org id; or another org altogether), reading on from it skips every record of the new
 // org changed before it, without a word. So each stream keeps the id of the org its position was read in, checks
 // it once per run and session (run-checks.ts), and stops with a configuration error (its bookmark untouched) when the org is another one.
+// The Bulk backfill of the stream's object checks the same id before it starts or resumes a job (bulk-backfill.ts).
 // `--full` reads the new org from the start date and takes its id. A stream with no id saved takes the org's:
 // its first sync, or a home from before 2026-12-03, which cannot tell which org it read.
+//
+// When `--full` takes the new org: with the stream's first checkpoint in it, not before. Until 2026-12-03 the new
+// id was saved as the `--full` began, so one that failed before its first checkpoint (a hidden field, a 5xx, Ctrl-C)
+// left the old org's bookmark under the new org's id, and the next plain run read the new org from it, skipping
+// everything changed before it. Now the new id is saved beside the position it starts from (`taking`), and becomes
+// the stream's once that position has moved: a checkpoint of the stream, or a Bulk job of its object started.
 
 const key = (stream: string) => `salesforce:org:${stream}`;
+const bulkKey = (object: string) => `salesforce:bulk:${object}`;
 
-export async function checkSameOrg(ctx: StreamContext<SalesforceClient>, stream: string, object: string): Promise<void> {
+interface SavedOrg {
+  id: string;
+  /** A `--full` taking another org: its id, and the stream's position as it was when that began. */
+  taking?: { id: string; from: string };
+}
+
+/** The stream's position, as far as a run of it moves it: the bookmark's and its object's Bulk job. */
+async function positionOf(ctx: StreamContext<SalesforceClient>, stream: string, object: string): Promise<string> {
+  const bm = await loadBookmark(ctx.state, 'salesforce', stream);
+  const job = await ctx.state.get<{ jobId: string }>(bulkKey(object));
+  return JSON.stringify([bm.cursor, bm.window, bm.fullFrom ?? null, job?.jobId ?? null]);
+}
+
+/** The org the stream's position was read in: a `--full` taking another one has it once the position moved. */
+async function savedOrg(ctx: StreamContext<SalesforceClient>, stream: string, object: string): Promise<SavedOrg | null> {
+  const saved = await ctx.state.get<SavedOrg>(key(stream));
+  if (!saved?.taking || saved.taking.from === (await positionOf(ctx, stream, object))) return saved ?? null;
+  const taken = { id: saved.taking.id };
+  await ctx.state.set(key(stream), taken);
+  return taken;
+}
+
+/**
+ * Stops the stream (ConfigError) when the org is not the one its position was read in, unless the run is a `--full`,
+ * which takes the new org. 'taking': this run is the `--full` that takes it (a saved Bulk job is the old org's).
+ */
+export async function checkSameOrg(ctx: StreamContext<SalesforceClient>, stream: string, object: string): Promise<'same' | 'taking'> {
   const id = await ctx.call('query Organization', () => ctx.client.organizationId(ctx.clock.now().getTime()));
-  const saved = await ctx.state.get<{ id: string }>(key(stream));
-  if (saved?.id === id) return;
+  const saved = await savedOrg(ctx, stream, object);
+  if (saved?.id === id) return 'same';
   if (saved && !ctx.range.full) {
     throw new ConfigError(
       `salesforce: ${stream}'s bookmark was read in org ${saved.id}, but SALESFORCE_INSTANCE_URL now reaches org ${id} (a refreshed sandbox is a new org): `
@@ -23,12 +58,15 @@ export async function checkSameOrg(ctx: StreamContext<SalesforceClient>, stream:
       + `(what only the other org had then lands as deleted), or point SALESFORCE_INSTANCE_URL back at the other org, or give this org its own PUDDLE_HOME`,
     );
   }
-  if (saved) {
-    ctx.log('salesforce: --full reads another org from the start date; what only the other org had lands as deleted', { stream, was: saved.id, now: id });
-    // Records of an org that is no longer the stream's are not current: the window starts with an id sweep, and
-    // what the connector read there that this org does not have lands as deleted (deletion-sweep.ts). Kept in raw
-    // and in C_history. A record both orgs hold (a refreshed sandbox keeps ids) is the new org's once read again.
-    await oweSweep(ctx, object);
+  if (!saved) {
+    await ctx.state.set(key(stream), { id } satisfies SavedOrg);
+    return 'same';
   }
-  await ctx.state.set(key(stream), { id });
+  ctx.log('salesforce: --full reads another org from the start date; what only the other org had lands as deleted', { stream, was: saved.id, now: id });
+  // Records of an org that is no longer the stream's are not current: the window starts with an id sweep, and
+  // what the connector read there that this org does not have lands as deleted (deletion-sweep.ts). Kept in raw
+  // and in C_history. A record both orgs hold (a refreshed sandbox keeps ids) is the new org's once read again.
+  await oweSweep(ctx, object);
+  await ctx.state.set(key(stream), { id: saved.id, taking: { id, from: await positionOf(ctx, stream, object) } } satisfies SavedOrg);
+  return 'taking';
 }

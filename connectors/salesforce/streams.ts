@@ -18,6 +18,9 @@ type C = SalesforceClient;
 const DAY = 86_400_000;
 const SYSTEM = ['Id', 'IsDeleted', 'CreatedDate', 'SystemModstamp'];
 
+/** Re-logins one page may take before the run gives up on it (fetchPage). */
+const MAX_RELOGINS_PER_PAGE = 3;
+
 /** The stream that backfills large objects through the Bulk API, first in every run. */
 const BACKFILL = 'backfill';
 
@@ -111,6 +114,8 @@ export async function visibleFields(
   if (!described) {
     throw new FatalError(`salesforce: the org has no ${object} object: is the NPSP package installed, and is SALESFORCE_NPSP_NAMESPACE (${namespace || 'empty'}) right?`);
   }
+  const misnamed = wrongNamespace(described, declared, namespace);
+  if (misnamed) throw new ConfigError(misnamed(object));
   for (const [setting, fields] of configured) {
     if (fields.length && !fields.some((f) => described.has(f))) throw new ConfigError(notVisible(setting, object, fields));
   }
@@ -127,6 +132,31 @@ export async function visibleFields(
     log.warn(`salesforce: dropping a declared field: it ${why}`, { object, field: f });
   }
   return out;
+}
+
+/** A custom field's name without a namespace prefix (`npsp__Primary_Contact__c` -> `Primary_Contact__c`). */
+const bareName = (f: string) => f.replace(/^[A-Za-z0-9]+__(?=\w+__c$)/, '');
+
+/**
+ * SALESFORCE_NPSP_NAMESPACE is not the org's: a declared field under the setting's namespace (or none, when it is empty)
+ * is not there, and describe shows the same field under another prefix (or none). Dropped with a warning like a field
+ * hidden by field-level security, it cost a season of gifts landing without their supporter (npsp__Primary_Contact__c)
+ * and payments without their processor's id, with the bookmark moving on; so the stream stops, naming the setting and
+ * the namespace the org shows, its bookmark untouched (until 2026-12-03 only the streams of NPSP's own objects
+ * stopped, as `the org has no npsp__Allocation__c object`). A field hidden from the integration user has no such twin.
+ */
+function wrongNamespace(described: ReadonlyMap<string, unknown>, declared: string[], namespace: string): ((object: string) => string) | null {
+  const ours = (f: string) => (namespace ? f.startsWith(`${namespace}__`) : bareName(f) === f && f.endsWith('__c'));
+  const byBare = new Map([...described.keys()].map((g) => [bareName(g), g]));
+  for (const f of declared) {
+    const twin = !described.has(f) && ours(f) ? byBare.get(bareName(f)) : undefined;
+    if (!twin || twin === f) continue;
+    const theirs = twin === bareName(twin) ? '' : twin.slice(0, twin.indexOf('__'));
+    return (object) => `salesforce: SALESFORCE_NPSP_NAMESPACE is ${namespace ? `"${namespace}"` : 'empty'}, but this org names NPSP's fields ${theirs ? `under "${theirs}"` : 'without a namespace (NPSP unmanaged)'} `
+      + `(${object}.${twin}, not ${f}): set SALESFORCE_NPSP_NAMESPACE to ${theirs ? `"${theirs}"` : 'empty'} (Setup > Installed Packages shows NPSP's namespace prefix). `
+      + `Reading on would land every record without NPSP's fields (gifts without their supporter, payments without their processor's id); this stream reads nothing until then, and its bookmark stays where it is`;
+  }
+  return null;
 }
 
 /** A setting's fields that describe does not show: which setting, which fields, what to check, and that the stream waits. */
@@ -174,7 +204,7 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
         const first = records[0];
         if (first) await remember(ctx, sweepOf.get(first.object)!, records.map((r) => r.row));
         await emit(records);
-      }, { connector: 'salesforce', objects: bulkObjects, threshold: config.bulkThreshold, lookbackMs: config.lookbackMs, maxRecords: config.pageSize,
+      }, { connector: 'salesforce', objects: bulkObjects, threshold: config.bulkThreshold, lookbackMs: config.lookbackMs, maxRecords: config.pageSize, namespace: config.namespace,
         visible: (ctx, o) => visibleFields(ctx, o.object, o.fields, new Set(o.required), config.namespace, configuredOf(o.stream)),
       }),
     toContract: (r) => mapperOf.get(r.object)!(r.row, opts),
@@ -190,7 +220,10 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
       // Rows commit after their stamp (lookback); the newest minute is left for the next run (lag).
       windows: { sizeMs: 7 * DAY, lookbackMs: config.lookbackMs, lagMs: 60_000 },
       async fetchPage(ctx: StreamContext<C>, req): Promise<Page<SfRecord>> {
-        for (;;) {
+        for (let relogins = 0; ; relogins++) {
+          // A page asked again after each of that many re-logins: sessions that end at every call (and tokens that do not
+          // name their org, so each is checked: client.ts) would otherwise go round for ever: the run stops at its last checkpoint.
+          if (relogins > MAX_RELOGINS_PER_PAGE) throw new FatalError(`salesforce: the session ended ${relogins} times while one page of ${object} was read; the org may be ending every session at once (session timeout, IP locking); the run stopped at its last checkpoint`);
           // Once per run, and again after a re-login (run-checks.ts).
           const checked = await checkedOnce(ctx, async () => {
             const visible = await visibleFields(ctx, object, fields, requiredOf(spec), config.namespace, configuredOf(spec.name));
@@ -219,8 +252,8 @@ export function salesforceStreams(config: SalesforceConfig, recordTypes: Readonl
         if (pending) return { records: pending, next: 'swept' };
       }
       if (sweeping || (req.token === null && (await sweepDue(ctx, object, req.window!.from)))) {
-        const swept = await sweepPage(ctx, sweep, req.token ? req.token.slice(6) : null, config.pageSize);
-        if (checked.session !== ctx.client.session) return null;
+        const swept = await sweepPage(ctx, sweep, req.token ? req.token.slice(6) : null, config.pageSize, checked.session);
+        if (!swept) return null;
         if (swept.tombstones.length) ctx.log('salesforce: rows purged during a gap longer than the Recycle Bin land as deleted', { object, rows: swept.tombstones.length });
         return { records: swept.tombstones, next: swept.last === null ? 'swept' : `sweep|${swept.last}` };
       }

@@ -34,6 +34,11 @@ export interface SalesforceSandboxOptions extends SalesforceSeed, LiveSeedOption
   orgId?: string;
   /** The NPSP namespace the org's names carry on the wire: `npsp` (default), another, or '' (NPSP unmanaged); see WireNamespace. */
   namespace?: string;
+  /**
+   * Tokens that do not name their org: no `<org id>!` prefix, no identity URL (Salesforce's always do; a gateway in
+   * front of the org might not). The client then checks the org again after each re-login.
+   */
+  opaqueTokens?: boolean;
 }
 
 export interface SalesforceFaults {
@@ -132,7 +137,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const limit = opts.dailyLimit ?? 100_000;
   const tokens = new Map<string, number>();
   const mint = () => {
-    const t = `${orgId.slice(0, 15)}!${randomBytes(18).toString('base64url')}`;
+    const t = opts.opaqueTokens ? randomBytes(24).toString('base64url') : `${orgId.slice(0, 15)}!${randomBytes(18).toString('base64url')}`;
     tokens.set(t, clock().getTime() + ttl);
     return t;
   };
@@ -215,7 +220,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     } else if (kind === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
       verifyJwt(form.get('assertion') ?? '');
     } else throw new OAuthError('unsupported_grant_type', 'grant type not supported');
-    return { access_token: mint(), instance_url: url, id: `${url}/id/${orgId}/0058d000000user`, token_type: 'Bearer', issued_at: String(clock().getTime()), signature: randomBytes(12).toString('base64') };
+    return { access_token: mint(), instance_url: url, ...(opts.opaqueTokens ? {} : { id: `${url}/id/${orgId}/0058d000000user` }), token_type: 'Bearer', issued_at: String(clock().getTime()), signature: randomBytes(12).toString('base64') };
   }
 
   function verifyJwt(assertion: string): void {
