@@ -141,20 +141,23 @@ export function currencyExponentsSql(): string {
     .join(' UNION ALL ');
 }
 
+const quotedName = (s: string) => `"${s.replaceAll('"', '""')}"`;
+
 /**
  * The view `landed_ids` (contract, _id, current): every version each contract's history holds (quarantine aside),
  * and whether it is its key's current version. Generated from the contract list, so a new contract is in it; the
- * completeness control (`raw_fate`, `landing_controls`) ties the raw trail to it.
+ * completeness control (`raw_fate`, `landing_controls`) ties the raw trail to it. `historyOf`: the FROM item of a
+ * contract's whole history (the query engine's `--as-of` gives the history views the date's versions only, and a
+ * version changed later is still landed, not unaccounted).
  */
-export function landedIdsSql(): string {
-  const q = (s: string) => `"${s.replaceAll('"', '""')}"`;
+export function landedIdsSql(historyOf: (contract: string) => string = (c) => quotedName(`${c}_history`)): string {
   return [...CONTRACTS.keys()]
     .filter((c) => c !== 'quarantine')
     .sort()
     .map(
       (c) =>
         `SELECT '${c}' AS contract, h._id, CASE WHEN s._id IS NULL THEN false ELSE true END AS current ` +
-        `FROM ${q(`${c}_history`)} h LEFT JOIN (SELECT DISTINCT _id FROM ${q(c)}) s ON s._id = h._id`,
+        `FROM ${historyOf(c)} h LEFT JOIN (SELECT DISTINCT _id FROM ${quotedName(c)}) s ON s._id = h._id`,
     )
     .join(' UNION ALL ');
 }

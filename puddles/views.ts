@@ -150,9 +150,46 @@ export function currentView(contract: Contract, asOf?: string): ViewDef {
  * from the whole history, so for one-shot snapshots only (DuckDbQueryEngine's materializeCurrent).
  */
 function asOfOrder(asOf: string): string[] {
-  if (!isCalendarDate(asOf)) throw new Error(`as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}`);
-  const later = `_changed_at >= TIMESTAMP '${dayAfter(asOf)} 00:00:00'`;
+  const later = changedAfter(asOf);
   return [`CASE WHEN ${later} THEN 1 ELSE 0 END`, `CASE WHEN ${later} THEN _changed_at END`, ...LATEST_FIRST];
+}
+
+/** Whether a version changed after the end of `asOf` (UTC); null for one with no _changed_at, which never is. */
+function changedAfter(asOf: string): string {
+  if (!isCalendarDate(asOf)) throw new Error(`as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}`);
+  return `_changed_at >= TIMESTAMP '${dayAfter(asOf)} 00:00:00'`;
+}
+
+/** The history views `--as-of` rewinds (historyAsOf): every contract's but the quarantine's. */
+export function historyViewsAsOf(): string[] {
+  return [...CONTRACTS.keys()].filter((c) => c !== 'quarantine').sort().map((c) => `${c}_history`);
+}
+
+/**
+ * The history views as at the end of `asOf`, for `puddle report --as-of` and `export --as-of`: each contract's
+ * versions changed on or before the date, and for a key whose every version changed later, the earliest of them
+ * (the one its as-of current view keeps, see asOfOrder), so every current row is in its history, as without a date.
+ * What reads history then sees the past: the bank statement issue that stood (recon_bank_issue), the lines it
+ * carried. Until 2026-12-04 the history views held every version whatever the date, and a statement the bank
+ * re-issued in January replaced December's in a report as of 31 December. The quarantine's history is Puddle's own
+ * record of what it refused, not the money's state, and stays whole (raw_fate reads it). `views` are fileViews'.
+ */
+export function historyAsOf(views: readonly ViewDef[], asOf: string): ViewDef[] {
+  const later = changedAfter(asOf);
+  const rewound = new Set(historyViewsAsOf());
+  return views.map((v) => {
+    const latest = rewound.has(v.name) ? latestVersion(v.name.slice(0, -'_history'.length)) : undefined;
+    if (!latest) return v;
+    const names = contractColumns(latest).map((c) => c.name);
+    const list = names.map(sqlIdent).join(', ');
+    const nearest = firstPerKeySql(names, `(${v.sql})`, [sqlIdent(latest.key)], asOfOrder(asOf));
+    return {
+      name: v.name,
+      sql:
+        `SELECT ${list} FROM (${v.sql}) AS _puddle_h WHERE NOT coalesce(${later}, false) ` +
+        `UNION ALL SELECT ${list} FROM (${nearest}) AS _puddle_n WHERE ${later}`,
+    };
+  });
 }
 
 /**

@@ -32,6 +32,31 @@ describe('puddle query keeps a DECIMAL\'s scale', { timeout: 120_000 }, () => {
     expect(JSON.parse(many.stdout)).toEqual([{ x: '0.00' }, { x: '2999.00' }]);
   });
 
+  // A DECIMAL inside a list, struct or map (`SELECT list(amount)`, a struct of amounts): until 2026-12-04 the table
+  // and JSON printed [25.1] and {"a":1.5}; the nested value is the exact text too, as a top-level one is.
+  const NESTED = `SELECT [25.10::DECIMAL(18, 2), 3] AS l, {'kwd': 1.500::DECIMAL(9, 3), 'n': 7} AS s,
+    MAP {'gbp': 0.50::DECIMAL(9, 2)} AS m, [[1.10::DECIMAL(9, 2)], [NULL]] AS ll, [12345678901234567890.123::DECIMAL(38, 3)] AS big`;
+
+  it('keeps the scale of a DECIMAL inside a list, struct or map in table, JSON and CSV', async () => {
+    const json = await query('json', NESTED);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual([
+      { l: ['25.10', '3.00'], s: { kwd: '1.500', n: 7 }, m: [{ key: 'gbp', value: '0.50' }], ll: [['1.10'], [null]], big: ['12345678901234567890.123'] },
+    ]);
+    // Streamed a chunk at a time (past DuckDB's 2048 rows): the same in every chunk.
+    const many = await query('json', 'SELECT [CAST(i AS DECIMAL(12, 2))] AS x FROM range(3000) r(i) WHERE i IN (0, 2999)');
+    expect(JSON.parse(many.stdout)).toEqual([{ x: ['0.00'] }, { x: ['2999.00'] }]);
+    const table = await query('table', NESTED);
+    expect(table.code, table.stderr).toBe(0);
+    const [, , row] = table.stdout.split('\n');
+    expect(row!.split(' | ').map((c) => c.trim())).toEqual([
+      '["25.10","3.00"]', '{"kwd":"1.500","n":7}', '[{"key":"gbp","value":"0.50"}]', '[["1.10"],[null]]', '["12345678901234567890.123"]',
+    ]);
+    const csv = await query('csv', NESTED);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout).toBe(`l,s,m,ll,big\n"[25.10, 3.00]","{'kwd': 1.500, 'n': 7}",{gbp=0.50},"[[1.10], [NULL]]",[12345678901234567890.123]\n`);
+  });
+
   it('csv', async () => {
     const r = await query('csv');
     expect(r.code, r.stderr).toBe(0);

@@ -1,6 +1,6 @@
 // DuckDB result values -> JSON-safe values: BIGINT/HUGEINT as number when safe else string,
 // timestamps as ISO strings ending in Z, dates as YYYY-MM-DD.
-import { DuckDBTypeId, JSDuckDBValueConverter, type DuckDBResult, type DuckDBResultReader } from '@duckdb/node-api';
+import { DuckDBTypeId, JSDuckDBValueConverter, type DuckDBResult, type DuckDBResultReader, type DuckDBType, type DuckDBValueConverter, type JS } from '@duckdb/node-api';
 
 import type { ColumnarResult, QueryResult, Row } from '../../core/ports.js';
 
@@ -45,15 +45,23 @@ const converterFor = (type: DuckDBTypeId): ((v: unknown) => unknown) => (type ==
  * scale (`25.10`, `1.500`, `-0.05`), DuckDB's own printing, for output a person or a program reads (`puddle query`):
  * a DECIMAL reaches JavaScript as a double, which prints 25.10 as 25.1 and loses digits past 2^53, and money without
  * its scale reads as another amount (until 2026-12-03 `puddle query` printed `25.1`). Text, not a JSON number, in
- * JSON too, as `puddle report`'s amounts are: most programs read a JSON number as a double. Only top-level DECIMAL
- * columns: a DECIMAL inside a list or struct is converted as before. Off for the code's own queries, whose callers
- * do arithmetic on the numbers.
+ * JSON too, as `puddle report`'s amounts are: most programs read a JSON number as a double. A DECIMAL inside a
+ * list, struct, map, array or union too (`["25.10","3.00"]`, `{"a":"1.500"}`): until 2026-12-04 only top-level
+ * columns kept their scale, and `SELECT list(amount)` printed `[25.1]`. Off for the code's own queries, whose
+ * callers do arithmetic on the numbers.
  */
 export interface ValueOptions {
   decimalsAsText?: boolean;
 }
 
-const decimalText = (v: { toString(): string } | null): string | null => (v === null ? null : v.toString());
+/** The package's JS conversion, but a DECIMAL at any depth as its exact text with its scale (DuckDBDecimalValue's). */
+const decimalsAsText: DuckDBValueConverter<JS> = (value, type, converter) =>
+  type.typeId === DuckDBTypeId.DECIMAL && value !== null ? value.toString() : JSDuckDBValueConverter(value, type, converter);
+
+const NESTED = new Set<DuckDBTypeId>([DuckDBTypeId.LIST, DuckDBTypeId.STRUCT, DuckDBTypeId.MAP, DuckDBTypeId.ARRAY, DuckDBTypeId.UNION]);
+
+/** Whether decimalsAsText changes this type's values: a DECIMAL, or a nested type (which may hold one). */
+const takesDecimalText = (type: DuckDBType): boolean => type.typeId === DuckDBTypeId.DECIMAL || NESTED.has(type.typeId);
 
 /**
  * Rows as JSON-safe objects, and the column names they are keyed by (deduplicated, as the keys are: `a`, `a_1`),
@@ -68,9 +76,10 @@ export function readerResult(reader: DuckDBResultReader, opts: ValueOptions = {}
   const n = reader.currentRowCount;
   if (opts.decimalsAsText) {
     names.forEach((_, c) => {
-      if (reader.columnTypeId(c) !== DuckDBTypeId.DECIMAL) return;
-      for (let r = 0; r < n; r++) columns[c]![r] = decimalText(reader.value(c, r));
-      convert[c] = plain;
+      const type = reader.columnType(c);
+      if (!takesDecimalText(type)) return;
+      for (let r = 0; r < n; r++) columns[c]![r] = decimalsAsText(reader.value(c, r), type, decimalsAsText);
+      if (type.typeId === DuckDBTypeId.DECIMAL) convert[c] = plain;
     });
   }
   const rows: Row[] = new Array<Row>(n);
@@ -89,13 +98,13 @@ export function readerResult(reader: DuckDBResultReader, opts: ValueOptions = {}
  */
 export async function eachRows(result: DuckDBResult, onRows: (rows: Row[]) => Promise<void> | void, opts: ValueOptions = {}): Promise<string[]> {
   const names = result.deduplicatedColumnNames();
-  const convert = names.map((_, i) => converterFor(result.columnTypeId(i)));
-  const asText = names.map((_, i) => opts.decimalsAsText === true && result.columnTypeId(i) === DuckDBTypeId.DECIMAL);
+  const convert = names.map((_, i) => (opts.decimalsAsText === true && result.columnTypeId(i) === DuckDBTypeId.DECIMAL ? plain : converterFor(result.columnTypeId(i))));
+  const asText = names.map((_, i) => opts.decimalsAsText === true && takesDecimalText(result.columnType(i)));
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
     const n = chunk.rowCount;
     const rows: Row[] = Array.from({ length: n }, () => ({}));
     for (let c = 0; c < names.length; c++) {
-      const values = asText[c] ? chunk.getColumnValues(c).map(decimalText) : chunk.convertColumnValues(c, JSDuckDBValueConverter);
+      const values = chunk.convertColumnValues(c, asText[c] ? decimalsAsText : JSDuckDBValueConverter);
       const name = names[c]!;
       const f = convert[c]!;
       for (let r = 0; r < n; r++) rows[r]![name] = f(values[r]);

@@ -30,8 +30,8 @@ import { ClosedError } from '../../core/errors.js';
 import { lakeFileError, recogniseLakeFileError } from '../../puddles/lake-file-error.js';
 import { sqlTokens } from '../../puddles/sql-dialect.js';
 import { sqlIdent } from '../../puddles/sql-text.js';
-import { namedViews } from '../../puddles/named-views.js';
-import { currentViews, fileViews, type ViewDef } from '../../puddles/views.js';
+import { landedIdsSql, namedViews } from '../../puddles/named-views.js';
+import { currentViews, fileViews, historyAsOf, type ViewDef } from '../../puddles/views.js';
 import { columnarResult, readerResult, type ValueOptions } from './duckdb-json.js';
 import { refuseWrites, runReadOnly, streamReadOnly } from './read-only-sql.js';
 
@@ -57,7 +57,8 @@ export interface DuckDbQueryEngineOptions {
   materializeCurrent?: boolean;
   /**
    * With materializeCurrent: the snapshots hold each contract's state as at the end of this date (YYYY-MM-DD), not
-   * today's (`puddle report --as-of`; puddles/views.ts, asOfOrder).
+   * today's (`puddle report --as-of`; puddles/views.ts, asOfOrder); with or without it, the history views hold
+   * the versions changed by then (historyAsOf).
    */
   asOf?: string;
 }
@@ -101,8 +102,14 @@ function viewNamesIn(sql: string, known: ReadonlySet<string>): string[] {
 }
 
 /** Every view in creation order: file views (history before current), then the reports' views, which read them. */
-function allViews(files: readonly CatalogFile[], pathOf: (key: string) => string = (k) => k): ViewDef[] {
-  return [...fileViews(files, pathOf), ...namedViews()];
+function allViews(files: readonly CatalogFile[], pathOf: (key: string) => string = (k) => k, asOf?: string): ViewDef[] {
+  const file = fileViews(files, pathOf);
+  if (asOf === undefined) return [...file, ...namedViews()];
+  // As at the end of asOf: the history views hold the versions changed by then (puddles/views.ts, historyAsOf), and
+  // landed_ids reads the whole history, so a version changed later is landed (raw_fate), not unaccounted.
+  const whole = new Map(file.map((v) => [v.name, v.sql]));
+  const landed = { name: 'landed_ids', sql: landedIdsSql((c) => `(${whole.get(`${c}_history`)!})`) };
+  return [...historyAsOf(file, asOf), ...namedViews().map((v) => (v.name === landed.name ? landed : v))];
 }
 
 /** The views `sql` may read, with the views those read; null: every view (SQL that asks what exists). */
@@ -133,6 +140,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   readonly #materialize: boolean;
   /** Contract name -> the SQL its snapshot is taken from, when it is not the view's own (asOf). */
   readonly #snapshotSql: ReadonlyMap<string, string>;
+  readonly #asOf: string | undefined;
   #conn: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> | undefined;
   /** Turns waiting for the lock, per priority, each in the order asked. */
   readonly #waiting: Record<QueryPriority, (() => void)[]> = { interactive: [], background: [], idle: [] };
@@ -154,6 +162,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.#cacheDir = opts.cacheDir ?? path.join(tmpdir(), `puddle-query-cache-${randomBytes(6).toString('hex')}`);
     this.#threads = opts.threads ?? 2;
     this.#materialize = opts.materializeCurrent ?? false;
+    this.#asOf = opts.asOf;
     this.#snapshotSql = new Map(opts.asOf === undefined ? [] : currentViews(opts.asOf).map((v) => [v.name, v.sql]));
   }
 
@@ -320,7 +329,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     const gen = this.#catalog.generation ? await this.#catalog.generation() : undefined;
     if (this.#defs && gen !== undefined && gen === this.#generation) return this.#defs;
     const files = await this.#catalog.listFiles();
-    this.#defs = allViews(files, await this.#localPaths(files));
+    this.#defs = allViews(files, await this.#localPaths(files), this.#asOf);
     this.#generation = gen;
     // A snapshot's definition reads views, not files, so it does not change when they do: take it again.
     if (this.#materialize) for (const v of currentViews()) this.#views.delete(v.name);

@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createLocalRuntime } from '../../infra/local/runtime.js';
-import { PuddleConsumer } from '../../puddles/consumer.js';
-import { PUDDLES } from '../../puddles/definitions.js';
 import { donation } from '../puddles/lake-fixture.js';
+import { landInHome } from '../support/land-home.js';
 import { runPuddle } from '../support/run-cli.js';
 
 const home = mkdtempSync(join(tmpdir(), 'puddle-as-of-'));
@@ -29,15 +28,7 @@ const envelopes = [
   donation('d-known-later', 700, at('2026-12-29T12:00:00Z', '2027-01-03T08:00:00Z', 'paid', 'r5')),
 ];
 
-beforeAll(async () => {
-  const rt = await createLocalRuntime({ home });
-  try {
-    await rt.queue.publish(envelopes);
-    for (const p of PUDDLES) await new PuddleConsumer({ puddle: p, queue: rt.queue, store: rt.store, catalog: rt.catalog }).drain();
-  } finally {
-    await rt.close();
-  }
-}, TEST_MS);
+beforeAll(() => landInHome(home, envelopes), TEST_MS);
 
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 

@@ -1,6 +1,7 @@
 import { dayAfter, isCalendarDate } from '../../../core/time.js';
 import { asOfViews } from '../../../puddles/named-views.js';
 import { setReconParams } from '../../../puddles/reports.js';
+import { historyViewsAsOf } from '../../../puddles/views.js';
 import { defineCommand } from '../command.js';
 import { copyOut, type FileFormat } from '../copy-out.js';
 import { withLocalRuntime } from '../local-runtime.js';
@@ -15,7 +16,7 @@ export const exportView = defineCommand({
   options: {
     format: { type: 'string', default: 'parquet', description: 'parquet (default) or csv' },
     out: { type: 'string', description: 'the file to write' },
-    'as-of': { type: 'string', description: 'for recon_* views and totals_by_box: "now" for ages and grace periods (YYYY-MM-DD); every record as it stood at the end of that day' },
+    'as-of': { type: 'string', description: 'for recon_* views, totals_by_box and <contract>_history: "now" for ages and grace periods (YYYY-MM-DD); every record as it stood at the end of that day, every version changed by then' },
     'raw-csv': { type: 'boolean', description: 'CSV: write text cells as stored, even one a spreadsheet would run as a formula (=, +, -, @): for programs, not spreadsheets' },
   },
   async run({ values, positionals }) {
@@ -35,10 +36,11 @@ export const exportView = defineCommand({
     if (asOf !== undefined && !isCalendarDate(asOf)) return fail(`--as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}`);
     // Only the reconciliation's views have an "as of" (recon_params). Silently writing every row of another
     // view would pass for an answer as of that date.
-    const dated = asOf === undefined ? [] : asOfViews();
+    // And the contracts' history views, which then hold the versions changed by that date (puddles/views.ts, historyAsOf).
+    const dated = asOf === undefined ? [] : [...asOfViews(), ...historyViewsAsOf()];
     if (asOf !== undefined && !dated.includes(view.toLowerCase())) {
       return fail(
-        `--as-of applies only to the views that read recon_params (${dated.join(', ')}), not to ${view}; ` +
+        `--as-of applies only to the views that read recon_params and the contracts' history views (${dated.join(', ')}), not to ${view}; ` +
           `to keep what happened up to a day, say so in SQL: puddle query "SELECT * FROM ${view} WHERE occurred_at < DATE '${dayAfter(asOf)}'" --format csv > ${view}.csv`,
       );
     }
