@@ -49,6 +49,9 @@ export interface ErasureResult {
 
 const MAX_SWAP_TRIES = 3;
 
+/** The lake changed under every try: nothing was swapped. The command says so (exit 1). */
+export class ErasureConflict extends Error {}
+
 /** Which lake files hold any needle. Reads every file the catalog lists, raw included, and every unregistered one. */
 export async function planErasure(opts: { store: ObjectStore; catalog: Catalog; needles: readonly ErasureNeedle[] }): Promise<ErasurePlan> {
   const { store, catalog, needles } = opts;
@@ -107,7 +110,7 @@ export async function eraseFromLake(opts: { store: ObjectStore; catalog: Catalog
     if (!swapped) {
       for (const f of added) await store.delete(f.key);
       if (attempt >= MAX_SWAP_TRIES) {
-        throw new Error(`the lake's files changed under the erasure ${MAX_SWAP_TRIES} times (a compaction or replay running beside it): nothing was changed; run it again once they are done`);
+        throw new ErasureConflict(`the lake's files changed under the erasure ${MAX_SWAP_TRIES} times (a compaction or replay running beside it): nothing was changed; run it again once they are done`);
       }
       continue;
     }

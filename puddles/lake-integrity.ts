@@ -61,6 +61,11 @@ export async function verifyLake(store: ObjectStore, catalog: Catalog): Promise<
 
 async function verifyRawFile(store: ObjectStore, key: string, registeredRows: number): Promise<{ rows: number; problems: string[] }> {
   const problems: string[] = [];
+  const erased = ERASED_NAME.exec(key)?.[1];
+  if (erased) {
+    const bytes = await store.get(key);
+    if (!bytes || createHash('sha256').update(bytes).digest('hex').slice(0, 32) !== erased) problems.push('its bytes no longer hash to its name (an erasure wrote it): changed since');
+  }
   let rows: unknown[][];
   try {
     rows = await withLocalFiles(store, [key], ([path]) =>
@@ -69,14 +74,9 @@ async function verifyRawFile(store: ObjectStore, key: string, registeredRows: nu
       ),
     );
   } catch {
-    return { rows: 0, problems: ['is not readable Parquet'] };
+    return { rows: 0, problems: [...problems, 'is not readable Parquet'] };
   }
   if (rows.length !== registeredRows) problems.push(`holds ${rows.length} rows where the catalog registered ${registeredRows}`);
-  const erased = ERASED_NAME.exec(key)?.[1];
-  if (erased) {
-    const bytes = await store.get(key);
-    if (!bytes || createHash('sha256').update(bytes).digest('hex').slice(0, 32) !== erased) problems.push('its bytes no longer hash to its name (an erasure wrote it): changed since');
-  }
   const identities: string[] = [];
   let badIds = 0;
   let badColumns = 0;

@@ -40,7 +40,7 @@ export const erase = defineCommand({
     const { lockHome } = await import('../../local/home-lock.js');
     const lock = confirm ? lockHome(home, 'puddle erase') : null;
     try {
-      const [{ planErasure, tableMatches, eraseFromLake }, { queueHolding, bankFilesHolding, appendErasureLog }] = await Promise.all([
+      const [{ planErasure, tableMatches, eraseFromLake, ErasureConflict }, { queueHolding, bankFilesHolding, appendErasureLog }] = await Promise.all([
         import('../../../puddles/erasure.js'),
         import('../../local/erasure-home.js'),
       ]);
@@ -68,7 +68,14 @@ export const erase = defineCommand({
         // The queue first: a message waiting to land then lands erased, and a crash between the two leaves the
         // lake as it was, for the next run to erase.
         const queue = queueHolding(home, needles, { scrub: true });
-        const result = await eraseFromLake({ store: rt.store, catalog: rt.catalog, needles });
+        let result;
+        try {
+          result = await eraseFromLake({ store: rt.store, catalog: rt.catalog, needles });
+        } catch (err) {
+          if (!(err instanceof ErasureConflict)) throw err;
+          process.stderr.write(`puddle erase: ${err.message}\n`);
+          return 1;
+        }
         const entry = {
           at: new Date().toISOString(),
           ref,
