@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { DuckDBInstance } from '@duckdb/node-api';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeEnvelope, type Envelope } from '../core/envelope.js';
@@ -95,6 +96,22 @@ beforeAll(async () => {
   await lake.queue.publish([
     makeEnvelope({ contract: 'donation', version: 1, source: 'producer', stream: 'web', payload: { donation_id: 'don_jo_3', occurred_at: '2026-11-29T17:00:00Z', channel: 'online', amount_minor: 300, currency: 'GBP', supporter_id: JO.id }, received_at: '2026-11-29T17:00:00.500Z', delivery_id: 'req-17' }),
   ]);
+  // A second one, dead-lettered by transactions as the queue does it after its last attempt (the row moved to
+  // queue_dead_letters, its delivery gone; raw's delivery still waits).
+  await lake.queue.publish([
+    makeEnvelope({ contract: 'donation', version: 1, source: 'producer', stream: 'web', payload: { donation_id: 'don_jo_4', occurred_at: '2026-11-29T18:00:00Z', channel: 'online', amount_minor: 400, currency: 'GBP', supporter_id: JO.id }, received_at: '2026-11-29T18:00:00.500Z', delivery_id: 'req-18' }),
+  ]);
+  const q = new Database(path.join(home, 'queue.db'));
+  try {
+    const sub = q.prepare(`SELECT id FROM queue_subscriptions WHERE name = 'transactions'`).pluck().get() as number;
+    const seq = q.prepare(`SELECT max(seq) FROM queue_messages`).pluck().get() as number;
+    q.transaction(() => {
+      q.prepare(`INSERT INTO queue_dead_letters (sub_id, body, attempts, reason, failed_at) SELECT ?, body, 5, 'TimeoutError: visibility timeout expired on the last attempt', '2026-11-29T18:05:00.000Z' FROM queue_messages WHERE seq = ?`).run(sub, seq);
+      q.prepare(`DELETE FROM queue_deliveries WHERE sub_id = ? AND seq = ?`).run(sub, seq);
+    })();
+  } finally {
+    q.close();
+  }
   mkdirSync(path.join(home, 'inbox', 'bank', 'done'), { recursive: true });
   writeFileSync(path.join(home, 'inbox', 'bank', 'done', 'stmt-2026-11-29.csv'), `date,amount,description\n2026-11-29,25.00,J ${JO.name.toUpperCase()} DONATION\n`);
   writeFileSync(path.join(home, 'inbox', 'bank', 'done', 'stmt-2026-11-28.csv'), 'date,amount,description\n2026-11-28,7.00,S SMITH DONATION\n');
@@ -115,7 +132,7 @@ describe('puddle erase', () => {
     const onDisk = await joRowsOnDisk();
     const r = await runPuddle(ERASE, E());
     expect(r.code, r.stderr).toBe(0);
-    const plan = JSON.parse(r.stdout) as { dry_run: boolean; tables: { table: string; files: number; rows: number }[]; queued_messages: number; bank_files: string[] };
+    const plan = JSON.parse(r.stdout) as { dry_run: boolean; tables: { table: string; files: number; rows: number }[]; queued_messages: number; dead_letters: unknown[]; bank_files: string[] };
     expect(plan.dry_run).toBe(true);
     const tables = Object.fromEntries(plan.tables.map((t) => [t.table, t.rows]));
     // Raw: 2 donations, 1 producer supporter, 2 Salesforce versions, 1 bank line, the refused donation.
@@ -126,7 +143,9 @@ describe('puddle erase', () => {
     // Current state is in each contract's latest version.
     expect(tables['transactions/donation/v2 current']).toBe(2);
     expect(tables['supporters/supporter/v2 current']).toBe(2);
-    expect(plan.queued_messages).toBe(1);
+    // don_jo_3 waiting for both puddles, don_jo_4 for raw (one body each), and don_jo_4's dead letter.
+    expect(plan.queued_messages).toBe(2);
+    expect(plan.dead_letters).toEqual([{ puddle: 'transactions', id: 1 }]);
     expect(plan.bank_files).toEqual(['inbox/bank/done/stmt-2026-11-29.csv']);
     expect(r.stderr).toContain('dry run, nothing changed');
     expect(await joRowsOnDisk()).toBe(onDisk);
@@ -156,7 +175,12 @@ describe('puddle erase', () => {
     expect(r.code, r.stderr).toBe(0);
     const done = JSON.parse(r.stdout) as { files_rewritten: number; rows_rewritten: number; queued_messages_rewritten: number; bank_files: string[]; log: string };
     expect(done.files_rewritten).toBeGreaterThan(5);
-    expect(done.queued_messages_rewritten).toBe(1);
+    expect(done.queued_messages_rewritten).toBe(2);
+    const q = new Database(path.join(home, 'queue.db'), { readonly: true });
+    const bodies = q.prepare(`SELECT body FROM queue_messages UNION ALL SELECT body FROM queue_dead_letters`).pluck().all() as string[];
+    q.close();
+    expect(bodies).toHaveLength(3);
+    for (const b of bodies) expect(b).not.toMatch(new RegExp(JO_PATTERN.replaceAll('(?i)', ''), 'i'));
     expect(done.bank_files).toEqual(['inbox/bank/done/stmt-2026-11-29.csv']);
     expect(`${r.stdout}${r.stderr}`).not.toMatch(new RegExp(JO_PATTERN.replaceAll('(?i)', ''), 'i'));
 
@@ -179,12 +203,14 @@ describe('puddle erase', () => {
     expect(JSON.parse(log.trim().split('\n').at(-1)!)).toMatchObject({ ref: 'DPO-2026-041', files_rewritten: done.files_rewritten, rows_rewritten: done.rows_rewritten });
     expect(log).not.toMatch(new RegExp(JO_PATTERN.replaceAll('(?i)', ''), 'i'));
 
-    // The queued message lands erased.
+    // The queued message lands erased, and so does the dead letter, redriven.
+    expect((await runPuddle(['dead-letters', 'redrive'], E())).code).toBe(0);
     await lake.consumer('transactions').drain();
     await lake.consumer('raw').drain();
     expect(await joRowsOnDisk()).toBe(0);
-    const [landed] = await query(`SELECT supporter_id FROM donation WHERE donation_id = 'don_jo_3'`);
-    expect(String(landed!.supporter_id)).toMatch(/^erased-/);
+    const landed = await query(`SELECT donation_id, supporter_id FROM donation WHERE donation_id IN ('don_jo_3', 'don_jo_4') ORDER BY 1`);
+    expect(landed.map((r) => r.donation_id)).toEqual(['don_jo_3', 'don_jo_4']);
+    for (const r of landed) expect(String(r.supporter_id)).toMatch(/^erased-/);
   });
 
   it('is not undone by a replay of every contract, nor by rebuilding the catalog from raw', async () => {
