@@ -15,7 +15,7 @@ import type { Catalog, CatalogFile, ObjectStore } from '../core/ports.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { withConnection } from './duckdb.js';
 import { matchSql, scrubSql, type ErasureNeedle } from './erasure-match.js';
-import { currentStateKey, fileKey, LAKE_PREFIX, tableId } from './layout.js';
+import { currentStateKey, fileKey, isRawTable, LAKE_PREFIX, tableId } from './layout.js';
 import { withLocalFiles } from './local-files.js';
 import { copyToBytesCounted } from './parquet-writer.js';
 import { sqlIdent, sqlString } from './sql-text.js';
@@ -49,8 +49,8 @@ export interface ErasureResult {
 
 const MAX_SWAP_TRIES = 3;
 
-/** The lake changed under every try: nothing was swapped. The command says so (exit 1). */
-export class ErasureConflict extends Error {}
+/** Nothing was swapped: the lake changed under every try, or the values would break raw's JSON. The command says so (exit 1). */
+export class ErasureRefused extends Error {}
 
 /** Which lake files hold any needle. Reads every file the catalog lists, raw included, and every unregistered one. */
 export async function planErasure(opts: { store: ObjectStore; catalog: Catalog; needles: readonly ErasureNeedle[] }): Promise<ErasurePlan> {
@@ -104,13 +104,20 @@ export async function eraseFromLake(opts: { store: ObjectStore; catalog: Catalog
     const plan = await planErasure(opts);
     const tables = tableMatches(plan);
     const added: CatalogFile[] = [];
-    for (const { file } of plan.files) added.push(await rewrite(store, file, needles));
+    try {
+      for (const { file } of plan.files) added.push(await rewrite(store, file, needles));
+    } catch (err) {
+      // Refused or failed before the swap: the rewrites so far are removed, so no orphan is left for a catalog
+      // rebuild (which registers every raw file on disk) to find beside the file it stands for.
+      for (const f of added) await store.delete(f.key);
+      throw err;
+    }
     const old = plan.files.map((m) => m.file.key);
     const swapped = added.length === 0 || (await catalog.replaceFiles(old, added, { ifAllPresent: true }));
     if (!swapped) {
       for (const f of added) await store.delete(f.key);
       if (attempt >= MAX_SWAP_TRIES) {
-        throw new ErasureConflict(`the lake's files changed under the erasure ${MAX_SWAP_TRIES} times (a compaction or replay running beside it): nothing was changed; run it again once they are done`);
+        throw new ErasureRefused(`the lake's files changed under the erasure ${MAX_SWAP_TRIES} times (a compaction or replay running beside it): nothing was changed; run it again once they are done`);
       }
       continue;
     }
@@ -150,7 +157,14 @@ async function rewrite(store: ObjectStore, file: CatalogFile, needles: readonly 
       const source = `read_parquet(${sqlString(path!)}, hive_partitioning = false)`;
       const text = await varcharColumns(conn, source);
       const replaced = text.map((c) => `${scrubSql(c, needles)} AS ${sqlIdent(c)}`).join(', ');
-      return copyToBytesCounted(conn, `(SELECT * REPLACE (${replaced}) FROM ${source})`);
+      const scrubbed = `(SELECT * REPLACE (${replaced}) FROM ${source})`;
+      // Raw's envelopes are JSON, which replay parses: a value that is also a JSON number or literal (an id equal to
+      // an amount, a text of \`true\`) would break it. Then nothing is swapped, and the DPO is told which file.
+      if (isRawTable(file)) {
+        const broken = (await conn.runAndReadAll(`SELECT count(*) FROM ${scrubbed} WHERE NOT json_valid(envelope)`)).getRowsJS()[0]![0];
+        if (Number(broken) > 0) throw new ErasureRefused(`erasing these values would break ${broken} envelope(s) of raw file ${file.key} (a value is also a number or a word of their JSON): nothing was changed; give longer or more exact values`);
+      }
+      return copyToBytesCounted(conn, scrubbed);
     }),
   );
   // Every row is kept: only values change.

@@ -165,6 +165,9 @@ describe('puddle erase', () => {
     } finally {
       lock.release();
     }
+    const short = await runPuddle(['erase', '--supporter-id', '2026'], E());
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain('--supporter-id: each id must be at least 5 characters');
     const bad = await runPuddle(['erase', '--email', 'not-an-address'], E());
     expect(bad.code).toBe(2);
     expect(bad.stderr).not.toContain('not-an-address');

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 import { makeEnvelope } from '../../core/envelope.js';
 import type { Catalog, ObjectStore } from '../../core/ports.js';
-import { eraseFromLake, planErasure } from '../../puddles/erasure.js';
+import { eraseFromLake, ErasureRefused, planErasure } from '../../puddles/erasure.js';
 import { erasureNeedles } from '../../puddles/erasure-match.js';
 import { useLake } from './lake-fixture.js';
 
@@ -95,6 +95,24 @@ describe('eraseFromLake', () => {
     expect(result).toMatchObject({ filesRewritten: 0, filesDeleted: 6 });
     expect(await planErasure({ store: lake.store, catalog: lake.catalog, needles })).toEqual({ files: [], unregistered: [] });
     expect(await lake.engine.query(SNAPSHOT)).toEqual(before);
+  });
+});
+
+describe('an id that is also a number in raw\'s JSON', () => {
+  it('is refused before anything is swapped, naming the raw file, instead of breaking the envelopes replay parses', async () => {
+    // A refused pledge with the same id lands in the quarantine, whose file (lake/quarantine/...) is rewritten before raw's.
+    await lake.queue.publish([gift('big', '12345678', 12345678), gift('bad', '12345678', -5)]);
+    for (const p of ['transactions', 'quarantine', 'raw']) await lake.consumer(p).drain();
+    const before = await lake.catalog.listFiles();
+    const needles = erasureNeedles({ supporterIds: ['12345678'], emails: [], texts: [] });
+    const err = await eraseFromLake({ store: lake.store, catalog: lake.catalog, needles }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ErasureRefused);
+    expect((err as Error).message).toMatch(/would break 1 envelope\(s\) of raw file lake\/raw\/envelope\/v1\/dt=2026-11-29\/b-[0-9a-f]{32}\.parquet/);
+    expect((err as Error).message).not.toContain('12345678');
+    expect(await lake.catalog.listFiles()).toEqual(before);
+    // The quarantine file rewritten before raw's was refused is not left behind.
+    expect(parquetOnDisk(lake.dir).map((f) => path.basename(f)).filter((f) => f.startsWith('e-'))).toEqual([]);
+    expect(await lake.engine.query(`SELECT supporter_id, amount_minor FROM donation`)).toEqual([{ supporter_id: '12345678', amount_minor: 12345678 }]);
   });
 });
 

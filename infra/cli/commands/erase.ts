@@ -33,6 +33,11 @@ export const erase = defineCommand({
     const needles = erasureNeedles({ supporterIds, emails, texts });
     if (!needles.length) return fail('say who to erase: --supporter-id, --email or --text (each may be repeated)');
     if (texts.some((t) => t.trim().length < 3)) return fail('--text: each value must be at least 3 characters (a shorter one would erase unrelated words)');
+    // An id is matched wherever it stands as a whole word, raw's JSON text included: a short one, or a few digits, is
+    // also a year in a date, an amount or a word of someone else's text.
+    if (supporterIds.some((id) => id.trim().length < 5 || (/^\d+$/.test(id.trim()) && id.trim().length < 8))) {
+      return fail('--supporter-id: each id must be at least 5 characters, and one of digits alone at least 8 (a shorter one also matches dates, amounts and other text)');
+    }
     if (confirm && !ref) return fail("--confirm needs --ref: the request's reference for the erasure log (the log never holds the person's identifiers)");
     const home = existingHome();
     // A confirmed erasure holds the hub's lock: a hub landing beside it could land the person again from its queue,
@@ -40,7 +45,7 @@ export const erase = defineCommand({
     const { lockHome } = await import('../../local/home-lock.js');
     const lock = confirm ? lockHome(home, 'puddle erase') : null;
     try {
-      const [{ planErasure, tableMatches, eraseFromLake, ErasureConflict }, { queueHolding, bankFilesHolding, appendErasureLog }] = await Promise.all([
+      const [{ planErasure, tableMatches, eraseFromLake, ErasureRefused }, { queueHolding, bankFilesHolding, appendErasureLog }] = await Promise.all([
         import('../../../puddles/erasure.js'),
         import('../../local/erasure-home.js'),
       ]);
@@ -72,7 +77,7 @@ export const erase = defineCommand({
         try {
           result = await eraseFromLake({ store: rt.store, catalog: rt.catalog, needles });
         } catch (err) {
-          if (!(err instanceof ErasureConflict)) throw err;
+          if (!(err instanceof ErasureRefused)) throw err;
           process.stderr.write(`puddle erase: ${err.message}\n`);
           return 1;
         }
