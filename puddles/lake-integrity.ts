@@ -8,6 +8,10 @@
 // keeps the file's size shows only as a size change, if any), and a rewrite that recomputes every hash and the
 // catalog too. Object Lock on AWS (README "Object Lock on the raw trail") and a backup are what guard against that.
 // Other lake files are derived from raw: a replay re-derives them.
+// A raw file an erasure rewrote (`puddle erase`, puddles/erasure.ts; `e-` in its name) holds envelopes whose
+// payloads no longer hash to their ids, on purpose: its name is the SHA-256 of its bytes instead, which is checked.
+import { createHash } from 'node:crypto';
+
 import { envelopeId, type Envelope } from '../core/envelope.js';
 import type { Catalog, ObjectStore } from '../core/ports.js';
 import { withConnection } from './duckdb.js';
@@ -30,6 +34,7 @@ export interface IntegrityResult {
 }
 
 const RAW_NAME = /\/[a-z]-([0-9a-f]{32})\.parquet$/;
+const ERASED_NAME = /\/e-([0-9a-f]{32})\.parquet$/;
 
 export async function verifyLake(store: ObjectStore, catalog: Catalog): Promise<IntegrityResult> {
   const files = await catalog.listFiles();
@@ -56,6 +61,11 @@ export async function verifyLake(store: ObjectStore, catalog: Catalog): Promise<
 
 async function verifyRawFile(store: ObjectStore, key: string, registeredRows: number): Promise<{ rows: number; problems: string[] }> {
   const problems: string[] = [];
+  const erased = ERASED_NAME.exec(key)?.[1];
+  if (erased) {
+    const bytes = await store.get(key);
+    if (!bytes || createHash('sha256').update(bytes).digest('hex').slice(0, 32) !== erased) problems.push('its bytes no longer hash to its name (an erasure wrote it): changed since');
+  }
   let rows: unknown[][];
   try {
     rows = await withLocalFiles(store, [key], ([path]) =>
@@ -64,7 +74,7 @@ async function verifyRawFile(store: ObjectStore, key: string, registeredRows: nu
       ),
     );
   } catch {
-    return { rows: 0, problems: ['is not readable Parquet'] };
+    return { rows: 0, problems: [...problems, 'is not readable Parquet'] };
   }
   if (rows.length !== registeredRows) problems.push(`holds ${rows.length} rows where the catalog registered ${registeredRows}`);
   const identities: string[] = [];
@@ -80,7 +90,7 @@ async function verifyRawFile(store: ObjectStore, key: string, registeredRows: nu
       continue;
     }
     identities.push(`${String(env.id)}|${String(env.received_at)}|${String(env.delivery_id)}`);
-    if (envelopeId(env.contract, env.version, env.key, env.payload) !== env.id) {
+    if (!erased && envelopeId(env.contract, env.version, env.key, env.payload) !== env.id) {
       badIds++;
       example ||= String(id);
     }
@@ -88,7 +98,7 @@ async function verifyRawFile(store: ObjectStore, key: string, registeredRows: nu
   }
   if (badIds) problems.push(`holds ${badIds} envelope${badIds === 1 ? '' : 's'} whose payload no longer hashes to its id (first: ${example || 'not JSON'}): edited after landing`);
   if (badColumns) problems.push(`holds ${badColumns} row${badColumns === 1 ? '' : 's'} whose id, contract, key or delivery_id column differs from its envelope`);
-  const name = RAW_NAME.exec(key)?.[1];
+  const name = erased ? undefined : RAW_NAME.exec(key)?.[1];
   if (name && identities.length === rows.length && setHash(identities) !== name) problems.push('its rows no longer hash to its name: rows were edited, added or taken away after landing');
   return { rows: rows.length, problems };
 }

@@ -13,8 +13,11 @@ export const LAKE_PREFIX = 'lake';
  */
 export const RAW_TABLE: TableRef = { puddle: 'raw', contract: 'envelope', version: 1 };
 
-/** Where a file came from: a landed batch, a compaction or a replay. Kept apart so they never share a key. */
-export type FileOrigin = 'b' | 'c' | 'r';
+/**
+ * Where a file came from: a landed batch, a compaction, a replay or an erasure's rewrite (`puddle erase`,
+ * puddles/erasure.ts). Kept apart so they never share a key.
+ */
+export type FileOrigin = 'b' | 'c' | 'r' | 'e';
 
 export function isRawTable(t: TableRef): boolean {
   return t.puddle === RAW_TABLE.puddle;

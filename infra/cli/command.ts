@@ -4,6 +4,8 @@ export interface Option {
   type: 'string' | 'boolean';
   short?: string;
   default?: string | boolean;
+  /** A string option that may be given more than once (its value is then a list). */
+  multiple?: boolean;
   description: string;
 }
 
@@ -13,6 +15,7 @@ export interface Command {
   summary: string;
   usage: string;
   options: Record<string, Option>;
+  /** An option with `multiple` arrives as a string[] in `values` (read it with listOption, infra/cli/options.ts). */
   run(args: { values: Record<string, string | boolean | undefined>; positionals: string[] }): Promise<number>;
 }
 

@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./commands/demo.js')).demo,
   aws: async () => (await import('./commands/aws.js')).aws,
   cost: async () => (await import('./commands/cost.js')).cost,
+  erase: async () => (await import('./commands/erase.js')).erase,
 };
 
 /** The command list with summaries: loads every command, which only help and mistakes need. */

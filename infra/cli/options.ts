@@ -38,3 +38,10 @@ export function outFileProblem(out: string): string | null {
   if (k !== 'folder') return `--out ${out}: ${folder} is a file, not a folder`;
   return null;
 }
+
+/** The values of an option declared `multiple` (each `--name v` given), an empty list when none was. */
+export function listOption(values: Record<string, string | boolean | undefined>, name: string): string[] {
+  const v = values[name] as unknown;
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v.map(String) : [String(v)];
+}

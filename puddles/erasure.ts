@@ -1,0 +1,177 @@
+// An erasure request carried out on the lake (`puddle erase`): every lake file holding the person, raw and
+// current state and quarantine included, is rewritten with the person's values replaced (puddles/erasure-match.ts),
+// and the rewrites take the old files' places in the catalog in one atomic replaceFiles, as compaction swaps
+// its merges. Rows are never dropped: a gift's amount, date and ids stay (HMRC keeps a charity to its gift aid
+// records for years, and the reconciliation and the totals add them up); only the values that name the person go.
+//
+// Crash-safe as compaction is: the rewrites are written first under new keys, which nothing lists; one swap
+// registers them all and retires the old files; the old files are deleted only after it. A crash before the swap
+// leaves the old files registered and the rewrites as orphans no query sees (a new run writes new ones); a crash
+// after it leaves the new files registered and the old ones on disk, unregistered, which the next run finds and
+// deletes (it looks at every unregistered lake file, not only the catalog's).
+import { createHash } from 'node:crypto';
+
+import type { Catalog, CatalogFile, ObjectStore } from '../core/ports.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { withConnection } from './duckdb.js';
+import { matchSql, scrubSql, type ErasureNeedle } from './erasure-match.js';
+import { currentStateKey, fileKey, isRawTable, LAKE_PREFIX, tableId } from './layout.js';
+import { withLocalFiles } from './local-files.js';
+import { copyToBytesCounted } from './parquet-writer.js';
+import { sqlIdent, sqlString } from './sql-text.js';
+
+/** A registered lake file holding the person, and how many of its rows do. */
+export interface FileMatch {
+  file: CatalogFile;
+  rows: number;
+}
+
+export interface ErasurePlan {
+  files: FileMatch[];
+  /** Lake files on disk the catalog does not list (retired, or a crash's leftovers) that hold the person: deleted. */
+  unregistered: string[];
+}
+
+/** Per table (`puddle/contract/vN`, with ` current` for a contract's current-state files): files and rows that hold the person. */
+export interface TableMatch {
+  table: string;
+  files: number;
+  rows: number;
+}
+
+export interface ErasureResult {
+  tables: TableMatch[];
+  filesRewritten: number;
+  rowsRewritten: number;
+  /** Old files deleted: the rewritten files' old versions and the unregistered files that held the person. */
+  filesDeleted: number;
+}
+
+const MAX_SWAP_TRIES = 3;
+
+/** Nothing was swapped: the lake changed under every try, or the values would break raw's JSON. The command says so (exit 1). */
+export class ErasureRefused extends Error {}
+
+/** Which lake files hold any needle. Reads every file the catalog lists, raw included, and every unregistered one. */
+export async function planErasure(opts: { store: ObjectStore; catalog: Catalog; needles: readonly ErasureNeedle[] }): Promise<ErasurePlan> {
+  const { store, catalog, needles } = opts;
+  const registered = await catalog.listFiles();
+  const groups = new Map<string, CatalogFile[]>();
+  for (const f of registered) {
+    const id = `${tableId(f)}|${f.current ? 'current' : ''}`;
+    groups.set(id, [...(groups.get(id) ?? []), f]);
+  }
+  const files: FileMatch[] = [];
+  for (const group of groups.values()) {
+    const counts = await matchingRows(store, group.map((f) => f.key), needles);
+    for (const f of group) {
+      const rows = counts.get(f.key) ?? 0;
+      if (rows) files.push({ file: f, rows });
+    }
+  }
+  const listed = new Set(registered.map((f) => f.key));
+  const unregistered: string[] = [];
+  for (const o of await store.list(`${LAKE_PREFIX}/`)) {
+    if (!o.key.endsWith('.parquet') || listed.has(o.key)) continue;
+    // One by one: an unregistered file may be a crash's half-written one, which nothing reads; it is left as it is.
+    const n = await matchingRows(store, [o.key], needles).catch(() => null);
+    if (n?.get(o.key)) unregistered.push(o.key);
+  }
+  return { files, unregistered };
+}
+
+/** The plan's counts per table, for the dry run and the erasure log. */
+export function tableMatches(plan: ErasurePlan): TableMatch[] {
+  const by = new Map<string, TableMatch>();
+  for (const { file, rows } of plan.files) {
+    const table = `${tableId(file)}${file.current ? ' current' : ''}`;
+    const t = by.get(table) ?? { table, files: 0, rows: 0 };
+    t.files++;
+    t.rows += rows;
+    by.set(table, t);
+  }
+  return [...by.values()].sort((a, b) => a.table.localeCompare(b.table));
+}
+
+/**
+ * Rewrite every file the plan names, swap them in at once, delete the old files. If another process changed the
+ * catalog meanwhile (a `puddle compact` from cron retired a file this run read), nothing is swapped, the rewrites
+ * are deleted and the lake is planned again, up to three times.
+ */
+export async function eraseFromLake(opts: { store: ObjectStore; catalog: Catalog; needles: readonly ErasureNeedle[] }): Promise<ErasureResult> {
+  const { store, catalog, needles } = opts;
+  for (let attempt = 1; ; attempt++) {
+    const plan = await planErasure(opts);
+    const tables = tableMatches(plan);
+    const added: CatalogFile[] = [];
+    try {
+      for (const { file } of plan.files) added.push(await rewrite(store, file, needles));
+    } catch (err) {
+      // Refused or failed before the swap: the rewrites so far are removed, so no orphan is left for a catalog
+      // rebuild (which registers every raw file on disk) to find beside the file it stands for.
+      for (const f of added) await store.delete(f.key);
+      throw err;
+    }
+    const old = plan.files.map((m) => m.file.key);
+    const swapped = added.length === 0 || (await catalog.replaceFiles(old, added, { ifAllPresent: true }));
+    if (!swapped) {
+      for (const f of added) await store.delete(f.key);
+      if (attempt >= MAX_SWAP_TRIES) {
+        throw new ErasureRefused(`the lake's files changed under the erasure ${MAX_SWAP_TRIES} times (a compaction or replay running beside it): nothing was changed; run it again once they are done`);
+      }
+      continue;
+    }
+    // Deleted now, not after compaction's grace: the point is that the person's values leave the disk. A reader
+    // that listed them a moment ago fails and can run again; no hub runs beside a confirmed erasure (the home lock).
+    const gone = [...old, ...plan.unregistered];
+    for (const key of gone) await store.delete(key);
+    return { tables, filesRewritten: added.length, rowsRewritten: plan.files.reduce((n, m) => n + m.rows, 0), filesDeleted: gone.length };
+  }
+}
+
+/** For each of `keys`, the rows where a VARCHAR column holds a needle (absent: none). */
+async function matchingRows(store: ObjectStore, keys: readonly string[], needles: readonly ErasureNeedle[]): Promise<Map<string, number>> {
+  if (!keys.length || !needles.length) return new Map();
+  return withLocalFiles(store, keys, (paths) =>
+    withConnection(async (conn) => {
+      const source = `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true, filename = true)`;
+      const text = await varcharColumns(conn, source);
+      if (!text.length) return new Map();
+      const where = text.map((c) => matchSql(c, needles)).join(' OR ');
+      const rows = (await conn.runAndReadAll(`SELECT filename, count(*) FROM ${source} WHERE ${where} GROUP BY filename`)).getRowsJS();
+      const keyOf = new Map(paths.map((p, i) => [p, keys[i]!]));
+      return new Map(rows.map(([file, n]) => [keyOf.get(String(file))!, Number(n)]));
+    }),
+  );
+}
+
+async function varcharColumns(conn: DuckDBConnection, source: string): Promise<string[]> {
+  const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowsJS();
+  return described.filter(([name, type]) => type === 'VARCHAR' && name !== 'filename').map(([name]) => String(name));
+}
+
+/** The file with every needle replaced, written under a new key (registered by the caller's swap). */
+async function rewrite(store: ObjectStore, file: CatalogFile, needles: readonly ErasureNeedle[]): Promise<CatalogFile> {
+  const { bytes, rows } = await withLocalFiles(store, [file.key], ([path]) =>
+    withConnection(async (conn) => {
+      const source = `read_parquet(${sqlString(path!)}, hive_partitioning = false)`;
+      const text = await varcharColumns(conn, source);
+      const replaced = text.map((c) => `${scrubSql(c, needles)} AS ${sqlIdent(c)}`).join(', ');
+      const scrubbed = `(SELECT * REPLACE (${replaced}) FROM ${source})`;
+      // Raw's envelopes are JSON, which replay parses: a value that is also a JSON number or literal (an id equal to
+      // an amount, a text of \`true\`) would break it. Then nothing is swapped, and the DPO is told which file.
+      if (isRawTable(file)) {
+        const broken = (await conn.runAndReadAll(`SELECT count(*) FROM ${scrubbed} WHERE NOT json_valid(envelope)`)).getRowsJS()[0]![0];
+        if (Number(broken) > 0) throw new ErasureRefused(`erasing these values would break ${broken} envelope(s) of raw file ${file.key} (a value is also a number or a word of their JSON): nothing was changed; give longer or more exact values`);
+      }
+      return copyToBytesCounted(conn, scrubbed);
+    }),
+  );
+  // Every row is kept: only values change.
+  if (rows !== file.rows) throw new Error(`erasure: ${file.key} has ${file.rows} rows in the catalog but ${rows} were rewritten; nothing was changed`);
+  const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+  const key = file.current ? currentStateKey(file, hash) : fileKey(file, file.dt, 'e', hash);
+  await store.put(key, bytes);
+  // The rows were received when the old file's were: added_at and the fold marks carry over.
+  return { ...file, key, rows, bytes: bytes.byteLength };
+}

@@ -1,0 +1,236 @@
+// `puddle erase` as a DPO meets it, on a real home: two supporters' producer events and connector records landed
+// as Parquet (raw, history, current state, quarantine), a message still queued and a bank file in inbox/bank/done/.
+// After the erasure one supporter's ids, email hash and name appear in no lake file on disk (raw included), nor after
+// a replay or a catalog rebuild; the other's rows, every amount and the totals report are as they were.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { DuckDBInstance } from '@duckdb/node-api';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { makeEnvelope, type Envelope } from '../core/envelope.js';
+import { emailSha256 } from '../core/pii.js';
+import { lockHome } from '../infra/local/home-lock.js';
+import { createLake, type Lake } from './puddles/lake-fixture.js';
+import { runPuddle } from './support/run-cli.js';
+
+const JO = { id: 'sup_1', crm: '0035g00000JoQxA', email: 'Jo.Quxworthy@Example.org', name: 'Quxworthy' };
+// Ids that contain Jo's as a prefix: a whole-id match must leave them alone.
+const SAM = { id: 'sup_10', crm: '0035g00000SamBbB', email: 'sam@example.net' };
+const JO_HASH = emailSha256(JO.email)!;
+const SAM_HASH = emailSha256(SAM.email)!;
+/** Anything of Jo's, whole words, any case for the name (as the erasure matches). */
+const JO_PATTERN = `(^|[^A-Za-z0-9_])(sup_1|${JO.crm}|${JO_HASH})([^A-Za-z0-9_]|$)|(?i)quxworthy|(?i)jo\\.quxworthy@example\\.org`;
+
+function env(): Envelope[] {
+  const at = (h: number) => `2026-11-29T${String(h).padStart(2, '0')}:00:00Z`;
+  const producer = (contract: string, payload: Record<string, unknown>, h: number) =>
+    makeEnvelope({ contract, version: 1, source: 'producer', stream: 'web', payload: { occurred_at: at(h), ...payload }, received_at: `${at(h).slice(0, -1)}.500Z`, delivery_id: `req-${h}` });
+  const salesforce = (payload: Record<string, unknown>, raw: unknown, h: number) =>
+    makeEnvelope({ contract: 'supporter', version: 1, source: 'salesforce', stream: 'contacts', payload: { occurred_at: at(h), source: 'salesforce', ...payload }, raw, received_at: `${at(h).slice(0, -1)}.700Z`, delivery_id: `run-${h}` });
+  return [
+    producer('donation', { donation_id: 'don_jo_1', channel: 'online', amount_minor: 2500, currency: 'GBP', supporter_id: JO.id, cta: 'xmas-appeal', gift_aid: true }, 10),
+    producer('donation', { donation_id: 'don_jo_2', channel: 'online', amount_minor: 1000, currency: 'GBP', supporter_id: JO.id, cta: 'xmas-appeal' }, 11),
+    producer('donation', { donation_id: 'don_sam_1', channel: 'online', amount_minor: 700, currency: 'GBP', supporter_id: SAM.id, cta: 'xmas-appeal' }, 12),
+    producer('supporter', { supporter_id: JO.id, source: 'producer', email_sha256: JO_HASH, crm_id: JO.crm }, 10),
+    producer('supporter', { supporter_id: SAM.id, source: 'producer', email_sha256: SAM_HASH, crm_id: SAM.crm }, 12),
+    salesforce({ supporter_id: JO.crm, email_sha256: JO_HASH, postcode_district: 'SW1A' }, { Id: JO.crm, Email: '[redacted]', npe01__Preferred_Email__c: 'Personal', Notes: `Call ${JO.name} after 6` }, 13),
+    salesforce({ supporter_id: SAM.crm, email_sha256: SAM_HASH, postcode_district: 'EC1A' }, { Id: SAM.crm, Email: '[redacted]' }, 13),
+    // A second version of Jo's contact: history keeps both.
+    salesforce({ supporter_id: JO.crm, email_sha256: JO_HASH, postcode_district: 'SW1A', updated_at: at(15) }, { Id: JO.crm, Email: '[redacted]' }, 15),
+    // Jo's name typed as a bank line's remittance text, Sam's id in another's reference.
+    producer('bank_line', { bank_line_id: 'bl_1', account: 'GB00TEST', amount_minor: 2500, currency: 'GBP', reference: `GIFT ${JO.id}`, description: `J ${JO.name.toUpperCase()} DONATION` }, 14),
+    producer('bank_line', { bank_line_id: 'bl_2', account: 'GB00TEST', amount_minor: 700, currency: 'GBP', reference: `GIFT ${SAM.id}`, description: 'S SMITH DONATION' }, 14),
+    // Refused at landing (a negative pledge): it lands in the quarantine, with Jo's id.
+    producer('donation', { donation_id: 'don_jo_bad', channel: 'online', amount_minor: -5, currency: 'GBP', supporter_id: JO.id }, 16),
+  ];
+}
+
+let lake: Lake;
+let home: string;
+const E = () => ({ PUDDLE_HOME: home });
+
+async function duck<T = unknown[]>(sql: string): Promise<T[]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    return (await conn.runAndReadAll(sql)).getRowsJS() as T[];
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Rows of every Parquet file on disk under lake/ (registered or not, raw included) that hold anything of Jo's. */
+async function joRowsOnDisk(): Promise<number> {
+  const [row] = await duck<[bigint]>(
+    `SELECT count(*) FROM read_parquet('${home}/lake/**/*.parquet', union_by_name = true, hive_partitioning = false) t WHERE regexp_matches(CAST(to_json(t) AS VARCHAR), '${JO_PATTERN.replaceAll("'", "''")}')`,
+  );
+  return Number(row![0]);
+}
+
+async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const r = await runPuddle(['query', sql, '--format', 'json'], E());
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Record<string, unknown>[];
+}
+
+const MONEY = `SELECT 'donation' AS t, donation_id AS id, amount_minor, currency, gift_aid FROM donation_history
+  UNION ALL SELECT 'bank_line', bank_line_id, amount_minor, currency, NULL FROM bank_line_history ORDER BY t, id`;
+const SAM_ROWS = `SELECT to_json(d) AS r FROM (SELECT * EXCLUDE (_received_seq) FROM donation_history WHERE supporter_id = 'sup_10'
+  UNION ALL BY NAME SELECT * EXCLUDE (_received_seq) FROM supporter_history WHERE email_sha256 = '${SAM_HASH}') d ORDER BY r`;
+
+let before: { money: unknown; sam: unknown; totals: string };
+
+beforeAll(async () => {
+  lake = await createLake();
+  home = lake.dir;
+  await lake.subscribeAll();
+  await lake.queue.publish(env());
+  for (const p of ['transactions', 'supporters', 'quarantine', 'raw']) await lake.consumer(p).drain();
+  // Current state too: a fold writes each contract's current-state file.
+  const compacted = await runPuddle(['compact'], E());
+  expect(compacted.code, compacted.stderr).toBe(0);
+  // A message still waiting to land, and a bank file kept in done/.
+  await lake.queue.publish([
+    makeEnvelope({ contract: 'donation', version: 1, source: 'producer', stream: 'web', payload: { donation_id: 'don_jo_3', occurred_at: '2026-11-29T17:00:00Z', channel: 'online', amount_minor: 300, currency: 'GBP', supporter_id: JO.id }, received_at: '2026-11-29T17:00:00.500Z', delivery_id: 'req-17' }),
+  ]);
+  // A second one, dead-lettered by transactions as the queue does it after its last attempt (the row moved to
+  // queue_dead_letters, its delivery gone; raw's delivery still waits).
+  await lake.queue.publish([
+    makeEnvelope({ contract: 'donation', version: 1, source: 'producer', stream: 'web', payload: { donation_id: 'don_jo_4', occurred_at: '2026-11-29T18:00:00Z', channel: 'online', amount_minor: 400, currency: 'GBP', supporter_id: JO.id }, received_at: '2026-11-29T18:00:00.500Z', delivery_id: 'req-18' }),
+  ]);
+  const q = new Database(path.join(home, 'queue.db'));
+  try {
+    const sub = q.prepare(`SELECT id FROM queue_subscriptions WHERE name = 'transactions'`).pluck().get() as number;
+    const seq = q.prepare(`SELECT max(seq) FROM queue_messages`).pluck().get() as number;
+    q.transaction(() => {
+      q.prepare(`INSERT INTO queue_dead_letters (sub_id, body, attempts, reason, failed_at) SELECT ?, body, 5, 'TimeoutError: visibility timeout expired on the last attempt', '2026-11-29T18:05:00.000Z' FROM queue_messages WHERE seq = ?`).run(sub, seq);
+      q.prepare(`DELETE FROM queue_deliveries WHERE sub_id = ? AND seq = ?`).run(sub, seq);
+    })();
+  } finally {
+    q.close();
+  }
+  mkdirSync(path.join(home, 'inbox', 'bank', 'done'), { recursive: true });
+  writeFileSync(path.join(home, 'inbox', 'bank', 'done', 'stmt-2026-11-29.csv'), `date,amount,description\n2026-11-29,25.00,J ${JO.name.toUpperCase()} DONATION\n`);
+  writeFileSync(path.join(home, 'inbox', 'bank', 'done', 'stmt-2026-11-28.csv'), 'date,amount,description\n2026-11-28,7.00,S SMITH DONATION\n');
+  const totals = await runPuddle(['report', 'totals', '--format', 'csv'], E());
+  expect(totals.code, totals.stderr).toBe(0);
+  before = { money: await query(MONEY), sam: await query(SAM_ROWS), totals: totals.stdout };
+  expect(await joRowsOnDisk()).toBeGreaterThan(10);
+}, 120_000);
+
+afterAll(async () => {
+  await lake?.close();
+});
+
+const ERASE = ['erase', '--supporter-id', JO.id, '--supporter-id', JO.crm, '--email', JO.email, '--text', JO.name];
+
+describe('puddle erase', () => {
+  it('shows what it would change by default (files, rows per table, the queue, the bank files) and changes nothing', async () => {
+    const onDisk = await joRowsOnDisk();
+    const r = await runPuddle(ERASE, E());
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout) as { dry_run: boolean; tables: { table: string; files: number; rows: number }[]; queued_messages: number; dead_letters: unknown[]; bank_files: string[] };
+    expect(plan.dry_run).toBe(true);
+    const tables = Object.fromEntries(plan.tables.map((t) => [t.table, t.rows]));
+    // Raw: 2 donations, 1 producer supporter, 2 Salesforce versions, 1 bank line, the refused donation.
+    expect(tables['raw/envelope/v1']).toBe(7);
+    expect(tables['transactions/donation/v1']).toBeGreaterThanOrEqual(2);
+    expect(tables['supporters/supporter/v1']).toBeGreaterThanOrEqual(3);
+    expect(tables['quarantine/quarantine/v1']).toBe(1);
+    // Current state is in each contract's latest version.
+    expect(tables['transactions/donation/v2 current']).toBe(2);
+    expect(tables['supporters/supporter/v2 current']).toBe(2);
+    // don_jo_3 waiting for both puddles, don_jo_4 for raw (one body each), and don_jo_4's dead letter.
+    expect(plan.queued_messages).toBe(2);
+    expect(plan.dead_letters).toEqual([{ puddle: 'transactions', id: 1 }]);
+    expect(plan.bank_files).toEqual(['inbox/bank/done/stmt-2026-11-29.csv']);
+    expect(r.stderr).toContain('dry run, nothing changed');
+    expect(await joRowsOnDisk()).toBe(onDisk);
+    // The person's identifiers are never printed.
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(new RegExp(JO_PATTERN.replaceAll('(?i)', ''), 'i'));
+  });
+
+  it('refuses to carry it out without a reference, or beside a hub holding the home (exit 2)', async () => {
+    const noRef = await runPuddle([...ERASE, '--confirm'], E());
+    expect(noRef.code).toBe(2);
+    expect(noRef.stderr).toContain('--confirm needs --ref');
+    const lock = lockHome(home, 'puddle start');
+    try {
+      const r = await runPuddle([...ERASE, '--confirm', '--ref', 'DPO-2026-041'], E());
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('puddle start');
+    } finally {
+      lock.release();
+    }
+    const short = await runPuddle(['erase', '--supporter-id', '2026'], E());
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain('--supporter-id: each id must be at least 5 characters');
+    const bad = await runPuddle(['erase', '--email', 'not-an-address'], E());
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).not.toContain('not-an-address');
+  });
+
+  it('erases the person from every lake file, raw included, keeps every row and amount, and logs it by reference', async () => {
+    const r = await runPuddle([...ERASE, '--confirm', '--ref', 'DPO-2026-041'], E());
+    expect(r.code, r.stderr).toBe(0);
+    const done = JSON.parse(r.stdout) as { files_rewritten: number; rows_rewritten: number; queued_messages_rewritten: number; bank_files: string[]; log: string };
+    expect(done.files_rewritten).toBeGreaterThan(5);
+    expect(done.queued_messages_rewritten).toBe(2);
+    const q = new Database(path.join(home, 'queue.db'), { readonly: true });
+    const bodies = q.prepare(`SELECT body FROM queue_messages UNION ALL SELECT body FROM queue_dead_letters`).pluck().all() as string[];
+    q.close();
+    expect(bodies).toHaveLength(3);
+    for (const b of bodies) expect(b).not.toMatch(new RegExp(JO_PATTERN.replaceAll('(?i)', ''), 'i'));
+    expect(done.bank_files).toEqual(['inbox/bank/done/stmt-2026-11-29.csv']);
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(new RegExp(JO_PATTERN.replaceAll('(?i)', ''), 'i'));
+
+    // Nowhere on disk under lake/: the old files are deleted, not only unregistered.
+    expect(await joRowsOnDisk()).toBe(0);
+    expect(await query(MONEY)).toEqual(before.money);
+    expect(await query(SAM_ROWS)).toEqual(before.sam);
+    const totals = await runPuddle(['report', 'totals', '--format', 'csv'], E());
+    expect(totals.stdout).toBe(before.totals);
+    // Jo's donations still belong to one (now anonymous) supporter, and the bank line keeps its amount.
+    const [jo] = await query(`SELECT count(DISTINCT supporter_id) AS people, count(*) AS n, sum(amount_minor) AS total FROM donation WHERE donation_id LIKE 'don_jo_%'`);
+    expect(jo).toEqual({ people: 1, n: 2, total: 3500 });
+    const [line] = await query(`SELECT reference, description FROM bank_line WHERE bank_line_id = 'bl_1'`);
+    expect(line!.description).toBe('J [erased] DONATION');
+    expect(String(line!.reference)).toMatch(/^GIFT erased-[0-9a-f]{16}$/);
+    expect((await runPuddle(['catalog', 'verify'], E())).code).toBe(0);
+
+    // The log says when, what and the DPO's reference; nothing of the person.
+    const log = readFileSync(done.log, 'utf8');
+    expect(JSON.parse(log.trim().split('\n').at(-1)!)).toMatchObject({ ref: 'DPO-2026-041', files_rewritten: done.files_rewritten, rows_rewritten: done.rows_rewritten });
+    expect(log).not.toMatch(new RegExp(JO_PATTERN.replaceAll('(?i)', ''), 'i'));
+
+    // The queued message lands erased, and so does the dead letter, redriven.
+    expect((await runPuddle(['dead-letters', 'redrive'], E())).code).toBe(0);
+    await lake.consumer('transactions').drain();
+    await lake.consumer('raw').drain();
+    expect(await joRowsOnDisk()).toBe(0);
+    const landed = await query(`SELECT donation_id, supporter_id FROM donation WHERE donation_id IN ('don_jo_3', 'don_jo_4') ORDER BY 1`);
+    expect(landed.map((r) => r.donation_id)).toEqual(['don_jo_3', 'don_jo_4']);
+    for (const r of landed) expect(String(r.supporter_id)).toMatch(/^erased-/);
+  });
+
+  it('is not undone by a replay of every contract, nor by rebuilding the catalog from raw', async () => {
+    for (const contract of ['donation', 'supporter', 'bank_line']) {
+      const r = await runPuddle(['replay', '--contract', contract], E());
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect(await query(MONEY)).not.toEqual([]);
+    const moneyNow = await query(MONEY);
+    expect(await joRowsOnDisk()).toBe(0);
+    lake.catalog.close();
+    for (const f of ['catalog.db', 'catalog.db-wal', 'catalog.db-shm']) rmSync(path.join(home, f), { force: true });
+    const rebuilt = await runPuddle(['catalog', 'rebuild'], E());
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(await query(MONEY)).toEqual(moneyNow);
+    const [n] = await query(`SELECT count(*) AS n FROM supporter_history WHERE email_sha256 = '${JO_HASH}' OR supporter_id IN ('sup_1', '${JO.crm}')`);
+    expect(n).toEqual({ n: 0 });
+    expect(await joRowsOnDisk()).toBe(0);
+  });
+});
