@@ -6,7 +6,8 @@ import type { SalesforceClient } from './client.js';
 // (describe, `SELECT Id FROM Organization`) and state reads. Until 2026-12-03 they ran before every page: a long
 // backfill described its object and queried the Organization again every four minutes (the client's cache), and
 // read its saved org id and field list on every page. Now once per run of a stream (its StreamContext), and again
-// after a re-login: a new session may reach another org (a sandbox refreshed during the run).
+// after a re-login that may have reached another org (a sandbox refreshed during the run): one whose token names the
+// org already checked is not a new session (SalesforceClient.session).
 
 interface Checked {
   /** The client's session the checks ended under (SalesforceClient.session). */
