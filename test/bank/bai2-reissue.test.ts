@@ -63,4 +63,24 @@ describe('BAI2 reports sent again, and interim reports in the gap check', { time
     expect(await query(`SELECT amount_minor FROM recon_bank_booked WHERE account = '${account}'`)).toEqual([{ amount_minor: 50000 }]);
     expect(await breaks(account)).toEqual([]);
   });
+
+  it('says a correction without both ledger balances replaces nothing, and exits 1, so the money counted twice is seen', async () => {
+    const account = '0055443322';
+    // Only available balances (040, 045): nothing shows a report holds every entry of the day.
+    const day = (status: string, tx: Tx[]): Group => ({ asOf: '261105', time: '2400', modifier: '2', status, account, balances: { '040': 100000, '045': 100000 }, tx });
+    const update = await puddle(['import', 'bank', file('nov5.bai2', bai2('261106,0600', 1, [day('1', [gift(2500)])]))]);
+    expect(update.code, update.stderr).toBe(0);
+    expect(update.stderr).not.toContain('correction');
+    const corrected = await puddle(['import', 'bank', file('nov5-corrected.bai2', bai2('261106,0900', 2, [day('3', [gift(5200)])]))]);
+    // Imported (nothing already accepted is lost, and its lines are the bank's), and said, with exit 1.
+    expect(corrected.code).toBe(1);
+    expect(corrected.stderr).toContain('nov5-corrected.bai2: imported, but a correction that replaces nothing (exit 1; check the day by hand)');
+    expect(corrected.stderr).toContain('a correction (BAI2 group status 3) without both ledger balances (010, 015) replaces no earlier report');
+    expect(corrected.stderr).toContain('of the account ending 3322 on 2026-11-05');
+    // The account number itself stays out of what is printed: its last four only, as online banking shows it.
+    expect(corrected.stderr).not.toContain(account);
+    expect((await puddle(['land'])).code).toBe(0);
+    // Both stand: the 25.00 the bank corrected to 52.00, and the 52.00; what the message warns of.
+    expect(await query(`SELECT amount_minor FROM recon_bank_booked WHERE account = '${account}' ORDER BY amount_minor`)).toEqual([{ amount_minor: 2500 }, { amount_minor: 5200 }]);
+  });
 });
