@@ -3,6 +3,7 @@
 // status 3) with a corrected amount on an entry without a bank reference (the amount is in its line id) left the
 // wrong line booked beside the right one, the money counted twice. And an interim report (as-of-date modifier 1 or
 // 3), whose lines are pending, is no statement of record for STATEMENT_GAP: compared, it hid a missing final report.
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bai2, type Group, type Tx } from '../support/bai2-file.js';
 import { bankHome } from '../support/bank-home.js';
@@ -62,6 +63,27 @@ describe('BAI2 reports sent again, and interim reports in the gap check', { time
     await importAndLand(file('b-nov2.bai2', bai2('261103,0600', 4, [report('261102', '2400', '2', 100000, 150000, [WIRE])])));
     expect(await query(`SELECT amount_minor FROM recon_bank_booked WHERE account = '${account}'`)).toEqual([{ amount_minor: 50000 }]);
     expect(await breaks(account)).toEqual([]);
+  });
+
+  it('as of a date before the correction was created, the report that stood then is the one booked (--as-of rewinds history)', async () => {
+    const account = '0066554433';
+    const day = (status: string, close: number, tx: Tx[]): Group => ({ asOf: '261102', time: '2400', modifier: '2', status, account, balances: { '010': 100000, '015': close }, tx });
+    // The report of 2 November, created on the 3rd; the bank's correction of it created on the 5th.
+    await importAndLand(
+      file('asof-nov2.bai2', bai2('261103,0600', 1, [day('1', 100000 + 2500 - 1200, [gift(2500), FEE])])),
+      file('asof-nov2-corrected.bai2', bai2('261105,0900', 2, [day('3', 100000 + 5200 - 1200, [gift(5200), FEE])])),
+    );
+    const booked = async (asOf?: string) => {
+      const out = file(`booked-${asOf ?? 'today'}.csv`, '');
+      const r = await puddle(['export', 'recon_bank_booked', '--format', 'csv', '--out', out, ...(asOf ? ['--as-of', asOf] : [])]);
+      expect(r.code, r.stderr).toBe(0);
+      const [header, ...rows] = readFileSync(out, 'utf8').trim().split('\n');
+      const cols = header!.split(',');
+      return rows.map((l) => l.split(',')).filter((c) => c[cols.indexOf('account')] === account).map((c) => Number(c[cols.indexOf('amount_minor')])).sort((x, y) => x - y);
+    };
+    // Until 2026-12-04 the history views ignored --as-of, and the correction replaced the report as of the 3rd too.
+    expect(await booked('2026-11-03')).toEqual([-1200, 2500]);
+    expect(await booked()).toEqual([-1200, 5200]);
   });
 
   it('says a correction without both ledger balances replaces nothing, and exits 1, so the money counted twice is seen', async () => {
