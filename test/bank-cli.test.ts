@@ -118,7 +118,7 @@ describe('puddle import bank', () => {
       expect(asked.code).toBe(2);
       expect(asked.stderr).toContain('give --currency');
       // Its last group is a correction (status 3) with an opening ledger balance only: imported, replacing nothing,
-      // and said with exit 1 (see bai2-reissue.test.ts); until 2026-12-04 exit 0.
+      // and said with exit 1 (see bai2-reissue.test.ts); until 2026-12-03 exit 0.
       const answered = await puddle(['import', 'bank', usd, '--currency', 'USD'], own);
       expect(answered.code, answered.stderr).toBe(1);
       expect(answered.stderr).toContain('a correction (BAI2 group status 3) without both ledger balances (010, 015) replaces no earlier report');

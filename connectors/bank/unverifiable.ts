@@ -44,7 +44,7 @@ function missingBookedBalances(s: Statement): string[] {
  * earlier report's lines on a guess could lose money that moved, so the import says so and exits 1, naming the
  * account and day, for finance to compare the two by hand or to ask the bank for the corrected report with both
  * ledger balances (010, 015), which replaces the day's whole. Corrections are rare, so exit 1 is not the every-day
- * exit the note on files without balances avoids. Until 2026-12-04 such a correction imported with only the
+ * exit the note on files without balances avoids. Until 2026-12-03 such a correction imported with only the
  * every-day "not verified" note, the money counted twice in silence. Null for any other statement.
  */
 export function correctionBeside(s: Statement, index: number): StatementProblem | null {

@@ -81,7 +81,7 @@ describe('BAI2 reports sent again, and interim reports in the gap check', { time
       const cols = header!.split(',');
       return rows.map((l) => l.split(',')).filter((c) => c[cols.indexOf('account')] === account).map((c) => Number(c[cols.indexOf('amount_minor')])).sort((x, y) => x - y);
     };
-    // Until 2026-12-04 the history views ignored --as-of, and the correction replaced the report as of the 3rd too.
+    // Until 2026-12-03 the history views ignored --as-of, and the correction replaced the report as of the 3rd too.
     expect(await booked('2026-11-03')).toEqual([-1200, 2500]);
     expect(await booked()).toEqual([-1200, 5200]);
   });
