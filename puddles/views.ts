@@ -170,7 +170,7 @@ export function historyViewsAsOf(): string[] {
  * versions changed on or before the date, and for a key whose every version changed later, the earliest of them
  * (the one its as-of current view keeps, see asOfOrder), so every current row is in its history, as without a date.
  * What reads history then sees the past: the bank statement issue that stood (recon_bank_issue), the lines it
- * carried. Until 2026-12-04 the history views held every version whatever the date, and a statement the bank
+ * carried. Until 2026-12-03 the history views held every version whatever the date, and a statement the bank
  * re-issued in January replaced December's in a report as of 31 December. The quarantine's history is Puddle's own
  * record of what it refused, not the money's state, and stays whole (raw_fate reads it). `views` are fileViews'.
  */

@@ -32,7 +32,7 @@ describe('puddle query keeps a DECIMAL\'s scale', { timeout: 120_000 }, () => {
     expect(JSON.parse(many.stdout)).toEqual([{ x: '0.00' }, { x: '2999.00' }]);
   });
 
-  // A DECIMAL inside a list, struct or map (`SELECT list(amount)`, a struct of amounts): until 2026-12-04 the table
+  // A DECIMAL inside a list, struct or map (`SELECT list(amount)`, a struct of amounts): until 2026-12-03 the table
   // and JSON printed [25.1] and {"a":1.5}; the nested value is the exact text too, as a top-level one is.
   const NESTED = `SELECT [25.10::DECIMAL(18, 2), 3] AS l, {'kwd': 1.500::DECIMAL(9, 3), 'n': 7} AS s,
     MAP {'gbp': 0.50::DECIMAL(9, 2)} AS m, [[1.10::DECIMAL(9, 2)], [NULL]] AS ll, [12345678901234567890.123::DECIMAL(38, 3)] AS big`;

@@ -171,9 +171,9 @@ function fundsExtra(funds: string, rest: readonly string[], r: LogicalRecord, n:
  * whole, because imported they were money: a test group's entries as if the bank had booked them, a deletion's as
  * the very entries it takes back. Until 2026-12-03 the status was not read and both imported as booked lines.
  */
-function groupStatus(v: string | undefined, r: LogicalRecord): void {
+function groupStatus(v: string | undefined, r: LogicalRecord): { correction: boolean } {
   const s = (v ?? '').trim();
-  if (s === '' || s === '1' || s === '3') return;
+  if (s === '' || s === '1' || s === '3') return { correction: s === '3' };
   if (s === '4') throw new BankFileError('group status 4 (test only): the bank marks this group as test data, not money it booked; nothing imported (ask the bank for the live file)', where(r, 4));
   if (s === '2') {
     throw new BankFileError(
@@ -216,6 +216,8 @@ interface GroupState {
   currency: string;
   /** As-of-date modifier 1 or 3: an interim report, not the statement of record. */
   interim: boolean;
+  /** Group status 3: a correction of a group the bank sent before. */
+  correction: boolean;
   accounts: number;
   /** Sum of the accounts' computed totals, and physical records so far (for the 98). */
   total: number;
@@ -298,7 +300,7 @@ export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadR
     switch (r.code) {
       case '02': {
         if (group) throw new BankFileError('a new group starts before the previous one ended with 98', where(r));
-        groupStatus(f[2], r);
+        const { correction } = groupStatus(f[2], r);
         const asOf = parseDate(f[3], { r, n: 5, what: 'as-of date' });
         group = {
           record: r,
@@ -307,6 +309,7 @@ export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadR
           asOfTime: parseTime(f[4], { r, n: 6, what: 'as-of time' }),
           currency: (f[5] ?? '').trim().toUpperCase(),
           interim: asOfModifier(f[6], r),
+          correction,
           accounts: 0,
           total: 0,
           records: r.physical,
@@ -355,6 +358,7 @@ export const readBai2: BankFileReader = (text: string, opts: ReadOptions): ReadR
             declared: { entry_count: null, credit_total_minor: null, debit_total_minor: null, control_total_minor: null },
             entries: [],
             ...(group.interim ? { interim: true } : {}),
+            ...(group.correction ? { correction: true } : {}),
           },
         };
         account.statement.statement_ref = reportRef(account.statement, sender, group, [fileDate, fileId, `g${group.index}`, `a${group.accounts}`].join('/'), statements);

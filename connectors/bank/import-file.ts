@@ -10,7 +10,7 @@ import { detectFormat, isBankFormat, notAStatement, type BankFormat } from './de
 import { READERS } from './readers.js';
 import { BankFileError, optionName, type CsvColumnMap, type ImportOptionName, type ReadOptions, type ReadResult, type StatementProblem } from './statement.js';
 import { contentIdSpan, earlierLines, keepEarlierIds } from './earlier-ids.js';
-import { noBalances, unverifiable, withoutBalances } from './unverifiable.js';
+import { correctionBeside, noBalances, unverifiable, withoutBalances } from './unverifiable.js';
 import { checkedRecords, lineIds, recordEnvelope, unbalancedEnvelopes, type BankFile, type CheckedRecord } from './to-envelopes.js';
 
 // One bank file in, envelopes on the queue: the path behind `puddle import bank`, the hub's drop folder and the
@@ -107,6 +107,11 @@ export interface ImportOutcome {
    * balances of an account whose bank never sends them (accountsWithoutBalances): said on every import, exit 0, no break.
    */
   unchecked: StatementProblem[];
+  /**
+   * BAI2 corrections (group status 3) without both ledger balances: imported, replacing no earlier report, so an
+   * entry they correct may count twice (unverifiable.ts, correctionBeside); the CLI exits 1 naming each.
+   */
+  corrections_beside: StatementProblem[];
   /** What made a malformed file unreadable, naming the line. */
   error: string | null;
 }
@@ -184,7 +189,7 @@ export async function importBankFile(
   clock: Clock = systemClock,
 ): Promise<ImportOutcome> {
   const sha256 = fileSha256(file.bytes);
-  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_earlier_ids: 0, totals: [], interim: 0, problems: [], unverified: [], unchecked: [], error: null };
+  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_earlier_ids: 0, totals: [], interim: 0, problems: [], unverified: [], unchecked: [], corrections_beside: [], error: null };
   let read;
   try {
     read = readBankFile(file.bytes, opts);
@@ -271,6 +276,7 @@ export async function importBankFile(
   const listed = opts.accountsWithoutBalances ?? [];
   outcome.unverified = result.statements.flatMap((s, i) => unverifiable(s, i, listed) ?? []);
   outcome.unchecked = result.statements.flatMap((s, i) => noBalances(s, i) ?? withoutBalances(s, i, listed) ?? []);
+  outcome.corrections_beside = result.statements.flatMap((s, i) => correctionBeside(s, i) ?? []);
   return outcome;
 }
 
@@ -303,7 +309,10 @@ export function describeImport(name: string, o: ImportOutcome): string {
     const unchecked = o.unchecked.length
       ? `${name}: imported, but not verified: it lacks the balances to check it against (${why}: no break, exit 0; check it by hand):\n${problemLines(o.unchecked)}`
       : '';
-    return `${sent}${interim}${unverified}${unchecked}`;
+    const beside = o.corrections_beside.length
+      ? `${name}: imported, but a correction that replaces nothing (exit 1; check the day by hand):\n${problemLines(o.corrections_beside)}`
+      : '';
+    return `${sent}${interim}${unverified}${unchecked}${beside}`;
   }
   return `${head}: does not add up, nothing imported (statement marked unbalanced, quarantined):\n${problemLines(o.problems)}`;
 }

@@ -100,6 +100,12 @@ export interface Statement {
    * opening + its pending entries = closing is still checked (movesBalance).
    */
   interim?: boolean;
+  /**
+   * The bank marks the report a correction of one it sent before (BAI2 group status 3). With both ledger balances
+   * it replaces the earlier report of its account and day (its id is the day's); without them it cannot, and the
+   * import says so (unverifiable.ts, correctionBeside).
+   */
+  correction?: boolean;
 }
 
 /** Whether an entry moves its statement's balances: booked, or pending on an interim report (its balances are interim). */

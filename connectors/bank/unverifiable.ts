@@ -36,6 +36,36 @@ function missingBookedBalances(s: Statement): string[] {
   return missing;
 }
 
+/**
+ * A BAI2 correction (group status 3) without both ledger balances: the bank says it corrects a report it sent before,
+ * but Puddle cannot tell which, nor that it holds every entry of the day (a bank may spread a day over several files
+ * or 03 records), so it replaces none (its id is its file's, bai2.ts reportRef) and its lines stand beside the
+ * earlier report's: a corrected entry may count twice, the original amount and the corrected one. Withdrawing the
+ * earlier report's lines on a guess could lose money that moved, so the import says so and exits 1, naming the
+ * account and day, for finance to compare the two by hand or to ask the bank for the corrected report with both
+ * ledger balances (010, 015), which replaces the day's whole. Corrections are rare, so exit 1 is not the every-day
+ * exit the note on files without balances avoids. Until 2026-12-03 such a correction imported with only the
+ * every-day "not verified" note, the money counted twice in silence. Null for any other statement.
+ */
+export function correctionBeside(s: Statement, index: number): StatementProblem | null {
+  if (!s.correction || (s.opening_balance_minor !== null && s.closing_balance_minor !== null)) return null;
+  const day = s.period_from?.slice(0, 10) ?? '?';
+  return {
+    where: `${statementWhere(s, index)}: correction`,
+    message:
+      `a correction (BAI2 group status 3) without both ledger balances (010, 015) replaces no earlier report: its lines stand beside ` +
+      `those of any report of the account ${ending(s)} on ${day} imported before, and an entry it corrects counts twice; compare them ` +
+      `(puddle query "SELECT bank_line_id, amount_minor, statement_id FROM bank_line WHERE booking_date = DATE '${day}' ORDER BY statement_id"), ` +
+      `or ask the bank for the corrected report with both ledger balances, which replaces the day's report whole`,
+  };
+}
+
+/** The account by its last four characters, as online banking shows it: enough to tell a file's accounts apart. */
+function ending(s: Statement): string {
+  const account = accountKey(s.account);
+  return account.length > 4 ? `ending ${account.slice(-4)}` : account;
+}
+
 const listed = (s: Statement, accounts: readonly string[]) => accounts.includes(accountKey(s.account));
 
 /**
@@ -89,12 +119,9 @@ function byHand(s: Statement, why: string): string {
   const first = s.period_from ?? booked[0] ?? s.created_at;
   const last = s.period_to ?? booked.at(-1) ?? s.created_at;
   const day = (t: string | null) => t?.slice(0, 10) ?? '?';
-  // The account by its last four characters, as online banking shows it: enough to tell a file's accounts apart.
-  const account = accountKey(s.account);
-  const ending = account.length > 4 ? `ending ${account.slice(-4)}` : account;
   const days = day(first) === day(last) ? `on ${day(first)}` : `from ${day(first)} to ${day(last)}`;
   return (
-    `${why}, so nothing shows it holds every entry of the account ${ending} ${days}: ` +
+    `${why}, so nothing shows it holds every entry of the account ${ending(s)} ${days}: ` +
     `check that its net, ${net > 0 ? '+' : ''}${fromMinorUnits(net, s.currency)} ${s.currency}, is what the account's balance moved by in online banking`
   );
 }

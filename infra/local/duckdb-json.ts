@@ -46,7 +46,7 @@ const converterFor = (type: DuckDBTypeId): ((v: unknown) => unknown) => (type ==
  * a DECIMAL reaches JavaScript as a double, which prints 25.10 as 25.1 and loses digits past 2^53, and money without
  * its scale reads as another amount (until 2026-12-03 `puddle query` printed `25.1`). Text, not a JSON number, in
  * JSON too, as `puddle report`'s amounts are: most programs read a JSON number as a double. A DECIMAL inside a
- * list, struct, map, array or union too (`["25.10","3.00"]`, `{"a":"1.500"}`): until 2026-12-04 only top-level
+ * list, struct, map, array or union too (`["25.10","3.00"]`, `{"a":"1.500"}`): until 2026-12-03 only top-level
  * columns kept their scale, and `SELECT list(amount)` printed `[25.1]`. Off for the code's own queries, whose
  * callers do arithmetic on the numbers.
  */

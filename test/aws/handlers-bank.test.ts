@@ -45,8 +45,9 @@ describe('bank import handler (S3 ObjectCreated under inbox/bank/)', () => {
   });
 
   it('says a BAI2 file without ledger balances was imported but not verified, in its .log and its log line', async () => {
-    // The spec example has an opening (010) but no closing (015) ledger balance: imported (exit 0 on the CLI, no
-    // break), and said to be unchecked, as the embedded drop folder says it (infra/local/bank-inbox.ts).
+    // The spec example has an opening (010) but no closing (015) ledger balance: imported (no break), and said to be
+    // unchecked, as the embedded drop folder says it (infra/local/bank-inbox.ts). Its last group is a correction
+    // (status 3), which without both ledger balances replaces nothing: said too, and counted (exit 1 on the CLI).
     const name = 'spec.bai2';
     const bytes = fixture('bai2_spec_example_usd.txt');
     await bucket.put(`${BANK_INBOX}${name}`, bytes);
@@ -67,7 +68,8 @@ describe('bank import handler (S3 ObjectCreated under inbox/bank/)', () => {
     expect(said).toContain('no closing (015) ledger balance');
     const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'bank file imported');
     // One statement per account in the file, five, none with a closing ledger balance.
-    expect(logged).toMatchObject({ file: name, status: 'imported', unverified_statements: 0, unchecked_statements: 5 });
+    expect(logged).toMatchObject({ file: name, status: 'imported', unverified_statements: 0, unchecked_statements: 5, corrections_beside: 1 });
+    expect(said).toContain(`${name}: imported, but a correction that replaces nothing`);
     expect(said.match(/: balances: no closing \(015\) ledger balance/g)).toHaveLength(5);
     await rt.queue.claim('transactions', { max: 100, visibilityMs: 60_000 });
   });

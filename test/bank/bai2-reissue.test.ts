@@ -3,6 +3,7 @@
 // status 3) with a corrected amount on an entry without a bank reference (the amount is in its line id) left the
 // wrong line booked beside the right one, the money counted twice. And an interim report (as-of-date modifier 1 or
 // 3), whose lines are pending, is no statement of record for STATEMENT_GAP: compared, it hid a missing final report.
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bai2, type Group, type Tx } from '../support/bai2-file.js';
 import { bankHome } from '../support/bank-home.js';
@@ -62,5 +63,46 @@ describe('BAI2 reports sent again, and interim reports in the gap check', { time
     await importAndLand(file('b-nov2.bai2', bai2('261103,0600', 4, [report('261102', '2400', '2', 100000, 150000, [WIRE])])));
     expect(await query(`SELECT amount_minor FROM recon_bank_booked WHERE account = '${account}'`)).toEqual([{ amount_minor: 50000 }]);
     expect(await breaks(account)).toEqual([]);
+  });
+
+  it('as of a date before the correction was created, the report that stood then is the one booked (--as-of rewinds history)', async () => {
+    const account = '0066554433';
+    const day = (status: string, close: number, tx: Tx[]): Group => ({ asOf: '261102', time: '2400', modifier: '2', status, account, balances: { '010': 100000, '015': close }, tx });
+    // The report of 2 November, created on the 3rd; the bank's correction of it created on the 5th.
+    await importAndLand(
+      file('asof-nov2.bai2', bai2('261103,0600', 1, [day('1', 100000 + 2500 - 1200, [gift(2500), FEE])])),
+      file('asof-nov2-corrected.bai2', bai2('261105,0900', 2, [day('3', 100000 + 5200 - 1200, [gift(5200), FEE])])),
+    );
+    const booked = async (asOf?: string) => {
+      const out = file(`booked-${asOf ?? 'today'}.csv`, '');
+      const r = await puddle(['export', 'recon_bank_booked', '--format', 'csv', '--out', out, ...(asOf ? ['--as-of', asOf] : [])]);
+      expect(r.code, r.stderr).toBe(0);
+      const [header, ...rows] = readFileSync(out, 'utf8').trim().split('\n');
+      const cols = header!.split(',');
+      return rows.map((l) => l.split(',')).filter((c) => c[cols.indexOf('account')] === account).map((c) => Number(c[cols.indexOf('amount_minor')])).sort((x, y) => x - y);
+    };
+    // Until 2026-12-03 the history views ignored --as-of, and the correction replaced the report as of the 3rd too.
+    expect(await booked('2026-11-03')).toEqual([-1200, 2500]);
+    expect(await booked()).toEqual([-1200, 5200]);
+  });
+
+  it('says a correction without both ledger balances replaces nothing, and exits 1, so the money counted twice is seen', async () => {
+    const account = '0055443322';
+    // Only available balances (040, 045): nothing shows a report holds every entry of the day.
+    const day = (status: string, tx: Tx[]): Group => ({ asOf: '261105', time: '2400', modifier: '2', status, account, balances: { '040': 100000, '045': 100000 }, tx });
+    const update = await puddle(['import', 'bank', file('nov5.bai2', bai2('261106,0600', 1, [day('1', [gift(2500)])]))]);
+    expect(update.code, update.stderr).toBe(0);
+    expect(update.stderr).not.toContain('correction');
+    const corrected = await puddle(['import', 'bank', file('nov5-corrected.bai2', bai2('261106,0900', 2, [day('3', [gift(5200)])]))]);
+    // Imported (nothing already accepted is lost, and its lines are the bank's), and said, with exit 1.
+    expect(corrected.code).toBe(1);
+    expect(corrected.stderr).toContain('nov5-corrected.bai2: imported, but a correction that replaces nothing (exit 1; check the day by hand)');
+    expect(corrected.stderr).toContain('a correction (BAI2 group status 3) without both ledger balances (010, 015) replaces no earlier report');
+    expect(corrected.stderr).toContain('of the account ending 3322 on 2026-11-05');
+    // The account number itself stays out of what is printed: its last four only, as online banking shows it.
+    expect(corrected.stderr).not.toContain(account);
+    expect((await puddle(['land'])).code).toBe(0);
+    // Both stand: the 25.00 the bank corrected to 52.00, and the 52.00; what the message warns of.
+    expect(await query(`SELECT amount_minor FROM recon_bank_booked WHERE account = '${account}' ORDER BY amount_minor`)).toEqual([{ amount_minor: 2500 }, { amount_minor: 5200 }]);
   });
 });

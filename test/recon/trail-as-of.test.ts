@@ -1,7 +1,7 @@
 // A finance lead's year-end question, through the real CLI over a real home: how did this gift's money travel, as
 // it stood at the end of a past date? `puddle export recon_trail --as-of D` leaves out a refund made after D and
 // the deliveries of versions changed after D, and `puddle export <contract>_history --as-of D` holds the versions
-// changed by then (puddles/views.ts, historyAsOf). Until 2026-12-04 both showed every later version and record.
+// changed by then (puddles/views.ts, historyAsOf). Until 2026-12-03 both showed every later version and record.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -86,6 +86,8 @@ export function makeBankImportHandler(runtime: RuntimeSource) {
         lines: outcome.lines,
         unverified_statements: outcome.unverified.length,
         unchecked_statements: outcome.unchecked.length,
+        // BAI2 corrections that replace no earlier report (unverifiable.ts correctionBeside): money may count twice.
+        corrections_beside: outcome.corrections_beside.length,
       });
     }
     return out;

@@ -60,10 +60,12 @@ export const importCommand = defineCommand({
         }
         const text = describeImport(file, outcome);
         // A file imported unchecked (no balances in it) is said on standard error too, so a redirected output keeps it in view.
-        if (outcome.status === 'imported' && !outcome.unverified.length && !outcome.unchecked.length) process.stdout.write(text);
+        if (outcome.status === 'imported' && !outcome.unverified.length && !outcome.unchecked.length && !outcome.corrections_beside.length) process.stdout.write(text);
         else process.stderr.write(text);
-        // A statement imported whose balances could not be checked exits 1 too: 0 says every file added up.
-        code = Math.max(code, outcome.status === 'malformed' ? 2 : outcome.status === 'unbalanced' || outcome.unverified.length ? 1 : 0);
+        // A statement imported whose balances could not be checked exits 1 too: 0 says every file added up. So does a
+        // BAI2 correction that replaces nothing (unverifiable.ts, correctionBeside): its money may count twice.
+        const toCheck = outcome.unverified.length > 0 || outcome.corrections_beside.length > 0;
+        code = Math.max(code, outcome.status === 'malformed' ? 2 : outcome.status === 'unbalanced' || toCheck ? 1 : 0);
         // A statement that does not add up is published too (marked unbalanced, with its quarantine row).
         published ||= outcome.status !== 'malformed';
       }
