@@ -98,7 +98,16 @@ export function tableMatches(plan: ErasurePlan): TableMatch[] {
  * catalog meanwhile (a `puddle compact` from cron retired a file this run read), nothing is swapped, the rewrites
  * are deleted and the lake is planned again, up to three times.
  */
-export async function eraseFromLake(opts: { store: ObjectStore; catalog: Catalog; needles: readonly ErasureNeedle[] }): Promise<ErasureResult> {
+export async function eraseFromLake(opts: {
+  store: ObjectStore;
+  catalog: Catalog;
+  needles: readonly ErasureNeedle[];
+  /**
+   * Run once the rewrites are written and before they are swapped in (the command erases the queue's bodies there):
+   * a run refused while rewriting changes nothing anywhere. Called again if the swap is tried again.
+   */
+  beforeSwap?: () => void | Promise<void>;
+}): Promise<ErasureResult> {
   const { store, catalog, needles } = opts;
   for (let attempt = 1; ; attempt++) {
     const plan = await planErasure(opts);
@@ -113,6 +122,7 @@ export async function eraseFromLake(opts: { store: ObjectStore; catalog: Catalog
       throw err;
     }
     const old = plan.files.map((m) => m.file.key);
+    await opts.beforeSwap?.();
     const swapped = added.length === 0 || (await catalog.replaceFiles(old, added, { ifAllPresent: true }));
     if (!swapped) {
       for (const f of added) await store.delete(f.key);
