@@ -15,7 +15,7 @@ import type { Catalog, CatalogFile, ObjectStore } from '../core/ports.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { withConnection } from './duckdb.js';
 import { matchSql, scrubSql, type ErasureNeedle } from './erasure-match.js';
-import { currentStateKey, fileKey, isRawTable, LAKE_PREFIX, tableId } from './layout.js';
+import { currentStateKey, fileKey, isRawTable, LAKE_PREFIX, RAW_TABLE, tableId, tablePrefix } from './layout.js';
 import { withLocalFiles } from './local-files.js';
 import { copyToBytesCounted } from './parquet-writer.js';
 import { sqlIdent, sqlString } from './sql-text.js';
@@ -28,7 +28,7 @@ export interface FileMatch {
 
 export interface ErasurePlan {
   files: FileMatch[];
-  /** Lake files on disk the catalog does not list (retired, or a crash's leftovers) that hold the person: deleted. */
+  /** Lake files on disk the catalog does not list (retired, or a crash's leftovers) that hold the person, and raw rewrites an earlier run never swapped in: deleted. */
   unregistered: string[];
 }
 
@@ -73,6 +73,13 @@ export async function planErasure(opts: { store: ObjectStore; catalog: Catalog; 
   const unregistered: string[] = [];
   for (const o of await store.list(`${LAKE_PREFIX}/`)) {
     if (!o.key.endsWith('.parquet') || listed.has(o.key)) continue;
+    // An earlier run's rewrite of a raw file that was never swapped in (killed before its swap): it holds nothing of
+    // the person, but `puddle catalog rebuild`, which registers every raw file on disk, would list it beside the file
+    // it stands for. Only an erasure writes `e-` files, so an unregistered one is always such a leftover.
+    if (o.key.startsWith(tablePrefix(RAW_TABLE)) && /\/e-[0-9a-f]{32}\.parquet$/.test(o.key)) {
+      unregistered.push(o.key);
+      continue;
+    }
     // One by one: an unregistered file may be a crash's half-written one, which nothing reads; it is left as it is.
     const n = await matchingRows(store, [o.key], needles).catch(() => null);
     if (n?.get(o.key)) unregistered.push(o.key);
@@ -98,7 +105,16 @@ export function tableMatches(plan: ErasurePlan): TableMatch[] {
  * catalog meanwhile (a `puddle compact` from cron retired a file this run read), nothing is swapped, the rewrites
  * are deleted and the lake is planned again, up to three times.
  */
-export async function eraseFromLake(opts: { store: ObjectStore; catalog: Catalog; needles: readonly ErasureNeedle[] }): Promise<ErasureResult> {
+export async function eraseFromLake(opts: {
+  store: ObjectStore;
+  catalog: Catalog;
+  needles: readonly ErasureNeedle[];
+  /**
+   * Run once the rewrites are written and before they are swapped in (the command erases the queue's bodies there):
+   * a run refused while rewriting changes nothing anywhere. Called again if the swap is tried again.
+   */
+  beforeSwap?: () => void | Promise<void>;
+}): Promise<ErasureResult> {
   const { store, catalog, needles } = opts;
   for (let attempt = 1; ; attempt++) {
     const plan = await planErasure(opts);
@@ -113,6 +129,7 @@ export async function eraseFromLake(opts: { store: ObjectStore; catalog: Catalog
       throw err;
     }
     const old = plan.files.map((m) => m.file.key);
+    await opts.beforeSwap?.();
     const swapped = added.length === 0 || (await catalog.replaceFiles(old, added, { ifAllPresent: true }));
     if (!swapped) {
       for (const f of added) await store.delete(f.key);
@@ -123,7 +140,9 @@ export async function eraseFromLake(opts: { store: ObjectStore; catalog: Catalog
     }
     // Deleted now, not after compaction's grace: the point is that the person's values leave the disk. A reader
     // that listed them a moment ago fails and can run again; no hub runs beside a confirmed erasure (the home lock).
-    const gone = [...old, ...plan.unregistered];
+    // A rewrite may have the key of a leftover of an earlier try with the same tokens (same bytes): it is live now.
+    const live = new Set(added.map((f) => f.key));
+    const gone = [...old, ...plan.unregistered].filter((key) => !live.has(key));
     for (const key of gone) await store.delete(key);
     return { tables, filesRewritten: added.length, rowsRewritten: plan.files.reduce((n, m) => n + m.rows, 0), filesDeleted: gone.length };
   }

@@ -76,6 +76,17 @@ async function query(sql: string): Promise<Record<string, unknown>[]> {
   return JSON.parse(r.stdout) as Record<string, unknown>[];
 }
 
+/** queue.db and its WAL as bytes, to look for a body's text left in them. */
+function queueBytes(): string {
+  return ['queue.db', 'queue.db-wal'].map((f) => {
+    try {
+      return readFileSync(path.join(home, f)).toString('latin1');
+    } catch {
+      return '';
+    }
+  }).join('');
+}
+
 const MONEY = `SELECT 'donation' AS t, donation_id AS id, amount_minor, currency, gift_aid FROM donation_history
   UNION ALL SELECT 'bank_line', bank_line_id, amount_minor, currency, NULL FROM bank_line_history ORDER BY t, id`;
 const SAM_ROWS = `SELECT to_json(d) AS r FROM (SELECT * EXCLUDE (_received_seq) FROM donation_history WHERE supporter_id = 'sup_10'
@@ -148,6 +159,7 @@ describe('puddle erase', () => {
     expect(plan.dead_letters).toEqual([{ puddle: 'transactions', id: 1 }]);
     expect(plan.bank_files).toEqual(['inbox/bank/done/stmt-2026-11-29.csv']);
     expect(r.stderr).toContain('dry run, nothing changed');
+    expect(queueBytes().includes('"sup_1"')).toBe(true);
     expect(await joRowsOnDisk()).toBe(onDisk);
     // The person's identifiers are never printed.
     expect(`${r.stdout}${r.stderr}`).not.toMatch(new RegExp(JO_PATTERN.replaceAll('(?i)', ''), 'i'));
@@ -184,6 +196,8 @@ describe('puddle erase', () => {
     q.close();
     expect(bodies).toHaveLength(3);
     for (const b of bodies) expect(b).not.toMatch(new RegExp(JO_PATTERN.replaceAll('(?i)', ''), 'i'));
+    // Nor do queue.db's bytes (the old bodies overwritten, not left on free pages) or its WAL.
+    expect(queueBytes().includes('"sup_1"')).toBe(false);
     expect(done.bank_files).toEqual(['inbox/bank/done/stmt-2026-11-29.csv']);
     expect(`${r.stdout}${r.stderr}`).not.toMatch(new RegExp(JO_PATTERN.replaceAll('(?i)', ''), 'i'));
 

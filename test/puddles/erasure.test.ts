@@ -67,7 +67,9 @@ describe('eraseFromLake', () => {
     expect(await lake.engine.query(SNAPSHOT)).toEqual(before);
     expect(await lake.engine.query(JOS)).toEqual([{ n: 3 }]);
 
-    const result = await eraseFromLake({ store: lake.store, catalog: lake.catalog, needles });
+    // Run again as a new `puddle erase` would: new tokens, so the first run's rewrites are leftovers under other keys.
+    const again = erasureNeedles({ supporterIds: ['sup_1'], emails: [], texts: [] });
+    const result = await eraseFromLake({ store: lake.store, catalog: lake.catalog, needles: again });
     // Three donation files and three raw files held Jo.
     expect(result.filesRewritten).toBe(6);
     expect(result.rowsRewritten).toBe(6);
@@ -76,6 +78,9 @@ describe('eraseFromLake', () => {
     // Sam's id, which starts with Jo's, is untouched.
     expect(await lake.engine.query(`SELECT count(*) AS n FROM donation_history WHERE supporter_id = 'sup_10'`)).toEqual([{ n: 3 }]);
     expect(await planErasure({ store: lake.store, catalog: lake.catalog, needles })).toEqual({ files: [], unregistered: [] });
+    // The first run's raw rewrites, never swapped in, are gone too: a catalog rebuild registers every raw file on disk.
+    const registeredRaw = (await lake.catalog.listFiles({ puddle: 'raw' })).map((f) => path.join(lake.dir, f.key)).sort();
+    expect(parquetOnDisk(path.join(lake.dir, 'lake', 'raw')).sort()).toEqual(registeredRaw);
   });
 
   it('after a crash between the swap and deleting the old files, the next run finds them on disk and deletes them', async () => {

@@ -70,17 +70,19 @@ export const erase = defineCommand({
           process.stderr.write('puddle erase: dry run, nothing changed; take a backup, stop the hub, then run again with --confirm --ref REF\n');
           return 0;
         }
-        // The queue first: a message waiting to land then lands erased, and a crash between the two leaves the
-        // lake as it was, for the next run to erase.
-        const queue = queueHolding(home, needles, { scrub: true });
+        // The queue between writing the lake's rewrites and swapping them in: a run refused while rewriting (a value
+        // that would break raw's JSON) changes nothing anywhere, and a message waiting to land then lands erased, with
+        // the lake's tokens. A crash between the two leaves the lake as it was, for the next run to erase.
+        let queue: ReturnType<typeof queueHolding> | undefined;
         let result;
         try {
-          result = await eraseFromLake({ store: rt.store, catalog: rt.catalog, needles });
+          result = await eraseFromLake({ store: rt.store, catalog: rt.catalog, needles, beforeSwap: () => void (queue ??= queueHolding(home, needles, { scrub: true })) });
         } catch (err) {
           if (!(err instanceof ErasureRefused)) throw err;
           process.stderr.write(`puddle erase: ${err.message}\n`);
           return 1;
         }
+        queue ??= { waiting: 0, deadLetters: [] };
         const entry = {
           at: new Date().toISOString(),
           ref,
