@@ -15,7 +15,7 @@ import type { Catalog, CatalogFile, ObjectStore } from '../core/ports.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { withConnection } from './duckdb.js';
 import { matchSql, scrubSql, type ErasureNeedle } from './erasure-match.js';
-import { currentStateKey, fileKey, isRawTable, LAKE_PREFIX, RAW_TABLE, tableId, tablePrefix } from './layout.js';
+import { currentStateKey, ERASED_FILE_NAME, fileKey, isRawTable, LAKE_PREFIX, RAW_TABLE, tableId, tablePrefix } from './layout.js';
 import { withLocalFiles } from './local-files.js';
 import { copyToBytesCounted } from './parquet-writer.js';
 import { sqlIdent, sqlString } from './sql-text.js';
@@ -59,7 +59,9 @@ export async function planErasure(opts: { store: ObjectStore; catalog: Catalog; 
   const groups = new Map<string, CatalogFile[]>();
   for (const f of registered) {
     const id = `${tableId(f)}|${f.current ? 'current' : ''}`;
-    groups.set(id, [...(groups.get(id) ?? []), f]);
+    const group = groups.get(id);
+    if (group) group.push(f);
+    else groups.set(id, [f]);
   }
   const files: FileMatch[] = [];
   for (const group of groups.values()) {
@@ -76,7 +78,7 @@ export async function planErasure(opts: { store: ObjectStore; catalog: Catalog; 
     // An earlier run's rewrite of a raw file that was never swapped in (killed before its swap): it holds nothing of
     // the person, but `puddle catalog rebuild`, which registers every raw file on disk, would list it beside the file
     // it stands for. Only an erasure writes `e-` files, so an unregistered one is always such a leftover.
-    if (o.key.startsWith(tablePrefix(RAW_TABLE)) && /\/e-[0-9a-f]{32}\.parquet$/.test(o.key)) {
+    if (o.key.startsWith(tablePrefix(RAW_TABLE)) && ERASED_FILE_NAME.test(o.key)) {
       unregistered.push(o.key);
       continue;
     }

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { envelopeId, type Envelope } from '../core/envelope.js';
 import type { Catalog, ObjectStore } from '../core/ports.js';
 import { withConnection } from './duckdb.js';
-import { RAW_TABLE, setHash, tablePrefix } from './layout.js';
+import { ERASED_FILE_NAME, RAW_TABLE, setHash, tablePrefix } from './layout.js';
 import { withLocalFiles } from './local-files.js';
 import { sqlString } from './sql-text.js';
 
@@ -34,7 +34,6 @@ export interface IntegrityResult {
 }
 
 const RAW_NAME = /\/[a-z]-([0-9a-f]{32})\.parquet$/;
-const ERASED_NAME = /\/e-([0-9a-f]{32})\.parquet$/;
 
 export async function verifyLake(store: ObjectStore, catalog: Catalog): Promise<IntegrityResult> {
   const files = await catalog.listFiles();
@@ -61,7 +60,7 @@ export async function verifyLake(store: ObjectStore, catalog: Catalog): Promise<
 
 async function verifyRawFile(store: ObjectStore, key: string, registeredRows: number): Promise<{ rows: number; problems: string[] }> {
   const problems: string[] = [];
-  const erased = ERASED_NAME.exec(key)?.[1];
+  const erased = ERASED_FILE_NAME.exec(key)?.[1];
   if (erased) {
     const bytes = await store.get(key);
     if (!bytes || createHash('sha256').update(bytes).digest('hex').slice(0, 32) !== erased) problems.push('its bytes no longer hash to its name (an erasure wrote it): changed since');

@@ -19,6 +19,9 @@ export const RAW_TABLE: TableRef = { puddle: 'raw', contract: 'envelope', versio
  */
 export type FileOrigin = 'b' | 'c' | 'r' | 'e';
 
+/** A lake file an erasure rewrote (origin `e`): its name is the SHA-256 of its bytes (captured), not of its rows. */
+export const ERASED_FILE_NAME = /\/e-([0-9a-f]{32})\.parquet$/;
+
 export function isRawTable(t: TableRef): boolean {
   return t.puddle === RAW_TABLE.puddle;
 }
