@@ -34,8 +34,10 @@ export async function withLocalRuntime<T>(
  * Only what SQL over the lake needs: the catalog, the lake folder and DuckDB. `puddle query` opens no queue
  * or state store (opening the queue subscribed every puddle and started its checkpoint thread, and closing
  * three WAL files checkpointed each: about a third of the command's time before the query ran).
+ * `asOf`: the contract views as at the end of that date, as `withLocalRuntime`'s (snapshots of each contract's
+ * state then, the history views holding the versions changed by then); `recon_params` is the caller's to set.
  */
-export async function withLocalQueryEngine<T>(fn: (query: DuckDbQueryEngine) => Promise<T>): Promise<T> {
+export async function withLocalQueryEngine<T>(fn: (query: DuckDbQueryEngine) => Promise<T>, opts: { asOf?: string } = {}): Promise<T> {
   const home = existingHome();
   await checkReconSettings();
   const [{ SqliteCatalog }, { FsObjectStore }, { DuckDbQueryEngine }] = await Promise.all([
@@ -44,7 +46,8 @@ export async function withLocalQueryEngine<T>(fn: (query: DuckDbQueryEngine) => 
     import('../local/duckdb-query-engine.js'),
   ]);
   const catalog = new SqliteCatalog(join(home, 'catalog.db'));
-  const query = new DuckDbQueryEngine({ catalog, store: new FsObjectStore(home) });
+  const asOf = opts.asOf === undefined ? {} : { materializeCurrent: true, asOf: opts.asOf };
+  const query = new DuckDbQueryEngine({ catalog, store: new FsObjectStore(home), ...asOf });
   try {
     return await fn(query);
   } finally {

@@ -71,4 +71,33 @@ describe('--as-of rewinds state', { timeout: TEST_MS }, () => {
     const amount = rows[0]!.split(',').indexOf('amount_minor');
     expect(rows.slice(1).reduce((s, r) => s + Number(r.split(',')[amount]), 0)).toBe(4_200);
   });
+
+  it('puddle query --as-of reads the same rewound lake: state, history and recon_params', async () => {
+    const json = async (sql: string, asOf?: string) => {
+      const r = await puddle(['query', sql, '--format', 'json', ...(asOf ? ['--as-of', asOf] : [])]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout) as Record<string, unknown>[];
+    };
+    const states = 'SELECT donation_id, status FROM donation ORDER BY donation_id';
+    expect(await json(states, '2026-12-31')).toEqual([
+      { donation_id: 'd-cancelled', status: 'pledged' },
+      { donation_id: 'd-known-later', status: 'paid' },
+      { donation_id: 'd-late-night', status: 'pledged' },
+    ]);
+    expect((await json(states)).map((r) => r.status)).toEqual(['cancelled', 'paid', 'cancelled']);
+    // The versions changed by the date, and the one kept for a record known only later.
+    const versions = 'SELECT count(*)::INT AS n FROM donation_history';
+    expect(await json(versions, '2026-12-31')).toEqual([{ n: 3 }]);
+    expect(await json(versions)).toEqual([{ n: 5 }]);
+    expect(await json('SELECT CAST(as_of AS VARCHAR) AS as_of FROM recon_params', '2026-12-31')).toEqual([{ as_of: '2026-12-31' }]);
+    // The pledges that stood, as `puddle report totals --as-of` counts them.
+    expect(await json('SELECT sum(amount_minor)::INT AS pledged FROM totals_by_box', '2026-12-31')).toEqual([{ pledged: 4_200 }]);
+  });
+
+  it('puddle query --as-of refuses what is not a date, before it opens anything', async () => {
+    const r = await puddle(['query', 'SELECT 1', '--as-of', '31/12/2026']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--as-of takes a date YYYY-MM-DD, not "31/12/2026"');
+  });
 });

@@ -1,4 +1,6 @@
 import { WriteRefusedError } from '../../../core/errors.js';
+import { isCalendarDate } from '../../../core/time.js';
+import { setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
 import { csvToStdout } from '../copy-out.js';
 import { formatRows } from '../format.js';
@@ -14,8 +16,11 @@ const READER_GONE = new Error('the reader closed standard output');
 export const query = defineCommand({
   name: 'query',
   summary: 'Run SQL over the catalog views (donation, donation_history, payment, ..., raw, quarantine).',
-  usage: 'puddle query "<SQL>" [--format table|json|csv] [--raw-csv]',
+  usage: 'puddle query "<SQL>" [--format table|json|csv] [--as-of DATE] [--raw-csv]',
   options: {
+    // As `puddle report --as-of` and `export --as-of` read the lake (README, "Parameters"), for SQL of one's own:
+    // a year-end figure no report gives. Until 2026-12-04 only those two rewound, and `puddle query` read today's.
+    'as-of': { type: 'string', description: 'the lake as at the end of DATE (YYYY-MM-DD): each record as it stood then, the history views holding the versions changed by then, and recon_params\' as_of (raw and quarantine are not rewound)' },
     format: { type: 'string', default: 'table', description: 'table (default), json (one array of row objects; a DECIMAL as its exact text, "25.10") or csv' },
     'raw-csv': { type: 'boolean', description: 'CSV: write text cells as stored, even one a spreadsheet would run as a formula (=, +, -, @): for programs, not spreadsheets' },
   },
@@ -30,8 +35,14 @@ export const query = defineCommand({
       process.stderr.write(`puddle query: --format must be table, json or csv\n`);
       return 2;
     }
+    const asOf = values['as-of'] as string | undefined;
+    if (asOf !== undefined && !isCalendarDate(asOf)) {
+      process.stderr.write(`puddle query: --as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}\n`);
+      return 2;
+    }
     return withLocalQueryEngine(async (engine) => {
       try {
+        if (asOf !== undefined) await setReconParams(engine, { as_of: asOf });
         if (format === 'csv') {
           // Before anything runs: a COPY, ATTACH or EXPORT here wrote wherever it named, the lake included.
           await engine.refuseWrites(sql);
@@ -71,6 +82,6 @@ export const query = defineCommand({
         process.stderr.write(`puddle query: ${message}\n${hint}`);
         return 1;
       }
-    });
+    }, { asOf });
   },
 });
