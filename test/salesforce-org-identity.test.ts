@@ -89,6 +89,75 @@ describe('Salesforce: the hub pointed at another org (a refreshed sandbox)', () 
     }
   });
 
+  it('a first sync that fails before its first checkpoint takes no org: pointed at the right org, the next run reads it without asking for --full', async () => {
+    const scenario = { seed: 3, donations: 100, start: new Date('2026-11-20T18:00:00Z') };
+    const h = await salesforceHarness({ scenario });
+    // First pointed at the wrong org (another sandbox), whose first read is refused.
+    const wrong = await startSalesforceSandbox({ now: h.clock.now, scenario: { ...scenario, seed: 4 }, orgId: '00D8d000002wrngEAA' });
+    try {
+      const there = { instanceUrl: wrong.url, loginUrl: wrong.url, clientId: wrong.clientId, clientSecret: wrong.clientSecret };
+      wrong.onQuery = () => {
+        if (wrong.queriesOf('Organization') === 1 && wrong.queriesOf('Opportunity') === 0) wrong.faults.answerNext.push({ status: 400, errorCode: 'MALFORMED_QUERY', message: 'refused' });
+      };
+      const [failed] = await h.sync({ streams: ['gifts'] }, there);
+      expect(failed).toMatchObject({ outcome: 'failed', records: 0 });
+
+      // Until 2026-12-04 the wrong org's id was saved as the first sync began: this run refused ("gifts's bookmark
+      // was read in org 00D8d000002wrngEAA ... Run puddle sync salesforce --full"), though nothing had been read.
+      h.clock.advance(10 * MINUTE);
+      expect((await h.sync({ streams: ['gifts'] }))[0]).toMatchObject({ outcome: 'succeeded', records: h.sandbox.org.rows.get('Opportunity')!.size });
+      // Having read it, the stream is the right org's: the wrong one is refused now.
+      wrong.onQuery = null;
+      h.clock.advance(10 * MINUTE);
+      const [refused] = await h.sync({ streams: ['gifts'] }, there);
+      expect(refused!.error).toMatch(/^salesforce: gifts's bookmark was read in org 00D8d000000sboxEAA, but SALESFORCE_INSTANCE_URL now reaches org 00D8d000002wrngEAA/);
+    } finally {
+      await wrong.close();
+      await h.close();
+    }
+  });
+
+  it('a --full against the new org that fails before its first checkpoint owes no sweep: back at the old org, the next run reads on without sweeping', async () => {
+    const scenario = { seed: 3, donations: 100, start: new Date('2026-11-20T18:00:00Z') };
+    const h = await salesforceHarness({ scenario });
+    const refreshed = await startSalesforceSandbox({ now: h.clock.now, scenario, orgId: '00D8d000001rfshEAA' });
+    const soql: string[] = [];
+    const query = h.sandbox.org.query.bind(h.sandbox.org);
+    h.sandbox.org.query = (q, all) => {
+      soql.push(q);
+      return query(q, all);
+    };
+    const sweeps = () => soql.filter((q) => q.startsWith('SELECT Id FROM Opportunity WHERE Id >')).length;
+    try {
+      expect((await h.sync({ streams: ['gifts'] }))[0]!.outcome).toBe('succeeded');
+      h.clock.advance(10 * MINUTE);
+      const there = { instanceUrl: refreshed.url, loginUrl: refreshed.url, clientId: refreshed.clientId, clientSecret: refreshed.clientSecret };
+      refreshed.onQuery = () => {
+        if (refreshed.queriesOf('Organization') === 1 && refreshed.queriesOf('Opportunity') === 0) refreshed.faults.answerNext.push({ status: 400, errorCode: 'MALFORMED_QUERY', message: 'refused' });
+      };
+      expect((await h.sync({ full: true, streams: ['gifts'] }, there))[0]).toMatchObject({ outcome: 'failed', records: 0 });
+
+      // The finance lead points the hub back at the old org. Until 2026-12-04 this run swept every id of Opportunity
+      // first, owed by the --full that never took the new org.
+      const changed = h.sandbox.org.insert('Opportunity', { Name: 'since', Amount: 30, StageName: 'Closed Won', IsWon: true }, h.clock.now().getTime());
+      h.clock.advance(10 * MINUTE);
+      expect((await h.sync({ streams: ['gifts'] }))[0]).toMatchObject({ outcome: 'succeeded' });
+      expect(sweeps()).toBe(0);
+      await h.land();
+      expect(await h.q(`SELECT amount_minor, deleted FROM gift WHERE gift_id = '${changed}'`)).toEqual([{ amount_minor: 3000, deleted: false }]);
+
+      // A --full that does take the new org still sweeps: what only the old org had lands as deleted.
+      refreshed.onQuery = null;
+      h.clock.advance(10 * MINUTE);
+      expect((await h.sync({ full: true, streams: ['gifts'] }, there))[0]).toMatchObject({ outcome: 'succeeded', records: 101 });
+      await h.land();
+      expect(await h.q(`SELECT deleted FROM gift WHERE gift_id = '${changed}'`)).toEqual([{ deleted: true }]);
+    } finally {
+      await refreshed.close();
+      await h.close();
+    }
+  });
+
   it('--full against the new org lands what only the old org had as deleted (its versions kept in gift_history); what both hold stays live', async () => {
     const scenario = { seed: 3, donations: 100, start: new Date('2026-11-20T18:00:00Z') };
     const h = await salesforceHarness({ scenario });

@@ -112,6 +112,14 @@ export async function oweSweep(ctx: StreamContext<SalesforceClient>, object: str
   await ctx.state.set(sweepKey(object), { ...(last ?? { at: new Date(0).toISOString() }), owed: true } satisfies SweepState);
 }
 
+/** No sweep owed after all: the `--full` that owed it never took the other org (org-identity.ts). */
+export async function forgiveSweep(ctx: StreamContext<SalesforceClient>, object: string): Promise<void> {
+  const last = await ctx.state.get<SweepState>(sweepKey(object));
+  if (!last?.owed) return;
+  const { owed: _owed, ...rest } = last;
+  await ctx.state.set(sweepKey(object), rest satisfies SweepState);
+}
+
 /** This run's owner: a run with `from` is a backfill, with its own position (see run-stream.ts). */
 const ownerOf = (ctx: StreamContext<SalesforceClient>): Owner => backfillRangeOf(ctx.range);
 
