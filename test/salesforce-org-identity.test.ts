@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { loadBookmark } from '../core/engine/bookmark.js';
-import { startSalesforceSandbox } from '../connectors/salesforce/sandbox/index.js';
+import { startSalesforceSandbox, type SalesforceSandbox } from '../connectors/salesforce/sandbox/index.js';
 import { SALESFORCE_STREAM_NAMES } from '../connectors/salesforce/streams.js';
-import { salesforceHarness, SF_NOW } from './support/salesforce-harness.js';
+import { countSweepPages, salesforceHarness, SF_NOW } from './support/salesforce-harness.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 const REST = SALESFORCE_STREAM_NAMES.filter((s) => s !== 'backfill');
+
+/** The next run passes its checks, then its first read is refused (any error that stops a run before its first checkpoint). */
+function refuseFirstRead(sandbox: SalesforceSandbox): void {
+  sandbox.onQuery = () => {
+    if (sandbox.queriesOf('Organization') === 1 && sandbox.queriesOf('Opportunity') === 0) sandbox.faults.answerNext.push({ status: 400, errorCode: 'MALFORMED_QUERY', message: 'refused' });
+  };
+}
 
 describe('Salesforce: the hub pointed at another org (a refreshed sandbox)', () => {
   it('stops every stream with its bookmark untouched instead of skipping what the new org changed before it; --full reads the new org', async () => {
@@ -61,10 +68,7 @@ describe('Salesforce: the hub pointed at another org (a refreshed sandbox)', () 
       const older = refreshed.org.insert('Opportunity', { Name: 'before the bookmark', Amount: 25, StageName: 'Closed Won', IsWon: true }, SF_NOW.getTime() - 3 * DAY);
       h.clock.advance(10 * MINUTE);
       const there = { instanceUrl: refreshed.url, loginUrl: refreshed.url, clientId: refreshed.clientId, clientSecret: refreshed.clientSecret };
-      // The --full passes its checks, then its first read is refused (any error that stops a run).
-      refreshed.onQuery = () => {
-        if (refreshed.queriesOf('Organization') === 1 && refreshed.queriesOf('Opportunity') === 0) refreshed.faults.answerNext.push({ status: 400, errorCode: 'MALFORMED_QUERY', message: 'refused' });
-      };
+      refuseFirstRead(refreshed);
       const [failed] = await h.sync({ full: true, streams: ['gifts'] }, there);
       expect(failed).toMatchObject({ outcome: 'failed', records: 0 });
       expect(await loadBookmark(h.engineRuntime.state, 'salesforce', 'gifts')).toEqual(bookmark);
@@ -96,9 +100,7 @@ describe('Salesforce: the hub pointed at another org (a refreshed sandbox)', () 
     const wrong = await startSalesforceSandbox({ now: h.clock.now, scenario: { ...scenario, seed: 4 }, orgId: '00D8d000002wrngEAA' });
     try {
       const there = { instanceUrl: wrong.url, loginUrl: wrong.url, clientId: wrong.clientId, clientSecret: wrong.clientSecret };
-      wrong.onQuery = () => {
-        if (wrong.queriesOf('Organization') === 1 && wrong.queriesOf('Opportunity') === 0) wrong.faults.answerNext.push({ status: 400, errorCode: 'MALFORMED_QUERY', message: 'refused' });
-      };
+      refuseFirstRead(wrong);
       const [failed] = await h.sync({ streams: ['gifts'] }, there);
       expect(failed).toMatchObject({ outcome: 'failed', records: 0 });
 
@@ -121,20 +123,12 @@ describe('Salesforce: the hub pointed at another org (a refreshed sandbox)', () 
     const scenario = { seed: 3, donations: 100, start: new Date('2026-11-20T18:00:00Z') };
     const h = await salesforceHarness({ scenario });
     const refreshed = await startSalesforceSandbox({ now: h.clock.now, scenario, orgId: '00D8d000001rfshEAA' });
-    const soql: string[] = [];
-    const query = h.sandbox.org.query.bind(h.sandbox.org);
-    h.sandbox.org.query = (q, all) => {
-      soql.push(q);
-      return query(q, all);
-    };
-    const sweeps = () => soql.filter((q) => q.startsWith('SELECT Id FROM Opportunity WHERE Id >')).length;
+    const sweeps = countSweepPages(h.sandbox);
     try {
       expect((await h.sync({ streams: ['gifts'] }))[0]!.outcome).toBe('succeeded');
       h.clock.advance(10 * MINUTE);
       const there = { instanceUrl: refreshed.url, loginUrl: refreshed.url, clientId: refreshed.clientId, clientSecret: refreshed.clientSecret };
-      refreshed.onQuery = () => {
-        if (refreshed.queriesOf('Organization') === 1 && refreshed.queriesOf('Opportunity') === 0) refreshed.faults.answerNext.push({ status: 400, errorCode: 'MALFORMED_QUERY', message: 'refused' });
-      };
+      refuseFirstRead(refreshed);
       expect((await h.sync({ full: true, streams: ['gifts'] }, there))[0]).toMatchObject({ outcome: 'failed', records: 0 });
 
       // The finance lead points the hub back at the old org. Until 2026-12-04 this run swept every id of Opportunity

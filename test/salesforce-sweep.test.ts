@@ -3,7 +3,7 @@
 // and lands both as deleted versions, with their amounts, beside a deletion still in the bin.
 import { describe, expect, it } from 'vitest';
 import { loadBookmark } from '../core/engine/bookmark.js';
-import { salesforceHarness } from './support/salesforce-harness.js';
+import { countSweepPages, salesforceHarness } from './support/salesforce-harness.js';
 
 const DAY = 86_400_000;
 
@@ -33,13 +33,7 @@ function refuseDeletedOnce(h: Harness): { refused: number; published: number } {
 describe('Salesforce deletion sweep after a long gap', () => {
   it('lands rows purged during the gap as deleted versions, once, and sweeps only after a gap', async () => {
     const h = await salesforceHarness({ opportunities: 30 });
-    const soql: string[] = [];
-    const query = h.sandbox.org.query.bind(h.sandbox.org);
-    h.sandbox.org.query = (q, all) => {
-      soql.push(q);
-      return query(q, all);
-    };
-    const sweeps = () => soql.filter((q) => q.startsWith('SELECT Id FROM Opportunity WHERE Id >')).length;
+    const sweeps = countSweepPages(h.sandbox);
     try {
       const [first] = await h.sync({ streams: ['gifts'] });
       expect(first).toMatchObject({ outcome: 'succeeded', records: 30 });

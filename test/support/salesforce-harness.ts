@@ -30,3 +30,14 @@ export async function salesforceHarness(opts: SalesforceSandboxOptions = {}) {
     },
   };
 }
+
+/** Counts the id sweeps' pages (deletion-sweep.ts) the sandbox answers for `object` from now on. */
+export function countSweepPages(sandbox: SalesforceSandbox, object = 'Opportunity'): () => number {
+  let n = 0;
+  const query = sandbox.org.query.bind(sandbox.org);
+  sandbox.org.query = (q, all) => {
+    if (q.startsWith(`SELECT Id FROM ${object} WHERE Id >`)) n++;
+    return query(q, all);
+  };
+  return () => n;
+}
