@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadBookmark } from '../core/engine/bookmark.js';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../connectors/salesforce/sandbox/index.js';
 import { SALESFORCE_STREAM_NAMES } from '../connectors/salesforce/streams.js';
-import { countSweepPages, salesforceHarness, SF_NOW } from './support/salesforce-harness.js';
+import { countSweepPages, refuseDeletedOnce, salesforceHarness, SF_NOW } from './support/salesforce-harness.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -146,6 +146,39 @@ describe('Salesforce: the hub pointed at another org (a refreshed sandbox)', () 
       expect((await h.sync({ full: true, streams: ['gifts'] }, there))[0]).toMatchObject({ outcome: 'succeeded', records: 101 });
       await h.land();
       expect(await h.q(`SELECT deleted FROM gift WHERE gift_id = '${changed}'`)).toEqual([{ deleted: true }]);
+    } finally {
+      await refreshed.close();
+      await h.close();
+    }
+  });
+
+  it("a --full whose sweep of the new org never reached the queue leaves the old org's gifts live when the hub goes back to it", async () => {
+    const scenario = { seed: 3, donations: 100, start: new Date('2026-11-20T18:00:00Z') };
+    const h = await salesforceHarness({ scenario });
+    const refreshed = await startSalesforceSandbox({ now: h.clock.now, scenario, orgId: '00D8d000001rfshEAA' });
+    try {
+      // A gift the old org has and the new one does not: the --full's sweep finds it gone there.
+      const only = h.sandbox.org.insert('Opportunity', { Name: 'old org only', Amount: 1, StageName: 'Closed Won', IsWon: true }, SF_NOW.getTime() - DAY);
+      expect((await h.sync({ streams: ['gifts'] }))[0]!.outcome).toBe('succeeded');
+      h.clock.advance(10 * MINUTE);
+      const there = { instanceUrl: refreshed.url, loginUrl: refreshed.url, clientId: refreshed.clientId, clientSecret: refreshed.clientSecret };
+      // The queue refuses the sweep's page (its deleted version), once: the --full fails before its first checkpoint.
+      const queue = refuseDeletedOnce(h);
+      expect((await h.sync({ full: true, streams: ['gifts'] }, there))[0]).toMatchObject({ outcome: 'failed', records: 0 });
+      expect(queue.refused).toBe(1);
+
+      // Back at the old org. Until 2026-12-04 this run landed the other org's sweep: the gift became deleted here.
+      h.clock.advance(10 * MINUTE);
+      expect((await h.sync({ streams: ['gifts'] }))[0]).toMatchObject({ outcome: 'succeeded' });
+      await h.land();
+      expect(await h.q(`SELECT deleted FROM gift WHERE gift_id = '${only}'`)).toEqual([{ deleted: false }]);
+      expect(await h.q('SELECT count(*) AS n FROM gift WHERE deleted')).toEqual([{ n: 0 }]);
+
+      // A --full that does take the new org still finds it gone there, with its amount.
+      h.clock.advance(10 * MINUTE);
+      expect((await h.sync({ full: true, streams: ['gifts'] }, there))[0]).toMatchObject({ outcome: 'succeeded' });
+      await h.land();
+      expect(await h.q(`SELECT deleted, amount_minor FROM gift WHERE gift_id = '${only}'`)).toEqual([{ deleted: true, amount_minor: 100 }]);
     } finally {
       await refreshed.close();
       await h.close();

@@ -30,8 +30,11 @@ const bulkKey = (object: string) => `salesforce:bulk:${object}`;
 interface SavedOrg {
   /** None yet: the stream had read nothing when its first sync began, and takes the org with its first checkpoint. */
   id?: string;
-  /** A `--full` taking another org: its id, and the stream's position as it was when that began. */
-  taking?: { id: string; from: string };
+  /**
+   * A `--full` taking another org: its id, the stream's position as it was when that began, and when (a sweep
+   * since then was read in the other org). A first sync's has no `at`: it owes no sweep.
+   */
+  taking?: { id: string; from: string; at?: string };
 }
 
 /** The stream's position, as far as a run of it moves it: the bookmark's and its object's Bulk job. */
@@ -62,8 +65,9 @@ export async function checkSameOrg(ctx: StreamContext<SalesforceClient>, stream:
   const saved = await savedOrg(ctx, stream, object);
   if (saved?.id === id) {
     if (saved.taking) {
-      // A --full that set out to take another org and never moved the position: the stream is still this org's.
-      await forgiveSweep(ctx, object);
+      // A --full that set out to take another org and never moved the position: the stream is still this org's,
+      // and what its sweep found gone there is not gone here.
+      await forgiveSweep(ctx, object, saved.taking.at);
       await ctx.state.set(key(stream), { id } satisfies SavedOrg);
     }
     return 'same';
@@ -87,6 +91,6 @@ export async function checkSameOrg(ctx: StreamContext<SalesforceClient>, stream:
   // what the connector read there that this org does not have lands as deleted (deletion-sweep.ts). Kept in raw
   // and in C_history. A record both orgs hold (a refreshed sandbox keeps ids) is the new org's once read again.
   await oweSweep(ctx, object);
-  await ctx.state.set(key(stream), { id: saved.id, taking: { id, from: await positionOf(ctx, stream, object) } } satisfies SavedOrg);
+  await ctx.state.set(key(stream), { id: saved.id, taking: { id, from: await positionOf(ctx, stream, object), at: ctx.clock.now().toISOString() } } satisfies SavedOrg);
   return 'taking';
 }
