@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { metadataKeyLooksPersonal } from './metadata-key-words.js';
 
 /**
  * Supporters are matched across sources by email without storing it: SHA-256 hex of the trimmed,
@@ -67,25 +68,18 @@ function isPersonal(key: string): boolean {
  */
 const CHOSEN_KEYS = new Set(['metadata']);
 /**
- * Inside such a map a key looks personal when its name holds any of these anywhere, in any case and spelling
- * (`addressLine1`, `Donor-Mobile`, `dob`): a name, contact detail, address part, birth date or a note (free text
- * where names, addresses and circumstances end up). Wider than isPersonal, as a chosen key names its value less
- * strictly; `campaign`, `donation_id`, `click_id`, `channel`, `utm_source`, `gift_aid` do not look personal.
+ * Inside such a map a key is read word by word (core/metadata-key-words.ts): split on `_`, `-`, `.`, spaces and
+ * camelCase, it looks personal when one of its words (or two adjacent ones joined: `post_code`, `first_name`,
+ * `e_mail`) names a person, a contact detail, an address part, a birth date or a note. Whole words, not
+ * substrings: until 2026-12-04 `publicity_consent` was redacted for the `city` in it and `appeal_title` for its
+ * `title`, and finance lost a charity's campaign and appeal codes from `raw`.
  */
-const CHOSEN_PERSONAL =
-  /name|mail|phone|mobile|msisdn|address|addr|street|line[0-9]|house|postcode|postal|zip|city|town|county|birth|dob|surname|forename|title|salutation|note|message|comment|tribute|memory|honou?r|dedicat|recipient|nationality|ethnic|religio|health|^donor$|^supporter$|^contact$|^payer$|^person$|^customer$/;
-/**
- * An id under a chosen key (`tribute_id`, `message_ref`): the source's own id, which the contracts keep too, unless its
- * name says it is a contact detail (`email_ref`). A house or phone `number` is not an id.
- */
-const ID_KEY = /(id|ref|reference|key)$/;
 const chosenVerdicts = new Map<string, boolean>();
-/** Whether a key inside `metadata` or custom fields looks personal (memoised as isPersonal is). */
+/** Whether a key inside `metadata` looks personal (memoised as isPersonal is). */
 function isChosenPersonal(key: string): boolean {
   let v = chosenVerdicts.get(key);
   if (v === undefined) {
-    const k = key.toLowerCase().replace(/[_\-\s.]/g, '');
-    v = isPersonal(key) || (CHOSEN_PERSONAL.test(k) && !(ID_KEY.test(k) && !/name|mail|phone|mobile|address|addr|postcode/.test(k)));
+    v = NORMALISED.has(key.toLowerCase().replace(/[_\-\s.]/g, '')) || IP_KEY.test(key) || metadataKeyLooksPersonal(key);
     if (chosenVerdicts.size < 10_000) chosenVerdicts.set(key, v);
   }
   return v;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_MAX_AHEAD_MS } from '../core/contracts/time-ahead.js';
 import { parseEnvelopeWithoutRaw } from '../core/envelope.js';
 import { producerFastPath } from '../core/http/producer-fast-path.js';
 import { buildServer, fastPathRequests } from '../core/http/server.js';
@@ -659,6 +660,23 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     const near = await post(app, { events: [donation('ahead-3', { occurred_at: at(23), updated_at: at(23) })] });
     expect(near.statusCode, near.body).toBe(202);
     expect((await drain()).map((e) => e.key)).toEqual(['ahead-3']);
+  });
+
+  it("widens the bound for the server given the demo's maxAheadMs alone: another server in the same process keeps the day", async () => {
+    // Until 2026-12-04 the bound was one switch for the whole process (allowTimesAhead): the demo's widening was every server's.
+    await drain();
+    const demo = buildServer({ queue, apiKeys: [KEY], maxAheadMs: DEMO_MAX_AHEAD_MS });
+    await demo.ready();
+    try {
+      const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
+      const taken = await post(demo, { events: [donation('demo-ahead-1', { occurred_at: later })] });
+      expect(taken.statusCode, taken.body).toBe(202);
+      expect((await drain()).map((e) => e.key)).toEqual(['demo-ahead-1']);
+      expect((await post(app, { events: [donation('demo-ahead-2', { occurred_at: later })] })).statusCode).toBe(400);
+      expect((await post(demo, { events: [donation('demo-ahead-3', { occurred_at: '2099-11-29T20:15:00Z' })] })).statusCode).toBe(400);
+    } finally {
+      await demo.close();
+    }
   });
 
   it('refuses text holding half a UTF-16 pair (400 naming the field), which the lake would land as U+FFFD; takes emoji whole', async () => {

@@ -236,6 +236,41 @@ describe('Salesforce Bulk: a saved job that no longer exists (Salesforce deletes
       // The first page was the old org's; the second, read under the new org's session, does not land.
       expect(run).toMatchObject({ outcome: 'failed', records: 1000 });
       expect(run!.error).toMatch(/^salesforce: gifts's bookmark was read in org 00D8d000000sboxEAA, but SALESFORCE_INSTANCE_URL now reaches org 00D8d000001rfshEAA/);
+      // The refreshed org has no such job (404, as Salesforce answers), and none is started there under the old org's id:
+      // until 2026-12-04 the connector started a new job in the new org before it checked the org.
+      expect(h.sandbox.requests.entries.filter((e) => /\/jobs\/query\/\w+$/.test(e.path) && e.status === 404).length).toBe(1);
+      expect(h.sandbox.requests.entries.filter((e) => e.path.endsWith('/jobs/query')).length).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+  it("a --full whose job the refresh deletes (404) takes the new org and reads it through a new job: every row of the new org lands", async () => {
+    const h = await salesforceHarness({ opportunities: 3500 });
+    try {
+      const over = { bulkThreshold: 1000, pageSize: 1000 };
+      // The first sync's job is read to 2,000 of 3,500 rows; the --full resumes it (the same org, as it begins).
+      h.sandbox.faults.bulkPagesBeforeFailure = 2;
+      expect((await h.sync({ streams: ['backfill'] }, over))[0]).toMatchObject({ outcome: 'failed', records: 2000 });
+      h.sandbox.faults.bulkPagesBeforeFailure = -1;
+      h.clock.advance(10 * 60_000);
+      let copied = '';
+      h.sandbox.onBulkPage = (n) => {
+        if (n !== 3) return;
+        // As the --full's first page is answered, the sandbox is refreshed from a copy of production that holds a gift
+        // the old sandbox never had, last changed a day ago.
+        h.sandbox.refreshOrg('00D8d000001rfshEAA');
+        copied = h.sandbox.org.insert('Opportunity', { Name: 'from production', Amount: 40, StageName: 'Closed Won', IsWon: true }, h.clock.now().getTime() - 86_400_000);
+      };
+      const [full] = await h.sync({ full: true, streams: ['backfill'] }, over);
+      // Until 2026-12-04 the sandbox kept the old org's job across the refresh and the --full read on from it: the
+      // gift only the new org holds never landed (the REST stream takes over from the job's start, after it).
+      expect(full).toMatchObject({ outcome: 'succeeded', records: 1000 + 3501 });
+      expect(h.sandbox.requests.entries.filter((e) => /\/jobs\/query\/\w+$/.test(e.path) && e.status === 404).length).toBe(1);
+      expect(h.sandbox.requests.entries.filter((e) => e.path.endsWith('/jobs/query')).length).toBe(2);
+      await h.land();
+      expect(await h.q(`SELECT amount_minor FROM gift WHERE gift_id = '${copied}'`)).toEqual([{ amount_minor: 4000 }]);
+      const live = [...h.sandbox.org.rows.get('Opportunity')!.values()].filter((r) => !r.IsDeleted).length;
+      expect(await h.q('SELECT count(*) AS n FROM gift WHERE NOT deleted')).toEqual([{ n: live }]);
     } finally {
       await h.close();
     }

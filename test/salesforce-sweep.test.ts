@@ -3,43 +3,15 @@
 // and lands both as deleted versions, with their amounts, beside a deletion still in the bin.
 import { describe, expect, it } from 'vitest';
 import { loadBookmark } from '../core/engine/bookmark.js';
-import { salesforceHarness } from './support/salesforce-harness.js';
+import { countSweepPages, refuseDeletedOnce, salesforceHarness, type SalesforceHarness } from './support/salesforce-harness.js';
 
 const DAY = 86_400_000;
 
-type Harness = Awaited<ReturnType<typeof salesforceHarness>>;
-
-/**
- * The queue refuses the first publish that carries a deleted version, once: the run fails after its sweep ended.
- * `published`: the deleted versions the queue took since.
- */
-function refuseDeletedOnce(h: Harness): { refused: number; published: number } {
-  const queue = h.engineRuntime.queue;
-  const publish = queue.publish.bind(queue);
-  const seen = { refused: 0, published: 0 };
-  queue.publish = async (envelopes) => {
-    const deleted = envelopes.filter((e) => (e.payload as { deleted?: boolean }).deleted === true).length;
-    if (seen.refused === 0 && deleted) {
-      seen.refused++;
-      throw new Error('queue unavailable');
-    }
-    const out = await publish(envelopes);
-    seen.published += deleted;
-    return out;
-  };
-  return seen;
-}
 
 describe('Salesforce deletion sweep after a long gap', () => {
   it('lands rows purged during the gap as deleted versions, once, and sweeps only after a gap', async () => {
     const h = await salesforceHarness({ opportunities: 30 });
-    const soql: string[] = [];
-    const query = h.sandbox.org.query.bind(h.sandbox.org);
-    h.sandbox.org.query = (q, all) => {
-      soql.push(q);
-      return query(q, all);
-    };
-    const sweeps = () => soql.filter((q) => q.startsWith('SELECT Id FROM Opportunity WHERE Id >')).length;
+    const sweeps = countSweepPages(h.sandbox);
     try {
       const [first] = await h.sync({ streams: ['gifts'] });
       expect(first).toMatchObject({ outcome: 'succeeded', records: 30 });
@@ -125,7 +97,7 @@ describe('Salesforce deletion sweep after a long gap', () => {
     // taken as published and forgotten, and the purged rows never landed as deleted.
     const backfill = { from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-11-15T00:00:00Z') };
 
-    async function sweptByAFailedBackfill(h: Harness) {
+    async function sweptByAFailedBackfill(h: SalesforceHarness) {
       await h.sync({ streams: ['gifts'] });
       const scheduled = await loadBookmark(h.rt.state, 'salesforce', 'gifts');
       const ids = [...h.sandbox.org.rows.get('Opportunity')!.keys()].sort();
@@ -139,7 +111,7 @@ describe('Salesforce deletion sweep after a long gap', () => {
       return { scheduled, purged: [ids[3], ids[25]], queue };
     }
     /** The scheduled run's own position: a backfill never moves it back, nor over what it did not read. */
-    const ownPosition = async (h: Harness) => {
+    const ownPosition = async (h: SalesforceHarness) => {
       const { cursor, window, revisitFrom } = await loadBookmark(h.rt.state, 'salesforce', 'gifts');
       return { cursor, window, revisitFrom };
     };

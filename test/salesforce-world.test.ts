@@ -2,7 +2,7 @@
 // gifts and gift payments, synced by the connector (jsforce), landed, reads back as the very payloads the world
 // hands the recon tests directly, so the demo (which takes the sandbox path) and the tests check one world.
 import { describe, expect, it } from 'vitest';
-import { allowTimesAhead } from '../core/contracts/time-ahead.js';
+import { DEMO_MAX_AHEAD_MS } from '../core/contracts/time-ahead.js';
 import { reconWorld } from '../core/scenario/recon-world.js';
 import { salesforceHarness } from './support/salesforce-harness.js';
 
@@ -13,13 +13,13 @@ const pick = (r: Record<string, unknown>, cols: string[]) =>
   Object.fromEntries(cols.map((c) => [c, c === 'occurred_at' && r[c] ? new Date(r[c] as string).toISOString() : (r[c] ?? null)]));
 
 // The world is a fixed calendar to 2027-01-20, synced by a sandbox at 2026-11-29: as `puddle demo` does, this takes
-// its later days (a hub taking real data quarantines a record dated more than a day ahead).
-allowTimesAhead(400 * 86_400_000);
+// its later days (a hub taking real data quarantines a record dated more than a day ahead), by its runtime's setting.
 
 describe('the reconciliation world in the Salesforce sandbox', () => {
   it('syncs back to the payloads the world gives the recon tests', async () => {
     const world = reconWorld({ seed: 9, donations: 120 });
     const h = await salesforceHarness({ crm: world.crm, multiCurrency: true });
+    h.engineRuntime.maxAheadMs = DEMO_MAX_AHEAD_MS;
     try {
       const runs = await h.sync({ streams: ['gifts', 'gift_payments'] });
       expect(runs.map((r) => r.outcome)).toEqual(['succeeded', 'succeeded']);

@@ -23,6 +23,8 @@ const PERSON = {
   donor_note: 'in memory of Ada Quxworthy',
 };
 const NAMES = /Quxworthy|Jolyon|Larkspur|900461/;
+/** A charity's own attribution: until 2026-12-04 `publicity_consent` (for the `city` in it) and `appeal_title` were redacted. */
+const ATTRIBUTION = { publicity_consent: 'yes', appeal_title: 'Winter 2026', utm_campaign: 'tv', fund: 'general', gift_aid_declaration: 'gad-1' };
 
 describe('Stripe metadata that names a person, synced through the SDK from the sandbox', () => {
   let h: StripeHarness;
@@ -31,9 +33,9 @@ describe('Stripe metadata that names a person, synced through the SDK from the s
   });
   afterAll(() => h.close());
 
-  it('lands the payment with its donation id, and the name is nowhere in raw or the lake; the campaign stays in raw', async () => {
+  it('lands the payment with its donation id, and the name is nowhere in raw or the lake; the campaign and appeal codes stay in raw, and the README query lists the redacted keys', async () => {
     const charge = h.sandbox.data.charges.find((c) => c.status === 'succeeded' && c.metadata.campaign)!;
-    Object.assign(charge.metadata, PERSON);
+    Object.assign(charge.metadata, PERSON, ATTRIBUTION);
     const results = await h.sync();
     expect(results.every((r) => r.outcome === 'succeeded')).toBe(true);
     await h.land();
@@ -45,6 +47,14 @@ describe('Stripe metadata that names a person, synced through the SDK from the s
        FROM raw WHERE contract = 'payment' AND json_extract_string(envelope, '$.key') = '${charge.id}' LIMIT 1`,
     );
     expect(kept).toEqual({ campaign: charge.metadata.campaign, donation_id: charge.metadata.donation_id, surname: '[redacted]' });
+    const [metadata] = await h.q(`SELECT json_extract(envelope, '$.raw.metadata')::VARCHAR AS m FROM raw WHERE contract = 'payment' AND json_extract_string(envelope, '$.key') = '${charge.id}' LIMIT 1`);
+    expect(JSON.parse((metadata as { m: string }).m)).toMatchObject(ATTRIBUTION);
+    // The README's query names the keys redacted, and the attribution is not among them.
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const sql = /<!-- redacted-metadata-keys -->\n```sh\nnpx puddle query "([\s\S]*?)"\n```/.exec(readme)![1]!.replace(/\\"/g, '"');
+    const keys = (await h.q(sql)) as { metadata_key: string; records: number }[];
+    expect(keys).toEqual(expect.arrayContaining(Object.keys(PERSON).map((k) => ({ metadata_key: k, records: expect.any(Number) as number }))));
+    expect(keys.map((k) => k.metadata_key)).not.toEqual(expect.arrayContaining([expect.stringMatching(/campaign|donation_id|publicity|appeal|fund|gift_aid/)]));
     // Nowhere: not in raw (any contract), not in any landed row, not in quarantine.
     const [raw] = await h.q(`SELECT count(*) AS n FROM raw WHERE regexp_matches(envelope, '${NAMES.source}')`);
     expect(raw).toEqual({ n: 0 });

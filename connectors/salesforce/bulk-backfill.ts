@@ -117,7 +117,7 @@ export async function bulkBackfill(
     try {
       return await ctx.call(what, fn);
     } catch (err) {
-      if (err instanceof NotFoundError) throw new CursorGoneError(`salesforce: the bulk job for ${o.object} no longer exists (deleted, or older than seven days)`, { cause: err });
+      if (err instanceof NotFoundError) throw new CursorGoneError(`salesforce: the bulk job for ${o.object} no longer exists (deleted, older than seven days, or of an org refreshed since)`, { cause: err });
       throw err;
     }
   };
@@ -213,8 +213,16 @@ export async function bulkBackfill(
       } catch (err) {
         if (!(err instanceof CursorGoneError) || restarted) throw err;
         restarted = true;
+        // A refreshed sandbox's jobs are gone too (Salesforce answers 404 for them), met after the re-login that
+        // reached the new org: checked before a job is started there, so a plain run stops with the org's error and
+        // starts nothing under the old org's id, and a --full takes the new org. Until 2026-12-04 the new job was
+        // started first, in the new org, and only its first result page was checked.
+        if (ctx.client.session !== checkedIn) {
+          checkedIn = ctx.client.session;
+          await checkSameOrg(ctx, o.stream, o.object);
+        }
         // The rows already read from the old job land again, idempotently. No ids in the line.
-        log.warn('salesforce bulk job no longer exists (older than seven days, or deleted): starting a new one', { connector: opts.connector, stream: 'backfill', object: o.object });
+        log.warn('salesforce bulk job no longer exists (older than seven days, deleted, or of an org refreshed since): starting a new one', { connector: opts.connector, stream: 'backfill', object: o.object });
         st = await startJob(o, null);
       }
     }

@@ -71,13 +71,17 @@ export interface SweepSpec {
 /** Remember the records of one page as read (after the sweep, before they are published). */
 export async function remember(ctx: StreamContext<SalesforceClient>, spec: SweepSpec, records: SfRecord[]): Promise<void> {
   if (!records.length) return;
-  const header = (await ctx.state.get<Header>(headerKey(spec.object))) ?? { chunks: 0 };
   const entries: Entry[] = records.map((r) => [String(r.Id), String(r.SystemModstamp), r.IsDeleted === true ? 1 : 0, String(r.CreatedDate), ...spec.keep.map((f) => (r[f] ?? null) as Entry[number])]);
+  await rememberEntries(ctx, spec.object, entries);
+}
+
+async function rememberEntries(ctx: StreamContext<SalesforceClient>, object: string, entries: Entry[]): Promise<void> {
+  const header = (await ctx.state.get<Header>(headerKey(object))) ?? { chunks: 0 };
   for (let i = 0; i < entries.length; i += CHUNK) {
-    await ctx.state.set(chunkKey(spec.object, header.chunks), entries.slice(i, i + CHUNK));
+    await ctx.state.set(chunkKey(object, header.chunks), entries.slice(i, i + CHUNK));
     header.chunks++;
   }
-  await ctx.state.set(headerKey(spec.object), header);
+  await ctx.state.set(headerKey(object), header);
 }
 
 /** Every id read so far, latest entry per id. */
@@ -110,6 +114,29 @@ export async function sweepDue(ctx: StreamContext<SalesforceClient>, object: str
 export async function oweSweep(ctx: StreamContext<SalesforceClient>, object: string): Promise<void> {
   const last = await ctx.state.get<SweepState>(sweepKey(object));
   await ctx.state.set(sweepKey(object), { ...(last ?? { at: new Date(0).toISOString() }), owed: true } satisfies SweepState);
+}
+
+/**
+ * No sweep owed after all: the `--full` that owed it, begun at `since`, never took the other org (org-identity.ts).
+ * A sweep it read there since (its deleted versions never reached the queue) found gone what the other org lacks,
+ * not this one: its pending versions are dropped (until 2026-12-04 the next run here landed them, and gifts this org
+ * still has became deleted).
+ */
+export async function forgiveSweep(ctx: StreamContext<SalesforceClient>, object: string, since: string | undefined): Promise<void> {
+  const last = await ctx.state.get<SweepState>(sweepKey(object));
+  if (!last) return;
+  const otherOrgs = since !== undefined && last.pending !== undefined && last.at >= since;
+  if (!last.owed && !otherOrgs) return;
+  if (otherOrgs) {
+    // That sweep also took them out of the memory: known and live again here, so the --full that does take the
+    // other org finds them gone. A deleted version is built as [Id, IsDeleted, SystemModstamp, CreatedDate, ...keep].
+    const live = last.pending!.records.map((r): Entry => {
+      const { Id, IsDeleted: _d, SystemModstamp, CreatedDate, ...kept } = r;
+      return [String(Id), String(SystemModstamp), 0, String(CreatedDate), ...(Object.values(kept) as Entry)];
+    });
+    await rememberEntries(ctx, object, live);
+  }
+  await ctx.state.set(sweepKey(object), { at: last.at, ...(otherOrgs || !last.pending ? {} : { pending: last.pending }) } satisfies SweepState);
 }
 
 /** This run's owner: a run with `from` is a backfill, with its own position (see run-stream.ts). */
@@ -202,6 +229,7 @@ export async function sweepPage(
     if (end !== null && id > end) break;
     const e = c.known.get(id)!;
     if (present.has(id) || e[2] === 1) continue;
+    // Built in this order (forgiveSweep reads the kept fields back from it).
     const row: SfRecord = { Id: id, IsDeleted: true, SystemModstamp: c.at, CreatedDate: e[3] };
     spec.keep.forEach((f, i) => (row[f] = e[4 + i]));
     tombstones.push(row);

@@ -10,15 +10,14 @@ import type { FieldError } from './validate.js';
  */
 export const MAX_AHEAD_MS = 86_400_000;
 
-let maxAheadMs = MAX_AHEAD_MS;
-
 /**
- * Widens the bound for this process: for `puddle demo` and tests alone, whose worlds are fixed calendars (the
- * reconciliation world runs to 2027-01-20) sent at today's time. A hub that takes real data keeps the day.
+ * The bound, widened by `puddle demo` and tests alone, whose worlds are fixed calendars (the reconciliation world
+ * runs to 2027-01-20) sent at today's time: a setting of the engine runtime (EngineRuntime.maxAheadMs) and the
+ * producer (ServerOptions.maxAheadMs), never read from the environment. A hub that takes real data keeps the day.
+ * (Until 2026-12-04 it was a process-wide switch, allowTimesAhead: whatever widened it widened it for every runtime
+ * and server in the process.)
  */
-export function allowTimesAhead(ms: number): void {
-  maxAheadMs = ms;
-}
+export const DEMO_MAX_AHEAD_MS = 400 * 86_400_000;
 
 /** The fields the bound holds for: when it happened and when this version changed, which every contract has. */
 const BOUNDED = ['occurred_at', 'updated_at'] as const;
@@ -27,7 +26,7 @@ const BOUNDED = ['occurred_at', 'updated_at'] as const;
  * The errors for a validated payload (times already `...Z`) whose occurred_at or updated_at is more than a day after
  * `receivedAt` (the envelope's received_at): a producer's 400, a connector's or webhook's quarantine.
  */
-export function timesAheadErrors(value: Record<string, unknown>, receivedAtMs: number, prefix = 'payload'): FieldError[] | null {
+export function timesAheadErrors(value: Record<string, unknown>, receivedAtMs: number, maxAheadMs = MAX_AHEAD_MS, prefix = 'payload'): FieldError[] | null {
   let errors: FieldError[] | null = null;
   for (const name of BOUNDED) {
     const v = value[name];

@@ -169,4 +169,9 @@ export interface EngineRuntime {
   clock: Clock;
   /** Where a finished run is announced; log lines when absent. */
   events?: OpsEvents;
+  /**
+   * How far after its arrival a record's occurred_at or updated_at may be before it is quarantined: a day
+   * (MAX_AHEAD_MS) unless `puddle demo` or a test, whose worlds are fixed calendars, widens it (core/contracts/time-ahead.ts).
+   */
+  maxAheadMs?: number;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getContract } from '../contracts/index.js';
+import { DEMO_MAX_AHEAD_MS } from '../contracts/time-ahead.js';
 import { scrubPersonalData } from '../pii.js';
 import { mappedToEnvelopes } from './envelopes.js';
 
@@ -28,6 +29,10 @@ describe('quarantine envelopes', () => {
     expect(JSON.parse(updated.envelopes[0]!.payload.reasons as string)).toEqual([{ path: 'payload.updated_at', message: expect.any(String) }]);
     // A clock a few hours fast, or local time sent as UTC from up to UTC+14, is within the day.
     expect(mappedToEnvelopes(payment('2026-11-30T09:59:59Z', '2026-11-30T04:00:00+01:00'), origin(received)).envelopes[0]!.contract).toBe('payment');
+    // The demo's fixed calendar (its runtime's maxAheadMs) takes a record weeks ahead, for that call alone; 2099 still not.
+    expect(mappedToEnvelopes(payment('2027-01-20T10:00:00Z'), origin(received), DEMO_MAX_AHEAD_MS).envelopes[0]!.contract).toBe('payment');
+    expect(mappedToEnvelopes(payment('2027-01-20T10:00:00Z'), origin(received)).quarantined).toBe(1);
+    expect(mappedToEnvelopes(payment('2099-11-29T10:00:00Z'), origin(received), DEMO_MAX_AHEAD_MS).quarantined).toBe(1);
   });
 
   it("hold a connector's record whose amount is below zero where its contract takes none, with the field named", () => {

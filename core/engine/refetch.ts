@@ -300,7 +300,7 @@ export class Refetcher implements Prompter {
     const delivery_id = `reread:${connector}:${stream.name}:${received_at}:${randomUUID().slice(0, 8)}`;
     let envelopes: Envelope[];
     try {
-      ({ envelopes } = await mapRecords(stream, ctx, found.map((f) => f.record), { source: connector, delivery_id, received_at }));
+      ({ envelopes } = await mapRecords(stream, ctx, found.map((f) => f.record), { source: connector, delivery_id, received_at }, this.opts.runtime.maxAheadMs));
     } catch (err) {
       log.warn('re-read could not be mapped; the next sync covers it', { connector, stream: stream.name, error: err });
       for (const f of found) this.record(f.p, f.p.webhooks, { outcome: 'deferred', reason: 'failed', detail: describe(err) });

@@ -234,6 +234,7 @@ export async function mapRecords<C>(
   ctx: StreamContext<C>,
   records: unknown[],
   delivery: Pick<Origin, 'source' | 'delivery_id' | 'received_at'>,
+  maxAheadMs?: number,
 ): Promise<{ envelopes: Envelope[]; quarantined: number }> {
   const prepared = stream.prepare ? await stream.prepare(ctx, records) : undefined;
   const envelopes: Envelope[] = [];
@@ -253,13 +254,13 @@ export async function mapRecords<C>(
     const raw = redactPersonalData(record);
     const origin: Origin = { source: delivery.source, stream: stream.name, delivery_id: delivery.delivery_id, received_at: delivery.received_at, raw, record_key, occurred_at };
     if (mapped) {
-      const r = mappedToEnvelopes(mapped, origin);
+      const r = mappedToEnvelopes(mapped, origin, maxAheadMs);
       for (const e of r.envelopes) envelopes.push(e);
       quarantined += r.quarantined;
     } else {
       // A mapping that throws on provider garbage quarantines that record; the run goes on.
       quarantined++;
-      envelopes.push(quarantineEnvelope({ contract: stream.contract }, [{ path: 'mapping', message: (failure as Error)?.message ?? String(failure) }], origin));
+      envelopes.push(quarantineEnvelope({ contract: stream.contract }, [{ path: 'mapping', message: (failure as Error)?.message ?? String(failure) }], origin, maxAheadMs));
     }
   }
   return { envelopes, quarantined };
@@ -597,7 +598,7 @@ class StreamRun<C> {
       }
     }
     const origin = { source: this.opts.connector.name, delivery_id: this.runId, received_at: receivedAt(this.opts.runtime.clock) };
-    const mapped = await mapRecords(stream, this.ctx, records, origin);
+    const mapped = await mapRecords(stream, this.ctx, records, origin, this.opts.runtime.maxAheadMs);
     this.metrics.quarantined += mapped.quarantined;
     const envelopes: Envelope[] = [];
     for (const e of mapped.envelopes) {

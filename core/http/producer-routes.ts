@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CONTRACTS, NOT_A_FIELD, WRITTEN_BY_HUB, type Contract, type FieldError } from '../contracts/index.js';
 import { checkedTextFields, eventIdProblem } from '../contracts/free-text.js';
-import { timesAheadErrors } from '../contracts/time-ahead.js';
+import { MAX_AHEAD_MS, timesAheadErrors } from '../contracts/time-ahead.js';
 import { EnvelopeTextWriter, type Envelope, type EnvelopeTexts } from '../envelope.js';
 import { REDACTED_TEXT } from '../pii.js';
 import { systemClock, type Clock, type Queue } from '../ports.js';
@@ -38,7 +38,7 @@ type Checked = { contract: Contract; value: Record<string, unknown> } | { errors
  * Messages say what is wrong, never the value sent (it may be personal data). `receivedAtMs`: when the hub received
  * it, which its occurred_at and updated_at may not be more than a day after (core/contracts/time-ahead.ts).
  */
-export function checkEvent(ev: unknown, receivedAtMs = Date.now()): Checked {
+export function checkEvent(ev: unknown, receivedAtMs = Date.now(), maxAheadMs = MAX_AHEAD_MS): Checked {
   if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) {
     return { errors: [{ path: 'event', message: 'must be an object with contract, version and payload' }] };
   }
@@ -76,7 +76,7 @@ export function checkEvent(ev: unknown, receivedAtMs = Date.now()): Checked {
     freeTextErrors(contract, e.payload, errors);
     const value = r.value as Record<string, unknown> | null;
     if (value) {
-      const ahead = timesAheadErrors(value, receivedAtMs);
+      const ahead = timesAheadErrors(value, receivedAtMs, maxAheadMs);
       if (ahead) errors.push(...ahead);
       textErrors(contract, value, errors);
     }
@@ -201,7 +201,7 @@ interface Batch {
  * With 64 requests of 100 events waiting on commits, the envelopes (each with its payload and the parsed
  * event as raw) were most of what the young generation's scavenges had to copy on the producer's loop.
  */
-export function eventsAcceptor(queue: Queue, maxEvents: number, clock: Clock = systemClock): EventsAcceptor {
+export function eventsAcceptor(queue: Queue, maxEvents: number, clock: Clock = systemClock, maxAheadMs = MAX_AHEAD_MS): EventsAcceptor {
   // A queue that cannot commit (a full disk) refuses every request: the first is logged, then a count every
   // 10 s, not a line per request.
   const failing = new RepeatedFailure();
@@ -211,7 +211,7 @@ export function eventsAcceptor(queue: Queue, maxEvents: number, clock: Clock = s
     return { status: 503, body: JSON.stringify(errorBody('queue_unavailable', message)), retryAfter: retryAfterSeconds(err) };
   };
   return (body, bodyText, requestId) => {
-    const batch = checkBatch(body, bodyText, requestId, maxEvents, clock);
+    const batch = checkBatch(body, bodyText, requestId, maxEvents, clock, maxAheadMs);
     if (!('envelopes' in batch)) return Promise.resolve(batch);
     const accepted = batch.accepted;
     const events = batch.envelopes.length;
@@ -232,7 +232,7 @@ export function eventsAcceptor(queue: Queue, maxEvents: number, clock: Clock = s
 }
 
 /** Validates a request body and builds its envelopes, or says what to answer instead. */
-function checkBatch(body: unknown, bodyText: string | null, requestId: string, maxEvents: number, clock: Clock): Batch | ProducerAnswer {
+function checkBatch(body: unknown, bodyText: string | null, requestId: string, maxEvents: number, clock: Clock, maxAheadMs: number): Batch | ProducerAnswer {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return reject(400, 'invalid_request', 'body must be an object with an events array', [
       { index: -1, errors: [{ path: 'events', message: 'is required: an array of events' }] },
@@ -263,7 +263,7 @@ function checkBatch(body: unknown, bodyText: string | null, requestId: string, m
   let rejected: RejectedEvent[] | null = null;
   for (let i = 0; i < list.length; i++) {
     const ev = list[i];
-    const r = checkEvent(ev, receivedAtMs);
+    const r = checkEvent(ev, receivedAtMs, maxAheadMs);
     if ('errors' in r) (rejected ??= []).push({ index: i, errors: r.errors });
     else if (rejected === null) {
       const channel = r.value.channel;

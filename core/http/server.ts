@@ -22,6 +22,8 @@ export interface ServerOptions {
   clock?: Clock;
   /** Largest request body in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /** How far after its arrival an event's occurred_at or updated_at may be (default a day: core/contracts/time-ahead.ts). */
+  maxAheadMs?: number;
   /**
    * How long a client has to send its whole request, headers and body, in ms (default REQUEST_TIMEOUT_MS);
    * one still sending then gets 408 and its connection is closed.
@@ -58,7 +60,7 @@ export const REQUEST_TIMEOUT_MS = 120_000;
  */
 export function buildServer(opts: ServerOptions): FastifyInstance {
   const keys = opts.keys ?? createKeyRing({ producer: opts.apiKeys });
-  const accept = eventsAcceptor(opts.queue, opts.maxEvents ?? 1000, opts.clock);
+  const accept = eventsAcceptor(opts.queue, opts.maxEvents ?? 1000, opts.clock, opts.maxAheadMs);
   const bodyLimit = opts.maxBodyBytes ?? 1024 * 1024;
   const logger = opts.logger ?? false;
   const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;

@@ -174,6 +174,11 @@ export interface HubOptions {
    * it through the runtime's ForwardClock, so they never go back within the home (core/received-clock.ts).
    */
   clock?: Clock;
+  /**
+   * How far after its arrival a record's occurred_at or updated_at may be, for the producer and the syncs: a day
+   * unless `puddle demo` widens it for its fixed calendar (core/contracts/time-ahead.ts). Not a setting of the home.
+   */
+  maxAheadMs?: number;
 }
 
 /** PUDDLE_SANDBOX_FAULTS read, or a ConfigError saying what is wrong (`puddle start` stops with exit code 2). */
@@ -222,7 +227,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   const secrets = layered(runtime.secrets, overlay);
   // Webhooks are prompts: what they name is re-read with the connector instances made below.
   const instances: Record<string, ConnectorInstance<never>> = {};
-  const engineRuntime = { queue, state: runtime.state, clock: runtime.clock };
+  const engineRuntime = { queue, state: runtime.state, clock: runtime.clock, maxAheadMs: opts.maxAheadMs };
   const refetcher = new Refetcher({ runtime: engineRuntime, instances, maxPending: config.refetchMaxPending });
 
   // The sandboxes' pretend website posts their donations to the producer API with a key of its own, made now
@@ -310,6 +315,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     maxEvents: config.maxEvents,
     maxBodyBytes: config.maxBodyBytes,
     clock: runtime.clock,
+    maxAheadMs: opts.maxAheadMs,
     ...(opts.authFailures ? { authFailures: opts.authFailures } : {}),
     plugins: [
       ...webhookPlugins(queue, secrets, refetcher, runtime.clock),

@@ -30,3 +30,37 @@ export async function salesforceHarness(opts: SalesforceSandboxOptions = {}) {
     },
   };
 }
+
+export type SalesforceHarness = Awaited<ReturnType<typeof salesforceHarness>>;
+
+/** Counts the id sweeps' pages (deletion-sweep.ts) the sandbox answers for `object` from now on. */
+export function countSweepPages(sandbox: SalesforceSandbox, object = 'Opportunity'): () => number {
+  let n = 0;
+  const query = sandbox.org.query.bind(sandbox.org);
+  sandbox.org.query = (q, all) => {
+    if (q.startsWith(`SELECT Id FROM ${object} WHERE Id >`)) n++;
+    return query(q, all);
+  };
+  return () => n;
+}
+
+/**
+ * The queue refuses the first publish that carries a deleted version, once: the run fails after its sweep ended.
+ * `published`: the deleted versions the queue took since.
+ */
+export function refuseDeletedOnce(h: SalesforceHarness): { refused: number; published: number } {
+  const queue = h.engineRuntime.queue;
+  const publish = queue.publish.bind(queue);
+  const seen = { refused: 0, published: 0 };
+  queue.publish = async (envelopes) => {
+    const deleted = envelopes.filter((e) => (e.payload as { deleted?: boolean }).deleted === true).length;
+    if (seen.refused === 0 && deleted) {
+      seen.refused++;
+      throw new Error('queue unavailable');
+    }
+    const out = await publish(envelopes);
+    seen.published += deleted;
+    return out;
+  };
+  return seen;
+}

@@ -6,6 +6,7 @@ import type { Org } from './org.js';
 // page answering `Sforce-Locator: null` (the string). Seven days after it was made a job is deleted, as
 // Salesforce does ("Job and Batch Lifespan"): its poll and results then answer 404 NOT_FOUND. A complete job's
 // info counts its rows (`numberRecordsProcessed`); a job can instead end Failed or Aborted, with an errorMessage.
+// A refreshed org has none of the old org's jobs (`refreshOrg`): 404 NOT_FOUND for them too.
 
 const LIFESPAN_MS = 7 * 86_400_000;
 
@@ -55,6 +56,11 @@ export class BulkJobs {
     };
     this.jobs.set(job.id, job);
     return this.info(job);
+  }
+
+  /** Every job gone, as an org's are when the sandbox is refreshed. */
+  clear(): void {
+    this.jobs.clear();
   }
 
   /** The job, unless it never existed or is past its lifespan (then it is deleted). */

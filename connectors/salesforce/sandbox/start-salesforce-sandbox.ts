@@ -86,7 +86,7 @@ export interface SalesforceSandbox {
   expireTokens(): void;
   /**
    * The sandbox refreshed: a new org at the same URL, with the same records and ids, under a new org id
-   * (`orgId` says it); every session ends, so the client's re-login reaches the new org.
+   * (`orgId` says it), none of the old org's Bulk jobs (404 NOT_FOUND for them); every session ends, so the client's re-login reaches the new org.
    */
   refreshOrg(orgId: string): void;
   /** Queries (query, queryAll) answered so far, by the object they read: `SELECT Id FROM Organization` counts as Organization. */
@@ -368,6 +368,9 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
       orgId = id;
       self.orgId = id;
       org.insert('Organization', { Id: id, Name: 'Puddle Sandbox', IsSandbox: true, OrganizationType: 'Developer Edition' });
+      // Bulk jobs belong to the org they were made in: a refreshed sandbox has none, and Salesforce answers a poll
+      // or results call for one 404 NOT_FOUND (until 2026-12-04 this sandbox kept them across the refresh).
+      bulk.clear();
       self.expireTokens();
     },
     queriesOf: (object) => queriesByObject.get(object) ?? 0,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../../core/config.js';
 import { appealNight, toRequests } from '../../../core/scenario/appeal-night.js';
-import { allowTimesAhead } from '../../../core/contracts/time-ahead.js';
+import { DEMO_MAX_AHEAD_MS } from '../../../core/contracts/time-ahead.js';
 import { startHub } from '../../local/hub.js';
 import { defineCommand } from '../command.js';
 import { demoRecon } from '../demo-recon.js';
@@ -27,8 +27,7 @@ export const demo = defineCommand({
     const config = loadConfig();
     const key = randomBytes(16).toString('hex');
     // The reconciliation world is a fixed calendar (to 2027-01-20), sent today: its later days are not typos here.
-    allowTimesAhead(400 * 86_400_000);
-    const hub = await startHub({ config: { ...config, port: 0, apiKeys: [...config.apiKeys, key] }, command: 'puddle demo' });
+    const hub = await startHub({ config: { ...config, port: 0, apiKeys: [...config.apiKeys, key] }, command: 'puddle demo', maxAheadMs: DEMO_MAX_AHEAD_MS });
     try {
       const s = appealNight({ seed, donations });
       const sent = await sendAll(hub.url, key, toRequests(s, 50));
