@@ -1,8 +1,10 @@
 // What an erasure looks for and what it writes instead (`puddle erase`, puddles/erasure.ts). No DuckDB import:
 // the command builds these before the home opens, and the dead-letter and bank-file scans use the JS side.
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
+import { ConfigError } from '../core/errors.js';
 import { emailSha256 } from '../core/pii.js';
+import { lakeWord } from './erasure-vocabulary.js';
 import { sqlIdent, sqlString } from './sql-text.js';
 
 /** What the charity knows of the person. None of it is ever printed, logged or written to the erasure log. */
@@ -10,6 +12,8 @@ export interface ErasureRequest {
   supporterIds: readonly string[];
   emails: readonly string[];
   texts: readonly string[];
+  /** A `--text` that is one of the lake's own values (a currency code, a status, a contract name) names the person all the same. */
+  forceText?: boolean;
 }
 
 /** One value to erase: the same match in DuckDB (RE2) and in JS, and what replaces it. */
@@ -22,11 +26,13 @@ export interface ErasureNeedle {
 }
 
 /**
- * Ids and hashes become a token of their own (`erased-<random>`), the same in every file of one run, raw
+ * Ids and hashes become a token of their own (`erased-<16 hex>`), the same in every file of one run, raw
  * included: a supporter's versions still share one key (the views' de-duplication and current state keep
  * working, and two people erased never merge into one `[erased]` supporter), and a replay from the rewritten
- * raw derives the same rows. The token is random, never a hash of the id, and not kept anywhere: nobody who
- * knows the id can find the rows again. Free text (a name, the email address typed in a note) becomes `[erased]`.
+ * raw derives the same rows. The token is an HMAC of the id under the run's salt, 32 random bytes kept only
+ * while the run is unfinished (infra/local/erasure-pending.ts: a run again after a crash takes the same tokens)
+ * and deleted when it completes: from then on nobody who knows the id can find the rows again. Free text (a name,
+ * the email address typed in a note) becomes `[erased]`.
  */
 export const ERASED_TEXT = '[erased]';
 
@@ -60,14 +66,53 @@ function jsonForm(s: string): string {
   return JSON.stringify(s).slice(1, -1);
 }
 
-/** The needles of a request, each id with a fresh token. Throws on a request with nothing usable in it. */
-export function erasureNeedles(req: ErasureRequest): ErasureNeedle[] {
+/** A new run's salt for its tokens. */
+export function newErasureSalt(): Buffer {
+  return randomBytes(32);
+}
+
+/**
+ * What is wrong with a request, named by its option, never by a value; null when nothing is. Here, not in the
+ * command, so every caller of erasureNeedles (the AWS shape, when built) refuses the same.
+ */
+export function erasureRequestProblem(req: ErasureRequest): string | null {
+  const ids = req.supporterIds.map((v) => v.trim()).filter(Boolean);
+  const texts = req.texts.map((v) => v.trim()).filter(Boolean);
+  if (req.emails.some((e) => !/^[^@\s]+@[^@\s]+$/.test(e.trim()))) return '--email takes an email address (one of those given is not one)';
+  if (!ids.length && !texts.length && !req.emails.length) return 'say who to erase: --supporter-id, --email or --text (each may be repeated)';
+  if (texts.some((t) => t.length < 3)) return '--text: each value must be at least 3 characters (a shorter one would erase unrelated words)';
+  // A text without a letter (a phone number typed in a note) is matched as an id is: a few digits are a year or an amount.
+  if (texts.some((t) => !/\p{L}/u.test(t) && (t.match(/\d/g) ?? []).length < 8)) {
+    return '--text: a value without a letter must hold at least 8 digits (a shorter one also matches dates, amounts and references)';
+  }
+  // An id is matched wherever it stands as a whole word, raw's JSON text included: a short one, or a few digits, is
+  // also a year in a date, an amount or a word of someone else's text.
+  if (ids.some((id) => id.length < 5 || (/^\d+$/.test(id) && id.length < 8))) {
+    return '--supporter-id: each id must be at least 5 characters, and one of digits alone at least 8 (a shorter one also matches dates, amounts and other text)';
+  }
+  const words = texts.map(lakeWord);
+  if (words.includes('name')) {
+    return "--text: a value is the name of one of the lake's fields or columns (a key of every raw envelope's JSON): erasing it would rename that field in every record, which replay could then not read; it is refused even with --force-text";
+  }
+  if (words.includes('value') && !req.forceText) {
+    return "--text: a value is one the lake holds in whole columns of other people's rows (a currency code, a status or channel, a contract, source or provider name): erased wherever it stands as a word, it would rewrite every such row. If it truly names the person (someone called Bob, also Bolivia's currency code), give --force-text and read the dry run's rows per table first";
+  }
+  return null;
+}
+
+/**
+ * The needles of a request, each id with its token under `salt` (a new one when not given). Throws a ConfigError
+ * (the CLI's exit 2) on a request erasureRequestProblem refuses.
+ */
+export function erasureNeedles(req: ErasureRequest, salt: Buffer = newErasureSalt()): ErasureNeedle[] {
+  const problem = erasureRequestProblem(req);
+  if (problem) throw new ConfigError(problem);
   const out: ErasureNeedle[] = [];
   const seen = new Set<string>();
   const add = (value: string, kind: 'id' | 'text') => {
     const v = value.trim();
     if (!v) return;
-    const token = kind === 'id' ? `erased-${randomBytes(8).toString('hex')}` : ERASED_TEXT;
+    const token = kind === 'id' ? `erased-${createHmac('sha256', salt).update(v).digest('hex').slice(0, 16)}` : ERASED_TEXT;
     for (const form of new Set([v, jsonForm(v)])) {
       const id = `${kind}:${kind === 'text' ? form.toLowerCase() : form}`;
       if (seen.has(id)) continue;
