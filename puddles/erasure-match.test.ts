@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ConfigError } from '../core/errors.js';
 import { emailSha256 } from '../core/pii.js';
-import { ERASED_TEXT, erasureNeedles, holdsNeedle, newErasureSalt, scrubSql, scrubText } from './erasure-match.js';
+import { ERASED_TEXT, erasureNeedles, holdsNeedle, longerIdsSql, maskNeedle, newErasureSalt, scrubSql, scrubText } from './erasure-match.js';
 import { sqlString } from './sql-text.js';
 
 const needles = erasureNeedles({ supporterIds: ['sup_1'], emails: ['Jo@Example.org'], texts: ['Jo "Q" Quxworthy'] });
@@ -94,5 +94,23 @@ describe('tokens under a salt', () => {
     expect(new Set(one.filter((n) => n.kind === 'id').map((n) => n.replacement)).size).toBe(3);
     const other = erasureNeedles({ supporterIds: ['sup_1'], emails: [], texts: [] }, newErasureSalt());
     expect(other[0]!.replacement).not.toBe(one[0]!.replacement);
+  });
+});
+
+describe('longer ids a value is found inside', () => {
+  it('are the ids joined to it by a hyphen, colon or dot, found in DuckDB and shown with the value masked', async () => {
+    const [n] = erasureNeedles({ supporterIds: ['sup-1'], emails: [], texts: [] });
+    expect(n!.label).toBe('--supporter-id 1');
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    try {
+      const text = 'GIFT sup-1, sup-1-2 d-sup-1 xsup-1 sup-10 salesforce:sup-1. ok';
+      const [[found]] = (await conn.runAndReadAll(`SELECT ${longerIdsSql('v', n!)} FROM (SELECT ${sqlString(text)} AS v)`)).getRowsJS() as [[string[]]];
+      expect(found).toEqual(['sup-1', 'sup-1-2', 'd-sup-1', 'salesforce:sup-1']);
+      expect(found.map((id) => maskNeedle(id, n!))).toEqual(['*', '*-2', 'd-*', 'salesforce:*']);
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
   });
 });

@@ -23,6 +23,12 @@ export interface ErasureNeedle {
   re2: string;
   js: RegExp;
   replacement: string;
+  /** RE2 pattern of the value alone (no boundaries): what longerIdsSql extends. */
+  re2Value: string;
+  /** The value is made only of what makes and joins ids (letters, digits, `_`, `-`, `:`, `.`): longerIdsSql can look for it. */
+  idLike: boolean;
+  /** Which value of the request it is, by option and position (`--supporter-id 2`, `--email 1 (its hash)`): never the value. */
+  label: string;
 }
 
 /**
@@ -44,7 +50,7 @@ function escapeRegExp(s: string): string {
   return s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 }
 
-function needle(value: string, kind: 'id' | 'text', replacement: string): ErasureNeedle {
+function needle(value: string, kind: 'id' | 'text', replacement: string, label: string): ErasureNeedle {
   // A boundary is required only on a side where the needle itself ends in a word character.
   // RE2 and JS spell the classes differently (`\\pL`, `\\p{L}`); otherwise the patterns are the same.
   const edge = (re2: string, js: string) => ({ re2, js });
@@ -58,6 +64,9 @@ function needle(value: string, kind: 'id' | 'text', replacement: string): Erasur
     re2: `${before.re2}(${core})${after.re2}`,
     js: new RegExp(`${before.js}(${body})${after.js}`, kind === 'text' ? 'giu' : 'gu'),
     replacement,
+    re2Value: core,
+    idLike: /^[\p{L}\p{N}_:.-]+$/u.test(value),
+    label,
   };
 }
 
@@ -109,7 +118,7 @@ export function erasureNeedles(req: ErasureRequest, salt: Buffer = newErasureSal
   if (problem) throw new ConfigError(problem);
   const out: ErasureNeedle[] = [];
   const seen = new Set<string>();
-  const add = (value: string, kind: 'id' | 'text') => {
+  const add = (value: string, kind: 'id' | 'text', label: string) => {
     const v = value.trim();
     if (!v) return;
     const token = kind === 'id' ? `erased-${createHmac('sha256', salt).update(v).digest('hex').slice(0, 16)}` : ERASED_TEXT;
@@ -117,18 +126,38 @@ export function erasureNeedles(req: ErasureRequest, salt: Buffer = newErasureSal
       const id = `${kind}:${kind === 'text' ? form.toLowerCase() : form}`;
       if (seen.has(id)) continue;
       seen.add(id);
-      out.push(needle(form, kind, token));
+      out.push(needle(form, kind, token, label));
     }
   };
-  for (const id of req.supporterIds) add(id, 'id');
-  for (const email of req.emails) {
+  req.supporterIds.forEach((id, i) => add(id, 'id', `--supporter-id ${i + 1}`));
+  req.emails.forEach((email, i) => {
     const hash = emailSha256(email);
-    if (hash) add(hash, 'id');
+    if (hash) add(hash, 'id', `--email ${i + 1} (its hash)`);
     // The address itself, wherever it was typed as text (a note, a remittance line, an older raw record).
-    add(email, 'text');
-  }
-  for (const t of req.texts) add(t, 'text');
+    add(email, 'text', `--email ${i + 1}`);
+  });
+  req.texts.forEach((t, i) => add(t, 'text', `--text ${i + 1}`));
   return out;
+}
+
+/**
+ * SQL: the list of longer ids in the VARCHAR column that hold the needle as a whole word: joined to it by `-`, `:`
+ * or `.` (`sup-1-2`, `d-sup_1`, `salesforce:sup_1`), which the needle's boundary lets it match inside. Each is
+ * rewritten too; the dry run shows them, masked (maskNeedle), so the DPO sees another person's id before confirming.
+ */
+export function longerIdsSql(column: string, n: ErasureNeedle): string {
+  if (!n.idLike) throw new Error('longerIdsSql: only for a value made of what makes and joins ids');
+  const part = '[\\pL\\pN_]+';
+  const pattern = `(^|[^\\pL\\pN_])((?:${part}[-:.])*(?:${n.re2Value})(?:[-:.]${part})*)([^\\pL\\pN_]|$)`;
+  // Each match takes the boundary character after it, which the next one needs before it (`sup-1-2 d-sup-1`): every
+  // character that neither makes nor joins an id is doubled first, so one copy is left for the next match.
+  const doubled = `regexp_replace(${sqlIdent(column)}, ${sqlString('([^\\pL\\pN_:.-])')}, ${sqlString('\\1\\1')}, 'g')`;
+  return `regexp_extract_all(${doubled}, ${sqlString(pattern)}, 2)`;
+}
+
+/** JS: the text with the needle shown as `*` (the dry run's longer ids, which hold the person's value). */
+export function maskNeedle(text: string, n: ErasureNeedle): string {
+  return text.replace(n.js, (_m, a: string, _b: string, c: string) => `${a}*${c}`);
 }
 
 /** SQL: true when the VARCHAR column holds any needle. */

@@ -52,6 +52,17 @@ describe('puddle erase --text', () => {
   });
 });
 
+describe('the dry run', () => {
+  it("names, per value and masked, the longer ids it would rewrite too (another person's sup-77-2 beside sup-77)", async () => {
+    await lake.queue.publish([donationEnvelope('g-77a', 500, { supporter_id: 'sup-77' }), donationEnvelope('g-77b', 600, { supporter_id: 'sup-77-2' })]);
+    for (const p of ['transactions', 'raw']) await lake.consumer(p).drain();
+    const r = await runPuddle(['erase', '--supporter-id', 'sup-77', '--text', 'Quxworthy'], E());
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ longer_ids: [{ value: '--supporter-id 1', ids: ['*-2'], more: 0 }] });
+    expect(r.stdout).not.toContain('sup-77');
+  });
+});
+
 describe('a confirmed erasure and the commands that write the lake', () => {
   it('refuses replay, compact and quarantine retry while an erasure holds the home, naming it, and changes nothing', async () => {
     const files = await lake.catalog.listFiles();

@@ -46,7 +46,7 @@ export const erase = defineCommand({
         locks.push(lockHome(home, 'puddle erase'));
         locks.push(lockLakeForErasure(home));
       }
-      const [{ planErasure, tableMatches, ErasureRefused }, { queueHolding, bankFilesHolding }, { confirmErasure }] = await Promise.all([
+      const [{ planErasure, tableMatches, longerIds, ErasureRefused }, { queueHolding, bankFilesHolding }, { confirmErasure }] = await Promise.all([
         import('../../../puddles/erasure.js'),
         import('../../local/erasure-home.js'),
         import('../../local/erasure-run.js'),
@@ -66,6 +66,8 @@ export const erase = defineCommand({
               queued_messages: queue.waiting,
               dead_letters: queue.deadLetters,
               bank_files: bankFilesHolding(home, needles),
+              // Other ids the values are found inside, rewritten with them: the DPO's to judge before --confirm.
+              longer_ids: await longerIds(rt.store, plan, needles),
               ...(unfinished ? { unfinished_erasure: unfinished } : {}),
             })}\n`,
           );
