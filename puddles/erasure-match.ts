@@ -1,8 +1,10 @@
 // What an erasure looks for and what it writes instead (`puddle erase`, puddles/erasure.ts). No DuckDB import:
 // the command builds these before the home opens, and the dead-letter and bank-file scans use the JS side.
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
+import { ConfigError } from '../core/errors.js';
 import { emailSha256 } from '../core/pii.js';
+import { lakeWord } from './erasure-vocabulary.js';
 import { sqlIdent, sqlString } from './sql-text.js';
 
 /** What the charity knows of the person. None of it is ever printed, logged or written to the erasure log. */
@@ -10,6 +12,8 @@ export interface ErasureRequest {
   supporterIds: readonly string[];
   emails: readonly string[];
   texts: readonly string[];
+  /** A `--text` that is one of the lake's own values (a currency code, a status, a contract name) names the person all the same. */
+  forceText?: boolean;
 }
 
 /** One value to erase: the same match in DuckDB (RE2) and in JS, and what replaces it. */
@@ -19,14 +23,22 @@ export interface ErasureNeedle {
   re2: string;
   js: RegExp;
   replacement: string;
+  /** RE2 pattern of the value alone (no boundaries): what longerIdsSql extends. */
+  re2Value: string;
+  /** The value is made only of what makes and joins ids (letters, digits, `_`, `-`, `:`, `.`): longerIdsSql can look for it. */
+  idLike: boolean;
+  /** Which value of the request it is, by option and position (`--supporter-id 2`, `--email 1 (its hash)`): never the value. */
+  label: string;
 }
 
 /**
- * Ids and hashes become a token of their own (`erased-<random>`), the same in every file of one run, raw
+ * Ids and hashes become a token of their own (`erased-<16 hex>`), the same in every file of one run, raw
  * included: a supporter's versions still share one key (the views' de-duplication and current state keep
  * working, and two people erased never merge into one `[erased]` supporter), and a replay from the rewritten
- * raw derives the same rows. The token is random, never a hash of the id, and not kept anywhere: nobody who
- * knows the id can find the rows again. Free text (a name, the email address typed in a note) becomes `[erased]`.
+ * raw derives the same rows. The token is an HMAC of the id under the run's salt, 32 random bytes kept only
+ * while the run is unfinished (infra/local/erasure-pending.ts: a run again after a crash takes the same tokens)
+ * and deleted when it completes: from then on nobody who knows the id can find the rows again. Free text (a name,
+ * the email address typed in a note) becomes `[erased]`.
  */
 export const ERASED_TEXT = '[erased]';
 
@@ -38,7 +50,7 @@ function escapeRegExp(s: string): string {
   return s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 }
 
-function needle(value: string, kind: 'id' | 'text', replacement: string): ErasureNeedle {
+function needle(value: string, kind: 'id' | 'text', replacement: string, label: string): ErasureNeedle {
   // A boundary is required only on a side where the needle itself ends in a word character.
   // RE2 and JS spell the classes differently (`\\pL`, `\\p{L}`); otherwise the patterns are the same.
   const edge = (re2: string, js: string) => ({ re2, js });
@@ -52,6 +64,9 @@ function needle(value: string, kind: 'id' | 'text', replacement: string): Erasur
     re2: `${before.re2}(${core})${after.re2}`,
     js: new RegExp(`${before.js}(${body})${after.js}`, kind === 'text' ? 'giu' : 'gu'),
     replacement,
+    re2Value: core,
+    idLike: /^[\p{L}\p{N}_:.-]+$/u.test(value),
+    label,
   };
 }
 
@@ -60,30 +75,89 @@ function jsonForm(s: string): string {
   return JSON.stringify(s).slice(1, -1);
 }
 
-/** The needles of a request, each id with a fresh token. Throws on a request with nothing usable in it. */
-export function erasureNeedles(req: ErasureRequest): ErasureNeedle[] {
+/** A new run's salt for its tokens. */
+export function newErasureSalt(): Buffer {
+  return randomBytes(32);
+}
+
+/**
+ * What is wrong with a request, named by its option, never by a value; null when nothing is. Here, not in the
+ * command, so every caller of erasureNeedles (the AWS shape, when built) refuses the same.
+ */
+export function erasureRequestProblem(req: ErasureRequest): string | null {
+  const ids = req.supporterIds.map((v) => v.trim()).filter(Boolean);
+  const texts = req.texts.map((v) => v.trim()).filter(Boolean);
+  if (req.emails.some((e) => !/^[^@\s]+@[^@\s]+$/.test(e.trim()))) return '--email takes an email address (one of those given is not one)';
+  if (!ids.length && !texts.length && !req.emails.length) return 'say who to erase: --supporter-id, --email or --text (each may be repeated)';
+  if (texts.some((t) => t.length < 3)) return '--text: each value must be at least 3 characters (a shorter one would erase unrelated words)';
+  // A text without a letter (a phone number typed in a note) is matched as an id is: a few digits are a year or an amount.
+  if (texts.some((t) => !/\p{L}/u.test(t) && (t.match(/\d/g) ?? []).length < 8)) {
+    return '--text: a value without a letter must hold at least 8 digits (a shorter one also matches dates, amounts and references)';
+  }
+  // An id is matched wherever it stands as a whole word, raw's JSON text included: a short one, or a few digits, is
+  // also a year in a date, an amount or a word of someone else's text.
+  if (ids.some((id) => id.length < 5 || (/^\d+$/.test(id) && id.length < 8))) {
+    return '--supporter-id: each id must be at least 5 characters, and one of digits alone at least 8 (a shorter one also matches dates, amounts and other text)';
+  }
+  const words = texts.map(lakeWord);
+  if (words.includes('name')) {
+    return "--text: a value is the name of one of the lake's fields or columns (a key of every raw envelope's JSON): erasing it would rename that field in every record, which replay could then not read; it is refused even with --force-text";
+  }
+  if (words.includes('value') && !req.forceText) {
+    return "--text: a value is one the lake holds in whole columns of other people's rows (a currency code, a status or channel, a contract, source or provider name): erased wherever it stands as a word, it would rewrite every such row. If it truly names the person (someone called Bob, also Bolivia's currency code), give --force-text and read the dry run's rows per table first";
+  }
+  return null;
+}
+
+/**
+ * The needles of a request, each id with its token under `salt` (a new one when not given). Throws a ConfigError
+ * (the CLI's exit 2) on a request erasureRequestProblem refuses.
+ */
+export function erasureNeedles(req: ErasureRequest, salt: Buffer = newErasureSalt()): ErasureNeedle[] {
+  const problem = erasureRequestProblem(req);
+  if (problem) throw new ConfigError(problem);
   const out: ErasureNeedle[] = [];
   const seen = new Set<string>();
-  const add = (value: string, kind: 'id' | 'text') => {
+  const add = (value: string, kind: 'id' | 'text', label: string) => {
     const v = value.trim();
     if (!v) return;
-    const token = kind === 'id' ? `erased-${randomBytes(8).toString('hex')}` : ERASED_TEXT;
+    const token = kind === 'id' ? `erased-${createHmac('sha256', salt).update(v).digest('hex').slice(0, 16)}` : ERASED_TEXT;
     for (const form of new Set([v, jsonForm(v)])) {
       const id = `${kind}:${kind === 'text' ? form.toLowerCase() : form}`;
       if (seen.has(id)) continue;
       seen.add(id);
-      out.push(needle(form, kind, token));
+      out.push(needle(form, kind, token, label));
     }
   };
-  for (const id of req.supporterIds) add(id, 'id');
-  for (const email of req.emails) {
+  req.supporterIds.forEach((id, i) => add(id, 'id', `--supporter-id ${i + 1}`));
+  req.emails.forEach((email, i) => {
     const hash = emailSha256(email);
-    if (hash) add(hash, 'id');
+    if (hash) add(hash, 'id', `--email ${i + 1} (its hash)`);
     // The address itself, wherever it was typed as text (a note, a remittance line, an older raw record).
-    add(email, 'text');
-  }
-  for (const t of req.texts) add(t, 'text');
+    add(email, 'text', `--email ${i + 1}`);
+  });
+  req.texts.forEach((t, i) => add(t, 'text', `--text ${i + 1}`));
   return out;
+}
+
+/**
+ * SQL: the list of longer ids in the VARCHAR column that hold the needle as a whole word: joined to it by `-`, `:`
+ * or `.` (`sup-1-2`, `d-sup_1`, `salesforce:sup_1`), which the needle's boundary lets it match inside. Each is
+ * rewritten too; the dry run shows them, masked (maskNeedle), so the DPO sees another person's id before confirming.
+ */
+export function longerIdsSql(column: string, n: ErasureNeedle): string {
+  if (!n.idLike) throw new Error('longerIdsSql: only for a value made of what makes and joins ids');
+  const part = '[\\pL\\pN_]+';
+  const pattern = `(^|[^\\pL\\pN_])((?:${part}[-:.])*(?:${n.re2Value})(?:[-:.]${part})*)([^\\pL\\pN_]|$)`;
+  // Each match takes the boundary character after it, which the next one needs before it (`sup-1-2 d-sup-1`): every
+  // character that neither makes nor joins an id is doubled first, so one copy is left for the next match.
+  const doubled = `regexp_replace(${sqlIdent(column)}, ${sqlString('([^\\pL\\pN_:.-])')}, ${sqlString('\\1\\1')}, 'g')`;
+  return `regexp_extract_all(${doubled}, ${sqlString(pattern)}, 2)`;
+}
+
+/** JS: the text with the needle shown as `*` (the dry run's longer ids, which hold the person's value). */
+export function maskNeedle(text: string, n: ErasureNeedle): string {
+  return text.replace(n.js, (_m, a: string, _b: string, c: string) => `${a}*${c}`);
 }
 
 /** SQL: true when the VARCHAR column holds any needle. */

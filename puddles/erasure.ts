@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { Catalog, CatalogFile, ObjectStore } from '../core/ports.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { withConnection } from './duckdb.js';
-import { matchSql, scrubSql, type ErasureNeedle } from './erasure-match.js';
+import { longerIdsSql, maskNeedle, matchSql, scrubSql, type ErasureNeedle } from './erasure-match.js';
 import { currentStateKey, ERASED_FILE_NAME, fileKey, isRawTable, LAKE_PREFIX, RAW_TABLE, tableId, tablePrefix } from './layout.js';
 import { withLocalFiles } from './local-files.js';
 import { copyToBytesCounted } from './parquet-writer.js';
@@ -150,6 +150,52 @@ export async function eraseFromLake(opts: {
   }
 }
 
+/** Longer ids one value of the request is found inside (longerIdsSql), masked, for the dry run: at most this many each. */
+export interface LongerIds {
+  /** `--supporter-id 1`: which value, never the value. */
+  value: string;
+  /** Distinct, the value shown as `*`: `*-2`, `d-*`. */
+  ids: string[];
+  /** How many more there are than `ids` shows. */
+  more: number;
+}
+
+const LONGER_IDS_SHOWN = 20;
+
+/**
+ * Per value of the request, the distinct longer ids holding it that the erasure would rewrite with it (an id with a
+ * hyphen or colon is found where another person's longer id starts with it: `sup-1` in `sup-1-2`). Reads the plan's
+ * matching files once more; only the dry run asks.
+ */
+export async function longerIds(store: ObjectStore, plan: ErasurePlan, needles: readonly ErasureNeedle[]): Promise<LongerIds[]> {
+  const keys = plan.files.map((m) => m.file.key);
+  // A value with a space, an `@` or a quote in it (a name, an address, raw's JSON form) is not an id a longer one extends.
+  const idLike = needles.filter((n) => n.idLike);
+  if (!keys.length || !idLike.length) return [];
+  const found = await withLocalFiles(store, keys, (paths) =>
+    withConnection(async (conn) => {
+      const source = `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true)`;
+      const text = await varcharColumns(conn, source);
+      if (!text.length) return [];
+      const perNeedle = idLike.map((n, i) => {
+        const lists = text.map((c) => `coalesce(${longerIdsSql(c, n)}, []::VARCHAR[])`).join(', ');
+        return `SELECT ${i} AS needle, unnest(flatten([${lists}])) AS id FROM ${source}`;
+      });
+      return (await conn.runAndReadAll(`SELECT DISTINCT needle, id FROM (${perNeedle.join(' UNION ALL ')}) ORDER BY needle, id`)).getRowsJS() as [number, string][];
+    }),
+  );
+  const by = new Map<string, Set<string>>();
+  for (const [i, id] of found) {
+    const n = idLike[Number(i)]!;
+    const masked = maskNeedle(id, n);
+    if (masked === '*') continue;
+    const ids = by.get(n.label) ?? new Set<string>();
+    ids.add(masked);
+    by.set(n.label, ids);
+  }
+  return [...by].map(([value, ids]) => ({ value, ids: [...ids].slice(0, LONGER_IDS_SHOWN), more: Math.max(0, ids.size - LONGER_IDS_SHOWN) }));
+}
+
 /** For each of `keys`, the rows where a VARCHAR column holds a needle (absent: none). */
 async function matchingRows(store: ObjectStore, keys: readonly string[], needles: readonly ErasureNeedle[]): Promise<Map<string, number>> {
   if (!keys.length || !needles.length) return new Map();
@@ -171,6 +217,8 @@ async function varcharColumns(conn: DuckDBConnection, source: string): Promise<s
   return described.filter(([name, type]) => type === 'VARCHAR' && name !== 'filename').map(([name]) => String(name));
 }
 
+const BROKEN_ENVELOPE = 'erasure: a raw envelope would no longer be JSON';
+
 /** The file with every needle replaced, written under a new key (registered by the caller's swap). */
 async function rewrite(store: ObjectStore, file: CatalogFile, needles: readonly ErasureNeedle[]): Promise<CatalogFile> {
   const { bytes, rows } = await withLocalFiles(store, [file.key], ([path]) =>
@@ -179,13 +227,19 @@ async function rewrite(store: ObjectStore, file: CatalogFile, needles: readonly 
       const text = await varcharColumns(conn, source);
       const replaced = text.map((c) => `${scrubSql(c, needles)} AS ${sqlIdent(c)}`).join(', ');
       const scrubbed = `(SELECT * REPLACE (${replaced}) FROM ${source})`;
+      if (!isRawTable(file)) return copyToBytesCounted(conn, scrubbed);
       // Raw's envelopes are JSON, which replay parses: a value that is also a JSON number or literal (an id equal to
       // an amount, a text of \`true\`) would break it. Then nothing is swapped, and the DPO is told which file.
-      if (isRawTable(file)) {
+      // Checked as the file is written, so raw (the largest files) is scrubbed once (until 2026-12-04 a count of the
+      // broken envelopes scrubbed it all first); counted only when one is.
+      const checked = `(SELECT * REPLACE (CASE WHEN json_valid(envelope) THEN envelope ELSE error(${sqlString(BROKEN_ENVELOPE)}) END AS envelope) FROM ${scrubbed})`;
+      try {
+        return await copyToBytesCounted(conn, checked);
+      } catch (err) {
+        if (!String((err as Error).message).includes(BROKEN_ENVELOPE)) throw err;
         const broken = (await conn.runAndReadAll(`SELECT count(*) FROM ${scrubbed} WHERE NOT json_valid(envelope)`)).getRowsJS()[0]![0];
-        if (Number(broken) > 0) throw new ErasureRefused(`erasing these values would break ${broken} envelope(s) of raw file ${file.key} (a value is also a number or a word of their JSON): nothing was changed; give longer or more exact values`);
+        throw new ErasureRefused(`erasing these values would break ${broken} envelope(s) of raw file ${file.key} (a value is also a number or a word of their JSON): nothing was changed; give longer or more exact values`);
       }
-      return copyToBytesCounted(conn, scrubbed);
     }),
   );
   // Every row is kept: only values change.

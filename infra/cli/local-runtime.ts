@@ -13,20 +13,28 @@ import type { SqliteQueue } from '../local/sqlite-queue.js';
  * (`asOf`: its state as at the end of that date).
  * `createsHome`: for the commands that put something new in a home (a sync, a bank import), which may make
  * it; every other command works on what a home holds, and stops when there is none (existingHome).
+ * `writesLake`: the command's name, for one that writes the lake (or republishes what it reads from it) beside a
+ * hub: it holds the lake writers' lock for its run, and is refused (exit 2) while a confirmed erasure runs
+ * (infra/local/erasure-lock.ts).
  */
 export async function withLocalRuntime<T>(
   fn: (rt: Runtime & { queue: SqliteQueue }) => Promise<T>,
-  opts: { materializeCurrent?: boolean; asOf?: string; createsHome?: boolean } = {},
+  opts: { materializeCurrent?: boolean; asOf?: string; createsHome?: boolean; writesLake?: string } = {},
 ): Promise<T> {
   const home = opts.createsHome ? loadConfig().home : existingHome();
   await checkReconSettings();
   // Loaded here, not at the top: `puddle <command> --help` loads the command's module and nothing it runs.
   const { createLocalRuntime } = await import('../local/runtime.js');
-  const rt = await createLocalRuntime({ home, materializeCurrent: opts.materializeCurrent, asOf: opts.asOf });
+  const lock = opts.writesLake ? (await import('../local/erasure-lock.js')).lockLakeForWriter(home, opts.writesLake) : null;
   try {
-    return await fn(rt);
+    const rt = await createLocalRuntime({ home, materializeCurrent: opts.materializeCurrent, asOf: opts.asOf });
+    try {
+      return await fn(rt);
+    } finally {
+      await rt.close();
+    }
   } finally {
-    await rt.close();
+    lock?.release();
   }
 }
 

@@ -16,38 +16,64 @@ export interface QueueMatches {
   deadLetters: { puddle: string; id: number }[];
 }
 
+/** Rows read at a time: an appeal night's queue holds gigabytes of bodies, and only one page of them is in memory. */
+const QUEUE_PAGE_ROWS = 256;
+
 /**
  * Find (and with `scrub`, rewrite in place with the same tokens as the lake's files) every queued body holding the
  * person: a message still waiting lands erased, and a dead letter redriven later lands as the lake now holds it.
  * Nothing is deleted: an accepted event is never lost. The old bytes are overwritten (secure_delete, infra/local/sqlite.ts)
  * and the WAL checkpointed and truncated, so they do not stay in queue.db-wal either.
+ *
+ * Paged by id, `pageRows` bodies at a time, each page read and rewritten in one write transaction: memory stays
+ * bounded by a page however long the queue (until 2026-12-04 every body was read at once), and a hub's publish or
+ * a `dead-letters redrive` waits between pages, not for the whole scan. Dead letters first: a redrive moves one to
+ * the end of the messages, which the messages' scan, reading up to the last id when it gets there, then finds.
  */
-export function queueHolding(home: string, needles: readonly ErasureNeedle[], opts: { scrub: boolean }): QueueMatches {
+export function queueHolding(home: string, needles: readonly ErasureNeedle[], opts: { scrub: boolean; pageRows?: number }): QueueMatches {
   const file = join(home, 'queue.db');
   if (!existsSync(file)) return { waiting: 0, deadLetters: [] };
   const db = openSqlite(file);
+  const limit = opts.pageRows ?? QUEUE_PAGE_ROWS;
   try {
-    const messages = (db.prepare('SELECT seq, body FROM queue_messages').all() as { seq: number; body: string }[]).filter((m) => holdsNeedle(m.body, needles));
-    const dead = (
-      db.prepare('SELECT d.id, s.name AS puddle, d.body FROM queue_dead_letters d JOIN queue_subscriptions s ON s.id = d.sub_id ORDER BY d.id').all() as {
-        id: number;
-        puddle: string;
-        body: string;
-      }[]
-    ).filter((d) => holdsNeedle(d.body, needles));
-    if (opts.scrub && (messages.length || dead.length)) {
-      const setMessage = db.prepare('UPDATE queue_messages SET body = ? WHERE seq = ?');
-      const setDead = db.prepare('UPDATE queue_dead_letters SET body = ? WHERE id = ?');
-      db.transaction(() => {
-        for (const m of messages) setMessage.run(scrubText(m.body, needles), m.seq);
-        for (const d of dead) setDead.run(scrubText(d.body, needles), d.id);
-      })();
-      db.pragma('wal_checkpoint(TRUNCATE)');
-    }
-    return { waiting: messages.length, deadLetters: dead.map(({ id, puddle }) => ({ puddle, id })) };
+    const dead = db.prepare(
+      'SELECT d.id, s.name AS puddle, d.body FROM queue_dead_letters d JOIN queue_subscriptions s ON s.id = d.sub_id WHERE d.id > ? ORDER BY d.id LIMIT ?',
+    );
+    const deadLetters: { puddle: string; id: number }[] = [];
+    scanPages(db, dead as Page, limit, opts.scrub ? db.prepare('UPDATE queue_dead_letters SET body = ? WHERE id = ?') : null, needles, (row) =>
+      deadLetters.push({ puddle: row.puddle!, id: row.id }),
+    );
+    const messages = db.prepare('SELECT seq AS id, body FROM queue_messages WHERE seq > ? ORDER BY seq LIMIT ?');
+    let waiting = 0;
+    scanPages(db, messages as Page, limit, opts.scrub ? db.prepare('UPDATE queue_messages SET body = ? WHERE seq = ?') : null, needles, () => waiting++);
+    if (opts.scrub && (waiting || deadLetters.length)) db.pragma('wal_checkpoint(TRUNCATE)');
+    return { waiting, deadLetters };
   } finally {
     db.close();
   }
+}
+
+interface PageRow {
+  id: number;
+  body: string;
+  puddle?: string;
+}
+type Page = { all(after: number, limit: number): PageRow[] };
+
+/** Each page of `page` after the last id seen, its matching rows rewritten by `set` (when given) in the page's own write transaction. */
+function scanPages(db: ReturnType<typeof openSqlite>, page: Page, limit: number, set: { run(body: string, id: number): unknown } | null, needles: readonly ErasureNeedle[], found: (row: PageRow) => void): void {
+  const one = (after: number): number | null => {
+    const rows = page.all(after, limit);
+    for (const row of rows) {
+      if (!holdsNeedle(row.body, needles)) continue;
+      set?.run(scrubText(row.body, needles), row.id);
+      found(row);
+    }
+    return rows.length < limit ? null : rows.at(-1)!.id;
+  };
+  // IMMEDIATE: the page is read under the write lock, so no redrive or landing changes it between read and rewrite.
+  const step = set ? (after: number) => db.transaction(one).immediate(after) : one;
+  for (let after: number | null = 0; after !== null; ) after = step(after);
 }
 
 /**

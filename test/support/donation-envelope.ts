@@ -1,4 +1,4 @@
-// A producer donation envelope for the AWS shape's tests: the id, amount and any payload fields given, the
+// A producer donation envelope for the AWS shape's and the erasure's tests: the id, amount and any payload fields given, the
 // rest fixed (an sms gift to `appeal` at 20:15 on 2026-11-27); every call a new delivery id.
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 

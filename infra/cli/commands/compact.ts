@@ -25,6 +25,6 @@ export const compact = defineCommand({
       // The rest was compacted; each damaged file's partition or contract waits for it to be re-derived.
       for (const e of unreadable) process.stderr.write(`puddle compact: ${e.message}\n`);
       return unreadable.length ? 1 : 0;
-    });
+    }, { writesLake: 'puddle compact' });
   },
 });

@@ -8,12 +8,13 @@ export const erase = defineCommand({
   summary:
     "Carry out an erasure request for one person: show which lake files (raw included), queued messages, dead letters and bank files hold them (the default, a dry run); " +
     'with --confirm, rewrite those lake files and queued bodies with the values erased, keeping every row and amount, and log it.',
-  usage: 'puddle erase (--supporter-id ID | --email ADDRESS | --text TEXT)... [--confirm --ref REF]',
+  usage: 'puddle erase (--supporter-id ID | --email ADDRESS | --text TEXT)... [--force-text] [--confirm --ref REF]',
   options: {
     'supporter-id': { type: 'string', multiple: true, description: "an id the person has in any source (the producer's supporter_id, a CRM contact id, a Stripe customer id); repeatable" },
     email: { type: 'string', multiple: true, description: 'their email address: its SHA-256 is erased wherever it is, and the address wherever it was typed as text; repeatable' },
     text: { type: 'string', multiple: true, description: 'free text that names them (a name typed in a remittance line or a cta), matched as whole words, any case; repeatable' },
-    confirm: { type: 'boolean', description: 'carry it out (without it, only show what would change); needs --ref and no hub running on the home' },
+    'force-text': { type: 'boolean', description: "take a --text that is also one of the lake's values (a currency code, a status, a contract or provider name): it then rewrites every row holding it" },
+    confirm: { type: 'boolean', description: 'carry it out (without it, only show what would change); needs --ref and no hub, replay, compaction or quarantine retry running on the home' },
     'dry-run': { type: 'boolean', description: 'only show what would change (the default)' },
     ref: { type: 'string', description: "the request's reference in the DPO's own records, written to the erasure log (never the person's identifiers)" },
   },
@@ -22,87 +23,76 @@ export const erase = defineCommand({
       process.stderr.write(`puddle erase: ${msg}\n`);
       return 2;
     };
-    const supporterIds = listOption(values, 'supporter-id');
-    const emails = listOption(values, 'email');
-    const texts = listOption(values, 'text');
+    const request = { supporterIds: listOption(values, 'supporter-id'), emails: listOption(values, 'email'), texts: listOption(values, 'text'), forceText: Boolean(values['force-text']) };
     const confirm = Boolean(values.confirm);
     const ref = typeof values.ref === 'string' ? values.ref.trim() : '';
-    // The values themselves are never echoed: a problem names the option only.
-    if (emails.some((e) => !/^[^@\s]+@[^@\s]+$/.test(e.trim()))) return fail('--email takes an email address (one of those given is not one)');
     if (confirm && values['dry-run']) return fail('--confirm and --dry-run together: say one');
-    const needles = erasureNeedles({ supporterIds, emails, texts });
-    if (!needles.length) return fail('say who to erase: --supporter-id, --email or --text (each may be repeated)');
-    if (texts.some((t) => t.trim().length < 3)) return fail('--text: each value must be at least 3 characters (a shorter one would erase unrelated words)');
-    // An id is matched wherever it stands as a whole word, raw's JSON text included: a short one, or a few digits, is
-    // also a year in a date, an amount or a word of someone else's text.
-    if (supporterIds.some((id) => id.trim().length < 5 || (/^\d+$/.test(id.trim()) && id.trim().length < 8))) {
-      return fail('--supporter-id: each id must be at least 5 characters, and one of digits alone at least 8 (a shorter one also matches dates, amounts and other text)');
-    }
+    // Refuses what is wrong with the request (a ConfigError, exit 2), naming the option, never a value.
+    const needles = erasureNeedles(request);
     if (confirm && !ref) return fail("--confirm needs --ref: the request's reference for the erasure log (the log never holds the person's identifiers)");
     const home = existingHome();
+    const [{ lockHome }, { lockLakeForErasure }, { pendingErasure }] = await Promise.all([
+      import('../../local/home-lock.js'),
+      import('../../local/erasure-lock.js'),
+      import('../../local/erasure-pending.js'),
+    ]);
     // A confirmed erasure holds the hub's lock: a hub landing beside it could land the person again from its queue,
-    // or compact files this run has read, and its totals keeper reads the files this run deletes. A dry run only reads.
-    const { lockHome } = await import('../../local/home-lock.js');
-    const lock = confirm ? lockHome(home, 'puddle erase') : null;
+    // or compact files this run has read, and its totals keeper reads the files this run deletes. And the lake
+    // writers' lock, exclusive: a replay or quarantine retry beside it could write the person back (erasure-lock.ts).
+    // A dry run only reads.
+    const locks = [];
     try {
-      const [{ planErasure, tableMatches, eraseFromLake, ErasureRefused }, { queueHolding, bankFilesHolding, appendErasureLog }] = await Promise.all([
+      if (confirm) {
+        locks.push(lockHome(home, 'puddle erase'));
+        locks.push(lockLakeForErasure(home));
+      }
+      const [{ planErasure, tableMatches, longerIds, ErasureRefused }, { queueHolding, bankFilesHolding }, { confirmErasure }] = await Promise.all([
         import('../../../puddles/erasure.js'),
         import('../../local/erasure-home.js'),
+        import('../../local/erasure-run.js'),
       ]);
       return await withLocalRuntime(async (rt) => {
-        const bankFiles = bankFilesHolding(home, needles);
         if (!confirm) {
           const plan = await planErasure({ store: rt.store, catalog: rt.catalog, needles });
           const queue = queueHolding(home, needles, { scrub: false });
-          const tables = tableMatches(plan);
+          const unfinished = pendingErasure(home);
           process.stdout.write(
             `${JSON.stringify({
               dry_run: true,
-              tables,
+              tables: tableMatches(plan),
               files: plan.files.length,
               rows: plan.files.reduce((n, m) => n + m.rows, 0),
               unregistered_files: plan.unregistered.length,
               queued_messages: queue.waiting,
               dead_letters: queue.deadLetters,
-              bank_files: bankFiles,
+              bank_files: bankFilesHolding(home, needles),
+              // Other ids the values are found inside, rewritten with them: the DPO's to judge before --confirm.
+              longer_ids: await longerIds(rt.store, plan, needles),
+              ...(unfinished ? { unfinished_erasure: unfinished } : {}),
             })}\n`,
           );
+          if (unfinished) process.stderr.write(`puddle erase: an erasure started at ${unfinished.started_at} (--ref ${unfinished.ref}) did not complete: run it again, with the same values, before any other\n`);
           process.stderr.write('puddle erase: dry run, nothing changed; take a backup, stop the hub, then run again with --confirm --ref REF\n');
           return 0;
         }
-        // The queue between writing the lake's rewrites and swapping them in: a run refused while rewriting (a value
-        // that would break raw's JSON) changes nothing anywhere, and a message waiting to land then lands erased, with
-        // the lake's tokens. A crash between the two leaves the lake as it was, for the next run to erase.
-        let queue: ReturnType<typeof queueHolding> | undefined;
-        let result;
+        let done;
         try {
-          result = await eraseFromLake({ store: rt.store, catalog: rt.catalog, needles, beforeSwap: () => void (queue ??= queueHolding(home, needles, { scrub: true })) });
+          done = await confirmErasure({ home, store: rt.store, catalog: rt.catalog, request, ref, now: new Date() });
         } catch (err) {
           if (!(err instanceof ErasureRefused)) throw err;
           process.stderr.write(`puddle erase: ${err.message}\n`);
           return 1;
         }
-        queue ??= { waiting: 0, deadLetters: [] };
-        const entry = {
-          at: new Date().toISOString(),
-          ref,
-          files_rewritten: result.filesRewritten,
-          rows_rewritten: result.rowsRewritten,
-          files_deleted: result.filesDeleted,
-          tables: result.tables,
-          queued_messages_rewritten: queue.waiting,
-          dead_letters_rewritten: queue.deadLetters.length,
-          bank_files_left: bankFiles.length,
-        };
-        const log = appendErasureLog(home, entry);
-        process.stdout.write(`${JSON.stringify({ ...entry, dead_letters: queue.deadLetters, bank_files: bankFiles, log })}\n`);
+        const { entry, deadLetters, bankFiles, log, resumed } = done;
+        process.stdout.write(`${JSON.stringify({ ...entry, dead_letters: deadLetters, bank_files: bankFiles, log, ...(resumed ? { resumed } : {}) })}\n`);
+        if (resumed) process.stderr.write(`puddle erase: completed the erasure started at ${resumed.started_at}, with its tokens\n`);
         if (bankFiles.length) {
           process.stderr.write(`puddle erase: ${bankFiles.length} bank file(s) in inbox/bank/ hold the person and were left as received: delete or redact them by hand (listed in bank_files)\n`);
         }
         return 0;
       });
     } finally {
-      lock?.release();
+      for (const lock of locks.reverse()) lock.release();
     }
   },
 });

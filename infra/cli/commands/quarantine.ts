@@ -64,7 +64,8 @@ export const quarantine = defineCommand({
         process.stderr.write(`puddle quarantine: ${(err as Error).message}\n`);
         return 1;
       }
-    }).finally(() => lock?.release());
+      // Refused beside a confirmed erasure: it republishes what it read from the quarantine, perhaps before the erasure's swap.
+    }, dryRun ? {} : { writesLake: 'puddle quarantine retry' }).finally(() => lock?.release());
   },
 });
 

@@ -36,6 +36,6 @@ export const replay = defineCommand({
       const result = await replayContract({ store: rt.store, catalog: rt.catalog, contract, from, to });
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return 0;
-    });
+    }, { writesLake: 'puddle replay' });
   },
 });

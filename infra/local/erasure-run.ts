@@ -1,0 +1,54 @@
+// A confirmed erasure on the embedded home (`puddle erase --confirm`), once the command holds the home's locks:
+// the salt kept until the run completes, the lake's files (puddles/erasure.ts), the queue's bodies between their
+// rewrite and their swap, the bank files named, the erasure log.
+import type { Catalog, ObjectStore } from '../../core/ports.js';
+import { eraseFromLake, ErasureRefused } from '../../puddles/erasure.js';
+import { erasureNeedles, type ErasureRequest } from '../../puddles/erasure-match.js';
+import { appendErasureLog, bankFilesHolding, queueHolding, type ErasureLogEntry, type QueueMatches } from './erasure-home.js';
+import { erasureSalt, type PendingErasure } from './erasure-pending.js';
+
+export interface ConfirmedErasure {
+  entry: ErasureLogEntry;
+  deadLetters: QueueMatches['deadLetters'];
+  bankFiles: string[];
+  log: string;
+  /** An earlier run of this request that did not complete, whose tokens this one took. */
+  resumed: PendingErasure | null;
+}
+
+/** Throws ErasureRefused when nothing was swapped (the pending salt is kept if the queue was already rewritten). */
+export async function confirmErasure(opts: { home: string; store: ObjectStore; catalog: Catalog; request: ErasureRequest; ref: string; now: Date }): Promise<ConfirmedErasure> {
+  const { home, request, ref } = opts;
+  // Before the first write: a run again after a crash anywhere from here on takes the same tokens.
+  const salt = erasureSalt(home, request, ref, opts.now);
+  const needles = erasureNeedles(request, salt.salt);
+  const bankFiles = bankFilesHolding(home, needles);
+  // The queue between writing the lake's rewrites and swapping them in: a run refused while rewriting (a value
+  // that would break raw's JSON) changes nothing anywhere, and a message waiting to land then lands erased, with
+  // the lake's tokens. A crash between the two leaves the lake as it was, for the next run, with the same salt,
+  // to erase under the tokens the queue already has.
+  let queue: QueueMatches | undefined;
+  let result;
+  try {
+    result = await eraseFromLake({ store: opts.store, catalog: opts.catalog, needles, beforeSwap: () => void (queue ??= queueHolding(home, needles, { scrub: true })) });
+  } catch (err) {
+    // Refused before anything was written: the next run may well name other values, and needs no salt of this one.
+    if (err instanceof ErasureRefused && !queue) salt.done();
+    throw err;
+  }
+  queue ??= { waiting: 0, deadLetters: [] };
+  const entry: ErasureLogEntry = {
+    at: new Date().toISOString(),
+    ref,
+    files_rewritten: result.filesRewritten,
+    rows_rewritten: result.rowsRewritten,
+    files_deleted: result.filesDeleted,
+    tables: result.tables,
+    queued_messages_rewritten: queue.waiting,
+    dead_letters_rewritten: queue.deadLetters.length,
+    bank_files_left: bankFiles.length,
+  };
+  const log = appendErasureLog(home, entry);
+  salt.done();
+  return { entry, deadLetters: queue.deadLetters, bankFiles, log, resumed: salt.resumed };
+}
