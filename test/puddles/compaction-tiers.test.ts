@@ -52,6 +52,10 @@ describe('size-tiered compaction', () => {
     const after = await partition();
     expect(after.map((f) => f.key)).toContain(big.key);
     expect(after).toHaveLength(2);
+    // `puddle compact` (by hand or nightly) still merges the partition whole, big file included.
+    const whole = await compactAll({ store: lake.store, catalog: lake.catalog, minFiles: 2, whole: true, tier: { floorRows: 100, ceilingRows: 1_000 } });
+    expect(whole.compacted.map((c) => [c.inputs, c.rowsIn])).toEqual([[2, 2190]]);
+    expect(await partition()).toHaveLength(1);
     expect(await lake.engine.query('SELECT count(*) AS n, sum(amount_minor) AS s FROM donation')).toEqual([{ n: 2190, s: (2000 * 2001) / 2 + 190 * 10_000 + (190 * 189) / 2 + 190 }]);
   });
 
