@@ -35,6 +35,9 @@ export interface FoldResult {
   /** Rows read from those files, and rows in the new state. */
   rowsIn: number;
   rowsOut: number;
+  /** Bytes read (the old state and those files) and written (the new state). */
+  bytesIn: number;
+  bytesOut: number;
   key?: string;
 }
 
@@ -106,7 +109,7 @@ export function defaultFoldRows(stateRows: number): number {
  */
 export async function foldCurrentState(opts: { store: ObjectStore; catalog: Catalog; contract: string; minRows?: number }): Promise<FoldResult> {
   const { store, catalog, contract: name } = opts;
-  const none: FoldResult = { contract: name, folded: 0, rowsIn: 0, rowsOut: 0 };
+  const none: FoldResult = { contract: name, folded: 0, rowsIn: 0, rowsOut: 0, bytesIn: 0, bytesOut: 0 };
   const contract = latestVersion(name);
   if (!contract) throw new Error(`cannot fold ${name}: no such contract`);
   const files = (await catalog.listFiles({ contract: name })).filter((f) => !isRawTable(f));
@@ -139,7 +142,8 @@ export async function foldCurrentState(opts: { store: ObjectStore; catalog: Cata
   );
   // Something retired an input meanwhile: the new state is an orphan nobody reads; the next fold tries again.
   if (!swapped) return none;
-  return { contract: name, folded: recent.length, rowsIn, rowsOut: rows, key };
+  const bytesIn = [...base, ...recent].reduce((n, f) => n + f.bytes, 0);
+  return { contract: name, folded: recent.length, rowsIn, rowsOut: rows, bytesIn, bytesOut: bytes.byteLength, key };
 }
 
 /** Fold every contract that has unfolded history (see foldCurrentState for `minRows`). */

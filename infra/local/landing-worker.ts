@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { RAW_ONLY_CONTRACT } from '../../core/envelope.js';
 import { log } from '../../core/log.js';
 import type { FailureState } from '../../core/repeated-failure.js';
-import { compactAll, collectGarbage, GARBAGE_GRACE_MS } from '../../puddles/compact.js';
+import { compactAll, collectGarbage, GARBAGE_GRACE_MS, maintenanceFigures } from '../../puddles/compact.js';
 import { DEFAULT_BATCH_SIZE, lingerLeftMs, PuddleConsumer } from '../../puddles/consumer.js';
 import { PUDDLES, type PuddleDef } from '../../puddles/definitions.js';
 import { hubLandedColumns } from '../../puddles/hub-listening.js';
@@ -165,7 +165,13 @@ const maintenance = data.maintenanceMs
       maintenanceRunning = true;
       maintaining = maintaining.then(async () => {
         try {
-          const { unreadable } = await compactAll({ store, catalog, minFiles: 20 });
+          const started = performance.now();
+          const result = await compactAll({ store, catalog, minFiles: 20 });
+          const { unreadable } = result;
+          // What a run cost, as the lake grows: an operator watching a long night sees whether maintenance keeps up
+          // (a run longer than the interval takes the next turn) and what it reads; a run with nothing to do says nothing.
+          const figures = maintenanceFigures(result);
+          if (figures.merges || figures.folds) log.info('maintenance run', { ms: Math.round(performance.now() - started), ...figures });
           // Named by its lake key with what to do; the rest of the lake was maintained.
           for (const e of unreadable) log.warn('maintenance left a partition or contract as it was: a lake file cannot be read', { file: e.key, error: e.message });
           await collectGarbage({ store, catalog, olderThanMs: GARBAGE_GRACE_MS });

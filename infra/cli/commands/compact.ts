@@ -14,8 +14,10 @@ export const compact = defineCommand({
     // Before the home opens. Fewer than two files make no merge.
     const minFiles = wholeNumberOption(values, 'min-files', { min: 2 });
     return withLocalRuntime(async (rt) => {
-      // Asked for by hand: fold whatever landed since, however little.
-      const result = await compactAll({ store: rt.store, catalog: rt.catalog, minFiles, foldMinRows: 0 });
+      // Asked for by hand (or nightly from cron): one file per partition, and fold whatever landed since, however
+      // little. The hub merges by tier instead (puddles/compact.ts pickTier), so a night never rewrites its
+      // whole day on every run; once a day, a whole merge costs one read of the lake.
+      const result = await compactAll({ store: rt.store, catalog: rt.catalog, minFiles, foldMinRows: 0, whole: true });
       // A lake kept by cron with this command alone never had its retired files deleted (only the hub's
       // maintenance did): every compaction input stayed on disk for good. The same grace as the hub's, so a
       // query that listed the files before a swap never loses one; this run's own inputs go on a later run.
