@@ -6,13 +6,14 @@
 // after a crash takes the same salt, and so the same tokens. Never printed or logged. While it exists the salt
 // links each token back to the id it stands for, for whoever can read the home (as the lake itself did until the
 // erasure): which is why it is removed, overwritten first, the moment the run completes.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
 
 import { ConfigError } from '../../core/errors.js';
 import { emailSha256 } from '../../core/pii.js';
 import { newErasureSalt, type ErasureRequest } from '../../puddles/erasure-match.js';
+import { replaceJsonFile } from './json-file.js';
 
 export const ERASURE_PENDING_FILE = 'erasure-pending.json';
 
@@ -82,16 +83,7 @@ export function erasureSalt(home: string, req: ErasureRequest, ref: string, at: 
   }
   const salt = newErasureSalt();
   const body: PendingFile = { started_at: at.toISOString(), ref, salt: salt.toString('base64'), request: requestMac(salt, req) };
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, `${JSON.stringify(body)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  syncDir(home);
+  replaceJsonFile(file, body, { durable: true, mode: 0o600 });
   return { salt, resumed: null, done: () => remove(file) };
 }
 
@@ -101,13 +93,4 @@ function remove(file: string): void {
   const size = readFileSync(file).byteLength;
   writeFileSync(file, Buffer.alloc(size));
   rmSync(file, { force: true });
-}
-
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
