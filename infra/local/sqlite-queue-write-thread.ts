@@ -104,9 +104,9 @@ export class WriterThread {
   }
 
   private post(ids: number[]): void {
-    const held = ids.map((id) => this.inflight.get(id)!);
-    const { contracts, packs, rows, receivedAt } = joinGroups(held.map((g) => g.group!));
-    const marks = held.flatMap((g) => (g.receivedMs === undefined ? [] : [g.receivedMs]));
+    const sent = ids.map((id) => this.inflight.get(id)!);
+    const { contracts, packs, rows, receivedAt } = joinGroups(sent.map((g) => g.group!));
+    const marks = sent.flatMap((g) => (g.receivedMs === undefined ? [] : [g.receivedMs]));
     this.posted++;
     this.worker.postMessage({
       ids,
@@ -116,7 +116,7 @@ export class WriterThread {
       receivedAt,
       ...(marks.length ? { receivedMs: Math.max(...marks) } : {}),
     } satisfies ToWorker);
-    for (const g of held) g.group = null;
+    for (const g of sent) g.group = null;
   }
 
   /** Resolves when every group sent so far is settled (later ones, under steady publishing, need not be). */
