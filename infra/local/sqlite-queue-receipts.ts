@@ -15,14 +15,27 @@ export function receiptOf(seq: number, attempts: number, index: number | null): 
 
 /** Null for anything that is not a receipt (a stale or garbage one is a no-op, never an error). */
 export function parseReceipt(receipt: string): Receipt | null {
-  const parts = receipt.split('.');
-  if (parts.length < 2 || parts.length > 3 || parts[0] === '') return null;
-  const seq = Number(parts[0]);
-  const attempts = Number(parts[1]);
-  const index = parts.length === 3 ? Number(parts[2]) : null;
-  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(attempts)) return null;
-  if (index !== null && (!Number.isSafeInteger(index) || index < 0)) return null;
-  return { seq, attempts, index };
+  // indexOf, not split: an ack parses a batch's receipts, 5,000 at a time.
+  const dot = receipt.indexOf('.');
+  if (dot <= 0) return null;
+  const dot2 = receipt.indexOf('.', dot + 1);
+  const seq = whole(receipt, 0, dot);
+  const attempts = whole(receipt, dot + 1, dot2 < 0 ? receipt.length : dot2);
+  if (seq === null || attempts === null) return null;
+  if (dot2 < 0) return { seq, attempts, index: null };
+  const index = whole(receipt, dot2 + 1, receipt.length);
+  return index === null ? null : { seq, attempts, index };
+}
+
+/** The whole number written in text[from, to): digits only (no sign, no empty part); null otherwise. */
+function whole(text: string, from: number, to: number): number | null {
+  if (to <= from) return null;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+  }
+  const n = Number(text.slice(from, to));
+  return Number.isSafeInteger(n) ? n : null;
 }
 
 /** The receipts of one attempts number: per seq, the pack indexes named (null: the row's one event), and their range. */

@@ -3,7 +3,7 @@
 // worker does not inherit the parent's TypeScript loader.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { QueueWriter } from './sqlite-queue-writer.mjs';
+import { joinGroups, QueueWriter } from './sqlite-queue-writer.mjs';
 
 const port = parentPort;
 const db = new Database(workerData.file);
@@ -26,9 +26,8 @@ port.on('message', (first) => {
     const marks = batch.map((b) => b.receivedMs).filter((m) => typeof m === 'number');
     const receivedMs = marks.length ? Math.max(...marks) : undefined;
     try {
-      // Messages posted while a transaction ran: one group, each of the writer's lists concatenated (joinGroups).
-      const all = (key) => (batch.length === 1 ? batch[0][key] : batch.flatMap((b) => b[key]));
-      writer.write(all('contracts'), all('packs'), receivedMs, all('rows'), all('receivedAt'));
+      // Messages posted while a transaction ran: written as one group.
+      writer.write(joinGroups(batch), receivedMs);
       port.postMessage({ done: ids });
     } catch (err) {
       port.postMessage({ failed: ids, error: err instanceof Error ? err.message : String(err) });

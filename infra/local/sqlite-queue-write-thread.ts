@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { QueueCommitError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
-import { joinSmallPacks, type PackedBodies, type QueueWriter } from './sqlite-queue-writer.mjs';
+import { joinGroups, joinSmallPacks, type QueueWriter, type WriteGroup } from './sqlite-queue-writer.mjs';
 import { sqlitePragmas, type SqliteDurability } from './sqlite.js';
 
 /**
@@ -25,15 +25,6 @@ import { sqlitePragmas, type SqliteDurability } from './sqlite.js';
  * bodies, copied by each scavenge and then promoted, for the old generation's collections to free). Until
  * 2026-12-04 they were kept to be written again should the worker die.
  */
-/** A group of publishes: QueueWriter.write's arguments but the received time it keeps. */
-export interface WriteGroup {
-  contracts: string[];
-  /** The bodies, packed per publish (packBodies). */
-  packs: PackedBodies[];
-  /** How each publish is stored (a pack, or a row a body), and each pack's received time. */
-  rows: number[];
-  receivedAt: string[];
-}
 interface WriteMessage extends WriteGroup {
   ids: number[];
   /** The latest received time to keep with them (QueueWriter.write), if any. */
@@ -112,8 +103,7 @@ export class WriterThread {
       ids,
       contracts,
       packs: packs.length > 1 ? joinSmallPacks(packs) : packs,
-      rows,
-      receivedAt,
+      ...(rows ? { rows, receivedAt } : {}),
       ...(marks.length ? { receivedMs: Math.max(...marks) } : {}),
     } satisfies ToWorker);
     for (const g of sent) g.group = null;
@@ -191,7 +181,7 @@ export class WriterThread {
 
   private writeHere(g: WriteGroup, receivedMs?: number): Promise<void> {
     try {
-      this.fallback!.write(g.contracts, g.packs, receivedMs, g.rows, g.receivedAt);
+      this.fallback!.write(g, receivedMs);
       return Promise.resolve();
     } catch (err) {
       return Promise.reject(new QueueCommitError('queue publish failed', { cause: err }));
@@ -199,13 +189,3 @@ export class WriterThread {
   }
 }
 
-/** Several groups as one, in order (each of QueueWriter.write's lists concatenates). */
-export function joinGroups(groups: readonly WriteGroup[]): WriteGroup {
-  if (groups.length === 1) return groups[0]!;
-  return {
-    contracts: groups.flatMap((g) => g.contracts),
-    packs: groups.flatMap((g) => g.packs),
-    rows: groups.flatMap((g) => g.rows),
-    receivedAt: groups.flatMap((g) => g.receivedAt),
-  };
-}

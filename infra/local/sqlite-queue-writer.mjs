@@ -57,6 +57,27 @@ export function joinSmallPacks(packs) {
   return out;
 }
 
+/**
+ * Several groups of publishes as one, in order: each of QueueWriter.write's lists concatenated. `rows` only when
+ * some group has packs (a group without says every body is a row).
+ * @param {readonly WriteGroup[]} groups
+ * @returns {WriteGroup}
+ */
+export function joinGroups(groups) {
+  if (groups.length === 1) return groups[0];
+  /** @type {WriteGroup} */
+  const out = { contracts: groups.flatMap((g) => g.contracts), packs: groups.flatMap((g) => g.packs) };
+  if (groups.some((g) => g.rows)) {
+    out.rows = groups.flatMap((g) => g.rows ?? [-g.contracts.length]);
+    out.receivedAt = groups.flatMap((g) => g.receivedAt ?? []);
+  }
+  return out;
+}
+
+/**
+ * @typedef {{ contracts: string[], packs: { text: string, lengths: ArrayLike<number> }[], rows?: number[], receivedAt?: string[] }} WriteGroup
+ */
+
 /** Rows per multi-row INSERT: few statements per group commit, well under SQLite's 32766 parameters. */
 const CHUNK = 100;
 
@@ -71,9 +92,10 @@ export const RECEIVED_AT_KEY = 'received_at';
  * multi-row INSERTs, one immediate transaction per group, on whichever connection it is given: the
  * queue's own (`:memory:`, or after the writer thread died) or the writer thread's.
  *
- * `rows` says how the group's publishes are stored, one number per publish in order: n > 0, its n bodies are one
- * pack (sqlite-queue-pack.mjs), whose received time is the next of `receivedAt`; -k, its k bodies are a row each.
- * A pack's bodies are always within one of `packs` (a publish's packed bodies are never cut, see joinSmallPacks).
+ * A group (WriteGroup): `contracts[i]` is the contract of the i-th body of `packs`; `rows` says how its publishes are
+ * stored, one number per publish in order: n > 0, its n bodies are one pack (sqlite-queue-pack.mjs), whose received
+ * time is the next of `receivedAt`; -k, its k bodies are a row each (without `rows`, every body is a row). A pack's
+ * bodies are always within one of `packs` (a publish's packed bodies are never cut, see joinSmallPacks).
  */
 export class QueueWriter {
   /** @param {import('better-sqlite3').Database} db */
@@ -98,17 +120,12 @@ export class QueueWriter {
     this.keepReceivedStmt = db.prepare(
       `INSERT INTO queue_meta (k, v) VALUES ('${RECEIVED_AT_KEY}', ?) ON CONFLICT (k) DO UPDATE SET v = max(v, excluded.v)`,
     );
-    /** @type {(contracts: readonly string[], packs: readonly { text: string, lengths: ArrayLike<number> }[], receivedMs?: number, rows?: readonly number[], receivedAt?: readonly string[]) => void} */
-    this.write = db
-      .transaction((contracts, packs, receivedMs, rows, receivedAt) => this.writeGroup(contracts, packs, receivedMs, rows, receivedAt))
-      .immediate;
+    /** @type {(group: WriteGroup, receivedMs?: number) => void} */
+    this.write = db.transaction((group, receivedMs) => this.writeGroup(group, receivedMs)).immediate;
   }
 
-  /**
-   * @param {readonly string[]} contracts @param {readonly { text: string, lengths: ArrayLike<number> }[]} packs
-   * @param {number} [receivedMs] @param {readonly number[]} [rows] @param {readonly string[]} [receivedAt]
-   */
-  writeGroup(contracts, packs, receivedMs, rows, receivedAt) {
+  /** @param {WriteGroup} group @param {number} [receivedMs] */
+  writeGroup({ contracts, packs, rows, receivedAt }, receivedMs) {
     // In the same transaction as the bodies: once they are durable, so is a received time at least theirs.
     if (typeof receivedMs === 'number' && Number.isFinite(receivedMs)) this.keepReceivedStmt.run(receivedMs);
     const version = this.subsVersionStmt.get();
@@ -157,20 +174,24 @@ export class QueueWriter {
 
     for (let start = 0; start < texts.length; start += CHUNK) {
       const n = Math.min(CHUNK, texts.length - start);
-      const per = this.legacyRefs ? 4 : 3;
+      // Rows of one event only (every publish but the producer's, and its requests of one event): their columns alone.
+      let packed = false;
+      for (let i = start; i < start + n && !packed; i++) packed = lengthsOf[i] !== null;
+      const per = (this.legacyRefs ? 2 : 1) + (packed ? 2 : 0);
       const params = new Array(n * per);
       for (let i = 0; i < n; i++) {
         let p = i * per;
         params[p++] = texts[start + i];
         if (this.legacyRefs) params[p++] = targets[start + i].length;
+        if (!packed) continue;
         params[p++] = lengthsOf[start + i];
         params[p] = receivedOf[start + i];
       }
-      const info = this.insertMessages(n).run(params);
+      const info = this.insertMessages(n, packed).run(params);
       // One INSERT inside a write transaction on an AUTOINCREMENT key takes consecutive seqs.
       const firstSeq = Number(info.lastInsertRowid) - n + 1;
       const plain = [];
-      const packed = [];
+      const packDeliveries = [];
       for (let i = 0; i < n; i++) {
         const seq = firstSeq + i;
         const subs = targets[start + i];
@@ -183,12 +204,12 @@ export class QueueWriter {
         // A pack's delivery always has a bitmap (none settled yet): `settled IS NULL` is a row of one event.
         const none = perSub ? null : Buffer.alloc((size + 7) >>> 3);
         for (let s = 0; s < subs.length; s++) {
-          if (perSub) packed.push(subs[s], seq, perSub[s].unsettled, perSub[s].settled);
-          else packed.push(subs[s], seq, size, none);
+          if (perSub) packDeliveries.push(subs[s], seq, perSub[s].unsettled, perSub[s].settled);
+          else packDeliveries.push(subs[s], seq, size, none);
         }
       }
       this.insertDeliveries(plain, 2, `(?, ?, 0, 0)`, `(sub_id, seq, visible_at, attempts)`);
-      this.insertDeliveries(packed, 4, `(?, ?, 0, 0, ?, ?)`, `(sub_id, seq, visible_at, attempts, unsettled, settled)`);
+      this.insertDeliveries(packDeliveries, 4, `(?, ?, 0, 0, ?, ?)`, `(sub_id, seq, visible_at, attempts, unsettled, settled)`);
     }
   }
 
@@ -236,16 +257,15 @@ export class QueueWriter {
     }
   }
 
-  /** @param {number} n */
-  insertMessages(n) {
-    let s = this.insertMessageStmts.get(n);
+  /** @param {number} n @param {boolean} packed */
+  insertMessages(n, packed) {
+    const key = packed ? -n : n;
+    let s = this.insertMessageStmts.get(key);
     if (!s) {
-      s = this.db.prepare(
-        this.legacyRefs
-          ? `INSERT INTO queue_messages (body, refs, lengths, received_at) VALUES ${Array(n).fill('(?, ?, ?, ?)').join(', ')}`
-          : `INSERT INTO queue_messages (body, lengths, received_at) VALUES ${Array(n).fill('(?, ?, ?)').join(', ')}`,
-      );
-      this.insertMessageStmts.set(n, s);
+      const columns = ['body', ...(this.legacyRefs ? ['refs'] : []), ...(packed ? ['lengths', 'received_at'] : [])];
+      const row = `(${columns.map(() => '?').join(', ')})`;
+      s = this.db.prepare(`INSERT INTO queue_messages (${columns.join(', ')}) VALUES ${Array(n).fill(row).join(', ')}`);
+      this.insertMessageStmts.set(key, s);
     }
     return s;
   }

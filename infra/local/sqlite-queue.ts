@@ -8,8 +8,8 @@ import { forgetOlderReasons } from './sqlite-dead-letters.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { isSettled, PACK_MAX, settledCount, splitPack, withSettled } from './sqlite-queue-pack.mjs';
 import { groupReceipts, receiptOf } from './sqlite-queue-receipts.js';
-import { joinGroups, WriterThread, type WriteGroup } from './sqlite-queue-write-thread.js';
-import { packBodies, QueueWriter, RECEIVED_AT_KEY } from './sqlite-queue-writer.mjs';
+import { WriterThread } from './sqlite-queue-write-thread.js';
+import { joinGroups, packBodies, QueueWriter, RECEIVED_AT_KEY, type WriteGroup } from './sqlite-queue-writer.mjs';
 import { openSqlite, type SqliteDatabase, type SqliteDurability } from './sqlite.js';
 
 export interface SqliteQueueOptions {
@@ -404,7 +404,8 @@ export class SqliteQueue implements Queue {
     }
     // One string per publish from here on (see packBodies).
     const packs = [texts ?? packBodies(bodies!)];
-    const group: WriteGroup = texts ? { contracts, packs, ...requestRows(envelopes) } : { contracts, packs, rows: [-envelopes.length], receivedAt: [] };
+    // A producer's request of several events is kept as packs; any other publish as a row an event.
+    const group: WriteGroup = texts && envelopes.length > 1 ? { contracts, packs, ...requestRows(envelopes) } : { contracts, packs };
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ group, resolve, reject });
       if (!this.flushScheduled) {
@@ -481,8 +482,14 @@ export class SqliteQueue implements Queue {
     };
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
-      const bodies = unpack(stored[i], r);
-      if (bodies === null && stored[i] === undefined) {
+      const s = stored[i];
+      // A row of one event, as every row was before packs: nothing to split.
+      if (r.settled === null && s !== undefined && s.lengths === null) {
+        add(r.seq, r.attempts + 1, null, s.body);
+        continue;
+      }
+      const bodies = unpack(s, r);
+      if (bodies === null && s === undefined) {
         // A delivery whose body is gone can never be landed (the old JOIN skipped it for ever): drop it.
         log.warn('queue delivery without a body dropped', { subscription, seq: r.seq });
         this.stmt.dropDelivery.run(sub.id, r.seq);
@@ -495,9 +502,7 @@ export class SqliteQueue implements Queue {
         this.db.transaction(() => this.deadLetter(sub.id, r.seq, null, 'all', 'queue pack unreadable', Date.now()))();
         continue;
       }
-      const attempts = r.attempts + 1;
-      if (r.settled === null) add(r.seq, attempts, null, bodies[0]!);
-      else for (let k = 0; k < bodies.length; k++) if (!isSettled(r.settled, k)) add(r.seq, attempts, k, bodies[k]!);
+      for (let k = 0; k < bodies.length; k++) if (!isSettled(r.settled, k)) add(r.seq, r.attempts + 1, k, bodies[k]!);
     }
     return out;
   }
@@ -637,7 +642,7 @@ export class SqliteQueue implements Queue {
       return;
     }
     try {
-      this.localWriter().write(write.contracts, write.packs, receivedMs, write.rows, write.receivedAt);
+      this.localWriter().write(write, receivedMs);
     } catch (err) {
       const failure = new QueueCommitError('queue publish failed', { cause: err });
       for (const p of group) p.reject(failure);

@@ -111,8 +111,10 @@ describe('SqliteQueue packs', () => {
       const acked = first.filter((_, i) => i % 3 === 0); // 0, 3, 6, 9
       await queue.ack('transactions', acked.map((m) => m.receipt));
       expect(await queue.depth('transactions')).toBe(6);
-      // Acking the same receipts again changes nothing.
+      // Acking the same receipts again changes nothing, nor do receipts cut or padded from a real one.
       await queue.ack('transactions', acked.map((m) => m.receipt));
+      const [seq, attempts] = first[1]!.receipt.split('.');
+      await queue.ack('transactions', [`${seq}`, `${seq}.`, `${seq}.${attempts}.`, `${seq}.${attempts}.1.1`, `${seq}.${attempts}.-1`, `${seq}.${attempts}.x`, `${seq}.0.1`, `.${attempts}.1`]);
       expect(await queue.depth('transactions')).toBe(6);
       await sleep(150);
       const rest = await queue.claim('transactions', { max: 100, visibilityMs: 30_000 });
