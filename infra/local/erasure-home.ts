@@ -4,13 +4,14 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 
 import { join, relative } from 'node:path';
 
 import { holdsNeedle, scrubText, type ErasureNeedle } from '../../puddles/erasure-match.js';
+import { encodeLengths, splitPack } from './sqlite-queue-pack.mjs';
 import { openSqlite } from './sqlite.js';
 
 /** The file the erasure log is appended to, in PUDDLE_HOME: one JSON object a line. */
 export const ERASURE_LOG_FILE = 'erasure-log.jsonl';
 
 export interface QueueMatches {
-  /** Messages waiting to land that hold the person. */
+  /** Messages (events) waiting to land that hold the person: each event of a pack counts. */
   waiting: number;
   /** Dead letters holding the person, by puddle and their id in queue_dead_letters. */
   deadLetters: { puddle: string; id: number }[];
@@ -40,12 +41,18 @@ export function queueHolding(home: string, needles: readonly ErasureNeedle[], op
       'SELECT d.id, s.name AS puddle, d.body FROM queue_dead_letters d JOIN queue_subscriptions s ON s.id = d.sub_id WHERE d.id > ? ORDER BY d.id LIMIT ?',
     );
     const deadLetters: { puddle: string; id: number }[] = [];
-    scanPages(db, dead as Page, limit, opts.scrub ? db.prepare('UPDATE queue_dead_letters SET body = ? WHERE id = ?') : null, needles, (row) =>
+    const setDead = db.prepare('UPDATE queue_dead_letters SET body = ? WHERE id = ?');
+    scanPages(db, dead as Page, limit, opts.scrub ? (row, s) => setDead.run(s.body, row.id) : null, needles, (row) =>
       deadLetters.push({ puddle: row.puddle!, id: row.id }),
     );
-    const messages = db.prepare('SELECT seq AS id, body FROM queue_messages WHERE seq > ? ORDER BY seq LIMIT ?');
+    // A pack (a producer's request, sqlite-queue-pack.mjs) is scrubbed event by event and kept with its new lengths.
+    // A queue.db no hub has opened since packs came has no lengths yet: every row there is one event.
+    const packs = (db.prepare(`SELECT count(*) FROM pragma_table_info('queue_messages') WHERE name = 'lengths'`).pluck().get() as number) > 0;
+    const messages = db.prepare(`SELECT seq AS id, body, ${packs ? 'lengths' : 'NULL AS lengths'} FROM queue_messages WHERE seq > ? ORDER BY seq LIMIT ?`);
+    const setMessage = opts.scrub ? db.prepare(packs ? 'UPDATE queue_messages SET body = ?, lengths = ? WHERE seq = ?' : 'UPDATE queue_messages SET body = ? WHERE seq = ?') : null;
     let waiting = 0;
-    scanPages(db, messages as Page, limit, opts.scrub ? db.prepare('UPDATE queue_messages SET body = ? WHERE seq = ?') : null, needles, () => waiting++);
+    const write = setMessage ? (row: PageRow, s: Scrubbed) => setMessage.run(...(packs ? [s.body, s.lengths, row.id] : [s.body, row.id])) : null;
+    scanPages(db, messages as Page, limit, write, needles, (_row, events) => (waiting += events));
     if (opts.scrub && (waiting || deadLetters.length)) db.pragma('wal_checkpoint(TRUNCATE)');
     return { waiting, deadLetters };
   } finally {
@@ -56,23 +63,48 @@ export function queueHolding(home: string, needles: readonly ErasureNeedle[], op
 interface PageRow {
   id: number;
   body: string;
+  /** A pack's lengths (null: the row is one event). */
+  lengths?: Buffer | null;
   puddle?: string;
 }
 type Page = { all(after: number, limit: number): PageRow[] };
 
-/** Each page of `page` after the last id seen, its matching rows rewritten by `set` (when given) in the page's own write transaction. */
-function scanPages(db: ReturnType<typeof openSqlite>, page: Page, limit: number, set: { run(body: string, id: number): unknown } | null, needles: readonly ErasureNeedle[], found: (row: PageRow) => void): void {
+interface Scrubbed {
+  /** Events of the row that held the person. */
+  events: number;
+  body: string;
+  lengths: Buffer | null;
+}
+
+/** A row without the person, or null when it does not hold them. A pack is scrubbed event by event. */
+function scrubRow(row: PageRow, needles: readonly ErasureNeedle[]): Scrubbed | null {
+  if (!holdsNeedle(row.body, needles)) return null;
+  const bodies = row.lengths ? splitPack(row.body, row.lengths) : null;
+  // One event, or a pack whose lengths do not fit its text (changed by hand; the queue drops it): scrubbed whole.
+  if (!bodies) return { events: 1, body: scrubText(row.body, needles), lengths: row.lengths ?? null };
+  let events = 0;
+  const out = bodies.map((b) => {
+    if (!holdsNeedle(b, needles)) return b;
+    events++;
+    return scrubText(b, needles);
+  });
+  return events ? { events, body: out.join(''), lengths: encodeLengths(out.map((b) => b.length), 0, out.length) } : null;
+}
+
+/** Each page of `page` after the last id seen, its matching rows rewritten by `write` (when given) in the page's own write transaction. */
+function scanPages(db: ReturnType<typeof openSqlite>, page: Page, limit: number, write: ((row: PageRow, scrubbed: Scrubbed) => unknown) | null, needles: readonly ErasureNeedle[], found: (row: PageRow, events: number) => void): void {
   const one = (after: number): number | null => {
     const rows = page.all(after, limit);
     for (const row of rows) {
-      if (!holdsNeedle(row.body, needles)) continue;
-      set?.run(scrubText(row.body, needles), row.id);
-      found(row);
+      const scrubbed = scrubRow(row, needles);
+      if (!scrubbed) continue;
+      write?.(row, scrubbed);
+      found(row, scrubbed.events);
     }
     return rows.length < limit ? null : rows.at(-1)!.id;
   };
   // IMMEDIATE: the page is read under the write lock, so no redrive or landing changes it between read and rewrite.
-  const step = set ? (after: number) => db.transaction(one).immediate(after) : one;
+  const step = write ? (after: number) => db.transaction(one).immediate(after) : one;
   for (let after: number | null = 0; after !== null; ) after = step(after);
 }
 

@@ -10,7 +10,13 @@ import { replaceJsonFile } from './json-file.js';
  * which Puddle wrote it: a rollback to the Puddle of the week before read a home with donation v2 states, did
  * not know them, folded a smaller state and retired the right one.
  */
-export const HOME_FORMAT = 1;
+export const HOME_FORMAT = 2;
+// The formats, and what each added:
+// 1: 2026-12-03, the first mark (a home made before it is taken as format 1).
+// 2: 2026-12-04, packs in queue.db (infra/local/sqlite-queue-pack.mjs): a producer request's events in one row. The
+//    Puddle of format 1 would read such a row's first event and ack the whole request, losing the rest. The step is
+//    the queue's own: SqliteQueue adds the columns when it opens a queue.db without them.
+
 
 /**
  * Where the number is kept: a small file of its own, `{"format":1}`, not a row in catalog.db's meta. It is read

@@ -3,7 +3,7 @@
 // worker does not inherit the parent's TypeScript loader.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { QueueWriter, unpackAll } from './sqlite-queue-writer.mjs';
+import { joinGroups, QueueWriter } from './sqlite-queue-writer.mjs';
 
 const port = parentPort;
 const db = new Database(workerData.file);
@@ -26,8 +26,8 @@ port.on('message', (first) => {
     const marks = batch.map((b) => b.receivedMs).filter((m) => typeof m === 'number');
     const receivedMs = marks.length ? Math.max(...marks) : undefined;
     try {
-      if (batch.length === 1) writer.write(batch[0].contracts, unpackAll(batch[0].packs), receivedMs);
-      else writer.write(batch.flatMap((b) => b.contracts), unpackAll(batch.flatMap((b) => b.packs)), receivedMs);
+      // Messages posted while a transaction ran: written as one group.
+      writer.write(joinGroups(batch), receivedMs);
       port.postMessage({ done: ids });
     } catch (err) {
       port.postMessage({ failed: ids, error: err instanceof Error ? err.message : String(err) });

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { QueueCommitError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
-import { joinSmallPacks, unpackAll, type PackedBodies, type QueueWriter } from './sqlite-queue-writer.mjs';
+import { joinGroups, joinSmallPacks, type QueueWriter, type WriteGroup } from './sqlite-queue-writer.mjs';
 import { sqlitePragmas, type SqliteDurability } from './sqlite.js';
 
 /**
@@ -25,11 +25,8 @@ import { sqlitePragmas, type SqliteDurability } from './sqlite.js';
  * bodies, copied by each scavenge and then promoted, for the old generation's collections to free). Until
  * 2026-12-04 they were kept to be written again should the worker die.
  */
-interface WriteMessage {
+interface WriteMessage extends WriteGroup {
   ids: number[];
-  contracts: string[];
-  /** The bodies, packed per publish (packBodies). */
-  packs: PackedBodies[];
   /** The latest received time to keep with them (QueueWriter.write), if any. */
   receivedMs?: number;
 }
@@ -38,8 +35,7 @@ type FromWorker = { done: number[] } | { failed: number[]; error: string };
 
 interface Inflight {
   /** Null once posted to the worker. */
-  contracts: string[] | null;
-  packs: PackedBodies[] | null;
+  group: WriteGroup | null;
   receivedMs: number | undefined;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -87,30 +83,30 @@ export class WriterThread {
   }
 
   /** Resolves once the group is committed (with `receivedMs`, see QueueWriter.write). */
-  write(contracts: string[], packs: PackedBodies[], receivedMs?: number): Promise<void> {
-    if (this.fallback) return this.writeHere(contracts, packs, receivedMs);
+  write(group: WriteGroup, receivedMs?: number): Promise<void> {
+    if (this.fallback) return this.writeHere(group, receivedMs);
     return new Promise<void>((resolve, reject) => {
       const id = this.nextId++;
       if (this.inflight.size === 0) this.worker.ref();
-      this.inflight.set(id, { contracts, packs, receivedMs, resolve, reject });
+      this.inflight.set(id, { group, receivedMs, resolve, reject });
       if (this.posted > 0) this.held.push(id);
       else this.post([id]);
     });
   }
 
   private post(ids: number[]): void {
-    const groups = ids.map((id) => this.inflight.get(id)!);
-    const contracts = groups.length === 1 ? groups[0]!.contracts! : groups.flatMap((g) => g.contracts!);
-    const packs = groups.length === 1 ? groups[0]!.packs! : groups.flatMap((g) => g.packs!);
-    const marks = groups.flatMap((g) => (g.receivedMs === undefined ? [] : [g.receivedMs]));
+    const sent = ids.map((id) => this.inflight.get(id)!);
+    const { contracts, packs, rows, receivedAt } = joinGroups(sent.map((g) => g.group!));
+    const marks = sent.flatMap((g) => (g.receivedMs === undefined ? [] : [g.receivedMs]));
     this.posted++;
     this.worker.postMessage({
       ids,
       contracts,
       packs: packs.length > 1 ? joinSmallPacks(packs) : packs,
+      ...(rows ? { rows, receivedAt } : {}),
       ...(marks.length ? { receivedMs: Math.max(...marks) } : {}),
     } satisfies ToWorker);
-    for (const g of groups) g.contracts = g.packs = null;
+    for (const g of sent) g.group = null;
   }
 
   /** Resolves when every group sent so far is settled (later ones, under steady publishing, need not be). */
@@ -177,18 +173,19 @@ export class WriterThread {
     this.held = [];
     const lost = new QueueCommitError('queue publish failed: the queue writer thread stopped before it confirmed the commit; send again', { cause: err });
     for (const p of pending) {
-      if (p.packs === null) p.reject(lost);
-      else this.writeHere(p.contracts!, p.packs, p.receivedMs).then(p.resolve, p.reject);
+      if (p.group === null) p.reject(lost);
+      else this.writeHere(p.group, p.receivedMs).then(p.resolve, p.reject);
     }
     this.afterSettle();
   }
 
-  private writeHere(contracts: string[], packs: PackedBodies[], receivedMs?: number): Promise<void> {
+  private writeHere(g: WriteGroup, receivedMs?: number): Promise<void> {
     try {
-      this.fallback!.write(contracts, unpackAll(packs), receivedMs);
+      this.fallback!.write(g, receivedMs);
       return Promise.resolve();
     } catch (err) {
       return Promise.reject(new QueueCommitError('queue publish failed', { cause: err }));
     }
   }
 }
+

@@ -6,15 +6,27 @@ export type PackedBodies = EnvelopeTexts;
 export declare function packBodies(bodies: readonly string[]): PackedBodies;
 /** Runs of small packs joined into one, in order (fewer objects for postMessage to clone). */
 export declare function joinSmallPacks(packs: readonly PackedBodies[]): PackedBodies[];
-export declare function unpackAll(packs: readonly PackedBodies[]): string[];
-export declare function unpackBodies(text: string, lengths: ArrayLike<number>): string[];
 
 /** The queue_meta row holding the latest received time issued (see sqlite-queue-writer.mjs). */
 export declare const RECEIVED_AT_KEY: string;
 
+/**
+ * A group of publishes for QueueWriter.write: contracts[i] is the contract of the i-th body of `packs` (packed per
+ * publish); `rows`, one number per publish: n > 0, its n bodies are one pack whose received time is the next of
+ * `receivedAt`; -k, its k bodies are a row each. Without `rows` every body is a row.
+ */
+export interface WriteGroup {
+  contracts: string[];
+  packs: PackedBodies[];
+  rows?: number[];
+  receivedAt?: string[];
+}
+/** Several groups as one, in order (each list concatenated). */
+export declare function joinGroups(groups: readonly WriteGroup[]): WriteGroup;
+
 /** See sqlite-queue-writer.mjs: routes and writes one group of publishes in one transaction. */
 export declare class QueueWriter {
   constructor(db: Database);
-  /** contracts[i] is the contract of bodies[i]; `receivedMs`, when given, is kept as the latest received time (never lowered). */
-  readonly write: (contracts: readonly string[], bodies: readonly string[], receivedMs?: number) => void;
+  /** `receivedMs`, when given, is kept as the latest received time (never lowered). */
+  readonly write: (group: WriteGroup, receivedMs?: number) => void;
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { joinSmallPacks, packBodies, unpackAll } from './sqlite-queue-writer.mjs';
+import { splitEnvelopeTexts } from '../../core/envelope.js';
+import { joinSmallPacks, packBodies, type PackedBodies } from './sqlite-queue-writer.mjs';
+
+const unpackAll = (packs: readonly PackedBodies[]) => packs.flatMap(splitEnvelopeTexts);
 
 describe('joinSmallPacks', () => {
   it('joins runs of small packs into one, leaves a large one alone, and keeps every body in order', () => {

@@ -6,8 +6,10 @@ import type { Claimable, ClaimedMessage, ClaimOptions, DeadLetter, Queue, RetryO
 import { markZeroedDeletes, QUEUE_META_DDL } from './queue-space.js';
 import { forgetOlderReasons } from './sqlite-dead-letters.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { isSettled, PACK_MAX, settledCount, splitPack, withSettled } from './sqlite-queue-pack.mjs';
+import { groupReceipts, receiptOf } from './sqlite-queue-receipts.js';
 import { WriterThread } from './sqlite-queue-write-thread.js';
-import { packBodies, QueueWriter, RECEIVED_AT_KEY, unpackAll, type PackedBodies } from './sqlite-queue-writer.mjs';
+import { joinGroups, packBodies, QueueWriter, RECEIVED_AT_KEY, type WriteGroup } from './sqlite-queue-writer.mjs';
 import { openSqlite, type SqliteDatabase, type SqliteDurability } from './sqlite.js';
 
 export interface SqliteQueueOptions {
@@ -27,6 +29,13 @@ export interface SqliteQueueOptions {
 // Deliveries are keyed (sub_id, seq): claim walks that key in publish order, skipping the few in flight.
 // seq is AUTOINCREMENT so a seq is never reused: a receipt names (seq, attempts), and reuse would let a late
 // ack from a dead consumer delete a newer message that happened to get the same seq.
+//
+// A producer request of several events is one pack (sqlite-queue-pack.mjs): one queue_messages row holding their
+// texts back to back (`lengths` says where each ends; `received_at` is the request's, as the body is not one JSON
+// value), and one delivery row per subscription whose `settled` bitmap marks the events it is done with (acked,
+// dead-lettered, or never routed to it) and `unsettled` counts the rest. A row of one event has lengths, received_at
+// and settled NULL, and unsettled 1: what every row was before packs (2026-12-04), and what every other publish
+// (a sync's page, a webhook, a redriven dead letter) still writes.
 const SCHEMA = `
 ${QUEUE_META_DDL}
 INSERT OR IGNORE INTO queue_meta (k, v) VALUES ('subscriptions', 0);
@@ -38,13 +47,17 @@ CREATE TABLE IF NOT EXISTS queue_subscriptions (
 );
 CREATE TABLE IF NOT EXISTS queue_messages (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  body TEXT NOT NULL
+  body TEXT NOT NULL,
+  lengths BLOB,
+  received_at TEXT
 );
 CREATE TABLE IF NOT EXISTS queue_deliveries (
   sub_id INTEGER NOT NULL,
   seq INTEGER NOT NULL,
   visible_at INTEGER NOT NULL,
   attempts INTEGER NOT NULL,
+  unsettled INTEGER NOT NULL DEFAULT 1,
+  settled BLOB,
   PRIMARY KEY (sub_id, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS queue_dead_letters (
@@ -58,13 +71,37 @@ CREATE TABLE IF NOT EXISTS queue_dead_letters (
 CREATE INDEX IF NOT EXISTS queue_dead_letters_sub ON queue_dead_letters (sub_id, id);
 `;
 
+/** The columns packs added (2026-12-04), for a queue.db made before: added on open, empty (rows of one event). */
+const PACK_COLUMNS: [table: string, column: string, ddl: string][] = [
+  ['queue_messages', 'lengths', 'BLOB'],
+  ['queue_messages', 'received_at', 'TEXT'],
+  ['queue_deliveries', 'unsettled', 'INTEGER NOT NULL DEFAULT 1'],
+  ['queue_deliveries', 'settled', 'BLOB'],
+];
+
+/**
+ * The received time (ISO) of the message `m`: a pack's column, or the one event's envelope field. CASE, not
+ * coalesce: a pack's body is not one JSON value, and `->>` on it is an error. For a reader of queue.db too (the
+ * hub bench reads the file on its own connection).
+ */
+export const MESSAGE_RECEIVED_AT_SQL = (m: string) => `CASE WHEN ${m}.lengths IS NULL THEN ${m}.body ->> '$.received_at' ELSE ${m}.received_at END`;
+
+/** A queue made before packs gets their columns; guarded, as other processes of the home open it too. */
+function addPackColumns(db: SqliteDatabase): void {
+  const has = db.prepare(`SELECT count(*) FROM pragma_table_info(?) WHERE name = ?`).pluck();
+  const missing = () => PACK_COLUMNS.filter(([table, column]) => (has.get(table, column) as number) === 0);
+  if (missing().length === 0) return;
+  db.transaction(() => {
+    for (const [table, column, ddl] of missing()) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${ddl}`);
+  }).immediate();
+}
+
 /** Past this many ranges of unreferenced bodies, an ack checks body by body instead (deleteUnreferenced). */
 const MAX_BODY_RANGES = 64;
 
 interface Pending {
   /** Null once handed to the group commit (flushNow): the publish then waits holding only its callbacks. */
-  contracts: string[] | null;
-  bodies: PackedBodies | null;
+  group: WriteGroup | null;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -74,16 +111,21 @@ interface SubInfo {
   max_attempts: number;
 }
 
-interface AckGroup {
-  seqs: Set<number>;
-  lo: number;
-  hi: number;
-}
-
+/** A delivery row as the claim walks it: `settled` null for a row of one event, a bitmap for a pack's. */
 interface ClaimRow {
   seq: number;
   attempts: number;
+  unsettled: number;
+  settled: Buffer | null;
 }
+
+/** A message's stored text: one event's JSON, or a pack's texts with their lengths. */
+interface Stored {
+  body: string;
+  lengths: Buffer | null;
+}
+
+type RetriedRow = Stored & { attempts: number; unsettled: number; settled: Buffer | null };
 
 export class SqliteQueue implements Queue {
   private readonly db: SqliteDatabase;
@@ -111,7 +153,6 @@ export class SqliteQueue implements Queue {
     subByName: Statement;
     visible: Statement;
     anyVisible: Statement;
-    visibleBeyond: Statement;
     bodiesInRange: Statement;
     body: Statement;
     markClaimed: Statement;
@@ -123,6 +164,8 @@ export class SqliteQueue implements Queue {
     deleteIfUnreferenced: Statement;
     ackMany: Statement;
     rangeSeqs: Statement;
+    rangeRows: Statement;
+    settle: Statement;
     ackRange: Statement;
     extendRange: Statement;
     extendMany: Statement;
@@ -148,6 +191,7 @@ export class SqliteQueue implements Queue {
     this.db = openSqlite(path, { durability: opts.durability });
     const fresh = this.db.prepare(`SELECT count(*) FROM sqlite_master`).pluck().get() === 0;
     this.db.exec(SCHEMA);
+    addPackColumns(this.db);
     // A queue made today has only ever deleted with secure_delete on: no start needs to rewrite it for that.
     if (fresh) markZeroedDeletes(this.db);
     forgetOlderReasons(this.db);
@@ -165,13 +209,12 @@ export class SqliteQueue implements Queue {
       subByName: db.prepare(`SELECT id, max_attempts FROM queue_subscriptions WHERE name = ?`),
       // Delivery rows only: the claim's write transaction walks the (sub_id, seq) key and never reads a body.
       visible: db.prepare(
-        `SELECT seq, attempts FROM queue_deliveries
+        `SELECT seq, attempts, unsettled, settled FROM queue_deliveries
          WHERE sub_id = ? AND seq > ? AND visible_at <= ? ORDER BY seq LIMIT ?`,
       ),
       anyVisible: db.prepare(`SELECT 1 FROM queue_deliveries WHERE sub_id = ? AND visible_at <= ? LIMIT 1`).pluck(),
-      visibleBeyond: db.prepare(`SELECT 1 FROM queue_deliveries WHERE sub_id = ? AND visible_at <= ? LIMIT 1 OFFSET ?`).pluck(),
-      bodiesInRange: db.prepare(`SELECT seq, body FROM queue_messages WHERE seq BETWEEN ? AND ?`).raw(),
-      body: db.prepare(`SELECT body FROM queue_messages WHERE seq = ?`).pluck(),
+      bodiesInRange: db.prepare(`SELECT seq, body, lengths FROM queue_messages WHERE seq BETWEEN ? AND ?`).raw(),
+      body: db.prepare(`SELECT body, lengths FROM queue_messages WHERE seq = ?`),
       // The SELECT above took the lowest visible seqs, so the visible rows in [first, last] are exactly the
       // ones it returned (poison ones already dead-lettered): one UPDATE claims them all.
       markClaimed: db.prepare(
@@ -181,7 +224,7 @@ export class SqliteQueue implements Queue {
       deleteDelivery: db.prepare(`DELETE FROM queue_deliveries WHERE sub_id = ? AND seq = ? AND attempts = ?`),
       dropDelivery: db.prepare(`DELETE FROM queue_deliveries WHERE sub_id = ? AND seq = ?`),
       delivery: db.prepare(
-        `SELECT d.attempts, m.body FROM queue_deliveries d JOIN queue_messages m ON m.seq = d.seq
+        `SELECT d.attempts, d.unsettled, d.settled, m.body, m.lengths FROM queue_deliveries d JOIN queue_messages m ON m.seq = d.seq
          WHERE d.sub_id = ? AND d.seq = ?`,
       ),
       setVisibleAt: db.prepare(`UPDATE queue_deliveries SET visible_at = ? WHERE sub_id = ? AND seq = ?`),
@@ -200,6 +243,11 @@ export class SqliteQueue implements Queue {
       rangeSeqs: db
         .prepare(`SELECT seq FROM queue_deliveries WHERE sub_id = @sub AND seq BETWEEN @lo AND @hi AND attempts = @attempts`)
         .pluck(),
+      rangeRows: db.prepare(
+        `SELECT seq, unsettled, settled FROM queue_deliveries WHERE sub_id = @sub AND seq BETWEEN @lo AND @hi AND attempts = @attempts`,
+      ),
+      // Some of a pack's events are done with, not all: the delivery stays for the rest.
+      settle: db.prepare(`UPDATE queue_deliveries SET settled = ?, unsettled = ? WHERE sub_id = ? AND seq = ? AND attempts = ?`),
       ackRange: db.prepare(`DELETE FROM queue_deliveries WHERE sub_id = @sub AND seq BETWEEN @lo AND @hi AND attempts = @attempts`),
       // A heartbeat: hides what a consumer still works on for longer. Matching attempts keeps it to the rows that
       // consumer still holds (a re-claimed row has a new attempts number), as for the ack.
@@ -228,20 +276,22 @@ export class SqliteQueue implements Queue {
       deadLetters: db.prepare(
         `SELECT body, attempts, reason, failed_at FROM queue_dead_letters WHERE sub_id = ? ORDER BY id LIMIT ?`,
       ),
-      depth: db.prepare(`SELECT count(*) FROM queue_deliveries WHERE sub_id = ?`).pluck(),
+      // Events, not rows: a pack's delivery counts the events it has not settled.
+      depth: db.prepare(`SELECT coalesce(sum(unsettled), 0) FROM queue_deliveries WHERE sub_id = ?`).pluck(),
       oldestReceived: db
         .prepare(
-          `SELECT m.body ->> '$.received_at' FROM queue_deliveries d JOIN queue_messages m ON m.seq = d.seq
+          `SELECT ${MESSAGE_RECEIVED_AT_SQL('m')} FROM queue_deliveries d JOIN queue_messages m ON m.seq = d.seq
            WHERE d.sub_id = ? ORDER BY d.seq LIMIT 1`,
         )
         .pluck(),
+      // The events of the first `LIMIT` visible deliveries: at least that many once there are that many deliveries.
       countVisible: db
-        .prepare(`SELECT count(*) FROM (SELECT 1 FROM queue_deliveries WHERE sub_id = ? AND visible_at <= ? LIMIT ?)`)
+        .prepare(`SELECT coalesce(sum(unsettled), 0) FROM (SELECT unsettled FROM queue_deliveries WHERE sub_id = ? AND visible_at <= ? LIMIT ?)`)
         .pluck(),
       // The first claimable delivery in publish order: the one that has waited longest, give or take a retry.
       firstVisibleReceived: db
         .prepare(
-          `SELECT m.body ->> '$.received_at' FROM queue_deliveries d JOIN queue_messages m ON m.seq = d.seq
+          `SELECT ${MESSAGE_RECEIVED_AT_SQL('m')} FROM queue_deliveries d JOIN queue_messages m ON m.seq = d.seq
            WHERE d.sub_id = ? AND d.visible_at <= ? ORDER BY d.seq LIMIT 1`,
         )
         .pluck(),
@@ -251,20 +301,35 @@ export class SqliteQueue implements Queue {
     this.ackTx = db.transaction((subId: number, receipts: readonly string[]) => {
       // Matching attempts too is what makes a stale receipt a no-op. Receipts from one batch share an
       // attempts number and cover a seq range, so each group is deleted as a range when every row of that
-      // range with that attempts number is one of ours (checked first: a range delete must not ack a row
-      // another consumer holds); otherwise row by row.
+      // range with that attempts number is one of ours and wholly acked (checked first: a range delete must not
+      // ack a row another consumer holds, nor a pack's events the receipts leave out); otherwise row by row.
       let lo = Infinity;
       let hi = -Infinity;
       let acked = 0;
       for (const [attempts, g] of groupReceipts(receipts)) {
         const range = { sub: subId, lo: g.lo, hi: g.hi, attempts };
-        const present = this.stmt.rangeSeqs.all(range) as number[];
+        const present = this.stmt.rangeRows.all(range) as { seq: number; unsettled: number; settled: Buffer | null }[];
         if (present.length === 0) continue;
-        if (present.every((seq) => g.seqs.has(seq))) acked += this.stmt.ackRange.run(range).changes;
-        else {
-          const pairs = [...g.seqs].map((seq) => [seq, attempts]);
+        const whole: number[] = [];
+        const partial: { seq: number; bits: Buffer; unsettled: number }[] = [];
+        for (const row of present) {
+          const named = g.seqs.get(row.seq);
+          if (named === undefined) continue;
+          if (row.settled === null) {
+            if (named === null) whole.push(row.seq);
+            continue;
+          }
+          if (named === null) continue; // a row's receipt for a pack: not one of its receipts
+          const { bits, newly } = withSettled(row.settled, row.unsettled + settledCount(row.settled), named);
+          if (newly >= row.unsettled) whole.push(row.seq);
+          else if (newly > 0) partial.push({ seq: row.seq, bits, unsettled: row.unsettled - newly });
+        }
+        if (whole.length === present.length) acked += this.stmt.ackRange.run(range).changes;
+        else if (whole.length > 0) {
+          const pairs = whole.map((seq) => [seq, attempts]);
           acked += (this.stmt.ackMany.all({ sub: subId, pairs: JSON.stringify(pairs) }) as number[]).length;
         }
+        for (const p of partial) this.stmt.settle.run(p.bits, p.unsettled, subId, p.seq, attempts);
         if (g.lo < lo) lo = g.lo;
         if (g.hi > hi) hi = g.hi;
       }
@@ -274,25 +339,28 @@ export class SqliteQueue implements Queue {
     this.extendTx = db.transaction((subId: number, receipts: readonly string[], until: number) => {
       // As the ack: one UPDATE per group when the range holds only our rows with that attempts number (a batch
       // is one or a few claims' ranges), row by row otherwise, so that another consumer's rows between ours are
-      // never hidden for longer (after a crash they would come back that much later).
+      // never hidden for longer (after a crash they would come back that much later). A pack's row is one
+      // visibility: a receipt for any of its events extends it all.
       for (const [attempts, g] of groupReceipts(receipts)) {
         const range = { sub: subId, lo: g.lo, hi: g.hi, attempts };
         const present = this.stmt.rangeSeqs.all(range) as number[];
         if (present.length === 0) continue;
         if (present.every((seq) => g.seqs.has(seq))) this.stmt.extendRange.run({ ...range, until });
-        else this.stmt.extendMany.run({ sub: subId, until, pairs: JSON.stringify([...g.seqs].map((seq) => [seq, attempts])) });
+        else this.stmt.extendMany.run({ sub: subId, until, pairs: JSON.stringify([...g.seqs.keys()].map((seq) => [seq, attempts])) });
       }
     }).immediate;
     this.retryTx = db.transaction((sub: SubInfo, receipts: readonly string[], reason: string, delayMs: number, counted: boolean) => {
       const now = Date.now();
-      for (const r of receipts) {
-        const parsed = parseReceipt(r);
-        if (!parsed) continue;
-        const row = this.stmt.delivery.get(sub.id, parsed.seq) as { attempts: number; body: string } | undefined;
-        if (!row || row.attempts !== parsed.attempts) continue;
-        if (!counted) this.stmt.setVisibleAtUncounted.run(now + delayMs, sub.id, parsed.seq);
-        else if (row.attempts >= sub.max_attempts) this.deadLetter(sub.id, parsed.seq, row.body, row.attempts, reason, now);
-        else this.stmt.setVisibleAt.run(now + delayMs, sub.id, parsed.seq);
+      for (const [attempts, g] of groupReceipts(receipts)) {
+        for (const [seq, named] of g.seqs) {
+          const row = this.stmt.delivery.get(sub.id, seq) as RetriedRow | undefined;
+          if (!row || row.attempts !== attempts || (row.settled === null) !== (named === null)) continue;
+          // A pack's row is one visibility: retrying some of its events offers the pack again, and its events the
+          // caller did not name come back with them (at least once: landing is idempotent).
+          if (!counted) this.stmt.setVisibleAtUncounted.run(now + delayMs, sub.id, seq);
+          else if (row.attempts < sub.max_attempts) this.stmt.setVisibleAt.run(now + delayMs, sub.id, seq);
+          else this.deadLetter(sub.id, seq, row, named ?? 'all', reason, now);
+        }
       }
     }).immediate;
   }
@@ -335,9 +403,11 @@ export class SqliteQueue implements Queue {
       return Promise.reject(err instanceof PuddleError ? err : new PuddleError('envelope is not serialisable', { cause: err }));
     }
     // One string per publish from here on (see packBodies).
-    const packed = texts ?? packBodies(bodies!);
+    const packs = [texts ?? packBodies(bodies!)];
+    // A producer's request of several events is kept as packs; any other publish as a row an event.
+    const group: WriteGroup = texts && envelopes.length > 1 ? { contracts, packs, ...requestRows(envelopes) } : { contracts, packs };
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ contracts, bodies: packed, resolve, reject });
+      this.pending.push({ group, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         // Group commit: every publish made before the event loop reaches the check phase (all requests
@@ -362,7 +432,7 @@ export class SqliteQueue implements Queue {
    */
   latestWaitingReceivedAt(): number | null {
     const v = this.db
-      .prepare(`SELECT max(json_extract(body, '$.received_at')) FROM queue_messages WHERE json_valid(body)`)
+      .prepare(`SELECT max(CASE WHEN lengths IS NOT NULL THEN received_at WHEN json_valid(body) THEN body ->> '$.received_at' END) FROM queue_messages`)
       .pluck()
       .get() as string | null;
     const ms = v === null ? Number.NaN : Date.parse(v);
@@ -402,37 +472,52 @@ export class SqliteQueue implements Queue {
     // of 5,000 used to read ~3 MB of bodies under it), so the producer's commits wait less.
     // A claimed body cannot go meanwhile: it goes with its last delivery row, and ours is now invisible to
     // other consumers and has a new attempts number no stale receipt matches.
-    const bodies = this.bodiesOf(rows);
+    const stored = this.bodiesOf(rows);
     const out: ClaimedMessage[] = [];
+    const add = (seq: number, attempts: number, index: number | null, body: string) => {
+      const envelope = opts.withoutRaw ? parseEnvelopeWithoutRaw(body) : (JSON.parse(body) as Envelope);
+      const m: ClaimedMessage = { receipt: receiptOf(seq, attempts, index), envelope, attempts };
+      if (opts.withBody) m.body = body;
+      out.push(m);
+    };
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
-      const body = bodies[i];
-      if (body === undefined) {
+      const s = stored[i];
+      // A row of one event, as every row was before packs: nothing to split.
+      if (r.settled === null && s !== undefined && s.lengths === null) {
+        add(r.seq, r.attempts + 1, null, s.body);
+        continue;
+      }
+      const bodies = unpack(s, r);
+      if (bodies === null && s === undefined) {
         // A delivery whose body is gone can never be landed (the old JOIN skipped it for ever): drop it.
         log.warn('queue delivery without a body dropped', { subscription, seq: r.seq });
         this.stmt.dropDelivery.run(sub.id, r.seq);
         continue;
       }
-      const attempts = r.attempts + 1;
-      const envelope = opts.withoutRaw ? parseEnvelopeWithoutRaw(body) : (JSON.parse(body) as Envelope);
-      const m: ClaimedMessage = { receipt: `${r.seq}.${attempts}`, envelope, attempts };
-      if (opts.withBody) m.body = body;
-      out.push(m);
+      if (bodies === null) {
+        // Its text and lengths do not agree (changed by hand: the writer checks them): kept whole as one dead
+        // letter, for someone to look at, rather than lost.
+        log.error('queue pack unreadable: kept as a dead letter', { subscription, seq: r.seq });
+        this.db.transaction(() => this.deadLetter(sub.id, r.seq, null, 'all', 'queue pack unreadable', Date.now()))();
+        continue;
+      }
+      for (let k = 0; k < bodies.length; k++) if (!isSettled(r.settled, k)) add(r.seq, r.attempts + 1, k, bodies[k]!);
     }
     return out;
   }
 
-  /** The bodies of claimed rows (in seq order), read in one range scan when the range is mostly ours. */
-  private bodiesOf(rows: readonly ClaimRow[]): (string | undefined)[] {
+  /** The stored texts of claimed rows (in seq order), read in one range scan when the range is mostly ours. */
+  private bodiesOf(rows: readonly ClaimRow[]): (Stored | undefined)[] {
     const first = rows[0]!.seq;
     const last = rows[rows.length - 1]!.seq;
-    const out: (string | undefined)[] = new Array(rows.length);
+    const out: (Stored | undefined)[] = new Array(rows.length);
     if (last - first + 1 <= rows.length * 2) {
-      const bySeq = new Map<number, string>();
-      for (const [seq, body] of this.stmt.bodiesInRange.all(first, last) as [number, string][]) bySeq.set(seq, body);
+      const bySeq = new Map<number, Stored>();
+      for (const [seq, body, lengths] of this.stmt.bodiesInRange.all(first, last) as [number, string, Buffer | null][]) bySeq.set(seq, { body, lengths });
       for (let i = 0; i < rows.length; i++) out[i] = bySeq.get(rows[i]!.seq);
     } else {
-      for (let i = 0; i < rows.length; i++) out[i] = this.stmt.body.get(rows[i]!.seq) as string | undefined;
+      for (let i = 0; i < rows.length; i++) out[i] = this.stmt.body.get(rows[i]!.seq) as Stored | undefined;
     }
     return out;
   }
@@ -477,7 +562,8 @@ export class SqliteQueue implements Queue {
    */
   visibleMoreThan(subscription: string, n: number): boolean {
     this.assertOpen();
-    return this.stmt.visibleBeyond.get(this.subInfo(subscription).id, Date.now(), Math.max(0, Math.floor(n))) !== undefined;
+    const upTo = Math.max(0, Math.floor(n));
+    return (this.stmt.countVisible.get(this.subInfo(subscription).id, Date.now(), upTo + 1) as number) > upTo;
   }
 
   /**
@@ -490,7 +576,8 @@ export class SqliteQueue implements Queue {
     this.assertOpen();
     const sub = this.subInfo(subscription).id;
     const now = Date.now();
-    const visible = this.stmt.countVisible.get(sub, now, Math.max(0, Math.floor(upTo))) as number;
+    const most = Math.max(0, Math.floor(upTo));
+    const visible = Math.min(most, this.stmt.countVisible.get(sub, now, most) as number);
     if (visible === 0) return { visible, oldestMs: 0 };
     const at = this.stmt.firstVisibleReceived.get(sub, now) as string | null | undefined;
     const t = typeof at === 'string' ? Date.parse(at) : Number.NaN;
@@ -533,11 +620,10 @@ export class SqliteQueue implements Queue {
     if (this.pending.length === 0) return;
     const group = this.pending;
     this.pending = [];
-    const contracts = group.length === 1 ? group[0]!.contracts! : group.flatMap((p) => p.contracts!);
-    const packs = group.map((p) => p.bodies!);
+    const write = joinGroups(group.map((p) => p.group!));
     // The bodies wait for their commit in the writer thread (or go into it here), not on this thread's heap: see
     // WriterThread.post.
-    for (const p of group) p.contracts = p.bodies = null;
+    for (const p of group) p.group = null;
     // Read at the commit, after the group's envelopes were stamped: at least as late as any of theirs.
     const mark = this.receivedMark?.();
     const receivedMs = mark !== undefined && Number.isFinite(mark) ? mark : undefined;
@@ -549,14 +635,14 @@ export class SqliteQueue implements Queue {
       log.warn('no queue writer thread; committing on the main connection', { error: err });
     }
     if (thread) {
-      thread.write(contracts, packs, receivedMs).then(
+      thread.write(write, receivedMs).then(
         () => group.forEach((p) => p.resolve()),
         (err: unknown) => group.forEach((p) => p.reject(err)),
       );
       return;
     }
     try {
-      this.localWriter().write(contracts, unpackAll(packs), receivedMs);
+      this.localWriter().write(write, receivedMs);
     } catch (err) {
       const failure = new QueueCommitError('queue publish failed', { cause: err });
       for (const p of group) p.reject(failure);
@@ -569,39 +655,78 @@ export class SqliteQueue implements Queue {
     return (this.writer ??= new QueueWriter(this.db));
   }
 
-  /** Runs inside the claim transaction: the rows claimed (their bodies are read after it commits). */
+  /**
+   * Runs inside the claim transaction: the rows claimed (their bodies are read after it commits). Rows are taken in
+   * publish order while their events fit in `max`; a pack is never split, so a claim whose first pack holds more
+   * than `max` takes that pack alone (at most PACK_MAX events).
+   */
   private claimRows(sub: SubInfo, { max, visibilityMs }: ClaimOptions): ClaimRow[] {
     const now = Date.now();
     const out: ClaimRow[] = [];
+    let events = 0;
     let after = 0;
-    // Loop because poison messages found on the way are dead-lettered instead of returned.
-    while (out.length < max) {
-      const want = max - out.length;
-      const rows = this.stmt.visible.all(sub.id, after, now, want) as ClaimRow[];
-      if (rows.length === 0) break;
-      let poisoned = 0;
+    let first = 0;
+    let last = 0;
+    // Rows read per statement: first a few (a pack's row holds up to PACK_MAX events), then as many as the events
+    // still wanted need at the events per row seen so far.
+    let limit = Math.min(max, CLAIM_FIRST_ROWS);
+    scan: for (;;) {
+      const rows = this.stmt.visible.all(sub.id, after, now, limit) as ClaimRow[];
       for (const r of rows) {
         if (r.attempts >= sub.max_attempts) {
           // Its last consumer took it and never came back (crashed on it every time): stop handing it out.
-          this.deadLetter(sub.id, r.seq, (this.stmt.body.get(r.seq) as string | undefined) ?? 'null', r.attempts, 'visibility timeout expired on the last attempt', now);
-          poisoned++;
-          this.expiredOnLastAttempt++;
+          this.expiredOnLastAttempt += this.deadLetter(sub.id, r.seq, null, 'all', 'visibility timeout expired on the last attempt', now);
           continue;
         }
+        if (events > 0 && events + r.unsettled > max) break scan;
+        if (out.length === 0) first = r.seq;
+        last = r.seq;
         out.push(r);
+        events += r.unsettled;
+        if (events >= max) break scan;
       }
-      const first = rows[0]!.seq;
+      if (rows.length < limit) break;
       after = rows[rows.length - 1]!.seq;
-      if (poisoned < rows.length) this.stmt.markClaimed.run({ until: now + visibilityMs, sub: sub.id, first, last: after, now });
-      if (poisoned === 0 || rows.length < want) break;
+      const perRow = out.length ? events / out.length : 1;
+      limit = Math.max(1, Math.ceil((max - events) / perRow) + 1);
     }
+    // Rows are taken in seq order, and every visible row between the first and last taken was taken (the poison
+    // ones are gone): one UPDATE claims them all.
+    if (out.length > 0) this.stmt.markClaimed.run({ until: now + visibilityMs, sub: sub.id, first, last, now });
     return out;
   }
 
-  private deadLetter(subId: number, seq: number, body: string, attempts: number, reason: string, now: number): void {
-    this.stmt.insertDeadLetter.run(subId, body, attempts, reason, new Date(now).toISOString());
-    this.stmt.deleteDelivery.run(subId, seq, attempts);
-    this.release(seq);
+  /**
+   * Dead-letters the unsettled events of `seq`'s delivery among `which` ('all', or a pack's indexes), one dead letter
+   * each, and drops the delivery once none is left (its body with the last delivery). Returns how many went.
+   */
+  private deadLetter(subId: number, seq: number, known: RetriedRow | null, which: readonly number[] | 'all', reason: string, now: number): number {
+    const row = known ?? (this.stmt.delivery.get(subId, seq) as RetriedRow | undefined);
+    if (!row) {
+      // Its body is gone: nothing to keep as a dead letter, and it could never be landed.
+      log.warn('queue delivery without a body dropped', { seq });
+      this.stmt.dropDelivery.run(subId, seq);
+      return 0;
+    }
+    const failedAt = new Date(now).toISOString();
+    const bodies = unpack(row, row);
+    if (row.settled === null || bodies === null) {
+      // A row of one event (or a pack that cannot be read: kept whole, as found).
+      this.stmt.insertDeadLetter.run(subId, row.body, row.attempts, reason, failedAt);
+      this.stmt.deleteDelivery.run(subId, seq, row.attempts);
+      this.release(seq);
+      return 1;
+    }
+    const picked = which === 'all' ? bodies.map((_, k) => k) : which;
+    const dead = [...new Set(picked)].filter((k) => k < bodies.length && !isSettled(row.settled, k));
+    for (const k of dead) this.stmt.insertDeadLetter.run(subId, bodies[k], row.attempts, reason, failedAt);
+    if (dead.length >= row.unsettled) {
+      this.stmt.deleteDelivery.run(subId, seq, row.attempts);
+      this.release(seq);
+    } else if (dead.length > 0) {
+      this.stmt.settle.run(withSettled(row.settled, bodies.length, dead).bits, row.unsettled - dead.length, subId, seq, row.attempts);
+    }
+    return dead.length;
   }
 
   /**
@@ -653,27 +778,33 @@ export class SqliteQueue implements Queue {
   }
 }
 
-/** Receipts by attempts number, each group with its seqs and their range (receipts of one claim share one). */
-function groupReceipts(receipts: readonly string[]): Map<number, AckGroup> {
-  const groups = new Map<number, AckGroup>();
-  for (const r of receipts) {
-    const parsed = parseReceipt(r);
-    if (!parsed) continue;
-    let g = groups.get(parsed.attempts);
-    if (!g) groups.set(parsed.attempts, (g = { seqs: new Set(), lo: parsed.seq, hi: parsed.seq }));
-    g.seqs.add(parsed.seq);
-    if (parsed.seq < g.lo) g.lo = parsed.seq;
-    if (parsed.seq > g.hi) g.hi = parsed.seq;
+/** Delivery rows the claim reads first (see claimRows). */
+const CLAIM_FIRST_ROWS = 64;
+
+/**
+ * How a producer's request is stored (QueueWriter.write's `rows`): packs of up to PACK_MAX events, each with the
+ * earliest received time of its events (a request's events share one); a lone event is a row of its own.
+ */
+function requestRows(envelopes: readonly Envelope[]): { rows: number[]; receivedAt: string[] } {
+  const rows: number[] = [];
+  const receivedAt: string[] = [];
+  for (let at = 0; at < envelopes.length; at += PACK_MAX) {
+    const n = Math.min(PACK_MAX, envelopes.length - at);
+    if (n === 1) {
+      rows.push(-1);
+      continue;
+    }
+    let earliest = envelopes[at]!.received_at;
+    for (let i = at + 1; i < at + n; i++) if (envelopes[i]!.received_at < earliest) earliest = envelopes[i]!.received_at;
+    rows.push(n);
+    receivedAt.push(earliest);
   }
-  return groups;
+  return { rows, receivedAt };
 }
 
-/** A receipt is `${seq}.${attempts}`: re-claiming bumps attempts, which retires every older receipt. */
-function parseReceipt(receipt: string): { seq: number; attempts: number } | null {
-  const dot = receipt.indexOf('.');
-  if (dot <= 0) return null;
-  const seq = Number(receipt.slice(0, dot));
-  const attempts = Number(receipt.slice(dot + 1));
-  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(attempts)) return null;
-  return { seq, attempts };
+/** The event texts of a stored row for its delivery: null when the body is gone, or a pack's lengths do not fit it. */
+function unpack(stored: Stored | undefined, delivery: { settled: Buffer | null }): string[] | null {
+  if (!stored) return null;
+  if (delivery.settled === null) return stored.lengths === null ? [stored.body] : null;
+  return stored.lengths === null ? null : splitPack(stored.body, stored.lengths);
 }

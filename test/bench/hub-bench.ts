@@ -15,6 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
+import { MESSAGE_RECEIVED_AT_SQL } from '../../infra/local/sqlite-queue.js';
 import { columnsFor, contractRow } from '../../puddles/landing-rows.js';
 import { writeParquetWithAppender } from '../../puddles/parquet-writer.js';
 import { startHubProcess, type HubProcess } from '../support/hub-process.js';
@@ -144,12 +145,13 @@ class QueueWatch {
   ) {
     this.#db = new Database(file, { readonly: true, fileMustExist: true });
     this.#db.pragma('busy_timeout = 5000');
-    this.#depth = this.#db.prepare('SELECT count(*) FROM queue_deliveries').pluck();
+    // Events, not rows: a pack's delivery (one producer request) counts the events it has not settled.
+    this.#depth = this.#db.prepare('SELECT coalesce(sum(unsettled), 0) FROM queue_deliveries').pluck();
     this.#any = this.#db.prepare('SELECT 1 FROM queue_deliveries LIMIT 1').pluck();
     this.#subs = this.#db.prepare('SELECT id, name FROM queue_subscriptions');
-    this.#subDepth = this.#db.prepare('SELECT count(*) FROM (SELECT 1 FROM queue_deliveries WHERE sub_id = ? LIMIT ?)').pluck();
+    this.#subDepth = this.#db.prepare('SELECT min(@n, coalesce(sum(unsettled), 0)) FROM (SELECT unsettled FROM queue_deliveries WHERE sub_id = @sub LIMIT @n)').pluck();
     this.#subFirst = this.#db.prepare('SELECT min(seq) FROM queue_deliveries WHERE sub_id = ?').pluck();
-    this.#received = this.#db.prepare(`SELECT body ->> '$.received_at' FROM queue_messages WHERE seq = ?`).pluck();
+    this.#received = this.#db.prepare(`SELECT ${MESSAGE_RECEIVED_AT_SQL('m')} FROM queue_messages m WHERE seq = ?`).pluck();
   }
 
   /** Raw's subscription id when what it holds only lingers (fewer than a batch, the first younger than the linger). */
@@ -157,7 +159,7 @@ class QueueWatch {
     const subs = this.#subs.all() as { id: number; name: string }[];
     const raw = subs.find((s) => s.name === this.raw.name);
     if (!raw) return null;
-    const n = this.#subDepth.get(raw.id, this.raw.batch) as number;
+    const n = this.#subDepth.get({ sub: raw.id, n: this.raw.batch }) as number;
     if (n === 0 || n >= this.raw.batch) return null;
     const first = this.#subFirst.get(raw.id) as number | null;
     const at = first === null ? undefined : (this.#received.get(first) as string | undefined);
@@ -167,7 +169,7 @@ class QueueWatch {
   sample(): { depth: number; ageS: number; lingering: number } {
     const rawId = this.#lingering();
     const total = this.#depth.get() as number;
-    const lingering = rawId === null ? 0 : (this.#subDepth.get(rawId, this.raw.batch) as number);
+    const lingering = rawId === null ? 0 : (this.#subDepth.get({ sub: rawId, n: this.raw.batch }) as number);
     // The oldest's age over every subscription's first delivery; raw's counted from the end of its linger, as the
     // hub's /healthz counts it (a delivery raw held on purpose is not late until then), lingering ones left out.
     let ageMs = 0;
