@@ -2,8 +2,8 @@
 // Starts `puddle start --no-schedule` as a user would (its own PUDDLE_HOME under /tmp, its own port), opens /tv
 // and the dashboard in headless chromium for the whole run, and posts unique donations from this process: a
 // steady rate (batches of 10 and some single events) with a burst every ten minutes (`--burst` events in one
-// minute, from minute 3). Every 30 s it prints one row of what could grow: the hub's RSS (it reports no heap), open file
-// descriptors, threads, queue.db and its WAL, the lake's files and bytes, the most files in one partition,
+// minute, from minute 3). Every 30 s it prints one row of what could grow: the hub's RSS (it reports no heap) and
+// its anonymous and file-backed parts, open file descriptors, threads, queue.db and its WAL, the lake's files and bytes, the most files in one partition,
 // catalog.db, /healthz's waiting and oldest age, how long /v1/totals and /v1/ops/status take, the total on /tv,
 // and the landed `SELECT count(*), sum(amount_minor) FROM donation`. At the end it stops the load, waits for
 // the queue to drain, and checks /tv, /v1/totals and SQL all equal what the hub accepted.
@@ -123,7 +123,9 @@ function walk(dir, out = { files: 0, bytes: 0, perDir: new Map() }) {
 function proc() {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssMb: field('VmRSS') / 1024, threads: field('Threads'), fds: readdirSync(`/proc/${pid}/fd`).length };
+  // Of the RSS, RssAnon (heaps: glibc's malloc, DuckDB's jemalloc, V8's) and RssFile (mapped files: node, its
+  // libraries, SQLite's -shm): which kind grows (README, "A soak", 2026-12-04).
+  return { rssMb: field('VmRSS') / 1024, anonMb: field('RssAnon') / 1024, fileMb: field('RssFile') / 1024, threads: field('Threads'), fds: readdirSync(`/proc/${pid}/fd`).length };
 }
 async function timed(path) {
   const start = performance.now();
@@ -160,7 +162,7 @@ async function tvFigures() {
 }
 
 const rows = [];
-const HEAD = 'min | RSS MB | fds | thr | queue.db MB | wal MB | lake files | lake MB | live files | max live/part | retired | catalog MB | catalog wal MB | waiting | oldest s | totals ms | status ms | tv £ | tv n | sql n | accepted | failed';
+const HEAD = 'min | RSS MB | anon MB | file MB | fds | thr | queue.db MB | wal MB | lake files | lake MB | live files | max live/part | retired | catalog MB | catalog wal MB | waiting | oldest s | totals ms | status ms | tv £ | tv n | sql n | accepted | failed';
 log(HEAD);
 async function sample(label) {
   const p = proc();
@@ -173,7 +175,7 @@ async function sample(label) {
   const q = await sql();
   const h = health.body ?? {};
   const row = {
-    min: label ?? ((Date.now() - t0) / 60_000).toFixed(1), rss: p.rssMb.toFixed(0),
+    min: label ?? ((Date.now() - t0) / 60_000).toFixed(1), rss: p.rssMb.toFixed(0), anon: p.anonMb.toFixed(0), file: p.fileMb.toFixed(0),
     fds: p.fds, threads: p.threads, queue: (size(join(home, 'queue.db')) / 1048576).toFixed(1), wal: (size(join(home, 'queue.db-wal')) / 1048576).toFixed(1),
     files: lake.files, lakeMb: (lake.bytes / 1048576).toFixed(1), live: cat.live, maxLive: cat.maxLive, garbage: cat.garbage,
     catalog: (size(join(home, 'catalog.db')) / 1048576).toFixed(1), catalogWal: (size(join(home, 'catalog.db-wal')) / 1048576).toFixed(1),

@@ -18,6 +18,26 @@ async function limitOf(role: DuckDbRole): Promise<string> {
   }
 }
 
+async function settingOf(role: DuckDbRole, name: string): Promise<unknown> {
+  const instance = await createDuckDb(1, role);
+  const conn = await instance.connect();
+  try {
+    return (await conn.runAndReadAll(`SELECT current_setting('${name}') AS v`)).getRowObjects()[0]!.v;
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe('createDuckDb allocator', () => {
+  // DuckDB's default is off: jemalloc kept what a merge freed until that thread allocated again, 33 to 189 MB at
+  // a hub's quiet moments in a soak (README, "A soak", 2026-12-04).
+  it("runs jemalloc's background threads, which hand freed memory back to the system", async () => {
+    expect(await settingOf('writer', 'allocator_background_threads')).toBe(true);
+    expect(await settingOf('query', 'allocator_background_threads')).toBe(true);
+  });
+});
+
 describe('createDuckDb memory_limit', () => {
   it('gives a writer and a query engine 2 GiB each by default', async () => {
     expect(DEFAULT_DUCKDB_MEMORY_MB).toEqual({ writer: 2048, query: 2048 });
