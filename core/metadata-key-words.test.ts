@@ -16,6 +16,9 @@ describe('Stripe metadata keys, read as words', () => {
     'appeal_title', 'appealTitle', 'campaign_name', 'campaignName', 'campaignname', 'event_name', 'product_name', 'fundraising_page_title',
     'mailing_list', 'electricity_fund', 'capacity', 'authenticity_check', 'motel_code', 'titled_gift_scheme',
     'frequency', 'payment_method', 'source', 'form_version', 'ip_country_check',
+    // choices about a contact detail, not the detail (redacted until 2026-12-04)
+    'email_opt_in', 'emailOptIn', 'email_optin', 'phone_consent', 'sms_opt_out', 'mail_preferences', 'postal_permission',
+    'email_subscribed',
   ];
   const redacted = [
     'name', 'Name', 'first_name', 'firstName', 'FirstName', 'first-name', 'last_name', 'lastname', 'surname', 'Forename', 'full_name',
@@ -30,6 +33,8 @@ describe('Stripe metadata keys, read as words', () => {
     'donor', 'supporter', 'contact', 'customer', 'payer', 'person',
     'ip', 'customer_purchase_ip', 'customerIp',
     'nationality', 'ethnicity', 'religion', 'health_condition', 'gender',
+    'passport', 'passport_number', 'nino', 'ni_number_nino', 'national_insurance', 'NationalInsuranceNumber', 'ssn', 'donor_ssn',
+    'driving_licence', 'iban', 'sort_code', 'sortCode', 'account_number', 'bank_account',
   ];
 
   it.each(kept)('keeps %s', (key) => {

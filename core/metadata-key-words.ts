@@ -28,7 +28,18 @@ const PERSONAL_WORDS = new Set([
   'dedicate', 'dedicated', 'recipient',
   // special-category data
   'nationality', 'ethnic', 'ethnicity', 'religion', 'religious', 'health', 'disability', 'gender',
+  // numbers that identify a person or reach their money (`national_insurance`, `sort_code` and `account_number` as
+  // joined pairs); since 2026-12-04
+  'passport', 'nino', 'ssn', 'nationalinsurance', 'socialsecurity', 'drivinglicence', 'drivinglicense', 'licence',
+  'license', 'iban', 'sortcode', 'accountnumber', 'bankaccount',
 ]);
+
+/**
+ * The last word (or last two joined: `opt_in`) of a key that is a choice about a contact detail, not the detail:
+ * `email_opt_in`, `phoneConsent`, `mail_preference` keep their yes or no (a charity's fundraising consent, which
+ * finance and the CRM need). Redacted until 2026-12-04 for the `email` in them.
+ */
+const CHOICE_WORDS = new Set(['optin', 'optout', 'consent', 'preference', 'permission', 'subscribed', 'unsubscribed']);
 
 /** Personal unless another word of the key says what they name (`campaign_name`). */
 const QUALIFIED_WORDS = new Set(['name', 'title']);
@@ -83,6 +94,8 @@ export function metadataKeyLooksPersonal(key: string): boolean {
   const looked = [...words, ...words.slice(1).map((w, i) => words[i]! + w)];
   const last = words[words.length - 1]!;
   if (words.length > 1 && ID_WORDS.has(last) && !looked.some((w) => isIn(CONTACT_WORDS, w))) return false;
+  const lastPair = words.length > 1 ? words[words.length - 2]! + last : '';
+  if (words.length > 1 && (isIn(CHOICE_WORDS, last) || CHOICE_WORDS.has(lastPair))) return false;
   if (looked.some((w) => isIn(PERSONAL_WORDS, w))) return true;
   for (const word of words) {
     const w = forms(word)[0]!;
