@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_MAX_AHEAD_MS } from '../core/contracts/time-ahead.js';
 import { parseEnvelopeWithoutRaw } from '../core/envelope.js';
 import { producerFastPath } from '../core/http/producer-fast-path.js';
+import { createKeyRing } from '../core/http/auth.js';
 import { buildServer, fastPathRequests } from '../core/http/server.js';
 import type { Queue } from '../core/ports.js';
 import { SqliteQueue } from '../infra/local/sqlite-queue.js';
@@ -792,6 +793,45 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
       const envs = await drain();
       expect(envs.map((e) => e.id)).toEqual(accepted);
       expect(envs.map((e) => e.key)).toEqual(ids);
+    } finally {
+      socket.destroy();
+      await srv.close();
+    }
+  });
+
+  it('checks the key of every request on a connection whose earlier requests had a good one', async () => {
+    // The fast path remembers the Authorization header that was a producer key on a connection (producer-fast-path.ts):
+    // another header on the same connection, a wrong key, none, or a key of another scope, is checked afresh.
+    await drain();
+    const srv = buildServer({ queue, keys: createKeyRing({ producer: [KEY], read: ['read-key-0123456789'] }) });
+    const port = Number(new URL(await srv.listen({ host: '127.0.0.1', port: 0 })).port);
+    const socket = connect(port, '127.0.0.1');
+    try {
+      const req = (id: string, authorization: string | null) => {
+        const body = JSON.stringify({ events: [donation(id)] });
+        const a = authorization === null ? '' : `authorization: ${authorization}\r\n`;
+        return `POST /v1/events HTTP/1.1\r\nhost: x\r\n${a}content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+      };
+      const sent: [string, string | null][] = [
+        ['same-1', `Bearer ${KEY}`],
+        ['same-2', `Bearer ${KEY}`],
+        ['same-3', `Bearer ${KEY}x`],
+        ['same-4', null],
+        ['same-5', 'Bearer read-key-0123456789'],
+        ['same-6', `bearer ${KEY}`],
+        ['same-7', `Bearer ${KEY}`],
+      ];
+      let got = '';
+      const answered = new Promise<void>((resolve) =>
+        socket.on('data', (d: Buffer) => {
+          got += d.toString();
+          if ((got.match(/HTTP\/1.1 \d+/g) ?? []).length === sent.length && got.endsWith('}')) resolve();
+        }),
+      );
+      socket.write(sent.map(([id, a]) => req(id, a)).join(''));
+      await answered;
+      expect(got.match(/HTTP\/1.1 \d+/g)).toEqual(['202', '202', '401', '401', '403', '202', '202'].map((c) => `HTTP/1.1 ${c}`));
+      expect((await drain()).map((e) => e.key)).toEqual(['same-1', 'same-2', 'same-6', 'same-7']);
     } finally {
       socket.destroy();
       await srv.close();
