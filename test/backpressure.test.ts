@@ -152,6 +152,20 @@ describe('how busy the producer is, as landing reads it (loop-busy.ts)', () => {
     const until = performance.now() + ms;
     while (performance.now() < until);
   };
+  /**
+   * The least busy of up to ten 300 ms spells of waiting, stopping at the first that reads idle: time spent waiting
+   * for a CPU counts as busy, so on a machine loaded by other work (a benchmark beside the suite) one spell's wake-up
+   * can read 0.3-0.4; an idle loop reads idle in some spell, a loop kept busy in none.
+   */
+  const idleSpell = async (sample: () => number, wait: () => Promise<unknown> = () => sleep(300)) => {
+    let least = Infinity;
+    for (let i = 0; i < 10 && least >= 0.2; i++) {
+      sample();
+      await wait();
+      least = Math.min(least, sample());
+    }
+    return least;
+  };
 
   it('is busy while the loop works, and not while it waits: idle, or blocked without using a CPU', async () => {
     const sample = loopBusySampler();
@@ -165,14 +179,14 @@ describe('how busy the producer is, as landing reads it (loop-busy.ts)', () => {
     }
     expect(busy).toBeGreaterThan(0.5);
 
-    await sleep(300);
-    expect(sample()).toBeLessThan(0.2);
+    expect(await idleSpell(sample)).toBeLessThan(0.2);
 
     // A loop blocked in a call is "in use" to the event loop's own measure, but leaves the CPU to landing.
     const before = performance.eventLoopUtilization();
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
     expect(performance.eventLoopUtilization(before).utilization).toBeGreaterThan(0.9);
-    expect(sample()).toBeLessThan(0.2);
+    const blocked = async () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+    expect(await idleSpell(sample, blocked)).toBeLessThan(0.2);
   });
 
   it('is busy while the loop works and waits for a CPU other threads hold (a loaded machine)', async () => {
@@ -188,8 +202,6 @@ describe('how busy the producer is, as landing reads it (loop-busy.ts)', () => {
       await Promise.all(hogs.map((h) => h.terminate()));
     }
     // Idle again: waiting in epoll is neither on a CPU nor in the run queue.
-    const sample = loopBusySampler();
-    await sleep(300);
-    expect(sample()).toBeLessThan(0.2);
+    expect(await idleSpell(loopBusySampler())).toBeLessThan(0.2);
   });
 });
