@@ -10,7 +10,10 @@
 import { isPledged } from '../core/contracts/donation-status.js';
 import { dateParse } from '../core/time.js';
 import type { LandedRows } from './landed.js';
+import { grown } from './grow-array.js';
 import type { Cell } from './parquet-writer.js';
+import { SlotIds } from './slot-ids.js';
+import { StringSlotMap } from './string-slot-map.js';
 import { compareArrivals, positionOf, type Arrival } from './version-order.js';
 
 export const BOX_MS = 15 * 60 * 1000;
@@ -94,22 +97,27 @@ class Slots {
   amount = new Float64Array(1024);
   /** Index into the cells, or -1 when the current version does not count. */
   cell = new Int32Array(1024);
-  ids: string[] = [];
+  /** The current version's _id. */
+  ids = new SlotIds();
   size = 0;
 
+  /**
+   * Room for one more slot, made before its key goes into the key map: an allocation failing after that would
+   * leave a key without its slot, and every later key on the wrong one.
+   */
+  reserve(): void {
+    if (this.size < this.cell.length) return;
+    const length = this.size + 1;
+    this.changed = grown(this.changed, length);
+    this.received = grown(this.received, length);
+    this.seq = grown(this.seq, length);
+    this.amount = grown(this.amount, length);
+    this.cell = grown(this.cell, length);
+    this.ids.reserve(this.cell.length);
+  }
+
+  /** The next slot (after reserve). */
   add(): number {
-    if (this.size === this.cell.length) {
-      const grow = <T extends Float64Array | Int32Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.changed = grow(this.changed);
-      this.received = grow(this.received);
-      this.seq = grow(this.seq);
-      this.amount = grow(this.amount);
-      this.cell = grow(this.cell);
-    }
     this.cell[this.size] = -1;
     return this.size++;
   }
@@ -123,7 +131,8 @@ interface Tied extends TiedVersion {
 }
 
 export class LiveTotals {
-  #slotOf = new Map<string, number>();
+  /** Each donation's key to its slot: they are numbered alike, from 0 in the order keys first came. */
+  #slotOf = new StringSlotMap();
   #slots = new Slots();
   /** Per slot, the versions tying with its current one (only slots that have more than one). */
   #ties = new Map<number, Tied[]>();
@@ -181,10 +190,11 @@ export class LiveTotals {
     const d = readDonationRow(r);
     if (!d) return false;
     const slots = this.#slots;
-    let slot = this.#slotOf.get(d.key);
-    if (slot === undefined) {
-      slot = slots.add();
-      this.#slotOf.set(d.key, slot);
+    slots.reserve();
+    const slot = this.#slotOf.slotFor(d.key);
+    if (slot === slots.size) {
+      // A new donation: its key took the next slot.
+      slots.add();
     } else if (d.changed === slots.changed[slot]) {
       const tie = this.#tie(slot, d);
       return (tie.taken && this.#arrived(entersAt(d), now)) || tie.moved;
@@ -249,14 +259,14 @@ export class LiveTotals {
   #tie(slot: number, d: DonationVersion): { taken: boolean; moved: boolean } {
     const slots = this.#slots;
     const ties: Tied[] = this.#ties.get(slot) ?? [
-      { id: slots.ids[slot]!, received: slots.received[slot]!, seq: slots.seq[slot]!, amount: slots.amount[slot]!, cell: slots.cell[slot]! },
+      { id: slots.ids.get(slot), received: slots.received[slot]!, seq: slots.seq[slot]!, amount: slots.amount[slot]!, cell: slots.cell[slot]! },
     ];
     const tied = () => ({ id: d.id, received: d.received, seq: d.seq, amount: d.amount, cell: this.#cellOf(d) });
     if (!takeTiedVersion(ties, d.id, d, tied)) return { taken: false, moved: false };
     if (ties.length > 1) this.#ties.set(slot, ties);
     const win = tieWinner(ties);
     if (
-      win.id === slots.ids[slot] && win.received === slots.received[slot] && win.seq === slots.seq[slot] &&
+      win.id === slots.ids.get(slot) && win.received === slots.received[slot] && win.seq === slots.seq[slot] &&
       win.amount === slots.amount[slot] && win.cell === slots.cell[slot]
     ) return { taken: true, moved: false };
     this.#place(slot, win.id, slots.changed[slot]!, win, win.amount, win.cell);
@@ -280,7 +290,7 @@ export class LiveTotals {
     slots.seq[slot] = arrival.seq;
     slots.amount[slot] = cell >= 0 ? amount : 0;
     slots.cell[slot] = cell;
-    slots.ids[slot] = id;
+    slots.ids.set(slot, id);
   }
 
   #cellOf(d: DonationVersion): number {
@@ -289,7 +299,7 @@ export class LiveTotals {
 
   /** Forget everything (before a rebuild from the lake). */
   clear(): void {
-    this.#slotOf = new Map();
+    this.#slotOf = new StringSlotMap();
     this.#ties = new Map();
     this.#slots = new Slots();
     this.#cells = [];
