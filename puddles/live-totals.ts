@@ -10,8 +10,8 @@
 import { isPledged } from '../core/contracts/donation-status.js';
 import { dateParse } from '../core/time.js';
 import type { LandedRows } from './landed.js';
-import { grown } from './grow-array.js';
 import type { Cell } from './parquet-writer.js';
+import { SlotColumn } from './slot-column.js';
 import { SlotIds } from './slot-ids.js';
 import { StringSlotMap } from './string-slot-map.js';
 import { compareArrivals, positionOf, type Arrival } from './version-order.js';
@@ -86,17 +86,17 @@ const receivedMs = lastMs();
 const changedMs = lastMs();
 
 /**
- * Per-donation state in parallel typed arrays, one slot per donation: about a third of the memory of an
+ * Per-donation state in parallel columns of typed arrays (slot-column.ts), one slot per donation: about a third of the memory of an
  * object per donation (a few million donations are held on an appeal night).
  */
 class Slots {
-  changed = new Float64Array(1024);
-  received = new Float64Array(1024);
+  changed = new SlotColumn((n) => new Float64Array(n));
+  received = new SlotColumn((n) => new Float64Array(n));
   /** _received_seq of the current version's first arrival (NO_POSITION: none). */
-  seq = new Int32Array(1024);
-  amount = new Float64Array(1024);
+  seq = new SlotColumn((n) => new Int32Array(n));
+  amount = new SlotColumn((n) => new Float64Array(n));
   /** Index into the cells, or -1 when the current version does not count. */
-  cell = new Int32Array(1024);
+  cell = new SlotColumn((n) => new Int32Array(n));
   /** The current version's _id. */
   ids = new SlotIds();
   size = 0;
@@ -106,19 +106,18 @@ class Slots {
    * leave a key without its slot, and every later key on the wrong one.
    */
   reserve(): void {
-    if (this.size < this.cell.length) return;
-    const length = this.size + 1;
-    this.changed = grown(this.changed, length);
-    this.received = grown(this.received, length);
-    this.seq = grown(this.seq, length);
-    this.amount = grown(this.amount, length);
-    this.cell = grown(this.cell, length);
-    this.ids.reserve(this.cell.length);
+    const slots = this.size + 1;
+    this.changed.reserve(slots);
+    this.received.reserve(slots);
+    this.seq.reserve(slots);
+    this.amount.reserve(slots);
+    this.cell.reserve(slots);
+    this.ids.reserve(slots);
   }
 
   /** The next slot (after reserve). */
   add(): number {
-    this.cell[this.size] = -1;
+    this.cell.set(this.size, -1);
     return this.size++;
   }
 }
@@ -195,10 +194,10 @@ export class LiveTotals {
     if (slot === slots.size) {
       // A new donation: its key took the next slot.
       slots.add();
-    } else if (d.changed === slots.changed[slot]) {
+    } else if (d.changed === slots.changed.get(slot)) {
       const tie = this.#tie(slot, d);
       return (tie.taken && this.#arrived(entersAt(d), now)) || tie.moved;
-    } else if (!(d.changed > slots.changed[slot]!)) {
+    } else if (!(d.changed > slots.changed.get(slot))) {
       return false;
     } else {
       this.#ties.delete(slot);
@@ -259,37 +258,37 @@ export class LiveTotals {
   #tie(slot: number, d: DonationVersion): { taken: boolean; moved: boolean } {
     const slots = this.#slots;
     const ties: Tied[] = this.#ties.get(slot) ?? [
-      { id: slots.ids.get(slot), received: slots.received[slot]!, seq: slots.seq[slot]!, amount: slots.amount[slot]!, cell: slots.cell[slot]! },
+      { id: slots.ids.get(slot), received: slots.received.get(slot), seq: slots.seq.get(slot), amount: slots.amount.get(slot), cell: slots.cell.get(slot) },
     ];
     const tied = () => ({ id: d.id, received: d.received, seq: d.seq, amount: d.amount, cell: this.#cellOf(d) });
     if (!takeTiedVersion(ties, d.id, d, tied)) return { taken: false, moved: false };
     if (ties.length > 1) this.#ties.set(slot, ties);
     const win = tieWinner(ties);
     if (
-      win.id === slots.ids.get(slot) && win.received === slots.received[slot] && win.seq === slots.seq[slot] &&
-      win.amount === slots.amount[slot] && win.cell === slots.cell[slot]
+      win.id === slots.ids.get(slot) && win.received === slots.received.get(slot) && win.seq === slots.seq.get(slot) &&
+      win.amount === slots.amount.get(slot) && win.cell === slots.cell.get(slot)
     ) return { taken: true, moved: false };
-    this.#place(slot, win.id, slots.changed[slot]!, win, win.amount, win.cell);
+    this.#place(slot, win.id, slots.changed.get(slot), win, win.amount, win.cell);
     return { taken: true, moved: true };
   }
 
   /** Make a version the slot's current one, moving its contribution. */
   #place(slot: number, id: string, changed: number, arrival: Required<Arrival>, amount: number, cell: number): void {
     const slots = this.#slots;
-    if (slots.cell[slot]! >= 0) {
-      const old = this.#cells[slots.cell[slot]!]!;
-      old.amount_minor -= slots.amount[slot]!;
+    if (slots.cell.get(slot) >= 0) {
+      const old = this.#cells[slots.cell.get(slot)]!;
+      old.amount_minor -= slots.amount.get(slot);
       old.count -= 1;
     }
     if (cell >= 0) {
       this.#cells[cell]!.amount_minor += amount;
       this.#cells[cell]!.count += 1;
     }
-    slots.changed[slot] = changed;
-    slots.received[slot] = arrival.received;
-    slots.seq[slot] = arrival.seq;
-    slots.amount[slot] = cell >= 0 ? amount : 0;
-    slots.cell[slot] = cell;
+    slots.changed.set(slot, changed);
+    slots.received.set(slot, arrival.received);
+    slots.seq.set(slot, arrival.seq);
+    slots.amount.set(slot, cell >= 0 ? amount : 0);
+    slots.cell.set(slot, cell);
     slots.ids.set(slot, id);
   }
 

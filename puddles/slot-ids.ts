@@ -2,7 +2,7 @@
 // decide between versions changed at the same instant (LiveTotals #tie). Every _id Puddle makes is envelopeId's
 // (core/envelope.ts): 32 lowercase hex digits, a 46-byte string object on the heap, here 16 bytes. An id of any
 // other form (hand-written rows in tests; none comes from a landing) is kept as it is, by slot, beside them.
-import { grown } from './grow-array.js';
+import { SlotColumn } from './slot-column.js';
 
 const HEX_DIGITS = 32;
 const BYTES = HEX_DIGITS / 2;
@@ -16,18 +16,20 @@ for (let d = 0; d < 16; d++) DIGIT['0123456789abcdef'.charCodeAt(d)] = d;
 
 export class SlotIds {
   /** BYTES per slot: its id's hex digits, two a byte. */
-  #bytes = new Uint8Array(1024 * BYTES);
+  #bytes = new SlotColumn((n) => new Uint8Array(n), BYTES);
   /** Ids not of envelopeId's form, by slot: these slots' bytes are not read. */
   #other = new Map<number, string>();
 
   /** Room for the ids of slots below `slots`, made before a slot is taken, so that set does not allocate then. */
   reserve(slots: number): void {
-    this.#bytes = grown(this.#bytes, slots * BYTES);
+    this.#bytes.reserve(slots);
   }
 
   get(slot: number): string {
     const other = this.#other.size > 0 ? this.#other.get(slot) : undefined;
-    return other ?? Buffer.from(this.#bytes.buffer, this.#bytes.byteOffset + slot * BYTES, BYTES).toString('hex');
+    if (other !== undefined) return other;
+    const chunk = this.#bytes.chunkOf(slot);
+    return Buffer.from(chunk.buffer, chunk.byteOffset + this.#bytes.indexIn(slot), BYTES).toString('hex');
   }
 
   set(slot: number, id: string): void {
@@ -42,8 +44,8 @@ export class SlotIds {
   /** The id's digits into the slot's bytes; false (the bytes left meaningless) when it is not 32 lowercase hex digits. */
   #pack(slot: number, id: string): boolean {
     if (id.length !== HEX_DIGITS) return false;
-    const bytes = this.#bytes;
-    for (let j = 0, at = slot * BYTES; j < HEX_DIGITS; j += 2, at++) {
+    const bytes = this.#bytes.chunkOf(slot);
+    for (let j = 0, at = this.#bytes.indexIn(slot); j < HEX_DIGITS; j += 2, at++) {
       // A code unit beyond the table (above 0xFF) reads undefined.
       const high = DIGIT[id.charCodeAt(j)] ?? -1;
       const low = DIGIT[id.charCodeAt(j + 1)] ?? -1;

@@ -1,10 +1,10 @@
 // Strings to slot numbers (0, 1, 2, ... in the order the strings were first added) held in typed arrays: the live
 // totals' donation keys (puddles/live-totals.ts), millions of them on an appeal night. A Map<string, number> took
-// about 72 bytes a key besides its characters (a 30-byte string object for a 14-character key and a 42-byte Map
-// entry: README.md, soak); here a key takes its characters' bytes and one more, 4 to 6 bytes for where they start
-// and 5 to 11 bytes of hash table. Every lookup compares the key's bytes in full: two donations whose keys hash
-// alike are never taken for one, which would put a wrong figure on the TV total.
-import { grown } from './grow-array.js';
+// 42 bytes an entry and the key a string object, 16 bytes besides its characters (README.md, soak); here a key
+// takes its characters' bytes and one more, 4 bytes for where they start, and 5 to 11 bytes of hash table (up to 5
+// more while the table grows). Every lookup compares the key's bytes in full: two donations whose keys hash alike
+// are never taken for one, which would put a wrong figure on the TV total.
+import { SlotColumn } from './slot-column.js';
 
 /** The hash table grows to twice its length when it is more than this full (linear probing stays short). */
 const MAX_LOAD = 0.75;
@@ -44,7 +44,7 @@ export class StringSlotMap {
   /** Bytes used in the last chunk. */
   #used = 0;
   /** Where each slot's key starts in #chunks (see CHUNK_BITS). */
-  #starts = new Uint32Array(FIRST_TABLE);
+  #starts = new SlotColumn((n) => new Uint32Array(n));
   #size = 0;
   /** The key being looked up, encoded (#keyLength bytes), and its hash. */
   #key = new Uint8Array(256);
@@ -88,7 +88,7 @@ export class StringSlotMap {
 
   /** Whether the slot's key is the one in #key. */
   #holds(slot: number): boolean {
-    const at = this.#starts[slot]!;
+    const at = this.#starts.get(slot);
     const chunk = this.#chunks[at >>> CHUNK_BITS]!;
     const start = at & (CHUNK - 1);
     const key = this.#key;
@@ -102,7 +102,7 @@ export class StringSlotMap {
     const slot = this.#size;
     const n = this.#keyLength;
     // What may fail to allocate, before anything changes.
-    this.#starts = grown(this.#starts, slot + 1);
+    this.#starts.reserve(slot + 1);
     let last = this.#chunks.length - 1;
     if (this.#used + n + 1 > this.#chunks[last]!.length) {
       if (last + 1 === MAX_CHUNKS) throw new RangeError(`no room for more keys (${MAX_CHUNKS} chunks of them)`);
@@ -113,7 +113,7 @@ export class StringSlotMap {
     const chunk = this.#chunks[last]!;
     chunk.set(this.#key.subarray(0, n), this.#used);
     chunk[this.#used + n] = END;
-    this.#starts[slot] = last * CHUNK + this.#used;
+    this.#starts.set(slot, last * CHUNK + this.#used);
     this.#used += n + 1;
     this.#table[bucket] = (this.#hash & ~this.#mask) | (slot + 1);
     this.#size = slot + 1;
@@ -156,7 +156,7 @@ export class StringSlotMap {
 
   /** The hash of the slot's key, from its bytes, as #encode made it. */
   #hashOf(slot: number): number {
-    const at = this.#starts[slot]!;
+    const at = this.#starts.get(slot);
     const chunk = this.#chunks[at >>> CHUNK_BITS]!;
     const start = at & (CHUNK - 1);
     return hashBytes(chunk, start, chunk.indexOf(END, start));
