@@ -69,7 +69,7 @@ function keptBytes(): { heap: number; external: number } {
   return { heap: m.heapUsed, external: m.external };
 }
 
-function report(label: string, totals: LiveTotals, before: { heap: number; external: number }, ms: number, rows: number): void {
+function report(label: string, totals: LiveTotals, before: { heap: number; external: number }, ms: number, rows: number, slowest: number): void {
   const after = keptBytes();
   const n = totals.donations;
   const heap = (after.heap - before.heap) / n;
@@ -77,7 +77,8 @@ function report(label: string, totals: LiveTotals, before: { heap: number; exter
   console.log(
     `${label}: ${rows.toLocaleString('en-GB')} rows, ${n.toLocaleString('en-GB')} donations in ${(ms / 1000).toFixed(2)} s ` +
       `(${((ms * 1e6) / rows).toFixed(0)} ns a row); kept ${(heap + external).toFixed(1)} B a donation ` +
-      `(heap ${heap.toFixed(1)}, external ${external.toFixed(1)}), ${((after.heap + after.external - before.heap - before.external) / 1e6).toFixed(0)} MB`,
+      `(heap ${heap.toFixed(1)}, external ${external.toFixed(1)}), ${((after.heap + after.external - before.heap - before.external) / 1e6).toFixed(0)} MB; ` +
+      `slowest call ${slowest.toFixed(0)} ms`,
   );
 }
 
@@ -85,14 +86,17 @@ function rebuildPhase(totals: LiveTotals, n: number): void {
   const before = keptBytes();
   const page = 10_000;
   let ms = 0;
+  let slowest = 0;
   for (let from = 0; from < n; from += page) {
     const rows = Array.from({ length: Math.min(page, n - from) }, (_, r) => row(from + r, 0));
     const columns = DONATION_COLUMNS.map((c) => rows.map((r) => r[c]));
     const t = performance.now();
     totals.applyColumns({ names: DONATION_COLUMNS, columns, rowCount: rows.length }, T0 + 86_400_000);
-    ms += performance.now() - t;
+    const took = performance.now() - t;
+    ms += took;
+    slowest = Math.max(slowest, took);
   }
-  report('rebuild (applyColumns)', totals, before, ms, n);
+  report('rebuild (applyColumns)', totals, before, ms, n, slowest);
 }
 
 function livePhase(totals: LiveTotals, n: number): void {
@@ -102,6 +106,8 @@ function livePhase(totals: LiveTotals, n: number): void {
   let made = 0;
   let rows = 0;
   let ms = 0;
+  // The longest the event loop would have been held by one batch: a pause to grow shows here.
+  let slowest = 0;
   let seed = 7;
   while (made < n) {
     const batch: Record<string, Cell>[] = [];
@@ -115,9 +121,11 @@ function livePhase(totals: LiveTotals, n: number): void {
     }
     const t = performance.now();
     totals.applyRows(batch, T0 + 86_400_000);
-    ms += performance.now() - t;
+    const took = performance.now() - t;
+    ms += took;
+    slowest = Math.max(slowest, took);
   }
-  report('live (applyRows, batches of 50)', totals, before, ms, rows);
+  report('live (applyRows, batches of 50)', totals, before, ms, rows, slowest);
 }
 
 const n = Number(process.argv[2] ?? 2_000_000);
