@@ -11,6 +11,9 @@ import { isPledged } from '../core/contracts/donation-status.js';
 import { dateParse } from '../core/time.js';
 import type { LandedRows } from './landed.js';
 import type { Cell } from './parquet-writer.js';
+import { SlotColumn } from './slot-column.js';
+import { SlotIds } from './slot-ids.js';
+import { StringSlotMap } from './string-slot-map.js';
 import { compareArrivals, positionOf, type Arrival } from './version-order.js';
 
 export const BOX_MS = 15 * 60 * 1000;
@@ -83,34 +86,38 @@ const receivedMs = lastMs();
 const changedMs = lastMs();
 
 /**
- * Per-donation state in parallel typed arrays, one slot per donation: about a third of the memory of an
+ * Per-donation state in parallel columns of typed arrays (slot-column.ts), one slot per donation: about a third of the memory of an
  * object per donation (a few million donations are held on an appeal night).
  */
 class Slots {
-  changed = new Float64Array(1024);
-  received = new Float64Array(1024);
+  changed = new SlotColumn((n) => new Float64Array(n));
+  received = new SlotColumn((n) => new Float64Array(n));
   /** _received_seq of the current version's first arrival (NO_POSITION: none). */
-  seq = new Int32Array(1024);
-  amount = new Float64Array(1024);
+  seq = new SlotColumn((n) => new Int32Array(n));
+  amount = new SlotColumn((n) => new Float64Array(n));
   /** Index into the cells, or -1 when the current version does not count. */
-  cell = new Int32Array(1024);
-  ids: string[] = [];
+  cell = new SlotColumn((n) => new Int32Array(n));
+  /** The current version's _id. */
+  ids = new SlotIds();
   size = 0;
 
+  /**
+   * Room for one more slot, made before its key goes into the key map: an allocation failing after that would
+   * leave a key without its slot, and every later key on the wrong one.
+   */
+  reserve(): void {
+    const slots = this.size + 1;
+    this.changed.reserve(slots);
+    this.received.reserve(slots);
+    this.seq.reserve(slots);
+    this.amount.reserve(slots);
+    this.cell.reserve(slots);
+    this.ids.reserve(slots);
+  }
+
+  /** The next slot (after reserve). */
   add(): number {
-    if (this.size === this.cell.length) {
-      const grow = <T extends Float64Array | Int32Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.changed = grow(this.changed);
-      this.received = grow(this.received);
-      this.seq = grow(this.seq);
-      this.amount = grow(this.amount);
-      this.cell = grow(this.cell);
-    }
-    this.cell[this.size] = -1;
+    this.cell.set(this.size, -1);
     return this.size++;
   }
 }
@@ -123,7 +130,8 @@ interface Tied extends TiedVersion {
 }
 
 export class LiveTotals {
-  #slotOf = new Map<string, number>();
+  /** Each donation's key to its slot: they are numbered alike, from 0 in the order keys first came. */
+  #slotOf = new StringSlotMap();
   #slots = new Slots();
   /** Per slot, the versions tying with its current one (only slots that have more than one). */
   #ties = new Map<number, Tied[]>();
@@ -181,14 +189,15 @@ export class LiveTotals {
     const d = readDonationRow(r);
     if (!d) return false;
     const slots = this.#slots;
-    let slot = this.#slotOf.get(d.key);
-    if (slot === undefined) {
-      slot = slots.add();
-      this.#slotOf.set(d.key, slot);
-    } else if (d.changed === slots.changed[slot]) {
+    slots.reserve();
+    const slot = this.#slotOf.slotFor(d.key);
+    if (slot === slots.size) {
+      // A new donation: its key took the next slot.
+      slots.add();
+    } else if (d.changed === slots.changed.get(slot)) {
       const tie = this.#tie(slot, d);
       return (tie.taken && this.#arrived(entersAt(d), now)) || tie.moved;
-    } else if (!(d.changed > slots.changed[slot]!)) {
+    } else if (!(d.changed > slots.changed.get(slot))) {
       return false;
     } else {
       this.#ties.delete(slot);
@@ -249,38 +258,38 @@ export class LiveTotals {
   #tie(slot: number, d: DonationVersion): { taken: boolean; moved: boolean } {
     const slots = this.#slots;
     const ties: Tied[] = this.#ties.get(slot) ?? [
-      { id: slots.ids[slot]!, received: slots.received[slot]!, seq: slots.seq[slot]!, amount: slots.amount[slot]!, cell: slots.cell[slot]! },
+      { id: slots.ids.get(slot), received: slots.received.get(slot), seq: slots.seq.get(slot), amount: slots.amount.get(slot), cell: slots.cell.get(slot) },
     ];
     const tied = () => ({ id: d.id, received: d.received, seq: d.seq, amount: d.amount, cell: this.#cellOf(d) });
     if (!takeTiedVersion(ties, d.id, d, tied)) return { taken: false, moved: false };
     if (ties.length > 1) this.#ties.set(slot, ties);
     const win = tieWinner(ties);
     if (
-      win.id === slots.ids[slot] && win.received === slots.received[slot] && win.seq === slots.seq[slot] &&
-      win.amount === slots.amount[slot] && win.cell === slots.cell[slot]
+      win.id === slots.ids.get(slot) && win.received === slots.received.get(slot) && win.seq === slots.seq.get(slot) &&
+      win.amount === slots.amount.get(slot) && win.cell === slots.cell.get(slot)
     ) return { taken: true, moved: false };
-    this.#place(slot, win.id, slots.changed[slot]!, win, win.amount, win.cell);
+    this.#place(slot, win.id, slots.changed.get(slot), win, win.amount, win.cell);
     return { taken: true, moved: true };
   }
 
   /** Make a version the slot's current one, moving its contribution. */
   #place(slot: number, id: string, changed: number, arrival: Required<Arrival>, amount: number, cell: number): void {
     const slots = this.#slots;
-    if (slots.cell[slot]! >= 0) {
-      const old = this.#cells[slots.cell[slot]!]!;
-      old.amount_minor -= slots.amount[slot]!;
+    if (slots.cell.get(slot) >= 0) {
+      const old = this.#cells[slots.cell.get(slot)]!;
+      old.amount_minor -= slots.amount.get(slot);
       old.count -= 1;
     }
     if (cell >= 0) {
       this.#cells[cell]!.amount_minor += amount;
       this.#cells[cell]!.count += 1;
     }
-    slots.changed[slot] = changed;
-    slots.received[slot] = arrival.received;
-    slots.seq[slot] = arrival.seq;
-    slots.amount[slot] = cell >= 0 ? amount : 0;
-    slots.cell[slot] = cell;
-    slots.ids[slot] = id;
+    slots.changed.set(slot, changed);
+    slots.received.set(slot, arrival.received);
+    slots.seq.set(slot, arrival.seq);
+    slots.amount.set(slot, cell >= 0 ? amount : 0);
+    slots.cell.set(slot, cell);
+    slots.ids.set(slot, id);
   }
 
   #cellOf(d: DonationVersion): number {
@@ -289,7 +298,7 @@ export class LiveTotals {
 
   /** Forget everything (before a rebuild from the lake). */
   clear(): void {
-    this.#slotOf = new Map();
+    this.#slotOf = new StringSlotMap();
     this.#ties = new Map();
     this.#slots = new Slots();
     this.#cells = [];

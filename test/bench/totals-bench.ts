@@ -11,10 +11,10 @@
 //     p99 (goal <= 50 ms) with 1,000 sequential requests from this process.
 //  3. Donations POSTed at 3,500 events/s for `seconds`: accepted (202) -> visible on /v1/totals/stream,
 //     p99 per batch (goal <= 2 s).
-// The aggregate holds one slot per donation (about 130 bytes: 1.3 GB of heap at 10M), so a smaller hub part
-// (`node --import tsx test/bench/totals-bench.ts 10000000 1000000`) suits a machine with less memory to spare;
-// the request time depends on the number of cells (boxes x channels x campaigns x ctas x currencies), not on
-// the number of donations.
+// The aggregate holds one slot per donation (about 100 bytes with 30-character keys: 1 GB at 10M; see
+// totals-memory-bench.ts), so a smaller hub part (`node --import tsx test/bench/totals-bench.ts 10000000 1000000`)
+// suits a machine with less memory to spare; the request time depends on the number of cells (boxes x channels x
+// campaigns x ctas x currencies), not on the number of donations.
 // Run alone: `node --import tsx test/bench/totals-bench.ts [sqlDonations] [hubDonations] [seconds]`; the SQL part
 // alone: `PUDDLE_BENCH_TOTALS_SQL_ONLY=1 npm run bench -- totals` (or hubDonations 0).
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';

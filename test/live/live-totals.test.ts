@@ -107,6 +107,29 @@ describe('LiveTotals', () => {
     expect(total(t)).toEqual({ amount_minor: 700, count: 1 });
   });
 
+  // Ids as the hub has them (envelopeId's 32 hex digits, which the totals keep packed: puddles/slot-ids.ts) and
+  // of any other form, the two mixed too: read back, they must order as the strings do.
+  it.each([
+    ['hand-written', 'id-a', 'id-b'],
+    ["envelopeId's form", '0f'.repeat(16), 'f0'.repeat(16)],
+    ['mixed', 'f0'.repeat(16), 'id-b'],
+  ])('takes the greatest _id among versions changed and first arriving at the same instant (%s ids)', (_, low, high) => {
+    const row = (id: string, amount: number, received = '2026-12-01T21:00:00Z') => ({
+      donation_id: 'tie1', occurred_at: '2026-12-01T20:15:03Z', channel: 'sms', amount_minor: amount, currency: 'GBP', campaign: 'tie', cta: null,
+      status: null, _id: id, _changed_at: '2026-12-01T20:15:03Z', _received_at: received,
+    });
+    const total = (t: LiveTotals) => t.document({ by: 'channel', campaign: 'tie' }).total;
+    for (const order of [[row(low, 500), row(high, 1500)], [row(high, 1500), row(low, 500)]]) {
+      const t = new LiveTotals();
+      put(t, order);
+      put(t, order);
+      expect(total(t)).toEqual({ amount_minor: 1500, count: 1 });
+      // A later first arrival of the lower id wins over the id order.
+      put(t, [row(`${low}`, 500, '2026-12-01T21:00:00Z'), row('id-later', 700, '2026-12-01T21:00:01Z')]);
+      expect(total(t)).toEqual({ amount_minor: 700, count: 1 });
+    }
+  });
+
   it('counts a donation dated after today only from its day on, as totals_by_box does', () => {
     const t = new LiveTotals();
     const at = '2099-01-01T00:00:00Z';
