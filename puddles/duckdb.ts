@@ -57,7 +57,7 @@ export async function createDuckDb(threads: number, role: DuckDbRole): Promise<D
     // 18-minute soaks (README, "A soak", 2026-12-04) it held 33 to 189 MB freed at the probes, and a purge at
     // minute 17 gave back 40 MB of RSS; with them, mostly 8 to 37 MB, and 1 MB. The lowest RSS of each 3 minutes
     // was 5 MB higher to 57 MB lower (25 lower on average); it still rose over the run as before (part of that is
-    // the live totals' state, about 175 bytes a donation, which this does not touch).
+    // the live totals' state, about 175 bytes a donation then and about 95 since (README, "A soak"), which this does not touch).
     allocator_background_threads: 'true',
   });
   // Set after create, not in its options: TimeZone is ICU's setting, and create refuses it before ICU loads.

@@ -803,7 +803,7 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     // The fast path remembers the Authorization header that was a producer key on a connection (producer-fast-path.ts):
     // another header on the same connection, a wrong key, none, or a key of another scope, is checked afresh.
     await drain();
-    const srv = buildServer({ queue, keys: createKeyRing({ producer: [KEY], read: ['read-key-0123456789'] }) });
+    const srv = buildServer({ queue, apiKeys: [KEY], keys: createKeyRing({ producer: [KEY], read: ['read-key-0123456789'] }) });
     const port = Number(new URL(await srv.listen({ host: '127.0.0.1', port: 0 })).port);
     const socket = connect(port, '127.0.0.1');
     try {
