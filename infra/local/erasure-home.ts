@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 
 import { holdsNeedle, scrubText, type ErasureNeedle } from '../../puddles/erasure-match.js';
 import { encodeLengths, splitPack } from './sqlite-queue-pack.mjs';
-import { openSqlite } from './sqlite.js';
+import { hasColumn, openSqlite } from './sqlite.js';
 
 /** The file the erasure log is appended to, in PUDDLE_HOME: one JSON object a line. */
 export const ERASURE_LOG_FILE = 'erasure-log.jsonl';
@@ -47,7 +47,7 @@ export function queueHolding(home: string, needles: readonly ErasureNeedle[], op
     );
     // A pack (a producer's request, sqlite-queue-pack.mjs) is scrubbed event by event and kept with its new lengths.
     // A queue.db no hub has opened since packs came has no lengths yet: every row there is one event.
-    const packs = (db.prepare(`SELECT count(*) FROM pragma_table_info('queue_messages') WHERE name = 'lengths'`).pluck().get() as number) > 0;
+    const packs = hasColumn(db, 'queue_messages', 'lengths');
     const messages = db.prepare(`SELECT seq AS id, body, ${packs ? 'lengths' : 'NULL AS lengths'} FROM queue_messages WHERE seq > ? ORDER BY seq LIMIT ?`);
     const setMessage = opts.scrub ? db.prepare(packs ? 'UPDATE queue_messages SET body = ?, lengths = ? WHERE seq = ?' : 'UPDATE queue_messages SET body = ? WHERE seq = ?') : null;
     let waiting = 0;

@@ -3,7 +3,7 @@
 // same WAL file, and SQLite serialises their writes (busy_timeout), so moving dead letters back is safe beside
 // a running hub, whose consumers simply find them visible at their next claim.
 import { errorReason, isErrorReason } from '../../core/error-reason.js';
-import type { SqliteDatabase } from './sqlite.js';
+import { hasColumn, type SqliteDatabase } from './sqlite.js';
 
 export interface DeadLetterSummary {
   puddle: string;
@@ -83,7 +83,7 @@ const REDRIVE_CHUNK = 500;
 export function redriveDeadLetters(db: SqliteDatabase, opts: { puddle?: string } = {}): Record<string, number> {
   const subs = db.prepare(`SELECT id, name FROM queue_subscriptions ORDER BY name`).all() as { id: number; name: string }[];
   // Queues made before bodies lost their reference count still have the NOT NULL column (as the writer does).
-  const legacyRefs = (db.prepare(`SELECT count(*) FROM pragma_table_info('queue_messages') WHERE name = 'refs'`).pluck().get() as number) > 0;
+  const legacyRefs = hasColumn(db, 'queue_messages', 'refs');
   const next = db.prepare(`SELECT id, body FROM queue_dead_letters WHERE sub_id = ? ORDER BY id LIMIT ?`);
   const insertBody = db.prepare(legacyRefs ? `INSERT INTO queue_messages (body, refs) VALUES (?, 1)` : `INSERT INTO queue_messages (body) VALUES (?)`);
   const insertDelivery = db.prepare(`INSERT INTO queue_deliveries (sub_id, seq, visible_at, attempts) VALUES (?, ?, 0, 0)`);

@@ -10,7 +10,7 @@ import { isSettled, PACK_MAX, settledCount, splitPack, withSettled } from './sql
 import { groupReceipts, receiptOf } from './sqlite-queue-receipts.js';
 import { WriterThread } from './sqlite-queue-write-thread.js';
 import { joinGroups, packBodies, QueueWriter, RECEIVED_AT_KEY, type WriteGroup } from './sqlite-queue-writer.mjs';
-import { openSqlite, type SqliteDatabase, type SqliteDurability } from './sqlite.js';
+import { hasColumn, openSqlite, type SqliteDatabase, type SqliteDurability } from './sqlite.js';
 
 export interface SqliteQueueOptions {
   /** Used when a subscription does not say; 5. */
@@ -88,8 +88,7 @@ export const MESSAGE_RECEIVED_AT_SQL = (m: string) => `CASE WHEN ${m}.lengths IS
 
 /** A queue made before packs gets their columns; guarded, as other processes of the home open it too. */
 function addPackColumns(db: SqliteDatabase): void {
-  const has = db.prepare(`SELECT count(*) FROM pragma_table_info(?) WHERE name = ?`).pluck();
-  const missing = () => PACK_COLUMNS.filter(([table, column]) => (has.get(table, column) as number) === 0);
+  const missing = () => PACK_COLUMNS.filter(([table, column]) => !hasColumn(db, table, column));
   if (missing().length === 0) return;
   db.transaction(() => {
     for (const [table, column, ddl] of missing()) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${ddl}`);

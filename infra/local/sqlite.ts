@@ -45,3 +45,11 @@ export function sqlitePragmas(opts: OpenSqliteOptions = {}): string[] {
     'secure_delete = ON',
   ];
 }
+
+/**
+ * Whether `table` has `column`: for files made by older code, read by newer (queue.db before packs or with the old
+ * `refs` column). sqlite-queue-writer.mjs asks the same in plain JavaScript, as the writer thread cannot load this.
+ */
+export function hasColumn(db: SqliteDatabase, table: string, column: string): boolean {
+  return (db.prepare(`SELECT count(*) FROM pragma_table_info(?) WHERE name = ?`).pluck().get(table, column) as number) > 0;
+}
