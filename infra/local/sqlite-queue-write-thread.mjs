@@ -1,40 +1,46 @@
-// The queue's writer thread (see sqlite-queue-write-thread.ts): writes each group of publishes as it
-// comes, together with any that queued up behind it, and says which committed. Plain JavaScript: a
-// worker does not inherit the parent's TypeScript loader.
+// The queue's writer thread (see sqlite-queue-write-thread.ts): waits on the ring (sqlite-queue-ring.mjs), writes
+// every group found there in one transaction, and says which committed. Plain JavaScript: a worker does not
+// inherit the parent's TypeScript loader. It blocks in Atomics.wait and never returns to its event loop until told
+// to stop; posting to the parent needs no event loop, and a group too large for the ring is taken from the port
+// with receiveMessageOnPort.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { joinGroups, QueueWriter } from './sqlite-queue-writer.mjs';
+import { INLINE, ON_PORT, RingReader, STOP } from './sqlite-queue-ring.mjs';
 
 const port = parentPort;
 const db = new Database(workerData.file);
 for (const p of workerData.pragmas) db.pragma(p);
 const writer = new QueueWriter(db);
+const ring = new RingReader(workerData.ring);
 
-port.on('message', (first) => {
-  const batch = [];
-  let stop = false;
-  for (let m = first; m; m = receiveMessageOnPort(port)?.message) {
-    if (m.stop) {
+/** Records taken so far: a record's number is its group's id on the other side. */
+let taken = 0;
+let stop = false;
+while (!stop) {
+  ring.wait();
+  const groups = [];
+  let latest;
+  const first = taken + 1;
+  for (const record of ring.takeAll()) {
+    if (record.kind === STOP) {
       stop = true;
       break;
     }
-    batch.push(m);
+    taken++;
+    const { group, receivedMs } = record.kind === INLINE ? record : record.kind === ON_PORT ? receiveMessageOnPort(port).message : {};
+    if (!group) throw new Error(`queue writer thread: a record of unknown kind ${record.kind}`);
+    groups.push(group);
+    if (typeof receivedMs === 'number' && !(latest >= receivedMs)) latest = receivedMs;
   }
-  if (batch.length) {
-    const ids = batch.flatMap((b) => b.ids);
-    // The latest received time of the groups written together (none: undefined).
-    const marks = batch.map((b) => b.receivedMs).filter((m) => typeof m === 'number');
-    const receivedMs = marks.length ? Math.max(...marks) : undefined;
-    try {
-      // Messages posted while a transaction ran: written as one group.
-      writer.write(joinGroups(batch), receivedMs);
-      port.postMessage({ done: ids });
-    } catch (err) {
-      port.postMessage({ failed: ids, error: err instanceof Error ? err.message : String(err) });
-    }
+  if (groups.length === 0) continue;
+  try {
+    // Groups published while a transaction ran: written as one, with the latest received time among them.
+    writer.write(joinGroups(groups), latest);
+    port.postMessage({ done: [first, taken] });
+  } catch (err) {
+    port.postMessage({ failed: [first, taken], error: err instanceof Error ? err.message : String(err) });
   }
-  if (stop) {
-    db.close();
-    port.close();
-  }
-});
+}
+db.close();
+port.close();

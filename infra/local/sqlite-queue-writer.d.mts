@@ -1,11 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import type { EnvelopeTexts } from '../../core/envelope.js';
 
-/** Bodies as one string and their lengths (how they wait for the group commit and cross to the writer thread). */
+/** Bodies as one string and their lengths (how they wait for the group commit and go into the writer thread's ring). */
 export type PackedBodies = EnvelopeTexts;
 export declare function packBodies(bodies: readonly string[]): PackedBodies;
-/** Runs of small packs joined into one, in order (fewer objects for postMessage to clone). */
-export declare function joinSmallPacks(packs: readonly PackedBodies[]): PackedBodies[];
 
 /** The queue_meta row holding the latest received time issued (see sqlite-queue-writer.mjs). */
 export declare const RECEIVED_AT_KEY: string;

@@ -5,9 +5,9 @@ import { encodeLengths } from './sqlite-queue-pack.mjs';
 
 /**
  * A publish's bodies as one string and their lengths (EnvelopeTexts, core/envelope.ts): how they wait for
- * the group commit and cross to the writer thread. The producer's arrive so (EnvelopeTextWriter); other
+ * the group commit and go into the writer thread's ring. The producer's arrive so (EnvelopeTextWriter); other
  * publishes are packed here. One string per publish is one object for the scavenger to copy while it
- * waits, and one memcpy for postMessage. Packs are not joined into one per group: a string of megabytes is
+ * waits, and one copy into the ring. Packs are not joined into one per group: a string of megabytes is
  * allocated in the old generation, and the major GCs that brought cost more than the copy saved.
  * @param {readonly string[]} bodies
  * @returns {{ text: string, lengths: Uint32Array }}
@@ -16,45 +16,6 @@ export function packBodies(bodies) {
   const lengths = new Uint32Array(bodies.length);
   for (let i = 0; i < bodies.length; i++) lengths[i] = bodies[i].length;
   return { text: bodies.join(''), lengths };
-}
-
-/** Characters up to which joinSmallPacks joins packs into one. */
-const JOIN_CHARS = 64 * 1024;
-
-/**
- * The same bodies in fewer packs: runs of small packs joined into one, in order. For the post to the writer
- * thread: structured cloning costs about 4 µs per typed array and 1 µs per string, so a group of 30 one-event
- * publishes (1 event a request, 64 connections) cost ~250 µs of the event loop to post as 30 packs and ~30 µs
- * as one. Large packs stay as they are (see packBodies: a joined string of megabytes costs major GCs).
- * @param {readonly { text: string, lengths: Uint32Array }[]} packs
- * @returns {{ text: string, lengths: Uint32Array }[]}
- */
-export function joinSmallPacks(packs) {
-  const out = [];
-  for (let i = 0; i < packs.length; ) {
-    let end = i + 1;
-    let chars = packs[i].text.length;
-    let count = packs[i].lengths.length;
-    while (end < packs.length && chars + packs[end].text.length <= JOIN_CHARS) {
-      chars += packs[end].text.length;
-      count += packs[end].lengths.length;
-      end++;
-    }
-    if (end === i + 1) out.push(packs[i]);
-    else {
-      const texts = new Array(end - i);
-      const lengths = new Uint32Array(count);
-      let at = 0;
-      for (let j = i; j < end; j++) {
-        texts[j - i] = packs[j].text;
-        lengths.set(packs[j].lengths, at);
-        at += packs[j].lengths.length;
-      }
-      out.push({ text: texts.join(''), lengths });
-    }
-    i = end;
-  }
-  return out;
 }
 
 /**
@@ -95,7 +56,7 @@ export const RECEIVED_AT_KEY = 'received_at';
  * A group (WriteGroup): `contracts[i]` is the contract of the i-th body of `packs`; `rows` says how its publishes are
  * stored, one number per publish in order: n > 0, its n bodies are one pack (sqlite-queue-pack.mjs), whose received
  * time is the next of `receivedAt`; -k, its k bodies are a row each (without `rows`, every body is a row). A pack's
- * bodies are always within one of `packs` (a publish's packed bodies are never cut, see joinSmallPacks).
+ * bodies are always within one of `packs` (a publish's packed bodies are never cut, see RingReader.decode).
  */
 export class QueueWriter {
   /** @param {import('better-sqlite3').Database} db */

@@ -620,8 +620,8 @@ export class SqliteQueue implements Queue {
     const group = this.pending;
     this.pending = [];
     const write = joinGroups(group.map((p) => p.group!));
-    // The bodies wait for their commit in the writer thread (or go into it here), not on this thread's heap: see
-    // WriterThread.post.
+    // The bodies wait for their commit in the writer thread (or go into it here), not on this thread's heap (see
+    // WriterThread).
     for (const p of group) p.group = null;
     // Read at the commit, after the group's envelopes were stamped: at least as late as any of theirs.
     const mark = this.receivedMark?.();

@@ -190,8 +190,8 @@ describe('SqliteQueue packs', () => {
 
   it('keeps every pack whole and in order when requests waiting for the writer thread are posted together', async () => {
     await withQueue(async (queue, file) => {
-      // Requests made while a group commits wait and go to the thread in one post, small ones joined into one text
-      // (joinSmallPacks): packs start and end inside a joined text and at its edges. Sizes vary so that a wrong cut shows.
+      // Requests made while a group commits wait in the ring and are written together, small ones decoded as one text
+      // (RingReader.decode): packs start and end inside a joined text and at its edges. Sizes vary so that a wrong cut shows.
       const sent = Array.from({ length: 300 }, (_, i) => request(donations(1 + (i % 12))));
       await Promise.all(sent.map((r) => queue.publish(r.envelopes, r.texts)));
       const got = await queue.claim('raw', { max: 10_000, visibilityMs: 30_000, withBody: true });

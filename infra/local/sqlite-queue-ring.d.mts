@@ -1,0 +1,26 @@
+import type { WriteGroup } from './sqlite-queue-writer.mjs';
+
+export declare const INLINE: number;
+export declare const ON_PORT: number;
+export declare const STOP: number;
+export declare function createRing(capacity: number): SharedArrayBuffer;
+
+/** The event loop's end of the ring (see sqlite-queue-ring.mjs). */
+export declare class RingWriter {
+  constructor(sab: SharedArrayBuffer);
+  write(group: WriteGroup, receivedMs?: number): 'written' | 'full' | 'large';
+  mark(kind: number): boolean;
+}
+
+export interface RingRecord {
+  kind: number;
+  group?: WriteGroup;
+  receivedMs?: number;
+}
+
+/** The writer thread's end of the ring. */
+export declare class RingReader {
+  constructor(sab: SharedArrayBuffer);
+  wait(): void;
+  takeAll(): RingRecord[];
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+
+import { splitEnvelopeTexts } from '../../core/envelope.js';
+import { createRing, INLINE, ON_PORT, RingReader, RingWriter, STOP } from './sqlite-queue-ring.mjs';
+import { packBodies, type WriteGroup } from './sqlite-queue-writer.mjs';
+
+/** A group of `packs` publishes, each of `n` bodies of varied length and characters (multi-byte ones too). */
+function group(tag: string, sizes: number[], extra?: Partial<WriteGroup>): WriteGroup {
+  const packs = sizes.map((n, p) => packBodies(Array.from({ length: n }, (_, i) => `{"${tag}":${p},"i":${i},"s":"${'é€😀x'.repeat((p + i) % 5)}"}`)));
+  return { contracts: packs.flatMap((p) => Array.from(p.lengths, () => `c.${tag}`)), packs, ...extra };
+}
+
+const bodies = (g: WriteGroup) => g.packs.flatMap(splitEnvelopeTexts);
+
+describe('the writer thread ring', () => {
+  it('gives back each group as written: its bodies, contracts, rows, received times and mark', () => {
+    const sab = createRing(64 * 1024);
+    const writer = new RingWriter(sab);
+    const reader = new RingReader(sab);
+    const a = group('a', [1, 3, 2]);
+    const b = group('b', [4], { rows: [4], receivedAt: ['2026-12-04T16:00:00.000Z'] });
+    expect(writer.write(a, 1_764_864_000_123)).toBe('written');
+    expect(writer.write(b)).toBe('written');
+    expect(writer.mark(STOP)).toBe(true);
+    const [ra, rb, stop] = reader.takeAll();
+    expect(ra!.kind).toBe(INLINE);
+    expect(ra!.receivedMs).toBe(1_764_864_000_123);
+    expect(ra!.group!.contracts).toEqual(a.contracts);
+    expect(ra!.group!.rows).toBeUndefined();
+    // Small packs come back joined into one text: the same bodies in the same order.
+    expect(ra!.group!.packs).toHaveLength(1);
+    expect(bodies(ra!.group!)).toEqual(bodies(a));
+    expect(rb!.receivedMs).toBeUndefined();
+    expect(rb!.group!.rows).toEqual([4]);
+    expect(rb!.group!.receivedAt).toEqual(['2026-12-04T16:00:00.000Z']);
+    expect(bodies(rb!.group!)).toEqual(bodies(b));
+    expect(stop!.kind).toBe(STOP);
+    expect(reader.takeAll()).toEqual([]);
+  });
+
+  it('keeps a pack over 64 KB of text on its own', () => {
+    const sab = createRing(1024 * 1024);
+    const writer = new RingWriter(sab);
+    const reader = new RingReader(sab);
+    const big = packBodies(['y'.repeat(70_000), 'z']);
+    const g: WriteGroup = { contracts: ['c', 'c', 'c', 'c'], packs: [packBodies(['a']), big, packBodies(['b', 'c'])] };
+    expect(writer.write(g)).toBe('written');
+    const [r] = reader.takeAll();
+    expect(r!.group!.packs.map((p) => p.lengths.length)).toEqual([1, 2, 2]);
+    expect(bodies(r!.group!)).toEqual(bodies(g));
+  });
+
+  it('wraps round, says full until the reader takes what is there, and never hands back a record twice or torn', () => {
+    const sab = createRing(8192);
+    const writer = new RingWriter(sab);
+    const reader = new RingReader(sab);
+    const sent: WriteGroup[] = [];
+    const got: WriteGroup[] = [];
+    let fulls = 0;
+    for (let i = 0; i < 400; i++) {
+      const g = group(`g${i}`, [1 + (i % 4), (i * 7) % 3]);
+      let r = writer.write(g);
+      if (r === 'full') {
+        fulls++;
+        got.push(...reader.takeAll().map((x) => x.group!));
+        r = writer.write(g); // an empty ring always has room for a record of at most a quarter of it
+      }
+      expect(r).toBe('written');
+      sent.push(g);
+      // The reader takes now and then, so that records start and end all round the ring.
+      if (i % 50 === 49) got.push(...reader.takeAll().map((x) => x.group!));
+    }
+    got.push(...reader.takeAll().map((x) => x.group!));
+    expect(fulls).toBeGreaterThan(3);
+    expect(got.map((g) => g.contracts)).toEqual(sent.map((g) => g.contracts));
+    expect(got.map(bodies)).toEqual(sent.map(bodies));
+  });
+
+  it('refuses a group that may be over a quarter of the ring (it goes on the port), and writes its marker in order', () => {
+    const sab = createRing(4096);
+    const writer = new RingWriter(sab);
+    const reader = new RingReader(sab);
+    // 400 characters: under a quarter as bytes, but é takes two and the bound counts three for every one.
+    expect(writer.write({ contracts: ['c'], packs: [packBodies(['é'.repeat(400)])] })).toBe('large');
+    expect(writer.write(group('small', [1]))).toBe('written');
+    expect(writer.mark(ON_PORT)).toBe(true);
+    expect(reader.takeAll().map((r) => r.kind)).toEqual([INLINE, ON_PORT]);
+  });
+});
