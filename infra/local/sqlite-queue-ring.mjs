@@ -73,16 +73,21 @@ export class RingWriter extends RingEnd {
 
   /**
    * Writes a group's record and wakes the reader: 'written'; 'full' when the ring has no room for it now (nothing
-   * written); 'large' when it may be over a quarter of the ring (such a group goes on the port, see mark()).
+   * written); 'large' when it is over a quarter of the ring (such a group goes on the port, see mark()).
    * @param {import('./sqlite-queue-writer.mjs').WriteGroup} group @param {number} [receivedMs]
    * @returns {'written' | 'full' | 'large'}
    */
   write(group, receivedMs) {
     const meta = this.meta(group, receivedMs);
     const packs = group.packs;
-    // An upper bound of the record's size: at most 3 bytes of UTF-8 per UTF-16 unit.
+    // An upper bound of the record's size: at most 3 bytes of UTF-8 per UTF-16 unit; counted exactly (a scan of the
+    // text) only when that bound is over a quarter of the ring, as a group of 100-event requests can be.
     let need = 16 + 3 * meta.length;
     for (const p of packs) need += 8 + 4 * p.lengths.length + 3 * p.text.length;
+    if (need > this.capacity >>> 2) {
+      need = 16 + Buffer.byteLength(meta, 'utf8');
+      for (const p of packs) need += 8 + 4 * p.lengths.length + Buffer.byteLength(p.text, 'utf8');
+    }
     need = align8(need);
     if (need > this.capacity >>> 2) return 'large';
     const at = this.place(need);

@@ -76,14 +76,18 @@ describe('the writer thread ring', () => {
     expect(got.map(bodies)).toEqual(sent.map(bodies));
   });
 
-  it('refuses a group that may be over a quarter of the ring (it goes on the port), and writes its marker in order', () => {
+  it('refuses a group over a quarter of the ring (it goes on the port), counting its bytes, and writes its marker in order', () => {
     const sab = createRing(4096);
     const writer = new RingWriter(sab);
     const reader = new RingReader(sab);
-    // 400 characters: under a quarter as bytes, but é takes two and the bound counts three for every one.
-    expect(writer.write({ contracts: ['c'], packs: [packBodies(['é'.repeat(400)])] })).toBe('large');
+    // 400 é: 800 bytes, under a quarter, though three bytes a character would be over.
+    const fits = { contracts: ['c'], packs: [packBodies(['é'.repeat(400)])] };
+    expect(writer.write(fits)).toBe('written');
+    expect(writer.write({ contracts: ['c'], packs: [packBodies(['é'.repeat(520)])] })).toBe('large');
     expect(writer.write(group('small', [1]))).toBe('written');
     expect(writer.mark(ON_PORT)).toBe(true);
-    expect(reader.takeAll().map((r) => r.kind)).toEqual([INLINE, ON_PORT]);
+    const got = reader.takeAll();
+    expect(got.map((r) => r.kind)).toEqual([INLINE, INLINE, ON_PORT]);
+    expect(bodies(got[0]!.group!)).toEqual(bodies(fits));
   });
 });

@@ -37,9 +37,10 @@ export function summarise(profile: CpuProfile, top = 12): string[] {
   const byFunction = new Map<string, number>();
   for (const [id, us] of self) {
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
-    const where = place(url, functionName);
+    // The queue's writer thread asleep in Atomics.wait is sampled as running that function: it is idle.
+    const where = functionName === 'wait' && url.endsWith('/sqlite-queue-ring.mjs') ? '(idle)' : place(url, functionName);
     byPlace.set(where, (byPlace.get(where) ?? 0) + us);
-    const fn = `${functionName || '(anonymous)'} ${url ? `${where}:${lineNumber + 1}` : ''}`.trim();
+    const fn = where === '(idle)' ? where : `${functionName || '(anonymous)'} ${url ? `${where}:${lineNumber + 1}` : ''}`.trim();
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
   }
   const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;

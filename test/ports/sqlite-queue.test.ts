@@ -312,6 +312,14 @@ describe('SqliteQueue specifics', () => {
     try {
       await queue.subscribe({ name: 'raw', contracts: '*' });
       await queue.publish([testEnvelope('donation')]); // starts the writer thread
+      const internals = queue as unknown as { thread: { held: number[]; worker: { postMessage(m: unknown): void } } };
+      const worker = internals.thread.worker;
+      const post = worker.postMessage.bind(worker);
+      let posted = 0;
+      worker.postMessage = (m: unknown) => {
+        posted++;
+        post(m);
+      };
       // Another connection holds the write lock: the writer thread takes the next group and waits in its
       // transaction (busy_timeout 5 s), so later groups fill the ring (16 MiB; a group's room is counted as 3 bytes a
       // character) and wait here.
@@ -319,19 +327,19 @@ describe('SqliteQueue specifics', () => {
       const sent: ReturnType<typeof testEnvelope>[] = [];
       const published: Promise<void>[] = [];
       for (let i = 0; i < 12; i++) {
-        // 1.95 MB of UTF-8 each (counted as 3.9 MB), so that they fill the ring; group 6 may be over a quarter of it (1.5 M characters, counted
-        // as 4.5 MB): it goes on the worker's port, in its place.
-        const note = i === 0 ? 'first' : `${i}é`.repeat(i === 6 ? 750_000 : 650_000);
+        // 1.95 MB of UTF-8 each (room kept for 3.9 MB), so that they fill the ring; group 6, 4.5 MB, is over a
+        // quarter of it: it goes on the worker's port, in its place.
+        const note = i === 0 ? 'first' : `${i}é`.repeat(i === 6 ? 1_500_000 : 650_000);
         const e = testEnvelope('donation', { note });
         sent.push(e);
         published.push(queue.publish([e]));
         await new Promise((r) => setImmediate(r));
       }
-      const internals = queue as unknown as { thread: { held: number[] } };
       expect(internals.thread.held.length).toBeGreaterThan(0);
       blocker.exec('COMMIT');
       await Promise.all(published);
       expect(internals.thread.held).toEqual([]);
+      expect(posted).toBe(1); // group 6 alone
       const got = await queue.claim('raw', { max: 100, visibilityMs: 30_000 });
       expect(got.slice(1).map((m) => m.envelope)).toEqual(sent);
     } finally {
