@@ -23,6 +23,9 @@ export class ForwardClock implements Clock {
   #last: number;
   /** The clock's time at the last stamp: another stamp in that millisecond shares the last one's time. */
   #lastNow = Number.NaN;
+  /** The last stamp as text: a busy producer stamps several requests a millisecond. */
+  #lastText = '';
+  #lastTextOf = Number.NaN;
 
   constructor(base: Clock, last: number | null = null) {
     this.#base = base;
@@ -41,7 +44,11 @@ export class ForwardClock implements Clock {
     else t = this.#last + 1;
     this.#last = t;
     this.#lastNow = now;
-    return new Date(t).toISOString();
+    if (t !== this.#lastTextOf) {
+      this.#lastText = new Date(t).toISOString();
+      this.#lastTextOf = t;
+    }
+    return this.#lastText;
   }
 
   /** The latest received time issued (epoch ms), or the one it started from; -Infinity before either. */
