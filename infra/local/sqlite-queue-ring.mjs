@@ -146,8 +146,8 @@ export class RingWriter extends RingEnd {
     const head = this.head;
     if (outstanding === 0) {
       // Empty: the reader waits at `head` (== tail).
+      // A record is at most a quarter of the ring (write()), so it always fits from 0.
       if (head + need <= this.capacity) return head;
-      if (need > this.capacity) return -1;
       this.wrap();
       return 0;
     }

@@ -28,8 +28,9 @@ while (!stop) {
       break;
     }
     taken++;
-    const { group, receivedMs } = record.kind === INLINE ? record : record.kind === ON_PORT ? receiveMessageOnPort(port).message : {};
-    if (!group) throw new Error(`queue writer thread: a record of unknown kind ${record.kind}`);
+    const { group, receivedMs } = record.kind === INLINE ? record : record.kind === ON_PORT ? (receiveMessageOnPort(port)?.message ?? {}) : {};
+    // The thread dies with it: what it had and did not confirm fails, the rest is written on the queue's connection.
+    if (!group) throw new Error(`queue writer thread: no group for a record of kind ${record.kind}`);
     groups.push(group);
     if (typeof receivedMs === 'number' && !(latest >= receivedMs)) latest = receivedMs;
   }
