@@ -38,7 +38,7 @@ export interface LandingThreadsOptions {
   nice?: number;
   /**
    * Above this share of the producer's event loop in use (0 to 1, as loop-busy.ts counts it; default 0.5) for two 200 ms windows
-   * running, landing pauses after each batch for nine times as long as the batch took (landing-worker.ts),
+   * running, each consumer pauses 2 s after each batch (landing-worker.ts),
    * and resumes as soon as the share falls below it: while a burst is on, the producer gets the cores and
    * the queue holds the rest (durably); at the night's steady rate the producer is far below it and landing
    * runs flat out. 1 never pauses.

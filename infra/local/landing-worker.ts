@@ -49,17 +49,17 @@ const store = new FsObjectStore(data.home);
 const puddles = PUDDLES.filter((p) => data.puddles.includes(p.name));
 // Every other puddle is another thread's: this one helps land it while it is far behind (below).
 const helped = PUDDLES.filter((p) => !data.puddles.includes(p.name));
-// While the producer is busy (a burst), land a batch and then leave the cores to it for nine times as long
-// (at most 2 s): landing keeps a tenth of its pace, the queue keeps what waits, and the drain after the
-// burst goes flat out (README, "Landing and backpressure"). At three times (a quarter of its pace, at most
-// 1 s), landing, its messages to the hub's live totals and its GC still took 4-6 s of CPU in a 10 s burst
-// on the 2-core test machine, and the producer got 64,000-73,000 events/s against 81,000-84,000 at nine
-// (alternating runs, same build).
-const PAUSE_FACTOR = 9;
-const PAUSE_MAX_MS = 2_000;
+// While the producer is busy (a burst), each consumer lands a batch and then leaves the cores to the producer for
+// 2 s, or until the burst ends (pauseOver): the queue keeps what waits, durably, the total on screen still moves
+// every 2 s, and the drain after the burst goes flat out (README, "Landing and backpressure"). Until 2026-12-04 the
+// pause was nine times the batch's time (at most 2 s): landing kept a tenth of its pace, which cannot keep up with
+// a burst either (the oldest unlanded event 8.3 s after a 10 s burst of 100 events a request, against 9.0 s now),
+// and cost the producer a sixth of what it accepted (alternating runs: 70,000-96,000 events/s at a tenth,
+// 83,000-105,000 now). At three times (at most 1 s), before 2026-12-01, it was 64,000-73,000 against 81,000-84,000.
+const BURST_PAUSE_MS = 2_000;
 const producerBusy = new Int32Array(data.producerBusy);
 const producerIsBusy = () => Atomics.load(producerBusy, 0) > data.yieldAbove;
-const pauseAfter = (batchMs: number) => (producerIsBusy() ? Math.min(PAUSE_MAX_MS, batchMs * PAUSE_FACTOR) : 0);
+const pauseAfter = () => (producerIsBusy() ? BURST_PAUSE_MS : 0);
 // The pause ends as soon as the burst does: a pause that ran on for up to 2 s after the last request was
 // up to 2 s added to the drain (measured: 1.0-1.8 s after each 100-events-a-request load in the hub bench).
 const pauseOver = () => !producerIsBusy();
@@ -75,9 +75,9 @@ const helpAbove = 2 * batchSize;
 // read. Its own consumer lets fewer than a batch wait up to rawLingerMs from the first one's receipt; a backlog
 // lands in full batches, and a stop lands what lingers. Helpers claim only full batches anyway.
 // During a burst raw lingers whole batches too: nothing reads the trail within seconds (the live totals and feeds
-// read the other puddles, which keep landing a tenth of their pace), and raw's rows, each envelope's whole text,
+// read the other puddles, which keep landing a batch every 2 s), and raw's rows, each envelope's whole text,
 // are the dearest to land. So a burst shorter than the linger lands none of it until it ends; a longer one
-// lands raw's oldest, at the same tenth of its pace, once they have waited a linger.
+// lands raw's oldest, a batch every 2 s, once they have waited a linger.
 const lingerMsOf = (p: PuddleDef) => (p.name === RAW_TABLE.puddle ? data.rawLingerMs : 0);
 /** What counts as a whole batch for raw's linger now: none during a burst (lingerLeftMs). */
 const lingerBatch = () => (producerIsBusy() ? Infinity : batchSize);
