@@ -1,4 +1,4 @@
-import type { WriteGroup } from './sqlite-queue-writer.mjs';
+import type { TakenBodies, WriteGroup } from './sqlite-queue-writer.mjs';
 
 export declare const INLINE: number;
 export declare const ON_PORT: number;
@@ -14,7 +14,8 @@ export declare class RingWriter {
 
 export interface RingRecord {
   kind: number;
-  group?: WriteGroup;
+  /** Runs of ASCII bodies come as their bytes (TakenBodies). */
+  group?: WriteGroup<TakenBodies>;
   receivedMs?: number;
 }
 

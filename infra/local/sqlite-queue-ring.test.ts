@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { splitEnvelopeTexts } from '../../core/envelope.js';
 import { createRing, INLINE, ON_PORT, RingReader, RingWriter, STOP } from './sqlite-queue-ring.mjs';
-import { packBodies, type WriteGroup } from './sqlite-queue-writer.mjs';
+import { packBodies, type TakenBodies, type WriteGroup } from './sqlite-queue-writer.mjs';
 
 /** A group of `packs` publishes, each of `n` bodies of varied length and characters (multi-byte ones too). */
 function group(tag: string, sizes: number[], extra?: Partial<WriteGroup>): WriteGroup {
@@ -10,7 +10,9 @@ function group(tag: string, sizes: number[], extra?: Partial<WriteGroup>): Write
   return { contracts: packs.flatMap((p) => Array.from(p.lengths, () => `c.${tag}`)), packs, ...extra };
 }
 
-const bodies = (g: WriteGroup) => g.packs.flatMap(splitEnvelopeTexts);
+/** A group's bodies as strings, whether a pack came back as text or as the bytes of ASCII text. */
+const bodies = (g: WriteGroup<TakenBodies>) =>
+  g.packs.flatMap((p) => splitEnvelopeTexts({ text: typeof p.text === 'string' ? p.text : p.text.toString('latin1'), lengths: Uint32Array.from(p.lengths) }));
 
 describe('the writer thread ring', () => {
   it('gives back each group as written: its bodies, contracts, rows, received times and mark', () => {
@@ -55,7 +57,7 @@ describe('the writer thread ring', () => {
     const writer = new RingWriter(sab);
     const reader = new RingReader(sab);
     const sent: WriteGroup[] = [];
-    const got: WriteGroup[] = [];
+    const got: WriteGroup<TakenBodies>[] = [];
     let fulls = 0;
     for (let i = 0; i < 400; i++) {
       const g = group(`g${i}`, [1 + (i % 4), (i * 7) % 3]);
@@ -89,5 +91,27 @@ describe('the writer thread ring', () => {
     const got = reader.takeAll();
     expect(got.map((r) => r.kind)).toEqual([INLINE, INLINE, ON_PORT]);
     expect(bodies(got[0]!.group!)).toEqual(bodies(fits));
+  });
+
+  it('hands back a run of ASCII bodies as its bytes, a byte a character, and any other run as text', () => {
+    const sab = createRing(1024 * 1024);
+    const writer = new RingWriter(sab);
+    const reader = new RingReader(sab);
+    const ascii = packBodies(['{"a":1}', '{"b":"two"}']);
+    const big = packBodies(['{"c":"' + 'x'.repeat(70_000) + '"}']);
+    const accented = packBodies(['{"name":"Zoë"}']);
+    expect(writer.write({ contracts: ['c', 'c', 'c'], packs: [ascii, big] })).toBe('written');
+    expect(writer.write({ contracts: ['c', 'c'], packs: [packBodies(['{"a":1}']), accented] })).toBe('written');
+    const [r1, r2] = reader.takeAll();
+    const [p1, p2] = r1!.group!.packs;
+    expect(Buffer.isBuffer(p1!.text) && Buffer.isBuffer(p2!.text)).toBe(true);
+    expect(p1!.text.toString()).toBe(ascii.text);
+    expect(p2!.text.length).toBe(big.text.length);
+    // A run holding one multi-byte character is decoded whole: its lengths count characters, not bytes.
+    expect(r2!.group!.packs).toHaveLength(1);
+    expect(r2!.group!.packs[0]!.text).toBe('{"a":1}{"name":"Zoë"}');
+    // The bytes are a copy, not a view of the ring, whose space the writer may fill again before the transaction.
+    expect((p1!.text as Buffer).buffer).not.toBe(sab);
+    expect((p2!.text as Buffer).buffer).not.toBe(sab);
   });
 });

@@ -13,18 +13,27 @@ export declare const RECEIVED_AT_KEY: string;
  * publish); `rows`, one number per publish: n > 0, its n bodies are one pack whose received time is the next of
  * `receivedAt`; -k, its k bodies are a row each. Without `rows` every body is a row.
  */
-export interface WriteGroup {
+/**
+ * Bodies as the queue's writer takes them: as published, or from the writer thread's ring, where a run of ASCII
+ * text comes as its UTF-8 bytes (a byte a character, so the lengths count bytes too), stored as text all the same.
+ */
+export interface TakenBodies {
+  text: string | Buffer;
+  lengths: ArrayLike<number>;
+}
+
+export interface WriteGroup<B extends TakenBodies = PackedBodies> {
   contracts: string[];
-  packs: PackedBodies[];
+  packs: B[];
   rows?: number[];
   receivedAt?: string[];
 }
 /** Several groups as one, in order (each list concatenated). */
-export declare function joinGroups(groups: readonly WriteGroup[]): WriteGroup;
+export declare function joinGroups<B extends TakenBodies>(groups: readonly WriteGroup<B>[]): WriteGroup<B>;
 
 /** See sqlite-queue-writer.mjs: routes and writes one group of publishes in one transaction. */
 export declare class QueueWriter {
   constructor(db: Database);
   /** `receivedMs`, when given, is kept as the latest received time (never lowered). */
-  readonly write: (group: WriteGroup, receivedMs?: number) => void;
+  readonly write: (group: WriteGroup<TakenBodies>, receivedMs?: number) => void;
 }

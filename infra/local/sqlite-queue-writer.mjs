@@ -36,7 +36,7 @@ export function joinGroups(groups) {
 }
 
 /**
- * @typedef {{ contracts: string[], packs: { text: string, lengths: ArrayLike<number> }[], rows?: number[], receivedAt?: string[] }} WriteGroup
+ * @typedef {{ contracts: string[], packs: { text: string | Buffer, lengths: ArrayLike<number> }[], rows?: number[], receivedAt?: string[] }} WriteGroup
  */
 
 /** Rows per multi-row INSERT: few statements per group commit, well under SQLite's 32766 parameters. */
@@ -224,7 +224,9 @@ export class QueueWriter {
     let s = this.insertMessageStmts.get(key);
     if (!s) {
       const columns = ['body', ...(this.legacyRefs ? ['refs'] : []), ...(packed ? ['lengths', 'received_at'] : [])];
-      const row = `(${columns.map(() => '?').join(', ')})`;
+      // A body may come as the bytes of ASCII text (from the ring, see RingReader.decode): bound as a blob, stored
+      // as the text it is.
+      const row = `(${columns.map((c) => (c === 'body' ? 'CAST(? AS TEXT)' : '?')).join(', ')})`;
       s = this.db.prepare(`INSERT INTO queue_messages (${columns.join(', ')}) VALUES ${Array(n).fill(row).join(', ')}`);
       this.insertMessageStmts.set(key, s);
     }
@@ -265,8 +267,8 @@ export class QueueWriter {
 /**
  * The text of the next `n` bodies of `packs` from `cursor` (moved past them), which must all be in one of them; with
  * that one's lengths and where the n start in them.
- * @param {readonly { text: string, lengths: ArrayLike<number> }[]} packs @param {{ pack: number, body: number, char: number }} cursor @param {number} n
- * @returns {{ text: string, lengths: ArrayLike<number>, from: number }}
+ * @param {readonly { text: string | Buffer, lengths: ArrayLike<number> }[]} packs @param {{ pack: number, body: number, char: number }} cursor @param {number} n
+ * @returns {{ text: string | Buffer, lengths: ArrayLike<number>, from: number }}
  */
 function takeBodies(packs, cursor, n) {
   while (cursor.pack < packs.length && cursor.body === packs[cursor.pack].lengths.length) nextPack(packs, cursor);
@@ -274,7 +276,8 @@ function takeBodies(packs, cursor, n) {
   if (!p || cursor.body + n > p.lengths.length) throw new Error('queue writer: a row\'s bodies are not within one packed text');
   let chars = 0;
   for (let i = cursor.body; i < cursor.body + n; i++) chars += p.lengths[i];
-  const text = cursor.body === 0 && n === p.lengths.length ? p.text : p.text.slice(cursor.char, cursor.char + chars);
+  const whole = cursor.body === 0 && n === p.lengths.length;
+  const text = whole ? p.text : typeof p.text === 'string' ? p.text.slice(cursor.char, cursor.char + chars) : p.text.subarray(cursor.char, cursor.char + chars);
   if (cursor.char + chars > p.text.length) throw new Error(`queue writer: bodies of ${cursor.char + chars} characters in a text of ${p.text.length}`);
   const from = cursor.body;
   cursor.body += n;
@@ -284,7 +287,7 @@ function takeBodies(packs, cursor, n) {
 
 /**
  * Past the packed bodies at `cursor`, all of them taken, which must have been the whole text.
- * @param {readonly { text: string, lengths: ArrayLike<number> }[]} packs @param {{ pack: number, body: number, char: number }} cursor
+ * @param {readonly { text: string | Buffer, lengths: ArrayLike<number> }[]} packs @param {{ pack: number, body: number, char: number }} cursor
  */
 function nextPack(packs, cursor) {
   const p = packs[cursor.pack];

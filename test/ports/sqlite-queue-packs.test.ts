@@ -192,13 +192,17 @@ describe('SqliteQueue packs', () => {
     await withQueue(async (queue, file) => {
       // Requests made while a group commits wait in the ring and are written together, small ones decoded as one text
       // (RingReader.decode): packs start and end inside a joined text and at its edges. Sizes vary so that a wrong cut shows.
-      const sent = Array.from({ length: 300 }, (_, i) => request(donations(1 + (i % 12))));
+      // Most runs are ASCII, and go to SQLite as their bytes; a supporter named with an é now and then makes a run text.
+      const sent = Array.from({ length: 300 }, (_, i) => request(donations(1 + (i % 12)), i % 23 === 0 ? { supporter: (k) => `sup_é${k}` } : {}));
       await Promise.all(sent.map((r) => queue.publish(r.envelopes, r.texts)));
       const got = await queue.claim('raw', { max: 10_000, visibilityMs: 30_000, withBody: true });
       expect(got.map((m) => m.body)).toEqual(sent.flatMap((r) => splitEnvelopeTexts(r.texts)));
       // A request of one event is a row of its own; every other is one pack.
       expect(count(file, 'SELECT count(*) FROM queue_messages')).toBe(300);
       expect(count(file, 'SELECT count(*) FROM queue_messages WHERE lengths IS NULL')).toBe(25);
+      // Stored as text either way, as every reader of the queue expects.
+      expect(count(file, "SELECT count(*) FROM queue_messages WHERE typeof(body) <> 'text'")).toBe(0);
+      expect(count(file, "SELECT count(*) FROM queue_messages WHERE body LIKE '%sup_é%'")).toBe(14);
     });
   });
 
