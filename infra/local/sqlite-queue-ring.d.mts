@@ -23,5 +23,8 @@ export interface RingRecord {
 export declare class RingReader {
   constructor(sab: SharedArrayBuffer);
   wait(): void;
+  /** Records written since the last call; ASCII runs are views of the ring, valid until release(). */
   takeAll(): RingRecord[];
+  /** Gives back the space of every record taken. */
+  release(): void;
 }

@@ -34,14 +34,22 @@ while (!stop) {
     groups.push(group);
     if (typeof receivedMs === 'number' && !(latest >= receivedMs)) latest = receivedMs;
   }
-  if (groups.length === 0) continue;
+  if (groups.length === 0) {
+    ring.release();
+    continue;
+  }
+  let answer;
   try {
     // Groups published while a transaction ran: written as one, with the latest received time among them.
     writer.write(joinGroups(groups), latest);
-    port.postMessage({ done: [first, taken] });
+    answer = { done: [first, taken] };
   } catch (err) {
-    port.postMessage({ failed: [first, taken], error: err instanceof Error ? err.message : String(err) });
+    answer = { failed: [first, taken], error: err instanceof Error ? err.message : String(err) };
   }
+  // Their bodies were read from the ring's memory: its space is given back once they are written, before the answer
+  // (on which the event loop sends what waited for room).
+  ring.release();
+  port.postMessage(answer);
 }
 db.close();
 port.close();
