@@ -53,9 +53,9 @@ const helped = PUDDLES.filter((p) => !data.puddles.includes(p.name));
 // 2 s, or until the burst ends (pauseOver): the queue keeps what waits, durably, the total on screen still moves
 // every 2 s, and the drain after the burst goes flat out (README, "Landing and backpressure"). Until 2026-12-04 the
 // pause was nine times the batch's time (at most 2 s): landing kept a tenth of its pace, which cannot keep up with
-// a burst either (the oldest unlanded event 8.3 s after a 10 s burst of 100 events a request, against 9.0 s now),
-// and cost the producer a sixth of what it accepted (alternating runs: 70,000-96,000 events/s at a tenth,
-// 83,000-105,000 now). At three times (at most 1 s), before 2026-12-01, it was 64,000-73,000 against 81,000-84,000.
+// a burst either (the oldest unlanded event 8.0-8.7 s old at the end of a 10 s burst of 100 events a request, against
+// 8.5-9.0 s now), and took CPU from the producer (six alternating pairs: 68,000-99,000 events/s at a tenth,
+// 74,000-105,000 now). At three times (at most 1 s), before 2026-12-01, it was 64,000-73,000 against 81,000-84,000.
 const BURST_PAUSE_MS = 2_000;
 const producerBusy = new Int32Array(data.producerBusy);
 const producerIsBusy = () => Atomics.load(producerBusy, 0) > data.yieldAbove;

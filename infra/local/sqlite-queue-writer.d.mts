@@ -9,11 +9,6 @@ export declare function packBodies(bodies: readonly string[]): PackedBodies;
 export declare const RECEIVED_AT_KEY: string;
 
 /**
- * A group of publishes for QueueWriter.write: contracts[i] is the contract of the i-th body of `packs` (packed per
- * publish); `rows`, one number per publish: n > 0, its n bodies are one pack whose received time is the next of
- * `receivedAt`; -k, its k bodies are a row each. Without `rows` every body is a row.
- */
-/**
  * Bodies as the queue's writer takes them: as published, or from the writer thread's ring, where a run of ASCII
  * text comes as its UTF-8 bytes (a byte a character, so the lengths count bytes too), stored as text all the same.
  */
@@ -22,6 +17,11 @@ export interface TakenBodies {
   lengths: ArrayLike<number>;
 }
 
+/**
+ * A group of publishes for QueueWriter.write: contracts[i] is the contract of the i-th body of `packs` (packed per
+ * publish); `rows`, one number per publish: n > 0, its n bodies are one pack whose received time is the next of
+ * `receivedAt`; -k, its k bodies are a row each. Without `rows` every body is a row.
+ */
 export interface WriteGroup<B extends TakenBodies = PackedBodies> {
   contracts: string[];
   packs: B[];
