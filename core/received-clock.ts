@@ -23,9 +23,8 @@ export class ForwardClock implements Clock {
   #last: number;
   /** The clock's time at the last stamp: another stamp in that millisecond shares the last one's time. */
   #lastNow = Number.NaN;
-  /** The last stamp as text: a busy producer stamps several requests a millisecond. */
+  /** The last stamp as text: a busy producer stamps several requests a millisecond, and they share it. */
   #lastText = '';
-  #lastTextOf = Number.NaN;
 
   constructor(base: Clock, last: number | null = null) {
     this.#base = base;
@@ -38,16 +37,12 @@ export class ForwardClock implements Clock {
 
   receivedAt(): string {
     const now = this.#base.now().getTime();
-    let t: number;
-    if (now > this.#last) t = now;
-    else if (now === this.#lastNow) t = this.#last;
-    else t = this.#last + 1;
+    // In the same millisecond of the clock as the last stamp (never after #last): the same stamp.
+    if (now === this.#lastNow) return this.#lastText;
+    const t = now > this.#last ? now : this.#last + 1;
     this.#last = t;
     this.#lastNow = now;
-    if (t !== this.#lastTextOf) {
-      this.#lastText = new Date(t).toISOString();
-      this.#lastTextOf = t;
-    }
+    this.#lastText = new Date(t).toISOString();
     return this.#lastText;
   }
 

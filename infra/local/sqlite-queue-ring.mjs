@@ -198,7 +198,7 @@ export class RingReader extends RingEnd {
   /**
    * Every record written since the last call, decoded. Runs of ASCII bodies are views of the ring's memory, so their
    * space is given back only by release(), once they are written.
-   * @returns {{ kind: number, group?: import('./sqlite-queue-writer.mjs').WriteGroup, receivedMs?: number }[]}
+   * @returns {{ kind: number, group?: import('./sqlite-queue-writer.mjs').WriteGroup, receivedMs?: number }[]} (a pack's text a string or, for ASCII, a Buffer)
    */
   takeAll() {
     const out = [];
