@@ -8,6 +8,10 @@ export declare function createRing(capacity: number): SharedArrayBuffer;
 /** The event loop's end of the ring (see sqlite-queue-ring.mjs). */
 export declare class RingWriter {
   constructor(sab: SharedArrayBuffer);
+  /** Bytes for records. */
+  readonly capacity: number;
+  /** Where the next record goes (bytes from the start of the records). */
+  readonly head: number;
   write(group: WriteGroup, receivedMs?: number): 'written' | 'full' | 'large';
   mark(kind: number): boolean;
 }

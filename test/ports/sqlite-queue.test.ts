@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { QueueCommitError } from '../../core/errors.js';
 import { redriveDeadLetters } from '../../infra/local/sqlite-dead-letters.js';
 import { SqliteQueue } from '../../infra/local/sqlite-queue.js';
+import { createRing, RingWriter } from '../../infra/local/sqlite-queue-ring.mjs';
+import { packBodies } from '../../infra/local/sqlite-queue-writer.mjs';
 import { openSqlite } from '../../infra/local/sqlite.js';
 import { queuePortSuite, testEnvelope } from './queue-suite.js';
 
@@ -342,6 +344,81 @@ describe('SqliteQueue specifics', () => {
       expect(posted).toBe(1); // group 6 alone
       const got = await queue.claim('raw', { max: 100, visibilityMs: 30_000 });
       expect(got.slice(1).map((m) => m.envelope)).toEqual(sent);
+    } finally {
+      if (blocker.inTransaction) blocker.exec('ROLLBACK');
+      blocker.close();
+      await queue.close();
+    }
+  });
+
+  it('keeps the place of a group too large for the ring when the ring has no room even for its marker', async () => {
+    const path = tempDb();
+    const queue = new SqliteQueue(path);
+    const blocker = new Database(path);
+    type Internals = {
+      thread: {
+        held: number[];
+        inflight: Map<number, { onPort?: boolean }>;
+        ring: RingWriter;
+        worker: { postMessage(m: unknown): void };
+      };
+    };
+    try {
+      await queue.subscribe({ name: 'raw', contracts: '*' });
+      // Another connection holds the write lock before the writer thread starts: it takes the first group and
+      // waits in its transaction (busy_timeout 5 s), so the ring gives nothing back and records fill it from its start.
+      blocker.exec('BEGIN IMMEDIATE');
+      const sent: ReturnType<typeof testEnvelope>[] = [];
+      const published: Promise<void>[] = [];
+      const publish = async (e: ReturnType<typeof testEnvelope>) => {
+        sent.push(e);
+        published.push(queue.publish([e]));
+        await new Promise((r) => setImmediate(r)); // its group commit: into the ring
+      };
+      /** A donation whose record in the ring (a group of one body, sqlite-queue-ring.mjs) is exactly `bytes`. */
+      const sized = (bytes: number) => {
+        const e = testEnvelope('donation', { note: '' });
+        const fixed = 16 + 8 + 4 + JSON.stringify({ c: ['donation'] }).length + JSON.stringify(e).length;
+        (e.payload as Record<string, unknown>).note = 'x'.repeat(bytes - fixed);
+        // The same record in a ring of its own: the arithmetic above is the ring's.
+        const scratch = new RingWriter(createRing(16 * 1024 * 1024));
+        expect(scratch.write({ contracts: ['donation'], packs: [packBodies([JSON.stringify(e)])] })).toBe('written');
+        expect(scratch.head).toBe(bytes);
+        return e;
+      };
+      await publish(testEnvelope('donation', { note: 'first' }));
+      const thread = (queue as unknown as Internals).thread;
+      const worker = thread.worker;
+      const post = worker.postMessage.bind(worker);
+      let posted = 0;
+      worker.postMessage = (m: unknown) => {
+        posted++;
+        post(m);
+      };
+      const ring = thread.ring;
+      const quarter = ring.capacity / 4;
+      // Records of 3.5 MB, then one of what is left: the ring is full to its last byte (each record is a multiple of 8,
+      // and these are over 1.4 MB, so their room is counted exactly, not as 3 bytes a character).
+      while (ring.capacity - ring.head > quarter) await publish(sized(3_500_000));
+      await publish(sized(ring.capacity - ring.head));
+      expect(ring.head).toBe(ring.capacity);
+      expect(thread.held).toEqual([]);
+
+      // 4.5 MB, over a quarter of the ring: posted on the port, and its marker finds no room. It is held, as posted,
+      // and a small group after it waits behind it.
+      await publish(testEnvelope('donation', { note: 'y'.repeat(4_500_000) }));
+      expect(posted).toBe(1);
+      expect(thread.held).toHaveLength(1);
+      expect(thread.inflight.get(thread.held[0]!)?.onPort).toBe(true);
+      await publish(testEnvelope('donation', { note: 'last' }));
+      expect(thread.held).toHaveLength(2);
+
+      blocker.exec('COMMIT');
+      await Promise.all(published);
+      expect(thread.held).toEqual([]);
+      expect(posted).toBe(1); // its marker went in later; the group was not posted again
+      const got = await queue.claim('raw', { max: 100, visibilityMs: 30_000 });
+      expect(got.map((m) => m.envelope)).toEqual(sent);
     } finally {
       if (blocker.inTransaction) blocker.exec('ROLLBACK');
       blocker.close();

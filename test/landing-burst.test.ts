@@ -1,0 +1,95 @@
+// During a burst (the producer's event loop busy, PUDDLE_LANDING_YIELD_ABOVE) each landing consumer lands a batch
+// and then leaves the cores to the producer for 2 s, or until the burst ends (infra/local/landing-worker.ts); the
+// consumer's pause itself is tested in test/puddles/consumer.test.ts, this is the hub's rule, end to end.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../core/config.js';
+import { startHub } from '../infra/local/hub.js';
+import { postEvents } from './support/hub-process.js';
+
+const KEY = 'landing-burst-key';
+const BATCH = 20;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const donation = (id: string) => ({
+  contract: 'donation',
+  version: 1,
+  payload: { donation_id: id, occurred_at: '2026-11-29T20:15:00Z', channel: 'sms', amount_minor: 500, currency: 'GBP' },
+});
+
+/**
+ * Keeps this event loop (the hub's, in this process) busy, as a burst of requests does: 150 ms of CPU at a time, with
+ * a turn of the loop between (so requests, timers and the landing threads' messages are still served).
+ */
+function burst(): { end: () => Promise<void> } {
+  let on = true;
+  const running = (async () => {
+    while (on) {
+      const until = performance.now() + 150;
+      while (performance.now() < until) {
+        // spin
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+  return {
+    end: async () => {
+      on = false;
+      await running;
+    },
+  };
+}
+
+describe('landing during a burst', () => {
+  const home = mkdtempSync(join(tmpdir(), 'puddle-landing-burst-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it('lands a batch and then waits while the producer is busy, and lands the rest without pausing once the burst ends', async () => {
+    const config = loadConfig({});
+    expect(config.landingYieldAbove).toBe(0.5);
+    const hub = await startHub({ config: { ...config, home, port: 0, apiKeys: [KEY] }, landing: { backlogMs: 50, consumer: { batchSize: BATCH } } });
+    const count = async () => (await hub.runtime.query.query(`SELECT count(*) AS n FROM donation`))[0]!.n as number;
+    let b: ReturnType<typeof burst> | null = null;
+    try {
+      b = burst();
+      // The landing threads see a burst after two busy 200 ms windows.
+      await sleep(800);
+      // Five requests of a batch each, sent together: a request's events are one row of the queue, claimed whole, so
+      // the consumer's first batch is one request.
+      const posted = Promise.all(
+        Array.from({ length: 5 }, async (_, r) => {
+          const res = await postEvents(hub.url, KEY, Array.from({ length: BATCH }, (_, i) => donation(`burst-${r}-${i}`)));
+          await res.arrayBuffer();
+          return res.status;
+        }),
+      );
+      let landed = 0;
+      for (let i = 0; i < 600 && landed === 0; i++) {
+        await sleep(25);
+        landed = await count();
+      }
+      // One batch, then the consumer stands aside (2 s): well within that, nothing more has landed (without the
+      // pause the other four batches land as soon as they are queued, in a fraction of a second).
+      expect(landed).toBe(BATCH);
+      await sleep(600);
+      expect(await count()).toBe(BATCH);
+      expect(await posted).toEqual([202, 202, 202, 202, 202]);
+
+      await b.end();
+      b = null;
+      const ended = performance.now();
+      // No more pauses once the burst is over: the other four batches land without waiting 2 s each (8 s).
+      for (let i = 0; i < 400 && landed < 5 * BATCH; i++) {
+        await sleep(25);
+        landed = await count();
+      }
+      expect(landed).toBe(5 * BATCH);
+      expect(performance.now() - ended).toBeLessThan(6_000);
+    } finally {
+      await b?.end();
+      await hub.stop();
+    }
+  }, 60_000);
+});
