@@ -125,6 +125,20 @@ function threadCpu(pid: number): { main: number; all: number } | null {
 }
 
 /**
+ * A thread's time on a CPU and time waiting for one (runnable, on a run queue), ns, from /proc's schedstat (Linux;
+ * null elsewhere). Whether the producer's thread was waiting for its commits (neither) or for a core (the second)
+ * is what says if the hub or the machine sets the pace.
+ */
+function schedstat(pid: number, tid = pid): { run: number; wait: number } | null {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+    return Number.isFinite(run) && Number.isFinite(wait) ? { run: run!, wait: wait! } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Reads the hub's queue file from this process (its own read-only connection): how much waits, and since when.
  * Raw's deliveries that linger by design (fewer than a batch, the first younger than the linger: README,
  * PUDDLE_RAW_LINGER_SECONDS) are left out, as the hub's /healthz and live line leave them out: they are not lag,
@@ -201,6 +215,9 @@ interface HubCpu {
   main: number;
   all: number;
   load: number;
+  /** Shares of the load's time the main thread was on a CPU and waiting for one (schedstat); null without /proc. */
+  mainRan: number | null;
+  mainWaited: number | null;
 }
 
 async function loadHub(hubUrl: string, hubPid: number, watch: QueueWatch, load: Load, seconds: number, prefix: string): Promise<{ result: LoadResult; backlog: Backlog; cpu: HubCpu | null }> {
@@ -212,11 +229,19 @@ async function loadHub(hubUrl: string, hubPid: number, watch: QueueWatch, load: 
     samples.push([at(), s.depth, s.ageS]);
   }, 500);
   const before = threadCpu(hubPid);
+  const schedBefore = schedstat(hubPid);
+  const wallBefore = process.hrtime.bigint();
   const result = await runLoad(`${hubUrl}/v1/events`, load, seconds, prefix);
   const after = threadCpu(hubPid);
+  const schedAfter = schedstat(hubPid);
+  const wallNs = Number(process.hrtime.bigint() - wallBefore);
   clearInterval(timer);
   const n = Math.max(1, result.requests);
-  const cpu = before && after ? { main: (after.main - before.main) / n, all: (after.all - before.all) / n, load: result.loadCpuUs / n } : null;
+  const sched = schedBefore && schedAfter ? { ran: (schedAfter.run - schedBefore.run) / wallNs, waited: (schedAfter.wait - schedBefore.wait) / wallNs } : null;
+  const cpu =
+    before && after
+      ? { main: (after.main - before.main) / n, all: (after.all - before.all) / n, load: result.loadCpuUs / n, mainRan: sched?.ran ?? null, mainWaited: sched?.waited ?? null }
+      : null;
   const stop = Date.now();
   const depthAtStop = watch.sample().depth;
   // The end of the drain is looked for every 100 ms; the backlog is counted for the timeline every 500 ms.
@@ -343,10 +368,13 @@ export async function benchHub(opts: { seconds?: number; cpuProfDir?: string } =
 
     printTable(['load', 'server', 'events/s', 'requests/s', 'p50 ms', 'p99 ms', 'vs bare', 'failed'], rows);
     // CPU per request from /proc: steadier than throughput when the host's speed moves between runs.
-    console.log('\nCPU while loading, per request answered (per event in brackets), from /proc: the hub\'s main thread (the producer), all its threads, the load generator:');
+    // The main thread's share of the load's time on a CPU and waiting for one: near 100% together, the producer
+    // waited for cores (the machine sets the pace); well below, it waited for its commits or for requests.
+    console.log('\nCPU while loading, per request answered (per event in brackets), from /proc: the hub\'s main thread (the producer), all its threads, the load generator; then the main thread\'s share of the load\'s time on a CPU and waiting for one:');
+    const pct = (v: number | null) => (v === null ? '?' : `${Math.round(v * 100)}%`);
     for (const [load, c] of cpus) {
       const us = (v: number) => `${v.toFixed(1)} µs${load.eventsPerRequest > 1 ? ` (${(v / load.eventsPerRequest).toFixed(2)})` : ''}`;
-      console.log(`  ${load.name}: ${c ? `main ${us(c.main)}, all ${us(c.all)}, load generator ${us(c.load)}` : 'not available (no /proc)'}`);
+      console.log(`  ${load.name}: ${c ? `main ${us(c.main)}, all ${us(c.all)}, load generator ${us(c.load)}; main on a CPU ${pct(c.mainRan)}, waiting for one ${pct(c.mainWaited)}` : 'not available (no /proc)'}`);
     }
     console.log('\nqueue while loading (deliveries waiting over all puddles / age of the oldest unlanded event), then the drain:');
     for (const [name, b] of backlogs) {
