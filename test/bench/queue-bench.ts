@@ -5,10 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
 import type { Envelope } from '../../core/envelope.js';
 import { benchDonations } from './donation-envelopes.js';
 import { SqliteQueue } from '../../infra/local/sqlite-queue.js';
-import type { SqliteDurability } from '../../infra/local/sqlite.js';
+import { packBodies, QueueWriter, type WriteGroup } from '../../infra/local/sqlite-queue-writer.mjs';
+import { sqlitePragmas, type SqliteDurability } from '../../infra/local/sqlite.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 
 const PUBLISH_MS = 2000;
@@ -52,6 +54,40 @@ async function claimAckRate(queue: SqliteQueue, max: number): Promise<{ rate: nu
   return { rate: messages / ((performance.now() - start) / 1000), messages };
 }
 
+/**
+ * The writer thread's work alone (QueueWriter on a connection with the hub's pragmas, the real subscriptions): CPU of
+ * this thread per event, user and system, writing `events` as transactions of `perCommit` events, each a row of its
+ * own (`pack` 1, a request of one event) or in packs (a request of `pack` events). The system part is the WAL's
+ * writes and the locks: on a virtual machine whose system calls are dear, half of a single-event row.
+ */
+async function writerCpu(dir: string, pool: Envelope[], perCommit: number, pack: number, events: number): Promise<{ user: number; system: number }> {
+  const file = join(dir, `writer-${perCommit}-${pack}.db`);
+  const queue = await openQueue(dir, `writer-${perCommit}-${pack}`, 'process');
+  await queue.close();
+  const db = new Database(file);
+  for (const p of sqlitePragmas()) db.pragma(p);
+  const writer = new QueueWriter(db);
+  const texts = pool.slice(0, 2_000).map((e) => JSON.stringify(e));
+  let next = 0;
+  const group = (): WriteGroup => {
+    const contracts: string[] = [];
+    const packs = [];
+    for (let k = 0; k < perCommit; k += pack) {
+      const bodies = [];
+      for (let j = 0; j < pack; j++) bodies.push(texts[next++ % texts.length]!);
+      contracts.push(...bodies.map(() => 'donation'));
+      packs.push(packBodies(bodies));
+    }
+    if (pack === 1) return { contracts, packs };
+    return { contracts, packs, rows: packs.map(() => pack), receivedAt: packs.map(() => new Date().toISOString()) };
+  };
+  const before = process.cpuUsage();
+  for (let n = 0; n < events; n += perCommit) writer.write(group(), Date.now());
+  const used = process.cpuUsage(before);
+  db.close();
+  return { user: used.user / events, system: used.system / events };
+}
+
 export async function benchQueue(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'puddle-queue-bench-'));
   const pool = benchDonations(20_000);
@@ -76,6 +112,13 @@ export async function benchQueue(): Promise<Record<string, number>> {
       }
     }
     await queue.close();
+
+    for (const [perCommit, pack, events] of [[12, 1, 60_000], [24, 1, 60_000], [600, 100, 300_000]] as const) {
+      const cpu = await writerCpu(dir, pool, perCommit, pack, events);
+      const name = `writer_${perCommit}_per_commit_${pack === 1 ? 'rows' : `packs_of_${pack}`}_cpu_ns_per_event`;
+      figures[`${name}_user`] = cpu.user * 1000;
+      figures[`${name}_system`] = cpu.system * 1000;
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
