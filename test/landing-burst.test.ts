@@ -1,6 +1,6 @@
 // During a burst (the producer's event loop busy, PUDDLE_LANDING_YIELD_ABOVE) each landing consumer lands a batch
 // and then leaves the cores to the producer for 2 s, or until the burst ends (infra/local/landing-worker.ts); the
-// consumer's pause itself is tested in test/puddles/consumer.test.ts, this is the hub's rule, end to end.
+// consumer's pause itself (pauseAfter, pauseOver) is tested in test/puddles/landing.test.ts; this is the hub's rule, end to end.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -125,13 +125,13 @@ function threadCpu(pid: number): { main: number; all: number } | null {
 }
 
 /**
- * A thread's time on a CPU and time waiting for one (runnable, on a run queue), ns, from /proc's schedstat (Linux;
- * null elsewhere). Whether the producer's thread was waiting for its commits (neither) or for a core (the second)
- * is what says if the hub or the machine sets the pace.
+ * A process's main thread's time on a CPU and time waiting for one (runnable, on a run queue), ns, from /proc's
+ * schedstat (Linux; null elsewhere). Whether the producer's thread was waiting for its commits (neither) or for a
+ * core (the second) is what says if the hub or the machine sets the pace.
  */
-function schedstat(pid: number, tid = pid): { run: number; wait: number } | null {
+function schedstat(pid: number): { run: number; wait: number } | null {
   try {
-    const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
     return Number.isFinite(run) && Number.isFinite(wait) ? { run: run!, wait: wait! } : null;
   } catch {
     return null;
