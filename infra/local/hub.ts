@@ -168,7 +168,7 @@ export interface HubOptions {
   /** The limit on unknown keys per client address (tests make it small; core/http/auth-failures.ts). */
   authFailures?: AuthFailuresOptions;
   /** Landing threads' settings (tests make landing slow to see a backlog). */
-  landing?: Pick<LandingThreadsOptions, 'consumer' | 'groups' | 'backlogMs'>;
+  landing?: Pick<LandingThreadsOptions, 'consumer' | 'groups' | 'backlogMs' | 'busy'>;
   /**
    * The machine's clock by default. Received times (the producer's, webhooks', syncs' and bank imports') come from
    * it through the runtime's ForwardClock, so they never go back within the home (core/received-clock.ts).

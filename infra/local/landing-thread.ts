@@ -45,6 +45,11 @@ export interface LandingThreadsOptions {
    */
   yieldAbove?: number;
   /**
+   * How busy the producer's event loop was since the last call (0 to 1), asked every 200 ms: by default this thread's
+   * own loop (loop-busy.ts), which is the producer's. A test gives its own to make a burst without burning a core.
+   */
+  busy?: () => number;
+  /**
    * How long raw's consumer leaves fewer than a batch waiting, from the first one's receipt (default 60 s;
    * 0: at once; PUDDLE_RAW_LINGER_SECONDS): raw's files are never merged, so at a trickle it lands about once
    * a linger instead of once a batch window (landing-worker.ts).
@@ -102,7 +107,7 @@ export class LandingThreads {
     // burst, and pausing landing for it stopped a drain for 2 s (measured, before pauses could end early).
     // (loop-busy.ts: the loop's use, as far as its CPU time backs it.)
     const busy = new Int32Array(this.#producerBusy);
-    const sample = loopBusySampler();
+    const sample = this.#opts.busy ?? loopBusySampler();
     let lastShare = 0;
     this.#busyTimer = setInterval(() => {
       const share = Math.round(sample() * 1000);

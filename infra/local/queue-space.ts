@@ -3,7 +3,7 @@
 // auto_vacuum). After a burst of 200,000 events landed, queue.db stayed 112 MB with 96% of its pages free, across
 // restarts, until someone vacuumed it by hand. `puddle start` now does it before anything else opens the queue.
 import { log } from '../../core/log.js';
-import { openSqlite, type SqliteDatabase } from './sqlite.js';
+import { openSqlite, truncateWal, type SqliteDatabase } from './sqlite.js';
 
 export interface QueueSpace {
   /** The file's size (pages × page size) before and after, and how much of it was free before. */
@@ -61,8 +61,9 @@ export function reclaimQueueSpace(file: string, opts: { minFreeBytes?: number } 
     if (vacuumed) {
       try {
         db.exec('VACUUM');
-        // VACUUM wrote the new file through the WAL: copy it in and cut the WAL back to nothing.
-        db.pragma('wal_checkpoint(TRUNCATE)');
+        // VACUUM wrote the new file through the WAL: copy it in and cut the WAL back to nothing (the old file's pages,
+        // landed events' bytes among them, are in it until then).
+        if (!truncateWal(db)) log.warn('queue.db-wal keeps the rewrite until a later checkpoint: another process was checkpointing queue.db', { file });
       } catch (err) {
         // It needs room for a copy of what waits; without it (a full disk) the queue stays as it was and the
         // hub starts all the same: its free pages are still reused.

@@ -53,3 +53,21 @@ export function sqlitePragmas(opts: OpenSqliteOptions = {}): string[] {
 export function hasColumn(db: SqliteDatabase, table: string, column: string): boolean {
   return (db.prepare(`SELECT count(*) FROM pragma_table_info(?) WHERE name = ?`).pluck().get(table, column) as number) > 0;
 }
+
+/**
+ * Copies the WAL into the database file and cuts it back to nothing (`wal_checkpoint(TRUNCATE)`), trying again while
+ * another connection is checkpointing: SQLite then answers busy at once, without calling the busy handler, and the
+ * WAL keeps every frame written so far, old bytes included (every SqliteQueue runs a PASSIVE checkpoint each 100 ms,
+ * sqlite-checkpointer.ts). Readers and writers are waited for as busy_timeout says. True once cut; false if a
+ * checkpoint was still in the way after `waitMs`. A database not in WAL mode has nothing to cut: true.
+ */
+export function truncateWal(db: SqliteDatabase, waitMs = 10_000): boolean {
+  const deadline = Date.now() + waitMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    if (!r || r.busy === 0) return true;
+    if (Date.now() >= deadline) return false;
+    Atomics.wait(pause, 0, 0, 20);
+  }
+}

@@ -13,7 +13,7 @@ export interface QueueUnderTest {
 }
 
 export interface QueueSuiteOptions {
-  /** A visibility timeout short enough to wait out in a test; 50 ms unless the adapter needs more. */
+  /** A visibility timeout short enough to wait out in a test; 250 ms unless the adapter needs more. */
   shortVisibilityMs?: number;
   /**
    * Claims hand messages out in publish order (default true). SQS standard queues do not keep order, and put
@@ -39,7 +39,10 @@ export function testEnvelope(contract = 'donation', extra: Record<string, unknow
 }
 
 export function queuePortSuite(label: string, create: () => Promise<QueueUnderTest>, opts: QueueSuiteOptions = {}): void {
-  const shortMs = opts.shortVisibilityMs ?? 50;
+  // Long enough that a claim's own commit cannot outlast it: with synchronous=FULL each claim syncs the WAL, and on a
+  // machine busy with other I/O one sync took over 50 ms (CI, 2026-12-04), so the message claimed "for 50 ms" was
+  // visible again before the next line could see it hidden.
+  const shortMs = opts.shortVisibilityMs ?? 250;
   const ordered = opts.ordered ?? true;
   const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
