@@ -58,7 +58,7 @@ export function queueHolding(home: string, needles: readonly ErasureNeedle[], op
       // connection ran at that moment left them there unsaid (test/erase-cli.test.ts failed so, beside a queue open in
       // the test's process). Thrown before the lake's swap: the run stops as a crash would, and the same request run
       // again takes the same tokens (erasure-run.ts).
-      throw new Error(`erase: the queued bodies are rewritten, but ${file}-wal could not be cut back (another process kept checkpointing queue.db for 10 s), so their old bytes may still be in it: close what else has this home open and run the same erase again`);
+      throw new Error(`erase: the queued bodies are rewritten, but ${file}-wal could not be cut back (another connection kept queue.db busy, checkpointing or reading it, for 10 s), so their old bytes may still be in it: close what else has this home open and run the same erase again`);
     }
     return { waiting, deadLetters };
   } finally {

@@ -58,8 +58,8 @@ export function hasColumn(db: SqliteDatabase, table: string, column: string): bo
  * Copies the WAL into the database file and cuts it back to nothing (`wal_checkpoint(TRUNCATE)`), trying again while
  * another connection is checkpointing: SQLite then answers busy at once, without calling the busy handler, and the
  * WAL keeps every frame written so far, old bytes included (every SqliteQueue runs a PASSIVE checkpoint each 100 ms,
- * sqlite-checkpointer.ts). Readers and writers are waited for as busy_timeout says. True once cut; false if a
- * checkpoint was still in the way after `waitMs`. A database not in WAL mode has nothing to cut: true.
+ * sqlite-checkpointer.ts). Readers and writers are waited for as busy_timeout says, and tried again after too. True
+ * once cut; false if something was still in the way after `waitMs`. A database not in WAL mode has nothing to cut: true.
  */
 export function truncateWal(db: SqliteDatabase, waitMs = 10_000): boolean {
   const deadline = Date.now() + waitMs;
