@@ -5,12 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import Database from 'better-sqlite3';
 import type { Envelope } from '../../core/envelope.js';
 import { benchDonations } from './donation-envelopes.js';
 import { SqliteQueue } from '../../infra/local/sqlite-queue.js';
 import { packBodies, QueueWriter, type WriteGroup } from '../../infra/local/sqlite-queue-writer.mjs';
-import { sqlitePragmas, type SqliteDurability } from '../../infra/local/sqlite.js';
+import { openSqlite, type SqliteDurability } from '../../infra/local/sqlite.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 
 const PUBLISH_MS = 2000;
@@ -64,8 +63,7 @@ async function writerCpu(dir: string, pool: Envelope[], perCommit: number, pack:
   const file = join(dir, `writer-${perCommit}-${pack}.db`);
   const queue = await openQueue(dir, `writer-${perCommit}-${pack}`, 'process');
   await queue.close();
-  const db = new Database(file);
-  for (const p of sqlitePragmas()) db.pragma(p);
+  const db = openSqlite(file);
   const writer = new QueueWriter(db);
   const texts = pool.slice(0, 2_000).map((e) => JSON.stringify(e));
   let next = 0;
