@@ -1,4 +1,5 @@
 // A puddle consumer: claim a batch (by size or time window), land it, ack. At-least-once in, idempotent out.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { errorReason } from '../core/error-reason.js';
 import { log } from '../core/log.js';
 import { logOpsEvents } from '../core/ops-events.js';
@@ -445,6 +446,3 @@ export class PuddleConsumer {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,16 +11,9 @@ import { buildServer } from '../core/http/server.js';
 import { startHub } from '../infra/local/hub.js';
 import { loopBusySampler } from '../infra/local/loop-busy.js';
 import { SqliteQueue } from '../infra/local/sqlite-queue.js';
-import { postEvents } from './support/hub-process.js';
+import { postEvents, smsDonation as donation } from './support/hub-process.js';
 
 const KEY = 'backpressure-key';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const donation = (id: string) => ({
-  contract: 'donation',
-  version: 1,
-  payload: { donation_id: id, occurred_at: '2026-11-29T20:15:00Z', channel: 'sms', amount_minor: 500, currency: 'GBP' },
-});
 
 describe('a queue that cannot commit (disk full, or any failed commit)', () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-backpressure-'));

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from '../infra/aws/local/emulators.js';
 import { runPuddle } from './support/run-cli.js';
-import { HUB_START_MS, postEvents, startHubProcess, type HubProcess } from './support/hub-process.js';
+import { HUB_START_MS, postEvents, startHubProcess, type HubProcess, smsDonation as donation } from './support/hub-process.js';
 
 const KEY = 'home-lock-key';
 /**
@@ -20,11 +20,6 @@ const CHILD_PROCESS_TEST_MS = 300_000;
 /** A command that should refuse to start is stopped after this if it did start (and the test fails on its code). */
 const REFUSES_WITHIN_MS = 120_000;
 const BIN = fileURLToPath(new URL('../bin/puddle.mjs', import.meta.url));
-const donation = (id: string) => ({
-  contract: 'donation',
-  version: 1,
-  payload: { donation_id: id, occurred_at: '2026-11-29T20:15:00Z', channel: 'sms', amount_minor: 500, currency: 'GBP' },
-});
 
 describe('puddle start on a home a hub holds', () => {
   const parent = mkdtempSync(join(tmpdir(), 'puddle-home-lock-'));

@@ -2,6 +2,7 @@
 // another connection (as in backpressure.test.ts), stands for the disk: the whole transaction rolls back, as a
 // full disk does to a commit. What must hold: nothing is lost or half-kept, /healthz, the operations status
 // and the live line say what is wrong, and the log says it once and then counts, instead of a line an attempt.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,18 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../core/config.js';
 import { startHub, type Hub } from '../infra/local/hub.js';
 import { liveLine } from '../infra/cli/live-line.js';
-import { postEvents } from './support/hub-process.js';
+import { postEvents, smsDonation as donation } from './support/hub-process.js';
 import { getJson, waitLanded } from './live/live-hub.js';
 
 const KEY = 'disk-full-producer-key';
 const READ = 'disk-full-read-key-0001';
 const FULL = `SELECT RAISE(ABORT, 'database or disk is full')`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const donation = (id: string) => ({
-  contract: 'donation',
-  version: 1,
-  payload: { donation_id: id, occurred_at: '2026-11-29T20:15:00Z', channel: 'sms', amount_minor: 500, currency: 'GBP' },
-});
 
 interface Health {
   ok: boolean;

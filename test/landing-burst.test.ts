@@ -4,6 +4,7 @@
 // reads in test/backpressure.test.ts; this is the hub's rule between them, end to end. The burst is the share the
 // landing threads are given (LandingThreadsOptions.busy), not a spinning loop: a test that burns a core for seconds
 // starves the timing of the tests beside it.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,16 +12,10 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../core/config.js';
 import { startHub } from '../infra/local/hub.js';
-import { postEvents } from './support/hub-process.js';
+import { postEvents, smsDonation as donation } from './support/hub-process.js';
 
 const KEY = 'landing-burst-key';
 const BATCH = 20;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const donation = (id: string) => ({
-  contract: 'donation',
-  version: 1,
-  payload: { donation_id: id, occurred_at: '2026-11-29T20:15:00Z', channel: 'sms', amount_minor: 500, currency: 'GBP' },
-});
 
 describe('landing during a burst', () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-landing-burst-'));

@@ -1,6 +1,7 @@
 // The hub's raw trail lingers for fuller files (PUDDLE_RAW_LINGER_SECONDS): raw's files are never merged, and
 // landing a batch per 500 ms window made one a second with the sandboxes running. The other puddles (the live
 // totals read `transactions`) land at once, what lingers is not counted as behind, and a stop lands it.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,15 +10,9 @@ import { loadConfig } from '../core/config.js';
 import { liveLine } from '../infra/cli/live-line.js';
 import { startHub } from '../infra/local/hub.js';
 import { createLocalRuntime } from '../infra/local/runtime.js';
-import { postEvents } from './support/hub-process.js';
+import { postEvents, smsDonation as donation } from './support/hub-process.js';
 
 const KEY = 'raw-linger-key';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const donation = (id: string) => ({
-  contract: 'donation',
-  version: 1,
-  payload: { donation_id: id, occurred_at: '2026-11-29T20:15:00Z', channel: 'sms', amount_minor: 500, currency: 'GBP' },
-});
 
 describe("the hub's raw linger", () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-raw-linger-'));

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import PQueue from 'p-queue';
 import { RetriableError } from '../errors.js';
 
@@ -165,10 +166,6 @@ export class RequestBudget {
 function spacingOf(l: WindowLimit, where: string): number {
   if (!(l.limit > 0) || !(l.windowMs > 0)) throw new RangeError(`budget ${where}: limit and windowMs must be positive`);
   return l.windowMs / l.limit;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** How often a wait asks whether to give up: a stopping hub ends its syncs' waits within this. */

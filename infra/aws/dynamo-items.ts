@@ -1,5 +1,6 @@
-// Small DynamoDB helpers the catalog's modules share: attribute values, a Query read to its last page, and
-// BatchWriteItem in calls of 25 with the unprocessed items sent again.
+// Small DynamoDB helpers the catalog's modules and the state store share: attribute values, a Query read to its
+// last page, and batch calls whose unprocessed items are sent again, a bounded number of times.
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchWriteItemCommand,
   QueryCommand,
@@ -8,6 +9,7 @@ import {
   type QueryCommandInput,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { RetriableError } from '../../core/errors.js';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -31,18 +33,32 @@ export async function queryAll(db: DynamoDBClient, tableName: string, input: Omi
   return items;
 }
 
-/** Writes every request: 25 per BatchWriteItem; unprocessed ones (throttling) are sent again with a growing pause. */
+/** Writes every request: 25 per BatchWriteItem; unprocessed ones (throttling) are sent again (untilProcessed). */
 export async function batchWriteAll(db: DynamoDBClient, tableName: string, requests: readonly WriteRequest[]): Promise<void> {
   for (let i = 0; i < requests.length; i += 25) {
-    let batch = requests.slice(i, i + 25);
-    for (let round = 0; batch.length; round++) {
-      if (round > 0) await sleep(Math.min(1000, 25 * 2 ** round));
+    await untilProcessed('BatchWriteItem', requests.slice(i, i + 25), async (batch) => {
       const r = await db.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: batch } }));
-      batch = r.UnprocessedItems?.[tableName] ?? [];
-    }
+      return r.UnprocessedItems?.[tableName];
+    });
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** Rounds of a batch call (the first included) before untilProcessed gives up on what DynamoDB leaves unprocessed. */
+export const UNPROCESSED_ROUNDS = 8;
+
+/**
+ * Sends `first` with `send`, then what each answer hands back unprocessed (throttling, or a BatchGetItem answer
+ * over 16 MB), pausing 50 ms before the second round and twice as long before each next, at most 1 s (about 3.6 s
+ * over all eight rounds). Still unprocessed after UNPROCESSED_ROUNDS: a RetriableError, so that the call fails
+ * where its caller can retry the whole of it (a Lambda's batch goes back to its queue) instead of looping until
+ * the function's timeout. Until 2026-12-05 the catalog's writes and key hints looped without a bound; only the
+ * state store's reads had one.
+ */
+export async function untilProcessed<T>(what: string, first: readonly T[], send: (request: T[]) => Promise<T[] | undefined>): Promise<void> {
+  let request: T[] | undefined = [...first];
+  for (let round = 0; request?.length; round++) {
+    if (round >= UNPROCESSED_ROUNDS) throw new RetriableError(`DynamoDB ${what} left items unprocessed after ${UNPROCESSED_ROUNDS} rounds`);
+    if (round > 0) await sleep(Math.min(1000, 25 * 2 ** round));
+    request = await send(request);
+  }
 }

@@ -16,9 +16,9 @@ import {
   type KeysAndAttributes,
 } from '@aws-sdk/client-dynamodb';
 
-import { RetriableError } from '../../core/errors.js';
 import type { StateStore } from '../../core/ports.js';
 import { awsCall, errorCode, toPuddleError } from './aws-errors.js';
+import { untilProcessed } from './dynamo-items.js';
 import { ensureDynamoTable } from './dynamo-tables.js';
 import { STATE_TABLE } from './shape.js';
 
@@ -26,8 +26,6 @@ import { STATE_TABLE } from './shape.js';
 export const BATCH_GET_MAX_KEYS = 100;
 /** Batches in flight at once in getMany: 40,000 keys are 400 calls. */
 const BATCH_GET_CONCURRENCY = 8;
-/** Rounds of UnprocessedKeys (throttled or over 16 MB) before getMany gives up, with backoff between them. */
-const UNPROCESSED_ROUNDS = 8;
 
 export interface DynamoDbStateStoreOptions {
   client: DynamoDBClient;
@@ -128,30 +126,19 @@ export class DynamoDbStateStore implements StateStore {
 
   async #batchGet(keys: string[]): Promise<Record<string, AttributeValue>[]> {
     const found: Record<string, AttributeValue>[] = [];
-    let request: Record<string, KeysAndAttributes> | undefined = {
-      [this.#table]: { Keys: keys.map(valueKey), ConsistentRead: true, ProjectionExpression: 'pk, v' },
-    };
-    for (let round = 0; request && Object.keys(request).length > 0; round++) {
-      if (round >= UNPROCESSED_ROUNDS) {
-        throw new RetriableError(`DynamoDB BatchGetItem left keys unprocessed after ${UNPROCESSED_ROUNDS} rounds`);
-      }
-      // Backoff only between rounds that AWS asked us to repeat (throttling, or 16 MB a response).
-      if (round > 0) await sleep(Math.min(1000, 25 * 2 ** round));
-      const req: Record<string, KeysAndAttributes> = request;
-      const out = await awsCall('DynamoDB', 'BatchGetItem', () => this.#client.send(new BatchGetItemCommand({ RequestItems: req })));
+    // Backoff only between rounds that AWS asked us to repeat (throttling, or 16 MB a response).
+    await untilProcessed<Record<string, AttributeValue>>('BatchGetItem', keys.map(valueKey), async (request) => {
+      const RequestItems: Record<string, KeysAndAttributes> = { [this.#table]: { Keys: request, ConsistentRead: true, ProjectionExpression: 'pk, v' } };
+      const out = await awsCall('DynamoDB', 'BatchGetItem', () => this.#client.send(new BatchGetItemCommand({ RequestItems })));
       found.push(...(out.Responses?.[this.#table] ?? []));
-      request = out.UnprocessedKeys;
-    }
+      return out.UnprocessedKeys?.[this.#table]?.Keys;
+    });
     return found;
   }
 }
 
 function isConditionFailed(err: unknown): boolean {
   return err instanceof ConditionalCheckFailedException || errorCode(err) === 'ConditionalCheckFailedException';
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

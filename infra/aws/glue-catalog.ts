@@ -35,7 +35,7 @@ import { CreateTableCommand, EntityNotFoundException, GetTableCommand, type Glue
 import { FatalError } from '../../core/errors.js';
 import type { Catalog, CatalogFile, ObjectStore, TableRef } from '../../core/ports.js';
 import { parsePartitionId, partitionId, tableKey, tableOfItem, tablesWithItems } from './catalog-keys.js';
-import { batchWriteAll, n, queryAll, s, sleep, type Item } from './dynamo-items.js';
+import { batchWriteAll, n, queryAll, s, untilProcessed, type Item } from './dynamo-items.js';
 import { isItemPerFile, parseRawShardId, RawFileItems, rawShardOf, type RawShard } from './raw-file-items.js';
 import { BUCKET_PREFIXES, GLUE_DATABASE, glueTableInput, glueTableName, glueTablesOf, type GlueTableKind, type GlueTableSpec } from './shape.js';
 
@@ -377,13 +377,12 @@ export class GlueCatalog implements Catalog {
     const unique = [...new Set(keys)];
     // BatchGetItem takes at most 100 keys, and may hand some back unprocessed under load.
     for (let i = 0; i < unique.length; i += 100) {
-      let request: Item[] | undefined = unique.slice(i, i + 100).map((key) => ({ kind: s('key'), id: s(key) }));
-      for (let round = 0; request?.length; round++) {
-        if (round > 0) await sleep(Math.min(1000, 25 * 2 ** round));
+      const keysOf = unique.slice(i, i + 100).map((key): Item => ({ kind: s('key'), id: s(key) }));
+      await untilProcessed('BatchGetItem', keysOf, async (request) => {
         const got: BatchGetItemCommandOutput = await this.#db.send(new BatchGetItemCommand({ RequestItems: { [this.#table]: { Keys: request, ConsistentRead: true } } }));
         for (const it of got.Responses?.[this.#table] ?? []) out.set(it.id!.S!, { part: it.part!.S!, ...(it.shard?.S ? { shard: it.shard.S } : {}) });
-        request = got.UnprocessedKeys?.[this.#table]?.Keys;
-      }
+        return got.UnprocessedKeys?.[this.#table]?.Keys;
+      });
     }
     return out;
   }

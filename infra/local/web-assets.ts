@@ -4,6 +4,7 @@
 // (web/, what its pages import from core/, the vite and uPlot versions), so a stale build is replaced and an
 // up-to-date one costs a hash. A hub reads the whole build once (readWebBuild, about 100 KB) and serves that for
 // as long as it runs: another hub or `npm run build` from the same checkout may replace dist/web meanwhile.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -69,8 +70,6 @@ function upToDate(hash: string): boolean {
     return false;
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Build dist/web from web/ unless it is already built from these sources. Returns the folder to serve. */
 export async function ensureWebBuilt(): Promise<string> {

@@ -3,6 +3,7 @@
 // A sampler queries the total every ~100 ms; a request counts as fresh at the first sample whose total
 // reaches the running sum up to and including it (so it also waits for every request sent before it).
 // Prints figures; asserts nothing. Run alone: `node --import tsx test/bench/freshness-bench.ts [seconds]`.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -69,8 +70,6 @@ function post(agent: Agent, url: URL, body: string): Promise<number> {
     req.end(body);
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function benchFreshness(opts: FreshnessOptions = {}): Promise<FreshnessResult> {
   const seconds = opts.seconds ?? 20;

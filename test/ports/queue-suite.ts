@@ -1,4 +1,5 @@
 // The Queue port contract, one suite for every adapter (DESIGN.md rule 6): SQLite here, SQS later.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EnvelopeTextWriter, makeEnvelope, splitEnvelopeTexts, type Envelope } from '../../core/envelope.js';
 import type { Queue } from '../../core/ports.js';
@@ -21,8 +22,6 @@ export interface QueueSuiteOptions {
    */
   ordered?: boolean;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let counter = 0;
 export function testEnvelope(contract = 'donation', extra: Record<string, unknown> = {}): Envelope {

@@ -1,5 +1,6 @@
 // Packs: a producer request of several events is one queue_messages row and one delivery row per subscription
 // (infra/local/sqlite-queue-pack.mjs), while the Queue port still hands out, acks, retries and dead-letters events.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,8 +23,6 @@ function tempHome(): string {
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 let requests = 0;
 /** A producer request as producer-routes.ts makes it: envelopes and their texts, one received time for all. */
 function request(contracts: readonly string[], opts: { receivedAt?: string; supporter?: (i: number) => string } = {}): { envelopes: Envelope[]; texts: EnvelopeTexts } {

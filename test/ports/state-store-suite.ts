@@ -1,4 +1,5 @@
 // The StateStore port contract, one suite for every adapter (DESIGN.md rule 6).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StateStore } from '../../core/ports.js';
 
@@ -9,8 +10,6 @@ export interface StateStoreUnderTest {
   openAgain?: () => Promise<StateStore>;
   cleanup?: () => Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface StateStoreSuiteOptions {
   /**

@@ -2,6 +2,7 @@
 // the messages stay queued, their attempts untouched, however long it lasts, and land once it is over. A
 // trigger raising SQLite's "database or disk is full" on catalog.db stands for the disk, as in
 // test/disk-full.test.ts (chmod does not stop root, who runs these tests in CI).
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -9,8 +10,6 @@ import { donation, useLake } from './lake-fixture.js';
 
 const lake = useLake();
 const FULL = `SELECT RAISE(ABORT, 'database or disk is full')`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 function fillCatalog(): () => void {
   const db = new Database(path.join(lake.dir, 'catalog.db'));
   db.exec(`CREATE TRIGGER disk_full BEFORE INSERT ON files BEGIN ${FULL}; END`);

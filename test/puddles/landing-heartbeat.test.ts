@@ -2,6 +2,7 @@
 // thread) stays hidden while its consumer works on it: it is not claimed again, landed twice and, after five such
 // claims, dead-lettered although it landed (a 200,000-event burst on a loaded machine did that to 5,000 `raw`
 // deliveries). A consumer that dies stops its heartbeat, so what it held still comes back after the timeout.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -11,7 +12,6 @@ import { PuddleConsumer } from '../../puddles/consumer.js';
 import { donation, useLake } from './lake-fixture.js';
 
 const lake = useLake();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 afterEach(() => vi.restoreAllMocks());
 
 /** The lake's store on a slow disk: each put takes `ms` (or waits for `release()` when ms is Infinity); counts puts. */

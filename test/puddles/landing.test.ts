@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -274,7 +275,6 @@ describe('landing', () => {
 });
 
 describe("raw's linger: fewer, larger files of a trail never merged", () => {
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   /** A donation received now (the linger counts from the receipt). */
   const fresh = (id: string) => donation(id, 1, { received_at: new Date().toISOString(), delivery: `req-${id}` });
   const lingering = (opts: { lingerMs: number; batchSize?: number }) =>

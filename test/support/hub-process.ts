@@ -46,6 +46,13 @@ export async function startHubProcess(env: Record<string, string>, opts: { nodeA
   return { url, child, output: () => out, exited };
 }
 
+/** A producer's event: a £5 SMS donation with this id (what the hub tests post). */
+export const smsDonation = (id: string) => ({
+  contract: 'donation',
+  version: 1,
+  payload: { donation_id: id, occurred_at: '2026-11-29T20:15:00Z', channel: 'sms', amount_minor: 500, currency: 'GBP' },
+});
+
 export async function postEvents(url: string, key: string, events: unknown[]): Promise<Response> {
   return fetch(`${url}/v1/events`, {
     method: 'POST',

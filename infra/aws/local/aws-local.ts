@@ -6,6 +6,7 @@
 // to the bank-import handler as EventBridge's "Object Created", and the schedule invokes the connector,
 // compaction and totals drift handlers. Only Glue and Athena are stood in for: the
 // embedded catalog in PUDDLE_HOME (with a copy of the lake there) and DuckDB, the same SQL.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { closeGracefully } from '../../../core/http/server.js';
@@ -331,6 +332,3 @@ function listenFailure(err: unknown, opts: { host: string; port: number }): unkn
   return err;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
