@@ -1,7 +1,7 @@
 // Batch calls whose items DynamoDB leaves unprocessed (throttling, a BatchGetItem answer over 16 MB) are sent again,
 // a bounded number of times (infra/aws/dynamo-items.ts untilProcessed): against dynalite, with a middleware that
 // plays DynamoDB under throttling, writing part of each BatchWriteItem and handing the rest back unprocessed.
-import { BatchWriteItemCommand, type BatchWriteItemCommandInput, type BatchWriteItemCommandOutput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type BatchWriteItemCommandInput, type BatchWriteItemCommandOutput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { RetriableError } from '../../core/errors.js';
