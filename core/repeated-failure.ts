@@ -6,7 +6,10 @@ import { RetriableError } from './errors.js';
 import { log } from './log.js';
 
 /** What the failure is, in words safe to show anywhere (an error's own message may name paths or data). */
-export type FailureReason = 'disk_full' | 'not_writable' | 'failed';
+export type FailureReason = 'disk_full' | 'not_writable' | 'home_gone' | 'failed';
+
+/** The code of the error a hub's queue refuses with once its home was removed or replaced (infra/local/home-watch.ts). */
+export const HOME_GONE = 'PUDDLE_HOME_GONE';
 
 export interface FailureState {
   /** When this run of failures began (ISO time). */
@@ -28,7 +31,8 @@ export function writeFix(what: string): (reason: FailureReason) => string | unde
   return (reason) =>
     reason === 'disk_full' ? `free space on the disk of PUDDLE_HOME (${what})`
       : reason === 'not_writable' ? `make ${what} in PUDDLE_HOME writable again (a read-only disk, or permissions)`
-        : undefined;
+        : reason === 'home_gone' ? `restart the hub on its home: PUDDLE_HOME (${what}) was removed or replaced while it ran`
+          : undefined;
 }
 
 /** The reason of an error or of any error in its `cause` chain (SQLite's, the file system's). */
@@ -36,6 +40,7 @@ export function failureReason(err: unknown): FailureReason {
   let e = err;
   for (let depth = 0; e !== null && e !== undefined && depth < 5; depth++) {
     const text = `${String((e as { code?: unknown }).code ?? '')} ${e instanceof Error ? e.message : String(e)}`;
+    if ((e as { code?: unknown }).code === HOME_GONE) return 'home_gone';
     if (/ENOSPC|SQLITE_FULL|disk is full|no space left/i.test(text)) return 'disk_full';
     if (/EROFS|EACCES|EPERM|SQLITE_READONLY|SQLITE_CANTOPEN|read-only|readonly|permission denied/i.test(text)) return 'not_writable';
     e = (e as { cause?: unknown }).cause;

@@ -2,7 +2,7 @@ import type { FailureState } from '../../core/repeated-failure.js';
 import { fromMinorUnits } from '../../core/money.js';
 import type { HubStats, LiveTotal } from '../local/hub.js';
 
-const WHY: Record<FailureState['reason'], string> = { disk_full: 'disk full', not_writable: 'not writable', failed: 'failing' };
+const WHY: Record<FailureState['reason'], string> = { disk_full: 'disk full', not_writable: 'not writable', home_gone: 'home removed', failed: 'failing' };
 const since = (f: FailureState) => `${WHY[f.reason]} since ${f.since.slice(11, 19)}Z`;
 
 /** The running total the TV shows (all campaigns, all time), which a restart does not reset. */

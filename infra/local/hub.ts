@@ -38,6 +38,7 @@ import { SCHEDULE } from '../../schedules/schedule.js';
 import { startBankInbox } from './bank-inbox.js';
 import { warnIfOpen } from './home-dir.js';
 import { lockHome, openUnderLock, type HomeLock } from './home-lock.js';
+import { watchQueueFile, type HomeWatch } from './home-watch.js';
 import { listenAddresses, probePort } from './port-probe.js';
 import { reclaimQueueSpace } from './queue-space.js';
 import { parseImportOptions } from '../../connectors/bank/import-file.js';
@@ -97,7 +98,7 @@ export interface Hub {
 }
 
 /** Counts envelopes the queue confirmed, for the live line, and tells `commits` whether the queue commits. */
-function countingQueue(queue: Queue, counter: { accepted: number }, commits: RepeatedFailure): Queue {
+function countingQueue(queue: Queue, counter: { accepted: number }, commits: RepeatedFailure, home: HomeWatch): Queue {
   // Every method delegates with the queue itself as `this` (an Object.create wrapper would let a method
   // that sets a field set it on the wrapper).
   return {
@@ -106,7 +107,8 @@ function countingQueue(queue: Queue, counter: { accepted: number }, commits: Rep
     // commit, not the envelopes (see eventsAcceptor).
     publish: (envelopes: readonly Envelope[], texts?: EnvelopeTexts) => {
       const n = envelopes.length;
-      return queue.publish(envelopes, texts).then(
+      const gone = home.gone();
+      return (gone ? Promise.reject(gone) : queue.publish(envelopes, texts)).then(
         () => {
           counter.accepted += n;
           // At warn, as its failure is at error: a log read at warn shows both ends (it was info until
@@ -215,7 +217,8 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   warnIfOpen(config.home);
   const counter = { accepted: 0 };
   const commits = new RepeatedFailure({ fix: writeFix('queue.db') });
-  const queue = countingQueue(runtime.queue, counter, commits);
+  const homeWatch = watchQueueFile(queueFile);
+  const queue = countingQueue(runtime.queue, counter, commits, homeWatch);
 
   // Providers without credentials get a sandbox; their webhook secrets must exist before routes mount.
   const overlay: Record<string, string> = {};
@@ -361,6 +364,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   // What started before the hub listens, stopped in order: landing (what it lands within drainMs), the live
   // totals, then the lake's readers and the queue.
   const stopLanding = async (drainMs: number) => {
+    homeWatch.stop();
     clearInterval(lagWatch);
     clearInterval(memoryLog);
     await stopStep('landing', () => landing.stop(drainMs));
