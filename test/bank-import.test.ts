@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { writeCamt, type CamtEntryInput } from '../connectors/bank/camt-writer.js';
@@ -6,6 +6,7 @@ import { describeImport, fileSha256, importBankFile, parseImportOptions, readBan
 import type { Statement } from '../connectors/bank/statement.js';
 import { statementEnvelopes } from '../connectors/bank/to-envelopes.js';
 import { buildServer } from '../core/http/server.js';
+import { log } from '../core/log.js';
 import { systemClock } from '../core/ports.js';
 import { startBankInbox } from '../infra/local/bank-inbox.js';
 import { tempLake } from './support/temp-lake.js';
@@ -445,6 +446,34 @@ describe('importing bank statements into the lake', () => {
     await lake.land();
     expect(await lake.q('SELECT count(*) AS n, sum(amount_minor) AS total FROM bank_line')).toEqual([{ n: 2, total: 500 }]);
     expect(await lake.q('SELECT count(*) AS n FROM bank_statement WHERE NOT balanced')).toEqual([{ n: 1 }]);
+  });
+
+  it('the drop folder made again when removed by hand, and a scan that cannot read it logged, not thrown (which ended the hub)', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown) => unhandled.push(err);
+    process.on('unhandledRejection', onUnhandled);
+    const inbox = startBankInbox({ home: lake.home, queue: lake.rt.queue, intervalMs: 20 });
+    const warned = vi.spyOn(log, 'warn');
+    try {
+      rmSync(inbox.dir, { recursive: true });
+      await vi.waitFor(() => expect(existsSync(join(inbox.dir, 'failed'))).toBe(true));
+      writeFileSync(join(inbox.dir, 'good.xml'), fixture('camt052_v02_intraday.xml'));
+      await vi.waitFor(() => expect(readdirSync(join(inbox.dir, 'done')).sort()).toEqual(['good.xml', 'good.xml.log']), { timeout: 5_000 });
+
+      // A folder that cannot be read (here a file in its place, as on a disk gone bad): said, and the hub goes on.
+      rmSync(inbox.dir, { recursive: true });
+      writeFileSync(inbox.dir, 'not a folder');
+      await vi.waitFor(() => expect(warned).toHaveBeenCalledWith('the bank inbox could not be read; will look again', expect.objectContaining({ error: expect.anything() })));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(unhandled).toEqual([]);
+      expect(warned.mock.calls.filter(([m]) => m === 'the bank inbox could not be read; will look again')).toHaveLength(1);
+      rmSync(inbox.dir);
+      await vi.waitFor(() => expect(warned).toHaveBeenCalledWith('the bank inbox is read again', expect.anything()));
+    } finally {
+      await inbox.stop();
+      process.off('unhandledRejection', onUnhandled);
+      warned.mockRestore();
+    }
   });
 
   it('the drop folder reads CSV and currency-less BAI2 with the hub\'s PUDDLE_BANK_* settings, and says which a file lacks', async () => {

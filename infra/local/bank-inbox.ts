@@ -4,6 +4,7 @@ import { describeImport, importBankFile, type ImportOptions } from '../../connec
 import { writeDailyStatements, type SandboxBankLine } from '../../connectors/bank/sandbox-statements.js';
 import { log } from '../../core/log.js';
 import type { Clock, QueryEngine, Queue } from '../../core/ports.js';
+import { RepeatedFailure } from '../../core/repeated-failure.js';
 
 // The drop folder `$PUDDLE_HOME/inbox/bank/`: the hub imports each file put there, then moves it to `done/` (imported)
 // or `failed/` (malformed, or does not add up) with `<name>.log` beside it saying what happened.
@@ -74,6 +75,9 @@ export function startBankInbox(opts: BankInboxOptions): BankInbox {
         log.warn('sandbox statements not written', { error: err });
       }
     }
+    // The folder removed by hand while the hub runs (a tidy-up of the inbox): made again, as at the start. Not when
+    // the whole home is gone (home-watch.ts says that), which would leave a home of empty folders in its place.
+    if (!existsSync(dir) && existsSync(opts.home)) for (const d of [dir, done, failed]) mkdirSync(d, { recursive: true });
     const names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isFile() && !IGNORED.test(d.name)).map((d) => d.name).sort();
     for (const name of [...seen.keys()]) if (!names.includes(name)) seen.delete(name);
     for (const name of names) {
@@ -100,7 +104,16 @@ export function startBankInbox(opts: BankInboxOptions): BankInbox {
   }
 
   const scan = () => (running = running.then(scanOnce, scanOnce));
-  const timer = setInterval(() => void scan(), opts.intervalMs ?? 2000);
+  // A scan that fails (the folder cannot be read) is said once and then every 10 s, and tried again at the next
+  // tick. Until 2026-12-05 its rejection went unhandled, which ends a Node process: removing `inbox/bank` (or the
+  // home) under a running hub stopped it.
+  const scanFailing = new RepeatedFailure({ fields: { dir } });
+  const timer = setInterval(() => {
+    scan().then(
+      () => scanFailing.succeeded('the bank inbox is read again', 'warn'),
+      (err: unknown) => scanFailing.fail('the bank inbox could not be read; will look again', err, undefined, 'warn'),
+    );
+  }, opts.intervalMs ?? 2000);
   timer.unref();
   return {
     dir,

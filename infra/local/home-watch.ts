@@ -23,9 +23,17 @@ export function watchQueueFile(file: string, everyMs = 1_000): HomeWatch {
   const opened = statSync(file);
   let gone: QueueCommitError | null = null;
   const timer = setInterval(() => {
-    const now = statSync(file, { throwIfNoEntry: false });
-    if (now && now.ino === opened.ino && now.dev === opened.dev) return;
-    gone = Object.assign(new QueueCommitError(`${file} is ${now ? 'another file now' : 'gone'}: the hub's home was removed or replaced while it ran, so nothing it accepts now would be kept; restart the hub on its home`), { code: HOME_GONE });
+    let what: string;
+    try {
+      const now = statSync(file, { throwIfNoEntry: false });
+      if (now && now.ino === opened.ino && now.dev === opened.dev) return;
+      what = now ? 'another file now' : 'gone';
+    } catch (err) {
+      // Not thrown from a timer (that would end the process): a path that cannot even be looked at (ENOTDIR: the
+      // home is a file now; EACCES, EIO: a disk gone or its permissions taken) cannot be trusted to keep events.
+      what = `not to be looked at (${(err as { code?: string }).code ?? 'error'})`;
+    }
+    gone = Object.assign(new QueueCommitError(`${file} is ${what}: the hub's home was removed or replaced while it ran, so nothing it accepts now would be kept; restart the hub on its home`), { code: HOME_GONE });
     clearInterval(timer);
   }, everyMs);
   timer.unref();
