@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { writeCamt, type CamtEntryInput } from '../connectors/bank/camt-writer.js';
 import { describeImport, fileSha256, importBankFile, parseImportOptions, readBankFile, type ImportOptions } from '../connectors/bank/import-file.js';
@@ -464,7 +465,7 @@ describe('importing bank statements into the lake', () => {
       rmSync(inbox.dir, { recursive: true });
       writeFileSync(inbox.dir, 'not a folder');
       await vi.waitFor(() => expect(warned).toHaveBeenCalledWith('the bank inbox could not be read; will look again', expect.objectContaining({ error: expect.anything() })));
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       expect(unhandled).toEqual([]);
       expect(warned.mock.calls.filter(([m]) => m === 'the bank inbox could not be read; will look again')).toHaveLength(1);
       rmSync(inbox.dir);

@@ -49,7 +49,10 @@ export function startBankInbox(opts: BankInboxOptions): BankInbox {
   const dir = join(opts.home, 'inbox', 'bank');
   const done = join(dir, 'done');
   const failed = join(dir, 'failed');
-  for (const d of [dir, done, failed]) mkdirSync(d, { recursive: true });
+  const makeFolders = () => {
+    for (const d of [dir, done, failed]) mkdirSync(d, { recursive: true });
+  };
+  makeFolders();
   // The drop folder reads the hub's PUDDLE_BANK_* settings, so its logs ask for those, not for the CLI's flags.
   const importOptions: ImportOptions = { optionName: (o) => `PUDDLE_BANK_${o.toUpperCase()}`, ...opts.importOptions };
   const seen = new Map<string, string>();
@@ -77,7 +80,7 @@ export function startBankInbox(opts: BankInboxOptions): BankInbox {
     }
     // The folder removed by hand while the hub runs (a tidy-up of the inbox): made again, as at the start. Not when
     // the whole home is gone (home-watch.ts says that), which would leave a home of empty folders in its place.
-    if (!existsSync(dir) && existsSync(opts.home)) for (const d of [dir, done, failed]) mkdirSync(d, { recursive: true });
+    if (!existsSync(dir) && existsSync(opts.home)) makeFolders();
     const names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isFile() && !IGNORED.test(d.name)).map((d) => d.name).sort();
     for (const name of [...seen.keys()]) if (!names.includes(name)) seen.delete(name);
     for (const name of names) {
