@@ -103,11 +103,39 @@ export function defaultFoldRows(stateRows: number): number {
   return Math.max(20_000, Math.ceil(stateRows / 50));
 }
 
+/** Unfolded files at which a state is folded whatever their rows (see foldDue). */
+export const FOLD_FILES = 16;
+/** A state of at most this many rows is folded as soon as FOLD_FILES files landed since: a fold of it takes well under a second. */
+const SMALL_STATE_ROWS = 100_000;
+/** A larger state is folded for its files once the oldest of them has waited this long. */
+const FILES_WAIT_MS = 10 * 60_000;
+
+/**
+ * Whether a state of `stateRows` rows is due for a fold with `recent` (its unfolded files) landed since: once
+ * `minRows` rows landed, or once FOLD_FILES files did and either the state is small or the oldest of them has waited
+ * FILES_WAIT_MS.
+ *
+ * Why the files count too: each view of the contract reads every unfolded file, in each of the parts of the current
+ * view (puddles/views.ts), and the reconciliation views name a contract many times. A small lake at a trickle (the
+ * sandboxes, a charity's quiet week) never reached 20,000 rows: with 86 unfolded payment files, a 3,000-donation
+ * lake's `recon_journey` ran out of DuckDB's 2 GB and the dashboard's journey answered 500 (measured 2026-12-05:
+ * `recon_breaks` over 3,000 donations with a state and 60 files a contract since took 13.3 s and 1.1 GB, folded
+ * 1.8 s and 0.3 GB). Rows alone still decide for a large state between its waits: a fold rewrites the whole state.
+ */
+export function foldDue(stateRows: number, recent: readonly CatalogFile[], minRows: number, nowMs: number): boolean {
+  if (recent.reduce((n, f) => n + f.rows, 0) >= minRows) return true;
+  if (recent.length < FOLD_FILES) return false;
+  if (stateRows <= SMALL_STATE_ROWS) return true;
+  const oldest = Math.min(...recent.map((f) => Date.parse(f.added_at)));
+  // A file without a readable time counts as old: folding a state once too early costs less than views that slow down.
+  return !(nowMs - oldest < FILES_WAIT_MS);
+}
+
 /**
  * Fold a contract's unfolded history files into its current state. Nothing is done when there is nothing
- * new, or when the state exists and fewer than `minRows` rows (default `defaultFoldRows`) landed since.
+ * new, or when the state exists and is not due (foldDue, with `minRows` rows, default `defaultFoldRows`).
  */
-export async function foldCurrentState(opts: { store: ObjectStore; catalog: Catalog; contract: string; minRows?: number }): Promise<FoldResult> {
+export async function foldCurrentState(opts: { store: ObjectStore; catalog: Catalog; contract: string; minRows?: number; nowMs?: number }): Promise<FoldResult> {
   const { store, catalog, contract: name } = opts;
   const none: FoldResult = { contract: name, folded: 0, rowsIn: 0, rowsOut: 0, bytesIn: 0, bytesOut: 0 };
   const contract = latestVersion(name);
@@ -123,7 +151,7 @@ export async function foldCurrentState(opts: { store: ObjectStore; catalog: Cata
   const recent = files.filter((f) => !f.current && (!base.length || !f.folded));
   const rowsIn = recent.reduce((n, f) => n + f.rows, 0);
   const stateRows = base.reduce((n, f) => n + f.rows, 0);
-  if (!recent.length || (base.length && rowsIn < (opts.minRows ?? defaultFoldRows(stateRows)))) return none;
+  if (!recent.length || (base.length && !foldDue(stateRows, recent, opts.minRows ?? defaultFoldRows(stateRows), opts.nowMs ?? Date.now()))) return none;
   // The state sits with the contract's history (replay may have landed it under a fallback puddle name).
   const table = { puddle: (state[0] ?? recent[0])!.puddle, contract: name, version: contract.version };
   const inputs = [...base, ...recent].map((f) => f.key);
@@ -147,7 +175,7 @@ export async function foldCurrentState(opts: { store: ObjectStore; catalog: Cata
 }
 
 /** Fold every contract that has unfolded history (see foldCurrentState for `minRows`). */
-export async function foldAll(opts: { store: ObjectStore; catalog: Catalog; minRows?: number; unreadable?: LakeFileError[] }): Promise<FoldResult[]> {
+export async function foldAll(opts: { store: ObjectStore; catalog: Catalog; minRows?: number; nowMs?: number; unreadable?: LakeFileError[] }): Promise<FoldResult[]> {
   const files = (await maintainedFiles(opts.catalog)).filter((f) => CONTRACTS.has(f.contract));
   const stated = new Set(files.filter((f) => f.current).map((f) => f.contract));
   // A contract whose state a replay dropped has only folded-marked history left: it is folded again too, and so is

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { latestVersion } from '../../core/contracts/index.js';
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { compactAll } from '../../puddles/compact.js';
-import { foldCurrentState } from '../../puddles/current-state.js';
+import { defaultFoldRows, FOLD_FILES, foldCurrentState, foldDue } from '../../puddles/current-state.js';
 import { sqlIdent, sqlString } from '../../puddles/sql-text.js';
 import { landEnvelopes } from '../../puddles/land.js';
 import { replay } from '../../puddles/replay.js';
@@ -215,6 +215,32 @@ describe('current state', () => {
     await land([donation('e', 5)]);
     expect(await foldCurrentState({ store: lake.store, catalog: lake.catalog, contract: 'donation' })).toMatchObject({ folded: 0 });
     expect((await expectSameAsFullHistory()).length).toBe(5);
+  });
+
+  it('folds a small state once FOLD_FILES files landed since, however few their rows', async () => {
+    await land([donation('a', 1)]);
+    await foldCurrentState({ store: lake.store, catalog: lake.catalog, contract: 'donation' });
+    // A file a batch, as landing at a trickle makes them: one short of the count waits, as it did for 20,000 rows.
+    for (let i = 0; i < FOLD_FILES - 1; i++) await land([donation(`t${i}`, 10 + i)]);
+    expect(await foldCurrentState({ store: lake.store, catalog: lake.catalog, contract: 'donation' })).toMatchObject({ folded: 0 });
+    await land([donation('last', 99)]);
+    expect(await foldCurrentState({ store: lake.store, catalog: lake.catalog, contract: 'donation' })).toMatchObject({ folded: FOLD_FILES, rowsIn: FOLD_FILES });
+    expect((await expectSameAsFullHistory()).length).toBe(FOLD_FILES + 1);
+  });
+
+  it('folds a large state for its files only once the oldest has waited, and for rows at once (foldDue)', () => {
+    const now = Date.parse('2026-12-05T20:00:00Z');
+    const files = (n: number, minutesAgo: number) =>
+      Array.from({ length: n }, (_, i) => ({ puddle: 'transactions', contract: 'donation', version: 1, key: `k${i}`, dt: '2026-12-05', rows: 10, bytes: 1, added_at: new Date(now - (minutesAgo - i / 100) * 60_000).toISOString() }));
+    const big = 5_000_000;
+    const minRows = defaultFoldRows(big);
+    expect(foldDue(big, files(FOLD_FILES, 9), minRows, now)).toBe(false);
+    expect(foldDue(big, files(FOLD_FILES, 10), minRows, now)).toBe(true);
+    expect(foldDue(big, files(FOLD_FILES - 1, 60), minRows, now)).toBe(false);
+    expect(foldDue(big, [{ ...files(1, 0)[0]!, rows: minRows }], minRows, now)).toBe(true);
+    // A small state needs no wait; fewer files and rows than the bounds, none.
+    expect(foldDue(50_000, files(FOLD_FILES, 0), defaultFoldRows(50_000), now)).toBe(true);
+    expect(foldDue(50_000, files(FOLD_FILES - 1, 0), defaultFoldRows(50_000), now)).toBe(false);
   });
 
   it('writes a first fold in _changed_at order, so views can skip the state by its row groups', async () => {
