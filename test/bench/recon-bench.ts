@@ -141,9 +141,10 @@ export async function benchRecon(opts: { donations?: number } = {}): Promise<voi
   const n = opts.donations ?? 1_000_000;
   const dir = mkdtempSync(join(tmpdir(), 'puddle-recon-bench-'));
   try {
+    // The catalog first: a new catalog over a lake that already holds Parquet files is refused (catalog-file.ts).
+    const catalog = new SqliteCatalog(join(dir, 'catalog.db'));
     const files = await timed(`write the lake (${n.toLocaleString('en-GB')} donations) as Parquet`, () => writeLake(dir, n));
     for (const f of files) console.log(`    ${f.contract.padEnd(12)} ${String(f.rows).padStart(9)} rows ${(f.bytes / 1e6).toFixed(1).padStart(6)} MB`);
-    const catalog = new SqliteCatalog(join(dir, 'catalog.db'));
     await catalog.addFiles(files);
     const store = new FsObjectStore(dir, { fsync: false });
     for (const materializeCurrent of [false, true]) {
