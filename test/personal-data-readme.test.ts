@@ -34,6 +34,8 @@ describe('the README subject access request', { timeout: 300_000 }, () => {
       { contract: 'supporter', version: 1, payload: { supporter_id: 'cus_jo', occurred_at: at, source: 'stripe', email_sha256: jo } },
       { contract: 'donation', version: 1, payload: { donation_id: 'don-jo', occurred_at: at, channel: 'online', amount_minor: 500, currency: 'GBP', supporter_id: 'sup_from_the_producer' } },
       { contract: 'payment', version: 1, payload: { payment_id: 'pay-jo', donation_id: 'don-jo', provider: 'stripe', occurred_at: at, amount_minor: 500, currency: 'GBP', status: 'succeeded' } },
+      // A charge no producer's donation names, found by its customer (the Stripe connector's supporter_id).
+      { contract: 'payment', version: 1, payload: { payment_id: 'ch-jo', provider: 'stripe', occurred_at: at, amount_minor: 900, currency: 'GBP', status: 'succeeded', supporter_id: 'cus_jo' } },
       { contract: 'ticket', version: 2, payload: { ticket_id: 'tic-jo', occurred_at: at, requester_email_sha256: jo, status: 'open' } },
       { contract: 'supporter', version: 1, payload: { supporter_id: 'crm-al', occurred_at: at, source: 'crm', email_sha256: sha('al@example.org') } },
       { contract: 'donation', version: 1, payload: { donation_id: 'don-al', occurred_at: at, channel: 'online', amount_minor: 700, currency: 'GBP', supporter_id: 'crm-al' } },
@@ -65,7 +67,7 @@ describe('the README subject access request', { timeout: 300_000 }, () => {
     const rows = JSON.parse(second.stdout) as { tbl: string; row: string }[];
     const found = rows.map((r) => `${r.tbl} ${String(r.row).match(/"(?:supporter_id|donation_id|payment_id|ticket_id|key)":"([^"]+)"/)?.[1]}`).sort();
     expect(found).toEqual([
-      'donation don-jo', 'payment pay-jo', 'raw crm-jo', 'raw cus_jo', 'raw don-jo', 'raw tic-jo',
+      'donation don-jo', 'payment ch-jo', 'payment pay-jo', 'raw ch-jo', 'raw crm-jo', 'raw cus_jo', 'raw don-jo', 'raw tic-jo',
       'supporter crm-jo', 'supporter cus_jo', 'ticket tic-jo',
     ]);
     expect(second.stdout).not.toContain('-al');
