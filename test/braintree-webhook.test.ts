@@ -245,6 +245,13 @@ describe('POST /webhooks/braintree', () => {
     const garbage = await post(app, '{"bt_signature": nope', 'application/json');
     expect(garbage.statusCode).toBe(415);
     expect(garbage.json()).toEqual({ error: { code: 'unsupported_media_type', message: 'content type must be application/x-www-form-urlencoded' } });
+    // A Content-Type that is no media type at all is refused before the route runs (by Fastify): the answer still
+    // names the form type, not JSON's (until 2026-12-05 it said `content type must be application/json`).
+    for (const type of ['text', 'badsig']) {
+      const odd = await post(app, good, type);
+      expect(odd.statusCode).toBe(415);
+      expect(odd.json()).toEqual({ error: { code: 'unsupported_media_type', message: 'content type must be application/x-www-form-urlencoded' } });
+    }
     expect(await drain()).toEqual([]);
 
     // The server keeps serving after each refusal (and takes a charset parameter on the form type).

@@ -154,6 +154,17 @@ describe('POST /webhooks/stripe', () => {
     expect(await drain()).toEqual([]);
   });
 
+  it('refuses a body over its limit with 413 naming the limit, and no producer advice', async () => {
+    const res = await post(app, `{"id":"evt_big","pad":"${'x'.repeat(1024 * 1024)}"}`, 't=1,v1=00');
+    expect(res.statusCode).toBe(413);
+    const { error } = res.json() as { error: { code: string; message: string } };
+    expect(error.code).toBe('body_too_large');
+    expect(error.message).toMatch(/^request body is too large: this route reads at most \d+ bytes/);
+    // A provider has no batch to cut (until 2026-12-05 a webhook's 413 told it to send smaller batches).
+    expect(error.message).not.toContain('producer');
+    expect(await drain()).toEqual([]);
+  });
+
   it('checks the signature before it parses: a garbage body learns only that it is not signed', async () => {
     const garbage = '{"id": "evt_garbage", not json at all';
     for (const [header, message] of [

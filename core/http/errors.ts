@@ -55,13 +55,28 @@ export const BODY_ERRORS: Record<string, { status: number; code: string; message
 };
 
 /**
- * A 413's message with the limit it passed and what to do: "request body is too large" alone left a producer
- * guessing how much smaller its batch had to be.
+ * A 413's message with the limit it passed and, on the producer's route, what to do: "request body is too large"
+ * alone left a producer guessing how much smaller its batch had to be. A webhook is told its limit only: a provider
+ * has no batch to cut (until 2026-12-05 a webhook's 413 told it to send smaller batches too).
  */
-function tooLarge(message: string, limit: number | undefined): string {
+function tooLarge(message: string, limit: number | undefined, route: string | undefined): string {
   if (!limit) return message;
   const mib = limit % (1024 * 1024) === 0 ? ` (${limit / (1024 * 1024)} MiB)` : '';
-  return `${message}: this route reads at most ${limit} bytes${mib} a request; a producer sends its events in smaller batches`;
+  return `${message}: this route reads at most ${limit} bytes${mib} a request${route === '/v1/events' ? '; a producer sends its events in smaller batches' : ''}`;
+}
+
+/**
+ * What a route that reads another content type than JSON declares in its Fastify config (`config: { contentType }`),
+ * so that a 415 Fastify gives before the route runs (a Content-Type it cannot read at all, such as `text`) names
+ * the type the route does take, as the route's own 415 does, not JSON's.
+ */
+export interface ContentTypeConfig {
+  contentType?: string;
+}
+
+function unsupportedType(req: FastifyRequest, message: string): string {
+  const type = (req.routeOptions.config as ContentTypeConfig | undefined)?.contentType;
+  return type ? `content type must be ${type}` : message;
 }
 
 /** An error for one of BODY_ERRORS' codes, for a body parser to hand to Fastify (errorHandler answers it). */
@@ -83,7 +98,13 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   const known = BODY_ERRORS[err.code];
   if (known) {
     if (known.headers) void reply.headers(known.headers);
-    void sendError(reply, known.status, known.code, known.status === 413 ? tooLarge(known.message, req.routeOptions.bodyLimit) : known.message);
+    const message =
+      known.status === 413
+        ? tooLarge(known.message, req.routeOptions.bodyLimit, req.routeOptions.url)
+        : known.code === 'unsupported_media_type'
+          ? unsupportedType(req, known.message)
+          : known.message;
+    void sendError(reply, known.status, known.code, message);
     return;
   }
   // A file the catalog lists is gone or damaged: the answer cannot be worked out until it is re-derived or
