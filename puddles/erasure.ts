@@ -73,6 +73,7 @@ export async function planErasure(opts: { store: ObjectStore; catalog: Catalog; 
   }
   const listed = new Set(registered.map((f) => f.key));
   const unregistered: string[] = [];
+  const toRead = new Map<string, string[]>();
   for (const o of await store.list(`${LAKE_PREFIX}/`)) {
     if (!o.key.endsWith('.parquet') || listed.has(o.key)) continue;
     // An earlier run's rewrite of a raw file that was never swapped in (killed before its swap): it holds nothing of
@@ -82,9 +83,20 @@ export async function planErasure(opts: { store: ObjectStore; catalog: Catalog; 
       unregistered.push(o.key);
       continue;
     }
-    // One by one: an unregistered file may be a crash's half-written one, which nothing reads; it is left as it is.
-    const n = await matchingRows(store, [o.key], needles).catch(() => null);
-    if (n?.get(o.key)) unregistered.push(o.key);
+    const table = o.key.split('/').slice(0, 4).join('/');
+    toRead.set(table, [...(toRead.get(table) ?? []), o.key]);
+  }
+  // Files compaction retired wait on disk for their grace (15 minutes), so a running hub always has many: read a
+  // table's together, as the registered ones are. Until 2026-12-05 each was read alone, a DuckDB connection a file:
+  // 3.5 minutes for a dry run on a sandbox home of 14 MB with 1,050 such files. A table's files that cannot be read
+  // together (one may be a crash's half-written file, which nothing reads and which is left as it is) are read one
+  // by one.
+  for (const keys of toRead.values()) {
+    const together = await matchingRows(store, keys, needles).catch(() => null);
+    for (const key of keys) {
+      const n = together ? together.get(key) : (await matchingRows(store, [key], needles).catch(() => null))?.get(key);
+      if (n) unregistered.push(key);
+    }
   }
   return { files, unregistered };
 }
