@@ -42,6 +42,8 @@ export interface CamtStatementInput {
   /** Defaults to opening + the booked entries, so the statement adds up. */
   closing_balance_minor?: number | null;
   balance_date?: string;
+  /** StmtPgntn: a page of a statement the bank split; a page after the first opens, one not the last closes, on ITBD. */
+  page?: { number: number; last: boolean };
   /** Write TxsSummry (counts and sums). */
   summary?: boolean;
   entries: CamtEntryInput[];
@@ -127,7 +129,9 @@ export function writeCamt(doc: CamtDocumentInput): string {
   ];
   for (const s of doc.statements) {
     const ccy = s.currency;
-    let x = `<${report}><Id>${esc(s.id)}</Id><CreDtTm>${s.created_at}</CreDtTm>`;
+    let x = `<${report}><Id>${esc(s.id)}</Id>`;
+    if (s.page) x += `<${report}Pgntn><PgNb>${s.page.number}</PgNb><LastPgInd>${s.page.last}</LastPgInd></${report}Pgntn>`;
+    x += `<CreDtTm>${s.created_at}</CreDtTm>`;
     if (s.from && s.to) x += `<FrToDt><FrDtTm>${s.from}</FrDtTm><ToDtTm>${s.to}</ToDtTm></FrToDt>`;
     x += `<Acct><Id>${IBAN.test(s.account) ? `<IBAN>${s.account}</IBAN>` : `<Othr><Id>${esc(s.account)}</Id></Othr>`}</Id><Ccy>${ccy}</Ccy></Acct>\n`;
     parts.push(x);
@@ -135,8 +139,8 @@ export function writeCamt(doc: CamtDocumentInput): string {
     if (kind !== '054' && s.opening_balance_minor !== null && s.opening_balance_minor !== undefined) {
       let booked = 0;
       for (const e of s.entries) if ((e.status ?? 'booked') === 'booked' && (e.currency ?? ccy) === ccy) booked += e.amount_minor;
-      parts.push(balance('OPBD', s.opening_balance_minor, ccy, date));
-      parts.push(balance('CLBD', s.closing_balance_minor ?? s.opening_balance_minor + booked, ccy, date));
+      parts.push(balance(s.page && s.page.number > 1 ? 'ITBD' : 'OPBD', s.opening_balance_minor, ccy, date));
+      parts.push(balance(s.page && !s.page.last ? 'ITBD' : 'CLBD', s.closing_balance_minor ?? s.opening_balance_minor + booked, ccy, date));
     }
     if (s.summary) {
       let credits = 0;

@@ -114,6 +114,8 @@ interface RawStatement {
   iban: string | null;
   otherId: string | null;
   ccy: string | null;
+  /** StmtPgntn (RptPgntn, NtfctnPgntn): PgNb and LastPgInd as written, the statement's page (not MsgPgntn, the message's). */
+  page: { number: string | null; last: string | null; line: number } | null;
   balances: RawBalance[];
   /** Converted as each Ntry closes, so what was read for it is garbage while still young. */
   entries: StatementEntry[];
@@ -182,7 +184,7 @@ function signed(amount: RawAmount, cdtDbt: string | null, path: string, line: nu
 /** What closing an element means: an id per path Puddle reads. */
 const enum F {
   None, GroupCreated,
-  StmtStart, StmtEnd, StmtId, StmtCreated, StmtFrom, StmtTo, Iban, OtherId, AcctCcy,
+  StmtStart, StmtEnd, StmtId, StmtCreated, StmtFrom, StmtTo, Iban, OtherId, AcctCcy, PageNumber, PageLast,
   SumCount, SumSum, SumNet, SumNetCdtDbt, SumCreditCount, SumCreditSum, SumDebitCount, SumDebitSum,
   BalStart, BalEnd, BalCode, BalProprietary, BalDate, BalAmt, BalCdtDbt,
   NtryStart, NtryEnd, NtryAmt, NtryCdtDbt, NtryRvsl, NtrySts, NtryStsCd, NtryBooking, NtryValue, NtryRef, NtryAcctSvcrRef, NtryAddtl,
@@ -247,6 +249,8 @@ function pathTrie(kind: Kind): PathNode {
   const statement = node(F.StmtEnd, {
     Id: node(F.StmtId),
     CreDtTm: node(F.StmtCreated),
+    // The element is named after the report: StmtPgntn (camt.053), RptPgntn (camt.052), NtfctnPgntn (camt.054).
+    [`${KINDS[kind].report}Pgntn`]: node(F.None, { PgNb: node(F.PageNumber), LastPgInd: node(F.PageLast) }),
     FrToDt: node(F.None, { FrDtTm: node(F.StmtFrom), ToDtTm: node(F.StmtTo) }),
     Acct: node(F.None, { Id: node(F.None, { IBAN: node(F.Iban), Othr: node(F.None, { Id: node(F.OtherId) }) }), Ccy: node(F.AcctCcy) }),
     Bal: node(F.BalEnd, {
@@ -320,7 +324,7 @@ class CamtHandler implements XmlHandler {
     switch (field) {
       case F.StmtEnd:
         this.stmt = {
-          line, id: null, created: null, from: null, to: null, iban: null, otherId: null, ccy: null, balances: [], entries: [],
+          line, id: null, created: null, from: null, to: null, iban: null, otherId: null, ccy: null, page: null, balances: [], entries: [],
           summary: { count: null, sum: null, net: null, netCdtDbt: null, creditCount: null, creditSum: null, debitCount: null, debitSum: null },
         };
         return;
@@ -384,6 +388,12 @@ class CamtHandler implements XmlHandler {
         return;
       case F.StmtCreated:
         s!.created = text;
+        return;
+      case F.PageNumber:
+        s!.page = { number: text, last: s!.page?.last ?? null, line: this.lines.at(offset) };
+        return;
+      case F.PageLast:
+        s!.page = { number: s!.page?.number ?? null, last: text, line: s!.page?.line ?? this.lines.at(offset) };
         return;
       case F.StmtFrom:
         s!.from = text;
@@ -699,29 +709,34 @@ function toStatement(raw: RawStatement, index: number, h: CamtHandler, opts: Rea
     }
     day(b.date, bw, 'Bal/Dt');
   });
-  const balanceOf = (codes: string[]): number | null => {
-    for (const code of codes) {
-      const b = raw.balances.find((x) => x.code === code);
-      if (!b) continue;
-      const path = `${where}/Bal[${code}]`;
-      const bw = `${path} (line ${b.line})`;
-      if (!b.amount) throw new BankFileError('Bal has no Amt', bw);
-      if (b.amount.ccy && b.amount.ccy !== currency) problems.push({ where: bw, message: `balance is in ${b.amount.ccy}, the account in ${currency}` });
-      return signed(b.amount, b.cdtDbt, path, b.line);
-    }
-    return null;
+  const balanceOf = (b: RawBalance | undefined): number | null => {
+    if (!b) return null;
+    const path = `${where}/Bal[${b.code}]`;
+    const bw = `${path} (line ${b.line})`;
+    if (!b.amount) throw new BankFileError('Bal has no Amt', bw);
+    if (b.amount.ccy && b.amount.ccy !== currency) problems.push({ where: bw, message: `balance is in ${b.amount.ccy}, the account in ${currency}` });
+    return signed(b.amount, b.cdtDbt, path, b.line);
   };
-  // OPBD is this statement's opening booked balance; PRCD (the previous closing) stands in when a bank sends only that.
-  const opening = balanceOf(['OPBD', 'PRCD']);
-  // A camt.052 may close on the interim booked balance (ITBD) instead.
-  const closing = balanceOf(['CLBD', 'ITBD']);
+  const page = pageOf(raw.page, `${where}/${kind.report}Pgntn`);
+  const first = (code: string) => raw.balances.find((x) => x.code === code);
+  const interim = raw.balances.filter((x) => x.code === 'ITBD');
+  // OPBD is this statement's opening booked balance; PRCD (the previous closing) stands in when a bank sends only
+  // that. A page after the first opens where the page before it closed, on the interim booked balance (ITBD): the
+  // first ITBD, as banks write the opening balance before the closing one.
+  const openingBal = first('OPBD') ?? first('PRCD') ?? (page && page.number > 1 ? interim[0] : undefined);
+  const opening = balanceOf(openingBal);
+  // A camt.052, and a page that is not a statement's last, may close on the interim booked balance (ITBD) instead
+  // (a middle page carries two: the one it opens on, then the one it closes on).
+  const closing = balanceOf(first('CLBD') ?? interim.find((b) => b !== openingBal));
   const s = raw.summary;
   const sw = `${where}/TxsSummry`;
   const netMinor = toMinor(s.net, currency, `${sw}/TtlNtries`);
   const statement: Statement = {
     format: kind.format,
     locator: at,
-    statement_ref: raw.id,
+    // Each page of a statement is its own issue (a re-issued page 2 replaces page 2 only): its id gains the page
+    // number. A statement of one page keeps the bare id, as it had before pages were read (homes hold it).
+    statement_ref: page && raw.id !== null ? `${raw.id}/p${page.number}` : raw.id,
     account,
     currency,
     created_at: created,
@@ -742,6 +757,21 @@ function toStatement(raw: RawStatement, index: number, h: CamtHandler, opts: Rea
     entries: raw.entries,
   };
   return { statement, problems };
+}
+
+/**
+ * The statement's page (StmtPgntn), or null when it is a statement of one page: no StmtPgntn, or page 1 that is
+ * the last (what banks write on every statement they do not split). A bad PgNb or LastPgInd is malformed input.
+ */
+function pageOf(raw: RawStatement['page'], path: string): { number: number; last: boolean } | null {
+  if (!raw) return null;
+  const at = `${path} (line ${raw.line})`;
+  if (raw.number === null || !/^[0-9]{1,5}$/.test(raw.number) || Number(raw.number) < 1) throw new BankFileError('PgNb is not a page number (a positive integer)', at);
+  if (raw.last === null) throw new BankFileError('PgNb without LastPgInd (true or false)', at);
+  const last = raw.last === 'true' || raw.last === '1';
+  if (!last && raw.last !== 'false' && raw.last !== '0') throw new BankFileError('LastPgInd is neither true nor false', at);
+  const number = Number(raw.number);
+  return number === 1 && last ? null : { number, last };
 }
 
 /** camt.052, camt.053 and camt.054, 001.02 to 001.08. */

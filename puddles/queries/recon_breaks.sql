@@ -374,9 +374,15 @@ b_statement AS (
 -- so compared it hid a missing final report (its closing matching the next day's opening, while none of its money
 -- was booked) and could stand for the previous statement in place of the final one (until 2026-12-03). No grace:
 -- both statements are in.
+-- A page of a camt statement the bank split (its id ends `/p<n>`, connectors/bank/camt.ts) shares the statement's
+-- period: a page after the first follows the page before it, not the previous statement, and with that page
+-- not imported the break says the page is missing (its amount cannot be told). The next statement follows
+-- whichever page closed last (they end at once: "either" below).
 st AS (
   SELECT s.bank_statement_id, s.account, s.currency, s.opening_balance_minor, s.closing_balance_minor,
-    coalesce(s.period_from, s.occurred_at) AS starts, coalesce(s.period_to, s.occurred_at) AS ends
+    coalesce(s.period_from, s.occurred_at) AS starts, coalesce(s.period_to, s.occurred_at) AS ends,
+    CASE WHEN s.source_format LIKE 'camt.%' THEN TRY_CAST(regexp_extract(s.bank_statement_id, '/p([0-9]+)$', 1) AS INTEGER) END AS page,
+    regexp_replace(s.bank_statement_id, '/p[0-9]+$', '') AS paged
   FROM bank_statement s
   CROSS JOIN x
   WHERE s.balanced AND s.source_format IN ('camt.053', 'bai2', 'csv')
@@ -389,9 +395,14 @@ st_prev AS (
     rank() OVER (PARTITION BY s.bank_statement_id ORDER BY p.ends DESC) AS r
   FROM st s
   JOIN st p ON p.account = s.account AND p.currency = s.currency AND p.ends < s.starts
-  WHERE NOT EXISTS (
+  WHERE coalesce(s.page, 1) = 1 AND NOT EXISTS (
     SELECT 1 FROM st o WHERE o.account = s.account AND o.currency = s.currency AND o.starts < s.starts AND o.ends >= s.starts
   )
+  UNION ALL
+  SELECT s.bank_statement_id, p.bank_statement_id, p.closing_balance_minor, 1
+  FROM st s
+  JOIN st p ON p.paged = s.paged AND p.page = s.page - 1
+  WHERE s.page > 1
 ),
 -- Two previous statements ending at once (one exported twice): the statement follows if it follows either.
 st_gap AS (
@@ -410,6 +421,13 @@ b_statement_gap AS (
   FROM st s
   JOIN st_gap g ON g.bank_statement_id = s.bank_statement_id
   LEFT JOIN currency_exponents u ON u.currency = s.currency
+  UNION ALL
+  SELECT 'STATEMENT_GAP', 'bank_statement', s.bank_statement_id, CAST(NULL AS BIGINT), s.currency, CAST(s.starts AS DATE),
+    'page ' || CAST(s.page AS VARCHAR) || ' of a statement the bank sent in pages, but page ' || CAST(s.page - 1 AS VARCHAR)
+      || ' (its id ending /p' || CAST(s.page - 1 AS VARCHAR) || ') is not imported, or did not add up: its lines are missing from reconciliation; import it',
+    CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
+  FROM st s
+  WHERE s.page > 1 AND NOT EXISTS (SELECT 1 FROM st p WHERE p.paged = s.paged AND p.page = s.page - 1)
 ),
 -- Two different files carry one statement id and creation time (recon_bank_issue): a bank's re-issue is created
 -- later, so one of them is not the bank's statement as issued (edited by hand, or the bank's error). Which lines

@@ -10,6 +10,7 @@
 -- Until 2026-12-03 only a statement imported after corrected: the corrected file imported first (a glob's
 -- order, or the old file imported again by mistake) left the break open for good, since importing the corrected
 -- file again changes nothing (the lake keeps first arrivals).
+-- A page of a camt statement corrects, and is corrected by, only an issue of the same page (see below).
 -- A CSV export has no statement id (its id is the file's hash), so its corrected export is a statement of its
 -- own id beside it.
 -- The one rule for recon_breaks (STATEMENT_UNBALANCED closes) and `puddle quarantine retry` (the statement's
@@ -32,6 +33,11 @@ JOIN bank_statement_history c
           OR (c.bank_statement_id <> s.bank_statement_id AND c.period_from <= s.period_from AND c.period_to >= s.period_to
             AND c.entry_count >= s.entry_count)))
     )
+    -- A page of a camt statement the bank split (its id ends `/p<n>`: connectors/bank/camt.ts) holds part of the
+    -- period's entries, so it corrects only its own re-issue, and only its own re-issue corrects it: page 1 covers
+    -- page 2's period and made page 2's break close (until 2026-12-05).
+    AND (c.bank_statement_id = s.bank_statement_id
+      OR NOT (s.source_format LIKE 'camt.%' AND (regexp_matches(s.bank_statement_id, '/p[0-9]+$') OR regexp_matches(c.bank_statement_id, '/p[0-9]+$'))))
     AND CAST(c.occurred_at AS DATE) <= x.as_of
 WHERE NOT s.balanced
 GROUP BY s.bank_statement_id, s._received_at;
