@@ -207,12 +207,20 @@ export async function importBankFile(
   const meta: BankFile = { name: file.name, sha256, received_at: receivedAt(clock), delivery_id: `import:${sha256.slice(0, 16)}:${randomUUID()}` };
 
   const perStatement = result.statements.map((s, i) => checkStatement(s, i));
-  // A reader's problem belongs to the statement it names; one it cannot place (a file trailer) to all of them.
+  // A reader's problem belongs to the statement it names, or to the statement of the entry it names (a CSV row's
+  // balance, `line 5`: the row's account's statement, not every account of the export, as until 2026-12-05); one
+  // it cannot place (a file trailer) to all of them.
   const wheres = result.statements.map((s, i) => statementWhere(s, i).replace(/ \(line \d+\)$/, ''));
+  let entryStatement: Map<string, number> | null = null;
   const unplaced: StatementProblem[] = [];
   for (const p of result.problems) {
     // `Stmt[1]` names `Stmt[1]/Ntry[3]` but not `Stmt[10]`.
-    const i = wheres.findIndex((w) => p.where.startsWith(w) && !/^[\w[\]]/.test(p.where.slice(w.length)));
+    let i = wheres.findIndex((w) => p.where.startsWith(w) && !/^[\w[\]]/.test(p.where.slice(w.length)));
+    if (i < 0) {
+      // Built only when a problem needs it: a file with problems is rare, one with 100,000 entries is not.
+      entryStatement ??= new Map(result.statements.flatMap((s, n) => s.entries.map((e) => [e.locator, n] as const)));
+      i = entryStatement.get(p.where) ?? -1;
+    }
     if (i >= 0) perStatement[i]!.push(p);
     else unplaced.push(p);
   }
