@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeCamt, type CamtEntryInput } from '../../connectors/bank/camt-writer.js';
 import { importBankFile } from '../../connectors/bank/import-file.js';
 import { systemClock } from '../../core/ports.js';
+import { bankHome } from '../support/bank-home.js';
 import { tempLake } from '../support/temp-lake.js';
 
 // A camt.053 the bank splits into pages (StmtPgntn: PgNb 1 with LastPgInd false, then PgNb 2 with LastPgInd true),
@@ -148,5 +149,22 @@ describe('a camt.053 statement in pages', () => {
     const r = await importBankFile(lake.rt.queue, { name: 'bad.xml', bytes: page2.replace('<LastPgInd>true</LastPgInd></StmtPgntn>', '<LastPgInd>yes</LastPgInd></StmtPgntn>') });
     expect(r).toMatchObject({ status: 'malformed' });
     expect(r.error).toContain('LastPgInd is neither true nor false');
+  });
+});
+
+describe('`puddle import bank` on a statement in pages', { timeout: 120_000 }, () => {
+  const { puddle, query, file, remove } = bankHome('puddle-camt-pages-');
+  afterAll(remove);
+
+  it('imports both pages, page 2 first, with exit 0; a bad PgNb is exit 2 naming it', async () => {
+    // `puddle import bank *.xml` in the order a download folder lists them: page 2 first.
+    const r = await puddle(['import', 'bank', file('stmt-p2.xml', page2), file('stmt-p1.xml', page1)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect((await puddle(['land'])).code).toBe(0);
+    expect(await query("SELECT sum(amount_minor) AS total, count(*) AS n FROM recon_bank_booked WHERE account = 'charity-eur'")).toEqual([{ total: 6_950, n: 4 }]);
+    const bad = await puddle(['import', 'bank', file('bad.xml', page2.replace('<StmtPgntn><PgNb>2</PgNb>', '<StmtPgntn><PgNb>0</PgNb>'))]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Stmt\[1\]\/StmtPgntn \(line \d+\): PgNb is not a page number/);
   });
 });
