@@ -37,7 +37,7 @@ JOIN bank_statement_history c
     -- period's entries, so it corrects only its own re-issue, and only its own re-issue corrects it: page 1 covers
     -- page 2's period and made page 2's break close (until 2026-12-05).
     AND (c.bank_statement_id = s.bank_statement_id
-      OR NOT (s.source_format LIKE 'camt.%' AND (regexp_matches(s.bank_statement_id, '/p[0-9]+$') OR regexp_matches(c.bank_statement_id, '/p[0-9]+$'))))
+      OR NOT (s.source_format LIKE 'camt.%' AND coalesce(regexp_extract(s.bank_statement_id, '/p[0-9]+$', 0), '') || coalesce(regexp_extract(c.bank_statement_id, '/p[0-9]+$', 0), '') <> ''))
     AND CAST(c.occurred_at AS DATE) <= x.as_of
 WHERE NOT s.balanced
 GROUP BY s.bank_statement_id, s._received_at;
