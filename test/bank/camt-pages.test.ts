@@ -1,9 +1,8 @@
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { writeCamt, type CamtEntryInput } from '../../connectors/bank/camt-writer.js';
 import { importBankFile } from '../../connectors/bank/import-file.js';
-import { systemClock } from '../../core/ports.js';
 import { bankHome } from '../support/bank-home.js';
-import { tempLake } from '../support/temp-lake.js';
+import { useTempLake } from '../support/temp-lake.js';
 
 // A camt.053 the bank splits into pages (StmtPgntn: PgNb 1 with LastPgInd false, then PgNb 2 with LastPgInd true),
 // each page in its own file under the one Stmt/Id: page 1 opens on OPBD and closes on ITBD, page 2 opens on that
@@ -36,13 +35,7 @@ const page1 = page(1, false, '2026-11-20T22:00:00Z', 10_000, PAGE1);
 const page2 = page(2, true, '2026-11-20T22:00:01Z', 13_750, PAGE2);
 
 describe('a camt.053 statement in pages', () => {
-  let lake: Awaited<ReturnType<typeof tempLake>>;
-  beforeEach(async () => {
-    lake = await tempLake(systemClock);
-  });
-  afterEach(async () => {
-    await lake.close();
-  });
+  const lake = useTempLake();
 
   const booked = () => lake.q("SELECT amount_minor, statement_id FROM recon_bank_booked WHERE account = 'charity-eur' ORDER BY amount_minor");
   const statementBreaks = () => lake.q("SELECT break_type, object_id FROM recon_breaks WHERE break_type LIKE 'STATEMENT_%' ORDER BY 1, 2");

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importBankFile } from '../../connectors/bank/import-file.js';
-import { systemClock } from '../../core/ports.js';
-import { tempLake } from '../support/temp-lake.js';
+import { useTempLake } from '../support/temp-lake.js';
 
 // A NatWest export lists every account of the login in one file, each account a statement. A row whose balance does
 // not follow (line 4, current account) was a problem the importer could not place, so until 2026-12-05 it was put
@@ -12,13 +11,7 @@ import { tempLake } from '../support/temp-lake.js';
 const NATWEST = readFileSync(new URL('../fixtures/bank/natwest_made_export.csv', import.meta.url), 'utf8');
 
 describe("a CSV row's problem belongs to its own account's statement", () => {
-  let lake: Awaited<ReturnType<typeof tempLake>>;
-  beforeEach(async () => {
-    lake = await tempLake(systemClock);
-  });
-  afterEach(async () => {
-    await lake.close();
-  });
+  const lake = useTempLake();
 
   it('a wrong balance on a current-account row leaves the deposit account out of the break', async () => {
     const bytes = NATWEST.replace('-45.50,11116.50', '-45.50,11116.05');

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeImport, importBankFile } from '../../connectors/bank/import-file.js';
-import { systemClock } from '../../core/ports.js';
-import { tempLake } from '../support/temp-lake.js';
+import { useTempLake } from '../support/temp-lake.js';
 
 // A bank file in another encoding than UTF-8, through the real path (import -> queue -> landing -> DuckDB). Until
 // 2026-12-03 every file was read as UTF-8: a camt.053 declaring ISO-8859-1 and a Windows-1252 CSV imported with
@@ -14,13 +13,7 @@ const barclays = { layout: 'barclays' };
 const CSV = 'Number,Date,Account,Amount,Subcategory,Memo\n,05/12/2026,20-32-06 13152170,12.00,FT,CAFÉ MÜLLER GIFT £5\n,06/12/2026,20-32-06 13152170,-3.50,DD,ACME\n';
 
 describe('bank files in another encoding than UTF-8', () => {
-  let lake: Awaited<ReturnType<typeof tempLake>>;
-  beforeEach(async () => {
-    lake = await tempLake(systemClock);
-  });
-  afterEach(async () => {
-    await lake.close();
-  });
+  const lake = useTempLake();
 
   it('reads a camt.053 in the encoding its XML declaration names, and lands the same lines as its UTF-8 original', async () => {
     const utf8 = fixture('camt053_v02_4entries_batch.xml');

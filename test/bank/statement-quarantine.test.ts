@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeCamt, type CamtEntryInput } from '../../connectors/bank/camt-writer.js';
 import { importBankFile } from '../../connectors/bank/import-file.js';
 import { systemClock } from '../../core/ports.js';
 import { retryQuarantine } from '../../puddles/quarantine-retry.js';
-import { tempLake } from '../support/temp-lake.js';
+import { useTempLake } from '../support/temp-lake.js';
 
 // A bank statement that does not add up opens a STATEMENT_UNBALANCED break and a quarantine row. README
 // ("Correcting a statement that does not add up"): import the corrected file, and the break closes. Until
@@ -25,13 +25,7 @@ const issue = (created: string, closing: number) =>
     statements: [{ id: 'GBP-2026-11-20', account: 'charity-gbp', currency: 'GBP', created_at: created, opening_balance_minor: 10_000, closing_balance_minor: closing, entries: ENTRIES }],
   });
 describe('quarantine retry of a bank statement that did not add up', () => {
-  let lake: Awaited<ReturnType<typeof tempLake>>;
-  beforeEach(async () => {
-    lake = await tempLake(systemClock);
-  });
-  afterEach(async () => {
-    await lake.close();
-  });
+  const lake = useTempLake();
 
   const retry = async () => {
     const report = await retryQuarantine({ query: lake.rt.query, queue: lake.rt.queue, clock: systemClock, connector: () => null });

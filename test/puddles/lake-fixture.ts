@@ -3,8 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { afterEach, beforeEach } from 'vitest';
-
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
 import { FsObjectStore } from '../../infra/local/fs-object-store.js';
@@ -12,6 +10,7 @@ import { SqliteCatalog } from '../../infra/local/sqlite-catalog.js';
 import { SqliteQueue } from '../../infra/local/sqlite-queue.js';
 import { PuddleConsumer, type PuddleConsumerOptions } from '../../puddles/consumer.js';
 import { PUDDLES, type PuddleDef } from '../../puddles/definitions.js';
+import { perTest } from '../support/per-test.js';
 
 export interface Lake {
   dir: string;
@@ -62,20 +61,10 @@ export async function createLake(): Promise<Lake> {
  * object forwards to the current test's lake.
  */
 export function useLake(): Lake {
-  let current: Lake | undefined;
-  beforeEach(async () => {
-    current = await createLake();
-    await current.subscribeAll();
-  });
-  afterEach(async () => {
-    await current?.close();
-    current = undefined;
-  });
-  return new Proxy({} as Lake, {
-    get: (_target, prop) => {
-      if (!current) throw new Error('useLake(): the lake exists only inside a test');
-      return current[prop as keyof Lake];
-    },
+  return perTest('useLake()', async () => {
+    const lake = await createLake();
+    await lake.subscribeAll();
+    return lake;
   });
 }
 

@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineRuntime } from '../../core/engine/define.js';
-import type { Clock } from '../../core/ports.js';
+import { systemClock, type Clock } from '../../core/ports.js';
 import { createLocalRuntime } from '../../infra/local/runtime.js';
 import { PuddleConsumer } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
+import { perTest } from './per-test.js';
 
 /** An embedded runtime on a temp folder, with `land()` and `q()` for end-to-end assertions. */
 export async function tempLake(clock: Clock) {
@@ -25,4 +26,11 @@ export async function tempLake(clock: Clock) {
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+export type TempLake = Awaited<ReturnType<typeof tempLake>>;
+
+/** A fresh tempLake for every test of the calling `describe`, closed after each (perTest). */
+export function useTempLake(clock: Clock = systemClock): TempLake {
+  return perTest('useTempLake()', () => tempLake(clock));
 }
