@@ -83,8 +83,11 @@ export async function planErasure(opts: { store: ObjectStore; catalog: Catalog; 
       unregistered.push(o.key);
       continue;
     }
-    const table = o.key.split('/').slice(0, 4).join('/');
-    toRead.set(table, [...(toRead.get(table) ?? []), o.key]);
+    // `lake/<puddle>/<contract>/v<N>`: the file's tablePrefix.
+    const table = o.key.split('/', 4).join('/');
+    const keys = toRead.get(table);
+    if (keys) keys.push(o.key);
+    else toRead.set(table, [o.key]);
   }
   // Files compaction retired wait on disk for their grace (15 minutes), so a running hub always has many: read a
   // table's together, as the registered ones are. Until 2026-12-05 each was read alone, a DuckDB connection a file:

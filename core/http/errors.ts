@@ -55,28 +55,30 @@ export const BODY_ERRORS: Record<string, { status: number; code: string; message
 };
 
 /**
- * A 413's message with the limit it passed and, on the producer's route, what to do: "request body is too large"
- * alone left a producer guessing how much smaller its batch had to be. A webhook is told its limit only: a provider
- * has no batch to cut (until 2026-12-05 a webhook's 413 told it to send smaller batches too).
+ * What a route declares in its Fastify config (`config: { ... }`) for the body errors Fastify answers before the route
+ * runs (errorHandler):
+ * - `contentType`: the type a route that reads another than JSON takes, so a Content-Type Fastify cannot read at all
+ *   (`text`) is told that type, as the route's own 415 says, not JSON's;
+ * - `tooLargeAdvice`: what a sender does about a 413 on this route. The producer's says to send smaller batches; a
+ *   webhook is told its limit only, as a provider has no batch to cut (until 2026-12-05 every route's 413 said it).
  */
-function tooLarge(message: string, limit: number | undefined, route: string | undefined): string {
-  if (!limit) return message;
-  const mib = limit % (1024 * 1024) === 0 ? ` (${limit / (1024 * 1024)} MiB)` : '';
-  return `${message}: this route reads at most ${limit} bytes${mib} a request${route === '/v1/events' ? '; a producer sends its events in smaller batches' : ''}`;
+export interface RouteErrorConfig {
+  contentType?: string;
+  tooLargeAdvice?: string;
 }
+
+const routeConfig = (req: FastifyRequest) => (req.routeOptions.config ?? {}) as RouteErrorConfig;
 
 /**
- * What a route that reads another content type than JSON declares in its Fastify config (`config: { contentType }`),
- * so that a 415 Fastify gives before the route runs (a Content-Type it cannot read at all, such as `text`) names
- * the type the route does take, as the route's own 415 does, not JSON's.
+ * A 413's message with the limit it passed and the route's advice: "request body is too large" alone left a producer
+ * guessing how much smaller its batch had to be.
  */
-export interface ContentTypeConfig {
-  contentType?: string;
-}
-
-function unsupportedType(req: FastifyRequest, message: string): string {
-  const type = (req.routeOptions.config as ContentTypeConfig | undefined)?.contentType;
-  return type ? `content type must be ${type}` : message;
+function tooLarge(req: FastifyRequest, message: string): string {
+  const limit = req.routeOptions.bodyLimit;
+  if (!limit) return message;
+  const mib = limit % (1024 * 1024) === 0 ? ` (${limit / (1024 * 1024)} MiB)` : '';
+  const advice = routeConfig(req).tooLargeAdvice;
+  return `${message}: this route reads at most ${limit} bytes${mib} a request${advice ? `; ${advice}` : ''}`;
 }
 
 /** An error for one of BODY_ERRORS' codes, for a body parser to hand to Fastify (errorHandler answers it). */
@@ -98,12 +100,9 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   const known = BODY_ERRORS[err.code];
   if (known) {
     if (known.headers) void reply.headers(known.headers);
+    const type = routeConfig(req).contentType;
     const message =
-      known.status === 413
-        ? tooLarge(known.message, req.routeOptions.bodyLimit, req.routeOptions.url)
-        : known.code === 'unsupported_media_type'
-          ? unsupportedType(req, known.message)
-          : known.message;
+      known.status === 413 ? tooLarge(req, known.message) : known.code === 'unsupported_media_type' && type ? `content type must be ${type}` : known.message;
     void sendError(reply, known.status, known.code, message);
     return;
   }

@@ -10,7 +10,7 @@ import { dateParse } from '../time.js';
 import { RepeatedFailure } from '../repeated-failure.js';
 import { bearerKey, type KeyRing } from './auth.js';
 import { tooManyFailuresMessage, type AuthFailures } from './auth-failures.js';
-import { errorBody, retryAfterSeconds } from './errors.js';
+import { errorBody, retryAfterSeconds, type RouteErrorConfig } from './errors.js';
 import { eventTexts } from './event-texts.js';
 
 export interface ProducerRoutesOptions {
@@ -331,5 +331,6 @@ export async function producerRoutes(app: FastifyInstance, opts: ProducerRoutesO
     void send(reply, refused);
   });
 
-  app.post('/v1/events', async (req, reply) => send(reply, await accept(req.body, req.bodyText, req.id)));
+  const config: RouteErrorConfig = { tooLargeAdvice: 'a producer sends its events in smaller batches' };
+  app.post('/v1/events', { config }, async (req, reply) => send(reply, await accept(req.body, req.bodyText, req.id)));
 }
