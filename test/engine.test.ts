@@ -382,6 +382,71 @@ describe('connector engine', () => {
     expect((await loadBookmark(t.state, 'fake', 'things')).revisitFrom).toBeNull();
   });
 
+  it('reads a few pending records again by id, and lists only from its bookmark (not from the oldest pending)', async () => {
+    const records = recs(12);
+    records[2]!.pending = true;
+    const t = setup(records);
+    const byId: string[] = [];
+    const withById = stream({ fetchById: async (_ctx, id) => (byId.push(id), t.p.records.find((r) => r.id === id) ?? null) });
+    await t.ready;
+    await t.run(withById);
+    const saved = await loadBookmark(t.state, 'fake', 'things');
+    expect(saved.revisitIds).toEqual(['r002']);
+    expect(Date.parse(saved.revisitFrom!)).toBe(records[2]!.created);
+
+    // Still pending a day on: read by id, and the list starts at the bookmark, past it.
+    t.clock.t += DAY;
+    let before = t.p.calls.length;
+    expect((await t.run(withById)).outcome).toBe('succeeded');
+    expect(byId).toEqual(['r002']);
+    expect(Math.min(...t.p.calls.slice(before).map((c) => c.from))).toBeGreaterThan(records[2]!.created);
+    expect((await loadBookmark(t.state, 'fake', 'things')).revisitIds).toEqual(['r002']);
+
+    // Settled: read once more by id, its settled version published, and nothing is left to revisit.
+    records[2]!.pending = false;
+    t.clock.t += DAY;
+    before = t.p.calls.length;
+    await t.run(withById);
+    expect(byId).toEqual(['r002', 'r002']);
+    expect(Math.min(...t.p.calls.slice(before).map((c) => c.from))).toBeGreaterThan(records[2]!.created);
+    // Each read publishes what it read: the first list, the read by id while pending, the settled one.
+    const versions = (await t.published()).filter((e) => e.key === 'r002').map((e) => e.payload.status);
+    expect(versions).toEqual(['pending', 'pending', 'paid']);
+    expect(await loadBookmark(t.state, 'fake', 'things')).toMatchObject({ revisitFrom: null, revisitIds: null });
+  });
+
+  it('forgets a pending record the provider no longer has, and lists from the oldest when more than 100 are pending', async () => {
+    const records = recs(102, DAY / 50);
+    for (const r of records) r.pending = true;
+    const t = setup(records, T0 + 3 * DAY);
+    const byId: string[] = [];
+    const withById = stream({ fetchById: async (_ctx, id) => (byId.push(id), t.p.records.find((r) => r.id === id) ?? null) });
+    await t.ready;
+    await t.run(withById);
+    // 102 pending: too many to read one by one.
+    expect(await loadBookmark(t.state, 'fake', 'things')).toMatchObject({ revisitFrom: new Date(T0).toISOString(), revisitIds: null });
+    t.clock.t += DAY;
+    let before = t.p.calls.length;
+    await t.run(withById);
+    expect(byId).toEqual([]);
+    expect(t.p.calls[before]!.from).toBe(T0);
+
+    // Two left pending, and one of them deleted at the provider: the other is read by id, the deleted one forgotten.
+    for (const r of records) r.pending = false;
+    records[5]!.pending = true;
+    records[7]!.pending = true;
+    t.clock.t += DAY;
+    await t.run(withById);
+    expect((await loadBookmark(t.state, 'fake', 'things')).revisitIds).toEqual(['r007', 'r005']);
+    t.p.records.splice(5, 1);
+    t.clock.t += DAY;
+    before = t.p.calls.length;
+    await t.run(withById);
+    expect(byId.sort()).toEqual(['r005', 'r007']);
+    expect(Math.min(...t.p.calls.slice(before).map((c) => c.from))).toBeGreaterThan(records[7]!.created);
+    expect(await loadBookmark(t.state, 'fake', 'things')).toMatchObject({ revisitFrom: new Date(records[6]!.created).toISOString(), revisitIds: ['r007'] });
+  });
+
   it('keeps the pending records a run read before it failed part-way, and reads them again once the next run has finished its window', async () => {
     const records = recs(12);
     records[2]!.pending = true; // on the first page of the first day

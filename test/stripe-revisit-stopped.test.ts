@@ -21,14 +21,15 @@ describe('Stripe charges: a run stopped part-way keeps the unsettled charges it 
     expect((await h.sync()).every((r) => r.outcome === 'succeeded')).toBe(true);
     expect((await loadBookmark(h.rt.state, 'stripe', 'charges')).revisitFrom).toBeNull();
 
-    // One window, two pages: 150 charges settled by the next run (older, listed last), then 50 still pending
-    // (newest, listed first).
+    // One window, two pages: 150 card charges (older, listed last), then 50 Bacs Direct Debits, pending for
+    // three days (newest, listed first).
     h.clock.advance(60 * 60_000);
     h.sandbox.addCharges(150);
-    h.clock.advance(3 * DAY);
-    const pending = h.sandbox.addCharges(50).filter((c) => c.status === 'succeeded');
-    expect(pending.length).toBeGreaterThan(0);
-    h.clock.advance(5 * 60_000);
+    h.clock.advance(60 * 60_000);
+    const pending = h.sandbox.addBankDebits(50);
+    expect(pending.every((c) => c.status === 'pending')).toBe(true);
+    // Past the lookback (5 minutes), so that only their revisit brings them back.
+    h.clock.advance(10 * 60_000);
 
     // The first page (the pending charges among it) is read, then the run is stopped (Ctrl-C) as it asks for the
     // next: it ends checkpointed at that page.
@@ -48,15 +49,30 @@ describe('Stripe charges: a run stopped part-way keeps the unsettled charges it 
     expect(continued!.outcome).toBe('succeeded');
     expect(continued!.records).toBe(100);
     const oldestPending = Math.min(...pending.map((c) => c.created)) * 1000;
-    expect(Date.parse((await loadBookmark(h.rt.state, 'stripe', 'charges')).revisitFrom ?? 'none')).toBe(oldestPending);
+    const kept = await loadBookmark(h.rt.state, 'stripe', 'charges');
+    expect(Date.parse(kept.revisitFrom ?? 'none')).toBe(oldestPending);
+    expect(new Set(kept.revisitIds)).toEqual(new Set(pending.map((c) => c.id)));
 
-    // The pending charges settle; the next run reads them again (nothing else is new), settled this time.
+    // A day on, still pending: read again by id, and nothing listed from before the bookmark's lookback.
+    h.clock.advance(DAY);
+    const retrieved = () => h.sandbox.requests.entries.filter((r) => /^\/v1\/charges\/py_/.test(r.path)).length;
+    h.sandbox.requests.reset();
+    const [stillPending] = await h.sync({ streams: ['charges'] });
+    expect(stillPending!.records).toBe(50);
+    expect(retrieved()).toBe(50);
+
+    // They clear; the next run reads them again by id (nothing else is new), succeeded with fee and net this time.
     h.clock.advance(3 * DAY);
+    h.sandbox.requests.reset();
     const [reread] = await h.sync({ streams: ['charges'] });
     expect(reread!.outcome).toBe('succeeded');
     expect(reread!.records).toBe(50);
-    expect(pending.every((c) => h.sandbox.data.balanceTransactions.find((b) => b.id === c.balance_transaction)!.status === 'available')).toBe(true);
+    expect(retrieved()).toBe(50);
+    expect(pending.every((c) => c.status === 'succeeded')).toBe(true);
+    await h.land();
+    const ids = pending.map((c) => `'${c.id}'`).join(',');
+    expect(await h.q(`SELECT count(*) AS n, count(fee_minor) AS with_fee FROM payment WHERE payment_id IN (${ids}) AND status = 'succeeded'`)).toEqual([{ n: 50, with_fee: 50 }]);
     // Read again and settled: nothing is left to revisit.
-    expect((await loadBookmark(h.rt.state, 'stripe', 'charges')).revisitFrom).toBeNull();
+    expect(await loadBookmark(h.rt.state, 'stripe', 'charges')).toMatchObject({ revisitFrom: null, revisitIds: null });
   });
 });

@@ -17,7 +17,7 @@ export interface StripeBalanceTransaction {
   created: number;
   /** Unix seconds: when the funds can be paid out. */
   available_on: number;
-  /** `pending` until available_on, then `available`: fee and net are final only then. */
+  /** `pending` until available_on, then `available`: whether the net is in the available balance yet (fee and net are set at creation). */
   status?: string;
   type: string;
   reporting_category?: string;

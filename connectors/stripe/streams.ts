@@ -118,8 +118,13 @@ export function stripeStreams(opts: StripeMapOptions, lookbackMs = STRIPE_LOOKBA
     fetchById: retrieveOne('charges', (s, id) => s.charges.retrieve(id, { expand: ['balance_transaction'] })),
     prepare: (ctx, records) => chargeLinks(ctx, records),
     toContract: (r, links) => chargeToPayment(r, links as ChargeLinkMaps),
-    // Fee and net are final only once the balance transaction is available: read it again until then.
-    revisit: (r) => r.status === 'pending' || (typeof r.balance_transaction === 'object' && r.balance_transaction?.status === 'pending'),
+    // A charge is read again while it is `pending` (a bank debit not yet cleared: Bacs, SEPA, ACH), not while
+    // its balance transaction is: that status says only whether the net is in the available balance yet, and
+    // fee, net and available_on are set when the balance transaction is made (Stripe's API reference), so a
+    // re-read changes nothing the payment contract holds. Until 2026-12-05 it was, and every charge of the
+    // last 2-7 days was listed and published again by every run (about 7 copies of each in raw after 25
+    // minutes of the sandbox at 0.5 charges a second).
+    revisit: (r) => r.status === 'pending',
   });
 
   const refunds = defineStream<Stripe, StripeRefund>({

@@ -44,6 +44,12 @@ export function backfillPositionIn(bm: Bookmark, range: BackfillRange): Backfill
  */
 export interface Bookmark extends ReadPosition {
   revisitFrom: string | null;
+  /**
+   * The ids of the unsettled records from `revisitFrom` on, when they are few and the stream reads by id: the
+   * next run reads these one by one instead of listing again from `revisitFrom` (revisit.ts). Null or absent:
+   * list from `revisitFrom`.
+   */
+  revisitIds?: string[] | null;
   backfill?: BackfillPosition | null;
   /**
    * A `--full` read under way, named by the start date it read from: checkpoints go to the bookmark as it reads,

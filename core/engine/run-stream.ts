@@ -12,6 +12,7 @@ import type { ConnectorDef, EngineRuntime, Page, StreamContext, StreamDef, SyncR
 import { mappedToEnvelopes, quarantineEnvelope, type Origin } from './envelopes.js';
 import type { Mapped } from './mapped.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
+import { fetchUnsettled, revisitByIds, Unsettled } from './revisit.js';
 import { recordRun, type RunMetrics, type RunResult } from './sync-run.js';
 import { WindowPlan, type PlannedWindow } from './window-plan.js';
 
@@ -269,7 +270,10 @@ export async function mapRecords<C>(
 class StreamRun<C> {
   private readonly stream: StreamDef<C, unknown>;
   private readonly published = new Set<string>();
-  private revisitFrom: number | null = null;
+  /** The records this run found unsettled (StreamDef.revisit). */
+  private readonly unsettled: Unsettled;
+  /** Unsettled records of earlier runs this run reads by id, instead of listing again from the oldest (revisit.ts). */
+  private revisitIds: string[] | null = null;
   private range: { from: number; to: number } | null = null;
   private position: number | null = null;
   /** Where a backfill's checkpoints go (null: the bookmark's own position). */
@@ -293,6 +297,7 @@ class StreamRun<C> {
     private readonly say: (note: string) => void,
   ) {
     this.stream = opts.stream as unknown as StreamDef<C, unknown>;
+    this.unsettled = new Unsettled(Boolean(this.stream.fetchById));
   }
 
   async execute(): Promise<void> {
@@ -330,6 +335,7 @@ class StreamRun<C> {
     }
     const windows = this.plan(bm);
     if (this.stream.windows) this.range = windows.span;
+    if (this.revisitIds) await this.revisitById(this.revisitIds);
     for (let w = windows.next(); w; w = windows.next()) {
       this.position = w.to.getTime();
       const pagesBefore = this.metrics.pages;
@@ -350,13 +356,13 @@ class StreamRun<C> {
       // A run that continued a stopped one read only its later part: the unsettled records the stopped run
       // found before it (kept at its checkpoints) still wait for their re-read. Until 2026-12-02 this run's
       // own point replaced theirs, and they were never read again with their settled values.
-      if (this.rereadsRevisit) bm.revisitFrom = this.revisitFrom === null ? null : new Date(this.revisitFrom).toISOString();
-      else this.keepOlderRevisit(bm);
+      if (this.rereadsRevisit) this.unsettled.replace(bm);
+      else this.unsettled.keepWith(bm);
       bm.fullFrom = null;
     }
     else {
       // A backfill re-read only its range: the stream's own revisit point still stands.
-      this.keepOlderRevisit(bm);
+      this.unsettled.keepWith(bm);
       if (bm.backfill === this.backfill) bm.backfill = null;
     }
     await saveBookmark(runtime.state, connector.name, this.stream.name, bm);
@@ -432,16 +438,29 @@ class StreamRun<C> {
     } else {
       this.rereadsRevisit = true;
       from = bm.cursor ? new Date(new Date(bm.cursor).getTime() - (spec.lookbackMs ?? 0)) : settings.startDate;
-      if (bm.revisitFrom && new Date(bm.revisitFrom) < from) from = new Date(bm.revisitFrom);
+      if (bm.revisitFrom && new Date(bm.revisitFrom) < from) {
+        // Few enough to read one by one (revisit.ts): the windows start at the bookmark, not at the oldest.
+        this.revisitIds = revisitByIds(this.stream, bm);
+        if (!this.revisitIds) from = new Date(bm.revisitFrom);
+      }
     }
     return new WindowPlan(out, from, to, spec);
   }
 
-  /** Keep the older of the saved and this run's revisit points: both still have unsettled records. */
-  private keepOlderRevisit(bm: Bookmark): void {
-    if (this.revisitFrom === null) return;
-    const saved = bm.revisitFrom ? Date.parse(bm.revisitFrom) : Infinity;
-    bm.revisitFrom = new Date(Math.min(this.revisitFrom, saved)).toISOString();
+  /**
+   * Read the unsettled records of earlier runs again by id, and publish them as a page: those still unsettled
+   * are found again by mapPage. Stopped by the time box, the run ends before its windows, the ids still saved.
+   */
+  private async revisitById(ids: string[]): Promise<void> {
+    let records: unknown[];
+    try {
+      records = await fetchUnsettled(this.stream, this.ctx, ids);
+    } catch (err) {
+      if (err instanceof RetriableError && pastDeadline(this.opts.settings, this.opts.runtime.clock)) throw new DeadlineReached();
+      throw err;
+    }
+    if (pastDeadline(this.opts.settings, this.opts.runtime.clock)) throw new DeadlineReached();
+    await this.emit(records);
   }
 
   /**
@@ -498,7 +517,7 @@ class StreamRun<C> {
     // continued from its checkpoint, not from these records, which only the revisit point brings back.
     const savePosition = (window: ReadPosition['window']) => {
       at.window = window;
-      this.keepOlderRevisit(bm);
+      this.unsettled.keepWith(bm);
       if (this.backfill) bm.backfill = this.backfill;
       return saveBookmark(runtime.state, connector.name, this.stream.name, bm);
     };
@@ -592,9 +611,7 @@ class StreamRun<C> {
     const stream = this.stream;
     if (stream.revisit && stream.cursor) {
       for (const record of records) {
-        if (!stream.revisit(record)) continue;
-        const t = stream.cursor(record).getTime();
-        this.revisitFrom = this.revisitFrom === null ? t : Math.min(this.revisitFrom, t);
+        if (stream.revisit(record)) this.unsettled.add(stream.primaryKey(record), stream.cursor(record).getTime());
       }
     }
     const origin = { source: this.opts.connector.name, delivery_id: this.runId, received_at: receivedAt(this.opts.runtime.clock) };

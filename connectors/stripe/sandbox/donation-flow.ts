@@ -91,11 +91,12 @@ function chargeFor(
   failed: boolean,
   customer: SandboxCustomer | null,
   paymentIntent: string | null,
+  method: 'card' | 'bacs_debit' = 'card',
 ): SandboxCharge {
   const currency = d.currency.toLowerCase();
   const metadata: Record<string, string> = { donation_id: d.donation_id, supporter_id: d.supporter_id, channel: d.channel };
   if (d.campaign) metadata.campaign = d.campaign;
-  const btId = failed ? null : `txn_3${chargeId.slice(4)}`;
+  const btId = failed || method !== 'card' ? null : `txn_3${chargeId.slice(4)}`;
   const charge = ledger.store(
     ledger.charges,
     buildCharge({
@@ -110,22 +111,51 @@ function chargeFor(
       metadata,
       cardIndex: chargeId.charCodeAt(6),
       description: d.campaign ? `Donation: ${d.campaign}` : 'Donation',
+      method,
     }),
   );
-  if (btId) {
-    ledger.storeBalanceTransaction(
-      buildBalanceTransaction(btId, d.at, {
-        amount: d.amount_minor,
-        fee: stripeFee(d.amount_minor),
-        currency,
-        availableOn: d.at + 2 * DAY,
-        type: 'charge',
-        reportingCategory: 'charge',
-        source: chargeId,
-        description: charge.description as string,
-      }),
-    );
-  }
+  if (btId) chargeBalanceTransaction(ledger, charge, btId, d.at);
+  return charge;
+}
+
+/** A succeeded charge's balance transaction (fee 1.4% + 20p, available two days after `at`). */
+function chargeBalanceTransaction(ledger: Ledger, charge: SandboxCharge, btId: string, at: number): void {
+  ledger.storeBalanceTransaction(
+    buildBalanceTransaction(btId, at, {
+      amount: charge.amount,
+      fee: stripeFee(charge.amount),
+      currency: charge.currency,
+      availableOn: at + 2 * DAY,
+      type: 'charge',
+      reportingCategory: 'charge',
+      source: charge.id,
+      description: charge.description as string,
+    }),
+  );
+}
+
+/** How long a Bacs Direct Debit stays `pending` before it succeeds (Stripe: three working days). */
+export const BACS_CLEARING_SECONDS = 3 * DAY;
+
+/**
+ * A gift by Bacs Direct Debit (a UK charity's regular giving): the charge is `pending`, with no balance
+ * transaction, for three days, then succeeds (`charge.succeeded`) and gets its balance transaction. The
+ * sandbox leaves the balance transaction out until then, as Stripe's docs describe for bank debits that
+ * have not cleared (not checked against a live account).
+ */
+export function addBankDebit(ledger: Ledger, d: StripeDonation): SandboxCharge {
+  const customer = customerFor(ledger, d.supporter_id, d.at - ledger.rand.int(60, 600));
+  recordDonation(ledger, d);
+  const chargeId = ledger.rand.id('py_3');
+  const charge = chargeFor(ledger, d, chargeId, false, customer, null, 'bacs_debit');
+  ledger.emit('charge.pending', charge, ledger.eventTime(d.at));
+  ledger.scheduleChange(d.at + BACS_CLEARING_SECONDS, (at) => {
+    const btId = `txn_3${chargeId.slice(4)}`;
+    const previous = { status: charge.status, paid: charge.paid, balance_transaction: null };
+    Object.assign(charge, { status: 'succeeded', paid: true, balance_transaction: btId });
+    chargeBalanceTransaction(ledger, charge, btId, at);
+    ledger.emit('charge.succeeded', charge, ledger.eventTime(at), previous);
+  });
   return charge;
 }
 

@@ -55,6 +55,8 @@ export class Ledger {
   private readonly jsonCache = new Map<string, WeakMap<StripeObject, string>>();
   private readonly becomingAvailable = new TimeQueue<SandboxBalanceTransaction>();
   private readonly arriving = new TimeQueue<SandboxPayout>();
+  /** Changes due at a time, in time order (a Bacs debit clearing three days after it was made). */
+  private readonly dueChanges = new TimeQueue<(at: number) => void>();
   /** False while seeding: objects are appended unsorted and events are history, not deliveries. */
   private live = false;
   onEvent: ((event: SandboxEvent) => void) | null = null;
@@ -109,6 +111,11 @@ export class Ledger {
     return bt;
   }
 
+  /** `change(at)` runs once the clock reaches `at` (settle), before balances turn available. */
+  scheduleChange(at: number, change: (at: number) => void): void {
+    this.dueChanges.push(at, change);
+  }
+
   scheduleArrival(payout: SandboxPayout): void {
     this.arriving.push(payout.arrival_date, payout);
   }
@@ -138,6 +145,7 @@ export class Ledger {
 
   /** Bring time-driven state up to the clock: available balances, arrived payouts (and their bank lines). */
   settle(now: number): void {
+    for (const { at, item: change } of this.dueChanges.popDueWithTimes(now)) change(at);
     for (const bt of this.becomingAvailable.popDue(now)) {
       bt.status = 'available';
       this.changed();

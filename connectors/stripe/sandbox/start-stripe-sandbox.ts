@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { closeServer, headerValue, listenOnLoopback } from '../../sandbox-kit/local-server.js';
 import { RateLimiter } from '../../sandbox-kit/rate-limiter.js';
 import { BoundedRequestLog } from '../../sandbox-kit/request-log.js';
-import { addDonation } from './donation-flow.js';
+import { addBankDebit, addDonation } from './donation-flow.js';
 import { SandboxStateError, deleteCustomer, openDispute, refundCharge } from './late-changes.js';
 import { SANDBOX_API_VERSION, type Ledger } from './ledger.js';
 import { runPayouts } from './payout-run.js';
@@ -100,6 +100,11 @@ export async function startStripeSandbox(opts: StripeSandboxOptions = {}): Promi
     for (let i = 0; i < n; i++) out.push(addDonation(ledger, syntheticDonation(ledger.rand, nowSec(), currency)));
     return out;
   };
+  const addBankDebits = (n: number): SandboxCharge[] => {
+    const out: SandboxCharge[] = [];
+    for (let i = 0; i < n; i++) out.push(addBankDebit(ledger, { ...syntheticDonation(ledger.rand, nowSec(), currency), channel: 'other', click_id: null }));
+    return out;
+  };
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -135,6 +140,7 @@ export async function startStripeSandbox(opts: StripeSandboxOptions = {}): Promi
       return payouts;
     },
     addCharges,
+    addBankDebits,
     startLive({ chargesPerSecond }) {
       stopLive();
       // Real elapsed time paces the generator; the sandbox clock only stamps what it creates.

@@ -109,7 +109,15 @@ export interface ChargeSpec {
   metadata: Record<string, string>;
   cardIndex: number;
   description: string;
+  /** A Bacs Direct Debit is made `pending` (donation-flow.ts addBankDebit); a card charge succeeds or fails at once. */
+  method?: 'card' | 'bacs_debit';
 }
+
+/** A debit from a UK bank account under a Direct Debit mandate (no account number: Stripe gives the last four). */
+const BACS_DEBIT = Object.freeze({
+  bacs_debit: Object.freeze({ fingerprint: 'FpBacs0001x9Q', last4: '2345', mandate: 'mandate_sandbox', sort_code: '108800' }),
+  type: 'bacs_debit',
+});
 
 export function buildCharge(s: ChargeSpec): SandboxCharge {
   return {
@@ -138,10 +146,10 @@ export function buildCharge(s: ChargeSpec): SandboxCharge {
     metadata: s.metadata,
     on_behalf_of: null,
     outcome: s.failed ? OUTCOME_DECLINED : OUTCOME_OK,
-    paid: !s.failed,
+    paid: !s.failed && s.method !== 'bacs_debit',
     payment_intent: s.paymentIntent,
     payment_method: `pm_${s.id.slice(3)}`,
-    payment_method_details: CARDS[s.cardIndex % CARDS.length],
+    payment_method_details: s.method === 'bacs_debit' ? BACS_DEBIT : CARDS[s.cardIndex % CARDS.length],
     receipt_email: null,
     receipt_number: null,
     receipt_url: null,
@@ -151,7 +159,7 @@ export function buildCharge(s: ChargeSpec): SandboxCharge {
     source_transfer: null,
     statement_descriptor: null,
     statement_descriptor_suffix: null,
-    status: s.failed ? 'failed' : 'succeeded',
+    status: s.failed ? 'failed' : s.method === 'bacs_debit' ? 'pending' : 'succeeded',
     transfer_data: null,
     transfer_group: null,
   };

@@ -49,7 +49,8 @@ export interface SandboxCharge extends StripeObject {
   paid: boolean;
   refunded: boolean;
   disputed: boolean;
-  status: 'succeeded' | 'failed';
+  /** `pending`: a bank debit not yet cleared (donation-flow.ts addBankDebit). */
+  status: 'succeeded' | 'failed' | 'pending';
   failure_code: string | null;
   balance_transaction: string | null;
   customer: string | null;
@@ -170,6 +171,8 @@ export interface StripeSandbox {
   deleteCustomer(customerId: string): SandboxCustomer;
   runPayouts(upTo: Date): SandboxPayout[];
   addCharges(n: number): SandboxCharge[];
+  /** Gifts by Bacs Direct Debit: `pending` for three days (BACS_CLEARING_SECONDS), then succeeded. */
+  addBankDebits(n: number): SandboxCharge[];
   startLive(opts: { chargesPerSecond: number }): void;
   stopLive(): void;
   /** Resolves once every queued webhook has been delivered or given up on. */
