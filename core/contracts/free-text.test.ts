@@ -14,6 +14,14 @@ describe('holdsCardNumber', () => {
       '4111111111111111 12 28 123',
       'paid 5555-5555-5555-4444-0001',
       '01234 5105.1051.0510.5100',
+      // Other separators, as pasted text has them, and full-width digits.
+      '4111\u00a01111\u00a01111\u00a01111',
+      '4111\t1111\t1111\t1111',
+      '4111  1111  1111  1111',
+      '4111 - 1111 - 1111 - 1111',
+      '4111\u20131111\u20131111\u20131111',
+      '4111\u202f1111\u202f1111\u202f1111',
+      '\uff14\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11',
     ]) expect(holdsCardNumber(text), text).toBe(true);
   });
 
@@ -30,6 +38,9 @@ describe('holdsCardNumber', () => {
       '1.000.000.000.000',
       'sms 70085 tv 2026 11 29 1900',
       '4111 1111 1111 1112',
+      '4111\u00a01111\u00a01111\u00a01112',
+      'call 0800 123 4567 or 020 7946 0958',
+      'appeal 29 - 11 - 2026 at 19:00',
       // One unbroken reference of more than 19 digits (with a Visa test number in it) is not searched inside.
       'ref 00004111111111111111000',
     ]) expect(holdsCardNumber(text), text).toBe(false);

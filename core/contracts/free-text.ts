@@ -5,8 +5,15 @@ import type { Fields } from './schema.js';
 // labels and the supplier feeds, none of which may hold card data or a person's address. The refusal names the
 // field and the rule, never the value.
 
-/** Digits, each run allowed single spaces, dashes or dots between them (`4111 1111-1111.1111`). */
-const DIGIT_RUN = /\d(?:[ .-]?\d)*/g;
+/**
+ * Digits, each run allowed up to three separator characters between them: spaces of any kind (a tab, a no-break space as a
+ * word processor or a web form's paste leaves it, two spaces, ` - `), dashes of any kind (a Word en dash, a minus sign) or
+ * dots (`4111 1111-1111.1111`, `4111\u00a01111\u00a01111\u00a01111`). Until 2026-12-05 only one ASCII space, dash
+ * or dot, and a card number with any other separator landed.
+ */
+const DIGIT_RUN = /\d(?:[\s.\u2010-\u2015\u2212-]{0,3}\d)*/g;
+/** Anything outside ASCII: full-width digits (`４１１１`, as a Japanese keyboard types them) are digits after NFKC. */
+const NON_ASCII = /[^\x00-\x7f]/;
 const GROUP = /\d+/g;
 /**
  * How a card number starts (its issuer): Visa 4, Mastercard 51-55 and 2221-2720, Amex 34 and 37, Discover 6011 and
@@ -36,7 +43,8 @@ export function passesLuhn(digits: string): boolean {
  */
 export function holdsCardNumber(text: string): boolean {
   if (text.length < 13) return false;
-  for (const run of text.match(DIGIT_RUN) ?? []) {
+  const plain = NON_ASCII.test(text) ? text.normalize('NFKC') : text;
+  for (const run of plain.match(DIGIT_RUN) ?? []) {
     if (run.length < 13) continue;
     const groups = run.match(GROUP)!;
     for (let first = 0; first < groups.length; first++) {
