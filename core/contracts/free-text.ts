@@ -12,8 +12,8 @@ import type { Fields } from './schema.js';
  * or dot, and a card number with any other separator landed.
  */
 const DIGIT_RUN = /\d(?:[\s.\u2010-\u2015\u2212-]{0,3}\d)*/g;
-/** Anything outside ASCII: full-width digits (`４１１１`, as a Japanese keyboard types them) are digits after NFKC. */
-const NON_ASCII = /[^\x00-\x7f]/;
+/** Anything but printable ASCII (a tab too, which NFKC leaves as it is): full-width digits (`４１１１`, as a Japanese keyboard types them) are digits after NFKC. */
+const NON_ASCII = /[^\u0020-\u007e]/;
 const GROUP = /\d+/g;
 /**
  * How a card number starts (its issuer): Visa 4, Mastercard 51-55 and 2221-2720, Amex 34 and 37, Discover 6011 and
