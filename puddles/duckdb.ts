@@ -6,6 +6,7 @@ import { threadId } from 'node:worker_threads';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 import { log } from '../core/log.js';
+import { sqlString } from './sql-text.js';
 
 let shared: Promise<DuckDBInstance> | undefined;
 
@@ -38,12 +39,23 @@ export function duckDbMemoryMb(role: DuckDbRole): number {
 
 let instanceSeq = 0;
 
+export interface DuckDbAccess {
+  /**
+   * The only folders the instance may open files in (read_parquet, read_csv, glob, COPY ... TO, ATTACH), and no URL:
+   * for an instance that runs an operator's SQL (`puddle query`), which could read any file of the machine
+   * (`read_csv('/etc/passwd')`, `glob('/*')`). Set with enable_external_access = false, which also refuses INSTALL
+   * and LOAD, then lock_configuration, so SQL cannot SET either back. Spills still work: DuckDB adds the instance's
+   * temp_directory to allowed_directories itself.
+   */
+  onlyFolders?: readonly string[];
+}
+
 /**
  * A new in-memory DuckDB whose connections read and write times in UTC (DESIGN.md rule 7): every DuckDB
  * Puddle opens comes from here. DuckDB takes the machine's zone otherwise, so `current_date` (recon_params'
  * default as_of, "today") was the local date, and a TIMESTAMPTZ was cast to a date or text in local time.
  */
-export async function createDuckDb(threads: number, role: DuckDbRole): Promise<DuckDBInstance> {
+export async function createDuckDb(threads: number, role: DuckDbRole, access: DuckDbAccess = {}): Promise<DuckDBInstance> {
   // A limit per instance: with DuckDB's default, each of the hub's three could take 80% of the machine's RAM
   // before it let go of anything. What goes past the limit spills to a folder of the instance's own (DuckDB
   // removes its files when done; an in-memory database otherwise spills to `.tmp` in the working directory).
@@ -59,6 +71,13 @@ export async function createDuckDb(threads: number, role: DuckDbRole): Promise<D
     // was 5 MB higher to 57 MB lower (25 lower on average); it still rose over the run as before (part of that is
     // the live totals' state, about 175 bytes a donation then and about 95 since (README, "A soak"), which this does not touch).
     allocator_background_threads: 'true',
+    // A hub never downloads code at run time: by default DuckDB installs a known extension from
+    // extensions.duckdb.org the first time SQL needs it (`sqlite_scan(...)` in a `puddle query` tried to). What
+    // Puddle uses (parquet, json, icu, core_functions) is built into @duckdb/node-api's binary and loaded at start,
+    // so autoloading is off too: nothing installed by hand under ~/.duckdb is loaded behind Puddle's back. SQL
+    // that needs any other extension fails with DuckDB's "... exists in the <name> extension" error.
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
   });
   // Set after create, not in its options: TimeZone is ICU's setting, and create refuses it before ICU loads.
   const conn = await instance.connect();
@@ -73,6 +92,14 @@ export async function createDuckDb(threads: number, role: DuckDbRole): Promise<D
     // Trino's array_join(array, separator), which DuckDB calls array_to_string: the one portable way to list a
     // group's values in one column (string_agg and listagg have no common form; puddles/sql-dialect.ts).
     await conn.run('CREATE MACRO array_join(a, sep) AS array_to_string(a, sep)');
+    if (access.onlyFolders) {
+      // Each folder's whole path, ending in a separator: DuckDB 1.5.6 adds one itself, so `/x/lake` does not let
+      // `/x/lake2` in; given here so that it stays so should DuckDB stop adding it.
+      const folders = access.onlyFolders.map((f) => sqlString(path.resolve(f) + path.sep));
+      await conn.run(`SET GLOBAL allowed_directories = [${folders.join(', ')}]`);
+      await conn.run('SET GLOBAL enable_external_access = false');
+      await conn.run('SET GLOBAL lock_configuration = true');
+    }
   } finally {
     conn.closeSync();
   }

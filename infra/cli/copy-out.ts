@@ -60,14 +60,21 @@ async function csvSafeSelect(engine: QueryEngine, select: string): Promise<strin
 /**
  * The CSV copyOut writes, to standard output (it has a header even with no rows): COPY writes a temporary file,
  * which is piped out, never read whole into memory (until 2026-12-03 it was, a string as large as the result).
+ * `dir`: an empty folder of the caller's to write it in, for an engine that may only write there (`puddle query`'s,
+ * created before its DuckDB: duckdb.ts onlyFolders); the caller removes it. Otherwise a temporary folder of its own.
  */
-export async function csvToStdout(engine: QueryEngine, select: string, opts: CopyOptions = {}): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'puddle-csv-'));
+export async function csvToStdout(engine: QueryEngine, select: string, opts: CopyOptions = {}, dir?: string): Promise<void> {
+  const folder = dir ?? (await csvFolder());
   try {
-    const file = path.join(dir, 'out.csv');
+    const file = path.join(folder, 'out.csv');
     await copyOut(engine, select, 'csv', file, opts);
     await fileToStdout(file);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir ? path.join(folder, 'out.csv') : folder, { recursive: true, force: true });
   }
+}
+
+/** A new temporary folder for csvToStdout's file. */
+export function csvFolder(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), 'puddle-csv-'));
 }

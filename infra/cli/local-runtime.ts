@@ -44,8 +44,9 @@ export async function withLocalRuntime<T>(
  * three WAL files checkpointed each: about a third of the command's time before the query ran).
  * `asOf`: the contract views as at the end of that date, as `withLocalRuntime`'s (snapshots of each contract's
  * state then, the history views holding the versions changed by then); `recon_params` is the caller's to set.
+ * `confineTo`: DuckDB opens files only in the lake and these folders (DuckDbQueryEngineOptions.confineTo).
  */
-export async function withLocalQueryEngine<T>(fn: (query: DuckDbQueryEngine) => Promise<T>, opts: { asOf?: string } = {}): Promise<T> {
+export async function withLocalQueryEngine<T>(fn: (query: DuckDbQueryEngine) => Promise<T>, opts: { asOf?: string; confineTo?: readonly string[] } = {}): Promise<T> {
   const home = existingHome();
   await checkReconSettings();
   const [{ SqliteCatalog }, { FsObjectStore }, { DuckDbQueryEngine }] = await Promise.all([
@@ -55,7 +56,8 @@ export async function withLocalQueryEngine<T>(fn: (query: DuckDbQueryEngine) => 
   ]);
   const catalog = new SqliteCatalog(join(home, 'catalog.db'));
   const asOf = opts.asOf === undefined ? {} : { materializeCurrent: true, asOf: opts.asOf };
-  const query = new DuckDbQueryEngine({ catalog, store: new FsObjectStore(home), ...asOf });
+  const confine = opts.confineTo ? { confineTo: opts.confineTo } : {};
+  const query = new DuckDbQueryEngine({ catalog, store: new FsObjectStore(home), ...asOf, ...confine });
   try {
     return await fn(query);
   } finally {

@@ -61,6 +61,13 @@ export interface DuckDbQueryEngineOptions {
    * the versions changed by then (historyAsOf).
    */
   asOf?: string;
+  /**
+   * For an operator's own SQL (`puddle query`): DuckDB may open files only in the lake's folder (`<home>/lake`, or
+   * the cache's copy of it) and these folders (where `--format csv` has COPY write), and no URL, so
+   * `read_csv('/etc/passwd')` or `glob('/*')` fail with DuckDB's "Permission Error: Cannot access file". Not for
+   * the hub, `report` or `export`, which run only Puddle's SQL, and whose COPY writes wherever `--out` says.
+   */
+  confineTo?: readonly string[];
 }
 
 /** SQL that lists or describes what exists: it gets every view. */
@@ -141,6 +148,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   /** Contract name -> the SQL its snapshot is taken from, when it is not the view's own (asOf). */
   readonly #snapshotSql: ReadonlyMap<string, string>;
   readonly #asOf: string | undefined;
+  readonly #confineTo: readonly string[] | undefined;
   #conn: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> | undefined;
   /** Turns waiting for the lock, per priority, each in the order asked. */
   readonly #waiting: Record<QueryPriority, (() => void)[]> = { interactive: [], background: [], idle: [] };
@@ -163,6 +171,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.#threads = opts.threads ?? 2;
     this.#materialize = opts.materializeCurrent ?? false;
     this.#asOf = opts.asOf;
+    this.#confineTo = opts.confineTo;
     this.#snapshotSql = new Map(opts.asOf === undefined ? [] : currentViews(opts.asOf).map((v) => [v.name, v.sql]));
   }
 
@@ -317,7 +326,10 @@ export class DuckDbQueryEngine implements QueryEngine {
   #connection(): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
     if (this.#closed) return Promise.reject(new ClosedError('query engine is closed'));
     this.#conn ??= (async () => {
-      const instance = await createDuckDb(this.#threads, 'query');
+      // Every view reads files under `lake/` (core/ports.ts CatalogFile.key), not the home's databases beside it.
+      const lake = path.join(this.#store.localRoot ?? this.#cacheDir, 'lake');
+      const access = this.#confineTo ? { onlyFolders: [lake, ...this.#confineTo] } : {};
+      const instance = await createDuckDb(this.#threads, 'query', access);
       const conn = await instance.connect();
       return { instance, conn };
     })();

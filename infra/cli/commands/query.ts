@@ -1,14 +1,29 @@
+import { rm } from 'node:fs/promises';
+
 import { WriteRefusedError } from '../../../core/errors.js';
 import { isCalendarDate } from '../../../core/time.js';
 import { setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
-import { csvToStdout } from '../copy-out.js';
+import { csvFolder, csvToStdout } from '../copy-out.js';
 import { formatRows } from '../format.js';
 import { withLocalQueryEngine } from '../local-runtime.js';
 import { writeOut } from '../stdout.js';
 
 const CSV_TAKES_A_QUERY =
   'note: --format csv takes one query (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE); other statements, such as PRAGMA or EXPLAIN, print with --format table or json\n';
+
+/**
+ * A note for what DuckDB refused because this engine is confined (duckdb.ts onlyFolders, DuckDbQueryEngineOptions.confineTo):
+ * a file outside the lake or a URL; and for SQL needing an extension the binary does not hold, which is never
+ * downloaded (DuckDB's own message says to INSTALL it, which `puddle query` refuses as a write).
+ */
+function confinedHint(message: string): string {
+  if (/^Permission Error: Cannot access (file|directory)/.test(message))
+    return 'note: puddle query reads the lake through its views, and no file outside the lake (<home>/lake) or URL\n';
+  if (/^Missing Extension Error|exists in the \w+ extension/.test(message))
+    return 'note: DuckDB extensions are never downloaded or loaded: puddle query has those built in (parquet, json, icu) only\n';
+  return '';
+}
 
 /** Thrown out of the json stream when the reader closed stdout: nothing more to write, and no failure. */
 const READER_GONE = new Error('the reader closed standard output');
@@ -40,6 +55,10 @@ export const query = defineCommand({
       process.stderr.write(`puddle query: --as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}\n`);
       return 2;
     }
+    // The operator's SQL may open files only in the lake and, for csv, the folder COPY writes its file in, made
+    // before the engine's DuckDB (whose allowed folders are fixed when it opens: duckdb.ts onlyFolders).
+    const csvDir = format === 'csv' ? await csvFolder() : undefined;
+    const confineTo = csvDir ? [csvDir] : [];
     return withLocalQueryEngine(async (engine) => {
       try {
         if (asOf !== undefined) await setReconParams(engine, { as_of: asOf });
@@ -47,7 +66,7 @@ export const query = defineCommand({
           // Before anything runs: a COPY, ATTACH or EXPORT here wrote wherever it named, the lake included.
           await engine.refuseWrites(sql);
           // The CSV `report` and `export` write (copy-out.ts): one quoting, one instant format, one neutraliser.
-          await csvToStdout(engine, sql, { rawCsv: Boolean(values['raw-csv']) });
+          await csvToStdout(engine, sql, { rawCsv: Boolean(values['raw-csv']) }, csvDir);
           return 0;
         }
         if (format === 'json') {
@@ -78,10 +97,10 @@ export const query = defineCommand({
         const message = (err as Error).message;
         // COPY writes the rows of a query: a statement that is not one (PRAGMA, EXPLAIN, SET) fails to parse
         // inside it, where the table and JSON output run it as it is.
-        const hint = format === 'csv' && message.startsWith('Parser Error') ? CSV_TAKES_A_QUERY : '';
+        const hint = format === 'csv' && message.startsWith('Parser Error') ? CSV_TAKES_A_QUERY : confinedHint(message);
         process.stderr.write(`puddle query: ${message}\n${hint}`);
         return 1;
       }
-    }, { asOf });
+    }, { asOf, confineTo }).finally(() => (csvDir ? rm(csvDir, { recursive: true, force: true }) : undefined));
   },
 });
