@@ -107,13 +107,22 @@ export function defaultFoldRows(stateRows: number): number {
 export const FOLD_FILES = 16;
 /** A state of at most this many rows is folded as soon as FOLD_FILES files landed since: a fold of it takes well under a second. */
 const SMALL_STATE_ROWS = 100_000;
+/**
+ * A state of at most this many rows (a small charity's, the sandboxes' first hour) is folded once TINY_FOLD_FILES
+ * files landed since: a fold of it reads and writes a few hundred kB. With FOLD_FILES alone, a contract landing a
+ * file a second across several days' partitions kept 10 to 25 unfolded files between maintenance runs (which merge
+ * each partition's files first), and the reconciliation views read each of them many times: `recon_breaks` over a
+ * 17-minute sandbox lake took 21 s, 9.8 s once folded (2026-12-05, the host busy).
+ */
+export const TINY_STATE_ROWS = 20_000;
+export const TINY_FOLD_FILES = 4;
 /** A larger state is folded for its files once the oldest of them has waited this long. */
 const FILES_WAIT_MS = 10 * 60_000;
 
 /**
  * Whether a state of `stateRows` rows is due for a fold with `recent` (its unfolded files) landed since: once
- * `minRows` rows landed, or once FOLD_FILES files did and either the state is small or the oldest of them has waited
- * FILES_WAIT_MS.
+ * `minRows` rows landed, once TINY_FOLD_FILES files did on a tiny state, or once FOLD_FILES files did and either the
+ * state is small or the oldest of them has waited FILES_WAIT_MS.
  *
  * Why the files count too: each view of the contract reads every unfolded file, in each of the parts of the current
  * view (puddles/views.ts), and the reconciliation views name a contract many times. A small lake at a trickle (the
@@ -124,6 +133,7 @@ const FILES_WAIT_MS = 10 * 60_000;
  */
 export function foldDue(stateRows: number, recent: readonly CatalogFile[], minRows: number, nowMs: number): boolean {
   if (recent.reduce((n, f) => n + f.rows, 0) >= minRows) return true;
+  if (stateRows <= TINY_STATE_ROWS && recent.length >= TINY_FOLD_FILES) return true;
   if (recent.length < FOLD_FILES) return false;
   if (stateRows <= SMALL_STATE_ROWS) return true;
   const oldest = Math.min(...recent.map((f) => Date.parse(f.added_at)));

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { latestVersion } from '../../core/contracts/index.js';
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { compactAll } from '../../puddles/compact.js';
-import { defaultFoldRows, FOLD_FILES, foldCurrentState, foldDue } from '../../puddles/current-state.js';
+import { defaultFoldRows, FOLD_FILES, foldCurrentState, foldDue, TINY_FOLD_FILES, TINY_STATE_ROWS } from '../../puddles/current-state.js';
 import { sqlIdent, sqlString } from '../../puddles/sql-text.js';
 import { landEnvelopes } from '../../puddles/land.js';
 import { replay } from '../../puddles/replay.js';
@@ -217,15 +217,15 @@ describe('current state', () => {
     expect((await expectSameAsFullHistory()).length).toBe(5);
   });
 
-  it('folds a small state once FOLD_FILES files landed since, however few their rows', async () => {
+  it('folds a tiny state once TINY_FOLD_FILES files landed since, however few their rows', async () => {
     await land([donation('a', 1)]);
     await foldCurrentState({ store: lake.store, catalog: lake.catalog, contract: 'donation' });
     // A file a batch, as landing at a trickle makes them: one short of the count waits, as it did for 20,000 rows.
-    for (let i = 0; i < FOLD_FILES - 1; i++) await land([donation(`t${i}`, 10 + i)]);
+    for (let i = 0; i < TINY_FOLD_FILES - 1; i++) await land([donation(`t${i}`, 10 + i)]);
     expect(await foldCurrentState({ store: lake.store, catalog: lake.catalog, contract: 'donation' })).toMatchObject({ folded: 0 });
     await land([donation('last', 99)]);
-    expect(await foldCurrentState({ store: lake.store, catalog: lake.catalog, contract: 'donation' })).toMatchObject({ folded: FOLD_FILES, rowsIn: FOLD_FILES });
-    expect((await expectSameAsFullHistory()).length).toBe(FOLD_FILES + 1);
+    expect(await foldCurrentState({ store: lake.store, catalog: lake.catalog, contract: 'donation' })).toMatchObject({ folded: TINY_FOLD_FILES, rowsIn: TINY_FOLD_FILES });
+    expect((await expectSameAsFullHistory()).length).toBe(TINY_FOLD_FILES + 1);
   });
 
   it('folds a large state for its files only once the oldest has waited, and for rows at once (foldDue)', () => {
@@ -241,6 +241,10 @@ describe('current state', () => {
     // A small state needs no wait; fewer files and rows than the bounds, none.
     expect(foldDue(50_000, files(FOLD_FILES, 0), defaultFoldRows(50_000), now)).toBe(true);
     expect(foldDue(50_000, files(FOLD_FILES - 1, 0), defaultFoldRows(50_000), now)).toBe(false);
+    // A tiny one, from TINY_FOLD_FILES files.
+    expect(foldDue(TINY_STATE_ROWS, files(TINY_FOLD_FILES, 0), defaultFoldRows(TINY_STATE_ROWS), now)).toBe(true);
+    expect(foldDue(TINY_STATE_ROWS, files(TINY_FOLD_FILES - 1, 0), defaultFoldRows(TINY_STATE_ROWS), now)).toBe(false);
+    expect(foldDue(TINY_STATE_ROWS + 1, files(TINY_FOLD_FILES, 0), defaultFoldRows(TINY_STATE_ROWS + 1), now)).toBe(false);
   });
 
   it('writes a first fold in _changed_at order, so views can skip the state by its row groups', async () => {
