@@ -338,7 +338,7 @@ describe('importing bank statements into the lake', () => {
     expect(await conflicts()).toEqual([{
       object_id: 'charity-gbp/camt.053/GBP-2026-11-20',
       amount_minor: -700,
-      reason: "2 different files (nov20 (1).xml, nov20-edited.xml) carry this statement id created at 2026-11-20 22:00:00: a re-issue is created later, so which lines stand cannot be told; both files' lines are kept. Ask the bank to re-issue the statement and import that",
+      reason: "2 different files (nov20 (1).xml, nov20-edited.xml) carry this statement id created at 2026-11-20T22:00:00Z: a re-issue is created later, so which lines stand cannot be told; both files' lines are kept. Ask the bank to re-issue the statement and import that",
     }]);
     // The bank's re-issue, created later, stands: the conflict closes and the 7.00 is withdrawn.
     const reissued = writeCamt({

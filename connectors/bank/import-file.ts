@@ -11,7 +11,8 @@ import { READERS } from './readers.js';
 import { BankFileError, optionName, type CsvColumnMap, type ImportOptionName, type ReadOptions, type ReadResult, type StatementProblem } from './statement.js';
 import { contentIdSpan, earlierLines, keepEarlierIds } from './earlier-ids.js';
 import { correctionBeside, noBalances, unverifiable, withoutBalances } from './unverifiable.js';
-import { checkedRecords, lineIds, recordEnvelope, unbalancedEnvelopes, type BankFile, type CheckedRecord } from './to-envelopes.js';
+import { checkedRecords, lineIds, recordEnvelope, statementId, unbalancedEnvelopes, type BankFile, type CheckedRecord } from './to-envelopes.js';
+import { conflicts, currencyChanged, earlierIssues, type EarlierIssue } from './imported-before.js';
 
 // One bank file in, envelopes on the queue: the path behind `puddle import bank`, the hub's drop folder and the
 // benchmark. A file is imported whole or not at all: malformed input publishes nothing, a file that does not add up
@@ -82,8 +83,11 @@ export interface CurrencyTotals {
 }
 
 export interface ImportOutcome {
-  /** imported: every line published; unbalanced: it does not add up (exit 1); malformed: unreadable (exit 2). */
-  status: 'imported' | 'unbalanced' | 'malformed';
+  /**
+   * imported: every line published; unbalanced: it does not add up (exit 1); malformed: unreadable (exit 2);
+   * refused: readable, but importing it would count money twice (imported before in another currency: exit 2).
+   */
+  status: 'imported' | 'unbalanced' | 'malformed' | 'refused';
   format: string | null;
   file_sha256: string;
   statements: number;
@@ -112,7 +116,12 @@ export interface ImportOutcome {
    * entry they correct may count twice (unverifiable.ts, correctionBeside); the CLI exits 1 naming each.
    */
   corrections_beside: StatementProblem[];
-  /** What made a malformed file unreadable, naming the line. */
+  /**
+   * Statements imported that another file imported before carries under the same statement id and creation time
+   * with other content (imported-before.ts): both files' lines stand, a STATEMENT_CONFLICT break; the CLI exits 1.
+   */
+  conflicts: StatementProblem[];
+  /** What made a malformed file unreadable (naming the line), or why a refused one was. */
   error: string | null;
 }
 
@@ -189,7 +198,7 @@ export async function importBankFile(
   clock: Clock = systemClock,
 ): Promise<ImportOutcome> {
   const sha256 = fileSha256(file.bytes);
-  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_earlier_ids: 0, totals: [], interim: 0, problems: [], unverified: [], unchecked: [], corrections_beside: [], error: null };
+  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_earlier_ids: 0, totals: [], interim: 0, problems: [], unverified: [], unchecked: [], corrections_beside: [], conflicts: [], error: null };
   let read;
   try {
     read = readBankFile(file.bytes, opts);
@@ -205,6 +214,25 @@ export async function importBankFile(
   outcome.totals = totalsOf(result);
   outcome.interim = result.statements.filter((s) => s.interim).length;
   const meta: BankFile = { name: file.name, sha256, received_at: receivedAt(clock), delivery_id: `import:${sha256.slice(0, 16)}:${randomUUID()}` };
+
+  // What the lake holds of these statements already: this file in another currency is refused before anything is
+  // published (its lines would count twice), another file under the same id and creation time is said (below).
+  const statementIds = result.statements.map((s, i) => statementId(s, i, meta));
+  let earlier: EarlierIssue[] = [];
+  if (lake) {
+    try {
+      earlier = await earlierIssues(lake, statementIds);
+    } catch (err) {
+      // As for earlier ids: importing without knowing could count the file's lines twice, so nothing is published.
+      throw new Error(`cannot read bank_statement to look for this file imported before: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  const changed = currencyChanged(result.statements, statementIds, sha256, earlier, opts);
+  if (changed) {
+    outcome.status = 'refused';
+    outcome.error = changed;
+    return outcome;
+  }
 
   const perStatement = result.statements.map((s, i) => checkStatement(s, i));
   // A reader's problem belongs to the statement it names, or to the statement of the entry it names (a CSV row's
@@ -285,6 +313,7 @@ export async function importBankFile(
   outcome.unverified = result.statements.flatMap((s, i) => unverifiable(s, i, listed) ?? []);
   outcome.unchecked = result.statements.flatMap((s, i) => noBalances(s, i) ?? withoutBalances(s, i, listed) ?? []);
   outcome.corrections_beside = result.statements.flatMap((s, i) => correctionBeside(s, i) ?? []);
+  outcome.conflicts = conflicts(result.statements, statementIds, sha256, earlier);
   return outcome;
 }
 
@@ -293,6 +322,7 @@ const problemLines = (problems: readonly StatementProblem[]) => problems.map((p)
 
 export function describeImport(name: string, o: ImportOutcome): string {
   if (o.status === 'malformed') return `${name}: malformed, nothing imported: ${o.error}\n`;
+  if (o.status === 'refused') return `${name}: refused, nothing imported: ${o.error}\n`;
   const money = o.totals
     .map((t) => `credits ${t.credits} = ${fromMinorUnits(t.credits_minor, t.currency)} ${t.currency}, debits ${t.debits} = ${fromMinorUnits(t.debits_minor, t.currency)} ${t.currency}`)
     .join('; ');
@@ -320,7 +350,10 @@ export function describeImport(name: string, o: ImportOutcome): string {
     const beside = o.corrections_beside.length
       ? `${name}: imported, but a correction that replaces nothing (exit 1; check the day by hand):\n${problemLines(o.corrections_beside)}`
       : '';
-    return `${sent}${interim}${unverified}${unchecked}${beside}`;
+    const conflicting = o.conflicts.length
+      ? `${name}: imported, but it conflicts with a file imported before (exit 1; a STATEMENT_CONFLICT break in recon_breaks):\n${problemLines(o.conflicts)}`
+      : '';
+    return `${sent}${interim}${unverified}${unchecked}${beside}${conflicting}`;
   }
   return `${head}: does not add up, nothing imported (statement marked unbalanced, quarantined):\n${problemLines(o.problems)}`;
 }

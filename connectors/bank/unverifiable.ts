@@ -61,7 +61,7 @@ export function correctionBeside(s: Statement, index: number): StatementProblem 
 }
 
 /** The account by its last four characters, as online banking shows it: enough to tell a file's accounts apart. */
-function ending(s: Statement): string {
+export function ending(s: Statement): string {
   const account = accountKey(s.account);
   return account.length > 4 ? `ending ${account.slice(-4)}` : account;
 }

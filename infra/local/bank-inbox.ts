@@ -67,7 +67,7 @@ export function startBankInbox(opts: BankInboxOptions): BankInbox {
     const moved = freeName(target, name);
     writeFileSync(join(target, `${moved}.log`), `${new Date().toISOString()} ${outcome.status}\n${describeImport(name, outcome)}`);
     renameSync(path, join(target, moved));
-    log.info('bank file imported', { file: name, status: outcome.status, entries: outcome.entries, lines: outcome.lines, unverified_statements: outcome.unverified.length, unchecked_statements: outcome.unchecked.length, corrections_beside: outcome.corrections_beside.length });
+    log.info('bank file imported', { file: name, status: outcome.status, entries: outcome.entries, lines: outcome.lines, unverified_statements: outcome.unverified.length, unchecked_statements: outcome.unchecked.length, corrections_beside: outcome.corrections_beside.length, conflicts: outcome.conflicts.length });
   }
 
   async function scanOnce(): Promise<void> {

@@ -432,12 +432,14 @@ b_statement_gap AS (
 -- Two different files carry one statement id and creation time (recon_bank_issue): a bank's re-issue is created
 -- later, so one of them is not the bank's statement as issued (edited by hand, or the bank's error). Which lines
 -- the statement holds cannot be told, so both files' lines stand: no grace. The amount is the difference of the
--- two closing balances; it closes once an issue of the statement created later is imported.
+-- two closing balances; it closes once an issue of the statement created later is imported. The creation time is
+-- written ISO 8601 with its zone (created_at is UTC; DuckDB's CAST printed `2026-11-20 22:00:00`, read as local
+-- time by whoever is not in UTC), by text alone: DuckDB and Trino share no function that formats a time.
 b_statement_conflict AS (
   SELECT 'STATEMENT_CONFLICT', 'bank_statement', i.bank_statement_id, i.closing_balance_minor - i.conflicting_closing_minor, i.currency,
     CAST(i.created_at AS DATE),
     CAST(i.conflicting_files + 1 AS VARCHAR) || ' different files (' || coalesce(i.conflicting_file_name, '?') || ', '
-      || coalesce(i.file_name, '?') || ') carry this statement id created at ' || CAST(i.created_at AS VARCHAR)
+      || coalesce(i.file_name, '?') || ') carry this statement id created at ' || replace(CAST(i.created_at AS VARCHAR), ' ', 'T') || 'Z'
       || ': a re-issue is created later, so which lines stand cannot be told; both files'' lines are kept. '
       || 'Ask the bank to re-issue the statement and import that',
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), i.conflicting_file_name

@@ -60,14 +60,19 @@ export const importCommand = defineCommand({
         }
         const text = describeImport(file, outcome);
         // A file imported unchecked (no balances in it) is said on standard error too, so a redirected output keeps it in view.
-        if (outcome.status === 'imported' && !outcome.unverified.length && !outcome.unchecked.length && !outcome.corrections_beside.length) process.stdout.write(text);
+        const toCheck = outcome.unverified.length > 0 || outcome.corrections_beside.length > 0 || outcome.conflicts.length > 0;
+        if (outcome.status === 'imported' && !toCheck && !outcome.unchecked.length) process.stdout.write(text);
         else process.stderr.write(text);
         // A statement imported whose balances could not be checked exits 1 too: 0 says every file added up. So does a
-        // BAI2 correction that replaces nothing (unverifiable.ts, correctionBeside): its money may count twice.
-        const toCheck = outcome.unverified.length > 0 || outcome.corrections_beside.length > 0;
-        code = Math.max(code, outcome.status === 'malformed' ? 2 : outcome.status === 'unbalanced' || toCheck ? 1 : 0);
+        // BAI2 correction that replaces nothing (unverifiable.ts, correctionBeside): its money may count twice. And so
+        // does a statement that conflicts with another file's (imported-before.ts): it is imported, so finance sees
+        // both in recon_breaks, but both files' lines stand and money may count twice. A finance lead running this
+        // from cron learns of a problem from the exit status (cron's mail, a wrapper's `|| alert`), not from stderr
+        // read by no one: exit 0 would leave the conflict to whoever next reads recon_breaks.
+        // A file refused (imported before in another currency) is bad input, as a bad option is: exit 2.
+        code = Math.max(code, outcome.status === 'malformed' || outcome.status === 'refused' ? 2 : outcome.status === 'unbalanced' || toCheck ? 1 : 0);
         // A statement that does not add up is published too (marked unbalanced, with its quarantine row).
-        published ||= outcome.status !== 'malformed';
+        published ||= outcome.status === 'imported' || outcome.status === 'unbalanced';
       }
       // Said whenever something went to the queue, also when another file failed (until 2026-12-03 only when
       // every file imported, so the files that did were left on the queue without a word about landing them).
