@@ -430,6 +430,16 @@ describe('connector engine', () => {
     await t.run(withById);
     expect(byId).toEqual([]);
     expect(t.p.calls[before]!.from).toBe(T0);
+    // The next run, a minute on, does not list them again (at most hourly), and keeps the point; an hour on it does.
+    t.clock.t += 60_000;
+    before = t.p.calls.length;
+    expect((await t.run(withById)).outcome).toBe('succeeded');
+    expect(Math.min(...t.p.calls.slice(before).map((c) => c.from))).toBeGreaterThan(T0 + DAY);
+    expect(await loadBookmark(t.state, 'fake', 'things')).toMatchObject({ revisitFrom: new Date(T0).toISOString(), revisitIds: null });
+    t.clock.t += 60 * 60_000;
+    before = t.p.calls.length;
+    await t.run(withById);
+    expect(t.p.calls[before]!.from).toBe(T0);
 
     // Two left pending, and one of them deleted at the provider: the other is read by id, the deleted one forgotten.
     for (const r of records) r.pending = false;

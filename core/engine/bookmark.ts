@@ -50,6 +50,8 @@ export interface Bookmark extends ReadPosition {
    * list from `revisitFrom`.
    */
   revisitIds?: string[] | null;
+  /** When a run last listed again from `revisitFrom` (too many to read by id): at most hourly (revisit.ts relistDue). */
+  revisitListedAt?: string | null;
   backfill?: BackfillPosition | null;
   /**
    * A `--full` read under way, named by the start date it read from: checkpoints go to the bookmark as it reads,

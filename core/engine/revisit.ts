@@ -13,6 +13,21 @@ import type { StreamContext, StreamDef } from './define.js';
  */
 export const REVISIT_BY_ID_MAX = 100;
 
+/**
+ * With more unsettled records than that, a run lists again from the oldest of them at most this often; the runs
+ * between read on from their bookmark and keep the revisit point. Every run did, until 2026-12-05: a charity's
+ * monthly Direct Debit run (thousands of Bacs debits, pending three days) had every run, a minute apart, list
+ * and publish again every charge made since, for three days. A change within the hour still arrives sooner by
+ * its webhook, which has the object read again by id (refetch.ts).
+ */
+export const REVISIT_RELIST_MS = 60 * 60_000;
+
+/** Whether this run lists again from `revisitFrom` (its records too many to read by id): the first time, then hourly. */
+export function relistDue(bm: Bookmark, nowMs: number): boolean {
+  const at = bm.revisitListedAt ? Date.parse(bm.revisitListedAt) : Number.NaN;
+  return !(nowMs - at < REVISIT_RELIST_MS);
+}
+
 /** What one run found unsettled: the oldest one's time, and their ids while they fit the cap. */
 export class Unsettled {
   from: number | null = null;

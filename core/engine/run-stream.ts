@@ -12,7 +12,7 @@ import type { ConnectorDef, EngineRuntime, Page, StreamContext, StreamDef, SyncR
 import { mappedToEnvelopes, quarantineEnvelope, type Origin } from './envelopes.js';
 import type { Mapped } from './mapped.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
-import { fetchUnsettled, revisitByIds, Unsettled } from './revisit.js';
+import { fetchUnsettled, relistDue, revisitByIds, Unsettled } from './revisit.js';
 import { recordRun, type RunMetrics, type RunResult } from './sync-run.js';
 import { WindowPlan, type PlannedWindow } from './window-plan.js';
 
@@ -274,6 +274,8 @@ class StreamRun<C> {
   private readonly unsettled: Unsettled;
   /** Unsettled records of earlier runs this run reads by id, instead of listing again from the oldest (revisit.ts). */
   private revisitIds: string[] | null = null;
+  /** This run lists again from the revisit point (too many unsettled records to read by id: relistDue). */
+  private relisting = false;
   private range: { from: number; to: number } | null = null;
   private position: number | null = null;
   /** Where a backfill's checkpoints go (null: the bookmark's own position). */
@@ -358,6 +360,7 @@ class StreamRun<C> {
       // own point replaced theirs, and they were never read again with their settled values.
       if (this.rereadsRevisit) this.unsettled.replace(bm);
       else this.unsettled.keepWith(bm);
+      if (this.relisting) bm.revisitListedAt = this.opts.runtime.clock.now().toISOString();
       bm.fullFrom = null;
     }
     else {
@@ -439,9 +442,13 @@ class StreamRun<C> {
       this.rereadsRevisit = true;
       from = bm.cursor ? new Date(new Date(bm.cursor).getTime() - (spec.lookbackMs ?? 0)) : settings.startDate;
       if (bm.revisitFrom && new Date(bm.revisitFrom) < from) {
-        // Few enough to read one by one (revisit.ts): the windows start at the bookmark, not at the oldest.
+        // The unsettled records of earlier runs (revisit.ts): few enough, they are read by id before the windows,
+        // which start at the bookmark. Too many: listed again from the oldest at most hourly; a run between keeps
+        // the saved point, and what it finds unsettled joins it.
         this.revisitIds = revisitByIds(this.stream, bm);
-        if (!this.revisitIds) from = new Date(bm.revisitFrom);
+        this.relisting = !this.revisitIds && relistDue(bm, runtime.clock.now().getTime());
+        if (this.relisting) from = new Date(bm.revisitFrom);
+        else if (!this.revisitIds) this.rereadsRevisit = false;
       }
     }
     return new WindowPlan(out, from, to, spec);
