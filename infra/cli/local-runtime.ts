@@ -45,8 +45,12 @@ export async function withLocalRuntime<T>(
  * `asOf`: the contract views as at the end of that date, as `withLocalRuntime`'s (snapshots of each contract's
  * state then, the history views holding the versions changed by then); `recon_params` is the caller's to set.
  * `confineTo`: DuckDB opens files only in the lake and these folders (DuckDbQueryEngineOptions.confineTo).
+ * `materializeCurrent`: each contract a query reads is snapshotted into a table first (always with `asOf`).
  */
-export async function withLocalQueryEngine<T>(fn: (query: DuckDbQueryEngine) => Promise<T>, opts: { asOf?: string; confineTo?: readonly string[] } = {}): Promise<T> {
+export async function withLocalQueryEngine<T>(
+  fn: (query: DuckDbQueryEngine) => Promise<T>,
+  opts: { asOf?: string; confineTo?: readonly string[]; materializeCurrent?: boolean } = {},
+): Promise<T> {
   const home = existingHome();
   await checkReconSettings();
   const [{ SqliteCatalog }, { FsObjectStore }, { DuckDbQueryEngine }] = await Promise.all([
@@ -55,7 +59,7 @@ export async function withLocalQueryEngine<T>(fn: (query: DuckDbQueryEngine) => 
     import('../local/duckdb-query-engine.js'),
   ]);
   const catalog = new SqliteCatalog(join(home, 'catalog.db'));
-  const asOf = opts.asOf === undefined ? {} : { materializeCurrent: true, asOf: opts.asOf };
+  const asOf = opts.asOf === undefined ? { materializeCurrent: opts.materializeCurrent ?? false } : { materializeCurrent: true, asOf: opts.asOf };
   const confine = opts.confineTo ? { confineTo: opts.confineTo } : {};
   const query = new DuckDbQueryEngine({ catalog, store: new FsObjectStore(home), ...asOf, ...confine });
   try {

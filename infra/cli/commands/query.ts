@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 
 import { WriteRefusedError } from '../../../core/errors.js';
 import { isCalendarDate } from '../../../core/time.js';
+import { NAMED_VIEW_FILES } from '../../../puddles/named-views.js';
 import { setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
 import { csvFolder, csvToStdout } from '../copy-out.js';
@@ -23,6 +24,12 @@ function confinedHint(message: string): string {
   if (/^Missing Extension Error|exists in the \w+ extension/.test(message))
     return 'note: DuckDB extensions are never downloaded or loaded: puddle query has those built in (parquet, json, icu) only\n';
   return '';
+}
+
+/** Whether the SQL names a view of puddles/queries/ (as a word: `recon_breaks`, not `my_recon_breaks_copy`). */
+function namesNamedView(sql: string): boolean {
+  const words = new Set(sql.toLowerCase().match(/[a-z_][a-z0-9_]*/g) ?? []);
+  return NAMED_VIEW_FILES.some((name) => words.has(name));
 }
 
 /** Thrown out of the json stream when the reader closed stdout: nothing more to write, and no failure. */
@@ -59,6 +66,11 @@ export const query = defineCommand({
     // before the engine's DuckDB (whose allowed folders are fixed when it opens: duckdb.ts onlyFolders).
     const csvDir = format === 'csv' ? await csvFolder() : undefined;
     const confineTo = csvDir ? [csvDir] : [];
+    // A named view (recon_breaks, recon_journey, ...) reads each contract several times: the contracts it reads are
+    // worked out once, into a table, first, as `puddle report` does. Measured on a 5-minute sandbox lake: recon_breaks
+    // 13.8 s through the plain views, `puddle report breaks` 3.7 s (2026-12-05). A query of contracts alone (a lookup
+    // by id) reads them as they are: a snapshot of a large contract would cost it far more than it saves.
+    const materializeCurrent = namesNamedView(sql);
     return withLocalQueryEngine(async (engine) => {
       try {
         if (asOf !== undefined) await setReconParams(engine, { as_of: asOf });
@@ -101,6 +113,6 @@ export const query = defineCommand({
         process.stderr.write(`puddle query: ${message}\n${hint}`);
         return 1;
       }
-    }, { asOf, confineTo }).finally(() => (csvDir ? rm(csvDir, { recursive: true, force: true }) : undefined));
+    }, { asOf, confineTo, materializeCurrent }).finally(() => (csvDir ? rm(csvDir, { recursive: true, force: true }) : undefined));
   },
 });
