@@ -421,6 +421,8 @@ describe('importing bank statements into the lake', () => {
 
   it('the drop folder imports stable files, moves them to done/ or failed/ with a log, and skips temp names', async () => {
     const inbox = startBankInbox({ home: lake.home, queue: lake.rt.queue, intervalMs: 3_600_000 });
+    const warned = vi.spyOn(log, 'warn');
+    const informed = vi.spyOn(log, 'info');
     try {
       writeFileSync(join(inbox.dir, 'good.xml'), fixture('camt052_v02_intraday.xml'));
       writeFileSync(join(inbox.dir, 'unbalanced.xml'), fixture('camt053_v02_ing_batch_txssummry.xml'));
@@ -436,12 +438,18 @@ describe('importing bank statements into the lake', () => {
       expect(readFileSync(join(inbox.dir, 'done', 'good.xml.log'), 'utf8')).toContain('2 bank lines sent; lines already imported are not counted twice');
       expect(readFileSync(join(inbox.dir, 'failed', 'broken.xml.log'), 'utf8')).toMatch(/malformed, nothing imported: line \d+/);
       expect(readFileSync(join(inbox.dir, 'failed', 'unbalanced.xml.log'), 'utf8')).toContain('closing balance');
+      // What failed is said at warn (a log read at warn saw nothing until 2026-12-05); what imported, at info.
+      const said = (spy: typeof warned) => spy.mock.calls.filter(([m]) => /^bank file /.test(m)).map(([m, f]) => `${m}: ${(f as { file: string }).file}`).sort();
+      expect(said(warned)).toEqual(['bank file not imported: broken.xml', 'bank file not imported: unbalanced.xml']);
+      expect(said(informed)).toEqual(['bank file imported: good.xml']);
       // The same name again goes beside the first, not over it.
       writeFileSync(join(inbox.dir, 'good.xml'), fixture('camt052_v02_intraday.xml'));
       await inbox.scan();
       await inbox.scan();
       expect(readdirSync(join(inbox.dir, 'done'))).toHaveLength(4);
     } finally {
+      warned.mockRestore();
+      informed.mockRestore();
       await inbox.stop();
     }
     await lake.land();

@@ -67,7 +67,11 @@ export function startBankInbox(opts: BankInboxOptions): BankInbox {
     const moved = freeName(target, name);
     writeFileSync(join(target, `${moved}.log`), `${new Date().toISOString()} ${outcome.status}\n${describeImport(name, outcome)}`);
     renameSync(path, join(target, moved));
-    log.info('bank file imported', { file: name, status: outcome.status, entries: outcome.entries, lines: outcome.lines, unverified_statements: outcome.unverified.length, unchecked_statements: outcome.unchecked.length, corrections_beside: outcome.corrections_beside.length, conflicts: outcome.conflicts.length });
+    // At warn when someone must act: a file not imported (malformed, does not add up, refused), or imported with
+    // something to check by hand (a conflict, balances it could not check, a correction beside nothing). Until
+    // 2026-12-05 all at info, so a log read at warn never showed a refused or conflicting file.
+    const toCheck = outcome.status !== 'imported' || outcome.conflicts.length > 0 || outcome.unverified.length > 0 || outcome.corrections_beside.length > 0;
+    log[toCheck ? 'warn' : 'info'](outcome.status === 'imported' ? 'bank file imported' : 'bank file not imported', { file: name, status: outcome.status, entries: outcome.entries, lines: outcome.lines, unverified_statements: outcome.unverified.length, unchecked_statements: outcome.unchecked.length, corrections_beside: outcome.corrections_beside.length, conflicts: outcome.conflicts.length });
   }
 
   async function scanOnce(): Promise<void> {
