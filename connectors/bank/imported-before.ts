@@ -1,5 +1,6 @@
 import { fromMinorUnits } from '../../core/money.js';
 import type { QueryEngine } from '../../core/ports.js';
+import { sqlString } from '../../puddles/sql-text.js';
 import { statementWhere } from './checks.js';
 import { optionName, type ReadOptions, type Statement, type StatementProblem } from './statement.js';
 import { ending } from './unverifiable.js';
@@ -33,7 +34,6 @@ export interface EarlierIssue {
   received_at: string;
 }
 
-const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
 /**
  * Times as ISO 8601 with Z (a time printed without its zone reads as local), without zero milliseconds, as
  * recon_breaks writes them: `2026-11-20T22:00:00Z`. The local engine gives times as ISO 8601 with Z.
@@ -45,7 +45,7 @@ export async function earlierIssues(lake: QueryEngine, ids: readonly string[]): 
   if (!ids.length) return [];
   const rows = await lake.query(
     'SELECT bank_statement_id, occurred_at, currency, file_sha256, file_name, balanced, closing_balance_minor, _received_at ' +
-      `FROM bank_statement_history WHERE _source = 'bank' AND bank_statement_id IN (${[...new Set(ids)].map(quote).join(', ')}) ` +
+      `FROM bank_statement_history WHERE _source = 'bank' AND bank_statement_id IN (${[...new Set(ids)].map(sqlString).join(', ')}) ` +
       'ORDER BY _received_at',
   );
   return rows.map((r) => ({
