@@ -7,6 +7,7 @@ import { receivedAt } from '../received-clock.js';
 import type { EngineRuntime, StreamContext, StreamDef } from './define.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import { mapRecords, streamContext } from './run-stream.js';
+import { recentOf } from './recent.js';
 import { budgetOf, type ConnectorInstance } from './sync.js';
 import type { RunMetrics } from './sync-run.js';
 
@@ -311,6 +312,9 @@ export class Refetcher implements Prompter {
     try {
       await this.opts.runtime.queue.publish([...envelopes, ...audits]);
       this.counts.succeeded += audits.length;
+      // The stream's next sync reads these versions again in its lookback: it leaves them out (recent.ts).
+      const inst = this.opts.instances[connector];
+      if (inst) recentOf(inst, stream.name, this.opts.runtime.clock, stream.windows?.lookbackMs).add(envelopes.map((e) => e.id));
     } catch (err) {
       log.warn('re-read versions not accepted by the queue; the next sync covers them', { connector, stream: stream.name, error: err });
       for (const f of found) this.record(f.p, f.p.webhooks, { outcome: 'deferred', reason: 'failed', detail: 'the queue did not accept the re-read versions' });

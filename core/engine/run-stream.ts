@@ -12,6 +12,7 @@ import type { ConnectorDef, EngineRuntime, Page, StreamContext, StreamDef, SyncR
 import { mappedToEnvelopes, quarantineEnvelope, type Origin } from './envelopes.js';
 import type { Mapped } from './mapped.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
+import type { RecentlyPublished } from './recent.js';
 import { fetchUnsettled, relistDue, revisitByIds, Unsettled } from './revisit.js';
 import { recordRun, type RunMetrics, type RunResult } from './sync-run.js';
 import { WindowPlan, type PlannedWindow } from './window-plan.js';
@@ -41,6 +42,11 @@ export interface RunOptions<C> {
   runtime: EngineRuntime;
   budget: RequestBudget;
   settings: RunSettings;
+  /**
+   * What the stream published lately (recent.ts): a record read again unchanged is left out. Incremental runs
+   * only; `--full` and backfills publish all they read.
+   */
+  recent?: RecentlyPublished;
   /** After each page: the counters and, for windowed streams, how far through the range (0..1). */
   onProgress?: (m: RunMetrics, done: number | null) => void;
 }
@@ -270,6 +276,8 @@ export async function mapRecords<C>(
 class StreamRun<C> {
   private readonly stream: StreamDef<C, unknown>;
   private readonly published = new Set<string>();
+  /** What earlier runs published (null for --full and backfills, which publish everything they read). */
+  private readonly recent: RecentlyPublished | null;
   /** The records this run found unsettled (StreamDef.revisit). */
   private readonly unsettled: Unsettled;
   /** Unsettled records of earlier runs this run reads by id, instead of listing again from the oldest (revisit.ts). */
@@ -300,6 +308,7 @@ class StreamRun<C> {
   ) {
     this.stream = opts.stream as unknown as StreamDef<C, unknown>;
     this.unsettled = new Unsettled(Boolean(this.stream.fetchById));
+    this.recent = opts.settings.full || opts.settings.from ? null : (opts.recent ?? null);
   }
 
   async execute(): Promise<void> {
@@ -626,8 +635,9 @@ class StreamRun<C> {
     this.metrics.quarantined += mapped.quarantined;
     const envelopes: Envelope[] = [];
     for (const e of mapped.envelopes) {
-      // Lookback windows and window edges re-read records: publish each version once per run.
-      if (this.published.has(e.id)) continue;
+      // Lookback windows and window edges re-read records: publish each version once per run, and not again
+      // when an earlier run (or a webhook's re-read) published it lately.
+      if (this.published.has(e.id) || this.recent?.has(e.id)) continue;
       this.published.add(e.id);
       envelopes.push(e);
     }
@@ -636,7 +646,11 @@ class StreamRun<C> {
 
   /** Publish one mapped page; resolves once the queue holds it. */
   private async publishPage(envelopes: Envelope[], records: number): Promise<void> {
-    if (envelopes.length) await this.opts.runtime.queue.publish(envelopes);
+    if (envelopes.length) {
+      await this.opts.runtime.queue.publish(envelopes);
+      // Only what the queue confirmed: a page that failed is published again by the next run.
+      this.recent?.add(envelopes.map((e) => e.id));
+    }
     // Every published page renews the lease, whether the engine pages or an escape-hatch stream does.
     await this.renewLease();
     this.metrics.records += records;

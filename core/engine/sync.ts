@@ -1,6 +1,7 @@
 import { FatalError } from '../errors.js';
 import { RequestBudget, type BudgetOptions } from './budget.js';
 import type { ConnectorDef, EngineRuntime, SyncRange } from './define.js';
+import { recentOf } from './recent.js';
 import { runStream, type RunSettings } from './run-stream.js';
 import type { RunMetrics, RunResult } from './sync-run.js';
 
@@ -53,6 +54,7 @@ export async function syncConnector<C>(inst: ConnectorInstance<C>, runtime: Engi
   for (const stream of selected) {
     const r = await runStream({
       connector: inst.connector, stream, client: inst.client, runtime, budget, settings,
+      recent: recentOf(inst, stream.name, runtime.clock, stream.windows?.lookbackMs),
       onProgress: (m, done) => opts.onProgress?.(stream.name, m, done),
     });
     results.push(r);
