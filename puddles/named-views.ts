@@ -38,6 +38,15 @@ export const NAMED_VIEW_FILES: readonly string[] = [
   'recon_trail',
 ];
 
+/** The reconciliation's views: each reads many contracts, several of them more than once. */
+export const RECON_VIEW_FILES: readonly string[] = NAMED_VIEW_FILES.filter((name) => name.startsWith('recon_'));
+
+/** Whether `sql` names one of `views` (as a word: `recon_breaks`, not `my_recon_breaks_copy`). */
+export function namesNamedView(sql: string, views: readonly string[] = NAMED_VIEW_FILES): boolean {
+  const words = new Set(sql.toLowerCase().match(/[a-z_][a-z0-9_]*/g) ?? []);
+  return views.some((name) => words.has(name));
+}
+
 /** The SQL of a query file, as a view body: the header comment kept, the closing semicolon dropped, macros written out. */
 export function readQuery(name: string): string {
   const sql = readFileSync(path.join(QUERIES_DIR, `${name}.sql`), 'utf8');

@@ -30,7 +30,7 @@ import { ClosedError } from '../../core/errors.js';
 import { lakeFileError, recogniseLakeFileError } from '../../puddles/lake-file-error.js';
 import { sqlTokens } from '../../puddles/sql-dialect.js';
 import { sqlIdent } from '../../puddles/sql-text.js';
-import { landedIdsSql, namedViews } from '../../puddles/named-views.js';
+import { landedIdsSql, namedViews, namesNamedView, RECON_VIEW_FILES } from '../../puddles/named-views.js';
 import { currentViews, fileViews, historyAsOf, type ViewDef } from '../../puddles/views.js';
 import { columnarResult, readerResult, type ValueOptions } from './duckdb-json.js';
 import { refuseWrites, runReadOnly, streamReadOnly } from './read-only-sql.js';
@@ -55,6 +55,14 @@ export interface DuckDbQueryEngineOptions {
    * current state compaction keeps, puddles/current-state.ts).
    */
   materializeCurrent?: boolean;
+  /**
+   * For a live hub: a query naming a reconciliation view (puddles/queries/recon_*.sql) gets snapshots of the contracts'
+   * current views it reads, taken at its start and dropped at its end, so that a view reading `payment` six times
+   * works it out once. The dashboard's journey took 30-57 s on a 10-20 minute sandbox lake under load without
+   * (`puddle query` of the same, snapshotted, 6 s). Taken again for every query, never kept: a file damaged or
+   * compacted since the last query is read (and said) as without them.
+   */
+  snapshotPerQuery?: boolean;
   /**
    * With materializeCurrent: the snapshots hold each contract's state as at the end of this date (YYYY-MM-DD), not
    * today's (`puddle report --as-of`; puddles/views.ts, asOfOrder); with or without it, the history views hold
@@ -145,6 +153,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   readonly #cacheDir: string;
   readonly #threads: number;
   readonly #materialize: boolean;
+  readonly #snapshotPerQuery: boolean;
   /** Contract name -> the SQL its snapshot is taken from, when it is not the view's own (asOf). */
   readonly #snapshotSql: ReadonlyMap<string, string>;
   readonly #asOf: string | undefined;
@@ -170,6 +179,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.#cacheDir = opts.cacheDir ?? path.join(tmpdir(), `puddle-query-cache-${randomBytes(6).toString('hex')}`);
     this.#threads = opts.threads ?? 2;
     this.#materialize = opts.materializeCurrent ?? false;
+    this.#snapshotPerQuery = opts.snapshotPerQuery ?? false;
     this.#asOf = opts.asOf;
     this.#confineTo = opts.confineTo;
     this.#snapshotSql = new Map(opts.asOf === undefined ? [] : currentViews(opts.asOf).map((v) => [v.name, v.sql]));
@@ -207,10 +217,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   #run(sql: string, priority: QueryPriority): Promise<QueryResult> {
-    return this.#exclusive(async () => {
-      const conn = await this.#connWithViews(sql);
-      return readerResult(await conn.runAndReadAll(sql));
-    }, priority);
+    return this.#exclusive(() => this.#withViews(sql, async (conn) => readerResult(await conn.runAndReadAll(sql))), priority);
   }
 
   /**
@@ -221,15 +228,16 @@ export class DuckDbQueryEngine implements QueryEngine {
   #columns(sql: string, priority: QueryPriority, signal?: AbortSignal): Promise<ColumnarResult> {
     return this.#exclusive(async () => {
       signal?.throwIfAborted();
-      const conn = await this.#connWithViews(sql);
-      signal?.throwIfAborted();
-      const interrupt = () => conn.interrupt();
-      signal?.addEventListener('abort', interrupt, { once: true });
-      try {
-        return await columnarResult(await conn.run(sql));
-      } finally {
-        signal?.removeEventListener('abort', interrupt);
-      }
+      return this.#withViews(sql, async (conn) => {
+        signal?.throwIfAborted();
+        const interrupt = () => conn.interrupt();
+        signal?.addEventListener('abort', interrupt, { once: true });
+        try {
+          return await columnarResult(await conn.run(sql));
+        } finally {
+          signal?.removeEventListener('abort', interrupt);
+        }
+      });
     }, priority);
   }
 
@@ -246,7 +254,7 @@ export class DuckDbQueryEngine implements QueryEngine {
    * preparation. Its rows are printed, so a DECIMAL keeps its scale, as text (`25.10`: duckdb-json.ts ValueOptions).
    */
   queryReadOnly(sql: string): Promise<QueryResult> {
-    return this.#exclusive(async () => readerResult(await runReadOnly(await this.#connWithViews(sql), sql), PRINTED));
+    return this.#exclusive(() => this.#withViews(sql, async (conn) => readerResult(await runReadOnly(conn, sql), PRINTED)));
   }
 
   /**
@@ -254,7 +262,7 @@ export class DuckDbQueryEngine implements QueryEngine {
    * which writes each chunk as it comes instead of holding 3M rows, about 800 MB). Resolves with the columns.
    */
   streamReadOnly(sql: string, onRows: (rows: Row[]) => Promise<void> | void): Promise<string[]> {
-    return this.#exclusive(async () => streamReadOnly(await this.#connWithViews(sql), sql, onRows, PRINTED));
+    return this.#exclusive(() => this.#withViews(sql, (conn) => streamReadOnly(conn, sql, onRows, PRINTED)));
   }
 
   /** Rebuild every view now, whatever the generation says. */
@@ -293,6 +301,34 @@ export class DuckDbQueryEngine implements QueryEngine {
     // them all was ~75 ms of every `puddle query` on this host (README, "Start-up").
     await this.#createViews(conn, await this.#viewsIfChanged(), viewsReadBy(sql));
     return conn;
+  }
+
+  /**
+   * `work` on the connection with the views `sql` reads created and, with snapshotPerQuery and a report view
+   * named, the contracts' current views it reads snapshotted for it alone: each such view reads its table
+   * (`_query_<name>`) while `work` runs; after it the tables are dropped and the views left to be created again
+   * from their own definitions by the next query that reads them (so also after a failure part way).
+   */
+  async #withViews<T>(sql: string, work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    const conn = await this.#connWithViews(sql);
+    const wanted = this.#snapshotPerQuery && !this.#materialize && namesNamedView(sql, RECON_VIEW_FILES) ? viewsReadBy(sql) : null;
+    if (!wanted) return work(conn);
+    const current = new Set(currentViews().map((v) => v.name));
+    const tables: string[] = [];
+    try {
+      // In creation order: a current view reading another reads its snapshot.
+      for (const v of this.#defs ?? []) {
+        if (!wanted.has(v.name) || !current.has(v.name)) continue;
+        const table = sqlIdent(`_query_${v.name}`);
+        this.#views.delete(v.name);
+        tables.push(table);
+        await conn.run(`CREATE OR REPLACE TABLE ${table} AS ${v.sql}`);
+        await conn.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS SELECT * FROM ${table}`);
+      }
+      return await work(conn);
+    } finally {
+      for (const table of tables) await conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    }
   }
 
   /**

@@ -33,7 +33,7 @@ export async function createLocalRuntime(opts: {
   queue.keepReceivedAt(() => clock.lastReceived);
   const state = new SqliteStateStore(join(opts.home, 'state.db'));
   const store = new FsObjectStore(opts.home);
-  const query = new DuckDbQueryEngine({ catalog, store, materializeCurrent: opts.materializeCurrent, asOf: opts.asOf });
+  const query = new DuckDbQueryEngine({ catalog, store, materializeCurrent: opts.materializeCurrent, asOf: opts.asOf, snapshotPerQuery: true });
   // Every puddle's subscription exists before anything is published: a queue only fans out to
   // subscriptions it knows, so a sync run before the first consumer started would otherwise be lost.
   for (const puddle of PUDDLES) await queue.subscribe(puddle);

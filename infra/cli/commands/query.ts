@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 
 import { WriteRefusedError } from '../../../core/errors.js';
 import { isCalendarDate } from '../../../core/time.js';
-import { NAMED_VIEW_FILES } from '../../../puddles/named-views.js';
+import { namesNamedView } from '../../../puddles/named-views.js';
 import { setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
 import { csvFolder, csvToStdout } from '../copy-out.js';
@@ -24,12 +24,6 @@ function confinedHint(message: string): string {
   if (/^Missing Extension Error|exists in the \w+ extension/.test(message))
     return 'note: DuckDB extensions are never downloaded or loaded: puddle query has those built in (parquet, json, icu) only\n';
   return '';
-}
-
-/** Whether the SQL names a view of puddles/queries/ (as a word: `recon_breaks`, not `my_recon_breaks_copy`). */
-function namesNamedView(sql: string): boolean {
-  const words = new Set(sql.toLowerCase().match(/[a-z_][a-z0-9_]*/g) ?? []);
-  return NAMED_VIEW_FILES.some((name) => words.has(name));
 }
 
 /** Thrown out of the json stream when the reader closed stdout: nothing more to write, and no failure. */
