@@ -1,4 +1,5 @@
 import type { QueryEngine } from '../../core/ports.js';
+import { sqlString } from '../../puddles/sql-text.js';
 import type { Statement } from './statement.js';
 
 // Lines an import gave ids it no longer gives, which must keep them when their entries are imported again:
@@ -16,8 +17,8 @@ import type { Statement } from './statement.js';
 // line, as any re-import does. An entry no old line matches is new, or was the one an old collision overwrote (two
 // entries of one day and amount shared `/1`; two statements' entries shared NtryRef `1`), and gets its content id.
 
-/** A line as an import under an earlier id rule left it. */
-export interface EarlierLine {
+/** A line the lake holds on a file's accounts and days, as an import's checks read it. */
+export interface LakeLine {
   bank_line_id: string;
   account: string;
   day: string;
@@ -25,56 +26,68 @@ export interface EarlierLine {
   currency: string;
   reference: string;
   end_to_end_id: string | null;
-  /** The NtryRef its id was made of; null for a position id. */
+  /** The entry's reference (camt NtryRef); for an NtryRef id, the one its id was made of. */
   entry_reference: string | null;
+  source_format: string;
+  /** When its latest version was imported, ISO 8601 in UTC with Z. */
+  received_at: string;
 }
 
 const IMPORT_FORMATS = ['camt.052', 'camt.053', 'camt.054', 'bai2', 'csv'];
 const CAMT_FORMATS = ['camt.052', 'camt.053', 'camt.054'];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
+const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
-/** The lake's position-id and NtryRef-id lines on these accounts between two days (inclusive), in DuckDB's and Athena's SQL alike. */
-export async function earlierLines(lake: QueryEngine, accounts: readonly string[], from: string, to: string): Promise<EarlierLine[]> {
+/**
+ * Times as ISO 8601 with Z (a time printed without its zone reads as local), without zero milliseconds, as
+ * recon_breaks writes them: `2026-11-20T22:00:00Z`. The local engine gives times as ISO 8601 with Z.
+ */
+export const lakeTime = (v: unknown) => new Date(String(v)).toISOString().replace('.000Z', 'Z');
+
+/**
+ * The lines bank files gave on these accounts between two days (inclusive), in DuckDB's and Athena's SQL alike: one
+ * query for both checks an import makes of them (earlierIdLines here, linesInOtherCurrency in imported-before.ts).
+ */
+export async function spanLines(lake: QueryEngine, span: { accounts: readonly string[]; from: string; to: string }): Promise<LakeLine[]> {
+  const { accounts, from, to } = span;
   if (!accounts.length || !DAY.test(from) || !DAY.test(to)) return [];
-  // A line with an entry reference whose id is `account/<it>` is an NtryRef id or an AcctSvcrRef id (the same
-  // shape): which one, the match on the entry's NtryRef and content decides.
   const rows = await lake.query(
-    'SELECT bank_line_id, account, CAST(coalesce(booking_date, value_date) AS VARCHAR) AS day, amount_minor, currency, reference, end_to_end_id, entry_reference ' +
-      `FROM bank_line WHERE source_format IN (${IMPORT_FORMATS.map(quote).join(', ')}) ` +
-      `AND (entry_reference IS NULL OR (source_format IN (${CAMT_FORMATS.map(quote).join(', ')}) AND bank_line_id = account || '/' || entry_reference)) ` +
-      `AND account IN (${accounts.map(quote).join(', ')}) ` +
-      `AND coalesce(booking_date, value_date) BETWEEN DATE ${quote(from)} AND DATE ${quote(to)}`,
+    'SELECT bank_line_id, account, CAST(coalesce(booking_date, value_date) AS VARCHAR) AS day, amount_minor, currency, reference, end_to_end_id, entry_reference, source_format, _received_at ' +
+      `FROM bank_line WHERE source_format IN (${IMPORT_FORMATS.map(sqlString).join(', ')}) ` +
+      `AND account IN (${accounts.map(sqlString).join(', ')}) ` +
+      `AND coalesce(booking_date, value_date) BETWEEN DATE ${sqlString(from)} AND DATE ${sqlString(to)}`,
   );
-  const lines: EarlierLine[] = [];
-  const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
-  for (const r of rows) {
-    const line = {
-      bank_line_id: String(r.bank_line_id),
-      account: String(r.account),
-      day: String(r.day),
-      amount_minor: Number(r.amount_minor),
-      currency: String(r.currency),
-      reference: String(r.reference ?? ''),
-      end_to_end_id: text(r.end_to_end_id),
-      entry_reference: text(r.entry_reference),
-    };
-    if (line.entry_reference !== null) {
-      lines.push(line);
-      continue;
-    }
+  return rows.map((r) => ({
+    bank_line_id: String(r.bank_line_id),
+    account: String(r.account),
+    day: String(r.day),
+    amount_minor: Number(r.amount_minor),
+    currency: String(r.currency),
+    reference: String(r.reference ?? ''),
+    end_to_end_id: text(r.end_to_end_id),
+    entry_reference: text(r.entry_reference),
+    source_format: String(r.source_format),
+    received_at: lakeTime(r._received_at),
+  }));
+}
+
+/** Of the lines spanLines read, the position-id and NtryRef-id ones (an import under an earlier id rule left them). */
+export function earlierIdLines(lines: readonly LakeLine[]): LakeLine[] {
+  return lines.filter((l) => {
+    // A line with an entry reference whose id is `account/<it>` is an NtryRef id or an AcctSvcrRef id (the same
+    // shape): which one, the match on the entry's NtryRef and content decides.
+    if (l.entry_reference !== null) return CAMT_FORMATS.includes(l.source_format) && l.bank_line_id === `${l.account}/${l.entry_reference}`;
     // A content id has the hash between the amount and n; a position id has n right after the amount.
-    const prefix = `${line.account}/${line.day}/${line.amount_minor}${line.currency}/`;
-    if (line.bank_line_id.startsWith(prefix) && /^\d+$/.test(line.bank_line_id.slice(prefix.length))) lines.push(line);
-  }
-  return lines;
+    const prefix = `${l.account}/${l.day}/${l.amount_minor}${l.currency}/`;
+    return l.bank_line_id.startsWith(prefix) && /^\d+$/.test(l.bank_line_id.slice(prefix.length));
+  });
 }
 
 const matchKey = (account: string, day: string, amount: number, currency: string, reference: string, e2e: string | null) =>
   JSON.stringify([account, day, amount, currency, reference, e2e]);
 
 /** Whether an entry's line id was made by lineIds from its details (it has no booking reference) and it is dated. */
-const contentIdDay = (e: Statement['entries'][number], id: string | null | undefined): string | null =>
+export const contentIdDay = (e: Statement['entries'][number], id: string | null | undefined): string | null =>
   id && !e.booking_reference ? (e.booking_date ?? e.value_date) : null;
 
 /** The days and accounts of the entries that got content ids (`ids[i][j]` is statement i's entry j's). */
@@ -100,7 +113,7 @@ export function contentIdSpan(statements: readonly Statement[], ids: readonly (r
  * position-id lines alike in all of that go to the entries in the order of their n. Returns how many entries kept
  * an earlier id.
  */
-export function keepEarlierIds(statements: readonly Statement[], ids: (string | null)[][], lines: readonly EarlierLine[]): number {
+export function keepEarlierIds(statements: readonly Statement[], ids: (string | null)[][], lines: readonly LakeLine[]): number {
   const byKey = new Map<string, string[]>();
   const ntryRefIds = new Map<string, string>();
   const n = (id: string) => Number(id.slice(id.lastIndexOf('/') + 1));

@@ -9,10 +9,10 @@ import { decodeBankFile } from './decode.js';
 import { detectFormat, isBankFormat, notAStatement, type BankFormat } from './detect.js';
 import { READERS } from './readers.js';
 import { BankFileError, optionName, type CsvColumnMap, type ImportOptionName, type ReadOptions, type ReadResult, type StatementProblem } from './statement.js';
-import { contentIdSpan, earlierLines, keepEarlierIds } from './earlier-ids.js';
+import { contentIdSpan, earlierIdLines, keepEarlierIds, spanLines } from './earlier-ids.js';
 import { correctionBeside, noBalances, unverifiable, withoutBalances } from './unverifiable.js';
 import { checkedRecords, lineIds, recordEnvelope, statementId, unbalancedEnvelopes, type BankFile, type CheckedRecord } from './to-envelopes.js';
-import { conflicts, currencyChanged, earlierIssues, type EarlierIssue } from './imported-before.js';
+import { conflicts, currencyChanged, earlierIssues, linesInOtherCurrency, type EarlierIssue } from './imported-before.js';
 
 // One bank file in, envelopes on the queue: the path behind `puddle import bank`, the hub's drop folder and the
 // benchmark. A file is imported whole or not at all: malformed input publishes nothing, a file that does not add up
@@ -85,7 +85,8 @@ export interface CurrencyTotals {
 export interface ImportOutcome {
   /**
    * imported: every line published; unbalanced: it does not add up (exit 1); malformed: unreadable (exit 2);
-   * refused: readable, but importing it would count money twice (imported before in another currency: exit 2).
+   * refused: readable, but imported before in another currency (exit 2): this file, or its lines from another file
+   * (imported-before.ts); imported, its lines would count twice.
    */
   status: 'imported' | 'unbalanced' | 'malformed' | 'refused';
   format: string | null;
@@ -186,9 +187,10 @@ function totalsOf(result: ReadResult): CurrencyTotals[] {
 }
 
 /**
- * Import one file. `lake`, when given, is asked for lines an import under an earlier id rule left (position ids,
- * NtryRef ids: earlier-ids.ts), so that entries imported then keep their ids instead of being counted twice; only
- * when the file has entries that get content ids.
+ * Import one file. `lake`, when given, is asked for this file's statements imported before (imported-before.ts),
+ * and for the lines on its accounts and days, when it has entries that get content ids: lines an import under an
+ * earlier id rule left (position ids, NtryRef ids: earlier-ids.ts), so that entries imported then keep their ids
+ * instead of being counted twice, and lines of its entries imported before in another currency, which refuse it.
  */
 export async function importBankFile(
   queue: Queue,
@@ -270,14 +272,23 @@ export async function importBankFile(
   const ids = result.statements.map((s) => lineIds(s, seen));
   const span = lake ? contentIdSpan(result.statements, ids) : null;
   if (lake && span) {
-    let earlier;
+    let lines;
     try {
-      earlier = await earlierLines(lake, span.accounts, span.from, span.to);
+      lines = await spanLines(lake, span);
     } catch (err) {
       // Importing without knowing could count entries imported before twice: nothing is published.
-      throw new Error(`cannot read bank_line to look for lines imported under earlier ids: ${(err as Error).message}`, { cause: err });
+      throw new Error(`cannot read bank_line to look for lines imported before: ${(err as Error).message}`, { cause: err });
     }
-    outcome.kept_earlier_ids = keepEarlierIds(result.statements, ids, earlier);
+    // Lines of this file imported before in another currency (imported-before.ts), from another file: refused as
+    // currencyChanged refuses the same file. Asked only here, of a file that adds up: one that does not publishes
+    // no line (above), so none of it could count twice.
+    const other = linesInOtherCurrency(result.statements, ids, lines, opts);
+    if (other) {
+      outcome.status = 'refused';
+      outcome.error = other;
+      return outcome;
+    }
+    outcome.kept_earlier_ids = keepEarlierIds(result.statements, ids, earlierIdLines(lines));
   }
   const records: CheckedRecord[] = [];
   try {

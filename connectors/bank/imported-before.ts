@@ -2,7 +2,9 @@ import { fromMinorUnits } from '../../core/money.js';
 import type { QueryEngine } from '../../core/ports.js';
 import { sqlString } from '../../puddles/sql-text.js';
 import { statementWhere } from './checks.js';
+import { contentIdDay, lakeTime as iso, type LakeLine } from './earlier-ids.js';
 import { optionName, type ReadOptions, type Statement, type StatementProblem } from './statement.js';
+import { fingerprintHash } from './to-envelopes.js';
 import { ending } from './unverifiable.js';
 
 // What the lake already holds of a file's statements (every bank_statement version landed), read before anything
@@ -18,7 +20,11 @@ import { ending } from './unverifiable.js';
 //   2026-12-05 the import said nothing, and the break appeared only in recon_breaks.
 //
 // Only what has landed is seen: an import still on the queue (`puddle import bank` run twice before `puddle land`)
-// is not. An identical file imported again (the same bytes, the same currency) meets neither rule.
+// is not. An identical file imported again (the same bytes, the same currency) meets none of these rules.
+//
+// The statement id knows a file by its bytes: the export saved again (Excel's re-save: CRLF line endings, a byte
+// order mark) is a new file to it. So the lines are compared too (linesInOtherCurrency, below): until 2026-12-05
+// such a re-saved GBP export imported with --currency EUR landed every line a second time, exit 0.
 
 /** A statement version the lake holds, as recon_bank_issue reads it. */
 export interface EarlierIssue {
@@ -34,11 +40,6 @@ export interface EarlierIssue {
   received_at: string;
 }
 
-/**
- * Times as ISO 8601 with Z (a time printed without its zone reads as local), without zero milliseconds, as
- * recon_breaks writes them: `2026-11-20T22:00:00Z`. The local engine gives times as ISO 8601 with Z.
- */
-const iso = (v: unknown) => new Date(String(v)).toISOString().replace('.000Z', 'Z');
 
 /** The versions of these statements imported from bank files (not POST /v1/events), in DuckDB's and Athena's SQL alike. */
 export async function earlierIssues(lake: QueryEngine, ids: readonly string[]): Promise<EarlierIssue[]> {
@@ -68,18 +69,114 @@ const named = (s: Statement) => `the account ${ending(s)}${s.statement_ref ? `, 
  */
 export function currencyChanged(statements: readonly Statement[], ids: readonly string[], sha256: string, earlier: readonly EarlierIssue[], opts: ReadOptions): string | null {
   for (const [i, s] of statements.entries()) {
-    const before = earlier.find((e) => e.bank_statement_id === ids[i] && e.file_sha256 === sha256 && e.currency !== s.currency);
-    if (!before) continue;
+    const mine = earlier.filter((e) => e.bank_statement_id === ids[i] && e.file_sha256 === sha256 && e.currency !== s.currency);
+    if (!mine.length) continue;
+    // An import that did not add up landed its statement marked unbalanced and none of its lines.
+    const before = mine.find((e) => e.balanced) ?? mine[0]!;
     const option = optionName(opts, 'currency');
+    const head = `${statementWhere(s, i)}: this file was imported on ${before.received_at} as ${before.currency} (${named(s)}) and is read now as ${s.currency}: `;
+    // Refused even so: the same bytes do not add up in any currency (amounts and balances scale alike), so no line
+    // would land and nothing count twice, but the statement's break would then say the other currency, one of the
+    // two imports being wrong. The fix is the same either way: a file that adds up, which is new bytes, and so is
+    // met by no refusal while no line of it landed.
+    if (!before.balanced) {
+      return (
+        head +
+        `it did not add up then, so none of its lines landed (its statement is marked unbalanced), and read again it would not add up ` +
+        `either. If ${before.currency} is right, nothing needs doing. If the file really is ${s.currency}, correct it (or export it again) ` +
+        `so that it adds up, and import that with ${option} ${s.currency}`
+      );
+    }
     // No option imports a file again in another currency: the lines the first import gave are in the lake (and
     // the raw trail) for good, and no import withdraws a CSV export's lines (its id is the file's, so nothing
     // re-issues it). Letting the second currency in would only count the money twice.
     return (
-      `${statementWhere(s, i)}: this file was imported on ${before.received_at} as ${before.currency} (${named(s)}) and is read now as ${s.currency}: ` +
+      head +
       `imported again, its lines would stand beside the ${before.currency} ones, the money counted twice. If ${before.currency} is right, nothing ` +
       `needs doing (with ${option} ${before.currency} it imports again unchanged). If the file really is ${s.currency}, the ${before.currency} import ` +
       `was the mistake and no import undoes it (no option imports a file again in another currency): its ${before.currency} lines stay in ` +
       `bank_line, so reconcile that account's days by hand`
+    );
+  }
+  return null;
+}
+
+/** An entry's content id without its n: `account/day/amount currency/h` (to-envelopes.ts lineIds) less the currency. */
+const contentKey = (account: string, day: string, amount: number, h: string) => JSON.stringify([account, day, amount, h]);
+
+/**
+ * Why this file may not be imported: lines the lake holds (`lines`, earlier-ids.ts spanLines over the file's
+ * content-id entries) have the account, day, amount and row-text hash h of entries of this file, in another
+ * currency. Null when none do. `ids[i][j]` is statement i's entry j's line id (lineIds).
+ *
+ * One such line is enough. A CSV import carries one currency per account (its layout's or --currency): an entry of
+ * the same account, day and amount whose text hashes the same (h is 64 bits) is the same row, read in another
+ * currency, and in no other way can a line of another currency share its id but for the currency. Were the file
+ * let in, every such line would count twice. Two cases are left out, so that no file is refused for a twin that is
+ * not a mistake:
+ * - A statement whose currency the file itself states (a camt Ccy or a BAI2 currency), unless --currency is given
+ *   (it fills in what the file leaves out): an account holding several currencies under one account number (a camt
+ *   IBAN with a statement per currency) can book the same fee, of the same digits and text, in two of them on one day.
+ *   No option could have put such a file's lines in the wrong currency. A CSV says no currency, or states it in a
+ *   column; it is always compared.
+ * - An entry whose twin in the lake's currency is in this file too: a multi-currency export (a currency column)
+ *   listing the same fee in both; the lake's line is that twin's own.
+ * Not seen: a multi-currency account exported one currency at a time to CSV files without a currency column, each
+ * imported with its --currency, whose two exports hold such a twin; that file is refused (a false alarm), and its
+ * lines cannot be imported. Judged rarer than the mistake caught (most banks give each currency its own account number).
+ */
+export function linesInOtherCurrency(statements: readonly Statement[], ids: readonly (readonly (string | null)[])[], lines: readonly LakeLine[], opts: ReadOptions): string | null {
+  // The lake's content-id lines by key: `account/day/amount currency/` then h (16 hex digits) and n.
+  const lake = new Map<string, LakeLine[]>();
+  for (const l of lines) {
+    const prefix = `${l.account}/${l.day}/${l.amount_minor}${l.currency}/`;
+    const h = l.bank_line_id.startsWith(prefix) ? /^([0-9a-f]{16})\/\d+$/.exec(l.bank_line_id.slice(prefix.length))?.[1] : undefined;
+    if (!h) continue;
+    const k = contentKey(l.account, l.day, l.amount_minor, h);
+    let list = lake.get(k);
+    if (!list) lake.set(k, (list = []));
+    list.push(l);
+  }
+  if (!lake.size) return null;
+  // The currencies this file has each key in.
+  const keys = statements.map((s, i) => s.entries.map((e, j) => {
+    const day = contentIdDay(e, ids[i]![j]);
+    return day ? contentKey(s.account, day, e.amount_minor, fingerprintHash(e.fingerprint)) : null;
+  }));
+  const inFile = new Map<string, Set<string>>();
+  statements.forEach((s, i) => s.entries.forEach((e, j) => {
+    const k = keys[i]![j];
+    if (!k) return;
+    let set = inFile.get(k);
+    if (!set) inFile.set(k, (set = new Set()));
+    set.add(e.currency);
+  }));
+  for (const [i, s] of statements.entries()) {
+    if (s.format !== 'csv' && opts.currency === undefined) continue;
+    const matched: LakeLine[] = [];
+    s.entries.forEach((e, j) => {
+      const k = keys[i]![j];
+      const twin = k ? lake.get(k)?.find((l) => l.currency !== e.currency && !inFile.get(k)!.has(l.currency)) : undefined;
+      if (twin) matched.push(twin);
+    });
+    if (!matched.length) continue;
+    // The currency most of them are in, and when they were imported (the latest version of each line).
+    const count = (c: string) => matched.filter((l) => l.currency === c).length;
+    const currency = [...new Set(matched.map((l) => l.currency))].sort((a, b) => count(b) - count(a))[0]!;
+    const theirs = matched.filter((l) => l.currency === currency);
+    const times = theirs.map((l) => l.received_at).sort();
+    const when = times[0] === times.at(-1) ? `on ${times[0]}` : `between ${times[0]} and ${times.at(-1)}`;
+    const others = matched.length - theirs.length;
+    const option = optionName(opts, 'currency');
+    const counted = s.entries.filter((_, j) => keys[i]![j]).length;
+    return (
+      `${statementWhere(s, i)}: ${matched.length} of its ${counted} line${counted === 1 ? '' : 's'} (${named(s)}) ${matched.length === 1 ? 'was' : 'were'} imported ${when} as ` +
+      `${currency}${others ? ` (and ${others} in another currency)` : ''}, from another file (this export saved again, or one overlapping it: ` +
+      `the same day, amount and text), and ${matched.length === 1 ? 'is' : 'are'} read now as ${s.currency}: imported, ${matched.length === 1 ? 'it' : 'they'} would stand beside ` +
+      `the ${currency} ${matched.length === 1 ? 'one' : 'ones'}, the money counted twice. If ${currency} is right, import it with ${option} ${currency}: its lines are the ones ` +
+      `imported then, and nothing counts twice. If the file really is ${s.currency}, the ${currency} import was the mistake and no import ` +
+      `undoes it (no option imports lines again in another currency): its ${currency} lines stay in bank_line, so reconcile that ` +
+      `account's days by hand`
     );
   }
   return null;

@@ -12,6 +12,14 @@ import { useTempLake } from '../support/temp-lake.js';
 // a word: the STATEMENT_CONFLICT showed only in recon_breaks, its time without a zone.
 
 const BARCLAYS = readFileSync(new URL('../fixtures/bank/barclays_made_export.csv', import.meta.url), 'utf8');
+/**
+ * The Barclays export as Excel saves it again: Windows line endings and a byte order mark. Other bytes, so another
+ * statement id (the file's hash); the same rows, so the same line ids. Until 2026-12-05 it imported with
+ * --currency EUR beside the GBP import of the original, every line counted twice, exit 0.
+ */
+const RESAVED = `\uFEFF${BARCLAYS.replaceAll('\n', '\r\n')}`;
+/** A Lloyds export whose running balance breaks at line 6 (csv-reader.test.ts): it does not add up. */
+const LLOYDS = readFileSync(new URL('../fixtures/bank/lloyds_online_export.csv', import.meta.url), 'utf8');
 
 const payout: CamtEntryInput = { amount_minor: 4_950, booking_date: '2026-11-20', remittance: 'STRIPE PAYOUT PO_NOV20' };
 const fee: CamtEntryInput = { amount_minor: -1_200, booking_date: '2026-11-20', entry_reference: 'FEE-1', remittance: 'ACCOUNT FEE' };
@@ -41,6 +49,75 @@ describe('a file imported before, through the import', () => {
     await lake.land();
     expect(await lake.q('SELECT currency, count(*) AS n FROM bank_line GROUP BY currency')).toEqual([{ currency: 'GBP', n: 4 }]);
     expect(await lake.q('SELECT currency FROM bank_statement_history')).toEqual([{ currency: 'GBP' }]);
+  });
+
+  it('refuses the export saved again (CRLF, a byte order mark) in another currency, knowing its lines; in its own currency the lines stay once', async () => {
+    expect(await importBankFile(lake.rt.queue, barclays, { layout: 'barclays' }, lake.rt.query)).toMatchObject({ status: 'imported', lines: 4 });
+    await lake.land();
+    const resaved = { name: 'export (2).csv', bytes: Buffer.from(RESAVED, 'utf8') };
+    const wrong = await importBankFile(lake.rt.queue, resaved, { layout: 'barclays', currency: 'EUR' }, lake.rt.query);
+    expect(wrong).toMatchObject({ status: 'refused', lines: 0 });
+    expect(wrong.error).toMatch(
+      /^statement 1: 4 of its 4 lines \(the account ending 2170\) were imported on \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z as GBP, from another file .* and are read now as EUR: imported, they would stand beside the GBP ones/,
+    );
+    expect(describeImport('export (2).csv', wrong)).toMatch(/^export \(2\)\.csv: refused, nothing imported: .*If GBP is right, import it with --currency GBP: /);
+    // No row's text, no account number beyond its last four digits.
+    expect(wrong.error).not.toMatch(/STRIPE|ACME|13152170/);
+    await lake.land();
+    expect(await lake.q('SELECT currency, count(*) AS n FROM bank_line GROUP BY currency')).toEqual([{ currency: 'GBP', n: 4 }]);
+    expect(await lake.q('SELECT count(*) AS n FROM bank_statement_history')).toEqual([{ n: 1 }]);
+    // In GBP it is the same rows: the same line ids, so the lines are replaced, not added. It is another file to
+    // the statement id, so a second bank_statement lands beside the first.
+    expect(await importBankFile(lake.rt.queue, resaved, { layout: 'barclays' }, lake.rt.query)).toMatchObject({ status: 'imported', lines: 4, conflicts: [] });
+    await lake.land();
+    expect(await lake.q('SELECT currency, count(*) AS n FROM bank_line GROUP BY currency')).toEqual([{ currency: 'GBP', n: 4 }]);
+    expect(await lake.q('SELECT currency, count(*) AS n FROM bank_statement GROUP BY currency')).toEqual([{ currency: 'GBP', n: 2 }]);
+  });
+
+  it('a file that did not add up, read again in another currency: refused, saying no line of it landed', async () => {
+    const lloyds = { name: 'lloyds.csv', bytes: LLOYDS };
+    expect(await importBankFile(lake.rt.queue, lloyds, { layout: 'lloyds' }, lake.rt.query)).toMatchObject({ status: 'unbalanced', lines: 0 });
+    await lake.land();
+    const wrong = await importBankFile(lake.rt.queue, lloyds, { layout: 'lloyds', currency: 'EUR' }, lake.rt.query);
+    expect(wrong).toMatchObject({ status: 'refused', lines: 0 });
+    expect(wrong.error).toMatch(
+      /^statement 1: this file was imported on \S+Z as GBP \(the account ending 2252\) and is read now as EUR: it did not add up then, so none of its lines landed /,
+    );
+    expect(wrong.error).toContain('import that with --currency EUR');
+    expect(wrong.error).not.toMatch(/beside|counted twice|reconcile/);
+    await lake.land();
+    expect(await lake.q('SELECT count(*) AS n FROM bank_line')).toEqual([{ n: 0 }]);
+    expect(await lake.q('SELECT currency, balanced FROM bank_statement')).toEqual([{ currency: 'GBP', balanced: false }]);
+  });
+
+  it('a file stating its currency is never refused for a line of another currency with its day, amount and text', async () => {
+    // One IBAN holding GBP and EUR, a statement per currency in its own file, each booking a 5.00 fee on one day
+    // (no bank reference, so content ids alike but for the currency).
+    const pocket = (currency: string) =>
+      writeCamt({
+        message_id: `M-${currency}`,
+        created_at: '2026-11-20T22:00:00Z',
+        statements: [{ id: `${currency}-2026-11-20`, account: 'GB33BUKB20201555555555', currency, created_at: '2026-11-20T22:00:00Z', opening_balance_minor: 10_000, entries: [{ amount_minor: -500, booking_date: '2026-11-20', remittance: 'ACCOUNT FEE' }] }],
+      });
+    expect(await importBankFile(lake.rt.queue, { name: 'gbp.xml', bytes: pocket('GBP') }, {}, lake.rt.query)).toMatchObject({ status: 'imported', lines: 1 });
+    await lake.land();
+    expect(await importBankFile(lake.rt.queue, { name: 'eur.xml', bytes: pocket('EUR') }, {}, lake.rt.query)).toMatchObject({ status: 'imported', lines: 1 });
+    await lake.land();
+    expect(await lake.q('SELECT currency, count(*) AS n FROM bank_line GROUP BY currency ORDER BY currency')).toEqual([{ currency: 'EUR', n: 1 }, { currency: 'GBP', n: 1 }]);
+  });
+
+  it('an export listing several currencies of one account is not refused for a twin it holds itself', async () => {
+    // A currency column, the same 5.00 fee booked in GBP and in EUR on one day: content ids alike but for the currency.
+    const layout = { date: 'Date', date_format: 'YYYY-MM-DD', description: 'Text', amount: 'Amount', currency: 'Ccy' };
+    const csv = 'Date,Text,Amount,Ccy\n2026-11-20,ACCOUNT FEE,-5.00,GBP\n2026-11-20,ACCOUNT FEE,-5.00,EUR\n2026-11-21,STRIPE PAYOUT,49.50,GBP\n';
+    const opts = { layout, account: 'GB33BUKB20201555555555' };
+    expect(await importBankFile(lake.rt.queue, { name: 'pockets.csv', bytes: csv }, opts, lake.rt.query)).toMatchObject({ status: 'imported', lines: 3 });
+    await lake.land();
+    // The same export saved again (another statement id): each fee's twin in the lake is the other fee of this file.
+    const resaved = { name: 'pockets (2).csv', bytes: `\uFEFF${csv.replaceAll('\n', '\r\n')}` };
+    expect(await importBankFile(lake.rt.queue, resaved, opts, lake.rt.query)).toMatchObject({ status: 'imported', lines: 3 });
+    await lake.land();
+    expect(await lake.q('SELECT currency, count(*) AS n FROM bank_line GROUP BY currency ORDER BY currency')).toEqual([{ currency: 'EUR', n: 1 }, { currency: 'GBP', n: 2 }]);
   });
 
   it('says which statement conflicts with which file, the creation time with its zone; the same file again conflicts with nothing', async () => {
@@ -89,6 +166,22 @@ describe('a file imported before, as a finance lead runs `puddle import bank`', 
     expect(await query("SELECT DISTINCT currency FROM bank_statement WHERE account = '20-32-06 13152170'")).toEqual([{ currency: 'GBP' }]);
     // The same file in its own currency again: idempotent, exit 0 as before.
     expect((await puddle(['import', 'bank', csv, '--layout', 'barclays', '--currency', 'GBP'])).code).toBe(0);
+  });
+
+  it('the GBP export saved again by Excel, imported with --currency EUR: exit 2, nothing published, the lines stay GBP once', async () => {
+    expect((await puddle(['import', 'bank', file('december.csv', BARCLAYS), '--layout', 'barclays'])).code).toBe(0);
+    expect((await puddle(['land'])).code).toBe(0);
+    const resaved = file('december (excel).csv', RESAVED);
+    const again = await puddle(['import', 'bank', resaved, '--layout', 'barclays', '--currency', 'EUR']);
+    expect(again.code, again.stderr).toBe(2);
+    expect(again.stderr).toMatch(/december \(excel\)\.csv: refused, nothing imported: statement 1: 4 of its 4 lines \(the account ending 2170\) were imported on \S+Z as GBP, .* read now as EUR/);
+    expect(again.stdout).not.toContain('published to the queue');
+    expect((await puddle(['land'])).code).toBe(0);
+    expect(await query("SELECT currency, count(*) AS n FROM bank_line WHERE account = '20-32-06 13152170' GROUP BY currency")).toEqual([{ currency: 'GBP', n: 4 }]);
+    // As the message says: in GBP it imports, and nothing counts twice.
+    expect((await puddle(['import', 'bank', resaved, '--layout', 'barclays', '--currency', 'GBP'])).code).toBe(0);
+    expect((await puddle(['land'])).code).toBe(0);
+    expect(await query("SELECT currency, count(*) AS n FROM bank_line WHERE account = '20-32-06 13152170' GROUP BY currency")).toEqual([{ currency: 'GBP', n: 4 }]);
   });
 
   it('a statement conflicting with one imported before: imported, a warning naming both files, exit 1, the break with a zoned time', async () => {
