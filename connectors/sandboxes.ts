@@ -102,7 +102,8 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
         webhook: { url: `${hubUrl}${STRIPE_WEBHOOK_PATH}`, secret: presets.STRIPE_WEBHOOK_SECRET! },
       });
       clock.live();
-      sandbox.startLive({ chargesPerSecond: 1 });
+      // One gift in 20 by Direct Debit: pending for three days, read again by id every run (core/engine/revisit.ts).
+      sandbox.startLive({ chargesPerSecond: 1, bankDebitShare: 0.05 });
       // Stripe pays out daily; the sandbox only when asked, so ask it every minute.
       const stop = every(60_000, () => sandbox.runPayouts(clock.now()));
       return {

@@ -84,6 +84,20 @@ describe('stripe sandbox: late changes', () => {
     expect(sandbox.data.charges.length).toBe(stopped);
   });
 
+  it('runs live with a share of Bacs Direct Debits, pending as Stripe lists them', async () => {
+    const before = sandbox.data.charges.length;
+    sandbox.startLive({ chargesPerSecond: 200, bankDebitShare: 0.5 });
+    await vi.waitFor(() => expect(sandbox.data.charges.length).toBeGreaterThan(before + 40), { timeout: 10_000, interval: 50 });
+    sandbox.stopLive();
+    const added = sandbox.data.charges.slice(before);
+    const debits = added.filter((c) => c.id.startsWith('py_'));
+    // Half, give or take: neither none nor all.
+    expect(debits.length).toBeGreaterThan(added.length / 5);
+    expect(debits.length).toBeLessThan((added.length * 4) / 5);
+    const listed = await stripe.charges.retrieve(debits[0]!.id);
+    expect({ status: listed.status, method: listed.payment_method_details?.type }).toEqual({ status: 'pending', method: 'bacs_debit' });
+  });
+
   it('deletes a customer: gone from lists, and a cursor naming it is refused as Stripe refuses it', async () => {
     clock.advance(60_000);
     const [newest, second, third] = (await stripe.customers.list({ limit: 3 })).data;

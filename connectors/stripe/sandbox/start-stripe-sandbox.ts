@@ -141,7 +141,7 @@ export async function startStripeSandbox(opts: StripeSandboxOptions = {}): Promi
     },
     addCharges,
     addBankDebits,
-    startLive({ chargesPerSecond }) {
+    startLive({ chargesPerSecond, bankDebitShare = 0 }) {
       stopLive();
       // Real elapsed time paces the generator; the sandbox clock only stamps what it creates.
       let last = performance.now();
@@ -152,7 +152,10 @@ export async function startStripeSandbox(opts: StripeSandboxOptions = {}): Promi
         last = t;
         const n = Math.floor(owed);
         owed -= n;
-        if (n > 0) addCharges(n);
+        for (let i = 0; i < n; i++) {
+          if (bankDebitShare > 0 && ledger.rand.chance(bankDebitShare)) addBankDebits(1);
+          else addCharges(1);
+        }
       }, 100);
       liveTimer.unref();
     },

@@ -173,7 +173,11 @@ export interface StripeSandbox {
   addCharges(n: number): SandboxCharge[];
   /** Gifts by Bacs Direct Debit: `pending` for three days (BACS_CLEARING_SECONDS), then succeeded. */
   addBankDebits(n: number): SandboxCharge[];
-  startLive(opts: { chargesPerSecond: number }): void;
+  /**
+   * New gifts as time passes, `chargesPerSecond` of them; `bankDebitShare` of them (0..1, default none) by Bacs
+   * Direct Debit (addBankDebits), so that a hub's runs read pending charges again by id as they would on a live account.
+   */
+  startLive(opts: { chargesPerSecond: number; bankDebitShare?: number }): void;
   stopLive(): void;
   /** Resolves once every queued webhook has been delivered or given up on. */
   webhooksIdle(): Promise<void>;
