@@ -38,11 +38,20 @@ const CAMT_FORMATS = ['camt.052', 'camt.053', 'camt.054'];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
+/** A date and time with no zone: `2026-11-20 22:00:00.000` (Trino's text for a TIMESTAMP) or with a `T`. */
+const ZONELESS = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(:\d{2}(\.\d+)?)?)$/;
+
 /**
- * Times as ISO 8601 with Z (a time printed without its zone reads as local), without zero milliseconds, as
- * recon_breaks writes them: `2026-11-20T22:00:00Z`. The local engine gives times as ISO 8601 with Z.
+ * Times as ISO 8601 with Z, without zero milliseconds, as recon_breaks writes them: `2026-11-20T22:00:00Z`. Both
+ * engines give ISO 8601 with Z (the Athena engine turns Trino's zoneless text for a `timestamp` column into it,
+ * athena-query-engine.ts jsonValue, and passes a type it does not know on as text): a time that comes without its
+ * zone even so is the lake's UTC, which Date would read as the machine's local time.
  */
-export const lakeTime = (v: unknown) => new Date(String(v)).toISOString().replace('.000Z', 'Z');
+export const lakeTime = (v: unknown) => {
+  const text = v instanceof Date ? v.toISOString() : String(v);
+  const zoneless = ZONELESS.exec(text);
+  return new Date(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : text).toISOString().replace('.000Z', 'Z');
+};
 
 /**
  * The lines bank files gave on these accounts between two days (inclusive), in DuckDB's and Athena's SQL alike: one

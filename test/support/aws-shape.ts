@@ -88,6 +88,24 @@ export async function landThroughConsumer(
   opts: ConsumerHandlerOptions = {},
 ): Promise<{ messages: Message[]; arn: string }> {
   await rt.queue.publish([...envs]);
+  const batch = await receiveAll(shape);
+  if (batch.messages.length !== envs.length) throw new Error(`expected ${envs.length} messages on the transactions queue, received ${batch.messages.length}`);
+  await land(rt, batch, opts);
+  return batch;
+}
+
+/**
+ * Land what others published (a handler under test) and is waiting on the `transactions` queue, through the consumer
+ * handler as one SQS batch; returns the batch, empty when nothing was waiting (and then the consumer is not invoked).
+ */
+export async function landQueued(shape: TestShape, rt: AwsRuntime, opts: ConsumerHandlerOptions = {}): Promise<{ messages: Message[]; arn: string }> {
+  const batch = await receiveAll(shape);
+  if (batch.messages.length) await land(rt, batch, opts);
+  return batch;
+}
+
+/** Every message visible on the `transactions` queue, received as the event source mapping would. */
+async function receiveAll(shape: TestShape): Promise<{ messages: Message[]; arn: string }> {
   const url = (await shape.clients.sqs.send(new GetQueueUrlCommand({ QueueName: `${shape.env.PUDDLE_QUEUE_PREFIX}transactions` }))).QueueUrl!;
   const arn = (await shape.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
   const messages: Message[] = [];
@@ -98,8 +116,10 @@ export async function landThroughConsumer(
     if (!got.Messages?.length) break;
     messages.push(...got.Messages);
   }
-  if (messages.length !== envs.length) throw new Error(`expected ${envs.length} messages on the transactions queue, received ${messages.length}`);
+  return { messages, arn };
+}
+
+async function land(rt: AwsRuntime, { messages, arn }: { messages: Message[]; arn: string }, opts: ConsumerHandlerOptions): Promise<void> {
   const res = await makeConsumerHandler(async () => rt, opts)(sqsEvent(messages, arn), lambdaContext());
   if (res.batchItemFailures.length) throw new Error(`the consumer reported ${res.batchItemFailures.length} failed records`);
-  return { messages, arn };
 }

@@ -227,6 +227,19 @@ describe('the CloudFormation template', () => {
     expect(puts.map((s) => JSON.stringify(s.Resource))).toEqual([expect.stringContaining('/athena-results/*')]);
   });
 
+  it('lets bank import ask Athena (what the lake holds of a file), and register nothing in the catalog', () => {
+    const roleId = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith('Fnbankimport'))![0];
+    const statements = ofType('AWS::IAM::Policy')
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+    const actions = statements.flatMap((s) => [s.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'glue:GetTable', 's3:GetBucketLocation']));
+    for (const a of ['glue:CreateTable', 'dynamodb:Scan']) expect(actions, a).not.toContain(a);
+    // The catalog's file list (a DynamoDB table of its own) is the consumer's and compaction's, not this function's.
+    const dynamo = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.map((st) => JSON.stringify(st.Resource)).join(' ')).not.toContain('Catalog');
+  });
+
   it('lets the producer read the state table for /healthz, and write none of it', () => {
     const roleId = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith('Fnproducer'))![0];
     const statements = ofType('AWS::IAM::Policy')
@@ -362,8 +375,11 @@ describe('the CloudFormation template', () => {
     expect(prefixes('puddle-consumer', 's3:DeleteObject')).toEqual(['lake/*', 'manifests/*']);
     expect(prefixes('puddle-compaction', 's3:PutObject')).toEqual(['athena-results/*', 'lake/*', 'manifests/*']);
     expect(prefixes('puddle-compaction', 's3:DeleteObject')).toEqual(['lake/*', 'manifests/*']);
+    // Bank import moves files within the inbox and asks Athena what the lake holds of a file (Athena reads lake/ and
+    // manifests/ and writes its results with the function's rights): it deletes only in the inbox, writes no lake file.
     expect(prefixes('puddle-bank-import', 's3:DeleteObject')).toEqual(['inbox/bank/*']);
-    expect(prefixes('puddle-bank-import', 's3:GetObject')).toEqual(['inbox/bank/*']);
+    expect(prefixes('puddle-bank-import', 's3:GetObject')).toEqual(['athena-results/*', 'inbox/bank/*', 'lake/*', 'manifests/*']);
+    expect(prefixes('puddle-bank-import', 's3:PutObject')).toEqual(['athena-results/*', 'inbox/bank/*', 'queue-overflow/*']);
     // Athena reads the lake through the manifests: not the bank statements.
     expect(prefixes('puddle-totals-drift', 's3:GetObject')).toEqual(['athena-results/*', 'lake/*', 'manifests/*']);
     // Publishers put only envelopes too big for SNS, and read nothing.
@@ -397,8 +413,8 @@ describe('the CloudFormation template', () => {
       return lists.flatMap((st) => [st.Condition!.StringLike!['s3:prefix']].flat() as string[]).sort();
     };
     expect(listable('puddle-consumer')).toEqual(['lake/*', 'manifests/*', 'queue-overflow/*']);
-    expect(listable('puddle-bank-import')).toEqual(['inbox/bank/*']);
-    // Compaction and the drift check ask Athena, which lists the manifests and reads the lake and its results.
+    // Compaction, the drift check and bank import ask Athena, which lists the manifests and reads the lake and its results.
+    expect(listable('puddle-bank-import')).toEqual(['athena-results/*', 'inbox/bank/*', 'lake/*', 'manifests/*']);
     expect(listable('puddle-compaction')).toEqual(['athena-results/*', 'lake/*', 'manifests/*']);
     expect(listable('puddle-totals-drift')).toEqual(['athena-results/*', 'lake/*', 'manifests/*']);
     // Those that read no object list nothing.
@@ -409,7 +425,7 @@ describe('the CloudFormation template', () => {
       for (const p of listable(fn)) expect(reads.some((r) => r.includes(`"/${p}"`)), `${fn} lists ${p} but cannot read it`).toBe(true);
     }
     // The Athena readers still learn the bucket's region.
-    for (const fn of ['puddle-compaction', 'puddle-totals-drift']) {
+    for (const fn of ['puddle-compaction', 'puddle-totals-drift', 'puddle-bank-import']) {
       expect((byFunction.get(fn) ?? []).some((st) => has(st, 's3:GetBucketLocation') && JSON.stringify(st.Resource) === bucketArn), fn).toBe(true);
     }
   });

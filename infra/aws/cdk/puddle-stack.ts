@@ -113,8 +113,15 @@ const NEEDS: Record<HandlerName, Needs> = {
   // Merges and retires lake files and rewrites their manifests.
   compaction: { objects: { get: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests], put: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests], delete: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests] }, state: true, catalog: true, athena: true },
   // Reads a statement, moves it to done/ or failed/ beside its log, and publishes its lines (a big one through
-  // queue-overflow/): it never touches the lake.
-  'bank-import': { objects: { get: [BUCKET_PREFIXES.bankInbox], put: [BUCKET_PREFIXES.bankInbox, BUCKET_PREFIXES.queueOverflow], delete: [BUCKET_PREFIXES.bankInbox] }, publish: true, state: true },
+  // queue-overflow/). First it asks Athena what the lake holds of the file (bank_statement_history, bank_line: the
+  // file in another currency is refused, a conflict said), so Athena reads lake/ and manifests/ with its rights;
+  // it writes no lake file itself.
+  'bank-import': {
+    objects: { get: [BUCKET_PREFIXES.bankInbox], put: [BUCKET_PREFIXES.bankInbox, BUCKET_PREFIXES.queueOverflow], delete: [BUCKET_PREFIXES.bankInbox] },
+    publish: true,
+    state: true,
+    athena: true,
+  },
   // Answers from the counters alone: no Athena, no lake.
   totals: { totals: 'read' },
   // Reads the counters and asks Athena for totals_by_box (Athena reads the lake with its rights); writes nothing

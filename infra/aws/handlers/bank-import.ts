@@ -1,5 +1,5 @@
 // Bank statement files put in the lake bucket under `inbox/bank/` are imported as `puddle import bank` does,
-// then moved to `inbox/bank/done/` (imported) or `inbox/bank/failed/` (malformed, or does not add up), each
+// then moved to `inbox/bank/done/` (imported) or `inbox/bank/failed/` (malformed, refused, or does not add up), each
 // with `<name>.log` beside it, as the embedded drop folder does. Triggered by S3 ObjectCreated, delivered as
 // an S3 notification or through EventBridge ("Object Created").
 import type { EventBridgeEvent, S3Event } from 'aws-lambda';
@@ -68,8 +68,20 @@ export function makeBankImportHandler(runtime: RuntimeSource) {
         continue;
       }
       const name = key.slice(BANK_INBOX.length);
-      // A queue failure throws here, leaving the file in place: Lambda retries the event.
-      const outcome = await importBankFile(rt.queue, { name, bytes: Buffer.from(bytes) }, importOptions);
+      // The lake (Athena) is asked what it holds of the file before anything is published, as `puddle import bank`
+      // and the drop folder ask: the same file or its re-saved export in another currency is refused, a statement
+      // conflicting with another file's is said, lines imported under earlier ids keep them (imported-before.ts,
+      // earlier-ids.ts). Until 2026-12-05 this function did not ask, and such a re-saved CSV landed every line twice.
+      // A lake that cannot be read (Athena failing) throws here before anything is published, as a queue that refuses
+      // throws: the file stays in the inbox and Lambda tries the event again (the errors alarm says a file waits).
+      // Not failed/, which is for files at fault; nor imported without the lake's answer, which could count its lines twice.
+      let outcome;
+      try {
+        outcome = await importBankFile(rt.queue, { name, bytes: Buffer.from(bytes) }, importOptions, rt.query);
+      } catch (err) {
+        log.error('bank import failed: the file stays in the inbox, and Lambda tries the event again', { file: name, error: err });
+        throw err;
+      }
       const target = outcome.status === 'imported' ? DONE : FAILED;
       const moved = (await inbox.get(`${target}${name}`)) === null ? name : `${new Date().toISOString().replace(/[:.]/g, '-')}-${name}`;
       await inbox.put(`${target}${moved}.log`, `${new Date().toISOString()} ${outcome.status}\n${describeImport(name, outcome)}`);
