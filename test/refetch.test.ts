@@ -96,7 +96,8 @@ describe('Refetcher', () => {
     await s.refetcher.idle();
     expect(s.p.reads).toEqual(['t1', 't1']);
     const envs = await s.published();
-    expect(envs.filter((e) => e.contract === 'donation').map((e) => e.payload.amount_minor)).toEqual([250, 250]);
+    // Both reads found 250: the second read's version, the same, is not queued again (core/engine/recent.ts).
+    expect(envs.filter((e) => e.contract === 'donation').map((e) => e.payload.amount_minor)).toEqual([250]);
     expect(s.outcomes(envs)).toEqual([
       ['evt_1:reread:t1', 'reread.succeeded', null],
       ['evt_2:reread:t1', 'reread.succeeded', null],
@@ -104,6 +105,21 @@ describe('Refetcher', () => {
     ]);
     // The re-read versions come from the connector's stream, as a sync's would.
     expect(envs.find((e) => e.contract === 'donation')).toMatchObject({ source: 'fake', stream: 'things', key: 't1' });
+  });
+
+  it('queues a version it published lately only once, and a changed one again; every read is audited', async () => {
+    s = setup();
+    await s.ready;
+    const reread = async (n: number) => {
+      s.refetcher.prompt(s.hook(n), [{ connector: 'fake', stream: 'things', id: 't1' }]);
+      await s.refetcher.idle();
+      const envs = await s.published();
+      return { amounts: envs.filter((e) => e.contract === 'donation').map((e) => e.payload.amount_minor), audits: s.outcomes(envs).length };
+    };
+    expect(await reread(1)).toEqual({ amounts: [100], audits: 1 });
+    expect(await reread(2)).toEqual({ amounts: [], audits: 1 });
+    s.p.things.set('t1', { id: 't1', amount: 250 });
+    expect(await reread(3)).toEqual({ amounts: [250], audits: 1 });
   });
 
   it('records not_found, provider_refused without retrying, provider_unreachable after retries, and not_supported', async () => {

@@ -84,7 +84,9 @@ export function currencyChanged(statements: readonly Statement[], ids: readonly 
         head +
         `it did not add up then, so none of its lines landed (its statement is marked unbalanced), and read again it would not add up ` +
         `either. If ${before.currency} is right, nothing needs doing. If the file really is ${s.currency}, correct it (or export it again) ` +
-        `so that it adds up, and import that with ${option} ${s.currency}`
+        `so that it adds up, and import that with ${option} ${s.currency}; the ${before.currency} import's STATEMENT_UNBALANCED break stays open in ` +
+        `recon_breaks all the same (only a ${before.currency} statement of that account that adds up closes it): ` +
+        `tell whoever reviews the breaks that the ${before.currency} import was the mistake`
       );
     }
     // No option imports a file again in another currency: the lines the first import gave are in the lake (and

@@ -309,12 +309,15 @@ export class Refetcher implements Prompter {
     }
     // The complete versions and their webhooks' audit records go to the queue together.
     const audits = found.flatMap((f) => f.p.webhooks.map((w) => auditEnvelope(f.p, w, { outcome: 'succeeded' }, received_at)));
+    // A version the stream's sync (or an earlier re-read) published lately is not queued again, and the stream's
+    // next sync leaves out what this one publishes (recent.ts). The audits say the read succeeded either way.
+    const inst = this.opts.instances[connector];
+    const recent = inst ? recentOf(inst, stream.name, this.opts.runtime.clock, stream.windows?.lookbackMs) : null;
+    const fresh = recent ? envelopes.filter((e) => !recent.has(e.id)) : envelopes;
     try {
-      await this.opts.runtime.queue.publish([...envelopes, ...audits]);
+      await this.opts.runtime.queue.publish([...fresh, ...audits]);
       this.counts.succeeded += audits.length;
-      // The stream's next sync reads these versions again in its lookback: it leaves them out (recent.ts).
-      const inst = this.opts.instances[connector];
-      if (inst) recentOf(inst, stream.name, this.opts.runtime.clock, stream.windows?.lookbackMs).add(envelopes.map((e) => e.id));
+      recent?.add(fresh.map((e) => e.id));
     } catch (err) {
       log.warn('re-read versions not accepted by the queue; the next sync covers them', { connector, stream: stream.name, error: err });
       for (const f of found) this.record(f.p, f.p.webhooks, { outcome: 'deferred', reason: 'failed', detail: 'the queue did not accept the re-read versions' });
