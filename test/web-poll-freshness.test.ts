@@ -1,7 +1,7 @@
 // The note under a dashboard panel whose poll failed or hangs (web/src/poll-freshness.ts): it says since when its
 // figures are and why, so an operator never reads a failed panel's last figures as current.
 import { describe, expect, it } from 'vitest';
-import { asOf, failedWhy, HANGING_MS, pollNote } from '../web/src/poll-freshness.js';
+import { asOf, failedWhy, figuresTime, HANGING_MS, pollNote } from '../web/src/poll-freshness.js';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -17,6 +17,14 @@ describe('a polled panel\'s note', () => {
       kind: 'stale',
       text: 'NOT CURRENT: figures from 20:40:00 UTC, 3 min ago; the hub answered 503: lake file lake/x.parquet is listed in the catalog but is missing or damaged: re-derive it from raw with puddle replay --contract donation',
     });
+  });
+
+  it('dates reused figures by their computed_at, not by when the answer came', () => {
+    const state = { answeredAt: at('2026-11-27T20:40:30Z'), figuresAt: figuresTime({ computed_at: '2026-11-27T20:40:00.000Z', stages: [] }), failed: failedWhy(503, undefined) };
+    expect(pollNote(state, at('2026-11-27T20:40:40Z'))?.text).toBe('NOT CURRENT: figures from 20:40:00 UTC, 40 s ago; the hub answered 503');
+    // An answer whose parts each have their own time (the status) is as old as it is.
+    expect(figuresTime({ computed_at: { quarantine: '2026-11-27T20:40:00.000Z' } })).toBeUndefined();
+    expect(figuresTime(undefined)).toBeUndefined();
   });
 
   it('says so once a poll hangs, before it fails', () => {

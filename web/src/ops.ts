@@ -6,7 +6,7 @@ import './ops.css';
 import { formatCount, formatMoney } from './money.js';
 import { filterQuery, followTotals, totalsQuery, type TotalsDocument } from './live.js';
 import { pageWindow, refusedLabel, utcLabel, windowLabel } from './page-window.js';
-import { asOf, failedWhy, pollNote, type PollState } from './poll-freshness.js';
+import { asOf, failedWhy, figuresTime, pollNote, type PollState } from './poll-freshness.js';
 
 const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
@@ -110,6 +110,7 @@ async function getJson<T>(p: Panel, path: string): Promise<T | undefined> {
     const body: unknown = await res.json().catch(() => undefined);
     if (res.ok && body !== undefined) {
       p.state.answeredAt = Date.now();
+      p.state.figuresAt = figuresTime(body);
       p.state.failed = undefined;
       return body as T;
     }

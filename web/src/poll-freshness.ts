@@ -7,6 +7,11 @@
 export interface PollState {
   /** When its last answer came; undefined before the first. */
   answeredAt?: number;
+  /**
+   * When the last answer's figures were worked out, where it says (`computed_at`): the hub serves the journey and
+   * the breaks for up to a minute after, so they are older than the answer. Undefined: as old as the answer.
+   */
+  figuresAt?: number;
   /** When the request in flight was sent; undefined while none is. */
   askedAt?: number;
   /** Why its last request failed; cleared by an answer. */
@@ -35,7 +40,17 @@ export function pollNote(s: PollState, now: number): { text: string; kind: 'stal
   }
   // A request pending now says more than how the one before it failed (a hub restarting: refused, then slow).
   const why = hanging ? `the hub has not answered for ${age(now - s.askedAt!)}` : s.failed;
-  return { text: `NOT CURRENT: figures from ${clock(s.answeredAt)}, ${age(now - s.answeredAt)} ago; ${why}`, kind: 'stale' };
+  // From the figures' own time where the answer gave one: until 2026-12-05 the arrival's, so a panel read "as of
+  // 11:49:37 UTC, 30 s ago" beside "NOT CURRENT: figures from 11:50:07 UTC, 12 s ago".
+  const from = s.figuresAt ?? s.answeredAt;
+  return { text: `NOT CURRENT: figures from ${clock(from)}, ${age(now - from)} ago; ${why}`, kind: 'stale' };
+}
+
+/** An answer's `computed_at` in ms, when it has one for all its figures (the journey's, the breaks'). */
+export function figuresTime(body: unknown): number | undefined {
+  const at = (body as { computed_at?: unknown } | null | undefined)?.computed_at;
+  const ms = typeof at === 'string' ? Date.parse(at) : NaN;
+  return Number.isNaN(ms) ? undefined : ms;
 }
 
 /**
