@@ -87,9 +87,17 @@ export function earlierIdLines(lines: readonly LakeLine[]): LakeLine[] {
     // shape): which one, the match on the entry's NtryRef and content decides.
     if (l.entry_reference !== null) return CAMT_FORMATS.includes(l.source_format) && l.bank_line_id === `${l.account}/${l.entry_reference}`;
     // A content id has the hash between the amount and n; a position id has n right after the amount.
-    const prefix = `${l.account}/${l.day}/${l.amount_minor}${l.currency}/`;
-    return l.bank_line_id.startsWith(prefix) && /^\d+$/.test(l.bank_line_id.slice(prefix.length));
+    return /^\d+$/.test(afterAmount(l) ?? '');
   });
+}
+
+/**
+ * What a line's id holds after `account/day/amount currency/` (to-envelopes.ts lineIds): `h/n` for a content id,
+ * `n` for a position id; null for an id of another shape (a bank reference's).
+ */
+export function afterAmount(l: Pick<LakeLine, 'bank_line_id' | 'account' | 'day' | 'amount_minor' | 'currency'>): string | null {
+  const prefix = `${l.account}/${l.day}/${l.amount_minor}${l.currency}/`;
+  return l.bank_line_id.startsWith(prefix) ? l.bank_line_id.slice(prefix.length) : null;
 }
 
 const matchKey = (account: string, day: string, amount: number, currency: string, reference: string, e2e: string | null) =>

@@ -2,7 +2,7 @@ import { fromMinorUnits } from '../../core/money.js';
 import type { QueryEngine } from '../../core/ports.js';
 import { sqlString } from '../../puddles/sql-text.js';
 import { statementWhere } from './checks.js';
-import { contentIdDay, lakeTime as iso, type LakeLine } from './earlier-ids.js';
+import { afterAmount, contentIdDay, lakeTime as iso, type LakeLine } from './earlier-ids.js';
 import { optionName, type ReadOptions, type Statement, type StatementProblem } from './statement.js';
 import { fingerprintHash } from './to-envelopes.js';
 import { ending } from './unverifiable.js';
@@ -131,8 +131,7 @@ export function linesInOtherCurrency(statements: readonly Statement[], ids: read
   // The lake's content-id lines by key: `account/day/amount currency/` then h (16 hex digits) and n.
   const lake = new Map<string, LakeLine[]>();
   for (const l of lines) {
-    const prefix = `${l.account}/${l.day}/${l.amount_minor}${l.currency}/`;
-    const h = l.bank_line_id.startsWith(prefix) ? /^([0-9a-f]{16})\/\d+$/.exec(l.bank_line_id.slice(prefix.length))?.[1] : undefined;
+    const h = /^([0-9a-f]{16})\/\d+$/.exec(afterAmount(l) ?? '')?.[1];
     if (!h) continue;
     const k = contentKey(l.account, l.day, l.amount_minor, h);
     let list = lake.get(k);

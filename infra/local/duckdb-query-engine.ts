@@ -141,6 +141,12 @@ function viewsReadBy(sql: string): Set<string> | null {
   return out;
 }
 
+let currentViewNames: ReadonlySet<string> | undefined;
+/** The contracts' current views' names (the same for every lake): what a snapshot is taken of. */
+function currentNames(): ReadonlySet<string> {
+  return (currentViewNames ??= new Set(currentViews().map((v) => v.name)));
+}
+
 /** Turns of a higher kind taken in a row, while a lower kind waits, before the lower one's turn goes. */
 export const MAX_AHEAD = 8;
 
@@ -313,7 +319,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     const conn = await this.#connWithViews(sql);
     const wanted = this.#snapshotPerQuery && !this.#materialize && namesNamedView(sql, RECON_VIEW_FILES) ? viewsReadBy(sql) : null;
     if (!wanted) return work(conn);
-    const current = new Set(currentViews().map((v) => v.name));
+    const current = currentNames();
     const tables: string[] = [];
     try {
       // In creation order: a current view reading another reads its snapshot.
@@ -380,14 +386,14 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.#defs = allViews(files, await this.#localPaths(files), this.#asOf);
     this.#generation = gen;
     // A snapshot's definition reads views, not files, so it does not change when they do: take it again.
-    if (this.#materialize) for (const v of currentViews()) this.#views.delete(v.name);
+    if (this.#materialize) for (const name of currentNames()) this.#views.delete(name);
     return this.#defs;
   }
 
   /** Creates, in dependency order, those of `wanted` (null: all) not yet created from their current definition. */
   async #createViews(conn: DuckDBConnection, defs: readonly ViewDef[], wanted: ReadonlySet<string> | null): Promise<void> {
     if (wanted?.size === 0) return;
-    const current = this.#materialize ? new Set(currentViews().map((v) => v.name)) : null;
+    const current = this.#materialize ? currentNames() : null;
     for (const v of defs) {
       if ((wanted && !wanted.has(v.name)) || this.#views.get(v.name) === v.sql) continue;
       let sql = v.sql;
