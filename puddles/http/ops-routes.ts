@@ -99,23 +99,40 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
   // engine busy all the time), but never for more than REUSE_CAP_MS: until 2026-12-03 there was no cap, and an
   // answer that took 4 minutes behind the totals rebuild was then served for 20. Once it is due, the next
   // request starts a new one and gets the last answer meanwhile (its `computed_at` says how old), so a panel
-  // answers in milliseconds whatever the lake's size; only the first answer, or the one after a failure, is
-  // waited for.
-  // `at` is when `value` was computed (0: no answer yet); `next`, the answer being computed.
-  const cache = new Map<string, { at: number; ttl: number; value: unknown; next: Promise<unknown> | undefined }>();
-  // The first answer is waited for, so its queries go ahead of the hub's background work; a refresh is not (the
-  // last answer is served), so its queries wait for that work too: idle (duckdb-query-engine.ts).
+  // answers in milliseconds whatever the lake's size; only the first answer, the one after a failure, or the first
+  // after a quiet spell is waited for. Quiet: nobody asked for REUSE_CAP_MS, so nothing kept the answer fresh, and
+  // serving it would show figures from whenever someone last looked (until 2026-12-05 a journey 114 s old came
+  // with 200 to the first caller after a quiet minute and a half). While a panel polls, a refresh starts at every
+  // poll that finds the answer due, so what it is served is never older than the cap and one refresh.
+  // `at` is when `value` was computed (0: no answer yet); `next`, the answer being computed; `waited`, whether
+  // requests wait for `next` (the first answer, or after a quiet spell) or are served `value` meanwhile; `asked`,
+  // when the last request came.
+  interface Cached {
+    at: number;
+    ttl: number;
+    value: unknown;
+    next: Promise<unknown> | undefined;
+    waited: boolean;
+    asked: number;
+  }
+  const cache = new Map<string, Cached>();
+  // An answer waited for (the first, or after a quiet spell) has its queries go ahead of the hub's background work;
+  // a refresh is not (the last answer is served), so its queries wait for that work too: idle (duckdb-query-engine.ts).
   const refreshQuery = inBackground(query, 'idle');
   const cached = <T>(name: string, make: (q: QueryEngine) => Promise<T>, minMs = cacheMs): Promise<T> => {
     let entry = cache.get(name);
-    if (!entry) cache.set(name, (entry = { at: 0, ttl: 0, value: undefined, next: undefined }));
-    const due = Date.now() - entry.at >= entry.ttl;
+    if (!entry) cache.set(name, (entry = { at: 0, ttl: 0, value: undefined, next: undefined, waited: false, asked: 0 }));
+    const now = Date.now();
+    const quiet = now - entry.asked >= REUSE_CAP_MS;
+    entry.asked = now;
+    const due = now - entry.at >= entry.ttl;
     if (due && !entry.next) {
-      const started = Date.now();
+      const started = now;
       const e = entry;
-      e.next = make(e.at > 0 ? refreshQuery : query).then(
+      e.waited = e.at === 0 || quiet;
+      e.next = make(e.waited ? query : refreshQuery).then(
         (value) => {
-          Object.assign(e, { at: Date.now(), ttl: Math.min(REUSE_CAP_MS, Math.max(minMs, 5 * (Date.now() - started))), value, next: undefined });
+          Object.assign(e, { at: Date.now(), ttl: Math.min(REUSE_CAP_MS, Math.max(minMs, 5 * (Date.now() - started))), value, next: undefined, waited: false });
           return value;
         },
         (err: unknown) => {
@@ -127,7 +144,7 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
       // A refresh nobody waits for (the last answer was served) fails quietly: the next request is told.
       e.next.catch(() => undefined);
     }
-    return entry.at > 0 ? Promise.resolve(entry.value as T) : (entry.next as Promise<T>);
+    return entry.next && entry.waited ? (entry.next as Promise<T>) : Promise.resolve(entry.value as T);
   };
 
   // Breaks and the journey name donations and payments, read with the dashboard's cookie (no Authorization

@@ -1,7 +1,8 @@
 // How long the dashboard's journey and breaks answers are reused. They were reused for five times as long as
 // they took, with no cap: on a loaded hub a journey that took 4 minutes (queued behind the totals rebuild) was
 // then served for 20. Now at most REUSE_CAP_MS, and once due the last answer is served, with its `computed_at`,
-// while the next is worked out. The clock is faked (Date only); what is asserted is which answer comes and how
+// while the next is worked out, unless nobody asked for that long (a quiet spell): then the caller waits for a new
+// one. The clock is faked (Date only); what is asserted is which answer comes and how
 // many times the engine was asked, never how long anything took.
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -84,12 +85,33 @@ describe('the journey answer on a slow lake', () => {
     expect(held.asked).toHaveLength(2);
   });
 
+  it('after a quiet spell waits for a new answer instead of serving one from whenever someone last looked', async () => {
+    const first = journey();
+    await vi.waitFor(() => expect(held.asked).toHaveLength(1));
+    held.asked[0]!.answer(stage(10));
+    await first;
+    // Nobody asks for 114 s: nothing refreshed it. The next two callers (two screens opened together) both wait
+    // for the new answer, asked once and ahead of the background work, and get it.
+    vi.setSystemTime(T0 + 114_000);
+    const a = journey();
+    const b = journey();
+    await vi.waitFor(() => expect(held.asked).toHaveLength(2));
+    expect(held.asked[1]!.priority).toBe('interactive');
+    held.asked[1]!.answer(stage(11));
+    for (const answer of await Promise.all([a, b])) {
+      expect(answer.stages).toEqual(stage(11));
+      expect(Date.parse(answer.computed_at)).toBeGreaterThanOrEqual(T0 + 114_000);
+    }
+    expect(held.asked).toHaveLength(2);
+  });
+
   it('forgets the last answer when the next one fails, so the request after that is told, not served old figures', async () => {
     const first = journey();
     await vi.waitFor(() => expect(held.asked).toHaveLength(1));
     held.asked[0]!.answer(stage(10));
     await first;
-    vi.setSystemTime(T0 + REUSE_CAP_MS + 1000);
+    // Due (reused 10 s), and asked within the minute: served while the next is worked out.
+    vi.setSystemTime(T0 + 15_000);
     expect((await journey()).stages).toEqual(stage(10));
     expect(held.asked).toHaveLength(2);
     held.asked[1]!.fail(new Error('disk on fire'));
@@ -135,25 +157,25 @@ describe("the status's lake counts on a slow lake", () => {
     await vi.waitFor(() => expect(held.asked).toHaveLength(1));
     answerAll(3);
     await vi.waitFor(() => expect(held.asked).toHaveLength(1));
-    vi.setSystemTime(T0 + 600_000);
+    vi.setSystemTime(T0 + 50_000);
     answerAll(3);
     const answer = await first;
     expect(answer.quarantine).toBe(3);
-    // The runs were read at T0 (give or take the real time that passed), the quarantine 10 minutes later.
-    expect(Date.parse(answer.computed_at.sync_runs!)).toBeLessThan(T0 + 600_000);
-    expect(Date.parse(answer.computed_at.quarantine!)).toBeGreaterThanOrEqual(T0 + 600_000);
+    // The runs were read at T0 (give or take the real time that passed), the quarantine 50 s later.
+    expect(Date.parse(answer.computed_at.sync_runs!)).toBeLessThan(T0 + 50_000);
+    expect(Date.parse(answer.computed_at.quarantine!)).toBeGreaterThanOrEqual(T0 + 50_000);
 
     // Reused: the same times, while the status's own `now` moves on. The runs' answer (reused 3 s) is due: it
-    // is served, with its time, while the next is worked out; the quarantine's (it took 10 minutes: 60 s) is not.
-    vi.setSystemTime(T0 + 601_000);
+    // is served, with its time, while the next is worked out; the quarantine's (it took 50 s: 60 s) is not.
+    vi.setSystemTime(T0 + 51_000);
     const again = await status();
     expect(again.computed_at).toEqual(answer.computed_at);
-    expect(Date.parse(again.now)).toBeGreaterThanOrEqual(T0 + 601_000);
+    expect(Date.parse(again.now)).toBeGreaterThanOrEqual(T0 + 51_000);
     expect(held.asked.map((q) => q.sql)).toEqual([OPS_SQL.syncRuns]);
 
-    vi.setSystemTime(T0 + 602_000);
+    vi.setSystemTime(T0 + 52_000);
     answerAll(3);
-    await vi.waitFor(async () => expect(Date.parse((await status()).computed_at.sync_runs!)).toBeGreaterThanOrEqual(T0 + 602_000));
+    await vi.waitFor(async () => expect(Date.parse((await status()).computed_at.sync_runs!)).toBeGreaterThanOrEqual(T0 + 52_000));
     expect((await status()).computed_at.quarantine).toBe(answer.computed_at.quarantine);
   });
 });
