@@ -259,6 +259,42 @@ describe('Stripe webhooks prompt a re-read of the object', () => {
     ]);
   });
 
+  it("leaves out of the events stream's next run the versions its webhooks queued (the same event, the same ids)", async () => {
+    await sandbox.webhooksIdle();
+    await refetcher.idle();
+    // The events stream catches up on everything before this test (the seeded account, earlier tests' events).
+    clock.set(new Date(clock.now().getTime() + 120_000));
+    expect((await syncConnector(instances.stripe!, lake.engineRuntime, { streams: ['events'] })).map((r) => r.outcome)).toEqual(['succeeded']);
+    // New supporters give: their customer.created webhooks (each a supporter version as of its event), posted now.
+    const added = sandbox.addCharges(4);
+    await sandbox.webhooksIdle();
+    await refetcher.idle();
+    const customers = new Set(added.flatMap((c) => c.customer ?? []));
+    const created = sandbox.data.events.filter((e) => e.type === 'customer.created' && customers.has(e.data.object.id));
+    expect(created.length).toBeGreaterThan(0);
+
+    // A minute later (the events stream reads a minute behind) it lists those events again and maps them to the
+    // same supporter versions: none is queued a second time.
+    clock.set(new Date(clock.now().getTime() + 120_000));
+    const publish = vi.spyOn(lake.rt.queue, 'publish');
+    try {
+      const [run] = await syncConnector(instances.stripe!, lake.engineRuntime, { streams: ['events'] });
+      expect(run!.outcome).toBe('succeeded');
+      const queued = publish.mock.calls.flatMap(([envelopes]) => envelopes);
+      expect(queued.filter((e) => e.contract === 'supporter' && e.stream === 'events')).toEqual([]);
+      // It did read them: the run is not empty because it saw nothing.
+      expect(run!.records).toBeGreaterThanOrEqual(created.length);
+    } finally {
+      publish.mockRestore();
+    }
+    // The webhook's versions are the supporters in the lake, once each.
+    const rows = await until(
+      `SELECT count(*) AS n, count(DISTINCT id) AS ids FROM raw WHERE contract = 'supporter' AND delivery_id IN (${created.map((e) => `'${e.id}'`).join(',')})`,
+      (r) => Number(r[0]!.n) === created.length,
+    );
+    expect(rows).toEqual([{ n: created.length, ids: created.length }]);
+  });
+
   it('warns and leaves objects beyond the queue cap to the next sync; without credentials it records that too', async () => {
     const capped = new Refetcher({ runtime: lake.engineRuntime, instances, retry: RETRY, maxPending: 2, coalesceMs: 2_000 });
     const bare = new Refetcher({ runtime: lake.engineRuntime, instances: {}, retry: RETRY, coalesceMs: 10 });

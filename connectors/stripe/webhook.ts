@@ -15,6 +15,8 @@ import type { StripeEvent } from './raw.js';
 
 export const STRIPE_WEBHOOK_PATH = '/webhooks/stripe';
 const SOURCE = 'webhook:stripe';
+/** The connector's stream that lists the events its webhooks deliver (streams.ts). */
+const EVENTS_STREAM = 'events';
 
 export interface StripeWebhookOptions {
   queue: Queue;
@@ -155,6 +157,9 @@ export function stripeWebhookRoutes(opts: StripeWebhookOptions): FastifyPluginAs
         return queueUnavailable(reply, err, 'the queue did not accept the event; Stripe will retry');
       }
       failing.succeeded('stripe webhooks are accepted again', 'warn');
+      // The `events` stream lists this event again a minute later and maps it to the same versions (the same
+      // ids): it leaves these out (recent.ts). Until 2026-12-05 both copies were queued and landed in raw.
+      opts.refetch?.published?.('stripe', EVENTS_STREAM, envelopes.filter((e) => e.contract !== RAW_ONLY_CONTRACT).map((e) => e.id));
       // `raw` has the event: the re-read runs after the answer, and its outcome never changes it.
       opts.refetch?.prompt(
         { source: SOURCE, delivery_id: event.id, type: event.type, occurred_at: unixToIso(event.created) ?? received },

@@ -37,6 +37,12 @@ export interface PromptingWebhook {
 /** What webhook routes hold: they hand prompts over once `raw` has the webhook, and answer at once. */
 export interface Prompter {
   prompt(webhook: PromptingWebhook, objects: readonly RefetchPrompt[]): void;
+  /**
+   * A webhook's own versions of records, confirmed by the queue, that a stream of the connector lists again
+   * (Stripe's `events` reads the same events a minute later): that stream's next incremental runs leave them out
+   * (recent.ts), as they leave out what the stream published itself. Optional: a route without it publishes alike.
+   */
+  published?(connector: string, stream: string, envelopeIds: readonly string[]): void;
 }
 
 /**
@@ -151,6 +157,14 @@ export class Refetcher implements Prompter {
         log.error('re-read prompt failed; the next sync covers it', { connector: o.connector, stream: o.stream, error: err });
       }
     }
+  }
+
+  published(connector: string, streamName: string, envelopeIds: readonly string[]): void {
+    const inst = this.opts.instances[connector];
+    const stream = (inst?.connector.streams as unknown as StreamDef<unknown, unknown>[] | undefined)?.find((s) => s.name === streamName);
+    // A connector the hub has no credentials for runs no syncs: nothing to tell.
+    if (!inst || !stream) return;
+    recentOf(inst, streamName, this.opts.runtime.clock, stream.windows?.lookbackMs).add(envelopeIds);
   }
 
   stats(): RefetcherStats {
