@@ -20,6 +20,11 @@ describe('holdsCardNumber', () => {
       '\uff14\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11',
       '4111\u200b1111\u200b1111\u200b1111',
       '4111\u20601111\u00ad1111\u200b1111',
+      // Digits of other scripts, as their keyboards type them: Arabic-Indic, Persian, Devanagari, Bengali.
+      '\u0664\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0661',
+      '\u06f5\u06f5\u06f5\u06f5-\u06f5\u06f5\u06f5\u06f5-\u06f5\u06f5\u06f5\u06f5-\u06f4\u06f4\u06f4\u06f4',
+      'card \u096a\u0967\u0967\u0967\u0967\u0967\u0967\u0967\u0967\u0967\u0967\u0967\u0967\u0967\u0967\u0967',
+      '\u09ea\u09e7\u09e7\u09e7 1111 1111 1111',
     ]) expect(holdsCardNumber(text), text).toBe(true);
   });
 
@@ -37,6 +42,9 @@ describe('holdsCardNumber', () => {
       'sms 70085 tv 2026 11 29 1900',
       '4111 1111 1111 1112',
       '4111\u00a01111\u00a01111\u00a01112',
+      // The same digits failing Luhn in Arabic-Indic, and an Arabic date and phone number.
+      '\u0664\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0662',
+      '\u0662\u0669/\u0661\u0661/\u0662\u0660\u0662\u0666 \u0660\u0662\u0660 \u0667\u0669\u0664\u0666 \u0660\u0669\u0665\u0668',
       'call 0800 123 4567 or 020 7946 0958',
       'appeal 29 - 11 - 2026 at 19:00',
       // Two numbers apart by more than one space or dash: joined, one pair in sixteen held a card-like stretch.

@@ -23,7 +23,23 @@ const INVISIBLE = /\p{Cf}/gu;
  * a card number with no-break spaces, full-width digits or zero-width spaces landed.
  */
 function plainForCheck(text: string): string {
-  return NON_ASCII.test(text) ? text.normalize('NFKC').replace(INVISIBLE, '') : text;
+  return NON_ASCII.test(text) ? text.normalize('NFKC').replace(INVISIBLE, '').replace(OTHER_DIGIT, asciiDigit) : text;
+}
+/**
+ * A decimal digit of another script, which NFKC leaves as it is: Arabic-Indic (`٤١١١`, what an Arabic keyboard
+ * types), Persian, Devanagari, Bengali, Thai and the rest. Until 2026-12-05 a card number so written landed.
+ */
+const OTHER_DIGIT = /(?![0-9])\p{Nd}/gu;
+const ND = /^\p{Nd}$/u;
+/**
+ * The ASCII digit a decimal digit of another script stands for. Unicode keeps each script's digits 0 to 9 together
+ * in order, and runs of them start at a zero, so the digit is its distance from the run's start, modulo 10.
+ */
+function asciiDigit(d: string): string {
+  const cp = d.codePointAt(0)!;
+  let start = cp;
+  while (start > 0 && cp - start < 50 && ND.test(String.fromCodePoint(start - 1))) start--;
+  return String((cp - start) % 10);
 }
 const GROUP = /\d+/g;
 /**
