@@ -12,7 +12,7 @@ import { BankFileError, optionName, type CsvColumnMap, type ImportOptionName, ty
 import { contentIdSpan, earlierIdLines, keepEarlierIds, spanLines } from './earlier-ids.js';
 import { correctionBeside, noBalances, unverifiable, withoutBalances } from './unverifiable.js';
 import { checkedRecords, lineIds, recordEnvelope, statementId, unbalancedEnvelopes, type BankFile, type CheckedRecord } from './to-envelopes.js';
-import { conflicts, currencyChanged, earlierIssues, linesInOtherCurrency, type EarlierIssue } from './imported-before.js';
+import { conflicts, currencyChanged, currencyCompared, earlierIssues, linesInOtherCurrency, unbalancedInOtherCurrency, type EarlierIssue } from './imported-before.js';
 
 // One bank file in, envelopes on the queue: the path behind `puddle import bank`, the hub's drop folder and the
 // benchmark. A file is imported whole or not at all: malformed input publishes nothing, a file that does not add up
@@ -217,25 +217,6 @@ export async function importBankFile(
   outcome.interim = result.statements.filter((s) => s.interim).length;
   const meta: BankFile = { name: file.name, sha256, received_at: receivedAt(clock), delivery_id: `import:${sha256.slice(0, 16)}:${randomUUID()}` };
 
-  // What the lake holds of these statements already: this file in another currency is refused before anything is
-  // published (its lines would count twice), another file under the same id and creation time is said (below).
-  const statementIds = result.statements.map((s, i) => statementId(s, i, meta));
-  let earlier: EarlierIssue[] = [];
-  if (lake) {
-    try {
-      earlier = await earlierIssues(lake, statementIds);
-    } catch (err) {
-      // As for earlier ids: importing without knowing could count the file's lines twice, so nothing is published.
-      throw new Error(`cannot read bank_statement to look for this file imported before: ${(err as Error).message}`, { cause: err });
-    }
-  }
-  const changed = currencyChanged(result.statements, statementIds, sha256, earlier, opts);
-  if (changed) {
-    outcome.status = 'refused';
-    outcome.error = changed;
-    return outcome;
-  }
-
   const perStatement = result.statements.map((s, i) => checkStatement(s, i));
   // A reader's problem belongs to the statement it names, or to the statement of the entry it names (a CSV row's
   // balance, `line 5`: the row's account's statement, not every account of the export, as until 2026-12-05); one
@@ -254,13 +235,40 @@ export async function importBankFile(
     if (i >= 0) perStatement[i]!.push(p);
     else unplaced.push(p);
   }
-  outcome.problems = [...perStatement.flat(), ...unplaced];
-  if (outcome.problems.length) {
+  const problems = [...perStatement.flat(), ...unplaced];
+  // The statements a file that does not add up marks unbalanced: those with problems of their own, or all of them.
+  const unbalanced = perStatement.map((own) => own.length + unplaced.length > 0);
+
+  // What the lake holds of these statements already: this file in another currency is refused before anything is
+  // published (its lines would count twice), another file under the same id and creation time is said (below).
+  // For a file that does not add up, the same query reads the unbalanced statements of its accounts too: this
+  // file imported before from other bytes (a re-save), when that import did not add up either, is known only by
+  // them (imported-before.ts unbalancedInOtherCurrency).
+  const statementIds = result.statements.map((s, i) => statementId(s, i, meta));
+  const unbalancedAccounts = result.statements.filter((s, i) => unbalanced[i] && currencyCompared(s, opts)).map((s) => s.account);
+  let earlier: EarlierIssue[] = [];
+  if (lake) {
+    try {
+      earlier = await earlierIssues(lake, statementIds, unbalancedAccounts);
+    } catch (err) {
+      // As for earlier ids: importing without knowing could count the file's lines twice, so nothing is published.
+      throw new Error(`cannot read bank_statement to look for this file imported before: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  const changed =
+    currencyChanged(result.statements, statementIds, sha256, earlier, opts) ??
+    (problems.length ? unbalancedInOtherCurrency(result.statements, statementIds, unbalanced, earlier, opts) : null);
+  if (changed) {
+    outcome.status = 'refused';
+    outcome.error = changed;
+    return outcome;
+  }
+  outcome.problems = problems;
+  if (problems.length) {
     outcome.status = 'unbalanced';
     const envelopes: Envelope[] = [];
     result.statements.forEach((s, i) => {
-      const own = [...perStatement[i]!, ...unplaced];
-      if (own.length) envelopes.push(...unbalancedEnvelopes(s, i, meta, own));
+      if (unbalanced[i]) envelopes.push(...unbalancedEnvelopes(s, i, meta, [...perStatement[i]!, ...unplaced]));
     });
     await queue.publish(envelopes);
     return outcome;
@@ -281,7 +289,8 @@ export async function importBankFile(
     }
     // Lines of this file imported before in another currency (imported-before.ts), from another file: refused as
     // currencyChanged refuses the same file. Asked only here, of a file that adds up: one that does not publishes
-    // no line (above), so none of it could count twice.
+    // no line (above), so none of it could count twice; it is refused (above) when it is a re-save of a file that
+    // did not add up in another currency either, by that import's unbalanced statement, since no line of it landed.
     const other = linesInOtherCurrency(result.statements, ids, lines, opts);
     if (other) {
       outcome.status = 'refused';

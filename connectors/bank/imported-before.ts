@@ -1,4 +1,4 @@
-import { fromMinorUnits } from '../../core/money.js';
+import { exponentOf, fromMinorUnits } from '../../core/money.js';
 import type { QueryEngine } from '../../core/ports.js';
 import { sqlString } from '../../puddles/sql-text.js';
 import { statementWhere } from './checks.js';
@@ -25,6 +25,11 @@ import { ending } from './unverifiable.js';
 // The statement id knows a file by its bytes: the export saved again (Excel's re-save: CRLF line endings, a byte
 // order mark) is a new file to it. So the lines are compared too (linesInOtherCurrency, below): until 2026-12-05
 // such a re-saved GBP export imported with --currency EUR landed every line a second time, exit 0.
+//
+// A file that does not add up lands no line, so when the first import was one, bank_line holds nothing to know the
+// re-saved file by: its unbalanced statement is what the lake holds (unbalancedInOtherCurrency, below). Until
+// 2026-12-05 such a re-saved export imported with another --currency went in as a second STATEMENT_UNBALANCED
+// break in the other currency (exit 1), where the same bytes were refused.
 
 /** A statement version the lake holds, as recon_bank_issue reads it. */
 export interface EarlierIssue {
@@ -38,15 +43,33 @@ export interface EarlierIssue {
   closing_balance_minor: number | null;
   /** When it was imported, ISO 8601 in UTC with Z. */
   received_at: string;
+  account: string;
+  source_format: string;
+  /** The period it covers, ISO 8601 in UTC with Z; null when the file gives none. */
+  period_from: string | null;
+  period_to: string | null;
+  opening_balance_minor: number | null;
+  entry_count: number;
 }
 
 
-/** The versions of these statements imported from bank files (not POST /v1/events), in DuckDB's and Athena's SQL alike. */
-export async function earlierIssues(lake: QueryEngine, ids: readonly string[]): Promise<EarlierIssue[]> {
-  if (!ids.length) return [];
+const orNull = <T>(v: unknown, f: (v: unknown) => T): T | null => (v === null || v === undefined ? null : f(v));
+
+/**
+ * The versions of these statements imported from bank files (not POST /v1/events), in DuckDB's and Athena's SQL
+ * alike; and, in the same query, every version that did not add up of a statement of these `accounts` (those of a
+ * file that does not add up either, for unbalancedInOtherCurrency: few, each a break someone must clear).
+ */
+export async function earlierIssues(lake: QueryEngine, ids: readonly string[], accounts: readonly string[] = []): Promise<EarlierIssue[]> {
+  const which = [
+    ...(ids.length ? [`bank_statement_id IN (${[...new Set(ids)].map(sqlString).join(', ')})`] : []),
+    ...(accounts.length ? [`(balanced = false AND account IN (${[...new Set(accounts)].map(sqlString).join(', ')}))`] : []),
+  ];
+  if (!which.length) return [];
   const rows = await lake.query(
-    'SELECT bank_statement_id, occurred_at, currency, file_sha256, file_name, balanced, closing_balance_minor, _received_at ' +
-      `FROM bank_statement_history WHERE _source = 'bank' AND bank_statement_id IN (${[...new Set(ids)].map(sqlString).join(', ')}) ` +
+    'SELECT bank_statement_id, occurred_at, currency, file_sha256, file_name, balanced, closing_balance_minor, _received_at, ' +
+      'account, source_format, period_from, period_to, opening_balance_minor, entry_count ' +
+      `FROM bank_statement_history WHERE _source = 'bank' AND ${which.length > 1 ? `(${which.join(' OR ')})` : which[0]} ` +
       'ORDER BY _received_at',
   );
   return rows.map((r) => ({
@@ -56,8 +79,14 @@ export async function earlierIssues(lake: QueryEngine, ids: readonly string[]): 
     file_sha256: String(r.file_sha256),
     file_name: r.file_name === null || r.file_name === undefined ? null : String(r.file_name),
     balanced: r.balanced === true,
-    closing_balance_minor: r.closing_balance_minor === null || r.closing_balance_minor === undefined ? null : Number(r.closing_balance_minor),
+    closing_balance_minor: orNull(r.closing_balance_minor, Number),
     received_at: iso(r._received_at),
+    account: String(r.account),
+    source_format: String(r.source_format),
+    period_from: orNull(r.period_from, iso),
+    period_to: orNull(r.period_to, iso),
+    opening_balance_minor: orNull(r.opening_balance_minor, Number),
+    entry_count: Number(r.entry_count),
   }));
 }
 
@@ -79,16 +108,7 @@ export function currencyChanged(statements: readonly Statement[], ids: readonly 
     // would land and nothing count twice, but the statement's break would then say the other currency, one of the
     // two imports being wrong. The fix is the same either way: a file that adds up, which is new bytes, and so is
     // met by no refusal while no line of it landed.
-    if (!before.balanced) {
-      return (
-        head +
-        `it did not add up then, so none of its lines landed (its statement is marked unbalanced), and read again it would not add up ` +
-        `either. If ${before.currency} is right, nothing needs doing. If the file really is ${s.currency}, correct it (or export it again) ` +
-        `so that it adds up, and import that with ${option} ${s.currency}; the ${before.currency} import's STATEMENT_UNBALANCED break stays open in ` +
-        `recon_breaks all the same (only a ${before.currency} statement of that account that adds up closes it): ` +
-        `tell whoever reviews the breaks that the ${before.currency} import was the mistake`
-      );
-    }
+    if (!before.balanced) return head + unbalancedThen(before.currency, s.currency, option);
     // No option imports a file again in another currency: the lines the first import gave are in the lake (and
     // the raw trail) for good, and no import withdraws a CSV export's lines (its id is the file's, so nothing
     // re-issues it). Letting the second currency in would only count the money twice.
@@ -98,6 +118,67 @@ export function currencyChanged(statements: readonly Statement[], ids: readonly 
       `needs doing (with ${option} ${before.currency} it imports again unchanged). If the file really is ${s.currency}, the ${before.currency} import ` +
       `was the mistake and no import undoes it (no option imports a file again in another currency): its ${before.currency} lines stay in ` +
       `bank_line, so reconcile that account's days by hand`
+    );
+  }
+  return null;
+}
+
+/** Why a statement that did not add up in `then` is refused in `now`: what of it landed, and what to do. */
+const unbalancedThen = (then: string, now: string, option: string) =>
+  `it did not add up then, so none of its lines landed (its statement is marked unbalanced), and read again it would not add up ` +
+  `either. If ${then} is right, nothing needs doing. If the file really is ${now}, correct it (or export it again) ` +
+  `so that it adds up, and import that with ${option} ${now}; the ${then} import's STATEMENT_UNBALANCED break stays open in ` +
+  `recon_breaks all the same (only a ${then} statement of that account that adds up closes it): ` +
+  `tell whoever reviews the breaks that the ${then} import was the mistake`;
+
+/**
+ * Whether a statement's currency is compared with what the lake holds (linesInOtherCurrency,
+ * unbalancedInOtherCurrency): a CSV's always (it says no currency, or states it in a column), another format's only
+ * when --currency is given. A statement whose currency the file itself states (a camt Ccy, a BAI2 currency) could
+ * not have been put in the wrong currency by any option, and an account holding several currencies under one
+ * number (a camt IBAN with a statement per currency) may well have two statements alike but for the currency.
+ */
+export const currencyCompared = (s: Statement, opts: ReadOptions) => s.format === 'csv' || opts.currency !== undefined;
+
+/** Whether two amounts, each in minor units of its own currency, are the same as written: 125000 GBP and 1250 JPY are (1250). */
+const sameMoney = (a: number | null, aCurrency: string, b: number | null, bCurrency: string) =>
+  a === null || b === null ? a === b : a * 10 ** exponentOf(bCurrency) === b * 10 ** exponentOf(aCurrency);
+const sameTime = (a: string | null, b: string | null) => (a === null || b === null ? a === b : iso(a) === iso(b));
+
+/**
+ * Why this file, which does not add up, may not be imported: one of the statements it would mark unbalanced
+ * (`unbalanced[i]`) is, by its content, one imported before from another file in another currency that did not add
+ * up either. Null when none is. `ids[i]` is statement i's bank_statement_id; `earlier` holds the unbalanced versions
+ * of these statements' accounts (earlierIssues' `accounts`).
+ *
+ * The first import landed no line, so linesInOtherCurrency has nothing in bank_line to compare; its bank_statement
+ * is what the lake holds, and it is compared by what a re-save leaves alone: the account and format, the period's
+ * days (a CSV's are its first and last rows' dates), the entry count, and the opening and closing balances as
+ * written (in the statement's currency's units: `250.00` GBP and `250` JPY alike, so only a scale the currency gives
+ * tells them apart, and a re-save that drops the zeros, `1,250.00` -> `1250`, changes nothing). Not the bytes nor the
+ * statement id (a CSV's is its file's hash), nor the problems' text (it names amounts in the currency), nor the credit
+ * and debit totals (they count only entries in the statement's currency: a camt without Acct/Ccy read with another
+ * --currency has its entries in their Amt's currency, and totals of nothing). At least one balance must be there to
+ * compare, unless the statement id is the same (a camt Stmt/Id, a BAI2 file and group, which a re-save keeps): a
+ * period and entry count alone could be another statement's. A statement of another currency on a multi-currency
+ * account that is not a copy (other balances, other days or another number of entries) is not refused, and a file
+ * that adds up is never asked (a corrected export, in whichever currency, imports: its statement is new).
+ */
+export function unbalancedInOtherCurrency(statements: readonly Statement[], ids: readonly string[], unbalanced: readonly boolean[], earlier: readonly EarlierIssue[], opts: ReadOptions): string | null {
+  for (const [i, s] of statements.entries()) {
+    if (!unbalanced[i] || !currencyCompared(s, opts)) continue;
+    const anchored = (e: EarlierIssue) => e.bank_statement_id === ids[i] || s.opening_balance_minor !== null || s.closing_balance_minor !== null;
+    // Versions come oldest first: the first import is named.
+    const before = earlier.find((e) =>
+      !e.balanced && e.currency !== s.currency && e.account === s.account && e.source_format === s.format && anchored(e) &&
+      e.entry_count === s.entries.length && sameTime(e.period_from, s.period_from) && sameTime(e.period_to, s.period_to) &&
+      sameMoney(e.opening_balance_minor, e.currency, s.opening_balance_minor, s.currency) &&
+      sameMoney(e.closing_balance_minor, e.currency, s.closing_balance_minor, s.currency));
+    if (!before) continue;
+    return (
+      `${statementWhere(s, i)}: ${named(s)} was imported on ${before.received_at} as ${before.currency} from another file (this one saved ` +
+      `again: the same days, entry count and balances) and is read now as ${s.currency}: ` +
+      unbalancedThen(before.currency, s.currency, optionName(opts, 'currency'))
     );
   }
   return null;
@@ -153,7 +234,7 @@ export function linesInOtherCurrency(statements: readonly Statement[], ids: read
     set.add(e.currency);
   }));
   for (const [i, s] of statements.entries()) {
-    if (s.format !== 'csv' && opts.currency === undefined) continue;
+    if (!currencyCompared(s, opts)) continue;
     const matched: LakeLine[] = [];
     s.entries.forEach((e, j) => {
       const k = keys[i]![j];

@@ -20,6 +20,27 @@ const BARCLAYS = readFileSync(new URL('../fixtures/bank/barclays_made_export.csv
 const RESAVED = `\uFEFF${BARCLAYS.replaceAll('\n', '\r\n')}`;
 /** A Lloyds export whose running balance breaks at line 6 (csv-reader.test.ts): it does not add up. */
 const LLOYDS = readFileSync(new URL('../fixtures/bank/lloyds_online_export.csv', import.meta.url), 'utf8');
+/**
+ * The Lloyds export as Excel saves it again: a byte order mark, Windows line endings, and amounts and balances
+ * without their trailing zeros (`250.00` -> `250`, `12.50` -> `12.5`). Another statement id (the file's hash); the
+ * same rows, still not adding up at line 6.
+ */
+const LLOYDS_RESAVED = `\uFEFF${LLOYDS.replace(/\.00(?=,|$)/gm, '').replace(/(\.\d)0(?=,|$)/gm, '$1').replaceAll('\n', '\r\n')}`;
+/**
+ * Another statement of the same account and days, in another currency (a euro pocket under the one account
+ * number): the same rows but other balances, its running balance broken at line 6 too.
+ */
+const LLOYDS_POCKET = LLOYDS.replace(/,(\d+\.\d\d)$/gm, (_, b: string) => `,${(Number(b) + 317.25).toFixed(2)}`);
+/** A camt.053 of an account without Acct/Ccy (--currency gives it) whose closing balance is 1.00 too high. */
+const camtUnbalanced = writeCamt({
+  message_id: 'M-U',
+  created_at: '2026-11-20T22:00:00Z',
+  statements: [{
+    id: 'U-2026-11-20', account: 'GB33BUKB20201555555555', currency: 'GBP', created_at: '2026-11-20T22:00:00Z',
+    from: '2026-11-20T00:00:00Z', to: '2026-11-20T23:59:59Z', opening_balance_minor: 10_000, closing_balance_minor: 13_850,
+    entries: [{ amount_minor: 4_950, booking_date: '2026-11-20', remittance: 'STRIPE PAYOUT PO_NOV20' }, { amount_minor: -1_200, booking_date: '2026-11-20', remittance: 'ACCOUNT FEE' }],
+  }],
+}).replace(/<Ccy>GBP<\/Ccy><\/Acct>/, '</Acct>');
 
 const payout: CamtEntryInput = { amount_minor: 4_950, booking_date: '2026-11-20', remittance: 'STRIPE PAYOUT PO_NOV20' };
 const fee: CamtEntryInput = { amount_minor: -1_200, booking_date: '2026-11-20', entry_reference: 'FEE-1', remittance: 'ACCOUNT FEE' };
@@ -90,6 +111,50 @@ describe('a file imported before, through the import', () => {
     await lake.land();
     expect(await lake.q('SELECT count(*) AS n FROM bank_line')).toEqual([{ n: 0 }]);
     expect(await lake.q('SELECT currency, balanced FROM bank_statement')).toEqual([{ currency: 'GBP', balanced: false }]);
+  });
+
+  it('the export that did not add up, saved again and read in another currency: refused as the same bytes are, one break only', async () => {
+    expect(await importBankFile(lake.rt.queue, { name: 'lloyds.csv', bytes: LLOYDS }, { layout: 'lloyds' }, lake.rt.query)).toMatchObject({ status: 'unbalanced', lines: 0 });
+    await lake.land();
+    // None of its lines landed, so no line of bank_line is there to know it by: its unbalanced statement is.
+    const resaved = { name: 'lloyds (excel).csv', bytes: Buffer.from(LLOYDS_RESAVED, 'utf8') };
+    const wrong = await importBankFile(lake.rt.queue, resaved, { layout: 'lloyds', currency: 'EUR' }, lake.rt.query);
+    expect(wrong).toMatchObject({ status: 'refused', lines: 0 });
+    expect(wrong.error).toMatch(
+      /^statement 1: the account ending 2252 was imported on \S+Z as GBP from another file \(this one saved again: the same days, entry count and balances\) and is read now as EUR: it did not add up then, so none of its lines landed /,
+    );
+    expect(wrong.error).toContain('import that with --currency EUR');
+    expect(wrong.error).toContain("the GBP import's STATEMENT_UNBALANCED break stays open in recon_breaks all the same");
+    expect(describeImport('lloyds (excel).csv', wrong)).toMatch(/^lloyds \(excel\)\.csv: refused, nothing imported: /);
+    // No row's text, no account number beyond its last four digits.
+    expect(wrong.error).not.toMatch(/ACME|HMRC|1515152252|99-88-74|beside|counted twice/);
+    await lake.land();
+    expect(await lake.q('SELECT currency, balanced FROM bank_statement_history')).toEqual([{ currency: 'GBP', balanced: false }]);
+    expect(await lake.q("SELECT count(*) AS n FROM recon_breaks WHERE break_type = 'STATEMENT_UNBALANCED'")).toEqual([{ n: 1 }]);
+    expect(await lake.q('SELECT count(*) AS n FROM bank_line')).toEqual([{ n: 0 }]);
+    // In its own currency it is what it was: another file that does not add up, marked unbalanced, as before.
+    expect(await importBankFile(lake.rt.queue, resaved, { layout: 'lloyds' }, lake.rt.query)).toMatchObject({ status: 'unbalanced', lines: 0 });
+  });
+
+  it('a camt.053 without Acct/Ccy that did not add up, saved again and read with another --currency: refused', async () => {
+    expect(await importBankFile(lake.rt.queue, { name: 'u.xml', bytes: camtUnbalanced }, { currency: 'GBP' }, lake.rt.query)).toMatchObject({ status: 'unbalanced', lines: 0 });
+    await lake.land();
+    const resaved = { name: 'u (2).xml', bytes: `\uFEFF${camtUnbalanced.replaceAll('\n', '\r\n')}` };
+    const wrong = await importBankFile(lake.rt.queue, resaved, { currency: 'EUR' }, lake.rt.query);
+    expect(wrong).toMatchObject({ status: 'refused', lines: 0 });
+    expect(wrong.error).toMatch(/^Stmt\[1\] \(line \d+\): the account ending 5555, statement U-2026-11-20 was imported on \S+Z as GBP from another file .* read now as EUR: it did not add up then/);
+    await lake.land();
+    expect(await lake.q('SELECT currency, balanced FROM bank_statement_history')).toEqual([{ currency: 'GBP', balanced: false }]);
+  });
+
+  it('another statement of the account that does not add up, in another currency, imports as before (unbalanced)', async () => {
+    expect(await importBankFile(lake.rt.queue, { name: 'lloyds.csv', bytes: LLOYDS }, { layout: 'lloyds' }, lake.rt.query)).toMatchObject({ status: 'unbalanced' });
+    await lake.land();
+    // The same account, days and rows, other balances: a euro pocket under the one account number, say.
+    const pocket = await importBankFile(lake.rt.queue, { name: 'lloyds-eur.csv', bytes: LLOYDS_POCKET }, { layout: 'lloyds', currency: 'EUR' }, lake.rt.query);
+    expect(pocket).toMatchObject({ status: 'unbalanced', lines: 0, error: null });
+    await lake.land();
+    expect(await lake.q('SELECT currency, balanced FROM bank_statement_history ORDER BY currency')).toEqual([{ currency: 'EUR', balanced: false }, { currency: 'GBP', balanced: false }]);
   });
 
   it('a file stating its currency is never refused for a line of another currency with its day, amount and text', async () => {
@@ -184,6 +249,19 @@ describe('a file imported before, as a finance lead runs `puddle import bank`', 
     expect((await puddle(['import', 'bank', resaved, '--layout', 'barclays', '--currency', 'GBP'])).code).toBe(0);
     expect((await puddle(['land'])).code).toBe(0);
     expect(await query("SELECT currency, count(*) AS n FROM bank_line WHERE account = '20-32-06 13152170' GROUP BY currency")).toEqual([{ currency: 'GBP', n: 4 }]);
+  });
+
+  it('an export that did not add up, saved again by Excel and imported with --currency EUR: exit 2, nothing published, one break', async () => {
+    expect((await puddle(['import', 'bank', file('lloyds.csv', LLOYDS), '--layout', 'lloyds'])).code).toBe(1);
+    expect((await puddle(['land'])).code).toBe(0);
+    const again = await puddle(['import', 'bank', file('lloyds (excel).csv', LLOYDS_RESAVED), '--layout', 'lloyds', '--currency', 'EUR']);
+    expect(again.code, again.stderr).toBe(2);
+    expect(again.stderr).toMatch(/lloyds \(excel\)\.csv: refused, nothing imported: statement 1: the account ending 2252 was imported on \S+Z as GBP from another file .* read now as EUR: it did not add up then/);
+    expect(again.stdout).not.toContain('published to the queue');
+    expect((await puddle(['land'])).code).toBe(0);
+    expect(await query("SELECT break_type, count(*) AS n FROM recon_breaks WHERE break_type = 'STATEMENT_UNBALANCED' GROUP BY break_type")).toEqual([{ break_type: 'STATEMENT_UNBALANCED', n: 1 }]);
+    // Another statement of that account in EUR, one that is no copy of it, still goes in: exit 1, its own break.
+    expect((await puddle(['import', 'bank', file('lloyds-eur.csv', LLOYDS_POCKET), '--layout', 'lloyds', '--currency', 'EUR'])).code).toBe(1);
   });
 
   it('a statement conflicting with one imported before: imported, a warning naming both files, exit 1, the break with a zoned time', async () => {
