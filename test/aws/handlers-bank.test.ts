@@ -139,6 +139,26 @@ describe('bank import handler (S3 ObjectCreated under inbox/bank/)', () => {
     expect(await q("SELECT count(*) AS n FROM bank_statement_history WHERE source_format = 'csv'")).toEqual([{ n: 1 }]);
   });
 
+  it('refuses an export that did not add up, saved again and read in another currency: failed/, saying why, nothing published', async () => {
+    // Its first import landed no line, only its statement marked unbalanced: until 2026-12-05 the re-saved export
+    // with PUDDLE_BANK_CURRENCY=EUR went in as a second STATEMENT_UNBALANCED statement, in EUR.
+    const csv = fixture('lloyds_online_export.csv');
+    expect(await drop('lloyds.csv', csv, { PUDDLE_BANK_LAYOUT: 'lloyds' })).toEqual({ imported: [], refused: ['lloyds.csv'] });
+    expect((await landQueued(shape, rt)).messages.length).toBeGreaterThan(0);
+    const statements = "SELECT currency, balanced FROM bank_statement_history WHERE account = '99-88-74 1515152252'";
+    expect(await q(statements)).toEqual([{ currency: 'GBP', balanced: false }]);
+
+    const name = 'lloyds (2).csv';
+    const resaved = Buffer.from(`\uFEFF${csv.toString('utf8').replaceAll('\n', '\r\n')}`, 'utf8');
+    expect(await drop(name, resaved, { PUDDLE_BANK_LAYOUT: 'lloyds', PUDDLE_BANK_CURRENCY: 'EUR' })).toEqual({ imported: [], refused: [name] });
+    const said = text(await bucket.get(`${BANK_INBOX}failed/${name}.log`))!;
+    expect(said).toMatch(/ refused\n/);
+    expect(said).toMatch(/the account ending 2252 was imported on \S+Z as GBP from another file .* read now as EUR: it did not add up then/);
+    expect(said).toContain('import that with PUDDLE_BANK_CURRENCY EUR');
+    expect((await landQueued(shape, rt)).messages).toEqual([]);
+    expect(await q(statements)).toEqual([{ currency: 'GBP', balanced: false }]);
+  });
+
   it('says a statement conflicting with one another file landed, in the .log of the file it imports', async () => {
     const payout: CamtEntryInput = { amount_minor: 4_950, booking_date: '2026-11-20', remittance: 'STRIPE PAYOUT PO_NOV20' };
     const nov20 = (entries: CamtEntryInput[]) =>
