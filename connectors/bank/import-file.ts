@@ -86,7 +86,8 @@ export interface ImportOutcome {
   /**
    * imported: every line published; unbalanced: it does not add up (exit 1); malformed: unreadable (exit 2);
    * refused: readable, but imported before in another currency (exit 2): this file, or its lines from another file
-   * (imported-before.ts); imported, its lines would count twice.
+   * (imported-before.ts); imported, its lines would count twice. Or, of a file that does not add up, its statement
+   * from another file (a re-save) that did not add up either: no line counts twice, but a break would say the other currency.
    */
   status: 'imported' | 'unbalanced' | 'malformed' | 'refused';
   format: string | null;

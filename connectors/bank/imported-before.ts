@@ -154,15 +154,19 @@ const sameTime = (a: string | null, b: string | null) => (a === null || b === nu
  * The first import landed no line, so linesInOtherCurrency has nothing in bank_line to compare; its bank_statement
  * is what the lake holds, and it is compared by what a re-save leaves alone: the account and format, the period's
  * days (a CSV's are its first and last rows' dates), the entry count, and the opening and closing balances as
- * written (in the statement's currency's units: `250.00` GBP and `250` JPY alike, so only a scale the currency gives
- * tells them apart, and a re-save that drops the zeros, `1,250.00` -> `1250`, changes nothing). Not the bytes nor the
- * statement id (a CSV's is its file's hash), nor the problems' text (it names amounts in the currency), nor the credit
- * and debit totals (they count only entries in the statement's currency: a camt without Acct/Ccy read with another
- * --currency has its entries in their Amt's currency, and totals of nothing). At least one balance must be there to
- * compare, unless the statement id is the same (a camt Stmt/Id, a BAI2 file and group, which a re-save keeps): a
- * period and entry count alone could be another statement's. A statement of another currency on a multi-currency
- * account that is not a copy (other balances, other days or another number of entries) is not refused, and a file
- * that adds up is never asked (a corrected export, in whichever currency, imports: its statement is new).
+ * written, each in its own currency's units: `1250.00` GBP (125000 minor units) is `1250` JPY (1250), which minor
+ * units alone would tell apart by the currency's scale; a re-save that drops the zeros (`1,250.00` -> `1250`) reads
+ * the same amount either way. Not the bytes nor the statement id (a CSV's is its file's hash), nor the problems'
+ * text (it names amounts in the currency), nor the credit and debit totals (they count only entries in the
+ * statement's currency: a camt without Acct/Ccy read with another --currency has its entries in their Amt's
+ * currency, and totals of nothing). The lines' content hashes would be the sharpest measure, but a bank_statement
+ * carries none, and these fields are there for every unbalanced statement landed before today too.
+ *
+ * False alarms: at least one balance must be there to compare, unless the statement id is the same (a camt Stmt/Id,
+ * a BAI2 file and group, which a re-save keeps): a period and entry count alone could be another statement's. A
+ * statement of another currency on a multi-currency account that is no copy (other balances, other days or another
+ * number of entries) is not refused; nor, as for lines, one whose currency the file states (currencyCompared). A
+ * file that adds up is never asked: a corrected export, in whichever currency, imports, its statement being new.
  */
 export function unbalancedInOtherCurrency(statements: readonly Statement[], ids: readonly string[], unbalanced: readonly boolean[], earlier: readonly EarlierIssue[], opts: ReadOptions): string | null {
   for (const [i, s] of statements.entries()) {
