@@ -73,10 +73,11 @@ export function revisitByIds(stream: StreamDef<unknown, unknown>, bm: Bookmark):
 }
 
 /**
- * The records still there of `ids`, each read by id through the engine's calls (budget and retries); one the
- * provider no longer has is left out. Read all at once: the stream's request budget spaces the calls.
+ * The records still there of `ids`, each read by id through the engine's calls (budget and retries), and the ids
+ * of those the provider no longer has (left out, and so no longer revisited). Read all at once: the stream's
+ * request budget spaces the calls.
  */
-export async function fetchUnsettled<C>(stream: StreamDef<C, unknown>, ctx: StreamContext<C>, ids: readonly string[]): Promise<unknown[]> {
+export async function fetchUnsettled<C>(stream: StreamDef<C, unknown>, ctx: StreamContext<C>, ids: readonly string[]): Promise<{ records: unknown[]; gone: string[] }> {
   const found = await Promise.all(
     ids.map(async (id) => {
       try {
@@ -87,5 +88,5 @@ export async function fetchUnsettled<C>(stream: StreamDef<C, unknown>, ctx: Stre
       }
     }),
   );
-  return found.filter((r) => r !== null && r !== undefined);
+  return { records: found.filter((r) => r !== null && r !== undefined), gone: ids.filter((_, i) => found[i] === null || found[i] === undefined) };
 }

@@ -469,11 +469,20 @@ class StreamRun<C> {
    */
   private async revisitById(ids: string[]): Promise<void> {
     let records: unknown[];
+    let gone: string[];
     try {
-      records = await fetchUnsettled(this.stream, this.ctx, ids);
+      ({ records, gone } = await fetchUnsettled(this.stream, this.ctx, ids));
     } catch (err) {
       if (err instanceof RetriableError && pastDeadline(this.opts.settings, this.opts.runtime.clock)) throw new DeadlineReached();
       throw err;
+    }
+    // A record read again until it settled that the provider no longer has stays in the lake as last landed (a
+    // payment `pending` for good): said, once, as it leaves the revisit list. Until 2026-12-05 it left in silence.
+    // The ids are the provider's object ids (`ch_...`, a Salesforce record id), no one's personal data.
+    if (gone.length) {
+      log.warn('records read again until they settle are gone from the provider: they stay in the lake as last landed, and are no longer read', {
+        connector: this.opts.connector.name, stream: this.stream.name, records: gone.length, ids: gone.slice(0, 10),
+      });
     }
     if (pastDeadline(this.opts.settings, this.opts.runtime.clock)) throw new DeadlineReached();
     await this.emit(records);
