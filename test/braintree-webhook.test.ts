@@ -58,7 +58,7 @@ describe('POST /webhooks/braintree', () => {
   let queue: SqliteQueue;
   let app: FastifyInstance;
   // The hub's clock: now, as the SDK's sample notifications are stamped with the machine's time (a record more
-  // than a day after its receipt is quarantined, core/contracts/time-ahead.ts).
+  // than a day after its receipt is quarantined, core/contracts/time-bounds.ts).
   const NOW = new Date().toISOString();
 
   beforeAll(async () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_MAX_AHEAD_MS } from '../core/contracts/time-ahead.js';
+import { DEMO_MAX_AHEAD_MS } from '../core/contracts/time-bounds.js';
 import { parseEnvelopeWithoutRaw } from '../core/envelope.js';
 import { producerFastPath } from '../core/http/producer-fast-path.js';
 import { createKeyRing } from '../core/http/auth.js';
@@ -661,6 +661,23 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     const near = await post(app, { events: [donation('ahead-3', { occurred_at: at(23), updated_at: at(23) })] });
     expect(near.statusCode, near.body).toBe(202);
     expect((await drain()).map((e) => e.key)).toEqual(['ahead-3']);
+  });
+
+  it('refuses an occurred_at or updated_at before 1900 (a year typed short), 400 naming the field, and takes 1900 on', async () => {
+    // Until 2026-12-05 a donation in year 0026 was taken: it landed in a partition of that year, in every all-time total.
+    await drain();
+    const res = await post(app, {
+      events: [donation('short-1', { occurred_at: '0026-11-29T20:15:00Z' }), donation('short-2', { updated_at: '1899-12-31T23:59:59Z' }), donation('short-3', { occurred_at: '0001-01-01T00:00:00Z' })],
+    });
+    expect(res.statusCode).toBe(400);
+    const body = res.json() as { rejected: { index: number; errors: { path: string; message: string }[] }[] };
+    expect(body.rejected.map((r) => [r.index, r.errors.map((e) => e.path)])).toEqual([[0, ['payload.occurred_at']], [1, ['payload.updated_at']], [2, ['payload.occurred_at']]]);
+    expect(body.rejected[0]!.errors[0]!.message).toMatch(/^is before 1900-01-01: send when it happened, with its four-digit year/);
+    expect(res.body).not.toContain('0026-11-29');
+    expect(await queue.depth('raw')).toBe(0);
+    const old = await post(app, { events: [donation('short-4', { occurred_at: '1900-01-01T00:00:00Z', updated_at: '1957-06-01T12:00:00Z' })] });
+    expect(old.statusCode, old.body).toBe(202);
+    expect((await drain()).map((e) => e.key)).toEqual(['short-4']);
   });
 
   it("widens the bound for the server given the demo's maxAheadMs alone: another server in the same process keeps the day", async () => {

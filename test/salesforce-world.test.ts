@@ -2,7 +2,7 @@
 // gifts and gift payments, synced by the connector (jsforce), landed, reads back as the very payloads the world
 // hands the recon tests directly, so the demo (which takes the sandbox path) and the tests check one world.
 import { describe, expect, it } from 'vitest';
-import { DEMO_MAX_AHEAD_MS } from '../core/contracts/time-ahead.js';
+import { DEMO_MAX_AHEAD_MS } from '../core/contracts/time-bounds.js';
 import { reconWorld } from '../core/scenario/recon-world.js';
 import { salesforceHarness } from './support/salesforce-harness.js';
 

@@ -171,7 +171,7 @@ export interface EngineRuntime {
   events?: OpsEvents;
   /**
    * How far after its arrival a record's occurred_at or updated_at may be before it is quarantined: a day
-   * (MAX_AHEAD_MS) unless `puddle demo` or a test, whose worlds are fixed calendars, widens it (core/contracts/time-ahead.ts).
+   * (MAX_AHEAD_MS) unless `puddle demo` or a test, whose worlds are fixed calendars, widens it (core/contracts/time-bounds.ts).
    */
   maxAheadMs?: number;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getContract } from '../contracts/index.js';
-import { DEMO_MAX_AHEAD_MS } from '../contracts/time-ahead.js';
+import { DEMO_MAX_AHEAD_MS } from '../contracts/time-bounds.js';
 import { scrubPersonalData } from '../pii.js';
 import { mappedToEnvelopes } from './envelopes.js';
 

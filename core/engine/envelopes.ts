@@ -1,5 +1,5 @@
 import { getContract } from '../contracts/index.js';
-import { MAX_AHEAD_MS, timesAheadErrors } from '../contracts/time-ahead.js';
+import { MAX_AHEAD_MS, timeBoundsErrors } from '../contracts/time-bounds.js';
 import { hash } from 'node:crypto';
 import { canonicalJson, makeEnvelope, type Envelope } from '../envelope.js';
 import { dateParse, isoInstantMs } from '../time.js';
@@ -32,7 +32,7 @@ export interface Origin {
  * Turn mapped payloads into envelopes, validating each against its contract. A payload that fails
  * becomes a `quarantine` envelope carrying the reasons and the raw record, so one bad record never
  * stops a run or a webhook and nothing accepted is lost (DESIGN.md rule 8). A record dated more than a day after
- * it was received is quarantined too, as the producer refuses such an event (core/contracts/time-ahead.ts), `maxAheadMs`
+ * it was received is quarantined too, as the producer refuses such an event (core/contracts/time-bounds.ts), `maxAheadMs`
  * its bound (the engine runtime's setting; a day).
  */
 export function mappedToEnvelopes(mapped: readonly Mapped[], origin: Origin, maxAheadMs = MAX_AHEAD_MS): { envelopes: Envelope[]; quarantined: number } {
@@ -44,7 +44,7 @@ export function mappedToEnvelopes(mapped: readonly Mapped[], origin: Origin, max
     const r = contract
       ? contract.validate(m.payload)
       : { value: null, errors: [{ path: 'contract', message: `unknown contract ${m.contract} v${m.version}` }] };
-    const errors = r.errors ?? timesAheadErrors(r.value as Record<string, unknown>, receivedAtMs, maxAheadMs);
+    const errors = r.errors ?? timeBoundsErrors(r.value as Record<string, unknown>, receivedAtMs, maxAheadMs);
     if (errors) {
       quarantined++;
       envelopes.push(quarantineEnvelope(m, errors, origin, maxAheadMs));
@@ -73,7 +73,7 @@ export function quarantineEnvelope(
   const payload = {
     quarantine_id: `${origin.source}:${m.contract}:${which}`,
     // A time far ahead (the reason it is here, perhaps) would file the quarantine row under that year: its arrival instead.
-    occurred_at: isTime(own) && !timesAheadErrors({ occurred_at: own }, dateParse(origin.received_at), maxAheadMs) ? own : isTime(origin.occurred_at) ? origin.occurred_at : origin.received_at,
+    occurred_at: isTime(own) && !timeBoundsErrors({ occurred_at: own }, dateParse(origin.received_at), maxAheadMs) ? own : isTime(origin.occurred_at) ? origin.occurred_at : origin.received_at,
     updated_at: null,
     contract: m.contract,
     version: m.version ?? null,

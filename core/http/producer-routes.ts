@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CONTRACTS, NOT_A_FIELD, WRITTEN_BY_HUB, type Contract, type FieldError } from '../contracts/index.js';
 import { checkedTextFields, eventIdProblem } from '../contracts/free-text.js';
-import { MAX_AHEAD_MS, timesAheadErrors } from '../contracts/time-ahead.js';
+import { MAX_AHEAD_MS, timeBoundsErrors } from '../contracts/time-bounds.js';
 import { EnvelopeTextWriter, type Envelope, type EnvelopeTexts } from '../envelope.js';
 import { REDACTED_TEXT } from '../pii.js';
 import { systemClock, type Clock, type Queue } from '../ports.js';
@@ -36,7 +36,7 @@ type Checked = { contract: Contract; value: Record<string, unknown> } | { errors
 /**
  * Checks one event's envelope fields and validates its payload against the contract.
  * Messages say what is wrong, never the value sent (it may be personal data). `receivedAtMs`: when the hub received
- * it, which its occurred_at and updated_at may not be more than a day after (core/contracts/time-ahead.ts).
+ * it, which its occurred_at and updated_at may not be more than a day after (core/contracts/time-bounds.ts).
  */
 export function checkEvent(ev: unknown, receivedAtMs = Date.now(), maxAheadMs = MAX_AHEAD_MS): Checked {
   if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) {
@@ -76,7 +76,7 @@ export function checkEvent(ev: unknown, receivedAtMs = Date.now(), maxAheadMs = 
     freeTextErrors(contract, e.payload, errors);
     const value = r.value as Record<string, unknown> | null;
     if (value) {
-      const ahead = timesAheadErrors(value, receivedAtMs, maxAheadMs);
+      const ahead = timeBoundsErrors(value, receivedAtMs, maxAheadMs);
       if (ahead) errors.push(...ahead);
       textErrors(contract, value, errors);
     }

@@ -22,7 +22,7 @@ export interface ServerOptions {
   clock?: Clock;
   /** Largest request body in bytes (default 1 MiB). */
   maxBodyBytes?: number;
-  /** How far after its arrival an event's occurred_at or updated_at may be (default a day: core/contracts/time-ahead.ts). */
+  /** How far after its arrival an event's occurred_at or updated_at may be (default a day: core/contracts/time-bounds.ts). */
   maxAheadMs?: number;
   /**
    * How long a client has to send its whole request, headers and body, in ms (default REQUEST_TIMEOUT_MS);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { salesforceConnector } from '../../connectors/salesforce/connector.js';
 import { salesforceConfig } from '../../connectors/salesforce/config.js';
 import { startSalesforceSandbox } from '../../connectors/salesforce/sandbox/index.js';
-import { DEMO_MAX_AHEAD_MS } from '../../core/contracts/time-ahead.js';
+import { DEMO_MAX_AHEAD_MS } from '../../core/contracts/time-bounds.js';
 import { syncConnector } from '../../core/engine/sync.js';
 import type { Runtime } from '../../core/runtime.js';
 import type { WorldCrm } from '../../core/scenario/recon-world.js';
@@ -26,7 +26,7 @@ export async function syncWorldCrm(crm: WorldCrm, runtime: Pick<Runtime, 'queue'
       SALESFORCE_DONATION_ID_FIELD: 'Donation_ID__c', SALESFORCE_START_DATE: new Date(Date.now() - 86_400_000).toISOString(), SALESFORCE_REQUESTS_PER_SECOND: '0',
     };
     const config = salesforceConfig({ get: (k) => settings[k] });
-    // The world is a fixed calendar (to 2027-01-20): its later gifts are not typos here (core/contracts/time-ahead.ts).
+    // The world is a fixed calendar (to 2027-01-20): its later gifts are not typos here (core/contracts/time-bounds.ts).
     const engine = { queue: runtime.queue, state, clock: runtime.clock, maxAheadMs: DEMO_MAX_AHEAD_MS };
     const runs = await syncConnector(salesforceConnector(config), engine, { streams: ['gifts', 'gift_payments'] });
     return { records: runs.reduce((s, r) => s + r.records, 0), ok: runs.every((r) => r.outcome === 'succeeded') };

@@ -178,7 +178,7 @@ export interface HubOptions {
   clock?: Clock;
   /**
    * How far after its arrival a record's occurred_at or updated_at may be, for the producer and the syncs: a day
-   * unless `puddle demo` widens it for its fixed calendar (core/contracts/time-ahead.ts). Not a setting of the home.
+   * unless `puddle demo` widens it for its fixed calendar (core/contracts/time-bounds.ts). Not a setting of the home.
    */
   maxAheadMs?: number;
 }

@@ -273,7 +273,7 @@ describe('live totals API', () => {
   });
 
   it('holds a donation dated after today out of the live total, as the view does, and the check would see it counted', async () => {
-    // Tomorrow's midnight (UTC): after today, and within the day ahead the producer takes (core/contracts/time-ahead.ts).
+    // Tomorrow's midnight (UTC): after today, and within the day ahead the producer takes (core/contracts/time-bounds.ts).
     const day = new Date(Math.floor(Date.now() / 86_400_000 + 1) * 86_400_000).toISOString();
     await post(hub, [donation('fut1', { occurred_at: day, amount_minor: 1_000_000, campaign: 'fut' })]);
     expect((await totals(hub, '?campaign=fut')).total).toEqual({ count: 0, amount_minor: 0 });

@@ -80,7 +80,7 @@ describe('as_of and a donation dated in the future', () => {
   });
 
   it('is not moved by it, no stream event is pushed for it, and a restart agrees', async () => {
-    // Tomorrow's midnight (UTC): after today, and within the day ahead the producer takes (core/contracts/time-ahead.ts;
+    // Tomorrow's midnight (UTC): after today, and within the day ahead the producer takes (core/contracts/time-bounds.ts;
     // a year typed 2126 is now a 400).
     const tomorrow = new Date(Math.floor(Date.now() / 86_400_000 + 1) * 86_400_000).toISOString();
     hub = await startLiveHub(home);

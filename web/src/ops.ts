@@ -138,7 +138,7 @@ const ago = (iso: unknown): string => {
 };
 
 // ---- the chart: pledges per box, all currencies counted, CTA windows shaded behind. It spans the page's window
-// (`?from=`, `?to=`), else the last 24 hours: a date mistyped into year 1 must not stretch it over 2,000 years
+// (`?from=`, `?to=`), else the last 24 hours: a date mistyped a century early must not stretch it over 100 years
 // and squeeze the night into one bar. What falls outside is counted below the chart, not drawn.
 let ctaWindows: { cta: string | null; from: string; to: string }[] = [];
 let plot: uPlot | undefined;

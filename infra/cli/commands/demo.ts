@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../../core/config.js';
 import { appealNight, toRequests } from '../../../core/scenario/appeal-night.js';
-import { DEMO_MAX_AHEAD_MS } from '../../../core/contracts/time-ahead.js';
+import { DEMO_MAX_AHEAD_MS } from '../../../core/contracts/time-bounds.js';
 import { startHub } from '../../local/hub.js';
 import { defineCommand } from '../command.js';
 import { demoRecon } from '../demo-recon.js';
