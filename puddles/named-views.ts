@@ -14,6 +14,7 @@ export const QUERIES_DIR = path.join(import.meta.dirname, 'queries');
 
 /** Views made from a SQL file `puddles/queries/<name>.sql`, in creation order. */
 export const NAMED_VIEW_FILES: readonly string[] = [
+  'recon_bank_superseded',
   'recon_bank_issue',
   'recon_statement_corrected',
   'recon_bank_booked',

@@ -737,6 +737,7 @@ function toStatement(raw: RawStatement, index: number, h: CamtHandler, opts: Rea
     // Each page of a statement is its own issue (a re-issued page 2 replaces page 2 only): its id gains the page
     // number. A statement of one page keeps the bare id, as it had before pages were read (homes hold it).
     statement_ref: page && raw.id !== null ? `${raw.id}/p${page.number}` : raw.id,
+    last_page: page ? page.last : true,
     account,
     currency,
     created_at: created,

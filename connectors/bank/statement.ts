@@ -61,6 +61,11 @@ export interface Statement {
   format: BankSourceFormat;
   /** The statement's own id when the file has one (camt Stmt/Id, BAI2 file id + group), else null. */
   statement_ref: string | null;
+  /**
+   * camt: whether this is the statement's last page (StmtPgntn/LastPgInd; true on a statement of one page, whose
+   * id has no `/p<n>`). Formats without pages leave it out.
+   */
+  last_page?: boolean;
   /** Where the statement is in the file, for problems (`Stmt[1] (line 13)`, `line 3 (03 record)`); optional. */
   locator?: string;
   /** Account identifier as the file gives it (IBAN, sort code + number, BAI2 customer account). */

@@ -10,6 +10,8 @@ import { BankFileError, type Statement, type StatementProblem } from './statemen
 // file twice, or the camt.052 that announced it and then the camt.053 that books it) gets the same bank_line_id.
 
 export const BANK_SOURCE = 'bank';
+/** The bank_statement version imports send (v3: `last_page`). */
+const BANK_STATEMENT_VERSION = 3;
 
 /** The file a statement came from. */
 export interface BankFile {
@@ -109,6 +111,7 @@ export function statementPayload(s: Statement, index: number, file: BankFile, ba
     file_sha256: file.sha256,
     file_name: file.name,
     problems: problemsText(problems),
+    last_page: s.last_page ?? null,
   };
 }
 
@@ -156,7 +159,7 @@ function* eachRecord(s: Statement, index: number, file: BankFile, ids: readonly 
   const stmtPayload = statementPayload(s, index, file, true);
   const statement_id = stmtPayload.bank_statement_id as string;
   const where = s.locator ?? `statement ${index + 1}`;
-  yield { contract: 'bank_statement', version: 2, payload: stmtPayload, raw: redactPersonalData(rawStatement(s, file)), locator: where };
+  yield { contract: 'bank_statement', version: BANK_STATEMENT_VERSION, payload: stmtPayload, raw: redactPersonalData(rawStatement(s, file)), locator: where };
   // The same for every line of the file: redacted once and shared (it serialises the same into each envelope).
   const raw = redactPersonalData(rawEntry(file));
   for (let i = 0; i < s.entries.length; i++) {
@@ -243,9 +246,9 @@ export function unbalancedEnvelopes(s: Statement, index: number, file: BankFile,
   const payload = statementPayload(s, index, file, false, problems);
   const o = origin(file, s.format, rawStatement(s, file));
   return [
-    makeEnvelope({ contract: 'bank_statement', version: 2, payload, ...o }),
+    makeEnvelope({ contract: 'bank_statement', version: BANK_STATEMENT_VERSION, payload, ...o }),
     quarantineEnvelope(
-      { contract: 'bank_statement', version: 2, payload },
+      { contract: 'bank_statement', version: BANK_STATEMENT_VERSION, payload },
       problems.map((p) => ({ path: p.where, message: p.message })),
       { ...o, record_key: payload.bank_statement_id as string, occurred_at: s.created_at },
     ),

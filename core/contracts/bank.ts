@@ -72,6 +72,12 @@ export const bank_statement_v2 = extendContract(bank_statement, 2, {
   problems: string().optional().doc("Why it does not add up (balanced = false): each problem's place and message, '; '-separated; never a row's text"),
 });
 
+// v3: where a camt statement the bank split into pages ends, so a re-issue in fewer pages withdraws the pages
+// beyond its last (recon_bank_superseded). The page number is in the id (`.../p2`).
+export const bank_statement_v3 = extendContract(bank_statement_v2, 3, {
+  last_page: boolean().optional().doc('camt StmtPgntn/LastPgInd: true on the last page (and on a statement of one page), false on a page before it; absent where a format has no pages'),
+});
+
 export const bank_line_detail = defineContract({
   name: 'bank_line_detail',
   version: 1,

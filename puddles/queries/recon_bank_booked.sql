@@ -25,8 +25,10 @@
 -- stayed beside the right one, counted twice. The issue carried a line when a version of the line names the
 -- statement and the issue's creation time (`updated_at`), whichever import first delivered that version: an
 -- identical file imported again, under any name, withdraws nothing. An issue that does not add up withdraws nothing
--- (it imported no lines). Lines posted through POST /v1/events (`_source` not 'bank') are the producer's own and
--- are kept.
+-- (it imported no lines). An issue a later one superseded under another page's id (recon_bank_issue
+-- `superseded_by`: the statement re-issued in fewer pages, or unpaged where it was paged, or the reverse) carries
+-- none: its lines the re-issue carries have versions naming it, the others left the statement. Lines posted
+-- through POST /v1/events (`_source` not 'bank') are the producer's own and are kept.
 WITH x AS (
   SELECT * FROM recon_params
 ),
@@ -38,7 +40,7 @@ withdrawn AS (
     AND NOT EXISTS (
       SELECT 1
       FROM bank_line_history h
-      JOIN recon_bank_issue i ON i.bank_statement_id = h.statement_id AND i.created_at = h.updated_at
+      JOIN recon_bank_issue i ON i.bank_statement_id = h.statement_id AND i.created_at = h.updated_at AND i.superseded_by IS NULL
       WHERE h.bank_line_id = l.bank_line_id
     )
 ),

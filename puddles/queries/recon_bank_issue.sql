@@ -12,6 +12,9 @@
 -- An identical file imported again (under any name) is the same issue and changes nothing. A different file with
 -- the same statement id and creation time is no re-issue a bank makes (a re-issue is created later): its lines
 -- cannot be told from the first file's, so both files' lines stand and recon_breaks opens STATEMENT_CONFLICT.
+-- `superseded_by`: a later issue of the statement under another page's id that replaces this one whole
+-- (recon_bank_superseded: a re-issue in fewer pages, or unpaged where it was paged, or the reverse), else null.
+-- recon_bank_booked withdraws a superseded issue's lines, and its conflict is no break.
 WITH issues AS (
   SELECT bank_statement_id, occurred_at AS created_at, file_sha256, file_name, currency, closing_balance_minor, _received_at
   FROM bank_statement_history
@@ -39,7 +42,9 @@ SELECT
   l._received_at AS received_at,
   count(DISTINCT o.file_sha256) AS conflicting_files,
   min(o.file_name) AS conflicting_file_name,
-  min(o.closing_balance_minor) AS conflicting_closing_minor
+  min(o.closing_balance_minor) AS conflicting_closing_minor,
+  min(d.superseded_by) AS superseded_by
 FROM latest l
 LEFT JOIN issues o ON o.bank_statement_id = l.bank_statement_id AND o.created_at = l.created_at AND o.file_sha256 <> l.file_sha256
+LEFT JOIN recon_bank_superseded d ON d.bank_statement_id = l.bank_statement_id AND d.created_at = l.created_at
 GROUP BY l.bank_statement_id, l.created_at, l.file_sha256, l.file_name, l.currency, l.closing_balance_minor, l._received_at

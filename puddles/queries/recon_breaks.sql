@@ -376,8 +376,12 @@ b_statement AS (
 -- both statements are in.
 -- A page of a camt statement the bank split (its id ends `/p<n>`, connectors/bank/camt.ts) shares the statement's
 -- period: a page after the first follows the page before it, not the previous statement, and with that page
--- not imported the break says the page is missing (its amount cannot be told). The next statement follows
--- whichever page closed last (they end at once: "either" below).
+-- not imported the break says the page is missing (its amount cannot be told). The next statement follows the
+-- statement's last page imported: the pages end at once, and the highest-numbered one is the previous statement
+-- (until 2026-12-05 it followed "either" below, any page, and the break named page 1's interim balance). A statement a later issue under another page's id
+-- superseded (recon_bank_superseded: an old page 3 after a re-issue in 2 pages, an unpaged issue re-issued in pages
+-- or the reverse) is no longer the bank's statement: neither compared nor followed (until 2026-12-05 the old page 3
+-- was a STATEMENT_GAP after the re-issued page 2).
 st AS (
   SELECT s.bank_statement_id, s.account, s.currency, s.opening_balance_minor, s.closing_balance_minor,
     coalesce(s.period_from, s.occurred_at) AS starts, coalesce(s.period_to, s.occurred_at) AS ends,
@@ -389,10 +393,11 @@ st AS (
     AND NOT (s.source_format = 'bai2' AND (s.bank_statement_id LIKE '%/interim' OR s.bank_statement_id LIKE '%/interim/%'))
     AND s.opening_balance_minor IS NOT NULL AND s.closing_balance_minor IS NOT NULL
     AND CAST(s.occurred_at AS DATE) <= x.as_of
+    AND NOT EXISTS (SELECT 1 FROM recon_bank_superseded d WHERE d.bank_statement_id = s.bank_statement_id AND d.created_at = s.occurred_at)
 ),
 st_prev AS (
   SELECT s.bank_statement_id, p.bank_statement_id AS prev_id, p.closing_balance_minor AS prev_closing,
-    rank() OVER (PARTITION BY s.bank_statement_id ORDER BY p.ends DESC) AS r
+    rank() OVER (PARTITION BY s.bank_statement_id ORDER BY p.ends DESC, coalesce(p.page, 1) DESC) AS r
   FROM st s
   JOIN st p ON p.account = s.account AND p.currency = s.currency AND p.ends < s.starts
   WHERE coalesce(s.page, 1) = 1 AND NOT EXISTS (
@@ -445,7 +450,7 @@ b_statement_conflict AS (
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), i.conflicting_file_name
   FROM recon_bank_issue i
   CROSS JOIN x
-  WHERE i.conflicting_files > 0 AND CAST(i.created_at AS DATE) <= x.as_of
+  WHERE i.conflicting_files > 0 AND CAST(i.created_at AS DATE) <= x.as_of AND i.superseded_by IS NULL
 ),
 -- A camt.053 (the statement of record) without a booked opening balance (OPBD or PRCD) or closing balance (CLBD or
 -- ITBD): its lines were imported, but nothing shows the statement is whole (connectors/bank/unverifiable.ts). No
@@ -466,6 +471,8 @@ b_statement_unverifiable AS (
   WHERE s.balanced AND s.source_format = 'camt.053'
     AND (s.opening_balance_minor IS NULL OR s.closing_balance_minor IS NULL)
     AND CAST(s.occurred_at AS DATE) <= x.as_of
+    -- Nor one a later issue under another page's id superseded (recon_bank_superseded).
+    AND NOT EXISTS (SELECT 1 FROM recon_bank_superseded d WHERE d.bank_statement_id = s.bank_statement_id AND d.created_at = s.occurred_at)
     -- Not an account whose bank never sends booked balances (accounts_without_balances, compared as
     -- core/bank-account.ts accountKey: no spaces, upper case): no re-issue would ever close it.
     AND coalesce(strpos(',' || x.accounts_without_balances || ',', ',' || upper(replace(s.account, ' ', '')) || ','), 0) = 0

@@ -31,6 +31,16 @@ function page(number: number, last: boolean, created: string, opening: number, e
   return xml.replace('</CreDtTm></GrpHdr>', `</CreDtTm><MsgPgntn><PgNb>${number}</PgNb><LastPgInd>${last}</LastPgInd></MsgPgntn></GrpHdr>`);
 }
 
+/** The same statement unpaged: no StmtPgntn, opening on OPBD and closing on CLBD. */
+function whole(created: string, opening: number, entries: CamtEntryInput[]): string {
+  return writeCamt({
+    version: 8,
+    message_id: `M-${created}`,
+    created_at: created,
+    statements: [{ id: 'EUR-2026-11-20', account: 'charity-eur', currency: 'EUR', created_at: created, ...PERIOD, opening_balance_minor: opening, entries }],
+  });
+}
+
 const page1 = page(1, false, '2026-11-20T22:00:00Z', 10_000, PAGE1);
 const page2 = page(2, true, '2026-11-20T22:00:01Z', 13_750, PAGE2);
 
@@ -142,6 +152,152 @@ describe('a camt.053 statement in pages', () => {
     const r = await importBankFile(lake.rt.queue, { name: 'bad.xml', bytes: page2.replace('<LastPgInd>true</LastPgInd></StmtPgntn>', '<LastPgInd>yes</LastPgInd></StmtPgntn>') });
     expect(r).toMatchObject({ status: 'malformed' });
     expect(r.error).toContain('LastPgInd is neither true nor false');
+  });
+});
+
+// A statement the bank re-issues with another page count (or unpaged where it was paged, or the reverse). The
+// re-issue says where the statement now ends (its page with LastPgInd true; an unpaged statement is page 1 of 1),
+// so the pages of the earlier issue numbered beyond that end are no longer the bank's statement: their lines
+// leave recon_bank_booked. Until 2026-12-05 the ids differed (`/p3` stood beside a 2-page re-issue, `<stmt>`
+// beside `/p1`), nothing was replaced, and an entry the re-issue corrected or took out counted on.
+describe('a camt.053 statement re-issued in another number of pages', () => {
+  const lake = useTempLake();
+  const ID = 'charity-eur/camt.053/EUR-2026-11-20';
+  const T1 = '2026-11-20T22:00:00Z';
+  const T2 = '2026-11-21T09:00:00Z';
+  // Page 3 of the first issue: interest (the bank's reference INT-1) and a 10.00 cheque without one.
+  const PAGE3: CamtEntryInput[] = [
+    { amount_minor: 300, booking_date: '2026-11-20', entry_reference: 'INT-1', remittance: 'INTEREST' },
+    { amount_minor: 1_000, booking_date: '2026-11-20', remittance: 'CHEQUE 100234' },
+  ];
+  // The first issue in three pages: 100.00 -> 137.50 -> 169.50 -> 182.50.
+  const threePages = [page(1, false, T1, 10_000, PAGE1), page(2, false, T1, 13_750, PAGE2), page(3, true, T1, 16_950, PAGE3)];
+  // Re-issued next morning in two pages: the interest moves to page 2, and the cheque was 11.00, not 10.00.
+  const CHEQUE_11 = { amount_minor: 1_100, booking_date: '2026-11-20', remittance: 'CHEQUE 100234' };
+  const twoPages = [page(1, false, T2, 10_000, PAGE1), page(2, true, T2, 13_750, [...PAGE2, PAGE3[0]!, CHEQUE_11])];
+
+  const booked = () => lake.q(`SELECT amount_minor, statement_id FROM recon_bank_booked WHERE account = 'charity-eur' ORDER BY amount_minor`);
+  const statementBreaks = () => lake.q("SELECT break_type, object_id, reason FROM recon_breaks WHERE break_type LIKE 'STATEMENT_%' ORDER BY 1, 2");
+  const importAll = async (files: readonly string[]) => {
+    for (const [i, bytes] of files.entries()) expect(await importBankFile(lake.rt.queue, { name: `f${i}.xml`, bytes })).toMatchObject({ status: 'imported' });
+    await lake.land();
+  };
+  const reissuedInTwo = [
+    { amount_minor: -1_200, statement_id: `${ID}/p1` },
+    { amount_minor: 300, statement_id: `${ID}/p2` },
+    { amount_minor: 700, statement_id: `${ID}/p2` },
+    { amount_minor: 1_100, statement_id: `${ID}/p2` },
+    { amount_minor: 2_500, statement_id: `${ID}/p2` },
+    { amount_minor: 4_950, statement_id: `${ID}/p1` },
+  ];
+
+  for (const [order, files] of [['the re-issue imported last', [...threePages, ...twoPages]], ['the re-issue imported first', [...twoPages, ...threePages]]] as const) {
+    it(`3 pages re-issued in 2, ${order}: the old page 3's lines leave, nothing counts twice, no break`, async () => {
+      await importAll(files);
+      // Until 2026-12-05 the 10.00 cheque of the old page 3 stayed booked beside the 11.00 one: 93.50, not 83.50.
+      expect(await booked()).toEqual(reissuedInTwo);
+      // ...and the old page 3, opening at 169.50 after a page 2 that now closes at 183.50, was a STATEMENT_GAP.
+      expect(await statementBreaks()).toEqual([]);
+      // The lake keeps what was received: the old page 3 and its cheque, and a next day that follows the re-issue.
+      expect(await lake.q(`SELECT count(*) AS n FROM bank_line WHERE statement_id = '${ID}/p3'`)).toEqual([{ n: 1 }]);
+      expect(await lake.q(`SELECT bank_statement_id, last_page FROM bank_statement ORDER BY 1`)).toEqual([
+        { bank_statement_id: `${ID}/p1`, last_page: false },
+        { bank_statement_id: `${ID}/p2`, last_page: true },
+        { bank_statement_id: `${ID}/p3`, last_page: true },
+      ]);
+    });
+  }
+
+  it("the next day's statement follows the re-issue's last page, not the withdrawn page 3", async () => {
+    const nov21 = writeCamt({
+      message_id: 'M-21', created_at: '2026-11-21T22:00:00Z',
+      statements: [{ id: 'EUR-2026-11-21', account: 'charity-eur', currency: 'EUR', created_at: '2026-11-21T22:00:00Z', from: '2026-11-21T00:00:00Z', to: '2026-11-21T23:59:59Z', opening_balance_minor: 18_250, entries: [] }],
+    });
+    // It opens where the old page 3 closed (182.50), not where the re-issued statement ends (183.50): a gap, which
+    // until 2026-12-05 the old page 3 hid.
+    await importAll([...threePages, ...twoPages, nov21]);
+    expect(await lake.q("SELECT object_id, amount_minor, related_ids, reason FROM recon_breaks WHERE break_type LIKE 'STATEMENT_%'")).toEqual([{
+      object_id: 'charity-eur/camt.053/EUR-2026-11-21', amount_minor: -100, related_ids: `${ID}/p2`,
+      reason: 'opens at 182.50 EUR but the previous statement of the account closed at 183.50 EUR: a statement is missing, or a balance is wrong',
+    }]);
+  });
+
+  it('an old page 3 that did not add up is corrected by the re-issue that ends before it', async () => {
+    await importAll([page(1, false, T1, 10_000, PAGE1), page(2, false, T1, 13_750, PAGE2)]);
+    expect(await importBankFile(lake.rt.queue, { name: 'p3.xml', bytes: page(3, true, T1, 16_950, PAGE3, 99_999) })).toMatchObject({ status: 'unbalanced' });
+    await importAll(twoPages);
+    expect(await booked()).toEqual(reissuedInTwo);
+    expect(await statementBreaks()).toEqual([]);
+  });
+
+  it('a later page 1 not marked last says nothing of where the statement ends: the 2-page re-issue still stands', async () => {
+    await importAll([...threePages, ...twoPages, page(1, false, '2026-11-22T09:00:00Z', 10_000, PAGE1)]);
+    expect(await booked()).toEqual(reissuedInTwo);
+    expect(await statementBreaks()).toEqual([]);
+  });
+
+  it('a page re-issued without LastPgInd true replaces that page only: the later pages stand', async () => {
+    await importAll(threePages);
+    // Page 2 corrected: the PayPal transfer was 25.20, less a 0.20 charge; the page still closes at 169.50.
+    const corrected: CamtEntryInput[] = [PAGE2[0]!, { amount_minor: 2_520, booking_date: '2026-11-20', remittance: 'PAYPAL TRANSFER' }, { amount_minor: -20, booking_date: '2026-11-20', entry_reference: 'CHG-1', remittance: 'CHARGE' }];
+    await importAll([page(2, false, T2, 13_750, corrected)]);
+    expect(await booked()).toEqual([
+      { amount_minor: -1_200, statement_id: `${ID}/p1` },
+      { amount_minor: -20, statement_id: `${ID}/p2` },
+      { amount_minor: 300, statement_id: `${ID}/p3` },
+      { amount_minor: 700, statement_id: `${ID}/p2` },
+      { amount_minor: 1_000, statement_id: `${ID}/p3` },
+      { amount_minor: 2_520, statement_id: `${ID}/p2` },
+      { amount_minor: 4_950, statement_id: `${ID}/p1` },
+    ]);
+    expect(await statementBreaks()).toEqual([]);
+  });
+
+  it('a 2-page re-issue whose last page does not add up withdraws nothing', async () => {
+    await importAll([...threePages, twoPages[0]!]);
+    expect(await importBankFile(lake.rt.queue, { name: 'p2.xml', bytes: page(2, true, T2, 13_750, [...PAGE2, PAGE3[0]!, CHEQUE_11], 99_999) })).toMatchObject({ status: 'unbalanced' });
+    await lake.land();
+    expect(await lake.q("SELECT sum(amount_minor) AS total FROM recon_bank_booked WHERE account = 'charity-eur'")).toEqual([{ total: 8_250 }]);
+  });
+
+  // Paged, then unpaged: the bank takes out the fee booked in error and corrects the PayPal transfer to 25.20.
+  const WHOLE_FIXED: CamtEntryInput[] = [PAGE1[0]!, PAGE2[0]!, { amount_minor: 2_520, booking_date: '2026-11-20', remittance: 'PAYPAL TRANSFER' }];
+  const twoOld = [page(1, false, T1, 10_000, PAGE1), page(2, true, T1, 13_750, PAGE2)];
+  for (const [order, files] of [['the re-issue imported last', [...twoOld, whole(T2, 10_000, WHOLE_FIXED)]], ['the re-issue imported first', [whole(T2, 10_000, WHOLE_FIXED), ...twoOld]]] as const) {
+    it(`a statement in pages re-issued unpaged, ${order}: it replaces every page`, async () => {
+      await importAll(files);
+      // Until 2026-12-05 the fee (page 1) and the 25.00 transfer (page 2) stayed booked beside the re-issue.
+      expect(await booked()).toEqual([
+        { amount_minor: 700, statement_id: ID },
+        { amount_minor: 2_520, statement_id: ID },
+        { amount_minor: 4_950, statement_id: ID },
+      ]);
+      expect(await statementBreaks()).toEqual([]);
+    });
+  }
+
+  // Unpaged, then paged: the paged re-issue corrects the PayPal transfer to 25.20 on its page 2.
+  const WHOLE_OLD: CamtEntryInput[] = [...PAGE1, ...PAGE2];
+  const FIXED_PAGE2: CamtEntryInput[] = [PAGE2[0]!, { amount_minor: 2_520, booking_date: '2026-11-20', remittance: 'PAYPAL TRANSFER' }];
+  const pagedNew = [page(1, false, T2, 10_000, PAGE1), page(2, true, T2, 13_750, FIXED_PAGE2)];
+  for (const [order, files] of [['the re-issue imported last', [whole(T1, 10_000, WHOLE_OLD), ...pagedNew]], ['the re-issue imported first', [...pagedNew, whole(T1, 10_000, WHOLE_OLD)]]] as const) {
+    it(`an unpaged statement re-issued in pages, ${order}: page 1 replaces it`, async () => {
+      await importAll(files);
+      // Until 2026-12-05 the 25.00 transfer of the unpaged issue stayed booked beside the 25.20 one.
+      expect(await booked()).toEqual([
+        { amount_minor: -1_200, statement_id: `${ID}/p1` },
+        { amount_minor: 700, statement_id: `${ID}/p2` },
+        { amount_minor: 2_520, statement_id: `${ID}/p2` },
+        { amount_minor: 4_950, statement_id: `${ID}/p1` },
+      ]);
+      expect(await statementBreaks()).toEqual([]);
+    });
+  }
+
+  it('an unpaged statement that did not add up is corrected by the paged re-issue', async () => {
+    expect(await importBankFile(lake.rt.queue, { name: 'old.xml', bytes: whole(T1, 10_000, WHOLE_OLD).replace('<Amt Ccy="EUR">169.50</Amt>', '<Amt Ccy="EUR">999.99</Amt>') })).toMatchObject({ status: 'unbalanced' });
+    await importAll(pagedNew);
+    expect(await statementBreaks()).toEqual([]);
   });
 });
 
