@@ -173,6 +173,8 @@ describe('a camt.053 statement re-issued in another number of pages', () => {
   // The first issue in three pages: 100.00 -> 137.50 -> 169.50 -> 182.50.
   const threePages = [page(1, false, T1, 10_000, PAGE1), page(2, false, T1, 13_750, PAGE2), page(3, true, T1, 16_950, PAGE3)];
   // Re-issued next morning in two pages: the interest moves to page 2, and the cheque was 11.00, not 10.00.
+  // The PayPal transfer of page 2 corrected: 25.20, not 25.00 (no AcctSvcrRef, so another line id).
+  const PAYPAL_25_20: CamtEntryInput = { amount_minor: 2_520, booking_date: '2026-11-20', remittance: 'PAYPAL TRANSFER' };
   const CHEQUE_11 = { amount_minor: 1_100, booking_date: '2026-11-20', remittance: 'CHEQUE 100234' };
   const twoPages = [page(1, false, T2, 10_000, PAGE1), page(2, true, T2, 13_750, [...PAGE2, PAGE3[0]!, CHEQUE_11])];
 
@@ -239,7 +241,7 @@ describe('a camt.053 statement re-issued in another number of pages', () => {
   it('a page re-issued without LastPgInd true replaces that page only: the later pages stand', async () => {
     await importAll(threePages);
     // Page 2 corrected: the PayPal transfer was 25.20, less a 0.20 charge; the page still closes at 169.50.
-    const corrected: CamtEntryInput[] = [PAGE2[0]!, { amount_minor: 2_520, booking_date: '2026-11-20', remittance: 'PAYPAL TRANSFER' }, { amount_minor: -20, booking_date: '2026-11-20', entry_reference: 'CHG-1', remittance: 'CHARGE' }];
+    const corrected: CamtEntryInput[] = [PAGE2[0]!, PAYPAL_25_20, { amount_minor: -20, booking_date: '2026-11-20', entry_reference: 'CHG-1', remittance: 'CHARGE' }];
     await importAll([page(2, false, T2, 13_750, corrected)]);
     expect(await booked()).toEqual([
       { amount_minor: -1_200, statement_id: `${ID}/p1` },
@@ -261,7 +263,7 @@ describe('a camt.053 statement re-issued in another number of pages', () => {
   });
 
   // Paged, then unpaged: the bank takes out the fee booked in error and corrects the PayPal transfer to 25.20.
-  const WHOLE_FIXED: CamtEntryInput[] = [PAGE1[0]!, PAGE2[0]!, { amount_minor: 2_520, booking_date: '2026-11-20', remittance: 'PAYPAL TRANSFER' }];
+  const WHOLE_FIXED: CamtEntryInput[] = [PAGE1[0]!, PAGE2[0]!, PAYPAL_25_20];
   const twoOld = [page(1, false, T1, 10_000, PAGE1), page(2, true, T1, 13_750, PAGE2)];
   for (const [order, files] of [['the re-issue imported last', [...twoOld, whole(T2, 10_000, WHOLE_FIXED)]], ['the re-issue imported first', [whole(T2, 10_000, WHOLE_FIXED), ...twoOld]]] as const) {
     it(`a statement in pages re-issued unpaged, ${order}: it replaces every page`, async () => {
@@ -278,7 +280,7 @@ describe('a camt.053 statement re-issued in another number of pages', () => {
 
   // Unpaged, then paged: the paged re-issue corrects the PayPal transfer to 25.20 on its page 2.
   const WHOLE_OLD: CamtEntryInput[] = [...PAGE1, ...PAGE2];
-  const FIXED_PAGE2: CamtEntryInput[] = [PAGE2[0]!, { amount_minor: 2_520, booking_date: '2026-11-20', remittance: 'PAYPAL TRANSFER' }];
+  const FIXED_PAGE2: CamtEntryInput[] = [PAGE2[0]!, PAYPAL_25_20];
   const pagedNew = [page(1, false, T2, 10_000, PAGE1), page(2, true, T2, 13_750, FIXED_PAGE2)];
   for (const [order, files] of [['the re-issue imported last', [whole(T1, 10_000, WHOLE_OLD), ...pagedNew]], ['the re-issue imported first', [...pagedNew, whole(T1, 10_000, WHOLE_OLD)]]] as const) {
     it(`an unpaged statement re-issued in pages, ${order}: page 1 replaces it`, async () => {
