@@ -25,6 +25,18 @@ describe('holdsCardNumber', () => {
       '\u06f5\u06f5\u06f5\u06f5-\u06f5\u06f5\u06f5\u06f5-\u06f5\u06f5\u06f5\u06f5-\u06f4\u06f4\u06f4\u06f4',
       'card \u096a\u0967\u0967\u0967\u0967\u0967\u0967\u0967\u0967\u0967\u0967\u0967\u0967\u0967\u0967\u0967',
       '\u09ea\u09e7\u09e7\u09e7 1111 1111 1111',
+      // Groups of four joined by commas: ASCII, the Arabic comma, Arabic's thousands and decimal separators.
+      '4111,1111,1111,1111',
+      'card 5555,5555,5555,4444 thanks',
+      '\u0664\u0661\u0661\u0661\u060c\u0661\u0661\u0661\u0661\u060c\u0661\u0661\u0661\u0661\u060c\u0661\u0661\u0661\u0661',
+      '\u0664\u0661\u0661\u0661\u066c\u0661\u0661\u0661\u0661\u066c\u0661\u0661\u0661\u0661\u066c\u0661\u0661\u0661\u0661',
+      '\u0664\u0661\u0661\u0661\u066b\u0661\u0661\u0661\u0661\u066b\u0661\u0661\u0661\u0661\u066b\u0661\u0661\u0661\u0661',
+      // A mark after each digit (an acute, Arabic's shadda), the tatweel that stretches a word, and a number stored
+      // backwards after a right-to-left override, which shows it forwards.
+      [...'4111111111111111'].join('\u0301'),
+      [...'\u0664\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661'].join('\u0651'),
+      '\u0664\u0661\u0661\u0661\u0640\u0661\u0661\u0661\u0661\u0640\u0661\u0661\u0661\u0661\u0640\u0661\u0661\u0661\u0661',
+      'ref \u202e1111 1111 1111 1114\u202c',
     ]) expect(holdsCardNumber(text), text).toBe(true);
   });
 
@@ -42,6 +54,10 @@ describe('holdsCardNumber', () => {
       'sms 70085 tv 2026 11 29 1900',
       '4111 1111 1111 1112',
       '4111\u00a01111\u00a01111\u00a01112',
+      // Amounts grouped by thousands, with commas or Arabic's separator, and a short list of numbers.
+      'raised 1,234,567,890,123 pence',
+      '\u0661\u066c\u0662\u0663\u0664\u066c\u0665\u0666\u0667\u066c\u0668\u0669\u0660\u066c\u0661\u0662\u0663',
+      'tables 12,14,16,18,20,22,24',
       // The same digits failing Luhn in Arabic-Indic, and an Arabic date and phone number.
       '\u0664\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0662',
       '\u0662\u0669/\u0661\u0661/\u0662\u0660\u0662\u0666 \u0660\u0662\u0660 \u0667\u0669\u0664\u0666 \u0660\u0669\u0665\u0668',

@@ -23,8 +23,26 @@ const INVISIBLE = /\p{Cf}/gu;
  * a card number with no-break spaces, full-width digits or zero-width spaces landed.
  */
 function plainForCheck(text: string): string {
-  return NON_ASCII.test(text) ? text.normalize('NFKC').replace(INVISIBLE, '').replace(OTHER_DIGIT, asciiDigit) : text;
+  const plain = NON_ASCII.test(text)
+    ? text.normalize('NFKC').replace(INVISIBLE, '').replace(MARKS, '').replace(OTHER_DIGIT, asciiDigit).replace(ARABIC_SEPARATOR, (c) => (c === '\u066b' ? '.' : ','))
+    : text;
+  return plain.includes(',') ? plain.replace(COMMA_GROUPS, (run) => run.replaceAll(',', ' ')) : plain;
 }
+/**
+ * What is drawn on a letter, not a letter (an accent, Arabic's shadda, a combining keycap) and the tatweel that only
+ * stretches a word: a card number with one after each digit reads as the number. Until 2026-12-05 it landed.
+ */
+const MARKS = /[\p{M}\u0640]/gu;
+/** Arabic's decimal separator (a dot), thousands separator and comma: read as `.` and `,`. */
+const ARABIC_SEPARATOR = /[\u066b\u066c\u060c]/g;
+/**
+ * Groups of four digits joined by commas (`4111,1111,1111,1111`, in Arabic `٤١١١،١١١١،...`), read as joined by
+ * spaces. Only groups of four, as cards are grouped: amounts group by three (`1,234,567,890,123`) and stay apart.
+ * Until 2026-12-05 a card number so written landed (a user test).
+ */
+const COMMA_GROUPS = /(?<![\d,])\d{4}(?:,\d{4})+(?![\d])/g;
+/** Right-to-left override: what follows is shown reversed, so a card number stored backwards reads forwards. */
+const RIGHT_TO_LEFT_OVERRIDE = '\u202e';
 /**
  * A decimal digit of another script, which NFKC leaves as it is: Arabic-Indic (`٤١١١`, what an Arabic keyboard
  * types), Persian, Devanagari, Bengali, Thai and the rest. Until 2026-12-05 a card number so written landed.
@@ -70,7 +88,16 @@ export function passesLuhn(digits: string): boolean {
  */
 export function holdsCardNumber(text: string): boolean {
   if (text.length < 13) return false;
-  for (const run of plainForCheck(text).match(DIGIT_RUN) ?? []) {
+  const plain = plainForCheck(text);
+  if (runsHoldCard(plain)) return true;
+  // Shown reversed after an override (U+202E): what a reader sees is the text backwards. Until 2026-12-05 a card
+  // number stored so landed.
+  return text.includes(RIGHT_TO_LEFT_OVERRIDE) && runsHoldCard([...plain].reverse().join(''));
+}
+
+/** Whether a text already made plain (plainForCheck) holds a card number: see holdsCardNumber. */
+function runsHoldCard(plain: string): boolean {
+  for (const run of plain.match(DIGIT_RUN) ?? []) {
     if (run.length < 13) continue;
     const groups = run.match(GROUP)!;
     for (let first = 0; first < groups.length; first++) {
