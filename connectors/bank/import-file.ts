@@ -12,7 +12,7 @@ import { BankFileError, optionName, type CsvColumnMap, type ImportOptionName, ty
 import { contentIdSpan, earlierIdLines, keepEarlierIds, spanLines } from './earlier-ids.js';
 import { correctionBeside, noBalances, unverifiable, withoutBalances } from './unverifiable.js';
 import { checkedRecords, lineIds, recordEnvelope, statementId, unbalancedEnvelopes, type BankFile, type CheckedRecord } from './to-envelopes.js';
-import { conflicts, currencyChanged, currencyCompared, earlierIssues, linesInOtherCurrency, unbalancedInOtherCurrency, type EarlierIssue } from './imported-before.js';
+import { conflicts, currencyChanged, currencyCompared, earlierIssues, linesInOtherCurrency, unbalancedInOtherCurrency, unbalancedResaved, type EarlierIssue } from './imported-before.js';
 
 // One bank file in, envelopes on the queue: the path behind `puddle import bank`, the hub's drop folder and the
 // benchmark. A file is imported whole or not at all: malformed input publishes nothing, a file that does not add up
@@ -123,6 +123,12 @@ export interface ImportOutcome {
    * with other content (imported-before.ts): both files' lines stand, a STATEMENT_CONFLICT break; the CLI exits 1.
    */
   conflicts: StatementProblem[];
+  /**
+   * Of a file that does not add up, statements imported before from another file in the same currency that did not
+   * add up then either (a re-saved export, imported-before.ts unbalancedResaved): nothing of them is published, so
+   * their break stays the first import's, not a second one.
+   */
+  resaved: StatementProblem[];
   /** What made a malformed file unreadable (naming the line), or why a refused one was. */
   error: string | null;
 }
@@ -201,7 +207,7 @@ export async function importBankFile(
   clock: Clock = systemClock,
 ): Promise<ImportOutcome> {
   const sha256 = fileSha256(file.bytes);
-  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_earlier_ids: 0, totals: [], interim: 0, problems: [], unverified: [], unchecked: [], corrections_beside: [], conflicts: [], error: null };
+  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_earlier_ids: 0, totals: [], interim: 0, problems: [], unverified: [], unchecked: [], corrections_beside: [], conflicts: [], resaved: [], error: null };
   let read;
   try {
     read = readBankFile(file.bytes, opts);
@@ -267,11 +273,13 @@ export async function importBankFile(
   outcome.problems = problems;
   if (problems.length) {
     outcome.status = 'unbalanced';
+    const resaved = unbalancedResaved(result.statements, statementIds, unbalanced, earlier, opts);
+    outcome.resaved = resaved.flatMap((r) => r ?? []);
     const envelopes: Envelope[] = [];
     result.statements.forEach((s, i) => {
-      if (unbalanced[i]) envelopes.push(...unbalancedEnvelopes(s, i, meta, [...perStatement[i]!, ...unplaced]));
+      if (unbalanced[i] && !resaved[i]) envelopes.push(...unbalancedEnvelopes(s, i, meta, [...perStatement[i]!, ...unplaced]));
     });
-    await queue.publish(envelopes);
+    if (envelopes.length) await queue.publish(envelopes);
     return outcome;
   }
 
@@ -376,6 +384,10 @@ export function describeImport(name: string, o: ImportOutcome): string {
       : '';
     return `${sent}${interim}${unverified}${unchecked}${beside}${conflicting}`;
   }
-  return `${head}: does not add up, nothing imported (statement marked unbalanced, quarantined):\n${problemLines(o.problems)}`;
+  const resaved = o.resaved.length
+    ? `${name}: imported before, saved again (no second STATEMENT_UNBALANCED break):\n${problemLines(o.resaved)}`
+    : '';
+  const marked = o.resaved.length === o.statements ? 'nothing published' : 'statement marked unbalanced, quarantined';
+  return `${head}: does not add up, nothing imported (${marked}):\n${problemLines(o.problems)}${resaved}`;
 }
 
