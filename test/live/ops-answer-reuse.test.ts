@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { createKeyRing } from '../../core/http/auth.js';
 import type { QueryEngine, QueryPriority, QueryResult, Row } from '../../core/ports.js';
-import { OPS_SQL, opsRoutes, REUSE_CAP_MS } from '../../puddles/http/ops-routes.js';
+import { OPS_SQL, opsRoutes, REUSE_CAP_MS, STATUS_REUSE_CAP_MS } from '../../puddles/http/ops-routes.js';
 import type { TotalsKeeper } from '../../puddles/totals-keeper.js';
 import type { WebhookFreshness } from '../../puddles/webhook-freshness.js';
 
@@ -177,5 +177,11 @@ describe("the status's lake counts on a slow lake", () => {
     answerAll(3);
     await vi.waitFor(async () => expect(Date.parse((await status()).computed_at.sync_runs!)).toBeGreaterThanOrEqual(T0 + 52_000));
     expect((await status()).computed_at.quarantine).toBe(answer.computed_at.quarantine);
+
+    // Two cheap counts: however long the quarantine's took (50 s, waiting behind other queries, say), it is asked
+    // again after STATUS_REUSE_CAP_MS, not after a minute.
+    vi.setSystemTime(T0 + 50_000 + STATUS_REUSE_CAP_MS + 1000);
+    await status();
+    expect(held.asked.map((q) => q.sql)).toContain(OPS_SQL.quarantine);
   });
 });
