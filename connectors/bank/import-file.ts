@@ -129,6 +129,8 @@ export interface ImportOutcome {
    * their break stays the first import's, not a second one.
    */
   resaved: StatementProblem[];
+  /** Of a file that does not add up, the statements published marked unbalanced (those not `resaved`). */
+  marked: number;
   /** What made a malformed file unreadable (naming the line), or why a refused one was. */
   error: string | null;
 }
@@ -207,7 +209,7 @@ export async function importBankFile(
   clock: Clock = systemClock,
 ): Promise<ImportOutcome> {
   const sha256 = fileSha256(file.bytes);
-  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_earlier_ids: 0, totals: [], interim: 0, problems: [], unverified: [], unchecked: [], corrections_beside: [], conflicts: [], resaved: [], error: null };
+  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_earlier_ids: 0, totals: [], interim: 0, problems: [], unverified: [], unchecked: [], corrections_beside: [], conflicts: [], resaved: [], marked: 0, error: null };
   let read;
   try {
     read = readBankFile(file.bytes, opts);
@@ -277,7 +279,9 @@ export async function importBankFile(
     outcome.resaved = resaved.flatMap((r) => r ?? []);
     const envelopes: Envelope[] = [];
     result.statements.forEach((s, i) => {
-      if (unbalanced[i] && !resaved[i]) envelopes.push(...unbalancedEnvelopes(s, i, meta, [...perStatement[i]!, ...unplaced]));
+      if (!unbalanced[i] || resaved[i]) return;
+      envelopes.push(...unbalancedEnvelopes(s, i, meta, [...perStatement[i]!, ...unplaced]));
+      outcome.marked++;
     });
     if (envelopes.length) await queue.publish(envelopes);
     return outcome;
@@ -387,7 +391,7 @@ export function describeImport(name: string, o: ImportOutcome): string {
   const resaved = o.resaved.length
     ? `${name}: imported before, saved again (no second STATEMENT_UNBALANCED break):\n${problemLines(o.resaved)}`
     : '';
-  const marked = o.resaved.length === o.statements ? 'nothing published' : 'statement marked unbalanced, quarantined';
+  const marked = o.marked === 0 ? 'nothing published' : 'statement marked unbalanced, quarantined';
   return `${head}: does not add up, nothing imported (${marked}):\n${problemLines(o.problems)}${resaved}`;
 }
 

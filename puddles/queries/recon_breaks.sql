@@ -382,27 +382,39 @@ b_statement AS (
 -- superseded (recon_bank_superseded: an old page 3 after a re-issue in 2 pages, an unpaged issue re-issued in pages
 -- or the reverse) is no longer the bank's statement: neither compared nor followed (until 2026-12-05 the old page 3
 -- was a STATEMENT_GAP after the re-issued page 2).
+-- Each statement as its standing issue: the latest that adds up, by creation time then arrival (as recon_bank_issue
+-- orders a bank file's issues). A re-issue that does not add up is a STATEMENT_UNBALANCED break and withdraws
+-- nothing, so the issue before it still stands here: until 2026-12-05 the statement's current version was read,
+-- which was that unbalanced re-issue, and the standing issue left the chain (the next statement compared with the
+-- one before it, a false gap; a page after it called missing) (a user test).
 st AS (
   SELECT s.bank_statement_id, s.account, s.currency, s.opening_balance_minor, s.closing_balance_minor,
     coalesce(s.period_from, s.occurred_at) AS starts, coalesce(s.period_to, s.occurred_at) AS ends,
     CASE WHEN s.source_format LIKE 'camt.%' THEN TRY_CAST(regexp_extract(s.bank_statement_id, '/p([0-9]+)$', 1) AS INTEGER) END AS page,
     regexp_replace(s.bank_statement_id, '/p[0-9]+$', '') AS paged
-  FROM bank_statement s
-  CROSS JOIN x
-  WHERE s.balanced AND s.source_format IN ('camt.053', 'bai2', 'csv')
+  FROM (
+    SELECT h.*, row_number() OVER (PARTITION BY h.bank_statement_id ORDER BY h.occurred_at DESC, h._received_at DESC, h._id DESC) AS standing
+    FROM bank_statement_history h
+    CROSS JOIN x
+    WHERE h.balanced AND CAST(h.occurred_at AS DATE) <= x.as_of
+  ) s
+  WHERE s.standing = 1 AND s.source_format IN ('camt.053', 'bai2', 'csv')
     AND NOT (s.source_format = 'bai2' AND (s.bank_statement_id LIKE '%/interim' OR s.bank_statement_id LIKE '%/interim/%'))
     AND s.opening_balance_minor IS NOT NULL AND s.closing_balance_minor IS NOT NULL
-    AND CAST(s.occurred_at AS DATE) <= x.as_of
     AND NOT EXISTS (SELECT 1 FROM recon_bank_superseded d WHERE d.bank_statement_id = s.bank_statement_id AND d.created_at = s.occurred_at)
 ),
+-- The previous statement: of a statement in pages, its last page imported (the highest number; its pages end at
+-- once) stands for it, and statements ending at once all rank first ("either", below). Until 2026-12-05 the pages
+-- were ranked by number among all statements ending at once, so a paged statement hid another of that day that
+-- the next one followed (a false STATEMENT_GAP, a user test).
 st_prev AS (
   SELECT s.bank_statement_id, p.bank_statement_id AS prev_id, p.closing_balance_minor AS prev_closing,
-    rank() OVER (PARTITION BY s.bank_statement_id ORDER BY p.ends DESC, coalesce(p.page, 1) DESC) AS r
+    rank() OVER (PARTITION BY s.bank_statement_id ORDER BY p.ends DESC) AS r
   FROM st s
   JOIN st p ON p.account = s.account AND p.currency = s.currency AND p.ends < s.starts
   WHERE coalesce(s.page, 1) = 1 AND NOT EXISTS (
     SELECT 1 FROM st o WHERE o.account = s.account AND o.currency = s.currency AND o.starts < s.starts AND o.ends >= s.starts
-  )
+  ) AND NOT EXISTS (SELECT 1 FROM st q WHERE q.paged = p.paged AND q.page > coalesce(p.page, 1))
   UNION ALL
   SELECT s.bank_statement_id, p.bank_statement_id, p.closing_balance_minor, 1
   FROM st s

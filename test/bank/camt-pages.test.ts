@@ -132,6 +132,38 @@ describe('a camt.053 statement in pages', () => {
     expect(await statementBreaks()).toEqual([]);
   });
 
+  it("the next day follows a statement of the same day beside the pages (either), not the pages' last alone", async () => {
+    // Pages 1 and 2 (100.00 -> 137.50 -> 169.50), and an unpaged statement of another id the same day, which ends at
+    // once and closes at 180.00: the next day opens at 180.00, where that one closed. Until 2026-12-05 the pages'
+    // last ranked first and the next day was a STATEMENT_GAP against it (a user test).
+    const other = writeCamt({
+      message_id: 'M-V', created_at: '2026-11-20T22:00:00Z',
+      statements: [{ id: 'V-2026-11-20', account: 'charity-eur', currency: 'EUR', created_at: '2026-11-20T22:00:00Z', ...PERIOD, opening_balance_minor: 16_950, entries: [{ amount_minor: 1_050, booking_date: '2026-11-20', entry_reference: 'V-1' }] }],
+    });
+    const nov21 = writeCamt({
+      message_id: 'M-21', created_at: '2026-11-21T22:00:00Z',
+      statements: [{ id: 'EUR-2026-11-21', account: 'charity-eur', currency: 'EUR', created_at: '2026-11-21T22:00:00Z', from: '2026-11-21T00:00:00Z', to: '2026-11-21T23:59:59Z', opening_balance_minor: 18_000, entries: [{ amount_minor: 100, booking_date: '2026-11-21', entry_reference: 'N-1' }] }],
+    });
+    for (const bytes of [page1, page2, other, nov21]) expect(await importBankFile(lake.rt.queue, { name: 'f.xml', bytes })).toMatchObject({ status: 'imported' });
+    await lake.land();
+    expect(await statementBreaks()).toEqual([]);
+  });
+
+  it('a re-issue of a page that does not add up leaves the page it would replace in the chain', async () => {
+    // A day before (90.00 -> 100.00), pages 1 and 2, then a re-issue of page 1 that does not add up, then the next
+    // day. Page 1 as first issued stands (its lines booked): the chain runs through it. Until 2026-12-05 the
+    // unbalanced re-issue took page 1 out of the chain: page 2 was called missing its page 1 (a user test).
+    const nov19 = writeCamt({
+      message_id: 'M-19', created_at: '2026-11-19T22:00:00Z',
+      statements: [{ id: 'EUR-2026-11-19', account: 'charity-eur', currency: 'EUR', created_at: '2026-11-19T22:00:00Z', from: '2026-11-19T00:00:00Z', to: '2026-11-19T23:59:59Z', opening_balance_minor: 9_000, entries: [{ amount_minor: 1_000, booking_date: '2026-11-19', entry_reference: 'X-1' }] }],
+    });
+    for (const bytes of [nov19, page1, page2]) expect(await importBankFile(lake.rt.queue, { name: 'f.xml', bytes })).toMatchObject({ status: 'imported' });
+    expect(await importBankFile(lake.rt.queue, { name: 'p1b.xml', bytes: page(1, false, '2026-11-21T09:00:00Z', 10_000, PAGE1, 99_999) })).toMatchObject({ status: 'unbalanced' });
+    await lake.land();
+    expect(await booked()).toEqual([...both, { amount_minor: 1_000, statement_id: 'charity-eur/camt.053/EUR-2026-11-19' }].sort((a, b) => a.amount_minor - b.amount_minor));
+    expect(await statementBreaks()).toEqual([{ break_type: 'STATEMENT_UNBALANCED', object_id: 'charity-eur/camt.053/EUR-2026-11-20/p1' }]);
+  });
+
   it('a statement of one page (PgNb 1, LastPgInd true) keeps its bare id', async () => {
     const single = page(1, true, '2026-11-20T22:00:00Z', 10_000, PAGE1);
     expect(await importBankFile(lake.rt.queue, { name: 'one.xml', bytes: single })).toMatchObject({ status: 'imported', lines: 2 });

@@ -271,6 +271,11 @@ describe('a file imported before, as a finance lead runs `puddle import bank`', 
     expect(again.stdout).not.toContain('published to the queue');
     expect((await puddle(['land'])).code).toBe(0);
     expect(await query("SELECT break_type, count(*) AS n FROM recon_breaks WHERE break_type = 'STATEMENT_UNBALANCED' GROUP BY break_type")).toEqual([{ break_type: 'STATEMENT_UNBALANCED', n: 1 }]);
+    // In GBP, its own currency: still exit 1 (it does not add up), nothing published and not said to be.
+    const own = await puddle(['import', 'bank', file('lloyds (excel).csv', LLOYDS_RESAVED), '--layout', 'lloyds']);
+    expect(own.code, own.stderr).toBe(1);
+    expect(own.stderr).toContain('lloyds (excel).csv: imported before, saved again (no second STATEMENT_UNBALANCED break)');
+    expect(own.stdout).not.toContain('published to the queue');
     // Another statement of that account in EUR, one that is no copy of it, still goes in: exit 1, its own break.
     expect((await puddle(['import', 'bank', file('lloyds-eur.csv', LLOYDS_POCKET), '--layout', 'lloyds', '--currency', 'EUR'])).code).toBe(1);
   });

@@ -71,8 +71,9 @@ export const importCommand = defineCommand({
         // read by no one: exit 0 would leave the conflict to whoever next reads recon_breaks.
         // A file refused (imported before in another currency) is bad input, as a bad option is: exit 2.
         code = Math.max(code, outcome.status === 'malformed' || outcome.status === 'refused' ? 2 : outcome.status === 'unbalanced' || toCheck ? 1 : 0);
-        // A statement that does not add up is published too (marked unbalanced, with its quarantine row).
-        published ||= outcome.status === 'imported' || outcome.status === 'unbalanced';
+        // A statement that does not add up is published too (marked unbalanced, with its quarantine row), unless it
+        // is one imported before, saved again (outcome.resaved): then nothing is.
+        published ||= outcome.status === 'imported' || (outcome.status === 'unbalanced' && outcome.marked > 0);
       }
       // Said whenever something went to the queue, also when another file failed (until 2026-12-03 only when
       // every file imported, so the files that did were left on the queue without a word about landing them).
