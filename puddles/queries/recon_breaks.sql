@@ -377,8 +377,9 @@ b_statement AS (
 -- A page of a camt statement the bank split (its id ends `/p<n>`, connectors/bank/camt.ts) shares the statement's
 -- period: a page after the first follows the page before it, not the previous statement, and with that page
 -- not imported the break says the page is missing (its amount cannot be told). The next statement follows the
--- statement's last page imported: the pages end at once, and the highest-numbered one is the previous statement
--- (until 2026-12-05 it followed "either" below, any page, and the break named page 1's interim balance). A statement a later issue under another page's id
+-- statement's last page imported (the pages end at once; the others are not candidates, st_prev), or any other
+-- statement ending at the same time ("either", below); until 2026-12-05 it could follow any page, and the break
+-- named page 1's interim balance. A statement a later issue under another page's id
 -- superseded (recon_bank_superseded: an old page 3 after a re-issue in 2 pages, an unpaged issue re-issued in pages
 -- or the reverse) is no longer the bank's statement: neither compared nor followed (until 2026-12-05 the old page 3
 -- was a STATEMENT_GAP after the re-issued page 2).
