@@ -25,6 +25,11 @@ import { FIRST_ARRIVAL, LATEST_FIRST } from './version-order.js';
 export interface ViewDef {
   name: string;
   sql: string;
+  /**
+   * A current view that reads its contract's current-state files alone (nothing landed since the fold): read
+   * again, it costs a scan of the columns a query uses, less than copying every column into a snapshot.
+   */
+  stateOnly?: boolean;
 }
 
 /**
@@ -221,7 +226,7 @@ function stateCurrentView(latest: Contract, files: readonly CatalogFile[], pathO
   const key = sqlIdent(latest.key);
   const state = typedSelect([...columns, CURRENT_FLAG], sourcesOf(latest, files.filter((f) => f.current), pathOf), source);
   const recentFiles = files.filter((f) => !f.current && !f.folded);
-  if (!recentFiles.length) return { name: latest.name, sql: `SELECT ${list} FROM (${state}) AS _puddle_state WHERE _current` };
+  if (!recentFiles.length) return { name: latest.name, sql: `SELECT ${list} FROM (${state}) AS _puddle_state WHERE _current`, stateOnly: true };
   const recent = typedSelect(columns, sourcesOf(latest, recentFiles, pathOf), source);
   const of = (alias: string, cols: readonly string[]) => cols.map((n) => `${alias}.${sqlIdent(n)}`).join(', ');
   // Null keys are one partition in the history form (PARTITION BY), so they match here too.

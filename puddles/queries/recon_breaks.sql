@@ -138,8 +138,9 @@ b_payment_without_donation AS (
     l.donation_id, l.payment_id, l.payout_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
   FROM link l
   CROSS JOIN x
-  WHERE l.outcome = 'succeeded' AND l.donation_rule = 'payment.donation_id'
-    AND NOT EXISTS (SELECT 1 FROM donation d WHERE d.donation_id = l.donation_id)
+  -- A join, not NOT EXISTS: DuckDB ran that as a correlated (delim) join, three times as slow at 1,000,000.
+  LEFT JOIN donation d ON d.donation_id = l.donation_id
+  WHERE l.outcome = 'succeeded' AND l.donation_rule = 'payment.donation_id' AND d.donation_id IS NULL
     AND date_diff('day', CAST(l.occurred_at AS DATE), x.as_of) > x.grace_payment_without_donation_days
 ),
 b_paid_not_paid_out AS (
@@ -329,7 +330,9 @@ b_duplicate AS (
   JOIN standing s ON s.donation_id = p.donation_id
   JOIN kept f ON f.payment_id = s.payment_id AND f.donation_id = s.donation_id
   LEFT JOIN currency_exponents u ON u.currency = p.currency
-  WHERE p.payment_id <> s.payment_id
+  -- charges: how many of its donation's charges hold money; with one, there is no duplicate. Filtering on it
+  -- first keeps the joins from pairing every donation's single charge with itself (seconds at 1,000,000 donations).
+  WHERE p.charges > 1 AND f.charges > 1 AND p.payment_id <> s.payment_id
 ),
 b_control AS (
   SELECT 'CONTROL_TOTAL_MISMATCH', 'settlement_summary', CAST(c.day AS VARCHAR) || ':' || c.account || ':sale',

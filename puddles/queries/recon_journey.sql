@@ -27,28 +27,46 @@ don AS (
   SELECT d.donation_id, d.channel, d.campaign, d.cta, d.click_id, d.amount_minor, d.currency, d.gift_aid, d.occurred_at, d.status, d.payment_provider
   FROM donation d CROSS JOIN x WHERE CAST(d.occurred_at AS DATE) <= x.as_of
 ),
+-- Read once each, as recon_breaks does: each read of a view works it out again (seconds at 1,000,000 donations).
+link AS (
+  SELECT * FROM recon_payment_link
+),
+charges AS (
+  SELECT * FROM recon_donation_charges
+),
 attempts AS (
   SELECT donation_id, max(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) AS any_failed
-  FROM recon_payment_link
+  FROM link
   WHERE donation_id IS NOT NULL
   GROUP BY donation_id
 ),
 split AS (
   SELECT donation_id, array_join(array_agg(payment_id ORDER BY n), ', ') AS payment_ids
-  FROM recon_donation_charges
+  FROM charges
   WHERE split
   GROUP BY donation_id
 ),
--- The charges the journey can follow: the one that stands, or every part of a split payment.
+-- The charges the journey can follow: the one that stands, or every part of a split payment. A donation's
+-- last_part_at, fee and net are its charge's own, or over a split's parts: when the last was taken, and the sums
+-- (null if any part's is unknown). Worked out over a split's parts alone: a window over every donation's
+-- single charge cost seconds at 1,000,000 donations (README, "Bank import and reconciliation").
 parts AS (
-  SELECT s.donation_id, s.payment_id, s.outcome, s.occurred_at, s.provider, s.fee_minor, s.net_minor, s.payout_id, s.refunded_minor, a.any_failed
+  SELECT s.donation_id, s.payment_id, s.outcome, s.occurred_at, s.provider, s.fee_minor, s.net_minor, s.payout_id, s.refunded_minor, a.any_failed,
+    false AS split, s.occurred_at AS last_part_at, s.fee_minor AS parts_fee_minor, s.net_minor AS parts_net_minor
   FROM recon_standing_payment s
   JOIN attempts a ON a.donation_id = s.donation_id
-  WHERE s.donation_id NOT IN (SELECT donation_id FROM split)
+  LEFT JOIN split sp ON sp.donation_id = s.donation_id
+  WHERE sp.donation_id IS NULL
   UNION ALL
-  SELECT l.donation_id, l.payment_id, l.outcome, l.occurred_at, l.provider, l.fee_minor, l.net_minor, l.payout_id, l.refunded_minor, a.any_failed
-  FROM recon_donation_charges c
-  JOIN recon_payment_link l ON l.payment_id = c.payment_id
+  SELECT l.donation_id, l.payment_id, l.outcome, l.occurred_at, l.provider, l.fee_minor, l.net_minor, l.payout_id, l.refunded_minor, a.any_failed,
+    true,
+    max(l.occurred_at) OVER (PARTITION BY l.donation_id),
+    CASE WHEN count(l.fee_minor) OVER (PARTITION BY l.donation_id) = count(*) OVER (PARTITION BY l.donation_id)
+      THEN CAST(sum(l.fee_minor) OVER (PARTITION BY l.donation_id) AS BIGINT) END,
+    CASE WHEN count(l.net_minor) OVER (PARTITION BY l.donation_id) = count(*) OVER (PARTITION BY l.donation_id)
+      THEN CAST(sum(l.net_minor) OVER (PARTITION BY l.donation_id) AS BIGINT) END
+  FROM charges c
+  JOIN link l ON l.payment_id = c.payment_id
   JOIN attempts a ON a.donation_id = c.donation_id
   WHERE c.split
 ),
@@ -119,13 +137,7 @@ staged AS (
       WHEN bk.bank_line_id IS NOT NULL THEN 'banked'
       WHEN p.payout_id IS NOT NULL AND pf.payout_id IS NULL THEN 'paid_out'
       ELSE 'paid'
-    END AS paid_stage,
-    max(p.occurred_at) OVER (PARTITION BY p.donation_id) AS last_part_at,
-    -- What the provider kept and paid on for the whole donation: every part's (a split's), null if any part's is unknown.
-    CASE WHEN count(p.fee_minor) OVER (PARTITION BY p.donation_id) = count(*) OVER (PARTITION BY p.donation_id)
-      THEN CAST(sum(p.fee_minor) OVER (PARTITION BY p.donation_id) AS BIGINT) END AS parts_fee_minor,
-    CASE WHEN count(p.net_minor) OVER (PARTITION BY p.donation_id) = count(*) OVER (PARTITION BY p.donation_id)
-      THEN CAST(sum(p.net_minor) OVER (PARTITION BY p.donation_id) AS BIGINT) END AS parts_net_minor
+    END AS paid_stage
   FROM parts p
   LEFT JOIN payout o ON o.payout_id = p.payout_id
   LEFT JOIN banked bk ON bk.payout_id = p.payout_id
@@ -144,8 +156,11 @@ pay AS (
           s.occurred_at, s.payment_id
       ) AS k
     FROM staged s
+    WHERE s.split
   ) r
   WHERE k = 1
+  UNION ALL
+  SELECT s.*, CAST(1 AS BIGINT) AS k FROM staged s WHERE NOT s.split
 ),
 open_breaks AS (
   SELECT

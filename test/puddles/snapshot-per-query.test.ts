@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
+import { foldAll } from '../../puddles/current-state.js';
 import { createLake, donation, type Lake } from './lake-fixture.js';
 
 let lake: Lake;
@@ -50,5 +51,52 @@ describe('snapshots for one query', { timeout: 60_000 }, () => {
   it('answers as the plain views do', async () => {
     const sql = 'SELECT stage, currency, count(*) AS n FROM recon_journey GROUP BY ALL ORDER BY ALL';
     expect(await hub.query(sql)).toEqual(await lake.engine.query(sql));
+  });
+});
+
+// A reconciliation view that two or more of the views a query reads read (recon_payment_link: the journey reads it
+// through recon_standing_payment, recon_donation_charges, recon_breaks and itself) is worked out once, into a
+// table for that query alone, whichever engine. Read inside two views, DuckDB worked it out for each.
+describe('shared reconciliation views', { timeout: 60_000 }, () => {
+  const LINK = '(SELECT count(*) FROM _query_recon_payment_link)';
+
+  it('copies recon_payment_link once for the journey, on the hub and in a plain engine, and keeps it for no later query', async () => {
+    for (const engine of [hub, lake.engine]) {
+      const [during] = await engine.query(`SELECT (SELECT count(*) FROM recon_journey) AS n, ${LINK} AS link`);
+      expect(Number(during!.link)).toBe(0);
+      await expect(engine.query(`SELECT ${LINK} AS link`)).rejects.toThrow(/_query_recon_payment_link does not exist/);
+    }
+  });
+
+  it('copies none for a view nothing else it reads reads', async () => {
+    await expect(hub.query(`SELECT (SELECT count(*) FROM recon_payment_link) AS n, ${LINK} AS link`)).rejects.toThrow(
+      /_query_recon_payment_link does not exist/,
+    );
+  });
+});
+
+// After a fold with nothing landed since, a contract's current view reads its state file alone: read again it
+// costs a scan of the columns a query uses, less than copying every column, so the hub takes no snapshot of it.
+// Once a row lands beside the state, the view de-duplicates the two, and the snapshot is taken again.
+describe('snapshots of a folded current state', { timeout: 60_000 }, () => {
+  it('are taken only while rows landed since the fold', async () => {
+    const own = await createLake();
+    const engine = new DuckDbQueryEngine({ catalog: own.catalog, store: own.store, snapshotPerQuery: true });
+    try {
+      await own.subscribeAll();
+      await own.queue.publish([donation('d1', 100), donation('d2', 250)]);
+      await own.consumer('transactions').drain();
+      expect((await foldAll({ store: own.store, catalog: own.catalog })).map((f) => f.contract)).toContain('donation');
+      const journey = `SELECT count(*) AS n FROM recon_journey WHERE stage = 'pledged'`;
+      await expect(engine.query(`SELECT (${journey}) AS n, ${SNAPSHOT} AS snapshot`)).rejects.toThrow(/_query_donation does not exist/);
+      expect(Number((await engine.query(journey))[0]!.n)).toBe(2);
+      await own.queue.publish([donation('d3', 75)]);
+      await own.consumer('transactions').drain();
+      const [after] = await engine.query(`SELECT (${journey}) AS n, ${SNAPSHOT} AS snapshot`);
+      expect({ n: Number(after!.n), snapshot: Number(after!.snapshot) }).toEqual({ n: 3, snapshot: 3 });
+    } finally {
+      await engine.close();
+      await own.close();
+    }
   });
 });
