@@ -52,7 +52,11 @@ export const OPS_SQL = {
     ORDER BY age_days ASC, break_type, object_id LIMIT 25`,
 } as const;
 
-/** The longest an answer is reused, however long it took (the page shows its age: `computed_at`). */
+/**
+ * The longest an answer is reused, however long it took (the page shows its age: `computed_at`, when the answer
+ * was asked for, so its figures hold at least what had landed by then; until 2026-12-05 it was when the answer
+ * came, up to a minute after the lake it read, behind other queries).
+ */
 export const REUSE_CAP_MS = 60_000;
 
 /** The longest the status's lake counts (sync runs, open quarantine) are reused. */
@@ -180,7 +184,10 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
         // Two counts, cheap whatever the lake's size: reused STATUS_REUSE_CAP_MS at most. How long an answer took
         // includes its wait for the engine, and behind a journey's or breaks' first answer (17 s in a user test)
         // five times that was a minute of a status 60 s old while polled every 5 s (until 2026-12-05).
-        const answer = await cached(`status:${name}`, async (q) => ({ rows: await q.query(sql), at: nowIso() }), cacheMs, STATUS_REUSE_CAP_MS);
+        const answer = await cached(`status:${name}`, async (q) => {
+          const at = nowIso();
+          return { rows: await q.query(sql), at };
+        }, cacheMs, STATUS_REUSE_CAP_MS);
         computedAt[name] = answer.at;
         damaged.read(statusReader(name));
         readFailing.get(name)?.succeeded('an operations read answers again', 'warn');
@@ -246,16 +253,18 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
 
   app.get('/v1/ops/journey', () =>
     cached('journey', async (sql) => {
+      const at = nowIso();
       const rows = await rowsOrMissing(sql, OPS_SQL.journey);
-      return { available: rows !== null, funnel: FUNNEL, stages: rows ?? [], computed_at: nowIso() };
+      return { available: rows !== null, funnel: FUNNEL, stages: rows ?? [], computed_at: at };
     }, reportsMs),
   );
 
   app.get('/v1/ops/breaks', () =>
     cached('breaks', async (sql) => {
+      const at = nowIso();
       const byType = await rowsOrMissing(sql, OPS_SQL.breaksByType);
       const newest = byType === null ? null : await rowsOrMissing(sql, OPS_SQL.newestBreaks);
-      return { available: byType !== null, by_type: byType ?? [], newest: newest ?? [], computed_at: nowIso() };
+      return { available: byType !== null, by_type: byType ?? [], newest: newest ?? [], computed_at: at };
     }, reportsMs),
   );
 }

@@ -61,8 +61,9 @@ describe('the journey answer on a slow lake', () => {
     held.asked[0]!.answer(stage(10));
     const answer = await first;
     expect(answer.stages).toEqual(stage(10));
-    // The faked clock still moves on in real time from where it was set.
-    expect(Date.parse(answer.computed_at)).toBeGreaterThanOrEqual(T0 + 300_000);
+    // computed_at is when it was asked: the figures hold at least what had landed by then. Until 2026-12-05 it was
+    // when the answer came, 5 minutes later here, which claimed a lake newer than the one read.
+    expect(Date.parse(answer.computed_at)).toBeLessThan(T0 + 300_000);
 
     // Within the minute: the same answer, nothing asked.
     vi.setSystemTime(T0 + 300_000 + REUSE_CAP_MS - 20_000);
@@ -155,15 +156,18 @@ describe("the status's lake counts on a slow lake", () => {
   it('carry the time they were read at, kept while they are reused, as the journey and breaks do', async () => {
     const first = status();
     await vi.waitFor(() => expect(held.asked).toHaveLength(1));
+    vi.setSystemTime(T0 + 10_000);
     answerAll(3);
     await vi.waitFor(() => expect(held.asked).toHaveLength(1));
     vi.setSystemTime(T0 + 50_000);
     answerAll(3);
     const answer = await first;
     expect(answer.quarantine).toBe(3);
-    // The runs were read at T0 (give or take the real time that passed), the quarantine 50 s later.
-    expect(Date.parse(answer.computed_at.sync_runs!)).toBeLessThan(T0 + 50_000);
-    expect(Date.parse(answer.computed_at.quarantine!)).toBeGreaterThanOrEqual(T0 + 50_000);
+    // Each part's time is when it was asked (give or take the real time that passed): the runs at T0, the
+    // quarantine at T0 + 10 s, though it answered at T0 + 50 s.
+    expect(Date.parse(answer.computed_at.sync_runs!)).toBeLessThan(T0 + 10_000);
+    expect(Date.parse(answer.computed_at.quarantine!)).toBeGreaterThanOrEqual(T0 + 10_000);
+    expect(Date.parse(answer.computed_at.quarantine!)).toBeLessThan(T0 + 50_000);
 
     // Reused: the same times, while the status's own `now` moves on. The runs' answer (reused 3 s) is due: it
     // is served, with its time, while the next is worked out; the quarantine's (it took 50 s: 60 s) is not.
@@ -173,9 +177,10 @@ describe("the status's lake counts on a slow lake", () => {
     expect(Date.parse(again.now)).toBeGreaterThanOrEqual(T0 + 51_000);
     expect(held.asked.map((q) => q.sql)).toEqual([OPS_SQL.syncRuns]);
 
+    // The new runs' answer, asked at T0 + 51 s, comes at T0 + 52 s: its time is when it was asked.
     vi.setSystemTime(T0 + 52_000);
     answerAll(3);
-    await vi.waitFor(async () => expect(Date.parse((await status()).computed_at.sync_runs!)).toBeGreaterThanOrEqual(T0 + 52_000));
+    await vi.waitFor(async () => expect(Date.parse((await status()).computed_at.sync_runs!)).toBeGreaterThanOrEqual(T0 + 51_000));
     expect((await status()).computed_at.quarantine).toBe(answer.computed_at.quarantine);
 
     // Two cheap counts: however long the quarantine's took (50 s, waiting behind other queries, say), it is asked
