@@ -122,6 +122,11 @@ type Fetched = { record: unknown } | { outcome: Unread };
  * read again and recorded again under that id, with its own received_at: raw keeps every arrival, and
  * whoever counts outcomes counts ids (the README's audit query does).
  */
+/** A connector instance's streams, of any record type: the refetcher serves every connector's. */
+function streamsOf(inst: ConnectorInstance<never>): StreamDef<unknown, unknown>[] {
+  return inst.connector.streams as unknown as StreamDef<unknown, unknown>[];
+}
+
 export class Refetcher implements Prompter {
   private readonly pending = new Map<string, Pending>();
   private readonly connectors = new Map<string, { timer: NodeJS.Timeout | null; running: Promise<void> | null }>();
@@ -161,7 +166,7 @@ export class Refetcher implements Prompter {
 
   published(connector: string, streamName: string, envelopeIds: readonly string[]): void {
     const inst = this.opts.instances[connector];
-    const stream = (inst?.connector.streams as unknown as StreamDef<unknown, unknown>[] | undefined)?.find((s) => s.name === streamName);
+    const stream = inst && streamsOf(inst).find((s) => s.name === streamName);
     // A connector the hub has no credentials for runs no syncs: nothing to tell.
     if (!inst || !stream) return;
     recentOf(inst, streamName, this.opts.runtime.clock, stream.windows?.lookbackMs).add(envelopeIds);
@@ -269,7 +274,7 @@ export class Refetcher implements Prompter {
         for (const p of batch) this.record(p, p.webhooks, { outcome: 'deferred', reason: 'not_configured' });
         return;
       }
-      const streams = inst.connector.streams as unknown as StreamDef<unknown, unknown>[];
+      const streams = streamsOf(inst);
       const order = new Map(streams.map((s, i) => [s.name, i]));
       const groups = new Map<string, Pending[]>();
       for (const p of batch) {
