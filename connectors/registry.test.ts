@@ -20,6 +20,8 @@ describe('the connector registry', () => {
     const entry = CONNECTORS[name]!;
     const runs = entry.make({ get: (n) => credentials![n] }).connector.streams.map((s) => s.name);
     expect(entry.streams).toEqual(runs);
+    const unwindowed = entry.make({ get: (n) => credentials![n] }).connector.streams.filter((s) => !s.windows).map((s) => s.name);
+    expect(entry.ownPosition ?? []).toEqual(unwindowed);
     if (entry.mappings) expect(entry.mappings(NO_SETTINGS).map((s) => s.name)).toEqual(runs);
   });
 

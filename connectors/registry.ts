@@ -19,6 +19,13 @@ export interface ConnectorEntry {
    * can be built without credentials (connectors/registry.test.ts checks each against the connector it makes).
    */
   streams: string[];
+  /**
+   * Its streams that keep their position their own way, with no time windows and so no cursor (Stripe's payout_items
+   * in the bookmark's `extra`, Salesforce's backfill under keys of its own, Freshdesk's ticket_fields read whole each
+   * run): `puddle status` says "kept by the stream" of them, and of any other stream with no cursor after its runs
+   * that none has succeeded yet (connectors/registry.test.ts checks the list against the streams' `windows`).
+   */
+  ownPosition?: string[];
   /** Build the connector from its configuration; throws FatalError when it is incomplete. */
   make(secrets: SecretStore): ConnectorInstance<never>;
   /**
@@ -37,19 +44,23 @@ const NO_SETTINGS: SecretStore = { get: () => undefined };
 export const CONNECTORS: Record<string, ConnectorEntry> = {
   braintree: {
     streams: braintreeStreams(braintreeMappingSettings(NO_SETTINGS)).map((s) => s.name),
+    ownPosition: [],
     make: braintreeFromSecrets as (secrets: SecretStore) => ConnectorInstance<never>,
     mappings: (secrets) => braintreeStreams(braintreeMappingSettings(secrets)) as StreamDef<never, never>[],
   },
   freshdesk: {
     streams: [...FRESHDESK_STREAM_NAMES],
+    ownPosition: ['ticket_fields'],
     make: freshdeskFromSecrets as (secrets: SecretStore) => ConnectorInstance<never>,
   },
   salesforce: {
     streams: [...SALESFORCE_STREAM_NAMES],
+    ownPosition: ['backfill'],
     make: salesforceFromSecrets as (secrets: SecretStore) => ConnectorInstance<never>,
   },
   stripe: {
     streams: stripeStreams({ donationIdKey: 'donation_id' }).map((s) => s.name),
+    ownPosition: ['payout_items'],
     make: stripeFromSecrets as (secrets: SecretStore) => ConnectorInstance<never>,
     mappings: (secrets) => stripeStreams({ donationIdKey: stripeDonationIdKey(secrets) }) as StreamDef<never, never>[],
   },

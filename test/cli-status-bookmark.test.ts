@@ -39,4 +39,11 @@ describe('puddle status after a --from backfill alone', { timeout: 120_000 }, ()
     expect((await runPuddle(['sync', 'freshdesk', '--streams', 'tickets'], env())).code).toBe(0);
     expect(Date.parse((await tickets()).tickets!)).not.toBeNaN();
   });
+
+  // Until 2026-12-05 a windowed stream whose runs had all failed read "kept by the stream", as if it had data.
+  it('says none yet of a stream whose only run failed, and still kept by the stream of one that keeps its own', async () => {
+    const refused = await runPuddle(['sync', 'freshdesk', '--streams', 'contacts'], { ...env(), FRESHDESK_API_KEY: 'not-the-key' });
+    expect(refused.code).not.toBe(0);
+    expect(await tickets()).toMatchObject({ ticket_fields: 'kept by the stream', contacts: 'none yet (no run has succeeded)' });
+  });
 });

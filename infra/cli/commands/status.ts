@@ -18,7 +18,7 @@ export const status = defineCommand({
       const rows = streams.map(({ connector, stream, bookmark: bm, lastRun: last, lagMs }) => ({
         connector,
         stream,
-        bookmark: bookmarkText(bm, last !== null),
+        bookmark: bookmarkText(bm, last !== null, CONNECTORS[connector]?.ownPosition?.includes(stream) ?? false),
         in_progress: bm?.window ? `window from ${bm.window.from}` : '',
         last_run: last ? `${last.outcome} at ${last.endedAt}` : '',
         records: last?.records ?? null,
@@ -40,14 +40,16 @@ export const status = defineCommand({
  * position they did not start at alone, and mark the bookmark's `backfill`) or a first run stopped part-way (its
  * `window`). Any other stream without a cursor that has run keeps its position its own way: Stripe's payout_items
  * in the bookmark's `extra`, Salesforce's backfill under keys of its own (it has no bookmark), Freshdesk's
- * ticket_fields none, being read whole each run. Until 2026-12-03 the first two read "kept by the stream" too,
- * and Salesforce's backfill "never synced" after its runs.
+ * ticket_fields none, being read whole each run (ConnectorEntry.ownPosition). Any other stream without a cursor
+ * after its runs has had none succeed (a first run refused, or failing). Until 2026-12-03 the first two read "kept
+ * by the stream" too, and Salesforce's backfill "never synced" after its runs; until 2026-12-05 so did the last.
  */
-function bookmarkText(bm: Bookmark | null, ran: boolean): string {
+function bookmarkText(bm: Bookmark | null, ran: boolean, ownPosition: boolean): string {
   if (bm?.cursor) return bm.cursor;
   if (bm?.window) return 'none yet (first run part-way)';
   if (bm && 'backfill' in bm && !bm.extra) return 'none yet (only --from ran)';
-  return bm?.updatedAt || ran ? 'kept by the stream' : 'never synced';
+  if (!bm?.updatedAt && !ran) return 'never synced';
+  return ownPosition ? 'kept by the stream' : 'none yet (no run has succeeded)';
 }
 
 function humanLag(ms: number): string {
