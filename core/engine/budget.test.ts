@@ -37,6 +37,25 @@ describe('request budget', () => {
     expect(made).toBe(false);
   });
 
+  // Until 2026-12-05 a caller waiting for a slot (all `concurrency` taken by slow calls of other callers: the hub's
+  // webhook re-reads) did not ask giveUp until it had one, and held the hub's Ctrl-C for as long.
+  it('lets a caller stop waiting for a slot among those in flight once it gives up, and hands the slot on', async () => {
+    const budget = new RequestBudget({ requestsPerSecond: 0, concurrency: 1 });
+    let answer!: (v: string) => void;
+    const slow = budget.run(() => new Promise<string>((r) => (answer = r)));
+    let stopped = false;
+    let made = false;
+    const call = budget.run(async () => (made = true), {}, () => stopped);
+    const behind = budget.run(async () => 'behind');
+    setTimeout(() => (stopped = true), 100);
+    await expect(call).rejects.toBeInstanceOf(GaveUpWaiting);
+    // Given up while the slow call still holds the slot, which it never took.
+    answer('slow');
+    expect(await slow).toBe('slow');
+    expect(await behind).toBe('behind');
+    expect(made).toBe(false);
+  });
+
   it('goes on with the callers behind one that gave up', async () => {
     const budget = new RequestBudget({ requestsPerSecond: 2 });
     await budget.run(async () => 'first'); // the next may start 500 ms on

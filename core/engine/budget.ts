@@ -86,13 +86,40 @@ export class RequestBudget {
 
   /**
    * Runs `fn` when the budget allows. `giveUp`, asked while the call waits its turn, ends the wait once
-   * true: the call is not made and rejects with GaveUpWaiting (the run it was for has stopped).
+   * true: the call is not made and rejects with GaveUpWaiting (the run it was for has stopped). That holds
+   * for both waits: for a slot among the `concurrency` in flight, and for the spacing. Until 2026-12-05 only the
+   * second: behind a slow provider's calls of other callers (the webhooks' re-reads, which stop after the
+   * syncs), a stopped sync's call waited for a slot, and the hub's Ctrl-C 2 to 30 s (user test).
    */
   run<T>(fn: () => Promise<T>, cost: CallCost = {}, giveUp?: () => boolean): Promise<T> {
-    return this.queue.add(async () => {
+    let slot: 'waiting' | 'taken' | 'given up' = 'waiting';
+    const queued = this.queue.add(async () => {
+      if (slot === 'given up') throw new GaveUpWaiting();
+      slot = 'taken';
       if (!(await this.turn(cost, giveUp))) throw new GaveUpWaiting();
       return fn();
     }) as Promise<T>;
+    if (!giveUp) return queued;
+    return new Promise<T>((resolve, reject) => {
+      const check = setInterval(() => {
+        if (slot !== 'waiting' || !giveUp()) return;
+        slot = 'given up';
+        clearInterval(check);
+        // Its slot, when it comes, is handed on at once (the queued task throws, no call made).
+        queued.catch(() => undefined);
+        reject(new GaveUpWaiting());
+      }, GIVE_UP_CHECK_MS);
+      queued.then(
+        (value) => {
+          clearInterval(check);
+          resolve(value);
+        },
+        (err: unknown) => {
+          clearInterval(check);
+          reject(err);
+        },
+      );
+    });
   }
 
   /**
@@ -192,7 +219,7 @@ export function unlessGivenUp<T>(work: Promise<T>, giveUp?: () => boolean): Prom
     const check = setInterval(() => {
       if (!giveUp()) return;
       clearInterval(check);
-      reject(new GaveUpWaiting('stopped waiting for a provider call still in flight: the run\'s time box is over'));
+      reject(new GaveUpWaiting('stopped waiting for a provider call still in flight: its run is over (its time box ended, or the hub or sync is stopping)'));
     }, GIVE_UP_CHECK_MS);
     work.then(
       (value) => {
@@ -209,7 +236,7 @@ export function unlessGivenUp<T>(work: Promise<T>, giveUp?: () => boolean): Prom
 
 /** A call that stopped waiting (for its turn in the budget, or for its answer): the run it was for is over (its deadline passed). */
 export class GaveUpWaiting extends RetriableError {
-  constructor(message = "stopped waiting for the provider's budget: the run's time box is over") {
+  constructor(message = "stopped waiting for the provider's budget: its run is over (its time box ended, or the hub or sync is stopping)") {
     super(message);
   }
 }
