@@ -100,26 +100,14 @@ export class RequestBudget {
       return fn();
     }) as Promise<T>;
     if (!giveUp) return queued;
-    return new Promise<T>((resolve, reject) => {
-      const check = setInterval(() => {
-        if (slot !== 'waiting' || !giveUp()) return;
-        slot = 'given up';
-        clearInterval(check);
-        // Its slot, when it comes, is handed on at once (the queued task throws, no call made).
-        queued.catch(() => undefined);
-        reject(new GaveUpWaiting());
-      }, GIVE_UP_CHECK_MS);
-      queued.then(
-        (value) => {
-          clearInterval(check);
-          resolve(value);
-        },
-        (err: unknown) => {
-          clearInterval(check);
-          reject(err);
-        },
-      );
-    });
+    // Once it has its slot, the turn above asks giveUp; given up before, its slot, when it comes, is handed on
+    // at once (the queued task throws, no call made).
+    const givenUp = () => {
+      if (slot !== 'waiting' || !giveUp()) return false;
+      slot = 'given up';
+      return true;
+    };
+    return unlessGivenUp(queued, givenUp, () => new GaveUpWaiting());
   }
 
   /**
@@ -213,13 +201,17 @@ export async function waitUnless(ms: number, giveUp?: () => boolean): Promise<bo
  * `work`'s outcome, or GaveUpWaiting once `giveUp()` turns true first (asked every 200 ms). The work itself
  * goes on (an SDK call cannot be cancelled from outside); its outcome, when it comes, is dropped.
  */
-export function unlessGivenUp<T>(work: Promise<T>, giveUp?: () => boolean): Promise<T> {
+export function unlessGivenUp<T>(
+  work: Promise<T>,
+  giveUp?: () => boolean,
+  gaveUp = (): Error => new GaveUpWaiting('stopped waiting for a provider call still in flight: its run is over (its time box ended, or the hub or sync is stopping)'),
+): Promise<T> {
   if (!giveUp) return work;
   return new Promise<T>((resolve, reject) => {
     const check = setInterval(() => {
       if (!giveUp()) return;
       clearInterval(check);
-      reject(new GaveUpWaiting('stopped waiting for a provider call still in flight: its run is over (its time box ended, or the hub or sync is stopping)'));
+      reject(gaveUp());
     }, GIVE_UP_CHECK_MS);
     work.then(
       (value) => {
