@@ -11,6 +11,13 @@ export interface StreamStatus {
   lastRun: RunResult | null;
   /** How old its data is, in ms (streamLagMs). */
   lagMs: number | null;
+  /**
+   * Another stream of its connector whose credentials the provider refused (its last run failed with an
+   * AuthError) after this one's last run started: a sync stops at refused credentials, so this stream has not
+   * run since, and would be refused too. Its own last run still reads as it ended (often `succeeded`), which
+   * until 2026-12-05 was all `puddle status`, `/healthz` and the dashboard showed of it (user test). Null otherwise.
+   */
+  refusedSince: { stream: string; at: string } | null;
 }
 
 /**
@@ -34,9 +41,26 @@ export async function readStreamStatus(
 ): Promise<StreamStatus[]> {
   const streams = Object.entries(connectors).flatMap(([connector, c]) => c.streams.map((stream) => ({ connector, stream })));
   const found = await state.getMany(streams.flatMap(({ connector, stream }) => [bookmarkKey(connector, stream), lastRunKey(connector, stream)]));
-  return streams.map(({ connector, stream }) => {
+  const out = streams.map(({ connector, stream }): StreamStatus => {
     const bookmark = (found.get(bookmarkKey(connector, stream)) as Bookmark | undefined) ?? null;
     const lastRun = (found.get(lastRunKey(connector, stream)) as RunResult | undefined) ?? null;
-    return { connector, stream, bookmark, lastRun, lagMs: streamLagMs(bookmark, nowMs) };
+    return { connector, stream, bookmark, lastRun, lagMs: streamLagMs(bookmark, nowMs), refusedSince: null };
   });
+  // Each connector's newest run whose credentials were refused, and the streams that have not run since it began.
+  const refused = new Map<string, RunResult>();
+  for (const { connector, lastRun: r } of out) {
+    const newest = refused.get(connector);
+    if (r?.authFailed && (!newest || Date.parse(r.startedAt) > Date.parse(newest.startedAt))) refused.set(connector, r);
+  }
+  for (const s of out) {
+    const r = refused.get(s.connector);
+    if (!r || s.stream === r.stream || (s.lastRun && Date.parse(s.lastRun.startedAt) >= Date.parse(r.startedAt))) continue;
+    s.refusedSince = { stream: r.stream, at: r.endedAt };
+  }
+  return out;
+}
+
+/** What to say of a stream that has not run since its connector's credentials were refused (refusedSince). */
+export function refusedSinceText(r: NonNullable<StreamStatus['refusedSince']>): string {
+  return `not run since the provider refused the credentials on ${r.stream} at ${r.at}: check them; this stream's last run is older`;
 }

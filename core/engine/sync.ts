@@ -67,3 +67,12 @@ export async function syncConnector<C>(inst: ConnectorInstance<C>, runtime: Engi
   }
   return results;
 }
+
+/**
+ * The streams of `wanted` (all when unset or empty) that a sync did not reach: refused credentials, a time box
+ * reached or the quota end it before their turn (syncConnector). `puddle sync` and the hub's log name them.
+ */
+export function streamsNotRun(inst: ConnectorInstance<unknown>, results: readonly RunResult[], wanted?: readonly string[]): string[] {
+  const ran = new Set(results.map((r) => r.stream));
+  return inst.connector.streams.map((s) => s.name).filter((n) => (!wanted?.length || wanted.includes(n)) && !ran.has(n));
+}

@@ -1,6 +1,6 @@
 import type { EngineRuntime } from '../../core/engine/define.js';
 import { stopRuns } from '../../core/engine/run-stream.js';
-import { syncConnector, type ConnectorInstance } from '../../core/engine/sync.js';
+import { streamsNotRun, syncConnector, type ConnectorInstance } from '../../core/engine/sync.js';
 import { log } from '../../core/log.js';
 import type { ScheduleEntry } from '../../schedules/schedule.js';
 
@@ -40,7 +40,10 @@ export function startScheduler(opts: {
         .then((results) => {
           const records = results.reduce((s, r) => s + r.records, 0);
           const bad = results.filter((r) => r.outcome === 'failed' || r.outcome === 'refused');
-          if (bad.length) log.warn('scheduled sync had problems', { connector: entry.connector, problems: bad.map((r) => `${r.stream}: ${r.error}`) });
+          // Refused credentials end the sync there: the streams after it are named, or the line reads as if one
+          // stream of nine failed (until 2026-12-05, user test).
+          const notRun = results.at(-1)?.authFailed ? { not_run: streamsNotRun(inst, results, entry.streams) } : {};
+          if (bad.length) log.warn('scheduled sync had problems', { connector: entry.connector, problems: bad.map((r) => `${r.stream}: ${r.error}`), ...notRun });
           else log.info('scheduled sync done', { connector: entry.connector, records });
         })
         .catch((err: unknown) => log.error('scheduled sync failed', { connector: entry.connector, error: err }))

@@ -1,7 +1,7 @@
 // One line per connector on the operations dashboard, from its streams' bookmarks and last runs. A connector
 // is as healthy as its worst stream: each stream has its own bookmark and runs on its own, so one that keeps
 // failing is not made good by the streams that ran after it.
-import { readStreamStatus, type StreamStatus } from '../../core/engine/stream-status.js';
+import { readStreamStatus, refusedSinceText, type StreamStatus } from '../../core/engine/stream-status.js';
 import type { RunResult } from '../../core/engine/sync-run.js';
 import type { StateStore } from '../../core/ports.js';
 
@@ -20,7 +20,7 @@ export interface ConnectorHealth {
   last_run_ended_at: string | null;
   /** `failed` while the last run of any of its streams failed; else the outcome of its newest run. */
   last_outcome: RunResult['outcome'] | null;
-  /** The streams whose last run failed, in run order. */
+  /** The streams whose last run failed, or that have not run since its credentials were refused, in run order. */
   failing_streams: string[];
   /** The largest of its streams' lags (streamLagMs), in seconds: its data is as old as its stalest stream's. */
   lag_seconds: number | null;
@@ -34,18 +34,20 @@ const latest = (a: string | null, b: string | undefined) => (b !== undefined && 
 export function connectorHealth(streams: readonly StreamStatus[]): ConnectorHealth[] {
   const out = new Map<string, ConnectorHealth & { newest: number }>();
   for (const s of streams) {
-    if (!s.bookmark && !s.lastRun) continue;
+    if (!s.bookmark && !s.lastRun && !s.refusedSince) continue;
     let c = out.get(s.connector);
     if (!c) out.set(s.connector, (c = { source: s.connector, last_run_started_at: null, last_run_ended_at: null, last_outcome: null, failing_streams: [], lag_seconds: null, streams: [], newest: -Infinity }));
     const run = s.lastRun;
-    c.streams.push({ stream: s.stream, last_outcome: run?.outcome ?? null, last_run_ended_at: run?.endedAt ?? null, lag_seconds: seconds(s.lagMs), error: run?.error ?? null });
+    const error = s.refusedSince ? refusedSinceText(s.refusedSince) : (run?.error ?? null);
+    c.streams.push({ stream: s.stream, last_outcome: run?.outcome ?? null, last_run_ended_at: run?.endedAt ?? null, lag_seconds: seconds(s.lagMs), error });
     c.last_run_started_at = latest(c.last_run_started_at, run?.startedAt);
     c.last_run_ended_at = latest(c.last_run_ended_at, run?.endedAt);
     if (run && Date.parse(run.endedAt) > c.newest) {
       c.newest = Date.parse(run.endedAt);
       if (!c.failing_streams.length) c.last_outcome = run.outcome;
     }
-    if (run?.outcome === 'failed') {
+    // A stream not run since its connector's credentials were refused is failing with it.
+    if (run?.outcome === 'failed' || s.refusedSince) {
       c.failing_streams.push(s.stream);
       c.last_outcome = 'failed';
     }

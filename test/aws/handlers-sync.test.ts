@@ -163,7 +163,10 @@ describe('connector sync handler (EventBridge Scheduler invocation)', () => {
     now += 1000;
     const failing = await healthz();
     expect(failing.ok).toBe(true);
-    expect(failing.connectors.failing.stripe).toEqual({ streams: ['charges'], last_failed_at: expect.any(String) });
+    // Refused credentials are the connector's: its other streams, which have not run since, are named too (until
+    // 2026-12-05 only the one that met the refusal was).
+    const stripeStreams = ['customers', 'checkout_sessions', 'payment_intents', 'charges', 'refunds', 'disputes', 'payouts', 'payout_items', 'events'];
+    expect(failing.connectors.failing.stripe).toEqual({ streams: stripeStreams, last_failed_at: expect.any(String) });
     // The error's words stay behind a key: /healthz is read by anyone.
     expect(JSON.stringify(failing)).not.toMatch(/api_key|invalid|401/i);
 

@@ -1,5 +1,5 @@
 import type { Bookmark } from '../../../core/engine/bookmark.js';
-import { readStreamStatus } from '../../../core/engine/stream-status.js';
+import { readStreamStatus, refusedSinceText } from '../../../core/engine/stream-status.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
 import { defineCommand } from '../command.js';
 import { formatRows, type Format } from '../format.js';
@@ -15,7 +15,7 @@ export const status = defineCommand({
   run: ({ values }) =>
     withLocalRuntime(async (rt) => {
       const streams = await readStreamStatus(rt.state, CONNECTORS, rt.clock.now().getTime());
-      const rows = streams.map(({ connector, stream, bookmark: bm, lastRun: last, lagMs }) => ({
+      const rows = streams.map(({ connector, stream, bookmark: bm, lastRun: last, lagMs, refusedSince }) => ({
         connector,
         stream,
         bookmark: bookmarkText(bm, last !== null, CONNECTORS[connector]?.ownPosition?.includes(stream) ?? false),
@@ -23,7 +23,7 @@ export const status = defineCommand({
         last_run: last ? `${last.outcome} at ${last.endedAt}` : '',
         records: last?.records ?? null,
         lag: lagMs === null ? '' : humanLag(lagMs),
-        error: last?.error ?? '',
+        error: refusedSince ? refusedSinceText(refusedSince) : (last?.error ?? ''),
       }));
       if (values.format === 'json') {
         process.stdout.write(formatRows(rows, 'json'));

@@ -1,6 +1,6 @@
 import { leaseMsSetting } from '../../../core/config.js';
 import { stopRuns } from '../../../core/engine/run-stream.js';
-import { syncConnector } from '../../../core/engine/sync.js';
+import { streamsNotRun, syncConnector } from '../../../core/engine/sync.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
 import { ConfigError } from '../../../core/errors.js';
 import { envSettings } from '../../../core/settings.js';
@@ -124,8 +124,7 @@ export const sync = defineCommand({
       for (const r of results) if (r.note) process.stdout.write(`${r.stream}: ${r.note}\n`);
       // Refused credentials, Ctrl-C or the quota end the sync before the streams after it: name them, or the
       // table reads as if they were all it had (until 2026-12-02 they were left out without a word).
-      const ran = new Set(results.map((r) => r.stream));
-      const notRun = inst.connector.streams.map((s) => s.name).filter((n) => (!wanted?.length || wanted.includes(n)) && !ran.has(n));
+      const notRun = streamsNotRun(inst, results, wanted);
       if (notRun.length) process.stdout.write(`not run, the sync having stopped before their turn: ${notRun.join(', ')}\n`);
       // Only when there is something to land: a run refused (the lease held) or failed before it read anything published nothing.
       if (results.some((r) => r.records + r.quarantined > 0)) process.stdout.write(`published to the queue; a running hub or 'puddle land' lands it\n`);
