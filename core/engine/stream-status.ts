@@ -18,6 +18,18 @@ export interface StreamStatus {
    * until 2026-12-05 was all `puddle status`, `/healthz` and the dashboard showed of it (user test). Null otherwise.
    */
   refusedSince: { stream: string; at: string } | null;
+  /**
+   * A stream that keeps a cursor (not one of its connector's `ownPosition` streams) and has run, with none yet: no
+   * run of it has succeeded, or its first is part-way, or only `--from` backfills ran. How old its data is is not
+   * known, so neither is its connector's (connectorLagMs).
+   */
+  noCursorYet: boolean;
+}
+
+/** What readStreamStatus needs of a connector: its streams in run order, and those that keep their own position. */
+export interface StreamNames {
+  readonly streams: readonly string[];
+  readonly ownPosition?: readonly string[];
 }
 
 /**
@@ -34,17 +46,14 @@ export function streamLagMs(bookmark: Bookmark | null, nowMs: number): number | 
 }
 
 /** Every named stream's bookmark and last run, in the order given, read in one round trip. */
-export async function readStreamStatus(
-  state: StateStore,
-  connectors: Readonly<Record<string, { readonly streams: readonly string[] }>>,
-  nowMs: number,
-): Promise<StreamStatus[]> {
+export async function readStreamStatus(state: StateStore, connectors: Readonly<Record<string, StreamNames>>, nowMs: number): Promise<StreamStatus[]> {
   const streams = Object.entries(connectors).flatMap(([connector, c]) => c.streams.map((stream) => ({ connector, stream })));
   const found = await state.getMany(streams.flatMap(({ connector, stream }) => [bookmarkKey(connector, stream), lastRunKey(connector, stream)]));
   const out = streams.map(({ connector, stream }): StreamStatus => {
     const bookmark = (found.get(bookmarkKey(connector, stream)) as Bookmark | undefined) ?? null;
     const lastRun = (found.get(lastRunKey(connector, stream)) as RunResult | undefined) ?? null;
-    return { connector, stream, bookmark, lastRun, lagMs: streamLagMs(bookmark, nowMs), refusedSince: null };
+    const noCursorYet = lastRun !== null && !bookmark?.cursor && !connectors[connector]!.ownPosition?.includes(stream);
+    return { connector, stream, bookmark, lastRun, lagMs: streamLagMs(bookmark, nowMs), refusedSince: null, noCursorYet };
   });
   // Each connector's newest run whose credentials were refused, and the streams that have not run since it began.
   const refused = new Map<string, RunResult>();
@@ -58,6 +67,20 @@ export async function readStreamStatus(
     s.refusedSince = { stream: r.stream, at: r.endedAt };
   }
   return out;
+}
+
+/**
+ * A connector's lag: its stalest stream's (streamLagMs), over `streams`, all of one connector. Null while no stream
+ * has a cursor, and while one that keeps a cursor has run with none yet (noCursorYet): its data's age is unknown,
+ * and until 2026-12-05 a connector whose `transactions` had never synced read 108 s, healthy (user test). The one
+ * definition for the dashboard and the AWS staleness figure (which is then not published: the alarm counts that
+ * as stale).
+ */
+export function connectorLagMs(streams: readonly StreamStatus[]): number | null {
+  if (streams.some((s) => s.noCursorYet)) return null;
+  let lagMs: number | null = null;
+  for (const s of streams) if (s.lagMs !== null) lagMs = Math.max(lagMs ?? -Infinity, s.lagMs);
+  return lagMs;
 }
 
 /** What to say of a stream that has not run since its connector's credentials were refused (refusedSince). */

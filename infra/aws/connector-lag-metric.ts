@@ -1,7 +1,7 @@
 // The figure the stack's staleness alarms watch (shape.ts METRICS): per connector, how old its stalest stream's
 // data is, published by the sync function as a CloudWatch embedded-metric-format (EMF) log line. CloudWatch turns
 // the line into the metric itself, so the function needs no PutMetricData call, no permission and no package.
-import { readStreamStatus } from '../../core/engine/stream-status.js';
+import { connectorLagMs, readStreamStatus, type StreamNames } from '../../core/engine/stream-status.js';
 import type { StateStore } from '../../core/ports.js';
 import { connectorLagDimensions, METRICS } from './shape.js';
 
@@ -10,13 +10,11 @@ import { connectorLagDimensions, METRICS } from './shape.js';
  * cursor), the figure `puddle status` and the dashboard show. Until 2026-12-02 it was the time since each
  * stream's last good run, so runs that "succeeded" while a bookmark stood still (nothing past it could be read,
  * a window never done) read healthy here while the dashboard showed the data hours old. Null when no stream has
- * a cursor (never synced): no figure is published, and the alarm counts a missing figure as stale.
+ * a cursor (never synced), or while one has run without one (connectorLagMs): no figure is published, and the
+ * alarm counts a missing figure as stale.
  */
-export async function connectorLagSeconds(state: StateStore, connector: string, streams: readonly string[], nowMs: number): Promise<number | null> {
-  let lagMs: number | null = null;
-  for (const s of await readStreamStatus(state, { [connector]: { streams } }, nowMs)) {
-    if (s.lagMs !== null) lagMs = Math.max(lagMs ?? -Infinity, s.lagMs);
-  }
+export async function connectorLagSeconds(state: StateStore, connector: string, streams: StreamNames, nowMs: number): Promise<number | null> {
+  const lagMs = connectorLagMs(await readStreamStatus(state, { [connector]: streams }, nowMs));
   // Rounded as the dashboard rounds its lag_seconds (puddles/http/connector-health.ts): the same figure.
   return lagMs === null ? null : Math.round(lagMs / 1000);
 }

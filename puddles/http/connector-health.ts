@@ -1,7 +1,7 @@
 // One line per connector on the operations dashboard, from its streams' bookmarks and last runs. A connector
 // is as healthy as its worst stream: each stream has its own bookmark and runs on its own, so one that keeps
 // failing is not made good by the streams that ran after it.
-import { readStreamStatus, refusedSinceText, type StreamStatus } from '../../core/engine/stream-status.js';
+import { connectorLagMs, readStreamStatus, refusedSinceText, type StreamStatus } from '../../core/engine/stream-status.js';
 import type { RunResult } from '../../core/engine/sync-run.js';
 import type { StateStore } from '../../core/ports.js';
 
@@ -22,7 +22,10 @@ export interface ConnectorHealth {
   last_outcome: RunResult['outcome'] | null;
   /** The streams whose last run failed, or that have not run since its credentials were refused, in run order. */
   failing_streams: string[];
-  /** The largest of its streams' lags (streamLagMs), in seconds: its data is as old as its stalest stream's. */
+  /**
+   * The largest of its streams' lags (streamLagMs), in seconds: its data is as old as its stalest stream's. Null
+   * while a stream that keeps a cursor has run without one (connectorLagMs).
+   */
   lag_seconds: number | null;
   streams: StreamHealth[];
 }
@@ -51,8 +54,8 @@ export function connectorHealth(streams: readonly StreamStatus[]): ConnectorHeal
       c.failing_streams.push(s.stream);
       c.last_outcome = 'failed';
     }
-    if (s.lagMs !== null) c.lag_seconds = Math.max(c.lag_seconds ?? -Infinity, seconds(s.lagMs)!);
   }
+  for (const c of out.values()) c.lag_seconds = seconds(connectorLagMs(streams.filter((s) => s.connector === c.source)));
   return [...out.values()].map(({ newest: _, ...c }) => c);
 }
 

@@ -6,6 +6,7 @@ import { ConfigError } from '../../core/errors.js';
 import { CALL_GRACE_MS } from '../../core/engine/run-stream.js';
 import { EMPTY_BOOKMARK, saveBookmark } from '../../core/engine/bookmark.js';
 import { readStreamStatus } from '../../core/engine/stream-status.js';
+import { lastRunKey } from '../../core/engine/sync-run.js';
 import { connectorLagSeconds } from '../../infra/aws/connector-lag-metric.js';
 import { makeConnectorSyncHandler, parseInvocation, syncDeadline } from '../../infra/aws/handlers/connector-sync.js';
 import { makeProducerHandler } from '../../infra/aws/handlers/producer.js';
@@ -110,13 +111,19 @@ describe('connector sync handler (EventBridge Scheduler invocation)', () => {
   it('is the worst stream\'s lag (streamLagMs) over all the connector\'s streams; none while no stream has a bookmark', async () => {
     const now = Date.parse('2026-11-30T12:00:00Z');
     const at = (stream: string, cursor: string) => saveBookmark(rt.state, 'lagtest', stream, { ...EMPTY_BOOKMARK, cursor });
-    expect(await connectorLagSeconds(rt.state, 'lagtest', ['a', 'b'], now)).toBeNull();
+    expect(await connectorLagSeconds(rt.state, 'lagtest', { streams: ['a', 'b'] }, now)).toBeNull();
     await at('a', '2026-11-30T11:59:00Z');
-    expect(await connectorLagSeconds(rt.state, 'lagtest', ['a', 'b'], now)).toBe(60);
+    expect(await connectorLagSeconds(rt.state, 'lagtest', { streams: ['a', 'b'] }, now)).toBe(60);
     await at('b', '2026-11-30T11:00:00Z');
-    expect(await connectorLagSeconds(rt.state, 'lagtest', ['a', 'b'], now)).toBe(3600);
+    expect(await connectorLagSeconds(rt.state, 'lagtest', { streams: ['a', 'b'] }, now)).toBe(3600);
     // A stream whose runs keep failing keeps its bookmark, so its lag grows with the clock.
-    expect(await connectorLagSeconds(rt.state, 'lagtest', ['a', 'b'], now + 3600_000)).toBe(7200);
+    expect(await connectorLagSeconds(rt.state, 'lagtest', { streams: ['a', 'b'] }, now + 3600_000)).toBe(7200);
+    // A stream that has run without a cursor yet (its first run failed): its data's age is unknown, so the
+    // connector's is, and no figure is published (until 2026-12-05 the others' 7200 s were). One that keeps its
+    // position its own way (ownPosition) never has a cursor, and counts for nothing.
+    await rt.state.set(lastRunKey('lagtest', 'c'), { runId: 'c1', connector: 'lagtest', stream: 'c', startedAt: '2026-11-30T12:30:00.000Z', endedAt: '2026-11-30T12:30:01.000Z', outcome: 'failed', error: 'lagtest: 500', authFailed: false, records: 0, pages: 0, requests: 1, retries: 0, rateLimited: 0, quarantined: 0 });
+    expect(await connectorLagSeconds(rt.state, 'lagtest', { streams: ['a', 'b', 'c'] }, now + 3600_000)).toBeNull();
+    expect(await connectorLagSeconds(rt.state, 'lagtest', { streams: ['a', 'b', 'c'], ownPosition: ['c'] }, now + 3600_000)).toBe(7200);
   });
 
   it('holds each stream\'s lease for PUDDLE_LEASE_SECONDS, as `puddle sync` and the scheduled syncs do', async () => {

@@ -92,7 +92,7 @@ export function makeConnectorSyncHandler(runtime: RuntimeSource, connectors: Rec
     // a lasting fault is still seen.
     try {
       const now = opts.now?.() ?? rt.clock.now().getTime();
-      const lag = await connectorLagSeconds(rt.state, connector, connectors[connector]!.streams, now);
+      const lag = await connectorLagSeconds(rt.state, connector, connectors[connector]!, now);
       if (lag !== null) writeMetric(connectorLagLine(stackOfQueuePrefix(rt.env.queuePrefix), connector, lag, now));
     } catch (err) {
       log.warn('connector lag metric not published', { connector, error: err });
