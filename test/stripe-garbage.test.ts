@@ -40,11 +40,11 @@ describe('Stripe connector on answers that are not Stripe\'s', () => {
 
   const cases: [keyof typeof PAGES, string][] = [
     // Until 2026-12-03: "stripe: no response StripeAPIError (connection failed)", a network failure named for an answer.
-    ['html', 'stripe: 200 on /v1/customers (answer is not JSON)'],
-    ['html502', 'stripe: 502 on /v1/customers (answer is not JSON)'],
-    ['truncated', 'stripe: 200 on /v1/customers (answer is not JSON)'],
+    ['html', "stripe: 200 on /v1/customers (answer is not JSON: something other than Stripe's API may be answering; check STRIPE_API_BASE and any proxy between)"],
+    ['html502', "stripe: 502 on /v1/customers (answer is not JSON: something other than Stripe's API may be answering; check STRIPE_API_BASE and any proxy between)"],
+    ['truncated', "stripe: 200 on /v1/customers (answer is not JSON: something other than Stripe's API may be answering; check STRIPE_API_BASE and any proxy between)"],
     // Until 2026-12-03: "Cannot read properties of null (reading 'error')", not retried.
-    ['null', 'stripe: 200 on /v1/customers (answer is not a JSON object)'],
+    ['null', "stripe: 200 on /v1/customers (answer is not a JSON object: something other than Stripe's API may be answering; check STRIPE_API_BASE and any proxy between)"],
     // Until 2026-12-03: "records is not iterable", not retried; items that are not objects went to quarantine.
     ['notAList', 'stripe: unexpected answer from Stripe GET /v1/customers: no data list'],
     ['nullItems', 'stripe: unexpected answer from Stripe GET /v1/customers: an item without an id'],

@@ -39,6 +39,13 @@ export class StripeAnswerNotJson extends Error {
 }
 
 /**
+ * Stripe's API answers JSON, errors included: a page that is not (a proxy's, a captive portal's, a URL that is
+ * not the API) names what to check. The status is the one that came, 200 for such a page (the README's example
+ * is a proxy's 502); until 2026-12-05 the line named nothing to check (user test).
+ */
+const ELSEWHERE = "something other than Stripe's API may be answering; check STRIPE_API_BASE and any proxy between";
+
+/**
  * The SDK's HTTP client, with each answer's body checked to be a JSON object. The SDK reports a body that is not
  * JSON as "Invalid JSON received" with no status, which read as `no response (connection failed)`: a proxy's
  * 502 page named a network failure. A JSON `null` threw a bare TypeError inside the SDK, not retried. The SDK
@@ -54,9 +61,9 @@ function objectsOnly(inner: Stripe.HttpClient): Stripe.HttpClient {
       res.toJSON = async () => {
         const body: unknown = await toJSON().catch((err: unknown) => {
           // A body cut off or timed out is the SDK's connection error, as before; only a whole body is judged here.
-          throw err instanceof SyntaxError ? notJson('answer is not JSON') : err;
+          throw err instanceof SyntaxError ? notJson(`answer is not JSON: ${ELSEWHERE}`) : err;
         });
-        if (body === null || typeof body !== 'object' || Array.isArray(body)) throw notJson('answer is not a JSON object');
+        if (body === null || typeof body !== 'object' || Array.isArray(body)) throw notJson(`answer is not a JSON object: ${ELSEWHERE}`);
         return body;
       };
       return res;
