@@ -38,6 +38,11 @@ describe('puddle status after a --from backfill alone', { timeout: 120_000 }, ()
     expect(await tickets()).toMatchObject({ ticket_fields: 'kept by the stream', tickets: 'none yet (only --from ran)', contacts: 'never synced' });
     expect((await runPuddle(['sync', 'freshdesk', '--streams', 'tickets'], env())).code).toBe(0);
     expect(Date.parse((await tickets()).tickets!)).not.toBeNaN();
+    // For a script, the lag in seconds and the last run's outcome and end apart.
+    const res = await runPuddle(['status', '--format', 'json'], env());
+    const row = (JSON.parse(res.stdout) as Record<string, unknown>[]).find((r) => r.connector === 'freshdesk' && r.stream === 'tickets')!;
+    expect(row).toMatchObject({ last_outcome: 'succeeded', lag_seconds: expect.any(Number) });
+    expect(Date.parse(row.last_run_ended_at as string)).not.toBeNaN();
   });
 
   // Until 2026-12-05 a windowed stream whose runs had all failed read "kept by the stream", as if it had data.

@@ -26,7 +26,14 @@ export const status = defineCommand({
         error: refusedSince ? refusedSinceText(refusedSince) : (last?.error ?? ''),
       }));
       if (values.format === 'json') {
-        process.stdout.write(formatRows(rows, 'json'));
+        // For a script: the same rows, with the lag in seconds and the last run's outcome and end apart, as
+        // /v1/ops/status gives them (until 2026-12-05 only the table's words: "3m", "succeeded at <time>").
+        const fields = streams.map((s) => ({
+          lag_seconds: s.lagMs === null ? null : Math.round(s.lagMs / 1000),
+          last_outcome: s.lastRun?.outcome ?? null,
+          last_run_ended_at: s.lastRun?.endedAt ?? null,
+        }));
+        process.stdout.write(formatRows(rows.map((r, i) => ({ ...r, ...fields[i] })), 'json'));
         return 0;
       }
       process.stdout.write(formatRows(rows, 'table' as Format));
