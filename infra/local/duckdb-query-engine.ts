@@ -57,9 +57,10 @@ export interface DuckDbQueryEngineOptions {
   materializeCurrent?: boolean;
   /**
    * For a live hub: a query naming a reconciliation view (puddles/queries/recon_*.sql) gets snapshots of the contracts'
-   * current views two or more of its views read, taken at its start and dropped at its end, so that the views reading
-   * `payment` work it out once (a current view reading its state file alone is read again instead: ViewDef.stateOnly). The dashboard's journey took 30-57 s on a 10-20 minute sandbox lake under load without
-   * (`puddle query` of the same, snapshotted, 6 s). Taken again for every query, never kept: a file damaged or
+   * current views two or more of its views read, taken at its start and dropped at its end, so that the views
+   * reading `payment` work it out once (one reading its state file alone is read again instead: ViewDef.stateOnly).
+   * The dashboard's journey took 30-57 s on a 10-20 minute sandbox lake under load without (`puddle query` of the
+   * same, snapshotted, 6 s). Taken again for every query, never kept: a file damaged or
    * compacted since the last query is read (and said) as without them.
    */
   snapshotPerQuery?: boolean;
