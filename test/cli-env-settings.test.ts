@@ -58,6 +58,16 @@ describe('number settings in the environment', () => {
     expect(existsSync(home)).toBe(false);
   }, 60_000);
 
+  // Until 2026-12-05 the hub read them as it started: the empty-keys warning came first, and the home was made.
+  it('stops `puddle start` on wrong PUDDLE_SANDBOX_FAULTS before any warning, and makes no home', async () => {
+    const home = freshHome('faults');
+    const r = await runPuddle(['start'], { PUDDLE_HOME: home, PUDDLE_SANDBOX_FAULTS: 'stripe:status429=abc' }, { timeoutMs: 30_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^puddle start: PUDDLE_SANDBOX_FAULTS: .*\n$/);
+    expect(r.stderr).not.toContain('warning');
+    expect(existsSync(home)).toBe(false);
+  }, 60_000);
+
   it('stops any command on a PUDDLE_LOG_LEVEL that is no level, naming the levels (it fell back to info without a word)', async () => {
     for (const [args, env] of [
       [['start', '--no-schedule'], { PUDDLE_API_KEYS: 'k' }],

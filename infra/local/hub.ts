@@ -184,7 +184,7 @@ export interface HubOptions {
 }
 
 /** PUDDLE_SANDBOX_FAULTS read, or a ConfigError saying what is wrong (`puddle start` stops with exit code 2). */
-function sandboxFaults(text: string | undefined): Record<string, SandboxFaults> {
+export function sandboxFaults(text: string | undefined): Record<string, SandboxFaults> {
   try {
     return parseSandboxFaults(text, Object.fromEntries(Object.entries(SANDBOXES).map(([name, s]) => [name, s.faults])));
   } catch (err) {

@@ -7,7 +7,7 @@ import { configuredReconParams } from '../../../puddles/recon-params.js';
 import { checkSchedule } from '../../../schedules/check-schedule.js';
 import { SCHEDULE } from '../../../schedules/schedule.js';
 import { lockHome } from '../../local/home-lock.js';
-import { startHub } from '../../local/hub.js';
+import { sandboxFaults, startHub } from '../../local/hub.js';
 import { routesLine, sandboxLine } from '../banner.js';
 import { defineCommand } from '../command.js';
 import { liveLine } from '../live-line.js';
@@ -31,6 +31,8 @@ export const start = defineCommand({
     configuredReconParams();
     // The schedule too, when it runs: a mistake in it was skipped, looped or failed only once its run came.
     if (!values['no-schedule']) checkSchedule(SCHEDULE, CONNECTORS);
+    // And the sandboxes' faults: read by the hub as it starts, they were refused after the warnings below.
+    sandboxFaults(config.sandboxFaults);
     config.port = wholeNumberOption(values, 'port', PORT_RANGE) ?? config.port;
     // The home's lock before any warning: a second start on a home in use printed the empty-keys warning, then
     // refused, so its user read about keys first. Settings mistakes are still named before it (they need no home).
