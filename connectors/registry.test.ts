@@ -18,9 +18,10 @@ describe('the connector registry', () => {
     const credentials = CREDENTIALS[name];
     expect(credentials, `add the least ${name} needs to be built to CREDENTIALS in this test`).toBeDefined();
     const entry = CONNECTORS[name]!;
-    const runs = entry.make({ get: (n) => credentials![n] }).connector.streams.map((s) => s.name);
+    const streams = entry.make({ get: (n) => credentials![n] }).connector.streams;
+    const runs = streams.map((s) => s.name);
     expect(entry.streams).toEqual(runs);
-    const unwindowed = entry.make({ get: (n) => credentials![n] }).connector.streams.filter((s) => !s.windows).map((s) => s.name);
+    const unwindowed = streams.filter((s) => !s.windows).map((s) => s.name);
     expect(entry.ownPosition ?? []).toEqual(unwindowed);
     if (entry.mappings) expect(entry.mappings(NO_SETTINGS).map((s) => s.name)).toEqual(runs);
   });

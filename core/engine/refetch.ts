@@ -107,6 +107,11 @@ interface Pending {
 type Unread = Exclude<RereadOutcome, { outcome: 'succeeded' }>;
 type Fetched = { record: unknown } | { outcome: Unread };
 
+/** A connector instance's streams, of any record type: the refetcher serves every connector's. */
+function streamsOf(inst: ConnectorInstance<never>): StreamDef<unknown, unknown>[] {
+  return inst.connector.streams as unknown as StreamDef<unknown, unknown>[];
+}
+
 /**
  * Webhooks are prompts (issue 8): a webhook names an object, and the engine reads that object's current
  * state by id and publishes the complete version, mapped, redacted and quarantined exactly as a sync
@@ -122,11 +127,6 @@ type Fetched = { record: unknown } | { outcome: Unread };
  * read again and recorded again under that id, with its own received_at: raw keeps every arrival, and
  * whoever counts outcomes counts ids (the README's audit query does).
  */
-/** A connector instance's streams, of any record type: the refetcher serves every connector's. */
-function streamsOf(inst: ConnectorInstance<never>): StreamDef<unknown, unknown>[] {
-  return inst.connector.streams as unknown as StreamDef<unknown, unknown>[];
-}
-
 export class Refetcher implements Prompter {
   private readonly pending = new Map<string, Pending>();
   private readonly connectors = new Map<string, { timer: NodeJS.Timeout | null; running: Promise<void> | null }>();

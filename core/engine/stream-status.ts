@@ -45,6 +45,11 @@ export function streamLagMs(bookmark: Bookmark | null, nowMs: number): number | 
   return nowMs - Date.parse(bookmark.cursor);
 }
 
+/** A lag in whole seconds, as every place that shows one rounds it (status, the dashboard, the AWS figure). */
+export function lagSeconds(ms: number | null): number | null {
+  return ms === null ? null : Math.round(ms / 1000);
+}
+
 /** Every named stream's bookmark and last run, in the order given, read in one round trip. */
 export async function readStreamStatus(state: StateStore, connectors: Readonly<Record<string, StreamNames>>, nowMs: number): Promise<StreamStatus[]> {
   const streams = Object.entries(connectors).flatMap(([connector, c]) => c.streams.map((stream) => ({ connector, stream })));

@@ -1,7 +1,7 @@
 // The figure the stack's staleness alarms watch (shape.ts METRICS): per connector, how old its stalest stream's
 // data is, published by the sync function as a CloudWatch embedded-metric-format (EMF) log line. CloudWatch turns
 // the line into the metric itself, so the function needs no PutMetricData call, no permission and no package.
-import { connectorLagMs, readStreamStatus, type StreamNames } from '../../core/engine/stream-status.js';
+import { connectorLagMs, lagSeconds, readStreamStatus, type StreamNames } from '../../core/engine/stream-status.js';
 import type { StateStore } from '../../core/ports.js';
 import { connectorLagDimensions, METRICS } from './shape.js';
 
@@ -14,9 +14,8 @@ import { connectorLagDimensions, METRICS } from './shape.js';
  * alarm counts a missing figure as stale.
  */
 export async function connectorLagSeconds(state: StateStore, connector: string, streams: StreamNames, nowMs: number): Promise<number | null> {
-  const lagMs = connectorLagMs(await readStreamStatus(state, { [connector]: streams }, nowMs));
   // Rounded as the dashboard rounds its lag_seconds (puddles/http/connector-health.ts): the same figure.
-  return lagMs === null ? null : Math.round(lagMs / 1000);
+  return lagSeconds(connectorLagMs(await readStreamStatus(state, { [connector]: streams }, nowMs)));
 }
 
 /**

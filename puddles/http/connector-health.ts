@@ -1,7 +1,7 @@
 // One line per connector on the operations dashboard, from its streams' bookmarks and last runs. A connector
 // is as healthy as its worst stream: each stream has its own bookmark and runs on its own, so one that keeps
 // failing is not made good by the streams that ran after it.
-import { connectorLagMs, readStreamStatus, refusedSinceText, type StreamStatus } from '../../core/engine/stream-status.js';
+import { connectorLagMs, lagSeconds, readStreamStatus, refusedSinceText, type StreamStatus } from '../../core/engine/stream-status.js';
 import type { RunResult } from '../../core/engine/sync-run.js';
 import type { StateStore } from '../../core/ports.js';
 
@@ -30,7 +30,6 @@ export interface ConnectorHealth {
   streams: StreamHealth[];
 }
 
-const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms / 1000));
 const latest = (a: string | null, b: string | undefined) => (b !== undefined && (a === null || Date.parse(b) > Date.parse(a)) ? b : a);
 
 /** The connectors that have synced at least once here (a bookmark or a run), in the order first seen. */
@@ -42,7 +41,7 @@ export function connectorHealth(streams: readonly StreamStatus[]): ConnectorHeal
     if (!c) out.set(s.connector, (c = { source: s.connector, last_run_started_at: null, last_run_ended_at: null, last_outcome: null, failing_streams: [], lag_seconds: null, streams: [], newest: -Infinity }));
     const run = s.lastRun;
     const error = s.refusedSince ? refusedSinceText(s.refusedSince) : (run?.error ?? null);
-    c.streams.push({ stream: s.stream, last_outcome: run?.outcome ?? null, last_run_ended_at: run?.endedAt ?? null, lag_seconds: seconds(s.lagMs), error });
+    c.streams.push({ stream: s.stream, last_outcome: run?.outcome ?? null, last_run_ended_at: run?.endedAt ?? null, lag_seconds: lagSeconds(s.lagMs), error });
     c.last_run_started_at = latest(c.last_run_started_at, run?.startedAt);
     c.last_run_ended_at = latest(c.last_run_ended_at, run?.endedAt);
     if (run && Date.parse(run.endedAt) > c.newest) {
@@ -55,7 +54,7 @@ export function connectorHealth(streams: readonly StreamStatus[]): ConnectorHeal
       c.last_outcome = 'failed';
     }
   }
-  for (const c of out.values()) c.lag_seconds = seconds(connectorLagMs(streams.filter((s) => s.connector === c.source)));
+  for (const c of out.values()) c.lag_seconds = lagSeconds(connectorLagMs(streams.filter((s) => s.connector === c.source)));
   return [...out.values()].map(({ newest: _, ...c }) => c);
 }
 

@@ -1,5 +1,5 @@
 import type { Bookmark } from '../../../core/engine/bookmark.js';
-import { readStreamStatus, refusedSinceText } from '../../../core/engine/stream-status.js';
+import { lagSeconds, readStreamStatus, refusedSinceText } from '../../../core/engine/stream-status.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
 import { defineCommand } from '../command.js';
 import { formatRows, type Format } from '../format.js';
@@ -15,10 +15,10 @@ export const status = defineCommand({
   run: ({ values }) =>
     withLocalRuntime(async (rt) => {
       const streams = await readStreamStatus(rt.state, CONNECTORS, rt.clock.now().getTime());
-      const rows = streams.map(({ connector, stream, bookmark: bm, lastRun: last, lagMs, refusedSince }) => ({
+      const rows = streams.map(({ connector, stream, bookmark: bm, lastRun: last, lagMs, refusedSince, noCursorYet }) => ({
         connector,
         stream,
-        bookmark: bookmarkText(bm, last !== null, CONNECTORS[connector]?.ownPosition?.includes(stream) ?? false),
+        bookmark: bookmarkText(bm, last !== null, noCursorYet),
         in_progress: bm?.window ? `window from ${bm.window.from}` : '',
         last_run: last ? `${last.outcome} at ${last.endedAt}` : '',
         records: last?.records ?? null,
@@ -29,7 +29,7 @@ export const status = defineCommand({
         // For a script: the same rows, with the lag in seconds and the last run's outcome and end apart, as
         // /v1/ops/status gives them (until 2026-12-05 only the table's words: "3m", "succeeded at <time>").
         const fields = streams.map((s) => ({
-          lag_seconds: s.lagMs === null ? null : Math.round(s.lagMs / 1000),
+          lag_seconds: lagSeconds(s.lagMs),
           last_outcome: s.lastRun?.outcome ?? null,
           last_run_ended_at: s.lastRun?.endedAt ?? null,
         }));
@@ -48,15 +48,15 @@ export const status = defineCommand({
  * `window`). Any other stream without a cursor that has run keeps its position its own way: Stripe's payout_items
  * in the bookmark's `extra`, Salesforce's backfill under keys of its own (it has no bookmark), Freshdesk's
  * ticket_fields none, being read whole each run (ConnectorEntry.ownPosition). Any other stream without a cursor
- * after its runs has had none succeed (a first run refused, or failing). Until 2026-12-03 the first two read "kept
+ * after its runs has had none succeed (a first run refused, or failing: StreamStatus.noCursorYet). Until 2026-12-03 the first two read "kept
  * by the stream" too, and Salesforce's backfill "never synced" after its runs; until 2026-12-05 so did the last.
  */
-function bookmarkText(bm: Bookmark | null, ran: boolean, ownPosition: boolean): string {
+function bookmarkText(bm: Bookmark | null, ran: boolean, noCursorYet: boolean): string {
   if (bm?.cursor) return bm.cursor;
   if (bm?.window) return 'none yet (first run part-way)';
   if (bm && 'backfill' in bm && !bm.extra) return 'none yet (only --from ran)';
   if (!bm?.updatedAt && !ran) return 'never synced';
-  return ownPosition ? 'kept by the stream' : 'none yet (no run has succeeded)';
+  return noCursorYet ? 'none yet (no run has succeeded)' : 'kept by the stream';
 }
 
 function humanLag(ms: number): string {
