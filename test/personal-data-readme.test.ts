@@ -15,9 +15,9 @@ const at = '2026-11-27T20:05:00Z';
 
 /** The README section's `puddle query` SQL, in order. */
 function readmeQueries(): string[] {
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  const start = readme.indexOf('### Personal data: where it lives, how long, and what a request needs');
-  const section = readme.slice(start, readme.indexOf('\n## ', start));
+  const doc = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
+  const start = doc.indexOf('\n## Personal data: where it lives, how long, and what a request needs');
+  const section = doc.slice(start, doc.indexOf('\n## ', start + 1));
   return [...section.matchAll(/```sh\nnpx puddle query "([\s\S]*?)"(?: \\\n[^\n]*)?\n```/g)].map((m) => m[1]!);
 }
 

@@ -7,11 +7,10 @@ import type { Queue } from '../core/ports.js';
 
 // The README's producer examples, as an integrator copies them: if an edit breaks one, this fails.
 const KEY = 'readme-example-key-0123456789';
-const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
-const section = readme.slice(readme.indexOf('## The producer API'), readme.indexOf('## The read API'));
+const section = readFileSync(join(import.meta.dirname, '..', 'docs', 'producer-api.md'), 'utf8');
 const block = (lang: string) => {
   const m = new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(section);
-  if (!m) throw new Error(`no \`\`\`${lang} block in the README's producer API section`);
+  if (!m) throw new Error(`no \`\`\`${lang} block in docs/producer-api.md`);
   return m[1]!;
 };
 

@@ -50,8 +50,8 @@ describe('Stripe metadata that names a person, synced through the SDK from the s
     const [metadata] = await h.q(`SELECT json_extract(envelope, '$.raw.metadata')::VARCHAR AS m FROM raw WHERE contract = 'payment' AND json_extract_string(envelope, '$.key') = '${charge.id}' LIMIT 1`);
     expect(JSON.parse((metadata as { m: string }).m)).toMatchObject(ATTRIBUTION);
     // The README's query names the keys redacted, and the attribution is not among them.
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const sql = /<!-- redacted-metadata-keys -->\n```sh\nnpx puddle query "([\s\S]*?)"\n```/.exec(readme)![1]!.replace(/\\"/g, '"');
+    const doc = readFileSync(new URL('../docs/connectors.md', import.meta.url), 'utf8');
+    const sql = /<!-- redacted-metadata-keys -->\n```sh\nnpx puddle query "([\s\S]*?)"\n```/.exec(doc)![1]!.replace(/\\"/g, '"');
     const keys = (await h.q(sql)) as { metadata_key: string; records: number }[];
     expect(keys).toEqual(expect.arrayContaining(Object.keys(PERSON).map((k) => ({ metadata_key: k, records: expect.any(Number) as number }))));
     expect(keys.map((k) => k.metadata_key)).not.toEqual(expect.arrayContaining([expect.stringMatching(/campaign|donation_id|publicity|appeal|fund|gift_aid/)]));

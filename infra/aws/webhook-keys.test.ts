@@ -27,8 +27,8 @@ describe('the webhook-keys secret and the webhook receivers', () => {
   });
 
   it('is listed in the README as the shape has it', () => {
-    const readme = readFileSync(`${REPO_ROOT}/README.md`, 'utf8');
-    const row = readme.split('\n').find((line) => line.includes('| `puddle/webhook-keys` |'));
+    const doc = readFileSync(`${REPO_ROOT}/docs/aws.md`, 'utf8');
+    const row = doc.split('\n').find((line) => line.includes('| `puddle/webhook-keys` |'));
     expect(row).toBeDefined();
     expect(webhookKeys.filter((name) => !row!.includes(`\`${name}\``))).toEqual([]);
   });
