@@ -2,7 +2,7 @@
 // The dashboard (web/) built into dist/web/ when missing or stale (infra/local/web-assets.ts). `npm run build` runs
 // it to build ahead (e.g. in an image); `npm start` runs it before the hub, so that vite builds in a process of its
 // own that then exits, not inside the hub, which kept its bundler's workers and ~100 MB for the whole night
-// (README, "A soak"). `--warn-only` (npm start): a failed build is said and the hub still starts, serving the API
+// (docs/benchmarks.md, "A soak"). `--warn-only` (npm start): a failed build is said and the hub still starts, serving the API
 // without the dashboard, as it does when it cannot build one itself. The tests build it through the hub.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';

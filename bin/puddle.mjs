@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --max-semi-space-size=64
-// The shebang gives node the young generation `npm start` gives the hub (README, "The whole hub": scavenges
+// The shebang gives node the young generation `npm start` gives the hub (docs/benchmarks.md, "The whole hub": scavenges
 // were a fifth of the producer's loop at 16 MB); V8 reads it only at process start. `node bin/puddle.mjs`
 // runs without it.
 // Runs the compiled CLI (dist/js/<fingerprint>/, see bin/build.mjs). The fingerprint of the sources is checked

@@ -3,8 +3,8 @@
 // Size-tiered, as log-structured stores do (pickTier): a merge takes the small files, and a bigger file only
 // once the smaller ones together hold as many rows, and never one at its target size, so a day's big files are
 // not rewritten again for a few small ones. Merging everything each time rewrote the whole day's partition
-// whenever its folded files reached `minFiles`: that merge's cost and working set grew with the night (README "A
-// soak: the hub over an appeal night"). Now the merge is bounded by DEFAULT_TIER; a busy day keeps a file per
+// whenever its folded files reached `minFiles`: that merge's cost and working set grew with the night (docs/benchmarks.md,
+// "A soak: the hub over an appeal night"). Now the merge is bounded by DEFAULT_TIER; a busy day keeps a file per
 // million rows or so besides the small ones, and the views de-duplicate across files as they always did.
 // Files already folded into current state are merged only with each other, and files not yet folded only
 // with each other, so a merge never turns a big folded file back into "recent" rows the views re-read.

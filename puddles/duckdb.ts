@@ -22,7 +22,7 @@ export type DuckDbRole = 'writer' | 'query';
  * memory_limit per role, MiB, unless PUDDLE_DUCKDB_MEMORY_MB sets one for all (setDuckDbMemoryMb). Not less than
  * 2 GiB for either: Parquet written by the CSV route (parquet-writer.ts, off the landing threads) had read_csv take
  * a 1 GiB buffer (16 times its max_line_size of 64 MiB; now its buffer_size is 128 MiB), and at 512 MiB every batch of test/landing-controls.test.ts
- * failed with "could not allocate block of size 1.0 GiB (768.0 KiB/512.0 MiB used)" and went to the dead letters. Compaction's merges peaked at 347 MB in a 25-minute soak (README, "A soak").
+ * failed with "could not allocate block of size 1.0 GiB (768.0 KiB/512.0 MiB used)" and went to the dead letters. Compaction's merges peaked at 347 MB in a 25-minute soak (docs/benchmarks.md, "A soak").
  */
 export const DEFAULT_DUCKDB_MEMORY_MB: Readonly<Record<DuckDbRole, number>> = { writer: 2048, query: 2048 };
 
@@ -66,10 +66,10 @@ export async function createDuckDb(threads: number, role: DuckDbRole, access: Du
     // jemalloc's background threads (DuckDB's default: off; one switch for the whole process) return the pages a
     // merge or fold freed to the system within seconds. Without them jemalloc returns a thread's freed pages
     // only when that thread allocates again, and DuckDB's threads sit idle between maintenance runs: in
-    // 18-minute soaks (README, "A soak", 2026-12-04) it held 33 to 189 MB freed at the probes, and a purge at
+    // 18-minute soaks (docs/benchmarks.md, "A soak", 2026-12-04) it held 33 to 189 MB freed at the probes, and a purge at
     // minute 17 gave back 40 MB of RSS; with them, mostly 8 to 37 MB, and 1 MB. The lowest RSS of each 3 minutes
     // was 5 MB higher to 57 MB lower (25 lower on average); it still rose over the run as before (part of that is
-    // the live totals' state, about 175 bytes a donation then and about 95 since (README, "A soak"), which this does not touch).
+    // the live totals' state, about 175 bytes a donation then and about 95 since (docs/benchmarks.md, "A soak"), which this does not touch).
     allocator_background_threads: 'true',
     // A hub never downloads code at run time: by default DuckDB installs a known extension from
     // extensions.duckdb.org the first time SQL needs it (`sqlite_scan(...)` in a `puddle query` tried to). What
@@ -122,7 +122,7 @@ export async function withConnection<T>(fn: (conn: DuckDBConnection) => Promise<
   }
 }
 
-/** What one DuckDB instance holds (duckdb_memory()), for the debug log line an operator reads (see README, "A soak"). */
+/** What one DuckDB instance holds (duckdb_memory()), for the debug log line an operator reads (see docs/benchmarks.md, "A soak"). */
 export interface DuckDbMemory {
   /** memory_limit, as DuckDB prints it (`512.0 MiB`). */
   limit: string;
@@ -157,7 +157,7 @@ export const DUCKDB_MEMORY_LOG_MS = 60_000;
 
 /**
  * Every DUCKDB_MEMORY_LOG_MS, a debug line `duckdb memory` with what `instance` holds (read: undefined while it
- * is not open), its thread's JavaScript heap and the process's RSS: where a hub's memory goes, per instance, over a night (README, "A soak").
+ * is not open), its thread's JavaScript heap and the process's RSS: where a hub's memory goes, per instance, over a night (docs/benchmarks.md, "A soak").
  */
 export function logDuckDbMemory(instance: string, read: () => Promise<DuckDbMemory | undefined>): NodeJS.Timeout {
   const timer = setInterval(() => {

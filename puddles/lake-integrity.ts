@@ -6,7 +6,7 @@
 //     hashes to its name or its id. The columns raw keeps beside the envelope JSON must say what it says.
 // Not covered: an envelope's source, stream, occurred_at and provider record are in no hash (an edit there that
 // keeps the file's size shows only as a size change, if any), and a rewrite that recomputes every hash and the
-// catalog too. Object Lock on AWS (README "Object Lock on the raw trail") and a backup are what guard against that.
+// catalog too. Object Lock on AWS (docs/aws.md, "Object Lock on the raw trail") and a backup are what guard against that.
 // Other lake files are derived from raw: a replay re-derives them.
 // A raw file an erasure rewrote (`puddle erase`, puddles/erasure.ts; `e-` in its name) holds envelopes whose
 // payloads no longer hash to their ids, on purpose: its name is the SHA-256 of its bytes instead, which is checked.

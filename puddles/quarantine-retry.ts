@@ -191,7 +191,7 @@ export async function retryQuarantine(opts: RetryOptions): Promise<RetryReport> 
       continue;
     }
     if (row.source !== name) {
-      // A webhook is a prompt (README, "Webhooks are prompts"): the object it named is read by a sync.
+      // A webhook is a prompt (docs/connectors.md, "Webhooks are prompts"): the object it named is read by a sync.
       needsResync(row, connector, name, feeding, 'a webhook only named the object: a sync reads it');
       continue;
     }

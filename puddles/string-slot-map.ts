@@ -1,6 +1,6 @@
 // Strings to slot numbers (0, 1, 2, ... in the order the strings were first added) held in typed arrays: the live
 // totals' donation keys (puddles/live-totals.ts), millions of them on an appeal night. A Map<string, number> took
-// 42 bytes an entry and the key a string object, 16 bytes besides its characters (README.md, soak); here a key
+// 42 bytes an entry and the key a string object, 16 bytes besides its characters (docs/benchmarks.md, soak); here a key
 // takes its characters' bytes and one more, 4 bytes for where they start, and 5 to 11 bytes of hash table (up to 5
 // more while the table grows). Every lookup compares the key's bytes in full: two donations whose keys hash alike
 // are never taken for one, which would put a wrong figure on the TV total.

@@ -1,8 +1,8 @@
-// The README's "Adding a connector", followed to the letter: a tiny provider on 127.0.0.1 speaking a
+// "Adding a connector" (docs/connectors.md), followed to the letter: a tiny provider on 127.0.0.1 speaking a
 // GoCardless-style list (cursor `after`, `created_at[gte]`/`[lt]`, `RateLimit-*` headers, a 429, a 500, a 200 that
 // is not JSON), a connector made of the engine's parts only (getJson, httpErrorClassifier, httpRate, defineStream,
 // defineConnector, a ConnectorInstance, a registry entry), and a
-// run through the same engine, queue, lake and SQL the shipped connectors use. If a step the README names stops
+// run through the same engine, queue, lake and SQL the shipped connectors use. If a step the docs name stops
 // being enough, this fails.
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -126,7 +126,7 @@ function tinyFromSecrets(secrets: SecretStore): ConnectorInstance<TinyClient> {
 const tinyEntry: ConnectorEntry = { streams: TINY_STREAMS.map((s) => s.name), make: tinyFromSecrets as (s: SecretStore) => ConnectorInstance<never> };
 
 // --- the run ---------------------------------------------------------------------------------------------------
-describe('adding a connector, as the README says', () => {
+describe('adding a connector, as docs/connectors.md says', () => {
   const rows: TinyPayment[] = Array.from({ length: 7 }, (_, i) => ({
     id: `PM${String(i).padStart(6, '0')}`, created_at: new Date(NOW.getTime() - (i + 2) * 5 * HOUR).toISOString(),
     amount: 500 + i, currency: 'GBP', status: ['paid_out', 'confirmed', 'submitted', 'failed'][i % 4]!, links: i % 4 === 0 ? { payout: 'PO000001' } : {},

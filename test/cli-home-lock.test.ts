@@ -71,7 +71,7 @@ describe('puddle start on a home a hub holds', () => {
     expect(land.stderr).toContain(`puddle land: ${home} (PUDDLE_HOME) is in use by puddle start at ${first.url} (pid ${first.child.pid}`);
     expect(land.stderr).toContain('which lands what is queued');
 
-    // What reads, and what the README says is safe beside a running hub, still runs.
+    // What reads, and what docs/cli.md says is safe beside a running hub, still runs.
     const [query, status, compact, replay, deadLetters] = await Promise.all([
       runPuddle(['query', 'SELECT 1 AS one', '--format', 'json'], env),
       runPuddle(['status'], env),

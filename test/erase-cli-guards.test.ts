@@ -83,7 +83,7 @@ describe('a confirmed erasure and the commands that write the lake', () => {
     expect(await lake.catalog.listFiles()).toEqual(files);
   });
 
-  it('still lets replay and compact run beside a hub, as the README says they do', async () => {
+  it('still lets replay and compact run beside a hub, as docs/cli.md says they do', async () => {
     const hub = lockHome(lake.dir, 'puddle start');
     try {
       const replay = await runPuddle(['replay', '--contract', 'donation'], E());

@@ -91,7 +91,7 @@ describe('the home format', { timeout: 600_000 }, () => {
       expect(r.stderr, args.join(' ')).toBe(
         `puddle ${args[0]}: ${home} (PUDDLE_HOME) is in home format ${newer}, and this Puddle reads home format ${HOME_FORMAT} at most: a newer Puddle wrote it, ` +
           'and this one would misread it. Nothing was opened or changed. Run the newer Puddle on it, or, to go back to this version, ' +
-          'restore the backup taken before the upgrade (see "Upgrading" in the README)\n',
+          'restore the backup taken before the upgrade (see "Upgrading" in docs/configuration.md)\n',
       );
     });
     expect(snapshot(home)).toEqual(before);

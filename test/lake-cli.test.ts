@@ -1,5 +1,5 @@
 // The lake as a data engineer meets it from outside, through the `puddle` CLI (bin/puddle.mjs) over a real
-// landed lake: what `puddle compact` leaves on disk, how another tool reads the lake correctly (README,
+// landed lake: what `puddle compact` leaves on disk, how another tool reads the lake correctly (docs/query-views.md,
 // "Reading the lake from another tool"), `puddle query` refusing to write, and a damaged or missing file.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { runPuddle } from './support/run-cli.js';
 import { createLake, donation, type Lake } from './puddles/lake-fixture.js';
 import { GARBAGE_GRACE_MS } from '../puddles/compact.js';
 
-/** The README's list of a contract's live history files (every version), keys relative to PUDDLE_HOME. */
+/** docs/query-views.md's list of a contract's live history files (every version), keys relative to PUDDLE_HOME. */
 const LIVE_HISTORY_FILES = "SELECT key FROM files WHERE contract = 'donation' AND current = 0 ORDER BY key";
 const PARTITION = 'lake/transactions/donation/v1/dt=2026-11-29';
 const BIN = fileURLToPath(new URL('../bin/puddle.mjs', import.meta.url));
@@ -97,7 +97,7 @@ describe('puddle compact', () => {
   });
 });
 
-describe('reading the lake from another tool (README)', () => {
+describe('reading the lake from another tool (docs/query-views.md)', () => {
   it('gets puddle query\'s answers from puddle export, or from the catalog\'s live file list; never from the folder', async () => {
     const current = await queryCount('SELECT count(*) FROM donation');
     const versions = await queryCount('SELECT count(*) FROM donation_history');

@@ -1,4 +1,4 @@
-// The README's subject access request ("Personal data: where it lives, how long, and what a request needs"), run as
+// The subject access request of docs/configuration.md ("Personal data: where it lives, how long, and what a request needs"), run as
 // written against a hub's lake: from an email address to every row and every raw arrival naming the person, and
 // nobody else's.
 import { createHash } from 'node:crypto';
@@ -13,7 +13,7 @@ const KEY = 'sar-producer-key-00000001';
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const at = '2026-11-27T20:05:00Z';
 
-/** The README section's `puddle query` SQL, in order. */
+/** The section's `puddle query` SQL, in order. */
 function readmeQueries(): string[] {
   const doc = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
   const start = doc.indexOf('\n## Personal data: where it lives, how long, and what a request needs');
@@ -21,7 +21,7 @@ function readmeQueries(): string[] {
   return [...section.matchAll(/```sh\nnpx puddle query "([\s\S]*?)"(?: \\\n[^\n]*)?\n```/g)].map((m) => m[1]!);
 }
 
-describe('the README subject access request', { timeout: 300_000 }, () => {
+describe('the subject access request of docs/configuration.md', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'puddle-sar-'));
   const home = join(dir, 'home');
   let hub: HubProcess | undefined;

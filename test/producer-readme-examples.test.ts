@@ -5,7 +5,7 @@ import type { Envelope } from '../core/envelope.js';
 import { buildServer } from '../core/http/server.js';
 import type { Queue } from '../core/ports.js';
 
-// The README's producer examples, as an integrator copies them: if an edit breaks one, this fails.
+// The producer examples of docs/producer-api.md, as an integrator copies them: if an edit breaks one, this fails.
 const KEY = 'readme-example-key-0123456789';
 const section = readFileSync(join(import.meta.dirname, '..', 'docs', 'producer-api.md'), 'utf8');
 const block = (lang: string) => {
@@ -14,7 +14,7 @@ const block = (lang: string) => {
   return m[1]!;
 };
 
-describe("the README's producer examples, as written", () => {
+describe('the producer examples of docs/producer-api.md, as written', () => {
   const published: Envelope[] = [];
   const queue = { subscribe: async () => {}, publish: async (envs: Envelope[]) => void published.push(...envs) } as unknown as Queue;
   const app = buildServer({ queue, apiKeys: [KEY] });
@@ -34,7 +34,7 @@ describe("the README's producer examples, as written", () => {
     expect(published.pop()).toMatchObject({ contract: 'donation', key: 'don_123' });
   });
 
-  it('the curl example: its body with its headers is a 202, and without the Content-Type (curl -d alone) the 415 the README warns of', async () => {
+  it('the curl example: its body with its headers is a 202, and without the Content-Type (curl -d alone) the 415 the docs warn of', async () => {
     const sh = block('sh');
     const body = /-d '([\s\S]*?)'\n/.exec(sh)?.[1];
     expect(body).toBeDefined();

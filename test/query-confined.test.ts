@@ -47,7 +47,7 @@ describe('puddle query reads the lake and nothing else', { timeout: 120_000 }, (
       expect(r.code, `${format}: ${r.stderr}`).toBe(0);
       expect(r.stdout, format).toContain('350');
     }
-    // The lake's own files stay open to an operator's read_parquet and glob (README, "Reading the lake from another tool").
+    // The lake's own files stay open to an operator's read_parquet and glob (docs/query-views.md, "Reading the lake from another tool").
     const files = `${path.join(lake.dir, 'lake')}/**/*.parquet`;
     const r = await query(`SELECT count(*) AS n FROM read_parquet(${sqlString(files)}, hive_partitioning = false, union_by_name = true)`);
     expect(r.code, r.stderr).toBe(0);

@@ -206,8 +206,8 @@ describe('Salesforce: the hub pointed at another org (a refreshed sandbox)', () 
       expect(full).toMatchObject({ outcome: 'succeeded', records: 101 });
       await h.land();
       expect(await h.q(live)).toEqual([{ live: 100, gone: 1 }]);
-      // What is left (README, "Another org"): the old org's newer version stays current until the new org changes
-      // the gift. The README's query lists such records: current, live, and not landed since the --full began.
+      // What is left (docs/connectors.md, "Another org"): the old org's newer version stays current until the new org changes
+      // the gift. The query there lists such records: current, live, and not landed since the --full began.
       const since = full!.startedAt.replace('T', ' ').replace('Z', '');
       const stale = await h.q(
         `SELECT g.gift_id, g.amount_minor FROM gift g WHERE NOT g.deleted AND NOT EXISTS (SELECT 1 FROM raw r WHERE r.id = g._id AND r.received_at >= TIMESTAMP '${since}')`,

@@ -33,7 +33,7 @@ describe('Stripe metadata that names a person, synced through the SDK from the s
   });
   afterAll(() => h.close());
 
-  it('lands the payment with its donation id, and the name is nowhere in raw or the lake; the campaign and appeal codes stay in raw, and the README query lists the redacted keys', async () => {
+  it('lands the payment with its donation id, and the name is nowhere in raw or the lake; the campaign and appeal codes stay in raw, and the query in docs/connectors.md lists the redacted keys', async () => {
     const charge = h.sandbox.data.charges.find((c) => c.status === 'succeeded' && c.metadata.campaign)!;
     Object.assign(charge.metadata, PERSON, ATTRIBUTION);
     const results = await h.sync();
@@ -49,7 +49,7 @@ describe('Stripe metadata that names a person, synced through the SDK from the s
     expect(kept).toEqual({ campaign: charge.metadata.campaign, donation_id: charge.metadata.donation_id, surname: '[redacted]' });
     const [metadata] = await h.q(`SELECT json_extract(envelope, '$.raw.metadata')::VARCHAR AS m FROM raw WHERE contract = 'payment' AND json_extract_string(envelope, '$.key') = '${charge.id}' LIMIT 1`);
     expect(JSON.parse((metadata as { m: string }).m)).toMatchObject(ATTRIBUTION);
-    // The README's query names the keys redacted, and the attribution is not among them.
+    // The query in docs/connectors.md names the keys redacted, and the attribution is not among them.
     const doc = readFileSync(new URL('../docs/connectors.md', import.meta.url), 'utf8');
     const sql = /<!-- redacted-metadata-keys -->\n```sh\nnpx puddle query "([\s\S]*?)"\n```/.exec(doc)![1]!.replace(/\\"/g, '"');
     const keys = (await h.q(sql)) as { metadata_key: string; records: number }[];

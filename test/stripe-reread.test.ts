@@ -147,7 +147,7 @@ describe('Stripe webhooks prompt a re-read of the object', () => {
     expect(recorded.map((r) => [r.key, r.type])).toEqual(ids.sort().map((id) => [`${id}:reread:${charge.id}`, 'reread.succeeded']));
   });
 
-  it("keeps each delivery of a redelivered webhook and each re-read in raw, and the README's query lists the outcome once", async () => {
+  it("keeps each delivery of a redelivered webhook and each re-read in raw, and the query in docs/connectors.md lists the outcome once", async () => {
     await sandbox.webhooksIdle();
     await refetcher.idle();
     sandbox.requests.reset();
@@ -170,7 +170,7 @@ describe('Stripe webhooks prompt a re-read of the object', () => {
       { stream: 'charge.succeeded', n: 2, ids: 1 },
       { stream: 'reread', n: 2, ids: 1 },
     ]);
-    // The query README.md gives ("Audit" under "Webhooks are prompts"): one row per webhook, object and outcome.
+    // The query docs/connectors.md gives ("Audit" under "Webhooks are prompts"): one row per webhook, object and outcome.
     const readme = `SELECT key, json_extract_string(envelope, '$.payload.type') AS outcome,
                       json_extract_string(envelope, '$.payload.reason') AS reason,
                       count(*) AS recorded, max(received_at) AS last_at

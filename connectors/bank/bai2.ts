@@ -167,7 +167,7 @@ function fundsExtra(funds: string, rest: readonly string[], r: LogicalRecord, n:
 
 /**
  * The 02 record's group status (field 4): 1 update and 3 correction are imported (a correction's entries replace
- * the earlier report's under the same ids: see the README's "Line ids"); 2 deletion and 4 test only are refused
+ * the earlier report's under the same ids: see docs/bank-statements.md, "Line ids"); 2 deletion and 4 test only are refused
  * whole, because imported they were money: a test group's entries as if the bank had booked them, a deletion's as
  * the very entries it takes back. Until 2026-12-03 the status was not read and both imported as booked lines.
  */

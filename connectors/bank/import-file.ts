@@ -63,7 +63,7 @@ export function parseImportOptions(text: ImportOptionsText, name: (option: keyof
     try {
       layout = JSON.parse(text) as CsvColumnMap;
     } catch (err) {
-      throw new Error(`${name('layout')} ${file}: not a JSON column map (${(err as Error).message}); README, "CSV exports", shows one`);
+      throw new Error(`${name('layout')} ${file}: not a JSON column map (${(err as Error).message}); docs/bank-statements.md, "CSV exports", shows one`);
     }
   }
   const currency = text.currency?.trim().toUpperCase() || undefined;

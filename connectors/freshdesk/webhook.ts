@@ -77,7 +77,7 @@ export function webhookTicketId(body: unknown): string | null {
 
 /**
  * The fields of a webhook body the raw trail keeps as sent: what names the ticket and the change, in Freshdesk's
- * default body and the README's template. Every other value is `[redacted]` (the key kept, for the shape): a rule's
+ * default body and the template in docs/connectors.md. Every other value is `[redacted]` (the key kept, for the shape): a rule's
  * body is whatever placeholders the charity put in it (`{{ticket.latest_public_comment}}`, `{{ticket.contact.address}}`
  * under a key of its choosing), the webhook is only a prompt, and the re-read brings the ticket itself.
  */

@@ -40,7 +40,7 @@ export class StripeAnswerNotJson extends Error {
 
 /**
  * Stripe's API answers JSON, errors included: a page that is not (a proxy's, a captive portal's, a URL that is
- * not the API) names what to check. The status is the one that came, 200 for such a page (the README's example
+ * not the API) names what to check. The status is the one that came, 200 for such a page (the example in docs/connectors.md
  * is a proxy's 502); until 2026-12-05 the line named nothing to check (user test).
  */
 const ELSEWHERE = "something other than Stripe's API may be answering; check STRIPE_API_BASE and any proxy between";

@@ -125,7 +125,7 @@ function streamsOf(inst: ConnectorInstance<never>): StreamDef<unknown, unknown>[
  * `<webhook id>:reread:<object id>`, type `reread.succeeded`, `reread.not_found` or `reread.deferred`),
  * with an id that depends only on the webhook and the outcome. A redelivery that comes after the read is
  * read again and recorded again under that id, with its own received_at: raw keeps every arrival, and
- * whoever counts outcomes counts ids (the README's audit query does).
+ * whoever counts outcomes counts ids (the audit query in docs/connectors.md does).
  */
 export class Refetcher implements Prompter {
   private readonly pending = new Map<string, Pending>();

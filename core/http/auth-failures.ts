@@ -1,7 +1,7 @@
 import type { KeyIdentity } from './auth.js';
 import { log } from '../log.js';
 
-// A limit on failed key attempts per client address. Keys are long and random (see README, "Keys and scopes"), but
+// A limit on failed key attempts per client address. Keys are long and random (see docs/live-totals-and-dashboard.md, "Keys and scopes"), but
 // without a limit anyone who reaches the hub could try them as fast as it answers (thousands a second).
 
 export interface AuthFailuresOptions {

@@ -10,7 +10,7 @@ import { utf8Text } from './raw-body.js';
  * POST /v1/events on a listening server, answered straight from node:http instead of through Fastify.
  *
  * Why: at one event a request Fastify's request and reply objects, hooks, routing, content-type parser and
- * reply pipeline cost about as much of the event loop as the producer's own work (README, "The whole hub").
+ * reply pipeline cost about as much of the event loop as the producer's own work (docs/benchmarks.md, "The whole hub").
  * This path takes only the plain, well-formed case: POST to exactly /v1/events, a JSON content type, a
  * Content-Length within the body limit, no Content-Encoding, a producer key, and a server that is not closing.
  * Everything else (another key, chunked, gzipped or oversized bodies, other content types, the 503s of a closing server) goes on to

@@ -9,7 +9,7 @@
 // - S3 holds one symlink manifest per partition (`manifests/<table>/dt=<dt>/manifest`; raw one per shard,
 //   `manifest-<shard>`), rewritten after each change:
 //   Athena reads the files a manifest names, never a folder listing, so files the catalog retired (compaction
-//   inputs, replayed files) and orphans of a crashed landing are invisible to it at once. See README, "How Athena
+//   inputs, replayed files) and orphans of a crashed landing are invisible to it at once. See docs/aws.md, "How Athena
 //   never sees retired files".
 //   A process can die between a partition's DynamoDB write and its manifest PUT, leaving the manifest behind the
 //   item; each manifest's written version is kept in a sidecar item so that a sweep finds and repairs those, and

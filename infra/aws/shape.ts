@@ -84,7 +84,7 @@ function handler(
 }
 
 export const HANDLERS: readonly HandlerSpec[] = [
-  // GET /healthz for uptime checks: answered once the function has loaded and read its secret (README, "Handlers").
+  // GET /healthz for uptime checks: answered once the function has loaded and read its secret (docs/aws.md, "Handlers").
   handler('producer', 256, 10, 'http', 'validate and publish; API Gateway gives up after 30 s anyway', ['POST /v1/events', 'GET /healthz']),
   handler('webhooks', 256, 10, 'http', 'providers retry webhooks that do not answer within seconds', ['POST /webhooks/{provider}']),
   // Landing a batch of up to 1,000 envelopes with DuckDB takes about 1.5 s at 2 GB; a minute leaves room for S3 retries.
@@ -120,7 +120,7 @@ export const CONSUMER_BATCH = { size: 1000, windowSeconds: 20, maxConcurrency: 5
 
 /**
  * The raw queue's batching window: raw's files are never merged (Object Lock may forbid it), and each one costs
- * its shard's manifest rewrite (see README, "The raw trail's file list"), so at a trickle it gathers for a
+ * its shard's manifest rewrite (see docs/aws.md, "The raw trail's file list"), so at a trickle it gathers for a
  * minute, as the embedded hub's raw linger does (PUDDLE_RAW_LINGER_SECONDS). A backlog still invokes with full
  * batches, and nothing reads raw within seconds (the live totals come from the transactions queue). The queue's
  * visibility timeout (six times the consumer's 60 s) covers the window and the invocation.

@@ -26,7 +26,7 @@ describe('the webhook-keys secret and the webhook receivers', () => {
     expect(webhookKeys.filter((name) => !read.has(name))).toEqual([]);
   });
 
-  it('is listed in the README as the shape has it', () => {
+  it('is listed in docs/aws.md as the shape has it', () => {
     const doc = readFileSync(`${REPO_ROOT}/docs/aws.md`, 'utf8');
     const row = doc.split('\n').find((line) => line.includes('| `puddle/webhook-keys` |'));
     expect(row).toBeDefined();

@@ -323,7 +323,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   async #connWithViews(sql: string): Promise<DuckDBConnection> {
     const { conn } = await this.#connection();
     // `select 1` needs no view, `FROM donation` two (donation and donation_history), not all 60: creating
-    // them all was ~75 ms of every `puddle query` on this host (README, "Start-up").
+    // them all was ~75 ms of every `puddle query` on this host (docs/benchmarks.md, "Start-up").
     await this.#createViews(conn, await this.#viewsIfChanged(), viewsReadBy(sql));
     return conn;
   }

@@ -117,7 +117,7 @@ function scanPages(db: ReturnType<typeof openSqlite>, page: Page, limit: number,
 /**
  * The bank files under inbox/bank/ (waiting, done/ and failed/, with their logs) that hold the person, named
  * relative to the home. They are the bank's statements as received, which the charity may have to keep: this
- * command names them and leaves them for the DPO to delete or redact (README, "An erasure request").
+ * command names them and leaves them for the DPO to delete or redact (docs/configuration.md, "An erasure request").
  */
 export function bankFilesHolding(home: string, needles: readonly ErasureNeedle[]): string[] {
   const root = join(home, 'inbox', 'bank');

@@ -64,7 +64,7 @@ export function checkHomeFormat(home: string): number {
     throw new ConfigError(
       `${home} (PUDDLE_HOME) is in home format ${format}, and this Puddle reads home format ${HOME_FORMAT} at most: a newer Puddle wrote it, ` +
         'and this one would misread it. Nothing was opened or changed. Run the newer Puddle on it, or, to go back to this version, ' +
-        'restore the backup taken before the upgrade (see "Upgrading" in the README)',
+        'restore the backup taken before the upgrade (see "Upgrading" in docs/configuration.md)',
     );
   }
   return format;

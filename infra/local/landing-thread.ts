@@ -14,7 +14,7 @@ import { loopBusySampler } from './loop-busy.js';
  *
  * Why: landing on the producer's event loop took most of it under load (parsing claimed JSON, building
  * rows and CSV text, synchronous SQLite), so requests waited behind batches: p99 177 ms at 1 event a
- * request, 20,000 events/s at 100 (`npm run bench -- hub`; README, "Benchmarks" > "The whole hub"). The
+ * request, 20,000 events/s at 100 (`npm run bench -- hub`; docs/benchmarks.md, "The whole hub"). The
  * producer now only validates, serialises and hands bodies to the queue's writer thread.
  *
  * What stays the same: the queue is the hand-off, so a thread that dies loses nothing (what it claimed

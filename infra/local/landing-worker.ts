@@ -51,7 +51,7 @@ const puddles = PUDDLES.filter((p) => data.puddles.includes(p.name));
 const helped = PUDDLES.filter((p) => !data.puddles.includes(p.name));
 // While the producer is busy (a burst), each consumer lands a batch and then leaves the cores to the producer for
 // 2 s, or until the burst ends (pauseOver): the queue keeps what waits, durably, the total on screen still moves
-// every 2 s, and the drain after the burst goes flat out (README, "Landing and backpressure"). Until 2026-12-04 the
+// every 2 s, and the drain after the burst goes flat out (docs/configuration.md, "Landing and backpressure"). Until 2026-12-04 the
 // pause was nine times the batch's time (at most 2 s): landing kept a tenth of its pace, which cannot keep up with
 // a burst either (the oldest unlanded event 8.0-8.7 s old at the end of a 10 s burst of 100 events a request, against
 // 8.5-9.0 s now), and took CPU from the producer (six alternating pairs: 68,000-99,000 events/s at a tenth,

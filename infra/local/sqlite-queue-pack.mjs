@@ -3,7 +3,7 @@
 // JavaScript, as the writer thread loads it (see sqlite-queue-writer.mjs). Types: sqlite-queue-pack.d.mts.
 //
 // Why: at 100 events a request, one row per event (and one delivery row per event and subscription) was most of
-// the writer thread's work (README, "The whole hub"). A pack is one row and one delivery row per subscription.
+// the writer thread's work (docs/benchmarks.md, "The whole hub"). A pack is one row and one delivery row per subscription.
 
 /**
  * Most events in one pack: a larger request is stored as several packs. A claim never splits a pack, so this

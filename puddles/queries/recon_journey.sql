@@ -49,7 +49,7 @@ split AS (
 -- The charges the journey can follow: the one that stands, or every part of a split payment. A donation's
 -- last_part_at, fee and net are its charge's own, or over a split's parts: when the last was taken, and the sums
 -- (null if any part's is unknown). Worked out over a split's parts alone: a window over every donation's
--- single charge cost seconds at 1,000,000 donations (README, "Bank import and reconciliation").
+-- single charge cost seconds at 1,000,000 donations (docs/benchmarks.md, "Bank import and reconciliation").
 parts AS (
   SELECT s.donation_id, s.payment_id, s.outcome, s.occurred_at, s.provider, s.fee_minor, s.net_minor, s.payout_id, s.refunded_minor, a.any_failed,
     false AS split, s.occurred_at AS last_part_at, s.fee_minor AS parts_fee_minor, s.net_minor AS parts_net_minor

@@ -13,7 +13,7 @@
 -- ask it for a few donations, not the lake.
 -- As of recon_params' date (`puddle export recon_trail --as-of D`): records dated after it are left out (a refund
 -- made on 2 January is not on the trail as of 31 December), and so are the deliveries of versions changed after it
--- (changed_at), but for the version that stood then when the lake knows no earlier one (see "Parameters"). Until
+-- (changed_at), but for the version that stood then when the lake knows no earlier one (see docs/reconciliation.md, "Parameters"). Until
 -- 2026-12-03 the trail showed every record and version whatever the date.
 WITH x AS (
   SELECT * FROM recon_params

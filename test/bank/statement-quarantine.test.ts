@@ -6,8 +6,8 @@ import { systemClock } from '../../core/ports.js';
 import { retryQuarantine } from '../../puddles/quarantine-retry.js';
 import { useTempLake } from '../support/temp-lake.js';
 
-// A bank statement that does not add up opens a STATEMENT_UNBALANCED break and a quarantine row. README
-// ("Correcting a statement that does not add up"): import the corrected file, and the break closes. Until
+// A bank statement that does not add up opens a STATEMENT_UNBALANCED break and a quarantine row.
+// docs/bank-statements.md ("Correcting a statement that does not add up"): import the corrected file, and the break closes. Until
 // 2026-12-03 its quarantine row stayed open for good (`puddle quarantine retry` said "import them again once
 // fixed", exit 1 however often that was done, and the dashboard counted it), while importing the same unbalanced
 // file again made the retry resolve the row "landed since" with the break still open.

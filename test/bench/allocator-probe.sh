@@ -6,7 +6,7 @@
 # Prints RSS, then jemalloc's resident and allocated MB (resident minus allocated: pages it holds freed; the
 # resident figure is an upper bound). With `release`, also RSS after jemalloc purges every arena and after
 # glibc's malloc_trim(0): what each held that it could give back (the hub goes on as before).
-# Used for README, "A soak" (2026-12-04). Needs gdb, and the right to ptrace the hub (same user, or root).
+# Used for docs/benchmarks.md, "A soak" (2026-12-04). Needs gdb, and the right to ptrace the hub (same user, or root).
 set -u
 P=$1
 RELEASE=${2:-}

@@ -62,7 +62,7 @@ interface Backlog {
 /**
  * The node flags `npm start` gives the hub (package.json's start script), so the bench runs what users run:
  * a young generation of 64 MB semispaces, since with 64 requests of 100 events in flight the default 16 MB
- * had the scavenger copy them over and over (a fifth of the event loop; README, "The whole hub").
+ * had the scavenger copy them over and over (a fifth of the event loop; docs/benchmarks.md, "The whole hub").
  */
 function startFlags(): string[] {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
@@ -140,7 +140,7 @@ function schedstat(pid: number): { run: number; wait: number } | null {
 
 /**
  * Reads the hub's queue file from this process (its own read-only connection): how much waits, and since when.
- * Raw's deliveries that linger by design (fewer than a batch, the first younger than the linger: README,
+ * Raw's deliveries that linger by design (fewer than a batch, the first younger than the linger: docs/configuration.md,
  * PUDDLE_RAW_LINGER_SECONDS) are left out, as the hub's /healthz and live line leave them out: they are not lag,
  * and counting them would put a minute of lingering into every drain and the paced run's oldest age.
  */

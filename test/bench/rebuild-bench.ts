@@ -1,4 +1,4 @@
-// `puddle catalog rebuild`'s re-derivation on a generated raw trail (README "A missing or damaged lake file"):
+// `puddle catalog rebuild`'s re-derivation on a generated raw trail (docs/query-views.md, "A missing or damaged lake file"):
 // the one read of raw that serves every contract (rederiveFromRaw), against a replay per contract as the rebuild
 // did until 2026-12-02. Run: npx tsx test/bench/rebuild-bench.ts [events] (default 200,000).
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -124,7 +124,7 @@ function proc() {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
   // Of the RSS, RssAnon (heaps: glibc's malloc, DuckDB's jemalloc, V8's) and RssFile (mapped files: node, its
-  // libraries, SQLite's -shm): which kind grows (README, "A soak", 2026-12-04).
+  // libraries, SQLite's -shm): which kind grows (docs/benchmarks.md, "A soak", 2026-12-04).
   return { rssMb: field('VmRSS') / 1024, anonMb: field('RssAnon') / 1024, fileMb: field('RssFile') / 1024, threads: field('Threads'), fds: readdirSync(`/proc/${pid}/fd`).length };
 }
 async function timed(path) {

@@ -71,7 +71,7 @@ describe('dashboard: a panel whose poll fails says its figures are not current',
     expect(await note(page, 'queue')).toBe('');
     expect(await page.evaluate(() => document.body.dataset.link)).toBe('live');
 
-    // The README's recovery beside the running hub: the notes go once the journey and breaks answer again.
+    // The recovery docs/query-views.md gives ("A missing or damaged lake file"), beside the running hub: the notes go once the journey and breaks answer again.
     await replay({ store: hub.runtime.store, catalog: hub.runtime.catalog, contract: 'donation' });
     await noteGone(page, 'funnel');
     await noteGone(page, 'breaks');

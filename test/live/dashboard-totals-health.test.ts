@@ -63,7 +63,7 @@ describe('dashboard: live totals not rebuilt', { timeout: 180_000 }, () => {
     expect(await page.textContent('[data-testid="quarantine-age"]')).toMatch(/^as of \d\d:\d\d:\d\d UTC, \d+ s ago$/);
     await page.waitForFunction(() => /^sync runs as of \d\d:\d\d:\d\d UTC, \d+ s ago$/.test(document.querySelector('[data-testid="sources-age"]')?.textContent ?? ''), undefined, { timeout: SHOWS_MS });
 
-    // The README's recovery beside the running hub: the line goes once the totals are rebuilt.
+    // The recovery docs/query-views.md gives ("A missing or damaged lake file"), beside the running hub: the line goes once the totals are rebuilt.
     await replay({ store: hub.runtime.store, catalog: hub.runtime.catalog, contract: 'donation' });
     await page.waitForFunction(() => !(document.querySelector('[data-testid="drift"]')?.textContent ?? '').includes('not rebuilt'), undefined, { timeout: SHOWS_MS });
     expect(await page.textContent('[data-testid="drift-detail"]')).toContain('live vs SQL');

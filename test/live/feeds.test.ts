@@ -208,7 +208,7 @@ describe('supplier feeds: GET /v1/feeds/giro_requests', () => {
       [60, '2026-11-21T10:00:00.000Z'],
       [45, '2026-11-20T15:00:00.000Z'],
     ]);
-    // What the README tells suppliers: per id, the row with the latest changed_at (the later one on a tie).
+    // What docs/supplier-feeds.md tells suppliers: per id, the row with the latest changed_at (the later one on a tie).
     const latest = rows.reduce((a, b) => (String(b.changed_at) >= String(a.changed_at) ? b : a));
     expect(latest.pack_size).toBe(60);
   });

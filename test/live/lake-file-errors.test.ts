@@ -178,7 +178,7 @@ describe('the live totals over a donation file damaged while the hub was stopped
     expect(body.error.message).toContain('puddle replay --contract donation');
     expect(body.error.message).not.toContain(home);
 
-    // The README's recovery, while the hub runs: no restart needed for the TV to get its total back.
+    // The recovery docs/query-views.md gives ("A missing or damaged lake file"), while the hub runs: no restart needed for the TV to get its total back.
     await replay({ store: hub.runtime.store, catalog: hub.runtime.catalog, contract: 'donation' });
     const live = hub;
     await vi.waitFor(

@@ -31,7 +31,7 @@ async function settingOf(role: DuckDbRole, name: string): Promise<unknown> {
 
 describe('createDuckDb allocator', () => {
   // DuckDB's default is off: jemalloc kept what a merge freed until that thread allocated again, 33 to 189 MB at
-  // a hub's quiet moments in a soak (README, "A soak", 2026-12-04).
+  // a hub's quiet moments in a soak (docs/benchmarks.md, "A soak", 2026-12-04).
   it("runs jemalloc's background threads, which hand freed memory back to the system", async () => {
     expect(await settingOf('writer', 'allocator_background_threads')).toBe(true);
     expect(await settingOf('query', 'allocator_background_threads')).toBe(true);

@@ -6,7 +6,7 @@ import type { Helpdesk, TicketEvent } from './helpdesk.js';
  * An automation rule with a "Trigger Webhook" action, as data: which ticket events fire it, where it
  * posts, how it authenticates ("Requires Authentication" sends Basic auth; custom headers carry a token),
  * and the body: Freshdesk's default (`{"freshdesk_webhook": {...}}`, every value a string) or the
- * Advanced JSON template the README documents.
+ * Advanced JSON template docs/connectors.md documents.
  */
 export interface AutomationRule {
   url: string;
@@ -21,7 +21,7 @@ export interface RuleDelivery extends DeliveryProgress {
   event: TicketEvent;
 }
 
-/** The README's Advanced template, filled in the way Freshdesk fills placeholders (as text in the JSON). */
+/** The Advanced template of docs/connectors.md, filled in the way Freshdesk fills placeholders (as text in the JSON). */
 export function templateBody(h: Helpdesk, t: FreshdeskTicket, event: TicketEvent): string {
   return `{"ticket_id": ${t.id}, "event": "${event}", "status": "${h.statusLabel(t.status)}", "updated_at": "${t.updated_at}"}`;
 }

@@ -1,5 +1,5 @@
 // The stack's alarms and the topic they notify. Each threshold says why it is what it is: set for an appeal night
-// (about 350 donations/s at the peak, README "Cost of an appeal night"), when a broken part must be noticed in
+// (about 350 donations/s at the peak, docs/aws.md, "Cost of an appeal night"), when a broken part must be noticed in
 // minutes, not through a dead-letter queue half an hour later, and a blip must not wake anyone.
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
@@ -162,7 +162,7 @@ export function addAlarms(scope: Construct, t: AlarmTargets): sns.Topic {
         id: 'Throttles',
         metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: throttles,
-        says: `was throttled ${throttles} or more times in 5 minutes: the region's Lambda concurrency is spent (README, "Limits that bite first")`,
+        says: `was throttled ${throttles} or more times in 5 minutes: the region's Lambda concurrency is spent (docs/aws.md, "Limits that bite first")`,
       },
     ];
     for (const a of fnAlarms) {

@@ -13,7 +13,7 @@ import { duckDbVersion } from './duckdb-layer.js';
 import { REPO_ROOT, usesDuckDbLayer } from './functions.js';
 import { PuddleStack } from './puddle-stack.js';
 
-// `-c duckdbLayer=<folder>` is checked at synth: the folder must hold what README "Deploying" step 2 builds.
+// `-c duckdbLayer=<folder>` is checked at synth: the folder must hold what docs/aws.md, "Deploying", step 2 builds.
 const NODE_MODULES = path.join(REPO_ROOT, 'node_modules');
 let root: string;
 
@@ -46,8 +46,8 @@ describe('the DuckDB layer folder', () => {
     const empty = path.join(root, 'empty');
     mkdirSync(empty);
     expect(() => stackWith(empty)).toThrow(ConfigError);
-    expect(() => stackWith(empty)).toThrow(/^-c duckdbLayer=.*\/empty: it holds no nodejs\/node_modules\/@duckdb\/node-api; build it as README "Deploying" step 2 says: npm install --prefix .*\/empty\/nodejs --os=linux --cpu=arm64 --no-save @duckdb\/node-api@/);
-    expect(() => stackWith(path.join(root, 'nowhere'))).toThrow(/duckdbLayer=.*nowhere: no such folder; build it as README "Deploying" step 2 says/);
+    expect(() => stackWith(empty)).toThrow(/^-c duckdbLayer=.*\/empty: it holds no nodejs\/node_modules\/@duckdb\/node-api; build it as docs\/aws.md, "Deploying", step 2 says: npm install --prefix .*\/empty\/nodejs --os=linux --cpu=arm64 --no-save @duckdb\/node-api@/);
+    expect(() => stackWith(path.join(root, 'nowhere'))).toThrow(/duckdbLayer=.*nowhere: no such folder; build it as docs\/aws.md, "Deploying", step 2 says/);
     const old = folder('old');
     mkdirSync(path.join(old, 'nodejs', 'node_modules', '@duckdb', 'node-api'));
     writeFileSync(path.join(old, 'nodejs', 'node_modules', '@duckdb', 'node-api', 'package.json'), JSON.stringify({ name: '@duckdb/node-api', version: '1.0.0' }));
@@ -93,6 +93,6 @@ describe('the DuckDB layer folder', () => {
       timeout: 120_000,
     });
     expect(run.status).toBe(1);
-    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^puddle synth: -c duckdbLayer=.*empty-cli: it holds no nodejs\/node_modules\/@duckdb\/node-api; build it as README "Deploying" step 2 says: /)]);
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^puddle synth: -c duckdbLayer=.*empty-cli: it holds no nodejs\/node_modules\/@duckdb\/node-api; build it as docs\/aws.md, "Deploying", step 2 says: /)]);
   });
 });

@@ -1,5 +1,5 @@
-// The DuckDB Lambda layer (`-c duckdbLayer=<folder>`): @duckdb/node-api with its linux-arm64 binding, as README
-// "Deploying" step 2 builds it. The folder is checked at synth: CDK would zip an empty folder into a layer
+// The DuckDB Lambda layer (`-c duckdbLayer=<folder>`): @duckdb/node-api with its linux-arm64 binding, as docs/aws.md,
+// "Deploying", step 2 builds it. The folder is checked at synth: CDK would zip an empty folder into a layer
 // without a word (and the consumer and compaction would then fail every invocation), and a missing one stops
 // synth with a CannotFindAsset stack trace.
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -39,7 +39,7 @@ export function duckDbLayer(scope: Construct, dir: string): lambda.LayerVersion 
   const problem = duckDbLayerProblem(dir);
   if (problem) {
     throw new ConfigError(
-      `-c duckdbLayer=${dir}: ${problem}; build it as README "Deploying" step 2 says: npm install --prefix ${path.join(dir, 'nodejs')} --os=linux --cpu=arm64 --no-save ${PACKAGE}@${duckDbVersion()}`,
+      `-c duckdbLayer=${dir}: ${problem}; build it as docs/aws.md, "Deploying", step 2 says: npm install --prefix ${path.join(dir, 'nodejs')} --os=linux --cpu=arm64 --no-save ${PACKAGE}@${duckDbVersion()}`,
     );
   }
   return new lambda.LayerVersion(scope, 'DuckDb', {

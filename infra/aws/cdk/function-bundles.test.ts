@@ -54,7 +54,7 @@ function taskRoot(name: HandlerName, withLayer: boolean): string {
   // Lambda's Node 22 runtime has the whole of SDK v3; its own dependencies (@smithy/*, ...) resolve from where it
   // really lies, as Node follows the link.
   symlinkSync(path.join(NODE_MODULES, '@aws-sdk'), path.join(dir, 'node_modules', '@aws-sdk'), 'dir');
-  // The layer as README "Deploying" step 2 builds it, for this machine's platform rather than linux-arm64.
+  // The layer as docs/aws.md, "Deploying", step 2 builds it, for this machine's platform rather than linux-arm64.
   if (withLayer) symlinkSync(path.join(NODE_MODULES, '@duckdb'), path.join(dir, 'node_modules', '@duckdb'), 'dir');
   return dir;
 }

@@ -22,7 +22,7 @@ export interface FunctionOptions {
   environment: Record<string, string>;
   /** The function's and its log group's names (shape.ts resourceNames). */
   names: ResourceNames;
-  /** A Lambda layer holding @duckdb/node-api with its linux-arm64 binding (README, "Deploying", step 2), for the handlers that write Parquet. */
+  /** A Lambda layer holding @duckdb/node-api with its linux-arm64 binding (docs/aws.md, "Deploying", step 2), for the handlers that write Parquet. */
   duckdbLayer?: lambda.ILayerVersion;
 }
 
@@ -63,7 +63,7 @@ export function handlerFunction(scope: Construct, spec: HandlerSpec, opts: Funct
     });
   }
   if (usesDuckDbLayer(spec.name) && !opts.duckdbLayer) {
-    Annotations.of(scope).addWarningV2(`puddle:no-duckdb-layer-${spec.name}`, `${opts.names.function(spec.name)} needs the DuckDB layer: synth with -c duckdbLayer=<folder> (see the README)`);
+    Annotations.of(scope).addWarningV2(`puddle:no-duckdb-layer-${spec.name}`, `${opts.names.function(spec.name)} needs the DuckDB layer: synth with -c duckdbLayer=<folder> (see docs/aws.md, "Deploying")`);
   }
   return new NodejsFunction(scope, id, {
     ...common,

@@ -55,7 +55,7 @@ export interface PuddleStackProps extends StackProps {
    */
   rawObjectLockDays?: number;
   /**
-   * A folder laid out as a Lambda layer, nodejs/node_modules/@duckdb/... for linux-arm64 (README, "Deploying", step 2):
+   * A folder laid out as a Lambda layer, nodejs/node_modules/@duckdb/... for linux-arm64 (docs/aws.md, "Deploying", step 2):
    * checked, a ConfigError when it does not hold that; without one, the functions needing it are synthesised with a warning.
    */
   duckdbLayerDir?: string;

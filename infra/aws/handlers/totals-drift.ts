@@ -2,7 +2,7 @@
 // `totals_by_box` on Athena, the definition finance reports use; the embedded hub runs the same check in-process
 // (puddles/totals-keeper.ts). A drift is logged and sent to the ops bus as `totals.drift` (the stack's alarm
 // and alert rule watch it); it is never repaired here: the counters are someone's evidence of what went wrong,
-// and `DynamoDbTotals.repair()` wants the consumers paused (see the README).
+// and `DynamoDbTotals.repair()` wants the consumers paused (see docs/aws.md, "Live totals on AWS").
 //
 // Its own function rather than a step of compaction: it needs only read rights (counters, lake through Athena)
 // where compaction writes and deletes lake files; a slow or failing Athena query cannot hold up or fail a

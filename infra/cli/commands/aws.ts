@@ -16,7 +16,7 @@ export const aws = defineCommand({
   async run({ values, positionals }) {
     const sub = positionals[0];
     if (sub !== 'local' && sub !== 'totals-rebuild') {
-      process.stderr.write('puddle aws: the subcommands are `local` and `totals-rebuild` (deploying is `cdk deploy`, see the README)\n');
+      process.stderr.write('puddle aws: the subcommands are `local` and `totals-rebuild` (deploying is `cdk deploy`, see docs/aws.md, "Deploying")\n');
       return 2;
     }
     try {

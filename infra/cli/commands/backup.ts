@@ -58,7 +58,7 @@ export const backup = defineCommand({
       process.stderr.write(
         `puddle backup: ${lake.missing.length} lake file(s) the catalog lists could not be copied, so ${to} is NOT a whole backup: ` +
           `${lake.missing.slice(0, 5).join(', ')}${lake.missing.length > 5 ? ', ...' : ''}. ` +
-          'A file compaction retired is deleted 15 minutes later: run the backup again (into a new folder); if a file is missing from the home itself, see "A missing or damaged lake file" in the README\n',
+          'A file compaction retired is deleted 15 minutes later: run the backup again (into a new folder); if a file is missing from the home itself, see "A missing or damaged lake file" in docs/query-views.md\n',
       );
       return 1;
     }

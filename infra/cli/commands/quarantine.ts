@@ -58,7 +58,7 @@ export const quarantine = defineCommand({
         }
         process.stdout.write(summary(report, dryRun));
         if (hub && report.puddles.length) process.stdout.write(`published to the queue: the hub running on this home, ${hub}, lands it\n`);
-        // --dry-run answers as the retry would (README): 1 when something would stay open, so a script can ask first.
+        // --dry-run answers as the retry would (docs/connectors.md, "Quarantine"): 1 when something would stay open, so a script can ask first.
         return report.open - report.remapped - report.revalidated - report.landedSince > 0 ? 1 : 0;
       } catch (err) {
         process.stderr.write(`puddle quarantine: ${(err as Error).message}\n`);

@@ -34,7 +34,7 @@ export const query = defineCommand({
   summary: 'Run SQL over the catalog views (donation, donation_history, payment, ..., raw, quarantine).',
   usage: 'puddle query "<SQL>" [--format table|json|csv] [--as-of DATE] [--raw-csv]',
   options: {
-    // As `puddle report --as-of` and `export --as-of` read the lake (README, "Parameters"), for SQL of one's own:
+    // As `puddle report --as-of` and `export --as-of` read the lake (docs/reconciliation.md, "Parameters"), for SQL of one's own:
     // a year-end figure no report gives. Until 2026-12-04 only those two rewound, and `puddle query` read today's.
     'as-of': { type: 'string', description: 'the lake as at the end of DATE (YYYY-MM-DD): each record as it stood then, the history views holding the versions changed by then, and recon_params\' as_of (raw and quarantine are not rewound)' },
     format: { type: 'string', default: 'table', description: 'table (default), json (one array of row objects; a DECIMAL as its exact text, "25.10") or csv' },
