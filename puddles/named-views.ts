@@ -21,6 +21,7 @@ export const NAMED_VIEW_FILES: readonly string[] = [
   'recon_bank_text',
   'recon_sms',
   'recon_payment_link',
+  'recon_payment_attempts',
   'recon_standing_payment',
   'recon_donation_charges',
   'recon_gift_link',

@@ -33,10 +33,7 @@ charges AS (
   SELECT * FROM recon_donation_charges
 ),
 attempts AS (
-  SELECT donation_id, count(*) AS n, max(CASE WHEN outcome = 'succeeded' THEN 1 ELSE 0 END) AS any_ok, max(payment_id) AS last_payment_id
-  FROM link
-  WHERE donation_id IS NOT NULL
-  GROUP BY donation_id
+  SELECT * FROM recon_payment_attempts
 ),
 po AS (
   SELECT o.* FROM payout o CROSS JOIN x WHERE CAST(o.occurred_at AS DATE) <= x.as_of

@@ -35,10 +35,7 @@ charges AS (
   SELECT * FROM recon_donation_charges
 ),
 attempts AS (
-  SELECT donation_id, max(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) AS any_failed
-  FROM link
-  WHERE donation_id IS NOT NULL
-  GROUP BY donation_id
+  SELECT * FROM recon_payment_attempts
 ),
 split AS (
   SELECT donation_id, array_join(array_agg(payment_id ORDER BY n), ', ') AS payment_ids
