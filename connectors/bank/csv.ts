@@ -412,9 +412,13 @@ export const readCsv: BankFileReader = (text: string, opts: ReadOptions): ReadRe
     if (!g) groups.set(k, (g = []));
     g.push(r);
   }
-  const problems: StatementProblem[] = [];
+  const problems: (StatementProblem & { line: number })[] = [];
   const statements = [...groups.values()].map((g) => toStatement(g, layout, problems));
-  return { statements, problems };
+  // In the file's line order, whatever order the balances were checked in (a newest-first export's from its last
+  // line up, each account's apart): the order someone fixing the file reads it. Until 2026-12-05 line 3 came
+  // before line 2 in a newest-first export.
+  problems.sort((a, b) => a.line - b.line);
+  return { statements, problems: problems.map(({ where, message }) => ({ where, message })) };
 };
 
 /** Does each row's balance follow from the previous row's, in this (chronological) order? */
@@ -444,7 +448,7 @@ function rowOrder(rows: readonly Row[], layout: Layout): RowOrder {
   return layout.order ?? 'oldest_first';
 }
 
-function toStatement(fileRows: Row[], layout: Layout, problems: StatementProblem[]): Statement {
+function toStatement(fileRows: Row[], layout: Layout, problems: (StatementProblem & { line: number })[]): Statement {
   const rows = rowOrder(fileRows, layout) === 'newest_first' ? [...fileRows].reverse() : fileRows;
   // Opening = the first known balance minus every amount up to it; closing = the last running balance.
   let running: number | null = null;
@@ -460,6 +464,7 @@ function toStatement(fileRows: Row[], layout: Layout, problems: StatementProblem
     else if (running + r.amount !== r.balance) {
       const m = (n: number) => `${fromMinorUnits(n, r.currency)} ${r.currency}`;
       problems.push({
+        line: r.line,
         where: `line ${r.line}`,
         message: `balance ${m(r.balance)} does not follow from the previous balance ${m(running)} and this amount ${m(r.amount)}: expected ${m(running + r.amount)}`,
       });

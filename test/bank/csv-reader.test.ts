@@ -50,6 +50,13 @@ describe('readCsv presets', () => {
     expect(s.opening_balance_minor! + net(s) - s.closing_balance_minor!).toBe(412);
   });
 
+  it('lists the problems of a newest-first file in line order, not in the order its balances are checked', () => {
+    // Line 3's balance 0.58 short: line 3 does not follow from line 4, nor line 2 from line 3, beside line 6's break.
+    const { problems } = readCsv(LLOYDS.replace(',2049.58\n', ',2049.00\n'), { layout: 'lloyds' });
+    expect(problems.map((p) => p.where)).toEqual(['line 2', 'line 3', 'line 6']);
+    expect(problems[0]).toEqual({ where: 'line 2', message: 'balance 2040.59 GBP does not follow from the previous balance 2049.00 GBP and this amount -8.99 GBP: expected 2040.01 GBP' });
+  });
+
   it('a consistent Lloyds file balances: opening + entries = closing', () => {
     // Lines 2-6 carry balances 4.12 lower than the older lines imply; raise them and the file adds up.
     let fixed = LLOYDS;
