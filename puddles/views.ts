@@ -149,10 +149,11 @@ export function currentView(contract: Contract, asOf?: string): ViewDef {
 /**
  * Current as at the end of `asOf` (a date, UTC), for `puddle report --as-of` and `export --as-of`: per key, the
  * latest version changed by then (_changed_at before the next day, in LATEST_FIRST order). A key whose every
- * version the lake holds changed later keeps the earliest of them, the nearest the lake knows: a sync that began
- * after the date holds only an object's later state, and leaving the object out would lose it from the report
- * (objects dated after the date are left out by the views themselves, through recon_params). De-duplicated
- * from the whole history, so for one-shot snapshots only (DuckDbQueryEngine's materializeCurrent).
+ * version the lake holds changed later keeps the earliest of them, the nearest the lake knows, if the object
+ * existed by then (occurred_at, its creation at the source, on or before the date): a sync that began after the
+ * date holds only an object's later state, and leaving the object out would lose it from the report. One created
+ * after the date is not in the history views as of it (historyAsOf), so not here. De-duplicated from the whole
+ * history, so for one-shot snapshots only (DuckDbQueryEngine's materializeCurrent).
  */
 function asOfOrder(asOf: string): string[] {
   const later = changedAfter(asOf);
@@ -161,8 +162,13 @@ function asOfOrder(asOf: string): string[] {
 
 /** Whether a version changed after the end of `asOf` (UTC); null for one with no _changed_at, which never is. */
 function changedAfter(asOf: string): string {
+  return after('_changed_at', asOf);
+}
+
+/** Whether `column` (a timestamp) is after the end of `asOf` (UTC); null where it is null. */
+function after(column: string, asOf: string): string {
   if (!isCalendarDate(asOf)) throw new Error(`as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}`);
-  return `_changed_at >= TIMESTAMP '${dayAfter(asOf)} 00:00:00'`;
+  return `${sqlIdent(column)} >= TIMESTAMP '${dayAfter(asOf)} 00:00:00'`;
 }
 
 /** The history views `--as-of` rewinds (historyAsOf): every contract's but the quarantine's. */
@@ -173,7 +179,10 @@ export function historyViewsAsOf(): string[] {
 /**
  * The history views as at the end of `asOf`, for `puddle report --as-of` and `export --as-of`: each contract's
  * versions changed on or before the date, and for a key whose every version changed later, the earliest of them
- * (the one its as-of current view keeps, see asOfOrder), so every current row is in its history, as without a date.
+ * (the one its as-of current view keeps, see asOfOrder), so every current row is in its history, as without a date;
+ * but not a key created after the date (its occurred_at later): it did not exist then. Until 2026-12-05 those were
+ * kept too, and `puddle query --as-of 2026-11-30` counted the donations of December (the recon views, which leave
+ * out objects dated after the date themselves, were right).
  * What reads history then sees the past: the bank statement issue that stood (recon_bank_issue), the lines it
  * carried. Until 2026-12-03 the history views held every version whatever the date, and a statement the bank
  * re-issued in January replaced December's in a report as of 31 December. The quarantine's history is Puddle's own
@@ -188,11 +197,12 @@ export function historyAsOf(views: readonly ViewDef[], asOf: string): ViewDef[] 
     const names = contractColumns(latest).map((c) => c.name);
     const list = names.map(sqlIdent).join(', ');
     const nearest = firstPerKeySql(names, `(${v.sql})`, [sqlIdent(latest.key)], asOfOrder(asOf));
+    const existed = names.includes('occurred_at') ? ` AND NOT coalesce(${after('occurred_at', asOf)}, false)` : '';
     return {
       name: v.name,
       sql:
         `SELECT ${list} FROM (${v.sql}) AS _puddle_h WHERE NOT coalesce(${later}, false) ` +
-        `UNION ALL SELECT ${list} FROM (${nearest}) AS _puddle_n WHERE ${later}`,
+        `UNION ALL SELECT ${list} FROM (${nearest}) AS _puddle_n WHERE ${later}${existed}`,
     };
   });
 }
