@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import type { QueryEngine } from '../../core/ports.js';
-import { sqlString } from '../../puddles/sql-text.js';
+import { sqlIdent, sqlString } from '../../puddles/sql-text.js';
 import { neutralisedSelect } from './csv-cells.js';
 import { fileToStdout } from './stdout.js';
 
@@ -35,7 +35,7 @@ export async function copyOut(engine: QueryEngine, select: string, format: FileF
   const options = format === 'parquet' ? 'FORMAT parquet, COMPRESSION zstd' : CSV_OPTIONS;
   const rows = rowsOf(select);
   // Parquet keeps text as text for the program that reads it: only a CSV is opened by a spreadsheet.
-  const body = format === 'csv' && !opts.rawCsv ? await csvSafeSelect(engine, rows) : rows;
+  const body = format === 'parquet' ? await bigintSelect(engine, rows) : opts.rawCsv ? rows : await csvSafeSelect(engine, rows);
   const [row] = await engine.query(`COPY (${body}) TO ${sqlString(file)} (${options})`);
   // DuckDB answers COPY with the number of rows written.
   const n = row ? Object.values(row)[0] : 0;
@@ -53,8 +53,30 @@ function rowsOf(select: string): string {
 
 /** `select` with its text columns neutralised; the column types come from the query itself, with no row read. */
 async function csvSafeSelect(engine: QueryEngine, select: string): Promise<string> {
-  const { columns, types } = await engine.queryWithColumns(`SELECT * FROM (${select}) AS _puddle_typed LIMIT 0`);
+  const { columns, types } = await columnTypes(engine, select);
   return neutralisedSelect(select, columns, types);
+}
+
+/**
+ * `select` with its 128-bit integers as BIGINT. DuckDB types a sum of BIGINT (a report's money in minor units,
+ * its counts) HUGEINT, and its Parquet writer stores HUGEINT as DOUBLE: Tableau, pandas and Athena then read
+ * money as floating point, and a report's columns differ in type (a payout's amount BIGINT, its summed fees
+ * DOUBLE). A sum beyond BIGINT (9.2e18 minor units) fails the COPY with DuckDB's out-of-range error rather than
+ * write a rounded figure. Until 2026-12-05 they were written as DOUBLE (user test).
+ */
+async function bigintSelect(engine: QueryEngine, select: string): Promise<string> {
+  const { columns, types } = await columnTypes(engine, select);
+  if (!types.some(isWideInteger)) return select;
+  const alias = columns.map((_, i) => `_puddle_c${i}`);
+  const cells = columns.map((name, i) => `${isWideInteger(types[i] ?? '') ? `CAST(${alias[i]} AS BIGINT)` : alias[i]} AS ${sqlIdent(name)}`);
+  return `SELECT ${cells.join(', ')} FROM (${select}) AS _puddle_out(${alias.join(', ')})`;
+}
+
+const isWideInteger = (type: string) => type === 'HUGEINT' || type === 'UHUGEINT';
+
+/** The columns `select` gives and their DuckDB types, from the query itself, with no row read. */
+function columnTypes(engine: QueryEngine, select: string): Promise<{ columns: string[]; types: string[] }> {
+  return engine.queryWithColumns(`SELECT * FROM (${select}) AS _puddle_typed LIMIT 0`);
 }
 
 /**

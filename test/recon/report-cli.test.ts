@@ -67,6 +67,22 @@ describe('puddle report and export', { timeout: TEST_MS }, () => {
       expect(byName).toMatchObject({ amount_minor: 'BIGINT', pledged_at: 'TIMESTAMP', banked_on: 'DATE', stage: 'VARCHAR' });
       const [n] = (await conn.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${file}')`)).getRowObjectsJS();
       expect(Number(n!.n)).toBe(world.truth.stages.size);
+      // Sums of minor units and counts are BIGINT too, not the DOUBLE DuckDB's writer makes of a HUGEINT sum
+      // (until 2026-12-05 every summed column of these was DOUBLE).
+      const written = { totals: join(home, 'totals.parquet'), payouts: join(home, 'payouts.parquet'), box: join(home, 'box.parquet') };
+      const runs = await Promise.all([
+        puddle(['report', 'totals', '--as-of', world.asOf, '--format', 'parquet', '--out', written.totals]),
+        puddle(['report', 'payouts', '--as-of', world.asOf, '--format', 'parquet', '--out', written.payouts]),
+        puddle(['export', 'totals_by_box', '--as-of', world.asOf, '--format', 'parquet', '--out', written.box]),
+      ]);
+      for (const run of runs) expect(run.code, run.stderr).toBe(0);
+      for (const [name, f] of Object.entries(written)) {
+        const cols = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${f}')`)).getRowObjectsJS();
+        const summed = cols.filter((c) => /_minor$|^pledges$/.test(String(c.column_name)));
+        expect(summed.length, name).toBeGreaterThan(0);
+        expect(summed.filter((c) => c.column_type !== 'BIGINT').map((c) => c.column_name), name).toEqual([]);
+        expect(cols.filter((c) => c.column_type === 'DOUBLE').map((c) => c.column_name), name).toEqual([]);
+      }
     } finally {
       conn.closeSync();
       inst.closeSync();
