@@ -12,5 +12,10 @@ export function formatRows(rows: Row[], format: Format, columns?: readonly strin
   // A loop, not Math.max(...lengths): spreading a few hundred thousand rows' lengths overflows the stack.
   const widths = cols.map((c) => rows.reduce((w, r) => Math.max(w, cell(r[c]).length), c.length));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join(' | ');
-  return `${[line(cols), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n')}\n(${rows.length} row${rows.length === 1 ? '' : 's'})\n`;
+  return `${[line(cols), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n')}\n(${rowsText(rows.length)})\n`;
+}
+
+/** `1 row`, `2 rows`: how many rows a command printed or wrote. */
+export function rowsText(n: number): string {
+  return `${n} row${n === 1 ? '' : 's'}`;
 }

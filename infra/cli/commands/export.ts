@@ -4,6 +4,7 @@ import { setReconParams } from '../../../puddles/reports.js';
 import { historyViewsAsOf } from '../../../puddles/views.js';
 import { defineCommand } from '../command.js';
 import { copyOut, type FileFormat } from '../copy-out.js';
+import { rowsText } from '../format.js';
 import { withLocalRuntime } from '../local-runtime.js';
 import { outFileProblem } from '../options.js';
 
@@ -53,7 +54,7 @@ export const exportView = defineCommand({
         }
         if (asOf) await setReconParams(rt.query, { as_of: asOf });
         const n = await copyOut(rt.query, `SELECT * FROM ${view}`, format as FileFormat, out, { rawCsv: Boolean(values['raw-csv']) });
-        process.stderr.write(`puddle export: wrote ${n} rows of ${view} to ${out}\n`);
+        process.stderr.write(`puddle export: wrote ${rowsText(n)} of ${view} to ${out}\n`);
         return 0;
       } catch (err) {
         process.stderr.write(`puddle export: ${(err as Error).message}\n`);

@@ -6,7 +6,7 @@ import { reportWithUnitsSql } from '../../../puddles/report-units.js';
 import { REPORTS, scheduledCheckSql, setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
 import { copyOut, csvToStdout } from '../copy-out.js';
-import { formatRows, type Format } from '../format.js';
+import { formatRows, rowsText, type Format } from '../format.js';
 import { outFileProblem } from '../options.js';
 import { emptyRangeProblem } from '../range.js';
 import { withLocalRuntime } from '../local-runtime.js';
@@ -73,7 +73,7 @@ export const report = defineCommand({
         if (format === 'parquet' || (format === 'csv' && out)) {
           // The writer `puddle export` uses: one CSV format (timestamps, quoting) whichever command wrote it.
           const n = await copyOut(rt.query, sql, format, out!, csv);
-          process.stderr.write(`puddle report: wrote ${n} rows to ${out!}\n`);
+          process.stderr.write(`puddle report: wrote ${rowsText(n)} to ${out!}\n`);
         } else if (format === 'csv') {
           await csvToStdout(rt.query, sql, csv);
         } else {
@@ -82,7 +82,7 @@ export const report = defineCommand({
           if (out) {
             await writeFile(out, text);
             // As the CSV and Parquet writers say it: a scheduled job's log shows what each file holds.
-            process.stderr.write(`puddle report: wrote ${rows.length} rows to ${out}\n`);
+            process.stderr.write(`puddle report: wrote ${rowsText(rows.length)} to ${out}\n`);
           } else process.stdout.write(text);
         }
         if (values['fail-on-breaks']) {
