@@ -110,10 +110,11 @@ export function erasureRequestProblem(req: ErasureRequest): string | null {
 }
 
 /**
- * The needles of a request, each id with its token under `salt` (a new one when not given). Throws a ConfigError
- * (the CLI's exit 2) on a request erasureRequestProblem refuses.
+ * The needles of a request, each id with its token under `salt` (a new one when not given). `found`: the email
+ * hashes on the rows of the request's ids (erasure.ts emailHashesOf), erased as an `--email`'s hash is. Throws a
+ * ConfigError (the CLI's exit 2) on a request erasureRequestProblem refuses.
  */
-export function erasureNeedles(req: ErasureRequest, salt: Buffer = newErasureSalt()): ErasureNeedle[] {
+export function erasureNeedles(req: ErasureRequest, salt: Buffer = newErasureSalt(), found: readonly string[] = []): ErasureNeedle[] {
   const problem = erasureRequestProblem(req);
   if (problem) throw new ConfigError(problem);
   const out: ErasureNeedle[] = [];
@@ -137,7 +138,13 @@ export function erasureNeedles(req: ErasureRequest, salt: Buffer = newErasureSal
     add(email, 'text', `--email ${i + 1}`);
   });
   req.texts.forEach((t, i) => add(t, 'text', `--text ${i + 1}`));
+  found.forEach((hash, i) => add(hash, 'id', `an email hash on the rows of a --supporter-id (${i + 1})`));
   return out;
+}
+
+/** The needles of the request's `--supporter-id`s alone: what emailHashesOf looks for in a row's supporter_id. */
+export function supporterIdNeedles(req: ErasureRequest): ErasureNeedle[] {
+  return req.supporterIds.some((id) => id.trim()) ? erasureNeedles({ supporterIds: req.supporterIds, emails: [], texts: [] }) : [];
 }
 
 /**

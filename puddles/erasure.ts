@@ -11,8 +11,10 @@
 // deletes (it looks at every unregistered lake file, not only the catalog's).
 import { createHash } from 'node:crypto';
 
+import { CONTRACTS } from '../core/contracts/index.js';
 import type { Catalog, CatalogFile, ObjectStore } from '../core/ports.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { contractColumns } from './columns.js';
 import { withConnection } from './duckdb.js';
 import { longerIdsSql, maskNeedle, matchSql, scrubSql, type ErasureNeedle } from './erasure-match.js';
 import { currentStateKey, ERASED_FILE_NAME, fileKey, isRawTable, LAKE_PREFIX, RAW_TABLE, tableId, tablePrefix } from './layout.js';
@@ -51,6 +53,46 @@ const MAX_SWAP_TRIES = 3;
 
 /** Nothing was swapped: the lake changed under every try, or the values would break raw's JSON. The command says so (exit 1). */
 export class ErasureRefused extends Error {}
+
+/** Columns holding an email address's hash (core/pii.ts emailSha256): the supporter's, a ticket's requester's. */
+const EMAIL_HASH_COLUMNS = ['email_sha256', 'requester_email_sha256'];
+
+/**
+ * The email hashes on the rows of the people `ids` name (`--supporter-id`, matched in the row's own supporter_id as
+ * everywhere else): a supporter's `email_sha256`, and `requester_email_sha256` on a ticket of theirs. They are the
+ * person's by construction, and left on their rewritten rows they would let anyone who knows the address find
+ * those rows again, and through the id's token everything else of the person: the erasure erases them too,
+ * wherever they stand (erasureNeedles' `found`). A request that came through Stripe often brings only the
+ * customer id. Until 2026-12-05 they stayed (user test). Only the catalog's files are read: an unregistered one
+ * holding the person is deleted anyway.
+ */
+export async function emailHashesOf(opts: { store: ObjectStore; catalog: Catalog; ids: readonly ErasureNeedle[] }): Promise<string[]> {
+  if (!opts.ids.length) return [];
+  const byTable = new Map<string, { columns: string[]; keys: string[] }>();
+  for (const f of await opts.catalog.listFiles()) {
+    const contract = CONTRACTS.get(f.contract)?.get(f.version);
+    if (!contract) continue;
+    const names = new Set(contractColumns(contract).map((c) => c.name));
+    const columns = EMAIL_HASH_COLUMNS.filter((c) => names.has(c));
+    if (!names.has('supporter_id') || !columns.length) continue;
+    const id = tableId(f);
+    const t = byTable.get(id) ?? { columns, keys: [] };
+    t.keys.push(f.key);
+    byTable.set(id, t);
+  }
+  const found = new Set<string>();
+  for (const { columns, keys } of byTable.values()) {
+    const hashes = await withLocalFiles(opts.store, keys, (paths) =>
+      withConnection(async (conn) => {
+        const source = `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false)`;
+        const of = columns.map((c) => `SELECT ${sqlIdent(c)} AS h FROM ${source} WHERE ${matchSql('supporter_id', opts.ids)}`).join(' UNION ');
+        return (await conn.runAndReadAll(`SELECT DISTINCT h FROM (${of}) AS _puddle_h WHERE h IS NOT NULL`)).getRowsJS();
+      }),
+    );
+    for (const [h] of hashes) found.add(String(h));
+  }
+  return [...found].sort();
+}
 
 /** Which lake files hold any needle. Reads every file the catalog lists, raw included, and every unregistered one. */
 export async function planErasure(opts: { store: ObjectStore; catalog: Catalog; needles: readonly ErasureNeedle[] }): Promise<ErasurePlan> {

@@ -1,4 +1,4 @@
-import { erasureNeedles } from '../../../puddles/erasure-match.js';
+import { erasureNeedles, supporterIdNeedles } from '../../../puddles/erasure-match.js';
 import { defineCommand } from '../command.js';
 import { existingHome, withLocalRuntime } from '../local-runtime.js';
 import { listOption } from '../options.js';
@@ -28,7 +28,7 @@ export const erase = defineCommand({
     const ref = typeof values.ref === 'string' ? values.ref.trim() : '';
     if (confirm && values['dry-run']) return fail('--confirm and --dry-run together: say one');
     // Refuses what is wrong with the request (a ConfigError, exit 2), naming the option, never a value.
-    const needles = erasureNeedles(request);
+    erasureNeedles(request);
     if (confirm && !ref) return fail("--confirm needs --ref: the request's reference for the erasure log (the log never holds the person's identifiers)");
     const home = existingHome();
     const [{ lockHome }, { lockLakeForErasure }, { pendingErasure }] = await Promise.all([
@@ -46,13 +46,16 @@ export const erase = defineCommand({
         locks.push(lockHome(home, 'puddle erase'));
         locks.push(lockLakeForErasure(home));
       }
-      const [{ planErasure, tableMatches, longerIds, ErasureRefused }, { queueHolding, bankFilesHolding }, { confirmErasure }] = await Promise.all([
+      const [{ planErasure, tableMatches, longerIds, emailHashesOf, ErasureRefused }, { queueHolding, bankFilesHolding }, { confirmErasure }] = await Promise.all([
         import('../../../puddles/erasure.js'),
         import('../../local/erasure-home.js'),
         import('../../local/erasure-run.js'),
       ]);
       return await withLocalRuntime(async (rt) => {
         if (!confirm) {
+          // The email hashes on the rows of the given ids are the person's too, and erased with them (emailHashesOf).
+          const found = await emailHashesOf({ store: rt.store, catalog: rt.catalog, ids: supporterIdNeedles(request) });
+          const needles = erasureNeedles(request, undefined, found);
           const plan = await planErasure({ store: rt.store, catalog: rt.catalog, needles });
           const queue = queueHolding(home, needles, { scrub: false });
           const unfinished = pendingErasure(home);
@@ -66,6 +69,8 @@ export const erase = defineCommand({
               queued_messages: queue.waiting,
               dead_letters: queue.deadLetters,
               bank_files: bankFilesHolding(home, needles),
+              // How many email hashes the given ids' rows carry, erased with them (never the hashes themselves).
+              email_hashes_found: found.length,
               // Other ids the values are found inside, rewritten with them: the DPO's to judge before --confirm.
               longer_ids: await longerIds(rt.store, plan, needles),
               ...(unfinished ? { unfinished_erasure: unfinished } : {}),
