@@ -41,8 +41,9 @@ beforeAll(async () => {
     gift('006f', 4000), gp('a01f', '006f', 4000, null, { paid: false }),
     gift('006g', 5000, { stage: 'Pledged', is_won: false }),
     gift('006k', 6000), gp('a01k', '006k', 6000, 'CHQ-100234', { method: 'Check' }),
-    // one gateway id on two CRM payments of two gifts
-    pay('ch_h', 700), gift('006h1', 700), gp('a01h1', '006h1', 700, 'ch_h'),
+    // one gateway id on two CRM payments of two gifts; the payment is a donation's, whose journey names the break
+    env('donation', 1, { donation_id: 'don_h', occurred_at: DAY1, channel: 'online', amount_minor: 700, currency: 'GBP' }),
+    pay('ch_h', 700, { donation_id: 'don_h' }), gift('006h1', 700), gp('a01h1', '006h1', 700, 'ch_h'),
     gift('006h2', 700, { occurred_at: '2026-12-02T10:00:00.000Z' }), gp('a01h2', '006h2', 700, 'ch_h', { occurred_at: '2026-12-02T10:00:00.000Z' }),
   ];
   lake = await landReconLake({ envelopes, puddles: ['transactions', 'engagement', 'supporters'], asOf: '2027-01-20' });
@@ -92,5 +93,14 @@ describe('CRM reconciliation', () => {
     expect(rows[0]!.open_breaks).toContain('CRM_REFUND_MISSING');
     expect(rows[1]).toMatchObject({ donation_id: 'don_c', gift_id: null, gift_stage: null });
     expect(rows[1]!.open_breaks).toContain('GIFT_MISSING');
+  });
+
+  it("lists on each donation's journey every break type open on it, whichever (a fixed list left some out)", async () => {
+    const breaks = await lake.engine.query(`SELECT DISTINCT donation_id, break_type FROM recon_breaks WHERE donation_id IS NOT NULL ORDER BY 1, 2`);
+    const expected = new Map<string, string[]>();
+    for (const b of breaks) expected.set(String(b.donation_id), [...(expected.get(String(b.donation_id)) ?? []), String(b.break_type)]);
+    expect(expected.get('don_h')).toContain('GATEWAY_ID_REUSED');
+    const journey = await lake.engine.query(`SELECT donation_id, open_breaks FROM recon_journey WHERE open_breaks <> '' ORDER BY donation_id`);
+    expect(Object.fromEntries(journey.map((r) => [r.donation_id, r.open_breaks]))).toEqual(Object.fromEntries([...expected].map(([d, types]) => [d, types.join(',')])));
   });
 });
