@@ -1,5 +1,5 @@
 -- Which provider payment does each CRM record name? One row per CRM gift payment (Salesforce NPSP
--- npe01__OppPayment__c, not deleted, dated on or before the as-of date) and per gift that names a payment
+-- npe01__OppPayment__c, not deleted, of a gift not deleted, dated on or before the as-of date) and per gift that names a payment
 -- itself (a producer's gift.payment_ref). The CRM's payment_ref is the processor's id: a payment's own id
 -- (Stripe ch_..., Braintree transaction id) or, for Stripe, its payment intent (pi_...), which may have had
 -- several charges: the one that succeeded is taken, then the earliest. Unmatched records keep a null payment.
@@ -21,7 +21,10 @@ crm AS (
     coalesce(gp.payment_date, CAST(gp.occurred_at AS DATE)) AS crm_date
   FROM gift_payment gp
   CROSS JOIN x
-  WHERE NOT coalesce(gp.deleted, false) AND CAST(gp.occurred_at AS DATE) <= x.as_of
+  -- A deleted gift's payments do not count either (Salesforce deletes them with it; a record kept behind did count
+  -- until 2026-12-05, user test). A join, not NOT EXISTS: gift is one row per gift_id.
+  LEFT JOIN gift dg ON dg.gift_id = gp.gift_id AND dg.deleted
+  WHERE NOT coalesce(gp.deleted, false) AND dg.gift_id IS NULL AND CAST(gp.occurred_at AS DATE) <= x.as_of
   UNION ALL
   SELECT
     'gift', g.gift_id, g.gift_id, g.amount_minor, g.currency, CAST(NULL AS BOOLEAN), CAST(NULL AS BOOLEAN), g.payment_ref,

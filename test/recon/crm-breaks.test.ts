@@ -36,6 +36,9 @@ beforeAll(async () => {
     // no CRM record (a deleted one does not count); a recent one inside the grace; a failed one
     pay('ch_c', 3000, { donation_id: 'don_c' }), gift('006c', 3000, { deleted: true }), gp('a01c', '006c', 3000, 'ch_c', { deleted: true }),
     pay('ch_d', 500, { occurred_at: '2027-01-18T10:00:00.000Z' }),
+    // a gift deleted in the CRM whose payment record was not (Salesforce deletes them together; an org that kept
+    // one, or a sandbox, does not): its payment does not count either, so no GIFT_AMOUNT_DIFFERS, and GIFT_MISSING
+    pay('ch_dg', 900), gift('006dg', 800, { deleted: true }), gp('a01dg', '006dg', 800, 'ch_dg'),
     pay('ch_e', 900, { status: 'failed' }),
     // won but unpaid; a pledge that is not won; a cheque paid in the CRM with no provider payment
     gift('006f', 4000), gp('a01f', '006f', 4000, null, { paid: false }),
@@ -72,6 +75,7 @@ describe('CRM reconciliation', () => {
       { break_type: 'GATEWAY_ID_REUSED', object_kind: 'gift_payment', object_id: 'a01h2', amount_minor: 700, related_ids: 'a01h1' },
       { break_type: 'GIFT_AMOUNT_DIFFERS', object_kind: 'gift_payment', object_id: 'a01b', amount_minor: -200, related_ids: '006b' },
       { break_type: 'GIFT_MISSING', object_kind: 'payment', object_id: 'ch_c', amount_minor: 3000, related_ids: null },
+      { break_type: 'GIFT_MISSING', object_kind: 'payment', object_id: 'ch_dg', amount_minor: 900, related_ids: null },
       { break_type: 'GIFT_NOT_PAID', object_kind: 'gift', object_id: '006f', amount_minor: 4000, related_ids: null },
     ]);
   });
