@@ -18,7 +18,9 @@ export interface SandboxWorld {
   start: number;
 }
 
-const FILE = 'sandboxes.json';
+/** In PUDDLE_HOME: the sandboxes' world (their first start, and how many starts). `puddle backup` copies it. */
+export const SANDBOX_WORLD_FILE = 'sandboxes.json';
+const FILE = SANDBOX_WORLD_FILE;
 
 /** Reads the home's world (or fixes it, at the first start) and counts this start. */
 export function sandboxWorld(home: string, now: Date): SandboxWorld {

@@ -1,7 +1,7 @@
 // `puddle backup --to DIR` beside a running hub, the morning after: a copy another hub or `puddle query` reads as
 // the home (the databases through SQLite's online backup, whose WAL a plain copy of a `.db` misses, then the lake
 // files the copied catalog lists), readable by this user only, and never a partial copy passed off as whole.
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -52,11 +52,16 @@ describe('puddle backup', { timeout: 300_000 }, () => {
 
   it('copies a running hub\'s home into a folder that reads as the home, for this user only', async () => {
     const to = join(dir, 'morning');
+    // The sandboxes' world, as a home that ran them has it: without it, a hub on the backup would start a new one
+    // and its sandboxes send the appeal again, re-dated.
+    const world = '{"as_of":"2026-12-05T20:28:00.000Z","starts":3}\n';
+    writeFileSync(join(home, 'sandboxes.json'), world);
     const r = await runPuddle(['backup', '--to', to], { PUDDLE_HOME: home });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^backed up .+ to .+morning: state\.db, feeds\.db, queue\.db, catalog\.db \(SQLite online backups\), \d+ lake files \([\d.]+ MB\), 0 inbox files\n/);
     expect(statSync(to).mode & 0o777).toBe(0o700);
+    expect(readFileSync(join(to, 'sandboxes.json'), 'utf8')).toBe(world);
     // The hub's catalog still has its WAL (the hub runs): the copy has what is in it.
     expect(await query(to)).toEqual([{ n: 40, amount: 40 * 100 + (39 * 40) / 2 }]);
     expect(await query(to)).toEqual(await query(home));

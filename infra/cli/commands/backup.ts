@@ -3,6 +3,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import type Database from 'better-sqlite3';
 import { ConfigError } from '../../../core/errors.js';
 import { defineCommand } from '../command.js';
+import { SANDBOX_WORLD_FILE } from '../../../connectors/sandbox-world.js';
 import { readHomeFormat, writeHomeFormat } from '../../local/home-format.js';
 import { existingHome } from '../local-runtime.js';
 
@@ -54,6 +55,9 @@ export const backup = defineCommand({
     }
     const lake = copyLake(home, to, new Sqlite(join(to, 'catalog.db'), { fileMustExist: true }));
     const inbox = copyTree(join(home, 'inbox'), join(to, 'inbox'));
+    // The sandboxes' world: without it a hub started on the backup begins a new one, and its sandboxes send again
+    // every appeal donation the lake already holds, re-dated (until 2026-12-05 it was left out; user test).
+    if (existsSync(join(home, SANDBOX_WORLD_FILE))) copyFileSync(join(home, SANDBOX_WORLD_FILE), join(to, SANDBOX_WORLD_FILE));
     if (lake.missing.length) {
       process.stderr.write(
         `puddle backup: ${lake.missing.length} lake file(s) the catalog lists could not be copied, so ${to} is NOT a whole backup: ` +
