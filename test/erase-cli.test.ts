@@ -174,6 +174,9 @@ describe('puddle erase', () => {
       const r = await runPuddle([...ERASE, '--confirm', '--ref', 'DPO-2026-041'], E());
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('puddle start');
+      // What to do about it, for an erasure: not "give this one another PUDDLE_HOME", which would erase nothing.
+      expect(r.stderr).toContain('Stop the hub, take a backup (puddle backup), erase, then start it again');
+      expect(r.stderr).not.toContain('another PUDDLE_HOME');
     } finally {
       lock.release();
     }

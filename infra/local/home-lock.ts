@@ -133,5 +133,12 @@ function inUse(home: string, command: string): string {
   if (command === 'puddle land') {
     return `${held}, which lands what is queued: landing beside it would take deliveries its live totals and feeds never see. Run puddle land once it has stopped`;
   }
+  if (command === 'puddle erase') {
+    // Not "another PUDDLE_HOME": an erasure of another home erases nothing of this one (user test, 2026-12-05).
+    return `${held}: an erasure waits for it to stop, since it could land the person again from its queue or compact a file the erasure has read. Stop the hub, take a backup (puddle backup), erase, then start it again`;
+  }
+  if (command === 'puddle catalog rebuild') {
+    return `${held}, which reads and writes the catalog being rebuilt. Stop it first, then rebuild`;
+  }
   return `${held}: one hub per home (two would each land part of the events and show part of the totals). Stop it first, or give this one another PUDDLE_HOME`;
 }
