@@ -218,6 +218,8 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
           SALESFORCE_AUTH: 'client_credentials', SALESFORCE_INSTANCE_URL: sandbox.url, SALESFORCE_LOGIN_URL: sandbox.url,
           SALESFORCE_CLIENT_ID: sandbox.clientId, SALESFORCE_CLIENT_SECRET: sandbox.clientSecret,
           SALESFORCE_DONATION_ID_FIELD: 'Donation_ID__c', SALESFORCE_START_DATE: connectorsStart(world),
+          // The sandbox org's Gift Aid field: without it every supporter's gift_aid_declared was null (user test, 2026-12-05).
+          SALESFORCE_GIFT_AID_FIELD: 'Gift_Aid_Declared__c',
         },
         async close() {
           stop();
