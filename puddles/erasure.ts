@@ -84,7 +84,8 @@ export async function emailHashesOf(opts: { store: ObjectStore; catalog: Catalog
   for (const { columns, keys } of byTable.values()) {
     const hashes = await withLocalFiles(opts.store, keys, (paths) =>
       withConnection(async (conn) => {
-        const source = `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false)`;
+        // By name: a contract's current-state files have a column (_current) its other files have not.
+        const source = `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true)`;
         const of = columns.map((c) => `SELECT ${sqlIdent(c)} AS h FROM ${source} WHERE ${matchSql('supporter_id', opts.ids)}`).join(' UNION ');
         return (await conn.runAndReadAll(`SELECT DISTINCT h FROM (${of}) AS _puddle_h WHERE h IS NOT NULL`)).getRowsJS();
       }),
