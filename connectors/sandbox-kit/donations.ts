@@ -12,3 +12,12 @@ export type SandboxDonation = Infer<(typeof contractsV1)['donation']['fields']>;
 export function donationChannel(channel: string): SandboxDonation['channel'] {
   return (CHANNELS as readonly string[]).includes(channel) ? (channel as SandboxDonation['channel']) : 'online';
 }
+
+/**
+ * The address a sandbox gives a supporter, the same in every sandbox (Stripe's customer, Salesforce's contact,
+ * Freshdesk's requester), so their email hashes join as one person's do across real providers. Until 2026-12-05
+ * Stripe's sandbox gave `<id>@supporters.example.org` and its customers joined nothing (user test).
+ */
+export function sandboxSupporterEmail(supporterId: string): string {
+  return `${supporterId}@example.org`;
+}

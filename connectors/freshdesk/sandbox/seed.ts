@@ -1,5 +1,6 @@
 import { appealNight, type ScenarioOptions } from '../../../core/scenario/appeal-night.js';
 import { SeededRandom } from '../../sandbox-kit/seeded-ids.js';
+import { sandboxSupporterEmail } from '../../sandbox-kit/donations.js';
 import { TICKET_TYPES, type Helpdesk } from './helpdesk.js';
 
 const DAY = 86_400_000;
@@ -30,7 +31,7 @@ export function seedHelpdesk(h: Helpdesk, seed: FreshdeskSeed): void {
       if (at > now || !rand.chance(0.1)) continue;
       let requester = contacts.get(d.supporter_id);
       if (requester === undefined) {
-        requester = h.addContact({ name: `Sam Supporter ${contacts.size + 1}`, email: `${d.supporter_id}@example.org`, phone: '+44 20 7946 0000' }, at).id;
+        requester = h.addContact({ name: `Sam Supporter ${contacts.size + 1}`, email: sandboxSupporterEmail(d.supporter_id), phone: '+44 20 7946 0000' }, at).id;
         contacts.set(d.supporter_id, requester);
       }
       const type = rand.pick(TICKET_TYPES);

@@ -4,6 +4,7 @@ import { fromMinorUnits } from '../../../core/money.js';
 import { seedLedger as seedBraintreeLedger } from '../../braintree/sandbox/seed.js';
 import { seedLedger } from '../../stripe/sandbox/seed.js';
 import { SeededRandom } from '../../sandbox-kit/seeded-ids.js';
+import { sandboxSupporterEmail } from '../../sandbox-kit/donations.js';
 import type { Org } from './org.js';
 import { RECORD_TYPES } from './schema.js';
 
@@ -69,7 +70,7 @@ function seedScenario(org: Org, rand: SeededRandom, scenario: Scenario, chargeOf
       // NPSP gives each person a household account, and the appeal's campaign lists them as members.
       const household = org.insert('Account', { Name: `Supporter ${contacts.size + 1} Household`, RecordTypeId: RECORD_TYPES.householdAccount.id, npe01__SYSTEM_AccountType__c: 'Household Account', BillingPostalCode: 'SW1A 1AA' }, at);
       contactId = org.insert('Contact', {
-        FirstName: 'Sam', LastName: `Supporter ${contacts.size + 1}`, Email: `${d.supporter_id}@example.org`, MailingPostalCode: 'SW1A 1AA', AccountId: household,
+        FirstName: 'Sam', LastName: `Supporter ${contacts.size + 1}`, Email: sandboxSupporterEmail(d.supporter_id), MailingPostalCode: 'SW1A 1AA', AccountId: household,
         Gift_Aid_Declared__c: rand.chance(0.4),
       }, at);
       contacts.set(d.supporter_id, contactId);

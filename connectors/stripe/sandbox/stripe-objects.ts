@@ -8,6 +8,7 @@ import type {
   SandboxPayout,
   SandboxRefund,
 } from './types.js';
+import { sandboxSupporterEmail } from '../../sandbox-kit/donations.js';
 
 // Builders for Stripe's object shapes (test/fixtures/stripe). Nested parts that never change are
 // shared, frozen objects: 50k charges then cost little memory, and a mutation must replace a nested
@@ -82,7 +83,7 @@ export function buildCustomer(id: string, created: number, supporterId: string, 
     default_source: null,
     delinquent: false,
     description: null,
-    email: `${supporterId.replace(/^sup_/, '').toLowerCase()}@supporters.example.org`,
+    email: sandboxSupporterEmail(supporterId),
     invoice_prefix: id.slice(4, 12).toUpperCase(),
     invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
     livemode: false,
