@@ -100,7 +100,10 @@ describe('a hub whose disk is full', () => {
     try {
       for (let i = 0; i < 3; i++) expect((await postEvents(hub.url, KEY, [donation(`landing-${i}`)])).status).toBe(202);
       h = await health();
-      for (let i = 0; i < 200 && !(h.body.landing.failing?.raw && h.body.landing.failing.transactions); i++) {
+      // Each landing thread reports its failures with its backlog, twice a second once it has tried a batch. A bound
+      // for a hang, not a speed: 5 s was not always enough on a machine running two suites at once (2026-12-05).
+      const until = Date.now() + 30_000;
+      while (Date.now() < until && !(h.body.landing.failing?.raw && h.body.landing.failing.transactions)) {
         await sleep(25);
         h = await health();
       }
