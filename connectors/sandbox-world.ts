@@ -20,11 +20,10 @@ export interface SandboxWorld {
 
 /** In PUDDLE_HOME: the sandboxes' world (their first start, and how many starts). `puddle backup` copies it. */
 export const SANDBOX_WORLD_FILE = 'sandboxes.json';
-const FILE = SANDBOX_WORLD_FILE;
 
 /** Reads the home's world (or fixes it, at the first start) and counts this start. */
 export function sandboxWorld(home: string, now: Date): SandboxWorld {
-  const path = join(home, FILE);
+  const path = join(home, SANDBOX_WORLD_FILE);
   let saved: { as_of: string; starts: number } | null = null;
   try {
     saved = JSON.parse(readFileSync(path, 'utf8')) as { as_of: string; starts: number };

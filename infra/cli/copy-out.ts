@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import type { QueryEngine } from '../../core/ports.js';
-import { sqlIdent, sqlString } from '../../puddles/sql-text.js';
-import { neutralisedSelect } from './csv-cells.js';
+import { sqlString } from '../../puddles/sql-text.js';
+import { neutralisedSelect, reselect } from './csv-cells.js';
 import { fileToStdout } from './stdout.js';
 
 export type FileFormat = 'parquet' | 'csv';
@@ -67,9 +67,7 @@ async function csvSafeSelect(engine: QueryEngine, select: string): Promise<strin
 async function bigintSelect(engine: QueryEngine, select: string): Promise<string> {
   const { columns, types } = await columnTypes(engine, select);
   if (!types.some(isWideInteger)) return select;
-  const alias = columns.map((_, i) => `_puddle_c${i}`);
-  const cells = columns.map((name, i) => `${isWideInteger(types[i] ?? '') ? `CAST(${alias[i]} AS BIGINT)` : alias[i]} AS ${sqlIdent(name)}`);
-  return `SELECT ${cells.join(', ')} FROM (${select}) AS _puddle_out(${alias.join(', ')})`;
+  return reselect(select, columns, (c, i) => (isWideInteger(types[i] ?? '') ? `CAST(${c} AS BIGINT)` : c));
 }
 
 const isWideInteger = (type: string) => type === 'HUGEINT' || type === 'UHUGEINT';

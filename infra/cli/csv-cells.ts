@@ -24,12 +24,16 @@ function isTextType(type: string): boolean {
  */
 export function neutralisedSelect(select: string, columns: readonly string[], types: readonly string[]): string {
   if (!types.some(isTextType)) return select;
-  const alias = columns.map((_, i) => `_puddle_c${i}`);
   const starts = FORMULA_START.map((c) => `chr(${c.charCodeAt(0)})`).join(', ');
-  const cells = columns.map((name, i) => {
-    const c = alias[i]!;
-    const cell = isTextType(types[i] ?? '') ? `CASE WHEN left(${c}, 1) IN (${starts}) THEN '''' || ${c} ELSE ${c} END` : c;
-    return `${cell} AS ${sqlIdent(name)}`;
-  });
+  return reselect(select, columns, (c, i) => (isTextType(types[i] ?? '') ? `CASE WHEN left(${c}, 1) IN (${starts}) THEN '''' || ${c} ELSE ${c} END` : c));
+}
+
+/**
+ * `select` again, each column under its own name as `cell` writes it from the column (by a positional alias, so a
+ * name any SQL may give is never parsed here): what the CSV and Parquet writers change of a query's columns.
+ */
+export function reselect(select: string, columns: readonly string[], cell: (column: string, i: number) => string): string {
+  const alias = columns.map((_, i) => `_puddle_c${i}`);
+  const cells = columns.map((name, i) => `${cell(alias[i]!, i)} AS ${sqlIdent(name)}`);
   return `SELECT ${cells.join(', ')} FROM (${select}) AS _puddle_out(${alias.join(', ')})`;
 }
