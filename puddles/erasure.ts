@@ -16,7 +16,7 @@ import type { Catalog, CatalogFile, ObjectStore } from '../core/ports.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { contractColumns } from './columns.js';
 import { withConnection } from './duckdb.js';
-import { longerIdsSql, maskNeedle, matchSql, scrubSql, type ErasureNeedle } from './erasure-match.js';
+import { erasureNeedles, longerIdsSql, maskNeedle, matchSql, scrubSql, supporterIdNeedles, type ErasureNeedle, type ErasureRequest } from './erasure-match.js';
 import { currentStateKey, ERASED_FILE_NAME, fileKey, isRawTable, LAKE_PREFIX, RAW_TABLE, tableId, tablePrefix } from './layout.js';
 import { withLocalFiles } from './local-files.js';
 import { copyToBytesCounted } from './parquet-writer.js';
@@ -66,7 +66,7 @@ const EMAIL_HASH_COLUMNS = ['email_sha256', 'requester_email_sha256'];
  * customer id. Until 2026-12-05 they stayed (user test). Only the catalog's files are read: an unregistered one
  * holding the person is deleted anyway.
  */
-export async function emailHashesOf(opts: { store: ObjectStore; catalog: Catalog; ids: readonly ErasureNeedle[] }): Promise<string[]> {
+async function emailHashesOf(opts: { store: ObjectStore; catalog: Catalog; ids: readonly ErasureNeedle[] }): Promise<string[]> {
   if (!opts.ids.length) return [];
   const byTable = new Map<string, { columns: string[]; keys: string[] }>();
   for (const f of await opts.catalog.listFiles()) {
@@ -93,6 +93,15 @@ export async function emailHashesOf(opts: { store: ObjectStore; catalog: Catalog
     for (const [h] of hashes) found.add(String(h));
   }
   return [...found].sort();
+}
+
+/**
+ * The needles of `request` (erasureNeedles, tokens under `salt`) with the email hashes on the rows of its ids
+ * (emailHashesOf), and how many those are: what the dry run shows and the confirmed run erases.
+ */
+export async function requestNeedles(opts: { store: ObjectStore; catalog: Catalog; request: ErasureRequest; salt?: Buffer }): Promise<{ needles: ErasureNeedle[]; emailHashes: number }> {
+  const found = await emailHashesOf({ store: opts.store, catalog: opts.catalog, ids: supporterIdNeedles(opts.request) });
+  return { needles: erasureNeedles(opts.request, opts.salt, found), emailHashes: found.length };
 }
 
 /** Which lake files hold any needle. Reads every file the catalog lists, raw included, and every unregistered one. */

@@ -2,8 +2,8 @@
 // the salt kept until the run completes, the lake's files (puddles/erasure.ts), the queue's bodies between their
 // rewrite and their swap, the bank files named, the erasure log.
 import type { Catalog, ObjectStore } from '../../core/ports.js';
-import { emailHashesOf, eraseFromLake, ErasureRefused } from '../../puddles/erasure.js';
-import { erasureNeedles, supporterIdNeedles, type ErasureRequest } from '../../puddles/erasure-match.js';
+import { eraseFromLake, ErasureRefused, requestNeedles } from '../../puddles/erasure.js';
+import type { ErasureRequest } from '../../puddles/erasure-match.js';
 import { appendErasureLog, bankFilesHolding, queueHolding, type ErasureLogEntry, type QueueMatches } from './erasure-home.js';
 import { erasureSalt, type PendingErasure } from './erasure-pending.js';
 
@@ -21,7 +21,7 @@ export async function confirmErasure(opts: { home: string; store: ObjectStore; c
   const { home, request, ref } = opts;
   // Before the first write: a run again after a crash anywhere from here on takes the same tokens.
   const salt = erasureSalt(home, request, ref, opts.now);
-  const needles = erasureNeedles(request, salt.salt, await emailHashesOf({ store: opts.store, catalog: opts.catalog, ids: supporterIdNeedles(request) }));
+  const { needles } = await requestNeedles({ store: opts.store, catalog: opts.catalog, request, salt: salt.salt });
   const bankFiles = bankFilesHolding(home, needles);
   // The queue between writing the lake's rewrites and swapping them in: a run refused while rewriting (a value
   // that would break raw's JSON) changes nothing anywhere, and a message waiting to land then lands erased, with

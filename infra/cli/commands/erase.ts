@@ -1,4 +1,4 @@
-import { erasureNeedles, supporterIdNeedles } from '../../../puddles/erasure-match.js';
+import { erasureNeedles } from '../../../puddles/erasure-match.js';
 import { defineCommand } from '../command.js';
 import { existingHome, withLocalRuntime } from '../local-runtime.js';
 import { listOption } from '../options.js';
@@ -46,7 +46,7 @@ export const erase = defineCommand({
         locks.push(lockHome(home, 'puddle erase'));
         locks.push(lockLakeForErasure(home));
       }
-      const [{ planErasure, tableMatches, longerIds, emailHashesOf, ErasureRefused }, { queueHolding, bankFilesHolding }, { confirmErasure }] = await Promise.all([
+      const [{ planErasure, tableMatches, longerIds, requestNeedles, ErasureRefused }, { queueHolding, bankFilesHolding }, { confirmErasure }] = await Promise.all([
         import('../../../puddles/erasure.js'),
         import('../../local/erasure-home.js'),
         import('../../local/erasure-run.js'),
@@ -54,8 +54,7 @@ export const erase = defineCommand({
       return await withLocalRuntime(async (rt) => {
         if (!confirm) {
           // The email hashes on the rows of the given ids are the person's too, and erased with them (emailHashesOf).
-          const found = await emailHashesOf({ store: rt.store, catalog: rt.catalog, ids: supporterIdNeedles(request) });
-          const needles = erasureNeedles(request, undefined, found);
+          const { needles, emailHashes } = await requestNeedles({ store: rt.store, catalog: rt.catalog, request });
           const plan = await planErasure({ store: rt.store, catalog: rt.catalog, needles });
           const queue = queueHolding(home, needles, { scrub: false });
           const unfinished = pendingErasure(home);
@@ -70,7 +69,7 @@ export const erase = defineCommand({
               dead_letters: queue.deadLetters,
               bank_files: bankFilesHolding(home, needles),
               // How many email hashes the given ids' rows carry, erased with them (never the hashes themselves).
-              email_hashes_found: found.length,
+              email_hashes_found: emailHashes,
               // Other ids the values are found inside, rewritten with them: the DPO's to judge before --confirm.
               longer_ids: await longerIds(rt.store, plan, needles),
               ...(unfinished ? { unfinished_erasure: unfinished } : {}),
