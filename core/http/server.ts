@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Clock, Queue } from '../ports.js';
 import { bearerKey, createKeyRing, type KeyRing } from './auth.js';
@@ -65,6 +65,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   const logger = opts.logger ?? false;
   const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   let fast: FastPath | null = null;
+  const awaitingContinue = new WeakSet<IncomingMessage>();
   const app = Fastify({
     logger,
     bodyLimit,
@@ -83,6 +84,18 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
         // Here, so that every answer has them: the fast path's, Fastify's, a stream's, and the router's own errors.
         setSecurityHeaders(res);
         if (fast === null || !fast(req, res)) handler(req, res);
+      });
+      // `Expect: 100-continue`: the client sends its body only after `100 Continue`. Node would send that at
+      // once, before any check; here it goes out only once the request may send its body: the fast path has
+      // taken it (a producer key), or Fastify is about to read it (the preParsing hook below), after the route
+      // passed its onRequest checks (the producer's key, Freshdesk's credentials, a read key). A request
+      // answered before then (401) is answered without its body, and node closes its connection. An unknown
+      // path still reads its body (within the body limit) before its 404: Fastify parses it for its 404 route.
+      server.on('checkContinue', (req, res) => {
+        setSecurityHeaders(res);
+        if (fast !== null && fast(req, res)) return res.writeContinue();
+        awaitingContinue.add(req);
+        handler(req, res);
       });
       server.keepAliveTimeout = o.keepAliveTimeout;
       server.setTimeout(o.connectionTimeout);
@@ -108,6 +121,11 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   app.addHook('onResponse', (req, reply, done) => {
     if (damaged.any && reply.statusCode < 400) damaged.read(routeReader(req));
     done();
+  });
+  app.addHook('preParsing', (req, reply, payload, done) => {
+    // A body over the limit is refused (413) before it is read: the client need not send it.
+    if (awaitingContinue.delete(req.raw) && !(Number(req.headers['content-length']) > (req.routeOptions.bodyLimit ?? bodyLimit))) reply.raw.writeContinue();
+    done(null, payload);
   });
   registerJsonBody(app);
   let closing = false;
