@@ -107,20 +107,22 @@ const matchKey = (account: string, day: string, amount: number, currency: string
 export const contentIdDay = (e: Statement['entries'][number], id: string | null | undefined): string | null =>
   id && !e.booking_reference ? (e.booking_date ?? e.value_date) : null;
 
-/** The days and accounts of the entries that got content ids (`ids[i][j]` is statement i's entry j's). */
-export function contentIdSpan(statements: readonly Statement[], ids: readonly (readonly (string | null)[])[]): { accounts: string[]; from: string; to: string } | null {
+/**
+ * The accounts and days of every dated entry of the file: what spanLines reads for an import's checks (the entries
+ * with content ids for keepEarlierIds and linesInOtherCurrency; all of them for other-kind.ts linesFromOtherKind).
+ */
+export function entriesSpan(statements: readonly Statement[]): { accounts: string[]; from: string; to: string } | null {
   const accounts = new Set<string>();
   let from = '';
   let to = '';
-  statements.forEach((s, i) =>
-    s.entries.forEach((e, j) => {
-      const day = contentIdDay(e, ids[i]![j]);
-      if (!day) return;
+  for (const s of statements)
+    for (const e of s.entries) {
+      const day = e.booking_date ?? e.value_date;
+      if (!day) continue;
       accounts.add(s.account);
       if (!from || day < from) from = day;
       if (!to || day > to) to = day;
-    }),
-  );
+    }
   return accounts.size ? { accounts: [...accounts], from, to } : null;
 }
 

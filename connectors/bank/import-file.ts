@@ -9,10 +9,11 @@ import { decodeBankFile } from './decode.js';
 import { detectFormat, isBankFormat, notAStatement, type BankFormat } from './detect.js';
 import { READERS } from './readers.js';
 import { BankFileError, optionName, type CsvColumnMap, type ImportOptionName, type ReadOptions, type ReadResult, type StatementProblem } from './statement.js';
-import { contentIdSpan, earlierIdLines, keepEarlierIds, spanLines } from './earlier-ids.js';
+import { earlierIdLines, entriesSpan, keepEarlierIds, spanLines } from './earlier-ids.js';
 import { correctionBeside, noBalances, unverifiable, withoutBalances } from './unverifiable.js';
 import { checkedRecords, lineIds, recordEnvelope, statementId, unbalancedEnvelopes, type BankFile, type CheckedRecord } from './to-envelopes.js';
 import { conflicts, currencyChanged, currencyCompared, earlierIssues, linesInOtherCurrency, unbalancedInOtherCurrency, unbalancedResaved, type EarlierIssue } from './imported-before.js';
+import { linesFromOtherKind } from './other-kind.js';
 
 // One bank file in, envelopes on the queue: the path behind `puddle import bank`, the hub's drop folder and the
 // benchmark. A file is imported whole or not at all: malformed input publishes nothing, a file that does not add up
@@ -291,7 +292,7 @@ export async function importBankFile(
   // with nothing of it imported.
   const seen = new Map<string, number>(); // the n of content ids counts across the file's statements
   const ids = result.statements.map((s) => lineIds(s, seen));
-  const span = lake ? contentIdSpan(result.statements, ids) : null;
+  const span = lake ? entriesSpan(result.statements) : null;
   if (lake && span) {
     let lines;
     try {
@@ -304,7 +305,9 @@ export async function importBankFile(
     // currencyChanged refuses the same file. Asked only here, of a file that adds up: one that does not publishes
     // no line (above), so none of it could count twice; it is refused (above) when it is a re-save of a file that
     // did not add up in another currency either, by that import's unbalanced statement, since no line of it landed.
-    const other = linesInOtherCurrency(result.statements, ids, lines, opts);
+    // Entries of this file that a file of another kind gave lines for (other-kind.ts): their ids differ, so both
+    // would land. The span covers every entry for this, not only those with content ids.
+    const other = linesFromOtherKind(result.statements, lines) ?? linesInOtherCurrency(result.statements, ids, lines, opts);
     if (other) {
       outcome.status = 'refused';
       outcome.error = other;
