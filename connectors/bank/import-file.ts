@@ -12,7 +12,7 @@ import { BankFileError, optionName, type CsvColumnMap, type ImportOptionName, ty
 import { earlierIdLines, entriesSpan, keepEarlierIds, spanLines } from './earlier-ids.js';
 import { correctionBeside, noBalances, unverifiable, withoutBalances } from './unverifiable.js';
 import { checkedRecords, lineIds, recordEnvelope, statementId, unbalancedEnvelopes, type BankFile, type CheckedRecord } from './to-envelopes.js';
-import { conflicts, currencyChanged, currencyCompared, earlierIssues, linesInOtherCurrency, unbalancedInOtherCurrency, unbalancedResaved, type EarlierIssue } from './imported-before.js';
+import { conflicts, currencyChanged, currencyCompared, datesChanged, earlierIssues, linesInOtherCurrency, unbalancedInOtherCurrency, unbalancedResaved, type EarlierIssue } from './imported-before.js';
 import { linesFromOtherKind } from './other-kind.js';
 
 // One bank file in, envelopes on the queue: the path behind `puddle import bank`, the hub's drop folder and the
@@ -267,6 +267,7 @@ export async function importBankFile(
   }
   const changed =
     currencyChanged(result.statements, statementIds, sha256, earlier, opts) ??
+    datesChanged(result.statements, statementIds, sha256, earlier, opts) ??
     (problems.length ? unbalancedInOtherCurrency(result.statements, statementIds, unbalanced, earlier, opts) : null);
   if (changed) {
     outcome.status = 'refused';

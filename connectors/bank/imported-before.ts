@@ -123,6 +123,35 @@ export function currencyChanged(statements: readonly Statement[], ids: readonly 
   return null;
 }
 
+/** A statement's days as its period gives them: `2026-12-01 to 2026-12-03`, or one day. */
+const days = (from: string | null, to: string | null) => {
+  const [a, b] = [from?.slice(0, 10) ?? '?', to?.slice(0, 10) ?? '?'];
+  return a === b ? a : `${a} to ${b}`;
+};
+
+/**
+ * Why this file may not be imported: one of its statements was imported before from this very file, in the same
+ * currency, with other dates: a CSV layout whose date_format reads the file's dates otherwise (DD/MM/YYYY as
+ * MM/DD/YYYY). A line's id holds its day, so until 2026-12-05 (user test) every line landed again beside the first
+ * import's under other days, exit 0, and a report as of an earlier date counted them. Null when none was.
+ */
+export function datesChanged(statements: readonly Statement[], ids: readonly string[], sha256: string, earlier: readonly EarlierIssue[], opts: ReadOptions): string | null {
+  for (const [i, s] of statements.entries()) {
+    const before = earlier.find(
+      (e) => e.bank_statement_id === ids[i] && e.file_sha256 === sha256 && e.currency === s.currency && !(sameTime(e.period_from, s.period_from) && sameTime(e.period_to, s.period_to)),
+    );
+    if (!before) continue;
+    return (
+      `${statementWhere(s, i)}: this file was imported on ${before.received_at} with its entries dated ${days(before.period_from, before.period_to)} (${named(s)}) ` +
+      `and is read now as ${days(s.period_from, s.period_to)}: ${optionName(opts, 'layout')} reads its dates otherwise (its date_format). Imported, its lines ` +
+      `would stand beside the first import's under other days, the money counted twice. If the first dates are right, nothing needs doing (the ` +
+      `layout used then imports it again unchanged). If they were wrong, no import undoes them: their lines stay in bank_line, so reconcile ` +
+      `that account's days by hand`
+    );
+  }
+  return null;
+}
+
 /** Why a statement that did not add up in `then` is refused in `now`: what of it landed, and what to do. */
 const unbalancedThen = (then: string, now: string, option: string) =>
   `it did not add up then, so none of its lines landed (its statement is marked unbalanced), and read again it would not add up ` +

@@ -72,6 +72,22 @@ describe('a file imported before, through the import', () => {
     expect(await lake.q('SELECT currency FROM bank_statement_history')).toEqual([{ currency: 'GBP' }]);
   });
 
+  it('refuses a CSV imported before read with other dates (MM/DD for DD/MM), publishing nothing', async () => {
+    const map = { date: 'Date', date_format: 'DD/MM/YYYY', account: 'Account', amount: 'Amount', type: 'Subcategory', description: 'Memo' };
+    expect(await importBankFile(lake.rt.queue, barclays, { layout: map, currency: 'GBP' }, lake.rt.query)).toMatchObject({ status: 'imported', lines: 4 });
+    await lake.land();
+    // The finance mistake (user test): the same file, the layout's date_format written the American way.
+    const wrong = await importBankFile(lake.rt.queue, barclays, { layout: { ...map, date_format: 'MM/DD/YYYY' }, currency: 'GBP' }, lake.rt.query);
+    expect(wrong).toMatchObject({ status: 'refused', lines: 0 });
+    expect(wrong.error).toMatch(
+      /^statement 1: this file was imported on \S+Z with its entries dated 2026-12-05 to 2026-12-07 \(the account ending 2170\) and is read now as 2026-05-12 to 2026-07-12: --layout reads its dates otherwise \(its date_format\)\. /,
+    );
+    await lake.land();
+    expect(await lake.q('SELECT count(*) AS n, min(booking_date) AS first FROM bank_line')).toEqual([{ n: 4, first: '2026-12-05' }]);
+    // The layout used then imports it again unchanged.
+    expect(await importBankFile(lake.rt.queue, barclays, { layout: map, currency: 'GBP' }, lake.rt.query)).toMatchObject({ status: 'imported', lines: 4 });
+  });
+
   it('refuses the export saved again (CRLF, a byte order mark) in another currency, knowing its lines; in its own currency the lines stay once', async () => {
     expect(await importBankFile(lake.rt.queue, barclays, { layout: 'barclays' }, lake.rt.query)).toMatchObject({ status: 'imported', lines: 4 });
     await lake.land();
