@@ -263,7 +263,7 @@ export type OpsEvent =
     }
   | { type: 'sync_run.failed'; connector: string; stream: string; run_id: string; error: string; auth_failed: boolean }
   /** `puddle report --fail-on-breaks` failed: `open` breaks, `unaccounted` records received that went nowhere. */
-  | { type: 'breaks.opened'; open: number; unaccounted: number; as_of: string | null }
+  | { type: 'breaks.opened'; open: number; unaccounted: number; /** Records received by the end of as_of still on the queue. */ queued: number; as_of: string | null }
   | { type: 'totals.drift'; against: string; boxes_differing: number; first: unknown }
   | { type: 'dead_letter'; puddle: string; messages: number; reason: string };
 

@@ -6,6 +6,7 @@ import { defineCommand } from '../command.js';
 import { copyOut, type FileFormat } from '../copy-out.js';
 import { rowsText } from '../format.js';
 import { withLocalRuntime } from '../local-runtime.js';
+import { leftOutNote } from '../queue-waiting.js';
 import { outFileProblem } from '../options.js';
 
 const NAME = /^[a-z_][a-z0-9_]*$/;
@@ -55,6 +56,8 @@ export const exportView = defineCommand({
         if (asOf) await setReconParams(rt.query, { as_of: asOf });
         const n = await copyOut(rt.query, `SELECT * FROM ${view}`, format as FileFormat, out, { rawCsv: Boolean(values['raw-csv']) });
         process.stderr.write(`puddle export: wrote ${rowsText(n)} of ${view} to ${out}\n`);
+        const left = await leftOutNote(rt.queue, 'export');
+        if (left) process.stderr.write(left.note);
         return 0;
       } catch (err) {
         process.stderr.write(`puddle export: ${(err as Error).message}\n`);

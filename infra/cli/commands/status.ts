@@ -4,8 +4,7 @@ import { CONNECTORS } from '../../../connectors/registry.js';
 import { defineCommand } from '../command.js';
 import { formatRows, type Format } from '../format.js';
 import { withLocalRuntime } from '../local-runtime.js';
-import { PUDDLES } from '../../../puddles/definitions.js';
-import type { SqliteQueue } from '../../local/sqlite-queue.js';
+import { humanLag, LANDS_THEM, waitingText, waitingToLand } from '../queue-waiting.js';
 
 export const status = defineCommand({
   name: 'status',
@@ -37,7 +36,10 @@ export const status = defineCommand({
         return 0;
       }
       process.stdout.write(formatRows(rows, 'table' as Format));
-      process.stdout.write(`${await waitingLine(rt.queue)}\n`);
+      // A running hub's raw keeps up to a batch queued on purpose for a while (PUDDLE_RAW_LINGER_SECONDS), so a
+      // few raw deliveries are no lag. Until 2026-12-03 nothing said how much a stopped hub had left unlanded.
+      const waiting = await waitingToLand(rt.queue, { withRaw: true });
+      process.stdout.write(waiting.total ? `queue: waiting to land ${waitingText(waiting)}: ${LANDS_THEM}\n` : 'queue: nothing waits to land\n');
       return 0;
     }),
 });
@@ -58,27 +60,3 @@ function bookmarkText(bm: Bookmark | null, ran: boolean, noCursorYet: boolean): 
   if (!bm?.updatedAt && !ran) return 'never synced';
   return noCursorYet ? 'none yet (no run has succeeded)' : 'kept by the stream';
 }
-
-function humanLag(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  if (s < 172_800) return `${Math.round(s / 3600)}h`;
-  return `${Math.round(s / 86_400)}d`;
-}
-
-/**
- * What waits in the queue to land, per puddle, and how long the oldest has waited: read from queue.db, so it is
- * there when the hub is down too (its /healthz and live line are gone with it; until 2026-12-03 nothing said how
- * much a stopped hub had left unlanded). A running hub's raw keeps up to a batch in the queue on purpose for a
- * while (PUDDLE_RAW_LINGER_SECONDS), so a few raw deliveries are no lag.
- */
-async function waitingLine(queue: SqliteQueue): Promise<string> {
-  const depths = await Promise.all(PUDDLES.map(async (p) => [p.name, await queue.depth(p.name)] as const));
-  const waiting = depths.filter(([, n]) => n > 0);
-  if (!waiting.length) return 'queue: nothing waits to land';
-  const oldest = humanLag(await queue.oldestWaitingMs(waiting.map(([name]) => name)));
-  const each = waiting.map(([name, n]) => `${name} ${n.toLocaleString('en-GB')}`).join(', ');
-  return `queue: waiting to land ${each} (the oldest received ${oldest} ago): a running hub lands them; with none running, puddle start or puddle land`;
-}
-
