@@ -16,6 +16,8 @@ export interface PuddleConfig {
   tvKeys?: string[];
   /** Feed keys: only the feeds each names. */
   feedKeys?: FeedKey[];
+  /** Keys taken out of use: 401 key_retired, never counted as guessing (PUDDLE_RETIRED_KEYS; core/http/auth.ts). */
+  retiredKeys?: string[];
   /** How often the live totals are checked against the SQL view (default 60 s). */
   driftCheckMs?: number;
   /** Producer limits. */
@@ -123,8 +125,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
   const readKeys = keyList(env.PUDDLE_READ_KEYS);
   const tvKeys = keyList(env.PUDDLE_TV_KEYS);
   const feedKeys = parseFeedKeys(env.PUDDLE_FEED_KEYS);
+  const retiredKeys = keyList(env.PUDDLE_RETIRED_KEYS);
   // Here, before anything opens: `puddle start` stops with exit code 2 rather than serve with a key in two scopes.
-  checkDistinctKeys({ producer: apiKeys, read: readKeys, tv: tvKeys, feeds: feedKeys });
+  checkDistinctKeys({ producer: apiKeys, read: readKeys, tv: tvKeys, feeds: feedKeys, retired: retiredKeys });
   return {
     home: resolve(env.PUDDLE_HOME ?? './.puddle'),
     port: numbers.port,
@@ -133,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     readKeys,
     tvKeys,
     feedKeys,
+    retiredKeys,
     driftCheckMs: numbers.driftCheckMs,
     maxEvents: 1000,
     maxBodyBytes: 1024 * 1024,

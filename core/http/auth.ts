@@ -1,5 +1,6 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import { ConfigError } from '../errors.js';
+import { log } from '../log.js';
 
 // Bearer API keys and their scopes. Keys are compared as SHA-256 digests with timingSafeEqual, so neither
 // the content nor the length of a configured key leaks through response timing; every key is compared on
@@ -10,7 +11,7 @@ import { ConfigError } from '../errors.js';
  * (the key a charity hands a broadcaster, who must not see reconciliation breaks or the journey); or read some
  * named feeds.
  */
-export type KeyScope = 'producer' | 'read' | 'tv' | 'feed';
+export type KeyScope = 'producer' | 'read' | 'tv' | 'feed' | 'retired';
 
 /** The variable each scope's keys are set in, so that an error about a key names where it is (never the key). */
 export const KEY_VARIABLES: Readonly<Record<KeyScope, string>> = {
@@ -18,6 +19,7 @@ export const KEY_VARIABLES: Readonly<Record<KeyScope, string>> = {
   read: 'PUDDLE_READ_KEYS',
   tv: 'PUDDLE_TV_KEYS',
   feed: 'PUDDLE_FEED_KEYS',
+  retired: 'PUDDLE_RETIRED_KEYS',
 };
 
 /** Who presented a key: its scope and a label safe to log and audit (`read#2`: the second read key, `tv#1`). */
@@ -33,6 +35,12 @@ export interface KeyRingConfig {
   read?: readonly string[];
   tv?: readonly string[];
   feeds?: readonly FeedKey[];
+  /**
+   * Keys taken out of use (PUDDLE_RETIRED_KEYS): they open nothing, but a client still sending one gets 401
+   * `key_retired` and is not counted as guessing (auth-failures.ts), so after a rotation a supplier's machine still
+   * on the old key cannot get the address it shares with everyone (a proxy, an office) refused for the others.
+   */
+  retired?: readonly string[];
   /**
    * Producer keys the hub makes for producers of its own (the sandboxes' pretend website): they write events,
    * but nobody configured them, so `has` does not count them and a 401 still says to set PUDDLE_API_KEYS.
@@ -83,6 +91,7 @@ export function checkDistinctKeys(config: KeyRingConfig): void {
   list('read', config.read ?? []);
   list('tv', config.tv ?? []);
   list('feed', (config.feeds ?? []).map((f) => f.key));
+  list('retired', config.retired ?? []);
 }
 
 /** Keys shorter than this are warned about at start (shortKeys). */
@@ -124,6 +133,7 @@ export function createKeyRing(config: KeyRingConfig): KeyRing {
   add('tv', config.tv ?? [], () => []);
   const feedKeys = config.feeds ?? [];
   add('feed', feedKeys.map((f) => f.key), (i) => feedKeys[i]!.feeds);
+  add('retired', config.retired ?? [], () => []);
   return {
     has: (scope) => entries.some((e) => e.configured && e.identity.scope === scope),
     identify(presented) {
@@ -151,4 +161,19 @@ export function parseFeedKeys(text: string | undefined): FeedKey[] {
     }
     return { key, feeds };
   });
+}
+
+/** The 401 for a retired key: what it is, never which. */
+export const RETIRED_KEY = { code: 'key_retired', message: 'this key was retired (PUDDLE_RETIRED_KEYS): use the key that replaced it' } as const;
+
+const retiredLoggedAt = new Map<string, number>();
+
+/**
+ * Says in the log that a retired key is still in use, at most once a minute a key (its label and the address,
+ * never the key): how the operator finds the supplier still on the old key.
+ */
+export function retiredKeyUsed(who: KeyIdentity, address: string | undefined, now = Date.now()): void {
+  if ((retiredLoggedAt.get(who.label) ?? -Infinity) > now - 60_000) return;
+  retiredLoggedAt.set(who.label, now);
+  log.warn('a retired key is still in use: refused with 401 key_retired', { key: who.label, address });
 }

@@ -8,7 +8,7 @@ import { systemClock, type Clock, type Queue } from '../ports.js';
 import { receivedAt as receivedTime } from '../received-clock.js';
 import { dateParse } from '../time.js';
 import { RepeatedFailure } from '../repeated-failure.js';
-import { bearerKey, type KeyRing } from './auth.js';
+import { bearerKey, RETIRED_KEY, retiredKeyUsed, type KeyRing } from './auth.js';
 import { tooManyFailuresMessage, type AuthFailures } from './auth-failures.js';
 import { errorBody, retryAfterSeconds, type RouteErrorConfig } from './errors.js';
 import { eventTexts } from './event-texts.js';
@@ -306,6 +306,10 @@ export function producerKeyCheck(keys: KeyRing, failures?: AuthFailures): Produc
     const wait = failures?.refusal(address, who, presented !== undefined) ?? 0;
     if (wait > 0) return { status: 429, body: JSON.stringify(errorBody('too_many_failed_keys', tooManyFailuresMessage(wait))), retryAfter: String(wait) };
     if (who?.scope === 'producer') return null;
+    if (who?.scope === 'retired') {
+      retiredKeyUsed(who, address);
+      return { status: 401, body: JSON.stringify(errorBody(RETIRED_KEY.code, RETIRED_KEY.message)) };
+    }
     if (who) return { status: 403, body: JSON.stringify(errorBody('forbidden', `a ${who.scope} key cannot write events; use a producer key (PUDDLE_API_KEYS)`)) };
     return { status: 401, body: JSON.stringify(errorBody('unauthorized', noKey)) };
   };

@@ -1,7 +1,7 @@
 // Read-side access: the scope a route needs, checked before anything else runs. The key comes from
 // `Authorization: Bearer` or, for the dashboard pages in a browser, the HttpOnly cookie `/tv?key=` set.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { bearerKey, type KeyIdentity, type KeyRing, type KeyScope } from './auth.js';
+import { bearerKey, RETIRED_KEY, retiredKeyUsed, type KeyIdentity, type KeyRing, type KeyScope } from './auth.js';
 import { tooManyFailuresMessage } from './auth-failures.js';
 import { errorBody } from './errors.js';
 
@@ -36,6 +36,7 @@ export const SCOPE_REACH: Readonly<Record<KeyScope, string>> = {
   read: 'a read key reads the totals, /v1/ops/* and the dashboard',
   tv: 'a tv key reads only /tv, GET /v1/totals and GET /v1/totals/stream',
   feed: 'a feed key reads only the feeds it names',
+  retired: 'a retired key opens nothing',
 };
 
 /**
@@ -64,6 +65,11 @@ export function requireScope(keys: KeyRing, allowed: (who: KeyIdentity, req: Fas
     if (who && allowed(who, req)) {
       req.keyIdentity = who;
       return done();
+    }
+    if (who?.scope === 'retired') {
+      retiredKeyUsed(who, req.ip);
+      void reply.header('www-authenticate', 'Bearer').code(401).send(errorBody(RETIRED_KEY.code, RETIRED_KEY.message));
+      return;
     }
     if (who) {
       void reply.code(403).send(errorBody('forbidden', `this ${who.scope} key may not read ${what}: ${SCOPE_REACH[who.scope]}`));

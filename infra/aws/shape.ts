@@ -531,7 +531,7 @@ export interface SecretGroupSpec {
 
 export const SECRET_GROUPS: Readonly<Record<SecretGroup, SecretGroupSpec>> = {
   'hub-keys': {
-    names: ['PUDDLE_API_KEYS', 'PUDDLE_READ_KEYS', 'PUDDLE_TV_KEYS', 'PUDDLE_FEED_KEYS'],
+    names: ['PUDDLE_API_KEYS', 'PUDDLE_READ_KEYS', 'PUDDLE_TV_KEYS', 'PUDDLE_FEED_KEYS', 'PUDDLE_RETIRED_KEYS'],
     readers: ['producer', 'totals'],
     why: "the hub's own keys: producer, read, TV and feed keys, checked by the HTTP functions",
   },

@@ -236,7 +236,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   // The sandboxes' pretend website posts their donations to the producer API with a key of its own, made now
   // and never shown: the operator's keys stay the operator's.
   const websiteKey = wanted.length ? randomBytes(24).toString('hex') : null;
-  const keys = createKeyRing({ producer: config.apiKeys, hubProducer: websiteKey ? [websiteKey] : [], read: config.readKeys ?? [], tv: config.tvKeys ?? [], feeds: config.feedKeys ?? [] });
+  const keys = createKeyRing({ producer: config.apiKeys, hubProducer: websiteKey ? [websiteKey] : [], read: config.readKeys ?? [], tv: config.tvKeys ?? [], feeds: config.feedKeys ?? [], retired: config.retiredKeys ?? [] });
   const keeper = new TotalsKeeper(runtime.query, undefined, { pageRows: opts.totalsPageRows });
   const feedLog = new SqliteFeedLog(join(config.home, 'feeds.db'));
   const feeds = new FeedWriter(feedLog);

@@ -9,7 +9,7 @@ import type { SecretStore } from '../../../core/ports.js';
 import type { AwsRuntime } from '../runtime.js';
 import type { RuntimeSource } from './runtime-source.js';
 
-const KEY_VARS = ['PUDDLE_API_KEYS', 'PUDDLE_READ_KEYS', 'PUDDLE_TV_KEYS', 'PUDDLE_FEED_KEYS'] as const;
+const KEY_VARS = ['PUDDLE_API_KEYS', 'PUDDLE_READ_KEYS', 'PUDDLE_TV_KEYS', 'PUDDLE_FEED_KEYS', 'PUDDLE_RETIRED_KEYS'] as const;
 
 /** The embedded shape's configuration, with its key lists taken from the secrets instead of the environment. */
 export function configFrom(secrets: SecretStore, env: NodeJS.ProcessEnv = process.env) {
@@ -21,7 +21,7 @@ export function configFrom(secrets: SecretStore, env: NodeJS.ProcessEnv = proces
 /** The key ring the routes check: producer, read, TV and feed keys. */
 export function keyRingFrom(secrets: SecretStore) {
   const config = configFrom(secrets);
-  return createKeyRing({ producer: config.apiKeys, read: config.readKeys ?? [], tv: config.tvKeys ?? [], feeds: config.feedKeys ?? [] });
+  return createKeyRing({ producer: config.apiKeys, read: config.readKeys ?? [], tv: config.tvKeys ?? [], feeds: config.feedKeys ?? [], retired: config.retiredKeys ?? [] });
 }
 
 /** `health`: what GET /healthz says beside `ok: true` (ServerOptions.health; the producer's names failing connectors). */
