@@ -207,12 +207,19 @@ b_bank_line_no_payout AS (
   LEFT JOIN (SELECT payout_id, min(bank_line_id) AS bank_line_id FROM cand WHERE outcome = 'matched' GROUP BY payout_id) m
     ON m.payout_id = q.payout_id
 ),
+-- A line with one candidate payout is ambiguous because that payout has other candidate lines (the same credit in
+-- two statements, a CSV export beside the camt): the reason names them, where until 2026-12-05 it said "1 candidate
+-- payouts" and named no other line (user test).
 b_ambiguous AS (
   SELECT 'AMBIGUOUS_MATCH', 'bank_line', b.bank_line_id, b.amount_minor, b.currency, b.booking_day,
-    CAST(c.n AS VARCHAR) || ' candidate payouts by rule ' || c.rule || ': not guessed',
+    CASE WHEN c.n > 1 OR l.k IS NULL THEN CAST(c.n AS VARCHAR) || ' candidate payouts by rule ' || c.rule || ': not guessed'
+      ELSE 'payout ' || c.first_payout || ' has ' || CAST(l.k + 1 AS VARCHAR) || ' candidate lines by rule ' || c.rule || ' (this one and '
+        || l.other_line || CASE WHEN l.k > 1 THEN ' and ' || CAST(l.k - 1 AS VARCHAR) || ' more' ELSE '' END || '): not guessed'
+    END,
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), c.first_payout, b.bank_line_id,
     c.first_payout || CASE WHEN c.n > 1 THEN ', ' || c.last_payout ELSE '' END
       || CASE WHEN c.n > 2 THEN ' and ' || CAST(c.n - 2 AS VARCHAR) || ' more' ELSE '' END
+      || CASE WHEN c.n = 1 AND l.k IS NOT NULL THEN ', ' || l.other_line || CASE WHEN l.k > 1 THEN ' and ' || CAST(l.k - 1 AS VARCHAR) || ' more' ELSE '' END ELSE '' END
   FROM (
     SELECT bank_line_id, min(rule) AS rule, count(DISTINCT payout_id) AS n, min(payout_id) AS first_payout, max(payout_id) AS last_payout
     FROM cand
@@ -220,6 +227,13 @@ b_ambiguous AS (
     GROUP BY bank_line_id
   ) c
   JOIN recon_bank_text b ON b.bank_line_id = c.bank_line_id
+  LEFT JOIN (
+    SELECT a.bank_line_id, count(DISTINCT o.bank_line_id) AS k, min(o.bank_line_id) AS other_line
+    FROM cand a
+    JOIN cand o ON o.payout_id = a.payout_id AND o.outcome = 'ambiguous' AND o.bank_line_id <> a.bank_line_id
+    WHERE a.outcome = 'ambiguous'
+    GROUP BY a.bank_line_id
+  ) l ON l.bank_line_id = c.bank_line_id
 ),
 -- A payout whose bank credit the bank reversed (recon_bank_candidates outcome `reversed`): not in the bank, and
 -- no grace, since the reversal is booked. Once the provider marks the payout failed it is a PAYOUT_FAILED instead.
