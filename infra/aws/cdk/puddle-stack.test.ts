@@ -349,6 +349,24 @@ describe('the CloudFormation template', () => {
     expect(drift.Dimensions).toContainEqual({ Name: 'RuleName', Value: 'puddle-totals-drift' });
   });
 
+  it('denies every function that writes under lake/ deleting the raw trail, and all but its writer putting there', () => {
+    const denied = new Map<string, string[]>();
+    for (const p of ofType('AWS::IAM::Policy')) {
+      const role = (p.Properties.Roles as { Ref: string }[])[0]!.Ref;
+      const fn = ofType('AWS::Lambda::Function').find((f) => JSON.stringify(f.Properties.Role).includes(`"${role}"`));
+      if (!fn) continue;
+      for (const st of (p.Properties.PolicyDocument as { Statement: { Effect: string; Action: string | string[]; Resource: unknown }[] }).Statement) {
+        if (st.Effect !== 'Deny') continue;
+        expect(JSON.stringify(st.Resource)).toMatch(/"\/lake\/raw\/envelope\/v1\/\*"\]\]\}$/);
+        denied.set(String(fn.Properties.FunctionName), [st.Action].flat().sort());
+      }
+    }
+    expect(Object.fromEntries(denied)).toEqual({
+      'puddle-consumer': ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+      'puddle-compaction': ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObject'],
+    });
+  });
+
   it('scopes each function to its bucket prefixes: no object rights on the whole bucket, the bank inbox only for bank import', () => {
     const bucketId = Object.entries(resources).find(([, r]) => r.Type === 'AWS::S3::Bucket')![0];
     const rights = new Map<string, Map<string, string[]>>();
@@ -357,7 +375,8 @@ describe('the CloudFormation template', () => {
       const fn = ofType('AWS::Lambda::Function').find((f) => JSON.stringify(f.Properties.Role).includes(`"${role}"`));
       if (!fn) continue;
       const of = rights.get(String(fn.Properties.FunctionName)) ?? new Map<string, string[]>();
-      for (const st of (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement) {
+      for (const st of (p.Properties.PolicyDocument as { Statement: { Effect: string; Action: string | string[]; Resource: unknown }[] }).Statement) {
+        if (st.Effect !== 'Allow') continue;
         for (const action of [st.Action].flat().filter((a) => ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'].includes(a))) {
           for (const r of [st.Resource].flat()) {
             const text = JSON.stringify(r);
@@ -372,7 +391,7 @@ describe('the CloudFormation template', () => {
     const prefixes = (fn: string, action: string) => [...new Set(rights.get(fn)?.get(action) ?? [])].sort();
     for (const [fn, of] of rights) for (const [action, list] of of) expect(list, `${fn} ${action}`).not.toContain('*');
     expect(prefixes('puddle-consumer', 's3:PutObject')).toEqual(['lake/*', 'manifests/*', 'queue-overflow/*']);
-    expect(prefixes('puddle-consumer', 's3:DeleteObject')).toEqual(['lake/*', 'manifests/*']);
+    expect(prefixes('puddle-consumer', 's3:DeleteObject')).toEqual([]);
     expect(prefixes('puddle-compaction', 's3:PutObject')).toEqual(['athena-results/*', 'lake/*', 'manifests/*']);
     expect(prefixes('puddle-compaction', 's3:DeleteObject')).toEqual(['lake/*', 'manifests/*']);
     // Bank import moves files within the inbox and asks Athena what the lake holds of a file (Athena reads lake/ and

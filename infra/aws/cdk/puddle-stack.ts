@@ -100,9 +100,11 @@ const NEEDS: Record<HandlerName, Needs> = {
   producer: { publish: true, objects: OVERFLOW_ONLY, state: 'read' },
   webhooks: { publish: true, state: true, objects: OVERFLOW_ONLY },
   // Lands the lake (raw included) and its manifests; reads envelopes too big for SNS from queue-overflow/, and
-  // may write one when it publishes. Never the bank inbox or query results.
+  // may write one when it publishes. Never the bank inbox or query results. Deletes nothing: a landing writes
+  // under keys of its batch's identity, and retiring files is compaction's (until 2026-12-05 it had
+  // s3:DeleteObject on lake/ and manifests/ all the same, raw included: user test).
   consumer: {
-    objects: { get: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests, BUCKET_PREFIXES.queueOverflow], put: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests, BUCKET_PREFIXES.queueOverflow], delete: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests] },
+    objects: { get: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests, BUCKET_PREFIXES.queueOverflow], put: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests, BUCKET_PREFIXES.queueOverflow], delete: [] },
     publish: true,
     state: true,
     catalog: true,
@@ -369,6 +371,15 @@ export class PuddleStack extends Stack {
       if (get.length > 0) allow(['s3:GetObject'], under(get));
       if (put.length > 0) allow(['s3:PutObject'], under(put));
       if (del.length > 0) allow(['s3:DeleteObject'], under(del));
+      // The raw trail is never rewritten nor deleted (docs/aws.md, "Object Lock on the raw trail"): a grant on lake/
+      // must not reach it, so an explicit Deny under raw/ for every function that writes or deletes under lake/.
+      // Only the raw puddle's writer (the consumer) may put there; nobody deletes, a version neither. Without it a
+      // bug in compaction, or a consumer fed a crafted envelope, could delete the audit trail for good on an
+      // unversioned bucket, and on a locked one hide it behind a delete marker.
+      if ([...put, ...del].includes(BUCKET_PREFIXES.lake)) {
+        const denied = ['s3:DeleteObject', 's3:DeleteObjectVersion', ...(needs.writesRaw ? [] : ['s3:PutObject'])];
+        fn.addToRolePolicy(new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: denied, resources: [r.bucket.arnForObjects(`${BUCKET_PREFIXES.raw}*`)] }));
+      }
     }
     // A PUT carrying a retention needs this right too, on raw keys only. It cannot shorten or lift a GOVERNANCE
     // lock: that takes s3:BypassGovernanceRetention, which no function has.
