@@ -5,6 +5,7 @@ import { log } from '../log.js';
 import { BODY_ERRORS, errorBody } from './errors.js';
 import { JSON_TYPE, type EventsAcceptor, type ProducerAnswer } from './producer-routes.js';
 import { utf8Text } from './raw-body.js';
+import type { Refusals } from './refusals.js';
 
 /**
  * POST /v1/events on a listening server, answered straight from node:http instead of through Fastify.
@@ -26,6 +27,8 @@ export interface FastPathOptions {
   parseJson: (req: unknown, text: string, done: (err: Error | null, body?: unknown) => void) => void;
   /** True once the server is closing: Fastify then answers 503 with `Connection: close`. */
   closing: () => boolean;
+  /** Counts the refused requests for the log (refusals.ts). */
+  refusals?: Refusals;
 }
 
 export interface FastPath {
@@ -70,12 +73,12 @@ export function producerFastPath(opts: FastPathOptions): FastPath {
     // A client that goes away mid-body leaves nothing to answer; the socket is node's to clean up.
     req.on('error', () => {});
     req.on('end', () => {
-      if (got !== length) return answer(res, bodyError('FST_ERR_CTP_INVALID_CONTENT_LENGTH'));
+      if (got !== length) return answer(res, bodyError('FST_ERR_CTP_INVALID_CONTENT_LENGTH'), opts.refusals);
       // As the Fastify path does (raw-body.ts): bytes that are not UTF-8 are a 400, not U+FFFD in the lake.
       const text = utf8Text(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, got));
-      if (text === null) return answer(res, bodyError('PUDDLE_INVALID_UTF8'));
+      if (text === null) return answer(res, bodyError('PUDDLE_INVALID_UTF8'), opts.refusals);
       const body = parse(opts.parseJson, text);
-      if (body instanceof NotJson) return answer(res, bodyError(body.code));
+      if (body instanceof NotJson) return answer(res, bodyError(body.code), opts.refusals);
       const id = randomUUID();
       const failed = (err: unknown) => {
         log.error('request failed', { request_id: id, method: 'POST', url: '/v1/events', error: err });
@@ -89,7 +92,7 @@ export function producerFastPath(opts: FastPathOptions): FastPath {
       } catch (err) {
         return failed(err);
       }
-      pending.then((a) => answer(res, a), failed);
+      pending.then((a) => answer(res, a, opts.refusals), failed);
     });
     return true;
   };
@@ -123,7 +126,9 @@ function bodyError(code: string): ProducerAnswer {
   return { status: e.status, body: JSON.stringify(errorBody(e.code, e.message)) };
 }
 
-function answer(res: ServerResponse, a: ProducerAnswer): void {
+/** Answers; a refusal (4xx) is counted for the log (refusals.ts). */
+function answer(res: ServerResponse, a: ProducerAnswer, refusals?: Refusals): void {
+  if (a.status >= 400 && a.status < 500) refusals?.note(a.status);
   const headers: OutgoingHttpHeaders = { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(a.body) };
   if (a.retryAfter !== undefined) headers['retry-after'] = a.retryAfter;
   res.writeHead(a.status, headers).end(a.body);

@@ -9,6 +9,7 @@ import { receivedAt as receivedTime } from '../received-clock.js';
 import { dateParse } from '../time.js';
 import { RepeatedFailure } from '../repeated-failure.js';
 import { bearerKey, RETIRED_KEY, retiredKeyUsed, type KeyRing } from './auth.js';
+import type { Refusals } from './refusals.js';
 import { tooManyFailuresMessage, type AuthFailures } from './auth-failures.js';
 import { errorBody, retryAfterSeconds, type RouteErrorConfig } from './errors.js';
 import { eventTexts } from './event-texts.js';
@@ -17,6 +18,8 @@ export interface ProducerRoutesOptions {
   /** producerKeyCheck over every scope's keys, so a read or feed key gets 403 here rather than 401. */
   check: ProducerKeyCheck;
   accept: EventsAcceptor;
+  /** Counts the refused requests for the log (refusals.ts). */
+  refusals?: Refusals;
 }
 
 /** One invalid event; index -1 means the request as a whole (path `events` or a top-level field). */
@@ -326,7 +329,14 @@ function send(reply: FastifyReply, a: ProducerAnswer): FastifyReply {
  * producer scope, a chunked or oversized body, another content type) and while the server closes.
  */
 export async function producerRoutes(app: FastifyInstance, opts: ProducerRoutesOptions): Promise<void> {
-  const { check, accept } = opts;
+  const { check, accept, refusals } = opts;
+  // Every refusal Fastify answers here: a key (401, 403, 429), a body (400, 413, 415) or the events (400).
+  if (refusals) {
+    app.addHook('onResponse', (_req, reply, done) => {
+      if (reply.statusCode >= 400 && reply.statusCode < 500) refusals.note(reply.statusCode);
+      done();
+    });
+  }
 
   // onRequest runs before the body is read: an unauthenticated client cannot make us buffer 1 MiB.
   app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {

@@ -9,6 +9,7 @@ import { errorHandler, noRouteHandler, routeReader, unreadablePath } from './err
 import { producerFastPath, type FastPath } from './producer-fast-path.js';
 import { eventsAcceptor, producerKeyCheck, producerRoutes } from './producer-routes.js';
 import { jsonBodyParser, registerJsonBody } from './raw-body.js';
+import { Refusals } from './refusals.js';
 import { setSecurityHeaders } from './security-headers.js';
 
 export interface ServerOptions {
@@ -134,6 +135,11 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     done();
   });
   const check = producerKeyCheck(keys, failures);
+  const refusals = new Refusals();
+  app.addHook('onClose', (_app, done) => {
+    refusals.flush();
+    done();
+  });
   if (!logger) {
     fast = producerFastPath({
       accept,
@@ -146,6 +152,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
       maxBodyBytes: bodyLimit,
       parseJson: jsonBodyParser(app),
       closing: () => closing,
+      refusals,
     });
   }
   app.setErrorHandler(errorHandler);
@@ -159,7 +166,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     const said = (await health?.()) ?? {};
     return reply.code(said.accepting === false ? 503 : 200).send({ ok: true, ...said });
   });
-  void app.register(producerRoutes, { check, accept });
+  void app.register(producerRoutes, { check, accept, refusals });
   for (const plugin of opts.plugins ?? []) void app.register(plugin);
   return app;
 }
