@@ -31,7 +31,19 @@ describe('puddle cost', () => {
     expect(usd['scheduled runs (syncs, compaction, drift check)']).toBeCloseTo(scheduled, 6);
     expect(est.totalUsd).toBeCloseTo(2.6788 + 2.1506 + scheduled, 3);
     expect(est.limits.join('\n')).toMatch(/producer ~15 at peak plus at most 40 consumers/);
-    expect(est.limits.join('\n')).toMatch(/Live totals: ~385 writes\/s at peak into one counter/);
+    expect(est.limits.join('\n')).toMatch(/Live totals: ~385 writes\/s at peak into one counter .* over its 16 shards of about 1,000\/s each \(~16,000\/s\)/);
+    // Nothing near a limit at 350/s.
+    expect(est.limits.join('\n')).not.toMatch(/OVER|near/);
+  });
+
+  it('marks the limits the night passes, or comes near', () => {
+    const over = estimateCost({ donations: 1_000_000, peak: 5000, batch: 1, hours: 5 }).limits;
+    expect(over.find((l) => l.includes('Producer:'))).toMatch(/^OVER: Producer: 5000 requests\/s at peak; HTTP API stage throttle set to 2,000\/s/);
+    expect(over.find((l) => l.includes('Landing:'))).toMatch(/^OVER: Landing: /);
+    const near = estimateCost({ donations: 1_000_000, peak: 1800, batch: 1, hours: 5 }).limits;
+    expect(near.find((l) => l.includes('Producer:'))).toMatch(/^near: Producer: 1800 requests\/s/);
+    // A hundred events a POST: the producer's 50 requests/s are far from the throttle.
+    expect(estimateCost({ donations: 1_000_000, peak: 5000, batch: 100, hours: 5 }).limits.find((l) => l.includes('Producer:'))).toMatch(/^Producer: 50 /);
   });
 
   it('counts a month between nights: every queue\'s idle polls and every run the template schedules', () => {

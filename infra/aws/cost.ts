@@ -1,6 +1,7 @@
 // The AWS bill of an appeal night, from per-event request counts the code knows (batch sizes, queues per event,
 // files per batch) and list prices in one table. Money here is US dollars as floats on purpose: this is an
 // estimate printed to a person, never a ledger amount.
+import { TOTALS_SHARDS } from './dynamodb-totals-counters.js';
 import { API_THROTTLE, CONSUMER_BATCH, handlerSpec, QUEUES, scheduleSpecs, type HandlerName } from './shape.js';
 
 /** List prices (USD), as read on PRICES_DATE; us-east-1 unless noted. London (eu-west-2) is equal or a few % higher. */
@@ -153,13 +154,20 @@ export function estimateCost(input: CostInput): CostEstimate {
   const producerConcurrency = (peak / batch) * ((a.producerMs.base + a.producerMs.perEvent * batch) / 1000);
   const consumerMax = QUEUES.length * CONSUMER_BATCH.maxConcurrency;
   const landPerSecond = CONSUMER_BATCH.maxConcurrency * (CONSUMER_BATCH.size / a.consumerSecondsPerBatch);
+  // Each limit beside its figure, marked when the night passes it (`OVER`) or comes within a fifth of it (`near`):
+  // until 2026-12-05 the figures stood side by side and the reader had to compare them (user test).
+  const mark = (value: number, limit: number) => (value > limit ? 'OVER: ' : value > 0.8 * limit ? 'near: ' : '');
+  const requests = Math.ceil(peak / batch);
+  const concurrency = Math.ceil(producerConcurrency) + consumerMax;
+  const counterWrites = peak * a.counterWritesPerDonation;
+  const counterLimit = TOTALS_SHARDS * 1000;
   const limits = [
-    `Producer: ${Math.ceil(peak / batch)} requests/s at peak; HTTP API stage throttle set to ${fmt(API_THROTTLE.ratePerSecond)}/s (account default 10,000/s).`,
-    `Lambda concurrency: producer ~${Math.ceil(producerConcurrency)} at peak plus at most ${consumerMax} consumers (5 per queue); account default 1,000 per region.`,
+    `${mark(requests, API_THROTTLE.ratePerSecond)}Producer: ${requests} requests/s at peak; HTTP API stage throttle set to ${fmt(API_THROTTLE.ratePerSecond)}/s (account default 10,000/s): past it, producers get 429.`,
+    `${mark(concurrency, 1000)}Lambda concurrency: producer ~${Math.ceil(producerConcurrency)} at peak plus at most ${consumerMax} consumers (5 per queue); account default 1,000 per region.`,
     `SNS: ${Math.ceil((peak / batch) * Math.ceil(batch / 10))} publish requests/s at peak; the Publish quota depends on the region (Service Quotas, "Publish API TPS").`,
-    `Landing: up to ~${fmt(landPerSecond)} messages/s per queue (5 consumers x ${CONSUMER_BATCH.size} per ${a.consumerSecondsPerBatch} s) against a peak of ${fmt(peak)}/s.`,
-    `Catalog: ~${Math.ceil(filesBetween)} files per partition between compactions (an item holds about 2,500).`,
-    `Live totals: ~${fmt(peak * a.counterWritesPerDonation)} writes/s at peak into one counter if every donation lands in the same box, channel, cta and currency; one item takes about 1,000/s.`,
+    `${mark(peak, landPerSecond)}Landing: up to ~${fmt(landPerSecond)} messages/s per queue (5 consumers x ${CONSUMER_BATCH.size} per ${a.consumerSecondsPerBatch} s) against a peak of ${fmt(peak)}/s: past it, landing falls behind and catches up after the peak.`,
+    `${mark(filesBetween, 2500)}Catalog: ~${Math.ceil(filesBetween)} files per partition between compactions (an item holds about 2,500: past it, landing that partition fails until compaction runs).`,
+    `${mark(counterWrites, counterLimit)}Live totals: ~${fmt(counterWrites)} writes/s at peak into one counter if every donation lands in the same box, channel, cta and currency, over its ${TOTALS_SHARDS} shards of about 1,000/s each (~${fmt(counterLimit)}/s).`,
     'Athena: seconds per query and a per-account cap on concurrent queries; the on-screen total comes from counters, never from Athena.',
   ];
   return { lines, totalUsd, limits };
