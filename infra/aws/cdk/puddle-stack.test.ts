@@ -349,6 +349,11 @@ describe('the CloudFormation template', () => {
     expect(drift.Dimensions).toContainEqual({ Name: 'RuleName', Value: 'puddle-totals-drift' });
   });
 
+  it('refuses the envelopes topic without TLS, as the bucket and the queues', () => {
+    const policy = ofType('AWS::SNS::TopicPolicy').find((p) => JSON.stringify(p.Properties.Topics).includes('Envelopes'))!;
+    expect(JSON.stringify(policy.Properties.PolicyDocument)).toMatch(/"aws:SecureTransport":"false"/);
+  });
+
   it('denies every function that writes under lake/ deleting the raw trail, and all but its writer putting there', () => {
     const denied = new Map<string, string[]>();
     for (const p of ofType('AWS::IAM::Policy')) {
