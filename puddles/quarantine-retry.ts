@@ -93,7 +93,12 @@ interface OpenRow {
 type Resolution = 'remapped' | 'revalidated' | 'landed_since';
 
 /** The quarantine id of a bank statement that did not add up: `bank:bank_statement:<bank_statement_id>`. */
-const BANK_STATEMENT_ROW = 'bank:bank_statement:';
+/** The quarantine id of a bank statement that does not add up: retried by importing the corrected one. */
+export const BANK_STATEMENT_ROW = 'bank:bank_statement:';
+/** What closes such a row, for `puddle quarantine` and its retry alike. */
+export const BANK_STATEMENT_FIX =
+  'a bank statement that does not add up: import the corrected statement (the same account, currency and format, covering its whole period; ' +
+  'for a camt.053 the re-issue under its statement id): the row closes once it has landed, with its break';
 
 /** Run the retry over the open quarantine rows (filtered); see the top of this file. */
 export async function retryQuarantine(opts: RetryOptions): Promise<RetryReport> {
@@ -148,10 +153,7 @@ export async function retryQuarantine(opts: RetryOptions): Promise<RetryReport> 
       // Open still, so no corrected statement has landed (quarantine_open leaves the corrected ones out). Not
       // landedSince: importing the same unbalanced file again lands its statement (balanced = false) again, which
       // is no correction.
-      const why =
-        'a bank statement that does not add up: import the corrected statement (the same account, currency and format, covering its whole period; ' +
-        'for a camt.053 the re-issue under its statement id): the row closes once it has landed, with its break';
-      const o = other.get(row.source) ?? { source: row.source, records: 0, why };
+      const o = other.get(row.source) ?? { source: row.source, records: 0, why: BANK_STATEMENT_FIX };
       o.records++;
       other.set(row.source, o);
       continue;

@@ -3,7 +3,7 @@ import { CONNECTORS } from '../../../connectors/registry.js';
 import { PuddleConsumer } from '../../../puddles/consumer.js';
 import { PUDDLES } from '../../../puddles/definitions.js';
 import { sqlString } from '../../../puddles/sql-text.js';
-import { retryQuarantine, type RetryReport } from '../../../puddles/quarantine-retry.js';
+import { BANK_STATEMENT_FIX, BANK_STATEMENT_ROW, retryQuarantine, type RetryReport } from '../../../puddles/quarantine-retry.js';
 import { defineCommand } from '../command.js';
 import { formatRows } from '../format.js';
 import { existingHome, withLocalQueryEngine, withLocalRuntime } from '../local-runtime.js';
@@ -74,10 +74,14 @@ function list(contract: string | undefined, source: string | undefined): Promise
   return withLocalQueryEngine(async (query) => {
     const where = [contract !== undefined ? `contract = ${sqlString(contract)}` : null, source !== undefined ? `source = ${sqlString(source)}` : null].filter(Boolean);
     const rows = await query.query(
-      `SELECT contract, source, _stream AS stream, reasons, occurred_at FROM quarantine_open${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY occurred_at`,
+      `SELECT quarantine_id, contract, source, _stream AS stream, reasons, occurred_at FROM quarantine_open${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY occurred_at`,
     );
     const groups = new Map<string, Record<string, unknown>>();
+    // A bank statement that does not add up is not retried: a corrected statement closes it (until 2026-12-05 the
+    // list said to retry it all the same, and the retry then said otherwise: user test).
+    let statements = 0;
     for (const r of rows) {
+      if (String(r.quarantine_id).startsWith(BANK_STATEMENT_ROW)) statements++;
       const reason = firstReason(r.reasons);
       const k = `${String(r.contract)}|${String(r.source)}|${String(r.stream)}|${reason}`;
       const day = String(r.occurred_at).slice(0, 10);
@@ -92,7 +96,8 @@ function list(contract: string | undefined, source: string | undefined): Promise
       return 0;
     }
     process.stdout.write(formatRows([...groups.values()], 'table'));
-    process.stdout.write(`once the cause is fixed: puddle quarantine retry${contract ? ` --contract ${contract}` : ''}${source ? ` --source ${source}` : ''}\n`);
+    if (statements) process.stdout.write(`${statements === rows.length ? '' : `${statements} of them: `}${BANK_STATEMENT_FIX}\n`);
+    if (statements < rows.length) process.stdout.write(`once the cause is fixed: puddle quarantine retry${contract ? ` --contract ${contract}` : ''}${source ? ` --source ${source}` : ''}\n`);
     return 0;
   });
 }
