@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -483,6 +483,31 @@ describe('importing bank statements into the lake', () => {
       process.off('unhandledRejection', onUnhandled);
       warned.mockRestore();
     }
+  });
+
+  it('the drop folder takes a failed file moved back, and its old log with it, once it imports', async () => {
+    const named = (o: string) => `PUDDLE_BANK_${o.toUpperCase()}`;
+    const scanWith = async (settings: Parameters<typeof parseImportOptions>[0], put: (dir: string) => void) => {
+      const inbox = startBankInbox({ home: lake.home, queue: lake.rt.queue, intervalMs: 3_600_000, importOptions: parseImportOptions(settings, named) });
+      try {
+        put(inbox.dir);
+        await inbox.scan();
+        await inbox.scan();
+        return inbox.dir;
+      } finally {
+        await inbox.stop();
+      }
+    };
+    // No currency for a BAI2 file that names none: failed, with its log.
+    const dir = await scanWith({}, (d) => writeFileSync(join(d, 'spec.bai2'), fixture('bai2_spec_example_usd.txt')));
+    expect(readdirSync(join(dir, 'failed')).sort()).toEqual(['spec.bai2', 'spec.bai2.log']);
+    // The setting given, the file moved back from failed/ (user test: the old log stayed behind in failed/).
+    await scanWith({ currency: 'usd' }, (d) => renameSync(join(d, 'failed', 'spec.bai2'), join(d, 'spec.bai2')));
+    expect(readdirSync(join(dir, 'failed'))).toEqual([]);
+    expect(readdirSync(join(dir, 'done')).sort()).toEqual(['spec.bai2', 'spec.bai2.log']);
+    const log = readFileSync(join(dir, 'done', 'spec.bai2.log'), 'utf8');
+    expect(log).toMatch(/^\S+ imported\n/);
+    expect(log).toMatch(/\nbefore, in failed\/:\n\S+ malformed\n.*give PUDDLE_BANK_CURRENCY/s);
   });
 
   it('the drop folder reads CSV and currency-less BAI2 with the hub\'s PUDDLE_BANK_* settings, and says which a file lacks', async () => {

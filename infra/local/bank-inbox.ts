@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeImport, importBankFile, type ImportOptions } from '../../connectors/bank/import-file.js';
 import { writeDailyStatements, type SandboxBankLine } from '../../connectors/bank/sandbox-statements.js';
@@ -65,8 +65,14 @@ export function startBankInbox(opts: BankInboxOptions): BankInbox {
     const outcome = await importBankFile(opts.queue, { name, bytes }, importOptions, opts.lake, opts.clock);
     const target = outcome.status === 'imported' ? done : failed;
     const moved = freeName(target, name);
-    writeFileSync(join(target, `${moved}.log`), `${new Date().toISOString()} ${outcome.status}\n${describeImport(name, outcome)}`);
+    // A file that failed, was moved back from failed/ and now imports takes its old log along, below the new one:
+    // until 2026-12-05 that log stayed in failed/ with no file beside it, a failure already fixed (user test).
+    const earlier = join(failed, `${name}.log`);
+    const fixed = target === done && existsSync(earlier) && !existsSync(join(failed, name));
+    const before = fixed ? `\nbefore, in failed/:\n${readFileSync(earlier, 'utf8')}` : '';
+    writeFileSync(join(target, `${moved}.log`), `${new Date().toISOString()} ${outcome.status}\n${describeImport(name, outcome)}${before}`);
     renameSync(path, join(target, moved));
+    if (fixed) rmSync(earlier, { force: true });
     // At warn when someone must act: a file not imported (malformed, does not add up, refused), or imported with
     // something to check by hand (a conflict, balances it could not check, a correction beside nothing). Until
     // 2026-12-05 all at info, so a log read at warn never showed a refused or conflicting file.
