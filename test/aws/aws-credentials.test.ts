@@ -82,7 +82,12 @@ describe('`puddle aws totals-rebuild` without usable AWS settings', () => {
     expect(refused.code).toBe(1);
     expect(noRegion.stderr.trim().split('\n')).toEqual(['puddle aws totals-rebuild: no AWS region: set AWS_REGION (for example eu-west-2)']);
     expect(noRegion.code).toBe(1);
-    for (const r of [none, refused, noRegion]) {
+    // AWS out of reach (no network, a mistyped region's endpoint): one line too, not an uncaught exception.
+    const unreachable = await puddle(['aws', 'totals-rebuild'], { AWS_REGION: 'eu-west-2', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEUNKNOWN01', AWS_SECRET_ACCESS_KEY: SECRET_KEY, AWS_ENDPOINT_URL_ATHENA: 'http://127.0.0.1:1' });
+    expect(unreachable.stderr.trim().split('\n').filter((l) => l.startsWith('puddle aws'))).toEqual([expect.stringMatching(/^puddle aws totals-rebuild: .*ECONNREFUSED/)]);
+    expect(unreachable.stderr).not.toMatch(/\n\s+at /);
+    expect(unreachable.code).toBe(1);
+    for (const r of [none, refused, noRegion, unreachable]) {
       expect(r.stderr).not.toContain(SECRET_KEY);
       expect(r.stderr).not.toContain('AKIAEXAMPLEUNKNOWN01');
     }

@@ -23,8 +23,9 @@ export const aws = defineCommand({
       return sub === 'totals-rebuild' ? await totalsRebuild() : await runLocal(values);
     } catch (err) {
       // Missing or refused credentials (or no region) are the shell's to fix: one line, not the SDK's stack trace.
-      const problem = awsSetupProblem(err);
-      if (problem === null) throw err;
+      // Anything else too (AWS unreachable: no network, a mistyped region's endpoint), as create-athena-views.ts
+      // says it: until 2026-12-05 that ended in an uncaught exception (user test).
+      const problem = awsSetupProblem(err) ?? (err instanceof Error ? err.message : String(err));
       process.stderr.write(`puddle aws ${sub}: ${problem}\n`);
       return 1;
     }
