@@ -141,6 +141,13 @@ describe('dashboard in headless Chromium', { timeout: TEST_MS }, () => {
     const pledged = await page.$$eval('#funnel .row', (rows) => rows.map((r) => r.lastElementChild?.textContent));
     const [j] = await hub.runtime.query.query(`SELECT count(*) AS n FROM recon_journey WHERE stage NOT IN ('clicked', 'failed', 'refunded', 'disputed')`);
     expect(pledged[1]).toBe(Number(j!.n).toLocaleString('en-GB'));
+    // Not narrowed: no scope beside them. Narrowed to a campaign: the journey and breaks say they are not.
+    expect(await page.textContent('[data-testid="journey-scope"]')).toBe('');
+    const narrowed = await newPage();
+    await narrowed.goto(`${hub.url}/?key=${READ_KEY}&campaign=${s.campaign}`);
+    await narrowed.waitForFunction(() => document.querySelector('[data-testid="journey-scope"]')?.textContent !== '');
+    expect(await narrowed.textContent('[data-testid="journey-scope"]')).toBe('(all campaigns, all time)');
+    expect(await narrowed.textContent('[data-testid="breaks-scope"]')).toBe('(all campaigns, all time)');
 
     // A payout that failed yesterday: a PAYOUT_FAILED break, the newest, shows in the tables without a reload.
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
