@@ -20,7 +20,7 @@ describe('records still on the queue', { timeout: 240_000 }, () => {
     const queued = await check();
     expect(queued.code).toBe(1);
     expect(queued.stderr).toMatch(/puddle report: 2 records wait on the queue to land: transactions 2 \(the oldest received \d+s ago\)\. This report leaves them out until they land: a running hub lands them; with none running, puddle start or puddle land/);
-    expect(queued.stderr).toContain(`puddle report: 2 records received by the end of today not landed yet: the check fails until they land`);
+    expect(queued.stderr).toContain(`puddle report: 2 records not landed yet, the oldest received by the end of today: the check fails until they land`);
     // Received today: a check as of yesterday does not count them (and says what it leaves out all the same).
     const yesterday = await check('--as-of', day(-1));
     expect(yesterday.code, yesterday.stderr).toBe(0);

@@ -97,7 +97,7 @@ export const report = defineCommand({
           // And records received by the end of --as-of still on the queue: no report holds them yet, so the check
           // cannot say they are well (until 2026-12-05 it passed over them: a bank import with no hub running).
           const queued = left && Date.now() - left.waiting.oldestMs < endOfDay(asOf) ? left.waiting.total : 0;
-          if (queued > 0) process.stderr.write(`puddle report: ${queued} record${queued === 1 ? '' : 's'} received by the end of ${asOf ?? 'today'} not landed yet: the check fails until they land\n`);
+          if (queued > 0) process.stderr.write(`puddle report: ${queued} record${queued === 1 ? '' : 's'} not landed yet, the oldest received by the end of ${asOf ?? 'today'}: the check fails until they land\n`);
           if (open > 0) process.stderr.write(`puddle report: ${open} break${open === 1 ? '' : 's'} open\n`);
           if (unaccounted > 0) {
             process.stderr.write(
