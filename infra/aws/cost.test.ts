@@ -101,6 +101,9 @@ describe('puddle cost', () => {
     expect(err.join('')).toMatch(/--batch takes a positive number up to 1000, not "5000"/);
     expect(await main(['cost', '--peak', '350'])).toBe(2);
     expect(err.join('')).toMatch(/--donations is required/);
+    // 1,000,000 over 5 hours is 55.6 a second on average: a peak below it is a mistake.
+    expect(await main(['cost', '--donations', '1000000', '--peak', '50'])).toBe(2);
+    expect(err.join('')).toMatch(/--peak 50\/s is below the night's average of 55\.6\/s \(1000000 donations over 5 h\)/);
     out.length = 0;
     expect(await main(['cost', '--donations', '1000000', '--peak', '350', '--connectors', 'stripe'])).toBe(0);
     expect(out.join('')).toMatch(/^Connectors scheduled: stripe$/m);

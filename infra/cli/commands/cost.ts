@@ -31,6 +31,10 @@ export const cost = defineCommand({
     const hours = num('hours', 24);
     for (const v of [donations, peak, batch, hours]) if (typeof v === 'string') return fail(v);
     if (!Number.isInteger(batch)) return fail(`--batch takes a whole number of events, not ${String(values.batch)}`);
+    // A peak below the night's average cannot be: the limits would be read against too low a rate (until 2026-12-05
+    // taken without a word: user test).
+    const average = (donations as number) / ((hours as number) * 3600);
+    if ((peak as number) < average) return fail(`--peak ${String(values.peak)}/s is below the night's average of ${average.toFixed(1)}/s (${String(values.donations)} donations over ${String(hours)} h): give the busiest second's rate`);
     const connectors = parseConnectors(values.connectors === undefined ? undefined : String(values.connectors));
     // An unknown connector is a ConfigError from the schedules (as at synth), before anything is printed.
     const input = { donations: donations as number, peak: peak as number, batch: batch as number, hours: hours as number, connectors };
