@@ -36,6 +36,13 @@ describe('puddle cost', () => {
     expect(est.limits.join('\n')).not.toMatch(/OVER|near/);
   });
 
+  it('bills an HTTP API request per 512 KB: a POST of 1,000 envelopes of 1 KB is two', () => {
+    const usd = (batch: number) => estimateCost({ donations: 1_000_000, peak: 350, batch, hours: 5 }).lines.find((l) => l.item === 'HTTP API requests')!;
+    expect(usd(500).usd).toBeCloseTo((2000 / 1e6) * PRICES.httpApiPerMillion.usd, 9);
+    expect(usd(1000).usd).toBeCloseTo(((1000 * 2) / 1e6) * PRICES.httpApiPerMillion.usd, 9);
+    expect(usd(1000).quantity).toBe('1,000 requests (2 billed each, 512 KB a unit)');
+  });
+
   it('marks the limits the night passes, or comes near', () => {
     const over = estimateCost({ donations: 1_000_000, peak: 5000, batch: 1, hours: 5 }).limits;
     expect(over.find((l) => l.includes('Producer:'))).toMatch(/^OVER: Producer: 5000 requests\/s at peak; HTTP API stage throttle set to 2,000\/s/);
