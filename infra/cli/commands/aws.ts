@@ -1,4 +1,5 @@
 import { loadConfig, PORT_RANGE } from '../../../core/config.js';
+import { ConfigError, LakeFileError } from '../../../core/errors.js';
 import { awsSetupProblem } from '../../aws/aws-errors.js';
 import { defineCommand } from '../command.js';
 import { wholeNumberOption } from '../options.js';
@@ -22,6 +23,8 @@ export const aws = defineCommand({
     try {
       return sub === 'totals-rebuild' ? await totalsRebuild() : await runLocal(values);
     } catch (err) {
+      // A wrong setting (a home in use, a bad PORT) is main's to say, with exit code 2.
+      if (err instanceof ConfigError || err instanceof LakeFileError) throw err;
       // Missing or refused credentials (or no region) are the shell's to fix: one line, not the SDK's stack trace.
       // Anything else too (AWS unreachable: no network, a mistyped region's endpoint), as create-athena-views.ts
       // says it: until 2026-12-05 that ended in an uncaught exception (user test).
