@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../core/config.js';
 import { createKeyRing } from '../core/http/auth.js';
 import { buildServer, closeServer } from '../core/http/server.js';
-import { log } from '../core/log.js';
+import { log, redact } from '../core/log.js';
 import { SqliteQueue } from '../infra/local/sqlite-queue.js';
 import { totalsRoutes } from '../puddles/http/totals-routes.js';
 import { LiveTotals } from '../puddles/live-totals.js';
@@ -60,7 +60,9 @@ describe('retired keys', () => {
     // Said in the log once a minute, by label and address, never the key.
     const said = warned.mock.calls.filter(([msg]) => msg.startsWith('a retired key'));
     expect(said).toHaveLength(1);
-    expect(said[0]![1]).toEqual({ key: 'retired#1', address: '127.0.0.1' });
+    expect(said[0]![1]).toEqual({ label: 'retired#1', address: '127.0.0.1' });
+    // As written: no field of it is masked (a field named `key` would be).
+    expect(redact(said[0]![1] as Record<string, unknown>)).toEqual({ label: 'retired#1', address: '127.0.0.1' });
     expect(JSON.stringify(warned.mock.calls)).not.toContain(OLD);
   });
 

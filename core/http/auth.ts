@@ -175,5 +175,6 @@ const retiredLoggedAt = new Map<string, number>();
 export function retiredKeyUsed(who: KeyIdentity, address: string | undefined, now = Date.now()): void {
   if ((retiredLoggedAt.get(who.label) ?? -Infinity) > now - 60_000) return;
   retiredLoggedAt.set(who.label, now);
-  log.warn('a retired key is still in use: refused with 401 key_retired', { key: who.label, address });
+  // `label`, not `key`: the log masks any field named like a secret, and the label is no secret (user check: `"key":"[redacted]"`).
+  log.warn('a retired key is still in use: refused with 401 key_retired', { label: who.label, address });
 }
