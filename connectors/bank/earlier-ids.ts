@@ -103,9 +103,12 @@ export function afterAmount(l: Pick<LakeLine, 'bank_line_id' | 'account' | 'day'
 const matchKey = (account: string, day: string, amount: number, currency: string, reference: string, e2e: string | null) =>
   JSON.stringify([account, day, amount, currency, reference, e2e]);
 
+/** The day a line stands on: the entry's booking date, else its value date (as spanLines reads `bank_line`). */
+export const entryDay = (e: Statement['entries'][number]): string | null => e.booking_date ?? e.value_date;
+
 /** Whether an entry's line id was made by lineIds from its details (it has no booking reference) and it is dated. */
 export const contentIdDay = (e: Statement['entries'][number], id: string | null | undefined): string | null =>
-  id && !e.booking_reference ? (e.booking_date ?? e.value_date) : null;
+  id && !e.booking_reference ? entryDay(e) : null;
 
 /**
  * The accounts and days of every dated entry of the file: what spanLines reads for an import's checks (the entries
@@ -117,7 +120,7 @@ export function entriesSpan(statements: readonly Statement[]): { accounts: strin
   let to = '';
   for (const s of statements)
     for (const e of s.entries) {
-      const day = e.booking_date ?? e.value_date;
+      const day = entryDay(e);
       if (!day) continue;
       accounts.add(s.account);
       if (!from || day < from) from = day;

@@ -1,7 +1,7 @@
 import { fromMinorUnits } from '../../core/money.js';
 import { statementWhere } from './checks.js';
-import type { LakeLine } from './earlier-ids.js';
-import type { Statement, StatementEntry } from './statement.js';
+import { entryDay, type LakeLine } from './earlier-ids.js';
+import type { Statement } from './statement.js';
 import { ending } from './unverifiable.js';
 
 // An account's days imported from two kinds of file: the bank's camt.053 feed, and the online-banking CSV export of
@@ -18,7 +18,6 @@ import { ending } from './unverifiable.js';
 /** camt.052, camt.053 and camt.054 are one kind: their entries carry the same bank references. */
 export const fileKind = (format: string) => (format.startsWith('camt.') ? 'camt' : format);
 
-const dayOf = (e: StatementEntry) => e.booking_date ?? e.value_date;
 
 /**
  * Why this file may not be imported: entries of one of its statements are on days of its account that a file of
@@ -36,11 +35,11 @@ export function linesFromOtherKind(statements: readonly Statement[], lines: read
       list.push(l);
     }
     if (!theirs.size) continue;
-    const matched = s.entries.filter((e) => theirs.has(`${dayOf(e)}\u0000${e.amount_minor}\u0000${e.currency}`));
+    const matched = s.entries.filter((e) => theirs.has(`${entryDay(e)}\u0000${e.amount_minor}\u0000${e.currency}`));
     if (!matched.length) continue;
-    const days = matched.map((e) => dayOf(e)!).sort();
+    const days = matched.map((e) => entryDay(e)!).sort();
     const span = days[0] === days.at(-1) ? days[0] : `${days[0]} to ${days.at(-1)}`;
-    const twins = matched.flatMap((e) => theirs.get(`${dayOf(e)}\u0000${e.amount_minor}\u0000${e.currency}`)!);
+    const twins = matched.flatMap((e) => theirs.get(`${entryDay(e)}\u0000${e.amount_minor}\u0000${e.currency}`)!);
     const formats = [...new Set(twins.map((l) => l.source_format))].sort().join(' and ');
     const times = twins.map((l) => l.received_at).sort();
     const when = times[0] === times.at(-1) ? `on ${times[0]}` : `between ${times[0]} and ${times.at(-1)}`;
@@ -48,7 +47,7 @@ export function linesFromOtherKind(statements: readonly Statement[], lines: read
     return (
       `${statementWhere(s, i)}: ${matched.length} of its ${s.entries.length} ${s.entries.length === 1 ? 'entry' : 'entries'} (the account ${ending(s)}, ${span}) ` +
       `${matched.length === 1 ? 'has' : 'have'} a line of the same day, amount and currency imported ${when} from a ${formats} file ` +
-      `(the first: ${dayOf(e)}, ${fromMinorUnits(e.amount_minor, e.currency)} ${e.currency}). ` +
+      `(the first: ${entryDay(e)}, ${fromMinorUnits(e.amount_minor, e.currency)} ${e.currency}). ` +
       `A ${s.format} file and a ${formats} file give the same entry different line ids, so importing both would count its money twice. ` +
       `Import each account's days from one kind of file: leave this file out if the ${formats} files cover its days, ` +
       `or export only the days they do not cover`
