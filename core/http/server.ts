@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Clock, Queue } from '../ports.js';
 import { bearerKey, createKeyRing, type KeyRing } from './auth.js';
@@ -81,23 +81,24 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
       // Fastify's option object, with its defaults filled in (keep-alive 72 s).
       const o = options as unknown as { keepAliveTimeout: number; connectionTimeout: number };
       const checkEvery = Math.min(30_000, Math.max(10, Math.floor(requestTimeout / 4)));
-      const server = createServer({ requestTimeout, headersTimeout: Math.min(60_000, requestTimeout), connectionsCheckingInterval: checkEvery }, (req, res) => {
-        // Here, so that every answer has them: the fast path's, Fastify's, a stream's, and the router's own errors.
-        setSecurityHeaders(res);
-        if (fast === null || !fast(req, res)) handler(req, res);
-      });
       // `Expect: 100-continue`: the client sends its body only after `100 Continue`. Node would send that at
       // once, before any check; here it goes out only once the request may send its body: the fast path has
       // taken it (a producer key), or Fastify is about to read it (the preParsing hook below), after the route
       // passed its onRequest checks (the producer's key, Freshdesk's credentials, a read key). A request
       // answered before then (401) is answered without its body, and node closes its connection. An unknown
       // path still reads its body (within the body limit) before its 404: Fastify parses it for its 404 route.
-      server.on('checkContinue', (req, res) => {
+      const serve = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
+        // Here, so that every answer has them: the fast path's, Fastify's, a stream's, and the router's own errors.
         setSecurityHeaders(res);
-        if (fast !== null && fast(req, res)) return res.writeContinue();
-        awaitingContinue.add(req);
+        if (fast !== null && fast(req, res)) {
+          if (expectsContinue) res.writeContinue();
+          return;
+        }
+        if (expectsContinue) awaitingContinue.add(req);
         handler(req, res);
-      });
+      };
+      const server = createServer({ requestTimeout, headersTimeout: Math.min(60_000, requestTimeout), connectionsCheckingInterval: checkEvery }, (req, res) => serve(req, res, false));
+      server.on('checkContinue', (req, res) => serve(req, res, true));
       server.keepAliveTimeout = o.keepAliveTimeout;
       server.setTimeout(o.connectionTimeout);
       return server;

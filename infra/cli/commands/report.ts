@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 
 import { logOpsEvents } from '../../../core/ops-events.js';
-import { isCalendarDate } from '../../../core/time.js';
+import { dayAfter, isCalendarDate } from '../../../core/time.js';
 import { reportWithUnitsSql } from '../../../puddles/report-units.js';
 import { REPORTS, scheduledCheckSql, setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
@@ -119,8 +119,7 @@ export const report = defineCommand({
   },
 });
 
-/** The end of a day (UTC) in ms since the epoch; today's without one. */
+/** The end of a day (UTC) in ms since the epoch, the start of the day after; today's without one. */
 function endOfDay(day: string | undefined): number {
-  const start = day === undefined ? new Date().toISOString().slice(0, 10) : day;
-  return Date.parse(`${start}T00:00:00Z`) + 86_400_000;
+  return Date.parse(`${dayAfter(day ?? new Date().toISOString().slice(0, 10))}T00:00:00Z`);
 }
