@@ -17,8 +17,11 @@ describe('puddle cost', () => {
     expect(usd['SQS (receive, delete, idle polls)']).toBeCloseTo(((400_000 + 36_000) / 1e6) * 0.4, 6);
     // 55.6 donations/s fill a 20 s window past 1,000: 1,000 batches per queue, two queues, 2 GB x 1.5 s each.
     expect(usd['consumer Lambda']).toBeCloseTo((2000 / 1e6) * 0.2 + 2000 * 2 * 1.5 * PRICES.lambdaGbSecondArm.usd, 6);
-    expect(usd['S3 PUTs (files, manifests, compaction)']).toBeCloseTo((4080 / 1000) * 0.005, 6);
-    expect(usd['DynamoDB catalog writes']).toBeCloseTo((12_000 / 1e6) * 0.625, 6);
+    // 2,000 batches of two PUTs each, and 20 compactions of the donation's puddle (raw is never merged) of two.
+    expect(usd['S3 PUTs (files, manifests, compaction)']).toBeCloseTo((4040 / 1000) * 0.005, 6);
+    // The donation's batches rewrite their partition's item (50 files between compactions: 4 WRU) and 2 more; raw's
+    // add a small item of their own and 2 more.
+    expect(usd['DynamoDB catalog writes']).toBeCloseTo(((1000 * 6 + 1000 * 3) / 1e6) * 0.625, 6);
     // Live totals: 3.2 writes and 1.2 reads per donation, and `as_of` once per batch of the donation queue's 1,000.
     expect(usd['DynamoDB live totals']).toBeCloseTo(((3_200_000 + 1000) / 1e6) * 0.625 + (1_200_000 / 1e6) * 0.125, 6);
     expect(usd['Athena dashboard queries']).toBeCloseTo(((1800 * 30) / 1024 / 1024) * 5, 6);
@@ -29,11 +32,20 @@ describe('puddle cost', () => {
     const gbS = 570 * 2 + 20 * 2 * 3 + 20 * 0.5 * 5;
     const scheduled = (runs / 1e6) * 0.2 + gbS * PRICES.lambdaGbSecondArm.usd + ((runs * 4) / 1e6) * 0.625 + ((20 * 30) / 1024 / 1024) * 5 + ((runs * 2000) / 1024 ** 3) * 0.5;
     expect(usd['scheduled runs (syncs, compaction, drift check)']).toBeCloseTo(scheduled, 6);
-    expect(est.totalUsd).toBeCloseTo(2.6788 + 2.1506 + scheduled, 3);
+    expect(est.totalUsd).toBeCloseTo(2.6767 + 2.1506 + scheduled, 3);
     expect(est.limits.join('\n')).toMatch(/producer ~15 at peak plus at most 40 consumers/);
     expect(est.limits.join('\n')).toMatch(/Live totals: ~385 writes\/s at peak into one counter .* over its 16 shards of about 1,000\/s each \(~16,000\/s\)/);
     // Nothing near a limit at 350/s.
     expect(est.limits.join('\n')).not.toMatch(/OVER|near/);
+  });
+
+  it('counts raw\'s batches at its own 60 s window on a quiet night, not the 20 s of the donation\'s queue', () => {
+    // 100,000 donations over 5 hours: 5.6 a second, 111 a donation batch (900 of them), 333 a raw batch (300).
+    const est = estimateCost({ donations: 100_000, peak: 50, batch: 1, hours: 5 });
+    const usd = Object.fromEntries(est.lines.map((l) => [l.item, l.usd]));
+    const gbS = (900 * 111.2 + 300 * 333.4) / 1000 * 2 * 1.5;
+    expect(usd['consumer Lambda']).toBeCloseTo((1200 / 1e6) * 0.2 + gbS * PRICES.lambdaGbSecondArm.usd, 4);
+    expect(usd['S3 PUTs (files, manifests, compaction)']).toBeCloseTo(((1200 * 2 + 20 * 2) / 1000) * 0.005, 6);
   });
 
   it('bills an HTTP API request per 512 KB: a POST of 1,000 envelopes of 1 KB is two', () => {

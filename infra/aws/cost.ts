@@ -2,7 +2,7 @@
 // files per batch) and list prices in one table. Money here is US dollars as floats on purpose: this is an
 // estimate printed to a person, never a ledger amount.
 import { TOTALS_SHARDS } from './dynamodb-totals-counters.js';
-import { API_THROTTLE, CONSUMER_BATCH, handlerSpec, QUEUES, scheduleSpecs, type HandlerName } from './shape.js';
+import { API_THROTTLE, CONSUMER_BATCH, handlerSpec, QUEUES, RAW_BATCHING_WINDOW_SECONDS, scheduleSpecs, type HandlerName } from './shape.js';
 
 /** List prices (USD), as read on PRICES_DATE; us-east-1 unless noted. London (eu-west-2) is equal or a few % higher. */
 export const PRICES_DATE = '2026-11-30';
@@ -97,29 +97,38 @@ export function estimateCost(input: CostInput): CostEstimate {
   const producerGbS = posts * (handlerSpec('producer').memoryMb / 1024) * ((a.producerMs.base + a.producerMs.perEvent * batch) / 1000);
   const snsRequests = posts * Math.ceil(batch / 10);
 
-  // A batch closes at CONSUMER_BATCH.size messages or after the window, whichever comes first, on the average rate.
+  // A batch closes at CONSUMER_BATCH.size messages or after its queue's window, whichever comes first, on the
+  // average rate: the donation's own queue waits CONSUMER_BATCH.windowSeconds, raw's RAW_BATCHING_WINDOW_SECONDS
+  // (until 2026-12-06 both were counted at the shorter, too many raw batches on a quiet night: user test).
   const perQueueRate = donations / seconds;
-  const messagesPerBatch = Math.max(1, Math.min(CONSUMER_BATCH.size, perQueueRate * CONSUMER_BATCH.windowSeconds));
-  const batches = a.deliveriesPerEvent * Math.ceil(donations / messagesPerBatch);
-  const consumerGbS = batches * (handlerSpec('consumer').memoryMb / 1024) * a.consumerSecondsPerBatch * (messagesPerBatch / CONSUMER_BATCH.size);
+  const perBatch = (windowSeconds: number) => Math.max(1, Math.min(CONSUMER_BATCH.size, perQueueRate * windowSeconds));
+  const messagesPerBatch = perBatch(CONSUMER_BATCH.windowSeconds);
+  const rawPerBatch = perBatch(RAW_BATCHING_WINDOW_SECONDS);
+  const donationBatches = Math.ceil(donations / messagesPerBatch);
+  const rawBatches = Math.ceil(donations / rawPerBatch);
+  const batches = donationBatches + rawBatches;
+  const consumerGbS =
+    (handlerSpec('consumer').memoryMb / 1024) * a.consumerSecondsPerBatch * ((donationBatches * messagesPerBatch + rawBatches * rawPerBatch) / CONSUMER_BATCH.size);
 
   // Receives and deletes carry at most 10 messages; the pollers' empty waits add a fixed count per queue.
   const idlePolls = QUEUES.length * a.idlePollersPerQueue * (seconds / 20);
   const sqsRequests = (2 * deliveries) / 10 + idlePolls;
 
-  const compactions = a.deliveriesPerEvent * (seconds / 60 / a.compactionEveryMinutes);
+  // Raw's files are never merged (the immutable trail): only the donation's puddle is compacted.
+  const compactions = seconds / 60 / a.compactionEveryMinutes;
   const s3Puts = batches * a.s3PutsPerBatch + compactions * 2;
 
   // Between compactions a partition gathers files; each catalog write rewrites its item (1 WRU per KB).
   const filesBetween = (a.compactionEveryMinutes * 60) / (messagesPerBatch / perQueueRate);
   const partitionWru = Math.max(1, Math.ceil((filesBetween / 2) * a.catalogFileEntryBytes / 1024));
-  const dynamoWru = batches * (partitionWru + 2);
+  // Raw's files are small items of their own, only ever added (raw-file-items.ts): no item to rewrite.
+  const dynamoWru = donationBatches * (partitionWru + 2) + rawBatches * (1 + 2);
 
   const athenaQueries = seconds / a.athenaQueryEverySeconds;
   const athenaBytes = athenaQueries * Math.max(10 * 1024 ** 2, a.athenaBytesPerQuery);
 
   // Only the donation puddle's consumers keep the totals; each of their batches also moves `as_of` once.
-  const totalsWru = donations * a.totalsWritesPerDonation + batches / a.deliveriesPerEvent;
+  const totalsWru = donations * a.totalsWritesPerDonation + donationBatches;
   const totalsRru = donations * a.totalsReadsPerDonation;
 
   const scheduled = scheduledRuns(hours, input.connectors);
