@@ -214,6 +214,24 @@ describe('dashboard in headless Chromium', { timeout: TEST_MS }, () => {
     await page.close();
   });
 
+  it('/ keeps a call to action of 1,200 characters and a long campaign within the page', async () => {
+    // Allowed by the contract (free text up to 4,096): until 2026-12-06 the lane legend neither wrapped nor cut such a
+    // label, and the page grew to 7,150 px wide (user test).
+    const cta = `tv-${'x'.repeat(1197)}`;
+    const campaign = `appeal-${'y'.repeat(293)}`;
+    const base = donation('dash-long-cta', 500).payload;
+    await post([{ contract: 'donation', version: 1, payload: { ...base, occurred_at: new Date().toISOString(), campaign, cta } }]);
+    const page = await newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${hub.url}/?key=${READ_KEY}&campaign=${campaign}`);
+    await page.waitForFunction((c) => [...document.querySelectorAll('#ctas span')].some((el) => el.getAttribute('title')?.startsWith(`${c} `)), cta);
+    await page.waitForFunction((c) => document.querySelector('#by-campaign')?.textContent?.includes(c) === true, campaign);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    const label = await page.$eval('#ctas span', (el) => ({ shown: el.getBoundingClientRect().width, whole: el.scrollWidth }));
+    expect(label.shown).toBeLessThan(label.whole);
+    await page.screenshot({ path: join(SHOTS, 'ops-long-cta.png'), fullPage: true });
+    await page.close();
+  });
+
   it('/tv keeps going after the hub restarts', async () => {
     const page = await newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${hub.url}/tv?key=${READ_KEY}`);

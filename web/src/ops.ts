@@ -262,6 +262,7 @@ async function pollCampaigns(): Promise<void> {
         const swatch = document.createElement('i');
         swatch.style.background = CTA_COLOURS[i % CTA_COLOURS.length]!;
         span.append(swatch, `${w.cta ?? '(none)'} ${ctaSpan(w.from, w.to)}`);
+        span.title = span.textContent ?? '';
         return span;
       }),
     );
