@@ -70,7 +70,14 @@ describe('readCamt', () => {
       [-2097, 'EUR', 'booked', '000000270148751802165444888', 'DHL Express (Schweiz) AG', 'PMNT/ICDT/AUTT'],
     ]);
     expect(s.entries[1]).toMatchObject({ batch_count: 1, end_to_end_id: '435A9287E088BDB1D97FAABD181C70C8', entry_reference: '2022172PH0003127' });
-    expect(checkStatement(s, 0)).toEqual([{ where: 'Stmt[1]/Ntry[3] (line 259)', message: expect.stringContaining('EUR, the statement in CHF') }]);
+    expect(checkStatement(s, 0)).toEqual([
+      { where: 'Stmt[1]/Ntry[3] (line 259)', message: expect.stringContaining('EUR, the statement in CHF') },
+      // The break's figure, and where it comes from: 84,515.25 - 82,721.95 - the CHF entries' 563.25.
+      {
+        where: expect.stringMatching(/: closing balance$/),
+        message: 'opening 82721.95 CHF + booked entries in CHF 563.25 CHF = 83285.20 CHF, the closing balance 84515.25 CHF: 1230.05 CHF is left to the entries in other currencies, which the file gives without their CHF amount',
+      },
+    ]);
   });
 
   it('reads a camt.054 notification (no balances, no Acct/Ccy: the amounts say SEK) with its batch details', () => {

@@ -39,7 +39,17 @@ export function checkStatement(s: Statement, index: number): StatementProblem[] 
       debitCount++;
     }
   }
-  if (s.opening_balance_minor !== null && s.closing_balance_minor !== null && !otherCurrency) {
+  if (s.opening_balance_minor !== null && s.closing_balance_minor !== null && otherCurrency) {
+    // What the entries in the statement's currency leave of the balances' movement: the figure the break shows, so
+    // the reason says where it comes from (until 2026-12-06 it did not: user test).
+    const expected = s.opening_balance_minor + booked;
+    problems.push({
+      where: `${where}: closing balance`,
+      message:
+        `opening ${money(s.opening_balance_minor, s.currency)} + booked entries in ${s.currency} ${money(booked, s.currency)} = ${money(expected, s.currency)}, ` +
+        `the closing balance ${money(s.closing_balance_minor, s.currency)}: ${money(s.closing_balance_minor - expected, s.currency)} is left to the entries in other currencies, which the file gives without their ${s.currency} amount`,
+    });
+  } else if (s.opening_balance_minor !== null && s.closing_balance_minor !== null) {
     const expected = s.opening_balance_minor + booked;
     if (expected !== s.closing_balance_minor) {
       problems.push({
