@@ -20,7 +20,13 @@ export interface FeedDef {
   contract: string;
   /** Columns the supplier gets, in this order. */
   columns: readonly string[];
-  /** Every condition must hold. */
+  /** The record's key (one of `columns`): the versions of one record share it. */
+  key: string;
+  /**
+   * Which records the feed holds: a record enters with its first version for which every condition holds, and from
+   * then on every version of it is served, whether it passes or not (a correction that cancels it, too), each at a
+   * position after the one that brought it in (FeedLog.append). A record none of whose versions passes is never served.
+   */
   filter: readonly FeedFilter[];
   /**
    * The order rows take when the log is caught up from the lake (after a crash between landing and the log):
@@ -35,6 +41,8 @@ export const FEEDS: readonly FeedDef[] = [
     name: 'giro_requests',
     contract: 'school_giro_request',
     columns: ['school_giro_request_id', 'school_name', 'school_urn', 'address_line1', 'address_line2', 'town', 'postcode', 'country', 'pack_size', 'requested_at', 'campaign'],
+    key: 'school_giro_request_id',
+    // A request of no packs is not one to fulfil; a request corrected to 0 packs is a cancellation, and is served.
     filter: [{ column: 'pack_size', op: '>', value: 0 }],
     orderKey: ['_received_at', '_id'],
     doc: 'Giro form packs for a print house to send to schools',
@@ -62,12 +70,20 @@ export function checkFeedKeys(keys: readonly FeedKey[]): void {
 /** One row bound for a feed: its version's envelope id (so it is logged once) and the supplier's columns. */
 export interface FeedEntry {
   recordId: string;
+  /** The record's key (FeedDef.key): the versions of one record share it. */
+  key: string;
+  /** Whether this version passes the feed's filter. */
+  passes: boolean;
   row: Record<string, Cell>;
 }
 
 /** The durable, ordered log behind the feeds (SQLite here: infra/local/sqlite-feed-log.ts). */
 export interface FeedLog {
-  /** Append rows not already in the feed's log, in the order given. */
+  /**
+   * Append rows not already in the feed's log, in the order given. A row that does not pass is served only once its
+   * record has a row that did (FeedDef.filter): until then it is kept out of sight, and a passing row appends the
+   * record's rows kept so far after itself, in the order they came.
+   */
   append(feed: string, entries: readonly FeedEntry[]): void;
   /** Up to `limit` rows after position `after` (0: the start), with their positions. */
   read(feed: string, after: number, limit: number): { position: number; row: Record<string, Cell> }[];
@@ -99,7 +115,7 @@ export const CHANGED_AT = 'changed_at';
 
 /** The columns of a landed row that feedEntries reads for a feed: its id, its filter's, its own and _changed_at. */
 export function feedColumns(feed: FeedDef): string[] {
-  return ['_id', ...feed.filter.map((f) => f.column), ...feed.columns, '_changed_at'];
+  return [...new Set(['_id', feed.key, ...feed.filter.map((f) => f.column), ...feed.columns, '_changed_at'])];
 }
 
 /** A time as one spelling (`...T20:00:00.000Z`), whether it came from landing or from the lake. */
@@ -118,11 +134,11 @@ export function feedEntries(feed: FeedDef, rows: readonly Record<string, Cell>[]
   const out: FeedEntry[] = [];
   const times = timestampColumns(feed.contract);
   for (const r of rows) {
-    if (typeof r._id !== 'string' || !passes(feed.filter, r)) continue;
+    if (typeof r._id !== 'string') continue;
     const row: Record<string, Cell> = {};
     for (const c of feed.columns) row[c] = times.has(c) ? isoTime(r[c]) : (r[c] ?? null);
     row[CHANGED_AT] = isoTime(r._changed_at);
-    out.push({ recordId: r._id, row });
+    out.push({ recordId: r._id, key: String(r[feed.key]), passes: passes(feed.filter, r), row });
   }
   return out;
 }

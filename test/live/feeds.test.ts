@@ -57,7 +57,7 @@ describe('supplier feeds: GET /v1/feeds/giro_requests', () => {
     const first = Array.from({ length: 10 }, () => giro());
     firstEvent = first[0]!;
     await post(first);
-    // Not a request to fulfil: the feed's filter leaves a pack of 0 out.
+    // Not a request to fulfil: the feed's filter leaves a request of 0 packs out.
     await post([giro({ pack_size: 0 })]);
   });
   afterAll(async () => {
@@ -211,5 +211,18 @@ describe('supplier feeds: GET /v1/feeds/giro_requests', () => {
     // What docs/supplier-feeds.md tells suppliers: per id, the row with the latest changed_at (the later one on a tie).
     const latest = rows.reduce((a, b) => (String(b.changed_at) >= String(a.changed_at) ? b : a));
     expect(latest.pack_size).toBe(60);
+  });
+
+  it('serves a request corrected to 0 packs (a cancellation), so the print house stops', async () => {
+    const whole = await fetchPage(null, 1000);
+    const id = 'sgr-cancelled';
+    await post([giro({ school_giro_request_id: id, pack_size: 60 })]);
+    await post([giro({ school_giro_request_id: id, pack_size: 0, updated_at: '2026-11-23T09:00:00Z' })]);
+    const rows = (await fetchPage(whole.next, 1000)).rows.filter((r) => r.school_giro_request_id === id);
+    // Until 2026-12-06 the second was left out, and the supplier's latest version of the request stayed at 60.
+    expect(rows.map((r) => [r.pack_size, r.changed_at])).toEqual([
+      [60, '2026-11-20T09:00:00.000Z'],
+      [0, '2026-11-23T09:00:00.000Z'],
+    ]);
   });
 });

@@ -13,7 +13,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const entry = (i: number): FeedEntry => ({ recordId: `env-${i}`, row: { id: `r-${i}`, changed_at: '2026-11-20T09:00:00.000Z' } });
+const entry = (i: number): FeedEntry => ({ recordId: `env-${i}`, key: `r-${i}`, passes: true, row: { id: `r-${i}`, changed_at: '2026-11-20T09:00:00.000Z' } });
 const lake = (n: number) => Array.from({ length: n }, (_, i) => entry(i + 1));
 
 function logFile(): string {
@@ -58,8 +58,8 @@ describe('feed log positions across restarts', () => {
 
   it("fills in an older row's missing changed_at at its position, and keeps one it has", () => {
     const log = new SqliteFeedLog(logFile());
-    log.append('a', [{ recordId: 'env-1', row: { id: 'r-1' } }, entry(2)]);
-    log.append('a', [entry(1), { recordId: 'env-2', row: { id: 'r-2', changed_at: '2026-12-01T00:00:00.000Z' } }]);
+    log.append('a', [{ ...entry(1), row: { id: 'r-1' } }, entry(2)]);
+    log.append('a', [entry(1), { ...entry(2), row: { id: 'r-2', changed_at: '2026-12-01T00:00:00.000Z' } }]);
     expect(log.read('a', 0, 10)).toEqual([
       { position: 1, row: { id: 'r-1', changed_at: '2026-11-20T09:00:00.000Z' } },
       { position: 2, row: { id: 'r-2', changed_at: '2026-11-20T09:00:00.000Z' } },

@@ -77,9 +77,9 @@ describe("the hub's listeners on projected landed rows", () => {
   it('end as they do on whole rows', () => {
     const whole = listenersAfter(landedMessages(rows()));
     const projected = listenersAfter(landedMessages(rows(), hubLandedColumns));
-    // Something to compare: three pledged donations in two cells, one feed row, one webhook source.
+    // Something to compare: three pledged donations in two cells, two feed rows (one passing), one webhook source.
     expect(whole.document.total).toEqual({ amount_minor: 700 + 1250 + 500, count: 3 });
-    expect(whole.feed.map(([, e]) => e.row.school_giro_request_id)).toEqual(['sgr-1']);
+    expect(whole.feed.map(([, e]) => [e.key, e.passes])).toEqual([['sgr-1', true], ['sgr-2', false]]);
     expect(whole.fresh).toEqual({ 'webhook:stripe': '2026-11-29T20:00:05.000Z' });
     expect(projected).toEqual(whole);
   });
