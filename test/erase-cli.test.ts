@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEnvelope, type Envelope } from '../core/envelope.js';
 import { emailSha256 } from '../core/pii.js';
 import { lockHome } from '../infra/local/home-lock.js';
+import { SqliteFeedLog } from '../infra/local/sqlite-feed-log.js';
 import { createLake, type Lake } from './puddles/lake-fixture.js';
 import { runPuddle } from './support/run-cli.js';
 
@@ -123,6 +124,11 @@ beforeAll(async () => {
   } finally {
     q.close();
   }
+  // Two rows of the giro feed, one with Jo's name typed in its address (what a hub's FeedWriter logs as it lands).
+  const feeds = new SqliteFeedLog(path.join(home, 'feeds.db'));
+  const giro = (id: string, line1: string) => ({ recordId: `env-${id}`, key: id, passes: true, row: { school_giro_request_id: id, school_name: 'St Example', address_line1: line1, pack_size: 30, changed_at: '2026-11-29T09:00:00.000Z' } });
+  feeds.append('giro_requests', [giro('sgr-1', `c/o Jo ${JO.name}, 1 School Lane`), giro('sgr-2', '2 School Lane')]);
+  feeds.close();
   mkdirSync(path.join(home, 'inbox', 'bank', 'done'), { recursive: true });
   writeFileSync(path.join(home, 'inbox', 'bank', 'done', 'stmt-2026-11-29.csv'), `date,amount,description\n2026-11-29,25.00,J ${JO.name.toUpperCase()} DONATION\n`);
   writeFileSync(path.join(home, 'inbox', 'bank', 'done', 'stmt-2026-11-28.csv'), 'date,amount,description\n2026-11-28,7.00,S SMITH DONATION\n');
@@ -143,7 +149,7 @@ describe('puddle erase', () => {
     const onDisk = await joRowsOnDisk();
     const r = await runPuddle(ERASE, E());
     expect(r.code, r.stderr).toBe(0);
-    const plan = JSON.parse(r.stdout) as { dry_run: boolean; tables: { table: string; files: number; rows: number }[]; queued_messages: number; dead_letters: unknown[]; bank_files: string[] };
+    const plan = JSON.parse(r.stdout) as { dry_run: boolean; tables: { table: string; files: number; rows: number }[]; queued_messages: number; dead_letters: unknown[]; feed_rows: number; bank_files: string[] };
     expect(plan.dry_run).toBe(true);
     const tables = Object.fromEntries(plan.tables.map((t) => [t.table, t.rows]));
     // Raw: 2 donations, 1 producer supporter, 2 Salesforce versions, 1 bank line, the refused donation.
@@ -158,6 +164,7 @@ describe('puddle erase', () => {
     expect(plan.queued_messages).toBe(2);
     expect(plan.dead_letters).toEqual([{ puddle: 'transactions', id: 1 }]);
     expect(plan.bank_files).toEqual(['inbox/bank/done/stmt-2026-11-29.csv']);
+    expect(plan.feed_rows).toBe(1);
     expect(r.stderr).toContain('dry run, nothing changed');
     expect(queueBytes().includes('"sup_1"')).toBe(true);
     expect(await joRowsOnDisk()).toBe(onDisk);
@@ -191,9 +198,23 @@ describe('puddle erase', () => {
   it('erases the person from every lake file, raw included, keeps every row and amount, and logs it by reference', async () => {
     const r = await runPuddle([...ERASE, '--confirm', '--ref', 'DPO-2026-041'], E());
     expect(r.code, r.stderr).toBe(0);
-    const done = JSON.parse(r.stdout) as { files_rewritten: number; rows_rewritten: number; queued_messages_rewritten: number; bank_files: string[]; log: string };
+    const done = JSON.parse(r.stdout) as { files_rewritten: number; rows_rewritten: number; queued_messages_rewritten: number; feed_rows_rewritten: number; bank_files: string[]; log: string };
     expect(done.files_rewritten).toBeGreaterThan(5);
     expect(done.queued_messages_rewritten).toBe(2);
+    // The giro feed's row is served erased from now on, at the position a supplier's cursor knows; the other as it was.
+    expect(done.feed_rows_rewritten).toBe(1);
+    const feeds = new SqliteFeedLog(path.join(home, 'feeds.db'));
+    const served = feeds.read('giro_requests', 0, 10);
+    feeds.close();
+    expect(served.map((f) => [f.position, f.row.address_line1])).toEqual([[1, 'c/o Jo [erased], 1 School Lane'], [2, '2 School Lane']]);
+    const feedBytes = ['feeds.db', 'feeds.db-wal'].map((f) => {
+      try {
+        return readFileSync(path.join(home, f)).toString('latin1');
+      } catch {
+        return '';
+      }
+    });
+    expect(feedBytes.join('')).not.toContain(JO.name);
     const q = new Database(path.join(home, 'queue.db'), { readonly: true });
     const bodies = q.prepare(`SELECT body FROM queue_messages UNION ALL SELECT body FROM queue_dead_letters`).pluck().all() as string[];
     q.close();

@@ -115,6 +115,39 @@ function scanPages(db: ReturnType<typeof openSqlite>, page: Page, limit: number,
 }
 
 /**
+ * Find (and with `scrub`, rewrite in place with the same tokens as the lake's files) the supplier feeds' rows in
+ * feeds.db that hold the person: how many. A row keeps its position, so no supplier's cursor moves; from then on it
+ * is served erased. What a supplier fetched before is theirs to erase (docs/configuration.md, "An erasure request").
+ * Until 2026-12-06 feeds.db was left as it was, and a giro request a person's details had been sent in went on being
+ * served after their erasure (user test). Rows kept out of sight (feeds.ts, FeedDef.filter) are rewritten too.
+ */
+export function feedRowsHolding(home: string, needles: readonly ErasureNeedle[], opts: { scrub: boolean }): number {
+  const file = join(home, 'feeds.db');
+  if (!existsSync(file)) return 0;
+  const db = openSqlite(file);
+  try {
+    // The giro feed is schools, a few thousand rows: read at once, in one write transaction when rewriting.
+    const scan = () => {
+      const set = db.prepare('UPDATE feed_row SET row = ? WHERE position = ?');
+      let found = 0;
+      for (const r of db.prepare('SELECT position, row FROM feed_row').all() as { position: number; row: string }[]) {
+        if (!holdsNeedle(r.row, needles)) continue;
+        found++;
+        if (opts.scrub) set.run(scrubText(r.row, needles), r.position);
+      }
+      return found;
+    };
+    const found = opts.scrub ? db.transaction(scan).immediate() : scan();
+    if (opts.scrub && found && !truncateWal(db)) {
+      throw new Error(`erase: the feed rows are rewritten, but ${file}-wal could not be cut back (another connection kept feeds.db busy for 10 s), so their old bytes may still be in it: close what else has this home open and run the same erase again`);
+    }
+    return found;
+  } finally {
+    db.close();
+  }
+}
+
+/**
  * The bank files under inbox/bank/ (waiting, done/ and failed/, with their logs) that hold the person, named
  * relative to the home. They are the bank's statements as received, which the charity may have to keep: this
  * command names them and leaves them for the DPO to delete or redact (docs/configuration.md, "An erasure request").
@@ -144,6 +177,7 @@ export interface ErasureLogEntry {
   tables: { table: string; files: number; rows: number }[];
   queued_messages_rewritten: number;
   dead_letters_rewritten: number;
+  feed_rows_rewritten: number;
   bank_files_left: number;
 }
 

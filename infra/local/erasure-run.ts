@@ -4,7 +4,7 @@
 import type { Catalog, ObjectStore } from '../../core/ports.js';
 import { eraseFromLake, ErasureRefused, requestNeedles } from '../../puddles/erasure.js';
 import type { ErasureRequest } from '../../puddles/erasure-match.js';
-import { appendErasureLog, bankFilesHolding, queueHolding, type ErasureLogEntry, type QueueMatches } from './erasure-home.js';
+import { appendErasureLog, bankFilesHolding, feedRowsHolding, queueHolding, type ErasureLogEntry, type QueueMatches } from './erasure-home.js';
 import { erasureSalt, type PendingErasure } from './erasure-pending.js';
 
 export interface ConfirmedErasure {
@@ -28,9 +28,15 @@ export async function confirmErasure(opts: { home: string; store: ObjectStore; c
   // the lake's tokens. A crash between the two leaves the lake as it was, for the next run, with the same salt,
   // to erase under the tokens the queue already has.
   let queue: QueueMatches | undefined;
+  let feedRows = 0;
   let result;
   try {
-    result = await eraseFromLake({ store: opts.store, catalog: opts.catalog, needles, beforeSwap: () => void (queue ??= queueHolding(home, needles, { scrub: true })) });
+    // The feeds' rows with the queue: a supplier's next page is served erased once the lake is.
+    const beforeSwap = () => {
+      queue ??= queueHolding(home, needles, { scrub: true });
+      feedRows = feedRowsHolding(home, needles, { scrub: true });
+    };
+    result = await eraseFromLake({ store: opts.store, catalog: opts.catalog, needles, beforeSwap });
   } catch (err) {
     // Refused before anything was written: the next run may well name other values, and needs no salt of this one.
     if (err instanceof ErasureRefused && !queue) salt.done();
@@ -46,6 +52,7 @@ export async function confirmErasure(opts: { home: string; store: ObjectStore; c
     tables: result.tables,
     queued_messages_rewritten: queue.waiting,
     dead_letters_rewritten: queue.deadLetters.length,
+    feed_rows_rewritten: feedRows,
     bank_files_left: bankFiles.length,
   };
   const log = appendErasureLog(home, entry);

@@ -6,8 +6,8 @@ import { listOption } from '../options.js';
 export const erase = defineCommand({
   name: 'erase',
   summary:
-    "Carry out an erasure request for one person: show which lake files (raw included), queued messages, dead letters and bank files hold them (the default, a dry run); " +
-    'with --confirm, rewrite those lake files and queued bodies with the values erased, keeping every row and amount, and log it.',
+    "Carry out an erasure request for one person: show which lake files (raw included), queued messages, dead letters, supplier feed rows and bank files hold them (the default, a dry run); " +
+    'with --confirm, rewrite those lake files, queued bodies and feed rows with the values erased, keeping every row and amount, and log it.',
   usage: 'puddle erase (--supporter-id ID | --email ADDRESS | --text TEXT)... [--force-text] [--confirm --ref REF]',
   options: {
     'supporter-id': { type: 'string', multiple: true, description: "an id the person has in any source (the producer's supporter_id, a CRM contact id, a Stripe customer id); repeatable" },
@@ -46,7 +46,7 @@ export const erase = defineCommand({
         locks.push(lockHome(home, 'puddle erase'));
         locks.push(lockLakeForErasure(home));
       }
-      const [{ planErasure, tableMatches, longerIds, requestNeedles, ErasureRefused }, { queueHolding, bankFilesHolding }, { confirmErasure }] = await Promise.all([
+      const [{ planErasure, tableMatches, longerIds, requestNeedles, ErasureRefused }, { queueHolding, bankFilesHolding, feedRowsHolding }, { confirmErasure }] = await Promise.all([
         import('../../../puddles/erasure.js'),
         import('../../local/erasure-home.js'),
         import('../../local/erasure-run.js'),
@@ -67,6 +67,7 @@ export const erase = defineCommand({
               unregistered_files: plan.unregistered.length,
               queued_messages: queue.waiting,
               dead_letters: queue.deadLetters,
+              feed_rows: feedRowsHolding(home, needles, { scrub: false }),
               bank_files: bankFilesHolding(home, needles),
               // How many email hashes the given ids' rows carry, erased with them (never the hashes themselves).
               email_hashes_found: emailHashes,
