@@ -15,11 +15,13 @@ export const school_giro_request = defineContract({
   fields: {
     school_giro_request_id: string(),
     ...common,
-    school_name: string().doc("The school's name (an organisation, not a person)"),
+    // Free text (a producer's email address or card number in it is refused): the supplier feed serves these as
+    // they land, and until 2026-12-06 a person's email and card number typed into them reached the print house.
+    school_name: string().freeText().doc("The school's name (an organisation, not a person)"),
     school_urn: string().optional().doc("The school's official reference (e.g. the DfE URN in England)"),
-    address_line1: string().doc("The school's postal address"),
-    address_line2: string().optional(),
-    town: string(),
+    address_line1: string().freeText().doc("The school's postal address"),
+    address_line2: string().optional().freeText(),
+    town: string().freeText(),
     postcode: string(),
     country: string().optional().doc('ISO 3166-1 alpha-2; absent means the campaign country'),
     pack_size: nonNegativeInt().doc('How many giro forms to print and send'),

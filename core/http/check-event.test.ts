@@ -59,3 +59,19 @@ describe('checkEvent: donation v2, the SMS network', () => {
     }
   });
 });
+
+describe('checkEvent: a giro request, which the print house is served as it lands', () => {
+  const giro = { school_giro_request_id: 'sgr-1', occurred_at: '2026-11-20T09:00:00Z', school_name: 'St Example Primary', address_line1: '1 School Lane', town: 'Exampleton', postcode: 'EX1 2MP', pack_size: 30, requested_at: '2026-11-20T09:00:00Z' };
+
+  it("refuses an email address or a card number in the school's name or address, naming the field, never the value", () => {
+    expect(checkEvent({ contract: 'school_giro_request', version: 1, payload: giro })).not.toHaveProperty('errors');
+    for (const field of ['school_name', 'address_line1', 'address_line2', 'town']) {
+      for (const bad of ['jo.q@example.org', 'card 4111 1111 1111 1111 exp 12/29']) {
+        const r = checkEvent({ contract: 'school_giro_request', version: 1, payload: { ...giro, [field]: bad } });
+        const errors = 'errors' in r ? r.errors : [];
+        expect(errors.map((e) => e.path), `${field}: ${bad}`).toEqual([`payload.${field}`]);
+        expect(JSON.stringify(errors)).not.toContain(bad);
+      }
+    }
+  });
+});
