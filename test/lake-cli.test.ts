@@ -2,7 +2,7 @@
 // landed lake: what `puddle compact` leaves on disk, how another tool reads the lake correctly (docs/query-views.md,
 // "Reading the lake from another tool"), `puddle query` refusing to write, and a damaged or missing file.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -111,6 +111,11 @@ describe('reading the lake from another tool (docs/query-views.md)', () => {
     const exported = await runPuddle(['export', 'donation', '--out', file], env);
     expect(exported.code, exported.stderr).toBe(0);
     expect(await duckdbCount(`SELECT count(*) FROM '${file}'`)).toBe(current);
+    // Readable by this user only, as the home is: until 2026-12-06 an export was 0644 (umask 022), personal data and all.
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const csv = path.join(out, 'donation.csv');
+    expect((await runPuddle(['export', 'donation', '--format', 'csv', '--out', csv], env)).code).toBe(0);
+    expect(statSync(csv).mode & 0o777).toBe(0o600);
 
     const db = new Database(path.join(lake.dir, 'catalog.db'), { readonly: true });
     const keys = db.prepare(LIVE_HISTORY_FILES).pluck().all() as string[];

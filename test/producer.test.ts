@@ -290,7 +290,7 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(idByEmail.statusCode).toBe(400);
     expect(idByEmail.body).not.toContain('Bloggs');
     expect((idByEmail.json() as { rejected: unknown[] }).rejected).toEqual([
-      { index: 0, errors: [{ path: 'id', message: "must not be an email address: the event's id is kept with it in the raw trail, which is never rewritten; send your own id for the event" }] },
+      { index: 0, errors: [{ path: 'id', message: "must not be an email address: the event's id is kept with it in the raw trail for good; send your own id for the event" }] },
     ]);
     expect(await drain()).toHaveLength(0);
     expect((await post(app, { events: [{ ...donation('ft-9'), id: 'batch@7' }] })).statusCode).toBe(202);

@@ -24,8 +24,8 @@ export function namesProvider(name: string): boolean {
 /**
  * A counterparty is kept only when it names a provider: any other is left out (null), whoever sends the line (a
  * bank file's import, a producer through POST /v1/events). A credit's debtor is often a donor paying by transfer,
- * a person, and a payload is copied into the raw trail, which is never rewritten, so a name there could never be
- * erased. The bank file itself (the drop folder's done/) still names everyone.
+ * a person, and a payload is copied into the raw trail, which only `puddle erase` rewrites (one person at a time, and
+ * not on AWS, where raw is under Object Lock). The bank file itself (the drop folder's done/) still names everyone.
  */
 const COUNTERPARTY: PersonalFields = { counterparty: (v) => typeof v === 'string' && !namesProvider(v) };
 

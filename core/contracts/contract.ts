@@ -27,7 +27,7 @@ export interface Contract<F extends Fields = Fields> {
  * Per field, the test that says a valid value is personal data the contract does not hold (a donor's name in a
  * bank line's counterparty). validate leaves such a value out (null), so every path that checks a payload (an
  * import, the producer API, landing) keeps the same, and the producer API leaves it out of the raw trail too:
- * whatever reaches `raw` is never rewritten (Object Lock on AWS), so it could never be erased.
+ * whatever reaches `raw` is rewritten only by `puddle erase`, one person at a time (and not on AWS, under Object Lock).
  */
 export type PersonalFields = Readonly<Record<string, (value: unknown) => boolean>>;
 

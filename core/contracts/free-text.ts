@@ -137,7 +137,7 @@ export function personRefProblem(text: string): string | null {
  */
 export function eventIdProblem(text: string): string | null {
   if (text.includes('@') && EMAIL.test(text)) {
-    return "must not be an email address: the event's id is kept with it in the raw trail, which is never rewritten; send your own id for the event";
+    return "must not be an email address: the event's id is kept with it in the raw trail for good; send your own id for the event";
   }
   return null;
 }

@@ -36,7 +36,16 @@ export async function copyOut(engine: QueryEngine, select: string, format: FileF
   const rows = rowsOf(select);
   // Parquet keeps text as text for the program that reads it: only a CSV is opened by a spreadsheet.
   const body = format === 'parquet' ? await bigintSelect(engine, rows) : opts.rawCsv ? rows : await csvSafeSelect(engine, rows);
-  const [row] = await engine.query(`COPY (${body}) TO ${sqlString(file)} (${options})`);
+  // Readable by this user only, as the home is (infra/local/home-dir.ts): an export of raw or of a report holds what
+  // the home does. DuckDB makes the file (or its temporary one) with the process's umask. Until 2026-12-06 an export
+  // was 0644, readable by every user of the machine (user test); `chmod` it to share it.
+  const umask = process.umask(0o077);
+  let row;
+  try {
+    [row] = await engine.query(`COPY (${body}) TO ${sqlString(file)} (${options})`);
+  } finally {
+    process.umask(umask);
+  }
   // DuckDB answers COPY with the number of rows written.
   const n = row ? Object.values(row)[0] : 0;
   return typeof n === 'number' ? n : Number(n);
