@@ -297,6 +297,27 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(await drain()).toHaveLength(1);
   });
 
+  it('refuses an amount written as pounds (5.00) in a money field, naming it; takes a float of minor units (500.0)', async () => {
+    await drain();
+    const text = (id: string, amount: string, extra = '') =>
+      `{"contract":"donation","version":1,"payload":{"donation_id":"${id}","occurred_at":"2026-11-29T10:00:00.000Z","channel":"online","amount_minor": ${amount},"currency":"GBP"${extra}}}`;
+    const res = await post(app, `{"events":[${text('maj-1', '500')},${text('maj-2', '5.00')},${text('maj-3', '-0.00')}]}`);
+    expect(res.statusCode).toBe(400);
+    const why = 'must be in minor units (pence, cents): a whole number written with two decimals, like 5.00, is how pounds or euros are written, and would count a hundred times too little; send 500 for 5.00 (a float of minor units such as 500.0 is taken)';
+    expect((res.json() as { rejected: unknown[] }).rejected).toEqual([
+      { index: 1, errors: [{ path: 'payload.amount_minor', message: why }] },
+      { index: 2, errors: [{ path: 'payload.amount_minor', message: why }] },
+    ]);
+    expect(await drain()).toHaveLength(0);
+    // A float of minor units, an amount with two decimals that is not whole (refused as it always was), and text
+    // that only looks like one inside a string.
+    const ok = await post(app, `{"events":[${text('maj-4', '500.0')},${text('maj-5', '1250', ',"cta":"x_minor\\": 5.00"')}]}`);
+    expect(ok.statusCode, ok.body).toBe(202);
+    expect(await drain()).toHaveLength(2);
+    const half = await post(app, `{"events":[${text('maj-6', '5.50')}]}`);
+    expect((half.json() as { rejected: { errors: { message: string }[] }[] }).rejected[0]!.errors[0]!.message).toBe('must be an integer (money is in minor units)');
+  });
+
   it("takes a donation's status in any case or spelling as the status it means, and refuses any other with a 400 naming the field and the values", async () => {
     await drain();
     const spellings = ['Cancelled', 'CANCELLED', 'cancelled ', 'Canceled', 'Failed', ' Abandoned'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventTexts } from './event-texts.js';
+import { eventTexts, minorWrittenAsMajor } from './event-texts.js';
 
 /** What eventTexts must give: texts that parse to the events JSON.parse finds, cut from the body as sent. */
 function expectCuts(body: string): string[] {
@@ -43,3 +43,13 @@ describe('eventTexts', () => {
     expectCuts(JSON.stringify({ events }));
   });
 });
+
+describe('minorWrittenAsMajor', () => {
+  it('names the money members written with two zero decimals, and nothing else', () => {
+    expect(minorWrittenAsMajor('{"payload":{"amount_minor":5.00,"fee_minor" : 12.00 ,"net_minor":500}}')).toEqual(['amount_minor', 'fee_minor']);
+    expect(minorWrittenAsMajor('{"amount_minor":500.0,"b_minor":5.5,"c_minor":5e2,"d_minor":"5.00","pack":5.00}')).toEqual([]);
+    // In a string the key's quote would be escaped: never a member.
+    expect(minorWrittenAsMajor('{"cta":"amount_minor\\": 5.00","amount_minor":5}')).toEqual([]);
+  });
+});
+

@@ -58,6 +58,30 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
+const MINOR_KEY = '_minor"';
+/** A whole number written with two zero decimals: how an amount in major units is written (`5.00` for £5). */
+const TWO_ZERO_DECIMALS = /^-?\d+\.00$/;
+
+/**
+ * The members named `..._minor` (money, in minor units) that an event's text gives a whole number written with two
+ * zero decimals (`"amount_minor": 5.00`): JSON reads it as 5, but it is how an amount in pounds or euros is written,
+ * and as minor units it counts a hundred times too little. A float of minor units (`500.0`, as Python or Java writes
+ * one) has one decimal and is not named. In valid JSON `_minor"` followed by a colon is always a key (a quote inside
+ * a string is escaped), so one `indexOf` an event is all it costs when none is there.
+ */
+export function minorWrittenAsMajor(text: string): string[] {
+  let out: string[] | null = null;
+  for (let at = text.indexOf(MINOR_KEY); at >= 0; at = text.indexOf(MINOR_KEY, at + MINOR_KEY.length)) {
+    let i = skipSpace(text, at + MINOR_KEY.length);
+    if (text.charCodeAt(i) !== COLON) continue;
+    i = skipSpace(text, i + 1);
+    const end = valueEnd(text, i);
+    if (end < 0 || !TWO_ZERO_DECIMALS.test(text.slice(i, end))) continue;
+    (out ??= []).push(text.slice(text.lastIndexOf('"', at) + 1, at + MINOR_KEY.length - 1));
+  }
+  return out ?? [];
+}
+
 function skipSpace(s: string, at: number): number {
   for (;;) {
     const c = s.charCodeAt(at);

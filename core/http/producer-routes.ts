@@ -12,7 +12,7 @@ import { bearerKey, RETIRED_KEY, retiredKeyUsed, type KeyRing } from './auth.js'
 import type { Refusals } from './refusals.js';
 import { tooManyFailuresMessage, type AuthFailures } from './auth-failures.js';
 import { errorBody, retryAfterSeconds, type RouteErrorConfig } from './errors.js';
-import { eventTexts } from './event-texts.js';
+import { eventTexts, minorWrittenAsMajor } from './event-texts.js';
 
 export interface ProducerRoutesOptions {
   /** producerKeyCheck over every scope's keys, so a read or feed key gets 403 here rather than 401. */
@@ -266,7 +266,7 @@ function checkBatch(body: unknown, bodyText: string | null, requestId: string, m
   let rejected: RejectedEvent[] | null = null;
   for (let i = 0; i < list.length; i++) {
     const ev = list[i];
-    const r = checkEvent(ev, receivedAtMs, maxAheadMs);
+    const r = withMajorAmounts(checkEvent(ev, receivedAtMs, maxAheadMs), rawTexts?.[i]);
     if ('errors' in r) (rejected ??= []).push({ index: i, errors: r.errors });
     else if (rejected === null) {
       const channel = r.value.channel;
@@ -296,6 +296,24 @@ function checkBatch(body: unknown, bodyText: string | null, requestId: string, m
   }
   return { envelopes, texts: texts.finish(), accepted: `${out}]}` };
 }
+
+/**
+ * The event's check, with an error for each money field its text writes as an amount in major units (`5.00`, see
+ * minorWrittenAsMajor). Until 2026-12-06 `"amount_minor": 5.00` was taken as 5 pence (user test).
+ */
+function withMajorAmounts(r: ReturnType<typeof checkEvent>, text: string | undefined): ReturnType<typeof checkEvent> {
+  const names = text === undefined ? [] : minorWrittenAsMajor(text);
+  if (names.length === 0) return r;
+  const fields = 'errors' in r ? null : r.contract.fields;
+  const errors: FieldError[] = names
+    .filter((n) => fields === null || fields[n]?.kind === 'int')
+    .map((n) => ({ path: `payload.${n}`, message: MAJOR_UNITS }));
+  if (errors.length === 0) return r;
+  return { errors: 'errors' in r ? [...r.errors.filter((e) => !errors.some((x) => x.path === e.path)), ...errors] : errors };
+}
+
+const MAJOR_UNITS =
+  'must be in minor units (pence, cents): a whole number written with two decimals, like 5.00, is how pounds or euros are written, and would count a hundred times too little; send 500 for 5.00 (a float of minor units such as 500.0 is taken)';
 
 /** Null when a request's Authorization may write events (the producer scope); otherwise the 401 or 403 to send. */
 export type ProducerKeyCheck = (authorization: string | undefined, address?: string) => ProducerAnswer | null;
