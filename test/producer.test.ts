@@ -297,6 +297,22 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(await drain()).toHaveLength(1);
   });
 
+  it('refuses a version whose updated_at is before its own occurred_at, which would never become current', async () => {
+    await drain();
+    const res = await post(app, { events: [donation('early-1', { occurred_at: '2026-11-29T20:30:00Z', updated_at: '2026-11-29T20:00:00Z' })] });
+    expect(res.statusCode).toBe(400);
+    expect((res.json() as { rejected: unknown[] }).rejected).toEqual([
+      {
+        index: 0,
+        errors: [{ path: 'payload.updated_at', message: 'is before occurred_at: a version cannot change before it happened, and this one would never become current; send when it changed, with its zone (a local time sent as UTC is the usual cause)' }],
+      },
+    ]);
+    // The same instant is a change when it happened (a correction sent at once), and taken.
+    const same = await post(app, { events: [donation('early-2', { occurred_at: '2026-11-29T20:30:00Z', updated_at: '2026-11-29T21:30:00+01:00' })] });
+    expect(same.statusCode, same.body).toBe(202);
+    expect(await drain()).toHaveLength(1);
+  });
+
   it('refuses an amount written as pounds (5.00) in a money field, naming it; takes a float of minor units (500.0)', async () => {
     await drain();
     const text = (id: string, amount: string, extra = '') =>

@@ -80,12 +80,30 @@ export function checkEvent(ev: unknown, receivedAtMs = Date.now(), maxAheadMs = 
     const value = r.value as Record<string, unknown> | null;
     if (value) {
       const ahead = timeBoundsErrors(value, receivedAtMs, maxAheadMs);
+      // One error a time field: a year typed short says so, not also that it is before the other.
+      const changedEarly = ahead ? null : changedBeforeItHappened(value);
       if (ahead) errors.push(...ahead);
+      if (changedEarly) errors.push(changedEarly);
       textErrors(contract, value, errors);
     }
     if (value && errors.length === 0) return { contract, value };
   }
   return { errors };
+}
+
+/**
+ * A pushed event whose `updated_at` is before its own `occurred_at`: a version cannot change before it happened, and
+ * it would lose to the version it corrects (whose change time is its `occurred_at`) whatever arrives later: until
+ * 2026-12-06 it was taken (202) and never current (user test). A local time sent as UTC is the usual cause. Only
+ * for producers: a connector's source may date a record ahead of its last change (a Salesforce gift's close date).
+ */
+function changedBeforeItHappened(value: Record<string, unknown>): FieldError | null {
+  const { updated_at: updated, occurred_at: occurred } = value;
+  if (typeof updated !== 'string' || typeof occurred !== 'string' || !(dateParse(updated) < dateParse(occurred))) return null;
+  return {
+    path: 'payload.updated_at',
+    message: 'is before occurred_at: a version cannot change before it happened, and this one would never become current; send when it changed, with its zone (a local time sent as UTC is the usual cause)',
+  };
 }
 
 /**
