@@ -1,7 +1,7 @@
 // The free-text card check: card numbers as people write them (dots, dashes, spaces, beside other numbers) are
 // found; the numbers free text ordinarily holds (dates, phone numbers, references) still pass.
 import { describe, expect, it } from 'vitest';
-import { holdsCardNumber } from './free-text.js';
+import { holdsCardNumber, personRefProblem } from './free-text.js';
 
 describe('holdsCardNumber', () => {
   it('finds a card number split by dots, dashes or spaces, alone or beside other numbers', () => {
@@ -72,3 +72,16 @@ describe('holdsCardNumber', () => {
     ]) expect(holdsCardNumber(text), text).toBe(false);
   });
 });
+
+describe('personRefProblem', () => {
+  it("refuses a donor's mobile number as their id, as a text-giving aggregator would send it, and takes the ids sources use", () => {
+    for (const phone of ['447700900123', '07700 900123', '+44 7700 900123', '+1 (415) 555-0132', '0770-090-0123']) {
+      expect(personRefProblem(phone), phone).toMatch(/^must not be a phone number/);
+    }
+    for (const id of ['sup_1', '0035g00000JoQxA', 'cus_Nf3xYz', '123456789012', 'sf:0035g00000AbCdE@1', '7700900123', 'ivr-447700900123']) {
+      expect(personRefProblem(id), id).toBeNull();
+    }
+    expect(personRefProblem('Jo.Bloggs@example.org')).toMatch(/^must not be an email address/);
+  });
+});
+

@@ -120,15 +120,30 @@ export function freeTextProblem(text: string): string | null {
 }
 
 /**
- * Why an id that stands for a person (Field.isPersonRef: a supporter_id) is refused, or null. Only an email address:
- * the lake keeps a supporter's email as its SHA-256 alone, and an address sent as the id would land, and reach the
- * feeds, as sent. Until 2026-12-03 ids were not checked at all (a call centre keying supporters by email sent them).
+ * Why an id that stands for a person (Field.isPersonRef: a supporter_id) is refused, or null: an email address or a
+ * mobile number. The lake keeps a supporter's email as its SHA-256 alone, and an address sent as the id would land,
+ * and reach the feeds, as sent. Until 2026-12-03 ids were not checked at all (a call centre keying supporters by
+ * email sent them), and until 2026-12-06 a text-giving aggregator's id, the donor's mobile number, was taken.
  */
 export function personRefProblem(text: string): string | null {
   if (text.includes('@') && EMAIL.test(text)) {
     return "must not be an email address: an id that stands for a person lands in the lake and the feeds as sent; send the CRM's or the aggregator's id, or a hash of the address";
   }
+  if (isMobileNumber(text)) {
+    return "must not be a phone number: an id that stands for a person lands in the lake and the feeds as sent; send the CRM's or the aggregator's id for the supporter, or a hash of the number";
+  }
   return null;
+}
+
+/**
+ * A phone number as a person's id: international (`+` then 8 to 15 digits, E.164) or a UK mobile (`07...`, `447...`,
+ * 11 or 12 digits), spaces, dashes, dots and brackets allowed between digits. A CRM's or an aggregator's own ids
+ * start otherwise (letters, a prefix, no leading 0 or +).
+ */
+function isMobileNumber(text: string): boolean {
+  if (text.length > 24) return false;
+  const digits = text.replace(/[\s().-]/g, '');
+  return /^\+[1-9]\d{7,14}$/.test(digits) || /^(?:07\d{9}|447\d{9})$/.test(digits);
 }
 
 /**
