@@ -141,7 +141,9 @@ export function personRefProblem(text: string): string | null {
  * start otherwise (letters, a prefix, no leading 0 or +).
  */
 function isMobileNumber(text: string): boolean {
-  if (text.length > 24) return false;
+  // Nearly every id starts with a letter: one character read, nothing built (the producer's hot path).
+  const first = text.charCodeAt(0);
+  if (text.length > 24 || (first !== 0x2b && first !== 0x28 && (first < 0x30 || first > 0x39))) return false;
   const digits = text.replace(/[\s().-]/g, '');
   return /^\+[1-9]\d{7,14}$/.test(digits) || /^(?:07\d{9}|447\d{9})$/.test(digits);
 }
