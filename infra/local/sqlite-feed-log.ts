@@ -9,7 +9,7 @@ export class SqliteFeedLog implements FeedLog {
   readonly #insert;
   readonly #fillChangedAt;
   readonly #fillKey;
-  readonly #logged;
+  readonly #has;
   readonly #shown;
   readonly #keptOutOfSight;
   readonly #remove;
@@ -46,7 +46,7 @@ export class SqliteFeedLog implements FeedLog {
     this.#insert = this.#db.prepare(`INSERT INTO feed_row (feed, record_id, record_key, hidden, row, appended_at)
       SELECT @feed, @recordId, @key, @hidden, @row, @at WHERE NOT EXISTS (SELECT 1 FROM feed_row WHERE feed = @feed AND record_id = @recordId)`);
     this.#fillKey = this.#db.prepare('UPDATE feed_row SET record_key = @key WHERE feed = @feed AND record_id = @recordId AND record_key IS NULL');
-    this.#logged = this.#db.prepare('SELECT hidden FROM feed_row WHERE feed = ? AND record_id = ?');
+    this.#has = this.#db.prepare('SELECT 1 FROM feed_row WHERE feed = ? AND record_id = ?');
     this.#shown = this.#db.prepare('SELECT 1 FROM feed_row WHERE feed = ? AND record_key = ? AND hidden = 0 LIMIT 1');
     this.#keptOutOfSight = this.#db.prepare('SELECT record_id AS recordId, row FROM feed_row WHERE feed = ? AND record_key = ? AND hidden = 1 ORDER BY position');
     this.#remove = this.#db.prepare('DELETE FROM feed_row WHERE feed = ? AND record_id = ?');
@@ -62,8 +62,7 @@ export class SqliteFeedLog implements FeedLog {
     this.#db.transaction(() => {
       for (const e of entries) {
         const row = { feed, recordId: e.recordId, row: JSON.stringify(e.row) };
-        const logged = this.#logged.get(feed, e.recordId) as { hidden: number } | undefined;
-        if (logged) {
+        if (this.#has.get(feed, e.recordId) !== undefined) {
           this.#fillChangedAt.run(row);
           this.#fillKey.run({ ...row, key: e.key });
           continue;
