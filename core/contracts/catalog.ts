@@ -42,7 +42,7 @@ export const click = defineContract({
     campaign: string().freeText(),
     cta: string().freeText(),
     channel: string(),
-    url: string().optional(),
+    url: string().optional().webAddress(),
     session_id: string().optional(),
   },
 });

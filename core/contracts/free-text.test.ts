@@ -1,7 +1,7 @@
 // The free-text card check: card numbers as people write them (dots, dashes, spaces, beside other numbers) are
 // found; the numbers free text ordinarily holds (dates, phone numbers, references) still pass.
 import { describe, expect, it } from 'vitest';
-import { holdsCardNumber, personRefProblem } from './free-text.js';
+import { holdsCardNumber, personRefProblem, webAddressProblem } from './free-text.js';
 
 describe('holdsCardNumber', () => {
   it('finds a card number split by dots, dashes or spaces, alone or beside other numbers', () => {
@@ -82,6 +82,17 @@ describe('personRefProblem', () => {
       expect(personRefProblem(id), id).toBeNull();
     }
     expect(personRefProblem('Jo.Bloggs@example.org')).toMatch(/^must not be an email address/);
+  });
+});
+
+describe('webAddressProblem', () => {
+  it("refuses a click's address whose query string holds an email address, escaped or not, and takes the rest", () => {
+    for (const url of ['https://give.example.org/donate?email=jo.q@example.org&name=Jo', 'https://give.example.org/?e=jo.q%40example.org', 'https://x.org/p#contact=jo.q%40Example.ORG']) {
+      expect(webAddressProblem(url), url).toMatch(/^must not hold an email address/);
+    }
+    for (const url of ['https://give.example.org/donate?utm_source=tv&amount=5', 'https://medium.com/@charity/appeal-2026.html', 'https://x.org/?q=100%', 'https://twitter.com/c/status/1234567890123456789?s=20']) {
+      expect(webAddressProblem(url), url).toBeNull();
+    }
   });
 });
 

@@ -159,6 +159,27 @@ export function eventIdProblem(text: string): string | null {
   return null;
 }
 
+/**
+ * Why a web address (Field.isWebAddress: a click's `url`) is refused, or null: an email address in its query string
+ * or fragment, as a landing page's prefilled form puts one there (`?email=jo%40example.org`). Until 2026-12-06 it
+ * landed as sent, in the lake and the raw trail (user test). The path is not looked into: a social profile's
+ * `/@name/post.html` is no address.
+ */
+export function webAddressProblem(text: string): string | null {
+  const from = text.search(/[?#]/);
+  if (from < 0) return null;
+  const query = text.slice(from);
+  if (!query.includes('@') && !/%40/i.test(query)) return null;
+  let plain = query;
+  try {
+    plain = decodeURIComponent(query.replaceAll('+', ' '));
+  } catch {
+    // A stray `%` is no escape: the text as it is.
+  }
+  if (!EMAIL.test(plain)) return null;
+  return 'must not hold an email address (a prefilled form\'s query string is the usual cause): the address lands in the lake as sent; send the page\'s address without it';
+}
+
 /** What a producer's text field is checked by: a free-text field's rule, or a person's id's. */
 export type TextRule = (text: string) => string | null;
 
@@ -176,6 +197,7 @@ export function checkedTextFields(fields: Fields): readonly (readonly [string, T
       if (f.kind !== 'string') return [];
       if (f.isFreeText) return [[n, freeTextProblem] as const];
       if (f.isPersonRef) return [[n, personRefProblem] as const];
+      if (f.isWebAddress) return [[n, webAddressProblem] as const];
       return [];
     });
     FIELDS.set(fields, checked);

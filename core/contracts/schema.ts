@@ -37,6 +37,12 @@ export interface Field<T = unknown, O extends boolean = boolean> {
    * looked into: an id is the source's, and a long numeric one passes the Luhn check one time in ten.
    */
   readonly isPersonRef?: boolean;
+  /**
+   * A web address (a click's `url`): the producer API refuses one whose text, once its %-escapes are read, holds an
+   * email address (a prefilled form's query string). Its digits are not looked into: a path or a tracking id may be
+   * a long number.
+   */
+  readonly isWebAddress?: boolean;
   /** Phantom: carries the TypeScript type of the field's value. */
   readonly __type?: T;
 }
@@ -50,9 +56,11 @@ export type Builder<T, O extends boolean = false> = Field<T, O> & {
   freeText(): Builder<T, O>;
   /** Marks a `string` as an id that stands for a person (Field.isPersonRef). */
   personRef(): Builder<T, O>;
+  /** Marks a `string` as a web address (Field.isWebAddress). */
+  webAddress(): Builder<T, O>;
 };
 
-type Spec = Pick<Field, 'kind' | 'values' | 'description' | 'min' | 'max' | 'maxWhy' | 'normalised' | 'aliases' | 'isKey' | 'isFreeText' | 'isPersonRef'>;
+type Spec = Pick<Field, 'kind' | 'values' | 'description' | 'min' | 'max' | 'maxWhy' | 'normalised' | 'aliases' | 'isKey' | 'isFreeText' | 'isPersonRef' | 'isWebAddress'>;
 
 function field<T, O extends boolean = false>(spec: Spec, isOptional = false): Builder<T, O> {
   return {
@@ -63,6 +71,7 @@ function field<T, O extends boolean = false>(spec: Spec, isOptional = false): Bu
     atMost: (max: number, why: string) => field<T, O>({ ...spec, max, maxWhy: why }, isOptional),
     freeText: () => field<T, O>({ ...spec, isFreeText: true }, isOptional),
     personRef: () => field<T, O>({ ...spec, isPersonRef: true }, isOptional),
+    webAddress: () => field<T, O>({ ...spec, isWebAddress: true }, isOptional),
   };
 }
 

@@ -75,3 +75,16 @@ describe('checkEvent: a giro request, which the print house is served as it land
     }
   });
 });
+
+describe('checkEvent: a click', () => {
+  const click = { click_id: 'clk-1', occurred_at: '2026-11-20T09:00:00Z', campaign: 'appeal', cta: 'tv-qr', channel: 'web' };
+
+  it("refuses an email address in its url's query string, naming the field, never the value", () => {
+    expect(checkEvent({ contract: 'click', version: 1, payload: { ...click, url: 'https://give.example.org/donate?utm_source=tv' } })).not.toHaveProperty('errors');
+    const r = checkEvent({ contract: 'click', version: 1, payload: { ...click, url: 'https://give.example.org/donate?email=jo.q%40example.org' } });
+    const errors = 'errors' in r ? r.errors : [];
+    expect(errors.map((e) => e.path)).toEqual(['payload.url']);
+    expect(JSON.stringify(errors)).not.toContain('jo.q');
+  });
+});
+
