@@ -39,24 +39,24 @@ export function checkStatement(s: Statement, index: number): StatementProblem[] 
       debitCount++;
     }
   }
-  if (s.opening_balance_minor !== null && s.closing_balance_minor !== null && otherCurrency) {
-    // What the entries in the statement's currency leave of the balances' movement: the figure the break shows, so
-    // the reason says where it comes from (until 2026-12-06 it did not: user test).
+  if (s.opening_balance_minor !== null && s.closing_balance_minor !== null) {
     const expected = s.opening_balance_minor + booked;
-    problems.push({
-      where: `${where}: closing balance`,
-      message:
-        `opening ${money(s.opening_balance_minor, s.currency)} + booked entries in ${s.currency} ${money(booked, s.currency)} = ${money(expected, s.currency)}, ` +
-        `the closing balance ${money(s.closing_balance_minor, s.currency)}: ${money(s.closing_balance_minor - expected, s.currency)} is left to the entries in other currencies, which the file gives without their ${s.currency} amount`,
-    });
-  } else if (s.opening_balance_minor !== null && s.closing_balance_minor !== null) {
-    const expected = s.opening_balance_minor + booked;
-    if (expected !== s.closing_balance_minor) {
+    const sum = `opening ${money(s.opening_balance_minor, s.currency)} + booked entries`;
+    const gap = money(s.closing_balance_minor - expected, s.currency);
+    const closing = money(s.closing_balance_minor, s.currency);
+    if (otherCurrency) {
+      // What the entries in the statement's currency leave of the balances' movement: the figure the break shows, so
+      // the reason says where it comes from (until 2026-12-06 it did not: user test).
       problems.push({
         where: `${where}: closing balance`,
         message:
-          `opening ${money(s.opening_balance_minor, s.currency)} + booked entries ${money(booked, s.currency)} = ${money(expected, s.currency)}, ` +
-          `but the closing balance is ${money(s.closing_balance_minor, s.currency)} (off by ${money(s.closing_balance_minor - expected, s.currency)})`,
+          `${sum} in ${s.currency} ${money(booked, s.currency)} = ${money(expected, s.currency)}, the closing balance ${closing}: ` +
+          `${gap} is left to the entries in other currencies, which the file gives without their ${s.currency} amount`,
+      });
+    } else if (expected !== s.closing_balance_minor) {
+      problems.push({
+        where: `${where}: closing balance`,
+        message: `${sum} ${money(booked, s.currency)} = ${money(expected, s.currency)}, but the closing balance is ${closing} (off by ${gap})`,
       });
     }
   }

@@ -18,6 +18,9 @@ import { ending } from './unverifiable.js';
 /** camt.052, camt.053 and camt.054 are one kind: their entries carry the same bank references. */
 export const fileKind = (format: string) => (format.startsWith('camt.') ? 'camt' : format);
 
+/** A line's or an entry's day, amount and currency: what two kinds of file give the same entry alike. */
+const sameEntry = (day: string | null, amount: number, currency: string) => `${day}\u0000${amount}\u0000${currency}`;
+
 
 /**
  * Why this file may not be imported: entries of one of its statements are on days of its account that a file of
@@ -29,17 +32,17 @@ export function linesFromOtherKind(statements: readonly Statement[], lines: read
     const theirs = new Map<string, LakeLine[]>();
     for (const l of lines) {
       if (l.account !== s.account || fileKind(l.source_format) === kind) continue;
-      const k = `${l.day}\u0000${l.amount_minor}\u0000${l.currency}`;
+      const k = sameEntry(l.day, l.amount_minor, l.currency);
       let list = theirs.get(k);
       if (!list) theirs.set(k, (list = []));
       list.push(l);
     }
     if (!theirs.size) continue;
-    const matched = s.entries.filter((e) => theirs.has(`${entryDay(e)}\u0000${e.amount_minor}\u0000${e.currency}`));
+    const matched = s.entries.filter((e) => theirs.has(sameEntry(entryDay(e), e.amount_minor, e.currency)));
     if (!matched.length) continue;
     const days = matched.map((e) => entryDay(e)!).sort();
     const span = days[0] === days.at(-1) ? days[0] : `${days[0]} to ${days.at(-1)}`;
-    const twins = matched.flatMap((e) => theirs.get(`${entryDay(e)}\u0000${e.amount_minor}\u0000${e.currency}`)!);
+    const twins = matched.flatMap((e) => theirs.get(sameEntry(entryDay(e), e.amount_minor, e.currency))!);
     const formats = [...new Set(twins.map((l) => l.source_format))].sort().join(' and ');
     const times = twins.map((l) => l.received_at).sort();
     const when = times[0] === times.at(-1) ? `on ${times[0]}` : `between ${times[0]} and ${times.at(-1)}`;

@@ -1,7 +1,7 @@
 // What `puddle erase` does in the embedded home beside the lake (puddles/erasure.ts): the queue's bodies (waiting
 // messages and dead letters), the bank files kept in inbox/bank/, and the erasure log.
 import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 
 import { holdsNeedle, scrubText, type ErasureNeedle } from '../../puddles/erasure-match.js';
 import { encodeLengths, splitPack } from './sqlite-queue-pack.mjs';
@@ -53,17 +53,22 @@ export function queueHolding(home: string, needles: readonly ErasureNeedle[], op
     let waiting = 0;
     const write = setMessage ? (row: PageRow, s: Scrubbed) => setMessage.run(...(packs ? [s.body, s.lengths, row.id] : [s.body, row.id])) : null;
     scanPages(db, messages as Page, limit, write, needles, (_row, events) => (waiting += events));
-    if (opts.scrub && (waiting || deadLetters.length) && !truncateWal(db)) {
-      // The rows are rewritten, but their old bytes may still be in queue.db-wal. Until 2026-12-04 a checkpoint another
-      // connection ran at that moment left them there unsaid (test/erase-cli.test.ts failed so, beside a queue open in
-      // the test's process). Thrown before the lake's swap: the run stops as a crash would, and the same request run
-      // again takes the same tokens (erasure-run.ts).
-      throw new Error(`erase: the queued bodies are rewritten, but ${file}-wal could not be cut back (another connection kept queue.db busy, checkpointing or reading it, for 10 s), so their old bytes may still be in it: close what else has this home open and run the same erase again`);
-    }
+    if (opts.scrub && (waiting || deadLetters.length)) cutWal(db, file, 'the queued bodies');
     return { waiting, deadLetters };
   } finally {
     db.close();
   }
+}
+
+/**
+ * After rows were rewritten: their old bytes may still be in the WAL, so it is checkpointed and cut back. Until
+ * 2026-12-04 a checkpoint another connection ran at that moment left them there unsaid (test/erase-cli.test.ts
+ * failed so, beside a queue open in the test's process). Thrown before the lake's swap: the run stops as a crash
+ * would, and the same request run again takes the same tokens (erasure-run.ts).
+ */
+function cutWal(db: ReturnType<typeof openSqlite>, file: string, what: string): void {
+  if (truncateWal(db)) return;
+  throw new Error(`erase: ${what} are rewritten, but ${file}-wal could not be cut back (another connection kept ${basename(file)} busy, checkpointing or reading it, for 10 s), so their old bytes may still be in it: close what else has this home open and run the same erase again`);
 }
 
 interface PageRow {
@@ -138,9 +143,7 @@ export function feedRowsHolding(home: string, needles: readonly ErasureNeedle[],
       return found;
     };
     const found = opts.scrub ? db.transaction(scan).immediate() : scan();
-    if (opts.scrub && found && !truncateWal(db)) {
-      throw new Error(`erase: the feed rows are rewritten, but ${file}-wal could not be cut back (another connection kept feeds.db busy for 10 s), so their old bytes may still be in it: close what else has this home open and run the same erase again`);
-    }
+    if (opts.scrub && found) cutWal(db, file, 'the feed rows');
     return found;
   } finally {
     db.close();
