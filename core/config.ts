@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { checkDistinctKeys, parseFeedKeys, type FeedKey } from './http/auth.js';
+import { checkDistinctKeys, checkProducerEntries, parseFeedKeys, type FeedKey } from './http/auth.js';
 import { envSettings, type SettingsReader } from './settings.js';
 
 /** Configuration from the environment, read once at an entry point. */
@@ -8,7 +8,7 @@ export interface PuddleConfig {
   home: string;
   port: number;
   host: string;
-  /** Producer keys: write events only. */
+  /** Producer keys: write events only. Each entry as written, `key` or `key:name` (producerKeyEntry). */
   apiKeys: string[];
   /** Read keys: totals, reports and the dashboard. */
   readKeys?: string[];
@@ -122,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
   };
   settings.check();
   const apiKeys = keyList(env.PUDDLE_API_KEYS);
+  checkProducerEntries(apiKeys);
   const readKeys = keyList(env.PUDDLE_READ_KEYS);
   const tvKeys = keyList(env.PUDDLE_TV_KEYS);
   const feedKeys = parseFeedKeys(env.PUDDLE_FEED_KEYS);

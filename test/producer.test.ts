@@ -17,6 +17,9 @@ import { SqliteQueue } from '../infra/local/sqlite-queue.js';
 
 const KEY = 'test-key-0123456789';
 const auth = { authorization: `Bearer ${KEY}` };
+// A supplier's named keys (PUDDLE_API_KEYS `key:name`): the one in use and the one it is rotating to.
+const SMS_KEY = 'sms-agency-key-0123456789';
+const SMS_NEW_KEY = 'sms-agency-new-key-0123456789';
 
 function donation(id: string, over: Record<string, unknown> = {}) {
   return {
@@ -81,7 +84,7 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     dir = mkdtempSync(join(tmpdir(), 'puddle-producer-'));
     queue = new SqliteQueue(join(dir, 'queue.db'));
     await queue.subscribe({ name: 'raw', contracts: '*' });
-    app = buildServer({ queue, apiKeys: ['other-key', KEY], maxEvents: 1000 });
+    app = buildServer({ queue, apiKeys: ['other-key', KEY, `${SMS_KEY}:sms-agency`, `${SMS_NEW_KEY}:sms-agency`], maxEvents: 1000 });
     await app.ready();
   });
 
@@ -96,6 +99,16 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     await queue.ack('raw', got.map((m) => m.receipt));
     return got.map((m) => m.envelope);
   }
+
+  it("records which supplier's key sent the events: producer:<name> for a named key, whichever of its keys, producer for one unnamed", async () => {
+    await drain();
+    // One after the other, so that over a socket they share a keep-alive connection: a key changed on it is read again.
+    for (const [key, id] of [[SMS_KEY, 'k-1'], [KEY, 'k-2'], [SMS_NEW_KEY, 'k-3']] as const) {
+      expect((await post(app, { events: [donation(id)] }, { authorization: `Bearer ${key}` })).statusCode).toBe(202);
+    }
+    const envs = await drain();
+    expect(envs.map((e) => [e.key, e.source])).toEqual([['k-1', 'producer:sms-agency'], ['k-2', 'producer'], ['k-3', 'producer:sms-agency']]);
+  });
 
   it('answers /healthz without a key', async () => {
     const res = await app.inject({ method: 'GET', url: '/healthz' });
@@ -1038,7 +1051,7 @@ describe('the producer fast path when the batch work fails', () => {
         if (mode === 'reject') return Promise.reject(new Error('bug at /secret/path'));
         return Promise.resolve({ status: 202, body: JSON.stringify({ id }) });
       },
-      isProducer: () => true,
+      producerSource: () => 'producer',
       maxBodyBytes: 10_000,
       parseJson: (_req, text, done) => done(null, JSON.parse(text)),
       closing: () => false,

@@ -28,9 +28,12 @@ export interface KeyIdentity {
   label: string;
   /** For a feed key: the feeds it may read. */
   feeds: readonly string[];
+  /** For a producer key: its events' envelope source, `producer:<name>` for a named key, else `producer`. */
+  source?: string;
 }
 
 export interface KeyRingConfig {
+  /** PUDDLE_API_KEYS's entries as written: `key` or `key:name` (producerKeyEntry). */
   producer?: readonly string[];
   read?: readonly string[];
   tv?: readonly string[];
@@ -70,6 +73,38 @@ export function bearerKey(authorization: string | undefined): string | undefined
   return key === '' ? undefined : key;
 }
 
+/** A producer key's name: lower-case letters, digits, `-`, `_` and `.`, up to 40, starting with a letter or digit. */
+const PRODUCER_NAME = /^[a-z0-9][a-z0-9_.-]{0,39}$/;
+
+/**
+ * A PUDDLE_API_KEYS entry: `key`, or `key:name` to name the supplier the key is given to. A named key's events
+ * have the envelope source `producer:<name>` (the lake's `_source`), so finance can tell which supplier sent a
+ * donation, and two keys of one supplier (the old and the new, while it rotates) share its name. The name is
+ * what follows the last colon; an entry whose last colon is not followed by a valid name is refused at start
+ * (checkProducerEntries), so a key that itself holds a colon is never cut short silently.
+ */
+export function producerKeyEntry(entry: string): { key: string; name?: string } {
+  const at = entry.lastIndexOf(':');
+  return at < 0 ? { key: entry } : { key: entry.slice(0, at), name: entry.slice(at + 1) };
+}
+
+/** The envelope source of a producer key's events. */
+export const producerSource = (name: string | undefined): string => (name === undefined ? 'producer' : `producer:${name}`);
+
+/** Refuses a PUDDLE_API_KEYS entry with an empty key or a name that is not one. Named by position, never the key. */
+export function checkProducerEntries(entries: readonly string[]): void {
+  entries.forEach((entry, i) => {
+    const { key, name } = producerKeyEntry(entry);
+    if (key !== '' && (name === undefined || PRODUCER_NAME.test(name))) return;
+    throw new ConfigError(
+      `PUDDLE_API_KEYS entry ${i + 1} must be key or key:name, the name in lower-case letters, digits, -, _ and . (up to 40), ` +
+        'naming who the key is given to (a supplier, the website); a key may not hold a colon',
+    );
+  });
+}
+
+const producerKeysOf = (entries: readonly string[] | undefined): string[] => (entries ?? []).map((e) => producerKeyEntry(e).key);
+
 /**
  * Refuses a key listed more than once (in two variables, or twice in one). A key has one scope: the ring
  * identified such a key by its first listing, so a broadcaster given a key that was also a producer key was
@@ -87,7 +122,7 @@ export function checkDistinctKeys(config: KeyRingConfig): void {
       seen.set(k, here);
     });
   };
-  list('producer', config.producer ?? []);
+  list('producer', producerKeysOf(config.producer));
   list('read', config.read ?? []);
   list('tv', config.tv ?? []);
   list('feed', (config.feeds ?? []).map((f) => f.key));
@@ -111,7 +146,7 @@ export function shortKeys(config: KeyRingConfig): string[] {
       if (k.length > 0 && k.length < MIN_KEY_LENGTH) out.push(`${KEY_VARIABLES[scope]} ${word} ${i + 1} (${scope}#${i + 1})`);
     });
   };
-  list('producer', config.producer ?? []);
+  list('producer', producerKeysOf(config.producer));
   list('read', config.read ?? []);
   list('tv', config.tv ?? []);
   list('feed', (config.feeds ?? []).map((f) => f.key));
@@ -122,13 +157,17 @@ export function shortKeys(config: KeyRingConfig): string[] {
 export function createKeyRing(config: KeyRingConfig): KeyRing {
   checkDistinctKeys(config);
   const entries: { digest: Buffer; identity: KeyIdentity; configured: boolean }[] = [];
-  const add = (scope: KeyScope, keys: readonly string[], feedsOf: (i: number) => readonly string[], label: string = scope, configured = true) => {
+  const add = (scope: KeyScope, keys: readonly string[], feedsOf: (i: number) => readonly string[], label: string = scope, configured = true, sourceOf?: (i: number) => string) => {
     keys.forEach((k, i) => {
-      if (k.length > 0) entries.push({ digest: digest(k), identity: { scope, label: `${label}#${i + 1}`, feeds: feedsOf(i) }, configured });
+      if (k.length === 0) return;
+      const identity: KeyIdentity = { scope, label: `${label}#${i + 1}`, feeds: feedsOf(i) };
+      if (sourceOf) identity.source = sourceOf(i);
+      entries.push({ digest: digest(k), identity, configured });
     });
   };
-  add('producer', config.producer ?? [], () => []);
-  add('producer', config.hubProducer ?? [], () => [], 'hub-producer', false);
+  const producers = (config.producer ?? []).map(producerKeyEntry);
+  add('producer', producers.map((p) => p.key), () => [], 'producer', true, (i) => producerSource(producers[i]!.name));
+  add('producer', config.hubProducer ?? [], () => [], 'hub-producer', false, () => producerSource(undefined));
   add('read', config.read ?? [], () => []);
   add('tv', config.tv ?? [], () => []);
   const feedKeys = config.feeds ?? [];

@@ -20,8 +20,11 @@ import type { Refusals } from './refusals.js';
  */
 export interface FastPathOptions {
   accept: EventsAcceptor;
-  /** True when the request's Authorization is a producer key its address may use (auth-failures.ts). */
-  isProducer: (authorization: string | undefined, address: string | undefined) => boolean;
+  /**
+   * The envelope source of the request's events when its Authorization is a producer key its address may use
+   * (auth-failures.ts), else null.
+   */
+  producerSource: (authorization: string | undefined, address: string | undefined) => string | null;
   maxBodyBytes: number;
   /** Fastify's own JSON parser (prototype-poisoning guard included), so both paths parse alike. */
   parseJson: (req: unknown, text: string, done: (err: Error | null, body?: unknown) => void) => void;
@@ -46,7 +49,7 @@ const JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8
  * was about 4 µs of a request's ~65 on the event loop. Comparing with this is safe: it is the text this same client
  * sent before, so its timing says nothing about the configured keys. The keys are fixed while a server runs.
  */
-const producerAuthOf = new WeakMap<Socket, string>();
+const producerAuthOf = new WeakMap<Socket, { authorization: string; source: string }>();
 
 export function producerFastPath(opts: FastPathOptions): FastPath {
   let taken = 0;
@@ -59,10 +62,14 @@ export function producerFastPath(opts: FastPathOptions): FastPath {
     // A gzipped (or otherwise encoded) body is Fastify's to decode or refuse (raw-body.ts): one header lookup here.
     if (req.headers['content-encoding'] !== undefined) return false;
     const authorization = req.headers.authorization;
-    if (authorization === undefined || producerAuthOf.get(req.socket) !== authorization) {
-      if (!opts.isProducer(authorization, req.socket.remoteAddress)) return false;
-      if (authorization !== undefined) producerAuthOf.set(req.socket, authorization);
+    let known = producerAuthOf.get(req.socket);
+    if (authorization === undefined || known?.authorization !== authorization) {
+      const source = opts.producerSource(authorization, req.socket.remoteAddress);
+      if (source === null) return false;
+      known = { authorization: authorization ?? '', source };
+      if (authorization !== undefined) producerAuthOf.set(req.socket, known);
     }
+    const source = known.source;
     taken++;
     const chunks: Buffer[] = [];
     let got = 0;
@@ -88,7 +95,7 @@ export function producerFastPath(opts: FastPathOptions): FastPath {
       // Fastify it is a 500, so it is here too.
       let pending: Promise<ProducerAnswer>;
       try {
-        pending = opts.accept(body, text, id);
+        pending = opts.accept(body, text, id, source);
       } catch (err) {
         return failed(err);
       }

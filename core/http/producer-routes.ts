@@ -200,7 +200,7 @@ export interface ProducerAnswer {
 }
 
 /** Accepts one parsed request body: validates the batch, publishes it, and says what to answer. */
-export type EventsAcceptor = (body: unknown, bodyText: string | null, requestId: string) => Promise<ProducerAnswer>;
+export type EventsAcceptor = (body: unknown, bodyText: string | null, requestId: string, source: string) => Promise<ProducerAnswer>;
 
 const reject = (status: number, code: string, message: string, rejected: RejectedEvent[]): ProducerAnswer => ({
   status,
@@ -231,8 +231,8 @@ export function eventsAcceptor(queue: Queue, maxEvents: number, clock: Clock = s
     const message = 'the queue did not accept the events; nothing was accepted, retry later';
     return { status: 503, body: JSON.stringify(errorBody('queue_unavailable', message)), retryAfter: retryAfterSeconds(err) };
   };
-  return (body, bodyText, requestId) => {
-    const batch = checkBatch(body, bodyText, requestId, maxEvents, clock, maxAheadMs);
+  return (body, bodyText, requestId, source) => {
+    const batch = checkBatch(body, bodyText, requestId, source, maxEvents, clock, maxAheadMs);
     if (!('envelopes' in batch)) return Promise.resolve(batch);
     const accepted = batch.accepted;
     const events = batch.envelopes.length;
@@ -253,7 +253,7 @@ export function eventsAcceptor(queue: Queue, maxEvents: number, clock: Clock = s
 }
 
 /** Validates a request body and builds its envelopes, or says what to answer instead. */
-function checkBatch(body: unknown, bodyText: string | null, requestId: string, maxEvents: number, clock: Clock, maxAheadMs: number): Batch | ProducerAnswer {
+function checkBatch(body: unknown, bodyText: string | null, requestId: string, source: string, maxEvents: number, clock: Clock, maxAheadMs: number): Batch | ProducerAnswer {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return reject(400, 'invalid_request', 'body must be an object with an events array', [
       { index: -1, errors: [{ path: 'events', message: 'is required: an array of events' }] },
@@ -292,7 +292,8 @@ function checkBatch(body: unknown, bodyText: string | null, requestId: string, m
       envelopes[i] = texts.add({
         contract: r.contract.name,
         version: r.contract.version,
-        source: 'producer',
+        // Which key sent it: `producer:<name>` for a named key (auth.ts, producerKeyEntry).
+        source,
         stream: typeof channel === 'string' ? channel : null,
         payload: r.value,
         raw: scrubbed ?? ev,
@@ -333,8 +334,11 @@ function withMajorAmounts(r: ReturnType<typeof checkEvent>, text: string | undef
 const MAJOR_UNITS =
   'must be in minor units (pence, cents): a whole number written with two decimals, like 5.00, is how pounds or euros are written, and would count a hundred times too little; send 500 for 5.00 (a float of minor units such as 500.0 is taken)';
 
-/** Null when a request's Authorization may write events (the producer scope); otherwise the 401 or 403 to send. */
-export type ProducerKeyCheck = (authorization: string | undefined, address?: string) => ProducerAnswer | null;
+/**
+ * The envelope source of the request's events when its Authorization may write events (a producer key:
+ * `producer` or `producer:<name>`); otherwise the 401, 403 or 429 to send.
+ */
+export type ProducerKeyCheck = (authorization: string | undefined, address?: string) => ProducerAnswer | string;
 
 /** `failures` counts unknown keys per address: an address that sent too many gets 429 (auth-failures.ts). */
 export function producerKeyCheck(keys: KeyRing, failures?: AuthFailures): ProducerKeyCheck {
@@ -344,7 +348,7 @@ export function producerKeyCheck(keys: KeyRing, failures?: AuthFailures): Produc
     const who = keys.identify(presented);
     const wait = failures?.refusal(address, who, presented !== undefined) ?? 0;
     if (wait > 0) return { status: 429, body: JSON.stringify(errorBody('too_many_failed_keys', tooManyFailuresMessage(wait))), retryAfter: String(wait) };
-    if (who?.scope === 'producer') return null;
+    if (who?.scope === 'producer') return who.source ?? 'producer';
     if (who?.scope === 'retired') {
       retiredKeyUsed(who, address);
       return { status: 401, body: JSON.stringify(errorBody(RETIRED_KEY.code, RETIRED_KEY.message)) };
@@ -375,12 +379,14 @@ export async function producerRoutes(app: FastifyInstance, opts: ProducerRoutesO
   }
 
   // onRequest runs before the body is read: an unauthenticated client cannot make us buffer 1 MiB.
+  const sourceOf = new WeakMap<FastifyRequest, string>();
   app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-    const refused = check(req.headers.authorization, req.ip);
-    if (refused === null) return done();
-    void send(reply, refused);
+    const checked = check(req.headers.authorization, req.ip);
+    if (typeof checked !== 'string') return void send(reply, checked);
+    sourceOf.set(req, checked);
+    done();
   });
 
   const config: RouteErrorConfig = { tooLargeAdvice: 'a producer sends its events in smaller batches' };
-  app.post('/v1/events', { config }, async (req, reply) => send(reply, await accept(req.body, req.bodyText, req.id)));
+  app.post('/v1/events', { config }, async (req, reply) => send(reply, await accept(req.body, req.bodyText, req.id, sourceOf.get(req)!)));
 }

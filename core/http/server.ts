@@ -146,9 +146,9 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
       accept,
       // An unknown key is left to Fastify's check, which counts it once; a producer key is refused here only while
       // its address is refused and had not used it (auth-failures.ts).
-      isProducer: (authorization, address) => {
+      producerSource: (authorization, address) => {
         const who = keys.identify(bearerKey(authorization));
-        return who?.scope === 'producer' && failures.refusal(address, who, true) === 0;
+        return who?.scope === 'producer' && failures.refusal(address, who, true) === 0 ? (who.source ?? 'producer') : null;
       },
       maxBodyBytes: bodyLimit,
       parseJson: jsonBodyParser(app),
