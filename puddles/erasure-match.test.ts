@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ConfigError } from '../core/errors.js';
 import { emailSha256 } from '../core/pii.js';
-import { ERASED_TEXT, erasureNeedles, holdsNeedle, longerIdsSql, maskNeedle, newErasureSalt, scrubSql, scrubText } from './erasure-match.js';
+import { ERASED_TEXT, erasureNeedles, holdsNeedle, longerIdsSql, maskNeedle, newErasureSalt, phonePattern, scrubSql, scrubText, type ErasureNeedle } from './erasure-match.js';
 import { sqlString } from './sql-text.js';
 
 const needles = erasureNeedles({ supporterIds: ['sup_1'], emails: ['Jo@Example.org'], texts: ['Jo "Q" Quxworthy'] });
@@ -81,6 +81,44 @@ describe('a request erasureNeedles refuses (for every caller, not only the comma
     }
     // Names, even short ones, pass.
     for (const name of ['Lee', 'Quxworthy', 'Jo Quxworthy']) expect(refusal({ texts: [name] }), name).toBeNull();
+  });
+});
+
+describe('a phone number given as --text', () => {
+  it('is found however its digits are spaced, and a UK number in its other form too, the same in JS and in DuckDB', async () => {
+    const uk = erasureNeedles({ supporterIds: [], emails: [], texts: ['07700 900123'] });
+    const intl = erasureNeedles({ supporterIds: [], emails: [], texts: ['+44 7700 900123'] });
+    const us = erasureNeedles({ supporterIds: [], emails: [], texts: ['+1 (415) 555-0100'] });
+    const cases: [ErasureNeedle[], string, string][] = [
+      [uk, 'GIFT 07700900123', `GIFT ${ERASED_TEXT}`],
+      [uk, '{"phone":"07700-900-123"}', `{"phone":"${ERASED_TEXT}"}`],
+      [uk, 'tel:+447700900123.', `tel:${ERASED_TEXT}.`],
+      [uk, 'call 0044 7700 900 123 now', `call ${ERASED_TEXT} now`],
+      [uk, 'ref 447700900123', `ref ${ERASED_TEXT}`],
+      [intl, 'on 07700 900123 after 6', `on ${ERASED_TEXT} after 6`],
+      [intl, '(07700) 900123', `(${ERASED_TEXT}`],
+      [us, 'phone=14155550100&x', `phone=${ERASED_TEXT}&x`],
+      [us, '415.555.0100', '415.555.0100'],
+      // Not a longer number holding it, nor another number.
+      [uk, '107700900123 077009001234 07700900124', '107700900123 077009001234 07700900124'],
+      [uk, 'amount 7700900123', 'amount 7700900123'],
+    ];
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    try {
+      for (const [ns, text, want] of cases) {
+        expect(scrubText(text, ns), text).toBe(want);
+        const sql = `SELECT ${scrubSql('v', ns)} FROM (SELECT ${sqlString(text)} AS v)`;
+        expect((await conn.runAndReadAll(sql)).getRowsJS()[0]![0], text).toBe(want);
+      }
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+    expect(phonePattern('Quxworthy')).toBeNull();
+    expect(phonePattern('12 Acacia Avenue')).toBeNull();
+    expect(uk).toHaveLength(1);
+    expect(uk[0]!.label).toBe('--text 1');
   });
 });
 

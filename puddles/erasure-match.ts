@@ -50,13 +50,37 @@ function escapeRegExp(s: string): string {
   return s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 }
 
-function needle(value: string, kind: 'id' | 'text', replacement: string, label: string): ErasureNeedle {
-  // A boundary is required only on a side where the needle itself ends in a word character.
+/** What may stand between two digits of a phone number: up to two of a space, `(`, `)`, `.` and `-`. */
+const PHONE_GAP = '[\\s().-]{0,2}';
+
+/**
+ * A phone number given as `--text` (digits, spaces and `+ ( ) . -` only): the pattern of its digits however they
+ * are spaced (`07700 900123`, `07700900123`, `07700-900-123`), and for a UK number its other form too (`0` and
+ * `+44`/`0044`/`44`). Null for any other value. Until 2026-12-06 a number was matched only as typed, so
+ * `--text "07700 900123"` left `07700900123` in a bank line and a payment reference (user test).
+ */
+export function phonePattern(value: string): string | null {
+  if (!/^\+?[\d\s().-]+$/.test(value)) return null;
+  const digits = value.replace(/\D/g, '');
+  if (digits.length < 8) return null;
+  const spaced = (d: string) => d.split('').join(PHONE_GAP);
+  // UK: a national number is 0 and 10 digits; its international form 44 and the same 10.
+  const uk = digits.length === 11 && digits.startsWith('0') && !digits.startsWith('00') ? digits.slice(1)
+    : digits.length === 12 && digits.startsWith('44') ? digits.slice(2)
+    : digits.length === 14 && digits.startsWith('0044') ? digits.slice(4)
+    : null;
+  if (uk === null) return spaced(digits);
+  return `(?:0|(?:\\+|00)?4${PHONE_GAP}4)${PHONE_GAP}${spaced(uk)}`;
+}
+
+function needle(value: string, kind: 'id' | 'text', replacement: string, label: string, pattern?: string): ErasureNeedle {
+  // A boundary is required only on a side where the needle itself ends in a word character (a phone pattern's
+  // edges are digits, or the `+` a boundary may stand before).
   // RE2 and JS spell the classes differently (`\\pL`, `\\p{L}`); otherwise the patterns are the same.
   const edge = (re2: string, js: string) => ({ re2, js });
-  const before = WORD_JS.test(value[0] ?? '') ? edge('(^|[^\\pL\\pN_])', '(^|[^\\p{L}\\p{N}_])') : edge('()', '()');
-  const after = WORD_JS.test(value.at(-1) ?? '') ? edge('([^\\pL\\pN_]|$)', '([^\\p{L}\\p{N}_]|$)') : edge('()', '()');
-  const body = escapeRegExp(value);
+  const before = pattern !== undefined || WORD_JS.test(value[0] ?? '') ? edge('(^|[^\\pL\\pN_])', '(^|[^\\p{L}\\p{N}_])') : edge('()', '()');
+  const after = pattern !== undefined || WORD_JS.test(value.at(-1) ?? '') ? edge('([^\\pL\\pN_]|$)', '([^\\p{L}\\p{N}_]|$)') : edge('()', '()');
+  const body = pattern ?? escapeRegExp(value);
   // Free text is matched whatever its case (`jo quxworthy` typed in a remittance line); ids exactly (Salesforce's are case-sensitive).
   const core = kind === 'text' ? `(?i:${body})` : body;
   return {
@@ -65,7 +89,7 @@ function needle(value: string, kind: 'id' | 'text', replacement: string, label: 
     js: new RegExp(`${before.js}(${body})${after.js}`, kind === 'text' ? 'giu' : 'gu'),
     replacement,
     re2Value: core,
-    idLike: /^[\p{L}\p{N}_:.-]+$/u.test(value),
+    idLike: pattern === undefined && /^[\p{L}\p{N}_:.-]+$/u.test(value),
     label,
   };
 }
@@ -137,7 +161,13 @@ export function erasureNeedles(req: ErasureRequest, salt: Buffer = newErasureSal
     // The address itself, wherever it was typed as text (a note, a remittance line, an older raw record).
     add(email, 'text', `--email ${i + 1}`);
   });
-  req.texts.forEach((t, i) => add(t, 'text', `--text ${i + 1}`));
+  req.texts.forEach((t, i) => {
+    const phone = phonePattern(t.trim());
+    if (phone === null) return add(t, 'text', `--text ${i + 1}`);
+    if (seen.has(`phone:${phone}`)) return;
+    seen.add(`phone:${phone}`);
+    out.push(needle(t.trim(), 'text', ERASED_TEXT, `--text ${i + 1}`, phone));
+  });
   found.forEach((hash, i) => add(hash, 'id', `an email hash on the rows of a --supporter-id (${i + 1})`));
   return out;
 }

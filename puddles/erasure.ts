@@ -227,6 +227,37 @@ export interface LongerIds {
   more: number;
 }
 
+/** Per value of the request (by option and position, never the value): the lake rows holding it, raw's included. */
+export interface ValueRows {
+  value: string;
+  rows: number;
+}
+
+/**
+ * How many lake rows hold each value of the request, 0 included: a DPO sees which value was found where the others
+ * were and which nowhere (a phone number typed another way, a name spelled otherwise), before confirming. Reads the
+ * plan's matching files once more; only the dry run asks.
+ */
+export async function valueRows(store: ObjectStore, plan: ErasurePlan, needles: readonly ErasureNeedle[]): Promise<ValueRows[]> {
+  const labels = [...new Set(needles.map((n) => n.label))];
+  const keys = plan.files.map((m) => m.file.key);
+  const counts = !keys.length
+    ? []
+    : await withLocalFiles(store, keys, (paths) =>
+        withConnection(async (conn) => {
+          const source = `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true)`;
+          const text = await varcharColumns(conn, source);
+          if (!text.length) return [];
+          const per = labels.map((label) => {
+            const mine = needles.filter((n) => n.label === label);
+            return `count(*) FILTER (WHERE ${text.map((c) => `coalesce(${matchSql(c, mine)}, false)`).join(' OR ')})`;
+          });
+          return (await conn.runAndReadAll(`SELECT ${per.join(', ')} FROM ${source}`)).getRowsJS()[0]!.map(Number);
+        }),
+      );
+  return labels.map((value, i) => ({ value, rows: counts[i] ?? 0 }));
+}
+
 const LONGER_IDS_SHOWN = 20;
 
 /**

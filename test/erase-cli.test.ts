@@ -16,7 +16,8 @@ import { SqliteFeedLog } from '../infra/local/sqlite-feed-log.js';
 import { createLake, type Lake } from './puddles/lake-fixture.js';
 import { runPuddle } from './support/run-cli.js';
 
-const JO = { id: 'sup_1', crm: '0035g00000JoQxA', email: 'Jo.Quxworthy@Example.org', name: 'Quxworthy' };
+// Jo's phone, typed in a CRM note without spaces: the DPO gives it as the person wrote it, `+44 7700 900123`.
+const JO = { id: 'sup_1', crm: '0035g00000JoQxA', email: 'Jo.Quxworthy@Example.org', name: 'Quxworthy', phone: '07700900123' };
 // Ids that contain Jo's as a prefix: a whole-id match must leave them alone.
 const SAM = { id: 'sup_10', crm: '0035g00000SamBbB', email: 'sam@example.net' };
 const JO_HASH = emailSha256(JO.email)!;
@@ -36,7 +37,7 @@ function env(): Envelope[] {
     producer('donation', { donation_id: 'don_sam_1', channel: 'online', amount_minor: 700, currency: 'GBP', supporter_id: SAM.id, cta: 'xmas-appeal' }, 12),
     producer('supporter', { supporter_id: JO.id, source: 'producer', email_sha256: JO_HASH, crm_id: JO.crm }, 10),
     producer('supporter', { supporter_id: SAM.id, source: 'producer', email_sha256: SAM_HASH, crm_id: SAM.crm }, 12),
-    salesforce({ supporter_id: JO.crm, email_sha256: JO_HASH, postcode_district: 'SW1A' }, { Id: JO.crm, Email: '[redacted]', npe01__Preferred_Email__c: 'Personal', Notes: `Call ${JO.name} after 6` }, 13),
+    salesforce({ supporter_id: JO.crm, email_sha256: JO_HASH, postcode_district: 'SW1A' }, { Id: JO.crm, Email: '[redacted]', npe01__Preferred_Email__c: 'Personal', Notes: `Call ${JO.name} after 6 on ${JO.phone}` }, 13),
     salesforce({ supporter_id: SAM.crm, email_sha256: SAM_HASH, postcode_district: 'EC1A' }, { Id: SAM.crm, Email: '[redacted]' }, 13),
     // A second version of Jo's contact: history keeps both.
     salesforce({ supporter_id: JO.crm, email_sha256: JO_HASH, postcode_district: 'SW1A', updated_at: at(15) }, { Id: JO.crm, Email: '[redacted]' }, 15),
@@ -170,6 +171,22 @@ describe('puddle erase', () => {
     expect(await joRowsOnDisk()).toBe(onDisk);
     // The person's identifiers are never printed.
     expect(`${r.stdout}${r.stderr}`).not.toMatch(new RegExp(JO_PATTERN.replaceAll('(?i)', ''), 'i'));
+  });
+
+  it('finds a phone number however it is spaced, and counts the rows of each value, naming it by option and never printing it', async () => {
+    const r = await runPuddle(['erase', '--text', '+44 7700 900123', '--text', 'Nobody Atall', '--supporter-id', JO.crm], E());
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout) as { rows: number; tables: { table: string; rows: number }[]; values: { value: string; rows: number }[] };
+    const values = Object.fromEntries(plan.values.map((v) => [v.value, v.rows]));
+    // The note is in raw only (the contact's raw record), in the first of its two versions.
+    const phoneOnly = await runPuddle(['erase', '--text', '+44 7700 900123'], E());
+    expect(JSON.parse(phoneOnly.stdout)).toMatchObject({ rows: 1, tables: [{ table: 'raw/envelope/v1', files: 1, rows: 1 }] });
+    expect(values['--text 1']).toBe(1);
+    expect(values['--text 2']).toBe(0);
+    // Jo's CRM id: both Salesforce versions in raw, history and current state at least.
+    expect(values['--supporter-id 1']).toBeGreaterThanOrEqual(4);
+    expect(plan.rows).toBeGreaterThanOrEqual(values['--supporter-id 1']!);
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/7700|Nobody|0035g/);
   });
 
   it('refuses to carry it out without a reference, or beside a hub holding the home (exit 2)', async () => {

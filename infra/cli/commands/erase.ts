@@ -46,7 +46,7 @@ export const erase = defineCommand({
         locks.push(lockHome(home, 'puddle erase'));
         locks.push(lockLakeForErasure(home));
       }
-      const [{ planErasure, tableMatches, longerIds, requestNeedles, ErasureRefused }, { queueHolding, bankFilesHolding, feedRowsHolding }, { confirmErasure }] = await Promise.all([
+      const [{ planErasure, tableMatches, longerIds, valueRows, requestNeedles, ErasureRefused }, { queueHolding, bankFilesHolding, feedRowsHolding }, { confirmErasure }] = await Promise.all([
         import('../../../puddles/erasure.js'),
         import('../../local/erasure-home.js'),
         import('../../local/erasure-run.js'),
@@ -64,6 +64,8 @@ export const erase = defineCommand({
               tables: tableMatches(plan),
               files: plan.files.length,
               rows: plan.files.reduce((n, m) => n + m.rows, 0),
+              // The lake rows each value was found in, 0 included (a number or name written otherwise is not found).
+              values: await valueRows(rt.store, plan, needles),
               unregistered_files: plan.unregistered.length,
               queued_messages: queue.waiting,
               dead_letters: queue.deadLetters,
