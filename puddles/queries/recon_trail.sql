@@ -5,7 +5,8 @@
 -- rule of recon_matches), the envelope as received (`envelope`, the raw trail's JSON text), when it was received,
 -- from which `source` and `stream`, `changed_at` (the version's updated_at, else occurred_at: what orders versions)
 -- and its `fate` (raw_fate: `current` is the version that stands, `superseded` one a later version replaced,
--- `repeated` a re-send, `quarantined` refused, `unaccounted` lost), with `standing_id`, the envelope id of the
+-- `repeated` a re-send, `quarantined` refused, `unaccounted` lost, `missing` never received: a click the donation
+-- names that never came, with no evidence), with `standing_id`, the envelope id of the
 -- version that stands, and `why` in words. For one donation or payment:
 --   puddle query "SELECT * FROM recon_trail WHERE donation_id = 'don_1'"
 --   puddle query "SELECT * FROM recon_trail WHERE donation_id IN (SELECT donation_id FROM recon_payment_link WHERE payment_id = 'ch_1')"
@@ -22,6 +23,16 @@ pay AS (
   SELECT donation_id, payment_id, payout_id, donation_rule, payout_rule
   FROM recon_payment_link
   WHERE donation_id IS NOT NULL
+),
+payouts AS (
+  SELECT DISTINCT p.donation_id, p.payout_id, p.payout_rule AS linked_by
+  FROM pay p LEFT JOIN payout o ON o.payout_id = p.payout_id CROSS JOIN x
+  WHERE p.payout_id IS NOT NULL AND coalesce(CAST(o.occurred_at AS DATE) <= x.as_of, true)
+  UNION ALL
+  SELECT DISTINCT p.donation_id, i.payout_id, 'payout_item.payment_id'
+  FROM pay p JOIN payout_item i ON i.payment_id = p.payment_id LEFT JOIN payout o ON o.payout_id = i.payout_id CROSS JOIN x
+  WHERE i.payout_id IS NOT NULL AND i.payout_id <> coalesce(p.payout_id, '')
+    AND CAST(i.occurred_at AS DATE) <= x.as_of AND coalesce(CAST(o.occurred_at AS DATE) <= x.as_of, true)
 ),
 steps AS (
   SELECT d.donation_id, 1 AS step, 'click' AS object_kind, d.click_id AS object_id, 'donation.click_id' AS linked_by
@@ -42,17 +53,13 @@ steps AS (
   SELECT p.donation_id, 5, 'payout_item', i.payout_item_id, 'payout_item.payment_id'
   FROM pay p JOIN payout_item i ON i.payment_id = p.payment_id CROSS JOIN x WHERE CAST(i.occurred_at AS DATE) <= x.as_of
   UNION ALL
-  SELECT DISTINCT p.donation_id, 6, 'payout', p.payout_id, p.payout_rule
-  FROM pay p LEFT JOIN payout o ON o.payout_id = p.payout_id CROSS JOIN x
-  WHERE p.payout_id IS NOT NULL AND coalesce(CAST(o.occurred_at AS DATE) <= x.as_of, true)
+  SELECT donation_id, 6, 'payout', payout_id, linked_by
+  FROM payouts
   UNION ALL
-  SELECT DISTINCT p.donation_id, 6, 'payout', i.payout_id, 'payout_item.payment_id'
-  FROM pay p JOIN payout_item i ON i.payment_id = p.payment_id LEFT JOIN payout o ON o.payout_id = i.payout_id CROSS JOIN x
-  WHERE i.payout_id IS NOT NULL AND i.payout_id <> coalesce(p.payout_id, '')
-    AND CAST(i.occurred_at AS DATE) <= x.as_of AND coalesce(CAST(o.occurred_at AS DATE) <= x.as_of, true)
-  UNION ALL
-  SELECT DISTINCT p.donation_id, 7, 'bank_line', c.bank_line_id, c.rule || ' (' || c.outcome || ')'
-  FROM pay p JOIN recon_bank_candidates c ON c.payout_id = p.payout_id
+  -- The bank lines of every payout on the trail: the one that carried the money and a later one that netted its
+  -- refund. Until 2026-12-06 only the payment's own payout's (user test: an auditor found the refund's line missing).
+  SELECT DISTINCT o.donation_id, 7, 'bank_line', c.bank_line_id, c.rule || ' (' || c.outcome || ')'
+  FROM (SELECT DISTINCT donation_id, payout_id FROM payouts) o JOIN recon_bank_candidates c ON c.payout_id = o.payout_id
   WHERE c.outcome IN ('matched', 'reversed')
 ),
 standing AS (
@@ -70,14 +77,15 @@ SELECT
   f.occurred_at AS changed_at,
   f.received_at,
   f.delivery_id,
-  f.fate,
+  coalesce(f.fate, 'missing') AS fate,
   t.standing_id,
-  CASE f.fate
+  CASE coalesce(f.fate, 'missing')
     WHEN 'current' THEN 'stands: the latest version by changed_at, then arrival'
     WHEN 'superseded' THEN 'replaced by ' || coalesce(t.standing_id, 'a version not in raw') || ', later by changed_at or arrival'
     WHEN 'repeated' THEN 'a re-send of ' || f.id || ', counted at its first arrival'
     WHEN 'quarantined' THEN 'refused: in quarantine with its reasons'
     WHEN 'unaccounted' THEN 'received but neither landed nor quarantined'
+    WHEN 'missing' THEN 'never received: named on the trail (a click the donation names, a payout a payment names) but not in the raw trail'
     ELSE f.fate
   END AS why,
   w.envelope

@@ -15,6 +15,8 @@ const env = (contract: string, payload: Record<string, unknown>) =>
   makeEnvelope({ contract, version: 1, source: 'test', stream: contract, payload, received_at: '2026-11-20T00:00:00.000Z', delivery_id: 'split' });
 const split = [
   env('donation', { donation_id: 'd_split', occurred_at: '2026-11-18T12:00:00Z', channel: 'online', amount_minor: 10000, currency: 'GBP' }),
+  // A donation naming a click that never arrived (the page's beacon lost).
+  env('donation', { donation_id: 'd_noclick', occurred_at: '2026-11-18T12:00:00Z', channel: 'online', amount_minor: 500, currency: 'GBP', click_id: 'clk_never' }),
   ...[['ch_s1', 6000], ['ch_s2', 4000]].map(([id, amount], i) =>
     env('payment', { payment_id: id, occurred_at: `2026-11-18T12:00:0${i}Z`, provider: 'stripe', status: 'succeeded', amount_minor: amount, currency: 'GBP', donation_id: 'd_split' }),
   ),
@@ -65,6 +67,32 @@ describe('recon_trail: one donation, every step and its evidence', { timeout: 12
       expect(s.fate).toBe('current');
       expect(s.standing_id).toBe(s.envelope_id);
     }
+  });
+
+  it("ends every payout on a trail at its matched bank lines, a later payout's that netted a refund too", async () => {
+    // Trails with two payouts (the charge's, and the refund's netted in a later one), and each payout's lines.
+    const rows = await lake.engine.query(`
+      WITH t AS (SELECT donation_id, object_kind, object_id FROM recon_trail),
+      p AS (SELECT DISTINCT donation_id, object_id AS payout_id FROM t WHERE object_kind = 'payout'),
+      want AS (SELECT DISTINCT p.donation_id, c.bank_line_id FROM p JOIN recon_bank_candidates c ON c.payout_id = p.payout_id WHERE c.outcome IN ('matched', 'reversed')),
+      got AS (SELECT DISTINCT donation_id, object_id AS bank_line_id FROM t WHERE object_kind = 'bank_line')
+      SELECT (SELECT count(*) FROM want) AS wanted,
+        (SELECT count(*) FROM (SELECT * FROM want EXCEPT SELECT * FROM got)) AS missing,
+        (SELECT count(*) FROM (SELECT * FROM got EXCEPT SELECT * FROM want)) AS extra,
+        (SELECT count(*) FROM (SELECT donation_id FROM want GROUP BY donation_id HAVING count(*) > 1)) AS two_lines`);
+    const r = rows[0]!;
+    expect(Number(r.two_lines)).toBeGreaterThan(0);
+    expect(Number(r.missing)).toBe(0);
+    expect(Number(r.extra)).toBe(0);
+  });
+
+  it('says a click the donation names but that never arrived is missing, not evidence', async () => {
+    const steps = await trail('d_noclick');
+    const click = steps.filter((s) => s.object_kind === 'click');
+    expect(click).toHaveLength(1);
+    expect(click[0]).toMatchObject({ object_id: 'clk_never', fate: 'missing', envelope_id: null, envelope: null });
+    expect(click[0]!.why).toMatch(/^never received/);
+    expect(steps.filter((s) => s.object_kind !== 'click').every((s) => s.fate !== 'missing')).toBe(true);
   });
 
   it('lists every part of a split payment', async () => {
