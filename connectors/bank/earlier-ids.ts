@@ -1,3 +1,4 @@
+import { maskCardsAndEmails } from '../../core/contracts/free-text.js';
 import type { QueryEngine } from '../../core/ports.js';
 import { sqlString } from '../../puddles/sql-text.js';
 import type { Statement } from './statement.js';
@@ -100,8 +101,10 @@ export function afterAmount(l: Pick<LakeLine, 'bank_line_id' | 'account' | 'day'
   return l.bank_line_id.startsWith(prefix) ? l.bank_line_id.slice(prefix.length) : null;
 }
 
-const matchKey = (account: string, day: string, amount: number, currency: string, reference: string, e2e: string | null) =>
-  JSON.stringify([account, day, amount, currency, reference, e2e]);
+// The reference as it lands (masked: to-envelopes.ts), on both sides: a line landed before masking, or since, matches
+// the entry that made it.
+const matchKey = (account: string, day: string, amount: number, currency: string, reference: string | null, e2e: string | null) =>
+  JSON.stringify([account, day, amount, currency, reference === null ? null : maskCardsAndEmails(reference), e2e]);
 
 /** The day a line stands on: the entry's booking date, else its value date (as spanLines reads `bank_line`). */
 export const entryDay = (e: Statement['entries'][number]): string | null => e.booking_date ?? e.value_date;

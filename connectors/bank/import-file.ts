@@ -99,6 +99,8 @@ export interface ImportOutcome {
   lines: number;
   /** Of those, lines that kept the id an import under an earlier id rule gave them (earlier-ids.ts). */
   kept_earlier_ids: number;
+  /** Lines and batch details whose text held a card number or an email address, masked as they land (to-envelopes.ts maskedText). */
+  masked_records: number;
   totals: CurrencyTotals[];
   /** Statements that are the bank's interim report (BAI2 as-of-date modifier 1 or 3): their lines land pending. */
   interim: number;
@@ -210,7 +212,7 @@ export async function importBankFile(
   clock: Clock = systemClock,
 ): Promise<ImportOutcome> {
   const sha256 = fileSha256(file.bytes);
-  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_earlier_ids: 0, totals: [], interim: 0, problems: [], unverified: [], unchecked: [], corrections_beside: [], conflicts: [], resaved: [], marked: 0, error: null };
+  const outcome: ImportOutcome = { status: 'malformed', format: null, file_sha256: sha256, statements: 0, entries: 0, lines: 0, kept_earlier_ids: 0, masked_records: 0, totals: [], interim: 0, problems: [], unverified: [], unchecked: [], corrections_beside: [], conflicts: [], resaved: [], marked: 0, error: null };
   let read;
   try {
     read = readBankFile(file.bytes, opts);
@@ -324,7 +326,10 @@ export async function importBankFile(
     outcome.error = err.message;
     return outcome;
   }
-  for (const r of records) if (r.contract === 'bank_line') outcome.lines++;
+  for (const r of records) {
+    if (r.contract === 'bank_line') outcome.lines++;
+    if (r.masked) outcome.masked_records++;
+  }
   // Then envelopes are made (the hashing) and published a chunk at a time, each handed to the queue's writer
   // thread before the next is made, so the writer commits one chunk while this thread makes the next; up to
   // IN_FLIGHT wait at once. A queue failure part way leaves part of the file queued; importing it again is safe
@@ -390,7 +395,11 @@ export function describeImport(name: string, o: ImportOutcome): string {
     const conflicting = o.conflicts.length
       ? `${name}: imported, but it conflicts with a file imported before (exit 1; a STATEMENT_CONFLICT break in recon_breaks):\n${problemLines(o.conflicts)}`
       : '';
-    return `${sent}${interim}${unverified}${unchecked}${beside}${conflicting}`;
+    // Said, never shown: what was masked is a donor's card number or address.
+    const masked = o.masked_records
+      ? `${name}: ${o.masked_records} ${o.masked_records === 1 ? 'line holds' : 'lines hold'} a card number or an email address in its text: masked in the lake (card digits but the last four, addresses as [email]); the file keeps them as received\n`
+      : '';
+    return `${sent}${interim}${masked}${unverified}${unchecked}${beside}${conflicting}`;
   }
   const resaved = o.resaved.length
     ? `${name}: imported before, saved again (no second STATEMENT_UNBALANCED break):\n${problemLines(o.resaved)}`

@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { quarantineEnvelope, type Origin } from '../../core/engine/envelopes.js';
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { redactPersonalData, type Redacted } from '../../core/pii.js';
+import { maskCardsAndEmails } from '../../core/contracts/free-text.js';
 import { getContract } from '../../core/contracts/index.js';
 import { BankFileError, type Statement, type StatementProblem } from './statement.js';
 
@@ -143,6 +144,8 @@ interface BankRecord {
   payload: Record<string, unknown>;
   raw: Redacted;
   locator: string;
+  /** Whether its text held a card number or an email address, masked (maskedText). */
+  masked: boolean;
 }
 
 /** A record its contract accepted: the contract's normalised copy of the payload, ready to become an envelope. */
@@ -152,6 +155,18 @@ export interface CheckedRecord {
   payload: Record<string, unknown>;
   raw: Redacted;
   stream: string;
+  masked: boolean;
+}
+
+/**
+ * A bank's text as it lands: card numbers masked but their last four digits, email addresses `[email]`
+ * (maskCardsAndEmails). A donor may type either into the remittance text of a transfer, and the bank's file brings
+ * it: refusing the line would leave the statement short, so the text lands masked, in the lake and the raw trail
+ * alike. The producer refuses the same in a `bank_line`'s description (a 400); until 2026-12-06 an import took it
+ * as it was (user test). The file itself is kept as received (the drop folder's done/).
+ */
+function maskedText(text: string | null): string | null {
+  return text === null ? null : maskCardsAndEmails(text);
 }
 
 /** The payloads of a statement that adds up: the statement, its lines (`ids`, from lineIds) and their batch details. */
@@ -159,7 +174,7 @@ function* eachRecord(s: Statement, index: number, file: BankFile, ids: readonly 
   const stmtPayload = statementPayload(s, index, file, true);
   const statement_id = stmtPayload.bank_statement_id as string;
   const where = s.locator ?? `statement ${index + 1}`;
-  yield { contract: 'bank_statement', version: BANK_STATEMENT_VERSION, payload: stmtPayload, raw: redactPersonalData(rawStatement(s, file)), locator: where };
+  yield { contract: 'bank_statement', version: BANK_STATEMENT_VERSION, payload: stmtPayload, raw: redactPersonalData(rawStatement(s, file)), locator: where, masked: false };
   // The same for every line of the file: redacted once and shared (it serialises the same into each envelope).
   const raw = redactPersonalData(rawEntry(file));
   for (let i = 0; i < s.entries.length; i++) {
@@ -168,6 +183,8 @@ function* eachRecord(s: Statement, index: number, file: BankFile, ids: readonly 
     const e = s.entries[i]!;
     const day = e.booking_date ?? e.value_date;
     const occurred_at = day ? `${day}T00:00:00.000Z` : s.created_at;
+    const reference = maskedText(e.reference);
+    const description = maskedText(e.description);
     const payload = {
       bank_line_id: id,
       occurred_at,
@@ -176,8 +193,8 @@ function* eachRecord(s: Statement, index: number, file: BankFile, ids: readonly 
       account: s.account,
       amount_minor: e.amount_minor,
       currency: e.currency,
-      reference: e.reference,
-      description: e.description,
+      reference,
+      description,
       booking_date: e.booking_date,
       value_date: e.value_date,
       statement_id,
@@ -193,9 +210,10 @@ function* eachRecord(s: Statement, index: number, file: BankFile, ids: readonly 
       source_format: s.format,
       source_position: e.locator,
     };
-    yield { contract: 'bank_line', version: 2, payload, raw, locator: e.locator };
+    yield { contract: 'bank_line', version: 2, payload, raw, locator: e.locator, masked: reference !== e.reference || description !== e.description };
     for (let n = 0; n < e.details.length; n++) {
       const d = e.details[n]!;
+      const detailReference = maskedText(d.reference);
       const detail = {
         bank_line_detail_id: `${id}/${n + 1}`,
         occurred_at,
@@ -204,10 +222,10 @@ function* eachRecord(s: Statement, index: number, file: BankFile, ids: readonly 
         amount_minor: d.amount_minor,
         currency: d.currency,
         end_to_end_id: d.end_to_end_id,
-        reference: d.reference,
+        reference: detailReference,
         counterparty: d.counterparty,
       };
-      yield { contract: 'bank_line_detail', version: 1, payload: detail, raw, locator: `${e.locator} TxDtls[${n + 1}]` };
+      yield { contract: 'bank_line_detail', version: 1, payload: detail, raw, locator: `${e.locator} TxDtls[${n + 1}]`, masked: detailReference !== d.reference };
     }
   }
 }
@@ -222,7 +240,7 @@ export function checkedRecords(s: Statement, index: number, file: BankFile, out:
   for (const r of eachRecord(s, index, file, ids)) {
     const checked = getContract(r.contract, r.version)!.validate(r.payload);
     if (checked.errors) throw new BankFileError(checked.errors.map((e) => `${r.contract}.${e.path.replace(/^payload\./, '')} ${e.message}`).join('; '), r.locator);
-    out.push({ contract: r.contract, version: r.version, payload: checked.value, raw: r.raw, stream: s.format });
+    out.push({ contract: r.contract, version: r.version, payload: checked.value, raw: r.raw, stream: s.format, masked: r.masked });
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // The free-text card check: card numbers as people write them (dots, dashes, spaces, beside other numbers) are
 // found; the numbers free text ordinarily holds (dates, phone numbers, references) still pass.
 import { describe, expect, it } from 'vitest';
-import { holdsCardNumber, personRefProblem, webAddressProblem } from './free-text.js';
+import { CARD_TEXT_REMOVED, holdsCardNumber, maskCardsAndEmails, personRefProblem, webAddressProblem } from './free-text.js';
 
 describe('holdsCardNumber', () => {
   it('finds a card number split by dots, dashes or spaces, alone or beside other numbers', () => {
@@ -96,3 +96,19 @@ describe('webAddressProblem', () => {
   });
 });
 
+
+describe('maskCardsAndEmails', () => {
+  it('writes every card number but its last four digits as *, and every email address as [email], leaving the rest', () => {
+    expect(maskCardsAndEmails('J SMITH CARD 4111 1111 1111 1111 GIFT')).toBe('J SMITH CARD **** **** **** 1111 GIFT');
+    expect(maskCardsAndEmails('4111111111111111')).toBe('************1111');
+    expect(maskCardsAndEmails('order 2026 5555-5555-5555-4444 and 4111,1111,1111,1111')).toBe('order 2026 ****-****-****-4444 and ****,****,****,1111');
+    expect(maskCardsAndEmails('JANE DOE jane.doe@example.com DONATION, cc J.Roe@Example.org')).toBe('JANE DOE [email] DONATION, cc [email]');
+    // What is not a card number stays: a reference of 24 digits, a sort code and account, an amount.
+    for (const text of ['REF 123456789012345678901234', '99-88-74 1515152252 GIFT 25.00', 'Helpline 020 4096 6583 - 07771 311949']) {
+      expect(maskCardsAndEmails(text)).toBe(text);
+    }
+    // Written so that no plain reading finds where its digits are: the whole text goes.
+    expect(maskCardsAndEmails('CARD ４１１１ １１１１ １１１１ １１１１')).toBe(CARD_TEXT_REMOVED);
+    for (const text of ['J SMITH CARD 4111 1111 1111 1111 GIFT', 'x 4111111111111111 y 5555555555554444']) expect(holdsCardNumber(maskCardsAndEmails(text))).toBe(false);
+  });
+});

@@ -112,6 +112,48 @@ function runsHoldCard(plain: string): boolean {
   return false;
 }
 
+/** What a text that held a card number written in another script becomes (maskCardsAndEmails): it cannot be masked in place. */
+export const CARD_TEXT_REMOVED = '[removed: it held a card number]';
+const EMAILS = new RegExp(EMAIL.source, 'gi');
+
+/**
+ * The text with every card number's digits but the last four written `*` (`4111 1111 1111 1111` becomes
+ * `**** **** **** 1111`, as a receipt shows it) and every email address written `[email]`: for text that must land
+ * though it may hold them (a bank line's description, read from the bank's file: refusing the line would leave the
+ * statement short). The card numbers are those holdsCardNumber finds. A text holding one in another script (full-width
+ * or Arabic-Indic digits, split by invisible characters) is CARD_TEXT_REMOVED whole: its digits are not where a
+ * plain reading puts them.
+ */
+export function maskCardsAndEmails(text: string): string {
+  let out = text;
+  if (text.length >= 13 && holdsCardNumber(text)) out = NON_ASCII.test(text) ? CARD_TEXT_REMOVED : maskCards(text);
+  return out.includes('@') ? out.replace(EMAILS, '[email]') : out;
+}
+
+/** ASCII text with its card numbers masked (see maskCardsAndEmails); plainForCheck keeps an ASCII text's length. */
+function maskCards(text: string): string {
+  let out = text;
+  for (const run of plainForCheck(text).matchAll(DIGIT_RUN)) {
+    if (run[0].length < 13) continue;
+    const groups = [...run[0].matchAll(GROUP)];
+    for (let first = 0; first < groups.length; first++) {
+      let digits = '';
+      for (let last = first; last < groups.length && digits.length < 19; last++) {
+        digits += groups[last]![0];
+        if (digits.length < 13 || digits.length > 19 || !passesLuhn(digits)) continue;
+        if (!((first === 0 && last === groups.length - 1) || ISSUER.test(digits))) continue;
+        const start = run.index + groups[first]!.index;
+        const end = run.index + groups[last]!.index + groups[last]![0].length;
+        let left = digits.length - 4;
+        out = out.slice(0, start) + out.slice(start, end).replace(/\d/g, (d) => (left-- > 0 ? '*' : d)) + out.slice(end);
+        first = last;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 /** Why a free-text value is refused (the message after the field's path), or null when it may land. */
 export function freeTextProblem(text: string): string | null {
   if (holdsCardNumber(text)) return 'must not hold a payment card number (13 to 19 digits passing the Luhn check): free text lands in the lake, the totals, the TV and the feeds';
