@@ -25,6 +25,7 @@ export const RECON_PARAMS: readonly ReconParam[] = [
   { name: 'match_days_after', default: 3, doc: 'and this many days after it (weekends, BACS, Braintree\'s 1-2 business days)' },
   { name: 'match_days_after_reference', default: 10, doc: 'A line carrying the payout\'s bank_reference or id and its exact amount may be booked this many days after arrival_date (a bank holiday weekend: Christmas, Easter), when the payout and the line have no candidate in the window above and the line quotes no other payout' },
   { name: 'grace_donation_not_paid_days', default: 2, doc: 'DONATION_NOT_PAID once a card-channel donation is older than this' },
+  { name: 'grace_cancelled_but_paid_days', default: 7, doc: 'CANCELLED_BUT_PAID this many days after a donation was cancelled (or failed) while a payment for it still holds money (time for the refund)' },
   { name: 'grace_payment_without_donation_days', default: 1, doc: 'PAYMENT_WITHOUT_DONATION this many days after a successful payment that names a donation no producer has sent (a late batch)' },
   { name: 'grace_paid_not_paid_out_days', default: 3, doc: 'PAID_NOT_PAID_OUT this many days after the payment\'s available_on' },
   { name: 'grace_paid_not_paid_out_no_available_days', default: 10, doc: 'PAID_NOT_PAID_OUT this many days after the payment when it has no available_on (Braintree)' },

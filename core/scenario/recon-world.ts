@@ -286,6 +286,13 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
   disputes.push({ dispute_id: id('dp_'), occurred_at: '2026-11-29T10:00:00.000Z', provider: 'stripe', payment_id: disputedPay.payment_id, status: 'lost', amount_minor: 5000, currency: 'GBP', reason: 'fraudulent' });
   // As Stripe lists it: the adjustment's source is the dispute, so the mapped item names no payment.
   extraItem('2026-11-30', { type: 'adjustment', payment_id: null, amount_minor: -5000, fee_minor: 1500, net_minor: -6500, occurred_at: '2026-11-29T10:00:00.000Z' });
+  // A gift withdrawn and refunded in full, the refund netted: no CANCELLED_BUT_PAID.
+  const withdrawnRefunded = donation('2026-11-24T13:00:00.000Z', 'online', 1500, { status: 'cancelled', updated_at: '2026-11-26T09:00:00.000Z' });
+  const withdrawnPay = stripeCharge(withdrawnRefunded, '2026-11-24T13:00:09.000Z');
+  stages.set(withdrawnRefunded.donation_id as string, 'refunded');
+  const withdrawnRefund = { refund_id: id('re_'), occurred_at: '2026-11-26T09:30:00.000Z', provider: 'stripe', payment_id: withdrawnPay.payment_id, status: 'succeeded', amount_minor: 1500, currency: 'GBP' };
+  refunds.push(withdrawnRefund);
+  extraItem('2026-11-28', { type: 'refund', payment_id: withdrawnPay.payment_id, amount_minor: -1500, fee_minor: 0, net_minor: -1500, occurred_at: withdrawnRefund.occurred_at });
   const refundRecent = donation('2026-11-25T12:00:00.000Z', 'online', 1000);
   const refundRecentPay = stripeCharge(refundRecent, '2026-11-25T12:00:09.000Z');
   stages.set(refundRecent.donation_id as string, 'refunded');
@@ -314,6 +321,13 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
   stripeCharge(declined, '2026-11-27T20:31:30.000Z', { status: 'failed', byRef: true });
   expectBreak('DONATION_NOT_PAID', 'donation', declined.donation_id, 1000);
   stages.set(declined.donation_id as string, 'failed');
+
+  // A pledge withdrawn on the phone after its card was charged, never refunded: money held for a gift the totals
+  // leave out. (One refunded in full is no break: the controls above.)
+  const withdrawn = donation('2026-11-27T20:40:00.000Z', 'call_centre', 3000, { status: 'cancelled', updated_at: '2026-11-28T10:00:00.000Z' });
+  stripeCharge(withdrawn, '2026-11-27T20:40:30.000Z', { byRef: true });
+  expectBreak('CANCELLED_BUT_PAID', 'donation', withdrawn.donation_id, 3000);
+  stages.set(withdrawn.donation_id as string, 'banked');
 
   // Payments naming donations no producer sent (never in `donations`): one past its grace, one of yesterday.
   for (const [at, late] of [['2026-11-26T15:00:09.000Z', true], ['2027-01-19T15:00:09.000Z', false]] as const) {

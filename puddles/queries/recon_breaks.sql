@@ -16,7 +16,7 @@ WITH x AS (
   SELECT * FROM recon_params
 ),
 don AS (
-  SELECT d.donation_id, d.occurred_at, d.channel, d.status, d.amount_minor, d.currency
+  SELECT d.donation_id, d.occurred_at, d.updated_at, d.channel, d.status, d.amount_minor, d.currency
   FROM donation d CROSS JOIN x WHERE CAST(d.occurred_at AS DATE) <= x.as_of
 ),
 link AS (
@@ -125,6 +125,30 @@ b_donation_not_paid AS (
     AND coalesce(d.status, '') NOT IN ('cancelled', 'canceled', 'started', 'abandoned')
     AND coalesce(a.any_ok, 0) = 0
     AND date_diff('day', CAST(d.occurred_at AS DATE), x.as_of) > x.grace_donation_not_paid_days
+),
+-- A donation whose producer says there is no gift (a status not pledged past the form: `cancelled`, a pledge withdrawn
+-- on the phone; `failed`) while charges for it still hold money (recon_donation_charges: successful, not refunded
+-- in full): the charity holds money for a gift the totals leave out. Refund it, or send the donation again as it
+-- stands. The amount is what the charges still hold; its age runs from the status change (updated_at). Until
+-- 2026-12-06 nothing said so: the journey read `banked` and the totals had dropped it (a user test: an auditor).
+held_by_donation AS (
+  SELECT donation_id, sum(kept_minor) AS kept_minor, min(currency) AS currency, min(payment_id) AS payment_id,
+    min(payout_id) AS payout_id, CASE WHEN count(*) > 1 THEN array_join(array_agg(payment_id ORDER BY payment_id), ',') END AS related_ids
+  FROM charges
+  GROUP BY donation_id
+),
+b_cancelled_paid AS (
+  SELECT 'CANCELLED_BUT_PAID', 'donation', d.donation_id, h.kept_minor, h.currency, CAST(d.occurred_at AS DATE),
+    'donation ' || d.status || ', but its payment' || CASE WHEN h.related_ids IS NULL THEN '' ELSE 's' END || ' still hold'
+      || CASE WHEN h.related_ids IS NULL THEN 's ' ELSE ' ' END || @units(h.kept_minor, u.exponent) || ' ' || h.currency
+      || ': refund it, or send the donation again as it stands',
+    d.donation_id, h.payment_id, h.payout_id, CAST(NULL AS VARCHAR), h.related_ids
+  FROM don d
+  JOIN held_by_donation h ON h.donation_id = d.donation_id
+  CROSS JOIN x
+  LEFT JOIN currency_exponents u ON u.currency = h.currency
+  WHERE d.status IN (SELECT status FROM donation_statuses WHERE NOT pledged AND stage = 'pledged')
+    AND date_diff('day', CAST(coalesce(d.updated_at, d.occurred_at) AS DATE), x.as_of) > x.grace_cancelled_but_paid_days
 ),
 -- A successful payment naming a donation (in its own donation_id) that the lake does not have, whenever dated:
 -- the donation's producer (the website, the call centre) has not sent it. One is a lost event; many at once are
@@ -651,6 +675,7 @@ b_crm_refund AS (
 ),
 all_breaks AS (
   SELECT * FROM b_donation_not_paid
+  UNION ALL SELECT * FROM b_cancelled_paid
   UNION ALL SELECT * FROM b_payment_without_donation
   UNION ALL SELECT * FROM b_paid_not_paid_out
   UNION ALL SELECT * FROM b_payout_no_bank_line

@@ -49,12 +49,17 @@ describe('reconciliation over a world with ground truth', { timeout: TEST_MS }, 
     const types = new Set(rows.map((r) => r.break_type));
     expect([...types].sort()).toEqual(
       [
-        'AMBIGUOUS_MATCH', 'AMOUNT_MISMATCH', 'BANK_LINE_NO_PAYOUT', 'BANK_LINE_REVERSED', 'BANK_REVERSAL_UNPAIRED', 'CONTROL_TOTAL_MISMATCH', 'CURRENCY_MISMATCH', 'DONATION_NOT_PAID',
+        'AMBIGUOUS_MATCH', 'AMOUNT_MISMATCH', 'BANK_LINE_NO_PAYOUT', 'BANK_LINE_REVERSED', 'BANK_REVERSAL_UNPAIRED', 'CONTROL_TOTAL_MISMATCH', 'CURRENCY_MISMATCH', 'DONATION_NOT_PAID', 'CANCELLED_BUT_PAID',
         'DUPLICATE_PAYMENT', 'FEE_ANOMALY', 'PAID_NOT_PAID_OUT', 'PAYMENT_WITHOUT_DONATION', 'PAYOUT_FAILED', 'PAYOUT_ITEMS_MISMATCH', 'PAYOUT_NO_BANK_LINE',
         'REFUND_NOT_NETTED', 'SMS_PLEDGE_UNCOLLECTED', 'STATEMENT_UNBALANCED',
         'GIFT_MISSING', 'GIFT_AMOUNT_DIFFERS', 'GIFT_NOT_PAID', 'GATEWAY_ID_REUSED', 'CRM_REFUND_MISSING',
       ].sort(),
     );
+    expect(rows.find((r) => r.break_type === 'CANCELLED_BUT_PAID')).toMatchObject({
+      reason: 'donation cancelled, but its payment still holds 30.00 GBP: refund it, or send the donation again as it stands',
+      payment_id: expect.stringMatching(/^ch_/),
+      related_ids: null,
+    });
     for (const r of rows) {
       expect(typeof r.reason).toBe('string');
       expect(r.age_days as number).toBeGreaterThanOrEqual(0);
