@@ -53,6 +53,11 @@ describe('personal data', () => {
     expect(s.metadata).toEqual({ customer_purchase_ip: '[redacted]', customerIp: '[redacted]', ip: '[redacted]', relationship: 'friend', membership: 'gold' });
   });
 
+  it("scrubs a charge's receipt link, which opens a page with the card's last four and the donor's email", () => {
+    const charge = { id: 'ch_1', amount: 500, receipt_number: null, receipt_url: 'https://pay.stripe.com/receipts/payment/CAcaFwoVYWNjdF8x' };
+    expect(scrubPersonalData(charge)).toEqual({ id: 'ch_1', amount: 500, receipt_number: null, receipt_url: '[redacted]' });
+  });
+
   it("scrubs a Checkout session's custom fields and a charity's own metadata keys for names, postcodes and zips", () => {
     const session = {
       id: 'cs_1', amount_total: 2500,

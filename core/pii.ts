@@ -31,6 +31,9 @@ const PERSONAL = new Set([
   'mobile', 'twitter_id', 'facebook_id', 'description', 'description_text', 'ticket_description', 'ticket_subject',
   // Stripe's dispute evidence: the donor's name, email, addresses, purchase IP and free-text explanations
   'evidence',
+  // Stripe's charge receipt: a link anyone holding it can open, to a page with the card's brand and last four and the
+  // donor's email (kept in raw until 2026-12-06: a user test, an auditor)
+  'receipt_url',
   // Stripe Checkout's custom fields: what the donor typed into the page's own boxes (a name for the tribute, a
   // Gift Aid house name, a phone), under generic keys (`text.value`, `dropdown.value`) nothing else here would catch
   'custom_fields',
