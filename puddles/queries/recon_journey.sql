@@ -159,6 +159,14 @@ pay AS (
   UNION ALL
   SELECT s.*, CAST(1 AS BIGINT) AS k FROM staged s WHERE NOT s.split
 ),
+-- What refunds gave back on the donation's successful charges by the as-of date (recon_payment_link.refunded_minor):
+-- a partial refund leaves the stage `refunded` at the donation's whole amount, and this says how much went back.
+given_back AS (
+  SELECT donation_id, sum(refunded_minor) AS refunded_minor
+  FROM link
+  WHERE outcome = 'succeeded' AND donation_id IS NOT NULL
+  GROUP BY donation_id
+),
 -- Every break type open on the donation, once each, by name: any type recon_breaks has or gains. Until 2026-12-05 a
 -- fixed list of fourteen left GATEWAY_ID_REUSED and GIFT_NOT_PAID out of the column (user test).
 open_breaks AS (
@@ -204,7 +212,8 @@ j AS (
     gf.stage AS gift_stage,
     coalesce(cg.occurred_at, gd.occurred_at) AS gift_recorded_at,
     ob.brk_list,
-    coalesce(tk.open_tickets, 0) AS open_tickets
+    coalesce(tk.open_tickets, 0) AS open_tickets,
+    coalesce(gb.refunded_minor, 0) AS refunded_minor
   FROM don d
   LEFT JOIN click c ON c.click_id = d.click_id
   LEFT JOIN pay p ON p.donation_id = d.donation_id
@@ -214,6 +223,7 @@ j AS (
   LEFT JOIN gift_by_donation gd ON gd.donation_id = d.donation_id
   LEFT JOIN gift gf ON gf.gift_id = coalesce(cg.gift_id, gd.gift_id)
   LEFT JOIN tickets tk ON tk.donation_id = d.donation_id
+  LEFT JOIN given_back gb ON gb.donation_id = d.donation_id
 )
 SELECT
   donation_id,
@@ -237,6 +247,7 @@ SELECT
   bank_line_id,
   banked_on,
   stage,
+  refunded_minor,
   date_diff('second', clicked_at, pledged_at) AS click_to_pledge_s,
   date_diff('second', pledged_at, paid_at) AS pledge_to_paid_s,
   date_diff('day', CAST(paid_at AS DATE), paid_out_on) AS paid_to_paid_out_days,

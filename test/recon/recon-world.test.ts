@@ -86,6 +86,22 @@ describe('reconciliation over a world with ground truth', { timeout: TEST_MS }, 
     expect(wrong.map((r) => `${String(r.donation_id)}: ${String(r.stage)} (want ${String(world.truth.stages.get(r.donation_id as string))})`)).toEqual([]);
   });
 
+  it('says what refunds gave back on each donation, whatever its stage', async () => {
+    const of = (contract: string) => world.envelopes.filter((e) => e.contract === contract).map((e) => e.payload);
+    const donationOf = new Map(of('payment').filter((p) => p.status === 'succeeded').map((p) => [p.payment_id, p.donation_id]));
+    const want: Record<string, number> = {};
+    for (const r of of('refund')) {
+      const d = donationOf.get(r.payment_id);
+      if (r.status !== 'succeeded' || !d || String(r.occurred_at).slice(0, 10) > world.asOf) continue;
+      want[String(d)] = (want[String(d)] ?? 0) + Number(r.amount_minor);
+    }
+    expect(Object.keys(want).length).toBeGreaterThan(1);
+    const rows = await lake.engine.query('SELECT donation_id, refunded_minor, stage FROM recon_journey WHERE refunded_minor <> 0');
+    expect(Object.fromEntries(rows.map((r) => [r.donation_id, Number(r.refunded_minor)]))).toEqual(want);
+    // A refunded double charge leaves the donation at the stage of the charge that stands (banked).
+    expect(new Set(rows.map((r) => r.stage))).toContain('refunded');
+  });
+
   it('lists the breaks open on a donation, including its payout\'s', async () => {
     const fee = world.truth.breaks.find((b) => b.break_type === 'FEE_ANOMALY')!;
     const [row] = await lake.engine.query(`SELECT j.open_breaks FROM recon_journey j JOIN payment p ON p.donation_id = j.donation_id WHERE p.payment_id = '${fee.object_id}'`);
