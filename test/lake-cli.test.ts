@@ -116,6 +116,11 @@ describe('reading the lake from another tool (docs/query-views.md)', () => {
     const csv = path.join(out, 'donation.csv');
     expect((await runPuddle(['export', 'donation', '--format', 'csv', '--out', csv], env)).code).toBe(0);
     expect(statSync(csv).mode & 0o777).toBe(0o600);
+    expect(exported.stderr).toMatch(/^puddle export: wrote 15 rows of donation to .*donation\.parquet\n/);
+    // A file already there is replaced, as a nightly export to one name expects, and the line says so.
+    const again = await runPuddle(['export', 'donation', '--format', 'csv', '--out', csv], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('donation.csv (it replaced the file that was there)');
 
     const db = new Database(path.join(lake.dir, 'catalog.db'), { readonly: true });
     const keys = db.prepare(LIVE_HISTORY_FILES).pluck().all() as string[];

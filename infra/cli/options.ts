@@ -39,6 +39,19 @@ export function outFileProblem(out: string): string | null {
   return null;
 }
 
+/**
+ * What the "wrote" line adds when `--out` names a file that is there already: it is replaced, as a scheduled export
+ * to one name expects, and the line says so, so that finance's own workings saved under that name are not lost
+ * without a word (until 2026-12-06 nothing said it; a user test). Asked before the file is written.
+ */
+export function replacingNote(out: string): string {
+  try {
+    return statSync(out).isFile() ? ' (it replaced the file that was there)' : '';
+  } catch {
+    return '';
+  }
+}
+
 /** The values of an option declared `multiple` (each `--name v` given), an empty list when none was. */
 export function listOption(values: Record<string, string | boolean | undefined>, name: string): string[] {
   const v = values[name] as unknown;

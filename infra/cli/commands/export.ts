@@ -7,7 +7,7 @@ import { copyOut, type FileFormat } from '../copy-out.js';
 import { rowsText } from '../format.js';
 import { withLocalRuntime } from '../local-runtime.js';
 import { leftOutNote } from '../queue-waiting.js';
-import { outFileProblem } from '../options.js';
+import { outFileProblem, replacingNote } from '../options.js';
 
 const NAME = /^[a-z_][a-z0-9_]*$/;
 
@@ -54,8 +54,9 @@ export const exportView = defineCommand({
           return 2;
         }
         if (asOf) await setReconParams(rt.query, { as_of: asOf });
+        const replacing = replacingNote(out);
         const n = await copyOut(rt.query, `SELECT * FROM ${view}`, format as FileFormat, out, { rawCsv: Boolean(values['raw-csv']) });
-        process.stderr.write(`puddle export: wrote ${rowsText(n)} of ${view} to ${out}\n`);
+        process.stderr.write(`puddle export: wrote ${rowsText(n)} of ${view} to ${out}${replacing}\n`);
         const left = await leftOutNote(rt.queue, 'export');
         if (left) process.stderr.write(left.note);
         return 0;

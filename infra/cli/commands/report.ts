@@ -7,7 +7,7 @@ import { REPORTS, scheduledCheckSql, setReconParams } from '../../../puddles/rep
 import { defineCommand } from '../command.js';
 import { copyOut, csvToStdout } from '../copy-out.js';
 import { formatRows, rowsText, type Format } from '../format.js';
-import { outFileProblem } from '../options.js';
+import { outFileProblem, replacingNote } from '../options.js';
 import { emptyRangeProblem } from '../range.js';
 import { withLocalRuntime } from '../local-runtime.js';
 import { leftOutNote } from '../queue-waiting.js';
@@ -71,10 +71,11 @@ export const report = defineCommand({
         // the exact amount, as CSV and the table print it; the *_minor integer beside it is there for arithmetic.
         const sql = await reportWithUnitsSql(rt.query, name, range, { asText: format === 'table' || format === 'json' });
         const csv = { rawCsv: Boolean(values['raw-csv']) };
+        const replacing = out === undefined ? '' : replacingNote(out);
         if (format === 'parquet' || (format === 'csv' && out)) {
           // The writer `puddle export` uses: one CSV format (timestamps, quoting) whichever command wrote it.
           const n = await copyOut(rt.query, sql, format, out!, csv);
-          process.stderr.write(`puddle report: wrote ${rowsText(n)} to ${out!}\n`);
+          process.stderr.write(`puddle report: wrote ${rowsText(n)} to ${out!}${replacing}\n`);
         } else if (format === 'csv') {
           await csvToStdout(rt.query, sql, csv);
         } else {
@@ -83,7 +84,7 @@ export const report = defineCommand({
           if (out) {
             await writeFile(out, text);
             // As the CSV and Parquet writers say it: a scheduled job's log shows what each file holds.
-            process.stderr.write(`puddle report: wrote ${rowsText(rows.length)} to ${out}\n`);
+            process.stderr.write(`puddle report: wrote ${rowsText(rows.length)} to ${out}${replacing}\n`);
           } else process.stdout.write(text);
         }
         const left = await leftOutNote(rt.queue, 'report');
