@@ -187,8 +187,11 @@ export function historyViewsAsOf(): string[] {
  * carried. Until 2026-12-03 the history views held every version whatever the date, and a statement the bank
  * re-issued in January replaced December's in a report as of 31 December. The quarantine's history is Puddle's own
  * record of what it refused, not the money's state, and stays whole (raw_fate reads it). `views` are fileViews'.
+ * `asKnown`: as the hub knew it then, so also without the versions it received after the date (`_received_at`), a
+ * correction sent in January and dated December included: a year-end report run again later gives the same figures
+ * (since 2026-12-06; a user test, an auditor).
  */
-export function historyAsOf(views: readonly ViewDef[], asOf: string): ViewDef[] {
+export function historyAsOf(views: readonly ViewDef[], asOf: string, asKnown = false): ViewDef[] {
   const later = changedAfter(asOf);
   const rewound = new Set(historyViewsAsOf());
   return views.map((v) => {
@@ -196,12 +199,14 @@ export function historyAsOf(views: readonly ViewDef[], asOf: string): ViewDef[] 
     if (!latest) return v;
     const names = contractColumns(latest).map((c) => c.name);
     const list = names.map(sqlIdent).join(', ');
-    const nearest = firstPerKeySql(names, `(${v.sql})`, [sqlIdent(latest.key)], asOfOrder(asOf));
+    // As known (`--as-known`): what the hub received after the date is left out first, whenever its source dates it.
+    const known = asKnown ? `SELECT * FROM (${v.sql}) AS _puddle_k WHERE NOT coalesce(${after('_received_at', asOf)}, false)` : v.sql;
+    const nearest = firstPerKeySql(names, `(${known})`, [sqlIdent(latest.key)], asOfOrder(asOf));
     const existed = names.includes('occurred_at') ? ` AND NOT coalesce(${after('occurred_at', asOf)}, false)` : '';
     return {
       name: v.name,
       sql:
-        `SELECT ${list} FROM (${v.sql}) AS _puddle_h WHERE NOT coalesce(${later}, false) ` +
+        `SELECT ${list} FROM (${known}) AS _puddle_h WHERE NOT coalesce(${later}, false) ` +
         `UNION ALL SELECT ${list} FROM (${nearest}) AS _puddle_n WHERE ${later}${existed}`,
     };
   });

@@ -19,7 +19,7 @@ import type { SqliteQueue } from '../local/sqlite-queue.js';
  */
 export async function withLocalRuntime<T>(
   fn: (rt: Runtime & { queue: SqliteQueue }) => Promise<T>,
-  opts: { materializeCurrent?: boolean; asOf?: string; createsHome?: boolean; writesLake?: string } = {},
+  opts: { materializeCurrent?: boolean; asOf?: string; asKnown?: boolean; createsHome?: boolean; writesLake?: string } = {},
 ): Promise<T> {
   const home = opts.createsHome ? loadConfig().home : existingHome();
   await checkReconSettings();
@@ -27,7 +27,7 @@ export async function withLocalRuntime<T>(
   const { createLocalRuntime } = await import('../local/runtime.js');
   const lock = opts.writesLake ? (await import('../local/erasure-lock.js')).lockLakeForWriter(home, opts.writesLake) : null;
   try {
-    const rt = await createLocalRuntime({ home, materializeCurrent: opts.materializeCurrent, asOf: opts.asOf });
+    const rt = await createLocalRuntime({ home, materializeCurrent: opts.materializeCurrent, asOf: opts.asOf, asKnown: opts.asKnown });
     try {
       return await fn(rt);
     } finally {
@@ -44,12 +44,13 @@ export async function withLocalRuntime<T>(
  * three WAL files checkpointed each: about a third of the command's time before the query ran).
  * `asOf`: the contract views as at the end of that date, as `withLocalRuntime`'s (snapshots of each contract's
  * state then, the history views holding the versions changed by then); `recon_params` is the caller's to set.
+ * `asKnown`: with it, the versions received after the date are left out too (`--as-known`).
  * `confineTo`: DuckDB opens files only in the lake and these folders (DuckDbQueryEngineOptions.confineTo).
  * `materializeCurrent`: each contract a query reads is snapshotted into a table first (always with `asOf`).
  */
 export async function withLocalQueryEngine<T>(
   fn: (query: DuckDbQueryEngine) => Promise<T>,
-  opts: { asOf?: string; confineTo?: readonly string[]; materializeCurrent?: boolean } = {},
+  opts: { asOf?: string; asKnown?: boolean; confineTo?: readonly string[]; materializeCurrent?: boolean } = {},
 ): Promise<T> {
   const home = existingHome();
   await checkReconSettings();
@@ -59,7 +60,7 @@ export async function withLocalQueryEngine<T>(
     import('../local/duckdb-query-engine.js'),
   ]);
   const catalog = new SqliteCatalog(join(home, 'catalog.db'));
-  const asOf = opts.asOf === undefined ? { materializeCurrent: opts.materializeCurrent ?? false } : { materializeCurrent: true, asOf: opts.asOf };
+  const asOf = opts.asOf === undefined ? { materializeCurrent: opts.materializeCurrent ?? false } : { materializeCurrent: true, asOf: opts.asOf, asKnown: opts.asKnown };
   const confine = opts.confineTo ? { confineTo: opts.confineTo } : {};
   const query = new DuckDbQueryEngine({ catalog, store: new FsObjectStore(home), ...asOf, ...confine });
   try {

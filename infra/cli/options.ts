@@ -52,6 +52,15 @@ export function replacingNote(out: string): string {
   }
 }
 
+/** `--as-known`'s description, the same on `query`, `report` and `export`. */
+export const AS_KNOWN_DOC =
+  'with --as-of: the lake as the hub knew it at the end of that date, so also without what it received later (a correction sent in January and dated December): a period-end report run again gives the same figures';
+
+/** The refusal of `--as-known` without `--as-of`, or null. */
+export function asKnownProblem(values: Record<string, unknown>): string | null {
+  return values['as-known'] && values['as-of'] === undefined ? '--as-known needs --as-of DATE: it leaves out what was received after that date' : null;
+}
+
 /** The values of an option declared `multiple` (each `--name v` given), an empty list when none was. */
 export function listOption(values: Record<string, string | boolean | undefined>, name: string): string[] {
   const v = values[name] as unknown;

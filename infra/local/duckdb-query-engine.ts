@@ -70,6 +70,8 @@ export interface DuckDbQueryEngineOptions {
    * the versions changed by then (historyAsOf).
    */
   asOf?: string;
+  /** With asOf: as the hub knew it then, the versions received after the date left out too (historyAsOf's asKnown). */
+  asKnown?: boolean;
   /**
    * For an operator's own SQL (`puddle query`): DuckDB may open files only in the lake's folder (`<home>/lake`, or
    * the cache's copy of it) and these folders (where `--format csv` has COPY write), and no URL, so
@@ -118,14 +120,14 @@ function viewNamesIn(sql: string, known: ReadonlySet<string>): string[] {
 }
 
 /** Every view in creation order: file views (history before current), then the reports' views, which read them. */
-function allViews(files: readonly CatalogFile[], pathOf: (key: string) => string = (k) => k, asOf?: string): ViewDef[] {
+function allViews(files: readonly CatalogFile[], pathOf: (key: string) => string = (k) => k, asOf?: string, asKnown = false): ViewDef[] {
   const file = fileViews(files, pathOf);
   if (asOf === undefined) return [...file, ...namedViews()];
   // As at the end of asOf: the history views hold the versions changed by then (puddles/views.ts, historyAsOf), and
   // landed_ids reads the whole history, so a version changed later is landed (raw_fate), not unaccounted.
   const whole = new Map(file.map((v) => [v.name, v.sql]));
   const landed = { name: 'landed_ids', sql: landedIdsSql((c) => `(${whole.get(`${c}_history`)!})`) };
-  return [...historyAsOf(file, asOf), ...namedViews().map((v) => (v.name === landed.name ? landed : v))];
+  return [...historyAsOf(file, asOf, asKnown), ...namedViews().map((v) => (v.name === landed.name ? landed : v))];
 }
 
 /**
@@ -182,6 +184,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   /** Contract name -> the SQL its snapshot is taken from, when it is not the view's own (asOf). */
   readonly #snapshotSql: ReadonlyMap<string, string>;
   readonly #asOf: string | undefined;
+  readonly #asKnown: boolean;
   readonly #confineTo: readonly string[] | undefined;
   #conn: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> | undefined;
   /** Turns waiting for the lock, per priority, each in the order asked. */
@@ -206,6 +209,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.#materialize = opts.materializeCurrent ?? false;
     this.#snapshotPerQuery = opts.snapshotPerQuery ?? false;
     this.#asOf = opts.asOf;
+    this.#asKnown = opts.asKnown ?? false;
     this.#confineTo = opts.confineTo;
     this.#snapshotSql = new Map(opts.asOf === undefined ? [] : currentViews(opts.asOf).map((v) => [v.name, v.sql]));
   }
@@ -407,7 +411,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     const gen = this.#catalog.generation ? await this.#catalog.generation() : undefined;
     if (this.#defs && gen !== undefined && gen === this.#generation) return this.#defs;
     const files = await this.#catalog.listFiles();
-    this.#defs = allViews(files, await this.#localPaths(files), this.#asOf);
+    this.#defs = allViews(files, await this.#localPaths(files), this.#asOf, this.#asKnown);
     this.#generation = gen;
     // A snapshot's definition reads views, not files, so it does not change when they do: take it again.
     if (this.#materialize) for (const name of currentNames()) this.#views.delete(name);

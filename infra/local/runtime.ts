@@ -22,6 +22,8 @@ export async function createLocalRuntime(opts: {
   materializeCurrent?: boolean;
   /** With materializeCurrent: each contract's state as at the end of this date (DuckDbQueryEngineOptions.asOf). */
   asOf?: string;
+  /** With asOf: the versions received after it left out too (DuckDbQueryEngineOptions.asKnown). */
+  asKnown?: boolean;
   clock?: Clock;
 }): Promise<Runtime & { queue: SqliteQueue; query: DuckDbQueryEngine }> {
   makeHome(opts.home);
@@ -33,7 +35,7 @@ export async function createLocalRuntime(opts: {
   queue.keepReceivedAt(() => clock.lastReceived);
   const state = new SqliteStateStore(join(opts.home, 'state.db'));
   const store = new FsObjectStore(opts.home);
-  const query = new DuckDbQueryEngine({ catalog, store, materializeCurrent: opts.materializeCurrent, asOf: opts.asOf, snapshotPerQuery: true });
+  const query = new DuckDbQueryEngine({ catalog, store, materializeCurrent: opts.materializeCurrent, asOf: opts.asOf, asKnown: opts.asKnown, snapshotPerQuery: true });
   // Every puddle's subscription exists before anything is published: a queue only fans out to
   // subscriptions it knows, so a sync run before the first consumer started would otherwise be lost.
   for (const puddle of PUDDLES) await queue.subscribe(puddle);

@@ -7,17 +7,18 @@ import { copyOut, type FileFormat } from '../copy-out.js';
 import { rowsText } from '../format.js';
 import { withLocalRuntime } from '../local-runtime.js';
 import { leftOutNote } from '../queue-waiting.js';
-import { outFileProblem, replacingNote } from '../options.js';
+import { AS_KNOWN_DOC, asKnownProblem, outFileProblem, replacingNote } from '../options.js';
 
 const NAME = /^[a-z_][a-z0-9_]*$/;
 
 export const exportView = defineCommand({
   name: 'export',
   summary: 'Write a view (recon_journey, donation, ...) to a flat, typed Parquet or CSV file, e.g. for Tableau Desktop.',
-  usage: 'puddle export <view> --format parquet|csv --out FILE [--as-of DATE] [--raw-csv]',
+  usage: 'puddle export <view> --format parquet|csv --out FILE [--as-of DATE [--as-known]] [--raw-csv]',
   options: {
     format: { type: 'string', default: 'parquet', description: 'parquet (default) or csv' },
     out: { type: 'string', description: 'the file to write' },
+    'as-known': { type: 'boolean', description: AS_KNOWN_DOC },
     'as-of': { type: 'string', description: 'for recon_* views, totals_by_box and <contract>_history: "now" for ages and grace periods (YYYY-MM-DD); every record as it stood at the end of that day, every version changed by then' },
     'raw-csv': { type: 'boolean', description: 'CSV: write text cells as stored, even one a spreadsheet would run as a formula (=, +, -, @): for programs, not spreadsheets' },
   },
@@ -36,6 +37,8 @@ export const exportView = defineCommand({
     if (outProblem) return fail(outProblem);
     const asOf = values['as-of'] as string | undefined;
     if (asOf !== undefined && !isCalendarDate(asOf)) return fail(`--as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}`);
+    const knownProblem = asKnownProblem(values);
+    if (knownProblem) return fail(knownProblem);
     // Only the reconciliation's views have an "as of" (recon_params). Silently writing every row of another
     // view would pass for an answer as of that date.
     // And the contracts' history views, which then hold the versions changed by that date (puddles/views.ts, historyAsOf).
@@ -64,6 +67,6 @@ export const exportView = defineCommand({
         process.stderr.write(`puddle export: ${(err as Error).message}\n`);
         return 1;
       }
-    }, { materializeCurrent: true, asOf });
+    }, { materializeCurrent: true, asOf, asKnown: Boolean(values['as-known']) });
   },
 });

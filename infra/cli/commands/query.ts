@@ -8,6 +8,7 @@ import { defineCommand } from '../command.js';
 import { csvFolder, csvToStdout } from '../copy-out.js';
 import { formatRows } from '../format.js';
 import { withLocalQueryEngine } from '../local-runtime.js';
+import { AS_KNOWN_DOC, asKnownProblem } from '../options.js';
 import { writeOut } from '../stdout.js';
 
 const CSV_TAKES_A_QUERY =
@@ -32,12 +33,13 @@ const READER_GONE = new Error('the reader closed standard output');
 export const query = defineCommand({
   name: 'query',
   summary: 'Run SQL over the catalog views (donation, donation_history, payment, ..., raw, quarantine).',
-  usage: 'puddle query "<SQL>" [--format table|json|csv] [--as-of DATE] [--raw-csv]',
+  usage: 'puddle query "<SQL>" [--format table|json|csv] [--as-of DATE [--as-known]] [--raw-csv]',
   options: {
     // As `puddle report --as-of` and `export --as-of` read the lake (docs/reconciliation.md, "Parameters"), for SQL of one's own:
     // a year-end figure no report gives. Until 2026-12-04 only those two rewound, and `puddle query` read today's.
     'as-of': { type: 'string', description: 'the lake as at the end of DATE (YYYY-MM-DD): each record as it stood then, the history views holding the versions changed by then, and recon_params\' as_of (raw and quarantine are not rewound)' },
     format: { type: 'string', default: 'table', description: 'table (default), json (one array of row objects; a DECIMAL as its exact text, "25.10") or csv' },
+    'as-known': { type: 'boolean', description: AS_KNOWN_DOC },
     'raw-csv': { type: 'boolean', description: 'CSV: write text cells as stored, even one a spreadsheet would run as a formula (=, +, -, @): for programs, not spreadsheets' },
   },
   async run({ values, positionals }) {
@@ -54,6 +56,11 @@ export const query = defineCommand({
     const asOf = values['as-of'] as string | undefined;
     if (asOf !== undefined && !isCalendarDate(asOf)) {
       process.stderr.write(`puddle query: --as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}\n`);
+      return 2;
+    }
+    const knownProblem = asKnownProblem(values);
+    if (knownProblem) {
+      process.stderr.write(`puddle query: ${knownProblem}\n`);
       return 2;
     }
     // The operator's SQL may open files only in the lake and, for csv, the folder COPY writes its file in, made
@@ -107,6 +114,6 @@ export const query = defineCommand({
         process.stderr.write(`puddle query: ${message}\n${hint}`);
         return 1;
       }
-    }, { asOf, confineTo, materializeCurrent }).finally(() => (csvDir ? rm(csvDir, { recursive: true, force: true }) : undefined));
+    }, { asOf, asKnown: Boolean(values['as-known']), confineTo, materializeCurrent }).finally(() => (csvDir ? rm(csvDir, { recursive: true, force: true }) : undefined));
   },
 });

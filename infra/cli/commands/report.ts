@@ -7,7 +7,7 @@ import { REPORTS, scheduledCheckSql, setReconParams } from '../../../puddles/rep
 import { defineCommand } from '../command.js';
 import { copyOut, csvToStdout } from '../copy-out.js';
 import { formatRows, rowsText, type Format } from '../format.js';
-import { outFileProblem, replacingNote } from '../options.js';
+import { AS_KNOWN_DOC, asKnownProblem, outFileProblem, replacingNote } from '../options.js';
 import { emptyRangeProblem } from '../range.js';
 import { withLocalRuntime } from '../local-runtime.js';
 import { leftOutNote } from '../queue-waiting.js';
@@ -18,11 +18,12 @@ export const report = defineCommand({
   name: 'report',
   // Named from REPORTS, as usage is: a list written out by hand left `tickets` out.
   summary: `Print a reconciliation report (${Object.keys(REPORTS).join(', ')}).`,
-  usage: `puddle report ${Object.keys(REPORTS).join('|')} [--as-of DATE] [--from DATE] [--to DATE] [--format table|json|csv|parquet] [--out FILE] [--raw-csv] [--fail-on-breaks]`,
+  usage: `puddle report ${Object.keys(REPORTS).join('|')} [--as-of DATE [--as-known]] [--from DATE] [--to DATE] [--format table|json|csv|parquet] [--out FILE] [--raw-csv] [--fail-on-breaks]`,
   options: {
     'as-of': { type: 'string', description: '"now" for ages and grace periods (YYYY-MM-DD); later objects are left out, and every record is as it stood at the end of that day. Default: today' },
     from: { type: 'string', description: "first date (the report's date column, inclusive)" },
     to: { type: 'string', description: 'last date, inclusive' },
+    'as-known': { type: 'boolean', description: AS_KNOWN_DOC },
     format: { type: 'string', default: 'table', description: 'table (default), json (one array of objects; amounts in units as exact strings, "25.10"), csv, or parquet (needs --out)' },
     out: { type: 'string', description: 'write to this file instead of standard output' },
     'raw-csv': { type: 'boolean', description: 'CSV: write text cells as stored, even one a spreadsheet would run as a formula (=, +, -, @): for programs, not spreadsheets' },
@@ -56,6 +57,8 @@ export const report = defineCommand({
     // Objects later than --as-of are left out, so a range that starts after it can hold nothing: an empty report
     // with exit 0 (and --fail-on-breaks passing on it) read as "all clear".
     const asOf = values['as-of'] as string | undefined;
+    const knownProblem = asKnownProblem(values);
+    if (knownProblem) return fail(knownProblem);
     if (asOf !== undefined && range.from !== undefined && asOf < range.from) {
       return fail(`--as-of is before --from (${asOf}, from ${range.from}): objects later than --as-of are left out, so the range holds nothing; give an --as-of on or after --from`);
     }
@@ -116,7 +119,7 @@ export const report = defineCommand({
         process.stderr.write(`puddle report: ${(err as Error).message}\n`);
         return 1;
       }
-    }, { materializeCurrent: true, asOf: name === 'landing' ? undefined : asOf });
+    }, { materializeCurrent: true, asOf: name === 'landing' ? undefined : asOf, asKnown: Boolean(values['as-known']) });
   },
 });
 
