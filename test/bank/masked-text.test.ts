@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { describeImport, importBankFile } from '../../connectors/bank/import-file.js';
 import { useTempLake } from '../support/temp-lake.js';
@@ -33,5 +34,10 @@ describe('a bank line whose text holds a card number or an email address', () =>
     const raw = await lake.q("SELECT count(*)::INT AS n FROM raw WHERE envelope LIKE '%4111 1111%' OR envelope LIKE '%jane.doe%'");
     expect(raw).toEqual([{ n: 0 }]);
     expect(await lake.q('SELECT balanced FROM bank_statement')).toEqual([{ balanced: true }]);
+    // The line's id hashes its text as it lands: a hash of the whole card number would give it back from the last four.
+    const card = (await lake.q("SELECT bank_line_id FROM bank_line WHERE amount_minor = 2000"))[0]!.bank_line_id as string;
+    const hashOf = (text: string) => createHash('sha256').update(`type:FPI\ndesc:${text}`).digest('hex').slice(0, 16);
+    expect(card).toContain(`/${hashOf('J SMITH CARD **** **** **** 1111 GIFT')}/`);
+    expect(card).not.toContain(hashOf('J SMITH CARD 4111 1111 1111 1111 GIFT'));
   });
 });
