@@ -81,12 +81,15 @@ describe('named producer keys (PUDDLE_API_KEYS key:name)', () => {
     expect(refusal(['ok-0123456789', 'sekret-0123456789:'])).toMatch(/^PUDDLE_API_KEYS entry 2 /);
     expect(refusal([':sms'])).toMatch(/^PUDDLE_API_KEYS entry 1 /);
     expect(refusal([`sekret-0123456789:${'a'.repeat(41)}`])).toMatch(/^PUDDLE_API_KEYS entry 1 /);
-    // A key holding a colon is refused, not cut short at it.
+    // A key holding a colon is refused, not cut short at it and its secret half taken for a name.
     expect(refusal(['sek:ret:0123456789+/='])).toMatch(/^PUDDLE_API_KEYS entry 1 .*may not hold a colon/);
+    expect(refusal(['sms:0f3a9c0b7d1e2f4a5b6c7d8e9f00112233'])).toMatch(/^PUDDLE_API_KEYS entry 1 .*at least 16 characters when named/);
+    expect(refusal(['0f3a9c0b7d1e2f4a5b6c7d8e9f00112233'])).toBe('no error');
     expect(refusal(['sekret-0123456789:sms-agency', 'other-0123456789'])).toBe('no error');
   });
 
-  it('warns about a short key by its key, not its name', () => {
+  it('reads a name and key around spaces, and warns about a short key by its key, not its name', () => {
+    expect(createKeyRing({ producer: ['sms-key-0123456789 : sms-agency'] }).identify('sms-key-0123456789')?.source).toBe('producer:sms-agency');
     expect(shortKeys({ producer: ['k:a-long-name-for-a-supplier'] })).toEqual(['PUDDLE_API_KEYS key 1 (producer#1)']);
     expect(shortKeys({ producer: ['long-enough-key-0123:s'] })).toEqual([]);
   });
