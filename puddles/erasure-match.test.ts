@@ -89,6 +89,7 @@ describe('a phone number given as --text', () => {
     const uk = erasureNeedles({ supporterIds: [], emails: [], texts: ['07700 900123'] });
     const intl = erasureNeedles({ supporterIds: [], emails: [], texts: ['+44 7700 900123'] });
     const us = erasureNeedles({ supporterIds: [], emails: [], texts: ['+1 (415) 555-0100'] });
+    const bracketed = erasureNeedles({ supporterIds: [], emails: [], texts: ['+44 (0) 7700 900123'] });
     const cases: [ErasureNeedle[], string, string][] = [
       [uk, 'GIFT 07700900123', `GIFT ${ERASED_TEXT}`],
       [uk, '{"phone":"07700-900-123"}', `{"phone":"${ERASED_TEXT}"}`],
@@ -97,6 +98,8 @@ describe('a phone number given as --text', () => {
       [uk, 'ref 447700900123', `ref ${ERASED_TEXT}`],
       [intl, 'on 07700 900123 after 6', `on ${ERASED_TEXT} after 6`],
       [intl, '(07700) 900123', `(${ERASED_TEXT}`],
+      [uk, 'mob +44 (0) 7700 900123.', `mob ${ERASED_TEXT}.`],
+      [bracketed, 'GIFT 07700900123 or +447700900123', `GIFT ${ERASED_TEXT} or ${ERASED_TEXT}`],
       [us, 'phone=14155550100&x', `phone=${ERASED_TEXT}&x`],
       [us, '415.555.0100', '415.555.0100'],
       // Not a longer number holding it, nor another number.

@@ -68,9 +68,11 @@ export function phonePattern(value: string): string | null {
   const uk = digits.length === 11 && digits.startsWith('0') && !digits.startsWith('00') ? digits.slice(1)
     : digits.length === 12 && digits.startsWith('44') ? digits.slice(2)
     : digits.length === 14 && digits.startsWith('0044') ? digits.slice(4)
+    // `+44 (0) 7700 900123`, as UK numbers are often written: the 0 in brackets is dialled only from inside the UK.
+    : digits.length === 13 && digits.startsWith('440') && /\(\s*0\s*\)/.test(value) ? digits.slice(3)
     : null;
   if (uk === null) return spaced(digits);
-  return `(?:0|(?:\\+|00)?4${PHONE_GAP}4)${PHONE_GAP}${spaced(uk)}`;
+  return `(?:0|(?:\\+|00)?4${PHONE_GAP}4(?:${PHONE_GAP}\\(0\\))?)${PHONE_GAP}${spaced(uk)}`;
 }
 
 function needle(value: string, kind: 'id' | 'text', replacement: string, label: string, pattern?: string): ErasureNeedle {

@@ -293,6 +293,13 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
   const withdrawnRefund = { refund_id: id('re_'), occurred_at: '2026-11-26T09:30:00.000Z', provider: 'stripe', payment_id: withdrawnPay.payment_id, status: 'succeeded', amount_minor: 1500, currency: 'GBP' };
   refunds.push(withdrawnRefund);
   extraItem('2026-11-28', { type: 'refund', payment_id: withdrawnPay.payment_id, amount_minor: -1500, fee_minor: 0, net_minor: -1500, occurred_at: withdrawnRefund.occurred_at });
+  // A gift withdrawn after a chargeback took its money: nothing is held, so no CANCELLED_BUT_PAID (refunding it too
+  // would pay the donor twice).
+  const withdrawnDisputed = donation('2026-11-24T14:00:00.000Z', 'online', 2000, { status: 'cancelled', updated_at: '2026-11-29T11:00:00.000Z' });
+  const withdrawnDisputedPay = stripeCharge(withdrawnDisputed, '2026-11-24T14:00:09.000Z');
+  stages.set(withdrawnDisputed.donation_id as string, 'disputed');
+  disputes.push({ dispute_id: id('dp_'), occurred_at: '2026-11-29T10:30:00.000Z', provider: 'stripe', payment_id: withdrawnDisputedPay.payment_id, status: 'lost', amount_minor: 2000, currency: 'GBP', reason: 'fraudulent' });
+  extraItem('2026-11-30', { type: 'adjustment', payment_id: null, amount_minor: -2000, fee_minor: 1500, net_minor: -3500, occurred_at: '2026-11-29T10:30:00.000Z' });
   const refundRecent = donation('2026-11-25T12:00:00.000Z', 'online', 1000);
   const refundRecentPay = stripeCharge(refundRecent, '2026-11-25T12:00:09.000Z');
   stages.set(refundRecent.donation_id as string, 'refunded');

@@ -131,11 +131,18 @@ b_donation_not_paid AS (
 -- in full): the charity holds money for a gift the totals leave out. Refund it, or send the donation again as it
 -- stands. The amount is what the charges still hold; its age runs from the status change (updated_at). Until
 -- 2026-12-06 nothing said so: the journey read `banked` and the totals had dropped it (a user test: an auditor).
+-- Per currency (a charge in euros is not pounds), less what a dispute took back (a chargeback lost: refunding it
+-- as well would pay the donor twice).
+disputed AS (
+  SELECT payment_id, sum(amount_minor) AS disputed_minor FROM money_back WHERE kind = 'dispute' GROUP BY payment_id
+),
 held_by_donation AS (
-  SELECT donation_id, sum(kept_minor) AS kept_minor, min(currency) AS currency, min(payment_id) AS payment_id,
-    min(payout_id) AS payout_id, CASE WHEN count(*) > 1 THEN array_join(array_agg(payment_id ORDER BY payment_id), ',') END AS related_ids
-  FROM charges
-  GROUP BY donation_id
+  SELECT c.donation_id, c.currency, sum(c.kept_minor - coalesce(g.disputed_minor, 0)) AS kept_minor, min(c.payment_id) AS payment_id,
+    min(c.payout_id) AS payout_id, CASE WHEN count(*) > 1 THEN array_join(array_agg(c.payment_id ORDER BY c.payment_id), ',') END AS related_ids
+  FROM charges c
+  LEFT JOIN disputed g ON g.payment_id = c.payment_id
+  WHERE c.kept_minor - coalesce(g.disputed_minor, 0) > 0
+  GROUP BY c.donation_id, c.currency
 ),
 b_cancelled_paid AS (
   SELECT 'CANCELLED_BUT_PAID', 'donation', d.donation_id, h.kept_minor, h.currency, CAST(d.occurred_at AS DATE),

@@ -142,8 +142,8 @@ describe('reconciliation over a world with ground truth', { timeout: TEST_MS }, 
     const byPayout = new Map(items.map((i) => [i.payout_id, i.net]));
     for (const h of heads) expect(h.net_minor).toBe(byPayout.get(h.payout_id) ?? 0);
     const dispute = heads.filter((h) => (h.disputes_minor as number) !== 0);
-    // The disputed 50.00; its 15.00 fee is in the fees, once.
-    expect(dispute.map((h) => h.disputes_minor)).toEqual([-5000]);
+    // The disputed 50.00 and the withdrawn gift's 20.00, in one payout; their 15.00 fees are in the fees, once each.
+    expect(dispute.map((h) => h.disputes_minor)).toEqual([-7000]);
     for (const h of heads) {
       const n = (k: string) => h[k] as number;
       expect(n('gross_minor') + n('refunds_minor') + n('disputes_minor') + n('other_minor') - n('fees_minor')).toBe(n('net_minor'));
