@@ -82,9 +82,12 @@ describe('named producer keys (PUDDLE_API_KEYS key:name)', () => {
     expect(refusal([':sms'])).toMatch(/^PUDDLE_API_KEYS entry 1 /);
     expect(refusal([`sekret-0123456789:${'a'.repeat(41)}`])).toMatch(/^PUDDLE_API_KEYS entry 1 /);
     // A key holding a colon is refused, not cut short at it and its secret half taken for a name.
-    expect(refusal(['sek:ret:0123456789+/='])).toMatch(/^PUDDLE_API_KEYS entry 1 .*may not hold a colon/);
+    expect(refusal(['sek:ret:0123456789+/='])).toMatch(/^PUDDLE_API_KEYS entry 1 .*read as a key and a name/);
     expect(refusal(['sms:0f3a9c0b7d1e2f4a5b6c7d8e9f00112233'])).toMatch(/^PUDDLE_API_KEYS entry 1 .*at least 16 characters when named/);
     expect(refusal(['0f3a9c0b7d1e2f4a5b6c7d8e9f00112233'])).toBe('no error');
+    // A long public part and a hex secret after the colon: the secret is never taken for a name (user test).
+    expect(refusal(['charity-website-prod:0f3a9b2c7d4e5f60'])).toMatch(/^PUDDLE_API_KEYS entry 1 .*not a run of hex digits/);
+    for (const name of ['sms-agency', 'appeal-2026', 'ivr2', 'deadbeef', 'call-centre-01']) expect(refusal([`sekret-0123456789abcdef:${name}`]), name).toBe('no error');
     expect(refusal(['sekret-0123456789:sms-agency', 'other-0123456789'])).toBe('no error');
   });
 

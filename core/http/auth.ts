@@ -101,13 +101,23 @@ export const producerSource = (name: string | undefined): string => (name === un
 export function checkProducerEntries(entries: readonly string[]): void {
   entries.forEach((entry, i) => {
     const { key, name } = producerKeyEntry(entry);
-    if (key !== '' && (name === undefined || (PRODUCER_NAME.test(name) && key.length >= MIN_KEY_LENGTH))) return;
+    if (key !== '' && (name === undefined || (PRODUCER_NAME.test(name) && key.length >= MIN_KEY_LENGTH && !looksLikeSecret(name)))) return;
     throw new ConfigError(
       `PUDDLE_API_KEYS entry ${i + 1} must be key or key:name, the key at least ${MIN_KEY_LENGTH} characters when named, the name in ` +
-        'lower-case letters, digits, -, _ and . (up to 40), naming who the key is given to (a supplier, the website); a key may not ' +
-        'hold a colon (one made before names that does: make a new key and retire it)',
+        'lower-case letters, digits, -, _ and . (up to 40, not a run of hex digits like part of a key), naming who the key is given ' +
+        'to (a supplier, the website); the name is what follows the last colon, so a key made before names that holds a colon is ' +
+        'read as a key and a name: make a new key for its producer and retire the old one',
     );
   });
+}
+
+/**
+ * Whether a name looks like the secret half of a key made before names (`charity-website:0f3a9b2c7d4e5f60`): eight or
+ * more hex characters in a row, three or more of them digits (`openssl rand -hex` gives such runs nearly always; a
+ * supplier's name, `sms-agency`, `appeal-2026`, does not).
+ */
+function looksLikeSecret(name: string): boolean {
+  return (name.match(/[0-9a-f]{8,}/g) ?? []).some((run) => run.replace(/[a-f]/g, '').length >= 3);
 }
 
 const producerKeysOf = (entries: readonly string[] | undefined): string[] => (entries ?? []).map((e) => producerKeyEntry(e).key);
