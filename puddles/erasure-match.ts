@@ -149,11 +149,13 @@ export function erasureNeedles(req: ErasureRequest, salt: Buffer = newErasureSal
     const v = value.trim();
     if (!v) return;
     const token = kind === 'id' ? `erased-${createHmac('sha256', salt).update(v).digest('hex').slice(0, 16)}` : ERASED_TEXT;
-    for (const form of new Set([v, jsonForm(v)])) {
-      const id = `${kind}:${kind === 'text' ? form.toLowerCase() : form}`;
+    // A phone number is one pattern for all its spellings (phonePattern); it has nothing for JSON to escape.
+    const phone = kind === 'text' ? phonePattern(v) : null;
+    for (const form of phone === null ? new Set([v, jsonForm(v)]) : [v]) {
+      const id = phone === null ? `${kind}:${kind === 'text' ? form.toLowerCase() : form}` : `phone:${phone}`;
       if (seen.has(id)) continue;
       seen.add(id);
-      out.push(needle(form, kind, token, label));
+      out.push(needle(form, kind, token, label, phone ?? undefined));
     }
   };
   req.supporterIds.forEach((id, i) => add(id, 'id', `--supporter-id ${i + 1}`));
@@ -163,13 +165,7 @@ export function erasureNeedles(req: ErasureRequest, salt: Buffer = newErasureSal
     // The address itself, wherever it was typed as text (a note, a remittance line, an older raw record).
     add(email, 'text', `--email ${i + 1}`);
   });
-  req.texts.forEach((t, i) => {
-    const phone = phonePattern(t.trim());
-    if (phone === null) return add(t, 'text', `--text ${i + 1}`);
-    if (seen.has(`phone:${phone}`)) return;
-    seen.add(`phone:${phone}`);
-    out.push(needle(t.trim(), 'text', ERASED_TEXT, `--text ${i + 1}`, phone));
-  });
+  req.texts.forEach((t, i) => add(t, 'text', `--text ${i + 1}`));
   found.forEach((hash, i) => add(hash, 'id', `an email hash on the rows of a --supporter-id (${i + 1})`));
   return out;
 }

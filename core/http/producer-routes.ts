@@ -8,7 +8,7 @@ import { systemClock, type Clock, type Queue } from '../ports.js';
 import { receivedAt as receivedTime } from '../received-clock.js';
 import { dateParse } from '../time.js';
 import { RepeatedFailure } from '../repeated-failure.js';
-import { bearerKey, RETIRED_KEY, retiredKeyUsed, type KeyRing } from './auth.js';
+import { bearerKey, producerSource, RETIRED_KEY, retiredKeyUsed, type KeyRing } from './auth.js';
 import type { Refusals } from './refusals.js';
 import { tooManyFailuresMessage, type AuthFailures } from './auth-failures.js';
 import { errorBody, retryAfterSeconds, type RouteErrorConfig } from './errors.js';
@@ -348,7 +348,7 @@ export function producerKeyCheck(keys: KeyRing, failures?: AuthFailures): Produc
     const who = keys.identify(presented);
     const wait = failures?.refusal(address, who, presented !== undefined) ?? 0;
     if (wait > 0) return { status: 429, body: JSON.stringify(errorBody('too_many_failed_keys', tooManyFailuresMessage(wait))), retryAfter: String(wait) };
-    if (who?.scope === 'producer') return who.source ?? 'producer';
+    if (who?.scope === 'producer') return who.source ?? producerSource(undefined);
     if (who?.scope === 'retired') {
       retiredKeyUsed(who, address);
       return { status: 401, body: JSON.stringify(errorBody(RETIRED_KEY.code, RETIRED_KEY.message)) };

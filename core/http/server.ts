@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Clock, Queue } from '../ports.js';
-import { bearerKey, createKeyRing, type KeyRing } from './auth.js';
+import { bearerKey, createKeyRing, producerSource, type KeyRing } from './auth.js';
 import { AuthFailures, type AuthFailuresOptions } from './auth-failures.js';
 import { DamagedLakeFiles } from './damaged-lake-files.js';
 import { errorHandler, noRouteHandler, routeReader, unreadablePath } from './errors.js';
@@ -148,7 +148,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
       // its address is refused and had not used it (auth-failures.ts).
       producerSource: (authorization, address) => {
         const who = keys.identify(bearerKey(authorization));
-        return who?.scope === 'producer' && failures.refusal(address, who, true) === 0 ? (who.source ?? 'producer') : null;
+        return who?.scope === 'producer' && failures.refusal(address, who, true) === 0 ? (who.source ?? producerSource(undefined)) : null;
       },
       maxBodyBytes: bodyLimit,
       parseJson: jsonBodyParser(app),

@@ -129,7 +129,7 @@ b_donation_not_paid AS (
 -- A donation whose producer says there is no gift (a status not pledged past the form: `cancelled`, a pledge withdrawn
 -- on the phone; `failed`) while charges for it still hold money (recon_donation_charges: successful, not refunded
 -- in full): the charity holds money for a gift the totals leave out. Refund it, or send the donation again as it
--- stands. The amount is what the charges still hold; its age runs from the status change (updated_at). Until
+-- stands. The amount is what the charges still hold; its grace runs from the status change (updated_at). Until
 -- 2026-12-06 nothing said so: the journey read `banked` and the totals had dropped it (a user test: an auditor).
 -- Per currency (a charge in euros is not pounds), less what a dispute took back (a chargeback lost: refunding it
 -- as well would pay the donor twice).
