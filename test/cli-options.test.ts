@@ -1,8 +1,8 @@
 // The CLI's edges that need no lake: options refused before anything runs, help text, a closed stdout.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPORTS } from '../puddles/reports.js';
@@ -13,15 +13,18 @@ const BIN = fileURLToPath(new URL('../bin/puddle.mjs', import.meta.url));
 describe('the puddle CLI, without a lake', () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-cli-options-'));
   const puddle = (args: string[]) => runPuddle(args, { PUDDLE_HOME: home });
+  const outDir = mkdtempSync(join(tmpdir(), 'puddle-cli-options-out-'));
   mkdirSync(join(home, 'a-folder.json'));
-  afterAll(() => rmSync(home, { recursive: true, force: true }));
+  afterAll(() => {
+    for (const dir of [home, outDir]) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('refuses a date that is not on the calendar with exit code 2, naming the option', async () => {
     const cases: [string[], string][] = [
       [['report', 'breaks', '--as-of', '2027-02-30'], '--as-of'],
       [['report', 'payouts', '--from', '2026-11-31'], '--from'],
       [['report', 'payouts', '--to', '2026-04-31'], '--to'],
-      [['export', 'recon_journey', '--as-of', '2026-02-30', '--out', join(home, 'x.csv'), '--format', 'csv'], '--as-of'],
+      [['export', 'recon_journey', '--as-of', '2026-02-30', '--out', join(outDir, 'x.csv'), '--format', 'csv'], '--as-of'],
       [['replay', '--contract', 'donation', '--from', '2026-02-30'], '--from'],
       [['sync', 'stripe', '--to', '2026-02-30T10:00:00Z'], '--to'],
       // Date.parse takes hour 24 as the next day's midnight.
@@ -67,6 +70,27 @@ describe('the puddle CLI, without a lake', () => {
     }
   });
 
+  it('refuses an --out inside PUDDLE_HOME, however it is named, with exit code 2, and writes nothing there', async () => {
+    // Until 2026-12-06 `puddle export ... --out $PUDDLE_HOME/catalog.db` replaced the hub's catalog with the export.
+    const link = join(outDir, 'home-link');
+    symlinkSync(home, link);
+    const real = realpathSync(home);
+    const outs = [join(home, 'catalog.db'), join(home, 'a-folder.json', 'j.csv'), join(outDir, '..', basename(home), 'j.csv'), join(link, 'j.csv')];
+    for (const out of outs) {
+      for (const args of [['export', 'recon_journey', '--format', 'csv', '--out', out], ['report', 'breaks', '--format', 'csv', '--out', out]]) {
+        const r = await puddle(args);
+        expect(r.code, args.join(' ')).toBe(2);
+        expect(r.stderr, args.join(' ')).toContain(`--out ${out} is inside PUDDLE_HOME (${real}), which holds the hub's catalog, queue and lake: write it elsewhere`);
+        expect(r.stdout).toBe('');
+      }
+      expect(existsSync(out), out).toBe(false);
+    }
+    // Beside the home is fine.
+    const beside = await puddle(['report', 'breaks', '--format', 'csv', '--out', join(outDir, 'breaks.csv')]);
+    expect(beside.code, beside.stderr).toBe(0);
+    expect(existsSync(join(outDir, 'breaks.csv'))).toBe(true);
+  });
+
   it('says which report name is wrong, or which word after it, with exit code 2', async () => {
     const names = Object.keys(REPORTS).join(', ');
     const [typo, two, none] = await Promise.all([puddle(['report', 'breakz']), puddle(['report', 'breaks', 'payouts']), puddle(['report'])]);
@@ -100,7 +124,7 @@ describe('the puddle CLI, without a lake', () => {
   });
 
   it('refuses --as-of for a view it does not change, naming the views it does, and writes nothing', async () => {
-    const out = join(home, 'd.csv');
+    const out = join(outDir, 'd.csv');
     const r = await puddle(['export', 'donation', '--as-of', '2026-11-27', '--format', 'csv', '--out', out]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--as-of applies only to the views that read recon_params');

@@ -14,6 +14,7 @@ import { PUDDLES } from '../puddles/definitions.js';
 import { runPuddle } from './support/run-cli.js';
 
 const home = mkdtempSync(join(tmpdir(), 'puddle-csv-formulas-'));
+const outDir = mkdtempSync(join(tmpdir(), 'puddle-csv-formulas-out-')); // an --out inside the home is refused
 const puddle = (args: string[]) => runPuddle(args, { PUDDLE_HOME: home });
 const EVIL = '=HYPERLINK("http://evil.example/","Click")';
 const line = (id: string, amount: number, reference: string, description: string | null) =>
@@ -50,7 +51,9 @@ beforeAll(async () => {
   }
 }, 60_000);
 
-afterAll(() => rmSync(home, { recursive: true, force: true }));
+afterAll(() => {
+  for (const dir of [home, outDir]) rmSync(dir, { recursive: true, force: true });
+});
 
 /** A CSV's rows as text cells, read by DuckDB's own CSV reader (quotes and embedded commas as a spreadsheet reads them). */
 async function readCsv(file: string): Promise<Record<string, string | null>[]> {
@@ -69,7 +72,7 @@ const byId = <T extends Record<string, unknown>>(rows: T[], key: string) => Obje
 
 describe('CSV cells a spreadsheet would run as formulas', () => {
   it('puddle export writes them with a quote before them, and numbers as numbers', async () => {
-    const file = join(home, 'bl.csv');
+    const file = join(outDir, 'bl.csv');
     const r = await puddle(['export', 'bank_line', '--format', 'csv', '--out', file]);
     expect(r.code, r.stderr).toBe(0);
     const rows = byId(await readCsv(file), 'bank_line_id');
@@ -84,8 +87,8 @@ describe('CSV cells a spreadsheet would run as formulas', () => {
   });
 
   it('--raw-csv writes the text as stored, and Parquet always does', async () => {
-    const csv = join(home, 'raw.csv');
-    const parquet = join(home, 'bl.parquet');
+    const csv = join(outDir, 'raw.csv');
+    const parquet = join(outDir, 'bl.parquet');
     const [a, b] = await Promise.all([
       puddle(['export', 'bank_line', '--format', 'csv', '--out', csv, '--raw-csv']),
       puddle(['export', 'bank_line', '--format', 'parquet', '--out', parquet]),
@@ -118,7 +121,7 @@ describe('CSV cells a spreadsheet would run as formulas', () => {
   });
 
   it('report, export and query --format csv write the same cells for the same row', async () => {
-    const file = join(home, 'journey.csv');
+    const file = join(outDir, 'journey.csv');
     const [report, exported, query] = await Promise.all([
       puddle(['report', 'journey', '--format', 'csv']),
       puddle(['export', 'recon_journey', '--format', 'csv', '--out', file]),
@@ -165,7 +168,7 @@ describe('CSV cells a spreadsheet would run as formulas', () => {
   });
 
   it('puddle report --format csv, to standard output and to a file, neutralises a campaign and keeps the sums', async () => {
-    const file = join(home, 'totals.csv');
+    const file = join(outDir, 'totals.csv');
     const [out, toFile] = await Promise.all([
       puddle(['report', 'totals', '--as-of', '2026-12-01', '--format', 'csv']),
       puddle(['report', 'totals', '--as-of', '2026-12-01', '--format', 'csv', '--out', file]),

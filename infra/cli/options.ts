@@ -1,5 +1,6 @@
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { loadConfig } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
 import { rangeWords, readNumber } from '../../core/settings.js';
 
@@ -22,6 +23,9 @@ export function wholeNumberOption(values: Record<string, string | boolean | unde
  * What is wrong with `--out FILE` before anything is opened, or null: its folder does not exist, or it names a
  * folder. Found only by the write until 2026-12-03, after a report's snapshot of the lake (seconds on a big one),
  * as DuckDB's `IO Error: Cannot open file "...": No such file or directory`, exit 1.
+ * Or it is inside PUDDLE_HOME: `--out $PUDDLE_HOME/catalog.db` replaced the catalog with a CSV (a user test,
+ * 2026-12-06), and a file written into the lake or the queue's folder is one the hub may take for its own or
+ * remove. Compared by real path, so a symlinked home or `..` in the name is caught too.
  */
 export function outFileProblem(out: string): string | null {
   const kind = (p: string) => {
@@ -36,7 +40,20 @@ export function outFileProblem(out: string): string | null {
   const k = kind(folder);
   if (k === null) return `--out ${out}: the folder ${folder} does not exist (make it first, or write elsewhere)`;
   if (k !== 'folder') return `--out ${out}: ${folder} is a file, not a folder`;
+  const home = realOrResolved(loadConfig().home);
+  const real = realOrResolved(folder);
+  if (real === home || real.startsWith(home + path.sep)) {
+    return `--out ${out} is inside PUDDLE_HOME (${home}), which holds the hub's catalog, queue and lake: write it elsewhere, e.g. ${path.join(path.dirname(home), path.basename(out))}`;
+  }
   return null;
+}
+
+function realOrResolved(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }
 
 /**

@@ -12,6 +12,7 @@ import { landInHome } from '../support/land-home.js';
 import { runPuddle } from '../support/run-cli.js';
 
 const home = mkdtempSync(join(tmpdir(), 'puddle-as-known-'));
+const outDir = mkdtempSync(join(tmpdir(), 'puddle-as-known-out-')); // an --out inside the home is refused
 const puddle = (args: string[]) => runPuddle(args, { PUDDLE_HOME: home });
 const TEST_MS = 120_000;
 
@@ -26,7 +27,9 @@ const envelopes = [
 ];
 
 beforeAll(() => landInHome(home, envelopes), TEST_MS);
-afterAll(() => rmSync(home, { recursive: true, force: true }));
+afterAll(() => {
+  for (const dir of [home, outDir]) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('--as-known: as the hub knew it at the end of the date', { timeout: TEST_MS }, () => {
   const rows = async (args: string[], sql: string) => {
@@ -56,7 +59,7 @@ describe('--as-known: as the hub knew it at the end of the date', { timeout: TES
     expect(report.code, report.stderr).toBe(0);
     const total = (JSON.parse(report.stdout) as { amount_minor: number }[]).reduce((n, r) => n + Number(r.amount_minor), 0);
     expect(total).toBe(3500);
-    for (const args of [['query', 'SELECT 1', '--as-known'], ['report', 'breaks', '--as-known'], ['export', 'donation_history', '--as-known', '--out', join(home, 'x.parquet')]]) {
+    for (const args of [['query', 'SELECT 1', '--as-known'], ['report', 'breaks', '--as-known'], ['export', 'donation_history', '--as-known', '--out', join(outDir, 'x.parquet')]]) {
       const r = await puddle(args);
       expect(r.code, args[0]).toBe(2);
       expect(r.stderr).toContain('--as-known needs --as-of DATE');

@@ -13,6 +13,7 @@ import { landInHome } from '../support/land-home.js';
 import { runPuddle } from '../support/run-cli.js';
 
 const home = mkdtempSync(join(tmpdir(), 'puddle-as-of-'));
+const outDir = mkdtempSync(join(tmpdir(), 'puddle-as-of-out-')); // an --out inside the home is refused
 const puddle = (args: string[]) => runPuddle(args, { PUDDLE_HOME: home });
 const TEST_MS = 120_000;
 
@@ -33,7 +34,9 @@ const envelopes = [
 
 beforeAll(() => landInHome(home, envelopes), TEST_MS);
 
-afterAll(() => rmSync(home, { recursive: true, force: true }));
+afterAll(() => {
+  for (const dir of [home, outDir]) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('--as-of rewinds state', { timeout: TEST_MS }, () => {
   const statuses = async (asOf?: string) => {
@@ -70,7 +73,7 @@ describe('--as-of rewinds state', { timeout: TEST_MS }, () => {
     };
     expect(await pledged(['report', 'totals', '--as-of', '2026-12-31', '--format', 'json'])).toBe(2_500 + 1_000 + 700);
     expect(await pledged(['report', 'totals', '--as-of', '2027-01-05', '--format', 'json'])).toBe(700 + 900);
-    const out = join(home, 'totals.csv');
+    const out = join(outDir, 'totals.csv');
     expect((await puddle(['export', 'totals_by_box', '--as-of', '2026-12-31', '--format', 'csv', '--out', out])).code).toBe(0);
     const rows = readFileSync(out, 'utf8').trim().split('\n');
     const amount = rows[0]!.split(',').indexOf('amount_minor');

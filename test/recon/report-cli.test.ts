@@ -14,6 +14,7 @@ import { PUDDLES } from '../../puddles/definitions.js';
 import { runPuddle } from '../support/run-cli.js';
 
 const home = mkdtempSync(join(tmpdir(), 'puddle-report-'));
+const outDir = mkdtempSync(join(tmpdir(), 'puddle-report-out-')); // an --out inside the home is refused
 const world = reconWorld({ seed: 9, donations: 120 });
 const puddle = (args: string[]) => runPuddle(args, { PUDDLE_HOME: home });
 /**
@@ -35,7 +36,9 @@ beforeAll(async () => {
   }
 }, TEST_MS);
 
-afterAll(() => rmSync(home, { recursive: true, force: true }));
+afterAll(() => {
+  for (const dir of [home, outDir]) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('puddle report and export', { timeout: TEST_MS }, () => {
   it('prints the breaks as one JSON array and fails a scheduled check when any is open', async () => {
@@ -53,10 +56,10 @@ describe('puddle report and export', { timeout: TEST_MS }, () => {
   });
 
   it('writes a typed Parquet report and export that DuckDB reads back', async () => {
-    const file = join(home, 'journey.parquet');
+    const file = join(outDir, 'journey.parquet');
     const r = await puddle(['report', 'journey', '--as-of', world.asOf, '--format', 'parquet', '--out', file]);
     expect(r.code).toBe(0);
-    const csv = join(home, 'breaks.csv');
+    const csv = join(outDir, 'breaks.csv');
     expect((await puddle(['export', 'recon_breaks', '--as-of', world.asOf, '--format', 'csv', '--out', csv])).code).toBe(0);
     expect(readFileSync(csv, 'utf8').trim().split('\n')).toHaveLength(world.truth.breaks.length + 1);
     const inst = await DuckDBInstance.create(':memory:');
@@ -69,7 +72,7 @@ describe('puddle report and export', { timeout: TEST_MS }, () => {
       expect(Number(n!.n)).toBe(world.truth.stages.size);
       // Sums of minor units and counts are BIGINT too, not the DOUBLE DuckDB's writer makes of a HUGEINT sum
       // (until 2026-12-05 every summed column of these was DOUBLE).
-      const written = { totals: join(home, 'totals.parquet'), payouts: join(home, 'payouts.parquet'), box: join(home, 'box.parquet') };
+      const written = { totals: join(outDir, 'totals.parquet'), payouts: join(outDir, 'payouts.parquet'), box: join(outDir, 'box.parquet') };
       const runs = await Promise.all([
         puddle(['report', 'totals', '--as-of', world.asOf, '--format', 'parquet', '--out', written.totals]),
         puddle(['report', 'payouts', '--as-of', world.asOf, '--format', 'parquet', '--out', written.payouts]),
@@ -90,7 +93,7 @@ describe('puddle report and export', { timeout: TEST_MS }, () => {
   });
 
   it('writes the same CSV from report and export, instants as ISO 8601 UTC with a Z, as the JSON has them', async () => {
-    const file = join(home, 'journey.csv');
+    const file = join(outDir, 'journey.csv');
     const [csv, exported, json] = await Promise.all([
       puddle(['report', 'journey', '--as-of', world.asOf, '--format', 'csv']),
       puddle(['export', 'recon_journey', '--as-of', world.asOf, '--format', 'csv', '--out', file]),
@@ -186,20 +189,20 @@ describe('puddle report and export', { timeout: TEST_MS }, () => {
 
   it('says how many rows it wrote to every --out, whatever the format', async () => {
     const formats = ['json', 'table', 'csv', 'parquet'];
-    const results = await Promise.all(formats.map((f) => puddle(['report', 'breaks', '--as-of', world.asOf, '--format', f, '--out', join(home, `breaks-out.${f}`)])));
+    const results = await Promise.all(formats.map((f) => puddle(['report', 'breaks', '--as-of', world.asOf, '--format', f, '--out', join(outDir, `breaks-out.${f}`)])));
     results.forEach((r, i) => {
       expect(r.code, r.stderr).toBe(0);
       // (A line before it may say the sources were compiled first.)
       expect(r.stderr, formats[i]).toMatch(new RegExp(`(^|\\n)puddle report: wrote ${world.truth.breaks.length} rows to [^\\n]*breaks-out\\.${formats[i]}\\n$`));
       expect(r.stdout, formats[i]).toBe('');
     });
-    expect(JSON.parse(readFileSync(join(home, 'breaks-out.json'), 'utf8'))).toHaveLength(world.truth.breaks.length);
+    expect(JSON.parse(readFileSync(join(outDir, 'breaks-out.json'), 'utf8'))).toHaveLength(world.truth.breaks.length);
   });
 
   it('refuses a bad command line with exit code 2', async () => {
     expect((await puddle(['report', 'nope'])).code).toBe(2);
     expect((await puddle(['report', 'breaks', '--as-of', '20/01/2027'])).stderr).toContain('YYYY-MM-DD');
     expect((await puddle(['report', 'journey', '--format', 'parquet'])).code).toBe(2);
-    expect((await puddle(['export', 'no_such_view', '--out', join(home, 'x.csv')])).code).toBe(2);
+    expect((await puddle(['export', 'no_such_view', '--out', join(outDir, 'x.csv')])).code).toBe(2);
   });
 });

@@ -15,6 +15,7 @@ import { landInHome } from '../support/land-home.js';
 import { runPuddle } from '../support/run-cli.js';
 
 const home = mkdtempSync(join(tmpdir(), 'puddle-trail-as-of-'));
+const outDir = mkdtempSync(join(tmpdir(), 'puddle-trail-as-of-out-')); // an --out inside the home is refused
 const puddle = (args: string[]) => runPuddle(args, { PUDDLE_HOME: home });
 const TEST_MS = 120_000;
 const RECEIVED = '2026-12-03T00:00:00.000Z';
@@ -35,11 +36,13 @@ const envelopes = [
 
 beforeAll(() => landInHome(home, envelopes), TEST_MS);
 
-afterAll(() => rmSync(home, { recursive: true, force: true }));
+afterAll(() => {
+  for (const dir of [home, outDir]) rmSync(dir, { recursive: true, force: true });
+});
 
 /** The CSV `puddle export` writes, as objects keyed by its header. */
 async function exported(args: string[]): Promise<Record<string, string>[]> {
-  const out = join(home, `${args[0]}-${args.join('-').length}.csv`);
+  const out = join(outDir, `${args[0]}-${args.join('-').length}.csv`);
   const r = await puddle(['export', ...args, '--format', 'csv', '--out', out]);
   expect(r.stderr).toMatch(/^puddle export: wrote \d+ rows/);
   expect(r.code).toBe(0);
