@@ -16,7 +16,7 @@ import type { Catalog, CatalogFile, ObjectStore } from '../core/ports.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { contractColumns } from './columns.js';
 import { withConnection } from './duckdb.js';
-import { erasureNeedles, longerIdsSql, maskNeedle, matchSql, scrubSql, supporterIdNeedles, type ErasureNeedle, type ErasureRequest } from './erasure-match.js';
+import { erasureNeedles, holdsNeedle, longerIdsSql, maskNeedle, matchSql, scrubSql, supporterIdNeedles, type ErasureNeedle, type ErasureRequest } from './erasure-match.js';
 import { currentStateKey, ERASED_FILE_NAME, fileKey, isRawTable, LAKE_PREFIX, RAW_TABLE, tableId, tablePrefix } from './layout.js';
 import { withLocalFiles } from './local-files.js';
 import { copyToBytesCounted } from './parquet-writer.js';
@@ -102,6 +102,40 @@ async function emailHashesOf(opts: { store: ObjectStore; catalog: Catalog; ids: 
 export async function requestNeedles(opts: { store: ObjectStore; catalog: Catalog; request: ErasureRequest; salt?: Buffer }): Promise<{ needles: ErasureNeedle[]; emailHashes: number }> {
   const found = await emailHashesOf({ store: opts.store, catalog: opts.catalog, ids: supporterIdNeedles(opts.request) });
   return { needles: erasureNeedles(opts.request, opts.salt, found), emailHashes: found.length };
+}
+
+/**
+ * What is wrong with a `--text` that is a word of a source the lake's records carry (raw's `source`, the contracts'
+ * `_source`: `producer:sms-agency`, a named producer key's), or null. Erased wherever it stands as a word, it would
+ * rewrite that source on every record it sent (`producer:sms-[erased]`), and that supplier's records would lose
+ * their attribution: the hub's own word, not the person's (a user test, 2026-12-06). Refused, as the lake's other
+ * values are (erasure-vocabulary.ts), unless `--force-text`; the source is shown with the value as `*`, never the
+ * value. Asked before anything is written (a confirmed run writes its salt first). Reads raw's `source` column.
+ */
+export async function sourceWordProblem(opts: { store: ObjectStore; catalog: Catalog; request: ErasureRequest }): Promise<string | null> {
+  const { request } = opts;
+  if (request.forceText || !request.texts.some((t) => t.trim())) return null;
+  const needles = erasureNeedles({ supporterIds: [], emails: [], texts: request.texts });
+  const keys = (await opts.catalog.listFiles()).filter((f) => isRawTable(f)).map((f) => f.key);
+  if (!keys.length) return null;
+  const sources = await withLocalFiles(opts.store, keys, (paths) =>
+    withConnection(async (conn) => {
+      const raw = `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true)`;
+      const rows = (await conn.runAndReadAll(`SELECT DISTINCT source FROM ${raw} WHERE ${matchSql('source', needles)} ORDER BY source`)).getRowsJS();
+      return rows.map(([s]) => String(s));
+    }),
+  );
+  for (const n of needles) {
+    const hit = sources.filter((s) => holdsNeedle(s, [n]));
+    if (!hit.length) continue;
+    const shown = hit.map((s) => maskNeedle(s, n)).join(', ');
+    return (
+      `${n.label} is a word of a source the lake's records carry (${shown}: which producer key or provider sent them), not only of a person: ` +
+      'erased, it would rewrite that source on every record it sent, which would lose its attribution. Give the person\'s whole name or a longer text; ' +
+      'if the person is truly called that and the source may be rewritten, give --force-text and read the dry run first'
+    );
+  }
+  return null;
 }
 
 /** Which lake files hold any needle. Reads every file the catalog lists, raw included, and every unregistered one. */

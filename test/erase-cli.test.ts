@@ -2,7 +2,7 @@
 // as Parquet (raw, history, current state, quarantine), a message still queued and a bank file in inbox/bank/done/.
 // After the erasure one supporter's ids, email hash and name appear in no lake file on disk (raw included), nor after
 // a replay or a catalog rebuild; the other's rows, every amount and the totals report are as they were.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -27,14 +27,15 @@ const JO_PATTERN = `(^|[^A-Za-z0-9_])(sup_1|${JO.crm}|${JO_HASH})([^A-Za-z0-9_]|
 
 function env(): Envelope[] {
   const at = (h: number) => `2026-11-29T${String(h).padStart(2, '0')}:00:00Z`;
-  const producer = (contract: string, payload: Record<string, unknown>, h: number) =>
-    makeEnvelope({ contract, version: 1, source: 'producer', stream: 'web', payload: { occurred_at: at(h), ...payload }, received_at: `${at(h).slice(0, -1)}.500Z`, delivery_id: `req-${h}` });
+  const producer = (contract: string, payload: Record<string, unknown>, h: number, source = 'producer') =>
+    makeEnvelope({ contract, version: 1, source, stream: 'web', payload: { occurred_at: at(h), ...payload }, received_at: `${at(h).slice(0, -1)}.500Z`, delivery_id: `req-${h}` });
   const salesforce = (payload: Record<string, unknown>, raw: unknown, h: number) =>
     makeEnvelope({ contract: 'supporter', version: 1, source: 'salesforce', stream: 'contacts', payload: { occurred_at: at(h), source: 'salesforce', ...payload }, raw, received_at: `${at(h).slice(0, -1)}.700Z`, delivery_id: `run-${h}` });
   return [
     producer('donation', { donation_id: 'don_jo_1', channel: 'online', amount_minor: 2500, currency: 'GBP', supporter_id: JO.id, cta: 'xmas-appeal', gift_aid: true }, 10),
     producer('donation', { donation_id: 'don_jo_2', channel: 'online', amount_minor: 1000, currency: 'GBP', supporter_id: JO.id, cta: 'xmas-appeal' }, 11),
-    producer('donation', { donation_id: 'don_sam_1', channel: 'online', amount_minor: 700, currency: 'GBP', supporter_id: SAM.id, cta: 'xmas-appeal' }, 12),
+    // Sent with a named producer key (PUDDLE_API_KEYS=key:sms-agency): its source names the supplier.
+    producer('donation', { donation_id: 'don_sam_1', channel: 'online', amount_minor: 700, currency: 'GBP', supporter_id: SAM.id, cta: 'xmas-appeal' }, 12, 'producer:sms-agency'),
     producer('supporter', { supporter_id: JO.id, source: 'producer', email_sha256: JO_HASH, crm_id: JO.crm }, 10),
     producer('supporter', { supporter_id: SAM.id, source: 'producer', email_sha256: SAM_HASH, crm_id: SAM.crm }, 12),
     salesforce({ supporter_id: JO.crm, email_sha256: JO_HASH, postcode_district: 'SW1A' }, { Id: JO.crm, Email: '[redacted]', npe01__Preferred_Email__c: 'Personal', Notes: `Call ${JO.name} after 6 on ${JO.phone}` }, 13),
@@ -187,6 +188,28 @@ describe('puddle erase', () => {
     expect(values['--supporter-id 1']).toBeGreaterThanOrEqual(4);
     expect(plan.rows).toBeGreaterThanOrEqual(values['--supporter-id 1']!);
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/7700|Nobody|0035g/);
+  });
+
+  it("refuses a --text that is a word of a source the lake's records carry, unless --force-text, never printing the value", async () => {
+    // Until 2026-12-06 `--text agency` rewrote `producer:sms-agency` into `producer:sms-[erased]`, lake and raw.
+    const refused = await runPuddle(['erase', '--text', 'Nobody Atall', '--text', 'Agency'], E());
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("--text 2 is a word of a source the lake's records carry (producer:sms-*: which producer key or provider sent them)");
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).not.toMatch(/agency|nobody/i);
+    const confirmed = await runPuddle(['erase', '--text', 'Agency', '--confirm', '--ref', 'DPO-X'], E());
+    expect(confirmed.code).toBe(2);
+    expect(confirmed.stderr).toContain('--text 1 is a word of a source');
+    // Nothing pending: the refusal came before the run's salt was written.
+    expect(existsSync(path.join(home, 'erasure-pending.json'))).toBe(false);
+    const forced = await runPuddle(['erase', '--text', 'Agency', '--force-text'], E());
+    expect(forced.code, forced.stderr).toBe(0);
+    const plan = JSON.parse(forced.stdout) as { tables: { table: string; rows: number }[] };
+    // Sam's donation, in raw and as a contract row: what --force-text would rewrite.
+    expect(Object.fromEntries(plan.tables.map((t) => [t.table, t.rows]))['raw/envelope/v1']).toBe(1);
+    // A word that is in no source is no problem: the dry run goes on.
+    expect((await runPuddle(['erase', '--text', 'Quxworthy'], E())).code).toBe(0);
+    expect(await query(`SELECT DISTINCT _source FROM donation_history WHERE donation_id = 'don_sam_1'`)).toEqual([{ _source: 'producer:sms-agency' }]);
   });
 
   it('refuses to carry it out without a reference, or beside a hub holding the home (exit 2)', async () => {

@@ -46,12 +46,14 @@ export const erase = defineCommand({
         locks.push(lockHome(home, 'puddle erase'));
         locks.push(lockLakeForErasure(home));
       }
-      const [{ planErasure, tableMatches, longerIds, valueRows, requestNeedles, ErasureRefused }, { queueHolding, bankFilesHolding, feedRowsHolding }, { confirmErasure }] = await Promise.all([
+      const [{ planErasure, tableMatches, longerIds, valueRows, requestNeedles, sourceWordProblem, ErasureRefused }, { queueHolding, bankFilesHolding, feedRowsHolding }, { confirmErasure }] = await Promise.all([
         import('../../../puddles/erasure.js'),
         import('../../local/erasure-home.js'),
         import('../../local/erasure-run.js'),
       ]);
       return await withLocalRuntime(async (rt) => {
+        const sourceWord = await sourceWordProblem({ store: rt.store, catalog: rt.catalog, request });
+        if (sourceWord) return fail(sourceWord);
         if (!confirm) {
           // The email hashes on the rows of the given ids are the person's too, and erased with them (emailHashesOf).
           const { needles, emailHashes } = await requestNeedles({ store: rt.store, catalog: rt.catalog, request });
