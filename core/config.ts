@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { checkDistinctKeys, checkProducerEntries, parseFeedKeys, type FeedKey } from './http/auth.js';
+import { checkDistinctKeys, checkProducerEntries, parseFeedKeys, retiredKeyOf, type FeedKey } from './http/auth.js';
 import { envSettings, type SettingsReader } from './settings.js';
 
 /** Configuration from the environment, read once at an entry point. */
@@ -126,7 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
   const readKeys = keyList(env.PUDDLE_READ_KEYS);
   const tvKeys = keyList(env.PUDDLE_TV_KEYS);
   const feedKeys = parseFeedKeys(env.PUDDLE_FEED_KEYS);
-  const retiredKeys = keyList(env.PUDDLE_RETIRED_KEYS);
+  const retiredKeys = keyList(env.PUDDLE_RETIRED_KEYS).map(retiredKeyOf);
   // Here, before anything opens: `puddle start` stops with exit code 2 rather than serve with a key in two scopes.
   checkDistinctKeys({ producer: apiKeys, read: readKeys, tv: tvKeys, feeds: feedKeys, retired: retiredKeys });
   return {

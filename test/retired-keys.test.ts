@@ -78,4 +78,17 @@ describe('retired keys', () => {
     expect(loadConfig({ PUDDLE_API_KEYS: NEW, PUDDLE_RETIRED_KEYS: `${OLD}, pk_older_0123456789abc` }).retiredKeys).toEqual([OLD, 'pk_older_0123456789abc']);
     expect(() => loadConfig({ PUDDLE_API_KEYS: NEW, PUDDLE_RETIRED_KEYS: NEW })).toThrow(/PUDDLE_API_KEYS key 1 \(producer#1\) and PUDDLE_RETIRED_KEYS key 1 \(retired#1\) are the same key/);
   });
+
+  it('retire the key of an entry copied with its name or its feeds, and only a key holding a colon of its own as written', () => {
+    // Until 2026-12-06 `key:sms-agency` retired nothing: the old key was counted as a guess.
+    const retired = loadConfig({
+      PUDDLE_API_KEYS: `${NEW}:sms-agency`,
+      PUDDLE_RETIRED_KEYS: `${OLD}:sms-agency, fk_old_0123456789abcdef:giro_requests+gift_aid, website-prod:0f3a9b2c7d4e5f60, short:sms`,
+    }).retiredKeys;
+    expect(retired).toEqual([OLD, 'fk_old_0123456789abcdef', 'website-prod:0f3a9b2c7d4e5f60', 'short:sms']);
+    // The named old key is still in use: refused as a key in two scopes, as unnamed.
+    expect(() => loadConfig({ PUDDLE_API_KEYS: `${OLD}:sms-agency`, PUDDLE_RETIRED_KEYS: `${OLD}:sms-agency` })).toThrow(/are the same key/);
+    const keys = createKeyRing({ producer: [NEW], retired });
+    expect(keys.identify(OLD)?.scope).toBe('retired');
+  });
 });

@@ -219,6 +219,19 @@ export function parseFeedKeys(text: string | undefined): FeedKey[] {
   });
 }
 
+/**
+ * PUDDLE_RETIRED_KEYS's entries as keys. An entry copied from PUDDLE_API_KEYS or PUDDLE_FEED_KEYS with its
+ * `:sms-agency` or `:giro_requests+...` retires the key before the colon: until 2026-12-06 it retired nothing, and the
+ * old key, taken out of PUDDLE_API_KEYS, was counted as a guess against its address (a user test). Read as
+ * producerKeyEntry reads a named key (a name after the last colon, not a run of hex digits, the key at least
+ * MIN_KEY_LENGTH), with `+` for a feed list; any other entry, a key holding a colon of its own, is the key as written.
+ */
+export function retiredKeyOf(entry: string): string {
+  const { key, name } = producerKeyEntry(entry);
+  const named = name !== undefined && name.split('+').every((part) => PRODUCER_NAME.test(part) && !looksLikeSecret(part));
+  return named && key.length >= MIN_KEY_LENGTH ? key : entry;
+}
+
 /** The 401 for a retired key: what it is, never which. */
 export const RETIRED_KEY = { code: 'key_retired', message: 'this key was retired (PUDDLE_RETIRED_KEYS): use the key that replaced it' } as const;
 
