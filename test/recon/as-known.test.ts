@@ -64,5 +64,9 @@ describe('--as-known: as the hub knew it at the end of the date', { timeout: TES
       expect(r.code, args[0]).toBe(2);
       expect(r.stderr).toContain('--as-known needs --as-of DATE');
     }
+    // report landing counts against today's state: the flag was taken and ignored until 2026-12-06.
+    const landing = await puddle(['report', 'landing', '--as-of', '2026-12-31', '--as-known']);
+    expect(landing.code).toBe(2);
+    expect(landing.stderr).toContain('--as-known does not apply to report landing');
   });
 });

@@ -59,6 +59,9 @@ export const report = defineCommand({
     const asOf = values['as-of'] as string | undefined;
     const knownProblem = asKnownProblem(values);
     if (knownProblem) return fail(knownProblem);
+    // landing_controls counts what was received against today's state whatever --as-of says: --as-known was taken and
+    // did nothing there (until 2026-12-06; a user test).
+    if (name === 'landing' && values['as-known']) return fail("--as-known does not apply to report landing, which counts what was received against today's state (give --from and --to for the days received)");
     if (asOf !== undefined && range.from !== undefined && asOf < range.from) {
       return fail(`--as-of is before --from (${asOf}, from ${range.from}): objects later than --as-of are left out, so the range holds nothing; give an --as-of on or after --from`);
     }
