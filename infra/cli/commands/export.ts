@@ -58,7 +58,9 @@ export const exportView = defineCommand({
         }
         if (asOf) await setReconParams(rt.query, { as_of: asOf });
         const replacing = replacingNote(out);
-        const n = await copyOut(rt.query, `SELECT * FROM ${view}`, format as FileFormat, out, { rawCsv: Boolean(values['raw-csv']) });
+        // In one order, every column's from the first (the view's key) on: an export run again, or one as of another date, can
+        // be compared line by line (a diff, a spreadsheet's compare). Until 2026-12-06 the rows came as the files were read.
+        const n = await copyOut(rt.query, `SELECT * FROM ${view} ORDER BY ALL`, format as FileFormat, out, { rawCsv: Boolean(values['raw-csv']) });
         process.stderr.write(`puddle export: wrote ${rowsText(n)} of ${view} to ${out}${replacing}\n`);
         const left = await leftOutNote(rt.queue, 'export');
         if (left) process.stderr.write(left.note);
