@@ -29,6 +29,11 @@ export interface ErasureNeedle {
   idLike: boolean;
   /** Which value of the request it is, by option and position (`--supporter-id 2`, `--email 1 (its hash)`): never the value. */
   label: string;
+  /**
+   * Other values of the request that make this same needle (`--text "07700 900123"` and `--text +447700900123`, one
+   * number): the dry run's `values` counts each with it. Until 2026-12-06 such a value was left out of `values`.
+   */
+  aliases?: string[];
 }
 
 /**
@@ -144,7 +149,7 @@ export function erasureNeedles(req: ErasureRequest, salt: Buffer = newErasureSal
   const problem = erasureRequestProblem(req);
   if (problem) throw new ConfigError(problem);
   const out: ErasureNeedle[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, ErasureNeedle>();
   const add = (value: string, kind: 'id' | 'text', label: string) => {
     const v = value.trim();
     if (!v) return;
@@ -153,9 +158,14 @@ export function erasureNeedles(req: ErasureRequest, salt: Buffer = newErasureSal
     const phone = kind === 'text' ? phonePattern(v) : null;
     for (const form of phone === null ? new Set([v, jsonForm(v)]) : [v]) {
       const id = phone === null ? `${kind}:${kind === 'text' ? form.toLowerCase() : form}` : `phone:${phone}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      out.push(needle(form, kind, token, label, phone ?? undefined));
+      const made = seen.get(id);
+      if (made) {
+        if (made.label !== label && !made.aliases?.includes(label)) (made.aliases ??= []).push(label);
+        continue;
+      }
+      const n = needle(form, kind, token, label, phone ?? undefined);
+      seen.set(id, n);
+      out.push(n);
     }
   };
   req.supporterIds.forEach((id, i) => add(id, 'id', `--supporter-id ${i + 1}`));

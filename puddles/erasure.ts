@@ -273,7 +273,7 @@ export interface ValueRows {
  * plan's matching files once more; only the dry run asks.
  */
 export async function valueRows(store: ObjectStore, plan: ErasurePlan, needles: readonly ErasureNeedle[]): Promise<ValueRows[]> {
-  const labels = [...new Set(needles.map((n) => n.label))];
+  const labels = [...new Set(needles.flatMap((n) => [n.label, ...(n.aliases ?? [])]))];
   const keys = plan.files.map((m) => m.file.key);
   const counts = !keys.length
     ? []
@@ -283,7 +283,7 @@ export async function valueRows(store: ObjectStore, plan: ErasurePlan, needles: 
           const text = await varcharColumns(conn, source);
           if (!text.length) return [];
           const per = labels.map((label) => {
-            const mine = needles.filter((n) => n.label === label);
+            const mine = needles.filter((n) => n.label === label || n.aliases?.includes(label));
             return `count(*) FILTER (WHERE ${text.map((c) => `coalesce(${matchSql(c, mine)}, false)`).join(' OR ')})`;
           });
           return (await conn.runAndReadAll(`SELECT ${per.join(', ')} FROM ${source}`)).getRowsJS()[0]!.map(Number);
