@@ -81,12 +81,16 @@ export function phonePattern(value: string): string | null {
 }
 
 function needle(value: string, kind: 'id' | 'text', replacement: string, label: string, pattern?: string): ErasureNeedle {
-  // A boundary is required only on a side where the needle itself ends in a word character (a phone pattern's
-  // edges are digits, or the `+` a boundary may stand before).
   // RE2 and JS spell the classes differently (`\\pL`, `\\p{L}`); otherwise the patterns are the same.
   const edge = (re2: string, js: string) => ({ re2, js });
-  const before = pattern !== undefined || WORD_JS.test(value[0] ?? '') ? edge('(^|[^\\pL\\pN_])', '(^|[^\\p{L}\\p{N}_])') : edge('()', '()');
-  const after = pattern !== undefined || WORD_JS.test(value.at(-1) ?? '') ? edge('([^\\pL\\pN_]|$)', '([^\\p{L}\\p{N}_]|$)') : edge('()', '()');
+  const none = edge('()', '()');
+  // A boundary is required only on a side where the needle itself ends in a word character. A phone number ends
+  // where its digits do: a letter glued to it is an extension or a label (`07700900123x12`, `tel07700900123`; until
+  // 2026-12-06 such a number was not found), never more of the number.
+  const phone = pattern !== undefined;
+  const word = { before: edge('(^|[^\\pL\\pN_])', '(^|[^\\p{L}\\p{N}_])'), after: edge('([^\\pL\\pN_]|$)', '([^\\p{L}\\p{N}_]|$)') };
+  const before = phone ? edge('(^|[^\\pN])', '(^|[^\\p{N}])') : WORD_JS.test(value[0] ?? '') ? word.before : none;
+  const after = phone ? edge('([^\\pN]|$)', '([^\\p{N}]|$)') : WORD_JS.test(value.at(-1) ?? '') ? word.after : none;
   const body = pattern ?? escapeRegExp(value);
   // Free text is matched whatever its case (`jo quxworthy` typed in a remittance line); ids exactly (Salesforce's are case-sensitive).
   const core = kind === 'text' ? `(?i:${body})` : body;
@@ -96,7 +100,7 @@ function needle(value: string, kind: 'id' | 'text', replacement: string, label: 
     js: new RegExp(`${before.js}(${body})${after.js}`, kind === 'text' ? 'giu' : 'gu'),
     replacement,
     re2Value: core,
-    idLike: pattern === undefined && /^[\p{L}\p{N}_:.-]+$/u.test(value),
+    idLike: !phone && /^[\p{L}\p{N}_:.-]+$/u.test(value),
     label,
   };
 }
