@@ -1,7 +1,7 @@
 // One in-memory DuckDB per process for writing Parquet: creating an instance costs far more than a connection.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { threadId } from 'node:worker_threads';
 
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
@@ -38,6 +38,23 @@ export function duckDbMemoryMb(role: DuckDbRole): number {
 }
 
 let instanceSeq = 0;
+let spillRoot: string | undefined;
+
+/**
+ * A folder for one instance's spills, inside a folder of this process's (thread's) own that mkdtemp made: a random
+ * name, readable by this user only, removed when the process exits. What spills is lake rows (donations,
+ * supporters, bank lines). Until 2026-12-06 it was `/tmp/puddle-duckdb-<pid>-<thread>-<n>`, which DuckDB made 0755
+ * with its files 0644, readable by every user of the machine, and which another user could make first, for a
+ * process id to come, and read (a security review).
+ */
+function spillFolder(): string {
+  if (spillRoot === undefined) {
+    const root = mkdtempSync(path.join(tmpdir(), 'puddle-duckdb-'));
+    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+    spillRoot = root;
+  }
+  return path.join(spillRoot, String(instanceSeq++));
+}
 
 export interface DuckDbAccess {
   /**
@@ -62,7 +79,7 @@ export async function createDuckDb(threads: number, role: DuckDbRole, access: Du
   const instance = await DuckDBInstance.create(':memory:', {
     threads: String(threads),
     memory_limit: `${duckDbMemoryMb(role)}MiB`,
-    temp_directory: path.join(tmpdir(), `puddle-duckdb-${process.pid}-${threadId}-${instanceSeq++}`),
+    temp_directory: spillFolder(),
     // jemalloc's background threads (DuckDB's default: off; one switch for the whole process) return the pages a
     // merge or fold freed to the system within seconds. Without them jemalloc returns a thread's freed pages
     // only when that thread allocates again, and DuckDB's threads sit idle between maintenance runs: in

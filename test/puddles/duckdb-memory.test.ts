@@ -1,6 +1,8 @@
 // Each DuckDB Puddle opens has a memory_limit sized by what it does, not DuckDB's 80% of the machine's RAM per
 // instance (a hub opens three), and still answers what does not fit in it by spilling to a folder of its own.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDuckDb, DEFAULT_DUCKDB_MEMORY_MB, duckDbMemory, setDuckDbMemoryMb, type DuckDbRole } from '../../puddles/duckdb.js';
 import { createLake } from './lake-fixture.js';
@@ -76,6 +78,14 @@ describe('createDuckDb memory_limit', () => {
       );
       expect(reader.getRowObjects()[0]!.n).toBe(2000000);
       expect(existsSync('.tmp')).toBe(false);
+      // In a folder only this user can enter, under a name nobody can make first (until 2026-12-06
+      // /tmp/puddle-duckdb-<pid>-<thread>-<n>, made 0755 with its files 0644).
+      const spill = String((await conn.runAndReadAll("SELECT current_setting('temp_directory') AS v")).getRowObjects()[0]!.v);
+      const root = path.dirname(spill);
+      expect(path.dirname(root)).toBe(tmpdir());
+      expect(path.basename(root)).toMatch(/^puddle-duckdb-[A-Za-z0-9]{6}$/);
+      expect(path.basename(root)).not.toContain(String(process.pid));
+      expect(statSync(root).mode & 0o777).toBe(0o700);
     } finally {
       conn.closeSync();
       instance.closeSync();
