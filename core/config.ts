@@ -63,6 +63,8 @@ export interface PuddleConfig {
   bankInbox?: { layout?: string; currency?: string; account?: string };
   /** Faults for the sandboxes `puddle start` runs, as written (PUDDLE_SANDBOX_FAULTS; read by the hub). */
   sandboxFaults?: string;
+  /** PUDDLE_SANDBOXES as written: which providers without credentials get a sandbox (infra/local/hub.ts sandboxChoice). */
+  sandboxes?: string;
 }
 
 function keyList(text: string | undefined): string[] {
@@ -152,5 +154,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     ...(numbers.duckDbMemoryMb !== undefined ? { duckDbMemoryMb: numbers.duckDbMemoryMb } : {}),
     bankInbox: { layout: env.PUDDLE_BANK_LAYOUT, currency: env.PUDDLE_BANK_CURRENCY, account: env.PUDDLE_BANK_ACCOUNT },
     ...(env.PUDDLE_SANDBOX_FAULTS ? { sandboxFaults: env.PUDDLE_SANDBOX_FAULTS } : {}),
+    ...(env.PUDDLE_SANDBOXES !== undefined ? { sandboxes: env.PUDDLE_SANDBOXES } : {}),
   };
 }

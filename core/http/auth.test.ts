@@ -9,10 +9,10 @@ import { producerKeyCheck, type ProducerAnswer } from './producer-routes.js';
 describe('a key the hub makes for its own producer', () => {
   it('writes events without counting as a configured producer key', () => {
     const keys = createKeyRing({ hubProducer: ['hub-made-key'] });
-    expect(keys.identify('hub-made-key')).toEqual({ scope: 'producer', label: 'hub-producer#1', feeds: [], source: 'producer' });
+    expect(keys.identify('hub-made-key')).toEqual({ scope: 'producer', label: 'hub-producer#1', feeds: [], source: 'producer:sandbox-website' });
     expect(keys.has('producer')).toBe(false);
     const check = producerKeyCheck(keys);
-    expect(check('Bearer hub-made-key')).toBe('producer');
+    expect(check('Bearer hub-made-key')).toBe('producer:sandbox-website');
     expect(JSON.parse((check('Bearer guess') as ProducerAnswer).body)).toMatchObject({ error: { message: 'no API keys configured (PUDDLE_API_KEYS)' } });
   });
 

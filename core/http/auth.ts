@@ -92,6 +92,13 @@ export function producerKeyEntry(entry: string): { key: string; name?: string } 
 export const producerSource = (name: string | undefined): string => (name === undefined ? 'producer' : `producer:${name}`);
 
 /**
+ * The source of what the sandboxes' pretend website sends with the key the hub makes for it (`hubProducer`): its
+ * made-up donations are told apart from a real producer's in SQL (until 2026-12-06 they were `producer`, as an
+ * unnamed key's are; a security review).
+ */
+export const SANDBOX_WEBSITE_SOURCE = producerSource('sandbox-website');
+
+/**
  * Refuses a PUDDLE_API_KEYS entry with an empty key, a name that is not one, or a named key shorter than
  * MIN_KEY_LENGTH. Named by position, never the key. The last is how a key made before names, which itself holds a
  * colon (`sms:0f3a...`), is told from `key:name`: its part before the colon is short, and taken as `key:name` it
@@ -184,7 +191,7 @@ export function createKeyRing(config: KeyRingConfig): KeyRing {
   };
   const producers = (config.producer ?? []).map(producerKeyEntry);
   add('producer', producers.map((p) => p.key), () => [], 'producer', true, (i) => producerSource(producers[i]!.name));
-  add('producer', config.hubProducer ?? [], () => [], 'hub-producer', false, () => producerSource(undefined));
+  add('producer', config.hubProducer ?? [], () => [], 'hub-producer', false, () => SANDBOX_WEBSITE_SOURCE);
   add('read', config.read ?? [], () => []);
   add('tv', config.tv ?? [], () => []);
   const feedKeys = config.feeds ?? [];

@@ -183,6 +183,24 @@ export interface HubOptions {
   maxAheadMs?: number;
 }
 
+/**
+ * PUDDLE_SANDBOXES read: the providers that get a sandbox when their credentials are not set. Unset (or `auto`):
+ * every one; `off`: none; else a comma-separated list of them (`stripe,salesforce`). A sandbox's made-up donations
+ * count in the live totals, on the TV and in the lake like real ones, so a live hub sets `off` (until 2026-12-06 the
+ * only way to stop them was --no-schedule, which stops the real connectors' syncs too; a security review). A name
+ * that is no provider is a ConfigError (exit 2).
+ */
+export function sandboxChoice(text: string | undefined): ReadonlySet<string> {
+  const all = Object.keys(SANDBOXES);
+  const t = (text ?? '').trim().toLowerCase();
+  if (t === '' || t === 'auto') return new Set(all);
+  if (t === 'off') return new Set();
+  const names = t.split(',').map((n) => n.trim()).filter(Boolean);
+  const bad = names.filter((n) => !all.includes(n));
+  if (bad.length || !names.length) throw new ConfigError(`PUDDLE_SANDBOXES must be auto, off or a comma-separated list of ${all.join(', ')}; ${bad.length ? `${bad.map((n) => JSON.stringify(n)).join(', ')} is not one` : 'it names none'}`);
+  return new Set(names);
+}
+
 /** PUDDLE_SANDBOX_FAULTS read, or a ConfigError saying what is wrong (`puddle start` stops with exit code 2). */
 export function sandboxFaults(text: string | undefined): Record<string, SandboxFaults> {
   try {
@@ -222,7 +240,8 @@ async function openHub(opts: HubOptions): Promise<Hub> {
 
   // Providers without credentials get a sandbox; their webhook secrets must exist before routes mount.
   const overlay: Record<string, string> = {};
-  const wanted = opts.schedule ? Object.entries(SANDBOXES).filter(([, s]) => !s.configured(runtime.secrets)) : [];
+  const chosen = sandboxChoice(config.sandboxes);
+  const wanted = opts.schedule ? Object.entries(SANDBOXES).filter(([name, s]) => chosen.has(name) && !s.configured(runtime.secrets)) : [];
   // A value the operator set wins over the preset, and the sandbox uses it too (it signs its webhooks with it): a
   // STRIPE_WEBHOOK_SECRET set for the real Stripe's webhooks must not be replaced because no API key is set yet.
   const presets = new Map(wanted.map(([name, s]) => [name, setWins(s.presets(), runtime.secrets)]));

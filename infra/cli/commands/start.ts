@@ -1,13 +1,14 @@
 import { loadConfig, PORT_RANGE } from '../../../core/config.js';
 import { log } from '../../../core/log.js';
-import { MIN_KEY_LENGTH, shortKeys } from '../../../core/http/auth.js';
+import { MIN_KEY_LENGTH, SANDBOX_WEBSITE_SOURCE, shortKeys } from '../../../core/http/auth.js';
 import { checkConnectorSettings, CONNECTORS } from '../../../connectors/registry.js';
+import { SANDBOXES } from '../../../connectors/sandboxes.js';
 import { checkFeedKeys } from '../../../puddles/feeds.js';
 import { configuredReconParams } from '../../../puddles/recon-params.js';
 import { checkSchedule } from '../../../schedules/check-schedule.js';
 import { SCHEDULE } from '../../../schedules/schedule.js';
 import { lockHome } from '../../local/home-lock.js';
-import { sandboxFaults, startHub } from '../../local/hub.js';
+import { sandboxChoice, sandboxFaults, startHub } from '../../local/hub.js';
 import { routesLine, sandboxLine } from '../banner.js';
 import { defineCommand } from '../command.js';
 import { liveLine } from '../live-line.js';
@@ -33,6 +34,7 @@ export const start = defineCommand({
     if (!values['no-schedule']) checkSchedule(SCHEDULE, CONNECTORS);
     // And the sandboxes' faults: read by the hub as it starts, they were refused after the warnings below.
     sandboxFaults(config.sandboxFaults);
+    sandboxChoice(config.sandboxes);
     config.port = wholeNumberOption(values, 'port', PORT_RANGE) ?? config.port;
     // The home's lock before any warning: a second start on a home in use printed the empty-keys warning, then
     // refused, so its user read about keys first. Settings mistakes are still named before it (they need no home).
@@ -55,6 +57,14 @@ export const start = defineCommand({
       process.stderr.write(`note: PUDDLE_READ_KEYS is empty, so the dashboard and /v1/ops/* answer 401 to everyone${alsoTotals}\n`);
     }
     for (const s of hub.sandboxes) process.stdout.write(sandboxLine(s));
+    // Beside a real setup (a producer key, a provider's credentials), left to the default: their made-up donations
+    // would go on air with the real ones.
+    const real = config.apiKeys.length > 0 || hub.sandboxes.length < Object.keys(SANDBOXES).length;
+    if (hub.sandboxes.length && config.sandboxes === undefined && real) {
+      process.stderr.write(
+        `warning: ${hub.sandboxes.length} sandbox(es) run beside a real setup (PUDDLE_API_KEYS or a provider's credentials are set): their made-up donations count in the live totals, on the TV and in the lake (source ${SANDBOX_WEBSITE_SOURCE}, and the sandboxed providers'). For a live hub set PUDDLE_SANDBOXES=off\n`,
+      );
+    }
     const tty = process.stdout.isTTY;
     let last = '';
     const ticker = setInterval(async () => {

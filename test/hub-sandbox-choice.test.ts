@@ -1,0 +1,70 @@
+// PUDDLE_SANDBOXES: which providers without credentials get a sandbox. A security review (2026-12-06) found a hub
+// set up for the night (producer, read and TV keys, no provider credentials) putting four sandboxes' and a pretend
+// website's made-up donations on the TV total, as `producer`, and no way to stop them but --no-schedule, which
+// stops the real connectors' syncs too.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../core/config.js';
+import { sandboxChoice, startHub } from '../infra/local/hub.js';
+import { startHubProcess } from './support/hub-process.js';
+import { runPuddle } from './support/run-cli.js';
+
+const KEY = 'pk_night_0123456789abcdef';
+
+describe('PUDDLE_SANDBOXES', { timeout: 240_000 }, () => {
+  const homes: string[] = [];
+  const home = () => {
+    const h = mkdtempSync(join(tmpdir(), 'puddle-sandbox-choice-'));
+    homes.push(h);
+    return h;
+  };
+  afterAll(() => {
+    for (const h of homes) rmSync(h, { recursive: true, force: true });
+  });
+
+  it('is auto (every provider), off (none) or a list of providers; another word is refused', () => {
+    const all = ['stripe', 'braintree', 'salesforce', 'freshdesk'];
+    expect([...sandboxChoice(undefined)].sort()).toEqual([...all].sort());
+    expect([...sandboxChoice(' Auto ')].sort()).toEqual([...all].sort());
+    expect([...sandboxChoice('off')]).toEqual([]);
+    expect([...sandboxChoice('stripe, salesforce')]).toEqual(['stripe', 'salesforce']);
+    expect(() => sandboxChoice('stripe,paypal')).toThrow('PUDDLE_SANDBOXES must be auto, off or a comma-separated list of stripe, braintree, freshdesk, salesforce; "paypal" is not one');
+    expect(() => sandboxChoice(' , ')).toThrow('it names none');
+  });
+
+  it('off: a hub with its schedule starts no sandbox; a list starts those only', async () => {
+    for (const [choice, want] of [['off', []], ['salesforce', ['salesforce']]] as const) {
+      const hub = await startHub({ config: { ...loadConfig({}), home: home(), port: 0, apiKeys: [KEY], sandboxes: choice }, schedule: true });
+      try {
+        expect(hub.sandboxes.map((s) => s.connector)).toEqual(want);
+      } finally {
+        await hub.stop();
+      }
+    }
+  });
+
+  it('puddle start warns when sandboxes run beside a producer key, says nothing with off, and refuses a bad value with exit 2', async () => {
+    const bad = await runPuddle(['start'], { PUDDLE_HOME: home(), PUDDLE_SANDBOXES: 'stripe,paypal', PORT: '0' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"paypal" is not one');
+    for (const choice of [undefined, 'off']) {
+      const hub = await startHubProcess({ PUDDLE_HOME: home(), PUDDLE_API_KEYS: KEY, ...(choice ? { PUDDLE_SANDBOXES: choice } : {}) }, { schedule: true });
+      try {
+        // The banner's lines follow "listening on": wait for the last of them.
+        for (let i = 0; i < 100 && !/sandbox at|PUDDLE_SANDBOXES=off/.test(hub.output()) && choice === undefined; i++) await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 500));
+        if (choice === undefined) {
+          expect(hub.output()).toMatch(/warning: 4 sandbox\(es\) run beside a real setup \(PUDDLE_API_KEYS or a provider's credentials are set\): their made-up donations count in the live totals, on the TV and in the lake \(source producer:sandbox-website, and the sandboxed providers'\)\. For a live hub set PUDDLE_SANDBOXES=off/);
+        } else {
+          expect(hub.output()).not.toContain('sandbox at');
+          expect(hub.output()).not.toContain('PUDDLE_SANDBOXES');
+        }
+      } finally {
+        hub.child.kill('SIGINT');
+        await hub.exited;
+      }
+    }
+  });
+});
