@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { proxyTrust } from './http/client-address.js';
 import { checkDistinctKeys, checkProducerEntries, parseFeedKeys, retiredKeyOf, type FeedKey } from './http/auth.js';
 import { envSettings, type SettingsReader } from './settings.js';
 
@@ -65,6 +66,8 @@ export interface PuddleConfig {
   sandboxFaults?: string;
   /** PUDDLE_SANDBOXES as written: which providers without credentials get a sandbox (infra/local/hub.ts sandboxChoice). */
   sandboxes?: string;
+  /** PUDDLE_TRUSTED_PROXIES: the TLS proxy's addresses, whose `X-Forwarded-For` names the client (core/http/client-address.ts). */
+  trustedProxies?: string[];
 }
 
 function keyList(text: string | undefined): string[] {
@@ -129,6 +132,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
   const tvKeys = keyList(env.PUDDLE_TV_KEYS);
   const feedKeys = parseFeedKeys(env.PUDDLE_FEED_KEYS);
   const retiredKeys = keyList(env.PUDDLE_RETIRED_KEYS).map(retiredKeyOf);
+  const trustedProxies = keyList(env.PUDDLE_TRUSTED_PROXIES);
+  proxyTrust(trustedProxies);
   // Here, before anything opens: `puddle start` stops with exit code 2 rather than serve with a key in two scopes.
   checkDistinctKeys({ producer: apiKeys, read: readKeys, tv: tvKeys, feeds: feedKeys, retired: retiredKeys });
   return {
@@ -140,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     tvKeys,
     feedKeys,
     retiredKeys,
+    trustedProxies,
     driftCheckMs: numbers.driftCheckMs,
     maxEvents: 1000,
     maxBodyBytes: 1024 * 1024,

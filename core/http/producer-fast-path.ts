@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { log } from '../log.js';
+import { clientAddress, type ProxyTrust } from './client-address.js';
 import { BODY_ERRORS, errorBody } from './errors.js';
 import { JSON_TYPE, type EventsAcceptor, type ProducerAnswer } from './producer-routes.js';
 import { utf8Text } from './raw-body.js';
@@ -26,6 +27,8 @@ export interface FastPathOptions {
    */
   producerSource: (authorization: string | undefined, address: string | undefined) => string | null;
   maxBodyBytes: number;
+  /** The trusted proxies (client-address.ts): the address producerSource is given is the client's behind them. */
+  proxyTrust?: ProxyTrust | null;
   /** Fastify's own JSON parser (prototype-poisoning guard included), so both paths parse alike. */
   parseJson: (req: unknown, text: string, done: (err: Error | null, body?: unknown) => void) => void;
   /** True once the server is closing: Fastify then answers 503 with `Connection: close`. */
@@ -64,7 +67,7 @@ export function producerFastPath(opts: FastPathOptions): FastPath {
     const authorization = req.headers.authorization;
     let known = producerAuthOf.get(req.socket);
     if (authorization === undefined || known?.authorization !== authorization) {
-      const source = opts.producerSource(authorization, req.socket.remoteAddress);
+      const source = opts.producerSource(authorization, clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], opts.proxyTrust ?? null));
       if (source === null) return false;
       known = { authorization: authorization ?? '', source };
       if (authorization !== undefined) producerAuthOf.set(req.socket, known);

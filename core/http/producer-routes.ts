@@ -11,6 +11,7 @@ import { RepeatedFailure } from '../repeated-failure.js';
 import { bearerKey, producerSource, RETIRED_KEY, retiredKeyUsed, type KeyRing } from './auth.js';
 import type { Refusals } from './refusals.js';
 import { tooManyFailuresMessage, type AuthFailures } from './auth-failures.js';
+import { requestAddress } from './client-address.js';
 import { errorBody, retryAfterSeconds, type RouteErrorConfig } from './errors.js';
 import { eventTexts, minorWrittenAsMajor } from './event-texts.js';
 
@@ -381,7 +382,7 @@ export async function producerRoutes(app: FastifyInstance, opts: ProducerRoutesO
   // onRequest runs before the body is read: an unauthenticated client cannot make us buffer 1 MiB.
   const sourceOf = new WeakMap<FastifyRequest, string>();
   app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-    const checked = check(req.headers.authorization, req.ip);
+    const checked = check(req.headers.authorization, requestAddress(req));
     if (typeof checked !== 'string') return void send(reply, checked);
     sourceOf.set(req, checked);
     done();

@@ -3,6 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bearerKey, RETIRED_KEY, retiredKeyUsed, type KeyIdentity, type KeyRing, type KeyScope } from './auth.js';
 import { tooManyFailuresMessage } from './auth-failures.js';
+import { requestAddress } from './client-address.js';
 import { errorBody } from './errors.js';
 
 export const KEY_COOKIE = 'puddle_key';
@@ -57,7 +58,7 @@ export function requireScope(keys: KeyRing, allowed: (who: KeyIdentity, req: Fas
   return (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
     const presented = presentedKey(req);
     const who = keys.identify(presented);
-    const wait = req.server.authFailures?.refusal(req.ip, who, presented !== undefined) ?? 0;
+    const wait = req.server.authFailures?.refusal(requestAddress(req), who, presented !== undefined) ?? 0;
     if (wait > 0) {
       void reply.header('retry-after', String(wait)).code(429).send(errorBody('too_many_failed_keys', tooManyFailuresMessage(wait)));
       return;
@@ -67,7 +68,7 @@ export function requireScope(keys: KeyRing, allowed: (who: KeyIdentity, req: Fas
       return done();
     }
     if (who?.scope === 'retired') {
-      retiredKeyUsed(who, req.ip);
+      retiredKeyUsed(who, requestAddress(req));
       void reply.header('www-authenticate', 'Bearer').code(401).send(errorBody(RETIRED_KEY.code, RETIRED_KEY.message));
       return;
     }

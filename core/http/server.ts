@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import type { Clock, Queue } from '../ports.js';
 import { bearerKey, createKeyRing, producerSource, type KeyRing } from './auth.js';
 import { AuthFailures, type AuthFailuresOptions } from './auth-failures.js';
+import { proxyTrust } from './client-address.js';
 import { DamagedLakeFiles } from './damaged-lake-files.js';
 import { errorHandler, noRouteHandler, routeReader, unreadablePath } from './errors.js';
 import { producerFastPath, type FastPath } from './producer-fast-path.js';
@@ -44,6 +45,8 @@ export interface ServerOptions {
   health?: () => Promise<Record<string, unknown> & { ok?: boolean; accepting?: boolean }>;
   /** The limit on unknown keys per client address (auth-failures.ts); its defaults when unset. */
   authFailures?: AuthFailuresOptions;
+  /** PUDDLE_TRUSTED_PROXIES: the proxies whose `X-Forwarded-For` names the client (client-address.ts). */
+  trustedProxies?: readonly string[];
 }
 
 /**
@@ -116,6 +119,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   });
   const failures = new AuthFailures(opts.authFailures);
   app.decorate('authFailures', failures);
+  const trust = proxyTrust(opts.trustedProxies ?? []);
+  app.decorate('proxyTrust', trust);
   // A route that failed on a damaged lake file (errorHandler) and answers again has read it: said once, as the
   // failure was. While no file is damaged that is one field read (the producer's fast path never gets here).
   const damaged = new DamagedLakeFiles();
@@ -161,6 +166,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
         return who?.scope === 'producer' && failures.refusal(address, who, true) === 0 ? (who.source ?? producerSource(undefined)) : null;
       },
       maxBodyBytes: bodyLimit,
+      proxyTrust: trust,
       parseJson: jsonBodyParser(app),
       closing: () => closing,
       refusals,

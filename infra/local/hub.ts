@@ -339,6 +339,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     clock: runtime.clock,
     maxAheadMs: opts.maxAheadMs,
     ...(opts.authFailures ? { authFailures: opts.authFailures } : {}),
+    trustedProxies: config.trustedProxies ?? [],
     plugins: [
       ...webhookPlugins(queue, secrets, refetcher, runtime.clock),
       async (app) => {

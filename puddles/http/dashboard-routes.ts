@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KeyIdentity, KeyRing } from '../../core/http/auth.js';
 import { tooManyFailuresMessage } from '../../core/http/auth-failures.js';
+import { requestAddress } from '../../core/http/client-address.js';
 import { KEY_COOKIE, presentedKey, readsTotals, SCOPE_REACH } from '../../core/http/scope.js';
 
 /**
@@ -98,7 +99,7 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
     if (offered !== null) {
       url.searchParams.delete('key');
       const who = keys.identify(offered);
-      const wait = req.server.authFailures?.refusal(req.ip, who, true) ?? 0;
+      const wait = req.server.authFailures?.refusal(requestAddress(req), who, true) ?? 0;
       if (wait > 0) return tooManyFailures(reply, wait);
       if (!who) return page(reply, 401, 'Not a known key', `This page needs ${target.needs}.`);
       if (!target.opens(who)) return refused(who);
@@ -114,7 +115,7 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
     }
     const presented = presentedKey(req);
     const who = keys.identify(presented);
-    const wait = req.server.authFailures?.refusal(req.ip, who, presented !== undefined) ?? 0;
+    const wait = req.server.authFailures?.refusal(requestAddress(req), who, presented !== undefined) ?? 0;
     if (wait > 0) return tooManyFailures(reply, wait);
     if (!who) return page(reply, 401, 'A key is needed', `This page needs ${target.needs}: open ${route}?key=<key> once; the browser then keeps it in a cookie.`);
     if (!target.opens(who)) return refused(who);
