@@ -174,6 +174,28 @@ describe('Freshdesk webhooks', () => {
     expect(await bad.text()).toMatch(/ticket id/);
   });
 
+  it("counts wrong credentials as guesses: 429 for the guesser's address, logged by address; the good credential used before still goes", async () => {
+    // Until 2026-12-06 its password could be tried without limit, and nothing was logged (a security review).
+    const guarded = buildServer({ queue: h.rt.queue, apiKeys: [], authFailures: { maxFailures: 3 }, plugins: [freshdeskWebhookRoutes({ queue: h.rt.queue, auth, clock: h.clock })] });
+    const u = `${await guarded.listen({ port: 0, host: '127.0.0.1' })}/webhooks/freshdesk`;
+    const send = (headers: Record<string, string>) => fetch(u, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: fixture('webhook_automation_ticket_created.json') });
+    try {
+      expect((await send({ authorization: basic(auth.user, auth.secret) })).status).toBe(200);
+      // No credential at all is not a guess.
+      for (let i = 0; i < 5; i++) expect((await send({})).status).toBe(401);
+      const codes: number[] = [];
+      for (let i = 0; i < 5; i++) codes.push((await send({ authorization: basic(auth.user, `guess-${i}`) })).status);
+      expect(codes).toEqual([401, 401, 401, 429, 429]);
+      const refused = await send({ 'x-puddle-token': 'guess-9' });
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      // The credential that worked from this address before keeps working.
+      expect((await send({ authorization: basic(auth.user, auth.secret) })).status).toBe(200);
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('answers 503 when no webhook credentials are configured', async () => {
     const other = buildServer({ queue: h.rt.queue, apiKeys: [], plugins: [freshdeskWebhookRoutes({ queue: h.rt.queue, auth: { user: '', secret: '', header: '' } })] });
     const u = await other.listen({ port: 0, host: '127.0.0.1' });

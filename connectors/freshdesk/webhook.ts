@@ -2,6 +2,8 @@ import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Prompter, RefetchPrompt } from '../../core/engine/refetch.js';
 import { RAW_ONLY_CONTRACT, makeEnvelope } from '../../core/envelope.js';
+import { tooManyFailuresMessage } from '../../core/http/auth-failures.js';
+import { requestAddress } from '../../core/http/client-address.js';
 import { queueUnavailable, sendError } from '../../core/http/errors.js';
 import type { WebhookDef } from '../../core/http/webhook-def.js';
 import { REDACTED_TEXT, scrubPersonalData } from '../../core/pii.js';
@@ -108,6 +110,9 @@ function eventOf(body: FreshdeskWebhookBody): string {
  * is read again by id through the engine, so what lands is the version a sync would give. Freshdesk
  * retries a failed call (5, 30, 60 minutes later): 200 only once the queue has the webhook, 503 if not.
  */
+/** How the limit on guesses knows the webhook's credential once it worked from an address (never the credential). */
+const WEBHOOK_CREDENTIAL = { label: 'freshdesk-webhook' };
+
 export function freshdeskWebhookRoutes(opts: FreshdeskWebhookOptions): FastifyPluginAsync {
   const clock = opts.clock ?? systemClock;
   const configured = Boolean(opts.auth.secret && (opts.auth.user || opts.auth.header));
@@ -120,7 +125,13 @@ export function freshdeskWebhookRoutes(opts: FreshdeskWebhookOptions): FastifyPl
         // Before the body is read: an unauthenticated caller learns nothing about it, and nothing is kept.
         onRequest: async (req, reply) => {
           if (!configured) return sendError(reply, 503, 'not_configured', 'webhook credentials are not configured (FRESHDESK_WEBHOOK_USER and FRESHDESK_WEBHOOK_SECRET, or FRESHDESK_WEBHOOK_HEADER and FRESHDESK_WEBHOOK_SECRET)');
-          if (!authenticated(req, opts.auth)) return sendError(reply.header('www-authenticate', 'Basic realm="puddle"'), 401, 'unauthorized', 'Basic auth or the webhook token header is missing or wrong');
+          // Counted with the keys' guesses (auth-failures.ts): until 2026-12-06 its password could be tried without
+          // limit, and nothing was logged (a security review). A caller that sent no credential is not counted.
+          const ok = authenticated(req, opts.auth);
+          const presented = req.headers.authorization !== undefined || (opts.auth.header !== '' && req.headers[opts.auth.header] !== undefined);
+          const wait = req.server.authFailures?.refusal(requestAddress(req), ok ? WEBHOOK_CREDENTIAL : null, presented) ?? 0;
+          if (wait > 0) return sendError(reply.header('retry-after', String(wait)), 429, 'too_many_failed_keys', tooManyFailuresMessage(wait));
+          if (!ok) return sendError(reply.header('www-authenticate', 'Basic realm="puddle"'), 401, 'unauthorized', 'Basic auth or the webhook token header is missing or wrong');
           return undefined;
         },
       },

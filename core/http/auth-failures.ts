@@ -79,7 +79,7 @@ export class AuthFailures {
    * After a key was looked up: 0 to answer as the key deserves, or the seconds a 429's Retry-After should say.
    * `who` is the key's identity (null: none or unknown), `presented` whether a key was sent at all.
    */
-  refusal(address: string | undefined, who: KeyIdentity | null, presented: boolean): number {
+  refusal(address: string | undefined, who: Pick<KeyIdentity, 'label'> | null, presented: boolean): number {
     if (address === undefined) return 0;
     if (who !== null) {
       const known = this.wasGood(address, who.label);
