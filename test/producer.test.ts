@@ -308,6 +308,15 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(await drain()).toHaveLength(0);
     expect((await post(app, { events: [{ ...donation('ft-9'), id: 'batch@7' }] })).statusCode).toBe(202);
     expect(await drain()).toHaveLength(1);
+    // Nor a card number in an id written as text (until 2026-12-06 taken); an id of digits alone is the source's.
+    const idByCard = await post(app, { events: [{ ...donation('ft-10'), id: 'note: card 4111 1111 1111 1111 exp 12/28' }] });
+    expect(idByCard.statusCode).toBe(400);
+    expect(idByCard.body).not.toContain('4111');
+    expect((idByCard.json() as { rejected: unknown[] }).rejected).toEqual([
+      { index: 0, errors: [{ path: 'id', message: "must not hold a payment card number: the event's id is kept with it in the raw trail for good; send your own id for the event" }] },
+    ]);
+    expect((await post(app, { events: [{ ...donation('ft-11'), id: '4111111111111111' }] })).statusCode).toBe(202);
+    expect(await drain()).toHaveLength(1);
   });
 
   it('refuses a version whose updated_at is before its own occurred_at, which would never become current', async () => {

@@ -188,7 +188,7 @@ export const supporter = defineContract({
     supporter_id: string().personRef(),
     ...common,
     source: string(),
-    email_sha256: string().optional(),
+    email_sha256: string().optional().sha256(),
     postcode_district: string().optional(),
     crm_id: string().optional(),
     gift_aid_declared: boolean().optional(),

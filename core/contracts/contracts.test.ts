@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { emailSha256 } from '../pii.js';
 import { CONTRACTS, contractsV1, DISPUTE_STATUSES, DONATION_STATUSES, extendContract, getContract, PAYMENT_STATUSES, PAYOUT_STATUSES, string, type Infer } from './index.js';
 
 describe('contracts', () => {
@@ -53,6 +54,19 @@ describe('contracts', () => {
     for (const d of ['2028-02-29', '2028-02-29', '2026-02-30', '2026-02-30', '2028-02-29']) {
       expect(line(d).errors?.map((e) => e.path) ?? null).toEqual(d === '2026-02-30' ? ['payload.booking_date'] : null);
     }
+  });
+
+  it("refuses an email hash that is not a SHA-256 in lower-case hex, the address itself above all, in every contract that has one", () => {
+    // Until 2026-12-06 any text was taken: a producer sending the address in email_sha256 put it in the lake (a security review).
+    const hash = emailSha256('Jo@Example.org')!;
+    const supporter = (email_sha256: unknown) => getContract('supporter', 1)!.validate({ supporter_id: 's1', occurred_at: '2026-12-06T20:00:00Z', source: 'web', email_sha256 });
+    expect(supporter(hash).value).toMatchObject({ email_sha256: hash });
+    expect(supporter(null).errors).toBeNull();
+    for (const bad of ['jo@example.org', hash.toUpperCase(), hash.slice(1), `${hash} `, '']) {
+      expect(supporter(bad).errors, bad).toEqual([{ path: 'payload.email_sha256', message: 'must be a SHA-256 as 64 lower-case hex digits (of the trimmed, lower-cased email address: never the address itself)' }]);
+    }
+    const ticket = getContract('ticket', 2)!.validate({ ticket_id: 't1', occurred_at: '2026-12-06T20:00:00Z', status: 'open', requester_email_sha256: 'jo@example.org' });
+    expect(ticket.errors?.map((e) => e.path)).toEqual(['payload.requester_email_sha256']);
   });
 
   it('reports every bad field with its path', () => {

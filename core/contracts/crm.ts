@@ -138,7 +138,7 @@ export const supporter_v2 = extendContract(supporter, 2, {
 
 // Supporter care (issue #13): a Freshdesk ticket linked to the supporter, the donation and the payment.
 export const ticket_v2 = extendContract(ticket, 2, {
-  requester_email_sha256: string().optional().doc("SHA-256 of the requester's trimmed, lower-cased email (core/pii.ts emailSha256)"),
+  requester_email_sha256: string().optional().sha256().doc("SHA-256 of the requester's trimmed, lower-cased email (core/pii.ts emailSha256)"),
   payment_ref: string().optional().doc("The processor's payment id the ticket names: a custom field, else the first match of the reference pattern"),
   link_source: string().optional().doc('Where payment_ref came from: field or pattern'),
   deleted: boolean().optional().doc('Deleted in the help desk'),

@@ -43,6 +43,12 @@ export interface Field<T = unknown, O extends boolean = boolean> {
    * a long number.
    */
   readonly isWebAddress?: boolean;
+  /**
+   * A SHA-256 as 64 lower-case hex digits (an `email_sha256`: core/pii.ts emailSha256). Anything else is refused: the
+   * likeliest mistake is the address itself, which the lake must never hold (until 2026-12-06 any text was taken; a
+   * security review).
+   */
+  readonly isSha256?: boolean;
   /** Phantom: carries the TypeScript type of the field's value. */
   readonly __type?: T;
 }
@@ -58,9 +64,11 @@ export type Builder<T, O extends boolean = false> = Field<T, O> & {
   personRef(): Builder<T, O>;
   /** Marks a `string` as a web address (Field.isWebAddress). */
   webAddress(): Builder<T, O>;
+  /** Marks a `string` as a SHA-256 in hex (Field.isSha256). */
+  sha256(): Builder<T, O>;
 };
 
-type Spec = Pick<Field, 'kind' | 'values' | 'description' | 'min' | 'max' | 'maxWhy' | 'normalised' | 'aliases' | 'isKey' | 'isFreeText' | 'isPersonRef' | 'isWebAddress'>;
+type Spec = Pick<Field, 'kind' | 'values' | 'description' | 'min' | 'max' | 'maxWhy' | 'normalised' | 'aliases' | 'isKey' | 'isFreeText' | 'isPersonRef' | 'isWebAddress' | 'isSha256'>;
 
 function field<T, O extends boolean = false>(spec: Spec, isOptional = false): Builder<T, O> {
   return {
@@ -72,6 +80,7 @@ function field<T, O extends boolean = false>(spec: Spec, isOptional = false): Bu
     freeText: () => field<T, O>({ ...spec, isFreeText: true }, isOptional),
     personRef: () => field<T, O>({ ...spec, isPersonRef: true }, isOptional),
     webAddress: () => field<T, O>({ ...spec, isWebAddress: true }, isOptional),
+    sha256: () => field<T, O>({ ...spec, isSha256: true }, isOptional),
   };
 }
 
