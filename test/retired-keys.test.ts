@@ -5,6 +5,7 @@ import { createKeyRing } from '../core/http/auth.js';
 import { buildServer, closeServer } from '../core/http/server.js';
 import { log, redact } from '../core/log.js';
 import { SqliteQueue } from '../infra/local/sqlite-queue.js';
+import { dashboardRoutes } from '../puddles/http/dashboard-routes.js';
 import { totalsRoutes } from '../puddles/http/totals-routes.js';
 import { LiveTotals } from '../puddles/live-totals.js';
 
@@ -15,6 +16,7 @@ import { LiveTotals } from '../puddles/live-totals.js';
 // never counted as a guess.
 const NEW = 'pk_new_0123456789abcdef';
 const OLD = 'pk_old_0123456789abcdef';
+const OLD_TV = 'tv_old_0123456789abcdef';
 const TV = 'tv_0123456789abcdef_key';
 
 describe('retired keys', () => {
@@ -24,9 +26,10 @@ describe('retired keys', () => {
   const warned = vi.spyOn(log, 'warn');
 
   beforeAll(async () => {
-    const keys = createKeyRing({ producer: [NEW], tv: [TV], retired: [OLD] });
+    const keys = createKeyRing({ producer: [NEW], tv: [TV], retired: [OLD, OLD_TV] });
     const totals = new LiveTotals();
-    app = buildServer({ queue, apiKeys: [NEW], keys, plugins: [(a) => totalsRoutes(a, { keys, totals })] });
+    const web = { pages: new Map([['index.html', '<p>ops</p>'], ['tv.html', '<p>tv</p>']]), assets: new Map<string, Buffer>() };
+    app = buildServer({ queue, apiKeys: [NEW], keys, plugins: [(a) => totalsRoutes(a, { keys, totals }), (a) => dashboardRoutes(a, { keys, web })] });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {
@@ -64,6 +67,25 @@ describe('retired keys', () => {
     // As written: no field of it is masked (a field named `key` would be).
     expect(redact(said[0]![1] as Record<string, unknown>)).toEqual({ label: 'retired#1', address: '127.0.0.1' });
     expect(JSON.stringify(warned.mock.calls)).not.toContain(OLD);
+  });
+
+  it('are 401 on the pages too, by header, cookie or ?key=, and said in the log', async () => {
+    // Until 2026-12-06 the pages answered a retired key 403 "Not a key for this page", and logged nothing.
+    warned.mockClear();
+    for (const [path, headers] of [
+      ['/', { authorization: `Bearer ${OLD_TV}` }],
+      ['/tv', { cookie: `puddle_key=${OLD_TV}` }],
+      [`/tv?key=${OLD_TV}`, {}],
+    ] as const) {
+      const res = await fetch(`${base}${path}`, { headers, redirect: 'manual' });
+      expect(res.status, path).toBe(401);
+      expect(await res.text(), path).toContain('this key was retired (PUDDLE_RETIRED_KEYS): use the key that replaced it');
+    }
+    expect((await fetch(`${base}/tv`, { headers: { authorization: `Bearer ${TV}` } })).status).toBe(200);
+    // Once a minute a key: the first of the three.
+    const said = warned.mock.calls.filter(([msg]) => msg.startsWith('a retired key'));
+    expect(said.map(([, fields]) => fields)).toEqual([{ label: 'retired#2', address: '127.0.0.1' }]);
+    expect(JSON.stringify(warned.mock.calls)).not.toContain(OLD_TV);
   });
 
   it('an unknown key is still counted: the guesser is refused, the good keys used before go on', async () => {

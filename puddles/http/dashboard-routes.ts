@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { KeyIdentity, KeyRing } from '../../core/http/auth.js';
+import { RETIRED_KEY, retiredKeyUsed, type KeyIdentity, type KeyRing } from '../../core/http/auth.js';
 import { tooManyFailuresMessage } from '../../core/http/auth-failures.js';
 import { requestAddress } from '../../core/http/client-address.js';
 import { KEY_COOKIE, presentedKey, readsTotals, SCOPE_REACH } from '../../core/http/scope.js';
@@ -93,7 +93,15 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
   const servePage = async (req: FastifyRequest, reply: FastifyReply) => {
     const route = req.routeOptions.url ?? '/';
     const target = PAGES[route]!;
-    const refused = (who: KeyIdentity) => page(reply, 403, 'Not a key for this page', `This page needs ${target.needs}; ${SCOPE_REACH[who.scope]}.`);
+    const refused = (who: KeyIdentity) => {
+      // A retired key, as every route answers it: 401, and logged by label and address, so the TV still on an old key
+      // shows in the log (until 2026-12-06 a 403 here, logged nowhere; a security review).
+      if (who.scope === 'retired') {
+        retiredKeyUsed(who, requestAddress(req));
+        return page(reply, 401, 'A retired key', `${RETIRED_KEY.message}. This page needs ${target.needs}.`);
+      }
+      return page(reply, 403, 'Not a key for this page', `This page needs ${target.needs}; ${SCOPE_REACH[who.scope]}.`);
+    };
     const url = new URL(req.url, 'http://hub');
     const offered = url.searchParams.get('key');
     if (offered !== null) {
