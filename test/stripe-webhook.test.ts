@@ -122,6 +122,8 @@ describe('POST /webhooks/stripe', () => {
       [body, sign(body, { timestamp: Math.floor(Date.now() / 1000) - 600 }), 'signature timestamp is older than 300 s'],
       // Until 2026-12-02 a timestamp ahead of the clock was taken: the SDK bounds only the past.
       [body, sign(body, { timestamp: Math.floor(Date.now() / 1000) + 1000 }), 'signature timestamp is more than 300 s in the future'],
+      // With a present `t=` before it: the SDK verifies the last (until 2026-12-06 only the first was checked here).
+      [body, `t=${Math.floor(Date.now() / 1000)},${sign(body, { timestamp: Math.floor(Date.now() / 1000) + 86_400 })}`, 'signature timestamp is more than 300 s in the future'],
       [body, sign(body, { secret: 'whsec_someone_else' }), 'signature does not match the body and secret'],
       [body, undefined, 'missing Stripe-Signature header'],
       [body, 't=abc,v1=00', 'signature does not match the body and secret'],

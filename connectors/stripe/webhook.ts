@@ -73,7 +73,9 @@ function verify(req: FastifyRequest, secret: string, tolerance: number, nowMs: n
   // The SDK only bounds a timestamp's age: a request signed for a time ahead (a signing clock set wrong, or a
   // signature made to be replayed later) would pass for as long as it stays ahead, and then for the
   // tolerance after. Stripe's clock and ours agree within seconds, so ahead by more than the tolerance is refused.
-  const signedAt = Number(/(?:^|,)\s*t=(\d+)/.exec(header)?.[1]);
+  // Every `t=` of the header, not only the first: the SDK verifies with the last, so `t=<now>,t=<tomorrow>,v1=...`
+  // passed both checks (until 2026-12-06; a security review).
+  const signedAt = Math.max(...[...header.matchAll(/(?:^|,)\s*t=(\d+)/g)].map((m) => Number(m[1])));
   if (Number.isFinite(signedAt) && signedAt * 1000 > nowMs + tolerance * 1000) {
     return { status: 400, code: 'bad_signature', message: `signature timestamp is more than ${tolerance} s in the future` };
   }
