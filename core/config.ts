@@ -66,6 +66,8 @@ export interface PuddleConfig {
   sandboxFaults?: string;
   /** PUDDLE_SANDBOXES as written: which providers without credentials get a sandbox (infra/local/hub.ts sandboxChoice). */
   sandboxes?: string;
+  /** Connections the hub keeps open at once (PUDDLE_MAX_CONNECTIONS; DEFAULT_MAX_CONNECTIONS). */
+  maxConnections?: number;
   /** PUDDLE_TRUSTED_PROXIES: the TLS proxy's addresses, whose `X-Forwarded-For` names the client (core/http/client-address.ts). */
   trustedProxies?: string[];
 }
@@ -88,6 +90,14 @@ export function leaseMsSetting(settings: SettingsReader): number | undefined {
 
 /** Live totals streams open at once when PUDDLE_MAX_STREAMS is unset (the hub's config and the route's own default). */
 export const DEFAULT_MAX_STREAMS = 200;
+
+/**
+ * Connections the hub keeps open at once. Until 2026-12-06 there was no bound: about 20,000 idle connections, with
+ * no key, took every file descriptor the process had, and then producers could not connect, `/healthz` failed and
+ * maintenance could open no file (a security review). A night's producers, TVs and dashboards need far fewer (the
+ * live streams are capped at 200); one more connection is closed as it comes, and the hub says so once a minute.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 4096;
 
 /**
  * A quarter of the streams: one runaway key (a page reloading in a loop, a script) leaves three quarters to the
@@ -116,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     maxQueueDepth: whole('PUDDLE_MAX_QUEUE_DEPTH', 200_000),
     maxStreams: whole('PUDDLE_MAX_STREAMS', DEFAULT_MAX_STREAMS),
     maxStreamsPerKey: settings.number('PUDDLE_MAX_STREAMS_PER_KEY', undefined, { min: 1, whole: true }),
+    maxConnections: whole('PUDDLE_MAX_CONNECTIONS', DEFAULT_MAX_CONNECTIONS),
     // Linux's nice steps.
     landingNice: settings.number('PUDDLE_LANDING_NICE', 0, { min: 0, max: 19, whole: true }),
     landingYieldAbove: settings.number('PUDDLE_LANDING_YIELD_ABOVE', 0.5, { min: 0, max: 1 }),
@@ -153,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     maxQueueDepth: numbers.maxQueueDepth,
     maxStreams: numbers.maxStreams,
     maxStreamsPerKey: numbers.maxStreamsPerKey ?? defaultMaxStreamsPerKey(numbers.maxStreams),
+    maxConnections: numbers.maxConnections,
     landingNice: numbers.landingNice,
     landingYieldAbove: numbers.landingYieldAbove,
     leaseMs: numbers.leaseMs,

@@ -13,6 +13,9 @@ import { isRawTable } from './layout.js';
  */
 const FILE_ERROR = /^(?:IO|Invalid Input) Error: [^\n]*?['"]([^'"\n]+\.parquet)['"]/;
 
+/** EMFILE and ENFILE in the words DuckDB (strerror) and node give them. */
+const OUT_OF_DESCRIPTORS = /too many open files|EMFILE|ENFILE/i;
+
 /** Says what happened to `key` and what to do about it. */
 export function lakeFileError(key: string, cause?: unknown): LakeFileError {
   const [, puddle = '', contract = '', version = ''] = key.split('/');
@@ -32,7 +35,9 @@ export function recogniseLakeFileError(err: unknown, root: string): LakeFileErro
   if (err instanceof LakeFileError) return err;
   if (!(err instanceof Error)) return undefined;
   const file = FILE_ERROR.exec(err.message)?.[1];
-  if (!file) return undefined;
+  // The process was out of file descriptors (a flood of connections): the file is fine, and a replay would fix
+  // nothing. Until 2026-12-06 maintenance called it damaged and said to re-derive it (a security review).
+  if (!file || OUT_OF_DESCRIPTORS.test(err.message)) return undefined;
   const rel = path.relative(root, file);
   if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
   return lakeFileError(rel.split(path.sep).join('/'), err);

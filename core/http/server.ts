@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { DEFAULT_MAX_CONNECTIONS } from '../config.js';
+import { log } from '../log.js';
 import type { Clock, Queue } from '../ports.js';
 import { bearerKey, createKeyRing, producerSource, type KeyRing } from './auth.js';
 import { AuthFailures, type AuthFailuresOptions } from './auth-failures.js';
@@ -47,6 +49,8 @@ export interface ServerOptions {
   authFailures?: AuthFailuresOptions;
   /** PUDDLE_TRUSTED_PROXIES: the proxies whose `X-Forwarded-For` names the client (client-address.ts). */
   trustedProxies?: readonly string[];
+  /** Connections open at once (PUDDLE_MAX_CONNECTIONS; default DEFAULT_MAX_CONNECTIONS): one more is closed at once. */
+  maxConnections?: number;
 }
 
 /**
@@ -102,6 +106,14 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
       };
       const server = createServer({ requestTimeout, headersTimeout: Math.min(60_000, requestTimeout), connectionsCheckingInterval: checkEvery }, (req, res) => serve(req, res, false));
       server.on('checkContinue', (req, res) => serve(req, res, true));
+      server.maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+      let droppedSaidAt = 0;
+      server.on('drop', () => {
+        const now = Date.now();
+        if (now - droppedSaidAt < 60_000) return;
+        droppedSaidAt = now;
+        log.warn('connections refused: the hub holds as many as it takes (PUDDLE_MAX_CONNECTIONS); new ones are closed until some end', { max: server.maxConnections });
+      });
       server.keepAliveTimeout = o.keepAliveTimeout;
       server.setTimeout(o.connectionTimeout);
       return server;
