@@ -43,7 +43,8 @@ export const start = defineCommand({
       process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
     }
     const webhookSecret = process.env.FRESHDESK_WEBHOOK_SECRET;
-    const short = webhookSecret !== undefined && webhookSecret.length < MIN_KEY_LENGTH ? ['FRESHDESK_WEBHOOK_SECRET'] : [];
+    // Empty is unset: the route then answers 503, and there is nothing to guess.
+    const short = webhookSecret && webhookSecret.length < MIN_KEY_LENGTH ? ['FRESHDESK_WEBHOOK_SECRET'] : [];
     for (const where of [...shortKeys({ producer: config.apiKeys, read: config.readKeys, tv: config.tvKeys, feeds: config.feedKeys }), ...short]) {
       process.stderr.write(`warning: ${where} is shorter than ${MIN_KEY_LENGTH} characters, so it can be guessed; make a long random one (openssl rand -hex 24)\n`);
     }
