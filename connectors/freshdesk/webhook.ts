@@ -2,7 +2,7 @@ import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Prompter, RefetchPrompt } from '../../core/engine/refetch.js';
 import { RAW_ONLY_CONTRACT, makeEnvelope } from '../../core/envelope.js';
-import { tooManyFailuresMessage } from '../../core/http/auth-failures.js';
+import { sendTooManyFailures } from '../../core/http/auth-failures.js';
 import { requestAddress } from '../../core/http/client-address.js';
 import { queueUnavailable, sendError } from '../../core/http/errors.js';
 import type { WebhookDef } from '../../core/http/webhook-def.js';
@@ -130,7 +130,7 @@ export function freshdeskWebhookRoutes(opts: FreshdeskWebhookOptions): FastifyPl
           const ok = authenticated(req, opts.auth);
           const presented = req.headers.authorization !== undefined || (opts.auth.header !== '' && req.headers[opts.auth.header] !== undefined);
           const wait = req.server.authFailures?.refusal(requestAddress(req), ok ? WEBHOOK_CREDENTIAL : null, presented) ?? 0;
-          if (wait > 0) return sendError(reply.header('retry-after', String(wait)), 429, 'too_many_failed_keys', tooManyFailuresMessage(wait));
+          if (wait > 0) return sendTooManyFailures(reply, wait);
           if (!ok) return sendError(reply.header('www-authenticate', 'Basic realm="puddle"'), 401, 'unauthorized', 'Basic auth or the webhook token header is missing or wrong');
           return undefined;
         },

@@ -1,4 +1,6 @@
+import type { FastifyReply } from 'fastify';
 import type { KeyIdentity } from './auth.js';
+import { sendError } from './errors.js';
 import { log } from '../log.js';
 
 // A limit on failed key attempts per client address. Keys are long and random (see docs/live-totals-and-dashboard.md, "Keys and scopes"), but
@@ -168,6 +170,11 @@ export class AuthFailures {
 /** The message of a 429 for too many unknown keys (never the key). */
 export function tooManyFailuresMessage(seconds: number): string {
   return `too many requests with unknown keys from this address; retry in ${seconds} s`;
+}
+
+/** The JSON 429 a route sends an address refused for `seconds` (the key routes' and the Freshdesk webhook's alike). */
+export function sendTooManyFailures(reply: FastifyReply, seconds: number): FastifyReply {
+  return sendError(reply.header('retry-after', String(seconds)), 429, 'too_many_failed_keys', tooManyFailuresMessage(seconds));
 }
 
 declare module 'fastify' {

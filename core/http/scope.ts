@@ -2,7 +2,7 @@
 // `Authorization: Bearer` or, for the dashboard pages in a browser, the HttpOnly cookie `/tv?key=` set.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bearerKey, RETIRED_KEY, retiredKeyUsed, type KeyIdentity, type KeyRing, type KeyScope } from './auth.js';
-import { tooManyFailuresMessage } from './auth-failures.js';
+import { sendTooManyFailures } from './auth-failures.js';
 import { requestAddress } from './client-address.js';
 import { errorBody } from './errors.js';
 
@@ -60,7 +60,7 @@ export function requireScope(keys: KeyRing, allowed: (who: KeyIdentity, req: Fas
     const who = keys.identify(presented);
     const wait = req.server.authFailures?.refusal(requestAddress(req), who, presented !== undefined) ?? 0;
     if (wait > 0) {
-      void reply.header('retry-after', String(wait)).code(429).send(errorBody('too_many_failed_keys', tooManyFailuresMessage(wait)));
+      void sendTooManyFailures(reply, wait);
       return;
     }
     if (who && allowed(who, req)) {

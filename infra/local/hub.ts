@@ -340,7 +340,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     maxAheadMs: opts.maxAheadMs,
     ...(opts.authFailures ? { authFailures: opts.authFailures } : {}),
     trustedProxies: config.trustedProxies ?? [],
-    ...(config.maxConnections ? { maxConnections: config.maxConnections } : {}),
+    maxConnections: config.maxConnections,
     plugins: [
       ...webhookPlugins(queue, secrets, refetcher, runtime.clock),
       async (app) => {
