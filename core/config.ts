@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { proxyTrust } from './http/client-address.js';
+import { DEFAULT_PASS_DAYS } from './http/dashboard-pass.js';
 import { checkDistinctKeys, checkProducerEntries, parseFeedKeys, retiredKeyOf, type FeedKey } from './http/auth.js';
 import { envSettings, type SettingsReader } from './settings.js';
 
@@ -68,6 +69,8 @@ export interface PuddleConfig {
   sandboxes?: string;
   /** Connections the hub keeps open at once (PUDDLE_MAX_CONNECTIONS; DEFAULT_MAX_CONNECTIONS). */
   maxConnections?: number;
+  /** How many days a dashboard pass lasts (PUDDLE_DASHBOARD_PASS_DAYS; core/http/dashboard-pass.ts DEFAULT_PASS_DAYS). */
+  dashboardPassDays?: number;
   /** PUDDLE_TRUSTED_PROXIES: the TLS proxy's addresses, whose `X-Forwarded-For` names the client (core/http/client-address.ts). */
   trustedProxies?: string[];
 }
@@ -127,6 +130,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     maxStreams: whole('PUDDLE_MAX_STREAMS', DEFAULT_MAX_STREAMS),
     maxStreamsPerKey: settings.number('PUDDLE_MAX_STREAMS_PER_KEY', undefined, { min: 1, whole: true }),
     maxConnections: whole('PUDDLE_MAX_CONNECTIONS', DEFAULT_MAX_CONNECTIONS),
+    // Up to a year, what the key cookie lasted before passes.
+    dashboardPassDays: settings.number('PUDDLE_DASHBOARD_PASS_DAYS', DEFAULT_PASS_DAYS, { min: 1, max: 365, whole: true, unit: 'days' }),
     // Linux's nice steps.
     landingNice: settings.number('PUDDLE_LANDING_NICE', 0, { min: 0, max: 19, whole: true }),
     landingYieldAbove: settings.number('PUDDLE_LANDING_YIELD_ABOVE', 0.5, { min: 0, max: 1 }),
@@ -165,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     maxStreams: numbers.maxStreams,
     maxStreamsPerKey: numbers.maxStreamsPerKey ?? defaultMaxStreamsPerKey(numbers.maxStreams),
     maxConnections: numbers.maxConnections,
+    dashboardPassDays: numbers.dashboardPassDays,
     landingNice: numbers.landingNice,
     landingYieldAbove: numbers.landingYieldAbove,
     leaseMs: numbers.leaseMs,

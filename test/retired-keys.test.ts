@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../core/config.js';
 import { createKeyRing } from '../core/http/auth.js';
+import { issuePass } from '../core/http/dashboard-pass.js';
 import { buildServer, closeServer } from '../core/http/server.js';
 import { log, redact } from '../core/log.js';
 import { SqliteQueue } from '../infra/local/sqlite-queue.js';
@@ -69,12 +70,14 @@ describe('retired keys', () => {
     expect(JSON.stringify(warned.mock.calls)).not.toContain(OLD);
   });
 
-  it('are 401 on the pages too, by header, cookie or ?key=, and said in the log', async () => {
+  it('are 401 on the pages too, by header, the pass they signed or ?key=, and said in the log', async () => {
     // Until 2026-12-06 the pages answered a retired key 403 "Not a key for this page", and logged nothing.
     warned.mockClear();
+    // The pass a TV got while OLD_TV was its key: the key's retirement ends it.
+    const pass = issuePass(createKeyRing({ tv: [OLD_TV] }), OLD_TV, 7);
     for (const [path, headers] of [
       ['/', { authorization: `Bearer ${OLD_TV}` }],
-      ['/tv', { cookie: `puddle_key=${OLD_TV}` }],
+      ['/tv', { cookie: `puddle_pass=${pass}` }],
       [`/tv?key=${OLD_TV}`, {}],
     ] as const) {
       const res = await fetch(`${base}${path}`, { headers, redirect: 'manual' });

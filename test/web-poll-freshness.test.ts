@@ -11,6 +11,11 @@ describe('a polled panel\'s note', () => {
     expect(pollNote({ answeredAt: at('2026-11-27T20:40:00Z'), askedAt: at('2026-11-27T20:40:03Z') }, at('2026-11-27T20:40:04Z'))).toBeUndefined();
   });
 
+  it('tells a pass that ran out from a key the hub refuses', () => {
+    expect(failedWhy(401, { error: { code: 'pass_expired', message: 'x' } })).toBe("this page's pass has run out: open /?key=<read key> again");
+    expect(failedWhy(401, { error: { code: 'unauthorized', message: 'x' } })).toBe("the hub refused this page's key (401): open /?key=<read key> again");
+  });
+
   it('says the figures are not current, from when, and why, once a poll failed', () => {
     const why = failedWhy(503, { error: { code: 'lake_file_unavailable', message: 'lake file lake/x.parquet is listed in the catalog but is missing or damaged: re-derive it from raw with puddle replay --contract donation' } });
     expect(pollNote({ answeredAt: at('2026-11-27T20:40:00Z'), failed: why }, at('2026-11-27T20:43:10Z'))).toEqual({

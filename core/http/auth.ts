@@ -1,4 +1,4 @@
-import { hash, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 import { log } from '../log.js';
 
@@ -61,10 +61,19 @@ export interface KeyRing {
   identify(presented: string | undefined): KeyIdentity | null;
   /** Whether any key of this scope exists (a 401 then says which variable to set). */
   has(scope: KeyScope): boolean;
+  /**
+   * `message` signed with a key (HMAC-SHA256 under the key's digest, base64url), given as presented or as the identity
+   * the ring gave it: what a dashboard pass carries. Undefined for an identity not of this ring.
+   */
+  sign(by: string | KeyIdentity, message: string): string | undefined;
+  /** The identity of the ring's key that signed `message` as `signature`, or null (every key tried, no early exit). */
+  signer(message: string, signature: string): KeyIdentity | null;
 }
 
 // One-shot hash: no Hash object per request (this runs on every producer request).
 const digest = (s: string): Buffer => hash('sha256', s, 'buffer') as unknown as Buffer;
+// Keyed by the key's digest, which is as secret as the key and is all the ring keeps of it.
+const mac = (keyDigest: Buffer, message: string): Buffer => createHmac('sha256', keyDigest).update(message).digest();
 
 /** The key in `Bearer <key>` (RFC 7235 schemes are case-insensitive), or undefined. */
 export function bearerKey(authorization: string | undefined): string | undefined {
@@ -205,6 +214,17 @@ export function createKeyRing(config: KeyRingConfig): KeyRing {
       let found: KeyIdentity | null = null;
       // No early exit: the time taken does not say which key (or whether any) matched.
       for (const e of entries) if (timingSafeEqual(d, e.digest) && found === null) found = e.identity;
+      return found;
+    },
+    sign(by, message) {
+      const keyDigest = typeof by === 'string' ? digest(by) : entries.find((e) => e.identity === by)?.digest;
+      return keyDigest && mac(keyDigest, message).toString('base64url');
+    },
+    signer(message, signature) {
+      const given = Buffer.from(signature, 'base64url');
+      if (given.length !== 32) return null;
+      let found: KeyIdentity | null = null;
+      for (const e of entries) if (timingSafeEqual(given, mac(e.digest, message)) && found === null) found = e.identity;
       return found;
     },
   };

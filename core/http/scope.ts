@@ -1,12 +1,11 @@
 // Read-side access: the scope a route needs, checked before anything else runs. The key comes from
-// `Authorization: Bearer` or, for the dashboard pages in a browser, the HttpOnly cookie `/tv?key=` set.
+// `Authorization: Bearer` or, for the dashboard pages in a browser, the pass `/tv?key=` set (dashboard-pass.ts).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bearerKey, RETIRED_KEY, retiredKeyUsed, type KeyIdentity, type KeyRing, type KeyScope } from './auth.js';
 import { sendTooManyFailures } from './auth-failures.js';
 import { requestAddress } from './client-address.js';
+import { OLD_KEY_COOKIE, PASS_COOKIE, readPass } from './dashboard-pass.js';
 import { errorBody } from './errors.js';
-
-export const KEY_COOKIE = 'puddle_key';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -46,8 +45,36 @@ export const SCOPE_REACH: Readonly<Record<KeyScope, string>> = {
  */
 export const readsTotals = (who: KeyIdentity): boolean => who.scope === 'read' || who.scope === 'tv';
 
-export function presentedKey(req: FastifyRequest): string | undefined {
-  return bearerKey(req.headers.authorization) ?? cookieValue(req.headers.cookie, KEY_COOKIE);
+/**
+ * Who a request is from: a Bearer key, else the dashboard's pass. `presented` is whether it offered a credential that
+ * counts as a guess when unknown; `stale` says why a browser's pass (or key cookie from before passes) opens nothing.
+ */
+export interface Presented {
+  who: KeyIdentity | null;
+  presented: boolean;
+  stale?: 'expired' | 'unreadable';
+  /** When the pass it came with ends (none for a Bearer key). */
+  passExpiresMs?: number;
+}
+
+export function presentedIdentity(req: FastifyRequest, keys: KeyRing, nowMs = Date.now()): Presented {
+  const bearer = bearerKey(req.headers.authorization);
+  if (bearer !== undefined) return { who: keys.identify(bearer), presented: true };
+  const pass = cookieValue(req.headers.cookie, PASS_COOKIE);
+  if (pass === undefined) {
+    return cookieValue(req.headers.cookie, OLD_KEY_COOKIE) === undefined ? { who: null, presented: false } : { who: null, presented: false, stale: 'unreadable' };
+  }
+  const reading = readPass(keys, pass, nowMs);
+  return 'stale' in reading ? { who: null, presented: false, stale: reading.stale } : { who: reading.who, presented: true, passExpiresMs: reading.expiresMs };
+}
+
+/** The error code of a 401 for a browser whose pass ran out: the pages say "sign in again" rather than "unknown key". */
+export const STALE_PASS_CODE = 'pass_expired';
+
+/** What a browser whose pass opens nothing is told to do. */
+export function stalePassAdvice(stale: NonNullable<Presented['stale']>, page = 'the page'): string {
+  const why = stale === 'expired' ? "this browser's dashboard pass has expired" : "this browser's dashboard sign-in is from an older Puddle";
+  return `${why}: open ${page} with ?key=<key> once to sign in again`;
 }
 
 /**
@@ -56,9 +83,8 @@ export function presentedKey(req: FastifyRequest): string | undefined {
  */
 export function requireScope(keys: KeyRing, allowed: (who: KeyIdentity, req: FastifyRequest) => boolean, what: string) {
   return (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
-    const presented = presentedKey(req);
-    const who = keys.identify(presented);
-    const wait = req.server.authFailures?.refusal(requestAddress(req), who, presented !== undefined) ?? 0;
+    const { who, presented, stale } = presentedIdentity(req, keys);
+    const wait = req.server.authFailures?.refusal(requestAddress(req), who, presented) ?? 0;
     if (wait > 0) {
       void sendTooManyFailures(reply, wait);
       return;
@@ -76,6 +102,7 @@ export function requireScope(keys: KeyRing, allowed: (who: KeyIdentity, req: Fas
       void reply.code(403).send(errorBody('forbidden', `this ${who.scope} key may not read ${what}: ${SCOPE_REACH[who.scope]}`));
       return;
     }
-    void reply.header('www-authenticate', 'Bearer').code(401).send(errorBody('unauthorized', `a key is required to read ${what} (Authorization: Bearer <key>)`));
+    const refusal = stale ? errorBody(STALE_PASS_CODE, stalePassAdvice(stale)) : errorBody('unauthorized', `a key is required to read ${what} (Authorization: Bearer <key>)`);
+    void reply.header('www-authenticate', 'Bearer').code(401).send(refusal);
   };
 }

@@ -355,7 +355,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
       ...(web
         ? [
             async (app: FastifyInstance) => {
-              await app.register(dashboardRoutes, { keys, web });
+              await app.register(dashboardRoutes, { keys, web, passDays: config.dashboardPassDays });
             },
           ]
         : []),

@@ -1,13 +1,15 @@
 // The dashboard pages, `/` (operations, read keys) and `/tv` (the broadcast total, read or TV keys), and their
-// built assets. `?key=<key>` is swapped for an HttpOnly cookie and a redirect to the same page without it, so
-// the key is not left in the address bar, the history or a screenshot.
+// built assets, and `/sign-out`. `?key=<key>` is swapped for a pass (an HttpOnly cookie that is not the key;
+// core/http/dashboard-pass.ts) and a redirect to the same page without it, so the key is not left in the address
+// bar, the history, a screenshot or the browser's cookies.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RETIRED_KEY, retiredKeyUsed, type KeyIdentity, type KeyRing } from '../../core/http/auth.js';
 import { tooManyFailuresMessage } from '../../core/http/auth-failures.js';
 import { requestAddress } from '../../core/http/client-address.js';
-import { KEY_COOKIE, presentedKey, readsTotals, SCOPE_REACH } from '../../core/http/scope.js';
+import { DEFAULT_PASS_DAYS, issuePass, passCookie, passRenewalDue, SIGN_OUT_COOKIES } from '../../core/http/dashboard-pass.js';
+import { presentedIdentity, readsTotals, SCOPE_REACH, stalePassAdvice } from '../../core/http/scope.js';
 
 /**
  * A build of the pages, read whole when the hub starts (infra/local/web-assets.ts): served from memory for as long
@@ -23,6 +25,8 @@ export interface WebBuild {
 export interface DashboardRoutesOptions {
   keys: KeyRing;
   web: WebBuild;
+  /** How long a pass lasts (PUDDLE_DASHBOARD_PASS_DAYS; DEFAULT_PASS_DAYS). */
+  passDays?: number;
 }
 
 interface DashboardPage {
@@ -89,6 +93,7 @@ function tooManyFailures(reply: FastifyReply, seconds: number): FastifyReply {
 
 export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoutesOptions): Promise<void> {
   const { keys, web } = opts;
+  const passDays = opts.passDays ?? DEFAULT_PASS_DAYS;
 
   const servePage = async (req: FastifyRequest, reply: FastifyReply) => {
     const route = req.routeOptions.url ?? '/';
@@ -112,7 +117,7 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
       if (!who) return page(reply, 401, 'Not a known key', `This page needs ${target.needs}.`);
       if (!target.opens(who)) return refused(who);
       // Secure when the page itself came over TLS; plain http on 127.0.0.1 could not send it back otherwise.
-      const cookie = `${KEY_COOKIE}=${encodeURIComponent(offered)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000${cameOverTls(req) ? '; Secure' : ''}`;
+      const cookie = passCookie(issuePass(keys, offered, passDays)!, passDays, cameOverTls(req));
       // 303: the browser fetches the clean address with GET, and the keyed one is not kept as the page's URL.
       return reply
         .code(303)
@@ -121,14 +126,19 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
         .header('location', `${url.pathname}${url.search}`)
         .send();
     }
-    const presented = presentedKey(req);
-    const who = keys.identify(presented);
-    const wait = req.server.authFailures?.refusal(requestAddress(req), who, presented !== undefined) ?? 0;
+    const { who, presented, stale, passExpiresMs } = presentedIdentity(req, keys);
+    const wait = req.server.authFailures?.refusal(requestAddress(req), who, presented) ?? 0;
     if (wait > 0) return tooManyFailures(reply, wait);
-    if (!who) return page(reply, 401, 'A key is needed', `This page needs ${target.needs}: open ${route}?key=<key> once; the browser then keeps it in a cookie.`);
+    if (stale) {
+      const advice = stalePassAdvice(stale, route);
+      return page(reply, 401, 'Sign in again', `${advice.charAt(0).toUpperCase()}${advice.slice(1)}. This page needs ${target.needs}.`);
+    }
+    if (!who) return page(reply, 401, 'A key is needed', `This page needs ${target.needs}: open ${route}?key=<key> once; the browser then keeps a pass for ${passDays} days.`);
     if (!target.opens(who)) return refused(who);
     const body = web.pages.get(target.file);
     if (body === undefined) return reply.code(404).send({ error: { code: 'not_found', message: 'this page is not in the dashboard build' } });
+    const renewed = passExpiresMs !== undefined && passRenewalDue(passExpiresMs, passDays) ? issuePass(keys, who, passDays) : undefined;
+    if (renewed) void reply.header('set-cookie', passCookie(renewed, passDays, cameOverTls(req)));
     return reply
       .header('content-type', 'text/html; charset=utf-8')
       .header('cache-control', 'no-store')
@@ -137,6 +147,11 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
   };
   app.get('/', servePage);
   app.get('/tv', servePage);
+  // Takes this browser's pass away; no key needed. A pass copied elsewhere lasts until its expiry: retiring the key
+  // (PUDDLE_RETIRED_KEYS) ends every pass it signed.
+  app.get('/sign-out', async (_req, reply) =>
+    page(reply.header('set-cookie', SIGN_OUT_COOKIES), 200, 'Signed out', 'This browser no longer holds a dashboard pass. Open / or /tv with ?key=<key> to sign in again.'),
+  );
 
   // Built assets have content hashes in their names: cache them for good. No key needed, they hold no data.
   app.get<{ Params: { file: string } }>('/assets/:file', async (req, reply) => {

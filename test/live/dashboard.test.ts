@@ -80,7 +80,7 @@ describe('dashboard in headless Chromium', { timeout: TEST_MS }, () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('swaps ?key= for an HttpOnly cookie and a clean address, and refuses a page without a key', async () => {
+  it('swaps ?key= for an HttpOnly pass and a clean address, signs out, and refuses a page without a key', async () => {
     const ctx = await browser.newContext();
     ctx.setDefaultTimeout(SHOWS_MS);
     const page = await ctx.newPage();
@@ -93,8 +93,17 @@ describe('dashboard in headless Chromium', { timeout: TEST_MS }, () => {
     // The keyed address answered only with a redirect: it never became a page.
     expect((await res!.request().redirectedFrom()!.response())!.status()).toBe(303);
     const [cookie] = await ctx.cookies();
-    expect(cookie).toMatchObject({ name: 'puddle_key', httpOnly: true, sameSite: 'Strict' });
+    // A pass, not the key: until 2026-12-06 the cookie was the read key itself, for a year.
+    expect(cookie).toMatchObject({ name: 'puddle_pass', httpOnly: true, sameSite: 'Strict' });
+    expect(cookie!.value).not.toContain(READ_KEY);
+    expect(cookie!.expires * 1000 - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
+    expect(cookie!.expires * 1000 - Date.now()).toBeLessThanOrEqual(7 * 86_400_000);
     expect(await page.evaluate(() => document.cookie)).toBe('');
+    // Signing out takes the pass away: the page asks for a key again.
+    await page.goto(`${hub.url}/sign-out`);
+    expect(await page.textContent('h1')).toBe('Signed out');
+    expect(await ctx.cookies()).toEqual([]);
+    expect((await page.goto(`${hub.url}/tv`))!.status()).toBe(401);
     await ctx.close();
   });
 

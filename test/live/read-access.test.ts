@@ -59,7 +59,7 @@ describe('the read API on a running hub', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  describe('the key cookie', () => {
+  describe('the pass cookie', () => {
     // The hub listens on plain http: TLS ends at the proxy in front of it, which says so. Without Secure the
     // browser sent the read key in clear on any http:// request to the hub's name.
     it('is Secure when a TLS proxy says the page came over https', async () => {
@@ -92,7 +92,8 @@ describe('the read API on a running hub', () => {
     it('opens /tv with its cookie, and the stream the page reads with that cookie', async () => {
       const swapped = await swapKey('/tv', TV_KEY);
       expect(swapped.status).toBe(303);
-      expect(swapped.cookie).toBe(`puddle_key=${TV_KEY}`);
+      expect(swapped.cookie).toMatch(/^puddle_pass=p1\.\d+\.[\w-]{43}$/);
+      expect(swapped.cookie).not.toContain(TV_KEY);
       const page = await fetch(`${hub.url}/tv`, { headers: { cookie: swapped.cookie! } });
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/<html/i);
@@ -107,7 +108,7 @@ describe('the read API on a running hub', () => {
         expect(body.error, path).toEqual({ code: 'forbidden', message: `this tv key may not read the dashboard: ${TV_ONLY}` });
         expect(JSON.stringify(body), path).not.toContain(TV_KEY);
       }
-      const asCookie = await fetch(`${hub.url}/`, { headers: { cookie: `puddle_key=${TV_KEY}` } });
+      const asCookie = await fetch(`${hub.url}/`, { headers: { cookie: (await swapKey('/tv', TV_KEY)).cookie! } });
       expect(asCookie.status).toBe(403);
       expect(await asCookie.text()).toContain(`This page needs a read key (PUDDLE_READ_KEYS); ${TV_ONLY}.`);
       const swapped = await swapKey('/', TV_KEY);

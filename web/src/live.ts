@@ -121,8 +121,9 @@ async function refusal(query: string): Promise<Refusal | undefined> {
       const wait = Number(res.headers.get('retry-after'));
       return { why: message ?? 'too many unknown keys from this address', againMs: (Number.isFinite(wait) && wait > 0 ? wait : 300) * 1000 };
     }
-    // The key in the page's cookie: unknown to the hub (rolled, or a hub started without it) or not one for this.
-    const which = res.status === 401 ? 'the hub does not know this page\'s key' : 'the hub does not take this page\'s key here';
+    // The page's pass: run out, signed by a key unknown to the hub (rolled, or a hub started without it), or not one for this.
+    const which =
+      body.error?.code === 'pass_expired' ? 'this page\'s pass has run out' : res.status === 401 ? 'the hub does not know this page\'s key' : 'the hub does not take this page\'s key here';
     return { why: `${which}: open ${location.pathname}?key=<key> again (asking again every ${KEY_RETRY_MS / 1000} s)`, againMs: KEY_RETRY_MS };
   } catch {
     return undefined;

@@ -61,8 +61,10 @@ export function failedWhy(status: number | undefined, body: unknown, gaveUpAfter
   if (status === undefined) {
     return gaveUpAfterMs ? `the hub did not answer within ${age(gaveUpAfterMs)}` : 'the hub did not answer (stopped, restarting or unreachable)';
   }
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  if (error?.code === 'pass_expired') return "this page's pass has run out: open /?key=<read key> again";
   if (status === 401 || status === 403) return `the hub refused this page's key (${status}): open /?key=<read key> again`;
-  const message = (body as { error?: { message?: unknown } } | undefined)?.error?.message;
+  const message = error?.message;
   return typeof message === 'string' && message ? `the hub answered ${status}: ${message}` : `the hub answered ${status}`;
 }
 
