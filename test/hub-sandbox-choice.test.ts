@@ -60,6 +60,10 @@ describe('PUDDLE_SANDBOXES', { timeout: 240_000 }, () => {
         } else {
           expect(hub.output()).not.toContain('sandbox at');
           expect(hub.output()).not.toContain('PUDDLE_SANDBOXES');
+          // One line for the four connectors left without credentials (four warnings until 2026-12-06).
+          const unconfigured = hub.output().split('\n').filter((line) => line.includes('not configured'));
+          expect(unconfigured).toHaveLength(1);
+          expect(unconfigured[0]).toMatch(/connectors not configured, so no syncs and no webhook re-reads: (stripe|braintree|salesforce|freshdesk)(, (stripe|braintree|salesforce|freshdesk)){3}"/);
         }
       } finally {
         hub.child.kill('SIGINT');

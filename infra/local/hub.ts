@@ -450,12 +450,18 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     const sources = sandboxes.flatMap((s) => (s.donations ? [() => s.donations!()] : []));
     if (websiteKey && sources.length) website = startSandboxWebsite({ url, apiKey: websiteKey, sources });
   }
+  // One line for all of them: a hub that only takes pushes (PUDDLE_SANDBOXES=off) logged four warnings at every start.
+  const unconfigured: Record<string, string> = {};
   for (const [name, entry] of Object.entries(CONNECTORS)) {
     try {
       instances[name] = entry.make(secrets);
     } catch (err) {
-      (opts.schedule ? log.warn : log.info)('connector not configured: no syncs and no webhook re-reads', { connector: name, reason: (err as Error).message });
+      unconfigured[name] = (err as Error).message;
     }
+  }
+  const notConfigured = Object.keys(unconfigured);
+  if (notConfigured.length) {
+    (opts.schedule ? log.warn : log.info)(`connectors not configured, so no syncs and no webhook re-reads: ${notConfigured.join(', ')}`, { reasons: unconfigured });
   }
   // Syncs publish through the counting queue too, so the live line counts everything accepted.
   if (opts.schedule) scheduler = startScheduler({ runtime: engineRuntime, entries: SCHEDULE, instances, leaseMs: config.leaseMs });
