@@ -69,6 +69,23 @@ describe('contracts', () => {
     expect(ticket.errors?.map((e) => e.path)).toEqual(['payload.requester_email_sha256']);
   });
 
+  it("takes a giro request's postcode and school reference only in their forms, which hold no email address or card number", () => {
+    // The supplier feed hands both to a print house; until 2026-12-06 they took any text (a security review).
+    const giro = (fields: Record<string, unknown>) =>
+      getContract('school_giro_request', 1)!.validate({ school_giro_request_id: 'sgr-1', occurred_at: '2026-12-06T09:00:00Z', school_name: 'St Example', address_line1: '1 Lane', town: 'Town', postcode: 'EX1 2MP', pack_size: 30, requested_at: '2026-12-06T09:00:00Z', ...fields });
+    for (const postcode of ['SW1A 1AA', 'sw1a1aa', 'D02 X285', '12345-6789', '00-950', 'K1A 0B1', '1234 AB', '100-0001']) {
+      expect(giro({ postcode }).errors, postcode).toBeNull();
+    }
+    for (const postcode of ['jo@example.org', '4111111111111111', '4111 1111 1111 1111', ' SW1A 1AA', 'SW1A 1AA ', 'SW1A\n1AA', '', '-', 'EX1 2MP, Flat 3']) {
+      expect(giro({ postcode }).errors, postcode).toEqual([{ path: 'payload.postcode', message: 'must be a postcode: letters and digits, with spaces or hyphens between, up to 10 characters' }]);
+    }
+    for (const school_urn of ['100001', '5244426', '661/4023', 'NI-123456']) expect(giro({ school_urn }).errors, school_urn).toBeNull();
+    expect(giro({ school_urn: null }).errors).toBeNull();
+    for (const school_urn of ['jo@example.org', '4111111111111111', '100001 (head: Jo Bloggs)', '']) {
+      expect(giro({ school_urn }).errors?.map((e) => e.path), school_urn).toEqual(['payload.school_urn']);
+    }
+  });
+
   it('reports every bad field with its path', () => {
     const r = contractsV1.donation.validate({ donation_id: 'd1', channel: 'fax', amount_minor: 10.5, currency: 'pounds', extra: 1 });
     expect(r.value).toBeNull();

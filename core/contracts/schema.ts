@@ -44,11 +44,11 @@ export interface Field<T = unknown, O extends boolean = boolean> {
    */
   readonly isWebAddress?: boolean;
   /**
-   * A SHA-256 as 64 lower-case hex digits (an `email_sha256`: core/pii.ts emailSha256). Anything else is refused: the
-   * likeliest mistake is the address itself, which the lake must never hold (until 2026-12-06 any text was taken; a
-   * security review).
+   * The form a `string` must have, and how a refusal says it (`a SHA-256 as 64 lower-case hex digits ...`): for a
+   * value the lake must hold only in that form, and for one a supplier is handed (a postcode), where a form leaves no
+   * room for a person's email address or card number. Until 2026-12-06 such fields took any text (a security review).
    */
-  readonly isSha256?: boolean;
+  readonly shape?: { readonly pattern: RegExp; readonly says: string };
   /** Phantom: carries the TypeScript type of the field's value. */
   readonly __type?: T;
 }
@@ -64,11 +64,16 @@ export type Builder<T, O extends boolean = false> = Field<T, O> & {
   personRef(): Builder<T, O>;
   /** Marks a `string` as a web address (Field.isWebAddress). */
   webAddress(): Builder<T, O>;
-  /** Marks a `string` as a SHA-256 in hex (Field.isSha256). */
+  /** Marks a `string` as a SHA-256 of an email address in hex (Field.shape). */
   sha256(): Builder<T, O>;
+  /** The form a `string` must have (Field.shape): `says` completes "must be ...". */
+  shaped(pattern: RegExp, says: string): Builder<T, O>;
 };
 
-type Spec = Pick<Field, 'kind' | 'values' | 'description' | 'min' | 'max' | 'maxWhy' | 'normalised' | 'aliases' | 'isKey' | 'isFreeText' | 'isPersonRef' | 'isWebAddress' | 'isSha256'>;
+type Spec = Pick<Field, 'kind' | 'values' | 'description' | 'min' | 'max' | 'maxWhy' | 'normalised' | 'aliases' | 'isKey' | 'isFreeText' | 'isPersonRef' | 'isWebAddress' | 'shape'>;
+
+/** The likeliest mistake is the address itself, which the lake must never hold. */
+const SHA256 = { pattern: /^[0-9a-f]{64}$/, says: 'a SHA-256 as 64 lower-case hex digits (of the trimmed, lower-cased email address: never the address itself)' };
 
 function field<T, O extends boolean = false>(spec: Spec, isOptional = false): Builder<T, O> {
   return {
@@ -80,7 +85,8 @@ function field<T, O extends boolean = false>(spec: Spec, isOptional = false): Bu
     freeText: () => field<T, O>({ ...spec, isFreeText: true }, isOptional),
     personRef: () => field<T, O>({ ...spec, isPersonRef: true }, isOptional),
     webAddress: () => field<T, O>({ ...spec, isWebAddress: true }, isOptional),
-    sha256: () => field<T, O>({ ...spec, isSha256: true }, isOptional),
+    sha256: () => field<T, O>({ ...spec, shape: SHA256 }, isOptional),
+    shaped: (pattern: RegExp, says: string) => field<T, O>({ ...spec, shape: { pattern, says } }, isOptional),
   };
 }
 

@@ -22,7 +22,6 @@ export const MAX_STRING = 4096;
 const NOT_BLANK = /\S/;
 
 /** A SHA-256 as emailSha256 writes it (core/pii.ts). */
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** What a check returns for a bad value; a unique object, so no good value (any JSON value) can be it. */
 const BAD: unique symbol = Symbol('bad');
@@ -33,7 +32,10 @@ function checkFor(f: Field): Check {
   switch (f.kind) {
     case 'string':
       if (f.isKey) return (v) => (typeof v === 'string' && v.length <= MAX_STRING && NOT_BLANK.test(v) ? v : BAD);
-      if (f.isSha256) return (v) => (typeof v === 'string' && SHA256_HEX.test(v) ? v : BAD);
+      if (f.shape) {
+        const { pattern } = f.shape;
+        return (v) => (typeof v === 'string' && pattern.test(v) ? v : BAD);
+      }
       return (v) => (typeof v === 'string' && v.length <= MAX_STRING ? v : BAD);
     case 'int': {
       const min = f.min ?? -Number.MAX_SAFE_INTEGER;
@@ -90,7 +92,7 @@ function whyBad(f: Field, v: unknown): string {
   switch (f.kind) {
     case 'string':
       if (typeof v !== 'string') return 'must be a string';
-      if (f.isSha256) return 'must be a SHA-256 as 64 lower-case hex digits (of the trimmed, lower-cased email address: never the address itself)';
+      if (f.shape) return `must be ${f.shape.says}`;
       if (v.length > MAX_STRING) return `must be at most ${MAX_STRING} characters`;
       return 'must not be empty or only spaces: it names the record';
     case 'int':
