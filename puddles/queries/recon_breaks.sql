@@ -145,7 +145,9 @@ held_by_donation AS (
   GROUP BY c.donation_id, c.currency
 ),
 b_cancelled_paid AS (
-  SELECT 'CANCELLED_BUT_PAID', 'donation', d.donation_id, h.kept_minor, h.currency, CAST(d.occurred_at AS DATE),
+  -- Dated when the status changed (its version's updated_at, else the pledge's time), as the grace runs: the money has
+  -- been held for a gift the totals leave out since then, not since the pledge (until 2026-12-06 age_days ran from it).
+  SELECT 'CANCELLED_BUT_PAID', 'donation', d.donation_id, h.kept_minor, h.currency, CAST(coalesce(d.updated_at, d.occurred_at) AS DATE),
     'donation ' || d.status || ', but its payment' || CASE WHEN h.related_ids IS NULL THEN '' ELSE 's' END || ' still hold'
       || CASE WHEN h.related_ids IS NULL THEN 's ' ELSE ' ' END || @units(h.kept_minor, u.exponent) || ' ' || h.currency
       || ': refund it, or send the donation again as it stands',

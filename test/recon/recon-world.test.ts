@@ -57,6 +57,8 @@ describe('reconciliation over a world with ground truth', { timeout: TEST_MS }, 
     );
     expect(rows.find((r) => r.break_type === 'CANCELLED_BUT_PAID')).toMatchObject({
       reason: 'donation cancelled, but its payment still holds 30.00 GBP: refund it, or send the donation again as it stands',
+      // Dated when it was cancelled (its updated_at), not when it was pledged (2026-11-27).
+      object_date: '2026-11-28',
       payment_id: expect.stringMatching(/^ch_/),
       related_ids: null,
     });
