@@ -48,11 +48,15 @@ export async function reportWithUnitsSql(
 ): Promise<string> {
   const def = REPORTS[name];
   const sql = reportSql(name, range);
-  if (!def) return sql;
+  return def ? withUnitsSql(engine, sql, def.orderBy, opts) : sql;
+}
+
+/** `sql`'s rows, in `orderBy`'s order, with a units column beside each `*_minor` column (reportWithUnitsSql). */
+export async function withUnitsSql(engine: QueryEngine, sql: string, orderBy: string, opts: { asText?: boolean } = {}): Promise<string> {
   await engine.query(`CREATE OR REPLACE TEMP TABLE ${TABLE} AS ${sql}`);
   const { columns, types } = await engine.queryWithColumns(`SELECT * FROM ${TABLE} LIMIT 0`);
   const minor = columns.filter((c, i) => c.endsWith('_minor') && INTEGER.test(types[i] ?? ''));
-  const ordered = `SELECT * FROM ${TABLE} ORDER BY ${def.orderBy}`;
+  const ordered = `SELECT * FROM ${TABLE} ORDER BY ${orderBy}`;
   if (!columns.includes('currency') || !minor.length) return ordered;
   const [row] = await engine.query(`SELECT max(coalesce(e.exponent, 2)) AS s FROM ${TABLE} r LEFT JOIN currency_exponents e ON e.currency = r.currency`);
   const scale = row?.s === null || row?.s === undefined ? 2 : Number(row.s);
@@ -66,6 +70,6 @@ export async function reportWithUnitsSql(
   });
   return (
     `SELECT ${cells.join(', ')} FROM (SELECT r.*, e.exponent AS _puddle_exponent FROM ${TABLE} r ` +
-    `LEFT JOIN currency_exponents e ON e.currency = r.currency) AS _puddle_units ORDER BY ${def.orderBy}`
+    `LEFT JOIN currency_exponents e ON e.currency = r.currency) AS _puddle_units ORDER BY ${orderBy}`
   );
 }

@@ -92,7 +92,7 @@ describe('the puddle CLI, without a lake', () => {
   });
 
   it('says which report name is wrong, or which word after it, with exit code 2', async () => {
-    const names = Object.keys(REPORTS).join(', ');
+    const names = [...Object.keys(REPORTS), 'break-history'].join(', ');
     const [typo, two, none] = await Promise.all([puddle(['report', 'breakz']), puddle(['report', 'breaks', 'payouts']), puddle(['report'])]);
     // Until 2026-12-03 all three printed only the list of reports.
     expect(typo.code).toBe(2);

@@ -1,13 +1,11 @@
-import { writeFile } from 'node:fs/promises';
-
 import { logOpsEvents } from '../../../core/ops-events.js';
 import { dayAfter, isCalendarDate } from '../../../core/time.js';
 import { reportWithUnitsSql } from '../../../puddles/report-units.js';
 import { REPORTS, scheduledCheckSql, setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
-import { copyOut, csvToStdout } from '../copy-out.js';
-import { formatRows, rowsText, type Format } from '../format.js';
-import { AS_KNOWN_DOC, asKnownProblem, outFileProblem, replacingNote } from '../options.js';
+import { AS_KNOWN_DOC, asKnownProblem, outFileProblem } from '../options.js';
+import { writeReport } from '../report-out.js';
+import { BREAK_HISTORY, breakHistoryRangeProblem, runBreakHistory } from './break-history.js';
 import { emptyRangeProblem } from '../range.js';
 import { withLocalRuntime } from '../local-runtime.js';
 import { leftOutNote } from '../queue-waiting.js';
@@ -17,8 +15,8 @@ const FORMATS = ['table', 'json', 'csv', 'parquet'];
 export const report = defineCommand({
   name: 'report',
   // Named from REPORTS, as usage is: a list written out by hand left `tickets` out.
-  summary: `Print a reconciliation report (${Object.keys(REPORTS).join(', ')}).`,
-  usage: `puddle report ${Object.keys(REPORTS).join('|')} [--as-of DATE [--as-known]] [--from DATE] [--to DATE] [--format table|json|csv|parquet] [--out FILE] [--raw-csv] [--fail-on-breaks]`,
+  summary: `Print a reconciliation report (${Object.keys(REPORTS).join(', ')}, ${BREAK_HISTORY}).`,
+  usage: `puddle report ${Object.keys(REPORTS).join('|')}|${BREAK_HISTORY} [--as-of DATE [--as-known]] [--from DATE] [--to DATE] [--format table|json|csv|parquet] [--out FILE] [--raw-csv] [--fail-on-breaks]`,
   options: {
     'as-of': { type: 'string', description: '"now" for ages and grace periods (YYYY-MM-DD); later objects are left out, and every record is as it stood at the end of that day. Default: today' },
     from: { type: 'string', description: "first date (the report's date column, inclusive)" },
@@ -35,10 +33,10 @@ export const report = defineCommand({
       process.stderr.write(`puddle report: ${msg}\n`);
       return Promise.resolve(2);
     };
-    const names = Object.keys(REPORTS).join(', ');
+    const names = [...Object.keys(REPORTS), BREAK_HISTORY].join(', ');
     // Until 2026-12-03 a misspelt name (`breakz`) or a second one got only the list, not what was wrong.
     if (!name) return fail(`name one report: ${names}`);
-    if (!REPORTS[name]) return fail(`${JSON.stringify(name)} is not a report; name one of: ${names}`);
+    if (!REPORTS[name] && name !== BREAK_HISTORY) return fail(`${JSON.stringify(name)} is not a report; name one of: ${names}`);
     if (positionals.length > 1) return fail(`one report a run, with only options after it: ${positionals.slice(1).map((p) => JSON.stringify(p)).join(', ')} is not one`);
     const format = values.format as string;
     if (!FORMATS.includes(format)) return fail('--format must be table, json, csv or parquet');
@@ -54,6 +52,21 @@ export const report = defineCommand({
     // A reversed range printed an empty report, and --fail-on-breaks passed on it.
     const empty = emptyRangeProblem(range, 'days');
     if (empty) return fail(empty);
+    if (name === BREAK_HISTORY) {
+      // Each day's list is read as of that day, as known then: an --as-of or --as-known of its own would mean nothing.
+      for (const opt of ['as-of', 'as-known', 'fail-on-breaks']) {
+        if (values[opt] !== undefined) return fail(`--${opt} does not apply to ${BREAK_HISTORY}, which reads each day's list as of that day, as the hub knew it then`);
+      }
+      const to = range.to ?? new Date().toISOString().slice(0, 10);
+      const problem = breakHistoryRangeProblem(range.from, to);
+      if (problem) return fail(problem);
+      try {
+        return await runBreakHistory({ from: range.from!, to, format, ...(out === undefined ? {} : { out }), rawCsv: Boolean(values['raw-csv']) });
+      } catch (err) {
+        process.stderr.write(`puddle report: ${(err as Error).message}\n`);
+        return 1;
+      }
+    }
     // Objects later than --as-of are left out, so a range that starts after it can hold nothing: an empty report
     // with exit 0 (and --fail-on-breaks passing on it) read as "all clear".
     const asOf = values['as-of'] as string | undefined;
@@ -76,23 +89,7 @@ export const report = defineCommand({
         // and 1.5 for 1.500 KWD, a float a program then sums with a float's errors (until 2026-12-03). The string is
         // the exact amount, as CSV and the table print it; the *_minor integer beside it is there for arithmetic.
         const sql = await reportWithUnitsSql(rt.query, name, range, { asText: format === 'table' || format === 'json' });
-        const csv = { rawCsv: Boolean(values['raw-csv']) };
-        const replacing = out === undefined ? '' : replacingNote(out);
-        if (format === 'parquet' || (format === 'csv' && out)) {
-          // The writer `puddle export` uses: one CSV format (timestamps, quoting) whichever command wrote it.
-          const n = await copyOut(rt.query, sql, format, out!, csv);
-          process.stderr.write(`puddle report: wrote ${rowsText(n)} to ${out!}${replacing}\n`);
-        } else if (format === 'csv') {
-          await csvToStdout(rt.query, sql, csv);
-        } else {
-          const { columns, rows } = await rt.query.queryWithColumns(sql);
-          const text = formatRows(rows, format as Format, columns);
-          if (out) {
-            await writeFile(out, text);
-            // As the CSV and Parquet writers say it: a scheduled job's log shows what each file holds.
-            process.stderr.write(`puddle report: wrote ${rowsText(rows.length)} to ${out}${replacing}\n`);
-          } else process.stdout.write(text);
-        }
+        await writeReport(rt.query, sql, { format, ...(out === undefined ? {} : { out }), rawCsv: Boolean(values['raw-csv']) });
         const left = await leftOutNote(rt.queue, 'report');
         if (left) process.stderr.write(left.note);
         if (values['fail-on-breaks']) {
