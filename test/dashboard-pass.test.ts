@@ -66,16 +66,30 @@ describe('the dashboard pass', () => {
     expect((await get(`/?key=${READ}`)).status).toBe(303);
   });
 
-  it('is renewed when its page opens past half its life, and kept as it is before', async () => {
-    const young = await get('/', passAged(READ, DAY));
-    expect(young.status).toBe(200);
-    expect(setCookie(young)).toEqual([]);
-    const old = await get('/', passAged(READ, 2 * DAY));
-    expect(old.status).toBe(200);
-    const [renewed] = setCookie(old);
-    expect(renewed).toMatch(/^puddle_pass=p1\./);
-    const expires = Number(renewed!.split(';')[0]!.split('.')[1]) * 1000;
-    expect(expires).toBeGreaterThan(Date.now() + (DAYS - 0.1) * DAY);
+  it('is renewed past half its life, when its page opens or by /pass (which an open page asks every hour), not before', async () => {
+    for (const [path, key, status] of [['/', READ, 200], ['/pass', TV, 204]] as const) {
+      const young = await get(path, passAged(key, DAY));
+      expect(young.status, path).toBe(status);
+      expect(setCookie(young), path).toEqual([]);
+      const old = await get(path, passAged(key, 2 * DAY));
+      expect(old.status, path).toBe(status);
+      const [renewed] = setCookie(old);
+      expect(renewed, path).toMatch(/^puddle_pass=p1\./);
+      const expires = Number(renewed!.split(';')[0]!.split('.')[1]) * 1000;
+      expect(expires, path).toBeGreaterThan(Date.now() + (DAYS - 0.1) * DAY);
+      expect((await get('/tv', renewed!.split(';')[0])).status, path).toBe(200);
+    }
+  });
+
+  it('/pass renews nothing without a pass in use', async () => {
+    // No pass, one run out, or a Bearer key: nothing to renew.
+    expect((await get('/pass')).status).toBe(401);
+    const expired = await get('/pass', passAged(TV, DAYS * DAY + 1000));
+    expect(expired.status).toBe(401);
+    expect(((await expired.json()) as { error: { code: string } }).error.code).toBe('pass_expired');
+    expect((await fetch(`${base}/pass`, { headers: { authorization: `Bearer ${TV}` } })).status).toBe(401);
+    // A pass only a page's key could get: a producer key's, made outside the hub, renews nothing.
+    expect((await get('/pass', passAged(PRODUCER, 2 * DAY))).status).toBe(401);
   });
 
   it('takes no key cookie from before passes: the page says to sign in again', async () => {

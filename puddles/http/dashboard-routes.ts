@@ -1,15 +1,16 @@
 // The dashboard pages, `/` (operations, read keys) and `/tv` (the broadcast total, read or TV keys), and their
-// built assets, and `/sign-out`. `?key=<key>` is swapped for a pass (an HttpOnly cookie that is not the key;
+// built assets, `/pass` (the pages keep their pass fresh) and `/sign-out`. `?key=<key>` is swapped for a pass (an HttpOnly cookie that is not the key;
 // core/http/dashboard-pass.ts) and a redirect to the same page without it, so the key is not left in the address
 // bar, the history, a screenshot or the browser's cookies.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RETIRED_KEY, retiredKeyUsed, type KeyIdentity, type KeyRing } from '../../core/http/auth.js';
-import { tooManyFailuresMessage } from '../../core/http/auth-failures.js';
+import { sendTooManyFailures, tooManyFailuresMessage } from '../../core/http/auth-failures.js';
 import { requestAddress } from '../../core/http/client-address.js';
 import { DEFAULT_PASS_DAYS, issuePass, passCookie, passRenewalDue, SIGN_OUT_COOKIES } from '../../core/http/dashboard-pass.js';
-import { presentedIdentity, readsTotals, SCOPE_REACH, stalePassAdvice } from '../../core/http/scope.js';
+import { errorBody } from '../../core/http/errors.js';
+import { presentedIdentity, readsTotals, SCOPE_REACH, STALE_PASS_CODE, stalePassAdvice } from '../../core/http/scope.js';
 
 /**
  * A build of the pages, read whole when the hub starts (infra/local/web-assets.ts): served from memory for as long
@@ -95,6 +96,12 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
   const { keys, web } = opts;
   const passDays = opts.passDays ?? DEFAULT_PASS_DAYS;
 
+  /** A new pass for one past half its life (dashboard-pass.ts passRenewalDue), set on `reply`. */
+  const renewPass = (req: FastifyRequest, reply: FastifyReply, who: KeyIdentity, passExpiresMs: number | undefined) => {
+    const renewed = passExpiresMs !== undefined && passRenewalDue(passExpiresMs, passDays) ? issuePass(keys, who, passDays) : undefined;
+    if (renewed) void reply.header('set-cookie', passCookie(renewed, passDays, cameOverTls(req)));
+  };
+
   const servePage = async (req: FastifyRequest, reply: FastifyReply) => {
     const route = req.routeOptions.url ?? '/';
     const target = PAGES[route]!;
@@ -137,8 +144,7 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
     if (!target.opens(who)) return refused(who);
     const body = web.pages.get(target.file);
     if (body === undefined) return reply.code(404).send({ error: { code: 'not_found', message: 'this page is not in the dashboard build' } });
-    const renewed = passExpiresMs !== undefined && passRenewalDue(passExpiresMs, passDays) ? issuePass(keys, who, passDays) : undefined;
-    if (renewed) void reply.header('set-cookie', passCookie(renewed, passDays, cameOverTls(req)));
+    renewPass(req, reply, who, passExpiresMs);
     return reply
       .header('content-type', 'text/html; charset=utf-8')
       .header('cache-control', 'no-store')
@@ -147,6 +153,19 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
   };
   app.get('/', servePage);
   app.get('/tv', servePage);
+  // What an open page asks every hour: a pass in use is renewed past half its life, so a TV left on the page since the
+  // rehearsal, its stream never reconnecting, still holds one on the night. 204; 401 for no pass or one that ran out.
+  app.get('/pass', async (req, reply) => {
+    const { who, presented, stale, passExpiresMs } = presentedIdentity(req, keys);
+    const wait = req.server.authFailures?.refusal(requestAddress(req), who, presented) ?? 0;
+    if (wait > 0) return sendTooManyFailures(reply, wait);
+    void reply.header('cache-control', 'no-store');
+    if (!who || passExpiresMs === undefined || !readsTotals(who)) {
+      return reply.code(401).send(errorBody(stale ? STALE_PASS_CODE : 'unauthorized', stale ? stalePassAdvice(stale) : 'no dashboard pass: open the page with ?key=<key> once'));
+    }
+    renewPass(req, reply, who, passExpiresMs);
+    return reply.code(204).send();
+  });
   // Takes this browser's pass away; no key needed. A pass copied elsewhere lasts until its expiry: retiring the key
   // (PUDDLE_RETIRED_KEYS) ends every pass it signed.
   app.get('/sign-out', async (_req, reply) =>

@@ -80,7 +80,7 @@ describe('dashboard in headless Chromium', { timeout: TEST_MS }, () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('swaps ?key= for an HttpOnly pass and a clean address, signs out, and refuses a page without a key', async () => {
+  it('swaps ?key= for an HttpOnly pass and a clean address, and refuses a page without a key', async () => {
     const ctx = await browser.newContext();
     ctx.setDefaultTimeout(SHOWS_MS);
     const page = await ctx.newPage();
@@ -99,6 +99,18 @@ describe('dashboard in headless Chromium', { timeout: TEST_MS }, () => {
     expect(cookie!.expires * 1000 - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
     expect(cookie!.expires * 1000 - Date.now()).toBeLessThanOrEqual(7 * 86_400_000);
     expect(await page.evaluate(() => document.cookie)).toBe('');
+    await ctx.close();
+  });
+
+  it('asks the hub every hour to keep its pass fresh (a screen left on for days keeps it), and /sign-out takes it away', async () => {
+    const ctx = await browser.newContext();
+    ctx.setDefaultTimeout(SHOWS_MS);
+    const page = await ctx.newPage();
+    await page.clock.install();
+    await page.goto(`${hub.url}/tv?key=${READ_KEY}`);
+    const asked = page.waitForRequest((r) => new URL(r.url()).pathname === '/pass');
+    await page.clock.fastForward('01:00:01');
+    expect((await (await asked).response())!.status()).toBe(204);
     // Signing out takes the pass away: the page asks for a key again.
     await page.goto(`${hub.url}/sign-out`);
     expect(await page.textContent('h1')).toBe('Signed out');

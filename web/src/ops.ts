@@ -7,6 +7,7 @@ import { formatCount, formatMoney } from './money.js';
 import { filterQuery, followTotals, totalsQuery, type TotalsDocument } from './live.js';
 import { pageWindow, refusedLabel, utcLabel, windowLabel } from './page-window.js';
 import { asOf, failedWhy, figuresTime, pollNote, type PollState } from './poll-freshness.js';
+import { keepPassFresh } from './pass.js';
 
 const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
@@ -494,3 +495,5 @@ every(pollBreaks);
 setInterval(showPollNotes, 1000);
 // The chart's last 24 hours move on even when no document comes.
 setInterval(() => lastDoc && drawChart(lastDoc), POLL_MS);
+
+keepPassFresh();

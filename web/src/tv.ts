@@ -6,6 +6,7 @@ import { formatCount, formatMoney } from './money.js';
 import { followTotals, totalsQuery } from './live.js';
 import { pageWindow, refusedLabel, windowLabel } from './page-window.js';
 import { showOthers } from './tv-others.js';
+import { keepPassFresh } from './pass.js';
 
 const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
@@ -44,3 +45,5 @@ followTotals(
     document.body.dataset.link = state;
   },
 );
+
+keepPassFresh();
