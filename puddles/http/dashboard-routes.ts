@@ -1,7 +1,7 @@
 // The dashboard pages, `/` (operations, read keys) and `/tv` (the broadcast total, read or TV keys), and their
-// built assets, `/pass` (the pages keep their pass fresh) and `/sign-out`. `?key=<key>` is swapped for a pass (an HttpOnly cookie that is not the key;
-// core/http/dashboard-pass.ts) and a redirect to the same page without it, so the key is not left in the address
-// bar, the history, a screenshot or the browser's cookies.
+// built assets, `/pass` (the pages keep their pass fresh) and `/sign-out`. `?key=<key>` is swapped for a pass (an
+// HttpOnly cookie that is not the key; core/http/dashboard-pass.ts) and a redirect to the same page without it, so
+// the key is not left in the address bar, the history, a screenshot or the browser's cookies.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
