@@ -66,7 +66,7 @@ describe('a request erasureNeedles refuses (for every caller, not only the comma
     expect(refusal({ texts: ['2026'] })).toMatch(/^--text: a value without a letter must hold at least 8 digits/);
     expect(refusal({ texts: ['07700 900123'] })).toBeNull();
     expect(refusal({ emails: ['not-an-address'] })).toBe('--email takes an email address (one of those given is not one)');
-    expect(refusal({})).toMatch(/^say who to erase/);
+    expect(refusal({})).toMatch(/^name the person/);
     for (const m of [refusal({ supporterIds: ['2026'] }), refusal({ texts: ['2026'] }), refusal({ emails: ['not-an-address'] })]) expect(m).not.toMatch(/2026|not-an-address/);
   });
 

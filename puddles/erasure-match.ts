@@ -123,7 +123,7 @@ export function erasureRequestProblem(req: ErasureRequest): string | null {
   const ids = req.supporterIds.map((v) => v.trim()).filter(Boolean);
   const texts = req.texts.map((v) => v.trim()).filter(Boolean);
   if (req.emails.some((e) => !/^[^@\s]+@[^@\s]+$/.test(e.trim()))) return '--email takes an email address (one of those given is not one)';
-  if (!ids.length && !texts.length && !req.emails.length) return 'say who to erase: --supporter-id, --email or --text (each may be repeated)';
+  if (!ids.length && !texts.length && !req.emails.length) return 'name the person: --supporter-id, --email or --text (each may be repeated)';
   if (texts.some((t) => t.length < 3)) return '--text: each value must be at least 3 characters (a shorter one would erase unrelated words)';
   // A text without a letter (a phone number typed in a note) is matched as an id is: a few digits are a year or an amount.
   if (texts.some((t) => !/\p{L}/u.test(t) && (t.match(/\d/g) ?? []).length < 8)) {

@@ -344,7 +344,8 @@ async function matchingRows(store: ObjectStore, keys: readonly string[], needles
   );
 }
 
-async function varcharColumns(conn: DuckDBConnection, source: string): Promise<string[]> {
+/** The VARCHAR columns of `source` (a read_parquet), where a person's values can stand. */
+export async function varcharColumns(conn: DuckDBConnection, source: string): Promise<string[]> {
   const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowsJS();
   return described.filter(([name, type]) => type === 'VARCHAR' && name !== 'filename').map(([name]) => String(name));
 }

@@ -24,12 +24,14 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   aws: async () => (await import('./commands/aws.js')).aws,
   cost: async () => (await import('./commands/cost.js')).cost,
   erase: async () => (await import('./commands/erase.js')).erase,
+  'subject-access': async () => (await import('./commands/subject-access.js')).subjectAccess,
 };
 
 /** The command list with summaries: loads every command, which only help and mistakes need. */
 async function usage(): Promise<string> {
   const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
-  const lines = commands.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`);
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return `puddle: a connector and integration hub for charity donation data\n\nUsage: puddle <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'puddle <command> --help' for a command's options.\nEnvironment: PUDDLE_HOME (default ./.puddle), PORT (default 8787), PUDDLE_API_KEYS (comma separated).\n`;
 }
 

@@ -1,7 +1,7 @@
 import { erasureNeedles } from '../../../puddles/erasure-match.js';
 import { defineCommand } from '../command.js';
 import { existingHome, withLocalRuntime } from '../local-runtime.js';
-import { listOption } from '../options.js';
+import { PERSON_OPTIONS, personRequest } from '../person-options.js';
 
 export const erase = defineCommand({
   name: 'erase',
@@ -10,10 +10,7 @@ export const erase = defineCommand({
     'with --confirm, rewrite those lake files, queued bodies and feed rows with the values erased, keeping every row and amount, and log it.',
   usage: 'puddle erase (--supporter-id ID | --email ADDRESS | --text TEXT)... [--force-text] [--confirm --ref REF]',
   options: {
-    'supporter-id': { type: 'string', multiple: true, description: "an id the person has in any source (the producer's supporter_id, a CRM contact id, a Stripe customer id); repeatable" },
-    email: { type: 'string', multiple: true, description: 'their email address: its SHA-256 is erased wherever it is, and the address wherever it was typed as text; repeatable' },
-    text: { type: 'string', multiple: true, description: 'free text that names them (a name typed in a remittance line or a cta), matched as whole words, any case; repeatable' },
-    'force-text': { type: 'boolean', description: "take a --text that is also one of the lake's values (a currency code, a status, a contract or provider name): it then rewrites every row holding it" },
+    ...PERSON_OPTIONS,
     confirm: { type: 'boolean', description: 'carry it out (without it, only show what would change); needs --ref and no hub, replay, compaction or quarantine retry running on the home' },
     'dry-run': { type: 'boolean', description: 'only show what would change (the default)' },
     ref: { type: 'string', description: "the request's reference in the DPO's own records, written to the erasure log (never the person's identifiers)" },
@@ -23,7 +20,7 @@ export const erase = defineCommand({
       process.stderr.write(`puddle erase: ${msg}\n`);
       return 2;
     };
-    const request = { supporterIds: listOption(values, 'supporter-id'), emails: listOption(values, 'email'), texts: listOption(values, 'text'), forceText: Boolean(values['force-text']) };
+    const request = personRequest(values);
     const confirm = Boolean(values.confirm);
     const ref = typeof values.ref === 'string' ? values.ref.trim() : '';
     if (confirm && values['dry-run']) return fail('--confirm and --dry-run together: say one');
