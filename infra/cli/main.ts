@@ -76,9 +76,26 @@ export async function main(argv: string[]): Promise<number> {
       writeCommandError(cmd.name, err.message);
       return 1;
     }
+    // The home's disk full or read-only: one line saying so and what to do, for every command (until 2026-12-06
+    // `start`, `status`, `land` and `backup` gave a stack trace; a user test).
+    if (!(err instanceof ConfigError)) {
+      const disk = await diskMessage(err);
+      if (!disk) throw err;
+      writeCommandError(cmd.name, disk);
+      return 1;
+    }
     // A wrong setting is the user's to fix: a line naming each, not a stack trace.
-    if (!(err instanceof ConfigError)) throw err;
     writeCommandError(cmd.name, err.message);
     return 2;
+  }
+}
+
+/** homeDiskMessage for the home the settings name, or null (no home set up, or an error of another kind). */
+async function diskMessage(err: unknown): Promise<string | null> {
+  const [{ homeDiskMessage }, { loadConfig }] = await Promise.all([import('../local/home-disk.js'), import('../../core/config.js')]);
+  try {
+    return homeDiskMessage(err, loadConfig().home);
+  } catch {
+    return null;
   }
 }

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 
 import { ConfigError } from '../../core/errors.js';
+import { homeDiskReason } from './home-disk.js';
 
 /** SQLite's answers for a file that is not a database, or one whose pages are broken. */
 const DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
@@ -120,6 +121,10 @@ export function catalogOpenError(path: string, err: unknown): unknown {
   }
   if (DAMAGED.has(code)) {
     return new ConfigError(`${path} is damaged (${code}): SQLite cannot read it. Restore catalog.db from a backup, or, with none, rebuild it from the lake's raw files: puddle catalog rebuild; nothing was changed`, { cause: err });
+  }
+  // A full disk says "disk I/O error" (SQLite cannot grow the WAL index): until 2026-12-06 it was sent to the mount flags.
+  if (homeDiskReason(dirname(path)) === 'disk_full') {
+    return new ConfigError(`${path} cannot be opened (${code}): the disk of PUDDLE_HOME is full; free some space on it (a few MB is enough), then run this again; nothing was changed`, { cause: err });
   }
   return new ConfigError(`${path} cannot be opened (${code}): check that it is a file (with its folder) the user running puddle can read and write, and that the disk is mounted writable; nothing was changed`, { cause: err });
 }

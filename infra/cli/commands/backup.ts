@@ -1,9 +1,10 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type Database from 'better-sqlite3';
 import { ConfigError } from '../../../core/errors.js';
 import { defineCommand } from '../command.js';
 import { SANDBOX_WORLD_FILE } from '../../../connectors/sandbox-world.js';
+import { onReadOnlyDisk } from '../../local/home-disk.js';
 import { readHomeFormat, writeHomeFormat } from '../../local/home-format.js';
 import { existingHome } from '../local-runtime.js';
 
@@ -33,31 +34,21 @@ export const backup = defineCommand({
       throw new ConfigError(`--to ${to} is not an empty folder: a backup goes into a new or empty one (so it never mixes with another home's files)`);
     }
     if (!existsSync(join(home, 'catalog.db'))) throw new ConfigError(`${home} (PUDDLE_HOME) has no catalog.db: nothing has landed there to back up`);
+    const existed = existsSync(to);
     mkdirSync(to, { recursive: true, mode: 0o700 });
     // Donations, payments and bank lines: readable by this user only, as the home should be.
     chmodSync(to, 0o700);
-    // The home's format goes with it (1 for a home from before 2026-12-03 that nothing has written since): a Puddle
-    // older than the home must refuse the backup as it refuses the home.
-    writeHomeFormat(to, readHomeFormat(home));
-
-    const { default: Sqlite } = await import('better-sqlite3');
-    const copied: string[] = [];
-    for (const name of DATABASES) {
-      if (!existsSync(join(home, name))) continue;
-      const db = new Sqlite(join(home, name), { fileMustExist: true });
-      try {
-        db.pragma('busy_timeout = 5000');
-        await db.backup(join(to, name));
-      } finally {
-        db.close();
-      }
-      copied.push(name);
+    let done;
+    try {
+      done = await copyHome(home, to);
+    } catch (err) {
+      // Nothing half-made is left to refuse the next try as "not an empty folder" (until 2026-12-06 a backup that
+      // failed on a full disk left its home-format.json there; a user test).
+      if (existed) for (const entry of readdirSync(to)) rmSync(join(to, entry), { recursive: true, force: true });
+      else rmSync(to, { recursive: true, force: true });
+      throw err;
     }
-    const lake = copyLake(home, to, new Sqlite(join(to, 'catalog.db'), { fileMustExist: true }));
-    const inbox = copyTree(join(home, 'inbox'), join(to, 'inbox'));
-    // The sandboxes' world: without it a hub started on the backup begins a new one, and its sandboxes send again
-    // every appeal donation the lake already holds, re-dated (until 2026-12-05 it was left out; user test).
-    if (existsSync(join(home, SANDBOX_WORLD_FILE))) copyFileSync(join(home, SANDBOX_WORLD_FILE), join(to, SANDBOX_WORLD_FILE));
+    const { copied, lake, inbox, asFiles } = done;
     if (lake.missing.length) {
       process.stderr.write(
         `puddle backup: ${lake.missing.length} lake file(s) the catalog lists could not be copied, so ${to} is NOT a whole backup: ` +
@@ -67,12 +58,46 @@ export const backup = defineCommand({
       return 1;
     }
     process.stdout.write(
-      `backed up ${home} to ${to}: ${copied.join(', ')} (SQLite online backups), ${lake.files} lake files (${mb(lake.bytes)}), ${inbox.files} inbox files\n` +
+      `backed up ${home} to ${to}: ${copied.join(', ')} (${asFiles ? 'copied as they lie: the home is on a read-only disk' : 'SQLite online backups'}), ${lake.files} lake files (${mb(lake.bytes)}), ${inbox.files} inbox files\n` +
         `to use it: stop the hub, then run puddle start with PUDDLE_HOME=${to} (or move it into place)\n`,
     );
     return 0;
   },
 });
+
+/** The home's databases, lake files, inbox and sandbox world, copied into `to` (which exists, empty). */
+async function copyHome(home: string, to: string) {
+  // The home's format goes with it (1 for a home from before 2026-12-03 that nothing has written since): a Puddle
+  // older than the home must refuse the backup as it refuses the home.
+  writeHomeFormat(to, readHomeFormat(home));
+
+  const { default: Sqlite } = await import('better-sqlite3');
+  const copied: string[] = [];
+  // On a disk mounted read-only SQLite cannot open a database whose WAL index it may not write, and nothing can
+  // write one either, a hub included: each database and its WAL are copied as they lie, which is then consistent.
+  const asFiles = onReadOnlyDisk(home);
+  for (const name of DATABASES) {
+    if (!existsSync(join(home, name))) continue;
+    if (asFiles) {
+      for (const file of [name, `${name}-wal`]) if (existsSync(join(home, file))) copyFileSync(join(home, file), join(to, file));
+    } else {
+      const db = new Sqlite(join(home, name), { fileMustExist: true });
+      try {
+        db.pragma('busy_timeout = 5000');
+        await db.backup(join(to, name));
+      } finally {
+        db.close();
+      }
+    }
+    copied.push(name);
+  }
+  const lake = copyLake(home, to, new Sqlite(join(to, 'catalog.db'), { fileMustExist: true }));
+  const inbox = copyTree(join(home, 'inbox'), join(to, 'inbox'));
+  // The sandboxes' world: without it a hub started on the backup begins a new one, and its sandboxes send again
+  // every appeal donation the lake already holds, re-dated (until 2026-12-05 it was left out; user test).
+  if (existsSync(join(home, SANDBOX_WORLD_FILE))) copyFileSync(join(home, SANDBOX_WORLD_FILE), join(to, SANDBOX_WORLD_FILE));
+  return { copied, lake, inbox, asFiles };
+}
 
 /**
  * Every file the copied catalog lists, raw included, from the home to the backup: not the files compaction or a
