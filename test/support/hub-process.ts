@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/puddle.mjs', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** How long a hub process may take to listen before the test gives up on it. */
 export const HUB_START_MS = 150_000;
@@ -18,10 +19,17 @@ export interface HubProcess {
  * Start `puddle start --no-schedule` (or with its schedule, `schedule: true`) as a child process (`nodeArgs`
  * go to its node, unless `asExecutable`) and wait until it listens.
  */
-export async function startHubProcess(env: Record<string, string>, opts: { nodeArgs?: string[]; schedule?: boolean; asExecutable?: boolean } = {}): Promise<HubProcess> {
+export async function startHubProcess(env: Record<string, string>, opts: { nodeArgs?: string[]; schedule?: boolean; asExecutable?: boolean; viaNpm?: boolean } = {}): Promise<HubProcess> {
   const args = ['start', ...(opts.schedule ? [] : ['--no-schedule'])];
   // asExecutable: bin/puddle.mjs run as a program (its shebang), as `npx puddle` and an installed `puddle` run it.
-  const child = spawn(opts.asExecutable ? BIN : process.execPath, opts.asExecutable ? args : [...(opts.nodeArgs ?? []), BIN, ...args], {
+  // viaNpm: `npm start`, the README's way, its arguments after `--`.
+  const [command, argv] = opts.viaNpm
+    ? ['npm', ['start', '--', ...args.slice(1)]]
+    : opts.asExecutable
+      ? [BIN, args]
+      : [process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args]];
+  const child = spawn(command, argv, {
+    cwd: ROOT,
     env: { ...process.env, PORT: '0', PUDDLE_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
