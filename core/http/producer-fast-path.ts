@@ -83,12 +83,12 @@ export function producerFastPath(opts: FastPathOptions): FastPath {
     // A client that goes away mid-body leaves nothing to answer; the socket is node's to clean up.
     req.on('error', () => {});
     req.on('end', () => {
-      if (got !== length) return answer(res, bodyError('FST_ERR_CTP_INVALID_CONTENT_LENGTH'), opts.refusals);
+      if (got !== length) return answer(res, bodyError('FST_ERR_CTP_INVALID_CONTENT_LENGTH'), opts.refusals, source);
       // As the Fastify path does (raw-body.ts): bytes that are not UTF-8 are a 400, not U+FFFD in the lake.
       const text = utf8Text(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, got));
-      if (text === null) return answer(res, bodyError('PUDDLE_INVALID_UTF8'), opts.refusals);
+      if (text === null) return answer(res, bodyError('PUDDLE_INVALID_UTF8'), opts.refusals, source);
       const body = parse(opts.parseJson, text);
-      if (body instanceof NotJson) return answer(res, bodyError(body.code), opts.refusals);
+      if (body instanceof NotJson) return answer(res, bodyError(body.code), opts.refusals, source);
       const id = randomUUID();
       const failed = (err: unknown) => {
         log.error('request failed', { request_id: id, method: 'POST', url: '/v1/events', error: err });
@@ -102,7 +102,7 @@ export function producerFastPath(opts: FastPathOptions): FastPath {
       } catch (err) {
         return failed(err);
       }
-      pending.then((a) => answer(res, a, opts.refusals), failed);
+      pending.then((a) => answer(res, a, opts.refusals, source), failed);
     });
     return true;
   };
@@ -137,8 +137,8 @@ function bodyError(code: string): ProducerAnswer {
 }
 
 /** Answers; a refusal (4xx) is counted for the log (refusals.ts). */
-function answer(res: ServerResponse, a: ProducerAnswer, refusals?: Refusals): void {
-  if (a.status >= 400 && a.status < 500) refusals?.note(a.status);
+function answer(res: ServerResponse, a: ProducerAnswer, refusals?: Refusals, source?: string): void {
+  if (a.status >= 400 && a.status < 500) refusals?.note(a.status, source, a.body);
   const headers: OutgoingHttpHeaders = { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(a.body) };
   if (a.retryAfter !== undefined) headers['retry-after'] = a.retryAfter;
   res.writeHead(a.status, headers).end(a.body);

@@ -371,16 +371,17 @@ function send(reply: FastifyReply, a: ProducerAnswer): FastifyReply {
  */
 export async function producerRoutes(app: FastifyInstance, opts: ProducerRoutesOptions): Promise<void> {
   const { check, accept, refusals } = opts;
-  // Every refusal Fastify answers here: a key (401, 403, 429), a body (400, 413, 415) or the events (400).
+  // onRequest runs before the body is read: an unauthenticated client cannot make us buffer 1 MiB.
+  const sourceOf = new WeakMap<FastifyRequest, string>();
+  // Every refusal Fastify answers here: a key (401, 403, 429), a body (400, 413, 415) or the events (400), with the
+  // source of a key that was known and the answer, which says why.
   if (refusals) {
-    app.addHook('onResponse', (_req, reply, done) => {
-      if (reply.statusCode >= 400 && reply.statusCode < 500) refusals.note(reply.statusCode);
-      done();
+    app.addHook('onSend', (req, reply, payload, done) => {
+      if (reply.statusCode >= 400 && reply.statusCode < 500) refusals.note(reply.statusCode, sourceOf.get(req), typeof payload === 'string' ? payload : undefined);
+      done(null, payload);
     });
   }
 
-  // onRequest runs before the body is read: an unauthenticated client cannot make us buffer 1 MiB.
-  const sourceOf = new WeakMap<FastifyRequest, string>();
   app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     const checked = check(req.headers.authorization, requestAddress(req));
     if (typeof checked !== 'string') return void send(reply, checked);
