@@ -1,6 +1,6 @@
 // Keeps the live totals honest: rebuilt from the lake on start, fed by landed rows, and compared with the
 // SQL view on a timer. A drift is logged and kept for the dashboard; it is never corrected silently.
-import { ClosedError } from '../core/errors.js';
+import { ClosedError, LakeFileError } from '../core/errors.js';
 import { log } from '../core/log.js';
 import { logOpsEvents } from '../core/ops-events.js';
 import { inBackground, type OpsEvents, type QueryEngine } from '../core/ports.js';
@@ -23,6 +23,14 @@ export class TotalsKeeper {
   #stopped = false;
   /** A rebuild that failed stays failed until one succeeds, however long the retries take. */
   readonly #rebuildFailing = new RepeatedFailure({ everyMs: 600_000, staleMs: Infinity });
+  /**
+   * Drift checks that fail (a damaged lake file the view reads): until 2026-12-06 only a log line said so, while the
+   * dashboard showed the last good check's "agrees", and the damage showed at the next restart, as a TV with no
+   * total (a user test). Failing until one succeeds.
+   */
+  readonly #driftFailing = new RepeatedFailure({ everyMs: 600_000, staleMs: Infinity });
+  /** A failing check's LakeFileError message (it names the file and what to do, never a record), else null. */
+  #driftFailingMessage: string | null = null;
   #retry: NodeJS.Timeout | undefined;
   /** The latest rebuild's error while the rebuild fails, for the 503 (a LakeFileError names the file). */
   #rebuildError: unknown;
@@ -136,6 +144,8 @@ export class TotalsKeeper {
     this.#checking = this.#checking.then(async () => {
       try {
         const r = await checkDrift(this.totals, this.#background, new Date(), this.#abort.signal);
+        this.#driftFailing.succeeded('totals drift check works again', 'warn');
+        this.#driftFailingMessage = null;
         this.#last = r;
         if (!r.inconclusive) this.#lastConclusive = r;
         if (!r.ok) {
@@ -145,11 +155,18 @@ export class TotalsKeeper {
       } catch (err) {
         // Interrupted by stop: not a failure (until 2026-12-03 stop waited for it: 14.7 s at 10,000,000 donations).
         if (this.#stopped && this.#abort.signal.aborted) return undefined;
-        log.warn('totals drift check failed; will try again', { error: err });
+        this.#driftFailing.fail('totals drift check failed; will try again', err, {}, 'warn');
+        this.#driftFailingMessage = err instanceof LakeFileError ? err.message : null;
         return undefined;
       }
     });
     return this.#checking;
+  }
+
+  /** While drift checks fail: since when, how often, and a damaged file's message (what to do); else null. */
+  driftFailing(): (FailureState & { message: string | null }) | null {
+    const failing = this.#driftFailing.current();
+    return failing && { ...failing, message: this.#driftFailingMessage };
   }
 
   /** The last check that could compare (an inconclusive one is reported beside it). */

@@ -41,7 +41,7 @@ describe('GET /v1/ops/status on a connector with a failing stream', () => {
   const opsApp = async (query: QueryEngine = h.rt.query) => {
     const app = Fastify();
     await app.register(opsRoutes, {
-      keys: createKeyRing({ read: [READ_KEY] }), query, keeper: { drift: () => ({}), totals: { asOf: () => null } } as unknown as TotalsKeeper,
+      keys: createKeyRing({ read: [READ_KEY] }), query, keeper: { drift: () => ({}), driftFailing: () => null, totals: { asOf: () => null } } as unknown as TotalsKeeper,
       webhooks: new WebhookFreshness(), queueDepths: async () => ({}), state: h.engineRuntime.state, connectors: { braintree: CONNECTORS.braintree! }, clock: h.clock,
     });
     return app;

@@ -305,7 +305,8 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   // nor the status: events are accepted and land meanwhile, and only /v1/totals and /tv go without a total.
   const totalsHealth = () => {
     const rebuildFailing = keeper.rebuildFailing();
-    return { ready: keeper.ready, ...(rebuildFailing ? { failing_since: rebuildFailing.since } : {}) };
+    const checkFailing = keeper.driftFailing();
+    return { ready: keeper.ready, ...(rebuildFailing ? { failing_since: rebuildFailing.since } : {}), ...(checkFailing ? { check_failing_since: checkFailing.since } : {}) };
   };
   // `connectors.failing` (puddles/http/connector-health.ts): read from the streams' state at most once a second, on
   // the producer's event loop; it changes neither `ok` nor the status.

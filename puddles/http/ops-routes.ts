@@ -221,7 +221,7 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
       quarantine: q ? Number(q.n) : null,
       problems,
       computed_at: computedAt,
-      totals: { ready: keeper.ready, donations: keeper.totals.donations, as_of: keeper.totals.asOf(), drift: drift.lastConclusive ?? null, last_check: drift.last ?? null },
+      totals: { ready: keeper.ready, donations: keeper.totals.donations, as_of: keeper.totals.asOf(), drift: drift.lastConclusive ?? null, last_check: drift.last ?? null, check_failing: keeper.driftFailing() },
     };
   });
 

@@ -42,7 +42,8 @@ describe('dashboard: live totals not rebuilt', { timeout: 180_000 }, () => {
     hub = undefined;
     for (const f of files) truncateSync(join(home, f.key), 100);
 
-    hub = await startLiveHub(home, { totalsRetryMs: 200 });
+    // Raw lands at once: the second test re-derives a file from it.
+    hub = await startLiveHub(home, { totalsRetryMs: 200, rawLingerMs: 0 });
     const health = (await (await fetch(`${hub.url}/healthz`)).json()) as { totals: { ready: boolean; failing_since?: string } };
     expect(health.totals.ready).toBe(false);
     const since = health.totals.failing_since!;
@@ -68,5 +69,43 @@ describe('dashboard: live totals not rebuilt', { timeout: 180_000 }, () => {
     await page.waitForFunction(() => !(document.querySelector('[data-testid="drift"]')?.textContent ?? '').includes('not rebuilt'), undefined, { timeout: SHOWS_MS });
     expect(await page.textContent('[data-testid="drift-detail"]')).toContain('live vs SQL');
     expect(await page.getAttribute('[data-testid="drift-detail"]', 'class')).not.toContain('bad');
+  });
+
+  it('says the totals check fails, in red, with the damaged file and what to do, not the last good check\'s "agrees"', async () => {
+    // Until 2026-12-06 a check that failed was a log line only: the card went on saying "agrees", /healthz and
+    // /v1/ops/status said all was well, and the damage showed at the next restart as a TV with no total (user test).
+    const res = await postEvents(hub!.url, PRODUCER_KEY, [
+      { contract: 'donation', version: 1, payload: { donation_id: 'dh-2', occurred_at: '2026-11-29T20:20:00Z', channel: 'online', amount_minor: 500, currency: 'GBP' } },
+    ]);
+    expect(res.status).toBe(202);
+    await res.arrayBuffer();
+    await waitLanded(hub!);
+    expect((await hub!.totals.checkDrift())?.ok).toBe(true);
+    const files = await hub!.runtime.catalog.listFiles({ contract: 'donation' });
+    for (const f of files) truncateSync(join(home, f.key), 100);
+    await hub!.totals.checkDrift();
+    const status = (await (await fetch(`${hub!.url}/v1/ops/status`, { headers: { authorization: `Bearer ${READ_KEY}` } })).json()) as {
+      totals: { drift: { ok: boolean }; check_failing: { since: string; failures: number; reason: string; message: string } | null };
+    };
+    expect(status.totals.drift.ok).toBe(true);
+    expect(status.totals.check_failing).toMatchObject({ failures: 1 });
+    expect(status.totals.check_failing!.message).toMatch(/^lake file lake\/transactions\/donation\/.* is listed in the catalog but is missing or damaged: re-derive it/);
+    const health = (await (await fetch(`${hub!.url}/healthz`)).json()) as { totals: { check_failing_since?: string } };
+    expect(health.totals.check_failing_since).toBe(status.totals.check_failing!.since);
+
+    const page = await browser!.newPage();
+    await page.goto(`${hub!.url}/?key=${READ_KEY}`);
+    await shows(page, 'drift', 'check failing');
+    await shows(page, 'drift-detail', `the check against SQL fails since ${status.totals.check_failing!.since.slice(11, 19)}Z`);
+    expect(await page.textContent('[data-testid="drift-detail"]')).toMatch(/ ago \(1 try\): lake file lake\/transactions\/donation\/.* missing or damaged: re-derive it from raw with puddle replay --contract donation/);
+    expect(await page.textContent('[data-testid="drift-detail"]')).toContain('; the last check that ran agreed');
+    expect(await page.getAttribute('[data-testid="drift"]', 'class')).toContain('bad');
+
+    // Re-derived beside the running hub, the next check runs: the card says "agrees" again.
+    await replay({ store: hub!.runtime.store, catalog: hub!.runtime.catalog, contract: 'donation' });
+    expect((await hub!.totals.checkDrift())?.ok).toBe(true);
+    expect(hub!.totals.driftFailing()).toBeNull();
+    await shows(page, 'drift', 'agrees');
+    expect(await page.getAttribute('[data-testid="drift"]', 'class')).toContain('good');
   });
 });

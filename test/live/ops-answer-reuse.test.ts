@@ -134,7 +134,7 @@ describe("the status's lake counts on a slow lake", () => {
     vi.setSystemTime(T0);
     held = heldEngine();
     app = Fastify();
-    const keeper = { drift: () => ({}), ready: true, totals: { donations: 0, asOf: () => null } } as unknown as TotalsKeeper;
+    const keeper = { drift: () => ({}), driftFailing: () => null, ready: true, totals: { donations: 0, asOf: () => null } } as unknown as TotalsKeeper;
     const webhooks = { snapshot: () => ({}) } as unknown as WebhookFreshness;
     const state = { getMany: async () => new Map() } as never;
     await app.register(opsRoutes, { keys: createKeyRing({ read: [READ_KEY] }), query: held.engine, keeper, webhooks, queueDepths: async () => ({}), state, connectors: {} });

@@ -291,7 +291,7 @@ interface Health {
   /** `lingering`: raw's deliveries left in the queue on purpose, for a fuller file (PUDDLE_RAW_LINGER_SECONDS): not waiting to land yet. */
   landing: { failing?: Record<string, { reason: string; since?: string; fix?: string }>; lingering?: number };
   /** Whether the live totals are rebuilt from the lake; `failing_since` while the rebuild fails (it is retried). */
-  totals?: { ready: boolean; failing_since?: string };
+  totals?: { ready: boolean; failing_since?: string; check_failing_since?: string };
 }
 
 interface Status {
@@ -304,7 +304,12 @@ interface Status {
   problems?: Record<string, string>;
   /** When each lake read that answered was made (`sync_runs`, `quarantine`): the hub reuses them; the rest is fresh. */
   computed_at?: Record<string, string>;
-  totals: { ready: boolean; drift: { ok: boolean; checked_at: string; against: string; differences: unknown[] } | null };
+  totals: {
+    ready: boolean;
+    drift: { ok: boolean; checked_at: string; against: string; differences: unknown[] } | null;
+    /** While the checks fail (a damaged lake file the view reads): since when, how often, and what to do when known. */
+    check_failing?: { since: string; failures: number; message: string | null } | null;
+  };
 }
 
 async function pollStatus(): Promise<void> {
@@ -332,6 +337,15 @@ async function pollStatus(): Promise<void> {
     detail.textContent = failing
       ? `live totals NOT REBUILT from the lake, failing since ${since(failing)}; retrying: the hub's log says why`
       : 'live totals being rebuilt from the lake';
+  } else if (s.totals.check_failing) {
+    // The check cannot run: the last good result is old news, and a damaged file would leave the TV with no total
+    // at the next restart (until 2026-12-06 this card went on saying "agrees").
+    const failing = s.totals.check_failing;
+    d.className = 'big bad';
+    d.textContent = 'check failing';
+    detail.className = 'bad';
+    const last = drift ? `; the last check that ran ${drift.ok ? 'agreed' : 'differed'}, ${ago(drift.checked_at)}` : '';
+    detail.textContent = `the check against SQL fails since ${since(failing.since)} (${failing.failures} ${failing.failures === 1 ? 'try' : 'tries'}): ${failing.message ?? "the hub's log says why"}${last}`;
   } else {
     d.className = `big ${drift ? (drift.ok ? 'good' : 'bad') : 'muted'}`;
     d.textContent = drift ? (drift.ok ? 'agrees' : `${drift.differences.length} boxes differ`) : 'not checked yet';
