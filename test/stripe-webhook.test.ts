@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import Stripe from 'stripe';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { stripeWebhookRoutes } from '../connectors/stripe/webhook.js';
 import type { Envelope } from '../core/envelope.js';
 import { RetriableError } from '../core/errors.js';
+import { log } from '../core/log.js';
 import { buildServer } from '../core/http/server.js';
 import type { Queue } from '../core/ports.js';
 import { SqliteQueue } from '../infra/local/sqlite-queue.js';
@@ -247,13 +248,23 @@ describe('POST /webhooks/stripe', () => {
 describe('POST /webhooks/stripe without a working setup', () => {
   const body = stripeEvent('evt_x', 'charge.succeeded', fixture('charge.json'));
 
-  it('answers 503 when no secret is configured and never accepts the event', async () => {
+  it('answers 503 naming the setting when no secret is configured, says so in the log once a minute, and never accepts the event', async () => {
     let published = 0;
     const queue = { publish: async () => void published++ } as unknown as Queue;
     const app = buildServer({ queue, apiKeys: [], plugins: [stripeWebhookRoutes({ queue, secret: '' })] });
-    const res = await post(app, body, sign(body));
-    expect(res.statusCode).toBe(503);
-    expect(res.json()).toEqual({ error: { code: 'not_configured', message: 'webhook secret not configured' } });
+    const warned = vi.spyOn(log, 'warn');
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await post(app, body, sign(body));
+        expect(res.statusCode).toBe(503);
+        expect(res.json()).toEqual({ error: { code: 'not_configured', message: 'stripe webhook credentials are not configured: set STRIPE_WEBHOOK_SECRET' } });
+      }
+      // Until 2026-12-06 the answer did not name the setting and nothing reached the log (user test).
+      const said = warned.mock.calls.filter(([msg]) => msg.startsWith('stripe webhook refused'));
+      expect(said).toEqual([['stripe webhook refused with 503: set STRIPE_WEBHOOK_SECRET (the provider retries its deliveries, so they arrive once set)', { provider: 'stripe' }]]);
+    } finally {
+      warned.mockRestore();
+    }
     expect(published).toBe(0);
     await app.close();
   });

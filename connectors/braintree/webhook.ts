@@ -6,7 +6,7 @@ import { mappedToEnvelopes, quarantineEnvelope, withoutRereadQuarantine, type Or
 import type { Prompter, RefetchPrompt } from '../../core/engine/refetch.js';
 import { RAW_ONLY_CONTRACT, makeEnvelope, type Envelope } from '../../core/envelope.js';
 import { RecordError } from '../../core/errors.js';
-import { queueUnavailable, sendError, type RouteErrorConfig } from '../../core/http/errors.js';
+import { queueUnavailable, sendError, type RouteErrorConfig, webhookNotConfigured } from '../../core/http/errors.js';
 import { keepBodiesUnparsed } from '../../core/http/raw-body.js';
 import type { WebhookDef } from '../../core/http/webhook-def.js';
 import { systemClock, type Clock, type Queue } from '../../core/ports.js';
@@ -139,7 +139,7 @@ export function braintreeWebhookRoutes(opts: BraintreeWebhookOptions): FastifyPl
     const config: RouteErrorConfig = { contentType: FORM };
     app.post(BRAINTREE_WEBHOOK_PATH, { config }, async (req: FastifyRequest, reply: FastifyReply) => {
       if (!opts.gateway) {
-        return sendError(reply, 503, 'not_configured', 'Braintree credentials are not configured (BRAINTREE_MERCHANT_ID, BRAINTREE_PUBLIC_KEY, BRAINTREE_PRIVATE_KEY)');
+        return webhookNotConfigured(reply, 'braintree', 'BRAINTREE_MERCHANT_ID, BRAINTREE_PUBLIC_KEY and BRAINTREE_PRIVATE_KEY');
       }
       if (!isForm(req.headers['content-type']) || !Buffer.isBuffer(req.body)) return sendError(reply, 415, 'unsupported_media_type', `content type must be ${FORM}`);
       // The signature travels inside the form, so the form is decoded first (a decoder that cannot fail);

@@ -4,7 +4,7 @@ import type { Prompter, RefetchPrompt } from '../../core/engine/refetch.js';
 import { RAW_ONLY_CONTRACT, makeEnvelope } from '../../core/envelope.js';
 import { sendTooManyFailures } from '../../core/http/auth-failures.js';
 import { requestAddress } from '../../core/http/client-address.js';
-import { queueUnavailable, sendError } from '../../core/http/errors.js';
+import { queueUnavailable, sendError, webhookNotConfigured } from '../../core/http/errors.js';
 import type { WebhookDef } from '../../core/http/webhook-def.js';
 import { REDACTED_TEXT, scrubPersonalData } from '../../core/pii.js';
 import { systemClock, type Clock, type Queue, type SecretStore } from '../../core/ports.js';
@@ -124,7 +124,7 @@ export function freshdeskWebhookRoutes(opts: FreshdeskWebhookOptions): FastifyPl
       {
         // Before the body is read: an unauthenticated caller learns nothing about it, and nothing is kept.
         onRequest: async (req, reply) => {
-          if (!configured) return sendError(reply, 503, 'not_configured', 'webhook credentials are not configured (FRESHDESK_WEBHOOK_USER and FRESHDESK_WEBHOOK_SECRET, or FRESHDESK_WEBHOOK_HEADER and FRESHDESK_WEBHOOK_SECRET)');
+          if (!configured) return webhookNotConfigured(reply, 'freshdesk', 'FRESHDESK_WEBHOOK_USER and FRESHDESK_WEBHOOK_SECRET, or FRESHDESK_WEBHOOK_HEADER and FRESHDESK_WEBHOOK_SECRET');
           // Counted with the keys' guesses (auth-failures.ts): until 2026-12-06 its password could be tried without
           // limit, and nothing was logged (a security review). A caller that sent no credential is not counted.
           const ok = authenticated(req, opts.auth);

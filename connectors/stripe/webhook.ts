@@ -4,7 +4,7 @@ import Stripe from 'stripe';
 import { mappedToEnvelopes, quarantineEnvelope, withoutRereadQuarantine, type Origin } from '../../core/engine/envelopes.js';
 import type { Prompter, RefetchPrompt } from '../../core/engine/refetch.js';
 import { RAW_ONLY_CONTRACT, makeEnvelope, type Envelope } from '../../core/envelope.js';
-import { queueUnavailable, sendError } from '../../core/http/errors.js';
+import { queueUnavailable, sendError, webhookNotConfigured } from '../../core/http/errors.js';
 import { keepBodiesUnparsed } from '../../core/http/raw-body.js';
 import type { WebhookDef } from '../../core/http/webhook-def.js';
 import { systemClock, type Clock, type Queue } from '../../core/ports.js';
@@ -142,7 +142,7 @@ export function stripeWebhookRoutes(opts: StripeWebhookOptions): FastifyPluginAs
     keepBodiesUnparsed(app);
 
     app.post(STRIPE_WEBHOOK_PATH, async (req: FastifyRequest, reply: FastifyReply) => {
-      if (!opts.secret) return sendError(reply, 503, 'not_configured', 'webhook secret not configured');
+      if (!opts.secret) return webhookNotConfigured(reply, 'stripe', 'STRIPE_WEBHOOK_SECRET');
       const now = clock.now();
       const v = verify(req, opts.secret, tolerance, now.getTime());
       if ('status' in v) return sendError(reply, v.status, v.code, v.message);

@@ -17,6 +17,23 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
   return reply.code(status).send(errorBody(code, message));
 }
 
+/** When each provider's unconfigured webhook was last said in the log. */
+const notConfiguredSaidAt = new Map<string, number>();
+
+/**
+ * A webhook the hub has no credentials for: 503 naming the settings it needs (the provider retries, so nothing is lost
+ * once they are set), and a warn line at most once a minute per provider. Until 2026-12-06 Stripe's answer did not
+ * name STRIPE_WEBHOOK_SECRET and none of them reached the log: a secret forgotten on the night showed only in the
+ * provider's dashboard (a user test).
+ */
+export function webhookNotConfigured(reply: FastifyReply, provider: string, settings: string, now = Date.now()): FastifyReply {
+  if (now - (notConfiguredSaidAt.get(provider) ?? -Infinity) >= 60_000) {
+    notConfiguredSaidAt.set(provider, now);
+    log.warn(`${provider} webhook refused with 503: set ${settings} (the provider retries its deliveries, so they arrive once set)`, { provider });
+  }
+  return sendError(reply, 503, 'not_configured', `${provider} webhook credentials are not configured: set ${settings}`);
+}
+
 /**
  * The queue refused a publish: 503 with Retry-After (the queue's own hint, else 1 s), so the sender —
  * a producer, Stripe, Braintree — retries; nothing of the request was accepted.
