@@ -27,7 +27,7 @@ export function waitingText(w: Waiting): string {
   return `${w.each.map(([name, n]) => `${name} ${n.toLocaleString('en-GB')}`).join(', ')} (the oldest received ${humanLag(w.oldestMs)} ago)`;
 }
 
-export const LANDS_THEM = 'a running hub lands them; with none running, puddle start or puddle land';
+const LANDS_THEM = 'a running hub lands them; with none running, puddle start or puddle land';
 
 export function humanLag(ms: number): string {
   const s = Math.round(ms / 1000);

@@ -19,6 +19,11 @@ export interface HomeLock {
   /** Say where the holder listens (a hub knows its port only once it listens, PORT=0 among others). */
   listening(url: string): void;
   release(): void;
+  /**
+   * The holder before this one, when it left its file behind: it did not stop cleanly (killed, crashed, the machine
+   * stopped), since a holder that stops removes its file before it lets go of the lock.
+   */
+  uncleanBefore?: HomeHolder;
 }
 
 /** The lock's file: an empty SQLite database, only ever locked, never written. */
@@ -81,10 +86,12 @@ export function tryLockHome(home: string, command: string): HomeLock | null {
     if ((err as { code?: string }).code === 'SQLITE_BUSY') return null;
     throw err;
   }
+  const uncleanBefore = readHolderFile(home);
   const holder: HomeHolder = { pid: process.pid, command, since: new Date().toISOString() };
   writeHolder(home, holder);
   let held = true;
   return {
+    ...(uncleanBefore ? { uncleanBefore } : {}),
     listening(url) {
       if (held) writeHolder(home, { ...holder, url });
     },
@@ -104,15 +111,20 @@ function writeHolder(home: string, holder: HomeHolder): void {
   replaceJsonFile(join(home, HOLDER_FILE), holder);
 }
 
-/** The holder, when its file names a process that is still running (the lock says the home is held; this says by whom). */
-export function readHolder(home: string): HomeHolder | null {
-  let holder: HomeHolder;
+/** What the holder file says, whether or not its process still runs; null when there is none (or it is unreadable). */
+function readHolderFile(home: string): HomeHolder | null {
   try {
-    holder = JSON.parse(readFileSync(join(home, HOLDER_FILE), 'utf8')) as HomeHolder;
+    const holder = JSON.parse(readFileSync(join(home, HOLDER_FILE), 'utf8')) as HomeHolder;
+    return Number.isSafeInteger(holder.pid) && holder.pid > 0 ? holder : null;
   } catch {
     return null;
   }
-  if (!Number.isSafeInteger(holder.pid) || holder.pid <= 0) return null;
+}
+
+/** The holder, when its file names a process that is still running (the lock says the home is held; this says by whom). */
+export function readHolder(home: string): HomeHolder | null {
+  const holder = readHolderFile(home);
+  if (!holder) return null;
   try {
     process.kill(holder.pid, 0);
   } catch (err) {

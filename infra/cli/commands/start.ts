@@ -39,6 +39,12 @@ export const start = defineCommand({
     // The home's lock before any warning: a second start on a home in use printed the empty-keys warning, then
     // refused, so its user read about keys first. Settings mistakes are still named before it (they need no home).
     const lock = lockHome(config.home, 'puddle start');
+    // Said so the incident's log shows it (until 2026-12-06 nothing did; a user test): what it accepted is durable in the
+    // queue and lands now.
+    if (lock.uncleanBefore) {
+      const u = lock.uncleanBefore;
+      process.stderr.write(`note: the last ${u.command} on this home (pid ${u.pid}, since ${u.since}) did not stop cleanly (killed, crashed, or the machine stopped): what it accepted is in the queue and lands now\n`);
+    }
     if (config.apiKeys.length === 0) {
       process.stderr.write('warning: PUDDLE_API_KEYS is empty, so POST /v1/events answers 401 to everyone\n');
     }

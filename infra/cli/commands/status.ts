@@ -3,8 +3,9 @@ import { lagSeconds, readStreamStatus, refusedSinceText } from '../../../core/en
 import { CONNECTORS } from '../../../connectors/registry.js';
 import { defineCommand } from '../command.js';
 import { formatRows, type Format } from '../format.js';
-import { withLocalRuntime } from '../local-runtime.js';
-import { humanLag, LANDS_THEM, waitingText, waitingToLand } from '../queue-waiting.js';
+import { existingHome, withLocalRuntime } from '../local-runtime.js';
+import { describeHolder, readHolder } from '../../local/home-lock.js';
+import { humanLag, waitingText, waitingToLand } from '../queue-waiting.js';
 
 export const status = defineCommand({
   name: 'status',
@@ -39,7 +40,13 @@ export const status = defineCommand({
       // A running hub's raw keeps up to a batch queued on purpose for a while (PUDDLE_RAW_LINGER_SECONDS), so a
       // few raw deliveries are no lag. Until 2026-12-03 nothing said how much a stopped hub had left unlanded.
       const waiting = await waitingToLand(rt.queue, { withRaw: true });
-      process.stdout.write(waiting.total ? `queue: waiting to land ${waitingText(waiting)}: ${LANDS_THEM}\n` : 'queue: nothing waits to land\n');
+      // Whether a hub lands them: until 2026-12-06 status read the same with a hub running and after one was killed
+      // (a user test).
+      const home = existingHome();
+      const holder = readHolder(home);
+      process.stdout.write(holder ? `hub: ${describeHolder(home)}\n` : 'hub: none runs on this home\n');
+      const lands = holder ? `${holder.command} lands them` : 'no hub runs on this home: puddle start or puddle land lands them';
+      process.stdout.write(waiting.total ? `queue: waiting to land ${waitingText(waiting)}: ${lands}\n` : 'queue: nothing waits to land\n');
       return 0;
     }),
 });
