@@ -109,7 +109,7 @@ export function lingerLeftMs(seen: Claimable, batchSize: number, lingerMs: numbe
  */
 const landingFix = (reason: FailureReason): string | undefined => {
   const action = writeFix('the lake and catalog.db')(reason);
-  return action && `${action}: the events wait in the queue and land by themselves once it is done`;
+  return action && `${action}: the events wait in the queue, and a running hub lands them by itself once it is done`;
 };
 
 export class PuddleConsumer {

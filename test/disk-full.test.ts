@@ -115,7 +115,7 @@ describe('a hub whose disk is full', () => {
       expect(liveLine(await hub.stats({ reported: true }))).toMatch(/ \| LANDING FAILING: raw, transactions \(disk full since \d\d:\d\d:\d\dZ\), events wait in the queue$/);
       expect(said('landing failed; batch will be retried', 'raw')).toBe(1);
       // The line says what to do, and that nothing is lost meanwhile.
-      const fix = 'free space on the disk of PUDDLE_HOME (the lake and catalog.db): the events wait in the queue and land by themselves once it is done';
+      const fix = 'free space on the disk of PUDDLE_HOME (the lake and catalog.db): the events wait in the queue, and a running hub lands them by itself once it is done';
       expect(lines.find((l) => l.msg === 'landing failed; batch will be retried' && l.puddle === 'raw')?.fix).toBe(fix);
       // /healthz carries the same words, which the dashboard's queue card shows.
       expect(h.body.landing.failing?.raw?.fix).toBe(fix);

@@ -225,7 +225,7 @@ describe('dashboard in headless Chromium', { timeout: TEST_MS }, () => {
       expect(res.status).toBe(202);
       await res.arrayBuffer();
       await page.waitForFunction(() => /^landing fails for .*transactions.* since /.test(document.querySelector('#queue-detail.bad')?.textContent ?? ''), null, { timeout: SHOWS_MS });
-      expect(await page.textContent('#queue-detail')).toMatch(/^landing fails for [a-z, ]+ \(disk full\) since \d\d:\d\d:\d\dZ, \d+ s ago: free space on the disk of PUDDLE_HOME \(the lake and catalog\.db\): the events wait in the queue and land by themselves once it is done$/);
+      expect(await page.textContent('#queue-detail')).toMatch(/^landing fails for [a-z, ]+ \(disk full\) since \d\d:\d\d:\d\dZ, \d+ s ago: free space on the disk of PUDDLE_HOME \(the lake and catalog\.db\): the events wait in the queue, and a running hub lands them by itself once it is done$/);
     } finally {
       catalog.exec('DROP TRIGGER disk_full');
       catalog.close();
