@@ -85,6 +85,7 @@ describe('puddle report break-history', { timeout: TEST_MS }, () => {
       [['--from', '2026-12-05', '--as-known'], '--as-known does not apply to break-history'],
       [['--from', '2025-01-01', '--to', '2026-12-06'], 'at most 366 days a run'],
       [['--from', '2026-12-06', '--to', '2026-12-05'], '--to is before --from'],
+      [['--from', '2999-01-01'], 'is after --to'],
     ] as const) {
       const r = await puddle(['report', 'break-history', ...args]);
       expect(r.code, says).toBe(2);

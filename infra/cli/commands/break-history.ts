@@ -18,6 +18,7 @@ export interface BreakHistoryRun extends ReportOutput {
 /** Why the range cannot be read in one run, or null. */
 export function breakHistoryRangeProblem(from: string | undefined, to: string): string | null {
   if (from === undefined) return 'break-history needs --from (the first day whose list it reads); --to is today when left out';
+  if (from > to) return `--from ${from} is after --to ${to} (today when left out): the range holds no day`;
   const days = daysOf(from, to).length;
   if (days > MAX_HISTORY_DAYS) return `break-history reads one list a day, at most ${MAX_HISTORY_DAYS} days a run (${from} to ${to} is ${days}): split the range`;
   return null;
