@@ -12,11 +12,12 @@ import { dateParse } from '../core/time.js';
 import type { LandedRows } from './landed.js';
 import type { Cell } from './parquet-writer.js';
 import { SlotColumn } from './slot-column.js';
+import { BOX_MS } from '../core/time-window.js';
 import { SlotIds } from './slot-ids.js';
 import { StringSlotMap } from './string-slot-map.js';
 import { compareArrivals, positionOf, type Arrival } from './version-order.js';
 
-export const BOX_MS = 15 * 60 * 1000;
+export { BOX_MS };
 const DAY_MS = 86_400_000;
 export type TotalsBy = 'channel' | 'campaign' | 'cta';
 

@@ -20,6 +20,18 @@ describe('the page window', () => {
     expect(windowLabel(read('from=2026-11-31'))).toBe('window refused: from must be an ISO timestamp or a date YYYY-MM-DD, on the calendar');
   });
 
+  it('refuses a bound inside a 15-minute box, naming the quarter hours either side, on the page and the API alike', () => {
+    // Until 2026-12-06 /tv?from=...13:36 showed nothing until 13:45, then counted from 13:45 under a label saying 13:36.
+    const refused = { error: 'from must be on a quarter hour (:00, :15, :30 or :45 UTC): the live totals count 15-minute boxes; give from=2026-12-06T13:30Z or from=2026-12-06T13:45Z' };
+    expect(read('from=2026-12-06T13:36')).toEqual(refused);
+    expect(parseTotalsFilter({ from: '2026-12-06T13:36' })).toEqual(refused);
+    expect(read('to=2026-12-06T21:59:30Z')).toEqual({ error: 'to must be on a quarter hour (:00, :15, :30 or :45 UTC): the live totals count 15-minute boxes; give to=2026-12-06T21:45Z or to=2026-12-06T22:00Z' });
+    expect(windowLabel(read('from=2026-12-06T13:36'))).toBe(`window refused: ${refused.error}`);
+    // A zone a quarter or half an hour off UTC (Nepal, India) still meets the boxes' edges.
+    expect(read('from=2026-12-06T19:00%2B05:45')).toEqual({ from: ms('2026-12-06T13:15:00Z') });
+    expect(read('from=2026-12-06T19:00%2B05:30')).toEqual({ from: ms('2026-12-06T13:30:00Z') });
+  });
+
   it('still reads real dates and times as the hub does: UTC without a zone, a date as to is its whole day', () => {
     expect(read('from=2024-02-29&to=2024-02-29')).toEqual({ from: ms('2024-02-29T00:00:00Z'), to: ms('2024-03-01T00:00:00Z') });
     expect(read('from=2026-11-27T19:00')).toEqual({ from: ms('2026-11-27T19:00:00Z') });

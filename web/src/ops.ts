@@ -8,13 +8,13 @@ import { filterQuery, followTotals, totalsQuery, type TotalsDocument } from './l
 import { pageWindow, refusedLabel, utcLabel, windowLabel } from './page-window.js';
 import { asOf, failedWhy, figuresTime, pollNote, type PollState } from './poll-freshness.js';
 import { keepPassFresh } from './pass.js';
+import { BOX_MS } from '../../core/time-window.js';
 
 const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
 const POLL_MS = 3000;
 const CTA_COLOURS = ['#ff9f1c', '#2ec4b6', '#9b5de5', '#e71d36', '#3a86ff', '#8ac926', '#6c757d'];
 const LANE = 7;
-const BOX_MS = 15 * 60 * 1000;
 const DAY_MS = 86_400_000;
 // The newest landing older than this turns the header's age orange: on the night donations land every few
 // seconds, so two minutes without one means a stalled landing (or a quiet hour: either way, worth a look).
