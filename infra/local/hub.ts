@@ -22,13 +22,13 @@ import { sandboxWorld } from '../../connectors/sandbox-world.js';
 import { startSandboxWebsite, type SandboxWebsite } from '../../connectors/sandbox-website.js';
 import { webhookPlugins } from '../../connectors/webhooks.js';
 import { DEFAULT_BATCH_SIZE, lingerLeftMs } from '../../puddles/consumer.js';
-import { PUDDLES } from '../../puddles/definitions.js';
+import { PUDDLES, puddleFor } from '../../puddles/definitions.js';
 import { FeedWriter } from '../../puddles/feeds.js';
 import { connectorsHealth as readConnectorsHealth } from '../../puddles/http/connector-health.js';
 import { dashboardRoutes } from '../../puddles/http/dashboard-routes.js';
 import { feedRoutes } from '../../puddles/http/feed-routes.js';
 import { opsRoutes } from '../../puddles/http/ops-routes.js';
-import { totalsRoutes } from '../../puddles/http/totals-routes.js';
+import { COUNTING_BEHIND_MS, totalsRoutes, type CountingBehind } from '../../puddles/http/totals-routes.js';
 import type { LandedRows } from '../../puddles/landed.js';
 import { RAW_TABLE } from '../../puddles/layout.js';
 import { accountsWithoutBalances } from '../../puddles/recon-params.js';
@@ -330,6 +330,9 @@ async function openHub(opts: HubOptions): Promise<Hub> {
       connectors,
     };
   };
+  // Accepted donations the live totals do not count yet, once the oldest has waited too long (totals-routes.ts
+  // CountingBehind): read every second by the lag watch below, carried by GET /v1/totals and the streams' heartbeats.
+  let countingBehind: CountingBehind | null = null;
   const server = buildServer({
     queue,
     health,
@@ -345,7 +348,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     plugins: [
       ...webhookPlugins(queue, secrets, refetcher, runtime.clock),
       async (app) => {
-        await app.register(totalsRoutes, { keys, totals: keeper.totals, ready: () => keeper.ready, rebuildFailing: () => keeper.rebuildError, maxStreams: config.maxStreams, maxStreamsPerKey: config.maxStreamsPerKey, ...opts.stream });
+        await app.register(totalsRoutes, { keys, totals: keeper.totals, ready: () => keeper.ready, rebuildFailing: () => keeper.rebuildError, behind: () => countingBehind, maxStreams: config.maxStreams, maxStreamsPerKey: config.maxStreamsPerKey, ...opts.stream });
       },
       async (app) => {
         await app.register(feedRoutes, { keys, log: feedLog, queue, clock: runtime.clock });
@@ -366,7 +369,21 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   const landing = new LandingThreads({ home: config.home, onLanded, maintenanceMs: opts.maintenanceMs, nice: config.landingNice, yieldAbove: config.landingYieldAbove, rawLingerMs: config.rawLingerMs, duckDbMemoryMb: config.duckDbMemoryMb, ...opts.landing });
   await landing.start();
   let wasBehind = false;
+  const donations = puddleFor('donation')!.name;
+  const watchCounting = async () => {
+    try {
+      const oldest = await runtime.queue.oldestWaitingMs([donations]);
+      const failing = landing.failures()[donations];
+      countingBehind =
+        oldest > COUNTING_BEHIND_MS
+          ? { waiting: await runtime.queue.depth(donations), oldest_waiting_s: Math.round(oldest / 1000), ...(failing ? { landing_failing_since: failing.since } : {}) }
+          : null;
+    } catch {
+      // The queue closing, or failing: the live line and /healthz say so; the screens keep the last word.
+    }
+  };
   const lagWatch = setInterval(() => {
+    void watchCounting();
     const l = lag();
     if (l.behind !== wasBehind) {
       if (l.behind) log.warn('landing is behind: more waits in the queue than the bound (still accepting: the queue is durable)', { waiting: l.waiting, bound, oldest_waiting_s: l.oldestWaitingMs / 1000 });

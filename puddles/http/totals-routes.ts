@@ -20,6 +20,8 @@ export interface TotalsRoutesOptions {
    * that the totals are warming up, and a damaged lake file (LakeFileError) is named with what to do.
    */
   rebuildFailing?: () => unknown;
+  /** Donations accepted and not yet counted, while the oldest has waited too long (CountingBehind), else null. */
+  behind?: () => CountingBehind | null;
   /** Least time between two pushes on one stream (default 250 ms). */
   minIntervalMs?: number;
   /** Time between heartbeat events on a stream (default 15 s). */
@@ -29,6 +31,23 @@ export interface TotalsRoutesOptions {
   /** Streams one key may hold open at once (default a quarter of maxStreams, PUDDLE_MAX_STREAMS_PER_KEY); beyond, 429. */
   maxStreamsPerKey?: number;
 }
+
+/**
+ * Donations the hub accepted that the totals do not count yet, said once the oldest has waited past COUNTING_BEHIND_MS
+ * (landing failing on a full or read-only lake, or far behind): in GET /v1/totals's answer and on every heartbeat, so
+ * a screen can say its figure is behind. Until 2026-12-06 the TV showed a frozen total under a green "live" while
+ * producers went on getting 202s (a user test).
+ */
+export interface CountingBehind {
+  /** Donations' deliveries waiting to land. */
+  waiting: number;
+  oldest_waiting_s: number;
+  /** Since when landing has failed, when it has. */
+  landing_failing_since?: string;
+}
+
+/** How long accepted donations may wait to be counted before the totals say they are behind: landing takes 1-2 s. */
+export const COUNTING_BEHIND_MS = 30_000;
 
 /** Seconds a client refused for too many streams is told to wait: long enough for a TV to come back calmly. */
 const STREAMS_RETRY_AFTER_S = 10;
@@ -106,6 +125,7 @@ export interface TotalsDocumentRouteOptions {
   document: (q: TotalsQuery) => TotalsDocument | Promise<TotalsDocument>;
   ready?: () => boolean;
   rebuildFailing?: () => unknown;
+  behind?: () => CountingBehind | null;
 }
 
 /** GET /v1/totals alone (read and TV keys): the embedded hub and the AWS totals function both serve it. */
@@ -114,7 +134,9 @@ export async function totalsDocumentRoute(app: FastifyInstance, opts: TotalsDocu
   app.get('/v1/totals', async (req, reply) => {
     const q = queryOf(req, reply, opts);
     if (!q) return reply;
-    return reply.header('cache-control', 'no-store').send(await opts.document(q));
+    const doc = await opts.document(q);
+    const behind = opts.behind?.();
+    return reply.header('cache-control', 'no-store').send(behind ? { ...doc, behind } : doc);
   });
 }
 
@@ -127,7 +149,7 @@ export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptio
   // Open streams by key label (read#1, tv#2): one key, a page reloading in a loop or a script, could otherwise take
   // every place, and the broadcaster's TV, on a key of its own, was refused its stream.
   const byKey = new Map<string, number>();
-  await totalsDocumentRoute(app, { keys: opts.keys, document: (q) => totals.document(q), ready: opts.ready, rebuildFailing: opts.rebuildFailing });
+  await totalsDocumentRoute(app, { keys: opts.keys, document: (q) => totals.document(q), ready: opts.ready, rebuildFailing: opts.rebuildFailing, behind: opts.behind });
   // Open streams would hold server.close() forever: end them first (clients reconnect to the next process).
   const streams = new Set<() => void>();
   app.addHook('preClose', (done) => {
@@ -170,7 +192,11 @@ export async function totalsRoutes(app: FastifyInstance, opts: TotalsRoutesOptio
     // without closing, sends nothing, and EventSource would wait on it for good with the page reading "live". The
     // first comes at once and says how often they come, so a client knows when silence means the link is dead.
     // Until 2026-12-03 it was a `: heartbeat` comment, which EventSource hides from the page.
-    const beat = () => res.write(`event: heartbeat\ndata: {"at":"${new Date().toISOString()}","every_ms":${heartbeatMs}}\n\n`);
+    // It carries `behind` while accepted donations wait to be counted (CountingBehind).
+    const beat = () => {
+      const behind = opts.behind?.();
+      res.write(`event: heartbeat\ndata: {"at":"${new Date().toISOString()}","every_ms":${heartbeatMs}${behind ? `,"behind":${JSON.stringify(behind)}` : ''}}\n\n`);
+    };
     beat();
     const lastHeader = req.headers['last-event-id'];
     let lastId = typeof lastHeader === 'string' ? lastHeader : '';

@@ -23,7 +23,24 @@ export interface TotalsDocument extends CurrencyTotals {
  * refused the page's key (401, 403, or 429 for an address that sent too many unknown keys), which is asked again
  * now and then, so a hub restarted with the key put back is followed again by itself.
  */
-export type LinkState = 'live' | 'reconnecting' | 'refused';
+export type LinkState = 'live' | 'behind' | 'reconnecting' | 'refused';
+// 'behind': the link is live, but the hub says donations it accepted wait to be counted (its heartbeat's `behind`):
+// the figure is behind what was given. Until 2026-12-06 a lake that could not be written left the TV's frozen total
+// under a green "live" (a user test).
+
+/** What a heartbeat's `behind` says (puddles/http/totals-routes.ts CountingBehind). */
+interface Behind {
+  waiting: number;
+  oldest_waiting_s: number;
+  landing_failing_since?: string;
+}
+
+/** The words for a figure that is behind, for the page's status line. */
+export function behindWhy(b: Behind): string {
+  const n = b.waiting.toLocaleString('en-GB');
+  const cause = b.landing_failing_since ? `landing has failed since ${b.landing_failing_since.slice(11, 19)} UTC` : 'landing is behind';
+  return `BEHIND: ${n} donation${b.waiting === 1 ? '' : 's'} accepted, not counted yet (the oldest for ${b.oldest_waiting_s} s): ${cause}`;
+}
 
 /** The hub's heartbeat interval until its first heartbeat says it (the hub's default, 15 s). */
 const DEFAULT_BEAT_MS = 15_000;
@@ -43,26 +60,31 @@ export function followTotals(query: string, onDoc: (doc: TotalsDocument) => void
   let heardAt = Date.now();
   let openedAt = Date.now();
   const heard = () => (heardAt = Date.now());
+  // What the last heartbeat said of donations waiting to be counted: the link's state stays 'behind' until one says none.
+  let behind: string | undefined;
+  const live = () => (behind ? onState('behind', behind) : onState('live'));
   const open = () => {
     openedAt = Date.now();
     const es = new EventSource(`/v1/totals/stream${query}`);
     source = es;
     es.addEventListener('totals', (e) => {
       heard();
-      onState('live');
+      live();
       onDoc(JSON.parse((e as MessageEvent<string>).data) as TotalsDocument);
     });
     // The stream is live once the hub speaks on it: its first heartbeat comes at once (an `open` alone also
     // comes before a stream that only says the totals are not whole yet, and would flash "live").
     es.addEventListener('heartbeat', (e) => {
       heard();
-      onState('live');
       try {
-        const every = (JSON.parse((e as MessageEvent<string>).data) as { every_ms?: unknown }).every_ms;
-        if (typeof every === 'number' && every > 0) beatMs = every;
+        const beat = JSON.parse((e as MessageEvent<string>).data) as { every_ms?: unknown; behind?: Behind };
+        if (typeof beat.every_ms === 'number' && beat.every_ms > 0) beatMs = beat.every_ms;
+        behind = beat.behind && typeof beat.behind.waiting === 'number' ? behindWhy(beat.behind) : undefined;
       } catch {
         // A heartbeat is a heartbeat whatever it carries.
+        behind = undefined;
       }
+      live();
     });
     es.addEventListener('open', heard);
     // The hub has no whole total yet (rebuilding, or its rebuild failing): it says so, ends the stream and
