@@ -825,6 +825,22 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(JSON.stringify(b!.raw)).toContain(decomposed);
   });
 
+  it('drops the spaces at either end of free text, so a padded campaign is the same campaign, and refuses spaces alone', async () => {
+    // Until 2026-12-06 `appeal ` landed as a second campaign beside `appeal`, and a TV filtered on one missed the other.
+    await drain();
+    const res = await post(app, { events: [donation('trim-1', { campaign: ' appeal-night ', cta: 'tv-qr  ' }), donation('trim-2', { campaign: 'appeal-night' })] });
+    expect(res.statusCode).toBe(202);
+    const [a, b] = await drain();
+    expect(a!.payload).toMatchObject({ campaign: 'appeal-night', cta: 'tv-qr' });
+    expect(b!.payload.campaign).toBe('appeal-night');
+    // The same event sent padded and not is one event: its id is of what lands.
+    expect((await post(app, { events: [donation('trim-2', { campaign: 'appeal-night  ' })] })).json()).toMatchObject({ accepted: [{ id: b!.id }] });
+    await drain();
+    const blank = await post(app, { events: [donation('trim-3', { campaign: '   ' })] });
+    expect(blank.statusCode).toBe(400);
+    expect(blank.json().rejected[0].errors).toEqual([{ path: 'payload.campaign', message: 'holds only spaces: send the text, or leave the field out' }]);
+  });
+
   it('accepts exactly 1000 events', async () => {
     await drain();
     const res = await post(app, { events: Array.from({ length: 1000 }, (_, i) => donation(`k-${i}`)) });

@@ -158,12 +158,28 @@ const ASCII = /^[\x00-\x7f]*$/;
  * - free text lands in Unicode's composed form (NFC). "Zoë" typed on a Mac can arrive decomposed (e + U+0308) from one
  *   system and composed from another: they look the same on the TV and the dashboard, but a total by campaign and a
  *   join in SQL would count two campaigns. Ids are left as sent: they are the source's own (since 2026-12-03).
+ * - free text's spaces at either end are dropped (since 2026-12-06), and text of spaces alone is refused.
  * Messages name the character's code point, never the text.
  */
 function textErrors(contract: Contract, value: Record<string, unknown>, errors: FieldError[]): void {
   for (const name in value) {
-    const v = value[name];
-    if (typeof v !== 'string' || PRINTABLE_ASCII.test(v)) continue;
+    const given = value[name];
+    if (typeof given !== 'string') continue;
+    let v = given;
+    // Spaces at either end of free text (a CSV export's padding, an IVR system's) are dropped: `appeal ` and `appeal`
+    // look one campaign on the TV and were two in the totals, and a filter by either missed the other's donations
+    // (until 2026-12-06; a user test). Text of nothing but spaces is refused, as it names nothing.
+    // Spaces only: a line break or tab kept at an end is text as sent, and changing it would change the id of an event
+    // a producer sent before this rule and sends again.
+    if (v.length > 0 && (v.charCodeAt(0) === 32 || v.charCodeAt(v.length - 1) === 32) && contract.fields[name]?.isFreeText === true) {
+      v = v.replace(/^ +| +$/g, '');
+      if (v === '') {
+        errors.push({ path: `payload.${name}`, message: 'holds only spaces: send the text, or leave the field out' });
+        continue;
+      }
+      value[name] = v;
+    }
+    if (PRINTABLE_ASCII.test(v)) continue;
     const freeText = contract.fields[name]?.isFreeText === true;
     const control = freeText ? CONTROL.exec(v) : v.includes('\0') ? ['\0'] : null;
     if (control) {
