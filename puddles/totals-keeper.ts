@@ -1,7 +1,6 @@
 // Keeps the live totals honest: rebuilt from the lake on start, fed by landed rows, and compared with the
 // SQL view on a timer. A drift is logged and kept for the dashboard; it is never corrected silently.
 import { ClosedError, LakeFileError } from '../core/errors.js';
-import { log } from '../core/log.js';
 import { logOpsEvents } from '../core/ops-events.js';
 import { inBackground, type OpsEvents, type QueryEngine } from '../core/ports.js';
 import { RepeatedFailure, type FailureState } from '../core/repeated-failure.js';
