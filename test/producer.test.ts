@@ -838,7 +838,7 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     await drain();
     const blank = await post(app, { events: [donation('trim-3', { campaign: '   ' })] });
     expect(blank.statusCode).toBe(400);
-    expect(blank.json().rejected[0].errors).toEqual([{ path: 'payload.campaign', message: 'holds only spaces: send the text, or leave the field out' }]);
+    expect((blank.json() as { rejected: { errors: unknown[] }[] }).rejected[0]!.errors).toEqual([{ path: 'payload.campaign', message: 'holds only spaces: send the text, or leave the field out' }]);
   });
 
   it('accepts exactly 1000 events', async () => {
