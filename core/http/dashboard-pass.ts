@@ -47,9 +47,13 @@ export function readPass(keys: KeyRing, pass: string, nowMs = Date.now()): PassR
   return { who: keys.signer(message(expires), parts[2]!), expiresMs: expires * 1000 };
 }
 
-/** The Set-Cookie value that hands a browser `pass` (Secure when the page came over TLS). */
+/**
+ * The Set-Cookie value that hands a browser `pass` (Secure when the page came over TLS). The cookie outlives the pass by
+ * a day, so a browser still sends a pass that ran out and its page can say so: dropped at the pass's end, the page
+ * said "the hub does not know this page's key" (a user test).
+ */
 export function passCookie(pass: string, days: number, secure: boolean): string {
-  return `${PASS_COOKIE}=${pass}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${days * 86_400}${secure ? '; Secure' : ''}`;
+  return `${PASS_COOKIE}=${pass}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${(days + 1) * 86_400}${secure ? '; Secure' : ''}`;
 }
 
 /** The Set-Cookie values that take the pass (and a key cookie from before passes) out of a browser. */

@@ -100,7 +100,8 @@ describe('/tv and / as the tester saw them', () => {
     // Nothing yet in the window (it opens at the end of today): no main currency.
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     const page = await open(`/tv?campaign=uganda&from=${tomorrow}`, TV_KEY);
-    await textIs(page, '#count', 'waiting for the first donation');
+    // Filtered on a campaign, it names the campaign it waits for: a typo (capitals count) reads as such.
+    await textIs(page, '#count', 'no donation names the campaign “uganda” yet');
     expect(await page.textContent('#total')).toBe('0');
     await page.close();
     const told = await open(`/tv?campaign=uganda&from=${tomorrow}&currency=ugx`, TV_KEY);

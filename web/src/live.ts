@@ -144,8 +144,11 @@ async function refusal(query: string): Promise<Refusal | undefined> {
       return { why: message ?? 'too many unknown keys from this address', againMs: (Number.isFinite(wait) && wait > 0 ? wait : 300) * 1000 };
     }
     // The page's pass: run out, signed by a key unknown to the hub (rolled, or a hub started without it), or not one for this.
+    const code = body.error?.code;
     const which =
-      body.error?.code === 'pass_expired' ? 'this page\'s pass has run out' : res.status === 401 ? 'the hub does not know this page\'s key' : 'the hub does not take this page\'s key here';
+      code === 'pass_expired' ? 'this page\'s pass has run out'
+        : code === 'key_retired' ? 'this page\'s key was retired'
+          : res.status === 401 ? 'the hub does not know this page\'s key' : 'the hub does not take this page\'s key here';
     return { why: `${which}: open ${location.pathname}?key=<key> again (asking again every ${KEY_RETRY_MS / 1000} s)`, againMs: KEY_RETRY_MS };
   } catch {
     return undefined;

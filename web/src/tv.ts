@@ -4,7 +4,7 @@
 import './tv.css';
 import { formatCount, formatMoney } from './money.js';
 import { followTotals, totalsQuery } from './live.js';
-import { pageWindow, refusedLabel, windowLabel } from './page-window.js';
+import { pageWindow, windowLabel } from './page-window.js';
 import { showOthers } from './tv-others.js';
 import { keepPassFresh } from './pass.js';
 
@@ -32,15 +32,19 @@ followTotals(
     // about 0.63 em wide), so it changes only when the total gains a digit, never as digits change.
     if (text.length !== total.textContent?.length) total.style.fontSize = `min(12vw, ${(140 / text.length).toFixed(2)}vw)`;
     total.textContent = text;
-    const n = main.count;
-    $('count').textContent = doc.currency ? `${formatCount(n)} ${n === 1 ? 'donation' : 'donations'}` : 'waiting for the first donation';
+    // Every currency's pledges: the others are on screen below the total (until 2026-12-06 the headline currency's
+    // alone, about a fifth short on a night with euros and dollars; a user test).
+    const n = doc.currencies.reduce((sum, c) => sum + c.total.count, 0);
+    // A campaign no donation names yet may be a typo (capitals count): say which name the page is waiting for.
+    const none = params.has('campaign') ? `no donation names the campaign “${campaign}” yet` : 'waiting for the first donation';
+    $('count').textContent = doc.currency ? `${formatCount(n)} ${n === 1 ? 'donation' : 'donations'}` : none;
     const others = doc.currencies.filter((c) => c.currency !== headline);
     showOthers($('others'), others.map((c) => ({ currency: c.currency, text: formatMoney(c.total.amount_minor, c.currency) })));
     $('asof').textContent = doc.as_of ? `as of ${new Date(doc.as_of).toISOString().slice(11, 19)} UTC` : '';
   },
   (state, why) => {
-    // Refused, the label says why; a key refused for a while (the hub restarted without it) comes back to it.
-    $('campaign').textContent = state === 'refused' && why ? `${campaign} · ${refusedLabel(why)}` : label;
+    // Why it is refused goes in the small status line beside the dot, never the label above the total: this page is
+    // on air (until 2026-12-06 the reason took four lines of the label's type and pushed the other currencies down).
     $('state').textContent = why ?? state;
     document.body.dataset.link = state;
   },
