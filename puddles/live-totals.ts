@@ -17,7 +17,6 @@ import { SlotIds } from './slot-ids.js';
 import { StringSlotMap } from './string-slot-map.js';
 import { compareArrivals, positionOf, type Arrival } from './version-order.js';
 
-export { BOX_MS };
 const DAY_MS = 86_400_000;
 export type TotalsBy = 'channel' | 'campaign' | 'cta';
 

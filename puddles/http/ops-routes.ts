@@ -13,7 +13,7 @@ import { requireScope } from '../../core/http/scope.js';
 import { inBackground, systemClock, type Clock, type QueryEngine, type Row, type StateStore } from '../../core/ports.js';
 import { connectorHealth } from './connector-health.js';
 import { parseTotalsFilter } from './totals-routes.js';
-import { BOX_MS } from '../live-totals.js';
+import { BOX_MS } from '../../core/time-window.js';
 import type { TotalsKeeper } from '../totals-keeper.js';
 import type { WebhookFreshness } from '../webhook-freshness.js';
 
