@@ -35,13 +35,18 @@ interface DashboardPage {
   opens: (who: KeyIdentity) => boolean;
   /** The keys it takes, for the page a refused key gets. */
   needs: string;
+  /**
+   * Its refusal pages are white on black, as the page is: /tv is on air, often in a broadcast graphics engine's
+   * browser source, where until 2026-12-06 a refused key put a white frame (a user test).
+   */
+  dark?: boolean;
 }
 
 // The operations page shows reconciliation breaks (donation and payment ids, amounts) and the journey: read
 // keys only. The TV page shows the totals alone, so the broadcaster's TV key opens it (and the stream it reads).
 const PAGES: Record<string, DashboardPage> = {
   '/': { file: 'index.html', opens: (who) => who.scope === 'read', needs: 'a read key (PUDDLE_READ_KEYS)' },
-  '/tv': { file: 'tv.html', opens: readsTotals, needs: 'a read key (PUDDLE_READ_KEYS) or a TV key (PUDDLE_TV_KEYS)' },
+  '/tv': { file: 'tv.html', opens: readsTotals, needs: 'a read key (PUDDLE_READ_KEYS) or a TV key (PUDDLE_TV_KEYS)', dark: true },
 };
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -77,19 +82,20 @@ function cameOverTls(req: FastifyRequest): boolean {
 const DROP_KEY = "(function(){var u=new URL(location.href);if(u.searchParams.has('key')){u.searchParams.delete('key');history.replaceState(null,'',u.pathname+u.search+u.hash)}})()";
 const REFUSAL_CSP = CSP.replace("script-src 'self'", `script-src 'sha256-${createHash('sha256').update(DROP_KEY).digest('base64')}'`);
 
-function page(reply: FastifyReply, status: number, title: string, text: string): FastifyReply {
+function page(reply: FastifyReply, status: number, title: string, text: string, dark = false): FastifyReply {
+  const look = dark ? 'background:#000;color:#fff;' : '';
   const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   return reply
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
     .header('content-security-policy', REFUSAL_CSP)
-    .send(`<!doctype html><html lang="en"><meta charset="utf-8"><title>${esc(title)}</title><script>${DROP_KEY}</script><body style="font:20px sans-serif;padding:2em"><h1>${esc(title)}</h1><p>${esc(text)}</p></body></html>`);
+    .send(`<!doctype html><html lang="en"><meta charset="utf-8"><title>${esc(title)}</title><script>${DROP_KEY}</script><body style="${look}font:20px sans-serif;padding:2em;margin:0"><h1>${esc(title)}</h1><p>${esc(text)}</p></body></html>`);
 }
 
 /** An address that sent too many unknown keys: 429, as the API answers it, as a page (auth-failures.ts). */
-function tooManyFailures(reply: FastifyReply, seconds: number): FastifyReply {
-  return page(reply.header('retry-after', String(seconds)), 429, 'Too many unknown keys', `${tooManyFailuresMessage(seconds)}.`);
+function tooManyFailures(reply: FastifyReply, seconds: number, dark?: boolean): FastifyReply {
+  return page(reply.header('retry-after', String(seconds)), 429, 'Too many unknown keys', `${tooManyFailuresMessage(seconds)}.`, dark);
 }
 
 export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoutesOptions): Promise<void> {
@@ -110,9 +116,9 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
       // shows in the log (until 2026-12-06 a 403 here, logged nowhere; a security review).
       if (who.scope === 'retired') {
         retiredKeyUsed(who, requestAddress(req));
-        return page(reply, 401, 'A retired key', `${RETIRED_KEY.message}. This page needs ${target.needs}.`);
+        return page(reply, 401, 'A retired key', `${RETIRED_KEY.message}. This page needs ${target.needs}.`, target.dark);
       }
-      return page(reply, 403, 'Not a key for this page', `This page needs ${target.needs}; ${SCOPE_REACH[who.scope]}.`);
+      return page(reply, 403, 'Not a key for this page', `This page needs ${target.needs}; ${SCOPE_REACH[who.scope]}.`, target.dark);
     };
     const url = new URL(req.url, 'http://hub');
     const offered = url.searchParams.get('key');
@@ -120,8 +126,8 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
       url.searchParams.delete('key');
       const who = keys.identify(offered);
       const wait = req.server.authFailures?.refusal(requestAddress(req), who, true) ?? 0;
-      if (wait > 0) return tooManyFailures(reply, wait);
-      if (!who) return page(reply, 401, 'Not a known key', `This page needs ${target.needs}.`);
+      if (wait > 0) return tooManyFailures(reply, wait, target.dark);
+      if (!who) return page(reply, 401, 'Not a known key', `This page needs ${target.needs}.`, target.dark);
       if (!target.opens(who)) return refused(who);
       // Secure when the page itself came over TLS; plain http on 127.0.0.1 could not send it back otherwise.
       const cookie = passCookie(issuePass(keys, offered, passDays)!, passDays, cameOverTls(req));
@@ -135,12 +141,12 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
     }
     const { who, presented, stale, passExpiresMs } = presentedIdentity(req, keys);
     const wait = req.server.authFailures?.refusal(requestAddress(req), who, presented) ?? 0;
-    if (wait > 0) return tooManyFailures(reply, wait);
+    if (wait > 0) return tooManyFailures(reply, wait, target.dark);
     if (stale) {
       const advice = stalePassAdvice(stale, route);
-      return page(reply, 401, 'Sign in again', `${advice.charAt(0).toUpperCase()}${advice.slice(1)}. This page needs ${target.needs}.`);
+      return page(reply, 401, 'Sign in again', `${advice.charAt(0).toUpperCase()}${advice.slice(1)}. This page needs ${target.needs}.`, target.dark);
     }
-    if (!who) return page(reply, 401, 'A key is needed', `This page needs ${target.needs}: open ${route}?key=<key> once; the browser then keeps a pass for ${passDays} days.`);
+    if (!who) return page(reply, 401, 'A key is needed', `This page needs ${target.needs}: open ${route}?key=<key> once; the browser then keeps a pass for ${passDays} days.`, target.dark);
     if (!target.opens(who)) return refused(who);
     const body = web.pages.get(target.file);
     if (body === undefined) return reply.code(404).send({ error: { code: 'not_found', message: 'this page is not in the dashboard build' } });

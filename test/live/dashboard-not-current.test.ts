@@ -6,14 +6,14 @@
 import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
 import type { Hub } from '../../infra/local/hub.js';
 import { replay } from '../../puddles/replay.js';
 import { postEvents } from '../support/hub-process.js';
 import { PRODUCER_KEY, READ_KEY, startLiveHub, waitLanded } from './live-hub.js';
 
-const CHROMIUM = process.env.PUDDLE_CHROMIUM ?? '/usr/bin/chromium';
 /** Generous: the tests wait for the page to show it, not for how fast (a loaded machine is shared). */
 const SHOWS_MS = 90_000;
 const AT = '2026-11-29T20:15:00Z';
@@ -43,7 +43,7 @@ describe('dashboard: a panel whose poll fails says its figures are not current',
     await res.arrayBuffer();
     await waitLanded(hub);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
     await page.goto(`${hub.url}/?key=${READ_KEY}`);
     await page.waitForFunction(() => document.querySelectorAll('#funnel .row').length > 0, undefined, { timeout: SHOWS_MS });

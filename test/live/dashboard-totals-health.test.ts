@@ -5,14 +5,14 @@
 import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
 import type { Hub } from '../../infra/local/hub.js';
 import { replay } from '../../puddles/replay.js';
 import { postEvents } from '../support/hub-process.js';
 import { PRODUCER_KEY, READ_KEY, startLiveHub, waitLanded } from './live-hub.js';
 
-const CHROMIUM = process.env.PUDDLE_CHROMIUM ?? '/usr/bin/chromium';
 /** Generous: the tests wait for the page to show it, not for how fast (a loaded machine is shared). */
 const SHOWS_MS = 45_000;
 
@@ -48,7 +48,7 @@ describe('dashboard: live totals not rebuilt', { timeout: 180_000 }, () => {
     expect(health.totals.ready).toBe(false);
     const since = health.totals.failing_since!;
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
     const page = await browser.newPage();
     await page.goto(`${hub.url}/?key=${READ_KEY}`);
     await shows(page, 'drift', 'not rebuilt');

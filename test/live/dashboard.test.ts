@@ -3,19 +3,19 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
 import { EMPTY_BOOKMARK, saveBookmark } from '../../core/engine/bookmark.js';
 import { recordRun } from '../../core/engine/sync-run.js';
 import { appealNight, toRequests } from '../../core/scenario/appeal-night.js';
 import type { Hub } from '../../infra/local/hub.js';
 import { formatMoney } from '../../web/src/money.js';
 import { postEvents } from '../support/hub-process.js';
-import { PRODUCER_KEY, READ_KEY, sqlTotals, startLiveHub, waitLanded } from './live-hub.js';
+import { postLanded, PRODUCER_KEY, READ_KEY, sqlTotals, startLiveHub, waitLanded } from './live-hub.js';
 
 /** Screenshots for a person to look at; test-output/ is not committed. */
 const SHOTS = resolve(import.meta.dirname, '..', '..', 'test-output', 'dashboard');
-const CHROMIUM = process.env.PUDDLE_CHROMIUM ?? '/usr/bin/chromium';
 /**
  * How long a page may take to show what it should: generous, as the tests wait for it to show, not for how fast
  * (that is the benchmarks' business). A browser, a hub and the tests share a machine that may be loaded.
@@ -48,12 +48,7 @@ describe('dashboard in headless Chromium', { timeout: TEST_MS }, () => {
   let browser: Browser;
   const s = appealNight({ seed: 5, donations: 500, duplicateRate: 0.03, invalidRate: 0 });
 
-  const post = async (events: unknown[]) => {
-    const res = await postEvents(hub.url, PRODUCER_KEY, events);
-    expect(res.status).toBe(202);
-    await res.arrayBuffer();
-    await waitLanded(hub);
-  };
+  const post = (events: unknown[]) => postLanded(hub, events);
   const sqlTotal = async (currency = 'GBP') => {
     const row = (await sqlTotals(hub)).find((r) => r.currency === currency)!;
     return formatMoney(Number(row.amount_minor), currency);
@@ -72,7 +67,7 @@ describe('dashboard in headless Chromium', { timeout: TEST_MS }, () => {
     hub = await startLiveHub(home, { rawLingerMs: RAW_LINGER_MS });
     for (const req of toRequests(s, 250)) await post(req.events);
     await post([donation('dash-eur-1', 4200, 'EUR'), donation('dash-usd-1', 1999, 'USD')]);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   }, TEST_MS);
   afterAll(async () => {
     await browser?.close();

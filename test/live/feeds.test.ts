@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../infra/local/hub.js';
-import { postEvents } from '../support/hub-process.js';
-import { FEED_KEY, getJson, OTHER_FEED_KEY, PRODUCER_KEY, READ_KEY, startLiveHub, waitLanded } from './live-hub.js';
+import { FEED_KEY, getJson, OTHER_FEED_KEY, postLanded, PRODUCER_KEY, READ_KEY, startLiveHub, waitLanded } from './live-hub.js';
 
 let n = 0;
 const giro = (over: Record<string, unknown> = {}) => {
@@ -38,12 +37,7 @@ interface Page {
 describe('supplier feeds: GET /v1/feeds/giro_requests', () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-feeds-'));
   let hub: Hub;
-  const post = async (events: unknown[]) => {
-    const res = await postEvents(hub.url, PRODUCER_KEY, events);
-    expect(res.status).toBe(202);
-    await res.arrayBuffer();
-    await waitLanded(hub);
-  };
+  const post = (events: unknown[]) => postLanded(hub, events);
   const fetchPage = async (after: string | null, limit = 7): Promise<Page> => {
     const q = new URLSearchParams({ limit: String(limit), ...(after ? { after } : {}) });
     const res = await getJson(`${hub.url}/v1/feeds/giro_requests?${q}`, FEED_KEY);

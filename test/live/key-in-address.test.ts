@@ -3,12 +3,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
 import type { Hub } from '../../infra/local/hub.js';
 import { startLiveHub, TV_KEY } from './live-hub.js';
 
-const CHROMIUM = process.env.PUDDLE_CHROMIUM ?? '/usr/bin/chromium';
 
 describe('?key= leaves the address bar, opened or refused', { timeout: 120_000 }, () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-key-address-'));
@@ -17,7 +17,7 @@ describe('?key= leaves the address bar, opened or refused', { timeout: 120_000 }
 
   beforeAll(async () => {
     hub = await startLiveHub(home);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

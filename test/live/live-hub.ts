@@ -3,6 +3,7 @@ import { loadConfig } from '../../core/config.js';
 import type { AuthFailuresOptions } from '../../core/http/auth-failures.js';
 import type { Clock, Row } from '../../core/ports.js';
 import { startHub, type Hub } from '../../infra/local/hub.js';
+import { postEvents } from '../support/hub-process.js';
 
 export const PRODUCER_KEY = 'producer-key-live-0001';
 export const READ_KEY = 'read-key-live-0002';
@@ -50,6 +51,14 @@ export async function waitLanded(hub: Hub, deadlineMs = 180_000): Promise<void> 
     if (Date.now() > until) throw new Error(`the hub did not land what was queued within ${deadlineMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Posts events with the producer key, expects them accepted, and waits until they have landed. */
+export async function postLanded(hub: Hub, events: unknown[]): Promise<void> {
+  const res = await postEvents(hub.url, PRODUCER_KEY, events);
+  if (res.status !== 202) throw new Error(`expected 202, got ${res.status}: ${await res.text()}`);
+  await res.arrayBuffer();
+  await waitLanded(hub);
 }
 
 export function getJson(url: string, key?: string): Promise<Response> {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../infra/local/hub.js';
 import type { TotalsDocument } from '../../puddles/live-totals.js';
 import { postEvents } from '../support/hub-process.js';
-import { PRODUCER_KEY, READ_KEY, startLiveHub, TV_KEY, waitLanded } from './live-hub.js';
+import { postLanded, PRODUCER_KEY, READ_KEY, startLiveHub, TV_KEY, waitLanded } from './live-hub.js';
 import { openSse, type SseClient } from './sse-client.js';
 
 const auth = { authorization: `Bearer ${READ_KEY}` };
@@ -26,12 +26,7 @@ describe('GET /v1/totals/stream', () => {
     open.push(c);
     return c;
   };
-  const post = async (events: unknown[]) => {
-    const res = await postEvents(hub.url, PRODUCER_KEY, events);
-    expect(res.status).toBe(202);
-    await res.arrayBuffer();
-    await waitLanded(hub);
-  };
+  const post = (events: unknown[]) => postLanded(hub, events);
 
   beforeAll(async () => {
     hub = await startLiveHub(home, { heartbeatMs: 300, driftCheckMs: 200 });

@@ -4,13 +4,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
 import type { Hub } from '../../infra/local/hub.js';
 import { postEvents } from '../support/hub-process.js';
 import { PRODUCER_KEY, startLiveHub, TV_KEY, waitLanded } from './live-hub.js';
 
-const CHROMIUM = process.env.PUDDLE_CHROMIUM ?? '/usr/bin/chromium';
 const SCREEN = { width: 1920, height: 1080 };
 // Each a dollar, a krona or a yen in its narrow sign.
 const WORLD = ['USD', 'CAD', 'AUD', 'MXN', 'NZD', 'HKD', 'SGD', 'SEK', 'NOK', 'DKK', 'JPY', 'CNY'];
@@ -53,7 +53,7 @@ describe('/tv with many currencies', () => {
     expect(res.status).toBe(202);
     await res.arrayBuffer();
     await waitLanded(hub);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

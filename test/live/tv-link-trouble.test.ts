@@ -5,12 +5,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
 import { formatMoney } from '../../web/src/money.js';
 import { postEvents, startHubProcess, type HubProcess } from '../support/hub-process.js';
 
-const CHROMIUM = process.env.PUDDLE_CHROMIUM ?? '/usr/bin/chromium';
 const PRODUCER = 'producer-key-link-trouble-01';
 const READ = 'read-key-link-trouble-000002';
 const TV = 'tv-key-link-trouble-00000003';
@@ -57,7 +57,7 @@ describe('/tv when the link to the hub goes wrong', { timeout: TEST_MS }, () => 
   beforeAll(async () => {
     await start(TV);
     await post([donation('link-1', 2500), donation('link-2', 1000)]);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   }, TEST_MS);
   afterAll(async () => {
     await browser?.close();

@@ -5,13 +5,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, textIs } from './browser.js';
 import type { Hub } from '../../infra/local/hub.js';
-import { postEvents } from '../support/hub-process.js';
-import { getJson, PRODUCER_KEY, READ_KEY, startLiveHub, TV_KEY, waitLanded } from './live-hub.js';
+import { getJson, postLanded, READ_KEY, startLiveHub, TV_KEY } from './live-hub.js';
 
-const CHROMIUM = process.env.PUDDLE_CHROMIUM ?? '/usr/bin/chromium';
 const HOUR = 3_600_000;
 // Tonight: two hours ago, in whole 15-minute boxes, so the boxes and windows below are exact; an hour earlier
 // if that is after 23:00 UTC, so tonight's 45 minutes never cross midnight.
@@ -31,19 +30,12 @@ describe('/tv and / as the tester saw them', () => {
   let hub: Hub;
   let browser: Browser;
 
-  const post = async (events: unknown[]) => {
-    const res = await postEvents(hub.url, PRODUCER_KEY, events);
-    expect(res.status).toBe(202);
-    await res.arrayBuffer();
-    await waitLanded(hub);
-  };
+  const post = (events: unknown[]) => postLanded(hub, events);
   const open = async (path: string, key = READ_KEY): Promise<Page> => {
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await page.goto(`${hub.url}${path}${path.includes('?') ? '&' : '?'}key=${key}`);
     return page;
   };
-  const textIs = (page: Page, selector: string, text: string) =>
-    page.waitForFunction(([s, t]) => document.querySelector(s!)?.textContent === t, [selector, text], { timeout: 10_000 });
 
   beforeAll(async () => {
     hub = await startLiveHub(home);
@@ -61,7 +53,7 @@ describe('/tv and / as the tester saw them', () => {
       // A date mistyped a century early (a year before 1900 is refused: core/contracts/time-bounds.ts).
       donation('typo-1', { occurred_at: '1926-11-29T19:00:00Z', amount_minor: 100, cta: 'tv-qr' }),
     ]);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

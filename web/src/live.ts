@@ -23,10 +23,13 @@ export interface TotalsDocument extends CurrencyTotals {
  * refused the page's key (401, 403, or 429 for an address that sent too many unknown keys), which is asked again
  * now and then, so a hub restarted with the key put back is followed again by itself.
  */
-export type LinkState = 'live' | 'behind' | 'reconnecting' | 'refused';
+export type LinkState = 'live' | 'behind' | 'polling' | 'reconnecting' | 'refused';
 // 'behind': the link is live, but the hub says donations it accepted wait to be counted (its heartbeat's `behind`):
 // the figure is behind what was given. Until 2026-12-06 a lake that could not be written left the TV's frozen total
 // under a green "live" (a user test).
+// 'polling': the page's key already holds every live stream it may (PUDDLE_MAX_STREAMS_PER_KEY), so the page reads
+// GET /v1/totals every POLL_MS instead, and takes a stream again once one of the key's others ends. Until 2026-12-06
+// such a page stayed blank under "reconnecting", though the hub would have given it the figure (a user test).
 
 /** What a heartbeat's `behind` says (puddles/http/totals-routes.ts CountingBehind). */
 interface Behind {
@@ -50,6 +53,8 @@ const MISSED_BEATS = 2;
 const SLACK_MS = 5_000;
 /** How often a page whose key the hub refuses asks again: 4 unknown keys a minute, well under the hub's 20. */
 const KEY_RETRY_MS = 30_000;
+/** How often a page without a stream of its own (its key holds all of them) reads the figure. */
+const POLL_MS = 2_000;
 
 const utcTime = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
 
@@ -103,7 +108,13 @@ export function followTotals(query: string, onDoc: (doc: TotalsDocument) => void
         // bad parameter or a refused key reads as what is wrong instead of a page reconnecting for ever.
         void refusal(query).then((r) => {
           if (r === undefined) return void setTimeout(open, 2000);
-          onState('refused', r.why);
+          if (r.polled) {
+            heard();
+            onDoc(r.polled);
+            const late = r.polled.behind;
+            if (late && typeof late.waiting === 'number') onState('behind', behindWhy(late));
+            else onState('polling', r.why);
+          } else onState('refused', r.why);
           if (r.againMs !== undefined) setTimeout(open, r.againMs);
         });
       }
@@ -127,18 +138,33 @@ interface Refusal {
   why: string;
   /** When to ask again; undefined: never (the query itself is wrong). */
   againMs?: number;
+  /** No stream for this key, but the figure, read with GET /v1/totals. */
+  polled?: TotalsDocument & { behind?: Behind };
 }
 
-/** Why the hub refuses this query or this page's key, else undefined (down, warming up: worth retrying soon). */
+/**
+ * Why the hub refuses this page's stream, else undefined (down, warming up, or a place free again: worth retrying
+ * soon). The stream's own address is asked, so that its answer is the stream's (a plain GET of /v1/totals is never
+ * refused for the key's streams); if it opens after all, it is closed at once and the page opens its EventSource again.
+ */
 async function refusal(query: string): Promise<Refusal | undefined> {
   try {
-    const res = await fetch(`/v1/totals${query}`, { headers: { accept: 'application/json' } });
-    if (![400, 401, 403, 429].includes(res.status)) return undefined;
+    const asked = new AbortController();
+    const res = await fetch(`/v1/totals/stream${query}`, { headers: { accept: 'application/json' }, signal: asked.signal });
+    if (![400, 401, 403, 429].includes(res.status)) {
+      asked.abort();
+      return undefined;
+    }
     const body = (await res.json()) as { error?: { code?: string; message?: string } };
     const message = body.error?.message;
     if (res.status === 400) return { why: message ?? 'the hub refused this page\'s query' };
-    // Its own key's streams: the hub's pages ask again every 2 s, and get a place once one of them ends.
-    if (res.status === 429 && body.error?.code === 'too_many_streams_for_key') return undefined;
+    // Its own key's streams are all open (other pages, or a page reloading in a loop): the figure is read instead.
+    if (res.status === 429 && body.error?.code === 'too_many_streams_for_key') {
+      const doc = await fetch(`/v1/totals${query}`, { headers: { accept: 'application/json' } });
+      if (!doc.ok) return undefined;
+      const why = `read every ${POLL_MS / 1000} s, not live: this page's key holds all the live streams it may; close other pages on it, or give this screen a key of its own`;
+      return { why, againMs: POLL_MS, polled: (await doc.json()) as TotalsDocument & { behind?: Behind } };
+    }
     if (res.status === 429) {
       const wait = Number(res.headers.get('retry-after'));
       return { why: message ?? 'too many unknown keys from this address', againMs: (Number.isFinite(wait) && wait > 0 ? wait : 300) * 1000 };

@@ -2,7 +2,8 @@
 // stays whole on one line; the line wraps to at most two rows, with smaller type as more currencies come (down
 // to half size), and what still does not fit is counted ("+ 3 more currencies") rather than drawn off screen.
 // Until 2026-12-02 the list never wrapped: at six currencies the amounts ran off both edges, split from their
-// "+" signs.
+// "+" signs. They come most pledges first (the hub's order), so those counted are the ones with the fewest: amounts
+// in two currencies cannot be compared without exchange rates, which the hub does not hold.
 
 const SIZES_VW = [4, 3.5, 3, 2.5, 2];
 const MAX_ROWS = 2;

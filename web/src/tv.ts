@@ -11,7 +11,10 @@ import { keepPassFresh } from './pass.js';
 const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
 const campaign = params.get('campaign') ?? 'All campaigns';
-const label = `${campaign} · ${windowLabel(pageWindow(params))}`;
+// `?title=` names the campaign on air as the programme does ("Appeal Night 2026"), not by its id in the data; the
+// window stays beside it, so the label still says what the number counts. Until 2026-12-06 only the id could show.
+const title = params.get('title')?.trim() || campaign;
+const label = `${title} · ${windowLabel(pageWindow(params))}`;
 $('campaign').textContent = label;
 
 // The big figure's currency: the one the page was told (`?currency=GBP`), whatever has the most pledges, so a
