@@ -131,7 +131,7 @@ export function erasureRequestProblem(req: ErasureRequest): string | null {
   }
   // An id is matched wherever it stands as a whole word, raw's JSON text included: a short one, or a few digits, is
   // also a year in a date, an amount or a word of someone else's text.
-  if (ids.some((id) => id.length < 5 || (/^\d+$/.test(id) && id.length < 8))) {
+  if (ids.some((id) => !longEnoughId(id))) {
     return '--supporter-id: each id must be at least 5 characters, and one of digits alone at least 8 (a shorter one also matches dates, amounts and other text)';
   }
   const words = texts.map(lakeWord);
@@ -145,11 +145,27 @@ export function erasureRequestProblem(req: ErasureRequest): string | null {
 }
 
 /**
- * The needles of a request, each id with its token under `salt` (a new one when not given). `found`: the email
- * hashes on the rows of the request's ids (erasure.ts emailHashesOf), erased as an `--email`'s hash is. Throws a
- * ConfigError (the CLI's exit 2) on a request erasureRequestProblem refuses.
+ * An id long enough to be matched as a whole word everywhere: at least 5 characters, and 8 when it is digits alone
+ * (a shorter one is also a year in a date, an amount or a word of someone else's text).
  */
-export function erasureNeedles(req: ErasureRequest, salt: Buffer = newErasureSalt(), found: readonly string[] = []): ErasureNeedle[] {
+export function longEnoughId(id: string): boolean {
+  return id.length >= 5 && (id.length >= 8 || !/^\d+$/.test(id));
+}
+
+/** Values the lake led to from the request's own: erased and disclosed with them. */
+export interface FoundValues {
+  /** The email hashes on the rows of the request's ids (erasure.ts personLinks). */
+  emailHashes?: readonly string[];
+  /** The supporter ids on the rows carrying an `--email`'s hash (a Stripe customer, a CRM contact, a helpdesk contact). */
+  ids?: readonly string[];
+}
+
+/**
+ * The needles of a request, each id with its token under `salt` (a new one when not given), with the values the
+ * lake led to from them (`found`), erased as the request's own are. Throws a ConfigError (the CLI's exit 2) on a
+ * request erasureRequestProblem refuses.
+ */
+export function erasureNeedles(req: ErasureRequest, salt: Buffer = newErasureSalt(), found: FoundValues = {}): ErasureNeedle[] {
   const problem = erasureRequestProblem(req);
   if (problem) throw new ConfigError(problem);
   const out: ErasureNeedle[] = [];
@@ -180,7 +196,8 @@ export function erasureNeedles(req: ErasureRequest, salt: Buffer = newErasureSal
     add(email, 'text', `--email ${i + 1}`);
   });
   req.texts.forEach((t, i) => add(t, 'text', `--text ${i + 1}`));
-  found.forEach((hash, i) => add(hash, 'id', `an email hash on the rows of a --supporter-id (${i + 1})`));
+  found.ids?.forEach((id, i) => add(id, 'id', `a supporter id on the rows of an --email (${i + 1})`));
+  found.emailHashes?.forEach((hash, i) => add(hash, 'id', `an email hash on the rows of a --supporter-id (${i + 1})`));
   return out;
 }
 

@@ -16,7 +16,8 @@ import type { Catalog, CatalogFile, ObjectStore } from '../core/ports.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { contractColumns } from './columns.js';
 import { withConnection } from './duckdb.js';
-import { erasureNeedles, holdsNeedle, longerIdsSql, maskNeedle, matchSql, scrubSql, supporterIdNeedles, type ErasureNeedle, type ErasureRequest } from './erasure-match.js';
+import { erasureNeedles, holdsNeedle, longEnoughId, longerIdsSql, maskNeedle, matchSql, scrubSql, supporterIdNeedles, type ErasureNeedle, type ErasureRequest, type FoundValues } from './erasure-match.js';
+import { emailSha256 } from '../core/pii.js';
 import { currentStateKey, ERASED_FILE_NAME, fileKey, isRawTable, LAKE_PREFIX, RAW_TABLE, tableId, tablePrefix } from './layout.js';
 import { withLocalFiles } from './local-files.js';
 import { copyToBytesCounted } from './parquet-writer.js';
@@ -58,18 +59,13 @@ export class ErasureRefused extends Error {}
 const EMAIL_HASH_COLUMNS = ['email_sha256', 'requester_email_sha256'];
 
 /**
- * The email hashes on the rows of the people `ids` name (`--supporter-id`, matched in the row's own supporter_id as
- * everywhere else): a supporter's `email_sha256`, and `requester_email_sha256` on a ticket of theirs. They are the
- * person's by construction, and left on their rewritten rows they would let anyone who knows the address find
- * those rows again, and through the id's token everything else of the person: the erasure erases them too,
- * wherever they stand (erasureNeedles' `found`). A request that came through Stripe often brings only the
- * customer id. Until 2026-12-05 they stayed (user test). Only the catalog's files are read: an unregistered one
+ * The tables whose rows tie a supporter id to an email hash (a supporter's `email_sha256`, a ticket's
+ * `requester_email_sha256`), with their registered files. Only the catalog's files are read: an unregistered one
  * holding the person is deleted anyway.
  */
-async function emailHashesOf(opts: { store: ObjectStore; catalog: Catalog; ids: readonly ErasureNeedle[] }): Promise<string[]> {
-  if (!opts.ids.length) return [];
+async function personTables(catalog: Catalog): Promise<{ columns: string[]; keys: string[] }[]> {
   const byTable = new Map<string, { columns: string[]; keys: string[] }>();
-  for (const f of await opts.catalog.listFiles()) {
+  for (const f of await catalog.listFiles()) {
     const contract = CONTRACTS.get(f.contract)?.get(f.version);
     if (!contract) continue;
     const names = new Set(contractColumns(contract).map((c) => c.name));
@@ -80,28 +76,78 @@ async function emailHashesOf(opts: { store: ObjectStore; catalog: Catalog; ids: 
     t.keys.push(f.key);
     byTable.set(id, t);
   }
+  return [...byTable.values()];
+}
+
+/** The distinct non-null values of `select` over the person tables' rows where `where` holds (both SQL per column list). */
+async function personTableValues(store: ObjectStore, catalog: Catalog, query: (columns: string[], source: string) => string): Promise<string[]> {
   const found = new Set<string>();
-  for (const { columns, keys } of byTable.values()) {
-    const hashes = await withLocalFiles(opts.store, keys, (paths) =>
+  for (const { columns, keys } of await personTables(catalog)) {
+    const values = await withLocalFiles(store, keys, (paths) =>
       withConnection(async (conn) => {
         // By name: a contract's current-state files have a column (_current) its other files have not.
         const source = `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true)`;
-        const of = columns.map((c) => `SELECT ${sqlIdent(c)} AS h FROM ${source} WHERE ${matchSql('supporter_id', opts.ids)}`).join(' UNION ');
-        return (await conn.runAndReadAll(`SELECT DISTINCT h FROM (${of}) AS _puddle_h WHERE h IS NOT NULL`)).getRowsJS();
+        return (await conn.runAndReadAll(`SELECT DISTINCT v FROM (${query(columns, source)}) AS _puddle_v WHERE v IS NOT NULL`)).getRowsJS();
       }),
     );
-    for (const [h] of hashes) found.add(String(h));
+    for (const [v] of values) found.add(String(v));
   }
   return [...found].sort();
 }
 
+/** How many times personLinks goes from email hashes to ids and back: a person has a few of each. */
+const LINK_ROUNDS = 3;
+
 /**
- * The needles of `request` (erasureNeedles, tokens under `salt`) with the email hashes on the rows of its ids
- * (emailHashesOf), and how many those are: what the dry run shows and the confirmed run erases.
+ * What the lake ties to the person, both ways, through the rows that carry a supporter id and an email hash:
+ *
+ * - `ids`: the supporter ids on the rows carrying one of the person's email hashes: their Stripe customer, CRM
+ *   contact and helpdesk contact, whose rows (payments, gifts, tickets) hold the id and not the email. Until
+ *   2026-12-06 an `--email` alone found the supporter rows and nothing they led to, and a confirmed erasure by email
+ *   left the person's payments and gifts as they were (a user test). An id too short to match as a whole word
+ *   safely (longEnoughId) is left out.
+ * - `emailHashes`: the email hashes on the rows of the person's ids (a request through Stripe often brings only the
+ *   customer id). Left on their rewritten rows they would let anyone who knows the address find those rows again,
+ *   and through the id's token everything else of the person (until 2026-12-05 they stayed).
+ *
+ * Each found value leads on (an id to its CRM email's hash, that hash to the helpdesk contact), LINK_ROUNDS times at
+ * most. Two people sharing an address are both found: the dry run counts what was found, for the DPO to judge.
  */
-export async function requestNeedles(opts: { store: ObjectStore; catalog: Catalog; request: ErasureRequest; salt?: Buffer }): Promise<{ needles: ErasureNeedle[]; emailHashes: number }> {
-  const found = await emailHashesOf({ store: opts.store, catalog: opts.catalog, ids: supporterIdNeedles(opts.request) });
-  return { needles: erasureNeedles(opts.request, opts.salt, found), emailHashes: found.length };
+async function personLinks(store: ObjectStore, catalog: Catalog, request: ErasureRequest): Promise<Required<FoundValues>> {
+  const givenIds = new Set(request.supporterIds.map((id) => id.trim()).filter(Boolean));
+  const givenHashes = new Set(request.emails.map((e) => emailSha256(e)).filter((h): h is string => Boolean(h)));
+  const ids = new Set<string>();
+  const hashes = new Set<string>();
+  let newIds = [...givenIds];
+  let newHashes = [...givenHashes];
+  for (let round = 0; round < LINK_ROUNDS && (newIds.length || newHashes.length); round++) {
+    const asked = { ids: newIds, hashes: newHashes };
+    const idNeedles = asked.ids.length ? supporterIdNeedles({ supporterIds: asked.ids, emails: [], texts: [] }) : [];
+    const fromHashes = !asked.hashes.length
+      ? []
+      : await personTableValues(store, catalog, (columns, source) =>
+          `SELECT supporter_id AS v FROM ${source} WHERE ${columns.map((c) => `${sqlIdent(c)} IN (${asked.hashes.map(sqlString).join(', ')})`).join(' OR ')}`,
+        );
+    const fromIds = !idNeedles.length
+      ? []
+      : await personTableValues(store, catalog, (columns, source) =>
+          columns.map((c) => `SELECT ${sqlIdent(c)} AS v FROM ${source} WHERE ${matchSql('supporter_id', idNeedles)}`).join(' UNION '),
+        );
+    newIds = fromHashes.filter((id) => !givenIds.has(id) && !ids.has(id) && longEnoughId(id));
+    newHashes = fromIds.filter((h) => !givenHashes.has(h) && !hashes.has(h));
+    for (const id of newIds) ids.add(id);
+    for (const h of newHashes) hashes.add(h);
+  }
+  return { ids: [...ids].sort(), emailHashes: [...hashes].sort() };
+}
+
+/**
+ * The needles of `request` (erasureNeedles, tokens under `salt`) with what the lake ties to the person (personLinks),
+ * and how many of each that is: what the dry run shows and the confirmed run erases.
+ */
+export async function requestNeedles(opts: { store: ObjectStore; catalog: Catalog; request: ErasureRequest; salt?: Buffer }): Promise<{ needles: ErasureNeedle[]; emailHashes: number; idsByEmail: number }> {
+  const found = await personLinks(opts.store, opts.catalog, opts.request);
+  return { needles: erasureNeedles(opts.request, opts.salt, found), emailHashes: found.emailHashes.length, idsByEmail: found.ids.length };
 }
 
 /**

@@ -3,10 +3,10 @@
 // discloses is what an erasure would rewrite. Until 2026-12-06 the DPO ran a page of SQL from the docs, which
 // covered the contracts it named and missed a value typed elsewhere (a name in a bank line's text, a phone number in
 // a CRM note kept in raw).
-import type { ObjectStore } from '../core/ports.js';
+import type { Catalog, ObjectStore } from '../core/ports.js';
 import { withConnection } from './duckdb.js';
-import { varcharColumns, type ErasurePlan } from './erasure.js';
-import { matchSql, type ErasureNeedle } from './erasure-match.js';
+import { planErasure, varcharColumns, type ErasurePlan } from './erasure.js';
+import { erasureNeedles, longEnoughId, matchSql, type ErasureNeedle } from './erasure-match.js';
 import { isRawTable, tableId } from './layout.js';
 import { withLocalFiles } from './local-files.js';
 import { sqlString } from './sql-text.js';
@@ -51,4 +51,62 @@ export async function subjectRows(store: ObjectStore, plan: ErasurePlan, needles
     if (rows.length) tables.push({ table, rows });
   }
   return tables;
+}
+
+/**
+ * The columns whose values are one person's record, not shared: a row of theirs naming one leads to that record
+ * (their payment's refund, dispute and donation; their gift's payments; their regular gift's instalments). Not a
+ * payout, a campaign, an account or a bank line, which many people's records share.
+ */
+const LINK_COLUMNS = ['donation_id', 'payment_id', 'original_payment_id', 'payment_intent_id', 'refund_id', 'dispute_id', 'gift_id', 'gift_payment_id', 'recurring_donation_id', 'click_id', 'ticket_id'];
+
+/** How many steps from the person's own rows the links are followed: a payment, then its donation's click. */
+const LINK_STEPS = 2;
+
+function linkValues(tables: readonly SubjectTable[]): string[] {
+  const out = new Set<string>();
+  for (const t of tables) {
+    if (t.table === 'raw' || t.table.startsWith('raw/')) continue;
+    for (const row of t.rows) {
+      for (const c of LINK_COLUMNS) {
+        const v = row[c];
+        if (typeof v === 'string' && longEnoughId(v.trim())) out.add(v.trim());
+      }
+    }
+  }
+  return [...out];
+}
+
+/**
+ * The rows the person's own rows lead to (LINK_COLUMNS), which hold none of their values: the refund of their
+ * payment holds only its payment id, a CRM gift's payment only its gift id. Found as the person's rows are (the
+ * same whole-word matching, raw included), up to LINK_STEPS steps away, each row once, none already in `own`.
+ * Until 2026-12-06 a subject access left them out, though a request covers every record about the person (a user test).
+ */
+export async function linkedRows(store: ObjectStore, catalog: Catalog, own: readonly SubjectTable[]): Promise<SubjectTable[]> {
+  const given = new Set(own.flatMap((t) => t.rows.map((r) => `${t.table}\u0000${JSON.stringify(r)}`)));
+  const asked = new Set<string>();
+  const out = new Map<string, Record<string, unknown>[]>();
+  let frontier: readonly SubjectTable[] = own;
+  for (let step = 0; step < LINK_STEPS; step++) {
+    const values = linkValues(frontier).filter((v) => !asked.has(v));
+    if (!values.length) break;
+    for (const v of values) asked.add(v);
+    const needles = erasureNeedles({ supporterIds: values, emails: [], texts: [] });
+    const found = await subjectRows(store, await planErasure({ store, catalog, needles }), needles);
+    const next: SubjectTable[] = [];
+    for (const t of found) {
+      const fresh = t.rows.filter((r) => {
+        const key = `${t.table}\u0000${JSON.stringify(r)}`;
+        if (given.has(key)) return false;
+        given.add(key);
+        return true;
+      });
+      if (!fresh.length) continue;
+      out.set(t.table, [...(out.get(t.table) ?? []), ...fresh]);
+      next.push({ table: t.table, rows: fresh });
+    }
+    frontier = next;
+  }
+  return [...out].sort(([a], [b]) => a.localeCompare(b)).map(([table, rows]) => ({ table, rows }));
 }

@@ -17,14 +17,29 @@ const sar = (args: string[]) => runPuddle(['subject-access', ...args], { PUDDLE_
 
 interface Document {
   tables: { table: string; rows: Record<string, unknown>[] }[];
+  linked_tables: { table: string; rows: Record<string, unknown>[] }[];
   queued_messages: number;
-  email_hashes_found: number;
+  ids_found_by_email: number;
+  email_hashes_found_by_id: number;
 }
+
+/** Jo as Stripe knows her: a customer with her email's hash, charged for don_jo_1, and a refund holding only the charge's id. */
+const STRIPE_JO = 'cus_JoStripe01';
+const stripe = (contract: string, payload: Record<string, unknown>, n: number) =>
+  makeEnvelope({ contract, version: 1, source: 'stripe', stream: `${contract}s`, payload: { occurred_at: '2026-11-29T18:00:00Z', ...payload }, received_at: '2026-11-29T18:00:00.500Z', delivery_id: `run-stripe-${n}` });
 
 beforeAll(async () => {
   lake = await createLake();
   await lake.subscribeAll();
-  await lake.queue.publish(peopleEnvelopes());
+  await lake.queue.publish([
+    ...peopleEnvelopes(),
+    stripe('supporter', { supporter_id: STRIPE_JO, source: 'stripe', email_sha256: JO_HASH }, 1),
+    stripe('payment', { payment_id: 'ch_jo_1', provider: 'stripe', status: 'succeeded', amount_minor: 2500, currency: 'GBP', supporter_id: STRIPE_JO, donation_id: 'don_jo_1' }, 2),
+    stripe('refund', { refund_id: 're_jo_1', provider: 'stripe', payment_id: 'ch_jo_1', status: 'succeeded', amount_minor: 500, currency: 'GBP' }, 3),
+    // Paid without a customer (a Braintree guest checkout): only the donation's id ties the payment to Jo.
+    stripe('payment', { payment_id: 'bt_jo_2', provider: 'braintree', status: 'succeeded', amount_minor: 1000, currency: 'GBP', donation_id: 'don_jo_2' }, 4),
+    stripe('refund', { refund_id: 're_jo_2', provider: 'braintree', payment_id: 'bt_jo_2', status: 'succeeded', amount_minor: 1000, currency: 'GBP' }, 5),
+  ]);
   for (const p of ['transactions', 'supporters', 'quarantine', 'raw']) await lake.consumer(p).drain();
   // One more of Jo's, still waiting to land.
   await lake.queue.publish([
@@ -47,8 +62,9 @@ describe('puddle subject-access', { timeout: 120_000 }, () => {
     const ids = (table: string, key: string) => doc.tables.find((t) => t.table.includes(table))?.rows.map((row) => row[key]).sort();
     expect(ids('donation', 'donation_id')).toEqual(['don_jo_1', 'don_jo_2']);
     // Both versions of the CRM contact and the producer's supporter, found by the ids and the email hash on their rows.
-    expect(ids('supporter', 'supporter_id')).toEqual([JO.crm, JO.crm, JO.id]);
-    expect(doc.email_hashes_found).toBe(1);
+    // Stripe's customer too, by the email hash on Jo's rows.
+    expect(ids('supporter', 'supporter_id')).toEqual([JO.crm, JO.crm, STRIPE_JO, JO.id]);
+    expect(doc.email_hashes_found_by_id).toBe(1);
     // The name typed in a bank line's text, the phone number in a CRM note that only raw keeps, the refused pledge.
     expect(ids('bank_line', 'bank_line_id')).toEqual(['bl_1']);
     expect(text).toContain(`Call ${JO.name} after 6 on ${JO.phone}`);
@@ -65,13 +81,48 @@ describe('puddle subject-access', { timeout: 120_000 }, () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ out, queued_messages: 1 });
   });
 
-  it('finds by the email address what erase finds: its hash on the supporters, and the ids on their rows through them', async () => {
+  it('finds by the email address what erase finds: its hash on the supporters, the ids on those rows, and the rows of those ids', async () => {
     const out = path.join(outDir, 'by-email.json');
     const r = await sar(['--email', JO.email, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(readFileSync(out, 'utf8')) as Document;
-    expect(doc.tables.find((t) => t.table.includes('supporter'))!.rows.map((row) => row.email_sha256)).toEqual([JO_HASH, JO_HASH, JO_HASH]);
+    expect(doc.tables.find((t) => t.table.includes('supporter'))!.rows.map((row) => row.email_sha256)).toEqual([JO_HASH, JO_HASH, JO_HASH, JO_HASH]);
+    // The producer's, the CRM's and Stripe's ids on those rows: until 2026-12-06 an email alone stopped at the supporter
+    // rows, and Jo's donations and Stripe payment were not given.
+    expect(doc.ids_found_by_email).toBe(3);
+    const ids = (table: string, key: string) => doc.tables.find((t) => t.table.includes(table))?.rows.map((row) => row[key]).sort();
+    expect(ids('donation', 'donation_id')).toEqual(['don_jo_1', 'don_jo_2']);
+    expect(ids('payment', 'payment_id')).toEqual(['ch_jo_1']);
+    // The refunds hold only their charges' ids: they are linked, not found by a value of Jo's.
+    const linked = doc.linked_tables.find((t) => t.table.includes('refund'))?.rows.map((row) => row.refund_id).sort();
+    expect(linked).toEqual(['re_jo_1', 're_jo_2']);
     expect(JSON.stringify(doc)).not.toContain(SAM_HASH);
+    expect(JSON.stringify(doc)).not.toContain('don_sam_1');
+    expect(JSON.parse(r.stdout)).toMatchObject({ ids_found_by_email: 3, linked_rows: expect.any(Number) });
+  });
+
+  it("gives the records linked to the person's own rows, which hold none of their values: a guest payment for their donation, and its refund", async () => {
+    const out = path.join(outDir, 'linked.json');
+    const r = await sar(['--supporter-id', JO.id, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as Document;
+    // Jo's id leads to her email's hash, and that to her Stripe customer: its charge is hers.
+    expect(doc.ids_found_by_email).toBe(2);
+    expect(doc.tables.find((t) => t.table.includes('payment'))?.rows.map((row) => row.payment_id)).toEqual(['ch_jo_1']);
+    // Two steps: the guest payment names Jo's donation, its refund names the payment.
+    const linked = (table: string, key: string) => doc.linked_tables.find((t) => t.table.includes(table))?.rows.map((row) => row[key]).sort();
+    expect(linked('payment', 'payment_id')).toEqual(['bt_jo_2']);
+    expect(linked('refund', 'refund_id')).toEqual(['re_jo_1', 're_jo_2']);
+    // Each row once: what holds Jo's own values is in `tables`, not again in `linked_tables`.
+    const own = new Set(doc.tables.flatMap((t) => t.rows.map((row) => JSON.stringify(row))));
+    for (const t of doc.linked_tables) for (const row of t.rows) expect(own.has(JSON.stringify(row))).toBe(false);
+  });
+
+  it('says when no lake row holds the values (a mistyped id: ids are matched exactly, case included)', async () => {
+    const out = path.join(outDir, 'nobody.json');
+    const r = await sar(['--supporter-id', 'SUP_1_MISTYPED', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('no lake row holds these values: check them (ids are matched exactly, case included)');
   });
 
   it('refuses a request with no --out, an --out inside the home, or no one named, before it reads anything', async () => {

@@ -7,6 +7,10 @@ import type { ErasureRequest } from '../../puddles/erasure-match.js';
 import { appendErasureLog, bankFilesHolding, feedRowsHolding, queueHolding, type ErasureLogEntry, type QueueMatches } from './erasure-home.js';
 import { erasureSalt, type PendingErasure } from './erasure-pending.js';
 
+/** What a request whose values nothing holds is told, dry run or confirmed. */
+export const NOTHING_HELD =
+  "nothing in the lake, the queue, the supplier feeds or the bank files holds these values: check them (ids are matched exactly, case included, and a Salesforce id has 15 or 18 characters). If the charity truly holds nothing of the person, --confirm --ref REF --nothing-held records the request in the erasure log";
+
 export interface ConfirmedErasure {
   entry: ErasureLogEntry;
   deadLetters: QueueMatches['deadLetters'];
@@ -16,8 +20,13 @@ export interface ConfirmedErasure {
   resumed: PendingErasure | null;
 }
 
-/** Throws ErasureRefused when nothing was swapped (the pending salt is kept if the queue was already rewritten). */
-export async function confirmErasure(opts: { home: string; store: ObjectStore; catalog: Catalog; request: ErasureRequest; ref: string; now: Date }): Promise<ConfirmedErasure> {
+/**
+ * Throws ErasureRefused when nothing was swapped (the pending salt is kept if the queue was already rewritten), and
+ * when nothing anywhere held the values, unless `nothingHeld` says the charity knows it holds nothing of the person:
+ * until 2026-12-06 an id mistyped on the phone (ids are matched exactly, case included) erased nothing, exited 0 and
+ * went into the erasure log as done (a user test).
+ */
+export async function confirmErasure(opts: { home: string; store: ObjectStore; catalog: Catalog; request: ErasureRequest; ref: string; now: Date; nothingHeld?: boolean }): Promise<ConfirmedErasure> {
   const { home, request, ref } = opts;
   // Before the first write: a run again after a crash anywhere from here on takes the same tokens.
   const salt = erasureSalt(home, request, ref, opts.now);
@@ -43,6 +52,11 @@ export async function confirmErasure(opts: { home: string; store: ObjectStore; c
     throw err;
   }
   queue ??= { waiting: 0, deadLetters: [] };
+  const touched = result.rowsRewritten + result.filesDeleted + queue.waiting + queue.deadLetters.length + feedRows + bankFiles.length;
+  if (touched === 0 && !opts.nothingHeld) {
+    salt.done();
+    throw new ErasureRefused(NOTHING_HELD);
+  }
   const entry: ErasureLogEntry = {
     at: new Date().toISOString(),
     ref,

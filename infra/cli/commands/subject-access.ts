@@ -28,7 +28,7 @@ export const subjectAccess = defineCommand({
     const outProblem = outFileProblem(out);
     if (outProblem) return fail(outProblem);
     const home = existingHome();
-    const [{ planErasure, requestNeedles, sourceWordProblem }, { subjectRows }, { queueHolding, bankFilesHolding, feedRowsHolding }] = await Promise.all([
+    const [{ planErasure, requestNeedles, sourceWordProblem }, { subjectRows, linkedRows }, { queueHolding, bankFilesHolding, feedRowsHolding }] = await Promise.all([
       import('../../../puddles/erasure.js'),
       import('../../../puddles/subject-access.js'),
       import('../../local/erasure-home.js'),
@@ -37,10 +37,13 @@ export const subjectAccess = defineCommand({
       // A --text that is a word of a source would match every record that source sent: refused as erase refuses it.
       const sourceWord = await sourceWordProblem({ store: rt.store, catalog: rt.catalog, request });
       if (sourceWord) return fail(sourceWord);
-      // The email hashes on the rows of the given ids are the person's too (puddles/erasure.ts emailHashesOf).
-      const { needles, emailHashes } = await requestNeedles({ store: rt.store, catalog: rt.catalog, request });
+      // The ids on the rows of an --email's hash, and the email hashes on the rows of the ids, are the person's too
+      // (puddles/erasure.ts personLinks).
+      const { needles, emailHashes, idsByEmail } = await requestNeedles({ store: rt.store, catalog: rt.catalog, request });
       const plan = await planErasure({ store: rt.store, catalog: rt.catalog, needles });
       const tables = await subjectRows(rt.store, plan, needles);
+      // Their payments' refunds, their gifts' payments: records about them that hold no value of theirs.
+      const linked = await linkedRows(rt.store, rt.catalog, tables);
       const queue = queueHolding(home, needles, { scrub: false });
       const elsewhere = {
         // Not in the lake yet: they land with the hub (run again then); a dead letter lands once retried.
@@ -51,14 +54,21 @@ export const subjectAccess = defineCommand({
         bank_files: bankFilesHolding(home, needles),
       };
       const replacing = replacingNote(out);
-      const document = { generated_at: new Date().toISOString(), email_hashes_found: emailHashes, tables, ...elsewhere };
+      const found = { ids_found_by_email: idsByEmail, email_hashes_found_by_id: emailHashes };
+      const document = { generated_at: new Date().toISOString(), ...found, tables, linked_tables: linked, ...elsewhere };
       // Readable by this user only, as the home is: it holds what the home holds of the person.
       writeFileSync(out, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
       chmodSync(out, 0o600); // a file replaced keeps its mode otherwise
       const counts = tables.map((t) => ({ table: t.table, rows: t.rows.length }));
+      const linkedCounts = linked.map((t) => ({ table: t.table, rows: t.rows.length }));
+      const rows = counts.reduce((n, t) => n + t.rows, 0);
+      const linkedRowCount = linkedCounts.reduce((n, t) => n + t.rows, 0);
       // Counts only: the values stay in the file.
-      process.stdout.write(`${JSON.stringify({ out, tables: counts, rows: counts.reduce((n, t) => n + t.rows, 0), email_hashes_found: emailHashes, ...elsewhere })}\n`);
-      process.stderr.write(`puddle subject-access: wrote ${counts.reduce((n, t) => n + t.rows, 0)} row(s) from ${counts.length} table(s) to ${out}${replacing}\n`);
+      process.stdout.write(`${JSON.stringify({ out, tables: counts, rows, linked_tables: linkedCounts, linked_rows: linkedRowCount, ...found, ...elsewhere })}\n`);
+      process.stderr.write(`puddle subject-access: wrote ${rows} row(s) holding the person and ${linkedRowCount} linked to theirs, to ${out}${replacing}\n`);
+      if (rows === 0 && linkedRowCount === 0) {
+        process.stderr.write('puddle subject-access: no lake row holds these values: check them (ids are matched exactly, case included)\n');
+      }
       if (elsewhere.queued_messages || elsewhere.dead_letters) {
         process.stderr.write('puddle subject-access: some of their records are not in the lake yet (queued or dead letters): run it again once they have landed\n');
       }
