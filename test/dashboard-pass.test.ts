@@ -43,7 +43,7 @@ describe('the dashboard pass', () => {
     const swapped = await get(`/tv?key=${TV}`);
     expect(swapped.status).toBe(303);
     const [cookie] = setCookie(swapped);
-    expect(cookie).toMatch(new RegExp(`^puddle_pass=p1\\.\\d+\\.[\\w-]{43}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${(DAYS + 1) * 86_400}$`));
+    expect(cookie).toMatch(new RegExp(`^puddle_pass_tv=p1\\.\\d+\\.[\\w-]{43}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${(DAYS + 1) * 86_400}$`));
     expect(cookie).not.toContain(TV);
     // The pass itself ends after DAYS; its cookie a day later, so the browser still sends it and is told it ran out.
     expect(Number(cookie!.split('.')[1]) * 1000).toBeLessThanOrEqual(Date.now() + DAYS * DAY);
@@ -69,14 +69,14 @@ describe('the dashboard pass', () => {
   });
 
   it('is renewed past half its life, when its page opens or by /pass (which an open page asks every hour), not before', async () => {
-    for (const [path, key, status] of [['/', READ, 200], ['/pass', TV, 204]] as const) {
+    for (const [path, key, status, name] of [['/', READ, 200, 'puddle_pass'], ['/pass', TV, 204, 'puddle_pass_tv']] as const) {
       const young = await get(path, passAged(key, DAY));
       expect(young.status, path).toBe(status);
       expect(setCookie(young), path).toEqual([]);
       const old = await get(path, passAged(key, 2 * DAY));
       expect(old.status, path).toBe(status);
       const [renewed] = setCookie(old);
-      expect(renewed, path).toMatch(/^puddle_pass=p1\./);
+      expect(renewed, path).toMatch(new RegExp(`^${name}=p1\\.`));
       const expires = Number(renewed!.split(';')[0]!.split('.')[1]) * 1000;
       expect(expires, path).toBeGreaterThan(Date.now() + (DAYS - 0.1) * DAY);
       expect((await get('/tv', renewed!.split(';')[0])).status, path).toBe(200);
@@ -101,6 +101,20 @@ describe('the dashboard pass', () => {
     expect((await get('/v1/totals', `puddle_key=${READ}`)).status).toBe(401);
   });
 
+  it("keeps a read key's pass when the same browser signs in to /tv with a TV key: the operations page beside it still opens", async () => {
+    const read = setCookie(await get(`/?key=${READ}`))[0]!.split(';')[0]!;
+    const tv = setCookie(await get(`/tv?key=${TV}`, read))[0]!.split(';')[0]!;
+    // Two cookies, not one replaced (until 2026-12-06 the TV key's pass took the read key's place, and every panel of
+    // an open operations page turned 403).
+    expect([read.split('=')[0], tv.split('=')[0]]).toEqual(['puddle_pass', 'puddle_pass_tv']);
+    const both = `${read}; ${tv}`;
+    expect((await get('/', both)).status).toBe(200);
+    expect((await get('/tv', both)).status).toBe(200);
+    // The TV key's alone opens what it opens; a run-out read pass beside it does not stop it.
+    expect((await get('/', tv)).status).toBe(403);
+    expect((await get('/tv', `${passAged(READ, DAYS * DAY + 1000)}; ${tv}`)).status).toBe(200);
+  });
+
   it('cannot be made longer by editing its expiry', async () => {
     const pass = passAged(READ, 0);
     const [, expires, signature] = pass.split('=')[1]!.split('.');
@@ -112,7 +126,7 @@ describe('the dashboard pass', () => {
   it('is taken away by /sign-out, with the key cookie from before passes', async () => {
     const res = await get('/sign-out');
     expect(res.status).toBe(200);
-    expect(setCookie(res)).toEqual(['puddle_pass=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0', 'puddle_key=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0']);
+    expect(setCookie(res)).toEqual(['puddle_pass', 'puddle_pass_tv', 'puddle_key'].map((n) => `${n}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`));
     expect(await res.text()).toContain('This browser no longer holds a dashboard pass.');
   });
 

@@ -7,6 +7,18 @@
 import type { KeyIdentity, KeyRing } from './auth.js';
 
 export const PASS_COOKIE = 'puddle_pass';
+/**
+ * A TV key's pass has a cookie of its own, so that opening /tv with the broadcaster's key in a browser signed in with
+ * a read key leaves the read key's pass, and the operations page open beside it, as they were: until 2026-12-06 the
+ * one cookie was replaced, and every panel of that page turned 403 within seconds (an accessibility review). Where
+ * both are held the read key's is used (it opens all the TV key does, and more).
+ */
+export const TV_PASS_COOKIE = 'puddle_pass_tv';
+
+/** The cookie that holds a pass of a key of this scope. */
+export const passCookieName = (scope: KeyIdentity['scope']): string => (scope === 'tv' ? TV_PASS_COOKIE : PASS_COOKIE);
+/** Where a request's passes are looked for, in order. */
+export const PASS_COOKIES: readonly string[] = [PASS_COOKIE, TV_PASS_COOKIE];
 /** The cookie the dashboard set before passes (the key itself): never read, cleared at sign-out. */
 export const OLD_KEY_COOKIE = 'puddle_key';
 
@@ -52,9 +64,9 @@ export function readPass(keys: KeyRing, pass: string, nowMs = Date.now()): PassR
  * a day, so a browser still sends a pass that ran out and its page can say so: dropped at the pass's end, the page
  * said "the hub does not know this page's key" (a user test).
  */
-export function passCookie(pass: string, days: number, secure: boolean): string {
-  return `${PASS_COOKIE}=${pass}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${(days + 1) * 86_400}${secure ? '; Secure' : ''}`;
+export function passCookie(pass: string, days: number, secure: boolean, scope: KeyIdentity['scope']): string {
+  return `${passCookieName(scope)}=${pass}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${(days + 1) * 86_400}${secure ? '; Secure' : ''}`;
 }
 
 /** The Set-Cookie values that take the pass (and a key cookie from before passes) out of a browser. */
-export const SIGN_OUT_COOKIES: readonly string[] = [PASS_COOKIE, OLD_KEY_COOKIE].map((name) => `${name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+export const SIGN_OUT_COOKIES: readonly string[] = [...PASS_COOKIES, OLD_KEY_COOKIE].map((name) => `${name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);

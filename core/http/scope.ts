@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bearerKey, RETIRED_KEY, retiredKeyUsed, type KeyIdentity, type KeyRing, type KeyScope } from './auth.js';
 import { sendTooManyFailures } from './auth-failures.js';
 import { requestAddress } from './client-address.js';
-import { OLD_KEY_COOKIE, PASS_COOKIE, readPass } from './dashboard-pass.js';
+import { OLD_KEY_COOKIE, PASS_COOKIES, readPass } from './dashboard-pass.js';
 import { errorBody } from './errors.js';
 
 declare module 'fastify' {
@@ -60,12 +60,19 @@ export interface Presented {
 export function presentedIdentity(req: FastifyRequest, keys: KeyRing, nowMs = Date.now()): Presented {
   const bearer = bearerKey(req.headers.authorization);
   if (bearer !== undefined) return { who: keys.identify(bearer), presented: true };
-  const pass = cookieValue(req.headers.cookie, PASS_COOKIE);
-  if (pass === undefined) {
-    return cookieValue(req.headers.cookie, OLD_KEY_COOKIE) === undefined ? { who: null, presented: false } : { who: null, presented: false, stale: 'unreadable' };
+  // The first pass that a key of the hub signed and that has not run out (a read key's, then a TV key's: dashboard-pass.ts).
+  let other: Presented | undefined;
+  for (const name of PASS_COOKIES) {
+    const pass = cookieValue(req.headers.cookie, name);
+    if (pass === undefined) continue;
+    const reading = readPass(keys, pass, nowMs);
+    if ('stale' in reading) other ??= { who: null, presented: false, stale: reading.stale };
+    else if (reading.who) return { who: reading.who, presented: true, passExpiresMs: reading.expiresMs };
+    // Signed by no key of the hub: a guess, unless another pass opens.
+    else other = { who: null, presented: true };
   }
-  const reading = readPass(keys, pass, nowMs);
-  return 'stale' in reading ? { who: null, presented: false, stale: reading.stale } : { who: reading.who, presented: true, passExpiresMs: reading.expiresMs };
+  if (other) return other;
+  return cookieValue(req.headers.cookie, OLD_KEY_COOKIE) === undefined ? { who: null, presented: false } : { who: null, presented: false, stale: 'unreadable' };
 }
 
 /** The error code of a 401 for a browser whose pass ran out: the pages say "sign in again" rather than "unknown key". */

@@ -82,6 +82,10 @@ function cameOverTls(req: FastifyRequest): boolean {
 const DROP_KEY = "(function(){var u=new URL(location.href);if(u.searchParams.has('key')){u.searchParams.delete('key');history.replaceState(null,'',u.pathname+u.search+u.hash)}})()";
 const REFUSAL_CSP = CSP.replace("script-src 'self'", `script-src 'sha256-${createHash('sha256').update(DROP_KEY).digest('base64')}'`);
 
+/**
+ * A refusal or sign-out page: laid out for the screen it is on (a phone too: until 2026-12-06 it was laid out 980 px
+ * wide and shown in 6.5 px type there, an accessibility review), its words in a `main` landmark.
+ */
 function page(reply: FastifyReply, status: number, title: string, text: string, dark = false): FastifyReply {
   const look = dark ? 'background:#000;color:#fff;' : '';
   const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -90,7 +94,7 @@ function page(reply: FastifyReply, status: number, title: string, text: string, 
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
     .header('content-security-policy', REFUSAL_CSP)
-    .send(`<!doctype html><html lang="en"><meta charset="utf-8"><title>${esc(title)}</title><script>${DROP_KEY}</script><body style="${look}font:20px sans-serif;padding:2em;margin:0"><h1>${esc(title)}</h1><p>${esc(text)}</p></body></html>`);
+    .send(`<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title><script>${DROP_KEY}</script><body style="${look}font:20px sans-serif;padding:2em;margin:0"><main><h1>${esc(title)}</h1><p>${esc(text)}</p></main></body></html>`);
 }
 
 /** An address that sent too many unknown keys: 429, as the API answers it, as a page (auth-failures.ts). */
@@ -105,7 +109,7 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
   /** A new pass for one past half its life (dashboard-pass.ts passRenewalDue), set on `reply`. */
   const renewPass = (req: FastifyRequest, reply: FastifyReply, who: KeyIdentity, passExpiresMs: number | undefined) => {
     const renewed = passExpiresMs !== undefined && passRenewalDue(passExpiresMs, passDays) ? issuePass(keys, who, passDays) : undefined;
-    if (renewed) void reply.header('set-cookie', passCookie(renewed, passDays, cameOverTls(req)));
+    if (renewed) void reply.header('set-cookie', passCookie(renewed, passDays, cameOverTls(req), who.scope));
   };
 
   const servePage = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -130,7 +134,7 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
       if (!who) return page(reply, 401, 'Not a known key', `This page needs ${target.needs}.`, target.dark);
       if (!target.opens(who)) return refused(who);
       // Secure when the page itself came over TLS; plain http on 127.0.0.1 could not send it back otherwise.
-      const cookie = passCookie(issuePass(keys, offered, passDays)!, passDays, cameOverTls(req));
+      const cookie = passCookie(issuePass(keys, offered, passDays)!, passDays, cameOverTls(req), who.scope);
       // 303: the browser fetches the clean address with GET, and the keyed one is not kept as the page's URL.
       return reply
         .code(303)

@@ -92,7 +92,7 @@ describe('the read API on a running hub', () => {
     it('opens /tv with its cookie, and the stream the page reads with that cookie', async () => {
       const swapped = await swapKey('/tv', TV_KEY);
       expect(swapped.status).toBe(303);
-      expect(swapped.cookie).toMatch(/^puddle_pass=p1\.\d+\.[\w-]{43}$/);
+      expect(swapped.cookie).toMatch(/^puddle_pass_tv=p1\.\d+\.[\w-]{43}$/);
       expect(swapped.cookie).not.toContain(TV_KEY);
       const page = await fetch(`${hub.url}/tv`, { headers: { cookie: swapped.cookie! } });
       expect(page.status).toBe(200);

@@ -46,12 +46,17 @@ describe('/tv on air', { timeout: 180_000 }, () => {
     await first.goto(`${hub.url}/tv?key=${TV_KEY}`);
     await shows(first, '#total', '£25.00');
     await link(first, 'live');
+    // A screen reader hears the total with what it counts, once, not the bare figure at every update.
+    await shows(first, '#spoken', 'All campaigns · all time: £25.00, 1 donation');
+    expect(await first.getAttribute('#spoken', 'role')).toBe('status');
+    expect(await first.getAttribute('#total', 'aria-live')).toBeNull();
 
     const second = await context.newPage();
     await second.goto(`${hub.url}/tv`);
     // Until 2026-12-06 this page stayed blank under "reconnecting" for as long as the first held the key's stream.
     await shows(second, '#total', '£25.00');
     await link(second, 'polling');
+    await shows(second, '#spoken', "Not live: read every 2 s, not live: this page's key holds all the live streams it may; close other pages on it, or give this screen a key of its own");
     expect(await second.textContent('#state')).toBe(
       "read every 2 s, not live: this page's key holds all the live streams it may; close other pages on it, or give this screen a key of its own",
     );
@@ -64,6 +69,7 @@ describe('/tv on air', { timeout: 180_000 }, () => {
     // The first screen goes: the second takes the place and is live again, as is the figure.
     await first.close();
     await link(second, 'live');
+    await shows(second, '#spoken', 'Live again');
     await post([donation('air-3', 500)]);
     await shows(second, '#total', '£40.00');
     await context.close();
@@ -94,12 +100,27 @@ describe('/tv on air', { timeout: 180_000 }, () => {
     }, corner.toString('base64'));
     expect(png.slice(0, 3)).toEqual([0, 0, 0]);
     expect(new URL(page.url()).search).toBe('?campaign=appeal-night-2026');
+    // Laid out for a phone too, its words in a main landmark (an accessibility review).
+    expect(await page.getAttribute('meta[name=viewport]', 'content')).toBe('width=device-width, initial-scale=1');
+    expect(await page.textContent('main h1')).toBe('Not a known key');
     // The operations page's refusal stays as its page is, dark text on white.
     const ops = await browser.newPage();
     await ops.goto(`${hub.url}/?key=not-a-key-of-this-hub-01`);
     expect(await ops.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgba(0, 0, 0, 0)');
     await page.close();
     await ops.close();
+  });
+
+  it('keeps its words readable on a small screen, and its label a heading', async () => {
+    const page = await browser.newPage({ viewport: { width: 320, height: 640 } });
+    await page.goto(`${hub.url}/tv?key=${TV_KEY}`);
+    await link(page, 'live');
+    // Until 2026-12-06 every size was in vw: the status line was 4.5 px here, and browser zoom could not enlarge it.
+    const px = (selector: string) => page.$eval(selector, (e) => parseFloat(getComputedStyle(e).fontSize));
+    expect(await px('.status')).toBeGreaterThanOrEqual(14);
+    expect(await px('#campaign')).toBeGreaterThanOrEqual(20);
+    expect(await page.$eval('#campaign', (e) => e.tagName)).toBe('H1');
+    await page.close();
   });
 
   it('?title= names the campaign on air; the window stays beside it, and the stream still counts the campaign asked', async () => {

@@ -24,6 +24,17 @@ $('campaign').textContent = label;
 const told = params.get('currency')?.toUpperCase();
 const toldCurrency = told && /^[A-Z]{3}$/.test(told) && Intl.supportedValuesOf('currency').includes(told) ? told : undefined;
 
+// What a screen reader hears (the #spoken status region): the total in a sentence with what it counts, at most once a
+// minute, and the link's state when it changes. Until 2026-12-06 the figure itself was the live region, read out at
+// every update (up to four a second on the night) without its label, while "BEHIND" or a refused key went unsaid (an
+// accessibility review).
+const SPEAK_TOTAL_MS = 60_000;
+let spokenAt = 0;
+let spokenState: string | undefined;
+const speak = (text: string) => {
+  $('spoken').textContent = text;
+};
+
 followTotals(
   totalsQuery(params, 'channel'),
   (doc) => {
@@ -44,12 +55,19 @@ followTotals(
     const others = doc.currencies.filter((c) => c.currency !== headline);
     showOthers($('others'), others.map((c) => ({ currency: c.currency, text: formatMoney(c.total.amount_minor, c.currency) })));
     $('asof').textContent = doc.as_of ? `as of ${new Date(doc.as_of).toISOString().slice(11, 19)} UTC` : '';
+    if (Date.now() - spokenAt >= SPEAK_TOTAL_MS) {
+      spokenAt = Date.now();
+      speak(`${label}: ${text}, ${$('count').textContent}`);
+    }
   },
   (state, why) => {
     // Why it is refused goes in the small status line beside the dot, never the label above the total: this page is
     // on air (until 2026-12-06 the reason took four lines of the label's type and pushed the other currencies down).
     $('state').textContent = why ?? state;
     document.body.dataset.link = state;
+    // The first 'live' is the page opening: its total is said instead.
+    if (state !== spokenState && (spokenState !== undefined || state !== 'live')) speak(state === 'live' ? 'Live again' : `Not live: ${why ?? state}`);
+    spokenState = state;
   },
 );
 
