@@ -42,6 +42,10 @@ SELECT
   p.amount_minor,
   p.currency,
   CASE WHEN t.payment_id IS NULL AND t.donation_id IS NULL THEN 'the ticket names no donation or payment the lake knows'
+       -- A donation the lake does not have is a ticket naming a mistyped id, or one its producer never sent: until
+       -- 2026-12-06 it read "has no successful payment", which care told the donor as a failed payment (a user test).
+       WHEN t.payment_id IS NULL AND NOT EXISTS (SELECT 1 FROM donation d WHERE d.donation_id = t.donation_id)
+         THEN 'the ticket names a donation the lake does not have (a mistyped id, or one its producer never sent)'
        WHEN t.payment_id IS NULL THEN 'the donation has no successful payment to ' || CASE WHEN t.wanted = 'refund' THEN 'refund' ELSE 'cancel' END
        WHEN t.wanted = 'refund' THEN 'no refund of this payment ' || CAST(t.age_days AS VARCHAR) || ' days after the ticket'
        ELSE 'no cancellation of this donation or payment ' || CAST(t.age_days AS VARCHAR) || ' days after the ticket' END AS reason

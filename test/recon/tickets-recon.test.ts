@@ -21,6 +21,7 @@ beforeAll(async () => {
     donation('d2', 2000, { occurred_at: '2026-12-01T09:59:00Z' }),
     donation('d4', 500, { occurred_at: '2026-12-01T09:59:00Z' }),
     donation('d5', 700, { occurred_at: '2026-12-01T09:59:00Z', status: 'cancelled' }),
+    donation('d6', 900, { occurred_at: '2026-12-01T09:59:00Z' }),
     payment('ch_1', 'd1', 1000),
     payment('ch_2', 'd2', 2000),
     env('refund', 1, { refund_id: 're_2', occurred_at: '2026-12-05T10:00:00Z', provider: 'stripe', payment_id: 'ch_2', status: 'succeeded', amount_minor: 2000, currency: 'GBP' }),
@@ -32,6 +33,9 @@ beforeAll(async () => {
     ticket('t6', '2026-12-03', { type: 'Refund request', donation_id: 'd1', deleted: true }),
     ticket('t7', '2026-12-04', { type: 'Refund request', payment_ref: 'ch_1', link_source: 'field', status: 'closed' }),
     ticket('t8', '2026-12-04', { type: 'Cancel regular gift', donation_id: 'd1', status: 'resolved' }),
+    // A refund asked for a donation never paid, and one for a donation the lake does not have (a mistyped id).
+    ticket('t9', '2026-12-04', { type: 'Refund request', donation_id: 'd6' }),
+    ticket('t10', '2026-12-04', { type: 'Refund request', donation_id: 'd_mistyped' }),
   ];
   lake = await landReconLake({ envelopes, puddles: ['transactions', 'support'], asOf: '2026-12-20' });
 }, 120_000);
@@ -45,12 +49,14 @@ describe('tickets in the reconciliation', () => {
     const rows = await lake.engine.query('SELECT ticket_id, open, donation_id, payment_id FROM recon_tickets ORDER BY ticket_id');
     expect(rows).toEqual([
       { ticket_id: 't1', open: true, donation_id: 'd4', payment_id: null },
+      { ticket_id: 't10', open: true, donation_id: 'd_mistyped', payment_id: null },
       { ticket_id: 't2', open: true, donation_id: 'd2', payment_id: 'ch_2' },
       { ticket_id: 't3', open: true, donation_id: 'd1', payment_id: 'ch_1' },
       { ticket_id: 't4', open: true, donation_id: 'd5', payment_id: null },
       { ticket_id: 't5', open: true, donation_id: 'd1', payment_id: 'ch_1' },
       { ticket_id: 't7', open: false, donation_id: 'd1', payment_id: 'ch_1' },
       { ticket_id: 't8', open: false, donation_id: 'd1', payment_id: 'ch_1' },
+      { ticket_id: 't9', open: true, donation_id: 'd6', payment_id: null },
     ]);
   });
 
@@ -69,12 +75,17 @@ describe('tickets in the reconciliation', () => {
 
   it('reports refund and cancellation tickets with no refund or cancellation behind them after the grace period', async () => {
     const rows = await lake.engine.query(reportSql('tickets'));
-    expect(rows.map((r) => [r.ticket_id, r.wanted, r.payment_id, r.amount_minor, r.status])).toEqual([
+    expect(rows.filter((r) => r.payment_id !== null).map((r) => [r.ticket_id, r.wanted, r.payment_id, r.amount_minor, r.status])).toEqual([
       ['t3', 'refund', 'ch_1', 1000, 'open'],
       ['t7', 'refund', 'ch_1', 1000, 'closed'],
       ['t8', 'cancellation', 'ch_1', 1000, 'resolved'],
     ]);
     expect(rows[0]!.reason).toBe('no refund of this payment 17 days after the ticket');
+    // Until 2026-12-06 both read "the donation has no successful payment to refund", and care told a donor whose
+    // ticket named a mistyped id that their payment had failed (a user test).
+    const reasons = Object.fromEntries(rows.map((r) => [r.ticket_id, r.reason]));
+    expect(reasons.t9).toBe('the donation has no successful payment to refund');
+    expect(reasons.t10).toBe('the ticket names a donation the lake does not have (a mistyped id, or one its producer never sent)');
     // A longer grace period leaves out what is younger than it.
     await setReconParams(lake.engine, { as_of: '2026-12-20', grace_ticket_money_days: 16 });
     expect((await lake.engine.query(reportSql('tickets'))).map((r) => r.ticket_id)).toEqual(['t3']);
