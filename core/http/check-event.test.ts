@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkEvent } from './producer-routes.js';
+import { checkEvent, PERSONAL_DATA_ADVICE } from './producer-routes.js';
 
 const payload = { donation_id: 'd-1', occurred_at: '2026-11-27T20:15:03Z', channel: 'sms', amount_minor: 500, currency: 'GBP' };
 const versionErrors = (ev: Record<string, unknown>) => {
@@ -42,12 +42,14 @@ describe('checkEvent: donation v2, the SMS network', () => {
     ]);
   });
 
-  it('refuses a field no version has (a mobile number) naming it alone, never its value', () => {
+  it('refuses a field no version has (a mobile number) naming it alone, never its value, and says what to send instead of contact details', () => {
     const errors = errorsOf({ contract: 'donation', version: 2, payload: { ...sms, msisdn: '447700900123', constructor: 'x' } });
+    // Until 2026-12-06 the mobile number got "is not a field of this contract" alone (a user test).
     expect(errors).toEqual([
-      { path: 'payload.msisdn', message: 'is not a field of this contract' },
+      { path: 'payload.msisdn', message: `is not a field of this contract: ${PERSONAL_DATA_ADVICE}` },
       { path: 'payload.constructor', message: 'is not a field of this contract' },
     ]);
+    expect(PERSONAL_DATA_ADVICE).toContain('SHA-256 (hex) of its E.164 form');
     expect(JSON.stringify(errors)).not.toContain('447700900123');
   });
 

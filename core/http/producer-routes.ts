@@ -107,6 +107,17 @@ function changedBeforeItHappened(value: Record<string, unknown>): FieldError | n
   };
 }
 
+/** Field names a producer uses for a person's contact details, which no contract has. */
+const PERSONAL_FIELD = /^(msisdn|phone|phone_number|mobile|mobile_number|telephone|tel|email|email_address|first_name|last_name|full_name|name|address|address_line_\d|street)$/i;
+
+/**
+ * What a producer sending a phone number, an address or a name is told: until 2026-12-06 `msisdn` got only "is not a
+ * field of this contract", and an SMS supplier was left to guess what to send so that care could find a donor who
+ * calls with their number (a user test). One form of hash, so that the charity can make it again from a number.
+ */
+export const PERSONAL_DATA_ADVICE =
+  "the lake keeps no phone number, email address, name or postal address: send the person's id (the CRM's or the aggregator's) as supporter_id; a phone number that is the only id, as the SHA-256 (hex) of its E.164 form (a UK mobile: +44 and the number without its leading 0, no spaces); an email address as email_sha256 on a supporter event";
+
 /**
  * A field the event's version does not have but a later one does (`sms_network` on a donation v1): the error says
  * which version to send, where "is not a field of this contract" sent its sender looking for a typo. Only on the
@@ -116,7 +127,7 @@ function inLaterVersion(contract: Contract, err: FieldError): FieldError {
   const name = err.path.slice(err.path.indexOf('.') + 1);
   const versions = [...(CONTRACTS.get(contract.name)?.values() ?? [])].sort((a, b) => a.version - b.version);
   const later = versions.find((c) => c.version > contract.version && Object.hasOwn(c.fields, name));
-  if (!later) return err;
+  if (!later) return PERSONAL_FIELD.test(name) ? { path: err.path, message: `${NOT_A_FIELD}: ${PERSONAL_DATA_ADVICE}` } : err;
   return { path: err.path, message: `is not a field of ${contract.name} version ${contract.version}: version ${later.version} has it, so send "version": ${later.version}` };
 }
 
