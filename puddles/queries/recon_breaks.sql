@@ -648,6 +648,42 @@ b_gift_not_paid AS (
     AND NOT EXISTS (SELECT 1 FROM gift_paid p WHERE p.gift_id = g.gift_id)
     AND date_diff('day', coalesce(g.close_date, CAST(g.occurred_at AS DATE)), x.as_of) > x.grace_gift_not_paid_days
 ),
+-- A regular gift the CRM closed that went on taking money: a donor who cancelled their monthly gift and was charged
+-- again (until 2026-12-06 nothing said so, and care could not answer "I cancelled but you took money": a user test).
+-- Closed: its status is Closed or Cancelled now, since the first such version after its last open one (the version's
+-- updated_at, else occurred_at: NPSP's end date is not read). Taken: a gift of it won (an instalment) dated after that
+-- day, on or before the as-of date, its CRM-recorded charge in payment_id. No grace: the money was not due at all.
+rd_closed AS (
+  SELECT h.recurring_donation_id, min(CAST(coalesce(h.updated_at, h.occurred_at) AS DATE)) AS closed_on
+  FROM recurring_donation_history h
+  JOIN recurring_donation c ON c.recurring_donation_id = h.recurring_donation_id
+    AND lower(c.status) IN ('closed', 'cancelled', 'canceled') AND NOT coalesce(c.deleted, false)
+  LEFT JOIN (
+    SELECT recurring_donation_id, max(coalesce(updated_at, occurred_at)) AS at
+    FROM recurring_donation_history
+    WHERE lower(coalesce(status, '')) NOT IN ('closed', 'cancelled', 'canceled')
+    GROUP BY recurring_donation_id
+  ) o ON o.recurring_donation_id = h.recurring_donation_id
+  WHERE lower(h.status) IN ('closed', 'cancelled', 'canceled') AND (o.at IS NULL OR coalesce(h.updated_at, h.occurred_at) > o.at)
+  GROUP BY h.recurring_donation_id
+),
+b_recurring_after_closed AS (
+  SELECT 'RECURRING_PAID_AFTER_CLOSED', 'gift', g.gift_id, g.amount_minor, g.currency, coalesce(g.close_date, CAST(g.occurred_at AS DATE)),
+    'regular gift ' || g.recurring_donation_id || ' was closed on ' || CAST(r.closed_on AS VARCHAR) || ', but this instalment of '
+      || @units(g.amount_minor, u.exponent) || ' ' || g.currency || ' was taken on ' || CAST(coalesce(g.close_date, CAST(g.occurred_at AS DATE)) AS VARCHAR)
+      || ': refund it, and stop the payment at the provider',
+    g.donation_id, p.payment_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), g.recurring_donation_id
+  FROM gift g
+  JOIN rd_closed r ON r.recurring_donation_id = g.recurring_donation_id
+  CROSS JOIN x
+  LEFT JOIN currency_exponents u ON u.currency = g.currency
+  LEFT JOIN (
+    SELECT gift_id, min(payment_id) AS payment_id FROM gl WHERE payment_outcome = 'succeeded' AND amount_minor > 0 GROUP BY gift_id
+  ) p ON p.gift_id = g.gift_id
+  WHERE NOT coalesce(g.deleted, false) AND coalesce(g.is_won, g.stage = 'Closed Won') AND g.amount_minor > 0
+    AND coalesce(g.close_date, CAST(g.occurred_at AS DATE)) > r.closed_on
+    AND CAST(g.occurred_at AS DATE) <= x.as_of
+),
 -- One processor id on two CRM payments: a gift keyed twice, or one payment recorded against two gifts. The
 -- second and later (by when the CRM recorded them) are the breaks; refunds (negative) may repeat the id.
 reused AS (
@@ -709,6 +745,7 @@ all_breaks AS (
   UNION ALL SELECT * FROM b_gift_not_paid
   UNION ALL SELECT * FROM b_gateway_reused
   UNION ALL SELECT * FROM b_crm_refund
+  UNION ALL SELECT * FROM b_recurring_after_closed
 ),
 tix AS (
   SELECT b.break_type, b.object_kind, b.object_id, count(DISTINCT t.ticket_id) AS open_tickets, min(t.ticket_id) AS open_ticket_id

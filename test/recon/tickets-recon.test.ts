@@ -36,8 +36,13 @@ beforeAll(async () => {
     // A refund asked for a donation never paid, and one for a donation the lake does not have (a mistyped id).
     ticket('t9', '2026-12-04', { type: 'Refund request', donation_id: 'd6' }),
     ticket('t10', '2026-12-04', { type: 'Refund request', donation_id: 'd_mistyped' }),
+    // Cancelling a regular gift is closing it in the CRM: done for sup-closed, not for sup-active.
+    env('recurring_donation', 1, { recurring_donation_id: 'rd-1', occurred_at: '2026-09-01T10:00:00Z', updated_at: '2026-12-03T12:00:00Z', supporter_id: 'sup-closed', status: 'Closed' }),
+    env('recurring_donation', 1, { recurring_donation_id: 'rd-2', occurred_at: '2026-09-01T10:00:00Z', supporter_id: 'sup-active', status: 'Active' }),
+    ticket('t11', '2026-12-04', { type: 'Cancel regular gift', supporter_id: 'sup-closed' }),
+    ticket('t12', '2026-12-04', { type: 'Cancel regular gift', supporter_id: 'sup-active' }),
   ];
-  lake = await landReconLake({ envelopes, puddles: ['transactions', 'support'], asOf: '2026-12-20' });
+  lake = await landReconLake({ envelopes, puddles: ['transactions', 'support', 'supporters'], asOf: '2026-12-20' });
 }, 120_000);
 
 afterAll(async () => {
@@ -50,6 +55,9 @@ describe('tickets in the reconciliation', () => {
     expect(rows).toEqual([
       { ticket_id: 't1', open: true, donation_id: 'd4', payment_id: null },
       { ticket_id: 't10', open: true, donation_id: 'd_mistyped', payment_id: null },
+      // A request to cancel a regular gift names its supporter, not a payment.
+      { ticket_id: 't11', open: true, donation_id: null, payment_id: null },
+      { ticket_id: 't12', open: true, donation_id: null, payment_id: null },
       { ticket_id: 't2', open: true, donation_id: 'd2', payment_id: 'ch_2' },
       { ticket_id: 't3', open: true, donation_id: 'd1', payment_id: 'ch_1' },
       { ticket_id: 't4', open: true, donation_id: 'd5', payment_id: null },
@@ -78,14 +86,18 @@ describe('tickets in the reconciliation', () => {
     expect(rows.filter((r) => r.payment_id !== null).map((r) => [r.ticket_id, r.wanted, r.payment_id, r.amount_minor, r.status])).toEqual([
       ['t3', 'refund', 'ch_1', 1000, 'open'],
       ['t7', 'refund', 'ch_1', 1000, 'closed'],
-      ['t8', 'cancellation', 'ch_1', 1000, 'resolved'],
+      ['t8', 'regular gift closed', 'ch_1', 1000, 'resolved'],
     ]);
-    expect(rows[0]!.reason).toBe('no refund of this payment 17 days after the ticket');
     // Until 2026-12-06 both read "the donation has no successful payment to refund", and care told a donor whose
     // ticket named a mistyped id that their payment had failed (a user test).
     const reasons = Object.fromEntries(rows.map((r) => [r.ticket_id, r.reason]));
+    expect(reasons.t3).toBe('no refund of this payment 17 days after the ticket');
     expect(reasons.t9).toBe('the donation has no successful payment to refund');
     expect(reasons.t10).toBe('the ticket names a donation the lake does not have (a mistyped id, or one its producer never sent)');
+    // A regular gift: its closing in the CRM is what is looked for, not a voided payment (until 2026-12-06: a user test).
+    expect(reasons.t8).toBe('the ticket names no supporter whose regular gift could be closed');
+    expect(reasons.t12).toBe('no regular gift of this supporter closed 16 days after the ticket');
+    expect(reasons).not.toHaveProperty('t11');
     // A longer grace period leaves out what is younger than it.
     await setReconParams(lake.engine, { as_of: '2026-12-20', grace_ticket_money_days: 16 });
     expect((await lake.engine.query(reportSql('tickets'))).map((r) => r.ticket_id)).toEqual(['t3']);
