@@ -87,6 +87,23 @@ describe('puddle query reads the lake and nothing else', { timeout: 120_000 }, (
   });
 });
 
+describe('puddle query says what a care agent got wrong', () => {
+  it('names the view for a plural, the hash for an email, and single quotes for a value in curly or double quotes', async () => {
+    for (const [sql, says] of [
+      // Until 2026-12-06: `Did you mean "pg_collation"?` alone (a user test).
+      ['SELECT * FROM donations', 'note: the view is donation:'],
+      ['SELECT * FROM supporterz', 'note: SHOW TABLES lists the views a query may read'],
+      ["SELECT * FROM donation WHERE email = 'a@b.org'", "note: the lake keeps no email address, only its hash: WHERE email_sha256 = sha256(lower(trim('jo@example.org')))"],
+      ['SELECT * FROM donation WHERE donation_id = ‘d1’', "note: text values go in straight single quotes ('cc-sup-8812'): the query has curly quotes"],
+      ['SELECT * FROM donation WHERE donation_id = "d1"', `note: text values go in single quotes ('d1'): in SQL, "d1" names a column`],
+    ] as const) {
+      const r = await query(sql, 'table');
+      expect(r.code, sql).toBe(1);
+      expect(r.stderr, sql).toContain(says);
+    }
+  });
+});
+
 describe('every DuckDB Puddle opens', () => {
   it('neither installs nor autoloads an extension, and has the ones Puddle uses built in', async () => {
     for (const role of ['writer', 'query'] as const) {

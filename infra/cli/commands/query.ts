@@ -9,23 +9,11 @@ import { csvFolder, csvToStdout } from '../copy-out.js';
 import { formatRows } from '../format.js';
 import { withLocalQueryEngine } from '../local-runtime.js';
 import { AS_KNOWN_DOC, asKnownProblem } from '../options.js';
+import { queryHint } from '../query-hints.js';
 import { writeOut } from '../stdout.js';
 
 const CSV_TAKES_A_QUERY =
   'note: --format csv takes one query (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE); other statements, such as PRAGMA or EXPLAIN, print with --format table or json\n';
-
-/**
- * A note for what DuckDB refused because this engine is confined (duckdb.ts onlyFolders, DuckDbQueryEngineOptions.confineTo):
- * a file outside the lake or a URL; and for SQL needing an extension the binary does not hold, which is never
- * downloaded (DuckDB's own message says to INSTALL it, which `puddle query` refuses as a write).
- */
-function confinedHint(message: string): string {
-  if (/^Permission Error: Cannot access (file|directory)/.test(message))
-    return 'note: puddle query reads the lake through its views, and no file outside the lake (<home>/lake) or URL\n';
-  if (/^Missing Extension Error|exists in the \w+ extension/.test(message))
-    return 'note: DuckDB extensions are never downloaded or loaded: puddle query has those built in (parquet, json, icu) only\n';
-  return '';
-}
 
 /** Thrown out of the json stream when the reader closed stdout: nothing more to write, and no failure. */
 const READER_GONE = new Error('the reader closed standard output');
@@ -110,7 +98,7 @@ export const query = defineCommand({
         const message = (err as Error).message;
         // COPY writes the rows of a query: a statement that is not one (PRAGMA, EXPLAIN, SET) fails to parse
         // inside it, where the table and JSON output run it as it is.
-        const hint = format === 'csv' && message.startsWith('Parser Error') ? CSV_TAKES_A_QUERY : confinedHint(message);
+        const hint = format === 'csv' && message.startsWith('Parser Error') ? CSV_TAKES_A_QUERY : queryHint(message, sql);
         process.stderr.write(`puddle query: ${message}\n${hint}`);
         return 1;
       }
