@@ -9,7 +9,7 @@ import { planErasure, varcharColumns, type ErasurePlan } from './erasure.js';
 import { erasureNeedles, longEnoughId, matchSql, type ErasureNeedle } from './erasure-match.js';
 import { isRawTable, tableId } from './layout.js';
 import { withLocalFiles } from './local-files.js';
-import { sqlString } from './sql-text.js';
+import { sqlIdent, sqlString } from './sql-text.js';
 
 /** A table's rows that hold the person (`puddle/contract/vN`, or `raw`), each as its columns' values. */
 export interface SubjectTable {
@@ -39,7 +39,11 @@ export async function subjectRows(store: ObjectStore, plan: ErasurePlan, needles
         const text = await varcharColumns(conn, source);
         if (!text.length) return [];
         const where = text.map((c) => matchSql(c, needles)).join(' OR ');
-        const rows = (await conn.runAndReadAll(`SELECT CAST(to_json(t) AS VARCHAR) AS j FROM (SELECT * FROM ${source} WHERE ${where}) AS t ORDER BY j`)).getRowsJS();
+        // The lake's times are UTC: said so, as ISO with a Z (to_json writes a TIMESTAMP without a zone, which a reader
+        // takes for local time: until 2026-12-06, a user test).
+        const times = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowsJS().filter(([, type]) => type === 'TIMESTAMP').map(([name]) => String(name));
+        const utc = times.length ? ` REPLACE (${times.map((c) => `strftime(${sqlIdent(c)}, '%Y-%m-%dT%H:%M:%S.%gZ') AS ${sqlIdent(c)}`).join(', ')})` : '';
+        const rows = (await conn.runAndReadAll(`SELECT CAST(to_json(t) AS VARCHAR) AS j FROM (SELECT *${utc} FROM ${source} WHERE ${where}) AS t ORDER BY j`)).getRowsJS();
         return rows.map(([j]) => String(j));
       }),
     );

@@ -69,6 +69,8 @@ describe('puddle subject-access', { timeout: 120_000 }, () => {
     expect(ids('bank_line', 'bank_line_id')).toEqual(['bl_1']);
     expect(text).toContain(`Call ${JO.name} after 6 on ${JO.phone}`);
     expect(text).toContain('don_jo_bad');
+    // Times are UTC, said so (until 2026-12-06 "2026-11-29 10:00:00", which reads as local time).
+    expect(doc.tables.find((t) => t.table.includes('donation'))!.rows.map((row) => row.occurred_at).sort()).toEqual(['2026-11-29T10:00:00.000Z', '2026-11-29T11:00:00.000Z']);
     // Raw's envelope is given as the JSON it is, not as a string of it.
     const raw = doc.tables.find((t) => t.table.startsWith('raw'))!;
     expect(typeof raw.rows[0]!.envelope).toBe('object');
