@@ -35,7 +35,7 @@ describe('dashboard: a panel whose poll fails says its figures are not current',
   const noteGone = (page: Page, id: string) =>
     page.waitForFunction((i) => document.querySelector(`[data-testid="poll-${i}"]`)?.textContent === '', id, { timeout: SHOWS_MS });
 
-  it('names the failure and the time of its figures, dims them, and clears once the hub answers again', async () => {
+  it('names the failure and the time of its figures, marks their card, and clears once the hub answers again', async () => {
     // Raw lands at once (no linger), so the replay below has every donation to re-derive.
     hub = await startLiveHub(home, { rawLingerMs: 0 });
     const res = await postEvents(hub.url, PRODUCER_KEY, [donation('st-1', 1000), donation('st-2', 2500)]);
@@ -62,7 +62,7 @@ describe('dashboard: a panel whose poll fails says its figures are not current',
     expect(said).not.toContain(home);
     await noteSays(page, 'breaks-by-type', 'the hub answered 503');
     await noteSays(page, 'breaks', 'the hub answered 503');
-    // The figures stay (dimmed), not a claim that the view is missing.
+    // The figures stay (their card marked), not a claim that the view is missing.
     expect(await page.locator('#funnel .row').count()).toBe(5);
     expect(await page.textContent('#funnel')).not.toContain('not on this lake yet');
     expect(await page.getAttribute('#funnel', 'class')).toBe('funnel');

@@ -4,7 +4,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './ops.css';
 import { formatCount, formatMoney } from './money.js';
-import { filterQuery, followTotals, totalsQuery, type TotalsDocument } from './live.js';
+import { filterQuery, followTotals, totalsQuery, type LinkState, type TotalsDocument } from './live.js';
 import { pageWindow, refusedLabel, utcLabel, windowLabel } from './page-window.js';
 import { asOf, failedWhy, figuresTime, pollNote, type PollState } from './poll-freshness.js';
 import { keepPassFresh } from './pass.js';
@@ -13,7 +13,9 @@ import { BOX_MS } from '../../core/time-window.js';
 const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
 const POLL_MS = 3000;
-const CTA_COLOURS = ['#ff9f1c', '#2ec4b6', '#9b5de5', '#e71d36', '#3a86ff', '#8ac926', '#6c757d'];
+// Each at least 4.3:1 against the white card, so a lane stands out from it (WCAG 1.4.11 asks 3:1): until 2026-12-06
+// three were about 2:1 (accessibility review).
+const CTA_COLOURS = ['#b35c00', '#00796b', '#7b3fc4', '#c8102e', '#1f5fd1', '#4c7a00', '#5c636a'];
 const LANE = 7;
 const DAY_MS = 86_400_000;
 // The newest landing older than this turns the header's age orange: on the night donations land every few
@@ -24,58 +26,111 @@ const askedWindow = pageWindow(params);
 const timeWindow = 'error' in askedWindow ? {} : askedWindow;
 
 type Cell = string | number | null | undefined;
-
-function cell(value: Cell, cls = ''): HTMLTableCellElement {
-  const td = document.createElement('td');
-  td.textContent = value === null || value === undefined ? '—' : String(value);
-  if (cls) td.className = cls;
-  return td;
+/** A table cell as data: the DOM is written only where a table's content changed. */
+interface CellData {
+  text: string;
+  cls: string;
 }
 
-function table(id: string, head: string[], rows: (HTMLTableCellElement[])[], numeric: number[] = []): void {
+function cell(value: Cell, cls = ''): CellData {
+  return { text: value === null || value === undefined ? '—' : String(value), cls };
+}
+
+/** An element's text, written only when it differs: rewriting the same words still replaces the node a reader is on. */
+function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/** What each part of the page shows (by a name), as JSON. */
+const shown = new Map<string, string>();
+
+/** Whether `what` is what `name` shows already; else it is noted as shown, for the caller to draw. */
+function alreadyShown(name: string, what: unknown): boolean {
+  const said = JSON.stringify(what);
+  if (shown.get(name) === said) return true;
+  shown.set(name, said);
+  return false;
+}
+
+/**
+ * A table: left alone when its content has not changed, else only its changed cells (and rows added or gone) are
+ * written. Until 2026-12-06 every poll (every 3 s) and every totals document rebuilt each table with new nodes, so a
+ * text selection and a screen reader's place were lost every few seconds (accessibility review).
+ */
+function table(id: string, head: string[], rows: CellData[][], numeric: number[] = []): void {
+  if (alreadyShown(id, [head, numeric, rows])) return;
   const t = $(id) as HTMLTableElement;
-  const tr = document.createElement('tr');
-  head.forEach((h, i) => {
-    const th = document.createElement('th');
-    th.textContent = h;
-    if (numeric.includes(i)) th.className = 'num';
-    tr.append(th);
+  if (!alreadyShown(`${id} head`, [head, numeric])) {
+    const tr = document.createElement('tr');
+    head.forEach((h, i) => {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      th.textContent = h;
+      if (numeric.includes(i)) th.className = 'num';
+      tr.append(th);
+    });
+    t.createTHead().replaceChildren(tr);
+  }
+  const body = rows.length ? rows : [[{ text: 'none', cls: 'muted' }]];
+  const tbody = t.tBodies[0] ?? t.createTBody();
+  body.forEach((r, i) => {
+    let row = tbody.rows[i];
+    if (row?.cells.length !== r.length) {
+      const fresh = document.createElement('tr');
+      if (row) row.replaceWith(fresh);
+      else tbody.append(fresh);
+      row = fresh;
+    }
+    r.forEach((c, j) => {
+      const td = row.cells[j] ?? row.insertCell();
+      setText(td, c.text);
+      if (td.className !== c.cls) td.className = c.cls;
+    });
   });
-  const thead = document.createElement('thead');
-  thead.append(tr);
-  const tbody = document.createElement('tbody');
-  for (const r of rows) {
-    const row = document.createElement('tr');
-    row.append(...r);
-    tbody.append(row);
+  while (tbody.rows.length > body.length) tbody.deleteRow(-1);
+  if (!rows.length) tbody.rows[0]!.cells[0]!.colSpan = head.length;
+}
+
+/**
+ * `said` of `of` (a panel, the live totals), by the page's one status region (polite), gathered for a second: a hub
+ * going away turns the link and five panels within moments, heard as one message, each reason once ("Journey,
+ * Breaks: figures NOT CURRENT; …"). Until 2026-12-06 the page had no live region at all, and a screen reader user
+ * was not told that its figures had stopped being current (accessibility review).
+ */
+let toSay = new Map<string, string[]>();
+function announce(of: string, said: string): void {
+  if (!toSay.size) {
+    setTimeout(() => {
+      $('announce').textContent = [...toSay].map(([words, whose]) => `${whose.join(', ')}: ${words}`).join(' ');
+      toSay = new Map();
+    }, 1000);
   }
-  if (rows.length === 0) {
-    const row = document.createElement('tr');
-    const td = cell('none', 'muted');
-    td.colSpan = head.length;
-    row.append(td);
-    tbody.append(row);
-  }
-  t.replaceChildren(thead, tbody);
+  toSay.set(said, [...(toSay.get(said) ?? []), of]);
 }
 
 /** A polled panel: the cards its answer fills, each with a note saying when their figures are not current. */
 interface Panel {
+  /** Its name when its figures stop being current, or are current again (announced). */
+  name: string;
   state: PollState;
   cards: { card: Element; note: HTMLElement }[];
+  /** Whether its figures are not current, as last announced. */
+  stale: boolean;
 }
 
 const panels: Panel[] = [];
 
-/** The panel whose figures are in the elements `ids` (a note goes at the end of each one's card). */
-function panel(...ids: string[]): Panel {
+/** The panel whose figures are in the elements `ids` (a note goes at the top of each one's card, under its heading). */
+function panel(name: string, ...ids: string[]): Panel {
   const p: Panel = {
+    name,
     state: {},
+    stale: false,
     cards: ids.map((id) => {
-      const card = $(id).closest('.card, .headline > div')!;
+      const card = $(id).closest('.card, .headline > section')!;
       const note = document.createElement('p');
       note.dataset.testid = `poll-${id}`;
-      card.append(note);
+      (card.querySelector('h2 + .sub') ?? card.querySelector('h2')!).after(note);
       return { card, note };
     }),
   };
@@ -88,10 +143,16 @@ function showPollNotes(): void {
   const now = Date.now();
   for (const p of panels) {
     const note = pollNote(p.state, now);
+    const stale = note?.kind === 'stale';
     for (const { card, note: el } of p.cards) {
-      el.textContent = note?.text ?? '';
+      setText(el, note?.text ?? '');
       el.className = note ? `poll-note ${note.kind}` : 'poll-note';
-      card.classList.toggle('not-current', note?.kind === 'stale');
+      card.classList.toggle('not-current', stale);
+    }
+    // Once as it turns, not at each tick of the note's age.
+    if (stale !== p.stale) {
+      p.stale = stale;
+      announce(p.name, stale ? `figures NOT CURRENT; ${p.state.failed ?? 'the hub is not answering'}.` : 'figures current again.');
     }
   }
 }
@@ -126,11 +187,11 @@ async function getJson<T>(p: Panel, path: string): Promise<T | undefined> {
 }
 
 // Which cards each poll fills: the status fills four (its SQL, the queue, the health and the sources come together).
-const statusPanel = panel('queue', 'quarantine', 'drift', 'sources');
-const campaignsPanel = panel('by-campaign');
-const ctasPanel = panel('ctas');
-const journeyPanel = panel('funnel');
-const breaksPanel = panel('breaks-by-type', 'breaks');
+const statusPanel = panel('Status (queue, quarantine, totals check, sources)', 'queue', 'quarantine', 'drift', 'sources');
+const campaignsPanel = panel('By campaign', 'by-campaign');
+const ctasPanel = panel('Call-to-action lanes', 'ctas');
+const journeyPanel = panel('Journey', 'funnel');
+const breaksPanel = panel('Breaks', 'breaks-by-type', 'breaks');
 
 const ago = (iso: unknown): string => {
   if (typeof iso !== 'string') return '—';
@@ -150,6 +211,40 @@ function chartSpan(): [number, number] {
   return [timeWindow.from ?? end - DAY_MS, end];
 }
 
+/** `6 Dec`: a day, UTC, as the page writes dates. */
+const dayMonth = (ms: number): string => new Date(ms).toLocaleDateString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' });
+
+/**
+ * The time axis, 24-hour UTC as the rest of the page: `19:00`, with the date (`6 Dec`) under each day's first tick,
+ * or the dates alone when the ticks are days apart. Until 2026-12-06 uPlot's default said `6pm` and `12/5/26`, which a
+ * UK reader takes for the 12th of May (accessibility review).
+ */
+function timeTicks(_u: uPlot, splits: number[], _axis: number, _space: number, incr: number): string[] {
+  let day = '';
+  return splits.map((s) => {
+    const date = dayMonth(s * 1000);
+    if (incr >= 86_400) return date;
+    const time = new Date(s * 1000).toISOString().slice(11, 16);
+    const first = date !== day;
+    day = date;
+    return first ? `${time}\n${date}` : time;
+  });
+}
+
+/**
+ * What the chart shows, in words, for a screen reader (the chart is an image): its span, the pledges drawn, and
+ * the busiest box. Until 2026-12-06 it was an unnamed canvas (accessibility review).
+ */
+function chartSummary([xs, ys]: uPlot.AlignedData, span: string): string {
+  const counts = ys as number[];
+  const total = counts.reduce((a, b) => a + b, 0);
+  const what = `Pledges per 15-minute box, ${span}`;
+  if (!total) return `${what}: none drawn`;
+  const peak = counts.indexOf(Math.max(...counts));
+  const boxes = `${formatCount(xs.length)} ${xs.length === 1 ? 'box' : 'boxes'}`;
+  return `${what}: ${formatCount(total)} ${total === 1 ? 'pledge' : 'pledges'} drawn in ${boxes}; the busiest box, ${utcLabel(xs[peak]! * 1000)}, had ${formatCount(counts[peak]!)}`;
+}
+
 function chartData(doc: TotalsDocument): uPlot.AlignedData {
   const [lo, hi] = chartSpan();
   const counts = new Map<number, number>();
@@ -161,11 +256,18 @@ function chartData(doc: TotalsDocument): uPlot.AlignedData {
       else counts.set(t / 1000, (counts.get(t / 1000) ?? 0) + b.count);
     }
   }
-  $('chart-window').textContent = timeWindow.from !== undefined || timeWindow.to !== undefined ? windowLabel(timeWindow) : `last 24 hours, to ${utcLabel(hi)}`;
-  $('chart-outside').textContent = outside ? `not drawn: ${formatCount(outside)} ${outside === 1 ? 'pledge' : 'pledges'} outside this span` : '';
+  const span = timeWindow.from !== undefined || timeWindow.to !== undefined ? windowLabel(timeWindow) : `last 24 hours, to ${utcLabel(hi)}`;
+  setText($('chart-window'), span);
+  setText($('chart-outside'), outside ? `not drawn: ${formatCount(outside)} ${outside === 1 ? 'pledge' : 'pledges'} outside this span` : '');
   const xs = [...counts.keys()].sort((a, b) => a - b);
-  return [xs, xs.map((x) => counts.get(x)!)];
+  const data: uPlot.AlignedData = [xs, xs.map((x) => counts.get(x)!)];
+  const label = chartSummary(data, span);
+  if ($('chart').getAttribute('aria-label') !== label) $('chart').setAttribute('aria-label', label);
+  return data;
 }
+
+/** The chart as wide as its card, down to a phone's 320 px (where the card is about 280 px inside). */
+const chartWidth = (el: HTMLElement): number => Math.max(240, el.clientWidth);
 
 function drawChart(doc: TotalsDocument): void {
   const data = chartData(doc);
@@ -176,14 +278,15 @@ function drawChart(doc: TotalsDocument): void {
   const el = $('chart');
   plot = new uPlot(
     {
-      width: Math.max(300, el.clientWidth),
+      width: chartWidth(el),
       height: 260,
       // UTC, like the boxes, the window and the call-to-action labels.
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       scales: { x: { time: true, range: () => chartSpan().map((t) => t / 1000) as [number, number] }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.15] } },
       padding: [8 + LANE * 7, 16, 0, 0],
-      series: [{}, { label: 'donations', stroke: '#3b6fd8', fill: 'rgba(59, 111, 216, 0.35)', width: 1, points: { show: false }, paths: uPlot.paths.bars!({ size: [0.8, 40] }) }],
-      axes: [{}, { label: 'per 15 min' }],
+      // The hover legend (the box under the pointer) in 24-hour UTC too.
+      series: [{ label: 'Time (UTC)', value: '{D} {MMM} {HH}:{mm}' }, { label: 'donations', stroke: '#3b6fd8', fill: 'rgba(59, 111, 216, 0.35)', width: 1, points: { show: false }, paths: uPlot.paths.bars!({ size: [0.8, 40] }) }],
+      axes: [{ values: timeTicks, label: 'UTC', labelSize: 20 }, { label: 'per 15 min' }],
       hooks: {
         // Each call to action's window is a lane above the bars, so windows that overlap stay readable.
         draw: [
@@ -207,7 +310,9 @@ function drawChart(doc: TotalsDocument): void {
     data,
     el,
   );
-  new ResizeObserver(() => plot?.setSize({ width: Math.max(300, el.clientWidth), height: 260 })).observe(el);
+  // The hover legend repeats what the pointer is over, for the mouse only: the chart's label says it in words.
+  el.querySelector('.u-legend')?.setAttribute('aria-hidden', 'true');
+  new ResizeObserver(() => plot?.setSize({ width: chartWidth(el), height: 260 })).observe(el);
 }
 
 // The newest landing's age ticks every second, not only when a document arrives: a stalled landing sends no
@@ -221,12 +326,16 @@ function showLandedAge(): void {
   el.textContent = newestLanded ? `newest landed ${ago(newestLanded)}` : 'nothing landed yet';
   const stale = newestLanded !== null && Date.now() - Date.parse(newestLanded) > STALE_AFTER_S * 1000;
   el.className = stale ? 'stale' : '';
+  // In words, not by colour alone (WCAG 1.4.1): until 2026-12-06 only the orange said so (accessibility review).
+  const stalled = $('asof-stalled');
+  setText(stalled, stale ? ': stalled?' : '');
+  stalled.className = el.className;
 }
 
 function showTotals(doc: TotalsDocument): void {
-  $('total').textContent = doc.currency ? formatMoney(doc.total.amount_minor, doc.currency) : '—';
-  $('count').textContent = `${formatCount(doc.total.count)} pledges`;
-  $('others').textContent = doc.currencies.slice(1).map((c) => `+ ${formatMoney(c.total.amount_minor, c.currency)} (${formatCount(c.total.count)})`).join('   ');
+  setText($('total'), doc.currency ? formatMoney(doc.total.amount_minor, doc.currency) : '—');
+  setText($('count'), `${formatCount(doc.total.count)} pledges`);
+  setText($('others'), doc.currencies.slice(1).map((c) => `+ ${formatMoney(c.total.amount_minor, c.currency)} (${formatCount(c.total.count)})`).join('   '));
   lastDoc = doc;
   newestLanded = doc.as_of;
   showLandedAge();
@@ -238,7 +347,7 @@ function showTotals(doc: TotalsDocument): void {
 /** "19:00–20:00" within a day (UTC); with the dates when it crosses one: "10 Oct 19:00–2 Dec 20:00". */
 function ctaSpan(from: string, to: string): string {
   const time = (iso: string) => iso.slice(11, 16);
-  const date = (iso: string) => new Date(iso).toLocaleDateString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' });
+  const date = (iso: string) => dayMonth(Date.parse(iso));
   // A window ending at midnight ends on its own day (its last box starts at 23:45).
   const lastDay = new Date(Date.parse(to) - 1).toISOString().slice(0, 10);
   return from.slice(0, 10) === lastDay ? `${time(from)}–${time(to)}` : `${date(from)} ${time(from)}–${date(to)} ${time(to)}`;
@@ -256,6 +365,7 @@ async function pollCampaigns(): Promise<void> {
   const ctas = await getJson<{ ctas: typeof ctaWindows }>(ctasPanel, `/v1/ops/ctas?${lanes.toString()}`);
   if (ctas) {
     ctaWindows = ctas.ctas.slice(0, 6);
+    if (alreadyShown('ctas', ctaWindows)) return;
     const legend = $('ctas');
     legend.replaceChildren(
       ...ctaWindows.map((w, i) => {
@@ -317,7 +427,7 @@ async function pollStatus(): Promise<void> {
   if (!s) return;
   // As the live line counts it: raw's lingering deliveries are in the queue on purpose, not behind.
   const queued = Object.values(s.queue).reduce((a, b) => a + b, 0);
-  $('queue').textContent = formatCount(Math.max(0, queued - (s.health?.landing.lingering ?? 0)));
+  setText($('queue'), formatCount(Math.max(0, queued - (s.health?.landing.lingering ?? 0))));
   showHealth(s.health);
   showQuarantine(s.quarantine, s.problems ?? {});
   // The two counts read from the lake are reused (as the journey's): each says how old it is where it is shown.
@@ -332,24 +442,24 @@ async function pollStatus(): Promise<void> {
     // Nothing to check, and no total on the TV: say why and since when, not "not checked yet".
     const failing = rebuilt.failing_since;
     d.className = `big ${failing ? 'bad' : 'muted'}`;
-    d.textContent = failing ? 'not rebuilt' : 'rebuilding';
+    setText(d, failing ? 'not rebuilt' : 'rebuilding');
     detail.className = failing ? 'bad' : '';
-    detail.textContent = failing
+    setText(detail, failing
       ? `live totals NOT REBUILT from the lake, failing since ${since(failing)}; retrying: the hub's log says why`
-      : 'live totals being rebuilt from the lake';
+      : 'live totals being rebuilt from the lake');
   } else if (s.totals.check_failing) {
     // The check cannot run: the last good result is old news, and a damaged file would leave the TV with no total
     // at the next restart (until 2026-12-06 this card went on saying "agrees").
     const failing = s.totals.check_failing;
     d.className = 'big bad';
-    d.textContent = 'check failing';
+    setText(d, 'check failing');
     detail.className = 'bad';
     const last = drift ? `; the last check that ran ${drift.ok ? 'agreed' : 'differed'}, ${ago(drift.checked_at)}` : '';
-    detail.textContent = `the check against SQL fails since ${since(failing.since)} (${failing.failures} ${failing.failures === 1 ? 'try' : 'tries'}): ${failing.message ?? "the hub's log says why"}${last}`;
+    setText(detail, `the check against SQL fails since ${since(failing.since)} (${failing.failures} ${failing.failures === 1 ? 'try' : 'tries'}): ${failing.message ?? "the hub's log says why"}${last}`);
   } else {
     d.className = `big ${drift ? (drift.ok ? 'good' : 'bad') : 'muted'}`;
-    d.textContent = drift ? (drift.ok ? 'agrees' : `${drift.differences.length} boxes differ`) : 'not checked yet';
-    detail.textContent = drift ? `live vs SQL ${drift.against}, ${ago(drift.checked_at)}` : 'live vs SQL, every minute';
+    setText(d, drift ? (drift.ok ? 'agrees' : `${drift.differences.length} boxes differ`) : 'not checked yet');
+    setText(detail, drift ? `live vs SQL ${drift.against}, ${ago(drift.checked_at)}` : 'live vs SQL, every minute');
   }
   table('sources', ['source', 'sync runs', 'last sync run', 'outcome', 'lag', 'last webhook'],
     s.sources.map((r) => [cell(r.source), cell(r.runs, 'num'), cell(r.last_run_started_at ? ago(r.last_run_ended_at ?? r.last_run_started_at) : null), outcomeCell(r), cell(typeof r.lag_seconds === 'number' ? duration(r.lag_seconds) : null, 'num'), cell(r.last_webhook_at ? ago(r.last_webhook_at) : null)]), [1, 4]);
@@ -358,11 +468,11 @@ async function pollStatus(): Promise<void> {
 /** The open quarantine count; when the lake could not be read for it (or for the sources' runs), why, in red. */
 function showQuarantine(n: number | null, problems: Record<string, string>): void {
   const q = $('quarantine');
-  q.textContent = n === null ? 'unknown' : formatCount(n);
+  setText(q, n === null ? 'unknown' : formatCount(n));
   q.className = n === null ? 'big bad' : 'big';
   const said = Object.values(problems);
   const detail = $('quarantine-detail');
-  detail.textContent = said.length ? `not read from the lake: ${said.join('; ')}` : 'records held with reasons';
+  setText(detail, said.length ? `not read from the lake: ${said.join('; ')}` : 'records held with reasons');
   detail.className = said.length ? 'bad' : '';
 }
 
@@ -372,7 +482,7 @@ function since(iso: string): string {
   if (Number.isNaN(at.getTime())) return iso;
   const time = `${at.toISOString().slice(11, 19)}Z`;
   const day = at.toISOString().slice(0, 10) === new Date().toISOString().slice(0, 10)
-    ? '' : `${at.toLocaleDateString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' })} `;
+    ? '' : `${dayMonth(at.getTime())} `;
   return `${day}${time}, ${ago(iso)}`;
 }
 
@@ -394,12 +504,12 @@ function showHealth(h: Health | null): void {
     problems.push(`landing fails for ${failing.map(([p]) => p).join(', ')} (${why(first.reason)})${when(first.since)}: ${first.fix ?? `the events wait in the queue and land once it works; ${unknown}`}`);
   }
   const el = $('queue-detail');
-  el.textContent = problems.length ? problems.join('; ') : 'messages waiting to land';
+  setText(el, problems.length ? problems.join('; ') : 'messages waiting to land');
   el.className = problems.length ? 'bad' : '';
 }
 
 /** A connector with any stream failing reads as failing, naming those streams (the others may be fine). */
-function outcomeCell(r: Source): HTMLTableCellElement {
+function outcomeCell(r: Source): CellData {
   const failing = r.failing_streams ?? [];
   return failing.length ? cell(`failed: ${failing.join(', ')}`, 'bad') : cell(r.last_outcome);
 }
@@ -411,7 +521,7 @@ const duration = (s: number): string =>
 /** How old a reused answer is (poll-freshness.ts), beside its figures; `what` names them when they are not all of the panel's. */
 const answerAge = (id: string, computedAt: unknown, what = ''): void => {
   const said = asOf(computedAt, Date.now());
-  $(id).textContent = said ? `${what}${said}` : '';
+  setText($(id), said ? `${what}${said}` : '');
 };
 
 interface Journey {
@@ -427,6 +537,7 @@ async function pollJourney(): Promise<void> {
   if (!j) return;
   const el = $('funnel');
   answerAge('journey-age', j.computed_at);
+  if (alreadyShown('funnel', [j.available, j.funnel, j.stages])) return;
   if (!j.available) {
     el.textContent = 'the journey view (recon_journey) is not on this lake yet';
     el.className = 'funnel muted';
@@ -477,9 +588,11 @@ async function pollBreaks(): Promise<void> {
     table('breaks', ['—'], []);
     return;
   }
-  table('breaks-by-type', ['type', 'currency', 'count', 'at stake'], b.by_type.map((r) => [cell(r.break_type), cell(r.currency), cell(formatCount(r.count), 'num'), cell(money(r.amount_minor, r.currency), 'num')]), [2, 3]);
+  // A break's type and an object's kind are names from the views, not free text: whole, never broken mid-word
+  // (a narrow screen scrolls the table instead).
+  table('breaks-by-type', ['type', 'currency', 'count', 'at stake'], b.by_type.map((r) => [cell(r.break_type, 'name'), cell(r.currency), cell(formatCount(r.count), 'num'), cell(money(r.amount_minor, r.currency), 'num')]), [2, 3]);
   table('breaks', ['type', 'object', 'id', 'amount', 'age (days)', 'reason'],
-    b.newest.map((r) => [cell(r.break_type), cell(r.object_kind), cell(r.object_id), cell(money(r.amount_minor, r.currency), 'num'), cell(r.age_days, 'num'), cell(r.reason)]), [3, 4]);
+    b.newest.map((r) => [cell(r.break_type, 'name'), cell(r.object_kind, 'name'), cell(r.object_id), cell(money(r.amount_minor, r.currency), 'num'), cell(r.age_days, 'num'), cell(r.reason)]), [3, 4]);
 }
 
 const scope = params.get('campaign') ?? 'all campaigns';
@@ -490,10 +603,22 @@ $('scope').textContent = scopeLabel;
 if (params.has('campaign') || params.has('from') || params.has('to')) {
   for (const id of ['journey-scope', 'breaks-scope']) $(id).textContent = '(all campaigns, all time)';
 }
+/** What a screen reader is told when the link turns to a state (the first 'live', as the page opens, is not said). */
+const LINK_SAYS: Record<LinkState, string> = {
+  live: 'live again, the figures are current.',
+  behind: 'BEHIND, donations the hub accepted are not counted yet.',
+  polling: 'read every 2 seconds instead of streamed (this page\'s key holds all the streams it may).',
+  reconnecting: 'reconnecting, the hub is not answering: the figures may not be current.',
+  refused: 'refused,',
+};
+let linkWas: LinkState | undefined;
 followTotals(totalsQuery(params, 'channel'), showTotals, (state, why) => {
-  $('scope').textContent = state === 'refused' && why ? `${scope}, ${refusedLabel(why)}` : scopeLabel;
-  $('state').textContent = why ?? state;
+  setText($('scope'), state === 'refused' && why ? `${scope}, ${refusedLabel(why)}` : scopeLabel);
+  setText($('state'), why ?? state);
   document.body.dataset.link = state;
+  // Transitions only: a document (up to 4 a second) says 'live' again, and must not be heard each time.
+  if (state !== linkWas && (linkWas !== undefined || state !== 'live')) announce('Live totals', state === 'refused' ? `${LINK_SAYS.refused} ${why ?? 'the hub refused this page'}.` : LINK_SAYS[state]);
+  linkWas = state;
 });
 setInterval(showLandedAge, 1000);
 // Each panel polls on its own, a request at a time: one slow or hanging answer neither holds the others back
