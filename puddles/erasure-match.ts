@@ -201,7 +201,7 @@ export function erasureNeedles(req: ErasureRequest, salt: Buffer = newErasureSal
   return out;
 }
 
-/** The needles of the request's `--supporter-id`s alone: what emailHashesOf looks for in a row's supporter_id. */
+/** The needles of the request's `--supporter-id`s alone: what erasure.ts personLinks looks for in a row's supporter_id. */
 export function supporterIdNeedles(req: ErasureRequest): ErasureNeedle[] {
   return req.supporterIds.some((id) => id.trim()) ? erasureNeedles({ supporterIds: req.supporterIds, emails: [], texts: [] }) : [];
 }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeEnvelope } from '../core/envelope.js';
 import { emailSha256 } from '../core/pii.js';
+import { erasureSalt } from '../infra/local/erasure-pending.js';
 import { createLake, type Lake } from './puddles/lake-fixture.js';
 import { runPuddle } from './support/run-cli.js';
 
@@ -127,6 +128,14 @@ describe('puddle erase of values nothing holds (an id mistyped on the phone: ids
     expect(JSON.parse(held.stdout)).toMatchObject({ ref: 'DPO-T-5', rows_rewritten: 0 });
     // Sam is untouched all along.
     expect(await rowsHolding(SAM.id)).toBeGreaterThanOrEqual(4);
+    // A run that completes one cut short after its rewrites (a crash before the log) finds nothing left, and is not
+    // refused for it: it logs the request.
+    const request = { supporterIds: [WRONG_CASE], emails: [], texts: [] };
+    erasureSalt(lake.dir, request, 'DPO-T-6', new Date());
+    const resumed = await runPuddle(['erase', '--supporter-id', WRONG_CASE, '--confirm', '--ref', 'DPO-T-6'], E());
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ ref: 'DPO-T-6', rows_rewritten: 0, resumed: { ref: 'DPO-T-6' } });
+    expect(log()).toBe(before + 2);
     const alone = await runPuddle(['erase', '--supporter-id', SAM.id, '--nothing-held'], E());
     expect([alone.code, alone.stderr]).toEqual([2, 'puddle erase: --nothing-held goes with --confirm: a dry run already says when nothing holds the values\n']);
   });

@@ -53,7 +53,8 @@ export async function confirmErasure(opts: { home: string; store: ObjectStore; c
   }
   queue ??= { waiting: 0, deadLetters: [] };
   const touched = result.rowsRewritten + result.filesDeleted + queue.waiting + queue.deadLetters.length + feedRows + bankFiles.length;
-  if (touched === 0 && !opts.nothingHeld) {
+  // A run that completes an earlier one cut short may find its work done already: that is no mistyped value.
+  if (touched === 0 && !opts.nothingHeld && !salt.resumed) {
     salt.done();
     throw new ErasureRefused(NOTHING_HELD);
   }

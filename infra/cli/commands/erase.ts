@@ -54,7 +54,8 @@ export const erase = defineCommand({
         const sourceWord = await sourceWordProblem({ store: rt.store, catalog: rt.catalog, request });
         if (sourceWord) return fail(sourceWord);
         if (!confirm) {
-          // The email hashes on the rows of the given ids are the person's too, and erased with them (emailHashesOf).
+          // The ids on the rows of an --email's hash, and the email hashes on the rows of the ids, are the person's too,
+          // and erased with them (puddles/erasure.ts personLinks).
           const { needles, emailHashes, idsByEmail } = await requestNeedles({ store: rt.store, catalog: rt.catalog, request });
           const plan = await planErasure({ store: rt.store, catalog: rt.catalog, needles });
           const queue = queueHolding(home, needles, { scrub: false });
