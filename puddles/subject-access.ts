@@ -64,6 +64,13 @@ export async function subjectRows(store: ObjectStore, plan: ErasurePlan, needles
  */
 const LINK_COLUMNS = ['donation_id', 'payment_id', 'original_payment_id', 'payment_intent_id', 'refund_id', 'dispute_id', 'gift_id', 'gift_payment_id', 'recurring_donation_id', 'click_id', 'ticket_id'];
 
+/**
+ * Contracts whose rows tie other people to a record: a gift's contact roles name each contact soft-credited with it
+ * (a household member, a company's contact). Their rows naming the person are found as the person's; those a link
+ * reaches would disclose someone else.
+ */
+const NOT_LINKED = ['gift_contact_role'];
+
 /** How many steps from the person's own rows the links are followed: a payment, then its donation's click. */
 const LINK_STEPS = 2;
 
@@ -101,6 +108,8 @@ export async function linkedRows(store: ObjectStore, catalog: Catalog, own: read
     const next: SubjectTable[] = [];
     for (const t of found) {
       const fresh = t.rows.filter((r) => {
+        // Raw's rows name their contract; a table's is in its name (`puddle/contract/vN`).
+        if (NOT_LINKED.includes(String(t.table.startsWith('raw') ? r.contract : t.table.split('/')[1]))) return false;
         const key = `${t.table}\u0000${JSON.stringify(r)}`;
         if (given.has(key)) return false;
         given.add(key);

@@ -39,6 +39,10 @@ beforeAll(async () => {
     // Paid without a customer (a Braintree guest checkout): only the donation's id ties the payment to Jo.
     stripe('payment', { payment_id: 'bt_jo_2', provider: 'braintree', status: 'succeeded', amount_minor: 1000, currency: 'GBP', donation_id: 'don_jo_2' }, 4),
     stripe('refund', { refund_id: 're_jo_2', provider: 'braintree', payment_id: 'bt_jo_2', status: 'succeeded', amount_minor: 1000, currency: 'GBP' }, 5),
+    // A CRM gift of Jo's, soft-credited to her partner: the partner's contact role names someone else.
+    stripe('gift', { gift_id: 'g_jo_1', amount_minor: 5000, currency: 'GBP', supporter_id: JO.crm, stage: 'Closed Won' }, 6),
+    stripe('gift_contact_role', { gift_contact_role_id: 'gcr_jo', gift_id: 'g_jo_1', supporter_id: JO.crm, role: 'Donor' }, 7),
+    stripe('gift_contact_role', { gift_contact_role_id: 'gcr_partner', gift_id: 'g_jo_1', supporter_id: '0035g00000PartnR', role: 'Household Member' }, 8),
   ]);
   for (const p of ['transactions', 'supporters', 'quarantine', 'raw']) await lake.consumer(p).drain();
   // One more of Jo's, still waiting to land.
@@ -63,7 +67,7 @@ describe('puddle subject-access', { timeout: 120_000 }, () => {
     expect(ids('donation', 'donation_id')).toEqual(['don_jo_1', 'don_jo_2']);
     // Both versions of the CRM contact and the producer's supporter, found by the ids and the email hash on their rows.
     // Stripe's customer too, by the email hash on Jo's rows.
-    expect(ids('supporter', 'supporter_id')).toEqual([JO.crm, JO.crm, STRIPE_JO, JO.id]);
+    expect(ids('/supporter/', 'supporter_id')).toEqual([JO.crm, JO.crm, STRIPE_JO, JO.id]);
     expect(doc.email_hashes_found_by_id).toBe(1);
     // The name typed in a bank line's text, the phone number in a CRM note that only raw keeps, the refused pledge.
     expect(ids('bank_line', 'bank_line_id')).toEqual(['bl_1']);
@@ -88,7 +92,7 @@ describe('puddle subject-access', { timeout: 120_000 }, () => {
     const r = await sar(['--email', JO.email, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(readFileSync(out, 'utf8')) as Document;
-    expect(doc.tables.find((t) => t.table.includes('supporter'))!.rows.map((row) => row.email_sha256)).toEqual([JO_HASH, JO_HASH, JO_HASH, JO_HASH]);
+    expect(doc.tables.find((t) => t.table.includes('/supporter/'))!.rows.map((row) => row.email_sha256)).toEqual([JO_HASH, JO_HASH, JO_HASH, JO_HASH]);
     // The producer's, the CRM's and Stripe's ids on those rows: until 2026-12-06 an email alone stopped at the supporter
     // rows, and Jo's donations and Stripe payment were not given.
     expect(doc.ids_found_by_email).toBe(3);
@@ -115,6 +119,9 @@ describe('puddle subject-access', { timeout: 120_000 }, () => {
     const linked = (table: string, key: string) => doc.linked_tables.find((t) => t.table.includes(table))?.rows.map((row) => row[key]).sort();
     expect(linked('payment', 'payment_id')).toEqual(['bt_jo_2']);
     expect(linked('refund', 'refund_id')).toEqual(['re_jo_1', 're_jo_2']);
+    // Her own contact role on her gift, not her partner's, which a link from the gift would have reached.
+    expect(doc.tables.find((t) => t.table.includes('gift_contact_role'))?.rows.map((row) => row.gift_contact_role_id)).toEqual(['gcr_jo']);
+    expect(JSON.stringify(doc)).not.toContain('0035g00000PartnR');
     // Each row once: what holds Jo's own values is in `tables`, not again in `linked_tables`.
     const own = new Set(doc.tables.flatMap((t) => t.rows.map((row) => JSON.stringify(row))));
     for (const t of doc.linked_tables) for (const row of t.rows) expect(own.has(JSON.stringify(row))).toBe(false);
