@@ -56,9 +56,9 @@ describe('/tv on air', { timeout: 180_000 }, () => {
     // Until 2026-12-06 this page stayed blank under "reconnecting" for as long as the first held the key's stream.
     await shows(second, '#total', '£25.00');
     await link(second, 'polling');
-    await shows(second, '#spoken', "Not live: read every 2 s, not live: this page's key holds all the live streams it may; close other pages on it, or give this screen a key of its own");
+    await shows(second, '#spoken', "Not live: read every 2 s (this page's key holds all the live streams it may): close other pages on it, or give this screen a key of its own");
     expect(await second.textContent('#state')).toBe(
-      "read every 2 s, not live: this page's key holds all the live streams it may; close other pages on it, or give this screen a key of its own",
+      "read every 2 s (this page's key holds all the live streams it may): close other pages on it, or give this screen a key of its own",
     );
     // The figure still follows the night.
     await post([donation('air-2', 1000)]);

@@ -162,7 +162,7 @@ async function refusal(query: string): Promise<Refusal | undefined> {
     if (res.status === 429 && body.error?.code === 'too_many_streams_for_key') {
       const doc = await fetch(`/v1/totals${query}`, { headers: { accept: 'application/json' } });
       if (!doc.ok) return undefined;
-      const why = `read every ${POLL_MS / 1000} s, not live: this page's key holds all the live streams it may; close other pages on it, or give this screen a key of its own`;
+      const why = `read every ${POLL_MS / 1000} s (this page's key holds all the live streams it may): close other pages on it, or give this screen a key of its own`;
       return { why, againMs: POLL_MS, polled: (await doc.json()) as TotalsDocument & { behind?: Behind } };
     }
     if (res.status === 429) {
