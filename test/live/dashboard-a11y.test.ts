@@ -176,6 +176,8 @@ describe('dashboard: accessibility review fixes', { timeout: 180_000 }, () => {
     const heard = (pattern: string) => page.waitForFunction((p) => (window as unknown as { said: string[] }).said.some((s) => new RegExp(p).test(s)), pattern);
     await page.waitForFunction(() => document.body.dataset.link === 'reconnecting');
     await heard('Live totals: reconnecting');
+    // The tab's title says it too (a page in a background tab).
+    expect(await page.title()).toBe('Reconnecting · Puddle operations');
     await heard('By campaign[^:]*: figures NOT CURRENT; the hub did not answer');
     await page.waitForFunction(() => document.querySelector('#by-campaign')!.closest('.card')!.classList.contains('not-current'));
     // The figures keep their contrast: no fading of the card or anything in it.
@@ -195,6 +197,7 @@ describe('dashboard: accessibility review fixes', { timeout: 180_000 }, () => {
     hub = await startLiveHub(home, { port });
     await page.waitForFunction(() => document.body.dataset.link === 'live');
     await heard('Live totals: live again');
+    expect(await page.title()).toBe('Puddle operations');
     await page.waitForFunction(() => !document.querySelector('#by-campaign')!.closest('.card')!.classList.contains('not-current'));
     await heard('By campaign[^:]*: figures current again');
   });

@@ -56,6 +56,9 @@ describe('/tv on air', { timeout: 180_000 }, () => {
     // Until 2026-12-06 this page stayed blank under "reconnecting" for as long as the first held the key's stream.
     await shows(second, '#total', '£25.00');
     await link(second, 'polling');
+    // The tab's title and the dot's shape say it too, not the dot's colour alone.
+    expect(await second.title()).toBe('Polling · Live total');
+    expect(await second.$eval('.dot', (e) => getComputedStyle(e).borderRadius)).toBe('0px');
     await shows(second, '#spoken', "Not live: read every 2 s (this page's key holds all the live streams it may): close other pages on it, or give this screen a key of its own");
     expect(await second.textContent('#state')).toBe(
       "read every 2 s (this page's key holds all the live streams it may): close other pages on it, or give this screen a key of its own",
@@ -70,6 +73,8 @@ describe('/tv on air', { timeout: 180_000 }, () => {
     await first.close();
     await link(second, 'live');
     await shows(second, '#spoken', 'Live again');
+    expect(await second.title()).toBe('Live total');
+    expect(await second.$eval('.dot', (e) => getComputedStyle(e).borderRadius)).toBe('50%');
     await post([donation('air-3', 500)]);
     await shows(second, '#total', '£40.00');
     await context.close();

@@ -45,6 +45,15 @@ export function behindWhy(b: Behind): string {
   return `BEHIND: ${n} donation${b.waiting === 1 ? '' : 's'} accepted, not counted yet (the oldest for ${b.oldest_waiting_s} s): ${cause}`;
 }
 
+/**
+ * The page's title for its link's state: plain while live, else the state first (`BEHIND · Live total`), so a page in a
+ * background tab, the taskbar and a screen reader's window title say it too (an accessibility review, 2026-12-06).
+ */
+export function titleFor(base: string, state: LinkState): string {
+  const word = { live: '', behind: 'BEHIND', polling: 'Polling', reconnecting: 'Reconnecting', refused: 'Refused' }[state];
+  return word ? `${word} · ${base}` : base;
+}
+
 /** The hub's heartbeat interval until its first heartbeat says it (the hub's default, 15 s). */
 const DEFAULT_BEAT_MS = 15_000;
 /** Heartbeats that may go missing before the link counts as dead: a loaded hub or a slow network is late, not gone. */

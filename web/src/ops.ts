@@ -4,7 +4,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './ops.css';
 import { formatCount, formatMoney } from './money.js';
-import { filterQuery, followTotals, totalsQuery, type LinkState, type TotalsDocument } from './live.js';
+import { filterQuery, followTotals, titleFor, totalsQuery, type LinkState, type TotalsDocument } from './live.js';
 import { pageWindow, refusedLabel, utcLabel, windowLabel } from './page-window.js';
 import { asOf, failedWhy, figuresTime, pollNote, type PollState } from './poll-freshness.js';
 import { keepPassFresh } from './pass.js';
@@ -616,6 +616,7 @@ followTotals(totalsQuery(params, 'channel'), showTotals, (state, why) => {
   setText($('scope'), state === 'refused' && why ? `${scope}, ${refusedLabel(why)}` : scopeLabel);
   setText($('state'), why ?? state);
   document.body.dataset.link = state;
+  document.title = titleFor('Puddle operations', state);
   // Transitions only: a document (up to 4 a second) says 'live' again, and must not be heard each time.
   if (state !== linkWas && (linkWas !== undefined || state !== 'live')) announce('Live totals', state === 'refused' ? `${LINK_SAYS.refused} ${why ?? 'the hub refused this page'}.` : LINK_SAYS[state]);
   linkWas = state;

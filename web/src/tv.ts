@@ -3,7 +3,7 @@
 // (which campaign, since when): without `?from=` it is every donation ever landed, not tonight's.
 import './tv.css';
 import { formatCount, formatMoney } from './money.js';
-import { followTotals, totalsQuery } from './live.js';
+import { followTotals, titleFor, totalsQuery } from './live.js';
 import { pageWindow, windowLabel } from './page-window.js';
 import { showOthers } from './tv-others.js';
 import { keepPassFresh } from './pass.js';
@@ -65,6 +65,7 @@ followTotals(
     // on air (until 2026-12-06 the reason took four lines of the label's type and pushed the other currencies down).
     $('state').textContent = why ?? state;
     document.body.dataset.link = state;
+    document.title = titleFor('Live total', state);
     // The first 'live' is the page opening: its total is said instead.
     if (state !== spokenState && (spokenState !== undefined || state !== 'live')) speak(state === 'live' ? 'Live again' : `Not live: ${why ?? state}`);
     spokenState = state;
