@@ -14,6 +14,12 @@ import { runPuddle } from './support/run-cli.js';
 let lake: Lake;
 const outDir = mkdtempSync(path.join(tmpdir(), 'puddle-sar-out-'));
 const sar = (args: string[]) => runPuddle(['subject-access', ...args], { PUDDLE_HOME: lake.dir });
+/** An --out path with no file at it (a test run again, as a retry, finds its own file otherwise: refused without --replace). */
+const fresh = (name: string) => {
+  const out = path.join(outDir, name);
+  rmSync(out, { force: true });
+  return out;
+};
 
 interface Document {
   tables: { table: string; rows: Record<string, unknown>[] }[];
@@ -57,7 +63,7 @@ afterAll(async () => {
 
 describe('puddle subject-access', { timeout: 120_000 }, () => {
   it("writes every row holding the person, raw and the quarantine included, to a file only its owner reads, and none of anyone else's", async () => {
-    const out = path.join(outDir, 'jo.json');
+    const out = fresh('jo.json');
     const r = await sar(['--supporter-id', JO.id, '--supporter-id', JO.crm, '--text', JO.name, '--text', '+44 7700 900123', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(statSync(out).mode & 0o777).toBe(0o600);
@@ -88,7 +94,7 @@ describe('puddle subject-access', { timeout: 120_000 }, () => {
   });
 
   it('finds by the email address what erase finds: its hash on the supporters, the ids on those rows, and the rows of those ids', async () => {
-    const out = path.join(outDir, 'by-email.json');
+    const out = fresh('by-email.json');
     const r = await sar(['--email', JO.email, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(readFileSync(out, 'utf8')) as Document;
@@ -108,7 +114,7 @@ describe('puddle subject-access', { timeout: 120_000 }, () => {
   });
 
   it("gives the records linked to the person's own rows, which hold none of their values: a guest payment for their donation, and its refund", async () => {
-    const out = path.join(outDir, 'linked.json');
+    const out = fresh('linked.json');
     const r = await sar(['--supporter-id', JO.id, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(readFileSync(out, 'utf8')) as Document;
@@ -128,7 +134,7 @@ describe('puddle subject-access', { timeout: 120_000 }, () => {
   });
 
   it('says when no lake row holds the values (a mistyped id: ids are matched exactly, case included)', async () => {
-    const out = path.join(outDir, 'nobody.json');
+    const out = fresh('nobody.json');
     const r = await sar(['--supporter-id', 'SUP_1_MISTYPED', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('no lake row holds these values: check them (ids are matched exactly, case included)');
@@ -148,10 +154,14 @@ describe('puddle subject-access', { timeout: 120_000 }, () => {
     }
   });
 
-  it('replaces a file already at --out, and leaves it readable by its owner only', async () => {
-    const out = path.join(outDir, 'again.json');
+  it('refuses a file already at --out, which may be another person\'s, and replaces it with --replace, readable by its owner only', async () => {
+    const out = fresh('again.json');
     writeFileSync(out, 'old', { mode: 0o644 });
-    const r = await sar(['--supporter-id', JO.id, '--out', out]);
+    const refused = await sar(['--supporter-id', JO.id, '--out', out]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("exists, and may hold another person's data: give another --out, or --replace to replace it");
+    expect(readFileSync(out, 'utf8')).toBe('old');
+    const r = await sar(['--supporter-id', JO.id, '--out', out, '--replace']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('(it replaced the file that was there)');
     expect(statSync(out).mode & 0o777).toBe(0o600);

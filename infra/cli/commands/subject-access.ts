@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { erasureNeedles } from '../../../puddles/erasure-match.js';
 import { defineCommand } from '../command.js';
 import { existingHome, withLocalRuntime } from '../local-runtime.js';
@@ -10,10 +10,11 @@ export const subjectAccess = defineCommand({
   summary:
     "Answer a subject access request for one person: write every lake row holding them (raw, every version, the quarantine) to a file, found as `puddle erase` finds them, " +
     'and say what else holds them (queued messages, dead letters, supplier feed rows, bank files).',
-  usage: 'puddle subject-access (--supporter-id ID | --email ADDRESS | --text TEXT)... [--force-text] --out FILE',
+  usage: 'puddle subject-access (--supporter-id ID | --email ADDRESS | --text TEXT)... [--force-text] --out FILE [--replace]',
   options: {
     ...PERSON_OPTIONS,
     out: { type: 'string', description: 'the JSON file to write, readable by you only, outside PUDDLE_HOME (it holds the person\'s data: never printed)' },
+    replace: { type: 'boolean', description: 'replace a file already at --out (without it, one is refused: it may be another person\'s)' },
   },
   async run({ values }) {
     const fail = (msg: string) => {
@@ -27,6 +28,9 @@ export const subjectAccess = defineCommand({
     if (typeof out !== 'string' || !out) return fail('--out FILE is required: the rows hold the person\'s data, and are written to a file, never to the screen');
     const outProblem = outFileProblem(out);
     if (outProblem) return fail(outProblem);
+    // One person's file must not silently become another's: a name mistyped on the phone replaced someone's answer
+    // (until 2026-12-06 it was replaced with a note on stderr: a user test).
+    if (!values.replace && existsSync(out)) return fail(`${out} exists, and may hold another person's data: give another --out, or --replace to replace it`);
     const home = existingHome();
     const [{ planErasure, requestNeedles, sourceWordProblem }, { subjectRows, linkedRows }, { queueHolding, bankFilesHolding, feedRowsHolding }] = await Promise.all([
       import('../../../puddles/erasure.js'),
