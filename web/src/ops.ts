@@ -9,6 +9,7 @@ import { pageWindow, refusedLabel, utcLabel, windowLabel } from './page-window.j
 import { asOf, failedWhy, figuresTime, pollNote, type PollState } from './poll-freshness.js';
 import { keepPassFresh } from './pass.js';
 import { BOX_MS } from '../../core/time-window.js';
+import { alreadyShown, cell, setText, table, type Cell, type CellData } from './ops-table.js';
 
 const $ = (id: string) => document.getElementById(id)!;
 const params = new URLSearchParams(location.search);
@@ -24,72 +25,6 @@ const STALE_AFTER_S = 120;
 const askedWindow = pageWindow(params);
 // A refused window draws nothing (the hub sends no document): the chart's span is then the last 24 hours.
 const timeWindow = 'error' in askedWindow ? {} : askedWindow;
-
-type Cell = string | number | null | undefined;
-/** A table cell as data: the DOM is written only where a table's content changed. */
-interface CellData {
-  text: string;
-  cls: string;
-}
-
-function cell(value: Cell, cls = ''): CellData {
-  return { text: value === null || value === undefined ? '—' : String(value), cls };
-}
-
-/** An element's text, written only when it differs: rewriting the same words still replaces the node a reader is on. */
-function setText(el: HTMLElement, text: string): void {
-  if (el.textContent !== text) el.textContent = text;
-}
-
-/** What each part of the page shows (by a name), as JSON. */
-const shown = new Map<string, string>();
-
-/** Whether `what` is what `name` shows already; else it is noted as shown, for the caller to draw. */
-function alreadyShown(name: string, what: unknown): boolean {
-  const said = JSON.stringify(what);
-  if (shown.get(name) === said) return true;
-  shown.set(name, said);
-  return false;
-}
-
-/**
- * A table: left alone when its content has not changed, else only its changed cells (and rows added or gone) are
- * written. Until 2026-12-06 every poll (every 3 s) and every totals document rebuilt each table with new nodes, so a
- * text selection and a screen reader's place were lost every few seconds (accessibility review).
- */
-function table(id: string, head: string[], rows: CellData[][], numeric: number[] = []): void {
-  if (alreadyShown(id, [head, numeric, rows])) return;
-  const t = $(id) as HTMLTableElement;
-  if (!alreadyShown(`${id} head`, [head, numeric])) {
-    const tr = document.createElement('tr');
-    head.forEach((h, i) => {
-      const th = document.createElement('th');
-      th.scope = 'col';
-      th.textContent = h;
-      if (numeric.includes(i)) th.className = 'num';
-      tr.append(th);
-    });
-    t.createTHead().replaceChildren(tr);
-  }
-  const body = rows.length ? rows : [[{ text: 'none', cls: 'muted' }]];
-  const tbody = t.tBodies[0] ?? t.createTBody();
-  body.forEach((r, i) => {
-    let row = tbody.rows[i];
-    if (row?.cells.length !== r.length) {
-      const fresh = document.createElement('tr');
-      if (row) row.replaceWith(fresh);
-      else tbody.append(fresh);
-      row = fresh;
-    }
-    r.forEach((c, j) => {
-      const td = row.cells[j] ?? row.insertCell();
-      setText(td, c.text);
-      if (td.className !== c.cls) td.className = c.cls;
-    });
-  });
-  while (tbody.rows.length > body.length) tbody.deleteRow(-1);
-  if (!rows.length) tbody.rows[0]!.cells[0]!.colSpan = head.length;
-}
 
 /**
  * `said` of `of` (a panel, the live totals), by the page's one status region (polite), gathered for a second: a hub
