@@ -12,12 +12,12 @@
 import { createHash } from 'node:crypto';
 
 import { CONTRACTS } from '../core/contracts/index.js';
+import { emailSha256 } from '../core/pii.js';
 import type { Catalog, CatalogFile, ObjectStore } from '../core/ports.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { contractColumns } from './columns.js';
 import { withConnection } from './duckdb.js';
 import { erasureNeedles, holdsNeedle, longEnoughId, longerIdsSql, maskNeedle, matchSql, scrubSql, supporterIdNeedles, type ErasureNeedle, type ErasureRequest, type FoundValues } from './erasure-match.js';
-import { emailSha256 } from '../core/pii.js';
 import { currentStateKey, ERASED_FILE_NAME, fileKey, isRawTable, LAKE_PREFIX, RAW_TABLE, tableId, tablePrefix } from './layout.js';
 import { withLocalFiles } from './local-files.js';
 import { copyToBytesCounted } from './parquet-writer.js';

@@ -7,7 +7,7 @@ import type { Catalog, ObjectStore } from '../core/ports.js';
 import { withConnection } from './duckdb.js';
 import { planErasure, varcharColumns, type ErasurePlan } from './erasure.js';
 import { erasureNeedles, longEnoughId, matchSql, type ErasureNeedle } from './erasure-match.js';
-import { isRawTable, tableId } from './layout.js';
+import { isRawTable, RAW_TABLE, tableId } from './layout.js';
 import { withLocalFiles } from './local-files.js';
 import { sqlIdent, sqlString } from './sql-text.js';
 
@@ -74,10 +74,13 @@ const NOT_LINKED = ['gift_contact_role'];
 /** How many steps from the person's own rows the links are followed: a payment, then its donation's click. */
 const LINK_STEPS = 2;
 
+/** Whether a SubjectTable is raw's (`raw/envelope/v1`), whose rows are envelopes, not a contract's columns. */
+const isRaw = (table: string): boolean => table.startsWith(`${RAW_TABLE.puddle}/`);
+
 function linkValues(tables: readonly SubjectTable[]): string[] {
   const out = new Set<string>();
   for (const t of tables) {
-    if (t.table === 'raw' || t.table.startsWith('raw/')) continue;
+    if (isRaw(t.table)) continue;
     for (const row of t.rows) {
       for (const c of LINK_COLUMNS) {
         const v = row[c];
@@ -109,7 +112,7 @@ export async function linkedRows(store: ObjectStore, catalog: Catalog, own: read
     for (const t of found) {
       const fresh = t.rows.filter((r) => {
         // Raw's rows name their contract; a table's is in its name (`puddle/contract/vN`).
-        if (NOT_LINKED.includes(String(t.table.startsWith('raw') ? r.contract : t.table.split('/')[1]))) return false;
+        if (NOT_LINKED.includes(String(isRaw(t.table) ? r.contract : t.table.split('/')[1]))) return false;
         const key = `${t.table}\u0000${JSON.stringify(r)}`;
         if (given.has(key)) return false;
         given.add(key);
