@@ -115,14 +115,17 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
   const servePage = async (req: FastifyRequest, reply: FastifyReply) => {
     const route = req.routeOptions.url ?? '/';
     const target = PAGES[route]!;
+    // This page's refusals, in its look (dark for /tv).
+    const say = (status: number, title: string, text: string) => page(reply, status, title, text, target.dark);
+    const tooMany = (seconds: number) => tooManyFailures(reply, seconds, target.dark);
     const refused = (who: KeyIdentity) => {
       // A retired key, as every route answers it: 401, and logged by label and address, so the TV still on an old key
       // shows in the log (until 2026-12-06 a 403 here, logged nowhere; a security review).
       if (who.scope === 'retired') {
         retiredKeyUsed(who, requestAddress(req));
-        return page(reply, 401, 'A retired key', `${RETIRED_KEY.message}. This page needs ${target.needs}.`, target.dark);
+        return say(401, 'A retired key', `${RETIRED_KEY.message}. This page needs ${target.needs}.`);
       }
-      return page(reply, 403, 'Not a key for this page', `This page needs ${target.needs}; ${SCOPE_REACH[who.scope]}.`, target.dark);
+      return say(403, 'Not a key for this page', `This page needs ${target.needs}; ${SCOPE_REACH[who.scope]}.`);
     };
     const url = new URL(req.url, 'http://hub');
     const offered = url.searchParams.get('key');
@@ -130,8 +133,8 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
       url.searchParams.delete('key');
       const who = keys.identify(offered);
       const wait = req.server.authFailures?.refusal(requestAddress(req), who, true) ?? 0;
-      if (wait > 0) return tooManyFailures(reply, wait, target.dark);
-      if (!who) return page(reply, 401, 'Not a known key', `This page needs ${target.needs}.`, target.dark);
+      if (wait > 0) return tooMany(wait);
+      if (!who) return say(401, 'Not a known key', `This page needs ${target.needs}.`);
       if (!target.opens(who)) return refused(who);
       // Secure when the page itself came over TLS; plain http on 127.0.0.1 could not send it back otherwise.
       const cookie = passCookie(issuePass(keys, offered, passDays)!, passDays, cameOverTls(req), who.scope);
@@ -145,12 +148,12 @@ export async function dashboardRoutes(app: FastifyInstance, opts: DashboardRoute
     }
     const { who, presented, stale, passExpiresMs } = presentedIdentity(req, keys);
     const wait = req.server.authFailures?.refusal(requestAddress(req), who, presented) ?? 0;
-    if (wait > 0) return tooManyFailures(reply, wait, target.dark);
+    if (wait > 0) return tooMany(wait);
     if (stale) {
       const advice = stalePassAdvice(stale, route);
-      return page(reply, 401, 'Sign in again', `${advice.charAt(0).toUpperCase()}${advice.slice(1)}. This page needs ${target.needs}.`, target.dark);
+      return say(401, 'Sign in again', `${advice.charAt(0).toUpperCase()}${advice.slice(1)}. This page needs ${target.needs}.`);
     }
-    if (!who) return page(reply, 401, 'A key is needed', `This page needs ${target.needs}: open ${route}?key=<key> once; the browser then keeps a pass for ${passDays} days.`, target.dark);
+    if (!who) return say(401, 'A key is needed', `This page needs ${target.needs}: open ${route}?key=<key> once; the browser then keeps a pass for ${passDays} days.`);
     if (!target.opens(who)) return refused(who);
     const body = web.pages.get(target.file);
     if (body === undefined) return reply.code(404).send({ error: { code: 'not_found', message: 'this page is not in the dashboard build' } });

@@ -9,15 +9,15 @@ WITH x AS (
   SELECT * FROM recon_params
 ),
 kinds AS (
-  SELECT tk.*,
-    CASE WHEN lower(coalesce(tk.type, '')) LIKE '%refund%' THEN 'refund'
+  SELECT k.*,
+    CASE WHEN k.words LIKE '%refund%' THEN 'refund'
          -- Cancelling a regular gift is closing it in the CRM, not voiding last month's payment (until 2026-12-06 such
          -- a ticket was looked for as a cancelled payment: a user test).
-         WHEN lower(coalesce(tk.type, '')) LIKE '%cancel%' AND (lower(tk.type) LIKE '%regular%' OR lower(tk.type) LIKE '%recurring%'
-           OR lower(tk.type) LIKE '%monthly%' OR lower(tk.type) LIKE '%direct debit%') THEN 'regular gift closed'
-         WHEN lower(coalesce(tk.type, '')) LIKE '%cancel%' THEN 'cancellation'
+         WHEN k.words LIKE '%cancel%' AND (k.words LIKE '%regular%' OR k.words LIKE '%recurring%' OR k.words LIKE '%monthly%'
+           OR k.words LIKE '%direct debit%') THEN 'regular gift closed'
+         WHEN k.words LIKE '%cancel%' THEN 'cancellation'
     END AS wanted
-  FROM ticket tk
+  FROM (SELECT tk.*, lower(coalesce(tk.type, '')) AS words FROM ticket tk) k
 ),
 t AS (
   SELECT tk.ticket_id, tk.status, tk.type, tk.supporter_id, tk.donation_id, tk.payment_ref, tk.link_source, tk.occurred_at, tk.wanted

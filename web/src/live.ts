@@ -38,6 +38,11 @@ interface Behind {
   landing_failing_since?: string;
 }
 
+/** The words of a heartbeat's or a document's `behind`, when it says donations wait to be counted; else undefined. */
+function behindOf(b: Behind | undefined): string | undefined {
+  return b && typeof b.waiting === 'number' ? behindWhy(b) : undefined;
+}
+
 /** The words for a figure that is behind, for the page's status line. */
 export function behindWhy(b: Behind): string {
   const n = b.waiting.toLocaleString('en-GB');
@@ -52,6 +57,18 @@ export function behindWhy(b: Behind): string {
 export function titleFor(base: string, state: LinkState): string {
   const word = { live: '', behind: 'BEHIND', polling: 'Polling', reconnecting: 'Reconnecting', refused: 'Refused' }[state];
   return word ? `${word} · ${base}` : base;
+}
+
+/**
+ * Calls `changed` when the link's state changes, not at each call (a document, up to four a second, says 'live'
+ * again), nor for the first 'live' as the page opens: what a screen reader is told (both pages' status regions).
+ */
+export function onLinkChange(changed: (state: LinkState, why?: string) => void): (state: LinkState, why?: string) => void {
+  let was: LinkState | undefined;
+  return (state, why) => {
+    if (state !== was && (was !== undefined || state !== 'live')) changed(state, why);
+    was = state;
+  };
 }
 
 /** The hub's heartbeat interval until its first heartbeat says it (the hub's default, 15 s). */
@@ -93,7 +110,7 @@ export function followTotals(query: string, onDoc: (doc: TotalsDocument) => void
       try {
         const beat = JSON.parse((e as MessageEvent<string>).data) as { every_ms?: unknown; behind?: Behind };
         if (typeof beat.every_ms === 'number' && beat.every_ms > 0) beatMs = beat.every_ms;
-        behind = beat.behind && typeof beat.behind.waiting === 'number' ? behindWhy(beat.behind) : undefined;
+        behind = behindOf(beat.behind);
       } catch {
         // A heartbeat is a heartbeat whatever it carries.
         behind = undefined;
@@ -120,8 +137,8 @@ export function followTotals(query: string, onDoc: (doc: TotalsDocument) => void
           if (r.polled) {
             heard();
             onDoc(r.polled);
-            const late = r.polled.behind;
-            if (late && typeof late.waiting === 'number') onState('behind', behindWhy(late));
+            const late = behindOf(r.polled.behind);
+            if (late) onState('behind', late);
             else onState('polling', r.why);
           } else onState('refused', r.why);
           if (r.againMs !== undefined) setTimeout(open, r.againMs);

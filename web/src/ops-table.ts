@@ -29,11 +29,7 @@ export function alreadyShown(name: string, what: unknown): boolean {
   return false;
 }
 
-/**
- * A table: left alone when its content has not changed, else only its changed cells (and rows added or gone) are
- * written. Until 2026-12-06 every poll (every 3 s) and every totals document rebuilt each table with new nodes, so a
- * text selection and a screen reader's place were lost every few seconds (accessibility review).
- */
+/** A table: left alone when its content has not changed, else only its changed cells (and rows added or gone) are written. */
 export function table(id: string, head: string[], rows: CellData[][], numeric: number[] = []): void {
   if (alreadyShown(id, [head, numeric, rows])) return;
   const t = document.getElementById(id) as HTMLTableElement;

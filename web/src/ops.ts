@@ -4,7 +4,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './ops.css';
 import { formatCount, formatMoney } from './money.js';
-import { filterQuery, followTotals, titleFor, totalsQuery, type LinkState, type TotalsDocument } from './live.js';
+import { filterQuery, followTotals, onLinkChange, titleFor, totalsQuery, type LinkState, type TotalsDocument } from './live.js';
 import { pageWindow, refusedLabel, utcLabel, windowLabel } from './page-window.js';
 import { asOf, failedWhy, figuresTime, pollNote, type PollState } from './poll-freshness.js';
 import { keepPassFresh } from './pass.js';
@@ -546,15 +546,14 @@ const LINK_SAYS: Record<LinkState, string> = {
   reconnecting: 'reconnecting, the hub is not answering: the figures may not be current.',
   refused: 'refused,',
 };
-let linkWas: LinkState | undefined;
+const announceLink = onLinkChange((state, why) => announce('Live totals', state === 'refused' ? `${LINK_SAYS.refused} ${why ?? 'the hub refused this page'}.` : LINK_SAYS[state]));
 followTotals(totalsQuery(params, 'channel'), showTotals, (state, why) => {
   setText($('scope'), state === 'refused' && why ? `${scope}, ${refusedLabel(why)}` : scopeLabel);
   setText($('state'), why ?? state);
   document.body.dataset.link = state;
   document.title = titleFor('Puddle operations', state);
   // Transitions only: a document (up to 4 a second) says 'live' again, and must not be heard each time.
-  if (state !== linkWas && (linkWas !== undefined || state !== 'live')) announce('Live totals', state === 'refused' ? `${LINK_SAYS.refused} ${why ?? 'the hub refused this page'}.` : LINK_SAYS[state]);
-  linkWas = state;
+  announceLink(state, why);
 });
 setInterval(showLandedAge, 1000);
 // Each panel polls on its own, a request at a time: one slow or hanging answer neither holds the others back

@@ -3,7 +3,7 @@
 // (which campaign, since when): without `?from=` it is every donation ever landed, not tonight's.
 import './tv.css';
 import { formatCount, formatMoney } from './money.js';
-import { followTotals, titleFor, totalsQuery } from './live.js';
+import { followTotals, onLinkChange, titleFor, totalsQuery } from './live.js';
 import { pageWindow, windowLabel } from './page-window.js';
 import { showOthers } from './tv-others.js';
 import { keepPassFresh } from './pass.js';
@@ -30,10 +30,10 @@ const toldCurrency = told && /^[A-Z]{3}$/.test(told) && Intl.supportedValuesOf('
 // accessibility review).
 const SPEAK_TOTAL_MS = 60_000;
 let spokenAt = 0;
-let spokenState: string | undefined;
 const speak = (text: string) => {
   $('spoken').textContent = text;
 };
+const speakLink = onLinkChange((state, why) => speak(state === 'live' ? 'Live again' : `Not live: ${why ?? state}`));
 
 followTotals(
   totalsQuery(params, 'channel'),
@@ -67,8 +67,7 @@ followTotals(
     document.body.dataset.link = state;
     document.title = titleFor('Live total', state);
     // The first 'live' is the page opening: its total is said instead.
-    if (state !== spokenState && (spokenState !== undefined || state !== 'live')) speak(state === 'live' ? 'Live again' : `Not live: ${why ?? state}`);
-    spokenState = state;
+    speakLink(state, why);
   },
 );
 
