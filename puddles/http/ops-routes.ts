@@ -8,7 +8,7 @@ import { RepeatedFailure } from '../../core/repeated-failure.js';
 import type { KeyRing } from '../../core/http/auth.js';
 import { DamagedLakeFiles } from '../../core/http/damaged-lake-files.js';
 import { errorBody } from '../../core/http/errors.js';
-import { queryParams } from '../../core/http/query-params.js';
+import { queryParams, shownName } from '../../core/http/query-params.js';
 import { requireScope } from '../../core/http/scope.js';
 import { inBackground, systemClock, type Clock, type QueryEngine, type Row, type StateStore } from '../../core/ports.js';
 import { connectorHealth } from './connector-health.js';
@@ -61,6 +61,13 @@ export const REUSE_CAP_MS = 60_000;
 
 /** The longest the status's lake counts (sync runs, open quarantine) are reused. */
 export const STATUS_REUSE_CAP_MS = 15_000;
+
+/** The routes of fixed figures, which take no parameters, and where to look instead for one record. */
+const FIXED_ROUTES: Record<string, string> = {
+  '/v1/ops/status': 'It answers the whole hub.',
+  '/v1/ops/journey': "It answers the whole funnel; one donation's journey is its row of recon_journey (`puddle query`, docs/supporter-care.md).",
+  '/v1/ops/breaks': "It answers every open break; one donation's are the rows of recon_breaks naming it (`puddle query`).",
+};
 
 /** The journey's stages in the order money travels. */
 export const FUNNEL = ['clicked', 'pledged', 'paid', 'paid_out', 'banked'] as const;
@@ -161,6 +168,15 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
     reply.header('cache-control', 'no-store');
   });
   app.addHook('onRequest', requireScope(opts.keys, (who) => who.scope === 'read', 'the dashboard'));
+  // The status, journey and breaks are fixed figures and take no parameters. Until 2026-12-06 one they do not take
+  // was ignored: `/v1/ops/journey?donation_id=...` answered the whole funnel, read as that donation's journey.
+  app.addHook('preHandler', async (req, reply) => {
+    const path = req.routeOptions.url;
+    const instead = path === undefined ? undefined : FIXED_ROUTES[path];
+    if (instead === undefined || Object.keys((req.query ?? {}) as object).length === 0) return;
+    const first = shownName(Object.keys(req.query as object)[0]!);
+    return reply.code(400).send(errorBody('invalid_query', `${first} is not a parameter: ${path} takes none. ${instead}`));
+  });
 
   // Only the SQL is reused: the totals check, the queue and the webhooks are read fresh for every answer (a
   // status made while the lake was slow to read would otherwise show "not checked yet" for 5x that long).

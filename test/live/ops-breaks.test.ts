@@ -63,4 +63,31 @@ describe('GET /v1/ops/breaks', () => {
       await app.close();
     }
   });
+
+  it('refuses a parameter on the fixed-figure routes (status, journey, breaks) instead of answering the whole as if it were one record', async () => {
+    const app = Fastify();
+    const unused = {} as never;
+    await app.register(opsRoutes, { keys: createKeyRing({ read: [READ_KEY] }), query: lake.engine, keeper: unused as TotalsKeeper, webhooks: unused as WebhookFreshness, queueDepths: async () => ({}), state: unused, connectors: {} });
+    try {
+      const auth = { authorization: `Bearer ${READ_KEY}` };
+      // A care lead's reading (user test, 2026-12-06): the journey of one donation. It answered the whole funnel with 200.
+      const journey = await app.inject({ url: '/v1/ops/journey?donation_id=over', headers: auth });
+      expect(journey.statusCode).toBe(400);
+      const said = journey.json<{ error: { code: string; message: string } }>().error;
+      expect(said.code).toBe('invalid_query');
+      expect(said.message).toContain('donation_id is not a parameter: /v1/ops/journey takes none');
+      expect(said.message).toContain('recon_journey');
+      for (const url of ['/v1/ops/breaks?object_id=over', '/v1/ops/status?x=1']) {
+        const res = await app.inject({ url, headers: auth });
+        expect(res.statusCode, url).toBe(400);
+        expect(res.json<{ error: { message: string } }>().error.message).toMatch(/ is not a parameter: \/v1\/ops\/\w+ takes none/);
+      }
+      // A refusal comes after the key check: without a key it is still a 401, saying nothing of the route.
+      expect((await app.inject({ url: '/v1/ops/journey?donation_id=over' })).statusCode).toBe(401);
+      // Without parameters the breaks answer as before; /v1/ops/ctas keeps its own (campaign, from, to).
+      expect((await app.inject({ url: '/v1/ops/breaks', headers: auth })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
 });
