@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { App } from 'aws-cdk-lib';
+import { testApp } from './test-app.js';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -30,7 +30,7 @@ function folder(name: string): string {
 
 /** A stack with the layer from `dir`; bundling skipped (the layer is under test, not the functions' code). */
 function stackWith(dir: string): PuddleStack {
-  return new PuddleStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Layer', { duckdbLayerDir: dir });
+  return new PuddleStack(testApp(), 'Layer', { duckdbLayerDir: dir });
 }
 
 /** Synth's warnings about the layer, read from the construct tree (a full synth costs tens of seconds). */
@@ -72,7 +72,7 @@ describe('the DuckDB layer folder', () => {
     const stack = stackWith(built);
     expect(duckDbWarnings(stack)).toEqual([]);
     // Without a folder, the two functions that need it are synthesised with a warning each.
-    expect(duckDbWarnings(new PuddleStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'NoLayer'))).toHaveLength(2);
+    expect(duckDbWarnings(new PuddleStack(testApp(), 'NoLayer'))).toHaveLength(2);
     expect(stack.node.findAll().filter((c) => c instanceof lambda.LayerVersion)).toHaveLength(1);
     const layered = [...stack.functions]
       .filter(([, fn]) => stack.resolve((fn.node.defaultChild as lambda.CfnFunction).layers) !== undefined)

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { App } from 'aws-cdk-lib';
+import { testApp } from './test-app.js';
 import { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ let variables: Map<string, Record<string, unknown>>;
 
 beforeAll(() => {
   secrets.on(GetSecretValueCommand).resolves({ SecretString: '{}' });
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp();
   const resources = Template.fromStack(new PuddleStack(app, 'EnvTest')).toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
   variables = new Map(
     Object.values(resources)
@@ -103,7 +103,7 @@ describe('the environment of each function', () => {
   });
 
   it('names the secret to exactly the functions whose role may read it (the runtime reads a named secret at start)', () => {
-    const resources = Template.fromStack(new PuddleStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'SecretTest')).toJSON().Resources as Record<
+    const resources = Template.fromStack(new PuddleStack(testApp(), 'SecretTest')).toJSON().Resources as Record<
       string,
       { Type: string; Properties: Record<string, unknown> }
     >;

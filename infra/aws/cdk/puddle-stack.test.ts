@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { testApp } from './test-app.js';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -21,7 +21,7 @@ const SYNTH_MS = 300_000;
 
 beforeAll(() => {
   // Bundling skipped: the template is what is under test, not esbuild.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp();
   template = Template.fromStack(new PuddleStack(app, 'Test', { rawObjectLockDays: 365 }));
   resources = template.toJSON().Resources as Record<string, Resource>;
 }, SYNTH_MS);
@@ -275,7 +275,7 @@ describe('the CloudFormation template', () => {
   });
 
   it('has no Object Lock, versioning or retention rights without rawObjectLockDays', () => {
-    const plain = Template.fromStack(new PuddleStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Plain')).toJSON().Resources as Record<string, Resource>;
+    const plain = Template.fromStack(new PuddleStack(testApp(), 'Plain')).toJSON().Resources as Record<string, Resource>;
     const bucket = Object.values(plain).find((r) => r.Type === 'AWS::S3::Bucket' && (r.Properties.LifecycleConfiguration as object | undefined))!;
     expect(bucket.Properties.ObjectLockEnabled).toBeUndefined();
     expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
@@ -455,7 +455,7 @@ describe('the CloudFormation template', () => {
   });
 
   it('refuses an unknown connector or a bad prefix, naming what it takes, before making anything', () => {
-    const app = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = testApp;
     expect(() => new PuddleStack(app(), 'Bad', { connectors: ['stripe', 'paypal'] })).toThrow(
       new ConfigError(`connectors: no schedule for paypal (schedules/schedule.ts has ${SCHEDULE.map((e) => e.connector).join(', ')})`),
     );
@@ -463,7 +463,7 @@ describe('the CloudFormation template', () => {
   });
 
   it('refuses an alarm email that is not one address, without repeating it', () => {
-    const app = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = testApp;
     for (const bad of ['notanemail', 'finance-ops@example', 'a@b.org, c@d.org', 'finance ops@example.org', '@example.org']) {
       let err: unknown;
       try {
@@ -483,7 +483,7 @@ describe('the CloudFormation template', () => {
 describe('a second stack: another prefix and only some connectors', () => {
   let other: Record<string, Resource>;
   beforeAll(() => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = testApp();
     other = Template.fromStack(new PuddleStack(app, 'Staging', { prefix: 'staging', connectors: ['stripe', 'braintree'] })).toJSON().Resources as Record<string, Resource>;
   }, SYNTH_MS);
   const of = (type: string) => Object.values(other).filter((r) => r.Type === type);

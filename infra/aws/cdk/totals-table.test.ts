@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { testApp } from './test-app.js';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -11,7 +11,7 @@ let template: Template;
 let resources: Record<string, Resource>;
 
 beforeAll(() => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp();
   template = Template.fromStack(new PuddleStack(app, 'Test'));
   resources = template.toJSON().Resources as Record<string, Resource>;
 });
