@@ -161,8 +161,10 @@ pay AS (
 ),
 -- What refunds gave back on the donation's successful charges by the as-of date (recon_payment_link.refunded_minor):
 -- a partial refund leaves the stage `refunded` at the donation's whole amount, and this says how much went back.
+-- And how many charges succeeded, refunded ones included: payment_ids names only the charges that hold its money,
+-- so a donor charged twice and refunded once showed one charge (supporter care's user test).
 given_back AS (
-  SELECT donation_id, sum(refunded_minor) AS refunded_minor
+  SELECT donation_id, sum(refunded_minor) AS refunded_minor, count(*) AS successful_charges
   FROM link
   WHERE outcome = 'succeeded' AND donation_id IS NOT NULL
   GROUP BY donation_id
@@ -213,7 +215,8 @@ j AS (
     coalesce(cg.occurred_at, gd.occurred_at) AS gift_recorded_at,
     ob.brk_list,
     coalesce(tk.open_tickets, 0) AS open_tickets,
-    coalesce(gb.refunded_minor, 0) AS refunded_minor
+    coalesce(gb.refunded_minor, 0) AS refunded_minor,
+    coalesce(gb.successful_charges, 0) AS successful_charges
   FROM don d
   LEFT JOIN click c ON c.click_id = d.click_id
   LEFT JOIN pay p ON p.donation_id = d.donation_id
@@ -248,6 +251,7 @@ SELECT
   banked_on,
   stage,
   refunded_minor,
+  successful_charges,
   date_diff('second', clicked_at, pledged_at) AS click_to_pledge_s,
   date_diff('second', pledged_at, paid_at) AS pledge_to_paid_s,
   date_diff('day', CAST(paid_at AS DATE), paid_out_on) AS paid_to_paid_out_days,

@@ -51,11 +51,12 @@ describe('the charge that stands', () => {
     expect(rows).toEqual([
       { break_type: 'AMOUNT_MISMATCH', object_id: 'd_wrong_second', payment_id: 'ch_ws2', amount_minor: 500, reason: 'donation 20.00 GBP, its payment 25.00 GBP', open_tickets: 1, open_ticket_id: 't_more' },
     ]);
-    const journey = await lake.engine.query(`SELECT donation_id, payment_id, open_breaks FROM recon_journey ORDER BY donation_id`);
+    // payment_ids names the charge that holds the money; successful_charges says the donor was charged twice.
+    const journey = await lake.engine.query(`SELECT donation_id, payment_id, payment_ids, successful_charges, refunded_minor, open_breaks FROM recon_journey ORDER BY donation_id`);
     expect(journey).toEqual([
-      { donation_id: 'd_once', payment_id: 'ch_once', open_breaks: '' },
-      { donation_id: 'd_wrong_first', payment_id: 'ch_wf2', open_breaks: '' },
-      { donation_id: 'd_wrong_second', payment_id: 'ch_ws2', open_breaks: 'AMOUNT_MISMATCH' },
+      { donation_id: 'd_once', payment_id: 'ch_once', payment_ids: 'ch_once', successful_charges: 1, refunded_minor: 0, open_breaks: '' },
+      { donation_id: 'd_wrong_first', payment_id: 'ch_wf2', payment_ids: 'ch_wf2', successful_charges: 2, refunded_minor: 2500, open_breaks: '' },
+      { donation_id: 'd_wrong_second', payment_id: 'ch_ws2', payment_ids: 'ch_ws2', successful_charges: 2, refunded_minor: 2000, open_breaks: 'AMOUNT_MISMATCH' },
     ]);
   });
 
