@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
 import type { Hub } from '../../infra/local/hub.js';
-import { postLanded, READ_KEY, startLiveHub } from './live-hub.js';
+import { getJson, postLanded, READ_KEY, startLiveHub } from './live-hub.js';
 
 /** Generous: the tests wait for the page to show it, not for how fast (a loaded machine is shared). */
 const SHOWS_MS = 45_000;
@@ -145,7 +145,7 @@ describe('dashboard: accessibility review fixes', { timeout: 180_000 }, () => {
       // Three minutes on (the page's clock only).
       await other.clock.setFixedTime(Date.now() + 3 * 60_000);
       await other.waitForFunction(() => document.getElementById('asof')?.className === 'stale', null, { timeout: 5000 });
-      expect(await other.evaluate(() => document.querySelector('header .link')!.textContent)).toMatch(/newest landed [34] min ago: stalled\? · Sign out$/);
+      expect(await other.evaluate(() => document.querySelector('header .link')!.textContent)).toMatch(/newest landed [34] min ago: stalled\? · Pause updates · Sign out$/);
     } finally {
       await other.close();
     }
@@ -200,5 +200,37 @@ describe('dashboard: accessibility review fixes', { timeout: 180_000 }, () => {
     expect(await page.title()).toBe('Puddle operations');
     await page.waitForFunction(() => !document.querySelector('#by-campaign')!.closest('.card')!.classList.contains('not-current'));
     await heard('By campaign[^:]*: figures current again');
+  });
+
+  it('pauses the figures, tables and chart on request (WCAG 2.2.2), and shows what came meanwhile on resuming', async () => {
+    const pause = page.locator('#pause');
+    expect(await pause.getAttribute('aria-pressed')).toBe('false');
+    await page.waitForFunction(() => document.body.dataset.link === 'live');
+    const total = await page.textContent('[data-testid="total"]');
+    const campaigns = await page.locator('#by-campaign tbody tr').count();
+    const chart = await page.getAttribute('#chart', 'aria-label');
+    await pause.click();
+    expect(await pause.getAttribute('aria-pressed')).toBe('true');
+    await page.waitForFunction(() => /^updates paused at \d\d:\d\d:\d\d UTC$/.test(document.getElementById('asof')?.textContent ?? ''));
+    await page.waitForFunction(() => (document.getElementById('announce')?.textContent ?? '').includes('Updates: paused; the figures stay as they were at '));
+
+    // A gift of another campaign lands: the hub counts it...
+    await postLanded(hub!, [{ ...donation('a11y-paused', 'online', 5000), payload: { ...donation('a11y-paused', 'online', 5000).payload, campaign: 'appeal-paused' } }]);
+    const doc = (await (await getJson(`${hub!.url}/v1/totals`, READ_KEY)).json()) as { total: { count: number } };
+    expect(doc.total.count).toBe(CHANNELS.length + 2);
+    // ...and the paused page does not, over two polls and the stream's documents.
+    await page.waitForTimeout(2 * POLL_MS + 500);
+    expect(await page.textContent('[data-testid="total"]')).toBe(total);
+    expect(await page.locator('#by-campaign tbody tr').count()).toBe(campaigns);
+    expect(await page.getAttribute('#chart', 'aria-label')).toBe(chart);
+    expect(await page.textContent('#asof')).toMatch(/^updates paused at /);
+
+    // Resumed: the stream's newest figures at once, the polled tables at their next turn.
+    await pause.click();
+    expect(await pause.getAttribute('aria-pressed')).toBe('false');
+    await page.waitForFunction((t) => document.querySelector('[data-testid="total"]')?.textContent !== t, total);
+    await page.waitForFunction((n) => document.querySelectorAll('#by-campaign tbody tr').length === n + 1, campaigns);
+    await page.waitForFunction(() => /^newest landed /.test(document.getElementById('asof')?.textContent ?? ''));
+    await page.waitForFunction(() => (document.getElementById('announce')?.textContent ?? '').includes('Updates: resumed.'));
   });
 });

@@ -6,7 +6,7 @@ import './ops.css';
 import { formatCount, formatMoney } from './money.js';
 import { filterQuery, followTotals, onLinkChange, titleFor, totalsQuery, type LinkState, type TotalsDocument } from './live.js';
 import { pageWindow, refusedLabel, utcLabel, windowLabel } from './page-window.js';
-import { asOf, failedWhy, figuresTime, pollNote, type PollState } from './poll-freshness.js';
+import { asOf, clock, failedWhy, figuresTime, pollNote, type PollState } from './poll-freshness.js';
 import { keepPassFresh } from './pass.js';
 import { BOX_MS } from '../../core/time-window.js';
 import { alreadyShown, cell, setText, table, type Cell, type CellData } from './ops-table.js';
@@ -250,6 +250,27 @@ function drawChart(doc: TotalsDocument): void {
   new ResizeObserver(() => plot?.setSize({ width: chartWidth(el), height: 260 })).observe(el);
 }
 
+/**
+ * "Pause updates" (WCAG 2.2.2): while pressed, the figures, tables and chart stay as they were (a screen reader user
+ * can read a busy night's tables without rows moving under them); the stream's newest document is kept and shown
+ * at once on resuming, and the panels poll again at their next turn. The link's state is still shown and said: it is
+ * about the hub, not the figures. Until 2026-12-06 nothing could stop the page updating (accessibility review).
+ */
+let pausedAt: number | undefined;
+let heldDoc: TotalsDocument | undefined;
+$('pause').addEventListener('click', () => {
+  pausedAt = pausedAt === undefined ? Date.now() : undefined;
+  $('pause').setAttribute('aria-pressed', String(pausedAt !== undefined));
+  document.body.classList.toggle('paused', pausedAt !== undefined);
+  announce('Updates', pausedAt !== undefined ? `paused; the figures stay as they were at ${clock(pausedAt)}.` : 'resumed.');
+  if (pausedAt === undefined && heldDoc) {
+    const doc = heldDoc;
+    heldDoc = undefined;
+    showTotals(doc);
+  }
+  showLandedAge();
+});
+
 // The newest landing's age ticks every second, not only when a document arrives: a stalled landing sends no
 // documents, and a frozen "4 s ago" would look fresh.
 let newestLanded: string | null | undefined;
@@ -257,6 +278,12 @@ let lastDoc: TotalsDocument | undefined;
 
 function showLandedAge(): void {
   const el = $('asof');
+  if (pausedAt !== undefined) {
+    setText(el, `updates paused at ${clock(pausedAt)}`);
+    el.className = 'paused';
+    setText($('asof-stalled'), '');
+    return;
+  }
   if (newestLanded === undefined) return;
   el.textContent = newestLanded ? `newest landed ${ago(newestLanded)}` : 'nothing landed yet';
   const stale = newestLanded !== null && Date.now() - Date.parse(newestLanded) > STALE_AFTER_S * 1000;
@@ -268,6 +295,10 @@ function showLandedAge(): void {
 }
 
 function showTotals(doc: TotalsDocument): void {
+  if (pausedAt !== undefined) {
+    heldDoc = doc;
+    return;
+  }
   setText($('total'), doc.currency ? formatMoney(doc.total.amount_minor, doc.currency) : '—');
   setText($('count'), `${formatCount(doc.total.count)} pledges`);
   setText($('others'), doc.currencies.slice(1).map((c) => `+ ${formatMoney(c.total.amount_minor, c.currency)} (${formatCount(c.total.count)})`).join('   '));
@@ -559,7 +590,7 @@ setInterval(showLandedAge, 1000);
 // Each panel polls on its own, a request at a time: one slow or hanging answer neither holds the others back
 // nor piles up requests behind it (until 2026-12-03 all four were asked together every 3 s, answered or not).
 const every = (task: () => Promise<void>) => {
-  const run = () => void task().finally(() => setTimeout(run, POLL_MS));
+  const run = () => void (pausedAt === undefined ? task() : Promise.resolve()).finally(() => setTimeout(run, POLL_MS));
   run();
 };
 every(pollCampaigns);
@@ -568,6 +599,6 @@ every(pollJourney);
 every(pollBreaks);
 setInterval(showPollNotes, 1000);
 // The chart's last 24 hours move on even when no document comes.
-setInterval(() => lastDoc && drawChart(lastDoc), POLL_MS);
+setInterval(() => pausedAt === undefined && lastDoc && drawChart(lastDoc), POLL_MS);
 
 keepPassFresh();

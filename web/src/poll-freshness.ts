@@ -21,7 +21,8 @@ export interface PollState {
 /** A request unanswered for this long counts as hanging (a poll answers in milliseconds once a first answer is made). */
 export const HANGING_MS = 15_000;
 
-const clock = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+/** `19:40:12 UTC`: a time today, to the second, as the page's notes say it. */
+export const clock = (ms: number) => `${new Date(ms).toISOString().slice(11, 19)} UTC`;
 
 const age = (ms: number): string => {
   const s = Math.max(0, Math.round(ms / 1000));
