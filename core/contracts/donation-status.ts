@@ -9,8 +9,12 @@ export interface DonationStatus {
   status: string;
   /** Counts as money raised: in the live total and totals_by_box. */
   pledged: boolean;
-  /** recon_journey's stage for a donation with this status while no payment has moved it on. */
-  stage: 'clicked' | 'pledged';
+  /**
+   * recon_journey's stage for a donation with this status while no payment has moved it on. A withdrawn or failed
+   * gift has its own (`cancelled`, `failed`): until 2026-12-06 both read `pledged`, so a board pack built on
+   * `stage = 'pledged'` counted withdrawn gifts as money still to come (analyst user test).
+   */
+  stage: 'clicked' | 'pledged' | 'failed' | 'cancelled';
   doc: string;
 }
 
@@ -20,8 +24,8 @@ export const DONATION_STATUSES = [
   { status: 'paid', pledged: true, stage: 'pledged', doc: 'promised, and the producer took the money itself (an IVR line, the call centre)' },
   { status: 'started', pledged: false, stage: 'clicked', doc: 'the form was started and not completed yet' },
   { status: 'abandoned', pledged: false, stage: 'clicked', doc: 'the form was left before it was completed' },
-  { status: 'failed', pledged: false, stage: 'pledged', doc: 'the payment the form tried was refused: no gift' },
-  { status: 'cancelled', pledged: false, stage: 'pledged', doc: 'the supporter or the charity withdrew the gift' },
+  { status: 'failed', pledged: false, stage: 'failed', doc: 'the payment the form tried was refused: no gift' },
+  { status: 'cancelled', pledged: false, stage: 'cancelled', doc: 'the supporter or the charity withdrew the gift' },
 ] as const satisfies readonly DonationStatus[];
 
 export type DonationStatusValue = (typeof DONATION_STATUSES)[number]['status'];

@@ -20,7 +20,7 @@ describe('status lists', () => {
     expect(DISPUTE_STATUS_VALUES).toContain('warning_needs_response');
     expect(DONATION_STATUS_VALUES).toEqual(['pledged', 'pending', 'paid', 'started', 'abandoned', 'failed', 'cancelled']);
     expect(PAYMENT_STATUS_SPELLINGS.slice(PAYMENT_STATUSES.length)).toEqual([{ status: 'canceled', outcome: 'failed', doc: expect.any(String) }]);
-    expect(DONATION_STATUS_SPELLINGS.slice(DONATION_STATUSES.length)).toEqual([{ status: 'canceled', pledged: false, stage: 'pledged', doc: expect.any(String) }]);
+    expect(DONATION_STATUS_SPELLINGS.slice(DONATION_STATUSES.length)).toEqual([{ status: 'canceled', pledged: false, stage: 'cancelled', doc: expect.any(String) }]);
     expect(isPledged('canceled')).toBe(false);
     expect(isPledged('paid')).toBe(true);
   });

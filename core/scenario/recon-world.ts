@@ -252,7 +252,7 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
   stages.set(keyed.donation_id as string, 'banked');
   // A cancelled online gift and cash gifts: not expected to be paid by card.
   const cancelled = donation('2026-11-27T21:20:00.000Z', 'online', 1000, { status: 'cancelled' });
-  stages.set(cancelled.donation_id as string, 'pledged');
+  stages.set(cancelled.donation_id as string, 'cancelled');
   // Web forms started and left unfinished: clicked, never pledged, so no total counts them and no payment is due.
   const started = donation('2026-11-27T21:22:00.000Z', 'online', 2500, { status: 'started' });
   stages.set(started.donation_id as string, 'clicked');

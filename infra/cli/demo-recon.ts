@@ -11,7 +11,7 @@ import { setReconParams } from '../../puddles/reports.js';
 import { syncWorldCrm } from './demo-crm.js';
 import { formatRows } from './format.js';
 
-const STAGES = ['clicked', 'pledged', 'failed', 'paid', 'paid_out', 'banked', 'refunded', 'disputed'];
+const STAGES = ['clicked', 'pledged', 'cancelled', 'failed', 'paid', 'paid_out', 'banked', 'refunded', 'disputed'];
 
 export async function demoRecon(url: string, apiKey: string, runtime: Pick<Runtime, 'queue' | 'clock'>, engine: QueryEngine, waiting: () => Promise<number>, out: (s: string) => void): Promise<boolean> {
   const world = reconWorld({ seed: 9, donations: 300 });

@@ -156,7 +156,7 @@ b_cancelled_paid AS (
   JOIN held_by_donation h ON h.donation_id = d.donation_id
   CROSS JOIN x
   LEFT JOIN currency_exponents u ON u.currency = h.currency
-  WHERE d.status IN (SELECT status FROM donation_statuses WHERE NOT pledged AND stage = 'pledged')
+  WHERE d.status IN (SELECT status FROM donation_statuses WHERE stage IN ('failed', 'cancelled'))
     AND date_diff('day', CAST(coalesce(d.updated_at, d.occurred_at) AS DATE), x.as_of) > x.grace_cancelled_but_paid_days
 ),
 -- A successful payment naming a donation (in its own donation_id) that the lake does not have, whenever dated:

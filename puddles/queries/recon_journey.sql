@@ -13,8 +13,9 @@
 -- when no attempt succeeded) > pledged. A payout that failed paid nothing out: while its PAYOUT_FAILED break is
 -- open (no later payout has carried its money again) its payments are `paid`, the payout still named; `clicked` is a donation whose status
 -- donation_statuses gives that stage (started or abandoned: the form was not completed, so no money is pledged; the
--- live totals and totals_by_box leave them out by the same list). SMS pledges stay `pledged`: they are collected by
--- month (recon_breaks).
+-- live totals and totals_by_box leave them out by the same list), and so are `cancelled` and `failed` for a donation
+-- withdrawn or refused before any money moved (its status, in `status`; until 2026-12-06 both read `pledged`, money
+-- still to come). SMS pledges stay `pledged`: they are collected by month (recon_breaks).
 -- Beside the money's stages, the CRM's: gift_id, gift_stage (the CRM's own stage name, e.g. Closed Won) and
 -- when the CRM recorded it (null: not in the CRM).
 -- open_tickets: the supporter care tickets still open on the donation or its payment (recon_tickets).
@@ -192,6 +193,7 @@ j AS (
     d.amount_minor,
     d.currency,
     d.gift_aid,
+    d.status,
     c.occurred_at AS clicked_at,
     d.occurred_at AS pledged_at,
     CASE WHEN p.outcome = 'succeeded' THEN p.last_part_at END AS paid_at,
@@ -208,6 +210,8 @@ j AS (
       WHEN p.outcome = 'succeeded' THEN p.paid_stage
       WHEN p.any_failed = 1 AND p.outcome = 'failed' THEN 'failed'
       WHEN d.status IN (SELECT status FROM donation_statuses WHERE stage = 'clicked') THEN 'clicked'
+      WHEN d.status IN (SELECT status FROM donation_statuses WHERE stage = 'cancelled') THEN 'cancelled'
+      WHEN d.status IN (SELECT status FROM donation_statuses WHERE stage = 'failed') THEN 'failed'
       ELSE 'pledged'
     END AS stage,
     coalesce(cg.gift_id, gd.gift_id) AS gift_id,
@@ -250,6 +254,7 @@ SELECT
   bank_line_id,
   banked_on,
   stage,
+  status,
   refunded_minor,
   successful_charges,
   date_diff('second', clicked_at, pledged_at) AS click_to_pledge_s,

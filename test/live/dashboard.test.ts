@@ -156,7 +156,7 @@ describe('dashboard in headless Chromium', { timeout: TEST_MS }, () => {
     // How old its figures are (the hub reuses an answer for up to a minute, and serves it while the next is made).
     expect(await page.textContent('[data-testid="journey-age"]')).toMatch(/^as of \d\d:\d\d:\d\d UTC, \d+ s ago$/);
     const pledged = await page.$$eval('#funnel .row', (rows) => rows.map((r) => r.lastElementChild?.textContent));
-    const [j] = await hub.runtime.query.query(`SELECT count(*) AS n FROM recon_journey WHERE stage NOT IN ('clicked', 'failed', 'refunded', 'disputed')`);
+    const [j] = await hub.runtime.query.query(`SELECT count(*) AS n FROM recon_journey WHERE stage NOT IN ('clicked', 'cancelled', 'failed', 'refunded', 'disputed')`);
     expect(pledged[1]).toBe(Number(j!.n).toLocaleString('en-GB'));
     // Not narrowed: no scope beside them. Narrowed to a campaign: the journey and breaks say they are not.
     expect(await page.textContent('[data-testid="journey-scope"]')).toBe('');

@@ -529,7 +529,7 @@ async function pollJourney(): Promise<void> {
     row.append(label, bar, n);
     return row;
   });
-  const off = ['failed', 'refunded', 'disputed'].filter((st) => count.get(st)).map((st) => `${st} ${formatCount(count.get(st)!)}`);
+  const off = ['cancelled', 'failed', 'refunded', 'disputed'].filter((st) => count.get(st)).map((st) => `${st} ${formatCount(count.get(st)!)}`);
   const note = document.createElement('p');
   note.className = 'muted';
   note.textContent = off.join(' · ');
