@@ -19,6 +19,9 @@
 -- Beside the money's stages, the CRM's: gift_id, gift_stage (the CRM's own stage name, e.g. Closed Won) and
 -- when the CRM recorded it (null: not in the CRM).
 -- open_tickets: the supporter care tickets still open on the donation or its payment (recon_tickets).
+-- payment_currency: the currency of the charge followed, which fee_minor, net_minor, refunded_minor and
+-- disputed_minor are in; `currency` is the donation's (they differ on a CURRENCY_MISMATCH: until 2026-12-06 nothing
+-- in the row said the fee and net were in euros). disputed_minor: what disputes that take money hold (analyst user test).
 -- gift_aid: the donation's own flag as its producer sent it (the donor declared Gift Aid for it; null: not said),
 -- so finance can list the Gift Aid-eligible gifts that were paid and not given back.
 WITH x AS (
@@ -49,14 +52,14 @@ split AS (
 -- (null if any part's is unknown). Worked out over a split's parts alone: a window over every donation's
 -- single charge cost seconds at 1,000,000 donations (docs/benchmarks.md, "Bank import and reconciliation").
 parts AS (
-  SELECT s.donation_id, s.payment_id, s.outcome, s.occurred_at, s.provider, s.fee_minor, s.net_minor, s.payout_id, s.refunded_minor, a.any_failed,
+  SELECT s.donation_id, s.payment_id, s.outcome, s.occurred_at, s.provider, s.currency AS payment_currency, s.fee_minor, s.net_minor, s.payout_id, s.refunded_minor, a.any_failed,
     false AS split, s.occurred_at AS last_part_at, s.fee_minor AS parts_fee_minor, s.net_minor AS parts_net_minor
   FROM recon_standing_payment s
   JOIN attempts a ON a.donation_id = s.donation_id
   LEFT JOIN split sp ON sp.donation_id = s.donation_id
   WHERE sp.donation_id IS NULL
   UNION ALL
-  SELECT l.donation_id, l.payment_id, l.outcome, l.occurred_at, l.provider, l.fee_minor, l.net_minor, l.payout_id, l.refunded_minor, a.any_failed,
+  SELECT l.donation_id, l.payment_id, l.outcome, l.occurred_at, l.provider, l.currency, l.fee_minor, l.net_minor, l.payout_id, l.refunded_minor, a.any_failed,
     true,
     max(l.occurred_at) OVER (PARTITION BY l.donation_id),
     CASE WHEN count(l.fee_minor) OVER (PARTITION BY l.donation_id) = count(*) OVER (PARTITION BY l.donation_id)
@@ -177,6 +180,18 @@ open_breaks AS (
   FROM (SELECT DISTINCT donation_id, break_type FROM brk) d
   GROUP BY donation_id
 ),
+-- What disputes that take money (dispute_statuses) hold of the donation's successful charges by the as-of date, in
+-- the charges' currency: with refunded_minor, what net income leaves out (a won dispute gave it back).
+taken_back AS (
+  SELECT l.donation_id, sum(s.amount_minor) AS disputed_minor
+  FROM dispute s
+  JOIN link l ON l.payment_id = s.payment_id
+  CROSS JOIN x
+  WHERE l.outcome = 'succeeded' AND l.donation_id IS NOT NULL
+    AND s.status NOT IN (SELECT status FROM dispute_statuses WHERE NOT takes_money)
+    AND CAST(s.occurred_at AS DATE) <= x.as_of
+  GROUP BY l.donation_id
+),
 tickets AS (
   SELECT donation_id, count(*) AS open_tickets
   FROM recon_tickets
@@ -220,7 +235,9 @@ j AS (
     ob.brk_list,
     coalesce(tk.open_tickets, 0) AS open_tickets,
     coalesce(gb.refunded_minor, 0) AS refunded_minor,
-    coalesce(gb.successful_charges, 0) AS successful_charges
+    coalesce(gb.successful_charges, 0) AS successful_charges,
+    coalesce(tb.disputed_minor, 0) AS disputed_minor,
+    p.payment_currency
   FROM don d
   LEFT JOIN click c ON c.click_id = d.click_id
   LEFT JOIN pay p ON p.donation_id = d.donation_id
@@ -231,6 +248,7 @@ j AS (
   LEFT JOIN gift gf ON gf.gift_id = coalesce(cg.gift_id, gd.gift_id)
   LEFT JOIN tickets tk ON tk.donation_id = d.donation_id
   LEFT JOIN given_back gb ON gb.donation_id = d.donation_id
+  LEFT JOIN taken_back tb ON tb.donation_id = d.donation_id
 )
 SELECT
   donation_id,
@@ -247,6 +265,7 @@ SELECT
   payment_id,
   payment_ids,
   provider,
+  payment_currency,
   fee_minor,
   net_minor,
   payout_id,
@@ -256,6 +275,7 @@ SELECT
   stage,
   status,
   refunded_minor,
+  disputed_minor,
   successful_charges,
   date_diff('second', clicked_at, pledged_at) AS click_to_pledge_s,
   date_diff('second', pledged_at, paid_at) AS pledge_to_paid_s,

@@ -3,6 +3,7 @@
 // has the rule the world expects, each donation reaches its stage, and totals equal the truth to the penny.
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 
+import { DISPUTE_STATUSES } from '../../core/contracts/money-status.js';
 import { reconWorld, type ReconWorld } from '../../core/scenario/recon-world.js';
 import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
 import { setReconParams } from '../../puddles/reports.js';
@@ -102,6 +103,28 @@ describe('reconciliation over a world with ground truth', { timeout: TEST_MS }, 
     expect(Object.fromEntries(rows.map((r) => [r.donation_id, Number(r.refunded_minor)]))).toEqual(want);
     // A refunded double charge leaves the donation at the stage of the charge that stands (banked).
     expect(new Set(rows.map((r) => r.stage))).toContain('refunded');
+  });
+
+  it('says what disputes that take money hold on each donation, and the currency of the charge it follows', async () => {
+    const of = (contract: string) => world.envelopes.filter((e) => e.contract === contract).map((e) => e.payload);
+    // Every charge a dispute names took money (Braintree's read `settled`, Stripe's `succeeded`).
+    const donationOf = new Map(of('payment').map((p) => [p.payment_id, p.donation_id]));
+    const taking = new Set<string>(DISPUTE_STATUSES.filter((d) => d.takes_money).map((d) => d.status));
+    const want: Record<string, number> = {};
+    for (const r of of('dispute')) {
+      const d = donationOf.get(r.payment_id);
+      if (!taking.has(String(r.status)) || !d || String(r.occurred_at).slice(0, 10) > world.asOf) continue;
+      want[String(d)] = (want[String(d)] ?? 0) + Number(r.amount_minor);
+    }
+    expect(Object.keys(want).length).toBeGreaterThan(0);
+    const rows = await lake.engine.query('SELECT donation_id, disputed_minor FROM recon_journey WHERE disputed_minor <> 0');
+    expect(Object.fromEntries(rows.map((r) => [r.donation_id, Number(r.disputed_minor)]))).toEqual(want);
+    // A donation in pounds paid in euros (CURRENCY_MISMATCH): its fee and net are in the charge's currency, which says so.
+    const mismatch = world.truth.breaks.find((b) => b.break_type === 'CURRENCY_MISMATCH')!;
+    const [row] = await lake.engine.query(`SELECT currency, payment_currency FROM recon_journey WHERE donation_id = '${mismatch.object_id}'`);
+    expect(row!.payment_currency).not.toBe(row!.currency);
+    const [same] = await lake.engine.query(`SELECT count(*) AS n FROM recon_journey WHERE payment_currency IS NOT NULL AND payment_currency <> currency`);
+    expect(Number(same!.n)).toBe(world.truth.breaks.filter((b) => b.break_type === 'CURRENCY_MISMATCH').length);
   });
 
   it('lists the breaks open on a donation, including its payout\'s', async () => {
