@@ -173,7 +173,12 @@ function after(column: string, asOf: string): string {
 
 /** The history views `--as-of` rewinds (historyAsOf): every contract's but the quarantine's. */
 export function historyViewsAsOf(): string[] {
-  return [...CONTRACTS.keys()].filter((c) => c !== 'quarantine').sort().map((c) => `${c}_history`);
+  return contractViewsAsOf().map((c) => `${c}_history`);
+}
+
+/** The contracts' current-state views that `--as-of` rewinds (each record as it stood at the end of the date). */
+export function contractViewsAsOf(): string[] {
+  return [...CONTRACTS.keys()].filter((c) => c !== 'quarantine').sort();
 }
 
 /**

@@ -125,11 +125,12 @@ describe('the puddle CLI, without a lake', () => {
 
   it('refuses --as-of for a view it does not change, naming the views it does, and writes nothing', async () => {
     const out = join(outDir, 'd.csv');
-    const r = await puddle(['export', 'donation', '--as-of', '2026-11-27', '--format', 'csv', '--out', out]);
+    // raw holds what arrived, as it arrived: no date rewinds it.
+    const r = await puddle(['export', 'raw', '--as-of', '2026-11-27', '--format', 'csv', '--out', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--as-of applies only to the views that read recon_params');
-    for (const view of ['recon_journey', 'recon_breaks', 'totals_by_box']) expect(r.stderr).toContain(view);
-    expect(r.stderr).toContain(`WHERE occurred_at < DATE '2026-11-28'`);
+    expect(r.stderr).toContain('--as-of applies only to the views it rewinds');
+    for (const view of ['donation_history', 'recon_journey', 'recon_breaks', 'totals_by_box']) expect(r.stderr).toContain(view);
+    expect(r.stderr).toContain('not to raw, which holds what arrived as it is');
     expect(existsSync(out)).toBe(false);
   });
 

@@ -1,8 +1,9 @@
 // The lake as a data engineer meets it from outside, through the `puddle` CLI (bin/puddle.mjs) over a real
 // landed lake: what `puddle compact` leaves on disk, how another tool reads the lake correctly (docs/query-views.md,
-// "Reading the lake from another tool"), `puddle query` refusing to write, and a damaged or missing file.
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync } from 'node:fs';
+// "Reading the lake from another tool"), `puddle query` refusing to write, reading its SQL from a file or standard
+// input, and a damaged or missing file.
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { runPuddle } from './support/run-cli.js';
+import { runPuddle, type CliResult } from './support/run-cli.js';
 import { createLake, donation, type Lake } from './puddles/lake-fixture.js';
 import { GARBAGE_GRACE_MS } from '../puddles/compact.js';
 
@@ -40,6 +41,16 @@ async function queryCount(sql: string): Promise<number> {
   const r = await runPuddle(['query', sql, '--format', 'json'], env);
   expect(r.code, r.stderr).toBe(0);
   return Number(Object.values((JSON.parse(r.stdout) as Record<string, unknown>[])[0]!)[0]);
+}
+
+/** runPuddle with `input` on the command's standard input, a pipe, as `puddle query - < board.sql` gives it. */
+function runPuddleWithInput(args: string[], input: string): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [BIN, ...args], { env: { ...process.env, PUDDLE_LOG_LEVEL: 'error', ...env } }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin!.end(input);
+  });
 }
 
 const filesIn = (folder: string) => readdirSync(path.join(lake.dir, folder)).filter((f) => f.endsWith('.parquet')).sort();
@@ -204,6 +215,95 @@ describe('puddle query only reads', () => {
     const reads = ['SELECT count(*) AS n FROM donation', 'DESCRIBE donation', "PRAGMA table_info('donation')", 'EXPLAIN SELECT count(*) FROM donation', 'SUMMARIZE donation'];
     const results = await Promise.all(reads.map((sql) => runPuddle(['query', sql], env)));
     for (const [i, r] of results.entries()) expect(r.code, `${reads[i]}: ${r.stderr}`).toBe(0);
+  });
+});
+
+// A board pack's query runs to a page: until 2026-12-06 it had to be one quoted argument, and
+// `echo "SELECT 1" | puddle query` printed the usage (user test).
+describe('puddle query --file and - (standard input)', () => {
+  // As an editor on Windows saves it: a byte-order mark, CRLF line ends, a comment, a trailing ';'.
+  const BOARD = '\uFEFF-- Board pack: donations by channel\r\nSELECT channel,\r\n       count(*) AS n\r\nFROM donation\r\nGROUP BY channel\r\nORDER BY channel;\r\n';
+  const sqlFile = (name: string, text: string) => {
+    const file = path.join(out, name);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('runs the SQL of a file or of standard input as it runs an argument', async () => {
+    const file = sqlFile('board.sql', BOARD);
+    const [arg, fromFile, fromStdin, fileDash, csv] = await Promise.all([
+      runPuddle(['query', 'SELECT channel, count(*) AS n FROM donation GROUP BY channel ORDER BY channel', '--format', 'json'], env),
+      runPuddle(['query', '--file', file, '--format', 'json'], env),
+      runPuddleWithInput(['query', '-', '--format', 'json'], BOARD),
+      runPuddleWithInput(['query', '--file', '-', '--format', 'json'], BOARD),
+      runPuddle(['query', '--format', 'csv', '--file', file], env),
+    ]);
+    for (const r of [arg, fromFile, fromStdin, fileDash, csv]) expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(arg.stdout)).toEqual([{ channel: 'online', n: 15 }]);
+    for (const r of [fromFile, fromStdin, fileDash]) expect(r.stdout).toBe(arg.stdout);
+    expect(csv.stdout).toBe('channel,n\nonline,15\n');
+  });
+
+  it('keeps every check an argument meets: one statement, read only, files in the lake only', async () => {
+    const evil = path.join(lake.dir, PARTITION, 'evil-from-file.parquet');
+    const copy = `-- looks like a report\nCOPY (SELECT 1 AS x) TO '${evil}' (FORMAT parquet);\n`;
+    const writes = sqlFile('writes.sql', copy);
+    const two = sqlFile('two.sql', 'SELECT count(*) FROM donation;\nSELECT 2;\n');
+    const outside = sqlFile('outside.sql', "SELECT * FROM read_csv('/etc/passwd')\n");
+    const [written, writtenCsv, writtenStdin, several, escaped] = await Promise.all([
+      runPuddle(['query', '--file', writes], env),
+      runPuddle(['query', '--file', writes, '--format', 'csv'], env),
+      runPuddleWithInput(['query', '-', '--format', 'json'], copy),
+      runPuddle(['query', '--file', two], env),
+      runPuddleWithInput(['query', '-'], readFileSync(outside, 'utf8')),
+    ]);
+    for (const r of [written, writtenCsv, writtenStdin]) {
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain('puddle query: it only reads');
+    }
+    expect(existsSync(evil)).toBe(false);
+    expect(several.code).toBe(2);
+    expect(several.stdout).toBe('');
+    expect(several.stderr).toContain("puddle query: one statement at a time: this SQL holds 2 (separated by ';')");
+    expect(escaped.code).toBe(1);
+    expect(escaped.stderr).toContain('Permission Error');
+    expect(escaped.stdout).not.toContain('root:');
+  });
+
+  it('refuses a file it cannot read, one holding no SQL, or SQL given two ways, with exit code 2 naming the path', async () => {
+    const missing = path.join(out, 'no-such.sql');
+    const empty = sqlFile('empty.sql', '');
+    const blank = sqlFile('blank.sql', '\uFEFF\n  \r\n');
+    const board = sqlFile('one.sql', 'SELECT 1');
+    const [noFile, folder, emptyFile, blankFile, argAndFile, dashAndFile, emptyStdin, pipedWithoutDash] = await Promise.all([
+      runPuddle(['query', '--file', missing], env),
+      runPuddle(['query', '--file', out], env),
+      runPuddle(['query', '--file', empty], env),
+      runPuddle(['query', '--file', blank, '--format', 'csv'], env),
+      runPuddle(['query', 'SELECT 1', '--file', board], env),
+      runPuddleWithInput(['query', '-', '--file', board], 'SELECT 1'),
+      runPuddleWithInput(['query', '-'], ' \n'),
+      runPuddleWithInput(['query'], 'SELECT 1'),
+    ]);
+    for (const r of [noFile, folder, emptyFile, blankFile, argAndFile, dashAndFile, emptyStdin, pipedWithoutDash]) {
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+    }
+    expect(noFile.stderr).toBe(`puddle query: --file ${missing}: no such file (check the name and the folder the command runs from)\n`);
+    expect(folder.stderr).toBe(`puddle query: --file ${out}: a folder, not a file\n`);
+    expect(emptyFile.stderr).toBe(`puddle query: --file ${empty} is empty: it holds no SQL to run\n`);
+    expect(blankFile.stderr).toBe(`puddle query: --file ${blank} is empty: it holds no SQL to run\n`);
+    for (const r of [argAndFile, dashAndFile]) expect(r.stderr).toBe(`puddle query: give the SQL one way: as an argument, with --file ${board}, or - to read standard input, not two of them\n`);
+    expect(emptyStdin.stderr).toBe('puddle query: standard input held no SQL to run (- reads it from there: puddle query - < board.sql)\n');
+    // Input is read only when asked for with -: a script whose standard input never ends does not hang.
+    expect(pipedWithoutDash.stderr).toContain('puddle query - < board.sql');
+    if (process.getuid?.() !== 0) {
+      // (root reads any file whatever its mode)
+      chmodSync(board, 0o000);
+      const denied = await runPuddle(['query', '--file', board], env);
+      expect(denied.code).toBe(2);
+      expect(denied.stderr).toBe(`puddle query: --file ${board}: permission denied: this user cannot read it\n`);
+    }
   });
 });
 

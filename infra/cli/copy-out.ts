@@ -1,5 +1,5 @@
 // Writing a query's rows to a file for Tableau Desktop or a spreadsheet: DuckDB's COPY writes a flat, typed
-// Parquet file (BIGINT money, DATE days, TIMESTAMP instants) or a CSV with a header, straight from the engine.
+// Parquet file (BIGINT money, DATE days, instants as UTC-adjusted TIMESTAMP WITH TIME ZONE) or a CSV with a header, straight from the engine.
 // In the AWS shape Athena's UNLOAD does the same; Tableau more often reads the views live through Athena.
 // Every CSV the CLI writes (`report`, `export`, `query --format csv`) is written here, so quoting, an instant's
 // text and the neutralising of text cells a spreadsheet would run as formulas (csv-cells.ts, unless the user
@@ -14,6 +14,7 @@ import type { QueryEngine } from '../../core/ports.js';
 import { sqlString } from '../../puddles/sql-text.js';
 import { neutralisedSelect, reselect } from './csv-cells.js';
 import { fileToStdout } from './stdout.js';
+import { instantsAsUtc } from './utc-instants.js';
 
 export type FileFormat = 'parquet' | 'csv';
 
@@ -35,7 +36,9 @@ export async function copyOut(engine: QueryEngine, select: string, format: FileF
   const options = format === 'parquet' ? 'FORMAT parquet, COMPRESSION zstd' : CSV_OPTIONS;
   const rows = rowsOf(select);
   // Parquet keeps text as text for the program that reads it: only a CSV is opened by a spreadsheet.
-  const body = format === 'parquet' ? await bigintSelect(engine, rows) : opts.rawCsv ? rows : await csvSafeSelect(engine, rows);
+  // Parquet's instants UTC-adjusted (TIMESTAMPTZ), which Power BI and pandas read as UTC, not as wall-clock times
+  // (utc-instants.ts): for every Parquet the CLI writes, an export's and a report's.
+  const body = format === 'parquet' ? await bigintSelect(engine, await instantsAsUtc(engine, rows)) : opts.rawCsv ? rows : await csvSafeSelect(engine, rows);
   // Readable by this user only, as the home is (infra/local/home-dir.ts): an export of raw or of a report holds what
   // the home does. DuckDB makes the file (or its temporary one) with the process's umask. Until 2026-12-06 an export
   // was 0644, readable by every user of the machine (user test); `chmod` it to share it.

@@ -108,6 +108,19 @@ describe('--as-of rewinds state', { timeout: TEST_MS }, () => {
     expect(await json('SELECT CAST(as_of AS VARCHAR) AS as_of FROM recon_params', '2026-12-31')).toEqual([{ as_of: '2026-12-31' }]);
     // The pledges that stood, as `puddle report totals --as-of` counts them.
     expect(await json('SELECT sum(amount_minor)::INT AS pledged FROM totals_by_box', '2026-12-31')).toEqual([{ pledged: 4_200 }]);
+    // `puddle export donation --as-of` writes the same rewound state (until 2026-12-06 it was refused, and its message
+    // offered a WHERE on occurred_at, which keeps the correction made after the date: d-cancelled read cancelled).
+    const out = join(outDir, 'donation-2026.csv');
+    const exported = await puddle(['export', 'donation', '--as-of', '2026-12-31', '--format', 'csv', '--out', out]);
+    expect(exported.stderr).toContain('wrote 3 rows of donation');
+    expect(exported.code).toBe(0);
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    const at = lines[0]!.split(',');
+    const stood = lines.slice(1).map((l) => {
+      const c = l.split(',');
+      return `${c[at.indexOf('donation_id')]} ${c[at.indexOf('status')]}`;
+    });
+    expect(stood).toEqual(['d-cancelled pledged', 'd-known-later paid', 'd-late-night pledged']);
   });
 
   it('puddle query --as-of refuses what is not a date, before it opens anything', async () => {

@@ -1,7 +1,7 @@
-import { dayAfter, isCalendarDate } from '../../../core/time.js';
+import { isCalendarDate } from '../../../core/time.js';
 import { asOfViews } from '../../../puddles/named-views.js';
 import { setReconParams } from '../../../puddles/reports.js';
-import { historyViewsAsOf } from '../../../puddles/views.js';
+import { contractViewsAsOf, historyViewsAsOf } from '../../../puddles/views.js';
 import { defineCommand } from '../command.js';
 import { copyOut, type FileFormat } from '../copy-out.js';
 import { rowsText } from '../format.js';
@@ -39,15 +39,15 @@ export const exportView = defineCommand({
     if (asOf !== undefined && !isCalendarDate(asOf)) return fail(`--as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}`);
     const knownProblem = asKnownProblem(values);
     if (knownProblem) return fail(knownProblem);
-    // Only the reconciliation's views have an "as of" (recon_params). Silently writing every row of another
-    // view would pass for an answer as of that date.
-    // And the contracts' history views, which then hold the versions changed by that date (puddles/views.ts, historyAsOf).
-    const dated = asOf === undefined ? [] : [...asOfViews(), ...historyViewsAsOf()];
+    // The views `--as-of` rewinds, as `puddle query --as-of` reads them: the reconciliation's (recon_params), the
+    // contracts' current states (each record as it stood at the end of the date) and their histories (the versions
+    // changed by then; puddles/views.ts). Silently writing every row of another view (raw, the quarantine, a list of
+    // statuses) would pass for an answer as of that date. Until 2026-12-06 the contracts' current states were refused
+    // too, and the message offered `WHERE occurred_at < ...`, which keeps a correction made after the date (analyst
+    // user test).
+    const dated = asOf === undefined ? [] : [...asOfViews(), ...contractViewsAsOf(), ...historyViewsAsOf()];
     if (asOf !== undefined && !dated.includes(view.toLowerCase())) {
-      return fail(
-        `--as-of applies only to the views that read recon_params and the contracts' history views (${dated.join(', ')}), not to ${view}; ` +
-          `to keep what happened up to a day, say so in SQL: puddle query "SELECT * FROM ${view} WHERE occurred_at < DATE '${dayAfter(asOf)}'" --format csv > ${view}.csv`,
-      );
+      return fail(`--as-of applies only to the views it rewinds: the contracts' (e.g. donation, donation_history) and those that read recon_params (${asOfViews().join(', ')}), not to ${view}, which holds what arrived as it is`);
     }
     return withLocalRuntime(async (rt) => {
       try {

@@ -11,6 +11,7 @@ import { withLocalQueryEngine } from '../local-runtime.js';
 import { AS_KNOWN_DOC, asKnownProblem } from '../options.js';
 import { queryHint } from '../query-hints.js';
 import { writeOut } from '../stdout.js';
+import { querySql } from './query-sql.js';
 
 const CSV_TAKES_A_QUERY =
   'note: --format csv takes one query (SELECT, FROM, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE); other statements, such as PRAGMA or EXPLAIN, print with --format table or json\n';
@@ -21,8 +22,10 @@ const READER_GONE = new Error('the reader closed standard output');
 export const query = defineCommand({
   name: 'query',
   summary: 'Run SQL over the catalog views (donation, donation_history, payment, ..., raw, quarantine).',
-  usage: 'puddle query "<SQL>" [--format table|json|csv] [--as-of DATE [--as-known]] [--raw-csv]',
+  usage: 'puddle query "<SQL>" | --file FILE.sql | - [--format table|json|csv] [--as-of DATE [--as-known]] [--raw-csv]',
   options: {
+    // A board pack's query runs to a page: from a file, or standard input (`-`), rather than one quoted argument.
+    file: { type: 'string', description: 'read the SQL from this file, one statement as an argument is; - (here, or in place of the SQL: puddle query - < board.sql) reads standard input' },
     // As `puddle report --as-of` and `export --as-of` read the lake (docs/reconciliation.md, "Parameters"), for SQL of one's own:
     // a year-end figure no report gives. Until 2026-12-04 only those two rewound, and `puddle query` read today's.
     'as-of': { type: 'string', description: 'the lake as at the end of DATE (YYYY-MM-DD): each record as it stood then, the history views holding the versions changed by then, and recon_params\' as_of (raw and quarantine are not rewound)' },
@@ -31,12 +34,13 @@ export const query = defineCommand({
     'raw-csv': { type: 'boolean', description: 'CSV: write text cells as stored, even one a spreadsheet would run as a formula (=, +, -, @): for programs, not spreadsheets' },
   },
   async run({ values, positionals }) {
-    const sql = positionals.join(' ').trim();
-    const format = values.format as string;
-    if (!sql) {
-      process.stderr.write('puddle query: give the SQL to run, e.g. puddle query "SELECT count(*) FROM donation"\n');
+    const given = await querySql(positionals, values.file as string | undefined);
+    if ('problem' in given) {
+      process.stderr.write(`puddle query: ${given.problem}\n`);
       return 2;
     }
+    const { sql } = given;
+    const format = values.format as string;
     if (!['table', 'json', 'csv'].includes(format)) {
       process.stderr.write(`puddle query: --format must be table, json or csv\n`);
       return 2;
