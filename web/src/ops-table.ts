@@ -18,6 +18,18 @@ export function setText(el: HTMLElement, text: string): void {
   if (el.textContent !== text) el.textContent = text;
 }
 
+/**
+ * A name from the views (a break's type, an object's kind: RECURRING_PAID_AFTER_CLOSED, settlement_summary), written
+ * with a line-break opportunity (<wbr>) after each underscore: a narrow column wraps it between its words, never
+ * within one, and the text (its copy, what a screen reader says) is unchanged. Until 2026-12-06 such a name was kept on
+ * one line, and a card of a laptop's width scrolled the amounts beside it out of sight (`£43.2` read for £43.21).
+ */
+export function setName(el: HTMLElement, text: string): void {
+  const words = text.split(/(?<=_)/);
+  if (el.textContent === text && el.childNodes.length === 2 * words.length - 1) return;
+  el.replaceChildren(...words.flatMap((w, i) => (i ? [document.createElement('wbr'), w] : [w])));
+}
+
 /** What each part of the page shows (by a name), as JSON. */
 const shown = new Map<string, string>();
 
@@ -56,7 +68,10 @@ export function table(id: string, head: string[], rows: CellData[][], numeric: n
     }
     r.forEach((c, j) => {
       const td = row.cells[j] ?? row.insertCell();
-      setText(td, c.text);
+      if (c.cls.split(' ').includes('name')) setName(td, c.text);
+      // A cell that held a name (its <wbr>s) is written anew even when its text is the same.
+      else if (td.childElementCount) td.textContent = c.text;
+      else setText(td, c.text);
       if (td.className !== c.cls) td.className = c.cls;
     });
   });

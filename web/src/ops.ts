@@ -554,8 +554,8 @@ async function pollBreaks(): Promise<void> {
     table('breaks', ['—'], []);
     return;
   }
-  // A break's type and an object's kind are names from the views, not free text: whole, never broken mid-word
-  // (a narrow screen scrolls the table instead).
+  // A break's type and an object's kind are names from the views, not free text: never broken mid-word, wrapped
+  // after an underscore (ops-table.ts setName), so the amounts beside them stay whole in a laptop's card.
   table('breaks-by-type', ['type', 'currency', 'count', 'at stake'], b.by_type.map((r) => [cell(r.break_type, 'name'), cell(r.currency), cell(formatCount(r.count), 'num'), cell(money(r.amount_minor, r.currency), 'num')]), [2, 3]);
   table('breaks', ['type', 'object', 'id', 'amount', 'age (days)', 'reason'],
     b.newest.map((r) => [cell(r.break_type, 'name'), cell(r.object_kind, 'name'), cell(r.object_id), cell(money(r.amount_minor, r.currency), 'num'), cell(r.age_days, 'num'), cell(r.reason)]), [3, 4]);
