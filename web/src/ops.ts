@@ -261,7 +261,6 @@ let heldDoc: TotalsDocument | undefined;
 $('pause').addEventListener('click', () => {
   pausedAt = pausedAt === undefined ? Date.now() : undefined;
   $('pause').setAttribute('aria-pressed', String(pausedAt !== undefined));
-  document.body.classList.toggle('paused', pausedAt !== undefined);
   announce('Updates', pausedAt !== undefined ? `paused; the figures stay as they were at ${clock(pausedAt)}.` : 'resumed.');
   if (pausedAt === undefined && heldDoc) {
     const doc = heldDoc;
