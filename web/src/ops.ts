@@ -299,7 +299,7 @@ function showTotals(doc: TotalsDocument): void {
     return;
   }
   setText($('total'), doc.currency ? formatMoney(doc.total.amount_minor, doc.currency) : '—');
-  setText($('count'), `${formatCount(doc.total.count)} pledges`);
+  setText($('count'), `${formatCount(doc.total.count)} ${doc.total.count === 1 ? 'pledge' : 'pledges'}`);
   setText($('others'), doc.currencies.slice(1).map((c) => `+ ${formatMoney(c.total.amount_minor, c.currency)} (${formatCount(c.total.count)})`).join('   '));
   lastDoc = doc;
   newestLanded = doc.as_of;
