@@ -14,7 +14,6 @@ import type { QueryEngine } from '../../core/ports.js';
 import { sqlString } from '../../puddles/sql-text.js';
 import { neutralisedSelect, reselect } from './csv-cells.js';
 import { fileToStdout } from './stdout.js';
-import { instantsAsUtc } from './utc-instants.js';
 
 export type FileFormat = 'parquet' | 'csv';
 
@@ -36,9 +35,7 @@ export async function copyOut(engine: QueryEngine, select: string, format: FileF
   const options = format === 'parquet' ? 'FORMAT parquet, COMPRESSION zstd' : CSV_OPTIONS;
   const rows = rowsOf(select);
   // Parquet keeps text as text for the program that reads it: only a CSV is opened by a spreadsheet.
-  // Parquet's instants UTC-adjusted (TIMESTAMPTZ), which Power BI and pandas read as UTC, not as wall-clock times
-  // (utc-instants.ts): for every Parquet the CLI writes, an export's and a report's.
-  const body = format === 'parquet' ? await bigintSelect(engine, await instantsAsUtc(engine, rows)) : opts.rawCsv ? rows : await csvSafeSelect(engine, rows);
+  const body = format === 'parquet' ? await parquetSelect(engine, rows) : opts.rawCsv ? rows : await csvSafeSelect(engine, rows);
   // Readable by this user only, as the home is (infra/local/home-dir.ts): an export of raw or of a report holds what
   // the home does. DuckDB makes the file (or its temporary one) with the process's umask. Until 2026-12-06 an export
   // was 0644, readable by every user of the machine (user test); `chmod` it to share it.
@@ -70,18 +67,29 @@ async function csvSafeSelect(engine: QueryEngine, select: string): Promise<strin
 }
 
 /**
- * `select` with its 128-bit integers as BIGINT. DuckDB types a sum of BIGINT (a report's money in minor units,
- * its counts) HUGEINT, and its Parquet writer stores HUGEINT as DOUBLE: Tableau, pandas and Athena then read
- * money as floating point, and a report's columns differ in type (a payout's amount BIGINT, its summed fees
- * DOUBLE). A sum beyond BIGINT (9.2e18 minor units) fails the COPY with DuckDB's out-of-range error rather than
- * write a rounded figure. Until 2026-12-05 they were written as DOUBLE (user test).
+ * `select` as its Parquet holds it, from one look at its column types (no row read):
+ * - 128-bit integers as BIGINT. DuckDB types a sum of BIGINT (a report's money in minor units, its counts) HUGEINT,
+ *   and its Parquet writer stores HUGEINT as DOUBLE: Tableau, pandas and Athena then read money as floating point,
+ *   and a report's columns differ in type (a payout's amount BIGINT, its summed fees DOUBLE). A sum beyond BIGINT
+ *   (9.2e18 minor units) fails the COPY with DuckDB's out-of-range error rather than write a rounded figure. Until
+ *   2026-12-05 they were written as DOUBLE (user test).
+ * - Instants as TIMESTAMPTZ, written with isAdjustedToUTC=true. The views hold each instant as a TIMESTAMP (no zone)
+ *   in UTC, which DuckDB writes with isAdjustedToUTC=false, a wall-clock time that Power BI, pandas/pyarrow and
+ *   Excel's Power Query never convert to UK time (until 2026-12-06; a user test). `timezone('UTC', t)` reads `t` as
+ *   UTC whatever the session's TimeZone, where a plain cast reads it in that zone (an hour off in British summer
+ *   time). Dates stay dates.
  */
-async function bigintSelect(engine: QueryEngine, select: string): Promise<string> {
+async function parquetSelect(engine: QueryEngine, select: string): Promise<string> {
   const { columns, types } = await columnTypes(engine, select);
-  if (!types.some(isWideInteger)) return select;
-  return reselect(select, columns, (c, i) => (isWideInteger(types[i] ?? '') ? `CAST(${c} AS BIGINT)` : c));
+  const as = (c: string, i: number): string => {
+    const type = types[i] ?? '';
+    return isWideInteger(type) ? `CAST(${c} AS BIGINT)` : NAIVE_TIMESTAMP.test(type) ? `timezone('UTC', ${c})` : c;
+  };
+  return columns.some((c, i) => as(c, i) !== c) ? reselect(select, columns, as) : select;
 }
 
+/** DuckDB's timestamps without a zone, as its column types are named. */
+const NAIVE_TIMESTAMP = /^TIMESTAMP(_S|_MS|_NS)?$/;
 const isWideInteger = (type: string) => type === 'HUGEINT' || type === 'UHUGEINT';
 
 /** The columns `select` gives and their DuckDB types, from the query itself, with no row read. */
