@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exponentOf } from '../core/money.js';
 import { sharedWebInputs } from '../infra/local/web-assets.js';
-import { formatMoney } from '../web/src/money.js';
+import { counted, formatMoney } from '../web/src/money.js';
 
 describe('web money', () => {
   it('writes every ISO 4217 code with the decimals core/money.ts gives it', () => {
@@ -27,5 +27,11 @@ describe('web money', () => {
 
   it('rebuilds the pages when the shared exponent table changes: the build hash reads it', () => {
     expect(sharedWebInputs().map((f) => path.relative(process.cwd(), f))).toContain(path.join('core', 'currency-exponents.ts'));
+  });
+
+  it('says a count with its noun, singular for one (the dashboard read "1 pledges")', () => {
+    expect(counted(1, 'pledge', 'pledges')).toBe('1 pledge');
+    expect(counted(0, 'pledge', 'pledges')).toBe('0 pledges');
+    expect(counted(2340, 'box', 'boxes')).toBe('2,340 boxes');
   });
 });

@@ -43,3 +43,8 @@ export function formatMoney(minor: number, currency: string): string {
 export function formatCount(n: number): string {
   return group(String(n));
 }
+
+/** `1 pledge`, `2,340 pledges`: a count with its noun, singular for one. */
+export function counted(n: number, one: string, many: string): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}

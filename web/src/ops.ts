@@ -3,7 +3,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './ops.css';
-import { formatCount, formatMoney } from './money.js';
+import { counted, formatCount, formatMoney } from './money.js';
 import { filterQuery, followTotals, onLinkChange, titleFor, totalsQuery, type LinkState, type TotalsDocument } from './live.js';
 import { pageWindow, refusedLabel, utcLabel, windowLabel } from './page-window.js';
 import { asOf, clock, failedWhy, figuresTime, pollNote, type PollState } from './poll-freshness.js';
@@ -176,8 +176,8 @@ function chartSummary([xs, ys]: uPlot.AlignedData, span: string): string {
   const what = `Pledges per 15-minute box, ${span}`;
   if (!total) return `${what}: none drawn`;
   const peak = counts.indexOf(Math.max(...counts));
-  const boxes = `${formatCount(xs.length)} ${xs.length === 1 ? 'box' : 'boxes'}`;
-  return `${what}: ${formatCount(total)} ${total === 1 ? 'pledge' : 'pledges'} drawn in ${boxes}; the busiest box, ${utcLabel(xs[peak]! * 1000)}, had ${formatCount(counts[peak]!)}`;
+  const boxes = counted(xs.length, 'box', 'boxes');
+  return `${what}: ${counted(total, 'pledge', 'pledges')} drawn in ${boxes}; the busiest box, ${utcLabel(xs[peak]! * 1000)}, had ${formatCount(counts[peak]!)}`;
 }
 
 function chartData(doc: TotalsDocument): uPlot.AlignedData {
@@ -193,7 +193,7 @@ function chartData(doc: TotalsDocument): uPlot.AlignedData {
   }
   const span = timeWindow.from !== undefined || timeWindow.to !== undefined ? windowLabel(timeWindow) : `last 24 hours, to ${utcLabel(hi)}`;
   setText($('chart-window'), span);
-  setText($('chart-outside'), outside ? `not drawn: ${formatCount(outside)} ${outside === 1 ? 'pledge' : 'pledges'} outside this span` : '');
+  setText($('chart-outside'), outside ? `not drawn: ${counted(outside, 'pledge', 'pledges')} outside this span` : '');
   const xs = [...counts.keys()].sort((a, b) => a - b);
   const data: uPlot.AlignedData = [xs, xs.map((x) => counts.get(x)!)];
   const label = chartSummary(data, span);
@@ -299,7 +299,7 @@ function showTotals(doc: TotalsDocument): void {
     return;
   }
   setText($('total'), doc.currency ? formatMoney(doc.total.amount_minor, doc.currency) : '—');
-  setText($('count'), `${formatCount(doc.total.count)} ${doc.total.count === 1 ? 'pledge' : 'pledges'}`);
+  setText($('count'), counted(doc.total.count, 'pledge', 'pledges'));
   setText($('others'), doc.currencies.slice(1).map((c) => `+ ${formatMoney(c.total.amount_minor, c.currency)} (${formatCount(c.total.count)})`).join('   '));
   lastDoc = doc;
   newestLanded = doc.as_of;

@@ -2,7 +2,7 @@
 // below, updated from the live stream; nothing here polls or reloads. The label says what the number counts
 // (which campaign, since when): without `?from=` it is every donation ever landed, not tonight's.
 import './tv.css';
-import { formatCount, formatMoney } from './money.js';
+import { counted, formatMoney } from './money.js';
 import { followTotals, onLinkChange, titleFor, totalsQuery } from './live.js';
 import { pageWindow, windowLabel } from './page-window.js';
 import { showOthers } from './tv-others.js';
@@ -51,7 +51,7 @@ followTotals(
     const n = doc.currencies.reduce((sum, c) => sum + c.total.count, 0);
     // A campaign no donation names yet may be a typo (capitals count): say which name the page is waiting for.
     const none = params.has('campaign') ? `no donation names the campaign “${campaign}” yet` : 'waiting for the first donation';
-    $('count').textContent = doc.currency ? `${formatCount(n)} ${n === 1 ? 'donation' : 'donations'}` : none;
+    $('count').textContent = doc.currency ? counted(n, 'donation', 'donations') : none;
     const others = doc.currencies.filter((c) => c.currency !== headline);
     showOthers($('others'), others.map((c) => ({ currency: c.currency, text: formatMoney(c.total.amount_minor, c.currency) })));
     $('asof').textContent = doc.as_of ? `as of ${new Date(doc.as_of).toISOString().slice(11, 19)} UTC` : '';
