@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBookmark } from '../core/engine/bookmark.js';
 import { createBraintreeGateway } from '../connectors/braintree/client.js';
+import { sandboxGateway } from '../connectors/braintree/sandbox/test-gateway.js';
 import { braintreeHarness, BT_NOW } from './support/braintree-harness.js';
 
 type H = Awaited<ReturnType<typeof braintreeHarness>>;
@@ -159,6 +160,34 @@ describe('Braintree connector against the sandbox: a sale voided after it was sy
     const voidedFrom = await h.q(`SELECT DISTINCT stream FROM raw WHERE key = '${sale.id}' AND envelope LIKE '%"status":"voided"%'`);
     expect(voidedFrom).toEqual([{ stream: 'status_changes' }]);
     expect(h.sandbox.data.transaction(sale.id)).toMatchObject({ status: 'voided', settlement_batch_id: null });
+  });
+});
+
+describe("Braintree connector against the sandbox: a subscription's instalments", () => {
+  let h: H;
+  beforeAll(async () => {
+    h = await braintreeHarness({ scenario: { seed: 24, donations: 200 } });
+  });
+  afterAll(() => h.close());
+
+  it('lands each charge a subscription made with the subscription id as recurring_donation_id, a one-off sale with none', async () => {
+    h.clock.advance(5 * 60_000);
+    const instalments = h.sandbox.addTransactions(2, { subscriptionId: 'monthly_gift_7' });
+    const [oneOff] = h.sandbox.addTransactions(1);
+    // The gateway's wire carries it as <subscription-id>, which the SDK reads as subscriptionId.
+    expect(await sandboxGateway(h.sandbox).transaction.find(instalments[0]!.id)).toMatchObject({ subscriptionId: 'monthly_gift_7', recurring: true });
+    h.clock.advance(10 * 60_000);
+    const [r] = await h.sync({ streams: ['transactions'], from: BT_NOW, to: h.clock.now() });
+    expect(r).toMatchObject({ outcome: 'succeeded', records: 3 });
+    await h.land();
+    const expected = [
+      ...instalments.map((t) => ({ payment_id: t.id, recurring_donation_id: 'monthly_gift_7' })),
+      { payment_id: oneOff!.id, recurring_donation_id: null },
+    ].sort((a, b) => (a.payment_id < b.payment_id ? -1 : 1));
+    const ids = expected.map((e) => `'${e.payment_id}'`).join(', ');
+    expect(await h.q(`SELECT payment_id, recurring_donation_id FROM payment WHERE payment_id IN (${ids}) ORDER BY payment_id`)).toEqual(expected);
+    // The lake counts the regular givers' plans: one subscription behind the two instalments.
+    expect(await h.q(`SELECT count(DISTINCT recurring_donation_id) AS plans FROM payment WHERE provider = 'braintree'`)).toEqual([{ plans: 1 }]);
   });
 });
 

@@ -129,7 +129,7 @@ describe('puddle erase', () => {
     expect(tables['supporters/supporter/v1']).toBeGreaterThanOrEqual(3);
     expect(tables['quarantine/quarantine/v1']).toBe(1);
     // Current state is in each contract's latest version.
-    expect(tables['transactions/donation/v2 current']).toBe(2);
+    expect(tables['transactions/donation/v3 current']).toBe(2);
     expect(tables['supporters/supporter/v2 current']).toBe(2);
     // don_jo_3 waiting for both puddles, don_jo_4 for raw (one body each), and don_jo_4's dead letter.
     expect(plan.queued_messages).toBe(2);

@@ -131,7 +131,23 @@ describe('mapTransaction on the real search fixture (parsed by the SDK)', () => 
       settled_at: null,
       available_on: null,
       failure_code: null,
+      payment_intent_id: null,
+      recurring_donation_id: null,
     });
+  });
+
+  it('gives payment v3: a sale a subscription made carries its id as recurring_donation_id, a one-off sale null', async () => {
+    const oneOff = mapTransaction(await fixtureTx());
+    expect(oneOff.map((m) => [m.contract, m.version])).toEqual([['payment', 3]]);
+    expect(valid(oneOff, ['payment'])[0]!.recurring_donation_id).toBeNull();
+    const tx = await fixtureTx([['<subscription-id nil="true"/>', '<subscription-id>monthly_gift_7</subscription-id>']]);
+    expect(tx.subscriptionId).toBe('monthly_gift_7');
+    const instalment = mapTransaction(tx);
+    expect(instalment.map((m) => [m.contract, m.version])).toEqual([['payment', 3]]);
+    expect(valid(instalment, ['payment'])[0]).toMatchObject({ payment_id: '4wdkfr', recurring_donation_id: 'monthly_gift_7', payment_intent_id: null });
+    // The id as text without surrounding spaces; empty or blank is no subscription.
+    expect(mapTransaction({ ...tx, subscriptionId: ' monthly_gift_7\n' })[0]!.payload.recurring_donation_id).toBe('monthly_gift_7');
+    for (const blank of ['', '  ', null]) expect(mapTransaction({ ...tx, subscriptionId: blank })[0]!.payload.recurring_donation_id).toBeNull();
   });
 
   it('never carries the customer or card into the payload', async () => {
@@ -224,6 +240,9 @@ describe('mapTransaction on the real search fixture (parsed by the SDK)', () => 
       reason: null,
     });
     expect(item).toMatchObject({ payout_item_id: 'foo:2013-11-25:rf7x', payment_id: '4wdkfr', type: 'refund', amount_minor: -5000 });
+    // A refund of a subscription's charge is still refund v1: the subscription is the sale's.
+    expect(mapTransaction({ ...tx, subscriptionId: 'monthly_gift_7' })).toEqual(mapTransaction(tx));
+    expect(mapTransaction(tx).map((m) => [m.contract, m.version])).toEqual([['refund', 1], ['payout_item', 1]]);
     // Reported negative already, it stays negative once.
     const neg = await fixtureTx([['<type>sale</type>', '<type>credit</type>'], disbursed('2013-11-25', '-50.00', 'USD')]);
     expect(mapTransaction(neg)[1]!.payload.amount_minor).toBe(-5000);
@@ -418,13 +437,30 @@ describe('mapNotification on the fixture webhooks (verified and parsed by the SD
     ]);
   });
 
+  it("gives a subscription charge's transactions the subscription's id when they do not carry their own", async () => {
+    const n = await notification('subscription_charged_successfully');
+    // The sample's transaction has no subscription-id; the subscription around it has its id.
+    expect(n.subscription!.id).toBe('sample_id_subscription_charged_successfully');
+    expect(n.subscription!.transactions![0]!.subscriptionId).toBeUndefined();
+    const mapped = mapNotification(n).mapped;
+    expect(mapped.map((m) => [m.contract, m.version])).toEqual([['payment', 3]]);
+    expect(mapped[0]!.payload).toMatchObject({ payment_id: 'sample_id_subscription_charged_successfully', recurring_donation_id: 'sample_id_subscription_charged_successfully' });
+    // A transaction that names its subscription keeps it; the notification's object is left as it was.
+    const own = { ...n.subscription!.transactions![0]!, subscriptionId: 'sub_own' };
+    const withOwn = mapNotification({ ...n, subscription: { ...n.subscription!, transactions: [own, n.subscription!.transactions![0]!] } }).mapped;
+    expect(withOwn.map((m) => m.payload.recurring_donation_id)).toEqual(['sub_own', 'sample_id_subscription_charged_successfully']);
+    expect(n.subscription!.transactions![0]!.subscriptionId).toBeUndefined();
+    // Other transaction notifications have no subscription to fall back on.
+    expect(mapNotification(await notification('transaction_settled')).mapped[0]!.payload.recurring_donation_id).toBeNull();
+  });
+
   it('keeps the sample values it has: ids, status, money where the currency is known', async () => {
     const settled = mapNotification(await notification('transaction_settled')).mapped[0]!.payload;
     expect(settled).toMatchObject({ payment_id: 'sample_id_transaction_settled', status: 'settled', amount_minor: 10000, currency: 'USD' });
     const declined = mapNotification(await notification('transaction_settlement_declined')).mapped[0]!.payload;
     expect(declined).toMatchObject({ payment_id: 'sample_id_transaction_settlement_declined', status: 'settlement_declined' });
     const failed = mapNotification(await notification('subscription_charged_unsuccessfully')).mapped[0]!.payload;
-    expect(failed).toMatchObject({ payment_id: 'sample_id_subscription_charged_unsuccessfully', status: 'failed' });
+    expect(failed).toMatchObject({ payment_id: 'sample_id_subscription_charged_unsuccessfully', status: 'failed', recurring_donation_id: 'sample_id_subscription_charged_unsuccessfully' });
     const refund = mapNotification(await notification('refund_failed')).mapped[0]!.payload;
     expect(refund).toMatchObject({ refund_id: 'sample_id_refund_failed', status: 'processor_declined' });
     const payment = mapNotification(await notification('transaction_disbursed')).mapped[0]!.payload;

@@ -1,4 +1,4 @@
-// Braintree objects -> v1 contracts. Pure: no I/O, no clock. Braintree sends amounts as decimal
+// Braintree objects -> contracts (payment v3, the rest v1). Pure: no I/O, no clock. Braintree sends amounts as decimal
 // strings in the currency's major unit ("25.00", "2500" for JPY), so every amount goes through
 // toMinorUnits, never through a float.
 import type { Mapped } from '../../core/engine/mapped.js';
@@ -62,6 +62,11 @@ function latest(times: readonly (string | null)[]): string | null {
 
 function text(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/** An id as text without the spaces around it; null when absent or blank. */
+function trimmed(value: unknown): string | null {
+  return typeof value === 'string' ? text(value.trim()) : null;
 }
 
 /**
@@ -183,8 +188,12 @@ function mapSale(tx: BraintreeTransaction, opts: BraintreeMapOptions): Mapped[] 
     settled_at: settledAt(tx),
     available_on: null,
     failure_code: failureCodeOf(tx),
+    // Stripe's only (payment v2).
+    payment_intent_id: null,
+    // The subscription that made this charge, if one did (payment v3): its instalments share the id.
+    recurring_donation_id: trimmed(tx.subscriptionId),
   };
-  const out: Mapped[] = [{ contract: 'payment', version: 1, payload }];
+  const out: Mapped[] = [{ contract: 'payment', version: 3, payload }];
   if (disbursedOn !== null) out.push(payoutItem(tx, disbursedOn, 'sale'));
   return out;
 }
@@ -361,9 +370,12 @@ export function mapNotification(n: BraintreeNotification, opts: BraintreeMapOpti
   // The subject is the refund whose processing failed; samples leave out `type`, but it is a credit.
   if (kind === 'refund_failed') return { mapped: n.transaction ? mapCredit(n.transaction) : [], known: true };
   if (SUBSCRIPTION_CHARGE_KINDS.has(kind)) {
-    // The subscription carries its transactions, newest first; each is a payment version.
+    // The subscription carries its transactions, newest first; each is a payment version, an instalment of
+    // the subscription even when the notification's copy leaves out its subscription-id.
     const txs = Array.isArray(n.subscription?.transactions) ? n.subscription.transactions : [];
-    return { mapped: txs.flatMap((tx) => mapTransaction(tx, opts)), known: true };
+    const subscriptionId = trimmed(n.subscription?.id);
+    const instalment = (tx: BraintreeTransaction) => (trimmed(tx.subscriptionId) === null && subscriptionId !== null ? { ...tx, subscriptionId } : tx);
+    return { mapped: txs.flatMap((tx) => mapTransaction(instalment(tx), opts)), known: true };
   }
   if (kind === 'disbursement' || kind === 'disbursement_exception') {
     return { mapped: n.disbursement ? mapDisbursement(n.disbursement, toIsoTime(n.timestamp)) : [], known: true };

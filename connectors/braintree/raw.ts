@@ -42,6 +42,8 @@ export interface BraintreeTransaction {
   settlementBatchId?: BraintreeString;
   /** Set on a refund: the sale it gives money back against. */
   refundedTransactionId?: BraintreeString;
+  /** Set when a subscription made the charge (`<subscription-id>`): the recurring gift it is an instalment of. */
+  subscriptionId?: BraintreeString;
   /** Marketplace sub-merchants only: what the master merchant keeps. */
   serviceFeeAmount?: BraintreeString;
   disbursementDetails?: BraintreeDisbursementDetails | null;

@@ -1,6 +1,7 @@
 import type { Contract } from './contract.js';
 import * as bank from './bank.js';
 import * as crm from './crm.js';
+import * as regular from './regular-giving.js';
 import * as sms from './sms.js';
 import * as v1 from './catalog.js';
 import * as supplies from './supplies.js';
@@ -16,7 +17,7 @@ export * as bankContracts from './bank.js';
 export * as crmContracts from './crm.js';
 
 /** Every contract, every version: name -> version -> Contract. */
-export const CONTRACTS: ReadonlyMap<string, ReadonlyMap<number, Contract>> = collect([v1, bank, crm, sms, supplies]);
+export const CONTRACTS: ReadonlyMap<string, ReadonlyMap<number, Contract>> = collect([v1, bank, crm, sms, regular, supplies]);
 
 /**
  * Contracts only the hub writes: its own audit of connector runs, quarantined records (and their resolution)

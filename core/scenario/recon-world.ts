@@ -142,6 +142,9 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
         d.click_id = click.click_id;
       }
     }
+    // A quarter of the web's gifts are a monthly Direct Debit's instalment, named by its mandate (donation v3), so the
+    // demo's journey splits regular from one-off giving. By the id sequence, not `rand()`: the world stays as it was.
+    if (channel === 'online' && seq % 4 === 0) d.recurring_donation_id = `DD-${d.donation_id as string}`;
     donations.push(d);
     return d;
   }
@@ -760,8 +763,7 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
     envelopes.push(makeEnvelope({ contract, version, source: 'world', stream: contract, payload: clean, received_at: receivedAt(clean), delivery_id: `world-${contract}` }));
   };
   for (const c of clicks) add('click', 1, c);
-  for (const d of corrections) add('donation', 1, d);
-  for (const d of donations) add('donation', 1, d);
+  for (const d of [...corrections, ...donations]) add('donation', d.recurring_donation_id ? 3 : 1, d);
   for (const p of payments) add('payment', 2, p);
   for (const r of refunds) add('refund', 1, r);
   for (const s of disputes) add('dispute', 1, s);

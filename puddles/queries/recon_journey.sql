@@ -22,13 +22,17 @@
 -- payment_currency: the currency of the charge followed, which fee_minor, net_minor, refunded_minor and
 -- disputed_minor are in; `currency` is the donation's (they differ on a CURRENCY_MISMATCH: until 2026-12-06 nothing
 -- in the row said the fee and net were in euros). disputed_minor: what disputes that take money hold (analyst user test).
+-- recurring_donation_id: the regular gift (mandate, plan, subscription, CRM recurring donation) the donation is an
+-- instalment of: the donation's own (donation v3), else its followed charge's (payment v3: a Braintree subscription),
+-- else its CRM gift's (gift v2, NPSP). Null: one-off, or no source says (analyst user test H1: until 2026-12-06 only
+-- the CRM could say, so regular and one-off income could not be split for web, call-centre or Braintree gifts).
 -- gift_aid: the donation's own flag as its producer sent it (the donor declared Gift Aid for it; null: not said),
 -- so finance can list the Gift Aid-eligible gifts that were paid and not given back.
 WITH x AS (
   SELECT * FROM recon_params
 ),
 don AS (
-  SELECT d.donation_id, d.channel, d.campaign, d.cta, d.click_id, d.amount_minor, d.currency, d.gift_aid, d.occurred_at, d.status, d.payment_provider
+  SELECT d.donation_id, d.channel, d.campaign, d.cta, d.click_id, d.amount_minor, d.currency, d.gift_aid, d.occurred_at, d.status, d.payment_provider, d.recurring_donation_id
   FROM donation d CROSS JOIN x WHERE CAST(d.occurred_at AS DATE) <= x.as_of
 ),
 -- Read once each, as recon_breaks does: each read of a view works it out again (seconds at 1,000,000 donations).
@@ -53,6 +57,7 @@ split AS (
 -- single charge cost seconds at 1,000,000 donations (docs/benchmarks.md, "Bank import and reconciliation").
 parts AS (
   SELECT s.donation_id, s.payment_id, s.outcome, s.occurred_at, s.provider, s.currency AS payment_currency, s.fee_minor, s.net_minor, s.payout_id, s.refunded_minor, a.any_failed,
+    s.recurring_donation_id,
     false AS split, s.occurred_at AS last_part_at, s.fee_minor AS parts_fee_minor, s.net_minor AS parts_net_minor
   FROM recon_standing_payment s
   JOIN attempts a ON a.donation_id = s.donation_id
@@ -60,6 +65,7 @@ parts AS (
   WHERE sp.donation_id IS NULL
   UNION ALL
   SELECT l.donation_id, l.payment_id, l.outcome, l.occurred_at, l.provider, l.currency, l.fee_minor, l.net_minor, l.payout_id, l.refunded_minor, a.any_failed,
+    l.recurring_donation_id,
     true,
     max(l.occurred_at) OVER (PARTITION BY l.donation_id),
     CASE WHEN count(l.fee_minor) OVER (PARTITION BY l.donation_id) = count(*) OVER (PARTITION BY l.donation_id)
@@ -237,7 +243,8 @@ j AS (
     coalesce(gb.refunded_minor, 0) AS refunded_minor,
     coalesce(gb.successful_charges, 0) AS successful_charges,
     coalesce(tb.disputed_minor, 0) AS disputed_minor,
-    p.payment_currency
+    p.payment_currency,
+    coalesce(d.recurring_donation_id, p.recurring_donation_id, gf.recurring_donation_id) AS recurring_donation_id
   FROM don d
   LEFT JOIN click c ON c.click_id = d.click_id
   LEFT JOIN pay p ON p.donation_id = d.donation_id
@@ -287,5 +294,6 @@ SELECT
   gift_stage,
   gift_recorded_at,
   date_diff('second', paid_at, gift_recorded_at) AS paid_to_gift_s,
-  open_tickets
+  open_tickets,
+  recurring_donation_id
 FROM j

@@ -61,6 +61,7 @@ SELECT
   p.settled_at,
   p.settlement_batch_id,
   p.payment_intent_id,
+  p.recurring_donation_id,
   coalesce(p.donation_id, r.donation_id) AS donation_id,
   CASE WHEN p.donation_id IS NOT NULL THEN 'payment.donation_id' WHEN r.donation_id IS NOT NULL THEN 'donation.payment_ref' END AS donation_rule,
   coalesce(p.payout_id, i.payout_id) AS payout_id,

@@ -7,7 +7,7 @@
 -- CURRENCY_MISMATCH compare the donation with it, and a ticket naming only its donation is linked to it. When the
 -- donation's charges pay it in parts (recon_donation_charges.split) every part stands: this is the first of them,
 -- and neither break is raised.
-SELECT donation_id, payment_id, outcome, occurred_at, provider, amount_minor, currency, fee_minor, net_minor, payout_id, refunded_minor
+SELECT donation_id, payment_id, outcome, occurred_at, provider, amount_minor, currency, fee_minor, net_minor, payout_id, refunded_minor, recurring_donation_id
 FROM (
   SELECT
     l.*,

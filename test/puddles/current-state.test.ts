@@ -141,7 +141,7 @@ describe('current state', () => {
     // The state is one file, flagged as current state, outside the dt partitions; the view reads it.
     const state = await stateFiles();
     expect(state).toHaveLength(1);
-    expect(state[0]!.key).toMatch(/^lake\/transactions\/donation\/v2\/current\/s-[0-9a-f]{32}\.parquet$/);
+    expect(state[0]!.key).toMatch(new RegExp(`^lake/transactions/donation/v${latestVersion('donation')!.version}/current/s-[0-9a-f]{32}\\.parquet$`));
     const all = await lake.catalog.listFiles();
     const view = fileViews(all, (k) => k).find((v) => v.name === 'donation')!;
     expect(view.sql).toContain(state[0]!.key);

@@ -89,6 +89,14 @@ describe('reconciliation over a world with ground truth', { timeout: TEST_MS }, 
     expect(wrong.map((r) => `${String(r.donation_id)}: ${String(r.stage)} (want ${String(world.truth.stages.get(r.donation_id as string))})`)).toEqual([]);
   });
 
+  it('names the regular gift of each instalment the world sent, and none of its one-off gifts', async () => {
+    const sent = new Map<string, unknown>();
+    for (const e of world.envelopes) if (e.contract === 'donation') sent.set(e.key, e.payload.recurring_donation_id ?? null);
+    const rows = await lake.engine.query('SELECT donation_id, recurring_donation_id FROM recon_journey');
+    expect(rows.filter((r) => r.recurring_donation_id !== sent.get(r.donation_id as string)).map((r) => r.donation_id)).toEqual([]);
+    expect(rows.filter((r) => r.recurring_donation_id !== null).length).toBeGreaterThan(10);
+  });
+
   it('says what refunds gave back on each donation, whatever its stage', async () => {
     const of = (contract: string) => world.envelopes.filter((e) => e.contract === contract).map((e) => e.payload);
     const donationOf = new Map(of('payment').filter((p) => p.status === 'succeeded').map((p) => [p.payment_id, p.donation_id]));

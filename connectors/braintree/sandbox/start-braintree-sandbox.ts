@@ -197,9 +197,9 @@ export async function startBraintreeSandbox(opts: BraintreeSandboxOptions = {}):
       if (!dispute) throw new SandboxStateError(`no dispute ${disputeId}`);
       return winDispute(ledger, dispute, nowMs());
     },
-    addTransactions(n) {
+    addTransactions(n, { subscriptionId } = {}) {
       const out: SandboxTransaction[] = [];
-      for (let i = 0; i < n; i++) out.push(createSale(ledger, syntheticSale(ledger.rand, nowMs(), currency)));
+      for (let i = 0; i < n; i++) out.push(createSale(ledger, { ...syntheticSale(ledger.rand, nowMs(), currency), subscriptionId }));
       return out;
     },
     webhooksIdle() {

@@ -17,6 +17,8 @@ export interface NewSale {
   /** 'control_panel' for the call centre's virtual terminal, 'api' for online gifts. */
   source: 'api' | 'control_panel';
   declined: boolean;
+  /** The subscription charging this sale as an instalment; absent for a one-off gift. */
+  subscriptionId?: string | null;
   /** The donation the charity's form or call centre recorded for this sale (kept in `ledger.donations`). */
   donation?: SandboxDonation;
 }
@@ -56,6 +58,7 @@ export function createSale(ledger: Ledger, sale: NewSale): SandboxTransaction {
     disbursement_details: null,
     status_history: sale.declined ? [event('processor_declined')] : [event('authorized'), event('submitted_for_settlement')],
     custom_fields: sale.customFields,
+    subscription_id: sale.subscriptionId ?? null,
     customer: { id: sale.customerId, first_name: rand.pick(FIRST_NAMES) },
     card_type: rand.pick(CARD_TYPES),
     card_last_4: String(rand.int(0, 9999)).padStart(4, '0'),

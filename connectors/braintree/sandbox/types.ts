@@ -52,6 +52,8 @@ export interface SandboxTransaction {
   disbursement_details: DisbursementDetails | null;
   status_history: StatusEvent[];
   custom_fields: Record<string, string>;
+  /** The subscription that made this sale (a monthly gift's instalment); null for a one-off. */
+  subscription_id: string | null;
   customer: { id: string | null; first_name: string | null };
   card_type: string;
   card_last_4: string;
@@ -201,8 +203,8 @@ export interface BraintreeSandbox {
   openDispute(transactionId: string): SandboxDispute;
   /** The charity wins an open dispute at the clock's now; the disbursement two days on returns its amount. */
   winDispute(disputeId: string): SandboxDispute;
-  /** N synthetic sales created at the clock's now. */
-  addTransactions(n: number): SandboxTransaction[];
+  /** N synthetic sales created at the clock's now; with `subscriptionId`, instalments that subscription charged. */
+  addTransactions(n: number, opts?: { subscriptionId?: string }): SandboxTransaction[];
   /** Resolves once every queued notification has been delivered or given up on. */
   webhooksIdle(): Promise<void>;
   close(): Promise<void>;

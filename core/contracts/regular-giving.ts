@@ -1,0 +1,29 @@
+import { extendContract } from './contract.js';
+import { payment_v2 } from './crm.js';
+import { donation_v2 } from './sms.js';
+import { string } from './schema.js';
+
+/**
+ * Regular giving: which gifts are instalments of a commitment (a Direct Debit mandate, a monthly card plan, a
+ * provider's subscription, a CRM recurring donation), so income splits into regular and one-off (the board pack's
+ * first table; analyst user test H1). Until donation v3 and payment v3 only the CRM said it (`gift.recurring_donation_id`),
+ * so a web form's, a call centre's or Braintree's monthly gift read as one-off.
+ *
+ * The field holds the commitment's id as the sender knows it: a producer its own mandate or plan reference (or the
+ * CRM's recurring donation id, when it has one), Braintree the subscription's id. Every instalment of one
+ * commitment carries the same id, so `count(DISTINCT recurring_donation_id)` counts regular givers' plans, and
+ * absent means the sender says nothing of one: a one-off gift, or a producer that does not send it.
+ * `recon_journey.recurring_donation_id` takes the first of the donation's, its payment's and its CRM gift's.
+ */
+export const donation_v3 = extendContract(donation_v2, 3, {
+  recurring_donation_id: string()
+    .optional()
+    .doc('The regular gift (mandate, plan, subscription or CRM recurring donation) this donation is an instalment of; absent: one-off or not said'),
+});
+
+/** payment v3: the provider's subscription whose instalment this charge is (Braintree `subscription_id`). */
+export const payment_v3 = extendContract(payment_v2, 3, {
+  recurring_donation_id: string()
+    .optional()
+    .doc("The provider's subscription this charge is an instalment of (Braintree subscription id); absent: a one-off charge"),
+});

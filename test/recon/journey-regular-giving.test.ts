@@ -1,0 +1,82 @@
+// Regular against one-off giving on the journey (analyst user test H1): a donation is an instalment of a regular gift
+// when it says so itself (donation v3), when its charge does (payment v3: a Braintree subscription) or when its CRM gift
+// does (gift v2, NPSP). Landed through the real queue, consumers, Parquet and DuckDB, with v1 and v3 files side by side.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { makeEnvelope } from '../../core/envelope.js';
+import { reportSql } from '../../puddles/reports.js';
+import type { Lake } from '../puddles/lake-fixture.js';
+import { landReconLake } from './recon-lake.js';
+
+let lake: Lake;
+const env = (contract: string, version: number, payload: Record<string, unknown>) =>
+  makeEnvelope({ contract, version, source: 'test', stream: contract, payload, received_at: '2026-11-20T00:00:00.000Z', delivery_id: 'regular' });
+const donation = (id: string, amount: number, version = 1, extra: Record<string, unknown> = {}) =>
+  env('donation', version, { donation_id: id, occurred_at: '2026-11-18T12:00:00Z', channel: 'online', amount_minor: amount, currency: 'GBP', ...extra });
+const charge = (id: string, donationId: string, amount: number, version = 1, extra: Record<string, unknown> = {}) =>
+  env('payment', version, {
+    payment_id: id, occurred_at: '2026-11-18T12:00:05Z', provider: 'braintree', status: 'settled', amount_minor: amount, currency: 'GBP',
+    fee_minor: 0, net_minor: amount, donation_id: donationId, ...extra,
+  });
+
+beforeAll(async () => {
+  lake = await landReconLake({
+    envelopes: [
+      // A web form's monthly Direct Debit: the producer names the mandate.
+      donation('d_mandate', 1000, 3, { recurring_donation_id: 'DD-0042' }),
+      // A Braintree subscription's charge: only the payment says it.
+      donation('d_sub', 1500, 3), charge('bt_sub_1', 'd_sub', 1500, 3, { recurring_donation_id: 'sub-7' }),
+      // The CRM's recurring donation, through the gift that names the donation.
+      donation('d_crm', 2000), env('gift', 2, {
+        gift_id: '006A', occurred_at: '2026-11-18T13:00:00Z', amount_minor: 2000, currency: 'GBP', stage: 'Closed Won', is_won: true,
+        close_date: '2026-11-18', donation_id: 'd_crm', recurring_donation_id: 'a09RD',
+      }),
+      // One-off gifts, in v1 and in v3.
+      donation('d_once', 5000), charge('bt_once', 'd_once', 5000), donation('d_once_v3', 2500, 3),
+      // The donation's own word comes first.
+      donation('d_both', 700, 3, { recurring_donation_id: 'DD-0043' }), charge('bt_both', 'd_both', 700, 3, { recurring_donation_id: 'sub-8' }),
+    ],
+    puddles: ['transactions', 'supporters', 'quarantine'],
+    asOf: '2026-12-01',
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await lake?.close();
+});
+
+describe('regular giving on the journey', () => {
+  it('names the regular gift each donation is an instalment of, from the donation, its charge or its CRM gift', async () => {
+    expect(await lake.engine.query('SELECT donation_id, recurring_donation_id FROM recon_journey ORDER BY donation_id')).toEqual([
+      { donation_id: 'd_both', recurring_donation_id: 'DD-0043' },
+      { donation_id: 'd_crm', recurring_donation_id: 'a09RD' },
+      { donation_id: 'd_mandate', recurring_donation_id: 'DD-0042' },
+      { donation_id: 'd_once', recurring_donation_id: null },
+      { donation_id: 'd_once_v3', recurring_donation_id: null },
+      { donation_id: 'd_sub', recurring_donation_id: 'sub-7' },
+    ]);
+    // The v1 and v3 files are one view: the v1 rows read the new column as null.
+    expect(await lake.engine.query(`SELECT donation_id, recurring_donation_id FROM donation WHERE donation_id IN ('d_once', 'd_mandate') ORDER BY 1`)).toEqual([
+      { donation_id: 'd_mandate', recurring_donation_id: 'DD-0042' },
+      { donation_id: 'd_once', recurring_donation_id: null },
+    ]);
+    expect(await lake.engine.query(`SELECT payment_id, recurring_donation_id FROM payment ORDER BY 1`)).toEqual([
+      { payment_id: 'bt_both', recurring_donation_id: 'sub-8' },
+      { payment_id: 'bt_once', recurring_donation_id: null },
+      { payment_id: 'bt_sub_1', recurring_donation_id: 'sub-7' },
+    ]);
+  });
+
+  it("splits the board pack's income into regular and one-off, as docs/query-views.md's query does", async () => {
+    const split = await lake.engine.query(`
+      SELECT CASE WHEN recurring_donation_id IS NULL THEN 'one-off' ELSE 'regular' END AS giving,
+             count(*) AS gifts, sum(amount_minor) AS pledged_minor
+      FROM recon_journey GROUP BY 1 ORDER BY 1`);
+    expect(split).toEqual([
+      { giving: 'one-off', gifts: 2, pledged_minor: 7500 },
+      { giving: 'regular', gifts: 4, pledged_minor: 5200 },
+    ]);
+    const report = await lake.engine.query(reportSql('journey'));
+    expect(report.find((r) => r.donation_id === 'd_sub')).toMatchObject({ recurring_donation_id: 'sub-7' });
+  });
+});
