@@ -16,7 +16,7 @@ WITH x AS (
   SELECT * FROM recon_params
 ),
 don AS (
-  SELECT d.donation_id, d.occurred_at, d.updated_at, d.channel, d.status, d.amount_minor, d.currency
+  SELECT d.donation_id, d.occurred_at, d.updated_at, d.channel, d.status, d.amount_minor, d.currency, d.recurring_donation_id
   FROM donation d CROSS JOIN x WHERE CAST(d.occurred_at AS DATE) <= x.as_of
 ),
 link AS (
@@ -684,6 +684,39 @@ b_recurring_after_closed AS (
     AND coalesce(g.close_date, CAST(g.occurred_at AS DATE)) > r.closed_on
     AND CAST(g.occurred_at AS DATE) <= x.as_of
 ),
+-- The same for an instalment the CRM does not record: a successful charge whose own recurring_donation_id (payment v3: a
+-- Braintree subscription), else its donation's (donation v3: a producer's), names the closed regular gift, by its id or
+-- by its commitment_id (NPSP Elevate's commitment, or the gateway's subscription id the CRM keeps there), dated after
+-- the day it closed and not all given back (refunding it is how finance puts it right). A charge the CRM records, or
+-- whose donation a gift of that regular gift names, is the gift's break above, not a second one. Until 2026-12-06 only
+-- the CRM's instalments were checked, so a monthly gift the CRM closed and the provider kept taking raised nothing.
+rd_closed_keys AS (
+  SELECT r.recurring_donation_id, r.closed_on, r.recurring_donation_id AS rd_key FROM rd_closed r
+  UNION
+  SELECT r.recurring_donation_id, r.closed_on, c.commitment_id
+  FROM rd_closed r
+  JOIN recurring_donation c ON c.recurring_donation_id = r.recurring_donation_id
+  WHERE c.commitment_id IS NOT NULL
+),
+b_recurring_charge_after_closed AS (
+  SELECT 'RECURRING_PAID_AFTER_CLOSED', 'payment', l.payment_id, l.amount_minor - l.refunded_minor, l.currency, CAST(l.occurred_at AS DATE),
+    'regular gift ' || k.recurring_donation_id || ' was closed on ' || CAST(k.closed_on AS VARCHAR) || ', but this instalment of '
+      || @units(l.amount_minor, u.exponent) || ' ' || l.currency || ' was taken on ' || CAST(CAST(l.occurred_at AS DATE) AS VARCHAR)
+      || ': refund it, and stop the payment at the provider',
+    l.donation_id, l.payment_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), k.recurring_donation_id
+  FROM link l
+  LEFT JOIN don d ON d.donation_id = l.donation_id
+  JOIN rd_closed_keys k ON k.rd_key = coalesce(l.recurring_donation_id, d.recurring_donation_id)
+  CROSS JOIN x
+  LEFT JOIN currency_exponents u ON u.currency = l.currency
+  WHERE l.outcome = 'succeeded' AND l.refunded_minor < l.amount_minor
+    AND CAST(l.occurred_at AS DATE) > k.closed_on AND CAST(l.occurred_at AS DATE) <= x.as_of
+    AND NOT EXISTS (SELECT 1 FROM crm_named m WHERE m.payment_id = l.payment_id)
+    AND NOT EXISTS (
+      SELECT 1 FROM gift g
+      WHERE g.donation_id = l.donation_id AND g.recurring_donation_id = k.recurring_donation_id AND NOT coalesce(g.deleted, false)
+    )
+),
 -- One processor id on two CRM payments: a gift keyed twice, or one payment recorded against two gifts. The
 -- second and later (by when the CRM recorded them) are the breaks; refunds (negative) may repeat the id.
 reused AS (
@@ -746,6 +779,7 @@ all_breaks AS (
   UNION ALL SELECT * FROM b_gateway_reused
   UNION ALL SELECT * FROM b_crm_refund
   UNION ALL SELECT * FROM b_recurring_after_closed
+  UNION ALL SELECT * FROM b_recurring_charge_after_closed
 ),
 tix AS (
   SELECT b.break_type, b.object_kind, b.object_id, count(DISTINCT t.ticket_id) AS open_tickets, min(t.ticket_id) AS open_ticket_id
