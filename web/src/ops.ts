@@ -19,8 +19,8 @@ const POLL_MS = 3000;
 const CTA_COLOURS = ['#b35c00', '#00796b', '#7b3fc4', '#c8102e', '#1f5fd1', '#4c7a00', '#5c636a'];
 const LANE = 7;
 const DAY_MS = 86_400_000;
-// The newest landing older than this turns the header's age orange: on the night donations land every few
-// seconds, so two minutes without one means a stalled landing (or a quiet hour: either way, worth a look).
+// The newest landing older than this, with deliveries waiting to land, turns the header's age orange: on the night
+// donations land every few seconds, so two minutes without one while some wait means a stalled landing.
 const STALE_AFTER_S = 120;
 const askedWindow = pageWindow(params);
 // A refused window draws nothing (the hub sends no document): the chart's span is then the last 24 hours.
@@ -273,6 +273,8 @@ $('pause').addEventListener('click', () => {
 // The newest landing's age ticks every second, not only when a document arrives: a stalled landing sends no
 // documents, and a frozen "4 s ago" would look fresh.
 let newestLanded: string | null | undefined;
+/** Deliveries waiting to land at the last status poll (undefined before one answers). */
+let waitingToLand: number | undefined;
 let lastDoc: TotalsDocument | undefined;
 
 function showLandedAge(): void {
@@ -285,7 +287,9 @@ function showLandedAge(): void {
   }
   if (newestLanded === undefined) return;
   el.textContent = newestLanded ? `newest landed ${ago(newestLanded)}` : 'nothing landed yet';
-  const stale = newestLanded !== null && Date.now() - Date.parse(newestLanded) > STALE_AFTER_S * 1000;
+  // Old and with deliveries waiting: a quiet hub with nothing to land is not stalled (until 2026-12-06 it turned
+  // orange after two minutes of no donations, noise outside an appeal night: analyst user test L5).
+  const stale = newestLanded !== null && Date.now() - Date.parse(newestLanded) > STALE_AFTER_S * 1000 && waitingToLand !== 0;
   el.className = stale ? 'stale' : '';
   // In words, not by colour alone (WCAG 1.4.1): until 2026-12-06 only the orange said so (accessibility review).
   const stalled = $('asof-stalled');
@@ -392,7 +396,9 @@ async function pollStatus(): Promise<void> {
   if (!s) return;
   // As the live line counts it: raw's lingering deliveries are in the queue on purpose, not behind.
   const queued = Object.values(s.queue).reduce((a, b) => a + b, 0);
-  setText($('queue'), formatCount(Math.max(0, queued - (s.health?.landing.lingering ?? 0))));
+  waitingToLand = Math.max(0, queued - (s.health?.landing.lingering ?? 0));
+  setText($('queue'), formatCount(waitingToLand));
+  showLandedAge();
   showHealth(s.health);
   showQuarantine(s.quarantine, s.problems ?? {});
   // The two counts read from the lake are reused (as the journey's): each says how old it is where it is shown.
