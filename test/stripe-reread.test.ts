@@ -295,6 +295,35 @@ describe('Stripe webhooks prompt a re-read of the object', () => {
     expect(rows).toEqual([{ n: created.length, ids: created.length }]);
   });
 
+  it("re-reads the invoice an invoice.paid webhook names, with its payments: the charge it pays lands with its subscription", async () => {
+    await sandbox.webhooksIdle();
+    await refetcher.idle();
+    sandbox.requests.reset();
+    // A monthly gift's instalment: the sandbox posts invoice.finalized, payment_intent.succeeded, charge.succeeded,
+    // invoice.paid and invoice.payment_succeeded, in Stripe's order, within the re-reads' coalescing second. The
+    // finalized invoice already names its payment intent, so its re-read is in the charge's batch or an earlier one.
+    const monthly = sandbox.addSubscription({ instalments: 1 });
+    const [invoice, charge] = [monthly.invoices[0]!, monthly.charges[0]!];
+    await sandbox.webhooksIdle();
+    await refetcher.idle();
+    // The invoice's three events make one read of it, by id (its snapshots lack the payments).
+    expect(sandbox.requests.entries.filter((r) => r.path === `/v1/invoices/${invoice.id}`)).toHaveLength(1);
+    const rows = await until(`SELECT recurring_donation_id FROM payment WHERE payment_id = '${charge.id}'`, (r) => r[0]?.recurring_donation_id === monthly.id);
+    expect(rows).toEqual([{ recurring_donation_id: monthly.id }]);
+    const paid = sandbox.data.events.find((e) => e.type === 'invoice.paid' && e.data.object.id === invoice.id)!;
+    expect(await until(audits([paid.id]), (r) => r.length > 0)).toEqual([{ key: `${paid.id}:reread:${invoice.id}`, type: 'reread.succeeded', reason: null, detail: null }]);
+
+    // A later webhook about the charge (its payout, a dispute) re-reads it: it keeps its subscription.
+    expect((await post(signedEvent('evt_instalment_updated', 'charge.updated', charge))).status).toBe(200);
+    await refetcher.idle();
+    const reread = await until(
+      `SELECT json_extract_string(envelope, '$.payload.recurring_donation_id') AS recurring_donation_id, json_extract(envelope, '$.version')::INTEGER AS version
+       FROM raw WHERE contract = 'payment' AND key = '${charge.id}' AND delivery_id LIKE 'reread:stripe:charges:%'`,
+      (r) => r.length > 0,
+    );
+    expect(new Set(reread.map((r) => JSON.stringify(r)))).toEqual(new Set([JSON.stringify({ recurring_donation_id: monthly.id, version: 3 })]));
+  });
+
   it('warns and leaves objects beyond the queue cap to the next sync; without credentials it records that too', async () => {
     const capped = new Refetcher({ runtime: lake.engineRuntime, instances, retry: RETRY, maxPending: 2, coalesceMs: 2_000 });
     const bare = new Refetcher({ runtime: lake.engineRuntime, instances: {}, retry: RETRY, coalesceMs: 10 });

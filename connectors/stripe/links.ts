@@ -1,23 +1,31 @@
 import type { StateStore } from '../../core/ports.js';
-import type { CheckoutLink } from './mappings.js';
 
 // A charge does not carry the click that led to it: the checkout session does (client_reference_id),
-// and the payment intent may carry the donation id in its metadata. The connector keeps those links
-// by payment intent in the state store and joins them to charges when it maps them.
+// and the payment intent may carry the donation id in its metadata. Nor does it name the subscription it is an
+// instalment of: the subscription's invoice names the payment intent that pays it. The connector keeps those
+// links by payment intent in the state store and joins them to charges when it maps them.
 
 export interface PaymentIntentLink {
   click_id: string | null;
   donation_id: string | null;
+  /** Absent in links saved before payment v3: read as null. */
+  recurring_donation_id?: string | null;
 }
+
+/** What one source says of a payment intent: a field it does not say (absent or null) keeps the saved value. */
+export type PaymentIntentLinkUpdate = { payment_intent: string } & { [F in keyof PaymentIntentLink]?: string | null };
+
+const FIELDS = ['click_id', 'donation_id', 'recurring_donation_id'] as const;
 
 const key = (paymentIntent: string) => `stripe:link:${paymentIntent}`;
 
-export async function saveLinks(state: StateStore, links: readonly CheckoutLink[]): Promise<void> {
+export async function saveLinks(state: StateStore, links: readonly PaymentIntentLinkUpdate[]): Promise<void> {
   const saved = await state.getMany<PaymentIntentLink>(links.map((l) => key(l.payment_intent)));
   for (const l of links) {
-    const old = saved.get(key(l.payment_intent)) ?? { click_id: null, donation_id: null };
-    const merged = { click_id: l.click_id ?? old.click_id, donation_id: l.donation_id ?? old.donation_id };
-    if (merged.click_id === old.click_id && merged.donation_id === old.donation_id) continue;
+    const old = saved.get(key(l.payment_intent));
+    const merged = Object.fromEntries(FIELDS.map((f) => [f, l[f] ?? old?.[f] ?? null])) as Required<PaymentIntentLink>;
+    // Nothing new (nothing at all, for an intent not seen before): no write.
+    if (FIELDS.every((f) => merged[f] === (old?.[f] ?? null))) continue;
     await state.set(key(l.payment_intent), merged);
     saved.set(key(l.payment_intent), merged); // a page may name one intent twice
   }

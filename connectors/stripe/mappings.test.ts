@@ -4,8 +4,11 @@ import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { getContract } from '../../core/contracts/index.js';
 import type { Mapped } from '../../core/engine/mapped.js';
+import type { StateStore } from '../../core/ports.js';
+import { loadLinks, saveLinks } from './links.js';
 import {
   linkFromCheckoutSession,
+  linksFromInvoice,
   mapCharge,
   mapCustomer,
   mapDispute,
@@ -22,6 +25,7 @@ import type {
   StripeCustomer,
   StripeDispute,
   StripeEvent,
+  StripeInvoice,
   StripePayout,
   StripeRefund,
 } from './raw.js';
@@ -49,8 +53,10 @@ function valid(mapped: Mapped[], contract: string): Record<string, unknown> {
 }
 
 // Compile-time: the SDK's types fit the raw shapes, so the pulling connector can pass SDK objects.
-export const sdkFits = (c: Stripe.Charge, r: Stripe.Refund, d: Stripe.Dispute, p: Stripe.Payout, b: Stripe.BalanceTransaction, cu: Stripe.Customer, s: Stripe.Checkout.Session): unknown[] => {
-  const out: [StripeCharge, StripeRefund, StripeDispute, StripePayout, StripeBalanceTransaction, StripeCustomer, StripeCheckoutSession] = [c, r, d, p, b, cu, s];
+export const sdkFits = (
+  c: Stripe.Charge, r: Stripe.Refund, d: Stripe.Dispute, p: Stripe.Payout, b: Stripe.BalanceTransaction, cu: Stripe.Customer, s: Stripe.Checkout.Session, i: Stripe.Invoice,
+): unknown[] => {
+  const out: [StripeCharge, StripeRefund, StripeDispute, StripePayout, StripeBalanceTransaction, StripeCustomer, StripeCheckoutSession, StripeInvoice] = [c, r, d, p, b, cu, s, i];
   return out;
 };
 
@@ -103,7 +109,16 @@ describe('mapCharge', () => {
     expect(valid(mapCharge({ ...charge, payment_intent: 'pi_3Pgafy' }), 'payment').payment_intent_id).toBe('pi_3Pgafy');
     expect(valid(mapCharge({ ...charge, payment_intent: { id: 'pi_3Pgafz' } as never }), 'payment').payment_intent_id).toBe('pi_3Pgafz');
     expect(valid(mapCharge({ ...charge, payment_intent: null }), 'payment').payment_intent_id).toBeNull();
-    expect(mapCharge(charge)[0]!.version).toBe(2);
+    expect(mapCharge(charge)[0]!.version).toBe(3);
+  });
+
+  it("names the subscription a charge is an instalment of (payment v3), and null for a one-off", () => {
+    const charge = fixture<StripeCharge>('charge.json');
+    const instalment = mapCharge(charge, undefined, { recurringDonationId: 'sub_1QmonthlyGift' });
+    expect(instalment[0]).toMatchObject({ contract: 'payment', version: 3 });
+    expect(valid(instalment, 'payment').recurring_donation_id).toBe('sub_1QmonthlyGift');
+    expect(valid(mapCharge(charge), 'payment').recurring_donation_id).toBeNull();
+    expect(valid(mapCharge(charge, undefined, { clickId: 'clk-9' }), 'payment').recurring_donation_id).toBeNull();
   });
 
   it('takes the supporter from the customer id or the expanded customer', () => {
@@ -299,6 +314,51 @@ describe('linkFromCheckoutSession', () => {
   });
 });
 
+describe('linksFromInvoice', () => {
+  // The public sample (stripe-mock's) is a quote's invoice; a subscription's names it under parent.
+  const invoice = fixture<StripeInvoice>('invoice.json');
+  const paidBy = (...intents: (string | null)[]) => ({
+    data: intents.map((pi, i) => ({ id: `inpay_${i}`, status: 'paid', payment: pi ? { type: 'payment_intent', payment_intent: pi } : { type: 'charge', charge: 'ch_old' } })),
+    has_more: false,
+  });
+  const subscriptionParent = { type: 'subscription_details', subscription_details: { subscription: 'sub_1QmonthlyGift' } };
+
+  it("links each payment intent of a subscription's invoice to the subscription", () => {
+    const inv = { ...invoice, parent: subscriptionParent, payments: paidBy('pi_3first', null, 'pi_3retry') };
+    expect(linksFromInvoice(inv)).toEqual([
+      { payment_intent: 'pi_3first', recurring_donation_id: 'sub_1QmonthlyGift' },
+      { payment_intent: 'pi_3retry', recurring_donation_id: 'sub_1QmonthlyGift' },
+    ]);
+    // An expanded subscription or payment intent says the same.
+    const expanded = { ...inv, parent: { type: 'subscription_details', subscription_details: { subscription: { id: 'sub_1QmonthlyGift' } } }, payments: { data: [{ payment: { type: 'payment_intent', payment_intent: { id: 'pi_3x' } } }] } };
+    expect(linksFromInvoice(expanded)).toEqual([{ payment_intent: 'pi_3x', recurring_donation_id: 'sub_1QmonthlyGift' }]);
+  });
+
+  it('links nothing for a quote or one-off invoice, or when payments were not expanded', () => {
+    expect(linksFromInvoice({ ...invoice, payments: paidBy('pi_3quote') })).toEqual([]);
+    expect(linksFromInvoice({ ...invoice, parent: null, payments: paidBy('pi_3oneoff') })).toEqual([]);
+    expect(linksFromInvoice({ ...invoice, parent: subscriptionParent })).toEqual([]);
+  });
+
+  it('adds the subscription to a saved link without losing its click or donation, and older links read as none', async () => {
+    const values = new Map<string, unknown>();
+    const state = {
+      getMany: async (keys: readonly string[]) => new Map(keys.flatMap((k) => (values.has(k) ? [[k, structuredClone(values.get(k))] as const] : []))),
+      set: async (k: string, v: unknown) => void values.set(k, structuredClone(v)),
+    } as unknown as StateStore;
+    await saveLinks(state, [{ payment_intent: 'pi_3a', click_id: 'clk-1', donation_id: 'don-1' }]);
+    await saveLinks(state, [{ payment_intent: 'pi_3a', recurring_donation_id: 'sub_1Q' }, { payment_intent: 'pi_3b', recurring_donation_id: 'sub_1Q' }]);
+    await saveLinks(state, [{ payment_intent: 'pi_3a', click_id: null, donation_id: null }]);
+    await state.set('stripe:link:pi_3old', { click_id: 'clk-2', donation_id: null }); // saved before payment v3
+    const links = await loadLinks(state, ['pi_3a', 'pi_3b', 'pi_3old']);
+    expect(Object.fromEntries(links)).toEqual({
+      pi_3a: { click_id: 'clk-1', donation_id: 'don-1', recurring_donation_id: 'sub_1Q' },
+      pi_3b: { click_id: null, donation_id: null, recurring_donation_id: 'sub_1Q' },
+      pi_3old: { click_id: 'clk-2', donation_id: null },
+    });
+  });
+});
+
 describe('mapEvent', () => {
   const event = (object: unknown, type: string): StripeEvent => ({ ...fixture<StripeEvent>('event.json'), type, data: { object } });
 
@@ -337,5 +397,9 @@ describe('mapEvent', () => {
     expect(checkout).toEqual({ mapped: [], known: true, checkoutLink: { payment_intent: 'pi_1PgafyB7WZ01zgkWSjxsAJo3', click_id: null, donation_id: null } });
     expect(mapEvent(fixture<StripeEvent>('event.json'))).toEqual({ mapped: [], known: false, checkoutLink: null });
     expect(mapEvent({ id: 'evt_x', type: 'v2.thin', created: 1, data: null }).known).toBe(false);
+  });
+
+  it('knows invoices (no record: the invoices stream reads one with its payments)', () => {
+    expect(mapEvent(event(fixture('invoice.json'), 'invoice.paid'))).toEqual({ mapped: [], known: true, checkoutLink: null });
   });
 });

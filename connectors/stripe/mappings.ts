@@ -1,4 +1,4 @@
-// Stripe objects -> contracts (v1; payment and supporter v2). Pure: no I/O, no clock. Amounts are already integers in the
+// Stripe objects -> contracts (v1; supporter v2, payment v3). Pure: no I/O, no clock. Amounts are already integers in the
 // currency's minor unit, and zero-decimal currencies (JPY, KRW, ...) are integers in their only unit,
 // so amounts are copied as is, except for the two currencies whose Stripe unit is not ISO 4217's (see
 // stripeMinor); the currency code is upper-cased (Stripe sends `usd`).
@@ -14,6 +14,7 @@ import type {
   StripeCustomer,
   StripeDispute,
   StripeEvent,
+  StripeInvoice,
   StripeMetadata,
   StripePayout,
   StripeRef,
@@ -35,6 +36,8 @@ export interface ChargeLinks {
   clickId?: string | null;
   /** From `GET /v1/balance_transactions?payout=po_...` when the charge's balance transaction was listed there. */
   payoutId?: string | null;
+  /** The subscription whose invoice the charge's payment intent pays (linksFromInvoice). */
+  recurringDonationId?: string | null;
 }
 
 /** What a checkout session tells about a payment intent's origin. */
@@ -42,6 +45,12 @@ export interface CheckoutLink {
   payment_intent: string;
   click_id: string | null;
   donation_id: string | null;
+}
+
+/** What a subscription's invoice tells about a payment intent: the subscription it is an instalment of. */
+export interface SubscriptionLink {
+  payment_intent: string;
+  recurring_donation_id: string;
 }
 
 export function unixToIso(seconds: unknown): string | null {
@@ -118,8 +127,10 @@ export function mapCharge(charge: StripeCharge, opts: StripeMapOptions = DEFAULT
     failure_code: charge.failure_code ?? null,
     // A CRM may record the intent's id rather than the charge's (payment v2).
     payment_intent_id: refId(charge.payment_intent ?? null),
+    // The subscription (Stripe Billing) this charge is an instalment of (payment v3); null: a one-off charge.
+    recurring_donation_id: links.recurringDonationId ?? null,
   };
-  return [{ contract: 'payment', version: 2, payload }];
+  return [{ contract: 'payment', version: 3, payload }];
 }
 
 export function mapRefund(refund: StripeRefund): Mapped[] {
@@ -272,6 +283,31 @@ export function linkFromCheckoutSession(
   };
 }
 
+/**
+ * The subscription an invoice bills, or null: a one-off invoice or a quote's. Since API 2025-03-31 it is under
+ * `parent` (`invoice.subscription` is gone), filled when the parent is a subscription.
+ */
+export function subscriptionOf(invoice: StripeInvoice): string | null {
+  const parent = invoice.parent;
+  return parent?.type === 'subscription_details' ? refId(parent.subscription_details?.subscription ?? null) : null;
+}
+
+/**
+ * The payment intents a subscription's invoice is paid by, each linked to the subscription. A charge names no
+ * invoice (API 2025-03-31 on: `charge.invoice` and `payment_intent.invoice` are gone), so the invoice's side is the
+ * only one that says it, in `payments` (includable: only in an answer that expanded it). Every payment counts, open
+ * or canceled too: a declined attempt at an instalment is still one. A payment by a charge without an intent
+ * (`type: 'charge'`, from before payment intents) is not linked: charges are linked by their intent.
+ */
+export function linksFromInvoice(invoice: StripeInvoice): SubscriptionLink[] {
+  const subscription = subscriptionOf(invoice);
+  if (!subscription) return [];
+  return (invoice.payments?.data ?? []).flatMap((p) => {
+    const intent = p.payment?.type === 'payment_intent' ? refId(p.payment.payment_intent) : null;
+    return intent ? [{ payment_intent: intent, recurring_donation_id: subscription }] : [];
+  });
+}
+
 export interface StripeEventMapping {
   mapped: Mapped[];
   /** false: no contract takes this object type, so the event goes to raw only. */
@@ -288,6 +324,7 @@ export const STRIPE_OBJECT_CONTRACTS: Readonly<Record<string, string | null>> = 
   payout: 'payout',
   customer: 'supporter',
   'checkout.session': null,
+  invoice: null,
 });
 
 /** The type of the object an event carries (`charge`, `checkout.session`, ...), or null. */
@@ -325,6 +362,10 @@ export function mapEvent(event: StripeEvent, opts: StripeMapOptions = DEFAULT_ST
     }
     case 'checkout.session':
       return { mapped: [], known: true, checkoutLink: linkFromCheckoutSession(obj as StripeCheckoutSession, opts) };
+    case 'invoice':
+      // An invoice snapshot never holds `payments` (includable, and events include nothing): the invoices
+      // stream reads the invoice with them (by id for a webhook) and links its payment intents to the subscription.
+      return { mapped: [], known: true, checkoutLink: null };
     default:
       return none;
   }

@@ -99,3 +99,21 @@ export interface StripeEvent {
   created: number;
   data?: { object?: unknown } | null;
 }
+
+/** One payment of an invoice (InvoicePayment): the payment intent (or, without one, the charge) that pays it. */
+export interface StripeInvoicePayment {
+  id?: string;
+  status?: string;
+  payment?: { type?: string; payment_intent?: StripeRef; charge?: StripeRef } | null;
+}
+
+export interface StripeInvoice {
+  id: string;
+  object?: string;
+  created: number;
+  status?: string | null;
+  /** Since API 2025-03-31 the subscription is here, not on the invoice itself. */
+  parent?: { type?: string; subscription_details?: { subscription?: StripeRef } | null } | null;
+  /** Includable: in an answer only when asked for (`expand[]=payments`, `expand[]=data.payments` on a list). */
+  payments?: { data?: StripeInvoicePayment[] | null; has_more?: boolean } | null;
+}

@@ -5,11 +5,11 @@ import { listAnswer, objectAnswer } from './client.js';
 import { listFrom, loadPayoutItemsPosition, rescopePayoutItems, savePayoutItemsPosition, wanted } from './payout-items-position.js';
 import { loadLinks, loadPayoutOf, saveLinks, savePayoutOf, type PaymentIntentLink } from './links.js';
 import {
-  linkFromCheckoutSession, mapCharge, mapCustomer, mapDispute, mapEvent, mapPayout, mapPayoutMember, mapRefund, refId,
+  linkFromCheckoutSession, linksFromInvoice, mapCharge, mapCustomer, mapDispute, mapEvent, mapPayout, mapPayoutMember, mapRefund, refId, subscriptionOf,
   type StripeMapOptions,
 } from './mappings.js';
 import type {
-  StripeBalanceTransaction, StripeCharge, StripeCheckoutSession, StripeCustomer, StripeDispute, StripeEvent, StripePayout, StripeRefund,
+  StripeBalanceTransaction, StripeCharge, StripeCheckoutSession, StripeCustomer, StripeDispute, StripeEvent, StripeInvoice, StripePayout, StripeRefund,
 } from './raw.js';
 
 type Ctx = StreamContext<Stripe>;
@@ -68,7 +68,7 @@ const created = (r: { created: number }) => new Date(r.created * 1000);
 
 type ChargeLinkMaps = { intents: Map<string, PaymentIntentLink>; payouts: Map<string, string> };
 
-/** What a charge does not carry itself: its click and donation (from checkout) and its payout. */
+/** What a charge does not carry itself: its click and donation (from checkout), its subscription (from its invoice) and its payout. */
 async function chargeLinks(ctx: Ctx, charges: StripeCharge[]): Promise<ChargeLinkMaps> {
   return {
     intents: await loadLinks(ctx.state, charges.map((c) => refId(c.payment_intent))),
@@ -81,7 +81,11 @@ export function stripeStreams(opts: StripeMapOptions, lookbackMs = STRIPE_LOOKBA
   const chargeToPayment = (r: StripeCharge, links: ChargeLinkMaps): Mapped[] => {
     const link = links.intents.get(refId(r.payment_intent) ?? '');
     const withDonation = link?.donation_id && !r.metadata?.[opts.donationIdKey] ? { ...r, metadata: { ...r.metadata, [opts.donationIdKey]: link.donation_id } } : r;
-    return mapCharge(withDonation, opts, { clickId: link?.click_id ?? null, payoutId: links.payouts.get(r.id) ?? null });
+    return mapCharge(withDonation, opts, {
+      clickId: link?.click_id ?? null,
+      payoutId: links.payouts.get(r.id) ?? null,
+      recurringDonationId: link?.recurring_donation_id ?? null,
+    });
   };
 
   const customers = defineStream<Stripe, StripeCustomer>({
@@ -109,6 +113,21 @@ export function stripeStreams(opts: StripeMapOptions, lookbackMs = STRIPE_LOOKBA
     prepare: (ctx, records) =>
       saveLinks(ctx.state, records.map((r) => ({ payment_intent: r.id, click_id: r.metadata?.click_id || null, donation_id: r.metadata?.[opts.donationIdKey] || null }))),
     toContract: () => [],
+  });
+
+  const invoices = defineStream<Stripe, StripeInvoice>({
+    name: 'invoices', contract: 'payment', primaryKey: (r) => r.id, cursor: created, windows: OBJECT_WINDOWS,
+    // `payments` is includable: without the expand the answer has no payments, and so no payment intents.
+    fetchPage: listPage('invoices', (s, p) => s.invoices.list(p), ['data.payments']),
+    fetchById: retrieveOne('invoices', (s, id) => s.invoices.retrieve(id, { expand: ['payments'] })),
+    // Invoices feed no contract of their own: a subscription's links its payment intents -> subscription for the
+    // charges (which run after), as payment v3's recurring_donation_id.
+    prepare: (ctx, records) => saveLinks(ctx.state, records.flatMap((r) => linksFromInvoice(r))),
+    toContract: () => [],
+    // A renewal's invoice is made as a draft an hour before it is finalized, and only finalizing gives it its
+    // payment (the payment intent; retries of a declined one reuse it), so a subscription's draft is read again
+    // until then. Other drafts (an invoice made by hand) may stay drafts for good and link nothing.
+    revisit: (r) => r.status === 'draft' && subscriptionOf(r) !== null,
   });
 
   const charges = defineStream<Stripe, StripeCharge>({
@@ -163,7 +182,7 @@ export function stripeStreams(opts: StripeMapOptions, lookbackMs = STRIPE_LOOKBA
     horizon: {
       keptMs: 30 * DAY,
       marginMs: DAY,
-      reread: [customers, checkoutSessions, paymentIntents, charges, refunds, disputes, payouts].map((s) => s.name),
+      reread: [customers, checkoutSessions, paymentIntents, invoices, charges, refunds, disputes, payouts].map((s) => s.name),
     },
     fetchPage: listPage('events', (s, p) => s.events.list(p)),
     prepare: (ctx, records) => saveLinks(ctx.state, records.flatMap((e) => mapEvent(e, opts).checkoutLink ?? [])),
@@ -171,7 +190,8 @@ export function stripeStreams(opts: StripeMapOptions, lookbackMs = STRIPE_LOOKBA
     toContract: (e): Mapped[] => mapEvent(e, opts).mapped,
   });
 
-  return [customers, checkoutSessions, paymentIntents, charges, refunds, disputes, payouts, payoutItems, events];
+  // Streams run in this order (a sync's and a webhook batch's re-reads alike): the link streams before charges.
+  return [customers, checkoutSessions, paymentIntents, invoices, charges, refunds, disputes, payouts, payoutItems, events];
 }
 
 /**

@@ -38,9 +38,14 @@ const REREAD_STREAMS: Readonly<Record<string, string>> = Object.freeze({
   dispute: 'disputes',
   payout: 'payouts',
   customer: 'customers',
-  // These save the click and donation links a charge's payment is mapped with (streams run in order).
+  // These save the click, donation and subscription links a charge's payment is mapped with (streams run in
+  // order: in one batch of re-reads the invoice is read before the charge). An invoice's snapshot lacks its
+  // payments (includable): `invoice.finalized` (which comes before the charge's events, and names the payment
+  // intent already), `invoice.paid`, `invoice.payment_succeeded` and the rest have it read with them. A charge
+  // re-read before its invoice's link was saved lacks the subscription until the next sync lists it again.
   'checkout.session': 'checkout_sessions',
   payment_intent: 'payment_intents',
+  invoice: 'invoices',
 });
 
 /** An event is a notice (Stripe's own guidance): the object it names is read again, whole, by id. */

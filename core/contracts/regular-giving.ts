@@ -10,7 +10,7 @@ import { string } from './schema.js';
  * so a web form's, a call centre's or Braintree's monthly gift read as one-off.
  *
  * The field holds the commitment's id as the sender knows it: a producer its own mandate or plan reference (or the
- * CRM's recurring donation id, when it has one), Braintree the subscription's id. Every instalment of one
+ * CRM's recurring donation id, when it has one), Stripe and Braintree the subscription's id. Every instalment of one
  * commitment carries the same id, so `count(DISTINCT recurring_donation_id)` counts regular givers' plans, and
  * absent means the sender says nothing of one: a one-off gift, or a producer that does not send it.
  * `recon_journey.recurring_donation_id` takes the first of the donation's, its payment's and its CRM gift's.
@@ -21,9 +21,9 @@ export const donation_v3 = extendContract(donation_v2, 3, {
     .doc('The regular gift (mandate, plan, subscription or CRM recurring donation) this donation is an instalment of; absent: one-off or not said'),
 });
 
-/** payment v3: the provider's subscription whose instalment this charge is (Braintree `subscription_id`). */
+/** payment v3: the provider's subscription whose instalment this charge is (Stripe through the invoice, Braintree `subscription_id`). */
 export const payment_v3 = extendContract(payment_v2, 3, {
   recurring_donation_id: string()
     .optional()
-    .doc("The provider's subscription this charge is an instalment of (Braintree subscription id); absent: a one-off charge"),
+    .doc("The provider's subscription this charge is an instalment of (Stripe's sub_..., Braintree's subscription id); absent: a one-off charge"),
 });

@@ -685,7 +685,7 @@ b_recurring_after_closed AS (
     AND CAST(g.occurred_at AS DATE) <= x.as_of
 ),
 -- The same for an instalment the CRM does not record: a successful charge whose own recurring_donation_id (payment v3: a
--- Braintree subscription), else its donation's (donation v3: a producer's), names the closed regular gift, by its id or
+-- Stripe or Braintree subscription), else its donation's (donation v3: a producer's), names the closed regular gift, by its id or
 -- by its commitment_id (NPSP Elevate's commitment, or the gateway's subscription id the CRM keeps there), dated after
 -- the day it closed and not all given back (refunding it is how finance puts it right). A charge the CRM records, or
 -- whose donation a gift of that regular gift names, is the gift's break above, not a second one. Until 2026-12-06 only

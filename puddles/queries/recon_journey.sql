@@ -23,7 +23,7 @@
 -- disputed_minor are in; `currency` is the donation's (they differ on a CURRENCY_MISMATCH: until 2026-12-06 nothing
 -- in the row said the fee and net were in euros). disputed_minor: what disputes that take money hold (analyst user test).
 -- recurring_donation_id: the regular gift (mandate, plan, subscription, CRM recurring donation) the donation is an
--- instalment of: the donation's own (donation v3), else its followed charge's (payment v3: a Braintree subscription),
+-- instalment of: the donation's own (donation v3), else its followed charge's (payment v3: a Stripe or Braintree subscription),
 -- else its CRM gift's (gift v2, NPSP). Null: one-off, or no source says (analyst user test H1: until 2026-12-06 only
 -- the CRM could say, so regular and one-off income could not be split for web, call-centre or Braintree gifts).
 -- gift_aid: the donation's own flag as its producer sent it (the donor declared Gift Aid for it; null: not said),

@@ -119,7 +119,7 @@ function chargeFor(
 }
 
 /** A succeeded charge's balance transaction (fee 1.4% + 20p, available two days after `at`). */
-function chargeBalanceTransaction(ledger: Ledger, charge: SandboxCharge, btId: string, at: number): void {
+export function chargeBalanceTransaction(ledger: Ledger, charge: SandboxCharge, btId: string, at: number): void {
   ledger.storeBalanceTransaction(
     buildBalanceTransaction(btId, at, {
       amount: charge.amount,
@@ -159,7 +159,7 @@ export function addBankDebit(ledger: Ledger, d: StripeDonation): SandboxCharge {
   return charge;
 }
 
-function customerFor(ledger: Ledger, supporterId: string, at: number): SandboxCustomer {
+export function customerFor(ledger: Ledger, supporterId: string, at: number): SandboxCustomer {
   const known = ledger.customerBySupporter.get(supporterId);
   if (known) return known;
   const customer = ledger.store(ledger.customers, buildCustomer(ledger.rand.id('cus_', 14), at, supporterId, customerName(ledger.customers.size)));

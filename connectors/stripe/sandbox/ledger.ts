@@ -10,6 +10,8 @@ import type {
   SandboxCustomer,
   SandboxDispute,
   SandboxEvent,
+  SandboxInvoice,
+  SandboxInvoicePayment,
   SandboxPaymentIntent,
   SandboxPayout,
   SandboxRefund,
@@ -32,6 +34,10 @@ export class Ledger {
   readonly balanceTransactions = new SortedCollection<SandboxBalanceTransaction>();
   readonly customers = new SortedCollection<SandboxCustomer>();
   readonly checkoutSessions = new SortedCollection<SandboxCheckoutSession>();
+  /** Only subscriptions' (addSubscription): the seeded history holds none. */
+  readonly invoices = new SortedCollection<SandboxInvoice>();
+  /** Each invoice's payments, oldest first: shown only inside an invoice that expands `payments`. */
+  readonly invoicePayments = new Map<string, SandboxInvoicePayment[]>();
   readonly events = new SortedCollection<SandboxEvent>();
   readonly bankLines: BankLine[] = [];
   /** The donation behind each charge, as the charity recorded it (Stripe never holds this list). */
@@ -171,7 +177,7 @@ export class Ledger {
 
   /** End of seeding: sort once, then every later object is inserted in order and its events delivered. */
   goLive(): void {
-    for (const c of [this.charges, this.paymentIntents, this.refunds, this.disputes, this.payouts, this.balanceTransactions, this.customers, this.checkoutSessions, this.events]) {
+    for (const c of [this.charges, this.paymentIntents, this.refunds, this.disputes, this.payouts, this.balanceTransactions, this.customers, this.checkoutSessions, this.invoices, this.events]) {
       (c as SortedCollection<StripeObject>).finalize();
     }
     for (const c of this.eventsByType.values()) c.finalize();

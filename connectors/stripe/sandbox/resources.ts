@@ -5,7 +5,7 @@ import { intParam, listParam, rangeParam, rejectUnknown, stringParam, type Param
 import { SortedCollection } from './sorted-collection.js';
 import { invalidParam, noSuch } from './stripe-errors.js';
 import { DAY } from './stripe-objects.js';
-import type { SandboxEvent, SandboxPayout, StripeObject } from './types.js';
+import type { SandboxEvent, SandboxInvoice, SandboxPayout, StripeObject } from './types.js';
 
 /** Stripe keeps events for 30 days; older ones are gone from the API. */
 const EVENT_RETENTION = 30 * DAY;
@@ -34,6 +34,8 @@ interface Resource {
   special?: { params: string[]; select: (params: Params, ctx: ResourceContext) => Selection };
   /** Objects that exist but the API no longer (or not yet) shows. */
   visible?: (obj: StripeObject, ctx: ResourceContext) => boolean;
+  /** Includable fields: in an answer only when `expand[]` names them (an invoice's `payments`), made on demand. */
+  includable?: Record<string, (obj: StripeObject, ledger: Ledger) => unknown>;
 }
 
 const asObjects = <T extends StripeObject>(c: SortedCollection<T>) => c as unknown as SortedCollection<StripeObject>;
@@ -45,6 +47,27 @@ const RESOURCES: Resource[] = [
   { path: 'disputes', kind: 'dispute', collection: (l) => asObjects(l.disputes), equals: ['charge', 'payment_intent'] },
   { path: 'customers', kind: 'customer', collection: (l) => asObjects(l.customers), equals: ['email'] },
   { path: 'checkout/sessions', kind: 'checkout session', collection: (l) => asObjects(l.checkoutSessions), equals: ['customer', 'payment_intent', 'status'] },
+  {
+    path: 'invoices',
+    kind: 'invoice',
+    collection: (l) => asObjects(l.invoices),
+    equals: ['customer', 'status', 'collection_method'],
+    special: {
+      params: ['subscription'],
+      select: (params) => {
+        const subscription = stringParam(params, 'subscription');
+        if (subscription === undefined) return {};
+        return { matches: (inv) => (inv as SandboxInvoice).parent.subscription_details.subscription === subscription };
+      },
+    },
+    includable: {
+      // Stripe's includable list holds "the first handful" of an invoice's payments; the sandbox's have one each.
+      payments: (inv, ledger) => {
+        const data = ledger.invoicePayments.get(inv.id) ?? [];
+        return { object: 'list', data, has_more: false, url: `/v1/invoice_payments?invoice=${inv.id}` };
+      },
+    },
+  },
   {
     path: 'payouts',
     kind: 'payout',
@@ -162,7 +185,7 @@ function list(r: Resource, params: Params, ctx: ResourceContext): unknown {
   const lookup = (id: string) => ctx.ledger.byId.get(id);
   const show = (obj: StripeObject) => {
     const shown = sel.decorate ? sel.decorate(obj) : obj;
-    return expand.length ? expandObject(shown, expand, lookup) : shown;
+    return expand.length ? expandWith(r, shown, expand, ctx.ledger, 'expand', lookup) : shown;
   };
   // Events change after the fact (pending_webhooks) and decorated rows depend on the query: not cached.
   if (sel.decorate || r.path === 'events') return { object: 'list', url: `/v1/${r.path}`, has_more: page.hasMore, data: page.data.map(show) };
@@ -181,7 +204,18 @@ function retrieve(r: Resource, id: string, params: Params, ctx: ResourceContext)
   const obj = r.collection(ctx.ledger).get(decodeURIComponent(id));
   if (!obj || (r.visible && !r.visible(obj, ctx))) throw noSuch(r.kind, id);
   const expand = listParam(params, 'expand');
-  return expand.length ? expandObject(obj, expand, (x) => ctx.ledger.byId.get(x)) : obj;
+  return expand.length ? expandWith(r, obj, expand, ctx.ledger, 'expand', (x) => ctx.ledger.byId.get(x)) : obj;
+}
+
+/** `expand[]` on one object: includable fields first (added), then the id fields (expandObject). */
+function expandWith(r: Resource, obj: StripeObject, paths: string[], ledger: Ledger, param: string, lookup: (id: string) => StripeObject | undefined): StripeObject {
+  const included = paths.filter((p) => r.includable?.[p]);
+  const rest = paths.filter((p) => !r.includable?.[p]);
+  // Expanding inside an included list (`payments.data.payment.payment_intent`) is not modelled.
+  const nested = rest.find((p) => r.includable?.[p.split('.')[0]!]);
+  if (nested) throw invalidParam(param, `This property cannot be expanded (${nested}).`);
+  const withIncluded = included.length ? { ...obj, ...Object.fromEntries(included.map((f) => [f, r.includable![f]!(obj, ledger)])) } : obj;
+  return rest.length ? expandObject(withIncluded, rest, lookup, param) : withIncluded;
 }
 
 /** `type` accepts Stripe's wildcard form, e.g. `charge.*` or `charge.dispute.*`. */

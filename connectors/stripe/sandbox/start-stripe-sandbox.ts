@@ -10,6 +10,7 @@ import { runPayouts } from './payout-run.js';
 import { parseParams } from './query-params.js';
 import { JsonText, handleGet } from './resources.js';
 import { seedLedger, syntheticDonation } from './seed.js';
+import { addSubscription } from './subscription-flow.js';
 import { StripeApiError, apiError, invalidKey, rateLimited, unknownUrl } from './stripe-errors.js';
 import type { FaultInjection, SandboxCharge, StripeSandbox, StripeSandboxData, StripeSandboxOptions } from './types.js';
 import { WebhookSender } from './webhook-sender.js';
@@ -141,6 +142,9 @@ export async function startStripeSandbox(opts: StripeSandboxOptions = {}): Promi
     },
     addCharges,
     addBankDebits,
+    addSubscription(o = {}) {
+      return addSubscription(ledger, { ...o, lastAt: nowSec(), currency });
+    },
     startLive({ chargesPerSecond, bankDebitShare = 0 }) {
       stopLive();
       // Real elapsed time paces the generator; the sandbox clock only stamps what it creates.
@@ -187,7 +191,7 @@ function bearer(req: IncomingMessage): string | null {
 }
 
 /** The ledger's collections the data view lists, under the same names on both. */
-const LISTED = ['charges', 'paymentIntents', 'refunds', 'disputes', 'payouts', 'balanceTransactions', 'customers', 'checkoutSessions', 'events'] as const satisfies readonly (
+const LISTED = ['charges', 'paymentIntents', 'refunds', 'disputes', 'payouts', 'balanceTransactions', 'customers', 'checkoutSessions', 'invoices', 'events'] as const satisfies readonly (
   keyof StripeSandboxData & keyof Ledger
 )[];
 

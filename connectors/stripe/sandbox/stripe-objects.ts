@@ -4,6 +4,8 @@ import type {
   SandboxCheckoutSession,
   SandboxCustomer,
   SandboxDispute,
+  SandboxInvoice,
+  SandboxInvoicePayment,
   SandboxPaymentIntent,
   SandboxPayout,
   SandboxRefund,
@@ -344,5 +346,56 @@ export function buildPayout(id: string, created: number, amount: number, currenc
     statement_descriptor: `STRIPE PAYOUT ${id.slice(-8).toUpperCase()}`,
     status: 'in_transit',
     type: 'bank_account',
+  };
+}
+
+/** A subscription's invoice for one period, finalized (open) with its amount due: `addInstalment` marks it paid. */
+export function buildInvoice(id: string, created: number, opts: { amount: number; currency: string; customer: SandboxCustomer; subscription: string; number: string; first: boolean }): SandboxInvoice {
+  return {
+    id,
+    object: 'invoice',
+    account_country: 'GB',
+    account_name: 'Puddle Charity',
+    amount_due: opts.amount,
+    amount_paid: 0,
+    amount_remaining: opts.amount,
+    attempt_count: 0,
+    attempted: false,
+    auto_advance: true,
+    billing_reason: opts.first ? 'subscription_create' : 'subscription_cycle',
+    collection_method: 'charge_automatically',
+    created,
+    currency: opts.currency,
+    customer: opts.customer.id,
+    customer_email: opts.customer.email,
+    description: null,
+    livemode: false,
+    metadata: EMPTY_METADATA,
+    number: opts.number,
+    parent: { type: 'subscription_details', quote_details: null, subscription_details: { metadata: EMPTY_METADATA, subscription: opts.subscription } },
+    period_end: created,
+    period_start: created,
+    status: 'open',
+    status_transitions: { finalized_at: created, marked_uncollectible_at: null, paid_at: null, voided_at: null },
+    subtotal: opts.amount,
+    total: opts.amount,
+  };
+}
+
+export function buildInvoicePayment(id: string, created: number, invoice: SandboxInvoice, paymentIntent: SandboxPaymentIntent): SandboxInvoicePayment {
+  const paid = paymentIntent.status === 'succeeded';
+  return {
+    id,
+    object: 'invoice_payment',
+    amount_paid: paid ? paymentIntent.amount : null,
+    amount_requested: invoice.amount_due,
+    created,
+    currency: invoice.currency,
+    invoice: invoice.id,
+    is_default: true,
+    livemode: false,
+    payment: { type: 'payment_intent', payment_intent: paymentIntent.id },
+    status: paid ? 'paid' : 'open',
+    status_transitions: { canceled_at: null, paid_at: paid ? created : null },
   };
 }

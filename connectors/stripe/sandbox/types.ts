@@ -58,6 +58,37 @@ export interface SandboxCharge extends StripeObject {
   metadata: Record<string, string>;
 }
 
+/**
+ * A subscription's invoice as API 2025-03-31 on shows it: the subscription under `parent`, and no charge or payment
+ * intent of its own. Its payments (`payments`, includable) are kept apart (Ledger.invoicePayments) and shown only when
+ * a request expands them, as Stripe's are.
+ */
+export interface SandboxInvoice extends StripeObject {
+  object: 'invoice';
+  amount_due: number;
+  amount_paid: number;
+  currency: string;
+  customer: string;
+  status: 'open' | 'paid';
+  parent: { type: 'subscription_details'; quote_details: null; subscription_details: { metadata: Record<string, string>; subscription: string } };
+}
+
+/** One payment of an invoice: the payment intent that pays it. */
+export interface SandboxInvoicePayment extends StripeObject {
+  object: 'invoice_payment';
+  invoice: string;
+  payment: { type: 'payment_intent'; payment_intent: string };
+  status: 'open' | 'paid';
+}
+
+/** What `addSubscription` made: the subscription's id (Stripe's `sub_...`) and, in time order, its instalments. */
+export interface SandboxSubscription {
+  id: string;
+  customer: SandboxCustomer;
+  invoices: SandboxInvoice[];
+  charges: SandboxCharge[];
+}
+
 export interface SandboxBalanceTransaction extends StripeObject {
   object: 'balance_transaction';
   amount: number;
@@ -140,6 +171,7 @@ export interface StripeSandboxData {
   readonly balanceTransactions: readonly SandboxBalanceTransaction[];
   readonly customers: readonly SandboxCustomer[];
   readonly checkoutSessions: readonly SandboxCheckoutSession[];
+  readonly invoices: readonly SandboxInvoice[];
   readonly events: readonly SandboxEvent[];
   readonly bankLines: readonly BankLine[];
   /** The donation behind each charge, as the charity's website or call centre recorded it, in the order taken. */
@@ -171,6 +203,15 @@ export interface StripeSandbox {
   deleteCustomer(customerId: string): SandboxCustomer;
   runPayouts(upTo: Date): SandboxPayout[];
   addCharges(n: number): SandboxCharge[];
+  /**
+   * A monthly card gift by Stripe Billing: a customer, and `instalments` (default 2) paid invoices of one subscription,
+   * `everyDays` (default 30) apart, the last at now; each paid by a payment intent whose charge is an ordinary card
+   * charge (no metadata: Billing's charges carry the form's donation id nowhere). Each instalment's events, in
+   * Stripe's order: `invoice.finalized`, `payment_intent.succeeded`, `charge.succeeded`, `invoice.paid`,
+   * `invoice.payment_succeeded` (dated now, and sent to the webhook). Only this draws on the seeded sequence for
+   * invoices: a sandbox that never calls it holds none.
+   */
+  addSubscription(opts?: { instalments?: number; amountMinor?: number; everyDays?: number }): SandboxSubscription;
   /** Gifts by Bacs Direct Debit: `pending` for three days (BACS_CLEARING_SECONDS), then succeeded. */
   addBankDebits(n: number): SandboxCharge[];
   /**
