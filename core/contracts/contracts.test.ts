@@ -86,6 +86,22 @@ describe('contracts', () => {
     }
   });
 
+  it("takes a regular gift's reference on donation v3 and payment v3, not a blank one or an email address", () => {
+    const donation = (recurring_donation_id: unknown) =>
+      getContract('donation', 3)!.validate({ donation_id: 'd1', occurred_at: '2026-12-06T09:00:00Z', channel: 'online', amount_minor: 1000, currency: 'GBP', recurring_donation_id });
+    const payment = (recurring_donation_id: unknown) =>
+      getContract('payment', 3)!.validate({ payment_id: 'p1', occurred_at: '2026-12-06T09:00:00Z', provider: 'stripe', status: 'succeeded', amount_minor: 1000, currency: 'GBP', recurring_donation_id });
+    for (const id of ['DD-0042', 'sub_1QxYz', 'a09RD00000abcD', 'MANDATE 7781 A', null, undefined]) {
+      expect(donation(id).errors, String(id)).toBeNull();
+      expect(payment(id).errors, String(id)).toBeNull();
+    }
+    for (const id of ['', '   ', ' DD-0042', 'DD-0042 ', 'jo@example.org', 'DD-1\n']) {
+      const says = "must be a regular gift's reference (its mandate, plan or subscription id): not blank, no spaces around it, and not an email address; leave it out for a one-off gift";
+      expect(donation(id).errors, JSON.stringify(id)).toEqual([{ path: 'payload.recurring_donation_id', message: says }]);
+      expect(payment(id).errors?.map((e) => e.path), JSON.stringify(id)).toEqual(['payload.recurring_donation_id']);
+    }
+  });
+
   it('reports every bad field with its path', () => {
     const r = contractsV1.donation.validate({ donation_id: 'd1', channel: 'fax', amount_minor: 10.5, currency: 'pounds', extra: 1 });
     expect(r.value).toBeNull();

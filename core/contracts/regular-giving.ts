@@ -15,9 +15,18 @@ import { string } from './schema.js';
  * absent means the sender says nothing of one: a one-off gift, or a producer that does not send it.
  * `recon_journey.recurring_donation_id` takes the first of the donation's, its payment's and its CRM gift's.
  */
+/**
+ * A plan's reference, as every instalment repeats it: not blank, no spaces around it (`""` for "no plan" would make
+ * every one-off gift regular and count as a plan), and not an email address (the field is followed by a subject
+ * access request, and the lake keeps no email in the clear). A one-off gift leaves the field out or sends null.
+ */
+const PLAN_REFERENCE = /^[^\s@](?:[^@]*[^\s@])?$/s;
+const PLAN_SAYS = 'a regular gift\'s reference (its mandate, plan or subscription id): not blank, no spaces around it, and not an email address; leave it out for a one-off gift';
+
 export const donation_v3 = extendContract(donation_v2, 3, {
   recurring_donation_id: string()
     .optional()
+    .shaped(PLAN_REFERENCE, PLAN_SAYS)
     .doc('The regular gift (mandate, plan, subscription or CRM recurring donation) this donation is an instalment of; absent: one-off or not said'),
 });
 
@@ -25,5 +34,6 @@ export const donation_v3 = extendContract(donation_v2, 3, {
 export const payment_v3 = extendContract(payment_v2, 3, {
   recurring_donation_id: string()
     .optional()
+    .shaped(PLAN_REFERENCE, PLAN_SAYS)
     .doc("The provider's subscription this charge is an instalment of (Stripe's sub_..., Braintree's subscription id); absent: a one-off charge"),
 });

@@ -668,19 +668,32 @@ rd_closed AS (
   GROUP BY h.recurring_donation_id
 ),
 b_recurring_after_closed AS (
-  SELECT 'RECURRING_PAID_AFTER_CLOSED', 'gift', g.gift_id, g.amount_minor, g.currency, coalesce(g.close_date, CAST(g.occurred_at AS DATE)),
+  SELECT 'RECURRING_PAID_AFTER_CLOSED', 'gift', g.gift_id, g.amount_minor - r.given_back, g.currency, coalesce(g.close_date, CAST(g.occurred_at AS DATE)),
     'regular gift ' || g.recurring_donation_id || ' was closed on ' || CAST(r.closed_on AS VARCHAR) || ', but this instalment of '
       || @units(g.amount_minor, u.exponent) || ' ' || g.currency || ' was taken on ' || CAST(coalesce(g.close_date, CAST(g.occurred_at AS DATE)) AS VARCHAR)
+      || CASE WHEN r.given_back > 0 THEN ' (' || @units(r.given_back, u.exponent) || ' given back, ' || @units(g.amount_minor - r.given_back, u.exponent) || ' held)' ELSE '' END
       || ': refund it, and stop the payment at the provider',
-    g.donation_id, p.payment_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), g.recurring_donation_id
-  FROM gift g
-  JOIN rd_closed r ON r.recurring_donation_id = g.recurring_donation_id
+    g.donation_id, r.payment_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), g.recurring_donation_id
+  FROM (
+    -- What was given back of it: its charge's refunds at the provider, or the refunds the CRM records against the gift
+    -- (negative gift payments), the larger (one refund is usually in both). Until 2026-12-06 neither was read, and a
+    -- late instalment refunded as the reason asks stayed a break at its whole amount (user test).
+    SELECT g.gift_id, c.closed_on, p.payment_id,
+      greatest(coalesce(pl.refunded_minor, 0), coalesce(cr.refunded_minor, 0)) AS given_back
+    FROM gift g
+    JOIN rd_closed c ON c.recurring_donation_id = g.recurring_donation_id
+    LEFT JOIN (
+      SELECT gift_id, min(payment_id) AS payment_id FROM gl WHERE payment_outcome = 'succeeded' AND amount_minor > 0 GROUP BY gift_id
+    ) p ON p.gift_id = g.gift_id
+    LEFT JOIN link pl ON pl.payment_id = p.payment_id
+    LEFT JOIN (
+      SELECT gift_id, -sum(amount_minor) AS refunded_minor FROM gl WHERE crm_kind = 'gift_payment' AND amount_minor < 0 GROUP BY gift_id
+    ) cr ON cr.gift_id = g.gift_id
+  ) r
+  JOIN gift g ON g.gift_id = r.gift_id
   CROSS JOIN x
   LEFT JOIN currency_exponents u ON u.currency = g.currency
-  LEFT JOIN (
-    SELECT gift_id, min(payment_id) AS payment_id FROM gl WHERE payment_outcome = 'succeeded' AND amount_minor > 0 GROUP BY gift_id
-  ) p ON p.gift_id = g.gift_id
-  WHERE NOT coalesce(g.deleted, false) AND coalesce(g.is_won, g.stage = 'Closed Won') AND g.amount_minor > 0
+  WHERE NOT coalesce(g.deleted, false) AND coalesce(g.is_won, g.stage = 'Closed Won') AND g.amount_minor > r.given_back
     AND coalesce(g.close_date, CAST(g.occurred_at AS DATE)) > r.closed_on
     AND CAST(g.occurred_at AS DATE) <= x.as_of
 ),
@@ -702,6 +715,7 @@ b_recurring_charge_after_closed AS (
   SELECT 'RECURRING_PAID_AFTER_CLOSED', 'payment', l.payment_id, l.amount_minor - l.refunded_minor, l.currency, CAST(l.occurred_at AS DATE),
     'regular gift ' || k.recurring_donation_id || ' was closed on ' || CAST(k.closed_on AS VARCHAR) || ', but this instalment of '
       || @units(l.amount_minor, u.exponent) || ' ' || l.currency || ' was taken on ' || CAST(CAST(l.occurred_at AS DATE) AS VARCHAR)
+      || CASE WHEN l.refunded_minor > 0 THEN ' (' || @units(l.refunded_minor, u.exponent) || ' given back, ' || @units(l.amount_minor - l.refunded_minor, u.exponent) || ' held)' ELSE '' END
       || ': refund it, and stop the payment at the provider',
     l.donation_id, l.payment_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), k.recurring_donation_id
   FROM link l
@@ -715,6 +729,28 @@ b_recurring_charge_after_closed AS (
     AND NOT EXISTS (
       SELECT 1 FROM gift g
       WHERE g.donation_id = l.donation_id AND g.recurring_donation_id = k.recurring_donation_id AND NOT coalesce(g.deleted, false)
+    )
+),
+-- And for an instalment its producer took itself, with no charge in the lake (donation status `paid`: a Direct Debit
+-- bureau's collection, an IVR line's card): a donation naming the closed regular gift (its id or commitment_id), dated
+-- after the day it closed, that no gift of that regular gift names. Its producer sending it again as `cancelled` (the
+-- collection given back) closes it. Until 2026-12-06 a Direct Debit collected after the CRM closed the plan raised
+-- nothing, as the break needed a charge (user test).
+b_recurring_collected_after_closed AS (
+  SELECT 'RECURRING_PAID_AFTER_CLOSED', 'donation', d.donation_id, d.amount_minor, d.currency, CAST(d.occurred_at AS DATE),
+    'regular gift ' || k.recurring_donation_id || ' was closed on ' || CAST(k.closed_on AS VARCHAR) || ', but this instalment of '
+      || @units(d.amount_minor, u.exponent) || ' ' || d.currency || ' was collected on ' || CAST(CAST(d.occurred_at AS DATE) AS VARCHAR)
+      || ': refund it, and stop the collection',
+    d.donation_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), k.recurring_donation_id
+  FROM don d
+  JOIN rd_closed_keys k ON k.rd_key = d.recurring_donation_id
+  CROSS JOIN x
+  LEFT JOIN currency_exponents u ON u.currency = d.currency
+  WHERE d.status = 'paid' AND CAST(d.occurred_at AS DATE) > k.closed_on
+    AND NOT EXISTS (SELECT 1 FROM link l WHERE l.donation_id = d.donation_id AND l.outcome = 'succeeded')
+    AND NOT EXISTS (
+      SELECT 1 FROM gift g
+      WHERE g.donation_id = d.donation_id AND g.recurring_donation_id = k.recurring_donation_id AND NOT coalesce(g.deleted, false)
     )
 ),
 -- One processor id on two CRM payments: a gift keyed twice, or one payment recorded against two gifts. The
@@ -780,6 +816,7 @@ all_breaks AS (
   UNION ALL SELECT * FROM b_crm_refund
   UNION ALL SELECT * FROM b_recurring_after_closed
   UNION ALL SELECT * FROM b_recurring_charge_after_closed
+  UNION ALL SELECT * FROM b_recurring_collected_after_closed
 ),
 tix AS (
   SELECT b.break_type, b.object_kind, b.object_id, count(DISTINCT t.ticket_id) AS open_tickets, min(t.ticket_id) AS open_ticket_id

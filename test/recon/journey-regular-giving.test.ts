@@ -1,6 +1,8 @@
 // Regular against one-off giving on the journey (analyst user test H1): a donation is an instalment of a regular gift
 // when it says so itself (donation v3), when its charge does (payment v3: a Braintree subscription) or when its CRM gift
 // does (gift v2, NPSP). Landed through the real queue, consumers, Parquet and DuckDB, with v1 and v3 files side by side.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeEnvelope } from '../../core/envelope.js';
@@ -35,6 +37,15 @@ beforeAll(async () => {
       donation('d_once', 5000), charge('bt_once', 'd_once', 5000), donation('d_once_v3', 2500, 3),
       // The donation's own word comes first.
       donation('d_both', 700, 3, { recurring_donation_id: 'DD-0043' }), charge('bt_both', 'd_both', 700, 3, { recurring_donation_id: 'sub-8' }),
+      // A Direct Debit bureau's collection: paid by the producer itself, no charge.
+      donation('dd_bureau', 900, 3, { status: 'paid', recurring_donation_id: 'DD-0044' }),
+      // A subscription's renewal that names no donation.
+      env('payment', 3, {
+        payment_id: 'bt_renewal', occurred_at: '2026-11-18T12:00:05Z', provider: 'braintree', status: 'settled', amount_minor: 1500, currency: 'GBP',
+        recurring_donation_id: 'sub-7',
+      }),
+      // Pledged and not paid: not money received.
+      donation('d_unpaid', 3000),
     ],
     puddles: ['transactions', 'supporters', 'quarantine'],
     asOf: '2026-12-01',
@@ -54,6 +65,8 @@ describe('regular giving on the journey', () => {
       { donation_id: 'd_once', recurring_donation_id: null },
       { donation_id: 'd_once_v3', recurring_donation_id: null },
       { donation_id: 'd_sub', recurring_donation_id: 'sub-7' },
+      { donation_id: 'd_unpaid', recurring_donation_id: null },
+      { donation_id: 'dd_bureau', recurring_donation_id: 'DD-0044' },
     ]);
     // The v1 and v3 files are one view: the v1 rows read the new column as null.
     expect(await lake.engine.query(`SELECT donation_id, recurring_donation_id FROM donation WHERE donation_id IN ('d_once', 'd_mandate') ORDER BY 1`)).toEqual([
@@ -63,18 +76,22 @@ describe('regular giving on the journey', () => {
     expect(await lake.engine.query(`SELECT payment_id, recurring_donation_id FROM payment ORDER BY 1`)).toEqual([
       { payment_id: 'bt_both', recurring_donation_id: 'sub-8' },
       { payment_id: 'bt_once', recurring_donation_id: null },
+      { payment_id: 'bt_renewal', recurring_donation_id: 'sub-7' },
       { payment_id: 'bt_sub_1', recurring_donation_id: 'sub-7' },
     ]);
   });
 
-  it("splits the board pack's income into regular and one-off, as docs/query-views.md's query does", async () => {
-    const split = await lake.engine.query(`
-      SELECT CASE WHEN recurring_donation_id IS NULL THEN 'one-off' ELSE 'regular' END AS giving,
-             count(*) AS gifts, sum(amount_minor) AS pledged_minor
-      FROM recon_journey GROUP BY 1 ORDER BY 1`);
-    expect(split).toEqual([
-      { giving: 'one-off', gifts: 2, pledged_minor: 7500 },
-      { giving: 'regular', gifts: 4, pledged_minor: 5200 },
+  it("splits the money received into regular and one-off with the query docs/reconciliation.md gives", async () => {
+    // The first SQL block of "Regular and one-off giving", as a finance lead copies it.
+    const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'reconciliation.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## Regular and one-off giving'));
+    const sql = /```sql\n([\s\S]*?)```/.exec(section)![1]!;
+    expect(await lake.engine.query(sql)).toEqual([
+      // d_once (5000) paid by a charge; d_once_v3 and d_unpaid pledged, not received.
+      { month: expect.anything(), currency: 'GBP', giving: 'one-off', gifts: 1, received_minor: 5000 },
+      // d_sub 1500 and d_both 700 by a charge, dd_bureau 900 collected, bt_renewal 1500 with no donation; d_mandate
+      // (1000) and d_crm (2000) are pledged with no charge: not received.
+      { month: expect.anything(), currency: 'GBP', giving: 'regular', gifts: 4, received_minor: 4600 },
     ]);
     const report = await lake.engine.query(reportSql('journey'));
     expect(report.find((r) => r.donation_id === 'd_sub')).toMatchObject({ recurring_donation_id: 'sub-7' });

@@ -1,8 +1,9 @@
 // A regular gift the CRM closed while the provider, or the producer, kept taking its instalments: charges the CRM does
 // not record, which name the regular gift themselves (payment v3: a Braintree subscription, matched by the regular
 // gift's commitment_id) or through their donation (donation v3). RECURRING_PAID_AFTER_CLOSED on each such charge taken
-// after the day it closed and not given back; none on one the CRM records (the gift's break says it). Landed through
-// the real queue, consumers, Parquet and DuckDB.
+// after the day it closed and not given back; none on one the CRM records (the gift's break says it, and closes once it
+// is given back, at the provider or in the CRM); and on a Direct Debit bureau's collection (a donation `paid`, with no
+// charge in the lake). Landed through the real queue, consumers, Parquet and DuckDB.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import type { Lake } from '../puddles/lake-fixture.js';
@@ -43,6 +44,25 @@ beforeAll(async () => {
     env('gift', 2, { gift_id: 'g-77-dec', occurred_at: '2026-12-01T06:00:00Z', amount_minor: 1000, currency: 'GBP', stage: 'Closed Won', is_won: true, close_date: '2026-12-01', recurring_donation_id: 'rd-77' }),
     env('gift_payment', 1, { gift_payment_id: 'gp-77-dec', occurred_at: '2026-12-01T06:00:00Z', gift_id: 'g-77-dec', amount_minor: 1000, currency: 'GBP', paid: true, payment_date: '2026-12-01', payment_ref: 'bt-77-dec' }),
     charge('bt-77-dec', '2026-12-01', { recurring_donation_id: 'bt-sub-77' }),
+    // Two more of rd-77's instalments after it closed: one refunded in full at the provider (closed), one the CRM records
+    // 3.00 of as given back (a negative gift payment): 7.00 still held.
+    env('gift', 2, { gift_id: 'g-77-dec2', occurred_at: '2026-12-02T06:00:00Z', amount_minor: 1000, currency: 'GBP', stage: 'Closed Won', is_won: true, close_date: '2026-12-02', recurring_donation_id: 'rd-77' }),
+    env('gift_payment', 1, { gift_payment_id: 'gp-77-dec2', occurred_at: '2026-12-02T06:00:00Z', gift_id: 'g-77-dec2', amount_minor: 1000, currency: 'GBP', paid: true, payment_date: '2026-12-02', payment_ref: 'bt-77-dec2' }),
+    charge('bt-77-dec2', '2026-12-02'),
+    env('refund', 1, { refund_id: 're-77', occurred_at: '2026-12-06T10:00:00Z', provider: 'braintree', payment_id: 'bt-77-dec2', status: 'settled', amount_minor: 1000, currency: 'GBP' }),
+    env('gift', 2, { gift_id: 'g-77-dec3', occurred_at: '2026-12-03T06:00:00Z', amount_minor: 1000, currency: 'GBP', stage: 'Closed Won', is_won: true, close_date: '2026-12-03', recurring_donation_id: 'rd-77' }),
+    env('gift_payment', 1, { gift_payment_id: 'gp-77-dec3', occurred_at: '2026-12-03T06:00:00Z', gift_id: 'g-77-dec3', amount_minor: 1000, currency: 'GBP', paid: true, payment_date: '2026-12-03', payment_ref: 'bt-77-dec3' }),
+    env('gift_payment', 1, { gift_payment_id: 'gp-77-dec3-r', occurred_at: '2026-12-07T06:00:00Z', gift_id: 'g-77-dec3', amount_minor: -300, currency: 'GBP', paid: true, payment_date: '2026-12-07', original_payment_id: 'gp-77-dec3' }),
+    charge('bt-77-dec3', '2026-12-03'),
+    // A Direct Debit bureau's collections of rd-44 (status paid, no charge in the lake): one before it closed, one after,
+    // and one after that the bureau gave back (sent again as cancelled).
+    env('donation', 3, { donation_id: 'dd-44-nov', occurred_at: '2026-11-01T06:00:00Z', channel: 'other', amount_minor: 1000, currency: 'GBP', status: 'paid', recurring_donation_id: 'rd-44' }),
+    env('donation', 3, { donation_id: 'dd-44-dec', occurred_at: '2026-12-01T06:00:00Z', channel: 'other', amount_minor: 1000, currency: 'GBP', status: 'paid', recurring_donation_id: 'rd-44' }),
+    env('donation', 3, { donation_id: 'dd-44-dec2', occurred_at: '2026-12-02T06:00:00Z', channel: 'other', amount_minor: 1000, currency: 'GBP', status: 'paid', recurring_donation_id: 'rd-44' }),
+    env('donation', 3, {
+      donation_id: 'dd-44-dec2', occurred_at: '2026-12-02T06:00:00Z', updated_at: '2026-12-09T06:00:00Z', channel: 'other', amount_minor: 1000, currency: 'GBP', status: 'cancelled',
+      recurring_donation_id: 'rd-44',
+    }),
     // A subscription still active: its charges are due.
     regular('rd-33', 'Active', '2026-09-01T10:00:00Z', 'bt-sub-33'),
     charge('bt-33-dec', '2026-12-01', { recurring_donation_id: 'bt-sub-33' }),
@@ -66,15 +86,23 @@ describe('RECURRING_PAID_AFTER_CLOSED on charges the CRM does not record', () =>
       },
       {
         object_kind: 'payment', object_id: 'bt-66-dec3', amount_minor: 600, payment_id: 'bt-66-dec3', donation_id: null, related_ids: 'rd-66',
-        reason: 'regular gift rd-66 was closed on 2026-11-20, but this instalment of 10.00 GBP was taken on 2026-12-03: refund it, and stop the payment at the provider',
+        reason: 'regular gift rd-66 was closed on 2026-11-20, but this instalment of 10.00 GBP was taken on 2026-12-03 (4.00 given back, 6.00 held): refund it, and stop the payment at the provider',
       },
       {
         object_kind: 'payment', object_id: 'ch-44-dec', amount_minor: 1000, payment_id: 'ch-44-dec', donation_id: 'web-44-dec', related_ids: 'rd-44',
         reason: 'regular gift rd-44 was closed on 2026-11-10, but this instalment of 10.00 GBP was taken on 2026-12-04: refund it, and stop the payment at the provider',
       },
       {
+        object_kind: 'donation', object_id: 'dd-44-dec', amount_minor: 1000, payment_id: null, donation_id: 'dd-44-dec', related_ids: 'rd-44',
+        reason: 'regular gift rd-44 was closed on 2026-11-10, but this instalment of 10.00 GBP was collected on 2026-12-01: refund it, and stop the collection',
+      },
+      {
         object_kind: 'gift', object_id: 'g-77-dec', amount_minor: 1000, payment_id: 'bt-77-dec', donation_id: null, related_ids: 'rd-77',
         reason: 'regular gift rd-77 was closed on 2026-11-20, but this instalment of 10.00 GBP was taken on 2026-12-01: refund it, and stop the payment at the provider',
+      },
+      {
+        object_kind: 'gift', object_id: 'g-77-dec3', amount_minor: 700, payment_id: 'bt-77-dec3', donation_id: null, related_ids: 'rd-77',
+        reason: 'regular gift rd-77 was closed on 2026-11-20, but this instalment of 10.00 GBP was taken on 2026-12-03 (3.00 given back, 7.00 held): refund it, and stop the payment at the provider',
       },
     ]);
   });
