@@ -31,6 +31,7 @@ export const NAMED_VIEW_FILES: readonly string[] = [
   'recon_tickets',
   'recon_breaks',
   'recon_journey',
+  'recon_regular',
   'recon_payout',
   'recon_ticket_followup',
   'totals_by_box',

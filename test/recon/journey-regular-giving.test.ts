@@ -41,7 +41,7 @@ beforeAll(async () => {
       donation('dd_bureau', 900, 3, { status: 'paid', recurring_donation_id: 'DD-0044' }),
       // A subscription's renewal that names no donation.
       env('payment', 3, {
-        payment_id: 'bt_renewal', occurred_at: '2026-11-18T12:00:05Z', provider: 'braintree', status: 'settled', amount_minor: 1500, currency: 'GBP',
+        payment_id: 'bt_renewal', occurred_at: '2026-11-19T12:00:05Z', provider: 'braintree', status: 'settled', amount_minor: 1500, currency: 'GBP',
         recurring_donation_id: 'sub-7',
       }),
       // Pledged and not paid: not money received.
@@ -88,10 +88,18 @@ describe('regular giving on the journey', () => {
     const sql = /```sql\n([\s\S]*?)```/.exec(section)![1]!;
     expect(await lake.engine.query(sql)).toEqual([
       // d_once (5000) paid by a charge; d_once_v3 and d_unpaid pledged, not received.
-      { month: expect.anything(), currency: 'GBP', giving: 'one-off', gifts: 1, received_minor: 5000 },
-      // d_sub 1500 and d_both 700 by a charge, dd_bureau 900 collected, bt_renewal 1500 with no donation; d_mandate
-      // (1000) and d_crm (2000) are pledged with no charge: not received.
-      { month: expect.anything(), currency: 'GBP', giving: 'regular', gifts: 4, received_minor: 4600 },
+      { month: expect.anything(), currency: 'GBP', giving: 'one-off', gifts: 1, received_minor: 5000, plans: 0, first_instalments: 0 },
+      // d_sub 1500 and d_both 700 by a charge, dd_bureau 900 collected, bt_renewal 1500 with no donation (sub-7's second
+      // instalment); d_mandate (1000) and d_crm (2000) are pledged with no charge: not received.
+      { month: expect.anything(), currency: 'GBP', giving: 'regular', gifts: 4, received_minor: 4600, plans: 3, first_instalments: 3 },
+    ]);
+    // By when received: the bureau's collection at its pledge, the charges five seconds on, the renewal the next day.
+    expect(await lake.engine.query(reportSql('regular'))).toMatchObject([
+      { donation_id: 'dd_bureau', recurring_donation_id: 'DD-0044', instalment: 1, received_by: 'collection', payment_id: null, stage: 'pledged' },
+      { donation_id: 'd_both', giving: 'regular', recurring_donation_id: 'DD-0043', instalment: 1, received_by: 'charge', payment_id: 'bt_both' },
+      { donation_id: 'd_once', giving: 'one-off', recurring_donation_id: null, instalment: null, received_by: 'charge', amount_minor: 5000 },
+      { donation_id: 'd_sub', giving: 'regular', recurring_donation_id: 'sub-7', instalment: 1, received_by: 'charge', payment_id: 'bt_sub_1' },
+      { donation_id: null, giving: 'regular', recurring_donation_id: 'sub-7', instalment: 2, received_by: 'renewal', payment_id: 'bt_renewal', stage: null },
     ]);
     const report = await lake.engine.query(reportSql('journey'));
     expect(report.find((r) => r.donation_id === 'd_sub')).toMatchObject({ recurring_donation_id: 'sub-7' });
