@@ -719,7 +719,8 @@ b_recurring_charge_after_closed AS (
       || ': refund it, and stop the payment at the provider',
     l.donation_id, l.payment_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), k.recurring_donation_id
   FROM link l
-  LEFT JOIN don d ON d.donation_id = l.donation_id
+  -- Only the donations that name a regular gift: the join is then over a few rows, not every donation.
+  LEFT JOIN (SELECT donation_id, recurring_donation_id FROM don WHERE recurring_donation_id IS NOT NULL) d ON d.donation_id = l.donation_id
   JOIN rd_closed_keys k ON k.rd_key = coalesce(l.recurring_donation_id, d.recurring_donation_id)
   CROSS JOIN x
   LEFT JOIN currency_exponents u ON u.currency = l.currency
