@@ -729,6 +729,21 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
   recordGift('2026-12-01T09:00:00.000Z', 25000, 'GBP', { stage: 'Pledged', is_won: false });
   recordPayment(recordGift('2026-12-03T09:00:00.000Z', 5000, 'GBP'), 5000, 'CHQ-100234');
 
+  // A Direct Debit of three monthly collections, each sent by the bureau as a paid donation naming the CRM's regular gift
+  // (no charge: the bureau takes the money), which the CRM closed after the second: the third was taken after it
+  // closed (RECURRING_PAID_AFTER_CLOSED). Made last, so the ids above stay as they were.
+  const plan = sfId('a09');
+  const closedPlan = { recurring_donation_id: plan, occurred_at: '2026-10-01T09:00:00.000Z', supporter_id: id('sup_'), amount_minor: 1000, currency: 'GBP', installment_period: 'Monthly', recurring_type: 'Open' };
+  const planVersions: P[] = [
+    { ...closedPlan, status: 'Active', updated_at: '2026-10-01T09:00:00.000Z' },
+    { ...closedPlan, status: 'Closed', updated_at: '2026-12-01T09:00:00.000Z' },
+  ];
+  for (const day of ['2026-10-28', '2026-11-28', '2026-12-28']) {
+    const d = donation(`${day}T06:00:00.000Z`, 'other', 1000, { status: 'paid', cta: 'direct-debit', payment_provider: 'bacs', recurring_donation_id: plan });
+    stages.set(d.donation_id as string, 'pledged');
+    if (day > '2026-12-01') expectBreak('RECURRING_PAID_AFTER_CLOSED', 'donation', d.donation_id, 1000);
+  }
+
   // ---------------------------------------------------------------- truth for totals
   const pledges = new Map<string, { count: number; amount_minor: number }>();
   const boxes = new Map<string, { pledges: number; amount_minor: number }>();
@@ -773,6 +788,7 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
   for (const g of gifts) add('gift', 1, g);
   for (const g of crmGifts) add('gift', 2, g);
   for (const g of crmPayments) add('gift_payment', 1, g);
+  for (const r of planVersions) add('recurring_donation', 1, r);
   for (const l of lines) add('bank_line', 2, l);
   for (const s of statements) add('bank_statement', 1, s);
 
