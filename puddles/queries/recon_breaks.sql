@@ -651,8 +651,8 @@ b_gift_not_paid AS (
 -- A regular gift the CRM closed that went on taking money: a donor who cancelled their monthly gift and was charged
 -- again (until 2026-12-06 nothing said so, and care could not answer "I cancelled but you took money": a user test).
 -- Closed: its status is Closed or Cancelled now, since the first such version after its last open one (the version's
--- updated_at, else occurred_at: NPSP's end date is not read). Taken: a gift of it won (an instalment) dated after that
--- day, on or before the as-of date, its CRM-recorded charge in payment_id. No grace: the money was not due at all.
+-- updated_at, else occurred_at: NPSP's end date is not read). Taken after that day, on or before the as-of date:
+-- late_instalment below. No grace: the money was not due at all.
 rd_closed AS (
   SELECT h.recurring_donation_id, min(CAST(coalesce(h.updated_at, h.occurred_at) AS DATE)) AS closed_on
   FROM recurring_donation_history h
@@ -667,19 +667,35 @@ rd_closed AS (
   WHERE lower(h.status) IN ('closed', 'cancelled', 'canceled') AND (o.at IS NULL OR coalesce(h.updated_at, h.occurred_at) > o.at)
   GROUP BY h.recurring_donation_id
 ),
-b_recurring_after_closed AS (
-  SELECT 'RECURRING_PAID_AFTER_CLOSED', 'gift', g.gift_id, g.amount_minor - r.given_back, g.currency, coalesce(g.close_date, CAST(g.occurred_at AS DATE)),
-    'regular gift ' || g.recurring_donation_id || ' was closed on ' || CAST(r.closed_on AS VARCHAR) || ', but this instalment of '
-      || @units(g.amount_minor, u.exponent) || ' ' || g.currency || ' was taken on ' || CAST(coalesce(g.close_date, CAST(g.occurred_at AS DATE)) AS VARCHAR)
-      || CASE WHEN r.given_back > 0 THEN ' (' || @units(r.given_back, u.exponent) || ' given back, ' || @units(g.amount_minor - r.given_back, u.exponent) || ' held)' ELSE '' END
-      || ': refund it, and stop the payment at the provider',
-    g.donation_id, r.payment_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), g.recurring_donation_id
+-- The keys a closed regular gift goes by: its id, and its commitment_id (NPSP Elevate's commitment, or the gateway's
+-- subscription id the CRM keeps there), which a charge's or a donation's recurring_donation_id may name instead.
+rd_closed_keys AS (
+  SELECT r.recurring_donation_id, r.closed_on, r.recurring_donation_id AS rd_key FROM rd_closed r
+  UNION
+  SELECT r.recurring_donation_id, r.closed_on, c.commitment_id
+  FROM rd_closed r
+  JOIN recurring_donation c ON c.recurring_donation_id = r.recurring_donation_id
+  WHERE c.commitment_id IS NOT NULL
+),
+-- Each instalment of a closed regular gift taken after the day it closed, once, from the first of three records that
+-- holds it, with what was given back of it:
+--   gift      a won gift of it (the CRM's record), with its charge; given back: its charge's refunds at the provider,
+--             or the refunds the CRM records against the gift (negative gift payments), the larger (one refund is
+--             usually in both);
+--   payment   a successful charge the CRM does not record, whose own recurring_donation_id (payment v3: a Stripe or
+--             Braintree subscription), else its donation's (donation v3), names it, unless a gift of it names the
+--             charge's donation; given back: its refunds;
+--   donation  a donation its producer collected itself (status `paid`: a Direct Debit bureau's collection, an IVR
+--             line's card) with no successful charge, naming it, unless a gift of it names the donation; sending it
+--             again as `cancelled` (the collection given back) takes it out.
+-- Until 2026-12-06 only the CRM's gifts were read, and never netted: a monthly gift the CRM closed that the provider or
+-- the bureau kept taking raised nothing, and one refunded as the reason asks stayed a break (user tests).
+late_instalment AS (
+  SELECT 'gift' AS object_kind, g.gift_id AS object_id, g.amount_minor, r.given_back, g.currency,
+    coalesce(g.close_date, CAST(g.occurred_at AS DATE)) AS taken_on, g.donation_id, r.payment_id, g.recurring_donation_id AS plan_id,
+    r.closed_on, 'taken' AS how
   FROM (
-    -- What was given back of it: its charge's refunds at the provider, or the refunds the CRM records against the gift
-    -- (negative gift payments), the larger (one refund is usually in both). Until 2026-12-06 neither was read, and a
-    -- late instalment refunded as the reason asks stayed a break at its whole amount (user test).
-    SELECT g.gift_id, c.closed_on, p.payment_id,
-      greatest(coalesce(pl.refunded_minor, 0), coalesce(cr.refunded_minor, 0)) AS given_back
+    SELECT g.gift_id, c.closed_on, p.payment_id, greatest(coalesce(pl.refunded_minor, 0), coalesce(cr.refunded_minor, 0)) AS given_back
     FROM gift g
     JOIN rd_closed c ON c.recurring_donation_id = g.recurring_donation_id
     LEFT JOIN (
@@ -692,67 +708,46 @@ b_recurring_after_closed AS (
   ) r
   JOIN gift g ON g.gift_id = r.gift_id
   CROSS JOIN x
-  LEFT JOIN currency_exponents u ON u.currency = g.currency
-  WHERE NOT coalesce(g.deleted, false) AND coalesce(g.is_won, g.stage = 'Closed Won') AND g.amount_minor > r.given_back
+  WHERE NOT coalesce(g.deleted, false) AND coalesce(g.is_won, g.stage = 'Closed Won')
     AND coalesce(g.close_date, CAST(g.occurred_at AS DATE)) > r.closed_on
     AND CAST(g.occurred_at AS DATE) <= x.as_of
-),
--- The same for an instalment the CRM does not record: a successful charge whose own recurring_donation_id (payment v3: a
--- Stripe or Braintree subscription), else its donation's (donation v3: a producer's), names the closed regular gift, by its id or
--- by its commitment_id (NPSP Elevate's commitment, or the gateway's subscription id the CRM keeps there), dated after
--- the day it closed and not all given back (refunding it is how finance puts it right). A charge the CRM records, or
--- whose donation a gift of that regular gift names, is the gift's break above, not a second one. Until 2026-12-06 only
--- the CRM's instalments were checked, so a monthly gift the CRM closed and the provider kept taking raised nothing.
-rd_closed_keys AS (
-  SELECT r.recurring_donation_id, r.closed_on, r.recurring_donation_id AS rd_key FROM rd_closed r
-  UNION
-  SELECT r.recurring_donation_id, r.closed_on, c.commitment_id
-  FROM rd_closed r
-  JOIN recurring_donation c ON c.recurring_donation_id = r.recurring_donation_id
-  WHERE c.commitment_id IS NOT NULL
-),
-b_recurring_charge_after_closed AS (
-  SELECT 'RECURRING_PAID_AFTER_CLOSED', 'payment', l.payment_id, l.amount_minor - l.refunded_minor, l.currency, CAST(l.occurred_at AS DATE),
-    'regular gift ' || k.recurring_donation_id || ' was closed on ' || CAST(k.closed_on AS VARCHAR) || ', but this instalment of '
-      || @units(l.amount_minor, u.exponent) || ' ' || l.currency || ' was taken on ' || CAST(CAST(l.occurred_at AS DATE) AS VARCHAR)
-      || CASE WHEN l.refunded_minor > 0 THEN ' (' || @units(l.refunded_minor, u.exponent) || ' given back, ' || @units(l.amount_minor - l.refunded_minor, u.exponent) || ' held)' ELSE '' END
-      || ': refund it, and stop the payment at the provider',
-    l.donation_id, l.payment_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), k.recurring_donation_id
+  UNION ALL
+  SELECT 'payment', l.payment_id, l.amount_minor, l.refunded_minor, l.currency, CAST(l.occurred_at AS DATE), l.donation_id, l.payment_id,
+    k.recurring_donation_id, k.closed_on, 'taken'
   FROM link l
   -- Only the donations that name a regular gift: the join is then over a few rows, not every donation.
   LEFT JOIN (SELECT donation_id, recurring_donation_id FROM don WHERE recurring_donation_id IS NOT NULL) d ON d.donation_id = l.donation_id
   JOIN rd_closed_keys k ON k.rd_key = coalesce(l.recurring_donation_id, d.recurring_donation_id)
   CROSS JOIN x
-  LEFT JOIN currency_exponents u ON u.currency = l.currency
-  WHERE l.outcome = 'succeeded' AND l.refunded_minor < l.amount_minor
-    AND CAST(l.occurred_at AS DATE) > k.closed_on AND CAST(l.occurred_at AS DATE) <= x.as_of
+  WHERE l.outcome = 'succeeded' AND CAST(l.occurred_at AS DATE) > k.closed_on AND CAST(l.occurred_at AS DATE) <= x.as_of
     AND NOT EXISTS (SELECT 1 FROM crm_named m WHERE m.payment_id = l.payment_id)
     AND NOT EXISTS (
       SELECT 1 FROM gift g
       WHERE g.donation_id = l.donation_id AND g.recurring_donation_id = k.recurring_donation_id AND NOT coalesce(g.deleted, false)
     )
-),
--- And for an instalment its producer took itself, with no charge in the lake (donation status `paid`: a Direct Debit
--- bureau's collection, an IVR line's card): a donation naming the closed regular gift (its id or commitment_id), dated
--- after the day it closed, that no gift of that regular gift names. Its producer sending it again as `cancelled` (the
--- collection given back) closes it. Until 2026-12-06 a Direct Debit collected after the CRM closed the plan raised
--- nothing, as the break needed a charge (user test).
-b_recurring_collected_after_closed AS (
-  SELECT 'RECURRING_PAID_AFTER_CLOSED', 'donation', d.donation_id, d.amount_minor, d.currency, CAST(d.occurred_at AS DATE),
-    'regular gift ' || k.recurring_donation_id || ' was closed on ' || CAST(k.closed_on AS VARCHAR) || ', but this instalment of '
-      || @units(d.amount_minor, u.exponent) || ' ' || d.currency || ' was collected on ' || CAST(CAST(d.occurred_at AS DATE) AS VARCHAR)
-      || ': refund it, and stop the collection',
-    d.donation_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), k.recurring_donation_id
+  UNION ALL
+  SELECT 'donation', d.donation_id, d.amount_minor, CAST(0 AS BIGINT), d.currency, CAST(d.occurred_at AS DATE), d.donation_id, CAST(NULL AS VARCHAR),
+    k.recurring_donation_id, k.closed_on, 'collected'
   FROM don d
   JOIN rd_closed_keys k ON k.rd_key = d.recurring_donation_id
-  CROSS JOIN x
-  LEFT JOIN currency_exponents u ON u.currency = d.currency
   WHERE d.status = 'paid' AND CAST(d.occurred_at AS DATE) > k.closed_on
     AND NOT EXISTS (SELECT 1 FROM link l WHERE l.donation_id = d.donation_id AND l.outcome = 'succeeded')
     AND NOT EXISTS (
       SELECT 1 FROM gift g
       WHERE g.donation_id = d.donation_id AND g.recurring_donation_id = k.recurring_donation_id AND NOT coalesce(g.deleted, false)
     )
+),
+-- What is still held of each: given back in full, it is put right.
+b_recurring_after_closed AS (
+  SELECT 'RECURRING_PAID_AFTER_CLOSED', i.object_kind, i.object_id, i.amount_minor - i.given_back, i.currency, i.taken_on,
+    'regular gift ' || i.plan_id || ' was closed on ' || CAST(i.closed_on AS VARCHAR) || ', but this instalment of '
+      || @units(i.amount_minor, u.exponent) || ' ' || i.currency || ' was ' || i.how || ' on ' || CAST(i.taken_on AS VARCHAR)
+      || CASE WHEN i.given_back > 0 THEN ' (' || @units(i.given_back, u.exponent) || ' given back, ' || @units(i.amount_minor - i.given_back, u.exponent) || ' held)' ELSE '' END
+      || CASE WHEN i.how = 'collected' THEN ': refund it, and stop the collection' ELSE ': refund it, and stop the payment at the provider' END,
+    i.donation_id, i.payment_id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), i.plan_id
+  FROM late_instalment i
+  LEFT JOIN currency_exponents u ON u.currency = i.currency
+  WHERE i.amount_minor > i.given_back
 ),
 -- One processor id on two CRM payments: a gift keyed twice, or one payment recorded against two gifts. The
 -- second and later (by when the CRM recorded them) are the breaks; refunds (negative) may repeat the id.
@@ -816,8 +811,6 @@ all_breaks AS (
   UNION ALL SELECT * FROM b_gateway_reused
   UNION ALL SELECT * FROM b_crm_refund
   UNION ALL SELECT * FROM b_recurring_after_closed
-  UNION ALL SELECT * FROM b_recurring_charge_after_closed
-  UNION ALL SELECT * FROM b_recurring_collected_after_closed
 ),
 tix AS (
   SELECT b.break_type, b.object_kind, b.object_id, count(DISTINCT t.ticket_id) AS open_tickets, min(t.ticket_id) AS open_ticket_id
