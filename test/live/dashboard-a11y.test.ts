@@ -186,27 +186,33 @@ describe('dashboard: accessibility review fixes', { timeout: 180_000 }, () => {
     hub = undefined;
     /** Waits until the status region has said something matching `pattern` (a RegExp's source). */
     const heard = (pattern: string) => page.waitForFunction((p) => (window as unknown as { said: string[] }).said.some((s) => new RegExp(p).test(s)), pattern);
-    await page.waitForFunction(() => document.body.dataset.link === 'reconnecting');
-    await heard('Live totals: reconnecting');
-    // The tab's title says it too (a page in a background tab).
-    expect(await page.title()).toBe('Reconnecting · Puddle operations');
-    await heard('By campaign[^:]*: figures NOT CURRENT; the hub did not answer');
-    await page.waitForFunction(() => document.querySelector('#by-campaign')!.closest('.card')!.classList.contains('not-current'));
-    // The figures keep their contrast: no fading of the card or anything in it.
-    const faded = await page.evaluate(() =>
-      [...document.querySelectorAll('.not-current, .not-current *')].filter((el) => Number(getComputedStyle(el).opacity) < 1).map((el) => el.id || el.tagName),
-    );
-    expect(faded).toEqual([]);
-    expect(await page.textContent('[data-testid="poll-by-campaign"]')).toMatch(/^NOT CURRENT: figures from /);
-    // Several seconds of notes ticking and reconnecting: each panel said once, the link once.
-    await page.waitForTimeout(2.5 * POLL_MS);
-    const said = await page.evaluate(() => (window as unknown as { said: string[] }).said.join(' '));
-    expect(said.match(/By campaign[^:]*: figures NOT CURRENT/g)).toHaveLength(1);
-    expect(said.match(/Live totals: reconnecting/g)).toHaveLength(1);
-    expect(said).not.toMatch(/ s ago/);
+    // The hub is started again whatever happens while it is down, so that a failure here is not also the next test's.
+    try {
+      await page.waitForFunction(() => document.body.dataset.link === 'reconnecting');
+      await heard('Live totals: reconnecting');
+      // The tab's title says it too (a page in a background tab).
+      expect(await page.title()).toBe('Reconnecting · Puddle operations');
+      // Why, in words: a poll that came as the hub was closing was answered 503 by it, a later one not at all
+      // (CI of 2026-12-07 on a loaded machine heard the 503: this waited for 'did not answer' and timed out).
+      await heard('By campaign[^:]*: figures NOT CURRENT; the hub (did not answer|answered 503)');
+      await page.waitForFunction(() => document.querySelector('#by-campaign')!.closest('.card')!.classList.contains('not-current'));
+      // The figures keep their contrast: no fading of the card or anything in it.
+      const faded = await page.evaluate(() =>
+        [...document.querySelectorAll('.not-current, .not-current *')].filter((el) => Number(getComputedStyle(el).opacity) < 1).map((el) => el.id || el.tagName),
+      );
+      expect(faded).toEqual([]);
+      expect(await page.textContent('[data-testid="poll-by-campaign"]')).toMatch(/^NOT CURRENT: figures from /);
+      // Several seconds of notes ticking and reconnecting: each panel said once, the link once.
+      await page.waitForTimeout(2.5 * POLL_MS);
+      const said = await page.evaluate(() => (window as unknown as { said: string[] }).said.join(' '));
+      expect(said.match(/By campaign[^:]*: figures NOT CURRENT/g)).toHaveLength(1);
+      expect(said.match(/Live totals: reconnecting/g)).toHaveLength(1);
+      expect(said).not.toMatch(/ s ago/);
+    } finally {
+      hub = await startLiveHub(home, { port });
+    }
 
     // Back: said once more, with the link live again.
-    hub = await startLiveHub(home, { port });
     await page.waitForFunction(() => document.body.dataset.link === 'live');
     await heard('Live totals: live again');
     expect(await page.title()).toBe('Puddle operations');
