@@ -32,6 +32,7 @@ export const NAMED_VIEW_FILES: readonly string[] = [
   'recon_breaks',
   'recon_journey',
   'recon_regular',
+  'recon_possible_duplicate',
   'recon_payout',
   'recon_ticket_followup',
   'totals_by_box',

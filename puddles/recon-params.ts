@@ -42,6 +42,7 @@ export const RECON_PARAMS: readonly ReconParam[] = [
   { name: 'grace_crm_refund_missing_days', default: 7, doc: 'CRM_REFUND_MISSING this many days after a provider refund the CRM has not recorded' },
   { name: 'accounts_without_balances', default: null, accounts: true, doc: 'Bank accounts (IBAN or the statement\'s account id, comma-separated) whose bank never sends booked balances in its camt.053: such a statement imports with exit 0 and the net to check by hand, and is no STATEMENT_UNVERIFIABLE break (default: none)' },
   { name: 'grace_ticket_money_days', default: 5, doc: 'A refund-request or cancellation ticket shows in `puddle report tickets` once this many days old with no refund or cancellation behind it' },
+  { name: 'duplicate_window_minutes', default: 15, doc: 'recon_possible_duplicate lists two donations of one person, amount and currency, both holding money, this many minutes apart or less (a double click, a pledge keyed twice)' },
   { name: 'fee_max_percent', default: 10, doc: 'FEE_ANOMALY when fee > fee_max_percent % of the amount + fee_allowance_minor' },
   { name: 'fee_allowance_minor', default: 30, doc: '(so 1.5% + 20p on a GBP 1 gift does not flag)' },
 ];

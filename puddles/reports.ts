@@ -17,6 +17,7 @@ export const REPORTS: Readonly<Record<string, ReportDef>> = {
   journey: { view: 'recon_journey', dateColumn: 'pledged_at', orderBy: 'pledged_at, donation_id', doc: 'one row per donation: click -> payment -> payout -> bank, its stage and open breaks' },
   breaks: { view: 'recon_breaks', dateColumn: 'object_date', orderBy: 'break_type, object_date, object_id', doc: 'every open break, on its object, with amount, age and reason' },
   regular: { view: 'recon_regular', dateColumn: 'received_at', orderBy: 'received_at, donation_id, payment_id', doc: 'money received, one row per gift: regular (the plan and instalment) or one-off, by charge, collection or renewal' },
+  duplicates: { view: 'recon_possible_duplicate', dateColumn: 'pledged_at', orderBy: 'pledged_at, donation_id', doc: 'possible duplicate donations: one person, the same amount twice within duplicate_window_minutes, both holding money' },
   payouts: { view: 'recon_payout', dateColumn: 'arrival_date', orderBy: 'arrival_date, payout_id, row_kind DESC, payout_item_id', doc: 'per payout and item: gross, fees, refunds, disputes, net, the bank line' },
   controls: { view: 'recon_controls', dateColumn: 'day', orderBy: 'day, provider, account, currency', doc: 'per day, provider and account: lake vs settlement summary vs payouts vs bank' },
   matches: { view: 'recon_matches', dateColumn: 'on_date', orderBy: 'left_kind, left_id, right_kind, right_id', doc: 'every match with its rule and reason' },

@@ -54,6 +54,8 @@ export interface ReconWorld {
     pledges: Map<string, { count: number; amount_minor: number }>;
     /** box start ISO | channel | campaign | cta | currency -> count and amount. */
     boxes: Map<string, { pledges: number; amount_minor: number }>;
+    /** The later donation of each pair a supporter gave twice by mistake (recon_possible_duplicate lists them). */
+    possibleDuplicates: string[];
   };
 }
 
@@ -653,6 +655,16 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
   statements.push({ bank_statement_id: 'stmt-bad', occurred_at: '2026-12-20T18:00:00.000Z', account: 'GB29NWBK60161331926819', currency: 'GBP', source_format: 'camt.053', opening_balance_minor: 0, closing_balance_minor: 100, entry_count: 0, credit_total_minor: 0, debit_total_minor: 0, balanced: false, file_sha256: 'sha-bad', file_name: 'statement-2026-12-20.xml' });
   expectBreak('STATEMENT_UNBALANCED', 'bank_statement', 'stmt-bad', 100);
 
+  // A pledge the call centre keyed twice, two minutes apart, each charged: no break (two donations, one charge each),
+  // but `puddle report duplicates` lists the second. A day before the as-of date, so its payout is still to come.
+  // Made after everything the bank and the payouts need, so their ids stay as they were; the CRM records both.
+  const keyedOnce = donation('2027-01-19T10:00:00.000Z', 'call_centre', 3500);
+  stripeCharge(keyedOnce, '2027-01-19T10:00:20.000Z', { payout: false });
+  const keyedAgain = donation('2027-01-19T10:02:00.000Z', 'call_centre', 3500, { supporter_id: keyedOnce.supporter_id });
+  stripeCharge(keyedAgain, '2027-01-19T10:02:20.000Z', { payout: false });
+  for (const d of [keyedOnce, keyedAgain]) stages.set(d.donation_id as string, 'paid');
+  const possibleDuplicates = [keyedAgain.donation_id as string];
+
   // ---------------------------------------------------------------- matches by key
   for (const p of payments) {
     if (p.status !== 'succeeded' && p.status !== 'settled') continue;
@@ -792,7 +804,7 @@ export function reconWorld(opts: WorldOptions = {}): ReconWorld {
   for (const l of lines) add('bank_line', 2, l);
   for (const s of statements) add('bank_statement', 1, s);
 
-  return { asOf: AS_OF, envelopes, crm: { gifts: crmGifts, giftPayments: crmPayments }, truth: { breaks, matches, stages, pledges, boxes } };
+  return { asOf: AS_OF, envelopes, crm: { gifts: crmGifts, giftPayments: crmPayments }, truth: { breaks, matches, stages, pledges, boxes, possibleDuplicates } };
 }
 
 /** Puddle heard of each record a minute after it changed. */

@@ -97,6 +97,12 @@ describe('reconciliation over a world with ground truth', { timeout: TEST_MS }, 
     expect(rows.filter((r) => r.recurring_donation_id !== null).length).toBeGreaterThan(10);
   });
 
+  it('lists the pledge keyed twice as a possible duplicate, and none of the world\'s other gifts', async () => {
+    const rows = await lake.engine.query('SELECT donation_id FROM recon_possible_duplicate ORDER BY donation_id');
+    expect(rows.map((r) => r.donation_id)).toEqual(world.truth.possibleDuplicates);
+    expect(world.truth.possibleDuplicates).toHaveLength(1);
+  });
+
   it('says what refunds gave back on each donation, whatever its stage', async () => {
     const of = (contract: string) => world.envelopes.filter((e) => e.contract === contract).map((e) => e.payload);
     const donationOf = new Map(of('payment').filter((p) => p.status === 'succeeded').map((p) => [p.payment_id, p.donation_id]));
