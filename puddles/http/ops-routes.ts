@@ -35,6 +35,9 @@ export interface OpsRoutesOptions {
   reportsCacheMs?: number;
 }
 
+/** The journey answer's row of clicks (no stage of recon_journey is spelt so). */
+const CLICKS = '(clicks)';
+
 export const OPS_SQL = {
   // The count of runs comes from the lake (and the last run's times, for a connector with no state here):
   // outcome and lag come from each stream's last run and bookmark in state (stream-status.ts).
@@ -42,8 +45,19 @@ export const OPS_SQL = {
     FROM sync_run GROUP BY connector ORDER BY connector`,
   // Open ones only: a record `puddle quarantine retry` landed since is resolved (its row stays in `quarantine`).
   quarantine: `SELECT count(*) AS n FROM quarantine_open`,
-  journey: `SELECT stage, currency, count(*) AS count, CAST(sum(amount_minor) AS BIGINT) AS amount_minor
-    FROM recon_journey GROUP BY stage, currency ORDER BY stage, currency`,
+  // Each stage split by whether the donation's status counts as pledged money, as the live total counts it
+  // (donation_statuses; a status the list does not know counts): the funnel's "pledged" is then the Pledged card's
+  // count. from_click: those naming the click they came from. Until 2026-12-07 the funnel summed stages alone, so a
+  // pledge whose card was declined, or refunded, was in no bar, and "clicked" counted donations, not clicks (a
+  // digital analyst's user test). The clicks landed (calls to action followed), the funnel's first step, are a row of
+  // their own (stage CLICKS), in the same query, so that the answer is of one moment.
+  journey: `SELECT j.stage, coalesce(s.pledged, true) AS pledged, j.currency, count(*) AS count, count(j.click_id) AS from_click,
+    CAST(sum(j.amount_minor) AS BIGINT) AS amount_minor
+    FROM recon_journey j LEFT JOIN donation_statuses s ON s.status = j.status
+    GROUP BY j.stage, coalesce(s.pledged, true), j.currency
+    UNION ALL
+    SELECT '${CLICKS}', CAST(NULL AS BOOLEAN), CAST(NULL AS VARCHAR), count(*), 0, CAST(0 AS BIGINT) FROM click
+    ORDER BY 1, 2, 3`,
   // The amount at stake: a break's amount is signed (payment - donation, a shortfall), and +25.00 and -25.00
   // are 50.00 to look into, not nothing, so the absolute amounts are added.
   breaksByType: `SELECT break_type, currency, count(*) AS count, CAST(sum(abs(amount_minor)) AS BIGINT) AS amount_minor
@@ -69,8 +83,11 @@ const FIXED_ROUTES: Record<string, string> = {
   '/v1/ops/breaks': "It answers every open break; one donation's are the rows of recon_breaks naming it (`puddle query`).",
 };
 
-/** The journey's stages in the order money travels. */
-export const FUNNEL = ['clicked', 'pledged', 'paid', 'paid_out', 'banked'] as const;
+/**
+ * The funnel's steps in the order money travels: the clicks, then the pledges the live total counts, and of those the
+ * ones paid (stage paid, paid_out, banked, or paid and since refunded or disputed), paid out and banked.
+ */
+export const FUNNEL = ['clicks', 'pledged', 'paid', 'paid_out', 'banked'] as const;
 
 /** Rows of a fixed query, or `null` when its view does not exist on this lake (yet). */
 async function rowsOrMissing(query: QueryEngine, sql: string): Promise<Row[] | null> {
@@ -271,7 +288,9 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
     cached('journey', async (sql) => {
       const at = nowIso();
       const rows = await rowsOrMissing(sql, OPS_SQL.journey);
-      return { available: rows !== null, funnel: FUNNEL, stages: rows ?? [], computed_at: at };
+      const clicks = rows?.find((r) => r.stage === CLICKS);
+      const stages = rows?.filter((r) => r.stage !== CLICKS) ?? [];
+      return { available: rows !== null, funnel: FUNNEL, clicks: clicks ? Number(clicks.count) : null, stages, computed_at: at };
     }, reportsMs),
   );
 

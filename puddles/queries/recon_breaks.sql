@@ -114,7 +114,11 @@ netted AS (
 b_donation_not_paid AS (
   SELECT 'DONATION_NOT_PAID' AS break_type, 'donation' AS object_kind, d.donation_id AS object_id, d.amount_minor, d.currency,
     CAST(d.occurred_at AS DATE) AS object_date,
-    CASE WHEN a.donation_id IS NULL THEN 'card-channel donation has no payment'
+    -- A producer that took the card itself (an IVR line, the call centre) says `paid`, but the money can be followed
+    -- to the bank only through a payment naming the donation (until 2026-12-07 the reason did not say what to send).
+    CASE WHEN a.donation_id IS NULL AND d.status = 'paid'
+           THEN 'its producer says paid, but no payment names the donation: send the payment it took (a payment, status paid) so the money can be followed to the bank'
+         WHEN a.donation_id IS NULL THEN 'card-channel donation has no payment'
          ELSE 'no payment attempt for this donation succeeded' END AS reason,
     d.donation_id, a.last_payment_id AS payment_id, CAST(NULL AS VARCHAR) AS payout_id, CAST(NULL AS VARCHAR) AS bank_line_id,
     CAST(NULL AS VARCHAR) AS related_ids

@@ -75,7 +75,7 @@ describe('dashboard: a panel whose poll fails says its figures are not current',
     await replay({ store: hub.runtime.store, catalog: hub.runtime.catalog, contract: 'donation' });
     await noteGone(page, 'funnel');
     await noteGone(page, 'breaks');
-    await page.waitForFunction(() => (document.querySelector('#funnel .row')?.textContent ?? '').endsWith('2'), undefined, { timeout: SHOWS_MS });
+    await page.waitForFunction(() => (document.querySelector('#funnel .row:nth-child(2)')?.textContent ?? '').endsWith('2'), undefined, { timeout: SHOWS_MS });
     expect(await page.evaluate(() => document.querySelector('#funnel')!.closest('.card')!.classList.contains('not-current'))).toBe(false);
 
     // The hub gone: every polled panel says so under its last figures. A poll that came in while the hub drained

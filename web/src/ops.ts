@@ -499,8 +499,18 @@ interface Journey {
   computed_at?: string;
   available: boolean;
   funnel: string[];
-  stages: { stage: string; currency: string; count: number; amount_minor: number }[];
+  /** The clicks landed; null when the lake has no `click` view yet. */
+  clicks?: number | null;
+  /** Per stage, currency and whether the status counts as pledged money (as the live total counts it). */
+  stages: { stage: string; pledged?: boolean; currency: string; count: number; from_click?: number; amount_minor: number }[];
 }
+
+/** The journey's stages each funnel step counts, of the pledges: a refunded or disputed gift was paid first. */
+const REACHED: Record<string, readonly string[]> = {
+  paid: ['paid', 'paid_out', 'banked', 'refunded', 'disputed'],
+  paid_out: ['paid_out', 'banked'],
+  banked: ['banked'],
+};
 
 async function pollJourney(): Promise<void> {
   const j = await getJson<Journey>(journeyPanel, '/v1/ops/journey');
@@ -508,33 +518,45 @@ async function pollJourney(): Promise<void> {
   if (!j) return;
   const el = $('funnel');
   answerAge('journey-age', j.computed_at);
-  if (alreadyShown('funnel', [j.available, j.funnel, j.stages])) return;
+  if (alreadyShown('funnel', [j.available, j.funnel, j.clicks, j.stages])) return;
   if (!j.available) {
     el.textContent = 'the journey view (recon_journey) is not on this lake yet';
     el.className = 'funnel muted';
     return;
   }
   el.className = 'funnel';
-  const count = new Map<string, number>();
-  for (const r of j.stages) count.set(r.stage, (count.get(r.stage) ?? 0) + r.count);
-  // A donation at a later stage has passed the earlier ones: the funnel counts those that reached each.
-  const reached = j.funnel.map((_, i) => j.funnel.slice(i).reduce((a, st) => a + (count.get(st) ?? 0), 0));
-  const top = Math.max(1, ...reached);
-  const rows = j.funnel.map((stage, i) => {
+  // The pledges are what the live total counts (the Pledged card, all campaigns); the steps after them count the
+  // pledges that got that far. Until 2026-12-07 the first step counted donations as "clicked" and a pledge whose card
+  // was declined, or refunded, was in no bar (a digital analyst's user test).
+  const pledges = j.stages.filter((r) => r.pledged !== false);
+  const sum = (rows: Journey['stages'], key: 'count' | 'from_click' = 'count') => rows.reduce((a, r) => a + (r[key] ?? 0), 0);
+  const reached = j.funnel.map((step) =>
+    step === 'clicks' ? (j.clicks ?? null) : step === 'pledged' ? sum(pledges) : sum(pledges.filter((r) => REACHED[step]?.includes(r.stage))),
+  );
+  const top = Math.max(1, ...reached.map((n) => n ?? 0));
+  const rows = j.funnel.map((step, i) => {
+    const n = reached[i] ?? null;
     const row = document.createElement('div');
     row.className = 'row';
     const bar = document.createElement('div');
     bar.className = 'bar';
-    bar.style.width = `${(100 * reached[i]!) / top}%`;
+    bar.style.width = `${(100 * (n ?? 0)) / top}%`;
     const label = document.createElement('span');
-    label.textContent = stage.replace('_', ' ');
-    const n = document.createElement('span');
-    n.textContent = formatCount(reached[i]!);
-    n.style.textAlign = 'right';
-    row.append(label, bar, n);
+    label.textContent = step.replace('_', ' ');
+    const figure = document.createElement('span');
+    figure.textContent = n === null ? '—' : formatCount(n);
+    figure.style.textAlign = 'right';
+    row.append(label, bar, figure);
     return row;
   });
-  const off = ['cancelled', 'failed', 'refunded', 'disputed'].filter((st) => count.get(st)).map((st) => `${st} ${formatCount(count.get(st)!)}`);
+  const of = (stage: string, rows: Journey['stages']) => sum(rows.filter((r) => r.stage === stage));
+  const notPledged = j.stages.filter((r) => r.pledged === false);
+  const fromClick = sum(pledges, 'from_click');
+  const off = [
+    j.clicks ? `${formatCount(fromClick)} of the pledges came from a click (${Math.round((100 * fromClick) / j.clicks)}% of the clicks)` : '',
+    ...[['failed', 'card refused, still pledged'], ['refunded', 'refunded'], ['disputed', 'disputed']].map(([st, what]) => (of(st!, pledges) ? `${what} ${formatCount(of(st!, pledges))}` : '')),
+    ...[['clicked', 'forms abandoned'], ['cancelled', 'cancelled'], ['failed', 'failed']].map(([st, what]) => (of(st!, notPledged) ? `${what} ${formatCount(of(st!, notPledged))}` : '')),
+  ].filter(Boolean);
   const note = document.createElement('p');
   note.className = 'muted';
   note.textContent = off.join(' · ');
