@@ -58,6 +58,15 @@ describe('envelope id', () => {
   });
 });
 
+describe('an envelope without its key', () => {
+  it('is refused, naming the field, rather than keyed "undefined" (a webhook that spelt its provider_event_id otherwise)', () => {
+    const init = { contract: 'provider_event', version: 1, source: 'givepage', stream: 'webhook', delivery_id: 'd1', received_at: '2026-12-07T00:00:00.000Z' };
+    expect(() => makeEnvelope({ ...init, payload: { event_id: 'evt_1', type: 'donation.created' } })).toThrow('an envelope of provider_event has no provider_event_id, its key');
+    expect(makeEnvelope({ ...init, payload: { provider_event_id: 'evt_1', type: 'donation.created' } }).key).toBe('evt_1');
+    expect(() => makeEnvelope({ ...init, contract: 'donation', payload: { ...PAYLOAD, donation_id: null } })).toThrow('has no donation_id');
+  });
+});
+
 describe('canonical JSON of a string field', () => {
   it('escapes exactly what JSON.stringify escapes (the fast path quotes the rest directly)', () => {
     const strings = ['plain', '', 'quote " inside', 'back\\slash', 'tab\tnew\nline\r', '\u0000\u001f\u007f', '\u2028\u2029', 'é ü £ €', '😀 pair', 'lone \ud83d high', 'lone \ude00 low', '\ude00\ud83d reversed'];

@@ -140,11 +140,18 @@ export interface EnvelopeInit<P extends Record<string, unknown>> {
 
 let keyFieldOf = { contract: '', field: '_id' };
 
-/** The contract key's value: `payload[contract + '_id']`. */
+/**
+ * The contract key's value: `payload[contract + '_id']`. Missing, it is an error: until 2026-12-07 it was the text
+ * "undefined", so a connector's webhook that spelt its `provider_event_id` otherwise keyed every event alike, and
+ * the lake kept one of them (a contributor's user test). A contract's own validation refuses a payload without its
+ * key before this; what reaches it without one is a connector's bug.
+ */
 function keyOf(init: EnvelopeInit<Record<string, unknown>>): string {
   // The field name kept from the last call: a name built anew is looked up in the string table every time.
   if (keyFieldOf.contract !== init.contract) keyFieldOf = { contract: init.contract, field: `${init.contract}_id` };
-  return String(init.payload[keyFieldOf.field]);
+  const key = init.payload[keyFieldOf.field];
+  if (key === undefined || key === null) throw new Error(`an envelope of ${init.contract} has no ${keyFieldOf.field}, its key`);
+  return String(key);
 }
 
 function envelopeFrom<P extends Record<string, unknown>>(init: EnvelopeInit<P>, key: string, id: string): Envelope<P> {
