@@ -2,6 +2,8 @@
 // and not its call to action is credited to the click's CTA, and a form started or abandoned (stage clicked) has no
 // click-to-pledge lag, so an average by CTA is over pledges only. On a small hand-made lake (the real queue,
 // consumers, Parquet and DuckDB).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeEnvelope } from '../../core/envelope.js';
@@ -19,7 +21,7 @@ beforeAll(async () => {
   lake = await createLake();
   await lake.subscribeAll();
   await lake.queue.publish([
-    click('c1', 'QR-SEG1'), click('c2', 'QR-SEG2'), click('c3', 'QR-SEG2'),
+    click('c1', 'QR-SEG1'), click('c2', 'QR-SEG2'), click('c3', 'QR-SEG2'), click('c4', 'QR-SEG2'),
     donation('d_own', 'c1', { cta: 'URL-READOUT' }),
     donation('d_from_click', 'c2'),
     donation('d_abandoned', 'c3', { status: 'abandoned' }),
@@ -49,6 +51,19 @@ describe('the journey from the click', () => {
     const rows = await lake.engine.query(`SELECT object_id, reason FROM recon_breaks WHERE break_type = 'DONATION_NOT_PAID'`);
     expect(rows).toEqual([
       { object_id: 'd_ivr', reason: 'its producer says paid, but no payment names the donation: send the payment it took (a payment, status paid) so the money can be followed to the bank' },
+    ]);
+  });
+
+  it('reads conversion per call to action with the query docs/reconciliation.md gives', async () => {
+    // The SQL block of "Clicks and conversion", as an analyst copies it.
+    const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'reconciliation.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## Clicks and conversion'));
+    const sql = /```sql\n([\s\S]*?)```/.exec(section)![1]!;
+    expect(await lake.engine.query(sql)).toEqual([
+      // c1: d_own pledged (100 s after its click).
+      { cta: 'QR-SEG1', clicks: 1, no_form: 0, abandoned_forms: 0, pledges: 1, paid_kept: 0, pledge_rate_pct: 100, median_click_to_pledge_s: 100 },
+      // c2 pledged, c3's form abandoned, c4 never opened a form.
+      { cta: 'QR-SEG2', clicks: 3, no_form: 1, abandoned_forms: 1, pledges: 1, paid_kept: 0, pledge_rate_pct: 33.3, median_click_to_pledge_s: 100 },
     ]);
   });
 });
