@@ -23,7 +23,7 @@ const payment = (id: string, donationId: string, status: string) => ({
   contract: 'payment', version: 1, payload: { payment_id: id, occurred_at: later(40), provider: 'stripe', status, amount_minor: 2500, currency: 'GBP', donation_id: donationId },
 });
 
-describe('dashboard: the journey funnel', { timeout: 240_000 }, () => {
+describe('dashboard: the journey funnel and the pledges by call to action', { timeout: 240_000 }, () => {
   const home = mkdtempSync(join(tmpdir(), 'puddle-dash-funnel-'));
   let hub: Hub | undefined;
   let browser: Browser | undefined;
@@ -38,14 +38,14 @@ describe('dashboard: the journey funnel', { timeout: 240_000 }, () => {
     await postLanded(hub, [
       // Six clicks: four became a form, two never did.
       ...['c1', 'c2', 'c3', 'c4', 'c5', 'c6'].map(click),
-      donation('paid', { click_id: 'c1', status: 'pending' }), payment('ch_paid', 'paid', 'succeeded'),
+      donation('paid', { click_id: 'c1', status: 'pending', cta: 'QR-SEG1' }), payment('ch_paid', 'paid', 'succeeded'),
       donation('refunded', { click_id: 'c2', status: 'pending' }), payment('ch_refunded', 'refunded', 'succeeded'),
       { contract: 'refund', version: 1, payload: { refund_id: 're_1', occurred_at: later(50), provider: 'stripe', payment_id: 'ch_refunded', status: 'succeeded', amount_minor: 2500, currency: 'GBP' } },
       // The card declined, the donation still pending: the live total counts it (it may be paid yet).
       donation('declined', { click_id: 'c3', status: 'pending' }), payment('ch_declined', 'declined', 'failed'),
       donation('abandoned', { click_id: 'c4', status: 'abandoned' }),
       // By phone, no click; and one withdrawn.
-      donation('phone', { channel: 'ivr', status: 'pledged' }),
+      donation('phone', { channel: 'ivr', status: 'pledged', cta: 'tv-phone', amount_minor: 10000 }),
       donation('withdrawn', { channel: 'call_centre', status: 'cancelled' }),
     ]);
     const totals = (await (await getJson(`${hub.url}/v1/totals`, READ_KEY)).json()) as { total: { count: number } };
@@ -62,5 +62,13 @@ describe('dashboard: the journey funnel', { timeout: 240_000 }, () => {
     expect(await page.textContent('#funnel p')).toBe(
       '3 of the pledges came from a click (50% of the clicks) · card refused, still pledged 1 · refunded 1 · forms abandoned 1 · cancelled 1',
     );
+    // The pledges by call to action, as the live total counts them (no CTA of their own: "—").
+    await page.waitForFunction(() => document.querySelectorAll('#by-cta tbody tr').length === 3, undefined, { timeout: SHOWS_MS });
+    const byCta = await page.$$eval('#by-cta tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    expect(byCta).toEqual([
+      ['tv-phone', 'GBP', '1', '£100.00'],
+      ['—', 'GBP', '2', '£50.00'],
+      ['QR-SEG1', 'GBP', '1', '£25.00'],
+    ]);
   });
 });

@@ -25,7 +25,7 @@ const BREAKS_SHOW_MS = 300_000;
 /** Laptops (1280 to 1440: where the amounts were cut), a tablet, 200% zoom on a laptop, and a phone. */
 const WIDTHS = [1280, 1366, 1440, 1024, 640, 320];
 /** The four-column tables: they fit their card from 320 px up, no scrolling. */
-const FOUR_COLUMNS = ['by-channel', 'by-campaign', 'breaks-by-type'];
+const FOUR_COLUMNS = ['by-channel', 'by-campaign', 'by-cta', 'breaks-by-type'];
 
 const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
 /** Past every grace (DONATION_NOT_PAID's 2 days, GIFT_MISSING's 7, PAID_NOT_PAID_OUT's 10). */
@@ -160,7 +160,7 @@ describe('dashboard: every amount whole at every width', { timeout: 600_000 }, (
       AT_STAKE,
       { timeout: BREAKS_SHOW_MS },
     );
-    await page.waitForFunction(() => document.querySelectorAll('#sources tbody tr').length > 0 && document.querySelectorAll('#by-campaign tbody tr td').length >= 4);
+    await page.waitForFunction(() => document.querySelectorAll('#sources tbody tr').length > 0 && document.querySelectorAll('#by-campaign tbody tr td').length >= 4 && document.querySelectorAll('#by-cta tbody tr td').length >= 4);
   }, 600_000);
   afterAll(async () => {
     await browser?.close();
@@ -182,7 +182,7 @@ describe('dashboard: every amount whole at every width', { timeout: 600_000 }, (
       await page.evaluate(() => document.querySelectorAll('.table-scroll').forEach((w) => (w.scrollLeft = 0)));
       await page.locator('.card', { has: page.locator('#breaks-by-type') }).screenshot({ path: join(SHOTS, `breaks-by-type-${width}.png`) });
       const tables = await measure(page);
-      expect(tables.map((t) => t.id).sort()).toEqual(['breaks', 'breaks-by-type', 'by-campaign', 'by-channel', 'sources']);
+      expect(tables.map((t) => t.id).sort()).toEqual(['breaks', 'breaks-by-type', 'by-campaign', 'by-channel', 'by-cta', 'sources']);
 
       for (const t of tables) {
         const at = `#${t.id} at ${width} px (table to ${Math.round(t.tableRight)}, shown to ${Math.round(t.shownRight)})`;

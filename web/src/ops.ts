@@ -124,6 +124,7 @@ async function getJson<T>(p: Panel, path: string): Promise<T | undefined> {
 // Which cards each poll fills: the status fills four (its SQL, the queue, the health and the sources come together).
 const statusPanel = panel('Status (queue, quarantine, totals check, sources)', 'queue', 'quarantine', 'drift', 'sources');
 const campaignsPanel = panel('By campaign', 'by-campaign');
+const ctaTotalsPanel = panel('By call to action', 'by-cta');
 const ctasPanel = panel('Call-to-action lanes', 'ctas');
 const journeyPanel = panel('Journey', 'funnel');
 const breaksPanel = panel('Breaks', 'breaks-by-type', 'breaks');
@@ -322,12 +323,24 @@ function ctaSpan(from: string, to: string): string {
   return from.slice(0, 10) === lastDay ? `${time(from)}–${time(to)}` : `${date(from)} ${time(from)}–${date(to)} ${time(to)}`;
 }
 
-async function pollCampaigns(): Promise<void> {
-  const doc = await getJson<TotalsDocument>(campaignsPanel, `/v1/totals${totalsQuery(params, 'campaign')}`);
+/** A polled breakdown of the live totals (`by`: campaign, cta) into its table: key, currency, count and amount. */
+async function pollBreakdown(p: Panel, by: string, id: string, heading: string): Promise<void> {
+  const doc = await getJson<TotalsDocument>(p, `/v1/totals${totalsQuery(params, by)}`);
   if (doc) {
-    table('by-campaign', ['campaign', 'currency', 'count', 'amount'],
+    table(id, [heading, 'currency', 'count', 'amount'],
       doc.currencies.flatMap((c) => c.by.map((b) => [cell(b.key), cell(c.currency), cell(formatCount(b.count), 'num'), cell(formatMoney(b.amount_minor, c.currency), 'num')])), [2, 3]);
   }
+}
+
+// Pledges by call to action, as the live total counts them (the donation's own `cta`; none: "—"): which of the night's
+// QR codes, numbers and links is bringing gifts in. Until 2026-12-07 the page drew each CTA's window but gave no
+// figures for it (a digital analyst's user test).
+async function pollCtaTotals(): Promise<void> {
+  await pollBreakdown(ctaTotalsPanel, 'cta', 'by-cta', 'CTA');
+}
+
+async function pollCampaigns(): Promise<void> {
+  await pollBreakdown(campaignsPanel, 'campaign', 'by-campaign', 'campaign');
   // The lanes are drawn over the chart: ask for the windows within its span (and the page's campaign).
   const lanes = filterQuery(params);
   if (!lanes.has('from')) lanes.set('from', new Date(chartSpan()[0]).toISOString());
@@ -621,6 +634,7 @@ const every = (task: () => Promise<void>) => {
   run();
 };
 every(pollCampaigns);
+every(pollCtaTotals);
 every(pollStatus);
 every(pollJourney);
 every(pollBreaks);
