@@ -18,7 +18,7 @@ describe('the webhook-keys secret and the webhook receivers', () => {
   });
 
   it.each(WEBHOOKS.map((w) => [w.connector, w] as const))('holds every setting the %s receiver reads', (_, w) => {
-    expect(w.secrets.filter((name) => !webhookKeys.includes(name))).toEqual([]);
+    expect(w.secrets.filter((name) => !webhookKeys.includes(name)), "add these to SECRET_GROUPS['webhook-keys'] in infra/aws/shape.ts and to the puddle/webhook-keys row in docs/aws.md").toEqual([]);
   });
 
   it('holds nothing no receiver reads (the sync function reads the rest from providers)', () => {
