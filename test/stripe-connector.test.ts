@@ -413,4 +413,25 @@ describe('Stripe connector against the sandbox: payout items, which keep their o
     const bookmark = await loadBookmark(h.rt.state, 'stripe', 'payout_items');
     expect(Date.parse(bookmark.cursor!)).toBe(h.clock.now().getTime());
   });
+
+  it('reads only the payouts of its range on a first --from, leaving the rest, and its cursor, to the next plain run', async () => {
+    const fresh = await stripeHarness({ charges: 300 });
+    try {
+      const start = fresh.config().startDate.getTime() / 1000;
+      const created = fresh.sandbox.data.payouts.map((p) => p.created).sort((a, b) => a - b);
+      const [from, to] = [created[1]!, created[3]!];
+      const membersOf = (lo: number, hi: number) =>
+        fresh.sandbox.data.payouts.filter((p) => p.created >= Math.max(lo, start) && p.created < hi).reduce((n, p) => n + fresh.sandbox.data.payoutMembers(p.id).length, 0);
+      const [ranged] = await fresh.sync({ streams: ['payout_items'], from: new Date(from * 1000), to: new Date(to * 1000) });
+      expect(ranged).toMatchObject({ outcome: 'succeeded', records: membersOf(from, to) });
+      expect(ranged!.records).toBeGreaterThan(0);
+      // No complete listing yet: `puddle status` says none, not a lag of seconds.
+      expect((await loadBookmark(fresh.rt.state, 'stripe', 'payout_items')).cursor).toBeNull();
+      // The plain run reads every other payout since the start date, and not the range's again.
+      const [plain] = await fresh.sync({ streams: ['payout_items'] });
+      expect(plain!.records).toBe(membersOf(start, Infinity) - membersOf(from, to));
+    } finally {
+      await fresh.close();
+    }
+  });
 });

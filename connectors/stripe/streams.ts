@@ -212,8 +212,12 @@ function payoutItemsStream(chargeToPayment: (c: StripeCharge, links: ChargeLinkM
       // First run: every payout since the start date. Later: the last two weeks (a payout is listed
       // again until it is two weeks old, and `done` keeps each payout's members from being read twice),
       // and the older payouts a --full or --from asked for (`rescan`), until a run has read them.
+      // A --from run (not --full) reads the payouts created in its range and no others, as the docs say: until
+      // 2026-12-07 its first run on a home also read every payout since the start date (a year of members, against
+      // the request budget, for a one-day backfill) and moved the stream's cursor to now (a data engineer's user test).
+      const rangeOnly = ctx.range.from !== undefined && !ctx.range.full;
       const { bookmark, position: bm } = await loadPayoutItemsPosition(ctx.state);
-      const since = bm.since ?? sec(ctx.startDate);
+      const since = rangeOnly ? Number.POSITIVE_INFINITY : (bm.since ?? sec(ctx.startDate));
       // Every payout created before this is listed below: once all are read, the cursor moves here.
       const listedAt = ctx.clock.now();
       const save = (complete = false) => savePayoutItemsPosition(ctx.state, bookmark, bm, complete ? listedAt : undefined);
@@ -253,8 +257,10 @@ function payoutItemsStream(chargeToPayment: (c: StripeCharge, links: ChargeLinkM
         if (status === undefined || status === 'completed' || status === 'not_applicable') bm.done[payout.id] = payout.created;
         await save();
       }
-      bm.since = Math.max(since, sec(ctx.clock.now()) - 14 * 86_400);
       bm.rescan = null;
+      // Its range read: the stream's own position (since, and the cursor of its last complete listing) stays.
+      if (rangeOnly) return save();
+      bm.since = Math.max(since, sec(ctx.clock.now()) - 14 * 86_400);
       for (const [id, t] of Object.entries(bm.done)) if (t < bm.since) delete bm.done[id];
       await save(true);
     },
