@@ -101,7 +101,7 @@ describe('/tv with many currencies', () => {
     // Until 2026-12-03 ?currency= counted only before the first donation: the headline read €20.00 here.
     await page.waitForFunction(() => document.querySelector('#total')?.textContent === '£5.00', null, { timeout: 10_000 });
     // Every currency's pledges, as the others are on screen too (until 2026-12-06 the headline's alone: 1).
-    expect(await page.textContent('#count')).toBe('3 donations');
+    expect(await page.textContent('#count')).toBe('3 donations in all currencies');
     expect(await page.$$eval('#others li', (lis) => lis.map((li) => li.textContent))).toEqual(['+ €20.00']);
     await page.close();
     // Untold, the hub's main currency leads: the one with the most pledges.
