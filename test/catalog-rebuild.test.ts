@@ -114,7 +114,7 @@ beforeAll(async () => {
   // Bad records, in both batches: a donation failing its contract (delivered twice: listed once), one for a
   // contract no puddle lands, a connector's record whose mapping failed, and one more that a resolution closed.
   const badDonation = (delivery: string, received_at: string) => donation('rb-bad', 100, { currency: 'POUNDS', delivery, received_at });
-  const mystery = makeEnvelope({ contract: 'mystery', version: 1, source: 'producer', stream: 'web', received_at: '2026-11-29T20:16:10.000Z', delivery_id: 'req-m', payload: { occurred_at: '2026-11-29T20:16:00Z' } });
+  const mystery = makeEnvelope({ contract: 'mystery', version: 1, source: 'producer', stream: 'web', received_at: '2026-11-29T20:16:10.000Z', delivery_id: 'req-m', payload: { mystery_id: 'm-1', occurred_at: '2026-11-29T20:16:00Z' } });
   const closed = stripeQuarantine('ch_closed', 'run-1');
   // Two batches, so each partition has two files for compaction to merge; the second corrects rb-0 and
   // delivers rb-1 again under a new request: the lake then holds landed, compacted and current-state files.

@@ -5,7 +5,7 @@ import { rawRow } from '../../puddles/landing-rows.js';
 import { WebhookFreshness } from '../../puddles/webhook-freshness.js';
 
 const envelope = (source: string, stream: string, received_at: string, contract = RAW_ONLY_CONTRACT) =>
-  makeEnvelope({ contract, version: 1, source, stream, payload: { provider_event_id: `${source}-${stream}-${received_at}`, occurred_at: received_at, type: stream }, received_at, delivery_id: 'd' });
+  makeEnvelope({ contract, version: 1, source, stream, payload: { [`${contract}_id`]: `${source}-${stream}-${received_at}`, occurred_at: received_at, type: stream }, received_at, delivery_id: 'd' });
 
 describe('WebhookFreshness', () => {
   it('keeps each source newest webhook from landed raw rows, leaving re-read audit rows and other envelopes out', () => {
