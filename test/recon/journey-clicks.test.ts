@@ -2,13 +2,12 @@
 // and not its call to action is credited to the click's CTA, and a form started or abandoned (stage clicked) has no
 // click-to-pledge lag, so an average by CTA is over pledges only. On a small hand-made lake (the real queue,
 // consumers, Parquet and DuckDB).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeEnvelope } from '../../core/envelope.js';
 import { setReconParams } from '../../puddles/reports.js';
 import { createLake, type Lake } from '../puddles/lake-fixture.js';
+import { docSql } from '../support/doc-sql.js';
 
 let lake: Lake;
 const env = (contract: string, payload: Record<string, unknown>) =>
@@ -56,9 +55,7 @@ describe('the journey from the click', () => {
 
   it('reads conversion per call to action with the query docs/reconciliation.md gives', async () => {
     // The SQL block of "Clicks and conversion", as an analyst copies it.
-    const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'reconciliation.md'), 'utf8');
-    const section = doc.slice(doc.indexOf('## Clicks and conversion'));
-    const sql = /```sql\n([\s\S]*?)```/.exec(section)![1]!;
+    const sql = docSql('reconciliation.md', '## Clicks and conversion');
     expect(await lake.engine.query(sql)).toEqual([
       // c1: d_own pledged (100 s after its click).
       { cta: 'QR-SEG1', clicks: 1, no_form: 0, abandoned_forms: 0, pledges: 1, paid_kept: 0, pledge_rate_pct: 100, median_click_to_pledge_s: 100 },

@@ -1,14 +1,13 @@
 // Regular against one-off giving on the journey (analyst user test H1): a donation is an instalment of a regular gift
 // when it says so itself (donation v3), when its charge does (payment v3: a Braintree subscription) or when its CRM gift
 // does (gift v2, NPSP). Landed through the real queue, consumers, Parquet and DuckDB, with v1 and v3 files side by side.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeEnvelope } from '../../core/envelope.js';
 import { reportSql } from '../../puddles/reports.js';
 import type { Lake } from '../puddles/lake-fixture.js';
 import { landReconLake } from './recon-lake.js';
+import { docSql } from '../support/doc-sql.js';
 
 let lake: Lake;
 const env = (contract: string, version: number, payload: Record<string, unknown>) =>
@@ -83,9 +82,7 @@ describe('regular giving on the journey', () => {
 
   it("splits the money received into regular and one-off with the query docs/reconciliation.md gives", async () => {
     // The first SQL block of "Regular and one-off giving", as a finance lead copies it.
-    const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'reconciliation.md'), 'utf8');
-    const section = doc.slice(doc.indexOf('## Regular and one-off giving'));
-    const sql = /```sql\n([\s\S]*?)```/.exec(section)![1]!;
+    const sql = docSql('reconciliation.md', '## Regular and one-off giving');
     expect(await lake.engine.query(sql)).toEqual([
       // d_once (5000) paid by a charge; d_once_v3 and d_unpaid pledged, not received.
       { month: expect.anything(), currency: 'GBP', giving: 'one-off', gifts: 1, received_minor: 5000, plans: 0, first_instalments: 0 },

@@ -51,15 +51,15 @@ followTotals(
     const n = doc.currencies.reduce((sum, c) => sum + c.total.count, 0);
     // A campaign no donation names yet may be a typo (capitals count): say which name the page is waiting for.
     const none = params.has('campaign') ? `no donation names the campaign “${campaign}” yet` : 'waiting for the first donation';
-    const others = doc.currencies.filter((c) => c.currency !== headline);
+    const others = doc.currencies.filter((c) => c.currency !== headline).map((c) => ({ currency: c.currency, text: formatMoney(c.total.amount_minor, c.currency) }));
     // With other currencies below, the count says it is theirs too: "4 donations" under £36.00 and beside + €12.34
     // read as the pounds' count, where the dashboard says 3 (until 2026-12-07; a data engineer's user test).
     $('count').textContent = doc.currency ? `${counted(n, 'donation', 'donations')}${others.length ? ' in all currencies' : ''}` : none;
-    showOthers($('others'), others.map((c) => ({ currency: c.currency, text: formatMoney(c.total.amount_minor, c.currency) })));
+    showOthers($('others'), others);
     $('asof').textContent = doc.as_of ? `as of ${new Date(doc.as_of).toISOString().slice(11, 19)} UTC` : '';
     if (Date.now() - spokenAt >= SPEAK_TOTAL_MS) {
       spokenAt = Date.now();
-      speak(`${label}: ${[text, ...others.map((c) => formatMoney(c.total.amount_minor, c.currency))].join(' + ')}, ${$('count').textContent}`);
+      speak(`${label}: ${[text, ...others.map((c) => c.text)].join(' + ')}, ${$('count').textContent}`);
     }
   },
   (state, why) => {
