@@ -227,10 +227,19 @@ describe('dashboard: accessibility review fixes', { timeout: 180_000 }, () => {
     const total = await page.textContent('[data-testid="total"]');
     const campaigns = await page.locator('#by-campaign tbody tr').count();
     const chart = await page.getAttribute('#chart', 'aria-label');
+    // Everything the status region says from here, kept: a later announcement (the link turning behind under load)
+    // replaces its text, and CI of 2026-12-07 waited 45 s for 'Updates: resumed.' that had been said and replaced.
+    await page.evaluate(() => {
+      const heard: string[] = [];
+      (window as unknown as { pauseHeard: string[] }).pauseHeard = heard;
+      const el = document.getElementById('announce')!;
+      new MutationObserver(() => heard.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+    });
+    const heard = (words: string) => page.waitForFunction((w) => (window as unknown as { pauseHeard: string[] }).pauseHeard.some((s) => s.includes(w)), words);
     await pause.click();
     expect(await pause.getAttribute('aria-pressed')).toBe('true');
     await page.waitForFunction(() => /^updates paused at \d\d:\d\d:\d\d UTC$/.test(document.getElementById('asof')?.textContent ?? ''));
-    await page.waitForFunction(() => (document.getElementById('announce')?.textContent ?? '').includes('Updates: paused; the figures stay as they were at '));
+    await heard('Updates: paused; the figures stay as they were at ');
 
     // A gift of another campaign lands: the hub counts it...
     await postLanded(hub!, [{ ...donation('a11y-paused', 'online', 5000), payload: { ...donation('a11y-paused', 'online', 5000).payload, campaign: 'appeal-paused' } }]);
@@ -249,6 +258,6 @@ describe('dashboard: accessibility review fixes', { timeout: 180_000 }, () => {
     await page.waitForFunction((t) => document.querySelector('[data-testid="total"]')?.textContent !== t, total);
     await page.waitForFunction((n) => document.querySelectorAll('#by-campaign tbody tr').length === n + 1, campaigns);
     await page.waitForFunction(() => /^newest landed /.test(document.getElementById('asof')?.textContent ?? ''));
-    await page.waitForFunction(() => (document.getElementById('announce')?.textContent ?? '').includes('Updates: resumed.'));
+    await heard('Updates: resumed.');
   });
 });
