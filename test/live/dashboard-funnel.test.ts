@@ -62,12 +62,12 @@ describe('dashboard: the journey funnel and the pledges by call to action', { ti
     expect(await page.textContent('#funnel p')).toBe(
       '3 of the pledges came from a click (50% of the clicks) · card refused, still pledged 1 · refunded 1 · forms abandoned 1 · cancelled 1',
     );
-    // The pledges by call to action, as the live total counts them (no CTA of their own: "—").
+    // The pledges by call to action, as the live total counts them (no CTA of their own: "(none)", as the chart's lanes).
     await page.waitForFunction(() => document.querySelectorAll('#by-cta tbody tr').length === 3, undefined, { timeout: SHOWS_MS });
     const byCta = await page.$$eval('#by-cta tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
     expect(byCta).toEqual([
       ['tv-phone', 'GBP', '1', '£100.00'],
-      ['—', 'GBP', '2', '£50.00'],
+      ['(none)', 'GBP', '2', '£50.00'],
       ['QR-SEG1', 'GBP', '1', '£25.00'],
     ]);
   });

@@ -298,6 +298,18 @@ function showLandedAge(): void {
   stalled.className = el.className;
 }
 
+/**
+ * The group of pledges with no channel, campaign or CTA, in the tables and the chart's lanes alike: until 2026-12-07
+ * the lanes said "(none)" and the tables "—", which elsewhere on the page means a figure not known (a data engineer's
+ * user test).
+ */
+const NO_KEY = '(none)';
+
+/** A totals document's breakdown as table rows: key, currency, count and amount. */
+function breakdownRows(doc: TotalsDocument): CellData[][] {
+  return doc.currencies.flatMap((c) => c.by.map((b) => [cell(b.key ?? NO_KEY), cell(c.currency), cell(formatCount(b.count), 'num'), cell(formatMoney(b.amount_minor, c.currency), 'num')]));
+}
+
 function showTotals(doc: TotalsDocument): void {
   if (pausedAt !== undefined) {
     heldDoc = doc;
@@ -309,8 +321,7 @@ function showTotals(doc: TotalsDocument): void {
   lastDoc = doc;
   newestLanded = doc.as_of;
   showLandedAge();
-  const rows = doc.currencies.flatMap((c) => c.by.map((b) => [cell(b.key), cell(c.currency), cell(formatCount(b.count), 'num'), cell(formatMoney(b.amount_minor, c.currency), 'num')]));
-  table('by-channel', ['channel', 'currency', 'count', 'amount'], rows, [2, 3]);
+  table('by-channel', ['channel', 'currency', 'count', 'amount'], breakdownRows(doc), [2, 3]);
   drawChart(doc);
 }
 
@@ -327,12 +338,11 @@ function ctaSpan(from: string, to: string): string {
 async function pollBreakdown(p: Panel, by: string, id: string, heading: string): Promise<void> {
   const doc = await getJson<TotalsDocument>(p, `/v1/totals${totalsQuery(params, by)}`);
   if (doc) {
-    table(id, [heading, 'currency', 'count', 'amount'],
-      doc.currencies.flatMap((c) => c.by.map((b) => [cell(b.key), cell(c.currency), cell(formatCount(b.count), 'num'), cell(formatMoney(b.amount_minor, c.currency), 'num')])), [2, 3]);
+    table(id, [heading, 'currency', 'count', 'amount'], breakdownRows(doc), [2, 3]);
   }
 }
 
-// Pledges by call to action, as the live total counts them (the donation's own `cta`; none: "—"): which of the night's
+// Pledges by call to action, as the live total counts them (the donation's own `cta`; none: "(none)"): which of the night's
 // QR codes, numbers and links is bringing gifts in. Until 2026-12-07 the page drew each CTA's window but gave no
 // figures for it (a digital analyst's user test).
 async function pollCtaTotals(): Promise<void> {
@@ -354,7 +364,7 @@ async function pollCampaigns(): Promise<void> {
         const span = document.createElement('span');
         const swatch = document.createElement('i');
         swatch.style.background = CTA_COLOURS[i % CTA_COLOURS.length]!;
-        span.append(swatch, `${w.cta ?? '(none)'} ${ctaSpan(w.from, w.to)}`);
+        span.append(swatch, `${w.cta ?? NO_KEY} ${ctaSpan(w.from, w.to)}`);
         span.title = span.textContent ?? '';
         return span;
       }),
