@@ -78,6 +78,18 @@ export function asKnownProblem(values: Record<string, unknown>): string | null {
   return values['as-known'] && values['as-of'] === undefined ? '--as-known needs --as-of DATE: it leaves out what was received after that date' : null;
 }
 
+/**
+ * A note for an `--as-of` after today (UTC), or null. Such a date is allowed (finance may ask how the breaks will stand
+ * at month end if nothing more arrives), but taken without a word it read as an answer about that day: a user test ran
+ * the README's `--as-of 2027-01-20` on a home of today's data and got thousands of breaks 46 days old that cannot have
+ * happened yet (2026-12-07).
+ */
+export function futureAsOfNote(command: string, asOf: string | undefined, now = new Date()): string | null {
+  const today = now.toISOString().slice(0, 10);
+  if (asOf === undefined || asOf <= today) return null;
+  return `puddle ${command}: --as-of ${asOf} is after today (${today}): ages and grace periods are counted as they would stand then if nothing more arrived\n`;
+}
+
 /** The values of an option declared `multiple` (each `--name v` given), an empty list when none was. */
 export function listOption(values: Record<string, string | boolean | undefined>, name: string): string[] {
   const v = values[name] as unknown;

@@ -7,7 +7,7 @@ import { copyOut, type FileFormat } from '../copy-out.js';
 import { rowsText } from '../format.js';
 import { withLocalRuntime } from '../local-runtime.js';
 import { leftOutNote } from '../queue-waiting.js';
-import { AS_KNOWN_DOC, asKnownProblem, outFileProblem, replacingNote } from '../options.js';
+import { AS_KNOWN_DOC, asKnownProblem, futureAsOfNote, outFileProblem, replacingNote } from '../options.js';
 
 const NAME = /^[a-z_][a-z0-9_]*$/;
 
@@ -49,6 +49,8 @@ export const exportView = defineCommand({
     if (asOf !== undefined && !dated.includes(view.toLowerCase())) {
       return fail(`--as-of applies only to the views it rewinds: the contracts' (e.g. donation, donation_history) and those that read recon_params (${asOfViews().join(', ')}), not to ${view}, which holds what arrived as it is`);
     }
+    const future = futureAsOfNote('export', asOf);
+    if (future) process.stderr.write(future);
     return withLocalRuntime(async (rt) => {
       try {
         const [known] = await rt.query.query(`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = '${view}'`);

@@ -8,7 +8,7 @@ import { defineCommand } from '../command.js';
 import { csvFolder, csvToStdout } from '../copy-out.js';
 import { formatRows } from '../format.js';
 import { withLocalQueryEngine } from '../local-runtime.js';
-import { AS_KNOWN_DOC, asKnownProblem } from '../options.js';
+import { AS_KNOWN_DOC, asKnownProblem, futureAsOfNote } from '../options.js';
 import { queryHint } from '../query-hints.js';
 import { writeOut } from '../stdout.js';
 import { querySql } from './query-sql.js';
@@ -55,6 +55,8 @@ export const query = defineCommand({
       process.stderr.write(`puddle query: ${knownProblem}\n`);
       return 2;
     }
+    const future = futureAsOfNote('query', asOf);
+    if (future) process.stderr.write(future);
     // The operator's SQL may open files only in the lake and, for csv, the folder COPY writes its file in, made
     // before the engine's DuckDB (whose allowed folders are fixed when it opens: duckdb.ts onlyFolders).
     const csvDir = format === 'csv' ? await csvFolder() : undefined;

@@ -3,7 +3,7 @@ import { dayAfter, isCalendarDate } from '../../../core/time.js';
 import { reportWithUnitsSql } from '../../../puddles/report-units.js';
 import { REPORTS, scheduledCheckSql, setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
-import { AS_KNOWN_DOC, asKnownProblem, outFileProblem } from '../options.js';
+import { AS_KNOWN_DOC, asKnownProblem, futureAsOfNote, outFileProblem } from '../options.js';
 import { writeReport } from '../report-out.js';
 import { BREAK_HISTORY, breakHistoryRangeProblem, runBreakHistory } from './break-history.js';
 import { emptyRangeProblem } from '../range.js';
@@ -78,6 +78,8 @@ export const report = defineCommand({
     if (asOf !== undefined && range.from !== undefined && asOf < range.from) {
       return fail(`--as-of is before --from (${asOf}, from ${range.from}): objects later than --as-of are left out, so the range holds nothing; give an --as-of on or after --from`);
     }
+    const future = futureAsOfNote('report', asOf);
+    if (future) process.stderr.write(future);
     // With --as-of, each contract's state as at the end of that date, not today's (puddles/views.ts, asOfOrder):
     // a payout in transit on 31 December is in transit in a report as of that date. The landing control counts what
     // was received against what stands today.
