@@ -335,6 +335,21 @@ describe.each(VIA)('POST /v1/events (%s)', (via) => {
     expect(await drain()).toHaveLength(1);
   });
 
+  it('takes a cancellation without updated_at and says beside its id that it may never become current; says nothing with updated_at', async () => {
+    await drain();
+    const res = await post(app, {
+      events: [donation('cx-1'), donation('cx-1', { status: 'Canceled' }), donation('cx-2', { status: 'cancelled', updated_at: '2026-11-29T20:40:00Z' })],
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const accepted = (res.json() as { accepted: { index: number; id: string; warning?: string }[] }).accepted;
+    expect(accepted.map((a) => [a.index, a.warning === undefined])).toEqual([[0, true], [1, false], [2, true]]);
+    expect(accepted[1]!.warning).toBe(
+      'a cancellation without updated_at is ordered by its occurred_at: if that is earlier than the version it cancels, it never becomes current and the gift stays in the totals; send updated_at (when it was cancelled)',
+    );
+    // Taken all the same: the warning changes nothing of what is queued.
+    expect(await drain()).toHaveLength(3);
+  });
+
   it('refuses an amount written as pounds (5.00) in a money field, naming it; takes a float of minor units (500.0)', async () => {
     await drain();
     const text = (id: string, amount: string, extra = '') =>

@@ -280,6 +280,18 @@ export function eventsAcceptor(queue: Queue, maxEvents: number, clock: Clock = s
   };
 }
 
+/**
+ * Said beside a cancellation sent without `updated_at` (as JSON text, for the answer). Its change time is then its
+ * `occurred_at`, so if that is earlier than the pledge's (the operator also fixed the time of the call) it is kept in
+ * `donation_history` and never becomes current: the pledge stays in the totals. The producer cannot see the pledge's
+ * time here, so it is said of every such cancellation: a data engineer's user test sent one, got a bare 202, and the
+ * pledge stayed on the screen (2026-12-07). An IVR line's first send of a `paid` gift has no `updated_at` either,
+ * which is why only a cancellation, always a change to a gift sent before, is spoken of.
+ */
+const CANCELLED_WITHOUT_UPDATED_AT = JSON.stringify(
+  'a cancellation without updated_at is ordered by its occurred_at: if that is earlier than the version it cancels, it never becomes current and the gift stays in the totals; send updated_at (when it was cancelled)',
+);
+
 /** Validates a request body and builds its envelopes, or says what to answer instead. */
 function checkBatch(body: unknown, bodyText: string | null, requestId: string, source: string, maxEvents: number, clock: Clock, maxAheadMs: number): Batch | ProducerAnswer {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -310,11 +322,13 @@ function checkBatch(body: unknown, bodyText: string | null, requestId: string, s
   let rawTexts = bodyText === null ? null : eventTexts(bodyText);
   if (rawTexts !== null && rawTexts.length !== list.length) rawTexts = null;
   let rejected: RejectedEvent[] | null = null;
+  let warnings: string[] | null = null;
   for (let i = 0; i < list.length; i++) {
     const ev = list[i];
     const r = withMajorAmounts(checkEvent(ev, receivedAtMs, maxAheadMs), rawTexts?.[i]);
     if ('errors' in r) (rejected ??= []).push({ index: i, errors: r.errors });
     else if (rejected === null) {
+      if (r.contract.name === 'donation' && r.value.status === 'cancelled' && r.value.updated_at === null) (warnings ??= [])[i] = CANCELLED_WITHOUT_UPDATED_AT;
       const channel = r.value.channel;
       const scrubbed = withoutPersonal(ev, r.contract, r.value);
       envelopes[i] = texts.add({
@@ -339,7 +353,8 @@ function checkBatch(body: unknown, bodyText: string | null, requestId: string, s
   // Envelope ids are hex, so the answer can be written directly; this is the hot path.
   let out = '{"accepted":[';
   for (let i = 0; i < envelopes.length; i++) {
-    out += `${i ? ',' : ''}{"index":${i},"id":"${envelopes[i]!.id}"}`;
+    const warning = warnings?.[i];
+    out += `${i ? ',' : ''}{"index":${i},"id":"${envelopes[i]!.id}"${warning === undefined ? '' : `,"warning":${warning}`}}`;
   }
   return { envelopes, texts: texts.finish(), accepted: `${out}]}` };
 }
