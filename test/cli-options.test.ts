@@ -175,6 +175,7 @@ describe('the puddle CLI, without a lake', () => {
       [['start', '--no-schedule', '--port', '70000'], '--port takes a whole number from 0 to 65535, not "70000"'],
       [['demo', '--once', '--donations', 'many'], '--donations takes a whole number of 1 or more, not "many"'],
       [['demo', '--once', '--seed', '1e3'], '--seed takes a whole number of 0 or more, not "1e3"'],
+      [['demo', '--once', '--port', '65536'], '--port takes a whole number from 0 to 65535, not "65536"'],
     ];
     const results = await Promise.all(cases.map(([args]) => puddle(args)));
     results.forEach((r, i) => {

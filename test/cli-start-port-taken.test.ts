@@ -67,4 +67,14 @@ describe('puddle start on a port already taken', () => {
       await new Promise((resolve) => v6.close(resolve));
     }
   }, 120_000);
+
+  it("puddle demo --port listens its hub there: a taken one stops it in one line naming --port, exit 2", async () => {
+    // PORT is the start's setting, not the demo's: here it names a free port, which the demo does not read.
+    const res = await runPuddle(['demo', '--once', '--donations', '10', '--port', String(port)], { PUDDLE_HOME: lake.dir, PORT: '0' }, { timeoutMs: 60_000 });
+    expect(res.code, res.stderr).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(res.stderr.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(new RegExp(`^puddle demo: 127\\.0\\.0\\.1:${port} \\(--port\\) is already taken by another process: .*Stop it, or give this one another --port$`)),
+    ]);
+  });
 });

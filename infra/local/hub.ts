@@ -148,6 +148,8 @@ export interface HubOptions {
   config: PuddleConfig;
   /** What the home's lock says holds it (default `puddle start`): a second hub on the home names it. */
   command?: string;
+  /** How its user set the port, for the message when it is taken (default `PORT`; the demo's is `--port`). */
+  portSetting?: string;
   /**
    * The home's lock, when the caller took it before printing anything (`puddle start`): the hub holds it from
    * here and releases it when it stops, or when it fails to open.
@@ -224,7 +226,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   const faults = sandboxFaults(config.sandboxFaults);
   // Before anything heavy starts (landing, the live totals' rebuild): a taken port must not wait for them.
   await probePort(config.host, config.port).catch((err: unknown) => {
-    throw listenFailure(err, config);
+    throw listenFailure(err, config, opts.portSetting);
   });
   // Under the home's lock and before anything opens the queue: the space a drained backlog left goes back.
   const queueFile = join(config.home, 'queue.db');
@@ -425,7 +427,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     // the listen, and say why in a line, not a stack trace.
     await stopStep('HTTP server', () => server.close());
     await stopLanding(0);
-    throw listenFailure(err, config);
+    throw listenFailure(err, config, opts.portSetting);
   }
   // Fastify binds every address of `localhost` but drops a second one it cannot bind: one taken since the probe
   // would leave the hub on half the name, with another process answering the other half.
@@ -433,7 +435,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   if (unbound) {
     await stopStep('HTTP server', () => server.close());
     await stopLanding(0);
-    throw listenFailure(unbound, config);
+    throw listenFailure(unbound, config, opts.portSetting);
   }
   // After the consumers start: what they land meanwhile is applied too, and applying twice changes nothing.
   rebuilding = keeper.start(config.driftCheckMs ?? 60_000, opts.totalsRetryMs);
@@ -537,18 +539,18 @@ async function openHub(opts: HubOptions): Promise<Hub> {
  * Why the hub could not listen, for its user: the address taken (by another program, or by a hub of this home
  * from before 2026-12-02, which took no home lock and so is not refused by it) or not allowed. Anything else as it was.
  */
-function listenFailure(err: unknown, config: { port: number; host: string; home: string }): unknown {
+function listenFailure(err: unknown, config: { port: number; host: string; home: string }, portSetting = 'PORT'): unknown {
   const code = (err as { code?: unknown } | null)?.code;
   // A name (localhost) is several addresses: say which one is taken.
   const address = (err as { address?: unknown } | null)?.address;
   const which = typeof address === 'string' && address !== config.host ? `, its address ${address}` : '';
-  const where = `${config.host}:${config.port} (HOST, PORT${which})`;
+  const where = `${config.host}:${config.port} (${portSetting === 'PORT' ? 'HOST, PORT' : portSetting}${which})`;
   if (code === 'EADDRINUSE') {
     return new ConfigError(
-      `${where} is already taken by another process: another program, or a hub still running from before 2026-12-02 (it takes no home lock; if it runs on ${config.home}, stop it first, since two hubs would each land part of the events). Stop it, or give this one another PORT`,
+      `${where} is already taken by another process: another program, or a hub still running from before 2026-12-02 (it takes no home lock; if it runs on ${config.home}, stop it first, since two hubs would each land part of the events). Stop it, or give this one another ${portSetting}`,
     );
   }
-  if (code === 'EACCES') return new ConfigError(`${where} may not be listened on by this user: pick a PORT above 1023`);
+  if (code === 'EACCES') return new ConfigError(`${where} may not be listened on by this user: pick a ${portSetting} above 1023`);
   return err;
 }
 

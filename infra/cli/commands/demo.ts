@@ -11,11 +11,14 @@ import { wholeNumberOption } from '../options.js';
 export const demo = defineCommand({
   name: 'demo',
   summary: 'Push an appeal night and a reconciliation world through the producer over HTTP; compare SQL totals, the journey funnel and the breaks with the truth.',
-  usage: 'puddle demo --once [--donations N] [--seed N]',
+  usage: 'puddle demo --once [--donations N] [--seed N] [--port N]',
   options: {
     once: { type: 'boolean', description: 'run the scenario once, print totals, exit (non-zero if they differ)' },
     donations: { type: 'string', default: '2000', description: 'donations in the scenario (default 2000)' },
     seed: { type: 'string', default: '42', description: 'scenario seed (same seed, same events)' },
+    // Nothing outside the demo sends to its hub, so any free port does; a port of one's own is for a machine where
+    // only some ports may be bound (a digital analyst's user test could not run the demo on one, 2026-12-07).
+    port: { type: 'string', default: '0', description: "its hub's port on loopback (default 0: any free port; PORT is not read)" },
   },
   async run({ values }) {
     if (!values.once) {
@@ -24,10 +27,11 @@ export const demo = defineCommand({
     }
     const donations = wholeNumberOption(values, 'donations', { min: 1 })!;
     const seed = wholeNumberOption(values, 'seed', { min: 0 })!;
+    const port = wholeNumberOption(values, 'port', { min: 0, max: 65535 })!;
     const config = loadConfig();
     const key = randomBytes(16).toString('hex');
     // The reconciliation world is a fixed calendar (to 2027-01-20), sent today: its later days are not typos here.
-    const hub = await startHub({ config: { ...config, port: 0, apiKeys: [...config.apiKeys, key] }, command: 'puddle demo', maxAheadMs: DEMO_MAX_AHEAD_MS });
+    const hub = await startHub({ config: { ...config, port, apiKeys: [...config.apiKeys, key] }, command: 'puddle demo', portSetting: '--port', maxAheadMs: DEMO_MAX_AHEAD_MS });
     try {
       const s = appealNight({ seed, donations });
       const sent = await sendAll(hub.url, key, toRequests(s, 50));
