@@ -50,13 +50,18 @@ export const OPS_SQL = {
   // count. from_click: those naming the click they came from. Until 2026-12-07 the funnel summed stages alone, so a
   // pledge whose card was declined, or refunded, was in no bar, and "clicked" counted donations, not clicks (a
   // digital analyst's user test). The clicks landed (calls to action followed), the funnel's first step, are a row of
-  // their own (stage CLICKS), in the same query, so that the answer is of one moment.
-  journey: `SELECT j.stage, coalesce(s.pledged, true) AS pledged, j.currency, count(*) AS count, count(j.click_id) AS from_click,
-    CAST(sum(j.amount_minor) AS BIGINT) AS amount_minor
-    FROM recon_journey j LEFT JOIN donation_statuses s ON s.status = j.status
-    GROUP BY j.stage, coalesce(s.pledged, true), j.currency
+  // their own (stage CLICKS), in the same query, so that the answer is of one moment. Its from_click is the clicks a
+  // pledge names: two pledges from one click (a double submit) are two pledges from a click but one click converted,
+  // so the share of the clicks is taken from this, not from the pledges' from_click (until 2026-12-07 it was, and
+  // could pass 100%).
+  journey: `WITH j AS (SELECT j.stage, coalesce(s.pledged, true) AS pledged, j.currency, j.click_id, j.amount_minor
+      FROM recon_journey j LEFT JOIN donation_statuses s ON s.status = j.status)
+    SELECT stage, pledged, currency, count(*) AS count, count(click_id) AS from_click, CAST(sum(amount_minor) AS BIGINT) AS amount_minor
+    FROM j GROUP BY stage, pledged, currency
     UNION ALL
-    SELECT '${CLICKS}', CAST(NULL AS BOOLEAN), CAST(NULL AS VARCHAR), count(*), 0, CAST(0 AS BIGINT) FROM click
+    SELECT '${CLICKS}', CAST(NULL AS BOOLEAN), CAST(NULL AS VARCHAR), count(*),
+      count(*) FILTER (WHERE click_id IN (SELECT click_id FROM j WHERE pledged AND click_id IS NOT NULL)), CAST(0 AS BIGINT)
+    FROM click
     ORDER BY 1, 2, 3`,
   // The amount at stake: a break's amount is signed (payment - donation, a shortfall), and +25.00 and -25.00
   // are 50.00 to look into, not nothing, so the absolute amounts are added.
@@ -290,7 +295,14 @@ export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): P
       const rows = await rowsOrMissing(sql, OPS_SQL.journey);
       const clicks = rows?.find((r) => r.stage === CLICKS);
       const stages = rows?.filter((r) => r.stage !== CLICKS) ?? [];
-      return { available: rows !== null, funnel: FUNNEL, clicks: clicks ? Number(clicks.count) : null, stages, computed_at: at };
+      return {
+        available: rows !== null,
+        funnel: FUNNEL,
+        clicks: clicks ? Number(clicks.count) : null,
+        clicks_pledged: clicks ? Number(clicks.from_click) : null,
+        stages,
+        computed_at: at,
+      };
     }, reportsMs),
   );
 

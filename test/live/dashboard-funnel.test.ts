@@ -39,6 +39,8 @@ describe('dashboard: the journey funnel and the pledges by call to action', { ti
       // Six clicks: four became a form, two never did.
       ...['c1', 'c2', 'c3', 'c4', 'c5', 'c6'].map(click),
       donation('paid', { click_id: 'c1', status: 'pending', cta: 'QR-SEG1' }), payment('ch_paid', 'paid', 'succeeded'),
+      // The same click's form sent twice (a double submit): two pledges from a click, one click that led to a pledge.
+      donation('again', { click_id: 'c1', status: 'pledged', amount_minor: 1000 }),
       donation('refunded', { click_id: 'c2', status: 'pending' }), payment('ch_refunded', 'refunded', 'succeeded'),
       { contract: 'refund', version: 1, payload: { refund_id: 're_1', occurred_at: later(50), provider: 'stripe', payment_id: 'ch_refunded', status: 'succeeded', amount_minor: 2500, currency: 'GBP' } },
       // The card declined, the donation still pending: the live total counts it (it may be paid yet).
@@ -49,25 +51,25 @@ describe('dashboard: the journey funnel and the pledges by call to action', { ti
       donation('withdrawn', { channel: 'call_centre', status: 'cancelled' }),
     ]);
     const totals = (await (await getJson(`${hub.url}/v1/totals`, READ_KEY)).json()) as { total: { count: number } };
-    expect(totals.total.count).toBe(4);
+    expect(totals.total.count).toBe(5);
 
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
     await page.goto(`${hub.url}/?key=${READ_KEY}`);
     await page.waitForFunction(() => document.querySelectorAll('#funnel .row').length === 5, undefined, { timeout: SHOWS_MS });
     const rows = await page.$$eval('#funnel .row', (els) => els.map((r) => [...r.children].map((c) => c.textContent).filter(Boolean).join(' ')));
-    expect(rows).toEqual(['clicks 6', 'pledged 4', 'paid 2', 'paid out 0', 'banked 0']);
+    expect(rows).toEqual(['clicks 6', 'pledged 5', 'paid 2', 'paid out 0', 'banked 0']);
     // The Pledged card and the funnel's pledges agree.
-    expect(await page.textContent('#count')).toMatch(/^4 pledges/);
+    expect(await page.textContent('#count')).toMatch(/^5 pledges/);
     expect(await page.textContent('#funnel p')).toBe(
-      '3 of the pledges came from a click (50% of the clicks) · card refused, still pledged 1 · refunded 1 · forms abandoned 1 · cancelled 1',
+      '4 of the pledges came from a click; 3 of the 6 clicks led to one (50%) · card refused, still pledged 1 · refunded 1 · forms abandoned 1 · cancelled 1',
     );
     // The pledges by call to action, as the live total counts them (no CTA of their own: "(none)", as the chart's lanes).
     await page.waitForFunction(() => document.querySelectorAll('#by-cta tbody tr').length === 3, undefined, { timeout: SHOWS_MS });
     const byCta = await page.$$eval('#by-cta tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
     expect(byCta).toEqual([
       ['tv-phone', 'GBP', '1', '£100.00'],
-      ['(none)', 'GBP', '2', '£50.00'],
+      ['(none)', 'GBP', '3', '£60.00'],
       ['QR-SEG1', 'GBP', '1', '£25.00'],
     ]);
   });

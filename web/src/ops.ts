@@ -524,6 +524,8 @@ interface Journey {
   funnel: string[];
   /** The clicks landed; null when the lake has no `click` view yet. */
   clicks?: number | null;
+  /** Of those, the clicks a pledge names (two pledges from one click are one). */
+  clicks_pledged?: number | null;
   /** Per stage, currency and whether the status counts as pledged money (as the live total counts it). */
   stages: { stage: string; pledged?: boolean; currency: string; count: number; from_click?: number; amount_minor: number }[];
 }
@@ -541,7 +543,7 @@ async function pollJourney(): Promise<void> {
   if (!j) return;
   const el = $('funnel');
   answerAge('journey-age', j.computed_at);
-  if (alreadyShown('funnel', [j.available, j.funnel, j.clicks, j.stages])) return;
+  if (alreadyShown('funnel', [j.available, j.funnel, j.clicks, j.clicks_pledged, j.stages])) return;
   if (!j.available) {
     el.textContent = 'the journey view (recon_journey) is not on this lake yet';
     el.className = 'funnel muted';
@@ -576,7 +578,7 @@ async function pollJourney(): Promise<void> {
   const notPledged = j.stages.filter((r) => r.pledged === false);
   const fromClick = sum(pledges, 'from_click');
   const off = [
-    j.clicks ? `${formatCount(fromClick)} of the pledges came from a click (${Math.round((100 * fromClick) / j.clicks)}% of the clicks)` : '',
+    j.clicks ? `${formatCount(fromClick)} of the pledges came from a click; ${formatCount(j.clicks_pledged ?? 0)} of the ${formatCount(j.clicks)} clicks led to one (${Math.round((100 * (j.clicks_pledged ?? 0)) / j.clicks)}%)` : '',
     ...[['failed', 'card refused, still pledged'], ['refunded', 'refunded'], ['disputed', 'disputed']].map(([st, what]) => (of(st!, pledges) ? `${what} ${formatCount(of(st!, pledges))}` : '')),
     ...[['clicked', 'forms abandoned'], ['cancelled', 'cancelled'], ['failed', 'failed']].map(([st, what]) => (of(st!, notPledged) ? `${what} ${formatCount(of(st!, notPledged))}` : '')),
   ].filter(Boolean);
