@@ -673,13 +673,24 @@ rd_closed AS (
 ),
 -- The keys a closed regular gift goes by: its id, and its commitment_id (NPSP Elevate's commitment, or the gateway's
 -- subscription id the CRM keeps there), which a charge's or a donation's recurring_donation_id may name instead.
+-- One closed plan a key: the subscription the provider cancelled and the CRM's plan that keeps its id as the
+-- commitment are two closed records of one plan, and two rows here gave a charge two breaks. The plan closed first is
+-- the one named (then the lower id), since money was not due from that day.
 rd_closed_keys AS (
-  SELECT r.recurring_donation_id, r.closed_on, r.recurring_donation_id AS rd_key FROM rd_closed r
-  UNION
-  SELECT r.recurring_donation_id, r.closed_on, c.commitment_id
-  FROM rd_closed r
-  JOIN recurring_donation c ON c.recurring_donation_id = r.recurring_donation_id
-  WHERE c.commitment_id IS NOT NULL
+  SELECT recurring_donation_id, closed_on, rd_key
+  FROM (
+    SELECT a.recurring_donation_id, a.closed_on, a.rd_key,
+      row_number() OVER (PARTITION BY a.rd_key ORDER BY a.closed_on, a.recurring_donation_id) AS n
+    FROM (
+      SELECT r.recurring_donation_id, r.closed_on, r.recurring_donation_id AS rd_key FROM rd_closed r
+      UNION
+      SELECT r.recurring_donation_id, r.closed_on, c.commitment_id
+      FROM rd_closed r
+      JOIN recurring_donation c ON c.recurring_donation_id = r.recurring_donation_id
+      WHERE c.commitment_id IS NOT NULL
+    ) a
+  ) k
+  WHERE k.n = 1
 ),
 -- Each instalment of a closed regular gift taken after the day it closed, once, from the first of three records that
 -- holds it, with what was given back of it:

@@ -63,6 +63,13 @@ beforeAll(async () => {
       donation_id: 'dd-44-dec2', occurred_at: '2026-12-02T06:00:00Z', updated_at: '2026-12-09T06:00:00Z', channel: 'other', amount_minor: 1000, currency: 'GBP', status: 'cancelled',
       recurring_donation_id: 'rd-44',
     }),
+    // One plan closed twice over: the provider's own record of the subscription (cancelled on 15 November) and the CRM's
+    // plan that keeps its id as the commitment (closed on 25 November). A charge after both is one break, not two,
+    // naming the plan closed first.
+    regular('bt-sub-55', 'Canceled', '2026-11-15T09:00:00Z'),
+    regular('rd-55', 'Active', '2026-09-01T10:00:00Z', 'bt-sub-55'),
+    regular('rd-55', 'Closed', '2026-11-25T09:00:00Z', 'bt-sub-55'),
+    charge('bt-55-dec', '2026-12-01', { recurring_donation_id: 'bt-sub-55' }),
     // A subscription still active: its charges are due.
     regular('rd-33', 'Active', '2026-09-01T10:00:00Z', 'bt-sub-33'),
     charge('bt-33-dec', '2026-12-01', { recurring_donation_id: 'bt-sub-33' }),
@@ -80,6 +87,10 @@ describe('RECURRING_PAID_AFTER_CLOSED on charges the CRM does not record', () =>
       "SELECT object_kind, object_id, amount_minor, payment_id, donation_id, related_ids, reason FROM recon_breaks WHERE break_type = 'RECURRING_PAID_AFTER_CLOSED' ORDER BY object_id",
     );
     expect(rows).toEqual([
+      {
+        object_kind: 'payment', object_id: 'bt-55-dec', amount_minor: 1000, payment_id: 'bt-55-dec', donation_id: null, related_ids: 'bt-sub-55',
+        reason: 'regular gift bt-sub-55 was closed on 2026-11-15, but this instalment of 10.00 GBP was taken on 2026-12-01: refund it, and stop the payment at the provider',
+      },
       {
         object_kind: 'payment', object_id: 'bt-66-dec', amount_minor: 1000, payment_id: 'bt-66-dec', donation_id: null, related_ids: 'rd-66',
         reason: 'regular gift rd-66 was closed on 2026-11-20, but this instalment of 10.00 GBP was taken on 2026-12-01: refund it, and stop the payment at the provider',
