@@ -95,6 +95,19 @@ describe('Salesforce connector against the sandbox with the real jsforce', () =>
     expect(q!.reasons).toMatch(/Amount/);
   });
 
+  it("reads a regular gift the CRM closed with its end date and closed reason (recurring_donation v2)", async () => {
+    h.clock.advance(10 * MINUTE);
+    const rd = live(h, 'npe03__Recurring_Donation__c')[0]!.Id as string;
+    h.sandbox.org.update('npe03__Recurring_Donation__c', rd, { npsp__Status__c: 'Closed', npsp__EndDate__c: '2026-11-25', npsp__ClosedReason__c: 'Financial Change' });
+    h.clock.advance(2 * MINUTE);
+    const [r] = await h.sync({ streams: ['recurring_donations'] });
+    expect(r).toMatchObject({ outcome: 'succeeded' });
+    await h.land();
+    expect(await h.q(`SELECT status, CAST(end_date AS VARCHAR) AS end_date, closed_reason FROM recurring_donation WHERE recurring_donation_id = '${rd}'`)).toEqual([
+      { status: 'Closed', end_date: '2026-11-25', closed_reason: 'Financial Change' },
+    ]);
+  });
+
   it('retries 5xx (JSON and HTML bodies) in the engine only: each fault costs exactly one request', async () => {
     h.clock.advance(10 * MINUTE);
     h.sandbox.org.insert('Campaign', { Name: 'Winter appeal', Status: 'Planned' });

@@ -43,6 +43,13 @@ describe('Salesforce mappings', () => {
     expect(landed!.payload).toMatchObject({ installment_frequency: 2, amount_minor: 1000 });
   });
 
+  it("maps a closed regular gift's end date and closed reason (recurring_donation v2), under the org's namespace", () => {
+    const [m] = mapRecurringDonation({ ...base, npe03__Amount__c: 10, npsp__Status__c: 'Closed', npsp__EndDate__c: '2026-11-20', npsp__ClosedReason__c: 'Deceased' }, opts);
+    expect(m).toMatchObject({ contract: 'recurring_donation', version: 2, payload: { status: 'Closed', end_date: '2026-11-20', closed_reason: 'Deceased' } });
+    const [bare] = mapRecurringDonation({ ...base, npe03__Amount__c: 10, Status__c: 'Active', EndDate__c: null, ClosedReason__c: '' }, { ...opts, namespace: '' });
+    expect(bare!.payload).toMatchObject({ status: 'Active', end_date: null, closed_reason: null });
+  });
+
   it("names a record type by describe's DeveloperName, and keeps an id describe does not list", () => {
     const o = { ...opts, recordTypes: new Map([['0128d000000DONoAAA', 'Donation']]) };
     const gift = (RecordTypeId: string | null) => mapOpportunity({ ...base, Amount: 5, RecordTypeId }, o)[0]!.payload.record_type;

@@ -134,12 +134,13 @@ export function mapRecurringDonation(r: SfRecord, o: SalesforceMapOptions): Mapp
   const currency = currencyOf(r, o);
   const freq = n('npsp__InstallmentFrequency__c');
   return [{
-    contract: 'recurring_donation', version: 1,
+    contract: 'recurring_donation', version: 2,
     payload: {
       recurring_donation_id: r.Id, ...versionTimes(r), supporter_id: str(r.npe03__Contact__c), account_id: str(r.npe03__Organization__c),
       amount_minor: minor(r.npe03__Amount__c, currency, 'npe03__Amount__c'), currency,
       installment_period: str(r.npe03__Installment_Period__c), installment_frequency: typeof freq === 'number' && Number.isInteger(freq) ? freq : null,
       status: str(n('npsp__Status__c')), recurring_type: str(n('npsp__RecurringType__c')), commitment_id: str(n('npsp__CommitmentId__c')),
+      end_date: date(n('npsp__EndDate__c')), closed_reason: str(n('npsp__ClosedReason__c')),
       deleted: r.IsDeleted === true,
     },
   }];

@@ -43,7 +43,7 @@ const OBJECTS: ObjectSpec[] = [
   { name: 'campaign_members', object: 'CampaignMember', contract: 'campaign_member', fields: ['CampaignId', 'ContactId', 'Status', 'HasResponded'], required: ['CampaignId'], map: (r) => mapCampaignMember(r) },
   {
     name: 'recurring_donations', object: 'npe03__Recurring_Donation__c', contract: 'recurring_donation',
-    fields: ['npe03__Amount__c', 'npe03__Contact__c', 'npe03__Organization__c', 'npe03__Installment_Period__c', 'npsp__InstallmentFrequency__c', 'npsp__Status__c', 'npsp__RecurringType__c', 'npsp__CommitmentId__c'],
+    fields: ['npe03__Amount__c', 'npe03__Contact__c', 'npe03__Organization__c', 'npe03__Installment_Period__c', 'npsp__InstallmentFrequency__c', 'npsp__Status__c', 'npsp__RecurringType__c', 'npsp__CommitmentId__c', 'npsp__EndDate__c', 'npsp__ClosedReason__c'],
     required: [],
     map: mapRecurringDonation,
   },

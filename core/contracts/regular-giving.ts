@@ -1,7 +1,7 @@
 import { extendContract } from './contract.js';
-import { payment_v2 } from './crm.js';
+import { payment_v2, recurring_donation } from './crm.js';
 import { donation_v2 } from './sms.js';
-import { string } from './schema.js';
+import { date, string } from './schema.js';
 
 /**
  * Regular giving: which gifts are instalments of a commitment (a Direct Debit mandate, a monthly card plan, a
@@ -36,4 +36,15 @@ export const payment_v3 = extendContract(payment_v2, 3, {
     .optional()
     .shaped(PLAN_REFERENCE, PLAN_SAYS)
     .doc("The provider's subscription this charge is an instalment of (Stripe's sub_..., Braintree's subscription id); absent: a one-off charge"),
+});
+
+/**
+ * recurring_donation v2: when and why the plan ended, as the CRM says (NPSP's `npsp__EndDate__c` and
+ * `npsp__ClosedReason__c`). Without the end date a plan first synced already closed was dated closed at that sync's
+ * change time (its SystemModstamp, or a later edit's), so the instalments taken between its real end and that day raised
+ * no RECURRING_PAID_AFTER_CLOSED (carried from a supporter care lead's user test, 2026-12-05).
+ */
+export const recurring_donation_v2 = extendContract(recurring_donation, 2, {
+  end_date: date().optional().doc('The day the plan ended, as the CRM says (NPSP End Date); when present it is the day a closed plan closed'),
+  closed_reason: string().optional().doc('Why it was closed, as the CRM says (NPSP Closed Reason: e.g. Financial Change, Deceased, Commitment Complete)'),
 });

@@ -70,6 +70,13 @@ beforeAll(async () => {
     regular('rd-55', 'Active', '2026-09-01T10:00:00Z', 'bt-sub-55'),
     regular('rd-55', 'Closed', '2026-11-25T09:00:00Z', 'bt-sub-55'),
     charge('bt-55-dec', '2026-12-01', { recurring_donation_id: 'bt-sub-55' }),
+    // A plan first synced already closed (recurring_donation v2): its change time is the sync's (10 December), its end
+    // date the day it ended (20 November). A charge between the two was taken after it closed.
+    env('recurring_donation', 2, {
+      recurring_donation_id: 'rd-88', occurred_at: '2026-09-01T10:00:00Z', updated_at: '2026-12-10T09:00:00Z', amount_minor: 1000, currency: 'GBP',
+      installment_period: 'Monthly', status: 'Closed', commitment_id: 'bt-sub-88', end_date: '2026-11-20', closed_reason: 'Financial Change',
+    }),
+    charge('bt-88-dec', '2026-12-01', { recurring_donation_id: 'bt-sub-88' }),
     // A subscription still active: its charges are due.
     regular('rd-33', 'Active', '2026-09-01T10:00:00Z', 'bt-sub-33'),
     charge('bt-33-dec', '2026-12-01', { recurring_donation_id: 'bt-sub-33' }),
@@ -98,6 +105,10 @@ describe('RECURRING_PAID_AFTER_CLOSED on charges the CRM does not record', () =>
       {
         object_kind: 'payment', object_id: 'bt-66-dec3', amount_minor: 600, payment_id: 'bt-66-dec3', donation_id: null, related_ids: 'rd-66',
         reason: 'regular gift rd-66 was closed on 2026-11-20, but this instalment of 10.00 GBP was taken on 2026-12-03 (4.00 given back, 6.00 held): refund it, and stop the payment at the provider',
+      },
+      {
+        object_kind: 'payment', object_id: 'bt-88-dec', amount_minor: 1000, payment_id: 'bt-88-dec', donation_id: null, related_ids: 'rd-88',
+        reason: 'regular gift rd-88 was closed on 2026-11-20, but this instalment of 10.00 GBP was taken on 2026-12-01: refund it, and stop the payment at the provider',
       },
       {
         object_kind: 'payment', object_id: 'ch-44-dec', amount_minor: 1000, payment_id: 'ch-44-dec', donation_id: 'web-44-dec', related_ids: 'rd-44',

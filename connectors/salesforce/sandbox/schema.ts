@@ -94,7 +94,8 @@ export const OBJECTS: Record<string, { keyPrefix: string; fields: Record<string,
     fields: {
       ...system, ...currencyCode, npe03__Amount__c: { type: 'currency' }, npe03__Contact__c: { type: 'reference' }, npe03__Organization__c: { type: 'reference' },
       npe03__Installment_Period__c: { type: 'picklist' }, npsp__InstallmentFrequency__c: { type: 'double' }, npsp__Status__c: { type: 'picklist' },
-      npsp__RecurringType__c: { type: 'picklist' }, npsp__CommitmentId__c: { type: 'string' },
+      npsp__RecurringType__c: { type: 'picklist' }, npsp__CommitmentId__c: { type: 'string' }, npsp__EndDate__c: { type: 'date' },
+      npsp__ClosedReason__c: { type: 'picklist' },
     },
   },
   npsp__Allocation__c: {
