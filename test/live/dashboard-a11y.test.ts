@@ -113,6 +113,15 @@ describe('dashboard: accessibility review fixes', { timeout: 180_000 }, () => {
     );
     await expect(page.getByRole('img', { name: /pledges drawn/ }).count()).resolves.toBe(1);
     expect(await page.getAttribute('#chart .u-legend', 'aria-hidden')).toBe('true');
+    // The same figures as a table behind a disclosure (WCAG 1.1.1): closed at first; its rows are the boxes drawn.
+    expect(await page.getAttribute('#chart-figures', 'open')).toBeNull();
+    await page.click('#chart-figures summary');
+    await expect(page.getByRole('table', { name: 'Pledges per 15-minute box, UTC' }).count()).resolves.toBe(1);
+    expect(await page.$$eval('#chart-table th', (ths) => ths.map((th) => th.textContent))).toEqual(['15 minutes from (UTC)', 'pledges']);
+    const rows = await page.$$eval('#chart-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
+    expect(rows.reduce((sum, r) => sum + Number(r[1]), 0)).toBe(CHANNELS.length);
+    for (const r of rows) expect(r[0]).toMatch(/^\d{1,2} \w{3} \d\d:\d\d$/);
+    await page.click('#chart-figures summary');
   });
 
   it('leaves a table alone when a poll brings the same rows: its nodes and a text selection survive', async () => {
