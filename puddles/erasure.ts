@@ -48,6 +48,13 @@ export interface ErasureResult {
   rowsRewritten: number;
   /** Old files deleted: the rewritten files' old versions and the unregistered files that held the person. */
   filesDeleted: number;
+  /**
+   * Per table (`transactions/donation/v1`, raw's too), the envelope ids (`_id`, raw's `id`) of the rows rewritten,
+   * sorted. An erasure keeps each row's `_id` and `_received_at`, so a warehouse loaded by "new since last night" would
+   * keep the person's values for ever: these say which rows to load again. An envelope id is a hash of the record,
+   * never the person's value (a supporter id that was erased is not in it to read).
+   */
+  ids: Record<string, string[]>;
 }
 
 const MAX_SWAP_TRIES = 3;
@@ -278,6 +285,7 @@ export async function eraseFromLake(opts: {
       throw err;
     }
     const old = plan.files.map((m) => m.file.key);
+    const ids = await rewrittenIds(store, plan, needles);
     await opts.beforeSwap?.();
     const swapped = added.length === 0 || (await catalog.replaceFiles(old, added, { ifAllPresent: true }));
     if (!swapped) {
@@ -293,7 +301,7 @@ export async function eraseFromLake(opts: {
     const live = new Set(added.map((f) => f.key));
     const gone = [...old, ...plan.unregistered].filter((key) => !live.has(key));
     for (const key of gone) await store.delete(key);
-    return { tables, filesRewritten: added.length, rowsRewritten: plan.files.reduce((n, m) => n + m.rows, 0), filesDeleted: gone.length };
+    return { tables, filesRewritten: added.length, rowsRewritten: plan.files.reduce((n, m) => n + m.rows, 0), filesDeleted: gone.length, ids };
   }
 }
 
@@ -388,6 +396,28 @@ async function matchingRows(store: ObjectStore, keys: readonly string[], needles
       return new Map(rows.map(([file, n]) => [keyOf.get(String(file))!, Number(n)]));
     }),
   );
+}
+
+/** Per table, the envelope ids of the plan's rows that hold a needle (ErasureResult.ids): the history's and the current state's as one. */
+async function rewrittenIds(store: ObjectStore, plan: ErasurePlan, needles: readonly ErasureNeedle[]): Promise<Record<string, string[]>> {
+  const byTable = new Map<string, { raw: boolean; keys: string[] }>();
+  for (const { file } of plan.files) {
+    const t = byTable.get(tableId(file)) ?? { raw: isRawTable(file), keys: [] };
+    t.keys.push(file.key);
+    byTable.set(tableId(file), t);
+  }
+  const out: Record<string, string[]> = {};
+  for (const [table, { raw, keys }] of [...byTable].sort(([a], [b]) => a.localeCompare(b))) {
+    out[table] = await withLocalFiles(store, keys, (paths) =>
+      withConnection(async (conn) => {
+        const source = `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true)`;
+        const where = (await varcharColumns(conn, source)).map((c) => matchSql(c, needles)).join(' OR ');
+        const rows = (await conn.runAndReadAll(`SELECT DISTINCT ${raw ? 'id' : '_id'} FROM ${source} WHERE ${where} ORDER BY 1`)).getRowsJS();
+        return rows.map(([id]) => String(id));
+      }),
+    );
+  }
+  return out;
 }
 
 /** The VARCHAR columns of `source` (a read_parquet), where a person's values can stand. */

@@ -254,6 +254,13 @@ describe('puddle erase', () => {
     const log = readFileSync(done.log, 'utf8');
     expect(JSON.parse(log.trim().split('\n').at(-1)!)).toMatchObject({ ref: 'DPO-2026-041', files_rewritten: done.files_rewritten, rows_rewritten: done.rows_rewritten });
     expect(log).not.toMatch(new RegExp(JO_PATTERN.replaceAll('(?i)', ''), 'i'));
+    // And which rows it rewrote, by envelope id (kept by the erasure): what a warehouse loaded by "new since" loads again.
+    const logged = (JSON.parse(log.trim().split('\n').at(-1)!) as { rewritten_ids: Record<string, string[]> }).rewritten_ids;
+    const joIds = (await query(`SELECT _id FROM donation_history WHERE donation_id LIKE 'don_jo_%' ORDER BY 1`)).map((r) => r._id);
+    expect(joIds.length).toBeGreaterThan(0);
+    expect(Object.entries(logged).filter(([t]) => t.endsWith('/donation/v1')).flatMap(([, ids]) => ids)).toEqual(joIds);
+    expect(Object.keys(logged)).toContain('raw/envelope/v1');
+    for (const ids of Object.values(logged)) for (const id of ids) expect(id).toMatch(/^[0-9a-f]{16,64}$/);
 
     // The queued message lands erased, and so does the dead letter, redriven.
     expect((await runPuddle(['dead-letters', 'redrive'], E())).code).toBe(0);

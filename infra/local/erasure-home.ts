@@ -170,7 +170,10 @@ export function bankFilesHolding(home: string, needles: readonly ErasureNeedle[]
   return found;
 }
 
-/** What the erasure log keeps of a request: when, the DPO's reference, what changed. Never the person's identifiers. */
+/**
+ * What the erasure log keeps of a request: when, the DPO's reference, what changed, and which rows (by envelope id, a
+ * hash of the record). Never the person's identifiers.
+ */
 export interface ErasureLogEntry {
   at: string;
   ref: string;
@@ -178,6 +181,8 @@ export interface ErasureLogEntry {
   rows_rewritten: number;
   files_deleted: number;
   tables: { table: string; files: number; rows: number }[];
+  /** Per table, the envelope ids of the rows rewritten (ErasureResult.ids): what a warehouse must load again. */
+  rewritten_ids: Record<string, string[]>;
   queued_messages_rewritten: number;
   dead_letters_rewritten: number;
   feed_rows_rewritten: number;

@@ -65,6 +65,7 @@ export async function confirmErasure(opts: { home: string; store: ObjectStore; c
     rows_rewritten: result.rowsRewritten,
     files_deleted: result.filesDeleted,
     tables: result.tables,
+    rewritten_ids: result.ids,
     queued_messages_rewritten: queue.waiting,
     dead_letters_rewritten: queue.deadLetters.length,
     feed_rows_rewritten: feedRows,
