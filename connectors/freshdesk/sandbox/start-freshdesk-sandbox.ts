@@ -18,6 +18,8 @@ const DAY = 86_400_000;
 const INCLUDES = new Set(['requester', 'stats', 'description', 'company', 'conversations']);
 
 export interface FreshdeskSandboxOptions extends FreshdeskSeed, ControlRouteOption {
+  /** 0 (default) picks a free port. */
+  port?: number;
   now?: () => Date;
   apiKey?: string;
   /** The plan's limits, or explicit ones; 0 turns a bucket off. Default Growth. */
@@ -280,7 +282,7 @@ export async function startFreshdeskSandbox(opts: FreshdeskSandboxOptions = {}):
     return out;
   }
 
-  const port = await listenOnLoopback(server);
+  const port = await listenOnLoopback(server, opts.port);
   url = `http://127.0.0.1:${port}`;
   sandbox.url = url;
   return sandbox;

@@ -12,6 +12,8 @@ import { addLiveGift, seedOrg, type SalesforceSeed } from './seed.js';
 import { SoqlError } from './soql.js';
 
 export interface SalesforceSandboxOptions extends SalesforceSeed, LiveSeedOption, ControlRouteOption {
+  /** 0 (default) picks a free port. */
+  port?: number;
   now?: () => Date;
   clientId?: string;
   clientSecret?: string;
@@ -353,7 +355,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   }
 
   const live = new SeededRandom((opts.liveSeed ?? opts.scenario?.seed ?? 1) + 1);
-  const port = await listenOnLoopback(server);
+  const port = await listenOnLoopback(server, opts.port);
   url = `http://127.0.0.1:${port}`;
   const self: SalesforceSandbox = {
     onQuery: null,
