@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { proxyTrust } from './http/client-address.js';
 import { DEFAULT_PASS_DAYS } from './http/dashboard-pass.js';
 import { checkDistinctKeys, checkProducerEntries, parseFeedKeys, retiredKeyOf, type FeedKey } from './http/auth.js';
-import { envSettings, type SettingsReader } from './settings.js';
+import { envSettings, readNumber, type SettingsReader } from './settings.js';
 
 /** Configuration from the environment, read once at an entry point. */
 export interface PuddleConfig {
@@ -67,6 +67,8 @@ export interface PuddleConfig {
   sandboxFaults?: string;
   /** PUDDLE_SANDBOXES as written: which providers without credentials get a sandbox (infra/local/hub.ts sandboxChoice). */
   sandboxes?: string;
+  /** PUDDLE_SANDBOX_PORTS read: each named sandbox's loopback port (sandboxPortsSetting); the others take a free one. */
+  sandboxPorts?: Record<string, number>;
   /** Connections the hub keeps open at once (PUDDLE_MAX_CONNECTIONS; DEFAULT_MAX_CONNECTIONS). */
   maxConnections?: number;
   /** How many days a dashboard pass lasts (PUDDLE_DASHBOARD_PASS_DAYS; core/http/dashboard-pass.ts DEFAULT_PASS_DAYS). */
@@ -114,6 +116,35 @@ export function defaultMaxStreamsPerKey(maxStreams: number): number {
 /** A listen port: 0 picks a free one (PORT, and the CLI's --port). */
 export const PORT_RANGE = { min: 0, max: 65_535, whole: true } as const;
 
+const SANDBOX_PORTS_ACCEPTS = 'a comma-separated list of provider:port, such as stripe:12121,braintree:12122 (each provider once, each port once, 0 to 65535, 0: a free one)';
+
+/**
+ * PUDDLE_SANDBOX_PORTS: the loopback port of each sandbox `puddle start` runs that it names; the others, and every
+ * one when it is unset, take a free port at each start (as before 2026-12-07). A port a firewall lets through, or
+ * one a tester arms faults at (POST /_sandbox/faults), must be the same at every start. A list per provider rather
+ * than one base port: a firewall rule names each port, a provider can be left on a free one, and it reads as
+ * PUDDLE_SANDBOX_FAULTS does. Whether a name is a provider's is checked where the sandboxes are known
+ * (infra/local/hub.ts sandboxPorts): core does not know the connectors.
+ */
+export function sandboxPortsSetting(settings: SettingsReader, hubPort: number): Record<string, number> | undefined {
+  const text = settings.text('PUDDLE_SANDBOX_PORTS');
+  if (text === undefined) return undefined;
+  const ports: Record<string, number> = {};
+  for (const entry of text.split(',')) {
+    const m = /^\s*([a-z]+)\s*:\s*(\S+)\s*$/i.exec(entry);
+    const name = m?.[1]!.toLowerCase() ?? '';
+    const port = m ? readNumber(m[2]!, PORT_RANGE) : undefined;
+    const twice = Object.hasOwn(ports, name) || (port !== 0 && Object.values(ports).includes(port!));
+    // The hub's own port too: the sandbox would find it taken only once the hub listens, after landing has started.
+    if (port === undefined || twice || (port !== 0 && port === hubPort)) {
+      settings.problem('PUDDLE_SANDBOX_PORTS', port !== undefined && port === hubPort ? `${SANDBOX_PORTS_ACCEPTS}, not the hub's PORT` : SANDBOX_PORTS_ACCEPTS, text);
+      return undefined;
+    }
+    ports[name] = port;
+  }
+  return ports;
+}
+
 /**
  * The hub's settings from `env`. Every number goes through one reader (core/settings.ts), and every one that is
  * set but wrong is named at once, a line each, in one ConfigError: the CLI prints it and exits 2 before it opens
@@ -141,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     // Below 2 GiB landing can fail: DuckDB asks for a single 1 GiB block for some batches (puddles/duckdb.ts).
     duckDbMemoryMb: settings.number('PUDDLE_DUCKDB_MEMORY_MB', undefined, { min: 2048, max: 1_048_576, whole: true }),
   };
+  const sandboxPorts = sandboxPortsSetting(settings, numbers.port);
   settings.check();
   const apiKeys = keyList(env.PUDDLE_API_KEYS);
   checkProducerEntries(apiKeys);
@@ -179,5 +211,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     bankInbox: { layout: env.PUDDLE_BANK_LAYOUT, currency: env.PUDDLE_BANK_CURRENCY, account: env.PUDDLE_BANK_ACCOUNT },
     ...(env.PUDDLE_SANDBOX_FAULTS ? { sandboxFaults: env.PUDDLE_SANDBOX_FAULTS } : {}),
     ...(env.PUDDLE_SANDBOXES !== undefined ? { sandboxes: env.PUDDLE_SANDBOXES } : {}),
+    ...(sandboxPorts ? { sandboxPorts } : {}),
   };
 }

@@ -41,6 +41,7 @@ import { lockHome, openUnderLock, type HomeLock } from './home-lock.js';
 import { watchQueueFile, type HomeWatch } from './home-watch.js';
 import { listenAddresses, probePort } from './port-probe.js';
 import { reclaimQueueSpace } from './queue-space.js';
+import { probeSandboxPorts, sandboxPortFailure, sandboxPorts } from './sandbox-ports.js';
 import { parseImportOptions } from '../../connectors/bank/import-file.js';
 import { DEFAULT_RAW_LINGER_MS, LandingThreads, type LandingThreadsOptions } from './landing-thread.js';
 import { createLocalRuntime } from './runtime.js';
@@ -224,10 +225,17 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
 async function openHub(opts: HubOptions): Promise<Hub> {
   const { config } = opts;
   const faults = sandboxFaults(config.sandboxFaults);
+  const ports = sandboxPorts(config.sandboxPorts);
   // Before anything heavy starts (landing, the live totals' rebuild): a taken port must not wait for them.
   await probePort(config.host, config.port).catch((err: unknown) => {
     throw listenFailure(err, config, opts.portSetting);
   });
+  // Providers without credentials get a sandbox (the runtime's secrets are the environment, read here before it
+  // opens): their ports are checked as the hub's is.
+  const chosen = sandboxChoice(config.sandboxes);
+  const env = { get: (name: string) => process.env[name] };
+  const wanted = opts.schedule ? Object.entries(SANDBOXES).filter(([name, s]) => chosen.has(name) && !s.configured(env)) : [];
+  await probeSandboxPorts(wanted.map(([name]) => name), ports);
   // Under the home's lock and before anything opens the queue: the space a drained backlog left goes back.
   const queueFile = join(config.home, 'queue.db');
   if (existsSync(queueFile)) reclaimQueueSpace(queueFile);
@@ -240,10 +248,8 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   const homeWatch = watchQueueFile(queueFile);
   const queue = countingQueue(runtime.queue, counter, commits, homeWatch);
 
-  // Providers without credentials get a sandbox; their webhook secrets must exist before routes mount.
+  // The sandboxes' webhook secrets must exist before routes mount.
   const overlay: Record<string, string> = {};
-  const chosen = sandboxChoice(config.sandboxes);
-  const wanted = opts.schedule ? Object.entries(SANDBOXES).filter(([name, s]) => chosen.has(name) && !s.configured(runtime.secrets)) : [];
   // A value the operator set wins over the preset, and the sandbox uses it too (it signs its webhooks with it): a
   // STRIPE_WEBHOOK_SECRET set for the real Stripe's webhooks must not be replaced because no API key is set yet.
   const presets = new Map(wanted.map(([name, s]) => [name, setWins(s.presets(), runtime.secrets)]));
@@ -459,7 +465,10 @@ async function openHub(opts: HubOptions): Promise<Hub> {
         log.warn(`sandbox faults armed (POST ${FAULT_ROUTE})`, { connector: name, faults: armed });
         return true;
       });
-      const running = (started = await s.start({ hubUrl: url, presets: presets.get(name)!, world, control }));
+      const port = ports[name] ?? 0;
+      const running = (started = await s.start({ hubUrl: url, presets: presets.get(name)!, world, control, port }).catch((err: unknown) => {
+        throw sandboxPortFailure(name, port, err);
+      }));
       if (faults[name]) {
         running.injectFaults(faults[name]);
         log.warn('sandbox faults switched on (PUDDLE_SANDBOX_FAULTS)', { connector: name, faults: faults[name] });

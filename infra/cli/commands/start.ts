@@ -9,6 +9,7 @@ import { checkSchedule } from '../../../schedules/check-schedule.js';
 import { SCHEDULE } from '../../../schedules/schedule.js';
 import { lockHome } from '../../local/home-lock.js';
 import { sandboxChoice, sandboxFaults, startHub } from '../../local/hub.js';
+import { sandboxPorts } from '../../local/sandbox-ports.js';
 import { routesLine, sandboxLine } from '../banner.js';
 import { defineCommand } from '../command.js';
 import { liveLine } from '../live-line.js';
@@ -35,6 +36,7 @@ export const start = defineCommand({
     // And the sandboxes' faults: read by the hub as it starts, they were refused after the warnings below.
     sandboxFaults(config.sandboxFaults);
     sandboxChoice(config.sandboxes);
+    sandboxPorts(config.sandboxPorts);
     config.port = wholeNumberOption(values, 'port', PORT_RANGE) ?? config.port;
     // The home's lock before any warning: a second start on a home in use printed the empty-keys warning, then
     // refused, so its user read about keys first. Settings mistakes are still named before it (they need no home).
