@@ -9,6 +9,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   start: async () => (await import('./commands/start.js')).start,
   land: async () => (await import('./commands/land.js')).land,
   sync: async () => (await import('./commands/sync.js')).sync,
+  sandbox: async () => (await import('./commands/sandbox.js')).sandbox,
   import: async () => (await import('./commands/import.js')).importCommand,
   status: async () => (await import('./commands/status.js')).status,
   query: async () => (await import('./commands/query.js')).query,
