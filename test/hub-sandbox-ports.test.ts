@@ -1,6 +1,8 @@
 // PUDDLE_SANDBOX_PORTS: the loopback port of each sandbox `puddle start` runs that it names. Until 2026-12-07 every
 // sandbox took a free port at each start, so a firewall could not let it through, and a tester arming faults
 // (POST /_sandbox/faults) had to read its address again after every restart (user test).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../core/config.js';
 import { startHub } from '../infra/local/hub.js';
@@ -45,6 +47,8 @@ describe('PUDDLE_SANDBOX_PORTS', { timeout: 240_000 }, () => {
       await expect(startHub({ config, schedule: true })).rejects.toThrow(
         `the stripe sandbox's port (PUDDLE_SANDBOX_PORTS): 127.0.0.1:${taken.port} is already taken by another process: stop that process, or give stripe another port there (0: a free one)`,
       );
+      // Checked before the queue opens, as a taken PORT is: not after landing started and the hub listened.
+      expect(existsSync(join(h, 'queue.db'))).toBe(false);
       // Nothing held: the home opens for the next hub, and --no-schedule runs no sandbox, so the port is not its.
       const next = await startHub({ config, schedule: false });
       await next.stop();
