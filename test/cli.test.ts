@@ -48,8 +48,8 @@ describe('the puddle CLI', { timeout: CHILD_PROCESS_TEST_MS }, () => {
     expect(misspelt.stderr).toBe("puddle sync: no connector named 'strip'; name a connector: braintree, freshdesk, salesforce, stripe\n");
     const sync = await puddle(['sync', 'stripe'], { PUDDLE_HOME: home, STRIPE_API_KEY: '' });
     expect(sync.code).toBe(2);
-    // ...and where the sandboxes `puddle start` runs are synced, which no other process can reach.
-    expect(sync.stderr).toBe("puddle sync: stripe: STRIPE_API_KEY is not set; the sandboxes `puddle start` runs without credentials are synced by that hub's own schedule (`puddle status` shows them)\n");
+    // ...and how to try one with no account (`puddle sandbox`), since the hub's sandboxes no other process can reach.
+    expect(sync.stderr).toBe("puddle sync: stripe: STRIPE_API_KEY is not set; to try a sync with no account, run `puddle sandbox stripe` and set what it prints (the sandboxes `puddle start` runs are synced by that hub's own schedule)\n");
     // A wrong setting: one line naming it (never the key), not a stack trace.
     const feeds = await puddle(['start', '--no-schedule'], { PUDDLE_HOME: home, PORT: '0', PUDDLE_FEED_KEYS: 'sekret-feed-key' });
     expect(feeds.code).toBe(2);

@@ -85,9 +85,11 @@ export const sync = defineCommand({
         inst = make(rt.secrets);
       } catch (err) {
         // Credentials not set (a wrong one is a ConfigError, said as it is): a first-day user has usually just
-        // watched `puddle start` sync its sandboxes, which no other process can reach (their keys never leave it).
+        // watched `puddle start` sync its sandboxes, which no other process can reach (their keys never leave it),
+        // and wants to try a sync too: `puddle sandbox` runs one for this (until 2026-12-07 it took a script).
         const unset = !(err instanceof ConfigError);
-        writeCommandError('sync', `${(err as Error).message}${unset ? "; the sandboxes `puddle start` runs without credentials are synced by that hub's own schedule (`puddle status` shows them)" : ''}`);
+        const sandbox = `; to try a sync with no account, run \`puddle sandbox ${name}\` and set what it prints (the sandboxes \`puddle start\` runs are synced by that hub's own schedule)`;
+        writeCommandError('sync', `${(err as Error).message}${unset ? sandbox : ''}`);
         return 2;
       }
       const progress = progressPrinter(process.stdout);
