@@ -16,7 +16,8 @@ import { STRIPE_WEBHOOK_PATH } from './stripe/webhook.js';
 
 /**
  * When a provider has no credentials, `npm start` runs its sandbox instead, live, with its webhooks
- * pointed at the hub: a newcomer sees payments, refunds and payouts land with no account.
+ * pointed at the hub: a newcomer sees payments, refunds and payouts land with no account. `puddle sandbox`
+ * runs one on its own, for a `puddle sync` in another process.
  */
 export interface RunningSandbox {
   connector: string;
@@ -41,7 +42,7 @@ export interface RunningSandbox {
 /** Makes up a key from its prefix: at random in the hub, fixed words for `puddle sandbox`. */
 export type DrawKey = (prefix: string) => string;
 
-/** How a sandbox is started: by the hub (`hubUrl` set, a free port) or alone by `puddle sandbox`. */
+/** How a sandbox is started: by the hub (`hubUrl` set) or alone by `puddle sandbox`. */
 export interface SandboxStart {
   /** Where its webhooks go (the hub's URL, the route's path added); none: it sends none. */
   hubUrl?: string;
@@ -127,6 +128,7 @@ export const SANDBOXES: Record<string, SandboxEntry> = {
     faults: ALL_FAULTS,
     configured: (s) => Boolean(s.get('STRIPE_API_KEY')),
     presets: (draw = random) => ({ STRIPE_WEBHOOK_SECRET: draw('whsec_') }),
+    // From 12121, one a provider: stripe-mock, which a data engineer may well run too, takes 12111 and 12112.
     port: 12121,
     async start(opts) {
       const clock = worldClock(opts.world, opts.now);
