@@ -15,6 +15,7 @@ import type {
   SandboxPaymentIntent,
   SandboxPayout,
   SandboxRefund,
+  SandboxSubscriptionObject,
   StripeObject,
 } from './types.js';
 
@@ -36,6 +37,8 @@ export class Ledger {
   readonly checkoutSessions = new SortedCollection<SandboxCheckoutSession>();
   /** Only subscriptions' (addSubscription): the seeded history holds none. */
   readonly invoices = new SortedCollection<SandboxInvoice>();
+  /** Only addSubscription's, as invoices. */
+  readonly subscriptions = new SortedCollection<SandboxSubscriptionObject>();
   /** Each invoice's payments, oldest first: shown only inside an invoice that expands `payments`. */
   readonly invoicePayments = new Map<string, SandboxInvoicePayment[]>();
   readonly events = new SortedCollection<SandboxEvent>();
@@ -177,7 +180,7 @@ export class Ledger {
 
   /** End of seeding: sort once, then every later object is inserted in order and its events delivered. */
   goLive(): void {
-    for (const c of [this.charges, this.paymentIntents, this.refunds, this.disputes, this.payouts, this.balanceTransactions, this.customers, this.checkoutSessions, this.invoices, this.events]) {
+    for (const c of [this.charges, this.paymentIntents, this.refunds, this.disputes, this.payouts, this.balanceTransactions, this.customers, this.checkoutSessions, this.invoices, this.subscriptions, this.events]) {
       (c as SortedCollection<StripeObject>).finalize();
     }
     for (const c of this.eventsByType.values()) c.finalize();

@@ -5,7 +5,7 @@ import { intParam, listParam, rangeParam, rejectUnknown, stringParam, type Param
 import { SortedCollection } from './sorted-collection.js';
 import { invalidParam, noSuch } from './stripe-errors.js';
 import { DAY } from './stripe-objects.js';
-import type { SandboxEvent, SandboxInvoice, SandboxPayout, StripeObject } from './types.js';
+import type { SandboxEvent, SandboxInvoice, SandboxPayout, SandboxSubscriptionObject, StripeObject } from './types.js';
 
 /** Stripe keeps events for 30 days; older ones are gone from the API. */
 const EVENT_RETENTION = 30 * DAY;
@@ -67,6 +67,13 @@ const RESOURCES: Resource[] = [
         return { object: 'list', data, has_more: false, url: `/v1/invoice_payments?invoice=${inv.id}` };
       },
     },
+  },
+  {
+    path: 'subscriptions',
+    kind: 'subscription',
+    collection: (l) => asObjects(l.subscriptions),
+    equals: ['customer', 'collection_method'],
+    special: { params: ['status'], select: (params) => ({ matches: subscriptionStatus(stringParam(params, 'status')) }) },
   },
   {
     path: 'payouts',
@@ -216,6 +223,24 @@ function expandWith(r: Resource, obj: StripeObject, paths: string[], ledger: Led
   if (nested) throw invalidParam(param, `This property cannot be expanded (${nested}).`);
   const withIncluded = included.length ? { ...obj, ...Object.fromEntries(included.map((f) => [f, r.includable![f]!(obj, ledger)])) } : obj;
   return rest.length ? expandObject(withIncluded, rest, lookup, param) : withIncluded;
+}
+
+const SUBSCRIPTION_STATUSES = ['active', 'canceled', 'incomplete', 'incomplete_expired', 'past_due', 'paused', 'trialing', 'unpaid'];
+const ENDED = ['canceled', 'incomplete_expired'];
+
+/**
+ * Stripe's list leaves canceled subscriptions out unless `status` is `canceled`, `ended` (canceled and
+ * incomplete_expired) or `all` (API reference, "List subscriptions"; since API 2016-07-06).
+ */
+function subscriptionStatus(status: string | undefined): (obj: StripeObject) => boolean {
+  const of = (obj: StripeObject) => (obj as SandboxSubscriptionObject).status;
+  if (status === undefined) return (obj) => of(obj) !== 'canceled';
+  if (status === 'all') return () => true;
+  if (status === 'ended') return (obj) => ENDED.includes(of(obj));
+  if (!SUBSCRIPTION_STATUSES.includes(status)) {
+    throw invalidParam('status', `Invalid status: must be one of ${[...SUBSCRIPTION_STATUSES, 'ended', 'all'].join(', ')}`);
+  }
+  return (obj) => of(obj) === status;
 }
 
 /** `type` accepts Stripe's wildcard form, e.g. `charge.*` or `charge.dispute.*`. */

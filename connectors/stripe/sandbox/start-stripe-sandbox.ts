@@ -10,9 +10,10 @@ import { runPayouts } from './payout-run.js';
 import { parseParams } from './query-params.js';
 import { JsonText, handleGet } from './resources.js';
 import { seedLedger, syntheticDonation } from './seed.js';
-import { addSubscription } from './subscription-flow.js';
+import { addSubscription, cancelSubscription, renewSubscription } from './subscription-flow.js';
+import { deleteSubscription } from './subscription-cancel-route.js';
 import { StripeApiError, apiError, invalidKey, rateLimited, unknownUrl } from './stripe-errors.js';
-import type { FaultInjection, SandboxCharge, StripeSandbox, StripeSandboxData, StripeSandboxOptions } from './types.js';
+import type { FaultInjection, SandboxCharge, SandboxSubscriptionObject, StripeSandbox, StripeSandboxData, StripeSandboxOptions } from './types.js';
 import { WebhookSender } from './webhook-sender.js';
 
 /**
@@ -81,8 +82,14 @@ export async function startStripeSandbox(opts: StripeSandboxOptions = {}): Promi
     if (key !== apiKey) throw invalidKey(key);
     const wait = limiter.take();
     if (wait > 0) throw rateLimited(wait);
-    if (method !== 'GET' || !url.pathname.startsWith('/v1/')) throw unknownUrl(method, url.pathname);
     const now = nowSec();
+    if (method === 'DELETE') {
+      ledger.settle(now);
+      const out = deleteSubscription(ledger, url, now);
+      if (out === null) throw unknownUrl(method, url.pathname);
+      return out;
+    }
+    if (method !== 'GET' || !url.pathname.startsWith('/v1/')) throw unknownUrl(method, url.pathname);
     ledger.settle(now);
     const out = handleGet(url.pathname, parseParams(url.search), { ledger, now, eventLagSeconds: opts.eventLagSeconds ?? 0 });
     if (out === null) throw unknownUrl(method, url.pathname);
@@ -145,6 +152,12 @@ export async function startStripeSandbox(opts: StripeSandboxOptions = {}): Promi
     addSubscription(o = {}) {
       return addSubscription(ledger, { ...o, lastAt: nowSec(), currency });
     },
+    cancelSubscription(id, reason = 'cancellation_requested') {
+      return cancelSubscription(ledger, subscriptionOrThrow(ledger, id), nowSec(), { reason });
+    },
+    renewSubscription(id) {
+      return renewSubscription(ledger, subscriptionOrThrow(ledger, id), nowSec());
+    },
     startLive({ chargesPerSecond, bankDebitShare = 0 }) {
       stopLive();
       // Real elapsed time paces the generator; the sandbox clock only stamps what it creates.
@@ -181,6 +194,12 @@ function chargeOrThrow(ledger: Ledger, id: string): SandboxCharge {
   return charge;
 }
 
+function subscriptionOrThrow(ledger: Ledger, id: string): SandboxSubscriptionObject {
+  const sub = ledger.subscriptions.get(id);
+  if (!sub) throw new SandboxStateError(`no such subscription: ${id}`);
+  return sub;
+}
+
 /** Stripe takes the key as a Bearer token or as the Basic-auth user name. */
 function bearer(req: IncomingMessage): string | null {
   const auth = headerValue(req, 'authorization');
@@ -191,7 +210,7 @@ function bearer(req: IncomingMessage): string | null {
 }
 
 /** The ledger's collections the data view lists, under the same names on both. */
-const LISTED = ['charges', 'paymentIntents', 'refunds', 'disputes', 'payouts', 'balanceTransactions', 'customers', 'checkoutSessions', 'invoices', 'events'] as const satisfies readonly (
+const LISTED = ['charges', 'paymentIntents', 'refunds', 'disputes', 'payouts', 'balanceTransactions', 'customers', 'checkoutSessions', 'invoices', 'subscriptions', 'events'] as const satisfies readonly (
   keyof StripeSandboxData & keyof Ledger
 )[];
 

@@ -1,7 +1,9 @@
 import { chargeBalanceTransaction, customerFor } from './donation-flow.js';
 import type { Ledger } from './ledger.js';
 import { DAY, buildCharge, buildInvoice, buildInvoicePayment, buildPaymentIntent } from './stripe-objects.js';
-import type { SandboxCharge, SandboxCustomer, SandboxInvoice, SandboxSubscription } from './types.js';
+import { SandboxStateError } from './late-changes.js';
+import { buildSubscription, intervalOf } from './subscription-object.js';
+import type { SandboxCharge, SandboxCustomer, SandboxInvoice, SandboxSubscription, SandboxSubscriptionObject } from './types.js';
 
 export interface SubscriptionSpec {
   /** Unix seconds of the last instalment; the earlier ones are `everyDays` apart before it. */
@@ -18,18 +20,71 @@ export interface SubscriptionSpec {
  */
 export function addSubscription(ledger: Ledger, spec: SubscriptionSpec): SandboxSubscription {
   const instalments = spec.instalments ?? 2;
-  const every = (spec.everyDays ?? 30) * DAY;
+  const everyDays = spec.everyDays ?? 30;
+  const every = everyDays * DAY;
   if (!Number.isInteger(instalments) || instalments < 1) throw new RangeError('instalments must be a positive integer');
   const firstAt = spec.lastAt - (instalments - 1) * every;
   const customer = customerFor(ledger, ledger.rand.id('sup_', 14), firstAt - ledger.rand.int(60, 600));
   const subscription = ledger.rand.id('sub_1');
-  const out: SandboxSubscription = { id: subscription, customer, invoices: [], charges: [] };
+  const amount = spec.amountMinor ?? 1000;
+  const currency = spec.currency.toLowerCase();
+  const object = ledger.store(
+    ledger.subscriptions,
+    buildSubscription(subscription, firstAt, { customer: customer.id, amount, currency, every: intervalOf(everyDays), periodStart: spec.lastAt, periodEnd: spec.lastAt + every }),
+  );
+  const out: SandboxSubscription = { id: subscription, subscription: object, customer, invoices: [], charges: [] };
   for (let i = 0; i < instalments; i++) {
-    const { invoice, charge } = addInstalment(ledger, { at: firstAt + i * every, amount: spec.amountMinor ?? 1000, currency: spec.currency.toLowerCase(), customer, subscription, seq: i + 1 });
+    const { invoice, charge } = addInstalment(ledger, { at: firstAt + i * every, amount, currency, customer, subscription, seq: i + 1 });
     out.invoices.push(invoice);
     out.charges.push(charge);
   }
+  object.latest_invoice = out.invoices.at(-1)!.id;
+  // After its instalments' events, as it stands after them (its latest invoice): Stripe does not promise events in
+  // the order they happened (its webhooks guide), so a receiver must not rely on `created` coming first anyway.
+  ledger.emit('customer.subscription.created', object, ledger.eventTime(firstAt));
   return out;
+}
+
+/**
+ * The next instalment of a subscription, paid at `at`: a renewal, or, on a canceled one, an invoice left open at the
+ * cancel whose automatic collection staff resumed (Stripe stops collecting a canceled subscription's open invoices
+ * unless told to go on: API reference, "Cancel a subscription").
+ */
+export function renewSubscription(ledger: Ledger, sub: SandboxSubscriptionObject, at: number): SandboxCharge {
+  const invoices = ledger.invoices.items.filter((inv) => inv.parent.subscription_details.subscription === sub.id);
+  const last = invoices.at(-1)!;
+  const customer = ledger.customers.get(last.customer)!;
+  const { invoice, charge } = addInstalment(ledger, { at, amount: last.amount_due, currency: last.currency, customer, subscription: sub.id, seq: invoices.length + 1 });
+  // A renewal moves the subscription on (`customer.subscription.updated`); a canceled one can no longer change.
+  if (sub.status !== 'canceled') {
+    const previous = { latest_invoice: sub.latest_invoice };
+    sub.latest_invoice = invoice.id;
+    ledger.emit('customer.subscription.updated', sub, ledger.eventTime(at), previous);
+  }
+  return charge;
+}
+
+/**
+ * A cancellation at once (`DELETE /v1/subscriptions/:id`, or Stripe's own after the last failed retry): Stripe
+ * sets `canceled_at` and `ended_at` to the moment, says why in `cancellation_details.reason`, and sends
+ * `customer.subscription.deleted` (API reference, "Cancel a subscription", "Types of events").
+ */
+export function cancelSubscription(
+  ledger: Ledger,
+  sub: SandboxSubscriptionObject,
+  at: number,
+  details: { reason: 'cancellation_requested' | 'payment_failed'; comment?: string | null; feedback?: string | null },
+): SandboxSubscriptionObject {
+  // The sandbox's words: Stripe refuses to change a canceled subscription, but this text is not a copy of its.
+  if (sub.status === 'canceled') throw new SandboxStateError(`subscription ${sub.id} is already canceled`);
+  Object.assign(sub, {
+    status: 'canceled',
+    canceled_at: at,
+    ended_at: at,
+    cancellation_details: { comment: details.comment ?? null, feedback: details.feedback ?? null, reason: details.reason },
+  });
+  ledger.emit('customer.subscription.deleted', sub, ledger.eventTime(at));
+  return sub;
 }
 
 /**

@@ -81,9 +81,24 @@ export interface SandboxInvoicePayment extends StripeObject {
   status: 'open' | 'paid';
 }
 
-/** What `addSubscription` made: the subscription's id (Stripe's `sub_...`) and, in time order, its instalments. */
+/**
+ * A Stripe Billing subscription (`GET /v1/subscriptions`). Stripe's statuses: active, past_due, unpaid, canceled,
+ * incomplete, incomplete_expired, trialing, paused; the sandbox's are active until canceled.
+ */
+export interface SandboxSubscriptionObject extends StripeObject {
+  object: 'subscription';
+  customer: string;
+  currency: string;
+  status: string;
+  canceled_at: number | null;
+  ended_at: number | null;
+  cancellation_details: { comment: string | null; feedback: string | null; reason: string | null };
+}
+
+/** What `addSubscription` made: the subscription's id (Stripe's `sub_...`), the object, and, in time order, its instalments. */
 export interface SandboxSubscription {
   id: string;
+  subscription: SandboxSubscriptionObject;
   customer: SandboxCustomer;
   invoices: SandboxInvoice[];
   charges: SandboxCharge[];
@@ -172,6 +187,7 @@ export interface StripeSandboxData {
   readonly customers: readonly SandboxCustomer[];
   readonly checkoutSessions: readonly SandboxCheckoutSession[];
   readonly invoices: readonly SandboxInvoice[];
+  readonly subscriptions: readonly SandboxSubscriptionObject[];
   readonly events: readonly SandboxEvent[];
   readonly bankLines: readonly BankLine[];
   /** The donation behind each charge, as the charity's website or call centre recorded it, in the order taken. */
@@ -212,6 +228,18 @@ export interface StripeSandbox {
    * invoices: a sandbox that never calls it holds none.
    */
   addSubscription(opts?: { instalments?: number; amountMinor?: number; everyDays?: number }): SandboxSubscription;
+  /**
+   * Cancel a subscription at once, as `DELETE /v1/subscriptions/:id` does (the supporter in the customer portal:
+   * reason `cancellation_requested`) or as Stripe does after the last failed retry (`payment_failed`): status
+   * `canceled`, `canceled_at` and `ended_at` now, and `customer.subscription.deleted` (sent to the webhook).
+   */
+  cancelSubscription(id: string, reason?: 'cancellation_requested' | 'payment_failed'): SandboxSubscriptionObject;
+  /**
+   * The next instalment of a subscription, paid now (its invoice, intent and charge, as addSubscription's). On a
+   * canceled subscription: an invoice left open at the cancel whose collection staff resumed, so money is taken
+   * after the plan ended (Stripe stops collecting them by default).
+   */
+  renewSubscription(id: string): SandboxCharge;
   /** Gifts by Bacs Direct Debit: `pending` for three days (BACS_CLEARING_SECONDS), then succeeded. */
   addBankDebits(n: number): SandboxCharge[];
   /**
