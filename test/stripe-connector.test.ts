@@ -50,7 +50,7 @@ describe('Stripe connector against the sandbox: backfill, then incremental', () 
       items: members.length,
     });
     const [runs] = await h.q(`SELECT count(*) AS n FROM sync_run WHERE connector = 'stripe' AND outcome = 'succeeded'`);
-    expect(runs!.n).toBe(10);
+    expect(runs!.n).toBe(11);
   });
 
   it('picks up a late refund, a dispute and a new payout on the next incremental sync', async () => {

@@ -324,6 +324,21 @@ describe('Stripe webhooks prompt a re-read of the object', () => {
     expect(new Set(reread.map((r) => JSON.stringify(r)))).toEqual(new Set([JSON.stringify({ recurring_donation_id: monthly.id, version: 3 })]));
   });
 
+  it('takes a cancellation from its webhook: the subscription closed as of the event, and read again by id', async () => {
+    const monthly = sandbox.addSubscription({ instalments: 2 });
+    await sandbox.webhooksIdle();
+    await refetcher.idle();
+    sandbox.requests.reset();
+    // The supporter cancels in the customer portal: customer.subscription.deleted comes by webhook, no sync runs.
+    const canceled = sandbox.cancelSubscription(monthly.id);
+    await sandbox.webhooksIdle();
+    await refetcher.idle();
+    expect(sandbox.requests.entries.filter((r) => r.path === `/v1/subscriptions/${monthly.id}`)).toHaveLength(1);
+    const at = new Date(canceled.canceled_at! * 1000).toISOString().replace('T', ' ').replace('.000Z', '');
+    const rows = await until(`SELECT status, updated_at::VARCHAR AS updated_at FROM recurring_donation WHERE recurring_donation_id = '${monthly.id}'`, (r) => r[0]?.status === 'canceled');
+    expect(rows).toEqual([{ status: 'canceled', updated_at: at }]);
+  });
+
   it('warns and leaves objects beyond the queue cap to the next sync; without credentials it records that too', async () => {
     const capped = new Refetcher({ runtime: lake.engineRuntime, instances, retry: RETRY, maxPending: 2, coalesceMs: 2_000 });
     const bare = new Refetcher({ runtime: lake.engineRuntime, instances: {}, retry: RETRY, coalesceMs: 10 });

@@ -6,7 +6,8 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { stripeWebhookRoutes } from '../connectors/stripe/webhook.js';
+import type { StripeEvent } from '../connectors/stripe/raw.js';
+import { stripeRereads, stripeWebhookRoutes } from '../connectors/stripe/webhook.js';
 import type { Envelope } from '../core/envelope.js';
 import { RetriableError } from '../core/errors.js';
 import { log } from '../core/log.js';
@@ -221,6 +222,21 @@ describe('POST /webhooks/stripe', () => {
       expect(envs.map((e) => e.contract).sort()).toEqual([contract, 'provider_event'].sort());
       expect(byContract(envs, contract)[0]).toMatchObject({ stream: type, payload: { ...expected, currency: 'USD', provider: 'stripe' } });
     }
+  });
+
+  it('maps customer.subscription.deleted to the regular gift closed as of the event, and names the subscription to re-read', async () => {
+    const fixtures3 = fixture<{ resources: Record<string, Record<string, unknown>> }>('fixtures3.json');
+    const canceled = { ...fixtures3.resources.subscription, status: 'canceled' };
+    const body = stripeEvent('evt_sub_deleted', 'customer.subscription.deleted', canceled);
+    expect((await post(app, body, sign(body))).statusCode).toBe(200);
+    const envs = await drain();
+    expect(envs.map((e) => e.contract).sort()).toEqual(['provider_event', 'recurring_donation']);
+    // The fixture's times are all 1234567890: its event's too.
+    expect(byContract(envs, 'recurring_donation')[0]).toMatchObject({
+      stream: 'customer.subscription.deleted',
+      payload: { recurring_donation_id: 'sub_1Pgc6rB7WZ01zgkWNy0Cn5nw', status: 'canceled', updated_at: '2009-02-13T23:31:30.000Z', supporter_id: 'cus_QXg1o8vcGmoR32' },
+    });
+    expect(stripeRereads(JSON.parse(body) as StripeEvent)).toEqual([{ connector: 'stripe', stream: 'subscriptions', id: 'sub_1Pgc6rB7WZ01zgkWNy0Cn5nw' }]);
   });
 
   it('quarantines a signed object that fails its contract, and still keeps the raw event', async () => {

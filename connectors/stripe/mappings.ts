@@ -19,7 +19,9 @@ import type {
   StripePayout,
   StripeRef,
   StripeRefund,
+  StripeSubscription,
 } from './raw.js';
+import { mapSubscription } from './subscription-mapping.js';
 
 export const PROVIDER = 'stripe';
 
@@ -325,6 +327,7 @@ export const STRIPE_OBJECT_CONTRACTS: Readonly<Record<string, string | null>> = 
   customer: 'supporter',
   'checkout.session': null,
   invoice: null,
+  subscription: 'recurring_donation',
 });
 
 /** The type of the object an event carries (`charge`, `checkout.session`, ...), or null. */
@@ -360,6 +363,10 @@ export function mapEvent(event: StripeEvent, opts: StripeMapOptions = DEFAULT_ST
       const map = event.type === 'customer.deleted' ? mapDeletedCustomer : mapCustomer;
       return { mapped: asOf(event, map(obj as StripeCustomer)), known: true, checkoutLink: null };
     }
+    case 'subscription':
+      // customer.subscription.created/updated/deleted (and paused, resumed, ...): the subscription as of the event,
+      // so a cancellation (`deleted` carries it canceled) supersedes the active version the list read before.
+      return { mapped: asOf(event, mapSubscription(obj as StripeSubscription)), known: true, checkoutLink: null };
     case 'checkout.session':
       return { mapped: [], known: true, checkoutLink: linkFromCheckoutSession(obj as StripeCheckoutSession, opts) };
     case 'invoice':

@@ -117,3 +117,25 @@ export interface StripeInvoice {
   /** Includable: in an answer only when asked for (`expand[]=payments`, `expand[]=data.payments` on a list). */
   payments?: { data?: StripeInvoicePayment[] | null; has_more?: boolean } | null;
 }
+
+/** A subscription item's price: the amount of one unit (null for tiered or custom amounts) and how often. */
+export interface StripePrice {
+  currency?: string;
+  unit_amount?: number | null;
+  recurring?: { interval?: string; interval_count?: number; usage_type?: string } | null;
+}
+
+/** A Stripe Billing subscription. Since API 2025-03-31 its billing period is on each item, not on it. */
+export interface StripeSubscription {
+  id: string;
+  object?: string;
+  created: number;
+  status: string;
+  currency?: string;
+  customer?: StripeRef;
+  /** Unix seconds: when it was canceled, or when a cancellation at the period's end was asked for. */
+  canceled_at?: number | null;
+  /** Unix seconds: when it ended (canceled, or expired incomplete). */
+  ended_at?: number | null;
+  items?: { data?: { price?: StripePrice | null; quantity?: number | null }[] | null; has_more?: boolean } | null;
+}

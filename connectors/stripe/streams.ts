@@ -10,7 +10,9 @@ import {
 } from './mappings.js';
 import type {
   StripeBalanceTransaction, StripeCharge, StripeCheckoutSession, StripeCustomer, StripeDispute, StripeEvent, StripeInvoice, StripePayout, StripeRefund,
+  StripeSubscription,
 } from './raw.js';
+import { mapSubscription } from './subscription-mapping.js';
 
 type Ctx = StreamContext<Stripe>;
 type ListParams = { limit: number; created: { gte: number; lt: number }; starting_after?: string; expand?: string[] };
@@ -130,6 +132,17 @@ export function stripeStreams(opts: StripeMapOptions, lookbackMs = STRIPE_LOOKBA
     revisit: (r) => r.status === 'draft' && subscriptionOf(r) !== null,
   });
 
+  const subscriptions = defineStream<Stripe, StripeSubscription>({
+    name: 'subscriptions', contract: 'recurring_donation', primaryKey: (r) => r.id, cursor: created, windows: OBJECT_WINDOWS,
+    // Without `status` Stripe lists only subscriptions not canceled (API reference, "List subscriptions"): a plan
+    // canceled before its first read would never be read, nor one a --full or --from reads again.
+    fetchPage: listPage('subscriptions', (s, p) => s.subscriptions.list({ ...p, status: 'all' })),
+    fetchById: retrieveOne('subscriptions', (s, id) => s.subscriptions.retrieve(id)),
+    // Listed by `created`: a later cancellation (the supporter in the customer portal, or Stripe after the last
+    // failed retry) comes by customer.subscription.updated/deleted, through the events stream or the webhook.
+    toContract: (r) => mapSubscription(r),
+  });
+
   const charges = defineStream<Stripe, StripeCharge>({
     name: 'charges', contract: 'payment', primaryKey: (r) => r.id, cursor: created, windows: OBJECT_WINDOWS,
     fetchPage: listPage('charges', (s, p) => s.charges.list(p), ['data.balance_transaction']),
@@ -182,7 +195,7 @@ export function stripeStreams(opts: StripeMapOptions, lookbackMs = STRIPE_LOOKBA
     horizon: {
       keptMs: 30 * DAY,
       marginMs: DAY,
-      reread: [customers, checkoutSessions, paymentIntents, invoices, charges, refunds, disputes, payouts].map((s) => s.name),
+      reread: [customers, checkoutSessions, paymentIntents, invoices, subscriptions, charges, refunds, disputes, payouts].map((s) => s.name),
     },
     fetchPage: listPage('events', (s, p) => s.events.list(p)),
     prepare: (ctx, records) => saveLinks(ctx.state, records.flatMap((e) => mapEvent(e, opts).checkoutLink ?? [])),
@@ -191,7 +204,7 @@ export function stripeStreams(opts: StripeMapOptions, lookbackMs = STRIPE_LOOKBA
   });
 
   // Streams run in this order (a sync's and a webhook batch's re-reads alike): the link streams before charges.
-  return [customers, checkoutSessions, paymentIntents, invoices, charges, refunds, disputes, payouts, payoutItems, events];
+  return [customers, checkoutSessions, paymentIntents, invoices, subscriptions, charges, refunds, disputes, payouts, payoutItems, events];
 }
 
 /**

@@ -38,6 +38,8 @@ const REREAD_STREAMS: Readonly<Record<string, string>> = Object.freeze({
   dispute: 'disputes',
   payout: 'payouts',
   customer: 'customers',
+  // A canceled subscription is still retrievable (API 2016-07-06 on), so customer.subscription.deleted re-reads too.
+  subscription: 'subscriptions',
   // These save the click, donation and subscription links a charge's payment is mapped with (streams run in
   // order: in one batch of re-reads the invoice is read before the charge). An invoice's snapshot lacks its
   // payments (includable): `invoice.finalized` (which comes before the charge's events, and names the payment

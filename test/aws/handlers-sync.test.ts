@@ -172,7 +172,7 @@ describe('connector sync handler (EventBridge Scheduler invocation)', () => {
     expect(failing.ok).toBe(true);
     // Refused credentials are the connector's: its other streams, which have not run since, are named too (until
     // 2026-12-05 only the one that met the refusal was).
-    const stripeStreams = ['customers', 'checkout_sessions', 'payment_intents', 'invoices', 'charges', 'refunds', 'disputes', 'payouts', 'payout_items', 'events'];
+    const stripeStreams = ['customers', 'checkout_sessions', 'payment_intents', 'invoices', 'subscriptions', 'charges', 'refunds', 'disputes', 'payouts', 'payout_items', 'events'];
     expect(failing.connectors.failing.stripe).toEqual({ streams: stripeStreams, last_failed_at: expect.any(String) });
     // The error's words stay behind a key: /healthz is read by anyone.
     expect(JSON.stringify(failing)).not.toMatch(/api_key|invalid|401/i);
