@@ -37,6 +37,9 @@ const PERSONAL = new Set([
   // Stripe Checkout's custom fields: what the donor typed into the page's own boxes (a name for the tribute, a
   // Gift Aid house name, a phone), under generic keys (`text.value`, `dropdown.value`) nothing else here would catch
   'custom_fields',
+  // Stripe's subscription `cancellation_details.comment`: what the supporter typed when cancelling in the customer
+  // portal (why they stopped: an illness, a bereavement, their new address). Its `reason` and `feedback` are codes.
+  'comment',
 ]);
 /** Free text that holds personal data when it is text: Freshdesk's ticket `subject` (Braintree's `subject` is an object, walked as usual). */
 const PERSONAL_TEXT = new Set(['subject']);

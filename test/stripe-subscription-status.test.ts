@@ -47,7 +47,7 @@ describe('Stripe subscriptions as recurring_donation, through the real SDK and t
   it('takes a cancellation after the first sync from the events stream, and an instalment taken after it is RECURRING_PAID_AFTER_CLOSED', async () => {
     h.clock.advance(86_400_000);
     const stripe = sandboxClient(h.sandbox);
-    const canceled = await stripe.subscriptions.cancel(monthly.id);
+    const canceled = await stripe.subscriptions.cancel(monthly.id, { cancellation_details: { comment: 'Jo Bloggs: moving to 1 High St' } });
     const canceledAt = new Date(canceled.canceled_at! * 1000).toISOString().replace('T', ' ').replace('.000Z', '');
     h.clock.advance(86_400_000);
     // Stripe stops collecting a canceled subscription's open invoices, unless staff resume it: money taken after the end.
@@ -58,6 +58,9 @@ describe('Stripe subscriptions as recurring_donation, through the real SDK and t
     expect(results.every((r) => r.outcome === 'succeeded')).toBe(true);
     await h.land();
     expect(await current(monthly.id)).toMatchObject([{ status: 'canceled', updated_at: canceledAt }]);
+    // What the supporter typed when cancelling stays out of the raw trail (core/pii.ts).
+    expect(await h.q(`SELECT count(*)::INTEGER AS n FROM raw WHERE envelope LIKE '%High St%'`)).toEqual([{ n: 0 }]);
+    expect(await h.q(`SELECT count(*)::INTEGER AS n FROM raw WHERE envelope LIKE '%${monthly.id}%' AND envelope LIKE '%"comment":"[redacted]"%'`)).not.toEqual([{ n: 0 }]);
     // The subscription was created before the subscriptions stream's window: only the event says it ended.
     expect(await h.q(`SELECT _stream AS stream FROM recurring_donation_history WHERE recurring_donation_id = '${monthly.id}' AND status = 'canceled'`)).toEqual([{ stream: 'events' }]);
 
