@@ -137,5 +137,7 @@ export interface StripeSubscription {
   canceled_at?: number | null;
   /** Unix seconds: when it ended (canceled, or expired incomplete). */
   ended_at?: number | null;
+  /** Why it was canceled: `reason` a code (cancellation_requested, payment_failed, payment_disputed); `comment` is the supporter's own text, never read. */
+  cancellation_details?: { reason?: string | null; feedback?: string | null } | null;
   items?: { data?: { price?: StripePrice | null; quantity?: number | null }[] | null; has_more?: boolean } | null;
 }

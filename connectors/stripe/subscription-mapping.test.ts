@@ -51,6 +51,8 @@ describe('mapSubscription', () => {
       recurring_type: null,
       commitment_id: null,
       deleted: null,
+      end_date: null,
+      closed_reason: null,
     });
   });
 
@@ -79,7 +81,12 @@ describe('mapSubscription', () => {
 
   it('dates a canceled subscription\'s version by when it ended, and an expanded customer gives its id', () => {
     const canceled = sub([item(1000)], { status: 'canceled', canceled_at: 1_766_000_000, ended_at: 1_766_500_000, customer: { id: 'cus_9' } });
-    expect(valid(mapSubscription(canceled))).toMatchObject({ status: 'canceled', updated_at: '2025-12-23T14:26:40.000Z', supporter_id: 'cus_9' });
+    expect(valid(mapSubscription(canceled))).toMatchObject({ status: 'canceled', updated_at: '2025-12-23T14:26:40.000Z', supporter_id: 'cus_9', end_date: '2025-12-23', closed_reason: null });
+    // recurring_donation v2: the day it ended and Stripe's reason code (never the supporter's comment).
+    const why = mapSubscription({ ...canceled, cancellation_details: { reason: 'payment_failed', feedback: null } });
+    expect(why[0]!.version).toBe(2);
+    expect(valid(why)).toMatchObject({ end_date: '2025-12-23', closed_reason: 'payment_failed' });
+    expect(valid(mapSubscription({ ...canceled, status: 'active', ended_at: null, cancellation_details: { reason: 'cancellation_requested' } }))).toMatchObject({ end_date: null, closed_reason: null });
     expect(valid(mapSubscription({ ...canceled, ended_at: null }))).toMatchObject({ updated_at: '2025-12-17T19:33:20.000Z' });
     expect(valid(mapSubscription(sub([item(1000)], { status: 'past_due', canceled_at: 1_766_000_000 })))).toMatchObject({ status: 'past_due', updated_at: null });
   });

@@ -1,4 +1,4 @@
-// A Stripe Billing subscription -> recurring_donation v1, the regular gift as Stripe holds it (the CRM's NPSP
+// A Stripe Billing subscription -> recurring_donation v2, the regular gift as Stripe holds it (the CRM's NPSP
 // recurring donation is the same contract from Salesforce). Pure: no I/O, no clock.
 import type { Mapped } from '../../core/engine/mapped.js';
 import { refId, stripeMinor, unixToIso } from './mappings.js';
@@ -59,6 +59,10 @@ export function mapSubscription(sub: StripeSubscription): Mapped[] {
     recurring_type: null,
     commitment_id: null,
     deleted: null,
+    // The day it ended, as NPSP's End Date is (v2): RECURRING_PAID_AFTER_CLOSED counts from it. Its reason is Stripe's
+    // code (cancellation_requested, payment_failed, payment_disputed), never the supporter's comment (core/pii.ts).
+    end_date: ENDED.has(sub.status) ? (unixToIso(sub.ended_at)?.slice(0, 10) ?? null) : null,
+    closed_reason: ENDED.has(sub.status) ? (sub.cancellation_details?.reason ?? null) : null,
   };
-  return [{ contract: 'recurring_donation', version: 1, payload }];
+  return [{ contract: 'recurring_donation', version: 2, payload }];
 }
