@@ -133,6 +133,17 @@ describe('reading the lake from another tool (docs/query-views.md)', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('donation.csv (it replaced the file that was there)');
 
+    // A nightly load's increment: the five corrections were received at 21:00:01, the rest at 20:15:01.
+    const increment = path.join(out, 'increment.parquet');
+    const since = await runPuddle(['export', 'donation_history', '--received-after', '2026-11-29T22:00:00+01:00', '--out', increment], env);
+    expect(since.code, since.stderr).toBe(0);
+    expect(since.stderr).toMatch(/^puddle export: wrote 5 rows of donation_history/);
+    expect(await duckdbCount(`SELECT count(*) FROM '${increment}' WHERE amount_minor = 900`)).toBe(5);
+    const report = await runPuddle(['export', 'recon_breaks', '--received-after', '2026-11-29', '--out', increment], env);
+    expect([report.code, report.stderr]).toEqual([2, 'puddle export: recon_breaks has no _received_at, so --received-after cannot narrow it: export a contract\'s view or its _history\n']);
+    const typo = await runPuddle(['export', 'donation', '--received-after', 'yesterday', '--out', increment], env);
+    expect([typo.code, typo.stderr]).toEqual([2, 'puddle export: --received-after takes a time, 2026-12-07T00:00:00Z (UTC unless it says its zone), not "yesterday"\n']);
+
     const db = new Database(path.join(lake.dir, 'catalog.db'), { readonly: true });
     const keys = db.prepare(LIVE_HISTORY_FILES).pluck().all() as string[];
     db.close();

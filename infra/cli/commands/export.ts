@@ -1,4 +1,4 @@
-import { isCalendarDate } from '../../../core/time.js';
+import { isCalendarDate, isoFromMs, utcInstantMs } from '../../../core/time.js';
 import { asOfViews } from '../../../puddles/named-views.js';
 import { setReconParams } from '../../../puddles/reports.js';
 import { contractViewsAsOf, historyViewsAsOf } from '../../../puddles/views.js';
@@ -14,12 +14,13 @@ const NAME = /^[a-z_][a-z0-9_]*$/;
 export const exportView = defineCommand({
   name: 'export',
   summary: 'Write a view (recon_journey, donation, ...) to a flat, typed Parquet or CSV file, e.g. for Tableau Desktop.',
-  usage: 'puddle export <view> --format parquet|csv --out FILE [--as-of DATE [--as-known]] [--raw-csv]',
+  usage: 'puddle export <view> --format parquet|csv --out FILE [--as-of DATE [--as-known]] [--received-after TIME] [--raw-csv]',
   options: {
     format: { type: 'string', default: 'parquet', description: 'parquet (default) or csv' },
     out: { type: 'string', description: 'the file to write' },
     'as-known': { type: 'boolean', description: AS_KNOWN_DOC },
     'as-of': { type: 'string', description: 'for recon_* views, totals_by_box and <contract>_history: "now" for ages and grace periods (YYYY-MM-DD); every record as it stood at the end of that day, every version changed by then' },
+    'received-after': { type: 'string', description: 'only the rows the hub received after TIME (`_received_at`; an ISO time, UTC unless it says its zone): the increment of a nightly load (docs/query-views.md, "Loading a warehouse")' },
     'raw-csv': { type: 'boolean', description: 'CSV: write text cells as stored, even one a spreadsheet would run as a formula (=, +, -, @): for programs, not spreadsheets' },
   },
   async run({ values, positionals }) {
@@ -39,6 +40,9 @@ export const exportView = defineCommand({
     if (asOf !== undefined && !isCalendarDate(asOf)) return fail(`--as-of takes a date YYYY-MM-DD, not ${JSON.stringify(asOf)}`);
     const knownProblem = asKnownProblem(values);
     if (knownProblem) return fail(knownProblem);
+    const after = values['received-after'] as string | undefined;
+    const afterMs = after === undefined ? undefined : utcInstantMs(after);
+    if (afterMs !== undefined && Number.isNaN(afterMs)) return fail(`--received-after takes a time, 2026-12-07T00:00:00Z (UTC unless it says its zone), not ${JSON.stringify(after)}`);
     // The views `--as-of` rewinds, as `puddle query --as-of` reads them: the reconciliation's (recon_params), the
     // contracts' current states (each record as it stood at the end of the date) and their histories (the versions
     // changed by then; puddles/views.ts). Silently writing every row of another view (raw, the quarantine, a list of
@@ -59,10 +63,21 @@ export const exportView = defineCommand({
           return 2;
         }
         if (asOf) await setReconParams(rt.query, { as_of: asOf });
+        // A nightly load's increment: the views hold `_received_at` as a UTC TIMESTAMP. A view without it (a recon_*
+        // report, raw) is refused rather than written whole, which would pass for an increment.
+        let where = '';
+        if (afterMs !== undefined) {
+          const [has] = await rt.query.query(`SELECT count(*) AS n FROM information_schema.columns WHERE table_name = '${view}' AND column_name = '_received_at'`);
+          if (!Number(has?.n)) {
+            process.stderr.write(`puddle export: ${view} has no _received_at, so --received-after cannot narrow it: export a contract's view or its _history\n`);
+            return 2;
+          }
+          where = ` WHERE _received_at > TIMESTAMP '${isoFromMs(afterMs).slice(0, -1).replace('T', ' ')}'`;
+        }
         const replacing = replacingNote(out);
         // In one order, every column's from the first (the view's key) on: an export run again, or one as of another date, can
         // be compared line by line (a diff, a spreadsheet's compare). Until 2026-12-06 the rows came as the files were read.
-        const n = await copyOut(rt.query, `SELECT * FROM ${view} ORDER BY ALL`, format as FileFormat, out, { rawCsv: Boolean(values['raw-csv']) });
+        const n = await copyOut(rt.query, `SELECT * FROM ${view}${where} ORDER BY ALL`, format as FileFormat, out, { rawCsv: Boolean(values['raw-csv']) });
         process.stderr.write(`puddle export: wrote ${rowsText(n)} of ${view} to ${out}${replacing}\n`);
         const left = await leftOutNote(rt.queue, 'export');
         if (left) process.stderr.write(left.note);
