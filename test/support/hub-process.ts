@@ -19,7 +19,10 @@ export interface HubProcess {
  * Start `puddle start --no-schedule` (or with its schedule, `schedule: true`) as a child process (`nodeArgs`
  * go to its node, unless `asExecutable`) and wait until it listens.
  */
-export async function startHubProcess(env: Record<string, string>, opts: { nodeArgs?: string[]; schedule?: boolean; asExecutable?: boolean; viaNpm?: boolean } = {}): Promise<HubProcess> {
+export async function startHubProcess(
+  env: Record<string, string>,
+  opts: { nodeArgs?: string[]; schedule?: boolean; asExecutable?: boolean; viaNpm?: boolean; ownGroup?: boolean } = {},
+): Promise<HubProcess> {
   const args = ['start', ...(opts.schedule ? [] : ['--no-schedule'])];
   // asExecutable: bin/puddle.mjs run as a program (its shebang), as `npx puddle` and an installed `puddle` run it.
   // viaNpm: `npm start`, the README's way, its arguments after `--`.
@@ -32,6 +35,9 @@ export async function startHubProcess(env: Record<string, string>, opts: { nodeA
     cwd: ROOT,
     env: { ...process.env, PORT: '0', PUDDLE_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // ownGroup: the command leads a process group of its own, which a test signals whole (`process.kill(-pid)`), as
+    // a terminal's Ctrl-C and a service manager's stop do.
+    ...(opts.ownGroup ? { detached: true } : {}),
   });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
