@@ -47,3 +47,11 @@ describe('loadConfig: PUDDLE_DUCKDB_MEMORY_MB', () => {
     for (const bad of ['512', '1.5', '1GB', '0']) expect(() => loadConfig({ PUDDLE_DUCKDB_MEMORY_MB: bad })).toThrow(/PUDDLE_DUCKDB_MEMORY_MB must be a whole number from 2048 to 1048576/);
   });
 });
+
+describe('loadConfig: PUDDLE_DURABILITY', () => {
+  it("reads how far a commit gets: 'process' when unset, 'power' in any case; refuses anything else, naming the values", () => {
+    expect(loadConfig({}).durability).toBe('process');
+    expect(loadConfig({ PUDDLE_DURABILITY: 'Power' }).durability).toBe('power');
+    expect(() => loadConfig({ PUDDLE_DURABILITY: 'fsync' })).toThrow(/PUDDLE_DURABILITY must be one of process, power/);
+  });
+});

@@ -46,6 +46,11 @@ export interface PuddleConfig {
    */
   rawLingerMs?: number;
   /**
+   * How far a commit of queue.db and state.db gets before a 202 (PUDDLE_DURABILITY): `process` (default) survives the
+   * process being killed, `power` a power cut too, at an fsync per group commit (infra/local/sqlite.ts).
+   */
+  durability?: 'process' | 'power';
+  /**
    * memory_limit of each DuckDB instance the hub opens, MB (PUDDLE_DUCKDB_MEMORY_MB); unset: 2048 each (puddles/duckdb.ts).
    */
   duckDbMemoryMb?: number;
@@ -173,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     duckDbMemoryMb: settings.number('PUDDLE_DUCKDB_MEMORY_MB', undefined, { min: 2048, max: 1_048_576, whole: true }),
   };
   const sandboxPorts = sandboxPortsSetting(settings, numbers.port);
+  const durability = settings.oneOf('PUDDLE_DURABILITY', ['process', 'power'] as const, 'process');
   settings.check();
   const apiKeys = keyList(env.PUDDLE_API_KEYS);
   checkProducerEntries(apiKeys);
@@ -207,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PuddleConfig {
     landingYieldAbove: numbers.landingYieldAbove,
     leaseMs: numbers.leaseMs,
     rawLingerMs: numbers.rawLingerMs,
+    durability,
     ...(numbers.duckDbMemoryMb !== undefined ? { duckDbMemoryMb: numbers.duckDbMemoryMb } : {}),
     bankInbox: { layout: env.PUDDLE_BANK_LAYOUT, currency: env.PUDDLE_BANK_CURRENCY, account: env.PUDDLE_BANK_ACCOUNT },
     ...(env.PUDDLE_SANDBOX_FAULTS ? { sandboxFaults: env.PUDDLE_SANDBOX_FAULTS } : {}),

@@ -27,7 +27,8 @@ export async function withLocalRuntime<T>(
   const { createLocalRuntime } = await import('../local/runtime.js');
   const lock = opts.writesLake ? (await import('../local/erasure-lock.js')).lockLakeForWriter(home, opts.writesLake) : null;
   try {
-    const rt = await createLocalRuntime({ home, materializeCurrent: opts.materializeCurrent, asOf: opts.asOf, asKnown: opts.asKnown });
+    // A sync or an import publishes to the queue as the hub does, so its commits get as far (PUDDLE_DURABILITY).
+    const rt = await createLocalRuntime({ home, materializeCurrent: opts.materializeCurrent, asOf: opts.asOf, asKnown: opts.asKnown, durability: loadConfig().durability });
     try {
       return await fn(rt);
     } finally {

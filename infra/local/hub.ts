@@ -241,7 +241,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   if (existsSync(queueFile)) reclaimQueueSpace(queueFile);
   // Before the query engine's DuckDB opens (its first query) and the landing threads start.
   setDuckDbMemoryMb(config.duckDbMemoryMb);
-  const runtime = await createLocalRuntime({ home: config.home, clock: opts.clock });
+  const runtime = await createLocalRuntime({ home: config.home, clock: opts.clock, durability: config.durability });
   warnIfOpen(config.home);
   const counter = { accepted: 0 };
   const commits = new RepeatedFailure({ fix: writeFix('queue.db') });

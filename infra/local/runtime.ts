@@ -8,6 +8,7 @@ import { FsObjectStore } from './fs-object-store.js';
 import { makeHome } from './home-dir.js';
 import { SqliteCatalog } from './sqlite-catalog.js';
 import { SqliteQueue } from './sqlite-queue.js';
+import type { SqliteDurability } from './sqlite.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
 
 /**
@@ -25,15 +26,17 @@ export async function createLocalRuntime(opts: {
   /** With asOf: the versions received after it left out too (DuckDbQueryEngineOptions.asKnown). */
   asKnown?: boolean;
   clock?: Clock;
+  /** How far queue.db's and state.db's commits get (PUDDLE_DURABILITY; default 'process'). */
+  durability?: SqliteDurability;
 }): Promise<Runtime & { queue: SqliteQueue; query: DuckDbQueryEngine }> {
   makeHome(opts.home);
-  const queue = new SqliteQueue(join(opts.home, 'queue.db'));
+  const queue = new SqliteQueue(join(opts.home, 'queue.db'), { durability: opts.durability });
   const catalog = new SqliteCatalog(join(opts.home, 'catalog.db'));
   // Received times never go back within the home, across restarts too: the queue keeps the latest one issued
   // with every commit, and the clock starts from it (core/received-clock.ts).
   const clock = new ForwardClock(opts.clock ?? systemClock, queue.lastReceivedAt() ?? olderHomeLast(queue, catalog));
   queue.keepReceivedAt(() => clock.lastReceived);
-  const state = new SqliteStateStore(join(opts.home, 'state.db'));
+  const state = new SqliteStateStore(join(opts.home, 'state.db'), { durability: opts.durability });
   const store = new FsObjectStore(opts.home);
   const query = new DuckDbQueryEngine({ catalog, store, materializeCurrent: opts.materializeCurrent, asOf: opts.asOf, asKnown: opts.asKnown, snapshotPerQuery: true });
   // Every puddle's subscription exists before anything is published: a queue only fans out to
