@@ -27,6 +27,8 @@ import { sqlIdent, sqlString } from './sql-text.js';
 export interface FileMatch {
   file: CatalogFile;
   rows: number;
+  /** The envelope ids of those rows (`_id`, raw's `id`): the erasure log's `rewritten_ids`. */
+  ids: string[];
 }
 
 export interface ErasurePlan {
@@ -204,10 +206,10 @@ export async function planErasure(opts: { store: ObjectStore; catalog: Catalog; 
   }
   const files: FileMatch[] = [];
   for (const group of groups.values()) {
-    const counts = await matchingRows(store, group.map((f) => f.key), needles);
+    const matches = await matchingRows(store, group.map((f) => f.key), needles);
     for (const f of group) {
-      const rows = counts.get(f.key) ?? 0;
-      if (rows) files.push({ file: f, rows });
+      const m = matches.get(f.key);
+      if (m) files.push({ file: f, ...m });
     }
   }
   const listed = new Set(registered.map((f) => f.key));
@@ -236,7 +238,7 @@ export async function planErasure(opts: { store: ObjectStore; catalog: Catalog; 
   for (const keys of toRead.values()) {
     const together = await matchingRows(store, keys, needles).catch(() => null);
     for (const key of keys) {
-      const n = together ? together.get(key) : (await matchingRows(store, [key], needles).catch(() => null))?.get(key);
+      const n = (together ? together.get(key) : (await matchingRows(store, [key], needles).catch(() => null))?.get(key))?.rows;
       if (n) unregistered.push(key);
     }
   }
@@ -285,7 +287,7 @@ export async function eraseFromLake(opts: {
       throw err;
     }
     const old = plan.files.map((m) => m.file.key);
-    const ids = await rewrittenIds(store, plan, needles);
+    const ids = rewrittenIds(plan);
     await opts.beforeSwap?.();
     const swapped = added.length === 0 || (await catalog.replaceFiles(old, added, { ifAllPresent: true }));
     if (!swapped) {
@@ -383,7 +385,7 @@ export async function longerIds(store: ObjectStore, plan: ErasurePlan, needles: 
 }
 
 /** For each of `keys`, the rows where a VARCHAR column holds a needle (absent: none). */
-async function matchingRows(store: ObjectStore, keys: readonly string[], needles: readonly ErasureNeedle[]): Promise<Map<string, number>> {
+async function matchingRows(store: ObjectStore, keys: readonly string[], needles: readonly ErasureNeedle[]): Promise<Map<string, { rows: number; ids: string[] }>> {
   if (!keys.length || !needles.length) return new Map();
   return withLocalFiles(store, keys, (paths) =>
     withConnection(async (conn) => {
@@ -391,33 +393,25 @@ async function matchingRows(store: ObjectStore, keys: readonly string[], needles
       const text = await varcharColumns(conn, source);
       if (!text.length) return new Map();
       const where = text.map((c) => matchSql(c, needles)).join(' OR ');
-      const rows = (await conn.runAndReadAll(`SELECT filename, count(*) FROM ${source} WHERE ${where} GROUP BY filename`)).getRowsJS();
+      // The rows' envelope ids in the same read (a contract table's `_id`, raw's `id`): the erasure log names them, and
+      // reading the files again for them doubled an erasure's reads of its largest files.
+      const idColumn = text.includes('_id') ? '_id' : 'id';
+      const rows = (await conn.runAndReadAll(`SELECT filename, count(*), list(DISTINCT ${idColumn}) FROM ${source} WHERE ${where} GROUP BY filename`)).getRowsJS();
       const keyOf = new Map(paths.map((p, i) => [p, keys[i]!]));
-      return new Map(rows.map(([file, n]) => [keyOf.get(String(file))!, Number(n)]));
+      return new Map(rows.map(([file, n, ids]) => [keyOf.get(String(file))!, { rows: Number(n), ids: (ids as unknown[]).map(String) }]));
     }),
   );
 }
 
 /** Per table, the envelope ids of the plan's rows that hold a needle (ErasureResult.ids): the history's and the current state's as one. */
-async function rewrittenIds(store: ObjectStore, plan: ErasurePlan, needles: readonly ErasureNeedle[]): Promise<Record<string, string[]>> {
-  const byTable = new Map<string, { raw: boolean; keys: string[] }>();
-  for (const { file } of plan.files) {
-    const t = byTable.get(tableId(file)) ?? { raw: isRawTable(file), keys: [] };
-    t.keys.push(file.key);
-    byTable.set(tableId(file), t);
+function rewrittenIds(plan: ErasurePlan): Record<string, string[]> {
+  const byTable = new Map<string, Set<string>>();
+  for (const { file, ids } of plan.files) {
+    const seen = byTable.get(tableId(file)) ?? new Set<string>();
+    for (const id of ids) seen.add(id);
+    byTable.set(tableId(file), seen);
   }
-  const out: Record<string, string[]> = {};
-  for (const [table, { raw, keys }] of [...byTable].sort(([a], [b]) => a.localeCompare(b))) {
-    out[table] = await withLocalFiles(store, keys, (paths) =>
-      withConnection(async (conn) => {
-        const source = `read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true)`;
-        const where = (await varcharColumns(conn, source)).map((c) => matchSql(c, needles)).join(' OR ');
-        const rows = (await conn.runAndReadAll(`SELECT DISTINCT ${raw ? 'id' : '_id'} FROM ${source} WHERE ${where} ORDER BY 1`)).getRowsJS();
-        return rows.map(([id]) => String(id));
-      }),
-    );
-  }
-  return out;
+  return Object.fromEntries([...byTable].sort(([a], [b]) => a.localeCompare(b)).map(([table, seen]) => [table, [...seen].sort()]));
 }
 
 /** The VARCHAR columns of `source` (a read_parquet), where a person's values can stand. */
