@@ -20,8 +20,9 @@ describe('scrubPersonalData (camelCase)', () => {
     expect(out.id).toBe('tx1');
     expect(out.customer).toEqual({ id: 'c1', firstName: '[redacted]', lastName: '[redacted]', email: '[redacted]', phone: '[redacted]', company: '[redacted]' });
     expect(out.billing).toBe('[redacted]');
-    expect(out.creditCard).toEqual({ bin: '[redacted]', last4: '[redacted]', cardholderName: '[redacted]', maskedNumber: '[redacted]', expirationDate: '[redacted]', cardType: 'Visa' });
-    expect(out.usBankAccount).toEqual({ routingNumber: '[redacted]', last4: '[redacted]', accountHolderName: '[redacted]', accountType: 'checking' });
+    // The last four and the brand are what a receipt shows (payment v4 holds them); the rest of the card goes.
+    expect(out.creditCard).toEqual({ bin: '[redacted]', last4: '1111', cardholderName: '[redacted]', maskedNumber: '[redacted]', expirationDate: '[redacted]', cardType: 'Visa' });
+    expect(out.usBankAccount).toEqual({ routingNumber: '[redacted]', last4: '1234', accountHolderName: '[redacted]', accountType: 'checking' });
     expect(out.transactionReview).toEqual({ reviewerEmail: '[redacted]', decision: 'ok' });
     expect(out.riskData).toEqual({ customerIp: '[redacted]', id: 'r1' });
     expect(out.statusHistory).toEqual([{ status: 'settled', timestamp: '2024-01-02T03:04:05.000Z' }]);

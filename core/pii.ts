@@ -14,11 +14,14 @@ export function emailSha256(email: string | null | undefined): string | null {
 
 // Fields that hold a person's details or card data in provider records (Stripe billing_details,
 // customer_details, card; Braintree customer, billing, credit-card; Salesforce contact fields).
-// The raw trail keeps the record's shape for audit, with these values replaced.
+// The raw trail keeps the record's shape for audit, with these values replaced. A card's (or a bank account's) last
+// four digits and its brand are kept: they are what a receipt shows, what PCI DSS lets a merchant keep, and what
+// payment v4 holds for care to find "the charge on my card ending 4444" (core/contracts/payment-card.ts). Until
+// 2026-12-07 `last4` was redacted here.
 const PERSONAL = new Set([
   'email', 'receipt_email', 'phone', 'name', 'first_name', 'last_name', 'firstname', 'lastname', 'address',
   'line1', 'line2', 'postal_code', 'postcode', 'billing_details', 'shipping', 'shipping_details', 'customer_details',
-  'billing', 'fingerprint', 'last4', 'exp_month', 'exp_year', 'expiration_month', 'expiration_year', 'bin',
+  'billing', 'fingerprint', 'exp_month', 'exp_year', 'expiration_month', 'expiration_year', 'bin',
   'cardholder_name', 'card_number', 'number', 'cvc', 'cvv', 'iban', 'account_number', 'sort_code', 'ip_address',
   'customeremail', 'customer_email', 'mobilephone', 'homephone', 'mailingstreet', 'mailingpostalcode',
   // Braintree, whose SDK camelCases every XML element (`account-holder-name` -> `accountHolderName`)

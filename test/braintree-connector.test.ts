@@ -32,6 +32,11 @@ describe('Braintree connector against the sandbox: backfill, sweeps and late cha
     const settled = sales.find((t) => t.settlement_batch_id)!;
     const [row] = await h.q(`SELECT donation_id, settlement_batch_id, currency, status FROM payment WHERE payment_id = '${settled.id}'`);
     expect(row).toEqual({ donation_id: settled.order_id, settlement_batch_id: settled.settlement_batch_id, currency: 'GBP', status: settled.status });
+    // Each sale's card as the gateway's XML gave it (<card-type>, <last-4>), its type named as Stripe names brands.
+    const brands: Record<string, string> = { Visa: 'visa', MasterCard: 'mastercard', 'American Express': 'amex' };
+    const cards = await h.q(`SELECT payment_id, card_brand, card_last4 FROM payment WHERE provider = 'braintree' ORDER BY payment_id`);
+    expect(cards).toEqual(sales.map((t) => ({ payment_id: t.id, card_brand: brands[t.card_type], card_last4: t.card_last_4 })).sort((a, b) => (a.payment_id < b.payment_id ? -1 : 1)));
+    expect(new Set(cards.map((c) => c.card_brand))).toEqual(new Set(Object.values(brands)));
 
     // control totals: the settlement summaries equal what the payments say was settled that day
     const summaries = await h.q(`SELECT settlement_date, sum(amount_minor) AS amount FROM settlement_summary WHERE kind = 'sale' GROUP BY ALL`);

@@ -111,10 +111,13 @@ describe('POST /webhooks/braintree', () => {
       occurred_at: '2013-11-23T00:00:00.000Z', // the version time: disbursement moved it past updated-at
       payload: { payment_id: '4wdkfr', provider: 'braintree', status: 'settled', amount_minor: 19600, currency: 'USD', payout_id: 'foo:2013-11-23' },
     });
-    // raw keeps the subject's shape without the person or card: the fixture's first name and BIN are gone.
+    // raw keeps the subject's shape without the person or card: the fixture's first name, BIN and expiry are gone; the
+    // card's type and last four stay, as the payment holds them (payment v4).
     const raw = JSON.stringify(envs.map((e) => e.raw));
     expect(raw).toContain('"transaction"');
-    for (const s of ['Erik', '411111', '"1111"']) expect(raw).not.toContain(s);
+    for (const s of ['Erik', '411111', '"2014"']) expect(raw).not.toContain(s);
+    expect(payment.payload).toMatchObject({ card_brand: 'visa', card_last4: '1111' });
+    expect(raw).toContain('"last4":"1111"');
     const event = envs.find((e) => e.contract === 'provider_event')!;
     expect(event.payload).toEqual({ provider_event_id: id, occurred_at: '2026-11-30T09:00:00.000Z', type: 'transaction_disbursed' });
   });

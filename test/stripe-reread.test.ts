@@ -321,7 +321,7 @@ describe('Stripe webhooks prompt a re-read of the object', () => {
        FROM raw WHERE contract = 'payment' AND key = '${charge.id}' AND delivery_id LIKE 'reread:stripe:charges:%'`,
       (r) => r.length > 0,
     );
-    expect(new Set(reread.map((r) => JSON.stringify(r)))).toEqual(new Set([JSON.stringify({ recurring_donation_id: monthly.id, version: 3 })]));
+    expect(new Set(reread.map((r) => JSON.stringify(r)))).toEqual(new Set([JSON.stringify({ recurring_donation_id: monthly.id, version: 4 })]));
   });
 
   it('takes a cancellation from its webhook: the subscription closed as of the event, and read again by id', async () => {

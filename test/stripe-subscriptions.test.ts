@@ -19,7 +19,7 @@ describe('Stripe subscription instalments against the sandbox, through the real 
   });
   afterAll(() => h.close());
 
-  it('reads invoices before charges, and lands payment v3 with the subscription on the instalments only', async () => {
+  it("reads invoices before charges, and lands payment v4 with the subscription on the instalments only and each charge's card", async () => {
     const results = await h.sync();
     expect(results.every((r) => r.outcome === 'succeeded')).toBe(true);
     const order = results.map((r) => r.stream);
@@ -32,8 +32,13 @@ describe('Stripe subscription instalments against the sandbox, through the real 
     expect(await h.q(`SELECT payment_id, recurring_donation_id, amount_minor FROM payment WHERE payment_id IN (${ids(monthly.charges)}) ORDER BY occurred_at`)).toEqual(
       monthly.charges.map((c) => ({ payment_id: c.id, recurring_donation_id: monthly.id, amount_minor: 1500 })),
     );
-    // Every Stripe payment is payment v3 now, one-offs too.
-    expect(await h.q(`SELECT DISTINCT json_extract(envelope, '$.version')::INTEGER AS version FROM raw WHERE contract = 'payment' AND source = 'stripe'`)).toEqual([{ version: 3 }]);
+    // Every Stripe payment is payment v4 now (v3's subscription, v4's card), one-offs too.
+    expect(await h.q(`SELECT DISTINCT json_extract(envelope, '$.version')::INTEGER AS version FROM raw WHERE contract = 'payment' AND source = 'stripe'`)).toEqual([{ version: 4 }]);
+    // Each charge's card as the sandbox sent it through the SDK (brand and last four).
+    type Details = { payment_method_details?: { card?: { brand: string; last4: string } } };
+    const cards = h.sandbox.data.charges.map((c) => ({ payment_id: c.id, card_brand: (c as Details).payment_method_details?.card?.brand ?? null, card_last4: (c as Details).payment_method_details?.card?.last4 ?? null }));
+    expect([...new Set(cards.map((c) => c.card_brand))].sort()).toEqual(['amex', 'mastercard', 'visa']);
+    expect(await h.q(`SELECT payment_id, card_brand, card_last4 FROM payment WHERE _source = 'stripe' ORDER BY payment_id`)).toEqual(cards.sort((a, b) => (a.payment_id < b.payment_id ? -1 : 1)));
     expect(await h.q(`SELECT recurring_donation_id FROM payment WHERE payment_id = '${oneOff.id}'`)).toEqual([{ recurring_donation_id: null }]);
     // Every other Stripe payment is a one-off: only the three instalments name a subscription.
     expect(await h.q(`SELECT count(*) FILTER (WHERE recurring_donation_id IS NOT NULL) AS regular, count(*) AS n FROM payment WHERE _source = 'stripe'`)).toEqual([

@@ -133,26 +133,45 @@ describe('mapTransaction on the real search fixture (parsed by the SDK)', () => 
       failure_code: null,
       payment_intent_id: null,
       recurring_donation_id: null,
+      card_brand: 'visa',
+      card_last4: '1111',
     });
   });
 
   it('gives payment v3: a sale a subscription made carries its id as recurring_donation_id, a one-off sale null', async () => {
     const oneOff = mapTransaction(await fixtureTx());
-    expect(oneOff.map((m) => [m.contract, m.version])).toEqual([['payment', 3]]);
+    expect(oneOff.map((m) => [m.contract, m.version])).toEqual([['payment', 4]]);
     expect(valid(oneOff, ['payment'])[0]!.recurring_donation_id).toBeNull();
     const tx = await fixtureTx([['<subscription-id nil="true"/>', '<subscription-id>monthly_gift_7</subscription-id>']]);
     expect(tx.subscriptionId).toBe('monthly_gift_7');
     const instalment = mapTransaction(tx);
-    expect(instalment.map((m) => [m.contract, m.version])).toEqual([['payment', 3]]);
+    expect(instalment.map((m) => [m.contract, m.version])).toEqual([['payment', 4]]);
     expect(valid(instalment, ['payment'])[0]).toMatchObject({ payment_id: '4wdkfr', recurring_donation_id: 'monthly_gift_7', payment_intent_id: null });
     // The id as text without surrounding spaces; empty or blank is no subscription.
     expect(mapTransaction({ ...tx, subscriptionId: ' monthly_gift_7\n' })[0]!.payload.recurring_donation_id).toBe('monthly_gift_7');
     for (const blank of ['', '  ', null]) expect(mapTransaction({ ...tx, subscriptionId: blank })[0]!.payload.recurring_donation_id).toBeNull();
   });
 
-  it('never carries the customer or card into the payload', async () => {
+  it("never carries the customer, or more of the card than its brand and last four, into the payload", async () => {
     const text = JSON.stringify(mapTransaction(await fixtureTx()));
-    for (const s of ['Erik', '411111', '1111', 'Visa', 'R6CW4Y']) expect(text).not.toContain(s);
+    for (const s of ['Erik', '411111', 'R6CW4Y', '"05"', '2014']) expect(text).not.toContain(s);
+  });
+
+  it("names the card as Stripe does (payment v4): Braintree's card types, a wallet's card, and null for no card or a value of another form", async () => {
+    const tx = await fixtureTx([['<card-type>Visa</card-type>', '<card-type>MasterCard</card-type>'], ['<last-4>1111</last-4>', '<last-4>4444</last-4>']]);
+    expect(tx.creditCard?.cardType).toBe('MasterCard'); // as the SDK parses it
+    const card = (t: object) => { const p = valid(mapTransaction(t as never), ['payment'])[0]!; return [p.card_brand, p.card_last4]; };
+    expect(card(tx)).toEqual(['mastercard', '4444']);
+    for (const [type, brand] of [['American Express', 'amex'], ['UK Maestro', 'maestro'], ['Diners Club', 'diners'], ['JCB', 'jcb'], ['China UnionPay', 'unionpay'], ['Unknown', null]] as const) {
+      expect(card({ ...tx, creditCard: { cardType: type, last4: '0005' } })).toEqual([brand, '0005']);
+    }
+    // PayPal: an empty credit-card; Apple Pay and Google Pay name the card in their own elements.
+    const paypal = { ...tx, creditCard: { cardType: null, last4: null } };
+    expect(card(paypal)).toEqual([null, null]);
+    expect(card({ ...paypal, applePayCard: { cardType: 'Apple Pay - American Express', last4: '1234' } })).toEqual(['amex', '1234']);
+    expect(card({ ...paypal, androidPayCard: { sourceCardType: 'Visa', sourceCardLast4: '1881' } })).toEqual(['visa', '1881']);
+    // Not four digits: left out, and the sale still lands.
+    expect(card({ ...tx, creditCard: { cardType: 'Visa', last4: '41111111' } })).toEqual(['visa', null]);
   });
 
   it('reads donation_id from order_id, or from the configured custom field (camelCased by the SDK)', async () => {
@@ -443,7 +462,7 @@ describe('mapNotification on the fixture webhooks (verified and parsed by the SD
     expect(n.subscription!.id).toBe('sample_id_subscription_charged_successfully');
     expect(n.subscription!.transactions![0]!.subscriptionId).toBeUndefined();
     const mapped = mapNotification(n).mapped;
-    expect(mapped.map((m) => [m.contract, m.version])).toEqual([['payment', 3]]);
+    expect(mapped.map((m) => [m.contract, m.version])).toEqual([['payment', 4]]);
     expect(mapped[0]!.payload).toMatchObject({ payment_id: 'sample_id_subscription_charged_successfully', recurring_donation_id: 'sample_id_subscription_charged_successfully' });
     // A transaction that names its subscription keeps it; the notification's object is left as it was.
     const own = { ...n.subscription!.transactions![0]!, subscriptionId: 'sub_own' };

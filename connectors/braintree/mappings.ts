@@ -1,6 +1,7 @@
-// Braintree objects -> contracts (payment v3, the rest v1). Pure: no I/O, no clock. Braintree sends amounts as decimal
+// Braintree objects -> contracts (payment v4, the rest v1). Pure: no I/O, no clock. Braintree sends amounts as decimal
 // strings in the currency's major unit ("25.00", "2500" for JPY), so every amount goes through
 // toMinorUnits, never through a float.
+import { cardBrand, cardLast4 } from '../../core/contracts/payment-card.js';
 import type { Mapped } from '../../core/engine/mapped.js';
 import { RecordError } from '../../core/errors.js';
 import { toMinorUnits } from '../../core/money.js';
@@ -167,6 +168,13 @@ function payoutItem(tx: BraintreeTransaction, disbursedOn: string, type: 'sale' 
   return { contract: 'payout_item', version: 1, payload };
 }
 
+/** The card's brand and last four (payment v4): `credit-card`, else Apple Pay's or Google Pay's card (whose names differ). */
+function cardOf(tx: BraintreeTransaction): { card_brand: string | null; card_last4: string | null } {
+  const last4 = cardLast4(tx.creditCard?.last4) ?? cardLast4(tx.applePayCard?.last4) ?? cardLast4(tx.androidPayCard?.sourceCardLast4);
+  const brand = cardBrand(tx.creditCard?.cardType) ?? cardBrand(tx.applePayCard?.cardType) ?? cardBrand(tx.androidPayCard?.sourceCardType);
+  return { card_brand: brand, card_last4: last4 };
+}
+
 function mapSale(tx: BraintreeTransaction, opts: BraintreeMapOptions): Mapped[] {
   const disbursedOn = disbursementDateOf(tx);
   const payload = {
@@ -192,8 +200,10 @@ function mapSale(tx: BraintreeTransaction, opts: BraintreeMapOptions): Mapped[] 
     payment_intent_id: null,
     // The subscription that made this charge, if one did (payment v3): its instalments share the id.
     recurring_donation_id: trimmed(tx.subscriptionId),
+    // The card as the receipt shows it (payment v4): a card's, else a wallet's card; null for PayPal, Venmo, ACH.
+    ...cardOf(tx),
   };
-  const out: Mapped[] = [{ contract: 'payment', version: 3, payload }];
+  const out: Mapped[] = [{ contract: 'payment', version: 4, payload }];
   if (disbursedOn !== null) out.push(payoutItem(tx, disbursedOn, 'sale'));
   return out;
 }

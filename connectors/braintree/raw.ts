@@ -51,6 +51,10 @@ export interface BraintreeTransaction {
   /** Keys are camelCased by the SDK like every element name; an empty `<custom-fields>` parses as "". */
   customFields?: Record<string, unknown> | string | null;
   customer?: { id?: BraintreeString } | null;
+  /** The card the sale was taken from (payment v4): its `card-type` and `last-4`, or a wallet's card. */
+  creditCard?: { cardType?: BraintreeString; last4?: BraintreeString } | null;
+  applePayCard?: { cardType?: BraintreeString; last4?: BraintreeString } | null;
+  androidPayCard?: { sourceCardType?: BraintreeString; sourceCardLast4?: BraintreeString } | null;
   /** Why a failed transaction failed: one of these, by status (see failureCodeOf). */
   gatewayRejectionReason?: BraintreeString;
   processorResponseCode?: BraintreeString;

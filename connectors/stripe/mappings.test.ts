@@ -109,13 +109,13 @@ describe('mapCharge', () => {
     expect(valid(mapCharge({ ...charge, payment_intent: 'pi_3Pgafy' }), 'payment').payment_intent_id).toBe('pi_3Pgafy');
     expect(valid(mapCharge({ ...charge, payment_intent: { id: 'pi_3Pgafz' } as never }), 'payment').payment_intent_id).toBe('pi_3Pgafz');
     expect(valid(mapCharge({ ...charge, payment_intent: null }), 'payment').payment_intent_id).toBeNull();
-    expect(mapCharge(charge)[0]!.version).toBe(3);
+    expect(mapCharge(charge)[0]!.version).toBe(4);
   });
 
   it("names the subscription a charge is an instalment of (payment v3), and null for a one-off", () => {
     const charge = fixture<StripeCharge>('charge.json');
     const instalment = mapCharge(charge, undefined, { recurringDonationId: 'sub_1QmonthlyGift' });
-    expect(instalment[0]).toMatchObject({ contract: 'payment', version: 3 });
+    expect(instalment[0]).toMatchObject({ contract: 'payment', version: 4 });
     expect(valid(instalment, 'payment').recurring_donation_id).toBe('sub_1QmonthlyGift');
     expect(valid(mapCharge(charge), 'payment').recurring_donation_id).toBeNull();
     expect(valid(mapCharge(charge, undefined, { clickId: 'clk-9' }), 'payment').recurring_donation_id).toBeNull();
@@ -133,9 +133,19 @@ describe('mapCharge', () => {
     expect(valid(mapCharge(charge), 'payment')).toMatchObject({ amount_minor: 5000, currency: 'JPY', status: 'failed', failure_code: 'card_declined' });
   });
 
-  it('never carries the card or billing details into the payload', () => {
-    const text = JSON.stringify(mapCharge(fixture<StripeCharge>('charge.json')));
-    for (const s of ['Jenny Rosen', '4242', 'AOB934RVNwzk6xtn', 'visa']) expect(text).not.toContain(s);
+  it("carries the card's brand and last four (payment v4), and nothing else of the card or the billing details", () => {
+    const charge = fixture<StripeCharge>('charge.json');
+    const mapped = mapCharge(charge);
+    expect(valid(mapped, 'payment')).toMatchObject({ card_brand: 'visa', card_last4: '4242' });
+    const text = JSON.stringify(mapped);
+    for (const s of ['Jenny Rosen', 'AOB934RVNwzk6xtn', '2030', 'exp_']) expect(text).not.toContain(s);
+    // At a terminal the card is `card_present`; a Direct Debit or a bank transfer has no card: null, not a guess.
+    const at = (details: object) => valid(mapCharge({ ...charge, payment_method_details: details as never }), 'payment');
+    expect(at({ type: 'card_present', card_present: { brand: 'mastercard', last4: '4444' } })).toMatchObject({ card_brand: 'mastercard', card_last4: '4444' });
+    expect(at({ type: 'bacs_debit', bacs_debit: { last4: '2345', sort_code: '108800' } })).toMatchObject({ card_brand: null, card_last4: null });
+    expect(valid(mapCharge({ ...charge, payment_method_details: null }), 'payment')).toMatchObject({ card_brand: null, card_last4: null });
+    // A value of another form is left out: the charge lands, and no more of a number than four digits ever does.
+    expect(at({ type: 'card', card: { brand: 'unknown', last4: '4242424242424242' } })).toMatchObject({ card_brand: null, card_last4: null });
   });
 });
 

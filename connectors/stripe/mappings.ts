@@ -1,7 +1,8 @@
-// Stripe objects -> contracts (v1; supporter v2, payment v3). Pure: no I/O, no clock. Amounts are already integers in the
+// Stripe objects -> contracts (v1; supporter v2, payment v4). Pure: no I/O, no clock. Amounts are already integers in the
 // currency's minor unit, and zero-decimal currencies (JPY, KRW, ...) are integers in their only unit,
 // so amounts are copied as is, except for the two currencies whose Stripe unit is not ISO 4217's (see
 // stripeMinor); the currency code is upper-cased (Stripe sends `usd`).
+import { cardBrand, cardLast4 } from '../../core/contracts/payment-card.js';
 import { RecordError } from '../../core/errors.js';
 import { exponentOf } from '../../core/money.js';
 import { isoFromMs } from '../../core/time.js';
@@ -105,6 +106,7 @@ export function mapCharge(charge: StripeCharge, opts: StripeMapOptions = DEFAULT
   // Only a list or retrieve with `expand[]=balance_transaction` carries fee and net; webhooks never do.
   const bt = expanded(charge.balance_transaction);
   const settled = bt !== null && upper(bt.currency) === upper(charge.currency) ? bt : null;
+  const card = charge.payment_method_details?.card ?? charge.payment_method_details?.card_present;
   const payload = {
     payment_id: charge.id,
     occurred_at: unixToIso(charge.created),
@@ -131,8 +133,11 @@ export function mapCharge(charge: StripeCharge, opts: StripeMapOptions = DEFAULT
     payment_intent_id: refId(charge.payment_intent ?? null),
     // The subscription (Stripe Billing) this charge is an instalment of (payment v3); null: a one-off charge.
     recurring_donation_id: links.recurringDonationId ?? null,
+    // The card as the receipt shows it (payment v4); null for a Direct Debit, a wallet of another kind, a bank transfer.
+    card_brand: cardBrand(card?.brand),
+    card_last4: cardLast4(card?.last4),
   };
-  return [{ contract: 'payment', version: 3, payload }];
+  return [{ contract: 'payment', version: 4, payload }];
 }
 
 export function mapRefund(refund: StripeRefund): Mapped[] {

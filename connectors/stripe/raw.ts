@@ -39,6 +39,13 @@ export interface StripeCharge {
   balance_transaction?: StripeRef<StripeBalanceTransaction>;
   payment_intent?: StripeRef;
   failure_code?: string | null;
+  /** The card's brand and last four (payment v4): `card` online, `card_present` at a terminal. */
+  payment_method_details?: { type?: string | null; card?: StripeCardDetails | null; card_present?: StripeCardDetails | null } | null;
+}
+
+export interface StripeCardDetails {
+  brand?: string | null;
+  last4?: string | null;
 }
 
 export interface StripeRefund {

@@ -1,5 +1,6 @@
 import type { Contract } from './contract.js';
 import * as bank from './bank.js';
+import * as card from './payment-card.js';
 import * as crm from './crm.js';
 import * as regular from './regular-giving.js';
 import * as sms from './sms.js';
@@ -12,12 +13,13 @@ export * from './validate.js';
 export * from './donation-status.js';
 export * from './money-status.js';
 export { CHANNELS } from './catalog.js';
+export { cardBrand, cardLast4 } from './payment-card.js';
 export * as contractsV1 from './catalog.js';
 export * as bankContracts from './bank.js';
 export * as crmContracts from './crm.js';
 
 /** Every contract, every version: name -> version -> Contract. */
-export const CONTRACTS: ReadonlyMap<string, ReadonlyMap<number, Contract>> = collect([v1, bank, crm, sms, regular, supplies]);
+export const CONTRACTS: ReadonlyMap<string, ReadonlyMap<number, Contract>> = collect([v1, bank, crm, sms, regular, card, supplies]);
 
 /**
  * Contracts only the hub writes: its own audit of connector runs, quarantined records (and their resolution)
