@@ -26,8 +26,15 @@
 -- instalment of: the donation's own (donation v3), else its followed charge's (payment v3: a Stripe or Braintree subscription),
 -- else its CRM gift's (gift v2, NPSP). Null: one-off, or no source says (analyst user test H1: until 2026-12-06 only
 -- the CRM could say, so regular and one-off income could not be split for web, call-centre or Braintree gifts).
--- gift_aid: the donation's own flag as its producer sent it (the donor declared Gift Aid for it; null: not said),
--- so finance can list the Gift Aid-eligible gifts that were paid and not given back.
+-- gift_aid: the donation's own flag as its producer sent it (the donor declared Gift Aid for it; null: not said).
+-- received_at: when its money arrived: paid_at for a charge, its pledged_at for a collection (status paid with no
+-- charge: a Direct Debit bureau's, an SMS network's, an IVR line's; as recon_regular). kept_minor: what the charity
+-- still holds of it by the as-of date, in its own currency: its successful charges less what refunds gave back and
+-- disputes took, at most the donation's amount (a duplicate charge is not a second gift, a charge of less is
+-- only what it took), a collection's whole amount, 0 when nothing arrived; null when its charge is in another currency
+-- (CURRENCY_MISMATCH). With these a Gift Aid claim lists `gift_aid AND kept_minor > 0` by the month it was received:
+-- until 2026-12-07 the docs said `gift_aid AND paid_at IS NOT NULL`, which listed refunded and charged-back gifts at
+-- their whole amount and left out every collection (a Gift Aid officer's user test).
 WITH x AS (
   SELECT * FROM recon_params
 ),
@@ -174,7 +181,7 @@ pay AS (
 -- And how many charges succeeded, refunded ones included: payment_ids names only the charges that hold its money,
 -- so a donor charged twice and refunded once showed one charge (supporter care's user test).
 given_back AS (
-  SELECT donation_id, sum(refunded_minor) AS refunded_minor, count(*) AS successful_charges
+  SELECT donation_id, sum(refunded_minor) AS refunded_minor, count(*) AS successful_charges, sum(amount_minor) AS charged_minor
   FROM link
   WHERE outcome = 'succeeded' AND donation_id IS NOT NULL
   GROUP BY donation_id
@@ -246,6 +253,13 @@ j AS (
     coalesce(gb.successful_charges, 0) AS successful_charges,
     coalesce(tb.disputed_minor, 0) AS disputed_minor,
     p.payment_currency,
+    CASE
+      WHEN p.outcome = 'succeeded' THEN CASE WHEN p.payment_currency = d.currency
+        THEN greatest(0, least(d.amount_minor, gb.charged_minor - gb.refunded_minor - coalesce(tb.disputed_minor, 0))) END
+      WHEN d.status = 'paid' AND p.payment_id IS NULL THEN d.amount_minor
+      ELSE 0
+    END AS kept_minor,
+    CASE WHEN p.outcome = 'succeeded' THEN p.last_part_at WHEN d.status = 'paid' AND p.payment_id IS NULL THEN d.occurred_at END AS received_at,
     coalesce(d.recurring_donation_id, p.recurring_donation_id, gf.recurring_donation_id) AS recurring_donation_id
   FROM don d
   LEFT JOIN click c ON c.click_id = d.click_id
@@ -286,6 +300,8 @@ SELECT
   refunded_minor,
   disputed_minor,
   successful_charges,
+  received_at,
+  kept_minor,
   -- A form started or left (stage clicked) was never pledged: its time is the form's, and no lag to a pledge (until
   -- 2026-12-07 one was given, and an average by CTA mixed abandoned forms in; a digital analyst's user test).
   CASE WHEN stage <> 'clicked' THEN date_diff('second', clicked_at, pledged_at) END AS click_to_pledge_s,

@@ -12,10 +12,10 @@
 WITH r AS (
   SELECT
     CASE WHEN paid_at IS NOT NULL THEN 'charge' ELSE 'collection' END AS received_by,
-    coalesce(paid_at, pledged_at) AS received_at,
+    received_at,
     donation_id, payment_id, amount_minor, currency, recurring_donation_id, channel, campaign, stage
   FROM recon_journey
-  WHERE paid_at IS NOT NULL OR (status = 'paid' AND payment_id IS NULL)
+  WHERE received_at IS NOT NULL
   UNION ALL
   SELECT 'renewal', l.occurred_at, CAST(NULL AS VARCHAR), l.payment_id, l.amount_minor, l.currency, l.recurring_donation_id,
     CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)

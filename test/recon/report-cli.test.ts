@@ -117,7 +117,7 @@ describe('puddle report and export', { timeout: TEST_MS }, () => {
     const viewHeader = viewLines[0]!.split(',');
     const keep = viewHeader.map((c) => header.indexOf(c));
     expect(keep).not.toContain(-1);
-    expect(header.filter((c) => !viewHeader.includes(c))).toEqual(['amount', 'fee', 'net', 'refunded', 'disputed', 'parts_fee', 'parts_net'].filter((c) => header.includes(c)));
+    expect(header.filter((c) => !viewHeader.includes(c))).toEqual(['amount', 'fee', 'net', 'refunded', 'disputed', 'kept', 'parts_fee', 'parts_net'].filter((c) => header.includes(c)));
     // In the view's own key order (every column from the first on), so two exports compare line by line: until
     // 2026-12-06 the rows came as the files were read.
     const keys = viewLines.slice(1).map((l) => l.split(',')[0]!);
