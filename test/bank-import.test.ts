@@ -442,6 +442,8 @@ describe('importing bank statements into the lake', () => {
       const said = (spy: typeof warned) => spy.mock.calls.filter(([m]) => /^bank file /.test(m)).map(([m, f]) => `${m}: ${(f as { file: string }).file}`).sort();
       expect(said(warned)).toEqual(['bank file not imported: broken.xml', 'bank file not imported: unbalanced.xml']);
       expect(said(informed)).toEqual(['bank file imported: good.xml']);
+      // The line names the .log that says why (a newcomer's user test found only a status in the hub's log).
+      expect(warned.mock.calls.find(([m, f]) => m === 'bank file not imported' && (f as { file: string }).file === 'broken.xml')?.[1]).toMatchObject({ why_in: join(inbox.dir, 'failed', 'broken.xml.log') });
       // The same name again goes beside the first, not over it.
       writeFileSync(join(inbox.dir, 'good.xml'), fixture('camt052_v02_intraday.xml'));
       await inbox.scan();

@@ -71,4 +71,30 @@ describe('PUDDLE_SANDBOXES', { timeout: 240_000 }, () => {
       }
     }
   });
+
+  it("puddle start says when a home it runs with no sandbox holds the sandboxes' or the demo's made-up donations", async () => {
+    const started = async (h: string, env: Record<string, string>) => {
+      const hub = await startHubProcess({ PUDDLE_HOME: h, PUDDLE_API_KEYS: KEY, ...env }, { schedule: true });
+      try {
+        for (let i = 0; i < 50 && !hub.output().includes('not configured'); i++) await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 300));
+        return hub.output();
+      } finally {
+        hub.child.kill('SIGINT');
+        await hub.exited;
+      }
+    };
+    // A home tried with the sandboxes, then started for the real thing with them off.
+    const tried = home();
+    const first = await started(tried, { PUDDLE_SANDBOXES: 'stripe' });
+    expect(first).not.toContain('this home holds made-up donations'); // the sandbox's own line says it while it runs
+    const real = await started(tried, { PUDDLE_SANDBOXES: 'off' });
+    expect(real).toMatch(/warning: this home holds made-up donations \(the sandboxes' since \d{4}-\d{2}-\d{2}\): they count in the live totals, on the TV and in the lake for good\. For the real thing start on a new, empty PUDDLE_HOME/);
+    // The demo's home too; a new home says nothing.
+    const demoHome = home();
+    const demo = await runPuddle(['demo', '--once', '--donations', '20'], { PUDDLE_HOME: demoHome });
+    expect(demo.code, demo.stderr).toBe(0);
+    expect(await started(demoHome, { PUDDLE_SANDBOXES: 'off' })).toMatch(/this home holds made-up donations \(the demo's since \d{4}-\d{2}-\d{2}\)/);
+    expect(await started(home(), { PUDDLE_SANDBOXES: 'off' })).not.toContain('made-up donations');
+  });
 });

@@ -77,7 +77,9 @@ export function startBankInbox(opts: BankInboxOptions): BankInbox {
     // something to check by hand (a conflict, balances it could not check, a correction beside nothing). Until
     // 2026-12-05 all at info, so a log read at warn never showed a refused or conflicting file.
     const toCheck = outcome.status !== 'imported' || outcome.conflicts.length > 0 || outcome.unverified.length > 0 || outcome.corrections_beside.length > 0;
-    log[toCheck ? 'warn' : 'info'](outcome.status === 'imported' ? 'bank file imported' : 'bank file not imported', { file: name, status: outcome.status, entries: outcome.entries, lines: outcome.lines, unverified_statements: outcome.unverified.length, unchecked_statements: outcome.unchecked.length, corrections_beside: outcome.corrections_beside.length, conflicts: outcome.conflicts.length });
+    // Why, in words, is in the file's .log (which the line names): the log line carries counts only, since a reason
+    // can quote the bank's text.
+    log[toCheck ? 'warn' : 'info'](outcome.status === 'imported' ? 'bank file imported' : 'bank file not imported', { file: name, why_in: join(target, `${moved}.log`), status: outcome.status, entries: outcome.entries, lines: outcome.lines, unverified_statements: outcome.unverified.length, unchecked_statements: outcome.unchecked.length, corrections_beside: outcome.corrections_beside.length, conflicts: outcome.conflicts.length });
   }
 
   async function scanOnce(): Promise<void> {

@@ -19,6 +19,7 @@ import { SANDBOXES, type RunningSandbox } from '../../connectors/sandboxes.js';
 import { FAULT_ROUTE, faultRoute } from '../../connectors/sandbox-kit/fault-route.js';
 import { parseSandboxFaults, type SandboxFaults } from '../../connectors/sandbox-kit/faults.js';
 import { sandboxWorld } from '../../connectors/sandbox-world.js';
+import { noteMadeUpData } from './made-up-data.js';
 import { startSandboxWebsite, type SandboxWebsite } from '../../connectors/sandbox-website.js';
 import { webhookPlugins } from '../../connectors/webhooks.js';
 import { DEFAULT_BATCH_SIZE, lingerLeftMs } from '../../puddles/consumer.js';
@@ -455,6 +456,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   if (opts.schedule && wanted.length) {
     // The same appeal at every start of this home: a restart must not move the seeded ids to other times.
     const world = sandboxWorld(config.home, runtime.clock.now());
+    noteMadeUpData(config.home, 'sandboxes', runtime.clock.now());
     for (const [name, s] of wanted) {
       // Faults armed while it runs (POST /_sandbox/faults on its own address): "the next 5 requests" at a
       // moment the tester picks, where PUDDLE_SANDBOX_FAULTS's were spent by the first scheduled syncs.

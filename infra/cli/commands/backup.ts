@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { ConfigError } from '../../../core/errors.js';
 import { defineCommand } from '../command.js';
 import { SANDBOX_WORLD_FILE } from '../../../connectors/sandbox-world.js';
+import { MADE_UP_DATA_FILE } from '../../local/made-up-data.js';
 import { onReadOnlyDisk } from '../../local/home-disk.js';
 import { readHomeFormat, writeHomeFormat } from '../../local/home-format.js';
 import { existingHome } from '../local-runtime.js';
@@ -95,7 +96,7 @@ async function copyHome(home: string, to: string) {
   const inbox = copyTree(join(home, 'inbox'), join(to, 'inbox'));
   // The sandboxes' world: without it a hub started on the backup begins a new one, and its sandboxes send again
   // every appeal donation the lake already holds, re-dated (until 2026-12-05 it was left out; user test).
-  if (existsSync(join(home, SANDBOX_WORLD_FILE))) copyFileSync(join(home, SANDBOX_WORLD_FILE), join(to, SANDBOX_WORLD_FILE));
+  for (const file of [SANDBOX_WORLD_FILE, MADE_UP_DATA_FILE]) if (existsSync(join(home, file))) copyFileSync(join(home, file), join(to, file));
   return { copied, lake, inbox, asFiles };
 }
 

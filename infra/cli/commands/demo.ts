@@ -3,6 +3,7 @@ import { loadConfig } from '../../../core/config.js';
 import { appealNight, toRequests } from '../../../core/scenario/appeal-night.js';
 import { DEMO_MAX_AHEAD_MS } from '../../../core/contracts/time-bounds.js';
 import { startHub } from '../../local/hub.js';
+import { noteMadeUpData } from '../../local/made-up-data.js';
 import { defineCommand } from '../command.js';
 import { demoRecon } from '../demo-recon.js';
 import { formatRows } from '../format.js';
@@ -33,6 +34,7 @@ export const demo = defineCommand({
     // The reconciliation world is a fixed calendar (to 2027-01-20), sent today: its later days are not typos here.
     const hub = await startHub({ config: { ...config, port, apiKeys: [...config.apiKeys, key] }, command: 'puddle demo', portSetting: '--port', maxAheadMs: DEMO_MAX_AHEAD_MS });
     try {
+      noteMadeUpData(config.home, 'demo', new Date());
       const s = appealNight({ seed, donations });
       const sent = await sendAll(hub.url, key, toRequests(s, 50));
       process.stdout.write(

@@ -8,6 +8,7 @@ import { configuredReconParams } from '../../../puddles/recon-params.js';
 import { checkSchedule } from '../../../schedules/check-schedule.js';
 import { SCHEDULE } from '../../../schedules/schedule.js';
 import { lockHome } from '../../local/home-lock.js';
+import { madeUpDataWarning } from '../../local/made-up-data.js';
 import { sandboxChoice, sandboxFaults, startHub } from '../../local/hub.js';
 import { sandboxPorts } from '../../local/sandbox-ports.js';
 import { routesLine, sandboxLine } from '../banner.js';
@@ -76,6 +77,9 @@ export const start = defineCommand({
         `warning: ${hub.sandboxes.length} sandbox(es) run beside a real setup (PUDDLE_API_KEYS or a provider's credentials are set): their made-up donations count in the live totals, on the TV and in the lake (source ${SANDBOX_WEBSITE_SOURCE}, and the sandboxed providers'). For a live hub set PUDDLE_SANDBOXES=off\n`,
       );
     }
+    // No sandbox now, but made-up donations from an earlier try (the sandboxes, the demo) are in the lake for good.
+    const madeUp = hub.sandboxes.length ? null : madeUpDataWarning(config.home);
+    if (madeUp) process.stderr.write(madeUp);
     const tty = process.stdout.isTTY;
     let last = '';
     const ticker = setInterval(async () => {
