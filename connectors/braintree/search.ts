@@ -43,11 +43,24 @@ export function dateRange(w: Window): { min: string; max: string } {
   return { min: w.from.toISOString().slice(0, 10), max: new Date(w.to.getTime() - 1).toISOString().slice(0, 10) };
 }
 
-async function searchIds(ctx: Ctx, criteria: Criteria, what: string): Promise<{ ids: string[]; pageSize: number }> {
+/** A resource searched in two steps (ids, then pages of records by id): where, and how its page answers. */
+export interface IdSearch {
+  /** The path under the merchant: `transactions`, `subscriptions`. */
+  path: string;
+  /** The page's root element and its items' (camelCased by the SDK). */
+  root: string;
+  item: string;
+}
+
+export const TRANSACTION_SEARCH: IdSearch = { path: 'transactions', root: 'creditCardTransactions', item: 'transaction' };
+export const SUBSCRIPTION_SEARCH: IdSearch = { path: 'subscriptions', root: 'subscriptions', item: 'subscription' };
+
+/** The first step: every id the search matches (the gateway's cap reached: split the window), and the page size. */
+export async function searchIds(ctx: Ctx, criteria: Criteria, what: string, r: IdSearch = TRANSACTION_SEARCH): Promise<{ ids: string[]; pageSize: number }> {
   const g = ctx.client;
   // Checked inside the call, so that an answer that is not the gateway's is retried like a 5xx.
-  const res = await ctx.call(`transactions/advanced_search_ids ${what}`, async () =>
-    gatewayAnswer(await http(g).post(`${merchantPath(g)}/transactions/advanced_search_ids`, { search: criteria }), 'searchResults', `transaction search ${what}`),
+  const res = await ctx.call(`${r.path}/advanced_search_ids ${what}`, async () =>
+    gatewayAnswer(await http(g).post(`${merchantPath(g)}/${r.path}/advanced_search_ids`, { search: criteria }), 'searchResults', `${r.item} search ${what}`),
   );
   const results = (res.searchResults ?? {}) as { ids?: unknown; pageSize?: number };
   const ids = list<string>(Array.isArray(results.ids) ? results.ids : (results.ids as { item?: unknown } | undefined)?.item);
@@ -56,13 +69,14 @@ async function searchIds(ctx: Ctx, criteria: Criteria, what: string): Promise<{ 
   return { ids, pageSize: Math.max(1, Number(results.pageSize ?? 50)) };
 }
 
-async function transactionsByIds(ctx: Ctx, criteria: Criteria, ids: string[], what: string): Promise<BraintreeTransaction[]> {
+/** The second step: the records of up to a page of ids, with the same criteria (one no longer matching is left out). */
+export async function recordsByIds<T>(ctx: Ctx, criteria: Criteria, ids: string[], what: string, r: IdSearch = TRANSACTION_SEARCH): Promise<T[]> {
   const g = ctx.client;
-  const res = await ctx.call(`transactions/advanced_search ${what}`, async () =>
-    gatewayAnswer(await http(g).post(`${merchantPath(g)}/transactions/advanced_search`, { search: { ...criteria, ids } }), 'creditCardTransactions', `transaction search ${what}`),
+  const res = await ctx.call(`${r.path}/advanced_search ${what}`, async () =>
+    gatewayAnswer(await http(g).post(`${merchantPath(g)}/${r.path}/advanced_search`, { search: { ...criteria, ids } }), r.root, `${r.item} search ${what}`),
   );
-  const found = list<BraintreeTransaction>((res.creditCardTransactions as { transaction?: unknown } | undefined)?.transaction);
-  if (found.length < ids.length) ctx.log('fewer transactions than ids asked for', { search: what, asked: ids.length, found: found.length });
+  const found = list<T>((res[r.root] as Record<string, unknown> | undefined)?.[r.item]);
+  if (found.length < ids.length) ctx.log(`fewer ${r.path} than ids asked for`, { search: what, asked: ids.length, found: found.length });
   return found;
 }
 
@@ -73,19 +87,24 @@ async function transactionsByIds(ctx: Ctx, criteria: Criteria, ids: string[], wh
  * them again (a closed time window's ids do not change).
  */
 export function transactionPager(criteriaFor: (w: Window) => Criteria, what: string) {
+  return idsPager<BraintreeTransaction>(criteriaFor, what, TRANSACTION_SEARCH);
+}
+
+/** The same paging for any resource searched in two steps (subscriptions too). */
+export function idsPager<T>(criteriaFor: (w: Window) => Criteria, what: string, r: IdSearch) {
   const cache = new Map<string, { ids: string[]; pageSize: number }>();
-  return async (ctx: Ctx, req: { window: Window | null; token: string | null }): Promise<Page<BraintreeTransaction>> => {
+  return async (ctx: Ctx, req: { window: Window | null; token: string | null }): Promise<Page<T>> => {
     const w = req.window!;
     const key = `${w.from.toISOString()}|${w.to.toISOString()}`;
     const criteria = criteriaFor(w);
     let found = cache.get(key);
     if (!found) {
-      found = await searchIds(ctx, criteria, what);
+      found = await searchIds(ctx, criteria, what, r);
       cache.set(key, found);
     }
     const offset = req.token === null ? 0 : Number(req.token);
     const ids = found.ids.slice(offset, offset + found.pageSize);
-    const records = ids.length ? await transactionsByIds(ctx, criteria, ids, what) : [];
+    const records = ids.length ? await recordsByIds<T>(ctx, criteria, ids, what, r) : [];
     const end = offset + ids.length;
     if (end >= found.ids.length) cache.delete(key);
     return { records, next: end < found.ids.length ? String(end) : null };
@@ -96,7 +115,7 @@ export function transactionPager(criteriaFor: (w: Window) => Criteria, what: str
 export async function allTransactions(ctx: Ctx, criteria: Criteria, what: string): Promise<BraintreeTransaction[]> {
   const { ids, pageSize } = await searchIds(ctx, criteria, what);
   const out: BraintreeTransaction[] = [];
-  for (let i = 0; i < ids.length; i += pageSize) out.push(...(await transactionsByIds(ctx, criteria, ids.slice(i, i + pageSize), what)));
+  for (let i = 0; i < ids.length; i += pageSize) out.push(...(await recordsByIds<BraintreeTransaction>(ctx, criteria, ids.slice(i, i + pageSize), what)));
   return out;
 }
 
