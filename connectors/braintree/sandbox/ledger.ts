@@ -7,6 +7,7 @@ import type {
   SandboxDisbursement,
   SandboxDispute,
   SandboxSettlementBatch,
+  SandboxSubscription,
   SandboxTransaction,
 } from './types.js';
 
@@ -36,6 +37,8 @@ export class Ledger {
   readonly disbursedKeys = new Set<string>();
   readonly settlementBatches = new Map<string, SandboxSettlementBatch>();
   readonly bankLines: BankLine[] = [];
+  readonly subscriptions: SandboxSubscription[] = [];
+  readonly subscriptionsById = new Map<string, SandboxSubscription>();
   /** The donation behind each sale, as the charity recorded it (the gateway never holds this list). */
   readonly donations: SandboxDonation[] = [];
   readonly toSettle = new TimeQueue<SandboxTransaction>();

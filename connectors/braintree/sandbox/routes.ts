@@ -3,6 +3,8 @@ import { searchDisputes } from './dispute-search.js';
 import type { Ledger } from './ledger.js';
 import { disputeXml, transactionXml } from './objects-xml.js';
 import { SearchCriteriaError } from './search-criteria.js';
+import { searchSubscriptions } from './subscription-search.js';
+import { cancelSubscription, subscriptionXml } from './subscriptions.js';
 import { batchSummary } from './settlement.js';
 import { searchTransactions } from './transaction-search.js';
 import { canVoid, voidSale } from './void.js';
@@ -25,9 +27,21 @@ export function route(ctx: RouteContext, method: string, path: string, query: UR
   const parts = path.split('/').filter(Boolean);
   const [resource, action, extra] = parts;
   if (method === 'PUT' && resource === 'transactions' && action && extra === 'void' && parts.length === 3) return voidTransaction(ctx, action);
+  if (method === 'PUT' && resource === 'subscriptions' && action && extra === 'cancel' && parts.length === 3) return cancel(ctx, action);
   if (extra !== undefined) return null;
-  if (method === 'POST' && resource === 'transactions' && action === 'advanced_search_ids') return searchIds(ctx, body);
+  if (method === 'POST' && resource === 'transactions' && action === 'advanced_search_ids') return searchIds(ctx, capped(ctx, () => searchTransactions(ctx.ledger, criteria(body))));
   if (method === 'POST' && resource === 'transactions' && action === 'advanced_search') return searchPage(ctx, body);
+  if (method === 'POST' && resource === 'subscriptions' && action === 'advanced_search_ids') return searchIds(ctx, capped(ctx, () => searchSubscriptions(ctx.ledger, criteria(body))));
+  if (method === 'POST' && resource === 'subscriptions' && action === 'advanced_search') {
+    const subs = searching(() => searchSubscriptions(ctx.ledger, criteria(body)));
+    const header = { current_page_number: 1, page_size: ctx.pageSize, total_items: subs.length };
+    return collectionDocument('subscriptions', header, 'subscription', subs.map((s) => subscriptionXml(s, ctx.ledger)));
+  }
+  if (method === 'GET' && resource === 'subscriptions' && action) {
+    const sub = ctx.ledger.subscriptionsById.get(decodeURIComponent(action));
+    if (!sub) throw notFound();
+    return document('subscription', subscriptionXml(sub, ctx.ledger));
+  }
   if (method === 'GET' && resource === 'transactions' && action) {
     const tx = ctx.ledger.byId.get(decodeURIComponent(action));
     if (!tx) throw notFound();
@@ -68,13 +82,27 @@ function searching<T>(run: () => T): T {
   }
 }
 
-function searchIds(ctx: RouteContext, body: unknown): string {
-  let found = searching(() => searchTransactions(ctx.ledger, criteria(body)));
-  if (found.length > ctx.maxSearchResults) {
-    if (ctx.onTooManyResults === 'error') throw tooManyResults(found.length, ctx.maxSearchResults);
-    found = found.slice(0, ctx.maxSearchResults);
+/** What a search matched, capped as the gateway caps it. */
+function capped<T>(ctx: RouteContext, search: () => T[]): T[] {
+  const all = searching(search);
+  if (all.length <= ctx.maxSearchResults) return all;
+  if (ctx.onTooManyResults === 'error') throw tooManyResults(all.length, ctx.maxSearchResults);
+  return all.slice(0, ctx.maxSearchResults);
+}
+
+/** The first step of a search (transactions or subscriptions): the ids and the page size. */
+function searchIds(ctx: RouteContext, matched: readonly { id: string }[]): string {
+  return document('search_results', { page_size: ctx.pageSize, ids: array('item', matched.map((t) => t.id)) });
+}
+
+/** `gateway.subscription.cancel(id)`: the cancelled subscription, or the gateway's 81905 when it has ended. */
+function cancel(ctx: RouteContext, id: string): string {
+  const sub = ctx.ledger.subscriptionsById.get(decodeURIComponent(id));
+  if (!sub) throw notFound();
+  if (sub.status === 'Canceled' || sub.status === 'Expired') {
+    throw validationFailed('subscription', [{ attribute: 'status', code: '81905', message: 'Subscription has already been canceled.' }]);
   }
-  return document('search_results', { page_size: ctx.pageSize, ids: array('item', found.map((t) => t.id)) });
+  return document('subscription', subscriptionXml(cancelSubscription(ctx.ledger, sub, ctx.now(), 'api'), ctx.ledger));
 }
 
 /**

@@ -6,6 +6,7 @@ import { SandboxRandom, seedFromText } from './ids.js';
 import { Ledger } from './ledger.js';
 import { settleDue } from './settlement.js';
 import { DAY, HOUR } from './time.js';
+import { cancelSubscription, chargeSubscription, createSubscription } from './subscriptions.js';
 import { createSale, settlementDueAt, refundSale, type NewSale } from './transactions.js';
 import type { SandboxTransaction } from './types.js';
 
@@ -18,6 +19,7 @@ const AMOUNTS = [500, 1000, 1000, 2000, 2500, 5000, 1000, 500, 10000, 1500];
 export interface SeedOptions {
   scenario?: ScenarioOptions | Scenario;
   transactions?: number;
+  subscriptions?: number;
   now: number;
 }
 
@@ -70,6 +72,8 @@ export function seedLedger(opts: SeedOptions): { ledger: Ledger; currency: strin
     for (let i = 0; i < n; i++) add(syntheticSale(ledger.rand, Math.floor(start + i * step), currency));
   }
 
+  for (let i = 0; i < (opts.subscriptions ?? 0); i++) seedSubscription(ledger, i, opts.now, currency);
+
   for (const change of later.sort((a, b) => a.at - b.at)) {
     settleDue(ledger, change.at);
     disburseDue(ledger, change.at);
@@ -108,4 +112,23 @@ export function syntheticSale(rand: SandboxRandom, at: number, currency: string)
     declined: rand.chance(DECLINE_RATE),
     donation: { donation_id: donationId, occurred_at: new Date(at).toISOString(), channel: 'online', amount_minor: amountMinor, currency, payment_provider: 'braintree' },
   };
+}
+
+/**
+ * The i-th seeded monthly gift: begun 120 + 9i days before now at 10:00, charged on its billing day since. One in
+ * three is cancelled from the Control Panel three days before its third charge; one in three expires after three.
+ */
+function seedSubscription(ledger: Ledger, i: number, now: number, currency: string): void {
+  const at = Math.floor(now / DAY) * DAY - (120 + 9 * i) * DAY + 10 * HOUR;
+  if (at > now) return;
+  const sub = createSubscription(ledger, { at, amountMinor: ledger.rand.pick(AMOUNTS), currency, customerId: ledger.rand.id(9, '0123456789'), cycles: i % 3 === 2 ? 3 : null });
+  for (;;) {
+    const due = Date.parse(`${sub.next_billing_date}T00:00:00Z`) + 10 * HOUR;
+    if (sub.status !== 'Active' || due > now) return;
+    if (i % 3 === 1 && sub.current_billing_cycle === 2) {
+      cancelSubscription(ledger, sub, due - 3 * DAY, 'control_panel');
+      return;
+    }
+    chargeSubscription(ledger, sub, due, false);
+  }
 }

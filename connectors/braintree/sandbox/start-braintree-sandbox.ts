@@ -19,8 +19,9 @@ import type { Ledger } from './ledger.js';
 import { route, type RouteContext } from './routes.js';
 import { seedLedger, syntheticSale } from './seed.js';
 import { settleDue } from './settlement.js';
+import { cancelSubscription, chargeSubscription, createSubscription } from './subscriptions.js';
 import { createSale, refundSale, SandboxStateError } from './transactions.js';
-import type { BraintreeSandbox, BraintreeSandboxData, BraintreeSandboxOptions, FaultInjection, SandboxTransaction } from './types.js';
+import type { BraintreeSandbox, BraintreeSandboxData, BraintreeSandboxOptions, FaultInjection, SandboxSubscription, SandboxTransaction } from './types.js';
 import { voidSale } from './void.js';
 import { WebhookSender } from './webhook-sender.js';
 
@@ -39,7 +40,7 @@ export async function startBraintreeSandbox(opts: BraintreeSandboxOptions = {}):
   const privateKey = opts.privateKey ?? 'sandbox_private';
   const clock = opts.now ?? (() => new Date());
   const nowMs = () => clock().getTime();
-  const { ledger, currency } = seedLedger({ scenario: opts.scenario, transactions: opts.transactions, now: nowMs() });
+  const { ledger, currency } = seedLedger({ scenario: opts.scenario, transactions: opts.transactions, subscriptions: opts.subscriptions, now: nowMs() });
   if (opts.liveSeed !== undefined) ledger.rand.reseed(opts.liveSeed);
   const ctx: RouteContext = {
     ledger,
@@ -148,6 +149,11 @@ export async function startBraintreeSandbox(opts: BraintreeSandboxOptions = {}):
     if (!tx) throw new SandboxStateError(`no such transaction: ${id}`);
     return tx;
   };
+  const subOrThrow = (id: string): SandboxSubscription => {
+    const sub = ledger.subscriptionsById.get(id);
+    if (!sub) throw new SandboxStateError(`no such subscription: ${id}`);
+    return sub;
+  };
   const data = dataView(ledger, catchUp);
 
   return {
@@ -196,6 +202,18 @@ export async function startBraintreeSandbox(opts: BraintreeSandboxOptions = {}):
       const dispute = ledger.disputesById.get(disputeId);
       if (!dispute) throw new SandboxStateError(`no dispute ${disputeId}`);
       return winDispute(ledger, dispute, nowMs());
+    },
+    addSubscription({ amountMinor = 1000, customerId, cycles } = {}) {
+      catchUp();
+      return createSubscription(ledger, { at: nowMs(), amountMinor, currency, customerId: customerId ?? ledger.rand.id(9, '0123456789'), cycles });
+    },
+    chargeSubscription(subscriptionId, { declined = false } = {}) {
+      catchUp();
+      return chargeSubscription(ledger, subOrThrow(subscriptionId), nowMs(), declined);
+    },
+    cancelSubscription(subscriptionId) {
+      catchUp();
+      return cancelSubscription(ledger, subOrThrow(subscriptionId), nowMs(), 'control_panel');
     },
     addTransactions(n, { subscriptionId } = {}) {
       const out: SandboxTransaction[] = [];
@@ -255,6 +273,9 @@ function dataView(ledger: Ledger, catchUp: () => void): BraintreeSandboxData {
     },
     get donations() {
       return ledger.donations;
+    },
+    get subscriptions() {
+      return fresh(() => ledger.subscriptions);
     },
     transaction(id) {
       catchUp();

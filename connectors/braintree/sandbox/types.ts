@@ -63,6 +63,49 @@ export interface SandboxTransaction {
   dispute_ids: string[];
 }
 
+/** Braintree's five subscription statuses, as sent (capitalised, `Past Due` with a space). */
+export type SubscriptionStatus = 'Active' | 'Past Due' | 'Pending' | 'Canceled' | 'Expired';
+
+/** One `<status-event>` of a subscription's `status-history` (its `user` is nil: no Control Panel login here). */
+export interface SubscriptionStatusEvent {
+  status: SubscriptionStatus;
+  timestamp: string;
+  /** `api`, `control_panel`, or `recurring` (the billing engine itself: an expiry, a failed charge). */
+  subscription_source: 'api' | 'control_panel' | 'recurring';
+  price: string;
+  currency_iso_code: string;
+  plan_id: string;
+}
+
+/** A recurring-billing subscription: a monthly gift, whose instalments are sales with `subscription_id` set. */
+export interface SandboxSubscription {
+  id: string;
+  plan_id: string;
+  /** One cycle's amount, a decimal string with the currency's exponent. */
+  price: string;
+  amount_minor: number;
+  currency_iso_code: string;
+  merchant_account_id: string;
+  customer_id: string;
+  payment_method_token: string;
+  status: SubscriptionStatus;
+  created_at: string;
+  updated_at: string;
+  first_billing_date: string;
+  billing_day_of_month: number;
+  /** Months between charges (the plan's billing frequency). */
+  billing_frequency: number;
+  /** null: never expires. */
+  number_of_billing_cycles: number | null;
+  current_billing_cycle: number;
+  next_billing_date: string;
+  paid_through_date: string | null;
+  failure_count: number;
+  status_history: SubscriptionStatusEvent[];
+  /** Its instalments (sales), oldest first; the XML lists them newest first. */
+  transaction_ids: string[];
+}
+
 export interface DisputeStatusEvent {
   status: string;
   timestamp: string;
@@ -154,6 +197,11 @@ export interface BraintreeSandboxOptions extends LiveSeedOption, ControlRouteOpt
   maxSearchResults?: number;
   /** 'error' (default): 422 api-error-response; 'truncate': the first maxSearchResults ids, as the gateway's documented cap does. */
   onTooManyResults?: 'error' | 'truncate';
+  /**
+   * Monthly subscriptions in the seeded history (default 0: none, and the seeded worlds of before are unchanged):
+   * each charged monthly since it began, one in three cancelled after two charges, one in three expired after three.
+   */
+  subscriptions?: number;
   /** Deliver signed notifications for changes made after start (form fields bt_signature, bt_payload). */
   webhook?: { url: string; attempts?: number };
 }
@@ -165,6 +213,8 @@ export interface BraintreeSandboxData {
   readonly disbursements: readonly SandboxDisbursement[];
   readonly settlementBatches: readonly SandboxSettlementBatch[];
   readonly bankLines: readonly BankLine[];
+  /** In creation order. */
+  readonly subscriptions: readonly SandboxSubscription[];
   /** The donation behind each sale, as the charity's website or call centre recorded it, in the order taken. */
   readonly donations: readonly SandboxDonation[];
   transaction(id: string): SandboxTransaction | undefined;
@@ -203,6 +253,19 @@ export interface BraintreeSandbox {
   openDispute(transactionId: string): SandboxDispute;
   /** The charity wins an open dispute at the clock's now; the disbursement two days on returns its amount. */
   winDispute(disputeId: string): SandboxDispute;
+  /**
+   * A monthly subscription begun at the clock's now, its first instalment charged then; `cycles` makes it expire after
+   * that many charges. Sends no notification (Braintree has no webhook for a new subscription).
+   */
+  addSubscription(opts?: { amountMinor?: number; customerId?: string; cycles?: number }): SandboxSubscription;
+  /**
+   * The billing engine charges its next instalment at the clock's now: a sale with `subscription_id`, or with
+   * `declined` a processor_declined one that makes it Past Due. Notifies subscription_charged_(un)successfully, and
+   * subscription_went_past_due, subscription_went_active or subscription_expired when its status changes.
+   */
+  chargeSubscription(subscriptionId: string, opts?: { declined?: boolean }): SandboxTransaction;
+  /** Cancelled at the clock's now (as the SDK's `subscription.cancel`, from the Control Panel); notifies subscription_canceled. */
+  cancelSubscription(subscriptionId: string): SandboxSubscription;
   /** N synthetic sales created at the clock's now; with `subscriptionId`, instalments that subscription charged. */
   addTransactions(n: number, opts?: { subscriptionId?: string }): SandboxTransaction[];
   /** Resolves once every queued notification has been delivered or given up on. */
