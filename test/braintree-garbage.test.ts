@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadBookmark } from '../core/engine/bookmark.js';
 import { AuthError, FatalError, RetriableError } from '../core/errors.js';
 import { classifyBraintreeError, createBraintreeGateway } from '../connectors/braintree/client.js';
+import type { SandboxSubscription } from '../connectors/braintree/sandbox/index.js';
 import { braintreeHarness, BT_NOW } from './support/braintree-harness.js';
 
 // Provider garbage, through the real SDK against the sandbox: what a proxy, a broken record or an odd
@@ -82,6 +83,24 @@ describe('Braintree connector on provider garbage', () => {
     for (const d of days.slice(1)) expect(await payout(d)).toHaveLength(1);
     expect(await h.q(`SELECT count(*) AS n FROM quarantine WHERE quarantine_id LIKE '%${tx.id}%'`)).toEqual([{ n: 1 }]);
     expect((await loadBookmark(h.engineRuntime.state, 'braintree', 'disbursements')).cursor).not.toBeNull();
+  });
+
+  it('quarantines a subscription with provider garbage in it (an inexact price, an unknown status) and lands the others', async () => {
+    h = await braintreeHarness({ scenario: { seed: 5, donations: 20 }, subscriptions: 3 });
+    const [inexact, odd, fine] = h.sandbox.data.subscriptions as SandboxSubscription[];
+    inexact!.price = '10.005'; // more decimals than GBP has
+    (odd as { status: string }).status = 'On hold per jo@example.org';
+    const run = byStream(await h.sync({ streams: ['subscriptions'] }, { startDate: new Date('2026-01-01T00:00:00Z') }), 'subscriptions');
+    expect(run).toMatchObject({ outcome: 'succeeded', records: 3, quarantined: 2 });
+    await h.land();
+    expect(await h.q(`SELECT recurring_donation_id AS id FROM recurring_donation`)).toEqual([{ id: fine!.id }]);
+    const reasons = await h.q(`SELECT reasons FROM quarantine WHERE contract = 'recurring_donation' ORDER BY quarantine_id`);
+    expect(reasons).toHaveLength(2);
+    expect(JSON.stringify(reasons)).toMatch(/more decimals than GBP allows/);
+    expect(JSON.stringify(reasons)).toMatch(/not one of Braintree's five/);
+    // The status is not repeated: whatever it holds stays out of the reasons.
+    expect(JSON.stringify(reasons)).not.toContain('example.org');
+    expect((await loadBookmark(h.engineRuntime.state, 'braintree', 'subscriptions')).cursor).not.toBeNull();
   });
 
   it('quarantines settlement summaries of a merchant account whose currency it was not told, never guessing one', async () => {

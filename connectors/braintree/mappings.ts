@@ -48,7 +48,8 @@ export function toDate(value: BraintreeTime): string | null {
   return iso !== null && INSTANT.test(iso) ? iso.slice(0, 10) : iso;
 }
 
-function latest(times: readonly (string | null)[]): string | null {
+/** The latest of some ISO times, or null. */
+export function latest(times: readonly (string | null)[]): string | null {
   let best: string | null = null;
   let bestMs = -Infinity;
   for (const t of times) {
@@ -61,12 +62,12 @@ function latest(times: readonly (string | null)[]): string | null {
   return best;
 }
 
-function text(value: unknown): string | null {
+export function text(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
 /** An id as text without the spaces around it; null when absent or blank. */
-function trimmed(value: unknown): string | null {
+export function trimmed(value: unknown): string | null {
   return typeof value === 'string' ? text(value.trim()) : null;
 }
 
@@ -74,12 +75,12 @@ function trimmed(value: unknown): string | null {
  * Minor units, or null when the amount or currency is absent (webhook samples and some API
  * versions leave them out) so validation quarantines the record as incomplete instead of guessing.
  */
-function minor(amount: BraintreeString, currency: BraintreeString): number | null {
+export function minor(amount: BraintreeString, currency: BraintreeString): number | null {
   if (text(amount) === null || text(currency) === null) return null;
   return toMinorUnits(amount as string, currency as string);
 }
 
-function upper(currency: BraintreeString): string | null {
+export function upper(currency: BraintreeString): string | null {
   return text(currency)?.toUpperCase() ?? null;
 }
 

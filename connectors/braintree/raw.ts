@@ -99,8 +99,40 @@ export interface BraintreeDisbursement {
   success?: boolean | null;
 }
 
+/** One `<status-history>` event of a subscription. Its `user` (a Control Panel login) is never read. */
+export interface BraintreeSubscriptionStatusEvent {
+  /** `Active`, `Canceled`, `Expired`, `Past Due`, `Pending`. */
+  status?: BraintreeString;
+  timestamp?: BraintreeTime;
+  currencyIsoCode?: BraintreeString;
+  /** Who made the change: `api`, `control_panel`, or `recurring` (the gateway's billing itself). */
+  subscriptionSource?: BraintreeString;
+}
+
+/**
+ * A recurring-billing subscription. A webhook's snapshot holds its id and transactions only (the SDK's samples);
+ * search and find give the whole object. It has no currency or customer of its own: its status events say the
+ * currency, and the transactions it charged name the customer.
+ */
 export interface BraintreeSubscription {
   id: string;
+  /** `Active`, `Canceled`, `Expired`, `Past Due`, `Pending` (as sent: capitalised, with a space). */
+  status?: BraintreeString;
+  planId?: BraintreeString;
+  /** The amount of one billing cycle, a decimal string ("10.00"), before add-ons and discounts. */
+  price?: BraintreeString;
+  merchantAccountId?: BraintreeString;
+  createdAt?: BraintreeTime;
+  updatedAt?: BraintreeTime;
+  firstBillingDate?: BraintreeTime;
+  billingPeriodStartDate?: BraintreeTime;
+  billingPeriodEndDate?: BraintreeTime;
+  /** Not in every API version's answer (the plan holds it); months between charges when present. */
+  billingFrequency?: number | string | null;
+  addOns?: readonly unknown[] | string | null;
+  discounts?: readonly unknown[] | string | null;
+  statusHistory?: readonly BraintreeSubscriptionStatusEvent[] | null;
+  /** Newest first. */
   transactions?: readonly BraintreeTransaction[] | null;
 }
 

@@ -6,6 +6,7 @@ import { toMinorUnits } from '../../core/money.js';
 import type { BraintreeMappingSettings } from './config.js';
 import { disbursementDateOf, mapDispute, mapTransaction, payoutFromItems, payoutIdOf, PROVIDER, toDate, toIsoTime, type BraintreeMapOptions } from './mappings.js';
 import type { BraintreeDispute, BraintreeTransaction } from './raw.js';
+import { subscriptionStreams } from './subscription-streams.js';
 import { allDisputes, allTransactions, dateRange, disputePager, settlementSummary, timeRange, transactionPager } from './search.js';
 
 type G = braintree.BraintreeGateway;
@@ -174,5 +175,5 @@ export function braintreeStreams(config: BraintreeMappingSettings): StreamDef<G,
     },
   });
 
-  return [transactions, settlements, statusChanges, disbursements, disputes, settlementSummaries];
+  return [transactions, settlements, statusChanges, disbursements, disputes, settlementSummaries, ...subscriptionStreams()];
 }
