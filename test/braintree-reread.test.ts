@@ -36,7 +36,7 @@ describe('Braintree webhooks prompt a re-read of the transaction', () => {
     };
     app = buildServer({ queue: lake.rt.queue, apiKeys: [], plugins: [braintreeWebhookRoutes({ queue: lake.rt.queue, gateway: createBraintreeGateway(config), refetch: refetcher })] });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
-    sandbox = await startBraintreeSandbox({ ...keys, now: clock.now, scenario: { seed: 21, donations: 200 }, webhook: { url: `${url}/webhooks/braintree` } });
+    sandbox = await startBraintreeSandbox({ ...keys, now: clock.now, scenario: { seed: 21, donations: 200 }, subscriptions: 1, webhook: { url: `${url}/webhooks/braintree` } });
     config.apiBase = sandbox.url;
     inst = braintreeConnector(config) as ConnectorInstance<never>;
     instances.braintree = inst;
@@ -133,5 +133,56 @@ describe('Braintree webhooks prompt a re-read of the transaction', () => {
     expect(refetcher.stats()).toMatchObject({ deferred: {}, notFound: 0 });
     await lake.land();
     expect(await lake.q(`SELECT status FROM payment WHERE payment_id = '${settled[0]!.id}'`)).toEqual([{ status: 'settled' }]);
+  });
+
+  it('re-reads a subscription by id on its status notifications: past due, active again, cancelled', async () => {
+    clock.set(new Date(NOW.getTime() + 3 * DAY));
+    const monthly = sandbox.addSubscription({ amountMinor: 1200 });
+    await sandbox.webhooksIdle();
+    await refetcher.idle();
+    const subReads = () => sandbox.requests.entries.filter((r) => r.method === 'GET' && r.path === `/merchants/${keys.merchantId}/subscriptions/${monthly.id}`);
+    const status = async () => {
+      await lake.land();
+      return lake.q(`SELECT status, end_date::VARCHAR AS end_date FROM recurring_donation WHERE recurring_donation_id = '${monthly.id}'`);
+    };
+
+    // A declined charge: subscription_charged_unsuccessfully names the charge and the subscription, went_past_due the subscription.
+    sandbox.requests.reset();
+    clock.advance(DAY);
+    const declined = sandbox.chargeSubscription(monthly.id, { declined: true });
+    await sandbox.webhooksIdle();
+    await refetcher.idle();
+    expect(reads(declined.id).map((r) => r.status)).toEqual([200]);
+    expect(subReads().length).toBeGreaterThanOrEqual(1);
+    expect(await status()).toEqual([{ status: 'past_due', end_date: null }]);
+
+    clock.advance(DAY);
+    sandbox.chargeSubscription(monthly.id);
+    await sandbox.webhooksIdle();
+    await refetcher.idle();
+    expect(await status()).toEqual([{ status: 'active', end_date: null }]);
+
+    // Cancelled in the Control Panel: no sync runs, subscription_canceled has it read again, once.
+    sandbox.requests.reset();
+    clock.advance(DAY);
+    sandbox.cancelSubscription(monthly.id);
+    await sandbox.webhooksIdle();
+    await refetcher.idle();
+    // (The clock's day also settled its earlier charges: their transaction_settled notifications read those.)
+    expect(sandbox.requests.entries.filter((r) => r.path.includes('/subscriptions')).map((r) => [r.method, r.path, r.status])).toEqual([['GET', `/merchants/${keys.merchantId}/subscriptions/${monthly.id}`, 200]]);
+    expect(await status()).toEqual([{ status: 'canceled', end_date: clock.now().toISOString().slice(0, 10) }]);
+  });
+
+  it('re-reads the subscription the SDK\'s own subscription_canceled sample names (its snapshot holds only the id)', async () => {
+    const sub = sandbox.data.subscriptions.find((s) => s.status === 'Active')!;
+    const sample = await createBraintreeGateway(config).webhookTesting.sampleNotification('subscription_canceled', sub.id);
+    sandbox.requests.reset();
+    const res = await app.inject({ method: 'POST', url: '/webhooks/braintree', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ bt_signature: sample.bt_signature, bt_payload: sample.bt_payload }).toString() });
+    expect(res.statusCode).toBe(200);
+    await refetcher.idle();
+    expect(sandbox.requests.entries.map((r) => r.path)).toEqual([`/merchants/${keys.merchantId}/subscriptions/${sub.id}`]);
+    await lake.land();
+    // The gateway says it is active (the sample was not Braintree's word): the lake says what the gateway says.
+    expect(await lake.q(`SELECT status FROM recurring_donation WHERE recurring_donation_id = '${sub.id}'`)).toEqual([{ status: 'active' }]);
   });
 });

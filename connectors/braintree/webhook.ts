@@ -41,16 +41,19 @@ export interface BraintreeWebhookOptions {
 const TRANSACTION_KINDS = new Set(['transaction_settled', 'transaction_settlement_declined', 'transaction_disbursed', 'refund_failed']);
 
 /**
- * The object a notification names, read again by id: a transaction (a subscription charge names its
- * newest one) or a dispute. A disbursement names a day of transactions, which the disbursements stream
- * sweeps, so it prompts nothing.
+ * The objects a notification names, read again by id: a transaction, a dispute, or a subscription (every
+ * `subscription_*` kind: canceled, expired, went_past_due, went_active, charged_*, whose snapshot holds only its id
+ * and transactions, so its status comes from the read); a subscription charge names its newest transaction too. A
+ * disbursement names a day of transactions, which the disbursements stream sweeps, so it prompts nothing.
  */
 export function braintreeRereads(n: BraintreeNotification): RefetchPrompt[] {
   const txs = Array.isArray(n.subscription?.transactions) ? n.subscription.transactions : [];
   const tx = TRANSACTION_KINDS.has(n.kind) ? n.transaction : n.kind.startsWith('subscription_charged_') ? txs[0] : undefined;
-  if (typeof tx?.id === 'string' && tx.id) return [{ connector: 'braintree', stream: 'transactions', id: tx.id }];
-  if (n.kind.startsWith('dispute_') && typeof n.dispute?.id === 'string' && n.dispute.id) return [{ connector: 'braintree', stream: 'disputes', id: n.dispute.id }];
-  return [];
+  const out: RefetchPrompt[] = [];
+  if (typeof tx?.id === 'string' && tx.id) out.push({ connector: 'braintree', stream: 'transactions', id: tx.id });
+  if (n.kind.startsWith('subscription_') && typeof n.subscription?.id === 'string' && n.subscription.id) out.push({ connector: 'braintree', stream: 'subscriptions', id: n.subscription.id });
+  if (n.kind.startsWith('dispute_') && typeof n.dispute?.id === 'string' && n.dispute.id) out.push({ connector: 'braintree', stream: 'disputes', id: n.dispute.id });
+  return out;
 }
 
 type Verified = { notification: BraintreeNotification } | { status: number; code: string; message: string };
