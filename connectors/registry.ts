@@ -22,7 +22,7 @@ export interface ConnectorEntry {
   /**
    * Its streams that keep their position their own way, with no time windows and so no cursor (Stripe's payout_items
    * in the bookmark's `extra`, Salesforce's backfill under keys of its own, Freshdesk's ticket_fields read whole each
-   * run): `puddle status` says "kept by the stream" of them, and of any other stream with no cursor after its runs
+   * run, Braintree's subscription_statuses the open subscriptions' ids under keys of its own): `puddle status` says "kept by the stream" of them, and of any other stream with no cursor after its runs
    * that none has succeeded yet (connectors/registry.test.ts checks the list against the streams' `windows`).
    */
   ownPosition?: string[];
@@ -44,7 +44,7 @@ const NO_SETTINGS: SecretStore = { get: () => undefined };
 export const CONNECTORS: Record<string, ConnectorEntry> = {
   braintree: {
     streams: braintreeStreams(braintreeMappingSettings(NO_SETTINGS)).map((s) => s.name),
-    ownPosition: [],
+    ownPosition: ['subscription_statuses'],
     make: braintreeFromSecrets as (secrets: SecretStore) => ConnectorInstance<never>,
     mappings: (secrets) => braintreeStreams(braintreeMappingSettings(secrets)) as StreamDef<never, never>[],
   },
