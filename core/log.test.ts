@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { log, redact } from './log.js';
+import { log, redact, setLogFormat } from './log.js';
 
 /** What one log call writes to stderr, parsed. */
 function written(call: () => void): Record<string, unknown> {
@@ -67,5 +67,26 @@ describe('log fields are scrubbed at any depth', () => {
     expect(out.payload).toBe(payload);
     expect(out.auth).toEqual({ password: '[redacted]' });
     expect(withSecret.auth.password).toBe('p');
+  });
+});
+
+describe('PUDDLE_LOG_FORMAT=text: a line a person reads', () => {
+  afterEach(() => {
+    setLogFormat('json');
+    vi.restoreAllMocks();
+  });
+
+  it('writes the time of day, the level, the message and name=value fields, masked as the JSON line is', () => {
+    const lines: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    setLogFormat('text');
+    log.info('sync run finished', { connector: 'stripe', records: 253, ok: true, note: 'two words', request: { authorization: 'Bearer sk_live_abc' }, error: new TypeError('fetch failed') });
+    log.debug('not at info');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\d{2}:\d{2}:\d{2} info {2}sync run finished {2}connector=stripe records=253 ok=true note="two words" request=\{"authorization":"\[redacted\]"\} error="TypeError: fetch failed"\n$/);
+    expect(lines[0]).not.toContain('sk_live_abc');
   });
 });

@@ -80,10 +80,34 @@ function scrubError(e: Error): string {
   return `${e.name}: ${e.message}${shown}`;
 }
 
+/** How a line is written: `json` (one object a line, for a service's log and its tools), `text` (for a person at a terminal). */
+export const LOG_FORMATS = ['json', 'text'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+let format: LogFormat = 'json';
+
+/** PUDDLE_LOG_FORMAT, read by the CLI: `text` by default when stderr is a terminal, `json` otherwise. */
+export function setLogFormat(f: LogFormat): void {
+  format = f;
+}
+
+/** A value in a text line: bare when it is one word, else as JSON (quoted, escaped), so a line splits on spaces. */
+const textValue = (v: unknown) => (typeof v === 'string' && /^[^\s"=]+$/.test(v) ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
+
+/**
+ * One line as a person reads it: the time of day, the level, the message, then `name=value` for each field, masked as
+ * the JSON line is. A newcomer's user test (2026-12-07) found 41 JSON lines in a terminal's first 10 s, burying the
+ * hub's addresses and warnings.
+ */
+export function textLine(t: string, level: Level, msg: string, fields: Record<string, unknown>): string {
+  const parts = Object.entries(fields).map(([k, v]) => `${k}=${textValue(v)}`);
+  return `${t.slice(11, 19)} ${level.padEnd(5)} ${msg}${parts.length ? `  ${parts.join(' ')}` : ''}`;
+}
+
 function write(level: Level, msg: string, fields?: Record<string, unknown>): void {
   if (ORDER[level] < threshold) return;
-  const line = { t: new Date().toISOString(), level, msg, ...(fields ? redact(fields) : {}) };
-  process.stderr.write(`${JSON.stringify(line)}\n`);
+  const t = new Date().toISOString();
+  const shown = fields ? redact(fields) : {};
+  process.stderr.write(format === 'text' ? `${textLine(t, level, msg, shown)}\n` : `${JSON.stringify({ t, level, msg, ...shown })}\n`);
 }
 
 export const log = {

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startHubProcess } from './support/hub-process.js';
 import { runPuddle } from './support/run-cli.js';
 
 const parent = mkdtempSync(join(tmpdir(), 'puddle-cli-env-'));
@@ -80,6 +81,28 @@ describe('number settings in the environment', () => {
       expect(existsSync(home)).toBe(false);
     }
   }, 60_000);
+
+  it('writes text log lines with PUDDLE_LOG_FORMAT=text, JSON when stderr is not a terminal, and stops on another word', async () => {
+    const home = freshHome('log-format');
+    const bad = await runPuddle(['sync', 'stripe'], { PUDDLE_HOME: home, PUDDLE_LOG_FORMAT: 'pretty' }, { timeoutMs: 30_000 });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('puddle sync: PUDDLE_LOG_FORMAT must be one of json, text (got "pretty")\n');
+    // A hub logs why its connectors do not sync (at warn when it has a producer key): as JSON by default here (a pipe), as text when asked.
+    const lines = async (env: Record<string, string>) => {
+      const hub = await startHubProcess({ PUDDLE_HOME: freshHome(`log-format-${Object.keys(env).length}`), PUDDLE_API_KEYS: 'k'.repeat(32), PUDDLE_SANDBOXES: 'off', ...env }, { schedule: true });
+      try {
+        for (let i = 0; i < 100 && !hub.output().includes('connectors not configured'); i++) await new Promise((r) => setTimeout(r, 100));
+        return hub.output().split('\n').filter((l) => l.includes('connectors not configured'));
+      } finally {
+        hub.child.kill('SIGINT');
+        await hub.exited;
+      }
+    };
+    const [json] = await lines({});
+    expect(JSON.parse(json!)).toMatchObject({ level: 'warn', msg: expect.stringContaining('connectors not configured') });
+    const [text] = await lines({ PUDDLE_LOG_FORMAT: 'text' });
+    expect(text).toMatch(/^\d{2}:\d{2}:\d{2} warn {2}connectors not configured, so no syncs and no webhook re-reads: .* {2}reasons=\{/);
+  }, 120_000);
 
   it("stops `puddle start` on HTTP_TIMEOUT=abc (Salesforce's call limit, which fell back to 150 s without a word)", async () => {
     const home = freshHome('http-timeout');
