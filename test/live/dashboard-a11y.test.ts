@@ -229,6 +229,36 @@ describe('dashboard: accessibility review fixes', { timeout: 180_000 }, () => {
     await heard('By campaign[^:]*: figures current again');
   });
 
+  it('keeps the link dot and draws the chart\'s axes in the page\'s own text colour under forced colours (High Contrast)', async () => {
+    const forced = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      forced.setDefaultTimeout(SHOWS_MS);
+      await forced.emulateMedia({ forcedColors: 'active', colorScheme: 'dark' });
+      await forced.goto(`${hub!.url}/?key=${READ_KEY}`);
+      await forced.waitForFunction(() => document.querySelector('#chart canvas') !== null && document.querySelectorAll('#by-channel tbody tr').length > 0);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      const seen = await forced.evaluate(() => {
+        const style = getComputedStyle(document.body);
+        const dot = getComputedStyle(document.querySelector('.dot')!);
+        // The page's text colour, and how many of the chart's pixels are near it (its axes' labels and ticks).
+        const ink = style.color.match(/\d+/g)!.map(Number);
+        const canvas = document.querySelector('#chart canvas') as HTMLCanvasElement;
+        const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        let inked = 0;
+        for (let i = 0; i < px.length; i += 4) if (px[i + 3]! > 200 && Math.abs(px[i]! - ink[0]!) + Math.abs(px[i + 1]! - ink[1]!) + Math.abs(px[i + 2]! - ink[2]!) < 60) inked++;
+        return { forced: matchMedia('(forced-colors: active)').matches, page: style.backgroundColor, ink: style.color, dot: dot.backgroundColor, adjust: dot.getPropertyValue('forced-color-adjust'), inked };
+      });
+      expect(seen.forced).toBe(true);
+      expect(seen.adjust).toBe('none');
+      expect(seen.dot).not.toBe(seen.page);
+      expect(seen.ink).not.toBe(seen.page);
+      // uPlot's own black on the forced black page drew none of them (the review's screenshot: no axes at all).
+      expect(seen.inked, JSON.stringify(seen)).toBeGreaterThan(50);
+    } finally {
+      await forced.close();
+    }
+  });
+
   it('pauses the figures, tables and chart on request (WCAG 2.2.2), and shows what came meanwhile on resuming', async () => {
     const pause = page.locator('#pause');
     expect(await pause.getAttribute('aria-pressed')).toBe('false');

@@ -141,6 +141,23 @@ const ago = (iso: unknown): string => {
 let ctaWindows: { cta: string | null; from: string; to: string }[] = [];
 let plot: uPlot | undefined;
 
+/**
+ * Under forced colours (Windows High Contrast) the page takes the system's colours but a canvas does not: the chart's
+ * axes, drawn in uPlot's black, vanished on a black page (an accessibility review, 2026-12-06). They are drawn in
+ * the page's own text colour then, and the chart is built again when the mode changes.
+ */
+const FORCED_COLOURS = matchMedia('(forced-colors: active)');
+function axisInk(): Partial<uPlot.Axis> {
+  if (!FORCED_COLOURS.matches) return {};
+  const ink = getComputedStyle(document.body).color;
+  return { stroke: ink, grid: { stroke: ink, width: 0.5 }, ticks: { stroke: ink } };
+}
+FORCED_COLOURS.addEventListener('change', () => {
+  plot?.destroy();
+  plot = undefined;
+  if (lastDoc) drawChart(lastDoc);
+});
+
 /** The chart's span in ms: the page's window, or the 24 hours up to the end of the current box. */
 function chartSpan(): [number, number] {
   const end = timeWindow.to ?? Math.floor(Date.now() / BOX_MS) * BOX_MS + BOX_MS;
@@ -228,7 +245,7 @@ function drawChart(doc: TotalsDocument): void {
       padding: [8 + LANE * 7, 16, 0, 0],
       // The hover legend (the box under the pointer) in 24-hour UTC too.
       series: [{ label: 'Time (UTC)', value: '{D} {MMM} {HH}:{mm}' }, { label: 'donations', stroke: '#3b6fd8', fill: 'rgba(59, 111, 216, 0.35)', width: 1, points: { show: false }, paths: uPlot.paths.bars!({ size: [0.8, 40] }) }],
-      axes: [{ values: timeTicks, label: 'UTC', labelSize: 20 }, { label: 'per 15 min' }],
+      axes: [{ values: timeTicks, label: 'UTC', labelSize: 20, ...axisInk() }, { label: 'per 15 min', ...axisInk() }],
       hooks: {
         // Each call to action's window is a lane above the bars, so windows that overlap stay readable.
         draw: [
