@@ -89,4 +89,22 @@ describe('PUDDLE_LOG_FORMAT=text: a line a person reads', () => {
     expect(lines[0]).toMatch(/^\d{2}:\d{2}:\d{2} info {2}sync run finished {2}connector=stripe records=253 ok=true note="two words" request=\{"authorization":"\[redacted\]"\} error="TypeError: fetch failed"\n$/);
     expect(lines[0]).not.toContain('sk_live_abc');
   });
+
+  it('escapes control characters (a terminal escape in a file name) in values and messages; JSON lines keep their own t, level and msg', () => {
+    const lines: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    setLogFormat('text');
+    log.warn('bank file not imported', { file: 'x\u001b[2K\u001b[1A.csv', other: 'a\nb' });
+    log.warn('odd\u001b[31m message', { c1: 'x\u009b2J' });
+    expect(lines.join('')).not.toContain('\u001b');
+    expect(lines[0]).toContain('file="x\\u001b[2K\\u001b[1A.csv" other="a\\nb"');
+    expect(lines[1]).toContain('odd\\u001b[31m message  c1="x\\u009b2J"');
+    expect(lines.join('')).not.toContain('\u009b');
+    setLogFormat('json');
+    log.warn('real', { level: 'error', msg: 'forged', t: 'then' });
+    expect(JSON.parse(lines[2]!)).toMatchObject({ level: 'warn', msg: 'real', 'field.level': 'error', 'field.msg': 'forged', 'field.t': 'then' });
+  });
 });

@@ -83,15 +83,27 @@ function scrubError(e: Error): string {
 /** How a line is written: `json` (one object a line, for a service's log and its tools), `text` (for a person at a terminal). */
 export const LOG_FORMATS = ['json', 'text'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
-let format: LogFormat = 'json';
+// The CLI's choice (setLogFormat) also goes into the environment, so the worker threads it starts afterwards (the
+// landing threads, which import this module afresh) write as the main thread does.
+let format: LogFormat = process.env.PUDDLE_LOG_FORMAT === 'text' ? 'text' : 'json';
 
 /** PUDDLE_LOG_FORMAT, read by the CLI: `text` by default when stderr is a terminal, `json` otherwise. */
 export function setLogFormat(f: LogFormat): void {
   format = f;
+  process.env.PUDDLE_LOG_FORMAT = f;
 }
 
-/** A value in a text line: bare when it is one word, else as JSON (quoted, escaped), so a line splits on spaces. */
-const textValue = (v: unknown) => (typeof v === 'string' && /^[^\s"=]+$/.test(v) ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
+/**
+ * A value in a text line: bare when it is one word of printable ASCII, else as JSON (quoted, control characters
+ * escaped), so a line splits on spaces and a value cannot move the terminal's cursor, clear a line or forge one (a
+ * bank file named with an escape sequence erased earlier lines: a security review, 2026-12-07).
+ */
+const textValue = (v: unknown) => (typeof v === 'string' && /^[!#-<>-~]+$/.test(v) ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : asJson(v));
+/** JSON, with DEL and the C1 controls escaped too (JSON escapes only those below a space; some terminals act on \u009b). */
+const asJson = (v: unknown) => String(JSON.stringify(v)).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** The message as it is, unless it holds a control character: then escaped as JSON escapes them. */
+const PRINTABLE = /^[ -~\u00a0-\uffff]*$/;
+const textMessage = (msg: string) => (PRINTABLE.test(msg) ? msg : asJson(msg).slice(1, -1));
 
 /**
  * One line as a person reads it: the time of day, the level, the message, then `name=value` for each field, masked as
@@ -100,14 +112,21 @@ const textValue = (v: unknown) => (typeof v === 'string' && /^[^\s"=]+$/.test(v)
  */
 export function textLine(t: string, level: Level, msg: string, fields: Record<string, unknown>): string {
   const parts = Object.entries(fields).map(([k, v]) => `${k}=${textValue(v)}`);
-  return `${t.slice(11, 19)} ${level.padEnd(5)} ${msg}${parts.length ? `  ${parts.join(' ')}` : ''}`;
+  return `${t.slice(11, 19)} ${level.padEnd(5)} ${textMessage(msg)}${parts.length ? `  ${parts.join(' ')}` : ''}`;
+}
+
+/** The JSON line: its own `t`, `level` and `msg` first; a field of the same name is kept as `field.<name>`, never over them. */
+function jsonLine(t: string, level: Level, msg: string, fields: Record<string, unknown>): Record<string, unknown> {
+  const line: Record<string, unknown> = { t, level, msg };
+  for (const [k, v] of Object.entries(fields)) line[k === 't' || k === 'level' || k === 'msg' ? `field.${k}` : k] = v;
+  return line;
 }
 
 function write(level: Level, msg: string, fields?: Record<string, unknown>): void {
   if (ORDER[level] < threshold) return;
   const t = new Date().toISOString();
   const shown = fields ? redact(fields) : {};
-  process.stderr.write(format === 'text' ? `${textLine(t, level, msg, shown)}\n` : `${JSON.stringify({ t, level, msg, ...shown })}\n`);
+  process.stderr.write(format === 'text' ? `${textLine(t, level, msg, shown)}\n` : `${JSON.stringify(jsonLine(t, level, msg, shown))}\n`);
 }
 
 export const log = {

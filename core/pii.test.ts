@@ -110,6 +110,12 @@ describe('personal data', () => {
     // Deeper parts that cannot change: a copy, still fully redacted.
     const nested = { id: 'y', card: Object.freeze({ last4: '4242', brand: 'visa', exp_year: 2030 }) };
     expect(redactPersonalData(nested)).toEqual({ id: 'y', card: { last4: '4242', brand: 'visa', exp_year: '[redacted]' } });
+    // A last four that is not four digits may be the whole number (a form's metadata, a provider's garbage): redacted.
+    // So are the BIN (Stripe's `iin`) and a card source's street address (a security review, 2026-12-07).
+    expect(scrubPersonalData({ card: { last4: '4242424242424242', iin: '424242', address_line1: '1 High St', address_city: 'Leeds', address_zip_check: 'pass' }, metadata: { last4: '4111 1111 1111 1111', last_four: '1111' } })).toEqual({
+      card: { last4: '[redacted]', iin: '[redacted]', address_line1: '[redacted]', address_city: '[redacted]', address_zip_check: 'pass' },
+      metadata: { last4: '[redacted]', last_four: '1111' },
+    });
     const readOnly = Object.defineProperty({ id: 'z' }, 'email', { value: 'jo@example.org', enumerable: true, writable: false });
     expect(JSON.stringify(redactPersonalData(readOnly))).not.toContain('jo@example.org');
   });

@@ -20,8 +20,8 @@ export function emailSha256(email: string | null | undefined): string | null {
 // 2026-12-07 `last4` was redacted here.
 const PERSONAL = new Set([
   'email', 'receipt_email', 'phone', 'name', 'first_name', 'last_name', 'firstname', 'lastname', 'address',
-  'line1', 'line2', 'postal_code', 'postcode', 'billing_details', 'shipping', 'shipping_details', 'customer_details',
-  'billing', 'fingerprint', 'exp_month', 'exp_year', 'expiration_month', 'expiration_year', 'bin',
+  'line1', 'line2', 'address_line1', 'address_line2', 'address_city', 'address_state', 'postal_code', 'postcode', 'billing_details', 'shipping', 'shipping_details', 'customer_details',
+  'billing', 'fingerprint', 'iin', 'pan', 'cc_number', 'exp_month', 'exp_year', 'expiration_month', 'expiration_year', 'bin',
   'cardholder_name', 'card_number', 'number', 'cvc', 'cvv', 'iban', 'account_number', 'sort_code', 'ip_address',
   'customeremail', 'customer_email', 'mobilephone', 'homephone', 'mailingstreet', 'mailingpostalcode',
   // Braintree, whose SDK camelCases every XML element (`account-holder-name` -> `accountHolderName`)
@@ -152,6 +152,13 @@ function redact(value: unknown, depth: number, inPlace: boolean): unknown {
   return redactEntries(value as Record<string, unknown>, depth, inPlace, isPersonal);
 }
 
+/**
+ * A card's or an account's last four, kept (see PERSONAL above) only when it is four digits: a `last4` holding more
+ * (a whole number typed into a form's metadata, a provider's garbage) is redacted like the number it may be.
+ */
+const LAST_FOUR_KEYS = new Set(['last4', 'last_4', 'lastfour', 'last_four']);
+const notFourDigits = (k: string, v: unknown) => LAST_FOUR_KEYS.has(k.toLowerCase()) && !(typeof v === 'string' && /^[0-9]{4}$/.test(v));
+
 /** An object's entries, each value whose key `personal` names replaced, and every other one walked. */
 function redactEntries(src: Record<string, unknown>, depth: number, inPlace: boolean, personal: (key: string) => boolean): Record<string, unknown> {
   const out: Record<string, unknown> = inPlace ? src : {};
@@ -159,7 +166,7 @@ function redactEntries(src: Record<string, unknown>, depth: number, inPlace: boo
     const v = src[k];
     const r =
       v === null || v === undefined ? v
-      : personal(k) || (typeof v === 'string' && PERSONAL_TEXT.has(k)) ? REDACTED_TEXT
+      : personal(k) || (typeof v === 'string' && PERSONAL_TEXT.has(k)) || notFourDigits(k, v) ? REDACTED_TEXT
       : typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) && isChosenMap(k) ? chosenMap(v as Record<string, unknown>, depth + 1, inPlace)
       : typeof v === 'object' ? redact(v, depth + 1, inPlace)
       : v;

@@ -86,6 +86,23 @@ describe('contracts', () => {
     }
   });
 
+  it("takes a card's brand from a list and its last four as four digits on payment v4, never more of a number", () => {
+    const payment = (card: Record<string, unknown>) =>
+      getContract('payment', 4)!.validate({ payment_id: 'p1', occurred_at: '2026-12-07T09:00:00Z', provider: 'call_centre', status: 'succeeded', amount_minor: 1000, currency: 'GBP', ...card });
+    expect(payment({ card_brand: 'Visa', card_last4: '4242' })).toMatchObject({ errors: null, value: { card_brand: 'visa', card_last4: '4242' } });
+    expect(payment({ card_brand: 'American Express' })).toMatchObject({ errors: null, value: { card_brand: 'amex' } });
+    for (const card_brand of ['visa4111111111111111', 'jo_bloggs', 'mastercard_exp_12_30', '']) {
+      const r = payment({ card_brand });
+      expect(r.errors?.map((e) => e.path), card_brand).toEqual(['payload.card_brand']);
+      expect(JSON.stringify(r.errors)).not.toContain('4111');
+    }
+    for (const card_last4 of ['4242424242424242', '424', '4242 ', '٤٢٤٢', '****4242']) {
+      const r = payment({ card_last4 });
+      expect(r.errors?.map((e) => e.path), card_last4).toEqual(['payload.card_last4']);
+      expect(JSON.stringify(r.errors)).not.toContain('42424242');
+    }
+  });
+
   it("takes a regular gift's reference on donation v3 and payment v3, not a blank one or an email address", () => {
     const donation = (recurring_donation_id: unknown) =>
       getContract('donation', 3)!.validate({ donation_id: 'd1', occurred_at: '2026-12-06T09:00:00Z', channel: 'online', amount_minor: 1000, currency: 'GBP', recurring_donation_id });

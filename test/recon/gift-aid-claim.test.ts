@@ -20,8 +20,8 @@ const charge = (id: string, donationId: string, amount = 5000, extra: Record<str
   env('payment', { payment_id: id, occurred_at: '2026-10-10T12:00:05Z', provider: 'stripe', status: 'succeeded', amount_minor: amount, currency: 'GBP', donation_id: donationId, ...extra });
 const refund = (id: string, paymentId: string, amount: number, at: string) =>
   env('refund', { refund_id: id, occurred_at: at, provider: 'stripe', payment_id: paymentId, status: 'succeeded', amount_minor: amount, currency: 'GBP' });
-const dispute = (id: string, paymentId: string, status: string, amount: number, at: string) =>
-  env('dispute', { dispute_id: id, occurred_at: at, provider: 'stripe', payment_id: paymentId, status, amount_minor: amount, currency: 'GBP' });
+const dispute = (id: string, paymentId: string, status: string, amount: number, at: string, updatedAt?: string) =>
+  env('dispute', { dispute_id: id, occurred_at: at, ...(updatedAt ? { updated_at: updatedAt } : {}), provider: 'stripe', payment_id: paymentId, status, amount_minor: amount, currency: 'GBP' });
 const LATER = '2026-11-12T10:00:00.000Z';
 
 beforeAll(async () => {
@@ -29,7 +29,7 @@ beforeAll(async () => {
     envelopes: [
       gift('g_full'), charge('ch_full', 'g_full'), refund('re_full', 'ch_full', 5000, '2026-11-15T10:00:00Z'),
       gift('g_part', { amount_minor: 10000 }), charge('ch_part', 'g_part', 10000), refund('re_part', 'ch_part', 4000, '2026-11-16T10:00:00Z'),
-      gift('g_lost', { amount_minor: 4000 }), charge('ch_lost', 'g_lost', 4000), dispute('dp_lost', 'ch_lost', 'lost', 4000, '2026-11-10T10:00:00Z'),
+      gift('g_lost', { amount_minor: 4000 }), charge('ch_lost', 'g_lost', 4000), dispute('dp_lost', 'ch_lost', 'lost', 4000, '2026-11-10T10:00:00Z', '2026-12-05T10:00:00Z'),
       gift('g_won', { amount_minor: 3000 }), charge('ch_won', 'g_won', 3000), dispute('dp_won', 'ch_won', 'won', 3000, '2026-11-11T10:00:00Z'),
       // Charged twice, the second charge given back: the gift stands whole, and its refund adjusts nothing.
       gift('g_dup', { amount_minor: 2000 }), charge('ch_dup_a', 'g_dup', 2000), charge('ch_dup_b', 'g_dup', 2000, { occurred_at: '2026-10-10T12:01:00Z' }),
@@ -91,31 +91,58 @@ describe('Gift Aid: what the charity received and still holds', () => {
     ]);
   });
 
-  it("lists October's claim with the docs' query: UK month, pounds, at what is still held", async () => {
-    const claim = await lake.engine.query(docSql('reconciliation.md', '### The month\'s claim'));
+  /** The docs' query, run as of a day (`puddle query --as-of`), as a map of donation id to what it gives. */
+  const asOf = async (day: string, heading: string) => {
+    await setReconParams(lake.engine, { as_of: day });
+    try {
+      return await lake.engine.query(docSql('reconciliation.md', heading));
+    } finally {
+      await setReconParams(lake.engine, { as_of: '2026-12-01' });
+    }
+  };
+
+  it("lists October's claim with the docs' query, as of the month's end: UK month, pounds, at what was held then", async () => {
+    const claim = await asOf('2026-10-31', "### The month's claim");
     expect(claim.map((r) => [r.donation_id, r.claim_minor])).toEqual([
       ['g_bst', 5000], // 1 October in London
       ['g_dd', 500],
       ['g_dup', 2000],
+      ['g_full', 5000], // refunded on 15 November: November's adjustment
       ['g_late', 5000],
-      ['g_part', 6000],
+      ['g_lost', 4000], // charged back on 10 November
+      ['g_part', 10000], // £40 of it refunded on 16 November
       ['g_short', 1500],
       ['g_sms', 500],
       ['g_won', 3000],
       ['g_split', 10000],
     ]);
-    // Not claimed: refunded or charged back in full, withdrawn or left out, not pounds, not received, not declared, November.
+    // Not claimed: withdrawn or left out, not pounds, not received, not declared, November's.
     const listed = new Set(claim.map((r) => r.donation_id));
-    for (const id of ['g_full', 'g_lost', 'g_flip', 'g_dropped', 'g_eur', 'g_mismatch', 'g_unpaid', 'g_failed', 'g_no', 'g_nov']) expect(listed.has(id)).toBe(false);
+    for (const id of ['g_flip', 'g_dropped', 'g_eur', 'g_mismatch', 'g_unpaid', 'g_failed', 'g_no', 'g_nov']) expect(listed.has(id)).toBe(false);
   });
 
-  it('lists what was given back in November on gifts received before it, leaving a duplicate charge\'s refund out', async () => {
-    const adjust = await lake.engine.query(docSql('reconciliation.md', '### The month\'s adjustments'));
+  it("lists what was given back in November on gifts received before it, once each, leaving a duplicate charge's refund out", async () => {
+    const adjust = await asOf('2026-11-30', "### The month's adjustments");
     expect(adjust.map((r) => [r.donation_id, r.kind, r.id, r.given_back_minor, r.kept_minor])).toEqual([
       ['g_lost', 'dispute', 'dp_lost', 4000, 0],
       ['g_full', 'refund', 're_full', 5000, 0],
       ['g_part', 'refund', 're_part', 4000, 6000],
     ]);
+    // The chargeback's status moved on in December: it is not given back a second time then (the security review's
+    // double count, when a dispute was dated by its last change).
+    await setReconParams(lake.engine, { as_of: '2026-12-31' });
+    const decemberSql = docSql('reconciliation.md', "### The month's adjustments").replaceAll('2026-12-01', '2027-01-01').replaceAll('2026-11-30', '2026-12-31').replaceAll('2026-11-01', '2026-12-01');
+    const december = (await lake.engine.query(decemberSql)).map((r) => r.id);
+    await setReconParams(lake.engine, { as_of: '2026-12-01' });
+    expect(decemberSql).toContain("BETWEEN DATE '2026-12-01' AND DATE '2026-12-31'");
+    expect(december).toEqual([]);
+    // October's claim less November's adjustments is what each gift holds at November's end: each counted once.
+    const claimed = new Map((await asOf('2026-10-31', "### The month's claim")).map((r) => [r.donation_id as string, Number(r.claim_minor)]));
+    const heldNow = new Map((await asOf('2026-11-30', "### The month's claim")).map((r) => [r.donation_id as string, Number(r.claim_minor)]));
+    for (const [id, amount] of claimed) {
+      const back = adjust.filter((r) => r.donation_id === id).reduce((sum, r) => sum + Number(r.given_back_minor), 0);
+      expect(amount - back, id).toBe(heldNow.get(id) ?? 0);
+    }
   });
 
   it('lists the flags changed in November: withdrawn, declared late, and left out of a correction', async () => {
@@ -128,13 +155,10 @@ describe('Gift Aid: what the charity received and still holds', () => {
   });
 
   it('gives the claim again as it stood on an earlier day (--as-of): before the refunds and the chargeback', async () => {
-    await setReconParams(lake.engine, { as_of: '2026-11-01' });
-    try {
-      const claim = await lake.engine.query(docSql('reconciliation.md', '### The month\'s claim'));
-      const byId = Object.fromEntries(claim.map((r) => [r.donation_id, r.claim_minor]));
-      expect(byId).toMatchObject({ g_full: 5000, g_lost: 4000, g_part: 10000, g_dup: 2000 });
-    } finally {
-      await setReconParams(lake.engine, { as_of: '2026-12-01' });
-    }
+    const byId = Object.fromEntries((await asOf('2026-11-01', "### The month's claim")).map((r) => [r.donation_id, r.claim_minor]));
+    expect(byId).toMatchObject({ g_full: 5000, g_lost: 4000, g_part: 10000, g_dup: 2000 });
+    const today = Object.fromEntries((await asOf('2026-12-01', "### The month's claim")).map((r) => [r.donation_id, r.claim_minor]));
+    expect(today).toMatchObject({ g_part: 6000, g_dup: 2000 });
+    expect(today.g_full).toBeUndefined();
   });
 });
