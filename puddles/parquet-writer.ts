@@ -4,12 +4,7 @@
 // which the producer and queue share. A CSV text built in JS (~half the event-loop time) and parsed by
 // DuckDB on its own threads leaves the event loop free sooner, so landing uses CSV; the appender stays
 // for the benchmark's baseline and for anyone who wants it.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { threadId } from 'node:worker_threads';
-import path from 'node:path';
 
 import { DuckDBDateValue, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 
@@ -24,22 +19,10 @@ import type { ColumnSpec } from './columns.js';
 /** Cell values: strings, numbers, booleans, null. TIMESTAMP cells are ISO strings, DATE cells `YYYY-MM-DD`. */
 export type Cell = string | number | boolean | null;
 
-// One folder per thread: a landing worker thread's 'exit' fires when that thread ends (at shutdown), and a
-// folder shared by the process would then be removed under the other threads still landing.
-const TMP_DIR = path.join(tmpdir(), `puddle-parquet-${process.pid}-${threadId}`);
-let tmpReady = false;
-let tableSeq = 0;
+// Passing files go in the process's private temporary folder (puddles/temp-files.ts).
+import { tempPath } from './temp-files.js';
 
-/** A temp file path; the caller unlinks it. */
-export function tempPath(ext: string): string {
-  if (!tmpReady) {
-    mkdirSync(TMP_DIR, { recursive: true });
-    tmpReady = true;
-    // Files in it are unlinked as they are used; the folder itself goes when the process does.
-    process.once('exit', () => rmSync(TMP_DIR, { recursive: true, force: true }));
-  }
-  return path.join(TMP_DIR, `${randomBytes(8).toString('hex')}.${ext}`);
-}
+let tableSeq = 0;
 
 /**
  * Which way writeParquet goes on this thread. CSV suits an event loop shared with the producer (see the top);

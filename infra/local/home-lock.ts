@@ -1,5 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { processExists } from '../../core/process-exists.js';
 import Database from 'better-sqlite3';
 import { replaceJsonFile } from './json-file.js';
 import { ConfigError } from '../../core/errors.js';
@@ -125,13 +126,7 @@ function readHolderFile(home: string): HomeHolder | null {
 export function readHolder(home: string): HomeHolder | null {
   const holder = readHolderFile(home);
   if (!holder) return null;
-  try {
-    process.kill(holder.pid, 0);
-  } catch (err) {
-    // EPERM: it runs, as another user.
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null;
-  }
-  return holder;
+  return processExists(holder.pid) ? holder : null;
 }
 
 /** Who holds the home, for a message: "puddle start at http://127.0.0.1:8787 (pid 4242, since ...)". */

@@ -20,6 +20,7 @@ import { FAULT_ROUTE, faultRoute } from '../../connectors/sandbox-kit/fault-rout
 import { parseSandboxFaults, type SandboxFaults } from '../../connectors/sandbox-kit/faults.js';
 import { sandboxWorld } from '../../connectors/sandbox-world.js';
 import { noteMadeUpData } from './made-up-data.js';
+import { sweepTempFolders } from '../../puddles/temp-files.js';
 import { startSandboxWebsite, type SandboxWebsite } from '../../connectors/sandbox-website.js';
 import { webhookPlugins } from '../../connectors/webhooks.js';
 import { DEFAULT_BATCH_SIZE, lingerLeftMs } from '../../puddles/consumer.js';
@@ -231,6 +232,9 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   await probePort(config.host, config.port).catch((err: unknown) => {
     throw listenFailure(err, config, opts.portSetting);
   });
+  // Passing files' folders that processes killed (or versions before 2026-12-07) left in the system's tmp.
+  const swept = sweepTempFolders();
+  if (swept) log.info('removed temporary folders that ended processes left', { folders: swept });
   // Providers without credentials get a sandbox (the runtime's secrets are the environment, read here before it
   // opens): their ports are checked as the hub's is.
   const chosen = sandboxChoice(config.sandboxes);

@@ -3,6 +3,7 @@ import { log } from '../../core/log.js';
 import type { FailureState } from '../../core/repeated-failure.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import type { LandedListener } from '../../puddles/landed.js';
+import { processTempFolder } from '../../puddles/temp-files.js';
 import type { FromLandingWorker, LandingWorkerData, ToLandingWorker } from './landing-messages.js';
 import { loopBusySampler } from './loop-busy.js';
 
@@ -225,6 +226,9 @@ export class LandingThreads {
  * `--cpu-prof` profiles it too); the TypeScript (tests, benchmarks) goes through tsx (worker-boot.mjs).
  */
 function startWorker(data: LandingWorkerData): Worker {
+  // The process's temporary folder exists before the thread starts, so the thread writes under it (its environment
+  // names it) and the main thread removes it at exit (puddles/temp-files.ts).
+  processTempFolder();
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return new Worker(new URL('./landing-worker.js', here), { workerData: data });
   return new Worker(new URL('./worker-boot.mjs', here), {

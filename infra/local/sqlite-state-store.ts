@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Statement } from 'better-sqlite3';
 import { PuddleError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
+import { processExists } from '../../core/process-exists.js';
 import type { StateStore } from '../../core/ports.js';
 import { openSqlite, type SqliteDatabase, type SqliteDurability } from './sqlite.js';
 
@@ -122,12 +123,3 @@ function processSpace(): string | null {
   }
 }
 
-/** Signal 0 checks without signalling: ESRCH means no such process; EPERM means one exists (not ours). */
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

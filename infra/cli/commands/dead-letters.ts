@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { processExists } from '../../../core/process-exists.js';
 import { PUDDLES } from '../../../puddles/definitions.js';
 import { defineCommand } from '../command.js';
 import { formatRows, type Format } from '../format.js';
@@ -88,7 +89,7 @@ function summaryRows(summaries: readonly DeadLetterSummary[]) {
 
 /** The SQS dead-letter queues of the `puddle aws local` running on this home, listed or sent back. */
 async function awsShapeDeadLetters(running: AwsLocalHome, action: string | undefined, puddle: string | undefined, format: Format): Promise<number> {
-  if (running.stoppedAt !== undefined || !processRuns(running.pid)) {
+  if (running.stoppedAt !== undefined || !processExists(running.pid)) {
     process.stderr.write(
       `puddle dead-letters: this home belongs to a puddle aws local (pid ${running.pid}, started ${running.startedAt}${running.stoppedAt ? `, stopped ${running.stoppedAt}` : ''}) that no longer runs: ` +
         `its queues, dead letters included, were in its memory and are gone. Remove ${AWS_LOCAL_FILE} from the home to read its embedded queue.db instead\n`,
@@ -120,11 +121,3 @@ async function awsShapeDeadLetters(running: AwsLocalHome, action: string | undef
   }
 }
 
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
