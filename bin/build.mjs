@@ -68,7 +68,14 @@ export async function ensureBuilt({ quiet = false } = {}) {
   }
   if (!quiet) process.stderr.write(`puddle: compiling TypeScript into dist/js/${hash} (sources changed since the last build)\n`);
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-  mkdirSync(tmp, { recursive: true });
+  try {
+    mkdirSync(tmp, { recursive: true });
+  } catch (err) {
+    // A service user that may not write the clone (as it should not) meets a build older than the sources: say who
+    // must build, not a stack trace the service manager restarts every few seconds (a going-live user test).
+    if (err?.code !== 'EACCES' && err?.code !== 'EPERM' && err?.code !== 'EROFS') throw err;
+    throw new Error(`puddle: the compiled JavaScript in dist/js is older than the sources, and this user may not write ${OUT}: run \`npm ci\` (or \`npm run build\`) in ${ROOT} as the clone's owner after every update`, { cause: err });
+  }
   try {
     const ts = files.filter((f) => f.endsWith('.ts'));
     await esbuild.build({

@@ -5,6 +5,7 @@ import { ConfigError } from '../../core/errors.js';
 import type { Runtime } from '../../core/runtime.js';
 import type { DuckDbQueryEngine } from '../local/duckdb-query-engine.js';
 import { checkHomeFormat, markHomeFormat } from '../local/home-format.js';
+import { checkHomeOwner } from '../local/home-dir.js';
 import type { SqliteQueue } from '../local/sqlite-queue.js';
 
 /**
@@ -102,6 +103,7 @@ export function existingHome(opts: { writes?: boolean } = {}): string {
     );
   }
   if (!folder) throw new ConfigError(`${home} (PUDDLE_HOME) is not a folder`);
+  checkHomeOwner(home);
   checkHomeFormat(home);
   if (opts.writes !== false) markHomeFormat(home);
   return home;

@@ -1,4 +1,5 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { ConfigError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { checkHomeFormat, markHomeFormat } from './home-format.js';
 
@@ -15,6 +16,7 @@ import { checkHomeFormat, markHomeFormat } from './home-format.js';
  * Puddle wrote is refused before anything is made or written, and a new or older home gets its format recorded.
  */
 export function makeHome(home: string): void {
+  checkHomeOwner(home);
   checkHomeFormat(home);
   mkdirSync(home, { recursive: true, mode: 0o700 });
   markHomeFormat(home);
@@ -30,4 +32,38 @@ export function warnIfOpen(home: string): void {
     mode: mode.toString(8),
     fix: `chmod 700 ${home}`,
   });
+}
+
+/** The name /etc/passwd gives a uid, or `uid N`. */
+function userName(uid: number): string {
+  try {
+    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === String(uid));
+    if (line) return line.split(':')[0]!;
+  } catch {
+    // No passwd file to read: the number says it.
+  }
+  return `uid ${uid}`;
+}
+
+/**
+ * Refuses a home that belongs to another user (POSIX; none on Windows). What a command writes there (lake files,
+ * the queue's and catalog's journals, a SQLite file opened read-only makes its `-shm`) would be the command's user's,
+ * and the hub, running as the home's owner, could not write them: a going-live user test ran `puddle sync` and
+ * `puddle land` as root on the service's home, and the TV total stopped at the next donation (landing "not
+ * writable"). Run as the home's owner instead (`sudo -u puddle ...`).
+ */
+export function checkHomeOwner(home: string): void {
+  const uid = process.getuid?.();
+  if (uid === undefined) return;
+  let owner: number;
+  try {
+    owner = statSync(home).uid;
+  } catch {
+    return; // not made yet: made now, as this user
+  }
+  if (owner === uid) return;
+  const name = userName(owner);
+  throw new ConfigError(
+    `${home} (PUDDLE_HOME) belongs to ${name}, and this command runs as ${userName(uid)}: run it as ${name} (sudo -u ${name} ..., with the service's environment), since the files it writes there would be ${userName(uid)}'s and the hub could not write them`,
+  );
 }
