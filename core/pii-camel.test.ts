@@ -13,7 +13,7 @@ describe('scrubPersonalData (camelCase)', () => {
       usBankAccount: { routingNumber: '123456789', last4: '1234', accountHolderName: 'Dan Schulman', accountType: 'checking' },
       transactionReview: { reviewerEmail: 'hey@girl.com', decision: 'ok' },
       riskData: { customerIp: '10.0.0.1', id: 'r1' },
-      statusHistory: [{ status: 'settled', timestamp: new Date('2024-01-02T03:04:05Z') }],
+      statusHistory: [{ status: 'settled', timestamp: new Date('2024-01-02T03:04:05Z'), user: 'jo.smith.charity' }],
       orderId: null,
     };
     const out = scrub(tx) as unknown as typeof tx;
@@ -25,7 +25,8 @@ describe('scrubPersonalData (camelCase)', () => {
     expect(out.usBankAccount).toEqual({ routingNumber: '[redacted]', last4: '1234', accountHolderName: '[redacted]', accountType: 'checking' });
     expect(out.transactionReview).toEqual({ reviewerEmail: '[redacted]', decision: 'ok' });
     expect(out.riskData).toEqual({ customerIp: '[redacted]', id: 'r1' });
-    expect(out.statusHistory).toEqual([{ status: 'settled', timestamp: '2024-01-02T03:04:05.000Z' }]);
+    // Who made the change (a member of staff's login) goes too.
+    expect(out.statusHistory).toEqual([{ status: 'settled', timestamp: '2024-01-02T03:04:05.000Z', user: '[redacted]' }]);
     expect(out.orderId).toBeNull();
     const text = JSON.stringify(out);
     for (const s of ['Ada', 'Lovelace', 'example.org', '411111', '123456789', 'Schulman', 'hey@girl', '10.0.0.1', 'N1 1AA']) expect(text).not.toContain(s);

@@ -32,6 +32,9 @@ const PERSONAL = new Set([
   // Freshdesk: contacts' and tickets' other addresses, mobiles, social handles, and the free text a
   // supporter writes (their name, address and order numbers end up there)
   'mobile', 'twitter_id', 'facebook_id', 'description', 'description_text', 'ticket_description', 'ticket_subject',
+  // Braintree's status history names who made each change (`user`: a Control Panel login, a member of staff):
+  // kept until 2026-12-07 (a security review)
+  'user',
   // Stripe's dispute evidence: the donor's name, email, addresses, purchase IP and free-text explanations
   'evidence',
   // Stripe's charge receipt: a link anyone holding it can open, to a page with the card's brand and last four and the
