@@ -3,13 +3,6 @@ import { payment_v3 } from './regular-giving.js';
 import { oneOfNormalised, string } from './schema.js';
 
 /**
- * payment v4: the card a charge was taken from, as a receipt shows it: its brand and last four digits. "Charged £25
- * twice on my Mastercard ending 4444" is how a donor most often names a charge, and without these care could narrow
- * 31 payments of £25 in a day no further (a supporter care lead's user test, 2026-12-05, M6). Both are what PCI DSS
- * lets a merchant keep and show (a truncated number), so the lake holds them and the raw trail keeps them too
- * (core/pii.ts); the expiry, the BIN, the fingerprint and the cardholder's name stay out and `[redacted]`.
- */
-/**
  * The brands a charge's card may name, as Stripe's payment details name them (and the other networks Stripe and
  * Braintree report). A list, not a shape: a shape of lower-case words let `visa4111111111111111` or a cardholder's
  * name land as a brand, kept through an erasure (a security review, 2026-12-07).
@@ -30,6 +23,13 @@ const BRAND_NAMES: Readonly<Record<string, (typeof CARD_BRANDS)[number]>> = {
 };
 const LAST4 = /^[0-9]{4}$/;
 
+/**
+ * payment v4: the card a charge was taken from, as a receipt shows it: its brand and last four digits. "Charged £25
+ * twice on my Mastercard ending 4444" is how a donor most often names a charge, and without these care could narrow
+ * 31 payments of £25 in a day no further (a supporter care lead's user test, 2026-12-05, M6). Both are what PCI DSS
+ * lets a merchant keep and show (a truncated number), so the lake holds them and the raw trail keeps them too
+ * (core/pii.ts); the expiry, the BIN, the fingerprint and the cardholder's name stay out and `[redacted]`.
+ */
 export const payment_v4 = extendContract(payment_v3, 4, {
   card_brand: oneOfNormalised(CARD_BRANDS, BRAND_NAMES)
     .optional()
