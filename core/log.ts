@@ -110,7 +110,7 @@ const textMessage = (msg: string) => (PRINTABLE.test(msg) ? msg : asJson(msg).sl
  * the JSON line is. A newcomer's user test (2026-12-07) found 41 JSON lines in a terminal's first 10 s, burying the
  * hub's addresses and warnings.
  */
-export function textLine(t: string, level: Level, msg: string, fields: Record<string, unknown>): string {
+function textLine(t: string, level: Level, msg: string, fields: Record<string, unknown>): string {
   const parts = Object.entries(fields).map(([k, v]) => `${k}=${textValue(v)}`);
   return `${t.slice(11, 19)} ${level.padEnd(5)} ${textMessage(msg)}${parts.length ? `  ${parts.join(' ')}` : ''}`;
 }

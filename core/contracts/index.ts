@@ -13,7 +13,6 @@ export * from './validate.js';
 export * from './donation-status.js';
 export * from './money-status.js';
 export { CHANNELS } from './catalog.js';
-export { cardBrand, cardLast4 } from './payment-card.js';
 export * as contractsV1 from './catalog.js';
 export * as bankContracts from './bank.js';
 export * as crmContracts from './crm.js';

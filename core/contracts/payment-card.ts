@@ -7,7 +7,7 @@ import { oneOfNormalised, string } from './schema.js';
  * Braintree report). A list, not a shape: a shape of lower-case words let `visa4111111111111111` or a cardholder's
  * name land as a brand, kept through an erasure (a security review, 2026-12-07).
  */
-export const CARD_BRANDS = [
+const CARD_BRANDS = [
   'amex', 'cartes_bancaires', 'diners', 'discover', 'eftpos_au', 'elo', 'hiper', 'hipercard', 'interac', 'jcb', 'maestro',
   'mastercard', 'mir', 'rupay', 'solo', 'switch', 'unionpay', 'visa',
 ] as const;

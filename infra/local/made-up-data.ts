@@ -11,7 +11,7 @@ import { SANDBOX_WORLD_FILE } from '../../connectors/sandbox-world.js';
 /** In PUDDLE_HOME: when each kind of made-up data first came (`puddle backup` copies it). */
 export const MADE_UP_DATA_FILE = 'made-up-data.json';
 
-export type MadeUpKind = 'sandboxes' | 'demo';
+type MadeUpKind = 'sandboxes' | 'demo';
 
 type Saved = Partial<Record<MadeUpKind, string>>;
 
@@ -39,7 +39,7 @@ export function noteMadeUpData(home: string, kind: MadeUpKind, now: Date): void 
  * The made-up data the home holds, each with when it first came: the note, and for a home the sandboxes ran on
  * before the note existed, their world's file (its first start).
  */
-export function madeUpDataIn(home: string): { kind: MadeUpKind; since: string }[] {
+function madeUpDataIn(home: string): { kind: MadeUpKind; since: string }[] {
   const saved = read(join(home, MADE_UP_DATA_FILE));
   if (!saved.sandboxes) {
     const world = read(join(home, SANDBOX_WORLD_FILE)) as { as_of?: string };
