@@ -6,6 +6,7 @@ import path from 'node:path';
 
 import { CONTRACTS } from '../core/contracts/index.js';
 import { DONATION_STATUS_SPELLINGS } from '../core/contracts/donation-status.js';
+import { CLOSED_PLAN_STATUSES } from '../core/contracts/regular-giving.js';
 import { CURRENCY_EXPONENTS } from '../core/currency-exponents.js';
 import { disputeStatusesSql, payoutStatusesSql, reconParamsSql, reconProvidersSql, reconStatusesSql, type ReconParamValues } from './recon-params.js';
 import type { ViewDef } from './views.js';
@@ -57,9 +58,9 @@ export function readQuery(name: string): string {
   return expandMacros(sql.trim().replace(/;\s*$/, ''));
 }
 
-/** Every macro a query file may use (`@units`, `@whole_word`), written out as SQL both engines speak. */
+/** Every macro a query file may use (`@units`, `@whole_word`, `@plan_closed`), written out as SQL both engines speak. */
 export function expandMacros(sql: string): string {
-  return expandWholeWord(expandUnits(sql));
+  return expandPlanClosed(expandWholeWord(expandUnits(sql)));
 }
 
 /**
@@ -108,6 +109,15 @@ export function expandUnits(sql: string): string {
  */
 export function expandWholeWord(sql: string): string {
   return expandMacro(sql, 'whole_word', (a) => (a.length === 1 && a[0] ? wholeWordSql(a[0]) : undefined), '(text)');
+}
+
+/**
+ * `@plan_closed(status)` in a query file: true when a regular gift's status (any case) is one that takes no more
+ * money (CLOSED_PLAN_STATUSES), false when it is another, null when it is null.
+ */
+export function expandPlanClosed(sql: string): string {
+  const list = CLOSED_PLAN_STATUSES.map((s) => `'${s}'`).join(', ');
+  return expandMacro(sql, 'plan_closed', (a) => (a.length === 1 && a[0] ? `(lower(${a[0]}) IN (${list}))` : undefined), '(status)');
 }
 
 export function wholeWordSql(text: string): string {

@@ -23,6 +23,15 @@ import { date, string } from './schema.js';
 const PLAN_REFERENCE = /^[^\s@](?:[^@]*[^\s@])?$/s;
 const PLAN_SAYS = 'a regular gift\'s reference (its mandate, plan or subscription id): not blank, no spaces around it, and not an email address; leave it out for a one-off gift';
 
+/**
+ * The statuses of a regular gift (`recurring_donation`) that take no more money, lower-cased: the CRM's `Closed`
+ * (NPSP) and `Cancelled`, Stripe's and Braintree's `canceled`, Braintree's `expired` (every billing cycle taken) and
+ * Stripe's `incomplete_expired` (its first payment never went through). NPSP's `Lapsed` (instalments missed) and
+ * `Paused` are not: the plan can take money again. The one list the reconciliation reads (`@plan_closed` in a
+ * query file, puddles/named-views.ts): an instalment taken after such a plan ended is RECURRING_PAID_AFTER_CLOSED.
+ */
+export const CLOSED_PLAN_STATUSES: readonly string[] = ['closed', 'cancelled', 'canceled', 'expired', 'incomplete_expired'];
+
 export const donation_v3 = extendContract(donation_v2, 3, {
   recurring_donation_id: string()
     .optional()

@@ -654,22 +654,23 @@ b_gift_not_paid AS (
 ),
 -- A regular gift the CRM closed that went on taking money: a donor who cancelled their monthly gift and was charged
 -- again (until 2026-12-06 nothing said so, and care could not answer "I cancelled but you took money": a user test).
--- Closed: its status is Closed or Cancelled now, since the end date the CRM gives it (recurring_donation v2, NPSP's
--- End Date), else the first such version after its last open one (the version's updated_at, else occurred_at: a plan
--- first synced already closed is then dated at that sync's change time, later than it ended). Taken after that day,
+-- Closed: its status now is one that takes no more money (Closed, Cancelled, canceled, expired, incomplete_expired:
+-- the plan_closed macro), since the end date the CRM or provider gives it (recurring_donation v2, NPSP's End Date),
+-- else the first such version after its last open one (the version's updated_at, else occurred_at: a plan first
+-- synced already closed is then dated at that sync's change time, later than it ended). Taken after that day,
 -- on or before the as-of date: late_instalment below. No grace: the money was not due at all.
 rd_closed AS (
   SELECT h.recurring_donation_id, coalesce(max(c.end_date), min(CAST(coalesce(h.updated_at, h.occurred_at) AS DATE))) AS closed_on
   FROM recurring_donation_history h
   JOIN recurring_donation c ON c.recurring_donation_id = h.recurring_donation_id
-    AND lower(c.status) IN ('closed', 'cancelled', 'canceled') AND NOT coalesce(c.deleted, false)
+    AND @plan_closed(c.status) AND NOT coalesce(c.deleted, false)
   LEFT JOIN (
     SELECT recurring_donation_id, max(coalesce(updated_at, occurred_at)) AS at
     FROM recurring_donation_history
-    WHERE lower(coalesce(status, '')) NOT IN ('closed', 'cancelled', 'canceled')
+    WHERE NOT @plan_closed(coalesce(status, ''))
     GROUP BY recurring_donation_id
   ) o ON o.recurring_donation_id = h.recurring_donation_id
-  WHERE lower(h.status) IN ('closed', 'cancelled', 'canceled') AND (o.at IS NULL OR coalesce(h.updated_at, h.occurred_at) > o.at)
+  WHERE @plan_closed(h.status) AND (o.at IS NULL OR coalesce(h.updated_at, h.occurred_at) > o.at)
   GROUP BY h.recurring_donation_id
 ),
 -- The keys a closed regular gift goes by: its id, and its commitment_id (NPSP Elevate's commitment, or the gateway's

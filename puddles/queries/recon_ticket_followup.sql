@@ -29,7 +29,7 @@ cancelled_donation AS (
 -- Supporters with a regular gift the CRM has closed (its status now).
 closed_regular AS (
   SELECT DISTINCT supporter_id FROM recurring_donation
-  WHERE lower(status) IN ('closed', 'cancelled', 'canceled') AND supporter_id IS NOT NULL AND NOT coalesce(deleted, false)
+  WHERE @plan_closed(status) AND supporter_id IS NOT NULL AND NOT coalesce(deleted, false)
 )
 SELECT
   t.ticket_id,

@@ -1,7 +1,7 @@
 // A regular gift the CRM closed that went on taking money (user test of 2026-12-06: a donor who cancelled their monthly
 // gift and was charged again, and nothing in Puddle said so): RECURRING_PAID_AFTER_CLOSED on each instalment won after
-// the day it closed, with its charge; none for one reopened, nor for an instalment taken while it was open. Landed
-// through the real queue, consumers, Parquet and DuckDB.
+// the day it closed (or expired), with its charge; none for one reopened, paused or lapsed, nor for an instalment taken
+// while it was open. Landed through the real queue, consumers, Parquet and DuckDB.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEnvelope, type Envelope } from '../../core/envelope.js';
 import type { Lake } from '../puddles/lake-fixture.js';
@@ -44,6 +44,16 @@ beforeAll(async () => {
     regular('rd-55', 'Active', '2026-09-01T10:00:00Z'),
     regular('rd-55', 'Lapsed', '2026-11-02T09:00:00Z'),
     ...instalment('rd-55', '2026-12-01'),
+    // Braintree's expired (all its billing cycles taken) and Stripe's incomplete_expired take no more money either;
+    // NPSP's Paused can take money again.
+    regular('rd-66', 'Active', '2026-09-01T10:00:00Z'),
+    regular('rd-66', 'expired', '2026-11-18T09:00:00Z'),
+    ...instalment('rd-66', '2026-12-01'),
+    regular('rd-44', 'incomplete_expired', '2026-11-03T09:00:00Z'),
+    ...instalment('rd-44', '2026-11-15'),
+    regular('rd-33', 'Active', '2026-09-01T10:00:00Z'),
+    regular('rd-33', 'Paused', '2026-11-02T09:00:00Z'),
+    ...instalment('rd-33', '2026-12-01'),
   ];
   lake = await landReconLake({ envelopes, puddles: ['transactions', 'supporters'], asOf: '2026-12-20' });
 }, 120_000);
@@ -58,6 +68,24 @@ describe('RECURRING_PAID_AFTER_CLOSED', () => {
       "SELECT object_kind, object_id, amount_minor, object_date, payment_id, related_ids, reason FROM recon_breaks WHERE break_type = 'RECURRING_PAID_AFTER_CLOSED' ORDER BY object_id",
     );
     expect(rows.map((r) => ({ ...r, object_date: String(r.object_date).slice(0, 10) }))).toEqual([
+      {
+        object_kind: 'gift',
+        object_id: 'g-rd-44-2026-11-15',
+        amount_minor: 1000,
+        object_date: '2026-11-15',
+        payment_id: 'ch-rd-44-2026-11-15',
+        related_ids: 'rd-44',
+        reason: 'regular gift rd-44 was closed on 2026-11-03, but this instalment of 10.00 GBP was taken on 2026-11-15: refund it, and stop the payment at the provider',
+      },
+      {
+        object_kind: 'gift',
+        object_id: 'g-rd-66-2026-12-01',
+        amount_minor: 1000,
+        object_date: '2026-12-01',
+        payment_id: 'ch-rd-66-2026-12-01',
+        related_ids: 'rd-66',
+        reason: 'regular gift rd-66 was closed on 2026-11-18, but this instalment of 10.00 GBP was taken on 2026-12-01: refund it, and stop the payment at the provider',
+      },
       {
         object_kind: 'gift',
         object_id: 'g-rd-77-2026-12-01',
@@ -83,7 +111,7 @@ describe('RECURRING_PAID_AFTER_CLOSED', () => {
     const { setReconParams } = await import('../../puddles/reports.js');
     await setReconParams(lake.engine, { as_of: '2026-11-30' });
     const rows = await lake.engine.query("SELECT object_id FROM recon_breaks WHERE break_type = 'RECURRING_PAID_AFTER_CLOSED' ORDER BY object_id");
-    expect(rows.map((r) => r.object_id)).toEqual(['g-rd-99-2026-11-28']);
+    expect(rows.map((r) => r.object_id)).toEqual(['g-rd-44-2026-11-15', 'g-rd-99-2026-11-28']);
     await setReconParams(lake.engine, { as_of: '2026-12-20' });
   });
 });
