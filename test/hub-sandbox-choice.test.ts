@@ -72,6 +72,28 @@ describe('PUDDLE_SANDBOXES', { timeout: 240_000 }, () => {
     }
   });
 
+  it("auto starts no sandbox once a provider's credentials are set, and says why; a list still starts what it names", async () => {
+    // A charity live on Stripe whose Braintree is not set up yet: until 2026-12-07 auto started a Braintree sandbox
+    // (and three others) beside the real Stripe, with a warning, and its made-up donations went into the real lake.
+    const stripe = { STRIPE_API_KEY: 'sk_test_0123456789abcdef', STRIPE_API_BASE: 'http://127.0.0.1:9' };
+    for (const [choice, want] of [[undefined, []], ['braintree', ['braintree']]] as const) {
+      const hub = await startHubProcess({ PUDDLE_HOME: home(), PUDDLE_API_KEYS: KEY, ...stripe, ...(choice ? { PUDDLE_SANDBOXES: choice } : {}) }, { schedule: true });
+      try {
+        for (let i = 0; i < 100 && !/no sandbox started|sandbox at/.test(hub.output()); i++) await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 300));
+        const started = [...hub.output().matchAll(/^ +(\w+) sandbox at/gm)].map((m) => m[1]);
+        expect(started).toEqual(want);
+        if (choice === undefined) {
+          expect(hub.output()).toContain('note: no sandbox started: stripe has real credentials, and PUDDLE_SANDBOXES is auto');
+          expect(hub.output()).not.toContain('beside a real setup');
+        } else expect(hub.output()).not.toContain('no sandbox started');
+      } finally {
+        hub.child.kill('SIGINT');
+        await hub.exited;
+      }
+    }
+  });
+
   it("puddle start says when a home it runs with no sandbox holds the sandboxes' or the demo's made-up donations", async () => {
     const started = async (h: string, env: Record<string, string>) => {
       const hub = await startHubProcess({ PUDDLE_HOME: h, PUDDLE_API_KEYS: KEY, ...env }, { schedule: true });

@@ -190,7 +190,7 @@ export interface HubOptions {
 
 /**
  * PUDDLE_SANDBOXES read: the providers that get a sandbox when their credentials are not set. Unset (or `auto`):
- * every one; `off`: none; else a comma-separated list of them (`stripe,salesforce`). A sandbox's made-up donations
+ * every one, unless one provider's credentials are set (realProviders); `off`: none; else a comma-separated list of them (`stripe,salesforce`). A sandbox's made-up donations
  * count in the live totals, on the TV and in the lake like real ones, so a live hub sets `off` (until 2026-12-06 the
  * only way to stop them was --no-schedule, which stops the real connectors' syncs too; a security review). A name
  * that is no provider is a ConfigError (exit 2).
@@ -204,6 +204,18 @@ export function sandboxChoice(text: string | undefined): ReadonlySet<string> {
   const bad = names.filter((n) => !all.includes(n));
   if (bad.length || !names.length) throw new ConfigError(`PUDDLE_SANDBOXES must be auto, off or a comma-separated list of ${all.join(', ')}; ${bad.length ? `${bad.map((n) => JSON.stringify(n)).join(', ')} is not one` : 'it names none'}`);
   return new Set(names);
+}
+
+/**
+ * The providers whose real credentials are set, when PUDDLE_SANDBOXES is left to `auto`: then no sandbox starts at
+ * all. `auto` is for trying Puddle; once one provider is real, a sandbox beside it would put made-up donations in the
+ * real lake for good (until 2026-12-07 it did, with a warning: a going-live user test). A list still starts what it
+ * names beside real credentials. Empty when the choice is not `auto` or nothing is configured.
+ */
+export function realProviders(text: string | undefined, env: { get(name: string): string | undefined }): string[] {
+  const t = (text ?? '').trim().toLowerCase();
+  if (t !== '' && t !== 'auto') return [];
+  return Object.entries(SANDBOXES).filter(([, s]) => s.configured(env)).map(([name]) => name);
 }
 
 /** PUDDLE_SANDBOX_FAULTS read, or a ConfigError saying what is wrong (`puddle start` stops with exit code 2). */
@@ -239,7 +251,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   // opens): their ports are checked as the hub's is.
   const chosen = sandboxChoice(config.sandboxes);
   const env = { get: (name: string) => process.env[name] };
-  const wanted = opts.schedule ? Object.entries(SANDBOXES).filter(([name, s]) => chosen.has(name) && !s.configured(env)) : [];
+  const wanted = opts.schedule && !realProviders(config.sandboxes, env).length ? Object.entries(SANDBOXES).filter(([name, s]) => chosen.has(name) && !s.configured(env)) : [];
   await probeSandboxPorts(wanted.map(([name]) => name), ports);
   // Under the home's lock and before anything opens the queue: the space a drained backlog left goes back.
   const queueFile = join(config.home, 'queue.db');

@@ -9,7 +9,7 @@ import { checkSchedule } from '../../../schedules/check-schedule.js';
 import { SCHEDULE } from '../../../schedules/schedule.js';
 import { lockHome } from '../../local/home-lock.js';
 import { madeUpDataWarning } from '../../local/made-up-data.js';
-import { sandboxChoice, sandboxFaults, startHub } from '../../local/hub.js';
+import { realProviders, sandboxChoice, sandboxFaults, startHub } from '../../local/hub.js';
 import { sandboxPorts } from '../../local/sandbox-ports.js';
 import { routesLine, sandboxLine } from '../banner.js';
 import { defineCommand } from '../command.js';
@@ -75,6 +75,13 @@ export const start = defineCommand({
     if (hub.sandboxes.length && config.sandboxes === undefined && real) {
       process.stderr.write(
         `warning: ${hub.sandboxes.length} sandbox(es) run beside a real setup (PUDDLE_API_KEYS or a provider's credentials are set): their made-up donations count in the live totals, on the TV and in the lake (source ${SANDBOX_WEBSITE_SOURCE}, and the sandboxed providers'). For a live hub set PUDDLE_SANDBOXES=off\n`,
+      );
+    }
+    // Left to auto beside a provider's real credentials, no sandbox started (hub.ts realProviders): say why.
+    const configured = values['no-schedule'] ? [] : realProviders(config.sandboxes, { get: (name) => process.env[name] });
+    if (configured.length) {
+      process.stderr.write(
+        `note: no sandbox started: ${configured.join(', ')} ${configured.length > 1 ? 'have' : 'has'} real credentials, and PUDDLE_SANDBOXES is auto (a sandbox's made-up donations would go into the real lake for good). To run some anyway, name them (PUDDLE_SANDBOXES=braintree,freshdesk)\n`,
       );
     }
     // No sandbox now, but made-up donations from an earlier try (the sandboxes, the demo) are in the lake for good.
