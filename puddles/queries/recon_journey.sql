@@ -255,7 +255,8 @@ j AS (
     p.payment_currency,
     CASE
       WHEN p.outcome = 'succeeded' THEN CASE WHEN p.payment_currency = d.currency
-        THEN greatest(0, least(d.amount_minor, gb.charged_minor - gb.refunded_minor - coalesce(tb.disputed_minor, 0))) END
+        -- Every operand coalesced: DuckDB's greatest/least skip a NULL, Athena's (Trino's) return NULL.
+        THEN greatest(0, least(d.amount_minor, coalesce(gb.charged_minor, 0) - coalesce(gb.refunded_minor, 0) - coalesce(tb.disputed_minor, 0))) END
       WHEN d.status = 'paid' AND p.payment_id IS NULL THEN d.amount_minor
       ELSE 0
     END AS kept_minor,
