@@ -93,6 +93,15 @@ describe('toMinorUnits', () => {
     expect(message.length).toBeLessThan(100);
     expect(() => toMinorUnits('12abc', 'GBP')).toThrow('amount "12abc" is not a plain decimal like 25.00');
   });
+
+  it('never quotes a card number or an email address sent as an amount or a currency', () => {
+    expect(() => toMinorUnits('4111111111111111', 'GBP')).toThrow('amount a 16-character string is too large');
+    expect(() => toMinorUnits('4111 1111 1111 1111', 'GBP')).toThrow('amount a 19-character string is not a plain decimal like 25.00');
+    expect(() => toMinorUnits('a@b.org', 'GBP')).toThrow('amount a 7-character string is not a plain decimal like 25.00');
+    expect(() => toMinorUnits('25.00', 'x@y.io')).toThrow('currency a 6-character string is not an ISO 4217 code');
+    // A long number that is not a card's is still quoted: it says what was sent.
+    expect(() => toMinorUnits('1234567890123456', 'GBP')).toThrow('amount "1234567890123456" is too large');
+  });
 });
 
 describe('fromMinorUnits', () => {
