@@ -1,5 +1,6 @@
 // The whole hub as it runs on the night: `puddle start --no-schedule` in its own process (fresh PUDDLE_HOME),
-// a load generator in another (test/bench/hub-load.mjs: autocannon, unique donations in every request), and
+// a load generator in another (unique donations in every request: wrk with test/bench/hub-load.lua when installed,
+// else autocannon, test/bench/hub-load.mjs; PUDDLE_BENCH_GENERATOR=autocannon picks autocannon), and
 // the hub's consumers landing Parquet at the same time. Next to it, in the same run, a bare node:http server
 // that reads the body and answers 202. Prints figures; asserts nothing.
 //
@@ -7,7 +8,6 @@
 // `node --cpu-prof` and prints where its threads spent their time (test/bench/cpu-profile-summary.ts);
 // PUDDLE_BENCH_LOADS=1,100,paced (the default) picks which loads run.
 // The hub runs with the node flags of `npm start` (package.json), printed on the first line.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,7 +20,9 @@ import { columnsFor, contractRow } from '../../puddles/landing-rows.js';
 import { writeParquetWithAppender } from '../../puddles/parquet-writer.js';
 import { startHubProcess, type HubProcess } from '../support/hub-process.js';
 import { printProfiles } from './cpu-profile-summary.js';
+import { childOutput } from './child-output.js';
 import { benchDonations } from './donation-envelopes.js';
+import { runWrk, wrkVersion } from './hub-wrk.js';
 
 const KEY = 'hub-bench-key';
 const HOST = '127.0.0.1';
@@ -70,32 +72,34 @@ function startFlags(): string[] {
   return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
 }
 
-function runLoad(url: string, load: Load, seconds: number, prefix: string): Promise<LoadResult> {
+/** wrk's version when the loads as fast as answered go through it (test/bench/hub-wrk.ts), else null: autocannon. */
+const WRK = wrkVersion();
+
+async function runLoad(url: string, load: Load, seconds: number, prefix: string): Promise<LoadResult> {
+  if (WRK && load.overallRate === undefined) {
+    const w = await runWrk(url, KEY, load.eventsPerRequest, load.connections, seconds, prefix);
+    return { requests: w.ok, loadCpuUs: w.cpuUs, requestsPerSec: w.ok / w.seconds, eventsPerSec: (w.ok * load.eventsPerRequest) / w.seconds, p50: w.p50Ms, p99: w.p99Ms, failed: w.failed };
+  }
+  return runAutocannon(url, load, seconds, prefix);
+}
+
+async function runAutocannon(url: string, load: Load, seconds: number, prefix: string): Promise<LoadResult> {
   const opts = { url, key: KEY, seconds, prefix, eventsPerRequest: load.eventsPerRequest, connections: load.connections, overallRate: load.overallRate };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LOAD, JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`load generator exited ${code}: ${err.slice(0, 500)}`));
-      const r = JSON.parse(out) as Record<string, unknown>;
-      const ok = Number(r['2xx'] ?? 0);
-      const duration = Number(r.duration ?? seconds);
-      const latency = r.latency as Record<string, number>;
-      resolve({
-        requests: ok,
-        loadCpuUs: Number(r.cpuUs ?? NaN),
-        requestsPerSec: ok / duration,
-        eventsPerSec: (ok * load.eventsPerRequest) / duration,
-        p50: latency.p50 ?? NaN,
-        p99: latency.p99 ?? NaN,
-        failed: Number(r.non2xx ?? 0) + Number(r.errors ?? 0) + Number(r.timeouts ?? 0),
-      });
-    });
-  });
+  const { code, out, err } = await childOutput(process.execPath, [LOAD, JSON.stringify(opts)]);
+  if (code !== 0) throw new Error(`load generator exited ${code}: ${err.slice(0, 500)}`);
+  const r = JSON.parse(out) as Record<string, unknown>;
+  const ok = Number(r['2xx'] ?? 0);
+  const duration = Number(r.duration ?? seconds);
+  const latency = r.latency as Record<string, number>;
+  return {
+    requests: ok,
+    loadCpuUs: Number(r.cpuUs ?? NaN),
+    requestsPerSec: ok / duration,
+    eventsPerSec: (ok * load.eventsPerRequest) / duration,
+    p50: latency.p50 ?? NaN,
+    p99: latency.p99 ?? NaN,
+    failed: Number(r.non2xx ?? 0) + Number(r.errors ?? 0) + Number(r.timeouts ?? 0),
+  };
 }
 
 /**
@@ -330,6 +334,11 @@ export async function benchHub(opts: { seconds?: number; cpuProfDir?: string } =
       { nodeArgs: [...flags, ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])] },
     );
     const how = flags.length ? `node ${flags.join(' ')} (as npm start runs it) ` : '';
+    console.log(
+      WRK
+        ? `load generator: ${WRK}, one thread, for the loads as fast as answered; autocannon for the paced one (PUDDLE_BENCH_GENERATOR=autocannon: autocannon for all)`
+        : 'load generator: autocannon (test/bench/hub-load.mjs); wrk, when installed (apt install wrk), takes less of the shared cores',
+    );
     console.log(`hub listening after ${((performance.now() - t0) / 1000).toFixed(2)} s (${how}puddle start --no-schedule, fresh PUDDLE_HOME)`);
     watch = new QueueWatch(join(home, 'queue.db'));
 

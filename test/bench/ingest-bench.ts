@@ -1,7 +1,6 @@
 // Producer ingest benchmark: Puddle's POST /v1/events (real SqliteQueue) against a bare node:http
 // server that only reads the body and answers 202, both driven by autocannon on 127.0.0.1.
 // Run: npx tsx test/bench/ingest-bench.ts [seconds]
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildServer } from '../../core/http/server.js';
 import { SqliteQueue } from '../../infra/local/sqlite-queue.js';
+import { childOutput } from './child-output.js';
 
 const KEY = 'bench-key';
 const HOST = '127.0.0.1';
@@ -54,28 +54,19 @@ function body(n: number): string {
 }
 
 // A separate process: on 2 cores, a load generator sharing the server's event loop would measure itself.
-function autocannon(url: string, bodyFile: string, c: Case, seconds: number): Promise<Record<string, unknown>> {
+async function autocannon(url: string, bodyFile: string, c: Case, seconds: number): Promise<Record<string, unknown>> {
   const bin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
   const args = [
     bin, url, '-m', 'POST', '-c', String(c.connections), '-d', String(seconds), '-n', '--json',
     '-H', 'content-type=application/json', '-H', `authorization=Bearer ${KEY}`, '-i', bodyFile,
   ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err.slice(0, 500)}`));
-      try {
-        resolve(JSON.parse(out) as Record<string, unknown>);
-      } catch (e) {
-        reject(new Error(`autocannon output not JSON: ${out.slice(0, 200)}`, { cause: e }));
-      }
-    });
-  });
+  const { code, out, err } = await childOutput(process.execPath, args);
+  if (code !== 0) throw new Error(`autocannon exited ${code}: ${err.slice(0, 500)}`);
+  try {
+    return JSON.parse(out) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`autocannon output not JSON: ${out.slice(0, 200)}`, { cause: e });
+  }
 }
 
 async function measure(url: string, bodyFile: string, c: Case, seconds: number): Promise<Result> {
