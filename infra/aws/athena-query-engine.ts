@@ -105,6 +105,11 @@ export class AthenaQueryEngine implements QueryEngine {
     return { columns, types, rows, stats };
   }
 
+  /** The views createViews makes, over this engine's Glue database. */
+  views(): ViewDef[] {
+    return athenaViews(this.#database);
+  }
+
   /** What the last query scanned. */
   lastStats(): QueryStats | undefined {
     return this.#lastStats;
@@ -114,11 +119,12 @@ export class AthenaQueryEngine implements QueryEngine {
    * Create (or replace) every view, in dependency order: the history views and raw over the Glue tables (one
    * per contract version, so a version with no files yet still reads as empty), the current views (over the
    * current-state tables and the unfolded files' tables, see athenaViews), then the
-   * named reconciliation views. DDL scans nothing and costs nothing. Run at deploy time and after a new contract version.
+   * named reconciliation views. DDL scans nothing and costs nothing. Run by the compaction function whenever the
+   * views changed (athena-views-current.ts), and by create-athena-views.ts.
    */
-  async createViews(): Promise<string[]> {
+  async createViews(views: readonly ViewDef[] = this.views()): Promise<string[]> {
     const created: string[] = [];
-    for (const v of athenaViews(this.#database)) {
+    for (const v of views) {
       await this.run(`CREATE OR REPLACE VIEW ${sqlIdent(v.name)} AS ${v.sql}`);
       created.push(v.name);
     }
@@ -180,9 +186,9 @@ export class AthenaQueryEngine implements QueryEngine {
  * into it yet (`*_recent`), the same SQL DuckDB runs over those files. Views are fixed at creation, not rebuilt per
  * file list, so the current view is always the current-state form: with no state yet its state table is empty
  * and every file is unfolded, which reads as the history form (the Glue catalog clears the folded marks
- * before a state goes away, infra/aws/glue-catalog.ts).
+ * before a state goes away, infra/aws/glue-catalog.ts). `tables`: the stack's (a test gives an older release's).
  */
-export function athenaViews(database: string = GLUE_DATABASE): ViewDef[] {
+export function athenaViews(database: string = GLUE_DATABASE, tables: readonly GlueTableSpec[] = GLUE_TABLES): ViewDef[] {
   const standIn = (spec: GlueTableSpec): CatalogFile => ({
     ...spec.table,
     key: spec.name,
@@ -196,7 +202,7 @@ export function athenaViews(database: string = GLUE_DATABASE): ViewDef[] {
     if (names.length !== 1) throw new Error(`Athena views: ${glueTableName(table)} should be read through one Glue table, got ${names.join(', ')}`);
     return `${sqlIdent(database)}.${sqlIdent(names[0]!)}`;
   };
-  const of = (kinds: readonly GlueTableKind[]) => GLUE_TABLES.filter((t) => kinds.includes(t.kind)).map(standIn);
+  const of = (kinds: readonly GlueTableKind[]) => tables.filter((t) => kinds.includes(t.kind)).map(standIn);
   const contracts = new Set(CONTRACTS.keys());
   const history = fileViews(of(['files']), (key) => key, source).filter((v) => !contracts.has(v.name));
   const current = fileViews(of(['recent', 'current']), (key) => key, source).filter((v) => contracts.has(v.name));

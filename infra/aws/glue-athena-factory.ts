@@ -3,6 +3,7 @@
 // Glue and Athena adapters, and `puddle aws local` and the tests can hand in the embedded ones instead.
 import { ConfigError } from '../../core/errors.js';
 import { AthenaQueryEngine } from './athena-query-engine.js';
+import { ensureViewsCurrent } from './athena-views-current.js';
 import { EventBridgeOpsEvents } from './eventbridge-events.js';
 import { GlueCatalog } from './glue-catalog.js';
 import { requiredEnv, type CatalogFactory, type EventsFactory } from './runtime.js';
@@ -40,7 +41,7 @@ export function glueAthenaCatalog(settings: GlueAthenaSettings): CatalogFactory 
       manifests: { store: new S3ObjectStore({ client: clients.s3, bucket: env.bucket }), bucket: env.bucket },
     });
     const query = new AthenaQueryEngine({ client: clients.athena, workgroup: settings.athenaWorkgroup, database: settings.glueDatabase });
-    return { catalog, query };
+    return { catalog, query, viewsCurrent: (state) => ensureViewsCurrent({ engine: query, state }) };
   };
 }
 

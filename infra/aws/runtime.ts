@@ -12,7 +12,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 
 import { ConfigError } from '../../core/errors.js';
 import { envSettings } from '../../core/settings.js';
-import { systemClock, type Catalog, type ObjectStore, type OpsEvents, type QueryEngine } from '../../core/ports.js';
+import { systemClock, type Catalog, type ObjectStore, type OpsEvents, type QueryEngine, type StateStore } from '../../core/ports.js';
 import type { Runtime } from '../../core/runtime.js';
 import { RAW_TABLE, tablePrefix } from '../../puddles/layout.js';
 import { callLimits, readCallTimeoutMs } from './call-limits.js';
@@ -104,17 +104,32 @@ export function createAwsClients(env: NodeJS.ProcessEnv = process.env): AwsClien
   };
 }
 
+/** The views a viewsCurrent call created (none when they were current already). */
+export interface ViewsCreated {
+  created: readonly string[];
+}
+
 /**
  * The Glue catalog and the Athena query engine are made by their own adapters and handed in here, so this
  * runtime does not depend on them; each gets the clients and the lake.
  */
-export type CatalogFactory = (deps: { env: AwsEnv; clients: AwsClients; store: ObjectStore }) => { catalog: Catalog; query: QueryEngine };
+export type CatalogFactory = (deps: { env: AwsEnv; clients: AwsClients; store: ObjectStore }) => {
+  catalog: Catalog;
+  query: QueryEngine;
+  /** Brings the engine's views up to the code's, keeping what it needs in `state` (Athena's are fixed at creation). */
+  viewsCurrent?: (state: StateStore) => Promise<ViewsCreated>;
+};
 
 export interface AwsRuntime extends Runtime {
   env: AwsEnv;
   clients: AwsClients;
   /** Read again by `refresh` once older than SECRETS_MAX_AGE_MS (infra/aws/secrets.ts). */
   secrets: LoadedSecrets;
+  /**
+   * Brings the query engine's views up to this deploy's code when they differ (Athena's: athena-views-current.ts);
+   * absent where the engine keeps its own views current (DuckDB). The compaction function calls it before any fold.
+   */
+  viewsCurrent?: () => Promise<ViewsCreated>;
 }
 
 /** Where operational events go (EventBridge when deployed); without one they are log lines (core/ops-events.ts). */
@@ -142,7 +157,7 @@ export async function createAwsRuntime(
     overflow: store,
   });
   const state = new DynamoDbStateStore({ client: clients.dynamodb, table: env.stateTable });
-  const { catalog, query } = (opts.catalog ?? notWired)({ env, clients, store });
+  const { catalog, query, viewsCurrent } = (opts.catalog ?? notWired)({ env, clients, store });
   const events = opts.events?.({ env, clients });
   const secrets = await loadSecrets({ secretId: env.secretsId, env: opts.env ?? process.env });
   const owned = !opts.clients;
@@ -157,6 +172,7 @@ export async function createAwsRuntime(
     clock: systemClock,
     secrets,
     ...(events ? { events } : {}),
+    ...(viewsCurrent ? { viewsCurrent: () => viewsCurrent(state) } : {}),
     async close() {
       await query.close();
       await queue.close();

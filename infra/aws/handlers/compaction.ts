@@ -35,6 +35,11 @@ export function makeCompactionHandler(runtime: RuntimeSource, settings: () => Co
     // Before anything else, so this run's own work starts from manifests that match the catalog.
     const manifestsRepaired = (await rt.catalog.repairManifests?.()) ?? 0;
     if (manifestsRepaired) log.warn('stale manifests repaired', { manifestsRepaired });
+    // Before any fold: a fold moving a state into a new contract version's table would leave a stale view reading
+    // the emptied old one. When the views cannot be made current, the run fails here (ViewsNotCurrentError says
+    // what to grant or fix) and folds nothing; puddle-function-errors-compaction fires after two such runs.
+    const views = await rt.viewsCurrent?.();
+    if (views?.created.length) log.info('views re-created: this deploy changed them', { views: views.created.length });
     const { compacted, folded, unreadable } = await compactAll({ store: rt.store, catalog: rt.catalog, minFiles });
     // The rest was maintained; each damaged file's partition or contract waits for a replay or a restore.
     for (const e of unreadable) log.error('compaction left a partition or contract as it was: a lake file cannot be read', { file: e.key, error: e.message });
