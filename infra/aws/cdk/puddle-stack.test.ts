@@ -27,6 +27,13 @@ beforeAll(() => {
 }, SYNTH_MS);
 
 const ofType = (type: string) => Object.values(resources).filter((r) => r.Type === type);
+/** The policy statements of the function whose role's logical id starts with `prefix` (`Fncompaction`). */
+function roleStatements(prefix: string): { Action: string | string[]; Resource: unknown }[] {
+  const roleId = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith(prefix))![0];
+  return ofType('AWS::IAM::Policy')
+    .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+}
 const DATA_SERVICES = ['s3', 'sqs', 'sns', 'dynamodb', 'glue', 'athena', 'events', 'secretsmanager', 'kms'];
 
 describe('the CloudFormation template', () => {
@@ -211,10 +218,7 @@ describe('the CloudFormation template', () => {
   });
 
   it('lets the drift check read the counters and ask Athena, and write nothing but query results and its events', () => {
-    const roleId = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith('Fntotalsdrift'))![0];
-    const statements = ofType('AWS::IAM::Policy')
-      .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
-      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+    const statements = roleStatements('Fntotalsdrift');
     const actions = statements.flatMap((s) => [s.Action].flat()).sort();
     expect(actions).toEqual(
       expect.arrayContaining(['athena:StartQueryExecution', 'athena:GetQueryResults', 'dynamodb:Query', 'dynamodb:GetItem', 'events:PutEvents', 's3:GetObject']),
@@ -228,10 +232,7 @@ describe('the CloudFormation template', () => {
   });
 
   it('lets bank import ask Athena (what the lake holds of a file), and register nothing in the catalog', () => {
-    const roleId = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith('Fnbankimport'))![0];
-    const statements = ofType('AWS::IAM::Policy')
-      .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
-      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+    const statements = roleStatements('Fnbankimport');
     const actions = statements.flatMap((s) => [s.Action].flat());
     expect(actions).toEqual(expect.arrayContaining(['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'glue:GetTable', 's3:GetBucketLocation']));
     for (const a of ['glue:CreateTable', 'dynamodb:Scan']) expect(actions, a).not.toContain(a);
@@ -240,11 +241,20 @@ describe('the CloudFormation template', () => {
     expect(dynamo.map((st) => JSON.stringify(st.Resource)).join(' ')).not.toContain('Catalog');
   });
 
+  it('lets compaction create and replace the Athena views in its Glue database (it re-creates them after a deploy)', () => {
+    const statements = roleStatements('Fncompaction');
+    const actions = statements.flatMap((s) => [s.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'dynamodb:PutItem']));
+    const views = statements.find((s) => [s.Action].flat().includes('glue:UpdateTable'));
+    if (!views) throw new Error('no statement of the compaction role grants glue:UpdateTable');
+    expect([views.Action].flat().sort()).toEqual(['glue:CreateTable', 'glue:DeleteTable', 'glue:GetTable', 'glue:UpdateTable']);
+    // On the stack's database and its tables only.
+    expect(JSON.stringify(views.Resource)).toContain(':table/puddle/*');
+    expect(JSON.stringify(views.Resource)).not.toContain(':table/*');
+  });
+
   it('lets the producer read the state table for /healthz, and write none of it', () => {
-    const roleId = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith('Fnproducer'))![0];
-    const statements = ofType('AWS::IAM::Policy')
-      .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
-      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+    const statements = roleStatements('Fnproducer');
     const dynamo = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
     expect(dynamo.map((st) => [st.Action].flat().sort())).toEqual([['dynamodb:BatchGetItem', 'dynamodb:GetItem']]);
     expect(JSON.stringify(dynamo[0]!.Resource)).toContain('State');

@@ -81,6 +81,8 @@ interface Needs {
   state?: boolean | 'read';
   catalog?: boolean;
   athena?: boolean;
+  /** Creates and replaces the Athena views (Glue tables of their own), as the compaction run does after a deploy. */
+  views?: boolean;
   /** The live totals' counters: the consumer keeps them, the totals function reads them. */
   totals?: 'read' | 'write';
   /**
@@ -112,8 +114,15 @@ const NEEDS: Record<HandlerName, Needs> = {
     writesRaw: true,
   },
   sync: { publish: true, state: true, objects: OVERFLOW_ONLY },
-  // Merges and retires lake files and rewrites their manifests.
-  compaction: { objects: { get: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests], put: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests], delete: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests] }, state: true, catalog: true, athena: true },
+  // Merges and retires lake files and rewrites their manifests. Before any fold it re-creates the Athena views when
+  // the deploy changed them (infra/aws/athena-views-current.ts): Athena queries in the workgroup, views in Glue.
+  compaction: {
+    objects: { get: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests], put: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests], delete: [BUCKET_PREFIXES.lake, BUCKET_PREFIXES.manifests] },
+    state: true,
+    catalog: true,
+    athena: true,
+    views: true,
+  },
   // Reads a statement, moves it to done/ or failed/ beside its log, and publishes its lines (a big one through
   // queue-overflow/). First it asks Athena what the lake holds of the file (bank_statement_history, bank_line: the
   // file in another currency is refused, a conflict said), so Athena reads lake/ and manifests/ with its rights;
@@ -355,6 +364,12 @@ export class PuddleStack extends Stack {
     const allow = (actions: string[], resources: string[]) => fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
     const under = (prefixes: readonly Prefix[]) => prefixes.map((p) => r.bucket.arnForObjects(`${p}*`));
     const glueDatabase = r.names.glueDatabase;
+    // Glue checks a table action against the catalog, the database and the table.
+    const glueTables = [
+      Stack.of(this).formatArn({ service: 'glue', resource: 'catalog' }),
+      Stack.of(this).formatArn({ service: 'glue', resource: 'database', resourceName: glueDatabase }),
+      Stack.of(this).formatArn({ service: 'glue', resource: 'table', resourceName: `${glueDatabase}/*` }),
+    ];
     // ListBucket, held by s3:prefix to the folders the function reads (with Athena, those Athena lists and reads for
     // it). No handler lists keys itself; the right is there because without it S3 answers a missing key with 403,
     // not 404, and the stores ask whether a key exists. S3 checks it with the key as s3:prefix, so a missing key in
@@ -397,14 +412,7 @@ export class PuddleStack extends Stack {
     if (needs.totals === 'read') allow(['dynamodb:GetItem', 'dynamodb:Query'], [r.totalsTable.tableArn]);
     if (needs.catalog) {
       allow(itemActions, [r.catalogTable.tableArn]);
-      allow(
-        ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:CreateTable'],
-        [
-          Stack.of(this).formatArn({ service: 'glue', resource: 'catalog' }),
-          Stack.of(this).formatArn({ service: 'glue', resource: 'database', resourceName: glueDatabase }),
-          Stack.of(this).formatArn({ service: 'glue', resource: 'table', resourceName: `${glueDatabase}/*` }),
-        ],
-      );
+      allow(['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:CreateTable'], glueTables);
     }
     if (needs.athena) {
       allow(
@@ -413,17 +421,16 @@ export class PuddleStack extends Stack {
       );
       // Athena reads the tables' definitions, the manifests and the lake files they list, and writes and reads
       // its results, all with the caller's rights: nothing else in the bucket (not the bank inbox).
-      allow(['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'], [
-        Stack.of(this).formatArn({ service: 'glue', resource: 'catalog' }),
-        Stack.of(this).formatArn({ service: 'glue', resource: 'database', resourceName: glueDatabase }),
-        Stack.of(this).formatArn({ service: 'glue', resource: 'table', resourceName: `${glueDatabase}/*` }),
-      ]);
+      allow(['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'], glueTables);
       allow(['s3:PutObject'], under([BUCKET_PREFIXES.queryResults]));
       allow(['s3:GetObject'], under(ATHENA_READS));
       // Apart from ListBucket (above): a request for the bucket's region carries no s3:prefix, so the condition
       // would refuse it.
       allow(['s3:GetBucketLocation'], [r.bucket.bucketArn]);
     }
+    // CREATE OR REPLACE VIEW: Athena writes the view as a Glue table with the caller's rights, replacing one that
+    // exists (UpdateTable, or DeleteTable then CreateTable). The queries themselves come with `athena`.
+    if (needs.views) allow(['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable', 'glue:DeleteTable'], glueTables);
     if (r.secretIds.length > 0) {
       // Secrets Manager ends each secret's ARN with a hyphen and six random characters.
       const arn = (id: string) => Stack.of(this).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${id}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
