@@ -251,6 +251,8 @@ describe('the CloudFormation template', () => {
     // On the stack's database and its tables only.
     expect(JSON.stringify(views.Resource)).toContain(':table/puddle/*');
     expect(JSON.stringify(views.Resource)).not.toContain(':table/*');
+    // Where create-athena-views.ts records them, for a stack with its own prefix.
+    template.hasOutput('StateTable', { Value: Match.anyValue() });
   });
 
   it('lets the producer read the state table for /healthz, and write none of it', () => {

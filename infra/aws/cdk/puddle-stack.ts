@@ -342,6 +342,8 @@ export class PuddleStack extends Stack {
     new CfnOutput(this, 'AthenaWorkgroup', { value: names.workgroup });
     // What the deploy tools (create-athena-views.ts, puddle aws totals-rebuild) need when the prefix is not the default.
     new CfnOutput(this, 'GlueDatabaseName', { value: names.glueDatabase });
+    // Where create-athena-views.ts records the views it made, as the compaction run does.
+    new CfnOutput(this, 'StateTable', { value: stateTable.tableName });
     new CfnOutput(this, 'TotalsTable', { value: totalsTable.tableName });
   }
 
