@@ -17,7 +17,7 @@ import { PuddleConsumer } from '../puddles/consumer.js';
 import { PUDDLES } from '../puddles/definitions.js';
 import { OPS_SQL } from '../puddles/http/ops-routes.js';
 import { retryQuarantine } from '../puddles/quarantine-retry.js';
-import { emptyRangeProblem } from '../infra/cli/range.js';
+import { emptyRangeProblem } from '../core/empty-range.js';
 import { startStripeSandbox } from '../connectors/stripe/sandbox/index.js';
 import { braintreeHarness, BT_NOW } from './support/braintree-harness.js';
 import { NOW as STRIPE_NOW } from './support/stripe-harness.js';

@@ -4,7 +4,7 @@ import { CONNECTORS } from '../../connectors/registry.js';
 import { startStripeSandbox, type StripeSandbox } from '../../connectors/stripe/sandbox/index.js';
 import { ConfigError } from '../../core/errors.js';
 import { CALL_GRACE_MS } from '../../core/engine/run-stream.js';
-import { EMPTY_BOOKMARK, saveBookmark } from '../../core/engine/bookmark.js';
+import { EMPTY_BOOKMARK, loadBookmark, saveBookmark } from '../../core/engine/bookmark.js';
 import { readStreamStatus } from '../../core/engine/stream-status.js';
 import { lastRunKey } from '../../core/engine/sync-run.js';
 import { connectorLagSeconds } from '../../infra/aws/connector-lag-metric.js';
@@ -79,6 +79,63 @@ describe('connector sync handler (EventBridge Scheduler invocation)', () => {
     expect(() => parseInvocation({ connector: 'paypal' })).toThrow(/connector must be one of braintree, freshdesk, salesforce, stripe \(got "paypal"\)/);
     expect(() => parseInvocation({ connector: 'stripe', streams: 'charges' })).toThrow('sync invocation: streams must be a list of stream names');
     expect(() => parseInvocation(null)).toThrow(/must be an object/);
+  });
+
+  it('takes from, to and full as `puddle sync` does, and refuses any other key or a bad value, naming it', () => {
+    expect(parseInvocation({ connector: 'stripe', streams: ['charges'], from: '2026-11-01' })).toEqual({
+      connector: 'stripe', streams: ['charges'], from: new Date('2026-11-01T00:00:00Z'),
+    });
+    // No zone is UTC; an offset is kept; `full` alone.
+    expect(parseInvocation({ connector: 'stripe', from: '2026-11-01T18:00', to: '2026-11-02T09:00+01:00' })).toEqual({
+      connector: 'stripe', from: new Date('2026-11-01T18:00:00Z'), to: new Date('2026-11-02T08:00:00Z'),
+    });
+    expect(parseInvocation({ connector: 'braintree', full: true })).toEqual({ connector: 'braintree', full: true });
+    expect(parseInvocation({ connector: 'braintree', full: false })).toEqual({ connector: 'braintree' });
+    // Until 2026-12-07 each of these ran a scheduled (incremental) sync without a word.
+    const refused: [unknown, string][] = [
+      [{ connector: 'stripe', form: '2026-11-01' }, 'sync invocation: no key "form": it takes connector, streams, from, to, full'],
+      [{ connector: 'stripe', from: '2026-02-30' }, 'sync invocation: "from" takes a date YYYY-MM-DD or a time such as 2026-11-30T18:00:00Z or 2026-11-30T18:00+01:00 (no zone: UTC), on the calendar; not "2026-02-30"'],
+      [{ connector: 'stripe', to: 1764547200000 }, 'sync invocation: to must be a text, a date YYYY-MM-DD or an ISO time (got 1764547200000)'],
+      [{ connector: 'stripe', full: 'yes' }, 'sync invocation: full must be true or false (got "yes")'],
+      [{ connector: 'stripe', from: '2026-11-01', full: true }, 'sync invocation: "full" does not go with "from": "full" reads every stream again from its start date'],
+      [{ connector: 'stripe', from: '2026-11-02', to: '2026-11-01' }, 'sync invocation: "to" is before "from" (2026-11-02T00:00:00.000Z to 2026-11-01T00:00:00.000Z)'],
+      [{ connector: 'stripe', from: '2026-11-02', to: '2026-11-02T00:00Z' }, 'sync invocation: "to" is the same time as "from"'],
+      [[{ connector: 'stripe' }], 'sync invocation must be an object'],
+    ];
+    for (const [input, message] of refused) {
+      expect(() => parseInvocation(input)).toThrow(ConfigError);
+      expect(() => parseInvocation(input)).toThrow(message);
+    }
+  });
+
+  it('reads a range again without moving the bookmark, and the same input again resumes a range cut by the deadline', async () => {
+    const handler = makeConnectorSyncHandler(async () => rt);
+    // The bookmark first at its end: an incremental run now reads nothing, a range reads its charges again.
+    await handler({ connector: 'stripe', streams: ['charges'] }, lambdaContext({ remainingMs: 900_000 }));
+    await drainIds('transactions');
+    const before = await loadBookmark(rt.state, 'stripe', 'charges');
+    // A range ending before the bookmark: one reaching it moves the bookmark on to its end, as `puddle sync` does.
+    const day = (daysAgo: number) => new Date(Date.now() - daysAgo * DAY).toISOString().slice(0, 10);
+    const range = { connector: 'stripe', streams: ['charges'], from: day(45), to: day(2) };
+    const whole = await handler(range, lambdaContext({ remainingMs: 900_000 }));
+    expect(whole.runs).toEqual([expect.objectContaining({ stream: 'charges', outcome: 'succeeded' })]);
+    const all = new Set(await drainIds('transactions'));
+    expect(all.size).toBeGreaterThan(0);
+    expect(all.size).toBe(whole.runs[0]!.records);
+    expect((await loadBookmark(rt.state, 'stripe', 'charges')).cursor).toBe(before.cursor);
+
+    const cut = await handler(range, lambdaContext({ remainingMs: 5_000 }));
+    expect(cut.runs).toEqual([expect.objectContaining({ stream: 'charges', outcome: 'partial', error: expect.stringContaining('the same range') })]);
+    expect((await loadBookmark(rt.state, 'stripe', 'charges')).backfill).toMatchObject({ from: `${range.from}T00:00:00.000Z`, to: `${range.to}T00:00:00.000Z` });
+    const first = await drainIds('transactions');
+    const rest = await handler(range, lambdaContext({ remainingMs: 900_000 }));
+    expect(rest.runs).toEqual([expect.objectContaining({ stream: 'charges', outcome: 'succeeded' })]);
+    const second = await drainIds('transactions');
+    expect(new Set([...first, ...second])).toEqual(all);
+    expect(cut.runs[0]!.records + rest.runs[0]!.records).toBe(all.size);
+    const after = await loadBookmark(rt.state, 'stripe', 'charges');
+    expect(after.cursor).toBe(before.cursor);
+    expect(after.backfill ?? null).toBeNull();
   });
 
   it("publishes the staleness alarm's figure as one EMF line: the age of the connector's stalest stream's bookmark, as `puddle status` shows it", async () => {

@@ -2,7 +2,7 @@ import { isCalendarDate } from '../../../core/time.js';
 import { replay as replayContract, replayableContracts } from '../../../puddles/replay.js';
 import { defineCommand } from '../command.js';
 import { withLocalRuntime } from '../local-runtime.js';
-import { emptyRangeProblem } from '../range.js';
+import { emptyRangeProblem } from '../../../core/empty-range.js';
 
 export const replay = defineCommand({
   name: 'replay',

@@ -6,7 +6,7 @@ import { defineCommand } from '../command.js';
 import { AS_KNOWN_DOC, asKnownProblem, futureAsOfNote, outFileProblem } from '../options.js';
 import { writeReport } from '../report-out.js';
 import { BREAK_HISTORY, breakHistoryRangeProblem, runBreakHistory } from './break-history.js';
-import { emptyRangeProblem } from '../range.js';
+import { emptyRangeProblem } from '../../../core/empty-range.js';
 import { withLocalRuntime } from '../local-runtime.js';
 import { leftOutNote } from '../queue-waiting.js';
 

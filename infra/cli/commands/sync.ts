@@ -1,14 +1,14 @@
 import { leaseMsSetting } from '../../../core/config.js';
 import { stopRuns } from '../../../core/engine/run-stream.js';
+import type { SyncRange } from '../../../core/engine/define.js';
+import { syncRangeOf } from '../../../core/engine/sync-range.js';
 import { streamsNotRun, syncConnector } from '../../../core/engine/sync.js';
 import { CONNECTORS } from '../../../connectors/registry.js';
 import { ConfigError } from '../../../core/errors.js';
 import { envSettings } from '../../../core/settings.js';
-import { utcInstantMs } from '../../../core/time.js';
 import { defineCommand, writeCommandError } from '../command.js';
 import { formatRows } from '../format.js';
 import { progressPrinter } from '../progress.js';
-import { emptyRangeProblem } from '../range.js';
 import { withLocalRuntime } from '../local-runtime.js';
 
 export const sync = defineCommand({
@@ -43,33 +43,13 @@ export const sync = defineCommand({
       process.stderr.write(`puddle sync: --streams names no stream: give one or more, comma separated, or leave --streams out for all of ${name}'s\n`);
       return 2;
     }
-    const range: { from?: Date; to?: Date } = {};
-    for (const k of ['from', 'to'] as const) {
-      const v = values[k] as string | undefined;
-      if (v === undefined) continue;
-      // Read as /v1/totals reads it: no zone is UTC, not this machine's zone, and 02-30 is refused, not rolled over.
-      const ms = utcInstantMs(v);
-      if (Number.isNaN(ms)) {
-        process.stderr.write(`puddle sync: --${k} takes a date YYYY-MM-DD or a time such as 2026-11-30T18:00:00Z or 2026-11-30T18:00+01:00 (no zone: UTC), on the calendar; not ${JSON.stringify(v)}\n`);
-        return 2;
-      }
-      range[k] = new Date(ms);
-    }
-    // The engine took a --from range and dropped --full without a word (and --full with --to alone read from
-    // the start date and moved the bookmark back to --to): neither is what a person asking for both meant.
-    if (values.full && (range.from || range.to)) {
-      const given = range.from && range.to ? '--from and --to' : range.from ? '--from' : '--to';
-      process.stderr.write(
-        `puddle sync: --full does not go with ${given}: --full reads every stream again from its start date and moves its bookmark to where that read ends; ` +
-          `--from/--to read only that range, a backfill that leaves the bookmark where it is. Give one or the other\n`,
-      );
-      return 2;
-    }
-    // A range includes its --from and stops before its --to, as every window does: equal bounds, like a --to
-    // before --from, hold nothing, and a run over them would be recorded as a sync that succeeded.
-    const empty = emptyRangeProblem({ from: range.from?.toISOString(), to: range.to?.toISOString() }, 'instants');
-    if (empty) {
-      process.stderr.write(`puddle sync: ${empty}\n`);
+    // Read as the sync function on AWS reads its input's from/to/full (one reading, core/engine/sync-range.ts).
+    let range: SyncRange;
+    try {
+      range = syncRangeOf({ from: values.from as string | undefined, to: values.to as string | undefined, full: Boolean(values.full) });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      process.stderr.write(`puddle sync: ${err.message}\n`);
       return 2;
     }
     // Read as every number setting is, before the home opens: PUDDLE_LEASE_SECONDS=abc was NaN, a lease that
@@ -103,7 +83,7 @@ export const sync = defineCommand({
         streams: wanted,
         from: range.from,
         to: range.to,
-        full: Boolean(values.full),
+        full: range.full,
         leaseMs,
         deadline,
         onProgress: progress.update,
