@@ -1,12 +1,12 @@
 // One in-memory DuckDB per process for writing Parquet: creating an instance costs far more than a connection.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 import { log } from '../core/log.js';
 import { sqlString } from './sql-text.js';
+import { makeTempFolder } from './temp-files.js';
 
 let shared: Promise<DuckDBInstance> | undefined;
 
@@ -45,11 +45,12 @@ let spillRoot: string | undefined;
  * name, readable by this user only, removed when the process exits. What spills is lake rows (donations,
  * supporters, bank lines). Until 2026-12-06 it was `/tmp/puddle-duckdb-<pid>-<thread>-<n>`, which DuckDB made 0755
  * with its files 0644, readable by every user of the machine, and which another user could make first, for a
- * process id to come, and read (a security review).
+ * process id to come, and read (a security review). Its name, `puddle-duckdb-<pid>-XXXXXX` (temp-files.ts), carries
+ * the pid again behind mkdtemp's random part, for sweepTempFolders to find what a killed process left.
  */
 function spillFolder(): string {
   if (spillRoot === undefined) {
-    const root = mkdtempSync(path.join(tmpdir(), 'puddle-duckdb-'));
+    const root = makeTempFolder('duckdb');
     process.once('exit', () => rmSync(root, { recursive: true, force: true }));
     spillRoot = root;
   }

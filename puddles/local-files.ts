@@ -1,11 +1,10 @@
 // DuckDB reads local paths only (no httpfs here): use the store's folder when it has one, else copy first.
-import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { ObjectStore } from '../core/ports.js';
 import { lakeFileError, recogniseLakeFileError } from './lake-file-error.js';
+import { makeTempFolder, removeTempFolder } from './temp-files.js';
 
 /** Call `fn` with a local path per key (same order); copies are removed afterwards. */
 export async function withLocalFiles<T>(
@@ -17,8 +16,8 @@ export async function withLocalFiles<T>(
   // instead, and what to do (puddles/lake-file-error.ts), as queries do.
   const root = store.localRoot;
   if (root) return fn(keys.map((k) => path.join(root, ...k.split('/')))).catch((err: unknown) => Promise.reject(recogniseLakeFileError(err, root) ?? err));
-  const dir = path.join(tmpdir(), `puddle-read-${randomBytes(8).toString('hex')}`);
-  await mkdir(dir, { recursive: true });
+  // A folder of this process's own (temp-files.ts), for the sweep to find if the process is killed meanwhile.
+  const dir = makeTempFolder('read');
   try {
     const paths: string[] = [];
     for (const [i, key] of keys.entries()) {
@@ -34,6 +33,6 @@ export async function withLocalFiles<T>(
       throw copy === undefined ? err : lakeFileError(keys[Number(copy.replace(/\.parquet$/, ''))] ?? copy, err);
     });
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeTempFolder(dir);
   }
 }

@@ -7,19 +7,49 @@
 // every user, and a later process given the same pid as another user's leftover could not write into it (a user
 // test of the going-live guide). The threads now write under the process's folder, which the main thread removes;
 // a hub's start also removes the folders of processes that are gone (sweepTempFolders).
+//
+// DuckDB's spill folders (duckdb.ts) and the copies of lake files read from S3 (local-files.ts) are made here too,
+// named `puddle-duckdb-<pid>-` and `puddle-read-<pid>-`, so that the same sweep finds what a killed process left of
+// them. Until 2026-12-07 neither name carried a pid and nothing removed them after a kill; nor did anything on
+// Lambda, where no exit hook runs, a timed-out runtime restarts in the same environment keeping /tmp, and the new
+// process may be given the same pid: the DuckDB-using functions now sweep at their cold start as the hub does.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isMainThread, threadId } from 'node:worker_threads';
 
+import { log } from '../core/log.js';
 import { processExists } from '../core/process-exists.js';
 
-const PREFIX = 'puddle-parquet-';
+/** What a temporary folder holds: the writer's passing files, one DuckDB instance's spills, copies of lake files. */
+export type TempFolderKind = 'parquet' | 'duckdb' | 'read';
+/** A folder of any kind, and the pid of the process that made it. */
+const TEMP_FOLDER = /^puddle-(?:parquet|duckdb|read)-(\d+)-/;
 /** Names the process's folder for the worker threads started after it was made (a worker's env is a copy taken then). */
 const ENV = 'PUDDLE_PARQUET_TMP';
 
 let threadDir: string | null = null;
+/** The folders this thread made and has not removed: never stale, whatever their pid. */
+const own = new Set<string>();
+
+/**
+ * A new folder `puddle-<kind>-<pid>-XXXXXX` under the system's tmp: mkdtemp's name, which no other process or user
+ * can make first, mode 0700. The pid lets sweepTempFolders tell whose it is; the caller removes it (removeTempFolder,
+ * or at its exit).
+ */
+export function makeTempFolder(kind: TempFolderKind): string {
+  const made = mkdtempSync(path.join(tmpdir(), `puddle-${kind}-${process.pid}-`));
+  own.add(made);
+  return made;
+}
+
+/** Removes a folder makeTempFolder made, with everything in it. */
+export async function removeTempFolder(folder: string): Promise<void> {
+  await rm(folder, { recursive: true, force: true });
+  own.delete(folder);
+}
 
 /**
  * The process's folder: made at the first call (the hub makes it before it starts its landing threads) and named in
@@ -29,7 +59,7 @@ export function processTempFolder(): string {
   const named = process.env[ENV];
   const [pid, folder] = named ? [named.slice(0, named.indexOf(':')), named.slice(named.indexOf(':') + 1)] : [];
   if (folder && pid === String(process.pid)) return folder;
-  const made = mkdtempSync(path.join(tmpdir(), `${PREFIX}${process.pid}-`));
+  const made = makeTempFolder('parquet');
   process.env[ENV] = `${process.pid}:${made}`;
   // A worker that had to make one (started before the main thread's) removes its own when it ends, if it ends well.
   process.once('exit', () => rmSync(made, { recursive: true, force: true }));
@@ -46,12 +76,18 @@ export function tempPath(ext: string): string {
 }
 
 /**
- * Removes this user's `puddle-parquet-<pid>-...` folders whose process is gone (killed, or left by a version before
- * 2026-12-07); returns how many. Another user's, and a running process's, are left alone.
+ * Removes this user's `puddle-parquet-`, `puddle-duckdb-` and `puddle-read-<pid>-...` folders that no running process
+ * owns; returns how many. Those of a process that is gone (killed, or left by a version before 2026-12-07) are; and
+ * those bearing this process's own pid that it did not make: left by an earlier process given the same pid, as a
+ * Lambda runtime restarted after a timeout may be. A folder made since this process started is taken as its own
+ * (a worker thread's), so call it at a process's start. Another user's, and a running process's, are left alone.
+ * What it removed is logged.
  */
 export function sweepTempFolders(): number {
   let removed = 0;
   const uid = process.getuid?.();
+  const startedAt = Date.now() - process.uptime() * 1000;
+  const mine = process.env[ENV]?.slice(process.env[ENV]!.indexOf(':') + 1);
   let names: string[];
   try {
     names = readdirSync(tmpdir());
@@ -59,16 +95,20 @@ export function sweepTempFolders(): number {
     return 0;
   }
   for (const name of names) {
-    const pid = Number(/^puddle-parquet-(\d+)-/.exec(name)?.[1]);
-    if (!Number.isSafeInteger(pid) || pid === process.pid || processExists(pid)) continue;
+    const pid = Number(TEMP_FOLDER.exec(name)?.[1]);
+    if (!Number.isSafeInteger(pid)) continue;
     const folder = path.join(tmpdir(), name);
+    if (pid === process.pid ? own.has(folder) || folder === mine : processExists(pid)) continue;
     try {
-      if (uid !== undefined && statSync(folder).uid !== uid) continue;
+      const stat = statSync(folder);
+      if (uid !== undefined && stat.uid !== uid) continue;
+      if (pid === process.pid && stat.mtimeMs >= startedAt) continue;
       rmSync(folder, { recursive: true, force: true });
       removed++;
     } catch {
       // Gone meanwhile, or not ours to remove: left.
     }
   }
+  if (removed) log.info('removed temporary folders that ended processes left', { folders: removed });
   return removed;
 }

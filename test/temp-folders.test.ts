@@ -3,10 +3,13 @@
 // system's tmp (mode 0755), and a later process given a leftover's pid could not write there (a user test of the
 // going-live guide found 7,871).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ObjectStore } from '../core/ports.js';
+import { createDuckDb } from '../puddles/duckdb.js';
+import { withLocalFiles } from '../puddles/local-files.js';
 import { processTempFolder, sweepTempFolders, tempPath } from '../puddles/temp-files.js';
 import { postEvents, startHubProcess } from './support/hub-process.js';
 
@@ -41,6 +44,72 @@ describe('the Parquet writer temporary folders', { timeout: 180_000 }, () => {
     } finally {
       running.kill();
       rmSync(live, { recursive: true, force: true });
+    }
+  });
+
+  /** A folder as a process killed an hour ago left it: a file in it, and nothing changed since. */
+  const leftover = (name: string) => {
+    const folder = join(tmpdir(), name);
+    mkdirSync(join(folder, 'main'), { recursive: true });
+    writeFileSync(join(folder, 'main', 'half-written.parquet'), 'PAR1');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(folder, hourAgo, hourAgo);
+    return folder;
+  };
+
+  it("removes a folder bearing this process's pid that it did not make (a Lambda runtime restarted under the same pid), keeping its own", () => {
+    const own = processTempFolder();
+    const stale = leftover(`puddle-parquet-${process.pid}-Xq3Tz1`);
+    // Made since this process started, as a worker thread's own would be: left.
+    const sinceStart = join(tmpdir(), `puddle-parquet-${process.pid}-nEw0nE`);
+    mkdirSync(sinceStart);
+    try {
+      // Until 2026-12-07 a folder with this pid was taken for this process's and left for ever.
+      expect(sweepTempFolders()).toBeGreaterThanOrEqual(1);
+      expect(existsSync(stale)).toBe(false);
+      expect(existsSync(own)).toBe(true);
+      expect(existsSync(sinceStart)).toBe(true);
+      expect(tempPath('csv').startsWith(`${own}/`)).toBe(true);
+    } finally {
+      rmSync(stale, { recursive: true, force: true });
+      rmSync(sinceStart, { recursive: true, force: true });
+    }
+  });
+
+  it("sweeps DuckDB's spill folders and the copies read from S3 as it sweeps the writer's, by the pid in each name", async () => {
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    const folders = ['parquet', 'duckdb', 'read'].flatMap((kind) => [leftover(`puddle-${kind}-${gone}-aB3dE5`), leftover(`puddle-${kind}-${process.pid}-aB3dE5`)]);
+    // Names of other tools and tests that begin the same way, with no pid: left.
+    const others = ['puddle-duckdb-utc-aB3dE5', 'puddle-read-access-aB3dE5', 'puddle-duckdb-123456'].map((n) => leftover(n));
+    try {
+      // Until 2026-12-07 only the writer's were swept: neither of the others' names carried a pid.
+      expect(sweepTempFolders()).toBeGreaterThanOrEqual(folders.length);
+      expect(folders.filter((f) => existsSync(f)).map((f) => basename(f))).toEqual([]);
+      expect(others.filter((f) => existsSync(f))).toEqual(others);
+    } finally {
+      for (const f of [...folders, ...others]) rmSync(f, { recursive: true, force: true });
+    }
+  });
+
+  it('names the spill and read folders with the pid, private to this user, and the copies go when read', async () => {
+    const store = { get: async () => Buffer.from('PAR1') } as unknown as ObjectStore;
+    const readDir = await withLocalFiles(store, ['lake/a.parquet'], async ([file]) => {
+      expect(statSync(dirname(file!)).mode & 0o777).toBe(0o700);
+      return dirname(file!);
+    });
+    expect(basename(readDir)).toMatch(new RegExp(`^puddle-read-${process.pid}-[A-Za-z0-9]{6}$`));
+    expect(existsSync(readDir)).toBe(false);
+    const instance = await createDuckDb(1, 'writer');
+    const conn = await instance.connect();
+    try {
+      const spill = String((await conn.runAndReadAll("SELECT current_setting('temp_directory') AS v")).getRowObjects()[0]!.v);
+      expect(basename(dirname(spill))).toMatch(new RegExp(`^puddle-duckdb-${process.pid}-[A-Za-z0-9]{6}$`));
+      // A running process's spill folder is its own: the sweep leaves it.
+      sweepTempFolders();
+      expect(existsSync(dirname(spill))).toBe(true);
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
     }
   });
 

@@ -245,8 +245,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     throw listenFailure(err, config, opts.portSetting);
   });
   // Passing files' folders that processes killed (or versions before 2026-12-07) left in the system's tmp.
-  const swept = sweepTempFolders();
-  if (swept) log.info('removed temporary folders that ended processes left', { folders: swept });
+  sweepTempFolders();
   // Providers without credentials get a sandbox (the runtime's secrets are the environment, read here before it
   // opens): their ports are checked as the hub's is.
   const chosen = sandboxChoice(config.sandboxes);

@@ -2,6 +2,9 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateTableCommand, EntityNotFoundException, GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { existsSync, mkdirSync, rmSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -10,7 +13,8 @@ import { ConfigError } from '../../core/errors.js';
 import { AthenaQueryEngine } from '../../infra/aws/athena-query-engine.js';
 import { EventBridgeOpsEvents } from '../../infra/aws/eventbridge-events.js';
 import { GlueCatalog } from '../../infra/aws/glue-catalog.js';
-import { defaultRuntime, runtimeFromEnv } from '../../infra/aws/handlers/runtime-source.js';
+import { defaultRuntime, runtimeFromEnv, sweepingTempFolders } from '../../infra/aws/handlers/runtime-source.js';
+import type { AwsRuntime } from '../../infra/aws/runtime.js';
 import { ENV } from '../../infra/aws/shape.js';
 import { startTestShape, type TestShape } from '../support/aws-shape.js';
 import { lambdaContext, sqsEvent } from '../support/lambda-events.js';
@@ -75,8 +79,14 @@ describe('the default runtime source (what every deployed function runs on)', ()
       new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 30, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
     );
     expect(got.Messages).toHaveLength(1);
+    // What a runtime that timed out in this environment left in /tmp, under the pid this one has now.
+    const stale = join(tmpdir(), `puddle-duckdb-${process.pid}-tImEd0`);
+    mkdirSync(join(stale, '0'), { recursive: true });
+    utimesSync(stale, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
     const { handler } = await import('../../infra/aws/handlers/consumer.js');
     expect(await handler(sqsEvent(got.Messages!, arn), lambdaContext())).toEqual({ batchItemFailures: [] });
+    // Swept at the cold start (until 2026-12-07 no function swept /tmp).
+    expect(existsSync(stale)).toBe(false);
 
     const files = await rt.catalog.listFiles({ puddle: 'transactions', contract: 'donation' });
     expect(files.map((f) => f.rows)).toEqual([1]);
@@ -85,5 +95,27 @@ describe('the default runtime source (what every deployed function runs on)', ()
     const manifest = await rt.store.get(`manifests/donation_v1/dt=${files[0]!.dt}/manifest`);
     expect(new TextDecoder().decode(manifest!)).toBe(`s3://${shape.env[ENV.bucket]}/${files[0]!.key}\n`);
     await rt.close();
+  });
+
+  it('sweeps the temporary folders at the first invocation of a cold start only', async () => {
+    const at = (name: string) => {
+      const folder = join(tmpdir(), `puddle-read-${process.pid}-${name}`);
+      mkdirSync(folder);
+      utimesSync(folder, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+      return folder;
+    };
+    const runtime = vi.fn(async () => ({}) as AwsRuntime);
+    const source = sweepingTempFolders(runtime);
+    const first = at('fIrSt1');
+    await source();
+    expect(existsSync(first)).toBe(false);
+    const second = at('sEcNd2');
+    try {
+      await source();
+      expect(existsSync(second)).toBe(true);
+      expect(runtime).toHaveBeenCalledTimes(2);
+    } finally {
+      rmSync(second, { recursive: true, force: true });
+    }
   });
 });

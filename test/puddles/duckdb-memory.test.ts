@@ -79,12 +79,12 @@ describe('createDuckDb memory_limit', () => {
       expect(reader.getRowObjects()[0]!.n).toBe(2000000);
       expect(existsSync('.tmp')).toBe(false);
       // In a folder only this user can enter, under a name nobody can make first (until 2026-12-06
-      // /tmp/puddle-duckdb-<pid>-<thread>-<n>, made 0755 with its files 0644).
+      // /tmp/puddle-duckdb-<pid>-<thread>-<n>, made 0755 with its files 0644): the pid, for the sweep, then
+      // mkdtemp's random part.
       const spill = String((await conn.runAndReadAll("SELECT current_setting('temp_directory') AS v")).getRowObjects()[0]!.v);
       const root = path.dirname(spill);
       expect(path.dirname(root)).toBe(tmpdir());
-      expect(path.basename(root)).toMatch(/^puddle-duckdb-[A-Za-z0-9]{6}$/);
-      expect(path.basename(root)).not.toContain(String(process.pid));
+      expect(path.basename(root)).toMatch(new RegExp(`^puddle-duckdb-${process.pid}-[A-Za-z0-9]{6}$`));
       expect(statSync(root).mode & 0o777).toBe(0o700);
     } finally {
       conn.closeSync();

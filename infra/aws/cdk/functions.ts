@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-import { Annotations, Duration } from 'aws-cdk-lib';
+import { Annotations, Duration, Size } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -33,6 +33,17 @@ export interface FunctionOptions {
  */
 const USES_DUCKDB: ReadonlySet<HandlerName> = new Set(['consumer', 'compaction']);
 
+/**
+ * /tmp of the functions that write Parquet, MiB (Lambda's default is 512). They copy lake files in from S3 (a
+ * partition's small files, a fold's state file), write the merged or new state file out beside them, and DuckDB
+ * spills there past its 2,048 MiB memory_limit: a fold of a large state could pass 512 MiB, and then every batch of
+ * that environment fails with ENOSPC. 2 GiB holds the state twice over and a spill of DuckDB's whole limit at
+ * about the same price (the storage above 512 MiB costs $0.0000000309 a GB-second: at most about $0.12 a month for
+ * compaction running its full 15 minutes every 15 minutes). What a killed process left there is swept at the next
+ * cold start (runtime-source.ts sweepingTempFolders).
+ */
+export const DUCKDB_FUNCTION_TMP_MIB = 2048;
+
 /** Whether the function gets the DuckDB layer. */
 export function usesDuckDbLayer(name: HandlerName): boolean {
   return USES_DUCKDB.has(name);
@@ -50,6 +61,7 @@ export function handlerFunction(scope: Construct, spec: HandlerSpec, opts: Funct
     logGroup: new logs.LogGroup(scope, `${id}-logs`, { logGroupName: opts.names.logGroup(spec.name), retention: logs.RetentionDays.ONE_MONTH }),
     description: spec.why,
     layers: usesDuckDbLayer(spec.name) && opts.duckdbLayer ? [opts.duckdbLayer] : undefined,
+    ephemeralStorageSize: usesDuckDbLayer(spec.name) ? Size.mebibytes(DUCKDB_FUNCTION_TMP_MIB) : undefined,
   };
   const entry = path.join(REPO_ROOT, spec.entry);
   if (!existsSync(entry)) {

@@ -8,6 +8,7 @@ import { SCHEDULE } from '../../../schedules/schedule.js';
 import { ConfigError } from '../../../core/errors.js';
 import { connectorLagLine } from '../connector-lag-metric.js';
 import { ATHENA, HANDLERS, METRICS, QUEUES, stackOfQueuePrefix } from '../shape.js';
+import { DUCKDB_FUNCTION_TMP_MIB } from './functions.js';
 import { PuddleStack } from './puddle-stack.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -143,6 +144,11 @@ describe('the CloudFormation template', () => {
       const major = Number(/^nodejs(\d+)\.x$/.exec(String(f.Properties.Runtime))?.[1]);
       expect(major).toBeGreaterThanOrEqual(22);
     }
+    // The functions that write Parquet have /tmp for a fold's files and DuckDB's spills (until 2026-12-07 Lambda's
+    // 512 MiB); the others keep the default.
+    const tmp = Object.fromEntries(fns.map((f) => [f.Properties.FunctionName, (f.Properties.EphemeralStorage as { Size: number } | undefined)?.Size]));
+    expect(tmp).toEqual(Object.fromEntries(HANDLERS.map((h) => [`puddle-${h.name}`, ['consumer', 'compaction'].includes(h.name) ? DUCKDB_FUNCTION_TMP_MIB : undefined])));
+    expect(DUCKDB_FUNCTION_TMP_MIB).toBe(2048);
   });
 
   it('routes the HTTP API to the producer (events and its health check), the webhooks and the totals functions, and nothing else', () => {

@@ -6,7 +6,7 @@ import type { LakeFileError } from '../../../core/errors.js';
 import { log } from '../../../core/log.js';
 import { envSettings } from '../../../core/settings.js';
 import { collectGarbage, compactAll } from '../../../puddles/compact.js';
-import { defaultRuntime, type RuntimeSource } from './runtime-source.js';
+import { defaultRuntime, sweepingTempFolders, type RuntimeSource } from './runtime-source.js';
 
 export interface CompactionSettings {
   /** Partitions with fewer files are left alone (PUDDLE_COMPACT_MIN_FILES, default 20). */
@@ -63,4 +63,4 @@ function unreadableFiles(unreadable: readonly LakeFileError[]): Error {
   return new Error(`compaction maintained the rest of the lake, but left ${unreadable.length} lake file(s) it cannot read:\n${lines}`, { cause: unreadable });
 }
 
-export const handler = makeCompactionHandler(defaultRuntime);
+export const handler = makeCompactionHandler(sweepingTempFolders(defaultRuntime));

@@ -24,7 +24,7 @@ import type { DynamoDbTotals } from '../dynamodb-totals.js';
 import type { AwsRuntime } from '../runtime.js';
 import { queueSpec } from '../shape.js';
 import { QUEUE_ATTRIBUTES, queuedText } from '../sns-sqs-queue.js';
-import { defaultRuntime, type RuntimeSource } from './runtime-source.js';
+import { defaultRuntime, sweepingTempFolders, type RuntimeSource } from './runtime-source.js';
 import { keepsTotals, totalsTable } from './totals-table.js';
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -188,4 +188,4 @@ class RecordBatch implements Queue {
   async close(): Promise<void> {}
 }
 
-export const handler = makeConsumerHandler(defaultRuntime);
+export const handler = makeConsumerHandler(sweepingTempFolders(defaultRuntime));

@@ -1,5 +1,6 @@
 // The runtime each function uses: made once per cold start from the stack's environment, on first use.
 import { eventBridgeEvents, glueAthenaCatalog, readGlueAthenaEnv } from '../glue-athena-factory.js';
+import { sweepTempFolders } from '../../../puddles/temp-files.js';
 import { createAwsRuntime, type AwsRuntime } from '../runtime.js';
 
 export type RuntimeSource = () => Promise<AwsRuntime>;
@@ -23,3 +24,20 @@ export const defaultRuntime: RuntimeSource = () => {
   shared.catch(() => (shared = undefined));
   return shared;
 };
+
+/**
+ * The runtime of a function that writes under /tmp (DuckDB's Parquet and spills, lake files copied from S3: the
+ * consumer and compaction), which first removes what an earlier process of the same environment left there: Lambda
+ * runs no exit hook, and a runtime restarted after a timeout or a crash keeps /tmp, possibly under the same pid
+ * (puddles/temp-files.ts sweepTempFolders). Once, at the first invocation of a cold start.
+ */
+export function sweepingTempFolders(runtime: RuntimeSource): RuntimeSource {
+  let swept = false;
+  return () => {
+    if (!swept) {
+      swept = true;
+      sweepTempFolders();
+    }
+    return runtime();
+  };
+}
