@@ -12,8 +12,9 @@ export function isSecretName(name: string): boolean {
 }
 
 // PUDDLE_LOG_LEVEL as set when it is a level (this module reads no other setting, so as not to import the settings
-// reader, which imports it). A level that is not one stops the CLI at its start, exit 2, through the one settings
-// reader (infra/cli/main.ts): until 2026-12-02 PUDDLE_LOG_LEVEL=verbose fell back to info without a word.
+// reader, which imports it). A level that is not one stops the CLI at its start, exit 2, and fails an AWS function's
+// invocation, through the one settings reader (core/log-settings.ts): until 2026-12-02 PUDDLE_LOG_LEVEL=verbose fell
+// back to info without a word.
 const fromEnv = process.env.PUDDLE_LOG_LEVEL;
 let threshold: number = ORDER[(LOG_LEVELS as readonly string[]).includes(fromEnv ?? '') ? (fromEnv as Level) : 'info'];
 
@@ -87,7 +88,7 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 // landing threads, which import this module afresh) write as the main thread does.
 let format: LogFormat = process.env.PUDDLE_LOG_FORMAT === 'text' ? 'text' : 'json';
 
-/** PUDDLE_LOG_FORMAT, read by the CLI: `text` by default when stderr is a terminal, `json` otherwise. */
+/** PUDDLE_LOG_FORMAT, read by the CLI (`text` by default when stderr is a terminal, `json` otherwise) and the AWS functions (`json`): core/log-settings.ts. */
 export function setLogFormat(f: LogFormat): void {
   format = f;
   process.env.PUDDLE_LOG_FORMAT = f;

@@ -512,6 +512,8 @@ export const OPTIONAL_ENV: Readonly<Record<string, string>> = {
   PUDDLE_BANK_CURRENCY: "bank import: the statement's own currency",
   PUDDLE_BANK_ACCOUNT: "bank import: the statement's own account",
   PUDDLE_LEASE_SECONDS: "sync: a run's lease on its stream lasts the engine's 2 minutes unless renewed",
+  PUDDLE_LOG_LEVEL: 'info (debug, info, warn or error)',
+  PUDDLE_LOG_FORMAT: 'json, one object a line, for CloudWatch Logs (or text)',
 };
 
 /**

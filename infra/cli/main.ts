@@ -1,5 +1,5 @@
 import { ConfigError, LakeFileError } from '../../core/errors.js';
-import { LOG_FORMATS, LOG_LEVELS, setLogFormat, setLogLevel } from '../../core/log.js';
+import { applyLogSettings } from '../../core/log-settings.js';
 import { envSettings } from '../../core/settings.js';
 import { runCommand, writeCommandError, type Command } from './command.js';
 
@@ -67,8 +67,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     // Every command logs: a PUDDLE_LOG_LEVEL that is no level stops it here, as any wrong setting does.
     const settings = envSettings(process.env);
-    setLogLevel(settings.oneOf('PUDDLE_LOG_LEVEL', LOG_LEVELS, 'info'));
-    setLogFormat(settings.oneOf('PUDDLE_LOG_FORMAT', LOG_FORMATS, process.stderr.isTTY ? 'text' : 'json'));
+    applyLogSettings(settings, process.stderr.isTTY ? 'text' : 'json');
     settings.check();
     return await runCommand(cmd, rest);
   } catch (err) {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 
 import { makeEnvelope } from '../../core/envelope.js';
 import { ConfigError } from '../../core/errors.js';
+import { log } from '../../core/log.js';
 import { AthenaQueryEngine } from '../../infra/aws/athena-query-engine.js';
 import { EventBridgeOpsEvents } from '../../infra/aws/eventbridge-events.js';
 import { GlueCatalog } from '../../infra/aws/glue-catalog.js';
@@ -95,6 +96,27 @@ describe('the default runtime source (what every deployed function runs on)', ()
     const manifest = await rt.store.get(`manifests/donation_v1/dt=${files[0]!.dt}/manifest`);
     expect(new TextDecoder().decode(manifest!)).toBe(`s3://${shape.env[ENV.bucket]}/${files[0]!.key}\n`);
     await rt.close();
+  });
+
+  it('reads PUDDLE_LOG_LEVEL and PUDDLE_LOG_FORMAT as the CLI does: a wrong value is a ConfigError naming it', async () => {
+    const env = { ...process.env, ...GLUE_ATHENA };
+    // Until 2026-12-07 a function took either for its default without a word, where the CLI stops with exit 2.
+    await expect(runtimeFromEnv({ ...env, PUDDLE_LOG_FORMAT: 'pretty' })).rejects.toThrow(new ConfigError('PUDDLE_LOG_FORMAT must be one of json, text (got "pretty")'));
+    await expect(runtimeFromEnv({ ...env, PUDDLE_LOG_LEVEL: 'verbose' })).rejects.toThrow(new ConfigError('PUDDLE_LOG_LEVEL must be one of debug, info, warn, error (got "verbose")'));
+    const lines: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (lines.push(String(chunk)), true));
+    try {
+      const quiet = await runtimeFromEnv({ ...env, PUDDLE_LOG_LEVEL: 'warn', PUDDLE_LOG_FORMAT: 'text' });
+      await quiet.close();
+      log.info('not written');
+      log.warn('written as text', { n: 1 });
+      const json = await runtimeFromEnv(env);
+      await json.close();
+      log.info('written as json');
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(lines).toEqual([expect.stringMatching(/^\d\d:\d\d:\d\d warn {2}written as text {2}n=1\n$/), expect.stringMatching(/^\{"t":"[^"]+","level":"info","msg":"written as json"\}\n$/)]);
   });
 
   it('sweeps the temporary folders at the first invocation of a cold start only', async () => {

@@ -1,5 +1,7 @@
 // The runtime each function uses: made once per cold start from the stack's environment, on first use.
 import { eventBridgeEvents, glueAthenaCatalog, readGlueAthenaEnv } from '../glue-athena-factory.js';
+import { applyLogSettings } from '../../../core/log-settings.js';
+import { envSettings } from '../../../core/settings.js';
 import { sweepTempFolders } from '../../../puddles/temp-files.js';
 import { createAwsRuntime, type AwsRuntime } from '../runtime.js';
 
@@ -7,10 +9,15 @@ export type RuntimeSource = () => Promise<AwsRuntime>;
 
 /**
  * The deployed shape: the Glue catalog, the Athena query engine and the EventBridge bus, named by the variables
- * the stack sets. A missing one fails the invocation with a ConfigError naming it (before any record is touched,
- * so an SQS batch is offered again once the function is fixed).
+ * the stack sets, and the log's level and format (PUDDLE_LOG_LEVEL, PUDDLE_LOG_FORMAT) as the CLI reads them. A
+ * missing or wrong one fails the invocation with a ConfigError naming it (before any record is touched, so an SQS
+ * batch is offered again once the function is fixed).
  */
 export async function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<AwsRuntime> {
+  // JSON lines unless PUDDLE_LOG_FORMAT says text: CloudWatch Logs Insights reads their fields.
+  const settings = envSettings(env);
+  applyLogSettings(settings, 'json');
+  settings.check();
   const catalog = glueAthenaCatalog(readGlueAthenaEnv(env));
   const events = eventBridgeEvents(env);
   return createAwsRuntime({ env, catalog, events });
