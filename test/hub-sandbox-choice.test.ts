@@ -56,7 +56,7 @@ describe('PUDDLE_SANDBOXES', { timeout: 240_000 }, () => {
         for (let i = 0; i < 100 && !/sandbox at|PUDDLE_SANDBOXES=off/.test(hub.output()) && choice === undefined; i++) await new Promise((r) => setTimeout(r, 100));
         await new Promise((r) => setTimeout(r, 500));
         if (choice === undefined) {
-          expect(hub.output()).toMatch(/warning: 4 sandbox\(es\) run beside a real setup \(PUDDLE_API_KEYS or a provider's credentials are set\): their made-up donations count in the live totals, on the TV and in the lake \(source producer:sandbox-website, and the sandboxed providers'\)\. For a live hub set PUDDLE_SANDBOXES=off/);
+          expect(hub.output()).toMatch(/warning: 4 sandbox\(es\) run beside a real setup \(PUDDLE_API_KEYS is set\): their made-up donations count in the live totals, on the TV and in the lake \(source producer:sandbox-website, and the sandboxed providers'\)\. For a live hub set PUDDLE_SANDBOXES=off/);
         } else {
           expect(hub.output()).not.toContain('sandbox at');
           expect(hub.output()).not.toContain('PUDDLE_SANDBOXES');
@@ -85,6 +85,7 @@ describe('PUDDLE_SANDBOXES', { timeout: 240_000 }, () => {
         expect(started).toEqual(want);
         if (choice === undefined) {
           expect(hub.output()).toContain('note: no sandbox started: stripe has real credentials, and PUDDLE_SANDBOXES is auto');
+          expect(hub.output()).toMatch(/name them \(PUDDLE_SANDBOXES=(braintree|freshdesk|salesforce)(,(braintree|freshdesk|salesforce)){2}\)/);
           expect(hub.output()).not.toContain('beside a real setup');
         } else expect(hub.output()).not.toContain('no sandbox started');
       } finally {

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 
 import { FatalError } from '../../core/errors.js';
 import type { StateStore } from '../../core/ports.js';
+import { configuredReconParams, reconParamsSql, type ReconParamValues } from '../../puddles/recon-params.js';
 import type { ViewDef } from '../../puddles/views.js';
 import type { AthenaQueryEngine } from './athena-query-engine.js';
 import { awsSetupProblem } from './aws-errors.js';
@@ -22,6 +23,8 @@ interface StoredViews {
   hash: string;
   views: number;
   created_at: string;
+  /** The reconciliation's parameters `recon_params` was made with (PUDDLE_RECON_* where the views were created). */
+  recon_params?: ReconParamValues;
 }
 
 /** The hash of a view set: every view's name and SQL, in creation order. */
@@ -43,11 +46,23 @@ export class ViewsNotCurrentError extends FatalError {}
  * Create every view again when the code's view set differs from the one last created (or none is recorded, or
  * `force`), then record its hash. Nothing is called on Athena when the hashes match.
  */
-export async function ensureViewsCurrent(opts: { engine: AthenaQueryEngine; state: StateStore; force?: boolean; now?: () => Date }): Promise<ViewsCurrentResult> {
-  const views = opts.engine.views();
+export async function ensureViewsCurrent(opts: {
+  engine: AthenaQueryEngine;
+  state: StateStore;
+  force?: boolean;
+  /**
+   * The reconciliation's parameters for `recon_params`: create-athena-views.ts gives its environment's PUDDLE_RECON_*.
+   * Left out (the compaction function, which has none of them), the ones the views were last made with are kept: a
+   * first version re-created them with the defaults, undoing the operator's grace days within 15 minutes (a review).
+   */
+  reconParams?: ReconParamValues;
+  now?: () => Date;
+}): Promise<ViewsCurrentResult> {
+  const stored = await opts.state.get<StoredViews>(VIEWS_STATE_KEY);
+  const params = opts.reconParams ?? stored?.recon_params ?? configuredReconParams();
+  const views = opts.engine.views().map((v) => (v.name === 'recon_params' ? { ...v, sql: reconParamsSql({}, params) } : v));
   const hash = viewsHash(views);
-  const stored = opts.force ? null : await opts.state.get<StoredViews>(VIEWS_STATE_KEY);
-  if (stored?.hash === hash) return { created: [], hash };
+  if (!opts.force && stored?.hash === hash) return { created: [], hash };
   let created: readonly string[];
   try {
     created = await opts.engine.createViews(views);
@@ -60,7 +75,7 @@ export async function ensureViewsCurrent(opts: { engine: AthenaQueryEngine; stat
       { cause: err },
     );
   }
-  const record: StoredViews = { hash, views: created.length, created_at: (opts.now?.() ?? new Date()).toISOString() };
+  const record: StoredViews = { hash, views: created.length, created_at: (opts.now?.() ?? new Date()).toISOString(), recon_params: params };
   await opts.state.set(VIEWS_STATE_KEY, record);
   return { created, hash };
 }

@@ -7,6 +7,7 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
+import { configuredReconParams } from '../../puddles/recon-params.js';
 import { AthenaQueryEngine } from './athena-query-engine.js';
 import { ensureViewsCurrent } from './athena-views-current.js';
 import { awsSetupProblem } from './aws-errors.js';
@@ -24,7 +25,7 @@ try {
     database: process.env[ENV.glueDatabase] || GLUE_DATABASE,
   });
   const state = new DynamoDbStateStore({ client: dynamodb, table: process.env[ENV.stateTable] || STATE_TABLE.name });
-  const { created } = await ensureViewsCurrent({ engine, state, force: true });
+  const { created } = await ensureViewsCurrent({ engine, state, force: true, reconParams: configuredReconParams() });
   process.stdout.write(`created ${created.length} views: ${created.join(', ')}\n`);
 } catch (err) {
   process.stderr.write(`create-athena-views: ${awsSetupProblem(err) ?? (err as Error).message}\n`);

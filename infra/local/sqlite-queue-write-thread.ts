@@ -17,9 +17,9 @@ import { sqlitePragmas, type SqliteDurability } from './sqlite.js';
  *
  * Why a ring and not postMessage: each post cost the event loop about 13 µs (structured cloning, the port's lock,
  * and above all waking the worker), 11-12% of the producer's event loop at 1 event a request even with one post per
- * transaction. Writing a 700-byte event into the ring costs ~0.5 µs, and the worker is not woken while groups keep
- * coming: it looks at the ring every millisecond (RingReader.wait), so a group waits at most that long more and
- * more of them share a transaction. A group too large for a quarter of the ring is still posted (a marker in the
+ * transaction. Writing a 700-byte event into the ring costs ~0.5 µs, and waking the worker (Atomics.notify, once a
+ * group: every request the event loop read in one turn) a few more; groups published while it writes are written
+ * together in its next transaction (RingReader.wait). A group too large for a quarter of the ring is still posted (a marker in the
  * ring keeps its place). The worker's answers (one per transaction) still come as messages.
  *
  * Claims and acks stay on the queue's own connection (short transactions; SQLite's busy wait covers the

@@ -70,7 +70,7 @@ describe('ensureViewsCurrent', () => {
     const res = await ensureViewsCurrent({ engine: engine(), state: rt.state, now: () => new Date('2026-12-07T10:00:00Z') });
     expect(res.created).toEqual(views.map((v) => v.name));
     expect(statements()).toEqual(views.map((v) => expect.stringContaining(`CREATE OR REPLACE VIEW "${v.name}" AS`)));
-    expect(await rt.state.get(VIEWS_STATE_KEY)).toEqual({ hash: viewsHash(views), views: views.length, created_at: '2026-12-07T10:00:00.000Z' });
+    expect(await rt.state.get(VIEWS_STATE_KEY)).toEqual({ hash: viewsHash(views), views: views.length, created_at: '2026-12-07T10:00:00.000Z', recon_params: {} });
   });
 
   it('calls nothing on Athena when the views are those stored', async () => {
@@ -105,6 +105,22 @@ describe('ensureViewsCurrent', () => {
     await expect(failed).rejects.toThrow(/glue:CreateTable.*glue:GetTable, CreateTable, UpdateTable, DeleteTable/s);
     expect(statements()).toHaveLength(3);
     expect(await rt.state.get(VIEWS_STATE_KEY)).toEqual(before);
+  });
+
+  it("keeps the reconciliation's parameters the views were made with when a run has none of its own (the compaction function)", async () => {
+    athenaAnswers();
+    // create-athena-views.ts run with PUDDLE_RECON_GRACE_GIFT_NOT_PAID_DAYS=9 in its environment.
+    await ensureViewsCurrent({ engine: engine(), state: rt.state, force: true, reconParams: { grace_gift_not_paid_days: 9 } });
+    const made = statements().find((s) => s.startsWith('CREATE OR REPLACE VIEW "recon_params" AS'))!;
+    expect(made).toContain('CAST(9 AS INTEGER) AS grace_gift_not_paid_days');
+    // The compaction function's run: no PUDDLE_RECON_* of its own, the same code: nothing to create, 9 days kept.
+    athena.resetHistory();
+    expect((await ensureViewsCurrent({ engine: engine(), state: rt.state })).created).toEqual([]);
+    expect(athena.calls()).toHaveLength(0);
+    // A deploy that changed the views: all made again, recon_params with the 9 days still.
+    await rt.state.set(VIEWS_STATE_KEY, { ...(await rt.state.get<object>(VIEWS_STATE_KEY)), hash: 'an older release' });
+    await ensureViewsCurrent({ engine: engine(), state: rt.state });
+    expect(statements().find((s) => s.startsWith('CREATE OR REPLACE VIEW "recon_params" AS'))).toBe(made);
   });
 
   it('force creates every view even when the stored hash matches (create-athena-views.ts)', async () => {

@@ -69,19 +69,19 @@ export const start = defineCommand({
       process.stderr.write(`note: PUDDLE_READ_KEYS is empty, so the dashboard and /v1/ops/* answer 401 to everyone${alsoTotals}\n`);
     }
     for (const s of hub.sandboxes) process.stdout.write(sandboxLine(s));
-    // Beside a real setup (a producer key, a provider's credentials), left to the default: their made-up donations
-    // would go on air with the real ones.
-    const real = config.apiKeys.length > 0 || hub.sandboxes.length < Object.keys(SANDBOXES).length;
-    if (hub.sandboxes.length && config.sandboxes === undefined && real) {
+    // Beside a producer key, left to the default: their made-up donations would go on air with the real ones. (With a
+    // provider's credentials set, the default starts none: below.)
+    if (hub.sandboxes.length && config.sandboxes === undefined && config.apiKeys.length > 0) {
       process.stderr.write(
-        `warning: ${hub.sandboxes.length} sandbox(es) run beside a real setup (PUDDLE_API_KEYS or a provider's credentials are set): their made-up donations count in the live totals, on the TV and in the lake (source ${SANDBOX_WEBSITE_SOURCE}, and the sandboxed providers'). For a live hub set PUDDLE_SANDBOXES=off\n`,
+        `warning: ${hub.sandboxes.length} sandbox(es) run beside a real setup (PUDDLE_API_KEYS is set): their made-up donations count in the live totals, on the TV and in the lake (source ${SANDBOX_WEBSITE_SOURCE}, and the sandboxed providers'). For a live hub set PUDDLE_SANDBOXES=off\n`,
       );
     }
     // Left to auto beside a provider's real credentials, no sandbox started (hub.ts realProviders): say why.
     const configured = values['no-schedule'] ? [] : realProviders(config.sandboxes, { get: (name) => process.env[name] });
-    if (configured.length) {
+    const others = Object.keys(SANDBOXES).filter((name) => !configured.includes(name));
+    if (configured.length && others.length) {
       process.stderr.write(
-        `note: no sandbox started: ${configured.join(', ')} ${configured.length > 1 ? 'have' : 'has'} real credentials, and PUDDLE_SANDBOXES is auto (a sandbox's made-up donations would go into the real lake for good). To run some anyway, name them (PUDDLE_SANDBOXES=braintree,freshdesk)\n`,
+        `note: no sandbox started: ${configured.join(', ')} ${configured.length > 1 ? 'have' : 'has'} real credentials, and PUDDLE_SANDBOXES is auto (a sandbox's made-up donations would go into the real lake for good). To run some anyway, name them (PUDDLE_SANDBOXES=${others.join(',')})\n`,
       );
     }
     // No sandbox now, but made-up donations from an earlier try (the sandboxes, the demo) are in the lake for good.
