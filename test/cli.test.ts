@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startStripeSandbox } from '../connectors/stripe/sandbox/index.js';
 import { runPuddle } from './support/run-cli.js';
+import { docSql } from './support/doc-sql.js';
+import { demoGiftAid } from '../infra/cli/demo-recon.js';
 import { createLocalRuntime } from '../infra/local/runtime.js';
 import { lastRunKey, type RunResult } from '../core/engine/sync-run.js';
 
@@ -98,6 +100,19 @@ describe('the puddle CLI', { timeout: CHILD_PROCESS_TEST_MS }, () => {
     // the world's CRM came through a Salesforce sandbox and the connector, and its breaks are in the check
     expect(demo.stdout).toMatch(/its CRM: (\d+) of \1 Salesforce gifts and payments synced/);
     for (const t of ['GIFT_MISSING', 'GIFT_AMOUNT_DIFFERS', 'GIFT_NOT_PAID', 'GATEWAY_ID_REUSED', 'CRM_REFUND_MISSING']) expect(demo.stdout).toMatch(new RegExp(`${t} +\\| 1 +\\| 1 +\\| yes`));
+    // Its world's gifts carry Gift Aid flags: the docs' claim, for November 2026 as of its last day, finds the declared
+    // gifts whose money had arrived, each at most its amount (a Gift Aid officer's user test found none in the demo).
+    const claimSql = docSql('reconciliation.md', '### The month\'s claim').replaceAll("'2026-11-01'", "'2026-12-01'").replaceAll("'2026-10-01'", "'2026-11-01'");
+    writeFileSync(join(home, 'claim.sql'), claimSql);
+    const claim = await puddle(['query', '--as-of', '2026-11-30', '--format', 'json', '--file', join(home, 'claim.sql')], { PUDDLE_HOME: home });
+    const claimed = JSON.parse(claim.stdout) as { donation_id: string; received_on: string; amount_minor: number; claim_minor: number }[];
+    expect(claimed.length, claim.stderr).toBeGreaterThan(20);
+    for (const c of claimed) {
+      expect(demoGiftAid(c.donation_id)).toBe(true);
+      expect(c.received_on.slice(0, 7)).toBe('2026-11');
+      expect(c.claim_minor).toBeGreaterThan(0);
+      expect(c.claim_minor).toBeLessThanOrEqual(c.amount_minor);
+    }
     const json = await puddle(['query', '--format', 'json', "SELECT count(*) AS n FROM donation WHERE campaign LIKE 'appeal-night%'"], { PUDDLE_HOME: home });
     expect(JSON.parse(json.stdout)).toEqual([{ n: 300 }]);
     const csv = await puddle(['query', '--format', 'csv', 'SELECT channel FROM donation GROUP BY 1 ORDER BY 1'], { PUDDLE_HOME: home });
