@@ -1,10 +1,10 @@
 // DuckDB reads local paths only (no httpfs here): use the store's folder when it has one, else copy first.
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { ObjectStore } from '../core/ports.js';
 import { lakeFileError, recogniseLakeFileError } from './lake-file-error.js';
-import { makeTempFolder, removeTempFolder } from './temp-files.js';
+import { makeTempFolder } from './temp-files.js';
 
 /** Call `fn` with a local path per key (same order); copies are removed afterwards. */
 export async function withLocalFiles<T>(
@@ -33,6 +33,6 @@ export async function withLocalFiles<T>(
       throw copy === undefined ? err : lakeFileError(keys[Number(copy.replace(/\.parquet$/, ''))] ?? copy, err);
     });
   } finally {
-    await removeTempFolder(dir);
+    await rm(dir, { recursive: true, force: true });
   }
 }

@@ -15,12 +15,11 @@ import { sqlIdent, sqlString } from './sql-text.js';
 // The column lists live in columns.ts (no DuckDB import there, so the AWS shape and CDK can read them).
 export { contractColumns, ENVELOPE_COLUMNS, RAW_COLUMNS, type ColumnSpec, type ColumnType } from './columns.js';
 import type { ColumnSpec } from './columns.js';
+// Passing files go in the process's private temporary folder.
+import { tempPath } from './temp-files.js';
 
 /** Cell values: strings, numbers, booleans, null. TIMESTAMP cells are ISO strings, DATE cells `YYYY-MM-DD`. */
 export type Cell = string | number | boolean | null;
-
-// Passing files go in the process's private temporary folder (puddles/temp-files.ts).
-import { tempPath } from './temp-files.js';
 
 let tableSeq = 0;
 

@@ -15,7 +15,6 @@
 // process may be given the same pid: the DuckDB-using functions now sweep at their cold start as the hub does.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isMainThread, threadId } from 'node:worker_threads';
@@ -31,24 +30,13 @@ const TEMP_FOLDER = /^puddle-(?:parquet|duckdb|read)-(\d+)-/;
 const ENV = 'PUDDLE_PARQUET_TMP';
 
 let threadDir: string | null = null;
-/** The folders this thread made and has not removed: never stale, whatever their pid. */
-const own = new Set<string>();
 
 /**
  * A new folder `puddle-<kind>-<pid>-XXXXXX` under the system's tmp: mkdtemp's name, which no other process or user
- * can make first, mode 0700. The pid lets sweepTempFolders tell whose it is; the caller removes it (removeTempFolder,
- * or at its exit).
+ * can make first, mode 0700. The pid lets sweepTempFolders tell whose it is; the caller removes it (or at its exit).
  */
 export function makeTempFolder(kind: TempFolderKind): string {
-  const made = mkdtempSync(path.join(tmpdir(), `puddle-${kind}-${process.pid}-`));
-  own.add(made);
-  return made;
-}
-
-/** Removes a folder makeTempFolder made, with everything in it. */
-export async function removeTempFolder(folder: string): Promise<void> {
-  await rm(folder, { recursive: true, force: true });
-  own.delete(folder);
+  return mkdtempSync(path.join(tmpdir(), `puddle-${kind}-${process.pid}-`));
 }
 
 /**
@@ -79,15 +67,15 @@ export function tempPath(ext: string): string {
  * Removes this user's `puddle-parquet-`, `puddle-duckdb-` and `puddle-read-<pid>-...` folders that no running process
  * owns; returns how many. Those of a process that is gone (killed, or left by a version before 2026-12-07) are; and
  * those bearing this process's own pid that it did not make: left by an earlier process given the same pid, as a
- * Lambda runtime restarted after a timeout may be. A folder made since this process started is taken as its own
- * (a worker thread's), so call it at a process's start. Another user's, and a running process's, are left alone.
+ * Lambda runtime restarted after a timeout may be. A folder with this pid changed since this process started is its
+ * own (any thread's: every folder it made is), so call it at a process's start, before another thread runs.
+ * Another user's, and a running process's, are left alone.
  * What it removed is logged.
  */
 export function sweepTempFolders(): number {
   let removed = 0;
   const uid = process.getuid?.();
   const startedAt = Date.now() - process.uptime() * 1000;
-  const mine = process.env[ENV]?.slice(process.env[ENV]!.indexOf(':') + 1);
   let names: string[];
   try {
     names = readdirSync(tmpdir());
@@ -98,7 +86,7 @@ export function sweepTempFolders(): number {
     const pid = Number(TEMP_FOLDER.exec(name)?.[1]);
     if (!Number.isSafeInteger(pid)) continue;
     const folder = path.join(tmpdir(), name);
-    if (pid === process.pid ? own.has(folder) || folder === mine : processExists(pid)) continue;
+    if (pid !== process.pid && processExists(pid)) continue;
     try {
       const stat = statSync(folder);
       if (uid !== undefined && stat.uid !== uid) continue;

@@ -1,5 +1,6 @@
 // A Braintree recurring-billing subscription -> recurring_donation v2, the regular gift as Braintree holds it (Stripe's
 // subscriptions and the CRM's NPSP recurring donations are the same contract). Pure: no I/O, no clock.
+import { CLOSED_PLAN_STATUSES } from '../../core/contracts/regular-giving.js';
 import type { Mapped } from '../../core/engine/mapped.js';
 import { RecordError } from '../../core/errors.js';
 import { latest, minor, text, toDate, toIsoTime, trimmed, upper } from './mappings.js';
@@ -17,8 +18,11 @@ export const SUBSCRIPTION_STATUSES: Readonly<Record<string, string>> = Object.fr
   Expired: 'expired',
 });
 
-/** The statuses a subscription never leaves (Braintree cannot reactivate one): it takes no more money. */
-export const ENDED_STATUSES: readonly string[] = ['Canceled', 'Expired'];
+/**
+ * The statuses a subscription never leaves (Braintree cannot reactivate one), in Braintree's words (`Canceled`,
+ * `Expired`): those whose contract word takes no more money.
+ */
+export const ENDED_STATUSES: readonly string[] = Object.keys(SUBSCRIPTION_STATUSES).filter((s) => CLOSED_PLAN_STATUSES.includes(SUBSCRIPTION_STATUSES[s]!));
 
 /** Average days in a month: a billing period of N months is N x this, give or take three days. */
 const DAYS_A_MONTH = 365.2425 / 12;

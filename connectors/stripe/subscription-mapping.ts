@@ -1,5 +1,6 @@
 // A Stripe Billing subscription -> recurring_donation v2, the regular gift as Stripe holds it (the CRM's NPSP
 // recurring donation is the same contract from Salesforce). Pure: no I/O, no clock.
+import { CLOSED_PLAN_STATUSES } from '../../core/contracts/regular-giving.js';
 import type { Mapped } from '../../core/engine/mapped.js';
 import { refId, stripeMinor, unixToIso } from './mappings.js';
 import type { StripePrice, StripeSubscription } from './raw.js';
@@ -7,8 +8,11 @@ import type { StripePrice, StripeSubscription } from './raw.js';
 /** Stripe's `recurring.interval` in NPSP's words (npe03__Installment_Period__c), so one query reads both sources. */
 const PERIODS: Readonly<Record<string, string>> = Object.freeze({ day: 'Daily', week: 'Weekly', month: 'Monthly', year: 'Yearly' });
 
-/** Statuses after which a subscription takes no more money: `ended_at` is set (API reference, "The Subscription object"). */
-const ENDED = new Set(['canceled', 'incomplete_expired']);
+/**
+ * Statuses after which a subscription takes no more money, `canceled` and `incomplete_expired`: `ended_at` is set
+ * (API reference, "The Subscription object"). Stripe's statuses are the contract's words, so the contract's list says it.
+ */
+const ENDED = new Set(CLOSED_PLAN_STATUSES);
 
 /**
  * What one instalment takes: the sum of unit_amount x quantity over its items, or null when that is not known ahead:

@@ -88,6 +88,8 @@ export interface Hub {
   server: FastifyInstance;
   /** Sandboxes started because a provider had no credentials. */
   sandboxes: RunningSandbox[];
+  /** The providers whose credentials kept `auto` from starting any sandbox (realProviders); empty otherwise. */
+  realProviders: string[];
   /** The live totals (rebuilt from the lake before the hub listens) and their drift checks. */
   totals: TotalsKeeper;
   /**
@@ -198,7 +200,7 @@ export interface HubOptions {
 export function sandboxChoice(text: string | undefined): ReadonlySet<string> {
   const all = Object.keys(SANDBOXES);
   const t = (text ?? '').trim().toLowerCase();
-  if (t === '' || t === 'auto') return new Set(all);
+  if (isAuto(text)) return new Set(all);
   if (t === 'off') return new Set();
   const names = t.split(',').map((n) => n.trim()).filter(Boolean);
   const bad = names.filter((n) => !all.includes(n));
@@ -212,11 +214,13 @@ export function sandboxChoice(text: string | undefined): ReadonlySet<string> {
  * real lake for good (until 2026-12-07 it did, with a warning: a going-live user test). A list still starts what it
  * names beside real credentials. Empty when the choice is not `auto` or nothing is configured.
  */
-export function realProviders(text: string | undefined, env: { get(name: string): string | undefined }): string[] {
-  const t = (text ?? '').trim().toLowerCase();
-  if (t !== '' && t !== 'auto') return [];
+function realProviders(text: string | undefined, env: { get(name: string): string | undefined }): string[] {
+  if (!isAuto(text)) return [];
   return Object.entries(SANDBOXES).filter(([, s]) => s.configured(env)).map(([name]) => name);
 }
+
+/** PUDDLE_SANDBOXES unset, blank or `auto` (any case). */
+const isAuto = (text: string | undefined) => ['', 'auto'].includes((text ?? '').trim().toLowerCase());
 
 /** PUDDLE_SANDBOX_FAULTS read, or a ConfigError saying what is wrong (`puddle start` stops with exit code 2). */
 export function sandboxFaults(text: string | undefined): Record<string, SandboxFaults> {
@@ -250,7 +254,8 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   // opens): their ports are checked as the hub's is.
   const chosen = sandboxChoice(config.sandboxes);
   const env = { get: (name: string) => process.env[name] };
-  const wanted = opts.schedule && !realProviders(config.sandboxes, env).length ? Object.entries(SANDBOXES).filter(([name, s]) => chosen.has(name) && !s.configured(env)) : [];
+  const realSet = opts.schedule ? realProviders(config.sandboxes, env) : [];
+  const wanted = opts.schedule && !realSet.length ? Object.entries(SANDBOXES).filter(([name, s]) => chosen.has(name) && !s.configured(env)) : [];
   await probeSandboxPorts(wanted.map(([name]) => name), ports);
   // Under the home's lock and before anything opens the queue: the space a drained backlog left goes back.
   const queueFile = join(config.home, 'queue.db');
@@ -523,6 +528,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
     runtime,
     server,
     sandboxes,
+    realProviders: realSet,
     totals: keeper,
     async stats(opts = {}) {
       const l = lag();

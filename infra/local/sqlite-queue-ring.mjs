@@ -20,7 +20,6 @@ const TAIL = 2;
 const CONTROL = 16;
 const HEADER = CONTROL * 4;
 
-
 /** Record kinds. */
 export const INLINE = 1;
 /** The group was posted on the worker's port (too large for the ring): take it from there, in this order. */

@@ -9,7 +9,7 @@ import { checkSchedule } from '../../../schedules/check-schedule.js';
 import { SCHEDULE } from '../../../schedules/schedule.js';
 import { lockHome } from '../../local/home-lock.js';
 import { madeUpDataWarning } from '../../local/made-up-data.js';
-import { realProviders, sandboxChoice, sandboxFaults, startHub } from '../../local/hub.js';
+import { sandboxChoice, sandboxFaults, startHub } from '../../local/hub.js';
 import { sandboxPorts } from '../../local/sandbox-ports.js';
 import { routesLine, sandboxLine } from '../banner.js';
 import { defineCommand } from '../command.js';
@@ -77,7 +77,7 @@ export const start = defineCommand({
       );
     }
     // Left to auto beside a provider's real credentials, no sandbox started (hub.ts realProviders): say why.
-    const configured = values['no-schedule'] ? [] : realProviders(config.sandboxes, { get: (name) => process.env[name] });
+    const configured = hub.realProviders;
     const others = Object.keys(SANDBOXES).filter((name) => !configured.includes(name));
     if (configured.length && others.length) {
       process.stderr.write(
