@@ -1,13 +1,19 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { log, redact, setLogFormat } from './log.js';
 
-/** What one log call writes to stderr, parsed. */
-function written(call: () => void): Record<string, unknown> {
+/** Every line written to stderr from now until the spy is restored. */
+function stderrLines(): { lines: string[]; spy: ReturnType<typeof vi.spyOn> } {
   const lines: string[] = [];
   const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(String(chunk));
     return true;
   });
+  return { lines, spy };
+}
+
+/** What one log call writes to stderr, parsed. */
+function written(call: () => void): Record<string, unknown> {
+  const { lines, spy } = stderrLines();
   try {
     call();
   } finally {
@@ -77,11 +83,7 @@ describe('PUDDLE_LOG_FORMAT=text: a line a person reads', () => {
   });
 
   it('writes the time of day, the level, the message and name=value fields, masked as the JSON line is', () => {
-    const lines: string[] = [];
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
+    const { lines } = stderrLines();
     setLogFormat('text');
     log.info('sync run finished', { connector: 'stripe', records: 253, ok: true, note: 'two words', request: { authorization: 'Bearer sk_live_abc' }, error: new TypeError('fetch failed') });
     log.debug('not at info');
@@ -91,11 +93,7 @@ describe('PUDDLE_LOG_FORMAT=text: a line a person reads', () => {
   });
 
   it('escapes control characters (a terminal escape in a file name) in values and messages; JSON lines keep their own t, level and msg', () => {
-    const lines: string[] = [];
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
+    const { lines } = stderrLines();
     setLogFormat('text');
     log.warn('bank file not imported', { file: 'x\u001b[2K\u001b[1A.csv', other: 'a\nb' });
     log.warn('odd\u001b[31m message', { c1: 'x\u009b2J' });
