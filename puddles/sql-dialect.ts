@@ -74,7 +74,15 @@ const DUCKDB_ONLY_FUNCTIONS: Record<string, string> = {
   string_agg: 'no common form: array_join(array_agg(x ORDER BY y), sep) (a macro in DuckDB, puddles/duckdb.ts)',
   group_concat: 'no common form',
   array_to_string: "Trino calls it array_join (DuckDB has array_join as a macro, puddles/duckdb.ts)",
-  list_value: 'arrays differ between engines',
+  median: 'Trino has none: approx_percentile(x, 0.5) there (an estimate), quantile_cont here; say which in the query',
+  quantile: 'Trino has none: approx_percentile',
+  quantile_cont: 'Trino has none: approx_percentile',
+  quantile_disc: 'Trino has none: approx_percentile',
+  arg_max: 'Trino calls it max_by (DuckDB has max_by too: use that)',
+  arg_min: 'Trino calls it min_by (DuckDB has min_by too: use that)',
+  string_split: 'Trino calls it split',
+  string_split_regex: 'Trino calls it regexp_split',
+  timezone: "use `x AT TIME ZONE 'Europe/London'` (both engines); Trino's timezone() returns a zone's name",
   struct_pack: 'rows/structs differ between engines',
   epoch_ms: 'use date_diff or a TIMESTAMP literal',
   regexp_matches: 'Trino calls it regexp_like (shim it in DuckDB with a macro)',
@@ -85,6 +93,15 @@ const DUCKDB_ONLY_FUNCTIONS: Record<string, string> = {
   read_json: 'file reading is engine-specific',
   read_json_auto: 'file reading is engine-specific',
 };
+
+/** DuckDB's list functions (list_value, list_extract, list_sort, ...): Trino's arrays have other names. */
+const DUCKDB_ONLY_PREFIXES: [string, string][] = [['list_', "DuckDB's list functions have other names on Trino (array functions): no common form"]];
+
+/** Why `name` (lower case) is DuckDB-only, or undefined. */
+function duckDbOnly(name: string): string | undefined {
+  if (Object.hasOwn(DUCKDB_ONLY_FUNCTIONS, name)) return DUCKDB_ONLY_FUNCTIONS[name];
+  return DUCKDB_ONLY_PREFIXES.find(([prefix]) => name.startsWith(prefix))?.[1];
+}
 
 const INTERVAL_UNITS = new Set(['YEAR', 'MONTH', 'DAY', 'HOUR', 'MINUTE', 'SECOND']);
 const FRACTIONAL_TYPES = new Set(['DOUBLE', 'REAL', 'DECIMAL']);
@@ -170,8 +187,8 @@ export function forbiddenSqlConstructs(sql: string): string[] {
       if (value?.kind !== 'string' || !/^\s*[+-]?\d+\s*$/.test(value.text) || !unit || !INTERVAL_UNITS.has(unit)) {
         err(t, "write intervals as INTERVAL '<n>' <UNIT> (e.g. INTERVAL '1' DAY): other forms are DuckDB-only or read differently");
       }
-    } else if (t.kind === 'word' && tokens[k + 1]?.text === '(' && Object.hasOwn(DUCKDB_ONLY_FUNCTIONS, t.text.toLowerCase())) {
-      err(t, `${t.text}() is DuckDB-only: ${DUCKDB_ONLY_FUNCTIONS[t.text.toLowerCase()]}`);
+    } else if (t.kind === 'word' && tokens[k + 1]?.text === '(' && duckDbOnly(t.text.toLowerCase()) !== undefined) {
+      err(t, `${t.text}() is DuckDB-only: ${duckDbOnly(t.text.toLowerCase())}`);
     } else if (t.kind === 'op' && t.text === '/') {
       // DuckDB's `/` on integers gives a DOUBLE (7/2 = 3.5), Trino's truncates (3): one side must say which.
       if (!fractionalOperand(tokens, k, -1) && !fractionalOperand(tokens, k, 1)) {
