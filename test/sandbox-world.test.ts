@@ -6,6 +6,7 @@ import { sandboxWorld } from '../connectors/sandbox-world.js';
 import { SANDBOXES, type RunningSandbox } from '../connectors/sandboxes.js';
 import { movableClock } from '../connectors/sandbox-kit/movable-clock.js';
 import { startStripeSandbox } from '../connectors/stripe/sandbox/index.js';
+import { startBraintreeSandbox } from '../connectors/braintree/sandbox/index.js';
 
 const DAY = 86_400_000;
 // Far from the real clock, so a sandbox that reads Date.now() instead of the home's world shows.
@@ -133,5 +134,22 @@ describe('a live seed', () => {
     expect(seeded).not.toEqual(plain);
     expect(other).not.toEqual(seeded);
     expect(await live(11)).toEqual(seeded);
+  });
+
+  it("gives live gifts the seeded scenario's campaign, as the website and the dashboard show them", async () => {
+    const opts = { scenario: { seed: 4, donations: 40 }, now: () => FIRST };
+    const stripe = await startStripeSandbox(opts);
+    const braintree = await startBraintreeSandbox(opts);
+    try {
+      const charges = stripe.addCharges(2);
+      expect(charges.map((c) => c.metadata.campaign)).toEqual(['appeal-night-2026-s4', 'appeal-night-2026-s4']);
+      expect(stripe.data.donations.slice(-2).map((d) => d.campaign)).toEqual(['appeal-night-2026-s4', 'appeal-night-2026-s4']);
+      const sales = braintree.addTransactions(2);
+      expect(sales.map((t) => t.custom_fields.campaign)).toEqual(['appeal-night-2026-s4', 'appeal-night-2026-s4']);
+      expect(braintree.data.donations.slice(-2).map((d) => d.campaign)).toEqual(['appeal-night-2026-s4', 'appeal-night-2026-s4']);
+    } finally {
+      await stripe.close();
+      await braintree.close();
+    }
   });
 });

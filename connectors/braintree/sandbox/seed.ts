@@ -27,7 +27,7 @@ export interface SeedOptions {
  * The gateway's history up to now, replayed in time order so that settlement, refunds, chargebacks and
  * disbursements happen in the order they would have: the scenario's Braintree donations, then synthetic sales.
  */
-export function seedLedger(opts: SeedOptions): { ledger: Ledger; currency: string } {
+export function seedLedger(opts: SeedOptions): { ledger: Ledger; currency: string; campaign: string | null } {
   const scenario = resolveScenario(opts);
   const seed = scenario ? seedFromText(scenario.campaign) : 1;
   const ledger = new Ledger(new SandboxRandom(seed), seed);
@@ -82,7 +82,8 @@ export function seedLedger(opts: SeedOptions): { ledger: Ledger; currency: strin
   settleDue(ledger, opts.now);
   disburseDue(ledger, opts.now);
   ledger.goLive();
-  return { ledger, currency };
+  // The campaign live sales answer (addTransactions), as the Stripe sandbox's live gifts do.
+  return { ledger, currency, campaign: scenario?.campaign ?? null };
 }
 
 /** A refund and a dispute for one sale cannot both happen; the first to apply wins. */
@@ -97,8 +98,8 @@ function resolveScenario(opts: SeedOptions): Scenario | null {
   return opts.transactions ? null : appealNight();
 }
 
-/** A sale with no scenario behind it (benchmark volume, addTransactions). */
-export function syntheticSale(rand: SandboxRandom, at: number, currency: string): NewSale {
+/** A sale with no scenario behind it (benchmark volume), or a live one (addTransactions) answering the seeded scenario's campaign. */
+export function syntheticSale(rand: SandboxRandom, at: number, currency: string, campaign: string | null = null): NewSale {
   const donationId = `don_${rand.id(14, 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}`;
   const amountMinor = rand.pick(AMOUNTS);
   return {
@@ -106,11 +107,11 @@ export function syntheticSale(rand: SandboxRandom, at: number, currency: string)
     amountMinor,
     currency,
     orderId: donationId,
-    customFields: { donation_id: donationId },
+    customFields: campaign === null ? { donation_id: donationId } : { donation_id: donationId, campaign },
     customerId: null,
     source: 'api',
     declined: rand.chance(DECLINE_RATE),
-    donation: { donation_id: donationId, occurred_at: new Date(at).toISOString(), channel: 'online', amount_minor: amountMinor, currency, payment_provider: 'braintree' },
+    donation: { donation_id: donationId, occurred_at: new Date(at).toISOString(), channel: 'online', amount_minor: amountMinor, currency, campaign, payment_provider: 'braintree' },
   };
 }
 

@@ -40,7 +40,7 @@ export async function startBraintreeSandbox(opts: BraintreeSandboxOptions = {}):
   const privateKey = opts.privateKey ?? 'sandbox_private';
   const clock = opts.now ?? (() => new Date());
   const nowMs = () => clock().getTime();
-  const { ledger, currency } = seedLedger({ scenario: opts.scenario, transactions: opts.transactions, subscriptions: opts.subscriptions, now: nowMs() });
+  const { ledger, currency, campaign } = seedLedger({ scenario: opts.scenario, transactions: opts.transactions, subscriptions: opts.subscriptions, now: nowMs() });
   if (opts.liveSeed !== undefined) ledger.rand.reseed(opts.liveSeed);
   const ctx: RouteContext = {
     ledger,
@@ -217,7 +217,7 @@ export async function startBraintreeSandbox(opts: BraintreeSandboxOptions = {}):
     },
     addTransactions(n, { subscriptionId } = {}) {
       const out: SandboxTransaction[] = [];
-      for (let i = 0; i < n; i++) out.push(createSale(ledger, { ...syntheticSale(ledger.rand, nowMs(), currency), subscriptionId }));
+      for (let i = 0; i < n; i++) out.push(createSale(ledger, { ...syntheticSale(ledger.rand, nowMs(), currency, campaign), subscriptionId }));
       return out;
     },
     webhooksIdle() {

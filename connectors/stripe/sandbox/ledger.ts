@@ -27,6 +27,11 @@ export const SANDBOX_API_VERSION = '2026-10-28.endive';
  * transactions turning available, payouts arriving, and an event for every creation and change.
  */
 export class Ledger {
+  /**
+   * The campaign the seeded scenario ran, which the live gifts answer too (null without a scenario). Until 2026-12-07
+   * live gifts had none, and the dashboard showed the night's own gifts under `(none)` (an upgrade user test).
+   */
+  campaign: string | null = null;
   readonly charges = new SortedCollection<SandboxCharge>();
   readonly paymentIntents = new SortedCollection<SandboxPaymentIntent>();
   readonly refunds = new SortedCollection<SandboxRefund>();

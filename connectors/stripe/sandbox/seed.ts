@@ -21,6 +21,7 @@ export function seedLedger(opts: SeedOptions): Ledger {
   const scenario = resolveScenario(opts);
   const seed = scenario ? seedFromText(scenario.campaign) : 1;
   const ledger = new Ledger(new SandboxRandom(seed), opts.nowSec);
+  ledger.campaign = scenario?.campaign ?? null;
   const now = opts.nowSec();
 
   for (const d of scenario?.donations ?? []) {
@@ -60,8 +61,8 @@ function resolveScenario(opts: SeedOptions): Scenario | null {
 
 const AMOUNTS = [500, 1000, 1000, 2000, 2500, 5000, 1000, 500, 10000, 1500];
 
-/** A donation with no scenario behind it (benchmark volume, live mode). */
-export function syntheticDonation(rand: SandboxRandom, at: number, currency: string): StripeDonation {
+/** A donation with no scenario behind it (benchmark volume), or a live one answering the seeded scenario's campaign. */
+export function syntheticDonation(rand: SandboxRandom, at: number, currency: string, campaign: string | null = null): StripeDonation {
   const online = rand.chance(0.85);
   return {
     donation_id: rand.id('don_', 14),
@@ -69,7 +70,7 @@ export function syntheticDonation(rand: SandboxRandom, at: number, currency: str
     channel: online ? 'online' : 'call_centre',
     amount_minor: rand.pick(AMOUNTS),
     currency,
-    campaign: null,
+    campaign,
     click_id: online ? rand.id('clk_', 14) : null,
     supporter_id: rand.id('sup_', 14),
   };

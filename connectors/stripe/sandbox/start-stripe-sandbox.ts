@@ -105,12 +105,12 @@ export async function startStripeSandbox(opts: StripeSandboxOptions = {}): Promi
   };
   const addCharges = (n: number): SandboxCharge[] => {
     const out: SandboxCharge[] = [];
-    for (let i = 0; i < n; i++) out.push(addDonation(ledger, syntheticDonation(ledger.rand, nowSec(), currency)));
+    for (let i = 0; i < n; i++) out.push(addDonation(ledger, syntheticDonation(ledger.rand, nowSec(), currency, ledger.campaign)));
     return out;
   };
   const addBankDebits = (n: number): SandboxCharge[] => {
     const out: SandboxCharge[] = [];
-    for (let i = 0; i < n; i++) out.push(addBankDebit(ledger, { ...syntheticDonation(ledger.rand, nowSec(), currency), channel: 'other', click_id: null }));
+    for (let i = 0; i < n; i++) out.push(addBankDebit(ledger, { ...syntheticDonation(ledger.rand, nowSec(), currency, ledger.campaign), channel: 'other', click_id: null }));
     return out;
   };
 
