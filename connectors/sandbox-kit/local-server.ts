@@ -24,13 +24,3 @@ export function headerValue(req: IncomingMessage, name: string): string | undefi
   return Array.isArray(v) ? v[0] : v;
 }
 
-/**
- * Why a sandbox could not listen on its loopback port, in words, or null for another failure: for the line that
- * names what set the port (`puddle sandbox --port`, PUDDLE_SANDBOX_PORTS), not a stack trace.
- */
-export function listenProblem(err: unknown, port: number): string | null {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (code === 'EADDRINUSE') return `127.0.0.1:${port} is already taken by another process`;
-  if (code === 'EACCES') return `127.0.0.1:${port} may not be listened on by this user (a port above 1023 may)`;
-  return null;
-}

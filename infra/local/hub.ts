@@ -14,6 +14,7 @@ import { log } from '../../core/log.js';
 import { inBackground, type Clock, type Queue, type SecretStore } from '../../core/ports.js';
 import { RepeatedFailure, writeFix, type FailureState } from '../../core/repeated-failure.js';
 import type { Runtime } from '../../core/runtime.js';
+import { itsAddress, listenProblem } from '../../core/listen-problem.js';
 import { CONNECTORS } from '../../connectors/registry.js';
 import { SANDBOXES, type RunningSandbox } from '../../connectors/sandboxes.js';
 import { FAULT_ROUTE, faultRoute } from '../../connectors/sandbox-kit/fault-route.js';
@@ -572,18 +573,13 @@ async function openHub(opts: HubOptions): Promise<Hub> {
  * from before 2026-12-02, which took no home lock and so is not refused by it) or not allowed. Anything else as it was.
  */
 function listenFailure(err: unknown, config: { port: number; host: string; home: string }, portSetting = 'PORT'): unknown {
-  const code = (err as { code?: unknown } | null)?.code;
-  // A name (localhost) is several addresses: say which one is taken.
-  const address = (err as { address?: unknown } | null)?.address;
-  const which = typeof address === 'string' && address !== config.host ? `, its address ${address}` : '';
-  const where = `${config.host}:${config.port} (${portSetting === 'PORT' ? 'HOST, PORT' : portSetting}${which})`;
-  if (code === 'EADDRINUSE') {
-    return new ConfigError(
-      `${where} is already taken by another process: another program, or a hub still running from before 2026-12-02 (it takes no home lock; if it runs on ${config.home}, stop it first, since two hubs would each land part of the events). Stop it, or give this one another ${portSetting}`,
-    );
-  }
-  if (code === 'EACCES') return new ConfigError(`${where} may not be listened on by this user: pick a ${portSetting} above 1023`);
-  return err;
+  // A name (localhost) is several addresses: itsAddress says which one is taken.
+  const where = `${config.host}:${config.port} (${portSetting === 'PORT' ? 'HOST, PORT' : portSetting}${itsAddress(err, config.host)})`;
+  const problem = listenProblem(err, where, {
+    taken: `: another program, or a hub still running from before 2026-12-02 (it takes no home lock; if it runs on ${config.home}, stop it first, since two hubs would each land part of the events). Stop it, or give this one another ${portSetting}`,
+    denied: `: pick a ${portSetting} above 1023`,
+  });
+  return problem === null ? err : new ConfigError(problem);
 }
 
 /** For `localhost`, an EADDRINUSE naming an address of it the server did not bind (fastify drops those); else null. */

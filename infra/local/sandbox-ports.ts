@@ -1,5 +1,5 @@
 import { ConfigError } from '../../core/errors.js';
-import { listenProblem } from '../../connectors/sandbox-kit/local-server.js';
+import { listenProblem } from '../../core/listen-problem.js';
 import { SANDBOXES } from '../../connectors/sandboxes.js';
 import { probePort } from './port-probe.js';
 
@@ -17,8 +17,11 @@ export function sandboxPorts(ports: Record<string, number> | undefined): Record<
 
 /** The line for a sandbox that cannot listen on the port PUDDLE_SANDBOX_PORTS gives it, or `err` itself for another failure. */
 export function sandboxPortFailure(name: string, port: number, err: unknown): unknown {
-  const problem = listenProblem(err, port);
-  return problem ? new ConfigError(`the ${name} sandbox's port (PUDDLE_SANDBOX_PORTS): ${problem}: stop that process, or give ${name} another port there (0: a free one)`) : err;
+  const problem = listenProblem(err, `the ${name} sandbox's port (PUDDLE_SANDBOX_PORTS): 127.0.0.1:${port}`, {
+    taken: `: stop that process, or give ${name} another port there (0: a free one)`,
+    denied: `: give ${name} a port above 1023 there (0: a free one)`,
+  });
+  return problem === null ? err : new ConfigError(problem);
 }
 
 /**

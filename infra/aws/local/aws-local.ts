@@ -19,6 +19,7 @@ import { DeleteMessageBatchCommand, GetQueueAttributesCommand, GetQueueUrlComman
 import { CONNECTORS } from '../../../connectors/registry.js';
 import { ConfigError } from '../../../core/errors.js';
 import { log } from '../../../core/log.js';
+import { itsAddress, listenProblem } from '../../../core/listen-problem.js';
 import { PUDDLES } from '../../../puddles/definitions.js';
 import { SCHEDULE } from '../../../schedules/schedule.js';
 import { DuckDbQueryEngine } from '../../local/duckdb-query-engine.js';
@@ -322,13 +323,10 @@ async function openAwsLocal(opts: AwsLocalOptions): Promise<AwsLocal> {
  * 2026-12-03 a taken port was an unhandled 'error' event, a stack trace and exit 1, after the emulators had started.
  */
 function listenFailure(err: unknown, opts: { host: string; port: number }): unknown {
-  const code = (err as { code?: unknown } | null)?.code;
-  const address = (err as { address?: unknown } | null)?.address;
-  const where = `${opts.host}:${opts.port} (HOST, --port${typeof address === 'string' && address !== opts.host ? `, its address ${address}` : ''})`;
-  if (code === 'EADDRINUSE') {
-    return new ConfigError(`${where} is already taken by another process (another puddle aws local, a hub, or another program): stop it, or give this one another --port`);
-  }
-  if (code === 'EACCES') return new ConfigError(`${where} may not be listened on by this user: pick a --port above 1023`);
-  return err;
+  const problem = listenProblem(err, `${opts.host}:${opts.port} (HOST, --port${itsAddress(err, opts.host)})`, {
+    taken: ' (another puddle aws local, a hub, or another program): stop it, or give this one another --port',
+    denied: ': pick a --port above 1023',
+  });
+  return problem === null ? err : new ConfigError(problem);
 }
 

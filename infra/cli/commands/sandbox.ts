@@ -1,5 +1,5 @@
 import { PORT_RANGE } from '../../../core/config.js';
-import { listenProblem } from '../../../connectors/sandbox-kit/local-server.js';
+import { listenProblem } from '../../../core/listen-problem.js';
 import { SANDBOXES, type RunningSandbox } from '../../../connectors/sandboxes.js';
 import { defineCommand, writeCommandError } from '../command.js';
 import { wholeNumberOption } from '../options.js';
@@ -55,9 +55,12 @@ export const sandbox = defineCommand({
       // A world of its own, as of now: no home holds it, so each start builds its history back from that moment.
       running = await entry.start({ hubUrl, presets, world: { asOf: new Date(), start: 1 }, port, seed, donations });
     } catch (err) {
-      const problem = listenProblem(err, port);
+      const problem = listenProblem(err, `127.0.0.1:${port}`, {
+        taken: ': stop it (another puddle sandbox?), or give this one another --port (0: a free one)',
+        denied: ': pick a --port above 1023 (0: a free one)',
+      });
       if (!problem) throw err;
-      writeCommandError('sandbox', `${problem}: stop it (another puddle sandbox?), or give this one another --port (0: a free one)`);
+      writeCommandError('sandbox', problem);
       return 2;
     }
     // Before the lines a script waits for, as `puddle start` does (stop-signal.ts).
