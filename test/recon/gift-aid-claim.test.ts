@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeEnvelope } from '../../core/envelope.js';
+import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
 import { setReconParams } from '../../puddles/reports.js';
 import type { Lake } from '../puddles/lake-fixture.js';
 import { docSql } from '../support/doc-sql.js';
@@ -50,6 +51,13 @@ beforeAll(async () => {
       // Flags changed later, learnt in November: withdrawn, declared late, and left out of a correction.
       gift('g_flip'), charge('ch_flip', 'g_flip'), gift('g_flip', { gift_aid: false, updated_at: LATER }, LATER),
       gift('g_late', { gift_aid: false }), charge('ch_late', 'g_late'), gift('g_late', { gift_aid: true, updated_at: LATER }, LATER),
+      // Withdrawn while its money was still held (a CANCELLED_BUT_PAID break to come), then refunded in November:
+      // before October's end, so never claimed and its refund adjusts nothing (a treasurer's user test, H1); or after
+      // it, so claimed in October and adjusted in November.
+      gift('g_withdrawn'), charge('ch_withdrawn', 'g_withdrawn'), gift('g_withdrawn', { status: 'cancelled', updated_at: '2026-10-25T10:00:00Z' }, '2026-10-25T10:00:01.000Z'),
+      refund('re_withdrawn', 'ch_withdrawn', 5000, '2026-11-05T10:00:00Z'),
+      gift('g_cancel_late'), charge('ch_cancel_late', 'g_cancel_late'), gift('g_cancel_late', { status: 'cancelled', updated_at: '2026-11-04T10:00:00Z' }, '2026-11-04T10:00:01.000Z'),
+      refund('re_cancel_late', 'ch_cancel_late', 5000, '2026-11-06T10:00:00Z'),
       gift('g_dropped'), charge('ch_dropped', 'g_dropped'), 
       env('donation', { donation_id: 'g_dropped', occurred_at: '2026-10-10T12:00:00Z', channel: 'online', amount_minor: 5000, currency: 'GBP', status: 'paid', updated_at: LATER }, LATER),
     ],
@@ -116,18 +124,35 @@ describe('Gift Aid: what the charity received and still holds', () => {
       ['g_won', 3000],
       ['g_split', 10000],
     ]);
-    // Not claimed: withdrawn or left out, not pounds, not received, not declared, November's.
+    // Not claimed: the declaration withdrawn or left out, the gift withdrawn, not pounds, not received, not declared, November's.
     const listed = new Set(claim.map((r) => r.donation_id));
-    for (const id of ['g_flip', 'g_dropped', 'g_eur', 'g_mismatch', 'g_unpaid', 'g_failed', 'g_no', 'g_nov']) expect(listed.has(id)).toBe(false);
+    // (g_cancel_late too, as this engine reads every version: as `puddle query --as-of` reads the lake, it is claimed, below.)
+    for (const id of ['g_flip', 'g_dropped', 'g_withdrawn', 'g_cancel_late', 'g_eur', 'g_mismatch', 'g_unpaid', 'g_failed', 'g_no', 'g_nov']) expect(listed.has(id)).toBe(false);
+  });
+
+  it('claims a gift withdrawn after the month, as `puddle query --as-of` reads the lake then, and not one withdrawn in it', async () => {
+    // `puddle query --as-of` opens the lake as at the end of the day: each donation's versions changed by then.
+    const engine = new DuckDbQueryEngine({ catalog: lake.catalog, store: lake.store, asOf: '2026-10-31' });
+    try {
+      await setReconParams(engine, { as_of: '2026-10-31' });
+      const claim = await engine.query(docSql('reconciliation.md', "### The month's claim"));
+      const byId = new Map(claim.map((r) => [r.donation_id, r]));
+      expect(byId.get('g_cancel_late')).toMatchObject({ claim_minor: 5000, status: null });
+      expect(byId.has('g_withdrawn')).toBe(false);
+    } finally {
+      await engine.close();
+    }
   });
 
   it("lists what was given back in November on gifts received before it, once each, leaving a duplicate charge's refund out", async () => {
     const adjust = await asOf('2026-11-30', "### The month's adjustments");
-    expect(adjust.map((r) => [r.donation_id, r.kind, r.id, r.given_back_minor, r.kept_minor])).toEqual([
-      ['g_lost', 'dispute', 'dp_lost', 4000, 0],
-      ['g_full', 'refund', 're_full', 5000, 0],
-      ['g_part', 'refund', 're_part', 4000, 6000],
+    expect(adjust.map((r) => [r.donation_id, r.kind, r.id, r.given_back_minor, r.kept_minor, r.status])).toEqual([
+      ['g_cancel_late', 'refund', 're_cancel_late', 5000, 0, 'cancelled'],
+      ['g_lost', 'dispute', 'dp_lost', 4000, 0, null],
+      ['g_full', 'refund', 're_full', 5000, 0, null],
+      ['g_part', 'refund', 're_part', 4000, 6000, null],
     ]);
+    // g_withdrawn's refund is not listed: it was withdrawn before October's claim, which left it out.
     // The chargeback's status moved on in December: it is not given back a second time then (the security review's
     // double count, when a dispute was dated by its last change).
     await setReconParams(lake.engine, { as_of: '2026-12-31' });
