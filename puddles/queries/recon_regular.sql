@@ -1,4 +1,5 @@
--- Money received, one row per gift, with the regular gift it is an instalment of: the board pack's split of regular
+-- Money received, one row per gift, at the gift's pledged amount and currency (a renewal's: its charge's; what a charge
+-- took when it differs is the payment's, and an AMOUNT_MISMATCH or CURRENCY_MISMATCH break), with the regular gift it is an instalment of: the board pack's split of regular
 -- against one-off giving (docs/reconciliation.md, "Regular and one-off giving"). Three ways money arrives:
 --   charge      a donation paid by a charge (recon_journey.paid_at; refunded or disputed later too: this is money received);
 --   collection  a donation its producer collected itself, `status` paid with no charge (a Direct Debit bureau, an IVR
