@@ -1,7 +1,7 @@
 // `puddle backup --to DIR` beside a running hub, the morning after: a copy another hub or `puddle query` reads as
 // the home (the databases through SQLite's online backup, whose WAL a plain copy of a `.db` misses, then the lake
 // files the copied catalog lists), readable by this user only, and never a partial copy passed off as whole.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -82,6 +82,54 @@ describe('puddle backup', { timeout: 300_000 }, () => {
     const none = await runPuddle(['backup'], { PUDDLE_HOME: home });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('--to DIR is required');
+  });
+
+  /** Each file under `d` with its size: what a restore must leave as it was. */
+  const listing = (d: string) =>
+    (readdirSync(d, { recursive: true }) as string[]).sort().map((f) => `${f} ${statSync(join(d, f)).isFile() ? statSync(join(d, f)).size : '-'}`);
+
+  it('restores a backup into a new folder and checks it, only reading the backup; refuses a home that is not empty (exit 2)', async () => {
+    const backupDir = join(dir, 'evening');
+    expect((await runPuddle(['backup', '--to', backupDir], { PUDDLE_HOME: home })).stdout).toContain(
+      `to restore it: PUDDLE_HOME=<a new, empty folder> puddle restore --from ${backupDir} (the backup itself stays as it is)`,
+    );
+    // The backup's files are this user's only, not only its folder (a disaster-recovery drill found them 0644).
+    expect(statSync(join(backupDir, 'catalog.db')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(backupDir, 'lake')).mode & 0o777).toBe(0o700);
+    const before = listing(backupDir);
+
+    // A killed hub's home: its WAL would be replayed over the restored databases, so it is refused whole.
+    const crashed = join(dir, 'crashed');
+    mkdirSync(crashed);
+    writeFileSync(join(crashed, 'queue.db-wal'), 'x');
+    const refused = await runPuddle(['restore', '--from', backupDir], { PUDDLE_HOME: crashed });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`PUDDLE_HOME (${crashed}) is not an empty folder`);
+    expect(refused.stderr).toContain('*.db-wal');
+
+    const restored = join(dir, 'restored');
+    const r = await runPuddle(['restore', '--from', backupDir], { PUDDLE_HOME: restored });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^restored .+evening into .+restored: \d+ lake files checked against the catalog, the databases read whole\nthe backup was taken at \d{4}-\d\d-\d\dT/);
+    expect(await query(restored)).toEqual(await query(home));
+    expect(statSync(join(restored, 'queue.db')).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(restored, 'backup.json'))).toBe(false);
+    expect(listing(backupDir)).toEqual(before);
+  });
+
+  it('names a damaged database in what it restored, as catalog verify does (exit 1)', async () => {
+    const backupDir = join(dir, 'night');
+    expect((await runPuddle(['backup', '--to', backupDir], { PUDDLE_HOME: home })).code).toBe(0);
+    // Cut short, as a copy to a full disk leaves it.
+    truncateSync(join(backupDir, 'queue.db'), Math.floor(statSync(join(backupDir, 'queue.db')).size / 2));
+    const restored = join(dir, 'restored-damaged');
+    const r = await runPuddle(['restore', '--from', backupDir], { PUDDLE_HOME: restored });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^puddle restore: queue\.db damaged: SQLite cannot read it whole; restore it from a backup\n$/);
+    const verify = await runPuddle(['catalog', 'verify'], { PUDDLE_HOME: restored });
+    expect(verify.code).toBe(1);
+    expect(verify.stderr).toContain('puddle catalog: queue.db damaged');
   });
 
   it('says a copy is not whole, naming the file, when a file the catalog lists is gone (exit 1)', async () => {

@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import('./commands/export.js')).exportView,
   compact: async () => (await import('./commands/compact.js')).compact,
   backup: async () => (await import('./commands/backup.js')).backup,
+  restore: async () => (await import('./commands/restore.js')).restore,
   replay: async () => (await import('./commands/replay.js')).replay,
   catalog: async () => (await import('./commands/catalog.js')).catalog,
   'dead-letters': async () => (await import('./commands/dead-letters.js')).deadLetters,

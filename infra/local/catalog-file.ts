@@ -65,6 +65,19 @@ const COMPANIONS = ['-wal', '-shm'];
  * quick check). Opened read-only: looking changes nothing.
  */
 export function catalogProblem(path: string): 'missing' | 'empty' | 'damaged' | null {
+  try {
+    return sqliteFileProblem(path);
+  } catch (err) {
+    throw catalogOpenError(path, err);
+  }
+}
+
+/**
+ * What is wrong with any of the home's SQLite files (catalogProblem's reading, for queue.db, state.db and feeds.db
+ * too): `missing`, `empty`, `damaged`, or null when SQLite reads it whole. Opened read-only; another failure to
+ * open it (no permission, busy) is thrown as it is.
+ */
+export function sqliteFileProblem(path: string): 'missing' | 'empty' | 'damaged' | null {
   const size = sizeOf(path);
   if (size === null) return 'missing';
   if (size === 0 && (sizeOf(`${path}-wal`) ?? 0) === 0) return 'empty';
@@ -75,7 +88,7 @@ export function catalogProblem(path: string): 'missing' | 'empty' | 'damaged' | 
     return check === 'ok' ? null : 'damaged';
   } catch (err) {
     if (DAMAGED.has(codeOf(err) ?? '')) return 'damaged';
-    throw catalogOpenError(path, err);
+    throw err;
   } finally {
     db?.close();
   }

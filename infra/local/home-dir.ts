@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { checkHomeFormat, markHomeFormat } from './home-format.js';
@@ -66,4 +67,17 @@ export function checkHomeOwner(home: string): void {
   throw new ConfigError(
     `${home} (PUDDLE_HOME) belongs to ${name}, and this command runs as ${userName(uid)}: run it as ${name} (sudo -u ${name} ..., with the service's environment), since the files it writes there would be ${userName(uid)}'s and the hub could not write them`,
   );
+}
+
+/**
+ * Every folder and file under `dir`, and `dir` itself, readable by this user only (0700, 0600): a backup's or a
+ * restored home's copies were made with the umask's modes (0644, 0755), so a copy of the folder's contents without
+ * the folder itself (rsync of `DIR/`, a tar unpacked elsewhere) was readable by every user (a disaster-recovery drill).
+ */
+export function makePrivate(dir: string): void {
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isSymbolicLink()) continue;
+    chmodSync(join(entry.parentPath, entry.name), entry.isDirectory() ? 0o700 : 0o600);
+  }
+  chmodSync(dir, 0o700);
 }

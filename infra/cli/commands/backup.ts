@@ -1,12 +1,14 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type Database from 'better-sqlite3';
 import { ConfigError } from '../../../core/errors.js';
 import { defineCommand } from '../command.js';
 import { SANDBOX_WORLD_FILE } from '../../../connectors/sandbox-world.js';
 import { MADE_UP_DATA_FILE } from '../../local/made-up-data.js';
+import { makePrivate } from '../../local/home-dir.js';
 import { onReadOnlyDisk } from '../../local/home-disk.js';
 import { readHomeFormat, writeHomeFormat } from '../../local/home-format.js';
+import { HOME_DATABASES } from '../home-check.js';
 import { existingHome } from '../local-runtime.js';
 
 /**
@@ -18,7 +20,10 @@ import { existingHome } from '../local-runtime.js';
  * copied queue, and lands again, idempotently), the catalog before the lake (every file it lists is then on disk,
  * see copyLake).
  */
-const DATABASES = ['state.db', 'feeds.db', 'queue.db', 'catalog.db'] as const;
+const DATABASES = HOME_DATABASES;
+
+/** In a backup, beside the home's files: when it was taken (`puddle restore` says so, and leaves it out of the home). */
+export const BACKUP_NOTE = 'backup.json';
 
 export const backup = defineCommand({
   name: 'backup',
@@ -41,6 +46,8 @@ export const backup = defineCommand({
     chmodSync(to, 0o700);
     let done;
     try {
+      // Before anything is copied: what the hub accepts from here on may not be in the backup.
+      writeFileSync(join(to, BACKUP_NOTE), `${JSON.stringify({ taken_at: new Date().toISOString() })}\n`, { mode: 0o600 });
       done = await copyHome(home, to);
     } catch (err) {
       // Nothing half-made is left to refuse the next try as "not an empty folder" (until 2026-12-06 a backup that
@@ -49,6 +56,7 @@ export const backup = defineCommand({
       else rmSync(to, { recursive: true, force: true });
       throw err;
     }
+    makePrivate(to);
     const { copied, lake, inbox, asFiles } = done;
     if (lake.missing.length) {
       process.stderr.write(
@@ -60,7 +68,7 @@ export const backup = defineCommand({
     }
     process.stdout.write(
       `backed up ${home} to ${to}: ${copied.join(', ')} (${asFiles ? 'copied as they lie: the home is on a read-only disk' : 'SQLite online backups'}), ${lake.files} lake files (${mb(lake.bytes)}), ${inbox.files} inbox files\n` +
-        `to use it: stop the hub, then run puddle start with PUDDLE_HOME=${to} (or move it into place)\n`,
+        `to restore it: PUDDLE_HOME=<a new, empty folder> puddle restore --from ${to} (the backup itself stays as it is)\n`,
     );
     return 0;
   },

@@ -62,21 +62,16 @@ export const catalog = defineCommand({
   },
 });
 
-/** `puddle catalog verify`: read only, safe beside a running hub. Exit 0 when every check holds, 1 naming each file that fails one. */
+/**
+ * `puddle catalog verify`: read only, safe beside a running hub. Exit 0 when every check holds, 1 naming each file
+ * that fails one: the lake's files against the catalog, and (since 2026-12-07) the home's databases read whole by
+ * SQLite, which a damaged catalog.db page or a cut-short queue.db passed before (a disaster-recovery drill).
+ */
 async function verify(): Promise<number> {
   const home = existingHome();
-  const [{ SqliteCatalog }, { FsObjectStore }, { verifyLake }] = await Promise.all([
-    import('../../local/sqlite-catalog.js'),
-    import('../../local/fs-object-store.js'),
-    import('../../../puddles/lake-integrity.js'),
-  ]);
-  const catalog = new SqliteCatalog(join(home, 'catalog.db'));
-  try {
-    const result = await verifyLake(new FsObjectStore(home), catalog);
-    for (const p of result.problems) process.stderr.write(`puddle catalog: lake file ${p.key} ${p.problem}\n`);
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    return result.problems.length ? 1 : 0;
-  } finally {
-    catalog.close();
-  }
+  const { checkHome, writeHomeProblems } = await import('../home-check.js');
+  const check = await checkHome(home);
+  writeHomeProblems('catalog', check);
+  process.stdout.write(`${JSON.stringify({ ...check.lake, databases: check.databases })}\n`);
+  return check.lake.problems.length || check.databases.length ? 1 : 0;
 }
