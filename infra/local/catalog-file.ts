@@ -14,6 +14,22 @@ import { homeDiskReason } from './home-disk.js';
 /** SQLite's answers for a file that is not a database, or one whose pages are broken. */
 const DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
 
+/**
+ * For queue.db SQLite cannot read (not a database, broken pages: a copy cut short), a ConfigError (one line, exit 2)
+ * saying what it holds and the two ways on; any other error as it is. Until 2026-12-07 `puddle start` ended in
+ * better-sqlite3's stack trace with exit 1, which the docs' systemd unit restarts in a loop (a disaster-recovery drill).
+ */
+export function queueOpenError(path: string, err: unknown): unknown {
+  const code = codeOf(err);
+  if (code === undefined || !DAMAGED.has(code)) return err;
+  return new ConfigError(
+    `${path} is damaged (${code}): SQLite cannot read it. It holds the events accepted and not landed yet. Restore the home ` +
+      `from a backup (puddle restore, into a new folder), or move ${path} and its -wal and -shm files aside (keep them) to start ` +
+      'with an empty queue: what had not landed is then lost, except what producers and connectors send again; nothing was changed',
+    { cause: err },
+  );
+}
+
 /** True when a .parquet file lies anywhere under `dir` (stops at the first one). */
 function holdsParquet(dir: string): boolean {
   let entries;

@@ -43,6 +43,7 @@ import { warnIfOpen } from './home-dir.js';
 import { lockHome, openUnderLock, type HomeLock } from './home-lock.js';
 import { watchQueueFile, type HomeWatch } from './home-watch.js';
 import { listenAddresses, probePort } from './port-probe.js';
+import { queueOpenError } from './catalog-file.js';
 import { reclaimQueueSpace } from './queue-space.js';
 import { probeSandboxPorts, sandboxPortFailure, sandboxPorts } from './sandbox-ports.js';
 import { parseImportOptions } from '../../connectors/bank/import-file.js';
@@ -260,7 +261,11 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   await probeSandboxPorts(wanted.map(([name]) => name), ports);
   // Under the home's lock and before anything opens the queue: the space a drained backlog left goes back.
   const queueFile = join(config.home, 'queue.db');
-  if (existsSync(queueFile)) reclaimQueueSpace(queueFile);
+  try {
+    if (existsSync(queueFile)) reclaimQueueSpace(queueFile);
+  } catch (err) {
+    throw queueOpenError(queueFile, err);
+  }
   // Before the query engine's DuckDB opens (its first query) and the landing threads start.
   setDuckDbMemoryMb(config.duckDbMemoryMb);
   const runtime = await createLocalRuntime({ home: config.home, clock: opts.clock, durability: config.durability });

@@ -3,6 +3,7 @@ import { checkEnvelopeTexts, parseEnvelopeWithoutRaw, type Envelope, type Envelo
 import { FatalError, PuddleError, QueueCommitError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import type { Claimable, ClaimedMessage, ClaimOptions, DeadLetter, Queue, RetryOptions, Subscription } from '../../core/ports.js';
+import { queueOpenError } from './catalog-file.js';
 import { markZeroedDeletes, QUEUE_META_DDL } from './queue-space.js';
 import { forgetOlderReasons } from './sqlite-dead-letters.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
@@ -187,8 +188,13 @@ export class SqliteQueue implements Queue {
 
   constructor(path: string, opts: SqliteQueueOptions = {}) {
     this.defaultMaxAttempts = opts.defaultMaxAttempts ?? 5;
-    this.db = openSqlite(path, { durability: opts.durability });
-    const fresh = this.db.prepare(`SELECT count(*) FROM sqlite_master`).pluck().get() === 0;
+    let fresh: boolean;
+    try {
+      this.db = openSqlite(path, { durability: opts.durability });
+      fresh = this.db.prepare(`SELECT count(*) FROM sqlite_master`).pluck().get() === 0;
+    } catch (err) {
+      throw queueOpenError(path, err);
+    }
     this.db.exec(SCHEMA);
     addPackColumns(this.db);
     // A queue made today has only ever deleted with secure_delete on: no start needs to rewrite it for that.
