@@ -266,6 +266,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   } catch (err) {
     throw queueOpenError(queueFile, err);
   }
+  warnIfNoBookmarks(config.home);
   // Before the query engine's DuckDB opens (its first query) and the landing threads start.
   setDuckDbMemoryMb(config.duckDbMemoryMb);
   const runtime = await createLocalRuntime({ home: config.home, clock: opts.clock, durability: config.durability });
@@ -612,4 +613,17 @@ export async function stopStep(step: string, work: () => Promise<unknown>, every
   } finally {
     clearInterval(waiting);
   }
+}
+
+/**
+ * A home whose lake holds landed data but that has no state.db (a restore that left it out, a file deleted) gives every
+ * connector no bookmark: each reads again from its start date, a full backfill against the provider's API budget,
+ * which lands nothing twice but can take hours on the night. Said once at start, before the runtime makes a new,
+ * empty state.db (a disaster-recovery drill found it silent, 2026-12-07).
+ */
+function warnIfNoBookmarks(home: string): void {
+  if (existsSync(join(home, 'state.db')) || !existsSync(join(home, 'lake', 'raw'))) return;
+  log.warn('state.db is missing but the lake holds landed data: the connectors have no bookmarks, so each reads again from its start date (a full backfill; what the lake has already lands once). To avoid it, stop the hub and restore state.db from a backup', {
+    home,
+  });
 }
