@@ -82,7 +82,7 @@ const DUCKDB_ONLY_FUNCTIONS: Record<string, string> = {
   arg_min: 'Trino calls it min_by (DuckDB has min_by too: use that)',
   string_split: 'Trino calls it split',
   string_split_regex: 'Trino calls it regexp_split',
-  timezone: "use `x AT TIME ZONE 'Europe/London'` (both engines); Trino's timezone() returns a zone's name",
+  timezone: "use `CAST(x AS TIMESTAMP WITH TIME ZONE) AT TIME ZONE 'Europe/London'` (the lake's timestamps are UTC without a zone: cast first, or DuckDB reads them as London's); Trino's timezone() returns a zone's name",
   struct_pack: 'rows/structs differ between engines',
   epoch_ms: 'use date_diff or a TIMESTAMP literal',
   regexp_matches: 'Trino calls it regexp_like (shim it in DuckDB with a macro)',

@@ -1,7 +1,7 @@
 // `puddle backup --to DIR` beside a running hub, the morning after: a copy another hub or `puddle query` reads as
 // the home (the databases through SQLite's online backup, whose WAL a plain copy of a `.db` misses, then the lake
 // files the copied catalog lists), readable by this user only, and never a partial copy passed off as whole.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -116,6 +116,20 @@ describe('puddle backup', { timeout: 300_000 }, () => {
     expect(statSync(join(restored, 'queue.db')).mode & 0o777).toBe(0o600);
     expect(existsSync(join(restored, 'backup.json'))).toBe(false);
     expect(listing(backupDir)).toEqual(before);
+
+    // Through a link to the backup (a `latest` link): the home is a copy, not a link to the backup, which stays as it was.
+    symlinkSync(backupDir, join(dir, 'latest'));
+    const linked = join(dir, 'restored-through-link');
+    const viaLink = await runPuddle(['restore', '--from', join(dir, 'latest')], { PUDDLE_HOME: linked });
+    expect(viaLink.code, viaLink.stderr).toBe(0);
+    expect(lstatSync(linked).isDirectory()).toBe(true);
+    expect(await query(linked)).toEqual(await query(home));
+    expect(listing(backupDir)).toEqual(before);
+
+    // Never into the default ./.puddle.
+    const unset = await runPuddle(['restore', '--from', backupDir], { PUDDLE_HOME: '' });
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toContain('PUDDLE_HOME is not set');
   });
 
   it('names a damaged database in what it restored, as catalog verify does (exit 1)', async () => {
@@ -127,6 +141,8 @@ describe('puddle backup', { timeout: 300_000 }, () => {
     const r = await runPuddle(['restore', '--from', backupDir], { PUDDLE_HOME: restored });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^puddle restore: queue\.db damaged: SQLite cannot read it whole; restore it from a backup\n$/);
+    expect(r.stdout).toContain('with 1 problem(s), above');
+    expect(r.stdout).not.toContain('next:');
     const verify = await runPuddle(['catalog', 'verify'], { PUDDLE_HOME: restored });
     expect(verify.code).toBe(1);
     expect(verify.stderr).toContain('puddle catalog: queue.db damaged');

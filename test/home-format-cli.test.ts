@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACTS } from '../core/contracts/index.js';
-import { CONTRACT_VERSIONS_OF_FORMAT, HOME_FORMAT, HOME_FORMAT_FILE } from '../infra/local/home-format.js';
+import { CONTRACT_VERSIONS_BY_FORMAT, HOME_FORMAT, HOME_FORMAT_FILE } from '../infra/local/home-format.js';
 import { runPuddle, type CliResult } from './support/run-cli.js';
 
 const STATEMENT = fileURLToPath(new URL('./fixtures/bank/lloyds_online_export_fixed.csv', import.meta.url));
@@ -139,6 +139,11 @@ describe('the home format and the contracts', () => {
     // A Puddle of the format before reads only the versions it knows (a restore onto a two-day-old checkout read 140
     // of 806 payments, 2026-12-07): add the version here and raise HOME_FORMAT in infra/local/home-format.ts.
     const latest = Object.fromEntries([...CONTRACTS].map(([name, versions]) => [name, Math.max(...versions.keys())]));
-    expect(latest).toEqual(CONTRACT_VERSIONS_OF_FORMAT);
+    const formats = Object.keys(CONTRACT_VERSIONS_BY_FORMAT).map(Number);
+    expect(Math.max(...formats)).toBe(HOME_FORMAT);
+    expect(latest).toEqual(CONTRACT_VERSIONS_BY_FORMAT[HOME_FORMAT]);
+    // Each format's list differs from the one before it: a format is raised for a new version, not the list edited.
+    const sorted = formats.sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++) expect(CONTRACT_VERSIONS_BY_FORMAT[sorted[i]!]).not.toEqual(CONTRACT_VERSIONS_BY_FORMAT[sorted[i - 1]!]);
   });
 });

@@ -1,12 +1,19 @@
 import { join } from 'node:path';
 
 import type { IntegrityResult } from '../../puddles/lake-integrity.js';
-import { sqliteFileProblem } from '../local/catalog-file.js';
+import { catalogOpenError } from '../local/catalog-file.js';
+import { sqliteFileProblem } from '../local/sqlite-file.js';
 
 /**
- * The home's databases, in the order `puddle backup` copies them (see backup.ts for why that order): checked by
- * `puddle catalog verify` and `puddle restore`. Only catalog.db must be there: a home that never synced has no
- * state.db, and the hub makes a new queue.db and feeds.db.
+ * The home's databases, in the order they are copied. Each copy is SQLite's online backup (a consistent snapshot,
+ * with what is only in the WAL, safe beside a running hub); copying a `.db` file alone misses its WAL. The order
+ * makes each copy older than the next, so a restored home never lacks what a later one assumes: the bookmarks
+ * (state) before the queue (a bookmark is saved after its records are queued: a newer one could skip records the
+ * older queue lacks), the queue before the catalog (a delivery acked after the queue's copy is then still in the
+ * copied queue, and lands again, idempotently), the catalog before the lake (every file it lists is then on disk,
+ * see copyLake in commands/backup.ts).
+ * Checked by `puddle catalog verify` and `puddle restore`, where only catalog.db must be there: a home that never
+ * synced has no state.db, and the hub makes a new queue.db and feeds.db.
  */
 export const HOME_DATABASES = ['state.db', 'feeds.db', 'queue.db', 'catalog.db'] as const;
 
@@ -24,10 +31,17 @@ export interface HomeCheck {
 export async function checkHome(home: string): Promise<HomeCheck> {
   const databases: HomeCheck['databases'] = [];
   for (const file of HOME_DATABASES) {
-    const problem = sqliteFileProblem(join(home, file));
-    if (problem === 'missing' && file === 'catalog.db') {
-      databases.push({ file, problem: 'missing: it is the only record of which lake files are live (see "A missing or damaged lake file" in docs/query-views.md)' });
-    } else if (problem === 'empty' || problem === 'damaged') databases.push({ file, problem: `${problem}: SQLite cannot read it whole; restore it from a backup` });
+    let problem;
+    try {
+      problem = sqliteFileProblem(join(home, file));
+    } catch (err) {
+      // No permission, busy past SQLite's wait, a folder in its place: one line naming the file and the code.
+      throw catalogOpenError(join(home, file), err);
+    }
+    // An empty queue.db, state.db or feeds.db is an empty database to SQLite; only the catalog must hold something.
+    if ((problem === 'missing' || problem === 'empty') && file === 'catalog.db') {
+      databases.push({ file, problem: `${problem}: it is the only record of which lake files are live (see "A missing or damaged lake file" in docs/query-views.md)` });
+    } else if (problem === 'damaged') databases.push({ file, problem: 'damaged: SQLite cannot read it whole; restore it from a backup' });
   }
   if (databases.some((d) => d.file === 'catalog.db')) return { lake: { files: 0, rawFiles: 0, rawRows: 0, problems: [] }, databases };
   const [{ SqliteCatalog }, { FsObjectStore }, { verifyLake }] = await Promise.all([

@@ -20,7 +20,7 @@ export const HOME_FORMAT = 3;
 //    and payment v3 (2026-12-06), recurring_donation v2 and payment v4 (2026-12-07). That Puddle reads only the
 //    versions it knows (a disaster-recovery drill's restore on a 2026-12-05 checkout read 140 of 806 payments) and
 //    quarantines new events of the rest as an unknown contract. No step: the lake is read as it is. Each new contract
-//    version raises the format from now on (CONTRACT_VERSIONS_OF_FORMAT, test/home-format-cli.test.ts).
+//    version raises the format from now on (CONTRACT_VERSIONS_BY_FORMAT, test/home-format-cli.test.ts).
 
 
 /**
@@ -95,13 +95,15 @@ function hasFormatFile(home: string): boolean {
 }
 
 /**
- * The latest version of each contract when HOME_FORMAT was last raised. A lake holding a later version would be
- * misread by the Puddle before it, so adding a contract version means raising HOME_FORMAT and this list with it
- * (a test compares this with the contracts).
+ * The latest version of each contract as of each format that changed them (from 3 on). A lake holding a later version
+ * would be misread by the Puddle before it, so a new contract version is a new format, with its list here (a test
+ * checks that the last entry is HOME_FORMAT's and is the contracts' latest versions).
  */
-export const CONTRACT_VERSIONS_OF_FORMAT: Readonly<Record<string, number>> = {
+export const CONTRACT_VERSIONS_BY_FORMAT: Readonly<Record<number, Readonly<Record<string, number>>>> = {
+  3: {
   bank_line: 2, campaign: 1, click: 1, dispute: 1, donation: 3, gift: 2, payment: 4, payout: 1, payout_item: 1, quarantine: 1,
   quarantine_resolution: 1, refund: 1, settlement_summary: 1, supporter: 2, sync_run: 1, ticket: 2, bank_line_detail: 1,
   bank_statement: 3, campaign_member: 1, crm_account: 1, gift_allocation: 1, gift_contact_role: 1, gift_payment: 1,
   recurring_donation: 2, feed_fetch: 1, school_giro_request: 1,
+  },
 };

@@ -43,7 +43,7 @@ import { warnIfOpen } from './home-dir.js';
 import { lockHome, openUnderLock, type HomeLock } from './home-lock.js';
 import { watchQueueFile, type HomeWatch } from './home-watch.js';
 import { listenAddresses, probePort } from './port-probe.js';
-import { queueOpenError } from './catalog-file.js';
+import { queueOpenError } from './sqlite-file.js';
 import { reclaimQueueSpace } from './queue-space.js';
 import { probeSandboxPorts, sandboxPortFailure, sandboxPorts } from './sandbox-ports.js';
 import { parseImportOptions } from '../../connectors/bank/import-file.js';

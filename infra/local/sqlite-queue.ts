@@ -3,7 +3,7 @@ import { checkEnvelopeTexts, parseEnvelopeWithoutRaw, type Envelope, type Envelo
 import { FatalError, PuddleError, QueueCommitError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import type { Claimable, ClaimedMessage, ClaimOptions, DeadLetter, Queue, RetryOptions, Subscription } from '../../core/ports.js';
-import { queueOpenError } from './catalog-file.js';
+import { queueOpenError } from './sqlite-file.js';
 import { markZeroedDeletes, QUEUE_META_DDL } from './queue-space.js';
 import { forgetOlderReasons } from './sqlite-dead-letters.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
@@ -189,14 +189,19 @@ export class SqliteQueue implements Queue {
   constructor(path: string, opts: SqliteQueueOptions = {}) {
     this.defaultMaxAttempts = opts.defaultMaxAttempts ?? 5;
     let fresh: boolean;
+    // What SQLite reads here (the header and the schema) says whether the file is a queue at all. Damage deeper in it
+    // shows only when those pages are read; `puddle catalog verify` reads every page.
+    let opened: SqliteDatabase | undefined;
     try {
-      this.db = openSqlite(path, { durability: opts.durability });
-      fresh = this.db.prepare(`SELECT count(*) FROM sqlite_master`).pluck().get() === 0;
+      opened = openSqlite(path, { durability: opts.durability });
+      fresh = opened.prepare(`SELECT count(*) FROM sqlite_master`).pluck().get() === 0;
+      opened.exec(SCHEMA);
+      addPackColumns(opened);
     } catch (err) {
+      opened?.close();
       throw queueOpenError(path, err);
     }
-    this.db.exec(SCHEMA);
-    addPackColumns(this.db);
+    this.db = opened;
     // A queue made today has only ever deleted with secure_delete on: no start needs to rewrite it for that.
     if (fresh) markZeroedDeletes(this.db);
     forgetOlderReasons(this.db);

@@ -11,17 +11,6 @@ import { readHomeFormat, writeHomeFormat } from '../../local/home-format.js';
 import { HOME_DATABASES } from '../home-check.js';
 import { existingHome } from '../local-runtime.js';
 
-/**
- * The home's databases, in the order they are copied. Each copy is SQLite's online backup (a consistent snapshot,
- * with what is only in the WAL, safe beside a running hub); copying a `.db` file alone misses its WAL. The order
- * makes each copy older than the next, so a restored home never lacks what a later one assumes: the bookmarks
- * (state) before the queue (a bookmark is saved after its records are queued: a newer one could skip records the
- * older queue lacks), the queue before the catalog (a delivery acked after the queue's copy is then still in the
- * copied queue, and lands again, idempotently), the catalog before the lake (every file it lists is then on disk,
- * see copyLake).
- */
-const DATABASES = HOME_DATABASES;
-
 /** In a backup, beside the home's files: when it was taken (`puddle restore` says so, and leaves it out of the home). */
 export const BACKUP_NOTE = 'backup.json';
 
@@ -85,7 +74,7 @@ async function copyHome(home: string, to: string) {
   // On a disk mounted read-only SQLite cannot open a database whose WAL index it may not write, and nothing can
   // write one either, a hub included: each database and its WAL are copied as they lie, which is then consistent.
   const asFiles = onReadOnlyDisk(home);
-  for (const name of DATABASES) {
+  for (const name of HOME_DATABASES) {
     if (!existsSync(join(home, name))) continue;
     if (asFiles) {
       for (const file of [name, `${name}-wal`]) if (existsSync(join(home, file))) copyFileSync(join(home, file), join(to, file));

@@ -68,7 +68,8 @@ export const catalog = defineCommand({
  * SQLite, which a damaged catalog.db page or a cut-short queue.db passed before (a disaster-recovery drill).
  */
 async function verify(): Promise<number> {
-  const home = existingHome();
+  // It writes nothing, home-format.json included: run on a backup, it must leave it as it was.
+  const home = existingHome({ writes: false });
   const { checkHome, writeHomeProblems } = await import('../home-check.js');
   const check = await checkHome(home);
   writeHomeProblems('catalog', check);

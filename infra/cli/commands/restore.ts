@@ -1,5 +1,5 @@
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 
 import { loadConfig } from '../../../core/config.js';
 import { ConfigError } from '../../../core/errors.js';
@@ -24,40 +24,67 @@ export const restore = defineCommand({
   async run({ values, positionals }) {
     if (positionals.length) throw new ConfigError(`takes no arguments (got '${positionals.join(' ')}'): the backup's folder goes after --from`);
     if (typeof values.from !== 'string' || !values.from) throw new ConfigError('--from DIR is required: the folder puddle backup made');
-    const from = resolve(values.from);
-    const home = resolve(loadConfig().home);
-    if (!existsSync(from) || !statSync(from).isDirectory()) throw new ConfigError(`--from ${from} is not a folder`);
+    if (!existsSync(values.from) || !statSync(values.from).isDirectory()) throw new ConfigError(`--from ${resolve(values.from)} is not a folder`);
+    // Real paths, links followed: a `latest` link to the backup, or a home that is a link to a folder elsewhere, is
+    // compared and copied as what it points to (a --from link once made the home a link to the backup itself).
+    const from = realpathSync(values.from);
+    // Never the default ./.puddle: run from the clone, that would put the live lake inside it, out of sight.
+    if (!process.env.PUDDLE_HOME) throw new ConfigError('PUDDLE_HOME is not set: set it to the folder to restore into (a new or empty one), as the hub will run with it');
+    const home = realHome(resolve(loadConfig().home));
     if (!existsSync(join(from, 'catalog.db'))) throw new ConfigError(`--from ${from} holds no catalog.db: it is not a backup puddle backup made`);
     if (home === from || home.startsWith(from + sep) || from.startsWith(home + sep)) {
       throw new ConfigError(`PUDDLE_HOME (${home}) and --from (${from}) overlap: restore into a new folder of its own, so that the backup stays as it is`);
     }
     // A backup a newer Puddle made is refused as its home would be, before anything is copied.
     checkHomeFormat(from);
-    if (existsSync(home) && (!statSync(home).isDirectory() || readdirSync(home).length > 0)) {
+    // A new disk's own lost+found does not make it a home.
+    if (existsSync(home) && (!statSync(home).isDirectory() || readdirSync(home).some((e) => e !== 'lost+found'))) {
       throw new ConfigError(
         `PUDDLE_HOME (${home}) is not an empty folder: a backup is restored into a new or empty one. Copied over a home, ` +
           "that home's *.db-wal files stay beside the restored databases and SQLite replays them over the backup. Move the old home " +
           `aside first (mv ${home} ${home}.old), or set PUDDLE_HOME to a new folder; nothing was changed`,
       );
     }
-    cpSync(from, home, { recursive: true, errorOnExist: true, force: false, preserveTimestamps: true });
-    // Readable by this user only, whatever the copy's modes were.
-    makePrivate(home);
-    // The backup's own note says when it was taken; it is not part of a home.
-    const note = readNote(join(home, BACKUP_NOTE));
-    rmSync(join(home, BACKUP_NOTE), { force: true });
+    const existed = existsSync(home);
+    let note: string | null;
+    try {
+      // Private before anything is copied into it: a backup made before 2026-12-07 has files of mode 0644.
+      mkdirSync(home, { recursive: true, mode: 0o700 });
+      chmodSync(home, 0o700);
+      cpSync(from, home, { recursive: true, errorOnExist: true, force: false, preserveTimestamps: true, dereference: true });
+      makePrivate(home);
+      // The backup's own note says when it was taken; it is not part of a home.
+      note = readNote(join(home, BACKUP_NOTE));
+      rmSync(join(home, BACKUP_NOTE), { force: true });
+    } catch (err) {
+      // Nothing half-copied is left to refuse the next try as "not an empty folder" (as backup.ts does).
+      if (existed) for (const entry of readdirSync(home)) if (entry !== 'lost+found') rmSync(join(home, entry), { recursive: true, force: true });
+      else rmSync(home, { recursive: true, force: true });
+      throw err;
+    }
 
     const { checkHome, writeHomeProblems } = await import('../home-check.js');
     const check = await checkHome(home);
     writeHomeProblems('restore', check);
     const bad = check.databases.length + check.lake.problems.length;
+    if (bad) {
+      process.stdout.write(
+        `restored ${from} into ${home}, with ${bad} problem(s), above: the home holds what the backup held, and these parts of it are damaged or missing. ` +
+          'Restore an earlier backup instead (into a new folder), or see "A missing or damaged lake file" in docs/query-views.md\n',
+      );
+      return 1;
+    }
     process.stdout.write(
-      `restored ${from} into ${home}: ${check.lake.files} lake files checked against the catalog, the databases read whole` +
-        `${bad ? `; ${bad} problem(s), above: the home holds what the backup held, and these parts of it are missing or damaged` : ''}\n` +
-        `${note ? `the backup was taken at ${note}: what the hub accepted after that is not in it (producers re-send what they keep; each connector reads on from its bookmark at its next run)\n` : ''}` +
-        'next: put the keys file beside it (a backup holds no keys), then start the hub with this PUDDLE_HOME\n',
+      `restored ${from} into ${home}: ${check.lake.files} lake files checked against the catalog, the databases read whole\n` +
+        (note
+          ? `the backup was taken at ${note}: what the hub accepted after that is not in it (producers re-send what they keep; each connector reads on from its bookmark at its next run)\n`
+          : `${from} has no backup.json: a backup made before 2026-12-07, or a copy of a home rather than a backup (a home copied while its hub ran need not be consistent: puddle backup makes one that is)\n`) +
+        'next: put the keys file beside it (a backup holds no keys), then start the hub with this PUDDLE_HOME and PUDDLE_SANDBOXES=off\n' +
+        (process.getuid?.() === 0
+          ? `its files are root's (this ran as root): a hub run as another user (the docs' service user, puddle) needs chown -R puddle: ${home} first\n`
+          : ''),
     );
-    return bad ? 1 : 0;
+    return 0;
   },
 });
 
@@ -69,4 +96,11 @@ function readNote(path: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** The home's real path: its own when it exists (a link followed), else its nearest existing folder's, with the rest. */
+function realHome(home: string): string {
+  if (existsSync(home)) return realpathSync(home);
+  const parent = dirname(home);
+  return parent === home ? home : join(realHome(parent), basename(home));
 }
