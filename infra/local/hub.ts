@@ -43,7 +43,7 @@ import { warnIfOpen } from './home-dir.js';
 import { lockHome, openUnderLock, type HomeLock } from './home-lock.js';
 import { watchQueueFile, type HomeWatch } from './home-watch.js';
 import { listenAddresses, probePort } from './port-probe.js';
-import { queueOpenError } from './sqlite-file.js';
+import { damagedFileError } from './sqlite-file.js';
 import { reclaimQueueSpace } from './queue-space.js';
 import { probeSandboxPorts, sandboxPortFailure, sandboxPorts } from './sandbox-ports.js';
 import { parseImportOptions } from '../../connectors/bank/import-file.js';
@@ -264,7 +264,7 @@ async function openHub(opts: HubOptions): Promise<Hub> {
   try {
     if (existsSync(queueFile)) reclaimQueueSpace(queueFile);
   } catch (err) {
-    throw queueOpenError(queueFile, err);
+    throw damagedFileError(queueFile, err, 'queue');
   }
   warnIfNoBookmarks(config.home);
   // Before the query engine's DuckDB opens (its first query) and the landing threads start.

@@ -2,6 +2,7 @@
 // so positions only ever grow and a row appended later is always after every position handed out.
 import { CHANGED_AT, type FeedEntry, type FeedLog } from '../../puddles/feeds.js';
 import type { Cell } from '../../puddles/parquet-writer.js';
+import { damagedFileError } from './sqlite-file.js';
 import { hasColumn, openSqlite, type SqliteDatabase } from './sqlite.js';
 
 export class SqliteFeedLog implements FeedLog {
@@ -17,17 +18,21 @@ export class SqliteFeedLog implements FeedLog {
   readonly #last;
 
   constructor(path: string) {
-    this.#db = openSqlite(path);
-    this.#db.exec(`CREATE TABLE IF NOT EXISTS feed_row (
-      position INTEGER PRIMARY KEY AUTOINCREMENT,
-      feed TEXT NOT NULL,
-      record_id TEXT NOT NULL,
-      row TEXT NOT NULL,
-      appended_at TEXT NOT NULL,
-      record_key TEXT,
-      hidden INTEGER NOT NULL DEFAULT 0,
-      UNIQUE (feed, record_id)
-    )`);
+    try {
+      this.#db = openSqlite(path);
+      this.#db.exec(`CREATE TABLE IF NOT EXISTS feed_row (
+        position INTEGER PRIMARY KEY AUTOINCREMENT,
+        feed TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        row TEXT NOT NULL,
+        appended_at TEXT NOT NULL,
+        record_key TEXT,
+        hidden INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (feed, record_id)
+      )`);
+    } catch (err) {
+      throw damagedFileError(path, err, 'feeds');
+    }
     // A log made before 2026-12-06 has neither: its rows were all served (a version that did not pass was never
     // logged), and the catch-up on start fills in their keys (#fillKey).
     if (!hasColumn(this.#db, 'feed_row', 'record_key')) this.#db.exec('ALTER TABLE feed_row ADD COLUMN record_key TEXT');

@@ -47,18 +47,25 @@ export function sqliteFileProblem(path: string): 'missing' | 'empty' | 'damaged'
   }
 }
 
+/** What each of the home's databases (other than the catalog: catalog-file.ts) holds, and what a new, empty one means. */
+const LOSING = {
+  queue: { holds: 'the events accepted and not landed yet', without: 'to start with an empty queue: what had not landed is then lost, except what producers and connectors send again' },
+  state: { holds: "the connectors' bookmarks", without: 'to start without them: each connector then reads again from its start date (a full backfill; nothing lands twice)' },
+  feeds: { holds: "the supplier feeds' rows", without: 'to start without it: the hub rebuilds them from the lake, numbered afresh (see docs/supplier-feeds.md)' },
+} as const;
+
 /**
- * For queue.db SQLite cannot read (not a database, broken pages: a copy cut short), a ConfigError (one line, exit 2)
- * saying what it holds and the two ways on; any other error as it is. Until 2026-12-07 `puddle start` ended in
- * better-sqlite3's stack trace with exit 1, which the docs' systemd unit restarts in a loop (a disaster-recovery drill).
+ * For queue.db, state.db or feeds.db SQLite cannot read (not a database, a damaged header or schema: a file written
+ * over), a ConfigError (one line, exit 2) saying what it holds and the two ways on; any other error as it is. Until
+ * 2026-12-07 `puddle start` ended in better-sqlite3's stack trace with exit 1, which the docs' systemd unit restarts in a
+ * loop (a disaster-recovery drill).
  */
-export function queueOpenError(path: string, err: unknown): unknown {
+export function damagedFileError(path: string, err: unknown, kind: keyof typeof LOSING): unknown {
   const code = codeOf(err);
   if (code === undefined || !DAMAGED.has(code)) return err;
   return new ConfigError(
-    `${path} is damaged (${code}): SQLite cannot read it. It holds the events accepted and not landed yet. Restore the home ` +
-      `from a backup (puddle restore, into a new folder), or move ${path} and its -wal and -shm files aside (keep them) to start ` +
-      'with an empty queue: what had not landed is then lost, except what producers and connectors send again; nothing was changed',
+    `${path} is damaged (${code}): SQLite cannot read it. It holds ${LOSING[kind].holds}. Restore the home from a backup ` +
+      `(puddle restore, into a new folder), or move ${path} and its -wal and -shm files aside (keep them) ${LOSING[kind].without}; nothing was changed`,
     { cause: err },
   );
 }

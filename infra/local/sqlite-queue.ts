@@ -3,7 +3,7 @@ import { checkEnvelopeTexts, parseEnvelopeWithoutRaw, type Envelope, type Envelo
 import { FatalError, PuddleError, QueueCommitError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import type { Claimable, ClaimedMessage, ClaimOptions, DeadLetter, Queue, RetryOptions, Subscription } from '../../core/ports.js';
-import { queueOpenError } from './sqlite-file.js';
+import { damagedFileError } from './sqlite-file.js';
 import { markZeroedDeletes, QUEUE_META_DDL } from './queue-space.js';
 import { forgetOlderReasons } from './sqlite-dead-letters.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
@@ -199,7 +199,7 @@ export class SqliteQueue implements Queue {
       addPackColumns(opened);
     } catch (err) {
       opened?.close();
-      throw queueOpenError(path, err);
+      throw damagedFileError(path, err, 'queue');
     }
     this.db = opened;
     // A queue made today has only ever deleted with secure_delete on: no start needs to rewrite it for that.

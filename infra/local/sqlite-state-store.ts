@@ -5,6 +5,7 @@ import { PuddleError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { processExists } from '../../core/process-exists.js';
 import type { StateStore } from '../../core/ports.js';
+import { damagedFileError } from './sqlite-file.js';
 import { openSqlite, type SqliteDatabase, type SqliteDurability } from './sqlite.js';
 
 // Table names are prefixed so the state can share a file with the queue if a runtime wants one file.
@@ -20,8 +21,12 @@ export class SqliteStateStore implements StateStore {
   private readonly host = PROCESS_SPACE;
 
   constructor(path: string, opts: { durability?: SqliteDurability } = {}) {
-    this.db = openSqlite(path, opts);
-    this.db.exec(SCHEMA);
+    try {
+      this.db = openSqlite(path, opts);
+      this.db.exec(SCHEMA);
+    } catch (err) {
+      throw damagedFileError(path, err, 'state');
+    }
     // Leases made before they recorded their process: add the columns (a NULL holder is never judged dead).
     const columns = new Set((this.db.prepare(`SELECT name FROM pragma_table_info('state_leases')`).pluck().all() as string[]));
     if (!columns.has('host')) this.db.exec('ALTER TABLE state_leases ADD COLUMN host TEXT; ALTER TABLE state_leases ADD COLUMN pid INTEGER;');
