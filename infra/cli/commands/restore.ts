@@ -19,7 +19,7 @@ import { BACKUP_NOTE } from './backup.js';
 export const restore = defineCommand({
   name: 'restore',
   summary: 'Copy a backup (puddle backup) into PUDDLE_HOME, a new or empty folder, and check what was copied; the backup is only read.',
-  usage: 'PUDDLE_HOME=NEW_FOLDER puddle restore --from DIR',
+  usage: 'puddle restore --from DIR (with PUDDLE_HOME set to a new or empty folder)',
   options: { from: { type: 'string', description: 'the folder puddle backup made' } },
   async run({ values, positionals }) {
     if (positionals.length) throw new ConfigError(`takes no arguments (got '${positionals.join(' ')}'): the backup's folder goes after --from`);
