@@ -105,12 +105,16 @@ describe('Gift Aid: what the charity received and still holds', () => {
   });
 
   /** The docs' query, run as of a day (`puddle query --as-of`), as a map of donation id to what it gives. */
+  // As `puddle query --as-of` reads the lake: each record's versions changed by the end of the day, and the recon
+  // parameters' as_of. Until 2026-12-07 these tests read every version with only as_of moved, so a flag or status
+  // changed later counted at the month's end too (the diff review).
   const asOf = async (day: string, heading: string) => {
-    await setReconParams(lake.engine, { as_of: day });
+    const engine = new DuckDbQueryEngine({ catalog: lake.catalog, store: lake.store, asOf: day });
     try {
-      return await lake.engine.query(docSql('reconciliation.md', heading));
+      await setReconParams(engine, { as_of: day });
+      return await engine.query(docSql('reconciliation.md', heading));
     } finally {
-      await setReconParams(lake.engine, { as_of: '2026-12-01' });
+      await engine.close();
     }
   };
 
@@ -119,9 +123,11 @@ describe('Gift Aid: what the charity received and still holds', () => {
     expect(claim.map((r) => [r.donation_id, r.claim_minor])).toEqual([
       ['g_bst', 5000], // 1 October in London
       ['g_dd', 500],
+      ['g_cancel_late', 5000], // withdrawn on 4 November
+      ['g_dropped', 5000], // its flag left out of a correction in November: "flags changed after a claim"
       ['g_dup', 2000],
+      ['g_flip', 5000], // its declaration withdrawn in November: the same
       ['g_full', 5000], // refunded on 15 November: November's adjustment
-      ['g_late', 5000],
       ['g_lost', 4000], // charged back on 10 November
       ['g_part', 10000], // £40 of it refunded on 16 November
       ['g_short', 1500],
@@ -129,24 +135,9 @@ describe('Gift Aid: what the charity received and still holds', () => {
       ['g_won', 3000],
       ['g_split', 10000],
     ]);
-    // Not claimed: the declaration withdrawn or left out, the gift withdrawn, not pounds, not received, not declared, November's.
+    // Not claimed: the gift withdrawn in October, not pounds, not received, not declared by then (g_late: in November), November's.
     const listed = new Set(claim.map((r) => r.donation_id));
-    // (g_cancel_late too, as this engine reads every version: as `puddle query --as-of` reads the lake, it is claimed, below.)
-    for (const id of ['g_flip', 'g_dropped', 'g_withdrawn', 'g_resent', 'g_cancel_late', 'g_eur', 'g_mismatch', 'g_unpaid', 'g_failed', 'g_no', 'g_nov']) expect(listed.has(id)).toBe(false);
-  });
-
-  it('claims a gift withdrawn after the month, as `puddle query --as-of` reads the lake then, and not one withdrawn in it', async () => {
-    // `puddle query --as-of` opens the lake as at the end of the day: each donation's versions changed by then.
-    const engine = new DuckDbQueryEngine({ catalog: lake.catalog, store: lake.store, asOf: '2026-10-31' });
-    try {
-      await setReconParams(engine, { as_of: '2026-10-31' });
-      const claim = await engine.query(docSql('reconciliation.md', "### The month's claim"));
-      const byId = new Map(claim.map((r) => [r.donation_id, r]));
-      expect(byId.get('g_cancel_late')).toMatchObject({ claim_minor: 5000, status: null });
-      expect(byId.has('g_withdrawn')).toBe(false);
-    } finally {
-      await engine.close();
-    }
+    for (const id of ['g_late', 'g_withdrawn', 'g_resent', 'g_eur', 'g_mismatch', 'g_unpaid', 'g_failed', 'g_no', 'g_nov']) expect(listed.has(id)).toBe(false);
   });
 
   it("lists what was given back in November on gifts received before it, once each, leaving a duplicate charge's refund out", async () => {
@@ -170,6 +161,8 @@ describe('Gift Aid: what the charity received and still holds', () => {
     const claimed = new Map((await asOf('2026-10-31', "### The month's claim")).map((r) => [r.donation_id as string, Number(r.claim_minor)]));
     const heldNow = new Map((await asOf('2026-11-30', "### The month's claim")).map((r) => [r.donation_id as string, Number(r.claim_minor)]));
     for (const [id, amount] of claimed) {
+      // Their flags changed, not their money: "Gift Aid flags changed after a claim" lists them.
+      if (id === 'g_flip' || id === 'g_dropped') continue;
       const back = adjust.filter((r) => r.donation_id === id).reduce((sum, r) => sum + Number(r.given_back_minor), 0);
       expect(amount - back, id).toBe(heldNow.get(id) ?? 0);
     }
