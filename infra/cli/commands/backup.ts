@@ -10,6 +10,7 @@ import { onReadOnlyDisk } from '../../local/home-disk.js';
 import { readHomeFormat, writeHomeFormat } from '../../local/home-format.js';
 import { HOME_DATABASES } from '../home-check.js';
 import { existingHome } from '../local-runtime.js';
+import { shellWord } from '../shell-word.js';
 
 /** In a backup, beside the home's files: when it was taken (`puddle restore` says so, and leaves it out of the home). */
 export const BACKUP_NOTE = 'backup.json';
@@ -57,7 +58,7 @@ export const backup = defineCommand({
     }
     process.stdout.write(
       `backed up ${home} to ${to}: ${copied.join(', ')} (${asFiles ? 'copied as they lie: the home is on a read-only disk' : 'SQLite online backups'}), ${lake.files} lake files (${mb(lake.bytes)}), ${inbox.files} inbox files\n` +
-        `to restore it: PUDDLE_HOME=<a new, empty folder> puddle restore --from ${to} (the backup itself stays as it is)\n`,
+        `to restore it: PUDDLE_HOME=<a new, empty folder> puddle restore --from ${shellWord(to)} (the backup itself stays as it is)\n`,
     );
     return 0;
   },

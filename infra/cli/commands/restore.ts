@@ -6,6 +6,7 @@ import { ConfigError } from '../../../core/errors.js';
 import { makePrivate } from '../../local/home-dir.js';
 import { checkHomeFormat } from '../../local/home-format.js';
 import { defineCommand } from '../command.js';
+import { shellWord } from '../shell-word.js';
 import { BACKUP_NOTE } from './backup.js';
 
 /**
@@ -42,7 +43,7 @@ export const restore = defineCommand({
       throw new ConfigError(
         `PUDDLE_HOME (${home}) is not an empty folder: a backup is restored into a new or empty one. Copied over a home, ` +
           "that home's *.db-wal files stay beside the restored databases and SQLite replays them over the backup. Move the old home " +
-          `aside first (mv ${home} ${home}.old), or set PUDDLE_HOME to a new folder; nothing was changed`,
+          `aside first (mv ${shellWord(home)} ${shellWord(`${home}.old`)}), or set PUDDLE_HOME to a new folder; nothing was changed`,
       );
     }
     const existed = existsSync(home);
@@ -81,7 +82,7 @@ export const restore = defineCommand({
           : `${from} has no backup.json: a backup made before 2026-12-07, or a copy of a home rather than a backup (a home copied while its hub ran need not be consistent: puddle backup makes one that is)\n`) +
         'next: put the keys file beside it (a backup holds no keys), then start the hub with this PUDDLE_HOME and PUDDLE_SANDBOXES=off\n' +
         (process.getuid?.() === 0
-          ? `its files are root's (this ran as root): a hub run as another user (the docs' service user, puddle) needs chown -R puddle: ${home} first\n`
+          ? `its files are root's (this ran as root): a hub run as another user (the docs' service user, puddle) needs chown -R puddle: ${shellWord(home)} first\n`
           : ''),
     );
     return 0;
