@@ -126,6 +126,12 @@ describe('puddle backup', { timeout: 300_000 }, () => {
     expect(await query(linked)).toEqual(await query(home));
     expect(listing(backupDir)).toEqual(before);
 
+    // A home is not a backup: its hub may be writing it (this one runs).
+    const live = await runPuddle(['restore', '--from', home], { PUDDLE_HOME: join(dir, 'from-a-home') });
+    expect(live.code).toBe(2);
+    expect(live.stderr).toContain('is a home (it holds hub.lock), not a backup');
+    expect(existsSync(join(dir, 'from-a-home'))).toBe(false);
+
     // Never into the default ./.puddle.
     const unset = await runPuddle(['restore', '--from', backupDir], { PUDDLE_HOME: '' });
     expect(unset.code).toBe(2);

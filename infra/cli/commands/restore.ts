@@ -5,6 +5,7 @@ import { loadConfig } from '../../../core/config.js';
 import { ConfigError } from '../../../core/errors.js';
 import { makePrivate } from '../../local/home-dir.js';
 import { checkHomeFormat } from '../../local/home-format.js';
+import { LOCK_FILE } from '../../local/home-lock.js';
 import { defineCommand } from '../command.js';
 import { shellWord } from '../shell-word.js';
 import { BACKUP_NOTE } from './backup.js';
@@ -33,6 +34,13 @@ export const restore = defineCommand({
     if (!process.env.PUDDLE_HOME) throw new ConfigError('PUDDLE_HOME is not set: set it to the folder to restore into (a new or empty one), as the hub will run with it');
     const home = realHome(resolve(loadConfig().home));
     if (!existsSync(join(from, 'catalog.db'))) throw new ConfigError(`--from ${from} holds no catalog.db: it is not a backup puddle backup made`);
+    // A home (a hub has run on it: its lock file), not a backup: copied while its hub runs, it need not be consistent.
+    if (existsSync(join(from, LOCK_FILE))) {
+      throw new ConfigError(
+        `--from ${from} is a home (it holds ${LOCK_FILE}), not a backup: a home copied while its hub runs need not be consistent. ` +
+          `Make a backup of it first: PUDDLE_HOME=${shellWord(from)} puddle backup --to DIR; nothing was changed`,
+      );
+    }
     if (home === from || home.startsWith(from + sep) || from.startsWith(home + sep)) {
       throw new ConfigError(`PUDDLE_HOME (${home}) and --from (${from}) overlap: restore into a new folder of its own, so that the backup stays as it is`);
     }
