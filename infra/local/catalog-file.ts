@@ -3,15 +3,12 @@
 // donations with exit 0, and a hub started on it rebuilt its live total from nothing and showed only what
 // came in after, without a word. A damaged one ended in better-sqlite3's stack trace. Both now stop with one
 // line saying what is wrong and what to do (a ConfigError: exit code 2), as does one SQLite cannot open at all.
-import { existsSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-
 
 import { ConfigError } from '../../core/errors.js';
 import { homeDiskReason } from './home-disk.js';
-import { codeOf, DAMAGED, sqliteFileProblem } from './sqlite-file.js';
-
-
+import { codeOf, DAMAGED, sizeOf, sqliteFileProblem } from './sqlite-file.js';
 
 /** True when a .parquet file lies anywhere under `dir` (stops at the first one). */
 function holdsParquet(dir: string): boolean {
@@ -26,15 +23,6 @@ function holdsParquet(dir: string): boolean {
     if (e.isDirectory() && holdsParquet(join(dir, e.name))) return true;
   }
   return false;
-}
-
-/** A file's size in bytes, or null when there is none. */
-function sizeOf(path: string): number | null {
-  try {
-    return statSync(path).size;
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -71,7 +59,6 @@ export function catalogProblem(path: string): 'missing' | 'empty' | 'damaged' | 
   }
 }
 
-
 /**
  * Moves a lost catalog's leftovers out of the way of a new one, never deleting them: catalog.db (when there is
  * one) and its -wal and -shm files become `catalog.db.damaged-<time>` and that name's -wal and -shm, a pair
@@ -88,7 +75,6 @@ export function moveCatalogAside(path: string, now: Date = new Date()): string |
   }
   return moved ? aside : null;
 }
-
 
 /**
  * A ConfigError (one line, exit 2) for a catalog SQLite cannot open or read, naming the file and the code of

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
 import { log } from '../../core/log.js';
@@ -80,4 +80,13 @@ export function makePrivate(dir: string): void {
     chmodSync(join(entry.parentPath, entry.name), entry.isDirectory() ? 0o700 : 0o600);
   }
   chmodSync(dir, 0o700);
+}
+
+/**
+ * Takes back what a copy into `dir` (a backup's, a restore's) made before it failed, so the next try is not refused as
+ * "not an empty folder": the folder itself when the copy made it, else what is in it (a new disk's lost+found stays).
+ */
+export function undoCopyInto(dir: string, existed: boolean): void {
+  if (!existed) return rmSync(dir, { recursive: true, force: true });
+  for (const entry of readdirSync(dir)) if (entry !== 'lost+found') rmSync(join(dir, entry), { recursive: true, force: true });
 }

@@ -101,9 +101,9 @@ function hasFormatFile(home: string): boolean {
  */
 export const CONTRACT_VERSIONS_BY_FORMAT: Readonly<Record<number, Readonly<Record<string, number>>>> = {
   3: {
-  bank_line: 2, campaign: 1, click: 1, dispute: 1, donation: 3, gift: 2, payment: 4, payout: 1, payout_item: 1, quarantine: 1,
-  quarantine_resolution: 1, refund: 1, settlement_summary: 1, supporter: 2, sync_run: 1, ticket: 2, bank_line_detail: 1,
-  bank_statement: 3, campaign_member: 1, crm_account: 1, gift_allocation: 1, gift_contact_role: 1, gift_payment: 1,
-  recurring_donation: 2, feed_fetch: 1, school_giro_request: 1,
+    bank_line: 2, campaign: 1, click: 1, dispute: 1, donation: 3, gift: 2, payment: 4, payout: 1, payout_item: 1, quarantine: 1,
+    quarantine_resolution: 1, refund: 1, settlement_summary: 1, supporter: 2, sync_run: 1, ticket: 2, bank_line_detail: 1,
+    bank_statement: 3, campaign_member: 1, crm_account: 1, gift_allocation: 1, gift_contact_role: 1, gift_payment: 1,
+    recurring_donation: 2, feed_fetch: 1, school_giro_request: 1,
   },
 };

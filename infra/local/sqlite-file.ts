@@ -17,7 +17,7 @@ export function codeOf(err: unknown): string | undefined {
 }
 
 /** A file's size in bytes, or null when there is none. */
-function sizeOf(path: string): number | null {
+export function sizeOf(path: string): number | null {
   try {
     return statSync(path).size;
   } catch {

@@ -1,11 +1,11 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type Database from 'better-sqlite3';
 import { ConfigError } from '../../../core/errors.js';
 import { defineCommand } from '../command.js';
 import { SANDBOX_WORLD_FILE } from '../../../connectors/sandbox-world.js';
 import { MADE_UP_DATA_FILE } from '../../local/made-up-data.js';
-import { makePrivate } from '../../local/home-dir.js';
+import { makePrivate, undoCopyInto } from '../../local/home-dir.js';
 import { onReadOnlyDisk } from '../../local/home-disk.js';
 import { readHomeFormat, writeHomeFormat } from '../../local/home-format.js';
 import { HOME_DATABASES } from '../home-check.js';
@@ -42,8 +42,7 @@ export const backup = defineCommand({
     } catch (err) {
       // Nothing half-made is left to refuse the next try as "not an empty folder" (until 2026-12-06 a backup that
       // failed on a full disk left its home-format.json there; a user test).
-      if (existed) for (const entry of readdirSync(to)) rmSync(join(to, entry), { recursive: true, force: true });
-      else rmSync(to, { recursive: true, force: true });
+      undoCopyInto(to, existed);
       throw err;
     }
     makePrivate(to);

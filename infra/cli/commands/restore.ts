@@ -1,9 +1,9 @@
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 
 import { loadConfig } from '../../../core/config.js';
 import { ConfigError } from '../../../core/errors.js';
-import { makePrivate } from '../../local/home-dir.js';
+import { makePrivate, undoCopyInto } from '../../local/home-dir.js';
 import { checkHomeFormat } from '../../local/home-format.js';
 import { LOCK_FILE } from '../../local/home-lock.js';
 import { defineCommand } from '../command.js';
@@ -55,20 +55,17 @@ export const restore = defineCommand({
       );
     }
     const existed = existsSync(home);
-    let note: string | null;
+    // The backup's own note says when it was taken; it is not part of a home, so it is not copied.
+    const note = readNote(join(from, BACKUP_NOTE));
     try {
       // Private before anything is copied into it: a backup made before 2026-12-07 has files of mode 0644.
       mkdirSync(home, { recursive: true, mode: 0o700 });
       chmodSync(home, 0o700);
-      cpSync(from, home, { recursive: true, errorOnExist: true, force: false, preserveTimestamps: true, dereference: true });
+      const filter = (src: string) => src !== join(from, BACKUP_NOTE);
+      cpSync(from, home, { recursive: true, errorOnExist: true, force: false, preserveTimestamps: true, dereference: true, filter });
       makePrivate(home);
-      // The backup's own note says when it was taken; it is not part of a home.
-      note = readNote(join(home, BACKUP_NOTE));
-      rmSync(join(home, BACKUP_NOTE), { force: true });
     } catch (err) {
-      // Nothing half-copied is left to refuse the next try as "not an empty folder" (as backup.ts does).
-      if (existed) for (const entry of readdirSync(home)) if (entry !== 'lost+found') rmSync(join(home, entry), { recursive: true, force: true });
-      else rmSync(home, { recursive: true, force: true });
+      undoCopyInto(home, existed);
       throw err;
     }
 
