@@ -9,6 +9,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureBuilt } from './build.mjs';
 
+// package.json's engines, said plainly: npm only warns, and an older Node fails later with a TypeError.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 20 || (major === 20 && minor < 12)) {
+  process.stderr.write(`puddle: needs Node 20.12 or newer (this is ${process.versions.node})\n`);
+  process.exit(1);
+}
+
 let dir;
 try {
   dir = await ensureBuilt();
