@@ -15,7 +15,7 @@ import { compactAll, compactionSql } from '../../puddles/compact.js';
 import { foldSql } from '../../puddles/current-state.js';
 import { contractColumns } from '../../puddles/parquet-writer.js';
 import { portableSqlErrors, trinoSyntaxErrors } from '../../puddles/portable-sql.js';
-import { forbiddenSqlConstructs } from '../../puddles/sql-dialect.js';
+import { forbiddenSqlConstructs, sqlTokens } from '../../puddles/sql-dialect.js';
 import { currentViews, fileViews, tableNameSource } from '../../puddles/views.js';
 import { donation, useLake, type Lake } from './lake-fixture.js';
 
@@ -93,6 +93,25 @@ describe('portable SQL rules', () => {
   it('names the line and column of what is wrong', () => {
     expect(forbiddenSqlConstructs('SELECT a\nFROM t\nWHERE b::INT = 1')).toEqual([
       'line 3:8: `::` casts are DuckDB-only: use CAST(x AS T)',
+    ]);
+  });
+
+  it('lexes strings, quoted names, comments, numbers and operators with their lines and columns', () => {
+    const sql = "select 'a''b', \"x\"\"y\" -- c\n/* two\nlines */ 1.5e3 .5 a::int<>b\u00a0é\r\n'open";
+    expect(sqlTokens(sql).map((t) => `${t.kind} ${t.text} ${t.line}:${t.col}`)).toEqual([
+      'word select 1:1',
+      "string a'b 1:8",
+      'op , 1:14',
+      'quoted x"y 1:16',
+      'number 1.5e3 3:10',
+      'number .5 3:16',
+      'word a 3:19',
+      'op :: 3:20',
+      'word int 3:22',
+      'op <> 3:25',
+      'word b 3:27',
+      'op é 3:29',
+      'string open 4:1',
     ]);
   });
 
