@@ -116,6 +116,11 @@ export async function ensureBuilt({ quiet = false } = {}) {
  * ~50 ms for the same code as one ESM file. So the build bundles it once into vendor/duckdb-node-api.js (the
  * native addon, @duckdb/node-bindings, stays a normal require from node_modules) and points the compiled
  * modules' imports at that file. Its named exports are listed from the package itself, so they never drift.
+ *
+ * The addon itself: @duckdb/node-bindings asks detect-libc at every load whether Linux runs on glibc or musl, to
+ * pick its package (10-20 ms of every command's start). npm installs only this machine's, so when just one of the
+ * two is in node_modules the bundle requires it directly, by a path relative to the build (a clone moved whole still
+ * finds it), and falls back to the package's own choice should that fail (node_modules changed under an old build).
  */
 async function vendorDuckDb(esbuild, tmp) {
   const pkg = '@duckdb/node-api';
@@ -129,6 +134,7 @@ async function vendorDuckDb(esbuild, tmp) {
     format: 'esm',
     target: 'node20',
     external: ['@duckdb/node-bindings'],
+    plugins: addonPlugin(),
     // The bundled CommonJS calls require() for the addon: give it one in ESM.
     banner: { js: "import { createRequire as __puddleCreateRequire } from 'node:module'; const require = __puddleCreateRequire(import.meta.url);" },
     logLevel: 'error',
@@ -141,6 +147,33 @@ async function vendorDuckDb(esbuild, tmp) {
     if (!rel.startsWith('.')) rel = `./${rel}`;
     writeFileSync(file, text.replace(quoted, (_, head) => `${head}"${rel}"`));
   }
+}
+
+/** The esbuild plugin that points the bundle's require of @duckdb/node-bindings at this machine's addon (above). */
+function addonPlugin() {
+  const req = createRequire(path.join(ROOT, 'package.json'));
+  const base = `@duckdb/node-bindings-${process.platform}-${process.arch}`;
+  const found = [base, `${base}-musl`].flatMap((p) => {
+    try {
+      return [req.resolve(`${p}/duckdb.node`)];
+    } catch {
+      return [];
+    }
+  });
+  if (found.length !== 1) return [];
+  // From dist/js/<fingerprint>/vendor/, where the bundle runs.
+  const rel = path.relative(path.join(OUT, 'fingerprint', 'vendor'), found[0]).split(path.sep).join('/');
+  // `load` is require under another name, so that esbuild neither bundles the addon nor resolves the fallback here.
+  const contents = `const load = require;\nlet addon;\ntry {\n  addon = load(${JSON.stringify(rel)});\n} catch {\n  addon = load('@duckdb/node-bindings');\n}\nmodule.exports = addon;\n`;
+  return [
+    {
+      name: 'duckdb-addon',
+      setup(build) {
+        build.onResolve({ filter: /^@duckdb\/node-bindings$/ }, () => ({ path: 'addon', namespace: 'puddle-duckdb-addon' }));
+        build.onLoad({ filter: /.*/, namespace: 'puddle-duckdb-addon' }, () => ({ contents, loader: 'js' }));
+      },
+    },
+  ];
 }
 
 function compiled(dir, out = []) {

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ensureBuilt, fingerprint, ROOT } from '../bin/build.mjs';
 import { startHubProcess } from './support/hub-process.js';
@@ -48,6 +49,17 @@ describe('the compiled JavaScript bin/puddle.mjs runs (bin/build.mjs)', () => {
       expect(await hub.exited).toBe(0);
       rmSync(home, { recursive: true, force: true });
     }
+  });
+
+  it("loads this machine's DuckDB addon directly, without asking detect-libc at every start", async () => {
+    const dir = await ensureBuilt({ quiet: true });
+    const script =
+      `await import(${JSON.stringify(pathToFileURL(path.join(dir, 'vendor', 'duckdb-node-api.js')).href)});` +
+      "const { createRequire } = await import('node:module');" +
+      'console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));';
+    const loaded: string[] = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+    expect(loaded.filter((f) => f.endsWith('duckdb.node'))).toHaveLength(1);
+    expect(loaded.filter((f) => /detect-libc|node-bindings\/duckdb\.js/.test(f))).toEqual([]);
   });
 
   it('runs a command from the build: puddle query answers', () => {
