@@ -162,11 +162,12 @@ export function disputeStatusesSql(): string {
 }
 
 /**
- * The view `payout_statuses` (status, to_bank, carries_items): which payout statuses sent the money to the bank (a
- * bank line is expected) and which carry their items' money, every spelling a landed payout may hold.
+ * The view `payout_statuses` (status, to_bank, carries_items, left_provider): which payout statuses sent the money to
+ * the bank (a bank line is expected), which carry their items' money and which took it from the provider's balance,
+ * every spelling a landed payout may hold.
  */
 export function payoutStatusesSql(): string {
   const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
   const b = (v: boolean) => (v ? 'true' : 'false');
-  return PAYOUT_STATUS_SPELLINGS.map((p) => `SELECT ${q(p.status)} AS status, ${b(p.to_bank)} AS to_bank, ${b(p.carries_items)} AS carries_items`).join(' UNION ALL ');
+  return PAYOUT_STATUS_SPELLINGS.map((p) => `SELECT ${q(p.status)} AS status, ${b(p.to_bank)} AS to_bank, ${b(p.carries_items)} AS carries_items, ${b(p.left_provider)} AS left_provider`).join(' UNION ALL ');
 }

@@ -86,6 +86,12 @@ export interface PayoutStatus {
   to_bank: boolean;
   /** The payout carries its items' money: its amount must be what they sum to (PAYOUT_ITEMS_MISMATCH). */
   carries_items: boolean;
+  /**
+   * The money has left the provider's balance (recon_provider_balance counts it paid out): Stripe takes a payout's
+   * amount from the balance when it creates it, pending or not; a failed payout's money comes back (and its reversal
+   * item, in a later payout, is not counted again), a canceled one's never left.
+   */
+  left_provider: boolean;
   doc: string;
 }
 
@@ -95,11 +101,11 @@ export interface PayoutStatus {
  * was never expected in the bank, so a missing credit never became a break.
  */
 export const PAYOUT_STATUSES = [
-  { status: 'paid', to_bank: true, carries_items: true, doc: 'Stripe: in the bank account; Braintree: a disbursement that succeeded' },
-  { status: 'in_transit', to_bank: true, carries_items: true, doc: 'Stripe: sent, on its way to the bank' },
-  { status: 'pending', to_bank: false, carries_items: true, doc: 'Stripe: not sent yet' },
-  { status: 'failed', to_bank: false, carries_items: true, doc: 'Stripe: the bank refused it, the money is back with Stripe (PAYOUT_FAILED until a later payout carries it); Braintree: a disbursement that did not succeed' },
-  { status: 'canceled', to_bank: false, carries_items: false, doc: 'Stripe: cancelled before it was sent' },
+  { status: 'paid', to_bank: true, carries_items: true, left_provider: true, doc: 'Stripe: in the bank account; Braintree: a disbursement that succeeded' },
+  { status: 'in_transit', to_bank: true, carries_items: true, left_provider: true, doc: 'Stripe: sent, on its way to the bank' },
+  { status: 'pending', to_bank: false, carries_items: true, left_provider: true, doc: 'Stripe: not sent yet (its amount already taken from the balance)' },
+  { status: 'failed', to_bank: false, carries_items: true, left_provider: false, doc: 'Stripe: the bank refused it, the money is back with Stripe (PAYOUT_FAILED until a later payout carries it); Braintree: a disbursement that did not succeed' },
+  { status: 'canceled', to_bank: false, carries_items: false, left_provider: false, doc: 'Stripe: cancelled before it was sent' },
 ] as const satisfies readonly PayoutStatus[];
 
 export type PayoutStatusValue = (typeof PAYOUT_STATUSES)[number]['status'];
