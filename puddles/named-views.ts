@@ -35,6 +35,7 @@ export const NAMED_VIEW_FILES: readonly string[] = [
   'recon_regular',
   'recon_possible_duplicate',
   'recon_payout',
+  'recon_provider_balance',
   'recon_ticket_followup',
   'totals_by_box',
   'quarantine_open',
