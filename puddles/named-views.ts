@@ -8,6 +8,7 @@ import { CONTRACTS } from '../core/contracts/index.js';
 import { DONATION_STATUS_SPELLINGS } from '../core/contracts/donation-status.js';
 import { CLOSED_PLAN_STATUSES } from '../core/contracts/regular-giving.js';
 import { CURRENCY_EXPONENTS } from '../core/currency-exponents.js';
+import { breakActionsSql } from './break-actions.js';
 import { disputeStatusesSql, payoutStatusesSql, reconParamsSql, reconProvidersSql, reconStatusesSql, type ReconParamValues } from './recon-params.js';
 import type { ViewDef } from './views.js';
 
@@ -196,6 +197,7 @@ export function namedViews(): ViewDef[] {
     { name: 'payout_statuses', sql: payoutStatusesSql() },
     { name: 'donation_statuses', sql: donationStatusesSql() },
     { name: 'currency_exponents', sql: currencyExponentsSql() },
+    { name: 'recon_break_actions', sql: breakActionsSql() },
     { name: 'landed_ids', sql: landedIdsSql() },
     ...NAMED_VIEW_FILES.map((name) => ({ name, sql: readQuery(name) })),
   ];

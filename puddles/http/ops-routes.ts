@@ -63,9 +63,10 @@ export const OPS_SQL = {
       count(*) FILTER (WHERE click_id IN (SELECT click_id FROM j WHERE pledged AND click_id IS NOT NULL)), CAST(0 AS BIGINT)
     FROM click
     ORDER BY 1, 2, 3`,
-  // The amount at stake: a break's amount is signed (payment - donation, a shortfall), and +25.00 and -25.00
-  // are 50.00 to look into, not nothing, so the absolute amounts are added.
-  breaksByType: `SELECT break_type, currency, count(*) AS count, CAST(sum(abs(amount_minor)) AS BIGINT) AS amount_minor
+  // The amount at stake: a break's amount_minor is signed (payment - donation, a shortfall), and +25.00 and -25.00
+  // are 50.00 to look into, not nothing, so the view's at_stake_minor (never negative) is added, as a spreadsheet
+  // of `puddle report breaks` adds its at_stake column.
+  breaksByType: `SELECT break_type, currency, count(*) AS count, CAST(sum(at_stake_minor) AS BIGINT) AS amount_minor
     FROM recon_breaks GROUP BY break_type, currency ORDER BY break_type, currency`,
   newestBreaks: `SELECT break_type, object_kind, object_id, amount_minor, currency, age_days, reason FROM recon_breaks
     ORDER BY age_days ASC, break_type, object_id LIMIT 25`,

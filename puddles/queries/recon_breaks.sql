@@ -7,6 +7,10 @@
 -- The CRM (gift, gift_payment) is expected to record every paid payment, once, for its amount, and its refunds.
 -- open_tickets counts the open supporter care tickets on the break's donation or payment (recon_tickets): a
 -- break a supporter has already complained about is urgent; open_ticket_id names one of them.
+-- amount_minor is signed by the break (payment - donation for AMOUNT_MISMATCH, minus the refund for
+-- REFUND_NOT_NETTED: docs/reconciliation.md, "Break types"); at_stake_minor is the money the break puts at risk,
+-- abs(amount_minor), never negative (null where no amount can be told), the one figure to add up. action says what
+-- finance should do or check next about a break of its type (recon_break_actions, from puddles/break-actions.ts).
 -- An amount in a reason is in its currency's units with the code (1300.00 GBP, 1.500 KWD, 500 JPY: the exponent
 -- from currency_exponents; `@units` of an amount and an exponent is written out as a CASE when the file is read, as SQL shared
 -- with Athena has no functions: puddles/named-views.ts, unitsSql), as
@@ -840,10 +844,12 @@ SELECT
   b.object_kind,
   b.object_id,
   b.amount_minor,
+  abs(b.amount_minor) AS at_stake_minor,
   b.currency,
   b.object_date,
   date_diff('day', b.object_date, x.as_of) AS age_days,
   b.reason,
+  a.action,
   b.donation_id,
   b.payment_id,
   b.payout_id,
@@ -854,3 +860,4 @@ SELECT
 FROM all_breaks b
 CROSS JOIN x
 LEFT JOIN tix k ON k.break_type = b.break_type AND k.object_kind = b.object_kind AND k.object_id = b.object_id
+LEFT JOIN recon_break_actions a ON a.break_type = b.break_type

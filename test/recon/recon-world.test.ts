@@ -6,6 +6,7 @@ import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { DISPUTE_STATUSES } from '../../core/contracts/money-status.js';
 import { reconWorld, type ReconWorld } from '../../core/scenario/recon-world.js';
 import { DuckDbQueryEngine } from '../../infra/local/duckdb-query-engine.js';
+import { BREAK_ACTIONS } from '../../puddles/break-actions.js';
 import { setReconParams } from '../../puddles/reports.js';
 import { createLake, donation, type Lake } from '../puddles/lake-fixture.js';
 
@@ -67,6 +68,24 @@ describe('reconciliation over a world with ground truth', { timeout: TEST_MS }, 
       expect(typeof r.reason).toBe('string');
       expect(r.age_days as number).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  // A treasurer's user test (M8, L8): amount_minor's sign differs by type, so a sum of it nets breaks against each
+  // other; at_stake_minor is what each puts at risk, never negative, and action says what to do next.
+  it('gives every break its amount at stake, never negative, and the action of its type', async () => {
+    const rows = await lake.engine.query('SELECT break_type, amount_minor, at_stake_minor, action FROM recon_breaks');
+    const negative = new Set(rows.filter((r) => (r.amount_minor as number) < 0).map((r) => r.break_type));
+    // The world opens breaks of both signs, so the rule is seen to turn the negative ones round.
+    expect([...negative].sort()).toEqual(expect.arrayContaining(['AMOUNT_MISMATCH', 'CRM_REFUND_MISSING', 'REFUND_NOT_NETTED']));
+    const types = new Set<unknown>();
+    for (const r of rows) {
+      types.add(r.break_type);
+      expect(r.at_stake_minor, String(r.break_type)).toBe(Math.abs(r.amount_minor as number));
+      expect(r.at_stake_minor as number, String(r.break_type)).toBeGreaterThanOrEqual(0);
+      expect(r.action, String(r.break_type)).toBe(BREAK_ACTIONS[r.break_type as string]);
+      expect(String(r.action).length, String(r.break_type)).toBeGreaterThan(20);
+    }
+    expect(types.size).toBeGreaterThan(20);
   });
 
   it('matches by the rule the world expects', async () => {

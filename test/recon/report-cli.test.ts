@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromMinorUnits } from '../../core/money.js';
 import { reconWorld } from '../../core/scenario/recon-world.js';
 import { createLocalRuntime } from '../../infra/local/runtime.js';
+import { BREAK_ACTIONS } from '../../puddles/break-actions.js';
 import { PuddleConsumer } from '../../puddles/consumer.js';
 import { PUDDLES } from '../../puddles/definitions.js';
 import { runPuddle } from '../support/run-cli.js';
@@ -49,10 +50,35 @@ describe('puddle report and export', { timeout: TEST_MS }, () => {
     expect(rows.map((b) => `${b.break_type}|${b.object_id}`).sort()).toEqual(world.truth.breaks.map((b) => `${b.break_type}|${b.object_id}`).sort());
   });
 
+  // A treasurer hands the CSV on (M8, L8): each row says what is at stake, never negative, in units beside its minor
+  // units, so a spreadsheet's sum of the column is the money at risk, and what to do next.
+  it('writes each break\'s amount at stake and its action into the CSV', async () => {
+    const file = join(outDir, 'breaks-at-stake.csv');
+    const r = await puddle(['report', 'breaks', '--as-of', world.asOf, '--format', 'csv', '--out', file]);
+    expect(r.code, r.stderr).toBe(0);
+    const inst = await DuckDBInstance.create(':memory:');
+    const conn = await inst.connect();
+    try {
+      const rows = (
+        await conn.runAndReadAll(`SELECT break_type, amount_minor, amount, at_stake_minor, at_stake, currency, action FROM read_csv('${file}', header = true, all_varchar = true)`)
+      ).getRowObjectsJS() as Record<string, string>[];
+      expect(rows).toHaveLength(world.truth.breaks.length);
+      expect(rows.some((b) => Number(b.amount_minor) < 0)).toBe(true);
+      for (const b of rows) {
+        expect(Number(b.at_stake_minor), b.break_type).toBe(Math.abs(Number(b.amount_minor)));
+        expect(b.at_stake, b.break_type).toBe(fromMinorUnits(Number(b.at_stake_minor), b.currency!));
+        expect(b.action, b.break_type).toBe(BREAK_ACTIONS[b.break_type!]);
+      }
+    } finally {
+      conn.closeSync();
+      inst.closeSync();
+    }
+  });
+
   it('narrows by --from/--to and passes the check when nothing is open in range', async () => {
     const r = await puddle(['report', 'breaks', '--as-of', world.asOf, '--from', '2027-01-01', '--to', '2027-01-20', '--format', 'csv', '--fail-on-breaks']);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split('\n')).toEqual(['break_type,object_kind,object_id,amount_minor,amount,currency,object_date,age_days,reason,donation_id,payment_id,payout_id,bank_line_id,related_ids,open_tickets,open_ticket_id']);
+    expect(r.stdout.trim().split('\n')).toEqual(['break_type,object_kind,object_id,amount_minor,amount,at_stake_minor,at_stake,currency,object_date,age_days,reason,action,donation_id,payment_id,payout_id,bank_line_id,related_ids,open_tickets,open_ticket_id']);
   });
 
   it('writes a typed Parquet report and export that DuckDB reads back', async () => {
