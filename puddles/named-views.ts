@@ -21,6 +21,7 @@ export const NAMED_VIEW_FILES: readonly string[] = [
   'recon_statement_corrected',
   'recon_bank_booked',
   'recon_bank_text',
+  'recon_sms_remittance',
   'recon_sms',
   'recon_payment_link',
   'recon_payment_attempts',

@@ -3,10 +3,9 @@
 -- that name it. An aggregator remits by network: each network pays it on its own schedule, and its statement
 -- breaks the month down by network, so a short month is traced to the network that did not pay.
 -- A pledge is an SMS donation whose status counts as pledged (donation_statuses), in the month it was made (UTC).
--- A remittance is a credit naming an SMS aggregator (recon_providers, kind sms). It pays the month written in its
--- text as YYYY-MM when there is one, else the month two months before it was booked (aggregators pay about 45
--- days after the month ends). It names a network when exactly one network the donations of its currency name is
--- in its text as a whole word, any case (`@whole_word`: EE is in "DONR EE 2026-11", not in "FEES").
+-- A remittance is a credit naming an SMS aggregator, paying the month recon_sms_remittance says. It names a
+-- network when exactly one network the donations of its currency name is in its text as a whole word, any case
+-- (`@whole_word`: EE is in "DONR EE 2026-11", not in "FEES").
 -- `traced`: the month's remittances (one at least) each name one network, as an aggregator that pays each
 -- network's money as a credit of its own writes them; then `remitted_minor` and `short_minor` are the network's
 -- (the row with no network, v1 donations and texts that name none, is short by its pledges: no remittance is
@@ -39,15 +38,7 @@ networks AS (
   WHERE network_key IS NOT NULL
 ),
 remittance AS (
-  SELECT
-    b.bank_line_id,
-    coalesce(nullif(regexp_extract(b.txt, '(20[0-9][0-9]-[01][0-9])', 1), ''),
-             substr(CAST(CAST(date_trunc('month', b.booking_day) - INTERVAL '2' MONTH AS DATE) AS VARCHAR), 1, 7)) AS period,
-    b.currency,
-    b.amount_minor,
-    b.txt
-  FROM recon_bank_text b
-  WHERE b.sms_aggregator IS NOT NULL AND b.amount_minor > 0
+  SELECT bank_line_id, period, currency, amount_minor, txt FROM recon_sms_remittance
 ),
 named AS (
   SELECT r.bank_line_id, min(n.network_key) AS network_key, count(*) AS networks
