@@ -33,6 +33,7 @@ export const NAMED_VIEW_FILES: readonly string[] = [
   'recon_controls',
   'recon_tickets',
   'recon_breaks',
+  'recon_bank_lines',
   'recon_journey',
   'recon_regular',
   'recon_possible_duplicate',

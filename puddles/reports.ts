@@ -23,6 +23,7 @@ export const REPORTS: Readonly<Record<string, ReportDef>> = {
   controls: { view: 'recon_controls', dateColumn: 'day', orderBy: 'day, provider, account, currency', doc: 'per day, provider and account: lake vs settlement summary vs payouts vs bank' },
   matches: { view: 'recon_matches', dateColumn: 'on_date', orderBy: 'left_kind, left_id, right_kind, right_id', doc: 'every match with its rule and reason' },
   tickets: { view: 'recon_ticket_followup', dateColumn: 'opened_on', orderBy: 'opened_on, ticket_id', doc: 'refund-request and cancellation tickets whose money trail shows no refund or cancellation after grace_ticket_money_days' },
+  bank: { view: 'recon_bank_lines', dateColumn: 'booking_date', orderBy: 'account, booking_date, bank_line_id', doc: 'every bank line booked, one row each, with its state (matched, break, reversal, remittance, superseded, unexplained) and why' },
   sms: { view: 'recon_sms', dateColumn: 'month_end', orderBy: 'period, currency, sms_network', doc: 'per text-to-donate month, currency and mobile network: pledged, remitted, short' },
   landing: { view: 'landing_controls', dateColumn: 'day', orderBy: 'day, source, stream, contract', doc: 'per day received, source, stream and contract: raw deliveries against current, superseded, repeated, quarantined and unaccounted' },
   totals: { view: 'totals_by_box', dateColumn: 'box_start', orderBy: 'box_start, channel, campaign, cta, currency', doc: 'pledges per 15-minute box, channel, campaign and call to action' },
