@@ -7,8 +7,12 @@ import type { ReconParamValues } from './recon-params.js';
 
 export interface ReportDef {
   view: string;
-  /** The column --from/--to compare (as a date). */
-  dateColumn: string;
+  /**
+   * The column --from/--to compare (as a date); null for a position at the end of the as-of day (`balance`), which
+   * --as-of alone dates: a range has nothing to select there (a treasurer's `--from 2026-11-01 --to 2026-11-30`
+   * compared the as-of date, today, and printed no rows).
+   */
+  dateColumn: string | null;
   orderBy: string;
   doc: string;
 }
@@ -19,7 +23,7 @@ export const REPORTS: Readonly<Record<string, ReportDef>> = {
   regular: { view: 'recon_regular', dateColumn: 'received_at', orderBy: 'received_at, donation_id, payment_id', doc: 'money received, one row per gift: regular (the plan and instalment) or one-off, by charge, collection or renewal' },
   duplicates: { view: 'recon_possible_duplicate', dateColumn: 'pledged_at', orderBy: 'pledged_at, donation_id', doc: 'possible duplicate donations: one person, the same amount twice within duplicate_window_minutes, both holding money' },
   payouts: { view: 'recon_payout', dateColumn: 'arrival_date', orderBy: 'arrival_date, payout_id, row_kind DESC, payout_item_id', doc: 'per payout and item: gross, fees, refunds, disputes, net, the bank line' },
-  balance: { view: 'recon_provider_balance', dateColumn: 'as_of', orderBy: 'provider, currency, row_kind DESC, arrival_date, payout_id', doc: 'per provider and currency at the end of the as-of day: charges, fees, refunds, disputes and payouts rolled forward to the balance still at the provider, and each payout in transit to the bank' },
+  balance: { view: 'recon_provider_balance', dateColumn: null, orderBy: 'provider, currency, row_kind DESC, arrival_date, payout_id', doc: 'per provider and currency at the end of the as-of day: charges, fees, refunds, disputes and payouts rolled forward to the balance still at the provider, and each payout in transit to the bank' },
   controls: { view: 'recon_controls', dateColumn: 'day', orderBy: 'day, provider, account, currency', doc: 'per day, provider and account: lake vs settlement summary vs payouts vs bank' },
   matches: { view: 'recon_matches', dateColumn: 'on_date', orderBy: 'left_kind, left_id, right_kind, right_id', doc: 'every match with its rule and reason' },
   tickets: { view: 'recon_ticket_followup', dateColumn: 'opened_on', orderBy: 'opened_on, ticket_id', doc: 'refund-request and cancellation tickets whose money trail shows no refund or cancellation after grace_ticket_money_days' },
@@ -33,13 +37,21 @@ export const REPORTS: Readonly<Record<string, ReportDef>> = {
 export function reportSql(name: string, range: { from?: string; to?: string } = {}): string {
   const r = REPORTS[name];
   if (!r) throw new Error(`no report ${name}: one of ${Object.keys(REPORTS).join(', ')}`);
+  const problem = rangeProblem(name, range);
+  if (problem) throw new Error(problem);
   const where: string[] = [];
   for (const [op, v] of [['>=', range.from], ['<=', range.to]] as const) {
     if (v === undefined) continue;
     if (!isCalendarDate(v)) throw new Error(`--from/--to take a date YYYY-MM-DD, not ${JSON.stringify(v)}`);
-    where.push(`CAST(${r.dateColumn} AS DATE) ${op} DATE '${v}'`);
+    where.push(`CAST(${r.dateColumn!} AS DATE) ${op} DATE '${v}'`);
   }
   return `SELECT * FROM ${r.view}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${r.orderBy}`;
+}
+
+/** Why a report takes no --from/--to (a position, dated by --as-of alone), or null. */
+export function rangeProblem(name: string, range: { from?: string; to?: string }): string | null {
+  if (REPORTS[name]?.dateColumn !== null || (range.from === undefined && range.to === undefined)) return null;
+  return `report ${name} is a position at the end of one day: give that day as --as-of (--as-of 2026-11-30 for November's close), not --from/--to`;
 }
 
 /**

@@ -236,5 +236,9 @@ describe('puddle report and export', { timeout: TEST_MS }, () => {
     expect((await puddle(['report', 'breaks', '--as-of', '20/01/2027'])).stderr).toContain('YYYY-MM-DD');
     expect((await puddle(['report', 'journey', '--format', 'parquet'])).code).toBe(2);
     expect((await puddle(['export', 'no_such_view', '--out', join(outDir, 'x.csv')])).code).toBe(2);
+    // A position at the end of one day: a range selected nothing and printed no rows, exit 0 (a treasurer's retest).
+    const range = await puddle(['report', 'balance', '--from', '2026-11-01', '--to', '2026-11-30']);
+    expect(range.code).toBe(2);
+    expect(range.stderr).toContain('--as-of 2026-11-30');
   });
 });

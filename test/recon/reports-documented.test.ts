@@ -11,7 +11,7 @@ const section = doc.slice(doc.indexOf('## Reports and exports\n'), doc.indexOf('
 
 describe("the docs' list of reports", () => {
   it.each(Object.entries(REPORTS))('names %s, its view and its date column', (name, def) => {
-    expect(section).toContain(`| \`${name}\` | \`${def.view}\` | \`${def.dateColumn}\``);
+    expect(section).toContain(`| \`${name}\` | \`${def.view}\` | ${def.dateColumn === null ? 'none' : `\`${def.dateColumn}\``}`);
     expect(section).toMatch(new RegExp(`npx puddle report [a-z|-]*\\b${name}\\b`));
   });
 });

@@ -1,7 +1,7 @@
 import { logOpsEvents } from '../../../core/ops-events.js';
 import { dayAfter, isCalendarDate } from '../../../core/time.js';
 import { reportWithUnitsSql } from '../../../puddles/report-units.js';
-import { REPORTS, scheduledCheckSql, setReconParams } from '../../../puddles/reports.js';
+import { rangeProblem, REPORTS, scheduledCheckSql, setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
 import { AS_KNOWN_DOC, asKnownProblem, futureAsOfNote, outFileProblem } from '../options.js';
 import { writeReport } from '../report-out.js';
@@ -49,6 +49,8 @@ export const report = defineCommand({
       if (v !== undefined && !isCalendarDate(v)) return fail(`--${opt} takes a date YYYY-MM-DD, not ${JSON.stringify(v)}`);
     }
     const range = { from: values.from as string | undefined, to: values.to as string | undefined };
+    const positionOnly = rangeProblem(name, range);
+    if (positionOnly) return fail(positionOnly);
     // A reversed range printed an empty report, and --fail-on-breaks passed on it.
     const empty = emptyRangeProblem(range, 'days');
     if (empty) return fail(empty);
