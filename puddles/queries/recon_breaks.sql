@@ -257,7 +257,10 @@ b_ambiguous AS (
       ELSE 'payout ' || c.first_payout || ' has ' || CAST(l.k + 1 AS VARCHAR) || ' candidate lines by rule ' || c.rule || ' (this one and '
         || l.other_line || CASE WHEN l.k > 1 THEN ' and ' || CAST(l.k - 1 AS VARCHAR) || ' more' ELSE '' END || '): not guessed'
     END,
-    CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), c.first_payout, b.bank_line_id,
+    -- payout_id only when one payout is the candidate (its lines are what is in doubt): with two or more, naming the
+    -- first would say which payout the line pays, the very thing not known (a treasurer filtered by it; related_ids
+    -- lists the candidates).
+    CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CASE WHEN c.n = 1 THEN c.first_payout END, b.bank_line_id,
     c.first_payout || CASE WHEN c.n > 1 THEN ', ' || c.last_payout ELSE '' END
       || CASE WHEN c.n > 2 THEN ' and ' || CAST(c.n - 2 AS VARCHAR) || ' more' ELSE '' END
       || CASE WHEN c.n = 1 AND l.k IS NOT NULL THEN ', ' || l.other_line || CASE WHEN l.k > 1 THEN ' and ' || CAST(l.k - 1 AS VARCHAR) || ' more' ELSE '' END ELSE '' END

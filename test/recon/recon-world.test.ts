@@ -88,6 +88,15 @@ describe('reconciliation over a world with ground truth', { timeout: TEST_MS }, 
     expect(types.size).toBeGreaterThan(20);
   });
 
+  it('names no payout on a line two payouts are candidates for: which one it pays is what is not known', async () => {
+    const rows = await lake.engine.query(`SELECT payout_id, related_ids FROM recon_breaks WHERE break_type = 'AMBIGUOUS_MATCH'`);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      expect(String(r.related_ids).split(', ').length).toBeGreaterThan(1);
+      expect(r.payout_id).toBeNull();
+    }
+  });
+
   it('matches by the rule the world expects', async () => {
     const rows = await lake.engine.query('SELECT * FROM recon_matches');
     const cols = ['left_kind', 'left_id', 'right_kind', 'right_id', 'rule'];
