@@ -118,9 +118,10 @@ export async function ensureBuilt({ quiet = false } = {}) {
  * modules' imports at that file. Its named exports are listed from the package itself, so they never drift.
  *
  * The addon itself: @duckdb/node-bindings asks detect-libc at every load whether Linux runs on glibc or musl, to
- * pick its package (10-20 ms of every command's start). npm installs only this machine's, so when just one of the
- * two is in node_modules the bundle requires it directly, by a path relative to the build (a clone moved whole still
- * finds it), and falls back to the package's own choice should that fail (node_modules changed under an old build).
+ * pick its package (10-20 ms of every command's start). The build makes that choice once (npm 11 installs only this
+ * machine's package; with both, glibc or not as node's report says) and the bundle requires it directly, by a path
+ * relative to the build (a clone moved whole still finds it), falling back to the package's own choice should that
+ * fail (node_modules changed under an old build).
  */
 async function vendorDuckDb(esbuild, tmp) {
   const pkg = '@duckdb/node-api';
@@ -160,9 +161,13 @@ function addonPlugin() {
       return [];
     }
   });
-  if (found.length !== 1) return [];
+  if (found.length === 0) return [];
+  // Both installed (an npm before 11 did not keep `libc` in the lock file): choose here, once, as detect-libc would at
+  // every start (a glibc runtime is in node's own report).
+  const glibc = Boolean(process.report?.getReport().header.glibcVersionRuntime);
+  const chosen = found.length === 1 ? found[0] : found.find((f) => f.includes('-musl') !== glibc);
   // From dist/js/<fingerprint>/vendor/, where the bundle runs.
-  const rel = path.relative(path.join(OUT, 'fingerprint', 'vendor'), found[0]).split(path.sep).join('/');
+  const rel = path.relative(path.join(OUT, 'fingerprint', 'vendor'), chosen).split(path.sep).join('/');
   // `load` is require under another name, so that esbuild neither bundles the addon nor resolves the fallback here.
   const contents = `const load = require;\nlet addon;\ntry {\n  addon = load(${JSON.stringify(rel)});\n} catch {\n  addon = load('@duckdb/node-bindings');\n}\nmodule.exports = addon;\n`;
   return [

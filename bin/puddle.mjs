@@ -10,8 +10,9 @@ import { pathToFileURL } from 'node:url';
 import { ensureBuilt } from './build.mjs';
 
 // package.json's engines, said plainly: npm only warns, and an older Node fails later with a TypeError.
+// `Dirent.parentPath` came in 20.12 and 21.4 (Node 21, end of life, is the odd line between).
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 20 || (major === 20 && minor < 12)) {
+if (major < 20 || (major === 20 && minor < 12) || (major === 21 && minor < 4)) {
   process.stderr.write(`puddle: needs Node 20.12 or newer (this is ${process.versions.node})\n`);
   process.exit(1);
 }

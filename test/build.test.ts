@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -60,6 +60,24 @@ describe('the compiled JavaScript bin/puddle.mjs runs (bin/build.mjs)', () => {
     const loaded: string[] = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
     expect(loaded.filter((f) => f.endsWith('duckdb.node'))).toHaveLength(1);
     expect(loaded.filter((f) => /detect-libc|node-bindings\/duckdb\.js/.test(f))).toEqual([]);
+  });
+
+  it("falls back to the addon package's own choice when the addon is not where the build found it", async () => {
+    const dir = await ensureBuilt({ quiet: true });
+    // One folder deeper than a build: the relative path the bundle holds then points nowhere.
+    const moved = mkdtempSync(path.join(ROOT, 'dist', 'js', '.test-moved-'));
+    try {
+      mkdirSync(path.join(moved, 'deeper', 'vendor'), { recursive: true });
+      const bundle = path.join(moved, 'deeper', 'vendor', 'duckdb-node-api.js');
+      copyFileSync(path.join(dir, 'vendor', 'duckdb-node-api.js'), bundle);
+      const script =
+        `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)});` +
+        "const db = await m.DuckDBInstance.create(':memory:'); const c = await db.connect();" +
+        "console.log(JSON.stringify((await c.runAndReadAll('SELECT 41 + 1 AS answer')).getRowObjects()));";
+      expect(JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }))).toEqual([{ answer: 42 }]);
+    } finally {
+      rmSync(moved, { recursive: true, force: true });
+    }
   });
 
   it('runs a command from the build: puddle query answers', () => {

@@ -113,6 +113,10 @@ describe('portable SQL rules', () => {
       'op é 3:29',
       'string open 4:1',
     ]);
+      const tokens = (sql: string) => sqlTokens(sql).map((t) => `${t.kind} ${t.text}`);
+    expect(tokens('1. 1e .e5 a$b $ x -- to the end')).toEqual(['number 1.', 'number 1', 'word e', 'op .', 'word e5', 'word a$b', 'op $', 'word x']);
+    expect(tokens('y /* never closed')).toEqual(['word y']);
+    expect(tokens('z "never closed')).toEqual(['word z', 'quoted never closed']);
   });
 
   it('accepts the common subset, and is not fooled by strings and comments', () => {
