@@ -22,7 +22,7 @@ const isWordStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
  * A small SQL lexer: words, numbers, 'strings', "quoted identifiers", operators; comments dropped. One pass over
  * the text with sticky patterns: every `puddle query` lexes the views' SQL (about 180 KB) to learn which views read
  * which (duckdb-query-engine.ts), and a first version that cut the rest of the text for each token and tested each
- * character with a pattern took 40-150 ms (cold, as a command runs it; 70 ms warm) of every command's start.
+ * character with a pattern took 40-150 ms of every command's start.
  */
 export function sqlTokens(sql: string): SqlToken[] {
   const out: SqlToken[] = [];
