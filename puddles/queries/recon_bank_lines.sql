@@ -1,47 +1,53 @@
 -- What is each bank line, for a treasurer ticking off a statement? One row per line the bank booked by the as-of
 -- date (pending and information entries moved no money), with a `state` and a sentence of `explanation`, each
--- read from the view that decided it:
---   break:       an open break names the line (recon_breaks `bank_line_id`): a provider credit that matches no
---                payout, a line with more than one candidate payout, a reversal that undoes no entry, the credit
---                that carried a payout the bank then reversed. `break_types` lists them; the explanation is the
---                first one's type, its object when that is not the line (the payout), and its reason. Chase it.
---   matched:     it carries a payout (recon_matches, payout -> bank_line): `payout_id` names it (or each of a day's
---                payouts one credit carries, comma-separated) and `rule` the matching rule.
---   reversal:    the bank reversed the line, or the line is that reversal, and the two are paired
---                (recon_bank_booked `reversed_by`, `reverses`): together they moved no money. `related_line_id`
---                names the other.
---   remittance:  a text-to-donate aggregator's credit (recon_sms_remittance), held against its month's pledges
---                in recon_sms: the explanation names the month and what the month is short.
---   superseded:  booked, but no longer on the bank's statement: a re-issue of its statement did not carry it
---                (recon_bank_booked leaves it out; recon_bank_issue and recon_bank_superseded say which issue
---                stands). Not money: leave it off the statement's tick list.
---   unexplained: no view accounts for it: a debit (no rule reads money paid out), a credit naming no payment
---                provider or SMS aggregator (Gift Aid from HMRC, a cheque, a transfer), or a provider credit
---                still inside grace_bank_line_no_payout_days. Look at it.
--- The first state that applies, in this order. `reference` and `description` are the line's own texts (the
--- counterparty is left out: bank_line keeps it only when it names a provider, and `txt` in recon_bank_text
--- carries it).
+-- read from the view that decided it. The states, their order and what each asks of the treasurer are in
+-- docs/reconciliation.md, "Bank reconciliation"; what the SQL alone shows:
+--   break:       an open break names the line (recon_breaks `bank_line_id`), or its statement: STATEMENT_CONFLICT
+--                (two files, one statement id and creation time: both files' lines stand, so a line may be listed
+--                twice) and STATEMENT_UNBALANCED (its lines do not add up to its balances). STATEMENT_GAP and
+--                STATEMENT_UNVERIFIABLE leave the lines alone: each line is still the bank's, and its statement's
+--                own lines still add up (or it has no balances to add up to). Until 2026-12-07 no statement break
+--                reached the lines (review M1).
+--   reversal:    paired with its reversal (recon_bank_booked `reversed_by`, `reverses`), also the credit that
+--                carried a payout the bank took back, whose only break is the payout's BANK_LINE_REVERSED: the
+--                pair moved no money, so the state's lines net to zero; the break stays in `break_types` and the
+--                explanation (until 2026-12-07 that credit was `break`, its reversal `reversal`, a treasurer retest).
+-- `related_line_id` names the other line of a reversal pair, whatever the state. The counterparty is the line's
+-- own: bank_line keeps one only when it names a payment provider or SMS aggregator (docs/bank-statements.md,
+-- "Personal data in bank lines").
 WITH x AS (
   SELECT * FROM recon_params
 ),
 -- Every line held as booked by the as-of date: recon_bank_booked's, and the ones it withdrew, which are the rest.
 held AS (
   SELECT l.bank_line_id, l.account, coalesce(l.booking_date, CAST(l.occurred_at AS DATE)) AS booking_date, l.amount_minor,
-    l.currency, l.statement_id, l.entry_reference, l.reference, l.description
+    l.currency, l.statement_id, l.entry_reference, l.reference, l.description, l.value_date, l.bank_transaction_code,
+    l.end_to_end_id, l.counterparty
   FROM bank_line l
   CROSS JOIN x
   WHERE coalesce(l.status, 'booked') = 'booked'
     AND coalesce(l.booking_date, CAST(l.occurred_at AS DATE)) <= x.as_of
 ),
+-- The breaks naming each line: its own, and its statement's that make its lines not add up (above).
+named AS (
+  SELECT bank_line_id, break_type, object_kind, object_id, reason
+  FROM recon_breaks
+  WHERE bank_line_id IS NOT NULL
+  UNION ALL
+  SELECT h.bank_line_id, r.break_type, r.object_kind, r.object_id, r.reason
+  FROM recon_breaks r
+  JOIN held h ON h.statement_id = r.object_id
+  WHERE r.object_kind = 'bank_statement' AND r.break_type IN ('STATEMENT_CONFLICT', 'STATEMENT_UNBALANCED')
+),
 breaks AS (
   SELECT bank_line_id, array_join(array_agg(break_type ORDER BY break_type, object_id), ', ') AS break_types,
     min(CASE WHEN n = 1 THEN break_type || CASE WHEN object_kind = 'bank_line' THEN '' ELSE ' (' || object_kind || ' ' || object_id || ')' END
-      || ': ' || reason END) AS reason
+      || ': ' || reason END) AS reason,
+    max(CASE WHEN break_type = 'BANK_LINE_REVERSED' THEN 0 ELSE 1 END) = 0 AS payout_reversed_only
   FROM (
     SELECT bank_line_id, break_type, object_kind, object_id, reason,
       row_number() OVER (PARTITION BY bank_line_id ORDER BY break_type, object_id) AS n
-    FROM recon_breaks
-    WHERE bank_line_id IS NOT NULL
+    FROM named
   ) b
   GROUP BY bank_line_id
 ),
@@ -66,7 +72,7 @@ lines AS (
   SELECT
     h.*,
     CASE
-      WHEN k.bank_line_id IS NOT NULL THEN 'break'
+      WHEN k.bank_line_id IS NOT NULL AND NOT (k.payout_reversed_only AND b.reversed_by IS NOT NULL) THEN 'break'
       WHEN m.bank_line_id IS NOT NULL THEN 'matched'
       WHEN b.reversed_by IS NOT NULL OR b.reversal_outcome = 'paired' THEN 'reversal'
       WHEN s.bank_line_id IS NOT NULL THEN 'remittance'
@@ -96,6 +102,10 @@ SELECT
   l.entry_reference,
   l.reference,
   l.description,
+  l.value_date,
+  l.bank_transaction_code,
+  l.end_to_end_id,
+  l.counterparty,
   l.state,
   CASE l.state
     WHEN 'break' THEN l.break_reason
@@ -104,6 +114,7 @@ SELECT
     WHEN 'reversal' THEN CASE WHEN l.reversal
       THEN 'the bank reversed ' || l.reverses || ' (paired by ' || l.reversal_rule || '): together they moved no money'
       ELSE 'the bank reversed it on ' || CAST(l.reversed_on AS VARCHAR) || ' (' || l.reversed_by || '): together they moved no money' END
+      || coalesce('; ' || l.break_reason, '')
     WHEN 'remittance' THEN 'text-to-donate remittance from ' || l.remitter || ' for the month ' || l.sms_period
       || CASE WHEN l.sms_short_minor > 0 THEN '; the month is short ' || @units(l.sms_short_minor, u.exponent) || ' ' || l.currency || ' (puddle report sms)'
         WHEN l.sms_short_minor < 0 THEN '; the month is remitted ' || @units(-l.sms_short_minor, u.exponent) || ' ' || l.currency || ' over its pledges (puddle report sms)'
@@ -111,7 +122,7 @@ SELECT
     WHEN 'superseded' THEN CASE WHEN l.superseded_by IS NOT NULL
       THEN 'statement ' || l.statement_id || ' was re-issued as ' || l.superseded_by || ', which does not carry it: not on the bank''s statement'
       ELSE 'the issue of statement ' || coalesce(l.statement_id, '?') || ' that stands'
-        || CASE WHEN l.issue_created_at IS NULL THEN '' ELSE ' (created ' || CAST(l.issue_created_at AS VARCHAR) || coalesce(', file ' || l.issue_file_name, '') || ')' END
+        || CASE WHEN l.issue_created_at IS NULL THEN '' ELSE ' (created ' || CAST(CAST(l.issue_created_at AS DATE) AS VARCHAR) || coalesce(', file ' || l.issue_file_name, '') || ')' END
         || ' does not carry it: not on the bank''s statement' END
     ELSE CASE
       WHEN l.amount_minor < 0 THEN 'a debit: no rule matches money paid out; check it against its invoice or payment run'
@@ -122,7 +133,7 @@ SELECT
   l.break_types,
   CASE WHEN l.state = 'matched' THEN l.payout_id END AS payout_id,
   CASE WHEN l.state = 'matched' THEN l.rule END AS rule,
-  CASE WHEN l.state = 'reversal' THEN coalesce(l.reverses, l.reversed_by) END AS related_line_id
+  coalesce(l.reverses, l.reversed_by) AS related_line_id
 FROM lines l
 CROSS JOIN x
 LEFT JOIN currency_exponents u ON u.currency = l.currency

@@ -75,13 +75,34 @@ describe('every bank line with its state (recon_bank_lines)', { timeout: TEST_MS
     expect(byReference('CHARITY SC20270118')).toMatchObject({ state: 'unexplained', explanation: expect.stringContaining('BANK_LINE_NO_PAYOUT opens when it is older than 3 days') });
   });
 
-  it('gives a line an open break names that break', async () => {
-    const breaks = await lake.engine.query('SELECT DISTINCT bank_line_id FROM recon_breaks WHERE bank_line_id IS NOT NULL');
+  it('gives a line an open break names that break, but for a payout the bank took back', async () => {
+    // Every line a break names is `break`, but the credit whose only break is BANK_LINE_REVERSED: it is `reversal`
+    // with its reversal (below). The world has no statement break (test/recon/bank-lines-statement.test.ts has one).
+    const breaks = await lake.engine.query(`SELECT bank_line_id FROM recon_breaks WHERE bank_line_id IS NOT NULL
+      GROUP BY bank_line_id HAVING max(CASE WHEN break_type = 'BANK_LINE_REVERSED' THEN 0 ELSE 1 END) = 1`);
     expect(rows.filter((r) => r.state === 'break').map((r) => r.bank_line_id).sort()).toEqual(breaks.map((b) => b.bank_line_id).sort());
     expect(byReference('CHARITY SC99999999')).toMatchObject({ state: 'break', break_types: 'BANK_LINE_NO_PAYOUT', explanation: 'BANK_LINE_NO_PAYOUT: credit names stripe but matches no payout' });
-    // The credit that carried a payout the bank then reversed: the break is the payout's, and the explanation names it.
-    expect(byReference('CHARITY SC20261205')).toMatchObject({ state: 'break', break_types: 'BANK_LINE_REVERSED', explanation: expect.stringMatching(/^BANK_LINE_REVERSED \(payout po_20261205\): payout paid; the bank booked its line on 2026-12-06 and reversed it on 2026-12-08/) });
     expect(rows.find((r) => r.amount_minor === -4999)).toMatchObject({ state: 'break', break_types: 'BANK_REVERSAL_UNPAIRED' });
+  });
+
+  it('ticks the credit that carried a reversed payout with its reversal, the break kept in break_types', () => {
+    // Until 2026-12-07 the credit was `break` with no related_line_id and its reversal `reversal` naming it, so the
+    // month's `reversal` lines netted to minus the payout (a treasurer retest).
+    const credit = byReference('CHARITY SC20261205');
+    const back = rows.find((r) => r.related_line_id === credit.bank_line_id)!;
+    expect(back).toMatchObject({ state: 'reversal', amount_minor: -Number(credit.amount_minor) });
+    expect(credit).toMatchObject({ state: 'reversal', related_line_id: back.bank_line_id, break_types: 'BANK_LINE_REVERSED' });
+    expect(credit.explanation).toMatch(new RegExp(`^the bank reversed it on 2026-12-08 \\(${String(back.bank_line_id)}\\): together they moved no money; BANK_LINE_REVERSED \\(payout po_20261205\\): payout paid; the bank booked its line on 2026-12-06 and reversed it on 2026-12-08`));
+  });
+
+  it('gives the columns a treasurer explains a line with', () => {
+    const e2e = world.envelopes.map((e) => e.payload as Row).find((p) => p.end_to_end_id && p.description === 'STRIPE PAYMENTS UK LTD')!;
+    expect(rows.find((r) => r.bank_line_id === e2e.bank_line_id)).toMatchObject({
+      value_date: expect.anything(), end_to_end_id: e2e.end_to_end_id, counterparty: 'STRIPE PAYMENTS UK LTD',
+    });
+    expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['value_date', 'bank_transaction_code', 'end_to_end_id', 'counterparty']));
+    // A counterparty that names no provider never reaches the lake (docs/bank-statements.md, "Personal data in bank lines").
+    expect(byReference('GIFT AID REPAYMENT').counterparty).toBeNull();
   });
 
   it("sums the month per state with the docs' query, and the lines add up to the statement's movement", async () => {
@@ -91,9 +112,21 @@ describe('every bank line with its state (recon_bank_lines)', { timeout: TEST_MS
       [...new Set(december.map((r) => r.state as string))].sort().map((state) => [state, december.filter((r) => r.state === state).length]),
     );
     const net = summary.filter((r) => r.state !== 'superseded').reduce((sum, r) => sum + Number(r.net_minor), 0);
+    expect(Number(summary.find((r) => r.state === 'reversal')!.net_minor)).toBe(0);
     const [stmt] = await lake.engine.query("SELECT opening_balance_minor, closing_balance_minor FROM bank_statement WHERE bank_statement_id = 'stmt-2026-12'");
     expect(net).toBe(Number(stmt!.closing_balance_minor) - Number(stmt!.opening_balance_minor));
     expect(summary.find((r) => r.state === 'unexplained')).toMatchObject({ account: 'GB29NWBK60161331926819', currency: 'GBP' });
+  });
+
+  it("gives each statement of the month its balances and its lines' net with the docs' query", async () => {
+    const statements = await lake.engine.query(docSql('reconciliation.md', "### The bank's balance at a month end"));
+    const [stmt] = await lake.engine.query("SELECT opening_balance_minor, closing_balance_minor FROM bank_statement WHERE bank_statement_id = 'stmt-2026-12'");
+    const december = rows.filter((r) => r.statement_id === 'stmt-2026-12' && r.state !== 'superseded');
+    const row = statements.find((s) => s.bank_statement_id === 'stmt-2026-12')!;
+    expect(row).toMatchObject({ account: 'GB29NWBK60161331926819', currency: 'GBP' });
+    expect([row.opening_balance_minor, row.closing_balance_minor, row.lines, row.lines_net_minor, row.difference_minor].map(Number)).toEqual([
+      Number(stmt!.opening_balance_minor), Number(stmt!.closing_balance_minor), december.length, december.reduce((sum, r) => sum + Number(r.amount_minor), 0), 0,
+    ]);
   });
 
   it('leaves out the lines booked after the as-of date', async () => {

@@ -44,7 +44,9 @@ describe('puddle report bank', { timeout: 240_000 }, () => {
     ]);
     const replaced = rows.find((x) => x.state === 'superseded')!;
     expect(replaced).toMatchObject({ account: ACCOUNT, amount: '25.00', currency: 'USD' });
-    expect(replaced.explanation).toMatch(/^the issue of statement \S+ that stands \(created 2026-11-03 09:00:00.*file nov2-corrected\.bai2\) does not carry it: not on the bank's statement$/);
+    // The issue's creation day, as both engines print it (until 2026-12-07 its time, which DuckDB and Trino print apart).
+    expect(replaced.explanation).toMatch(/^the issue of statement \S+ that stands \(created 2026-11-03, file nov2-corrected\.bai2\) does not carry it: not on the bank's statement$/);
+    expect(rows[0]).toEqual(expect.objectContaining({ value_date: expect.any(String), bank_transaction_code: expect.any(String), end_to_end_id: expect.any(String) }));
     expect(rows.find((x) => x.amount_minor === '-1200')!.explanation).toContain('a debit');
   });
 });
