@@ -2,11 +2,12 @@
 -- date (pending and information entries moved no money), with a `state` and a sentence of `explanation`, each
 -- read from the view that decided it. The states, their order and what each asks of the treasurer are in
 -- docs/reconciliation.md, "Bank reconciliation"; what the SQL alone shows:
---   break:       an open break names the line (recon_breaks `bank_line_id`), or its statement: STATEMENT_CONFLICT
+--   break:       an open break names the line (recon_breaks `bank_line_id`), or its statement's STATEMENT_CONFLICT
 --                (two files, one statement id and creation time: both files' lines stand, so a line may be listed
---                twice) and STATEMENT_UNBALANCED (its lines do not add up to its balances). STATEMENT_GAP and
---                STATEMENT_UNVERIFIABLE leave the lines alone: each line is still the bank's, and its statement's
---                own lines still add up (or it has no balances to add up to). Until 2026-12-07 no statement break
+--                twice). The other statement breaks leave the lines alone: a file that does not add up lands no
+--                lines, so the lines under a STATEMENT_UNBALANCED statement id are an earlier issue's, which stands
+--                and adds up; under a STATEMENT_GAP or STATEMENT_UNVERIFIABLE each line is still the bank's, and its
+--                statement's lines add up (or it has no balances to add up to). Until 2026-12-07 no statement break
 --                reached the lines (review M1).
 --   reversal:    paired with its reversal (recon_bank_booked `reversed_by`, `reverses`), also the credit that
 --                carried a payout the bank took back, whose only break is the payout's BANK_LINE_REVERSED: the
@@ -28,7 +29,7 @@ held AS (
   WHERE coalesce(l.status, 'booked') = 'booked'
     AND coalesce(l.booking_date, CAST(l.occurred_at AS DATE)) <= x.as_of
 ),
--- The breaks naming each line: its own, and its statement's that make its lines not add up (above).
+-- The breaks naming each line: its own, and its statement's STATEMENT_CONFLICT (above).
 named AS (
   SELECT bank_line_id, break_type, object_kind, object_id, reason
   FROM recon_breaks
@@ -37,7 +38,7 @@ named AS (
   SELECT h.bank_line_id, r.break_type, r.object_kind, r.object_id, r.reason
   FROM recon_breaks r
   JOIN held h ON h.statement_id = r.object_id
-  WHERE r.object_kind = 'bank_statement' AND r.break_type IN ('STATEMENT_CONFLICT', 'STATEMENT_UNBALANCED')
+  WHERE r.object_kind = 'bank_statement' AND r.break_type = 'STATEMENT_CONFLICT'
 ),
 breaks AS (
   SELECT bank_line_id, array_join(array_agg(break_type ORDER BY break_type, object_id), ', ') AS break_types,

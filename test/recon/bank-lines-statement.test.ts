@@ -40,4 +40,18 @@ describe('the lines of a statement with an open statement break', { timeout: 120
     expect([stmt!.opening_balance_minor, stmt!.closing_balance_minor, stmt!.lines, stmt!.lines_net_minor, stmt!.difference_minor].map(Number))
       .toEqual([10_000, 14_000, 3, 6_500, -2_500]);
   });
+
+  it('stay as they were when a re-issue of their statement does not add up (STATEMENT_UNBALANCED)', async () => {
+    // A file that does not add up lands no lines; the issue before it stands, and its lines add up to it.
+    const issue = (created: string, closing?: number) => writeCamt({ message_id: created, created_at: created,
+      statements: [{ id: 'GBP-2026-11-21', account: 'charity-gbp', currency: 'GBP', created_at: created, opening_balance_minor: 10_000,
+        closing_balance_minor: closing, entries: [{ amount_minor: 2_500, booking_date: '2026-11-21', remittance: 'HMRC GIFT AID' }] }] });
+    await importBankFile(lake.rt.queue, { name: 'c.xml', bytes: issue('2026-11-21T22:00:00Z') });
+    await lake.land();
+    await importBankFile(lake.rt.queue, { name: 'd.xml', bytes: issue('2026-11-22T08:00:00Z', 99_999) });
+    await lake.land();
+    expect((await lake.q('SELECT break_type FROM recon_breaks')).map((b) => b.break_type)).toEqual(['STATEMENT_UNBALANCED']);
+    const rows = await lake.q('SELECT amount_minor, state, break_types FROM recon_bank_lines');
+    expect(rows.map((r) => [Number(r.amount_minor), r.state, r.break_types])).toEqual([[2500, 'unexplained', null]]);
+  });
 });
