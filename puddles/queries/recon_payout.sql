@@ -4,7 +4,9 @@
 -- (comma-separated, by booking day: a payout the bank split has 2 or 3), bank_lines counts them and
 -- bank_lines_minor sums their amounts (for payout_day_sum, one line carrying the day's payouts: more than this one).
 -- Item kinds: charge (Stripe charge/payment, Braintree sale), refund, dispute (Stripe adjustment, chargebacks),
--- payout_reversal (a failed payout's money coming back), other (fees billed in the balance, ...).
+-- payout_reversal (a failed payout's money coming back), refund_reversal (a failed refund's money coming back, Stripe
+-- refund_failure), charge_reversal (a charge that failed after it succeeded, Stripe payment_failure_refund: ACH, SEPA),
+-- other (fees billed in the balance, ...). The three reversals count in the other column.
 -- Each column holds one thing, so they add up: gross + refunds + disputes + other - fees = net.
 --   gross, refunds, disputes, other: the amount_minor of the charge, refund, dispute and other items (signed as
 --   they move the payout: refunds and disputes negative); fees: what the provider kept on every item, its
@@ -21,6 +23,8 @@ items AS (
       WHEN i.type IN ('refund', 'payment_refund', 'credit') THEN 'refund'
       WHEN i.type IN ('adjustment', 'dispute', 'chargeback', 'dispute_reversal') THEN 'dispute'
       WHEN i.type IN ('payout_failure', 'payout_reversal', 'payout_cancel') THEN 'payout_reversal'
+      WHEN i.type = 'refund_failure' THEN 'refund_reversal'
+      WHEN i.type = 'payment_failure_refund' THEN 'charge_reversal'
       ELSE 'other'
     END AS kind,
     coalesce(i.net_minor, i.amount_minor) AS net,
@@ -36,7 +40,7 @@ sums AS (
     sum(fee) AS fees_minor,
     sum(CASE WHEN kind = 'refund' THEN amount_minor ELSE 0 END) AS refunds_minor,
     sum(CASE WHEN kind = 'dispute' THEN amount_minor ELSE 0 END) AS disputes_minor,
-    sum(CASE WHEN kind IN ('payout_reversal', 'other') THEN amount_minor ELSE 0 END) AS other_minor,
+    sum(CASE WHEN kind IN ('payout_reversal', 'refund_reversal', 'charge_reversal', 'other') THEN amount_minor ELSE 0 END) AS other_minor,
     sum(net) AS net_minor
   FROM items
   GROUP BY payout_id
@@ -109,7 +113,7 @@ SELECT
   i.fee,
   CASE WHEN i.kind = 'refund' THEN i.amount_minor ELSE 0 END,
   CASE WHEN i.kind = 'dispute' THEN i.amount_minor ELSE 0 END,
-  CASE WHEN i.kind IN ('payout_reversal', 'other') THEN i.amount_minor ELSE 0 END,
+  CASE WHEN i.kind IN ('payout_reversal', 'refund_reversal', 'charge_reversal', 'other') THEN i.amount_minor ELSE 0 END,
   i.net,
   CAST(NULL AS BIGINT),
   CASE WHEN b.outcome = 'matched' THEN b.bank_line_id END,

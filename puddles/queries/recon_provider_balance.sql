@@ -1,35 +1,16 @@
 -- At the end of the as-of day (UTC), how much of the charity's money does each payment provider still hold, and how
--- much has it sent that the bank has not booked yet? A month end's "money at the providers and in transit".
--- One `provider` row per provider and currency, a roll-forward from the first record the lake holds:
---   balance_minor = charges_minor - fees_minor - refunds_minor - disputes_minor - dispute_fees_minor + other_minor
---                   - paid_out_minor
--- Sign: positive is money owed to the charity (the provider holds it, or it is on its way to the bank); negative is
--- money the charity owes the provider (a refund or a chargeback no payout has taken back yet, and nothing left to take
--- it from). Every column but other_minor is the size of a movement, subtracted as the formula says; other_minor is
--- signed as it moves the balance.
---   charges_minor, fees_minor: successful charges by the as-of date (recon_payment_link), each as the provider settled
---     it where a payout item lists it (the item in the payout the charge is linked to: its amount, fee and currency,
---     so a charge taken in euros and settled in pounds counts in pounds), else as the payment gives it (its fee, 0
---     when it names none). charge_count counts them, charges_without_fee those whose payment names no fee of its own:
---     Braintree sends none per charge (nor do its payout items) and bills its fees apart from disbursements, so its
---     balance is gross of fees: what it will disburse, its fees still to pay.
---   refunds_minor: successful refunds by the as-of date; disputes_minor: disputes that took the money
---     (dispute_statuses.takes_money) by then, a won one no longer counted; both at their own amount and currency.
---   dispute_fees_minor: the fees of dispute items (a Stripe chargeback's 15.00), known only from payout items dated by
---     then: a dispute fee no payout item lists yet is not counted.
---   other_minor: the net of the other items dated by then (fees billed in the balance, ...). A failed payout's
---     reversal item is not counted, as the failed payout is not paid out: its money never left.
---   paid_out_minor: payouts made by the as-of date (recon_payout) whose money left the provider's balance
---     (payout_statuses.left_provider: paid, in transit, pending; not failed or canceled).
---   in_transit_minor (in_transit_payouts): those of them no bank line booked by the as-of date carries
---     (recon_payout.banked_on: matched lines only; one the bank reversed, or only ambiguously matched, is in transit);
---     not_banked_minor = balance_minor + in_transit_minor: what the charity is owed that is not in its bank.
--- Then one `payout` row per payout in transit, with its merchant account, status, arrival_date, days_to_arrival
--- (arrival_date - as_of: negative when it should have arrived) and match_outcome; its amount in paid_out_minor,
--- in_transit_minor and not_banked_minor. Filter on row_kind before summing a column: each payout row's amount is in its
--- provider row too.
--- Per provider and currency, not merchant account: charges, refunds and disputes carry none (a Braintree transaction
--- knows its account only once settled or disbursed); each payout row names its own.
+-- much has it sent that the bank has not booked yet? The columns, their signs and the formula are defined once, in
+-- docs/reconciliation.md ("Month end: money at the providers and in transit"); what only this SQL shows:
+-- - A charge counts as the provider settled it: its charge item in the payout recon_payment_link links it to, else
+--   its payment. Refunds and disputes count by their own status (recon_statuses, dispute_statuses.takes_money).
+-- - A charge that failed after it succeeded counts too when a charge_reversal item names it, and that item's net
+--   counts with the `other` items' net: the pair nets to what the provider kept.
+-- - From recon_payout's items: the fees of refund, refund_reversal and dispute items (their money is counted by
+--   status, so their fee is counted here alone); payout_reversal and refund_reversal items' money is left out, as
+--   the failed payout or refund they undo is not counted.
+-- - A payout is gone from the provider unless payout_statuses says its status did not leave (failed, canceled): a
+--   status it does not know counts as gone.
+-- - Provider-only columns are null on payout rows, payout_amount_minor null on provider rows, so a column sums once.
 WITH x AS (
   SELECT * FROM recon_params
 ),
@@ -48,6 +29,8 @@ settled AS (
   FROM recon_payment_link l
   LEFT JOIN po i ON i.row_kind = 'item' AND i.item_kind = 'charge' AND i.payment_id = l.payment_id AND i.payout_id = l.payout_id
   WHERE l.outcome = 'succeeded'
+    -- A charge that failed after it succeeded (ACH, SEPA) was settled; its charge_reversal item takes it back.
+    OR l.payment_id IN (SELECT payment_id FROM po WHERE row_kind = 'item' AND item_kind = 'charge_reversal')
 ),
 charges AS (
   SELECT provider, currency, count(*) AS charge_count, sum(without_fee) AS charges_without_fee,
@@ -73,20 +56,24 @@ disputes AS (
 ),
 items AS (
   SELECT provider, currency,
+    sum(CASE WHEN item_kind IN ('refund', 'refund_reversal') THEN fees_minor ELSE 0 END) AS refund_fees_minor,
     sum(CASE WHEN item_kind = 'dispute' THEN fees_minor ELSE 0 END) AS dispute_fees_minor,
-    sum(CASE WHEN item_kind = 'other' THEN net_minor ELSE 0 END) AS other_minor
+    sum(CASE WHEN item_kind IN ('other', 'charge_reversal') THEN net_minor ELSE 0 END) AS other_net_minor
   FROM po
   WHERE row_kind = 'item'
   GROUP BY provider, currency
 ),
 gone AS (
-  SELECT p.*, CASE WHEN p.banked_on IS NULL THEN 1 ELSE 0 END AS in_transit
+  SELECT p.*, CASE WHEN p.banked_on IS NULL THEN 1 ELSE 0 END AS in_transit,
+    CASE WHEN p.banked_on IS NULL AND p.match_outcome IN ('ambiguous', 'reversed') THEN 1 ELSE 0 END AS unsure
   FROM po p
-  WHERE p.row_kind = 'payout' AND p.status IN (SELECT status FROM payout_statuses WHERE left_provider)
+  LEFT JOIN payout_statuses s ON s.status = p.status
+  WHERE p.row_kind = 'payout' AND coalesce(s.left_provider, true)
 ),
 paid_out AS (
   SELECT provider, currency, count(*) AS payout_count, sum(payout_amount_minor) AS paid_out_minor,
-    sum(in_transit) AS in_transit_payouts, sum(in_transit * payout_amount_minor) AS in_transit_minor
+    sum(in_transit) AS in_transit_payouts, sum(in_transit * payout_amount_minor) AS in_transit_minor,
+    sum(unsure * payout_amount_minor) AS in_transit_unsure_minor
   FROM gone
   GROUP BY provider, currency
 ),
@@ -110,13 +97,15 @@ roll AS (
     coalesce(c.charges_minor, 0) AS charges_minor,
     coalesce(c.fees_minor, 0) AS fees_minor,
     coalesce(r.refunds_minor, 0) AS refunds_minor,
+    coalesce(i.refund_fees_minor, 0) AS refund_fees_minor,
     coalesce(d.disputes_minor, 0) AS disputes_minor,
     coalesce(i.dispute_fees_minor, 0) AS dispute_fees_minor,
-    coalesce(i.other_minor, 0) AS other_minor,
+    coalesce(i.other_net_minor, 0) AS other_net_minor,
     coalesce(p.payout_count, 0) AS payout_count,
     coalesce(p.paid_out_minor, 0) AS paid_out_minor,
     coalesce(p.in_transit_payouts, 0) AS in_transit_payouts,
-    coalesce(p.in_transit_minor, 0) AS in_transit_minor
+    coalesce(p.in_transit_minor, 0) AS in_transit_minor,
+    coalesce(p.in_transit_unsure_minor, 0) AS in_transit_unsure_minor
   FROM k
   LEFT JOIN charges c ON c.provider = k.provider AND c.currency = k.currency
   LEFT JOIN refunds r ON r.provider = k.provider AND r.currency = k.currency
@@ -126,7 +115,8 @@ roll AS (
 ),
 bal AS (
   SELECT r.*,
-    r.charges_minor - r.fees_minor - r.refunds_minor - r.disputes_minor - r.dispute_fees_minor + r.other_minor - r.paid_out_minor AS balance_minor
+    r.charges_minor - r.fees_minor - r.refunds_minor - r.refund_fees_minor - r.disputes_minor - r.dispute_fees_minor
+      + r.other_net_minor - r.paid_out_minor AS balance_minor
   FROM roll r
 )
 SELECT
@@ -145,15 +135,18 @@ SELECT
   b.charges_minor,
   b.fees_minor,
   b.refunds_minor,
+  b.refund_fees_minor,
   b.disputes_minor,
   b.dispute_fees_minor,
-  b.other_minor,
+  b.other_net_minor,
   b.payout_count,
   b.paid_out_minor,
   b.balance_minor,
   b.in_transit_payouts,
   b.in_transit_minor,
-  b.balance_minor + b.in_transit_minor AS not_banked_minor
+  b.in_transit_unsure_minor,
+  b.balance_minor + b.in_transit_minor AS not_banked_minor,
+  CAST(NULL AS BIGINT) AS payout_amount_minor
 FROM bal b
 CROSS JOIN x
 UNION ALL
@@ -168,19 +161,11 @@ SELECT
   g.arrival_date,
   date_diff('day', x.as_of, g.arrival_date),
   g.match_outcome,
-  CAST(NULL AS BIGINT),
-  CAST(NULL AS BIGINT),
-  CAST(NULL AS BIGINT),
-  CAST(NULL AS BIGINT),
-  CAST(NULL AS BIGINT),
-  CAST(NULL AS BIGINT),
-  CAST(NULL AS BIGINT),
-  CAST(NULL AS BIGINT),
-  1,
-  g.payout_amount_minor,
-  CAST(NULL AS BIGINT),
-  1,
-  g.payout_amount_minor,
+  -- The provider row's 16 columns, charge_count to not_banked_minor.
+  CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT),
+  CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT),
+  CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT),
+  CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT),
   g.payout_amount_minor
 FROM gone g
 CROSS JOIN x

@@ -78,7 +78,7 @@ function byHand(asOf: string) {
   const balances = [...rows].map(([k, r]) => {
     const [provider, currency] = k.split('|');
     const balance = r.charges - r.fees - r.refunds - r.disputes - r.disputeFees - r.paidOut;
-    return { provider, currency, charges_minor: r.charges, fees_minor: r.fees, refunds_minor: r.refunds, disputes_minor: r.disputes, dispute_fees_minor: r.disputeFees, other_minor: 0, paid_out_minor: r.paidOut, balance_minor: balance, in_transit_minor: r.inTransit, not_banked_minor: balance + r.inTransit };
+    return { provider, currency, charges_minor: r.charges, fees_minor: r.fees, refunds_minor: r.refunds, disputes_minor: r.disputes, dispute_fees_minor: r.disputeFees, other_net_minor: 0, paid_out_minor: r.paidOut, balance_minor: balance, in_transit_minor: r.inTransit, not_banked_minor: balance + r.inTransit };
   });
   return { balances: balances.sort((a, b) => `${a.provider}|${a.currency}`.localeCompare(`${b.provider}|${b.currency}`)), inTransit: inTransit.sort() };
 }
@@ -88,7 +88,7 @@ describe('money at the providers and in transit, over the world', { timeout: 360
     await setReconParams(lake.engine, { as_of: asOf });
     const expected = byHand(asOf);
     const provider = await lake.engine.query(
-      `SELECT provider, currency, charges_minor, fees_minor, refunds_minor, disputes_minor, dispute_fees_minor, other_minor, paid_out_minor, balance_minor, in_transit_minor, not_banked_minor
+      `SELECT provider, currency, charges_minor, fees_minor, refunds_minor, disputes_minor, dispute_fees_minor, other_net_minor, paid_out_minor, balance_minor, in_transit_minor, not_banked_minor
        FROM recon_provider_balance WHERE row_kind = 'provider' ORDER BY provider, currency`,
     );
     expect(provider.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])))).toEqual(expected.balances);

@@ -33,6 +33,9 @@ beforeAll(async () => {
       // A payout that failed: its money is back at Stripe, not paid out.
       charge('ch_b', '2026-11-28T10:00:00Z', 1000, 35), item('po_b', 'ch_b', '2026-11-28T10:00:00Z', 1000, 35),
       payout('po_b', '2026-11-29T00:00:00Z', 965, '2026-11-30', 'failed'),
+      // On 3 December a later payout carries po_b's money back (Stripe's payout_failure item names it).
+      env('payout_item', { payout_item_id: 'po_c:po_b', occurred_at: '2026-12-03T00:00:00Z', provider: 'stripe', payout_id: 'po_c', payment_id: 'po_b', type: 'payout_failure', amount_minor: 965, fee_minor: 0, net_minor: 965, currency: 'GBP' }),
+      payout('po_c', '2026-12-03T00:00:00Z', 965, '2026-12-04'),
       // A declined card moves nothing.
       charge('ch_declined', '2026-11-29T11:00:00Z', 5000, null, 'stripe', 'failed'),
       // Refunded on 2 December; no payout has taken it back.
@@ -48,7 +51,7 @@ afterAll(async () => {
   await lake?.close();
 });
 
-const COLUMNS = 'row_kind, provider, payout_id, status, arrival_date, days_to_arrival, charge_count, charges_without_fee, charges_minor, fees_minor, refunds_minor, paid_out_minor, balance_minor, in_transit_payouts, in_transit_minor, not_banked_minor';
+const COLUMNS = 'row_kind, provider, payout_id, status, arrival_date, days_to_arrival, charge_count, charges_without_fee, charges_minor, fees_minor, refunds_minor, paid_out_minor, balance_minor, in_transit_payouts, in_transit_minor, not_banked_minor, payout_amount_minor';
 async function balance(asOf: string) {
   await setReconParams(lake.engine, { as_of: asOf });
   const rows = await lake.engine.query(`SELECT ${COLUMNS} FROM recon_provider_balance ORDER BY provider, row_kind DESC, payout_id`);
@@ -58,10 +61,10 @@ async function balance(asOf: string) {
 describe('money at the providers and in transit', () => {
   it('as of 30 November: the payout arriving on 1 December is in transit, the failed one is back at Stripe', async () => {
     expect(await balance('2026-11-30')).toEqual([
-      { row_kind: 'provider', provider: 'braintree', payout_id: null, status: null, arrival_date: null, days_to_arrival: null, charge_count: 1, charges_without_fee: 1, charges_minor: 2000, fees_minor: 0, refunds_minor: 0, paid_out_minor: 0, balance_minor: 2000, in_transit_payouts: 0, in_transit_minor: 0, not_banked_minor: 2000 },
+      { row_kind: 'provider', provider: 'braintree', payout_id: null, status: null, arrival_date: null, days_to_arrival: null, charge_count: 1, charges_without_fee: 1, charges_minor: 2000, fees_minor: 0, refunds_minor: 0, paid_out_minor: 0, balance_minor: 2000, in_transit_payouts: 0, in_transit_minor: 0, not_banked_minor: 2000, payout_amount_minor: null },
       // 3000 + 1000 charged, 100 in fees, 2935 paid out: 965 (po_b's money) still at Stripe, 2935 on its way.
-      { row_kind: 'provider', provider: 'stripe', payout_id: null, status: null, arrival_date: null, days_to_arrival: null, charge_count: 2, charges_without_fee: 0, charges_minor: 4000, fees_minor: 100, refunds_minor: 0, paid_out_minor: 2935, balance_minor: 965, in_transit_payouts: 1, in_transit_minor: 2935, not_banked_minor: 3900 },
-      { row_kind: 'payout', provider: 'stripe', payout_id: 'po_a', status: 'paid', arrival_date: '2026-12-01', days_to_arrival: 1, charge_count: null, charges_without_fee: null, charges_minor: null, fees_minor: null, refunds_minor: null, paid_out_minor: 2935, balance_minor: null, in_transit_payouts: 1, in_transit_minor: 2935, not_banked_minor: 2935 },
+      { row_kind: 'provider', provider: 'stripe', payout_id: null, status: null, arrival_date: null, days_to_arrival: null, charge_count: 2, charges_without_fee: 0, charges_minor: 4000, fees_minor: 100, refunds_minor: 0, paid_out_minor: 2935, balance_minor: 965, in_transit_payouts: 1, in_transit_minor: 2935, not_banked_minor: 3900, payout_amount_minor: null },
+      { row_kind: 'payout', provider: 'stripe', payout_id: 'po_a', status: 'paid', arrival_date: '2026-12-01', days_to_arrival: 1, charge_count: null, charges_without_fee: null, charges_minor: null, fees_minor: null, refunds_minor: null, paid_out_minor: null, balance_minor: null, in_transit_payouts: null, in_transit_minor: null, not_banked_minor: null, payout_amount_minor: 2935 },
     ]);
   });
 
@@ -78,11 +81,11 @@ describe('money at the providers and in transit', () => {
 
   it('is `puddle report balance`, each amount in units beside its minor units', async () => {
     await setReconParams(lake.engine, { as_of: '2026-11-30' });
-    const rows = await lake.engine.query(await reportWithUnitsSql(lake.engine, 'balance', { from: '2026-11-30', to: '2026-11-30' }, { asText: true }));
-    expect(rows.map((r) => [r.row_kind, r.provider, r.payout_id, r.balance, r.in_transit, r.not_banked])).toEqual([
-      ['provider', 'braintree', null, '20.00', '0.00', '20.00'],
-      ['provider', 'stripe', null, '9.65', '29.35', '39.00'],
-      ['payout', 'stripe', 'po_a', null, '29.35', '29.35'],
+    const rows = await lake.engine.query(await reportWithUnitsSql(lake.engine, 'balance', {}, { asText: true }));
+    expect(rows.map((r) => [r.row_kind, r.provider, r.payout_id, r.balance, r.in_transit, r.not_banked, r.payout_amount])).toEqual([
+      ['provider', 'braintree', null, '20.00', '0.00', '20.00', null],
+      ['provider', 'stripe', null, '9.65', '29.35', '39.00', null],
+      ['payout', 'stripe', 'po_a', null, null, null, '29.35'],
     ]);
   });
 
@@ -102,5 +105,7 @@ describe('money at the providers and in transit', () => {
       ['braintree', 'bt_1', '2026-11-29', null, null],
       ['stripe', 'ch_b', '2026-11-28', 'po_b', 'failed'],
     ]);
+    // Once po_c has carried po_b's money (its PAYOUT_FAILED break closes), ch_b is no longer at Stripe.
+    expect(await held('2026-12-03')).toEqual([['braintree', 'bt_1', '2026-11-29', null, null]]);
   });
 });
