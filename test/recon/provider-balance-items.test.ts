@@ -95,6 +95,19 @@ describe('money at the providers: refunds and charges undone, fees on refunds, f
     ]);
   });
 
+  it('recon_payout gives the reversals kinds of their own, in its other column', async () => {
+    await setReconParams(lake.engine, { as_of: '2026-11-30' });
+    const rows = (await lake.engine.query(
+      `SELECT payout_item_id, item_kind, other_minor FROM recon_payout WHERE row_kind = 'item' AND item_type IN ('refund_failure', 'payment_failure_refund', 'stripe_fee') ORDER BY payout_item_id`,
+    )).map(num);
+    expect(rows).toEqual([
+      { payout_item_id: 'po_e:re_f_failure', item_kind: 'refund_reversal', other_minor: 1000 },
+      { payout_item_id: 'po_i:ch_h_failure', item_kind: 'charge_reversal', other_minor: -2000 },
+      { payout_item_id: 'po_k:fee_1', item_kind: 'other', other_minor: -500 },
+      { payout_item_id: 'po_z:fee_2', item_kind: 'other', other_minor: -200 },
+    ]);
+  });
+
   it('a column summed over every row counts each amount once', async () => {
     await setReconParams(lake.engine, { as_of: '2026-11-30' });
     const [r] = (await lake.engine.query(`SELECT sum(in_transit_minor) AS t, sum(payout_amount_minor) AS p, sum(paid_out_minor) AS o FROM recon_provider_balance`)).map(num);
