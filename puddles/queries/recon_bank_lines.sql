@@ -29,6 +29,10 @@ held AS (
   WHERE coalesce(l.status, 'booked') = 'booked'
     AND coalesce(l.booking_date, CAST(l.occurred_at AS DATE)) <= x.as_of
 ),
+-- Read once: every read of a view works it out again.
+booked AS (
+  SELECT * FROM recon_bank_booked
+),
 -- The breaks naming each line: its own, and its statement's STATEMENT_CONFLICT (above).
 named AS (
   SELECT bank_line_id, break_type, object_kind, object_id, reason
@@ -38,6 +42,8 @@ named AS (
   SELECT h.bank_line_id, r.break_type, r.object_kind, r.object_id, r.reason
   FROM recon_breaks r
   JOIN held h ON h.statement_id = r.object_id
+  -- Only the lines an issue still carries: a line a re-issue dropped stays `superseded` (it is on neither file).
+  JOIN booked k ON k.bank_line_id = h.bank_line_id
   WHERE r.object_kind = 'bank_statement' AND r.break_type = 'STATEMENT_CONFLICT'
 ),
 breaks AS (
@@ -88,7 +94,7 @@ lines AS (
   FROM held h
   LEFT JOIN breaks k ON k.bank_line_id = h.bank_line_id
   LEFT JOIN matched m ON m.bank_line_id = h.bank_line_id
-  LEFT JOIN recon_bank_booked b ON b.bank_line_id = h.bank_line_id
+  LEFT JOIN booked b ON b.bank_line_id = h.bank_line_id
   LEFT JOIN recon_sms_remittance s ON s.bank_line_id = h.bank_line_id
   LEFT JOIN sms_month sm ON sm.period = s.period AND sm.currency = s.currency
   LEFT JOIN issue i ON i.bank_statement_id = h.statement_id

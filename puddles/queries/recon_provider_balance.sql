@@ -65,7 +65,7 @@ items AS (
 ),
 gone AS (
   SELECT p.*, CASE WHEN p.banked_on IS NULL THEN 1 ELSE 0 END AS in_transit,
-    CASE WHEN p.banked_on IS NULL AND p.match_outcome IN ('ambiguous', 'reversed') THEN 1 ELSE 0 END AS unsure
+    CASE WHEN p.banked_on IS NULL AND p.match_outcome = 'ambiguous' THEN 1 ELSE 0 END AS ambiguous
   FROM po p
   LEFT JOIN payout_statuses s ON s.status = p.status
   WHERE p.row_kind = 'payout' AND coalesce(s.left_provider, true)
@@ -73,7 +73,7 @@ gone AS (
 paid_out AS (
   SELECT provider, currency, count(*) AS payout_count, sum(payout_amount_minor) AS paid_out_minor,
     sum(in_transit) AS in_transit_payouts, sum(in_transit * payout_amount_minor) AS in_transit_minor,
-    sum(unsure * payout_amount_minor) AS in_transit_unsure_minor
+    sum(ambiguous * payout_amount_minor) AS in_transit_ambiguous_minor
   FROM gone
   GROUP BY provider, currency
 ),
@@ -105,7 +105,7 @@ roll AS (
     coalesce(p.paid_out_minor, 0) AS paid_out_minor,
     coalesce(p.in_transit_payouts, 0) AS in_transit_payouts,
     coalesce(p.in_transit_minor, 0) AS in_transit_minor,
-    coalesce(p.in_transit_unsure_minor, 0) AS in_transit_unsure_minor
+    coalesce(p.in_transit_ambiguous_minor, 0) AS in_transit_ambiguous_minor
   FROM k
   LEFT JOIN charges c ON c.provider = k.provider AND c.currency = k.currency
   LEFT JOIN refunds r ON r.provider = k.provider AND r.currency = k.currency
@@ -144,7 +144,7 @@ SELECT
   b.balance_minor,
   b.in_transit_payouts,
   b.in_transit_minor,
-  b.in_transit_unsure_minor,
+  b.in_transit_ambiguous_minor,
   b.balance_minor + b.in_transit_minor AS not_banked_minor,
   CAST(NULL AS BIGINT) AS payout_amount_minor
 FROM bal b

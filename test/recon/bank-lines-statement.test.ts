@@ -41,6 +41,24 @@ describe('the lines of a statement with an open statement break', { timeout: 120
       .toEqual([10_000, 14_000, 3, 6_500, -2_500]);
   });
 
+  it('leave a line a re-issue dropped superseded, though the re-issue conflicts with another file', async () => {
+    const issue = (created: string, entries: CamtEntryInput[]) => writeCamt({ message_id: `M-${created}`, created_at: created,
+      statements: [{ id: 'GBP-2026-11-20', account: 'charity-gbp', currency: 'GBP', created_at: created, opening_balance_minor: 10_000, entries }] });
+    const fee: CamtEntryInput = { amount_minor: -1_200, booking_date: '2026-11-20', entry_reference: 'FEE-1', remittance: 'ACCOUNT FEE' };
+    const cheque: CamtEntryInput = { amount_minor: 700, booking_date: '2026-11-20', entry_reference: 'CHQ-1', remittance: 'CHEQUE 1234' };
+    const gift = (a: number, ref: string): CamtEntryInput => ({ amount_minor: a, booking_date: '2026-11-20', entry_reference: ref, remittance: 'HMRC GIFT AID' });
+    for (const [name, created, entries] of [
+      ['v1.xml', '2026-11-20T22:00:00Z', [gift(2500, 'G1'), fee, cheque]],
+      ['v2a.xml', '2026-11-21T08:00:00Z', [gift(2500, 'G1'), fee]],
+      ['v2b.xml', '2026-11-21T08:00:00Z', [gift(5200, 'G2'), fee]],
+    ] as const) {
+      await importBankFile(lake.rt.queue, { name, bytes: issue(created, [...entries]) });
+      await lake.land();
+    }
+    const rows = await lake.q('SELECT amount_minor, state FROM recon_bank_lines WHERE amount_minor = 700');
+    expect(rows.map((r) => [Number(r.amount_minor), r.state])).toEqual([[700, 'superseded']]);
+  });
+
   it('stay as they were when a re-issue of their statement does not add up (STATEMENT_UNBALANCED)', async () => {
     // A file that does not add up lands no lines; the issue before it stands, and its lines add up to it.
     const issue = (created: string, closing?: number) => writeCamt({ message_id: created, created_at: created,

@@ -76,21 +76,21 @@ describe('money at the providers: refunds and charges undone, fees on refunds, f
     await setReconParams(lake.engine, { as_of: '2026-11-30' });
     const rows = (await lake.engine.query(
       `SELECT row_kind, provider, payout_id, status, match_outcome, charge_count, charges_minor, fees_minor, refunds_minor, refund_fees_minor, disputes_minor,
-         dispute_fees_minor, other_net_minor, payout_count, paid_out_minor, balance_minor, in_transit_payouts, in_transit_minor, in_transit_unsure_minor,
+         dispute_fees_minor, other_net_minor, payout_count, paid_out_minor, balance_minor, in_transit_payouts, in_transit_minor, in_transit_ambiguous_minor,
          not_banked_minor, payout_amount_minor
        FROM recon_provider_balance ORDER BY provider, row_kind DESC, payout_id`,
     )).map(num);
     const provider = { status: null, match_outcome: null, payout_id: null, disputes_minor: 0, dispute_fees_minor: 0, payout_amount_minor: null };
-    const payoutRow = { charge_count: null, charges_minor: null, fees_minor: null, refunds_minor: null, refund_fees_minor: null, disputes_minor: null, dispute_fees_minor: null, other_net_minor: null, payout_count: null, paid_out_minor: null, balance_minor: null, in_transit_payouts: null, in_transit_minor: null, in_transit_unsure_minor: null, not_banked_minor: null };
+    const payoutRow = { charge_count: null, charges_minor: null, fees_minor: null, refunds_minor: null, refund_fees_minor: null, disputes_minor: null, dispute_fees_minor: null, other_net_minor: null, payout_count: null, paid_out_minor: null, balance_minor: null, in_transit_payouts: null, in_transit_minor: null, in_transit_ambiguous_minor: null, not_banked_minor: null };
     expect(rows).toEqual([
       // Both credits are in the bank, but which carries which Puddle does not guess: in transit, and said to be unsure.
-      { ...provider, row_kind: 'provider', provider: 'braintree', charge_count: 2, charges_minor: 5074, fees_minor: 0, refunds_minor: 0, refund_fees_minor: 0, other_net_minor: 0, payout_count: 2, paid_out_minor: 5074, balance_minor: 0, in_transit_payouts: 2, in_transit_minor: 5074, in_transit_unsure_minor: 5074, not_banked_minor: 5074 },
+      { ...provider, row_kind: 'provider', provider: 'braintree', charge_count: 2, charges_minor: 5074, fees_minor: 0, refunds_minor: 0, refund_fees_minor: 0, other_net_minor: 0, payout_count: 2, paid_out_minor: 5074, balance_minor: 0, in_transit_payouts: 2, in_transit_minor: 5074, in_transit_ambiguous_minor: 5074, not_banked_minor: 5074 },
       { ...payoutRow, row_kind: 'payout', provider: 'braintree', payout_id: 'acc1:2026-11-26', status: 'paid', match_outcome: 'ambiguous', payout_amount_minor: 2537 },
       { ...payoutRow, row_kind: 'payout', provider: 'braintree', payout_id: 'acc2:2026-11-26', status: 'paid', match_outcome: 'ambiguous', payout_amount_minor: 2537 },
       // Charges 40 + 20 (reversed) + 30 + 10 + 20 + 15; fees 1.00 + 0.50 + 0.60 + 0.35 + 0.45; refund 3.00 less its
       // 0.10 fee given back; -20.00 (the ACH charge taken back) - 5.00 - 2.00 (fees billed in the balance); paid out
       // 29 + 10 + 19.50 + 9.40 + 6.75 + 14.55 + 15 (po_u, on its way). Left: the 2.00 fee no payout has taken.
-      { ...provider, row_kind: 'provider', provider: 'stripe', charge_count: 6, charges_minor: 13500, fees_minor: 290, refunds_minor: 300, refund_fees_minor: -10, other_net_minor: -2700, payout_count: 7, paid_out_minor: 10420, balance_minor: -200, in_transit_payouts: 1, in_transit_minor: 1500, in_transit_unsure_minor: 0, not_banked_minor: 1300 },
+      { ...provider, row_kind: 'provider', provider: 'stripe', charge_count: 6, charges_minor: 13500, fees_minor: 290, refunds_minor: 300, refund_fees_minor: -10, other_net_minor: -2700, payout_count: 7, paid_out_minor: 10420, balance_minor: -200, in_transit_payouts: 1, in_transit_minor: 1500, in_transit_ambiguous_minor: 0, not_banked_minor: 1300 },
       { ...payoutRow, row_kind: 'payout', provider: 'stripe', payout_id: 'po_u', status: 'in_transit', match_outcome: null, payout_amount_minor: 1500 },
     ]);
   });
