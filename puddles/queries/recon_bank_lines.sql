@@ -88,7 +88,7 @@ lines AS (
     END AS state,
     k.break_types, k.reason AS break_reason,
     m.payout_id, m.payouts, m.rule, m.reason AS match_reason,
-    b.reversal, b.reverses, b.reversal_rule, b.reversed_by, b.reversed_on, b.payout_provider, b.sms_aggregator,
+    b.reversal, b.reverses, b.reversal_rule, b.reversed_by, b.reversed_on, b.payout_provider,
     s.sms_aggregator AS remitter, s.period AS sms_period, sm.short_minor AS sms_short_minor,
     i.created_at AS issue_created_at, i.file_name AS issue_file_name, i.superseded_by
   FROM held h

@@ -10,7 +10,6 @@ SELECT
            substr(CAST(CAST(date_trunc('month', b.booking_day) - INTERVAL '2' MONTH AS DATE) AS VARCHAR), 1, 7)) AS period,
   b.currency,
   b.amount_minor,
-  b.booking_day,
   b.txt
 FROM recon_bank_text b
 WHERE b.sms_aggregator IS NOT NULL AND b.amount_minor > 0
