@@ -27,31 +27,35 @@ const DONE = '.complete';
 // Files read at run time beside the modules (the plain-JS worker code, SQL); the rest (.md, .d.mts) is not.
 const COPIED = ['.mjs', '.sql'];
 
-function sources(dir, out = []) {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) sources(p, out);
-    else if (e.name.endsWith('.test.ts')) continue;
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
-    else if (COPIED.some((x) => e.name.endsWith(x))) out.push(p);
-  }
-  return out;
-}
-
 /**
- * What the build depends on: every source's path, size and modification time, and this script's. Cheap
- * (stat only, ~200 files): bin/puddle.mjs computes it at every start. An edit, a checkout or a touch
- * changes it; a rebuild with nothing changed costs under a second.
+ * What the build depends on: every source's path (from the root), size and modification time, and this script's,
+ * one line each, in name order. Cheap (a stat of each of ~430 files, about 10 ms): bin/puddle.mjs computes it at every
+ * start. An edit, a checkout or a touch changes it; a rebuild with nothing changed costs about a second. Written with
+ * string paths and plain loops: path.join and path.relative per file took it 25 ms more (docs/benchmarks.md,
+ * "Start-up").
  */
 export function fingerprint() {
-  const files = SOURCE_DIRS.flatMap((d) => sources(path.join(ROOT, d))).sort();
-  files.push(fileURLToPath(import.meta.url));
-  const h = createHash('sha256');
-  for (const f of files) {
-    const s = statSync(f);
-    h.update(`${path.relative(ROOT, f)}\0${s.size}\0${Math.trunc(s.mtimeMs)}\n`);
-  }
-  return { hash: h.digest('hex').slice(0, 16), files };
+  const files = [];
+  let text = '';
+  const add = (rel) => {
+    const file = `${ROOT}/${rel}`;
+    const s = statSync(file);
+    text += `${rel}\0${s.size}\0${Math.trunc(s.mtimeMs)}\n`;
+    files.push(file);
+  };
+  const walk = (rel) => {
+    const entries = readdirSync(`${ROOT}/${rel}`, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const e of entries) {
+      const p = `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.test.ts')) continue;
+      else if ((e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) || COPIED.some((x) => e.name.endsWith(x))) add(p);
+    }
+  };
+  for (const d of SOURCE_DIRS) walk(d);
+  add(path.relative(ROOT, fileURLToPath(import.meta.url)).split(path.sep).join('/'));
+  return { hash: createHash('sha256').update(text).digest('hex').slice(0, 16), files };
 }
 
 /** The folder holding the up-to-date build, building it first if needed. */
@@ -95,6 +99,7 @@ export async function ensureBuilt({ quiet = false } = {}) {
       copyFileSync(f, to);
     }
     await vendorDuckDb(esbuild, tmp);
+    await bundleCli(esbuild, tmp);
     // The build script itself is in the fingerprint but not in the output.
     rmSync(path.join(tmp, 'bin'), { recursive: true, force: true });
     writeFileSync(path.join(tmp, DONE), `${new Date().toISOString()}\n`);
@@ -148,6 +153,50 @@ async function vendorDuckDb(esbuild, tmp) {
     if (!rel.startsWith('.')) rel = `./${rel}`;
     writeFileSync(file, text.replace(quoted, (_, head) => `${head}"${rel}"`));
   }
+}
+
+/**
+ * The CLI as one bundle, dist/js/<fingerprint>/cli.js, which bin/puddle.mjs runs, in chunks (each command's own,
+ * loaded when it runs, and the code commands share). Each project module cost `puddle query "select 1"` about 1 ms to
+ * resolve, read and link on top of its compiling, and it loads 70 (docs/benchmarks.md, "Start-up"). npm packages
+ * stay imports from node_modules, except @duckdb/node-api, which is the vendored bundle (above).
+ *
+ * Workers start on the file-by-file modules beside it (landing-worker.js, the .mjs threads): a source's
+ * `import.meta.url` and `import.meta.dirname` are rewritten to its own file's place in the build (the bundle and
+ * its chunks lie at the build's root, so one relative path serves), so that each finds its workers and SQL files
+ * as the file-by-file build does.
+ */
+async function bundleCli(esbuild, tmp) {
+  const here = {
+    name: 'puddle-import-meta',
+    setup(build) {
+      build.onResolve({ filter: /^@duckdb\/node-api$/ }, () => ({ path: './vendor/duckdb-node-api.js', external: true }));
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        if (!text.includes('import.meta.')) return { contents: text, loader: 'ts' };
+        const rel = path.relative(ROOT, args.path).split(path.sep).join('/').replace(/\.ts$/, '.js');
+        const contents = text
+          .replaceAll('import.meta.url', `new URL(${JSON.stringify(`./${rel}`)}, import.meta.url).href`)
+          .replaceAll('import.meta.dirname', `(import.meta.dirname + ${JSON.stringify(`/${path.posix.dirname(rel)}`)})`);
+        return { contents, loader: 'ts' };
+      });
+    },
+  };
+  await esbuild.build({
+    entryPoints: { cli: path.join(ROOT, 'infra', 'cli', 'main.ts') },
+    outdir: tmp,
+    entryNames: '[name]',
+    chunkNames: 'cli-[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: 'linked',
+    plugins: [here],
+    logLevel: 'error',
+  });
 }
 
 /** The esbuild plugin that points the bundle's require of @duckdb/node-bindings at this machine's addon (above). */

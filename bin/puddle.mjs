@@ -24,5 +24,5 @@ try {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 }
-const { main } = await import(pathToFileURL(path.join(dir, 'infra', 'cli', 'main.js')).href);
+const { main } = await import(pathToFileURL(path.join(dir, 'cli.js')).href);
 process.exitCode = await main(process.argv.slice(2));

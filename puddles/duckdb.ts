@@ -74,10 +74,42 @@ export interface DuckDbAccess {
  * default as_of, "today") was the local date, and a TIMESTAMPTZ was cast to a date or text in local time.
  */
 export async function createDuckDb(threads: number, role: DuckDbRole, access: DuckDbAccess = {}): Promise<DuckDBInstance> {
+  const key = earlyKey(threads, role);
+  const started = early?.key === key ? early.instance : undefined;
+  if (started) early = undefined;
+  const instance = await (started ?? newInstance(threads, role));
+  await settle(instance, access);
+  return instance;
+}
+
+/**
+ * An instance whose creation began before it was asked for (prestartDuckDb), taken by the next createDuckDb of the
+ * same threads, role and memory limit. The settings that follow creation (the zone, the allowed folders) are
+ * createDuckDb's, made when it is taken, so an early instance is the same as one made then.
+ */
+let early: { key: string; instance: Promise<DuckDBInstance> } | undefined;
+
+const earlyKey = (threads: number, role: DuckDbRole) => `${threads}/${duckDbMemoryMb(role)}`;
+
+/**
+ * Start creating the instance the next createDuckDb(threads, role) will ask for, now. Creating one takes DuckDB
+ * about 40 ms on a thread of its own, which `puddle query` overlaps with loading its modules (infra/cli/main.ts;
+ * docs/benchmarks.md, "Start-up"). Its failure is createDuckDb's to report.
+ */
+export function prestartDuckDb(threads: number, role: DuckDbRole): void {
+  const instance = newInstance(threads, role);
+  instance.catch(() => undefined);
+  early = { key: earlyKey(threads, role), instance };
+}
+
+/** The query engine's DuckDB threads, unless its options say otherwise (infra/local/duckdb-query-engine.ts). */
+export const QUERY_THREADS = 2;
+
+function newInstance(threads: number, role: DuckDbRole): Promise<DuckDBInstance> {
   // A limit per instance: with DuckDB's default, each of the hub's three could take 80% of the machine's RAM
   // before it let go of anything. What goes past the limit spills to a folder of the instance's own (DuckDB
   // removes its files when done; an in-memory database otherwise spills to `.tmp` in the working directory).
-  const instance = await DuckDBInstance.create(':memory:', {
+  return DuckDBInstance.create(':memory:', {
     threads: String(threads),
     memory_limit: `${duckDbMemoryMb(role)}MiB`,
     temp_directory: spillFolder(),
@@ -97,6 +129,10 @@ export async function createDuckDb(threads: number, role: DuckDbRole, access: Du
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
   });
+}
+
+/** What every instance is set to once created: UTC, no file cache, Trino's array_join, and `access`. */
+async function settle(instance: DuckDBInstance, access: DuckDbAccess): Promise<void> {
   // Set after create, not in its options: TimeZone is ICU's setting, and create refuses it before ICU loads.
   const conn = await instance.connect();
   try {
@@ -121,7 +157,6 @@ export async function createDuckDb(threads: number, role: DuckDbRole, access: Du
   } finally {
     conn.closeSync();
   }
-  return instance;
 }
 
 export function sharedDuckDb(): Promise<DuckDBInstance> {

@@ -10,7 +10,7 @@ import { startHubProcess } from './support/hub-process.js';
 describe('the compiled JavaScript bin/puddle.mjs runs (bin/build.mjs)', () => {
   it('holds every module and the files they read beside them', async () => {
     const dir = await ensureBuilt({ quiet: true });
-    for (const f of ['infra/cli/main.js', 'infra/local/hub.js', 'infra/local/sqlite-queue-write-thread.mjs', 'infra/local/sqlite-queue-writer.mjs', 'puddles/queries/recon_breaks.sql', '.complete']) {
+    for (const f of ['cli.js', 'infra/cli/main.js', 'infra/local/hub.js', 'infra/local/sqlite-queue-write-thread.mjs', 'infra/local/sqlite-queue-writer.mjs', 'puddles/queries/recon_breaks.sql', '.complete']) {
       expect(existsSync(path.join(dir, f)), f).toBe(true);
     }
     expect(existsSync(path.join(dir, 'core/money.test.js'))).toBe(false);

@@ -25,7 +25,7 @@ import path from 'node:path';
 import type { DuckDBInstance, DuckDBConnection } from '@duckdb/node-api';
 
 import type { Catalog, CatalogFile, ColumnarResult, ObjectStore, QueryEngine, QueryOptions, QueryPriority, QueryResult, Row } from '../../core/ports.js';
-import { createDuckDb, duckDbMemory, type DuckDbMemory } from '../../puddles/duckdb.js';
+import { createDuckDb, duckDbMemory, QUERY_THREADS, type DuckDbMemory } from '../../puddles/duckdb.js';
 import { ClosedError } from '../../core/errors.js';
 import { lakeFileError, recogniseLakeFileError } from '../../puddles/lake-file-error.js';
 import { sqlTokens } from '../../puddles/sql-dialect.js';
@@ -217,7 +217,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.#catalog = opts.catalog;
     this.#store = opts.store;
     this.#cacheDir = opts.cacheDir ?? path.join(tmpdir(), `puddle-query-cache-${randomBytes(6).toString('hex')}`);
-    this.#threads = opts.threads ?? 2;
+    this.#threads = opts.threads ?? QUERY_THREADS;
     this.#materialize = opts.materializeCurrent ?? false;
     this.#snapshotPerQuery = opts.snapshotPerQuery ?? false;
     this.#asOf = opts.asOf;
@@ -337,10 +337,24 @@ export class DuckDbQueryEngine implements QueryEngine {
 
   /** The connection, with the views `sql` reads created. */
   async #connWithViews(sql: string): Promise<DuckDBConnection> {
-    const { conn } = await this.#connection();
-    // `select 1` needs no view, `FROM donation` two (donation and donation_history), not all 60: creating
-    // them all was ~75 ms of every `puddle query` on this host (docs/benchmarks.md, "Start-up").
-    await this.#createViews(conn, await this.#viewsIfChanged(), viewsReadBy(sql));
+    // The views are worked out while DuckDB opens (a command's first query waits for its instance): neither needs
+    // the other. A closed engine says so before it reads the catalog, and DuckDB's failure to open comes first.
+    const connecting = this.#connection();
+    connecting.catch(() => undefined);
+    if (this.#closed) await connecting;
+    let defs: ViewDef[];
+    let wanted: Set<string> | null;
+    try {
+      defs = await this.#viewsIfChanged();
+      // `select 1` needs no view, `FROM donation` two (donation and donation_history), not all 60: creating
+      // them all was ~75 ms of every `puddle query` on this host (docs/benchmarks.md, "Start-up").
+      wanted = viewsReadBy(sql);
+    } catch (err) {
+      await connecting;
+      throw err;
+    }
+    const { conn } = await connecting;
+    await this.#createViews(conn, defs, wanted);
     return conn;
   }
 
