@@ -56,10 +56,17 @@ export function namesNamedView(sql: string, views: readonly string[] = NAMED_VIE
   return views.some((name) => words.has(name));
 }
 
+/** readQuery's answers: the query files do not change while a process runs (a build's copies never do). */
+const queries = new Map<string, string>();
+
 /** The SQL of a query file, as a view body: the header comment kept, the closing semicolon dropped, macros written out. */
 export function readQuery(name: string): string {
-  const sql = readFileSync(path.join(QUERIES_DIR, `${name}.sql`), 'utf8');
-  return expandMacros(sql.trim().replace(/;\s*$/, ''));
+  let sql = queries.get(name);
+  if (sql === undefined) {
+    sql = expandMacros(readFileSync(path.join(QUERIES_DIR, `${name}.sql`), 'utf8').trim().replace(/;\s*$/, ''));
+    queries.set(name, sql);
+  }
+  return sql;
 }
 
 /** Every macro a query file may use (`@units`, `@whole_word`, `@plan_closed`), written out as SQL both engines speak. */
@@ -189,7 +196,10 @@ export function landedIdsSql(historyOf: (contract: string) => string = (c) => qu
     .join(' UNION ALL ');
 }
 
-/** Every named view, parameters first, in the order they must be created. */
+/**
+ * Every named view, parameters first, in the order they must be created. A query file's SQL is read when first asked
+ * for: `puddle query "select 1"` needs the views' names only (which views its SQL names), none of their SQL.
+ */
 export function namedViews(): ViewDef[] {
   return [
     reconParamsView(),
@@ -201,7 +211,12 @@ export function namedViews(): ViewDef[] {
     { name: 'currency_exponents', sql: currencyExponentsSql() },
     { name: 'recon_break_actions', sql: breakActionsSql() },
     { name: 'landed_ids', sql: landedIdsSql() },
-    ...NAMED_VIEW_FILES.map((name) => ({ name, sql: readQuery(name) })),
+    ...NAMED_VIEW_FILES.map((name) => ({
+      name,
+      get sql() {
+        return readQuery(name);
+      },
+    })),
   ];
 }
 

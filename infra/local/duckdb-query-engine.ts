@@ -105,15 +105,16 @@ interface ViewGraph {
 let graph: ViewGraph | undefined;
 function viewGraph(): ViewGraph {
   if (graph) return graph;
-  const defs = new Map(allViews([]).map((d) => [d.name, d.sql]));
+  // The definitions, not their SQL: a named view's is read from its file when a query first needs it (named-views.ts).
+  const defs = new Map(allViews([]).map((d) => [d.name, d]));
   const names = new RegExp(`\\b(${[...defs.keys()].join('|')})\\b`, 'gi');
   const known = new Set(defs.keys());
   const reads = new Map<string, readonly string[]>();
   const readsOf = (name: string) => {
     let read = reads.get(name);
     if (!read) {
-      const sql = defs.get(name);
-      read = sql === undefined ? [] : viewNamesIn(sql, known).filter((n) => n !== name);
+      const def = defs.get(name);
+      read = def === undefined ? [] : viewNamesIn(def.sql, known).filter((n) => n !== name);
       reads.set(name, read);
     }
     return read;
