@@ -173,14 +173,22 @@ async function bundleCli(esbuild, tmp) {
     name: 'puddle-import-meta',
     setup(build) {
       build.onResolve({ filter: /^@duckdb\/node-api$/ }, () => ({ path: './vendor/duckdb-node-api.js', external: true }));
-      build.onLoad({ filter: /\.ts$/ }, (args) => {
+      build.onLoad({ filter: /\.ts$/ }, async (args) => {
         const text = readFileSync(args.path, 'utf8');
         if (!text.includes('import.meta.')) return { contents: text, loader: 'ts' };
+        // As expressions only (esbuild's define), never inside a string: the CDK's Lambda banner holds the words.
+        const { code } = await esbuild.transform(text, {
+          loader: 'ts',
+          format: 'esm',
+          sourcefile: args.path,
+          sourcemap: 'inline',
+          define: { 'import.meta.url': '__puddleModuleUrl', 'import.meta.dirname': '__puddleModuleDir' },
+        });
         const rel = path.relative(ROOT, args.path).split(path.sep).join('/').replace(/\.ts$/, '.js');
-        const contents = text
-          .replaceAll('import.meta.url', `new URL(${JSON.stringify(`./${rel}`)}, import.meta.url).href`)
-          .replaceAll('import.meta.dirname', `(import.meta.dirname + ${JSON.stringify(`/${path.posix.dirname(rel)}`)})`);
-        return { contents, loader: 'ts' };
+        const head =
+          `const __puddleModuleUrl = new URL(${JSON.stringify(`./${rel}`)}, import.meta.url).href;\n` +
+          `const __puddleModuleDir = import.meta.dirname + ${JSON.stringify(`/${path.posix.dirname(rel)}`)};\n`;
+        return { contents: head + code, loader: 'js' };
       });
     },
   };

@@ -80,15 +80,17 @@ describe('the compiled JavaScript bin/puddle.mjs runs (bin/build.mjs)', () => {
     }
   });
 
-  it('runs a command from the build: puddle query answers', () => {
+  it('runs a command from the build: puddle query answers, from the named views\' SQL files beside their module', () => {
     const home = mkdtempSync(path.join(tmpdir(), 'puddle-build-'));
     try {
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'puddle.mjs'), 'query', 'SELECT 41 + 1 AS answer', '--format', 'json'], {
+      // The CLI is a bundle at the build's root; recon_breaks' SQL is read from puddles/queries/ beside named-views.js.
+      const sql = 'SELECT 41 + 1 AS answer, (SELECT count(*) FROM recon_breaks)::INTEGER AS breaks';
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'puddle.mjs'), 'query', sql, '--format', 'json'], {
         env: { ...process.env, PUDDLE_HOME: home },
         encoding: 'utf8',
       });
       expect(r.stderr).toBe('');
-      expect(JSON.parse(r.stdout)).toEqual([{ answer: 42 }]);
+      expect(JSON.parse(r.stdout)).toEqual([{ answer: 42, breaks: 0 }]);
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
