@@ -6,21 +6,13 @@
 // column sums once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { makeEnvelope } from '../../core/envelope.js';
 import { setReconParams } from '../../puddles/reports.js';
 import type { Lake } from '../puddles/lake-fixture.js';
+import { balanceEnvelopes } from './balance-envelopes.js';
 import { landReconLake } from './recon-lake.js';
 
 let lake: Lake;
-let seq = 0;
-const env = (contract: string, payload: Record<string, unknown>) =>
-  makeEnvelope({ contract, version: 1, source: 'test', stream: contract, payload, received_at: '2026-12-20T00:00:00.000Z', delivery_id: `bali-${seq++}` });
-const charge = (id: string, day: string, amount: number, fee: number | null, status = 'succeeded', provider = 'stripe') =>
-  env('payment', { payment_id: id, occurred_at: `${day}T10:00:00Z`, provider, status, amount_minor: amount, currency: 'GBP', ...(fee === null ? {} : { fee_minor: fee, net_minor: amount - fee }) });
-const item = (payoutId: string, id: string, paymentId: string, day: string, type: string, amount: number, fee: number, provider = 'stripe') =>
-  env('payout_item', { payout_item_id: `${payoutId}:${id}`, occurred_at: `${day}T11:00:00Z`, provider, payout_id: payoutId, payment_id: paymentId, type, amount_minor: amount, fee_minor: fee, net_minor: amount - fee, currency: 'GBP' });
-const payout = (id: string, day: string, amount: number, arrival: string, status = 'paid', provider = 'stripe') =>
-  env('payout', { payout_id: id, occurred_at: `${day}T12:00:00Z`, provider, status, amount_minor: amount, currency: 'GBP', arrival_date: arrival, ...(provider === 'stripe' ? { bank_reference: `STRIPE ${id.toUpperCase()}` } : {}) });
+const { env, charge, item, payout } = balanceEnvelopes('bali');
 const line = (id: string, day: string, amount: number, reference: string) =>
   env('bank_line', { bank_line_id: id, occurred_at: `${day}T00:00:00Z`, account: 'acc', amount_minor: amount, currency: 'GBP', reference, booking_date: day });
 const banked = (id: string, day: string, amount: number, arrival: string) => [payout(id, day, amount, arrival), line(`bl_${id}`, arrival, amount, `STRIPE ${id.toUpperCase()}`)];
