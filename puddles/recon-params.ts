@@ -141,9 +141,15 @@ export function reconParamsSql(overrides: ReconParamValues = {}, configured: Rec
 /** The providers and aggregators a bank line's text is searched for (defined in core: the bank_line contract uses them too). */
 export { RECON_PROVIDERS };
 
+/**
+ * The view `recon_providers` (provider, bank_text, kind, refund_taken_when): how a bank statement names each provider
+ * and aggregator, and when each takes a refund's money from its balance (`created` or `succeeded`, RefundTakenWhen).
+ */
 export function reconProvidersSql(): string {
   const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
-  return RECON_PROVIDERS.map((p) => `SELECT ${q(p.provider)} AS provider, ${q(p.bank_text)} AS bank_text, ${q(p.kind)} AS kind`).join(' UNION ALL ');
+  return RECON_PROVIDERS.map(
+    (p) => `SELECT ${q(p.provider)} AS provider, ${q(p.bank_text)} AS bank_text, ${q(p.kind)} AS kind, ${q(p.refund_taken_when)} AS refund_taken_when`,
+  ).join(' UNION ALL ');
 }
 
 /**

@@ -2,7 +2,8 @@
 -- much has it sent that the bank has not booked yet? The columns, their signs and the formula are defined once, in
 -- docs/reconciliation.md ("Month end: money at the providers and in transit"); what only this SQL shows:
 -- - A charge counts as the provider settled it: its charge item in the payout recon_payment_link links it to, else
---   its payment. Refunds and disputes count by their own status (recon_statuses, dispute_statuses.takes_money).
+--   its payment. Refunds and disputes count by their own status (recon_statuses, dispute_statuses.takes_money), a
+--   pending refund too where the provider takes its money when it is created (recon_providers.refund_taken_when).
 -- - A charge that failed after it succeeded counts too when a charge_reversal item names it, and that item's net
 --   counts with the `other` items' net: the pair nets to what the provider kept.
 -- - From recon_payout's items: the fees of refund, refund_reversal and dispute items (their money is counted by
@@ -38,12 +39,15 @@ charges AS (
   FROM settled
   GROUP BY provider, currency
 ),
+-- A failed or cancelled refund never counts (nor, in items, its refund_reversal's money).
 refunds AS (
   SELECT r.provider, r.currency, sum(r.amount_minor) AS refunds_minor
   FROM refund r
-  JOIN recon_statuses s ON s.status = r.status AND s.outcome = 'succeeded'
+  JOIN recon_statuses s ON s.status = r.status
+  LEFT JOIN recon_providers p ON p.provider = r.provider
   CROSS JOIN x
   WHERE CAST(r.occurred_at AS DATE) <= x.as_of
+    AND (s.outcome = 'succeeded' OR (s.outcome = 'pending' AND p.refund_taken_when = 'created'))
   GROUP BY r.provider, r.currency
 ),
 disputes AS (
