@@ -12,8 +12,12 @@ export interface ListedBreak {
   object_kind: string;
   object_id: string;
   amount_minor: number | null;
+  /** abs(amount_minor): the money the break puts at risk, never negative, the figure to add up. */
+  at_stake_minor: number | null;
   currency: string | null;
   reason: string | null;
+  /** What to do or check next about a break of its type (puddles/break-actions.ts). */
+  action: string | null;
   donation_id: string | null;
   payment_id: string | null;
   payout_id: string | null;
@@ -30,7 +34,7 @@ export interface BreakSpell extends ListedBreak {
 }
 
 /** The columns `recon_breaks` is read for, in the order BreakSpell's rows give them. */
-export const LISTED_COLUMNS = ['break_type', 'object_kind', 'object_id', 'amount_minor', 'currency', 'reason', 'donation_id', 'payment_id', 'payout_id', 'bank_line_id'] as const;
+export const LISTED_COLUMNS = ['break_type', 'object_kind', 'object_id', 'amount_minor', 'at_stake_minor', 'currency', 'reason', 'action', 'donation_id', 'payment_id', 'payout_id', 'bank_line_id'] as const;
 
 // A break is one per type, object and currency (CANCELLED_BUT_PAID has one per currency a donation's payments hold).
 const keyOf = (b: ListedBreak) => JSON.stringify([b.break_type, b.object_kind, b.object_id, b.currency]);
@@ -47,7 +51,7 @@ export function daysOf(from: string, to: string): string[] {
 
 /**
  * The spells of every break listed on any of `days` (consecutive days, in order, each with that day's list). The
- * amount, reason and ids are as the spell's last day listed them. A break that closes and opens again has two.
+ * amounts (amount_minor, at_stake_minor), reason, action and ids are as the spell's last day listed them. A break that closes and opens again has two.
  */
 export function breakSpells(days: readonly { day: string; breaks: readonly ListedBreak[] }[]): BreakSpell[] {
   const open = new Map<string, BreakSpell>();
@@ -72,8 +76,8 @@ export function breakSpells(days: readonly { day: string; breaks: readonly Liste
   return [...spells, ...open.values()];
 }
 
-/** The columns of the report, in order. */
-export const SPELL_COLUMNS = ['break_type', 'object_kind', 'object_id', 'opened_on', 'open_before', 'closed_on', 'days_listed', 'amount_minor', 'currency', 'reason', 'donation_id', 'payment_id', 'payout_id', 'bank_line_id'] as const;
+/** The columns of the report, in order: the listed ones in `report breaks`' order, the spell's after the object. */
+export const SPELL_COLUMNS = ['break_type', 'object_kind', 'object_id', 'opened_on', 'open_before', 'closed_on', 'days_listed', 'amount_minor', 'at_stake_minor', 'currency', 'reason', 'action', 'donation_id', 'payment_id', 'payout_id', 'bank_line_id'] as const;
 
 const TYPES: Record<(typeof SPELL_COLUMNS)[number], string> = {
   break_type: 'VARCHAR',
@@ -84,8 +88,10 @@ const TYPES: Record<(typeof SPELL_COLUMNS)[number], string> = {
   closed_on: 'DATE',
   days_listed: 'INTEGER',
   amount_minor: 'BIGINT',
+  at_stake_minor: 'BIGINT',
   currency: 'VARCHAR',
   reason: 'VARCHAR',
+  action: 'VARCHAR',
   donation_id: 'VARCHAR',
   payment_id: 'VARCHAR',
   payout_id: 'VARCHAR',
