@@ -6,9 +6,11 @@
 // when a source changed, so a stale build never runs.
 //
 // Why esbuild, not tsc: it transpiles the ~190 files in well under a second (tsc's emit re-checks the whole
-// program, tens of seconds here), and type checking already has its own step (`npm run typecheck`). Files are
-// not bundled, so each module keeps its path relative to its neighbours (workers and SQL files are found
-// through import.meta.url) and the output mirrors the tree.
+// program, tens of seconds here), and type checking already has its own step (`npm run typecheck`). The output
+// mirrors the tree file by file, each module beside its neighbours (the worker threads start on those, and find
+// their modules and the SQL files through import.meta.url); beside it, the CLI that bin/puddle.mjs runs is one
+// bundle in chunks at the build's root, `cli.js` (bundleCli, which rewrites each module's import.meta to its own
+// file's place in the tree).
 //
 // Why a folder per fingerprint: tests and several `puddle` commands may start at once after an edit; each
 // build goes to a temporary folder renamed into place (atomic), and a process already running from an
@@ -28,11 +30,12 @@ const DONE = '.complete';
 const COPIED = ['.mjs', '.sql'];
 
 /**
- * What the build depends on: every source's path (from the root), size and modification time, and this script's,
- * one line each, in name order. Cheap (a stat of each of ~430 files, about 10 ms): bin/puddle.mjs computes it at every
- * start. An edit, a checkout or a touch changes it; a rebuild with nothing changed costs about a second. Written with
- * string paths and plain loops: path.join and path.relative per file took it 25 ms more (docs/benchmarks.md,
- * "Start-up").
+ * What the build depends on: every source's path (from the root), size and modification time, this script's, and
+ * those of package-lock.json (the packages the build bundles, such as DuckDB's API, and esbuild itself) and
+ * tsconfig.json (which esbuild reads), one line each, in name order. Cheap (a stat of each of ~430 files, about 14
+ * ms): bin/puddle.mjs computes it at every start. An edit, a checkout, an upgrade or a touch changes it; a rebuild
+ * with nothing changed costs about a second. Written with string paths and plain loops: with path.join and
+ * path.relative per file it took 25 ms (docs/benchmarks.md, "Start-up").
  */
 export function fingerprint() {
   const files = [];
@@ -42,6 +45,11 @@ export function fingerprint() {
     const s = statSync(file);
     text += `${rel}\0${s.size}\0${Math.trunc(s.mtimeMs)}\n`;
     files.push(file);
+  };
+  // Read by the build, not built: in the listing, not in `files`. Either may be absent (a package without a lock).
+  const also = (rel) => {
+    const s = statSync(`${ROOT}/${rel}`, { throwIfNoEntry: false });
+    text += s ? `${rel}\0${s.size}\0${Math.trunc(s.mtimeMs)}\n` : `${rel}\0absent\n`;
   };
   const walk = (rel) => {
     const entries = readdirSync(`${ROOT}/${rel}`, { withFileTypes: true });
@@ -55,6 +63,8 @@ export function fingerprint() {
   };
   for (const d of SOURCE_DIRS) walk(d);
   add(path.relative(ROOT, fileURLToPath(import.meta.url)).split(path.sep).join('/'));
+  also('package-lock.json');
+  also('tsconfig.json');
   return { hash: createHash('sha256').update(text).digest('hex').slice(0, 16), files };
 }
 
@@ -173,22 +183,24 @@ async function bundleCli(esbuild, tmp) {
     name: 'puddle-import-meta',
     setup(build) {
       build.onResolve({ filter: /^@duckdb\/node-api$/ }, () => ({ path: './vendor/duckdb-node-api.js', external: true }));
-      build.onLoad({ filter: /\.ts$/ }, async (args) => {
+      build.onLoad({ filter: /\.(ts|mjs)$/ }, async (args) => {
         const text = readFileSync(args.path, 'utf8');
-        if (!text.includes('import.meta.')) return { contents: text, loader: 'ts' };
-        // As expressions only (esbuild's define), never inside a string: the CDK's Lambda banner holds the words.
+        const loader = args.path.endsWith('.ts') ? 'ts' : 'js';
+        if (!text.includes('import.meta.')) return { contents: text, loader };
+        const rel = path.relative(ROOT, args.path).split(path.sep).join('/').replace(/\.ts$/, '.js');
+        // As expressions only (esbuild's define), never inside a string: the CDK's Lambda banner holds the words. The
+        // banner, on the first line, keeps the source map's lines.
         const { code } = await esbuild.transform(text, {
-          loader: 'ts',
+          loader,
           format: 'esm',
           sourcefile: args.path,
           sourcemap: 'inline',
           define: { 'import.meta.url': '__puddleModuleUrl', 'import.meta.dirname': '__puddleModuleDir' },
+          banner:
+            `const __puddleModuleUrl = new URL(${JSON.stringify(`./${rel}`)}, import.meta.url).href; ` +
+            `const __puddleModuleDir = import.meta.dirname + ${JSON.stringify(`/${path.posix.dirname(rel)}`)};`,
         });
-        const rel = path.relative(ROOT, args.path).split(path.sep).join('/').replace(/\.ts$/, '.js');
-        const head =
-          `const __puddleModuleUrl = new URL(${JSON.stringify(`./${rel}`)}, import.meta.url).href;\n` +
-          `const __puddleModuleDir = import.meta.dirname + ${JSON.stringify(`/${path.posix.dirname(rel)}`)};\n`;
-        return { contents: head + code, loader: 'js' };
+        return { contents: code, loader: 'js' };
       });
     },
   };

@@ -89,7 +89,7 @@ export async function createDuckDb(threads: number, role: DuckDbRole, access: Du
  */
 let early: { key: string; instance: Promise<DuckDBInstance> } | undefined;
 
-const earlyKey = (threads: number, role: DuckDbRole) => `${threads}/${duckDbMemoryMb(role)}`;
+const earlyKey = (threads: number, role: DuckDbRole) => `${role}/${threads}/${duckDbMemoryMb(role)}`;
 
 /**
  * Start creating the instance the next createDuckDb(threads, role) will ask for, now. Creating one takes DuckDB
@@ -97,6 +97,8 @@ const earlyKey = (threads: number, role: DuckDbRole) => `${threads}/${duckDbMemo
  * docs/benchmarks.md, "Start-up"). Its failure is createDuckDb's to report.
  */
 export function prestartDuckDb(threads: number, role: DuckDbRole): void {
+  // One not taken (its command stopped before it queried) is closed, not dropped open.
+  early?.instance.then((unused) => unused.closeSync(), () => undefined);
   const instance = newInstance(threads, role);
   instance.catch(() => undefined);
   early = { key: earlyKey(threads, role), instance };

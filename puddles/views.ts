@@ -24,7 +24,8 @@ import { FIRST_ARRIVAL, LATEST_FIRST } from './version-order.js';
 
 export interface ViewDef {
   name: string;
-  sql: string;
+  /** Read only: a named view's is a getter, reading its file when first asked for (named-views.ts). */
+  readonly sql: string;
   /**
    * A current view that reads its contract's current-state files alone (nothing landed since the fold): read
    * again, it costs a scan of the columns a query uses, less than copying every column into a snapshot.

@@ -36,6 +36,22 @@ describe('the compiled JavaScript bin/puddle.mjs runs (bin/build.mjs)', () => {
     expect(path.basename(await ensureBuilt({ quiet: true }))).toBe(path.basename(before));
   });
 
+  it('is rebuilt after the packages it bundles or the TypeScript settings change (package-lock.json, tsconfig.json)', () => {
+    for (const name of ['package-lock.json', 'tsconfig.json']) {
+      const file = path.join(ROOT, name);
+      const before = fingerprint().hash;
+      const { atime, mtime } = statSync(file);
+      const mtimeNs = statSync(file, { bigint: true }).mtimeNs;
+      try {
+        utimesSync(file, atime, new Date(mtime.getTime() + 60_000));
+        expect(fingerprint().hash, name).not.toBe(before);
+      } finally {
+        execFileSync('touch', ['-m', '-d', `@${mtimeNs / 1_000_000_000n}.${String(mtimeNs % 1_000_000_000n).padStart(9, '0')}`, file]);
+      }
+      expect(fingerprint().hash, name).toBe(before);
+    }
+  });
+
   it('runs the hub with the young generation npm start gives it when bin/puddle.mjs is run as a program', async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'puddle-exec-'));
     const hub = await startHubProcess({ PUDDLE_HOME: home }, { asExecutable: true });

@@ -66,9 +66,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   // `query` answers from a DuckDB, which takes DuckDB about 40 ms to create on a thread of its own: begun here, it is
   // made while the command's modules load (about 100 ms) instead of after (docs/benchmarks.md, "Start-up").
+  // Only a head start: should it fail (a temporary folder it cannot make), the engine meets the same and says so.
   if (name === 'query' && !rest.some((a) => a === '--help' || a === '-h')) {
-    const { prestartDuckDb, QUERY_THREADS } = await import('../../puddles/duckdb.js');
-    prestartDuckDb(QUERY_THREADS, 'query');
+    try {
+      const { prestartDuckDb, QUERY_THREADS } = await import('../../puddles/duckdb.js');
+      prestartDuckDb(QUERY_THREADS, 'query');
+    } catch {
+      // said by the engine when it opens
+    }
   }
   const cmd = await load();
   try {

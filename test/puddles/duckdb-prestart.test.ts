@@ -50,20 +50,33 @@ describe('prestartDuckDb', () => {
     }
   });
 
-  it('is not given to a createDuckDb with other threads or another memory limit, which makes its own', async () => {
+  it('is not given to a createDuckDb with other threads, another role or another memory limit, which makes its own', async () => {
     const create = vi.spyOn(DuckDBInstance, 'create');
     prestartDuckDb(2, 'query');
     (await createDuckDb(1, 'query')).closeSync();
+    (await createDuckDb(2, 'writer')).closeSync();
     setDuckDbMemoryMb(3000);
     (await createDuckDb(2, 'query')).closeSync();
-    expect(create).toHaveBeenCalledTimes(3);
+    expect(create).toHaveBeenCalledTimes(4);
     setDuckDbMemoryMb(undefined);
     // Still waiting for its own kind.
     const early = await create.mock.results[0]!.value;
     const instance = await createDuckDb(2, 'query');
     expect(instance).toBe(early);
-    expect(create).toHaveBeenCalledTimes(3);
+    expect(create).toHaveBeenCalledTimes(4);
     instance.closeSync();
+  });
+
+  it('closes an instance nobody took when another is started', async () => {
+    const create = vi.spyOn(DuckDBInstance, 'create');
+    prestartDuckDb(1, 'query');
+    const first = (await create.mock.results[0]!.value) as DuckDBInstance;
+    prestartDuckDb(1, 'query');
+    const second = (await create.mock.results[1]!.value) as DuckDBInstance;
+    await expect(first.connect()).rejects.toThrow();
+    const taken = await createDuckDb(1, 'query');
+    expect(taken).toBe(second);
+    taken.closeSync();
   });
 });
 
