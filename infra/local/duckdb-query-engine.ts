@@ -327,10 +327,12 @@ export class DuckDbQueryEngine implements QueryEngine {
     return this.#exclusive(async () => {
       if (this.#closed) return;
       this.#closed = true;
-      if (this.#conn) {
-        const { instance, conn } = await this.#conn;
-        conn.closeSync();
-        instance.closeSync();
+      // A DuckDB that never opened (its failure was the query's to report) has nothing to close: until 2026-12-07
+      // closing threw that failure again, over the command's own message (`TMPDIR=/nonexistent puddle query`).
+      const opened = await this.#conn?.catch(() => undefined);
+      if (opened) {
+        opened.conn.closeSync();
+        opened.instance.closeSync();
       }
       if (!this.#store.localRoot) await rm(this.#cacheDir, { recursive: true, force: true });
     }, 'background');
