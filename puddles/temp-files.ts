@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isMainThread, threadId } from 'node:worker_threads';
 
+import { ConfigError } from '../core/errors.js';
 import { log } from '../core/log.js';
 import { processExists } from '../core/process-exists.js';
 
@@ -36,8 +37,27 @@ let threadDir: string | null = null;
  * can make first, mode 0700. The pid lets sweepTempFolders tell whose it is; the caller removes it (or at its exit).
  */
 export function makeTempFolder(kind: TempFolderKind): string {
-  return mkdtempSync(path.join(tmpdir(), `puddle-${kind}-${process.pid}-`));
+  try {
+    return mkdtempSync(path.join(tmpdir(), `puddle-${kind}-${process.pid}-`));
+  } catch (err) {
+    // A setting to fix, said as one: node's own message named only mkdtemp's pattern (a user test of TMPDIR=/nonexistent).
+    const why = UNUSABLE[(err as NodeJS.ErrnoException).code ?? ''];
+    if (!why) throw err;
+    throw new ConfigError(
+      `the temporary folder ${tmpdir()} (TMPDIR, else /tmp) ${why}: Puddle writes passing files there (Parquet being written, DuckDB's spills). Set TMPDIR to a folder this user may write`,
+      { cause: err },
+    );
+  }
 }
+
+/** mkdtemp's failures that say the temporary folder cannot be used at all. */
+const UNUSABLE: Readonly<Record<string, string>> = {
+  ENOENT: 'does not exist',
+  ENOTDIR: 'is not a folder',
+  EACCES: 'may not be written by this user',
+  EPERM: 'may not be written by this user',
+  EROFS: 'is on a read-only disk',
+};
 
 /**
  * The process's folder: made at the first call (the hub makes it before it starts its landing threads) and named in
