@@ -40,16 +40,15 @@ const COPIED = ['.mjs', '.sql'];
 export function fingerprint() {
   const files = [];
   let text = '';
-  const add = (rel) => {
-    const file = `${ROOT}/${rel}`;
-    const s = statSync(file);
-    text += `${rel}\0${s.size}\0${Math.trunc(s.mtimeMs)}\n`;
-    files.push(file);
-  };
-  // Read by the build, not built: in the listing, not in `files`. Either may be absent (a package without a lock).
-  const also = (rel) => {
+  // One line a file; one that is absent says so (package-lock.json in a package without a lock).
+  const stamp = (rel) => {
     const s = statSync(`${ROOT}/${rel}`, { throwIfNoEntry: false });
     text += s ? `${rel}\0${s.size}\0${Math.trunc(s.mtimeMs)}\n` : `${rel}\0absent\n`;
+  };
+  // A file the build compiles or copies; package-lock.json and tsconfig.json are read by it, stamped only.
+  const add = (rel) => {
+    stamp(rel);
+    files.push(`${ROOT}/${rel}`);
   };
   const walk = (rel) => {
     const entries = readdirSync(`${ROOT}/${rel}`, { withFileTypes: true });
@@ -63,8 +62,8 @@ export function fingerprint() {
   };
   for (const d of SOURCE_DIRS) walk(d);
   add(path.relative(ROOT, fileURLToPath(import.meta.url)).split(path.sep).join('/'));
-  also('package-lock.json');
-  also('tsconfig.json');
+  stamp('package-lock.json');
+  stamp('tsconfig.json');
   return { hash: createHash('sha256').update(text).digest('hex').slice(0, 16), files };
 }
 

@@ -40,7 +40,7 @@ export function makeTempFolder(kind: TempFolderKind): string {
   try {
     return mkdtempSync(path.join(tmpdir(), `puddle-${kind}-${process.pid}-`));
   } catch (err) {
-    // A setting to fix, said as one: node's own message named only mkdtemp's pattern (a user test of TMPDIR=/nonexistent).
+    // A setting to fix, said as one: node's own message named only mkdtemp's pattern (a review, 2026-12-07: TMPDIR=/nonexistent).
     const why = UNUSABLE[(err as NodeJS.ErrnoException).code ?? ''];
     if (!why) throw err;
     throw new ConfigError(
