@@ -9,8 +9,8 @@
 // program, tens of seconds here), and type checking already has its own step (`npm run typecheck`). The output
 // mirrors the tree file by file, each module beside its neighbours (the worker threads start on those, and find
 // their modules and the SQL files through import.meta.url); beside it, the CLI that bin/puddle.mjs runs is one
-// bundle in chunks at the build's root, `cli.js` (bundleCli, which rewrites each module's import.meta to its own
-// file's place in the tree).
+// CommonJS bundle at the build's root, `cli.cjs` (bundleCli, which rewrites each module's import.meta to its own
+// file's place in the tree), run through V8's code cache.
 //
 // Why a folder per fingerprint: tests and several `puddle` commands may start at once after an edit; each
 // build goes to a temporary folder renamed into place (atomic), and a process already running from an
@@ -151,7 +151,7 @@ async function vendorDuckDb(esbuild, tmp) {
     external: ['@duckdb/node-bindings'],
     // A third of the text to read and compile at every start (about 5 ms); its errors' messages are DuckDB's own.
     minify: true,
-    plugins: addonPlugin(),
+    plugins: addonPlugin('vendor'),
     // The bundled CommonJS calls require() for the addon: give it one in ESM.
     banner: { js: "import { createRequire as __puddleCreateRequire } from 'node:module'; const require = __puddleCreateRequire(import.meta.url);" },
     logLevel: 'error',
@@ -167,29 +167,54 @@ async function vendorDuckDb(esbuild, tmp) {
 }
 
 /**
- * The CLI as one bundle, dist/js/<fingerprint>/cli.js, which bin/puddle.mjs runs, in chunks (each command's own,
- * loaded when it runs, and the code commands share): `puddle query "select 1"` loads 44 files instead of 70 modules,
- * about 10 ms less (docs/benchmarks.md, "Start-up"; the modules' cost is mostly compiling and running them). Without
- * chunks every npm package the CLI can use became a static import (1.1 s). npm packages stay imports from
- * node_modules, except @duckdb/node-api, which is the vendored bundle (above).
+ * The CLI as one CommonJS bundle, dist/js/<fingerprint>/cli.cjs, which bin/puddle.mjs runs through V8's code cache
+ * (bin/code-cache.mjs). Node 20 keeps no compiled code between runs for ES modules, but it does for a script
+ * (vm.Script's cachedData): `puddle query "select 1"` then deserializes its bytecode instead of parsing and compiling
+ * about 1.5 MB of JavaScript at every start (docs/benchmarks.md, "Start-up"). One file, because CommonJS has no
+ * chunks; it stays lazy all the same: each command's modules, and the npm packages they require, are loaded (esbuild's
+ * init wrappers) only when the command runs.
+ *
+ * npm packages stay requires from node_modules, except those that cannot be required on Node 20 (ES-module only, such
+ * as p-queue), which are bundled, and @duckdb/node-api, which is bundled too (its 124 small files, above; the addon is
+ * required directly, as the vendored copy does). Whitespace is minified, names are not, so stack traces still read.
+ * The output is ASCII only: one other character (a `£` in a regular expression) makes V8 keep the whole text as
+ * two-byte, slower to read and compile (asciiOnly).
  *
  * Workers start on the file-by-file modules beside it (landing-worker.js, the .mjs threads): a source's
- * `import.meta.url` and `import.meta.dirname` are rewritten to its own file's place in the build (the bundle and
- * its chunks lie at the build's root, so one relative path serves), so that each finds its workers and SQL files
- * as the file-by-file build does.
+ * `import.meta.url` and `import.meta.dirname` are rewritten to its own file's place in the build (the bundle lies at
+ * the build's root, so one relative path serves), so that each finds its workers and SQL files as the file-by-file
+ * build does.
  */
 async function bundleCli(esbuild, tmp) {
   const here = {
     name: 'puddle-import-meta',
     setup(build) {
-      build.onResolve({ filter: /^@duckdb\/node-api$/ }, () => ({ path: './vendor/duckdb-node-api.js', external: true }));
+      build.onResolve({ filter: /^[^./]/ }, (args) => {
+        const take = takePackage(args);
+        if (take === 'bundle') return undefined;
+        if (take === 'external') return { path: args.path, external: true };
+        return { path: args.path, namespace: `puddle-${take}` };
+      });
+      // An import() of a package that can be required: a module of one line that requires it (esbuild gives the import()
+      // node's `default`, the package's exports, as it does for any CommonJS module an ES module imports).
+      build.onLoad({ filter: /.*/, namespace: 'puddle-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js', resolveDir: ROOT }));
+      // An import() of a package that is an ES module only (vite, fauxqs): a script run by vm (bin/code-cache.mjs) has
+      // no import() of its own on Node 20 without a flag or an ExperimentalWarning, so the bundle's wrapper is handed
+      // the loader's (`__puddleImport`). esbuild turns the import() into a promise of this module's exports; as they are
+      // a thenable, that promise settles with what `then` gives: the package's namespace.
+      build.onLoad({ filter: /.*/, namespace: 'puddle-import' }, (args) => ({
+        contents: `module.exports = { then: (resolve, reject) => __puddleImport(${JSON.stringify(args.path)}).then(resolve, reject) };`,
+        loader: 'js',
+        resolveDir: ROOT,
+      }));
       build.onLoad({ filter: /\.(ts|mjs)$/ }, async (args) => {
+        if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
         const text = readFileSync(args.path, 'utf8');
         const loader = args.path.endsWith('.ts') ? 'ts' : 'js';
         if (!text.includes('import.meta.')) return { contents: text, loader };
         const rel = path.relative(ROOT, args.path).split(path.sep).join('/').replace(/\.ts$/, '.js');
         // As expressions only (esbuild's define), never inside a string: the CDK's Lambda banner holds the words. The
-        // banner, on the first line, keeps the source map's lines.
+        // banner, on the first line, keeps the source map's lines. __dirname is the bundle's folder, the build's root.
         const { code } = await esbuild.transform(text, {
           loader,
           format: 'esm',
@@ -197,8 +222,8 @@ async function bundleCli(esbuild, tmp) {
           sourcemap: 'inline',
           define: { 'import.meta.url': '__puddleModuleUrl', 'import.meta.dirname': '__puddleModuleDir' },
           banner:
-            `const __puddleModuleUrl = new URL(${JSON.stringify(`./${rel}`)}, import.meta.url).href; ` +
-            `const __puddleModuleDir = import.meta.dirname + ${JSON.stringify(`/${path.posix.dirname(rel)}`)};`,
+            `const __puddleModuleDir = __dirname + ${JSON.stringify(`/${path.posix.dirname(rel)}`)}; ` +
+            `const __puddleModuleUrl = require('node:url').pathToFileURL(__dirname + ${JSON.stringify(`/${rel}`)}).href;`,
         });
         return { contents: code, loader: 'js' };
       });
@@ -208,21 +233,62 @@ async function bundleCli(esbuild, tmp) {
     entryPoints: { cli: path.join(ROOT, 'infra', 'cli', 'main.ts') },
     outdir: tmp,
     entryNames: '[name]',
-    chunkNames: 'cli-[name]-[hash]',
+    outExtension: { '.js': '.cjs' },
     bundle: true,
-    splitting: true,
-    packages: 'external',
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     target: 'node20',
     sourcemap: 'linked',
-    plugins: [here],
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    // The addon's plugin first: it takes @duckdb/node-bindings before the rule above makes every package external.
+    plugins: [...addonPlugin('.'), here],
     logLevel: 'error',
   });
+  asciiOnly(path.join(tmp, 'cli.cjs'));
 }
 
-/** The esbuild plugin that points the bundle's require of @duckdb/node-bindings at this machine's addon (above). */
-function addonPlugin() {
+/**
+ * How the CLI bundle takes an npm package: `bundle` it, leave it `external` (a require from node_modules), or, where the
+ * source has an import(), `require` it or `import` it through the loader. Bundled: @duckdb/node-api (see vendorDuckDb),
+ * what a bundled package imports itself, and a package that only has an ES module (`"type": "module"` and no `require`
+ * in its exports) imported statically, which a CommonJS bundle cannot require on Node 20 before 20.19; one imported
+ * with import(), such as vite, is imported from node_modules as before. An import() of a package that can be required
+ * becomes a require: a package with both builds (the AWS SDK) would otherwise be loaded twice, its ES module beside the
+ * CommonJS the rest of the bundle requires, and their classes would not mix.
+ */
+function takePackage({ path: specifier, kind, importer }) {
+  const name = specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+  if (name.startsWith('node:') || !/^[@a-z0-9]/i.test(name)) return 'external';
+  if (name === '@duckdb/node-api' || importer.includes(`${path.sep}node_modules${path.sep}`)) return 'bundle';
+  let pkg;
+  try {
+    pkg = JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8'));
+  } catch {
+    return 'external'; // a builtin without its node: prefix, or a package not installed (an optional one)
+  }
+  const esmOnly = pkg.type === 'module' && !JSON.stringify(pkg.exports ?? {}).includes('"require"');
+  if (kind === 'dynamic-import') return esmOnly ? 'import' : 'require';
+  return esmOnly ? 'bundle' : 'external';
+}
+
+/**
+ * Escapes what is left outside ASCII (esbuild escapes strings but not regular expressions) as \uXXXX, which means the
+ * same in a regular expression, a string or a template. Only the columns after it on its line move in the source map.
+ */
+function asciiOnly(file) {
+  const text = readFileSync(file, 'utf8');
+  // eslint-disable-next-line no-control-regex
+  const escaped = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (escaped !== text) writeFileSync(file, escaped);
+}
+
+/**
+ * The esbuild plugin that points a bundle's require of @duckdb/node-bindings at this machine's addon (above). `runsFrom`:
+ * the bundle's folder within the build.
+ */
+function addonPlugin(runsFrom) {
   const req = createRequire(path.join(ROOT, 'package.json'));
   const base = `@duckdb/node-bindings-${process.platform}-${process.arch}`;
   const found = [base, `${base}-musl`].flatMap((p) => {
@@ -237,8 +303,9 @@ function addonPlugin() {
   // every start (a glibc runtime is in node's own report).
   const glibc = Boolean(process.report?.getReport().header.glibcVersionRuntime);
   const chosen = found.length === 1 ? found[0] : found.find((f) => f.includes('-musl') !== glibc);
-  // From dist/js/<fingerprint>/vendor/, where the bundle runs.
-  const rel = path.relative(path.join(OUT, 'fingerprint', 'vendor'), chosen).split(path.sep).join('/');
+  // From dist/js/<fingerprint>/<runsFrom>/, where the bundle runs.
+  let rel = path.relative(path.join(OUT, 'fingerprint', runsFrom), chosen).split(path.sep).join('/');
+  if (!rel.startsWith('.')) rel = `./${rel}`;
   // `load` is require under another name, so that esbuild neither bundles the addon nor resolves the fallback here.
   const contents = `const load = require;\nlet addon;\ntry {\n  addon = load(${JSON.stringify(rel)});\n} catch {\n  addon = load('@duckdb/node-bindings');\n}\nmodule.exports = addon;\n`;
   return [

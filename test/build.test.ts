@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,7 +10,7 @@ import { startHubProcess } from './support/hub-process.js';
 describe('the compiled JavaScript bin/puddle.mjs runs (bin/build.mjs)', () => {
   it('holds every module and the files they read beside them', async () => {
     const dir = await ensureBuilt({ quiet: true });
-    for (const f of ['cli.js', 'infra/cli/main.js', 'infra/local/hub.js', 'infra/local/sqlite-queue-write-thread.mjs', 'infra/local/sqlite-queue-writer.mjs', 'puddles/queries/recon_breaks.sql', '.complete']) {
+    for (const f of ['cli.cjs', 'infra/cli/main.js', 'infra/local/hub.js', 'infra/local/sqlite-queue-write-thread.mjs', 'infra/local/sqlite-queue-writer.mjs', 'puddles/queries/recon_breaks.sql', '.complete']) {
       expect(existsSync(path.join(dir, f)), f).toBe(true);
     }
     expect(existsSync(path.join(dir, 'core/money.test.js'))).toBe(false);
@@ -93,6 +93,50 @@ describe('the compiled JavaScript bin/puddle.mjs runs (bin/build.mjs)', () => {
       expect(JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }))).toEqual([{ answer: 42 }]);
     } finally {
       rmSync(moved, { recursive: true, force: true });
+    }
+  });
+
+  it('writes the CLI bundle in ASCII only, so V8 keeps its text one byte a character (a £ in a regular expression is escaped)', async () => {
+    const dir = await ensureBuilt({ quiet: true });
+    const text = readFileSync(path.join(dir, 'cli.cjs'));
+    expect(text.findIndex((b) => b > 0x7f)).toBe(-1);
+    // connectors/bank/csv.ts strips currency signs with /[£$€\s]/: still there, escaped.
+    expect(text.toString('latin1')).toContain('[\\u00a3$\\u20ac\\s]');
+  });
+
+  it('keeps a code cache per command and per node flags, reuses it, and replaces one V8 rejects', async () => {
+    const dir = await ensureBuilt({ quiet: true });
+    // A copy of the bundle in a folder of its own inside dist/js (so that it still finds node_modules), with its own caches.
+    const copy = mkdtempSync(path.join(ROOT, 'dist', 'js', '.test-cache-'));
+    try {
+      copyFileSync(path.join(dir, 'cli.cjs'), path.join(copy, 'cli.cjs'));
+      const loader = pathToFileURL(path.join(ROOT, 'bin', 'code-cache.mjs')).href;
+      const run = (command: string, flags: string[] = []) =>
+        execFileSync(process.execPath, [...flags, '--input-type=module', '-e', `const { loadCached } = await import(${JSON.stringify(loader)}); const cli = loadCached(${JSON.stringify(path.join(copy, 'cli.cjs'))}, ${JSON.stringify(command)}); console.log(typeof cli.exports.main); cli.save();`], { encoding: 'utf8' }).trim();
+      const caches = () => readdirSync(path.join(copy, 'code-cache')).sort();
+      expect(run('query')).toBe('function');
+      const [query] = caches();
+      expect(query).toMatch(/^query-[0-9a-f]{12}\.bin$/);
+      const file = path.join(copy, 'code-cache', query!);
+      const made = statSync(file);
+      // Accepted: not written again.
+      expect(run('query')).toBe('function');
+      expect(statSync(file).ino).toBe(made.ino);
+      // Another command, other node flags: caches of their own.
+      run('status');
+      run('query', ['--max-semi-space-size=64']);
+      expect(caches()).toHaveLength(3);
+      expect(caches().filter((f) => f.startsWith('query-'))).toHaveLength(2);
+      // Garbage where the cache was: V8 rejects it, the command runs, and a good cache replaces it.
+      writeFileSync(file, 'not a code cache');
+      expect(run('query')).toBe('function');
+      expect(statSync(file).size).toBeGreaterThan(1000);
+      // A cache that cannot be written (its folder is a file here) is no error.
+      rmSync(path.join(copy, 'code-cache'), { recursive: true });
+      writeFileSync(path.join(copy, 'code-cache'), '');
+      expect(run('query')).toBe('function');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
     }
   });
 
