@@ -62,6 +62,8 @@ export function fingerprint() {
   };
   for (const d of SOURCE_DIRS) walk(d);
   add(path.relative(ROOT, fileURLToPath(import.meta.url)).split(path.sep).join('/'));
+  // The code cache's wrapper is part of the text V8 compiles: a change to it is a new build, whose caches are new.
+  stamp('bin/code-cache.mjs');
   stamp('package-lock.json');
   stamp('tsconfig.json');
   return { hash: createHash('sha256').update(text).digest('hex').slice(0, 16), files };
@@ -144,6 +146,7 @@ async function vendorDuckDb(esbuild, tmp) {
   await esbuild.build({
     stdin: { contents: `import * as m from '${pkg}';\nexport const { ${names.join(', ')} } = m;\nexport default m;\n`, resolveDir: ROOT, loader: 'js' },
     outfile: out,
+    absWorkingDir: ROOT,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -229,7 +232,7 @@ async function bundleCli(esbuild, tmp) {
       });
     },
   };
-  await esbuild.build({
+  const result = await esbuild.build({
     entryPoints: { cli: path.join(ROOT, 'infra', 'cli', 'main.ts') },
     outdir: tmp,
     entryNames: '[name]',
@@ -241,11 +244,21 @@ async function bundleCli(esbuild, tmp) {
     sourcemap: 'linked',
     minifyWhitespace: true,
     minifySyntax: true,
+    // Lines of a readable length: node prints the whole line of an uncaught error's source with its stack.
+    lineLimit: 200,
     legalComments: 'none',
+    // Module names relative to the clone, whichever folder the build runs from.
+    absWorkingDir: ROOT,
     // The addon's plugin first: it takes @duckdb/node-bindings before the rule above makes every package external.
     plugins: [...addonPlugin('.'), here],
     logLevel: 'error',
   });
+  // A warning here is a bundle that would go wrong at run time (an `import.meta` esbuild had to leave empty in a
+  // bundled package, a require it could not resolve): the build stops rather than run it.
+  if (result.warnings.length > 0) {
+    const [w] = result.warnings;
+    throw new Error(`puddle: esbuild warns about the CLI bundle: ${w.text}${w.location ? ` (${w.location.file}:${w.location.line})` : ''}`);
+  }
   asciiOnly(path.join(tmp, 'cli.cjs'));
 }
 
@@ -262,15 +275,32 @@ function takePackage({ path: specifier, kind, importer }) {
   const name = specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
   if (name.startsWith('node:') || !/^[@a-z0-9]/i.test(name)) return 'external';
   if (name === '@duckdb/node-api' || importer.includes(`${path.sep}node_modules${path.sep}`)) return 'bundle';
-  let pkg;
-  try {
-    pkg = JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8'));
-  } catch {
-    return 'external'; // a builtin without its node: prefix, or a package not installed (an optional one)
-  }
-  const esmOnly = pkg.type === 'module' && !JSON.stringify(pkg.exports ?? {}).includes('"require"');
+  const can = requirable(specifier);
+  if (can === undefined) return 'external';
+  const esmOnly = !can;
   if (kind === 'dynamic-import') return esmOnly ? 'import' : 'require';
   return esmOnly ? 'bundle' : 'external';
+}
+
+/**
+ * Whether node's require takes this specifier as CommonJS (undefined: not installed, an optional package, left to
+ * fail at run time as before): resolved with require's conditions, the file it gives is neither `.mjs` nor a `.js` of a
+ * package whose type is module.
+ */
+function requirable(specifier) {
+  let file;
+  try {
+    file = createRequire(path.join(ROOT, 'package.json')).resolve(specifier);
+  } catch (err) {
+    return err?.code === 'MODULE_NOT_FOUND' ? undefined : false; // ERR_PACKAGE_PATH_NOT_EXPORTED: an import only
+  }
+  if (file.endsWith('.mjs')) return false;
+  if (file.endsWith('.cjs') || file.endsWith('.node') || file.endsWith('.json')) return true;
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const pkg = path.join(dir, 'package.json');
+    if (existsSync(pkg)) return JSON.parse(readFileSync(pkg, 'utf8')).type !== 'module';
+  }
+  return true;
 }
 
 /**
@@ -279,6 +309,10 @@ function takePackage({ path: specifier, kind, importer }) {
  */
 function asciiOnly(file) {
   const text = readFileSync(file, 'utf8');
+  // After a backslash (`/\£/`), \uXXXX would read as a backslash and the letters: none today, so say so if one comes.
+  // eslint-disable-next-line no-control-regex
+  const escapedOne = /\\[^\x00-\x7f]/.exec(text);
+  if (escapedOne) throw new Error(`puddle: the CLI bundle has a backslash before a character outside ASCII (${JSON.stringify(text.slice(escapedOne.index - 40, escapedOne.index + 10))}): write it as \\uXXXX in the source`);
   // eslint-disable-next-line no-control-regex
   const escaped = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (escaped !== text) writeFileSync(file, escaped);
@@ -301,8 +335,7 @@ function addonPlugin(runsFrom) {
   if (found.length === 0) return [];
   // Both installed (an npm before 11 did not keep `libc` in the lock file): choose here, once, as detect-libc would at
   // every start (a glibc runtime is in node's own report).
-  const glibc = Boolean(process.report?.getReport().header.glibcVersionRuntime);
-  const chosen = found.length === 1 ? found[0] : found.find((f) => f.includes('-musl') !== glibc);
+  const chosen = found.length === 1 ? found[0] : found.find((f) => f.includes('-musl') !== Boolean(process.report?.getReport().header.glibcVersionRuntime));
   // From dist/js/<fingerprint>/<runsFrom>/, where the bundle runs.
   let rel = path.relative(path.join(OUT, 'fingerprint', runsFrom), chosen).split(path.sep).join('/');
   if (!rel.startsWith('.')) rel = `./${rel}`;

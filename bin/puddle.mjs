@@ -27,4 +27,5 @@ try {
 const args = process.argv.slice(2);
 const cli = loadCached(path.join(dir, 'cli.cjs'), args[0]);
 process.exitCode = await cli.exports.main(args);
-cli.save();
+// Kept from a run that did the command's work: not a --help, a mistake or a failure, whose cache would hold little of it.
+if (process.exitCode === 0 && !args.some((a) => a === '--help' || a === '-h')) cli.save();

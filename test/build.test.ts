@@ -127,7 +127,14 @@ describe('the compiled JavaScript bin/puddle.mjs runs (bin/build.mjs)', () => {
       run('query', ['--max-semi-space-size=64']);
       expect(caches()).toHaveLength(3);
       expect(caches().filter((f) => f.startsWith('query-'))).toHaveLength(2);
+      // The bundle changed under it (V8 would check only its length): another cache, never the old one.
+      const bundle = path.join(copy, 'cli.cjs');
+      const built = statSync(bundle).mtime;
+      utimesSync(bundle, new Date(), new Date(built.getTime() + 60_000));
+      run('query');
+      expect(caches().filter((f) => f.startsWith('query-'))).toHaveLength(3);
       // Garbage where the cache was: V8 rejects it, the command runs, and a good cache replaces it.
+      utimesSync(bundle, new Date(), built);
       writeFileSync(file, 'not a code cache');
       expect(run('query')).toBe('function');
       expect(statSync(file).size).toBeGreaterThan(1000);
@@ -138,6 +145,15 @@ describe('the compiled JavaScript bin/puddle.mjs runs (bin/build.mjs)', () => {
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
+  });
+
+  it('keeps no code cache from a run that failed or only gave help', async () => {
+    const dir = await ensureBuilt({ quiet: true });
+    const run = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'puddle.mjs'), ...args], { encoding: 'utf8' });
+    expect(run(['no-such-command']).status).toBe(2);
+    expect(run(['no-such-command', '--help']).status).toBe(2);
+    const caches = existsSync(path.join(dir, 'code-cache')) ? readdirSync(path.join(dir, 'code-cache')) : [];
+    expect(caches.filter((f) => f.startsWith('no-such-command-'))).toEqual([]);
   });
 
   it('runs a command from the build: puddle query answers, from the named views\' SQL files beside their module', () => {
