@@ -264,17 +264,20 @@ async function bundleCli(esbuild, tmp) {
 
 /**
  * How the CLI bundle takes an npm package: `bundle` it, leave it `external` (a require from node_modules), or, where the
- * source has an import(), `require` it or `import` it through the loader. Bundled: @duckdb/node-api (see vendorDuckDb),
- * what a bundled package imports itself, and a package that only has an ES module (`"type": "module"` and no `require`
+ * source has an import(), `require` it or `import` it through the loader. Bundled: @duckdb/node-api (see vendorDuckDb)
+ * and better-sqlite3 (its 14 small files; the addon is named by infra/local/sqlite.ts newSqlite, so the bundled
+ * `bindings` never searches for it), what a bundled package imports itself, and a package that only has an ES module (`"type": "module"` and no `require`
  * in its exports) imported statically, which a CommonJS bundle cannot require on Node 20 before 20.19; one imported
  * with import(), such as vite, is imported from node_modules as before. An import() of a package that can be required
  * becomes a require: a package with both builds (the AWS SDK) would otherwise be loaded twice, its ES module beside the
  * CommonJS the rest of the bundle requires, and their classes would not mix.
  */
+const BUNDLED = ['@duckdb/node-api', 'better-sqlite3'];
+
 function takePackage({ path: specifier, kind, importer }) {
   const name = specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
   if (name.startsWith('node:') || !/^[@a-z0-9]/i.test(name)) return 'external';
-  if (name === '@duckdb/node-api' || importer.includes(`${path.sep}node_modules${path.sep}`)) return 'bundle';
+  if (BUNDLED.includes(name) || importer.includes(`${path.sep}node_modules${path.sep}`)) return 'bundle';
   const can = requirable(specifier);
   if (can === undefined) return 'external';
   const esmOnly = !can;

@@ -60,3 +60,12 @@ export function loadCached(file, command) {
   };
   return { exports: module.exports, save };
 }
+
+/**
+ * Whether a run's compiled code is worth keeping as its command's cache: a run that did the command's work, not a
+ * command's --help, a mistake or a failure, whose cache would hold little of it (`puddle --help`, which loads every
+ * command, has a cache of its own).
+ */
+export function worthKeeping(args, exitCode) {
+  return exitCode === 0 && !args.slice(1).some((a) => a === '--help' || a === '-h');
+}

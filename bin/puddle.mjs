@@ -7,7 +7,7 @@
 // so a stale build never runs, and a fresh clone that skipped `npm ci`'s build still works.
 import path from 'node:path';
 import { ensureBuilt } from './build.mjs';
-import { loadCached } from './code-cache.mjs';
+import { loadCached, worthKeeping } from './code-cache.mjs';
 
 // package.json's engines, said plainly: npm only warns, and an older Node fails later with a TypeError.
 // `Dirent.parentPath` came in 20.12 and 21.4 (Node 21, end of life, is the odd line between).
@@ -27,5 +27,4 @@ try {
 const args = process.argv.slice(2);
 const cli = loadCached(path.join(dir, 'cli.cjs'), args[0]);
 process.exitCode = await cli.exports.main(args);
-// Kept from a run that did the command's work: not a --help, a mistake or a failure, whose cache would hold little of it.
-if (process.exitCode === 0 && !args.some((a) => a === '--help' || a === '-h')) cli.save();
+if (worthKeeping(args, process.exitCode)) cli.save();

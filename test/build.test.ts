@@ -78,6 +78,19 @@ describe('the compiled JavaScript bin/puddle.mjs runs (bin/build.mjs)', () => {
     expect(loaded.filter((f) => /detect-libc|node-bindings\/duckdb\.js/.test(f))).toEqual([]);
   });
 
+  it("opens SQLite with better-sqlite3's addon named directly, without the package's search through bindings", async () => {
+    const dir = await ensureBuilt({ quiet: true });
+    const script =
+      `const { newSqlite } = await import(${JSON.stringify(pathToFileURL(path.join(dir, 'infra', 'local', 'sqlite.js')).href)});` +
+      "const db = newSqlite(':memory:'); const answer = db.prepare('SELECT 41 + 1 AS answer').get().answer; db.close();" +
+      "const { createRequire } = await import('node:module');" +
+      'console.log(JSON.stringify({ answer, loaded: Object.keys(createRequire(import.meta.url).cache) }));';
+    const { answer, loaded } = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as { answer: number; loaded: string[] };
+    expect(answer).toBe(42);
+    expect(loaded.filter((f) => f.endsWith('better_sqlite3.node'))).toHaveLength(1);
+    expect(loaded.filter((f) => /[\\/]bindings[\\/]/.test(f))).toEqual([]);
+  });
+
   it("falls back to the addon package's own choice when the addon is not where the build found it", async () => {
     const dir = await ensureBuilt({ quiet: true });
     // One folder deeper than a build: the relative path the bundle holds then points nowhere.
@@ -154,6 +167,12 @@ describe('the compiled JavaScript bin/puddle.mjs runs (bin/build.mjs)', () => {
     expect(run(['no-such-command', '--help']).status).toBe(2);
     const caches = existsSync(path.join(dir, 'code-cache')) ? readdirSync(path.join(dir, 'code-cache')) : [];
     expect(caches.filter((f) => f.startsWith('no-such-command-'))).toEqual([]);
+    const { worthKeeping } = (await import(pathToFileURL(path.join(ROOT, 'bin', 'code-cache.mjs')).href)) as { worthKeeping: (args: string[], code: number) => boolean };
+    expect(worthKeeping(['query', 'select 1'], 0)).toBe(true);
+    expect(worthKeeping(['--help'], 0)).toBe(true);
+    expect(worthKeeping(['query', '--help'], 0)).toBe(false);
+    expect(worthKeeping(['query', 'select', '-h'], 0)).toBe(false);
+    expect(worthKeeping(['query', 'select nonsense'], 1)).toBe(false);
   });
 
   it('runs a command from the build: puddle query answers, from the named views\' SQL files beside their module', () => {

@@ -11,9 +11,9 @@
 // drops either when the process ends in any way, kill -9 included, so nothing on disk outlives a crash.
 // Neither side waits: each refuses at once (exit 2), naming the other where it can.
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 
 import { ConfigError } from '../../core/errors.js';
+import { newSqlite, type SqliteDatabase } from './sqlite.js';
 import { describeHolder } from './home-lock.js';
 
 /** The lock's file: an empty SQLite database, only ever locked, never written. */
@@ -23,15 +23,15 @@ export interface HeldLock {
   release(): void;
 }
 
-function open(home: string): Database.Database {
-  return new Database(join(home, ERASURE_LOCK_FILE), { timeout: 0 });
+function open(home: string): SqliteDatabase {
+  return newSqlite(join(home, ERASURE_LOCK_FILE), { timeout: 0 });
 }
 
 function busy(err: unknown): boolean {
   return (err as { code?: string }).code === 'SQLITE_BUSY';
 }
 
-function held(db: Database.Database): HeldLock {
+function held(db: SqliteDatabase): HeldLock {
   let on = true;
   return {
     release() {

@@ -1,10 +1,10 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { processExists } from '../../core/process-exists.js';
-import Database from 'better-sqlite3';
 import { replaceJsonFile } from './json-file.js';
 import { ConfigError } from '../../core/errors.js';
 import { makeHome } from './home-dir.js';
+import { newSqlite } from './sqlite.js';
 
 /** Who holds a home: written beside the lock for the message a second hub prints, never to decide anything. */
 export interface HomeHolder {
@@ -79,7 +79,7 @@ export async function openUnderLock<T extends { url: string; stop: (...args: nev
 /** The home's lock, or null when another process holds it (readHolder says which). */
 export function tryLockHome(home: string, command: string): HomeLock | null {
   makeHome(home);
-  const db = new Database(join(home, LOCK_FILE), { timeout: 0 });
+  const db = newSqlite(join(home, LOCK_FILE), { timeout: 0 });
   try {
     db.exec('BEGIN IMMEDIATE');
   } catch (err) {

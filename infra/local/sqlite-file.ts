@@ -3,9 +3,9 @@
 // catalog's own problems mean.
 import { statSync } from 'node:fs';
 
-import Database from 'better-sqlite3';
 
 import { ConfigError } from '../../core/errors.js';
+import { newSqlite, type SqliteDatabase } from './sqlite.js';
 
 /** SQLite's answers for a file that is not a database, or one whose pages are broken. */
 export const DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
@@ -34,9 +34,9 @@ export function sqliteFileProblem(path: string): 'missing' | 'empty' | 'damaged'
   const size = sizeOf(path);
   if (size === null) return 'missing';
   if (size === 0 && (sizeOf(`${path}-wal`) ?? 0) === 0) return 'empty';
-  let db: Database.Database | undefined;
+  let db: SqliteDatabase | undefined;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = newSqlite(path, { readonly: true, fileMustExist: true });
     const check = db.pragma('quick_check', { simple: true });
     return check === 'ok' ? null : 'damaged';
   } catch (err) {

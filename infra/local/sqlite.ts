@@ -1,6 +1,32 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 
 export type SqliteDatabase = Database.Database;
+
+let addon: string | undefined;
+
+/**
+ * A better-sqlite3 database, its addon named directly: the package finds it through `bindings`, which tries a dozen
+ * paths (2-4 ms of every command's start), and the CLI's bundle holds the package's JavaScript (bin/build.mjs), where
+ * `bindings`, which looks beside its caller, would not find it. Should the addon not be where npm builds it, `bindings`
+ * searches the package's folder as it does for the package.
+ */
+export function newSqlite(path: string, options: Database.Options = {}): SqliteDatabase {
+  addon ??= sqliteAddon();
+  return new Database(path, { ...options, nativeBinding: addon });
+}
+
+function sqliteAddon(): string {
+  const req = createRequire(import.meta.url);
+  try {
+    return req.resolve('better-sqlite3/build/Release/better_sqlite3.node');
+  } catch {
+    const root = dirname(req.resolve('better-sqlite3/package.json'));
+    const bindings = createRequire(join(root, 'package.json'))('bindings') as (opts: object) => string;
+    return bindings({ bindings: 'better_sqlite3.node', module_root: root, path: true });
+  }
+}
 
 /**
  * How far a commit must get before it counts as done.
@@ -19,7 +45,7 @@ export interface OpenSqliteOptions {
 
 /** Open (creating if needed) a database in WAL mode with the pragmas every local adapter wants. */
 export function openSqlite(path: string, opts: OpenSqliteOptions = {}): SqliteDatabase {
-  const db = new Database(path);
+  const db = newSqlite(path);
   for (const p of sqlitePragmas(opts)) db.pragma(p);
   return db;
 }

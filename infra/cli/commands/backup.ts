@@ -69,7 +69,7 @@ async function copyHome(home: string, to: string) {
   // older than the home must refuse the backup as it refuses the home.
   writeHomeFormat(to, readHomeFormat(home));
 
-  const { default: Sqlite } = await import('better-sqlite3');
+  const { newSqlite } = await import('../../local/sqlite.js');
   const copied: string[] = [];
   // On a disk mounted read-only SQLite cannot open a database whose WAL index it may not write, and nothing can
   // write one either, a hub included: each database and its WAL are copied as they lie, which is then consistent.
@@ -79,7 +79,7 @@ async function copyHome(home: string, to: string) {
     if (asFiles) {
       for (const file of [name, `${name}-wal`]) if (existsSync(join(home, file))) copyFileSync(join(home, file), join(to, file));
     } else {
-      const db = new Sqlite(join(home, name), { fileMustExist: true });
+      const db = newSqlite(join(home, name), { fileMustExist: true });
       try {
         db.pragma('busy_timeout = 5000');
         await db.backup(join(to, name));
@@ -89,7 +89,7 @@ async function copyHome(home: string, to: string) {
     }
     copied.push(name);
   }
-  const lake = copyLake(home, to, new Sqlite(join(to, 'catalog.db'), { fileMustExist: true }));
+  const lake = copyLake(home, to, newSqlite(join(to, 'catalog.db'), { fileMustExist: true }));
   const inbox = copyTree(join(home, 'inbox'), join(to, 'inbox'));
   // The sandboxes' world: without it a hub started on the backup begins a new one, and its sandboxes send again
   // every appeal donation the lake already holds, re-dated (until 2026-12-05 it was left out; user test).
