@@ -178,8 +178,8 @@ async function vendorDuckDb(esbuild, tmp) {
  * init wrappers) only when the command runs.
  *
  * npm packages stay requires from node_modules, except those that cannot be required on Node 20 (ES-module only, such
- * as p-queue), which are bundled, and @duckdb/node-api, which is bundled too (its 124 small files, above; the addon is
- * required directly, as the vendored copy does). Whitespace is minified, names are not, so stack traces still read.
+ * as p-queue), which are bundled, and @duckdb/node-api and better-sqlite3, which are bundled too (their many small
+ * files; their addons are required directly) (takePackage). Whitespace is minified, names are not, so stack traces still read.
  * The output is ASCII only: one other character (a `£` in a regular expression) makes V8 keep the whole text as
  * two-byte, slower to read and compile (asciiOnly).
  *
@@ -262,18 +262,21 @@ async function bundleCli(esbuild, tmp) {
   asciiOnly(path.join(tmp, 'cli.cjs'));
 }
 
-/**
- * How the CLI bundle takes an npm package: `bundle` it, leave it `external` (a require from node_modules), or, where the
- * source has an import(), `require` it or `import` it through the loader. Bundled: @duckdb/node-api (see vendorDuckDb)
- * and better-sqlite3 (its 14 small files; the addon is named by infra/local/sqlite.ts newSqlite, so the bundled
- * `bindings` never searches for it), what a bundled package imports itself, and a package that only has an ES module (`"type": "module"` and no `require`
- * in its exports) imported statically, which a CommonJS bundle cannot require on Node 20 before 20.19; one imported
- * with import(), such as vite, is imported from node_modules as before. An import() of a package that can be required
- * becomes a require: a package with both builds (the AWS SDK) would otherwise be loaded twice, its ES module beside the
- * CommonJS the rest of the bundle requires, and their classes would not mix.
- */
+/** The packages the CLI bundle holds rather than requires (takePackage). */
 const BUNDLED = ['@duckdb/node-api', 'better-sqlite3'];
 
+/**
+ * How the CLI bundle takes an npm package: `bundle` it, leave it `external` (a require from node_modules), or, where the
+ * source has an import(), `require` it or `import` it through the loader. Bundled:
+ * - @duckdb/node-api (see vendorDuckDb) and better-sqlite3 (its 14 small files; its addon is named by
+ *   infra/local/sqlite.ts newSqlite, so the bundled `bindings` does not search for it);
+ * - what a bundled package imports itself;
+ * - a package that only has an ES module, imported statically: a CommonJS bundle cannot require it on Node 20 before
+ *   20.19 (one imported with import(), such as vite, is imported from node_modules as before).
+ * An import() of a package that can be required becomes a require: a package with both builds (the AWS SDK) would
+ * otherwise be loaded twice, its ES module beside the CommonJS the rest of the bundle requires, and their classes
+ * would not mix.
+ */
 function takePackage({ path: specifier, kind, importer }) {
   const name = specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
   if (name.startsWith('node:') || !/^[@a-z0-9]/i.test(name)) return 'external';

@@ -2,9 +2,10 @@
 // The shebang gives node the young generation `npm start` gives the hub (docs/benchmarks.md, "The whole hub": scavenges
 // were a fifth of the producer's loop at 16 MB); V8 reads it only at process start. `node bin/puddle.mjs`
 // runs without it.
-// Runs the compiled CLI (dist/js/<fingerprint>/cli.cjs, see bin/build.mjs) through V8's code cache (code-cache.mjs). The fingerprint of the sources is checked
-// first (a stat of each, a few ms): after an edit or a checkout the build is redone before anything runs,
-// so a stale build never runs, and a fresh clone that skipped `npm ci`'s build still works.
+// Runs the compiled CLI (dist/js/<fingerprint>/cli.cjs, see bin/build.mjs) through V8's code cache (code-cache.mjs).
+// The fingerprint of the sources is checked first (a stat of each, a few ms): after an edit or a checkout the build
+// is redone before anything runs, so a stale build never runs, and a fresh clone that skipped `npm ci`'s build still
+// works.
 import path from 'node:path';
 import { ensureBuilt } from './build.mjs';
 import { loadCached, worthKeeping } from './code-cache.mjs';
