@@ -3,7 +3,6 @@
 // catalog's own problems mean.
 import { statSync } from 'node:fs';
 
-
 import { ConfigError } from '../../core/errors.js';
 import { newSqlite, type SqliteDatabase } from './sqlite.js';
 
