@@ -6,6 +6,7 @@ import type { QueryEngine } from '../../core/ports.js';
 import { copyOut, csvToStdout } from './copy-out.js';
 import { formatRows, rowsText, type Format } from './format.js';
 import { replacingNote } from './options.js';
+import { stdoutWidth } from './stdout.js';
 
 export interface ReportOutput {
   format: string;
@@ -24,11 +25,10 @@ export async function writeReport(query: QueryEngine, sql: string, output: Repor
     await csvToStdout(query, sql, csv);
   } else {
     const { columns, rows } = await query.queryWithColumns(sql);
-    const text = formatRows(rows, format as Format, columns);
     if (out) {
-      await writeFile(out, text);
+      await writeFile(out, formatRows(rows, format as Format, columns));
       // As the CSV and Parquet writers say it: a scheduled job's log shows what each file holds.
       process.stderr.write(`puddle report: wrote ${rowsText(rows.length)} to ${out}${replacing}\n`);
-    } else process.stdout.write(text);
+    } else process.stdout.write(formatRows(rows, format as Format, columns, { width: stdoutWidth() }));
   }
 }

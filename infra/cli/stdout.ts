@@ -33,3 +33,8 @@ export async function fileToStdout(file: string): Promise<void> {
     if (!readerGone(err)) throw err;
   }
 }
+
+/** The terminal's width when standard output is one (formatRows lays a wide table out for it), else undefined. */
+export function stdoutWidth(): number | undefined {
+  return process.stdout.isTTY ? process.stdout.columns : undefined;
+}
