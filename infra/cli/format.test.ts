@@ -35,14 +35,25 @@ describe('formatRows', () => {
         'break_type   | BANK_LINE_NO_PAYOUT',
         'action       | Find the payout',
         'bank_line_id | bl_0011w',
-        '(2 rows; a block a row: the table is 96 characters wide, the terminal 40; --format json or csv, or a pipe, for a line a row)',
+        '(2 rows, a block each: the table is wider than the terminal)',
         '',
       ].join('\n'),
     );
   });
 
-  it('wraps a value no narrower than 20 characters however narrow the terminal, cutting a word longer than that', () => {
-    const out = formatRows([{ id: 'x'.repeat(45), note: 'short' }], 'table', undefined, { width: 10 });
-    expect(out.split('\n').slice(1, 5)).toEqual(['id   | xxxxxxxxxxxxxxxxxxxx', '     | xxxxxxxxxxxxxxxxxxxx', '     | xxxxx', 'note | short']);
+  it('keeps a word longer than the room whole on a line of its own, and wraps no narrower than 20 characters', () => {
+    const id = 'DE14740618130000033626/camt.053/0352C5320131227220503';
+    const out = formatRows([{ statement_id: id, note: `see ${id} now` }], 'table', undefined, { width: 10 });
+    expect(out.split('\n').slice(1, 5)).toEqual([`statement_id | ${id}`, 'note         | see', `             | ${id}`, '             | now']);
+  });
+
+  it("keeps a value's own lines, spaces and tabs, and counts a value of several lines by its longest", () => {
+    // An EXPLAIN's plan: one cell of many lines, each narrower than the terminal, is a table as before.
+    const plan = ['┌───────────┐', '│ PROJECTION │', '└───────────┘'].join('\n');
+    expect(formatRows([{ explain_key: 'physical_plan', explain_value: plan }], 'table', undefined, { width: 40 })).toBe(
+      formatRows([{ explain_key: 'physical_plan', explain_value: plan }], 'table'),
+    );
+    const out = formatRows([{ ref: 'AB  12\tCD', blank: '   ', text: 'line one\n  line two, indented, which runs past the room' }], 'table', undefined, { width: 30 });
+    expect(out.split('\n').slice(1, 7)).toEqual(['ref   | AB  12\tCD', 'blank |    ', 'text  | line one', '      |   line two, indented,', '      | which runs past the', '      | room']);
   });
 });

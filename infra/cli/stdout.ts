@@ -34,7 +34,11 @@ export async function fileToStdout(file: string): Promise<void> {
   }
 }
 
-/** The terminal's width when standard output is one (formatRows lays a wide table out for it), else undefined. */
+/**
+ * The terminal's width when standard output is one (formatRows lays a wide table out for it), else undefined. A
+ * pseudo-terminal whose size was never set says 0 columns (`script` logging a job, an `expect` harness): unknown too.
+ */
 export function stdoutWidth(): number | undefined {
-  return process.stdout.isTTY ? process.stdout.columns : undefined;
+  const columns = process.stdout.columns;
+  return process.stdout.isTTY && columns > 0 ? columns : undefined;
 }

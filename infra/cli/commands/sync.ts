@@ -8,6 +8,7 @@ import { ConfigError } from '../../../core/errors.js';
 import { envSettings } from '../../../core/settings.js';
 import { defineCommand, writeCommandError } from '../command.js';
 import { formatRows } from '../format.js';
+import { stdoutWidth } from '../stdout.js';
 import { progressPrinter } from '../progress.js';
 import { withLocalRuntime } from '../local-runtime.js';
 
@@ -100,6 +101,8 @@ export const sync = defineCommand({
         formatRows(
           results.map((r) => ({ stream: r.stream, outcome: r.outcome, records: r.records, pages: r.pages, requests: r.requests, retries: r.retries, '429s': r.rateLimited, quarantined: r.quarantined, error: r.error })),
           'table',
+          undefined,
+          { width: stdoutWidth() },
         ),
       );
       // What a run read other than asked (a --from older than Stripe keeps its events): once, under the table.
