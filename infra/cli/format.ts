@@ -5,7 +5,7 @@ export type Format = 'table' | 'json';
 
 /**
  * `columns`: the result's columns in the engine's order; without them, every key any row has. `width`: the terminal's
- * (stdoutWidth), for output a person reads there. A table wider than it is printed a block a row instead, each column
+ * (stdout.ts, rowsForStdout), for output a person reads there. A table wider than it is printed a block a row instead, each column
  * on a line of its own and a long value wrapped at its spaces, as psql's expanded display does: `puddle report
  * breaks` is 600-700 characters wide (its reasons and actions are sentences), which a terminal folded into lines no
  * one could read (until 2026-12-08). Nothing is cut or changed: a value's spaces and lines are kept, and a word longer
@@ -16,10 +16,10 @@ export function formatRows(rows: Row[], format: Format, columns?: readonly strin
   if (format === 'json') return `${JSON.stringify(rows)}\n`;
   const cols = columns ? [...columns] : [...new Set(rows.flatMap((r) => Object.keys(r)))];
   if (rows.length === 0) return '(no rows)\n';
-  // A loop, not Math.max(...lengths): spreading a few hundred thousand rows' lengths overflows the stack.
-  const widths = cols.map((c) => rows.reduce((w, r) => Math.max(w, cell(r[c]).length), c.length));
   // A value of several lines (an EXPLAIN's plan) is as wide on the terminal as its longest line.
   if (opts.width !== undefined && tableWidth(rows, cols) > opts.width) return blocks(rows, cols, opts.width);
+  // A loop, not Math.max(...lengths): spreading a few hundred thousand rows' lengths overflows the stack.
+  const widths = cols.map((c) => rows.reduce((w, r) => Math.max(w, cell(r[c]).length), c.length));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join(' | ');
   return `${[line(cols), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n')}\n(${rowsText(rows.length)})\n`;
 }

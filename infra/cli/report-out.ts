@@ -6,7 +6,7 @@ import type { QueryEngine } from '../../core/ports.js';
 import { copyOut, csvToStdout } from './copy-out.js';
 import { formatRows, rowsText, type Format } from './format.js';
 import { replacingNote } from './options.js';
-import { stdoutWidth } from './stdout.js';
+import { rowsForStdout } from './stdout.js';
 
 export interface ReportOutput {
   format: string;
@@ -29,6 +29,6 @@ export async function writeReport(query: QueryEngine, sql: string, output: Repor
       await writeFile(out, formatRows(rows, format as Format, columns));
       // As the CSV and Parquet writers say it: a scheduled job's log shows what each file holds.
       process.stderr.write(`puddle report: wrote ${rowsText(rows.length)} to ${out}${replacing}\n`);
-    } else process.stdout.write(formatRows(rows, format as Format, columns, { width: stdoutWidth() }));
+    } else process.stdout.write(rowsForStdout(rows, format as Format, columns));
   }
 }

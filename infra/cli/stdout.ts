@@ -3,6 +3,8 @@
 // away (`puddle query ... | head -1`: EPIPE), as main.ts's handler does for single writes.
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import type { Row } from '../../core/ports.js';
+import { formatRows, type Format } from './format.js';
 
 const readerGone = (err: unknown) => (err as NodeJS.ErrnoException | null)?.code === 'EPIPE' || process.stdout.destroyed;
 
@@ -35,10 +37,18 @@ export async function fileToStdout(file: string): Promise<void> {
 }
 
 /**
- * The terminal's width when standard output is one (formatRows lays a wide table out for it), else undefined. A
- * pseudo-terminal whose size was never set says 0 columns (`script` logging a job, an `expect` harness): unknown too.
+ * formatRows for standard output, laid out for the terminal's width when it is one (a table wider than it, a block a
+ * row); into a pipe, the table as formatRows gives it. A file (`--out`) takes formatRows itself.
  */
-export function stdoutWidth(): number | undefined {
+export function rowsForStdout(rows: Row[], format: Format, columns?: readonly string[]): string {
+  return formatRows(rows, format, columns, { width: stdoutWidth() });
+}
+
+/**
+ * The terminal's width when standard output is one, else undefined. A pseudo-terminal whose size was never set says 0
+ * columns (`script` logging a job, an `expect` harness): unknown too.
+ */
+function stdoutWidth(): number | undefined {
   const columns = process.stdout.columns;
   return process.stdout.isTTY && columns > 0 ? columns : undefined;
 }

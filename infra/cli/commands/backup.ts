@@ -1,12 +1,12 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import type Database from 'better-sqlite3';
 import { ConfigError } from '../../../core/errors.js';
 import { defineCommand } from '../command.js';
 import { SANDBOX_WORLD_FILE } from '../../../connectors/sandbox-world.js';
 import { MADE_UP_DATA_FILE } from '../../local/made-up-data.js';
 import { makePrivate, undoCopyInto } from '../../local/home-dir.js';
 import { onReadOnlyDisk } from '../../local/home-disk.js';
+import type { SqliteDatabase } from '../../local/sqlite.js';
 import { readHomeFormat, writeHomeFormat } from '../../local/home-format.js';
 import { HOME_DATABASES } from '../home-check.js';
 import { existingHome } from '../local-runtime.js';
@@ -102,7 +102,7 @@ async function copyHome(home: string, to: string) {
  * replay retired (they wait 15 minutes to be deleted, and nothing reads them). A listed file that is gone is named:
  * one retired after the catalog's copy may be deleted before it is reached, on a copy lasting over 15 minutes.
  */
-function copyLake(home: string, to: string, catalog: Database.Database): { files: number; bytes: number; missing: string[] } {
+function copyLake(home: string, to: string, catalog: SqliteDatabase): { files: number; bytes: number; missing: string[] } {
   const keys = (catalog.prepare('SELECT key FROM files ORDER BY key').all() as { key: string }[]).map((r) => r.key);
   catalog.close();
   let bytes = 0;

@@ -4,7 +4,7 @@ import { processExists } from '../../../core/process-exists.js';
 import { PUDDLES } from '../../../puddles/definitions.js';
 import { defineCommand } from '../command.js';
 import { formatRows, type Format } from '../format.js';
-import { stdoutWidth } from '../stdout.js';
+import { rowsForStdout } from '../stdout.js';
 import { existingHome } from '../local-runtime.js';
 import { AWS_LOCAL_FILE, readAwsLocalHome, type AwsLocalHome } from '../../aws/local/aws-local-home.js';
 import type { DeadLetterSummary } from '../../local/sqlite-dead-letters.js';
@@ -75,7 +75,7 @@ function listing(summaries: readonly DeadLetterSummary[], format: Format): strin
   if (format === 'json') return formatRows(summaryRows(summaries), format);
   if (!summaries.length) return 'no dead letters: nothing failed to land\n';
   // What to do next, as `puddle quarantine` names its retry.
-  return `${formatRows(summaryRows(summaries), format, undefined, { width: stdoutWidth() })}once the cause is fixed: puddle dead-letters redrive (or --puddle P for one puddle)\n`;
+  return `${rowsForStdout(summaryRows(summaries), format)}once the cause is fixed: puddle dead-letters redrive (or --puddle P for one puddle)\n`;
 }
 
 function summaryRows(summaries: readonly DeadLetterSummary[]) {

@@ -5,8 +5,7 @@ import { PUDDLES } from '../../../puddles/definitions.js';
 import { sqlString } from '../../../puddles/sql-text.js';
 import { BANK_STATEMENT_FIX, BANK_STATEMENT_ROW, retryQuarantine, type RetryReport } from '../../../puddles/quarantine-retry.js';
 import { defineCommand } from '../command.js';
-import { formatRows } from '../format.js';
-import { stdoutWidth } from '../stdout.js';
+import { rowsForStdout } from '../stdout.js';
 import { existingHome, withLocalQueryEngine, withLocalRuntime } from '../local-runtime.js';
 
 export const quarantine = defineCommand({
@@ -96,7 +95,7 @@ function list(contract: string | undefined, source: string | undefined): Promise
       process.stdout.write(`nothing open in quarantine${only ? ` for ${only} (puddle quarantine without it lists all)` : ''}\n`);
       return 0;
     }
-    process.stdout.write(formatRows([...groups.values()], 'table', undefined, { width: stdoutWidth() }));
+    process.stdout.write(rowsForStdout([...groups.values()], 'table'));
     if (statements) process.stdout.write(`${statements === rows.length ? '' : `${statements} of them: `}${BANK_STATEMENT_FIX}\n`);
     if (statements < rows.length) process.stdout.write(`once the cause is fixed: puddle quarantine retry${contract ? ` --contract ${contract}` : ''}${source ? ` --source ${source}` : ''}\n`);
     return 0;

@@ -6,11 +6,10 @@ import { namesNamedView } from '../../../puddles/named-views.js';
 import { setReconParams } from '../../../puddles/reports.js';
 import { defineCommand } from '../command.js';
 import { csvFolder, csvToStdout } from '../copy-out.js';
-import { formatRows } from '../format.js';
 import { withLocalQueryEngine } from '../local-runtime.js';
 import { AS_KNOWN_DOC, asKnownProblem, futureAsOfNote } from '../options.js';
 import { queryHint } from '../query-hints.js';
-import { stdoutWidth, writeOut } from '../stdout.js';
+import { rowsForStdout, writeOut } from '../stdout.js';
 import { querySql } from './query-sql.js';
 
 const CSV_TAKES_A_QUERY =
@@ -93,7 +92,7 @@ export const query = defineCommand({
         }
         // A table pads each column to its widest cell, so it reads every row before printing the first.
         const { columns, rows } = await engine.queryReadOnly(sql); // refuses writes as the CSV path does
-        process.stdout.write(formatRows(rows, 'table', columns, { width: stdoutWidth() }));
+        process.stdout.write(rowsForStdout(rows, 'table', columns));
         return 0;
       } catch (err) {
         if (err === READER_GONE) return 0;

@@ -3,7 +3,7 @@ import { lagSeconds, readStreamStatus, refusedSinceText } from '../../../core/en
 import { CONNECTORS } from '../../../connectors/registry.js';
 import { defineCommand } from '../command.js';
 import { formatRows, type Format } from '../format.js';
-import { stdoutWidth } from '../stdout.js';
+import { rowsForStdout } from '../stdout.js';
 import { existingHome, withLocalRuntime } from '../local-runtime.js';
 import { describeHolder, readHolder } from '../../local/home-lock.js';
 import { humanLag, waitingText, waitingToLand } from '../queue-waiting.js';
@@ -37,7 +37,7 @@ export const status = defineCommand({
         process.stdout.write(formatRows(rows.map((r, i) => ({ ...r, ...fields[i] })), 'json'));
         return 0;
       }
-      process.stdout.write(formatRows(rows, 'table' as Format, undefined, { width: stdoutWidth() }));
+      process.stdout.write(rowsForStdout(rows, 'table' as Format));
       // A running hub's raw keeps up to a batch queued on purpose for a while (PUDDLE_RAW_LINGER_SECONDS), so a
       // few raw deliveries are no lag. Until 2026-12-03 nothing said how much a stopped hub had left unlanded.
       const waiting = await waitingToLand(rt.queue, { withRaw: true });

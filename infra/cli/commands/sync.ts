@@ -7,8 +7,7 @@ import { CONNECTORS } from '../../../connectors/registry.js';
 import { ConfigError } from '../../../core/errors.js';
 import { envSettings } from '../../../core/settings.js';
 import { defineCommand, writeCommandError } from '../command.js';
-import { formatRows } from '../format.js';
-import { stdoutWidth } from '../stdout.js';
+import { rowsForStdout } from '../stdout.js';
 import { progressPrinter } from '../progress.js';
 import { withLocalRuntime } from '../local-runtime.js';
 
@@ -98,11 +97,9 @@ export const sync = defineCommand({
       if (!results) return 2;
       progress.done();
       process.stdout.write(
-        formatRows(
+        rowsForStdout(
           results.map((r) => ({ stream: r.stream, outcome: r.outcome, records: r.records, pages: r.pages, requests: r.requests, retries: r.retries, '429s': r.rateLimited, quarantined: r.quarantined, error: r.error })),
           'table',
-          undefined,
-          { width: stdoutWidth() },
         ),
       );
       // What a run read other than asked (a --from older than Stripe keeps its events): once, under the table.
